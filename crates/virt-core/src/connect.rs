@@ -1,0 +1,604 @@
+//! Connections and the handles bound to them.
+
+use crate::driver::Driver;
+use crate::error::{self, Error, ErrorCallback, ErrorCode, ErrorDomain, Result};
+use crate::registry;
+use crate::types::*;
+use crate::uri::Uri;
+use std::fmt;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// libvirt's version this API follows, `major * 1_000_000 + minor * 1000 + micro`.
+pub const LIB_VERSION: u64 = 9_000_000;
+
+struct ConnectInner {
+    driver: Box<dyn Driver>,
+    uri: Uri,
+    read_only: bool,
+    last_error: Mutex<Option<Error>>,
+    callback: RwLock<Option<ErrorCallback>>,
+}
+
+impl Drop for ConnectInner {
+    fn drop(&mut self) {
+        let _ = self.driver.close();
+    }
+}
+
+/// A connection to a hypervisor (`virConnectPtr`). Cheap to clone; clones
+/// share the connection, which closes when the last clone goes.
+#[derive(Clone)]
+pub struct Connect {
+    inner: Arc<ConnectInner>,
+}
+
+impl fmt::Debug for Connect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connect")
+            .field("uri", &self.inner.uri.to_string())
+            .field("read_only", &self.inner.read_only)
+            .finish()
+    }
+}
+
+/// The URI to use when the caller gives none: `LIBVIRT_DEFAULT_URI`, else
+/// the first registered driver's default.
+pub fn default_uri() -> Option<String> {
+    if let Ok(u) = std::env::var("LIBVIRT_DEFAULT_URI") {
+        if !u.is_empty() {
+            return Some(u);
+        }
+    }
+    registry::drivers()
+        .iter()
+        .find_map(|d| d.default_uri.map(str::to_string))
+}
+
+impl Connect {
+    /// Open a read-write connection (`virConnectOpen`). An empty URI means
+    /// [`default_uri`].
+    pub fn open(uri: &str) -> Result<Connect> {
+        Self::open_flags(uri, false)
+    }
+
+    /// Open a read-only connection (`virConnectOpenReadOnly`): every call
+    /// that would change something is refused with `OperationDenied`.
+    pub fn open_read_only(uri: &str) -> Result<Connect> {
+        Self::open_flags(uri, true)
+    }
+
+    fn open_flags(uri: &str, read_only: bool) -> Result<Connect> {
+        let r = Self::open_inner(uri, read_only);
+        if let Err(e) = &r {
+            error::dispatch(e, None);
+        }
+        r
+    }
+
+    fn open_inner(uri: &str, read_only: bool) -> Result<Connect> {
+        let name = if uri.is_empty() {
+            default_uri().ok_or_else(|| Error::new(ErrorCode::NoConnect, ErrorDomain::None, None))?
+        } else {
+            uri.to_string()
+        };
+        let parsed = Uri::parse(&name)?;
+        for entry in registry::drivers() {
+            if let Some(res) = (entry.open)(&parsed, read_only) {
+                let driver = res?;
+                return Ok(Self::from_driver(driver, parsed, read_only));
+            }
+        }
+        Err(Error::with(ErrorCode::NoConnect, ErrorDomain::None, &name))
+    }
+
+    /// Wrap an already open driver (used by drivers' own tests and by the
+    /// daemon, which composes drivers itself).
+    pub fn from_driver(driver: Box<dyn Driver>, uri: Uri, read_only: bool) -> Connect {
+        Connect {
+            inner: Arc::new(ConnectInner {
+                driver,
+                uri,
+                read_only,
+                last_error: Mutex::new(None),
+                callback: RwLock::new(None),
+            }),
+        }
+    }
+
+    /// Record a failure as libvirt does: this connection's and this thread's
+    /// last error, then the error callback.
+    #[inline]
+    fn check<T>(&self, r: Result<T>) -> Result<T> {
+        if let Err(e) = &r {
+            self.report(e);
+        }
+        r
+    }
+
+    #[cold]
+    fn report(&self, e: &Error) {
+        if let Ok(mut l) = self.inner.last_error.lock() {
+            *l = Some(e.clone());
+        }
+        let cb = self.inner.callback.read().ok().and_then(|c| c.clone());
+        error::dispatch(e, cb.as_ref());
+    }
+
+    /// Refuse a mutating call on a read-only connection.
+    #[inline]
+    fn writable(&self, api: &str) -> Result<()> {
+        if self.inner.read_only {
+            let e = Error::read_only(api);
+            self.report(&e);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    fn driver(&self) -> &dyn Driver {
+        self.inner.driver.as_ref()
+    }
+
+    fn domain(&self, r: DomainRef) -> Domain {
+        Domain { conn: self.clone(), r }
+    }
+
+    /// True when this connection refuses changes.
+    pub fn is_read_only(&self) -> bool {
+        self.inner.read_only
+    }
+
+    /// The last error on this connection (`virConnGetLastError`).
+    pub fn last_error(&self) -> Option<Error> {
+        self.inner.last_error.lock().ok().and_then(|l| l.clone())
+    }
+
+    /// Forget this connection's last error (`virConnResetLastError`).
+    pub fn reset_last_error(&self) {
+        if let Ok(mut l) = self.inner.last_error.lock() {
+            *l = None;
+        }
+    }
+
+    /// Set this connection's error callback (`virConnSetErrorFunc`); it
+    /// replaces the global one for this connection's errors.
+    pub fn set_error_callback(&self, cb: Option<ErrorCallback>) {
+        if let Ok(mut c) = self.inner.callback.write() {
+            *c = cb;
+        }
+    }
+
+    /// The hypervisor type name (`virConnectGetType`).
+    pub fn type_name(&self) -> &str {
+        self.driver().type_name()
+    }
+
+    /// The hypervisor version (`virConnectGetVersion`).
+    pub fn version(&self) -> Result<u64> {
+        self.check(self.driver().version())
+    }
+
+    /// The library version (`virConnectGetLibVersion`).
+    pub fn lib_version(&self) -> Result<u64> {
+        Ok(LIB_VERSION)
+    }
+
+    /// The node's host name (`virConnectGetHostname`).
+    pub fn hostname(&self) -> Result<String> {
+        self.check(self.driver().hostname())
+    }
+
+    /// The canonical URI (`virConnectGetURI`).
+    pub fn uri(&self) -> Result<String> {
+        match self.driver().uri() {
+            Err(e) if e.code == ErrorCode::NoSupport => Ok(self.inner.uri.to_string()),
+            r => self.check(r),
+        }
+    }
+
+    /// The URI as it was opened, parsed.
+    pub fn parsed_uri(&self) -> &Uri {
+        &self.inner.uri
+    }
+
+    /// The capabilities XML (`virConnectGetCapabilities`).
+    pub fn capabilities(&self) -> Result<String> {
+        self.check(self.driver().capabilities())
+    }
+
+    /// Maximum vCPUs for a guest type (`virConnectGetMaxVcpus`).
+    pub fn max_vcpus(&self, guest_type: Option<&str>) -> Result<u32> {
+        self.check(self.driver().max_vcpus(guest_type))
+    }
+
+    /// Node information (`virNodeGetInfo`).
+    pub fn node_info(&self) -> Result<NodeInfo> {
+        self.check(self.driver().node_info())
+    }
+
+    /// Free memory per NUMA cell, bytes (`virNodeGetCellsFreeMemory`).
+    pub fn node_cells_free_memory(&self, start: u32, max: u32) -> Result<Vec<u64>> {
+        self.check(self.driver().node_cells_free_memory(start, max))
+    }
+
+    /// Free memory, bytes (`virNodeGetFreeMemory`).
+    pub fn node_free_memory(&self) -> Result<u64> {
+        self.check(self.driver().node_free_memory())
+    }
+
+    /// The node's security model (`virNodeGetSecurityModel`).
+    pub fn node_security_model(&self) -> Result<SecurityModel> {
+        self.check(self.driver().node_security_model())
+    }
+
+    /// Ids of running domains (`virConnectListDomains`).
+    pub fn list_domains(&self) -> Result<Vec<u32>> {
+        self.check(self.driver().list_domain_ids())
+    }
+
+    /// Number of running domains (`virConnectNumOfDomains`).
+    pub fn num_of_domains(&self) -> Result<u32> {
+        self.check(self.driver().num_of_domains())
+    }
+
+    /// Names of defined, inactive domains (`virConnectListDefinedDomains`).
+    pub fn list_defined_domains(&self) -> Result<Vec<String>> {
+        self.check(self.driver().list_defined_domains())
+    }
+
+    /// Number of defined, inactive domains (`virConnectNumOfDefinedDomains`).
+    pub fn num_of_defined_domains(&self) -> Result<u32> {
+        self.check(self.driver().num_of_defined_domains())
+    }
+
+    /// All domains passing `flags` (`virConnectListAllDomains`, see
+    /// [`list_flags`]).
+    pub fn list_all_domains(&self, flags: u32) -> Result<Vec<Domain>> {
+        let refs = self.check(self.driver().list_all_domains(flags))?;
+        Ok(refs.into_iter().map(|r| self.domain(r)).collect())
+    }
+
+    /// Create and start a transient domain (`virDomainCreateXML`).
+    pub fn create_xml(&self, xml: &str, flags: u32) -> Result<Domain> {
+        self.writable("virDomainCreateXML")?;
+        self.check(self.driver().domain_create_xml(xml, flags)).map(|r| self.domain(r))
+    }
+
+    /// Define a persistent domain (`virDomainDefineXML`).
+    pub fn define_xml(&self, xml: &str) -> Result<Domain> {
+        self.define_xml_flags(xml, 0)
+    }
+
+    /// Define with flags (`virDomainDefineXMLFlags`).
+    pub fn define_xml_flags(&self, xml: &str, flags: u32) -> Result<Domain> {
+        self.writable("virDomainDefineXMLFlags")?;
+        self.check(self.driver().domain_define_xml(xml, flags)).map(|r| self.domain(r))
+    }
+
+    /// Find a running domain by id (`virDomainLookupByID`).
+    pub fn lookup_by_id(&self, id: u32) -> Result<Domain> {
+        self.check(self.driver().domain_lookup_by_id(id)).map(|r| self.domain(r))
+    }
+
+    /// Find a domain by name (`virDomainLookupByName`).
+    pub fn lookup_by_name(&self, name: &str) -> Result<Domain> {
+        self.check(self.driver().domain_lookup_by_name(name)).map(|r| self.domain(r))
+    }
+
+    /// Find a domain by UUID (`virDomainLookupByUUID`).
+    pub fn lookup_by_uuid(&self, uuid: &Uuid) -> Result<Domain> {
+        self.check(self.driver().domain_lookup_by_uuid(uuid)).map(|r| self.domain(r))
+    }
+
+    /// Find a domain by UUID string, dashed or 32 hex digits
+    /// (`virDomainLookupByUUIDString`).
+    pub fn lookup_by_uuid_string(&self, uuid: &str) -> Result<Domain> {
+        let u = self.check(parse_uuid(uuid))?;
+        self.lookup_by_uuid(&u)
+    }
+
+    /// Restore a domain from a saved state file (`virDomainRestore`).
+    pub fn restore(&self, path: &str) -> Result<Domain> {
+        self.writable("virDomainRestore")?;
+        self.check(self.driver().domain_restore(path, 0)).map(|r| self.domain(r))
+    }
+
+    /// All networks passing `flags` (`virConnectListAllNetworks`).
+    pub fn list_all_networks(&self, flags: u32) -> Result<Vec<Network>> {
+        let refs = self.check(self.driver().list_all_networks(flags))?;
+        Ok(refs.into_iter().map(|r| Network { conn: self.clone(), r }).collect())
+    }
+
+    /// Find a network by name (`virNetworkLookupByName`).
+    pub fn network_lookup_by_name(&self, name: &str) -> Result<Network> {
+        self.check(self.driver().network_lookup_by_name(name))
+            .map(|r| Network { conn: self.clone(), r })
+    }
+
+    /// All storage pools passing `flags` (`virConnectListAllStoragePools`).
+    pub fn list_all_storage_pools(&self, flags: u32) -> Result<Vec<StoragePool>> {
+        let refs = self.check(self.driver().list_all_storage_pools(flags))?;
+        Ok(refs.into_iter().map(|r| StoragePool { conn: self.clone(), r }).collect())
+    }
+
+    /// Find a storage pool by name (`virStoragePoolLookupByName`).
+    pub fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePool> {
+        self.check(self.driver().storage_pool_lookup_by_name(name))
+            .map(|r| StoragePool { conn: self.clone(), r })
+    }
+}
+
+/// Parse a UUID in libvirt's accepted spellings: dashed, or 32 hex digits
+/// (the 0.2 era's compact form), case-insensitive.
+pub fn parse_uuid(s: &str) -> Result<Uuid> {
+    let t = s.trim();
+    let ok = (t.len() == 36 || t.len() == 32) && Uuid::try_parse(t).is_ok();
+    if ok {
+        if let Ok(u) = Uuid::try_parse(t) {
+            return Ok(u);
+        }
+    }
+    Err(Error::with(
+        ErrorCode::InvalidArg,
+        ErrorDomain::None,
+        format!("malformed uuid '{s}'"),
+    ))
+}
+
+/// A domain handle (`virDomainPtr`): name, UUID and id bound to a
+/// connection. Cheap to clone; the values are those of the lookup, refreshed
+/// by calls that change them (start, destroy).
+#[derive(Clone)]
+pub struct Domain {
+    conn: Connect,
+    r: DomainRef,
+}
+
+impl fmt::Debug for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Domain")
+            .field("name", &self.r.name)
+            .field("uuid", &self.r.uuid)
+            .field("id", &self.r.id)
+            .finish()
+    }
+}
+
+macro_rules! dom_read {
+    ($(#[$m:meta])* $name:ident => $drv:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
+        $(#[$m])*
+        pub fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
+            self.conn.check(self.conn.driver().$drv(&self.r $(, $arg)*))
+        }
+    };
+}
+
+macro_rules! dom_write {
+    ($(#[$m:meta])* $name:ident => $api:literal, $drv:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
+        $(#[$m])*
+        pub fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
+            self.conn.writable($api)?;
+            self.conn.check(self.conn.driver().$drv(&self.r $(, $arg)*))
+        }
+    };
+}
+
+impl Domain {
+    /// The domain's name.
+    pub fn name(&self) -> &str {
+        &self.r.name
+    }
+    /// The domain's UUID.
+    pub fn uuid(&self) -> Uuid {
+        self.r.uuid
+    }
+    /// The UUID in its dashed string form.
+    pub fn uuid_string(&self) -> String {
+        self.r.uuid.hyphenated().to_string()
+    }
+    /// The id while running (libvirt's -1 is `None`).
+    pub fn id(&self) -> Option<u32> {
+        self.r.id
+    }
+    /// The identity as plain values.
+    pub fn as_ref(&self) -> &DomainRef {
+        &self.r
+    }
+    /// The connection this handle belongs to.
+    pub fn connect(&self) -> &Connect {
+        &self.conn
+    }
+
+    dom_read!(/// State, memory, vCPUs and CPU time (`virDomainGetInfo`).
+        info => domain_get_info() -> DomainInfo);
+    dom_read!(/// The OS type (`virDomainGetOSType`).
+        os_type => domain_get_os_type() -> String);
+    dom_read!(/// Maximum memory, KiB (`virDomainGetMaxMemory`).
+        max_memory => domain_get_max_memory() -> u64);
+    dom_read!(/// The domain XML (`virDomainGetXMLDesc`; see [`xml_flags`]).
+        xml_desc => domain_get_xml_desc(flags: u32) -> String);
+    dom_read!(/// vCPU count (`virDomainGetVcpusFlags`; see [`affect`]).
+        vcpus_flags => domain_get_vcpus_flags(flags: u32) -> u32);
+    dom_read!(/// Per-vCPU state and affinity (`virDomainGetVcpus`).
+        vcpus => domain_get_vcpus() -> Vec<VcpuInfo>);
+    dom_read!(/// Autostart flag (`virDomainGetAutostart`).
+        autostart => domain_get_autostart() -> bool);
+    dom_read!(/// True when running or paused (`virDomainIsActive`).
+        is_active => domain_is_active() -> bool);
+    dom_read!(/// True when persistent (`virDomainIsPersistent`).
+        is_persistent => domain_is_persistent() -> bool);
+    dom_read!(/// True with a managed save image (`virDomainHasManagedSaveImage`).
+        has_managed_save => domain_has_managed_save(flags: u32) -> bool);
+    dom_read!(/// Scheduler name and parameter count (`virDomainGetSchedulerType`).
+        scheduler_type => domain_get_scheduler_type() -> (String, u32));
+    dom_read!(/// Scheduler parameters (`virDomainGetSchedulerParametersFlags`).
+        scheduler_params => domain_get_scheduler_params(flags: u32) -> Vec<TypedParam>);
+    dom_read!(/// Security label (`virDomainGetSecurityLabel`).
+        security_label => domain_get_security_label() -> SecurityLabel);
+
+    /// State and reason (`virDomainGetState`; see [`reason`]).
+    pub fn state(&self) -> Result<(DomainState, i32)> {
+        self.conn.check(self.conn.driver().domain_get_state(&self.r, 0))
+    }
+
+    /// Maximum vCPUs (`virDomainGetMaxVcpus`).
+    pub fn max_vcpus(&self) -> Result<u32> {
+        self.vcpus_flags(affect::LIVE | affect::MAXIMUM)
+            .or_else(|_| self.vcpus_flags(affect::CONFIG | affect::MAXIMUM))
+    }
+
+    /// Start a defined domain (`virDomainCreate`); the handle gets its id.
+    pub fn create(&mut self) -> Result<()> {
+        self.create_with_flags(0)
+    }
+
+    /// Start with flags (`virDomainCreateWithFlags`).
+    pub fn create_with_flags(&mut self, flags: u32) -> Result<()> {
+        self.conn.writable("virDomainCreateWithFlags")?;
+        let r = self.conn.check(self.conn.driver().domain_create(&self.r, flags))?;
+        self.r = r;
+        Ok(())
+    }
+
+    /// Stop at once (`virDomainDestroy`); the handle loses its id.
+    pub fn destroy(&mut self) -> Result<()> {
+        self.destroy_flags(0)
+    }
+
+    /// Stop at once with flags (`virDomainDestroyFlags`).
+    pub fn destroy_flags(&mut self, flags: u32) -> Result<()> {
+        self.conn.writable("virDomainDestroyFlags")?;
+        self.conn.check(self.conn.driver().domain_destroy(&self.r, flags))?;
+        self.r.id = None;
+        Ok(())
+    }
+
+    /// Save to a file and stop (`virDomainSave`); the handle loses its id.
+    pub fn save(&mut self, path: &str) -> Result<()> {
+        self.conn.writable("virDomainSave")?;
+        self.conn.check(self.conn.driver().domain_save(&self.r, path, 0))?;
+        self.r.id = None;
+        Ok(())
+    }
+
+    dom_write!(/// Remove the persistent definition (`virDomainUndefine`).
+        undefine_flags => "virDomainUndefineFlags", domain_undefine(flags: u32) -> ());
+    dom_write!(/// Ask the guest to shut down (`virDomainShutdownFlags`).
+        shutdown_flags => "virDomainShutdownFlags", domain_shutdown(flags: u32) -> ());
+    dom_write!(/// Ask the guest to reboot (`virDomainReboot`).
+        reboot => "virDomainReboot", domain_reboot(flags: u32) -> ());
+    dom_write!(/// Pause (`virDomainSuspend`).
+        suspend => "virDomainSuspend", domain_suspend() -> ());
+    dom_write!(/// Resume (`virDomainResume`).
+        resume => "virDomainResume", domain_resume() -> ());
+    dom_write!(/// Dump core to a file (`virDomainCoreDump`).
+        core_dump => "virDomainCoreDump", domain_core_dump(path: &str, flags: u32) -> ());
+    dom_write!(/// Set memory, KiB, with flags (`virDomainSetMemoryFlags`).
+        set_memory_flags => "virDomainSetMemoryFlags", domain_set_memory_flags(kib: u64, flags: u32) -> ());
+    dom_write!(/// Set the vCPU count with flags (`virDomainSetVcpusFlags`).
+        set_vcpus_flags => "virDomainSetVcpusFlags", domain_set_vcpus_flags(nvcpus: u32, flags: u32) -> ());
+    dom_write!(/// Pin a vCPU with flags (`virDomainPinVcpuFlags`).
+        pin_vcpu_flags => "virDomainPinVcpuFlags", domain_pin_vcpu(vcpu: u32, map: &CpuMap, flags: u32) -> ());
+    dom_write!(/// Mark or unmark for autostart (`virDomainSetAutostart`).
+        set_autostart => "virDomainSetAutostart", domain_set_autostart(autostart: bool) -> ());
+    dom_write!(/// Change scheduler parameters (`virDomainSetSchedulerParametersFlags`).
+        set_scheduler_params => "virDomainSetSchedulerParametersFlags",
+        domain_set_scheduler_params(params: &[TypedParam], flags: u32) -> ());
+    dom_write!(/// Hot-plug a device (`virDomainAttachDeviceFlags`).
+        attach_device_flags => "virDomainAttachDeviceFlags", domain_attach_device(xml: &str, flags: u32) -> ());
+    dom_write!(/// Hot-unplug a device (`virDomainDetachDeviceFlags`).
+        detach_device_flags => "virDomainDetachDeviceFlags", domain_detach_device(xml: &str, flags: u32) -> ());
+
+    /// Remove the persistent definition (`virDomainUndefine`).
+    pub fn undefine(&self) -> Result<()> {
+        self.undefine_flags(0)
+    }
+    /// Ask the guest to shut down (`virDomainShutdown`).
+    pub fn shutdown(&self) -> Result<()> {
+        self.shutdown_flags(0)
+    }
+    /// Set current memory, KiB (`virDomainSetMemory`).
+    pub fn set_memory(&self, kib: u64) -> Result<()> {
+        self.set_memory_flags(kib, affect::LIVE)
+    }
+    /// Set maximum memory, KiB (`virDomainSetMaxMemory`).
+    pub fn set_max_memory(&self, kib: u64) -> Result<()> {
+        self.set_memory_flags(kib, affect::MAXIMUM | affect::LIVE)
+    }
+    /// Set the vCPU count of the running domain (`virDomainSetVcpus`).
+    pub fn set_vcpus(&self, nvcpus: u32) -> Result<()> {
+        self.set_vcpus_flags(nvcpus, affect::LIVE)
+    }
+    /// Pin a vCPU of the running domain (`virDomainPinVcpu`).
+    pub fn pin_vcpu(&self, vcpu: u32, map: &CpuMap) -> Result<()> {
+        self.pin_vcpu_flags(vcpu, map, affect::LIVE)
+    }
+}
+
+/// A virtual network handle (`virNetworkPtr`).
+#[derive(Clone)]
+pub struct Network {
+    conn: Connect,
+    r: NetworkRef,
+}
+
+impl Network {
+    /// The network's name.
+    pub fn name(&self) -> &str {
+        &self.r.name
+    }
+    /// The network's UUID.
+    pub fn uuid(&self) -> Uuid {
+        self.r.uuid
+    }
+    /// True when running (`virNetworkIsActive`).
+    pub fn is_active(&self) -> Result<bool> {
+        self.conn.check(self.conn.driver().network_is_active(&self.r))
+    }
+    /// True when persistent (`virNetworkIsPersistent`).
+    pub fn is_persistent(&self) -> Result<bool> {
+        self.conn.check(self.conn.driver().network_is_persistent(&self.r))
+    }
+    /// Autostart flag (`virNetworkGetAutostart`).
+    pub fn autostart(&self) -> Result<bool> {
+        self.conn.check(self.conn.driver().network_get_autostart(&self.r))
+    }
+    /// The network XML (`virNetworkGetXMLDesc`).
+    pub fn xml_desc(&self, flags: u32) -> Result<String> {
+        self.conn.check(self.conn.driver().network_get_xml_desc(&self.r, flags))
+    }
+    /// The bridge device (`virNetworkGetBridgeName`).
+    pub fn bridge_name(&self) -> Result<String> {
+        self.conn.check(self.conn.driver().network_get_bridge_name(&self.r))
+    }
+}
+
+/// A storage pool handle (`virStoragePoolPtr`).
+#[derive(Clone)]
+pub struct StoragePool {
+    conn: Connect,
+    r: StoragePoolRef,
+}
+
+impl StoragePool {
+    /// The pool's name.
+    pub fn name(&self) -> &str {
+        &self.r.name
+    }
+    /// The pool's UUID.
+    pub fn uuid(&self) -> Uuid {
+        self.r.uuid
+    }
+    /// True when active (`virStoragePoolIsActive`).
+    pub fn is_active(&self) -> Result<bool> {
+        self.conn.check(self.conn.driver().storage_pool_is_active(&self.r))
+    }
+    /// True when persistent (`virStoragePoolIsPersistent`).
+    pub fn is_persistent(&self) -> Result<bool> {
+        self.conn.check(self.conn.driver().storage_pool_is_persistent(&self.r))
+    }
+    /// Autostart flag (`virStoragePoolGetAutostart`).
+    pub fn autostart(&self) -> Result<bool> {
+        self.conn.check(self.conn.driver().storage_pool_get_autostart(&self.r))
+    }
+}

@@ -1,0 +1,597 @@
+//! libvirt's error model: numbers, domains, levels, message templates, the
+//! last error per thread and per connection, and error callbacks.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::{Arc, RwLock};
+
+/// Result of every fallible virt-rs call.
+pub type Result<T> = std::result::Result<T, Error>;
+
+macro_rules! numbered_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $var:ident = $num:expr),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $($(#[$vm])* $var = $num,)+
+        }
+        impl $name {
+            /// The number libvirt uses for this value on the wire and in C.
+            pub fn number(self) -> i32 { self as i32 }
+            /// The value for a libvirt number, if it is one we know.
+            pub fn from_number(n: i32) -> Option<Self> {
+                match n { $($num => Some(Self::$var),)+ _ => None }
+            }
+        }
+    };
+}
+
+numbered_enum! {
+    /// `virErrorNumber`: what went wrong. Numbers match libvirt's.
+    ErrorCode {
+        /// No error.
+        Ok = 0,
+        /// Internal error.
+        InternalError = 1,
+        /// Out of memory.
+        NoMemory = 2,
+        /// The driver does not support this function.
+        NoSupport = 3,
+        /// Could not resolve a host name.
+        UnknownHost = 4,
+        /// Could not connect to the hypervisor.
+        NoConnect = 5,
+        /// Invalid connection object.
+        InvalidConn = 6,
+        /// Invalid domain object.
+        InvalidDomain = 7,
+        /// Invalid function argument.
+        InvalidArg = 8,
+        /// A command to the hypervisor failed.
+        OperationFailed = 9,
+        /// An HTTP GET failed.
+        GetFailed = 10,
+        /// An HTTP POST failed.
+        PostFailed = 11,
+        /// Unexpected HTTP error code.
+        HttpError = 12,
+        /// Failure to serialize an S-expression.
+        SexprSerial = 13,
+        /// Could not open the Xen hypervisor control.
+        NoXen = 14,
+        /// A Xen hypercall failed.
+        XenCall = 15,
+        /// Unknown OS type.
+        OsType = 16,
+        /// Missing kernel information.
+        NoKernel = 17,
+        /// Missing root device information.
+        NoRoot = 18,
+        /// Missing source device information.
+        NoSource = 19,
+        /// Missing target device information.
+        NoTarget = 20,
+        /// Missing domain name information.
+        NoName = 21,
+        /// Missing OS information.
+        NoOs = 22,
+        /// Missing device information.
+        NoDevice = 23,
+        /// Could not open the Xen store.
+        NoXenstore = 24,
+        /// Too many drivers registered.
+        DriverFull = 25,
+        /// Not supported by the drivers (deprecated).
+        CallFailed = 26,
+        /// XML description is not well formed or invalid.
+        XmlError = 27,
+        /// The domain already exists.
+        DomExist = 28,
+        /// Operation forbidden on a read-only connection.
+        OperationDenied = 29,
+        /// Failed to open a configuration file.
+        OpenFailed = 30,
+        /// Failed to read a configuration file.
+        ReadFailed = 31,
+        /// Failed to parse a configuration file.
+        ParseFailed = 32,
+        /// Configuration file syntax error.
+        ConfSyntax = 33,
+        /// Failed to write a configuration file.
+        WriteFailed = 34,
+        /// Detailed XML error (the message is the detail).
+        XmlDetail = 35,
+        /// Invalid network object.
+        InvalidNetwork = 36,
+        /// The network already exists.
+        NetworkExist = 37,
+        /// A system call failed.
+        SystemError = 38,
+        /// RPC error.
+        Rpc = 39,
+        /// TLS error.
+        GnutlsError = 40,
+        /// Failed to start a network (warning).
+        WarNoNetwork = 41,
+        /// Domain not found.
+        NoDomain = 42,
+        /// Network not found.
+        NoNetwork = 43,
+        /// Invalid MAC address.
+        InvalidMac = 44,
+        /// Authentication failed.
+        AuthFailed = 45,
+        /// Invalid storage pool object.
+        InvalidStoragePool = 46,
+        /// Invalid storage volume object.
+        InvalidStorageVol = 47,
+        /// Failed to start storage (warning).
+        WarNoStorage = 48,
+        /// Storage pool not found.
+        NoStoragePool = 49,
+        /// Storage volume not found.
+        NoStorageVol = 50,
+        /// Failed to start node driver (warning).
+        WarNoNode = 51,
+        /// Invalid node device object.
+        InvalidNodeDevice = 52,
+        /// Node device not found.
+        NoNodeDevice = 53,
+        /// Security model not found.
+        NoSecurityModel = 54,
+        /// The operation is not valid in the object's current state.
+        OperationInvalid = 55,
+        /// Failed to start interface driver (warning).
+        WarNoInterface = 56,
+        /// Interface not found.
+        NoInterface = 57,
+        /// Invalid interface object.
+        InvalidInterface = 58,
+        /// More than one interface matched.
+        MultipleInterfaces = 59,
+        /// Unsupported configuration construct.
+        ConfigUnsupported = 67,
+        /// Timed out.
+        OperationTimeout = 68,
+        /// A function argument is not supported.
+        ArgumentUnsupported = 74,
+        /// The operation was aborted.
+        OperationAborted = 78,
+        /// A value overflowed.
+        Overflow = 82,
+        /// The operation is not supported.
+        OperationUnsupported = 84,
+        /// The resource is busy.
+        ResourceBusy = 87,
+        /// Access denied.
+        AccessDenied = 88,
+        /// The requested device is missing.
+        DeviceMissing = 99,
+        /// More than one domain matched.
+        MultipleDomains = 110,
+    }
+}
+
+numbered_enum! {
+    /// `virErrorDomain`: which part of the stack raised the error.
+    ErrorDomain {
+        /// No particular domain.
+        None = 0,
+        /// The Xen hypervisor layer.
+        Xen = 1,
+        /// The xend daemon layer.
+        Xend = 2,
+        /// The xenstore layer.
+        Xenstore = 3,
+        /// The S-expression code.
+        Sexpr = 4,
+        /// The XML code.
+        Xml = 5,
+        /// The domain code.
+        Dom = 6,
+        /// The XML-RPC code.
+        Rpc = 7,
+        /// The read-only proxy.
+        Proxy = 8,
+        /// Configuration file handling.
+        Conf = 9,
+        /// The QEMU driver.
+        Qemu = 10,
+        /// The network code.
+        Net = 11,
+        /// The test driver.
+        Test = 12,
+        /// The remote driver.
+        Remote = 13,
+        /// The xm configuration format.
+        Xenxm = 15,
+        /// Storage.
+        Storage = 18,
+        /// The network driver.
+        Network = 19,
+        /// Domain configuration.
+        Domain = 20,
+        /// Node devices.
+        Nodedev = 22,
+        /// Security.
+        Security = 24,
+        /// Host interfaces.
+        Interface = 26,
+        /// Capabilities.
+        Capabilities = 44,
+        /// URI handling.
+        Uri = 45,
+        /// Authentication.
+        Auth = 46,
+        /// Device configuration.
+        Device = 49,
+        /// Access control.
+        Access = 55,
+    }
+}
+
+/// `virErrorLevel`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ErrorLevel {
+    /// No level.
+    None = 0,
+    /// A warning.
+    Warning = 1,
+    /// An error.
+    #[default]
+    Error = 2,
+}
+
+impl ErrorLevel {
+    /// libvirt's number.
+    pub fn number(self) -> i32 {
+        self as i32
+    }
+    /// The level for a number; unknown numbers are errors.
+    pub fn from_number(n: i32) -> Self {
+        match n {
+            0 => Self::None,
+            1 => Self::Warning,
+            _ => Self::Error,
+        }
+    }
+}
+
+impl ErrorCode {
+    /// libvirt's message template for this code: the text without detail,
+    /// and the text around the detail (`{}` marks where it goes).
+    pub fn template(self) -> (&'static str, &'static str) {
+        use ErrorCode::*;
+        match self {
+            Ok => ("", "{}"),
+            InternalError => ("internal error", "internal error: {}"),
+            NoMemory => ("out of memory", "out of memory: {}"),
+            NoSupport => (
+                "this function is not supported by the connection driver",
+                "this function is not supported by the connection driver: {}",
+            ),
+            UnknownHost => ("unknown host", "unknown host {}"),
+            NoConnect => (
+                "no connection driver available",
+                "no connection driver available for {}",
+            ),
+            InvalidConn => ("invalid connection pointer in", "invalid connection pointer in {}"),
+            InvalidDomain => ("invalid domain pointer in", "invalid domain pointer in {}"),
+            InvalidArg => ("invalid argument", "invalid argument: {}"),
+            OperationFailed => ("operation failed", "operation failed: {}"),
+            GetFailed => ("GET operation failed", "GET operation failed: {}"),
+            PostFailed => ("POST operation failed", "POST operation failed: {}"),
+            HttpError => ("got unknown HTTP error code", "got unknown HTTP error code {}"),
+            SexprSerial => ("failed to serialize S-Expr", "failed to serialize S-Expr: {}"),
+            NoXen => (
+                "could not use Xen hypervisor entry",
+                "could not use Xen hypervisor entry {}",
+            ),
+            XenCall => ("failed Xen syscall", "failed Xen syscall {}"),
+            OsType => ("unknown OS type", "unknown OS type {}"),
+            NoKernel => ("missing kernel information", "missing kernel information: {}"),
+            NoRoot => ("missing root device information", "missing root device information in {}"),
+            NoSource => ("missing source information for device", "missing source information for device {}"),
+            NoTarget => ("missing target information for device", "missing target information for device {}"),
+            NoName => ("missing name information", "missing name information in {}"),
+            NoOs => ("missing operating system information", "missing operating system information for {}"),
+            NoDevice => ("missing devices information", "missing devices information for {}"),
+            NoXenstore => ("could not connect to Xen Store", "could not connect to Xen Store {}"),
+            DriverFull => ("too many drivers registered", "too many drivers registered in {}"),
+            CallFailed => ("library call failed", "library call failed: {}"),
+            XmlError => ("XML description is invalid or not well formed", "XML error: {}"),
+            DomExist => ("this domain exists already", "domain {} exists already"),
+            OperationDenied => (
+                "operation forbidden for read only access",
+                "operation forbidden: {}",
+            ),
+            OpenFailed => ("failed to open configuration file", "failed to open configuration file {}"),
+            ReadFailed => ("failed to read configuration file", "failed to read configuration file {}"),
+            ParseFailed => ("failed to parse configuration file", "failed to parse configuration file {}"),
+            ConfSyntax => ("configuration file syntax error", "configuration file syntax error: {}"),
+            WriteFailed => ("failed to write configuration file", "failed to write configuration file: {}"),
+            XmlDetail => ("parser error", "{}"),
+            InvalidNetwork => ("invalid network pointer in", "invalid network pointer in {}"),
+            NetworkExist => ("this network exists already", "network {} exists already"),
+            SystemError => ("system call error", "{}"),
+            Rpc => ("RPC error", "RPC error: {}"),
+            GnutlsError => ("GNUTLS call error", "GNUTLS call error: {}"),
+            WarNoNetwork => ("Failed to find the network", "Failed to find the network: {}"),
+            NoDomain => ("Domain not found", "Domain not found: {}"),
+            NoNetwork => ("Network not found", "Network not found: {}"),
+            InvalidMac => ("invalid MAC address", "invalid MAC address: {}"),
+            AuthFailed => ("authentication failed", "authentication failed: {}"),
+            InvalidStoragePool => ("invalid storage pool pointer in", "invalid storage pool pointer in {}"),
+            InvalidStorageVol => ("invalid storage volume pointer in", "invalid storage volume pointer in {}"),
+            WarNoStorage => ("Failed to find a storage driver", "Failed to find a storage driver: {}"),
+            NoStoragePool => ("Storage pool not found", "Storage pool not found: {}"),
+            NoStorageVol => ("Storage volume not found", "Storage volume not found: {}"),
+            WarNoNode => ("Failed to find a node driver", "Failed to find a node driver: {}"),
+            InvalidNodeDevice => ("invalid node device pointer", "invalid node device pointer in {}"),
+            NoNodeDevice => ("Node device not found", "Node device not found: {}"),
+            NoSecurityModel => ("Security model not found", "Security model not found: {}"),
+            OperationInvalid => ("Requested operation is not valid", "Requested operation is not valid: {}"),
+            WarNoInterface => ("Failed to find the interface", "Failed to find the interface: {}"),
+            NoInterface => ("Interface not found", "Interface not found: {}"),
+            InvalidInterface => ("invalid interface pointer in", "invalid interface pointer in {}"),
+            MultipleInterfaces => ("multiple matching interfaces found", "multiple matching interfaces found: {}"),
+            ConfigUnsupported => ("unsupported configuration", "unsupported configuration: {}"),
+            OperationTimeout => ("Timed out during operation", "Timed out during operation: {}"),
+            ArgumentUnsupported => ("argument unsupported", "argument unsupported: {}"),
+            OperationAborted => ("operation aborted", "operation aborted: {}"),
+            Overflow => ("value too large", "value too large: {}"),
+            OperationUnsupported => ("Operation not supported", "Operation not supported: {}"),
+            ResourceBusy => ("resource busy", "resource busy: {}"),
+            AccessDenied => ("access denied", "access denied: {}"),
+            DeviceMissing => ("device not found", "device not found: {}"),
+            MultipleDomains => ("multiple matching domains found", "multiple matching domains found: {}"),
+        }
+    }
+
+    /// The message libvirt builds for this code, with or without detail.
+    pub fn message(self, info: Option<&str>) -> String {
+        let (bare, with) = self.template();
+        match info {
+            None => bare.to_string(),
+            Some(info) => with.replacen("{}", info, 1),
+        }
+    }
+}
+
+/// A libvirt error: the fields of `virError`, so they cross the wire and the
+/// language bindings unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Error {
+    /// What went wrong.
+    pub code: ErrorCode,
+    /// Which part raised it.
+    pub domain: ErrorDomain,
+    /// The full human-readable message.
+    pub message: String,
+    /// Warning or error.
+    pub level: ErrorLevel,
+    /// Extra information, usually the detail put in the message.
+    pub str1: Option<String>,
+    /// Extra information.
+    pub str2: Option<String>,
+    /// Extra information.
+    pub str3: Option<String>,
+    /// Extra number.
+    pub int1: i32,
+    /// Extra number.
+    pub int2: i32,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Error {
+    /// An error built from libvirt's template for `code`, with `info` as the
+    /// detail (`None` gives the bare text).
+    pub fn new(code: ErrorCode, domain: ErrorDomain, info: Option<&str>) -> Self {
+        Error {
+            code,
+            domain,
+            message: code.message(info),
+            level: ErrorLevel::Error,
+            str1: info.map(str::to_string),
+            str2: None,
+            str3: None,
+            int1: -1,
+            int2: -1,
+        }
+    }
+
+    /// Shorthand for [`Error::new`] with a formatted detail.
+    pub fn with(code: ErrorCode, domain: ErrorDomain, info: impl AsRef<str>) -> Self {
+        Self::new(code, domain, Some(info.as_ref()))
+    }
+
+    /// An error whose message is given whole, not built from a template
+    /// (for errors received from a peer).
+    pub fn raw(code: ErrorCode, domain: ErrorDomain, message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+            ..Self::new(code, domain, None)
+        }
+    }
+
+    /// "this function is not supported by the connection driver: NAME".
+    pub fn no_support(function: &str) -> Self {
+        Self::with(ErrorCode::NoSupport, ErrorDomain::None, function)
+    }
+
+    /// libvirt's refusal of a mutating call on a read-only connection.
+    pub fn read_only(function: &str) -> Self {
+        let mut e = Self::new(ErrorCode::OperationDenied, ErrorDomain::None, None);
+        e.message = format!("operation forbidden: read only access prevents {function}");
+        e.str1 = Some(function.to_string());
+        e
+    }
+
+    /// "Domain not found: no domain with matching name 'NAME'".
+    pub fn no_domain_name(domain: ErrorDomain, name: &str) -> Self {
+        Self::with(
+            ErrorCode::NoDomain,
+            domain,
+            format!("no domain with matching name '{name}'"),
+        )
+    }
+
+    /// "Domain not found: no domain with matching id N".
+    pub fn no_domain_id(domain: ErrorDomain, id: u32) -> Self {
+        Self::with(ErrorCode::NoDomain, domain, format!("no domain with matching id {id}"))
+    }
+
+    /// "Domain not found: no domain with matching uuid 'UUID'".
+    pub fn no_domain_uuid(domain: ErrorDomain, uuid: &uuid::Uuid) -> Self {
+        Self::with(
+            ErrorCode::NoDomain,
+            domain,
+            format!("no domain with matching uuid '{uuid}'"),
+        )
+    }
+
+    /// An error from an OS call, with errno's text appended as libvirt does.
+    pub fn system(domain: ErrorDomain, what: impl AsRef<str>, err: &std::io::Error) -> Self {
+        let text = io_error_text(err);
+        let mut e = Self::with(ErrorCode::SystemError, domain, format!("{}: {}", what.as_ref(), text));
+        e.int1 = err.raw_os_error().unwrap_or(-1);
+        e
+    }
+
+    /// This error as a warning.
+    pub fn warning(mut self) -> Self {
+        self.level = ErrorLevel::Warning;
+        self
+    }
+
+    /// What libvirt's default handler prints: `libvirt: DOMAIN error : MESSAGE`.
+    pub fn default_report(&self) -> String {
+        let level = match self.level {
+            ErrorLevel::Warning => "warning",
+            _ => "error",
+        };
+        let dom = match self.domain {
+            ErrorDomain::Xen => "Xen ",
+            ErrorDomain::Xml => "XML ",
+            ErrorDomain::Xend => "Xen Daemon ",
+            ErrorDomain::Xenstore => "Xen Store ",
+            ErrorDomain::Dom | ErrorDomain::Domain => "Domain Config ",
+            ErrorDomain::Qemu => "QEMU Driver ",
+            ErrorDomain::Test => "Test Driver ",
+            ErrorDomain::Remote => "Remote Driver ",
+            ErrorDomain::Net | ErrorDomain::Network => "Network Driver ",
+            _ => "",
+        };
+        format!("libvirt: {dom}{level} : {}", self.message)
+    }
+}
+
+/// The text of an I/O error the way C's strerror gives it, without Rust's
+/// " (os error N)" suffix.
+pub fn io_error_text(err: &std::io::Error) -> String {
+    let s = err.to_string();
+    match s.rfind(" (os error ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// A function called with every error a call reports (`virErrorFunc`).
+pub type ErrorCallback = Arc<dyn Fn(&Error) + Send + Sync>;
+
+thread_local! {
+    static LAST_ERROR: RefCell<Option<Error>> = const { RefCell::new(None) };
+}
+
+static GLOBAL_CALLBACK: RwLock<Option<ErrorCallback>> = RwLock::new(None);
+
+/// The last error raised on this thread (`virGetLastError`).
+pub fn last_error() -> Option<Error> {
+    LAST_ERROR.with(|e| e.borrow().clone())
+}
+
+/// Forget this thread's last error (`virResetLastError`).
+pub fn reset_last_error() {
+    LAST_ERROR.with(|e| *e.borrow_mut() = None);
+}
+
+/// Set the error callback used for connections without their own
+/// (`virSetErrorFunc`); `None` removes it.
+pub fn set_error_callback(cb: Option<ErrorCallback>) {
+    if let Ok(mut g) = GLOBAL_CALLBACK.write() {
+        *g = cb;
+    }
+}
+
+/// The handler libvirt installs when none is set: print the error to stderr
+/// (`virDefaultErrorFunc`).
+pub fn default_error_callback(err: &Error) {
+    eprintln!("{}", err.default_report());
+}
+
+/// Record `err` as this thread's last error and hand it to the connection's
+/// callback, or else the global one (libvirt's dispatch order).
+pub(crate) fn dispatch(err: &Error, conn_cb: Option<&ErrorCallback>) {
+    LAST_ERROR.with(|e| *e.borrow_mut() = Some(err.clone()));
+    if let Some(cb) = conn_cb {
+        cb(err);
+        return;
+    }
+    let global = GLOBAL_CALLBACK.read().ok().and_then(|g| g.clone());
+    if let Some(cb) = global {
+        cb(err);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_match_libvirt() {
+        assert_eq!(ErrorCode::XmlError.number(), 27);
+        assert_eq!(ErrorCode::OperationDenied.number(), 29);
+        assert_eq!(ErrorCode::XmlDetail.number(), 35);
+        assert_eq!(ErrorCode::NoDomain.number(), 42);
+        assert_eq!(ErrorCode::OperationInvalid.number(), 55);
+        assert_eq!(ErrorDomain::Test.number(), 12);
+        assert_eq!(ErrorDomain::Remote.number(), 13);
+        assert_eq!(ErrorCode::from_number(42), Some(ErrorCode::NoDomain));
+        assert_eq!(ErrorCode::from_number(9999), None);
+    }
+
+    #[test]
+    fn messages_follow_templates() {
+        let e = Error::no_domain_name(ErrorDomain::Test, "x");
+        assert_eq!(e.to_string(), "Domain not found: no domain with matching name 'x'");
+        let e = Error::with(ErrorCode::OperationInvalid, ErrorDomain::Domain, "domain is not running");
+        assert_eq!(e.to_string(), "Requested operation is not valid: domain is not running");
+        assert_eq!(ErrorCode::InternalError.message(None), "internal error");
+        let e = Error::read_only("virDomainDestroy");
+        assert_eq!(e.code, ErrorCode::OperationDenied);
+        assert!(e.to_string().contains("read only"));
+    }
+
+    #[test]
+    fn last_error_is_per_thread() {
+        reset_last_error();
+        dispatch(&Error::no_support("x"), None);
+        assert_eq!(last_error().map(|e| e.code), Some(ErrorCode::NoSupport));
+        let other = std::thread::spawn(last_error).join().ok().flatten();
+        assert!(other.is_none());
+        reset_last_error();
+        assert!(last_error().is_none());
+    }
+
+    #[test]
+    fn io_text_drops_rust_suffix() {
+        let e = std::io::Error::from_raw_os_error(libc::ENOENT);
+        assert_eq!(io_error_text(&e), "No such file or directory");
+    }
+}

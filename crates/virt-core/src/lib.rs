@@ -1,0 +1,35 @@
+//! virt-core: the stable API of virt-rs, a Rust re-implementation of libvirt.
+//!
+//! - [`Connect`], [`Domain`], [`Network`], [`StoragePool`]: the handles users hold.
+//! - [`Driver`] and [`DriverStack`]: what a hypervisor backend implements,
+//!   and how several backends serve one URI.
+//! - [`register_driver`]: the URI registry behind [`Connect::open`].
+//! - [`Error`] and friends: libvirt's error model (codes, domains, levels,
+//!   last error per thread and per connection, callbacks).
+//! - [`Uri`]: connection URI parsing.
+//! - [`types`]: the plain values the API hands out.
+
+#![warn(missing_docs)]
+
+mod connect;
+pub mod driver;
+pub mod error;
+pub mod registry;
+pub mod types;
+pub mod uri;
+
+pub use connect::{default_uri, parse_uuid, Connect, Domain, Network, StoragePool, LIB_VERSION};
+pub use driver::{Driver, DriverStack};
+pub use error::{
+    last_error, reset_last_error, set_error_callback, Error, ErrorCallback, ErrorCode, ErrorDomain,
+    ErrorLevel, Result,
+};
+pub use registry::{register_driver, DriverEntry, DriverOpener};
+pub use types::*;
+pub use uri::Uri;
+
+/// Format a version number `major * 1_000_000 + minor * 1000 + micro` as
+/// "major.minor.micro".
+pub fn version_string(v: u64) -> String {
+    format!("{}.{}.{}", v / 1_000_000, (v / 1000) % 1000, v % 1000)
+}

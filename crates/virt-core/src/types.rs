@@ -1,0 +1,542 @@
+//! Plain values the API hands out: domain identity, info records, states,
+//! flags, typed parameters.
+
+use std::fmt;
+
+pub use uuid::Uuid;
+
+/// Identity of a domain as a driver reports it: name, UUID and id (`None`
+/// when the domain is not running; libvirt shows -1).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DomainRef {
+    /// The domain's name.
+    pub name: String,
+    /// The domain's UUID.
+    pub uuid: Uuid,
+    /// The hypervisor id while running.
+    pub id: Option<u32>,
+}
+
+/// Identity of a virtual network.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NetworkRef {
+    /// The network's name.
+    pub name: String,
+    /// The network's UUID.
+    pub uuid: Uuid,
+}
+
+/// Identity of a storage pool.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StoragePoolRef {
+    /// The pool's name.
+    pub name: String,
+    /// The pool's UUID.
+    pub uuid: Uuid,
+}
+
+/// `virDomainState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DomainState {
+    /// No state.
+    #[default]
+    NoState = 0,
+    /// Running.
+    Running = 1,
+    /// Blocked on a resource.
+    Blocked = 2,
+    /// Paused by the user.
+    Paused = 3,
+    /// Being shut down.
+    Shutdown = 4,
+    /// Shut off.
+    Shutoff = 5,
+    /// Crashed.
+    Crashed = 6,
+    /// Suspended by guest power management.
+    PmSuspended = 7,
+}
+
+impl DomainState {
+    /// libvirt's number.
+    pub fn number(self) -> i32 {
+        self as i32
+    }
+    /// The state for a number; unknown numbers are `NoState`.
+    pub fn from_number(n: i32) -> Self {
+        match n {
+            1 => Self::Running,
+            2 => Self::Blocked,
+            3 => Self::Paused,
+            4 => Self::Shutdown,
+            5 => Self::Shutoff,
+            6 => Self::Crashed,
+            7 => Self::PmSuspended,
+            _ => Self::NoState,
+        }
+    }
+    /// The word virsh prints ("running", "shut off", ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoState => "no state",
+            Self::Running => "running",
+            Self::Blocked => "idle",
+            Self::Paused => "paused",
+            Self::Shutdown => "in shutdown",
+            Self::Shutoff => "shut off",
+            Self::Crashed => "crashed",
+            Self::PmSuspended => "pmsuspended",
+        }
+    }
+    /// True for the states in which the domain has an id (it is active).
+    pub fn is_active(self) -> bool {
+        !matches!(self, Self::Shutoff | Self::NoState)
+    }
+}
+
+impl fmt::Display for DomainState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a domain is in its state (`virDomain*Reason`), per state.
+pub mod reason {
+    /// Running: unknown.
+    pub const RUNNING_UNKNOWN: i32 = 0;
+    /// Running: normal boot.
+    pub const RUNNING_BOOTED: i32 = 1;
+    /// Running: restored from a saved state file.
+    pub const RUNNING_RESTORED: i32 = 3;
+    /// Running: resumed after a pause.
+    pub const RUNNING_UNPAUSED: i32 = 5;
+    /// Paused: unknown.
+    pub const PAUSED_UNKNOWN: i32 = 0;
+    /// Paused: by the user.
+    pub const PAUSED_USER: i32 = 1;
+    /// Paused: while saving.
+    pub const PAUSED_SAVE: i32 = 3;
+    /// Paused: while dumping core.
+    pub const PAUSED_DUMP: i32 = 4;
+    /// Shutdown: by the user.
+    pub const SHUTDOWN_USER: i32 = 1;
+    /// Shut off: unknown.
+    pub const SHUTOFF_UNKNOWN: i32 = 0;
+    /// Shut off: normal shutdown.
+    pub const SHUTOFF_SHUTDOWN: i32 = 1;
+    /// Shut off: destroyed.
+    pub const SHUTOFF_DESTROYED: i32 = 2;
+    /// Shut off: crashed.
+    pub const SHUTOFF_CRASHED: i32 = 3;
+    /// Shut off: saved to a file.
+    pub const SHUTOFF_SAVED: i32 = 5;
+    /// Shut off: failed to start.
+    pub const SHUTOFF_FAILED: i32 = 6;
+    /// Crashed: unknown.
+    pub const CRASHED_UNKNOWN: i32 = 0;
+
+    use super::DomainState;
+
+    /// The word virsh prints for a reason (`domstate --reason`).
+    pub fn as_str(state: DomainState, reason: i32) -> &'static str {
+        const RUNNING: [&str; 11] = [
+            "unknown", "booted", "migrated", "restored", "from snapshot", "unpaused",
+            "migration canceled", "save canceled", "event wakeup", "crashed", "post-copy",
+        ];
+        const PAUSED: [&str; 14] = [
+            "unknown", "user", "migrating", "saving", "dumping", "I/O error", "watchdog",
+            "from snapshot", "shutting down", "creating snapshot", "crashed", "starting up",
+            "post-copy", "post-copy failed",
+        ];
+        const SHUTOFF: [&str; 9] = [
+            "unknown", "shutdown", "destroyed", "crashed", "migrated", "saved", "failed",
+            "from snapshot", "daemon",
+        ];
+        let table: &[&str] = match state {
+            DomainState::Running => &RUNNING,
+            DomainState::Paused => &PAUSED,
+            DomainState::Shutoff => &SHUTOFF,
+            DomainState::Shutdown => &["unknown", "user"],
+            DomainState::Crashed => &["unknown", "panicked"],
+            DomainState::PmSuspended => &["unknown"],
+            DomainState::Blocked | DomainState::NoState => &["unknown"],
+        };
+        usize::try_from(reason)
+            .ok()
+            .and_then(|r| table.get(r))
+            .copied()
+            .unwrap_or("unknown")
+    }
+}
+
+/// `virDomainInfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DomainInfo {
+    /// Current state.
+    pub state: DomainState,
+    /// Maximum memory, KiB.
+    pub max_mem: u64,
+    /// Current memory, KiB.
+    pub memory: u64,
+    /// Number of virtual CPUs.
+    pub nr_virt_cpu: u32,
+    /// CPU time used, nanoseconds.
+    pub cpu_time: u64,
+}
+
+/// `virNodeInfo`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NodeInfo {
+    /// CPU model (at most 31 bytes on the wire).
+    pub model: String,
+    /// Memory size, KiB.
+    pub memory: u64,
+    /// Number of active CPUs.
+    pub cpus: u32,
+    /// CPU frequency, MHz.
+    pub mhz: u32,
+    /// NUMA cells.
+    pub nodes: u32,
+    /// CPU sockets per cell.
+    pub sockets: u32,
+    /// Cores per socket.
+    pub cores: u32,
+    /// Threads per core.
+    pub threads: u32,
+}
+
+impl NodeInfo {
+    /// `VIR_NODEINFO_MAXCPUS`: the number of CPUs the topology can hold.
+    pub fn max_cpus(&self) -> u32 {
+        self.nodes * self.sockets * self.cores * self.threads
+    }
+}
+
+/// `virVcpuState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VcpuState {
+    /// Offline.
+    Offline = 0,
+    /// Running.
+    Running = 1,
+    /// Blocked.
+    Blocked = 2,
+}
+
+impl VcpuState {
+    /// The word virsh prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Offline => "offline",
+            Self::Running => "running",
+            Self::Blocked => "idle",
+        }
+    }
+    /// The state for a number; unknown numbers are `Offline`.
+    pub fn from_number(n: i32) -> Self {
+        match n {
+            1 => Self::Running,
+            2 => Self::Blocked,
+            _ => Self::Offline,
+        }
+    }
+}
+
+/// `virVcpuInfo`, with the vCPU's affinity map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VcpuInfo {
+    /// The vCPU number.
+    pub number: u32,
+    /// Its state.
+    pub state: VcpuState,
+    /// CPU time used, nanoseconds.
+    pub cpu_time: u64,
+    /// The physical CPU it runs on, -1 when offline.
+    pub cpu: i32,
+    /// Which physical CPUs it may run on.
+    pub affinity: CpuMap,
+}
+
+/// A set of physical CPUs in libvirt's byte layout: bit `cpu % 8` of byte
+/// `cpu / 8`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CpuMap {
+    bytes: Vec<u8>,
+}
+
+impl CpuMap {
+    /// An empty map able to hold `ncpus` CPUs.
+    pub fn new(ncpus: u32) -> Self {
+        CpuMap { bytes: vec![0; ncpus.div_ceil(8) as usize] }
+    }
+    /// A map with CPUs `0..ncpus` all set.
+    pub fn all(ncpus: u32) -> Self {
+        let mut m = Self::new(ncpus);
+        for c in 0..ncpus {
+            m.set(c);
+        }
+        m
+    }
+    /// A map from libvirt's raw bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Self {
+        CpuMap { bytes: bytes.to_vec() }
+    }
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+    /// Add `cpu`, growing the map if needed.
+    pub fn set(&mut self, cpu: u32) {
+        let i = (cpu / 8) as usize;
+        if i >= self.bytes.len() {
+            self.bytes.resize(i + 1, 0);
+        }
+        self.bytes[i] |= 1 << (cpu % 8);
+    }
+    /// True when `cpu` is in the map.
+    pub fn is_set(&self, cpu: u32) -> bool {
+        self.bytes
+            .get((cpu / 8) as usize)
+            .is_some_and(|b| b & (1 << (cpu % 8)) != 0)
+    }
+    /// The CPUs in the map, in order.
+    pub fn cpus(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..(self.bytes.len() as u32 * 8)).filter(|&c| self.is_set(c))
+    }
+    /// Parse virsh's cpulist syntax ("0-3,^2,5", or "r" for all) for a
+    /// node with `ncpus` CPUs.
+    pub fn parse_list(s: &str, ncpus: u32) -> Option<CpuMap> {
+        let mut m = CpuMap::new(ncpus);
+        if s == "r" {
+            return Some(CpuMap::all(ncpus));
+        }
+        let mut any = false;
+        for part in s.split(',') {
+            let part = part.trim();
+            let (neg, part) = match part.strip_prefix('^') {
+                Some(p) => (true, p),
+                None => (false, part),
+            };
+            let (lo, hi) = match part.split_once('-') {
+                Some((a, b)) => (a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?),
+                None => {
+                    let v = part.parse::<u32>().ok()?;
+                    (v, v)
+                }
+            };
+            if lo > hi || hi >= ncpus {
+                return None;
+            }
+            for c in lo..=hi {
+                if neg {
+                    if let Some(b) = m.bytes.get_mut((c / 8) as usize) {
+                        *b &= !(1 << (c % 8));
+                    }
+                } else {
+                    m.set(c);
+                    any = true;
+                }
+            }
+        }
+        any.then_some(m)
+    }
+}
+
+/// A typed parameter (`virTypedParameter`), as scheduler and tuning calls use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedParam {
+    /// The field name ("weight", "cap", ...).
+    pub field: String,
+    /// The value.
+    pub value: TypedValue,
+}
+
+/// The value of a [`TypedParam`]; the numbers are libvirt's type codes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypedValue {
+    /// Type 1.
+    Int(i32),
+    /// Type 2.
+    UInt(u32),
+    /// Type 3.
+    LLong(i64),
+    /// Type 4.
+    ULLong(u64),
+    /// Type 5.
+    Double(f64),
+    /// Type 6.
+    Boolean(bool),
+    /// Type 7.
+    String(String),
+}
+
+impl fmt::Display for TypedValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Int(v) => write!(f, "{v}"),
+            Self::UInt(v) => write!(f, "{v}"),
+            Self::LLong(v) => write!(f, "{v}"),
+            Self::ULLong(v) => write!(f, "{v}"),
+            Self::Double(v) => write!(f, "{v:.6}"),
+            Self::Boolean(v) => write!(f, "{}", if *v { "yes" } else { "no" }),
+            Self::String(v) => f.write_str(v),
+        }
+    }
+}
+
+/// The node's security model (`virSecurityModel`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SecurityModel {
+    /// Model name ("selinux", "testSecurity"); empty when none.
+    pub model: String,
+    /// Domain of interpretation.
+    pub doi: String,
+}
+
+/// A domain's security label (`virSecurityLabel`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SecurityLabel {
+    /// The label text; empty when none.
+    pub label: String,
+    /// True when the label is enforced.
+    pub enforcing: bool,
+}
+
+/// Flags of `Connect::list_all_domains` (`VIR_CONNECT_LIST_DOMAINS_*`).
+pub mod list_flags {
+    /// Running or paused domains.
+    pub const ACTIVE: u32 = 1 << 0;
+    /// Shut-off domains.
+    pub const INACTIVE: u32 = 1 << 1;
+    /// Domains with a persistent definition.
+    pub const PERSISTENT: u32 = 1 << 2;
+    /// Transient domains.
+    pub const TRANSIENT: u32 = 1 << 3;
+    /// Running domains.
+    pub const RUNNING: u32 = 1 << 4;
+    /// Paused domains.
+    pub const PAUSED: u32 = 1 << 5;
+    /// Shut-off domains.
+    pub const SHUTOFF: u32 = 1 << 6;
+    /// Domains in any other state.
+    pub const OTHER: u32 = 1 << 7;
+    /// Domains with a managed save image.
+    pub const MANAGEDSAVE: u32 = 1 << 8;
+    /// Domains without a managed save image.
+    pub const NO_MANAGEDSAVE: u32 = 1 << 9;
+    /// Domains marked for autostart.
+    pub const AUTOSTART: u32 = 1 << 10;
+    /// Domains not marked for autostart.
+    pub const NO_AUTOSTART: u32 = 1 << 11;
+    /// Domains with snapshots.
+    pub const HAS_SNAPSHOT: u32 = 1 << 12;
+    /// Domains without snapshots.
+    pub const NO_SNAPSHOT: u32 = 1 << 13;
+}
+
+/// What a domain looks like to the `list_all_domains` filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListFacts {
+    /// Its state.
+    pub state: DomainState,
+    /// Persistent or transient.
+    pub persistent: bool,
+    /// Marked for autostart.
+    pub autostart: bool,
+    /// Has a managed save image.
+    pub managed_save: bool,
+    /// Has snapshots.
+    pub has_snapshot: bool,
+}
+
+/// True when a domain with `facts` passes the `list_flags` filter `flags`
+/// (each group of flags filters only when one of its members is given).
+pub fn list_filter_matches(flags: u32, facts: &ListFacts) -> bool {
+    use list_flags::*;
+    let group = |yes: u32, no: u32, is: bool| {
+        let f = flags & (yes | no);
+        f == 0 || f == (yes | no) || (is && f & yes != 0) || (!is && f & no != 0)
+    };
+    let active = facts.state.is_active();
+    if !group(ACTIVE, INACTIVE, active) || !group(PERSISTENT, TRANSIENT, facts.persistent) {
+        return false;
+    }
+    let states = flags & (RUNNING | PAUSED | SHUTOFF | OTHER);
+    if states != 0 {
+        let bit = match facts.state {
+            DomainState::Running => RUNNING,
+            DomainState::Paused => PAUSED,
+            DomainState::Shutoff => SHUTOFF,
+            _ => OTHER,
+        };
+        if states & bit == 0 {
+            return false;
+        }
+    }
+    group(MANAGEDSAVE, NO_MANAGEDSAVE, facts.managed_save)
+        && group(AUTOSTART, NO_AUTOSTART, facts.autostart)
+        && group(HAS_SNAPSHOT, NO_SNAPSHOT, facts.has_snapshot)
+}
+
+/// `VIR_DOMAIN_AFFECT_*`, `VIR_DOMAIN_VCPU_*`, `VIR_DOMAIN_MEM_*` flags.
+pub mod affect {
+    /// The current state: live if running, config otherwise.
+    pub const CURRENT: u32 = 0;
+    /// The running domain.
+    pub const LIVE: u32 = 1;
+    /// The persistent definition.
+    pub const CONFIG: u32 = 2;
+    /// The maximum rather than the current value (vcpus, memory).
+    pub const MAXIMUM: u32 = 4;
+    /// Ask the guest agent (vcpus).
+    pub const GUEST: u32 = 8;
+}
+
+/// `VIR_DOMAIN_XML_*` flags of `Domain::xml_desc`.
+pub mod xml_flags {
+    /// Include security-sensitive data.
+    pub const SECURE: u32 = 1;
+    /// The persistent definition rather than the live one.
+    pub const INACTIVE: u32 = 2;
+    /// Update the guest CPU from the host.
+    pub const UPDATE_CPU: u32 = 4;
+    /// Only what migration keeps.
+    pub const MIGRATABLE: u32 = 8;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpumap_parses_virsh_lists() {
+        let m = CpuMap::parse_list("0-3,^2,7", 16).unwrap_or_default();
+        assert_eq!(m.cpus().collect::<Vec<_>>(), vec![0, 1, 3, 7]);
+        assert_eq!(m.as_bytes(), &[0b1000_1011, 0]);
+        assert!(CpuMap::parse_list("16", 16).is_none());
+        assert!(CpuMap::parse_list("3-1", 16).is_none());
+        assert!(CpuMap::parse_list("x", 16).is_none());
+        assert_eq!(CpuMap::parse_list("r", 4).map(|m| m.cpus().count()), Some(4));
+    }
+
+    #[test]
+    fn list_filters_combine_like_libvirt() {
+        use list_flags::*;
+        let running = ListFacts {
+            state: DomainState::Running,
+            persistent: true,
+            autostart: false,
+            managed_save: false,
+            has_snapshot: false,
+        };
+        let off = ListFacts { state: DomainState::Shutoff, ..running };
+        assert!(list_filter_matches(0, &running));
+        assert!(list_filter_matches(ACTIVE, &running));
+        assert!(!list_filter_matches(INACTIVE, &running));
+        assert!(list_filter_matches(ACTIVE | INACTIVE, &off));
+        assert!(list_filter_matches(SHUTOFF, &off));
+        assert!(!list_filter_matches(PAUSED, &off));
+        assert!(!list_filter_matches(AUTOSTART, &off));
+        assert!(list_filter_matches(NO_AUTOSTART | PERSISTENT, &off));
+    }
+}

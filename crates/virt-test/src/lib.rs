@@ -1,0 +1,2 @@
+//! test driver.
+#![warn(missing_docs)]

@@ -1,0 +1,2 @@
+//! libvirt domain XML.
+#![warn(missing_docs)]
