@@ -401,7 +401,7 @@ impl Domain {
         self.r.id
     }
     /// The identity as plain values.
-    pub fn as_ref(&self) -> &DomainRef {
+    pub fn identity(&self) -> &DomainRef {
         &self.r
     }
     /// The connection this handle belongs to.
@@ -600,5 +600,104 @@ impl StoragePool {
     /// Autostart flag (`virStoragePoolGetAutostart`).
     pub fn autostart(&self) -> Result<bool> {
         self.conn.check(self.conn.driver().storage_pool_get_autostart(&self.r))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A driver with one domain that counts the changes it is asked for.
+    struct OneDomain {
+        changes: AtomicUsize,
+    }
+
+    fn the_domain() -> DomainRef {
+        DomainRef { name: "d".into(), uuid: Uuid::from_u128(7), id: Some(1) }
+    }
+
+    impl Driver for OneDomain {
+        fn type_name(&self) -> &str {
+            "Fake"
+        }
+        fn domain_lookup_by_name(&self, name: &str) -> Result<DomainRef> {
+            if name == "d" {
+                Ok(the_domain())
+            } else {
+                Err(Error::no_domain_name(ErrorDomain::Test, name))
+            }
+        }
+        fn domain_suspend(&self, _dom: &DomainRef) -> Result<()> {
+            self.changes.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+        fn domain_destroy(&self, _dom: &DomainRef, _flags: u32) -> Result<()> {
+            self.changes.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    fn open(read_only: bool) -> Connect {
+        let uri = Uri::parse("fake:///").unwrap_or_else(|e| panic!("{e}"));
+        Connect::from_driver(Box::new(OneDomain { changes: AtomicUsize::new(0) }), uri, read_only)
+    }
+
+    #[test]
+    fn read_only_refuses_in_the_core() {
+        let c = open(true);
+        let mut d = c.lookup_by_name("d").unwrap_or_else(|e| panic!("{e}"));
+        let e = d.suspend().err().map(|e| (e.code, e.to_string()));
+        assert_eq!(
+            e,
+            Some((
+                ErrorCode::OperationDenied,
+                "operation forbidden: read only access prevents virDomainSuspend".into()
+            ))
+        );
+        assert!(d.destroy().is_err());
+        assert_eq!(d.id(), Some(1), "a refused destroy leaves the handle alone");
+        assert_eq!(c.last_error().map(|e| e.code), Some(ErrorCode::OperationDenied));
+        let rw = open(false);
+        let mut d = rw.lookup_by_name("d").unwrap_or_else(|e| panic!("{e}"));
+        assert!(d.destroy().is_ok());
+        assert_eq!(d.id(), None);
+    }
+
+    #[test]
+    fn errors_reach_connection_then_global_callback() {
+        let c = open(false);
+        let seen = Arc::new(AtomicUsize::new(0));
+        let s2 = seen.clone();
+        c.set_error_callback(Some(Arc::new(move |e: &Error| {
+            if e.code == ErrorCode::NoDomain {
+                s2.fetch_add(1, Ordering::SeqCst);
+            }
+        })));
+        error::reset_last_error();
+        assert!(c.lookup_by_name("x").is_err());
+        assert_eq!(seen.load(Ordering::SeqCst), 1);
+        let last = c.last_error().map(|e| e.to_string());
+        assert_eq!(last.as_deref(), Some("Domain not found: no domain with matching name 'x'"));
+        assert_eq!(error::last_error().map(|e| e.code), Some(ErrorCode::NoDomain));
+        // Unsupported calls say so, with libvirt's function name.
+        let e = c.capabilities().err().map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("this function is not supported by the connection driver: virConnectGetCapabilities")
+        );
+        c.reset_last_error();
+        assert!(c.last_error().is_none());
+        c.set_error_callback(None);
+    }
+
+    #[test]
+    fn uuid_strings_in_both_spellings() {
+        let a = parse_uuid("EF86180145B911CB88E3AFBFE5370493").unwrap_or_else(|e| panic!("{e}"));
+        let b = parse_uuid("ef861801-45b9-11cb-88e3-afbfe5370493").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a, b);
+        for bad in ["", "xyz", "ef861801-45b9-11cb-88e3-afbfe537049", "{ef861801-45b9-11cb-88e3-afbfe5370493}"] {
+            assert_eq!(parse_uuid(bad).err().map(|e| e.code), Some(ErrorCode::InvalidArg), "{bad}");
+        }
     }
 }

@@ -422,12 +422,12 @@ impl Error {
 
     /// "this function is not supported by the connection driver: NAME".
     pub fn no_support(function: &str) -> Self {
-        Self::with(ErrorCode::NoSupport, ErrorDomain::None, function)
+        Self::with(ErrorCode::NoSupport, ErrorDomain::Domain, function)
     }
 
     /// libvirt's refusal of a mutating call on a read-only connection.
     pub fn read_only(function: &str) -> Self {
-        let mut e = Self::new(ErrorCode::OperationDenied, ErrorDomain::None, None);
+        let mut e = Self::new(ErrorCode::OperationDenied, ErrorDomain::Domain, None);
         e.message = format!("operation forbidden: read only access prevents {function}");
         e.str1 = Some(function.to_string());
         e
@@ -481,11 +481,19 @@ impl Error {
             ErrorDomain::Xml => "XML ",
             ErrorDomain::Xend => "Xen Daemon ",
             ErrorDomain::Xenstore => "Xen Store ",
-            ErrorDomain::Dom | ErrorDomain::Domain => "Domain Config ",
+            ErrorDomain::Sexpr => "S-Expression ",
+            ErrorDomain::Dom => "Domain ",
+            ErrorDomain::Domain => "Domain Config ",
+            ErrorDomain::Rpc => "XML-RPC ",
+            ErrorDomain::Proxy => "PROXY ",
+            ErrorDomain::Conf => "Config File ",
             ErrorDomain::Qemu => "QEMU Driver ",
             ErrorDomain::Test => "Test Driver ",
             ErrorDomain::Remote => "Remote Driver ",
-            ErrorDomain::Net | ErrorDomain::Network => "Network Driver ",
+            ErrorDomain::Net => "Network ",
+            ErrorDomain::Network => "Network Driver ",
+            ErrorDomain::Storage => "Storage Driver ",
+            ErrorDomain::Uri => "URI ",
             _ => "",
         };
         format!("libvirt: {dom}{level} : {}", self.message)
@@ -575,7 +583,11 @@ mod tests {
         assert_eq!(ErrorCode::InternalError.message(None), "internal error");
         let e = Error::read_only("virDomainDestroy");
         assert_eq!(e.code, ErrorCode::OperationDenied);
-        assert!(e.to_string().contains("read only"));
+        assert_eq!(e.to_string(), "operation forbidden: read only access prevents virDomainDestroy");
+        assert_eq!(
+            e.default_report(),
+            "libvirt: Domain Config error : operation forbidden: read only access prevents virDomainDestroy"
+        );
     }
 
     #[test]
