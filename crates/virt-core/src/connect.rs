@@ -221,6 +221,11 @@ impl Connect {
         self.check(self.driver().node_cells_free_memory(start, max))
     }
 
+    /// Number of host CPUs and the online ones (`virNodeGetCPUMap`).
+    pub fn node_cpu_map(&self) -> Result<(u32, CpuMap)> {
+        self.check(self.driver().node_cpu_map())
+    }
+
     /// Free memory, bytes (`virNodeGetFreeMemory`).
     pub fn node_free_memory(&self) -> Result<u64> {
         self.check(self.driver().node_free_memory())
@@ -266,7 +271,8 @@ impl Connect {
 
     /// Define a persistent domain (`virDomainDefineXML`).
     pub fn define_xml(&self, xml: &str) -> Result<Domain> {
-        self.define_xml_flags(xml, 0)
+        self.writable("virDomainDefineXML")?;
+        self.check(self.driver().domain_define_xml(xml, 0)).map(|r| self.domain(r))
     }
 
     /// Define with flags (`virDomainDefineXMLFlags`).
@@ -449,12 +455,16 @@ impl Domain {
 
     /// Start a defined domain (`virDomainCreate`); the handle gets its id.
     pub fn create(&mut self) -> Result<()> {
-        self.create_with_flags(0)
+        self.start_as("virDomainCreate", 0)
     }
 
     /// Start with flags (`virDomainCreateWithFlags`).
     pub fn create_with_flags(&mut self, flags: u32) -> Result<()> {
-        self.conn.writable("virDomainCreateWithFlags")?;
+        self.start_as("virDomainCreateWithFlags", flags)
+    }
+
+    fn start_as(&mut self, api: &str, flags: u32) -> Result<()> {
+        self.conn.writable(api)?;
         let r = self.conn.check(self.conn.driver().domain_create(&self.r, flags))?;
         self.r = r;
         Ok(())
@@ -462,12 +472,16 @@ impl Domain {
 
     /// Stop at once (`virDomainDestroy`); the handle loses its id.
     pub fn destroy(&mut self) -> Result<()> {
-        self.destroy_flags(0)
+        self.destroy_as("virDomainDestroy", 0)
     }
 
     /// Stop at once with flags (`virDomainDestroyFlags`).
     pub fn destroy_flags(&mut self, flags: u32) -> Result<()> {
-        self.conn.writable("virDomainDestroyFlags")?;
+        self.destroy_as("virDomainDestroyFlags", flags)
+    }
+
+    fn destroy_as(&mut self, api: &str, flags: u32) -> Result<()> {
+        self.conn.writable(api)?;
         self.conn.check(self.conn.driver().domain_destroy(&self.r, flags))?;
         self.r.id = None;
         Ok(())
@@ -475,10 +489,25 @@ impl Domain {
 
     /// Save to a file and stop (`virDomainSave`); the handle loses its id.
     pub fn save(&mut self, path: &str) -> Result<()> {
-        self.conn.writable("virDomainSave")?;
-        self.conn.check(self.conn.driver().domain_save(&self.r, path, 0))?;
+        self.save_flags(path, 0)
+    }
+
+    /// Save with flags (`virDomainSaveFlags`; `flags` 0 reports as `virDomainSave`).
+    pub fn save_flags(&mut self, path: &str, flags: u32) -> Result<()> {
+        self.conn.writable(if flags == 0 { "virDomainSave" } else { "virDomainSaveFlags" })?;
+        self.conn.check(self.conn.driver().domain_save(&self.r, path, flags))?;
         self.r.id = None;
         Ok(())
+    }
+
+    /// Each vCPU's affinity (`virDomainGetVcpuPinInfo`; see [`affect`]).
+    pub fn vcpu_pin_info(&self, flags: u32) -> Result<Vec<CpuMap>> {
+        self.conn.check(self.conn.driver().domain_get_vcpu_pin_info(&self.r, flags))
+    }
+
+    fn write_as<T>(&self, api: &str, f: impl FnOnce(&dyn Driver) -> Result<T>) -> Result<T> {
+        self.conn.writable(api)?;
+        self.conn.check(f(self.conn.driver()))
     }
 
     dom_write!(/// Remove the persistent definition (`virDomainUndefine`).
@@ -511,32 +540,39 @@ impl Domain {
 
     /// Remove the persistent definition (`virDomainUndefine`).
     pub fn undefine(&self) -> Result<()> {
-        self.undefine_flags(0)
+        self.write_as("virDomainUndefine", |d| d.domain_undefine(&self.r, 0))
     }
     /// Ask the guest to shut down (`virDomainShutdown`).
     pub fn shutdown(&self) -> Result<()> {
-        self.shutdown_flags(0)
+        self.write_as("virDomainShutdown", |d| d.domain_shutdown(&self.r, 0))
     }
-    /// Set current memory, KiB (`virDomainSetMemory`).
+    /// Set current memory of the running domain, KiB (`virDomainSetMemory`).
     pub fn set_memory(&self, kib: u64) -> Result<()> {
-        self.set_memory_flags(kib, affect::LIVE)
+        self.write_as("virDomainSetMemory", |d| {
+            d.domain_set_memory_flags(&self.r, kib, affect::LIVE)
+        })
     }
-    /// Set maximum memory, KiB (`virDomainSetMaxMemory`).
+    /// Set maximum memory, KiB (`virDomainSetMaxMemory`): the running
+    /// domain's if it runs, else its definition's, as libvirt does.
     pub fn set_max_memory(&self, kib: u64) -> Result<()> {
-        self.set_memory_flags(kib, affect::MAXIMUM | affect::LIVE)
+        self.write_as("virDomainSetMaxMemory", |d| {
+            d.domain_set_memory_flags(&self.r, kib, affect::MAXIMUM | affect::CURRENT)
+        })
     }
     /// Set the vCPU count of the running domain (`virDomainSetVcpus`).
     pub fn set_vcpus(&self, nvcpus: u32) -> Result<()> {
-        self.set_vcpus_flags(nvcpus, affect::LIVE)
+        self.write_as("virDomainSetVcpus", |d| {
+            d.domain_set_vcpus_flags(&self.r, nvcpus, affect::LIVE)
+        })
     }
     /// Pin a vCPU of the running domain (`virDomainPinVcpu`).
     pub fn pin_vcpu(&self, vcpu: u32, map: &CpuMap) -> Result<()> {
-        self.pin_vcpu_flags(vcpu, map, affect::LIVE)
+        self.write_as("virDomainPinVcpu", |d| d.domain_pin_vcpu(&self.r, vcpu, map, affect::CURRENT))
     }
 }
 
 /// A virtual network handle (`virNetworkPtr`).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Network {
     conn: Connect,
     r: NetworkRef,
@@ -574,7 +610,7 @@ impl Network {
 }
 
 /// A storage pool handle (`virStoragePoolPtr`).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct StoragePool {
     conn: Connect,
     r: StoragePoolRef,
@@ -600,6 +636,14 @@ impl StoragePool {
     /// Autostart flag (`virStoragePoolGetAutostart`).
     pub fn autostart(&self) -> Result<bool> {
         self.conn.check(self.conn.driver().storage_pool_get_autostart(&self.r))
+    }
+    /// State, capacity, allocation, free space (`virStoragePoolGetInfo`).
+    pub fn info(&self) -> Result<StoragePoolInfo> {
+        self.conn.check(self.conn.driver().storage_pool_get_info(&self.r))
+    }
+    /// The pool XML (`virStoragePoolGetXMLDesc`).
+    pub fn xml_desc(&self, flags: u32) -> Result<String> {
+        self.conn.check(self.conn.driver().storage_pool_get_xml_desc(&self.r, flags))
     }
 }
 

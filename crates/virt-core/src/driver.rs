@@ -65,6 +65,8 @@ driver_trait! {
     [virNodeGetInfo] fn node_info(&self) -> NodeInfo;
     /// Free memory per NUMA cell, bytes, for cells `start..start+max`.
     [virNodeGetCellsFreeMemory] fn node_cells_free_memory(&self, start: u32, max: u32) -> Vec<u64>;
+    /// The number of host CPUs and the map of those online.
+    [virNodeGetCPUMap] fn node_cpu_map(&self) -> (u32, CpuMap);
     /// Free memory on the node, bytes.
     [virNodeGetFreeMemory] fn node_free_memory(&self) -> u64;
     /// The node's security model.
@@ -127,6 +129,9 @@ driver_trait! {
     [virDomainGetVcpusFlags] fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: u32) -> u32;
     /// Per-vCPU information with affinity.
     [virDomainGetVcpus] fn domain_get_vcpus(&self, dom: &DomainRef) -> Vec<VcpuInfo>;
+    /// Each vCPU's affinity, live or from the persistent definition (see
+    /// `affect`); works on inactive domains too.
+    [virDomainGetVcpuPinInfo] fn domain_get_vcpu_pin_info(&self, dom: &DomainRef, flags: u32) -> Vec<CpuMap>;
     /// Pin a vCPU to a set of physical CPUs.
     [virDomainPinVcpuFlags] fn domain_pin_vcpu(&self, dom: &DomainRef, vcpu: u32, map: &CpuMap, flags: u32) -> ();
     /// Whether the domain starts with the node.
@@ -177,6 +182,10 @@ driver_trait! {
     [virStoragePoolIsPersistent] fn storage_pool_is_persistent(&self, pool: &StoragePoolRef) -> bool;
     /// Whether the pool starts with the node.
     [virStoragePoolGetAutostart] fn storage_pool_get_autostart(&self, pool: &StoragePoolRef) -> bool;
+    /// State, capacity, allocation and free space.
+    [virStoragePoolGetInfo] fn storage_pool_get_info(&self, pool: &StoragePoolRef) -> StoragePoolInfo;
+    /// The pool's XML.
+    [virStoragePoolGetXMLDesc] fn storage_pool_get_xml_desc(&self, pool: &StoragePoolRef, flags: u32) -> String;
 }
 
 /// Several backends serving one URI: each call goes to the first member that

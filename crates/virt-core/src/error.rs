@@ -340,7 +340,7 @@ impl ErrorCode {
             OperationTimeout => ("Timed out during operation", "Timed out during operation: {}"),
             ArgumentUnsupported => ("argument unsupported", "argument unsupported: {}"),
             OperationAborted => ("operation aborted", "operation aborted: {}"),
-            Overflow => ("value too large", "value too large: {}"),
+            Overflow => ("numerical overflow", "numerical overflow: {}"),
             OperationUnsupported => ("Operation not supported", "Operation not supported: {}"),
             ResourceBusy => ("resource busy", "resource busy: {}"),
             AccessDenied => ("access denied", "access denied: {}"),

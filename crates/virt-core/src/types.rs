@@ -402,6 +402,48 @@ pub struct SecurityLabel {
     pub enforcing: bool,
 }
 
+/// `virStoragePoolState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum StoragePoolState {
+    /// Not running.
+    #[default]
+    Inactive = 0,
+    /// Being initialized.
+    Building = 1,
+    /// Running normally.
+    Running = 2,
+    /// Running degraded.
+    Degraded = 3,
+    /// Running, but not accessible.
+    Inaccessible = 4,
+}
+
+impl StoragePoolState {
+    /// The word virsh prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Inactive => "inactive",
+            Self::Building => "building",
+            Self::Running => "running",
+            Self::Degraded => "degraded",
+            Self::Inaccessible => "inaccessible",
+        }
+    }
+}
+
+/// `virStoragePoolInfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StoragePoolInfo {
+    /// The pool's state.
+    pub state: StoragePoolState,
+    /// Logical size, bytes.
+    pub capacity: u64,
+    /// Current allocation, bytes.
+    pub allocation: u64,
+    /// Remaining free space, bytes.
+    pub available: u64,
+}
+
 /// Flags of `Connect::list_all_domains` (`VIR_CONNECT_LIST_DOMAINS_*`).
 pub mod list_flags {
     /// Running or paused domains.

@@ -1,2 +1,35 @@
-//! libvirt domain XML.
+//! libvirt domain XML for virt-rs: a typed model of `<domain>` that keeps
+//! everything it does not type, read from and written to libvirt's exact
+//! format.
+//!
+//! - [`model`]: the types ([`DomainDef`], [`Disk`], [`Interface`], ...,
+//!   and the generic [`Element`] tree that keeps unknown XML).
+//! - [`parse_element`]: any well-formed document -> element tree, with
+//!   libxml2's error reports (`reader`).
+//! - [`parse_domain`], [`DomainDef::from_element`]: validation and typing,
+//!   with libvirt's error texts and codes (`parse`).
+//! - [`DomainDef::to_xml`] with [`FormatOptions`]: libvirt's output layout
+//!   and element order (`format`, `order`).
+//! - [`DomainDef::fill_defaults`]: libvirt's generic post-parse defaults
+//!   (`defaults`).
+//! - [`parse_memory`]: memory sizes with unit suffixes (`units`).
+//! - [`XmlError`]: this crate's error, convertible into `virt_core::Error`.
 #![warn(missing_docs)]
+
+mod defaults;
+mod element;
+mod error;
+mod format;
+pub mod model;
+mod order;
+mod parse;
+mod reader;
+mod units;
+
+pub use error::XmlError;
+pub use format::FormatOptions;
+pub use model::*;
+pub use order::normalize_addresses;
+pub use parse::{parse_domain, parse_uuid};
+pub use reader::{parse_element, parse_element_in, DOMAIN_DOCUMENT};
+pub use units::{parse_memory, unit_scale};

@@ -77,6 +77,8 @@ pub struct Os {
     pub boot: Vec<String>,
     /// Other children of `<os>` (bootmenu, smbios, nvram, loader attrs, ...).
     pub extra: Vec<Element>,
+    /// Attributes of `<os>` itself (firmware=...), in order.
+    pub attrs: Vec<(String, String)>,
 }
 
 /// `<disk>`.
@@ -103,6 +105,8 @@ pub struct Disk {
     /// Every other child (address, serial, boot, iotune, ...), in order,
     /// plus the full `<driver>` / `<source>` when they have more attributes.
     pub extra: Vec<Element>,
+    /// Other attributes of `<disk>` (model, rawio, sgio, snapshot), in order.
+    pub attrs: Vec<(String, String)>,
 }
 
 /// `<interface>`.
@@ -124,6 +128,8 @@ pub struct Interface {
     pub ip: Option<String>,
     /// Every other child, in order.
     pub extra: Vec<Element>,
+    /// Other attributes of `<interface>` (trustGuestRxFilters, ...), in order.
+    pub attrs: Vec<(String, String)>,
 }
 
 impl Interface {
@@ -155,6 +161,8 @@ pub struct CharDev {
     pub tty: Option<String>,
     /// Every other child (source, target, address, ...), in order.
     pub extra: Vec<Element>,
+    /// Other attributes of the element, in order.
+    pub attrs: Vec<(String, String)>,
 }
 
 /// `<devices>`.
@@ -216,4 +224,6 @@ pub struct DomainDef {
     /// Every other top-level element (clock, cpu, memtune, seclabel, ...),
     /// in order.
     pub extra: Vec<Element>,
+    /// Other attributes of `<domain>` (xmlns:qemu=...), in order.
+    pub attrs: Vec<(String, String)>,
 }

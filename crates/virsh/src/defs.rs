@@ -1,0 +1,541 @@
+// @generated from `virsh help CMD` of Debian's virsh 9.0 by a one-off script;
+// the texts are what virsh prints, so that `help` output matches byte for byte.
+use crate::opts::{CmdDef, Group, OptDef, OptKind::*};
+
+/// Command groups, in virsh's order.
+pub static GROUPS: &[Group] = &[
+    Group {
+        title: "Domain Management",
+        keyword: "domain",
+        commands: &[
+            "autostart",
+            "create",
+            "define",
+            "destroy",
+            "domid",
+            "domname",
+            "domuuid",
+            "dump",
+            "dumpxml",
+            "reboot",
+            "restore",
+            "resume",
+            "save",
+            "schedinfo",
+            "setmaxmem",
+            "setmem",
+            "setvcpus",
+            "shutdown",
+            "start",
+            "suspend",
+            "undefine",
+            "vcpucount",
+            "vcpuinfo",
+            "vcpupin",
+        ],
+    },
+    Group {
+        title: "Domain Monitoring",
+        keyword: "monitor",
+        commands: &["domblklist", "domiflist", "dominfo", "domstate", "list"],
+    },
+    Group {
+        title: "Host and Hypervisor",
+        keyword: "host",
+        commands: &["capabilities", "hostname", "nodeinfo", "uri", "version"],
+    },
+    Group {
+        title: "Networking",
+        keyword: "network",
+        commands: &["net-list"],
+    },
+    Group {
+        title: "Storage Pool",
+        keyword: "pool",
+        commands: &["pool-list"],
+    },
+    Group {
+        title: "Virsh itself",
+        keyword: "virsh",
+        commands: &["cd", "echo", "exit", "help", "pwd", "quit", "connect"],
+    },
+];
+
+/// Every command, its help texts and options.
+pub static COMMANDS: &[CmdDef] = &[
+    CmdDef {
+        name: "list",
+        info: "list domains",
+        desc: Some("Returns list of domains."),
+        opts: &[
+            OptDef { name: "inactive", kind: Bool, required: false, positional: false, help: "list inactive domains" },
+            OptDef { name: "all", kind: Bool, required: false, positional: false, help: "list inactive & active domains" },
+            OptDef { name: "transient", kind: Bool, required: false, positional: false, help: "list transient domains" },
+            OptDef { name: "persistent", kind: Bool, required: false, positional: false, help: "list persistent domains" },
+            OptDef { name: "with-snapshot", kind: Bool, required: false, positional: false, help: "list domains with existing snapshot" },
+            OptDef { name: "without-snapshot", kind: Bool, required: false, positional: false, help: "list domains without a snapshot" },
+            OptDef { name: "with-checkpoint", kind: Bool, required: false, positional: false, help: "list domains with existing checkpoint" },
+            OptDef { name: "without-checkpoint", kind: Bool, required: false, positional: false, help: "list domains without a checkpoint" },
+            OptDef { name: "state-running", kind: Bool, required: false, positional: false, help: "list domains in running state" },
+            OptDef { name: "state-paused", kind: Bool, required: false, positional: false, help: "list domains in paused state" },
+            OptDef { name: "state-shutoff", kind: Bool, required: false, positional: false, help: "list domains in shutoff state" },
+            OptDef { name: "state-other", kind: Bool, required: false, positional: false, help: "list domains in other states" },
+            OptDef { name: "autostart", kind: Bool, required: false, positional: false, help: "list domains with autostart enabled" },
+            OptDef { name: "no-autostart", kind: Bool, required: false, positional: false, help: "list domains with autostart disabled" },
+            OptDef { name: "with-managed-save", kind: Bool, required: false, positional: false, help: "list domains with managed save state" },
+            OptDef { name: "without-managed-save", kind: Bool, required: false, positional: false, help: "list domains without managed save" },
+            OptDef { name: "uuid", kind: Bool, required: false, positional: false, help: "list uuid's only" },
+            OptDef { name: "name", kind: Bool, required: false, positional: false, help: "list domain names only" },
+            OptDef { name: "id", kind: Bool, required: false, positional: false, help: "list domain IDs only" },
+            OptDef { name: "table", kind: Bool, required: false, positional: false, help: "list table (default)" },
+            OptDef { name: "managed-save", kind: Bool, required: false, positional: false, help: "mark inactive domains with managed save state" },
+            OptDef { name: "title", kind: Bool, required: false, positional: false, help: "show domain title" },
+        ],
+    },
+    CmdDef {
+        name: "dominfo",
+        info: "domain information",
+        desc: Some("Returns basic information about the domain."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+        ],
+    },
+    CmdDef {
+        name: "domstate",
+        info: "domain state",
+        desc: Some("Returns state about a domain."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "reason", kind: Bool, required: false, positional: false, help: "also print reason for the state" },
+        ],
+    },
+    CmdDef {
+        name: "domid",
+        info: "convert a domain name or UUID to domain id",
+        desc: None,
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name or uuid" },
+        ],
+    },
+    CmdDef {
+        name: "domname",
+        info: "convert a domain id or UUID to domain name",
+        desc: None,
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain id or uuid" },
+        ],
+    },
+    CmdDef {
+        name: "domuuid",
+        info: "convert a domain name or id to domain UUID",
+        desc: None,
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain id or name" },
+        ],
+    },
+    CmdDef {
+        name: "dumpxml",
+        info: "domain information in XML",
+        desc: Some("Output the domain information as an XML dump to stdout."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "inactive", kind: Bool, required: false, positional: false, help: "show inactive defined XML" },
+            OptDef { name: "security-info", kind: Bool, required: false, positional: false, help: "include security sensitive information in XML dump" },
+            OptDef { name: "update-cpu", kind: Bool, required: false, positional: false, help: "update guest CPU according to host CPU" },
+            OptDef { name: "migratable", kind: Bool, required: false, positional: false, help: "provide XML suitable for migrations" },
+            OptDef { name: "xpath", kind: Str, required: false, positional: false, help: "xpath expression to filter the XML document" },
+            OptDef { name: "wrap", kind: Bool, required: false, positional: false, help: "wrap xpath results in an common root element" },
+        ],
+    },
+    CmdDef {
+        name: "create",
+        info: "create a domain from an XML file",
+        desc: Some("Create a domain."),
+        opts: &[
+            OptDef { name: "file", kind: Data, required: true, positional: true, help: "file containing an XML domain description" },
+            OptDef { name: "console", kind: Bool, required: false, positional: false, help: "attach to console after creation" },
+            OptDef { name: "paused", kind: Bool, required: false, positional: false, help: "leave the guest paused after creation" },
+            OptDef { name: "autodestroy", kind: Bool, required: false, positional: false, help: "automatically destroy the guest when virsh disconnects" },
+            OptDef { name: "pass-fds", kind: Str, required: false, positional: true, help: "pass file descriptors N,M,... to the guest" },
+            OptDef { name: "validate", kind: Bool, required: false, positional: false, help: "validate the XML against the schema" },
+            OptDef { name: "reset-nvram", kind: Bool, required: false, positional: false, help: "re-initialize NVRAM from its pristine template" },
+        ],
+    },
+    CmdDef {
+        name: "define",
+        info: "define (but don't start) a domain from an XML file",
+        desc: Some("Define a domain."),
+        opts: &[
+            OptDef { name: "file", kind: Data, required: true, positional: true, help: "file containing an XML domain description" },
+            OptDef { name: "validate", kind: Bool, required: false, positional: false, help: "validate the XML against the schema" },
+        ],
+    },
+    CmdDef {
+        name: "undefine",
+        info: "undefine a domain",
+        desc: Some("Undefine an inactive domain, or convert persistent to transient."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "managed-save", kind: Bool, required: false, positional: false, help: "remove domain managed state file" },
+            OptDef { name: "storage", kind: Str, required: false, positional: true, help: "remove associated storage volumes (comma separated list of targets or source paths) (see domblklist)" },
+            OptDef { name: "remove-all-storage", kind: Bool, required: false, positional: false, help: "remove all associated storage volumes (use with caution)" },
+            OptDef { name: "delete-storage-volume-snapshots", kind: Bool, required: false, positional: false, help: "delete snapshots associated with volume(s), requires --remove-all-storage (must be supported by storage driver)" },
+            OptDef { name: "wipe-storage", kind: Bool, required: false, positional: false, help: "wipe data on the removed volumes" },
+            OptDef { name: "snapshots-metadata", kind: Bool, required: false, positional: false, help: "remove all domain snapshot metadata (vm must be inactive)" },
+            OptDef { name: "checkpoints-metadata", kind: Bool, required: false, positional: false, help: "remove all domain checkpoint metadata (vm must be inactive)" },
+            OptDef { name: "nvram", kind: Bool, required: false, positional: false, help: "remove nvram file" },
+            OptDef { name: "keep-nvram", kind: Bool, required: false, positional: false, help: "keep nvram file" },
+            OptDef { name: "tpm", kind: Bool, required: false, positional: false, help: "remove TPM state" },
+            OptDef { name: "keep-tpm", kind: Bool, required: false, positional: false, help: "keep TPM state" },
+        ],
+    },
+    CmdDef {
+        name: "start",
+        info: "start a (previously defined) inactive domain",
+        desc: Some("Start a domain, either from the last managedsave
+state, or via a fresh boot if no managedsave state
+is present."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "name of the inactive domain" },
+            OptDef { name: "console", kind: Bool, required: false, positional: false, help: "attach to console after creation" },
+            OptDef { name: "paused", kind: Bool, required: false, positional: false, help: "leave the guest paused after creation" },
+            OptDef { name: "autodestroy", kind: Bool, required: false, positional: false, help: "automatically destroy the guest when virsh disconnects" },
+            OptDef { name: "bypass-cache", kind: Bool, required: false, positional: false, help: "avoid file system cache when loading" },
+            OptDef { name: "force-boot", kind: Bool, required: false, positional: false, help: "force fresh boot by discarding any managed save" },
+            OptDef { name: "pass-fds", kind: Str, required: false, positional: true, help: "pass file descriptors N,M,... to the guest" },
+            OptDef { name: "reset-nvram", kind: Bool, required: false, positional: false, help: "re-initialize NVRAM from its pristine template" },
+        ],
+    },
+    CmdDef {
+        name: "shutdown",
+        info: "gracefully shutdown a domain",
+        desc: Some("Run shutdown in the target domain."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "mode", kind: Str, required: false, positional: true, help: "shutdown mode: acpi|agent|initctl|signal|paravirt" },
+        ],
+    },
+    CmdDef {
+        name: "reboot",
+        info: "reboot a domain",
+        desc: Some("Run a reboot command in the target domain."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "mode", kind: Str, required: false, positional: true, help: "shutdown mode: acpi|agent|initctl|signal|paravirt" },
+        ],
+    },
+    CmdDef {
+        name: "destroy",
+        info: "destroy (stop) a domain",
+        desc: Some("Forcefully stop a given domain, but leave its resources intact."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "graceful", kind: Bool, required: false, positional: false, help: "terminate gracefully" },
+            OptDef { name: "remove-logs", kind: Bool, required: false, positional: false, help: "remove domain logs" },
+        ],
+    },
+    CmdDef {
+        name: "suspend",
+        info: "suspend a domain",
+        desc: Some("Suspend a running domain."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+        ],
+    },
+    CmdDef {
+        name: "resume",
+        info: "resume a domain",
+        desc: Some("Resume a previously suspended domain."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+        ],
+    },
+    CmdDef {
+        name: "save",
+        info: "save a domain state to a file",
+        desc: Some("Save the RAM state of a running domain."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "file", kind: Data, required: true, positional: true, help: "where to save the data" },
+            OptDef { name: "bypass-cache", kind: Bool, required: false, positional: false, help: "avoid file system cache when saving" },
+            OptDef { name: "xml", kind: Str, required: false, positional: true, help: "filename containing updated XML for the target" },
+            OptDef { name: "running", kind: Bool, required: false, positional: false, help: "set domain to be running on restore" },
+            OptDef { name: "paused", kind: Bool, required: false, positional: false, help: "set domain to be paused on restore" },
+            OptDef { name: "verbose", kind: Bool, required: false, positional: false, help: "display the progress of save" },
+        ],
+    },
+    CmdDef {
+        name: "restore",
+        info: "restore a domain from a saved state in a file",
+        desc: Some("Restore a domain."),
+        opts: &[
+            OptDef { name: "file", kind: Data, required: true, positional: true, help: "the state to restore" },
+            OptDef { name: "bypass-cache", kind: Bool, required: false, positional: false, help: "avoid file system cache when restoring" },
+            OptDef { name: "xml", kind: Str, required: false, positional: true, help: "filename containing updated XML for the target" },
+            OptDef { name: "running", kind: Bool, required: false, positional: false, help: "restore domain into running state" },
+            OptDef { name: "paused", kind: Bool, required: false, positional: false, help: "restore domain into paused state" },
+            OptDef { name: "reset-nvram", kind: Bool, required: false, positional: false, help: "re-initialize NVRAM from its pristine template" },
+        ],
+    },
+    CmdDef {
+        name: "dump",
+        info: "dump the core of a domain to a file for analysis",
+        desc: Some("Core dump a domain."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "file", kind: Data, required: true, positional: true, help: "where to dump the core" },
+            OptDef { name: "live", kind: Bool, required: false, positional: false, help: "perform a live core dump if supported" },
+            OptDef { name: "crash", kind: Bool, required: false, positional: false, help: "crash the domain after core dump" },
+            OptDef { name: "bypass-cache", kind: Bool, required: false, positional: false, help: "avoid file system cache when dumping" },
+            OptDef { name: "reset", kind: Bool, required: false, positional: false, help: "reset the domain after core dump" },
+            OptDef { name: "verbose", kind: Bool, required: false, positional: false, help: "display the progress of dump" },
+            OptDef { name: "memory-only", kind: Bool, required: false, positional: false, help: "dump domain's memory only" },
+            OptDef { name: "format", kind: Str, required: false, positional: true, help: "specify the format of memory-only dump" },
+        ],
+    },
+    CmdDef {
+        name: "setmem",
+        info: "change memory allocation",
+        desc: Some("Change the current memory allocation in the guest domain."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "size", kind: Int, required: true, positional: true, help: "new memory size, as scaled integer (default KiB)" },
+            OptDef { name: "config", kind: Bool, required: false, positional: false, help: "affect next boot" },
+            OptDef { name: "live", kind: Bool, required: false, positional: false, help: "affect running domain" },
+            OptDef { name: "current", kind: Bool, required: false, positional: false, help: "affect current domain" },
+        ],
+    },
+    CmdDef {
+        name: "setmaxmem",
+        info: "change maximum memory limit",
+        desc: Some("Change the maximum memory allocation limit in the guest domain."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "size", kind: Int, required: true, positional: true, help: "new maximum memory size, as scaled integer (default KiB)" },
+            OptDef { name: "config", kind: Bool, required: false, positional: false, help: "affect next boot" },
+            OptDef { name: "live", kind: Bool, required: false, positional: false, help: "affect running domain" },
+            OptDef { name: "current", kind: Bool, required: false, positional: false, help: "affect current domain" },
+        ],
+    },
+    CmdDef {
+        name: "setvcpus",
+        info: "change number of virtual CPUs",
+        desc: Some("Change the number of virtual CPUs in the guest domain."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "count", kind: Int, required: true, positional: true, help: "number of virtual CPUs" },
+            OptDef { name: "maximum", kind: Bool, required: false, positional: false, help: "set maximum limit on next boot" },
+            OptDef { name: "config", kind: Bool, required: false, positional: false, help: "affect next boot" },
+            OptDef { name: "live", kind: Bool, required: false, positional: false, help: "affect running domain" },
+            OptDef { name: "current", kind: Bool, required: false, positional: false, help: "affect current domain" },
+            OptDef { name: "guest", kind: Bool, required: false, positional: false, help: "modify cpu state in the guest" },
+            OptDef { name: "hotpluggable", kind: Bool, required: false, positional: false, help: "make added vcpus hot(un)pluggable" },
+        ],
+    },
+    CmdDef {
+        name: "vcpucount",
+        info: "domain vcpu counts",
+        desc: Some("Returns the number of virtual CPUs used by the domain."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "maximum", kind: Bool, required: false, positional: false, help: "get maximum count of vcpus" },
+            OptDef { name: "active", kind: Bool, required: false, positional: false, help: "get number of currently active vcpus" },
+            OptDef { name: "live", kind: Bool, required: false, positional: false, help: "get value from running domain" },
+            OptDef { name: "config", kind: Bool, required: false, positional: false, help: "get value to be used on next boot" },
+            OptDef { name: "current", kind: Bool, required: false, positional: false, help: "get value according to current domain state" },
+            OptDef { name: "guest", kind: Bool, required: false, positional: false, help: "retrieve vcpu count from the guest instead of the hypervisor" },
+        ],
+    },
+    CmdDef {
+        name: "vcpuinfo",
+        info: "detailed domain vcpu information",
+        desc: Some("Returns basic information about the domain virtual CPUs."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "pretty", kind: Bool, required: false, positional: false, help: "return human readable output" },
+        ],
+    },
+    CmdDef {
+        name: "vcpupin",
+        info: "control or query domain vcpu affinity",
+        desc: Some("Pin domain VCPUs to host physical CPUs."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "vcpu", kind: Int, required: false, positional: true, help: "vcpu number" },
+            OptDef { name: "cpulist", kind: Str, required: false, positional: true, help: "host cpu number(s) to set, or omit option to query" },
+            OptDef { name: "config", kind: Bool, required: false, positional: false, help: "affect next boot" },
+            OptDef { name: "live", kind: Bool, required: false, positional: false, help: "affect running domain" },
+            OptDef { name: "current", kind: Bool, required: false, positional: false, help: "affect current domain" },
+        ],
+    },
+    CmdDef {
+        name: "nodeinfo",
+        info: "node information",
+        desc: Some("Returns basic information about the node."),
+        opts: &[
+        ],
+    },
+    CmdDef {
+        name: "capabilities",
+        info: "capabilities",
+        desc: Some("Returns capabilities of hypervisor/driver."),
+        opts: &[
+        ],
+    },
+    CmdDef {
+        name: "version",
+        info: "show version",
+        desc: Some("Display the system version information."),
+        opts: &[
+            OptDef { name: "daemon", kind: Bool, required: false, positional: false, help: "report daemon version too" },
+        ],
+    },
+    CmdDef {
+        name: "uri",
+        info: "print the hypervisor canonical URI",
+        desc: None,
+        opts: &[
+        ],
+    },
+    CmdDef {
+        name: "hostname",
+        info: "print the hypervisor hostname",
+        desc: None,
+        opts: &[
+        ],
+    },
+    CmdDef {
+        name: "autostart",
+        info: "autostart a domain",
+        desc: Some("Configure a domain to be automatically started at boot."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "disable", kind: Bool, required: false, positional: false, help: "disable autostarting" },
+        ],
+    },
+    CmdDef {
+        name: "schedinfo",
+        info: "show/set scheduler parameters",
+        desc: Some("Show/Set scheduler parameters."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "weight", kind: Int, required: false, positional: false, help: "weight for XEN_CREDIT" },
+            OptDef { name: "cap", kind: Int, required: false, positional: false, help: "cap for XEN_CREDIT" },
+            OptDef { name: "current", kind: Bool, required: false, positional: false, help: "get/set current scheduler info" },
+            OptDef { name: "config", kind: Bool, required: false, positional: false, help: "get/set value to be used on next boot" },
+            OptDef { name: "live", kind: Bool, required: false, positional: false, help: "get/set value from running domain" },
+            OptDef { name: "set", kind: Argv, required: false, positional: true, help: "parameter=value" },
+        ],
+    },
+    CmdDef {
+        name: "domblklist",
+        info: "list all domain blocks",
+        desc: Some("Get the summary of block devices for a domain."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "inactive", kind: Bool, required: false, positional: false, help: "get inactive rather than running configuration" },
+            OptDef { name: "details", kind: Bool, required: false, positional: false, help: "additionally display the type and device value" },
+        ],
+    },
+    CmdDef {
+        name: "domiflist",
+        info: "list all domain virtual interfaces",
+        desc: Some("Get the summary of virtual interfaces for a domain."),
+        opts: &[
+            OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            OptDef { name: "inactive", kind: Bool, required: false, positional: false, help: "get inactive rather than running configuration" },
+        ],
+    },
+    CmdDef {
+        name: "net-list",
+        info: "list networks",
+        desc: Some("Returns list of networks."),
+        opts: &[
+            OptDef { name: "inactive", kind: Bool, required: false, positional: false, help: "list inactive networks" },
+            OptDef { name: "all", kind: Bool, required: false, positional: false, help: "list inactive & active networks" },
+            OptDef { name: "persistent", kind: Bool, required: false, positional: false, help: "list persistent networks" },
+            OptDef { name: "transient", kind: Bool, required: false, positional: false, help: "list transient networks" },
+            OptDef { name: "autostart", kind: Bool, required: false, positional: false, help: "list networks with autostart enabled" },
+            OptDef { name: "no-autostart", kind: Bool, required: false, positional: false, help: "list networks with autostart disabled" },
+            OptDef { name: "uuid", kind: Bool, required: false, positional: false, help: "list uuid's only" },
+            OptDef { name: "name", kind: Bool, required: false, positional: false, help: "list network names only" },
+            OptDef { name: "table", kind: Bool, required: false, positional: false, help: "list table (default)" },
+        ],
+    },
+    CmdDef {
+        name: "pool-list",
+        info: "list pools",
+        desc: Some("Returns list of pools."),
+        opts: &[
+            OptDef { name: "inactive", kind: Bool, required: false, positional: false, help: "list inactive pools" },
+            OptDef { name: "all", kind: Bool, required: false, positional: false, help: "list inactive & active pools" },
+            OptDef { name: "transient", kind: Bool, required: false, positional: false, help: "list transient pools" },
+            OptDef { name: "persistent", kind: Bool, required: false, positional: false, help: "list persistent pools" },
+            OptDef { name: "autostart", kind: Bool, required: false, positional: false, help: "list pools with autostart enabled" },
+            OptDef { name: "no-autostart", kind: Bool, required: false, positional: false, help: "list pools with autostart disabled" },
+            OptDef { name: "type", kind: Str, required: false, positional: true, help: "only list pool of specified type(s) (if supported)" },
+            OptDef { name: "details", kind: Bool, required: false, positional: false, help: "display extended details for pools" },
+            OptDef { name: "uuid", kind: Bool, required: false, positional: false, help: "list UUID of active pools only" },
+            OptDef { name: "name", kind: Bool, required: false, positional: false, help: "list name of active pools only" },
+        ],
+    },
+    CmdDef {
+        name: "help",
+        info: "print help",
+        desc: Some("Prints global help, command specific help, or help for a
+group of related commands"),
+        opts: &[
+            OptDef { name: "command", kind: Str, required: false, positional: true, help: "Prints global help, command specific help, or help for a group of related commands" },
+        ],
+    },
+    CmdDef {
+        name: "quit",
+        info: "quit this interactive terminal",
+        desc: None,
+        opts: &[
+        ],
+    },
+    CmdDef {
+        name: "exit",
+        info: "quit this interactive terminal",
+        desc: None,
+        opts: &[
+        ],
+    },
+    CmdDef {
+        name: "connect",
+        info: "(re)connect to hypervisor",
+        desc: Some("Connect to local hypervisor. This is built-in command after shell start up."),
+        opts: &[
+            OptDef { name: "name", kind: Str, required: false, positional: true, help: "hypervisor connection URI" },
+            OptDef { name: "readonly", kind: Bool, required: false, positional: false, help: "read-only connection" },
+        ],
+    },
+    CmdDef {
+        name: "echo",
+        info: "echo arguments. Used for internal testing.",
+        desc: Some("Echo back arguments, possibly with quoting. Used for internal testing."),
+        opts: &[
+            OptDef { name: "shell", kind: Bool, required: false, positional: false, help: "escape for shell use" },
+            OptDef { name: "xml", kind: Bool, required: false, positional: false, help: "escape for XML use" },
+            OptDef { name: "split", kind: Bool, required: false, positional: false, help: "split each argument on ','; ',,' is an escape sequence" },
+            OptDef { name: "err", kind: Bool, required: false, positional: false, help: "output to stderr" },
+            OptDef { name: "string", kind: Argv, required: false, positional: true, help: "arguments to echo" },
+        ],
+    },
+    CmdDef {
+        name: "pwd",
+        info: "print the current directory",
+        desc: Some("Print the current directory."),
+        opts: &[
+        ],
+    },
+    CmdDef {
+        name: "cd",
+        info: "change the current directory",
+        desc: Some("Change the current directory."),
+        opts: &[
+            OptDef { name: "dir", kind: Str, required: false, positional: true, help: "directory to switch to (default: home or else root)" },
+        ],
+    },
+];

@@ -1,0 +1,1062 @@
+//! Domain commands: life cycle, information, memory and vCPUs, devices.
+
+use crate::ctl::{By, CmdResult, Ctl, Failure, BY_ANY};
+use crate::opts::Cmd;
+use crate::table::Table;
+use virt_core::{
+    affect, list_flags, reason, xml_flags, CpuMap, Domain, Error, ErrorCode, ErrorDomain,
+    TypedParam, TypedValue,
+};
+
+/// Read a file named on the command line, with libvirt's error text.
+pub fn read_file(path: &str) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Failure::from(Error::system(
+            ErrorDomain::None,
+            format!("Failed to open file '{path}'"),
+            &e,
+        ))
+    })
+}
+
+/// `list`.
+pub fn list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    for other in ["name", "uuid", "id"] {
+        ctl.exclusive(cmd, "table", other)?;
+    }
+    let (opt_name, opt_uuid, opt_id) = (cmd.has("name"), cmd.has("uuid"), cmd.has("id"));
+    let table = cmd.has("table") || !(opt_name || opt_uuid || opt_id);
+    let filters: [(&str, u32); 12] = [
+        ("persistent", list_flags::PERSISTENT),
+        ("transient", list_flags::TRANSIENT),
+        ("with-managed-save", list_flags::MANAGEDSAVE),
+        ("without-managed-save", list_flags::NO_MANAGEDSAVE),
+        ("autostart", list_flags::AUTOSTART),
+        ("no-autostart", list_flags::NO_AUTOSTART),
+        ("with-snapshot", list_flags::HAS_SNAPSHOT),
+        ("without-snapshot", list_flags::NO_SNAPSHOT),
+        ("state-running", list_flags::RUNNING),
+        ("state-paused", list_flags::PAUSED),
+        ("state-shutoff", list_flags::SHUTOFF),
+        ("state-other", list_flags::OTHER),
+    ];
+    let state_given = [
+        "state-running",
+        "state-paused",
+        "state-shutoff",
+        "state-other",
+    ]
+    .iter()
+    .any(|s| cmd.has(s));
+    let mut flags = if cmd.has("all") {
+        list_flags::ACTIVE | list_flags::INACTIVE
+    } else if cmd.has("inactive") {
+        list_flags::INACTIVE
+    } else if state_given {
+        0
+    } else {
+        list_flags::ACTIVE
+    };
+    for (name, f) in filters {
+        if cmd.has(name) {
+            flags |= f;
+        }
+    }
+    let conn = ctl.conn()?;
+    let mut doms = conn
+        .list_all_domains(flags)
+        .map_err(|e| ctl.fail("Failed to list domains", e))?;
+    // Running domains by id, then the others by name, as virsh sorts them.
+    doms.sort_by(|a, b| match (a.id(), b.id()) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a
+            .name()
+            .to_ascii_lowercase()
+            .cmp(&b.name().to_ascii_lowercase()),
+    });
+    if table {
+        let mut header = vec!["Id", "Name", "State"];
+        if cmd.has("title") {
+            header.push("Title");
+        }
+        let mut t = Table::new(&header);
+        for d in &doms {
+            let state = d
+                .state()
+                .map(|(s, _)| s)
+                .or_else(|_| d.info().map(|i| i.state));
+            let mut state = state.map(|s| s.as_str()).unwrap_or("no state").to_string();
+            if cmd.has("managed-save") && d.has_managed_save(0).unwrap_or(false) {
+                state = "saved".into();
+            }
+            let id = d.id().map_or("-".to_string(), |i| i.to_string());
+            let mut row = vec![id, d.name().to_string(), state];
+            if cmd.has("title") {
+                row.push(String::new());
+            }
+            t.row(row);
+        }
+        let with_header = !ctl.quiet;
+        ctl.print(&t.render(with_header));
+    } else {
+        let mut s = String::new();
+        for d in &doms {
+            if opt_id && d.id().is_none() {
+                continue;
+            }
+            let mut parts = Vec::new();
+            if opt_uuid {
+                parts.push(d.uuid_string());
+            }
+            if opt_id {
+                parts.push(d.id().map_or("-".to_string(), |i| i.to_string()));
+            }
+            if opt_name {
+                parts.push(d.name().to_string());
+            }
+            s.push_str(&parts.join(" "));
+            s.push('\n');
+        }
+        ctl.print(&s);
+    }
+    virt_core::reset_last_error();
+    Ok(())
+}
+
+/// `dominfo`.
+pub fn dominfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let conn = ctl.conn()?;
+    let mut s = String::new();
+    let row = |s: &mut String, k: &str, v: &str| s.push_str(&format!("{k:<15} {v}\n"));
+    row(
+        &mut s,
+        "Id:",
+        &d.id().map_or("-".to_string(), |i| i.to_string()),
+    );
+    row(&mut s, "Name:", d.name());
+    row(&mut s, "UUID:", &d.uuid_string());
+    let mut failed: Option<Error> = None;
+    match d.os_type() {
+        Ok(t) => row(&mut s, "OS Type:", &t),
+        Err(e) => failed = Some(e),
+    }
+    match d.info() {
+        Ok(info) => {
+            row(&mut s, "State:", info.state.as_str());
+            row(&mut s, "CPU(s):", &info.nr_virt_cpu.to_string());
+            if info.cpu_time != 0 {
+                row(
+                    &mut s,
+                    "CPU time:",
+                    &format!("{:.1}s", info.cpu_time as f64 / 1e9),
+                );
+            }
+            if info.max_mem == u64::from(u32::MAX) {
+                row(&mut s, "Max memory:", "no limit");
+            } else {
+                row(&mut s, "Max memory:", &format!("{} KiB", info.max_mem));
+            }
+            row(&mut s, "Used memory:", &format!("{} KiB", info.memory));
+        }
+        Err(e) => failed = Some(e),
+    }
+    let yes_no = |r: virt_core::Result<bool>| match r {
+        Ok(true) => "yes",
+        Ok(false) => "no",
+        Err(_) => "unknown",
+    };
+    row(&mut s, "Persistent:", yes_no(d.is_persistent()));
+    if let Ok(a) = d.autostart() {
+        row(&mut s, "Autostart:", if a { "enable" } else { "disable" });
+    }
+    row(&mut s, "Managed save:", yes_no(d.has_managed_save(0)));
+    match conn.node_security_model() {
+        Ok(m) if !m.model.is_empty() => {
+            row(&mut s, "Security model:", &m.model);
+            row(&mut s, "Security DOI:", &m.doi);
+            match d.security_label() {
+                Ok(l) if !l.label.is_empty() => {
+                    let mode = if l.enforcing {
+                        "enforcing"
+                    } else {
+                        "permissive"
+                    };
+                    row(&mut s, "Security label:", &format!("{} ({mode})", l.label));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    ctl.print(&s);
+                    return Err(e.into());
+                }
+            }
+        }
+        Ok(_) => {}
+        Err(e) if e.code == ErrorCode::NoSupport => virt_core::reset_last_error(),
+        Err(e) => {
+            ctl.print(&s);
+            return Err(e.into());
+        }
+    }
+    ctl.print(&s);
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+/// `domstate`.
+pub fn domstate(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let (state, why) = match d.state() {
+        Ok(v) => v,
+        Err(e) => match d.info() {
+            Ok(i) => (i.state, 0),
+            Err(_) => return Err(e.into()),
+        },
+    };
+    if cmd.has("reason") {
+        ctl.print(&format!(
+            "{} ({})\n",
+            state.as_str(),
+            reason::as_str(state, why)
+        ));
+    } else {
+        ctl.print(&format!("{}\n", state.as_str()));
+    }
+    Ok(())
+}
+
+/// `domid`.
+pub fn domid(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(
+        cmd,
+        By {
+            id: false,
+            uuid: true,
+            name: true,
+        },
+    )?;
+    ctl.print(&format!(
+        "{}\n",
+        d.id().map_or("-".to_string(), |i| i.to_string())
+    ));
+    Ok(())
+}
+
+/// `domname`.
+pub fn domname(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(
+        cmd,
+        By {
+            id: true,
+            uuid: true,
+            name: false,
+        },
+    )?;
+    ctl.print(&format!("{}\n", d.name()));
+    Ok(())
+}
+
+/// `domuuid`.
+pub fn domuuid(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(
+        cmd,
+        By {
+            id: true,
+            uuid: false,
+            name: true,
+        },
+    )?;
+    ctl.print(&format!("{}\n", d.uuid_string()));
+    Ok(())
+}
+
+/// `dumpxml`.
+pub fn dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    if ctl.opt_str(cmd, "xpath")?.is_some() {
+        return Err(ctl.fail_msg("XPath filtering is not supported by this virsh"));
+    }
+    let mut flags = 0;
+    for (name, f) in [
+        ("inactive", xml_flags::INACTIVE),
+        ("security-info", xml_flags::SECURE),
+        ("update-cpu", xml_flags::UPDATE_CPU),
+        ("migratable", xml_flags::MIGRATABLE),
+    ] {
+        if cmd.has(name) {
+            flags |= f;
+        }
+    }
+    let xml = d.xml_desc(flags)?;
+    ctl.print(&xml);
+    Ok(())
+}
+
+fn flags_of(cmd: &Cmd, table: &[(&str, u32)]) -> u32 {
+    table
+        .iter()
+        .filter(|(n, _)| cmd.has(n))
+        .fold(0, |acc, (_, f)| acc | f)
+}
+
+/// `create`.
+pub fn create(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let file = ctl.req_str(cmd, "file")?.to_string();
+    let xml = read_file(&file)?;
+    let flags = flags_of(
+        cmd,
+        &[
+            ("paused", 1),
+            ("autodestroy", 2),
+            ("validate", 4),
+            ("reset-nvram", 8),
+        ],
+    );
+    let conn = ctl.conn()?;
+    match conn.create_xml(&xml, flags) {
+        Ok(d) => {
+            ctl.print_extra(&format!("Domain '{}' created from {file}\n", d.name()));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to create domain from {file}"), e)),
+    }
+}
+
+/// `define`.
+pub fn define(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let file = ctl.req_str(cmd, "file")?.to_string();
+    let xml = read_file(&file)?;
+    let conn = ctl.conn()?;
+    let r = if cmd.has("validate") {
+        conn.define_xml_flags(&xml, 1)
+    } else {
+        conn.define_xml(&xml)
+    };
+    match r {
+        Ok(d) => {
+            ctl.print_extra(&format!("Domain '{}' defined from {file}\n", d.name()));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to define domain from {file}"), e)),
+    }
+}
+
+/// `undefine`.
+pub fn undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let storage = cmd.raw("storage").is_some() || cmd.has("remove-all-storage");
+    if storage {
+        if d.is_active().unwrap_or(false) {
+            return Err(
+                ctl.fail_msg("Storage volume deletion is supported only on stopped domains")
+            );
+        }
+        return Err(ctl.fail_msg("Storage volume deletion is not supported by this virsh"));
+    }
+    let flags = flags_of(
+        cmd,
+        &[
+            ("managed-save", 1),
+            ("snapshots-metadata", 2),
+            ("nvram", 4),
+            ("keep-nvram", 8),
+            ("checkpoints-metadata", 16),
+            ("tpm", 32),
+            ("keep-tpm", 64),
+        ],
+    );
+    match d.undefine_flags(flags) {
+        Ok(()) => {
+            ctl.print_extra(&format!("Domain '{}' has been undefined\n", d.name()));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to undefine domain '{}'", d.name()), e)),
+    }
+}
+
+/// `start`.
+pub fn start(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let mut d = ctl.lookup_domain(
+        cmd,
+        By {
+            id: false,
+            uuid: true,
+            name: true,
+        },
+    )?;
+    if d.id().is_some() {
+        return Err(ctl.fail_msg("Domain is already active"));
+    }
+    let flags = flags_of(
+        cmd,
+        &[
+            ("paused", 1),
+            ("autodestroy", 2),
+            ("bypass-cache", 4),
+            ("force-boot", 8),
+            ("reset-nvram", 32),
+        ],
+    );
+    match d.create_with_flags(flags) {
+        Ok(()) => {
+            ctl.print_extra(&format!("Domain '{}' started\n", d.name()));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to start domain '{}'", d.name()), e)),
+    }
+}
+
+/// The `--mode` list of shutdown and reboot, as flags.
+fn shutdown_mode(ctl: &mut Ctl, cmd: &Cmd) -> Result<u32, Failure> {
+    let Some(modes) = ctl.opt_str(cmd, "mode")? else {
+        return Ok(0);
+    };
+    let mut flags = 0;
+    for m in modes.split(',') {
+        flags |= match m {
+            "acpi" => 1,
+            "agent" => 2,
+            "initctl" => 4,
+            "signal" => 8,
+            "paravirt" => 16,
+            _ => {
+                return Err(ctl.fail_msg(&format!(
+                    "Unknown mode {m} value, expecting 'acpi', 'agent', 'initctl', 'signal' or 'paravirt'"
+                )))
+            }
+        };
+    }
+    Ok(flags)
+}
+
+/// `shutdown`.
+pub fn shutdown(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let flags = shutdown_mode(ctl, cmd)?;
+    match d.shutdown_flags(flags) {
+        Ok(()) => {
+            ctl.print_extra(&format!("Domain '{}' is being shutdown\n", d.name()));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to shutdown domain '{}'", d.name()), e)),
+    }
+}
+
+/// `reboot`.
+pub fn reboot(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let flags = shutdown_mode(ctl, cmd)?;
+    match d.reboot(flags) {
+        Ok(()) => {
+            ctl.print_extra(&format!("Domain '{}' is being rebooted\n", d.name()));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to reboot domain '{}'", d.name()), e)),
+    }
+}
+
+/// `destroy`.
+pub fn destroy(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let mut d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let flags = flags_of(cmd, &[("graceful", 1), ("remove-logs", 2)]);
+    match d.destroy_flags(flags) {
+        Ok(()) => {
+            ctl.print_extra(&format!("Domain '{}' destroyed\n", d.name()));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to destroy domain '{}'", d.name()), e)),
+    }
+}
+
+/// `suspend`.
+pub fn suspend(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    match d.suspend() {
+        Ok(()) => {
+            ctl.print_extra(&format!("Domain '{}' suspended\n", d.name()));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to suspend domain '{}'", d.name()), e)),
+    }
+}
+
+/// `resume`.
+pub fn resume(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    match d.resume() {
+        Ok(()) => {
+            ctl.print_extra(&format!("Domain '{}' resumed\n", d.name()));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to resume domain '{}'", d.name()), e)),
+    }
+}
+
+/// `save`.
+pub fn save(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let mut d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let file = ctl.req_str(cmd, "file")?.to_string();
+    if let Some(x) = ctl.opt_str(cmd, "xml")? {
+        read_file(x)?;
+    }
+    match d.save(&file) {
+        Ok(()) => {
+            ctl.print_extra(&format!("\nDomain '{}' saved to {file}\n", d.name()));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(
+            &format!("Failed to save domain '{}' to {file}", d.name()),
+            e,
+        )),
+    }
+}
+
+/// `restore`.
+pub fn restore(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let file = ctl.req_str(cmd, "file")?.to_string();
+    if let Some(x) = ctl.opt_str(cmd, "xml")? {
+        read_file(x)?;
+    }
+    let conn = ctl.conn()?;
+    match conn.restore(&file) {
+        Ok(_) => {
+            ctl.print_extra(&format!("Domain restored from {file}\n"));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to restore domain from {file}"), e)),
+    }
+}
+
+/// `dump`.
+pub fn dump(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let file = ctl.req_str(cmd, "file")?.to_string();
+    if ctl.opt_str(cmd, "format")?.is_some() && !cmd.has("memory-only") {
+        return Err(ctl.fail_msg("--format only works with --memory-only"));
+    }
+    let flags = flags_of(
+        cmd,
+        &[
+            ("crash", 1),
+            ("live", 2),
+            ("bypass-cache", 4),
+            ("reset", 8),
+            ("memory-only", 16),
+        ],
+    );
+    match d.core_dump(&file, flags) {
+        Ok(()) => {
+            ctl.print_extra(&format!("\nDomain '{}' dumped to {file}\n", d.name()));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(
+            &format!("Failed to core dump domain '{}' to {file}", d.name()),
+            e,
+        )),
+    }
+}
+
+/// `--current` excludes `--live` and `--config`; `None` when none is given
+/// (virsh then calls the API without flags).
+fn affect_flags(ctl: &mut Ctl, cmd: &Cmd) -> Result<Option<u32>, Failure> {
+    ctl.exclusive(cmd, "current", "live")?;
+    ctl.exclusive(cmd, "current", "config")?;
+    if !cmd.has("current") && !cmd.has("live") && !cmd.has("config") {
+        return Ok(None);
+    }
+    let mut f = affect::CURRENT;
+    if cmd.has("live") {
+        f |= affect::LIVE;
+    }
+    if cmd.has("config") {
+        f |= affect::CONFIG;
+    }
+    Ok(Some(f))
+}
+
+fn size_kib(ctl: &mut Ctl, cmd: &Cmd) -> Result<u64, Failure> {
+    let bytes = ctl.opt_scaled(cmd, "size", 1024, u64::MAX)?.unwrap_or(0);
+    Ok(bytes.div_ceil(1024))
+}
+
+/// `setmem`.
+pub fn setmem(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let flags = affect_flags(ctl, cmd)?;
+    let kib = size_kib(ctl, cmd)?;
+    let r = match flags {
+        None => d.set_memory(kib),
+        Some(f) => d.set_memory_flags(kib, f),
+    };
+    r.map_err(Failure::from)
+}
+
+/// `setmaxmem`.
+pub fn setmaxmem(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let flags = affect_flags(ctl, cmd)?;
+    let kib = size_kib(ctl, cmd)?;
+    let r = match flags {
+        None => d.set_max_memory(kib),
+        Some(f) => d.set_memory_flags(kib, f | affect::MAXIMUM),
+    };
+    r.map_err(|e| ctl.fail("Unable to change MaxMemorySize", e))
+}
+
+/// `setvcpus`.
+pub fn setvcpus(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    ctl.exclusive(cmd, "current", "live")?;
+    ctl.exclusive(cmd, "current", "config")?;
+    ctl.exclusive(cmd, "guest", "config")?;
+    ctl.requires(cmd, "maximum", "config")?;
+    let count = ctl.opt_uint(cmd, "count")?.unwrap_or(0);
+    if count == 0 {
+        return Err(ctl.fail_msg("Can't set 0 processors for a VM"));
+    }
+    let named = [
+        "current",
+        "live",
+        "config",
+        "maximum",
+        "guest",
+        "hotpluggable",
+    ];
+    let r = if named.iter().any(|n| cmd.has(n)) {
+        let flags = flags_of(
+            cmd,
+            &[
+                ("live", 1),
+                ("config", 2),
+                ("maximum", 4),
+                ("guest", 8),
+                ("hotpluggable", 16),
+            ],
+        );
+        d.set_vcpus_flags(count, flags)
+    } else {
+        d.set_vcpus(count)
+    };
+    r.map_err(Failure::from)
+}
+
+/// `vcpucount`.
+pub fn vcpucount(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    ctl.exclusive(cmd, "current", "live")?;
+    ctl.exclusive(cmd, "current", "config")?;
+    ctl.exclusive(cmd, "live", "config")?;
+    ctl.exclusive(cmd, "active", "maximum")?;
+    ctl.exclusive(cmd, "guest", "config")?;
+    let any = ["maximum", "active", "live", "config", "current", "guest"]
+        .iter()
+        .any(|n| cmd.has(n));
+    if any {
+        let flags = flags_of(
+            cmd,
+            &[("live", 1), ("config", 2), ("maximum", 4), ("guest", 8)],
+        );
+        return match d.vcpus_flags(flags) {
+            Ok(n) => {
+                ctl.print(&format!("{n}\n"));
+                Ok(())
+            }
+            Err(e) if cmd.has("guest") => {
+                Err(ctl.fail("Failed to retrieve vCPU count from the guest", e))
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
+    let active = d.is_active().unwrap_or(false);
+    let persistent = d.is_persistent().unwrap_or(false);
+    let mut rows = String::new();
+    let cases = [
+        (
+            affect::CONFIG | affect::MAXIMUM,
+            "maximum",
+            "config",
+            persistent,
+        ),
+        (affect::LIVE | affect::MAXIMUM, "maximum", "live", active),
+        (affect::CONFIG, "current", "config", persistent),
+        (affect::LIVE, "current", "live", active),
+    ];
+    for (flags, which, state, applies) in cases {
+        if !applies {
+            continue;
+        }
+        let n = d.vcpus_flags(flags)?;
+        if n > 0 {
+            rows.push_str(&format!("{which:<12} {state:<12} {n:>3}\n"));
+        }
+    }
+    virt_core::reset_last_error();
+    ctl.print(&rows);
+    Ok(())
+}
+
+/// How many physical CPUs an affinity map covers.
+fn map_width(ctl: &mut Ctl, maps: &[&CpuMap]) -> u32 {
+    match maps.first() {
+        Some(m) if !m.as_bytes().is_empty() => m.as_bytes().len() as u32 * 8,
+        _ => ctl
+            .conn
+            .as_ref()
+            .and_then(|c| c.node_info().ok())
+            .map_or(0, |n| n.max_cpus()),
+    }
+}
+
+/// `vcpuinfo`.
+pub fn vcpuinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let vcpus = d.vcpus()?;
+    let maps: Vec<&CpuMap> = vcpus.iter().map(|v| &v.affinity).collect();
+    let width = map_width(ctl, &maps);
+    let mut s = String::new();
+    for v in &vcpus {
+        s.push_str(&format!("{:<15} {}\n", "VCPU:", v.number));
+        s.push_str(&format!("{:<15} {}\n", "CPU:", v.cpu));
+        s.push_str(&format!("{:<15} {}\n", "State:", v.state.as_str()));
+        s.push_str(&format!(
+            "{:<15} {:.1}s\n",
+            "CPU time:",
+            v.cpu_time as f64 / 1e9
+        ));
+        if cmd.has("pretty") {
+            let list = format_cpulist(&v.affinity);
+            s.push_str(&format!(
+                "{:<15} {list} (out of {width})\n",
+                "CPU Affinity:"
+            ));
+        } else {
+            let map: String = (0..width)
+                .map(|c| if v.affinity.is_set(c) { 'y' } else { '-' })
+                .collect();
+            s.push_str(&format!("{:<15} {map}\n", "CPU Affinity:"));
+        }
+        s.push('\n');
+    }
+    ctl.print(&s);
+    Ok(())
+}
+
+/// A CPU set as virsh shows it: "0-3,5".
+pub fn format_cpulist(map: &CpuMap) -> String {
+    let cpus: Vec<u32> = map.cpus().collect();
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < cpus.len() {
+        let mut j = i;
+        while j + 1 < cpus.len() && cpus[j + 1] == cpus[j] + 1 {
+            j += 1;
+        }
+        if i == j {
+            parts.push(cpus[i].to_string());
+        } else {
+            parts.push(format!("{}-{}", cpus[i], cpus[j]));
+        }
+        i = j + 1;
+    }
+    parts.join(",")
+}
+
+/// Parse a CPU list ("0-3,^2,7"); `Err(true)` is a syntax error, `Err(false)`
+/// an empty set.
+pub fn parse_cpulist(s: &str) -> Result<Vec<u32>, bool> {
+    let mut set = std::collections::BTreeSet::new();
+    for part in s.split(',') {
+        let part = part.trim();
+        let (neg, body) = match part.strip_prefix('^') {
+            Some(b) => (true, b),
+            None => (false, part),
+        };
+        let num = |t: &str| -> Result<u32, bool> {
+            if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(true);
+            }
+            t.parse().map_err(|_| true)
+        };
+        let (lo, hi) = match body.split_once('-') {
+            Some((a, b)) if !neg => (num(a)?, num(b)?),
+            Some(_) => return Err(true),
+            None => {
+                let v = num(body)?;
+                (v, v)
+            }
+        };
+        if lo > hi {
+            return Err(true);
+        }
+        for c in lo..=hi {
+            if neg {
+                set.remove(&c);
+            } else {
+                set.insert(c);
+            }
+        }
+    }
+    if set.is_empty() {
+        return Err(false);
+    }
+    Ok(set.into_iter().collect())
+}
+
+/// `vcpupin`.
+pub fn vcpupin(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let flags = affect_flags(ctl, cmd)?;
+    let vcpu = ctl.opt_uint(cmd, "vcpu")?;
+    let cpulist = cmd.raw("cpulist");
+    match cpulist {
+        None => {
+            let vcpus = d.vcpus()?;
+            let mut t = Table::new(&["VCPU", "CPU Affinity"]);
+            for v in &vcpus {
+                if vcpu.is_some_and(|n| n != v.number) {
+                    continue;
+                }
+                t.row(vec![v.number.to_string(), format_cpulist(&v.affinity)]);
+            }
+            let with_header = !ctl.quiet;
+            ctl.print(&t.render(with_header));
+            Ok(())
+        }
+        Some(list) => {
+            let Some(vcpu) = vcpu else {
+                return Err(ctl.fail_msg("vcpupin: Missing vCPU number in pin mode."));
+            };
+            let vcpus = d.vcpus().unwrap_or_default();
+            let maps: Vec<&CpuMap> = vcpus.iter().map(|v| &v.affinity).collect();
+            let width = map_width(ctl, &maps);
+            let cpus = if list == "r" {
+                (0..width).collect()
+            } else {
+                match parse_cpulist(list) {
+                    Ok(c) => c,
+                    Err(syntax) => {
+                        let lib = syntax.then(|| {
+                            Error::with(
+                                ErrorCode::InvalidArg,
+                                ErrorDomain::None,
+                                format!("Failed to parse bitmap '{list}'"),
+                            )
+                        });
+                        ctl.error(&format!("Invalid cpulist '{list}'"));
+                        return Err(Failure { lib });
+                    }
+                }
+            };
+            if let Some(&last) = cpus.last().filter(|&&c| c >= width) {
+                return Err(ctl.fail_msg(&format!(
+                    "CPU {last} in cpulist '{list}' exceed the maxcpu {width}"
+                )));
+            }
+            let mut map = CpuMap::new(width);
+            for c in cpus {
+                map.set(c);
+            }
+            let r = match flags {
+                None => d.pin_vcpu(vcpu, &map),
+                Some(f) => d.pin_vcpu_flags(vcpu, &map, f),
+            };
+            r.map_err(Failure::from)
+        }
+    }
+}
+
+/// `autostart`.
+pub fn autostart(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let enable = !cmd.has("disable");
+    match d.set_autostart(enable) {
+        Ok(()) if enable => {
+            ctl.print_extra(&format!("Domain '{}' marked as autostarted\n", d.name()));
+            Ok(())
+        }
+        Ok(()) => {
+            ctl.print_extra(&format!("Domain '{}' unmarked as autostarted\n", d.name()));
+            Ok(())
+        }
+        Err(e) if enable => Err(ctl.fail(
+            &format!("Failed to mark domain '{}' as autostarted", d.name()),
+            e,
+        )),
+        Err(e) => Err(ctl.fail(
+            &format!("Failed to unmark domain '{}' as autostarted", d.name()),
+            e,
+        )),
+    }
+}
+
+/// A new value for a scheduler parameter, typed like the current one.
+fn typed_like(old: &TypedValue, v: &str) -> Option<TypedValue> {
+    Some(match old {
+        TypedValue::Int(_) => TypedValue::Int(v.parse().ok()?),
+        TypedValue::UInt(_) => TypedValue::UInt(v.parse().ok()?),
+        TypedValue::LLong(_) => TypedValue::LLong(v.parse().ok()?),
+        TypedValue::ULLong(_) => TypedValue::ULLong(v.parse().ok()?),
+        TypedValue::Double(_) => TypedValue::Double(v.parse().ok()?),
+        TypedValue::Boolean(_) => TypedValue::Boolean(matches!(v, "1" | "yes" | "true")),
+        TypedValue::String(_) => TypedValue::String(v.to_string()),
+    })
+}
+
+/// `schedinfo`.
+pub fn schedinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let flags = affect_flags(ctl, cmd)?;
+    let (name, nparams) = d.scheduler_type()?;
+    ctl.print(&format!("{:<15}: {name}\n", "Scheduler"));
+    if nparams == 0 {
+        return Ok(());
+    }
+    let get = |d: &Domain| match flags {
+        None => d.scheduler_params(0),
+        Some(f) => d.scheduler_params(f | 4),
+    };
+    let params = get(&d)?;
+    let mut updates: Vec<(String, String)> = Vec::new();
+    for s in cmd.all("set") {
+        match s.split_once('=') {
+            Some((k, v)) => updates.push((k.to_string(), v.to_string())),
+            None => return Err(ctl.fail_msg("Invalid syntax for --set, expecting name=value")),
+        }
+    }
+    for field in ["weight", "cap"] {
+        if let Some(v) = ctl.opt_int(cmd, field)? {
+            updates.push((field.to_string(), v.to_string()));
+        }
+    }
+    let mut changed = Vec::new();
+    for (k, v) in &updates {
+        // Options meant for another scheduler are ignored, as virsh does.
+        let Some(p) = params.iter().find(|p| &p.field == k) else {
+            if cmd
+                .all("set")
+                .iter()
+                .any(|s| s.starts_with(&format!("{k}=")))
+            {
+                return Err(ctl.fail_msg(&format!("invalid scheduler option: {k}")));
+            }
+            continue;
+        };
+        match typed_like(&p.value, v) {
+            Some(value) => changed.push(TypedParam {
+                field: k.clone(),
+                value,
+            }),
+            None => return Err(ctl.fail_msg(&format!("invalid value of {k}: {v}"))),
+        }
+    }
+    let params = if changed.is_empty() {
+        params
+    } else {
+        d.set_scheduler_params(&changed, flags.unwrap_or(0))?;
+        get(&d)?
+    };
+    let mut s = String::new();
+    for p in &params {
+        s.push_str(&format!("{:<15}: {}\n", p.field, p.value));
+    }
+    ctl.print(&s);
+    Ok(())
+}
+
+fn domain_def(ctl: &mut Ctl, cmd: &Cmd) -> Result<virt_xml::DomainDef, Failure> {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let flags = if cmd.has("inactive") {
+        xml_flags::INACTIVE
+    } else {
+        0
+    };
+    let xml = d.xml_desc(flags)?;
+    virt_xml::parse_domain(&xml).map_err(|e| {
+        Failure::from(Error::raw(
+            ErrorCode::XmlError,
+            ErrorDomain::Xml,
+            e.to_string(),
+        ))
+    })
+}
+
+/// `domblklist`.
+pub fn domblklist(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let def = domain_def(ctl, cmd)?;
+    let details = cmd.has("details");
+    let mut t = if details {
+        Table::new(&["Type", "Device", "Target", "Source"])
+    } else {
+        Table::new(&["Target", "Source"])
+    };
+    for disk in &def.devices.disks {
+        let source = disk.source.clone().unwrap_or_else(|| "-".to_string());
+        if details {
+            let device = if disk.device.is_empty() {
+                "disk"
+            } else {
+                disk.device.as_str()
+            };
+            t.row(vec![
+                disk.disk_type.clone(),
+                device.to_string(),
+                disk.target_dev.clone(),
+                source,
+            ]);
+        } else {
+            t.row(vec![disk.target_dev.clone(), source]);
+        }
+    }
+    let with_header = !ctl.quiet;
+    ctl.print(&t.render(with_header));
+    Ok(())
+}
+
+/// `domiflist`.
+pub fn domiflist(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let def = domain_def(ctl, cmd)?;
+    let mut t = Table::new(&["Interface", "Type", "Source", "Model", "MAC"]);
+    let dash = |v: Option<&str>| v.unwrap_or("-").to_string();
+    for i in &def.devices.interfaces {
+        let source = match i.iface_type.as_str() {
+            "network" => i.source_attr("network"),
+            "bridge" => i.source_attr("bridge"),
+            "direct" | "ethernet" | "hostdev" => i.source_attr("dev"),
+            "vdpa" => i.source_attr("dev"),
+            _ => None,
+        };
+        t.row(vec![
+            dash(i.target_dev.as_deref()),
+            i.iface_type.clone(),
+            dash(source),
+            dash(i.model.as_deref()),
+            dash(i.mac.as_deref()),
+        ]);
+    }
+    let with_header = !ctl.quiet;
+    ctl.print(&t.render(with_header));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpulists_round_trip() {
+        assert_eq!(parse_cpulist("0-3,^2,7"), Ok(vec![0, 1, 3, 7]));
+        assert_eq!(parse_cpulist("^1"), Err(false));
+        assert_eq!(parse_cpulist("abc"), Err(true));
+        assert_eq!(parse_cpulist(""), Err(true));
+        let mut m = CpuMap::new(8);
+        for c in [0, 1, 3, 4, 5] {
+            m.set(c);
+        }
+        assert_eq!(format_cpulist(&m), "0-1,3-5");
+        assert_eq!(format_cpulist(&CpuMap::all(8)), "0-7");
+    }
+}

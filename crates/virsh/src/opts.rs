@@ -1,0 +1,447 @@
+//! Command lines: splitting a command string into commands and words the way
+//! virsh does, and binding words to each command's options.
+//!
+//! virsh's grammar is its own (positional words fill the next option that
+//! takes a value, `--opt=value`, `--` ends options, `;` separates commands,
+//! `#` starts a comment) and so are its error texts, which scripts see; a
+//! generic argument parser cannot reproduce both, so this is written by hand.
+
+use crate::defs::COMMANDS;
+
+/// What kind of value an option takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptKind {
+    /// A flag without value.
+    Bool,
+    /// A number.
+    Int,
+    /// A string.
+    Str,
+    /// A string that is usually given positionally (shown as `<name>`).
+    Data,
+    /// Every remaining positional word.
+    Argv,
+}
+
+/// One option of a command.
+#[derive(Debug)]
+pub struct OptDef {
+    /// The name, used as `--name`.
+    pub name: &'static str,
+    /// Its kind.
+    pub kind: OptKind,
+    /// True when the command cannot run without it.
+    pub required: bool,
+    /// True when a bare word can fill it.
+    pub positional: bool,
+    /// The help line.
+    pub help: &'static str,
+}
+
+/// A command: name, help texts, options.
+#[derive(Debug)]
+pub struct CmdDef {
+    /// The command word.
+    pub name: &'static str,
+    /// One-line summary shown in the command list.
+    pub info: &'static str,
+    /// Longer description for `help CMD`.
+    pub desc: Option<&'static str>,
+    /// The options, in declaration order (positional order).
+    pub opts: &'static [OptDef],
+}
+
+/// A group of commands in `help`.
+#[derive(Debug)]
+pub struct Group {
+    /// The heading.
+    pub title: &'static str,
+    /// The word `help KEYWORD` accepts.
+    pub keyword: &'static str,
+    /// Its commands, in virsh's order.
+    pub commands: &'static [&'static str],
+}
+
+/// Find a command by name.
+pub fn find_command(name: &str) -> Option<&'static CmdDef> {
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// A parsed command: its definition and the values given.
+#[derive(Debug)]
+pub struct Cmd {
+    /// The definition.
+    pub def: &'static CmdDef,
+    /// Option values as given (`None` for flags), by option index; an
+    /// `Argv` option appears once per word.
+    pub values: Vec<(usize, Option<String>)>,
+}
+
+impl Cmd {
+    fn index(&self, name: &str) -> Option<usize> {
+        self.def.opts.iter().position(|o| o.name == name)
+    }
+
+    /// True when the flag or option was given.
+    pub fn has(&self, name: &str) -> bool {
+        self.index(name)
+            .is_some_and(|i| self.values.iter().any(|(j, _)| *j == i))
+    }
+
+    /// The raw value of an option, if given.
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        let i = self.index(name)?;
+        self.values
+            .iter()
+            .find(|(j, _)| *j == i)
+            .and_then(|(_, v)| v.as_deref())
+    }
+
+    /// Every value of an `Argv` option.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        match self.index(name) {
+            Some(i) => self
+                .values
+                .iter()
+                .filter(|(j, _)| *j == i)
+                .filter_map(|(_, v)| v.as_deref())
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// One word of a command string, or the end of a command.
+#[derive(Debug, PartialEq, Eq)]
+enum Token {
+    Word(String),
+    End,
+}
+
+/// Split a command string into words and command ends: blanks separate
+/// words; `;` and newlines end a command; `#` at the start of a word
+/// comments out the rest of the line; `\` escapes the next character
+/// (outside single quotes); quotes group and are removed.
+fn tokenize(s: &str) -> Result<Vec<Token>, String> {
+    let mut out = Vec::new();
+    let mut chars = s.chars().peekable();
+    loop {
+        while matches!(chars.peek(), Some(' ' | '\t')) {
+            chars.next();
+        }
+        let Some(&c) = chars.peek() else { break };
+        if c == ';' || c == '\n' {
+            chars.next();
+            out.push(Token::End);
+            continue;
+        }
+        if c == '#' {
+            for c in chars.by_ref() {
+                if c == '\n' {
+                    break;
+                }
+            }
+            out.push(Token::End);
+            continue;
+        }
+        let mut word = String::new();
+        let (mut single, mut double) = (false, false);
+        while let Some(&c) = chars.peek() {
+            if !single && !double && matches!(c, ' ' | '\t' | ';' | '\n') {
+                break;
+            }
+            chars.next();
+            if !single && c == '\\' {
+                match chars.next() {
+                    Some(n) => word.push(n),
+                    None => return Err("dangling \\".into()),
+                }
+            } else if !double && c == '\'' {
+                single = !single;
+            } else if !single && c == '"' {
+                double = !double;
+            } else {
+                word.push(c);
+            }
+        }
+        if double {
+            return Err("missing \"".into());
+        }
+        out.push(Token::Word(word));
+    }
+    Ok(out)
+}
+
+/// Parse a command string (one argument, a shell line) into commands.
+pub fn parse_string(s: &str) -> Result<Vec<Cmd>, Vec<String>> {
+    let tokens = tokenize(s).map_err(|e| vec![e])?;
+    let mut cmds = Vec::new();
+    let mut words = Vec::new();
+    for t in tokens.into_iter().chain(std::iter::once(Token::End)) {
+        match t {
+            Token::Word(w) => words.push(w),
+            Token::End => {
+                if !words.is_empty() {
+                    cmds.push(parse_words(std::mem::take(&mut words))?);
+                }
+            }
+        }
+    }
+    Ok(cmds)
+}
+
+/// Parse a command given as separate arguments (no `;` splitting).
+pub fn parse_argv(args: &[String]) -> Result<Vec<Cmd>, Vec<String>> {
+    Ok(vec![parse_words(args.to_vec())?])
+}
+
+fn type_word(kind: OptKind) -> &'static str {
+    if kind == OptKind::Int {
+        "number"
+    } else {
+        "string"
+    }
+}
+
+/// Bind the words of one command to its options.
+fn parse_words(words: Vec<String>) -> Result<Cmd, Vec<String>> {
+    let mut it = words.into_iter();
+    let name = it.next().unwrap_or_default();
+    let Some(def) = find_command(&name) else {
+        return Err(vec![format!("unknown command: '{name}'")]);
+    };
+    let mut cmd = Cmd {
+        def,
+        values: Vec::new(),
+    };
+    let mut data_only = false;
+    while let Some(w) = it.next() {
+        if !data_only && w == "--" {
+            data_only = true;
+            continue;
+        }
+        if !data_only && w.len() > 2 && w.starts_with("--") {
+            let body = &w[2..];
+            let (oname, inline) = match body.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (body, None),
+            };
+            if oname == "help" {
+                // `CMD --help` shows the command's help instead.
+                let help = find_command("help").ok_or_else(Vec::new)?;
+                return Ok(Cmd {
+                    def: help,
+                    values: vec![(0, Some(def.name.to_string()))],
+                });
+            }
+            let Some(i) = def.opts.iter().position(|o| o.name == oname) else {
+                return Err(vec![format!(
+                    "command '{}' doesn't support option --{oname}",
+                    def.name
+                )]);
+            };
+            let opt = &def.opts[i];
+            if opt.kind != OptKind::Argv && cmd.values.iter().any(|(j, _)| *j == i) {
+                return Err(vec![format!("option --{oname} already seen")]);
+            }
+            if opt.kind == OptKind::Bool {
+                if inline.is_some() {
+                    return Err(vec![format!("invalid '=' after option --{oname}")]);
+                }
+                cmd.values.push((i, None));
+            } else {
+                let v = match inline {
+                    Some(v) => v,
+                    None => match it.next() {
+                        Some(v) => v,
+                        None => {
+                            return Err(vec![format!(
+                                "expected syntax: --{oname} <{}>",
+                                type_word(opt.kind)
+                            )])
+                        }
+                    },
+                };
+                cmd.values.push((i, Some(v)));
+            }
+        } else {
+            // The next positional option not yet given fills with this word.
+            let slot = def.opts.iter().enumerate().find(|(j, o)| {
+                o.positional && (o.kind == OptKind::Argv || !cmd.values.iter().any(|(k, _)| k == j))
+            });
+            match slot {
+                Some((j, _)) => cmd.values.push((j, Some(w))),
+                None => return Err(vec![format!("unexpected data '{w}'")]),
+            }
+        }
+    }
+    let missing: Vec<String> = def
+        .opts
+        .iter()
+        .enumerate()
+        .filter(|(i, o)| o.required && !cmd.values.iter().any(|(j, _)| j == i))
+        .map(|(_, o)| {
+            if matches!(o.kind, OptKind::Data | OptKind::Argv) {
+                format!("command '{}' requires <{}> option", def.name, o.name)
+            } else {
+                format!("command '{}' requires --{} option", def.name, o.name)
+            }
+        })
+        .collect();
+    if missing.is_empty() {
+        Ok(cmd)
+    } else {
+        Err(missing)
+    }
+}
+
+/// The text of `help CMD`.
+pub fn command_help(def: &CmdDef) -> String {
+    let mut s = format!(
+        "  NAME\n    {} - {}\n\n  SYNOPSIS\n    {}",
+        def.name, def.info, def.name
+    );
+    for o in def.opts {
+        let n = o.name;
+        let part = match (o.kind, o.required) {
+            (OptKind::Bool, _) => format!(" [--{n}]"),
+            (OptKind::Argv, true) => format!(" [--{n}] <string>..."),
+            (OptKind::Argv, false) if n == "string" => " [<string>]...".to_string(),
+            (OptKind::Argv, false) => format!(" [[--{n}] <string>]..."),
+            (OptKind::Data, true) | (OptKind::Int | OptKind::Str, true) => format!(" <{n}>"),
+            (OptKind::Data, false) => format!(" [<{n}>]"),
+            (k, false) => format!(" [--{n} <{}>]", type_word(k)),
+        };
+        s.push_str(&part);
+    }
+    s.push_str("\n\n");
+    if let Some(d) = def.desc {
+        s.push_str("  DESCRIPTION\n");
+        for line in d.split('\n') {
+            s.push_str("    ");
+            s.push_str(line);
+            s.push('\n');
+        }
+        s.push('\n');
+    }
+    if !def.opts.is_empty() {
+        s.push_str("  OPTIONS\n");
+        for o in def.opts {
+            let n = o.name;
+            let shown = match (o.kind, o.required) {
+                (OptKind::Bool, _) => format!("--{n}"),
+                (OptKind::Argv, _) if n == "string" => "<string>".to_string(),
+                (OptKind::Argv, _) | (OptKind::Data, _) => format!("[--{n}] <string>"),
+                (k, true) => format!("[--{n}] <{}>", type_word(k)),
+                (k, false) => format!("--{n} <{}>", type_word(k)),
+            };
+            s.push_str(&format!("    {shown:<15}  {}\n", o.help));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<Vec<String>> {
+        let mut out = vec![Vec::new()];
+        for t in tokenize(s).unwrap_or_default() {
+            match t {
+                Token::Word(w) => out.last_mut().map(|v| v.push(w)).unwrap_or(()),
+                Token::End => out.push(Vec::new()),
+            }
+        }
+        out.retain(|v| !v.is_empty());
+        out
+    }
+
+    #[test]
+    fn splits_like_virsh() {
+        assert_eq!(words(r#"echo a"b c"d"#), vec![vec!["echo", "ab cd"]]);
+        assert_eq!(words(r"echo 'a;b' c\;d"), vec![vec!["echo", "a;b", "c;d"]]);
+        assert_eq!(
+            words(r#"echo a\ b "x\"y" 'q\w'"#),
+            vec![vec!["echo", "a b", "x\"y", "q\\w"]]
+        );
+        assert_eq!(
+            words("echo a # c; echo b\necho c"),
+            vec![vec!["echo", "a"], vec!["echo", "c"]]
+        );
+        assert_eq!(words("a;;b"), vec![vec!["a"], vec!["b"]]);
+        assert_eq!(tokenize("echo \"a"), Err("missing \"".into()));
+        assert_eq!(tokenize("echo a\\"), Err("dangling \\".into()));
+    }
+
+    fn err(s: &str) -> Vec<String> {
+        parse_string(s).err().unwrap_or_default()
+    }
+
+    #[test]
+    fn option_errors_match_virsh() {
+        assert_eq!(err("frob"), vec!["unknown command: 'frob'"]);
+        assert_eq!(
+            err("list --foo"),
+            vec!["command 'list' doesn't support option --foo"]
+        );
+        assert_eq!(err("list extra"), vec!["unexpected data 'extra'"]);
+        assert_eq!(
+            err("dominfo --domain"),
+            vec!["expected syntax: --domain <string>"]
+        );
+        assert_eq!(
+            err("setmem t --size"),
+            vec!["expected syntax: --size <number>"]
+        );
+        assert_eq!(
+            err("dominfo --domain a --domain b"),
+            vec!["option --domain already seen"]
+        );
+        assert_eq!(err("list --all=x"), vec!["invalid '=' after option --all"]);
+        assert_eq!(
+            err("setmem"),
+            vec![
+                "command 'setmem' requires <domain> option",
+                "command 'setmem' requires --size option"
+            ]
+        );
+        // A parse error anywhere stops the whole line.
+        assert_eq!(err("uri; frob"), vec!["unknown command: 'frob'"]);
+    }
+
+    #[test]
+    fn positional_and_named_forms_agree() {
+        for line in [
+            "vcpupin test 1 0-3",
+            "vcpupin --domain=test --vcpu 1 --cpulist=0-3",
+            "vcpupin --vcpu 1 test 0-3",
+        ] {
+            let cmds = parse_string(line).unwrap_or_default();
+            let c = &cmds[0];
+            assert_eq!(
+                (c.raw("domain"), c.raw("vcpu"), c.raw("cpulist")),
+                (Some("test"), Some("1"), Some("0-3"))
+            );
+        }
+        let c = parse_string("dominfo -- --weird").unwrap_or_default();
+        assert_eq!(c[0].raw("domain"), Some("--weird"));
+        let c = parse_string("echo a b c").unwrap_or_default();
+        assert_eq!(c[0].all("string"), vec!["a", "b", "c"]);
+        let c = parse_string("list --help").unwrap_or_default();
+        assert_eq!((c[0].def.name, c[0].raw("command")), ("help", Some("list")));
+    }
+
+    #[test]
+    fn help_text_layout() {
+        let h = find_command("setvcpus")
+            .map(command_help)
+            .unwrap_or_default();
+        assert!(h.contains("    setvcpus <domain> <count> [--maximum]"));
+        assert!(h.contains("    [--count] <number>  number of virtual CPUs\n"));
+        assert!(h.contains("    --maximum        set maximum limit on next boot\n"));
+        let h = find_command("uri").map(command_help).unwrap_or_default();
+        assert!(h.ends_with("    uri\n\n"));
+    }
+}

@@ -1,0 +1,186 @@
+//! Running commands, and the interactive shell.
+
+use crate::ctl::{CmdResult, Ctl};
+use crate::opts::{self, Cmd};
+use crate::{builtin, domain, network, node};
+use std::io::BufRead;
+use std::time::Instant;
+
+fn handler(name: &str) -> Option<fn(&mut Ctl, &Cmd) -> CmdResult> {
+    Some(match name {
+        "list" => domain::list,
+        "dominfo" => domain::dominfo,
+        "domstate" => domain::domstate,
+        "domid" => domain::domid,
+        "domname" => domain::domname,
+        "domuuid" => domain::domuuid,
+        "dumpxml" => domain::dumpxml,
+        "create" => domain::create,
+        "define" => domain::define,
+        "undefine" => domain::undefine,
+        "start" => domain::start,
+        "shutdown" => domain::shutdown,
+        "reboot" => domain::reboot,
+        "destroy" => domain::destroy,
+        "suspend" => domain::suspend,
+        "resume" => domain::resume,
+        "save" => domain::save,
+        "restore" => domain::restore,
+        "dump" => domain::dump,
+        "setmem" => domain::setmem,
+        "setmaxmem" => domain::setmaxmem,
+        "setvcpus" => domain::setvcpus,
+        "vcpucount" => domain::vcpucount,
+        "vcpuinfo" => domain::vcpuinfo,
+        "vcpupin" => domain::vcpupin,
+        "autostart" => domain::autostart,
+        "schedinfo" => domain::schedinfo,
+        "domblklist" => domain::domblklist,
+        "domiflist" => domain::domiflist,
+        "nodeinfo" => node::nodeinfo,
+        "capabilities" => node::capabilities,
+        "version" => node::version,
+        "uri" => node::uri,
+        "hostname" => node::hostname,
+        "net-list" => network::net_list,
+        "pool-list" => network::pool_list,
+        "help" => builtin::help,
+        "echo" => builtin::echo,
+        "pwd" => builtin::pwd,
+        "cd" => builtin::cd,
+        "connect" => builtin::connect,
+        "quit" | "exit" => builtin::quit,
+        _ => return None,
+    })
+}
+
+/// Run parsed commands in order; true when the last one succeeded.
+pub fn run(ctl: &mut Ctl, cmds: &[Cmd]) -> bool {
+    let mut ok = true;
+    for cmd in cmds {
+        let name = cmd.def.name;
+        let start = Instant::now();
+        let r = match handler(name) {
+            Some(h) => h(ctl, cmd),
+            None => Err(ctl.fail_msg(&format!("unknown command: '{name}'"))),
+        };
+        ok = r.is_ok();
+        if let Err(f) = r {
+            if let Some(e) = f.lib {
+                ctl.error(&e.message);
+            }
+        }
+        virt_core::reset_last_error();
+        if name == "quit" || name == "exit" {
+            break;
+        }
+        if ctl.timing {
+            let ms = start.elapsed().as_secs_f64() * 1000.0;
+            ctl.print(&format!("\n(Time: {ms:.3} ms)\n\n"));
+        } else {
+            ctl.print_extra("\n");
+        }
+    }
+    ctl.flush();
+    ok
+}
+
+/// Print parse errors as virsh does.
+pub fn report_parse(ctl: &mut Ctl, errs: &[String]) {
+    for e in errs {
+        ctl.error(e);
+    }
+}
+
+/// True when the effective user is root (the owner of /proc/self).
+fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// Where the shell keeps its history, as virsh 9: the user cache directory.
+fn history_path() -> Option<std::path::PathBuf> {
+    let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        Some(d) => std::path::PathBuf::from(d),
+        None => std::path::PathBuf::from(std::env::var_os("HOME")?).join(".cache"),
+    };
+    Some(base.join("virsh").join("history"))
+}
+
+fn run_line(ctl: &mut Ctl, line: &str) {
+    match opts::parse_string(line) {
+        Ok(cmds) => {
+            run(ctl, &cmds);
+        }
+        Err(errs) => {
+            ctl.flush();
+            report_parse(ctl, &errs);
+        }
+    }
+}
+
+/// The interactive shell: a banner, then one command line per prompt
+/// until `quit`, `exit` or end of input.
+pub fn interactive(ctl: &mut Ctl) {
+    use std::io::IsTerminal;
+    ctl.imode = true;
+    if !ctl.quiet {
+        ctl.print(
+            "Welcome to virsh, the virtualization interactive terminal.\n\n\
+Type:  'help' for help with commands\n       'quit' to quit\n\n",
+        );
+    }
+    let prompt = if is_root() { "virsh # " } else { "virsh > " };
+    if std::io::stdin().is_terminal() {
+        ctl.flush();
+        let mut editor = rustyline::DefaultEditor::new().ok();
+        let history = history_path();
+        if let (Some(ed), Some(h)) = (editor.as_mut(), history.as_ref()) {
+            let _ = ed.load_history(h);
+        }
+        if let Some(ed) = editor.as_mut() {
+            while ctl.imode {
+                match ed.readline(prompt) {
+                    Ok(line) => {
+                        if !line.trim().is_empty() {
+                            let _ = ed.add_history_entry(line.as_str());
+                            run_line(ctl, &line);
+                        }
+                    }
+                    Err(rustyline::error::ReadlineError::Interrupted) => continue,
+                    Err(_) => break,
+                }
+            }
+            if let Some(h) = history.as_ref() {
+                if let Some(dir) = h.parent() {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                let _ = ed.save_history(h);
+            }
+            ctl.print("\n");
+            ctl.flush();
+            return;
+        }
+    }
+    // Not a terminal: echo each line after the prompt, as readline does.
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut line = String::new();
+    while ctl.imode {
+        ctl.print(prompt);
+        line.clear();
+        match input.read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let text = line.strip_suffix('\n').unwrap_or(&line).to_string();
+        ctl.print(&text);
+        ctl.print("\n");
+        ctl.flush();
+        if !text.trim().is_empty() {
+            run_line(ctl, &text);
+        }
+    }
+    ctl.print("\n");
+    ctl.flush();
+}

@@ -1,0 +1,976 @@
+//! [`TestConnection`]: the `virt_core::Driver` of the test hypervisor.
+
+use crate::domains::{memory_of, prepare_def, vcpus_of, AddMode, DomainObj, Domains};
+use crate::error::{check_flags, TestError, TestResult};
+use crate::image::{self, Image};
+use crate::node::{self, Node};
+use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
+use virt_core::{StoragePoolInfo, StoragePoolState, 
+    affect, list_filter_matches, reason, xml_flags, CpuMap, DomainInfo, DomainRef, DomainState,
+    Driver, NetworkRef, NodeInfo, Result, SecurityLabel, SecurityModel, StoragePoolRef, TypedParam,
+    TypedValue, Uuid, VcpuInfo, VcpuState,
+};
+use virt_xml::{DomainDef, Element, FormatOptions};
+
+/// Hypervisor version the test driver reports (0.0.2).
+const HV_VERSION: u64 = 2;
+/// Most vCPUs a test guest may have.
+const MAX_VCPUS: u32 = 32;
+/// `VIR_DUMP_CRASH`: stop the domain (as crashed) after the dump.
+const DUMP_CRASH: u32 = 1;
+/// `VIR_DUMP_LIVE`.
+const DUMP_LIVE: u32 = 2;
+/// `VIR_TYPED_PARAM_STRING_OKAY`.
+const TYPED_PARAM_STRING_OKAY: u32 = 4;
+/// `VIR_DOMAIN_UNDEFINE_*` flags the test driver accepts (managed save,
+/// snapshots metadata, nvram, checkpoints: it has none of them to remove).
+const UNDEFINE_FLAGS: u32 = 1 | 2 | 4 | 8 | 16 | 32;
+
+/// One connection to a simulated node. Connections to `test:///default`
+/// in one process share their node.
+pub struct TestConnection {
+    node: Arc<Node>,
+}
+
+/// The size of the host CPU map libvirt's test driver reports.
+const HOST_CPU_MAP_SIZE: u32 = 8;
+
+impl TestConnection {
+    pub(crate) fn new(node: Arc<Node>) -> Self {
+        TestConnection { node }
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Domains> {
+        // A panic while holding the lock cannot leave the maps inconsistent
+        // in a way that matters more than refusing service would.
+        self.node.domains.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Domains> {
+        self.node.domains.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn with_dom<T>(&self, r: &DomainRef, f: impl FnOnce(&DomainObj) -> TestResult<T>) -> Result<T> {
+        let doms = self.read();
+        Ok(f(doms.for_ref(r)?)?)
+    }
+
+    fn with_dom_mut<T>(
+        &self,
+        r: &DomainRef,
+        f: impl FnOnce(&mut DomainObj) -> TestResult<T>,
+    ) -> Result<T> {
+        let mut doms = self.write();
+        Ok(f(doms.for_ref_mut(r)?)?)
+    }
+
+    fn parse_def(xml: &str) -> TestResult<DomainDef> {
+        let mut def = virt_xml::parse_domain(xml)?;
+        prepare_def(&mut def);
+        Ok(def)
+    }
+
+    /// Add `def` as a live domain and start it with `why`.
+    fn create_live(&self, def: DomainDef, why: i32) -> TestResult<DomainRef> {
+        let mut doms = self.write();
+        let uuid = doms.add(def, AddMode::Live)?;
+        doms.start(&uuid, why)
+    }
+
+    /// The XML of a definition, with live-only parts (vCPU pinning) added.
+    fn format(obj: &DomainObj, def: &DomainDef, id: Option<u32>, inactive: bool) -> String {
+        let opts = FormatOptions {
+            id,
+            inactive,
+            secure: true,
+        };
+        if inactive || obj.pins.iter().all(Option::is_none) {
+            return def.to_xml(&opts);
+        }
+        let mut def = def.clone();
+        let mut cputune = Element::new("cputune");
+        for (i, m) in obj.pins.iter().enumerate() {
+            if let Some(m) = m {
+                cputune = cputune.with_child(
+                    Element::new("vcpupin")
+                        .with_attr("vcpu", i.to_string())
+                        .with_attr("cpuset", cpuset_string(m)),
+                );
+            }
+        }
+        def.extra.retain(|e| e.name != "cputune");
+        def.extra.insert(0, cputune);
+        def.to_xml(&opts)
+    }
+}
+
+/// virsh's cpuset syntax for a map: ranges joined by commas ("0-3,8").
+fn cpuset_string(m: &CpuMap) -> String {
+    let cpus: Vec<u32> = m.cpus().collect();
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while let Some(&start) = cpus.get(i) {
+        let mut end = start;
+        while cpus.get(i + 1) == Some(&(end + 1)) {
+            end += 1;
+            i += 1;
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    parts.join(",")
+}
+
+/// Which definitions a call with `flags` (`affect::*`) touches: (live,
+/// config). libvirt's `virDomainObjGetDefs` rules.
+fn pick_defs(obj: &DomainObj, flags: u32) -> TestResult<(bool, bool)> {
+    let (mut live, mut config) = (flags & affect::LIVE != 0, flags & affect::CONFIG != 0);
+    if !live && !config {
+        if obj.is_active() {
+            live = true;
+        } else {
+            config = true;
+        }
+    }
+    if live && !obj.is_active() {
+        return Err(TestError::NotRunning);
+    }
+    if config && !obj.persistent {
+        return Err(TestError::Transient);
+    }
+    Ok((live, config))
+}
+
+fn host_name() -> TestResult<String> {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for writes of its full length, and
+    // gethostname writes at most that many bytes.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return Err(TestError::System {
+            what: "failed to determine host name".into(),
+            source: std::io::Error::last_os_error(),
+        });
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    Ok(String::from_utf8_lossy(buf.get(..end).unwrap_or_default()).into_owned())
+}
+
+impl Driver for TestConnection {
+    fn type_name(&self) -> &str {
+        "TEST"
+    }
+
+    fn close(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn version(&self) -> Result<u64> {
+        Ok(HV_VERSION)
+    }
+
+    fn hostname(&self) -> Result<String> {
+        Ok(host_name()?)
+    }
+
+    fn uri(&self) -> Result<String> {
+        Ok(self.node.uri.clone())
+    }
+
+    fn capabilities(&self) -> Result<String> {
+        Ok(node::capabilities(&self.node))
+    }
+
+    fn max_vcpus(&self, _guest_type: Option<&str>) -> Result<u32> {
+        Ok(MAX_VCPUS)
+    }
+
+    fn node_info(&self) -> Result<NodeInfo> {
+        Ok(self.node.info.clone())
+    }
+
+    fn node_cells_free_memory(&self, start: u32, max: u32) -> Result<Vec<u64>> {
+        let cells = &self.node.cells;
+        if start as usize >= cells.len() {
+            return Err(TestError::InvalidArg("Range exceeds available cells".into()).into());
+        }
+        // libvirt's test driver reports each cell's size here.
+        Ok(cells
+            .iter()
+            .skip(start as usize)
+            .take(max as usize)
+            .map(|c| c.memory)
+            .collect())
+    }
+
+    fn node_free_memory(&self) -> Result<u64> {
+        Ok(self.node.cells.iter().map(|c| c.free).sum())
+    }
+
+    fn node_cpu_map(&self) -> Result<(u32, CpuMap)> {
+        // libvirt's test driver reports a fixed host map: 8 CPUs, of which
+        // 0, 2 and 4 are online. virsh sizes affinity maps from it.
+        let mut online = CpuMap::new(HOST_CPU_MAP_SIZE);
+        for c in [0, 2, 4] {
+            online.set(c);
+        }
+        Ok((HOST_CPU_MAP_SIZE, online))
+    }
+
+    fn node_security_model(&self) -> Result<SecurityModel> {
+        Ok(SecurityModel {
+            model: "testSecurity".into(),
+            doi: String::new(),
+        })
+    }
+
+    fn list_domain_ids(&self) -> Result<Vec<u32>> {
+        Ok(self.read().active_ids().collect())
+    }
+
+    fn num_of_domains(&self) -> Result<u32> {
+        Ok(self.read().num_active() as u32)
+    }
+
+    fn list_defined_domains(&self) -> Result<Vec<String>> {
+        Ok(self.read().inactive_names().cloned().collect())
+    }
+
+    fn num_of_defined_domains(&self) -> Result<u32> {
+        Ok(self.read().num_inactive() as u32)
+    }
+
+    fn list_all_domains(&self, flags: u32) -> Result<Vec<DomainRef>> {
+        check_flags(flags, (1 << 14) - 1, "testConnectListAllDomains")?;
+        let doms = self.read();
+        if flags == 0 {
+            let mut out = Vec::with_capacity(doms.len());
+            out.extend(doms.refs_listed());
+            return Ok(out);
+        }
+        Ok(doms
+            .iter_listed()
+            .filter(|o| list_filter_matches(flags, &o.facts()))
+            .map(DomainObj::as_ref)
+            .collect())
+    }
+
+    fn domain_create_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
+        // VIR_DOMAIN_START_VALIDATE (16) is accepted: parsing validates.
+        check_flags(flags, 16, "testDomainCreateXML")?;
+        let def = Self::parse_def(xml)?;
+        Ok(self.create_live(def, reason::RUNNING_BOOTED)?)
+    }
+
+    fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
+        // VIR_DOMAIN_DEFINE_VALIDATE.
+        check_flags(flags, 1, "testDomainDefineXMLFlags")?;
+        let def = Self::parse_def(xml)?;
+        let mut doms = self.write();
+        let uuid = doms.add(def, AddMode::Define)?;
+        Ok(doms
+            .get(&uuid)
+            .map(DomainObj::as_ref)
+            .ok_or(TestError::NoDomain)?)
+    }
+
+    fn domain_lookup_by_id(&self, id: u32) -> Result<DomainRef> {
+        Ok(self
+            .read()
+            .get_by_id(id)
+            .map(DomainObj::as_ref)
+            .ok_or(TestError::NoDomain)?)
+    }
+
+    fn domain_lookup_by_name(&self, name: &str) -> Result<DomainRef> {
+        Ok(self
+            .read()
+            .get_by_name(name)
+            .map(DomainObj::as_ref)
+            .ok_or(TestError::NoDomain)?)
+    }
+
+    fn domain_lookup_by_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
+        Ok(self
+            .read()
+            .get(uuid)
+            .map(DomainObj::as_ref)
+            .ok_or(TestError::NoDomain)?)
+    }
+
+    fn domain_undefine(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(flags, UNDEFINE_FLAGS, "testDomainUndefineFlags")?;
+        let mut doms = self.write();
+        let obj = doms.for_ref_mut(dom)?;
+        obj.autostart = false;
+        if obj.is_active() {
+            // A running domain stays, now transient.
+            obj.persistent = false;
+            obj.new_def = None;
+        } else {
+            let uuid = obj.uuid;
+            doms.remove(&uuid);
+        }
+        Ok(())
+    }
+
+    fn domain_create(&self, dom: &DomainRef, flags: u32) -> Result<DomainRef> {
+        check_flags(flags, 0, "testDomainCreateWithFlags")?;
+        let mut doms = self.write();
+        let uuid = doms.for_ref(dom)?.uuid;
+        Ok(doms.start(&uuid, reason::RUNNING_BOOTED)?)
+    }
+
+    fn domain_shutdown(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(flags, 0, "testDomainShutdownFlags")?;
+        let mut doms = self.write();
+        let obj = doms.for_ref(dom)?;
+        if obj.state == DomainState::Shutoff {
+            return Err(TestError::NotRunningNamed(obj.name.clone()).into());
+        }
+        let uuid = obj.uuid;
+        doms.stop(&uuid, reason::SHUTOFF_SHUTDOWN);
+        Ok(())
+    }
+
+    fn domain_reboot(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        // The reboot methods (ACPI, guest agent, initctl, signal, paravirt)
+        // make no difference to a simulated guest.
+        check_flags(flags, 0x1f, "testDomainReboot")?;
+        let mut doms = self.write();
+        let obj = doms.for_ref_mut(dom)?;
+        if !obj.is_active() {
+            return Err(TestError::NotRunning.into());
+        }
+        use virt_xml::LifecycleAction as A;
+        match obj.def.on_reboot.unwrap_or(A::Restart) {
+            A::Destroy | A::Preserve | A::CoredumpDestroy => {
+                let uuid = obj.uuid;
+                doms.stop(&uuid, reason::SHUTOFF_SHUTDOWN);
+            }
+            A::Restart | A::RenameRestart | A::CoredumpRestart => {
+                // Same id, fresh boot.
+                obj.state = DomainState::Running;
+                obj.reason = reason::RUNNING_BOOTED;
+                if obj.running_since.is_none() {
+                    obj.running_since = Some(std::time::Instant::now());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn domain_destroy(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        // VIR_DOMAIN_DESTROY_GRACEFUL: nothing to be graceful with.
+        check_flags(flags, 1, "testDomainDestroyFlags")?;
+        let mut doms = self.write();
+        let obj = doms.for_ref(dom)?;
+        if !obj.is_active() {
+            return Err(TestError::NotRunning.into());
+        }
+        let uuid = obj.uuid;
+        doms.stop(&uuid, reason::SHUTOFF_DESTROYED);
+        Ok(())
+    }
+
+    fn domain_suspend(&self, dom: &DomainRef) -> Result<()> {
+        self.with_dom_mut(dom, |obj| {
+            if obj.state != DomainState::Running {
+                return Err(TestError::NotRunningNamed(obj.name.clone()));
+            }
+            obj.freeze_clock();
+            obj.state = DomainState::Paused;
+            obj.reason = reason::PAUSED_USER;
+            Ok(())
+        })
+    }
+
+    fn domain_resume(&self, dom: &DomainRef) -> Result<()> {
+        self.with_dom_mut(dom, |obj| {
+            if obj.state != DomainState::Paused {
+                return Err(TestError::NotPaused(obj.name.clone()));
+            }
+            obj.state = DomainState::Running;
+            obj.reason = reason::RUNNING_UNPAUSED;
+            obj.running_since = Some(std::time::Instant::now());
+            Ok(())
+        })
+    }
+
+    fn domain_save(&self, dom: &DomainRef, path: &str, flags: u32) -> Result<()> {
+        // VIR_DOMAIN_SAVE_BYPASS_CACHE, _RUNNING, _PAUSED.
+        check_flags(flags, 1 | 2 | 4, "testDomainSaveFlags")?;
+        let mut doms = self.write();
+        let obj = doms.for_ref(dom)?;
+        if !obj.is_active() {
+            return Err(TestError::NotRunning.into());
+        }
+        let xml = Self::format(obj, &obj.def, None, false);
+        let data = image::encode(
+            image::SAVE_MAGIC,
+            &Image {
+                state: obj.state.number() as u32,
+                xml,
+            },
+        );
+        image::write_file(
+            path,
+            &data,
+            &format!("saving domain '{}' to '{path}'", obj.name),
+        )?;
+        let uuid = obj.uuid;
+        doms.stop(&uuid, reason::SHUTOFF_SAVED);
+        Ok(())
+    }
+
+    fn domain_restore(&self, path: &str, flags: u32) -> Result<DomainRef> {
+        check_flags(flags, 1 | 2 | 4, "testDomainRestoreFlags")?;
+        let bytes = std::fs::read(path).map_err(|source| TestError::System {
+            what: format!("cannot read domain image '{path}'"),
+            source,
+        })?;
+        let img = image::decode(&bytes, path)?;
+        let def = Self::parse_def(&img.xml)?;
+        Ok(self.create_live(def, reason::RUNNING_RESTORED)?)
+    }
+
+    fn domain_core_dump(&self, dom: &DomainRef, path: &str, flags: u32) -> Result<()> {
+        check_flags(
+            flags,
+            DUMP_CRASH | DUMP_LIVE,
+            "testDomainCoreDumpWithFormat",
+        )?;
+        let mut doms = self.write();
+        let obj = doms.for_ref(dom)?;
+        if !obj.is_active() {
+            return Err(TestError::NotRunning.into());
+        }
+        let xml = Self::format(obj, &obj.def, obj.id, false);
+        let data = image::encode(
+            image::DUMP_MAGIC,
+            &Image {
+                state: obj.state.number() as u32,
+                xml,
+            },
+        );
+        let name = obj.name.clone();
+        std::fs::write(path, &data).map_err(|source| TestError::System {
+            what: format!("domain '{name}' coredump: failed to open {path}"),
+            source,
+        })?;
+        if flags & DUMP_CRASH != 0 {
+            let uuid = obj.uuid;
+            doms.stop(&uuid, reason::SHUTOFF_CRASHED);
+        }
+        Ok(())
+    }
+
+    fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
+        self.with_dom(dom, |obj| {
+            Ok(DomainInfo {
+                state: obj.state,
+                max_mem: obj.def.memory,
+                memory: memory_of(&obj.def),
+                nr_virt_cpu: obj.vcpus(),
+                cpu_time: obj.cpu_time(),
+            })
+        })
+    }
+
+    fn domain_get_state(&self, dom: &DomainRef, flags: u32) -> Result<(DomainState, i32)> {
+        check_flags(flags, 0, "testDomainGetState")?;
+        self.with_dom(dom, |obj| Ok((obj.state, obj.reason)))
+    }
+
+    fn domain_get_os_type(&self, dom: &DomainRef) -> Result<String> {
+        // libvirt's test driver names every guest's OS "linux".
+        self.with_dom(dom, |_| Ok("linux".to_string()))
+    }
+
+    fn domain_get_max_memory(&self, dom: &DomainRef) -> Result<u64> {
+        self.with_dom(dom, |obj| Ok(obj.def.memory))
+    }
+
+    fn domain_set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
+        check_flags(
+            flags,
+            affect::LIVE | affect::CONFIG | affect::MAXIMUM,
+            "testDomainSetMemoryFlags",
+        )?;
+        self.with_dom_mut(dom, |obj| {
+            let (live, config) = pick_defs(obj, flags)?;
+            if flags & affect::MAXIMUM != 0 {
+                if live {
+                    return Err(TestError::Invalid(
+                        "cannot resize the maximum memory on an active domain".into(),
+                    ));
+                }
+                if let Some(c) = obj.config_mut() {
+                    c.memory = kib;
+                    if memory_of(c) > kib {
+                        c.current_memory = Some(kib);
+                    }
+                }
+                return Ok(());
+            }
+            let max = if live {
+                obj.def.memory
+            } else {
+                obj.config().map_or(0, |c| c.memory)
+            };
+            if kib > max {
+                return Err(TestError::InvalidArg(
+                    "cannot set memory higher than max memory".into(),
+                ));
+            }
+            if config {
+                if let Some(c) = obj.config_mut() {
+                    c.current_memory = Some(kib);
+                }
+            }
+            if live {
+                obj.def.current_memory = Some(kib);
+            }
+            Ok(())
+        })
+    }
+
+    fn domain_get_xml_desc(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        check_flags(
+            flags,
+            xml_flags::SECURE | xml_flags::INACTIVE | xml_flags::UPDATE_CPU | xml_flags::MIGRATABLE,
+            "testDomainGetXMLDesc",
+        )?;
+        self.with_dom(dom, |obj| {
+            if flags & xml_flags::INACTIVE != 0 {
+                let def = obj.config().unwrap_or(&obj.def);
+                Ok(Self::format(obj, def, None, true))
+            } else {
+                Ok(Self::format(obj, &obj.def, obj.id, false))
+            }
+        })
+    }
+
+    fn domain_set_vcpus_flags(&self, dom: &DomainRef, nvcpus: u32, flags: u32) -> Result<()> {
+        if nvcpus == 0 {
+            return Err(TestError::ApiArg(
+                "nvcpus in virDomainSetVcpusFlags must not be zero".into(),
+            )
+            .into());
+        }
+        if flags & affect::MAXIMUM != 0 && flags & affect::CONFIG == 0 {
+            return Err(TestError::ApiArg(
+                "Flag 'VIR_DOMAIN_AFFECT_CONFIG' is required by flag 'VIR_DOMAIN_VCPU_MAXIMUM'"
+                    .into(),
+            )
+            .into());
+        }
+        check_flags(
+            flags,
+            affect::LIVE | affect::CONFIG | affect::MAXIMUM,
+            "testDomainSetVcpusFlags",
+        )?;
+        if nvcpus > MAX_VCPUS {
+            return Err(TestError::InvalidArg(format!(
+                "requested cpu amount exceeds maximum supported amount ({nvcpus} > {MAX_VCPUS})"
+            ))
+            .into());
+        }
+        self.with_dom_mut(dom, |obj| {
+            let (live, config) = pick_defs(obj, flags)?;
+            let too_many = |max: u32| {
+                TestError::InvalidArg(format!(
+                    "requested cpu amount exceeds maximum ({nvcpus} > {max})"
+                ))
+            };
+            if live && obj.def.vcpu.max < nvcpus {
+                return Err(too_many(obj.def.vcpu.max));
+            }
+            let maximum = flags & affect::MAXIMUM != 0;
+            if config && !maximum {
+                let max = obj.config().map_or(0, |c| c.vcpu.max);
+                if max < nvcpus {
+                    return Err(too_many(max));
+                }
+            }
+            if live {
+                set_vcpus(&mut obj.def, nvcpus);
+                obj.pins.truncate(nvcpus as usize);
+            }
+            if config {
+                if let Some(c) = obj.config_mut() {
+                    if maximum {
+                        // New vCPUs come offline; fewer clip the online ones.
+                        let online = vcpus_of(c);
+                        c.vcpu.max = nvcpus;
+                        c.vcpu.current = (online < nvcpus).then_some(online);
+                    } else {
+                        set_vcpus(c, nvcpus);
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: u32) -> Result<u32> {
+        if flags & affect::LIVE != 0 && flags & affect::CONFIG != 0 {
+            return Err(TestError::ApiArg(
+                "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive"
+                    .into(),
+            )
+            .into());
+        }
+        check_flags(
+            flags,
+            affect::LIVE | affect::CONFIG | affect::MAXIMUM,
+            "testDomainGetVcpusFlags",
+        )?;
+        self.with_dom(dom, |obj| {
+            let (live, _) = pick_defs(obj, flags)?;
+            let def = if live {
+                &obj.def
+            } else {
+                obj.config().unwrap_or(&obj.def)
+            };
+            Ok(if flags & affect::MAXIMUM != 0 {
+                def.vcpu.max
+            } else {
+                vcpus_of(def)
+            })
+        })
+    }
+
+    fn domain_get_vcpus(&self, dom: &DomainRef) -> Result<Vec<VcpuInfo>> {
+        let ncpus = self.node.max_cpus();
+        self.with_dom(dom, |obj| {
+            if !obj.is_active() {
+                return Err(TestError::Invalid(
+                    "cannot list vcpus for an inactive domain".into(),
+                ));
+            }
+            let n = obj.vcpus();
+            let default_map = obj
+                .def
+                .vcpu
+                .cpuset
+                .as_deref()
+                .and_then(|s| CpuMap::parse_list(s, ncpus))
+                .unwrap_or_else(|| CpuMap::all(ncpus));
+            let per_vcpu = obj.cpu_time() / u64::from(n.max(1));
+            Ok((0..n)
+                .map(|i| {
+                    let affinity = obj
+                        .pins
+                        .get(i as usize)
+                        .and_then(Option::as_ref)
+                        .cloned()
+                        .unwrap_or_else(|| default_map.clone());
+                    let cpu = affinity.cpus().last().map_or(-1, |c| c as i32);
+                    VcpuInfo {
+                        number: i,
+                        state: VcpuState::Running,
+                        cpu_time: per_vcpu,
+                        cpu,
+                        affinity,
+                    }
+                })
+                .collect())
+        })
+    }
+
+    fn domain_get_vcpu_pin_info(&self, dom: &DomainRef, flags: u32) -> Result<Vec<CpuMap>> {
+        check_flags(flags, affect::LIVE | affect::CONFIG, "testDomainGetVcpuPinInfo")?;
+        let ncpus = self.node.max_cpus();
+        self.with_dom(dom, |obj| {
+            if flags & affect::LIVE != 0 && !obj.is_active() {
+                return Err(TestError::Invalid("domain is not running".into()));
+            }
+            let def = if flags & affect::CONFIG != 0 {
+                obj.config().unwrap_or(&obj.def)
+            } else {
+                &obj.def
+            };
+            let default_map = def
+                .vcpu
+                .cpuset
+                .as_deref()
+                .and_then(|s| CpuMap::parse_list(s, ncpus))
+                .unwrap_or_else(|| CpuMap::all(ncpus));
+            let live = obj.is_active() && flags & affect::CONFIG == 0;
+            Ok((0..def.vcpu.max)
+                .map(|i| {
+                    let pinned = if live { obj.pins.get(i as usize).and_then(Option::as_ref) } else { None };
+                    pinned.cloned().unwrap_or_else(|| default_map.clone())
+                })
+                .collect())
+        })
+    }
+
+    fn domain_pin_vcpu(&self, dom: &DomainRef, vcpu: u32, map: &CpuMap, flags: u32) -> Result<()> {
+        // libvirt's test driver pins live vCPUs only.
+        check_flags(flags, affect::LIVE, "testDomainPinVcpuFlags")?;
+        let ncpus = self.node.max_cpus();
+        self.with_dom_mut(dom, |obj| {
+            if !obj.is_active() {
+                return Err(TestError::Invalid(
+                    "cannot pin vcpus on an inactive domain".into(),
+                ));
+            }
+            if vcpu >= obj.vcpus() {
+                return Err(TestError::InvalidArg(format!(
+                    "requested vcpu '{vcpu}' is not present in the domain"
+                )));
+            }
+            let mut pinned = CpuMap::new(ncpus);
+            for c in map.cpus().filter(|&c| c < ncpus) {
+                pinned.set(c);
+            }
+            let i = vcpu as usize;
+            if obj.pins.len() <= i {
+                obj.pins.resize(i + 1, None);
+            }
+            if let Some(slot) = obj.pins.get_mut(i) {
+                *slot = Some(pinned);
+            }
+            Ok(())
+        })
+    }
+
+    fn domain_get_autostart(&self, dom: &DomainRef) -> Result<bool> {
+        self.with_dom(dom, |obj| Ok(obj.autostart))
+    }
+
+    fn domain_set_autostart(&self, dom: &DomainRef, autostart: bool) -> Result<()> {
+        self.with_dom_mut(dom, |obj| {
+            obj.autostart = autostart;
+            Ok(())
+        })
+    }
+
+    fn domain_is_active(&self, dom: &DomainRef) -> Result<bool> {
+        self.with_dom(dom, |obj| Ok(obj.is_active()))
+    }
+
+    fn domain_is_persistent(&self, dom: &DomainRef) -> Result<bool> {
+        self.with_dom(dom, |obj| Ok(obj.persistent))
+    }
+
+    fn domain_has_managed_save(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        check_flags(flags, 0, "testDomainHasManagedSaveImage")?;
+        self.with_dom(dom, |_| Ok(false))
+    }
+
+    fn domain_get_scheduler_type(&self, dom: &DomainRef) -> Result<(String, u32)> {
+        self.with_dom(dom, |_| Ok(("fair".to_string(), 1)))
+    }
+
+    fn domain_get_scheduler_params(&self, dom: &DomainRef, flags: u32) -> Result<Vec<TypedParam>> {
+        check_flags(
+            flags,
+            TYPED_PARAM_STRING_OKAY,
+            "testDomainGetSchedulerParametersFlags",
+        )?;
+        self.with_dom(dom, |obj| {
+            Ok(vec![TypedParam {
+                field: "weight".into(),
+                value: TypedValue::UInt(obj.weight),
+            }])
+        })
+    }
+
+    fn domain_set_scheduler_params(
+        &self,
+        dom: &DomainRef,
+        params: &[TypedParam],
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(flags, 0, "testDomainSetSchedulerParametersFlags")?;
+        let mut weight = None;
+        for p in params {
+            if p.field != "weight" {
+                return Err(TestError::UnknownParam(p.field.clone()).into());
+            }
+            match p.value {
+                TypedValue::UInt(w) => weight = Some(w),
+                ref other => {
+                    return Err(TestError::ParamType {
+                        field: p.field.clone(),
+                        got: type_word(other),
+                        want: "uint",
+                    }
+                    .into())
+                }
+            }
+        }
+        self.with_dom_mut(dom, |obj| {
+            if let Some(w) = weight {
+                obj.weight = w;
+            }
+            Ok(())
+        })
+    }
+
+    fn domain_get_security_label(&self, dom: &DomainRef) -> Result<SecurityLabel> {
+        self.with_dom(dom, |obj| {
+            Ok(if obj.is_active() {
+                SecurityLabel {
+                    label: "libvirt-test".into(),
+                    enforcing: true,
+                }
+            } else {
+                SecurityLabel::default()
+            })
+        })
+    }
+
+    fn list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {
+        Ok(self
+            .node
+            .networks
+            .iter()
+            .filter(|n| pool_like_filter(flags, n.active, n.persistent, n.autostart))
+            .map(|n| NetworkRef {
+                name: n.name.clone(),
+                uuid: n.uuid,
+            })
+            .collect())
+    }
+
+    fn network_lookup_by_name(&self, name: &str) -> Result<NetworkRef> {
+        self.node
+            .networks
+            .iter()
+            .find(|n| n.name == name)
+            .map(|n| NetworkRef {
+                name: n.name.clone(),
+                uuid: n.uuid,
+            })
+            .ok_or_else(|| TestError::NoNetwork(name.to_string()).into())
+    }
+
+    fn network_is_active(&self, net: &NetworkRef) -> Result<bool> {
+        self.network(net).map(|n| n.active)
+    }
+
+    fn network_is_persistent(&self, net: &NetworkRef) -> Result<bool> {
+        self.network(net).map(|n| n.persistent)
+    }
+
+    fn network_get_autostart(&self, net: &NetworkRef) -> Result<bool> {
+        self.network(net).map(|n| n.autostart)
+    }
+
+    fn network_get_xml_desc(&self, net: &NetworkRef, flags: u32) -> Result<String> {
+        check_flags(flags, 1, "testNetworkGetXMLDesc")?;
+        self.network(net).map(|n| n.xml.clone())
+    }
+
+    fn network_get_bridge_name(&self, net: &NetworkRef) -> Result<String> {
+        self.network(net).map(|n| n.bridge.clone())
+    }
+
+    fn list_all_storage_pools(&self, flags: u32) -> Result<Vec<StoragePoolRef>> {
+        Ok(self
+            .node
+            .pools
+            .iter()
+            .filter(|p| pool_like_filter(flags, p.active, p.persistent, p.autostart))
+            .map(|p| StoragePoolRef {
+                name: p.name.clone(),
+                uuid: p.uuid,
+            })
+            .collect())
+    }
+
+    fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePoolRef> {
+        self.node
+            .pools
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| StoragePoolRef {
+                name: p.name.clone(),
+                uuid: p.uuid,
+            })
+            .ok_or_else(|| TestError::NoPool(name.to_string()).into())
+    }
+
+    fn storage_pool_is_active(&self, pool: &StoragePoolRef) -> Result<bool> {
+        self.pool(pool).map(|p| p.active)
+    }
+
+    fn storage_pool_is_persistent(&self, pool: &StoragePoolRef) -> Result<bool> {
+        self.pool(pool).map(|p| p.persistent)
+    }
+
+    fn storage_pool_get_autostart(&self, pool: &StoragePoolRef) -> Result<bool> {
+        self.pool(pool).map(|p| p.autostart)
+    }
+
+    fn storage_pool_get_info(&self, pool: &StoragePoolRef) -> Result<StoragePoolInfo> {
+        self.pool(pool).map(|p| StoragePoolInfo {
+            state: if p.active {
+                StoragePoolState::Running
+            } else {
+                StoragePoolState::Inactive
+            },
+            capacity: p.capacity,
+            allocation: p.allocation,
+            available: p.capacity.saturating_sub(p.allocation),
+        })
+    }
+
+    fn storage_pool_get_xml_desc(&self, pool: &StoragePoolRef, flags: u32) -> Result<String> {
+        check_flags(flags, 0, "testStoragePoolGetXMLDesc")?;
+        self.pool(pool).map(|p| p.xml())
+    }
+}
+
+impl TestConnection {
+    fn network(&self, net: &NetworkRef) -> Result<&node::NetworkObj> {
+        self.node
+            .networks
+            .iter()
+            .find(|n| n.uuid == net.uuid)
+            .ok_or_else(|| TestError::NoNetwork(net.name.clone()).into())
+    }
+
+    fn pool(&self, pool: &StoragePoolRef) -> Result<&node::PoolObj> {
+        self.node
+            .pools
+            .iter()
+            .find(|p| p.uuid == pool.uuid)
+            .ok_or_else(|| TestError::NoPool(pool.name.clone()).into())
+    }
+}
+
+/// Set the online vCPU count of a definition.
+fn set_vcpus(def: &mut DomainDef, n: u32) {
+    def.vcpu.current = if n >= def.vcpu.max { None } else { Some(n) };
+}
+
+/// The filter networks and pools share: 1 inactive, 2 active,
+/// 4 persistent, 8 transient, 16 autostart, 32 no autostart.
+fn pool_like_filter(flags: u32, active: bool, persistent: bool, autostart: bool) -> bool {
+    let group = |yes: u32, no: u32, is: bool| {
+        let f = flags & (yes | no);
+        f == 0 || f == (yes | no) || (is && f & yes != 0) || (!is && f & no != 0)
+    };
+    group(2, 1, active) && group(4, 8, persistent) && group(16, 32, autostart)
+}
+
+fn type_word(v: &TypedValue) -> &'static str {
+    match v {
+        TypedValue::Int(_) => "int",
+        TypedValue::UInt(_) => "uint",
+        TypedValue::LLong(_) => "llong",
+        TypedValue::ULLong(_) => "ullong",
+        TypedValue::Double(_) => "double",
+        TypedValue::Boolean(_) => "boolean",
+        TypedValue::String(_) => "string",
+    }
+}

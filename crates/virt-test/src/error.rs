@@ -1,0 +1,221 @@
+//! The test driver's errors, in libvirt's words, and their conversion into
+//! [`virt_core::Error`] (code + error domain + message) at the crate edge.
+
+use virt_core::{Error, ErrorCode, ErrorDomain, Uuid};
+
+/// Everything the test driver can refuse or fail at. Each variant maps to
+/// the code, error domain and message the real libvirt 9.0 test driver
+/// reports for the same situation.
+#[derive(Debug, thiserror::Error)]
+pub enum TestError {
+    /// A lookup found nothing (libvirt's test driver gives no detail).
+    #[error("Domain not found")]
+    NoDomain,
+    /// A handle points at a domain that no longer exists.
+    #[error("Domain not found: no domain with matching uuid '{uuid}' ({name})")]
+    DomainGone {
+        /// The handle's UUID.
+        uuid: Uuid,
+        /// The handle's name.
+        name: String,
+    },
+    /// The operation needs a running (or paused) domain.
+    #[error("Requested operation is not valid: domain is not running")]
+    NotRunning,
+    /// Suspend or shutdown of a domain that is not running.
+    #[error("internal error: domain '{0}' not running")]
+    NotRunningNamed(String),
+    /// Resume of a domain that is not paused.
+    #[error("internal error: domain '{0}' not paused")]
+    NotPaused(String),
+    /// Start of a domain that is already running.
+    #[error("internal error: Domain '{0}' is already running")]
+    AlreadyRunning(String),
+    /// Create or restore over a running domain.
+    #[error("Requested operation is not valid: domain '{0}' is already active")]
+    AlreadyActive(String),
+    /// The name is taken by a domain with another UUID.
+    #[error("operation failed: domain '{name}' already exists with uuid {uuid}")]
+    NameTaken {
+        /// The existing domain's name.
+        name: String,
+        /// The existing domain's UUID.
+        uuid: Uuid,
+    },
+    /// The UUID is taken by a domain with another name.
+    #[error("operation failed: domain '{name}' is already defined with uuid {uuid}")]
+    UuidTaken {
+        /// The existing domain's name.
+        name: String,
+        /// The existing domain's UUID.
+        uuid: Uuid,
+    },
+    /// CONFIG was asked of a transient domain.
+    #[error(
+        "Requested operation is not valid: transient domains do not have any persistent config"
+    )]
+    Transient,
+    /// An operation that the state of the domain forbids, with libvirt's reason.
+    #[error("Requested operation is not valid: {0}")]
+    Invalid(String),
+    /// A bad argument, with libvirt's reason.
+    #[error("invalid argument: {0}")]
+    InvalidArg(String),
+    /// A bad argument reported by the public API layer (message given whole).
+    #[error("{0}")]
+    ApiArg(String),
+    /// Flags the call does not know.
+    #[error("unsupported flags (0x{flags:x}) in function {function}")]
+    UnsupportedFlags {
+        /// The unknown bits.
+        flags: u32,
+        /// The driver function, as libvirt names it.
+        function: &'static str,
+    },
+    /// A typed parameter the call does not know.
+    #[error("argument unsupported: parameter '{0}' not supported")]
+    UnknownParam(String),
+    /// A typed parameter of the wrong type.
+    #[error("invalid type '{got}' for parameter '{field}', expected '{want}'")]
+    ParamType {
+        /// The field.
+        field: String,
+        /// The type given.
+        got: &'static str,
+        /// The type wanted.
+        want: &'static str,
+    },
+    /// A network lookup found nothing.
+    #[error("Network not found: no network with matching name '{0}'")]
+    NoNetwork(String),
+    /// A storage pool lookup found nothing.
+    #[error("Storage pool not found: no storage pool with matching name '{0}'")]
+    NoPool(String),
+    /// A system call failed on a file (save, restore, dump, node file).
+    #[error("{what}: {}", virt_core::error::io_error_text(.source))]
+    System {
+        /// What was being done.
+        what: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// An internal failure with libvirt's wording (bad save image, ...).
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// The connection URI cannot be served.
+    #[error("invalid argument: {0}")]
+    BadUri(String),
+    /// The node description file is wrong.
+    #[error("XML error: {0}")]
+    NodeXml(String),
+    /// A domain or node XML document failed to parse.
+    #[error(transparent)]
+    Xml(#[from] virt_xml::XmlError),
+}
+
+impl From<TestError> for Error {
+    fn from(e: TestError) -> Error {
+        use TestError::*;
+        let message = e.to_string();
+        let (code, domain) = match &e {
+            NoDomain | DomainGone { .. } => (ErrorCode::NoDomain, ErrorDomain::Test),
+            NotRunning | Transient | AlreadyActive(_) => {
+                (ErrorCode::OperationInvalid, ErrorDomain::Domain)
+            }
+            NotRunningNamed(_) | NotPaused(_) | AlreadyRunning(_) | Internal(_) => {
+                (ErrorCode::InternalError, ErrorDomain::Test)
+            }
+            NameTaken { .. } | UuidTaken { .. } => {
+                (ErrorCode::OperationFailed, ErrorDomain::Domain)
+            }
+            Invalid(_) => (ErrorCode::OperationInvalid, ErrorDomain::Test),
+            InvalidArg(_) | UnsupportedFlags { .. } | BadUri(_) => {
+                (ErrorCode::InvalidArg, ErrorDomain::Test)
+            }
+            ApiArg(_) | ParamType { .. } => (ErrorCode::InvalidArg, ErrorDomain::Domain),
+            UnknownParam(_) => (ErrorCode::ArgumentUnsupported, ErrorDomain::Domain),
+            NoNetwork(_) => (ErrorCode::NoNetwork, ErrorDomain::Test),
+            NoPool(_) => (ErrorCode::NoStoragePool, ErrorDomain::Test),
+            System { .. } => (ErrorCode::SystemError, ErrorDomain::Test),
+            NodeXml(_) => (ErrorCode::XmlError, ErrorDomain::Test),
+            Xml(_) => {
+                return match e {
+                    Xml(x) => Error::from(x),
+                    _ => Error::raw(ErrorCode::InternalError, ErrorDomain::Test, message),
+                }
+            }
+        };
+        let mut err = Error::raw(code, domain, message);
+        match e {
+            System { source, .. } => err.int1 = source.raw_os_error().unwrap_or(0),
+            UnsupportedFlags { function, .. } => err.str1 = Some(function.to_string()),
+            _ => {}
+        }
+        err
+    }
+}
+
+/// The test driver's result type.
+pub type TestResult<T> = std::result::Result<T, TestError>;
+
+/// Fail with libvirt's "unsupported flags" unless `flags` only has bits of
+/// `allowed`.
+pub fn check_flags(flags: u32, allowed: u32, function: &'static str) -> TestResult<()> {
+    let extra = flags & !allowed;
+    if extra != 0 {
+        return Err(TestError::UnsupportedFlags {
+            flags: extra,
+            function,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions_keep_libvirt_codes_and_words() {
+        let e = Error::from(TestError::NotPaused("test".into()));
+        assert_eq!(e.code, ErrorCode::InternalError);
+        assert_eq!(e.domain, ErrorDomain::Test);
+        assert_eq!(e.message, "internal error: domain 'test' not paused");
+        let e = Error::from(TestError::NotRunning);
+        assert_eq!(
+            (e.code, e.domain),
+            (ErrorCode::OperationInvalid, ErrorDomain::Domain)
+        );
+        assert_eq!(
+            e.message,
+            "Requested operation is not valid: domain is not running"
+        );
+        let e = Error::from(TestError::InvalidArg(
+            "cannot set memory higher than max memory".into(),
+        ));
+        assert_eq!(
+            e.message,
+            "invalid argument: cannot set memory higher than max memory"
+        );
+        let io = std::io::Error::from_raw_os_error(2);
+        let e = Error::from(TestError::System {
+            what: "cannot read domain image '/x'".into(),
+            source: io,
+        });
+        assert_eq!(
+            e.message,
+            "cannot read domain image '/x': No such file or directory"
+        );
+        assert_eq!((e.code, e.int1), (ErrorCode::SystemError, 2));
+        let e = Error::from(TestError::UnsupportedFlags {
+            flags: 1,
+            function: "testDomainShutdownFlags",
+        });
+        assert_eq!(
+            e.message,
+            "unsupported flags (0x1) in function testDomainShutdownFlags"
+        );
+        assert!(check_flags(3, 1, "f").is_err());
+        assert!(check_flags(1, 3, "f").is_ok());
+    }
+}

@@ -1,0 +1,463 @@
+//! The simulated node: its hardware description, networks and storage pools,
+//! built from the built-in default configuration or from a node file in
+//! libvirt's test-driver format (`<node>` with `<cpu>`, `<memory>`,
+//! domains, networks and pools, inline or as `file=` references).
+
+use crate::domains::{prepare_def, Domains};
+use crate::error::{TestError, TestResult};
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use virt_core::{NodeInfo, Uuid};
+use virt_xml::{DomainDef, Element};
+
+/// The configuration behind `test:///default`, written for this crate after
+/// the test driver's documented built-in node: one running domain, one
+/// active network and one active directory pool.
+pub(crate) const DEFAULT_DOMAIN_XML: &str = "<domain type='test'>
+  <name>test</name>
+  <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>
+  <memory>8388608</memory>
+  <currentMemory>2097152</currentMemory>
+  <vcpu>2</vcpu>
+  <os>
+    <type>hvm</type>
+  </os>
+  <devices>
+    <disk type='file' device='disk'>
+      <source file='/guest/diskimage1'/>
+      <target dev='vda' bus='virtio'/>
+      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
+    </disk>
+    <interface type='network'>
+      <mac address='aa:bb:cc:dd:ee:ff'/>
+      <source network='default' bridge='virbr0'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
+    </interface>
+    <memballoon model='virtio'>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
+    </memballoon>
+  </devices>
+</domain>";
+
+/// The built-in node's hardware.
+fn default_node_info() -> NodeInfo {
+    NodeInfo {
+        model: "i686".into(),
+        memory: 3_145_728,
+        cpus: 16,
+        mhz: 1400,
+        nodes: 2,
+        sockets: 2,
+        cores: 2,
+        threads: 2,
+    }
+}
+
+/// One NUMA cell of the simulated node.
+#[derive(Debug, Clone)]
+pub(crate) struct Cell {
+    /// Memory, KiB.
+    pub memory: u64,
+    /// Free memory, KiB (libvirt's test driver reports this sum as the node's
+    /// free memory).
+    pub free: u64,
+    /// Its CPUs, as (id, socket, core).
+    pub cpus: Vec<(u32, u32, u32)>,
+    /// Huge page pools: (page size KiB, count); size 0 count means listed
+    /// with 0 pages.
+    pub pages: Vec<(u64, u64)>,
+}
+
+/// A virtual network of the node.
+#[derive(Debug, Clone)]
+pub(crate) struct NetworkObj {
+    pub name: String,
+    pub uuid: Uuid,
+    pub bridge: String,
+    pub active: bool,
+    pub persistent: bool,
+    pub autostart: bool,
+    pub xml: String,
+}
+
+/// A storage pool of the node.
+#[derive(Debug, Clone)]
+pub(crate) struct PoolObj {
+    pub name: String,
+    pub uuid: Uuid,
+    pub active: bool,
+    pub persistent: bool,
+    pub autostart: bool,
+    /// `type=` of the pool (dir, fs, logical, ...).
+    pub pool_type: String,
+    /// `<target><path>`.
+    pub target_path: String,
+    /// Size in bytes; libvirt's test driver gives every pool 100 GiB.
+    pub capacity: u64,
+    /// Bytes allocated.
+    pub allocation: u64,
+}
+
+/// The size libvirt's test driver gives each storage pool: 100 GiB.
+pub(crate) const POOL_CAPACITY: u64 = 100 << 30;
+
+impl PoolObj {
+    /// The pool XML in libvirt's layout.
+    pub fn xml(&self) -> String {
+        format!(
+            "<pool type='{}'>\n  <name>{}</name>\n  <uuid>{}</uuid>\n  \
+             <capacity unit='bytes'>{}</capacity>\n  <allocation unit='bytes'>{}</allocation>\n  \
+             <available unit='bytes'>{}</available>\n  <source>\n  </source>\n  <target>\n    \
+             <path>{}</path>\n  </target>\n</pool>\n",
+            xml_escape(&self.pool_type),
+            xml_escape(&self.name),
+            self.uuid,
+            self.capacity,
+            self.allocation,
+            self.capacity.saturating_sub(self.allocation),
+            xml_escape(&self.target_path),
+        )
+    }
+}
+
+/// Escape text for an XML attribute or element body.
+fn xml_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '\'' => o.push_str("&apos;"),
+            '"' => o.push_str("&quot;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// A whole simulated node: hardware (fixed) and domains (behind a lock).
+pub(crate) struct Node {
+    /// The canonical URI connections to this node report.
+    pub uri: String,
+    pub info: NodeInfo,
+    pub cells: Vec<Cell>,
+    pub networks: Vec<NetworkObj>,
+    pub pools: Vec<PoolObj>,
+    pub domains: RwLock<Domains>,
+}
+
+impl Node {
+    /// The node behind `test:///default`.
+    pub fn builtin() -> TestResult<Node> {
+        let info = default_node_info();
+        // libvirt's built-in node has two cells, the second with twice the
+        // memory of the first, each holding half of the CPUs.
+        let cells = (0..2u32)
+            .map(|c| Cell {
+                memory: u64::from(c + 1) * 2048 * 1024,
+                free: u64::from(c + 1) * 1024 * 1024,
+                cpus: (0..8).map(|i| (c * 8 + i, c, i)).collect(),
+                pages: vec![
+                    (if c == 0 { 4 } else { 8 }, 524_288),
+                    (2048, 0),
+                    (1_048_576, 0),
+                ],
+            })
+            .collect();
+        let mut domains = Domains::default();
+        let mut def = virt_xml::parse_domain(DEFAULT_DOMAIN_XML)?;
+        prepare_def(&mut def);
+        domains.add_running_at_boot(def)?;
+        let network = NetworkObj {
+            name: "default".into(),
+            uuid: parse_uuid_text("dd8fe884-6c02-601e-7551-cca97df1c5df")?,
+            bridge: "virbr0".into(),
+            active: true,
+            persistent: true,
+            autostart: false,
+            xml: "<network>
+  <name>default</name>
+  <uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid>
+  <forward mode='nat'/>
+  <bridge name='virbr0' stp='on' delay='0'/>
+  <ip address='192.168.122.1' netmask='255.255.255.0'>
+    <dhcp>
+      <range start='192.168.122.2' end='192.168.122.254'/>
+    </dhcp>
+  </ip>
+</network>
+"
+            .into(),
+        };
+        let pool = PoolObj {
+            name: "default-pool".into(),
+            uuid: parse_uuid_text("dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566")?,
+            active: true,
+            persistent: true,
+            autostart: false,
+            pool_type: "dir".into(),
+            target_path: "/default-pool".into(),
+            capacity: POOL_CAPACITY,
+            allocation: 0,
+        };
+        Ok(Node {
+            uri: "test:///default".into(),
+            info,
+            cells,
+            networks: vec![network],
+            pools: vec![pool],
+            domains: RwLock::new(domains),
+        })
+    }
+
+    /// A node loaded from a test-driver node file at the absolute `path`.
+    pub fn from_file(path: &str) -> TestResult<Node> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|_| TestError::NodeXml(format!("failed to parse xml document '{path}'")))?;
+        let root = virt_xml::parse_element(&text)?;
+        if root.name != "node" {
+            return Err(TestError::NodeXml(format!(
+                "expecting root element of 'node', not '{}'",
+                root.name
+            )));
+        }
+        let base = Path::new(path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let info = parse_node_info(&root)?;
+        let mut domains = Domains::default();
+        let mut networks = Vec::new();
+        let mut pools = Vec::new();
+        for el in root.elements() {
+            match el.name.as_str() {
+                "domain" => {
+                    let mut def = match attr(el, "file") {
+                        Some(f) => {
+                            let p = resolve(&base, f);
+                            let text = read_referenced(&p)?;
+                            virt_xml::parse_domain(&text)?
+                        }
+                        None => DomainDef::from_element(el)?,
+                    };
+                    prepare_def(&mut def);
+                    domains.add_running_at_boot(def)?;
+                }
+                "network" => {
+                    let el = match attr(el, "file") {
+                        Some(f) => virt_xml::parse_element(&read_referenced(&resolve(&base, f))?)?,
+                        None => el.clone(),
+                    };
+                    networks.push(network_from(&el, &networks)?);
+                }
+                "pool" => {
+                    let el = match attr(el, "file") {
+                        Some(f) => virt_xml::parse_element(&read_referenced(&resolve(&base, f))?)?,
+                        None => el.clone(),
+                    };
+                    pools.push(pool_from(&el, &pools)?);
+                }
+                _ => {}
+            }
+        }
+        Ok(Node {
+            uri: format!("test://{path}"),
+            info,
+            cells: Vec::new(),
+            networks,
+            pools,
+            domains: RwLock::new(domains),
+        })
+    }
+
+    /// Number of CPUs the topology holds (`VIR_NODEINFO_MAXCPUS`).
+    pub fn max_cpus(&self) -> u32 {
+        self.info.max_cpus().max(1)
+    }
+}
+
+fn read_referenced(p: &Path) -> TestResult<String> {
+    std::fs::read_to_string(p)
+        .map_err(|_| TestError::NodeXml(format!("failed to parse xml document '{}'", p.display())))
+}
+
+fn resolve(base: &Path, f: &str) -> PathBuf {
+    let p = Path::new(f);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
+
+/// The first child element named `name`.
+fn child<'a>(el: &'a Element, name: &str) -> Option<&'a Element> {
+    el.child(name)
+}
+
+/// The value of attribute `name`.
+fn attr<'a>(el: &'a Element, name: &str) -> Option<&'a str> {
+    el.attr(name)
+}
+
+/// The text content of `el`, trimmed.
+fn text(el: &Element) -> String {
+    el.text().trim().to_string()
+}
+
+fn parse_uuid_text(s: &str) -> TestResult<Uuid> {
+    Uuid::try_parse(s.trim())
+        .map_err(|_| TestError::NodeXml(format!("malformed uuid element '{s}'")))
+}
+
+/// Read `<cpu>` and `<memory>` of a node file; absent values keep the
+/// built-in node's, as libvirt does.
+fn parse_node_info(root: &Element) -> TestResult<NodeInfo> {
+    let mut info = default_node_info();
+    if let Some(cpu) = child(root, "cpu") {
+        let fields: [(&str, &mut u32); 6] = [
+            ("nodes", &mut info.nodes),
+            ("sockets", &mut info.sockets),
+            ("cores", &mut info.cores),
+            ("threads", &mut info.threads),
+            ("active", &mut info.cpus),
+            ("mhz", &mut info.mhz),
+        ];
+        for (name, slot) in fields {
+            if let Some(e) = child(cpu, name) {
+                *slot = text(e)
+                    .parse::<u32>()
+                    .map_err(|_| TestError::NodeXml(format!("invalid node cpu {name} value")))?;
+            }
+        }
+        if let Some(e) = child(cpu, "model") {
+            // virNodeInfo's model is a 32-byte C string.
+            info.model = text(e).chars().take(31).collect();
+        }
+    }
+    let max = info.max_cpus();
+    if info.cpus > max {
+        info.cpus = max;
+    }
+    if let Some(e) = child(root, "memory") {
+        info.memory = text(e)
+            .parse::<u64>()
+            .map_err(|_| TestError::NodeXml("invalid node memory value".into()))?;
+    }
+    Ok(info)
+}
+
+fn network_from(el: &Element, existing: &[NetworkObj]) -> TestResult<NetworkObj> {
+    if el.name != "network" {
+        return Err(TestError::NodeXml(format!(
+            "expecting root element of 'network', not '{}'",
+            el.name
+        )));
+    }
+    let name = child(el, "name")
+        .map(text)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| TestError::NodeXml("missing network name".into()))?;
+    if existing.iter().any(|n| n.name == name) {
+        return Err(TestError::NodeXml(format!(
+            "network '{name}' already exists"
+        )));
+    }
+    let uuid = match child(el, "uuid") {
+        Some(u) => parse_uuid_text(&text(u))?,
+        None => Uuid::new_v4(),
+    };
+    let bridge = child(el, "bridge")
+        .and_then(|b| attr(b, "name"))
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("virbr{}", existing.len()));
+    Ok(NetworkObj {
+        name,
+        uuid,
+        bridge,
+        active: true,
+        persistent: true,
+        autostart: false,
+        xml: el.to_xml(0),
+    })
+}
+
+fn pool_from(el: &Element, existing: &[PoolObj]) -> TestResult<PoolObj> {
+    if el.name != "pool" {
+        return Err(TestError::NodeXml(format!(
+            "expecting root element of 'pool', not '{}'",
+            el.name
+        )));
+    }
+    let name = child(el, "name")
+        .map(text)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| TestError::NodeXml("missing pool source name element".into()))?;
+    if existing.iter().any(|p| p.name == name) {
+        return Err(TestError::NodeXml(format!("pool '{name}' already exists")));
+    }
+    let uuid = match child(el, "uuid") {
+        Some(u) => parse_uuid_text(&text(u))?,
+        None => Uuid::new_v4(),
+    };
+    let target_path = child(el, "target")
+        .and_then(|t| child(t, "path"))
+        .map(text)
+        .unwrap_or_default();
+    Ok(PoolObj {
+        name,
+        uuid,
+        active: true,
+        persistent: true,
+        autostart: false,
+        pool_type: el.attr("type").unwrap_or("dir").to_string(),
+        target_path,
+        capacity: POOL_CAPACITY,
+        allocation: 0,
+    })
+}
+
+/// The capabilities XML of `node`, in libvirt 9.0's test-driver layout.
+pub(crate) fn capabilities(node: &Node) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(3072);
+    s.push_str("<capabilities>\n\n  <host>\n    <cpu>\n      <arch>i686</arch>\n");
+    s.push_str("      <features>\n        <pae/>\n        <nonpae/>\n      </features>\n");
+    for size in [4, 8, 2048, 1_048_576] {
+        let _ = writeln!(s, "      <pages unit='KiB' size='{size}'/>");
+    }
+    s.push_str("    </cpu>\n    <power_management/>\n    <iommu support='no'/>\n    <topology>\n");
+    let _ = writeln!(s, "      <cells num='{}'>", node.cells.len());
+    for (i, cell) in node.cells.iter().enumerate() {
+        let _ = writeln!(s, "        <cell id='{i}'>");
+        let _ = writeln!(s, "          <memory unit='KiB'>{}</memory>", cell.memory);
+        for (size, count) in &cell.pages {
+            let _ = writeln!(
+                s,
+                "          <pages unit='KiB' size='{size}'>{count}</pages>"
+            );
+        }
+        let _ = writeln!(s, "          <cpus num='{}'>", cell.cpus.len());
+        for (id, socket, core) in &cell.cpus {
+            let _ = writeln!(
+                s,
+                "            <cpu id='{id}' socket_id='{socket}' die_id='0' core_id='{core}' siblings='{id}'/>"
+            );
+        }
+        s.push_str("          </cpus>\n        </cell>\n");
+    }
+    s.push_str("      </cells>\n    </topology>\n");
+    s.push_str(
+        "    <secmodel>\n      <model>testSecurity</model>\n      <doi></doi>\n    </secmodel>\n",
+    );
+    s.push_str("  </host>\n\n");
+    for os in ["hvm", "xen"] {
+        let _ = write!(
+            s,
+            "  <guest>\n    <os_type>{os}</os_type>\n    <arch name='i686'>\n      <wordsize>32</wordsize>\n      <emulator>/usr/bin/test-hv</emulator>\n      <domain type='test'/>\n    </arch>\n    <features>\n      <pae/>\n      <nonpae/>\n    </features>\n  </guest>\n\n"
+        );
+    }
+    s.push_str("</capabilities>\n");
+    s
+}

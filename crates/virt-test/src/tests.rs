@@ -1,0 +1,1047 @@
+//! Behaviour tests of the test driver through virt-core's public API, each
+//! on a private copy of the built-in node so tests running in parallel do
+//! not see each other's changes.
+
+use crate::node::Node;
+use crate::TestConnection;
+use std::path::PathBuf;
+use std::sync::Arc;
+use virt_core::{
+    affect, list_flags, reason, xml_flags, Connect, CpuMap, DomainState, ErrorCode, ErrorDomain,
+    Result, TypedParam, TypedValue, Uri, Uuid,
+};
+
+fn ok<T>(r: Result<T>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("unexpected error: {e} ({:?})", e.code),
+    }
+}
+
+fn err<T: std::fmt::Debug>(r: Result<T>) -> virt_core::Error {
+    match r {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => e,
+    }
+}
+
+/// A connection to a fresh, private copy of the built-in node.
+fn private() -> Connect {
+    let node = match Node::builtin() {
+        Ok(n) => n,
+        Err(e) => panic!("built-in node: {e}"),
+    };
+    let uri = ok(Uri::parse("test:///default"));
+    Connect::from_driver(Box::new(TestConnection::new(Arc::new(node))), uri, false)
+}
+
+fn corpus() -> PathBuf {
+    std::env::var_os("VIRT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/corpus"
+            ))
+        })
+}
+
+fn temp_path(tag: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    std::env::temp_dir().join(format!(
+        "virt-test-{}-{}-{tag}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+const NEWDOM: &str = "<domain type='test'>
+  <name>newdom</name>
+  <uuid>11111111-2222-3333-4444-555555555555</uuid>
+  <memory unit='KiB'>524288</memory>
+  <currentMemory unit='KiB'>524288</currentMemory>
+  <vcpu>1</vcpu>
+  <os>
+    <type>hvm</type>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+</domain>";
+
+fn small(name: &str) -> String {
+    format!("<domain type='test'><name>{name}</name><memory>524288</memory><vcpu>2</vcpu><os><type>hvm</type></os></domain>")
+}
+
+/// The stdout of a virsh-golden case.
+fn golden_stdout(case: &str) -> Option<String> {
+    let text = std::fs::read_to_string(corpus().join("virsh-golden").join(case)).ok()?;
+    let (_, rest) = text.split_once("\n---\n")?;
+    let at = rest.rfind("--- exit=")?;
+    let trailer = rest.get(at..)?;
+    let bytes: usize = trailer
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("stdout_bytes="))?
+        .parse()
+        .ok()?;
+    rest.get(..bytes).map(str::to_string)
+}
+
+#[test]
+fn default_node_matches_libvirt() {
+    let c = private();
+    let n = ok(c.node_info());
+    assert_eq!(
+        (
+            n.model.as_str(),
+            n.memory,
+            n.cpus,
+            n.mhz,
+            n.nodes,
+            n.sockets,
+            n.cores,
+            n.threads
+        ),
+        ("i686", 3_145_728, 16, 1400, 2, 2, 2, 2)
+    );
+    assert_eq!(c.type_name(), "TEST");
+    assert_eq!(ok(c.version()), 2);
+    assert_eq!(ok(c.uri()), "test:///default");
+    assert_eq!(ok(c.max_vcpus(None)), 32);
+    assert_eq!(ok(c.node_free_memory()), 3_145_728);
+    assert_eq!(
+        ok(c.node_cells_free_memory(0, 5)),
+        vec![2_097_152, 4_194_304]
+    );
+    assert_eq!(ok(c.node_cells_free_memory(1, 1)), vec![4_194_304]);
+    assert_eq!(
+        err(c.node_cells_free_memory(9, 1)).code,
+        ErrorCode::InvalidArg
+    );
+    let m = ok(c.node_security_model());
+    assert_eq!((m.model.as_str(), m.doi.as_str()), ("testSecurity", ""));
+    assert!(!ok(c.hostname()).is_empty());
+    let d = ok(c.lookup_by_name("test"));
+    assert_eq!(d.id(), Some(1));
+    assert_eq!(d.uuid_string(), "6695eb01-f6a4-8304-79aa-97f2502e193f");
+    assert_eq!(
+        ok(d.state()),
+        (DomainState::Running, reason::RUNNING_BOOTED)
+    );
+    assert_eq!(ok(d.os_type()), "linux");
+    let nets = ok(c.list_all_networks(0));
+    assert_eq!(nets.len(), 1);
+    let net = &nets[0];
+    assert_eq!(net.name(), "default");
+    assert!(ok(net.is_active()) && ok(net.is_persistent()) && !ok(net.autostart()));
+    assert_eq!(ok(net.bridge_name()), "virbr0");
+    assert!(ok(net.xml_desc(0)).contains("<forward mode='nat'/>"));
+    assert_eq!(
+        err(c.network_lookup_by_name("x").map(|_| ())).code,
+        ErrorCode::NoNetwork
+    );
+    let pools = ok(c.list_all_storage_pools(0));
+    assert_eq!(
+        pools.iter().map(|p| p.name()).collect::<Vec<_>>(),
+        vec!["default-pool"]
+    );
+    assert!(ok(pools[0].is_active()));
+    assert_eq!(ok(c.list_all_storage_pools(1)).len(), 0);
+    assert_eq!(
+        err(c.storage_pool_lookup_by_name("x").map(|_| ())).code,
+        ErrorCode::NoStoragePool
+    );
+}
+
+#[test]
+fn capabilities_are_byte_identical_to_libvirt() {
+    let Some(stdout) = golden_stdout("36-capabilities.rc0.txt") else {
+        println!("corpus absent: skipping capabilities comparison");
+        return;
+    };
+    // virsh prints the document followed by two newlines of its own.
+    assert_eq!(format!("{}\n\n", ok(private().capabilities())), stdout);
+}
+
+#[test]
+fn xml_matches_virsh_dumpxml() {
+    let c = private();
+    let d = ok(c.lookup_by_name("test"));
+    for (case, flags) in [
+        ("15-dumpxml.rc0.txt", 0),
+        ("16-dumpxml-inactive.rc0.txt", xml_flags::INACTIVE),
+    ] {
+        let Some(stdout) = golden_stdout(case) else {
+            println!("corpus absent: skipping {case}");
+            return;
+        };
+        // virsh adds one newline after the document.
+        assert_eq!(format!("{}\n", ok(d.xml_desc(flags))), stdout, "{case}");
+    }
+    let nd = ok(c.define_xml(NEWDOM));
+    let want = "<domain type='test'>
+  <name>newdom</name>
+  <uuid>11111111-2222-3333-4444-555555555555</uuid>
+  <memory unit='KiB'>524288</memory>
+  <currentMemory unit='KiB'>524288</currentMemory>
+  <vcpu placement='static'>1</vcpu>
+  <os>
+    <type arch='i686'>hvm</type>
+    <boot dev='hd'/>
+  </os>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+  </devices>
+</domain>
+";
+    assert_eq!(ok(nd.xml_desc(0)), want);
+}
+
+#[test]
+fn interfaces_get_test_names_and_macs() {
+    let c = private();
+    let xml = "<domain type='test'><name>nd</name><memory>524288</memory><os><type>hvm</type></os>
+<devices><interface type='network'><source network='default' bridge='virbr9'/></interface><interface type='user'/></devices></domain>";
+    let d = ok(c.define_xml(xml));
+    let x = ok(d.xml_desc(xml_flags::INACTIVE));
+    assert!(
+        x.contains("<target dev='testnet0'/>") && x.contains("<target dev='testnet1'/>"),
+        "{x}"
+    );
+    assert!(x.contains("<mac address='52:54:00:"), "{x}");
+    assert!(!x.contains("virbr9"), "{x}");
+}
+
+#[test]
+fn lookups_and_errors_match_libvirt() {
+    let c = private();
+    assert_eq!(ok(c.lookup_by_id(1)).name(), "test");
+    let u = ok(Uuid::try_parse("6695eb01-f6a4-8304-79aa-97f2502e193f")
+        .map_err(|_| err(c.lookup_by_id(99))));
+    assert_eq!(ok(c.lookup_by_uuid(&u)).name(), "test");
+    assert_eq!(
+        ok(c.lookup_by_uuid_string("6695eb01f6a4830479aa97f2502e193f")).name(),
+        "test"
+    );
+    for e in [
+        err(c.lookup_by_name("nosuchdom")),
+        err(c.lookup_by_id(42)),
+        err(c.lookup_by_uuid(&Uuid::nil())),
+    ] {
+        assert_eq!(
+            (e.code, e.domain, e.message.as_str()),
+            (ErrorCode::NoDomain, ErrorDomain::Test, "Domain not found")
+        );
+    }
+    // The connection and the thread both remember the last error.
+    assert_eq!(c.last_error().map(|e| e.code), Some(ErrorCode::NoDomain));
+    assert_eq!(
+        virt_core::last_error().map(|e| e.code),
+        Some(ErrorCode::NoDomain)
+    );
+}
+
+#[test]
+fn lifecycle_of_the_default_domain() {
+    let c = private();
+    let mut d = ok(c.lookup_by_name("test"));
+    // suspend / resume and their errors
+    ok(d.suspend());
+    assert_eq!(ok(d.state()), (DomainState::Paused, reason::PAUSED_USER));
+    let e = err(d.suspend());
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            ErrorCode::InternalError,
+            "internal error: domain 'test' not running"
+        )
+    );
+    ok(d.resume());
+    assert_eq!(
+        ok(d.state()),
+        (DomainState::Running, reason::RUNNING_UNPAUSED)
+    );
+    let e = err(d.resume());
+    assert_eq!(
+        (e.code, e.domain),
+        (ErrorCode::InternalError, ErrorDomain::Test)
+    );
+    assert_eq!(e.message, "internal error: domain 'test' not paused");
+    // reboot keeps the id
+    ok(d.reboot(0));
+    assert_eq!(
+        ok(d.state()),
+        (DomainState::Running, reason::RUNNING_BOOTED)
+    );
+    assert_eq!(ok(c.lookup_by_name("test")).id(), Some(1));
+    // destroy, then start gives the next id
+    ok(d.destroy());
+    assert_eq!(d.id(), None);
+    assert_eq!(
+        ok(d.state()),
+        (DomainState::Shutoff, reason::SHUTOFF_DESTROYED)
+    );
+    assert_eq!(ok(c.list_domains()), Vec::<u32>::new());
+    assert_eq!(ok(c.list_defined_domains()), vec!["test".to_string()]);
+    assert_eq!(ok(c.num_of_defined_domains()), 1);
+    let e = err(d.destroy());
+    assert_eq!(
+        (e.code, e.domain),
+        (ErrorCode::OperationInvalid, ErrorDomain::Domain)
+    );
+    assert_eq!(
+        e.message,
+        "Requested operation is not valid: domain is not running"
+    );
+    for e in [
+        err(d.reboot(0)),
+        err(d.save("/nonexistent/x")),
+        err(d.core_dump("/nonexistent/x", 0)),
+    ] {
+        assert_eq!(e.code, ErrorCode::OperationInvalid);
+    }
+    assert_eq!(
+        err(d.suspend()).message,
+        "internal error: domain 'test' not running"
+    );
+    assert_eq!(
+        err(d.resume()).message,
+        "internal error: domain 'test' not paused"
+    );
+    ok(d.create());
+    assert_eq!(d.id(), Some(2));
+    assert_eq!(ok(c.lookup_by_id(2)).name(), "test");
+    assert_eq!(err(c.lookup_by_id(1)).code, ErrorCode::NoDomain);
+    let e = err(d.create());
+    assert_eq!(
+        e.message,
+        "internal error: Domain 'test' is already running"
+    );
+    // shutdown, also from paused
+    ok(d.suspend());
+    ok(d.shutdown());
+    assert_eq!(
+        ok(d.state()),
+        (DomainState::Shutoff, reason::SHUTOFF_SHUTDOWN)
+    );
+    assert_eq!(
+        err(d.shutdown()).message,
+        "internal error: domain 'test' not running"
+    );
+    assert!(!ok(d.is_active()));
+    assert!(ok(d.is_persistent()));
+}
+
+#[test]
+fn define_create_undefine_rules() {
+    let c = private();
+    let nd = ok(c.define_xml(NEWDOM));
+    assert_eq!(nd.id(), None);
+    assert_eq!(
+        ok(nd.state()),
+        (DomainState::Shutoff, reason::SHUTOFF_UNKNOWN)
+    );
+    let info = ok(nd.info());
+    assert_eq!(
+        (info.state, info.max_mem, info.memory, info.nr_virt_cpu),
+        (DomainState::Shutoff, 524_288, 524_288, 1)
+    );
+    assert_eq!(ok(c.num_of_defined_domains()), 1);
+    // same name, other uuid; same uuid, other name
+    let e = err(c.define_xml(&small("test")));
+    assert_eq!(
+        (e.code, e.domain),
+        (ErrorCode::OperationFailed, ErrorDomain::Domain)
+    );
+    assert_eq!(e.message, "operation failed: domain 'test' already exists with uuid 6695eb01-f6a4-8304-79aa-97f2502e193f");
+    let e = err(c.define_xml(&NEWDOM.replace("newdom", "other")));
+    assert_eq!(e.message, "operation failed: domain 'newdom' is already defined with uuid 11111111-2222-3333-4444-555555555555");
+    let e = err(c.create_xml(&small("test"), 0));
+    assert_eq!(e.code, ErrorCode::OperationFailed);
+    // redefinition updates the config
+    ok(c.define_xml(&NEWDOM.replace("524288", "1000000")));
+    assert_eq!(ok(nd.info()).max_mem, 1_000_000);
+    // start: next id after test's 1
+    let mut nd2 = nd.clone();
+    ok(nd2.create());
+    assert_eq!(nd2.id(), Some(2));
+    // redefining a running domain changes only the persistent config
+    ok(c.define_xml(&NEWDOM.replace("524288", "700000")));
+    assert_eq!(ok(nd2.info()).max_mem, 1_000_000);
+    assert!(ok(nd2.xml_desc(xml_flags::INACTIVE)).contains(">700000<"));
+    let e = err(c.create_xml(NEWDOM, 0));
+    assert_eq!(
+        e.message,
+        "Requested operation is not valid: domain 'newdom' is already active"
+    );
+    // undefine of a running domain leaves it transient; it vanishes when stopped
+    ok(nd2.undefine());
+    assert!(!ok(nd2.is_persistent()));
+    assert!(ok(nd2.is_active()));
+    ok(nd2.destroy());
+    let e = err(nd2.info());
+    assert_eq!(e.code, ErrorCode::NoDomain);
+    assert_eq!(e.message, "Domain not found: no domain with matching uuid '11111111-2222-3333-4444-555555555555' (newdom)");
+    assert_eq!(err(c.lookup_by_name("newdom")).code, ErrorCode::NoDomain);
+    // transient domains: created running, gone after shutdown
+    let t = ok(c.create_xml(NEWDOM, 0));
+    assert_eq!(t.id(), Some(3));
+    assert!(!ok(t.is_persistent()));
+    ok(t.shutdown());
+    assert_eq!(err(c.lookup_by_name("newdom")).code, ErrorCode::NoDomain);
+    // undefine of an inactive domain removes it
+    let a = ok(c.define_xml(&small("a")));
+    ok(a.undefine());
+    assert_eq!(err(a.undefine()).code, ErrorCode::NoDomain);
+    // bad XML is an error and changes nothing
+    let before = ok(c.list_all_domains(0)).len();
+    assert!(c
+        .define_xml("<domain type='test'><name>broken</name>")
+        .is_err());
+    assert!(c.define_xml("<network><name>x</name></network>").is_err());
+    assert_eq!(ok(c.list_all_domains(0)).len(), before);
+    // create_xml over an inactive persistent domain runs the new definition
+    let b = ok(c.define_xml(&small("b")));
+    let xml = ok(b.xml_desc(0)).replace("524288", "800000");
+    let b2 = ok(c.create_xml(&xml, 0));
+    assert_eq!(b2.uuid(), b.uuid());
+    assert!(ok(b.is_persistent()));
+    assert_eq!(ok(b.info()).max_mem, 800_000);
+    ok(c.lookup_by_name("b").and_then(|mut d| d.destroy()));
+    assert_eq!(ok(b.info()).max_mem, 524_288);
+}
+
+#[test]
+fn listing_order_and_filters() {
+    let c = private();
+    for n in ["b", "a", "c", "A"] {
+        ok(c.define_xml(&small(n)));
+    }
+    ok(c.create_xml(&small("tr"), 0));
+    let mut cdom = ok(c.lookup_by_name("c"));
+    ok(cdom.create());
+    let names = |flags| {
+        ok(c.list_all_domains(flags))
+            .iter()
+            .map(|d| d.name().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(0), vec!["test", "tr", "c", "A", "a", "b"]);
+    assert_eq!(names(list_flags::ACTIVE), vec!["test", "tr", "c"]);
+    assert_eq!(names(list_flags::INACTIVE), vec!["A", "a", "b"]);
+    assert_eq!(names(list_flags::TRANSIENT), vec!["tr"]);
+    assert_eq!(
+        names(list_flags::PERSISTENT | list_flags::ACTIVE),
+        vec!["test", "c"]
+    );
+    ok(ok(c.lookup_by_name("a")).set_autostart(true));
+    assert_eq!(names(list_flags::AUTOSTART), vec!["a"]);
+    assert_eq!(ok(c.list_domains()), vec![1, 2, 3]);
+    assert_eq!(ok(c.num_of_domains()), 3);
+    assert_eq!(ok(c.list_defined_domains()), vec!["A", "a", "b"]);
+    assert_eq!(err(c.list_all_domains(1 << 20)).code, ErrorCode::InvalidArg);
+}
+
+#[test]
+fn cpu_time_advances_only_while_running() {
+    let c = private();
+    let d = ok(c.lookup_by_name("test"));
+    let t0 = ok(d.info()).cpu_time;
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let t1 = ok(d.info()).cpu_time;
+    assert!(t1 >= t0 + 20_000_000, "{t0} -> {t1}");
+    ok(d.suspend());
+    let p0 = ok(d.info()).cpu_time;
+    std::thread::sleep(std::time::Duration::from_millis(10));
+    assert_eq!(ok(d.info()).cpu_time, p0);
+    ok(d.resume());
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    assert!(ok(d.info()).cpu_time > p0);
+}
+
+#[test]
+fn memory_changes_follow_libvirt_checks() {
+    let c = private();
+    let d = ok(c.lookup_by_name("test"));
+    let e = err(d.set_memory(99_999_999));
+    assert_eq!(
+        (e.code, e.domain),
+        (ErrorCode::InvalidArg, ErrorDomain::Test)
+    );
+    assert_eq!(
+        e.message,
+        "invalid argument: cannot set memory higher than max memory"
+    );
+    ok(d.set_memory(1_048_576));
+    assert_eq!(ok(d.info()).memory, 1_048_576);
+    assert!(ok(d.xml_desc(xml_flags::INACTIVE)).contains("<currentMemory unit='KiB'>2097152<"));
+    let e = err(d.set_memory_flags(4_194_304, affect::MAXIMUM));
+    assert_eq!((e.code, e.message.as_str()), (ErrorCode::OperationInvalid, "Requested operation is not valid: cannot resize the maximum memory on an active domain"));
+    ok(d.set_memory_flags(3000, affect::CONFIG));
+    assert!(ok(d.xml_desc(xml_flags::INACTIVE)).contains("<currentMemory unit='KiB'>3000<"));
+    ok(d.set_memory_flags(100, affect::CONFIG | affect::MAXIMUM));
+    let x = ok(d.xml_desc(xml_flags::INACTIVE));
+    assert!(
+        x.contains("<memory unit='KiB'>100<") && x.contains("<currentMemory unit='KiB'>100<"),
+        "{x}"
+    );
+    assert_eq!(ok(d.info()).max_mem, 8_388_608);
+    let nd = ok(c.define_xml(NEWDOM));
+    assert_eq!(
+        err(nd.set_memory(1000)).message,
+        "Requested operation is not valid: domain is not running"
+    );
+    ok(nd.set_memory_flags(600_000, affect::MAXIMUM));
+    ok(nd.set_memory_flags(1000, affect::CURRENT));
+    let i = ok(nd.info());
+    assert_eq!((i.max_mem, i.memory), (600_000, 1000));
+    let t = ok(c.create_xml(&small("tr"), 0));
+    assert_eq!(
+        err(t.set_memory_flags(10, affect::CONFIG)).message,
+        "Requested operation is not valid: transient domains do not have any persistent config"
+    );
+}
+
+#[test]
+fn vcpu_changes_follow_libvirt_checks() {
+    let c = private();
+    let d = ok(c.lookup_by_name("test"));
+    assert_eq!(ok(d.vcpus_flags(affect::LIVE | affect::MAXIMUM)), 2);
+    assert_eq!(ok(d.max_vcpus()), 2);
+    let e = err(d.set_vcpus(3));
+    assert_eq!(
+        e.message,
+        "invalid argument: requested cpu amount exceeds maximum (3 > 2)"
+    );
+    assert_eq!(err(d.set_vcpus(0)).code, ErrorCode::InvalidArg);
+    assert_eq!(
+        err(d.set_vcpus(99)).message,
+        "invalid argument: requested cpu amount exceeds maximum supported amount (99 > 32)"
+    );
+    assert_eq!(
+        err(d.set_vcpus_flags(3, affect::LIVE | affect::MAXIMUM)).code,
+        ErrorCode::InvalidArg
+    );
+    ok(d.set_vcpus(1));
+    assert_eq!(ok(d.info()).nr_virt_cpu, 1);
+    assert_eq!(ok(d.vcpus_flags(affect::LIVE)), 1);
+    assert_eq!(ok(d.vcpus_flags(affect::CONFIG)), 2);
+    assert_eq!(
+        err(d.vcpus_flags(affect::LIVE | affect::CONFIG)).code,
+        ErrorCode::InvalidArg
+    );
+    assert_eq!(ok(d.vcpus()).len(), 1);
+    ok(d.set_vcpus_flags(4, affect::CONFIG | affect::MAXIMUM));
+    assert_eq!(ok(d.vcpus_flags(affect::CONFIG | affect::MAXIMUM)), 4);
+    assert_eq!(ok(d.vcpus_flags(affect::CONFIG)), 2);
+    assert!(ok(d.xml_desc(xml_flags::INACTIVE))
+        .contains("<vcpu placement='static' current='2'>4</vcpu>"));
+    let nd = ok(c.define_xml(NEWDOM));
+    assert_eq!(
+        err(nd.set_vcpus(1)).message,
+        "Requested operation is not valid: domain is not running"
+    );
+    assert_eq!(err(nd.vcpus()).code, ErrorCode::OperationInvalid);
+}
+
+#[test]
+fn vcpu_info_and_pinning() {
+    let c = private();
+    let d = ok(c.lookup_by_name("test"));
+    let v = ok(d.vcpus());
+    assert_eq!(v.len(), 2);
+    for (i, vc) in v.iter().enumerate() {
+        assert_eq!(vc.number, i as u32);
+        assert_eq!(vc.cpu, 15);
+        assert_eq!(vc.affinity.cpus().count(), 16);
+    }
+    let map = CpuMap::from_bytes(&[0b101]);
+    ok(d.pin_vcpu(0, &map));
+    let v = ok(d.vcpus());
+    assert_eq!(v[0].affinity.cpus().collect::<Vec<_>>(), vec![0, 2]);
+    assert_eq!(v[0].cpu, 2);
+    assert!(ok(d.xml_desc(0)).contains("<vcpupin vcpu='0' cpuset='0,2'/>"));
+    assert!(!ok(d.xml_desc(xml_flags::INACTIVE)).contains("vcpupin"));
+    let e = err(d.pin_vcpu(5, &map));
+    assert_eq!(
+        e.message,
+        "invalid argument: requested vcpu '5' is not present in the domain"
+    );
+    assert_eq!(
+        err(d.pin_vcpu_flags(0, &map, affect::CONFIG)).code,
+        ErrorCode::InvalidArg
+    );
+}
+
+#[test]
+fn save_restore_and_dump_use_real_files() {
+    let c = private();
+    let mut d = ok(c.lookup_by_name("test"));
+    ok(d.set_memory(1000));
+    let path = temp_path("save");
+    let p = path.to_string_lossy().to_string();
+    ok(d.save(&p));
+    assert_eq!(ok(d.state()), (DomainState::Shutoff, reason::SHUTOFF_SAVED));
+    let head = ok(std::fs::read(&path).map_err(|_| err(c.lookup_by_id(99))));
+    assert!(head.starts_with(crate::image::SAVE_MAGIC));
+    // Another process (here: another node) can restore the file.
+    let other = private();
+    ok(ok(other.lookup_by_name("test")).destroy());
+    let r = ok(other.restore(&p));
+    assert_eq!(r.id(), Some(2));
+    assert_eq!(ok(r.info()).memory, 1000);
+    assert_eq!(
+        ok(r.state()),
+        (DomainState::Running, reason::RUNNING_RESTORED)
+    );
+    // Restoring over a running domain fails.
+    let e = err(other.restore(&p));
+    assert_eq!(
+        e.message,
+        "Requested operation is not valid: domain 'test' is already active"
+    );
+    let r = ok(c.restore(&p));
+    assert_eq!(r.id(), Some(2));
+    assert!(ok(r.is_persistent()));
+    // Garbage, truncated and missing files change nothing.
+    let junk = temp_path("junk");
+    ok(std::fs::write(&junk, b"garbage").map_err(|_| err(c.lookup_by_id(99))));
+    let before = ok(c.list_all_domains(0)).len();
+    assert_eq!(
+        err(c.restore(&junk.to_string_lossy())).code,
+        ErrorCode::InternalError
+    );
+    let mut truncated = head.clone();
+    truncated.truncate(head.len() - 3);
+    ok(std::fs::write(&junk, &truncated).map_err(|_| err(c.lookup_by_id(99))));
+    assert_eq!(
+        err(c.restore(&junk.to_string_lossy())).code,
+        ErrorCode::InternalError
+    );
+    let e = err(c.restore("/nonexistent/virt-test.save"));
+    assert_eq!((e.code, e.int1), (ErrorCode::SystemError, libc::ENOENT));
+    assert_eq!(
+        e.message,
+        "cannot read domain image '/nonexistent/virt-test.save': No such file or directory"
+    );
+    assert_eq!(ok(c.list_all_domains(0)).len(), before);
+    let e = err(d.save("/nonexistent/dir/x"));
+    assert_eq!(e.code, ErrorCode::SystemError);
+    // Core dump: the domain keeps running unless asked to crash.
+    let dump = temp_path("dump");
+    let dp = dump.to_string_lossy().to_string();
+    ok(d.core_dump(&dp, 0));
+    assert!(dump.exists());
+    assert!(ok(d.is_active()));
+    ok(d.core_dump(&dp, 1));
+    assert_eq!(
+        ok(d.state()),
+        (DomainState::Shutoff, reason::SHUTOFF_CRASHED)
+    );
+    for f in [path, junk, dump] {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+#[test]
+fn scheduler_security_autostart() {
+    let c = private();
+    let d = ok(c.lookup_by_name("test"));
+    assert_eq!(ok(d.scheduler_type()), ("fair".to_string(), 1));
+    assert_eq!(
+        ok(d.scheduler_params(0)),
+        vec![TypedParam {
+            field: "weight".into(),
+            value: TypedValue::UInt(50)
+        }]
+    );
+    ok(d.set_scheduler_params(
+        &[TypedParam {
+            field: "weight".into(),
+            value: TypedValue::UInt(70),
+        }],
+        0,
+    ));
+    assert_eq!(ok(d.scheduler_params(0))[0].value, TypedValue::UInt(70));
+    let e = err(d.set_scheduler_params(
+        &[TypedParam {
+            field: "cap".into(),
+            value: TypedValue::UInt(1),
+        }],
+        0,
+    ));
+    assert_eq!(e.code, ErrorCode::ArgumentUnsupported);
+    let e = err(d.set_scheduler_params(
+        &[TypedParam {
+            field: "weight".into(),
+            value: TypedValue::Int(1),
+        }],
+        0,
+    ));
+    assert_eq!(e.code, ErrorCode::InvalidArg);
+    let l = ok(d.security_label());
+    assert_eq!((l.label.as_str(), l.enforcing), ("libvirt-test", true));
+    assert!(!ok(d.autostart()));
+    ok(d.set_autostart(true));
+    assert!(ok(d.autostart()));
+    assert!(!ok(d.has_managed_save(0)));
+    let nd = ok(c.define_xml(NEWDOM));
+    assert_eq!(ok(nd.security_label()), virt_core::SecurityLabel::default());
+}
+
+#[test]
+fn default_uri_shares_state_until_last_close() {
+    crate::register();
+    // This test alone opens the shared node.
+    let a = ok(Connect::open("test:///default"));
+    let b = ok(Connect::open("test:///default"));
+    ok(a.define_xml(&small("shared-node-probe")));
+    assert!(b.lookup_by_name("shared-node-probe").is_ok());
+    drop(a);
+    drop(b);
+    let c = ok(Connect::open("test:///default"));
+    assert_eq!(
+        err(c.lookup_by_name("shared-node-probe")).code,
+        ErrorCode::NoDomain
+    );
+    assert!(Connect::open("test+tcp://host/default").is_err());
+    let e = err(Connect::open("test:///"));
+    assert_eq!(
+        e.message,
+        "invalid argument: testOpen: supply a path or use test:///default"
+    );
+    assert!(ok(Connect::open("test://localhost/default"))
+        .lookup_by_name("test")
+        .is_ok());
+}
+
+#[test]
+fn node_files_load_and_fail_cleanly() {
+    let dir = temp_path("node");
+    ok(std::fs::create_dir_all(&dir).map_err(|_| err(private().lookup_by_id(99))));
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        ok(std::fs::write(&p, text).map_err(|_| err(private().lookup_by_id(99))));
+        p.to_string_lossy().to_string()
+    };
+    write("dom.xml", &small("fromfile"));
+    let node = write(
+        "node.xml",
+        "<node><domain file='dom.xml'/><domain type='test'><name>inline</name><memory>1000</memory><os><type>hvm</type></os></domain>
+         <network><name>n1</name><bridge name='br7'/></network><pool type='dir'><name>p1</name></pool>
+         <cpu><mhz>6000</mhz><model>i986</model><active>50</active><nodes>4</nodes><sockets>4</sockets><cores>4</cores><threads>2</threads></cpu>
+         <memory>8192000</memory></node>",
+    );
+    let c = ok(crate::open_path(&node)
+        .map(|d| Connect::from_driver(Box::new(d), ok(Uri::parse("test:///x")), false)));
+    let n = ok(c.node_info());
+    assert_eq!(
+        (n.model.as_str(), n.cpus, n.mhz, n.nodes, n.memory),
+        ("i986", 50, 6000, 4, 8_192_000)
+    );
+    assert_eq!(ok(c.lookup_by_name("fromfile")).id(), Some(1));
+    assert_eq!(ok(c.lookup_by_name("inline")).id(), Some(2));
+    assert_eq!(ok(c.uri()), format!("test://{node}"));
+    assert_eq!(ok(ok(c.network_lookup_by_name("n1")).bridge_name()), "br7");
+    assert!(c.storage_pool_lookup_by_name("p1").is_ok());
+    assert!(ok(c.capabilities()).contains("<cells num='0'>"));
+    assert_eq!(
+        err(c.node_cells_free_memory(0, 1)).code,
+        ErrorCode::InvalidArg
+    );
+    let v = ok(ok(c.lookup_by_name("inline")).vcpus());
+    assert_eq!(v[0].affinity.cpus().count(), 128);
+    for (name, text, want) in [
+        (
+            "bad1.xml",
+            "<node><cpu><mhz>x</mhz></cpu></node>",
+            "XML error: invalid node cpu mhz value",
+        ),
+        (
+            "bad2.xml",
+            "<nodex/>",
+            "XML error: expecting root element of 'node', not 'nodex'",
+        ),
+        (
+            "bad4.xml",
+            "<node><memory>lots</memory></node>",
+            "XML error: invalid node memory value",
+        ),
+    ] {
+        let e = err(crate::open_path(&write(name, text)).map(|_| ()));
+        assert_eq!(e.message, want);
+    }
+    let e = err(
+        crate::open_path(&write("bad3.xml", "<node><domain file='nope.xml'/></node>")).map(|_| ()),
+    );
+    assert_eq!(e.code, ErrorCode::XmlError);
+    assert!(crate::open_path(&write("bad5.xml", "<node><domain")).is_err());
+    let dup = small("fromfile");
+    assert!(crate::open_path(&write("bad6.xml", &format!("<node>{dup}{dup}</node>"))).is_err());
+    assert!(crate::open_path("/nonexistent/node.xml").is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The values a 0.2-era virsh text shows, read back through the API.
+#[test]
+fn corpus_era02_testnode() {
+    let root = corpus().join("era-0.2");
+    let Ok(eras) = std::fs::read_dir(&root) else {
+        println!("corpus_era02_testnode: {} absent, skipped", root.display());
+        return;
+    };
+    let mut eras: Vec<PathBuf> = eras.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    eras.sort();
+    let (mut passed, mut failed) = (0, Vec::new());
+    for era in eras {
+        let Ok(manifest) = std::fs::read_to_string(era.join("virshdata/MANIFEST.tsv")) else {
+            continue;
+        };
+        let testnode = era.join("docs/testnode.xml");
+        for row in manifest
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            let cols: Vec<&str> = row.split('\t').collect();
+            let (Some(uri), Some(argv), Some(expected)) = (cols.first(), cols.get(1), cols.get(2))
+            else {
+                failed.push(format!("{}: bad row {row:?}", era.display()));
+                continue;
+            };
+            let text = match std::fs::read_to_string(era.join("virshdata").join(expected)) {
+                Ok(t) => t,
+                Err(e) => {
+                    failed.push(format!("{expected}: {e}"));
+                    continue;
+                }
+            };
+            let conn = if *uri == "DEFAULT" {
+                TestConnection::new(Arc::new(ok(Node::builtin().map_err(Into::into))))
+            } else {
+                ok(crate::open_path(&testnode.to_string_lossy()))
+            };
+            let c = Connect::from_driver(Box::new(conn), ok(Uri::parse("test:///default")), true);
+            match check_era_row(&c, argv, &text) {
+                Ok(()) => passed += 1,
+                Err(why) => failed.push(format!("{} {uri} {argv}: {why}", era.display())),
+            }
+        }
+    }
+    println!(
+        "corpus_era02_testnode: {passed} rows passed, {} failed",
+        failed.len()
+    );
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert!(passed > 0, "no rows found");
+}
+
+/// The value after `label` on the line that starts with it.
+fn field<'a>(text: &'a str, label: &str) -> std::result::Result<&'a str, String> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(label))
+        .map(str::trim)
+        .ok_or_else(|| format!("no {label:?} line"))
+}
+
+fn num<T: std::str::FromStr>(s: &str) -> std::result::Result<T, String> {
+    s.split_whitespace()
+        .next()
+        .and_then(|w| w.parse().ok())
+        .ok_or_else(|| format!("not a number: {s:?}"))
+}
+
+fn check_era_row(c: &Connect, argv: &str, text: &str) -> std::result::Result<(), String> {
+    let e = |e: virt_core::Error| e.to_string();
+    let mut words = argv.split_whitespace();
+    let cmd = words.next().unwrap_or_default();
+    let arg = words.next().unwrap_or_default();
+    // virsh 0.2: an id, then a UUID, then a name.
+    let dom = || -> std::result::Result<virt_core::Domain, String> {
+        if let Ok(id) = arg.parse::<u32>() {
+            return c.lookup_by_id(id).map_err(e);
+        }
+        if arg.len() == 36 {
+            if let Ok(d) = c.lookup_by_uuid_string(arg) {
+                return Ok(d);
+            }
+        }
+        c.lookup_by_name(arg).map_err(e)
+    };
+    let same = |what: &str, got: String, want: &str| {
+        if got == want {
+            Ok(())
+        } else {
+            Err(format!("{what}: got {got:?}, want {want:?}"))
+        }
+    };
+    match cmd {
+        "nodeinfo" => {
+            let n = c.node_info().map_err(e)?;
+            same("model", n.model.clone(), field(text, "CPU model:")?)?;
+            same("cpus", n.cpus.to_string(), field(text, "CPU(s):")?)?;
+            same(
+                "mhz",
+                n.mhz.to_string(),
+                &num::<u32>(field(text, "CPU frequency:")?)?.to_string(),
+            )?;
+            same(
+                "sockets",
+                n.sockets.to_string(),
+                field(text, "CPU socket(s):")?,
+            )?;
+            same(
+                "cores",
+                n.cores.to_string(),
+                field(text, "Core(s) per socket:")?,
+            )?;
+            same(
+                "threads",
+                n.threads.to_string(),
+                field(text, "Thread(s) per core:")?,
+            )?;
+            same("nodes", n.nodes.to_string(), field(text, "NUMA cell(s):")?)?;
+            same(
+                "memory",
+                n.memory.to_string(),
+                &num::<u64>(field(text, "Memory size:")?)?.to_string(),
+            )
+        }
+        "list" => {
+            let want: Vec<(String, String, String)> = text
+                .lines()
+                .skip(2)
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| {
+                    let mut w = l.split_whitespace();
+                    let id = w.next().unwrap_or_default().to_string();
+                    let name = w.next().unwrap_or_default().to_string();
+                    (id, name, w.collect::<Vec<_>>().join(" "))
+                })
+                .collect();
+            let mut got = Vec::new();
+            for id in c.list_domains().map_err(e)? {
+                let d = c.lookup_by_id(id).map_err(e)?;
+                got.push((
+                    id.to_string(),
+                    d.name().to_string(),
+                    d.info().map_err(e)?.state.to_string(),
+                ));
+            }
+            if got == want {
+                Ok(())
+            } else {
+                Err(format!("list: got {got:?}, want {want:?}"))
+            }
+        }
+        "dominfo" => {
+            let d = dom()?;
+            let i = d.info().map_err(e)?;
+            same(
+                "id",
+                d.id().map_or("-".into(), |v| v.to_string()),
+                field(text, "Id:")?,
+            )?;
+            same("name", d.name().to_string(), field(text, "Name:")?)?;
+            same("uuid", d.uuid_string(), field(text, "UUID:")?)?;
+            same("os", d.os_type().map_err(e)?, field(text, "OS Type:")?)?;
+            same("state", i.state.to_string(), field(text, "State:")?)?;
+            same("cpus", i.nr_virt_cpu.to_string(), field(text, "CPU(s):")?)?;
+            same(
+                "max",
+                i.max_mem.to_string(),
+                &num::<u64>(field(text, "Max memory:")?)?.to_string(),
+            )?;
+            same(
+                "used",
+                i.memory.to_string(),
+                &num::<u64>(field(text, "Used memory:")?)?.to_string(),
+            )
+        }
+        "domuuid" => same("uuid", dom()?.uuid_string(), text.trim()),
+        "domid" => same(
+            "id",
+            dom()?.id().map_or("-".into(), |v| v.to_string()),
+            text.trim(),
+        ),
+        "domname" => same("name", dom()?.name().to_string(), text.trim()),
+        "domstate" => same(
+            "state",
+            dom()?.info().map_err(e)?.state.to_string(),
+            text.trim(),
+        ),
+        other => Err(format!("unknown command {other}")),
+    }
+}
+
+/// Throughput of the hot paths; run with
+/// `cargo test --release -p virt-test perf_ -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn perf_hot_paths() {
+    use std::time::Instant;
+    let c = private();
+    let n = 1_000_000;
+    let t = Instant::now();
+    for _ in 0..n {
+        let d = ok(c.lookup_by_name("test"));
+        std::hint::black_box(ok(d.info()));
+    }
+    let lookups = f64::from(n) / t.elapsed().as_secs_f64();
+    let xml = small("perf");
+    let n = 100_000;
+    let t = Instant::now();
+    for _ in 0..n {
+        ok(ok(c.define_xml(&xml)).undefine());
+    }
+    let defines = f64::from(n) / t.elapsed().as_secs_f64();
+    for i in 0..10_000 {
+        ok(c.define_xml(&small(&format!("bulk{i:05}"))));
+    }
+    let t = Instant::now();
+    let rounds = 100;
+    for _ in 0..rounds {
+        std::hint::black_box(ok(c.list_all_domains(0)));
+    }
+    let list_ms = t.elapsed().as_secs_f64() * 1000.0 / f64::from(rounds);
+    println!("lookup_by_name+info: {lookups:.0} ops/s; define+undefine: {defines:.0} ops/s; list_all_domains(10001): {list_ms:.3} ms");
+}
+
+#[test]
+fn pool_info_xml_and_host_cpu_map() {
+    let c = private();
+    let pool = ok(c.storage_pool_lookup_by_name("default-pool"));
+    let info = ok(pool.info());
+    assert_eq!(info.state, virt_core::StoragePoolState::Running);
+    assert_eq!((info.capacity, info.allocation, info.available), (100 << 30, 0, 100 << 30));
+    let xml = ok(pool.xml_desc(0));
+    assert!(xml.starts_with("<pool type='dir'>\n  <name>default-pool</name>\n"), "{xml}");
+    assert!(xml.contains("<capacity unit='bytes'>107374182400</capacity>"));
+    assert!(xml.contains("<path>/default-pool</path>"));
+    assert_eq!(err(c.storage_pool_lookup_by_name("nope")).code, ErrorCode::NoStoragePool);
+
+    let (n, online) = ok(c.node_cpu_map());
+    assert_eq!(n, 8);
+    assert_eq!(online.cpus().collect::<Vec<_>>(), vec![0, 2, 4]);
+}
+
+#[test]
+fn vcpu_pin_info_live_and_config() {
+    let c = private();
+    let mut d = ok(c.lookup_by_name("test"));
+    let mut map = CpuMap::new(16);
+    map.set(3);
+    ok(d.pin_vcpu(1, &map));
+    let live = ok(d.vcpu_pin_info(affect::LIVE));
+    assert_eq!(live.len(), 2);
+    assert_eq!(live[1].cpus().collect::<Vec<_>>(), vec![3]);
+    assert_eq!(live[0].cpus().count(), 16);
+    let config = ok(d.vcpu_pin_info(affect::CONFIG));
+    assert_eq!(config[1].cpus().count(), 16, "live pinning leaves the definition alone");
+    ok(d.destroy());
+    assert_eq!(err(d.vcpu_pin_info(affect::LIVE)).code, ErrorCode::OperationInvalid);
+    assert_eq!(ok(d.vcpu_pin_info(0)).len(), 2, "current works on a shut-off domain");
+}

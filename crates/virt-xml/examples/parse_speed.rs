@@ -1,0 +1,49 @@
+//! How long parsing and formatting a small domain takes (release build):
+//! `cargo run --release -p virt-xml --example parse_speed`.
+
+use std::time::Instant;
+
+const NEWDOM: &str = "<domain type='test'>
+  <name>newdom</name>
+  <uuid>11111111-2222-3333-4444-555555555555</uuid>
+  <memory unit='KiB'>524288</memory>
+  <currentMemory unit='KiB'>524288</currentMemory>
+  <vcpu>1</vcpu>
+  <os>
+    <type>hvm</type>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+</domain>
+";
+
+fn main() {
+    let rounds = 200_000u32;
+    let mut keep = 0usize;
+    let t = Instant::now();
+    for _ in 0..rounds {
+        match virt_xml::parse_domain(std::hint::black_box(NEWDOM)) {
+            Ok(d) => keep += d.name.len(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let parse = t.elapsed().as_nanos() as f64 / f64::from(rounds);
+    let t = Instant::now();
+    for _ in 0..rounds {
+        match virt_xml::parse_element(std::hint::black_box(NEWDOM)) {
+            Ok(e) => keep += e.children.len(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let tree = t.elapsed().as_nanos() as f64 / f64::from(rounds);
+    println!("parse_element: {tree:.0} ns/op");
+    let def = virt_xml::parse_domain(NEWDOM).unwrap_or_default();
+    let opts = virt_xml::FormatOptions::default();
+    let t = Instant::now();
+    for _ in 0..rounds {
+        keep += std::hint::black_box(&def).to_xml(&opts).len();
+    }
+    let format = t.elapsed().as_nanos() as f64 / f64::from(rounds);
+    println!("parse_domain: {parse:.0} ns/op, to_xml: {format:.0} ns/op ({keep})");
+}

@@ -1,0 +1,159 @@
+//! libvirt's generic post-parse defaults: what every driver's definition
+//! gets before it is stored (virDomainDefPostParse, driver-independent part).
+
+use crate::model::*;
+
+impl DomainDef {
+    /// Fill in what libvirt fills in after parsing, whatever the driver:
+    /// static vCPU placement, lifecycle actions, current memory, the HVM
+    /// boot device, disk buses from target names, drive addresses and the
+    /// controllers they need.
+    pub fn fill_defaults(&mut self) {
+        if self.vcpu.max == 0 {
+            self.vcpu.max = 1;
+        }
+        if self.vcpu.placement.is_none() {
+            self.vcpu.placement = Some("static".into());
+        }
+        if self.vcpu.current == Some(self.vcpu.max) {
+            self.vcpu.current = None;
+        }
+        self.on_poweroff.get_or_insert(LifecycleAction::Destroy);
+        self.on_reboot.get_or_insert(LifecycleAction::Restart);
+        self.on_crash.get_or_insert(LifecycleAction::Destroy);
+        match self.current_memory {
+            Some(c) if c <= self.memory && c != 0 => {}
+            _ => self.current_memory = Some(self.memory),
+        }
+        if self.os.os_type == "hvm" && self.os.boot.is_empty() && self.os.kernel.is_none() && !self.has_boot_order() {
+            self.os.boot.push("hd".into());
+        }
+        for disk in &mut self.devices.disks {
+            if disk.target_bus.is_none() {
+                disk.target_bus = default_bus(&disk.target_dev, &self.os.os_type).map(str::to_string);
+            }
+            disk.assign_drive_address();
+        }
+        self.add_drive_controllers();
+    }
+
+    /// True when some device carries `<boot order=.../>`.
+    fn has_boot_order(&self) -> bool {
+        let has = |extra: &[Element]| extra.iter().any(|e| e.name == "boot" && e.attr("order").is_some());
+        self.devices.disks.iter().any(|d| has(&d.extra))
+            || self.devices.interfaces.iter().any(|i| has(&i.extra))
+            || self
+                .devices
+                .other
+                .iter()
+                .any(|o| o.children_named("boot").any(|b| b.attr("order").is_some()))
+    }
+
+    /// libvirt adds the controller each drive address refers to.
+    fn add_drive_controllers(&mut self) {
+        let mut wanted: Vec<(&'static str, String)> = Vec::new();
+        for disk in &self.devices.disks {
+            let ctype = match disk.target_bus.as_deref() {
+                Some("ide") => "ide",
+                Some("scsi") => "scsi",
+                Some("fdc") => "fdc",
+                Some("sata") => "sata",
+                _ => continue,
+            };
+            let Some(addr) = disk.extra.iter().find(|e| e.name == "address" && e.attr("type") == Some("drive")) else {
+                continue;
+            };
+            let index = addr.attr("controller").unwrap_or("0").to_string();
+            if !wanted.iter().any(|(t, i)| *t == ctype && *i == index) {
+                wanted.push((ctype, index));
+            }
+        }
+        for (ctype, index) in wanted {
+            let exists = self
+                .devices
+                .other
+                .iter()
+                .any(|o| o.name == "controller" && o.attr("type") == Some(ctype) && o.attr("index").unwrap_or("0") == index);
+            if !exists {
+                self.devices
+                    .other
+                    .push(Element::new("controller").with_attr("type", ctype).with_attr("index", index));
+            }
+        }
+    }
+}
+
+impl Disk {
+    /// Give IDE/SCSI/SATA/floppy disks without an address the drive address
+    /// libvirt derives from the target name (hda -> 0:0:0:0, hdd -> 0:1:0:1).
+    fn assign_drive_address(&mut self) {
+        if self.extra.iter().any(|e| e.name == "address") {
+            return;
+        }
+        let Some(idx) = disk_index(&self.target_dev) else { return };
+        let (controller, bus, unit) = match self.target_bus.as_deref() {
+            Some("ide") => (idx / 4, (idx % 4) / 2, idx % 2),
+            Some("scsi") => (idx / 7, 0, idx % 7),
+            Some("sata") => (idx / 6, 0, idx % 6),
+            Some("fdc") => (0, 0, idx),
+            _ => return,
+        };
+        self.extra.push(
+            Element::new("address")
+                .with_attr("type", "drive")
+                .with_attr("controller", controller.to_string())
+                .with_attr("bus", bus.to_string())
+                .with_attr("target", "0")
+                .with_attr("unit", unit.to_string()),
+        );
+    }
+}
+
+/// The bus libvirt picks from a target name's prefix.
+fn default_bus(dev: &str, os_type: &str) -> Option<&'static str> {
+    Some(if dev.starts_with("hd") {
+        "ide"
+    } else if dev.starts_with("sd") {
+        "scsi"
+    } else if dev.starts_with("vd") {
+        "virtio"
+    } else if dev.starts_with("xvd") {
+        "xen"
+    } else if dev.starts_with("ubd") {
+        "uml"
+    } else if dev.starts_with("fd") {
+        "fdc"
+    } else if os_type == "xen" || os_type == "linux" {
+        "xen"
+    } else {
+        return None;
+    })
+}
+
+/// The index encoded in a target name: hda -> 0, sdb -> 1, vdaa -> 26.
+fn disk_index(dev: &str) -> Option<u32> {
+    let prefix = ["xvd", "ubd", "hd", "sd", "vd", "fd"].into_iter().find(|p| dev.starts_with(p))?;
+    let letters = &dev[prefix.len()..];
+    if letters.is_empty() || !letters.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    let mut idx: u32 = 0;
+    for b in letters.bytes() {
+        idx = idx.checked_mul(26)?.checked_add(u32::from(b - b'a') + 1)?;
+    }
+    Some(idx - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disk_indexes() {
+        assert_eq!(disk_index("hda"), Some(0));
+        assert_eq!(disk_index("hdd"), Some(3));
+        assert_eq!(disk_index("sdz"), Some(25));
+        assert_eq!(disk_index("vdaa"), Some(26));
+        assert_eq!(disk_index("hd1"), None);
+    }
+}

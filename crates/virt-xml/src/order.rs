@@ -1,0 +1,125 @@
+//! libvirt's element order inside the containers the model types, and the
+//! canonical spelling of PCI addresses. Unknown names sort last, keeping
+//! their document order.
+
+use crate::model::{Element, Node};
+
+/// Children of `<domain>`, in libvirt's output order.
+pub(crate) const DOMAIN_ORDER: &[&str] = &[
+    "name", "uuid", "genid", "title", "description", "metadata", "maxMemory", "memory",
+    "currentMemory", "blkiotune", "memtune", "memoryBacking", "vcpu", "vcpus", "iothreads",
+    "iothreadids", "defaultiothread", "cputune", "numatune", "resource", "sysinfo", "bootloader",
+    "bootloader_args", "os", "idmap", "features", "cpu", "clock", "on_poweroff", "on_reboot",
+    "on_crash", "on_lockfailure", "pm", "perf", "devices", "seclabel", "keywrap", "launchSecurity",
+];
+
+/// Children of `<devices>`, in libvirt's output order.
+pub(crate) const DEVICE_ORDER: &[&str] = &[
+    "emulator", "disk", "controller", "lease", "filesystem", "interface", "smartcard", "serial",
+    "parallel", "console", "channel", "input", "tpm", "graphics", "sound", "audio", "video",
+    "hostdev", "redirdev", "redirfilter", "hub", "watchdog", "memballoon", "rng", "panic", "shmem",
+    "memory", "iommu", "vsock", "crypto",
+];
+
+/// Children of `<os>`.
+pub(crate) const OS_ORDER: &[&str] = &[
+    "type", "firmware", "init", "initarg", "initenv", "initdir", "inituser", "initgroup", "loader",
+    "nvram", "kernel", "initrd", "cmdline", "dtb", "root", "acpi", "boot", "bootmenu", "smbios",
+    "bios",
+];
+
+/// Children of `<disk>`.
+pub(crate) const DISK_ORDER: &[&str] = &[
+    "driver", "auth", "source", "backingStore", "backenddomain", "geometry", "blockio", "mirror",
+    "target", "iotune", "readonly", "shareable", "transient", "serial", "wwn", "vendor", "product",
+    "encryption", "boot", "alias", "master", "rom", "acpi", "address",
+];
+
+/// Children of `<interface>`.
+pub(crate) const INTERFACE_ORDER: &[&str] = &[
+    "mac", "source", "vlan", "virtualport", "bandwidth", "ip", "route", "script", "downscript",
+    "backenddomain", "target", "guest", "model", "driver", "backend", "filterref", "tune",
+    "teaming", "link", "mtu", "coalesce", "port", "boot", "alias", "rom", "acpi", "address",
+];
+
+/// Position of `name` in `order`; unknown names (and namespaced ones)
+/// go after every known one.
+pub(crate) fn rank(order: &[&str], name: &str) -> usize {
+    order.iter().position(|n| *n == name).unwrap_or(order.len())
+}
+
+/// Sort elements into `order`, keeping document order among equals.
+pub(crate) fn sort_children(order: &[&str], children: &mut [Element]) {
+    children.sort_by_key(|e| rank(order, &e.name));
+}
+
+/// Rewrite every PCI address under `e` (and `e` itself) the way libvirt
+/// prints it: domain 0x%04x, bus 0x%02x, slot 0x%02x, function 0x%x.
+pub fn normalize_addresses(e: &mut Element) {
+    if e.name == "address" {
+        normalize_pci(e);
+    }
+    for n in &mut e.children {
+        if let Node::Element(c) = n {
+            normalize_addresses(c);
+        }
+    }
+}
+
+fn normalize_pci(e: &mut Element) {
+    let is_pci = match e.attr("type") {
+        Some(t) => t == "pci",
+        // hostdev <source><address .../> has no type.
+        None => e.attr("slot").is_some() && e.attr("bus").is_some(),
+    };
+    if !is_pci {
+        return;
+    }
+    for (k, v) in &mut e.attrs {
+        let width = match k.as_str() {
+            "domain" => 4,
+            "bus" | "slot" => 2,
+            "function" => 1,
+            _ => continue,
+        };
+        if let Some(n) = parse_c_number(v) {
+            *v = format!("0x{n:0width$x}");
+        }
+    }
+}
+
+/// An unsigned number in C's base-0 spelling (0x.. hex, 0.. octal, decimal).
+fn parse_c_number(s: &str) -> Option<u64> {
+    let s = s.trim();
+    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        u64::from_str_radix(h, 16).ok()
+    } else if s.len() > 1 && s.starts_with('0') {
+        u64::from_str_radix(&s[1..], 8).ok()
+    } else {
+        s.parse().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pci_addresses() {
+        let mut e = Element::new("address")
+            .with_attr("type", "pci")
+            .with_attr("domain", "0")
+            .with_attr("bus", "0x0")
+            .with_attr("slot", "0x1")
+            .with_attr("function", "0x0")
+            .with_attr("multifunction", "on");
+        normalize_addresses(&mut e);
+        assert_eq!(
+            e.to_xml(0),
+            "<address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0' multifunction='on'/>\n"
+        );
+        let mut d = Element::new("address").with_attr("type", "drive").with_attr("bus", "1");
+        normalize_addresses(&mut d);
+        assert_eq!(d.attr("bus"), Some("1"));
+    }
+}

@@ -1,0 +1,617 @@
+//! Reading any well-formed XML document into an [`Element`] tree.
+//!
+//! quick-xml tokenizes; this module checks what libxml2 checks (names,
+//! attributes, entities, tag nesting, content after the root) and reports
+//! the first problem with libxml2's words and position, the way libvirt
+//! shows it: `FILE:LINE: TEXT`, the offending source line and a caret line.
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+use crate::error::XmlError;
+use crate::model::{Element, Node};
+
+/// The document name libvirt uses in messages about domain XML.
+pub const DOMAIN_DOCUMENT: &str = "(domain_definition)";
+
+/// Parse a whole XML document and return its root element. Errors name the
+/// document "(domain_definition)", as libvirt does for domain XML.
+pub fn parse_element(xml: &str) -> Result<Element, XmlError> {
+    parse_element_in(xml, DOMAIN_DOCUMENT)
+}
+
+/// [`parse_element`] with the document name used in error messages
+/// (libvirt: "(network_definition)", "(capabilities)", a file path, ...).
+pub fn parse_element_in(xml: &str, document: &str) -> Result<Element, XmlError> {
+    Parser { src: xml, document }.run()
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    document: &'a str,
+}
+
+/// An open element and the line its start tag is on.
+struct Open<'s> {
+    element: Element,
+    start: usize,
+    blank: Option<&'s str>,
+}
+
+impl<'a> Parser<'a> {
+    fn run(&self) -> Result<Element, XmlError> {
+        let mut reader = Reader::from_str(self.src);
+        let cfg = reader.config_mut();
+        cfg.check_end_names = false;
+        cfg.allow_unmatched_ends = true;
+        cfg.expand_empty_elements = false;
+        cfg.check_comments = false;
+        cfg.trim_text_start = false;
+        cfg.trim_text_end = false;
+
+        let mut stack: Vec<Open<'a>> = Vec::with_capacity(8);
+        let mut root: Option<Element> = None;
+        let mut seen_markup = false;
+        loop {
+            let start = reader.buffer_position() as usize;
+            let event = match reader.read_event() {
+                Ok(ev) => ev,
+                Err(err) => return Err(self.tokenizer_error(&err, start, &stack)),
+            };
+            let end = reader.buffer_position() as usize;
+            match event {
+                Event::Start(_) | Event::Empty(_) => {
+                    let (tag, empty) = match event {
+                        Event::Empty(tag) => (tag, true),
+                        Event::Start(tag) => (tag, false),
+                        _ => continue,
+                    };
+                    if root.is_some() {
+                        return Err(self.fail("Extra content at the end of the document", start));
+                    }
+                    seen_markup = true;
+                    let element = self.start_tag(&tag, start)?;
+                    if empty {
+                        push_child(&mut stack, &mut root, element);
+                    } else {
+                        stack.push(Open { element, start, blank: None });
+                    }
+                }
+                Event::End(tag) => {
+                    let name = std::str::from_utf8(&tag).unwrap_or("");
+                    let Some(open) = stack.pop() else {
+                        let msg = if root.is_some() {
+                            "Extra content at the end of the document"
+                        } else {
+                            "Start tag expected, '<' not found"
+                        };
+                        return Err(self.fail(msg, start));
+                    };
+                    if open.element.name != name {
+                        let shown = if name.is_empty() || !is_name(name) {
+                            "unparsable"
+                        } else {
+                            name
+                        };
+                        let msg = format!(
+                            "Opening and ending tag mismatch: {} line {} and {}",
+                            open.element.name,
+                            self.line_of(open.start),
+                            shown
+                        );
+                        return Err(self.fail(&msg, end));
+                    }
+                    let mut element = open.element;
+                    if let (Some(blank), true) = (open.blank, element.children.is_empty()) {
+                        element.children.push(Node::Text(blank.to_string()));
+                    }
+                    push_child(&mut stack, &mut root, element);
+                }
+                Event::Text(_) => {
+                    // The event is exactly the source between the markups.
+                    let raw: &'a str = self.src.get(start..end).unwrap_or("");
+                    let blank = raw.bytes().all(|b| b.is_ascii_whitespace());
+                    let Some(open) = stack.last_mut() else {
+                        if !blank {
+                            let off = start + (raw.len() - raw.trim_start().len());
+                            let msg = if root.is_some() || seen_markup {
+                                "Extra content at the end of the document"
+                            } else {
+                                "Start tag expected, '<' not found"
+                            };
+                            return Err(self.fail(msg, off));
+                        }
+                        continue;
+                    };
+                    // Whitespace around child elements is layout: keep it
+                    // only if the element turns out to hold nothing else.
+                    if blank {
+                        if open.element.children.is_empty() && open.blank.is_none() {
+                            open.blank = Some(raw);
+                        }
+                        continue;
+                    }
+                    let value = self.unescape(raw, start, true)?;
+                    push_text(&mut open.element, value);
+                }
+                Event::CData(data) => {
+                    let Some(open) = stack.last_mut() else {
+                        return Err(self.fail("Extra content at the end of the document", start));
+                    };
+                    let value = String::from_utf8_lossy(&data).into_owned();
+                    push_text(&mut open.element, value);
+                }
+                Event::DocType(_) => {
+                    if root.is_some() || !stack.is_empty() {
+                        return Err(self.fail("Extra content at the end of the document", start));
+                    }
+                }
+                Event::Decl(_) => {
+                    if start != 0 {
+                        return Err(self.fail("XML declaration allowed only at the start of the document", end));
+                    }
+                }
+                Event::Comment(_) | Event::PI(_) => seen_markup = true,
+                Event::Eof => break,
+            }
+        }
+        if let Some(open) = stack.last() {
+            let msg = format!(
+                "Premature end of data in tag {} line {}",
+                open.element.name,
+                self.line_of(open.start)
+            );
+            return Err(self.fail(&msg, self.src.len()));
+        }
+        match root {
+            Some(root) => Ok(root),
+            None if self.src.trim().is_empty() || !seen_markup => {
+                let trimmed = self.src.len() - self.src.trim_start().len();
+                if self.src.trim().is_empty() {
+                    Err(self.fail("Document is empty", self.src.len()))
+                } else {
+                    Err(self.fail("Start tag expected, '<' not found", trimmed))
+                }
+            }
+            None => Err(self.fail("Start tag expected, '<' not found", self.src.len())),
+        }
+    }
+
+    /// Parse the raw content of a start tag (`name attr='v' ...`) that
+    /// begins with '<' at `start`.
+    fn start_tag(&self, raw: &[u8], start: usize) -> Result<Element, XmlError> {
+        let base = start + 1;
+        let name_len = name_length(raw);
+        if name_len == 0 {
+            return Err(self.fail("StartTag: invalid element name", base));
+        }
+        let name = std::str::from_utf8(&raw[..name_len]).unwrap_or("");
+        let mut element = Element::new(name);
+        self.attributes(raw, name_len, base, &mut element, false)?;
+        Ok(element)
+    }
+
+    /// Scan attributes in `raw[pos..]` (document offset of raw[0] is `base`).
+    /// With `to_eof` the tag was never closed: scan to the end of the
+    /// document and report the first problem.
+    fn attributes(
+        &self,
+        raw: &[u8],
+        mut pos: usize,
+        base: usize,
+        element: &mut Element,
+        to_eof: bool,
+    ) -> Result<(), XmlError> {
+        loop {
+            let ws_start = pos;
+            while pos < raw.len() && raw[pos].is_ascii_whitespace() {
+                pos += 1;
+            }
+            if pos >= raw.len() || (to_eof && raw[pos] == b'>') || (to_eof && raw[pos] == b'/') {
+                if to_eof {
+                    let msg = if element.attrs.is_empty() {
+                        format!(
+                            "Couldn't find end of Start Tag {} line {}",
+                            element.name,
+                            self.line_of(base - 1)
+                        )
+                    } else {
+                        "attributes construct error".to_string()
+                    };
+                    return Err(self.fail(&msg, base + pos));
+                }
+                return Ok(());
+            }
+            if ws_start == pos || name_length(&raw[pos..]) == 0 {
+                return Err(self.fail("attributes construct error", base + pos));
+            }
+            let name_len = name_length(&raw[pos..]);
+            let name = std::str::from_utf8(&raw[pos..pos + name_len]).unwrap_or("");
+            pos += name_len;
+            while pos < raw.len() && raw[pos].is_ascii_whitespace() {
+                pos += 1;
+            }
+            if raw.get(pos) != Some(&b'=') {
+                let msg = format!("Specification mandates value for attribute {name}");
+                return Err(self.fail(&msg, base + pos));
+            }
+            pos += 1;
+            while pos < raw.len() && raw[pos].is_ascii_whitespace() {
+                pos += 1;
+            }
+            let quote = match raw.get(pos) {
+                Some(&q) if q == b'\'' || q == b'"' => q,
+                _ => return Err(self.fail("AttValue: \" or ' expected", base + pos)),
+            };
+            pos += 1;
+            let value_start = pos;
+            while pos < raw.len() && raw[pos] != quote {
+                if raw[pos] == b'<' {
+                    return Err(self.fail("Unescaped '<' not allowed in attributes values", base + pos));
+                }
+                pos += 1;
+            }
+            if pos >= raw.len() {
+                let q = if quote == b'\'' { "'" } else { "\"" };
+                return Err(self.fail(&format!("AttValue: {q} expected"), base + pos));
+            }
+            let raw_value = std::str::from_utf8(&raw[value_start..pos]).unwrap_or("");
+            let mut value = self.unescape(raw_value, base + value_start, false)?;
+            pos += 1;
+            if element.attrs.iter().any(|(k, _)| k == name) {
+                let msg = format!("Attribute {name} redefined");
+                return Err(self.fail(&msg, base + pos));
+            }
+            // Attribute-value normalisation: white space characters become spaces.
+            if value.contains(['\n', '\t', '\r']) {
+                value = value.replace(['\n', '\t', '\r'], " ");
+            }
+            element.attrs.push((name.to_string(), value));
+        }
+    }
+
+    /// Resolve entity and character references in `raw` (at document offset
+    /// `base`).
+    fn unescape(&self, raw: &str, base: usize, content: bool) -> Result<String, XmlError> {
+        if content {
+            if let Some(i) = raw.find("]]>") {
+                return Err(self.fail("Sequence ']]>' not allowed in content", base + i));
+            }
+        }
+        let Some(first) = raw.find('&') else {
+            return Ok(raw.to_string());
+        };
+        let bytes = raw.as_bytes();
+        let mut out = String::with_capacity(raw.len());
+        out.push_str(&raw[..first]);
+        let mut i = first;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b != b'&' {
+                let next = raw[i..].find('&').map_or(raw.len(), |n| i + n);
+                out.push_str(&raw[i..next]);
+                i = next;
+                continue;
+            }
+            i += 1;
+            if bytes.get(i) == Some(&b'#') {
+                i = self.char_ref(raw, i + 1, base, &mut out)?;
+                continue;
+            }
+            let name_len = name_length(&bytes[i..]);
+            if name_len == 0 {
+                return Err(self.fail("xmlParseEntityRef: no name", base + i));
+            }
+            let name = &raw[i..i + name_len];
+            i += name_len;
+            if bytes.get(i) != Some(&b';') {
+                return Err(self.fail("EntityRef: expecting ';'", base + i));
+            }
+            i += 1;
+            let rep = match name {
+                "lt" => '<',
+                "gt" => '>',
+                "amp" => '&',
+                "quot" => '"',
+                "apos" => '\'',
+                _ => {
+                    let msg = format!("Entity '{name}' not defined");
+                    return Err(self.fail(&msg, base + i));
+                }
+            };
+            out.push(rep);
+        }
+        Ok(out)
+    }
+
+    /// A character reference whose digits start at `i` (after "&#").
+    fn char_ref(&self, raw: &str, mut i: usize, base: usize, out: &mut String) -> Result<usize, XmlError> {
+        let bytes = raw.as_bytes();
+        let hex = bytes.get(i) == Some(&b'x');
+        if hex {
+            i += 1;
+        }
+        let digits_start = i;
+        let mut value: u32 = 0;
+        while let Some(&d) = bytes.get(i) {
+            let v = match (d as char).to_digit(if hex { 16 } else { 10 }) {
+                Some(v) => v,
+                None => break,
+            };
+            value = value.saturating_mul(if hex { 16 } else { 10 }).saturating_add(v);
+            i += 1;
+        }
+        if i == digits_start || bytes.get(i) != Some(&b';') {
+            let msg = if hex {
+                "CharRef: invalid hexadecimal value"
+            } else {
+                "CharRef: invalid decimal value"
+            };
+            return Err(self.fail(msg, base + i));
+        }
+        i += 1;
+        let valid = matches!(value, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF);
+        match char::from_u32(value).filter(|_| valid) {
+            Some(c) => out.push(c),
+            None => {
+                let msg = format!("xmlParseCharRef: invalid xmlChar value {value}");
+                return Err(self.fail(&msg, base + i));
+            }
+        }
+        Ok(i)
+    }
+
+    /// Turn a quick-xml error at an event starting at `start` into libxml2's
+    /// report.
+    fn tokenizer_error(&self, err: &quick_xml::Error, start: usize, stack: &[Open<'_>]) -> XmlError {
+        use quick_xml::errors::SyntaxError;
+        let end = self.src.len();
+        let rest = &self.src[start.min(end)..];
+        match err {
+            quick_xml::Error::Syntax(SyntaxError::UnclosedComment) => self.fail("Comment not terminated", end),
+            quick_xml::Error::Syntax(SyntaxError::UnclosedCData) => self.fail("CData section not finished", end),
+            quick_xml::Error::Syntax(SyntaxError::UnclosedPIOrXmlDecl) => {
+                self.fail("ParsePI: PI processing error", end)
+            }
+            quick_xml::Error::Syntax(SyntaxError::UnclosedTag) if rest.starts_with("</") => {
+                self.fail("expected '>'", end)
+            }
+            quick_xml::Error::Syntax(SyntaxError::UnclosedTag) => {
+                let raw = rest.as_bytes().get(1..).unwrap_or_default();
+                let name_len = name_length(raw);
+                if name_len == 0 {
+                    return self.fail("StartTag: invalid element name", start + 1);
+                }
+                let name = std::str::from_utf8(&raw[..name_len]).unwrap_or("");
+                let mut element = Element::new(name);
+                match self.attributes(raw, name_len, start + 1, &mut element, true) {
+                    Err(e) => e,
+                    Ok(()) => self.fail("attributes construct error", end),
+                }
+            }
+            _ => {
+                let msg = match stack.last() {
+                    Some(open) => format!(
+                        "Premature end of data in tag {} line {}",
+                        open.element.name,
+                        self.line_of(open.start)
+                    ),
+                    None => "Start tag expected, '<' not found".to_string(),
+                };
+                self.fail(&msg, start)
+            }
+        }
+    }
+
+    /// 1-based line of byte offset `off`.
+    fn line_of(&self, off: usize) -> usize {
+        let off = off.min(self.src.len());
+        1 + self.src.as_bytes()[..off].iter().filter(|&&b| b == b'\n').count()
+    }
+
+    /// A malformed-document error at byte offset `off`, with the source line
+    /// around it and a caret line, laid out as libvirt does.
+    fn fail(&self, message: &str, off: usize) -> XmlError {
+        let src = self.src.as_bytes();
+        let off = off.min(src.len());
+        let at = |i: usize| src.get(i).copied().unwrap_or(0);
+        let mut cur = off;
+        while cur > 0 && (at(cur) == b'\n' || at(cur) == b'\r') {
+            cur -= 1;
+        }
+        while cur > 0 && at(cur) != b'\n' && at(cur) != b'\r' {
+            cur -= 1;
+        }
+        if at(cur) == b'\n' || at(cur) == b'\r' {
+            cur += 1;
+        }
+        let col = off.saturating_sub(cur);
+        let mut stop = cur;
+        while stop < src.len() && src[stop] != b'\n' && src[stop] != b'\r' {
+            stop += 1;
+        }
+        let context = String::from_utf8_lossy(&src[cur.min(stop)..stop]).into_owned();
+        let mut caret = String::with_capacity(col);
+        for i in 0..col {
+            caret.push(if context.as_bytes().get(i) == Some(&b'\t') { '\t' } else { '-' });
+        }
+        XmlError::Malformed {
+            document: self.document.to_string(),
+            line: self.line_of(off),
+            message: message.to_string(),
+            context: if context.is_empty() { "(null)".to_string() } else { context },
+            caret,
+        }
+    }
+}
+
+/// Attach a finished element to its parent, or make it the root.
+fn push_child(stack: &mut [Open<'_>], root: &mut Option<Element>, element: Element) {
+    match stack.last_mut() {
+        Some(parent) => parent.element.children.push(Node::Element(element)),
+        None => *root = Some(element),
+    }
+}
+
+/// Append text, merging with a preceding text node (entities and CDATA
+/// split text into several events).
+fn push_text(element: &mut Element, value: String) {
+    if let Some(Node::Text(prev)) = element.children.last_mut() {
+        prev.push_str(&value);
+    } else {
+        element.children.push(Node::Text(value));
+    }
+}
+
+/// Length of the XML name at the start of `s` (0 if none).
+fn name_length(s: &[u8]) -> usize {
+    let mut n = 0;
+    for &b in s {
+        let ok = if n == 0 {
+            b.is_ascii_alphabetic() || b == b'_' || b == b':' || b >= 0x80
+        } else {
+            b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.') || b >= 0x80
+        };
+        if !ok {
+            break;
+        }
+        n += 1;
+    }
+    n
+}
+
+/// True when `s` is a whole XML name.
+fn is_name(s: &str) -> bool {
+    name_length(s.as_bytes()) == s.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(xml: &str) -> String {
+        match parse_element(xml) {
+            Err(e) => e.to_string(),
+            Ok(_) => "OK".to_string(),
+        }
+    }
+
+    #[test]
+    fn tree_in_order() {
+        let e = parse_element("<?xml version='1.0'?>\n<a x='1' y=\"&lt;&#65;\">\n  <b>t&amp;u</b>\n  <c/><!-- c -->\n</a>\n").unwrap();
+        assert_eq!(e.name, "a");
+        assert_eq!(e.attr("y"), Some("<A"));
+        assert_eq!(e.children.len(), 2);
+        assert_eq!(e.child("b").map(|b| b.text()), Some("t&u".to_string()));
+    }
+
+    // Texts and carets observed from libvirt 9.0 (virsh define).
+    #[test]
+    fn libxml2_messages() {
+        let cases: &[(&str, &str)] = &[
+            ("", "(domain_definition):1: Document is empty\n(null)\n^"),
+            ("hello", "(domain_definition):1: Start tag expected, '<' not found\nhello\n^"),
+            (
+                "<domain type='test'><name>a</name>",
+                "(domain_definition):1: Premature end of data in tag domain line 1\n<domain type='test'><name>a</name>\n----------------------------------^",
+            ),
+            (
+                "<domain type='test'><name>a</name></domain>junk",
+                "(domain_definition):1: Extra content at the end of the document\n<domain type='test'><name>a</name></domain>junk\n-------------------------------------------^",
+            ),
+            (
+                "<domain type=test><name>a</name></domain>",
+                "(domain_definition):1: AttValue: \" or ' expected\n<domain type=test><name>a</name></domain>\n-------------^",
+            ),
+            (
+                "<domain type='test'><name>a &foo; </name></domain>",
+                "(domain_definition):1: Entity 'foo' not defined\n<domain type='test'><name>a &foo; </name></domain>\n---------------------------------^",
+            ),
+            (
+                "<domain type='test'><name>a & b</name></domain>",
+                "(domain_definition):1: xmlParseEntityRef: no name\n<domain type='test'><name>a & b</name></domain>\n-----------------------------^",
+            ),
+            (
+                "<domain type='test'><name>a < b</name></domain>",
+                "(domain_definition):1: StartTag: invalid element name\n<domain type='test'><name>a < b</name></domain>\n-----------------------------^",
+            ),
+            (
+                "<domain type='test'>\n  <name>a</name>\n  <os>",
+                "(domain_definition):3: Premature end of data in tag os line 3\n  <os>\n------^",
+            ),
+            (
+                "<domain type='test'>\n  <os>\n",
+                "(domain_definition):3: Premature end of data in tag os line 2\n(null)\n^",
+            ),
+            (
+                "<domain type='test' type='x'><name>a</name></domain>",
+                "(domain_definition):1: Attribute type redefined\n<domain type='test' type='x'><name>a</name></domain>\n----------------------------^",
+            ),
+            (
+                "<domain type='test'><name attr>a</name></domain>",
+                "(domain_definition):1: Specification mandates value for attribute attr\n<domain type='test'><name attr>a</name></domain>\n------------------------------^",
+            ),
+            (
+                "<domain type='test'><name attr='a>a</name></domain>",
+                "(domain_definition):1: Unescaped '<' not allowed in attributes values\n<domain type='test'><name attr='a>a</name></domain>\n-----------------------------------^",
+            ),
+            (
+                "<domain type='test'>\n\t<name>a</nam>\n</domain>",
+                "(domain_definition):2: Opening and ending tag mismatch: name line 2 and nam\n\t<name>a</nam>\n\t-------------^",
+            ),
+            (
+                "<domain type='test'",
+                "(domain_definition):1: attributes construct error\n<domain type='test'\n-------------------^",
+            ),
+            ("<domain", "(domain_definition):1: Couldn't find end of Start Tag domain line 1\n<domain\n-------^"),
+            (
+                "<domain type='test'><name>a</name><!-- x",
+                "(domain_definition):1: Comment not terminated\n<domain type='test'><name>a</name><!-- x\n----------------------------------------^",
+            ),
+            (
+                "<domain type='test'><name>a</name></domain",
+                "(domain_definition):1: expected '>'\n<domain type='test'><name>a</name></domain\n------------------------------------------^",
+            ),
+            (
+                "<domain type='test'><name>a</name></>",
+                "(domain_definition):1: Opening and ending tag mismatch: domain line 1 and unparsable\n<domain type='test'><name>a</name></>\n-------------------------------------^",
+            ),
+            (
+                "<domain type='test'><name>a &amp b</name></domain>",
+                "(domain_definition):1: EntityRef: expecting ';'\n<domain type='test'><name>a &amp b</name></domain>\n--------------------------------^",
+            ),
+            (
+                "<domain type='test'><name x=\"1\"y=\"2\">a</name></domain>",
+                "(domain_definition):1: attributes construct error\n<domain type='test'><name x=\"1\"y=\"2\">a</name></domain>\n-------------------------------^",
+            ),
+            (
+                "<domain type='test'><name>a&#0;</name></domain>",
+                "(domain_definition):1: xmlParseCharRef: invalid xmlChar value 0\n<domain type='test'><name>a&#0;</name></domain>\n-------------------------------^",
+            ),
+            (
+                "<domain type='test'><name>a</name>]]></domain>",
+                "(domain_definition):1: Sequence ']]>' not allowed in content\n<domain type='test'><name>a</name>]]></domain>\n----------------------------------^",
+            ),
+            (
+                "<domain type='test'><name a='&bar;'>a</name></domain>",
+                "(domain_definition):1: Entity 'bar' not defined\n<domain type='test'><name a='&bar;'>a</name></domain>\n----------------------------------^",
+            ),
+            (
+                "<domain type='test'><name>a &#xZZ; </name></domain>",
+                "(domain_definition):1: CharRef: invalid hexadecimal value\n<domain type='test'><name>a &#xZZ; </name></domain>\n-------------------------------^",
+            ),
+            (
+                "<domain type='test'>\n  <name>a</name>\n</domain>\n\n<x/>\n",
+                "(domain_definition):5: Extra content at the end of the document\n<x/>\n^",
+            ),
+        ];
+        let mut bad = Vec::new();
+        for (xml, want) in cases {
+            let got = err(xml);
+            if got != *want {
+                bad.push(format!("{xml:?}\n got {got:?}\nwant {want:?}"));
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+}
