@@ -65,14 +65,20 @@ fn bench(args: &[String]) -> i32 {
     rows.push(Row {
         what: "virsh list --all, wall per run".into(),
         ours: format!("{:.2} ms", o.median_ms),
-        theirs: t.as_ref().map_or("n/a".into(), |t| format!("{:.2} ms", t.median_ms)),
-        ratio: t.as_ref().map_or("n/a".into(), |t| format!("{:.1}x faster", t.median_ms / o.median_ms)),
+        theirs: t
+            .as_ref()
+            .map_or("n/a".into(), |t| format!("{:.2} ms", t.median_ms)),
+        ratio: t.as_ref().map_or("n/a".into(), |t| {
+            format!("{:.1}x faster", t.median_ms / o.median_ms)
+        }),
         target: ">= 5x faster",
     });
     rows.push(Row {
         what: "virsh list --all, peak RSS".into(),
         ours: format!("{:.1} MB", o.max_rss_kb as f64 / 1024.0),
-        theirs: t.as_ref().map_or("n/a".into(), |t| format!("{:.1} MB", t.max_rss_kb as f64 / 1024.0)),
+        theirs: t.as_ref().map_or("n/a".into(), |t| {
+            format!("{:.1} MB", t.max_rss_kb as f64 / 1024.0)
+        }),
         ratio: t.as_ref().map_or("n/a".into(), |t| {
             format!("{:.2} of theirs", o.max_rss_kb as f64 / t.max_rss_kb as f64)
         }),
@@ -93,7 +99,12 @@ fn bench(args: &[String]) -> i32 {
         d.info().map(|_| ()).map_err(|e| e.to_string())
     });
     let theirs_li = python.then(|| python_ops("lookupinfo", if quick { 5000 } else { 20000 }));
-    rows.push(ops_row("lookup_by_name + info", ours_li, theirs_li.flatten(), ">= 3,000,000 ops/s"));
+    rows.push(ops_row(
+        "lookup_by_name + info",
+        ours_li,
+        theirs_li.flatten(),
+        ">= 3,000,000 ops/s",
+    ));
 
     // 3. define + undefine, in process.
     let xml = small_domain("bench-ours");
@@ -102,7 +113,12 @@ fn bench(args: &[String]) -> i32 {
         d.undefine().map_err(|e| e.to_string())
     });
     let theirs_du = python.then(|| python_ops("defundef", if quick { 500 } else { 2000 }));
-    rows.push(ops_row("define + undefine", ours_du, theirs_du.flatten(), ">= 164,600 ops/s (10x)"));
+    rows.push(ops_row(
+        "define + undefine",
+        ours_du,
+        theirs_du.flatten(),
+        ">= 164,600 ops/s (10x)",
+    ));
 
     // 4. list_all_domains with N defined domains.
     for n in [100usize, 1_000, 10_000] {
@@ -116,7 +132,11 @@ fn bench(args: &[String]) -> i32 {
                 (Some(o), Some(t)) => format!("{:.1}x faster", t / o),
                 _ => "n/a".into(),
             },
-            target: if n == 10_000 { "< 1 ms, linear" } else { "linear" },
+            target: if n == 10_000 {
+                "< 1 ms, linear"
+            } else {
+                "linear"
+            },
         });
     }
 
@@ -125,10 +145,15 @@ fn bench(args: &[String]) -> i32 {
         "benchmark", "virt-rs", "libvirt 9.0", "ratio"
     );
     for r in &rows {
-        println!("{:<36} {:>14} {:>16} {:>16}  {}", r.what, r.ours, r.theirs, r.ratio, r.target);
+        println!(
+            "{:<36} {:>14} {:>16} {:>16}  {}",
+            r.what, r.ours, r.theirs, r.ratio, r.target
+        );
     }
     if !python {
-        println!("(python3-libvirt not found at {SYSTEM_PYTHON}: libvirt's in-process figures skipped)");
+        println!(
+            "(python3-libvirt not found at {SYSTEM_PYTHON}: libvirt's in-process figures skipped)"
+        );
     }
     if !real_virsh {
         println!("(Debian virsh not found at {REAL_VIRSH}: its process figures skipped)");
@@ -212,9 +237,8 @@ fn build_virsh() -> Result<String, String> {
     if !st.success() {
         return Err(format!("cargo build exited with {st}"));
     }
-    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_string()
-    });
+    let dir = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_string());
     Ok(format!("{dir}/release/virsh"))
 }
 

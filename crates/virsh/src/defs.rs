@@ -47,12 +47,12 @@ pub static GROUPS: &[Group] = &[
     Group {
         title: "Networking",
         keyword: "network",
-        commands: &["net-list"],
+        commands: &["net-dumpxml", "net-info", "net-list"],
     },
     Group {
         title: "Storage Pool",
         keyword: "pool",
-        commands: &["pool-list"],
+        commands: &["pool-dumpxml", "pool-info", "pool-list"],
     },
     Group {
         title: "Virsh itself",
@@ -477,6 +477,45 @@ is present."),
             OptDef { name: "details", kind: Bool, required: false, positional: false, help: "display extended details for pools" },
             OptDef { name: "uuid", kind: Bool, required: false, positional: false, help: "list UUID of active pools only" },
             OptDef { name: "name", kind: Bool, required: false, positional: false, help: "list name of active pools only" },
+        ],
+    },
+    CmdDef {
+        name: "net-info",
+        info: "network information",
+        desc: Some("Returns basic information about the network"),
+        opts: &[
+            OptDef { name: "network", kind: Data, required: true, positional: true, help: "network name or uuid" },
+        ],
+    },
+    CmdDef {
+        name: "net-dumpxml",
+        info: "network information in XML",
+        desc: Some("Output the network information as an XML dump to stdout."),
+        opts: &[
+            OptDef { name: "network", kind: Data, required: true, positional: true, help: "network name or uuid" },
+            OptDef { name: "inactive", kind: Bool, required: false, positional: false, help: "show inactive defined XML" },
+            OptDef { name: "xpath", kind: Str, required: false, positional: false, help: "xpath expression to filter the XML document" },
+            OptDef { name: "wrap", kind: Bool, required: false, positional: false, help: "wrap xpath results in an common root element" },
+        ],
+    },
+    CmdDef {
+        name: "pool-info",
+        info: "storage pool information",
+        desc: Some("Returns basic information about the storage pool."),
+        opts: &[
+            OptDef { name: "pool", kind: Data, required: true, positional: true, help: "pool name or uuid" },
+            OptDef { name: "bytes", kind: Bool, required: false, positional: false, help: "Return pool info in bytes" },
+        ],
+    },
+    CmdDef {
+        name: "pool-dumpxml",
+        info: "pool information in XML",
+        desc: Some("Output the pool information as an XML dump to stdout."),
+        opts: &[
+            OptDef { name: "pool", kind: Data, required: true, positional: true, help: "pool name or uuid" },
+            OptDef { name: "inactive", kind: Bool, required: false, positional: false, help: "show inactive defined XML" },
+            OptDef { name: "xpath", kind: Str, required: false, positional: false, help: "xpath expression to filter the XML document" },
+            OptDef { name: "wrap", kind: Bool, required: false, positional: false, help: "wrap xpath results in an common root element" },
         ],
     },
     CmdDef {

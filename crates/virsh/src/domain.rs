@@ -401,7 +401,12 @@ pub fn start(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ("reset-nvram", 32),
         ],
     );
-    match d.create_with_flags(flags) {
+    let r = if flags == 0 {
+        d.create()
+    } else {
+        d.create_with_flags(flags)
+    };
+    match r {
         Ok(()) => {
             ctl.print_extra(&format!("Domain '{}' started\n", d.name()));
             Ok(())
@@ -437,7 +442,12 @@ fn shutdown_mode(ctl: &mut Ctl, cmd: &Cmd) -> Result<u32, Failure> {
 pub fn shutdown(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let flags = shutdown_mode(ctl, cmd)?;
-    match d.shutdown_flags(flags) {
+    let r = if flags == 0 {
+        d.shutdown()
+    } else {
+        d.shutdown_flags(flags)
+    };
+    match r {
         Ok(()) => {
             ctl.print_extra(&format!("Domain '{}' is being shutdown\n", d.name()));
             Ok(())
@@ -463,7 +473,13 @@ pub fn reboot(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 pub fn destroy(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let mut d = ctl.lookup_domain(cmd, BY_ANY)?;
     let flags = flags_of(cmd, &[("graceful", 1), ("remove-logs", 2)]);
-    match d.destroy_flags(flags) {
+    // virsh keeps the older call unless a flag needs the newer one.
+    let r = if flags == 0 {
+        d.destroy()
+    } else {
+        d.destroy_flags(flags)
+    };
+    match r {
         Ok(()) => {
             ctl.print_extra(&format!("Domain '{}' destroyed\n", d.name()));
             Ok(())
@@ -588,11 +604,9 @@ pub fn setmem(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let flags = affect_flags(ctl, cmd)?;
     let kib = size_kib(ctl, cmd)?;
-    let r = match flags {
-        None => d.set_memory(kib),
-        Some(f) => d.set_memory_flags(kib, f),
-    };
-    r.map_err(Failure::from)
+    // virsh 9 always calls the flags variant (no flag: the current state).
+    d.set_memory_flags(kib, flags.unwrap_or(affect::CURRENT))
+        .map_err(Failure::from)
 }
 
 /// `setmaxmem`.
@@ -600,11 +614,8 @@ pub fn setmaxmem(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let flags = affect_flags(ctl, cmd)?;
     let kib = size_kib(ctl, cmd)?;
-    let r = match flags {
-        None => d.set_max_memory(kib),
-        Some(f) => d.set_memory_flags(kib, f | affect::MAXIMUM),
-    };
-    r.map_err(|e| ctl.fail("Unable to change MaxMemorySize", e))
+    d.set_memory_flags(kib, flags.unwrap_or(affect::CURRENT) | affect::MAXIMUM)
+        .map_err(|e| ctl.fail("Unable to change MaxMemorySize", e))
 }
 
 /// `setvcpus`.

@@ -77,7 +77,8 @@ impl Connect {
 
     fn open_inner(uri: &str, read_only: bool) -> Result<Connect> {
         let name = if uri.is_empty() {
-            default_uri().ok_or_else(|| Error::new(ErrorCode::NoConnect, ErrorDomain::None, None))?
+            default_uri()
+                .ok_or_else(|| Error::new(ErrorCode::NoConnect, ErrorDomain::None, None))?
         } else {
             uri.to_string()
         };
@@ -140,7 +141,10 @@ impl Connect {
     }
 
     fn domain(&self, r: DomainRef) -> Domain {
-        Domain { conn: self.clone(), r }
+        Domain {
+            conn: self.clone(),
+            r,
+        }
     }
 
     /// True when this connection refuses changes.
@@ -266,34 +270,40 @@ impl Connect {
     /// Create and start a transient domain (`virDomainCreateXML`).
     pub fn create_xml(&self, xml: &str, flags: u32) -> Result<Domain> {
         self.writable("virDomainCreateXML")?;
-        self.check(self.driver().domain_create_xml(xml, flags)).map(|r| self.domain(r))
+        self.check(self.driver().domain_create_xml(xml, flags))
+            .map(|r| self.domain(r))
     }
 
     /// Define a persistent domain (`virDomainDefineXML`).
     pub fn define_xml(&self, xml: &str) -> Result<Domain> {
         self.writable("virDomainDefineXML")?;
-        self.check(self.driver().domain_define_xml(xml, 0)).map(|r| self.domain(r))
+        self.check(self.driver().domain_define_xml(xml, 0))
+            .map(|r| self.domain(r))
     }
 
     /// Define with flags (`virDomainDefineXMLFlags`).
     pub fn define_xml_flags(&self, xml: &str, flags: u32) -> Result<Domain> {
         self.writable("virDomainDefineXMLFlags")?;
-        self.check(self.driver().domain_define_xml(xml, flags)).map(|r| self.domain(r))
+        self.check(self.driver().domain_define_xml(xml, flags))
+            .map(|r| self.domain(r))
     }
 
     /// Find a running domain by id (`virDomainLookupByID`).
     pub fn lookup_by_id(&self, id: u32) -> Result<Domain> {
-        self.check(self.driver().domain_lookup_by_id(id)).map(|r| self.domain(r))
+        self.check(self.driver().domain_lookup_by_id(id))
+            .map(|r| self.domain(r))
     }
 
     /// Find a domain by name (`virDomainLookupByName`).
     pub fn lookup_by_name(&self, name: &str) -> Result<Domain> {
-        self.check(self.driver().domain_lookup_by_name(name)).map(|r| self.domain(r))
+        self.check(self.driver().domain_lookup_by_name(name))
+            .map(|r| self.domain(r))
     }
 
     /// Find a domain by UUID (`virDomainLookupByUUID`).
     pub fn lookup_by_uuid(&self, uuid: &Uuid) -> Result<Domain> {
-        self.check(self.driver().domain_lookup_by_uuid(uuid)).map(|r| self.domain(r))
+        self.check(self.driver().domain_lookup_by_uuid(uuid))
+            .map(|r| self.domain(r))
     }
 
     /// Find a domain by UUID string, dashed or 32 hex digits
@@ -306,31 +316,50 @@ impl Connect {
     /// Restore a domain from a saved state file (`virDomainRestore`).
     pub fn restore(&self, path: &str) -> Result<Domain> {
         self.writable("virDomainRestore")?;
-        self.check(self.driver().domain_restore(path, 0)).map(|r| self.domain(r))
+        self.check(self.driver().domain_restore(path, 0))
+            .map(|r| self.domain(r))
     }
 
     /// All networks passing `flags` (`virConnectListAllNetworks`).
     pub fn list_all_networks(&self, flags: u32) -> Result<Vec<Network>> {
         let refs = self.check(self.driver().list_all_networks(flags))?;
-        Ok(refs.into_iter().map(|r| Network { conn: self.clone(), r }).collect())
+        Ok(refs
+            .into_iter()
+            .map(|r| Network {
+                conn: self.clone(),
+                r,
+            })
+            .collect())
     }
 
     /// Find a network by name (`virNetworkLookupByName`).
     pub fn network_lookup_by_name(&self, name: &str) -> Result<Network> {
         self.check(self.driver().network_lookup_by_name(name))
-            .map(|r| Network { conn: self.clone(), r })
+            .map(|r| Network {
+                conn: self.clone(),
+                r,
+            })
     }
 
     /// All storage pools passing `flags` (`virConnectListAllStoragePools`).
     pub fn list_all_storage_pools(&self, flags: u32) -> Result<Vec<StoragePool>> {
         let refs = self.check(self.driver().list_all_storage_pools(flags))?;
-        Ok(refs.into_iter().map(|r| StoragePool { conn: self.clone(), r }).collect())
+        Ok(refs
+            .into_iter()
+            .map(|r| StoragePool {
+                conn: self.clone(),
+                r,
+            })
+            .collect())
     }
 
     /// Find a storage pool by name (`virStoragePoolLookupByName`).
     pub fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePool> {
         self.check(self.driver().storage_pool_lookup_by_name(name))
-            .map(|r| StoragePool { conn: self.clone(), r })
+            .map(|r| StoragePool {
+                conn: self.clone(),
+                r,
+            })
     }
 }
 
@@ -444,7 +473,8 @@ impl Domain {
 
     /// State and reason (`virDomainGetState`; see [`reason`]).
     pub fn state(&self) -> Result<(DomainState, i32)> {
-        self.conn.check(self.conn.driver().domain_get_state(&self.r, 0))
+        self.conn
+            .check(self.conn.driver().domain_get_state(&self.r, 0))
     }
 
     /// Maximum vCPUs (`virDomainGetMaxVcpus`).
@@ -465,7 +495,9 @@ impl Domain {
 
     fn start_as(&mut self, api: &str, flags: u32) -> Result<()> {
         self.conn.writable(api)?;
-        let r = self.conn.check(self.conn.driver().domain_create(&self.r, flags))?;
+        let r = self
+            .conn
+            .check(self.conn.driver().domain_create(&self.r, flags))?;
         self.r = r;
         Ok(())
     }
@@ -482,7 +514,8 @@ impl Domain {
 
     fn destroy_as(&mut self, api: &str, flags: u32) -> Result<()> {
         self.conn.writable(api)?;
-        self.conn.check(self.conn.driver().domain_destroy(&self.r, flags))?;
+        self.conn
+            .check(self.conn.driver().domain_destroy(&self.r, flags))?;
         self.r.id = None;
         Ok(())
     }
@@ -494,15 +527,21 @@ impl Domain {
 
     /// Save with flags (`virDomainSaveFlags`; `flags` 0 reports as `virDomainSave`).
     pub fn save_flags(&mut self, path: &str, flags: u32) -> Result<()> {
-        self.conn.writable(if flags == 0 { "virDomainSave" } else { "virDomainSaveFlags" })?;
-        self.conn.check(self.conn.driver().domain_save(&self.r, path, flags))?;
+        self.conn.writable(if flags == 0 {
+            "virDomainSave"
+        } else {
+            "virDomainSaveFlags"
+        })?;
+        self.conn
+            .check(self.conn.driver().domain_save(&self.r, path, flags))?;
         self.r.id = None;
         Ok(())
     }
 
     /// Each vCPU's affinity (`virDomainGetVcpuPinInfo`; see [`affect`]).
     pub fn vcpu_pin_info(&self, flags: u32) -> Result<Vec<CpuMap>> {
-        self.conn.check(self.conn.driver().domain_get_vcpu_pin_info(&self.r, flags))
+        self.conn
+            .check(self.conn.driver().domain_get_vcpu_pin_info(&self.r, flags))
     }
 
     fn write_as<T>(&self, api: &str, f: impl FnOnce(&dyn Driver) -> Result<T>) -> Result<T> {
@@ -567,7 +606,9 @@ impl Domain {
     }
     /// Pin a vCPU of the running domain (`virDomainPinVcpu`).
     pub fn pin_vcpu(&self, vcpu: u32, map: &CpuMap) -> Result<()> {
-        self.write_as("virDomainPinVcpu", |d| d.domain_pin_vcpu(&self.r, vcpu, map, affect::CURRENT))
+        self.write_as("virDomainPinVcpu", |d| {
+            d.domain_pin_vcpu(&self.r, vcpu, map, affect::CURRENT)
+        })
     }
 }
 
@@ -589,23 +630,28 @@ impl Network {
     }
     /// True when running (`virNetworkIsActive`).
     pub fn is_active(&self) -> Result<bool> {
-        self.conn.check(self.conn.driver().network_is_active(&self.r))
+        self.conn
+            .check(self.conn.driver().network_is_active(&self.r))
     }
     /// True when persistent (`virNetworkIsPersistent`).
     pub fn is_persistent(&self) -> Result<bool> {
-        self.conn.check(self.conn.driver().network_is_persistent(&self.r))
+        self.conn
+            .check(self.conn.driver().network_is_persistent(&self.r))
     }
     /// Autostart flag (`virNetworkGetAutostart`).
     pub fn autostart(&self) -> Result<bool> {
-        self.conn.check(self.conn.driver().network_get_autostart(&self.r))
+        self.conn
+            .check(self.conn.driver().network_get_autostart(&self.r))
     }
     /// The network XML (`virNetworkGetXMLDesc`).
     pub fn xml_desc(&self, flags: u32) -> Result<String> {
-        self.conn.check(self.conn.driver().network_get_xml_desc(&self.r, flags))
+        self.conn
+            .check(self.conn.driver().network_get_xml_desc(&self.r, flags))
     }
     /// The bridge device (`virNetworkGetBridgeName`).
     pub fn bridge_name(&self) -> Result<String> {
-        self.conn.check(self.conn.driver().network_get_bridge_name(&self.r))
+        self.conn
+            .check(self.conn.driver().network_get_bridge_name(&self.r))
     }
 }
 
@@ -627,23 +673,28 @@ impl StoragePool {
     }
     /// True when active (`virStoragePoolIsActive`).
     pub fn is_active(&self) -> Result<bool> {
-        self.conn.check(self.conn.driver().storage_pool_is_active(&self.r))
+        self.conn
+            .check(self.conn.driver().storage_pool_is_active(&self.r))
     }
     /// True when persistent (`virStoragePoolIsPersistent`).
     pub fn is_persistent(&self) -> Result<bool> {
-        self.conn.check(self.conn.driver().storage_pool_is_persistent(&self.r))
+        self.conn
+            .check(self.conn.driver().storage_pool_is_persistent(&self.r))
     }
     /// Autostart flag (`virStoragePoolGetAutostart`).
     pub fn autostart(&self) -> Result<bool> {
-        self.conn.check(self.conn.driver().storage_pool_get_autostart(&self.r))
+        self.conn
+            .check(self.conn.driver().storage_pool_get_autostart(&self.r))
     }
     /// State, capacity, allocation, free space (`virStoragePoolGetInfo`).
     pub fn info(&self) -> Result<StoragePoolInfo> {
-        self.conn.check(self.conn.driver().storage_pool_get_info(&self.r))
+        self.conn
+            .check(self.conn.driver().storage_pool_get_info(&self.r))
     }
     /// The pool XML (`virStoragePoolGetXMLDesc`).
     pub fn xml_desc(&self, flags: u32) -> Result<String> {
-        self.conn.check(self.conn.driver().storage_pool_get_xml_desc(&self.r, flags))
+        self.conn
+            .check(self.conn.driver().storage_pool_get_xml_desc(&self.r, flags))
     }
 }
 
@@ -658,7 +709,11 @@ mod tests {
     }
 
     fn the_domain() -> DomainRef {
-        DomainRef { name: "d".into(), uuid: Uuid::from_u128(7), id: Some(1) }
+        DomainRef {
+            name: "d".into(),
+            uuid: Uuid::from_u128(7),
+            id: Some(1),
+        }
     }
 
     impl Driver for OneDomain {
@@ -684,7 +739,13 @@ mod tests {
 
     fn open(read_only: bool) -> Connect {
         let uri = Uri::parse("fake:///").unwrap_or_else(|e| panic!("{e}"));
-        Connect::from_driver(Box::new(OneDomain { changes: AtomicUsize::new(0) }), uri, read_only)
+        Connect::from_driver(
+            Box::new(OneDomain {
+                changes: AtomicUsize::new(0),
+            }),
+            uri,
+            read_only,
+        )
     }
 
     #[test]
@@ -701,7 +762,10 @@ mod tests {
         );
         assert!(d.destroy().is_err());
         assert_eq!(d.id(), Some(1), "a refused destroy leaves the handle alone");
-        assert_eq!(c.last_error().map(|e| e.code), Some(ErrorCode::OperationDenied));
+        assert_eq!(
+            c.last_error().map(|e| e.code),
+            Some(ErrorCode::OperationDenied)
+        );
         let rw = open(false);
         let mut d = rw.lookup_by_name("d").unwrap_or_else(|e| panic!("{e}"));
         assert!(d.destroy().is_ok());
@@ -722,8 +786,14 @@ mod tests {
         assert!(c.lookup_by_name("x").is_err());
         assert_eq!(seen.load(Ordering::SeqCst), 1);
         let last = c.last_error().map(|e| e.to_string());
-        assert_eq!(last.as_deref(), Some("Domain not found: no domain with matching name 'x'"));
-        assert_eq!(error::last_error().map(|e| e.code), Some(ErrorCode::NoDomain));
+        assert_eq!(
+            last.as_deref(),
+            Some("Domain not found: no domain with matching name 'x'")
+        );
+        assert_eq!(
+            error::last_error().map(|e| e.code),
+            Some(ErrorCode::NoDomain)
+        );
         // Unsupported calls say so, with libvirt's function name.
         let e = c.capabilities().err().map(|e| e.to_string());
         assert_eq!(
@@ -738,10 +808,20 @@ mod tests {
     #[test]
     fn uuid_strings_in_both_spellings() {
         let a = parse_uuid("EF86180145B911CB88E3AFBFE5370493").unwrap_or_else(|e| panic!("{e}"));
-        let b = parse_uuid("ef861801-45b9-11cb-88e3-afbfe5370493").unwrap_or_else(|e| panic!("{e}"));
+        let b =
+            parse_uuid("ef861801-45b9-11cb-88e3-afbfe5370493").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(a, b);
-        for bad in ["", "xyz", "ef861801-45b9-11cb-88e3-afbfe537049", "{ef861801-45b9-11cb-88e3-afbfe5370493}"] {
-            assert_eq!(parse_uuid(bad).err().map(|e| e.code), Some(ErrorCode::InvalidArg), "{bad}");
+        for bad in [
+            "",
+            "xyz",
+            "ef861801-45b9-11cb-88e3-afbfe537049",
+            "{ef861801-45b9-11cb-88e3-afbfe5370493}",
+        ] {
+            assert_eq!(
+                parse_uuid(bad).err().map(|e| e.code),
+                Some(ErrorCode::InvalidArg),
+                "{bad}"
+            );
         }
     }
 }

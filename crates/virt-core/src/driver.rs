@@ -227,7 +227,11 @@ mod tests {
             Ok(1)
         }
         fn domain_lookup_by_id(&self, _id: u32) -> Result<DomainRef> {
-            Ok(DomainRef { name: "never".into(), uuid: Uuid::nil(), id: Some(1) })
+            Ok(DomainRef {
+                name: "never".into(),
+                uuid: Uuid::nil(),
+                id: Some(1),
+            })
         }
         fn domain_suspend(&self, _dom: &DomainRef) -> Result<()> {
             Ok(())
@@ -239,10 +243,17 @@ mod tests {
         let s = DriverStack::new(vec![Box::new(StateOnly), Box::new(Changes)]);
         assert_eq!(s.type_name(), "Xen");
         assert_eq!(s.version().ok(), Some(3_000_001));
-        let d = DomainRef { name: "x".into(), uuid: Uuid::nil(), id: Some(1) };
+        let d = DomainRef {
+            name: "x".into(),
+            uuid: Uuid::nil(),
+            id: Some(1),
+        };
         assert!(s.domain_suspend(&d).is_ok());
         // A real error from the first member is final, not passed on.
-        assert_eq!(s.domain_lookup_by_id(1).err().map(|e| e.code), Some(ErrorCode::NoDomain));
+        assert_eq!(
+            s.domain_lookup_by_id(1).err().map(|e| e.code),
+            Some(ErrorCode::NoDomain)
+        );
         let e = s.domain_resume(&d).err().map(|e| (e.code, e.to_string()));
         assert_eq!(
             e,

@@ -276,68 +276,155 @@ impl ErrorCode {
                 "no connection driver available",
                 "no connection driver available for {}",
             ),
-            InvalidConn => ("invalid connection pointer in", "invalid connection pointer in {}"),
+            InvalidConn => (
+                "invalid connection pointer in",
+                "invalid connection pointer in {}",
+            ),
             InvalidDomain => ("invalid domain pointer in", "invalid domain pointer in {}"),
             InvalidArg => ("invalid argument", "invalid argument: {}"),
             OperationFailed => ("operation failed", "operation failed: {}"),
             GetFailed => ("GET operation failed", "GET operation failed: {}"),
             PostFailed => ("POST operation failed", "POST operation failed: {}"),
-            HttpError => ("got unknown HTTP error code", "got unknown HTTP error code {}"),
-            SexprSerial => ("failed to serialize S-Expr", "failed to serialize S-Expr: {}"),
+            HttpError => (
+                "got unknown HTTP error code",
+                "got unknown HTTP error code {}",
+            ),
+            SexprSerial => (
+                "failed to serialize S-Expr",
+                "failed to serialize S-Expr: {}",
+            ),
             NoXen => (
                 "could not use Xen hypervisor entry",
                 "could not use Xen hypervisor entry {}",
             ),
             XenCall => ("failed Xen syscall", "failed Xen syscall {}"),
             OsType => ("unknown OS type", "unknown OS type {}"),
-            NoKernel => ("missing kernel information", "missing kernel information: {}"),
-            NoRoot => ("missing root device information", "missing root device information in {}"),
-            NoSource => ("missing source information for device", "missing source information for device {}"),
-            NoTarget => ("missing target information for device", "missing target information for device {}"),
+            NoKernel => (
+                "missing kernel information",
+                "missing kernel information: {}",
+            ),
+            NoRoot => (
+                "missing root device information",
+                "missing root device information in {}",
+            ),
+            NoSource => (
+                "missing source information for device",
+                "missing source information for device {}",
+            ),
+            NoTarget => (
+                "missing target information for device",
+                "missing target information for device {}",
+            ),
             NoName => ("missing name information", "missing name information in {}"),
-            NoOs => ("missing operating system information", "missing operating system information for {}"),
-            NoDevice => ("missing devices information", "missing devices information for {}"),
-            NoXenstore => ("could not connect to Xen Store", "could not connect to Xen Store {}"),
-            DriverFull => ("too many drivers registered", "too many drivers registered in {}"),
+            NoOs => (
+                "missing operating system information",
+                "missing operating system information for {}",
+            ),
+            NoDevice => (
+                "missing devices information",
+                "missing devices information for {}",
+            ),
+            NoXenstore => (
+                "could not connect to Xen Store",
+                "could not connect to Xen Store {}",
+            ),
+            DriverFull => (
+                "too many drivers registered",
+                "too many drivers registered in {}",
+            ),
             CallFailed => ("library call failed", "library call failed: {}"),
-            XmlError => ("XML description is invalid or not well formed", "XML error: {}"),
+            XmlError => (
+                "XML description is invalid or not well formed",
+                "XML error: {}",
+            ),
             DomExist => ("this domain exists already", "domain {} exists already"),
             OperationDenied => (
                 "operation forbidden for read only access",
                 "operation forbidden: {}",
             ),
-            OpenFailed => ("failed to open configuration file", "failed to open configuration file {}"),
-            ReadFailed => ("failed to read configuration file", "failed to read configuration file {}"),
-            ParseFailed => ("failed to parse configuration file", "failed to parse configuration file {}"),
-            ConfSyntax => ("configuration file syntax error", "configuration file syntax error: {}"),
-            WriteFailed => ("failed to write configuration file", "failed to write configuration file: {}"),
+            OpenFailed => (
+                "failed to open configuration file",
+                "failed to open configuration file {}",
+            ),
+            ReadFailed => (
+                "failed to read configuration file",
+                "failed to read configuration file {}",
+            ),
+            ParseFailed => (
+                "failed to parse configuration file",
+                "failed to parse configuration file {}",
+            ),
+            ConfSyntax => (
+                "configuration file syntax error",
+                "configuration file syntax error: {}",
+            ),
+            WriteFailed => (
+                "failed to write configuration file",
+                "failed to write configuration file: {}",
+            ),
             XmlDetail => ("parser error", "{}"),
-            InvalidNetwork => ("invalid network pointer in", "invalid network pointer in {}"),
+            InvalidNetwork => (
+                "invalid network pointer in",
+                "invalid network pointer in {}",
+            ),
             NetworkExist => ("this network exists already", "network {} exists already"),
             SystemError => ("system call error", "{}"),
             Rpc => ("RPC error", "RPC error: {}"),
             GnutlsError => ("GNUTLS call error", "GNUTLS call error: {}"),
-            WarNoNetwork => ("Failed to find the network", "Failed to find the network: {}"),
+            WarNoNetwork => (
+                "Failed to find the network",
+                "Failed to find the network: {}",
+            ),
             NoDomain => ("Domain not found", "Domain not found: {}"),
             NoNetwork => ("Network not found", "Network not found: {}"),
             InvalidMac => ("invalid MAC address", "invalid MAC address: {}"),
             AuthFailed => ("authentication failed", "authentication failed: {}"),
-            InvalidStoragePool => ("invalid storage pool pointer in", "invalid storage pool pointer in {}"),
-            InvalidStorageVol => ("invalid storage volume pointer in", "invalid storage volume pointer in {}"),
-            WarNoStorage => ("Failed to find a storage driver", "Failed to find a storage driver: {}"),
+            InvalidStoragePool => (
+                "invalid storage pool pointer in",
+                "invalid storage pool pointer in {}",
+            ),
+            InvalidStorageVol => (
+                "invalid storage volume pointer in",
+                "invalid storage volume pointer in {}",
+            ),
+            WarNoStorage => (
+                "Failed to find a storage driver",
+                "Failed to find a storage driver: {}",
+            ),
             NoStoragePool => ("Storage pool not found", "Storage pool not found: {}"),
             NoStorageVol => ("Storage volume not found", "Storage volume not found: {}"),
-            WarNoNode => ("Failed to find a node driver", "Failed to find a node driver: {}"),
-            InvalidNodeDevice => ("invalid node device pointer", "invalid node device pointer in {}"),
+            WarNoNode => (
+                "Failed to find a node driver",
+                "Failed to find a node driver: {}",
+            ),
+            InvalidNodeDevice => (
+                "invalid node device pointer",
+                "invalid node device pointer in {}",
+            ),
             NoNodeDevice => ("Node device not found", "Node device not found: {}"),
             NoSecurityModel => ("Security model not found", "Security model not found: {}"),
-            OperationInvalid => ("Requested operation is not valid", "Requested operation is not valid: {}"),
-            WarNoInterface => ("Failed to find the interface", "Failed to find the interface: {}"),
+            OperationInvalid => (
+                "Requested operation is not valid",
+                "Requested operation is not valid: {}",
+            ),
+            WarNoInterface => (
+                "Failed to find the interface",
+                "Failed to find the interface: {}",
+            ),
             NoInterface => ("Interface not found", "Interface not found: {}"),
-            InvalidInterface => ("invalid interface pointer in", "invalid interface pointer in {}"),
-            MultipleInterfaces => ("multiple matching interfaces found", "multiple matching interfaces found: {}"),
+            InvalidInterface => (
+                "invalid interface pointer in",
+                "invalid interface pointer in {}",
+            ),
+            MultipleInterfaces => (
+                "multiple matching interfaces found",
+                "multiple matching interfaces found: {}",
+            ),
             ConfigUnsupported => ("unsupported configuration", "unsupported configuration: {}"),
-            OperationTimeout => ("Timed out during operation", "Timed out during operation: {}"),
+            OperationTimeout => (
+                "Timed out during operation",
+                "Timed out during operation: {}",
+            ),
             ArgumentUnsupported => ("argument unsupported", "argument unsupported: {}"),
             OperationAborted => ("operation aborted", "operation aborted: {}"),
             Overflow => ("numerical overflow", "numerical overflow: {}"),
@@ -345,7 +432,10 @@ impl ErrorCode {
             ResourceBusy => ("resource busy", "resource busy: {}"),
             AccessDenied => ("access denied", "access denied: {}"),
             DeviceMissing => ("device not found", "device not found: {}"),
-            MultipleDomains => ("multiple matching domains found", "multiple matching domains found: {}"),
+            MultipleDomains => (
+                "multiple matching domains found",
+                "multiple matching domains found: {}",
+            ),
         }
     }
 
@@ -444,7 +534,11 @@ impl Error {
 
     /// "Domain not found: no domain with matching id N".
     pub fn no_domain_id(domain: ErrorDomain, id: u32) -> Self {
-        Self::with(ErrorCode::NoDomain, domain, format!("no domain with matching id {id}"))
+        Self::with(
+            ErrorCode::NoDomain,
+            domain,
+            format!("no domain with matching id {id}"),
+        )
     }
 
     /// "Domain not found: no domain with matching uuid 'UUID'".
@@ -459,7 +553,11 @@ impl Error {
     /// An error from an OS call, with errno's text appended as libvirt does.
     pub fn system(domain: ErrorDomain, what: impl AsRef<str>, err: &std::io::Error) -> Self {
         let text = io_error_text(err);
-        let mut e = Self::with(ErrorCode::SystemError, domain, format!("{}: {}", what.as_ref(), text));
+        let mut e = Self::with(
+            ErrorCode::SystemError,
+            domain,
+            format!("{}: {}", what.as_ref(), text),
+        );
         e.int1 = err.raw_os_error().unwrap_or(-1);
         e
     }
@@ -577,13 +675,26 @@ mod tests {
     #[test]
     fn messages_follow_templates() {
         let e = Error::no_domain_name(ErrorDomain::Test, "x");
-        assert_eq!(e.to_string(), "Domain not found: no domain with matching name 'x'");
-        let e = Error::with(ErrorCode::OperationInvalid, ErrorDomain::Domain, "domain is not running");
-        assert_eq!(e.to_string(), "Requested operation is not valid: domain is not running");
+        assert_eq!(
+            e.to_string(),
+            "Domain not found: no domain with matching name 'x'"
+        );
+        let e = Error::with(
+            ErrorCode::OperationInvalid,
+            ErrorDomain::Domain,
+            "domain is not running",
+        );
+        assert_eq!(
+            e.to_string(),
+            "Requested operation is not valid: domain is not running"
+        );
         assert_eq!(ErrorCode::InternalError.message(None), "internal error");
         let e = Error::read_only("virDomainDestroy");
         assert_eq!(e.code, ErrorCode::OperationDenied);
-        assert_eq!(e.to_string(), "operation forbidden: read only access prevents virDomainDestroy");
+        assert_eq!(
+            e.to_string(),
+            "operation forbidden: read only access prevents virDomainDestroy"
+        );
         assert_eq!(
             e.default_report(),
             "libvirt: Domain Config error : operation forbidden: read only access prevents virDomainDestroy"

@@ -140,17 +140,44 @@ pub mod reason {
     /// The word virsh prints for a reason (`domstate --reason`).
     pub fn as_str(state: DomainState, reason: i32) -> &'static str {
         const RUNNING: [&str; 11] = [
-            "unknown", "booted", "migrated", "restored", "from snapshot", "unpaused",
-            "migration canceled", "save canceled", "event wakeup", "crashed", "post-copy",
+            "unknown",
+            "booted",
+            "migrated",
+            "restored",
+            "from snapshot",
+            "unpaused",
+            "migration canceled",
+            "save canceled",
+            "event wakeup",
+            "crashed",
+            "post-copy",
         ];
         const PAUSED: [&str; 14] = [
-            "unknown", "user", "migrating", "saving", "dumping", "I/O error", "watchdog",
-            "from snapshot", "shutting down", "creating snapshot", "crashed", "starting up",
-            "post-copy", "post-copy failed",
+            "unknown",
+            "user",
+            "migrating",
+            "saving",
+            "dumping",
+            "I/O error",
+            "watchdog",
+            "from snapshot",
+            "shutting down",
+            "creating snapshot",
+            "crashed",
+            "starting up",
+            "post-copy",
+            "post-copy failed",
         ];
         const SHUTOFF: [&str; 9] = [
-            "unknown", "shutdown", "destroyed", "crashed", "migrated", "saved", "failed",
-            "from snapshot", "daemon",
+            "unknown",
+            "shutdown",
+            "destroyed",
+            "crashed",
+            "migrated",
+            "saved",
+            "failed",
+            "from snapshot",
+            "daemon",
         ];
         let table: &[&str] = match state {
             DomainState::Running => &RUNNING,
@@ -267,7 +294,9 @@ pub struct CpuMap {
 impl CpuMap {
     /// An empty map able to hold `ncpus` CPUs.
     pub fn new(ncpus: u32) -> Self {
-        CpuMap { bytes: vec![0; ncpus.div_ceil(8) as usize] }
+        CpuMap {
+            bytes: vec![0; ncpus.div_ceil(8) as usize],
+        }
     }
     /// A map with CPUs `0..ncpus` all set.
     pub fn all(ncpus: u32) -> Self {
@@ -279,7 +308,9 @@ impl CpuMap {
     }
     /// A map from libvirt's raw bytes.
     pub fn from_bytes(bytes: &[u8]) -> Self {
-        CpuMap { bytes: bytes.to_vec() }
+        CpuMap {
+            bytes: bytes.to_vec(),
+        }
     }
     /// The raw bytes.
     pub fn as_bytes(&self) -> &[u8] {
@@ -558,7 +589,10 @@ mod tests {
         assert!(CpuMap::parse_list("16", 16).is_none());
         assert!(CpuMap::parse_list("3-1", 16).is_none());
         assert!(CpuMap::parse_list("x", 16).is_none());
-        assert_eq!(CpuMap::parse_list("r", 4).map(|m| m.cpus().count()), Some(4));
+        assert_eq!(
+            CpuMap::parse_list("r", 4).map(|m| m.cpus().count()),
+            Some(4)
+        );
     }
 
     #[test]
@@ -571,7 +605,10 @@ mod tests {
             managed_save: false,
             has_snapshot: false,
         };
-        let off = ListFacts { state: DomainState::Shutoff, ..running };
+        let off = ListFacts {
+            state: DomainState::Shutoff,
+            ..running
+        };
         assert!(list_filter_matches(0, &running));
         assert!(list_filter_matches(ACTIVE, &running));
         assert!(!list_filter_matches(INACTIVE, &running));

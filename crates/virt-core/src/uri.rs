@@ -112,7 +112,10 @@ impl Uri {
 
     /// The value of query parameter `key`, if present.
     pub fn param(&self, key: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// True when the URI names no remote host (the local node).
@@ -176,7 +179,15 @@ mod tests {
     #[test]
     fn parses_the_usual_forms() {
         let u = Uri::parse("test:///default").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((u.driver.as_str(), u.transport.as_deref(), u.host.as_deref(), u.path.as_str()), ("test", None, None, "/default"));
+        assert_eq!(
+            (
+                u.driver.as_str(),
+                u.transport.as_deref(),
+                u.host.as_deref(),
+                u.path.as_str()
+            ),
+            ("test", None, None, "/default")
+        );
         assert_eq!(u.to_string(), "test:///default");
 
         let u = Uri::parse("qemu+ssh://root@host.example:2222/system?keyfile=/k&no_verify=1")
@@ -205,8 +216,18 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "   ", ":///x", "te st:///", "qemu+://x/", "qemu://h:notaport/", "qemu://[::1/"] {
-            let e = Uri::parse(bad).err().unwrap_or_else(|| panic!("{bad:?} parsed"));
+        for bad in [
+            "",
+            "   ",
+            ":///x",
+            "te st:///",
+            "qemu+://x/",
+            "qemu://h:notaport/",
+            "qemu://[::1/",
+        ] {
+            let e = Uri::parse(bad)
+                .err()
+                .unwrap_or_else(|| panic!("{bad:?} parsed"));
             assert_eq!(e.code, ErrorCode::InvalidArg, "{bad:?}");
         }
     }

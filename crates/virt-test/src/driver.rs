@@ -5,10 +5,10 @@ use crate::error::{check_flags, TestError, TestResult};
 use crate::image::{self, Image};
 use crate::node::{self, Node};
 use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
-use virt_core::{StoragePoolInfo, StoragePoolState, 
+use virt_core::{
     affect, list_filter_matches, reason, xml_flags, CpuMap, DomainInfo, DomainRef, DomainState,
-    Driver, NetworkRef, NodeInfo, Result, SecurityLabel, SecurityModel, StoragePoolRef, TypedParam,
-    TypedValue, Uuid, VcpuInfo, VcpuState,
+    Driver, NetworkRef, NodeInfo, Result, SecurityLabel, SecurityModel, StoragePoolInfo,
+    StoragePoolRef, StoragePoolState, TypedParam, TypedValue, Uuid, VcpuInfo, VcpuState,
 };
 use virt_xml::{DomainDef, Element, FormatOptions};
 
@@ -684,7 +684,11 @@ impl Driver for TestConnection {
     }
 
     fn domain_get_vcpu_pin_info(&self, dom: &DomainRef, flags: u32) -> Result<Vec<CpuMap>> {
-        check_flags(flags, affect::LIVE | affect::CONFIG, "testDomainGetVcpuPinInfo")?;
+        check_flags(
+            flags,
+            affect::LIVE | affect::CONFIG,
+            "testDomainGetVcpuPinInfo",
+        )?;
         let ncpus = self.node.max_cpus();
         self.with_dom(dom, |obj| {
             if flags & affect::LIVE != 0 && !obj.is_active() {
@@ -704,7 +708,11 @@ impl Driver for TestConnection {
             let live = obj.is_active() && flags & affect::CONFIG == 0;
             Ok((0..def.vcpu.max)
                 .map(|i| {
-                    let pinned = if live { obj.pins.get(i as usize).and_then(Option::as_ref) } else { None };
+                    let pinned = if live {
+                        obj.pins.get(i as usize).and_then(Option::as_ref)
+                    } else {
+                        None
+                    };
                     pinned.cloned().unwrap_or_else(|| default_map.clone())
                 })
                 .collect())

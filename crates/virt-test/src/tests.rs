@@ -1016,12 +1016,21 @@ fn pool_info_xml_and_host_cpu_map() {
     let pool = ok(c.storage_pool_lookup_by_name("default-pool"));
     let info = ok(pool.info());
     assert_eq!(info.state, virt_core::StoragePoolState::Running);
-    assert_eq!((info.capacity, info.allocation, info.available), (100 << 30, 0, 100 << 30));
+    assert_eq!(
+        (info.capacity, info.allocation, info.available),
+        (100 << 30, 0, 100 << 30)
+    );
     let xml = ok(pool.xml_desc(0));
-    assert!(xml.starts_with("<pool type='dir'>\n  <name>default-pool</name>\n"), "{xml}");
+    assert!(
+        xml.starts_with("<pool type='dir'>\n  <name>default-pool</name>\n"),
+        "{xml}"
+    );
     assert!(xml.contains("<capacity unit='bytes'>107374182400</capacity>"));
     assert!(xml.contains("<path>/default-pool</path>"));
-    assert_eq!(err(c.storage_pool_lookup_by_name("nope")).code, ErrorCode::NoStoragePool);
+    assert_eq!(
+        err(c.storage_pool_lookup_by_name("nope")).code,
+        ErrorCode::NoStoragePool
+    );
 
     let (n, online) = ok(c.node_cpu_map());
     assert_eq!(n, 8);
@@ -1040,8 +1049,19 @@ fn vcpu_pin_info_live_and_config() {
     assert_eq!(live[1].cpus().collect::<Vec<_>>(), vec![3]);
     assert_eq!(live[0].cpus().count(), 16);
     let config = ok(d.vcpu_pin_info(affect::CONFIG));
-    assert_eq!(config[1].cpus().count(), 16, "live pinning leaves the definition alone");
+    assert_eq!(
+        config[1].cpus().count(),
+        16,
+        "live pinning leaves the definition alone"
+    );
     ok(d.destroy());
-    assert_eq!(err(d.vcpu_pin_info(affect::LIVE)).code, ErrorCode::OperationInvalid);
-    assert_eq!(ok(d.vcpu_pin_info(0)).len(), 2, "current works on a shut-off domain");
+    assert_eq!(
+        err(d.vcpu_pin_info(affect::LIVE)).code,
+        ErrorCode::OperationInvalid
+    );
+    assert_eq!(
+        ok(d.vcpu_pin_info(0)).len(),
+        2,
+        "current works on a shut-off domain"
+    );
 }

@@ -25,12 +25,17 @@ impl DomainDef {
             Some(c) if c <= self.memory && c != 0 => {}
             _ => self.current_memory = Some(self.memory),
         }
-        if self.os.os_type == "hvm" && self.os.boot.is_empty() && self.os.kernel.is_none() && !self.has_boot_order() {
+        if self.os.os_type == "hvm"
+            && self.os.boot.is_empty()
+            && self.os.kernel.is_none()
+            && !self.has_boot_order()
+        {
             self.os.boot.push("hd".into());
         }
         for disk in &mut self.devices.disks {
             if disk.target_bus.is_none() {
-                disk.target_bus = default_bus(&disk.target_dev, &self.os.os_type).map(str::to_string);
+                disk.target_bus =
+                    default_bus(&disk.target_dev, &self.os.os_type).map(str::to_string);
             }
             disk.assign_drive_address();
         }
@@ -39,7 +44,11 @@ impl DomainDef {
 
     /// True when some device carries `<boot order=.../>`.
     fn has_boot_order(&self) -> bool {
-        let has = |extra: &[Element]| extra.iter().any(|e| e.name == "boot" && e.attr("order").is_some());
+        let has = |extra: &[Element]| {
+            extra
+                .iter()
+                .any(|e| e.name == "boot" && e.attr("order").is_some())
+        };
         self.devices.disks.iter().any(|d| has(&d.extra))
             || self.devices.interfaces.iter().any(|i| has(&i.extra))
             || self
@@ -60,7 +69,11 @@ impl DomainDef {
                 Some("sata") => "sata",
                 _ => continue,
             };
-            let Some(addr) = disk.extra.iter().find(|e| e.name == "address" && e.attr("type") == Some("drive")) else {
+            let Some(addr) = disk
+                .extra
+                .iter()
+                .find(|e| e.name == "address" && e.attr("type") == Some("drive"))
+            else {
                 continue;
             };
             let index = addr.attr("controller").unwrap_or("0").to_string();
@@ -69,15 +82,17 @@ impl DomainDef {
             }
         }
         for (ctype, index) in wanted {
-            let exists = self
-                .devices
-                .other
-                .iter()
-                .any(|o| o.name == "controller" && o.attr("type") == Some(ctype) && o.attr("index").unwrap_or("0") == index);
+            let exists = self.devices.other.iter().any(|o| {
+                o.name == "controller"
+                    && o.attr("type") == Some(ctype)
+                    && o.attr("index").unwrap_or("0") == index
+            });
             if !exists {
-                self.devices
-                    .other
-                    .push(Element::new("controller").with_attr("type", ctype).with_attr("index", index));
+                self.devices.other.push(
+                    Element::new("controller")
+                        .with_attr("type", ctype)
+                        .with_attr("index", index),
+                );
             }
         }
     }
@@ -90,7 +105,9 @@ impl Disk {
         if self.extra.iter().any(|e| e.name == "address") {
             return;
         }
-        let Some(idx) = disk_index(&self.target_dev) else { return };
+        let Some(idx) = disk_index(&self.target_dev) else {
+            return;
+        };
         let (controller, bus, unit) = match self.target_bus.as_deref() {
             Some("ide") => (idx / 4, (idx % 4) / 2, idx % 2),
             Some("scsi") => (idx / 7, 0, idx % 7),
@@ -132,7 +149,9 @@ fn default_bus(dev: &str, os_type: &str) -> Option<&'static str> {
 
 /// The index encoded in a target name: hda -> 0, sdb -> 1, vdaa -> 26.
 fn disk_index(dev: &str) -> Option<u32> {
-    let prefix = ["xvd", "ubd", "hd", "sd", "vd", "fd"].into_iter().find(|p| dev.starts_with(p))?;
+    let prefix = ["xvd", "ubd", "hd", "sd", "vd", "fd"]
+        .into_iter()
+        .find(|p| dev.starts_with(p))?;
     let letters = &dev[prefix.len()..];
     if letters.is_empty() || !letters.bytes().all(|b| b.is_ascii_lowercase()) {
         return None;

@@ -116,7 +116,10 @@ impl Element {
         }
         let has_elements = self.children.iter().any(|n| matches!(n, Node::Element(_)));
         if !has_elements {
-            let text = self.children.iter().any(|n| matches!(n, Node::Text(t) if !t.is_empty()));
+            let text = self
+                .children
+                .iter()
+                .any(|n| matches!(n, Node::Text(t) if !t.is_empty()));
             if !text {
                 out.push_str("/>\n");
                 return;
@@ -269,13 +272,18 @@ mod tests {
 
     #[test]
     fn queries() {
-        let mut e = Element::new("a").with_attr("x", "1").with_child(Element::new("b"));
+        let mut e = Element::new("a")
+            .with_attr("x", "1")
+            .with_child(Element::new("b"));
         assert_eq!(e.attr("x"), Some("1"));
         assert!(e.child("b").is_some());
         assert_eq!(e.children_named("b").count(), 1);
         e.set_attr("x", "2");
         e.set_attr("y", "3");
-        assert_eq!(e.attrs, vec![("x".into(), "2".into()), ("y".into(), "3".into())]);
+        assert_eq!(
+            e.attrs,
+            vec![("x".into(), "2".into()), ("y".into(), "3".into())]
+        );
         assert_eq!(e.remove_attr("x").as_deref(), Some("2"));
     }
 }

@@ -112,11 +112,18 @@ mod tests {
 
     #[test]
     fn converts_with_libvirt_numbers() {
-        let e: virt_core::Error = XmlError::Invalid("expecting root element of 'domain', not 'network'".into()).into();
+        let e: virt_core::Error =
+            XmlError::Invalid("expecting root element of 'domain', not 'network'".into()).into();
         assert_eq!(e.code.number(), 27);
         assert_eq!(e.domain, ErrorDomain::Domain);
-        assert_eq!(e.message, "XML error: expecting root element of 'domain', not 'network'");
+        assert_eq!(
+            e.message,
+            "XML error: expecting root element of 'domain', not 'network'"
+        );
         let e: virt_core::Error = XmlError::NoName.into();
-        assert_eq!((e.code.number(), e.message.as_str()), (21, "missing name information"));
+        assert_eq!(
+            (e.code.number(), e.message.as_str()),
+            (21, "missing name information")
+        );
     }
 }

@@ -2,7 +2,9 @@
 //! libvirt's element order, units spelled out, defaults made explicit.
 
 use crate::model::*;
-use crate::order::{sort_children, DEVICE_ORDER, DISK_ORDER, DOMAIN_ORDER, INTERFACE_ORDER, OS_ORDER};
+use crate::order::{
+    sort_children, DEVICE_ORDER, DISK_ORDER, DOMAIN_ORDER, INTERFACE_ORDER, OS_ORDER,
+};
 use crate::parse::disk_source_key;
 
 /// How to write a definition.
@@ -162,7 +164,11 @@ impl Devices {
     /// `<devices>` in libvirt's order.
     pub fn to_element(&self, opts: &FormatOptions) -> Element {
         let mut kids = Vec::with_capacity(
-            1 + self.disks.len() + self.interfaces.len() + self.graphics.len() + self.chardevs.len() + self.other.len(),
+            1 + self.disks.len()
+                + self.interfaces.len()
+                + self.graphics.len()
+                + self.chardevs.len()
+                + self.other.len(),
         );
         if let Some(e) = &self.emulator {
             kids.push(text_el("emulator", e));
@@ -215,9 +221,13 @@ impl Disk {
             };
             kids.extend(merged);
         }
-        for (i, (tag, attrs)) in [("driver", &driver_attrs[..]), ("source", &source_attrs[..]), ("target", &target_attrs[..])]
-            .into_iter()
-            .enumerate()
+        for (i, (tag, attrs)) in [
+            ("driver", &driver_attrs[..]),
+            ("source", &source_attrs[..]),
+            ("target", &target_attrs[..]),
+        ]
+        .into_iter()
+        .enumerate()
         {
             if !have[i] {
                 kids.extend(merge(&Element::new(tag), attrs));

@@ -135,7 +135,10 @@ pub struct Interface {
 impl Interface {
     /// The value of `<source NAME=...>`.
     pub fn source_attr(&self, name: &str) -> Option<&str> {
-        self.source.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.source
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 

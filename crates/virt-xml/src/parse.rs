@@ -11,8 +11,23 @@ use crate::units::parse_memory;
 
 /// Domain types libvirt 9.0 knows (`virDomainVirtType`).
 const DOMAIN_TYPES: &[&str] = &[
-    "none", "qemu", "kqemu", "kvm", "xen", "lxc", "uml", "openvz", "test", "vmware", "hyperv", "vbox",
-    "phyp", "parallels", "bhyve", "vz", "hvf",
+    "none",
+    "qemu",
+    "kqemu",
+    "kvm",
+    "xen",
+    "lxc",
+    "uml",
+    "openvz",
+    "test",
+    "vmware",
+    "hyperv",
+    "vbox",
+    "phyp",
+    "parallels",
+    "bhyve",
+    "vz",
+    "hvf",
 ];
 
 /// OS types libvirt knows (`virDomainOSType`), plus the 0.2-era "linux"
@@ -112,13 +127,19 @@ impl DomainDef {
             return Err(XmlError::Internal("missing domain type attribute".into()));
         }
         if !DOMAIN_TYPES.contains(&def.domain_type.as_str()) {
-            return Err(XmlError::Unsupported(format!("invalid domain type {}", def.domain_type)));
+            return Err(XmlError::Unsupported(format!(
+                "invalid domain type {}",
+                def.domain_type
+            )));
         }
         def.bootloader = t.bootloader.map(into_text);
         def.bootloader_args = t.bootloader_args.map(into_text);
         def.os = parse_os(t.os, def.bootloader.is_some())?;
         if let Some(u) = &t.uuid {
-            def.uuid = Some(parse_uuid(text_str(u)).ok_or_else(|| XmlError::Internal("malformed uuid element".into()))?);
+            def.uuid = Some(
+                parse_uuid(text_str(u))
+                    .ok_or_else(|| XmlError::Internal("malformed uuid element".into()))?,
+            );
         }
         def.title = t.title.map(into_text);
         def.description = t.description.map(into_text);
@@ -160,12 +181,21 @@ impl DomainDef {
 }
 
 /// `<on_EVENT>ACTION</on_EVENT>`, checked as libvirt checks it.
-fn lifecycle(e: Option<Element>, tag: &str, event: &str) -> Result<Option<LifecycleAction>, XmlError> {
+fn lifecycle(
+    e: Option<Element>,
+    tag: &str,
+    event: &str,
+) -> Result<Option<LifecycleAction>, XmlError> {
     let Some(e) = e else { return Ok(None) };
     let text = text_str(&e).trim();
     let action = LifecycleAction::from_name(text)
         .ok_or_else(|| XmlError::Unsupported(format!("unknown {tag} action: {text}")))?;
-    if event != "crash" && matches!(action, LifecycleAction::CoredumpDestroy | LifecycleAction::CoredumpRestart) {
+    if event != "crash"
+        && matches!(
+            action,
+            LifecycleAction::CoredumpDestroy | LifecycleAction::CoredumpRestart
+        )
+    {
         return Err(XmlError::Unsupported(format!(
             "Lifecycle event '{event}' doesn't support '{}' action",
             action.name()
@@ -260,7 +290,10 @@ pub fn parse_uuid(s: &str) -> Option<Uuid> {
 fn memory_value(e: &Element, xpath: &str) -> Result<u64, XmlError> {
     let text = text_str(e);
     let value = text.trim();
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) || value.parse::<u64>().is_err() {
+    if value.is_empty()
+        || !value.bytes().all(|b| b.is_ascii_digit())
+        || value.parse::<u64>().is_err()
+    {
         return Err(XmlError::InvalidValue {
             value: text.to_string(),
             xpath: xpath.to_string(),
@@ -287,7 +320,9 @@ fn parse_vcpu(e: Option<Element>) -> Result<Vcpu, XmlError> {
         .parse()
         .map_err(|_| XmlError::Invalid("maximum vcpus count must be an integer".into()))?;
     if max == 0 {
-        return Err(XmlError::Internal("CPU IDs in <numa> exceed the <vcpu> count".into()));
+        return Err(XmlError::Internal(
+            "CPU IDs in <numa> exceed the <vcpu> count".into(),
+        ));
     }
     let current = match e.attr("current") {
         None => None,
@@ -322,7 +357,9 @@ fn parse_os(e: Option<Element>, has_bootloader: bool) -> Result<Os, XmlError> {
     os.attrs = e.attrs;
     let mut seen_type = false;
     for node in e.children {
-        let Node::Element(mut child) = node else { continue };
+        let Node::Element(mut child) = node else {
+            continue;
+        };
         match child.name.as_str() {
             "type" if !seen_type => {
                 seen_type = true;
@@ -347,7 +384,11 @@ fn parse_os(e: Option<Element>, has_bootloader: bool) -> Result<Os, XmlError> {
             "initrd" => os.initrd = Some(into_text(child)),
             "root" => os.root = Some(into_text(child)),
             "cmdline" => os.cmdline = Some(into_text(child)),
-            "boot" if child.attrs.len() == 1 && child.children.is_empty() && child.attr("dev").is_some() => {
+            "boot"
+                if child.attrs.len() == 1
+                    && child.children.is_empty()
+                    && child.attr("dev").is_some() =>
+            {
                 os.boot.extend(take_attr(&mut child, "dev"))
             }
             _ => os.extra.push(child),
@@ -359,7 +400,9 @@ fn parse_os(e: Option<Element>, has_bootloader: bool) -> Result<Os, XmlError> {
 fn parse_devices(e: Element) -> Result<Devices, XmlError> {
     let mut devices = Devices::default();
     for node in e.children {
-        let Node::Element(mut child) = node else { continue };
+        let Node::Element(mut child) = node else {
+            continue;
+        };
         match child.name.as_str() {
             "emulator" => devices.emulator = Some(into_text(child)),
             "disk" => devices.disks.push(parse_disk(child)?),
@@ -379,7 +422,11 @@ fn parse_devices(e: Element) -> Result<Devices, XmlError> {
                 normalize_addresses(&mut child);
                 let dev_type = take_attr(&mut child, "type");
                 let tty = take_attr(&mut child, "tty");
-                let Element { name, attrs, children } = child;
+                let Element {
+                    name,
+                    attrs,
+                    children,
+                } = child;
                 devices.chardevs.push(CharDev {
                     kind: name,
                     dev_type,
@@ -426,7 +473,9 @@ fn parse_disk(mut e: Element) -> Result<Disk, XmlError> {
     let key = disk_source_key(&disk.disk_type);
     let mut has_target = false;
     for node in e.children {
-        let Node::Element(mut child) = node else { continue };
+        let Node::Element(mut child) = node else {
+            continue;
+        };
         match child.name.as_str() {
             "driver" => {
                 if only_attrs(&child, &["name", "type"]) {
@@ -444,7 +493,11 @@ fn parse_disk(mut e: Element) -> Result<Disk, XmlError> {
                 } else {
                     disk.source = child
                         .attr(key)
-                        .or_else(|| ["file", "dev", "dir", "name", "volume"].iter().find_map(|k| child.attr(k)))
+                        .or_else(|| {
+                            ["file", "dev", "dir", "name", "volume"]
+                                .iter()
+                                .find_map(|k| child.attr(k))
+                        })
                         .map(str::to_string);
                     normalize_addresses(&mut child);
                     disk.extra.push(child);
@@ -486,7 +539,9 @@ fn parse_interface(mut e: Element) -> Interface {
     let mut seen_ip = false;
     let mut seen_source = false;
     for node in e.children {
-        let Node::Element(mut child) = node else { continue };
+        let Node::Element(mut child) = node else {
+            continue;
+        };
         let simple = match child.name.as_str() {
             "mac" if iface.mac.is_none() => Some((&mut iface.mac, "address")),
             "script" if iface.script.is_none() => Some((&mut iface.script, "path")),
@@ -590,5 +645,48 @@ mod tests {
             }
         }
         assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+
+    #[test]
+    fn era_0_2_spellings() {
+        let xml = "<domain type='xen'><name>pv</name><uuid>4DEA22B31D52D8F32516782E98AB3FA0</uuid>\
+            <bootloader>/usr/bin/pygrub</bootloader><os><type>linux</type><kernel>/k</kernel>\
+            <initrd>/i</initrd><root>/dev/sda1</root><cmdline> ro</cmdline></os><memory>409600</memory>\
+            <vcpu>2</vcpu><devices><console tty='/dev/pts/4'/><interface type='bridge'>\
+            <source bridge='xenbr0'/><mac address='00:16:3e:00:00:01'/><script path='vif-bridge'/>\
+            <ip address='192.0.2.1'/></interface><disk type='block' device='disk'><driver name='phy'/>\
+            <source dev='/dev/sdb'/><target dev='xvda'/><shareable/></disk></devices></domain>";
+        let def = match parse_domain(xml) {
+            Ok(d) => d,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(
+            def.uuid.map(|u| u.to_string()).as_deref(),
+            Some("4dea22b3-1d52-d8f3-2516-782e98ab3fa0")
+        );
+        assert_eq!(def.memory, 409600);
+        assert_eq!(def.os.os_type, "linux");
+        assert_eq!(def.os.root.as_deref(), Some("/dev/sda1"));
+        assert_eq!(def.bootloader.as_deref(), Some("/usr/bin/pygrub"));
+        assert_eq!(def.devices.chardevs[0].tty.as_deref(), Some("/dev/pts/4"));
+        let nic = &def.devices.interfaces[0];
+        assert_eq!(nic.source_attr("bridge"), Some("xenbr0"));
+        assert_eq!(nic.ip.as_deref(), Some("192.0.2.1"));
+        assert_eq!(nic.script.as_deref(), Some("vif-bridge"));
+        let disk = &def.devices.disks[0];
+        assert_eq!(
+            (
+                disk.source.as_deref(),
+                disk.driver_name.as_deref(),
+                disk.shareable
+            ),
+            (Some("/dev/sdb"), Some("phy"), true)
+        );
+        let out = def.to_xml(&crate::FormatOptions::default());
+        assert!(out.contains("    <console tty='/dev/pts/4'/>\n"), "{out}");
+        assert!(out.contains("      <source dev='/dev/sdb'/>\n"), "{out}");
+        // Formatting makes libvirt's implicit values explicit, then is stable.
+        let again = parse_domain(&out).map(|d| d.to_xml(&crate::FormatOptions::default()));
+        assert_eq!(again.ok(), Some(out));
     }
 }

@@ -12,7 +12,10 @@ use virt_xml::{parse_domain, parse_element, DomainDef, FormatOptions};
 fn corpus_root() -> PathBuf {
     match std::env::var_os("VIRT_CORPUS") {
         Some(p) => PathBuf::from(p),
-        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus")),
+        None => PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/corpus"
+        )),
     }
 }
 
@@ -38,15 +41,22 @@ fn xml_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn name_of(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// libvirt's own output (qemuxml2xmloutdata): format(parse(x)) == x.
 #[test]
 fn corpus_domain_xml() {
-    let Some(dir) = folder("domain-xml") else { return };
+    let Some(dir) = folder("domain-xml") else {
+        return;
+    };
     let files = xml_files(&dir);
-    let inactive = FormatOptions { inactive: true, ..FormatOptions::default() };
+    let inactive = FormatOptions {
+        inactive: true,
+        ..FormatOptions::default()
+    };
     let mut identical = 0;
     let mut differ = Vec::new();
     let mut unstable = Vec::new();
@@ -72,13 +82,24 @@ fn corpus_domain_xml() {
             Err(e) => unstable.push(format!("{}: {e}", name_of(f))),
         }
     }
-    println!("corpus_domain_xml: {identical} of {} byte-identical after parse+format", files.len());
+    println!(
+        "corpus_domain_xml: {identical} of {} byte-identical after parse+format",
+        files.len()
+    );
     for (n, d) in &differ {
         println!("  differs: {n}: {d}");
     }
     assert!(failed.is_empty(), "parse failures: {failed:#?}");
-    assert!(unstable.is_empty(), "parse(format(parse(x))) != parse(x): {unstable:#?}");
-    assert!(differ.is_empty(), "{} of {} differ from libvirt's output", differ.len(), files.len());
+    assert!(
+        unstable.is_empty(),
+        "parse(format(parse(x))) != parse(x): {unstable:#?}"
+    );
+    assert!(
+        differ.is_empty(),
+        "{} of {} differ from libvirt's output",
+        differ.len(),
+        files.len()
+    );
 }
 
 fn first_difference(want: &str, got: &str) -> String {
@@ -87,7 +108,11 @@ fn first_difference(want: &str, got: &str) -> String {
             return format!("line {}: want {a:?} got {b:?}", i + 1);
         }
     }
-    format!("lengths {} vs {} lines", want.lines().count(), got.lines().count())
+    format!(
+        "lengths {} vs {} lines",
+        want.lines().count(),
+        got.lines().count()
+    )
 }
 
 /// Every domain XML of every era parses; other documents are well-formed.
@@ -99,7 +124,13 @@ fn corpus_parse_all() {
         return;
     }
     let mut dirs: Vec<PathBuf> = Vec::new();
-    for rel in ["domain-xml", "xen-xm", "xen-xm-v9.0.0", "qemu-argv", "virsh-golden/inputs"] {
+    for rel in [
+        "domain-xml",
+        "xen-xm",
+        "xen-xm-v9.0.0",
+        "qemu-argv",
+        "virsh-golden/inputs",
+    ] {
         dirs.extend(folder(rel));
     }
     for rel in ["xen-sexpr"] {
@@ -123,7 +154,9 @@ fn corpus_parse_all() {
             // The virsh-golden bad-* inputs are meant to fail.
             let expect_failure = name_of(&f).starts_with("bad-");
             let result = match parse_element(&text) {
-                Ok(el) if el.name == "domain" || expect_failure => DomainDef::from_element(&el).map(|_| ()),
+                Ok(el) if el.name == "domain" || expect_failure => {
+                    DomainDef::from_element(&el).map(|_| ())
+                }
                 Ok(_) => Ok(()),
                 Err(e) => Err(e),
             };
@@ -148,23 +181,32 @@ fn corpus_parse_all() {
 
 fn subdirs(d: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = fs::read_dir(d)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
 }
 
 fn test_driver_domain(dir: &Path) -> Result<DomainDef, String> {
-    let text = fs::read_to_string(dir.join("default-config.v9.0.0.xml")).map_err(|e| e.to_string())?;
+    let text =
+        fs::read_to_string(dir.join("default-config.v9.0.0.xml")).map_err(|e| e.to_string())?;
     let node = parse_element(&text).map_err(|e| e.to_string())?;
-    let dom = node.child("domain").ok_or("no <domain> in the node config")?;
+    let dom = node
+        .child("domain")
+        .ok_or("no <domain> in the node config")?;
     DomainDef::from_element(dom).map_err(|e| e.to_string())
 }
 
 /// virsh's dumpxml of the test driver's domain (golden cases 15 and 16).
 #[test]
 fn corpus_test_driver_dumpxml() {
-    let (Some(td), Some(golden)) = (folder("test-driver"), folder("virsh-golden")) else { return };
+    let (Some(td), Some(golden)) = (folder("test-driver"), folder("virsh-golden")) else {
+        return;
+    };
     let mut def = match test_driver_domain(&td) {
         Ok(d) => d,
         Err(e) => panic!("{e}"),
@@ -177,8 +219,21 @@ fn corpus_test_driver_dumpxml() {
     }
     let mut passed = 0;
     for (case, opts) in [
-        ("15-dumpxml.rc0.txt", FormatOptions { id: Some(1), ..FormatOptions::default() }),
-        ("16-dumpxml-inactive.rc0.txt", FormatOptions { id: Some(1), inactive: true, ..FormatOptions::default() }),
+        (
+            "15-dumpxml.rc0.txt",
+            FormatOptions {
+                id: Some(1),
+                ..FormatOptions::default()
+            },
+        ),
+        (
+            "16-dumpxml-inactive.rc0.txt",
+            FormatOptions {
+                id: Some(1),
+                inactive: true,
+                ..FormatOptions::default()
+            },
+        ),
     ] {
         let want = golden_stdout(&golden.join(case));
         let got = format!("{}\n", def.to_xml(&opts));
@@ -201,8 +256,14 @@ fn golden_stdout(p: &Path) -> String {
 /// Our output validates against libvirt's RelaxNG schema.
 #[test]
 fn corpus_output_validates() {
-    let Some(dir) = folder("domain-xml") else { return };
-    if Command::new("virt-xml-validate").arg("--help").output().is_err() {
+    let Some(dir) = folder("domain-xml") else {
+        return;
+    };
+    if Command::new("virt-xml-validate")
+        .arg("--help")
+        .output()
+        .is_err()
+    {
         println!("virt-xml-validate not installed: skipped");
         return;
     }
@@ -221,9 +282,17 @@ fn corpus_output_validates() {
             failed.push(format!("{}: cannot write {}", name_of(f), out.display()));
             continue;
         }
-        match Command::new("virt-xml-validate").arg(&out).arg("domain").output() {
+        match Command::new("virt-xml-validate")
+            .arg(&out)
+            .arg("domain")
+            .output()
+        {
             Ok(o) if o.status.success() => ok += 1,
-            Ok(o) => failed.push(format!("{}: {}", name_of(f), String::from_utf8_lossy(&o.stderr))),
+            Ok(o) => failed.push(format!(
+                "{}: {}",
+                name_of(f),
+                String::from_utf8_lossy(&o.stderr)
+            )),
             Err(e) => failed.push(format!("{}: {e}", name_of(f))),
         }
     }
@@ -236,7 +305,9 @@ fn corpus_output_validates() {
 /// `define; dumpxml` does (the real virsh is the oracle when installed).
 #[test]
 fn corpus_virsh_define_newdom() {
-    let Some(golden) = folder("virsh-golden") else { return };
+    let Some(golden) = folder("virsh-golden") else {
+        return;
+    };
     let input = golden.join("inputs/newdom.xml");
     let mut def = match parse_domain(&fs::read_to_string(&input).unwrap_or_default()) {
         Ok(d) => d,
@@ -247,14 +318,22 @@ fn corpus_virsh_define_newdom() {
     let got = def.to_xml(&FormatOptions::default());
     let real = Command::new("/usr/bin/virsh")
         .current_dir(&golden)
-        .args(["-c", "test:///default", "define inputs/newdom.xml; dumpxml newdom"])
+        .args([
+            "-c",
+            "test:///default",
+            "define inputs/newdom.xml; dumpxml newdom",
+        ])
         .env("LC_ALL", "C")
         .output();
     let Ok(real) = real.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()) else {
         println!("virsh not installed: compared nothing");
         return;
     };
-    let want = real.split_once("\n\n").map(|(_, x)| x).unwrap_or("").trim_end_matches('\n');
+    let want = real
+        .split_once("\n\n")
+        .map(|(_, x)| x)
+        .unwrap_or("")
+        .trim_end_matches('\n');
     assert_eq!(got.trim_end_matches('\n'), want);
     println!("corpus_virsh_define_newdom: 1 of 1 identical");
 }

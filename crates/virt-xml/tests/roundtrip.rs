@@ -1,0 +1,163 @@
+//! Property tests: generated definitions survive format -> parse, and no
+//! input makes the parser panic.
+
+use proptest::prelude::*;
+use virt_xml::*;
+
+fn text() -> impl Strategy<Value = String> {
+    // Printable text with the XML specials, no leading/trailing blanks
+    // (libvirt's layout does not preserve them around element content).
+    "[a-zA-Z0-9&<>'\" ./_-]{1,20}"
+        .prop_map(|s| s.trim().to_string())
+        .prop_filter("non-empty", |s| !s.is_empty())
+}
+
+fn ident() -> impl Strategy<Value = String> {
+    "[a-z][a-z0-9_]{0,8}"
+}
+
+fn unknown_element() -> impl Strategy<Value = Element> {
+    (
+        ident(),
+        proptest::collection::vec((ident(), text()), 0..3),
+        proptest::option::of(text()),
+    )
+        .prop_map(|(name, attrs, body)| {
+            let mut e = Element::new(format!("x_{name}"));
+            for (k, v) in attrs {
+                if e.attr(&k).is_none() {
+                    e.attrs.push((k, v));
+                }
+            }
+            if let Some(b) = body {
+                e = e.with_child(Element::new("inner").with_text(b));
+            }
+            e
+        })
+}
+
+fn disk() -> impl Strategy<Value = Disk> {
+    (
+        prop_oneof![Just("file"), Just("block")],
+        prop_oneof![Just("disk"), Just("cdrom")],
+        proptest::option::of("/[a-z&'<]{1,10}"),
+        "[hsv]d[a-z]",
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(t, d, src, dev, ro, sh)| Disk {
+            disk_type: t.into(),
+            device: d.into(),
+            source: src,
+            target_dev: dev,
+            readonly: ro,
+            shareable: sh,
+            ..Disk::default()
+        })
+}
+
+fn interface() -> impl Strategy<Value = Interface> {
+    (
+        prop_oneof![
+            Just("bridge"),
+            Just("network"),
+            Just("ethernet"),
+            Just("user")
+        ],
+        proptest::option::of("[0-9a-f]{2}(:[0-9a-f]{2}){5}"),
+        ident(),
+        proptest::option::of(ident()),
+    )
+        .prop_map(|(t, mac, src, model)| {
+            let key = match t {
+                "bridge" => "bridge",
+                "network" => "network",
+                _ => "dev",
+            };
+            Interface {
+                iface_type: t.into(),
+                mac,
+                source: if t == "user" {
+                    vec![]
+                } else {
+                    vec![(key.to_string(), src)]
+                },
+                model,
+                ..Interface::default()
+            }
+        })
+}
+
+fn domain() -> impl Strategy<Value = DomainDef> {
+    (
+        "[a-zA-Z0-9_&<>'\"-]{1,16}",
+        any::<[u8; 16]>(),
+        1u64..(1 << 40),
+        1u32..256,
+        proptest::collection::vec(disk(), 0..3),
+        proptest::collection::vec(interface(), 0..3),
+        proptest::collection::vec(unknown_element(), 0..3),
+        proptest::option::of(text()),
+    )
+        .prop_map(
+            |(name, uuid, memory, vcpus, disks, interfaces, extra, description)| {
+                let mut def = DomainDef {
+                    domain_type: "test".into(),
+                    name,
+                    uuid: Some(uuid::Uuid::from_bytes(uuid)),
+                    memory,
+                    // currentMemory is always written.
+                    current_memory: Some(memory),
+                    description,
+                    vcpu: Vcpu {
+                        max: vcpus,
+                        ..Vcpu::default()
+                    },
+                    os: Os {
+                        os_type: "hvm".into(),
+                        ..Os::default()
+                    },
+                    extra,
+                    ..DomainDef::default()
+                };
+                def.devices.disks = disks;
+                def.devices.interfaces = interfaces;
+                def
+            },
+        )
+}
+
+proptest! {
+    #[test]
+    fn generated_domains_round_trip(def in domain()) {
+        let xml = def.to_xml(&FormatOptions::default());
+        let back = parse_domain(&xml);
+        prop_assert!(back.is_ok(), "{xml}\n{back:?}");
+        let mut back = back.unwrap_or_default();
+        // Unknown top-level elements are written after the known ones.
+        back.extra.retain(|e| e.name != "clock");
+        prop_assert_eq!(&back, &def, "{}", xml);
+        prop_assert_eq!(back.to_xml(&FormatOptions::default()), xml);
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(s in "\\PC{0,200}") {
+        let _ = parse_domain(&s);
+    }
+
+    #[test]
+    fn mutated_documents_never_panic(cut in 0usize..400, byte in any::<u8>(), at in 0usize..400) {
+        let base = "<domain type='test'>\n  <name>n</name>\n  <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>\n  <memory unit='MiB'>8</memory>\n  <os><type>hvm</type><boot dev='hd'/></os>\n  <devices>\n    <disk type='file' device='disk'><source file='/a'/><target dev='hda'/></disk>\n    <interface type='network'><mac address='aa:bb:cc:dd:ee:ff'/><source network='default'/></interface>\n  </devices>\n</domain>\n";
+        let mut bytes = base.as_bytes().to_vec();
+        bytes.truncate(cut.min(bytes.len()));
+        if !bytes.is_empty() {
+            let i = at % bytes.len();
+            bytes[i] = byte;
+        }
+        let s = String::from_utf8_lossy(&bytes);
+        if let Ok(def) = parse_domain(&s) {
+            let out = def.to_xml(&FormatOptions::default());
+            prop_assert!(parse_domain(&out).is_ok(), "{out}");
+        }
+    }
+}
