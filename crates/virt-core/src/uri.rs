@@ -231,4 +231,26 @@ mod tests {
             assert_eq!(e.code, ErrorCode::InvalidArg, "{bad:?}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_never_panics(s in "\\PC{0,64}") {
+            let _ = Uri::parse(&s);
+        }
+
+        #[test]
+        fn formatted_uris_parse_back(
+            driver in "[a-z][a-z0-9]{0,7}",
+            transport in proptest::option::of("[a-z]{1,5}"),
+            user in proptest::option::of("[a-z][a-z0-9_]{0,7}"),
+            host in proptest::option::of("[a-z][a-z0-9.-]{0,15}"),
+            port in proptest::option::of(1u16..),
+            path in "(/[a-zA-Z0-9_.-]{1,8}){0,3}",
+            query in proptest::collection::vec(("[a-z]{1,6}", "[a-zA-Z0-9/_.-]{0,8}"), 0..3),
+        ) {
+            let u = Uri { driver, transport, user, host, port, path, query };
+            let back = Uri::parse(&u.to_string());
+            proptest::prop_assert_eq!(back.ok(), Some(u));
+        }
+    }
 }

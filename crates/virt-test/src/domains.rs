@@ -391,7 +391,6 @@ impl Domains {
         obj.id = Some(id);
         obj.state = DomainState::Running;
         obj.reason = why;
-        obj.cpu_ns = 0;
         obj.running_since = Some(Instant::now());
         obj.pins.clear();
         let r = obj.as_ref();
