@@ -4,8 +4,8 @@ use crate::ctl::{By, CmdResult, Ctl, Failure, BY_ANY};
 use crate::opts::Cmd;
 use crate::table::Table;
 use virt_core::{
-    affect, list_flags, reason, xml_flags, CpuMap, Domain, Error, ErrorCode, ErrorDomain,
-    TypedParam, TypedValue,
+    affect, list_flags, reason, xml_flags, CpuMap, Domain, DomainState, Error, ErrorCode,
+    ErrorDomain, TypedParam, TypedValue, VcpuInfo,
 };
 
 /// Read a file named on the command line, with libvirt's error text.
@@ -710,47 +710,87 @@ pub fn vcpucount(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     Ok(())
 }
 
-/// How many physical CPUs an affinity map covers.
-fn map_width(ctl: &mut Ctl, maps: &[&CpuMap]) -> u32 {
-    match maps.first() {
-        Some(m) if !m.as_bytes().is_empty() => m.as_bytes().len() as u32 * 8,
-        _ => ctl
-            .conn
-            .as_ref()
-            .and_then(|c| c.node_info().ok())
-            .map_or(0, |n| n.max_cpus()),
+/// The number of host CPUs affinity maps cover: the node's CPU map size,
+/// else its topology's maximum (virsh's virshNodeGetCPUCount).
+fn host_cpu_count(ctl: &mut Ctl) -> Result<u32, Failure> {
+    let conn = ctl.conn()?;
+    match conn.node_cpu_map() {
+        Ok((n, _)) => Ok(n),
+        Err(e) if e.code == ErrorCode::NoSupport => {
+            virt_core::reset_last_error();
+            conn.node_info()
+                .map(|n| n.max_cpus())
+                .map_err(Failure::from)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One vCPU's affinity line of `vcpuinfo`.
+fn affinity_line(map: &CpuMap, maxcpu: u32, pretty: bool) -> String {
+    if pretty {
+        let mut clipped = CpuMap::new(maxcpu);
+        for c in map.cpus().filter(|&c| c < maxcpu) {
+            clipped.set(c);
+        }
+        format!(
+            "{:<15} {} (out of {maxcpu})\n",
+            "CPU Affinity:",
+            format_cpulist(&clipped)
+        )
+    } else {
+        let bits: String = (0..maxcpu)
+            .map(|c| if map.is_set(c) { 'y' } else { '-' })
+            .collect();
+        format!("{:<15} {bits}\n", "CPU Affinity:")
     }
 }
 
 /// `vcpuinfo`.
 pub fn vcpuinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let d = ctl.lookup_domain(cmd, BY_ANY)?;
-    let vcpus = d.vcpus()?;
-    let maps: Vec<&CpuMap> = vcpus.iter().map(|v| &v.affinity).collect();
-    let width = map_width(ctl, &maps);
-    let mut s = String::new();
-    for v in &vcpus {
-        s.push_str(&format!("{:<15} {}\n", "VCPU:", v.number));
-        s.push_str(&format!("{:<15} {}\n", "CPU:", v.cpu));
-        s.push_str(&format!("{:<15} {}\n", "State:", v.state.as_str()));
-        s.push_str(&format!(
-            "{:<15} {:.1}s\n",
-            "CPU time:",
-            v.cpu_time as f64 / 1e9
-        ));
-        if cmd.has("pretty") {
-            let list = format_cpulist(&v.affinity);
-            s.push_str(&format!(
-                "{:<15} {list} (out of {width})\n",
-                "CPU Affinity:"
-            ));
-        } else {
-            let map: String = (0..width)
-                .map(|c| if v.affinity.is_set(c) { 'y' } else { '-' })
-                .collect();
-            s.push_str(&format!("{:<15} {map}\n", "CPU Affinity:"));
+    let maxcpu = host_cpu_count(ctl)?;
+    let info = d.info()?;
+    let nvcpus = info.nr_virt_cpu as usize;
+    // A shut-off domain has no live vCPUs: virsh shows its pinning from
+    // the definition and "N/A" for the rest.
+    let (live, maps): (Option<Vec<VcpuInfo>>, Vec<CpuMap>) = match d.vcpus() {
+        Ok(v) => {
+            let maps = v.iter().map(|v| v.affinity.clone()).collect();
+            (Some(v), maps)
         }
-        s.push('\n');
+        Err(e) if info.state != DomainState::Shutoff => return Err(e.into()),
+        Err(_) => {
+            virt_core::reset_last_error();
+            (None, d.vcpu_pin_info(affect::CONFIG)?)
+        }
+    };
+    let n = maps.len().min(nvcpus);
+    let mut s = String::new();
+    for (i, map) in maps.iter().enumerate().take(n) {
+        s.push_str(&format!("{:<15} {i}\n", "VCPU:"));
+        match live.as_ref().and_then(|l| l.get(i)) {
+            Some(v) => {
+                s.push_str(&format!("{:<15} {}\n", "CPU:", v.cpu));
+                s.push_str(&format!("{:<15} {}\n", "State:", v.state.as_str()));
+                if v.cpu_time != 0 {
+                    s.push_str(&format!(
+                        "{:<15} {:.1}s\n",
+                        "CPU time:",
+                        v.cpu_time as f64 / 1e9
+                    ));
+                }
+            }
+            None => {
+                s.push_str(&format!("{:<15} N/A\n", "CPU:"));
+                s.push_str(&format!("{:<15} N/A\n", "State:"));
+                s.push_str(&format!("{:<15} N/A\n", "CPU time"));
+            }
+        }
+        s.push_str(&affinity_line(map, maxcpu, cmd.has("pretty")));
+        if i + 1 < n {
+            s.push('\n');
+        }
     }
     ctl.print(&s);
     Ok(())
@@ -776,6 +816,10 @@ pub fn format_cpulist(map: &CpuMap) -> String {
     parts.join(",")
 }
 
+/// The largest CPU number plus one a cpulist may name (libvirt parses
+/// cpulists into bitmaps of this size).
+const CPULIST_LIMIT: u32 = 1024;
+
 /// Parse a CPU list ("0-3,^2,7"); `Err(true)` is a syntax error, `Err(false)`
 /// an empty set.
 pub fn parse_cpulist(s: &str) -> Result<Vec<u32>, bool> {
@@ -790,7 +834,7 @@ pub fn parse_cpulist(s: &str) -> Result<Vec<u32>, bool> {
             if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(true);
             }
-            t.parse().map_err(|_| true)
+            t.parse().ok().filter(|&c| c < CPULIST_LIMIT).ok_or(true)
         };
         let (lo, hi) = match body.split_once('-') {
             Some((a, b)) if !neg => (num(a)?, num(b)?),
@@ -817,67 +861,93 @@ pub fn parse_cpulist(s: &str) -> Result<Vec<u32>, bool> {
     Ok(set.into_iter().collect())
 }
 
+/// `vcpupin` without a cpulist: each vCPU's affinity, from the definition
+/// or the running domain as the flags say.
+fn vcpupin_query(ctl: &mut Ctl, d: &Domain, vcpu: Option<u32>, flags: u32) -> CmdResult {
+    let wrong_state = (flags & affect::LIVE != 0 && !d.is_active().unwrap_or(false))
+        || (flags & affect::CONFIG != 0 && !d.is_persistent().unwrap_or(false));
+    if wrong_state {
+        virt_core::reset_last_error();
+        return Err(ctl.fail_msg(if flags & affect::LIVE != 0 {
+            "cannot get vcpupin for offline domain"
+        } else {
+            "cannot get vcpupin for transient domain"
+        }));
+    }
+    // Every vCPU up to the maximum, online or not.
+    let count = d.vcpus_flags(flags | affect::MAXIMUM)?;
+    if let Some(v) = vcpu.filter(|&v| v >= count) {
+        let live = flags & affect::LIVE != 0
+            || (flags & affect::CONFIG == 0 && d.is_active().unwrap_or(false));
+        let which = if live { "live" } else { "persistent" };
+        return Err(ctl.fail_msg(&format!(
+            "vcpu {v} is out of range of {which} cpu count {count}"
+        )));
+    }
+    let maxcpu = host_cpu_count(ctl)?;
+    let maps = d.vcpu_pin_info(flags)?;
+    let mut t = Table::new(&["VCPU", "CPU Affinity"]);
+    for (i, map) in maps.iter().enumerate().take(count as usize) {
+        if vcpu.is_some_and(|v| v as usize != i) {
+            continue;
+        }
+        let mut clipped = CpuMap::new(maxcpu);
+        for c in map.cpus().filter(|&c| c < maxcpu) {
+            clipped.set(c);
+        }
+        t.row(vec![i.to_string(), format_cpulist(&clipped)]);
+    }
+    let with_header = !ctl.quiet;
+    ctl.print(&t.render(with_header));
+    Ok(())
+}
+
 /// `vcpupin`.
 pub fn vcpupin(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let flags = affect_flags(ctl, cmd)?;
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let vcpu = ctl.opt_uint(cmd, "vcpu")?;
-    let cpulist = cmd.raw("cpulist");
-    match cpulist {
-        None => {
-            let vcpus = d.vcpus()?;
-            let mut t = Table::new(&["VCPU", "CPU Affinity"]);
-            for v in &vcpus {
-                if vcpu.is_some_and(|n| n != v.number) {
-                    continue;
-                }
-                t.row(vec![v.number.to_string(), format_cpulist(&v.affinity)]);
+    let Some(list) = ctl.opt_str(cmd, "cpulist")? else {
+        return vcpupin_query(ctl, &d, vcpu, flags.unwrap_or(affect::CURRENT));
+    };
+    let Some(vcpu) = vcpu else {
+        return Err(ctl.fail_msg("vcpupin: Missing vCPU number in pin mode."));
+    };
+    let maxcpu = host_cpu_count(ctl)?;
+    let map = if list.starts_with('r') {
+        CpuMap::all(maxcpu)
+    } else {
+        let cpus = match parse_cpulist(list) {
+            Ok(c) => c,
+            Err(syntax) => {
+                let lib = syntax.then(|| {
+                    Error::with(
+                        ErrorCode::InvalidArg,
+                        ErrorDomain::None,
+                        format!("Failed to parse bitmap '{list}'"),
+                    )
+                });
+                ctl.error(&format!("Invalid cpulist '{list}'"));
+                return Err(Failure { lib });
             }
-            let with_header = !ctl.quiet;
-            ctl.print(&t.render(with_header));
-            Ok(())
+        };
+        if let Some(&last) = cpus.last().filter(|&&c| c >= maxcpu) {
+            return Err(ctl.fail_msg(&format!(
+                "CPU {last} in cpulist '{list}' exceed the maxcpu {maxcpu}"
+            )));
         }
-        Some(list) => {
-            let Some(vcpu) = vcpu else {
-                return Err(ctl.fail_msg("vcpupin: Missing vCPU number in pin mode."));
-            };
-            let vcpus = d.vcpus().unwrap_or_default();
-            let maps: Vec<&CpuMap> = vcpus.iter().map(|v| &v.affinity).collect();
-            let width = map_width(ctl, &maps);
-            let cpus = if list == "r" {
-                (0..width).collect()
-            } else {
-                match parse_cpulist(list) {
-                    Ok(c) => c,
-                    Err(syntax) => {
-                        let lib = syntax.then(|| {
-                            Error::with(
-                                ErrorCode::InvalidArg,
-                                ErrorDomain::None,
-                                format!("Failed to parse bitmap '{list}'"),
-                            )
-                        });
-                        ctl.error(&format!("Invalid cpulist '{list}'"));
-                        return Err(Failure { lib });
-                    }
-                }
-            };
-            if let Some(&last) = cpus.last().filter(|&&c| c >= width) {
-                return Err(ctl.fail_msg(&format!(
-                    "CPU {last} in cpulist '{list}' exceed the maxcpu {width}"
-                )));
-            }
-            let mut map = CpuMap::new(width);
-            for c in cpus {
-                map.set(c);
-            }
-            let r = match flags {
-                None => d.pin_vcpu(vcpu, &map),
-                Some(f) => d.pin_vcpu_flags(vcpu, &map, f),
-            };
-            r.map_err(Failure::from)
+        let mut map = CpuMap::new(maxcpu);
+        for c in cpus {
+            map.set(c);
         }
-    }
+        map
+    };
+    // virsh keeps the older call unless a flag option was given.
+    let r = match flags {
+        None => d.pin_vcpu(vcpu, &map),
+        Some(f) => d.pin_vcpu_flags(vcpu, &map, f),
+    };
+    r.map_err(Failure::from)
 }
 
 /// `autostart`.

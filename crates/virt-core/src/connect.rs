@@ -281,7 +281,12 @@ impl Connect {
             .map(|r| self.domain(r))
     }
 
-    /// Define with flags (`virDomainDefineXMLFlags`).
+    /// Define with flags (`virDomainDefineXMLFlags`; see [`define_flags`]).
+    pub fn define_domain_xml(&self, xml: &str, flags: u32) -> Result<Domain> {
+        self.define_xml_flags(xml, flags)
+    }
+
+    /// Define with flags (`virDomainDefineXMLFlags`; see [`define_flags`]).
     pub fn define_xml_flags(&self, xml: &str, flags: u32) -> Result<Domain> {
         self.writable("virDomainDefineXMLFlags")?;
         self.check(self.driver().domain_define_xml(xml, flags))

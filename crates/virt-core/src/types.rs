@@ -565,6 +565,24 @@ pub mod affect {
     pub const GUEST: u32 = 8;
 }
 
+/// `VIR_DOMAIN_DEFINE_*` flags of `Connect::define_domain_xml`.
+pub mod define_flags {
+    /// Reject what the schema does not allow, naming it, instead of keeping
+    /// unknown content (`VIR_DOMAIN_DEFINE_VALIDATE`).
+    pub const VALIDATE: u32 = 1;
+}
+
+/// `VIR_DOMAIN_START_*` / `VIR_DOMAIN_NONE` flags of `Connect::create_xml` and
+/// `Domain::create_with_flags`.
+pub mod start_flags {
+    /// Start paused.
+    pub const PAUSED: u32 = 1;
+    /// Destroy the domain when the connection closes.
+    pub const AUTODESTROY: u32 = 2;
+    /// Validate the XML against the schema.
+    pub const VALIDATE: u32 = 16;
+}
+
 /// `VIR_DOMAIN_XML_*` flags of `Domain::xml_desc`.
 pub mod xml_flags {
     /// Include security-sensitive data.
