@@ -145,19 +145,6 @@ impl Ctl {
         }
     }
 
-    /// A signed number option.
-    pub fn opt_int(&mut self, cmd: &Cmd, name: &str) -> Result<Option<i32>, Failure> {
-        match cmd.raw(name) {
-            None => Ok(None),
-            Some(v) => match parse_signed(v).and_then(|n| i32::try_from(n).ok()) {
-                Some(n) => Ok(Some(n)),
-                None => Err(self.fail_msg(&format!(
-                    "Numeric value '{v}' for <{name}> option is malformed or out of range"
-                ))),
-            },
-        }
-    }
-
     /// A size with an optional unit suffix, in bytes; a bare number is in
     /// units of `scale` bytes.
     pub fn opt_scaled(

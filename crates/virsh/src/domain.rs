@@ -1,6 +1,6 @@
 //! Domain commands: life cycle, information, memory and vCPUs, devices.
 
-use crate::ctl::{By, CmdResult, Ctl, Failure, BY_ANY};
+use crate::ctl::{parse_signed, parse_unsigned, By, CmdResult, Ctl, Failure, BY_ANY};
 use crate::opts::Cmd;
 use crate::table::Table;
 use virt_core::{
@@ -420,6 +420,8 @@ fn shutdown_mode(ctl: &mut Ctl, cmd: &Cmd) -> Result<u32, Failure> {
     let Some(modes) = ctl.opt_str(cmd, "mode")? else {
         return Ok(0);
     };
+    // The two commands word the same error differently.
+    let tail = if cmd.def.name == "shutdown" { ", or" } else { " or" };
     let mut flags = 0;
     for m in modes.split(',') {
         flags |= match m {
@@ -430,7 +432,7 @@ fn shutdown_mode(ctl: &mut Ctl, cmd: &Cmd) -> Result<u32, Failure> {
             "paravirt" => 16,
             _ => {
                 return Err(ctl.fail_msg(&format!(
-                    "Unknown mode {m} value, expecting 'acpi', 'agent', 'initctl', 'signal' or 'paravirt'"
+                    "Unknown mode {m} value, expecting 'acpi', 'agent', 'initctl', 'signal'{tail} 'paravirt'"
                 )))
             }
         };
@@ -440,8 +442,8 @@ fn shutdown_mode(ctl: &mut Ctl, cmd: &Cmd) -> Result<u32, Failure> {
 
 /// `shutdown`.
 pub fn shutdown(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let flags = shutdown_mode(ctl, cmd)?;
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let r = if flags == 0 {
         d.shutdown()
     } else {
@@ -458,8 +460,8 @@ pub fn shutdown(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 /// `reboot`.
 pub fn reboot(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let flags = shutdown_mode(ctl, cmd)?;
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     match d.reboot(flags) {
         Ok(()) => {
             ctl.print_extra(&format!("Domain '{}' is being rebooted\n", d.name()));
@@ -601,18 +603,19 @@ fn size_kib(ctl: &mut Ctl, cmd: &Cmd) -> Result<u64, Failure> {
 
 /// `setmem`.
 pub fn setmem(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let flags = affect_flags(ctl, cmd)?;
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let kib = size_kib(ctl, cmd)?;
-    // virsh 9 always calls the flags variant (no flag: the current state).
-    d.set_memory_flags(kib, flags.unwrap_or(affect::CURRENT))
+    // virsh 9 always calls the flags variant; without a flag it changes
+    // the running domain only (an inactive one refuses).
+    d.set_memory_flags(kib, flags.unwrap_or(affect::LIVE))
         .map_err(Failure::from)
 }
 
 /// `setmaxmem`.
 pub fn setmaxmem(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let flags = affect_flags(ctl, cmd)?;
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let kib = size_kib(ctl, cmd)?;
     d.set_memory_flags(kib, flags.unwrap_or(affect::CURRENT) | affect::MAXIMUM)
         .map_err(|e| ctl.fail("Unable to change MaxMemorySize", e))
@@ -620,11 +623,11 @@ pub fn setmaxmem(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 /// `setvcpus`.
 pub fn setvcpus(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     ctl.exclusive(cmd, "current", "live")?;
     ctl.exclusive(cmd, "current", "config")?;
     ctl.exclusive(cmd, "guest", "config")?;
     ctl.requires(cmd, "maximum", "config")?;
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let count = ctl.opt_uint(cmd, "count")?.unwrap_or(0);
     if count == 0 {
         return Err(ctl.fail_msg("Can't set 0 processors for a VM"));
@@ -657,12 +660,12 @@ pub fn setvcpus(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 /// `vcpucount`.
 pub fn vcpucount(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     ctl.exclusive(cmd, "current", "live")?;
     ctl.exclusive(cmd, "current", "config")?;
     ctl.exclusive(cmd, "live", "config")?;
     ctl.exclusive(cmd, "active", "maximum")?;
     ctl.exclusive(cmd, "guest", "config")?;
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let any = ["maximum", "active", "live", "config", "current", "guest"]
         .iter()
         .any(|n| cmd.has(n));
@@ -905,13 +908,15 @@ fn vcpupin_query(ctl: &mut Ctl, d: &Domain, vcpu: Option<u32>, flags: u32) -> Cm
 /// `vcpupin`.
 pub fn vcpupin(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let flags = affect_flags(ctl, cmd)?;
-    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let vcpu = ctl.opt_uint(cmd, "vcpu")?;
-    let Some(list) = ctl.opt_str(cmd, "cpulist")? else {
-        return vcpupin_query(ctl, &d, vcpu, flags.unwrap_or(affect::CURRENT));
-    };
-    let Some(vcpu) = vcpu else {
+    // An empty cpulist is kept, to be refused as a cpulist below.
+    let list = cmd.raw("cpulist");
+    if list.is_some() && vcpu.is_none() {
         return Err(ctl.fail_msg("vcpupin: Missing vCPU number in pin mode."));
+    }
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let (Some(list), Some(vcpu)) = (list, vcpu) else {
+        return vcpupin_query(ctl, &d, vcpu, flags.unwrap_or(affect::CURRENT));
     };
     let maxcpu = host_cpu_count(ctl)?;
     let map = if list.starts_with('r') {
@@ -974,72 +979,118 @@ pub fn autostart(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
 }
 
-/// A new value for a scheduler parameter, typed like the current one.
-fn typed_like(old: &TypedValue, v: &str) -> Option<TypedValue> {
-    Some(match old {
-        TypedValue::Int(_) => TypedValue::Int(v.parse().ok()?),
-        TypedValue::UInt(_) => TypedValue::UInt(v.parse().ok()?),
-        TypedValue::LLong(_) => TypedValue::LLong(v.parse().ok()?),
-        TypedValue::ULLong(_) => TypedValue::ULLong(v.parse().ok()?),
-        TypedValue::Double(_) => TypedValue::Double(v.parse().ok()?),
-        TypedValue::Boolean(_) => TypedValue::Boolean(matches!(v, "1" | "yes" | "true")),
+/// A new value for a scheduler parameter, typed like the current one,
+/// with libvirt's error when `v` does not fit that type.
+fn typed_like(field: &str, old: &TypedValue, v: &str) -> Result<TypedValue, Error> {
+    let bad = |what: &str| {
+        Error::with(
+            ErrorCode::InvalidArg,
+            ErrorDomain::None,
+            format!("Invalid value for field '{field}': expected {what}"),
+        )
+    };
+    // libvirt's unsigned parsers accept a negative number and wrap it.
+    let unsigned = |v: &str| {
+        parse_unsigned(v).or_else(|| parse_signed(v).filter(|n| *n < 0).map(|n| n as u64))
+    };
+    Ok(match old {
+        TypedValue::Int(_) => TypedValue::Int(
+            parse_signed(v)
+                .and_then(|n| i32::try_from(n).ok())
+                .ok_or_else(|| bad("int"))?,
+        ),
+        TypedValue::UInt(_) => TypedValue::UInt(
+            unsigned(v)
+                .and_then(|n| {
+                    u32::try_from(n)
+                        .ok()
+                        .or_else(|| (n >= u64::MAX - u64::from(u32::MAX)).then_some(n as u32))
+                })
+                .ok_or_else(|| bad("unsigned int"))?,
+        ),
+        TypedValue::LLong(_) => TypedValue::LLong(parse_signed(v).ok_or_else(|| bad("long long"))?),
+        TypedValue::ULLong(_) => {
+            TypedValue::ULLong(unsigned(v).ok_or_else(|| bad("unsigned long long"))?)
+        }
+        TypedValue::Double(_) => {
+            TypedValue::Double(v.trim().parse().map_err(|_| bad("double"))?)
+        }
+        TypedValue::Boolean(_) => TypedValue::Boolean(if v.eq_ignore_ascii_case("true") || v == "1" {
+            true
+        } else if v.eq_ignore_ascii_case("false") || v == "0" {
+            false
+        } else {
+            return Err(Error::with(
+                ErrorCode::InvalidArg,
+                ErrorDomain::None,
+                format!("Invalid boolean value for field '{field}'"),
+            ));
+        }),
         TypedValue::String(_) => TypedValue::String(v.to_string()),
     })
 }
 
+/// The changes `schedinfo` asks for: each `--set name=value` in order,
+/// then the legacy `--cap` and `--weight`.
+fn sched_updates(
+    ctl: &mut Ctl,
+    cmd: &Cmd,
+    params: &[TypedParam],
+) -> Result<Vec<TypedParam>, Failure> {
+    let mut updates = Vec::new();
+    let mut add = |ctl: &mut Ctl, field: &str, v: &str| -> CmdResult {
+        let Some(p) = params.iter().find(|p| p.field == field) else {
+            return Err(ctl.fail_msg(&format!("invalid scheduler option: {field}")));
+        };
+        let value = typed_like(field, &p.value, v)?;
+        updates.push(TypedParam {
+            field: field.to_string(),
+            value,
+        });
+        Ok(())
+    };
+    for set in cmd.all("set") {
+        let Some((field, v)) = set.split_once('=') else {
+            return Err(ctl.fail_msg("Invalid syntax for --set, expecting name=value"));
+        };
+        add(ctl, field, v)?;
+    }
+    for field in ["cap", "weight"] {
+        if let Some(v) = ctl.opt_str(cmd, field)? {
+            add(ctl, field, v)?;
+        }
+    }
+    Ok(updates)
+}
+
 /// `schedinfo`.
 pub fn schedinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let flags = affect_flags(ctl, cmd)?;
-    let (name, nparams) = d.scheduler_type()?;
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let (name, nparams) = match d.scheduler_type() {
+        Ok(t) => t,
+        Err(e) => {
+            ctl.print(&format!("{:<15}: Unknown\n", "Scheduler"));
+            return Err(e.into());
+        }
+    };
     ctl.print(&format!("{:<15}: {name}\n", "Scheduler"));
     if nparams == 0 {
         return Ok(());
     }
-    let get = |d: &Domain| match flags {
-        None => d.scheduler_params(0),
-        Some(f) => d.scheduler_params(f | 4),
-    };
-    let params = get(&d)?;
-    let mut updates: Vec<(String, String)> = Vec::new();
-    for s in cmd.all("set") {
-        match s.split_once('=') {
-            Some((k, v)) => updates.push((k.to_string(), v.to_string())),
-            None => return Err(ctl.fail_msg("Invalid syntax for --set, expecting name=value")),
-        }
+    // Both live and config cannot be read at once: read the current state.
+    // With flags virsh accepts string parameters (VIR_TYPED_PARAM_STRING_OKAY).
+    let both = affect::LIVE | affect::CONFIG;
+    let read_flags = flags.map(|f| if f == both { affect::CURRENT } else { f } | 4);
+    let get = |d: &Domain| d.scheduler_params(read_flags.unwrap_or(0));
+    let mut params = get(&d)?;
+    let updates = sched_updates(ctl, cmd, &params)?;
+    if !updates.is_empty() {
+        d.set_scheduler_params(&updates, flags.unwrap_or(affect::CURRENT))?;
+        params = get(&d)?;
+    } else if flags == Some(both) {
+        return Err(ctl.fail_msg("cannot query both live and config at once"));
     }
-    for field in ["weight", "cap"] {
-        if let Some(v) = ctl.opt_int(cmd, field)? {
-            updates.push((field.to_string(), v.to_string()));
-        }
-    }
-    let mut changed = Vec::new();
-    for (k, v) in &updates {
-        // Options meant for another scheduler are ignored, as virsh does.
-        let Some(p) = params.iter().find(|p| &p.field == k) else {
-            if cmd
-                .all("set")
-                .iter()
-                .any(|s| s.starts_with(&format!("{k}=")))
-            {
-                return Err(ctl.fail_msg(&format!("invalid scheduler option: {k}")));
-            }
-            continue;
-        };
-        match typed_like(&p.value, v) {
-            Some(value) => changed.push(TypedParam {
-                field: k.clone(),
-                value,
-            }),
-            None => return Err(ctl.fail_msg(&format!("invalid value of {k}: {v}"))),
-        }
-    }
-    let params = if changed.is_empty() {
-        params
-    } else {
-        d.set_scheduler_params(&changed, flags.unwrap_or(0))?;
-        get(&d)?
-    };
     let mut s = String::new();
     for p in &params {
         s.push_str(&format!("{:<15}: {}\n", p.field, p.value));

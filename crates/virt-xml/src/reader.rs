@@ -393,7 +393,7 @@ impl<'a> Parser<'a> {
     ) -> XmlError {
         use quick_xml::errors::SyntaxError;
         let end = self.src.len();
-        let rest = &self.src[start.min(end)..];
+        let rest = self.src.get(start.min(end)..).unwrap_or("");
         match err {
             quick_xml::Error::Syntax(SyntaxError::UnclosedComment) => {
                 self.fail("Comment not terminated", end)

@@ -1,0 +1,179 @@
+//! The QEMU driver's errors, in libvirt's words, and their conversion into
+//! [`virt_core::Error`] (code + error domain + message) at the crate edge.
+
+use virt_core::{Error, ErrorCode, ErrorDomain};
+
+/// Everything the QEMU driver can refuse or fail at.
+#[derive(Debug, thiserror::Error)]
+pub enum QemuError {
+    /// A lookup by name found nothing.
+    #[error("Domain not found: no domain with matching name '{0}'")]
+    NoDomainName(String),
+    /// A lookup by UUID found nothing.
+    #[error("Domain not found: no domain with matching uuid '{0}'")]
+    NoDomainUuid(String),
+    /// A lookup by id found nothing.
+    #[error("Domain not found: no domain with matching id {0}")]
+    NoDomainId(u32),
+    /// The operation needs a running (or paused) domain.
+    #[error("Requested operation is not valid: domain is not running")]
+    NotRunning,
+    /// Resume of a domain that is not paused, suspend of one that is not
+    /// running, and other state conflicts, with libvirt's reason.
+    #[error("Requested operation is not valid: {0}")]
+    Invalid(String),
+    /// Start or create of a domain that is already running.
+    #[error("Requested operation is not valid: domain is already running")]
+    AlreadyRunning,
+    /// The name or UUID is taken by another domain.
+    #[error("operation failed: {0}")]
+    Failed(String),
+    /// A construct of the domain XML that this driver cannot run.
+    #[error("unsupported configuration: {0}")]
+    Unsupported(String),
+    /// An operation this driver does not offer in this situation.
+    #[error("Operation not supported: {0}")]
+    OperationUnsupported(String),
+    /// A bad argument.
+    #[error("invalid argument: {0}")]
+    InvalidArg(String),
+    /// Flags the call does not know.
+    #[error("unsupported flags (0x{flags:x}) in function {function}")]
+    UnsupportedFlags {
+        /// The unknown bits.
+        flags: u32,
+        /// The driver function, as libvirt names it.
+        function: &'static str,
+    },
+    /// QEMU exited or failed while starting: the message carries the tail
+    /// of its log.
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// The monitor answered with an error.
+    #[error("internal error: unable to execute QEMU command '{command}': {desc}")]
+    Monitor {
+        /// The QMP command.
+        command: String,
+        /// QEMU's `desc`.
+        desc: String,
+    },
+    /// The monitor connection broke or spoke something we cannot read.
+    #[error("internal error: {0}")]
+    Protocol(String),
+    /// A system call failed.
+    #[error("{what}: {}", virt_core::error::io_error_text(.source))]
+    System {
+        /// What was being done.
+        what: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The connection URI cannot be served.
+    #[error("{0}")]
+    BadUri(String),
+    /// Access denied (qemu:///system as a non-root user).
+    #[error("access denied: {0}")]
+    AccessDenied(String),
+    /// An operation timed out.
+    #[error("Timed out during operation: {0}")]
+    Timeout(String),
+    /// A domain XML document failed to parse.
+    #[error(transparent)]
+    Xml(#[from] virt_xml::XmlError),
+}
+
+impl QemuError {
+    /// A system error on `what`.
+    pub fn system(what: impl Into<String>, source: std::io::Error) -> Self {
+        QemuError::System {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+impl From<QemuError> for Error {
+    fn from(e: QemuError) -> Error {
+        use QemuError::*;
+        let message = e.to_string();
+        let (code, domain) = match &e {
+            NoDomainName(_) | NoDomainUuid(_) | NoDomainId(_) => {
+                (ErrorCode::NoDomain, ErrorDomain::Qemu)
+            }
+            NotRunning | Invalid(_) | AlreadyRunning => {
+                (ErrorCode::OperationInvalid, ErrorDomain::Qemu)
+            }
+            Failed(_) => (ErrorCode::OperationFailed, ErrorDomain::Qemu),
+            Unsupported(_) => (ErrorCode::ConfigUnsupported, ErrorDomain::Qemu),
+            OperationUnsupported(_) => (ErrorCode::OperationUnsupported, ErrorDomain::Qemu),
+            InvalidArg(_) | UnsupportedFlags { .. } => (ErrorCode::InvalidArg, ErrorDomain::Qemu),
+            Internal(_) | Monitor { .. } | Protocol(_) => {
+                (ErrorCode::InternalError, ErrorDomain::Qemu)
+            }
+            System { .. } => (ErrorCode::SystemError, ErrorDomain::Qemu),
+            BadUri(_) => (ErrorCode::NoConnect, ErrorDomain::Qemu),
+            AccessDenied(_) => (ErrorCode::AccessDenied, ErrorDomain::Qemu),
+            Timeout(_) => (ErrorCode::OperationTimeout, ErrorDomain::Qemu),
+            Xml(_) => {
+                return match e {
+                    Xml(x) => Error::from(x),
+                    _ => Error::raw(ErrorCode::InternalError, ErrorDomain::Qemu, message),
+                }
+            }
+        };
+        let mut err = Error::raw(code, domain, message);
+        match e {
+            System { source, .. } => err.int1 = source.raw_os_error().unwrap_or(0),
+            UnsupportedFlags { function, .. } => err.str1 = Some(function.to_string()),
+            _ => {}
+        }
+        err
+    }
+}
+
+/// The QEMU driver's result type.
+pub type QemuResult<T> = std::result::Result<T, QemuError>;
+
+/// Fail with libvirt's "unsupported flags" unless `flags` only has bits of
+/// `allowed`.
+pub fn check_flags(flags: u32, allowed: u32, function: &'static str) -> QemuResult<()> {
+    let extra = flags & !allowed;
+    if extra != 0 {
+        return Err(QemuError::UnsupportedFlags {
+            flags: extra,
+            function,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions_keep_libvirt_codes_and_words() {
+        let e = Error::from(QemuError::Unsupported("disk type 'network'".into()));
+        assert_eq!(e.code, ErrorCode::ConfigUnsupported);
+        assert_eq!(e.domain, ErrorDomain::Qemu);
+        assert_eq!(e.message, "unsupported configuration: disk type 'network'");
+        let e = Error::from(QemuError::NoDomainName("x".into()));
+        assert_eq!(e.code, ErrorCode::NoDomain);
+        assert_eq!(
+            e.message,
+            "Domain not found: no domain with matching name 'x'"
+        );
+        let e = Error::from(QemuError::system(
+            "cannot open 'f'",
+            std::io::Error::from_raw_os_error(2),
+        ));
+        assert_eq!(e.code, ErrorCode::SystemError);
+        assert_eq!(e.int1, 2);
+        let e = Error::from(check_flags(3, 1, "qemuDomainDestroyFlags").expect_err("bit 2 is unknown"));
+        assert_eq!(e.str1.as_deref(), Some("qemuDomainDestroyFlags"));
+        assert_eq!(
+            e.message,
+            "unsupported flags (0x2) in function qemuDomainDestroyFlags"
+        );
+    }
+}
