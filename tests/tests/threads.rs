@@ -48,7 +48,9 @@ fn one_connection_many_threads() {
                 let mut ids = 0;
                 for i in 0..50 {
                     let name = format!("t{t}-{i}");
-                    let mut d = conn.define_xml(&domain_xml(&name)).map_err(|e| e.to_string())?;
+                    let mut d = conn
+                        .define_xml(&domain_xml(&name))
+                        .map_err(|e| e.to_string())?;
                     d.create().map_err(|e| e.to_string())?;
                     let id = d.id().ok_or("started domain has no id")?;
                     let by_id = conn.lookup_by_id(id).map_err(|e| e.to_string())?;

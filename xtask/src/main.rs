@@ -9,7 +9,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use virt_core::Connect;
 
+mod guest;
 mod process;
+mod qemu_bench;
+mod xml_bench;
 
 const REAL_VIRSH: &str = "/usr/bin/virsh";
 const SYSTEM_PYTHON: &str = "/usr/bin/python3";
@@ -27,6 +30,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
         Some("bench") => bench(&args[1..]),
+        Some("qemu-bench") => qemu_bench::run(&args[1..]),
+        Some("guest") => guest::main(),
         _ => {
             eprintln!("usage: cargo xtask bench [--quick]");
             2
@@ -158,6 +163,7 @@ fn bench(args: &[String]) -> i32 {
     if !real_virsh {
         println!("(Debian virsh not found at {REAL_VIRSH}: its process figures skipped)");
     }
+    xml_bench::run(quick, python);
     0
 }
 

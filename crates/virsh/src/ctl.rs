@@ -76,6 +76,13 @@ impl Ctl {
         eprintln!("error: {msg}");
     }
 
+    /// The last line of a job's progress (`--verbose`), on standard error
+    /// and without a newline, as virsh leaves it.
+    pub fn progress_done(&mut self, label: &str) {
+        self.flush();
+        eprint!("\r{label}: [100 %]");
+    }
+
     /// Print virsh's message and fail with `lib` as the library error.
     pub fn fail(&mut self, msg: &str, lib: Error) -> Failure {
         self.error(msg);
@@ -129,7 +136,7 @@ impl Ctl {
 
     /// A required string option.
     pub fn req_str<'a>(&mut self, cmd: &'a Cmd, name: &str) -> Result<&'a str, Failure> {
-        self.opt_str(cmd, name)?.ok_or_else(|| Failure::default())
+        self.opt_str(cmd, name)?.ok_or_else(Failure::default)
     }
 
     /// An unsigned number option (`Numeric value ...` on a bad one).

@@ -391,16 +391,37 @@ pub fn start(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     if d.id().is_some() {
         return Err(ctl.fail_msg("Domain is already active"));
     }
-    let flags = flags_of(
+    const FORCE_BOOT: u32 = 8;
+    let mut flags = flags_of(
         cmd,
         &[
             ("paused", 1),
             ("autodestroy", 2),
             ("bypass-cache", 4),
-            ("force-boot", 8),
+            ("force-boot", FORCE_BOOT),
             ("reset-nvram", 32),
         ],
     );
+    // A driver that cannot force a fresh boot gets it emulated, as virsh
+    // does: drop the managed save image, then start without the flag.
+    if flags & FORCE_BOOT != 0 {
+        match d.create_with_flags(flags) {
+            Ok(()) => {
+                ctl.print_extra(&format!("Domain '{}' started\n", d.name()));
+                return Ok(());
+            }
+            Err(e) if !matches!(e.code, ErrorCode::NoSupport | ErrorCode::InvalidArg) => {
+                return Err(e.into());
+            }
+            Err(_) => virt_core::reset_last_error(),
+        }
+        if d.has_managed_save(0).unwrap_or(false) {
+            // virt-core has no virDomainManagedSaveRemove yet.
+            return Err(Error::no_support("virDomainManagedSaveRemove").into());
+        }
+        virt_core::reset_last_error();
+        flags &= !FORCE_BOOT;
+    }
     let r = if flags == 0 {
         d.create()
     } else {
@@ -421,7 +442,11 @@ fn shutdown_mode(ctl: &mut Ctl, cmd: &Cmd) -> Result<u32, Failure> {
         return Ok(0);
     };
     // The two commands word the same error differently.
-    let tail = if cmd.def.name == "shutdown" { ", or" } else { " or" };
+    let tail = if cmd.def.name == "shutdown" {
+        ", or"
+    } else {
+        " or"
+    };
     let mut flags = 0;
     for m in modes.split(',') {
         flags |= match m {
@@ -521,8 +546,12 @@ pub fn save(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     if let Some(x) = ctl.opt_str(cmd, "xml")? {
         read_file(x)?;
     }
-    match d.save(&file) {
+    let flags = flags_of(cmd, &[("bypass-cache", 1), ("running", 2), ("paused", 4)]);
+    match d.save_flags(&file, flags) {
         Ok(()) => {
+            if cmd.has("verbose") {
+                ctl.progress_done("Save");
+            }
             ctl.print_extra(&format!("\nDomain '{}' saved to {file}\n", d.name()));
             Ok(())
         }
@@ -553,8 +582,17 @@ pub fn restore(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 pub fn dump(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let file = ctl.req_str(cmd, "file")?.to_string();
-    if ctl.opt_str(cmd, "format")?.is_some() && !cmd.has("memory-only") {
+    if cmd.has("format") && !cmd.has("memory-only") {
         return Err(ctl.fail_msg("--format only works with --memory-only"));
+    }
+    const FORMATS: [&str; 5] = ["kdump-zlib", "kdump-lzo", "kdump-snappy", "win-dmp", "elf"];
+    if let Some(f) = cmd
+        .raw("format")
+        .filter(|f| !f.is_empty() && !FORMATS.contains(f))
+    {
+        return Err(ctl.fail_msg(&format!(
+            "format '{f}' is not supported, expecting 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'win-dmp' or 'elf'"
+        )));
     }
     let flags = flags_of(
         cmd,
@@ -568,6 +606,9 @@ pub fn dump(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     );
     match d.core_dump(&file, flags) {
         Ok(()) => {
+            if cmd.has("verbose") {
+                ctl.progress_done("Dump");
+            }
             ctl.print_extra(&format!("\nDomain '{}' dumped to {file}\n", d.name()));
             Ok(())
         }
@@ -660,9 +701,14 @@ pub fn setvcpus(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 /// `vcpucount`.
 pub fn vcpucount(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    ctl.exclusive(cmd, "current", "live")?;
-    ctl.exclusive(cmd, "current", "config")?;
+    // Before "current" meant the current state, `--current` alone meant
+    // the opposite of `--maximum`; virsh still reads it so.
+    let old_current = cmd.has("current") && !cmd.has("maximum") && !cmd.has("active");
     ctl.exclusive(cmd, "live", "config")?;
+    if !old_current {
+        ctl.exclusive(cmd, "current", "live")?;
+        ctl.exclusive(cmd, "current", "config")?;
+    }
     ctl.exclusive(cmd, "active", "maximum")?;
     ctl.exclusive(cmd, "guest", "config")?;
     let d = ctl.lookup_domain(cmd, BY_ANY)?;
@@ -1012,20 +1058,20 @@ fn typed_like(field: &str, old: &TypedValue, v: &str) -> Result<TypedValue, Erro
         TypedValue::ULLong(_) => {
             TypedValue::ULLong(unsigned(v).ok_or_else(|| bad("unsigned long long"))?)
         }
-        TypedValue::Double(_) => {
-            TypedValue::Double(v.trim().parse().map_err(|_| bad("double"))?)
+        TypedValue::Double(_) => TypedValue::Double(v.trim().parse().map_err(|_| bad("double"))?),
+        TypedValue::Boolean(_) => {
+            TypedValue::Boolean(if v.eq_ignore_ascii_case("true") || v == "1" {
+                true
+            } else if v.eq_ignore_ascii_case("false") || v == "0" {
+                false
+            } else {
+                return Err(Error::with(
+                    ErrorCode::InvalidArg,
+                    ErrorDomain::None,
+                    format!("Invalid boolean value for field '{field}'"),
+                ));
+            })
         }
-        TypedValue::Boolean(_) => TypedValue::Boolean(if v.eq_ignore_ascii_case("true") || v == "1" {
-            true
-        } else if v.eq_ignore_ascii_case("false") || v == "0" {
-            false
-        } else {
-            return Err(Error::with(
-                ErrorCode::InvalidArg,
-                ErrorDomain::None,
-                format!("Invalid boolean value for field '{field}'"),
-            ));
-        }),
         TypedValue::String(_) => TypedValue::String(v.to_string()),
     })
 }

@@ -23,11 +23,16 @@ use std::process::ExitCode;
 fn register_backends() {
     #[cfg(feature = "test")]
     virt_test::register();
+    #[cfg(feature = "qemu")]
+    virt_qemu::register();
 }
 
 /// The hypervisors this build supports, for `-V`.
 fn backends() -> Vec<&'static str> {
     let mut v = Vec::new();
+    if cfg!(feature = "qemu") {
+        v.push("QEMU");
+    }
     if cfg!(feature = "test") {
         v.push("Test");
     }

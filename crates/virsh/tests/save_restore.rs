@@ -30,7 +30,10 @@ fn save_in_one_process_restore_in_another() {
 
     let (out, err, rc) = virsh(&format!("setmem test 1048576; save test {img}"));
     assert_eq!((rc, err.as_str()), (0, ""), "{out}");
-    assert!(out.contains(&format!("Domain 'test' saved to {img}")), "{out}");
+    assert!(
+        out.contains(&format!("Domain 'test' saved to {img}")),
+        "{out}"
+    );
 
     // A fresh process starts with its own built-in "test" running; make
     // room, then restore the saved one.
@@ -38,9 +41,15 @@ fn save_in_one_process_restore_in_another() {
         "undefine test; destroy test; restore {img}; domstate --reason test; dominfo test"
     ));
     assert_eq!((rc, err.as_str()), (0, ""), "{out}");
-    assert!(out.contains(&format!("Domain restored from {img}")), "{out}");
+    assert!(
+        out.contains(&format!("Domain restored from {img}")),
+        "{out}"
+    );
     assert!(out.contains("running (restored)"), "{out}");
-    assert!(out.contains("Used memory:    1048576 KiB"), "the saved memory size comes back: {out}");
+    assert!(
+        out.contains("Used memory:    1048576 KiB"),
+        "the saved memory size comes back: {out}"
+    );
     assert!(out.contains("Persistent:     no"), "{out}");
 
     // Restoring over a running domain of the same name is refused.
@@ -53,9 +62,18 @@ fn save_in_one_process_restore_in_another() {
     if let Err(e) = std::fs::write(&junk, b"not a saved domain") {
         panic!("write: {e}");
     }
-    let (out, err, rc) = virsh(&format!("destroy test; restore {}; list --all", junk.display()));
+    let (out, err, rc) = virsh(&format!(
+        "destroy test; restore {}; list --all",
+        junk.display()
+    ));
     assert_eq!(rc, 0, "the last command (list) succeeded: {err}");
-    assert!(err.starts_with(&format!("error: Failed to restore domain from {}", junk.display())), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "error: Failed to restore domain from {}",
+            junk.display()
+        )),
+        "{err}"
+    );
     assert!(out.contains(" -    test   shut off"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -169,7 +169,8 @@ mod tests {
         ));
         assert_eq!(e.code, ErrorCode::SystemError);
         assert_eq!(e.int1, 2);
-        let e = Error::from(check_flags(3, 1, "qemuDomainDestroyFlags").expect_err("bit 2 is unknown"));
+        let e =
+            Error::from(check_flags(3, 1, "qemuDomainDestroyFlags").expect_err("bit 2 is unknown"));
         assert_eq!(e.str1.as_deref(), Some("qemuDomainDestroyFlags"));
         assert_eq!(
             e.message,

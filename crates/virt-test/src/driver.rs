@@ -6,9 +6,10 @@ use crate::image::{self, Image};
 use crate::node::{self, Node};
 use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
 use virt_core::{
-    affect, list_filter_matches, reason, xml_flags, CpuMap, DomainInfo, DomainRef, DomainState,
-    Driver, NetworkRef, NodeInfo, Result, SecurityLabel, SecurityModel, StoragePoolInfo,
-    StoragePoolRef, StoragePoolState, TypedParam, TypedValue, Uuid, VcpuInfo, VcpuState,
+    affect, define_flags, list_filter_matches, reason, start_flags, xml_flags, CpuMap, DomainInfo,
+    DomainRef, DomainState, Driver, NetworkRef, NodeInfo, Result, SecurityLabel, SecurityModel,
+    StoragePoolInfo, StoragePoolRef, StoragePoolState, TypedParam, TypedValue, Uuid, VcpuInfo,
+    VcpuState,
 };
 use virt_xml::{DomainDef, Element, FormatOptions};
 
@@ -64,8 +65,16 @@ impl TestConnection {
         Ok(f(doms.for_ref_mut(r)?)?)
     }
 
-    fn parse_def(xml: &str) -> TestResult<DomainDef> {
-        let mut def = virt_xml::parse_domain(xml)?;
+    /// Parse and prepare a definition. With `validate`
+    /// (VIR_DOMAIN_DEFINE_VALIDATE / VIR_DOMAIN_START_VALIDATE) anything
+    /// libvirt's schema does not know is refused, naming it; without, it
+    /// is kept in place.
+    fn parse_def(xml: &str, validate: bool) -> TestResult<DomainDef> {
+        let mut def = if validate {
+            virt_xml::parse_domain_strict(xml)?
+        } else {
+            virt_xml::parse_domain(xml)?
+        };
         prepare_def(&mut def);
         Ok(def)
     }
@@ -260,16 +269,14 @@ impl Driver for TestConnection {
     }
 
     fn domain_create_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
-        // VIR_DOMAIN_START_VALIDATE (16) is accepted: parsing validates.
-        check_flags(flags, 16, "testDomainCreateXML")?;
-        let def = Self::parse_def(xml)?;
+        check_flags(flags, start_flags::VALIDATE, "testDomainCreateXML")?;
+        let def = Self::parse_def(xml, flags & start_flags::VALIDATE != 0)?;
         Ok(self.create_live(def, reason::RUNNING_BOOTED)?)
     }
 
     fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
-        // VIR_DOMAIN_DEFINE_VALIDATE.
-        check_flags(flags, 1, "testDomainDefineXMLFlags")?;
-        let def = Self::parse_def(xml)?;
+        check_flags(flags, define_flags::VALIDATE, "testDomainDefineXMLFlags")?;
+        let def = Self::parse_def(xml, flags & define_flags::VALIDATE != 0)?;
         let mut doms = self.write();
         let uuid = doms.add(def, AddMode::Define)?;
         Ok(doms
@@ -434,7 +441,7 @@ impl Driver for TestConnection {
             source,
         })?;
         let img = image::decode(&bytes, path)?;
-        let def = Self::parse_def(&img.xml)?;
+        let def = Self::parse_def(&img.xml, false)?;
         Ok(self.create_live(def, reason::RUNNING_RESTORED)?)
     }
 

@@ -8,6 +8,9 @@ use crate::error::{TestError, TestResult};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 use virt_core::{NodeInfo, Uuid};
+use virt_xml::capabilities::{
+    Capabilities, Guest, GuestFeature, Host, HostCpu, HostCpuId, NumaCell, SecModel,
+};
 use virt_xml::{DomainDef, Element};
 
 /// The configuration behind `test:///default`, written for this crate after
@@ -418,46 +421,60 @@ fn pool_from(el: &Element, existing: &[PoolObj]) -> TestResult<PoolObj> {
     })
 }
 
+/// The capabilities of `node`, as libvirt 9.0's test driver describes its
+/// fixed host: an i686 CPU with PAE, four page sizes, the node's cells,
+/// the test security model, and hvm and xen guests on the test hypervisor.
+pub(crate) fn capabilities_of(node: &Node) -> Capabilities {
+    let guest = |os: &str| Guest {
+        features: vec![GuestFeature::flag("pae"), GuestFeature::flag("nonpae")],
+        ..Guest::new(os, "i686", Some("/usr/bin/test-hv"), &[], &["test"])
+    };
+    Capabilities {
+        host: Host {
+            uuid: None,
+            cpu: HostCpu {
+                arch: "i686".into(),
+                flag_features: vec!["pae".into(), "nonpae".into()],
+                page_sizes: vec![4, 8, 2048, 1_048_576],
+                ..HostCpu::default()
+            },
+            power_management: Vec::new(),
+            iommu: Some(false),
+            migration_transports: Vec::new(),
+            cells: Some(
+                node.cells
+                    .iter()
+                    .zip(0u32..)
+                    .map(|(cell, id)| NumaCell {
+                        id,
+                        memory: cell.memory,
+                        pages: cell.pages.clone(),
+                        distances: Vec::new(),
+                        cpus: cell
+                            .cpus
+                            .iter()
+                            .map(|&(cpu, socket, core)| HostCpuId {
+                                id: cpu,
+                                socket_id: socket,
+                                die_id: 0,
+                                core_id: core,
+                                siblings: cpu.to_string(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            ),
+            secmodels: vec![SecModel {
+                model: "testSecurity".into(),
+                doi: String::new(),
+                base_labels: Vec::new(),
+            }],
+        },
+        guests: vec![guest("hvm"), guest("xen")],
+    }
+}
+
 /// The capabilities XML of `node`, in libvirt 9.0's test-driver layout.
 pub(crate) fn capabilities(node: &Node) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(3072);
-    s.push_str("<capabilities>\n\n  <host>\n    <cpu>\n      <arch>i686</arch>\n");
-    s.push_str("      <features>\n        <pae/>\n        <nonpae/>\n      </features>\n");
-    for size in [4, 8, 2048, 1_048_576] {
-        let _ = writeln!(s, "      <pages unit='KiB' size='{size}'/>");
-    }
-    s.push_str("    </cpu>\n    <power_management/>\n    <iommu support='no'/>\n    <topology>\n");
-    let _ = writeln!(s, "      <cells num='{}'>", node.cells.len());
-    for (i, cell) in node.cells.iter().enumerate() {
-        let _ = writeln!(s, "        <cell id='{i}'>");
-        let _ = writeln!(s, "          <memory unit='KiB'>{}</memory>", cell.memory);
-        for (size, count) in &cell.pages {
-            let _ = writeln!(
-                s,
-                "          <pages unit='KiB' size='{size}'>{count}</pages>"
-            );
-        }
-        let _ = writeln!(s, "          <cpus num='{}'>", cell.cpus.len());
-        for (id, socket, core) in &cell.cpus {
-            let _ = writeln!(
-                s,
-                "            <cpu id='{id}' socket_id='{socket}' die_id='0' core_id='{core}' siblings='{id}'/>"
-            );
-        }
-        s.push_str("          </cpus>\n        </cell>\n");
-    }
-    s.push_str("      </cells>\n    </topology>\n");
-    s.push_str(
-        "    <secmodel>\n      <model>testSecurity</model>\n      <doi></doi>\n    </secmodel>\n",
-    );
-    s.push_str("  </host>\n\n");
-    for os in ["hvm", "xen"] {
-        let _ = write!(
-            s,
-            "  <guest>\n    <os_type>{os}</os_type>\n    <arch name='i686'>\n      <wordsize>32</wordsize>\n      <emulator>/usr/bin/test-hv</emulator>\n      <domain type='test'/>\n    </arch>\n    <features>\n      <pae/>\n      <nonpae/>\n    </features>\n  </guest>\n\n"
-        );
-    }
-    s.push_str("</capabilities>\n");
-    s
+    capabilities_of(node).to_xml()
 }

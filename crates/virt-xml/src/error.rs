@@ -20,6 +20,17 @@ pub enum XmlError {
         /// The dashes (and tabs) leading to the caret.
         caret: String,
     },
+    /// Strict mode: an element or attribute the domain schema does not
+    /// allow where it stands (VIR_ERR_XML_DETAIL).
+    #[error("{document}:{line}: {what}")]
+    NotInSchema {
+        /// The document name, e.g. "(domain_definition)".
+        document: String,
+        /// 1-based line of the element's start tag.
+        line: usize,
+        /// What is not allowed where: "element 'x' is not allowed in 'devices'".
+        what: String,
+    },
     /// Well-formed but invalid: "XML error: ..." (VIR_ERR_XML_ERROR).
     #[error("XML error: {0}")]
     Invalid(String),
@@ -66,7 +77,7 @@ impl XmlError {
     /// libvirt's error code for this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            XmlError::Malformed { .. } => ErrorCode::XmlDetail,
+            XmlError::Malformed { .. } | XmlError::NotInSchema { .. } => ErrorCode::XmlDetail,
             XmlError::Invalid(_) | XmlError::InvalidValue { .. } | XmlError::NotUnsigned { .. } => {
                 ErrorCode::XmlError
             }
@@ -93,7 +104,7 @@ impl From<XmlError> for virt_core::Error {
     fn from(e: XmlError) -> Self {
         let mut err = virt_core::Error::raw(e.code(), e.error_domain(), e.to_string());
         err.str1 = match &e {
-            XmlError::Malformed { .. } => Some(e.to_string()),
+            XmlError::Malformed { .. } | XmlError::NotInSchema { .. } => Some(e.to_string()),
             XmlError::Invalid(s)
             | XmlError::NoTarget(s)
             | XmlError::Internal(s)

@@ -1,9 +1,11 @@
 //! Writing a [`DomainDef`] in libvirt's layout (virDomainDefFormat):
 //! libvirt's element order, units spelled out, defaults made explicit.
 
+use crate::element::{escape_into, push_indent};
 use crate::model::*;
 use crate::order::{
-    sort_children, DEVICE_ORDER, DISK_ORDER, DOMAIN_ORDER, INTERFACE_ORDER, OS_ORDER,
+    place_unknown, rank, sort_children, DEVICE_ORDER, DISK_ORDER, DOMAIN_ORDER, INTERFACE_ORDER,
+    OS_ORDER,
 };
 use crate::parse::disk_source_key;
 
@@ -21,62 +23,81 @@ pub struct FormatOptions {
 impl DomainDef {
     /// The definition as libvirt writes it.
     pub fn to_xml(&self, opts: &FormatOptions) -> String {
-        let mut out = String::with_capacity(1024);
-        self.to_element(opts).write_xml(&mut out, 0);
+        let mut out = String::with_capacity(2048);
+        let root = self.root_element(opts);
+        let kids = self.kids(opts);
+        write_with_kids(&root, &kids, &mut out, 0, opts);
         out
     }
 
     /// The definition as an element tree in libvirt's order.
     pub fn to_element(&self, opts: &FormatOptions) -> Element {
+        let mut root = self.root_element(opts);
+        root.children = self
+            .kids(opts)
+            .into_iter()
+            .map(|k| Node::Element(k.into_owned(opts)))
+            .collect();
+        root
+    }
+
+    /// `<domain>` with its attributes, no children.
+    fn root_element(&self, opts: &FormatOptions) -> Element {
         let mut root = Element::new("domain").with_attr("type", self.domain_type.as_str());
         if let (Some(id), false) = (opts.id, opts.inactive) {
             root.attrs.push(("id".into(), id.to_string()));
         }
         root.attrs.extend(self.attrs.iter().cloned());
+        root
+    }
 
-        let mut kids: Vec<Element> = Vec::with_capacity(16 + self.extra.len());
-        kids.push(text_el("name", &self.name));
+    /// The children of `<domain>` in libvirt's order, borrowing what is
+    /// written as stored.
+    fn kids<'a>(&'a self, opts: &FormatOptions) -> Vec<Kid<'a>> {
+        let _ = opts;
+        let mut kids: Vec<Kid<'a>> = Vec::with_capacity(16 + self.extra.len());
+        kids.push(Kid::Owned(text_el("name", &self.name)));
         if let Some(u) = &self.uuid {
-            kids.push(text_el("uuid", &u.to_string()));
+            kids.push(Kid::Owned(text_el("uuid", &u.to_string())));
         }
         if let Some(t) = &self.title {
-            kids.push(text_el("title", t));
+            kids.push(Kid::Owned(text_el("title", t)));
         }
         if let Some(d) = &self.description {
-            kids.push(text_el("description", d));
+            kids.push(Kid::Owned(text_el("description", d)));
         }
         if let Some((size, slots)) = self.max_memory {
             let mut e = Element::new("maxMemory");
             if let Some(s) = slots {
                 e.attrs.push(("slots".into(), s.to_string()));
             }
-            kids.push(e.with_attr("unit", "KiB").with_text(size.to_string()));
+            kids.push(Kid::Owned(
+                e.with_attr("unit", "KiB").with_text(size.to_string()),
+            ));
         }
-        kids.push(
+        kids.push(Kid::Owned(
             Element::new("memory")
                 .with_attr("unit", "KiB")
                 .with_text(self.memory.to_string()),
-        );
-        kids.push(
+        ));
+        kids.push(Kid::Owned(
             Element::new("currentMemory")
                 .with_attr("unit", "KiB")
                 .with_text(self.current_memory.unwrap_or(self.memory).to_string()),
-        );
-        kids.push(self.vcpu_element());
+        ));
+        kids.push(Kid::Owned(self.vcpu_element()));
         if let Some(b) = &self.bootloader {
-            kids.push(text_el("bootloader", b));
+            kids.push(Kid::Owned(text_el("bootloader", b)));
         }
         if let Some(b) = &self.bootloader_args {
-            kids.push(text_el("bootloader_args", b));
+            kids.push(Kid::Owned(text_el("bootloader_args", b)));
         }
-        kids.push(self.os.to_element());
+        kids.push(Kid::Owned(self.os.to_element()));
         if let Some(features) = &self.features {
-            let mut f = Element::new("features");
-            f.children = features.iter().cloned().map(Node::Element).collect();
-            kids.push(f);
+            kids.push(Kid::Features(features));
         }
         if !self.extra.iter().any(|e| e.name == "clock") {
-            kids.push(Element::new("clock").with_attr("offset", "utc"));
+            kids.push(Kid::Owned(Element::new("clock").with_attr("offset", "utc")));
         }
         for (tag, action) in [
             ("on_poweroff", self.on_poweroff),
@@ -84,14 +105,14 @@ impl DomainDef {
             ("on_crash", self.on_crash),
         ] {
             if let Some(a) = action {
-                kids.push(text_el(tag, a.name()));
+                kids.push(Kid::Owned(text_el(tag, a.name())));
             }
         }
-        kids.push(self.devices.to_element(opts));
-        kids.extend(self.extra.iter().cloned());
-        sort_children(DOMAIN_ORDER, &mut kids);
-        root.children = kids.into_iter().map(Node::Element).collect();
-        root
+        kids.push(Kid::Devices(&self.devices));
+        kids.extend(self.extra.iter().map(Kid::Borrowed));
+        kids.sort_by_key(|k| rank(DOMAIN_ORDER, k.name()));
+        place_unknown_kids(&mut kids, &self.unknown);
+        kids
     }
 
     fn vcpu_element(&self) -> Element {
@@ -155,6 +176,7 @@ impl Os {
             }
         }
         sort_children(OS_ORDER, &mut kids);
+        place_unknown(&mut kids, &self.unknown);
         os.children = kids.into_iter().map(Node::Element).collect();
         os
     }
@@ -163,6 +185,21 @@ impl Os {
 impl Devices {
     /// `<devices>` in libvirt's order.
     pub fn to_element(&self, opts: &FormatOptions) -> Element {
+        let mut d = Element::new("devices");
+        d.children = self
+            .kids()
+            .into_iter()
+            .map(|k| Node::Element(k.into_owned(opts)))
+            .collect();
+        if d.children.is_empty() {
+            // libvirt always opens and closes <devices> on two lines.
+            d.children.push(Node::Text("\n  ".into()));
+        }
+        d
+    }
+
+    /// The devices in libvirt's order, borrowing the generic ones.
+    fn kids(&self) -> Vec<Kid<'_>> {
         let mut kids = Vec::with_capacity(
             1 + self.disks.len()
                 + self.interfaces.len()
@@ -171,21 +208,130 @@ impl Devices {
                 + self.other.len(),
         );
         if let Some(e) = &self.emulator {
-            kids.push(text_el("emulator", e));
+            kids.push(Kid::Owned(text_el("emulator", e)));
         }
-        kids.extend(self.disks.iter().map(Disk::to_element));
-        kids.extend(self.interfaces.iter().map(Interface::to_element));
-        kids.extend(self.chardevs.iter().map(CharDev::to_element));
-        kids.extend(self.graphics.iter().map(|g| g.to_element(opts)));
-        kids.extend(self.other.iter().cloned());
-        sort_children(DEVICE_ORDER, &mut kids);
-        let mut d = Element::new("devices");
-        d.children = kids.into_iter().map(Node::Element).collect();
-        if d.children.is_empty() {
-            // libvirt always opens and closes <devices> on two lines.
-            d.children.push(Node::Text("\n  ".into()));
+        kids.extend(self.disks.iter().map(|d| Kid::Owned(d.to_element())));
+        kids.extend(self.interfaces.iter().map(|i| Kid::Owned(i.to_element())));
+        kids.extend(self.chardevs.iter().map(|c| Kid::Owned(c.to_element())));
+        kids.extend(self.graphics.iter().map(Kid::Graphics));
+        kids.extend(self.other.iter().map(Kid::Borrowed));
+        kids.sort_by_key(|k| rank(DEVICE_ORDER, k.name()));
+        place_unknown_kids(&mut kids, &self.unknown);
+        kids
+    }
+}
+
+/// A child element to write: built for the occasion, or borrowed from the
+/// definition (generic content is written as stored, without a copy).
+enum Kid<'a> {
+    /// Built from typed fields.
+    Owned(Element),
+    /// Stored generic content.
+    Borrowed(&'a Element),
+    /// `<features>` children.
+    Features(&'a [Element]),
+    /// `<devices>`.
+    Devices(&'a Devices),
+    /// A `<graphics>` (its password depends on the options).
+    Graphics(&'a Graphics),
+}
+
+impl Kid<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Kid::Owned(e) => &e.name,
+            Kid::Borrowed(e) => &e.name,
+            Kid::Features(_) => "features",
+            Kid::Devices(_) => "devices",
+            Kid::Graphics(_) => "graphics",
         }
-        d
+    }
+
+    fn into_owned(self, opts: &FormatOptions) -> Element {
+        match self {
+            Kid::Owned(e) => e,
+            Kid::Borrowed(e) => e.clone(),
+            Kid::Features(f) => {
+                let mut e = Element::new("features");
+                e.children = f.iter().cloned().map(Node::Element).collect();
+                e
+            }
+            Kid::Devices(d) => d.to_element(opts),
+            Kid::Graphics(g) => g.to_element(opts),
+        }
+    }
+
+    fn write(&self, out: &mut String, indent: usize, opts: &FormatOptions) {
+        match self {
+            Kid::Owned(e) => e.write_xml(out, indent),
+            Kid::Borrowed(e) => e.write_xml(out, indent),
+            Kid::Features(f) => {
+                let kids: Vec<Kid<'_>> = f.iter().map(Kid::Borrowed).collect();
+                let e = Element::new("features");
+                write_with_kids(&e, &kids, out, indent, opts);
+            }
+            Kid::Devices(d) => {
+                let kids = d.kids();
+                if kids.is_empty() {
+                    push_indent(out, indent);
+                    out.push_str("<devices>\n");
+                    push_indent(out, indent);
+                    out.push_str("</devices>\n");
+                } else {
+                    write_with_kids(&Element::new("devices"), &kids, out, indent, opts);
+                }
+            }
+            Kid::Graphics(g) => g.to_element(opts).write_xml(out, indent),
+        }
+    }
+}
+
+/// Write `e`'s start tag (with its attributes), then `kids`, then its end
+/// tag, in libvirt's layout; an empty element is written `<e/>`.
+fn write_with_kids(
+    e: &Element,
+    kids: &[Kid<'_>],
+    out: &mut String,
+    indent: usize,
+    opts: &FormatOptions,
+) {
+    if kids.is_empty() {
+        e.write_xml(out, indent);
+        return;
+    }
+    push_indent(out, indent);
+    out.push('<');
+    out.push_str(&e.name);
+    for (k, v) in &e.attrs {
+        out.push(' ');
+        out.push_str(k);
+        out.push_str("='");
+        escape_into(out, v);
+        out.push('\'');
+    }
+    out.push_str(">\n");
+    for k in kids {
+        k.write(out, indent + 2, opts);
+    }
+    push_indent(out, indent);
+    out.push_str("</");
+    out.push_str(&e.name);
+    out.push_str(">\n");
+}
+
+/// [`place_unknown`] for borrowed children.
+fn place_unknown_kids<'a>(kids: &mut Vec<Kid<'a>>, unknown: &'a [Unknown]) {
+    for u in unknown {
+        let at = match &u.after {
+            None => 0,
+            Some((name, occ)) => kids
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| k.name() == name)
+                .nth(*occ)
+                .map_or(kids.len(), |(i, _)| i + 1),
+        };
+        kids.insert(at, Kid::Borrowed(&u.element));
     }
 }
 
@@ -240,6 +386,7 @@ impl Disk {
             kids.push(Element::new("shareable"));
         }
         sort_children(DISK_ORDER, &mut kids);
+        place_unknown(&mut kids, &self.unknown);
         disk.children = kids.into_iter().map(Node::Element).collect();
         disk
     }
@@ -293,6 +440,7 @@ impl Interface {
             kids.push(s);
         }
         sort_children(INTERFACE_ORDER, &mut kids);
+        place_unknown(&mut kids, &self.unknown);
         iface.children = kids.into_iter().map(Node::Element).collect();
         iface
     }

@@ -13,9 +13,14 @@
 //! - [`DomainDef::fill_defaults`]: libvirt's generic post-parse defaults
 //!   (`defaults`).
 //! - [`parse_memory`]: memory sizes with unit suffixes (`units`).
+//! - [`Capabilities`]: capabilities XML, fixed or read from the host
+//!   (`capabilities`).
+//! - [`parse_domain_strict`]: refuse what libvirt's schema does not know
+//!   (`VIR_DOMAIN_DEFINE_VALIDATE`); [`parse_domain`] keeps it in place.
 //! - [`XmlError`]: this crate's error, convertible into `virt_core::Error`.
 #![warn(missing_docs)]
 
+pub mod capabilities;
 mod defaults;
 mod element;
 mod error;
@@ -25,11 +30,16 @@ mod order;
 mod parse;
 mod reader;
 mod units;
+mod vocabulary;
 
+pub use capabilities::Capabilities;
 pub use error::XmlError;
 pub use format::FormatOptions;
 pub use model::*;
 pub use order::normalize_addresses;
-pub use parse::{parse_domain, parse_uuid};
-pub use reader::{parse_element, parse_element_in, DOMAIN_DOCUMENT};
+pub use parse::{parse_domain, parse_domain_strict, parse_uuid};
+pub use reader::{
+    parse_element, parse_element_in, parse_element_strict, DOMAIN_DOCUMENT, MAX_DEPTH,
+    MAX_TEXT_LENGTH,
+};
 pub use units::{parse_memory, unit_scale};

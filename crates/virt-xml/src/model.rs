@@ -24,6 +24,19 @@ pub enum Node {
     Text(String),
 }
 
+/// A child element that libvirt's layout does not place (an element the
+/// schema does not know, or a namespaced one), and where it sat, so that
+/// formatting writes it back in its place instead of dropping it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Unknown {
+    /// The sibling element it followed in the source: that element's name
+    /// and which occurrence of the name it was (0 for the first); `None`
+    /// when it was the first child.
+    pub after: Option<(String, usize)>,
+    /// The element itself, whole.
+    pub element: Element,
+}
+
 /// What to do when the guest powers off, reboots or crashes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LifecycleAction {
@@ -79,6 +92,8 @@ pub struct Os {
     pub extra: Vec<Element>,
     /// Attributes of `<os>` itself (firmware=...), in order.
     pub attrs: Vec<(String, String)>,
+    /// Children of `<os>` libvirt does not know, with their places.
+    pub unknown: Vec<Unknown>,
 }
 
 /// `<disk>`.
@@ -107,6 +122,8 @@ pub struct Disk {
     pub extra: Vec<Element>,
     /// Other attributes of `<disk>` (model, rawio, sgio, snapshot), in order.
     pub attrs: Vec<(String, String)>,
+    /// Children of `<disk>` libvirt does not know, with their places.
+    pub unknown: Vec<Unknown>,
 }
 
 /// `<interface>`.
@@ -130,6 +147,8 @@ pub struct Interface {
     pub extra: Vec<Element>,
     /// Other attributes of `<interface>` (trustGuestRxFilters, ...), in order.
     pub attrs: Vec<(String, String)>,
+    /// Children of `<interface>` libvirt does not know, with their places.
+    pub unknown: Vec<Unknown>,
 }
 
 impl Interface {
@@ -183,6 +202,8 @@ pub struct Devices {
     pub chardevs: Vec<CharDev>,
     /// Every other device (controller, input, video, memballoon, ...), in order.
     pub other: Vec<Element>,
+    /// Devices libvirt does not know, with their places.
+    pub unknown: Vec<Unknown>,
 }
 
 /// A domain definition (`<domain>`).
@@ -229,4 +250,6 @@ pub struct DomainDef {
     pub extra: Vec<Element>,
     /// Other attributes of `<domain>` (xmlns:qemu=...), in order.
     pub attrs: Vec<(String, String)>,
+    /// Top-level elements libvirt does not know (namespaced ones too), with their places.
+    pub unknown: Vec<Unknown>,
 }

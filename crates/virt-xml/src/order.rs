@@ -2,7 +2,7 @@
 //! canonical spelling of PCI addresses. Unknown names sort last, keeping
 //! their document order.
 
-use crate::model::{Element, Node};
+use crate::model::{Element, Node, Unknown};
 
 /// Children of `<domain>`, in libvirt's output order.
 pub(crate) const DOMAIN_ORDER: &[&str] = &[
@@ -167,6 +167,55 @@ pub(crate) const INTERFACE_ORDER: &[&str] = &[
 /// go after every known one.
 pub(crate) fn rank(order: &[&str], name: &str) -> usize {
     order.iter().position(|n| *n == name).unwrap_or(order.len())
+}
+
+/// True when libvirt's layout places `name` inside a container whose
+/// order is `order`.
+pub(crate) fn placed(order: &[&str], name: &str) -> bool {
+    order.contains(&name)
+}
+
+/// For the children of a container laid out by `order`: where each child
+/// it does not place sat (the sibling before it), in document order.
+/// Empty (and cheap) when every child is placed.
+pub(crate) fn placements(order: &[&str], children: &[Node]) -> Vec<Option<(String, usize)>> {
+    let mut out = Vec::new();
+    let mut prev: Option<&Element> = None;
+    let mut prev_index = 0;
+    for (i, n) in children.iter().enumerate() {
+        let Node::Element(e) = n else { continue };
+        if !placed(order, &e.name) {
+            out.push(prev.map(|p| {
+                let before = children.get(..prev_index).unwrap_or_default();
+                let occ = before
+                    .iter()
+                    .filter(|n| matches!(n, Node::Element(q) if q.name == p.name))
+                    .count();
+                (p.name.clone(), occ)
+            }));
+        }
+        prev = Some(e);
+        prev_index = i;
+    }
+    out
+}
+
+/// Put the unknown children back where they sat, after libvirt's layout
+/// has ordered the known ones. An unknown whose neighbour is gone goes
+/// last.
+pub(crate) fn place_unknown(kids: &mut Vec<Element>, unknown: &[Unknown]) {
+    for u in unknown {
+        let at = match &u.after {
+            None => 0,
+            Some((name, occ)) => kids
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| k.name == *name)
+                .nth(*occ)
+                .map_or(kids.len(), |(i, _)| i + 1),
+        };
+        kids.insert(at, u.element.clone());
+    }
 }
 
 /// Sort elements into `order`, keeping document order among equals.

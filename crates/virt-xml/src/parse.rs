@@ -5,8 +5,11 @@ use uuid::Uuid;
 
 use crate::error::XmlError;
 use crate::model::*;
-use crate::order::normalize_addresses;
-use crate::reader::parse_element;
+use crate::order::{
+    normalize_addresses, placed, placements, DEVICE_ORDER, DISK_ORDER, DOMAIN_ORDER,
+    INTERFACE_ORDER, OS_ORDER,
+};
+use crate::reader::{parse_element, parse_element_strict};
 use crate::units::parse_memory;
 
 /// Domain types libvirt 9.0 knows (`virDomainVirtType`).
@@ -34,9 +37,17 @@ const DOMAIN_TYPES: &[&str] = &[
 /// spelling of a Xen paravirtualised guest.
 const OS_TYPES: &[&str] = &["hvm", "xen", "linux", "exe", "uml", "xenpvh"];
 
-/// Parse a `<domain>` document and validate it.
+/// Parse a `<domain>` document and validate it. Elements and attributes
+/// libvirt does not know are kept, in their places.
 pub fn parse_domain(xml: &str) -> Result<DomainDef, XmlError> {
     DomainDef::from_tree(parse_element(xml)?)
+}
+
+/// [`parse_domain`] that refuses what libvirt's domain schema does not
+/// allow (`VIR_DOMAIN_DEFINE_VALIDATE`): the error (VIR_ERR_XML_DETAIL)
+/// names the first such element or attribute and its line.
+pub fn parse_domain_strict(xml: &str) -> Result<DomainDef, XmlError> {
+    DomainDef::from_tree(parse_element_strict(xml)?)
 }
 
 /// The top-level elements the model types, taken out of the tree.
@@ -75,6 +86,7 @@ impl DomainDef {
         let mut def = DomainDef::default();
         let numa = has_numa(&e);
         let mut t = Typed::default();
+        let mut places = placements(DOMAIN_ORDER, &e.children).into_iter();
         for node in e.children {
             let Node::Element(child) = node else { continue };
             // The first of each is the one libvirt reads; it ignores the rest.
@@ -96,6 +108,13 @@ impl DomainDef {
                 "devices" => &mut t.devices,
                 "features" => {
                     def.features = Some(into_elements(child));
+                    continue;
+                }
+                _ if !placed(DOMAIN_ORDER, &child.name) => {
+                    def.unknown.push(Unknown {
+                        after: places.next().flatten(),
+                        element: child,
+                    });
                     continue;
                 }
                 _ => {
@@ -356,6 +375,7 @@ fn parse_os(e: Option<Element>, has_bootloader: bool) -> Result<Os, XmlError> {
     let Some(e) = e else { return Ok(os) };
     os.attrs = e.attrs;
     let mut seen_type = false;
+    let mut places = placements(OS_ORDER, &e.children).into_iter();
     for node in e.children {
         let Node::Element(mut child) = node else {
             continue;
@@ -391,6 +411,10 @@ fn parse_os(e: Option<Element>, has_bootloader: bool) -> Result<Os, XmlError> {
             {
                 os.boot.extend(take_attr(&mut child, "dev"))
             }
+            _ if !placed(OS_ORDER, &child.name) => os.unknown.push(Unknown {
+                after: places.next().flatten(),
+                element: child,
+            }),
             _ => os.extra.push(child),
         }
     }
@@ -399,6 +423,7 @@ fn parse_os(e: Option<Element>, has_bootloader: bool) -> Result<Os, XmlError> {
 
 fn parse_devices(e: Element) -> Result<Devices, XmlError> {
     let mut devices = Devices::default();
+    let mut places = placements(DEVICE_ORDER, &e.children).into_iter();
     for node in e.children {
         let Node::Element(mut child) = node else {
             continue;
@@ -438,6 +463,10 @@ fn parse_devices(e: Element) -> Result<Devices, XmlError> {
                     }),
                 })
             }
+            _ if !placed(DEVICE_ORDER, &child.name) => devices.unknown.push(Unknown {
+                after: places.next().flatten(),
+                element: child,
+            }),
             _ => {
                 normalize_addresses(&mut child);
                 devices.other.push(child);
@@ -472,6 +501,7 @@ fn parse_disk(mut e: Element) -> Result<Disk, XmlError> {
     disk.attrs = e.attrs;
     let key = disk_source_key(&disk.disk_type);
     let mut has_target = false;
+    let mut places = placements(DISK_ORDER, &e.children).into_iter();
     for node in e.children {
         let Node::Element(mut child) = node else {
             continue;
@@ -516,6 +546,10 @@ fn parse_disk(mut e: Element) -> Result<Disk, XmlError> {
             }
             "readonly" if child.is_empty() => disk.readonly = true,
             "shareable" if child.is_empty() => disk.shareable = true,
+            _ if !placed(DISK_ORDER, &child.name) => disk.unknown.push(Unknown {
+                after: places.next().flatten(),
+                element: child,
+            }),
             _ => {
                 normalize_addresses(&mut child);
                 disk.extra.push(child);
@@ -538,6 +572,7 @@ fn parse_interface(mut e: Element) -> Interface {
     iface.attrs = e.attrs;
     let mut seen_ip = false;
     let mut seen_source = false;
+    let mut places = placements(INTERFACE_ORDER, &e.children).into_iter();
     for node in e.children {
         let Node::Element(mut child) = node else {
             continue;
@@ -580,6 +615,13 @@ fn parse_interface(mut e: Element) -> Interface {
             } else {
                 iface.source = child.attrs;
             }
+            continue;
+        }
+        if !placed(INTERFACE_ORDER, &child.name) {
+            iface.unknown.push(Unknown {
+                after: places.next().flatten(),
+                element: child,
+            });
             continue;
         }
         normalize_addresses(&mut child);

@@ -23,12 +23,41 @@ pub fn parse_element(xml: &str) -> Result<Element, XmlError> {
 /// [`parse_element`] with the document name used in error messages
 /// (libvirt: "(network_definition)", "(capabilities)", a file path, ...).
 pub fn parse_element_in(xml: &str, document: &str) -> Result<Element, XmlError> {
-    Parser { src: xml, document }.run()
+    Parser {
+        src: xml,
+        document,
+        strict: false,
+    }
+    .run()
 }
+
+/// [`parse_element`] that refuses every element and attribute libvirt's
+/// domain schema does not allow where it stands, naming it and its line
+/// (what `VIR_DOMAIN_DEFINE_VALIDATE` asks for). Foreign content inside
+/// `<metadata>` is allowed, as the schema allows it.
+pub fn parse_element_strict(xml: &str) -> Result<Element, XmlError> {
+    Parser {
+        src: xml,
+        document: DOMAIN_DOCUMENT,
+        strict: true,
+    }
+    .run()
+}
+
+/// libxml2's nesting limit without XML_PARSE_HUGE: deeper documents are
+/// refused, so no tree is deeper than this and nothing that walks one
+/// recursively can exhaust the stack.
+pub const MAX_DEPTH: usize = 256;
+
+/// libxml2's limit on one text node or attribute value without
+/// XML_PARSE_HUGE (10,000,000 bytes).
+pub const MAX_TEXT_LENGTH: usize = 10_000_000;
 
 struct Parser<'a> {
     src: &'a str,
     document: &'a str,
+    /// Check names against the domain schema.
+    strict: bool,
 }
 
 /// An open element and the line its start tag is on.
@@ -71,6 +100,15 @@ impl<'a> Parser<'a> {
                     }
                     seen_markup = true;
                     let element = self.start_tag(&tag, start)?;
+                    if stack.len() >= MAX_DEPTH {
+                        let msg = format!(
+                            "Excessive depth in document: {MAX_DEPTH} use XML_PARSE_HUGE option"
+                        );
+                        return Err(self.fail(&msg, start + 1));
+                    }
+                    if self.strict {
+                        self.check_schema(&stack, &element, start)?;
+                    }
                     if empty {
                         push_child(&mut stack, &mut root, element);
                     } else {
@@ -184,6 +222,48 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// In strict mode: refuse an element or attribute the schema does not
+    /// allow under the open element (anything goes inside `<metadata>`).
+    fn check_schema(
+        &self,
+        stack: &[Open<'_>],
+        element: &Element,
+        start: usize,
+    ) -> Result<(), XmlError> {
+        if stack
+            .iter()
+            .any(|o| crate::vocabulary::any_content(&o.element.name))
+        {
+            return Ok(());
+        }
+        let line = self.line_of(start);
+        if let Some(parent) = stack.last() {
+            if !crate::vocabulary::child_allowed(&parent.element.name, &element.name) {
+                return Err(XmlError::NotInSchema {
+                    document: self.document.to_string(),
+                    line,
+                    what: format!(
+                        "element '{}' is not allowed in '{}'",
+                        element.name, parent.element.name
+                    ),
+                });
+            }
+        }
+        for (k, _) in &element.attrs {
+            if !crate::vocabulary::attr_allowed(&element.name, k) {
+                return Err(XmlError::NotInSchema {
+                    document: self.document.to_string(),
+                    line,
+                    what: format!(
+                        "attribute '{k}' is not allowed in element '{}'",
+                        element.name
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Parse the raw content of a start tag (`name attr='v' ...`) that
     /// begins with '<' at `start`.
     fn start_tag(&self, raw: &[u8], start: usize) -> Result<Element, XmlError> {
@@ -286,6 +366,14 @@ impl<'a> Parser<'a> {
     /// Resolve entity and character references in `raw` (at document offset
     /// `base`).
     fn unescape(&self, raw: &str, base: usize, content: bool) -> Result<String, XmlError> {
+        if raw.len() > MAX_TEXT_LENGTH {
+            let msg = if content {
+                "xmlSAX2Characters: huge text node"
+            } else {
+                "AttValue length too long"
+            };
+            return Err(self.fail(msg, base));
+        }
         if content && raw.as_bytes().contains(&b']') {
             if let Some(i) = raw.find("]]>") {
                 return Err(self.fail("Sequence ']]>' not allowed in content", base + i));

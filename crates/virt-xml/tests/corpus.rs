@@ -71,6 +71,8 @@ fn corpus_domain_xml() {
             }
         };
         let out = def.to_xml(&inactive);
+        // The tree form says the same as the text form.
+        assert_eq!(def.to_element(&inactive).to_xml(0), out, "{}", name_of(f));
         if out == text {
             identical += 1;
         } else {
@@ -336,4 +338,199 @@ fn corpus_virsh_define_newdom() {
         .trim_end_matches('\n');
     assert_eq!(got.trim_end_matches('\n'), want);
     println!("corpus_virsh_define_newdom: 1 of 1 identical");
+}
+
+/// Strict mode (VIR_DOMAIN_DEFINE_VALIDATE) accepts every schema-valid
+/// corpus document, and refuses each with one unknown element or
+/// attribute put into it, naming it and its line.
+#[test]
+fn corpus_strict_mode() {
+    let Some(dir) = folder("domain-xml") else {
+        return;
+    };
+    let files = xml_files(&dir);
+    let mut ok = 0;
+    let mut failed = Vec::new();
+    for f in &files {
+        let text = fs::read_to_string(f).unwrap_or_default();
+        if let Err(e) = virt_xml::parse_domain_strict(&text) {
+            failed.push(format!("{}: strict refused: {e}", name_of(f)));
+            continue;
+        }
+        // An unknown element right after <name> (line 3 in libvirt's layout).
+        let bad = text.replacen("</name>\n", "</name>\n  <gadget/>\n", 1);
+        let line = bad
+            .lines()
+            .position(|l| l.contains("<gadget/>"))
+            .map_or(0, |i| i + 1);
+        match virt_xml::parse_domain_strict(&bad) {
+            Err(e)
+                if e.code() == virt_core::ErrorCode::XmlDetail
+                    && e.to_string()
+                        == format!(
+                            "(domain_definition):{line}: element 'gadget' is not allowed in 'domain'"
+                        ) => {}
+            other => {
+                failed.push(format!("{}: unknown element: {other:?}", name_of(f)));
+                continue;
+            }
+        }
+        // The lenient parse keeps it, in its place.
+        match parse_domain(&bad) {
+            Ok(d) if d.to_xml(&FormatOptions::default()) == bad => {}
+            Ok(d) => {
+                failed.push(format!(
+                    "{}: unknown element moved: {}",
+                    name_of(f),
+                    first_difference(&bad, &d.to_xml(&FormatOptions::default()))
+                ));
+                continue;
+            }
+            Err(e) => {
+                failed.push(format!("{}: {e}", name_of(f)));
+                continue;
+            }
+        }
+        ok += 1;
+    }
+    println!("corpus_strict_mode: {ok} of {} as expected", files.len());
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+/// A small deterministic generator for the mutation test.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+/// Mutated corpus files (byte flips, truncations, duplicated slices) and
+/// random bytes give errors or definitions, never a panic; whatever parses
+/// formats to something that parses again.
+#[test]
+fn corpus_mutations_never_panic() {
+    let Some(dir) = folder("domain-xml") else {
+        return;
+    };
+    let mut rng = SplitMix(0x5eed);
+    let mut cases = 0;
+    let mut parsed = 0;
+    for f in xml_files(&dir) {
+        let base = fs::read(&f).unwrap_or_default();
+        for round in 0..24 {
+            let mut b = base.clone();
+            match round % 4 {
+                0 => {
+                    for _ in 0..1 + rng.below(4) {
+                        let i = rng.below(b.len());
+                        if let Some(x) = b.get_mut(i) {
+                            *x = rng.next() as u8;
+                        }
+                    }
+                }
+                1 => b.truncate(rng.below(b.len())),
+                2 => {
+                    let i = rng.below(b.len());
+                    let j = (i + rng.below(200)).min(b.len());
+                    let slice = b.get(i..j).unwrap_or_default().to_vec();
+                    let at = rng.below(b.len());
+                    b.splice(at..at, slice);
+                }
+                _ => {
+                    let i = rng.below(b.len());
+                    let len = rng.below(64);
+                    for k in i..(i + len).min(b.len()) {
+                        if let Some(x) = b.get_mut(k) {
+                            *x = b"<>/='\"&; ab:"[rng.below(12)];
+                        }
+                    }
+                }
+            }
+            let text = String::from_utf8_lossy(&b);
+            cases += 2;
+            if let Ok(def) = parse_domain(&text) {
+                parsed += 1;
+                let out = def.to_xml(&FormatOptions::default());
+                assert!(
+                    parse_domain(&out).is_ok(),
+                    "{}: output of a mutant does not parse:\n{out}",
+                    name_of(&f)
+                );
+            }
+            let _ = virt_xml::parse_domain_strict(&text);
+        }
+    }
+    for _ in 0..500 {
+        let len = rng.below(300);
+        let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let _ = parse_domain(&String::from_utf8_lossy(&bytes));
+        cases += 1;
+    }
+    println!(
+        "corpus_mutations_never_panic: {cases} inputs, {parsed} mutants still parsed, no panic"
+    );
+}
+
+/// Deep nesting and huge values end in libxml2's errors, not a stack
+/// overflow or unbounded memory.
+#[test]
+fn deep_and_huge_documents_are_refused() {
+    let depth = 100_000;
+    let mut deep = String::with_capacity(depth * 7 + 64);
+    deep.push_str("<domain type='test'><name>d</name>");
+    for _ in 0..depth {
+        deep.push_str("<a>");
+    }
+    for _ in 0..depth {
+        deep.push_str("</a>");
+    }
+    deep.push_str("</domain>");
+    match parse_domain(&deep) {
+        Err(e) => assert!(
+            e.to_string()
+                .contains("Excessive depth in document: 256 use XML_PARSE_HUGE option"),
+            "{e}"
+        ),
+        Ok(_) => panic!("100,000 nested elements accepted"),
+    }
+    // 255 levels below the root are fine.
+    let mut ok = String::from(
+        "<domain type='test'><name>d</name><memory>1</memory><os><type>hvm</type></os><metadata>",
+    );
+    for _ in 0..250 {
+        ok.push_str("<a>");
+    }
+    for _ in 0..250 {
+        ok.push_str("</a>");
+    }
+    ok.push_str("</metadata></domain>");
+    assert!(parse_domain(&ok).is_ok());
+
+    let huge = format!(
+        "<domain type='test'><name x='{}'>d</name></domain>",
+        "v".repeat(virt_xml::MAX_TEXT_LENGTH + 1)
+    );
+    match parse_domain(&huge) {
+        Err(e) => assert!(e.to_string().contains("AttValue length too long"), "{e}"),
+        Ok(_) => panic!("huge attribute accepted"),
+    }
+    let huge_text = format!(
+        "<domain type='test'><name>{}</name></domain>",
+        "v".repeat(virt_xml::MAX_TEXT_LENGTH + 1)
+    );
+    assert!(parse_domain(&huge_text).is_err());
 }

@@ -1,0 +1,1551 @@
+//! Domain XML -> QEMU command line, for QEMU 7.2 and later.
+//!
+//! Devices are written as `-blockdev` / `-device` JSON, so that file names
+//! and ids need no comma escaping; the few classic options left (`-name`,
+//! `-machine`, `-chardev`, ...) escape commas by doubling them, as QEMU's
+//! option parser wants. Every construct this driver cannot run is refused
+//! here, with libvirt's `VIR_ERR_CONFIG_UNSUPPORTED`, before anything starts.
+
+use crate::error::{QemuError, QemuResult};
+use serde_json::{json, Map, Value};
+use virt_xml::{CharDev, Disk, DomainDef, Element, Graphics, Interface, LifecycleAction};
+
+/// Where the QMP monitor listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MonitorSocket {
+    /// A listening unix socket the caller created and passes down as this
+    /// file descriptor number (so the caller can connect before QEMU is up).
+    Fd(i32),
+    /// A unix socket path QEMU creates itself.
+    Path(String),
+}
+
+/// What the command line depends on besides the definition.
+#[derive(Debug, Clone)]
+pub struct LaunchContext {
+    /// The QEMU binary to run.
+    pub emulator: String,
+    /// The QMP monitor socket.
+    pub monitor: MonitorSocket,
+    /// True when /dev/kvm can be opened for reading and writing.
+    pub kvm_usable: bool,
+    /// `-incoming` argument (restore), if any.
+    pub incoming: Option<String>,
+}
+
+/// A ready-to-run QEMU command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandLine {
+    /// The binary.
+    pub program: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Extra environment variables (TZ for `<clock offset='timezone'>`).
+    pub env: Vec<(String, String)>,
+}
+
+impl CommandLine {
+    /// The command line as one shell-like string, for logs.
+    pub fn to_shell_string(&self) -> String {
+        let quote = |s: &str| {
+            if !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_=/.,:@+%".contains(c))
+            {
+                s.to_string()
+            } else {
+                format!("'{}'", s.replace('\'', "'\\''"))
+            }
+        };
+        let mut out: Vec<String> = self
+            .env
+            .iter()
+            .map(|(k, v)| format!("{k}={}", quote(v)))
+            .collect();
+        out.push(quote(&self.program));
+        out.extend(self.args.iter().map(|a| quote(a)));
+        out.join(" ")
+    }
+}
+
+/// Double commas, as QEMU's option parser wants inside option values.
+pub fn escape_comma(s: &str) -> String {
+    s.replace(',', ",,")
+}
+
+fn unsupported(what: impl Into<String>) -> QemuError {
+    QemuError::Unsupported(what.into())
+}
+
+/// The machine family a machine type belongs to, which decides buses and
+/// default devices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Chipset {
+    I440fx,
+    Q35,
+}
+
+fn chipset(machine: &str) -> QemuResult<Chipset> {
+    if machine == "q35" || machine.starts_with("pc-q35") {
+        Ok(Chipset::Q35)
+    } else if machine == "pc" || machine.starts_with("pc-i440fx") || machine.starts_with("pc-") {
+        Ok(Chipset::I440fx)
+    } else {
+        Err(unsupported(format!(
+            "machine type '{machine}' is not supported on x86 by this driver"
+        )))
+    }
+}
+
+/// Build the command line for `def` (which should have had
+/// [`DomainDef::fill_defaults`] and the driver's preparation applied).
+pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
+    let mut b = Builder {
+        args: Vec::with_capacity(64),
+        env: Vec::new(),
+    };
+    let accel = match def.domain_type.as_str() {
+        "kvm" if ctx.kvm_usable => "kvm",
+        "kvm" => {
+            return Err(unsupported(
+                "Domain requires KVM, but it is not available. Check that virtualization is \
+                 enabled in the host BIOS, and host configuration is setup to load the kvm modules.",
+            ))
+        }
+        "qemu" => "tcg",
+        other => {
+            return Err(unsupported(format!(
+                "domain type '{other}' is not supported by the QEMU driver (use 'kvm' or 'qemu')"
+            )))
+        }
+    };
+    if def.os.os_type != "hvm" {
+        return Err(unsupported(format!(
+            "OS type '{}' is not supported by the QEMU driver (only 'hvm')",
+            def.os.os_type
+        )));
+    }
+    let arch = def.os.arch.as_deref().unwrap_or("x86_64");
+    if !matches!(arch, "x86_64" | "i686") {
+        return Err(unsupported(format!(
+            "architecture '{arch}' is not supported by this driver (only x86_64 and i686)"
+        )));
+    }
+    if def.bootloader.is_some() {
+        return Err(unsupported(
+            "a host bootloader is a Xen feature; use direct kernel boot (<kernel>) with QEMU",
+        ));
+    }
+    let machine = def.os.machine.as_deref().unwrap_or("pc");
+    let chipset = chipset(machine)?;
+
+    b.push2(
+        "-name",
+        format!("guest={},debug-threads=on", escape_comma(&def.name)),
+    );
+    b.push("-S");
+    let mut machine_opt = format!("{},usb=off,dump-guest-core=off", escape_comma(machine));
+    let features = def.features.as_deref().unwrap_or(&[]);
+    let has_feature = |n: &str| features.iter().any(|f| f.name == n);
+    machine_opt.push_str(if has_feature("acpi") {
+        ",acpi=on"
+    } else {
+        ",acpi=off"
+    });
+    if let Some(clock) = def.extra.iter().find(|e| e.name == "clock") {
+        if clock
+            .children_named("timer")
+            .any(|t| t.attr("name") == Some("hpet") && t.attr("present") == Some("no"))
+        {
+            machine_opt.push_str(",hpet=off");
+        }
+    }
+    let sounds: Vec<&Element> = def
+        .devices
+        .other
+        .iter()
+        .filter(|e| e.name == "sound")
+        .collect();
+    if sounds.iter().any(|s| s.attr("model") == Some("pcspk")) {
+        machine_opt.push_str(",pcspk-audiodev=audio1");
+    }
+    b.push2("-machine", machine_opt);
+    b.push2("-accel", accel);
+    b.push2("-cpu", cpu_option(def, accel, arch)?);
+    b.push2("-m", memory_option(def));
+    b.push2("-smp", smp_option(def)?);
+    if let Some(u) = def.uuid {
+        b.push2("-uuid", u.to_string());
+    }
+    b.push("-no-user-config");
+    b.push("-nodefaults");
+    match &ctx.monitor {
+        MonitorSocket::Fd(fd) => b.push2(
+            "-chardev",
+            format!("socket,id=charmonitor,fd={fd},server=on,wait=off"),
+        ),
+        MonitorSocket::Path(p) => b.push2(
+            "-chardev",
+            format!(
+                "socket,id=charmonitor,path={},server=on,wait=off",
+                escape_comma(p)
+            ),
+        ),
+    }
+    b.push2("-mon", "chardev=charmonitor,id=monitor,mode=control");
+    rtc_options(def, &mut b)?;
+    b.push("-no-shutdown");
+    // Reboot with on_reboot=destroy must not reset the guest: QEMU turns it
+    // into a shutdown, which on_poweroff then handles.
+    if matches!(
+        def.on_reboot,
+        Some(LifecycleAction::Destroy | LifecycleAction::Preserve)
+    ) {
+        b.push2("-action", "reboot=shutdown");
+    }
+    // A guest panic pauses the guest, so the driver sees GUEST_PANICKED and
+    // applies on_crash itself.
+    b.push2("-action", "panic=pause");
+    boot_options(def, &mut b)?;
+    let boot = BootIndices::of(def);
+    // Devices.
+    let mut usb_needed = false;
+    let mut ctrl = Controllers::default();
+    for c in def.devices.other.iter().filter(|e| e.name == "controller") {
+        ctrl.read(c, chipset)?;
+    }
+    for (i, disk) in def.devices.disks.iter().enumerate() {
+        disk_options(
+            disk,
+            i,
+            boot.disks.get(i).copied().flatten(),
+            chipset,
+            &mut ctrl,
+            &mut b,
+        )?;
+    }
+    ctrl.flush_into(&mut b);
+    for (i, iface) in def.devices.interfaces.iter().enumerate() {
+        interface_options(
+            iface,
+            i,
+            boot.nics.get(i).copied().flatten(),
+            chipset,
+            &mut b,
+        )?;
+    }
+    let graphics = graphics_options(&def.devices.graphics, &mut b)?;
+    let mut video_done = false;
+    for other in &def.devices.other {
+        match other.name.as_str() {
+            "controller" => {}
+            "memballoon" => match other.attr("model").unwrap_or("virtio") {
+                "none" => {}
+                "virtio" => b.device(json!({"driver": "virtio-balloon-pci", "id": "balloon0"})),
+                m => return Err(unsupported(format!("memballoon model '{m}'"))),
+            },
+            "video" => {
+                let model = other
+                    .child("model")
+                    .and_then(|m| m.attr("type"))
+                    .unwrap_or("vga");
+                let driver = match model {
+                    "vga" => "VGA",
+                    "cirrus" => "cirrus-vga",
+                    "virtio" => "virtio-vga",
+                    "bochs" => "bochs-display",
+                    "none" => continue,
+                    m => return Err(unsupported(format!("video model '{m}'"))),
+                };
+                if !video_done {
+                    b.device(json!({"driver": driver, "id": "video0"}));
+                    video_done = true;
+                }
+            }
+            "input" => match (other.attr("type"), other.attr("bus").unwrap_or("ps2")) {
+                (_, "ps2") => {}
+                (Some("tablet"), "usb") => {
+                    usb_needed = true;
+                    b.device(json!({"driver": "usb-tablet", "id": "input0", "bus": "usb.0"}));
+                }
+                (Some("mouse"), "usb") => {
+                    usb_needed = true;
+                    b.device(json!({"driver": "usb-mouse", "id": "input0", "bus": "usb.0"}));
+                }
+                (Some("keyboard"), "usb") => {
+                    usb_needed = true;
+                    b.device(json!({"driver": "usb-kbd", "id": "input0", "bus": "usb.0"}));
+                }
+                (t, bus) => {
+                    return Err(unsupported(format!(
+                        "input device type '{}' on bus '{bus}'",
+                        t.unwrap_or("")
+                    )))
+                }
+            },
+            "sound" => {
+                let driver = match other.attr("model").unwrap_or("") {
+                    "ac97" => "AC97",
+                    "es1370" => "ES1370",
+                    "sb16" => "sb16",
+                    "ich6" | "ich9" => {
+                        b.device(json!({"driver": "intel-hda", "id": "sound0"}));
+                        "hda-duplex"
+                    }
+                    "pcspk" => continue,
+                    m => return Err(unsupported(format!("sound model '{m}'"))),
+                };
+                b.device(json!({"driver": driver, "audiodev": "audio1"}));
+            }
+            "watchdog" => {
+                let driver = match other.attr("model").unwrap_or("") {
+                    "ib700" => "ib700",
+                    "i6300esb" => "i6300esb",
+                    m => return Err(unsupported(format!("watchdog model '{m}'"))),
+                };
+                let action = match other.attr("action").unwrap_or("reset") {
+                    "reset" => "reset",
+                    "shutdown" | "poweroff" => "poweroff",
+                    "pause" => "pause",
+                    "none" => "none",
+                    "inject-nmi" => "inject-nmi",
+                    a => return Err(unsupported(format!("watchdog action '{a}'"))),
+                };
+                b.device(json!({"driver": driver, "id": "watchdog0"}));
+                b.push2("-action", format!("watchdog={action}"));
+            }
+            "panic" => match other.attr("model").unwrap_or("isa") {
+                "isa" => b.device(json!({"driver": "pvpanic", "id": "panic0"})),
+                m => return Err(unsupported(format!("panic model '{m}'"))),
+            },
+            "hostdev" => {
+                return Err(unsupported(
+                    "host device assignment (<hostdev>) is not supported by this driver",
+                ))
+            }
+            "filesystem" | "smartcard" | "redirdev" | "tpm" | "rng" | "shmem" | "memory"
+            | "iommu" | "vsock" | "lease" | "hub" | "audio" => {
+                return Err(unsupported(format!(
+                    "device <{}> is not supported by this driver",
+                    other.name
+                )))
+            }
+            _ => {}
+        }
+    }
+    if graphics && !video_done {
+        b.device(json!({"driver": "VGA", "id": "video0"}));
+    }
+    if !sounds.is_empty() {
+        b.push2("-audiodev", "none,id=audio1");
+    }
+    chardev_options(&def.devices.chardevs, &mut b)?;
+    if usb_needed && !ctrl.usb_model_set {
+        return Err(unsupported("USB devices need a USB controller"));
+    }
+    extra_elements_check(def)?;
+    if let Some(inc) = &ctx.incoming {
+        b.push2("-incoming", inc.clone());
+    }
+    b.push2("-msg", "timestamp=on");
+    Ok(CommandLine {
+        program: ctx.emulator.clone(),
+        args: b.args,
+        env: b.env,
+    })
+}
+
+struct Builder {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+impl Builder {
+    fn push(&mut self, a: &str) {
+        self.args.push(a.to_string());
+    }
+    fn push2(&mut self, a: &str, v: impl Into<String>) {
+        self.args.push(a.to_string());
+        self.args.push(v.into());
+    }
+    fn device(&mut self, v: Value) {
+        self.push2("-device", v.to_string());
+    }
+}
+
+/// Top-level elements that change what the guest gets, and that this driver
+/// cannot honour: refused rather than silently ignored.
+fn extra_elements_check(def: &DomainDef) -> QemuResult<()> {
+    for e in &def.extra {
+        match e.name.as_str() {
+            "memoryBacking" if e.child("hugepages").is_some() => {
+                return Err(unsupported(
+                    "hugepage backing is not supported by this driver",
+                ))
+            }
+            "memtune" | "blkiotune" | "numatune" => {
+                return Err(unsupported(format!(
+                    "<{}> needs cgroup support, which this driver does not have",
+                    e.name
+                )))
+            }
+            "cputune" => {
+                if let Some(k) = e
+                    .elements()
+                    .find(|k| k.name != "vcpupin" && k.name != "emulatorpin")
+                {
+                    return Err(unsupported(format!(
+                        "<cputune><{}> needs cgroup support, which this driver does not have",
+                        k.name
+                    )));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn cpu_option(def: &DomainDef, accel: &str, arch: &str) -> QemuResult<String> {
+    let cpu = def.extra.iter().find(|e| e.name == "cpu");
+    let default_model = if arch == "i686" { "qemu32" } else { "qemu64" };
+    let mut model = default_model.to_string();
+    let mut flags: Vec<String> = Vec::new();
+    if let Some(cpu) = cpu {
+        match cpu.attr("mode").unwrap_or("custom") {
+            "host-passthrough" if accel == "kvm" => model = "host".into(),
+            "host-model" if accel == "kvm" => model = "host".into(),
+            "host-model" | "maximum" => model = "max".into(),
+            "host-passthrough" => {
+                return Err(unsupported(
+                    "CPU mode 'host-passthrough' needs KVM (domain type 'kvm')",
+                ))
+            }
+            "custom" => {
+                if let Some(m) = cpu.child("model") {
+                    let t = m.text();
+                    let t = t.trim();
+                    if !t.is_empty() {
+                        model = t.to_string();
+                    }
+                }
+            }
+            m => return Err(unsupported(format!("CPU mode '{m}'"))),
+        }
+        for f in cpu.children_named("feature") {
+            let Some(name) = f.attr("name") else { continue };
+            match f.attr("policy").unwrap_or("require") {
+                "require" | "force" => flags.push(format!("+{name}")),
+                "disable" | "forbid" => flags.push(format!("-{name}")),
+                _ => {}
+            }
+        }
+    }
+    let features = def.features.as_deref().unwrap_or(&[]);
+    if arch == "i686" && features.iter().any(|f| f.name == "pae") && model == "qemu32" {
+        flags.push("+pae".into());
+    }
+    if let Some(clock) = def.extra.iter().find(|e| e.name == "clock") {
+        for t in clock.children_named("timer") {
+            if t.attr("name") == Some("kvmclock") {
+                match t.attr("present") {
+                    Some("no") => flags.push("-kvmclock".into()),
+                    Some("yes") => flags.push("+kvmclock".into()),
+                    _ => {}
+                }
+            }
+        }
+    }
+    let mut out = escape_comma(&model);
+    for f in flags {
+        out.push(',');
+        out.push_str(&escape_comma(&f));
+    }
+    Ok(out)
+}
+
+fn memory_option(def: &DomainDef) -> String {
+    // QEMU's RAM size is in MiB here; round up like libvirt, never give less.
+    let mib = def.memory.div_ceil(1024).max(1);
+    match def.max_memory {
+        Some((max, slots)) if max > def.memory => format!(
+            "size={mib},slots={},maxmem={}M",
+            slots.unwrap_or(16),
+            max.div_ceil(1024)
+        ),
+        _ => mib.to_string(),
+    }
+}
+
+/// `<cpu><topology sockets dies cores threads/>`, if given.
+pub fn topology(def: &DomainDef) -> Option<(u32, u32, u32, u32)> {
+    let t = def
+        .extra
+        .iter()
+        .find(|e| e.name == "cpu")?
+        .child("topology")?;
+    let n = |k: &str, d: u32| t.attr(k).and_then(|v| v.parse().ok()).unwrap_or(d);
+    Some((
+        n("sockets", 1),
+        n("dies", 1),
+        n("cores", 1),
+        n("threads", 1),
+    ))
+}
+
+fn smp_option(def: &DomainDef) -> QemuResult<String> {
+    let max = def.vcpu.max.max(1);
+    let cur = def.vcpu.current.unwrap_or(max).min(max);
+    let mut s = format!("{cur}");
+    if cur != max {
+        s.push_str(&format!(",maxcpus={max}"));
+    }
+    let (sockets, dies, cores, threads) = topology(def).unwrap_or((max, 1, 1, 1));
+    if sockets
+        .checked_mul(dies)
+        .and_then(|x| x.checked_mul(cores))
+        .and_then(|x| x.checked_mul(threads))
+        != Some(max)
+    {
+        return Err(unsupported(format!(
+            "CPU topology doesn't match maximum vcpu count ({sockets} sockets x {dies} dies x \
+             {cores} cores x {threads} threads != {max})"
+        )));
+    }
+    s.push_str(&format!(
+        ",sockets={sockets},dies={dies},cores={cores},threads={threads}"
+    ));
+    Ok(s)
+}
+
+fn rtc_options(def: &DomainDef, b: &mut Builder) -> QemuResult<()> {
+    let Some(clock) = def.extra.iter().find(|e| e.name == "clock") else {
+        b.push2("-rtc", "base=utc");
+        return Ok(());
+    };
+    let mut rtc = match clock.attr("offset").unwrap_or("utc") {
+        "utc" => "base=utc".to_string(),
+        "localtime" => "base=localtime".to_string(),
+        "timezone" => {
+            let tz = clock.attr("timezone").unwrap_or("UTC");
+            b.env.push(("TZ".into(), tz.to_string()));
+            "base=localtime".to_string()
+        }
+        "variable" => {
+            let adj: i64 = clock
+                .attr("adjustment")
+                .and_then(|a| a.parse().ok())
+                .unwrap_or(0);
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            format!("base={}", format_utc(now.saturating_add(adj)))
+        }
+        o => return Err(unsupported(format!("clock offset '{o}'"))),
+    };
+    for t in clock.children_named("timer") {
+        if t.attr("name") == Some("rtc") && t.attr("tickpolicy") == Some("catchup") {
+            rtc.push_str(",driftfix=slew");
+        }
+    }
+    b.push2("-rtc", rtc);
+    Ok(())
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` for seconds since the epoch (UTC).
+fn format_utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+fn boot_options(def: &DomainDef, b: &mut Builder) -> QemuResult<()> {
+    if let Some(loader) = &def.os.loader {
+        b.push2("-bios", loader.clone());
+    }
+    if let Some(k) = &def.os.kernel {
+        b.push2("-kernel", k.clone());
+        if let Some(i) = &def.os.initrd {
+            b.push2("-initrd", i.clone());
+        }
+        if let Some(c) = &def.os.cmdline {
+            b.push2("-append", c.clone());
+        }
+    }
+    for dev in &def.os.boot {
+        if !matches!(dev.as_str(), "hd" | "cdrom" | "fd" | "network") {
+            return Err(unsupported(format!("boot device '{dev}'")));
+        }
+    }
+    let mut opts = Vec::new();
+    if def.os.kernel.is_none() && !BootIndices::of(def).is_empty() {
+        // Only the devices given a boot index are tried.
+        opts.push("strict=on".to_string());
+    }
+    for e in &def.os.extra {
+        match e.name.as_str() {
+            "bootmenu" => {
+                let on = e.attr("enable") == Some("yes");
+                opts.push(format!("menu={}", if on { "on" } else { "off" }));
+                if let (true, Some(t)) = (on, e.attr("timeout")) {
+                    opts.push(format!("splash-time={t}"));
+                }
+            }
+            "bios" => {
+                if let Some(t) = e.attr("rebootTimeout") {
+                    opts.push(format!("reboot-timeout={t}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    if !opts.is_empty() {
+        b.push2("-boot", opts.join(","));
+    }
+    Ok(())
+}
+
+/// Boot indices per disk and per NIC: `<boot order=N/>` on devices, or
+/// else `<os><boot dev=.../>` giving the first device of each kind its
+/// place (the PC firmware's legacy boot order holds only three devices).
+struct BootIndices {
+    disks: Vec<Option<u32>>,
+    nics: Vec<Option<u32>>,
+}
+
+impl BootIndices {
+    fn of(def: &DomainDef) -> BootIndices {
+        let order_of = |extra: &[Element]| {
+            extra
+                .iter()
+                .find(|e| e.name == "boot")
+                .and_then(|e| e.attr("order"))
+                .and_then(|o| o.parse::<u32>().ok())
+        };
+        let mut disks: Vec<Option<u32>> = def
+            .devices
+            .disks
+            .iter()
+            .map(|d| order_of(&d.extra))
+            .collect();
+        let mut nics: Vec<Option<u32>> = def
+            .devices
+            .interfaces
+            .iter()
+            .map(|i| order_of(&i.extra))
+            .collect();
+        let explicit = disks.iter().chain(nics.iter()).any(Option::is_some);
+        if !explicit && def.os.kernel.is_none() {
+            let mut next = 1;
+            for dev in &def.os.boot {
+                let kind = match dev.as_str() {
+                    "hd" => "disk",
+                    "cdrom" => "cdrom",
+                    "fd" => "floppy",
+                    _ => {
+                        if let Some(slot) = nics.iter_mut().find(|s| s.is_none()) {
+                            *slot = Some(next);
+                            next += 1;
+                        }
+                        continue;
+                    }
+                };
+                let pos = def.devices.disks.iter().position(|d| {
+                    let dev = if d.device.is_empty() {
+                        "disk"
+                    } else {
+                        d.device.as_str()
+                    };
+                    dev == kind
+                });
+                if let Some(slot) = pos.and_then(|p| disks.get_mut(p)) {
+                    if slot.is_none() {
+                        *slot = Some(next);
+                        next += 1;
+                    }
+                }
+            }
+        }
+        BootIndices { disks, nics }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.disks
+            .iter()
+            .chain(self.nics.iter())
+            .all(Option::is_none)
+    }
+}
+
+/// The controllers the disks sit on, added as the disks need them.
+#[derive(Default)]
+struct Controllers {
+    usb_model_set: bool,
+    ahci: Vec<String>,
+    scsi: Vec<String>,
+    fdc: bool,
+    pending: Vec<Value>,
+}
+
+impl Controllers {
+    fn read(&mut self, c: &Element, chipset: Chipset) -> QemuResult<()> {
+        let index = c.attr("index").unwrap_or("0");
+        match c.attr("type").unwrap_or("") {
+            "usb" => match c.attr("model") {
+                Some("none") => {}
+                None | Some("piix3-uhci") if chipset == Chipset::I440fx => {
+                    self.usb_model_set = true;
+                    self.pending.push(
+                        json!({"driver": "piix3-usb-uhci", "id": format!("usb{}", suffix(index))}),
+                    );
+                }
+                None | Some("qemu-xhci") | Some("nec-xhci") => {
+                    self.usb_model_set = true;
+                    self.pending.push(
+                        json!({"driver": "qemu-xhci", "id": format!("usb{}", suffix(index))}),
+                    );
+                }
+                Some("ich9-ehci1") | Some("ich9-uhci1") | Some("ich9-uhci2")
+                | Some("ich9-uhci3") | Some("piix3-uhci") | Some("piix4-uhci") => {
+                    self.usb_model_set = true;
+                    self.pending.push(
+                        json!({"driver": "qemu-xhci", "id": format!("usb{}", suffix(index))}),
+                    );
+                }
+                Some(m) => return Err(unsupported(format!("USB controller model '{m}'"))),
+            },
+            "scsi" => match c.attr("model").unwrap_or("virtio-scsi") {
+                "virtio-scsi" | "lsilogic" => {
+                    let driver = if c.attr("model") == Some("lsilogic") {
+                        "lsi53c895a"
+                    } else {
+                        "virtio-scsi-pci"
+                    };
+                    let id = format!("scsi{index}");
+                    self.pending.push(json!({"driver": driver, "id": id}));
+                    self.scsi.push(index.to_string());
+                }
+                m => return Err(unsupported(format!("SCSI controller model '{m}'"))),
+            },
+            "sata" if chipset == Chipset::I440fx => {
+                let id = format!("sata{index}");
+                self.pending.push(json!({"driver": "ahci", "id": id}));
+                self.ahci.push(index.to_string());
+            }
+            "ide" if chipset == Chipset::Q35 => {
+                return Err(unsupported(
+                    "IDE controllers are unsupported for this QEMU binary or machine type",
+                ))
+            }
+            "fdc" => self.fdc = true,
+            "ide" | "sata" | "pci" | "virtio-serial" | "ccid" | "xenbus" | "isa" => {}
+            t => return Err(unsupported(format!("controller type '{t}'"))),
+        }
+        Ok(())
+    }
+
+    fn flush_into(&mut self, b: &mut Builder) {
+        // Controllers come before the devices that plug into them; QEMU
+        // resolves `bus=` when a device is created.
+        let devices = std::mem::take(&mut self.pending);
+        let mut head: Vec<String> = Vec::new();
+        for d in devices {
+            head.push("-device".into());
+            head.push(d.to_string());
+        }
+        let at = b
+            .args
+            .iter()
+            .position(|a| a == "-blockdev" || a == "-device")
+            .unwrap_or(b.args.len());
+        b.args.splice(at..at, head);
+    }
+}
+
+fn suffix(index: &str) -> String {
+    if index == "0" {
+        String::new()
+    } else {
+        index.to_string()
+    }
+}
+
+/// `<address type='drive' controller bus target unit>` values.
+fn drive_address(disk: &Disk) -> (u32, u32, u32) {
+    let a = disk
+        .extra
+        .iter()
+        .find(|e| e.name == "address" && e.attr("type") == Some("drive"));
+    let n = |k: &str| {
+        a.and_then(|a| a.attr(k))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (n("controller"), n("bus"), n("unit"))
+}
+
+/// Index of a target name's last letters: hda -> 0, hdb -> 1, vdaa -> 26.
+fn target_index(dev: &str) -> Option<u32> {
+    // Prefixes are two letters (hd, sd, vd, fd, xvd has three).
+    let name = dev
+        .strip_prefix("xvd")
+        .or_else(|| dev.get(2..))
+        .unwrap_or("");
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase()) {
+        return None;
+    }
+    let mut idx: u32 = 0;
+    for c in name.chars() {
+        idx = idx
+            .checked_mul(26)?
+            .checked_add(c as u32 - 'a' as u32 + 1)?;
+    }
+    Some(idx - 1)
+}
+
+const FORMATS: &[&str] = &[
+    "raw",
+    "qcow2",
+    "qcow",
+    "qed",
+    "vmdk",
+    "vdi",
+    "vpc",
+    "vhdx",
+    "cloop",
+    "dmg",
+    "parallels",
+];
+
+fn disk_options(
+    disk: &Disk,
+    i: usize,
+    bootindex: Option<u32>,
+    chipset: Chipset,
+    ctrl: &mut Controllers,
+    b: &mut Builder,
+) -> QemuResult<()> {
+    let device = if disk.device.is_empty() {
+        "disk"
+    } else {
+        disk.device.as_str()
+    };
+    if !matches!(device, "disk" | "cdrom" | "floppy") {
+        return Err(unsupported(format!("disk device '{device}'")));
+    }
+    let storage_driver = match disk.disk_type.as_str() {
+        "file" | "" => "file",
+        "block" if device == "cdrom" => "host_cdrom",
+        "block" => "host_device",
+        t => {
+            return Err(unsupported(format!(
+                "disk type '{t}' (target '{}') is not supported by this driver",
+                disk.target_dev
+            )))
+        }
+    };
+    let format = disk.driver_type.as_deref().unwrap_or("raw");
+    if !FORMATS.contains(&format) {
+        return Err(unsupported(format!(
+            "disk format '{format}' (target '{}')",
+            disk.target_dev
+        )));
+    }
+    let drv = disk.extra.iter().find(|e| e.name == "driver");
+    let cache = drv.and_then(|d| d.attr("cache")).unwrap_or("default");
+    let (direct, no_flush, write_cache) = match cache {
+        "default" | "writeback" => (false, false, true),
+        "none" => (true, false, true),
+        "writethrough" => (false, false, false),
+        "directsync" => (true, false, false),
+        "unsafe" => (false, true, true),
+        c => return Err(unsupported(format!("disk cache mode '{c}'"))),
+    };
+    let aio = match drv.and_then(|d| d.attr("io")) {
+        None => None,
+        Some("threads") => Some("threads"),
+        Some("native") if direct => Some("native"),
+        Some("native") => {
+            return Err(unsupported(
+                "native I/O needs either no disk cache or directsync cache mode",
+            ))
+        }
+        Some("io_uring") => Some("io_uring"),
+        Some(m) => return Err(unsupported(format!("disk io mode '{m}'"))),
+    };
+    let readonly = disk.readonly || device == "cdrom";
+    let node = format!("disk{i}");
+    let mut drive: Option<String> = None;
+    if let Some(src) = disk.source.as_deref().filter(|s| !s.is_empty()) {
+        let mut file = Map::new();
+        file.insert("driver".into(), json!(storage_driver));
+        file.insert("filename".into(), json!(src));
+        file.insert("node-name".into(), json!(format!("{node}-storage")));
+        file.insert("read-only".into(), json!(readonly));
+        file.insert(
+            "cache".into(),
+            json!({"direct": direct, "no-flush": no_flush}),
+        );
+        if let Some(a) = aio {
+            file.insert("aio".into(), json!(a));
+        }
+        b.push2("-blockdev", Value::Object(file).to_string());
+        b.push2(
+            "-blockdev",
+            json!({
+                "node-name": format!("{node}-format"),
+                "driver": format,
+                "file": format!("{node}-storage"),
+                "read-only": readonly,
+                "cache": {"direct": direct, "no-flush": no_flush},
+            })
+            .to_string(),
+        );
+        drive = Some(format!("{node}-format"));
+    } else if device == "disk" {
+        return Err(QemuError::Unsupported(format!(
+            "disk '{}' has no source",
+            disk.target_dev
+        )));
+    }
+    let bus = disk.target_bus.as_deref().unwrap_or(match device {
+        "floppy" => "fdc",
+        _ => "ide",
+    });
+    let (controller, dbus, unit) = drive_address(disk);
+    let mut dev = Map::new();
+    let id = disk.target_dev.clone();
+    match (bus, device) {
+        ("ide", _) if chipset == Chipset::Q35 => {
+            return Err(unsupported(
+                "IDE controllers are unsupported for this QEMU binary or machine type",
+            ))
+        }
+        ("ide", d) => {
+            if dbus > 1 || unit > 1 {
+                return Err(unsupported(format!(
+                    "IDE disk '{}' needs bus {dbus} unit {unit}; the PIIX IDE controller has buses 0-1 and units 0-1",
+                    disk.target_dev
+                )));
+            }
+            dev.insert(
+                "driver".into(),
+                json!(if d == "cdrom" { "ide-cd" } else { "ide-hd" }),
+            );
+            dev.insert("bus".into(), json!(format!("ide.{dbus}")));
+            dev.insert("unit".into(), json!(unit));
+        }
+        ("sata", d) => {
+            dev.insert(
+                "driver".into(),
+                json!(if d == "cdrom" { "ide-cd" } else { "ide-hd" }),
+            );
+            let busname = if chipset == Chipset::Q35 && controller == 0 {
+                format!("ide.{unit}")
+            } else {
+                let c = controller.to_string();
+                if !ctrl.ahci.contains(&c) {
+                    ctrl.pending
+                        .push(json!({"driver": "ahci", "id": format!("sata{c}")}));
+                    ctrl.ahci.push(c.clone());
+                }
+                format!("sata{c}.{unit}")
+            };
+            dev.insert("bus".into(), json!(busname));
+        }
+        ("virtio", "disk") => {
+            dev.insert("driver".into(), json!("virtio-blk-pci"));
+        }
+        ("scsi", d) => {
+            let c = controller.to_string();
+            if !ctrl.scsi.contains(&c) {
+                ctrl.pending
+                    .push(json!({"driver": "virtio-scsi-pci", "id": format!("scsi{c}")}));
+                ctrl.scsi.push(c.clone());
+            }
+            dev.insert(
+                "driver".into(),
+                json!(if d == "cdrom" { "scsi-cd" } else { "scsi-hd" }),
+            );
+            dev.insert("bus".into(), json!(format!("scsi{c}.0")));
+            dev.insert("channel".into(), json!(dbus));
+            dev.insert("scsi-id".into(), json!(drive_address_target(disk)));
+            dev.insert("lun".into(), json!(unit));
+        }
+        ("fdc", "floppy") => {
+            if chipset == Chipset::Q35 && !ctrl.fdc {
+                ctrl.pending
+                    .push(json!({"driver": "isa-fdc", "id": "fdc0"}));
+                ctrl.fdc = true;
+            }
+            ctrl.fdc = true;
+            dev.insert("driver".into(), json!("floppy"));
+            dev.insert(
+                "unit".into(),
+                json!(target_index(&disk.target_dev).unwrap_or(unit)),
+            );
+        }
+        (bus, device) => {
+            return Err(unsupported(format!(
+                "disk bus '{bus}' for a {device} (target '{}') is not supported by this driver",
+                disk.target_dev
+            )))
+        }
+    }
+    if let Some(d) = drive {
+        dev.insert("drive".into(), json!(d));
+    }
+    dev.insert("id".into(), json!(id));
+    if !write_cache && device == "disk" {
+        dev.insert("write-cache".into(), json!("off"));
+    }
+    if let Some(policy) = drv.and_then(|d| d.attr("error_policy")) {
+        if device == "disk" && bus != "scsi" {
+            let p = match policy {
+                "stop" => "stop",
+                "ignore" => "ignore",
+                "enospace" => "enospc",
+                "report" => "report",
+                p => return Err(unsupported(format!("disk error policy '{p}'"))),
+            };
+            dev.insert("werror".into(), json!(p));
+            if p != "enospc" {
+                dev.insert("rerror".into(), json!(p));
+            }
+        }
+    }
+    if let Some(order) = bootindex {
+        if device == "floppy" {
+            let unit = target_index(&disk.target_dev).unwrap_or(unit);
+            b.push2(
+                "-global",
+                format!(
+                    "isa-fdc.bootindex{}={order}",
+                    if unit == 0 { "A" } else { "B" }
+                ),
+            );
+        } else {
+            dev.insert("bootindex".into(), json!(order));
+        }
+    }
+    b.device(Value::Object(dev));
+    Ok(())
+}
+
+fn drive_address_target(disk: &Disk) -> u32 {
+    disk.extra
+        .iter()
+        .find(|e| e.name == "address" && e.attr("type") == Some("drive"))
+        .and_then(|a| a.attr("target"))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn interface_options(
+    iface: &Interface,
+    i: usize,
+    bootindex: Option<u32>,
+    chipset: Chipset,
+    b: &mut Builder,
+) -> QemuResult<()> {
+    let id = format!("hostnet{i}");
+    let netdev =
+        match iface.iface_type.as_str() {
+            "user" => format!("user,id={id}"),
+            "ethernet" => {
+                let mut s = format!("tap,id={id},script=no,downscript=no");
+                if let Some(t) = &iface.target_dev {
+                    s.push_str(&format!(",ifname={}", escape_comma(t)));
+                }
+                s
+            }
+            "bridge" => {
+                let br = iface.source_attr("bridge").ok_or_else(|| {
+                    unsupported("bridge interface without <source bridge='...'/>")
+                })?;
+                format!("bridge,id={id},br={}", escape_comma(br))
+            }
+            "mcast" | "server" | "client" | "udp" => {
+                let addr = iface.source_attr("address").unwrap_or("127.0.0.1");
+                let port = iface.source_attr("port").ok_or_else(|| {
+                    unsupported(format!("{} interface without a port", iface.iface_type))
+                })?;
+                let key = match iface.iface_type.as_str() {
+                    "mcast" => "mcast",
+                    "server" => "listen",
+                    "client" => "connect",
+                    _ => {
+                        return Err(unsupported(
+                            "interface type 'udp' is not supported by this driver",
+                        ))
+                    }
+                };
+                if key == "mcast" && !is_multicast(addr) {
+                    return Err(unsupported(format!(
+                        "multicast interface address '{addr}' is not a multicast address"
+                    )));
+                }
+                format!("socket,id={id},{key}={}:{port}", escape_comma(addr))
+            }
+            "network" => return Err(unsupported(
+                "interface type 'network' needs a virtual network driver, which virt-rs does not \
+                 have yet; use type 'user' or 'bridge'",
+            )),
+            t => {
+                return Err(unsupported(format!(
+                    "interface type '{t}' is not supported by this driver"
+                )))
+            }
+        };
+    if iface.script.is_some() && iface.iface_type == "ethernet" {
+        log::warn!("interface script is not run by virt-rs; the tap device is left unconfigured");
+    }
+    b.push2("-netdev", netdev);
+    let default_model = if chipset == Chipset::Q35 {
+        "e1000e"
+    } else {
+        "rtl8139"
+    };
+    let driver = match iface.model.as_deref().unwrap_or(default_model) {
+        "virtio" => "virtio-net-pci",
+        "e1000" => "e1000",
+        "e1000e" => "e1000e",
+        "rtl8139" => "rtl8139",
+        "ne2k_pci" => "ne2k_pci",
+        "pcnet" => "pcnet",
+        "vmxnet3" => "vmxnet3",
+        m => return Err(unsupported(format!("network model '{m}'"))),
+    };
+    let mut dev = json!({"driver": driver, "netdev": id, "id": format!("net{i}")});
+    if let Some(mac) = &iface.mac {
+        dev["mac"] = json!(mac);
+    }
+    if let Some(order) = bootindex {
+        dev["bootindex"] = json!(order);
+    }
+    b.device(dev);
+    Ok(())
+}
+
+fn is_multicast(addr: &str) -> bool {
+    addr.parse::<std::net::IpAddr>()
+        .map(|a| a.is_multicast())
+        .unwrap_or(false)
+}
+
+/// Returns true when some display device needs a video card.
+fn graphics_options(graphics: &[Graphics], b: &mut Builder) -> QemuResult<bool> {
+    if graphics.is_empty() {
+        b.push2("-display", "none");
+        return Ok(false);
+    }
+    let mut display_set = false;
+    for g in graphics {
+        let attr = |k: &str| {
+            g.attrs
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.as_str())
+        };
+        match g.graphics_type.as_str() {
+            "vnc" => {
+                let listen = g
+                    .extra
+                    .iter()
+                    .find(|e| e.name == "listen")
+                    .and_then(|l| l.attr("address"))
+                    .or(attr("listen"))
+                    .unwrap_or("127.0.0.1");
+                let mut v = if let Some(sock) = attr("socket") {
+                    format!("unix:{}", escape_comma(sock))
+                } else {
+                    let host = if listen.contains(':') {
+                        format!("[{listen}]")
+                    } else {
+                        listen.to_string()
+                    };
+                    let auto =
+                        attr("autoport") != Some("no") && attr("port").is_none_or(|p| p == "-1");
+                    if auto {
+                        format!("{host}:0,to=99")
+                    } else {
+                        let port: i64 = attr("port").and_then(|p| p.parse().ok()).unwrap_or(5900);
+                        if !(5900..=65535).contains(&port) {
+                            return Err(unsupported(format!(
+                                "VNC port {port} (must be 5900 or more)"
+                            )));
+                        }
+                        format!("{host}:{}", port - 5900)
+                    }
+                };
+                if attr("passwd").is_some() {
+                    v.push_str(",password=on");
+                }
+                for (k, _) in &g.attrs {
+                    if k == "sharePolicy" {
+                        return Err(unsupported("VNC share policy"));
+                    }
+                }
+                b.push2("-vnc", v);
+                if !display_set {
+                    b.push2("-display", "none");
+                    display_set = true;
+                }
+            }
+            "sdl" => {
+                if let Some(d) = attr("display") {
+                    b.env.push(("DISPLAY".into(), d.to_string()));
+                }
+                if let Some(x) = attr("xauth") {
+                    b.env.push(("XAUTHORITY".into(), x.to_string()));
+                }
+                let mut v = "sdl".to_string();
+                if attr("fullscreen") == Some("yes") {
+                    b.push("-full-screen");
+                }
+                if display_set {
+                    return Err(unsupported("more than one local display"));
+                }
+                v.push_str(",gl=off");
+                b.push2("-display", v);
+                display_set = true;
+            }
+            t => return Err(unsupported(format!("graphics type '{t}'"))),
+        }
+    }
+    Ok(true)
+}
+
+/// The id QEMU knows a character device by: `charserial0`, `charparallel0`.
+pub fn chardev_id(kind: &str, port: u32) -> String {
+    format!("char{kind}{port}")
+}
+
+fn char_target(c: &CharDev) -> (Option<&str>, Option<u32>) {
+    let t = c.extra.iter().find(|e| e.name == "target");
+    (
+        t.and_then(|t| t.attr("type")),
+        t.and_then(|t| t.attr("port")).and_then(|p| p.parse().ok()),
+    )
+}
+
+fn chardev_backend(c: &CharDev, id: &str) -> QemuResult<String> {
+    let source = c.extra.iter().find(|e| e.name == "source");
+    let sources: Vec<&Element> = c.extra.iter().filter(|e| e.name == "source").collect();
+    let src = |k: &str| source.and_then(|s| s.attr(k));
+    let need = |k: &str| {
+        src(k).ok_or_else(|| {
+            unsupported(format!(
+                "<{}> of type '{}' without source {k}",
+                c.kind,
+                c.dev_type.as_deref().unwrap_or("")
+            ))
+        })
+    };
+    let kind = c.dev_type.as_deref().unwrap_or("pty");
+    Ok(match kind {
+        "pty" => format!("pty,id={id}"),
+        "null" => format!("null,id={id}"),
+        "vc" => format!("vc,id={id}"),
+        "stdio" => format!("stdio,id={id}"),
+        "file" => format!("file,id={id},path={}", escape_comma(need("path")?)),
+        "pipe" => format!("pipe,id={id},path={}", escape_comma(need("path")?)),
+        "dev" => format!("tty,id={id},path={}", escape_comma(need("path")?)),
+        "unix" => {
+            let server = src("mode") == Some("bind");
+            format!(
+                "socket,id={id},path={}{}",
+                escape_comma(need("path")?),
+                if server { ",server=on,wait=off" } else { "" }
+            )
+        }
+        "tcp" => {
+            let server = src("mode") == Some("bind");
+            let telnet = c
+                .extra
+                .iter()
+                .find(|e| e.name == "protocol")
+                .and_then(|p| p.attr("type"))
+                == Some("telnet");
+            format!(
+                "socket,id={id},host={},port={}{}{}",
+                escape_comma(src("host").unwrap_or("127.0.0.1")),
+                escape_comma(need("service")?),
+                if server { ",server=on,wait=off" } else { "" },
+                if telnet { ",telnet=on" } else { "" }
+            )
+        }
+        "udp" => {
+            let connect = sources
+                .iter()
+                .find(|s| s.attr("mode") == Some("connect"))
+                .copied();
+            let bind = sources
+                .iter()
+                .find(|s| s.attr("mode") == Some("bind"))
+                .copied();
+            let connect = connect
+                .ok_or_else(|| unsupported("udp character device without a connect source"))?;
+            let mut s = format!(
+                "udp,id={id},host={},port={}",
+                escape_comma(connect.attr("host").unwrap_or("127.0.0.1")),
+                escape_comma(connect.attr("service").unwrap_or("0"))
+            );
+            if let Some(bind) = bind {
+                s.push_str(&format!(
+                    ",localaddr={},localport={}",
+                    escape_comma(bind.attr("host").unwrap_or("0.0.0.0")),
+                    escape_comma(bind.attr("service").unwrap_or("0"))
+                ));
+            }
+            s
+        }
+        t => {
+            return Err(unsupported(format!(
+                "character device type '{t}' is not supported by this driver"
+            )))
+        }
+    })
+}
+
+fn chardev_options(chardevs: &[CharDev], b: &mut Builder) -> QemuResult<()> {
+    let serial_ports: Vec<u32> = chardevs
+        .iter()
+        .filter(|c| c.kind == "serial")
+        .enumerate()
+        .map(|(i, c)| char_target(c).1.unwrap_or(i as u32))
+        .collect();
+    let mut serial_i = 0u32;
+    let mut parallel_i = 0u32;
+    for c in chardevs {
+        match c.kind.as_str() {
+            "serial" => {
+                let port = char_target(c).1.unwrap_or(serial_i);
+                serial_i += 1;
+                let id = chardev_id("serial", port);
+                b.push2("-chardev", chardev_backend(c, &id)?);
+                b.device(json!({"driver": "isa-serial", "chardev": id, "id": format!("serial{port}"), "index": port}));
+            }
+            "console" => {
+                let (ttype, port) = char_target(c);
+                match ttype.unwrap_or("serial") {
+                    "serial" => {
+                        let port = port.unwrap_or(0);
+                        if serial_ports.contains(&port) {
+                            // The console is the serial port's other name.
+                            continue;
+                        }
+                        let id = chardev_id("serial", port);
+                        b.push2("-chardev", chardev_backend(c, &id)?);
+                        b.device(json!({"driver": "isa-serial", "chardev": id, "id": format!("serial{port}"), "index": port}));
+                    }
+                    "virtio" => {
+                        let n = port.unwrap_or(0);
+                        let id = format!("charconsole{n}");
+                        b.push2("-chardev", chardev_backend(c, &id)?);
+                        if !b.args.iter().any(|a| a.contains("virtio-serial-pci")) {
+                            b.device(
+                                json!({"driver": "virtio-serial-pci", "id": "virtio-serial0"}),
+                            );
+                        }
+                        b.device(json!({"driver": "virtconsole", "chardev": id, "id": format!("console{n}")}));
+                    }
+                    t => return Err(unsupported(format!("console target type '{t}'"))),
+                }
+            }
+            "parallel" => {
+                let port = char_target(c).1.unwrap_or(parallel_i);
+                parallel_i += 1;
+                let id = chardev_id("parallel", port);
+                b.push2("-chardev", chardev_backend(c, &id)?);
+                b.device(json!({"driver": "isa-parallel", "chardev": id, "id": format!("parallel{port}")}));
+            }
+            k => {
+                return Err(unsupported(format!(
+                    "<{k}> character devices are not supported by this driver"
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(xml: &str) -> DomainDef {
+        let mut d = virt_xml::parse_domain(xml).expect("valid XML");
+        d.fill_defaults();
+        d
+    }
+
+    fn ctx() -> LaunchContext {
+        LaunchContext {
+            emulator: "/usr/bin/qemu-system-x86_64".into(),
+            monitor: MonitorSocket::Fd(3),
+            kvm_usable: true,
+            incoming: None,
+        }
+    }
+
+    const TINY: &str = "<domain type='kvm'><name>tiny,1</name>\
+        <uuid>ed5d9f92-8944-449d-a749-b8c93eaa4782</uuid>\
+        <memory unit='MiB'>64</memory><vcpu>1</vcpu>\
+        <os><type arch='x86_64' machine='q35'>hvm</type></os><features><acpi/></features>\
+        <devices><serial type='pty'><target port='0'/></serial>\
+        <console type='pty'><target type='serial' port='0'/></console>\
+        <memballoon model='none'/></devices></domain>";
+
+    fn after<'a>(cl: &'a CommandLine, opt: &str) -> Vec<&'a str> {
+        cl.args
+            .windows(2)
+            .filter(|w| w[0] == opt)
+            .map(|w| w[1].as_str())
+            .collect()
+    }
+
+    #[test]
+    fn tiny_guest_command_line() {
+        let cl = build(&def(TINY), &ctx()).expect("argv");
+        assert_eq!(after(&cl, "-name"), ["guest=tiny,,1,debug-threads=on"]);
+        assert_eq!(
+            after(&cl, "-machine"),
+            ["q35,usb=off,dump-guest-core=off,acpi=on"]
+        );
+        assert_eq!(after(&cl, "-accel"), ["kvm"]);
+        assert_eq!(after(&cl, "-cpu"), ["qemu64"]);
+        assert_eq!(after(&cl, "-m"), ["64"]);
+        assert_eq!(after(&cl, "-smp"), ["1,sockets=1,dies=1,cores=1,threads=1"]);
+        assert_eq!(
+            after(&cl, "-uuid"),
+            ["ed5d9f92-8944-449d-a749-b8c93eaa4782"]
+        );
+        assert_eq!(after(&cl, "-display"), ["none"]);
+        assert_eq!(
+            after(&cl, "-chardev"),
+            [
+                "socket,id=charmonitor,fd=3,server=on,wait=off",
+                "pty,id=charserial0"
+            ]
+        );
+        // One serial port: the console is its alias.
+        assert_eq!(after(&cl, "-device").len(), 1);
+        for flag in ["-S", "-no-user-config", "-nodefaults", "-no-shutdown"] {
+            assert!(cl.args.iter().any(|a| a == flag), "{flag}");
+        }
+    }
+
+    #[test]
+    fn kvm_without_dev_kvm_is_refused() {
+        let mut c = ctx();
+        c.kvm_usable = false;
+        let e = virt_core::Error::from(build(&def(TINY), &c).expect_err("no kvm"));
+        assert_eq!(e.code, virt_core::ErrorCode::ConfigUnsupported);
+        assert!(e.message.contains("Domain requires KVM"));
+        let tcg = TINY.replace("type='kvm'", "type='qemu'");
+        let cl = build(&def(&tcg), &c).expect("tcg works");
+        assert_eq!(after(&cl, "-accel"), ["tcg"]);
+    }
+
+    #[test]
+    fn topology_disks_and_nics() {
+        let xml = "<domain type='qemu'><name>d</name><memory>219100</memory>\
+            <vcpu current='2'>6</vcpu>\
+            <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='cdrom'/><boot dev='hd'/>\
+            <kernel>/k</kernel><initrd>/i</initrd><cmdline>console=ttyS0</cmdline></os>\
+            <cpu><topology sockets='3' cores='2' threads='1'/></cpu>\
+            <devices>\
+            <disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='none'/>\
+            <source file='/a,b.img'/><target dev='hda' bus='ide'/></disk>\
+            <disk type='file' device='cdrom'><source file='/c.iso'/><target dev='hdc' bus='ide'/><readonly/></disk>\
+            <disk type='block' device='disk'><source dev='/dev/sdz'/><target dev='vda' bus='virtio'/></disk>\
+            <interface type='user'><mac address='52:54:00:00:00:01'/><model type='virtio'/></interface>\
+            <graphics type='vnc' port='5901' autoport='no' listen='127.0.0.1'/>\
+            <memballoon model='virtio'/></devices></domain>";
+        let cl = build(&def(xml), &ctx()).expect("argv");
+        assert_eq!(after(&cl, "-m"), ["214"]);
+        assert_eq!(
+            after(&cl, "-smp"),
+            ["2,maxcpus=6,sockets=3,dies=1,cores=2,threads=1"]
+        );
+        assert_eq!(after(&cl, "-kernel"), ["/k"]);
+        assert_eq!(after(&cl, "-append"), ["console=ttyS0"]);
+        assert!(after(&cl, "-boot").is_empty(), "kernel boot: no order");
+        let blockdevs: Vec<Value> = after(&cl, "-blockdev")
+            .iter()
+            .map(|s| serde_json::from_str(s).expect("json"))
+            .collect();
+        assert_eq!(blockdevs[0]["filename"], "/a,b.img");
+        assert_eq!(blockdevs[0]["cache"]["direct"], true);
+        assert_eq!(blockdevs[1]["driver"], "qcow2");
+        assert_eq!(blockdevs[2]["read-only"], true);
+        assert_eq!(blockdevs[4]["driver"], "host_device");
+        let devices: Vec<Value> = after(&cl, "-device")
+            .iter()
+            .map(|s| serde_json::from_str(s).expect("json"))
+            .collect();
+        assert_eq!(devices[0]["driver"], "ide-hd");
+        assert_eq!(devices[0]["bus"], "ide.0");
+        assert_eq!(devices[1]["driver"], "ide-cd");
+        assert_eq!(devices[1]["bus"], "ide.1");
+        assert_eq!(devices[2]["driver"], "virtio-blk-pci");
+        assert_eq!(devices[3]["driver"], "virtio-net-pci");
+        assert_eq!(devices[3]["mac"], "52:54:00:00:00:01");
+        assert_eq!(after(&cl, "-netdev"), ["user,id=hostnet0"]);
+        assert_eq!(after(&cl, "-vnc"), ["127.0.0.1:1"]);
+        assert!(devices.iter().any(|d| d["driver"] == "VGA"));
+        assert!(devices.iter().any(|d| d["driver"] == "virtio-balloon-pci"));
+    }
+
+    #[test]
+    fn unsupported_constructs_are_config_unsupported() {
+        for (bad, needle) in [
+            (
+                TINY.replace("<memballoon model='none'/>", "<interface type='network'><source network='default'/></interface>"),
+                "network",
+            ),
+            (
+                TINY.replace(
+                    "<memballoon model='none'/>",
+                    "<disk type='network' device='disk'><source protocol='nbd' name='x'><host name='h' port='1'/></source><target dev='vda' bus='virtio'/></disk>",
+                ),
+                "disk type 'network'",
+            ),
+            (TINY.replace("<vcpu>1</vcpu>", "<vcpu>3</vcpu><cpu><topology sockets='2' cores='1' threads='1'/></cpu>"), "topology"),
+            (TINY.replace("type='kvm'", "type='xen'"), "domain type 'xen'"),
+            (TINY.replace("<memballoon model='none'/>", "<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='0' slot='1' function='0'/></source></hostdev>"), "hostdev"),
+        ] {
+            let e = virt_core::Error::from(build(&def(&bad), &ctx()).expect_err(needle));
+            assert_eq!(e.code, virt_core::ErrorCode::ConfigUnsupported, "{needle}");
+            assert!(e.message.contains(needle), "{} lacks {needle}", e.message);
+        }
+    }
+
+    #[test]
+    fn utc_formatting_and_targets() {
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00");
+        assert_eq!(format_utc(1_700_000_000), "2023-11-14T22:13:20");
+        assert_eq!(target_index("hda"), Some(0));
+        assert_eq!(target_index("hdd"), Some(3));
+        assert_eq!(target_index("vdaa"), Some(26));
+        assert_eq!(target_index("fdb"), Some(1));
+        assert_eq!(target_index("x"), None);
+    }
+}

@@ -1,0 +1,395 @@
+//! State on disk, so that one process can start a guest and the next one
+//! finds it.
+//!
+//! Layout (see the README for the paths behind each URI):
+//!
+//! ```text
+//! CONFIG/NAME.xml              persistent definition (atomic writes)
+//! CONFIG/autostart/NAME.xml    autostart mark (a symlink to ../NAME.xml)
+//! RUN/NAME.json                runtime record: pid, start time, id, monitor
+//! RUN/NAME.xml                 live XML
+//! RUN/NAME.shutoff             why a persistent domain last stopped
+//! RUN/UUID.monitor             the QMP socket
+//! RUN/locks/NAME.lock          per-domain lock (flock)
+//! RUN/driver.lock, RUN/next-id the driver-wide lock and the id counter
+//! LOG/NAME.log                 QEMU's stdout/stderr, appended per start
+//! ```
+//!
+//! Lock order: the driver-wide lock first, then a domain lock; never the
+//! other way round.
+
+use crate::error::{QemuError, QemuResult};
+use serde_json::{json, Value};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// Where a connection keeps its files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// Persistent definitions.
+    pub config: PathBuf,
+    /// Runtime state.
+    pub run: PathBuf,
+    /// QEMU logs.
+    pub log: PathBuf,
+}
+
+fn env_dir(var: &str) -> Option<PathBuf> {
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+}
+
+impl Paths {
+    /// The paths of `qemu:///session` (false) or `qemu:///system` (true).
+    /// `VIRT_QEMU_ROOT=DIR` puts all of them under DIR.
+    pub fn new(system: bool) -> Paths {
+        if let Some(root) = env_dir("VIRT_QEMU_ROOT") {
+            let base = root.join(if system { "system" } else { "session" });
+            return Paths {
+                config: base.join("config"),
+                run: base.join("run"),
+                log: base.join("log"),
+            };
+        }
+        if system {
+            return Paths {
+                config: "/etc/virt-rs/qemu".into(),
+                run: "/run/virt-rs/qemu".into(),
+                log: "/var/log/virt-rs/qemu".into(),
+            };
+        }
+        // SAFETY: getuid cannot fail and has no preconditions.
+        let uid = unsafe { libc::getuid() };
+        let home = env_dir("HOME");
+        let config = env_dir("XDG_CONFIG_HOME")
+            .or_else(|| home.as_ref().map(|h| h.join(".config")))
+            .unwrap_or_else(|| PathBuf::from(format!("/tmp/virt-rs-{uid}/config")))
+            .join("virt-rs/qemu");
+        let run = env_dir("XDG_RUNTIME_DIR")
+            .map(|d| d.join("virt-rs/qemu"))
+            .unwrap_or_else(|| PathBuf::from(format!("/tmp/virt-rs-{uid}/qemu")));
+        let log = env_dir("XDG_CACHE_HOME")
+            .or_else(|| home.as_ref().map(|h| h.join(".cache")))
+            .unwrap_or_else(|| PathBuf::from(format!("/tmp/virt-rs-{uid}/cache")))
+            .join("virt-rs/qemu/log");
+        Paths { config, run, log }
+    }
+
+    /// Create the directories (private to the user).
+    pub fn create(&self) -> QemuResult<()> {
+        for d in [
+            &self.config,
+            &self.config.join("autostart"),
+            &self.run,
+            &self.run.join("locks"),
+            &self.log,
+        ] {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(d)
+                .map_err(|e| {
+                    QemuError::system(format!("cannot create directory '{}'", d.display()), e)
+                })?;
+        }
+        Ok(())
+    }
+
+    /// The persistent definition of `name`.
+    pub fn config_xml(&self, name: &str) -> PathBuf {
+        self.config.join(format!("{name}.xml"))
+    }
+    /// The autostart mark of `name`.
+    pub fn autostart(&self, name: &str) -> PathBuf {
+        self.config.join("autostart").join(format!("{name}.xml"))
+    }
+    /// The runtime record of `name`.
+    pub fn runtime(&self, name: &str) -> PathBuf {
+        self.run.join(format!("{name}.json"))
+    }
+    /// The live XML of `name`.
+    pub fn live_xml(&self, name: &str) -> PathBuf {
+        self.run.join(format!("{name}.xml"))
+    }
+    /// Why persistent `name` last stopped.
+    pub fn shutoff(&self, name: &str) -> PathBuf {
+        self.run.join(format!("{name}.shutoff"))
+    }
+    /// The QMP socket of the domain with `uuid`.
+    pub fn monitor(&self, uuid: &uuid::Uuid) -> PathBuf {
+        self.run.join(format!("{uuid}.monitor"))
+    }
+    /// The migration socket used by save and restore.
+    pub fn migration(&self, uuid: &uuid::Uuid) -> PathBuf {
+        self.run.join(format!("{uuid}.migrate"))
+    }
+    /// The QEMU log of `name`.
+    pub fn log_file(&self, name: &str) -> PathBuf {
+        self.log.join(format!("{name}.log"))
+    }
+
+    /// Names of the domains with a persistent definition.
+    pub fn defined_names(&self) -> Vec<String> {
+        names_with_ext(&self.config, "xml")
+    }
+    /// Names of the domains with a runtime record.
+    pub fn active_names(&self) -> Vec<String> {
+        names_with_ext(&self.run, "json")
+    }
+}
+
+fn names_with_ext(dir: &Path, ext: &str) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let stem = name.strip_suffix(&format!(".{ext}"))?;
+            (!stem.is_empty() && !stem.starts_with('.')).then(|| stem.to_string())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Write `data` to `path` atomically: a temp file in the same directory,
+/// fsync, rename, fsync of the directory. Readers see the old or the new
+/// file, never a part.
+pub fn write_atomic(path: &Path, data: &[u8]) -> QemuResult<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.tmp{}", std::process::id()));
+    let fail = |e| QemuError::system(format!("cannot write '{}'", path.display()), e);
+    let result = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(fail)
+}
+
+/// Remove a file; a missing file is fine.
+pub fn remove_quiet(path: &Path) {
+    if let Err(e) = std::fs::remove_file(path) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            log::warn!("cannot remove '{}': {e}", path.display());
+        }
+    }
+}
+
+/// An exclusive `flock` on a file, released when dropped. It serialises
+/// processes (and threads: each lock opens its own file description).
+pub struct Lock {
+    _file: File,
+}
+
+impl Lock {
+    /// Block until the lock on `path` is ours.
+    pub fn acquire(path: &Path) -> QemuResult<Lock> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| {
+                QemuError::system(format!("cannot open lock file '{}'", path.display()), e)
+            })?;
+        loop {
+            // SAFETY: flock on a descriptor we own; no memory is involved.
+            let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+            if r == 0 {
+                return Ok(Lock { _file: file });
+            }
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(QemuError::system(
+                    format!("cannot lock '{}'", path.display()),
+                    e,
+                ));
+            }
+        }
+    }
+}
+
+/// What a running domain's record holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Runtime {
+    /// QEMU's pid.
+    pub pid: i32,
+    /// QEMU's start time (ticks since boot), to tell a recycled pid apart.
+    pub start_time: u64,
+    /// The domain id.
+    pub id: u32,
+    /// The QMP socket path.
+    pub monitor: PathBuf,
+    /// Why it runs (VIR_DOMAIN_RUNNING_*: booted, restored, unpaused).
+    pub running_reason: i32,
+    /// Why it is paused, when we paused it (VIR_DOMAIN_PAUSED_*).
+    pub paused_reason: i32,
+    /// True when the definition has a balloon device.
+    pub balloon: bool,
+}
+
+impl Runtime {
+    /// As JSON text.
+    pub fn to_json(&self) -> String {
+        json!({
+            "pid": self.pid,
+            "start_time": self.start_time,
+            "id": self.id,
+            "monitor": self.monitor.to_string_lossy(),
+            "running_reason": self.running_reason,
+            "paused_reason": self.paused_reason,
+            "balloon": self.balloon,
+        })
+        .to_string()
+    }
+
+    /// From JSON text; `None` if it is not a record we wrote.
+    pub fn from_json(text: &str) -> Option<Runtime> {
+        let v: Value = serde_json::from_str(text).ok()?;
+        let num = |k: &str| v.get(k).and_then(Value::as_i64);
+        Some(Runtime {
+            pid: i32::try_from(num("pid")?).ok()?,
+            start_time: v.get("start_time")?.as_u64()?,
+            id: u32::try_from(num("id")?).ok()?,
+            monitor: PathBuf::from(v.get("monitor")?.as_str()?),
+            running_reason: num("running_reason").unwrap_or(1) as i32,
+            paused_reason: num("paused_reason").unwrap_or(1) as i32,
+            balloon: v.get("balloon").and_then(Value::as_bool).unwrap_or(false),
+        })
+    }
+
+    /// Read the record of `name`, if any.
+    pub fn load(paths: &Paths, name: &str) -> Option<Runtime> {
+        let text = std::fs::read_to_string(paths.runtime(name)).ok()?;
+        Runtime::from_json(&text)
+    }
+
+    /// Write the record of `name`.
+    pub fn store(&self, paths: &Paths, name: &str) -> QemuResult<()> {
+        write_atomic(&paths.runtime(name), self.to_json().as_bytes())
+    }
+}
+
+/// Take the next domain id (the caller holds the driver-wide lock).
+pub fn next_id(paths: &Paths) -> QemuResult<u32> {
+    let p = paths.run.join("next-id");
+    let cur: u32 = std::fs::read_to_string(&p)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let next = if cur == u32::MAX { 1 } else { cur + 1 };
+    write_atomic(&p, next.to_string().as_bytes())?;
+    Ok(cur)
+}
+
+use std::os::unix::fs::DirBuilderExt;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_paths(tag: &str) -> Paths {
+        let root =
+            std::env::temp_dir().join(format!("virt-qemu-state-{tag}-{}", std::process::id()));
+        let p = Paths {
+            config: root.join("config"),
+            run: root.join("run"),
+            log: root.join("log"),
+        };
+        p.create().expect("dirs");
+        p
+    }
+
+    #[test]
+    fn atomic_write_replaces_whole_files() {
+        let p = temp_paths("atomic");
+        let f = p.config_xml("a");
+        write_atomic(&f, b"one").expect("write");
+        write_atomic(&f, b"two").expect("rewrite");
+        assert_eq!(std::fs::read(&f).expect("read"), b"two");
+        assert_eq!(p.defined_names(), ["a"]);
+        // No temp file is left.
+        assert_eq!(std::fs::read_dir(&p.config).expect("dir").count(), 2);
+        let _ = std::fs::remove_dir_all(p.config.parent().expect("root"));
+    }
+
+    #[test]
+    fn runtime_record_round_trip_and_ids() {
+        let p = temp_paths("runtime");
+        let r = Runtime {
+            pid: 42,
+            start_time: 7,
+            id: 3,
+            monitor: p.run.join("x.monitor"),
+            running_reason: 1,
+            paused_reason: 1,
+            balloon: true,
+        };
+        r.store(&p, "dom").expect("store");
+        assert_eq!(Runtime::load(&p, "dom"), Some(r));
+        assert_eq!(Runtime::from_json("{\"pid\": \"x\"}"), None);
+        assert_eq!(Runtime::from_json("garbage"), None);
+        assert_eq!(next_id(&p).expect("id"), 1);
+        assert_eq!(next_id(&p).expect("id"), 2);
+        let _ = std::fs::remove_dir_all(p.config.parent().expect("root"));
+    }
+
+    #[test]
+    fn lock_serialises_threads() {
+        let p = temp_paths("lock");
+        let path = p.run.join("locks/d.lock");
+        let counter = std::sync::Arc::new(std::sync::Mutex::new((0u32, 0u32)));
+        let mut handles = Vec::new();
+        for _ in 0..4 {
+            let path = path.clone();
+            let counter = counter.clone();
+            handles.push(std::thread::spawn(move || {
+                for _ in 0..20 {
+                    let _l = Lock::acquire(&path).expect("lock");
+                    {
+                        let mut c = counter.lock().expect("mutex");
+                        c.0 += 1;
+                        c.1 = c.1.max(c.0);
+                    }
+                    std::thread::yield_now();
+                    counter.lock().expect("mutex").0 -= 1;
+                }
+            }));
+        }
+        for h in handles {
+            h.join().expect("thread");
+        }
+        assert_eq!(counter.lock().expect("mutex").1, 1, "never two holders");
+        let _ = std::fs::remove_dir_all(p.config.parent().expect("root"));
+    }
+
+    #[test]
+    fn root_variable_moves_everything() {
+        let p = Paths::new(false);
+        assert!(p.config.ends_with("virt-rs/qemu") || p.config.ends_with("session/config"));
+    }
+}

@@ -1,0 +1,762 @@
+//! Tests against the installed QEMU: the qemu-argv corpus, and guest life
+//! over QMP with guests that have no OS (firmware only).
+//!
+//! Each test keeps its state in a private directory, so they run in
+//! parallel. Without /usr/bin/qemu-system-x86_64 they print a notice and
+//! pass (CI installs it).
+
+use crate::argv::{self, LaunchContext, MonitorSocket};
+use crate::driver::{QemuDriver, DEFAULT_EMULATOR};
+use crate::process::{self, Process, SpawnOptions};
+use crate::qmp::Monitor;
+use crate::state::Paths;
+use std::os::fd::AsRawFd;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use virt_core::types::reason;
+use virt_core::{Connect, CpuMap, DomainState, ErrorCode, Uri};
+
+fn have_qemu() -> bool {
+    if Path::new(DEFAULT_EMULATOR).exists() {
+        return true;
+    }
+    println!("NOTICE: {DEFAULT_EMULATOR} is not installed; QEMU test skipped");
+    false
+}
+
+fn kvm_usable() -> bool {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm")
+        .is_ok()
+}
+
+/// A private state tree, short enough for unix socket paths.
+fn temp_root(tag: &str) -> PathBuf {
+    let p = PathBuf::from(format!("/tmp/vq-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).expect("temp root");
+    p
+}
+
+fn paths_in(root: &Path) -> Paths {
+    Paths {
+        config: root.join("config"),
+        run: root.join("run"),
+        log: root.join("log"),
+    }
+}
+
+fn connect(root: &Path) -> Connect {
+    let d = QemuDriver::with_paths(paths_in(root), false).expect("driver");
+    Connect::from_driver(
+        Box::new(d),
+        Uri::parse("qemu:///session").expect("uri"),
+        false,
+    )
+}
+
+/// Files left in the run dir besides locks and the id counter.
+fn leftovers(root: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(root.join("run"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !matches!(n.as_str(), "locks" | "driver.lock" | "next-id"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn tiny(name: &str, dtype: &str, extra_devices: &str) -> String {
+    format!(
+        "<domain type='{dtype}'><name>{name}</name><memory unit='MiB'>64</memory>\
+         <vcpu current='1'>2</vcpu>\
+         <os><type arch='x86_64' machine='q35'>hvm</type></os><features><acpi/></features>\
+         <on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>\
+         <devices><emulator>{DEFAULT_EMULATOR}</emulator>\
+         <serial type='pty'><target port='0'/></serial>\
+         <console type='pty'><target type='serial' port='0'/></console>\
+         {extra_devices}</devices></domain>"
+    )
+}
+
+#[test]
+fn transient_guest_life_over_qmp() {
+    if !have_qemu() {
+        return;
+    }
+    let root = temp_root("life");
+    let c = connect(&root);
+    let mut d = c
+        .create_xml(&tiny("life", "qemu", "<memballoon model='virtio'/>"), 0)
+        .expect("create");
+    assert!(d.id().is_some());
+    assert_eq!(
+        d.state().expect("state"),
+        (DomainState::Running, reason::RUNNING_BOOTED)
+    );
+    // The guest burns CPU in its firmware: CPU time is real and grows.
+    let t0 = d.info().expect("info").cpu_time;
+    std::thread::sleep(Duration::from_millis(300));
+    let info = d.info().expect("info");
+    assert!(info.cpu_time > t0, "{} > {t0}", info.cpu_time);
+    assert_eq!(info.max_mem, 64 * 1024);
+    assert_eq!(info.nr_virt_cpu, 1);
+
+    d.suspend().expect("suspend");
+    assert_eq!(
+        d.state().expect("state"),
+        (DomainState::Paused, reason::PAUSED_USER)
+    );
+    let e = d.suspend();
+    assert!(e.is_ok(), "suspend of a paused guest is a no-op");
+    d.resume().expect("resume");
+    assert_eq!(
+        d.state().expect("state"),
+        (DomainState::Running, reason::RUNNING_UNPAUSED)
+    );
+    assert_eq!(
+        d.resume().expect_err("not paused").code,
+        ErrorCode::OperationInvalid
+    );
+
+    // vCPUs: real threads, real times, pinning through sched_setaffinity.
+    let vcpus = d.vcpus().expect("vcpus");
+    assert_eq!(vcpus.len(), 1);
+    assert!(vcpus[0].cpu >= 0);
+    let one = CpuMap::parse_list("0", 1).expect("map");
+    d.pin_vcpu(0, &one).expect("pin");
+    let vcpus = d.vcpus().expect("vcpus");
+    assert_eq!(vcpus[0].affinity.cpus().collect::<Vec<_>>(), vec![0]);
+    assert!(d
+        .xml_desc(0)
+        .expect("xml")
+        .contains("<vcpupin vcpu='0' cpuset='0'/>"));
+
+    // Hot-plug the second vCPU.
+    d.set_vcpus(2).expect("set vcpus live");
+    assert_eq!(d.vcpus().expect("vcpus").len(), 2);
+
+    // Balloon.
+    d.set_memory(32 * 1024).expect("balloon");
+    assert!(d
+        .xml_desc(0)
+        .expect("xml")
+        .contains("<currentMemory unit='KiB'>32768</currentMemory>"));
+    assert_eq!(
+        d.set_memory(128 * 1024).expect_err("above max").code,
+        ErrorCode::InvalidArg
+    );
+
+    // Live XML carries the id and the pty QEMU chose.
+    let xml = d.xml_desc(0).expect("xml");
+    assert!(
+        xml.contains(&format!("id='{}'", d.id().unwrap_or(0))),
+        "{xml}"
+    );
+    assert!(xml.contains("<source path='/dev/pts/"), "{xml}");
+
+    // Core dump: an ELF file.
+    let core = root.join("life.core");
+    d.core_dump(core.to_str().unwrap_or(""), 0).expect("dump");
+    let head = std::fs::read(&core).expect("core file");
+    assert_eq!(head.get(..4), Some(&b"\x7fELF"[..]));
+
+    let name = d.name().to_string();
+    d.reboot(0).expect("reboot");
+    d.destroy().expect("destroy");
+    // Transient: gone, and nothing is left behind.
+    assert_eq!(
+        c.lookup_by_name(&name).expect_err("gone").code,
+        ErrorCode::NoDomain
+    );
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn persistent_guest_across_connections() {
+    if !have_qemu() {
+        return;
+    }
+    let root = temp_root("pers");
+    let c = connect(&root);
+    let mut d = c
+        .define_xml(&tiny("pers", "qemu", "<memballoon model='none'/>"))
+        .expect("define");
+    assert!(!d.is_active().expect("active"));
+    assert!(d.is_persistent().expect("persistent"));
+    d.set_autostart(true).expect("autostart");
+    assert!(d.autostart().expect("autostart"));
+    // Config-only changes on an inactive domain.
+    d.set_vcpus_flags(2, virt_core::affect::CONFIG)
+        .expect("set vcpus config");
+    d.create().expect("start");
+    let id = d.id().expect("id");
+    drop(d);
+    drop(c);
+
+    // A new connection (as a new process would) finds and controls it.
+    let c2 = connect(&root);
+    assert_eq!(c2.list_domains().expect("ids"), vec![id]);
+    let mut d2 = c2.lookup_by_id(id).expect("lookup by id");
+    assert_eq!(d2.name(), "pers");
+    assert_eq!(d2.info().expect("info").nr_virt_cpu, 2);
+    assert_eq!(
+        d2.set_memory(32 * 1024).expect_err("no balloon").code,
+        ErrorCode::OperationInvalid
+    );
+    d2.suspend().expect("suspend");
+    d2.destroy().expect("destroy");
+    assert_eq!(
+        d2.state().expect("state"),
+        (DomainState::Shutoff, reason::SHUTOFF_DESTROYED)
+    );
+    assert_eq!(c2.list_defined_domains().expect("defined"), vec!["pers"]);
+    assert!(leftovers(&root).iter().all(|f| f == "pers.shutoff"));
+    d2.undefine().expect("undefine");
+    assert!(c2.lookup_by_name("pers").is_err());
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn save_and_restore_an_os_less_guest() {
+    if !have_qemu() {
+        return;
+    }
+    let root = temp_root("save");
+    let c = connect(&root);
+    let mut d = c
+        .create_xml(&tiny("saver", "qemu", "<memballoon model='none'/>"), 0)
+        .expect("create");
+    let img = root.join("saver.img");
+    let img_s = img.to_str().unwrap_or("");
+    d.save(img_s).expect("save");
+    assert!(
+        c.lookup_by_name("saver").is_err(),
+        "saved transient guest is gone"
+    );
+    assert!(std::fs::metadata(&img).map(|m| m.len()).unwrap_or(0) > 4096);
+    let d = c.restore(img_s).expect("restore");
+    let d = c.lookup_by_name(d.name()).expect("lookup");
+    assert_eq!(
+        d.state().expect("state"),
+        (DomainState::Running, reason::RUNNING_RESTORED)
+    );
+    let mut d = d;
+    d.destroy().expect("destroy");
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn failures_before_start_leave_nothing() {
+    if !have_qemu() {
+        return;
+    }
+    let root = temp_root("fail");
+    let c = connect(&root);
+    // A missing emulator.
+    let xml = tiny("nobin", "qemu", "").replace(DEFAULT_EMULATOR, "/nonexistent/qemu");
+    let e = c.create_xml(&xml, 0).expect_err("no emulator");
+    assert_eq!(e.code, ErrorCode::SystemError);
+    assert!(e.message.contains("/nonexistent/qemu"), "{}", e.message);
+    // An unsupported device.
+    let xml = tiny(
+        "nonet",
+        "qemu",
+        "<interface type='network'><source network='default'/></interface>",
+    );
+    assert_eq!(
+        c.create_xml(&xml, 0).expect_err("network").code,
+        ErrorCode::ConfigUnsupported
+    );
+    // KVM: works when /dev/kvm opens, else a clear error.
+    let xml = tiny("kvm", "kvm", "");
+    match c.create_xml(&xml, 0) {
+        Ok(mut d) => {
+            assert!(kvm_usable());
+            assert_eq!(d.state().expect("state").0, DomainState::Running);
+            d.destroy().expect("destroy");
+        }
+        Err(e) => {
+            assert!(!kvm_usable(), "{e}");
+            assert_eq!(e.code, ErrorCode::ConfigUnsupported);
+        }
+    }
+    // QEMU itself refuses the machine: the error carries its log.
+    let xml = tiny("badmachine", "qemu", "").replace("machine='q35'", "machine='pc-i440fx-0.1'");
+    let e = c.create_xml(&xml, 0).expect_err("bad machine");
+    assert_eq!(e.code, ErrorCode::InternalError);
+    assert!(
+        e.message.contains("QEMU unexpectedly closed the monitor") && e.message.contains("machine"),
+        "{}",
+        e.message
+    );
+    assert!(c.lookup_by_name("badmachine").is_err());
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Run by `cross_process_control` in a child process: find the guest named
+/// by VIRT_QEMU_TEST_DOMAIN under VIRT_QEMU_TEST_ROOT, pause, resume and
+/// destroy it.
+#[test]
+#[ignore = "run as a child process by cross_process_control"]
+fn child_process_controls_guest() {
+    let (Some(root), Some(name)) = (
+        std::env::var_os("VIRT_QEMU_TEST_ROOT"),
+        std::env::var("VIRT_QEMU_TEST_DOMAIN").ok(),
+    ) else {
+        return;
+    };
+    let c = connect(Path::new(&root));
+    let mut d = c.lookup_by_name(&name).expect("child finds the guest");
+    d.suspend().expect("child suspends");
+    assert_eq!(d.state().expect("state").0, DomainState::Paused);
+    d.resume().expect("child resumes");
+    d.destroy().expect("child destroys");
+}
+
+#[test]
+fn cross_process_control() {
+    if !have_qemu() {
+        return;
+    }
+    let root = temp_root("xproc");
+    let c = connect(&root);
+    let d = c
+        .create_xml(&tiny("xproc", "qemu", "<memballoon model='none'/>"), 0)
+        .expect("create");
+    let exe = std::env::current_exe().expect("test binary");
+    let out = std::process::Command::new(exe)
+        .args([
+            "--ignored",
+            "--exact",
+            "tests::child_process_controls_guest",
+            "--nocapture",
+        ])
+        .env("VIRT_QEMU_TEST_ROOT", &root)
+        .env("VIRT_QEMU_TEST_DOMAIN", d.name())
+        .output()
+        .expect("child runs");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
+    assert!(c.lookup_by_name("xproc").is_err(), "destroyed by the child");
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn concurrent_callers_are_serialised() {
+    if !have_qemu() {
+        return;
+    }
+    let root = temp_root("conc");
+    let c = connect(&root);
+    let d = c
+        .create_xml(&tiny("conc", "qemu", "<memballoon model='none'/>"), 0)
+        .expect("create");
+    let name = d.name().to_string();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let root = root.clone();
+            let name = name.clone();
+            std::thread::spawn(move || {
+                let c = connect(&root);
+                let d = c.lookup_by_name(&name).expect("lookup");
+                for _ in 0..5 {
+                    d.suspend().expect("suspend");
+                    d.resume()
+                        .or_else(|e| {
+                            // Another thread resumed first: still consistent.
+                            if e.code == ErrorCode::OperationInvalid {
+                                Ok(())
+                            } else {
+                                Err(e)
+                            }
+                        })
+                        .expect("resume");
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("thread");
+    }
+    assert_eq!(d.state().expect("state").0, DomainState::Running);
+    let mut d = d;
+    d.destroy().expect("destroy");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+// ---- the qemu-argv corpus ----
+
+fn corpus_dir() -> Option<PathBuf> {
+    let root = std::env::var_os("VIRT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/corpus"
+            ))
+        });
+    let dir = root.join("qemu-argv");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        println!(
+            "NOTICE: corpus folder {} is absent; corpus_qemu_argv skipped",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Make a corpus definition runnable on this host without its files:
+/// every disk gets a fresh image in `tmp` (qcow2 ones made by qemu-img),
+/// block devices become files, paths of sockets and logs move to `tmp`,
+/// and the emulator is the installed one, under TCG.
+fn localize(
+    def: &mut virt_xml::DomainDef,
+    tmp: &Path,
+) -> Result<Vec<Box<dyn std::any::Any>>, String> {
+    // Peers for character devices that connect out: they must exist.
+    let mut peers: Vec<Box<dyn std::any::Any>> = Vec::new();
+    // A console that aliases a serial port names the same peer again.
+    let mut bound: Vec<String> = Vec::new();
+    def.devices.emulator = Some(DEFAULT_EMULATOR.into());
+    def.domain_type = "qemu".into();
+    for (i, disk) in def.devices.disks.iter_mut().enumerate() {
+        if disk.source.is_none() || !matches!(disk.disk_type.as_str(), "file" | "block") {
+            continue;
+        }
+        let fmt = disk.driver_type.clone().unwrap_or_else(|| "raw".into());
+        let img = tmp.join(format!("disk{i}.{fmt}"));
+        if fmt == "raw" {
+            let f = std::fs::File::create(&img).map_err(|e| e.to_string())?;
+            f.set_len(1 << 20).map_err(|e| e.to_string())?;
+        } else {
+            let ok = std::process::Command::new("qemu-img")
+                .args(["create", "-q", "-f", &fmt])
+                .arg(&img)
+                .arg("1M")
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            if !ok {
+                return Err(format!("qemu-img cannot create a {fmt} image"));
+            }
+        }
+        disk.disk_type = "file".into();
+        disk.source = Some(img.to_string_lossy().into_owned());
+        // The source element is kept in `extra` when it had more attributes.
+        for e in &mut disk.extra {
+            if e.name == "source" {
+                for (k, v) in &mut e.attrs {
+                    if k == "file" || k == "dev" {
+                        *k = "file".into();
+                        *v = img.to_string_lossy().into_owned();
+                    }
+                }
+            }
+        }
+    }
+    for c in &mut def.devices.chardevs {
+        let dev_type = c.dev_type.clone().unwrap_or_default();
+        for e in &mut c.extra {
+            if e.name != "source" {
+                continue;
+            }
+            if dev_type == "tcp" && e.attr("mode") != Some("bind") {
+                let addr = format!(
+                    "{}:{}",
+                    e.attr("host").unwrap_or("127.0.0.1"),
+                    e.attr("service").unwrap_or("0")
+                );
+                if !bound.contains(&addr) {
+                    let l = std::net::TcpListener::bind(&addr).map_err(|err| {
+                        format!("cannot listen on {addr} for the guest to connect: {err}")
+                    })?;
+                    peers.push(Box::new(l));
+                    bound.push(addr);
+                }
+            }
+            if let Some(p) = e.attr("path").map(str::to_string) {
+                match dev_type.as_str() {
+                    "dev" => {
+                        if !Path::new(&p).exists() {
+                            return Err(format!("host serial device {p} is absent"));
+                        }
+                    }
+                    _ => {
+                        let file = Path::new(&p)
+                            .file_name()
+                            .map(|f| f.to_string_lossy().into_owned())
+                            .unwrap_or_else(|| "chardev".into());
+                        let local = tmp.join(file);
+                        let key = local.to_string_lossy().into_owned();
+                        if dev_type == "unix"
+                            && e.attr("mode") != Some("bind")
+                            && !bound.contains(&key)
+                        {
+                            let l = UnixListener::bind(&local).map_err(|err| err.to_string())?;
+                            peers.push(Box::new(l));
+                            bound.push(key);
+                        }
+                        e.set_attr("path", local.to_string_lossy().into_owned());
+                    }
+                }
+            }
+        }
+    }
+    for g in &mut def.devices.graphics {
+        if g.graphics_type == "sdl" && std::env::var_os("DISPLAY").is_none() {
+            return Err("SDL display needs an X server (no DISPLAY)".into());
+        }
+        for (k, v) in &mut g.attrs {
+            if k == "socket" {
+                *v = tmp.join("vnc.sock").to_string_lossy().into_owned();
+            }
+            // An address this host does not have cannot be bound.
+            if k == "listen" && !matches!(v.as_str(), "127.0.0.1" | "0.0.0.0" | "::" | "::1") {
+                *v = "127.0.0.1".into();
+            }
+        }
+        for l in g.extra.iter_mut().filter(|e| e.name == "listen") {
+            if l.attr("address").is_some() {
+                l.set_attr("address", "127.0.0.1");
+            }
+        }
+    }
+    for i in &def.devices.interfaces {
+        if i.iface_type == "ethernet" && !Path::new("/dev/net/tun").exists() {
+            return Err("tap interfaces need /dev/net/tun".into());
+        }
+    }
+    Ok(peers)
+}
+
+/// Start QEMU paused with `cmd`'s monitor on an inherited socket, ask
+/// `query-status`, `quit`, and wait for the exit.
+fn start_and_query(cmd: &argv::CommandLine, tmp: &Path) -> Result<String, String> {
+    let sock = tmp.join("qmp.sock");
+    let listener = UnixListener::bind(&sock).map_err(|e| e.to_string())?;
+    let log_path = tmp.join("qemu.log");
+    let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
+    let started = process::spawn(
+        cmd,
+        SpawnOptions {
+            monitor: Some(listener.as_raw_fd()),
+            log: &log,
+            cpuset: None,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    drop(listener);
+    let proc = Process::attach(started.pid, started.start_time);
+    let result = (|| -> Result<String, String> {
+        let s = UnixStream::connect(&sock).map_err(|e| e.to_string())?;
+        let _ = s.set_read_timeout(Some(Duration::from_secs(30)));
+        let mut m = Monitor::handshake(s).map_err(|e| e.to_string())?;
+        let st = m.execute("query-status", None).map_err(|e| e.to_string())?;
+        let _ = m.execute("quit", None);
+        Ok(st["status"].as_str().unwrap_or("").to_string())
+    })();
+    if let Some(p) = proc {
+        if !p.wait_exit(Some(Duration::from_secs(10))) {
+            let _ = p.signal(libc::SIGKILL);
+            p.wait_exit(Some(Duration::from_secs(10)));
+        }
+    }
+    result.map_err(|e| format!("{e}: {}", process::log_tail(&log_path, 0, 6)))
+}
+
+#[test]
+fn corpus_qemu_argv() {
+    let Some(dir) = corpus_dir() else { return };
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
+    let mut names: Vec<String> = manifest
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.split('\t').next().map(str::to_string))
+        .collect();
+    names.dedup();
+    // Every XML in the folder, listed in the manifest or not.
+    for e in std::fs::read_dir(&dir).expect("corpus dir").flatten() {
+        let f = e.file_name().to_string_lossy().into_owned();
+        if let Some(n) = f
+            .strip_prefix("qemuxml2argv-")
+            .and_then(|f| f.strip_suffix(".xml"))
+        {
+            if !names.iter().any(|x| x == n) {
+                names.push(n.to_string());
+            }
+        }
+    }
+    let run_qemu = have_qemu();
+    let (mut built, mut started, mut skipped, mut failed) = (0, 0, Vec::new(), Vec::new());
+    for name in &names {
+        let xml_path = dir.join(format!("qemuxml2argv-{name}.xml"));
+        let Ok(xml) = std::fs::read_to_string(&xml_path) else {
+            continue;
+        };
+        let mut def = match virt_xml::parse_domain(&xml) {
+            Ok(d) => d,
+            Err(e) => {
+                skipped.push(format!("{name}: XML refused: {e}"));
+                continue;
+            }
+        };
+        def.fill_defaults();
+        let tmp = PathBuf::from(format!("/tmp/vq-corpus-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).expect("tmp");
+        let _peers = match localize(&mut def, &tmp) {
+            Ok(p) => p,
+            Err(why) => {
+                skipped.push(format!("{name}: {why}"));
+                continue;
+            }
+        };
+        let ctx = LaunchContext {
+            emulator: DEFAULT_EMULATOR.into(),
+            monitor: MonitorSocket::Fd(process::MONITOR_FD),
+            kvm_usable: false,
+            incoming: None,
+        };
+        let cmd = match argv::build(&def, &ctx) {
+            Ok(c) => c,
+            Err(e) => {
+                let e = virt_core::Error::from(e);
+                if matches!(
+                    e.code,
+                    ErrorCode::ConfigUnsupported | ErrorCode::OperationUnsupported
+                ) {
+                    skipped.push(format!("{name}: {}", e.message));
+                } else {
+                    failed.push(format!("{name}: unclean error {:?}: {}", e.code, e.message));
+                }
+                continue;
+            }
+        };
+        built += 1;
+        if !run_qemu {
+            continue;
+        }
+        match start_and_query(&cmd, &tmp) {
+            Ok(status) if status == "prelaunch" => started += 1,
+            Ok(status) => failed.push(format!("{name}: status '{status}', not prelaunch")),
+            Err(e) => failed.push(format!(
+                "{name}: QEMU refused {}\n  {e}",
+                cmd.to_shell_string()
+            )),
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    println!(
+        "corpus_qemu_argv: {} cases, {built} built, {started} started under QEMU and answered \
+         query-status, {} skipped as unsupported, {} failed",
+        names.len(),
+        skipped.len(),
+        failed.len()
+    );
+    for s in &skipped {
+        println!("  skipped {s}");
+    }
+    for f in &failed {
+        println!("  FAILED {f}");
+    }
+    assert!(failed.is_empty(), "{} corpus cases failed", failed.len());
+    assert!(built > 0);
+}
+
+/// The tiny Linux guest `cargo xtask guest` builds, if it was built.
+fn linux_guest() -> Option<(PathBuf, PathBuf)> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/guest"));
+    let (k, i) = (dir.join("vmlinuz"), dir.join("initrd.img"));
+    if k.exists() && i.exists() {
+        Some((k, i))
+    } else {
+        println!(
+            "NOTICE: no Linux test guest in {}; run `cargo xtask guest`",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Wait (a test may poll) until `f` holds or `secs` pass.
+fn wait_until(secs: u64, mut f: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + Duration::from_secs(secs);
+    while std::time::Instant::now() < end {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    false
+}
+
+#[test]
+fn linux_guest_console_and_acpi_shutdown() {
+    if !have_qemu() {
+        return;
+    }
+    let Some((kernel, initrd)) = linux_guest() else {
+        return;
+    };
+    let root = temp_root("linux");
+    let console = root.join("console.log");
+    let xml = format!(
+        "<domain type='qemu'><name>linux</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>\
+         <os><type arch='x86_64' machine='q35'>hvm</type><kernel>{}</kernel><initrd>{}</initrd>\
+         <cmdline>console=ttyS0 quiet</cmdline></os><features><acpi/></features>\
+         <on_poweroff>destroy</on_poweroff>\
+         <devices><emulator>{DEFAULT_EMULATOR}</emulator>\
+         <serial type='file'><source path='{}'/><target port='0'/></serial>\
+         <memballoon model='none'/></devices></domain>",
+        kernel.display(),
+        initrd.display(),
+        console.display()
+    );
+    let c = connect(&root);
+    let d = c.create_xml(&xml, 0).expect("create linux guest");
+    let booted = wait_until(120, || {
+        std::fs::read_to_string(&console)
+            .unwrap_or_default()
+            .contains("waiting for the power button")
+    });
+    assert!(
+        booted,
+        "console: {}",
+        std::fs::read_to_string(&console).unwrap_or_default()
+    );
+    d.shutdown().expect("ACPI shutdown");
+    // The guest powers off; the next look applies on_poweroff=destroy.
+    let off = wait_until(60, || {
+        c.lookup_by_name("linux")
+            .map(|d| d.state().map(|s| s.0) == Ok(DomainState::Shutoff))
+            .unwrap_or(true)
+    });
+    assert!(off, "guest did not power off");
+    assert!(std::fs::read_to_string(&console)
+        .unwrap_or_default()
+        .contains("power button, powering off"));
+    assert!(
+        c.lookup_by_name("linux").is_err(),
+        "transient guest is gone"
+    );
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+    let _ = std::fs::remove_dir_all(&root);
+}

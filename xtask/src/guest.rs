@@ -1,0 +1,197 @@
+//! `cargo xtask guest`: build the tiny Linux test guest from Debian
+//! packages, cached in `target/guest/`.
+//!
+//! - kernel: `vmlinuz` of the package linux-image-amd64 depends on;
+//! - initramfs: busybox-static plus an `/init` that prints a banner to the
+//!   serial console and powers off when the ACPI power button is pressed
+//!   (it waits on the "Power Button" input device; evdev and the ACPI
+//!   button driver are modules in Debian's kernel and are loaded first).
+//!
+//! Outputs `target/guest/vmlinuz` and `target/guest/initrd.img`, and prints
+//! their paths. A second run reuses them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The cache directory.
+pub fn guest_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/guest"))
+}
+
+fn run(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn kernel_package() -> Result<String, String> {
+    let deps = run(Command::new("apt-cache").args(["depends", "linux-image-amd64"]))?;
+    deps.lines()
+        .filter_map(|l| l.trim().strip_prefix("Depends: "))
+        .find(|p| p.starts_with("linux-image-"))
+        .map(str::to_string)
+        .ok_or_else(|| "apt-cache names no kernel for linux-image-amd64".into())
+}
+
+fn find_deb(dir: &Path, prefix: &str) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(prefix) && n.ends_with(".deb"))
+        })
+}
+
+/// Find the first file under `dir` whose name satisfies `pred`.
+fn find_file(dir: &Path, pred: &dyn Fn(&str) -> bool) -> Option<PathBuf> {
+    for e in std::fs::read_dir(dir).ok()?.flatten() {
+        let p = e.path();
+        if p.is_dir() && !p.is_symlink() {
+            if let Some(f) = find_file(&p, pred) {
+                return Some(f);
+            }
+        } else if p.file_name().and_then(|n| n.to_str()).is_some_and(pred) {
+            return Some(p);
+        }
+    }
+    None
+}
+
+/// A newc cpio archive writer (what the kernel unpacks as initramfs).
+struct Cpio {
+    out: Vec<u8>,
+    ino: u32,
+}
+
+impl Cpio {
+    fn entry(&mut self, name: &str, mode: u32, data: &[u8]) {
+        self.ino += 1;
+        let namesz = name.len() + 1;
+        let header = format!(
+            "070701{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}",
+            self.ino,
+            mode,
+            0,
+            0,
+            1,
+            0,
+            data.len(),
+            0,
+            0,
+            0,
+            0,
+            namesz,
+            0
+        );
+        self.out.extend_from_slice(header.as_bytes());
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.push(0);
+        self.pad();
+        self.out.extend_from_slice(data);
+        self.pad();
+    }
+    fn pad(&mut self) {
+        while self.out.len() % 4 != 0 {
+            self.out.push(0);
+        }
+    }
+}
+
+const INIT: &str = r#"#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+[ -f /lib/evdev.ko ] && insmod /lib/evdev.ko
+[ -f /lib/button.ko ] && insmod /lib/button.ko
+echo "virt-rs test guest: up"
+for e in /sys/class/input/event*; do
+  if grep -q "Power Button" "$e/device/name" 2>/dev/null; then
+    dev=/dev/input/$(basename "$e")
+    echo "virt-rs test guest: power button is $dev"
+    (dd if="$dev" of=/dev/null bs=24 count=1 2>/dev/null &&
+     echo "virt-rs test guest: power button, powering off" &&
+     poweroff -f) &
+  fi
+done
+echo "virt-rs test guest: waiting for the power button"
+while true; do sleep 3600; done
+"#;
+
+/// Build (or reuse) the guest; returns (kernel, initrd).
+pub fn build() -> Result<(PathBuf, PathBuf), String> {
+    let dir = guest_dir();
+    let kernel = dir.join("vmlinuz");
+    let initrd = dir.join("initrd.img");
+    if kernel.exists() && initrd.exists() {
+        return Ok((kernel, initrd));
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let kpkg = kernel_package()?;
+    if find_deb(&dir, &format!("{kpkg}_")).is_none() || find_deb(&dir, "busybox-static_").is_none()
+    {
+        run(Command::new("apt-get")
+            .current_dir(&dir)
+            .args(["download", &kpkg, "busybox-static"]))?;
+    }
+    let kdeb = find_deb(&dir, &format!("{kpkg}_")).ok_or("kernel package not downloaded")?;
+    let bdeb = find_deb(&dir, "busybox-static_").ok_or("busybox-static not downloaded")?;
+    let kx = dir.join("kernel-x");
+    let bx = dir.join("busybox-x");
+    for (deb, x) in [(&kdeb, &kx), (&bdeb, &bx)] {
+        let _ = std::fs::remove_dir_all(x);
+        run(Command::new("dpkg-deb").arg("-x").arg(deb).arg(x))?;
+    }
+    let vmlinuz = find_file(&kx.join("boot"), &|n| n.starts_with("vmlinuz-"))
+        .ok_or("no vmlinuz in the kernel package")?;
+    let busybox = bx.join("bin/busybox");
+    // Debian builds the input event interface and the ACPI button as
+    // modules: without them the power button reaches no one.
+    let modules: Vec<(String, PathBuf)> = ["evdev.ko", "button.ko"]
+        .iter()
+        .filter_map(|m| find_file(&kx, &|n| n == *m).map(|p| (m.to_string(), p)))
+        .collect();
+    let mut cpio = Cpio {
+        out: Vec::new(),
+        ino: 0,
+    };
+    for d in ["bin", "dev", "proc", "sys", "lib"] {
+        cpio.entry(d, 0o040755, &[]);
+    }
+    let bb = std::fs::read(&busybox).map_err(|e| e.to_string())?;
+    cpio.entry("bin/busybox", 0o100755, &bb);
+    cpio.entry("bin/sh", 0o120777, b"busybox");
+    cpio.entry("init", 0o100755, INIT.as_bytes());
+    for (name, path) in modules {
+        let data = std::fs::read(&path).map_err(|e| e.to_string())?;
+        cpio.entry(&format!("lib/{name}"), 0o100644, &data);
+    }
+    cpio.entry("TRAILER!!!", 0, &[]);
+    std::fs::write(&initrd, &cpio.out).map_err(|e| e.to_string())?;
+    std::fs::copy(&vmlinuz, &kernel).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_dir_all(&kx);
+    let _ = std::fs::remove_dir_all(&bx);
+    Ok((kernel, initrd))
+}
+
+/// `cargo xtask guest`: build and print the paths.
+pub fn main() -> i32 {
+    match build() {
+        Ok((k, i)) => {
+            println!("kernel: {}\ninitrd: {}", k.display(), i.display());
+            0
+        }
+        Err(e) => {
+            eprintln!("xtask guest: {e}");
+            1
+        }
+    }
+}

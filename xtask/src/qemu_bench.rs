@@ -1,0 +1,197 @@
+//! `cargo xtask qemu-bench [RUNS]`: the QEMU driver's create and destroy
+//! against the floor of a bare QEMU start, measured in one run.
+//!
+//! - floor: spawn `qemu-system-x86_64 -M q35 -m 64 -nodefaults -display
+//!   none` with its QMP socket, until `query-status` is answered (greeting,
+//!   `qmp_capabilities`, `query-status`); then `quit`.
+//! - create: `Connect::create_xml` of the baseline's tiny guest, until it
+//!   returns with the guest running.
+//! - destroy: `Domain::destroy`, until it returns with QEMU gone.
+//!
+//! KVM is used when /dev/kvm opens, TCG otherwise (for all three).
+//! Targets (issue 4): create within 1.5x the floor, destroy under 30 ms.
+
+use std::os::fd::AsRawFd;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use virt_core::{Connect, Uri};
+use virt_qemu::argv::CommandLine;
+use virt_qemu::process::{self, Process, SpawnOptions};
+use virt_qemu::qmp::Monitor;
+use virt_qemu::state::Paths;
+
+const QEMU: &str = "/usr/bin/qemu-system-x86_64";
+
+fn kvm_usable() -> bool {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm")
+        .is_ok()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// One bare start: spawn -> query-status answered; then quit -> gone.
+fn floor_once(dir: &std::path::Path, accel: &str) -> Result<(f64, f64), String> {
+    let sock = dir.join("floor.qmp");
+    let _ = std::fs::remove_file(&sock);
+    let log = std::fs::File::create(dir.join("floor.log")).map_err(|e| e.to_string())?;
+    let cmd = CommandLine {
+        program: QEMU.into(),
+        args: [
+            "-accel",
+            accel,
+            "-M",
+            "q35",
+            "-m",
+            "64",
+            "-nodefaults",
+            "-display",
+            "none",
+            "-chardev",
+            "socket,id=m,fd=3,server=on,wait=off",
+            "-mon",
+            "chardev=m,mode=control",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        env: vec![],
+    };
+    let t0 = Instant::now();
+    let listener = UnixListener::bind(&sock).map_err(|e| e.to_string())?;
+    let started = process::spawn(
+        &cmd,
+        SpawnOptions {
+            monitor: Some(listener.as_raw_fd()),
+            log: &log,
+            cpuset: None,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    drop(listener);
+    let s = UnixStream::connect(&sock).map_err(|e| e.to_string())?;
+    let mut m = Monitor::handshake(s).map_err(|e| e.to_string())?;
+    m.execute("query-status", None).map_err(|e| e.to_string())?;
+    let up = ms(t0.elapsed());
+    let proc = Process::attach(started.pid, started.start_time).ok_or("QEMU vanished")?;
+    let t1 = Instant::now();
+    let _ = m.execute("quit", None);
+    proc.wait_exit(Some(Duration::from_secs(10)));
+    Ok((up, ms(t1.elapsed())))
+}
+
+fn tiny(dtype: &str) -> String {
+    format!(
+        "<domain type='{dtype}'><name>tiny</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>\
+         <os><type arch='x86_64' machine='q35'>hvm</type></os><features><acpi/></features>\
+         <on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>\
+         <devices><emulator>{QEMU}</emulator>\
+         <serial type='pty'><target port='0'/></serial>\
+         <console type='pty'><target type='serial' port='0'/></console>\
+         <memballoon model='none'/></devices></domain>"
+    )
+}
+
+/// Run the benchmark; returns the process exit code.
+pub fn run(args: &[String]) -> i32 {
+    if !std::path::Path::new(QEMU).exists() {
+        eprintln!("qemu-bench: {QEMU} is not installed");
+        return 1;
+    }
+    let runs: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(10);
+    let kvm = kvm_usable();
+    let (accel, dtype) = if kvm { ("kvm", "kvm") } else { ("tcg", "qemu") };
+    let dir = PathBuf::from(format!("/tmp/vq-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("qemu-bench: {e}");
+        return 1;
+    }
+    let paths = Paths {
+        config: dir.join("config"),
+        run: dir.join("run"),
+        log: dir.join("log"),
+    };
+    let conn = match virt_qemu::QemuDriver::with_paths(paths, false) {
+        Ok(d) => Connect::from_driver(Box::new(d), session_uri(), false),
+        Err(e) => {
+            eprintln!("qemu-bench: {e}");
+            return 1;
+        }
+    };
+    let xml = tiny(dtype);
+    let (mut floor, mut quit, mut create, mut destroy) = (vec![], vec![], vec![], vec![]);
+    // Interleaved, so that a noisy neighbour hurts both sides alike.
+    for _ in 0..runs {
+        match floor_once(&dir, accel) {
+            Ok((up, q)) => {
+                floor.push(up);
+                quit.push(q);
+            }
+            Err(e) => {
+                eprintln!("qemu-bench: bare QEMU failed: {e}");
+                return 1;
+            }
+        }
+        let t0 = Instant::now();
+        let mut d = match conn.create_xml(&xml, 0) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("qemu-bench: create failed: {e}");
+                return 1;
+            }
+        };
+        create.push(ms(t0.elapsed()));
+        let t1 = Instant::now();
+        if let Err(e) = d.destroy() {
+            eprintln!("qemu-bench: destroy failed: {e}");
+            return 1;
+        }
+        destroy.push(ms(t1.elapsed()));
+    }
+    let (f, q, c, d) = (median(floor), median(quit), median(create), median(destroy));
+    println!("QEMU driver, {runs} runs each, medians ({accel}):");
+    println!("  bare QEMU spawn -> query-status answered (floor): {f:7.1} ms");
+    println!("  bare QEMU quit -> gone:                           {q:7.1} ms");
+    println!(
+        "  create -> running:                                {c:7.1} ms  ({:.2}x floor; target <= 1.5x) {}",
+        c / f,
+        if c <= 1.5 * f { "OK" } else { "MISSED" }
+    );
+    println!(
+        "  destroy -> gone:                                  {d:7.1} ms  (target < 30 ms) {}",
+        if d < 30.0 { "OK" } else { "MISSED" }
+    );
+    println!(
+        "  libvirt 9.0 here (BASELINES.md 3e, KVM): create 300 ms, destroy 206 ms, floor 44 ms"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    0
+}
+
+/// `qemu:///session`, built rather than parsed.
+fn session_uri() -> Uri {
+    Uri {
+        driver: "qemu".into(),
+        transport: None,
+        user: None,
+        host: None,
+        port: None,
+        path: "/session".into(),
+        query: vec![],
+    }
+}
