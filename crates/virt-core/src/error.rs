@@ -562,6 +562,28 @@ impl Error {
         e
     }
 
+    /// libvirt's "unsupported flags (0xN) in function F": the caller passed
+    /// flag bits `extra` that `function` does not know.
+    pub fn unsupported_flags(domain: ErrorDomain, extra: u32, function: &str) -> Self {
+        // libvirt reports this text bare, without the "invalid argument" prefix.
+        let text = format!("unsupported flags (0x{extra:x}) in function {function}");
+        let mut e = Self::raw(ErrorCode::InvalidArg, domain, text.clone());
+        e.str1 = Some(text);
+        e.int1 = extra as i32;
+        e
+    }
+
+    /// Refuse `flags` unless every bit is in `allowed`, as each libvirt
+    /// driver entry point does.
+    pub fn check_flags(domain: ErrorDomain, flags: u32, allowed: u32, function: &str) -> Result<()> {
+        let extra = flags & !allowed;
+        if extra == 0 {
+            Ok(())
+        } else {
+            Err(Self::unsupported_flags(domain, extra, function))
+        }
+    }
+
     /// This error as a warning.
     pub fn warning(mut self) -> Self {
         self.level = ErrorLevel::Warning;
@@ -710,6 +732,19 @@ mod tests {
         assert!(other.is_none());
         reset_last_error();
         assert!(last_error().is_none());
+    }
+
+    #[test]
+    fn unsupported_flags_read_like_libvirt() {
+        assert!(Error::check_flags(ErrorDomain::Test, 3, 3, "f").is_ok());
+        let e = Error::check_flags(ErrorDomain::Test, 6, 2, "testDomainSaveFlags").err();
+        assert_eq!(
+            e.map(|e| (e.code, e.message)),
+            Some((
+                ErrorCode::InvalidArg,
+                "unsupported flags (0x4) in function testDomainSaveFlags".into()
+            ))
+        );
     }
 
     #[test]
