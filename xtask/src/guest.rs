@@ -2,10 +2,10 @@
 //! packages, cached in `target/guest/`.
 //!
 //! - kernel: `vmlinuz` of the package linux-image-amd64 depends on;
-//! - initramfs: busybox-static plus an `/init` that prints a banner to the
-//!   serial console and powers off when the ACPI power button is pressed
-//!   (it waits on the "Power Button" input device; evdev and the ACPI
-//!   button driver are modules in Debian's kernel and are loaded first).
+//! - initramfs: busybox-static, the kernel modules it needs (power button,
+//!   virtio balloon) and an `/init` that prints a banner to the serial
+//!   console, reports CPU and memory changes and a tick every second, and
+//!   powers off when the ACPI power button is pressed (see [`INIT`]).
 //!
 //! Outputs `target/guest/vmlinuz` and `target/guest/initrd.img`, and prints
 //! their paths. A second run reuses them.
@@ -105,13 +105,35 @@ impl Cpio {
     }
 }
 
+/// Kernel modules the guest loads, in dependency order: the input event
+/// interface and the ACPI button (the power button), and virtio-pci with
+/// the balloon driver (memory changes). Debian builds them all as modules.
+const MODULES: &[&str] = &[
+    "evdev",
+    "button",
+    "virtio",
+    "virtio_ring",
+    "virtio_pci_legacy_dev",
+    "virtio_pci_modern_dev",
+    "virtio_pci",
+    "virtio_balloon",
+];
+
+/// The guest's `/init`. Besides answering the power button it reports on
+/// the serial console what the host tests look for: a banner at each boot,
+/// the online CPU count and MemTotal whenever they change (hot-added CPUs
+/// are brought online, as udev would), and a tick every second so a test
+/// can tell the guest is still alive (after a restore, say).
 const INIT: &str = r#"#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-[ -f /lib/evdev.ko ] && insmod /lib/evdev.ko
-[ -f /lib/button.ko ] && insmod /lib/button.ko
+for pass in 1 2; do
+  for m in MODULES; do
+    grep -q "^$m " /proc/modules || insmod /lib/$m.ko 2>/dev/null
+  done
+done
 echo "virt-rs test guest: up"
 for e in /sys/class/input/event*; do
   if grep -q "Power Button" "$e/device/name" 2>/dev/null; then
@@ -122,16 +144,35 @@ for e in /sys/class/input/event*; do
      poweroff -f) &
   fi
 done
+(last=""; n=0
+ while true; do
+  for c in /sys/devices/system/cpu/cpu[0-9]*; do
+    [ "$(cat $c/online 2>/dev/null)" = 0 ] && echo 1 > $c/online
+  done
+  now="cpus=$(grep -c ^processor /proc/cpuinfo) memtotal=$(awk '/^MemTotal/ {print $2}' /proc/meminfo)"
+  [ "$now" != "$last" ] && echo "virt-rs test guest: $now" && last="$now"
+  n=$((n + 1))
+  echo "virt-rs test guest: tick $n"
+  sleep 1
+ done) &
 echo "virt-rs test guest: waiting for the power button"
 while true; do sleep 3600; done
 "#;
+
+/// What the initramfs is made of, stored next to it: a different recipe
+/// (a changed `/init` or module list) rebuilds it.
+fn recipe() -> String {
+    format!("{}\n{}", MODULES.join(" "), INIT)
+}
 
 /// Build (or reuse) the guest; returns (kernel, initrd).
 pub fn build() -> Result<(PathBuf, PathBuf), String> {
     let dir = guest_dir();
     let kernel = dir.join("vmlinuz");
     let initrd = dir.join("initrd.img");
-    if kernel.exists() && initrd.exists() {
+    let stamp = dir.join("initrd.recipe");
+    let fresh = std::fs::read_to_string(&stamp).is_ok_and(|r| r == recipe());
+    if kernel.exists() && initrd.exists() && fresh {
         return Ok((kernel, initrd));
     }
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -155,9 +196,10 @@ pub fn build() -> Result<(PathBuf, PathBuf), String> {
     let busybox = bx.join("bin/busybox");
     // Debian builds the input event interface and the ACPI button as
     // modules: without them the power button reaches no one.
-    let modules: Vec<(String, PathBuf)> = ["evdev.ko", "button.ko"]
+    let modules: Vec<(String, PathBuf)> = MODULES
         .iter()
-        .filter_map(|m| find_file(&kx, &|n| n == *m).map(|p| (m.to_string(), p)))
+        .map(|m| format!("{m}.ko"))
+        .filter_map(|m| find_file(&kx, &|n| n == m).map(|p| (m.clone(), p)))
         .collect();
     let mut cpio = Cpio {
         out: Vec::new(),
@@ -169,7 +211,8 @@ pub fn build() -> Result<(PathBuf, PathBuf), String> {
     let bb = std::fs::read(&busybox).map_err(|e| e.to_string())?;
     cpio.entry("bin/busybox", 0o100755, &bb);
     cpio.entry("bin/sh", 0o120777, b"busybox");
-    cpio.entry("init", 0o100755, INIT.as_bytes());
+    let init = INIT.replace("MODULES", &MODULES.join(" "));
+    cpio.entry("init", 0o100755, init.as_bytes());
     for (name, path) in modules {
         let data = std::fs::read(&path).map_err(|e| e.to_string())?;
         cpio.entry(&format!("lib/{name}"), 0o100644, &data);
@@ -177,6 +220,7 @@ pub fn build() -> Result<(PathBuf, PathBuf), String> {
     cpio.entry("TRAILER!!!", 0, &[]);
     std::fs::write(&initrd, &cpio.out).map_err(|e| e.to_string())?;
     std::fs::copy(&vmlinuz, &kernel).map_err(|e| e.to_string())?;
+    std::fs::write(&stamp, recipe()).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_dir_all(&kx);
     let _ = std::fs::remove_dir_all(&bx);
     Ok((kernel, initrd))

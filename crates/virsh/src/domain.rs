@@ -4,8 +4,8 @@ use crate::ctl::{parse_signed, parse_unsigned, By, CmdResult, Ctl, Failure, BY_A
 use crate::opts::Cmd;
 use crate::table::Table;
 use virt_core::{
-    affect, list_flags, reason, xml_flags, CpuMap, Domain, DomainState, Error, ErrorCode,
-    ErrorDomain, TypedParam, TypedValue, VcpuInfo,
+    affect, dump_flags, dump_format, list_flags, reason, save_flags, xml_flags, CpuMap, Domain,
+    DomainState, Error, ErrorCode, ErrorDomain, TypedParam, TypedValue, VcpuInfo,
 };
 
 /// Read a file named on the command line, with libvirt's error text.
@@ -369,7 +369,27 @@ pub fn undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ("keep-tpm", 64),
         ],
     );
-    match d.undefine_flags(flags) {
+    const NVRAM: u32 = 4;
+    // virsh tries the flagged call first; when the driver refuses the
+    // flags, it falls back to the plain call (removing a managed save
+    // image itself), except for --nvram, which only the flagged call can do.
+    let r = match d.undefine_flags(flags) {
+        Err(e)
+            if flags & NVRAM == 0
+                && matches!(e.code, ErrorCode::NoSupport | ErrorCode::InvalidArg) =>
+        {
+            virt_core::reset_last_error();
+            if d.has_managed_save(0).unwrap_or(false) {
+                // virt-core has no virDomainManagedSaveRemove yet.
+                Err(Error::no_support("virDomainManagedSaveRemove"))
+            } else {
+                virt_core::reset_last_error();
+                d.undefine()
+            }
+        }
+        r => r,
+    };
+    match r {
         Ok(()) => {
             ctl.print_extra(&format!("Domain '{}' has been undefined\n", d.name()));
             Ok(())
@@ -543,11 +563,25 @@ pub fn resume(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 pub fn save(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let mut d = ctl.lookup_domain(cmd, BY_ANY)?;
     let file = ctl.req_str(cmd, "file")?.to_string();
-    if let Some(x) = ctl.opt_str(cmd, "xml")? {
-        read_file(x)?;
-    }
-    let flags = flags_of(cmd, &[("bypass-cache", 1), ("running", 2), ("paused", 4)]);
-    match d.save_flags(&file, flags) {
+    let dxml = match ctl.opt_str(cmd, "xml")? {
+        Some(x) => Some(read_file(x)?),
+        None => None,
+    };
+    let flags = flags_of(
+        cmd,
+        &[
+            ("bypass-cache", save_flags::BYPASS_CACHE),
+            ("running", save_flags::RUNNING),
+            ("paused", save_flags::PAUSED),
+        ],
+    );
+    // virsh keeps the older call unless a flag or new XML needs the newer.
+    let r = if flags == 0 && dxml.is_none() {
+        d.save(&file)
+    } else {
+        d.save_flags_xml(&file, dxml.as_deref(), flags)
+    };
+    match r {
         Ok(()) => {
             if cmd.has("verbose") {
                 ctl.progress_done("Save");
@@ -565,11 +599,26 @@ pub fn save(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 /// `restore`.
 pub fn restore(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let file = ctl.req_str(cmd, "file")?.to_string();
-    if let Some(x) = ctl.opt_str(cmd, "xml")? {
-        read_file(x)?;
-    }
+    let dxml = match ctl.opt_str(cmd, "xml")? {
+        Some(x) => Some(read_file(x)?),
+        None => None,
+    };
+    let flags = flags_of(
+        cmd,
+        &[
+            ("bypass-cache", save_flags::BYPASS_CACHE),
+            ("running", save_flags::RUNNING),
+            ("paused", save_flags::PAUSED),
+            ("reset-nvram", 8),
+        ],
+    );
     let conn = ctl.conn()?;
-    match conn.restore(&file) {
+    let r = if flags == 0 && dxml.is_none() {
+        conn.restore(&file)
+    } else {
+        conn.restore_flags(&file, dxml.as_deref(), flags)
+    };
+    match r {
         Ok(_) => {
             ctl.print_extra(&format!("Domain restored from {file}\n"));
             Ok(())
@@ -585,26 +634,36 @@ pub fn dump(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     if cmd.has("format") && !cmd.has("memory-only") {
         return Err(ctl.fail_msg("--format only works with --memory-only"));
     }
-    const FORMATS: [&str; 5] = ["kdump-zlib", "kdump-lzo", "kdump-snappy", "win-dmp", "elf"];
-    if let Some(f) = cmd
-        .raw("format")
-        .filter(|f| !f.is_empty() && !FORMATS.contains(f))
-    {
-        return Err(ctl.fail_msg(&format!(
-            "format '{f}' is not supported, expecting 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'win-dmp' or 'elf'"
-        )));
+    // In `dump_format` order: "elf" is the raw format.
+    const FORMATS: [&str; 5] = ["elf", "kdump-zlib", "kdump-lzo", "kdump-snappy", "win-dmp"];
+    let mut format = dump_format::RAW;
+    if let Some(f) = cmd.raw("format").filter(|f| !f.is_empty()) {
+        match FORMATS.iter().position(|x| x == &f) {
+            Some(i) => format = i as u32,
+            None => {
+                return Err(ctl.fail_msg(&format!(
+                    "format '{f}' is not supported, expecting 'kdump-zlib', 'kdump-lzo', 'kdump-snappy', 'win-dmp' or 'elf'"
+                )))
+            }
+        }
     }
     let flags = flags_of(
         cmd,
         &[
-            ("crash", 1),
-            ("live", 2),
-            ("bypass-cache", 4),
-            ("reset", 8),
-            ("memory-only", 16),
+            ("crash", dump_flags::CRASH),
+            ("live", dump_flags::LIVE),
+            ("bypass-cache", dump_flags::BYPASS_CACHE),
+            ("reset", dump_flags::RESET),
+            ("memory-only", dump_flags::MEMORY_ONLY),
         ],
     );
-    match d.core_dump(&file, flags) {
+    // virsh keeps the older call for the raw format.
+    let r = if format == dump_format::RAW {
+        d.core_dump(&file, flags)
+    } else {
+        d.core_dump_with_format(&file, format, flags)
+    };
+    match r {
         Ok(()) => {
             if cmd.has("verbose") {
                 ctl.progress_done("Dump");
@@ -1125,14 +1184,20 @@ pub fn schedinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         return Ok(());
     }
     // Both live and config cannot be read at once: read the current state.
-    // With flags virsh accepts string parameters (VIR_TYPED_PARAM_STRING_OKAY).
+    // Without a flag option virsh keeps the older calls.
     let both = affect::LIVE | affect::CONFIG;
-    let read_flags = flags.map(|f| if f == both { affect::CURRENT } else { f } | 4);
-    let get = |d: &Domain| d.scheduler_params(read_flags.unwrap_or(0));
+    let read_flags = flags.map(|f| if f == both { affect::CURRENT } else { f });
+    let get = |d: &Domain| match read_flags {
+        Some(f) => d.scheduler_params(f),
+        None => d.scheduler_params_plain(),
+    };
     let mut params = get(&d)?;
     let updates = sched_updates(ctl, cmd, &params)?;
     if !updates.is_empty() {
-        d.set_scheduler_params(&updates, flags.unwrap_or(affect::CURRENT))?;
+        match flags {
+            Some(f) => d.set_scheduler_params(&updates, f)?,
+            None => d.set_scheduler_params_plain(&updates)?,
+        }
         params = get(&d)?;
     } else if flags == Some(both) {
         return Err(ctl.fail_msg("cannot query both live and config at once"));

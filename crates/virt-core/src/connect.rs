@@ -325,6 +325,19 @@ impl Connect {
             .map(|r| self.domain(r))
     }
 
+    /// Restore with flags ([`save_flags`]) and optionally a replacement
+    /// definition (`virDomainRestoreFlags`).
+    pub fn restore_flags(&self, path: &str, dxml: Option<&str>, flags: u32) -> Result<Domain> {
+        const API: &str = "virDomainRestoreFlags";
+        self.writable(API)?;
+        self.check(save_exclusive(flags, API))?;
+        let r = match dxml {
+            None => self.driver().domain_restore(path, flags),
+            Some(x) => self.driver().domain_restore_xml(path, x, flags),
+        };
+        self.check(r).map(|r| self.domain(r))
+    }
+
     /// All networks passing `flags` (`virConnectListAllNetworks`).
     pub fn list_all_networks(&self, flags: u32) -> Result<Vec<Network>> {
         let refs = self.check(self.driver().list_all_networks(flags))?;
@@ -383,6 +396,50 @@ pub fn parse_uuid(s: &str) -> Result<Uuid> {
         ErrorDomain::None,
         format!("malformed uuid '{s}'"),
     ))
+}
+
+/// libvirt's library check of save and restore flags.
+fn save_exclusive(flags: u32, api: &str) -> Result<()> {
+    Error::check_exclusive(
+        flags,
+        (save_flags::RUNNING, "VIR_DOMAIN_SAVE_RUNNING"),
+        (save_flags::PAUSED, "VIR_DOMAIN_SAVE_PAUSED"),
+        api,
+    )
+}
+
+/// libvirt's library check of calls that read one definition.
+fn affect_exclusive(flags: u32, api: &str) -> Result<()> {
+    Error::check_exclusive(
+        flags,
+        (affect::LIVE, "VIR_DOMAIN_AFFECT_LIVE"),
+        (affect::CONFIG, "VIR_DOMAIN_AFFECT_CONFIG"),
+        api,
+    )
+}
+
+/// libvirt's library check of core dump flags, in its order.
+fn dump_exclusive(flags: u32, api: &str) -> Result<()> {
+    use dump_flags::{CRASH, LIVE, RESET};
+    let (crash, live, reset) = (
+        (CRASH, "VIR_DUMP_CRASH"),
+        (LIVE, "VIR_DUMP_LIVE"),
+        (RESET, "VIR_DUMP_RESET"),
+    );
+    Error::check_exclusive(flags, crash, live, api)?;
+    Error::check_exclusive(flags, crash, reset, api)?;
+    Error::check_exclusive(flags, live, reset, api)
+}
+
+/// libvirt's library refusal of a zero size.
+fn non_zero(value: u64, what: &str, api: &str) -> Result<()> {
+    if value == 0 {
+        return Err(Error::api_arg(
+            api,
+            format!("{what} in {api} must not be zero"),
+        ));
+    }
+    Ok(())
 }
 
 /// A domain handle (`virDomainPtr`): name, UUID and id bound to a
@@ -457,8 +514,13 @@ impl Domain {
         max_memory => domain_get_max_memory() -> u64);
     dom_read!(/// The domain XML (`virDomainGetXMLDesc`; see [`xml_flags`]).
         xml_desc => domain_get_xml_desc(flags: u32) -> String);
-    dom_read!(/// vCPU count (`virDomainGetVcpusFlags`; see [`affect`]).
-        vcpus_flags => domain_get_vcpus_flags(flags: u32) -> u32);
+    /// vCPU count (`virDomainGetVcpusFlags`; see [`affect`]).
+    pub fn vcpus_flags(&self, flags: u32) -> Result<u32> {
+        self.conn
+            .check(affect_exclusive(flags, "virDomainGetVcpusFlags"))?;
+        self.conn
+            .check(self.conn.driver().domain_get_vcpus_flags(&self.r, flags))
+    }
     dom_read!(/// Per-vCPU state and affinity (`virDomainGetVcpus`).
         vcpus => domain_get_vcpus() -> Vec<VcpuInfo>);
     dom_read!(/// Autostart flag (`virDomainGetAutostart`).
@@ -471,8 +533,36 @@ impl Domain {
         has_managed_save => domain_has_managed_save(flags: u32) -> bool);
     dom_read!(/// Scheduler name and parameter count (`virDomainGetSchedulerType`).
         scheduler_type => domain_get_scheduler_type() -> (String, u32));
-    dom_read!(/// Scheduler parameters (`virDomainGetSchedulerParametersFlags`).
-        scheduler_params => domain_get_scheduler_params(flags: u32) -> Vec<TypedParam>);
+    /// Scheduler parameters (`virDomainGetSchedulerParametersFlags`). As
+    /// libvirt's library does, the driver is told the caller accepts
+    /// string parameters ([`typed_param_flags::STRING_OKAY`]).
+    pub fn scheduler_params(&self, flags: u32) -> Result<Vec<TypedParam>> {
+        self.conn.check(affect_exclusive(
+            flags,
+            "virDomainGetSchedulerParametersFlags",
+        ))?;
+        let flags = flags | typed_param_flags::STRING_OKAY;
+        self.conn.check(
+            self.conn
+                .driver()
+                .domain_get_scheduler_params(&self.r, flags),
+        )
+    }
+
+    /// Scheduler parameters of the current state, without flags
+    /// (`virDomainGetSchedulerParameters`).
+    pub fn scheduler_params_plain(&self) -> Result<Vec<TypedParam>> {
+        self.conn
+            .check(self.conn.driver().domain_get_scheduler_params(&self.r, 0))
+    }
+
+    /// Change scheduler parameters of the current state, without flags
+    /// (`virDomainSetSchedulerParameters`).
+    pub fn set_scheduler_params_plain(&self, params: &[TypedParam]) -> Result<()> {
+        self.write_as("virDomainSetSchedulerParameters", |d| {
+            d.domain_set_scheduler_params(&self.r, params, 0)
+        })
+    }
     dom_read!(/// Security label (`virDomainGetSecurityLabel`).
         security_label => domain_get_security_label() -> SecurityLabel);
 
@@ -532,15 +622,75 @@ impl Domain {
 
     /// Save with flags (`virDomainSaveFlags`; `flags` 0 reports as `virDomainSave`).
     pub fn save_flags(&mut self, path: &str, flags: u32) -> Result<()> {
-        self.conn.writable(if flags == 0 {
+        let api = if flags == 0 {
             "virDomainSave"
         } else {
             "virDomainSaveFlags"
-        })?;
+        };
+        self.conn.writable(api)?;
+        self.conn.check(save_exclusive(flags, api))?;
         self.conn
             .check(self.conn.driver().domain_save(&self.r, path, flags))?;
         self.r.id = None;
         Ok(())
+    }
+
+    /// Save with flags ([`save_flags`]) and optionally a replacement
+    /// definition for the restore (`virDomainSaveFlags`).
+    pub fn save_flags_xml(&mut self, path: &str, dxml: Option<&str>, flags: u32) -> Result<()> {
+        const API: &str = "virDomainSaveFlags";
+        self.conn.writable(API)?;
+        self.conn.check(save_exclusive(flags, API))?;
+        let d = self.conn.driver();
+        let r = match dxml {
+            None => d.domain_save(&self.r, path, flags),
+            Some(x) => d.domain_save_xml(&self.r, path, x, flags),
+        };
+        self.conn.check(r)?;
+        self.r.id = None;
+        Ok(())
+    }
+
+    /// Dump core to a file (`virDomainCoreDump`; see [`dump_flags`]).
+    pub fn core_dump(&self, path: &str, flags: u32) -> Result<()> {
+        const API: &str = "virDomainCoreDump";
+        self.conn.writable(API)?;
+        self.conn.check(dump_exclusive(flags, API))?;
+        self.conn
+            .check(self.conn.driver().domain_core_dump(&self.r, path, flags))
+    }
+
+    /// Dump core to a file in a format (`virDomainCoreDumpWithFormat`; see
+    /// [`dump_format`] and [`dump_flags`]). A driver without the call still
+    /// serves the raw format through `virDomainCoreDump`.
+    pub fn core_dump_with_format(&self, path: &str, format: u32, flags: u32) -> Result<()> {
+        const API: &str = "virDomainCoreDumpWithFormat";
+        self.conn.writable(API)?;
+        if format >= dump_format::LAST {
+            let e = Error::api_arg(API, format!("dumpformat '{format}' is not supported"));
+            return self.conn.check(Err(e));
+        }
+        self.conn.check(dump_exclusive(flags, API))?;
+        let d = self.conn.driver();
+        let r = match d.domain_core_dump_with_format(&self.r, path, format, flags) {
+            Err(e) if e.code == ErrorCode::NoSupport && format == dump_format::RAW => {
+                d.domain_core_dump(&self.r, path, flags)
+            }
+            r => r,
+        };
+        self.conn.check(r)
+    }
+
+    /// Set memory, KiB, with flags (`virDomainSetMemoryFlags`; see [`affect`]).
+    pub fn set_memory_flags(&self, kib: u64, flags: u32) -> Result<()> {
+        const API: &str = "virDomainSetMemoryFlags";
+        self.conn.writable(API)?;
+        self.conn.check(non_zero(kib, "memory", API))?;
+        self.conn.check(
+            self.conn
+                .driver()
+                .domain_set_memory_flags(&self.r, kib, flags),
+        )
     }
 
     /// Each vCPU's affinity (`virDomainGetVcpuPinInfo`; see [`affect`]).
@@ -564,10 +714,6 @@ impl Domain {
         suspend => "virDomainSuspend", domain_suspend() -> ());
     dom_write!(/// Resume (`virDomainResume`).
         resume => "virDomainResume", domain_resume() -> ());
-    dom_write!(/// Dump core to a file (`virDomainCoreDump`).
-        core_dump => "virDomainCoreDump", domain_core_dump(path: &str, flags: u32) -> ());
-    dom_write!(/// Set memory, KiB, with flags (`virDomainSetMemoryFlags`).
-        set_memory_flags => "virDomainSetMemoryFlags", domain_set_memory_flags(kib: u64, flags: u32) -> ());
     dom_write!(/// Set the vCPU count with flags (`virDomainSetVcpusFlags`).
         set_vcpus_flags => "virDomainSetVcpusFlags", domain_set_vcpus_flags(nvcpus: u32, flags: u32) -> ());
     dom_write!(/// Pin a vCPU with flags (`virDomainPinVcpuFlags`).
@@ -593,6 +739,7 @@ impl Domain {
     /// Set current memory of the running domain, KiB (`virDomainSetMemory`).
     pub fn set_memory(&self, kib: u64) -> Result<()> {
         self.write_as("virDomainSetMemory", |d| {
+            non_zero(kib, "memory", "virDomainSetMemory")?;
             d.domain_set_memory_flags(&self.r, kib, affect::LIVE)
         })
     }
@@ -600,6 +747,7 @@ impl Domain {
     /// domain's if it runs, else its definition's, as libvirt does.
     pub fn set_max_memory(&self, kib: u64) -> Result<()> {
         self.write_as("virDomainSetMaxMemory", |d| {
+            non_zero(kib, "memory", "virDomainSetMaxMemory")?;
             d.domain_set_memory_flags(&self.r, kib, affect::MAXIMUM | affect::CURRENT)
         })
     }

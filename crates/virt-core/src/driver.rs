@@ -111,6 +111,14 @@ driver_trait! {
     [virDomainRestoreFlags] fn domain_restore(&self, path: &str, flags: u32) -> DomainRef;
     /// Dump the domain's core to a file.
     [virDomainCoreDump] fn domain_core_dump(&self, dom: &DomainRef, path: &str, flags: u32) -> ();
+    /// Dump the domain's core to a file in a format (`dump_format`).
+    [virDomainCoreDumpWithFormat] fn domain_core_dump_with_format(&self, dom: &DomainRef, path: &str, format: u32, flags: u32) -> ();
+    /// Save the domain's state to a file and stop it, with `dxml` as the
+    /// definition to restore it with (a save without one is `domain_save`).
+    [virDomainSaveFlags] fn domain_save_xml(&self, dom: &DomainRef, path: &str, dxml: &str, flags: u32) -> ();
+    /// Restore a domain from a saved state file with `dxml` replacing the
+    /// saved definition (a restore without one is `domain_restore`).
+    [virDomainRestoreFlags] fn domain_restore_xml(&self, path: &str, dxml: &str, flags: u32) -> DomainRef;
     /// State, memory, vCPUs and CPU time.
     [virDomainGetInfo] fn domain_get_info(&self, dom: &DomainRef) -> DomainInfo;
     /// State with reason.

@@ -575,13 +575,46 @@ impl Error {
 
     /// Refuse `flags` unless every bit is in `allowed`, as each libvirt
     /// driver entry point does.
-    pub fn check_flags(domain: ErrorDomain, flags: u32, allowed: u32, function: &str) -> Result<()> {
+    pub fn check_flags(
+        domain: ErrorDomain,
+        flags: u32,
+        allowed: u32,
+        function: &str,
+    ) -> Result<()> {
         let extra = flags & !allowed;
         if extra == 0 {
             Ok(())
         } else {
             Err(Self::unsupported_flags(domain, extra, function))
         }
+    }
+
+    /// A bad argument refused by a public entry point, worded whole as
+    /// libvirt's library checks word it (no "invalid argument: " prefix),
+    /// naming the entry point in `str1`.
+    pub fn api_arg(function: &str, message: impl Into<String>) -> Self {
+        let mut e = Self::raw(ErrorCode::InvalidArg, ErrorDomain::Domain, message);
+        e.str1 = Some(function.to_string());
+        e.int1 = 0;
+        e
+    }
+
+    /// Refuse `flags` holding both `a` and `b` ("Flags 'A' and 'B' are
+    /// mutually exclusive"), as libvirt's library does before asking a
+    /// driver.
+    pub fn check_exclusive(
+        flags: u32,
+        (a, a_name): (u32, &str),
+        (b, b_name): (u32, &str),
+        function: &str,
+    ) -> Result<()> {
+        if flags & a != 0 && flags & b != 0 {
+            return Err(Self::api_arg(
+                function,
+                format!("Flags '{a_name}' and '{b_name}' are mutually exclusive"),
+            ));
+        }
+        Ok(())
     }
 
     /// This error as a warning.

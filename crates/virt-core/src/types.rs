@@ -595,6 +595,199 @@ pub mod xml_flags {
     pub const MIGRATABLE: u32 = 8;
 }
 
+/// `VIR_DOMAIN_SAVE_*` flags of `Domain::save_flags` and
+/// `Connect::restore_flags`.
+pub mod save_flags {
+    /// Avoid the file system cache.
+    pub const BYPASS_CACHE: u32 = 1;
+    /// Start the restored domain running.
+    pub const RUNNING: u32 = 2;
+    /// Start the restored domain paused.
+    pub const PAUSED: u32 = 4;
+}
+
+/// `VIR_DUMP_*` flags of `Domain::core_dump`.
+pub mod dump_flags {
+    /// Stop the domain, as crashed, after the dump.
+    pub const CRASH: u32 = 1;
+    /// Dump without pausing the domain.
+    pub const LIVE: u32 = 2;
+    /// Avoid the file system cache.
+    pub const BYPASS_CACHE: u32 = 4;
+    /// Reset the domain after the dump.
+    pub const RESET: u32 = 8;
+    /// Dump guest memory only.
+    pub const MEMORY_ONLY: u32 = 16;
+}
+
+/// `VIR_DOMAIN_CORE_DUMP_FORMAT_*`: the formats of
+/// `Domain::core_dump_with_format`.
+pub mod dump_format {
+    /// Plain ELF (what `core_dump` writes).
+    pub const RAW: u32 = 0;
+    /// kdump, zlib-compressed.
+    pub const KDUMP_ZLIB: u32 = 1;
+    /// kdump, lzo-compressed.
+    pub const KDUMP_LZO: u32 = 2;
+    /// kdump, snappy-compressed.
+    pub const KDUMP_SNAPPY: u32 = 3;
+    /// Windows crash dump.
+    pub const WIN_DMP: u32 = 4;
+    /// One past the last known format.
+    pub const LAST: u32 = 5;
+}
+
+/// `VIR_TYPED_PARAM_*` flags.
+pub mod typed_param_flags {
+    /// The caller accepts string parameters; the library adds it to the
+    /// flags of the calls that read typed parameters.
+    pub const STRING_OKAY: u32 = 4;
+}
+
+/// Flags of `Connect::list_all_storage_pools`
+/// (`VIR_CONNECT_LIST_STORAGE_POOLS_*`).
+pub mod pool_list_flags {
+    /// Inactive pools.
+    pub const INACTIVE: u32 = 1 << 0;
+    /// Active pools.
+    pub const ACTIVE: u32 = 1 << 1;
+    /// Persistent pools.
+    pub const PERSISTENT: u32 = 1 << 2;
+    /// Transient pools.
+    pub const TRANSIENT: u32 = 1 << 3;
+    /// Pools marked for autostart.
+    pub const AUTOSTART: u32 = 1 << 4;
+    /// Pools not marked for autostart.
+    pub const NO_AUTOSTART: u32 = 1 << 5;
+    /// The pool types in libvirt's order: the flag of the type at index `i`
+    /// is `1 << (6 + i)` (`VIR_CONNECT_LIST_STORAGE_POOLS_DIR` ...).
+    pub const TYPES: [&str; 14] = [
+        "dir",
+        "fs",
+        "netfs",
+        "logical",
+        "disk",
+        "iscsi",
+        "scsi",
+        "mpath",
+        "rbd",
+        "sheepdog",
+        "gluster",
+        "zfs",
+        "vstorage",
+        "iscsi-direct",
+    ];
+    /// Every type flag.
+    pub const ALL_TYPES: u32 = ((1 << TYPES.len()) - 1) << 6;
+    /// Every flag libvirt 9.0 knows.
+    pub const ALL: u32 = ALL_TYPES | 0x3f;
+
+    /// The listing flag of a pool type ("dir" is `1 << 6`).
+    pub fn type_flag(pool_type: &str) -> Option<u32> {
+        TYPES
+            .iter()
+            .position(|&t| t == pool_type)
+            .map(|i| 1 << (6 + i))
+    }
+}
+
+/// What type a typed parameter must have, for [`validate_typed_params`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypedKind {
+    /// `int`.
+    Int,
+    /// `uint`.
+    UInt,
+    /// `llong`.
+    LLong,
+    /// `ullong`.
+    ULLong,
+    /// `double`.
+    Double,
+    /// `boolean`.
+    Boolean,
+    /// `string`.
+    String,
+}
+
+impl TypedKind {
+    /// libvirt's name of the type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Int => "int",
+            Self::UInt => "uint",
+            Self::LLong => "llong",
+            Self::ULLong => "ullong",
+            Self::Double => "double",
+            Self::Boolean => "boolean",
+            Self::String => "string",
+        }
+    }
+}
+
+impl TypedValue {
+    /// The value's type.
+    pub fn kind(&self) -> TypedKind {
+        match self {
+            Self::Int(_) => TypedKind::Int,
+            Self::UInt(_) => TypedKind::UInt,
+            Self::LLong(_) => TypedKind::LLong,
+            Self::ULLong(_) => TypedKind::ULLong,
+            Self::Double(_) => TypedKind::Double,
+            Self::Boolean(_) => TypedKind::Boolean,
+            Self::String(_) => TypedKind::String,
+        }
+    }
+}
+
+/// Check typed parameters against the fields a driver call takes, as
+/// libvirt's `virTypedParamsValidate` does for its drivers: each field
+/// known, given once, of its type. Fields are checked in name order, so
+/// the error names the same field libvirt's does.
+pub fn validate_typed_params(
+    params: &[TypedParam],
+    allowed: &[(&str, TypedKind)],
+) -> crate::error::Result<()> {
+    use crate::error::{Error, ErrorCode, ErrorDomain};
+    let mut sorted: Vec<&TypedParam> = params.iter().collect();
+    sorted.sort_by(|a, b| a.field.cmp(&b.field));
+    let mut unknown = None;
+    for (i, p) in sorted.iter().enumerate() {
+        let Some((_, kind)) = allowed.iter().find(|(f, _)| *f == p.field) else {
+            unknown = unknown.or(Some(&p.field));
+            continue;
+        };
+        let repeated = i > 0 && sorted.get(i - 1).is_some_and(|q| q.field == p.field);
+        if repeated {
+            return Err(Error::with(
+                ErrorCode::InvalidArg,
+                ErrorDomain::None,
+                format!("parameter '{}' occurs multiple times", p.field),
+            ));
+        }
+        if p.value.kind() != *kind {
+            return Err(Error::with(
+                ErrorCode::InvalidArg,
+                ErrorDomain::None,
+                format!(
+                    "invalid type '{}' for parameter '{}', expected '{}'",
+                    p.value.kind().as_str(),
+                    p.field,
+                    kind.as_str()
+                ),
+            ));
+        }
+    }
+    match unknown {
+        Some(f) => Err(Error::with(
+            ErrorCode::ArgumentUnsupported,
+            ErrorDomain::None,
+            format!("parameter '{f}' not supported"),
+        )),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -611,6 +804,56 @@ mod tests {
             CpuMap::parse_list("r", 4).map(|m| m.cpus().count()),
             Some(4)
         );
+    }
+
+    #[test]
+    fn typed_params_checked_in_name_order() {
+        let p = |f: &str, v: TypedValue| TypedParam {
+            field: f.into(),
+            value: v,
+        };
+        let allowed = [("cap", TypedKind::UInt), ("weight", TypedKind::UInt)];
+        assert!(validate_typed_params(&[p("weight", TypedValue::UInt(1))], &allowed).is_ok());
+        let e = validate_typed_params(
+            &[
+                p("weight", TypedValue::UInt(1)),
+                p("cap", TypedValue::Int(1)),
+                p("weight", TypedValue::UInt(2)),
+            ],
+            &allowed,
+        )
+        .err()
+        .map(|e| e.message);
+        // "cap" sorts first, so its type is what is reported.
+        assert_eq!(
+            e.as_deref(),
+            Some("invalid argument: invalid type 'int' for parameter 'cap', expected 'uint'")
+        );
+        let e = validate_typed_params(
+            &[
+                p("weight", TypedValue::UInt(1)),
+                p("weight", TypedValue::UInt(2)),
+            ],
+            &allowed,
+        )
+        .err()
+        .map(|e| e.message);
+        assert_eq!(
+            e.as_deref(),
+            Some("invalid argument: parameter 'weight' occurs multiple times")
+        );
+        let e = validate_typed_params(&[p("shares", TypedValue::UInt(1))], &allowed)
+            .err()
+            .map(|e| (e.code, e.message));
+        assert_eq!(
+            e,
+            Some((
+                crate::ErrorCode::ArgumentUnsupported,
+                "argument unsupported: parameter 'shares' not supported".into()
+            ))
+        );
+        assert_eq!(pool_list_flags::type_flag("iscsi-direct"), Some(1 << 19));
+        assert_eq!(pool_list_flags::ALL, (1 << 20) - 1);
     }
 
     #[test]

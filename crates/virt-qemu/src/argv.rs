@@ -1065,54 +1065,60 @@ fn interface_options(
     b: &mut Builder,
 ) -> QemuResult<()> {
     let id = format!("hostnet{i}");
-    let netdev =
-        match iface.iface_type.as_str() {
-            "user" => format!("user,id={id}"),
-            "ethernet" => {
-                let mut s = format!("tap,id={id},script=no,downscript=no");
-                if let Some(t) = &iface.target_dev {
-                    s.push_str(&format!(",ifname={}", escape_comma(t)));
+    let netdev = match iface.iface_type.as_str() {
+        "user" => format!("user,id={id}"),
+        "ethernet" => {
+            let mut s = format!("tap,id={id},script=no,downscript=no");
+            if let Some(t) = &iface.target_dev {
+                s.push_str(&format!(",ifname={}", escape_comma(t)));
+            }
+            s
+        }
+        "bridge" => {
+            let br = iface
+                .source_attr("bridge")
+                .ok_or_else(|| unsupported("bridge interface without <source bridge='...'/>"))?;
+            format!("bridge,id={id},br={}", escape_comma(br))
+        }
+        "mcast" | "server" | "client" | "udp" => {
+            let addr = iface.source_attr("address").unwrap_or("127.0.0.1");
+            let port = iface.source_attr("port").ok_or_else(|| {
+                unsupported(format!("{} interface without a port", iface.iface_type))
+            })?;
+            let key = match iface.iface_type.as_str() {
+                "mcast" => "mcast",
+                "server" => "listen",
+                "client" => "connect",
+                _ => {
+                    return Err(unsupported(
+                        "interface type 'udp' is not supported by this driver",
+                    ))
                 }
-                s
-            }
-            "bridge" => {
-                let br = iface.source_attr("bridge").ok_or_else(|| {
-                    unsupported("bridge interface without <source bridge='...'/>")
-                })?;
-                format!("bridge,id={id},br={}", escape_comma(br))
-            }
-            "mcast" | "server" | "client" | "udp" => {
-                let addr = iface.source_attr("address").unwrap_or("127.0.0.1");
-                let port = iface.source_attr("port").ok_or_else(|| {
-                    unsupported(format!("{} interface without a port", iface.iface_type))
-                })?;
-                let key = match iface.iface_type.as_str() {
-                    "mcast" => "mcast",
-                    "server" => "listen",
-                    "client" => "connect",
-                    _ => {
-                        return Err(unsupported(
-                            "interface type 'udp' is not supported by this driver",
-                        ))
-                    }
-                };
-                if key == "mcast" && !is_multicast(addr) {
-                    return Err(unsupported(format!(
-                        "multicast interface address '{addr}' is not a multicast address"
-                    )));
-                }
-                format!("socket,id={id},{key}={}:{port}", escape_comma(addr))
-            }
-            "network" => return Err(unsupported(
-                "interface type 'network' needs a virtual network driver, which virt-rs does not \
-                 have yet; use type 'user' or 'bridge'",
-            )),
-            t => {
+            };
+            if key == "mcast" && !is_multicast(addr) {
                 return Err(unsupported(format!(
-                    "interface type '{t}' is not supported by this driver"
-                )))
+                    "multicast interface address '{addr}' is not a multicast address"
+                )));
             }
-        };
+            format!("socket,id={id},{key}={}:{port}", escape_comma(addr))
+        }
+        "network" => {
+            // Name the network and say what works instead: the
+            // bridge a libvirt network sits on can be named directly.
+            let net = iface.source_attr("network").unwrap_or("");
+            return Err(unsupported(format!(
+                "interface type 'network' (network '{net}') needs a virtual network \
+                     driver, which virt-rs does not have yet; use <interface type='user'>, or \
+                     <interface type='bridge'> with the network's bridge, e.g. \
+                     <source bridge='virbr0'/>"
+            )));
+        }
+        t => {
+            return Err(unsupported(format!(
+                "interface type '{t}' is not supported by this driver"
+            )))
+        }
+    };
     if iface.script.is_some() && iface.iface_type == "ethernet" {
         log::warn!("interface script is not run by virt-rs; the tap device is left unconfigured");
     }
@@ -1264,7 +1270,16 @@ fn chardev_backend(c: &CharDev, id: &str) -> QemuResult<String> {
         "null" => format!("null,id={id}"),
         "vc" => format!("vc,id={id}"),
         "stdio" => format!("stdio,id={id}"),
-        "file" => format!("file,id={id},path={}", escape_comma(need("path")?)),
+        "file" => format!(
+            "file,id={id},path={}{}",
+            escape_comma(need("path")?),
+            // <source append='on'/> keeps what earlier runs wrote.
+            match src("append") {
+                Some("on") => ",append=on",
+                Some("off") => ",append=off",
+                _ => "",
+            }
+        ),
         "pipe" => format!("pipe,id={id},path={}", escape_comma(need("path")?)),
         "dev" => format!("tty,id={id},path={}", escape_comma(need("path")?)),
         "unix" => {
@@ -1519,7 +1534,7 @@ mod tests {
         for (bad, needle) in [
             (
                 TINY.replace("<memballoon model='none'/>", "<interface type='network'><source network='default'/></interface>"),
-                "network",
+                "interface type 'network' (network 'default') needs a virtual network driver",
             ),
             (
                 TINY.replace(

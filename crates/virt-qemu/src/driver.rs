@@ -73,7 +73,52 @@ impl QemuDriver {
         }
         let paths = Paths::new(system);
         paths.create()?;
-        Ok(QemuDriver { paths, system })
+        let driver = QemuDriver { paths, system };
+        driver.autostart_guests();
+        Ok(driver)
+    }
+
+    /// Start the defined domains marked autostart, once per host boot.
+    ///
+    /// libvirt starts them when its daemon starts. There is no daemon yet,
+    /// so the first connection opened after the host booted plays that
+    /// part (as the first client spawns libvirt's session daemon): the
+    /// boot id it did this for is kept in the runtime dir, and later
+    /// connections of the same boot start nothing, so a guest the user
+    /// stopped stays stopped. A guest that fails to start is logged and
+    /// the others still start. Returns what was tried, with the outcome.
+    pub fn autostart_guests(&self) -> Vec<(String, QemuResult<()>)> {
+        let marker = self.paths.run.join("autostarted");
+        let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+            .map(|b| b.trim().to_string())
+            .unwrap_or_default();
+        {
+            let Ok(_g) = self.driver_lock() else {
+                return Vec::new();
+            };
+            if std::fs::read_to_string(&marker).is_ok_and(|m| m.trim() == boot) {
+                return Vec::new();
+            }
+            if let Err(e) = state::write_atomic(&marker, boot.as_bytes()) {
+                log::warn!("cannot record the autostart of this boot: {e}");
+                return Vec::new();
+            }
+        }
+        let mut tried = Vec::new();
+        for name in self.paths.defined_names() {
+            if !self.paths.autostart(&name).exists() {
+                continue;
+            }
+            let r = match self.start_existing(&name, 0) {
+                Ok(_) | Err(QemuError::AlreadyRunning) => Ok(()),
+                Err(e) => {
+                    log::warn!("Failed to autostart VM '{name}': {e}");
+                    Err(e)
+                }
+            };
+            tried.push((name, r));
+        }
+        tried
     }
 
     /// A connection keeping its state in `paths` (tests and benchmarks use
@@ -294,6 +339,16 @@ impl QemuDriver {
             "io-error" => live(DomainState::Paused, 5, rt, proc),
             "watchdog" => live(DomainState::Paused, 6, rt, proc),
             "suspended" => live(DomainState::PmSuspended, 0, rt, proc),
+            "shutdown" if rt.fake_reboot => {
+                // The guest powered off because we asked it to reboot:
+                // reset and run it again instead of applying on_poweroff.
+                mon.execute("system_reset", None)?;
+                mon.execute("cont", None)?;
+                rt.fake_reboot = false;
+                rt.running_reason = reason::RUNNING_BOOTED;
+                rt.store(&self.paths, name)?;
+                live(DomainState::Running, reason::RUNNING_BOOTED, rt, proc)
+            }
             "shutdown" => {
                 let action = def
                     .as_ref()
@@ -383,6 +438,8 @@ impl QemuDriver {
             .any(|e| e.name == "SHUTDOWN" || e.name == "GUEST_PANICKED")
         {
             if let Some((rt, proc)) = obs.live {
+                // `f` may have updated the record (a pending reboot).
+                let rt = Runtime::load(&self.paths, &name).unwrap_or(rt);
                 self.settle(&name, rt, proc, &mut mon)?;
             }
         }
@@ -540,6 +597,7 @@ impl QemuDriver {
                 balloon: def.devices.other.iter().any(|o| {
                     o.name == "memballoon" && o.attr("model").unwrap_or("virtio") != "none"
                 }),
+                fake_reboot: false,
             };
         let result = match &proc {
             Some(_) => self.bring_up(def, &rt, paused, restore),
@@ -929,6 +987,62 @@ fn record_pty_paths(def: &mut DomainDef, chardevs: &Value) {
 }
 
 /// Block on the monitor until a MIGRATION event reports the end.
+/// How long the guest has to release a vCPU it is asked to eject. libvirt
+/// waits 5 s; a guest under TCG (what the tests and KVM-less hosts run)
+/// can take longer to offline a CPU, so allow more.
+const VCPU_UNPLUG_WAIT: Duration = Duration::from_secs(20);
+
+/// Unplug the `count` vCPUs hot-plugged last. Only hot-plugged ones are
+/// devices QEMU can remove; each goes through the guest (ACPI eject), so
+/// wait for its DEVICE_DELETED event.
+fn unplug_vcpus(mon: &mut Monitor<UnixStream>, count: usize) -> QemuResult<()> {
+    let slots = mon.execute("query-hotpluggable-cpus", None)?;
+    let mut plugged: Vec<(u32, String)> = slots
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.get("qom-path")?.as_str())
+        .filter_map(|p| p.strip_prefix("/machine/peripheral/"))
+        .map(|id| {
+            let n = id.trim_start_matches("vcpu").parse().unwrap_or(0);
+            (n, id.to_string())
+        })
+        .collect();
+    plugged.sort();
+    if plugged.len() < count {
+        return Err(QemuError::OperationUnsupported(format!(
+            "only hot-plugged vCPUs can be unplugged and this domain has {}; change the \
+             persistent definition with --config for the next start",
+            plugged.len()
+        )));
+    }
+    for (_, id) in plugged.iter().rev().take(count) {
+        mon.execute("device_del", Some(json!({ "id": id })))?;
+        let _ = mon.stream().set_read_timeout(Some(VCPU_UNPLUG_WAIT));
+        let deleted = loop {
+            match mon.next_event() {
+                Ok(ev) => {
+                    if ev.name == "DEVICE_DELETED"
+                        && ev.data.get("device").and_then(Value::as_str) == Some(id.as_str())
+                    {
+                        break true;
+                    }
+                }
+                Err(_) => break false,
+            }
+        };
+        let _ = mon.stream().set_read_timeout(Some(MONITOR_TIMEOUT));
+        if !deleted {
+            return Err(QemuError::Failed(
+                "vcpu unplug request timed out. Unplug result must be manually inspected in \
+                 the domain"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn wait_migration(mon: &mut Monitor<UnixStream>) -> QemuResult<()> {
     loop {
         let ev = mon.next_event()?;
@@ -1156,37 +1270,44 @@ impl Driver for QemuDriver {
     fn domain_shutdown(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         // VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN is what this does anyway.
         check_flags(flags, 1, "qemuDomainShutdownFlags")?;
-        self.with_monitor(dom, |mon, obs, _| {
+        self.with_monitor(dom, |mon, obs, name| {
             if obs.state != DomainState::Running {
                 return Err(QemuError::Invalid("domain is not running".into()));
+            }
+            // A shutdown overrides a reboot still pending.
+            if let Some((rt, _)) = obs.live.as_ref().filter(|(rt, _)| rt.fake_reboot) {
+                let mut rt = rt.clone();
+                rt.fake_reboot = false;
+                rt.store(&self.paths, name)?;
             }
             mon.execute("system_powerdown", None).map(|_| ())
         })
     }
 
     fn domain_reboot(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        // Without a guest agent, DEFAULT (0) and ACPI_POWER_BTN (1) are the
+        // same thing: libvirt's "fake reboot". The guest is asked to power
+        // off through the ACPI power button, and when it has, QEMU is reset
+        // and resumed instead of stopped. A hard reset (system_reset) would
+        // skip the guest's orderly shutdown: libvirt keeps that for
+        // virDomainReset. With on_reboot destroy or preserve the request is
+        // a plain ACPI shutdown (on_poweroff then applies), as in libvirt.
         check_flags(flags, 1, "qemuDomainReboot")?;
         let name = self.resolve(dom)?;
-        let def = self.live_def(&name);
-        let action = def
-            .as_ref()
-            .and_then(|d| d.on_reboot)
-            .unwrap_or(LifecycleAction::Restart);
-        if matches!(action, LifecycleAction::Destroy) {
-            // A reboot the definition turns into a stop.
-            return self.domain_destroy(dom, 0);
-        }
+        let restart = !matches!(
+            self.live_def(&name).and_then(|d| d.on_reboot),
+            Some(LifecycleAction::Destroy | LifecycleAction::Preserve)
+        );
         self.with_monitor(dom, |mon, obs, name| {
-            if !obs.state.is_active() {
-                return Err(QemuError::NotRunning);
+            if obs.state != DomainState::Running {
+                return Err(QemuError::Invalid("domain is not running".into()));
             }
-            mon.execute("system_reset", None)?;
             if let Some((rt, _)) = &obs.live {
                 let mut rt = rt.clone();
-                rt.running_reason = reason::RUNNING_BOOTED;
+                rt.fake_reboot = restart;
                 rt.store(&self.paths, name)?;
             }
-            Ok(())
+            mon.execute("system_powerdown", None).map(|_| ())
         })
     }
 
@@ -1587,12 +1708,7 @@ impl Driver for QemuDriver {
             let mut mon = Self::connect_monitor(rt)?;
             let present = vcpu_threads(&mut mon)?.len() as u32;
             if nvcpus < present {
-                return Err(QemuError::OperationUnsupported(
-                    "vCPU hot-unplug needs the guest's cooperation and is not implemented; \
-                     change the persistent definition with --config"
-                        .into(),
-                )
-                .into());
+                unplug_vcpus(&mut mon, (present - nvcpus) as usize)?;
             }
             if nvcpus > present {
                 let slots = mon.execute("query-hotpluggable-cpus", None)?;

@@ -249,6 +249,9 @@ pub struct Runtime {
     pub paused_reason: i32,
     /// True when the definition has a balloon device.
     pub balloon: bool,
+    /// True after an ACPI reboot request: the guest's next power-off is
+    /// turned into a reset (libvirt's "fake reboot").
+    pub fake_reboot: bool,
 }
 
 impl Runtime {
@@ -262,6 +265,7 @@ impl Runtime {
             "running_reason": self.running_reason,
             "paused_reason": self.paused_reason,
             "balloon": self.balloon,
+            "fake_reboot": self.fake_reboot,
         })
         .to_string()
     }
@@ -278,6 +282,10 @@ impl Runtime {
             running_reason: num("running_reason").unwrap_or(1) as i32,
             paused_reason: num("paused_reason").unwrap_or(1) as i32,
             balloon: v.get("balloon").and_then(Value::as_bool).unwrap_or(false),
+            fake_reboot: v
+                .get("fake_reboot")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         })
     }
 
@@ -348,6 +356,7 @@ mod tests {
             running_reason: 1,
             paused_reason: 1,
             balloon: true,
+            fake_reboot: true,
         };
         r.store(&p, "dom").expect("store");
         assert_eq!(Runtime::load(&p, "dom"), Some(r));

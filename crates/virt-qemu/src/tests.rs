@@ -9,7 +9,7 @@ use crate::argv::{self, LaunchContext, MonitorSocket};
 use crate::driver::{QemuDriver, DEFAULT_EMULATOR};
 use crate::process::{self, Process, SpawnOptions};
 use crate::qmp::Monitor;
-use crate::state::Paths;
+use crate::state::{Paths, Runtime};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -65,7 +65,12 @@ fn leftovers(root: &Path) -> Vec<String> {
         .flatten()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !matches!(n.as_str(), "locks" | "driver.lock" | "next-id"))
+        .filter(|n| {
+            !matches!(
+                n.as_str(),
+                "locks" | "driver.lock" | "next-id" | "autostarted"
+            )
+        })
         .collect();
     v.sort();
     v
@@ -139,6 +144,13 @@ fn transient_guest_life_over_qmp() {
 
     // Hot-plug the second vCPU.
     d.set_vcpus(2).expect("set vcpus live");
+    assert_eq!(d.vcpus().expect("vcpus").len(), 2);
+    // Unplug needs the guest to eject the vCPU, and QEMU only offers it
+    // once the guest's ACPI code has switched to the modern CPU hotplug
+    // interface: firmware never does, so QEMU refuses at once.
+    let e = d.set_vcpus(1).expect_err("no OS to eject the vcpu");
+    assert_eq!(e.code, ErrorCode::InternalError, "{}", e.message);
+    assert!(e.message.contains("'device_del'"), "{}", e.message);
     assert_eq!(d.vcpus().expect("vcpus").len(), 2);
 
     // Balloon.
@@ -221,6 +233,64 @@ fn persistent_guest_across_connections() {
     d2.undefine().expect("undefine");
     assert!(c2.lookup_by_name("pers").is_err());
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn autostart_once_per_host_boot() {
+    if !have_qemu() {
+        return;
+    }
+    let root = temp_root("auto");
+    let c = connect(&root);
+    for (name, flag) in [("auto-on", true), ("auto-off", false)] {
+        let d = c
+            .define_xml(&tiny(name, "qemu", "<memballoon model='none'/>"))
+            .expect("define");
+        d.set_autostart(flag).expect("autostart flag");
+    }
+    // A guest that cannot start does not stop the others.
+    let broken = tiny("auto-broken", "qemu", "").replace(DEFAULT_EMULATOR, "/nonexistent/qemu");
+    let d = c.define_xml(&broken).expect("define broken");
+    d.set_autostart(true).expect("autostart flag");
+    drop(c);
+
+    // A run dir that has not seen this boot: the flagged guests start.
+    let d = QemuDriver::with_paths(paths_in(&root), false).expect("driver");
+    let mut tried: Vec<(String, bool)> = d
+        .autostart_guests()
+        .into_iter()
+        .map(|(n, r)| (n, r.is_ok()))
+        .collect();
+    tried.sort();
+    assert_eq!(
+        tried,
+        vec![("auto-broken".into(), false), ("auto-on".into(), true)]
+    );
+    let c = connect(&root);
+    let mut on = c.lookup_by_name("auto-on").expect("lookup");
+    assert_eq!(on.state().expect("state").0, DomainState::Running);
+    assert!(!c
+        .lookup_by_name("auto-off")
+        .expect("lookup")
+        .is_active()
+        .expect("active"));
+    // Stopped by the user, it stays stopped for the rest of this boot.
+    on.destroy().expect("destroy");
+    let d = QemuDriver::with_paths(paths_in(&root), false).expect("driver");
+    assert!(d.autostart_guests().is_empty());
+    assert!(!on.is_active().expect("active"));
+    for n in ["auto-on", "auto-off", "auto-broken"] {
+        c.lookup_by_name(n)
+            .expect("lookup")
+            .undefine()
+            .expect("undefine");
+    }
+    assert!(
+        leftovers(&root).iter().all(|f| f == "autostarted"),
+        "{:?}",
+        leftovers(&root)
+    );
     let _ = std::fs::remove_dir_all(&root);
 }
 
@@ -708,40 +778,87 @@ fn wait_until(secs: u64, mut f: impl FnMut() -> bool) -> bool {
     false
 }
 
+/// The Linux test guest as a transient `type='qemu'` domain whose serial
+/// console appends to `console`.
+fn linux_xml(
+    name: &str,
+    (kernel, initrd): &(PathBuf, PathBuf),
+    console: &Path,
+    head: &str,
+    devices: &str,
+) -> String {
+    format!(
+        "<domain type='qemu'><name>{name}</name>{head}\
+         <os><type arch='x86_64' machine='q35'>hvm</type><kernel>{}</kernel><initrd>{}</initrd>\
+         <cmdline>console=ttyS0 quiet</cmdline></os><features><acpi/></features>\
+         <devices><emulator>{DEFAULT_EMULATOR}</emulator>\
+         <serial type='file'><source path='{}' append='on'/><target port='0'/></serial>\
+         {devices}</devices></domain>",
+        kernel.display(),
+        initrd.display(),
+        console.display()
+    )
+}
+
+/// The serial console so far.
+fn console_text(console: &Path) -> String {
+    std::fs::read_to_string(console).unwrap_or_default()
+}
+
+/// The last value the guest reported for `key` ("cpus", "memtotal",
+/// "tick") on its console.
+fn last_report(console: &Path, key: &str) -> Option<u64> {
+    let needle = format!("{key}=");
+    let tick = key == "tick";
+    console_text(console)
+        .lines()
+        .filter_map(|l| l.strip_prefix("virt-rs test guest: "))
+        .filter_map(|l| {
+            if tick {
+                l.strip_prefix("tick ")
+            } else {
+                l.split(' ').find_map(|w| w.strip_prefix(needle.as_str()))
+            }
+        })
+        .filter_map(|v| v.trim().parse().ok())
+        .next_back()
+}
+
+/// Wait until the guest's console reports it is up `boots` times.
+fn wait_boots(console: &Path, boots: usize) {
+    let ok = wait_until(180, || {
+        console_text(console)
+            .matches("virt-rs test guest: waiting for the power button")
+            .count()
+            >= boots
+    });
+    assert!(
+        ok,
+        "boot {boots} not seen; console:\n{}",
+        console_text(console)
+    );
+}
+
 #[test]
 fn linux_guest_console_and_acpi_shutdown() {
     if !have_qemu() {
         return;
     }
-    let Some((kernel, initrd)) = linux_guest() else {
+    let Some(guest) = linux_guest() else {
         return;
     };
     let root = temp_root("linux");
     let console = root.join("console.log");
-    let xml = format!(
-        "<domain type='qemu'><name>linux</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>\
-         <os><type arch='x86_64' machine='q35'>hvm</type><kernel>{}</kernel><initrd>{}</initrd>\
-         <cmdline>console=ttyS0 quiet</cmdline></os><features><acpi/></features>\
-         <on_poweroff>destroy</on_poweroff>\
-         <devices><emulator>{DEFAULT_EMULATOR}</emulator>\
-         <serial type='file'><source path='{}'/><target port='0'/></serial>\
-         <memballoon model='none'/></devices></domain>",
-        kernel.display(),
-        initrd.display(),
-        console.display()
+    let xml = linux_xml(
+        "linux",
+        &guest,
+        &console,
+        "<memory unit='MiB'>128</memory><vcpu>1</vcpu><on_poweroff>destroy</on_poweroff>",
+        "<memballoon model='none'/>",
     );
     let c = connect(&root);
     let d = c.create_xml(&xml, 0).expect("create linux guest");
-    let booted = wait_until(120, || {
-        std::fs::read_to_string(&console)
-            .unwrap_or_default()
-            .contains("waiting for the power button")
-    });
-    assert!(
-        booted,
-        "console: {}",
-        std::fs::read_to_string(&console).unwrap_or_default()
-    );
+    wait_boots(&console, 1);
     d.shutdown().expect("ACPI shutdown");
     // The guest powers off; the next look applies on_poweroff=destroy.
     let off = wait_until(60, || {
@@ -750,13 +867,144 @@ fn linux_guest_console_and_acpi_shutdown() {
             .unwrap_or(true)
     });
     assert!(off, "guest did not power off");
-    assert!(std::fs::read_to_string(&console)
-        .unwrap_or_default()
-        .contains("power button, powering off"));
+    assert!(console_text(&console).contains("power button, powering off"));
     assert!(
         c.lookup_by_name("linux").is_err(),
         "transient guest is gone"
     );
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn linux_guest_reboot_is_an_acpi_round_trip() {
+    if !have_qemu() {
+        return;
+    }
+    let Some(guest) = linux_guest() else {
+        return;
+    };
+    let root = temp_root("reboot");
+    let console = root.join("console.log");
+    let xml = linux_xml(
+        "rebooter",
+        &guest,
+        &console,
+        "<memory unit='MiB'>128</memory><vcpu>1</vcpu>\
+         <on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot>",
+        "<memballoon model='none'/>",
+    );
+    let c = connect(&root);
+    let d = c.create_xml(&xml, 0).expect("create");
+    let id = d.id();
+    let pid = Runtime::load(&paths_in(&root), "rebooter").map(|r| r.pid);
+    wait_boots(&console, 1);
+    d.reboot(0).expect("reboot");
+    // The guest shuts down in order (it sees the power button), then a
+    // look resets it instead of applying on_poweroff: the same QEMU, the
+    // same id, a second boot on the console.
+    let again = wait_until(180, || {
+        let _ = d.state();
+        console_text(&console)
+            .matches("virt-rs test guest: waiting for the power button")
+            .count()
+            >= 2
+    });
+    let text = console_text(&console);
+    assert!(again, "no second boot; console:\n{text}");
+    assert_eq!(text.matches("virt-rs test guest: up").count(), 2, "{text}");
+    assert!(text.contains("power button, powering off"), "{text}");
+    assert_eq!(
+        d.state().expect("state"),
+        (DomainState::Running, reason::RUNNING_BOOTED)
+    );
+    let d = c.lookup_by_name("rebooter").expect("still there");
+    assert_eq!(d.id(), id);
+    assert_eq!(
+        Runtime::load(&paths_in(&root), "rebooter").map(|r| (r.pid, r.fake_reboot)),
+        pid.map(|p| (p, false))
+    );
+    // A shutdown after the reboot is a shutdown again.
+    d.shutdown().expect("shutdown");
+    let gone = wait_until(60, || c.lookup_by_name("rebooter").is_err());
+    assert!(gone, "console:\n{}", console_text(&console));
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn linux_guest_balloon_vcpus_save_restore() {
+    if !have_qemu() {
+        return;
+    }
+    let Some(guest) = linux_guest() else {
+        return;
+    };
+    let root = temp_root("lsave");
+    let console = root.join("console.log");
+    let xml = linux_xml(
+        "lsave",
+        &guest,
+        &console,
+        "<memory unit='MiB'>256</memory><vcpu current='1'>2</vcpu>",
+        "<memballoon model='virtio'/>",
+    );
+    let c = connect(&root);
+    let mut d = c.create_xml(&xml, 0).expect("create");
+    wait_boots(&console, 1);
+    // The report loop starts with the banner; its first line may follow it.
+    assert!(wait_until(30, || last_report(&console, "cpus") == Some(1)));
+
+    // A hot-added vCPU: the guest sees it and brings it online.
+    d.set_vcpus(2).expect("hot-add a vcpu");
+    assert!(
+        wait_until(60, || last_report(&console, "cpus") == Some(2)),
+        "guest did not see the new vCPU; console:\n{}",
+        console_text(&console)
+    );
+    assert_eq!(d.vcpus().expect("vcpus").len(), 2);
+
+    // The balloon takes 64 MiB away: the guest's MemTotal shrinks and
+    // QEMU reports what the guest gave back.
+    let before = last_report(&console, "memtotal").expect("memtotal reported");
+    d.set_memory(192 * 1024).expect("balloon");
+    let shrunk = wait_until(60, || {
+        last_report(&console, "memtotal").is_some_and(|m| before.saturating_sub(m) >= 60 * 1024)
+    });
+    assert!(
+        shrunk,
+        "MemTotal {before} KiB did not shrink; console:\n{}",
+        console_text(&console)
+    );
+    assert!(wait_until(30, || d.info().map(|i| i.memory).ok() == Some(192 * 1024)));
+
+    // Save and restore: the guest carries on where it was, with both
+    // vCPUs and its ballooned memory.
+    let tick = last_report(&console, "tick").expect("ticks");
+    let img = root.join("lsave.img");
+    let img_s = img.to_str().unwrap_or("");
+    d.save(img_s).expect("save");
+    assert!(c.lookup_by_name("lsave").is_err());
+    let d = c.restore(img_s).expect("restore");
+    let mut d = c.lookup_by_name(d.name()).expect("lookup");
+    assert_eq!(
+        d.state().expect("state"),
+        (DomainState::Running, reason::RUNNING_RESTORED)
+    );
+    let alive = wait_until(60, || {
+        last_report(&console, "tick").is_some_and(|t| t > tick + 2)
+    });
+    assert!(
+        alive,
+        "console is silent after restore:\n{}",
+        console_text(&console)
+    );
+    let text = console_text(&console);
+    assert_eq!(text.matches("virt-rs test guest: up").count(), 1, "{text}");
+    assert_eq!(last_report(&console, "cpus"), Some(2));
+    assert_eq!(d.vcpus().expect("vcpus").len(), 2);
+    assert_eq!(d.info().expect("info").memory, 192 * 1024);
+    d.destroy().expect("destroy");
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
     let _ = std::fs::remove_dir_all(&root);
 }

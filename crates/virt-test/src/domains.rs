@@ -98,7 +98,6 @@ pub(crate) struct DomainObj {
     pub running_since: Option<Instant>,
     /// Live vCPU pinning, by vCPU number.
     pub pins: Vec<Option<CpuMap>>,
-    pub weight: u32,
 }
 
 impl DomainObj {
@@ -116,7 +115,6 @@ impl DomainObj {
             cpu_ns: cpu_clock_origin(),
             running_since: None,
             pins: Vec::new(),
-            weight: DEFAULT_WEIGHT,
         }
     }
 
@@ -443,7 +441,9 @@ impl Domains {
         // of test:///default's domain shows testnet0).
         name_interfaces(&mut def);
         let uuid = self.add(def, AddMode::Define)?;
-        self.start(&uuid, reason::RUNNING_BOOTED)?;
+        // libvirt gives them no reason: they were running before anyone
+        // looked.
+        self.start(&uuid, reason::RUNNING_UNKNOWN)?;
         Ok(())
     }
 }

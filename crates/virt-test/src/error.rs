@@ -72,19 +72,12 @@ pub enum TestError {
         /// The driver function, as libvirt names it.
         function: &'static str,
     },
-    /// A typed parameter the call does not know.
-    #[error("argument unsupported: parameter '{0}' not supported")]
-    UnknownParam(String),
-    /// A typed parameter of the wrong type.
-    #[error("invalid type '{got}' for parameter '{field}', expected '{want}'")]
-    ParamType {
-        /// The field.
-        field: String,
-        /// The type given.
-        got: &'static str,
-        /// The type wanted.
-        want: &'static str,
-    },
+    /// `save`/`restore` with a replacement definition.
+    #[error("argument unsupported: xml modification unsupported")]
+    XmlChangeUnsupported,
+    /// An operation the simulated node cannot do, with libvirt's reason.
+    #[error("Operation not supported: {0}")]
+    Unsupported(String),
     /// A network lookup found nothing.
     #[error("Network not found: no network with matching name '{0}'")]
     NoNetwork(String),
@@ -132,8 +125,9 @@ impl From<TestError> for Error {
             InvalidArg(_) | UnsupportedFlags { .. } | BadUri(_) => {
                 (ErrorCode::InvalidArg, ErrorDomain::Test)
             }
-            ApiArg(_) | ParamType { .. } => (ErrorCode::InvalidArg, ErrorDomain::Domain),
-            UnknownParam(_) => (ErrorCode::ArgumentUnsupported, ErrorDomain::Domain),
+            ApiArg(_) => (ErrorCode::InvalidArg, ErrorDomain::Domain),
+            XmlChangeUnsupported => (ErrorCode::ArgumentUnsupported, ErrorDomain::Test),
+            Unsupported(_) => (ErrorCode::OperationUnsupported, ErrorDomain::Test),
             NoNetwork(_) => (ErrorCode::NoNetwork, ErrorDomain::Test),
             NoPool(_) => (ErrorCode::NoStoragePool, ErrorDomain::Test),
             System { .. } => (ErrorCode::SystemError, ErrorDomain::Test),

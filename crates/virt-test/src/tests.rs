@@ -7,8 +7,9 @@ use crate::TestConnection;
 use std::path::PathBuf;
 use std::sync::Arc;
 use virt_core::{
-    affect, list_flags, reason, xml_flags, Connect, CpuMap, DomainState, ErrorCode, ErrorDomain,
-    Result, TypedParam, TypedValue, Uri, Uuid,
+    affect, dump_flags, dump_format, list_flags, pool_list_flags, reason, save_flags, xml_flags,
+    Connect, CpuMap, DomainState, ErrorCode, ErrorDomain, Result, TypedParam, TypedValue, Uri,
+    Uuid,
 };
 
 fn ok<T>(r: Result<T>) -> T {
@@ -125,9 +126,11 @@ fn default_node_matches_libvirt() {
     let d = ok(c.lookup_by_name("test"));
     assert_eq!(d.id(), Some(1));
     assert_eq!(d.uuid_string(), "6695eb01-f6a4-8304-79aa-97f2502e193f");
+    // The node's own domains were running before anyone looked: libvirt
+    // gives no reason.
     assert_eq!(
         ok(d.state()),
-        (DomainState::Running, reason::RUNNING_BOOTED)
+        (DomainState::Running, reason::RUNNING_UNKNOWN)
     );
     assert_eq!(ok(d.os_type()), "linux");
     let nets = ok(c.list_all_networks(0));
@@ -660,20 +663,51 @@ fn scheduler_security_autostart() {
     let d = ok(c.lookup_by_name("test"));
     assert_eq!(ok(d.scheduler_type()), ("fair".to_string(), 1));
     assert_eq!(
-        ok(d.scheduler_params(0)),
+        ok(d.scheduler_params_plain()),
         vec![TypedParam {
             field: "weight".into(),
             value: TypedValue::UInt(50)
         }]
     );
-    ok(d.set_scheduler_params(
-        &[TypedParam {
-            field: "weight".into(),
-            value: TypedValue::UInt(70),
-        }],
-        0,
-    ));
-    assert_eq!(ok(d.scheduler_params(0))[0].value, TypedValue::UInt(70));
+    // The library adds the string flag, which libvirt's test driver
+    // refuses; both live and config is refused before it asks.
+    let e = err(d.scheduler_params(0));
+    assert_eq!(
+        e.message,
+        "unsupported flags (0x4) in function testDomainGetSchedulerParametersFlags"
+    );
+    let e = err(d.scheduler_params(affect::LIVE | affect::CONFIG));
+    assert_eq!(
+        (e.code, e.domain, e.message.as_str()),
+        (
+            ErrorCode::InvalidArg,
+            ErrorDomain::Domain,
+            "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive"
+        )
+    );
+    let weight = |v: u32| TypedParam {
+        field: "weight".into(),
+        value: TypedValue::UInt(v),
+    };
+    // A weight is taken, and the default still reported, as in libvirt.
+    ok(d.set_scheduler_params_plain(&[weight(70)]));
+    assert_eq!(
+        ok(d.scheduler_params_plain())[0].value,
+        TypedValue::UInt(50)
+    );
+    let e = err(d.set_scheduler_params_plain(&[weight(7), weight(8)]));
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            ErrorCode::InvalidArg,
+            "invalid argument: parameter 'weight' occurs multiple times"
+        )
+    );
+    let e = err(d.set_scheduler_params(&[weight(7)], affect::LIVE));
+    assert_eq!(
+        e.message,
+        "unsupported flags (0x1) in function testDomainSetSchedulerParametersFlags"
+    );
     let e = err(d.set_scheduler_params(
         &[TypedParam {
             field: "cap".into(),
@@ -681,7 +715,13 @@ fn scheduler_security_autostart() {
         }],
         0,
     ));
-    assert_eq!(e.code, ErrorCode::ArgumentUnsupported);
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            ErrorCode::ArgumentUnsupported,
+            "argument unsupported: parameter 'cap' not supported"
+        )
+    );
     let e = err(d.set_scheduler_params(
         &[TypedParam {
             field: "weight".into(),
@@ -689,7 +729,10 @@ fn scheduler_security_autostart() {
         }],
         0,
     ));
-    assert_eq!(e.code, ErrorCode::InvalidArg);
+    assert_eq!(
+        e.message,
+        "invalid argument: invalid type 'int' for parameter 'weight', expected 'uint'"
+    );
     let l = ok(d.security_label());
     assert_eq!((l.label.as_str(), l.enforcing), ("libvirt-test", true));
     assert!(!ok(d.autostart()));
@@ -1070,5 +1113,157 @@ fn vcpu_pin_info_live_and_config() {
         ok(d.vcpu_pin_info(0)).len(),
         2,
         "current works on a shut-off domain"
+    );
+}
+
+#[test]
+fn flags_libvirt_and_its_test_driver_refuse() {
+    let c = private();
+    let mut d = ok(c.lookup_by_name("test"));
+    let msg = |e: virt_core::Error| e.message;
+    // Library checks, before the driver is asked.
+    assert_eq!(
+        msg(err(d.set_memory_flags(0, affect::CONFIG))),
+        "memory in virDomainSetMemoryFlags must not be zero"
+    );
+    assert_eq!(
+        msg(err(d.set_memory(0))),
+        "memory in virDomainSetMemory must not be zero"
+    );
+    let p = temp_path("flags-save").to_string_lossy().to_string();
+    let e = err(d.save_flags_xml(&p, None, save_flags::RUNNING | save_flags::PAUSED));
+    assert_eq!(
+        (e.code, e.domain, e.str1.as_deref()),
+        (
+            ErrorCode::InvalidArg,
+            ErrorDomain::Domain,
+            Some("virDomainSaveFlags")
+        )
+    );
+    assert_eq!(
+        e.message,
+        "Flags 'VIR_DOMAIN_SAVE_RUNNING' and 'VIR_DOMAIN_SAVE_PAUSED' are mutually exclusive"
+    );
+    for (flags, words) in [
+        (
+            dump_flags::CRASH | dump_flags::LIVE,
+            "'VIR_DUMP_CRASH' and 'VIR_DUMP_LIVE'",
+        ),
+        (
+            dump_flags::CRASH | dump_flags::RESET,
+            "'VIR_DUMP_CRASH' and 'VIR_DUMP_RESET'",
+        ),
+        (
+            dump_flags::LIVE | dump_flags::RESET,
+            "'VIR_DUMP_LIVE' and 'VIR_DUMP_RESET'",
+        ),
+    ] {
+        let want = format!("Flags {words} are mutually exclusive");
+        assert_eq!(msg(err(d.core_dump(&p, flags))), want);
+        assert_eq!(
+            msg(err(d.core_dump_with_format(&p, dump_format::RAW, flags))),
+            want
+        );
+    }
+    assert_eq!(
+        msg(err(d.core_dump_with_format(
+            &p,
+            9,
+            dump_flags::CRASH | dump_flags::LIVE
+        ))),
+        "dumpformat '9' is not supported"
+    );
+    // The test driver's own refusals.
+    assert_eq!(
+        msg(err(d.set_memory_flags(1024, affect::LIVE | affect::CONFIG))),
+        "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive"
+    );
+    assert_eq!(
+        msg(err(d.core_dump(&p, dump_flags::LIVE))),
+        "unsupported flags (0x2) in function testDomainCoreDumpWithFormat"
+    );
+    let e = err(d.core_dump_with_format(&p, dump_format::KDUMP_ZLIB, 0));
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            ErrorCode::OperationUnsupported,
+            "Operation not supported: kdump-compressed format is not supported here"
+        )
+    );
+    assert_eq!(
+        msg(err(d.save_flags_xml(&p, None, save_flags::PAUSED))),
+        "unsupported flags (0x4) in function testDomainSaveFlags"
+    );
+    let e = err(d.save_flags_xml(&p, Some("<domain/>"), 0));
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            ErrorCode::ArgumentUnsupported,
+            "argument unsupported: xml modification unsupported"
+        )
+    );
+    assert!(ok(d.is_active()), "refused saves leave the domain running");
+    assert_eq!(
+        msg(err(d.xml_desc(xml_flags::UPDATE_CPU))),
+        "unsupported flags (0x4) in function testDomainGetXMLDesc"
+    );
+    let map = CpuMap::all(2);
+    assert_eq!(
+        msg(err(d.pin_vcpu_flags(0, &map, affect::LIVE))),
+        "unsupported flags (0x1) in function testDomainPinVcpuFlags"
+    );
+    assert_eq!(
+        msg(err(d.undefine_flags(4))),
+        "unsupported flags (0x4) in function testDomainUndefineFlags"
+    );
+    ok(d.save_flags_xml(&p, None, 0));
+    assert_eq!(
+        msg(err(c.restore_flags(&p, None, save_flags::PAUSED))),
+        "unsupported flags (0x4) in function testDomainRestoreFlags"
+    );
+    assert_eq!(
+        msg(err(c.restore_flags(
+            &p,
+            None,
+            save_flags::RUNNING | save_flags::PAUSED
+        ))),
+        "Flags 'VIR_DOMAIN_SAVE_RUNNING' and 'VIR_DOMAIN_SAVE_PAUSED' are mutually exclusive"
+    );
+    assert_eq!(
+        msg(err(c.restore_flags(&p, Some("<domain/>"), 0))),
+        "argument unsupported: xml modification unsupported"
+    );
+    let r = ok(c.restore_flags(&p, None, 0));
+    assert_eq!(
+        ok(r.state()),
+        (DomainState::Running, reason::RUNNING_RESTORED)
+    );
+    let _ = std::fs::remove_file(&p);
+    let net = ok(c.network_lookup_by_name("default"));
+    assert_eq!(
+        msg(err(net.xml_desc(1))),
+        "unsupported flags (0x1) in function testNetworkGetXMLDesc"
+    );
+}
+
+#[test]
+fn pools_list_by_type() {
+    let c = private();
+    let names = |flags: u32| -> Vec<String> {
+        ok(c.list_all_storage_pools(flags))
+            .iter()
+            .map(|p| p.name().to_string())
+            .collect()
+    };
+    let dir = pool_list_flags::type_flag("dir").unwrap_or(0);
+    let logical = pool_list_flags::type_flag("logical").unwrap_or(0);
+    assert_eq!((dir, logical), (1 << 6, 1 << 9));
+    assert_eq!(names(dir), vec!["default-pool".to_string()]);
+    assert!(names(logical).is_empty());
+    assert_eq!(names(dir | logical), vec!["default-pool".to_string()]);
+    assert!(names(dir | pool_list_flags::INACTIVE).is_empty());
+    assert_eq!(
+        err(c.list_all_storage_pools(1 << 20)).message,
+        "unsupported flags (0x100000) in function testConnectListAllStoragePools"
     );
 }

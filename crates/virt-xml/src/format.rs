@@ -1,5 +1,14 @@
 //! Writing a [`DomainDef`] in libvirt's layout (virDomainDefFormat):
 //! libvirt's element order, units spelled out, defaults made explicit.
+//!
+//! The typed parts are written straight from the model ([`Leaf`] and the
+//! container kids): no element tree is built for them, so formatting costs
+//! about one pass over the output instead of an allocation per name,
+//! attribute and text.
+
+use std::fmt::Write as _;
+
+use uuid::Uuid;
 
 use crate::element::{escape_into, push_indent};
 use crate::model::*;
@@ -24,80 +33,100 @@ impl DomainDef {
     /// The definition as libvirt writes it.
     pub fn to_xml(&self, opts: &FormatOptions) -> String {
         let mut out = String::with_capacity(2048);
-        let root = self.root_element(opts);
-        let kids = self.kids(opts);
-        write_with_kids(&root, &kids, &mut out, 0, opts);
+        let kids = self.kids();
+        write_container(&self.root_leaf(opts), &kids, &mut out, 0, opts);
         out
     }
 
     /// The definition as an element tree in libvirt's order.
     pub fn to_element(&self, opts: &FormatOptions) -> Element {
-        let mut root = self.root_element(opts);
+        let mut root = self.root_leaf(opts).into_element();
         root.children = self
-            .kids(opts)
+            .kids()
             .into_iter()
-            .map(|k| Node::Element(k.into_owned(opts)))
+            .map(|(_, k)| Node::Element(k.into_owned(opts)))
             .collect();
         root
     }
 
     /// `<domain>` with its attributes, no children.
-    fn root_element(&self, opts: &FormatOptions) -> Element {
-        let mut root = Element::new("domain").with_attr("type", self.domain_type.as_str());
-        if let (Some(id), false) = (opts.id, opts.inactive) {
-            root.attrs.push(("id".into(), id.to_string()));
+    fn root_leaf(&self, opts: &FormatOptions) -> Leaf<'_> {
+        let id = match (opts.id, opts.inactive) {
+            (Some(id), false) => Some(("id", Value::Num(u64::from(id)))),
+            _ => None,
+        };
+        Leaf {
+            attrs: [Some(("type", Value::Str(&self.domain_type))), id, None],
+            more: &self.attrs,
+            ..Leaf::new("domain")
         }
-        root.attrs.extend(self.attrs.iter().cloned());
-        root
     }
 
-    /// The children of `<domain>` in libvirt's order, borrowing what is
-    /// written as stored.
-    fn kids<'a>(&'a self, opts: &FormatOptions) -> Vec<Kid<'a>> {
-        let _ = opts;
-        let mut kids: Vec<Kid<'a>> = Vec::with_capacity(16 + self.extra.len());
-        kids.push(Kid::Owned(text_el("name", &self.name)));
+    /// The children of `<domain>` in libvirt's order, with their ranks,
+    /// borrowing what is written as stored.
+    fn kids(&self) -> Vec<(usize, Kid<'_>)> {
+        let mut kids: Vec<(usize, Kid<'_>)> = Vec::with_capacity(20 + self.extra.len());
+        let mut push = |k: Kid<'_>| {
+            let r = rank(DOMAIN_ORDER, k.name());
+            kids.push((r, k))
+        };
+        push(Kid::Leaf(Leaf::text("name", Value::Str(&self.name))));
         if let Some(u) = &self.uuid {
-            kids.push(Kid::Owned(text_el("uuid", &u.to_string())));
+            push(Kid::Leaf(Leaf::text("uuid", Value::Uuid(u))));
         }
         if let Some(t) = &self.title {
-            kids.push(Kid::Owned(text_el("title", t)));
+            push(Kid::Leaf(Leaf::text("title", Value::Str(t))));
         }
         if let Some(d) = &self.description {
-            kids.push(Kid::Owned(text_el("description", d)));
+            push(Kid::Leaf(Leaf::text("description", Value::Str(d))));
         }
         if let Some((size, slots)) = self.max_memory {
-            let mut e = Element::new("maxMemory");
-            if let Some(s) = slots {
-                e.attrs.push(("slots".into(), s.to_string()));
-            }
-            kids.push(Kid::Owned(
-                e.with_attr("unit", "KiB").with_text(size.to_string()),
-            ));
+            let slots = slots.map(|s| ("slots", Value::Num(u64::from(s))));
+            push(Kid::Leaf(Leaf {
+                attrs: [slots, Some(("unit", Value::Str("KiB"))), None],
+                text: Some(Value::Num(size)),
+                ..Leaf::new("maxMemory")
+            }));
         }
-        kids.push(Kid::Owned(
-            Element::new("memory")
-                .with_attr("unit", "KiB")
-                .with_text(self.memory.to_string()),
-        ));
-        kids.push(Kid::Owned(
-            Element::new("currentMemory")
-                .with_attr("unit", "KiB")
-                .with_text(self.current_memory.unwrap_or(self.memory).to_string()),
-        ));
-        kids.push(Kid::Owned(self.vcpu_element()));
+        push(Kid::Leaf(Leaf {
+            attrs: [Some(("unit", Value::Str("KiB"))), None, None],
+            text: Some(Value::Num(self.memory)),
+            ..Leaf::new("memory")
+        }));
+        push(Kid::Leaf(Leaf {
+            attrs: [Some(("unit", Value::Str("KiB"))), None, None],
+            text: Some(Value::Num(self.current_memory.unwrap_or(self.memory))),
+            ..Leaf::new("currentMemory")
+        }));
+        push(Kid::Leaf(Leaf {
+            attrs: [
+                self.vcpu
+                    .placement
+                    .as_deref()
+                    .map(|p| ("placement", Value::Str(p))),
+                self.vcpu.cpuset.as_deref().map(|c| ("cpuset", Value::Str(c))),
+                self.vcpu
+                    .current
+                    .map(|c| ("current", Value::Num(u64::from(c)))),
+            ],
+            text: Some(Value::Num(u64::from(self.vcpu.max))),
+            ..Leaf::new("vcpu")
+        }));
         if let Some(b) = &self.bootloader {
-            kids.push(Kid::Owned(text_el("bootloader", b)));
+            push(Kid::Leaf(Leaf::text("bootloader", Value::Str(b))));
         }
         if let Some(b) = &self.bootloader_args {
-            kids.push(Kid::Owned(text_el("bootloader_args", b)));
+            push(Kid::Leaf(Leaf::text("bootloader_args", Value::Str(b))));
         }
-        kids.push(Kid::Owned(self.os.to_element()));
+        push(Kid::Os(&self.os));
         if let Some(features) = &self.features {
-            kids.push(Kid::Features(features));
+            push(Kid::Features(features));
         }
         if !self.extra.iter().any(|e| e.name == "clock") {
-            kids.push(Kid::Owned(Element::new("clock").with_attr("offset", "utc")));
+            push(Kid::Leaf(Leaf {
+                attrs: [Some(("offset", Value::Str("utc"))), None, None],
+                ..Leaf::new("clock")
+            }));
         }
         for (tag, action) in [
             ("on_poweroff", self.on_poweroff),
@@ -105,28 +134,16 @@ impl DomainDef {
             ("on_crash", self.on_crash),
         ] {
             if let Some(a) = action {
-                kids.push(Kid::Owned(text_el(tag, a.name())));
+                push(Kid::Leaf(Leaf::text(tag, Value::Str(a.name()))));
             }
         }
-        kids.push(Kid::Devices(&self.devices));
-        kids.extend(self.extra.iter().map(Kid::Borrowed));
-        kids.sort_by_key(|k| rank(DOMAIN_ORDER, k.name()));
+        push(Kid::Devices(&self.devices));
+        for e in &self.extra {
+            push(Kid::Borrowed(e));
+        }
+        kids.sort_by_key(|(r, _)| *r);
         place_unknown_kids(&mut kids, &self.unknown);
         kids
-    }
-
-    fn vcpu_element(&self) -> Element {
-        let mut e = Element::new("vcpu");
-        if let Some(p) = &self.vcpu.placement {
-            e.attrs.push(("placement".into(), p.clone()));
-        }
-        if let Some(c) = &self.vcpu.cpuset {
-            e.attrs.push(("cpuset".into(), c.clone()));
-        }
-        if let Some(c) = self.vcpu.current {
-            e.attrs.push(("current".into(), c.to_string()));
-        }
-        e.with_text(self.vcpu.max.to_string())
     }
 }
 
@@ -180,6 +197,63 @@ impl Os {
         os.children = kids.into_iter().map(Node::Element).collect();
         os
     }
+
+    /// The children of `<os>` to write, in libvirt's order (the same
+    /// content as [`Os::to_element`], without building it).
+    fn kids(&self) -> Vec<(usize, Kid<'_>)> {
+        let mut kids: Vec<(usize, Kid<'_>)> =
+            Vec::with_capacity(4 + self.boot.len() + self.extra.len());
+        let mut push = |k: Kid<'_>| {
+            let r = rank(OS_ORDER, k.name());
+            kids.push((r, k))
+        };
+        push(Kid::Leaf(Leaf {
+            attrs: [
+                self.arch.as_deref().map(|a| ("arch", Value::Str(a))),
+                self.machine.as_deref().map(|m| ("machine", Value::Str(m))),
+                None,
+            ],
+            text: Some(Value::Str(&self.os_type)),
+            ..Leaf::new("type")
+        }));
+        let full_loader = self.extra.iter().any(|e| e.name == "loader");
+        if let (Some(l), false) = (&self.loader, full_loader) {
+            push(Kid::Leaf(Leaf::text("loader", Value::Str(l))));
+        }
+        for (tag, v) in [
+            ("kernel", &self.kernel),
+            ("initrd", &self.initrd),
+            ("cmdline", &self.cmdline),
+            ("root", &self.root),
+        ] {
+            if let Some(v) = v {
+                push(Kid::Leaf(Leaf::text(tag, Value::Str(v))));
+            }
+        }
+        for dev in &self.boot {
+            push(Kid::Leaf(Leaf {
+                attrs: [Some(("dev", Value::Str(dev))), None, None],
+                ..Leaf::new("boot")
+            }));
+        }
+        for e in &self.extra {
+            if e.name == "loader" {
+                match &self.loader {
+                    Some(l) => {
+                        let mut e = e.clone();
+                        e.set_text(l.as_str());
+                        push(Kid::Owned(e));
+                    }
+                    None => continue,
+                }
+            } else {
+                push(Kid::Borrowed(e));
+            }
+        }
+        kids.sort_by_key(|(r, _)| *r);
+        place_unknown_kids(&mut kids, &self.unknown);
+        kids
+    }
 }
 
 impl Devices {
@@ -189,7 +263,7 @@ impl Devices {
         d.children = self
             .kids()
             .into_iter()
-            .map(|k| Node::Element(k.into_owned(opts)))
+            .map(|(_, k)| Node::Element(k.into_owned(opts)))
             .collect();
         if d.children.is_empty() {
             // libvirt always opens and closes <devices> on two lines.
@@ -199,39 +273,182 @@ impl Devices {
     }
 
     /// The devices in libvirt's order, borrowing the generic ones.
-    fn kids(&self) -> Vec<Kid<'_>> {
+    fn kids(&self) -> Vec<(usize, Kid<'_>)> {
         let mut kids = Vec::with_capacity(
             1 + self.disks.len()
                 + self.interfaces.len()
                 + self.graphics.len()
                 + self.chardevs.len()
-                + self.other.len(),
+                + self.other.len()
+                + self.unknown.len(),
         );
+        let mut push = |k: Kid<'_>| {
+            let r = rank(DEVICE_ORDER, k.name());
+            kids.push((r, k))
+        };
         if let Some(e) = &self.emulator {
-            kids.push(Kid::Owned(text_el("emulator", e)));
+            push(Kid::Leaf(Leaf::text("emulator", Value::Str(e))));
         }
-        kids.extend(self.disks.iter().map(|d| Kid::Owned(d.to_element())));
-        kids.extend(self.interfaces.iter().map(|i| Kid::Owned(i.to_element())));
-        kids.extend(self.chardevs.iter().map(|c| Kid::Owned(c.to_element())));
-        kids.extend(self.graphics.iter().map(Kid::Graphics));
-        kids.extend(self.other.iter().map(Kid::Borrowed));
-        kids.sort_by_key(|k| rank(DEVICE_ORDER, k.name()));
+        self.disks.iter().for_each(|d| push(Kid::Disk(d)));
+        self.interfaces.iter().for_each(|i| push(Kid::Interface(i)));
+        self.chardevs.iter().for_each(|c| push(Kid::CharDev(c)));
+        self.graphics.iter().for_each(|g| push(Kid::Graphics(g)));
+        self.other.iter().for_each(|e| push(Kid::Borrowed(e)));
+        kids.sort_by_key(|(r, _)| *r);
         place_unknown_kids(&mut kids, &self.unknown);
         kids
+    }
+}
+
+/// A value to write: borrowed text (escaped on output), or a number or
+/// UUID spelled out without an intermediate string.
+#[derive(Clone, Copy)]
+enum Value<'a> {
+    Str(&'a str),
+    Num(u64),
+    Uuid(&'a Uuid),
+}
+
+impl Value<'_> {
+    fn is_empty(&self) -> bool {
+        matches!(self, Value::Str(s) if s.is_empty())
+    }
+
+    fn write(&self, out: &mut String) {
+        match self {
+            Value::Str(s) => escape_into(out, s),
+            Value::Num(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Value::Uuid(u) => {
+                let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+                out.push_str(u.hyphenated().encode_lower(&mut buf));
+            }
+        }
+    }
+
+    fn to_owned_string(self) -> String {
+        match self {
+            Value::Str(s) => s.to_string(),
+            Value::Num(n) => n.to_string(),
+            Value::Uuid(u) => u.to_string(),
+        }
+    }
+}
+
+/// An element written straight from typed fields: up to three typed
+/// attributes, then stored ones, then optional text.
+struct Leaf<'a> {
+    name: &'a str,
+    attrs: [Option<(&'a str, Value<'a>)>; 3],
+    /// Stored attributes written after the typed ones.
+    more: &'a [(String, String)],
+    /// A stored attribute left out (graphics passwords); "" for none.
+    hide: &'a str,
+    text: Option<Value<'a>>,
+}
+
+impl<'a> Leaf<'a> {
+    fn new(name: &'a str) -> Self {
+        Leaf {
+            name,
+            attrs: [None, None, None],
+            more: &[],
+            hide: "",
+            text: None,
+        }
+    }
+
+    /// `<name>text</name>`.
+    fn text(name: &'a str, text: Value<'a>) -> Self {
+        Leaf {
+            text: Some(text),
+            ..Leaf::new(name)
+        }
+    }
+
+    fn has_attrs(&self) -> bool {
+        self.attrs.iter().any(Option::is_some) || self.more.iter().any(|(k, _)| k != self.hide)
+    }
+
+    /// `<name attr='v' ...` without the closing bracket.
+    fn write_open(&self, out: &mut String, indent: usize) {
+        push_indent(out, indent);
+        out.push('<');
+        out.push_str(self.name);
+        for (k, v) in self.attrs.iter().flatten() {
+            out.push(' ');
+            out.push_str(k);
+            out.push_str("='");
+            v.write(out);
+            out.push('\'');
+        }
+        for (k, v) in self.more {
+            if k == self.hide {
+                continue;
+            }
+            out.push(' ');
+            out.push_str(k);
+            out.push_str("='");
+            escape_into(out, v);
+            out.push('\'');
+        }
+    }
+
+    /// The whole element (as [`Element::write_xml`] writes its tree).
+    fn write(&self, out: &mut String, indent: usize) {
+        self.write_open(out, indent);
+        match self.text {
+            Some(t) if !t.is_empty() => {
+                out.push('>');
+                t.write(out);
+                out.push_str("</");
+                out.push_str(self.name);
+                out.push_str(">\n");
+            }
+            _ => out.push_str("/>\n"),
+        }
+    }
+
+    fn into_element(self) -> Element {
+        let mut e = Element::new(self.name);
+        for (k, v) in self.attrs.into_iter().flatten() {
+            e.attrs.push((k.to_string(), v.to_owned_string()));
+        }
+        e.attrs.extend(
+            self.more
+                .iter()
+                .filter(|(k, _)| k != self.hide)
+                .cloned(),
+        );
+        if let Some(t) = self.text {
+            e.children.push(Node::Text(t.to_owned_string()));
+        }
+        e
     }
 }
 
 /// A child element to write: built for the occasion, or borrowed from the
 /// definition (generic content is written as stored, without a copy).
 enum Kid<'a> {
-    /// Built from typed fields.
+    /// Written straight from typed fields.
+    Leaf(Leaf<'a>),
+    /// Built from typed and stored content (the uncommon merges).
     Owned(Element),
     /// Stored generic content.
     Borrowed(&'a Element),
     /// `<features>` children.
     Features(&'a [Element]),
+    /// `<os>`.
+    Os(&'a Os),
     /// `<devices>`.
     Devices(&'a Devices),
+    /// A `<disk>`.
+    Disk(&'a Disk),
+    /// An `<interface>`.
+    Interface(&'a Interface),
+    /// A character device.
+    CharDev(&'a CharDev),
     /// A `<graphics>` (its password depends on the options).
     Graphics(&'a Graphics),
 }
@@ -239,16 +456,22 @@ enum Kid<'a> {
 impl Kid<'_> {
     fn name(&self) -> &str {
         match self {
+            Kid::Leaf(l) => l.name,
             Kid::Owned(e) => &e.name,
             Kid::Borrowed(e) => &e.name,
             Kid::Features(_) => "features",
+            Kid::Os(_) => "os",
             Kid::Devices(_) => "devices",
+            Kid::Disk(_) => "disk",
+            Kid::Interface(_) => "interface",
+            Kid::CharDev(c) => &c.kind,
             Kid::Graphics(_) => "graphics",
         }
     }
 
     fn into_owned(self, opts: &FormatOptions) -> Element {
         match self {
+            Kid::Leaf(l) => l.into_element(),
             Kid::Owned(e) => e,
             Kid::Borrowed(e) => e.clone(),
             Kid::Features(f) => {
@@ -256,19 +479,29 @@ impl Kid<'_> {
                 e.children = f.iter().cloned().map(Node::Element).collect();
                 e
             }
+            Kid::Os(o) => o.to_element(),
             Kid::Devices(d) => d.to_element(opts),
+            Kid::Disk(d) => d.to_element(),
+            Kid::Interface(i) => i.to_element(),
+            Kid::CharDev(c) => c.to_element(),
             Kid::Graphics(g) => g.to_element(opts),
         }
     }
 
     fn write(&self, out: &mut String, indent: usize, opts: &FormatOptions) {
         match self {
+            Kid::Leaf(l) => l.write(out, indent),
             Kid::Owned(e) => e.write_xml(out, indent),
             Kid::Borrowed(e) => e.write_xml(out, indent),
             Kid::Features(f) => {
-                let kids: Vec<Kid<'_>> = f.iter().map(Kid::Borrowed).collect();
-                let e = Element::new("features");
-                write_with_kids(&e, &kids, out, indent, opts);
+                write_elements(&Leaf::new("features"), f, out, indent);
+            }
+            Kid::Os(o) => {
+                let head = Leaf {
+                    more: &o.attrs,
+                    ..Leaf::new("os")
+                };
+                write_container(&head, &o.kids(), out, indent, opts);
             }
             Kid::Devices(d) => {
                 let kids = d.kids();
@@ -278,60 +511,251 @@ impl Kid<'_> {
                     push_indent(out, indent);
                     out.push_str("</devices>\n");
                 } else {
-                    write_with_kids(&Element::new("devices"), &kids, out, indent, opts);
+                    write_container(&Leaf::new("devices"), &kids, out, indent, opts);
                 }
             }
-            Kid::Graphics(g) => g.to_element(opts).write_xml(out, indent),
+            Kid::Disk(d) => d.write(out, indent, opts),
+            Kid::Interface(i) => i.write(out, indent, opts),
+            Kid::CharDev(c) => {
+                let head = Leaf {
+                    attrs: [
+                        c.dev_type.as_deref().map(|t| ("type", Value::Str(t))),
+                        c.tty.as_deref().map(|t| ("tty", Value::Str(t))),
+                        None,
+                    ],
+                    more: &c.attrs,
+                    ..Leaf::new(&c.kind)
+                };
+                write_elements(&head, &c.extra, out, indent);
+            }
+            Kid::Graphics(g) => {
+                let head = Leaf {
+                    attrs: [Some(("type", Value::Str(&g.graphics_type))), None, None],
+                    more: &g.attrs,
+                    hide: if opts.secure { "" } else { "passwd" },
+                    ..Leaf::new("graphics")
+                };
+                write_elements(&head, &g.extra, out, indent);
+            }
         }
     }
 }
 
-/// Write `e`'s start tag (with its attributes), then `kids`, then its end
-/// tag, in libvirt's layout; an empty element is written `<e/>`.
-fn write_with_kids(
-    e: &Element,
-    kids: &[Kid<'_>],
+/// Write `head`'s start tag, then `kids`, then its end tag, in libvirt's
+/// layout; an element without children is written `<e/>`.
+fn write_container(
+    head: &Leaf<'_>,
+    kids: &[(usize, Kid<'_>)],
     out: &mut String,
     indent: usize,
     opts: &FormatOptions,
 ) {
+    head.write_open(out, indent);
     if kids.is_empty() {
-        e.write_xml(out, indent);
+        out.push_str("/>\n");
         return;
     }
-    push_indent(out, indent);
-    out.push('<');
-    out.push_str(&e.name);
-    for (k, v) in &e.attrs {
-        out.push(' ');
-        out.push_str(k);
-        out.push_str("='");
-        escape_into(out, v);
-        out.push('\'');
+    out.push_str(">\n");
+    for (_, k) in kids {
+        k.write(out, indent + 2, opts);
+    }
+    close(head.name, out, indent);
+}
+
+/// [`write_container`] for stored child elements.
+fn write_elements(head: &Leaf<'_>, kids: &[Element], out: &mut String, indent: usize) {
+    head.write_open(out, indent);
+    if kids.is_empty() {
+        out.push_str("/>\n");
+        return;
     }
     out.push_str(">\n");
     for k in kids {
-        k.write(out, indent + 2, opts);
+        k.write_xml(out, indent + 2);
     }
+    close(head.name, out, indent);
+}
+
+/// `</name>` on its own line.
+fn close(name: &str, out: &mut String, indent: usize) {
     push_indent(out, indent);
     out.push_str("</");
-    out.push_str(&e.name);
+    out.push_str(name);
     out.push_str(">\n");
 }
 
 /// [`place_unknown`] for borrowed children.
-fn place_unknown_kids<'a>(kids: &mut Vec<Kid<'a>>, unknown: &'a [Unknown]) {
+fn place_unknown_kids<'a>(kids: &mut Vec<(usize, Kid<'a>)>, unknown: &'a [Unknown]) {
     for u in unknown {
         let at = match &u.after {
             None => 0,
             Some((name, occ)) => kids
                 .iter()
                 .enumerate()
-                .filter(|(_, k)| k.name() == name)
+                .filter(|(_, (_, k))| k.name() == name)
                 .nth(*occ)
                 .map_or(kids.len(), |(i, _)| i + 1),
         };
-        kids.insert(at, Kid::Borrowed(&u.element));
+        kids.insert(at, (usize::MAX, Kid::Borrowed(&u.element)));
+    }
+}
+
+impl Disk {
+    /// The children of `<disk>` to write, in libvirt's order (the same
+    /// content as [`Disk::to_element`], built only where stored and typed
+    /// content merge).
+    fn write(&self, out: &mut String, indent: usize, opts: &FormatOptions) {
+        let head = Leaf {
+            attrs: [
+                Some(("type", Value::Str(&self.disk_type))),
+                Some(("device", Value::Str(&self.device))),
+                None,
+            ],
+            more: &self.attrs,
+            ..Leaf::new("disk")
+        };
+        let mut kids: Vec<(usize, Kid<'_>)> = Vec::with_capacity(5 + self.extra.len());
+        let mut push = |k: Kid<'_>| {
+            let r = rank(DISK_ORDER, k.name());
+            kids.push((r, k))
+        };
+        let key = disk_source_key(&self.disk_type);
+        let driver_attrs = [("name", &self.driver_name), ("type", &self.driver_type)];
+        let source_attrs = [(key, &self.source)];
+        let mut have = [false; 3];
+        for e in &self.extra {
+            let merged = match e.name.as_str() {
+                "driver" if !have[0] => {
+                    have[0] = true;
+                    merge(e, &driver_attrs)
+                }
+                "source" if !have[1] => {
+                    have[1] = true;
+                    merge(e, &source_attrs)
+                }
+                "target" if !have[2] => {
+                    have[2] = true;
+                    let target_dev = Some(self.target_dev.clone());
+                    merge(e, &[("dev", &target_dev), ("bus", &self.target_bus)])
+                }
+                _ => {
+                    push(Kid::Borrowed(e));
+                    continue;
+                }
+            };
+            if let Some(m) = merged {
+                push(Kid::Owned(m));
+            }
+        }
+        let missing = [
+            Leaf {
+                attrs: [
+                    typed(&self.driver_name, "name"),
+                    typed(&self.driver_type, "type"),
+                    None,
+                ],
+                ..Leaf::new("driver")
+            },
+            Leaf {
+                attrs: [typed(&self.source, key), None, None],
+                ..Leaf::new("source")
+            },
+            Leaf {
+                attrs: [
+                    Some(("dev", Value::Str(&self.target_dev))),
+                    typed(&self.target_bus, "bus"),
+                    None,
+                ],
+                ..Leaf::new("target")
+            },
+        ];
+        for (leaf, have) in missing.into_iter().zip(have) {
+            if !have && leaf.has_attrs() {
+                push(Kid::Leaf(leaf));
+            }
+        }
+        if self.readonly {
+            push(Kid::Leaf(Leaf::new("readonly")));
+        }
+        if self.shareable {
+            push(Kid::Leaf(Leaf::new("shareable")));
+        }
+        kids.sort_by_key(|(r, _)| *r);
+        place_unknown_kids(&mut kids, &self.unknown);
+        write_container(&head, &kids, out, indent, opts);
+    }
+}
+
+/// A typed attribute, when it has a value.
+fn typed<'a>(value: &'a Option<String>, name: &'a str) -> Option<(&'a str, Value<'a>)> {
+    value.as_deref().map(|v| (name, Value::Str(v)))
+}
+
+impl Interface {
+    /// Write `<interface>` (the same content as [`Interface::to_element`],
+    /// built only where stored and typed content merge).
+    fn write(&self, out: &mut String, indent: usize, opts: &FormatOptions) {
+        let head = Leaf {
+            attrs: [
+                (!self.iface_type.is_empty()).then_some(("type", Value::Str(&self.iface_type))),
+                None,
+                None,
+            ],
+            more: &self.attrs,
+            ..Leaf::new("interface")
+        };
+        let simple: [(&str, &str, &Option<String>); 5] = [
+            ("mac", "address", &self.mac),
+            ("script", "path", &self.script),
+            ("target", "dev", &self.target_dev),
+            ("model", "type", &self.model),
+            ("ip", "address", &self.ip),
+        ];
+        let mut kids: Vec<(usize, Kid<'_>)> = Vec::with_capacity(6 + self.extra.len());
+        let mut push = |k: Kid<'_>| {
+            let r = rank(INTERFACE_ORDER, k.name());
+            kids.push((r, k))
+        };
+        let mut have = [false; 6];
+        for e in &self.extra {
+            if let Some(i) = simple.iter().position(|(t, _, _)| *t == e.name) {
+                if !have[i] {
+                    have[i] = true;
+                    let (_, attr, value) = simple[i];
+                    if let Some(m) = merge(e, &[(attr, value)]) {
+                        push(Kid::Owned(m));
+                    }
+                    continue;
+                }
+            }
+            if e.name == "source" && !have[5] {
+                have[5] = true;
+                let mut s = e.clone();
+                s.attrs = self.source.clone();
+                push(Kid::Owned(s));
+                continue;
+            }
+            push(Kid::Borrowed(e));
+        }
+        for (i, (tag, attr, value)) in simple.iter().enumerate() {
+            if !have[i] {
+                if let Some(v) = typed(value, attr) {
+                    push(Kid::Leaf(Leaf {
+                        attrs: [Some(v), None, None],
+                        ..Leaf::new(tag)
+                    }));
+                }
+            }
+        }
+        if !have[5] && !self.source.is_empty() {
+            push(Kid::Leaf(Leaf {
+                more: &self.source,
+                ..Leaf::new("source")
+            }));
+        }
+        kids.sort_by_key(|(r, _)| *r);
+        place_unknown_kids(&mut kids, &self.unknown);
+        write_container(&head, &kids, out, indent, opts);
     }
 }
 

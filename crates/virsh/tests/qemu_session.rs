@@ -1,0 +1,423 @@
+//! The QEMU driver through the virsh binary, one process per command, as a
+//! user runs it: `virsh -c qemu:///session create tiny.xml`, then `list`,
+//! `dominfo`, `suspend`, ... from separate processes, on real QEMU.
+//!
+//! Each test keeps its state under a private `VIRT_QEMU_ROOT`. Without
+//! /usr/bin/qemu-system-x86_64 the tests print a notice and pass (CI
+//! installs it). The Linux guest part needs `cargo xtask guest`.
+#![cfg(feature = "qemu")]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const QEMU: &str = "/usr/bin/qemu-system-x86_64";
+
+fn have_qemu() -> bool {
+    if Path::new(QEMU).exists() {
+        return true;
+    }
+    println!("NOTICE: {QEMU} is not installed; virsh QEMU session test skipped");
+    false
+}
+
+/// A private state tree, short enough for unix socket paths; removed on
+/// drop (after any guest it ran was checked gone).
+struct Root(PathBuf);
+
+impl Root {
+    fn new(tag: &str) -> Root {
+        let p = PathBuf::from(format!("/tmp/vsq-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("temp root");
+        Root(p)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn run_dir(&self) -> PathBuf {
+        self.0.join("session/run")
+    }
+
+    /// The pid of the running QEMU of `name`, from the driver's record.
+    fn qemu_pid(&self, name: &str) -> Option<u32> {
+        let text = std::fs::read_to_string(self.run_dir().join(format!("{name}.json"))).ok()?;
+        let rest = text.split("\"pid\"").nth(1)?;
+        let digits: String = rest
+            .trim_start_matches([':', ' '])
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    }
+
+    /// Files in the run dir besides the locks and the id counter.
+    fn leftovers(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.run_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| {
+                !matches!(
+                    n.as_str(),
+                    "locks" | "driver.lock" | "next-id" | "autostarted"
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+impl Drop for Root {
+    fn drop(&mut self) {
+        // A failed test may leave a guest running: stop it by its pid.
+        for n in self.leftovers() {
+            if let Some(name) = n.strip_suffix(".json") {
+                if let Some(pid) = self.qemu_pid(name) {
+                    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// True while a process with this pid runs (a zombie has stopped running).
+fn process_runs(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .and_then(|s| s.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X"),
+        Err(_) => false,
+    }
+}
+
+struct Out {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// Run the virsh binary once, as its own process.
+fn virsh(root: &Root, args: &[&str]) -> Out {
+    let out = Command::new(env!("CARGO_BIN_EXE_virsh"))
+        .args(args)
+        .env("VIRT_QEMU_ROOT", root.path())
+        .output()
+        .expect("virsh runs");
+    Out {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Run `virsh -c qemu:///session ARGS` and require success.
+fn ok(root: &Root, args: &[&str]) -> String {
+    let mut all = vec!["-c", "qemu:///session"];
+    all.extend_from_slice(args);
+    let o = virsh(root, &all);
+    assert!(o.ok, "virsh {args:?} failed: {}{}", o.stdout, o.stderr);
+    o.stdout
+}
+
+/// Run `virsh -c qemu:///session ARGS` and require failure; its stderr.
+fn fails(root: &Root, args: &[&str]) -> String {
+    let mut all = vec!["-c", "qemu:///session"];
+    all.extend_from_slice(args);
+    let o = virsh(root, &all);
+    assert!(!o.ok, "virsh {args:?} succeeded: {}", o.stdout);
+    o.stderr
+}
+
+fn write_xml(root: &Root, file: &str, xml: &str) -> String {
+    let p = root.path().join(file);
+    std::fs::write(&p, xml).expect("write xml");
+    p.to_string_lossy().into_owned()
+}
+
+/// A guest with no OS: firmware only, ignores the ACPI power button.
+fn tiny_xml(name: &str, uuid: &str) -> String {
+    format!(
+        "<domain type='qemu'><name>{name}</name><uuid>{uuid}</uuid>\
+         <memory unit='MiB'>64</memory><vcpu>1</vcpu>\
+         <os><type arch='x86_64' machine='q35'>hvm</type></os><features><acpi/></features>\
+         <devices><emulator>{QEMU}</emulator><memballoon model='none'/></devices></domain>"
+    )
+}
+
+/// The table `virsh list` prints for one domain (virsh 9 column widths).
+fn list_one(id: &str, name: &str, state: &str) -> String {
+    let idw = id.len().max(2);
+    let namew = name.len().max(4);
+    let statew = state.len().max(5);
+    let dashes = "-".repeat(1 + idw + 3 + namew + 3 + statew + 2);
+    format!(
+        " {:<idw$}   {:<namew$}   State\n{dashes}\n {:<idw$}   {:<namew$}   {state}\n\n",
+        "Id", "Name", id, name
+    )
+}
+
+/// `dominfo` with the CPU time line checked for shape, then blanked.
+fn dominfo_without_cpu_time(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.strip_prefix("CPU time:") {
+            Some(v) => {
+                let v = v.trim();
+                let secs = v.strip_suffix('s').and_then(|s| s.parse::<f64>().ok());
+                assert!(secs.is_some_and(|s| s >= 0.0), "CPU time line: {l}");
+                "CPU time:       -".to_string()
+            }
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn transient_guest_from_separate_virsh_processes() {
+    if !have_qemu() {
+        return;
+    }
+    let root = Root::new("tr");
+    let uuid = "5a4f2a7e-1c1b-4c5e-9d3e-0a1b2c3d4e5f";
+    let xml = write_xml(&root, "tiny.xml", &tiny_xml("tiny", uuid));
+
+    assert_eq!(
+        ok(&root, &["create", &xml]),
+        format!("Domain 'tiny' created from {xml}\n\n")
+    );
+    let pid = root.qemu_pid("tiny").expect("runtime record with a pid");
+    assert!(process_runs(pid), "QEMU {pid} runs after create");
+    assert_eq!(ok(&root, &["list"]), list_one("1", "tiny", "running"));
+    assert_eq!(
+        dominfo_without_cpu_time(&ok(&root, &["dominfo", "tiny"])),
+        format!(
+            "Id:             1\nName:           tiny\nUUID:           {uuid}\n\
+             OS Type:        hvm\nState:          running\nCPU(s):         1\n\
+             CPU time:       -\nMax memory:     65536 KiB\nUsed memory:    65536 KiB\n\
+             Persistent:     no\nAutostart:      disable\nManaged save:   no\n"
+        )
+    );
+    assert_eq!(
+        ok(&root, &["domstate", "tiny", "--reason"]),
+        "running (booted)\n\n"
+    );
+    assert_eq!(
+        ok(&root, &["suspend", "tiny"]),
+        "Domain 'tiny' suspended\n\n"
+    );
+    assert_eq!(
+        ok(&root, &["domstate", "--reason", "tiny"]),
+        "paused (user)\n\n"
+    );
+    assert_eq!(ok(&root, &["list"]), list_one("1", "tiny", "paused"));
+    assert_eq!(ok(&root, &["resume", "tiny"]), "Domain 'tiny' resumed\n\n");
+    assert_eq!(
+        ok(&root, &["domstate", "--reason", "tiny"]),
+        "running (unpaused)\n\n"
+    );
+    let e = fails(&root, &["resume", "tiny"]);
+    assert!(
+        e.contains("Requested operation is not valid: domain is not paused"),
+        "{e}"
+    );
+
+    // ACPI power button: delivered; a guest with no OS ignores it and
+    // keeps running, as under libvirt.
+    assert_eq!(
+        ok(&root, &["shutdown", "tiny"]),
+        "Domain 'tiny' is being shutdown\n\n"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        ok(&root, &["domstate", "--reason", "tiny"]),
+        "running (unpaused)\n\n"
+    );
+
+    // Read-only connections may look but not stop.
+    let o = virsh(&root, &["-r", "-c", "qemu:///session", "destroy", "tiny"]);
+    assert!(!o.ok);
+    assert_eq!(
+        o.stderr,
+        "error: Failed to destroy domain 'tiny'\n\
+         error: operation forbidden: read only access prevents virDomainDestroy\n"
+    );
+    let o = virsh(&root, &["-r", "-c", "qemu:///session", "list"]);
+    assert!(o.ok);
+    assert_eq!(o.stdout, list_one("1", "tiny", "running"));
+
+    assert_eq!(
+        ok(&root, &["destroy", "tiny"]),
+        "Domain 'tiny' destroyed\n\n"
+    );
+    assert!(!process_runs(pid), "QEMU {pid} still runs after destroy");
+    assert_eq!(ok(&root, &["list", "--all"]), list_empty());
+    let e = fails(&root, &["dominfo", "tiny"]);
+    assert_eq!(e, "error: failed to get domain 'tiny'\n");
+    assert!(root.leftovers().is_empty(), "{:?}", root.leftovers());
+}
+
+/// `virsh list` with nothing to show.
+fn list_empty() -> String {
+    " Id   Name   State\n--------------------\n\n".to_string()
+}
+
+#[test]
+fn persistent_guest_define_start_undefine_across_processes() {
+    if !have_qemu() {
+        return;
+    }
+    let root = Root::new("pe");
+    let uuid = "6b5f3b8f-2d2c-4d6f-8e4f-1b2c3d4e5f60";
+    let xml = write_xml(&root, "pers.xml", &tiny_xml("pers", uuid));
+    assert_eq!(
+        ok(&root, &["define", &xml]),
+        format!("Domain 'pers' defined from {xml}\n\n")
+    );
+    assert_eq!(
+        ok(&root, &["list", "--all"]),
+        list_one("-", "pers", "shut off")
+    );
+    assert_eq!(ok(&root, &["list"]), list_empty());
+    assert_eq!(ok(&root, &["start", "pers"]), "Domain 'pers' started\n\n");
+    let pid = root.qemu_pid("pers").expect("runtime record with a pid");
+    assert!(process_runs(pid));
+    assert_eq!(ok(&root, &["list"]), list_one("1", "pers", "running"));
+    // virsh itself checks before asking the driver.
+    assert_eq!(
+        fails(&root, &["start", "pers"]),
+        "error: Domain is already active\n"
+    );
+    assert_eq!(
+        ok(&root, &["autostart", "pers"]),
+        "Domain 'pers' marked as autostarted\n\n"
+    );
+    let info = ok(&root, &["dominfo", "pers"]);
+    assert!(info.contains("Persistent:     yes\n"), "{info}");
+    assert!(info.contains("Autostart:      enable\n"), "{info}");
+    assert_eq!(ok(&root, &["domuuid", "pers"]), format!("{uuid}\n\n"));
+    assert_eq!(ok(&root, &["domid", "pers"]), "1\n\n");
+
+    assert_eq!(
+        ok(&root, &["destroy", "pers"]),
+        "Domain 'pers' destroyed\n\n"
+    );
+    assert!(!process_runs(pid));
+    assert_eq!(
+        ok(&root, &["domstate", "--reason", "pers"]),
+        "shut off (destroyed)\n\n"
+    );
+    assert_eq!(
+        ok(&root, &["list", "--all"]),
+        list_one("-", "pers", "shut off")
+    );
+    // Started again, it gets a new id.
+    ok(&root, &["start", "pers"]);
+    assert_eq!(ok(&root, &["domid", "pers"]), "2\n\n");
+    ok(&root, &["destroy", "pers"]);
+
+    assert_eq!(
+        ok(&root, &["undefine", "pers"]),
+        "Domain 'pers' has been undefined\n\n"
+    );
+    assert_eq!(ok(&root, &["list", "--all"]), list_empty());
+    assert!(root.leftovers().is_empty(), "{:?}", root.leftovers());
+    let config = root.path().join("session/config");
+    let defs: Vec<_> = std::fs::read_dir(&config)
+        .expect("config dir")
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| n != "autostart")
+        .collect();
+    assert!(defs.is_empty(), "{defs:?}");
+    let links = std::fs::read_dir(config.join("autostart"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(links, 0, "autostart link left");
+}
+
+/// The tiny Linux guest `cargo xtask guest` builds, if it was built.
+fn linux_guest() -> Option<(PathBuf, PathBuf)> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/guest"));
+    let (k, i) = (dir.join("vmlinuz"), dir.join("initrd.img"));
+    if k.exists() && i.exists() {
+        Some((k, i))
+    } else {
+        println!(
+            "NOTICE: no Linux test guest in {}; run `cargo xtask guest`",
+            dir.display()
+        );
+        None
+    }
+}
+
+fn wait_until(secs: u64, mut f: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < end {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    false
+}
+
+#[test]
+fn linux_guest_acpi_shutdown_through_virsh() {
+    if !have_qemu() {
+        return;
+    }
+    let Some((kernel, initrd)) = linux_guest() else {
+        return;
+    };
+    let root = Root::new("lx");
+    let console = root.path().join("console.log");
+    let xml = format!(
+        "<domain type='qemu'><name>linux</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>\
+         <os><type arch='x86_64' machine='q35'>hvm</type><kernel>{}</kernel><initrd>{}</initrd>\
+         <cmdline>console=ttyS0 quiet</cmdline></os><features><acpi/></features>\
+         <on_poweroff>destroy</on_poweroff>\
+         <devices><emulator>{QEMU}</emulator>\
+         <serial type='file'><source path='{}'/><target port='0'/></serial>\
+         <memballoon model='none'/></devices></domain>",
+        kernel.display(),
+        initrd.display(),
+        console.display()
+    );
+    let xml = write_xml(&root, "linux.xml", &xml);
+    ok(&root, &["create", &xml]);
+    let pid = root.qemu_pid("linux").expect("pid");
+    let read_console = || std::fs::read_to_string(&console).unwrap_or_default();
+    assert!(
+        wait_until(120, || read_console()
+            .contains("waiting for the power button")),
+        "console: {}",
+        read_console()
+    );
+    assert_eq!(
+        ok(&root, &["shutdown", "linux"]),
+        "Domain 'linux' is being shutdown\n\n"
+    );
+    // Each look is a new virsh process; the one that sees the guest
+    // powered off applies on_poweroff=destroy, and the transient guest
+    // is gone.
+    let gone = wait_until(60, || {
+        let o = virsh(
+            &root,
+            &["-c", "qemu:///session", "domstate", "--reason", "linux"],
+        );
+        !o.ok && o.stderr == "error: failed to get domain 'linux'\n"
+    });
+    assert!(gone, "guest did not power off; console: {}", read_console());
+    assert!(read_console().contains("power button, powering off"));
+    assert!(!process_runs(pid), "QEMU {pid} still runs");
+    assert_eq!(ok(&root, &["list", "--all"]), list_empty());
+    assert!(root.leftovers().is_empty(), "{:?}", root.leftovers());
+}
