@@ -1479,8 +1479,12 @@ impl Driver for QemuDriver {
     }
 
     fn domain_core_dump(&self, dom: &DomainRef, path: &str, flags: u32) -> Result<()> {
-        // CRASH (1), LIVE (2), BYPASS_CACHE (4), RESET (16), MEMORY_ONLY (32).
-        check_flags(flags, 1 | 2 | 4 | 16 | 32, "qemuDomainCoreDumpWithFormat")?;
+        use virt_core::dump_flags::{BYPASS_CACHE, CRASH, LIVE, MEMORY_ONLY, RESET};
+        check_flags(
+            flags,
+            CRASH | LIVE | BYPASS_CACHE | RESET | MEMORY_ONLY,
+            "qemuDomainCoreDumpWithFormat",
+        )?;
         let abs = std::path::absolute(path)
             .map_err(|e| QemuError::system(format!("invalid path '{path}'"), e))?;
         self.with_monitor(dom, |mon, _, _| {
@@ -1488,12 +1492,12 @@ impl Driver for QemuDriver {
                 "dump-guest-memory",
                 Some(json!({"paging": false, "protocol": format!("file:{}", abs.display())})),
             )?;
-            if flags & 16 != 0 {
+            if flags & RESET != 0 {
                 mon.execute("system_reset", None)?;
             }
             Ok(())
         })?;
-        if flags & 1 != 0 {
+        if flags & CRASH != 0 {
             self.domain_destroy(dom, 0)?;
             let name = self.resolve(dom).unwrap_or_default();
             if self.paths.config_xml(&name).exists() {

@@ -64,9 +64,9 @@ impl DomainDef {
 
     /// The children of `<domain>` in libvirt's order, with their ranks,
     /// borrowing what is written as stored.
-    fn kids(&self) -> Vec<(usize, Kid<'_>)> {
-        let mut kids: Vec<(usize, Kid<'_>)> = Vec::with_capacity(20 + self.extra.len());
-        let mut push = |k: Kid<'_>| {
+    fn kids<'a>(&'a self) -> Vec<(usize, Kid<'a>)> {
+        let mut kids: Vec<(usize, Kid<'a>)> = Vec::with_capacity(20 + self.extra.len());
+        let mut push = |k: Kid<'a>| {
             let r = rank(DOMAIN_ORDER, k.name());
             kids.push((r, k))
         };
@@ -200,10 +200,10 @@ impl Os {
 
     /// The children of `<os>` to write, in libvirt's order (the same
     /// content as [`Os::to_element`], without building it).
-    fn kids(&self) -> Vec<(usize, Kid<'_>)> {
-        let mut kids: Vec<(usize, Kid<'_>)> =
+    fn kids<'a>(&'a self) -> Vec<(usize, Kid<'a>)> {
+        let mut kids: Vec<(usize, Kid<'a>)> =
             Vec::with_capacity(4 + self.boot.len() + self.extra.len());
-        let mut push = |k: Kid<'_>| {
+        let mut push = |k: Kid<'a>| {
             let r = rank(OS_ORDER, k.name());
             kids.push((r, k))
         };
@@ -273,7 +273,7 @@ impl Devices {
     }
 
     /// The devices in libvirt's order, borrowing the generic ones.
-    fn kids(&self) -> Vec<(usize, Kid<'_>)> {
+    fn kids<'a>(&'a self) -> Vec<(usize, Kid<'a>)> {
         let mut kids = Vec::with_capacity(
             1 + self.disks.len()
                 + self.interfaces.len()
@@ -282,7 +282,7 @@ impl Devices {
                 + self.other.len()
                 + self.unknown.len(),
         );
-        let mut push = |k: Kid<'_>| {
+        let mut push = |k: Kid<'a>| {
             let r = rank(DEVICE_ORDER, k.name());
             kids.push((r, k))
         };
@@ -604,7 +604,7 @@ impl Disk {
     /// The children of `<disk>` to write, in libvirt's order (the same
     /// content as [`Disk::to_element`], built only where stored and typed
     /// content merge).
-    fn write(&self, out: &mut String, indent: usize, opts: &FormatOptions) {
+    fn write<'a>(&'a self, out: &mut String, indent: usize, opts: &FormatOptions) {
         let head = Leaf {
             attrs: [
                 Some(("type", Value::Str(&self.disk_type))),
@@ -614,8 +614,8 @@ impl Disk {
             more: &self.attrs,
             ..Leaf::new("disk")
         };
-        let mut kids: Vec<(usize, Kid<'_>)> = Vec::with_capacity(5 + self.extra.len());
-        let mut push = |k: Kid<'_>| {
+        let mut kids: Vec<(usize, Kid<'a>)> = Vec::with_capacity(5 + self.extra.len());
+        let mut push = |k: Kid<'a>| {
             let r = rank(DISK_ORDER, k.name());
             kids.push((r, k))
         };
@@ -694,7 +694,7 @@ fn typed<'a>(value: &'a Option<String>, name: &'a str) -> Option<(&'a str, Value
 impl Interface {
     /// Write `<interface>` (the same content as [`Interface::to_element`],
     /// built only where stored and typed content merge).
-    fn write(&self, out: &mut String, indent: usize, opts: &FormatOptions) {
+    fn write<'a>(&'a self, out: &mut String, indent: usize, opts: &FormatOptions) {
         let head = Leaf {
             attrs: [
                 (!self.iface_type.is_empty()).then_some(("type", Value::Str(&self.iface_type))),
@@ -711,8 +711,8 @@ impl Interface {
             ("model", "type", &self.model),
             ("ip", "address", &self.ip),
         ];
-        let mut kids: Vec<(usize, Kid<'_>)> = Vec::with_capacity(6 + self.extra.len());
-        let mut push = |k: Kid<'_>| {
+        let mut kids: Vec<(usize, Kid<'a>)> = Vec::with_capacity(6 + self.extra.len());
+        let mut push = |k: Kid<'a>| {
             let r = rank(INTERFACE_ORDER, k.name());
             kids.push((r, k))
         };
