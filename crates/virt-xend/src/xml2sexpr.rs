@@ -1,0 +1,706 @@
+//! A [`DomainDef`] into the `(vm ...)` S-expression libvirt 4.0 sent to
+//! xend (`op=create` / `op=new`), byte for byte. Values are quoted and
+//! escaped field by field as libvirt did, so this writes text directly
+//! rather than through [`crate::Sexpr`]'s printer.
+
+use virt_xml::{CharDev, Disk, DomainDef, Element, Graphics, Interface};
+
+use crate::XendError;
+
+fn unsupported(what: impl Into<String>) -> XendError {
+    XendError::Unsupported(what.into())
+}
+
+/// `s` with `\` and `'` escaped by a backslash (virBufferEscapeSexpr).
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c == '\\' || c == '\'' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `(key 'value')` with the value escaped.
+fn quoted(out: &mut String, key: &str, value: &str) {
+    out.push('(');
+    out.push_str(key);
+    out.push_str(" '");
+    out.push_str(&esc(value));
+    out.push_str("')");
+}
+
+/// The S-expression that creates or defines `def` through xend.
+pub fn domain_to_sexpr(def: &DomainDef) -> Result<String, XendError> {
+    let mut out = String::with_capacity(1024);
+    out.push_str("(vm ");
+    quoted(&mut out, "name", &def.name);
+    let total = def.memory;
+    let current = def.current_memory.filter(|c| *c != 0).unwrap_or(total);
+    out.push_str(&format!(
+        "(memory {})(maxmem {})",
+        current.div_ceil(1024),
+        total.div_ceil(1024)
+    ));
+    let max = def.vcpu.max.max(1);
+    out.push_str(&format!("(vcpus {max})"));
+    let avail = vcpu_avail(def);
+    if let Some(a) = &avail {
+        out.push_str(a);
+    }
+    if let Some(cpus) = &def.vcpu.cpuset {
+        quoted(&mut out, "cpus", cpus);
+    }
+    let uuid = def
+        .uuid
+        .ok_or_else(|| XendError::Xml("missing uuid".into()))?;
+    out.push_str(&format!("(uuid '{}')", uuid.hyphenated()));
+    if let Some(d) = &def.description {
+        quoted(&mut out, "description", d);
+    }
+    if let Some(b) = &def.bootloader {
+        if b.is_empty() {
+            out.push_str("(bootloader)");
+        } else {
+            quoted(&mut out, "bootloader", b);
+        }
+        if let Some(a) = &def.bootloader_args {
+            quoted(&mut out, "bootloader_args", a);
+        }
+    }
+    for (event, action, default) in [
+        ("poweroff", def.on_poweroff, "destroy"),
+        ("reboot", def.on_reboot, "restart"),
+        ("crash", def.on_crash, "destroy"),
+    ] {
+        let name = action.map_or(default, |a| a.name());
+        out.push_str(&format!("(on_{event} '{name}')"));
+    }
+
+    let hvm = def.os.os_type == "hvm";
+    let (localtime, rtc_offset) = clock(def, hvm)?;
+    if def.bootloader.is_none() {
+        out.push_str(if hvm {
+            "(image (hvm "
+        } else {
+            "(image (linux "
+        });
+        if hvm && def.os.loader.is_none() {
+            return Err(unsupported("no HVM domain loader"));
+        }
+        if let Some(k) = &def.os.kernel {
+            quoted(&mut out, "kernel", k);
+            if let Some(i) = &def.os.initrd {
+                quoted(&mut out, "ramdisk", i);
+            }
+            if let Some(r) = &def.os.root {
+                quoted(&mut out, "root", r);
+            }
+            if let Some(c) = &def.os.cmdline {
+                quoted(&mut out, "args", c);
+            }
+            if let (true, Some(l)) = (hvm, &def.os.loader) {
+                quoted(&mut out, "loader", l);
+            }
+        } else if let (true, Some(l)) = (hvm, &def.os.loader) {
+            quoted(&mut out, "kernel", l);
+        }
+        if hvm {
+            hvm_image(def, &mut out, max, avail.as_deref())?;
+        }
+        if let (true, Some(e)) = (hvm, &def.devices.emulator) {
+            quoted(&mut out, "device_model", e);
+        }
+        if let Some(present) = hpet(def) {
+            out.push_str(&format!("(hpet {present})"));
+        }
+        if hvm && def.devices.graphics.len() == 1 {
+            if let Some(g) = def.devices.graphics.first() {
+                graphics_old(g, &mut out)?;
+            }
+        }
+    } else {
+        out.push_str("(image (linux ");
+        if let Some(c) = &def.os.cmdline {
+            quoted(&mut out, "args", c);
+        }
+    }
+    if hvm {
+        out.push_str(&format!("(rtc_timeoffset {rtc_offset})"));
+    }
+    out.push_str(&format!("(localtime {})))", u8::from(localtime)));
+    out.push_str(&format!("(localtime {})", u8::from(localtime)));
+
+    for disk in ordered_disks(&def.devices.disks) {
+        disk_sexpr(disk, hvm, false, &mut out)?;
+    }
+    for net in &def.devices.interfaces {
+        net_sexpr(net, false, &mut out)?;
+    }
+    pci_sexpr(def, &mut out)?;
+    if !hvm && def.devices.graphics.len() == 1 {
+        if let Some(g) = def.devices.graphics.first() {
+            graphics_new(g, &mut out)?;
+        }
+    }
+    out.push(')');
+    Ok(out)
+}
+
+/// The disks in the order libvirt keeps them: each one placed before the
+/// first disk of its bus with a later target name (virDomainDiskInsert).
+fn ordered_disks(disks: &[Disk]) -> Vec<&Disk> {
+    let mut out: Vec<&Disk> = Vec::with_capacity(disks.len());
+    for disk in disks {
+        let bus = disk_bus(disk);
+        let index = disk_index(target_name(disk));
+        let mut at = None;
+        for (i, other) in out.iter().enumerate().rev() {
+            if disk_bus(other) != bus {
+                continue;
+            }
+            if disk_index(target_name(other)) > index {
+                at = Some(i);
+            } else if at.is_none() {
+                at = Some(i + 1);
+            }
+        }
+        out.insert(at.unwrap_or(out.len()), disk);
+    }
+    out
+}
+
+/// The target name without the "ioemu:" prefix old Xen configs carried.
+fn target_name(disk: &Disk) -> &str {
+    disk.target_dev
+        .strip_prefix("ioemu:")
+        .unwrap_or(&disk.target_dev)
+}
+
+fn disk_bus(disk: &Disk) -> &str {
+    if let Some(b) = disk.target_bus.as_deref() {
+        return b;
+    }
+    let dev = target_name(disk);
+    if dev.starts_with("hd") {
+        "ide"
+    } else if dev.starts_with("sd") {
+        "scsi"
+    } else if dev.starts_with("fd") {
+        "fdc"
+    } else {
+        "xen"
+    }
+}
+
+/// The index a target name encodes (hda -> 0, xvdb -> 1); -1 when none.
+fn disk_index(dev: &str) -> i64 {
+    let Some(letters) = ["xvd", "ubd", "hd", "sd", "vd", "fd"]
+        .iter()
+        .find_map(|p| dev.strip_prefix(p))
+    else {
+        return -1;
+    };
+    if letters.is_empty() || !letters.bytes().all(|b| b.is_ascii_lowercase()) {
+        return -1;
+    }
+    let mut idx: i64 = 0;
+    for b in letters.bytes() {
+        idx = idx
+            .saturating_mul(26)
+            .saturating_add(i64::from(b - b'a') + 1);
+    }
+    idx - 1
+}
+
+/// `(vcpu_avail MASK)` when fewer vCPUs are online than the maximum.
+fn vcpu_avail(def: &DomainDef) -> Option<String> {
+    let current = def.vcpu.current?;
+    if current >= def.vcpu.max {
+        return None;
+    }
+    let mask = 1u64.checked_shl(current).map_or(u64::MAX, |m| m - 1);
+    Some(format!("(vcpu_avail {mask})"))
+}
+
+/// (localtime, rtc_timeoffset) from `<clock>`.
+fn clock(def: &DomainDef, hvm: bool) -> Result<(bool, i64), XendError> {
+    let Some(clock) = def.extra.iter().find(|e| e.name == "clock") else {
+        return Ok((false, 0));
+    };
+    let offset = clock.attr("offset").unwrap_or("utc");
+    match (offset, hvm) {
+        ("utc", _) => Ok((false, 0)),
+        ("localtime", _) => Ok((true, 0)),
+        ("variable", true) => {
+            let adjustment = clock
+                .attr("adjustment")
+                .and_then(|a| a.parse::<i64>().ok())
+                .unwrap_or(0);
+            Ok((clock.attr("basis") == Some("localtime"), adjustment))
+        }
+        (other, _) => Err(unsupported(format!("unsupported clock offset='{other}'"))),
+    }
+}
+
+/// The HPET timer's presence, when the definition states it.
+fn hpet(def: &DomainDef) -> Option<u8> {
+    let clock = def.extra.iter().find(|e| e.name == "clock")?;
+    let timer = clock
+        .children_named("timer")
+        .find(|t| t.attr("name") == Some("hpet"))?;
+    match timer.attr("present")? {
+        "yes" => Some(1),
+        "no" => Some(0),
+        _ => None,
+    }
+}
+
+fn has_feature(def: &DomainDef, name: &str) -> bool {
+    def.features.as_ref().is_some_and(|f| {
+        f.iter()
+            .any(|e| e.name == name && e.attr("state").is_none_or(|s| s == "on"))
+    })
+}
+
+/// The HVM part of the image: vcpus, boot order, features, usb, inputs,
+/// parallel and serial ports, sound.
+fn hvm_image(
+    def: &DomainDef,
+    out: &mut String,
+    max: u32,
+    avail: Option<&str>,
+) -> Result<(), XendError> {
+    out.push_str(&format!("(vcpus {max})"));
+    if let Some(a) = avail {
+        out.push_str(a);
+    }
+    let mut order = String::new();
+    for dev in &def.os.boot {
+        order.push(match dev.as_str() {
+            "fd" => 'a',
+            "cdrom" => 'd',
+            "network" => 'n',
+            _ => 'c',
+        });
+    }
+    if order.is_empty() {
+        order.push('c');
+    }
+    out.push_str(&format!("(boot {order})"));
+    for f in ["acpi", "apic", "pae", "hap", "viridian"] {
+        if has_feature(def, f) {
+            out.push_str(&format!("({f} 1)"));
+        }
+    }
+    out.push_str("(usb 1)");
+    for input in def.devices.other.iter().filter(|e| e.name == "input") {
+        if input.attr("bus") != Some("usb") {
+            continue;
+        }
+        match input.attr("type") {
+            Some(t @ ("mouse" | "tablet" | "keyboard")) => {
+                out.push_str(&format!("(usbdevice {t})"));
+            }
+            other => {
+                return Err(unsupported(format!(
+                    "unexpected input type {}",
+                    other.unwrap_or("")
+                )))
+            }
+        }
+    }
+    let chardevs = |kind: &'static str| def.devices.chardevs.iter().filter(move |c| c.kind == kind);
+    match chardevs("parallel").next() {
+        Some(p) => {
+            out.push_str("(parallel ");
+            chr_sexpr(p, out)?;
+            out.push(')');
+        }
+        None => out.push_str("(parallel none)"),
+    }
+    let mut serials: Vec<(u32, CharDev)> = chardevs("serial")
+        .map(|c| (target_port(c), c.clone()))
+        .collect();
+    if serials.is_empty() {
+        // An HVM console with no serial port is the first serial port.
+        if let Some(c) = chardevs("console").next() {
+            let target_type = c
+                .extra
+                .iter()
+                .find(|e| e.name == "target")
+                .and_then(|t| t.attr("type"));
+            if target_type.is_none_or(|t| t == "serial") {
+                let mut c = c.clone();
+                c.dev_type.get_or_insert_with(|| "pty".into());
+                serials.push((0, c));
+            }
+        }
+    }
+    match serials.as_slice() {
+        [] => out.push_str("(serial none)"),
+        [(0, only)] => {
+            out.push_str("(serial ");
+            chr_sexpr(only, out)?;
+            out.push(')');
+        }
+        _ => {
+            let maxport = serials.iter().map(|(p, _)| *p).max().unwrap_or(0);
+            out.push_str("(serial (");
+            for port in 0..=maxport {
+                if port > 0 {
+                    out.push(' ');
+                }
+                match serials.iter().find(|(p, _)| *p == port) {
+                    Some((_, c)) => chr_sexpr(c, out)?,
+                    None => out.push_str("none"),
+                }
+            }
+            out.push_str("))");
+        }
+    }
+    let sounds: Vec<&str> = def
+        .devices
+        .other
+        .iter()
+        .filter(|e| e.name == "sound")
+        .filter_map(|e| e.attr("model"))
+        .collect();
+    if !sounds.is_empty() {
+        out.push_str(&format!("(soundhw '{}')", sounds.join(",")));
+    }
+    Ok(())
+}
+
+fn target_port(c: &CharDev) -> u32 {
+    c.extra
+        .iter()
+        .find(|e| e.name == "target")
+        .and_then(|t| t.attr("port"))
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The `<source>` elements of a character device with the given mode
+/// (`None`: the first one).
+fn chr_source<'a>(c: &'a CharDev, mode: Option<&str>) -> Option<&'a Element> {
+    c.extra
+        .iter()
+        .filter(|e| e.name == "source")
+        .find(|e| mode.is_none() || e.attr("mode") == mode)
+}
+
+/// xend's spelling of a character device (`pty`, `tcp:host:port,server,nowait`, ...).
+pub fn chr_sexpr(c: &CharDev, out: &mut String) -> Result<(), XendError> {
+    let t = c.dev_type.as_deref().unwrap_or("pty");
+    let src_attr = |mode: Option<&str>, attr: &str| {
+        chr_source(c, mode)
+            .and_then(|s| s.attr(attr))
+            .unwrap_or("")
+            .to_string()
+    };
+    match t {
+        "null" | "stdio" | "vc" | "pty" => out.push_str(t),
+        "file" | "pipe" => {
+            out.push_str(t);
+            out.push(':');
+            out.push_str(&esc(&src_attr(None, "path")));
+        }
+        "dev" => out.push_str(&esc(&src_attr(None, "path"))),
+        "tcp" => {
+            let telnet = c
+                .extra
+                .iter()
+                .find(|e| e.name == "protocol")
+                .and_then(|p| p.attr("type"))
+                == Some("telnet");
+            let listen = chr_source(c, None).and_then(|s| s.attr("mode")) == Some("bind");
+            out.push_str(&format!(
+                "{}:{}:{}{}",
+                if telnet { "telnet" } else { "tcp" },
+                src_attr(None, "host"),
+                src_attr(None, "service"),
+                if listen { ",server,nowait" } else { "" }
+            ));
+        }
+        "udp" => {
+            out.push_str(&format!(
+                "udp:{}:{}@{}:{}",
+                src_attr(Some("connect"), "host"),
+                src_attr(Some("connect"), "service"),
+                src_attr(Some("bind"), "host"),
+                src_attr(Some("bind"), "service")
+            ));
+        }
+        "unix" => {
+            out.push_str("unix:");
+            out.push_str(&esc(&src_attr(None, "path")));
+            if chr_source(c, None).and_then(|s| s.attr("mode")) == Some("bind") {
+                out.push_str(",server,nowait");
+            }
+        }
+        other => {
+            return Err(unsupported(format!(
+                "unsupported chr device type '{other}'"
+            )))
+        }
+    }
+    Ok(())
+}
+
+/// VNC settings read from `<graphics>`: (autoport, port, listen).
+fn vnc_settings(g: &Graphics) -> (bool, i64, Option<&str>) {
+    let attr = |k: &str| {
+        g.attrs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let port = attr("port").and_then(|p| p.parse::<i64>().ok());
+    let autoport = attr("autoport") == Some("yes") || matches!(port, None | Some(-1));
+    let listen = attr("listen").or_else(|| {
+        g.extra
+            .iter()
+            .find(|e| e.name == "listen")
+            .and_then(|l| l.attr("address"))
+    });
+    (autoport, port.unwrap_or(-1), listen)
+}
+
+fn graphics_attr<'a>(g: &'a Graphics, k: &str) -> Option<&'a str> {
+    g.attrs
+        .iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Graphics inside the HVM image: `(vnc 1)(vncunused 0)(vncdisplay N)...`.
+fn graphics_old(g: &Graphics, out: &mut String) -> Result<(), XendError> {
+    match g.graphics_type.as_str() {
+        "vnc" => {
+            out.push_str("(vnc 1)");
+            let (autoport, port, listen) = vnc_settings(g);
+            if autoport {
+                out.push_str("(vncunused 1)");
+            } else {
+                out.push_str(&format!("(vncunused 0)(vncdisplay {})", port - 5900));
+            }
+            if let Some(l) = listen {
+                out.push_str(&format!("(vnclisten '{l}')"));
+            }
+            if let Some(p) = graphics_attr(g, "passwd") {
+                out.push_str(&format!("(vncpasswd '{p}')"));
+            }
+            if let Some(k) = graphics_attr(g, "keymap") {
+                out.push_str(&format!("(keymap '{k}')"));
+            }
+        }
+        "sdl" => {
+            out.push_str("(sdl 1)");
+            if let Some(d) = graphics_attr(g, "display") {
+                out.push_str(&format!("(display '{d}')"));
+            }
+            if let Some(x) = graphics_attr(g, "xauth") {
+                out.push_str(&format!("(xauthority '{x}')"));
+            }
+        }
+        other => return Err(unsupported(format!("unexpected graphics type {other}"))),
+    }
+    Ok(())
+}
+
+/// PV graphics as devices: `(device (vkbd))(device (vfb ...))`.
+fn graphics_new(g: &Graphics, out: &mut String) -> Result<(), XendError> {
+    if !matches!(g.graphics_type.as_str(), "vnc" | "sdl") {
+        return Err(unsupported(format!(
+            "unexpected graphics type {}",
+            g.graphics_type
+        )));
+    }
+    out.push_str("(device (vkbd))(device (vfb ");
+    if g.graphics_type == "sdl" {
+        out.push_str("(type sdl)");
+        if let Some(d) = graphics_attr(g, "display") {
+            out.push_str(&format!("(display '{d}')"));
+        }
+        if let Some(x) = graphics_attr(g, "xauth") {
+            out.push_str(&format!("(xauthority '{x}')"));
+        }
+    } else {
+        out.push_str("(type vnc)");
+        let (autoport, port, listen) = vnc_settings(g);
+        if autoport {
+            out.push_str("(vncunused 1)");
+        } else {
+            out.push_str(&format!("(vncunused 0)(vncdisplay {})", port - 5900));
+        }
+        if let Some(l) = listen {
+            out.push_str(&format!("(vnclisten '{l}')"));
+        }
+        if let Some(p) = graphics_attr(g, "passwd") {
+            out.push_str(&format!("(vncpasswd '{p}')"));
+        }
+        if let Some(k) = graphics_attr(g, "keymap") {
+            out.push_str(&format!("(keymap '{k}')"));
+        }
+    }
+    out.push_str("))");
+    Ok(())
+}
+
+/// A disk as `(device (vbd|tap|tap2 (dev ..)(uname ..)(mode ..)))`;
+/// `attach` leaves out the `(device ...)` wrapper, as device_create wants.
+pub fn disk_sexpr(disk: &Disk, hvm: bool, attach: bool, out: &mut String) -> Result<(), XendError> {
+    // xend took floppies from the HVM image, not as devices.
+    if hvm && disk.device == "floppy" {
+        if attach {
+            return Err(unsupported(format!(
+                "Cannot directly attach floppy {}",
+                disk.source.as_deref().unwrap_or("")
+            )));
+        }
+        return Ok(());
+    }
+    if !attach {
+        out.push_str("(device ");
+    }
+    let driver = disk.driver_name.as_deref();
+    out.push_str(match driver {
+        Some("tap") => "(tap ",
+        Some("tap2") => "(tap2 ",
+        _ => "(vbd ",
+    });
+    let dst = target_name(disk);
+    if disk.device == "cdrom" {
+        quoted(out, "dev", &format!("{dst}:cdrom"));
+    } else if hvm {
+        quoted(out, "dev", &format!("{dst}:disk"));
+    } else {
+        quoted(out, "dev", dst);
+    }
+    if let Some(src) = &disk.source {
+        let uname = match driver {
+            Some(d @ ("tap" | "tap2")) => {
+                let fmt = match disk.driver_type.as_deref() {
+                    None | Some("raw" | "aio") => "aio",
+                    Some(f) => f,
+                };
+                format!("{d}:{fmt}:{src}")
+            }
+            Some(d) => format!("{d}:{src}"),
+            None => match disk.disk_type.as_str() {
+                "file" | "" => format!("file:{src}"),
+                "block" if src.starts_with('/') => format!("phy:{src}"),
+                "block" => format!("phy:/dev/{src}"),
+                other => return Err(unsupported(format!("unsupported disk type {other}"))),
+            },
+        };
+        quoted(out, "uname", &uname);
+    }
+    out.push_str(if disk.readonly {
+        "(mode 'r')"
+    } else if disk.shareable {
+        "(mode 'w!')"
+    } else {
+        "(mode 'w')"
+    });
+    if disk.extra.iter().any(|e| e.name == "transient") {
+        return Err(unsupported("transient disks not supported yet"));
+    }
+    if !attach {
+        out.push(')');
+    }
+    out.push(')');
+    Ok(())
+}
+
+/// A network interface as `(device (vif ...))`; `attach` leaves out the
+/// `(device ...)` wrapper.
+pub fn net_sexpr(net: &Interface, attach: bool, out: &mut String) -> Result<(), XendError> {
+    let t = net.iface_type.as_str();
+    if !matches!(t, "bridge" | "ethernet") {
+        return Err(unsupported(format!("unsupported network type {t}")));
+    }
+    if !attach {
+        out.push_str("(device ");
+    }
+    out.push_str("(vif ");
+    let mac = net
+        .mac
+        .as_deref()
+        .ok_or_else(|| unsupported("interface without a MAC address"))?;
+    out.push_str(&format!("(mac '{}')", mac.to_ascii_lowercase()));
+    let average = net
+        .extra
+        .iter()
+        .find(|e| e.name == "bandwidth")
+        .and_then(|b| b.child("outbound"))
+        .and_then(|o| o.attr("average"))
+        .filter(|a| *a != "0");
+    if let Some(a) = average {
+        out.push_str(&format!("(rate '{a}KB/s')"));
+    }
+    let ip = net.ip.as_deref().or_else(|| {
+        net.extra
+            .iter()
+            .find(|e| e.name == "ip")
+            .and_then(|e| e.attr("address"))
+    });
+    if t == "bridge" {
+        quoted(out, "bridge", net.source_attr("bridge").unwrap_or(""));
+        quoted(out, "script", net.script.as_deref().unwrap_or("vif-bridge"));
+    } else if let Some(s) = &net.script {
+        quoted(out, "script", s);
+    }
+    if let Some(ip) = ip {
+        out.push_str(&format!("(ip '{ip}')"));
+    }
+    if let Some(ifname) = net.target_dev.as_deref().filter(|n| !n.starts_with("vif")) {
+        quoted(out, "vifname", ifname);
+    }
+    match net.model.as_deref() {
+        Some("netfront") => out.push_str("(type netfront)"),
+        Some(m) => quoted(out, "model", m),
+        None => {}
+    }
+    if !attach {
+        out.push(')');
+    }
+    out.push(')');
+    Ok(())
+}
+
+/// PCI host devices as one `(device (pci (dev ...)...))`.
+fn pci_sexpr(def: &DomainDef, out: &mut String) -> Result<(), XendError> {
+    let mut devs = String::new();
+    for h in def.devices.other.iter().filter(|e| {
+        e.name == "hostdev" && e.attr("mode") == Some("subsystem") && e.attr("type") == Some("pci")
+    }) {
+        if h.attr("managed") == Some("yes") {
+            return Err(unsupported("managed PCI devices not supported with XenD"));
+        }
+        let Some(addr) = h.child("source").and_then(|s| s.child("address")) else {
+            continue;
+        };
+        let num = |k: &str| {
+            addr.attr(k)
+                .and_then(|v| u32::from_str_radix(v.trim_start_matches("0x"), 16).ok())
+                .unwrap_or(0)
+        };
+        devs.push_str(&format!(
+            "(dev (domain 0x{:04x})(bus 0x{:02x})(slot 0x{:02x})(func 0x{:x}))",
+            num("domain"),
+            num("bus"),
+            num("slot"),
+            num("function")
+        ));
+    }
+    if !devs.is_empty() {
+        out.push_str("(device (pci ");
+        out.push_str(&devs);
+        out.push_str("))");
+    }
+    Ok(())
+}

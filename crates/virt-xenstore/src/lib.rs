@@ -1,0 +1,29 @@
+//! virt-xenstore: the xenstore side of the Xen driver.
+//!
+//! - [`wire`]: a pure codec of the xenstore wire protocol (`xs_wire.h`):
+//!   the 16-byte header, message types, request payloads, error names and
+//!   permission strings.
+//! - [`client`]: a blocking client over any `Read + Write` byte stream
+//!   (xenstored's unix socket, or the `/dev/xen/xenbus` device).
+//! - [`fake`]: an in-memory xenstored serving a unix socket, for tests here
+//!   and in the Xen driver.
+//! - [`lookup`]: what libvirt reads from (and writes to) xenstore about
+//!   domains: ids, names, UUIDs, consoles, memory, shutdown requests.
+//!
+//! Errors are [`XsError`], converted into [`virt_core::Error`] (domain
+//! `Xenstore`) at the crate edge.
+
+#![warn(missing_docs)]
+
+pub mod client;
+mod error;
+pub mod fake;
+pub mod lookup;
+pub mod wire;
+
+pub use client::{Client, Transport, Tx, WatchEvent};
+pub use error::{Errno, XsError};
+pub use wire::{Access, MessageType, Permission};
+
+/// Result of the calls of this crate.
+pub type Result<T> = std::result::Result<T, XsError>;
