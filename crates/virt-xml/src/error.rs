@@ -40,7 +40,7 @@ pub enum XmlError {
     InvalidValue {
         /// The text found.
         value: String,
-        /// Where it was, as libvirt names it ("./memory[1]").
+        /// Where it was, as libvirt names it (`./memory[1]`).
         xpath: String,
     },
     /// An attribute that must be a non-negative integer is not.

@@ -6,8 +6,6 @@
 //! about one pass over the output instead of an allocation per name,
 //! attribute and text.
 
-use std::fmt::Write as _;
-
 use uuid::Uuid;
 
 use crate::element::{escape_into, push_indent};
@@ -104,7 +102,10 @@ impl DomainDef {
                     .placement
                     .as_deref()
                     .map(|p| ("placement", Value::Str(p))),
-                self.vcpu.cpuset.as_deref().map(|c| ("cpuset", Value::Str(c))),
+                self.vcpu
+                    .cpuset
+                    .as_deref()
+                    .map(|c| ("cpuset", Value::Str(c))),
                 self.vcpu
                     .current
                     .map(|c| ("current", Value::Num(u64::from(c)))),
@@ -317,9 +318,7 @@ impl Value<'_> {
     fn write(&self, out: &mut String) {
         match self {
             Value::Str(s) => escape_into(out, s),
-            Value::Num(n) => {
-                let _ = write!(out, "{n}");
-            }
+            Value::Num(n) => push_decimal(out, *n),
             Value::Uuid(u) => {
                 let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
                 out.push_str(u.hyphenated().encode_lower(&mut buf));
@@ -333,6 +332,24 @@ impl Value<'_> {
             Value::Num(n) => n.to_string(),
             Value::Uuid(u) => u.to_string(),
         }
+    }
+}
+
+/// Append `n` in decimal (without the formatting machinery: numbers are
+/// a good part of what a definition holds).
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
     }
 }
 
@@ -415,12 +432,8 @@ impl<'a> Leaf<'a> {
         for (k, v) in self.attrs.into_iter().flatten() {
             e.attrs.push((k.to_string(), v.to_owned_string()));
         }
-        e.attrs.extend(
-            self.more
-                .iter()
-                .filter(|(k, _)| k != self.hide)
-                .cloned(),
-        );
+        e.attrs
+            .extend(self.more.iter().filter(|(k, _)| k != self.hide).cloned());
         if let Some(t) = self.text {
             e.children.push(Node::Text(t.to_owned_string()));
         }

@@ -7,7 +7,9 @@
 //! - [`parse_element`]: any well-formed document -> element tree, with
 //!   libxml2's error reports (`reader`).
 //! - [`parse_domain`], [`DomainDef::from_element`]: validation and typing,
-//!   with libvirt's error texts and codes (`parse`).
+//!   with libvirt's error texts and codes (`parse`), read from a flat tree
+//!   that borrows from the source (`tree`): owned elements are made only
+//!   for what the model keeps as generic XML.
 //! - [`DomainDef::to_xml`] with [`FormatOptions`]: libvirt's output layout
 //!   and element order (`format`, `order`).
 //! - [`DomainDef::fill_defaults`]: libvirt's generic post-parse defaults
@@ -29,6 +31,7 @@ pub mod model;
 mod order;
 mod parse;
 mod reader;
+mod tree;
 mod units;
 mod vocabulary;
 

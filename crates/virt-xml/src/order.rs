@@ -175,31 +175,6 @@ pub(crate) fn placed(order: &[&str], name: &str) -> bool {
     order.contains(&name)
 }
 
-/// For the children of a container laid out by `order`: where each child
-/// it does not place sat (the sibling before it), in document order.
-/// Empty (and cheap) when every child is placed.
-pub(crate) fn placements(order: &[&str], children: &[Node]) -> Vec<Option<(String, usize)>> {
-    let mut out = Vec::new();
-    let mut prev: Option<&Element> = None;
-    let mut prev_index = 0;
-    for (i, n) in children.iter().enumerate() {
-        let Node::Element(e) = n else { continue };
-        if !placed(order, &e.name) {
-            out.push(prev.map(|p| {
-                let before = children.get(..prev_index).unwrap_or_default();
-                let occ = before
-                    .iter()
-                    .filter(|n| matches!(n, Node::Element(q) if q.name == p.name))
-                    .count();
-                (p.name.clone(), occ)
-            }));
-        }
-        prev = Some(e);
-        prev_index = i;
-    }
-    out
-}
-
 /// Put the unknown children back where they sat, after libvirt's layout
 /// has ordered the known ones. An unknown whose neighbour is gone goes
 /// last.

@@ -1,17 +1,20 @@
 //! Reading a `<domain>` element into the typed [`DomainDef`], with
 //! libvirt's checks and error texts.
+//!
+//! The typing works on the reader's borrowed tree ([`NodeRef`]): values
+//! the model types are read in place, and owned [`Element`]s are made only
+//! for the content the model keeps as generic XML.
 
 use uuid::Uuid;
 
 use crate::error::XmlError;
 use crate::model::*;
 use crate::order::{
-    normalize_addresses, placed, placements, DEVICE_ORDER, DISK_ORDER, DOMAIN_ORDER,
-    INTERFACE_ORDER, OS_ORDER,
+    normalize_addresses, placed, DEVICE_ORDER, DISK_ORDER, DOMAIN_ORDER, INTERFACE_ORDER, OS_ORDER,
 };
-use crate::reader::{parse_element, parse_element_strict};
+use crate::reader::parse_document;
+use crate::tree::{Doc, NodeRef};
 use crate::units::parse_memory;
-
 /// Domain types libvirt 9.0 knows (`virDomainVirtType`).
 const DOMAIN_TYPES: &[&str] = &[
     "none",
@@ -40,57 +43,59 @@ const OS_TYPES: &[&str] = &["hvm", "xen", "linux", "exe", "uml", "xenpvh"];
 /// Parse a `<domain>` document and validate it. Elements and attributes
 /// libvirt does not know are kept, in their places.
 pub fn parse_domain(xml: &str) -> Result<DomainDef, XmlError> {
-    DomainDef::from_tree(parse_element(xml)?)
+    DomainDef::from_node(parse_document(xml, false)?.root())
 }
 
 /// [`parse_domain`] that refuses what libvirt's domain schema does not
 /// allow (`VIR_DOMAIN_DEFINE_VALIDATE`): the error (VIR_ERR_XML_DETAIL)
 /// names the first such element or attribute and its line.
 pub fn parse_domain_strict(xml: &str) -> Result<DomainDef, XmlError> {
-    DomainDef::from_tree(parse_element_strict(xml)?)
+    DomainDef::from_node(parse_document(xml, true)?.root())
 }
 
-/// The top-level elements the model types, taken out of the tree.
+/// The top-level elements the model types, found in the tree.
 #[derive(Default)]
-struct Typed {
-    name: Option<Element>,
-    uuid: Option<Element>,
-    title: Option<Element>,
-    description: Option<Element>,
-    memory: Option<Element>,
-    max_memory: Option<Element>,
-    current_memory: Option<Element>,
-    vcpu: Option<Element>,
-    bootloader: Option<Element>,
-    bootloader_args: Option<Element>,
-    os: Option<Element>,
-    lifecycle: [Option<Element>; 3],
-    devices: Option<Element>,
+struct Typed<'d, 'a> {
+    name: Option<NodeRef<'d, 'a>>,
+    uuid: Option<NodeRef<'d, 'a>>,
+    title: Option<NodeRef<'d, 'a>>,
+    description: Option<NodeRef<'d, 'a>>,
+    memory: Option<NodeRef<'d, 'a>>,
+    max_memory: Option<NodeRef<'d, 'a>>,
+    current_memory: Option<NodeRef<'d, 'a>>,
+    vcpu: Option<NodeRef<'d, 'a>>,
+    bootloader: Option<NodeRef<'d, 'a>>,
+    bootloader_args: Option<NodeRef<'d, 'a>>,
+    os: Option<NodeRef<'d, 'a>>,
+    lifecycle: [Option<NodeRef<'d, 'a>>; 3],
+    devices: Option<NodeRef<'d, 'a>>,
 }
 
 impl DomainDef {
     /// Read a domain definition from its `<domain>` element.
     pub fn from_element(e: &Element) -> Result<DomainDef, XmlError> {
-        Self::from_tree(e.clone())
+        Self::from_node(Doc::from_element(e).root())
     }
 
-    /// Read a domain definition from its `<domain>` element, taking the
-    /// tree apart instead of copying it.
+    /// Read a domain definition from its `<domain>` element (taking it).
     pub fn from_tree(e: Element) -> Result<DomainDef, XmlError> {
-        if e.name != "domain" {
+        Self::from_element(&e)
+    }
+
+    fn from_node(e: NodeRef<'_, '_>) -> Result<DomainDef, XmlError> {
+        if e.name() != "domain" {
             return Err(XmlError::Invalid(format!(
                 "expecting root element of 'domain', not '{}'",
-                e.name
+                e.name()
             )));
         }
         let mut def = DomainDef::default();
-        let numa = has_numa(&e);
+        let numa = has_numa(e);
         let mut t = Typed::default();
-        let mut places = placements(DOMAIN_ORDER, &e.children).into_iter();
-        for node in e.children {
-            let Node::Element(child) = node else { continue };
+        let mut places = Places::new(DOMAIN_ORDER, e);
+        for child in e.elements() {
             // The first of each is the one libvirt reads; it ignores the rest.
-            let slot = match child.name.as_str() {
+            let slot = match child.name() {
                 "name" => &mut t.name,
                 "uuid" => &mut t.uuid,
                 "title" => &mut t.title,
@@ -107,18 +112,18 @@ impl DomainDef {
                 "on_crash" => &mut t.lifecycle[2],
                 "devices" => &mut t.devices,
                 "features" => {
-                    def.features = Some(into_elements(child));
+                    def.features = Some(owned_elements(child));
                     continue;
                 }
-                _ if !placed(DOMAIN_ORDER, &child.name) => {
+                name if !placed(DOMAIN_ORDER, name) => {
                     def.unknown.push(Unknown {
-                        after: places.next().flatten(),
-                        element: child,
+                        after: places.next(),
+                        element: child.to_element(),
                     });
                     continue;
                 }
                 _ => {
-                    def.extra.push(child);
+                    def.extra.push(child.to_element());
                     continue;
                 }
             };
@@ -127,7 +132,7 @@ impl DomainDef {
             }
         }
         // libvirt checks the name first, then the type, then the OS type.
-        let name = t.name.map(into_text).unwrap_or_default();
+        let name = t.name.map(|n| n.all_text()).unwrap_or_default();
         if name.is_empty() {
             return Err(XmlError::NoName);
         }
@@ -135,11 +140,11 @@ impl DomainDef {
             return Err(XmlError::Invalid(format!("name {name} cannot contain '/'")));
         }
         def.name = name;
-        for (k, v) in e.attrs {
-            match k.as_str() {
-                "type" => def.domain_type = v,
+        for (k, v) in e.attrs() {
+            match *k {
+                "type" => def.domain_type = v.to_string(),
                 "id" => def.id = v.parse().ok(),
-                _ => def.attrs.push((k, v)),
+                _ => def.attrs.push((k.to_string(), v.to_string())),
             }
         }
         if def.domain_type.is_empty() {
@@ -151,19 +156,19 @@ impl DomainDef {
                 def.domain_type
             )));
         }
-        def.bootloader = t.bootloader.map(into_text);
-        def.bootloader_args = t.bootloader_args.map(into_text);
+        def.bootloader = t.bootloader.map(|b| b.all_text());
+        def.bootloader_args = t.bootloader_args.map(|b| b.all_text());
         def.os = parse_os(t.os, def.bootloader.is_some())?;
         if let Some(u) = &t.uuid {
             def.uuid = Some(
-                parse_uuid(text_str(u))
+                parse_uuid(u.first_text())
                     .ok_or_else(|| XmlError::Internal("malformed uuid element".into()))?,
             );
         }
-        def.title = t.title.map(into_text);
-        def.description = t.description.map(into_text);
+        def.title = t.title.map(|n| n.all_text());
+        def.description = t.description.map(|n| n.all_text());
 
-        if let Some(m) = &t.memory {
+        if let Some(m) = t.memory {
             def.memory = memory_value(m, "./memory[1]")?;
         }
         if def.memory == 0 && !numa {
@@ -171,7 +176,7 @@ impl DomainDef {
                 "Memory size must be specified via <memory> or in the <numa> configuration".into(),
             ));
         }
-        if let Some(m) = &t.max_memory {
+        if let Some(m) = t.max_memory {
             let size = memory_value(m, "./maxMemory[1]")?;
             let slots = match m.attr("slots") {
                 None => None,
@@ -183,7 +188,7 @@ impl DomainDef {
             };
             def.max_memory = Some((size, slots));
         }
-        if let Some(m) = &t.current_memory {
+        if let Some(m) = t.current_memory {
             def.current_memory = Some(memory_value(m, "./currentMemory[1]")?);
         }
         def.vcpu = parse_vcpu(t.vcpu)?;
@@ -199,14 +204,60 @@ impl DomainDef {
     }
 }
 
+/// For the children of a container laid out by `order`: where each child
+/// it does not place sat (the sibling before it: its name and which
+/// occurrence of the name it was), in document order. Empty (and cheap)
+/// when every child is placed.
+fn placements(order: &[&str], e: NodeRef<'_, '_>) -> Vec<Option<(String, usize)>> {
+    let mut out = Vec::new();
+    let mut prev: Option<(usize, &str)> = None;
+    for (i, c) in e.elements().enumerate() {
+        if !placed(order, c.name()) {
+            out.push(prev.map(|(at, name)| {
+                let occ = e.elements().take(at).filter(|q| q.name() == name).count();
+                (name.to_string(), occ)
+            }));
+        }
+        prev = Some((i, c.name()));
+    }
+    out
+}
+
+/// [`placements`], worked out when the first unplaced child turns up
+/// (most containers have none).
+struct Places<'d, 'a> {
+    order: &'static [&'static str],
+    container: NodeRef<'d, 'a>,
+    found: Option<std::vec::IntoIter<Option<(String, usize)>>>,
+}
+
+impl<'d, 'a> Places<'d, 'a> {
+    fn new(order: &'static [&'static str], container: NodeRef<'d, 'a>) -> Self {
+        Places {
+            order,
+            container,
+            found: None,
+        }
+    }
+
+    /// Where the next unplaced child sat.
+    fn next(&mut self) -> Option<(String, usize)> {
+        let (order, container) = (self.order, self.container);
+        self.found
+            .get_or_insert_with(|| placements(order, container).into_iter())
+            .next()
+            .flatten()
+    }
+}
+
 /// `<on_EVENT>ACTION</on_EVENT>`, checked as libvirt checks it.
 fn lifecycle(
-    e: Option<Element>,
+    e: Option<NodeRef<'_, '_>>,
     tag: &str,
     event: &str,
 ) -> Result<Option<LifecycleAction>, XmlError> {
     let Some(e) = e else { return Ok(None) };
-    let text = text_str(&e).trim();
+    let text = e.first_text().trim();
     let action = LifecycleAction::from_name(text)
         .ok_or_else(|| XmlError::Unsupported(format!("unknown {tag} action: {text}")))?;
     if event != "crash"
@@ -223,40 +274,9 @@ fn lifecycle(
     Ok(Some(action))
 }
 
-/// The element's text without copying (the reader merges adjacent text
-/// into one node).
-fn text_str(e: &Element) -> &str {
-    e.children
-        .iter()
-        .find_map(|n| match n {
-            Node::Text(t) => Some(t.as_str()),
-            Node::Element(_) => None,
-        })
-        .unwrap_or("")
-}
-
-/// The element's text, moved out of the tree.
-fn into_text(e: Element) -> String {
-    let mut texts = e.children.into_iter().filter_map(|n| match n {
-        Node::Text(t) => Some(t),
-        Node::Element(_) => None,
-    });
-    let mut first = texts.next().unwrap_or_default();
-    for t in texts {
-        first.push_str(&t);
-    }
-    first
-}
-
-/// The child elements, moved out of the tree.
-fn into_elements(e: Element) -> Vec<Element> {
-    e.children
-        .into_iter()
-        .filter_map(|n| match n {
-            Node::Element(c) => Some(c),
-            Node::Text(_) => None,
-        })
-        .collect()
+/// The child elements, as owned elements.
+fn owned_elements(e: NodeRef<'_, '_>) -> Vec<Element> {
+    e.elements().map(|c| c.to_element()).collect()
 }
 
 impl LifecycleAction {
@@ -306,8 +326,8 @@ pub fn parse_uuid(s: &str) -> Option<Uuid> {
     Some(Uuid::from_bytes(bytes))
 }
 
-fn memory_value(e: &Element, xpath: &str) -> Result<u64, XmlError> {
-    let text = text_str(e);
+fn memory_value(e: NodeRef<'_, '_>, xpath: &str) -> Result<u64, XmlError> {
+    let text = e.first_text();
     let value = text.trim();
     if value.is_empty()
         || !value.bytes().all(|b| b.is_ascii_digit())
@@ -321,20 +341,21 @@ fn memory_value(e: &Element, xpath: &str) -> Result<u64, XmlError> {
     parse_memory(value, e.attr("unit"))
 }
 
-fn has_numa(e: &Element) -> bool {
+fn has_numa(e: NodeRef<'_, '_>) -> bool {
     e.child("cpu")
         .and_then(|c| c.child("numa"))
         .is_some_and(|n| n.child("cell").is_some())
 }
 
-fn parse_vcpu(e: Option<Element>) -> Result<Vcpu, XmlError> {
+fn parse_vcpu(e: Option<NodeRef<'_, '_>>) -> Result<Vcpu, XmlError> {
     let Some(e) = e else {
         return Ok(Vcpu {
             max: 1,
             ..Vcpu::default()
         });
     };
-    let max: u32 = text_str(&e)
+    let max: u32 = e
+        .first_text()
         .trim()
         .parse()
         .map_err(|_| XmlError::Invalid("maximum vcpus count must be an integer".into()))?;
@@ -359,11 +380,11 @@ fn parse_vcpu(e: Option<Element>) -> Result<Vcpu, XmlError> {
     })
 }
 
-fn parse_os(e: Option<Element>, has_bootloader: bool) -> Result<Os, XmlError> {
+fn parse_os(e: Option<NodeRef<'_, '_>>, has_bootloader: bool) -> Result<Os, XmlError> {
     let mut os = Os::default();
-    match e.as_ref().and_then(|o| o.child("type")) {
+    match e.and_then(|o| o.child("type")) {
         Some(t) => {
-            let name = text_str(t).trim();
+            let name = t.first_text().trim();
             if !OS_TYPES.contains(&name) {
                 return Err(XmlError::Unsupported(format!("unknown OS type '{name}'")));
             }
@@ -373,112 +394,111 @@ fn parse_os(e: Option<Element>, has_bootloader: bool) -> Result<Os, XmlError> {
         None => return Err(XmlError::Invalid("an os <type> must be specified".into())),
     }
     let Some(e) = e else { return Ok(os) };
-    os.attrs = e.attrs;
+    os.attrs = e.owned_attrs_except(&[]);
     let mut seen_type = false;
-    let mut places = placements(OS_ORDER, &e.children).into_iter();
-    for node in e.children {
-        let Node::Element(mut child) = node else {
-            continue;
-        };
-        match child.name.as_str() {
+    let mut places = Places::new(OS_ORDER, e);
+    for child in e.elements() {
+        match child.name() {
             "type" if !seen_type => {
                 seen_type = true;
-                os.arch = take_attr(&mut child, "arch");
-                os.machine = take_attr(&mut child, "machine");
-                let mut t = into_text(child);
-                t.truncate(t.trim_end().len());
-                if t.starts_with(char::is_whitespace) {
-                    t = t.trim_start().to_string();
-                }
-                os.os_type = t;
+                os.arch = child.attr("arch").map(str::to_string);
+                os.machine = child.attr("machine").map(str::to_string);
+                let t = child.all_text();
+                os.os_type =
+                    if t.starts_with(char::is_whitespace) || t.ends_with(char::is_whitespace) {
+                        t.trim().to_string()
+                    } else {
+                        t
+                    };
             }
             "loader" => {
-                if child.attrs.is_empty() {
-                    os.loader = Some(into_text(child));
+                if child.attrs().is_empty() {
+                    os.loader = Some(child.all_text());
                 } else {
-                    os.loader = Some(text_str(&child).to_string());
-                    os.extra.push(child);
+                    os.loader = Some(child.first_text().to_string());
+                    os.extra.push(child.to_element());
                 }
             }
-            "kernel" => os.kernel = Some(into_text(child)),
-            "initrd" => os.initrd = Some(into_text(child)),
-            "root" => os.root = Some(into_text(child)),
-            "cmdline" => os.cmdline = Some(into_text(child)),
-            "boot"
-                if child.attrs.len() == 1
-                    && child.children.is_empty()
-                    && child.attr("dev").is_some() =>
-            {
-                os.boot.extend(take_attr(&mut child, "dev"))
+            "kernel" => os.kernel = Some(child.all_text()),
+            "initrd" => os.initrd = Some(child.all_text()),
+            "root" => os.root = Some(child.all_text()),
+            "cmdline" => os.cmdline = Some(child.all_text()),
+            "boot" if child.attrs().len() == 1 && child.has_no_children() => {
+                match child.attr("dev") {
+                    Some(dev) => os.boot.push(dev.to_string()),
+                    None => os.extra.push(child.to_element()),
+                }
             }
-            _ if !placed(OS_ORDER, &child.name) => os.unknown.push(Unknown {
-                after: places.next().flatten(),
-                element: child,
+            name if !placed(OS_ORDER, name) => os.unknown.push(Unknown {
+                after: places.next(),
+                element: child.to_element(),
             }),
-            _ => os.extra.push(child),
+            _ => os.extra.push(child.to_element()),
         }
     }
     Ok(os)
 }
 
-fn parse_devices(e: Element) -> Result<Devices, XmlError> {
+/// An owned copy of `e` with its PCI addresses in libvirt's spelling.
+fn normalized(e: NodeRef<'_, '_>) -> Element {
+    let mut owned = e.to_element();
+    normalize_addresses(&mut owned);
+    owned
+}
+
+fn parse_devices(e: NodeRef<'_, '_>) -> Result<Devices, XmlError> {
     let mut devices = Devices::default();
-    let mut places = placements(DEVICE_ORDER, &e.children).into_iter();
-    for node in e.children {
-        let Node::Element(mut child) = node else {
-            continue;
-        };
-        match child.name.as_str() {
-            "emulator" => devices.emulator = Some(into_text(child)),
+    let mut places = Places::new(DEVICE_ORDER, e);
+    for child in e.elements() {
+        match child.name() {
+            "emulator" => devices.emulator = Some(child.all_text()),
             "disk" => devices.disks.push(parse_disk(child)?),
             "interface" => devices.interfaces.push(parse_interface(child)),
-            "graphics" => {
-                let graphics_type = take_attr(&mut child, "type").unwrap_or_default();
-                devices.graphics.push(Graphics {
-                    graphics_type,
-                    attrs: child.attrs,
-                    extra: into_elements(Element {
-                        children: child.children,
-                        ..Element::default()
-                    }),
-                })
-            }
-            "serial" | "parallel" | "console" | "channel" => {
-                normalize_addresses(&mut child);
-                let dev_type = take_attr(&mut child, "type");
-                let tty = take_attr(&mut child, "tty");
-                let Element {
-                    name,
-                    attrs,
-                    children,
-                } = child;
+            "graphics" => devices.graphics.push(Graphics {
+                graphics_type: first_attr(child, "type").unwrap_or_default(),
+                attrs: attrs_without_first(child, &["type"]),
+                extra: owned_elements(child),
+            }),
+            kind @ ("serial" | "parallel" | "console" | "channel") => {
+                let dev_type = first_attr(child, "type");
+                let tty = first_attr(child, "tty");
+                let attrs = attrs_without_first(child, &["type", "tty"]);
                 devices.chardevs.push(CharDev {
-                    kind: name,
+                    kind: kind.to_string(),
                     dev_type,
                     tty,
                     attrs,
-                    extra: into_elements(Element {
-                        children,
-                        ..Element::default()
-                    }),
+                    extra: child.elements().map(normalized).collect(),
                 })
             }
-            _ if !placed(DEVICE_ORDER, &child.name) => devices.unknown.push(Unknown {
-                after: places.next().flatten(),
-                element: child,
+            name if !placed(DEVICE_ORDER, name) => devices.unknown.push(Unknown {
+                after: places.next(),
+                element: child.to_element(),
             }),
-            _ => {
-                normalize_addresses(&mut child);
-                devices.other.push(child);
-            }
+            _ => devices.other.push(normalized(child)),
         }
     }
     Ok(devices)
 }
 
-/// Remove attribute `name` and return its value.
-fn take_attr(e: &mut Element, name: &str) -> Option<String> {
-    e.remove_attr(name)
+/// The value of the first attribute `name`, owned.
+fn first_attr(e: NodeRef<'_, '_>, name: &str) -> Option<String> {
+    e.attr(name).map(str::to_string)
+}
+
+/// The attributes, owned, without the first one of each of `names`
+/// (what is left once typed fields took them).
+fn attrs_without_first(e: NodeRef<'_, '_>, names: &[&str]) -> Vec<(String, String)> {
+    let attrs = e.attrs();
+    // Grown on the first push only: typed fields often take every attribute.
+    let mut out = Vec::new();
+    for (i, (k, v)) in attrs.iter().enumerate() {
+        let taken = names.contains(k) && attrs.iter().position(|(q, _)| q == k) == Some(i);
+        if !taken {
+            out.push((k.to_string(), v.to_string()));
+        }
+    }
+    out
 }
 
 /// The attribute of `<source>` that names a disk's backing, by disk type.
@@ -492,34 +512,28 @@ pub(crate) fn disk_source_key(disk_type: &str) -> &'static str {
     }
 }
 
-fn parse_disk(mut e: Element) -> Result<Disk, XmlError> {
+fn parse_disk(e: NodeRef<'_, '_>) -> Result<Disk, XmlError> {
     let mut disk = Disk {
-        disk_type: take_attr(&mut e, "type").unwrap_or_else(|| "file".into()),
-        device: take_attr(&mut e, "device").unwrap_or_else(|| "disk".into()),
+        disk_type: first_attr(e, "type").unwrap_or_else(|| "file".into()),
+        device: first_attr(e, "device").unwrap_or_else(|| "disk".into()),
         ..Disk::default()
     };
-    disk.attrs = e.attrs;
+    disk.attrs = attrs_without_first(e, &["type", "device"]);
     let key = disk_source_key(&disk.disk_type);
     let mut has_target = false;
-    let mut places = placements(DISK_ORDER, &e.children).into_iter();
-    for node in e.children {
-        let Node::Element(mut child) = node else {
-            continue;
-        };
-        match child.name.as_str() {
+    let mut places = Places::new(DISK_ORDER, e);
+    for child in e.elements() {
+        match child.name() {
             "driver" => {
-                if only_attrs(&child, &["name", "type"]) {
-                    disk.driver_name = take_attr(&mut child, "name");
-                    disk.driver_type = take_attr(&mut child, "type");
-                } else {
-                    disk.driver_name = child.attr("name").map(str::to_string);
-                    disk.driver_type = child.attr("type").map(str::to_string);
-                    disk.extra.push(child);
+                disk.driver_name = first_attr(child, "name");
+                disk.driver_type = first_attr(child, "type");
+                if !only_attrs(child, &["name", "type"]) {
+                    disk.extra.push(child.to_element());
                 }
             }
             "source" => {
-                if only_attrs(&child, &[key]) {
-                    disk.source = take_attr(&mut child, key);
+                if only_attrs(child, &[key]) {
+                    disk.source = first_attr(child, key);
                 } else {
                     disk.source = child
                         .attr(key)
@@ -529,31 +543,24 @@ fn parse_disk(mut e: Element) -> Result<Disk, XmlError> {
                                 .find_map(|k| child.attr(k))
                         })
                         .map(str::to_string);
-                    normalize_addresses(&mut child);
-                    disk.extra.push(child);
+                    disk.extra.push(normalized(child));
                 }
             }
             "target" => {
                 has_target = true;
-                if only_attrs(&child, &["dev", "bus"]) {
-                    disk.target_dev = take_attr(&mut child, "dev").unwrap_or_default();
-                    disk.target_bus = take_attr(&mut child, "bus");
-                } else {
-                    disk.target_dev = child.attr("dev").unwrap_or_default().to_string();
-                    disk.target_bus = child.attr("bus").map(str::to_string);
-                    disk.extra.push(child);
+                disk.target_dev = child.attr("dev").unwrap_or_default().to_string();
+                disk.target_bus = first_attr(child, "bus");
+                if !only_attrs(child, &["dev", "bus"]) {
+                    disk.extra.push(child.to_element());
                 }
             }
             "readonly" if child.is_empty() => disk.readonly = true,
             "shareable" if child.is_empty() => disk.shareable = true,
-            _ if !placed(DISK_ORDER, &child.name) => disk.unknown.push(Unknown {
-                after: places.next().flatten(),
-                element: child,
+            name if !placed(DISK_ORDER, name) => disk.unknown.push(Unknown {
+                after: places.next(),
+                element: child.to_element(),
             }),
-            _ => {
-                normalize_addresses(&mut child);
-                disk.extra.push(child);
-            }
+            _ => disk.extra.push(normalized(child)),
         }
     }
     if !has_target || disk.target_dev.is_empty() {
@@ -562,22 +569,19 @@ fn parse_disk(mut e: Element) -> Result<Disk, XmlError> {
     Ok(disk)
 }
 
-fn parse_interface(mut e: Element) -> Interface {
+fn parse_interface(e: NodeRef<'_, '_>) -> Interface {
     let mut iface = Interface {
-        iface_type: take_attr(&mut e, "type").unwrap_or_default(),
+        iface_type: first_attr(e, "type").unwrap_or_default(),
         ..Interface::default()
     };
     let network = iface.iface_type == "network";
-    let many_ips = e.children_named("ip").count() > 1;
-    iface.attrs = e.attrs;
+    let many_ips = e.elements().filter(|c| c.name() == "ip").count() > 1;
+    iface.attrs = attrs_without_first(e, &["type"]);
     let mut seen_ip = false;
     let mut seen_source = false;
-    let mut places = placements(INTERFACE_ORDER, &e.children).into_iter();
-    for node in e.children {
-        let Node::Element(mut child) = node else {
-            continue;
-        };
-        let simple = match child.name.as_str() {
+    let mut places = Places::new(INTERFACE_ORDER, e);
+    for child in e.elements() {
+        let simple = match child.name() {
             "mac" if iface.mac.is_none() => Some((&mut iface.mac, "address")),
             "script" if iface.script.is_none() => Some((&mut iface.script, "path")),
             "target" if iface.target_dev.is_none() => Some((&mut iface.target_dev, "dev")),
@@ -585,8 +589,8 @@ fn parse_interface(mut e: Element) -> Interface {
             "ip" if !seen_ip => {
                 seen_ip = true;
                 if many_ips {
-                    iface.ip = child.attr("address").map(str::to_string);
-                    iface.extra.push(child);
+                    iface.ip = first_attr(child, "address");
+                    iface.extra.push(child.to_element());
                     continue;
                 }
                 Some((&mut iface.ip, "address"))
@@ -594,45 +598,41 @@ fn parse_interface(mut e: Element) -> Interface {
             _ => None,
         };
         if let Some((field, attr)) = simple {
-            if only_attrs(&child, &[attr]) {
-                *field = take_attr(&mut child, attr);
-            } else {
-                *field = child.attr(attr).map(str::to_string);
-                iface.extra.push(child);
+            *field = first_attr(child, attr);
+            if !only_attrs(child, &[attr]) {
+                iface.extra.push(child.to_element());
             }
             continue;
         }
-        if child.name == "source" && !seen_source {
+        if child.name() == "source" && !seen_source {
             seen_source = true;
             // For type='network' the bridge is where the network runs
             // now, not part of the definition.
-            if network {
-                child.attrs.retain(|(k, _)| k != "bridge" && k != "dev");
+            let skip: &[&str] = if network { &["bridge", "dev"] } else { &[] };
+            let attrs = child.owned_attrs_except(skip);
+            if child.elements().next().is_some() {
+                let mut owned = child.to_element();
+                owned.attrs = attrs.clone();
+                iface.extra.push(owned);
             }
-            if child.children.iter().any(|n| matches!(n, Node::Element(_))) {
-                iface.source = child.attrs.clone();
-                iface.extra.push(child);
-            } else {
-                iface.source = child.attrs;
-            }
+            iface.source = attrs;
             continue;
         }
-        if !placed(INTERFACE_ORDER, &child.name) {
+        if !placed(INTERFACE_ORDER, child.name()) {
             iface.unknown.push(Unknown {
-                after: places.next().flatten(),
-                element: child,
+                after: places.next(),
+                element: child.to_element(),
             });
             continue;
         }
-        normalize_addresses(&mut child);
-        iface.extra.push(child);
+        iface.extra.push(normalized(child));
     }
     iface
 }
 
 /// True when `e` has no children and no attributes beyond `allowed`.
-fn only_attrs(e: &Element, allowed: &[&str]) -> bool {
-    e.children.is_empty() && e.attrs.iter().all(|(k, _)| allowed.contains(&k.as_str()))
+fn only_attrs(e: NodeRef<'_, '_>, allowed: &[&str]) -> bool {
+    e.has_no_children() && e.attrs().iter().all(|(k, _)| allowed.contains(k))
 }
 
 #[cfg(test)]

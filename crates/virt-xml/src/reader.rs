@@ -5,11 +5,14 @@
 //! the first problem with libxml2's words and position, the way libvirt
 //! shows it: `FILE:LINE: TEXT`, the offending source line and a caret line.
 
+use std::borrow::Cow;
+
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
 use crate::error::XmlError;
-use crate::model::{Element, Node};
+use crate::model::Element;
+use crate::tree::Doc;
 
 /// The document name libvirt uses in messages about domain XML.
 pub const DOMAIN_DOCUMENT: &str = "(domain_definition)";
@@ -23,12 +26,13 @@ pub fn parse_element(xml: &str) -> Result<Element, XmlError> {
 /// [`parse_element`] with the document name used in error messages
 /// (libvirt: "(network_definition)", "(capabilities)", a file path, ...).
 pub fn parse_element_in(xml: &str, document: &str) -> Result<Element, XmlError> {
-    Parser {
+    let doc = Parser {
         src: xml,
         document,
         strict: false,
     }
-    .run()
+    .run()?;
+    Ok(doc.root().to_element())
 }
 
 /// [`parse_element`] that refuses every element and attribute libvirt's
@@ -36,10 +40,16 @@ pub fn parse_element_in(xml: &str, document: &str) -> Result<Element, XmlError> 
 /// (what `VIR_DOMAIN_DEFINE_VALIDATE` asks for). Foreign content inside
 /// `<metadata>` is allowed, as the schema allows it.
 pub fn parse_element_strict(xml: &str) -> Result<Element, XmlError> {
+    Ok(parse_document(xml, true)?.root().to_element())
+}
+
+/// Read a domain document into the borrowed tree the domain parser types
+/// from; `strict` as in [`parse_element_strict`].
+pub(crate) fn parse_document(xml: &str, strict: bool) -> Result<Doc<'_>, XmlError> {
     Parser {
         src: xml,
         document: DOMAIN_DOCUMENT,
-        strict: true,
+        strict,
     }
     .run()
 }
@@ -60,15 +70,200 @@ struct Parser<'a> {
     strict: bool,
 }
 
-/// An open element and the line its start tag is on.
+/// An open element: its node, name, where its start tag begins, and the
+/// blank text seen in it so far.
 struct Open<'s> {
-    element: Element,
+    element: usize,
+    name: &'s str,
     start: usize,
     blank: Option<&'s str>,
 }
 
 impl<'a> Parser<'a> {
-    fn run(&self) -> Result<Element, XmlError> {
+    /// Read the document: [`Parser::run_plain`] when it can, else the
+    /// full tokenizer, which also finds and words every error.
+    fn run(&self) -> Result<Doc<'a>, XmlError> {
+        let plain = self.run_plain();
+        // Debug builds (tests, the fuzzer) check that the fast reading
+        // agrees with the full tokenizer on every document it accepts.
+        #[cfg(debug_assertions)]
+        if let Some(doc) = &plain {
+            let full = self.run_tokenized().map(|d| d.root().to_element());
+            debug_assert_eq!(full.ok(), Some(doc.root().to_element()), "{:?}", self.src);
+        }
+        match plain {
+            Some(doc) => Ok(doc),
+            None => self.run_tokenized(),
+        }
+    }
+
+    /// The common case, fast: a document of elements, attributes and text
+    /// only (no declaration, comment, PI, CDATA or DOCTYPE), well formed.
+    /// Tags are delimited as quick-xml delimits them and then checked by
+    /// the same code as in [`Parser::run_tokenized`]; anything else, and
+    /// every error, gives `None`, and the full tokenizer reads the
+    /// document again to report exactly what libxml2 reports.
+    fn run_plain(&self) -> Option<Doc<'a>> {
+        let src = self.src;
+        let bytes = src.as_bytes();
+        let mut stack: Vec<Open<'a>> = Vec::with_capacity(8);
+        let mut doc = Doc::with_source_len(src.len());
+        let mut root = false;
+        let mut pos = 0;
+        while pos < bytes.len() {
+            if bytes.get(pos) != Some(&b'<') {
+                // Text up to the next markup.
+                let end = memchr::memchr(b'<', bytes.get(pos..)?).map_or(bytes.len(), |n| pos + n);
+                let raw: &'a str = src.get(pos..end)?;
+                let start = pos;
+                pos = end;
+                let blank = raw.bytes().all(|b| b.is_ascii_whitespace());
+                let open = match stack.last_mut() {
+                    Some(open) => open,
+                    None if blank => continue,
+                    None => return None,
+                };
+                if blank {
+                    if open.blank.is_none() && doc.childless(open.element) {
+                        open.blank = Some(raw);
+                    }
+                    continue;
+                }
+                let value = self.unescape(raw, start, true).ok()?;
+                doc.push_text(open.element, value);
+                continue;
+            }
+            let start = pos;
+            match bytes.get(pos + 1) {
+                Some(b'/') => {
+                    let gt = pos + 2 + memchr::memchr(b'>', bytes.get(pos + 2..)?)?;
+                    let name = src
+                        .get(pos + 2..gt)?
+                        // quick-xml trims XML white space only (a form
+                        // feed stays part of the name).
+                        .trim_end_matches([' ', '\t', '\r', '\n']);
+                    let open = stack.pop()?;
+                    if open.name != name {
+                        return None;
+                    }
+                    if let (Some(blank), true) = (open.blank, doc.childless(open.element)) {
+                        doc.push_text(open.element, Cow::Borrowed(blank));
+                    }
+                    root |= stack.is_empty();
+                    pos = gt + 1;
+                }
+                Some(b'!' | b'?') | None => return None,
+                Some(_) => {
+                    if root || stack.len() >= MAX_DEPTH {
+                        return None;
+                    }
+                    let parent = stack.last().map(|o| o.element);
+                    let (element, name, empty, gt) = self.plain_start_tag(pos, &mut doc, parent)?;
+                    if self.strict {
+                        self.check_schema(&stack, name, doc.pending_attrs(element), start)
+                            .ok()?;
+                    }
+                    if empty {
+                        root |= stack.is_empty();
+                    } else {
+                        stack.push(Open {
+                            element,
+                            name,
+                            start,
+                            blank: None,
+                        });
+                    }
+                    pos = gt + 1;
+                }
+            }
+        }
+        (root && stack.is_empty()).then_some(doc)
+    }
+
+    /// A well-formed start tag at `start` ('<'), read in one pass: its
+    /// node, name, whether it is empty (`/>`) and where its '>' is. `None`
+    /// for anything the full reading would refuse or read differently
+    /// (it then reads the document again and reports the error).
+    fn plain_start_tag(
+        &self,
+        start: usize,
+        doc: &mut Doc<'a>,
+        parent: Option<usize>,
+    ) -> Option<(usize, &'a str, bool, usize)> {
+        let src = self.src;
+        let bytes = src.as_bytes();
+        let skip_blank = |mut p: usize| {
+            while bytes.get(p).is_some_and(u8::is_ascii_whitespace) {
+                p += 1;
+            }
+            p
+        };
+        let name_len = name_length(bytes.get(start + 1..)?);
+        if name_len == 0 {
+            return None;
+        }
+        let name = src.get(start + 1..start + 1 + name_len)?;
+        let element = doc.open(name, parent);
+        let mut p = start + 1 + name_len;
+        loop {
+            let blank_from = p;
+            p = skip_blank(p);
+            match bytes.get(p)? {
+                b'>' => {
+                    doc.close_attrs(element);
+                    return Some((element, name, false, p));
+                }
+                b'/' if bytes.get(p + 1) == Some(&b'>') => {
+                    doc.close_attrs(element);
+                    return Some((element, name, true, p + 1));
+                }
+                _ if p == blank_from => return None,
+                _ => {}
+            }
+            let attr_len = name_length(bytes.get(p..)?);
+            if attr_len == 0 {
+                return None;
+            }
+            let attr = src.get(p..p + attr_len)?;
+            p = skip_blank(p + attr_len);
+            if bytes.get(p) != Some(&b'=') {
+                return None;
+            }
+            p = skip_blank(p + 1);
+            let quote = match bytes.get(p)? {
+                &q @ (b'\'' | b'"') => q,
+                _ => return None,
+            };
+            let value_start = p + 1;
+            let value_end = value_start + memchr::memchr2(quote, b'<', bytes.get(value_start..)?)?;
+            if bytes.get(value_end) != Some(&quote) {
+                return None;
+            }
+            p = value_end + 1;
+            let raw_value: &'a str = src.get(value_start..value_end)?;
+            let plain = raw_value.len() <= MAX_TEXT_LENGTH
+                && !raw_value
+                    .bytes()
+                    .any(|b| matches!(b, b'&' | b'\n' | b'\t' | b'\r'));
+            let value = if plain {
+                Cow::Borrowed(raw_value)
+            } else {
+                let value = self.unescape(raw_value, value_start, false).ok()?;
+                if value.contains(['\n', '\t', '\r']) {
+                    Cow::Owned(value.replace(['\n', '\t', '\r'], " "))
+                } else {
+                    value
+                }
+            };
+            if doc.pending_attrs(element).iter().any(|(k, _)| *k == attr) {
+                return None;
+            }
+            doc.push_attr(attr, value);
+        }
+    }
+
+    /// Read the document with quick-xml's tokenizer.
+    fn run_tokenized(&self) -> Result<Doc<'a>, XmlError> {
         let mut reader = Reader::from_str(self.src);
         let cfg = reader.config_mut();
         cfg.check_end_names = false;
@@ -79,7 +274,8 @@ impl<'a> Parser<'a> {
         cfg.trim_text_end = false;
 
         let mut stack: Vec<Open<'a>> = Vec::with_capacity(8);
-        let mut root: Option<Element> = None;
+        let mut doc = Doc::with_source_len(self.src.len());
+        let mut root = false;
         let mut seen_markup = false;
         loop {
             let start = reader.buffer_position() as usize;
@@ -95,11 +291,12 @@ impl<'a> Parser<'a> {
                         Event::Start(tag) => (tag, false),
                         _ => continue,
                     };
-                    if root.is_some() {
+                    if root {
                         return Err(self.fail("Extra content at the end of the document", start));
                     }
                     seen_markup = true;
-                    let element = self.start_tag(&tag, start)?;
+                    let parent = stack.last().map(|o| o.element);
+                    let (element, name) = self.start_tag(&tag, start, &mut doc, parent)?;
                     if stack.len() >= MAX_DEPTH {
                         let msg = format!(
                             "Excessive depth in document: {MAX_DEPTH} use XML_PARSE_HUGE option"
@@ -107,29 +304,31 @@ impl<'a> Parser<'a> {
                         return Err(self.fail(&msg, start + 1));
                     }
                     if self.strict {
-                        self.check_schema(&stack, &element, start)?;
+                        self.check_schema(&stack, name, doc.pending_attrs(element), start)?;
                     }
                     if empty {
-                        push_child(&mut stack, &mut root, element);
+                        root |= stack.is_empty();
                     } else {
                         stack.push(Open {
                             element,
+                            name,
                             start,
                             blank: None,
                         });
                     }
                 }
                 Event::End(tag) => {
-                    let name = std::str::from_utf8(&tag).unwrap_or("");
+                    // The name as written: "</" is two bytes from the start.
+                    let name = self.src.get(start + 2..start + 2 + tag.len()).unwrap_or("");
                     let Some(open) = stack.pop() else {
-                        let msg = if root.is_some() {
+                        let msg = if root {
                             "Extra content at the end of the document"
                         } else {
                             "Start tag expected, '<' not found"
                         };
                         return Err(self.fail(msg, start));
                     };
-                    if open.element.name != name {
+                    if open.name != name {
                         let shown = if name.is_empty() || !is_name(name) {
                             "unparsable"
                         } else {
@@ -137,17 +336,16 @@ impl<'a> Parser<'a> {
                         };
                         let msg = format!(
                             "Opening and ending tag mismatch: {} line {} and {}",
-                            open.element.name,
+                            open.name,
                             self.line_of(open.start),
                             shown
                         );
                         return Err(self.fail(&msg, end));
                     }
-                    let mut element = open.element;
-                    if let (Some(blank), true) = (open.blank, element.children.is_empty()) {
-                        element.children.push(Node::Text(blank.to_string()));
+                    if let (Some(blank), true) = (open.blank, doc.childless(open.element)) {
+                        doc.push_text(open.element, Cow::Borrowed(blank));
                     }
-                    push_child(&mut stack, &mut root, element);
+                    root |= stack.is_empty();
                 }
                 Event::Text(_) => {
                     // The event is exactly the source between the markups.
@@ -156,7 +354,7 @@ impl<'a> Parser<'a> {
                     let Some(open) = stack.last_mut() else {
                         if !blank {
                             let off = start + (raw.len() - raw.trim_start().len());
-                            let msg = if root.is_some() || seen_markup {
+                            let msg = if root || seen_markup {
                                 "Extra content at the end of the document"
                             } else {
                                 "Start tag expected, '<' not found"
@@ -168,23 +366,26 @@ impl<'a> Parser<'a> {
                     // Whitespace around child elements is layout: keep it
                     // only if the element turns out to hold nothing else.
                     if blank {
-                        if open.element.children.is_empty() && open.blank.is_none() {
+                        if open.blank.is_none() && doc.childless(open.element) {
                             open.blank = Some(raw);
                         }
                         continue;
                     }
                     let value = self.unescape(raw, start, true)?;
-                    push_text(&mut open.element, value);
+                    doc.push_text(open.element, value);
                 }
                 Event::CData(data) => {
                     let Some(open) = stack.last_mut() else {
                         return Err(self.fail("Extra content at the end of the document", start));
                     };
-                    let value = String::from_utf8_lossy(&data).into_owned();
-                    push_text(&mut open.element, value);
+                    let value = match data.into_inner() {
+                        Cow::Borrowed(b) => String::from_utf8_lossy(b),
+                        Cow::Owned(b) => Cow::Owned(String::from_utf8_lossy(&b).into_owned()),
+                    };
+                    doc.push_text(open.element, value);
                 }
                 Event::DocType(_) => {
-                    if root.is_some() || !stack.is_empty() {
+                    if root || !stack.is_empty() {
                         return Err(self.fail("Extra content at the end of the document", start));
                     }
                 }
@@ -203,14 +404,14 @@ impl<'a> Parser<'a> {
         if let Some(open) = stack.last() {
             let msg = format!(
                 "Premature end of data in tag {} line {}",
-                open.element.name,
+                open.name,
                 self.line_of(open.start)
             );
             return Err(self.fail(&msg, self.src.len()));
         }
         match root {
-            Some(root) => Ok(root),
-            None if self.src.trim().is_empty() || !seen_markup => {
+            true => Ok(doc),
+            false if self.src.trim().is_empty() || !seen_markup => {
                 let trimmed = self.src.len() - self.src.trim_start().len();
                 if self.src.trim().is_empty() {
                     Err(self.fail("Document is empty", self.src.len()))
@@ -218,7 +419,7 @@ impl<'a> Parser<'a> {
                     Err(self.fail("Start tag expected, '<' not found", trimmed))
                 }
             }
-            None => Err(self.fail("Start tag expected, '<' not found", self.src.len())),
+            false => Err(self.fail("Start tag expected, '<' not found", self.src.len())),
         }
     }
 
@@ -227,37 +428,30 @@ impl<'a> Parser<'a> {
     fn check_schema(
         &self,
         stack: &[Open<'_>],
-        element: &Element,
+        name: &str,
+        attrs: &[(&str, Cow<'_, str>)],
         start: usize,
     ) -> Result<(), XmlError> {
-        if stack
-            .iter()
-            .any(|o| crate::vocabulary::any_content(&o.element.name))
-        {
+        if stack.iter().any(|o| crate::vocabulary::any_content(o.name)) {
             return Ok(());
         }
-        let line = self.line_of(start);
+        // The line is counted only for the report: counting it for every
+        // element would make strict reading quadratic.
         if let Some(parent) = stack.last() {
-            if !crate::vocabulary::child_allowed(&parent.element.name, &element.name) {
+            if !crate::vocabulary::child_allowed(parent.name, name) {
                 return Err(XmlError::NotInSchema {
                     document: self.document.to_string(),
-                    line,
-                    what: format!(
-                        "element '{}' is not allowed in '{}'",
-                        element.name, parent.element.name
-                    ),
+                    line: self.line_of(start),
+                    what: format!("element '{name}' is not allowed in '{}'", parent.name),
                 });
             }
         }
-        for (k, _) in &element.attrs {
-            if !crate::vocabulary::attr_allowed(&element.name, k) {
+        for (k, _) in attrs {
+            if !crate::vocabulary::attr_allowed(name, k) {
                 return Err(XmlError::NotInSchema {
                     document: self.document.to_string(),
-                    line,
-                    what: format!(
-                        "attribute '{k}' is not allowed in element '{}'",
-                        element.name
-                    ),
+                    line: self.line_of(start),
+                    what: format!("attribute '{k}' is not allowed in element '{name}'"),
                 });
             }
         }
@@ -266,7 +460,14 @@ impl<'a> Parser<'a> {
 
     /// Parse the raw content of a start tag (`name attr='v' ...`) that
     /// begins with '<' at `start`.
-    fn start_tag(&self, raw: &[u8], start: usize) -> Result<Element, XmlError> {
+    /// The element goes into `doc` under `parent`; its node and name.
+    fn start_tag(
+        &self,
+        raw: &[u8],
+        start: usize,
+        doc: &mut Doc<'a>,
+        parent: Option<usize>,
+    ) -> Result<(usize, &'a str), XmlError> {
         let base = start + 1;
         let name_len = name_length(raw);
         if name_len == 0 {
@@ -274,9 +475,10 @@ impl<'a> Parser<'a> {
         }
         // Names end on an ASCII byte, so the offsets are char boundaries.
         let name = self.src.get(base..base + name_len).unwrap_or("");
-        let mut element = Element::new(name);
-        self.attributes(raw, name_len, base, &mut element, false)?;
-        Ok(element)
+        let element = doc.open(name, parent);
+        self.attributes(raw, name_len, base, doc, element, false)?;
+        doc.close_attrs(element);
+        Ok((element, name))
     }
 
     /// Scan attributes in `raw[pos..]` (document offset of raw[0] is `base`).
@@ -287,7 +489,8 @@ impl<'a> Parser<'a> {
         raw: &[u8],
         mut pos: usize,
         base: usize,
-        element: &mut Element,
+        doc: &mut Doc<'a>,
+        element: usize,
         to_eof: bool,
     ) -> Result<(), XmlError> {
         loop {
@@ -297,10 +500,10 @@ impl<'a> Parser<'a> {
             }
             if pos >= raw.len() || (to_eof && raw[pos] == b'>') || (to_eof && raw[pos] == b'/') {
                 if to_eof {
-                    let msg = if element.attrs.is_empty() {
+                    let msg = if doc.pending_attrs(element).is_empty() {
                         format!(
                             "Couldn't find end of Start Tag {} line {}",
-                            element.name,
+                            doc.name_of(element),
                             self.line_of(base - 1)
                         )
                     } else {
@@ -310,10 +513,10 @@ impl<'a> Parser<'a> {
                 }
                 return Ok(());
             }
-            if ws_start == pos || name_length(&raw[pos..]) == 0 {
+            let name_len = name_length(raw.get(pos..).unwrap_or_default());
+            if ws_start == pos || name_len == 0 {
                 return Err(self.fail("attributes construct error", base + pos));
             }
-            let name_len = name_length(&raw[pos..]);
             let name = self
                 .src
                 .get(base + pos..base + pos + name_len)
@@ -336,11 +539,19 @@ impl<'a> Parser<'a> {
             };
             pos += 1;
             let value_start = pos;
-            while pos < raw.len() && raw[pos] != quote {
-                if raw[pos] == b'<' {
-                    return Err(
-                        self.fail("Unescaped '<' not allowed in attributes values", base + pos)
-                    );
+            // Whether the value needs unescaping or normalising: most do not,
+            // and are then borrowed from the source as they are.
+            let mut plain = true;
+            while let Some(&b) = raw.get(pos) {
+                match b {
+                    _ if b == quote => break,
+                    b'<' => {
+                        return Err(
+                            self.fail("Unescaped '<' not allowed in attributes values", base + pos)
+                        )
+                    }
+                    b'&' | b'\n' | b'\t' | b'\r' => plain = false,
+                    _ => {}
                 }
                 pos += 1;
             }
@@ -348,24 +559,28 @@ impl<'a> Parser<'a> {
                 let q = if quote == b'\'' { "'" } else { "\"" };
                 return Err(self.fail(&format!("AttValue: {q} expected"), base + pos));
             }
-            let raw_value = self.src.get(base + value_start..base + pos).unwrap_or("");
-            let mut value = self.unescape(raw_value, base + value_start, false)?;
+            let raw_value: &'a str = self.src.get(base + value_start..base + pos).unwrap_or("");
+            let mut value = if plain && raw_value.len() <= MAX_TEXT_LENGTH {
+                Cow::Borrowed(raw_value)
+            } else {
+                self.unescape(raw_value, base + value_start, false)?
+            };
             pos += 1;
-            if element.attrs.iter().any(|(k, _)| k == name) {
+            if doc.pending_attrs(element).iter().any(|(k, _)| *k == name) {
                 let msg = format!("Attribute {name} redefined");
                 return Err(self.fail(&msg, base + pos));
             }
             // Attribute-value normalisation: white space characters become spaces.
-            if value.contains(['\n', '\t', '\r']) {
-                value = value.replace(['\n', '\t', '\r'], " ");
+            if !plain && value.contains(['\n', '\t', '\r']) {
+                value = Cow::Owned(value.replace(['\n', '\t', '\r'], " "));
             }
-            element.attrs.push((name.to_string(), value));
+            doc.push_attr(name, value);
         }
     }
 
     /// Resolve entity and character references in `raw` (at document offset
     /// `base`).
-    fn unescape(&self, raw: &str, base: usize, content: bool) -> Result<String, XmlError> {
+    fn unescape(&self, raw: &'a str, base: usize, content: bool) -> Result<Cow<'a, str>, XmlError> {
         if raw.len() > MAX_TEXT_LENGTH {
             let msg = if content {
                 "xmlSAX2Characters: huge text node"
@@ -380,7 +595,7 @@ impl<'a> Parser<'a> {
             }
         }
         let Some(first) = raw.find('&') else {
-            return Ok(raw.to_string());
+            return Ok(Cow::Borrowed(raw));
         };
         let bytes = raw.as_bytes();
         let mut out = String::with_capacity(raw.len());
@@ -422,7 +637,7 @@ impl<'a> Parser<'a> {
             };
             out.push(rep);
         }
-        Ok(out)
+        Ok(Cow::Owned(out))
     }
 
     /// A character reference whose digits start at `i` (after "&#").
@@ -501,9 +716,10 @@ impl<'a> Parser<'a> {
                 if name_len == 0 {
                     return self.fail("StartTag: invalid element name", start + 1);
                 }
-                let name = std::str::from_utf8(&raw[..name_len]).unwrap_or("");
-                let mut element = Element::new(name);
-                match self.attributes(raw, name_len, start + 1, &mut element, true) {
+                let name = self.src.get(start + 1..start + 1 + name_len).unwrap_or("");
+                let mut doc = Doc::with_source_len(0);
+                let element = doc.open(name, None);
+                match self.attributes(raw, name_len, start + 1, &mut doc, element, true) {
                     Err(e) => e,
                     Ok(()) => self.fail("attributes construct error", end),
                 }
@@ -512,7 +728,7 @@ impl<'a> Parser<'a> {
                 let msg = match stack.last() {
                     Some(open) => format!(
                         "Premature end of data in tag {} line {}",
-                        open.element.name,
+                        open.name,
                         self.line_of(open.start)
                     ),
                     None => "Start tag expected, '<' not found".to_string(),
@@ -575,47 +791,43 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Attach a finished element to its parent, or make it the root.
-fn push_child(stack: &mut [Open<'_>], root: &mut Option<Element>, element: Element) {
-    match stack.last_mut() {
-        Some(parent) => {
-            if parent.element.children.capacity() == 0 {
-                // Containers usually hold several children: one allocation
-                // instead of three or four growth steps.
-                parent.element.children.reserve_exact(8);
-            }
-            parent.element.children.push(Node::Element(element))
-        }
-        None => *root = Some(element),
-    }
-}
-
-/// Append text, merging with a preceding text node (entities and CDATA
-/// split text into several events).
-fn push_text(element: &mut Element, value: String) {
-    if let Some(Node::Text(prev)) = element.children.last_mut() {
-        prev.push_str(&value);
-    } else {
-        element.children.push(Node::Text(value));
-    }
-}
-
 /// Length of the XML name at the start of `s` (0 if none).
 fn name_length(s: &[u8]) -> usize {
-    let mut n = 0;
-    for &b in s {
-        let ok = if n == 0 {
-            b.is_ascii_alphabetic() || b == b'_' || b == b':' || b >= 0x80
-        } else {
-            b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.') || b >= 0x80
-        };
-        if !ok {
-            break;
-        }
-        n += 1;
+    let Some((&first, rest)) = s.split_first() else {
+        return 0;
+    };
+    if NAME_BYTES[usize::from(first)] & NAME_START == 0 {
+        return 0;
     }
-    n
+    1 + rest
+        .iter()
+        .position(|&b| NAME_BYTES[usize::from(b)] & NAME_CHAR == 0)
+        .unwrap_or(rest.len())
 }
+
+/// [`NAME_BYTES`] flag: the byte may start a name.
+const NAME_START: u8 = 1;
+/// [`NAME_BYTES`] flag: the byte may continue a name.
+const NAME_CHAR: u8 = 2;
+
+/// What each byte may be in a name (names are checked byte by byte; every
+/// byte of a multi-byte character is allowed, as libxml2 allows letters
+/// beyond ASCII).
+const NAME_BYTES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphabetic() || c == b'_' || c == b':' || c >= 0x80 {
+            t[b] |= NAME_START;
+        }
+        if c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'-' | b'.') || c >= 0x80 {
+            t[b] |= NAME_CHAR;
+        }
+        b += 1;
+    }
+    t
+};
 
 /// True when `s` is a whole XML name.
 fn is_name(s: &str) -> bool {
@@ -640,6 +852,45 @@ mod tests {
         assert_eq!(e.attr("y"), Some("<A"));
         assert_eq!(e.children.len(), 2);
         assert_eq!(e.child("b").map(|b| b.text()), Some("t&u".to_string()));
+    }
+
+    /// The fast reading's result, if it takes the document.
+    fn plain(xml: &str) -> Option<Element> {
+        let parser = Parser {
+            src: xml,
+            document: DOMAIN_DOCUMENT,
+            strict: false,
+        };
+        parser.run_plain().map(|d| d.root().to_element())
+    }
+
+    #[test]
+    fn name_lengths() {
+        assert_eq!(name_length(b""), 0);
+        assert_eq!(name_length(b"1a"), 0);
+        assert_eq!(name_length(b"-a"), 0);
+        assert_eq!(name_length(b"a1-._:b c"), 7);
+        assert_eq!(name_length("é-x/".as_bytes()), 4);
+        assert_eq!(name_length(b"_x>"), 2);
+    }
+
+    #[test]
+    fn plain_documents_take_the_fast_reading() {
+        let xml = "<domain type='test'>\n  <name>a&amp;b</name>\n  <os>\n    <type arch=\"x86_64\">hvm</type>\n  </os>\n  <devices/>\n  <x a='1&#10;2'>  </x>\n</domain>\n";
+        let fast = plain(xml);
+        assert!(fast.is_some());
+        assert_eq!(fast, parse_element(xml).ok());
+        // Declarations, comments and the like go the full tokenizer's way.
+        for other in [
+            "<?xml version='1.0'?><a/>",
+            "<a><!-- c --></a>",
+            "<a><![CDATA[x]]></a>",
+            "<!DOCTYPE a><a/>",
+            "<a><?pi x?></a>",
+        ] {
+            assert!(plain(other).is_none(), "{other}");
+            assert!(parse_element(other).is_ok(), "{other}");
+        }
     }
 
     // Texts and carets observed from libvirt 9.0 (virsh define).
@@ -744,6 +995,9 @@ mod tests {
         ];
         let mut bad = Vec::new();
         for (xml, want) in cases {
+            if plain(xml).is_some() {
+                bad.push(format!("{xml:?}: the fast reading accepted it"));
+            }
             let got = err(xml);
             if got != *want {
                 bad.push(format!("{xml:?}\n got {got:?}\nwant {want:?}"));

@@ -1,0 +1,314 @@
+//! A borrowed, flat document tree: what the reader builds and the domain
+//! parser types from. Names and plain values point into the source text
+//! and every node and attribute lives in one of two vectors, so reading a
+//! document costs a handful of allocations instead of one per name,
+//! attribute and text; owned [`Element`]s are made only for the content
+//! the model keeps as generic XML.
+
+use std::borrow::Cow;
+
+use crate::model::{Element, Node};
+
+/// No node (end of a sibling list).
+const NONE: u32 = u32::MAX;
+
+/// One node: an element (non-empty name) or a text.
+struct RawNode<'a> {
+    /// Tag name; empty for a text node.
+    name: &'a str,
+    is_text: bool,
+    /// Character data of a text node (unescaped).
+    text: Cow<'a, str>,
+    /// The element's attributes: `attrs[from..to]` of the document.
+    attrs_from: u32,
+    attrs_to: u32,
+    first: u32,
+    last: u32,
+    next: u32,
+}
+
+/// A whole document: nodes in document order (the root first).
+pub(crate) struct Doc<'a> {
+    nodes: Vec<RawNode<'a>>,
+    attrs: Vec<(&'a str, Cow<'a, str>)>,
+}
+
+impl<'a> Doc<'a> {
+    /// An empty document with room for a source of `len` bytes.
+    pub(crate) fn with_source_len(len: usize) -> Self {
+        Doc {
+            nodes: Vec::with_capacity(len / 24 + 4),
+            attrs: Vec::with_capacity(len / 40 + 4),
+        }
+    }
+
+    /// The same tree, borrowing from `e`.
+    pub(crate) fn from_element(e: &'a Element) -> Self {
+        let mut doc = Doc::with_source_len(0);
+        doc.copy_in(e, None);
+        doc
+    }
+
+    fn copy_in(&mut self, e: &'a Element, parent: Option<usize>) {
+        let i = self.open(&e.name, parent);
+        for (k, v) in &e.attrs {
+            self.attrs.push((k, Cow::Borrowed(v)));
+        }
+        self.close_attrs(i);
+        for n in &e.children {
+            match n {
+                Node::Element(c) => self.copy_in(c, Some(i)),
+                Node::Text(t) => self.push_text_node(i, Cow::Borrowed(t)),
+            }
+        }
+    }
+
+    /// Add an element under `parent` (or the root); its attributes are the
+    /// ones pushed next, up to [`Doc::close_attrs`].
+    pub(crate) fn open(&mut self, name: &'a str, parent: Option<usize>) -> usize {
+        let at = self.attrs.len() as u32;
+        self.push_node(
+            parent,
+            RawNode {
+                name,
+                is_text: false,
+                text: Cow::Borrowed(""),
+                attrs_from: at,
+                attrs_to: at,
+                first: NONE,
+                last: NONE,
+                next: NONE,
+            },
+        )
+    }
+
+    /// The attributes of the last opened element.
+    pub(crate) fn pending_attrs(&self, element: usize) -> &[(&'a str, Cow<'a, str>)] {
+        let from = self.nodes.get(element).map_or(0, |n| n.attrs_from as usize);
+        self.attrs.get(from..).unwrap_or_default()
+    }
+
+    /// Push one attribute of the last opened element.
+    pub(crate) fn push_attr(&mut self, name: &'a str, value: Cow<'a, str>) {
+        self.attrs.push((name, value));
+    }
+
+    /// End the attribute list of `element` (the last opened one).
+    pub(crate) fn close_attrs(&mut self, element: usize) {
+        let to = self.attrs.len() as u32;
+        if let Some(n) = self.nodes.get_mut(element) {
+            n.attrs_to = to;
+        }
+    }
+
+    /// Append text to `parent`, merging with a text node right before it
+    /// (entities and CDATA split text into several events).
+    pub(crate) fn push_text(&mut self, parent: usize, text: Cow<'a, str>) {
+        let last = self.nodes.get(parent).map_or(NONE, |n| n.last);
+        if let Some(prev) = self.nodes.get_mut(last as usize) {
+            if prev.is_text {
+                prev.text.to_mut().push_str(&text);
+                return;
+            }
+        }
+        self.push_text_node(parent, text);
+    }
+
+    /// Append a text node to `parent`, as it is.
+    fn push_text_node(&mut self, parent: usize, text: Cow<'a, str>) {
+        self.push_node(
+            Some(parent),
+            RawNode {
+                name: "",
+                is_text: true,
+                text,
+                attrs_from: 0,
+                attrs_to: 0,
+                first: NONE,
+                last: NONE,
+                next: NONE,
+            },
+        );
+    }
+
+    /// True when `element` has no child nodes yet.
+    pub(crate) fn childless(&self, element: usize) -> bool {
+        self.nodes.get(element).is_none_or(|n| n.first == NONE)
+    }
+
+    fn push_node(&mut self, parent: Option<usize>, node: RawNode<'a>) -> usize {
+        let i = self.nodes.len();
+        self.nodes.push(node);
+        if let Some(p) = parent {
+            let last = match self.nodes.get_mut(p) {
+                Some(pn) => {
+                    let last = pn.last;
+                    if pn.first == NONE {
+                        pn.first = i as u32;
+                    }
+                    pn.last = i as u32;
+                    last
+                }
+                None => NONE,
+            };
+            if let Some(prev) = self.nodes.get_mut(last as usize) {
+                prev.next = i as u32;
+            }
+        }
+        i
+    }
+
+    /// The root element (the first node).
+    pub(crate) fn root(&self) -> NodeRef<'_, 'a> {
+        NodeRef { doc: self, i: 0 }
+    }
+
+    /// The name of element `i`.
+    pub(crate) fn name_of(&self, i: usize) -> &'a str {
+        self.nodes.get(i).map_or("", |n| n.name)
+    }
+}
+
+/// A node of a [`Doc`].
+#[derive(Clone, Copy)]
+pub(crate) struct NodeRef<'d, 'a> {
+    doc: &'d Doc<'a>,
+    i: u32,
+}
+
+impl<'d, 'a> NodeRef<'d, 'a> {
+    fn raw(self) -> Option<&'d RawNode<'a>> {
+        self.doc.nodes.get(self.i as usize)
+    }
+
+    /// Tag name ("" for a text node).
+    pub(crate) fn name(self) -> &'a str {
+        self.raw().map_or("", |n| n.name)
+    }
+
+    /// True for a text node.
+    pub(crate) fn is_text(self) -> bool {
+        self.raw().is_some_and(|n| n.is_text)
+    }
+
+    /// A text node's content.
+    fn text_value(self) -> &'d str {
+        self.raw().map_or("", |n| &n.text)
+    }
+
+    /// The attributes, in order.
+    pub(crate) fn attrs(self) -> &'d [(&'a str, Cow<'a, str>)] {
+        self.raw()
+            .and_then(|n| {
+                self.doc
+                    .attrs
+                    .get(n.attrs_from as usize..n.attrs_to as usize)
+            })
+            .unwrap_or_default()
+    }
+
+    /// The value of attribute `name`.
+    pub(crate) fn attr(self, name: &str) -> Option<&'d str> {
+        self.attrs()
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| &**v)
+    }
+
+    /// The attributes as owned pairs, except `skip`.
+    pub(crate) fn owned_attrs_except(self, skip: &[&str]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (k, v) in self.attrs() {
+            if !skip.contains(k) {
+                out.push((k.to_string(), v.to_string()));
+            }
+        }
+        out
+    }
+
+    /// Child nodes (elements and texts), in order.
+    pub(crate) fn children(self) -> Children<'d, 'a> {
+        Children {
+            doc: self.doc,
+            next: self.raw().map_or(NONE, |n| n.first),
+        }
+    }
+
+    /// Child elements, in order.
+    pub(crate) fn elements(self) -> impl Iterator<Item = NodeRef<'d, 'a>> {
+        self.children().filter(|c| !c.is_text())
+    }
+
+    /// The first child element called `name`.
+    pub(crate) fn child(self, name: &str) -> Option<NodeRef<'d, 'a>> {
+        self.elements().find(|c| c.name() == name)
+    }
+
+    /// True when the element has no child nodes.
+    pub(crate) fn has_no_children(self) -> bool {
+        self.raw().is_none_or(|n| n.first == NONE)
+    }
+
+    /// True when the element has neither attributes nor children.
+    pub(crate) fn is_empty(self) -> bool {
+        self.attrs().is_empty() && self.has_no_children()
+    }
+
+    /// The first text node's content (the reader merges adjacent text).
+    pub(crate) fn first_text(self) -> &'d str {
+        self.children()
+            .find(|t| t.is_text())
+            .map_or("", |t| t.text_value())
+    }
+
+    /// All the text directly inside, concatenated.
+    pub(crate) fn all_text(self) -> String {
+        let mut texts = self.children().filter(|t| t.is_text());
+        let mut out = texts
+            .next()
+            .map(|t| t.text_value().to_string())
+            .unwrap_or_default();
+        for t in texts {
+            out.push_str(t.text_value());
+        }
+        out
+    }
+
+    /// An owned copy of the element and everything under it.
+    pub(crate) fn to_element(self) -> Element {
+        let mut children = Vec::new();
+        for c in self.children() {
+            if c.is_text() {
+                children.push(Node::Text(c.text_value().to_string()));
+            } else {
+                children.push(Node::Element(c.to_element()));
+            }
+        }
+        Element {
+            name: self.name().to_string(),
+            attrs: self
+                .attrs()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            children,
+        }
+    }
+}
+
+/// Iterator over a node's children.
+pub(crate) struct Children<'d, 'a> {
+    doc: &'d Doc<'a>,
+    next: u32,
+}
+
+impl<'d, 'a> Iterator for Children<'d, 'a> {
+    type Item = NodeRef<'d, 'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let i = self.next;
+        let n = self.doc.nodes.get(i as usize)?;
+        self.next = n.next;
+        Some(NodeRef { doc: self.doc, i })
+    }
+}
