@@ -14,6 +14,10 @@
 //!   and element order (`format`, `order`).
 //! - [`DomainDef::fill_defaults`]: libvirt's generic post-parse defaults
 //!   (`defaults`).
+//! - [`views`]: typed views ([`Cpu`], [`Clock`], [`Features`], [`Loader`],
+//!   [`Controller`], [`Video`], ...) of what the model keeps as generic
+//!   elements, read from them and written back in place (`DomainDef::cpu`,
+//!   `Devices::views`, `Disk::boot_order`, ...).
 //! - [`parse_memory`]: memory sizes with unit suffixes (`units`).
 //! - [`Capabilities`]: capabilities XML, fixed or read from the host
 //!   (`capabilities`).
@@ -33,6 +37,7 @@ mod parse;
 mod reader;
 mod tree;
 mod units;
+pub mod views;
 mod vocabulary;
 
 pub use capabilities::Capabilities;
@@ -46,3 +51,4 @@ pub use reader::{
     MAX_TEXT_LENGTH,
 };
 pub use units::{parse_memory, unit_scale};
+pub use views::*;

@@ -1,0 +1,1823 @@
+//! Typed views of the parts of a domain the model keeps as generic
+//! [`Element`]s (cpu, clock, features, os firmware, devices the model does
+//! not type, seclabel). A view is read from the stored element and written
+//! back into it: attributes are changed in place and children updated where
+//! they sit, so writing back an unchanged view leaves the document byte for
+//! byte as it was, and whatever the view does not type stays untouched.
+
+use crate::error::XmlError;
+use crate::model::{Devices, Disk, DomainDef, Element, Interface, Node};
+
+/// A typed view of one element kind, read from and written back into it.
+pub trait View: Sized {
+    /// The element name the view reads.
+    const TAG: &'static str;
+    /// Read the view from `el` (an element called [`View::TAG`]).
+    fn from_element(el: &Element) -> Result<Self, XmlError>;
+    /// Write the view into `el`, keeping what it does not type.
+    fn write_to(&self, el: &mut Element);
+    /// A new element holding the view.
+    fn to_element(&self) -> Element {
+        let mut el = Element::new(Self::TAG);
+        self.write_to(&mut el);
+        el
+    }
+}
+
+fn attr(el: &Element, name: &str) -> Option<String> {
+    el.attr(name).map(str::to_string)
+}
+
+/// libvirt's attribute order for the elements the views write, so that an
+/// attribute a view adds lands where libvirt would print it.
+fn attr_order(element: &str) -> &'static [&'static str] {
+    match element {
+        "cpu" => &["mode", "match", "check", "migratable"],
+        "model" => &[
+            "type", "ram", "vram", "vram64", "vgamem", "heads", "primary", "fallback",
+        ],
+        "topology" => &["sockets", "dies", "cores", "threads"],
+        "feature" => &["policy", "name"],
+        "cell" => &["id", "cpus", "memory", "unit", "memAccess"],
+        "clock" => &["offset", "adjustment", "timezone", "basis", "start"],
+        "timer" => &[
+            "name",
+            "present",
+            "tickpolicy",
+            "track",
+            "frequency",
+            "mode",
+        ],
+        "catchup" => &["threshold", "slew", "limit"],
+        "loader" => &["readonly", "secure", "type"],
+        "bootmenu" => &["enable", "timeout"],
+        "seclabel" => &["type", "model", "relabel"],
+        "controller" => &["type", "index", "model", "ports", "vectors"],
+        "input" => &["type", "bus"],
+        "memballoon" => &["model", "autodeflate"],
+        "backend" => &["type", "model", "version"],
+        "rate" => &["bytes", "period"],
+        "watchdog" => &["model", "action"],
+        "hostdev" => &["mode", "type", "managed"],
+        "memory" => &["mode", "nodeset", "placement"],
+        "memnode" => &["cellid", "mode", "nodeset"],
+        "vcpupin" => &["vcpu", "cpuset"],
+        "page" => &["size", "unit", "nodeset"],
+        _ => &[],
+    }
+}
+
+/// Set `name` to `value` in place, or remove it when `None`.
+fn put(el: &mut Element, name: &str, value: Option<&str>) {
+    match value {
+        Some(v) if el.attr(name).is_none() => {
+            let order = attr_order(&el.name);
+            let rank = |n: &str| order.iter().position(|o| *o == n);
+            let at = match rank(name) {
+                Some(r) => el
+                    .attrs
+                    .iter()
+                    .position(|(k, _)| rank(k).is_some_and(|x| x > r))
+                    .unwrap_or(el.attrs.len()),
+                None => el.attrs.len(),
+            };
+            el.attrs.insert(at, (name.to_string(), v.to_string()));
+        }
+        Some(v) => {
+            if el.attr(name) != Some(v) {
+                el.set_attr(name, v)
+            }
+        }
+        None => {
+            el.remove_attr(name);
+        }
+    }
+}
+
+fn put_num<T: ToString>(el: &mut Element, name: &str, value: Option<T>) {
+    let s = value.map(|v| v.to_string());
+    // Keep the written spelling (leading zeros, '+') when the number is the same.
+    if let (Some(new), Some(old)) = (&s, el.attr(name)) {
+        if old.trim().parse::<u64>().ok() == new.parse::<u64>().ok() {
+            return;
+        }
+    }
+    put(el, name, s.as_deref());
+}
+
+/// An unsigned attribute, with libvirt's error for a bad value.
+fn uint<T: std::str::FromStr>(el: &Element, name: &str) -> Result<Option<T>, XmlError> {
+    match el.attr(name) {
+        None => Ok(None),
+        Some(v) => v
+            .trim()
+            .parse::<T>()
+            .map(Some)
+            .map_err(|_| XmlError::NotUnsigned {
+                attr: name.into(),
+                element: el.name.clone(),
+                value: v.into(),
+            }),
+    }
+}
+
+/// One of `allowed`, or libvirt's "Invalid value for attribute" error.
+fn choice(el: &Element, name: &str, allowed: &[&str]) -> Result<Option<String>, XmlError> {
+    match el.attr(name) {
+        None => Ok(None),
+        Some(v) if allowed.contains(&v) => Ok(Some(v.into())),
+        Some(v) => Err(XmlError::Invalid(format!(
+            "Invalid value for attribute '{name}' in element '{}': '{v}'.",
+            el.name
+        ))),
+    }
+}
+
+fn child_mut<'a>(el: &'a mut Element, name: &str) -> Option<&'a mut Element> {
+    el.children.iter_mut().find_map(|n| match n {
+        Node::Element(e) if e.name == name => Some(e),
+        _ => None,
+    })
+}
+
+/// Run `f` on the first child `name`, added at the end when missing.
+fn with_child(el: &mut Element, name: &str, f: impl FnOnce(&mut Element)) {
+    match child_mut(el, name) {
+        Some(c) => f(c),
+        None => {
+            let mut c = Element::new(name);
+            f(&mut c);
+            el.children.push(Node::Element(c));
+        }
+    }
+}
+
+fn remove_children(el: &mut Element, name: &str) {
+    el.children
+        .retain(|n| !matches!(n, Node::Element(e) if e.name == name));
+}
+
+/// Update the children called `name` from `items` in place, by position:
+/// surplus ones go, new ones follow the last of them (or close the element).
+fn sync_children<T>(el: &mut Element, name: &str, items: &[T], write: impl Fn(&T, &mut Element)) {
+    let mut k = 0;
+    let mut last = None;
+    let mut i = 0;
+    while i < el.children.len() {
+        if let Some(Node::Element(e)) = el.children.get_mut(i) {
+            if e.name == name {
+                if let Some(item) = items.get(k) {
+                    write(item, e);
+                    k += 1;
+                    last = Some(i);
+                } else {
+                    el.children.remove(i);
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    let at = last.map_or(el.children.len(), |l| l + 1);
+    let new: Vec<Node> = items
+        .iter()
+        .skip(k)
+        .map(|item| {
+            let mut e = Element::new(name);
+            write(item, &mut e);
+            Node::Element(e)
+        })
+        .collect();
+    el.children.splice(at..at, new);
+}
+
+fn text_of(el: &Element, name: &str) -> Option<String> {
+    el.child(name).map(|c| c.text())
+}
+
+fn put_text(el: &mut Element, name: &str, value: Option<&str>) {
+    match value {
+        Some(v) => with_child(el, name, |c| {
+            if c.text() != v {
+                c.set_text(v);
+            }
+        }),
+        None => remove_children(el, name),
+    }
+}
+
+/// `<cpu><model>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CpuModel {
+    /// The model name (the element's text).
+    pub name: String,
+    /// `fallback='allow|forbid'`.
+    pub fallback: Option<String>,
+}
+
+/// `<cpu><topology>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Topology {
+    /// `sockets=`.
+    pub sockets: Option<u32>,
+    /// `dies=`.
+    pub dies: Option<u32>,
+    /// `cores=`.
+    pub cores: Option<u32>,
+    /// `threads=`.
+    pub threads: Option<u32>,
+}
+
+/// `<cpu><feature policy=... name=.../>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CpuFeature {
+    /// `policy=`: force, require, optional, disable, forbid.
+    pub policy: Option<String>,
+    /// `name=`.
+    pub name: String,
+}
+
+/// `<cpu><numa><cell>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NumaCell {
+    /// `id=`.
+    pub id: Option<u32>,
+    /// `cpus=` (a cpuset).
+    pub cpus: Option<String>,
+    /// `memory=`, in `unit`.
+    pub memory: u64,
+    /// `unit=` (KiB when absent).
+    pub unit: Option<String>,
+    /// `memAccess=shared|private`.
+    pub mem_access: Option<String>,
+}
+
+/// `<cpu>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cpu {
+    /// `mode=`: custom, host-model, host-passthrough, maximum.
+    pub mode: Option<String>,
+    /// `match=`: minimum, exact, strict.
+    pub match_: Option<String>,
+    /// `check=`: none, partial, full.
+    pub check: Option<String>,
+    /// `<model>`.
+    pub model: Option<CpuModel>,
+    /// `<vendor>`.
+    pub vendor: Option<String>,
+    /// `<topology>`.
+    pub topology: Option<Topology>,
+    /// `<feature>`s in order.
+    pub features: Vec<CpuFeature>,
+    /// `<numa><cell>`s in order.
+    pub numa: Vec<NumaCell>,
+}
+
+impl View for Cpu {
+    const TAG: &'static str = "cpu";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let mode = match el.attr("mode") {
+            None => None,
+            Some(m @ ("custom" | "host-model" | "host-passthrough" | "maximum")) => Some(m.into()),
+            Some(m) => {
+                return Err(XmlError::Unsupported(format!(
+                    "Invalid mode attribute '{m}'"
+                )))
+            }
+        };
+        let model = match el.child("model") {
+            Some(m) => Some(CpuModel {
+                name: m.text(),
+                fallback: choice(m, "fallback", &["allow", "forbid"])?,
+            }),
+            None => None,
+        };
+        let topology = match el.child("topology") {
+            Some(t) => Some(Topology {
+                sockets: uint(t, "sockets")?,
+                dies: uint(t, "dies")?,
+                cores: uint(t, "cores")?,
+                threads: uint(t, "threads")?,
+            }),
+            None => None,
+        };
+        let mut features = Vec::new();
+        for f in el.children_named("feature") {
+            let Some(name) = f.attr("name") else {
+                return Err(XmlError::Invalid(
+                    "Missing 'name' attribute for CPU feature".into(),
+                ));
+            };
+            features.push(CpuFeature {
+                policy: choice(
+                    f,
+                    "policy",
+                    &["force", "require", "optional", "disable", "forbid"],
+                )?,
+                name: name.into(),
+            });
+        }
+        let mut numa = Vec::new();
+        if let Some(n) = el.child("numa") {
+            for c in n.children_named("cell") {
+                numa.push(NumaCell {
+                    id: uint(c, "id")?,
+                    cpus: attr(c, "cpus"),
+                    memory: uint(c, "memory")?.unwrap_or(0),
+                    unit: attr(c, "unit"),
+                    mem_access: choice(c, "memAccess", &["shared", "private"])?,
+                });
+            }
+        }
+        Ok(Cpu {
+            mode,
+            match_: choice(el, "match", &["minimum", "exact", "strict"])?,
+            check: choice(el, "check", &["none", "partial", "full"])?,
+            model,
+            vendor: text_of(el, "vendor"),
+            topology,
+            features,
+            numa,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "mode", self.mode.as_deref());
+        put(el, "match", self.match_.as_deref());
+        put(el, "check", self.check.as_deref());
+        match &self.model {
+            Some(m) => with_child(el, "model", |c| {
+                put(c, "fallback", m.fallback.as_deref());
+                if c.text() != m.name {
+                    c.set_text(m.name.as_str());
+                }
+            }),
+            None => remove_children(el, "model"),
+        }
+        put_text(el, "vendor", self.vendor.as_deref());
+        match &self.topology {
+            Some(t) => with_child(el, "topology", |c| {
+                put_num(c, "sockets", t.sockets);
+                put_num(c, "dies", t.dies);
+                put_num(c, "cores", t.cores);
+                put_num(c, "threads", t.threads);
+            }),
+            None => remove_children(el, "topology"),
+        }
+        sync_children(el, "feature", &self.features, |f, e| {
+            put(e, "policy", f.policy.as_deref());
+            put(e, "name", Some(&f.name));
+        });
+        if self.numa.is_empty() {
+            remove_children(el, "numa");
+        } else {
+            with_child(el, "numa", |n| {
+                sync_children(n, "cell", &self.numa, |c, e| {
+                    put_num(e, "id", c.id);
+                    put(e, "cpus", c.cpus.as_deref());
+                    put_num(e, "memory", Some(c.memory));
+                    put(e, "unit", c.unit.as_deref());
+                    put(e, "memAccess", c.mem_access.as_deref());
+                })
+            });
+        }
+    }
+}
+
+/// `<clock><timer>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Timer {
+    /// `name=`: platform, pit, rtc, hpet, tsc, kvmclock, hypervclock, ...
+    pub name: String,
+    /// `present=yes|no`.
+    pub present: Option<String>,
+    /// `tickpolicy=`: delay, catchup, merge, discard.
+    pub tickpolicy: Option<String>,
+    /// `track=`: boot, guest, wall, realtime.
+    pub track: Option<String>,
+    /// `<catchup threshold= slew= limit=>`, in that order.
+    pub catchup: Option<[Option<u32>; 3]>,
+}
+
+/// `<clock>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Clock {
+    /// `offset=`: utc, localtime, timezone, variable, absolute.
+    pub offset: Option<String>,
+    /// `adjustment=` (variable offset).
+    pub adjustment: Option<String>,
+    /// `timezone=`.
+    pub timezone: Option<String>,
+    /// `start=` (absolute offset, seconds since the epoch).
+    pub start: Option<u64>,
+    /// `<timer>`s in order.
+    pub timers: Vec<Timer>,
+}
+
+impl View for Clock {
+    const TAG: &'static str = "clock";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let offset = match el.attr("offset") {
+            None => None,
+            Some(o @ ("utc" | "localtime" | "timezone" | "variable" | "absolute")) => {
+                Some(o.into())
+            }
+            Some(o) => return Err(XmlError::Unsupported(format!("unknown clock offset '{o}'"))),
+        };
+        let mut timers = Vec::new();
+        for t in el.children_named("timer") {
+            let Some(name) = t.attr("name") else {
+                return Err(XmlError::Invalid("missing timer name".into()));
+            };
+            let catchup = match t.child("catchup") {
+                Some(c) => Some([uint(c, "threshold")?, uint(c, "slew")?, uint(c, "limit")?]),
+                None => None,
+            };
+            timers.push(Timer {
+                name: name.into(),
+                present: choice(t, "present", &["yes", "no"])?,
+                tickpolicy: choice(t, "tickpolicy", &["delay", "catchup", "merge", "discard"])?,
+                track: choice(t, "track", &["boot", "guest", "wall", "realtime"])?,
+                catchup,
+            });
+        }
+        Ok(Clock {
+            offset,
+            adjustment: attr(el, "adjustment"),
+            timezone: attr(el, "timezone"),
+            start: uint(el, "start")?,
+            timers,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "offset", self.offset.as_deref());
+        put(el, "adjustment", self.adjustment.as_deref());
+        put(el, "timezone", self.timezone.as_deref());
+        put_num(el, "start", self.start);
+        sync_children(el, "timer", &self.timers, |t, e| {
+            put(e, "name", Some(&t.name));
+            put(e, "tickpolicy", t.tickpolicy.as_deref());
+            put(e, "track", t.track.as_deref());
+            put(e, "present", t.present.as_deref());
+            match &t.catchup {
+                Some([th, sl, li]) => with_child(e, "catchup", |c| {
+                    put_num(c, "threshold", *th);
+                    put_num(c, "slew", *sl);
+                    put_num(c, "limit", *li);
+                }),
+                None => remove_children(e, "catchup"),
+            }
+        });
+    }
+}
+
+/// `<seclabel>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SecLabel {
+    /// `type=`: dynamic, static, none.
+    pub label_type: Option<String>,
+    /// `model=`: selinux, apparmor, dac, none.
+    pub model: Option<String>,
+    /// `relabel=yes|no`.
+    pub relabel: Option<String>,
+    /// `<label>`.
+    pub label: Option<String>,
+    /// `<imagelabel>`.
+    pub imagelabel: Option<String>,
+    /// `<baselabel>`.
+    pub baselabel: Option<String>,
+}
+
+impl View for SecLabel {
+    const TAG: &'static str = "seclabel";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let label_type = choice(el, "type", &["dynamic", "static", "none"])?;
+        Ok(SecLabel {
+            label_type,
+            model: attr(el, "model"),
+            relabel: choice(el, "relabel", &["yes", "no"])?,
+            label: text_of(el, "label"),
+            imagelabel: text_of(el, "imagelabel"),
+            baselabel: text_of(el, "baselabel"),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "type", self.label_type.as_deref());
+        put(el, "model", self.model.as_deref());
+        put(el, "relabel", self.relabel.as_deref());
+        put_text(el, "label", self.label.as_deref());
+        put_text(el, "imagelabel", self.imagelabel.as_deref());
+        put_text(el, "baselabel", self.baselabel.as_deref());
+    }
+}
+
+/// `<os><nvram>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Nvram {
+    /// The path (the element's text).
+    pub path: Option<String>,
+    /// `template=`.
+    pub template: Option<String>,
+    /// `format=`.
+    pub format: Option<String>,
+}
+
+impl View for Nvram {
+    const TAG: &'static str = "nvram";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let t = el.text();
+        Ok(Nvram {
+            path: (!t.is_empty()).then_some(t),
+            template: attr(el, "template"),
+            format: attr(el, "format"),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "template", self.template.as_deref());
+        put(el, "format", self.format.as_deref());
+        let path = self.path.clone().unwrap_or_default();
+        if el.text() != path {
+            el.set_text(path);
+        }
+    }
+}
+
+/// `<os><bootmenu>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BootMenu {
+    /// `enable=yes|no`.
+    pub enable: Option<String>,
+    /// `timeout=` in milliseconds.
+    pub timeout: Option<u32>,
+}
+
+impl View for BootMenu {
+    const TAG: &'static str = "bootmenu";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let enable = choice(el, "enable", &["yes", "no"])?;
+        let timeout = match uint::<u32>(el, "timeout")? {
+            Some(t) if t > 65535 => {
+                return Err(XmlError::Unsupported(
+                    "invalid value for boot menu timeout, must be in range [0,65535]".into(),
+                ))
+            }
+            t => t,
+        };
+        Ok(BootMenu { enable, timeout })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "enable", self.enable.as_deref());
+        put_num(el, "timeout", self.timeout);
+    }
+}
+
+/// `<os><smbios mode=.../>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Smbios {
+    /// `mode=`: emulate, host, sysinfo.
+    pub mode: Option<String>,
+}
+
+impl View for Smbios {
+    const TAG: &'static str = "smbios";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        Ok(Smbios {
+            mode: choice(el, "mode", &["emulate", "host", "sysinfo"])?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "mode", self.mode.as_deref());
+    }
+}
+
+/// `<os><loader>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Loader {
+    /// The firmware path (the element's text).
+    pub path: Option<String>,
+    /// `readonly=yes|no`.
+    pub readonly: Option<String>,
+    /// `type=rom|pflash`.
+    pub loader_type: Option<String>,
+    /// `secure=yes|no`.
+    pub secure: Option<String>,
+}
+
+impl View for Loader {
+    const TAG: &'static str = "loader";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let t = el.text();
+        Ok(Loader {
+            path: (!t.is_empty()).then_some(t),
+            readonly: choice(el, "readonly", &["yes", "no"])?,
+            loader_type: choice(el, "type", &["rom", "pflash"])?,
+            secure: choice(el, "secure", &["yes", "no"])?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "readonly", self.readonly.as_deref());
+        put(el, "secure", self.secure.as_deref());
+        put(el, "type", self.loader_type.as_deref());
+        let path = self.path.clone().unwrap_or_default();
+        if el.text() != path {
+            el.set_text(path);
+        }
+    }
+}
+
+/// A number held as an element's text (`<shares>2048</shares>`), with
+/// libvirt's XPath error for a bad value.
+fn num_text<T: std::str::FromStr>(el: &Element, name: &str) -> Result<Option<T>, XmlError> {
+    match el.child(name) {
+        None => Ok(None),
+        Some(c) => {
+            let t = c.text();
+            t.trim()
+                .parse::<T>()
+                .map(Some)
+                .map_err(|_| XmlError::InvalidValue {
+                    value: t.clone(),
+                    xpath: format!("./{}/{name}[1]", el.name),
+                })
+        }
+    }
+}
+
+/// Write a number as `name`'s text, keeping the written spelling when equal.
+fn put_num_text<T: ToString + std::str::FromStr + PartialEq>(
+    el: &mut Element,
+    name: &str,
+    value: Option<T>,
+) {
+    let same = match (&value, el.child(name)) {
+        (Some(v), Some(c)) => c.text().trim().parse::<T>().ok().as_ref() == Some(v),
+        _ => false,
+    };
+    if !same {
+        put_text(el, name, value.map(|v| v.to_string()).as_deref());
+    }
+}
+
+/// `<numatune><memory>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NumaMemory {
+    /// `mode=`: interleave, strict, preferred, restrictive.
+    pub mode: Option<String>,
+    /// `nodeset=`.
+    pub nodeset: Option<String>,
+    /// `placement=static|auto`.
+    pub placement: Option<String>,
+}
+
+/// `<numatune><memnode>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemNode {
+    /// `cellid=`: the guest NUMA cell.
+    pub cellid: u32,
+    /// `mode=`.
+    pub mode: Option<String>,
+    /// `nodeset=`.
+    pub nodeset: Option<String>,
+}
+
+/// `<numatune>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Numatune {
+    /// `<memory>`.
+    pub memory: Option<NumaMemory>,
+    /// `<memnode>`s in order.
+    pub memnodes: Vec<MemNode>,
+}
+
+const NUMA_MODES: &[&str] = &["interleave", "strict", "preferred", "restrictive"];
+
+impl View for Numatune {
+    const TAG: &'static str = "numatune";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let memory = match el.child("memory") {
+            Some(m) => Some(NumaMemory {
+                mode: choice(m, "mode", NUMA_MODES)?,
+                nodeset: attr(m, "nodeset"),
+                placement: choice(m, "placement", &["static", "auto"])?,
+            }),
+            None => None,
+        };
+        let mut memnodes = Vec::new();
+        for n in el.children_named("memnode") {
+            let Some(cellid) = uint(n, "cellid")? else {
+                return Err(XmlError::Invalid(
+                    "Missing required attribute 'cellid' in element 'memnode'".into(),
+                ));
+            };
+            memnodes.push(MemNode {
+                cellid,
+                mode: choice(n, "mode", NUMA_MODES)?,
+                nodeset: attr(n, "nodeset"),
+            });
+        }
+        Ok(Numatune { memory, memnodes })
+    }
+    fn write_to(&self, el: &mut Element) {
+        match &self.memory {
+            Some(m) => with_child(el, "memory", |e| {
+                put(e, "mode", m.mode.as_deref());
+                put(e, "nodeset", m.nodeset.as_deref());
+                put(e, "placement", m.placement.as_deref());
+            }),
+            None => remove_children(el, "memory"),
+        }
+        sync_children(el, "memnode", &self.memnodes, |n, e| {
+            put_num(e, "cellid", Some(n.cellid));
+            put(e, "mode", n.mode.as_deref());
+            put(e, "nodeset", n.nodeset.as_deref());
+        });
+    }
+}
+
+/// `<cputune><vcpupin vcpu=... cpuset=.../>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VcpuPin {
+    /// `vcpu=`.
+    pub vcpu: u32,
+    /// `cpuset=`.
+    pub cpuset: String,
+}
+
+/// `<cputune>`: the scheduler knobs and pins drivers act on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cputune {
+    /// `<shares>`.
+    pub shares: Option<u64>,
+    /// `<period>` in microseconds.
+    pub period: Option<u64>,
+    /// `<quota>` in microseconds (-1: none).
+    pub quota: Option<i64>,
+    /// `<vcpupin>`s in order.
+    pub vcpupins: Vec<VcpuPin>,
+    /// `<emulatorpin cpuset=...>`.
+    pub emulatorpin: Option<String>,
+}
+
+impl View for Cputune {
+    const TAG: &'static str = "cputune";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let mut vcpupins = Vec::new();
+        for p in el.children_named("vcpupin") {
+            let Some(vcpu) = uint(p, "vcpu")? else {
+                return Err(XmlError::Invalid("missing vcpu id in vcpupin".into()));
+            };
+            let Some(cpuset) = attr(p, "cpuset") else {
+                return Err(XmlError::Invalid("missing cpuset for vcpupin".into()));
+            };
+            vcpupins.push(VcpuPin { vcpu, cpuset });
+        }
+        Ok(Cputune {
+            shares: num_text(el, "shares")?,
+            period: num_text(el, "period")?,
+            quota: num_text(el, "quota")?,
+            vcpupins,
+            emulatorpin: el.child("emulatorpin").and_then(|e| attr(e, "cpuset")),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put_num_text(el, "shares", self.shares);
+        put_num_text(el, "period", self.period);
+        put_num_text(el, "quota", self.quota);
+        sync_children(el, "vcpupin", &self.vcpupins, |p, e| {
+            put_num(e, "vcpu", Some(p.vcpu));
+            put(e, "cpuset", Some(&p.cpuset));
+        });
+        match &self.emulatorpin {
+            Some(c) => with_child(el, "emulatorpin", |e| put(e, "cpuset", Some(c))),
+            None => remove_children(el, "emulatorpin"),
+        }
+    }
+}
+
+/// `<memoryBacking><hugepages><page>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HugePage {
+    /// `size=` in `unit`.
+    pub size: u64,
+    /// `unit=` (KiB when absent).
+    pub unit: Option<String>,
+    /// `nodeset=`: the guest NUMA cells it backs.
+    pub nodeset: Option<String>,
+}
+
+/// `<memoryBacking>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemoryBacking {
+    /// `<hugepages>` present.
+    pub hugepages: bool,
+    /// Its `<page>`s in order.
+    pub pages: Vec<HugePage>,
+    /// `<nosharepages/>`.
+    pub nosharepages: bool,
+    /// `<locked/>`.
+    pub locked: bool,
+}
+
+impl View for MemoryBacking {
+    const TAG: &'static str = "memoryBacking";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let mut pages = Vec::new();
+        if let Some(h) = el.child("hugepages") {
+            for p in h.children_named("page") {
+                let Some(size) = uint(p, "size")? else {
+                    return Err(XmlError::Invalid("missing hugepage size".into()));
+                };
+                pages.push(HugePage {
+                    size,
+                    unit: attr(p, "unit"),
+                    nodeset: attr(p, "nodeset"),
+                });
+            }
+        }
+        Ok(MemoryBacking {
+            hugepages: el.child("hugepages").is_some(),
+            pages,
+            nosharepages: el.child("nosharepages").is_some(),
+            locked: el.child("locked").is_some(),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        if self.hugepages || !self.pages.is_empty() {
+            with_child(el, "hugepages", |h| {
+                sync_children(h, "page", &self.pages, |p, e| {
+                    put_num(e, "size", Some(p.size));
+                    put(e, "unit", p.unit.as_deref());
+                    put(e, "nodeset", p.nodeset.as_deref());
+                })
+            });
+        } else {
+            remove_children(el, "hugepages");
+        }
+        for (flag, name) in [(self.nosharepages, "nosharepages"), (self.locked, "locked")] {
+            if !flag {
+                remove_children(el, name);
+            } else if el.child(name).is_none() {
+                el.children.push(Node::Element(Element::new(name)));
+            }
+        }
+    }
+}
+
+/// `<pm>`: which guest suspend states are allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Pm {
+    /// `<suspend-to-mem enabled=yes|no>`.
+    pub suspend_to_mem: Option<String>,
+    /// `<suspend-to-disk enabled=yes|no>`.
+    pub suspend_to_disk: Option<String>,
+}
+
+impl View for Pm {
+    const TAG: &'static str = "pm";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let state = |name: &str| match el.child(name) {
+            Some(c) => choice(c, "enabled", &["yes", "no"]),
+            None => Ok(None),
+        };
+        Ok(Pm {
+            suspend_to_mem: state("suspend-to-mem")?,
+            suspend_to_disk: state("suspend-to-disk")?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        for (value, name) in [
+            (&self.suspend_to_mem, "suspend-to-mem"),
+            (&self.suspend_to_disk, "suspend-to-disk"),
+        ] {
+            match value {
+                Some(v) => with_child(el, name, |c| put(c, "enabled", Some(v))),
+                None => remove_children(el, name),
+            }
+        }
+    }
+}
+
+/// `type=` required on a device, with libvirt's "missing" error.
+fn required(el: &Element, name: &str) -> Result<String, XmlError> {
+    attr(el, name).ok_or_else(|| {
+        XmlError::Invalid(format!(
+            "Missing required attribute '{name}' in element '{}'",
+            el.name
+        ))
+    })
+}
+
+/// A signed integer attribute, with libvirt's error for a bad value.
+fn int(el: &Element, name: &str) -> Result<Option<u32>, XmlError> {
+    match el.attr(name) {
+        None => Ok(None),
+        Some(v) => v.trim().parse::<u32>().map(Some).map_err(|_| {
+            XmlError::Invalid(format!(
+                "Invalid value for attribute '{name}' in element '{}': '{v}'. Expected integer value",
+                el.name
+            ))
+        }),
+    }
+}
+
+/// `<controller>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Controller {
+    /// `type=`: ide, fdc, scsi, sata, usb, pci, virtio-serial, ccid, xenbus, isa.
+    pub controller_type: String,
+    /// `index=`.
+    pub index: Option<u32>,
+    /// `model=` (piix3-uhci, pci-root, virtio-scsi, ...).
+    pub model: Option<String>,
+    /// `ports=` (virtio-serial, usb hubs).
+    pub ports: Option<u32>,
+    /// `vectors=` (virtio-serial).
+    pub vectors: Option<u32>,
+}
+
+impl View for Controller {
+    const TAG: &'static str = "controller";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        Ok(Controller {
+            controller_type: required(el, "type")?,
+            index: int(el, "index")?,
+            model: attr(el, "model"),
+            ports: int(el, "ports")?,
+            vectors: int(el, "vectors")?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "type", Some(&self.controller_type));
+        put_num(el, "index", self.index);
+        put(el, "model", self.model.as_deref());
+        put_num(el, "ports", self.ports);
+        put_num(el, "vectors", self.vectors);
+    }
+}
+
+/// `<input>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Input {
+    /// `type=`: mouse, tablet, keyboard, passthrough, evdev.
+    pub input_type: String,
+    /// `bus=`: ps2, usb, xen, virtio.
+    pub bus: Option<String>,
+}
+
+impl View for Input {
+    const TAG: &'static str = "input";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let input_type = match el.attr("type") {
+            None => return Err(XmlError::Invalid("missing input device type".into())),
+            Some(t @ ("mouse" | "tablet" | "keyboard" | "passthrough" | "evdev")) => t.into(),
+            Some(t) => {
+                return Err(XmlError::Unsupported(format!(
+                    "unknown input device type '{t}'"
+                )))
+            }
+        };
+        Ok(Input {
+            input_type,
+            bus: choice(
+                el,
+                "bus",
+                &["ps2", "usb", "xen", "parallels", "virtio", "none"],
+            )?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "type", Some(&self.input_type));
+        put(el, "bus", self.bus.as_deref());
+    }
+}
+
+/// `<video>` (its `<model>`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Video {
+    /// `<model type=...>`: vga, cirrus, vmvga, xen, vbox, qxl, virtio, ...
+    pub model_type: Option<String>,
+    /// `vram=` in KiB.
+    pub vram: Option<u32>,
+    /// `ram=` in KiB (qxl).
+    pub ram: Option<u32>,
+    /// `vgamem=` in KiB (qxl).
+    pub vgamem: Option<u32>,
+    /// `heads=`.
+    pub heads: Option<u32>,
+    /// `primary=yes|no`.
+    pub primary: Option<String>,
+}
+
+impl View for Video {
+    const TAG: &'static str = "video";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let Some(m) = el.child("model") else {
+            return Ok(Video::default());
+        };
+        Ok(Video {
+            model_type: attr(m, "type"),
+            vram: uint(m, "vram")?,
+            ram: uint(m, "ram")?,
+            vgamem: uint(m, "vgamem")?,
+            heads: uint(m, "heads")?,
+            primary: choice(m, "primary", &["yes", "no"])?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        if *self == Video::default() {
+            remove_children(el, "model");
+            return;
+        }
+        with_child(el, "model", |m| {
+            put(m, "type", self.model_type.as_deref());
+            put_num(m, "ram", self.ram);
+            put_num(m, "vram", self.vram);
+            put_num(m, "vgamem", self.vgamem);
+            put_num(m, "heads", self.heads);
+            put(m, "primary", self.primary.as_deref());
+        });
+    }
+}
+
+/// `<memballoon>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemBalloon {
+    /// `model=`: virtio, xen, none, virtio-transitional, ...
+    pub model: String,
+    /// `autodeflate=on|off`.
+    pub autodeflate: Option<String>,
+    /// `<stats period=...>` in seconds.
+    pub stats_period: Option<u32>,
+}
+
+impl View for MemBalloon {
+    const TAG: &'static str = "memballoon";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let model = match el.attr("model") {
+            Some(m) => m.to_string(),
+            None => {
+                return Err(XmlError::Invalid(
+                    "balloon memory must contain model name".into(),
+                ))
+            }
+        };
+        let stats_period = match el.child("stats") {
+            Some(s) => int(s, "period")?,
+            None => None,
+        };
+        Ok(MemBalloon {
+            model,
+            autodeflate: choice(el, "autodeflate", &["on", "off"])?,
+            stats_period,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "model", Some(&self.model));
+        put(el, "autodeflate", self.autodeflate.as_deref());
+        match self.stats_period {
+            Some(p) => with_child(el, "stats", |s| put_num(s, "period", Some(p))),
+            None => remove_children(el, "stats"),
+        }
+    }
+}
+
+/// `<rng>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rng {
+    /// `model=`: virtio, virtio-transitional, ...
+    pub model: String,
+    /// `<backend model=...>`: random, egd, builtin.
+    pub backend_model: Option<String>,
+    /// The `<backend>` text: the host device for `random`.
+    pub backend_path: Option<String>,
+    /// `<rate bytes=... period=...>`.
+    pub rate: Option<(u32, Option<u32>)>,
+}
+
+impl View for Rng {
+    const TAG: &'static str = "rng";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let model = required(el, "model")?;
+        let backend = el.child("backend");
+        let rate = match el.child("rate") {
+            Some(r) => Some((uint(r, "bytes")?.unwrap_or(0), uint(r, "period")?)),
+            None => None,
+        };
+        Ok(Rng {
+            model,
+            backend_model: match backend.and_then(|b| b.attr("model")) {
+                None => None,
+                Some(m @ ("random" | "egd" | "builtin")) => Some(m.to_string()),
+                Some(m) => {
+                    return Err(XmlError::Unsupported(format!(
+                        "unknown RNG backend model '{m}'"
+                    )))
+                }
+            },
+            backend_path: backend.map(|b| b.text()).filter(|t| !t.trim().is_empty()),
+            rate,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "model", Some(&self.model));
+        match self.rate {
+            Some((bytes, period)) => with_child(el, "rate", |r| {
+                put_num(r, "bytes", Some(bytes));
+                put_num(r, "period", period);
+            }),
+            None => remove_children(el, "rate"),
+        }
+        if self.backend_model.is_some() || self.backend_path.is_some() {
+            with_child(el, "backend", |b| {
+                put(b, "model", self.backend_model.as_deref());
+                if b.elements().next().is_none() {
+                    let path = self.backend_path.clone().unwrap_or_default();
+                    if b.text() != path {
+                        b.set_text(path);
+                    }
+                }
+            });
+        } else {
+            remove_children(el, "backend");
+        }
+    }
+}
+
+/// `<tpm>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tpm {
+    /// `model=`: tpm-tis, tpm-crb, tpm-spapr, spapr-tpm-proxy.
+    pub model: Option<String>,
+    /// `<backend type=...>`: passthrough, emulator, external.
+    pub backend_type: Option<String>,
+    /// `<backend version=...>`: 1.2, 2.0.
+    pub backend_version: Option<String>,
+    /// `<backend><device path=...>` (passthrough).
+    pub device_path: Option<String>,
+}
+
+impl View for Tpm {
+    const TAG: &'static str = "tpm";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let backend = el.child("backend");
+        let backend_type = match backend {
+            Some(b) => match b.attr("type") {
+                None => return Err(XmlError::Invalid("missing TPM device backend type".into())),
+                Some(t @ ("passthrough" | "emulator" | "external")) => Some(t.to_string()),
+                Some(t) => {
+                    return Err(XmlError::Invalid(format!("Unknown TPM backend type '{t}'")))
+                }
+            },
+            None => None,
+        };
+        Ok(Tpm {
+            model: choice(
+                el,
+                "model",
+                &["tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy"],
+            )?,
+            backend_type,
+            backend_version: backend.and_then(|b| attr(b, "version")),
+            device_path: backend
+                .and_then(|b| b.child("device"))
+                .and_then(|d| attr(d, "path")),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "model", self.model.as_deref());
+        if self.backend_type.is_none() {
+            remove_children(el, "backend");
+            return;
+        }
+        with_child(el, "backend", |b| {
+            put(b, "type", self.backend_type.as_deref());
+            put(b, "version", self.backend_version.as_deref());
+            match &self.device_path {
+                Some(p) => with_child(b, "device", |d| put(d, "path", Some(p))),
+                None => remove_children(b, "device"),
+            }
+        });
+    }
+}
+
+/// `<watchdog>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Watchdog {
+    /// `model=`: i6300esb, ib700, diag288, itco.
+    pub model: String,
+    /// `action=`: reset, shutdown, poweroff, pause, dump, none, inject-nmi.
+    pub action: Option<String>,
+}
+
+impl View for Watchdog {
+    const TAG: &'static str = "watchdog";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let model = match el.attr("model") {
+            None => return Err(XmlError::Invalid("watchdog must contain model name".into())),
+            Some(m @ ("i6300esb" | "ib700" | "diag288" | "itco")) => m.to_string(),
+            Some(m) => {
+                return Err(XmlError::Unsupported(format!(
+                    "unknown watchdog model '{m}'"
+                )))
+            }
+        };
+        let action = match el.attr("action") {
+            None => None,
+            Some(
+                a @ ("reset" | "shutdown" | "poweroff" | "pause" | "dump" | "none" | "inject-nmi"),
+            ) => Some(a.to_string()),
+            Some(a) => {
+                return Err(XmlError::Unsupported(format!(
+                    "unknown watchdog action '{a}'"
+                )))
+            }
+        };
+        Ok(Watchdog { model, action })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "model", Some(&self.model));
+        put(el, "action", self.action.as_deref());
+    }
+}
+
+/// `<sound>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Sound {
+    /// `model=`: sb16, es1370, pcspk, ac97, ich6, ich7, ich9, usb, ...
+    pub model: String,
+}
+
+impl View for Sound {
+    const TAG: &'static str = "sound";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let allowed = [
+            "sb16", "es1370", "pcspk", "ac97", "ich6", "ich7", "ich9", "usb", "ics2000", "virtio",
+        ];
+        let Some(model) = choice(el, "model", &allowed)? else {
+            return Err(XmlError::Invalid(
+                "Missing required attribute 'model' in element 'sound'".into(),
+            ));
+        };
+        Ok(Sound { model })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "model", Some(&self.model));
+    }
+}
+
+/// `<hostdev>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Hostdev {
+    /// `mode=`: subsystem, capabilities.
+    pub mode: Option<String>,
+    /// `type=`: pci, usb, scsi, scsi_host, mdev (subsystem); storage, misc, net.
+    pub hostdev_type: String,
+    /// `managed=yes|no`.
+    pub managed: Option<String>,
+    /// `<source><adapter name=...>` (scsi).
+    pub adapter: Option<String>,
+    /// `<source><address>` attributes in order (domain/bus/slot/function
+    /// for pci, bus/target/unit for scsi, bus/device for usb).
+    pub source_address: Vec<(String, String)>,
+}
+
+impl View for Hostdev {
+    const TAG: &'static str = "hostdev";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let source = el.child("source");
+        Ok(Hostdev {
+            mode: match el.attr("mode") {
+                None => None,
+                Some(m @ ("subsystem" | "capabilities")) => Some(m.to_string()),
+                Some(m) => {
+                    return Err(XmlError::Unsupported(format!("unknown hostdev mode '{m}'")))
+                }
+            },
+            hostdev_type: required(el, "type")?,
+            managed: choice(el, "managed", &["yes", "no"])?,
+            adapter: source
+                .and_then(|s| s.child("adapter"))
+                .and_then(|a| attr(a, "name")),
+            source_address: source
+                .and_then(|s| s.child("address"))
+                .map(|a| a.attrs.clone())
+                .unwrap_or_default(),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "mode", self.mode.as_deref());
+        put(el, "type", Some(&self.hostdev_type));
+        put(el, "managed", self.managed.as_deref());
+        with_child(el, "source", |s| {
+            match &self.adapter {
+                Some(a) => with_child(s, "adapter", |e| put(e, "name", Some(a))),
+                None => remove_children(s, "adapter"),
+            }
+            if self.source_address.is_empty() {
+                remove_children(s, "address");
+            } else {
+                with_child(s, "address", |a| {
+                    if a.attrs != self.source_address {
+                        a.attrs = self.source_address.clone();
+                    }
+                });
+            }
+        });
+    }
+}
+
+/// A feature under `<features>` that is a flag: `<acpi/>`, `<pae/>`,
+/// `<pmu state='on'/>`, ...
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FeatureFlag {
+    /// The element name.
+    pub name: String,
+    /// `state=on|off`, when given.
+    pub state: Option<String>,
+}
+
+/// `<features><hyperv>` children: `<relaxed state='on'/>`, `<spinlocks state='on' retries='4096'/>`, ...
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HypervFeature {
+    /// The element name.
+    pub name: String,
+    /// `state=on|off`.
+    pub state: Option<String>,
+    /// The second attribute some carry (`retries=`, `value=`), as (name, value).
+    pub value: Option<(String, String)>,
+}
+
+/// `<features>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Features {
+    /// Flag features (elements without children), in order.
+    pub flags: Vec<FeatureFlag>,
+    /// `<hyperv mode=...>`: the mode, and the features in order.
+    pub hyperv: Option<(Option<String>, Vec<HypervFeature>)>,
+    /// `<kvm><hidden state=...>`.
+    pub kvm_hidden: Option<String>,
+}
+
+impl Features {
+    /// True when flag `name` is present and not `state='off'`.
+    pub fn enabled(&self, name: &str) -> bool {
+        self.flags
+            .iter()
+            .any(|f| f.name == name && f.state.as_deref() != Some("off"))
+    }
+
+    /// Read the features from `<features>`' children.
+    pub fn from_elements(els: &[Element]) -> Result<Self, XmlError> {
+        let mut f = Features::default();
+        for e in els {
+            match e.name.as_str() {
+                "hyperv" => {
+                    let mut list = Vec::new();
+                    for h in e.elements() {
+                        let value = h.attrs.iter().find(|(k, _)| k != "state").cloned();
+                        list.push(HypervFeature {
+                            name: h.name.clone(),
+                            state: choice(h, "state", &["on", "off"])?,
+                            value,
+                        });
+                    }
+                    f.hyperv = Some((attr(e, "mode"), list));
+                }
+                "kvm" => {
+                    f.kvm_hidden = match e.child("hidden") {
+                        Some(h) => choice(h, "state", &["on", "off"])?,
+                        None => None,
+                    }
+                }
+                _ if e.children.is_empty() => f.flags.push(FeatureFlag {
+                    name: e.name.clone(),
+                    state: choice(e, "state", &["on", "off"])?,
+                }),
+                _ => {}
+            }
+        }
+        Ok(f)
+    }
+
+    /// Write the features into `<features>`' children, in place: flags not
+    /// listed go, new ones are added at the end.
+    pub fn write_to(&self, els: &mut Vec<Element>) {
+        els.retain(|e| {
+            !e.children.is_empty()
+                || matches!(e.name.as_str(), "hyperv" | "kvm")
+                || self.flags.iter().any(|f| f.name == e.name)
+        });
+        for flag in &self.flags {
+            match els.iter_mut().find(|e| e.name == flag.name) {
+                Some(e) => put(e, "state", flag.state.as_deref()),
+                None => {
+                    let mut e = Element::new(flag.name.as_str());
+                    put(&mut e, "state", flag.state.as_deref());
+                    els.push(e);
+                }
+            }
+        }
+        match &self.hyperv {
+            Some((mode, list)) => {
+                let write = |e: &mut Element| {
+                    put(e, "mode", mode.as_deref());
+                    e.children.retain(
+                        |n| matches!(n, Node::Element(c) if list.iter().any(|h| h.name == c.name)),
+                    );
+                    for h in list {
+                        with_child(e, &h.name, |c| {
+                            put(c, "state", h.state.as_deref());
+                            if let Some((k, v)) = &h.value {
+                                put(c, k, Some(v));
+                            }
+                        });
+                    }
+                };
+                match els.iter_mut().find(|e| e.name == "hyperv") {
+                    Some(e) => write(e),
+                    None => {
+                        let mut e = Element::new("hyperv");
+                        write(&mut e);
+                        els.push(e);
+                    }
+                }
+            }
+            None => els.retain(|e| e.name != "hyperv"),
+        }
+        match &self.kvm_hidden {
+            Some(state) => match els.iter_mut().find(|e| e.name == "kvm") {
+                Some(e) => with_child(e, "hidden", |h| put(h, "state", Some(state))),
+                None => {
+                    let mut e = Element::new("kvm");
+                    with_child(&mut e, "hidden", |h| put(h, "state", Some(state)));
+                    els.push(e);
+                }
+            },
+            None => {
+                if let Some(e) = els.iter_mut().find(|e| e.name == "kvm") {
+                    remove_children(e, "hidden");
+                }
+                els.retain(|e| !(e.name == "kvm" && e.children.is_empty()));
+            }
+        }
+    }
+}
+
+/// The typed views of `els` (elements called `T::TAG`), in order.
+fn views_in<T: View>(els: &[Element]) -> Result<Vec<T>, XmlError> {
+    els.iter()
+        .filter(|e| e.name == T::TAG)
+        .map(T::from_element)
+        .collect()
+}
+
+/// Write `view` into the `n`-th element called `T::TAG`, or add one when
+/// there are `n` of them; false when `n` is beyond that.
+fn set_view_in<T: View>(els: &mut Vec<Element>, n: usize, view: &T) -> bool {
+    let count = els.iter().filter(|e| e.name == T::TAG).count();
+    match els.iter_mut().filter(|e| e.name == T::TAG).nth(n) {
+        Some(e) => {
+            view.write_to(e);
+            true
+        }
+        None if count == n => {
+            els.push(view.to_element());
+            true
+        }
+        None => false,
+    }
+}
+
+impl DomainDef {
+    /// The typed views of the top-level elements called `T::TAG`
+    /// ([`Cpu`], [`Clock`], [`SecLabel`]), in order.
+    pub fn views<T: View>(&self) -> Result<Vec<T>, XmlError> {
+        views_in(&self.extra)
+    }
+
+    /// Write `view` into the `n`-th top-level `T::TAG` (adding it when
+    /// `n` is their count); false when `n` is beyond that.
+    pub fn set_view<T: View>(&mut self, n: usize, view: &T) -> bool {
+        set_view_in(&mut self.extra, n, view)
+    }
+
+    /// `<cpu>`, typed.
+    pub fn cpu(&self) -> Result<Option<Cpu>, XmlError> {
+        Ok(self.views::<Cpu>()?.into_iter().next())
+    }
+
+    /// Write `<cpu>` back (adding it when absent).
+    pub fn set_cpu(&mut self, cpu: &Cpu) {
+        self.set_view(0, cpu);
+    }
+
+    /// `<clock>`, typed.
+    pub fn clock(&self) -> Result<Option<Clock>, XmlError> {
+        Ok(self.views::<Clock>()?.into_iter().next())
+    }
+
+    /// Write `<clock>` back (adding it when absent).
+    pub fn set_clock(&mut self, clock: &Clock) {
+        self.set_view(0, clock);
+    }
+
+    /// The `<seclabel>`s, typed.
+    pub fn seclabels(&self) -> Result<Vec<SecLabel>, XmlError> {
+        self.views()
+    }
+
+    /// `<features>`, typed (`None` when the domain has none).
+    pub fn typed_features(&self) -> Result<Option<Features>, XmlError> {
+        self.features
+            .as_deref()
+            .map(Features::from_elements)
+            .transpose()
+    }
+
+    /// Write `<features>` back (adding it when absent).
+    pub fn set_typed_features(&mut self, features: &Features) {
+        features.write_to(self.features.get_or_insert_with(Vec::new));
+    }
+
+    /// `<os><loader>`, typed: the path with its attributes.
+    pub fn os_loader(&self) -> Result<Option<Loader>, XmlError> {
+        let full = match self.os.extra.iter().find(|e| e.name == "loader") {
+            Some(e) => Some(Loader::from_element(e)?),
+            None => None,
+        };
+        Ok(match (full, &self.os.loader) {
+            (Some(mut l), path) => {
+                l.path = path.clone();
+                Some(l)
+            }
+            (None, Some(p)) => Some(Loader {
+                path: Some(p.clone()),
+                ..Loader::default()
+            }),
+            (None, None) => None,
+        })
+    }
+
+    /// Write `<os><loader>` back (`None` removes it).
+    pub fn set_os_loader(&mut self, loader: Option<&Loader>) {
+        let Some(l) = loader else {
+            self.os.loader = None;
+            self.os.extra.retain(|e| e.name != "loader");
+            return;
+        };
+        self.os.loader = l.path.clone();
+        let attrs = l.readonly.is_some() || l.secure.is_some() || l.loader_type.is_some();
+        match self.os.extra.iter_mut().find(|e| e.name == "loader") {
+            Some(e) => {
+                l.write_to(e);
+                if e.attrs.is_empty() {
+                    self.os.extra.retain(|e| e.name != "loader");
+                }
+            }
+            None if attrs => self.os.extra.push(l.to_element()),
+            None => {}
+        }
+    }
+
+    /// `<os><nvram>`, typed.
+    pub fn os_nvram(&self) -> Result<Option<Nvram>, XmlError> {
+        Ok(views_in::<Nvram>(&self.os.extra)?.into_iter().next())
+    }
+
+    /// Write `<os><nvram>` back (adding it when absent).
+    pub fn set_os_nvram(&mut self, nvram: &Nvram) {
+        set_view_in(&mut self.os.extra, 0, nvram);
+    }
+
+    /// `<os><bootmenu>`, typed.
+    pub fn os_bootmenu(&self) -> Result<Option<BootMenu>, XmlError> {
+        Ok(views_in::<BootMenu>(&self.os.extra)?.into_iter().next())
+    }
+
+    /// Write `<os><bootmenu>` back (adding it when absent).
+    pub fn set_os_bootmenu(&mut self, menu: &BootMenu) {
+        set_view_in(&mut self.os.extra, 0, menu);
+    }
+
+    /// `<os><smbios>`, typed.
+    pub fn os_smbios(&self) -> Result<Option<Smbios>, XmlError> {
+        Ok(views_in::<Smbios>(&self.os.extra)?.into_iter().next())
+    }
+
+    /// Write `<os><smbios>` back (adding it when absent).
+    pub fn set_os_smbios(&mut self, smbios: &Smbios) {
+        set_view_in(&mut self.os.extra, 0, smbios);
+    }
+}
+
+impl Devices {
+    /// The typed views of the devices called `T::TAG` that the model keeps
+    /// generic ([`Controller`], [`Input`], [`Video`], [`MemBalloon`],
+    /// [`Rng`], [`Tpm`], [`Watchdog`], [`Sound`], [`Hostdev`]), in order.
+    pub fn views<T: View>(&self) -> Result<Vec<T>, XmlError> {
+        views_in(&self.other)
+    }
+
+    /// Write `view` into the `n`-th device called `T::TAG` (adding it when
+    /// `n` is their count); false when `n` is beyond that.
+    pub fn set_view<T: View>(&mut self, n: usize, view: &T) -> bool {
+        set_view_in(&mut self.other, n, view)
+    }
+}
+
+/// `<boot order=...>` in a device's kept children.
+fn boot_order_in(extra: &[Element]) -> Result<Option<u32>, XmlError> {
+    let Some(b) = extra.iter().find(|e| e.name == "boot") else {
+        return Ok(None);
+    };
+    match uint::<u32>(b, "order")? {
+        None => Err(XmlError::Invalid(
+            "Missing required attribute 'order' in element 'boot'".into(),
+        )),
+        Some(0) => Err(XmlError::Invalid(
+            "Invalid value for attribute 'order' in element 'boot': Zero is not permitted".into(),
+        )),
+        Some(n) => Ok(Some(n)),
+    }
+}
+
+fn set_boot_order_in(extra: &mut Vec<Element>, order: Option<u32>) {
+    match order {
+        Some(n) => match extra.iter_mut().find(|e| e.name == "boot") {
+            Some(b) => put_num(b, "order", Some(n)),
+            None => extra.push(Element::new("boot").with_attr("order", n.to_string())),
+        },
+        None => extra.retain(|e| e.name != "boot"),
+    }
+}
+
+impl Disk {
+    /// `<boot order=N>`: this disk's place in the boot order.
+    pub fn boot_order(&self) -> Result<Option<u32>, XmlError> {
+        boot_order_in(&self.extra)
+    }
+
+    /// Set or clear `<boot order=N>`.
+    pub fn set_boot_order(&mut self, order: Option<u32>) {
+        set_boot_order_in(&mut self.extra, order)
+    }
+}
+
+impl Interface {
+    /// `<boot order=N>`: this interface's place in the boot order.
+    pub fn boot_order(&self) -> Result<Option<u32>, XmlError> {
+        boot_order_in(&self.extra)
+    }
+
+    /// Set or clear `<boot order=N>`.
+    pub fn set_boot_order(&mut self, order: Option<u32>) {
+        set_boot_order_in(&mut self.extra, order)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{parse_domain, FormatOptions};
+
+    const BASE: &str = "<domain type='kvm'>\n  <name>g</name>\n  <memory unit='KiB'>1024</memory>\n  <os>\n    <type arch='x86_64'>hvm</type>\n  </os>\n  <features>\n    <acpi/>\n    <pae/>\n  </features>\n  <devices>\n    <disk type='file' device='disk'>\n      <source file='/a.img'/>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n  </devices>\n</domain>\n";
+
+    fn domain(xml: &str) -> Result<DomainDef, XmlError> {
+        parse_domain(xml)
+    }
+
+    fn xml(def: &DomainDef) -> String {
+        def.to_xml(&FormatOptions::default())
+    }
+
+    #[test]
+    fn sync_children_updates_in_place_drops_and_appends() {
+        let mut el = Element::new("cpu")
+            .with_child(Element::new("feature").with_attr("name", "a"))
+            .with_child(Element::new("numa"))
+            .with_child(Element::new("feature").with_attr("name", "b"));
+        sync_children(&mut el, "feature", &["x"], |n, e| put(e, "name", Some(n)));
+        let names: Vec<_> = el.elements().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["feature", "numa"]);
+        sync_children(&mut el, "feature", &["x", "y", "z"], |n, e| {
+            put(e, "name", Some(n))
+        });
+        let got: Vec<_> = el
+            .elements()
+            .map(|e| e.attr("name").unwrap_or("-"))
+            .collect();
+        assert_eq!(got, ["x", "y", "z", "-"]);
+    }
+
+    #[test]
+    fn features_flags_and_hyperv_write_back() -> Result<(), XmlError> {
+        let mut def = domain(BASE)?;
+        let mut f = def.typed_features()?.unwrap_or_default();
+        assert!(f.enabled("acpi") && f.enabled("pae") && !f.enabled("apic"));
+        f.flags.retain(|x| x.name != "pae");
+        f.flags.push(FeatureFlag {
+            name: "apic".into(),
+            state: None,
+        });
+        f.hyperv = Some((
+            None,
+            vec![HypervFeature {
+                name: "relaxed".into(),
+                state: Some("on".into()),
+                value: None,
+            }],
+        ));
+        f.kvm_hidden = Some("on".into());
+        def.set_typed_features(&f);
+        let out = xml(&def);
+        assert!(!out.contains("<pae/>"), "{out}");
+        assert!(out.contains("<apic/>"), "{out}");
+        assert!(out.contains("<relaxed state='on'/>"), "{out}");
+        assert!(out.contains("<hidden state='on'/>"), "{out}");
+        assert_eq!(domain(&out)?.typed_features()?, Some(f));
+        Ok(())
+    }
+
+    #[test]
+    fn loader_and_boot_order_write_back() -> Result<(), XmlError> {
+        let mut def = domain(BASE)?;
+        assert_eq!(def.os_loader()?, None);
+        let loader = Loader {
+            path: Some("/usr/share/OVMF/OVMF_CODE.fd".into()),
+            readonly: Some("yes".into()),
+            loader_type: Some("pflash".into()),
+            secure: None,
+        };
+        def.set_os_loader(Some(&loader));
+        if let Some(d) = def.devices.disks.first_mut() {
+            d.set_boot_order(Some(2));
+        }
+        let out = xml(&def);
+        assert!(
+            out.contains(
+                "<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader>"
+            ),
+            "{out}"
+        );
+        let back = domain(&out)?;
+        assert_eq!(back.os_loader()?, Some(loader));
+        let order = back.devices.disks.first().map(|d| d.boot_order());
+        assert_eq!(order, Some(Ok(Some(2))));
+        let mut plain = back.clone();
+        plain.set_os_loader(None);
+        assert!(!xml(&plain).contains("<loader"));
+        Ok(())
+    }
+
+    #[test]
+    fn bad_boot_order_is_refused() -> Result<(), XmlError> {
+        let def = domain(&BASE.replace(
+            "<target dev='vda' bus='virtio'/>",
+            "<target dev='vda' bus='virtio'/>\n      <boot order='0'/>",
+        ))?;
+        let err = def.devices.disks.first().map(|d| d.boot_order());
+        // The text virsh 9.0 prints for the same disk.
+        assert_eq!(
+            err.and_then(|r| r.err()).map(|e| e.to_string()).as_deref(),
+            Some("XML error: Invalid value for attribute 'order' in element 'boot': Zero is not permitted")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn added_attributes_land_in_libvirt_order() -> Result<(), XmlError> {
+        let mut el = Element::new("cpu")
+            .with_attr("mode", "custom")
+            .with_attr("check", "none");
+        let mut cpu = Cpu::from_element(&el)?;
+        cpu.match_ = Some("exact".into());
+        cpu.write_to(&mut el);
+        let names: Vec<_> = el.attrs.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["mode", "match", "check"]);
+        // As virsh 9.0 prints a timer given with its attributes shuffled.
+        let timer = Timer {
+            name: "rtc".into(),
+            present: Some("yes".into()),
+            tickpolicy: Some("catchup".into()),
+            track: Some("guest".into()),
+            catchup: None,
+        };
+        let clock = Clock {
+            timers: vec![timer],
+            ..Clock::default()
+        };
+        assert_eq!(
+            clock.to_element().to_xml(0),
+            "<clock>\n  <timer name='rtc' present='yes' tickpolicy='catchup' track='guest'/>\n</clock>\n"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn numbers_keep_their_spelling_when_unchanged() {
+        let mut el = Element::new("topology").with_attr("sockets", "02");
+        put_num(&mut el, "sockets", Some(2u32));
+        assert_eq!(el.attr("sockets"), Some("02"));
+        put_num(&mut el, "sockets", Some(3u32));
+        assert_eq!(el.attr("sockets"), Some("3"));
+    }
+}
