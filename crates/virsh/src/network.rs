@@ -262,31 +262,12 @@ pub fn pool_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     Ok(())
 }
 
-/// Pool type names in libvirt's order; the listing flag of the type at
-/// index `i` is `1 << (6 + i)` (`VIR_CONNECT_LIST_STORAGE_POOLS_DIR` ...).
-const POOL_TYPES: [&str; 14] = [
-    "dir",
-    "fs",
-    "netfs",
-    "logical",
-    "disk",
-    "iscsi",
-    "scsi",
-    "mpath",
-    "rbd",
-    "sheepdog",
-    "gluster",
-    "zfs",
-    "vstorage",
-    "iscsi-direct",
-];
-
 /// The listing flags of a `--type` list ("dir,logical").
 fn pool_type_flags(ctl: &mut Ctl, types: &str) -> Result<u32, Failure> {
     let mut flags = 0;
     for t in types.split(',') {
-        match POOL_TYPES.iter().position(|&p| p == t) {
-            Some(i) => flags |= 1 << (6 + i),
+        match virt_core::pool_list_flags::type_flag(t) {
+            Some(f) => flags |= f,
             None => return Err(ctl.fail_msg(&format!("Invalid pool type '{t}'"))),
         }
     }

@@ -565,11 +565,11 @@ impl Error {
     /// libvirt's "unsupported flags (0xN) in function F": the caller passed
     /// flag bits `extra` that `function` does not know.
     pub fn unsupported_flags(domain: ErrorDomain, extra: u32, function: &str) -> Self {
-        // libvirt reports this text bare, without the "invalid argument" prefix.
+        // libvirt reports this text bare, without the "invalid argument"
+        // prefix, with the function's name in str1.
         let text = format!("unsupported flags (0x{extra:x}) in function {function}");
-        let mut e = Self::raw(ErrorCode::InvalidArg, domain, text.clone());
-        e.str1 = Some(text);
-        e.int1 = extra as i32;
+        let mut e = Self::raw(ErrorCode::InvalidArg, domain, text);
+        e.str1 = Some(function.to_string());
         e
     }
 
@@ -778,6 +778,8 @@ mod tests {
                 "unsupported flags (0x4) in function testDomainSaveFlags".into()
             ))
         );
+        let e = Error::unsupported_flags(ErrorDomain::Test, 4, "testDomainSaveFlags");
+        assert_eq!(e.str1.as_deref(), Some("testDomainSaveFlags"));
     }
 
     #[test]

@@ -121,13 +121,17 @@ impl From<QemuError> for Error {
                 }
             }
         };
-        let mut err = Error::raw(code, domain, message);
         match e {
-            System { source, .. } => err.int1 = source.raw_os_error().unwrap_or(0),
-            UnsupportedFlags { function, .. } => err.str1 = Some(function.to_string()),
-            _ => {}
+            UnsupportedFlags { flags, function } => {
+                Error::unsupported_flags(domain, flags, function)
+            }
+            System { source, .. } => {
+                let mut err = Error::raw(code, domain, message);
+                err.int1 = source.raw_os_error().unwrap_or(0);
+                err
+            }
+            _ => Error::raw(code, domain, message),
         }
-        err
     }
 }
 
