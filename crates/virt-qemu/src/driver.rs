@@ -51,6 +51,25 @@ struct Observed {
 }
 
 impl QemuDriver {
+    /// Press the guest's ACPI power button, recording whether its power-off
+    /// should become a restart (libvirt's "fake reboot") or a real stop.
+    fn press_power_button(&self, dom: &DomainRef, fake_reboot: bool) -> Result<()> {
+        self.with_monitor(dom, |mon, obs, name| {
+            if obs.state != DomainState::Running {
+                return Err(QemuError::Invalid("domain is not running".into()));
+            }
+            if let Some((rt, _)) = obs
+                .live
+                .as_ref()
+                .filter(|(rt, _)| rt.fake_reboot != fake_reboot)
+            {
+                let mut rt = rt.clone();
+                rt.fake_reboot = fake_reboot;
+                rt.store(&self.paths, name)?;
+            }
+            mon.execute("system_powerdown", None).map(|_| ())
+        })
+    }
     /// Open the connection for a URI path ("/session" or "/system").
     pub fn open(path: &str, _read_only: bool) -> Result<QemuDriver> {
         let system = match path {
@@ -1270,18 +1289,8 @@ impl Driver for QemuDriver {
     fn domain_shutdown(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         // VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN is what this does anyway.
         check_flags(flags, 1, "qemuDomainShutdownFlags")?;
-        self.with_monitor(dom, |mon, obs, name| {
-            if obs.state != DomainState::Running {
-                return Err(QemuError::Invalid("domain is not running".into()));
-            }
-            // A shutdown overrides a reboot still pending.
-            if let Some((rt, _)) = obs.live.as_ref().filter(|(rt, _)| rt.fake_reboot) {
-                let mut rt = rt.clone();
-                rt.fake_reboot = false;
-                rt.store(&self.paths, name)?;
-            }
-            mon.execute("system_powerdown", None).map(|_| ())
-        })
+        // A shutdown overrides a reboot still pending.
+        self.press_power_button(dom, false)
     }
 
     fn domain_reboot(&self, dom: &DomainRef, flags: u32) -> Result<()> {
@@ -1298,17 +1307,7 @@ impl Driver for QemuDriver {
             self.live_def(&name).and_then(|d| d.on_reboot),
             Some(LifecycleAction::Destroy | LifecycleAction::Preserve)
         );
-        self.with_monitor(dom, |mon, obs, name| {
-            if obs.state != DomainState::Running {
-                return Err(QemuError::Invalid("domain is not running".into()));
-            }
-            if let Some((rt, _)) = &obs.live {
-                let mut rt = rt.clone();
-                rt.fake_reboot = restart;
-                rt.store(&self.paths, name)?;
-            }
-            mon.execute("system_powerdown", None).map(|_| ())
-        })
+        self.press_power_button(dom, restart)
     }
 
     fn domain_destroy(&self, dom: &DomainRef, flags: u32) -> Result<()> {
