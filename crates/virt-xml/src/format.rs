@@ -14,7 +14,7 @@ use crate::order::{
     place_unknown, rank, sort_children, DEVICE_ORDER, DISK_ORDER, DOMAIN_ORDER, INTERFACE_ORDER,
     OS_ORDER,
 };
-use crate::parse::disk_source_key;
+use crate::parse::{disk_source_key, leaf_typed_attrs};
 
 /// How to write a definition.
 #[derive(Default, Clone, Debug)]
@@ -143,6 +143,7 @@ impl DomainDef {
             push(Kid::Borrowed(e));
         }
         kids.sort_by_key(|(r, _)| *r);
+        with_leaf_attrs(&mut kids, &self.leaf_attrs);
         place_unknown_kids(&mut kids, &self.unknown);
         kids
     }
@@ -153,49 +154,12 @@ impl Os {
     pub fn to_element(&self) -> Element {
         let mut os = Element::new("os");
         os.attrs = self.attrs.clone();
-        let mut kids = Vec::with_capacity(8 + self.extra.len());
-        let mut t = Element::new("type");
-        if let Some(a) = &self.arch {
-            t.attrs.push(("arch".into(), a.clone()));
-        }
-        if let Some(m) = &self.machine {
-            t.attrs.push(("machine".into(), m.clone()));
-        }
-        kids.push(t.with_text(self.os_type.as_str()));
-        let full_loader = self.extra.iter().any(|e| e.name == "loader");
-        if let (Some(l), false) = (&self.loader, full_loader) {
-            kids.push(text_el("loader", l));
-        }
-        for (tag, v) in [
-            ("kernel", &self.kernel),
-            ("initrd", &self.initrd),
-            ("cmdline", &self.cmdline),
-            ("root", &self.root),
-        ] {
-            if let Some(v) = v {
-                kids.push(text_el(tag, v));
-            }
-        }
-        for dev in &self.boot {
-            kids.push(Element::new("boot").with_attr("dev", dev.as_str()));
-        }
-        for e in &self.extra {
-            if e.name == "loader" {
-                match &self.loader {
-                    Some(l) => {
-                        let mut e = e.clone();
-                        e.set_text(l.as_str());
-                        kids.push(e);
-                    }
-                    None => continue,
-                }
-            } else {
-                kids.push(e.clone());
-            }
-        }
-        sort_children(OS_ORDER, &mut kids);
-        place_unknown(&mut kids, &self.unknown);
-        os.children = kids.into_iter().map(Node::Element).collect();
+        let opts = FormatOptions::default();
+        os.children = self
+            .kids()
+            .into_iter()
+            .map(|(_, k)| Node::Element(k.into_owned(&opts)))
+            .collect();
         os
     }
 
@@ -252,6 +216,7 @@ impl Os {
             }
         }
         kids.sort_by_key(|(r, _)| *r);
+        with_leaf_attrs(&mut kids, &self.leaf_attrs);
         place_unknown_kids(&mut kids, &self.unknown);
         kids
     }
@@ -388,28 +353,75 @@ impl<'a> Leaf<'a> {
         self.attrs.iter().any(Option::is_some) || self.more.iter().any(|(k, _)| k != self.hide)
     }
 
-    /// `<name attr='v' ...` without the closing bracket.
-    fn write_open(&self, out: &mut String, indent: usize) {
-        push_indent(out, indent);
-        out.push('<');
-        out.push_str(self.name);
+    /// The attributes in the order they are written: typed ones first
+    /// unless a stored marker places them, then the stored ones.
+    fn each_attr(&self, mut f: impl FnMut(&'a str, AttrOut<'a>)) {
+        let placed = self.placed();
         for (k, v) in self.attrs.iter().flatten() {
-            out.push(' ');
-            out.push_str(k);
-            out.push_str("='");
-            v.write(out);
-            out.push('\'');
+            if placed && self.more.iter().any(|(m, _)| m == k) {
+                continue;
+            }
+            f(k, AttrOut::Typed(*v));
         }
         for (k, v) in self.more {
             if k == self.hide {
                 continue;
             }
+            if placed && typed_attr_names(self.name).contains(&k.as_str()) {
+                if let Some((n, tv)) = self.attrs.iter().flatten().find(|(n, _)| n == k) {
+                    f(n, AttrOut::Typed(*tv));
+                }
+                continue;
+            }
+            f(k, AttrOut::Stored(v));
+        }
+    }
+
+    /// True when a stored marker places a typed attribute.
+    fn placed(&self) -> bool {
+        if self.more.is_empty() {
+            return false;
+        }
+        let typed = typed_attr_names(self.name);
+        !typed.is_empty() && self.more.iter().any(|(k, _)| typed.contains(&k.as_str()))
+    }
+
+    /// `<name attr='v' ...` without the closing bracket.
+    fn write_open(&self, out: &mut String, indent: usize) {
+        push_indent(out, indent);
+        out.push('<');
+        out.push_str(self.name);
+        if !self.placed() {
+            // The common case: typed attributes, then the stored ones.
+            for (k, v) in self.attrs.iter().flatten() {
+                out.push(' ');
+                out.push_str(k);
+                out.push_str("='");
+                v.write(out);
+                out.push('\'');
+            }
+            for (k, v) in self.more {
+                if k == self.hide {
+                    continue;
+                }
+                out.push(' ');
+                out.push_str(k);
+                out.push_str("='");
+                escape_into(out, v);
+                out.push('\'');
+            }
+            return;
+        }
+        self.each_attr(|k, v| {
             out.push(' ');
             out.push_str(k);
             out.push_str("='");
-            escape_into(out, v);
+            match v {
+                AttrOut::Typed(v) => v.write(out),
+                AttrOut::Stored(v) => escape_into(out, v),
+            }
             out.push('\'');
-        }
+        });
     }
 
     /// The whole element (as [`Element::write_xml`] writes its tree).
@@ -429,16 +441,61 @@ impl<'a> Leaf<'a> {
 
     fn into_element(self) -> Element {
         let mut e = Element::new(self.name);
-        for (k, v) in self.attrs.into_iter().flatten() {
-            e.attrs.push((k.to_string(), v.to_owned_string()));
-        }
-        e.attrs
-            .extend(self.more.iter().filter(|(k, _)| k != self.hide).cloned());
+        self.each_attr(|k, v| {
+            let v = match v {
+                AttrOut::Typed(v) => v.to_owned_string(),
+                AttrOut::Stored(v) => v.to_string(),
+            };
+            e.attrs.push((k.to_string(), v));
+        });
         if let Some(t) = self.text {
             e.children.push(Node::Text(t.to_owned_string()));
         }
         e
     }
+}
+
+/// The attributes the model types on an element written as a [`Leaf`].
+/// A stored attribute of one of these names marks where the typed value
+/// goes: it followed an unknown attribute in the source, and the typed
+/// value is written in its place.
+fn typed_attr_names(element: &str) -> &'static [&'static str] {
+    match element {
+        "domain" => &["type", "id"],
+        "disk" => &["type", "device"],
+        "interface" | "graphics" => &["type"],
+        "serial" | "parallel" | "console" | "channel" => &["type", "tty"],
+        _ => leaf_typed_attrs(element),
+    }
+}
+
+/// Give the leaves among `kids` the stored attributes kept for their
+/// elements (usually there are none).
+fn with_leaf_attrs<'a>(kids: &mut [(usize, Kid<'a>)], kept: &'a [(String, Vec<(String, String)>)]) {
+    if kept.is_empty() {
+        return;
+    }
+    for (_, kid) in kids.iter_mut() {
+        let Kid::Leaf(leaf) = kid else { continue };
+        let Some((_, attrs)) = kept.iter().find(|(n, _)| n == leaf.name) else {
+            continue;
+        };
+        leaf.more = attrs;
+        if leaf.name == "memory" {
+            // libvirt writes dumpCore before the unit.
+            if let Some((_, v)) = attrs.iter().find(|(k, _)| k == "dumpCore") {
+                leaf.attrs = [Some(("dumpCore", Value::Str(v))), leaf.attrs[0], None];
+                leaf.hide = "dumpCore";
+            }
+        }
+    }
+}
+
+/// An attribute's value as [`Leaf::each_attr`] hands it out.
+#[derive(Clone, Copy)]
+enum AttrOut<'a> {
+    Typed(Value<'a>),
+    Stored(&'a str),
 }
 
 /// A child element to write: built for the occasion, or borrowed from the
@@ -912,11 +969,6 @@ impl CharDev {
         c.children = self.extra.iter().cloned().map(Node::Element).collect();
         c
     }
-}
-
-/// `<tag>text</tag>`.
-fn text_el(tag: &str, text: &str) -> Element {
-    Element::new(tag).with_text(text)
 }
 
 /// `full` with the typed attribute values put in (in place, or appended),

@@ -17,7 +17,15 @@
 //! - [`views`]: typed views ([`Cpu`], [`Clock`], [`Features`], [`Loader`],
 //!   [`Controller`], [`Video`], ...) of what the model keeps as generic
 //!   elements, read from them and written back in place (`DomainDef::cpu`,
-//!   `Devices::views`, `Disk::boot_order`, ...).
+//!   `Devices::views`, `Disk::boot_order`, ...), and of the smaller parts
+//!   ([`Address`], [`DiskDriver`], [`DiskSource`], [`BackingStore`],
+//!   [`InterfaceSource`], [`GraphicsOptions`], [`Sysinfo`], [`Memtune`],
+//!   ...: `Disk::part`, [`child_view`]). Together with the typed model
+//!   they cover every element and attribute libvirt 9.0 writes in the
+//!   corpus (tests/coverage.rs checks it). Parsing reads the stored parts
+//!   through their views, so a bad value (`<clock offset='bogus'>`, a
+//!   non-numeric vram) is refused at define time with libvirt's error;
+//!   what no view reads is kept (or refused by the strict parser).
 //! - [`parse_memory`]: memory sizes with unit suffixes (`units`).
 //! - [`Capabilities`]: capabilities XML, fixed or read from the host
 //!   (`capabilities`).

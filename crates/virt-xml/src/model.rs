@@ -94,6 +94,10 @@ pub struct Os {
     pub attrs: Vec<(String, String)>,
     /// Children of `<os>` libvirt does not know, with their places.
     pub unknown: Vec<Unknown>,
+    /// Attributes of the typed children (`<type>`, `<kernel>`, ...) that
+    /// no field holds, by element name, in order (see
+    /// [`DomainDef::leaf_attrs`]).
+    pub leaf_attrs: Vec<(String, Vec<(String, String)>)>,
 }
 
 /// `<disk>`.
@@ -252,4 +256,10 @@ pub struct DomainDef {
     pub attrs: Vec<(String, String)>,
     /// Top-level elements libvirt does not know (namespaced ones too), with their places.
     pub unknown: Vec<Unknown>,
+    /// Attributes of the typed top-level elements (`<memory>`, `<vcpu>`,
+    /// `<name>`, ...) that no field holds, by element name, in order:
+    /// `<memory dumpCore='on'>`, and attributes libvirt does not know,
+    /// kept instead of dropped. A typed attribute's name among them marks
+    /// where its value is written (it followed an unknown one).
+    pub leaf_attrs: Vec<(String, Vec<(String, String)>)>,
 }

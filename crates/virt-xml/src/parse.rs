@@ -15,6 +15,7 @@ use crate::order::{
 use crate::reader::parse_document;
 use crate::tree::{Doc, NodeRef};
 use crate::units::parse_memory;
+use crate::vocabulary;
 /// Domain types libvirt 9.0 knows (`virDomainVirtType`).
 const DOMAIN_TYPES: &[&str] = &[
     "none",
@@ -144,9 +145,10 @@ impl DomainDef {
             match *k {
                 "type" => def.domain_type = v.to_string(),
                 "id" => def.id = v.parse().ok(),
-                _ => def.attrs.push((k.to_string(), v.to_string())),
+                _ => {}
             }
         }
+        def.attrs = attrs_without_first(e, &["type", "id"]);
         if def.domain_type.is_empty() {
             return Err(XmlError::Internal("missing domain type attribute".into()));
         }
@@ -158,6 +160,31 @@ impl DomainDef {
         }
         def.bootloader = t.bootloader.map(|b| b.all_text());
         def.bootloader_args = t.bootloader_args.map(|b| b.all_text());
+        // The typed attributes of each leaf, given here rather than looked
+        // up by name: most leaves have none, the typed ones only those.
+        const MEMORY: &[&str] = &["unit"];
+        let leaves: [(Option<NodeRef<'_, '_>>, &[&str]); 13] = [
+            (t.name, &[]),
+            (t.uuid, &[]),
+            (t.title, &[]),
+            (t.description, &[]),
+            (t.memory, MEMORY),
+            (t.max_memory, &["slots", "unit"]),
+            (t.current_memory, MEMORY),
+            (t.vcpu, &["placement", "cpuset", "current"]),
+            (t.bootloader, &[]),
+            (t.bootloader_args, &[]),
+            (t.lifecycle[0], &[]),
+            (t.lifecycle[1], &[]),
+            (t.lifecycle[2], &[]),
+        ];
+        for (leaf, typed) in leaves {
+            let Some(leaf) = leaf else { continue };
+            if !leaf.attrs().iter().all(|(k, _)| typed.contains(k)) {
+                def.leaf_attrs
+                    .push((leaf.name().to_string(), attrs_without_first(leaf, typed)));
+            }
+        }
         def.os = parse_os(t.os, def.bootloader.is_some())?;
         if let Some(u) = &t.uuid {
             def.uuid = Some(
@@ -200,6 +227,7 @@ impl DomainDef {
         if let Some(d) = t.devices {
             def.devices = parse_devices(d)?;
         }
+        crate::views::check_definition(&def)?;
         Ok(def)
     }
 }
@@ -401,6 +429,7 @@ fn parse_os(e: Option<NodeRef<'_, '_>>, has_bootloader: bool) -> Result<Os, XmlE
         match child.name() {
             "type" if !seen_type => {
                 seen_type = true;
+                keep_leaf_attrs(child, &mut os.leaf_attrs);
                 os.arch = child.attr("arch").map(str::to_string);
                 os.machine = child.attr("machine").map(str::to_string);
                 let t = child.all_text();
@@ -419,10 +448,16 @@ fn parse_os(e: Option<NodeRef<'_, '_>>, has_bootloader: bool) -> Result<Os, XmlE
                     os.extra.push(child.to_element());
                 }
             }
-            "kernel" => os.kernel = Some(child.all_text()),
-            "initrd" => os.initrd = Some(child.all_text()),
-            "root" => os.root = Some(child.all_text()),
-            "cmdline" => os.cmdline = Some(child.all_text()),
+            "kernel" | "initrd" | "root" | "cmdline" => {
+                let text = Some(child.all_text());
+                match child.name() {
+                    "kernel" => os.kernel = text,
+                    "initrd" => os.initrd = text,
+                    "root" => os.root = text,
+                    _ => os.cmdline = text,
+                }
+                keep_leaf_attrs(child, &mut os.leaf_attrs);
+            }
             "boot" if child.attrs().len() == 1 && child.has_no_children() => {
                 match child.attr("dev") {
                     Some(dev) => os.boot.push(dev.to_string()),
@@ -481,22 +516,64 @@ fn parse_devices(e: NodeRef<'_, '_>) -> Result<Devices, XmlError> {
     Ok(devices)
 }
 
+/// The attributes of the typed element `leaf` that are not typed, kept
+/// under its name (nothing is stored when every attribute is typed).
+fn keep_leaf_attrs(leaf: NodeRef<'_, '_>, out: &mut Vec<(String, Vec<(String, String)>)>) {
+    let attrs = leaf.attrs();
+    if attrs.is_empty() {
+        return;
+    }
+    let name = leaf.name();
+    let typed = leaf_typed_attrs(name);
+    if attrs.iter().all(|(k, _)| typed.contains(k)) {
+        return;
+    }
+    out.push((name.to_string(), attrs_without_first(leaf, typed)));
+}
+
+/// The attributes the model types on a leaf element it types.
+pub(crate) fn leaf_typed_attrs(name: &str) -> &'static [&'static str] {
+    match name {
+        "memory" | "currentMemory" => &["unit"],
+        "maxMemory" => &["slots", "unit"],
+        "vcpu" => &["placement", "cpuset", "current"],
+        "type" => &["arch", "machine"],
+        _ => &[],
+    }
+}
+
 /// The value of the first attribute `name`, owned.
 fn first_attr(e: NodeRef<'_, '_>, name: &str) -> Option<String> {
     e.attr(name).map(str::to_string)
 }
 
 /// The attributes, owned, without the first one of each of `names`
-/// (what is left once typed fields took them).
+/// (what is left once typed fields took them). A typed attribute that
+/// followed an attribute libvirt does not know stays in the list as a
+/// marker of its place, so that the unknown one is written where it was
+/// (the formatter writes the typed value there).
 fn attrs_without_first(e: NodeRef<'_, '_>, names: &[&str]) -> Vec<(String, String)> {
     let attrs = e.attrs();
     // Grown on the first push only: typed fields often take every attribute.
     let mut out = Vec::new();
+    let mut unknown_before = false;
     for (i, (k, v)) in attrs.iter().enumerate() {
         let taken = names.contains(k) && attrs.iter().position(|(q, _)| q == k) == Some(i);
-        if !taken {
-            out.push((k.to_string(), v.to_string()));
+        if taken && !unknown_before {
+            continue;
         }
+        // Only an attribute before a typed one can need a marker: the
+        // schema is looked up for those alone (usually none).
+        if !taken
+            && !unknown_before
+            && attrs
+                .get(i + 1..)
+                .is_some_and(|rest| rest.iter().any(|(q, _)| names.contains(q)))
+            && !vocabulary::attr_allowed(e.name(), k)
+        {
+            unknown_before = true;
+        }
+        out.push((k.to_string(), v.to_string()));
     }
     out
 }

@@ -28,7 +28,10 @@ pub fn unit_scale(unit: &str) -> Result<u64, XmlError> {
     if lower == "b" || lower == "bytes" {
         return Ok(1);
     }
-    let (first, rest) = lower.split_at(1);
+    // Checked: a unit from outside may start with a multi-byte character.
+    let Some((first, rest)) = lower.split_at_checked(1) else {
+        return Err(bad());
+    };
     let base: u64 = match rest {
         "" | "ib" => 1024,
         "b" => 1000,
@@ -57,6 +60,7 @@ mod tests {
         assert_eq!(parse_memory("1", Some("G")), Ok(1048576));
         assert_eq!(parse_memory("1", Some("GB")), Ok(976563));
         assert_eq!(parse_memory("1000", Some("b")), Ok(1));
+        assert!(parse_memory("1", Some("\u{fffd}ib")).is_err());
         assert_eq!(parse_memory("2048", Some("bytes")), Ok(2));
         assert_eq!(parse_memory("1", Some("k")), Ok(1));
         assert_eq!(parse_memory("1", Some("MB")), Ok(977));

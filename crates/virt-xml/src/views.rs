@@ -8,6 +8,9 @@
 use crate::error::XmlError;
 use crate::model::{Devices, Disk, DomainDef, Element, Interface, Node};
 
+mod parts;
+pub use parts::*;
+
 /// A typed view of one element kind, read from and written back into it.
 pub trait View: Sized {
     /// The element name the view reads.
@@ -16,6 +19,11 @@ pub trait View: Sized {
     fn from_element(el: &Element) -> Result<Self, XmlError>;
     /// Write the view into `el`, keeping what it does not type.
     fn write_to(&self, el: &mut Element);
+    /// Check that `el` reads as this view (the error
+    /// [`View::from_element`] would give), without building it.
+    fn check(el: &Element) -> Result<(), XmlError> {
+        Self::from_element(el).map(drop)
+    }
     /// A new element holding the view.
     fn to_element(&self) -> Element {
         let mut el = Element::new(Self::TAG);
@@ -33,12 +41,15 @@ fn attr(el: &Element, name: &str) -> Option<String> {
 fn attr_order(element: &str) -> &'static [&'static str] {
     match element {
         "cpu" => &["mode", "match", "check", "migratable"],
+        "cache" => &["level", "mode"],
+        "maxphysaddr" => &["mode", "bits", "limit"],
+        "sibling" => &["id", "value"],
         "model" => &[
             "type", "ram", "vram", "vram64", "vgamem", "heads", "primary", "fallback",
         ],
         "topology" => &["sockets", "dies", "cores", "threads"],
         "feature" => &["policy", "name"],
-        "cell" => &["id", "cpus", "memory", "unit", "memAccess"],
+        "cell" => &["id", "cpus", "memory", "unit", "memAccess", "discard"],
         "clock" => &["offset", "adjustment", "timezone", "basis", "start"],
         "timer" => &[
             "name",
@@ -55,13 +66,15 @@ fn attr_order(element: &str) -> &'static [&'static str] {
         "controller" => &["type", "index", "model", "ports", "vectors"],
         "input" => &["type", "bus"],
         "memballoon" => &["model", "autodeflate"],
-        "backend" => &["type", "model", "version"],
+        "backend" => &["type", "model", "version", "persistent_state"],
         "rate" => &["bytes", "period"],
         "watchdog" => &["model", "action"],
+        "acceleration" => &["accel3d", "accel2d", "rendernode"],
         "hostdev" => &["mode", "type", "managed"],
         "memory" => &["mode", "nodeset", "placement"],
         "memnode" => &["cellid", "mode", "nodeset"],
         "vcpupin" => &["vcpu", "cpuset"],
+        "iothreadpin" => &["iothread", "cpuset"],
         "page" => &["size", "unit", "nodeset"],
         _ => &[],
     }
@@ -250,6 +263,30 @@ pub struct NumaCell {
     pub unit: Option<String>,
     /// `memAccess=shared|private`.
     pub mem_access: Option<String>,
+    /// `discard=yes|no`.
+    pub discard: Option<String>,
+    /// `<distances><sibling id=... value=...>`: (cell id, distance) in order.
+    pub distances: Vec<(u32, u32)>,
+}
+
+/// `<cpu><cache>`: the cache topology the guest sees.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CpuCache {
+    /// `level=` (emulate mode).
+    pub level: Option<u32>,
+    /// `mode=`: emulate, passthrough, disable.
+    pub mode: String,
+}
+
+/// `<cpu><maxphysaddr>`: the guest's physical address width.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MaxPhysAddr {
+    /// `mode=`: passthrough, emulate.
+    pub mode: String,
+    /// `bits=`.
+    pub bits: Option<u32>,
+    /// `limit=` (passthrough).
+    pub limit: Option<u32>,
 }
 
 /// `<cpu>`.
@@ -261,6 +298,8 @@ pub struct Cpu {
     pub match_: Option<String>,
     /// `check=`: none, partial, full.
     pub check: Option<String>,
+    /// `migratable=on|off` (host-passthrough, maximum).
+    pub migratable: Option<String>,
     /// `<model>`.
     pub model: Option<CpuModel>,
     /// `<vendor>`.
@@ -271,6 +310,10 @@ pub struct Cpu {
     pub features: Vec<CpuFeature>,
     /// `<numa><cell>`s in order.
     pub numa: Vec<NumaCell>,
+    /// `<cache>`.
+    pub cache: Option<CpuCache>,
+    /// `<maxphysaddr>`.
+    pub maxphysaddr: Option<MaxPhysAddr>,
 }
 
 impl View for Cpu {
@@ -320,7 +363,22 @@ impl View for Cpu {
         let mut numa = Vec::new();
         if let Some(n) = el.child("numa") {
             for c in n.children_named("cell") {
+                let mut distances = Vec::new();
+                if let Some(d) = c.child("distances") {
+                    for sib in d.children_named("sibling") {
+                        match (uint(sib, "id")?, uint(sib, "value")?) {
+                            (Some(id), Some(value)) => distances.push((id, value)),
+                            _ => {
+                                return Err(XmlError::Invalid(
+                                    "Missing required attribute in element 'sibling'".into(),
+                                ))
+                            }
+                        }
+                    }
+                }
                 numa.push(NumaCell {
+                    discard: choice(c, "discard", &["yes", "no"])?,
+                    distances,
                     id: uint(c, "id")?,
                     cpus: attr(c, "cpus"),
                     memory: uint(c, "memory")?.unwrap_or(0),
@@ -329,7 +387,27 @@ impl View for Cpu {
                 });
             }
         }
+        let cache = match el.child("cache") {
+            Some(c) => Some(CpuCache {
+                level: uint(c, "level")?,
+                mode: choice(c, "mode", &["emulate", "passthrough", "disable"])?
+                    .ok_or_else(|| XmlError::Invalid("missing cache mode".into()))?,
+            }),
+            None => None,
+        };
+        let maxphysaddr = match el.child("maxphysaddr") {
+            Some(m) => Some(MaxPhysAddr {
+                mode: choice(m, "mode", &["passthrough", "emulate"])?
+                    .ok_or_else(|| XmlError::Invalid("missing maxphysaddr mode".into()))?,
+                bits: uint(m, "bits")?,
+                limit: uint(m, "limit")?,
+            }),
+            None => None,
+        };
         Ok(Cpu {
+            migratable: choice(el, "migratable", &["on", "off"])?,
+            cache,
+            maxphysaddr,
             mode,
             match_: choice(el, "match", &["minimum", "exact", "strict"])?,
             check: choice(el, "check", &["none", "partial", "full"])?,
@@ -344,6 +422,7 @@ impl View for Cpu {
         put(el, "mode", self.mode.as_deref());
         put(el, "match", self.match_.as_deref());
         put(el, "check", self.check.as_deref());
+        put(el, "migratable", self.migratable.as_deref());
         match &self.model {
             Some(m) => with_child(el, "model", |c| {
                 put(c, "fallback", m.fallback.as_deref());
@@ -377,8 +456,34 @@ impl View for Cpu {
                     put_num(e, "memory", Some(c.memory));
                     put(e, "unit", c.unit.as_deref());
                     put(e, "memAccess", c.mem_access.as_deref());
+                    put(e, "discard", c.discard.as_deref());
+                    if c.distances.is_empty() {
+                        remove_children(e, "distances");
+                    } else {
+                        with_child(e, "distances", |d| {
+                            sync_children(d, "sibling", &c.distances, |(id, v), s| {
+                                put_num(s, "id", Some(*id));
+                                put_num(s, "value", Some(*v));
+                            })
+                        });
+                    }
                 })
             });
+        }
+        match &self.cache {
+            Some(c) => with_child(el, "cache", |e| {
+                put_num(e, "level", c.level);
+                put(e, "mode", Some(&c.mode));
+            }),
+            None => remove_children(el, "cache"),
+        }
+        match &self.maxphysaddr {
+            Some(m) => with_child(el, "maxphysaddr", |e| {
+                put(e, "mode", Some(&m.mode));
+                put_num(e, "bits", m.bits);
+                put_num(e, "limit", m.limit);
+            }),
+            None => remove_children(el, "maxphysaddr"),
         }
     }
 }
@@ -415,6 +520,16 @@ pub struct Clock {
 
 impl View for Clock {
     const TAG: &'static str = "clock";
+    fn check(el: &Element) -> Result<(), XmlError> {
+        // The common clock needs no copy to be known good.
+        let plain = el.children.is_empty()
+            && el.attrs.len() == 1
+            && matches!(el.attr("offset"), Some("utc" | "localtime"));
+        if plain {
+            return Ok(());
+        }
+        Self::from_element(el).map(drop)
+    }
     fn from_element(el: &Element) -> Result<Self, XmlError> {
         let offset = match el.attr("offset") {
             None => None,
@@ -425,7 +540,21 @@ impl View for Clock {
         };
         let mut timers = Vec::new();
         for t in el.children_named("timer") {
-            let Some(name) = t.attr("name") else {
+            let Some(name) = choice(
+                t,
+                "name",
+                &[
+                    "platform",
+                    "pit",
+                    "rtc",
+                    "hpet",
+                    "tsc",
+                    "kvmclock",
+                    "hypervclock",
+                    "armvtimer",
+                ],
+            )?
+            else {
                 return Err(XmlError::Invalid("missing timer name".into()));
             };
             let catchup = match t.child("catchup") {
@@ -433,7 +562,7 @@ impl View for Clock {
                 None => None,
             };
             timers.push(Timer {
-                name: name.into(),
+                name,
                 present: choice(t, "present", &["yes", "no"])?,
                 tickpolicy: choice(t, "tickpolicy", &["delay", "catchup", "merge", "discard"])?,
                 track: choice(t, "track", &["boot", "guest", "wall", "realtime"])?,
@@ -693,9 +822,16 @@ const NUMA_MODES: &[&str] = &["interleave", "strict", "preferred", "restrictive"
 impl View for Numatune {
     const TAG: &'static str = "numatune";
     fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let mode = |e: &Element| match e.attr("mode") {
+            None => Ok(None),
+            Some(m) if NUMA_MODES.contains(&m) => Ok(Some(m.to_string())),
+            Some(m) => Err(XmlError::Unsupported(format!(
+                "Unsupported NUMA memory tuning mode '{m}'"
+            ))),
+        };
         let memory = match el.child("memory") {
             Some(m) => Some(NumaMemory {
-                mode: choice(m, "mode", NUMA_MODES)?,
+                mode: mode(m)?,
                 nodeset: attr(m, "nodeset"),
                 placement: choice(m, "placement", &["static", "auto"])?,
             }),
@@ -710,7 +846,7 @@ impl View for Numatune {
             };
             memnodes.push(MemNode {
                 cellid,
-                mode: choice(n, "mode", NUMA_MODES)?,
+                mode: mode(n)?,
                 nodeset: attr(n, "nodeset"),
             });
         }
@@ -755,7 +891,24 @@ pub struct Cputune {
     pub vcpupins: Vec<VcpuPin>,
     /// `<emulatorpin cpuset=...>`.
     pub emulatorpin: Option<String>,
+    /// `<iothreadpin iothread=... cpuset=...>`s in order: (iothread, cpuset).
+    pub iothreadpins: Vec<(u32, String)>,
+    /// `<global_period>`, `<global_quota>`, `<emulator_period>`,
+    /// `<emulator_quota>`, `<iothread_period>`, `<iothread_quota>` in
+    /// that order: the other scheduler periods (us) and quotas (us, -1: none).
+    pub periods: [Option<i64>; 6],
 }
+
+/// The period and quota elements of `<cputune>` besides `<period>` and
+/// `<quota>`, in [`Cputune::periods`] order.
+const CPUTUNE_PERIODS: [&str; 6] = [
+    "global_period",
+    "global_quota",
+    "emulator_period",
+    "emulator_quota",
+    "iothread_period",
+    "iothread_quota",
+];
 
 impl View for Cputune {
     const TAG: &'static str = "cputune";
@@ -770,10 +923,33 @@ impl View for Cputune {
             };
             vcpupins.push(VcpuPin { vcpu, cpuset });
         }
+        let mut iothreadpins = Vec::new();
+        for p in el.children_named("iothreadpin") {
+            let Some(id) = uint(p, "iothread")? else {
+                return Err(XmlError::Invalid(
+                    "missing iothread id in iothreadpin".into(),
+                ));
+            };
+            let Some(cpuset) = attr(p, "cpuset") else {
+                return Err(XmlError::Invalid("missing cpuset for iothreadpin".into()));
+            };
+            iothreadpins.push((id, cpuset));
+        }
+        let mut periods = [None; 6];
+        for (slot, name) in periods.iter_mut().zip(CPUTUNE_PERIODS) {
+            *slot = num_text(el, name)?;
+        }
+        // libvirt's own wording for the scheduler values.
+        fn sched<T: std::str::FromStr>(el: &Element, name: &str) -> Result<Option<T>, XmlError> {
+            num_text(el, name)
+                .map_err(|_| XmlError::Invalid(format!("can't parse cputune {name} value")))
+        }
         Ok(Cputune {
-            shares: num_text(el, "shares")?,
-            period: num_text(el, "period")?,
-            quota: num_text(el, "quota")?,
+            iothreadpins,
+            periods,
+            shares: sched(el, "shares")?,
+            period: sched(el, "period")?,
+            quota: sched(el, "quota")?,
             vcpupins,
             emulatorpin: el.child("emulatorpin").and_then(|e| attr(e, "cpuset")),
         })
@@ -789,6 +965,13 @@ impl View for Cputune {
         match &self.emulatorpin {
             Some(c) => with_child(el, "emulatorpin", |e| put(e, "cpuset", Some(c))),
             None => remove_children(el, "emulatorpin"),
+        }
+        sync_children(el, "iothreadpin", &self.iothreadpins, |(id, cpuset), e| {
+            put_num(e, "iothread", Some(*id));
+            put(e, "cpuset", Some(cpuset));
+        });
+        for (value, name) in self.periods.iter().zip(CPUTUNE_PERIODS) {
+            put_num_text(el, name, *value);
         }
     }
 }
@@ -823,8 +1006,15 @@ impl View for MemoryBacking {
         let mut pages = Vec::new();
         if let Some(h) = el.child("hugepages") {
             for p in h.children_named("page") {
-                let Some(size) = uint(p, "size")? else {
-                    return Err(XmlError::Invalid("missing hugepage size".into()));
+                let size = match p.attr("size").map(|v| (v, v.trim().parse::<u64>())) {
+                    None => return Err(XmlError::Invalid("missing hugepage size".into())),
+                    Some((_, Ok(n))) => n,
+                    Some((v, Err(_))) => {
+                        return Err(XmlError::InvalidValue {
+                            value: v.to_string(),
+                            xpath: "./@size".into(),
+                        })
+                    }
                 };
                 pages.push(HugePage {
                     size,
@@ -937,8 +1127,24 @@ pub struct Controller {
 impl View for Controller {
     const TAG: &'static str = "controller";
     fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let types = [
+            "ide",
+            "fdc",
+            "scsi",
+            "sata",
+            "usb",
+            "pci",
+            "virtio-serial",
+            "ccid",
+            "xenbus",
+            "isa",
+        ];
+        let controller_type = choice(el, "type", &types)?;
         Ok(Controller {
-            controller_type: required(el, "type")?,
+            controller_type: match controller_type {
+                Some(t) => t,
+                None => required(el, "type")?,
+            },
             index: int(el, "index")?,
             model: attr(el, "model"),
             ports: int(el, "ports")?,
@@ -1005,21 +1211,91 @@ pub struct Video {
     pub heads: Option<u32>,
     /// `primary=yes|no`.
     pub primary: Option<String>,
+    /// `<model><acceleration accel3d=... accel2d=... rendernode=...>`.
+    pub acceleration: Option<VideoAcceleration>,
 }
+
+/// `<video><model><acceleration>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VideoAcceleration {
+    /// `accel3d=yes|no`.
+    pub accel3d: Option<String>,
+    /// `accel2d=yes|no`.
+    pub accel2d: Option<String>,
+    /// `rendernode=`: the host render node (virtio with vhost-user).
+    pub rendernode: Option<String>,
+}
+
+/// Video models libvirt 9.0 knows.
+const VIDEO_MODELS: &[&str] = &[
+    "default",
+    "vga",
+    "cirrus",
+    "vmvga",
+    "xen",
+    "vbox",
+    "qxl",
+    "parallels",
+    "virtio",
+    "gop",
+    "none",
+    "bochs",
+    "ramfb",
+];
 
 impl View for Video {
     const TAG: &'static str = "video";
+    fn check(el: &Element) -> Result<(), XmlError> {
+        // Known good without a copy in the common case; anything else is
+        // read in full for libvirt's error.
+        let Some(m) = el.child("model") else {
+            return Ok(());
+        };
+        // One pass over the attributes.
+        let good = m.attrs.iter().all(|(k, v)| match k.as_str() {
+            "type" => VIDEO_MODELS.contains(&v.as_str()),
+            "vram" | "ram" | "vgamem" | "heads" => v.trim().parse::<u32>().is_ok(),
+            "primary" => matches!(v.as_str(), "yes" | "no"),
+            _ => true,
+        }) && m.children.is_empty();
+        if good {
+            return Ok(());
+        }
+        Self::from_element(el).map(drop)
+    }
     fn from_element(el: &Element) -> Result<Self, XmlError> {
         let Some(m) = el.child("model") else {
             return Ok(Video::default());
         };
+        let model_type = match m.attr("type") {
+            None => None,
+            Some(t) if VIDEO_MODELS.contains(&t) => Some(t.to_string()),
+            Some(t) => return Err(XmlError::Unsupported(format!("unknown video model '{t}'"))),
+        };
+        // libvirt's own wording for the video sizes.
+        let size = |name: &str| match m.attr(name) {
+            None => Ok(None),
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .map(Some)
+                .map_err(|_| XmlError::Invalid(format!("cannot parse video {name} '{v}'"))),
+        };
         Ok(Video {
-            model_type: attr(m, "type"),
-            vram: uint(m, "vram")?,
-            ram: uint(m, "ram")?,
-            vgamem: uint(m, "vgamem")?,
+            model_type,
+            vram: size("vram")?,
+            ram: size("ram")?,
+            vgamem: size("vgamem")?,
             heads: uint(m, "heads")?,
             primary: choice(m, "primary", &["yes", "no"])?,
+            acceleration: match m.child("acceleration") {
+                Some(a) => Some(VideoAcceleration {
+                    accel3d: choice(a, "accel3d", &["yes", "no"])?,
+                    accel2d: choice(a, "accel2d", &["yes", "no"])?,
+                    rendernode: attr(a, "rendernode"),
+                }),
+                None => None,
+            },
         })
     }
     fn write_to(&self, el: &mut Element) {
@@ -1034,6 +1310,14 @@ impl View for Video {
             put_num(m, "vgamem", self.vgamem);
             put_num(m, "heads", self.heads);
             put(m, "primary", self.primary.as_deref());
+            match &self.acceleration {
+                Some(a) => with_child(m, "acceleration", |e| {
+                    put(e, "accel3d", a.accel3d.as_deref());
+                    put(e, "accel2d", a.accel2d.as_deref());
+                    put(e, "rendernode", a.rendernode.as_deref());
+                }),
+                None => remove_children(m, "acceleration"),
+            }
         });
     }
 }
@@ -1052,13 +1336,17 @@ pub struct MemBalloon {
 impl View for MemBalloon {
     const TAG: &'static str = "memballoon";
     fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let model = match el.attr("model") {
-            Some(m) => m.to_string(),
-            None => {
-                return Err(XmlError::Invalid(
-                    "balloon memory must contain model name".into(),
-                ))
-            }
+        let allowed = [
+            "virtio",
+            "xen",
+            "none",
+            "virtio-transitional",
+            "virtio-non-transitional",
+        ];
+        let Some(model) = choice(el, "model", &allowed)? else {
+            return Err(XmlError::Invalid(
+                "balloon memory must contain model name".into(),
+            ));
         };
         let stats_period = match el.child("stats") {
             Some(s) => int(s, "period")?,
@@ -1153,6 +1441,12 @@ pub struct Tpm {
     pub backend_version: Option<String>,
     /// `<backend><device path=...>` (passthrough).
     pub device_path: Option<String>,
+    /// `<backend persistent_state=yes|no>` (emulator).
+    pub persistent_state: Option<String>,
+    /// `<backend><encryption secret=...>` (emulator): the secret's UUID.
+    pub encryption_secret: Option<String>,
+    /// `<backend><active_pcr_banks>`: the banks (sha1, sha256, ...) in order.
+    pub active_pcr_banks: Vec<String>,
 }
 
 impl View for Tpm {
@@ -1180,6 +1474,17 @@ impl View for Tpm {
             device_path: backend
                 .and_then(|b| b.child("device"))
                 .and_then(|d| attr(d, "path")),
+            persistent_state: match backend {
+                Some(b) => choice(b, "persistent_state", &["yes", "no"])?,
+                None => None,
+            },
+            encryption_secret: backend
+                .and_then(|b| b.child("encryption"))
+                .and_then(|e| attr(e, "secret")),
+            active_pcr_banks: backend
+                .and_then(|b| b.child("active_pcr_banks"))
+                .map(|a| a.elements().map(|e| e.name.clone()).collect())
+                .unwrap_or_default(),
         })
     }
     fn write_to(&self, el: &mut Element) {
@@ -1191,9 +1496,31 @@ impl View for Tpm {
         with_child(el, "backend", |b| {
             put(b, "type", self.backend_type.as_deref());
             put(b, "version", self.backend_version.as_deref());
+            put(b, "persistent_state", self.persistent_state.as_deref());
             match &self.device_path {
                 Some(p) => with_child(b, "device", |d| put(d, "path", Some(p))),
                 None => remove_children(b, "device"),
+            }
+            match &self.encryption_secret {
+                Some(s) => with_child(b, "encryption", |e| put(e, "secret", Some(s))),
+                None => remove_children(b, "encryption"),
+            }
+            if self.active_pcr_banks.is_empty() {
+                remove_children(b, "active_pcr_banks");
+            } else {
+                with_child(b, "active_pcr_banks", |a| {
+                    let same = a
+                        .elements()
+                        .map(|e| e.name.as_str())
+                        .eq(self.active_pcr_banks.iter().map(String::as_str));
+                    if !same {
+                        a.children = self
+                            .active_pcr_banks
+                            .iter()
+                            .map(|n| Node::Element(Element::new(n.as_str())))
+                            .collect();
+                    }
+                });
             }
         });
     }
@@ -1278,6 +1605,14 @@ pub struct Hostdev {
     /// `<source><address>` attributes in order (domain/bus/slot/function
     /// for pci, bus/target/unit for scsi, bus/device for usb).
     pub source_address: Vec<(String, String)>,
+    /// `<source protocol=...>` (iscsi).
+    pub source_protocol: Option<String>,
+    /// `<source name=...>` (the iSCSI target and LUN).
+    pub source_name: Option<String>,
+    /// `<readonly/>` (scsi).
+    pub readonly: bool,
+    /// `<shareable/>` (scsi).
+    pub shareable: bool,
 }
 
 impl View for Hostdev {
@@ -1301,6 +1636,13 @@ impl View for Hostdev {
                 .and_then(|s| s.child("address"))
                 .map(|a| a.attrs.clone())
                 .unwrap_or_default(),
+            source_protocol: match source {
+                Some(s) => choice(s, "protocol", &["iscsi"])?,
+                None => None,
+            },
+            source_name: source.and_then(|s| attr(s, "name")),
+            readonly: el.child("readonly").is_some(),
+            shareable: el.child("shareable").is_some(),
         })
     }
     fn write_to(&self, el: &mut Element) {
@@ -1308,6 +1650,8 @@ impl View for Hostdev {
         put(el, "type", Some(&self.hostdev_type));
         put(el, "managed", self.managed.as_deref());
         with_child(el, "source", |s| {
+            put(s, "protocol", self.source_protocol.as_deref());
+            put(s, "name", self.source_name.as_deref());
             match &self.adapter {
                 Some(a) => with_child(s, "adapter", |e| put(e, "name", Some(a))),
                 None => remove_children(s, "adapter"),
@@ -1322,6 +1666,13 @@ impl View for Hostdev {
                 });
             }
         });
+        for (flag, name) in [(self.readonly, "readonly"), (self.shareable, "shareable")] {
+            if !flag {
+                remove_children(el, name);
+            } else if el.child(name).is_none() {
+                el.children.push(Node::Element(Element::new(name)));
+            }
+        }
     }
 }
 
@@ -1333,6 +1684,8 @@ pub struct FeatureFlag {
     pub name: String,
     /// `state=on|off`, when given.
     pub state: Option<String>,
+    /// The other attribute some carry (`<apic eoi='on'/>`), as (name, value).
+    pub value: Option<(String, String)>,
 }
 
 /// `<features><hyperv>` children: `<relaxed state='on'/>`, `<spinlocks state='on' retries='4096'/>`, ...
@@ -1355,7 +1708,24 @@ pub struct Features {
     pub hyperv: Option<(Option<String>, Vec<HypervFeature>)>,
     /// `<kvm><hidden state=...>`.
     pub kvm_hidden: Option<String>,
+    /// The other `<kvm>` children (`<hint-dedicated state='on'/>`,
+    /// `<dirty-ring state='on' size='4096'/>`, ...), in order.
+    pub kvm: Vec<HypervFeature>,
 }
+
+/// The flag features whose `state=on|off` libvirt 9.0 reads (and checks).
+const TRISTATE_FEATURES: &[&str] = &[
+    "pmu",
+    "vmport",
+    "hap",
+    "pvspinlock",
+    "htm",
+    "nested-hv",
+    "ccf-assist",
+    "async-teardown",
+    "ras",
+    "ps2",
+];
 
 impl Features {
     /// True when flag `name` is present and not `state='off'`.
@@ -1386,12 +1756,32 @@ impl Features {
                     f.kvm_hidden = match e.child("hidden") {
                         Some(h) => choice(h, "state", &["on", "off"])?,
                         None => None,
+                    };
+                    for k in e.elements().filter(|k| k.name != "hidden") {
+                        f.kvm.push(HypervFeature {
+                            name: k.name.clone(),
+                            state: choice(k, "state", &["on", "off"])?,
+                            value: k.attrs.iter().find(|(n, _)| n != "state").cloned(),
+                        });
                     }
                 }
-                _ if e.children.is_empty() => f.flags.push(FeatureFlag {
-                    name: e.name.clone(),
-                    state: choice(e, "state", &["on", "off"])?,
-                }),
+                _ if e.children.is_empty() => {
+                    // libvirt reads `state` only of the features that
+                    // can be switched off; the others ignore it.
+                    let state = if TRISTATE_FEATURES.contains(&e.name.as_str()) {
+                        choice(e, "state", &["on", "off"])?
+                    } else {
+                        attr(e, "state")
+                    };
+                    if e.name == "apic" {
+                        choice(e, "eoi", &["on", "off"])?;
+                    }
+                    f.flags.push(FeatureFlag {
+                        name: e.name.clone(),
+                        state,
+                        value: e.attrs.iter().find(|(k, _)| k != "state").cloned(),
+                    })
+                }
                 _ => {}
             }
         }
@@ -1407,11 +1797,17 @@ impl Features {
                 || self.flags.iter().any(|f| f.name == e.name)
         });
         for flag in &self.flags {
+            let write = |e: &mut Element| {
+                put(e, "state", flag.state.as_deref());
+                if let Some((k, v)) = &flag.value {
+                    put(e, k, Some(v));
+                }
+            };
             match els.iter_mut().find(|e| e.name == flag.name) {
-                Some(e) => put(e, "state", flag.state.as_deref()),
+                Some(e) => write(e),
                 None => {
                     let mut e = Element::new(flag.name.as_str());
-                    put(&mut e, "state", flag.state.as_deref());
+                    write(&mut e);
                     els.push(e);
                 }
             }
@@ -1443,22 +1839,34 @@ impl Features {
             }
             None => els.retain(|e| e.name != "hyperv"),
         }
-        match &self.kvm_hidden {
-            Some(state) => match els.iter_mut().find(|e| e.name == "kvm") {
-                Some(e) => with_child(e, "hidden", |h| put(h, "state", Some(state))),
-                None => {
-                    let mut e = Element::new("kvm");
-                    with_child(&mut e, "hidden", |h| put(h, "state", Some(state)));
-                    els.push(e);
-                }
-            },
-            None => {
-                if let Some(e) = els.iter_mut().find(|e| e.name == "kvm") {
-                    remove_children(e, "hidden");
-                }
-                els.retain(|e| !(e.name == "kvm" && e.children.is_empty()));
+        let write_kvm = |e: &mut Element| {
+            match &self.kvm_hidden {
+                Some(state) => with_child(e, "hidden", |h| put(h, "state", Some(state))),
+                None => remove_children(e, "hidden"),
             }
+            e.children.retain(|n| match n {
+                Node::Element(c) => c.name == "hidden" || self.kvm.iter().any(|k| k.name == c.name),
+                Node::Text(_) => true,
+            });
+            for k in &self.kvm {
+                with_child(e, &k.name, |c| {
+                    put(c, "state", k.state.as_deref());
+                    if let Some((n, v)) = &k.value {
+                        put(c, n, Some(v));
+                    }
+                });
+            }
+        };
+        match els.iter_mut().find(|e| e.name == "kvm") {
+            Some(e) => write_kvm(e),
+            None if self.kvm_hidden.is_some() || !self.kvm.is_empty() => {
+                let mut e = Element::new("kvm");
+                write_kvm(&mut e);
+                els.push(e);
+            }
+            None => {}
         }
+        els.retain(|e| !(e.name == "kvm" && e.children.is_empty()));
     }
 }
 
@@ -1624,6 +2032,142 @@ impl Devices {
     }
 }
 
+/// Check what the model keeps as stored elements the way libvirt checks
+/// it on define: each part a typed view reads must read (values of the
+/// wrong kind, names outside an enumeration are refused with libvirt's
+/// error); what no view reads (unknown content) is left alone.
+pub(crate) fn check_definition(def: &DomainDef) -> Result<(), XmlError> {
+    for e in &def.extra {
+        check_part(Parent::Domain, e)?;
+    }
+    if let Some(f) = &def.features {
+        // Bare flags (<acpi/>, <pae/>) are always good: read only the rest.
+        if !f.iter().all(Element::is_empty) {
+            Features::from_elements(f)?;
+        }
+    }
+    for e in &def.os.extra {
+        check_part(Parent::Os, e)?;
+    }
+    let devices = &def.devices;
+    for disk in &devices.disks {
+        for e in &disk.extra {
+            check_part(Parent::Disk, e)?;
+        }
+    }
+    for iface in &devices.interfaces {
+        InterfaceOptions::check_attrs(&iface.attrs)?;
+        for e in &iface.extra {
+            check_part(Parent::Interface, e)?;
+        }
+    }
+    for c in &devices.chardevs {
+        for e in &c.extra {
+            check_part(Parent::CharDev, e)?;
+        }
+    }
+    for g in &devices.graphics {
+        GraphicsOptions::check_attrs(&g.attrs)?;
+        for e in &g.extra {
+            check_part(Parent::Graphics, e)?;
+        }
+    }
+    for e in &devices.other {
+        check_part(Parent::Devices, e)?;
+    }
+    Ok(())
+}
+
+/// Where a stored element sits, for [`check_part`].
+#[derive(Clone, Copy)]
+enum Parent {
+    Domain,
+    Os,
+    Disk,
+    Interface,
+    CharDev,
+    Graphics,
+    Devices,
+}
+
+/// Read `el` (a child of `parent`) through its view, for the error only.
+fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
+    fn read<T: View>(el: &Element) -> Result<(), XmlError> {
+        T::check(el)
+    }
+    match (parent, el.name.as_str()) {
+        (Parent::Domain, "cpu") => read::<Cpu>(el),
+        (Parent::Domain, "clock") => read::<Clock>(el),
+        (Parent::Domain, "seclabel") => read::<SecLabel>(el),
+        (Parent::Domain, "numatune") => read::<Numatune>(el),
+        (Parent::Domain, "cputune") => read::<Cputune>(el),
+        (Parent::Domain, "memoryBacking") => read::<MemoryBacking>(el),
+        (Parent::Domain, "pm") => read::<Pm>(el),
+        (Parent::Domain, "memtune") => read::<Memtune>(el),
+        (Parent::Domain, "idmap") => read::<Idmap>(el),
+        (Parent::Domain, "sysinfo") => read::<Sysinfo>(el),
+        (Parent::Domain, "iothreads") => read::<IoThreads>(el),
+        (Parent::Domain, "iothreadids") => read::<IoThreadIds>(el),
+        (Parent::Os, "loader") => read::<Loader>(el),
+        (Parent::Os, "nvram") => read::<Nvram>(el),
+        (Parent::Os, "bootmenu") => read::<BootMenu>(el),
+        (Parent::Os, "smbios") => read::<Smbios>(el),
+        (Parent::Os, "bios") => read::<Bios>(el),
+        (Parent::Disk, "driver") => read::<DiskDriver>(el),
+        (Parent::Disk, "source") => read::<DiskSource>(el),
+        (Parent::Disk, "backingStore") => read::<BackingStore>(el),
+        (Parent::Disk, "target") => read::<DiskTarget>(el),
+        (Parent::Disk, "transient") => read::<Transient>(el),
+        (Parent::Disk | Parent::Interface, "boot") => {
+            boot_order_in(std::slice::from_ref(el)).map(drop)
+        }
+        (Parent::Interface, "driver") => read::<InterfaceDriver>(el),
+        (Parent::Interface, "mtu") => {
+            read::<Mtu>(el).map_err(|_| XmlError::Invalid("malformed mtu size".into()))
+        }
+        (Parent::Interface, "bandwidth") => read::<Bandwidth>(el),
+        (Parent::Interface, "virtualport") => read::<VirtualPort>(el),
+        (Parent::Interface, "vlan") => read::<Vlan>(el),
+        (Parent::CharDev, "source") => read::<CharSource>(el),
+        (Parent::CharDev, "target") => match el.attr("port") {
+            Some(p) if p.trim().parse::<u32>().is_err() => {
+                Err(XmlError::Invalid(format!("Invalid port number: {p}")))
+            }
+            _ => read::<CharTarget>(el),
+        },
+        (Parent::Graphics, "listen") => read::<Listen>(el),
+        (Parent::Devices, "controller") => {
+            read::<Controller>(el)?;
+            for c in el.elements() {
+                match c.name.as_str() {
+                    "driver" => read::<ControllerDriver>(c)?,
+                    "target" => read::<ControllerTarget>(c)?,
+                    "master" => read::<ControllerMaster>(c)?,
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+        (Parent::Devices, "audio") => read::<Audio>(el),
+        (Parent::Devices, "input") => read::<Input>(el),
+        (Parent::Devices, "video") => read::<Video>(el),
+        (Parent::Devices, "memballoon") => read::<MemBalloon>(el),
+        (Parent::Devices, "rng") => read::<Rng>(el),
+        (Parent::Devices, "tpm") => read::<Tpm>(el),
+        (Parent::Devices, "watchdog") => read::<Watchdog>(el),
+        (Parent::Devices, "sound") => {
+            read::<Sound>(el)?;
+            el.children_named("codec").try_for_each(SoundCodec::check)
+        }
+        (Parent::Devices, "hostdev") => read::<Hostdev>(el),
+        (Parent::Devices, "filesystem") => read::<Filesystem>(el),
+        (Parent::Devices, "memory") => read::<MemoryDevice>(el),
+        (Parent::Devices, "shmem") => read::<Shmem>(el),
+        (Parent::Devices, "panic") => read::<Panic>(el),
+        _ => Ok(()),
+    }
+}
+
 /// `<boot order=...>` in a device's kept children.
 fn boot_order_in(extra: &[Element]) -> Result<Option<u32>, XmlError> {
     let Some(b) = extra.iter().find(|e| e.name == "boot") else {
@@ -1716,7 +2260,7 @@ mod tests {
         f.flags.retain(|x| x.name != "pae");
         f.flags.push(FeatureFlag {
             name: "apic".into(),
-            state: None,
+            ..FeatureFlag::default()
         });
         f.hyperv = Some((
             None,
@@ -1769,18 +2313,16 @@ mod tests {
     }
 
     #[test]
-    fn bad_boot_order_is_refused() -> Result<(), XmlError> {
-        let def = domain(&BASE.replace(
+    fn bad_boot_order_is_refused() {
+        let xml = BASE.replace(
             "<target dev='vda' bus='virtio'/>",
             "<target dev='vda' bus='virtio'/>\n      <boot order='0'/>",
-        ))?;
-        let err = def.devices.disks.first().map(|d| d.boot_order());
-        // The text virsh 9.0 prints for the same disk.
+        );
+        // The text virsh 9.0 prints for the same disk, at define time.
         assert_eq!(
-            err.and_then(|r| r.err()).map(|e| e.to_string()).as_deref(),
+            domain(&xml).err().map(|e| e.to_string()).as_deref(),
             Some("XML error: Invalid value for attribute 'order' in element 'boot': Zero is not permitted")
         );
-        Ok(())
     }
 
     #[test]

@@ -20,3 +20,16 @@ fn fuzz_crashes_are_clean_errors() {
         assert!(virt_xml::parse_element(&text).is_err(), "{input:?} parsed");
     }
 }
+
+/// Found by the mutation property test: a memory unit starting with a
+/// multi-byte character once panicked while splitting off its first letter.
+#[test]
+fn multi_byte_memory_unit_is_a_clean_error() {
+    let xml = "<domain type='test'><name>a</name><os><type>hvm</type></os>\
+               <memory unit='\u{fffd}ib'>1</memory></domain>";
+    let err = virt_xml::parse_domain(xml).err().map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some("invalid argument: unknown suffix '\u{fffd}ib'")
+    );
+}

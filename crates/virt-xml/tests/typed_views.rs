@@ -327,51 +327,83 @@ fn set_views_then_read_them_back() {
 
 #[test]
 fn bad_values_get_libvirt_errors() {
-    let cpu = BASE.replace("  <devices>", "  <cpu mode='bogus'/>\n  <devices>");
-    let def = parse_domain(&cpu).must();
-    assert_eq!(
-        def.cpu().err().map(|e| e.to_string()).as_deref(),
-        Some("unsupported configuration: Invalid mode attribute 'bogus'")
-    );
-    let ctl = BASE.replace(
-        "<watchdog model='ib700'/>",
-        "<controller type='usb' index='x'/>",
-    );
-    let def = parse_domain(&ctl).must();
-    assert_eq!(
-        def.devices.views::<Controller>().err().map(|e| e.to_string()).as_deref(),
-        Some("XML error: Invalid value for attribute 'index' in element 'controller': 'x'. Expected integer value")
-    );
-    // Each text as virsh 9.0 reports it for the same device on test:///default.
-    for (device, want) in [
-        ("<watchdog model='ib700' action='x'/>", "unsupported configuration: unknown watchdog action 'x'"),
-        ("<tpm model='x'/>", "XML error: Invalid value for attribute 'model' in element 'tpm': 'x'."),
-        ("<sound model='foo'/>", "XML error: Invalid value for attribute 'model' in element 'sound': 'foo'."),
-        ("<rng model='virtio'><backend model='x'/></rng>", "unsupported configuration: unknown RNG backend model 'x'"),
-        ("<hostdev mode='x' type='pci'/>", "unsupported configuration: unknown hostdev mode 'x'"),
-        ("<memballoon model='virtio' autodeflate='maybe'/>", "XML error: Invalid value for attribute 'autodeflate' in element 'memballoon': 'maybe'."),
-        ("<input type='foo'/>", "unsupported configuration: unknown input device type 'foo'"),
-    ] {
-        let def = parse_domain(&BASE.replace("<watchdog model='ib700'/>", device)).must();
-        let got = match device.split([' ', '>']).next().unwrap_or("") {
-            "<watchdog" => def.devices.views::<Watchdog>().err(),
-            "<tpm" => def.devices.views::<Tpm>().err(),
-            "<sound" => def.devices.views::<Sound>().err(),
-            "<rng" => def.devices.views::<Rng>().err(),
-            "<hostdev" => def.devices.views::<Hostdev>().err(),
-            "<memballoon" => def.devices.views::<MemBalloon>().err(),
-            _ => def.devices.views::<Input>().err(),
-        };
-        assert_eq!(got.map(|e| e.to_string()).as_deref(), Some(want), "{device}");
+    // Each text as virsh 9.0 reports it when defining the same domain on
+    // test:///default: typed values are checked when the definition is read.
+    let top = |xml: &str| BASE.replace("  <devices>", &format!("  {xml}\n  <devices>"));
+    let dev = |xml: &str| BASE.replace("<watchdog model='ib700'/>", xml);
+    let cases = [
+        (top("<cpu mode='bogus'/>"), "unsupported configuration: Invalid mode attribute 'bogus'"),
+        (top("<cpu mode='custom' match='x'/>"), "XML error: Invalid value for attribute 'match' in element 'cpu': 'x'."),
+        (top("<cpu><topology sockets='a' cores='1' threads='1'/></cpu>"), "XML error: Invalid value for attribute 'sockets' in element 'topology': 'a'. Expected non-negative integer value"),
+        (top("<clock offset='bogus'/>"), "unsupported configuration: unknown clock offset 'bogus'"),
+        (top("<clock offset='utc'><timer name='bogus'/></clock>"), "XML error: Invalid value for attribute 'name' in element 'timer': 'bogus'."),
+        (top("<clock offset='utc'><timer name='rtc' tickpolicy='x'/></clock>"), "XML error: Invalid value for attribute 'tickpolicy' in element 'timer': 'x'."),
+        (top("<pm><suspend-to-mem enabled='maybe'/></pm>"), "XML error: Invalid value for attribute 'enabled' in element 'suspend-to-mem': 'maybe'."),
+        (top("<seclabel type='bogus'/>"), "XML error: Invalid value for attribute 'type' in element 'seclabel': 'bogus'."),
+        (top("<numatune><memory mode='bogus'/></numatune>"), "unsupported configuration: Unsupported NUMA memory tuning mode 'bogus'"),
+        (top("<cputune><shares>abc</shares></cputune>"), "XML error: can't parse cputune shares value"),
+        (top("<memoryBacking><hugepages><page size='abc'/></hugepages></memoryBacking>"), "XML error: Invalid value 'abc' for element or attribute './@size'"),
+        (dev("<controller type='usb' index='x'/>"), "XML error: Invalid value for attribute 'index' in element 'controller': 'x'. Expected integer value"),
+        (dev("<controller type='bogus'/>"), "XML error: Invalid value for attribute 'type' in element 'controller': 'bogus'."),
+        (dev("<video><model type='bogus'/></video>"), "unsupported configuration: unknown video model 'bogus'"),
+        (dev("<video><model type='vga' vram='abc'/></video>"), "XML error: cannot parse video vram 'abc'"),
+        (dev("<memballoon model='bogus'/>"), "XML error: Invalid value for attribute 'model' in element 'memballoon': 'bogus'."),
+        (dev("<watchdog model='ib700' action='x'/>"), "unsupported configuration: unknown watchdog action 'x'"),
+        (dev("<watchdog model='bogus'/>"), "unsupported configuration: unknown watchdog model 'bogus'"),
+        (dev("<tpm model='x'/>"), "XML error: Invalid value for attribute 'model' in element 'tpm': 'x'."),
+        (dev("<sound model='foo'/>"), "XML error: Invalid value for attribute 'model' in element 'sound': 'foo'."),
+        (dev("<rng model='virtio'><backend model='x'/></rng>"), "unsupported configuration: unknown RNG backend model 'x'"),
+        (dev("<hostdev mode='x' type='pci'/>"), "unsupported configuration: unknown hostdev mode 'x'"),
+        (dev("<memballoon model='virtio' autodeflate='maybe'/>"), "XML error: Invalid value for attribute 'autodeflate' in element 'memballoon': 'maybe'."),
+        (dev("<input type='foo'/>"), "unsupported configuration: unknown input device type 'foo'"),
+        (dev("<disk type='file'><driver name='qemu' cache='bogus'/><source file='/a'/><target dev='vdb'/></disk>"), "XML error: Invalid value for attribute 'cache' in element 'driver': 'bogus'."),
+        (BASE.replace("</os>", "  <bootmenu enable='yes' timeout='70000'/>\n  </os>"), "unsupported configuration: invalid value for boot menu timeout, must be in range [0,65535]"),
+        (dev("<interface type='network' trustGuestRxFilters='maybe'><source network='default'/></interface>"), "XML error: Invalid value for attribute 'trustGuestRxFilters' in element 'interface': 'maybe'."),
+        (dev("<disk type='file'><driver name='qemu' io='bogus'/><source file='/a'/><target dev='vdb'/></disk>"), "XML error: Invalid value for attribute 'io' in element 'driver': 'bogus'."),
+        (dev("<disk type='file'><source file='/a' startupPolicy='bogus'/><target dev='vdb'/></disk>"), "XML error: Invalid value for attribute 'startupPolicy' in element 'source': 'bogus'."),
+        (dev("<disk type='file'><source file='/a'/><target dev='vdb' tray='bogus'/></disk>"), "XML error: Invalid value for attribute 'tray' in element 'target': 'bogus'."),
+        (dev("<controller type='scsi'><driver queues='x'/></controller>"), "XML error: Invalid value for attribute 'queues' in element 'driver': 'x'. Expected non-negative integer value"),
+        (dev("<serial type='pty'><target port='x'/></serial>"), "XML error: Invalid port number: x"),
+        (dev("<interface type='network'><source network='default'/><mtu size='x'/></interface>"), "XML error: malformed mtu size"),
+        (dev("<graphics type='vnc'><listen type='bogus'/></graphics>"), "XML error: Invalid value for attribute 'type' in element 'listen': 'bogus'."),
+        (dev("<filesystem type='mount' accessmode='bogus'><source dir='/a'/><target dir='b'/></filesystem>"), "XML error: Invalid value for attribute 'accessmode' in element 'filesystem': 'bogus'."),
+        (dev("<panic model='bogus'/>"), "unsupported configuration: unknown panic model 'bogus'"),
+        (dev("<shmem name='a'><model type='bogus'/></shmem>"), "XML error: Invalid value for attribute 'type' in element 'model': 'bogus'."),
+        (dev("<sound model='ich9'><codec type='bogus'/></sound>"), "unsupported configuration: unknown codec type 'bogus'"),
+        (dev("<audio id='x' type='none'/>"), "XML error: Invalid value for attribute 'id' in element 'audio': 'x'. Expected non-negative integer value"),
+        (top("<memtune><hard_limit>abc</hard_limit></memtune>"), "XML error: Invalid value 'abc' for element or attribute './memtune/hard_limit[1]'"),
+        (top("<iothreads>abc</iothreads>"), "XML error: invalid iothreads count 'abc'"),
+        (top("<sysinfo type='bogus'/>"), "XML error: Invalid value for attribute 'type' in element 'sysinfo': 'bogus'."),
+        (top("<features><pmu state='maybe'/></features>"), "XML error: Invalid value for attribute 'state' in element 'pmu': 'maybe'."),
+        (top("<features><apic eoi='maybe'/></features>"), "XML error: Invalid value for attribute 'eoi' in element 'apic': 'maybe'."),
+        (top("<features><hyperv mode='custom'><relaxed state='maybe'/></hyperv></features>"), "XML error: Invalid value for attribute 'state' in element 'relaxed': 'maybe'."),
+        (top("<features><kvm><hidden state='maybe'/></kvm></features>"), "XML error: Invalid value for attribute 'state' in element 'hidden': 'maybe'."),
+    ];
+    let mut bad = Vec::new();
+    for (xml, want) in &cases {
+        let got = parse_domain(xml).err().map(|e| e.to_string());
+        if got.as_deref() != Some(*want) {
+            bad.push(format!("{xml}\n got {got:?}\nwant {want}"));
+        }
     }
-    let menu = BASE.replace(
-        "</os>",
-        "  <bootmenu enable='yes' timeout='70000'/>\n  </os>",
-    );
-    assert_eq!(
-        parse_domain(&menu).must().os_bootmenu().err().map(|e| e.to_string()).as_deref(),
-        Some("unsupported configuration: invalid value for boot menu timeout, must be in range [0,65535]")
-    );
+    // Values libvirt 9.0 lets through on define stay accepted.
+    for xml in [
+        dev("<graphics type='vnc' autoport='maybe'/>"),
+        dev("<interface type='network'><source network='default'/><driver txmode='bogus'/></interface>"),
+        top("<features><acpi state='maybe'/></features>"),
+    ] {
+        if let Err(e) = parse_domain(&xml) {
+            bad.push(format!("{xml}\n refused: {e}"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    // What no view reads stays accepted and kept (strict mode refuses it).
+    let unknown = dev("<watchdog model='ib700' flavour='x'><colour/></watchdog>");
+    let def = parse_domain(&unknown).must();
+    assert!(def
+        .to_xml(&inactive())
+        .contains("<watchdog model='ib700' flavour='x'>"));
+    assert!(virt_xml::parse_domain_strict(&unknown).is_err());
 }
 
 proptest! {
@@ -389,6 +421,7 @@ proptest! {
                 memory: *m,
                 unit: Some("KiB".into()),
                 mem_access: None,
+                ..NumaCell::default()
             }).collect(),
             ..Cpu::default()
         };
@@ -444,6 +477,7 @@ proptest! {
             }).map(|(n, st)| FeatureFlag {
                 name: flag_names.get(*n).copied().unwrap_or("acpi").into(),
                 state: st.and_then(|i| ["on", "off"].get(i)).map(|v| v.to_string()),
+                value: None,
             }).collect(),
             ..Features::default()
         };
@@ -460,4 +494,47 @@ proptest! {
         got_flags.sort_by(|a, b| a.name.cmp(&b.name));
         prop_assert_eq!(got_flags, want_flags);
     }
+}
+
+#[test]
+fn unknown_attributes_keep_their_place_among_typed_ones() {
+    let xml = "<domain foo='0' type='kvm'>\n  <name>a</name>\n  <memory unit='KiB'>1024</memory>\n  <os>\n    <type>hvm</type>\n  </os>\n  <devices>\n    <disk type='file' foo='5' device='disk'>\n      <source file='/a'/>\n      <target dev='vda'/>\n    </disk>\n    <interface foo='9' type='network'>\n      <source network='default'/>\n    </interface>\n    <console foo='1' type='pty'/>\n  </devices>\n</domain>\n";
+    let mut def = parse_domain(xml).must();
+    let out = def.to_xml(&inactive());
+    for want in [
+        "<domain foo='0' type='kvm'>",
+        "<disk type='file' foo='5' device='disk'>",
+        "<interface foo='9' type='network'>",
+        "<console foo='1' type='pty'/>",
+    ] {
+        assert!(out.contains(want), "{want} not in\n{out}");
+    }
+    // A typed value changed in the model is written in the same place.
+    if let Some(d) = def.devices.disks.first_mut() {
+        d.device = "cdrom".into();
+    }
+    assert!(def
+        .to_xml(&inactive())
+        .contains("<disk type='file' foo='5' device='cdrom'>"));
+}
+
+#[test]
+fn attributes_of_typed_leaves_are_kept() {
+    let xml = "<domain type='kvm'>\n  <name foo='n'>a</name>\n  <memory unit='KiB' dumpCore='on'>1024</memory>\n  <vcpu placement='static' foo='2'>2</vcpu>\n  <os>\n    <type arch='x86_64' foo='3' machine='pc'>hvm</type>\n    <kernel bar='1'>/k</kernel>\n  </os>\n  <on_crash x='1'>destroy</on_crash>\n  <devices>\n  </devices>\n</domain>\n";
+    let def = parse_domain(xml).must();
+    let out = def.to_xml(&inactive());
+    for want in [
+        "<name foo='n'>a</name>",
+        // libvirt 9.0 writes dumpCore before the unit.
+        "<memory dumpCore='on' unit='KiB'>1024</memory>",
+        "<vcpu placement='static' foo='2'>2</vcpu>",
+        "<type arch='x86_64' foo='3' machine='pc'>hvm</type>",
+        "<kernel bar='1'>/k</kernel>",
+        "<on_crash x='1'>destroy</on_crash>",
+    ] {
+        assert!(out.contains(want), "{want} not in\n{out}");
+    }
+    let tree = def.to_element(&inactive()).to_xml(0);
+    assert_eq!(tree, out);
+    assert_eq!(parse_domain(&out).must().to_xml(&inactive()), out);
 }

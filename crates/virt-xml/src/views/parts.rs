@@ -1,0 +1,1445 @@
+//! Typed views of the smaller parts of a definition: device addresses,
+//! drivers, sources and targets, network and graphics options, host
+//! device and shared-memory details, sysinfo, memtune, idmap. Like the
+//! views in the parent module they read from the stored element and write
+//! back into it in place.
+
+use super::{put, remove_children, sync_children, with_child, View};
+use crate::error::XmlError;
+use crate::model::{CharDev, Disk, Element, Graphics, Interface, Node};
+
+/// A value an attribute holds: read with libvirt's errors, written back
+/// keeping the spelling when the value is unchanged.
+pub trait AttrValue: Sized + Clone + PartialEq {
+    /// Read attribute `name` of `el`; `allowed` (when not empty) lists
+    /// the values libvirt accepts.
+    fn read(el: &Element, name: &str, allowed: &[&str]) -> Result<Option<Self>, XmlError>;
+    /// Write attribute `name` (remove it for `None`).
+    fn write(el: &mut Element, name: &str, value: Option<&Self>);
+    /// [`AttrValue::read`] for the error only, without a copy: `value`
+    /// is attribute `name` of an element called `element`.
+    fn check(
+        element: &str,
+        name: &str,
+        value: Option<&str>,
+        allowed: &[&str],
+    ) -> Result<(), XmlError>;
+}
+
+impl AttrValue for String {
+    fn read(el: &Element, name: &str, allowed: &[&str]) -> Result<Option<Self>, XmlError> {
+        match el.attr(name) {
+            None => Ok(None),
+            Some(v) if allowed.is_empty() || allowed.contains(&v) => Ok(Some(v.to_string())),
+            Some(v) => Err(XmlError::Invalid(format!(
+                "Invalid value for attribute '{name}' in element '{}': '{v}'.",
+                el.name
+            ))),
+        }
+    }
+    fn write(el: &mut Element, name: &str, value: Option<&Self>) {
+        put(el, name, value.map(String::as_str));
+    }
+    fn check(
+        element: &str,
+        name: &str,
+        value: Option<&str>,
+        allowed: &[&str],
+    ) -> Result<(), XmlError> {
+        match value {
+            Some(v) if !allowed.is_empty() && !allowed.contains(&v) => Err(XmlError::Invalid(
+                format!("Invalid value for attribute '{name}' in element '{element}': '{v}'."),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+macro_rules! number_attr {
+    ($($t:ty),*) => {$(
+        impl AttrValue for $t {
+            fn read(el: &Element, name: &str, _: &[&str]) -> Result<Option<Self>, XmlError> {
+                match el.attr(name) {
+                    None => Ok(None),
+                    Some(v) => v.trim().parse::<$t>().map(Some).map_err(|_| XmlError::NotUnsigned {
+                        attr: name.into(),
+                        element: el.name.clone(),
+                        value: v.into(),
+                    }),
+                }
+            }
+            fn check(
+                element: &str,
+                name: &str,
+                value: Option<&str>,
+                _: &[&str],
+            ) -> Result<(), XmlError> {
+                match value {
+                    Some(v) if v.trim().parse::<$t>().is_err() => Err(XmlError::NotUnsigned {
+                        attr: name.into(),
+                        element: element.into(),
+                        value: v.into(),
+                    }),
+                    _ => Ok(()),
+                }
+            }
+            fn write(el: &mut Element, name: &str, value: Option<&Self>) {
+                if let (Some(new), Some(old)) = (value, el.attr(name)) {
+                    if old.trim().parse::<$t>().ok().as_ref() == Some(new) {
+                        return;
+                    }
+                }
+                put(el, name, value.map(|v| v.to_string()).as_deref());
+            }
+        }
+    )*};
+}
+number_attr!(u32, u64);
+
+/// A view of an element whose typed content is its attributes only.
+macro_rules! flat_view {
+    ($(#[$m:meta])* $ty:ident = $tag:literal {
+        $($field:ident : $fty:ty = $attr:literal $([$($allowed:literal),*])?),* $(,)?
+    }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        pub struct $ty {
+            $(
+                #[doc = concat!("`", $attr, "=`.")]
+                pub $field: Option<$fty>,
+            )*
+        }
+
+        impl View for $ty {
+            const TAG: &'static str = $tag;
+            fn from_element(el: &Element) -> Result<Self, XmlError> {
+                Ok($ty {
+                    $($field: <$fty as AttrValue>::read(el, $attr, &[$($($allowed),*)?])?,)*
+                })
+            }
+            fn write_to(&self, el: &mut Element) {
+                $(<$fty as AttrValue>::write(el, $attr, self.$field.as_ref());)*
+            }
+            fn check(el: &Element) -> Result<(), XmlError> {
+                Self::check_named(&el.name, &el.attrs)
+            }
+        }
+
+        impl $ty {
+            /// Check stored attributes (of an element called
+            #[doc = concat!("`", $tag, "`)")]
+            /// the way the view reads them, without a copy.
+            pub fn check_attrs(attrs: &[(String, String)]) -> Result<(), XmlError> {
+                Self::check_named($tag, attrs)
+            }
+
+            fn check_named(element: &str, attrs: &[(String, String)]) -> Result<(), XmlError> {
+                let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+                $(<$fty as AttrValue>::check(element, $attr, get($attr), &[$($($allowed),*)?])?;)*
+                Ok(())
+            }
+        }
+    };
+}
+
+flat_view! {
+    /// `<address>`: where a device sits on its bus (pci, drive, usb,
+    /// virtio-serial, isa, dimm, ccw, ...). PCI numbers keep their hex
+    /// spelling, so every field is text.
+    Address = "address" {
+        address_type: String = "type",
+        domain: String = "domain",
+        bus: String = "bus",
+        slot: String = "slot",
+        function: String = "function",
+        multifunction: String = "multifunction" ["on", "off"],
+        controller: String = "controller",
+        target: String = "target",
+        unit: String = "unit",
+        port: String = "port",
+        iobase: String = "iobase",
+        irq: String = "irq",
+        base: String = "base",
+        reg: String = "reg",
+        cssid: String = "cssid",
+        ssid: String = "ssid",
+        devno: String = "devno",
+        device: String = "device",
+        uuid: String = "uuid",
+    }
+}
+
+flat_view! {
+    /// `<alias name=...>`: the device's name in the hypervisor.
+    Alias = "alias" { name: String = "name" }
+}
+
+flat_view! {
+    /// `<secret>` of an `<auth>`: the libvirt secret holding the password.
+    Secret = "secret" {
+        secret_type: String = "type",
+        usage: String = "usage",
+        uuid: String = "uuid",
+    }
+}
+
+/// `<auth username=...><secret .../></auth>` (network disks, iSCSI host
+/// devices).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Auth {
+    /// `username=`.
+    pub username: Option<String>,
+    /// `<secret>`.
+    pub secret: Option<Secret>,
+}
+
+impl View for Auth {
+    const TAG: &'static str = "auth";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        Ok(Auth {
+            username: String::read(el, "username", &[])?,
+            secret: child_view(el)?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        String::write(el, "username", self.username.as_ref());
+        set_child_view(el, self.secret.as_ref());
+    }
+}
+
+flat_view! {
+    /// `<host>` of a network source: a server to reach the storage on.
+    SourceHost = "host" {
+        name: String = "name",
+        port: String = "port",
+        transport: String = "transport" ["tcp", "unix", "rdma"],
+        socket: String = "socket",
+    }
+}
+
+/// `<initiator><iqn name=.../></initiator>` (iSCSI).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Initiator {
+    /// `<iqn name=...>`.
+    pub iqn: Option<String>,
+}
+
+impl View for Initiator {
+    const TAG: &'static str = "initiator";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        Ok(Initiator {
+            iqn: el
+                .child("iqn")
+                .and_then(|i| i.attr("name"))
+                .map(str::to_string),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        match &self.iqn {
+            Some(n) => with_child(el, "iqn", |i| put(i, "name", Some(n))),
+            None => remove_children(el, "iqn"),
+        }
+    }
+}
+
+/// The first child of `el` called `T::TAG`, typed.
+pub fn child_view<T: View>(el: &Element) -> Result<Option<T>, XmlError> {
+    el.child(T::TAG).map(T::from_element).transpose()
+}
+
+/// Every child of `el` called `T::TAG`, typed, in order.
+pub fn child_views<T: View>(el: &Element) -> Result<Vec<T>, XmlError> {
+    el.children_named(T::TAG).map(T::from_element).collect()
+}
+
+/// Write `view` into the first child called `T::TAG` (added at the end
+/// when missing); `None` removes every such child.
+pub fn set_child_view<T: View>(el: &mut Element, view: Option<&T>) {
+    match view {
+        Some(v) => with_child(el, T::TAG, |c| v.write_to(c)),
+        None => remove_children(el, T::TAG),
+    }
+}
+
+/// Write `views` into the children called `T::TAG`, in place by position:
+/// surplus ones go, new ones follow the last of them.
+pub fn set_child_views<T: View>(el: &mut Element, views: &[T]) {
+    sync_children(el, T::TAG, views, |v, e| v.write_to(e));
+}
+
+flat_view! {
+    /// A disk's `<driver>`: the image format and how I/O reaches it.
+    DiskDriver = "driver" {
+        name: String = "name",
+        format: String = "type",
+        cache: String = "cache" ["default", "none", "writethrough", "writeback", "directsync", "unsafe"],
+        error_policy: String = "error_policy" ["default", "stop", "report", "ignore", "enospace"],
+        rerror_policy: String = "rerror_policy" ["default", "stop", "report", "ignore"],
+        io: String = "io" ["threads", "native", "io_uring"],
+        ioeventfd: String = "ioeventfd" ["on", "off"],
+        event_idx: String = "event_idx" ["on", "off"],
+        copy_on_read: String = "copy_on_read" ["on", "off"],
+        discard: String = "discard" ["unmap", "ignore"],
+        detect_zeroes: String = "detect_zeroes" ["off", "on", "unmap"],
+        iothread: u32 = "iothread",
+        queues: u32 = "queues",
+        queue_size: u32 = "queue_size",
+    }
+}
+
+flat_view! {
+    /// A disk's (or backing store's) `<source>` attributes; its `<host>`s,
+    /// `<auth>`, `<initiator>` and `<seclabel>`s are views of their own
+    /// ([`child_views`]).
+    DiskSource = "source" {
+        file: String = "file",
+        dev: String = "dev",
+        dir: String = "dir",
+        protocol: String = "protocol",
+        name: String = "name",
+        pool: String = "pool",
+        volume: String = "volume",
+        mode: String = "mode",
+        query: String = "query",
+        index: u32 = "index",
+        startup_policy: String = "startupPolicy" ["mandatory", "requisite", "optional"],
+    }
+}
+
+flat_view! {
+    /// `<format type=...>` of a backing store.
+    BackingFormat = "format" { format: String = "type" }
+}
+
+/// `<backingStore>`: one layer of a disk's backing chain, with the layer
+/// under it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BackingStore {
+    /// `type=`: file, block, network, ...
+    pub store_type: Option<String>,
+    /// `index=`.
+    pub index: Option<u32>,
+    /// `<format type=...>`.
+    pub format: Option<String>,
+    /// `<source>`.
+    pub source: Option<DiskSource>,
+    /// The next `<backingStore>` down the chain (`Some` of an empty
+    /// store for the chain's explicit end, `<backingStore/>`).
+    pub next: Option<Box<BackingStore>>,
+}
+
+impl View for BackingStore {
+    const TAG: &'static str = "backingStore";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        Ok(BackingStore {
+            store_type: String::read(el, "type", &[])?,
+            index: u32::read(el, "index", &[])?,
+            format: child_view::<BackingFormat>(el)?.and_then(|f| f.format),
+            source: child_view(el)?,
+            next: child_view(el)?.map(Box::new),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        String::write(el, "type", self.store_type.as_ref());
+        u32::write(el, "index", self.index.as_ref());
+        let format = self
+            .format
+            .clone()
+            .map(|f| BackingFormat { format: Some(f) });
+        set_child_view(el, format.as_ref());
+        set_child_view(el, self.source.as_ref());
+        set_child_view(el, self.next.as_deref());
+    }
+}
+
+/// A text-only element (`<serial>ABC</serial>`, `<nodemask>0</nodemask>`).
+fn text_value(el: &Element) -> Option<String> {
+    let t = el.text();
+    (!t.is_empty()).then_some(t)
+}
+
+fn put_own_text(el: &mut Element, value: Option<&str>) {
+    let v = value.unwrap_or_default();
+    if el.text() != v {
+        if v.is_empty() {
+            el.children.clear();
+        } else {
+            el.set_text(v);
+        }
+    }
+}
+
+/// A disk's `<serial>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DiskSerial {
+    /// The serial number (the element's text).
+    pub value: Option<String>,
+}
+
+impl View for DiskSerial {
+    const TAG: &'static str = "serial";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        Ok(DiskSerial {
+            value: text_value(el),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put_own_text(el, self.value.as_deref());
+    }
+}
+
+flat_view! {
+    /// A disk's `<transient>`: changes are thrown away when the guest stops.
+    Transient = "transient" { share_backing: String = "shareBacking" ["yes", "no"] }
+}
+
+flat_view! {
+    /// A disk's `<target>` attributes beyond the device name and bus the
+    /// model types.
+    DiskTarget = "target" {
+        dev: String = "dev",
+        bus: String = "bus",
+        tray: String = "tray" ["open", "closed"],
+        removable: String = "removable" ["on", "off"],
+        rotation_rate: u32 = "rotation_rate",
+    }
+}
+
+flat_view! {
+    /// An interface's `<driver>`: the backend and its queues.
+    InterfaceDriver = "driver" {
+        name: String = "name",
+        txmode: String = "txmode",
+        ioeventfd: String = "ioeventfd" ["on", "off"],
+        event_idx: String = "event_idx" ["on", "off"],
+        queues: u32 = "queues",
+        rx_queue_size: u32 = "rx_queue_size",
+        tx_queue_size: u32 = "tx_queue_size",
+    }
+}
+
+flat_view! {
+    /// An interface's `<source>` attributes (which depend on its type).
+    InterfaceSource = "source" {
+        bridge: String = "bridge",
+        network: String = "network",
+        portgroup: String = "portgroup",
+        portid: String = "portid",
+        dev: String = "dev",
+        mode: String = "mode",
+        source_type: String = "type",
+        path: String = "path",
+        address: String = "address",
+        port: String = "port",
+    }
+}
+
+flat_view! {
+    /// `<local>` of a udp interface source.
+    SourceLocal = "local" { address: String = "address", port: String = "port" }
+}
+
+flat_view! {
+    /// `<ip>` of an interface source (the host side of a user or
+    /// ethernet interface).
+    SourceIp = "ip" {
+        address: String = "address",
+        family: String = "family",
+        prefix: u32 = "prefix",
+        peer: String = "peer",
+    }
+}
+
+flat_view! {
+    /// `<route>` of an interface source.
+    SourceRoute = "route" {
+        family: String = "family",
+        address: String = "address",
+        prefix: u32 = "prefix",
+        gateway: String = "gateway",
+    }
+}
+
+flat_view! {
+    /// An interface's `<mtu size=...>`.
+    Mtu = "mtu" { size: u32 = "size" }
+}
+
+flat_view! {
+    /// One direction of an interface's `<bandwidth>`, in KiB/s and KiB.
+    BandwidthRate = "inbound" {
+        average: u64 = "average",
+        peak: u64 = "peak",
+        burst: u64 = "burst",
+        floor: u64 = "floor",
+    }
+}
+
+/// An interface's `<bandwidth>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Bandwidth {
+    /// `<inbound>`.
+    pub inbound: Option<BandwidthRate>,
+    /// `<outbound>`.
+    pub outbound: Option<BandwidthRate>,
+}
+
+impl View for Bandwidth {
+    const TAG: &'static str = "bandwidth";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let rate = |name| el.child(name).map(BandwidthRate::from_element).transpose();
+        Ok(Bandwidth {
+            inbound: rate("inbound")?,
+            outbound: rate("outbound")?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        for (name, rate) in [("inbound", &self.inbound), ("outbound", &self.outbound)] {
+            match rate {
+                Some(r) => with_child(el, name, |c| r.write_to(c)),
+                None => remove_children(el, name),
+            }
+        }
+    }
+}
+
+flat_view! {
+    /// `<parameters>` of a virtual port (802.1Qbg/Qbh, Open vSwitch).
+    VirtualPortParameters = "parameters" {
+        managerid: String = "managerid",
+        typeid: String = "typeid",
+        typeidversion: String = "typeidversion",
+        instanceid: String = "instanceid",
+        profileid: String = "profileid",
+        interfaceid: String = "interfaceid",
+    }
+}
+
+/// An interface's `<virtualport>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VirtualPort {
+    /// `type=`: 802.1Qbg, 802.1Qbh, openvswitch, midonet.
+    pub port_type: Option<String>,
+    /// `<parameters>`.
+    pub parameters: Option<VirtualPortParameters>,
+}
+
+impl View for VirtualPort {
+    const TAG: &'static str = "virtualport";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        Ok(VirtualPort {
+            port_type: String::read(el, "type", &[])?,
+            parameters: child_view(el)?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        String::write(el, "type", self.port_type.as_ref());
+        set_child_view(el, self.parameters.as_ref());
+    }
+}
+
+flat_view! {
+    /// A `<tag>` of a `<vlan>`.
+    VlanTag = "tag" {
+        id: u32 = "id",
+        native_mode: String = "nativeMode",
+    }
+}
+
+/// An interface's `<vlan>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Vlan {
+    /// `trunk='yes'`.
+    pub trunk: Option<String>,
+    /// The `<tag>`s in order.
+    pub tags: Vec<VlanTag>,
+}
+
+impl View for Vlan {
+    const TAG: &'static str = "vlan";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        Ok(Vlan {
+            trunk: String::read(el, "trunk", &["yes", "no"])?,
+            tags: child_views(el)?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        String::write(el, "trunk", self.trunk.as_ref());
+        set_child_views(el, &self.tags);
+    }
+}
+
+flat_view! {
+    /// The attributes of `<interface>` beyond its type.
+    InterfaceOptions = "interface" {
+        managed: String = "managed" ["yes", "no"],
+        trust_guest_rx_filters: String = "trustGuestRxFilters" ["yes", "no"],
+    }
+}
+
+flat_view! {
+    /// The attributes of `<graphics>` beyond its type (vnc, spice, sdl,
+    /// rdp, desktop, egl-headless).
+    GraphicsOptions = "graphics" {
+        port: String = "port",
+        autoport: String = "autoport",
+        websocket: String = "websocket",
+        listen: String = "listen",
+        socket: String = "socket",
+        passwd: String = "passwd",
+        passwd_valid_to: String = "passwdValidTo",
+        connected: String = "connected",
+        keymap: String = "keymap",
+        share_policy: String = "sharePolicy",
+        display: String = "display",
+        xauth: String = "xauth",
+        fullscreen: String = "fullscreen",
+    }
+}
+
+flat_view! {
+    /// A `<listen>` of a graphics device.
+    Listen = "listen" {
+        listen_type: String = "type" ["address", "network", "socket", "none"],
+        address: String = "address",
+        network: String = "network",
+        socket: String = "socket",
+        auto_generated: String = "autoGenerated" ["yes", "no"],
+    }
+}
+
+flat_view! {
+    /// `<source>` of a character device (serial, console, channel,
+    /// parallel).
+    CharSource = "source" {
+        mode: String = "mode",
+        path: String = "path",
+        host: String = "host",
+        service: String = "service",
+        channel: String = "channel",
+        append: String = "append",
+        tls: String = "tls",
+    }
+}
+
+flat_view! {
+    /// `<target>` of a character device.
+    CharTarget = "target" {
+        target_type: String = "type",
+        port: u32 = "port",
+        name: String = "name",
+        address: String = "address",
+        state: String = "state",
+    }
+}
+
+flat_view! {
+    /// `<model name=...>` of a character device's target.
+    CharTargetModel = "model" { name: String = "name" }
+}
+
+flat_view! {
+    /// A controller's `<driver>`.
+    ControllerDriver = "driver" {
+        queues: u32 = "queues",
+        cmd_per_lun: u32 = "cmd_per_lun",
+        max_sectors: u32 = "max_sectors",
+        ioeventfd: String = "ioeventfd" ["on", "off"],
+        iothread: u32 = "iothread",
+    }
+}
+
+flat_view! {
+    /// A PCI controller's `<target>`.
+    ControllerTarget = "target" {
+        chassis_nr: u32 = "chassisNr",
+        chassis: u32 = "chassis",
+        port: String = "port",
+        bus_nr: u32 = "busNr",
+        index: u32 = "index",
+        hotplug: String = "hotplug",
+    }
+}
+
+flat_view! {
+    /// A PCI controller's `<model name=...>`: the emulated device.
+    ControllerModel = "model" { name: String = "name" }
+}
+
+flat_view! {
+    /// A USB companion controller's `<master startport=...>`.
+    ControllerMaster = "master" { startport: u32 = "startport" }
+}
+
+flat_view! {
+    /// `<filesystem>`'s own attributes.
+    Filesystem = "filesystem" {
+        fs_type: String = "type",
+        accessmode: String = "accessmode" ["passthrough", "mapped", "squash"],
+        multidevs: String = "multidevs",
+        fmode: String = "fmode",
+        dmode: String = "dmode",
+    }
+}
+
+flat_view! {
+    /// A filesystem's `<source>`.
+    FilesystemSource = "source" {
+        dir: String = "dir",
+        file: String = "file",
+        dev: String = "dev",
+        name: String = "name",
+        socket: String = "socket",
+        usage: u64 = "usage",
+        units: String = "units",
+    }
+}
+
+flat_view! {
+    /// A filesystem's `<target dir=...>`: the mount tag in the guest.
+    FilesystemTarget = "target" { dir: String = "dir" }
+}
+
+flat_view! {
+    /// An input's `<source>` (passthrough and evdev inputs).
+    InputSource = "source" {
+        evdev: String = "evdev",
+        dev: String = "dev",
+        grab: String = "grab",
+        grab_toggle: String = "grabToggle",
+        repeat: String = "repeat",
+    }
+}
+
+/// A sound device's `<codec type=...>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SoundCodec {
+    /// `type=`: duplex, micro, output.
+    pub codec_type: Option<String>,
+}
+
+impl View for SoundCodec {
+    const TAG: &'static str = "codec";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let codec_type = match el.attr("type") {
+            None => None,
+            Some(t @ ("duplex" | "micro" | "output")) => Some(t.to_string()),
+            Some(t) => return Err(XmlError::Unsupported(format!("unknown codec type '{t}'"))),
+        };
+        Ok(SoundCodec { codec_type })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "type", self.codec_type.as_deref());
+    }
+}
+
+flat_view! {
+    /// `<audio>`: an audio backend the sound devices play through.
+    Audio = "audio" {
+        id: u32 = "id",
+        audio_type: String = "type",
+        timer_period: u32 = "timerPeriod",
+    }
+}
+
+/// `<panic>`: the guest panic notifier.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Panic {
+    /// `model=`: isa, pseries, hyperv, s390, pvpanic.
+    pub model: Option<String>,
+}
+
+impl View for Panic {
+    const TAG: &'static str = "panic";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let model = match el.attr("model") {
+            None => None,
+            Some(m @ ("isa" | "pseries" | "hyperv" | "s390" | "pvpanic")) => Some(m.to_string()),
+            Some(m) => return Err(XmlError::Unsupported(format!("unknown panic model '{m}'"))),
+        };
+        Ok(Panic { model })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "model", self.model.as_deref());
+    }
+}
+
+/// A size with its unit: `<size unit='KiB'>1024</size>`,
+/// `<hard_limit unit='KiB'>...`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScaledSize {
+    /// The number (the element's text).
+    pub value: u64,
+    /// `unit=` (KiB when absent).
+    pub unit: Option<String>,
+}
+
+impl View for ScaledSize {
+    const TAG: &'static str = "size";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let t = el.text();
+        let value = t.trim().parse().map_err(|_| XmlError::InvalidValue {
+            value: t.clone(),
+            xpath: format!("./{}[1]", el.name),
+        })?;
+        Ok(ScaledSize {
+            value,
+            unit: String::read(el, "unit", &[])?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        String::write(el, "unit", self.unit.as_ref());
+        if el.text().trim().parse::<u64>().ok() != Some(self.value) {
+            el.set_text(self.value.to_string());
+        }
+    }
+}
+
+/// The child `name` of `el` as a [`ScaledSize`].
+fn size_child(el: &Element, name: &str) -> Result<Option<ScaledSize>, XmlError> {
+    el.child(name).map(ScaledSize::from_element).transpose()
+}
+
+/// [`size_child`] naming the value as libvirt does for `<memtune>`.
+fn memtune_size(el: &Element, name: &str) -> Result<Option<ScaledSize>, XmlError> {
+    size_child(el, name).map_err(|e| match e {
+        XmlError::InvalidValue { value, .. } => XmlError::InvalidValue {
+            value,
+            xpath: format!("./memtune/{name}[1]"),
+        },
+        e => e,
+    })
+}
+
+fn set_size_child(el: &mut Element, name: &str, size: Option<&ScaledSize>) {
+    match size {
+        Some(s) => with_child(el, name, |c| s.write_to(c)),
+        None => remove_children(el, name),
+    }
+}
+
+/// The text of child `name`, when not empty.
+fn child_text(el: &Element, name: &str) -> Option<String> {
+    el.child(name).and_then(text_value)
+}
+
+fn set_child_text(el: &mut Element, name: &str, value: Option<&str>) {
+    match value {
+        Some(v) => with_child(el, name, |c| put_own_text(c, Some(v))),
+        None => remove_children(el, name),
+    }
+}
+
+/// `<memory>` device: a DIMM, NVDIMM or virtio-mem the guest can plug.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemoryDevice {
+    /// `model=`: dimm, nvdimm, virtio-pmem, virtio-mem, sgx-epc.
+    pub model: Option<String>,
+    /// `access=shared|private`.
+    pub access: Option<String>,
+    /// `discard=yes|no`.
+    pub discard: Option<String>,
+    /// `<source><pagesize>`.
+    pub source_pagesize: Option<ScaledSize>,
+    /// `<source><nodemask>`: host NUMA nodes.
+    pub source_nodemask: Option<String>,
+    /// `<source><path>` (nvdimm, virtio-pmem).
+    pub source_path: Option<String>,
+    /// `<target><size>`.
+    pub target_size: Option<ScaledSize>,
+    /// `<target><node>`: the guest NUMA cell.
+    pub target_node: Option<u32>,
+}
+
+impl View for MemoryDevice {
+    const TAG: &'static str = "memory";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let source = el.child("source");
+        let target = el.child("target");
+        let target_node = match target.and_then(|t| t.child("node")) {
+            Some(n) => {
+                let t = n.text();
+                Some(t.trim().parse().map_err(|_| XmlError::InvalidValue {
+                    value: t.clone(),
+                    xpath: "./target/node[1]".into(),
+                })?)
+            }
+            None => None,
+        };
+        Ok(MemoryDevice {
+            model: String::read(
+                el,
+                "model",
+                &["dimm", "nvdimm", "virtio-pmem", "virtio-mem", "sgx-epc"],
+            )?,
+            access: String::read(el, "access", &["shared", "private"])?,
+            discard: String::read(el, "discard", &["yes", "no"])?,
+            source_pagesize: source
+                .map(|s| size_child(s, "pagesize"))
+                .transpose()?
+                .flatten(),
+            source_nodemask: source.and_then(|s| child_text(s, "nodemask")),
+            source_path: source.and_then(|s| child_text(s, "path")),
+            target_size: target.map(|t| size_child(t, "size")).transpose()?.flatten(),
+            target_node,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        String::write(el, "model", self.model.as_ref());
+        String::write(el, "access", self.access.as_ref());
+        String::write(el, "discard", self.discard.as_ref());
+        let source = self.source_pagesize.is_some()
+            || self.source_nodemask.is_some()
+            || self.source_path.is_some();
+        if source {
+            with_child(el, "source", |s| {
+                set_child_text(s, "path", self.source_path.as_deref());
+                set_size_child(s, "pagesize", self.source_pagesize.as_ref());
+                set_child_text(s, "nodemask", self.source_nodemask.as_deref());
+            });
+        } else {
+            remove_children(el, "source");
+        }
+        if self.target_size.is_some() || self.target_node.is_some() {
+            with_child(el, "target", |t| {
+                set_size_child(t, "size", self.target_size.as_ref());
+                let same = t
+                    .child("node")
+                    .and_then(|n| n.text().trim().parse::<u32>().ok())
+                    == self.target_node;
+                if !same {
+                    let node = self.target_node.map(|n| n.to_string());
+                    set_child_text(t, "node", node.as_deref());
+                }
+            });
+        } else {
+            remove_children(el, "target");
+        }
+    }
+}
+
+/// `<shmem>`: memory shared between guests (ivshmem).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Shmem {
+    /// `name=`.
+    pub name: Option<String>,
+    /// `role=master|peer`.
+    pub role: Option<String>,
+    /// `<model type=...>`: ivshmem, ivshmem-plain, ivshmem-doorbell.
+    pub model: Option<String>,
+    /// `<size>`.
+    pub size: Option<ScaledSize>,
+    /// `<server>` present (doorbell), with its `path=` when given.
+    pub server: Option<Option<String>>,
+    /// `<msi vectors=...>`.
+    pub msi_vectors: Option<u32>,
+    /// `<msi ioeventfd=on|off>`.
+    pub msi_ioeventfd: Option<String>,
+}
+
+impl View for Shmem {
+    const TAG: &'static str = "shmem";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let msi = el.child("msi");
+        Ok(Shmem {
+            name: String::read(el, "name", &[])?,
+            role: String::read(el, "role", &["master", "peer"])?,
+            model: match el.child("model") {
+                Some(m) => {
+                    String::read(m, "type", &["ivshmem", "ivshmem-plain", "ivshmem-doorbell"])?
+                }
+                None => None,
+            },
+            size: size_child(el, "size")?,
+            server: el
+                .child("server")
+                .map(|s| s.attr("path").map(str::to_string)),
+            msi_vectors: msi
+                .map(|m| u32::read(m, "vectors", &[]))
+                .transpose()?
+                .flatten(),
+            msi_ioeventfd: msi
+                .map(|m| String::read(m, "ioeventfd", &["on", "off"]))
+                .transpose()?
+                .flatten(),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        String::write(el, "name", self.name.as_ref());
+        String::write(el, "role", self.role.as_ref());
+        match &self.model {
+            Some(m) => with_child(el, "model", |c| put(c, "type", Some(m))),
+            None => remove_children(el, "model"),
+        }
+        set_size_child(el, "size", self.size.as_ref());
+        match &self.server {
+            Some(p) => with_child(el, "server", |c| put(c, "path", p.as_deref())),
+            None => remove_children(el, "server"),
+        }
+        if self.msi_vectors.is_some() || self.msi_ioeventfd.is_some() {
+            with_child(el, "msi", |m| {
+                u32::write(m, "vectors", self.msi_vectors.as_ref());
+                String::write(m, "ioeventfd", self.msi_ioeventfd.as_ref());
+            });
+        } else {
+            remove_children(el, "msi");
+        }
+    }
+}
+
+/// `<memtune>`: host memory limits for the guest.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Memtune {
+    /// `<hard_limit>`.
+    pub hard_limit: Option<ScaledSize>,
+    /// `<soft_limit>`.
+    pub soft_limit: Option<ScaledSize>,
+    /// `<swap_hard_limit>`.
+    pub swap_hard_limit: Option<ScaledSize>,
+    /// `<min_guarantee>`.
+    pub min_guarantee: Option<ScaledSize>,
+}
+
+const MEMTUNE: [&str; 4] = [
+    "hard_limit",
+    "soft_limit",
+    "swap_hard_limit",
+    "min_guarantee",
+];
+
+impl View for Memtune {
+    const TAG: &'static str = "memtune";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        Ok(Memtune {
+            hard_limit: memtune_size(el, MEMTUNE[0])?,
+            soft_limit: memtune_size(el, MEMTUNE[1])?,
+            swap_hard_limit: memtune_size(el, MEMTUNE[2])?,
+            min_guarantee: memtune_size(el, MEMTUNE[3])?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        let values = [
+            &self.hard_limit,
+            &self.soft_limit,
+            &self.swap_hard_limit,
+            &self.min_guarantee,
+        ];
+        for (name, v) in MEMTUNE.iter().zip(values) {
+            set_size_child(el, name, v.as_ref());
+        }
+    }
+}
+
+flat_view! {
+    /// A `<uid>` or `<gid>` range of a container's `<idmap>`.
+    IdRange = "uid" {
+        start: u32 = "start",
+        target: u32 = "target",
+        count: u32 = "count",
+    }
+}
+
+/// `<idmap>`: user and group id ranges of a container.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Idmap {
+    /// `<uid>`s in order.
+    pub uid: Vec<IdRange>,
+    /// `<gid>`s in order.
+    pub gid: Vec<IdRange>,
+}
+
+impl View for Idmap {
+    const TAG: &'static str = "idmap";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let ranges = |name| {
+            el.children_named(name)
+                .map(IdRange::from_element)
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(Idmap {
+            uid: ranges("uid")?,
+            gid: ranges("gid")?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        sync_children(el, "uid", &self.uid, |r, e| r.write_to(e));
+        sync_children(el, "gid", &self.gid, |r, e| r.write_to(e));
+    }
+}
+
+/// One section of `<sysinfo type='smbios'>`: its `<entry name=...>`s.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SysinfoSection {
+    /// The section: bios, system, baseBoard, chassis.
+    pub name: String,
+    /// (entry name, value) in order.
+    pub entries: Vec<(String, String)>,
+}
+
+/// `<sysinfo>`: the SMBIOS tables (or fw_cfg entries) the guest sees.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Sysinfo {
+    /// `type=smbios|fwcfg`.
+    pub sysinfo_type: Option<String>,
+    /// bios, system, baseBoard, chassis sections in order.
+    pub sections: Vec<SysinfoSection>,
+    /// `<oemStrings><entry>`s in order.
+    pub oem_strings: Vec<String>,
+}
+
+const SYSINFO_SECTIONS: [&str; 4] = ["bios", "system", "baseBoard", "chassis"];
+
+impl View for Sysinfo {
+    const TAG: &'static str = "sysinfo";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let mut sections = Vec::new();
+        for s in el.elements() {
+            if !SYSINFO_SECTIONS.contains(&s.name.as_str()) {
+                continue;
+            }
+            let mut entries = Vec::new();
+            for e in s.children_named("entry") {
+                let Some(name) = e.attr("name") else {
+                    return Err(XmlError::Invalid(format!(
+                        "Missing required attribute 'name' in element 'entry' of '{}'",
+                        s.name
+                    )));
+                };
+                entries.push((name.to_string(), e.text()));
+            }
+            sections.push(SysinfoSection {
+                name: s.name.clone(),
+                entries,
+            });
+        }
+        Ok(Sysinfo {
+            sysinfo_type: String::read(el, "type", &["smbios", "fwcfg"])?,
+            sections,
+            oem_strings: el
+                .child("oemStrings")
+                .map(|o| o.children_named("entry").map(|e| e.text()).collect())
+                .unwrap_or_default(),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        String::write(el, "type", self.sysinfo_type.as_ref());
+        for name in SYSINFO_SECTIONS {
+            let section = self.sections.iter().find(|s| s.name == name);
+            match section {
+                Some(s) => with_child(el, name, |c| {
+                    sync_children(c, "entry", &s.entries, |(k, v), e| {
+                        put(e, "name", Some(k));
+                        put_own_text(e, Some(v));
+                    })
+                }),
+                None => remove_children(el, name),
+            }
+        }
+        if self.oem_strings.is_empty() {
+            remove_children(el, "oemStrings");
+        } else {
+            with_child(el, "oemStrings", |o| {
+                sync_children(o, "entry", &self.oem_strings, |v, e| {
+                    put_own_text(e, Some(v))
+                })
+            });
+        }
+    }
+}
+
+/// `<iothreads>N</iothreads>`: how many I/O threads the guest gets.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IoThreads {
+    /// The count (the element's text).
+    pub count: u32,
+}
+
+impl View for IoThreads {
+    const TAG: &'static str = "iothreads";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let t = el.text();
+        Ok(IoThreads {
+            count: t
+                .trim()
+                .parse()
+                .map_err(|_| XmlError::Invalid(format!("invalid iothreads count '{t}'")))?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        if el.text().trim().parse::<u32>().ok() != Some(self.count) {
+            el.set_text(self.count.to_string());
+        }
+    }
+}
+
+flat_view! {
+    /// An `<iothread id=...>` of `<iothreadids>`.
+    IoThreadId = "iothread" {
+        id: u32 = "id",
+        thread_pool_min: u32 = "thread_pool_min",
+        thread_pool_max: u32 = "thread_pool_max",
+    }
+}
+
+/// `<iothreadids>`: the I/O threads by id.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IoThreadIds {
+    /// The `<iothread>`s in order.
+    pub iothreads: Vec<IoThreadId>,
+}
+
+impl View for IoThreadIds {
+    const TAG: &'static str = "iothreadids";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        Ok(IoThreadIds {
+            iothreads: child_views(el)?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        set_child_views(el, &self.iothreads);
+    }
+}
+
+flat_view! {
+    /// `<os><bios>`: legacy BIOS options.
+    Bios = "bios" {
+        useserial: String = "useserial" ["yes", "no"],
+        reboot_timeout: String = "rebootTimeout",
+    }
+}
+
+/// `<os><boot>`: a boot device, `dev=` as libvirt writes it, or the
+/// element's text as 0.2-era definitions spelled it (`<boot>cdrom</boot>`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OsBoot {
+    /// `dev=`: hd, fd, cdrom, network.
+    pub dev: Option<String>,
+    /// The 0.2-era spelling: the device as the element's text.
+    pub legacy_dev: Option<String>,
+}
+
+impl View for OsBoot {
+    const TAG: &'static str = "boot";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        Ok(OsBoot {
+            dev: String::read(el, "dev", &["hd", "fd", "cdrom", "network"])?,
+            legacy_dev: text_value(el).map(|t| t.trim().to_string()),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        String::write(el, "dev", self.dev.as_ref());
+        let same = text_value(el).map(|t| t.trim().to_string()) == self.legacy_dev;
+        if !same {
+            put_own_text(el, self.legacy_dev.as_deref());
+        }
+    }
+}
+
+/// `<metadata>`: applications' own elements, each in its namespace,
+/// kept whole.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Metadata {
+    /// The elements in order.
+    pub elements: Vec<Element>,
+}
+
+impl View for Metadata {
+    const TAG: &'static str = "metadata";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        Ok(Metadata {
+            elements: el.elements().cloned().collect(),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        let same = el.elements().eq(self.elements.iter());
+        if !same {
+            el.children = self.elements.iter().cloned().map(Node::Element).collect();
+        }
+    }
+}
+
+/// A view of a device's stored children (`T::TAG`), first one.
+fn first_in<T: View>(els: &[Element]) -> Result<Option<T>, XmlError> {
+    els.iter()
+        .find(|e| e.name == T::TAG)
+        .map(T::from_element)
+        .transpose()
+}
+
+/// Write `view` into the first stored child called `T::TAG` (added at
+/// the end when missing; `None` removes them).
+fn set_first_in<T: View>(els: &mut Vec<Element>, view: Option<&T>) {
+    match (view, els.iter_mut().find(|e| e.name == T::TAG)) {
+        (Some(v), Some(e)) => v.write_to(e),
+        (Some(v), None) => els.push(v.to_element()),
+        (None, _) => els.retain(|e| e.name != T::TAG),
+    }
+}
+
+/// Views of stored attributes: an element holding just them.
+fn attrs_view<T: View>(attrs: &[(String, String)]) -> Result<T, XmlError> {
+    let el = Element {
+        name: T::TAG.to_string(),
+        attrs: attrs.to_vec(),
+        children: Vec::new(),
+    };
+    T::from_element(&el)
+}
+
+fn set_attrs_view<T: View>(attrs: &mut Vec<(String, String)>, view: &T) {
+    let mut el = Element {
+        name: T::TAG.to_string(),
+        attrs: std::mem::take(attrs),
+        children: Vec::new(),
+    };
+    view.write_to(&mut el);
+    *attrs = el.attrs;
+}
+
+/// Typed access to the parts the model keeps as stored children of a
+/// device: `<driver>`, `<address>`, `<alias>`, `<auth>`, ...
+macro_rules! stored_parts {
+    ($($ty:ty),*) => {$(
+        impl $ty {
+            /// The first stored child called `T::TAG` (`<address>`,
+            /// `<alias>`, `<driver>`, ...), typed.
+            pub fn part<T: View>(&self) -> Result<Option<T>, XmlError> {
+                first_in(&self.extra)
+            }
+
+            /// Write `view` into the first stored child called `T::TAG`
+            /// (adding it when missing; `None` removes it).
+            pub fn set_part<T: View>(&mut self, view: Option<&T>) {
+                set_first_in(&mut self.extra, view)
+            }
+        }
+    )*};
+}
+stored_parts!(Disk, Interface, Graphics, CharDev);
+
+impl Interface {
+    /// The attributes of `<interface>` beyond its type, typed.
+    pub fn options(&self) -> Result<InterfaceOptions, XmlError> {
+        attrs_view(&self.attrs)
+    }
+
+    /// Write the interface's options back in place.
+    pub fn set_options(&mut self, options: &InterfaceOptions) {
+        set_attrs_view(&mut self.attrs, options)
+    }
+
+    /// The `<source>` attributes, typed.
+    pub fn typed_source(&self) -> Result<InterfaceSource, XmlError> {
+        attrs_view(&self.source)
+    }
+
+    /// Write the `<source>` attributes back in place.
+    pub fn set_typed_source(&mut self, source: &InterfaceSource) {
+        set_attrs_view(&mut self.source, source);
+        if let Some(e) = self.extra.iter_mut().find(|e| e.name == "source") {
+            e.attrs = self.source.clone();
+        }
+    }
+}
+
+impl Graphics {
+    /// The attributes of `<graphics>` beyond its type, typed.
+    pub fn options(&self) -> Result<GraphicsOptions, XmlError> {
+        attrs_view(&self.attrs)
+    }
+
+    /// Write the graphics options back in place.
+    pub fn set_options(&mut self, options: &GraphicsOptions) {
+        set_attrs_view(&mut self.attrs, options)
+    }
+}
+
+impl Disk {
+    /// The `<driver>`, typed: the name and format from the typed fields,
+    /// the rest from the stored element. `None` when there is none.
+    pub fn driver(&self) -> Result<Option<DiskDriver>, XmlError> {
+        let stored = first_in::<DiskDriver>(&self.extra)?;
+        if stored.is_none() && self.driver_name.is_none() && self.driver_type.is_none() {
+            return Ok(None);
+        }
+        let mut d = stored.unwrap_or_default();
+        d.name = self.driver_name.clone();
+        d.format = self.driver_type.clone();
+        Ok(Some(d))
+    }
+
+    /// Write the `<driver>` back: name and format into the typed fields,
+    /// the rest into the stored element (`None` removes it all).
+    pub fn set_driver(&mut self, driver: Option<&DiskDriver>) {
+        self.driver_name = driver.and_then(|d| d.name.clone());
+        self.driver_type = driver.and_then(|d| d.format.clone());
+        let rest = driver.filter(|d| {
+            let typed_only = DiskDriver {
+                name: d.name.clone(),
+                format: d.format.clone(),
+                ..DiskDriver::default()
+            };
+            **d != typed_only
+        });
+        match rest {
+            Some(d) => set_first_in(&mut self.extra, Some(d)),
+            None => self.extra.retain(|e| e.name != "driver"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{parse_domain, FormatOptions};
+
+    const DOMAIN: &str = "<domain type='kvm'>\n  <name>g</name>\n  <memory unit='KiB'>1024</memory>\n  <os>\n    <type arch='x86_64'>hvm</type>\n  </os>\n  <devices>\n    <disk type='file' device='disk'>\n      <driver name='qemu' type='raw'/>\n      <source file='/a.img'/>\n      <target dev='vda' bus='virtio'/>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x04' function='0x0'/>\n    </disk>\n  </devices>\n</domain>\n";
+
+    #[test]
+    fn disk_driver_and_address_write_back() -> Result<(), XmlError> {
+        let mut def = parse_domain(DOMAIN)?;
+        let Some(disk) = def.devices.disks.first_mut() else {
+            return Err(XmlError::Invalid("no disk".into()));
+        };
+        let mut driver = disk.driver()?.unwrap_or_default();
+        assert_eq!(driver.name.as_deref(), Some("qemu"));
+        assert_eq!(driver.format.as_deref(), Some("raw"));
+        driver.cache = Some("none".into());
+        driver.io = Some("native".into());
+        disk.set_driver(Some(&driver));
+        let mut addr = disk.part::<Address>()?.unwrap_or_default();
+        assert_eq!(addr.slot.as_deref(), Some("0x04"));
+        addr.slot = Some("0x05".into());
+        disk.set_part(Some(&addr));
+        let out = def.to_xml(&FormatOptions::default());
+        assert!(
+            out.contains("<driver name='qemu' type='raw' cache='none' io='native'/>"),
+            "{out}"
+        );
+        assert!(out.contains("slot='0x05'"), "{out}");
+        let back = parse_domain(&out)?;
+        let again = back.devices.disks.first().map(|d| d.driver());
+        assert_eq!(again, Some(Ok(Some(driver))));
+        Ok(())
+    }
+
+    #[test]
+    fn flat_views_refuse_bad_values_like_libvirt() {
+        let el = Element::new("driver").with_attr("cache", "bogus");
+        assert_eq!(
+            DiskDriver::from_element(&el).err().map(|e| e.to_string()),
+            Some(
+                "XML error: Invalid value for attribute 'cache' in element 'driver': 'bogus'."
+                    .into()
+            )
+        );
+        assert_eq!(
+            DiskDriver::check(&el),
+            DiskDriver::from_element(&el).map(drop)
+        );
+        let el = Element::new("driver").with_attr("queues", "x");
+        assert!(ControllerDriver::check(&el).is_err());
+        let ok = Element::new("driver").with_attr("queues", "4");
+        assert_eq!(ControllerDriver::check(&ok), Ok(()));
+    }
+}

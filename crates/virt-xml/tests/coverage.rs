@@ -1,0 +1,298 @@
+//! Which element and attribute paths of libvirt's domain XML the typed
+//! model covers. A path counts as covered only when a typed field carries
+//! it: the core model is formatted with every generic part stripped, and
+//! each typed view is read from the stored element and written into a
+//! fresh, empty one; the paths those produce are what the model types.
+//! The test fails when a corpus file uses a path nothing types, and
+//! prints those paths.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use virt_xml::*;
+
+fn corpus_root() -> PathBuf {
+    match std::env::var_os("VIRT_CORPUS") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/corpus"
+        )),
+    }
+}
+
+/// Every `.xml` file under `dir`, sorted.
+fn xml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = fs::read_dir(dir) else { return };
+    let mut paths: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            xml_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "xml") {
+            out.push(p);
+        }
+    }
+}
+
+/// A path in one spelling: a chain of `<backingStore>`s counts once, and
+/// nothing below `<metadata>` (foreign namespaces, kept whole) is listed.
+fn normalize(path: &str) -> Option<String> {
+    if path.contains("/metadata/") {
+        return None;
+    }
+    let mut p = path.to_string();
+    while p.contains("backingStore/backingStore") {
+        p = p.replace("backingStore/backingStore", "backingStore");
+    }
+    Some(p)
+}
+
+/// Add the paths of `el` (at `prefix`) and everything under it.
+fn collect(el: &Element, prefix: &str, out: &mut BTreeSet<String>) {
+    let here = format!("{prefix}/{}", el.name);
+    if let Some(p) = normalize(&here) {
+        out.insert(p);
+    }
+    for (k, _) in &el.attrs {
+        if let Some(p) = normalize(&format!("{here}@{k}")) {
+            out.insert(p);
+        }
+    }
+    for c in el.elements() {
+        collect(c, &here, out);
+    }
+}
+
+/// The view of `el`, written into a fresh element of the same name (and
+/// checked to write back into `el` without a change).
+fn fresh<T: View>(el: &Element) -> Result<Element, String> {
+    let view = T::from_element(el).map_err(|e| format!("<{}>: {e}", el.name))?;
+    // Written back unchanged, the view leaves the stored element as it was.
+    let mut again = el.clone();
+    view.write_to(&mut again);
+    if again != *el {
+        return Err(format!(
+            "<{}> changed when written back:\n{}{}",
+            el.name,
+            el.to_xml(0),
+            again.to_xml(0)
+        ));
+    }
+    let mut out = Element::new(el.name.as_str());
+    view.write_to(&mut out);
+    Ok(out)
+}
+
+/// The typed view for an element called `name` under `parent`, written
+/// fresh; `None` when no view types it.
+fn view_of(parent: &str, el: &Element) -> Option<Result<Element, String>> {
+    Some(match (parent, el.name.as_str()) {
+        ("domain", "cpu") => fresh::<Cpu>(el),
+        ("domain", "clock") => fresh::<Clock>(el),
+        ("domain", "numatune") => fresh::<Numatune>(el),
+        ("domain", "cputune") => fresh::<Cputune>(el),
+        ("domain", "memoryBacking") => fresh::<MemoryBacking>(el),
+        ("domain", "pm") => fresh::<Pm>(el),
+        ("domain", "seclabel") => fresh::<SecLabel>(el),
+        ("domain", "features") => {
+            let kids: Vec<Element> = el.elements().cloned().collect();
+            Features::from_elements(&kids)
+                .map(|f| {
+                    let mut out = Vec::new();
+                    f.write_to(&mut out);
+                    let mut e = Element::new("features");
+                    e.children = out.into_iter().map(Node::Element).collect();
+                    e
+                })
+                .map_err(|e| e.to_string())
+        }
+        ("os", "loader") => fresh::<Loader>(el),
+        ("os", "nvram") => fresh::<Nvram>(el),
+        ("os", "bootmenu") => fresh::<BootMenu>(el),
+        ("os", "smbios") => fresh::<Smbios>(el),
+        ("devices", "controller") => fresh::<Controller>(el),
+        ("devices", "input") => fresh::<Input>(el),
+        ("devices", "video") => fresh::<Video>(el),
+        ("devices", "memballoon") => fresh::<MemBalloon>(el),
+        ("devices", "rng") => fresh::<Rng>(el),
+        ("devices", "tpm") => fresh::<Tpm>(el),
+        ("devices", "watchdog") => fresh::<Watchdog>(el),
+        ("devices", "sound") => fresh::<Sound>(el),
+        ("devices", "hostdev") => fresh::<Hostdev>(el),
+        ("disk" | "interface", "boot") => {
+            let mut d = Disk::default();
+            let order = el.attr("order").and_then(|o| o.parse().ok());
+            d.set_boot_order(order);
+            return d.extra.first().cloned().map(Ok);
+        }
+        ("domain", "memtune") => fresh::<Memtune>(el),
+        ("domain", "idmap") => fresh::<Idmap>(el),
+        ("domain", "sysinfo") => fresh::<Sysinfo>(el),
+        ("domain", "iothreads") => fresh::<IoThreads>(el),
+        ("domain", "iothreadids") => fresh::<IoThreadIds>(el),
+        ("domain", "metadata") => fresh::<Metadata>(el),
+        ("os", "bios") => fresh::<Bios>(el),
+        ("os", "boot") => fresh::<OsBoot>(el),
+        (_, "address") => fresh::<Address>(el),
+        (_, "alias") => fresh::<Alias>(el),
+        (_, "auth") => fresh::<Auth>(el),
+        ("source", "host") => fresh::<SourceHost>(el),
+        ("source", "initiator") => fresh::<Initiator>(el),
+        ("source", "seclabel") => fresh::<SecLabel>(el),
+        ("disk", "driver") => fresh::<DiskDriver>(el),
+        ("disk" | "backingStore", "source") => fresh::<DiskSource>(el),
+        ("disk", "backingStore") => fresh::<BackingStore>(el),
+        ("disk", "serial") => fresh::<DiskSerial>(el),
+        ("disk", "transient") => fresh::<Transient>(el),
+        ("disk", "target") => fresh::<DiskTarget>(el),
+        ("devices", "interface") => fresh::<InterfaceOptions>(el),
+        ("interface", "driver") => fresh::<InterfaceDriver>(el),
+        ("interface", "source") => fresh::<InterfaceSource>(el),
+        ("source", "local") => fresh::<SourceLocal>(el),
+        ("source", "ip") => fresh::<SourceIp>(el),
+        ("source", "route") => fresh::<SourceRoute>(el),
+        ("interface", "mtu") => fresh::<Mtu>(el),
+        ("interface", "bandwidth") => fresh::<Bandwidth>(el),
+        ("interface", "virtualport") => fresh::<VirtualPort>(el),
+        ("interface", "vlan") => fresh::<Vlan>(el),
+        ("devices", "graphics") => fresh::<GraphicsOptions>(el),
+        ("graphics", "listen") => fresh::<Listen>(el),
+        ("serial" | "console" | "channel" | "parallel", "source") => fresh::<CharSource>(el),
+        ("serial" | "console" | "channel" | "parallel", "target") => fresh::<CharTarget>(el),
+        ("target", "model") => fresh::<CharTargetModel>(el),
+        ("controller", "driver") => fresh::<ControllerDriver>(el),
+        ("controller", "target") => fresh::<ControllerTarget>(el),
+        ("controller", "model") => fresh::<ControllerModel>(el),
+        ("controller", "master") => fresh::<ControllerMaster>(el),
+        ("devices", "filesystem") => fresh::<Filesystem>(el),
+        ("filesystem", "source") => fresh::<FilesystemSource>(el),
+        ("filesystem", "target") => fresh::<FilesystemTarget>(el),
+        ("input", "source") => fresh::<InputSource>(el),
+        ("sound", "codec") => fresh::<SoundCodec>(el),
+        ("devices", "audio") => fresh::<Audio>(el),
+        ("devices", "panic") => fresh::<Panic>(el),
+        ("devices", "memory") => fresh::<MemoryDevice>(el),
+        ("devices", "shmem") => fresh::<Shmem>(el),
+        _ => return None,
+    })
+}
+
+/// The paths typed views produce for the stored elements of `el` (at
+/// `prefix`), recursively.
+fn view_paths(el: &Element, prefix: &str, out: &mut BTreeSet<String>) -> Result<(), String> {
+    let here = format!("{prefix}/{}", el.name);
+    for c in el.elements() {
+        if let Some(v) = view_of(&el.name, c) {
+            collect(&v?, &here, out);
+        }
+        view_paths(c, &here, out)?;
+    }
+    Ok(())
+}
+
+/// `def` with every part the model keeps as generic XML taken out.
+fn typed_core(def: &DomainDef) -> DomainDef {
+    let mut d = def.clone();
+    d.extra.clear();
+    d.attrs.clear();
+    d.unknown.clear();
+    d.leaf_attrs.clear();
+    d.features = None;
+    d.os.leaf_attrs.clear();
+    d.os.extra.clear();
+    d.os.attrs.clear();
+    d.os.unknown.clear();
+    let devs = &mut d.devices;
+    devs.other.clear();
+    devs.unknown.clear();
+    for disk in &mut devs.disks {
+        disk.extra.clear();
+        disk.attrs.clear();
+        disk.unknown.clear();
+    }
+    for i in &mut devs.interfaces {
+        i.extra.clear();
+        i.attrs.clear();
+        i.unknown.clear();
+        i.source.clear();
+    }
+    for g in &mut devs.graphics {
+        g.extra.clear();
+        g.attrs.clear();
+    }
+    for c in &mut devs.chardevs {
+        c.extra.clear();
+        c.attrs.clear();
+    }
+    d
+}
+
+/// Paths `text` uses and the subset the model types.
+fn paths_of(text: &str) -> Result<(BTreeSet<String>, BTreeSet<String>), String> {
+    let doc = parse_element(text).map_err(|e| e.to_string())?;
+    let mut used = BTreeSet::new();
+    collect(&doc, "", &mut used);
+    let def = parse_domain(text).map_err(|e| e.to_string())?;
+    let mut typed = BTreeSet::new();
+    let opts = FormatOptions {
+        id: Some(1),
+        secure: true,
+        ..FormatOptions::default()
+    };
+    collect(&typed_core(&def).to_element(&opts), "", &mut typed);
+    view_paths(&def.to_element(&opts), "", &mut typed)?;
+    Ok((used, typed))
+}
+
+#[test]
+fn corpus_typed_coverage() {
+    let root = corpus_root();
+    let mut files = Vec::new();
+    for sub in ["domain-xml", "era-0.2"] {
+        let dir = root.join(sub);
+        if dir.is_dir() {
+            xml_files(&dir, &mut files);
+        } else {
+            println!("corpus folder {} absent: skipped", dir.display());
+        }
+    }
+    let mut all = BTreeSet::new();
+    let mut uncovered: BTreeMap<String, String> = BTreeMap::new();
+    let mut failed = Vec::new();
+    let mut checked = 0;
+    for f in &files {
+        let text = fs::read_to_string(f).unwrap_or_default();
+        let is_domain = parse_element(&text).is_ok_and(|e| e.name == "domain");
+        if !is_domain {
+            continue; // capabilities, node descriptions, API docs, ...
+        }
+        checked += 1;
+        match paths_of(&text) {
+            Ok((used, typed)) => {
+                for p in used.difference(&typed) {
+                    uncovered
+                        .entry(p.clone())
+                        .or_insert_with(|| f.display().to_string());
+                }
+                all.extend(used);
+            }
+            Err(e) => failed.push(format!("{}: {e}", f.display())),
+        }
+    }
+    println!(
+        "corpus_typed_coverage: {checked} domain files, {} distinct paths, {} typed, {} not typed",
+        all.len(),
+        all.len() - uncovered.len(),
+        uncovered.len()
+    );
+    for (p, f) in &uncovered {
+        println!("  not typed: {p}  (first in {f})");
+    }
+    for f in &failed {
+        println!("  FAILED {f}");
+    }
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert!(uncovered.is_empty(), "{} paths not typed", uncovered.len());
+}
