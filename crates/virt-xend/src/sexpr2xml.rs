@@ -336,7 +336,7 @@ fn parse_disks(root: &Sexpr, def: &mut DomainDef, hvm: bool) -> Result<(), XendE
 }
 
 /// The storage formats libvirt knew by name (virStorageFileFormat).
-fn is_storage_format(f: &str) -> bool {
+pub(crate) fn is_storage_format(f: &str) -> bool {
     matches!(
         f,
         "raw"
@@ -417,7 +417,7 @@ fn parse_nets(root: &Sexpr, def: &mut DomainDef, id: i32) -> Result<(), XendErro
 }
 
 /// A MAC address in libvirt's spelling (lowercase, two digits a byte).
-fn parse_mac(s: &str) -> Option<String> {
+pub(crate) fn parse_mac(s: &str) -> Option<String> {
     let parts: Vec<&str> = s.split(':').collect();
     if parts.len() != 6 {
         return None;
@@ -794,7 +794,7 @@ pub fn char_device(value: &str, tty: Option<&str>) -> Result<CharDev, XendError>
 /// The sound models libvirt knew, in its order (virDomainSoundModel).
 const SOUND_MODELS: &[&str] = &["sb16", "es1370", "pcspk", "ac97", "ich6", "ich9", "usb"];
 
-fn parse_sound(value: &str, def: &mut DomainDef) -> Result<(), XendError> {
+pub(crate) fn parse_sound(value: &str, def: &mut DomainDef) -> Result<(), XendError> {
     let models: Vec<&str> = if value == "all" {
         // xend's "all" meant the two cards Xen 3 emulated.
         vec!["sb16", "es1370"]

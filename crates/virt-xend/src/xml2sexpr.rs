@@ -151,7 +151,7 @@ pub fn domain_to_sexpr(def: &DomainDef) -> Result<String, XendError> {
 
 /// The disks in the order libvirt keeps them: each one placed before the
 /// first disk of its bus with a later target name (virDomainDiskInsert).
-fn ordered_disks(disks: &[Disk]) -> Vec<&Disk> {
+pub(crate) fn ordered_disks(disks: &[Disk]) -> Vec<&Disk> {
     let mut out: Vec<&Disk> = Vec::with_capacity(disks.len());
     for disk in disks {
         let bus = disk_bus(disk);

@@ -1,0 +1,1053 @@
+//! An xm config into a [`DomainDef`], with what libvirt added after
+//! parsing (implicit inputs, console, video, balloon, drive addresses and
+//! controllers), so that [`DomainDef::to_xml`] writes what libvirt's
+//! `domxml-from-native xen-xm` wrote.
+
+use uuid::Uuid;
+use virt_xml::{CharDev, Disk, DomainDef, Element, Graphics, Interface, LifecycleAction};
+
+use super::conf::{Conf, ConfValue, MEMORY_CONF};
+use super::XmOptions;
+use crate::sexpr2xml::{char_device, parse_mac, parse_sound, parse_vif_rate};
+use crate::XendError;
+
+/// The MAC address of a `vif` entry that names none.
+const NO_MAC: &str = "00:00:00:00:00:00";
+
+/// The memory (MiB) xm gave a guest whose config names none.
+const DEFAULT_MEMORY_MIB: u64 = 128;
+
+fn malformed(name: &str) -> XendError {
+    XendError::XmConfig(format!("config value {name} was malformed"))
+}
+
+/// Typed reads of settings, with libvirt's rules: numbers may be written
+/// as strings, a setting of the wrong type is an error, a missing one
+/// takes the default.
+struct Settings<'a> {
+    conf: &'a Conf,
+}
+
+impl<'a> Settings<'a> {
+    fn value(&self, name: &str) -> Option<&'a ConfValue> {
+        self.conf.get(name)
+    }
+
+    fn string(&self, name: &str) -> Result<Option<&'a str>, XendError> {
+        match self.value(name) {
+            None => Ok(None),
+            Some(ConfValue::Str(s)) => Ok(Some(s)),
+            Some(_) => Err(malformed(name)),
+        }
+    }
+
+    fn ulong(&self, name: &str, default: u64) -> Result<u64, XendError> {
+        match self.value(name) {
+            None => Ok(default),
+            Some(ConfValue::Unsigned(n)) => Ok(*n),
+            Some(ConfValue::Str(s)) => s.parse().map_err(|_| malformed(name)),
+            Some(_) => Err(malformed(name)),
+        }
+    }
+
+    fn long(&self, name: &str, default: i64) -> Result<i64, XendError> {
+        match self.value(name) {
+            None => Ok(default),
+            Some(ConfValue::Signed(n)) => Ok(*n),
+            Some(ConfValue::Unsigned(n)) => i64::try_from(*n).map_err(|_| malformed(name)),
+            Some(ConfValue::Str(s)) => s.parse().map_err(|_| malformed(name)),
+            Some(ConfValue::List(_)) => Err(malformed(name)),
+        }
+    }
+
+    fn bool(&self, name: &str, default: bool) -> Result<bool, XendError> {
+        Ok(self.ulong(name, u64::from(default))? != 0)
+    }
+
+    /// The strings of a list setting, leniently: a plain value counts as
+    /// no list, other items are skipped (how libvirt read `vif`).
+    fn strings(&self, name: &str) -> Vec<&'a str> {
+        match self.value(name) {
+            Some(ConfValue::List(items)) => items.iter().filter_map(ConfValue::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The strings of a list setting, strictly: every item must be a
+    /// string; a plain value is an error unless `plain_is_none`.
+    fn string_list(&self, name: &str, plain_is_none: bool) -> Result<Vec<&'a str>, XendError> {
+        let why = format!("{MEMORY_CONF}: expected a string list for '{name}' parameter");
+        match self.value(name) {
+            None => Ok(Vec::new()),
+            Some(ConfValue::List(items)) => items
+                .iter()
+                .map(|i| {
+                    i.as_str()
+                        .ok_or_else(|| XendError::ConfListItem(why.clone()))
+                })
+                .collect(),
+            Some(_) if plain_is_none => Ok(Vec::new()),
+            Some(_) => Err(XendError::ConfType(why)),
+        }
+    }
+}
+
+/// Convert a parsed xm config into a definition.
+pub fn xm_to_domain(conf: &Conf, opts: &XmOptions) -> Result<DomainDef, XendError> {
+    let s = Settings { conf };
+    let mut def = DomainDef {
+        domain_type: "xen".into(),
+        ..DomainDef::default()
+    };
+    def.name = s
+        .string("name")?
+        .ok_or_else(|| XendError::XmConfig("config value name was missing".into()))?
+        .to_string();
+    def.uuid = Some(match s.string("uuid")? {
+        // libvirt made one up for a config without.
+        None => Uuid::new_v4(),
+        Some(u) => virt_xml::parse_uuid(u)
+            .ok_or_else(|| XendError::XmSyntax(format!("{u} not parseable")))?,
+    });
+
+    let current = s.ulong("memory", DEFAULT_MEMORY_MIB)?;
+    let max = s.ulong("maxmem", current)?;
+    def.memory = max.saturating_mul(1024);
+    def.current_memory = Some(current.saturating_mul(1024));
+
+    parse_vcpus(&s, &mut def)?;
+
+    let hvm = s.string("builder")? == Some("hvm");
+    if hvm {
+        parse_features(&s, &mut def)?;
+    }
+    parse_clock(&s, &mut def, hvm)?;
+
+    def.on_poweroff = Some(lifecycle(&s, "poweroff", "destroy")?);
+    def.on_reboot = Some(lifecycle(&s, "reboot", "restart")?);
+    def.on_crash = Some(lifecycle(&s, "crash", "restart")?);
+
+    let emulator = if opts.v9() {
+        "device_model_override"
+    } else {
+        "device_model"
+    };
+    def.devices.emulator = s.string(emulator)?.map(str::to_string);
+
+    parse_vifs(&s, &mut def)?;
+    parse_pci(&s, &mut def, opts)?;
+    parse_graphics(&s, &mut def, hvm)?;
+    if hvm {
+        parse_chardevs(&s, &mut def)?;
+        if let Some(sound) = s.string("soundhw")?.filter(|v| !v.is_empty()) {
+            parse_sound(sound, &mut def).map_err(|e| match e {
+                XendError::Incomplete(m) => XendError::XmConfig(m),
+                other => other,
+            })?;
+        }
+    }
+    // libvirt read the common settings first, then the boot setup,
+    // disks and USB inputs; the first error met is the one reported.
+    parse_os(&s, &mut def, hvm, opts)?;
+    parse_disks(&s, &mut def, hvm, opts)?;
+    if hvm {
+        parse_usb(&s, &mut def)?;
+    } else {
+        def.devices.chardevs.push(CharDev {
+            kind: "console".into(),
+            dev_type: Some("pty".into()),
+            extra: vec![Element::new("target")
+                .with_attr("type", "xen")
+                .with_attr("port", "0")],
+            ..CharDev::default()
+        });
+    }
+    if def.memory == 0 {
+        return Err(XendError::Xml(
+            "Memory size must be specified via <memory> or in the <numa> configuration".into(),
+        ));
+    }
+    post_parse(&mut def, hvm, opts);
+    Ok(def)
+}
+
+fn parse_vcpus(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
+    let vcpus = s.ulong("vcpus", 1)?;
+    let max = s.ulong("maxvcpus", vcpus)?;
+    let to_u32 = |n: u64, name: &str| u32::try_from(n).map_err(|_| malformed(name));
+    def.vcpu.max = to_u32(max, "maxvcpus")?;
+    let current = to_u32(vcpus.min(max), "vcpus")?;
+    // xm configs may carry vcpu_avail, but libvirt never read it.
+    def.vcpu.current = (current < def.vcpu.max).then_some(current);
+    def.vcpu.cpuset = s.string("cpus")?.map(cpu_set).transpose()?;
+    Ok(())
+}
+
+/// The CPUs libvirt's bitmaps can name.
+const CPU_SET_SIZE: usize = 4096;
+
+/// A CPU list (`0-3,^2,5`) in libvirt's canonical spelling (`0-1,3,5`).
+fn cpu_set(text: &str) -> Result<String, XendError> {
+    let refused = || XendError::InvalidArg(format!("Failed to parse bitmap '{text}'"));
+    let mut set = vec![false; CPU_SET_SIZE];
+    let number = |n: &str| {
+        n.trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n < CPU_SET_SIZE)
+            .ok_or_else(refused)
+    };
+    for item in text.split(',') {
+        let item = item.trim();
+        if let Some(neg) = item.strip_prefix('^') {
+            if let Some(slot) = set.get_mut(number(neg)?) {
+                *slot = false;
+            }
+            continue;
+        }
+        let (from, to) = match item.split_once('-') {
+            Some((a, b)) => (number(a)?, number(b)?),
+            None => (number(item)?, number(item)?),
+        };
+        if to < from {
+            return Err(refused());
+        }
+        for slot in set.iter_mut().take(to + 1).skip(from) {
+            *slot = true;
+        }
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < CPU_SET_SIZE {
+        if !set.get(i).copied().unwrap_or(false) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while set.get(i + 1).copied().unwrap_or(false) {
+            i += 1;
+        }
+        out.push(if start == i {
+            start.to_string()
+        } else {
+            format!("{start}-{i}")
+        });
+        i += 1;
+    }
+    Ok(out.join(","))
+}
+
+fn parse_os(
+    s: &Settings,
+    def: &mut DomainDef,
+    hvm: bool,
+    opts: &XmOptions,
+) -> Result<(), XendError> {
+    let string = |name: &str| s.string(name).map(|v| v.map(str::to_string));
+    def.os.arch = Some(if opts.v9() { "x86_64" } else { "i686" }.into());
+    if hvm {
+        def.os.os_type = "hvm".into();
+        def.os.machine = Some("xenfv".into());
+        // The HVM firmware is the one thing an HVM config must name.
+        let loader = string("kernel")?
+            .ok_or_else(|| XendError::XmConfig("config value kernel was missing".into()))?;
+        def.os.loader = Some(loader);
+        def.os
+            .extra
+            .push(Element::new("loader").with_attr("type", "rom"));
+        for c in s.string("boot")?.unwrap_or("c").chars() {
+            let dev = match c {
+                'a' => "fd",
+                'd' => "cdrom",
+                'n' => "network",
+                _ => "hd",
+            };
+            if def.os.boot.len() < 4 {
+                def.os.boot.push(dev.into());
+            }
+        }
+    } else {
+        def.os.os_type = "linux".into();
+        def.os.machine = Some("xenpv".into());
+        def.bootloader = string("bootloader")?;
+        // Arguments without a bootloader were read and then never shown.
+        def.bootloader_args = string("bootargs")?.filter(|_| def.bootloader.is_some());
+        def.os.kernel = string("kernel")?;
+        def.os.initrd = string("ramdisk")?;
+        // `root` was a separate setting that xm glued in front of `extra`.
+        def.os.cmdline = match (s.string("root")?, s.string("extra")?) {
+            (Some(root), Some(extra)) => Some(format!("root={root} {extra}")),
+            (Some(root), None) => Some(format!("root={root}")),
+            (None, extra) => extra.map(str::to_string),
+        };
+    }
+    Ok(())
+}
+
+fn parse_features(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
+    let mut features = Vec::new();
+    // pae, acpi and apic were on unless switched off; libvirt lists them
+    // in its own order.
+    let pae = s.bool("pae", true)?;
+    if s.bool("acpi", true)? {
+        features.push(Element::new("acpi"));
+    }
+    if s.bool("apic", true)? {
+        features.push(Element::new("apic"));
+    }
+    if pae {
+        features.push(Element::new("pae"));
+    }
+    if !s.bool("hap", true)? {
+        features.push(Element::new("hap").with_attr("state", "off"));
+    }
+    if s.bool("viridian", false)? {
+        features.push(Element::new("viridian"));
+    }
+    if !features.is_empty() {
+        def.features = Some(features);
+    }
+    Ok(())
+}
+
+fn parse_clock(s: &Settings, def: &mut DomainDef, hvm: bool) -> Result<(), XendError> {
+    let localtime = s.bool("localtime", false)?;
+    let basis = if localtime { "localtime" } else { "utc" };
+    let mut clock = Element::new("clock");
+    if hvm {
+        // Read as unsigned, as libvirt did: a negative offset is refused.
+        let offset = s.ulong("rtc_timeoffset", 0)?;
+        clock = clock
+            .with_attr("offset", "variable")
+            .with_attr("adjustment", offset.to_string())
+            .with_attr("basis", basis);
+        if s.value("hpet").is_some() {
+            let present = if s.long("hpet", 0)? != 0 { "yes" } else { "no" };
+            clock = clock.with_child(
+                Element::new("timer")
+                    .with_attr("name", "hpet")
+                    .with_attr("present", present),
+            );
+        }
+    } else {
+        clock = clock
+            .with_attr("offset", basis)
+            .with_attr("adjustment", "reset");
+    }
+    def.extra.push(clock);
+    Ok(())
+}
+
+fn lifecycle(s: &Settings, event: &str, default: &str) -> Result<LifecycleAction, XendError> {
+    let name = format!("on_{event}");
+    let value = s.string(&name)?.unwrap_or(default);
+    Ok(match value {
+        "destroy" => LifecycleAction::Destroy,
+        "restart" => LifecycleAction::Restart,
+        "preserve" => LifecycleAction::Preserve,
+        "rename-restart" => LifecycleAction::RenameRestart,
+        "coredump-destroy" => LifecycleAction::CoredumpDestroy,
+        "coredump-restart" => LifecycleAction::CoredumpRestart,
+        other => {
+            return Err(XendError::XmConfig(format!(
+                "unexpected value {other} for {name}"
+            )))
+        }
+    })
+}
+
+/// One `disk = [ "SRC,DST,MODE" ]` entry; `None` for entries libvirt
+/// skipped (fewer than three fields).
+fn parse_disk(entry: &str, opts: &XmOptions) -> Result<Option<Disk>, XendError> {
+    let mut fields = entry.splitn(3, ',');
+    let (Some(src), Some(dst), Some(mode)) = (fields.next(), fields.next(), fields.next()) else {
+        return Ok(None);
+    };
+    let mut disk = Disk {
+        device: "disk".into(),
+        ..Disk::default()
+    };
+    let mut driver: Option<&str> = None;
+    let mut path = src;
+    if !src.is_empty() {
+        if let Some((d, rest)) = src.split_once(':') {
+            driver = Some(d);
+            path = rest;
+        }
+        if let Some(d @ ("tap" | "tap2")) = driver {
+            let Some((fmt, rest)) = path.split_once(':') else {
+                return Ok(None);
+            };
+            let fmt = match fmt {
+                "aio" => "raw",
+                f if crate::sexpr2xml::is_storage_format(f) => f,
+                f => return Err(XendError::XmConfig(format!("Unknown driver type {f}"))),
+            };
+            disk.driver_type = Some(fmt.to_string());
+            driver = Some(d);
+            path = rest;
+        }
+        disk.source = Some(path.to_string());
+    }
+    let driver = driver.unwrap_or("phy");
+    disk.disk_type = if driver == "phy" { "block" } else { "file" }.into();
+    disk.driver_name = Some(driver.to_string());
+    if opts.v9() && disk.driver_type.is_none() {
+        disk.driver_type = Some("raw".into());
+    }
+
+    let dst = dst.strip_prefix("ioemu:").unwrap_or(dst);
+    let dst = match dst.split_once(':') {
+        Some((name, "cdrom")) => {
+            disk.device = "cdrom".into();
+            name
+        }
+        Some((name, _)) => name,
+        None => dst,
+    };
+    if dst.is_empty() {
+        return Ok(None);
+    }
+    if !is_disk_name(dst) {
+        return Err(XendError::Xml(format!(
+            "Unknown disk name '{dst}' and no address specified"
+        )));
+    }
+    disk.target_dev = dst.to_string();
+    match mode {
+        "r" | "ro" => disk.readonly = true,
+        "w!" | "!" => disk.shareable = true,
+        _ => {}
+    }
+    Ok(Some(disk))
+}
+
+/// A target name libvirt can number: a known prefix and lowercase letters.
+fn is_disk_name(name: &str) -> bool {
+    ["fd", "hd", "vd", "sd", "xvd", "ubd"].iter().any(|p| {
+        name.strip_prefix(p)
+            .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_lowercase()))
+    })
+}
+
+fn parse_disks(
+    s: &Settings,
+    def: &mut DomainDef,
+    hvm: bool,
+    opts: &XmOptions,
+) -> Result<(), XendError> {
+    for entry in s.string_list("disk", false)? {
+        if let Some(mut disk) = parse_disk(entry, opts)? {
+            // The bus comes from the guest kind and the name's prefix, not
+            // from libvirt's generic table: a PV guest sees only Xen disks.
+            let bus = if !hvm || disk.target_dev.starts_with("xvd") {
+                "xen"
+            } else if disk.target_dev.starts_with("sd") {
+                "scsi"
+            } else {
+                "ide"
+            };
+            disk.target_bus = Some(bus.into());
+            def.devices.disks.push(disk);
+        }
+    }
+    Ok(())
+}
+
+/// `key=value,key=value` pairs; pieces without `=` are ignored.
+fn pairs(entry: &str) -> impl Iterator<Item = (&str, &str)> {
+    entry
+        .split(',')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.trim(), v.trim()))
+}
+
+fn parse_vifs(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
+    for entry in s.strings("vif") {
+        let get = |key: &str| pairs(entry).find(|(k, _)| *k == key).map(|(_, v)| v);
+        let bridge = get("bridge").filter(|b| !b.is_empty());
+        let script = get("script").filter(|b| !b.is_empty());
+        let bridged = bridge.is_some() || matches!(script, Some("vif-bridge" | "vif-vnic"));
+        let mut net = Interface {
+            iface_type: if bridged { "bridge" } else { "ethernet" }.into(),
+            ..Interface::default()
+        };
+        // Without a MAC, libvirt kept the all-zero address it started from.
+        let mac = get("mac").filter(|m| !m.is_empty()).unwrap_or(NO_MAC);
+        net.mac = Some(
+            parse_mac(mac)
+                .ok_or_else(|| XendError::XmConfig(format!("malformed mac address '{mac}'")))?,
+        );
+        if let Some(b) = bridge {
+            net.source.push(("bridge".into(), b.into()));
+        }
+        net.script = script.map(str::to_string);
+        // Several addresses were space-separated; libvirt noted each one's family.
+        for ip in get("ip").unwrap_or("").split(' ').filter(|i| !i.is_empty()) {
+            let family = match ip.parse::<std::net::IpAddr>() {
+                Ok(std::net::IpAddr::V4(_)) => "ipv4",
+                Ok(std::net::IpAddr::V6(_)) => "ipv6",
+                Err(_) => {
+                    return Err(XendError::XmConfig(format!(
+                        "Cannot parse socket address '{ip}'"
+                    )))
+                }
+            };
+            // The model keeps the first address typed, next to its element.
+            net.ip.get_or_insert_with(|| ip.to_string());
+            net.extra.push(
+                Element::new("ip")
+                    .with_attr("address", ip)
+                    .with_attr("family", family),
+            );
+        }
+        net.target_dev = get("vifname").filter(|v| !v.is_empty()).map(str::to_string);
+        net.model = match (get("model").filter(|m| !m.is_empty()), get("type")) {
+            (_, Some("netfront")) => Some("netfront".into()),
+            (Some(m), _) => Some(m.to_string()),
+            _ => None,
+        };
+        if let Some(rate) = get("rate") {
+            let kbytes = parse_vif_rate(rate)
+                .ok_or_else(|| XendError::XmConfig(format!("Invalid rate '{rate}' specified")))?;
+            net.extra.push(
+                Element::new("bandwidth")
+                    .with_child(Element::new("outbound").with_attr("average", kbytes.to_string())),
+            );
+        }
+        def.devices.interfaces.push(net);
+    }
+    Ok(())
+}
+
+/// One `pci` entry: `[DDDD:]BB:SS.F[,KEY=VALUE...]`, as (domain, bus,
+/// slot, function, permissive). Like libvirt, the numbers are hex without
+/// range checks, and a virtual slot (`@N`) is refused.
+fn parse_bdf(entry: &str) -> Result<(u32, u32, u32, u32, Option<bool>), XendError> {
+    let refused = || XendError::XmConfig(format!("cannot parse PCI device '{entry}'"));
+    let mut pieces = entry.split(',');
+    let bdf = pieces.next().unwrap_or_default();
+    if bdf.contains('@') {
+        return Err(refused());
+    }
+    let (addr, slot_func) = match bdf.rsplit_once(':') {
+        Some((a, sf)) => (Some(a), sf),
+        None => (None, bdf),
+    };
+    let (slot, func) = slot_func
+        .split_once('.')
+        .ok_or_else(|| XendError::XmConfig(format!("Malformed PCI address {slot_func}")))?;
+    let (domain, bus) = match addr.map(|a| a.split_once(':')) {
+        Some(Some((d, b))) => (d, b),
+        Some(None) => ("0", addr.unwrap_or_default()),
+        None => return Err(refused()),
+    };
+    let hex = |s: &str| u32::from_str_radix(s, 16).map_err(|_| refused());
+    let mut permissive = None;
+    for (k, v) in pieces.filter_map(|kv| kv.split_once('=')) {
+        if k == "permissive" {
+            permissive = Some(v.parse::<i64>().map_err(|_| refused())? != 0);
+        }
+    }
+    Ok((hex(domain)?, hex(bus)?, hex(slot)?, hex(func)?, permissive))
+}
+
+fn parse_pci(s: &Settings, def: &mut DomainDef, opts: &XmOptions) -> Result<(), XendError> {
+    for entry in s.string_list("pci", true)? {
+        let (d, b, sl, f, permissive) = parse_bdf(entry)?;
+        let address = Element::new("address")
+            .with_attr("domain", format!("0x{d:04x}"))
+            .with_attr("bus", format!("0x{b:02x}"))
+            .with_attr("slot", format!("0x{sl:02x}"))
+            .with_attr("function", format!("0x{f:x}"));
+        let mut hostdev = Element::new("hostdev")
+            .with_attr("mode", "subsystem")
+            .with_attr("type", "pci")
+            .with_attr("managed", "no");
+        let mut source = Element::new("source");
+        if opts.v9() {
+            hostdev = hostdev.with_child(Element::new("driver").with_attr("name", "xen"));
+            // Write filtering is the opposite of xm's "permissive".
+            if let Some(p) = permissive {
+                source = source.with_attr("writeFiltering", if p { "no" } else { "yes" });
+            }
+        }
+        def.devices
+            .other
+            .push(hostdev.with_child(source.with_child(address)));
+    }
+    Ok(())
+}
+
+/// A VNC `<graphics>`; `get` reads one setting as text.
+fn vnc_graphics<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Graphics, XendError> {
+    let flag = |k: &str, default: bool| match get(k) {
+        None => Ok(default),
+        Some(v) => v.parse::<u64>().map(|n| n != 0).map_err(|_| malformed(k)),
+    };
+    let autoport = flag("vncunused", true)?;
+    let port = if autoport {
+        -1
+    } else {
+        let display = match get("vncdisplay") {
+            None => 0,
+            Some(d) => d.parse::<i64>().map_err(|_| malformed("vncdisplay"))?,
+        };
+        display.saturating_add(5900)
+    };
+    Ok(graphics_from(get, autoport, port))
+}
+
+/// A VNC `<graphics>` with the given port choice and the listen
+/// address, keymap and password settings.
+fn graphics_from<'a>(get: impl Fn(&str) -> Option<&'a str>, autoport: bool, port: i64) -> Graphics {
+    let mut g = Graphics {
+        graphics_type: "vnc".into(),
+        ..Graphics::default()
+    };
+    g.attrs.push(("port".into(), port.to_string()));
+    g.attrs.push((
+        "autoport".into(),
+        if autoport { "yes" } else { "no" }.into(),
+    ));
+    let listen = get("vnclisten").filter(|l| !l.is_empty());
+    if let Some(l) = listen {
+        g.attrs.push(("listen".into(), l.into()));
+    }
+    if let Some(k) = get("keymap").filter(|k| !k.is_empty()) {
+        g.attrs.push(("keymap".into(), k.into()));
+    }
+    if let Some(p) = get("vncpasswd").filter(|p| !p.is_empty()) {
+        g.attrs.push(("passwd".into(), p.into()));
+    }
+    let mut l = Element::new("listen").with_attr("type", "address");
+    if let Some(a) = listen {
+        l = l.with_attr("address", a);
+    }
+    g.extra.push(l);
+    g
+}
+
+/// VNC from a PV `vfb` entry: there the port is chosen only when
+/// `vncunused=1` says so, and no display means no port.
+fn vfb_vnc_graphics<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Graphics, XendError> {
+    let autoport = get("vncunused") == Some("1");
+    let port = match get("vncdisplay") {
+        Some(d) => d
+            .parse::<i64>()
+            .map_err(|_| XendError::XmConfig(format!("invalid vncdisplay value '{d}'")))?
+            .saturating_add(5900),
+        None if autoport => -1,
+        None => 0,
+    };
+    let mut g = graphics_from(get, autoport, port);
+    // libvirt leaves out a port of 0.
+    if port == 0 {
+        g.attrs.retain(|(k, _)| k != "port");
+    }
+    Ok(g)
+}
+
+fn sdl_graphics<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Graphics {
+    let mut g = Graphics {
+        graphics_type: "sdl".into(),
+        ..Graphics::default()
+    };
+    if let Some(d) = get("display") {
+        g.attrs.push(("display".into(), d.into()));
+    }
+    if let Some(x) = get("xauthority") {
+        g.attrs.push(("xauth".into(), x.into()));
+    }
+    g
+}
+
+fn parse_graphics(s: &Settings, def: &mut DomainDef, hvm: bool) -> Result<(), XendError> {
+    if hvm {
+        // Top-level settings; numbers may be written either way.
+        let text = |k: &str| match s.value(k) {
+            Some(ConfValue::Str(v)) => Some(v.clone()),
+            Some(ConfValue::Unsigned(n)) => Some(n.to_string()),
+            Some(ConfValue::Signed(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let owned: Vec<(&str, String)> = [
+            "vncunused",
+            "vncdisplay",
+            "vnclisten",
+            "vncpasswd",
+            "keymap",
+            "display",
+            "xauthority",
+        ]
+        .into_iter()
+        .filter_map(|k| text(k).map(|v| (k, v)))
+        .collect();
+        let get = |k: &str| owned.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str());
+        if s.bool("vnc", false)? {
+            def.devices.graphics.push(vnc_graphics(get)?);
+        } else if s.bool("sdl", false)? {
+            def.devices.graphics.push(sdl_graphics(get));
+        }
+    }
+    if !hvm {
+        if let Some(entry) = s.strings("vfb").first() {
+            let get = |key: &str| pairs(entry).find(|(k, _)| *k == key).map(|(_, v)| v);
+            match get("type") {
+                Some("sdl") => def.devices.graphics.push(sdl_graphics(get)),
+                Some("vnc") | None => def.devices.graphics.push(vfb_vnc_graphics(get)?),
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_chardevs(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
+    let chardev = |value: &str| {
+        char_device(value, None).map_err(|e| match e {
+            XendError::Incomplete(m) => XendError::XmConfig(m),
+            other => other,
+        })
+    };
+    if let Some(v) = s.string("parallel")?.filter(|v| *v != "none") {
+        let mut chr = chardev(v)?;
+        chr.kind = "parallel".into();
+        chr.extra
+            .push(Element::new("target").with_attr("port", "0"));
+        def.devices.chardevs.push(chr);
+    }
+    let ports: Vec<&str> = match s.value("serial") {
+        None => Vec::new(),
+        Some(ConfValue::Str(v)) => vec![v.as_str()],
+        // xl's list of serial ports is not part of the xm format.
+        Some(ConfValue::List(_)) => return Err(multiple_serials()),
+        Some(_) => return Err(malformed("serial")),
+    };
+    for (port, v) in ports.into_iter().enumerate() {
+        if v == "none" {
+            continue;
+        }
+        let mut chr = chardev(v)?;
+        chr.kind = "serial".into();
+        chr.extra
+            .push(Element::new("target").with_attr("port", port.to_string()));
+        def.devices.chardevs.push(chr);
+    }
+    Ok(())
+}
+
+/// libvirt's refusal of more than one serial port in the xm format.
+pub(crate) fn multiple_serials() -> XendError {
+    XendError::XmUnsupported("Multiple serial devices are not supported by xen-xm".into())
+}
+
+fn parse_usb(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
+    let device = match s.value("usbdevice") {
+        None => None,
+        Some(ConfValue::Str(v)) => Some(v.as_str()),
+        // xl's list of USB devices is not part of the xm format.
+        Some(_) => {
+            return Err(XendError::ConfType(format!(
+                "{MEMORY_CONF}: expected a string for 'usbdevice' parameter"
+            )))
+        }
+    };
+    if let Some(t) = device {
+        if matches!(t, "tablet" | "mouse" | "keyboard") {
+            def.devices.other.push(
+                Element::new("input")
+                    .with_attr("type", t)
+                    .with_attr("bus", "usb"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What libvirt added after parsing an xm config.
+fn post_parse(def: &mut DomainDef, hvm: bool, opts: &XmOptions) {
+    if opts.v9() && hvm {
+        // libxl's post-parse turns PAE on for every x86_64 HVM guest.
+        let features = def.features.get_or_insert_with(Vec::new);
+        if !features.iter().any(|f| f.name == "pae") {
+            let at = features
+                .iter()
+                .position(|f| f.name != "acpi" && f.name != "apic")
+                .unwrap_or(features.len());
+            features.insert(at, Element::new("pae"));
+        }
+    }
+    if opts.v9() {
+        // libxl's device post-parse adds the PV bus before the drive
+        // controllers are derived.
+        def.devices.other.insert(
+            0,
+            Element::new("controller")
+                .with_attr("type", "xenbus")
+                .with_attr("index", "0"),
+        );
+    }
+    let vcpu = def.vcpu.clone();
+    let before = def.devices.other.len();
+    def.fill_defaults();
+    // libvirt added the drive controllers type by type: SCSI, floppy,
+    // IDE, SATA, whatever order the disks came in.
+    if let Some(added) = def.devices.other.get_mut(before..) {
+        let rank = |e: &Element| {
+            ["scsi", "fdc", "ide", "sata"]
+                .iter()
+                .position(|t| e.name == "controller" && e.attr("type") == Some(*t))
+                .unwrap_or(usize::MAX)
+        };
+        added.sort_by_key(rank);
+    }
+    // libvirt kept a config's zero vCPU counts as they were.
+    if vcpu.max == 0 {
+        def.vcpu.max = 0;
+    }
+    if vcpu.current == Some(0) {
+        def.vcpu.current = Some(0);
+    }
+    // An HVM guest's first serial port doubles as its console.
+    if hvm && !def.devices.chardevs.iter().any(|c| c.kind == "console") {
+        if let Some(first) = def.devices.chardevs.iter().find(|c| c.kind == "serial") {
+            let mut console = first.clone();
+            console.kind = "console".into();
+            for e in &mut console.extra {
+                if e.name == "target" {
+                    let port = e.attr("port").unwrap_or("0").to_string();
+                    *e = Element::new("target")
+                        .with_attr("type", "serial")
+                        .with_attr("port", port);
+                }
+            }
+            def.devices.chardevs.push(console);
+        }
+    }
+    let bus = if hvm { "ps2" } else { "xen" };
+    for t in ["mouse", "keyboard"] {
+        let exists =
+            def.devices.other.iter().any(|e| {
+                e.name == "input" && e.attr("type") == Some(t) && e.attr("bus") == Some(bus)
+            });
+        if !exists {
+            def.devices.other.push(
+                Element::new("input")
+                    .with_attr("type", t)
+                    .with_attr("bus", bus),
+            );
+        }
+    }
+    if !def.devices.graphics.is_empty() {
+        let (model, vram) = match (hvm, opts.v9()) {
+            (true, false) => ("cirrus", "16384"),
+            (true, true) => ("cirrus", "8192"),
+            (false, _) => ("xen", "4096"),
+        };
+        def.devices.other.push(
+            Element::new("video").with_child(
+                Element::new("model")
+                    .with_attr("type", model)
+                    .with_attr("vram", vram)
+                    .with_attr("heads", "1")
+                    .with_attr("primary", "yes"),
+            ),
+        );
+    }
+    def.devices
+        .other
+        .push(Element::new("memballoon").with_attr("model", "xen"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xm::XmFlavour;
+
+    fn convert(text: &str) -> Result<DomainDef, XendError> {
+        xm_to_domain(
+            &Conf::parse(text.as_bytes())?,
+            &XmOptions::new(XmFlavour::Libvirt4),
+        )
+    }
+
+    #[test]
+    fn refuses_what_libvirt_refused() {
+        let e = convert("memory = 5\n").expect_err("no name");
+        assert_eq!(
+            e.to_string(),
+            "internal error: config value name was missing"
+        );
+        let v: virt_core::Error = e.into();
+        assert_eq!(v.domain, virt_core::ErrorDomain::Xen);
+        let e = convert("name = \"x\"\nmemory = \"lots\"\n").expect_err("bad memory");
+        assert_eq!(
+            e.to_string(),
+            "internal error: config value memory was malformed"
+        );
+        let e = convert("name = \"x\"\nuuid = \"nope\"\n").expect_err("bad uuid");
+        assert_eq!(
+            e.to_string(),
+            "configuration file syntax error: nope not parseable"
+        );
+        let e = convert("name = \"x\"\non_crash = \"explode\"\n").expect_err("bad action");
+        assert_eq!(
+            e.to_string(),
+            "internal error: unexpected value explode for on_crash"
+        );
+        let e = convert("name = \"x\"\nvif = [ \"mac=zz\" ]\n").expect_err("bad mac");
+        assert_eq!(e.to_string(), "internal error: malformed mac address 'zz'");
+        let e = convert("name = \"x\"\nbuilder = \"hvm\"\nkernel = \"/l\"\nserial = \"bogus:x\"\n")
+            .expect_err("bad serial");
+        assert!(e.to_string().contains("unknown chr device type"), "{e}");
+        let e = convert("name = [ 1 ]\n").expect_err("bad name");
+        assert_eq!(
+            e.to_string(),
+            "internal error: config value name was malformed"
+        );
+    }
+
+    #[test]
+    fn defaults_of_a_minimal_config() {
+        let def = convert("name = \"min\"\n").expect("converts");
+        assert_eq!(def.memory, 128 * 1024);
+        assert_eq!(def.vcpu.max, 1);
+        assert!(def.uuid.is_some());
+        assert_eq!(def.on_crash, Some(LifecycleAction::Restart));
+        assert_eq!(def.os.os_type, "linux");
+    }
+
+    #[test]
+    fn pci_addresses() {
+        // What libvirt 9.0's parser accepted and refused.
+        assert_eq!(
+            parse_bdf("0001:0c:1b.2").ok(),
+            Some((1, 0xc, 0x1b, 2, None))
+        );
+        assert_eq!(parse_bdf("01:13.0").ok(), Some((0, 1, 0x13, 0, None)));
+        assert_eq!(
+            parse_bdf("0:0:1f.7,permissive=1,msitranslate=1").ok(),
+            Some((0, 0, 0x1f, 7, Some(true)))
+        );
+        assert_eq!(
+            parse_bdf("10000:00:1f.8").ok(),
+            Some((0x10000, 0, 0x1f, 8, None))
+        );
+        assert!(parse_bdf("01:13.0@4").is_err());
+        assert_eq!(
+            parse_bdf("00:1f").map_err(|e| e.to_string()),
+            Err("internal error: Malformed PCI address 1f".into())
+        );
+        assert!(parse_bdf("zz:1f.1").is_err());
+        assert!(parse_bdf("1f.1").is_err());
+    }
+
+    #[test]
+    fn list_settings() {
+        let e = convert("name = \"x\"\ndisk = \"file:/a,xvda,w\"\n").expect_err("plain disk");
+        assert_eq!(
+            e.to_string(),
+            "internal error: memory conf: expected a string list for 'disk' parameter"
+        );
+        let e = convert("name = \"x\"\npci = [ 1 ]\n").expect_err("number in pci");
+        let v: virt_core::Error = e.into();
+        assert_eq!(v.code, virt_core::ErrorCode::ConfSyntax);
+        assert_eq!(v.domain, virt_core::ErrorDomain::Conf);
+        let def =
+            convert("name = \"x\"\npci = \"00:1f.1\"\nvif = [ 1, \"mac=00:16:3e:00:00:01\" ]\n")
+                .expect("lenient lists");
+        assert_eq!(def.devices.interfaces.len(), 1);
+    }
+
+    #[test]
+    fn disks() {
+        let opts = XmOptions::default();
+        let d = parse_disk("tap:qcow2:/a.img,xvdb,w!", &opts)
+            .expect("parses")
+            .expect("a disk");
+        assert_eq!(d.driver_name.as_deref(), Some("tap"));
+        assert_eq!(d.driver_type.as_deref(), Some("qcow2"));
+        assert!(d.shareable);
+        assert!(parse_disk("/a.img,xvdb", &opts).expect("parses").is_none());
+        assert!(parse_disk("tap:bogus:/a,xvda,w", &opts).is_err());
+    }
+
+    /// Behaviours checked against libvirt 9.0's own xenParseXM (called
+    /// through its driver library), beyond what the corpus covers.
+    #[test]
+    fn matches_libvirt_9_on_details() {
+        let opts = XmOptions::new(XmFlavour::Libvirt9);
+        let convert9 = |text: &str| {
+            let conf = Conf::parse(text.as_bytes()).expect("parses");
+            xm_to_domain(&conf, &opts).map(|d| {
+                d.to_xml(&virt_xml::FormatOptions {
+                    secure: true,
+                    ..Default::default()
+                })
+            })
+        };
+        let base = "name = \"x\"\nuuid = \"c7a5fdb2-cdaf-9455-926a-d65c16db1809\"\n";
+        let hvm = format!("{base}builder = \"hvm\"\nkernel = \"/k\"\n");
+        // PAE is always on for x86_64 HVM guests.
+        let xml = convert9(&format!("{hvm}pae = 0\n")).expect("converts");
+        assert!(xml.contains("<apic/>\n    <pae/>"), "{xml}");
+        // Drive controllers come type by type: SCSI before IDE.
+        let xml = convert9(&format!(
+            "{hvm}disk = [ \"file:/a,hda,w\", \"file:/b,sda,w\" ]\n"
+        ))
+        .expect("converts");
+        let (scsi, ide) = (
+            xml.find("<controller type='scsi'"),
+            xml.find("<controller type='ide'"),
+        );
+        assert!(scsi.is_some() && scsi < ide, "{xml}");
+        // Addresses carry their family; a vif without MAC gets zeroes.
+        let xml =
+            convert9(&format!("{base}vif = [ \"ip=10.0.0.1 fe80::1\", 7 ]\n")).expect("converts");
+        assert!(xml.contains("<mac address='00:00:00:00:00:00'/>"), "{xml}");
+        assert!(
+            xml.contains("<ip address='10.0.0.1' family='ipv4'/>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<ip address='fe80::1' family='ipv6'/>"),
+            "{xml}"
+        );
+        // A vfb entry without a type is VNC; without vncunused=1 no port is chosen.
+        let xml = convert9(&format!("{base}vfb = [ \"sdl=1\" ]\n")).expect("converts");
+        assert!(xml.contains("<graphics type='vnc' autoport='no'>"), "{xml}");
+        // CPU lists are rewritten canonically; bad ones refused.
+        let xml = convert9(&format!("{base}cpus = \"0-3,^2, 5\"\n")).expect("converts");
+        assert!(xml.contains("cpuset='0-1,3,5'"), "{xml}");
+        let e = convert9(&format!("{base}cpus = \"3-1\"\n")).expect_err("reversed range");
+        assert_eq!(
+            e.to_string(),
+            "invalid argument: Failed to parse bitmap '3-1'"
+        );
+        // Zero vCPUs stay zero; vcpu_avail is not read.
+        let xml = convert9(&format!("{base}vcpus = 0\nmaxvcpus = 1\n")).expect("converts");
+        assert!(
+            xml.contains("<vcpu placement='static' current='0'>1</vcpu>"),
+            "{xml}"
+        );
+        let xml = convert9(&format!("{base}vcpus = 3\nvcpu_avail = 3\n")).expect("converts");
+        assert!(xml.contains("<vcpu placement='static'>3</vcpu>"), "{xml}");
+        // Negative RTC offsets and unknown disk names are refused.
+        assert!(convert9(&format!("{hvm}rtc_timeoffset = -5\n")).is_err());
+        let e = convert9(&format!("{base}disk = [ \"file:/a,zz,w\" ]\n")).expect_err("zz");
+        assert!(e.to_string().contains("Unknown disk name 'zz'"), "{e}");
+        // A list of USB devices is xl's syntax.
+        let e = convert9(&format!("{hvm}usbdevice = [ \"tablet\" ]\n")).expect_err("list");
+        assert_eq!(
+            e.to_string(),
+            "internal error: memory conf: expected a string for 'usbdevice' parameter"
+        );
+    }
+
+    #[test]
+    fn root_and_extra_make_the_command_line() {
+        let def = convert("name = \"x\"\nroot = \"/dev/xvda1\"\nextra = \"ro\"\n").expect("ok");
+        assert_eq!(def.os.cmdline.as_deref(), Some("root=/dev/xvda1 ro"));
+    }
+}

@@ -1,0 +1,592 @@
+//! A [`DomainDef`] into the xm config libvirt wrote for it
+//! (`virsh domxml-to-native xen-xm`), setting by setting in libvirt's
+//! order: identity, memory, vCPUs, features, clock, lifecycle, emulator,
+//! graphics, network, PCI, character devices, sound, OS, disks, USB.
+
+use virt_xml::{CharDev, Disk, DomainDef, Graphics, Interface};
+
+use super::cfg2xml::multiple_serials;
+use super::conf::{Conf, ConfValue};
+use super::XmOptions;
+use crate::xml2sexpr::{chr_sexpr, ordered_disks};
+use crate::XendError;
+
+fn unsupported(what: impl Into<String>) -> XendError {
+    XendError::XmUnsupported(what.into())
+}
+
+/// The xm config for `def`.
+pub fn domain_to_xm(def: &DomainDef, opts: &XmOptions) -> Result<Conf, XendError> {
+    let mut conf = Conf::new();
+    let hvm = def.os.os_type == "hvm";
+    conf.set_str("name", &def.name);
+    if let Some(uuid) = def.uuid {
+        conf.set_str("uuid", uuid.hyphenated().to_string());
+    }
+
+    let total = def.memory;
+    let current = def.current_memory.filter(|c| *c != 0).unwrap_or(total);
+    conf.set("maxmem", ConfValue::Unsigned(total.div_ceil(1024)));
+    conf.set("memory", ConfValue::Unsigned(current.div_ceil(1024)));
+
+    let max = def.vcpu.max.max(1);
+    let online = def.vcpu.current.filter(|c| *c < max).unwrap_or(max);
+    if online < max {
+        conf.set("maxvcpus", ConfValue::Unsigned(u64::from(max)));
+    }
+    conf.set("vcpus", ConfValue::Unsigned(u64::from(online)));
+    if let Some(cpus) = &def.vcpu.cpuset {
+        conf.set_str("cpus", cpus);
+    }
+
+    if hvm {
+        format_features(def, &mut conf);
+    }
+    format_clock(def, &mut conf, hvm)?;
+
+    for (event, action, default) in [
+        ("poweroff", def.on_poweroff, "destroy"),
+        ("reboot", def.on_reboot, "restart"),
+        ("crash", def.on_crash, "destroy"),
+    ] {
+        conf.set_str(&format!("on_{event}"), action.map_or(default, |a| a.name()));
+    }
+
+    if let Some(e) = &def.devices.emulator {
+        let key = if opts.v9() {
+            "device_model_override"
+        } else {
+            "device_model"
+        };
+        conf.set_str(key, e);
+    }
+    if let [g] = def.devices.graphics.as_slice() {
+        format_graphics(g, &mut conf, hvm)?;
+    }
+
+    let vifs = def
+        .devices
+        .interfaces
+        .iter()
+        .map(|n| format_vif(n, hvm).map(ConfValue::Str))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !vifs.is_empty() {
+        conf.set("vif", ConfValue::List(vifs));
+    }
+    format_pci(def, &mut conf);
+    if hvm {
+        format_chardevs(def, &mut conf)?;
+        let sounds: Vec<&str> = def
+            .devices
+            .other
+            .iter()
+            .filter(|e| e.name == "sound")
+            .filter_map(|e| e.attr("model"))
+            .collect();
+        if !sounds.is_empty() {
+            conf.set_str("soundhw", sounds.join(","));
+        }
+    }
+
+    format_os(def, &mut conf, hvm);
+
+    let disks = ordered_disks(&def.devices.disks)
+        .into_iter()
+        // xm took HVM floppies from their own settings, which libvirt
+        // never wrote.
+        .filter(|d| !(hvm && d.device == "floppy"))
+        .map(|d| format_disk(d).map(ConfValue::Str))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !disks.is_empty() {
+        conf.set("disk", ConfValue::List(disks));
+    }
+
+    if hvm {
+        let usb_input = def
+            .devices
+            .other
+            .iter()
+            .find(|e| e.name == "input" && e.attr("bus") == Some("usb"));
+        if let Some(input) = usb_input {
+            conf.set_int("usb", 1);
+            if let Some(t @ ("mouse" | "tablet" | "keyboard")) = input.attr("type") {
+                conf.set_str("usbdevice", t);
+            }
+        }
+    }
+    Ok(conf)
+}
+
+fn feature_state(def: &DomainDef, name: &str) -> Option<bool> {
+    let f = def.features.as_ref()?.iter().find(|e| e.name == name)?;
+    Some(f.attr("state").is_none_or(|s| s == "on"))
+}
+
+fn format_features(def: &DomainDef, conf: &mut Conf) {
+    let on = |name: &str| i64::from(feature_state(def, name) == Some(true));
+    conf.set_int("pae", on("pae"));
+    conf.set_int("acpi", on("acpi"));
+    conf.set_int("apic", on("apic"));
+    if let Some(hap) = feature_state(def, "hap") {
+        conf.set_int("hap", i64::from(hap));
+    }
+    conf.set_int("viridian", on("viridian"));
+    let hpet = def
+        .extra
+        .iter()
+        .find(|e| e.name == "clock")
+        .and_then(|c| {
+            c.children_named("timer")
+                .find(|t| t.attr("name") == Some("hpet"))
+        })
+        .and_then(|t| t.attr("present"));
+    match hpet {
+        Some("yes") => conf.set_int("hpet", 1),
+        Some("no") => conf.set_int("hpet", 0),
+        _ => {}
+    }
+}
+
+fn format_clock(def: &DomainDef, conf: &mut Conf, hvm: bool) -> Result<(), XendError> {
+    let clock = def.extra.iter().find(|e| e.name == "clock");
+    // xm had a setting for the HPET only.
+    if let Some(timer) = clock
+        .into_iter()
+        .flat_map(|c| c.children_named("timer"))
+        .find(|t| t.attr("name") != Some("hpet"))
+    {
+        return Err(unsupported(format!(
+            "unsupported timer type (name) '{}'",
+            timer.attr("name").unwrap_or("")
+        )));
+    }
+    let offset = clock.and_then(|c| c.attr("offset")).unwrap_or("utc");
+    let (localtime, adjustment) = match offset {
+        "utc" => (false, 0),
+        "localtime" => (true, 0),
+        "variable" if hvm => {
+            let basis = clock.and_then(|c| c.attr("basis")).unwrap_or("utc");
+            let adjustment = clock
+                .and_then(|c| c.attr("adjustment"))
+                .map_or(Ok(0), str::parse::<i64>)
+                .map_err(|_| unsupported("malformed clock adjustment"))?;
+            (basis == "localtime", adjustment)
+        }
+        other => return Err(unsupported(format!("unsupported clock offset='{other}'"))),
+    };
+    if hvm {
+        conf.set_int("rtc_timeoffset", adjustment);
+    }
+    conf.set_int("localtime", i64::from(localtime));
+    Ok(())
+}
+
+/// VNC settings as libvirt's parser left them: (autoport, port,
+/// listen address). A port of -1 is the old spelling of autoport; no
+/// port is port 0.
+fn vnc_settings(g: &Graphics) -> (bool, i64, Option<&str>) {
+    let port = graphics_attr(g, "port").and_then(|p| p.parse::<i64>().ok());
+    // No port and no say on autoport means one is chosen.
+    let autoport = match graphics_attr(g, "autoport") {
+        Some("yes") => true,
+        Some(_) => port == Some(-1),
+        None => matches!(port, None | Some(-1)),
+    };
+    let listen = graphics_attr(g, "listen").or_else(|| {
+        g.extra
+            .iter()
+            .find(|e| e.name == "listen")
+            .and_then(|l| l.attr("address"))
+    });
+    (autoport, port.unwrap_or(0), listen)
+}
+
+fn graphics_attr<'a>(g: &'a Graphics, k: &str) -> Option<&'a str> {
+    g.attrs
+        .iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.as_str())
+}
+
+/// VNC or SDL: top-level settings for HVM, one `vfb` entry for PV.
+fn format_graphics(g: &Graphics, conf: &mut Conf, hvm: bool) -> Result<(), XendError> {
+    let kind = g.graphics_type.as_str();
+    if !matches!(kind, "vnc" | "sdl") {
+        return Err(unsupported(format!("unsupported graphics type {kind}")));
+    }
+    let mut settings: Vec<(&str, ConfValue)> = Vec::new();
+    if kind == "sdl" {
+        if hvm {
+            settings.push(("sdl", ConfValue::Unsigned(1)));
+            settings.push(("vnc", ConfValue::Unsigned(0)));
+        }
+        if let Some(d) = graphics_attr(g, "display") {
+            settings.push(("display", ConfValue::string(d)));
+        }
+        if let Some(x) = graphics_attr(g, "xauth") {
+            settings.push(("xauthority", ConfValue::string(x)));
+        }
+    } else {
+        if hvm {
+            settings.push(("sdl", ConfValue::Unsigned(0)));
+            settings.push(("vnc", ConfValue::Unsigned(1)));
+        }
+        let (autoport, port, listen) = vnc_settings(g);
+        settings.push(("vncunused", ConfValue::Unsigned(u64::from(autoport))));
+        if !autoport {
+            let display = port - 5900;
+            settings.push(("vncdisplay", number(display)));
+        }
+        if let Some(l) = listen {
+            settings.push(("vnclisten", ConfValue::string(l)));
+        }
+        if let Some(p) = graphics_attr(g, "passwd") {
+            settings.push(("vncpasswd", ConfValue::string(p)));
+        }
+        if let Some(k) = graphics_attr(g, "keymap") {
+            settings.push(("keymap", ConfValue::string(k)));
+        }
+    }
+    if hvm {
+        for (k, v) in settings {
+            conf.set(k, v);
+        }
+    } else {
+        let mut vfb = format!("type={kind}");
+        for (k, v) in settings {
+            let text = match v {
+                ConfValue::Str(s) => s,
+                ConfValue::Unsigned(n) => n.to_string(),
+                ConfValue::Signed(n) => n.to_string(),
+                ConfValue::List(_) => continue,
+            };
+            vfb.push_str(&format!(",{k}={text}"));
+        }
+        conf.set("vfb", ConfValue::List(vec![ConfValue::Str(vfb)]));
+    }
+    Ok(())
+}
+
+fn number(n: i64) -> ConfValue {
+    match u64::try_from(n) {
+        Ok(u) => ConfValue::Unsigned(u),
+        Err(_) => ConfValue::Signed(n),
+    }
+}
+
+/// The hotplug script xm used for a bridge when none is named.
+const DEFAULT_BRIDGE_SCRIPT: &str = "vif-bridge";
+
+fn format_vif(net: &Interface, hvm: bool) -> Result<String, XendError> {
+    let mut out = String::new();
+    let mac = net
+        .mac
+        .as_deref()
+        .ok_or_else(|| unsupported("interface without a MAC address"))?;
+    out.push_str(&format!("mac={}", mac.to_ascii_lowercase()));
+    // Every address, space-separated, as xm's vif scripts took them.
+    // The first `<ip>` element carries the typed address.
+    let mut ips: Vec<&str> = net
+        .extra
+        .iter()
+        .filter(|e| e.name == "ip")
+        .filter_map(|e| e.attr("address"))
+        .collect();
+    match (ips.first_mut(), net.ip.as_deref()) {
+        (Some(first), Some(typed)) => *first = typed,
+        (None, Some(typed)) => ips.push(typed),
+        _ => {}
+    }
+    let ip = (!ips.is_empty()).then(|| format!(",ip={}", ips.join(" ")));
+    match net.iface_type.as_str() {
+        "bridge" => {
+            out.push_str(&format!(
+                ",bridge={}",
+                net.source_attr("bridge").unwrap_or("")
+            ));
+            out.push_str(ip.as_deref().unwrap_or(""));
+            let script = net.script.as_deref().unwrap_or(DEFAULT_BRIDGE_SCRIPT);
+            out.push_str(&format!(",script={script}"));
+        }
+        "ethernet" => {
+            if let Some(s) = &net.script {
+                out.push_str(&format!(",script={s}"));
+            }
+            out.push_str(ip.as_deref().unwrap_or(""));
+        }
+        other => return Err(unsupported(format!("Unsupported net type '{other}'"))),
+    }
+    match net.model.as_deref() {
+        Some("netfront") if hvm => out.push_str(",type=netfront"),
+        Some(m) => out.push_str(&format!(",model={m}")),
+        None => {}
+    }
+    if let Some(ifname) = &net.target_dev {
+        out.push_str(&format!(",vifname={ifname}"));
+    }
+    let average = net
+        .extra
+        .iter()
+        .find(|e| e.name == "bandwidth")
+        .and_then(|b| b.child("outbound"))
+        .and_then(|o| o.attr("average"))
+        .filter(|a| *a != "0");
+    if let Some(a) = average {
+        out.push_str(&format!(",rate={a}KB/s"));
+    }
+    Ok(out)
+}
+
+fn format_pci(def: &DomainDef, conf: &mut Conf) {
+    let mut devs = Vec::new();
+    for h in def.devices.other.iter().filter(|e| {
+        e.name == "hostdev" && e.attr("mode") == Some("subsystem") && e.attr("type") == Some("pci")
+    }) {
+        let Some(addr) = h.child("source").and_then(|s| s.child("address")) else {
+            continue;
+        };
+        let num = |k: &str| {
+            addr.attr(k)
+                .and_then(|v| u32::from_str_radix(v.trim_start_matches("0x"), 16).ok())
+                .unwrap_or(0)
+        };
+        let mut dev = format!(
+            "{:04x}:{:02x}:{:02x}.{:x}",
+            num("domain"),
+            num("bus"),
+            num("slot"),
+            num("function")
+        );
+        // Write filtering is the opposite of xm's "permissive".
+        match h.child("source").and_then(|s| s.attr("writeFiltering")) {
+            Some("yes") => dev.push_str(",permissive=0"),
+            Some("no") => dev.push_str(",permissive=1"),
+            _ => {}
+        }
+        devs.push(ConfValue::Str(dev));
+    }
+    if !devs.is_empty() {
+        conf.set("pci", ConfValue::List(devs));
+    }
+}
+
+fn chr_text(c: &CharDev) -> Result<String, XendError> {
+    let mut out = String::new();
+    chr_sexpr(c, &mut out).map_err(|e| match e {
+        XendError::Unsupported(m) => XendError::XmUnsupported(m),
+        other => other,
+    })?;
+    Ok(out)
+}
+
+fn target_port(c: &CharDev) -> usize {
+    c.extra
+        .iter()
+        .find(|e| e.name == "target")
+        .and_then(|t| t.attr("port"))
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0)
+}
+
+fn format_chardevs(def: &DomainDef, conf: &mut Conf) -> Result<(), XendError> {
+    let of_kind = |kind: &'static str| def.devices.chardevs.iter().filter(move |c| c.kind == kind);
+    let parallel = match of_kind("parallel").next() {
+        Some(p) => chr_text(p)?,
+        None => "none".into(),
+    };
+    conf.set_str("parallel", parallel);
+    let mut serials: Vec<(usize, CharDev)> = of_kind("serial")
+        .map(|c| (target_port(c), c.clone()))
+        .collect();
+    if serials.is_empty() {
+        // An HVM console without serial ports is serial port 0.
+        if let Some(c) = of_kind("console").next() {
+            let target_type = c
+                .extra
+                .iter()
+                .find(|e| e.name == "target")
+                .and_then(|t| t.attr("type"));
+            if target_type.is_none_or(|t| t == "serial") {
+                let mut c = c.clone();
+                c.dev_type.get_or_insert_with(|| "pty".into());
+                serials.push((0, c));
+            }
+        }
+    }
+    match serials.as_slice() {
+        [] => conf.set_str("serial", "none"),
+        [(0, only)] => conf.set_str("serial", chr_text(only)?),
+        // Only xl could list serial ports.
+        _ => return Err(multiple_serials()),
+    }
+    Ok(())
+}
+
+fn format_os(def: &DomainDef, conf: &mut Conf, hvm: bool) {
+    if hvm {
+        conf.set_str("builder", "hvm");
+        // Whatever its type, the firmware went where xm wanted it.
+        if let Some(loader) = &def.os.loader {
+            conf.set_str("kernel", loader);
+        }
+        let mut order: String = def
+            .os
+            .boot
+            .iter()
+            .map(|dev| match dev.as_str() {
+                "fd" => 'a',
+                "cdrom" => 'd',
+                "network" => 'n',
+                _ => 'c',
+            })
+            .collect();
+        if order.is_empty() {
+            order.push('c');
+        }
+        conf.set_str("boot", order);
+    } else {
+        let pairs = [
+            ("bootloader", &def.bootloader),
+            ("bootargs", &def.bootloader_args),
+            ("kernel", &def.os.kernel),
+            ("ramdisk", &def.os.initrd),
+            ("extra", &def.os.cmdline),
+        ];
+        for (key, value) in pairs {
+            if let Some(v) = value {
+                conf.set_str(key, v);
+            }
+        }
+    }
+}
+
+/// One `disk` entry: `DRIVER[:FORMAT]:SOURCE,TARGET[:cdrom],MODE`.
+fn format_disk(disk: &Disk) -> Result<String, XendError> {
+    if disk.extra.iter().any(|e| e.name == "transient") {
+        return Err(XendError::XmDiskUnsupported(
+            "transient disks not supported yet".into(),
+        ));
+    }
+    let mut out = String::new();
+    if let Some(src) = &disk.source {
+        let driver = disk.driver_name.as_deref();
+        match driver {
+            Some(d @ ("tap" | "tap2")) => {
+                let fmt = match disk.driver_type.as_deref() {
+                    None | Some("raw" | "aio") => "aio",
+                    Some(f) => f,
+                };
+                out.push_str(&format!("{d}:{fmt}:"));
+            }
+            Some(d) => out.push_str(&format!("{d}:")),
+            None => out.push_str(if disk.disk_type == "block" {
+                "phy:"
+            } else {
+                "file:"
+            }),
+        }
+        out.push_str(src);
+    }
+    out.push(',');
+    out.push_str(
+        disk.target_dev
+            .strip_prefix("ioemu:")
+            .unwrap_or(&disk.target_dev),
+    );
+    if disk.device == "cdrom" {
+        out.push_str(":cdrom");
+    }
+    out.push_str(if disk.readonly {
+        ",r"
+    } else if disk.shareable {
+        ",!"
+    } else {
+        ",w"
+    });
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xm::{cfg2xml::xm_to_domain, XmFlavour};
+
+    fn round_trip(text: &str, flavour: XmFlavour) -> String {
+        let opts = XmOptions::new(flavour);
+        let conf = Conf::parse(text.as_bytes()).expect("parses");
+        let def = xm_to_domain(&conf, &opts).expect("converts");
+        domain_to_xm(&def, &opts).expect("formats").to_text()
+    }
+
+    #[test]
+    fn sdl_and_pci_options_survive_a_round_trip() {
+        let text = "name = \"h\"\nuuid = \"c7a5fdb2-cdaf-9455-926a-d65c16db1809\"\n\
+                    builder = \"hvm\"\nkernel = \"/l\"\nsdl = 1\ndisplay = \":0\"\n\
+                    pci = [ \"0000:00:01.0,permissive=1\" ]\nserial = \"file:/tmp/s\"\n";
+        let out = round_trip(text, XmFlavour::Libvirt9);
+        assert!(
+            out.contains("sdl = 1\nvnc = 0\ndisplay = \":0\"\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("pci = [ \"0000:00:01.0,permissive=1\" ]\n"),
+            "{out}"
+        );
+        assert!(out.contains("serial = \"file:/tmp/s\"\n"), "{out}");
+    }
+
+    #[test]
+    fn serial_lists_are_refused_both_ways() {
+        let opts = XmOptions::default();
+        let text = "name = \"h\"\nbuilder = \"hvm\"\nkernel = \"/l\"\nserial = [ \"pty\" ]\n";
+        let conf = Conf::parse(text.as_bytes()).expect("parses");
+        let e = xm_to_domain(&conf, &opts).expect_err("a list");
+        assert_eq!(
+            e.to_string(),
+            "unsupported configuration: Multiple serial devices are not supported by xen-xm"
+        );
+        let xml = "<domain type='xen'><name>x</name><memory>1024</memory>\
+                   <os><type>hvm</type><loader>/l</loader></os><devices>\
+                   <serial type='pty'><target port='1'/></serial></devices></domain>";
+        let def = virt_xml::parse_domain(xml).expect("parses");
+        assert!(domain_to_xm(&def, &opts).is_err());
+    }
+
+    #[test]
+    fn pv_kernel_boot() {
+        let text = "name = \"p\"\nuuid = \"c7a5fdb2-cdaf-9455-926a-d65c16db1809\"\n\
+                    kernel = \"/boot/vmlinuz\"\nramdisk = \"/boot/initrd\"\nextra = \"ro\"\n\
+                    vfb = [ \"type=sdl,display=:1\" ]\n\
+                    vif = [ \"mac=00:16:3e:00:00:01,script=vif-route,ip=10.0.0.2,vifname=v0,rate=10MB/s\" ]\n";
+        let out = round_trip(text, XmFlavour::Libvirt9);
+        assert!(
+            out.contains(
+                "kernel = \"/boot/vmlinuz\"\nramdisk = \"/boot/initrd\"\nextra = \"ro\"\n"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("vfb = [ \"type=sdl,display=:1\" ]\n"), "{out}");
+        assert!(
+            out.contains(
+                "vif = [ \"mac=00:16:3e:00:00:01,script=vif-route,ip=10.0.0.2,vifname=v0,rate=10240KB/s\" ]\n"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn refuses_what_xm_cannot_hold() {
+        let xml = "<domain type='xen'><name>x</name><memory>1024</memory>\
+                   <os><type>linux</type></os><devices>\
+                   <interface type='network'><mac address='00:16:3e:00:00:01'/>\
+                   <source network='default'/></interface></devices></domain>";
+        let def = virt_xml::parse_domain(xml).expect("parses");
+        let e = domain_to_xm(&def, &XmOptions::default()).expect_err("network");
+        assert_eq!(
+            e.to_string(),
+            "unsupported configuration: Unsupported net type 'network'"
+        );
+        let v: virt_core::Error = e.into();
+        assert_eq!(v.domain, virt_core::ErrorDomain::Xen);
+    }
+}
