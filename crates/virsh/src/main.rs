@@ -25,11 +25,17 @@ fn register_backends() {
     virt_test::register();
     #[cfg(feature = "qemu")]
     virt_qemu::register();
+    #[cfg(feature = "xen")]
+    virt_xen::register();
 }
 
 /// The hypervisors this build supports, for `-V`.
 fn backends() -> Vec<&'static str> {
     let mut v = Vec::new();
+    // libvirt listed Xen first while it had the Xen driver.
+    if cfg!(feature = "xen") {
+        v.push("Xen");
+    }
     if cfg!(feature = "qemu") {
         v.push("QEMU");
     }

@@ -784,6 +784,8 @@ struct Shared {
     next_conn: AtomicU64,
     /// Served streams by connection id, shut down when the fake stops.
     streams: Mutex<HashMap<u64, UnixStream>>,
+    /// Connections accepted on the read-write and the read-only socket.
+    accepted: [AtomicU64; 2],
 }
 
 impl Shared {
@@ -948,6 +950,7 @@ impl FakeXenstored {
             stop: AtomicBool::new(false),
             next_conn: AtomicU64::new(1),
             streams: Mutex::new(HashMap::new()),
+            accepted: [AtomicU64::new(0), AtomicU64::new(0)],
         });
         let mut acceptors = Vec::new();
         for (path, read_only) in [(&socket, false), (&socket_ro, true)] {
@@ -960,6 +963,7 @@ impl FakeXenstored {
                         break;
                     }
                     if let Ok(stream) = stream {
+                        shared.accepted[usize::from(read_only)].fetch_add(1, Ordering::SeqCst);
                         let shared = Arc::clone(&shared);
                         thread::spawn(move || shared.serve(stream, 0, read_only));
                     }
@@ -1071,6 +1075,27 @@ impl FakeXenstored {
     /// Open transactions (for assertions).
     pub fn open_transactions(&self) -> usize {
         self.shared.store().transactions.len()
+    }
+
+    /// How many connections the read-only socket (`read_only`) or the
+    /// read-write socket accepted so far (for assertions about which
+    /// socket a client used).
+    pub fn connections_accepted(&self, read_only: bool) -> u64 {
+        self.shared.accepted[usize::from(read_only)].load(Ordering::SeqCst)
+    }
+
+    /// Close every client connection, as a restarting xenstored does;
+    /// the store keeps its contents. Returns how many were closed.
+    pub fn drop_connections(&self) -> usize {
+        let streams = self
+            .shared
+            .streams
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for s in streams.values() {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+        streams.len()
     }
 
     /// Registered watches (for assertions).

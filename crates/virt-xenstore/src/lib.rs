@@ -9,6 +9,8 @@
 //!   and in the Xen driver.
 //! - [`lookup`]: what libvirt reads from (and writes to) xenstore about
 //!   domains: ids, names, UUIDs, consoles, memory, shutdown requests.
+//! - [`XenstoreDriver`]: those lookups as a `virt_core::Driver`, the
+//!   xenstore member of the `xen:///` stack.
 //!
 //! Errors are [`XsError`], converted into [`virt_core::Error`] (domain
 //! `Xenstore`) at the crate edge.
@@ -16,12 +18,14 @@
 #![warn(missing_docs)]
 
 pub mod client;
+mod driver;
 mod error;
 pub mod fake;
 pub mod lookup;
 pub mod wire;
 
 pub use client::{Client, Transport, Tx, WatchEvent};
+pub use driver::XenstoreDriver;
 pub use error::{Errno, XsError};
 pub use wire::{Access, MessageType, Permission};
 

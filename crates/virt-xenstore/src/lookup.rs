@@ -237,6 +237,47 @@ pub fn request_shutdown<S: Read + Write>(
     )
 }
 
+/// Remove what the toolstack kept in xenstore about domain `id` once it is
+/// gone: its home (`/local/domain/<id>`), its vm node (`/vm/<uuid>`),
+/// libxl's `/libxl/<id>`, and the backends domain 0 served it. xl does
+/// this when it destroys a domain; a destroy by hypercall alone leaves the
+/// tree behind, and the domain would go on being listed by name. All in
+/// one transaction, so a reader sees the domain either whole or gone.
+/// Domain-0 is refused.
+pub fn forget_domain<S: Read + Write>(c: &mut Client<S>, id: u32) -> Result<()> {
+    if id == 0 {
+        return Err(XsError::Refused(
+            "Domain-0's xenstore entries cannot be removed".into(),
+        ));
+    }
+    let home = domain_path(id);
+    c.transact(8, |c, tx| {
+        let mut doomed = vec![home.clone(), format!("/libxl/{id}")];
+        // Only a vm node of the usual shape: a corrupt `vm` entry must not
+        // take the whole store (or /vm) with it.
+        if let Some(vm) = c.try_read(tx, &format!("{home}/vm"))? {
+            if vm.len() > "/vm/".len() && vm.starts_with("/vm/") && !vm[4..].contains('/') {
+                doomed.push(vm);
+            }
+        }
+        let backends = format!("{}/backend", domain_path(0));
+        let kinds = match c.directory(tx, &backends) {
+            Ok(k) => k,
+            Err(e) if e.is_not_found() => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        doomed.extend(kinds.iter().map(|k| format!("{backends}/{k}/{id}")));
+        doomed.push(format!("{}/device-model/{id}", domain_path(0)));
+        for path in &doomed {
+            match c.rm(tx, path) {
+                Err(e) if !e.is_not_found() => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
+    })
+}
+
 /// What xenstore says about one running domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DomainRecord {

@@ -1,0 +1,704 @@
+//! virt-xen: the `xen:///` driver, the one place where the three Xen
+//! backends are composed.
+//!
+//! A connection is a [`virt_core::DriverStack`] of the members that open,
+//! in this order:
+//!
+//! 1. [`virt_xen_hv::HvDriver`]: hypercalls, the fastest and truest source
+//!    of running domains' state (needs `/dev/xen/privcmd`, i.e. root in
+//!    dom0);
+//! 2. [`virt_xenstore::XenstoreDriver`]: names, UUIDs and lookups of
+//!    running domains, consoles, guest shutdown requests;
+//! 3. [`virt_xend::XendDriver`]: defined domains, XML, and the changes
+//!    (create, define, save, devices, ...).
+//!
+//! A call goes to the first member that supports it (the fall-through in
+//! virt-core). Where two members overlap, the stack gives what libvirt's
+//! Xen driver gave by having the earlier member step aside for the later
+//! one where libvirt asked the later one first; that is decided here and
+//! nowhere else, once the members that opened are known:
+//!
+//! - with a xend, [`XenstoreDriver::defer_to_xend`] makes xenstore decline
+//!   what may involve inactive domains (xend knows defined domains,
+//!   xenstore only running ones), state, and the guest requests libvirt
+//!   sent to xend;
+//! - with a xend, the hypervisor member keeps its reads but leaves pause,
+//!   resume, destroy and the maximum memory to xend (libvirt used the
+//!   hypercalls for those only without xend, so xend's record of each
+//!   domain stays true).
+//!
+//! Without a xend (Xen 4.2 and later), the hypercalls make those changes
+//! and xenstore asks guests to shut down or reboot.
+//!
+//! A read-only connection opens only what reads: xenstored's read-only
+//! socket, the hypercall interface read-only, xend read-only; the core
+//! refuses every change before a member sees it.
+//!
+//! Where the members are: [`XenEndpoints`]. [`register`] serves `xen:///`
+//! from the standard places and the environment (`$XENSTORED_PATH`,
+//! `$VIRT_XEND`); [`open_with`] takes them explicitly, for tests and
+//! embedders (the environment is process-global).
+
+#![warn(missing_docs)]
+
+use std::path::PathBuf;
+
+use virt_core::{
+    Connect, CpuMap, DomainInfo, DomainRef, DomainState, Driver, DriverEntry, DriverStack, Error,
+    ErrorCode, ErrorDomain, NodeInfo, Result, Uri, VcpuInfo,
+};
+use virt_xen_hv::HvDriver;
+use virt_xend::{SexprOptions, XendDriver, XendEndpoint};
+use virt_xenstore::XenstoreDriver;
+
+/// The URI a Xen-only build uses when none is given.
+pub const DEFAULT_URI: &str = "xen:///";
+
+/// Where xenstore is to be found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum XenstoreAt {
+    /// Where libxenstore looks: `$XENSTORED_PATH`, xenstored's sockets,
+    /// the xenbus device.
+    Standard,
+    /// xenstored's two sockets.
+    Sockets {
+        /// For read-write connections (`/var/run/xenstored/socket`).
+        read_write: PathBuf,
+        /// For read-only connections (`/var/run/xenstored/socket_ro`).
+        read_only: PathBuf,
+    },
+    /// Not used.
+    Nowhere,
+}
+
+/// Where the members of a Xen connection are to be found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XenEndpoints {
+    /// Try the hypercall interface (`/dev/xen/privcmd`).
+    pub hypervisor: bool,
+    /// Where xenstored is.
+    pub xenstore: XenstoreAt,
+    /// xend's endpoints, tried in order (an empty list: no xend); `None`
+    /// means [`XendEndpoint::candidates`] (`$VIRT_XEND`, xend's socket,
+    /// `localhost:8000`).
+    pub xend: Option<Vec<XendEndpoint>>,
+}
+
+impl XenEndpoints {
+    /// The standard places, honouring `$XENSTORED_PATH` and `$VIRT_XEND`;
+    /// the hypercall interface is used when it can be opened.
+    pub fn standard() -> Self {
+        XenEndpoints {
+            hypervisor: true,
+            xenstore: XenstoreAt::Standard,
+            xend: None,
+        }
+    }
+}
+
+/// A member of the Xen stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Member {
+    /// Hypercalls ([`virt_xen_hv::HvDriver`]).
+    Hypervisor,
+    /// xenstore ([`virt_xenstore::XenstoreDriver`]).
+    Xenstore,
+    /// xend ([`virt_xend::XendDriver`]).
+    Xend,
+}
+
+/// An open Xen connection: the driver stack and which members it holds.
+pub struct XenStack {
+    driver: DriverStack,
+    members: Vec<Member>,
+    read_only: bool,
+}
+
+impl std::fmt::Debug for XenStack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("XenStack")
+            .field("members", &self.members)
+            .field("read_only", &self.read_only)
+            .finish()
+    }
+}
+
+impl XenStack {
+    /// The members that opened, in stack order.
+    pub fn members(&self) -> &[Member] {
+        &self.members
+    }
+
+    /// The driver stack, to serve a connection.
+    pub fn into_driver(self) -> DriverStack {
+        self.driver
+    }
+
+    /// A [`Connect`] for `xen:///` served by this stack.
+    pub fn into_connect(self) -> Result<Connect> {
+        let uri = Uri::parse(DEFAULT_URI)?;
+        let read_only = self.read_only;
+        Ok(Connect::from_driver(
+            Box::new(self.into_driver()),
+            uri,
+            read_only,
+        ))
+    }
+}
+
+/// Facts of the node that libvirt's Xen driver answered itself rather
+/// than through a member; last in the stack, so any member that knows
+/// better answers first.
+struct XenNode;
+
+impl Driver for XenNode {
+    fn type_name(&self) -> &str {
+        "Xen"
+    }
+
+    fn hostname(&self) -> Result<String> {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .map_err(|e| Error::system(ErrorDomain::Xen, "cannot read the host name", &e))
+    }
+}
+
+/// The hypervisor member of the stack: the hypercalls, with the changes
+/// they make settled against the other members.
+///
+/// - With a xend behind, it answers what it reads (state, info, vCPUs,
+///   node) and pins vCPUs (libvirt asked the hypervisor first for that
+///   too), and declines pause, resume, destroy and the maximum memory,
+///   which then fall through to xend: libvirt made those changes through
+///   xend first, since xend keeps its own record of every domain, which a
+///   change behind its back would leave stale.
+/// - Without one, it makes those changes itself, and after a destroy it
+///   removes the domain's xenstore tree as xl does (`reaper`): a destroy
+///   by hypercall alone leaves it, and xenstore would go on listing the
+///   dead domain by name.
+struct HypervisorMember<H> {
+    hv: H,
+    leave_changes_to_xend: bool,
+    reaper: Option<XenstoreDriver>,
+}
+
+impl<H: Driver> HypervisorMember<H> {
+    fn change<T>(&self, api: &str, f: impl FnOnce(&H) -> Result<T>) -> Result<T> {
+        if self.leave_changes_to_xend {
+            return Err(Error::no_support(api));
+        }
+        f(&self.hv)
+    }
+}
+
+impl<H: Driver> Driver for HypervisorMember<H> {
+    fn type_name(&self) -> &str {
+        self.hv.type_name()
+    }
+    fn close(&self) -> Result<()> {
+        self.hv.close()
+    }
+    fn version(&self) -> Result<u64> {
+        self.hv.version()
+    }
+    fn node_info(&self) -> Result<NodeInfo> {
+        self.hv.node_info()
+    }
+    fn node_free_memory(&self) -> Result<u64> {
+        self.hv.node_free_memory()
+    }
+    fn node_cpu_map(&self) -> Result<(u32, CpuMap)> {
+        self.hv.node_cpu_map()
+    }
+    fn list_domain_ids(&self) -> Result<Vec<u32>> {
+        self.hv.list_domain_ids()
+    }
+    fn num_of_domains(&self) -> Result<u32> {
+        self.hv.num_of_domains()
+    }
+    fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
+        self.hv.domain_get_info(dom)
+    }
+    fn domain_get_state(&self, dom: &DomainRef, flags: u32) -> Result<(DomainState, i32)> {
+        self.hv.domain_get_state(dom, flags)
+    }
+    fn domain_get_max_memory(&self, dom: &DomainRef) -> Result<u64> {
+        self.hv.domain_get_max_memory(dom)
+    }
+    fn domain_get_vcpus(&self, dom: &DomainRef) -> Result<Vec<VcpuInfo>> {
+        self.hv.domain_get_vcpus(dom)
+    }
+    fn domain_get_vcpu_pin_info(&self, dom: &DomainRef, flags: u32) -> Result<Vec<CpuMap>> {
+        self.hv.domain_get_vcpu_pin_info(dom, flags)
+    }
+    fn domain_pin_vcpu(&self, dom: &DomainRef, vcpu: u32, map: &CpuMap, flags: u32) -> Result<()> {
+        self.hv.domain_pin_vcpu(dom, vcpu, map, flags)
+    }
+    fn domain_is_active(&self, dom: &DomainRef) -> Result<bool> {
+        self.hv.domain_is_active(dom)
+    }
+    fn domain_suspend(&self, dom: &DomainRef) -> Result<()> {
+        self.change("virDomainSuspend", |hv| hv.domain_suspend(dom))
+    }
+    fn domain_resume(&self, dom: &DomainRef) -> Result<()> {
+        self.change("virDomainResume", |hv| hv.domain_resume(dom))
+    }
+    fn domain_set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
+        self.change("virDomainSetMemoryFlags", |hv| {
+            hv.domain_set_memory_flags(dom, kib, flags)
+        })
+    }
+    fn domain_destroy(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        self.change("virDomainDestroyFlags", |hv| hv.domain_destroy(dom, flags))?;
+        if let (Some(reaper), Some(id)) = (&self.reaper, dom.id) {
+            // The domain is gone whatever happens here; a tree left behind
+            // is a stale listing, not a failed destroy.
+            if let Err(e) = reaper.forget_domain(id) {
+                log::warn!("xen: domain {id} destroyed, but its xenstore entries remain: {e}");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `None` when xenstore is not to be used.
+fn open_xenstore(at: &XenstoreAt, read_only: bool) -> Option<Result<XenstoreDriver>> {
+    Some(match at {
+        XenstoreAt::Standard => XenstoreDriver::open(read_only),
+        XenstoreAt::Sockets { read_only: ro, .. } if read_only => {
+            XenstoreDriver::open_path(ro, true)
+        }
+        XenstoreAt::Sockets { read_write, .. } => XenstoreDriver::open_path(read_write, false),
+        XenstoreAt::Nowhere => return None,
+    })
+}
+
+fn open_xend(at: Option<&[XendEndpoint]>, read_only: bool) -> Result<XendDriver> {
+    let candidates = match at {
+        Some(list) => list.to_vec(),
+        None => XendEndpoint::candidates(),
+    };
+    let mut last = None;
+    for endpoint in &candidates {
+        match XendDriver::open(endpoint, read_only) {
+            Ok(d) => return Ok(d),
+            Err(e) => {
+                log::debug!("xen: xend at {endpoint:?} unavailable: {e}");
+                last = Some(e);
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        Error::with(
+            ErrorCode::NoConnect,
+            ErrorDomain::Xend,
+            "xend (no endpoint given)",
+        )
+    }))
+}
+
+/// Keep an opened member; remember why one did not open.
+fn opened<D>(what: &str, r: Result<D>, failures: &mut Vec<Error>) -> Option<D> {
+    match r {
+        Ok(d) => Some(d),
+        Err(e) => {
+            log::debug!("xen: no {what}: {e}");
+            failures.push(e);
+            None
+        }
+    }
+}
+
+/// Open the members at `endpoints` and stack those that open. With none,
+/// fails with the first member's error in stack order (on a host without
+/// Xen: the hypervisor's "could not use Xen hypervisor entry ...").
+pub fn open_with(endpoints: &XenEndpoints, read_only: bool) -> Result<XenStack> {
+    let mut failures: Vec<Error> = Vec::new();
+    let hv = if endpoints.hypervisor {
+        opened("hypervisor", HvDriver::open(read_only), &mut failures)
+    } else {
+        None
+    };
+    let xenstore = open_xenstore(&endpoints.xenstore, read_only)
+        .and_then(|r| opened("xenstore", r, &mut failures));
+    let xend = opened(
+        "xend",
+        open_xend(endpoints.xend.as_deref(), read_only),
+        &mut failures,
+    );
+    // xend's descriptions lack the console tty and VNC port; libvirt read
+    // them from xenstore, so the xend member does too, on a connection of
+    // its own (it reads only).
+    let xend = match (xend, &xenstore) {
+        (Some(x), Some(_)) => match open_xenstore(&endpoints.xenstore, true)
+            .and_then(|r| opened("xenstore for consoles", r, &mut Vec::new()))
+        {
+            Some(store) => Some(x.with_console_lookup(move |id| SexprOptions {
+                tty: store.console_tty(id).ok().flatten(),
+                vnc_port: store.vnc_port(id).ok().flatten().map(i32::from),
+            })),
+            None => Some(x),
+        },
+        (x, _) => x,
+    };
+    // Without xend the hypercalls destroy domains, and the stack cleans
+    // xenstore after them on a connection of its own.
+    let reaper = match (&hv, &xenstore, &xend) {
+        (Some(_), Some(_), None) if !read_only => open_xenstore(&endpoints.xenstore, false)
+            .and_then(|r| opened("xenstore reaper", r, &mut Vec::new())),
+        _ => None,
+    };
+    assemble(hv, xenstore, reaper, xend, read_only).ok_or_else(|| {
+        failures
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Error::with(ErrorCode::NoConnect, ErrorDomain::Xen, DEFAULT_URI))
+    })
+}
+
+/// Stack the members that opened, in order, with the overlaps settled
+/// (see the crate documentation); `None` when none opened. The hypervisor
+/// member is generic so that tests can stand in for the hypercalls.
+fn assemble<H: Driver + 'static>(
+    hv: Option<H>,
+    xenstore: Option<XenstoreDriver>,
+    reaper: Option<XenstoreDriver>,
+    xend: Option<XendDriver>,
+    read_only: bool,
+) -> Option<XenStack> {
+    let with_xend = xend.is_some();
+    let mut members = Vec::new();
+    let mut drivers: Vec<Box<dyn Driver>> = Vec::new();
+    if let Some(hv) = hv {
+        members.push(Member::Hypervisor);
+        drivers.push(Box::new(HypervisorMember {
+            hv,
+            leave_changes_to_xend: with_xend,
+            reaper: if with_xend { None } else { reaper },
+        }));
+    }
+    if let Some(xs) = xenstore {
+        members.push(Member::Xenstore);
+        drivers.push(Box::new(xs.defer_to_xend(with_xend)));
+    }
+    if let Some(xend) = xend {
+        members.push(Member::Xend);
+        drivers.push(Box::new(xend));
+    }
+    if drivers.is_empty() {
+        return None;
+    }
+    drivers.push(Box::new(XenNode));
+    Some(XenStack {
+        driver: DriverStack::new(drivers),
+        members,
+        read_only,
+    })
+}
+
+/// Open a connection for a Xen URI, or decline a URI that is not ours.
+///
+/// Ours: `xen:///`, `xen://`, `xen:///system` (and the bare `xen`), from
+/// the standard places; `http://host[:port]/`, libvirt's spelling for
+/// "xend at this HTTP server" (on another host, only xend is used: the
+/// hypercalls and xenstore here would describe the wrong node). A `xen`
+/// URI naming a host or a transport is the remote driver's.
+pub fn open(uri: &Uri, read_only: bool) -> Option<Result<Box<dyn Driver>>> {
+    let endpoints = match endpoints_for(uri)? {
+        Ok(e) => e,
+        Err(e) => return Some(Err(e)),
+    };
+    Some(open_with(&endpoints, read_only).map(|s| Box::new(s.into_driver()) as Box<dyn Driver>))
+}
+
+/// Where the members are for `uri`; `None` when the URI is not ours.
+fn endpoints_for(uri: &Uri) -> Option<Result<XenEndpoints>> {
+    match uri.driver.as_str() {
+        "xen" => {
+            if uri.host.is_some() || uri.transport.is_some() {
+                return None;
+            }
+            if !matches!(uri.path.as_str(), "" | "/" | "/system") {
+                return Some(Err(Error::with(
+                    ErrorCode::InternalError,
+                    ErrorDomain::Xen,
+                    format!("unexpected Xen URI path '{}', try xen:///", uri.path),
+                )));
+            }
+            Some(Ok(XenEndpoints::standard()))
+        }
+        "http" if uri.transport.is_none() => {
+            let host = uri.host.clone().unwrap_or_else(|| "localhost".into());
+            let local = matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1");
+            Some(Ok(XenEndpoints {
+                hypervisor: local,
+                xenstore: if local {
+                    XenstoreAt::Standard
+                } else {
+                    XenstoreAt::Nowhere
+                },
+                xend: Some(vec![XendEndpoint::Tcp {
+                    host,
+                    port: uri.port.unwrap_or(virt_xend::XEND_PORT),
+                }]),
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// Register the `xen` driver with virt-core's URI registry.
+pub fn register() {
+    virt_core::register_driver(DriverEntry {
+        name: "xen",
+        default_uri: Some(DEFAULT_URI),
+        open,
+    });
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+    use virt_core::Uuid;
+    use virt_xend::fake::FakeXend;
+    use virt_xenstore::fake::{FakeGuest, FakeXenstored};
+
+    const UUID: &str = "2f6a1c3e-8b1d-4a57-9c40-0d3e5f6a7b8c";
+
+    /// Stands in for the hypercalls: knows every running domain by id and
+    /// records the changes it is asked for.
+    #[derive(Clone, Default)]
+    struct StandIn {
+        calls: Arc<Mutex<Vec<&'static str>>>,
+    }
+
+    impl StandIn {
+        fn note(&self, call: &'static str) -> Result<()> {
+            self.calls.lock().unwrap().push(call);
+            Ok(())
+        }
+        fn calls(&self) -> Vec<&'static str> {
+            self.calls.lock().unwrap().clone()
+        }
+    }
+
+    impl Driver for StandIn {
+        fn type_name(&self) -> &str {
+            "Xen"
+        }
+        fn version(&self) -> Result<u64> {
+            Ok(4_017_007)
+        }
+        fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
+            dom.id
+                .ok_or_else(|| Error::no_support("virDomainGetInfo"))?;
+            self.note("info")?;
+            Ok(DomainInfo {
+                state: DomainState::Blocked,
+                max_mem: 1,
+                memory: 1,
+                nr_virt_cpu: 1,
+                cpu_time: 7,
+            })
+        }
+        fn domain_suspend(&self, _dom: &DomainRef) -> Result<()> {
+            self.note("pause")
+        }
+        fn domain_resume(&self, _dom: &DomainRef) -> Result<()> {
+            self.note("unpause")
+        }
+        fn domain_destroy(&self, _dom: &DomainRef, _flags: u32) -> Result<()> {
+            self.note("destroy")
+        }
+        fn domain_set_memory_flags(&self, _dom: &DomainRef, _kib: u64, _flags: u32) -> Result<()> {
+            self.note("max_mem")
+        }
+        fn domain_pin_vcpu(&self, _d: &DomainRef, _v: u32, _m: &CpuMap, _f: u32) -> Result<()> {
+            self.note("pin")
+        }
+    }
+
+    /// A guest "g" running in both fakes under the same id.
+    fn fakes() -> (FakeXenstored, FakeXend, u32) {
+        let xend = FakeXend::start().unwrap();
+        let id = xend
+            .add_running(&format!(
+                "(vm (name 'g')(memory 128)(maxmem 256)(vcpus 2)(uuid '{UUID}')\
+                 (image (linux (kernel '/boot/vmlinuz'))))"
+            ))
+            .unwrap();
+        let xs = FakeXenstored::start().unwrap();
+        xs.populate_dom0(1_048_576).unwrap();
+        xs.add_guest(&FakeGuest::new(id, "g", Uuid::parse_str(UUID).unwrap()))
+            .unwrap();
+        (xs, xend, id)
+    }
+
+    fn connect(stack: XenStack) -> Connect {
+        stack.into_connect().unwrap()
+    }
+
+    #[test]
+    fn with_xend_the_hypervisor_reads_and_xend_changes() {
+        let (xs, xend, id) = fakes();
+        let hv = StandIn::default();
+        let stack = assemble(
+            Some(hv.clone()),
+            Some(XenstoreDriver::open_path(xs.socket_path(), false).unwrap()),
+            None,
+            Some(XendDriver::open(&xend.endpoint(), false).unwrap()),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            stack.members(),
+            [Member::Hypervisor, Member::Xenstore, Member::Xend]
+        );
+        let conn = connect(stack);
+        // The version is the hypervisor's, not xend's 3.4.2.
+        assert_eq!(conn.version().unwrap(), 4_017_007);
+        let mut g = conn.lookup_by_name("g").unwrap();
+        assert_eq!(g.id(), Some(id));
+        assert_eq!(g.info().unwrap().cpu_time, 7);
+        xend.clear_requests();
+        g.suspend().unwrap();
+        g.resume().unwrap();
+        g.set_max_memory(200_000).unwrap();
+        g.pin_vcpu(0, &CpuMap::all(1)).unwrap();
+        g.destroy().unwrap();
+        assert_eq!(hv.calls(), ["info", "pin"]);
+        let lines = xend.request_lines();
+        assert_eq!(xend.post_count(), 4, "{lines:?}");
+        let posts: Vec<String> = xend
+            .requests()
+            .iter()
+            .filter(|r| r.starts_with(b"POST "))
+            .map(|r| String::from_utf8_lossy(r).into_owned())
+            .collect();
+        for (post, op) in
+            posts
+                .iter()
+                .zip(["op=pause", "op=unpause", "op=maxmem_set", "op=destroy"])
+        {
+            assert!(post.contains(op), "{op} not in {post}");
+        }
+    }
+
+    #[test]
+    fn without_xend_the_hypervisor_and_xenstore_change() {
+        let (xs, _xend, id) = fakes();
+        let hv = StandIn::default();
+        let stack = assemble(
+            Some(hv.clone()),
+            Some(XenstoreDriver::open_path(xs.socket_path(), false).unwrap()),
+            Some(XenstoreDriver::open_path(xs.socket_path(), false).unwrap()),
+            None,
+            false,
+        )
+        .unwrap();
+        assert_eq!(stack.members(), [Member::Hypervisor, Member::Xenstore]);
+        let conn = connect(stack);
+        let mut g = conn.lookup_by_name("g").unwrap();
+        g.suspend().unwrap();
+        g.resume().unwrap();
+        g.set_max_memory(200_000).unwrap();
+        g.shutdown().unwrap();
+        assert_eq!(
+            xs.read(&format!("/local/domain/{id}/control/shutdown"))
+                .unwrap(),
+            b"poweroff"
+        );
+        g.destroy().unwrap();
+        assert_eq!(hv.calls(), ["pause", "unpause", "max_mem", "destroy"]);
+        // As after xl destroy: xenstore no longer knows the guest.
+        assert!(xs.read(&format!("/local/domain/{id}/name")).is_none());
+        assert!(xs.read(&format!("/vm/{UUID}/name")).is_none());
+        assert!(conn.lookup_by_name("g").is_err());
+        // No xend: the node's facts come from here.
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+        assert_eq!(conn.hostname().unwrap(), host.trim());
+        assert_eq!(conn.list_defined_domains().unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn nothing_opened_is_no_stack() {
+        assert!(assemble::<StandIn>(None, None, None, None, true).is_none());
+    }
+
+    fn endpoints(uri: &str) -> Option<Result<XenEndpoints>> {
+        endpoints_for(&Uri::parse(uri).unwrap())
+    }
+
+    #[test]
+    fn the_uris_it_takes() {
+        for uri in ["xen:///", "xen://", "xen:///system", "xen"] {
+            assert_eq!(
+                endpoints(uri).unwrap().unwrap(),
+                XenEndpoints::standard(),
+                "{uri}"
+            );
+        }
+        for uri in [
+            "xen://node2/",
+            "xen+ssh://root@node2/",
+            "xen+unix:///",
+            "qemu:///system",
+            "test:///default",
+        ] {
+            assert!(endpoints(uri).is_none(), "{uri}");
+        }
+        let e = endpoints("xen:///session").unwrap().unwrap_err();
+        assert_eq!(
+            (e.code, e.domain),
+            (ErrorCode::InternalError, ErrorDomain::Xen)
+        );
+        assert_eq!(
+            e.to_string(),
+            "internal error: unexpected Xen URI path '/session', try xen:///"
+        );
+        // xend's HTTP server: here, everything; elsewhere, xend alone.
+        let here = endpoints("http://localhost:8001/").unwrap().unwrap();
+        assert!(here.hypervisor);
+        assert_eq!(here.xenstore, XenstoreAt::Standard);
+        assert_eq!(
+            here.xend,
+            Some(vec![XendEndpoint::Tcp {
+                host: "localhost".into(),
+                port: 8001
+            }])
+        );
+        let there = endpoints("http://xenhost/").unwrap().unwrap();
+        assert!(!there.hypervisor);
+        assert_eq!(there.xenstore, XenstoreAt::Nowhere);
+        assert_eq!(
+            there.xend,
+            Some(vec![XendEndpoint::Tcp {
+                host: "xenhost".into(),
+                port: 8000
+            }])
+        );
+    }
+
+    #[test]
+    fn xend_over_http_through_the_uri() {
+        let xend = FakeXend::start_with_tcp().unwrap();
+        let Some(XendEndpoint::Tcp { port, .. }) = xend.tcp_endpoint() else {
+            panic!("no TCP endpoint");
+        };
+        let uri = Uri::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+        let driver = open(&uri, true).unwrap().unwrap();
+        let names: Vec<String> = driver
+            .list_all_domains(0)
+            .unwrap()
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        assert!(names.contains(&"Domain-0".to_string()), "{names:?}");
+        assert!(xend
+            .request_lines()
+            .iter()
+            .any(|l| l.starts_with("GET /xend/node/")));
+    }
+}
