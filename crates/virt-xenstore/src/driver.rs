@@ -905,9 +905,12 @@ mod tests {
     fn forgetting_a_destroyed_domain_removes_its_whole_tree() {
         let fake = populated();
         let d = open(&fake);
-        fake.write("/local/domain/0/backend/console/3/0/state", "4").unwrap();
-        fake.write("/local/domain/0/backend/vbd/3/51712/state", "4").unwrap();
-        fake.write("/local/domain/0/backend/vbd/12/768/state", "4").unwrap();
+        fake.write("/local/domain/0/backend/console/3/0/state", "4")
+            .unwrap();
+        fake.write("/local/domain/0/backend/vbd/3/51712/state", "4")
+            .unwrap();
+        fake.write("/local/domain/0/backend/vbd/12/768/state", "4")
+            .unwrap();
         fake.write("/libxl/3/type", "pv").unwrap();
         d.forget_domain(3).unwrap();
         let after = fake.paths();
@@ -920,7 +923,9 @@ mod tests {
         }
         // The other guest and Domain-0 are untouched.
         assert!(after.iter().any(|p| p == "/local/domain/12/name"));
-        assert!(after.iter().any(|p| p == "/local/domain/0/backend/vbd/12/768/state"));
+        assert!(after
+            .iter()
+            .any(|p| p == "/local/domain/0/backend/vbd/12/768/state"));
         assert!(after.iter().any(|p| p == "/local/domain/0/name"));
         assert_eq!(d.list_domain_ids().unwrap(), vec![0, 12]);
         assert!(d.domain_lookup_by_name("debian-pv").is_err());
@@ -929,7 +934,10 @@ mod tests {
         assert!(d.forget_domain(0).is_err());
         assert!(fake.paths().iter().any(|p| p == "/local/domain/0/name"));
         let ro = XenstoreDriver::open_path(fake.socket_ro_path(), true).unwrap();
-        assert_eq!(ro.forget_domain(12).unwrap_err().code, ErrorCode::OperationDenied);
+        assert_eq!(
+            ro.forget_domain(12).unwrap_err().code,
+            ErrorCode::OperationDenied
+        );
         assert!(fake.paths().iter().any(|p| p == "/local/domain/12/name"));
         assert_eq!(fake.open_transactions(), 0);
     }
