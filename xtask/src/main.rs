@@ -12,6 +12,7 @@ use virt_core::Connect;
 mod guest;
 mod process;
 mod qemu_bench;
+mod xen_vm;
 mod xml_bench;
 
 const REAL_VIRSH: &str = "/usr/bin/virsh";
@@ -32,8 +33,9 @@ fn main() {
         Some("bench") => bench(&args[1..]),
         Some("qemu-bench") => qemu_bench::run(&args[1..]),
         Some("guest") => guest::main(),
+        Some("xen-vm") => xen_vm::main(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask bench [--quick]");
+            eprintln!("usage: cargo xtask bench [--quick] | xen-vm [--timeout SECS]");
             2
         }
     };
