@@ -256,13 +256,15 @@ impl XenstoreDriver {
     /// Every running domain xenstore names (a domain being built or torn
     /// down may have no name yet or any more; it is left out).
     fn running_domains(c: &mut Client<Transport>) -> crate::Result<Vec<DomainRef>> {
-        let mut out = Vec::new();
-        for id in lookup::domain_ids(c)? {
-            if let Some(d) = Self::domain_ref(c, id)? {
-                out.push(d);
-            }
-        }
-        Ok(out)
+        Ok(lookup::named_domains(c)?
+            .into_iter()
+            .map(|d| DomainRef {
+                name: d.name,
+                // Domain-0 has no vm path; Xen gives it the nil UUID.
+                uuid: d.uuid.unwrap_or_else(Uuid::nil),
+                id: Some(d.id),
+            })
+            .collect())
     }
 
     /// Current and maximum vCPUs from `cpu/<n>/availability`: libxl writes

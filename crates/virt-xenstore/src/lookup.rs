@@ -74,12 +74,13 @@ pub fn domain_name<S: Read + Write>(c: &mut Client<S>, id: u32) -> Result<Option
 
 /// The id of the running domain called `name`.
 pub fn domain_by_name<S: Read + Write>(c: &mut Client<S>, name: &str) -> Result<Option<u32>> {
-    for id in domain_ids(c)? {
-        if domain_name(c, id)?.as_deref() == Some(name) {
-            return Ok(Some(id));
-        }
-    }
-    Ok(None)
+    let ids = domain_ids(c)?;
+    let names = c.read_many(Tx::NONE, &child_paths(&ids, "name"))?;
+    Ok(ids
+        .into_iter()
+        .zip(names)
+        .find(|(_, n)| n.as_deref() == Some(name))
+        .map(|(id, _)| id))
 }
 
 /// A domain's `/vm/...` path.
@@ -93,12 +94,17 @@ pub fn domain_uuid<S: Read + Write>(c: &mut Client<S>, id: u32) -> Result<Option
     let Some(vm) = vm_path(c, id)? else {
         return Ok(None);
     };
-    let path = format!("{vm}/uuid");
-    if let Some(text) = read_opt(c, &path)? {
+    let text = read_opt(c, &format!("{vm}/uuid"))?;
+    uuid_of(&vm, text)
+}
+
+/// The UUID of the domain at vm path `vm` whose `<vm>/uuid` reads `text`.
+fn uuid_of(vm: &str, text: Option<String>) -> Result<Option<Uuid>> {
+    if let Some(text) = text {
         return Uuid::parse_str(text.trim())
             .map(Some)
             .map_err(|_| XsError::BadValue {
-                path,
+                path: format!("{vm}/uuid"),
                 value: text,
                 expected: "a UUID",
             });
@@ -108,14 +114,78 @@ pub fn domain_uuid<S: Read + Write>(c: &mut Client<S>, id: u32) -> Result<Option
     Ok(Uuid::parse_str(candidate).ok())
 }
 
-/// The id of the running domain with `uuid`.
-pub fn domain_by_uuid<S: Read + Write>(c: &mut Client<S>, uuid: &Uuid) -> Result<Option<u32>> {
-    for id in domain_ids(c)? {
-        if domain_uuid(c, id)?.as_ref() == Some(uuid) {
-            return Ok(Some(id));
+/// The UUID a vm path is named after: `/vm/<uuid>`, or `/vm/<uuid>-<n>`
+/// as libxl names a second domain with the same UUID.
+fn uuid_in_vm_path(vm: &str) -> Option<Uuid> {
+    let tail = vm.strip_prefix("/vm/")?;
+    let (head, rest) = (tail.get(..36)?, tail.get(36..)?);
+    let suffix_ok = rest.is_empty()
+        || rest
+            .strip_prefix('-')
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if !suffix_ok {
+        return None;
+    }
+    Uuid::parse_str(head).ok()
+}
+
+fn child_paths(ids: &[u32], leaf: &str) -> Vec<String> {
+    ids.iter()
+        .map(|id| format!("{}/{leaf}", domain_path(*id)))
+        .collect()
+}
+
+/// A running domain as xenstore names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedDomain {
+    /// Domain id.
+    pub id: u32,
+    /// Its name.
+    pub name: String,
+    /// Its UUID, when its vm path gives one (Domain-0 has none).
+    pub uuid: Option<Uuid>,
+}
+
+/// Every running domain that has a name (one being built or torn down
+/// may have none yet or any more: it is left out), in three round trips
+/// whatever their number: the ids, then names and vm paths, then UUIDs.
+pub fn named_domains<S: Read + Write>(c: &mut Client<S>) -> Result<Vec<NamedDomain>> {
+    let ids = domain_ids(c)?;
+    let mut paths = child_paths(&ids, "name");
+    paths.extend(child_paths(&ids, "vm"));
+    let mut values = c.read_many(Tx::NONE, &paths)?;
+    let vms = values.split_off(ids.len());
+    // Toolstacks name the vm node after the UUID; only the others need
+    // their `uuid` entry read (each xenstored request costs, even batched).
+    let uuid_paths: Vec<String> = vms
+        .iter()
+        .flatten()
+        .filter(|vm| uuid_in_vm_path(vm).is_none())
+        .map(|vm| format!("{vm}/uuid"))
+        .collect();
+    let mut uuid_texts = c.read_many(Tx::NONE, &uuid_paths)?.into_iter();
+    let mut out = Vec::with_capacity(ids.len());
+    for ((id, name), vm) in ids.into_iter().zip(values).zip(vms) {
+        let uuid = match vm {
+            Some(vm) => match uuid_in_vm_path(&vm) {
+                Some(u) => Some(u),
+                None => uuid_of(&vm, uuid_texts.next().flatten())?,
+            },
+            None => None,
+        };
+        if let Some(name) = name {
+            out.push(NamedDomain { id, name, uuid });
         }
     }
-    Ok(None)
+    Ok(out)
+}
+
+/// The id of the running domain with `uuid`.
+pub fn domain_by_uuid<S: Read + Write>(c: &mut Client<S>, uuid: &Uuid) -> Result<Option<u32>> {
+    Ok(named_domains(c)?
+        .into_iter()
+        .find(|d| d.uuid.as_ref() == Some(uuid))
+        .map(|d| d.id))
 }
 
 /// The OS type under the vm path (`linux` for PV, `hvm`).
@@ -334,6 +404,69 @@ mod tests {
         hvm.tty = None;
         fake.add_guest(&hvm).unwrap();
         fake
+    }
+
+    #[test]
+    fn named_domains_take_the_uuid_from_the_vm_path_or_its_entry() {
+        let fake = populated();
+        // A toolstack that named the vm node otherwise: its uuid entry counts.
+        fake.write("/local/domain/7/name", "odd").unwrap();
+        fake.write("/local/domain/7/vm", "/vm/odd-one").unwrap();
+        fake.write("/vm/odd-one/uuid", "11111111-2222-3333-4444-555555555555")
+            .unwrap();
+        // Being built: no name yet, so not listed.
+        fake.write("/local/domain/9/vm", "/vm/x").unwrap();
+        let mut c = fake.connect().unwrap();
+        let named = named_domains(&mut c).unwrap();
+        let summary: Vec<(u32, &str, Option<String>)> = named
+            .iter()
+            .map(|d| (d.id, d.name.as_str(), d.uuid.map(|u| u.to_string())))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (0, "Domain-0", None),
+                (
+                    3,
+                    "debian-pv",
+                    Some("4dea22b3-1d52-d8f3-2516-782e98ab3fa0".into())
+                ),
+                (
+                    7,
+                    "odd",
+                    Some("11111111-2222-3333-4444-555555555555".into())
+                ),
+                (
+                    12,
+                    "win-hvm",
+                    Some("8a6a5f2e-7b1c-4d3e-9f00-112233445566".into())
+                ),
+            ]
+        );
+        for d in &named {
+            assert_eq!(domain_uuid(&mut c, d.id).unwrap(), d.uuid, "{}", d.name);
+        }
+        assert_eq!(domain_by_name(&mut c, "odd").unwrap(), Some(7));
+        let u = uuid("11111111-2222-3333-4444-555555555555");
+        assert_eq!(domain_by_uuid(&mut c, &u).unwrap(), Some(7));
+    }
+
+    #[test]
+    fn vm_paths_named_after_uuids() {
+        let u = "4dea22b3-1d52-d8f3-2516-782e98ab3fa0";
+        assert_eq!(uuid_in_vm_path(&format!("/vm/{u}")), Some(uuid(u)));
+        assert_eq!(uuid_in_vm_path(&format!("/vm/{u}-2")), Some(uuid(u)));
+        for bad in [
+            format!("/vm/{u}-"),
+            format!("/vm/{u}x"),
+            format!("/vm/{u}/"),
+            format!("/other/{u}"),
+            "/vm/short".to_string(),
+            "/vm/".to_string(),
+            format!("/vm/a{}", "\u{e9}".repeat(18)),
+        ] {
+            assert_eq!(uuid_in_vm_path(&bad), None, "{bad}");
+        }
     }
 
     #[test]

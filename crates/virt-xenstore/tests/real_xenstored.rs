@@ -127,6 +127,40 @@ fn write_read_directory_rm() {
 }
 
 #[test]
+fn many_reads_in_one_round_trip() {
+    if !real() {
+        return;
+    }
+    let mut c = connect();
+    let base = scratch("many");
+    let mut paths = Vec::new();
+    for n in 0..40 {
+        if n % 4 != 0 {
+            c.write(Tx::NONE, &format!("{base}/{n}"), format!("v{n}").as_bytes())
+                .unwrap();
+        }
+        paths.push(format!("{base}/{n}"));
+    }
+    let got = c.read_many(Tx::NONE, &paths).unwrap();
+    for (n, v) in got.iter().enumerate() {
+        assert_eq!(v, &(n % 4 != 0).then(|| format!("v{n}")), "{base}/{n}");
+    }
+    // The batched lookups agree with the one-by-one ones.
+    let named = lookup::named_domains(&mut c).unwrap();
+    for d in &named {
+        assert_eq!(
+            lookup::domain_name(&mut c, d.id).unwrap().as_deref(),
+            Some(d.name.as_str())
+        );
+        assert_eq!(lookup::domain_uuid(&mut c, d.id).unwrap(), d.uuid);
+    }
+    assert!(named.iter().any(|d| d.id == 0 && d.name == "Domain-0"));
+    c.rm(Tx::NONE, &base).unwrap();
+    c.rm(Tx::NONE, &format!("/virt-rs-test/{}", std::process::id()))
+        .unwrap();
+}
+
+#[test]
 fn missing_node_is_enoent() {
     if !real() {
         return;
