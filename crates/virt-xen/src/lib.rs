@@ -44,8 +44,8 @@
 use std::path::PathBuf;
 
 use virt_core::{
-    Connect, CpuMap, DomainInfo, DomainRef, DomainState, Driver, DriverEntry, DriverStack, Error,
-    ErrorCode, ErrorDomain, NodeInfo, Result, Uri, VcpuInfo,
+    list_filter_matches, Connect, CpuMap, DomainInfo, DomainRef, DomainState, Driver, DriverEntry,
+    DriverStack, Error, ErrorCode, ErrorDomain, ListFacts, NodeInfo, Result, Uri, VcpuInfo,
 };
 use virt_xen_hv::HvDriver;
 use virt_xend::{SexprOptions, XendDriver, XendEndpoint};
@@ -173,13 +173,17 @@ impl Driver for XenNode {
 ///   xend first, since xend keeps its own record of every domain, which a
 ///   change behind its back would leave stale.
 /// - Without one, it makes those changes itself, and after a destroy it
-///   removes the domain's xenstore tree as xl does (`reaper`): a destroy
-///   by hypercall alone leaves it, and xenstore would go on listing the
-///   dead domain by name.
+///   removes the domain's xenstore tree as xl does: a destroy by
+///   hypercall alone leaves it, and xenstore would go on listing the dead
+///   domain by name. It also answers listings that filter on state, which
+///   neither xenstore (no state) nor the hypercalls (no names) can alone:
+///   names from xenstore, states from the hypercalls.
+///
+/// `store` is a xenstore connection of its own, present without xend.
 struct HypervisorMember<H> {
     hv: H,
     leave_changes_to_xend: bool,
-    reaper: Option<XenstoreDriver>,
+    store: Option<XenstoreDriver>,
 }
 
 impl<H: Driver> HypervisorMember<H> {
@@ -237,6 +241,34 @@ impl<H: Driver> Driver for HypervisorMember<H> {
     fn domain_is_active(&self, dom: &DomainRef) -> Result<bool> {
         self.hv.domain_is_active(dom)
     }
+    fn list_all_domains(&self, flags: u32) -> Result<Vec<DomainRef>> {
+        use virt_core::list_flags::{OTHER, PAUSED, RUNNING, SHUTOFF};
+        let states = flags & (RUNNING | PAUSED | SHUTOFF | OTHER);
+        let store = match &self.store {
+            Some(store) if states != 0 && !self.leave_changes_to_xend => store,
+            _ => return Err(Error::no_support("virConnectListAllDomains")),
+        };
+        let mut out = Vec::new();
+        for dom in store.list_all_domains(flags & !states)? {
+            let state = match self.hv.domain_get_state(&dom, 0) {
+                Ok((state, _)) => state,
+                // Gone between the two looks: not listed.
+                Err(e) if e.code == ErrorCode::NoDomain => continue,
+                Err(e) => return Err(e),
+            };
+            let facts = ListFacts {
+                state,
+                persistent: false,
+                autostart: false,
+                managed_save: false,
+                has_snapshot: false,
+            };
+            if list_filter_matches(flags, &facts) {
+                out.push(dom);
+            }
+        }
+        Ok(out)
+    }
     fn domain_suspend(&self, dom: &DomainRef) -> Result<()> {
         self.change("virDomainSuspend", |hv| hv.domain_suspend(dom))
     }
@@ -250,10 +282,11 @@ impl<H: Driver> Driver for HypervisorMember<H> {
     }
     fn domain_destroy(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         self.change("virDomainDestroyFlags", |hv| hv.domain_destroy(dom, flags))?;
-        if let (Some(reaper), Some(id)) = (&self.reaper, dom.id) {
+        let store = self.store.as_ref().filter(|s| !s.is_read_only());
+        if let (Some(store), Some(id)) = (store, dom.id) {
             // The domain is gone whatever happens here; a tree left behind
             // is a stale listing, not a failed destroy.
-            if let Err(e) = reaper.forget_domain(id) {
+            if let Err(e) = store.forget_domain(id) {
                 log::warn!("xen: domain {id} destroyed, but its xenstore entries remain: {e}");
             }
         }
@@ -341,14 +374,14 @@ pub fn open_with(endpoints: &XenEndpoints, read_only: bool) -> Result<XenStack> 
         },
         (x, _) => x,
     };
-    // Without xend the hypercalls destroy domains, and the stack cleans
-    // xenstore after them on a connection of its own.
-    let reaper = match (&hv, &xenstore, &xend) {
-        (Some(_), Some(_), None) if !read_only => open_xenstore(&endpoints.xenstore, false)
-            .and_then(|r| opened("xenstore reaper", r, &mut Vec::new())),
+    // Without xend the hypercall member uses xenstore too (see
+    // HypervisorMember), on a connection of its own.
+    let store = match (&hv, &xenstore, &xend) {
+        (Some(_), Some(_), None) => open_xenstore(&endpoints.xenstore, read_only)
+            .and_then(|r| opened("xenstore for the hypervisor", r, &mut Vec::new())),
         _ => None,
     };
-    assemble(hv, xenstore, reaper, xend, read_only).ok_or_else(|| {
+    assemble(hv, xenstore, store, xend, read_only).ok_or_else(|| {
         failures
             .into_iter()
             .next()
@@ -362,7 +395,7 @@ pub fn open_with(endpoints: &XenEndpoints, read_only: bool) -> Result<XenStack> 
 fn assemble<H: Driver + 'static>(
     hv: Option<H>,
     xenstore: Option<XenstoreDriver>,
-    reaper: Option<XenstoreDriver>,
+    store: Option<XenstoreDriver>,
     xend: Option<XendDriver>,
     read_only: bool,
 ) -> Option<XenStack> {
@@ -374,7 +407,7 @@ fn assemble<H: Driver + 'static>(
         drivers.push(Box::new(HypervisorMember {
             hv,
             leave_changes_to_xend: with_xend,
-            reaper: if with_xend { None } else { reaper },
+            store: if with_xend { None } else { store },
         }));
     }
     if let Some(xs) = xenstore {
@@ -503,6 +536,13 @@ mod tests {
                 cpu_time: 7,
             })
         }
+        fn domain_get_state(&self, dom: &DomainRef, _flags: u32) -> Result<(DomainState, i32)> {
+            match dom.name.as_str() {
+                "g" => Ok((DomainState::Paused, 1)),
+                "gone" => Err(Error::no_domain_id(ErrorDomain::Xen, dom.id.unwrap_or(0))),
+                _ => Ok((DomainState::Running, 1)),
+            }
+        }
         fn domain_suspend(&self, _dom: &DomainRef) -> Result<()> {
             self.note("pause")
         }
@@ -547,7 +587,7 @@ mod tests {
         let stack = assemble(
             Some(hv.clone()),
             Some(XenstoreDriver::open_path(xs.socket_path(), false).unwrap()),
-            None,
+            Some(XenstoreDriver::open_path(xs.socket_path(), false).unwrap()),
             Some(XendDriver::open(&xend.endpoint(), false).unwrap()),
             false,
         )
@@ -569,6 +609,9 @@ mod tests {
         g.pin_vcpu(0, &CpuMap::all(1)).unwrap();
         g.destroy().unwrap();
         assert_eq!(hv.calls(), ["info", "pin"]);
+        // With xend, a state-filtered listing is xend's, and xenstore is
+        // left alone by the destroy.
+        assert!(xs.read(&format!("/local/domain/{id}/name")).is_some());
         let lines = xend.request_lines();
         assert_eq!(xend.post_count(), 4, "{lines:?}");
         let posts: Vec<String> = xend
@@ -600,6 +643,25 @@ mod tests {
         .unwrap();
         assert_eq!(stack.members(), [Member::Hypervisor, Member::Xenstore]);
         let conn = connect(stack);
+        // State filters: names from xenstore, states from the hypercalls; a
+        // domain that vanished in between is left out.
+        xs.add_guest(&FakeGuest::new(id + 1, "gone", Uuid::nil()))
+            .unwrap();
+        let names = |flags| -> Vec<String> {
+            conn.list_all_domains(flags)
+                .unwrap()
+                .iter()
+                .map(|d| d.name().to_string())
+                .collect()
+        };
+        use virt_core::list_flags::{ACTIVE, INACTIVE, PAUSED, RUNNING, SHUTOFF};
+        assert_eq!(names(PAUSED), ["g"]);
+        assert_eq!(names(RUNNING), ["Domain-0"]);
+        assert_eq!(names(RUNNING | PAUSED | ACTIVE), ["Domain-0", "g"]);
+        assert_eq!(names(SHUTOFF), Vec::<String>::new());
+        assert_eq!(names(INACTIVE), Vec::<String>::new());
+        assert_eq!(names(0), ["Domain-0", "g", "gone"]);
+        xs.remove_guest(id + 1).unwrap();
         let mut g = conn.lookup_by_name("g").unwrap();
         g.suspend().unwrap();
         g.resume().unwrap();

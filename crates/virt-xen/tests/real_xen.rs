@@ -243,6 +243,20 @@ fn guest_suspend_and_resume() {
     assert!(flags.contains('p'), "xl list after suspend: {flags}");
     assert_eq!(d.info().unwrap().state, DomainState::Paused);
     assert_eq!(d.state().unwrap().0, DomainState::Paused);
+    // virsh list --state-paused / --state-running: names from xenstore,
+    // states from the hypercalls.
+    let named = |flags| -> Vec<String> {
+        c.list_all_domains(flags)
+            .unwrap()
+            .iter()
+            .map(|x| x.name().to_string())
+            .collect()
+    };
+    assert_eq!(
+        named(virt_core::list_flags::PAUSED),
+        std::slice::from_ref(&name)
+    );
+    assert!(!named(virt_core::list_flags::RUNNING).contains(&name));
     d.resume().unwrap();
     let flags = xl_row(&name).unwrap().3;
     assert!(!flags.contains('p'), "xl list after resume: {flags}");
