@@ -389,13 +389,7 @@ pub fn undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         }
         r => r,
     };
-    match r {
-        Ok(()) => {
-            ctl.print_extra(&format!("Domain '{}' has been undefined\n", d.name()));
-            Ok(())
-        }
-        Err(e) => Err(ctl.fail(&format!("Failed to undefine domain '{}'", d.name()), e)),
-    }
+    acted(ctl, r, d.name(), "has been undefined", "undefine")
 }
 
 /// `start`.
@@ -447,13 +441,7 @@ pub fn start(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     } else {
         d.create_with_flags(flags)
     };
-    match r {
-        Ok(()) => {
-            ctl.print_extra(&format!("Domain '{}' started\n", d.name()));
-            Ok(())
-        }
-        Err(e) => Err(ctl.fail(&format!("Failed to start domain '{}'", d.name()), e)),
-    }
+    acted(ctl, r, d.name(), "started", "start")
 }
 
 /// The `--mode` list of shutdown and reboot, as flags.
@@ -494,26 +482,20 @@ pub fn shutdown(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     } else {
         d.shutdown_flags(flags)
     };
-    match r {
-        Ok(()) => {
-            ctl.print_extra(&format!("Domain '{}' is being shutdown\n", d.name()));
-            Ok(())
-        }
-        Err(e) => Err(ctl.fail(&format!("Failed to shutdown domain '{}'", d.name()), e)),
-    }
+    acted(ctl, r, d.name(), "is being shutdown", "shutdown")
 }
 
 /// `reboot`.
 pub fn reboot(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let flags = shutdown_mode(ctl, cmd)?;
     let d = ctl.lookup_domain(cmd, BY_ANY)?;
-    match d.reboot(flags) {
-        Ok(()) => {
-            ctl.print_extra(&format!("Domain '{}' is being rebooted\n", d.name()));
-            Ok(())
-        }
-        Err(e) => Err(ctl.fail(&format!("Failed to reboot domain '{}'", d.name()), e)),
-    }
+    acted(
+        ctl,
+        d.reboot(flags),
+        d.name(),
+        "is being rebooted",
+        "reboot",
+    )
 }
 
 /// `destroy`.
@@ -526,37 +508,19 @@ pub fn destroy(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     } else {
         d.destroy_flags(flags)
     };
-    match r {
-        Ok(()) => {
-            ctl.print_extra(&format!("Domain '{}' destroyed\n", d.name()));
-            Ok(())
-        }
-        Err(e) => Err(ctl.fail(&format!("Failed to destroy domain '{}'", d.name()), e)),
-    }
+    acted(ctl, r, d.name(), "destroyed", "destroy")
 }
 
 /// `suspend`.
 pub fn suspend(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let d = ctl.lookup_domain(cmd, BY_ANY)?;
-    match d.suspend() {
-        Ok(()) => {
-            ctl.print_extra(&format!("Domain '{}' suspended\n", d.name()));
-            Ok(())
-        }
-        Err(e) => Err(ctl.fail(&format!("Failed to suspend domain '{}'", d.name()), e)),
-    }
+    acted(ctl, d.suspend(), d.name(), "suspended", "suspend")
 }
 
 /// `resume`.
 pub fn resume(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let d = ctl.lookup_domain(cmd, BY_ANY)?;
-    match d.resume() {
-        Ok(()) => {
-            ctl.print_extra(&format!("Domain '{}' resumed\n", d.name()));
-            Ok(())
-        }
-        Err(e) => Err(ctl.fail(&format!("Failed to resume domain '{}'", d.name()), e)),
-    }
+    acted(ctl, d.resume(), d.name(), "resumed", "resume")
 }
 
 /// `save`.
@@ -1283,6 +1247,18 @@ pub fn domiflist(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let with_header = !ctl.quiet;
     ctl.print(&t.render(with_header));
     Ok(())
+}
+
+/// What virsh prints after a simple action on a domain: "Domain 'NAME'
+/// DONE" (unless quiet), or "Failed to VERB domain 'NAME'" with the error.
+fn acted(ctl: &mut Ctl, r: virt_core::Result<()>, name: &str, done: &str, verb: &str) -> CmdResult {
+    match r {
+        Ok(()) => {
+            ctl.print_extra(&format!("Domain '{name}' {done}\n"));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to {verb} domain '{name}'"), e)),
+    }
 }
 
 #[cfg(test)]
