@@ -86,6 +86,11 @@ pub fn state_of(desc: &Sexpr) -> DomainState {
     }
 }
 
+/// Whether a description is of a running domain (one with an id).
+fn is_active(desc: &Sexpr) -> bool {
+    desc.node("domain/domid").map_or(-1, c_atol) >= 0
+}
+
 /// The name, uuid and (when running) id of a description.
 pub fn domain_ref(desc: &Sexpr) -> std::result::Result<DomainRef, XendError> {
     let name = desc.node("domain/name").ok_or_else(|| {
@@ -274,6 +279,45 @@ impl XendDriver {
         Ok(())
     }
 
+    /// What every changing call checks first, in libvirt's order: the
+    /// flags it knows (the error names the Xen driver's `entry` point),
+    /// then a read-only connection (named by the API `function`).
+    fn may_change(&self, flags: u32, allowed: u32, entry: &str, function: &str) -> Result<()> {
+        Error::check_flags(ErrorDomain::Xen, flags, allowed, entry)?;
+        self.refuse_read_only(function)
+    }
+
+    /// [`XendDriver::op`] on a domain that must be running.
+    fn op_running(&self, function: &str, dom: &DomainRef, pairs: &[(&str, &str)]) -> Result<()> {
+        self.running(dom)?;
+        self.op(function, &dom.name, pairs)?;
+        Ok(())
+    }
+
+    /// The device of an attach or detach request and the description of
+    /// the domain it changes, refused for an inactive domain unless xend
+    /// keeps its configuration and the change is to the configuration.
+    fn device_change(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: u32,
+        entry: &str,
+        function: &str,
+    ) -> Result<(Device, Sexpr)> {
+        self.may_change(flags, affect::LIVE | affect::CONFIG, entry, function)?;
+        let device = parse_device(xml)?;
+        let desc = self.describe(dom)?;
+        let active = is_active(&desc);
+        if !active && (flags & affect::CONFIG == 0 || self.config_format < MANAGED_CONFIG_FORMAT) {
+            return Err(XendError::OperationInvalid(
+                "Cannot modify live config if domain is inactive".into(),
+            )
+            .into());
+        }
+        Ok((device, desc))
+    }
+
     /// `POST /xend/domain/<name>` (or `/xend/domain/` for an empty name)
     /// with the form `pairs`.
     fn op(&self, function: &str, name: &str, pairs: &[(&str, &str)]) -> Result<Vec<u8>> {
@@ -287,7 +331,7 @@ impl XendDriver {
     /// The current description of a domain that must be running.
     fn running(&self, dom: &DomainRef) -> Result<Sexpr> {
         let desc = self.describe(dom)?;
-        if desc.node("domain/domid").map_or(-1, c_atol) < 0 {
+        if !is_active(&desc) {
             return Err(not_running(&dom.name));
         }
         Ok(desc)
@@ -524,13 +568,12 @@ impl Driver for XendDriver {
     }
 
     fn domain_create_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
-        Error::check_flags(
-            ErrorDomain::Xen,
+        self.may_change(
             flags,
             start_flags::PAUSED | start_flags::VALIDATE,
             "xenUnifiedDomainCreateXML",
+            "virDomainCreateXML",
         )?;
-        self.refuse_read_only("virDomainCreateXML")?;
         let def = Self::parse_def(xml, flags & start_flags::VALIDATE != 0)?;
         let config = domain_to_sexpr(&def)?;
         self.op(
@@ -560,13 +603,12 @@ impl Driver for XendDriver {
     }
 
     fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
-        Error::check_flags(
-            ErrorDomain::Xen,
+        self.may_change(
             flags,
             virt_core::define_flags::VALIDATE,
             "xenUnifiedDomainDefineXMLFlags",
+            "virDomainDefineXML",
         )?;
-        self.refuse_read_only("virDomainDefineXML")?;
         if self.config_format < MANAGED_CONFIG_FORMAT {
             return Err(Error::no_support("virDomainDefineXML"));
         }
@@ -624,8 +666,12 @@ impl Driver for XendDriver {
     }
 
     fn domain_undefine(&self, dom: &DomainRef, flags: u32) -> Result<()> {
-        Error::check_flags(ErrorDomain::Xen, flags, 0, "xenUnifiedDomainUndefineFlags")?;
-        self.refuse_read_only("virDomainUndefine")?;
+        self.may_change(
+            flags,
+            0,
+            "xenUnifiedDomainUndefineFlags",
+            "virDomainUndefine",
+        )?;
         if self.config_format < MANAGED_CONFIG_FORMAT {
             return Err(Error::no_support("virDomainUndefine"));
         }
@@ -634,15 +680,14 @@ impl Driver for XendDriver {
     }
 
     fn domain_create(&self, dom: &DomainRef, flags: u32) -> Result<DomainRef> {
-        Error::check_flags(
-            ErrorDomain::Xen,
+        self.may_change(
             flags,
             0,
             "xenUnifiedDomainCreateWithFlags",
+            "virDomainCreate",
         )?;
-        self.refuse_read_only("virDomainCreate")?;
         let desc = self.describe(dom)?;
-        if desc.node("domain/domid").map_or(-1, c_atol) >= 0 {
+        if is_active(&desc) {
             return Err(XendError::OperationInvalid("Domain is already running".into()).into());
         }
         self.op("virDomainCreate", &dom.name, &[("op", "start")])?;
@@ -650,69 +695,53 @@ impl Driver for XendDriver {
     }
 
     fn domain_shutdown(&self, dom: &DomainRef, flags: u32) -> Result<()> {
-        Error::check_flags(ErrorDomain::Xen, flags, 0, "xenUnifiedDomainShutdownFlags")?;
-        self.refuse_read_only("virDomainShutdown")?;
-        self.running(dom)?;
-        self.op(
+        self.may_change(
+            flags,
+            0,
+            "xenUnifiedDomainShutdownFlags",
             "virDomainShutdown",
-            &dom.name,
-            &[("op", "shutdown"), ("reason", "halt")],
         )?;
-        Ok(())
+        self.op_running(
+            "virDomainShutdown",
+            dom,
+            &[("op", "shutdown"), ("reason", "halt")],
+        )
     }
 
     fn domain_reboot(&self, dom: &DomainRef, flags: u32) -> Result<()> {
-        Error::check_flags(ErrorDomain::Xen, flags, 0, "xenUnifiedDomainReboot")?;
-        self.refuse_read_only("virDomainReboot")?;
-        self.running(dom)?;
-        self.op(
+        self.may_change(flags, 0, "xenUnifiedDomainReboot", "virDomainReboot")?;
+        self.op_running(
             "virDomainReboot",
-            &dom.name,
+            dom,
             &[("op", "shutdown"), ("reason", "reboot")],
-        )?;
-        Ok(())
+        )
     }
 
     fn domain_destroy(&self, dom: &DomainRef, flags: u32) -> Result<()> {
-        Error::check_flags(ErrorDomain::Xen, flags, 0, "xenUnifiedDomainDestroyFlags")?;
-        self.refuse_read_only("virDomainDestroy")?;
-        self.running(dom)?;
-        self.op("virDomainDestroy", &dom.name, &[("op", "destroy")])?;
-        Ok(())
+        self.may_change(flags, 0, "xenUnifiedDomainDestroyFlags", "virDomainDestroy")?;
+        self.op_running("virDomainDestroy", dom, &[("op", "destroy")])
     }
 
     fn domain_suspend(&self, dom: &DomainRef) -> Result<()> {
         self.refuse_read_only("virDomainSuspend")?;
-        self.running(dom)?;
-        self.op("virDomainSuspend", &dom.name, &[("op", "pause")])?;
-        Ok(())
+        self.op_running("virDomainSuspend", dom, &[("op", "pause")])
     }
 
     fn domain_resume(&self, dom: &DomainRef) -> Result<()> {
         self.refuse_read_only("virDomainResume")?;
-        self.running(dom)?;
-        self.op("virDomainResume", &dom.name, &[("op", "unpause")])?;
-        Ok(())
+        self.op_running("virDomainResume", dom, &[("op", "unpause")])
     }
 
     fn domain_save(&self, dom: &DomainRef, path: &str, flags: u32) -> Result<()> {
-        Error::check_flags(ErrorDomain::Xen, flags, 0, "xenUnifiedDomainSaveFlags")?;
-        self.refuse_read_only("virDomainSave")?;
+        self.may_change(flags, 0, "xenUnifiedDomainSaveFlags", "virDomainSave")?;
         if path.is_empty() {
             return Err(XendError::InvalidArg("no file to save to".into()).into());
         }
-        self.running(dom)?;
-        self.op(
-            "virDomainSave",
-            &dom.name,
-            &[("op", "save"), ("file", path)],
-        )?;
-        Ok(())
+        self.op_running("virDomainSave", dom, &[("op", "save"), ("file", path)])
     }
 
     fn domain_restore(&self, path: &str, flags: u32) -> Result<DomainRef> {
-        Error::check_flags(ErrorDomain::Xen, flags, 0, "xenUnifiedDomainRestoreFlags")?;
-        self.refuse_read_only("virDomainRestore")?;
+        self.may_change(flags, 0, "xenUnifiedDomainRestoreFlags", "virDomainRestore")?;
         if path.is_empty() {
             return Err(XendError::InvalidArg("no file to restore from".into()).into());
         }
@@ -724,29 +753,26 @@ impl Driver for XendDriver {
     }
 
     fn domain_core_dump(&self, dom: &DomainRef, path: &str, flags: u32) -> Result<()> {
-        Error::check_flags(
-            ErrorDomain::Xen,
+        self.may_change(
             flags,
             dump_flags::LIVE | dump_flags::CRASH,
             "xenUnifiedDomainCoreDump",
+            "virDomainCoreDump",
         )?;
-        self.refuse_read_only("virDomainCoreDump")?;
         if path.is_empty() {
             return Err(XendError::InvalidArg("no file to dump to".into()).into());
         }
-        self.running(dom)?;
         let bit = |f: u32| if flags & f != 0 { "1" } else { "0" };
-        self.op(
+        self.op_running(
             "virDomainCoreDump",
-            &dom.name,
+            dom,
             &[
                 ("op", "dump"),
                 ("file", path),
                 ("live", bit(dump_flags::LIVE)),
                 ("crash", bit(dump_flags::CRASH)),
             ],
-        )?;
-        Ok(())
+        )
     }
 
     fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
@@ -780,13 +806,12 @@ impl Driver for XendDriver {
     }
 
     fn domain_set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
-        Error::check_flags(
-            ErrorDomain::Xen,
+        self.may_change(
             flags,
             affect::LIVE | affect::CONFIG | affect::MAXIMUM,
             "xenUnifiedDomainSetMemoryFlags",
+            "virDomainSetMemory",
         )?;
-        self.refuse_read_only("virDomainSetMemory")?;
         self.describe(dom)?;
         let mib = (kib >> 10).to_string();
         if flags & affect::MAXIMUM != 0 {
@@ -828,18 +853,17 @@ impl Driver for XendDriver {
     }
 
     fn domain_set_vcpus_flags(&self, dom: &DomainRef, nvcpus: u32, flags: u32) -> Result<()> {
-        Error::check_flags(
-            ErrorDomain::Xen,
+        self.may_change(
             flags,
             affect::LIVE | affect::CONFIG | affect::MAXIMUM,
             "xenUnifiedDomainSetVcpusFlags",
+            "virDomainSetVcpus",
         )?;
-        self.refuse_read_only("virDomainSetVcpus")?;
         if nvcpus == 0 {
             return Err(XendError::InvalidArg("vcpus must be at least 1".into()).into());
         }
         let desc = self.describe(dom)?;
-        let active = desc.node("domain/domid").map_or(-1, c_atol) >= 0;
+        let active = is_active(&desc);
         if flags & affect::LIVE != 0 && !active {
             return Err(XendError::OperationInvalid("domain not running".into()).into());
         }
@@ -927,13 +951,12 @@ impl Driver for XendDriver {
     }
 
     fn domain_pin_vcpu(&self, dom: &DomainRef, vcpu: u32, map: &CpuMap, flags: u32) -> Result<()> {
-        Error::check_flags(
-            ErrorDomain::Xen,
+        self.may_change(
             flags,
             affect::LIVE,
             "xenUnifiedDomainPinVcpuFlags",
+            "virDomainPinVcpu",
         )?;
-        self.refuse_read_only("virDomainPinVcpu")?;
         let Some(cpumap) = cpumap_string(map) else {
             return Err(XendError::InvalidArg("empty CPU map".into()).into());
         };
@@ -959,7 +982,7 @@ impl Driver for XendDriver {
     }
 
     fn domain_is_active(&self, dom: &DomainRef) -> Result<bool> {
-        Ok(self.describe(dom)?.node("domain/domid").map_or(-1, c_atol) >= 0)
+        Ok(is_active(&self.describe(dom)?))
     }
 
     fn domain_is_persistent(&self, dom: &DomainRef) -> Result<bool> {
@@ -970,22 +993,13 @@ impl Driver for XendDriver {
     }
 
     fn domain_attach_device(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<()> {
-        Error::check_flags(
-            ErrorDomain::Xen,
+        let (device, desc) = self.device_change(
+            dom,
+            xml,
             flags,
-            affect::LIVE | affect::CONFIG,
             "xenUnifiedDomainAttachDeviceFlags",
+            "virDomainAttachDevice",
         )?;
-        self.refuse_read_only("virDomainAttachDevice")?;
-        let device = parse_device(xml)?;
-        let desc = self.describe(dom)?;
-        let active = desc.node("domain/domid").map_or(-1, c_atol) >= 0;
-        if !active && (flags & affect::CONFIG == 0 || self.config_format < MANAGED_CONFIG_FORMAT) {
-            return Err(XendError::OperationInvalid(
-                "Cannot modify live config if domain is inactive".into(),
-            )
-            .into());
-        }
         let hvm = desc.lookup("domain/image/hvm").is_some();
         let mut config = String::new();
         match &device {
@@ -1001,22 +1015,13 @@ impl Driver for XendDriver {
     }
 
     fn domain_detach_device(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<()> {
-        Error::check_flags(
-            ErrorDomain::Xen,
+        let (device, desc) = self.device_change(
+            dom,
+            xml,
             flags,
-            affect::LIVE | affect::CONFIG,
             "xenUnifiedDomainDetachDeviceFlags",
+            "virDomainDetachDevice",
         )?;
-        self.refuse_read_only("virDomainDetachDevice")?;
-        let device = parse_device(xml)?;
-        let desc = self.describe(dom)?;
-        let active = desc.node("domain/domid").map_or(-1, c_atol) >= 0;
-        if !active && (flags & affect::CONFIG == 0 || self.config_format < MANAGED_CONFIG_FORMAT) {
-            return Err(XendError::OperationInvalid(
-                "Cannot modify live config if domain is inactive".into(),
-            )
-            .into());
-        }
         // libvirt found the device's reference in xenstore; the same
         // facts are in xend's description: a disk by its Linux device
         // number, an interface by its place among the domain's vifs.

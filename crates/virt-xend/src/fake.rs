@@ -382,46 +382,21 @@ impl FakeXend {
             framing: Framing::Length,
         }));
         let stop = Arc::new(AtomicBool::new(false));
-        let mut threads = Vec::new();
-        {
-            let (state, stop) = (state.clone(), stop.clone());
-            threads.push(std::thread::spawn(move || {
-                for conn in unix.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    if let Ok(c) = conn {
-                        let state = state.clone();
-                        std::thread::spawn(move || {
-                            let _ = c.set_read_timeout(Some(CLIENT_TIMEOUT));
-                            let _ = c.set_write_timeout(Some(CLIENT_TIMEOUT));
-                            serve(c, &state);
-                        });
-                    }
-                }
-            }));
-        }
+        let mut threads = vec![accept_loop(
+            move || unix.accept().map(|(c, _)| c),
+            &state,
+            &stop,
+        )];
         let mut tcp_addr = None;
         if tcp {
             let listener = TcpListener::bind("127.0.0.1:0")
                 .map_err(|e| io_err("cannot bind the fake's TCP port", &e))?;
             tcp_addr = listener.local_addr().ok();
-            let (state, stop) = (state.clone(), stop.clone());
-            threads.push(std::thread::spawn(move || {
-                for conn in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    if let Ok(c) = conn {
-                        let state = state.clone();
-                        std::thread::spawn(move || {
-                            let _ = c.set_read_timeout(Some(CLIENT_TIMEOUT));
-                            let _ = c.set_write_timeout(Some(CLIENT_TIMEOUT));
-                            serve(c, &state);
-                        });
-                    }
-                }
-            }));
+            threads.push(accept_loop(
+                move || listener.accept().map(|(c, _)| c),
+                &state,
+                &stop,
+            ));
         }
         Ok(FakeXend {
             dir,
@@ -584,6 +559,49 @@ impl Drop for FakeXend {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// A connection the fake serves: its unix socket's or its TCP port's.
+trait Connection: Read + Write + Send + 'static {
+    /// Bound each read and write by `timeout`.
+    fn bound(&self, timeout: Duration);
+}
+
+impl Connection for UnixStream {
+    fn bound(&self, timeout: Duration) {
+        let _ = self.set_read_timeout(Some(timeout));
+        let _ = self.set_write_timeout(Some(timeout));
+    }
+}
+
+impl Connection for TcpStream {
+    fn bound(&self, timeout: Duration) {
+        let _ = self.set_read_timeout(Some(timeout));
+        let _ = self.set_write_timeout(Some(timeout));
+    }
+}
+
+/// A thread that takes connections from `accept` and serves each on its
+/// own thread, until `stop` is set (and one more connection wakes it).
+fn accept_loop<C: Connection>(
+    mut accept: impl FnMut() -> std::io::Result<C> + Send + 'static,
+    state: &Arc<Mutex<State>>,
+    stop: &Arc<AtomicBool>,
+) -> JoinHandle<()> {
+    let (state, stop) = (state.clone(), stop.clone());
+    std::thread::spawn(move || loop {
+        let conn = accept();
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        if let Ok(c) = conn {
+            let state = state.clone();
+            std::thread::spawn(move || {
+                c.bound(CLIENT_TIMEOUT);
+                serve(c, &state);
+            });
+        }
+    })
 }
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {

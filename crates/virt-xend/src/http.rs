@@ -122,18 +122,28 @@ fn protocol(what: impl Into<String>) -> XendError {
     XendError::Protocol(what.into())
 }
 
-fn read_error(e: &std::io::Error) -> XendError {
+/// An I/O error talking to xend: a timeout (`late` says what was late)
+/// or a failure (`what` failed).
+fn io_failure(e: &std::io::Error, late: &str, what: &str) -> XendError {
     if matches!(
         e.kind(),
         std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
     ) {
-        XendError::Timeout("no reply from xend in time".into())
+        XendError::Timeout(late.into())
     } else {
         XendError::Io {
-            what: "failed to read from Xen Daemon".into(),
+            what: what.into(),
             cause: virt_core::error::io_error_text(e),
         }
     }
+}
+
+fn read_error(e: &std::io::Error) -> XendError {
+    io_failure(
+        e,
+        "no reply from xend in time",
+        "failed to read from Xen Daemon",
+    )
 }
 
 /// One line ending in `\n` (the `\r` before it dropped), at most
@@ -251,17 +261,11 @@ pub fn parse_response(bytes: &[u8], max_body: usize) -> Result<Response, XendErr
 pub fn exchange<S: Read + Write>(stream: S, request: &[u8]) -> Result<Response, XendError> {
     let mut stream = stream;
     stream.write_all(request).map_err(|e| {
-        if matches!(
-            e.kind(),
-            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-        ) {
-            XendError::Timeout("xend did not take the request in time".into())
-        } else {
-            XendError::Io {
-                what: "failed to write to Xen Daemon".into(),
-                cause: virt_core::error::io_error_text(&e),
-            }
-        }
+        io_failure(
+            &e,
+            "xend did not take the request in time",
+            "failed to write to Xen Daemon",
+        )
     })?;
     read_response(&mut BufReader::new(stream), MAX_BODY)
 }

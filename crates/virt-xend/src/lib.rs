@@ -25,6 +25,7 @@ pub mod fake;
 pub mod http;
 pub mod sexpr;
 pub mod sexpr2xml;
+mod xen_common;
 pub mod xm;
 pub mod xml2sexpr;
 

@@ -9,6 +9,11 @@ use virt_xml::{
 };
 
 use crate::sexpr::{c_atol, parse_lenient, Sexpr};
+use crate::xen_common::{
+    add_implicit_devices, bandwidth_element, clock_element, ip_element, is_storage_format,
+    lifecycle_action, parse_mac, parse_sound, pci_address, pci_hostdev, push_chardev,
+    push_usb_input, sdl_graphics, vnc_graphics,
+};
 use crate::XendError;
 
 /// What xend's description does not hold but the driver read elsewhere.
@@ -98,35 +103,20 @@ pub fn sexpr_to_domain(root: &Sexpr, opts: &SexprOptions) -> Result<DomainDef, X
     let localtime = root.node_int("domain/localtime") != 0
         || (hvm && root.node_int("domain/image/hvm/localtime") != 0);
     let mut features = Vec::new();
-    let mut clock = Element::new("clock");
     if hvm {
         for f in ["acpi", "apic", "pae", "hap"] {
             if root.node_int(&format!("domain/image/hvm/{f}")) != 0 {
                 features.push(Element::new(f));
             }
         }
-        let offset = root.node_int("domain/image/hvm/rtc_timeoffset");
-        clock = clock
-            .with_attr("offset", "variable")
-            .with_attr("adjustment", offset.to_string())
-            .with_attr("basis", if localtime { "localtime" } else { "utc" });
-        if let Some(hpet) = root.node("domain/image/hvm/hpet") {
-            let present = if c_atol(hpet) != 0 { "yes" } else { "no" };
-            clock = clock.with_child(
-                Element::new("timer")
-                    .with_attr("name", "hpet")
-                    .with_attr("present", present),
-            );
-        }
-    } else {
-        clock = clock
-            .with_attr("offset", if localtime { "localtime" } else { "utc" })
-            .with_attr("adjustment", "reset");
     }
     if !features.is_empty() {
         def.features = Some(features);
     }
-    def.extra.push(clock);
+    let offset = root.node_int("domain/image/hvm/rtc_timeoffset");
+    let hpet = root.node("domain/image/hvm/hpet").map(|h| c_atol(h) != 0);
+    def.extra
+        .push(clock_element(hvm, localtime, offset.to_string(), hpet));
 
     let image = if hvm { "hvm" } else { "linux" };
     def.devices.emulator = root
@@ -185,15 +175,16 @@ fn lifecycle(
     let Some(v) = root.node(&format!("domain/on_{event}")) else {
         return Ok(default);
     };
-    Ok(match v {
-        "destroy" => LifecycleAction::Destroy,
-        "restart" => LifecycleAction::Restart,
-        "preserve" => LifecycleAction::Preserve,
-        "rename-restart" => LifecycleAction::RenameRestart,
-        "coredump-destroy" if event == "crash" => LifecycleAction::CoredumpDestroy,
-        "coredump-restart" if event == "crash" => LifecycleAction::CoredumpRestart,
-        _ => return Err(XendError::Incomplete(format!("unknown lifecycle type {v}"))),
-    })
+    // xend's core dumps were crash actions only.
+    match lifecycle_action(v) {
+        Some(LifecycleAction::CoredumpDestroy | LifecycleAction::CoredumpRestart)
+            if event != "crash" =>
+        {
+            Err(XendError::Incomplete(format!("unknown lifecycle type {v}")))
+        }
+        Some(action) => Ok(action),
+        None => Err(XendError::Incomplete(format!("unknown lifecycle type {v}"))),
+    }
 }
 
 fn parse_os(root: &Sexpr, def: &mut DomainDef, hvm: bool) -> Result<(), XendError> {
@@ -335,29 +326,6 @@ fn parse_disks(root: &Sexpr, def: &mut DomainDef, hvm: bool) -> Result<(), XendE
     Ok(())
 }
 
-/// The storage formats libvirt knew by name (virStorageFileFormat).
-pub(crate) fn is_storage_format(f: &str) -> bool {
-    matches!(
-        f,
-        "raw"
-            | "dir"
-            | "bochs"
-            | "cloop"
-            | "dmg"
-            | "iso"
-            | "vpc"
-            | "vdi"
-            | "fat"
-            | "vhd"
-            | "ploop"
-            | "cow"
-            | "qcow"
-            | "qcow2"
-            | "qed"
-            | "vmdk"
-    )
-}
-
 fn parse_nets(root: &Sexpr, def: &mut DomainDef, id: i32) -> Result<(), XendError> {
     let mut index = 0;
     for (kind, body) in devices(root) {
@@ -380,11 +348,7 @@ fn parse_nets(root: &Sexpr, def: &mut DomainDef, id: i32) -> Result<(), XendErro
         if let Some(ip) = field("ip") {
             net.ip = Some(ip.to_string());
             let family = if ip.contains(':') { "ipv6" } else { "ipv4" };
-            net.extra.push(
-                Element::new("ip")
-                    .with_attr("address", ip)
-                    .with_attr("family", family),
-            );
+            net.extra.push(ip_element(ip, family));
         }
         net.target_dev = match field("vifname") {
             Some(v) => Some(v.to_string()),
@@ -405,31 +369,12 @@ fn parse_nets(root: &Sexpr, def: &mut DomainDef, id: i32) -> Result<(), XendErro
         if let Some(rate) = field("rate") {
             let kbytes = parse_vif_rate(rate)
                 .ok_or_else(|| XendError::Incomplete(format!("Invalid rate '{rate}' specified")))?;
-            net.extra.push(
-                Element::new("bandwidth")
-                    .with_child(Element::new("outbound").with_attr("average", kbytes.to_string())),
-            );
+            net.extra.push(bandwidth_element(kbytes));
         }
         def.devices.interfaces.push(net);
         index += 1;
     }
     Ok(())
-}
-
-/// A MAC address in libvirt's spelling (lowercase, two digits a byte).
-pub(crate) fn parse_mac(s: &str) -> Option<String> {
-    let parts: Vec<&str> = s.split(':').collect();
-    if parts.len() != 6 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(6);
-    for p in parts {
-        if p.is_empty() || p.len() > 2 {
-            return None;
-        }
-        out.push(format!("{:02x}", u8::from_str_radix(p, 16).ok()?));
-    }
-    Some(out.join(":"))
 }
 
 /// xend's vif rate `N[GMK]{B|b}/s[@N[mu]s]` in kilobytes per second.
@@ -486,24 +431,14 @@ fn parse_pci(root: &Sexpr, def: &mut DomainDef) {
             else {
                 continue;
             };
-            let address = Element::new("address")
-                .with_attr("domain", format!("0x{d:04x}"))
-                .with_attr("bus", format!("0x{b:02x}"))
-                .with_attr("slot", format!("0x{s:02x}"))
-                .with_attr("function", format!("0x{fun:x}"));
-            def.devices.other.push(
-                Element::new("hostdev")
-                    .with_attr("mode", "subsystem")
-                    .with_attr("type", "pci")
-                    .with_attr("managed", "no")
-                    .with_child(Element::new("source").with_child(address)),
-            );
+            let source = Element::new("source").with_child(pci_address(d, b, s, fun));
+            def.devices.other.push(pci_hostdev().with_child(source));
         }
     }
 }
 
 /// A VNC `<graphics>` from xend's fields (`get` reads one).
-fn vnc_graphics<'a>(get: impl Fn(&str) -> Option<&'a str>, opts: &SexprOptions) -> Graphics {
+fn xend_vnc_graphics<'a>(get: impl Fn(&str) -> Option<&'a str>, opts: &SexprOptions) -> Graphics {
     let mut port = opts.vnc_port.unwrap_or(-1);
     if port == -1 {
         if let Some(d) = get("vncdisplay").and_then(|d| d.trim().parse::<i32>().ok()) {
@@ -514,45 +449,7 @@ fn vnc_graphics<'a>(get: impl Fn(&str) -> Option<&'a str>, opts: &SexprOptions) 
     if (0..5900).contains(&port) {
         port += 5900;
     }
-    let mut g = Graphics {
-        graphics_type: "vnc".into(),
-        ..Graphics::default()
-    };
-    g.attrs.push(("port".into(), port.to_string()));
-    g.attrs.push((
-        "autoport".into(),
-        if autoport { "yes" } else { "no" }.into(),
-    ));
-    let listen = get("vnclisten");
-    if let Some(l) = listen {
-        g.attrs.push(("listen".into(), l.into()));
-    }
-    if let Some(k) = get("keymap") {
-        g.attrs.push(("keymap".into(), k.into()));
-    }
-    if let Some(p) = get("vncpasswd") {
-        g.attrs.push(("passwd".into(), p.into()));
-    }
-    let mut l = Element::new("listen").with_attr("type", "address");
-    if let Some(a) = listen {
-        l = l.with_attr("address", a);
-    }
-    g.extra.push(l);
-    g
-}
-
-fn sdl_graphics<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Graphics {
-    let mut g = Graphics {
-        graphics_type: "sdl".into(),
-        ..Graphics::default()
-    };
-    if let Some(d) = get("display") {
-        g.attrs.push(("display".into(), d.into()));
-    }
-    if let Some(x) = get("xauthority") {
-        g.attrs.push(("xauth".into(), x.into()));
-    }
-    g
+    vnc_graphics(get, autoport, i64::from(port))
 }
 
 fn parse_graphics_new(
@@ -575,7 +472,7 @@ fn parse_graphics_new(
             "unknown"
         };
         let g = match kind {
-            "vnc" => vnc_graphics(get, opts),
+            "vnc" => xend_vnc_graphics(get, opts),
             "sdl" => sdl_graphics(get),
             other => {
                 return Err(XendError::Incomplete(format!(
@@ -591,7 +488,7 @@ fn parse_graphics_new(
 fn parse_graphics_old(root: &Sexpr, def: &mut DomainDef, image: &str, opts: &SexprOptions) {
     let get = |k: &str| root.node(&format!("domain/image/{image}/{k}"));
     if get("vnc").is_some_and(|v| v.starts_with('1')) {
-        def.devices.graphics.push(vnc_graphics(get, opts));
+        def.devices.graphics.push(xend_vnc_graphics(get, opts));
     } else if get("sdl").is_some_and(|v| v.starts_with('1')) {
         def.devices.graphics.push(sdl_graphics(get));
     }
@@ -638,14 +535,8 @@ fn parse_usb(root: &Sexpr, def: &mut DomainDef) {
         return;
     };
     for dev in hvm.children_named("usbdevice") {
-        if let Some(t @ ("tablet" | "mouse" | "keyboard")) =
-            dev.rest().first().and_then(Sexpr::as_atom)
-        {
-            def.devices.other.push(
-                Element::new("input")
-                    .with_attr("type", t)
-                    .with_attr("bus", "usb"),
-            );
+        if let Some(t) = dev.rest().first().and_then(Sexpr::as_atom) {
+            push_usb_input(def, t);
         }
     }
 }
@@ -679,21 +570,14 @@ fn parse_hvm_chardevs(
             serials.push((0, char_device(v, tty)?));
         }
     }
-    for (port, mut chr) in serials {
-        chr.kind = "serial".into();
-        chr.extra
-            .push(Element::new("target").with_attr("port", port.to_string()));
-        def.devices.chardevs.push(chr);
+    for (port, chr) in serials {
+        push_chardev(def, chr, "serial", port);
     }
     if let Some(v) = root
         .node("domain/image/hvm/parallel")
         .filter(|v| *v != "none")
     {
-        let mut chr = char_device(v, tty)?;
-        chr.kind = "parallel".into();
-        chr.extra
-            .push(Element::new("target").with_attr("port", "0"));
-        def.devices.chardevs.push(chr);
+        push_chardev(def, char_device(v, tty)?, "parallel", 0);
     }
     Ok(())
 }
@@ -791,83 +675,10 @@ pub fn char_device(value: &str, tty: Option<&str>) -> Result<CharDev, XendError>
     Ok(chr)
 }
 
-/// The sound models libvirt knew, in its order (virDomainSoundModel).
-const SOUND_MODELS: &[&str] = &["sb16", "es1370", "pcspk", "ac97", "ich6", "ich9", "usb"];
-
-pub(crate) fn parse_sound(value: &str, def: &mut DomainDef) -> Result<(), XendError> {
-    let models: Vec<&str> = if value == "all" {
-        // xend's "all" meant the two cards Xen 3 emulated.
-        vec!["sb16", "es1370"]
-    } else {
-        value.split(',').collect()
-    };
-    for m in models {
-        if !SOUND_MODELS.contains(&m) {
-            return Err(XendError::Incomplete(format!("unknown sound model '{m}'")));
-        }
-        def.devices
-            .other
-            .push(Element::new("sound").with_attr("model", m));
-    }
-    Ok(())
-}
-
 /// What libvirt 4.0 added after parsing a Xen definition.
 fn post_parse(def: &mut DomainDef, hvm: bool) {
     def.fill_defaults();
-    // An HVM guest's first serial port doubles as its console.
-    let has_console = def.devices.chardevs.iter().any(|c| c.kind == "console");
-    if hvm && !has_console {
-        if let Some(first) = def.devices.chardevs.iter().find(|c| c.kind == "serial") {
-            let mut console = first.clone();
-            console.kind = "console".into();
-            for e in &mut console.extra {
-                if e.name == "target" {
-                    let port = e.attr("port").unwrap_or("0").to_string();
-                    *e = Element::new("target")
-                        .with_attr("type", "serial")
-                        .with_attr("port", port);
-                }
-            }
-            def.devices.chardevs.push(console);
-        }
-    }
-    let bus = if hvm { "ps2" } else { "xen" };
-    for t in ["mouse", "keyboard"] {
-        let exists =
-            def.devices.other.iter().any(|e| {
-                e.name == "input" && e.attr("type") == Some(t) && e.attr("bus") == Some(bus)
-            });
-        if !exists {
-            def.devices.other.push(
-                Element::new("input")
-                    .with_attr("type", t)
-                    .with_attr("bus", bus),
-            );
-        }
-    }
-    let has_video = def.devices.other.iter().any(|e| e.name == "video");
-    if !def.devices.graphics.is_empty() && !has_video {
-        let (model, vram) = if hvm {
-            ("cirrus", "16384")
-        } else {
-            ("xen", "4096")
-        };
-        def.devices.other.push(
-            Element::new("video").with_child(
-                Element::new("model")
-                    .with_attr("type", model)
-                    .with_attr("vram", vram)
-                    .with_attr("heads", "1")
-                    .with_attr("primary", "yes"),
-            ),
-        );
-    }
-    if !def.devices.other.iter().any(|e| e.name == "memballoon") {
-        def.devices
-            .other
-            .push(Element::new("memballoon").with_attr("model", "xen"));
-    }
+    add_implicit_devices(def, hvm, "16384");
 }
 
 #[cfg(test)]

@@ -5,6 +5,11 @@
 
 use virt_xml::{CharDev, Disk, DomainDef, Element, Graphics, Interface};
 
+use crate::xen_common::{
+    boot_order, graphics_attr, hpet_present, lifecycle_names, memory_mib, ordered_disks,
+    outbound_average, pci_hostdevs, pci_numbers, serial_ports, sound_models, tap_format,
+    target_name,
+};
 use crate::XendError;
 
 fn unsupported(what: impl Into<String>) -> XendError {
@@ -32,18 +37,16 @@ fn quoted(out: &mut String, key: &str, value: &str) {
     out.push_str("')");
 }
 
+/// The highest serial port number written into a `(serial (...))` list.
+const MAX_SERIAL_PORT: u32 = 255;
+
 /// The S-expression that creates or defines `def` through xend.
 pub fn domain_to_sexpr(def: &DomainDef) -> Result<String, XendError> {
     let mut out = String::with_capacity(1024);
     out.push_str("(vm ");
     quoted(&mut out, "name", &def.name);
-    let total = def.memory;
-    let current = def.current_memory.filter(|c| *c != 0).unwrap_or(total);
-    out.push_str(&format!(
-        "(memory {})(maxmem {})",
-        current.div_ceil(1024),
-        total.div_ceil(1024)
-    ));
+    let (current, max_mib) = memory_mib(def);
+    out.push_str(&format!("(memory {current})(maxmem {max_mib})"));
     let max = def.vcpu.max.max(1);
     out.push_str(&format!("(vcpus {max})"));
     let avail = vcpu_avail(def);
@@ -70,12 +73,7 @@ pub fn domain_to_sexpr(def: &DomainDef) -> Result<String, XendError> {
             quoted(&mut out, "bootloader_args", a);
         }
     }
-    for (event, action, default) in [
-        ("poweroff", def.on_poweroff, "destroy"),
-        ("reboot", def.on_reboot, "restart"),
-        ("crash", def.on_crash, "destroy"),
-    ] {
-        let name = action.map_or(default, |a| a.name());
+    for (event, name) in lifecycle_names(def) {
         out.push_str(&format!("(on_{event} '{name}')"));
     }
 
@@ -113,8 +111,8 @@ pub fn domain_to_sexpr(def: &DomainDef) -> Result<String, XendError> {
         if let (true, Some(e)) = (hvm, &def.devices.emulator) {
             quoted(&mut out, "device_model", e);
         }
-        if let Some(present) = hpet(def) {
-            out.push_str(&format!("(hpet {present})"));
+        if let Some(present) = hpet_present(def) {
+            out.push_str(&format!("(hpet {})", u8::from(present)));
         }
         if hvm && def.devices.graphics.len() == 1 {
             if let Some(g) = def.devices.graphics.first() {
@@ -149,72 +147,6 @@ pub fn domain_to_sexpr(def: &DomainDef) -> Result<String, XendError> {
     Ok(out)
 }
 
-/// The disks in the order libvirt keeps them: each one placed before the
-/// first disk of its bus with a later target name (virDomainDiskInsert).
-pub(crate) fn ordered_disks(disks: &[Disk]) -> Vec<&Disk> {
-    let mut out: Vec<&Disk> = Vec::with_capacity(disks.len());
-    for disk in disks {
-        let bus = disk_bus(disk);
-        let index = disk_index(target_name(disk));
-        let mut at = None;
-        for (i, other) in out.iter().enumerate().rev() {
-            if disk_bus(other) != bus {
-                continue;
-            }
-            if disk_index(target_name(other)) > index {
-                at = Some(i);
-            } else if at.is_none() {
-                at = Some(i + 1);
-            }
-        }
-        out.insert(at.unwrap_or(out.len()), disk);
-    }
-    out
-}
-
-/// The target name without the "ioemu:" prefix old Xen configs carried.
-fn target_name(disk: &Disk) -> &str {
-    disk.target_dev
-        .strip_prefix("ioemu:")
-        .unwrap_or(&disk.target_dev)
-}
-
-fn disk_bus(disk: &Disk) -> &str {
-    if let Some(b) = disk.target_bus.as_deref() {
-        return b;
-    }
-    let dev = target_name(disk);
-    if dev.starts_with("hd") {
-        "ide"
-    } else if dev.starts_with("sd") {
-        "scsi"
-    } else if dev.starts_with("fd") {
-        "fdc"
-    } else {
-        "xen"
-    }
-}
-
-/// The index a target name encodes (hda -> 0, xvdb -> 1); -1 when none.
-fn disk_index(dev: &str) -> i64 {
-    let Some(letters) = ["xvd", "ubd", "hd", "sd", "vd", "fd"]
-        .iter()
-        .find_map(|p| dev.strip_prefix(p))
-    else {
-        return -1;
-    };
-    if letters.is_empty() || !letters.bytes().all(|b| b.is_ascii_lowercase()) {
-        return -1;
-    }
-    let mut idx: i64 = 0;
-    for b in letters.bytes() {
-        idx = idx
-            .saturating_mul(26)
-            .saturating_add(i64::from(b - b'a') + 1);
-    }
-    idx - 1
-}
-
 /// `(vcpu_avail MASK)` when fewer vCPUs are online than the maximum.
 fn vcpu_avail(def: &DomainDef) -> Option<String> {
     let current = def.vcpu.current?;
@@ -245,19 +177,6 @@ fn clock(def: &DomainDef, hvm: bool) -> Result<(bool, i64), XendError> {
     }
 }
 
-/// The HPET timer's presence, when the definition states it.
-fn hpet(def: &DomainDef) -> Option<u8> {
-    let clock = def.extra.iter().find(|e| e.name == "clock")?;
-    let timer = clock
-        .children_named("timer")
-        .find(|t| t.attr("name") == Some("hpet"))?;
-    match timer.attr("present")? {
-        "yes" => Some(1),
-        "no" => Some(0),
-        _ => None,
-    }
-}
-
 fn has_feature(def: &DomainDef, name: &str) -> bool {
     def.features.as_ref().is_some_and(|f| {
         f.iter()
@@ -277,19 +196,7 @@ fn hvm_image(
     if let Some(a) = avail {
         out.push_str(a);
     }
-    let mut order = String::new();
-    for dev in &def.os.boot {
-        order.push(match dev.as_str() {
-            "fd" => 'a',
-            "cdrom" => 'd',
-            "network" => 'n',
-            _ => 'c',
-        });
-    }
-    if order.is_empty() {
-        order.push('c');
-    }
-    out.push_str(&format!("(boot {order})"));
+    out.push_str(&format!("(boot {})", boot_order(def)));
     for f in ["acpi", "apic", "pae", "hap", "viridian"] {
         if has_feature(def, f) {
             out.push_str(&format!("({f} 1)"));
@@ -312,8 +219,7 @@ fn hvm_image(
             }
         }
     }
-    let chardevs = |kind: &'static str| def.devices.chardevs.iter().filter(move |c| c.kind == kind);
-    match chardevs("parallel").next() {
+    match def.devices.chardevs.iter().find(|c| c.kind == "parallel") {
         Some(p) => {
             out.push_str("(parallel ");
             chr_sexpr(p, out)?;
@@ -321,24 +227,7 @@ fn hvm_image(
         }
         None => out.push_str("(parallel none)"),
     }
-    let mut serials: Vec<(u32, CharDev)> = chardevs("serial")
-        .map(|c| (target_port(c), c.clone()))
-        .collect();
-    if serials.is_empty() {
-        // An HVM console with no serial port is the first serial port.
-        if let Some(c) = chardevs("console").next() {
-            let target_type = c
-                .extra
-                .iter()
-                .find(|e| e.name == "target")
-                .and_then(|t| t.attr("type"));
-            if target_type.is_none_or(|t| t == "serial") {
-                let mut c = c.clone();
-                c.dev_type.get_or_insert_with(|| "pty".into());
-                serials.push((0, c));
-            }
-        }
-    }
+    let serials = serial_ports::<u32>(def);
     match serials.as_slice() {
         [] => out.push_str("(serial none)"),
         [(0, only)] => {
@@ -348,6 +237,14 @@ fn hvm_image(
         }
         _ => {
             let maxport = serials.iter().map(|(p, _)| *p).max().unwrap_or(0);
+            // Every lower port is written ("none" when unused), so a huge
+            // target port would make a huge request; no Xen guest had more
+            // than a handful of serial ports.
+            if maxport > MAX_SERIAL_PORT {
+                return Err(XendError::Unsupported(format!(
+                    "serial port {maxport} is beyond the last one xend accepted ({MAX_SERIAL_PORT})"
+                )));
+            }
             out.push_str("(serial (");
             for port in 0..=maxport {
                 if port > 0 {
@@ -361,26 +258,11 @@ fn hvm_image(
             out.push_str("))");
         }
     }
-    let sounds: Vec<&str> = def
-        .devices
-        .other
-        .iter()
-        .filter(|e| e.name == "sound")
-        .filter_map(|e| e.attr("model"))
-        .collect();
+    let sounds = sound_models(def);
     if !sounds.is_empty() {
         out.push_str(&format!("(soundhw '{}')", sounds.join(",")));
     }
     Ok(())
-}
-
-fn target_port(c: &CharDev) -> u32 {
-    c.extra
-        .iter()
-        .find(|e| e.name == "target")
-        .and_then(|t| t.attr("port"))
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0)
 }
 
 /// The `<source>` elements of a character device with the given mode
@@ -452,12 +334,7 @@ pub fn chr_sexpr(c: &CharDev, out: &mut String) -> Result<(), XendError> {
 
 /// VNC settings read from `<graphics>`: (autoport, port, listen).
 fn vnc_settings(g: &Graphics) -> (bool, i64, Option<&str>) {
-    let attr = |k: &str| {
-        g.attrs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-    };
+    let attr = |k: &str| graphics_attr(g, k);
     let port = attr("port").and_then(|p| p.parse::<i64>().ok());
     let autoport = attr("autoport") == Some("yes") || matches!(port, None | Some(-1));
     let listen = attr("listen").or_else(|| {
@@ -469,85 +346,56 @@ fn vnc_settings(g: &Graphics) -> (bool, i64, Option<&str>) {
     (autoport, port.unwrap_or(-1), listen)
 }
 
-fn graphics_attr<'a>(g: &'a Graphics, k: &str) -> Option<&'a str> {
-    g.attrs
-        .iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.as_str())
-}
-
 /// Graphics inside the HVM image: `(vnc 1)(vncunused 0)(vncdisplay N)...`.
 fn graphics_old(g: &Graphics, out: &mut String) -> Result<(), XendError> {
     match g.graphics_type.as_str() {
-        "vnc" => {
-            out.push_str("(vnc 1)");
-            let (autoport, port, listen) = vnc_settings(g);
-            if autoport {
-                out.push_str("(vncunused 1)");
-            } else {
-                out.push_str(&format!("(vncunused 0)(vncdisplay {})", port - 5900));
-            }
-            if let Some(l) = listen {
-                out.push_str(&format!("(vnclisten '{l}')"));
-            }
-            if let Some(p) = graphics_attr(g, "passwd") {
-                out.push_str(&format!("(vncpasswd '{p}')"));
-            }
-            if let Some(k) = graphics_attr(g, "keymap") {
-                out.push_str(&format!("(keymap '{k}')"));
-            }
-        }
-        "sdl" => {
-            out.push_str("(sdl 1)");
-            if let Some(d) = graphics_attr(g, "display") {
-                out.push_str(&format!("(display '{d}')"));
-            }
-            if let Some(x) = graphics_attr(g, "xauth") {
-                out.push_str(&format!("(xauthority '{x}')"));
-            }
-        }
+        "vnc" => out.push_str("(vnc 1)"),
+        "sdl" => out.push_str("(sdl 1)"),
         other => return Err(unsupported(format!("unexpected graphics type {other}"))),
     }
+    graphics_settings(g, out);
     Ok(())
 }
 
 /// PV graphics as devices: `(device (vkbd))(device (vfb ...))`.
 fn graphics_new(g: &Graphics, out: &mut String) -> Result<(), XendError> {
-    if !matches!(g.graphics_type.as_str(), "vnc" | "sdl") {
-        return Err(unsupported(format!(
-            "unexpected graphics type {}",
-            g.graphics_type
-        )));
+    let kind = g.graphics_type.as_str();
+    if !matches!(kind, "vnc" | "sdl") {
+        return Err(unsupported(format!("unexpected graphics type {kind}")));
     }
-    out.push_str("(device (vkbd))(device (vfb ");
+    out.push_str(&format!("(device (vkbd))(device (vfb (type {kind})"));
+    graphics_settings(g, out);
+    out.push_str("))");
+    Ok(())
+}
+
+/// The settings of an SDL or VNC display, the same in the HVM image and
+/// in a PV `vfb` device.
+fn graphics_settings(g: &Graphics, out: &mut String) {
     if g.graphics_type == "sdl" {
-        out.push_str("(type sdl)");
         if let Some(d) = graphics_attr(g, "display") {
             out.push_str(&format!("(display '{d}')"));
         }
         if let Some(x) = graphics_attr(g, "xauth") {
             out.push_str(&format!("(xauthority '{x}')"));
         }
-    } else {
-        out.push_str("(type vnc)");
-        let (autoport, port, listen) = vnc_settings(g);
-        if autoport {
-            out.push_str("(vncunused 1)");
-        } else {
-            out.push_str(&format!("(vncunused 0)(vncdisplay {})", port - 5900));
-        }
-        if let Some(l) = listen {
-            out.push_str(&format!("(vnclisten '{l}')"));
-        }
-        if let Some(p) = graphics_attr(g, "passwd") {
-            out.push_str(&format!("(vncpasswd '{p}')"));
-        }
-        if let Some(k) = graphics_attr(g, "keymap") {
-            out.push_str(&format!("(keymap '{k}')"));
-        }
+        return;
     }
-    out.push_str("))");
-    Ok(())
+    let (autoport, port, listen) = vnc_settings(g);
+    if autoport {
+        out.push_str("(vncunused 1)");
+    } else {
+        out.push_str(&format!("(vncunused 0)(vncdisplay {})", port - 5900));
+    }
+    if let Some(l) = listen {
+        out.push_str(&format!("(vnclisten '{l}')"));
+    }
+    if let Some(p) = graphics_attr(g, "passwd") {
+        out.push_str(&format!("(vncpasswd '{p}')"));
+    }
+    if let Some(k) = graphics_attr(g, "keymap") {
+        out.push_str(&format!("(keymap '{k}')"));
+    }
 }
 
 /// A disk as `(device (vbd|tap|tap2 (dev ..)(uname ..)(mode ..)))`;
@@ -582,13 +430,7 @@ pub fn disk_sexpr(disk: &Disk, hvm: bool, attach: bool, out: &mut String) -> Res
     }
     if let Some(src) = &disk.source {
         let uname = match driver {
-            Some(d @ ("tap" | "tap2")) => {
-                let fmt = match disk.driver_type.as_deref() {
-                    None | Some("raw" | "aio") => "aio",
-                    Some(f) => f,
-                };
-                format!("{d}:{fmt}:{src}")
-            }
+            Some(d @ ("tap" | "tap2")) => format!("{d}:{}:{src}", tap_format(disk)),
             Some(d) => format!("{d}:{src}"),
             None => match disk.disk_type.as_str() {
                 "file" | "" => format!("file:{src}"),
@@ -632,14 +474,7 @@ pub fn net_sexpr(net: &Interface, attach: bool, out: &mut String) -> Result<(), 
         .as_deref()
         .ok_or_else(|| unsupported("interface without a MAC address"))?;
     out.push_str(&format!("(mac '{}')", mac.to_ascii_lowercase()));
-    let average = net
-        .extra
-        .iter()
-        .find(|e| e.name == "bandwidth")
-        .and_then(|b| b.child("outbound"))
-        .and_then(|o| o.attr("average"))
-        .filter(|a| *a != "0");
-    if let Some(a) = average {
+    if let Some(a) = outbound_average(net) {
         out.push_str(&format!("(rate '{a}KB/s')"));
     }
     let ip = net.ip.as_deref().or_else(|| {
@@ -675,26 +510,15 @@ pub fn net_sexpr(net: &Interface, attach: bool, out: &mut String) -> Result<(), 
 /// PCI host devices as one `(device (pci (dev ...)...))`.
 fn pci_sexpr(def: &DomainDef, out: &mut String) -> Result<(), XendError> {
     let mut devs = String::new();
-    for h in def.devices.other.iter().filter(|e| {
-        e.name == "hostdev" && e.attr("mode") == Some("subsystem") && e.attr("type") == Some("pci")
-    }) {
+    for h in pci_hostdevs(def) {
         if h.attr("managed") == Some("yes") {
             return Err(unsupported("managed PCI devices not supported with XenD"));
         }
-        let Some(addr) = h.child("source").and_then(|s| s.child("address")) else {
+        let Some((domain, bus, slot, function)) = pci_numbers(h) else {
             continue;
         };
-        let num = |k: &str| {
-            addr.attr(k)
-                .and_then(|v| u32::from_str_radix(v.trim_start_matches("0x"), 16).ok())
-                .unwrap_or(0)
-        };
         devs.push_str(&format!(
-            "(dev (domain 0x{:04x})(bus 0x{:02x})(slot 0x{:02x})(func 0x{:x}))",
-            num("domain"),
-            num("bus"),
-            num("slot"),
-            num("function")
+            "(dev (domain 0x{domain:04x})(bus 0x{bus:02x})(slot 0x{slot:02x})(func 0x{function:x}))"
         ));
     }
     if !devs.is_empty() {
@@ -703,4 +527,33 @@ fn pci_sexpr(def: &DomainDef, out: &mut String) -> Result<(), XendError> {
         out.push_str("))");
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
+mod tests {
+    use super::*;
+
+    fn hvm_with_serial_ports(ports: &[u64]) -> DomainDef {
+        let serials: String = ports
+            .iter()
+            .map(|p| format!("<serial type='pty'><target port='{p}'/></serial>"))
+            .collect();
+        let xml = format!(
+            "<domain type='xen'><name>s</name><uuid>c7a5fdbd-cdaf-9455-926a-d65c16db1809</uuid>\
+             <memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type>\
+             <loader>/usr/lib/xen/boot/hvmloader</loader></os>\
+             <devices>{serials}</devices></domain>"
+        );
+        virt_xml::parse_domain(&xml).unwrap()
+    }
+
+    #[test]
+    fn serial_port_lists_fill_gaps_and_refuse_absurd_ports() {
+        let sexpr = domain_to_sexpr(&hvm_with_serial_ports(&[0, 2])).unwrap();
+        assert!(sexpr.contains("(serial (pty none pty))"), "{sexpr}");
+        // Would be gigabytes of "none": refused at once, nothing built.
+        let err = domain_to_sexpr(&hvm_with_serial_ports(&[0, 4_000_000_000])).unwrap_err();
+        assert!(err.to_string().contains("serial port 4000000000"), "{err}");
+    }
 }

@@ -3,39 +3,13 @@
 //! corpus (`VIRT_CORPUS`, default `../shared/corpus`), plus robustness
 //! checks on mutated corpus configs.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::path::PathBuf;
+
+use common::{corpus_folder, corpus_root, manifest};
 use proptest::prelude::*;
 use virt_xend::xm::{xm_text_to_xml, xml_to_xm_text, Conf, XmFlavour, XmOptions};
-
-fn corpus_root() -> PathBuf {
-    std::env::var_os("VIRT_CORPUS").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/corpus"
-            ))
-        },
-        PathBuf::from,
-    )
-}
-
-/// The rows of a folder's MANIFEST.tsv: (direction, input, expected).
-fn manifest(dir: &Path) -> Vec<(String, PathBuf, PathBuf)> {
-    let text = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split('\t').collect();
-            match cols.as_slice() {
-                [dir_, input, expected, ..] => {
-                    Some((dir_.to_string(), dir.join(input), dir.join(expected)))
-                }
-                _ => None,
-            }
-        })
-        .collect()
-}
 
 /// A line diff of two texts: the lines that differ, marked - (want) and
 /// + (got), with their line numbers.
@@ -62,23 +36,15 @@ fn diff(got: &str, want: &str) -> String {
 
 /// Run every row of `folder`'s manifest; returns (passed, total).
 fn run_folder(folder: &str, flavour: XmFlavour) -> Option<(usize, usize)> {
-    let dir = corpus_root().join(folder);
-    if !dir.is_dir() {
-        println!("{folder}: corpus folder {} absent, skipped", dir.display());
-        return None;
-    }
+    let dir = corpus_folder(folder, folder)?;
     let opts = XmOptions::new(flavour);
-    let rows = manifest(&dir);
+    let rows = manifest(&dir).expect("MANIFEST.tsv");
     let mut failures = Vec::new();
     let mut passed = 0;
-    for (direction, input, expected) in &rows {
-        let name = input
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .to_string();
-        let text = std::fs::read(input).expect("input");
-        let want = std::fs::read_to_string(expected).expect("expected");
+    for case in &rows {
+        let (name, direction) = (case.name(), &case.test);
+        let text = std::fs::read(&case.input).expect("input");
+        let want = std::fs::read_to_string(&case.expected).expect("expected");
         let got = match direction.as_str() {
             "cfg->xml" => xm_text_to_xml(&text, &opts),
             "xml->cfg" => xml_to_xm_text(&String::from_utf8_lossy(&text), &opts),
@@ -114,11 +80,9 @@ fn corpus_xen_xm_v9() {
 /// virConf's own test: fc4.conf read and written back must give fc4.out.
 #[test]
 fn corpus_conf_fc4() {
-    let dir = corpus_root().join("era-0.2/LIVIRT_0_2_3/confdata");
-    if !dir.is_dir() {
-        println!("confdata: corpus folder {} absent, skipped", dir.display());
+    let Some(dir) = corpus_folder("era-0.2/LIVIRT_0_2_3/confdata", "confdata") else {
         return;
-    }
+    };
     let input = std::fs::read(dir.join("fc4.conf")).expect("fc4.conf");
     let want = std::fs::read_to_string(dir.join("fc4.out")).expect("fc4.out");
     let got = Conf::parse(&input).expect("parses").to_text();

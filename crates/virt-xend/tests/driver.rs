@@ -2,9 +2,13 @@
 //! the requests, errors for unknown domains, read-only connections, dead
 //! and slow peers, and the TCP path.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
+
+use common::{corpus_root, first_difference, load, manifest_of};
 use std::time::{Duration, Instant};
 
 use virt_core::{
@@ -887,6 +891,20 @@ fn many_threads_share_one_driver() {
     }
 }
 
+/// Opening a connection to the peer at `socket` fails within the
+/// deadline `t` (well before the peer gives up) with a timeout.
+fn assert_times_out(socket: PathBuf, t: Duration) {
+    let start = Instant::now();
+    let e = XendDriver::open_with_timeout(&XendEndpoint::Unix(socket), false, t)
+        .expect_err("times out");
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(e.code, ErrorCode::OperationTimeout, "{}", e.message);
+}
+
 #[test]
 fn dead_slow_and_garbled_peers_give_errors() {
     let fake = FakeXend::start().expect("fake (for its temp dir)");
@@ -898,15 +916,7 @@ fn dead_slow_and_garbled_peers_give_errors() {
         std::thread::sleep(Duration::from_secs(5));
         drop(c);
     });
-    let start = Instant::now();
-    let e =
-        XendDriver::open_with_timeout(&XendEndpoint::Unix(silent), false, t).expect_err("silent");
-    assert!(
-        start.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        start.elapsed()
-    );
-    assert_eq!(e.code, ErrorCode::OperationTimeout, "{}", e.message);
+    assert_times_out(silent, t);
 
     // Trickles one byte at a time, forever: the deadline still holds.
     let trickle = rogue_peer(&dir, |mut c| {
@@ -920,15 +930,7 @@ fn dead_slow_and_garbled_peers_give_errors() {
             std::thread::sleep(Duration::from_millis(50));
         }
     });
-    let start = Instant::now();
-    let e =
-        XendDriver::open_with_timeout(&XendEndpoint::Unix(trickle), false, t).expect_err("slow");
-    assert!(
-        start.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        start.elapsed()
-    );
-    assert_eq!(e.code, ErrorCode::OperationTimeout, "{}", e.message);
+    assert_times_out(trickle, t);
 
     // Hangs up at once.
     let hangup = rogue_peer(&dir, drop);
@@ -1064,41 +1066,19 @@ fn endpoint_candidates_honour_the_environment() {
     );
 }
 
-fn corpus_root() -> PathBuf {
-    std::env::var_os("VIRT_CORPUS").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/corpus"
-            ))
-        },
-        PathBuf::from,
-    )
-}
-
 /// Each sexpr2xml description served by the fake xend and read back
 /// through the driver over HTTP gives libvirt 4.0's XML byte for byte.
 #[test]
 fn corpus_xend_driver_xml() {
     let dir = corpus_root().join("xen-sexpr");
-    let Ok(manifest) = std::fs::read_to_string(dir.join("MANIFEST.tsv")) else {
+    let Some(cases) = manifest_of(&dir, "sexpr2xml") else {
         println!("xend driver corpus: {} absent, skipped", dir.display());
         return;
     };
     let (mut passed, mut failures) = (0usize, Vec::new());
-    for line in manifest.lines().filter(|l| !l.starts_with('#')) {
-        let cols: Vec<&str> = line.split('\t').collect();
-        let (Some(&"sexpr2xml"), Some(input), Some(expected)) =
-            (cols.first(), cols.get(1), cols.get(2))
-        else {
-            continue;
-        };
-        let load = |p: &str| {
-            std::fs::read_to_string(dir.join(p))
-                .map(|t| t.replace("\\\n", ""))
-                .unwrap_or_else(|e| panic!("{p}: {e}"))
-        };
-        let (text, want) = (load(input), load(expected));
+    for case in cases {
+        let input = case.name();
+        let (text, want) = (load(&case.input), load(&case.expected));
         let fake = FakeXend::start().expect("fake");
         let root = virt_xend::sexpr::parse_lenient(text.as_bytes()).expect("corpus parses");
         let seeded = if root.node("domain/domid").is_some() {
@@ -1114,15 +1094,7 @@ fn corpus_xend_driver_xml() {
         });
         match got {
             Ok(xml) if xml == want => passed += 1,
-            Ok(xml) => {
-                let diff = xml
-                    .lines()
-                    .zip(want.lines())
-                    .find(|(g, w)| g != w)
-                    .map(|(g, w)| format!("got {g:?}, want {w:?}"))
-                    .unwrap_or_else(|| "lengths differ".into());
-                failures.push(format!("{input}: {diff}"));
-            }
+            Ok(xml) => failures.push(format!("{input}: {}", first_difference(&xml, &want))),
             Err(e) => failures.push(format!("{input}: {}", e.message)),
         }
     }
@@ -1147,27 +1119,17 @@ const DRIVER_CORPUS_FLOOR: usize = 38;
 #[test]
 fn corpus_xend_driver_create() {
     let dir = corpus_root().join("xen-sexpr");
-    let Ok(manifest) = std::fs::read_to_string(dir.join("MANIFEST.tsv")) else {
+    let Some(rows) = manifest_of(&dir, "xml2sexpr") else {
         println!("xend create corpus: {} absent, skipped", dir.display());
         return;
     };
     let (mut passed, mut posted, mut refused_ampersand, mut cases) =
         (0usize, 0usize, 0usize, 0usize);
     let mut failures = Vec::new();
-    for line in manifest.lines().filter(|l| !l.starts_with('#')) {
-        let cols: Vec<&str> = line.split('\t').collect();
-        let (Some(&"xml2sexpr"), Some(input), Some(expected)) =
-            (cols.first(), cols.get(1), cols.get(2))
-        else {
-            continue;
-        };
-        let load = |p: &str| {
-            std::fs::read_to_string(dir.join(p))
-                .map(|t| t.replace("\\\n", ""))
-                .unwrap_or_else(|e| panic!("{p}: {e}"))
-        };
+    for case in rows {
+        let input = case.name();
         cases += 1;
-        let (xml, want) = (load(input), load(expected));
+        let (xml, want) = (load(&case.input), load(&case.expected));
         let want = want.strip_suffix('\n').unwrap_or(&want);
         let fake = FakeXend::start().expect("fake");
         let drv = XendDriver::open(&fake.endpoint(), false).expect("opens");

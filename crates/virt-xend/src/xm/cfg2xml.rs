@@ -8,7 +8,12 @@ use virt_xml::{CharDev, Disk, DomainDef, Element, Graphics, Interface, Lifecycle
 
 use super::conf::{Conf, ConfValue, MEMORY_CONF};
 use super::XmOptions;
-use crate::sexpr2xml::{char_device, parse_mac, parse_sound, parse_vif_rate};
+use crate::sexpr2xml::{char_device, parse_vif_rate};
+use crate::xen_common::{
+    add_implicit_devices, bandwidth_element, clock_element, ip_element, is_storage_format,
+    lifecycle_action, parse_mac, parse_sound, pci_address, pci_hostdev, push_chardev,
+    push_usb_input, sdl_graphics, vnc_graphics,
+};
 use crate::XendError;
 
 /// The MAC address of a `vif` entry that names none.
@@ -140,10 +145,7 @@ pub fn xm_to_domain(conf: &Conf, opts: &XmOptions) -> Result<DomainDef, XendErro
     if hvm {
         parse_chardevs(&s, &mut def)?;
         if let Some(sound) = s.string("soundhw")?.filter(|v| !v.is_empty()) {
-            parse_sound(sound, &mut def).map_err(|e| match e {
-                XendError::Incomplete(m) => XendError::XmConfig(m),
-                other => other,
-            })?;
+            parse_sound(sound, &mut def).map_err(as_config_error)?;
         }
     }
     // libvirt read the common settings first, then the boot setup,
@@ -312,48 +314,24 @@ fn parse_features(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
 
 fn parse_clock(s: &Settings, def: &mut DomainDef, hvm: bool) -> Result<(), XendError> {
     let localtime = s.bool("localtime", false)?;
-    let basis = if localtime { "localtime" } else { "utc" };
-    let mut clock = Element::new("clock");
+    let (mut offset, mut hpet) = (0, None);
     if hvm {
         // Read as unsigned, as libvirt did: a negative offset is refused.
-        let offset = s.ulong("rtc_timeoffset", 0)?;
-        clock = clock
-            .with_attr("offset", "variable")
-            .with_attr("adjustment", offset.to_string())
-            .with_attr("basis", basis);
+        offset = s.ulong("rtc_timeoffset", 0)?;
         if s.value("hpet").is_some() {
-            let present = if s.long("hpet", 0)? != 0 { "yes" } else { "no" };
-            clock = clock.with_child(
-                Element::new("timer")
-                    .with_attr("name", "hpet")
-                    .with_attr("present", present),
-            );
+            hpet = Some(s.long("hpet", 0)? != 0);
         }
-    } else {
-        clock = clock
-            .with_attr("offset", basis)
-            .with_attr("adjustment", "reset");
     }
-    def.extra.push(clock);
+    def.extra
+        .push(clock_element(hvm, localtime, offset.to_string(), hpet));
     Ok(())
 }
 
 fn lifecycle(s: &Settings, event: &str, default: &str) -> Result<LifecycleAction, XendError> {
     let name = format!("on_{event}");
     let value = s.string(&name)?.unwrap_or(default);
-    Ok(match value {
-        "destroy" => LifecycleAction::Destroy,
-        "restart" => LifecycleAction::Restart,
-        "preserve" => LifecycleAction::Preserve,
-        "rename-restart" => LifecycleAction::RenameRestart,
-        "coredump-destroy" => LifecycleAction::CoredumpDestroy,
-        "coredump-restart" => LifecycleAction::CoredumpRestart,
-        other => {
-            return Err(XendError::XmConfig(format!(
-                "unexpected value {other} for {name}"
-            )))
-        }
-    })
+    lifecycle_action(value)
+        .ok_or_else(|| XendError::XmConfig(format!("unexpected value {value} for {name}")))
 }
 
 /// One `disk = [ "SRC,DST,MODE" ]` entry; `None` for entries libvirt
@@ -380,7 +358,7 @@ fn parse_disk(entry: &str, opts: &XmOptions) -> Result<Option<Disk>, XendError> 
             };
             let fmt = match fmt {
                 "aio" => "raw",
-                f if crate::sexpr2xml::is_storage_format(f) => f,
+                f if is_storage_format(f) => f,
                 f => return Err(XendError::XmConfig(format!("Unknown driver type {f}"))),
             };
             disk.driver_type = Some(fmt.to_string());
@@ -462,6 +440,7 @@ fn pairs(entry: &str) -> impl Iterator<Item = (&str, &str)> {
         .map(|(k, v)| (k.trim(), v.trim()))
 }
 
+// Not sexpr2xml's parse_nets: in xm, type=netfront beat a model and an empty value was none.
 fn parse_vifs(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
     for entry in s.strings("vif") {
         let get = |key: &str| pairs(entry).find(|(k, _)| *k == key).map(|(_, v)| v);
@@ -495,11 +474,7 @@ fn parse_vifs(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
             };
             // The model keeps the first address typed, next to its element.
             net.ip.get_or_insert_with(|| ip.to_string());
-            net.extra.push(
-                Element::new("ip")
-                    .with_attr("address", ip)
-                    .with_attr("family", family),
-            );
+            net.extra.push(ip_element(ip, family));
         }
         net.target_dev = get("vifname").filter(|v| !v.is_empty()).map(str::to_string);
         net.model = match (get("model").filter(|m| !m.is_empty()), get("type")) {
@@ -510,10 +485,7 @@ fn parse_vifs(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
         if let Some(rate) = get("rate") {
             let kbytes = parse_vif_rate(rate)
                 .ok_or_else(|| XendError::XmConfig(format!("Invalid rate '{rate}' specified")))?;
-            net.extra.push(
-                Element::new("bandwidth")
-                    .with_child(Element::new("outbound").with_attr("average", kbytes.to_string())),
-            );
+            net.extra.push(bandwidth_element(kbytes));
         }
         def.devices.interfaces.push(net);
     }
@@ -555,15 +527,7 @@ fn parse_bdf(entry: &str) -> Result<(u32, u32, u32, u32, Option<bool>), XendErro
 fn parse_pci(s: &Settings, def: &mut DomainDef, opts: &XmOptions) -> Result<(), XendError> {
     for entry in s.string_list("pci", true)? {
         let (d, b, sl, f, permissive) = parse_bdf(entry)?;
-        let address = Element::new("address")
-            .with_attr("domain", format!("0x{d:04x}"))
-            .with_attr("bus", format!("0x{b:02x}"))
-            .with_attr("slot", format!("0x{sl:02x}"))
-            .with_attr("function", format!("0x{f:x}"));
-        let mut hostdev = Element::new("hostdev")
-            .with_attr("mode", "subsystem")
-            .with_attr("type", "pci")
-            .with_attr("managed", "no");
+        let mut hostdev = pci_hostdev();
         let mut source = Element::new("source");
         if opts.v9() {
             hostdev = hostdev.with_child(Element::new("driver").with_attr("name", "xen"));
@@ -574,13 +538,13 @@ fn parse_pci(s: &Settings, def: &mut DomainDef, opts: &XmOptions) -> Result<(), 
         }
         def.devices
             .other
-            .push(hostdev.with_child(source.with_child(address)));
+            .push(hostdev.with_child(source.with_child(pci_address(d, b, sl, f))));
     }
     Ok(())
 }
 
 /// A VNC `<graphics>`; `get` reads one setting as text.
-fn vnc_graphics<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Graphics, XendError> {
+fn hvm_vnc_graphics<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Graphics, XendError> {
     let flag = |k: &str, default: bool| match get(k) {
         None => Ok(default),
         Some(v) => v.parse::<u64>().map(|n| n != 0).map_err(|_| malformed(k)),
@@ -595,37 +559,13 @@ fn vnc_graphics<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Graphics, X
         };
         display.saturating_add(5900)
     };
-    Ok(graphics_from(get, autoport, port))
+    Ok(vnc_graphics(non_empty(get), autoport, port))
 }
 
-/// A VNC `<graphics>` with the given port choice and the listen
-/// address, keymap and password settings.
-fn graphics_from<'a>(get: impl Fn(&str) -> Option<&'a str>, autoport: bool, port: i64) -> Graphics {
-    let mut g = Graphics {
-        graphics_type: "vnc".into(),
-        ..Graphics::default()
-    };
-    g.attrs.push(("port".into(), port.to_string()));
-    g.attrs.push((
-        "autoport".into(),
-        if autoport { "yes" } else { "no" }.into(),
-    ));
-    let listen = get("vnclisten").filter(|l| !l.is_empty());
-    if let Some(l) = listen {
-        g.attrs.push(("listen".into(), l.into()));
-    }
-    if let Some(k) = get("keymap").filter(|k| !k.is_empty()) {
-        g.attrs.push(("keymap".into(), k.into()));
-    }
-    if let Some(p) = get("vncpasswd").filter(|p| !p.is_empty()) {
-        g.attrs.push(("passwd".into(), p.into()));
-    }
-    let mut l = Element::new("listen").with_attr("type", "address");
-    if let Some(a) = listen {
-        l = l.with_attr("address", a);
-    }
-    g.extra.push(l);
-    g
+/// `get` with empty settings read as missing (an empty listen address,
+/// keymap or password was no setting in xm).
+fn non_empty<'a>(get: impl Fn(&str) -> Option<&'a str>) -> impl Fn(&str) -> Option<&'a str> {
+    move |k| get(k).filter(|v| !v.is_empty())
 }
 
 /// VNC from a PV `vfb` entry: there the port is chosen only when
@@ -640,26 +580,12 @@ fn vfb_vnc_graphics<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Graphic
         None if autoport => -1,
         None => 0,
     };
-    let mut g = graphics_from(get, autoport, port);
+    let mut g = vnc_graphics(non_empty(get), autoport, port);
     // libvirt leaves out a port of 0.
     if port == 0 {
         g.attrs.retain(|(k, _)| k != "port");
     }
     Ok(g)
-}
-
-fn sdl_graphics<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Graphics {
-    let mut g = Graphics {
-        graphics_type: "sdl".into(),
-        ..Graphics::default()
-    };
-    if let Some(d) = get("display") {
-        g.attrs.push(("display".into(), d.into()));
-    }
-    if let Some(x) = get("xauthority") {
-        g.attrs.push(("xauth".into(), x.into()));
-    }
-    g
 }
 
 fn parse_graphics(s: &Settings, def: &mut DomainDef, hvm: bool) -> Result<(), XendError> {
@@ -685,7 +611,7 @@ fn parse_graphics(s: &Settings, def: &mut DomainDef, hvm: bool) -> Result<(), Xe
         .collect();
         let get = |k: &str| owned.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str());
         if s.bool("vnc", false)? {
-            def.devices.graphics.push(vnc_graphics(get)?);
+            def.devices.graphics.push(hvm_vnc_graphics(get)?);
         } else if s.bool("sdl", false)? {
             def.devices.graphics.push(sdl_graphics(get));
         }
@@ -704,18 +630,9 @@ fn parse_graphics(s: &Settings, def: &mut DomainDef, hvm: bool) -> Result<(), Xe
 }
 
 fn parse_chardevs(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
-    let chardev = |value: &str| {
-        char_device(value, None).map_err(|e| match e {
-            XendError::Incomplete(m) => XendError::XmConfig(m),
-            other => other,
-        })
-    };
+    let chardev = |value: &str| char_device(value, None).map_err(as_config_error);
     if let Some(v) = s.string("parallel")?.filter(|v| *v != "none") {
-        let mut chr = chardev(v)?;
-        chr.kind = "parallel".into();
-        chr.extra
-            .push(Element::new("target").with_attr("port", "0"));
-        def.devices.chardevs.push(chr);
+        push_chardev(def, chardev(v)?, "parallel", 0);
     }
     let ports: Vec<&str> = match s.value("serial") {
         None => Vec::new(),
@@ -728,13 +645,18 @@ fn parse_chardevs(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
         if v == "none" {
             continue;
         }
-        let mut chr = chardev(v)?;
-        chr.kind = "serial".into();
-        chr.extra
-            .push(Element::new("target").with_attr("port", port.to_string()));
-        def.devices.chardevs.push(chr);
+        push_chardev(def, chardev(v)?, "serial", port);
     }
     Ok(())
+}
+
+/// The xm spelling of an error the S-expression reader reports as
+/// incomplete domain information.
+fn as_config_error(e: XendError) -> XendError {
+    match e {
+        XendError::Incomplete(m) => XendError::XmConfig(m),
+        other => other,
+    }
 }
 
 /// libvirt's refusal of more than one serial port in the xm format.
@@ -754,13 +676,7 @@ fn parse_usb(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
         }
     };
     if let Some(t) = device {
-        if matches!(t, "tablet" | "mouse" | "keyboard") {
-            def.devices.other.push(
-                Element::new("input")
-                    .with_attr("type", t)
-                    .with_attr("bus", "usb"),
-            );
-        }
+        push_usb_input(def, t);
     }
     Ok(())
 }
@@ -809,55 +725,7 @@ fn post_parse(def: &mut DomainDef, hvm: bool, opts: &XmOptions) {
     if vcpu.current == Some(0) {
         def.vcpu.current = Some(0);
     }
-    // An HVM guest's first serial port doubles as its console.
-    if hvm && !def.devices.chardevs.iter().any(|c| c.kind == "console") {
-        if let Some(first) = def.devices.chardevs.iter().find(|c| c.kind == "serial") {
-            let mut console = first.clone();
-            console.kind = "console".into();
-            for e in &mut console.extra {
-                if e.name == "target" {
-                    let port = e.attr("port").unwrap_or("0").to_string();
-                    *e = Element::new("target")
-                        .with_attr("type", "serial")
-                        .with_attr("port", port);
-                }
-            }
-            def.devices.chardevs.push(console);
-        }
-    }
-    let bus = if hvm { "ps2" } else { "xen" };
-    for t in ["mouse", "keyboard"] {
-        let exists =
-            def.devices.other.iter().any(|e| {
-                e.name == "input" && e.attr("type") == Some(t) && e.attr("bus") == Some(bus)
-            });
-        if !exists {
-            def.devices.other.push(
-                Element::new("input")
-                    .with_attr("type", t)
-                    .with_attr("bus", bus),
-            );
-        }
-    }
-    if !def.devices.graphics.is_empty() {
-        let (model, vram) = match (hvm, opts.v9()) {
-            (true, false) => ("cirrus", "16384"),
-            (true, true) => ("cirrus", "8192"),
-            (false, _) => ("xen", "4096"),
-        };
-        def.devices.other.push(
-            Element::new("video").with_child(
-                Element::new("model")
-                    .with_attr("type", model)
-                    .with_attr("vram", vram)
-                    .with_attr("heads", "1")
-                    .with_attr("primary", "yes"),
-            ),
-        );
-    }
-    def.devices
-        .other
-        .push(Element::new("memballoon").with_attr("model", "xen"));
+    add_implicit_devices(def, hvm, if opts.v9() { "8192" } else { "16384" });
 }
 
 #[cfg(test)]

@@ -8,7 +8,12 @@ use virt_xml::{CharDev, Disk, DomainDef, Graphics, Interface};
 use super::cfg2xml::multiple_serials;
 use super::conf::{Conf, ConfValue};
 use super::XmOptions;
-use crate::xml2sexpr::{chr_sexpr, ordered_disks};
+use crate::xen_common::{
+    boot_order, graphics_attr, hpet_present, lifecycle_names, memory_mib, ordered_disks,
+    outbound_average, pci_hostdevs, pci_numbers, serial_ports, sound_models, tap_format,
+    target_name,
+};
+use crate::xml2sexpr::chr_sexpr;
 use crate::XendError;
 
 fn unsupported(what: impl Into<String>) -> XendError {
@@ -24,10 +29,9 @@ pub fn domain_to_xm(def: &DomainDef, opts: &XmOptions) -> Result<Conf, XendError
         conf.set_str("uuid", uuid.hyphenated().to_string());
     }
 
-    let total = def.memory;
-    let current = def.current_memory.filter(|c| *c != 0).unwrap_or(total);
-    conf.set("maxmem", ConfValue::Unsigned(total.div_ceil(1024)));
-    conf.set("memory", ConfValue::Unsigned(current.div_ceil(1024)));
+    let (current, total) = memory_mib(def);
+    conf.set("maxmem", ConfValue::Unsigned(total));
+    conf.set("memory", ConfValue::Unsigned(current));
 
     let max = def.vcpu.max.max(1);
     let online = def.vcpu.current.filter(|c| *c < max).unwrap_or(max);
@@ -44,12 +48,8 @@ pub fn domain_to_xm(def: &DomainDef, opts: &XmOptions) -> Result<Conf, XendError
     }
     format_clock(def, &mut conf, hvm)?;
 
-    for (event, action, default) in [
-        ("poweroff", def.on_poweroff, "destroy"),
-        ("reboot", def.on_reboot, "restart"),
-        ("crash", def.on_crash, "destroy"),
-    ] {
-        conf.set_str(&format!("on_{event}"), action.map_or(default, |a| a.name()));
+    for (event, name) in lifecycle_names(def) {
+        conf.set_str(&format!("on_{event}"), name);
     }
 
     if let Some(e) = &def.devices.emulator {
@@ -76,13 +76,7 @@ pub fn domain_to_xm(def: &DomainDef, opts: &XmOptions) -> Result<Conf, XendError
     format_pci(def, &mut conf);
     if hvm {
         format_chardevs(def, &mut conf)?;
-        let sounds: Vec<&str> = def
-            .devices
-            .other
-            .iter()
-            .filter(|e| e.name == "sound")
-            .filter_map(|e| e.attr("model"))
-            .collect();
+        let sounds = sound_models(def);
         if !sounds.is_empty() {
             conf.set_str("soundhw", sounds.join(","));
         }
@@ -117,6 +111,7 @@ pub fn domain_to_xm(def: &DomainDef, opts: &XmOptions) -> Result<Conf, XendError
     Ok(conf)
 }
 
+// Tri-state, unlike xml2sexpr's has_feature: xm wrote hap=0 for a feature switched off.
 fn feature_state(def: &DomainDef, name: &str) -> Option<bool> {
     let f = def.features.as_ref()?.iter().find(|e| e.name == name)?;
     Some(f.attr("state").is_none_or(|s| s == "on"))
@@ -131,22 +126,12 @@ fn format_features(def: &DomainDef, conf: &mut Conf) {
         conf.set_int("hap", i64::from(hap));
     }
     conf.set_int("viridian", on("viridian"));
-    let hpet = def
-        .extra
-        .iter()
-        .find(|e| e.name == "clock")
-        .and_then(|c| {
-            c.children_named("timer")
-                .find(|t| t.attr("name") == Some("hpet"))
-        })
-        .and_then(|t| t.attr("present"));
-    match hpet {
-        Some("yes") => conf.set_int("hpet", 1),
-        Some("no") => conf.set_int("hpet", 0),
-        _ => {}
+    if let Some(present) = hpet_present(def) {
+        conf.set_int("hpet", i64::from(present));
     }
 }
 
+// Not xml2sexpr's clock(): xm also refused timers but the HPET and unreadable adjustments.
 fn format_clock(def: &DomainDef, conf: &mut Conf, hvm: bool) -> Result<(), XendError> {
     let clock = def.extra.iter().find(|e| e.name == "clock");
     // xm had a setting for the HPET only.
@@ -184,6 +169,7 @@ fn format_clock(def: &DomainDef, conf: &mut Conf, hvm: bool) -> Result<(), XendE
 /// VNC settings as libvirt's parser left them: (autoport, port,
 /// listen address). A port of -1 is the old spelling of autoport; no
 /// port is port 0.
+// Not xml2sexpr's: there autoport='no' without a port still chose one; libvirt 9 keeps it port 0.
 fn vnc_settings(g: &Graphics) -> (bool, i64, Option<&str>) {
     let port = graphics_attr(g, "port").and_then(|p| p.parse::<i64>().ok());
     // No port and no say on autoport means one is chosen.
@@ -199,13 +185,6 @@ fn vnc_settings(g: &Graphics) -> (bool, i64, Option<&str>) {
             .and_then(|l| l.attr("address"))
     });
     (autoport, port.unwrap_or(0), listen)
-}
-
-fn graphics_attr<'a>(g: &'a Graphics, k: &str) -> Option<&'a str> {
-    g.attrs
-        .iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.as_str())
 }
 
 /// VNC or SDL: top-level settings for HVM, one `vfb` entry for PV.
@@ -324,14 +303,7 @@ fn format_vif(net: &Interface, hvm: bool) -> Result<String, XendError> {
     if let Some(ifname) = &net.target_dev {
         out.push_str(&format!(",vifname={ifname}"));
     }
-    let average = net
-        .extra
-        .iter()
-        .find(|e| e.name == "bandwidth")
-        .and_then(|b| b.child("outbound"))
-        .and_then(|o| o.attr("average"))
-        .filter(|a| *a != "0");
-    if let Some(a) = average {
+    if let Some(a) = outbound_average(net) {
         out.push_str(&format!(",rate={a}KB/s"));
     }
     Ok(out)
@@ -339,24 +311,11 @@ fn format_vif(net: &Interface, hvm: bool) -> Result<String, XendError> {
 
 fn format_pci(def: &DomainDef, conf: &mut Conf) {
     let mut devs = Vec::new();
-    for h in def.devices.other.iter().filter(|e| {
-        e.name == "hostdev" && e.attr("mode") == Some("subsystem") && e.attr("type") == Some("pci")
-    }) {
-        let Some(addr) = h.child("source").and_then(|s| s.child("address")) else {
+    for h in pci_hostdevs(def) {
+        let Some((domain, bus, slot, function)) = pci_numbers(h) else {
             continue;
         };
-        let num = |k: &str| {
-            addr.attr(k)
-                .and_then(|v| u32::from_str_radix(v.trim_start_matches("0x"), 16).ok())
-                .unwrap_or(0)
-        };
-        let mut dev = format!(
-            "{:04x}:{:02x}:{:02x}.{:x}",
-            num("domain"),
-            num("bus"),
-            num("slot"),
-            num("function")
-        );
+        let mut dev = format!("{domain:04x}:{bus:02x}:{slot:02x}.{function:x}");
         // Write filtering is the opposite of xm's "permissive".
         match h.child("source").and_then(|s| s.attr("writeFiltering")) {
             Some("yes") => dev.push_str(",permissive=0"),
@@ -379,40 +338,13 @@ fn chr_text(c: &CharDev) -> Result<String, XendError> {
     Ok(out)
 }
 
-fn target_port(c: &CharDev) -> usize {
-    c.extra
-        .iter()
-        .find(|e| e.name == "target")
-        .and_then(|t| t.attr("port"))
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0)
-}
-
 fn format_chardevs(def: &DomainDef, conf: &mut Conf) -> Result<(), XendError> {
-    let of_kind = |kind: &'static str| def.devices.chardevs.iter().filter(move |c| c.kind == kind);
-    let parallel = match of_kind("parallel").next() {
+    let parallel = match def.devices.chardevs.iter().find(|c| c.kind == "parallel") {
         Some(p) => chr_text(p)?,
         None => "none".into(),
     };
     conf.set_str("parallel", parallel);
-    let mut serials: Vec<(usize, CharDev)> = of_kind("serial")
-        .map(|c| (target_port(c), c.clone()))
-        .collect();
-    if serials.is_empty() {
-        // An HVM console without serial ports is serial port 0.
-        if let Some(c) = of_kind("console").next() {
-            let target_type = c
-                .extra
-                .iter()
-                .find(|e| e.name == "target")
-                .and_then(|t| t.attr("type"));
-            if target_type.is_none_or(|t| t == "serial") {
-                let mut c = c.clone();
-                c.dev_type.get_or_insert_with(|| "pty".into());
-                serials.push((0, c));
-            }
-        }
-    }
+    let serials = serial_ports::<usize>(def);
     match serials.as_slice() {
         [] => conf.set_str("serial", "none"),
         [(0, only)] => conf.set_str("serial", chr_text(only)?),
@@ -429,21 +361,7 @@ fn format_os(def: &DomainDef, conf: &mut Conf, hvm: bool) {
         if let Some(loader) = &def.os.loader {
             conf.set_str("kernel", loader);
         }
-        let mut order: String = def
-            .os
-            .boot
-            .iter()
-            .map(|dev| match dev.as_str() {
-                "fd" => 'a',
-                "cdrom" => 'd',
-                "network" => 'n',
-                _ => 'c',
-            })
-            .collect();
-        if order.is_empty() {
-            order.push('c');
-        }
-        conf.set_str("boot", order);
+        conf.set_str("boot", boot_order(def));
     } else {
         let pairs = [
             ("bootloader", &def.bootloader),
@@ -471,13 +389,7 @@ fn format_disk(disk: &Disk) -> Result<String, XendError> {
     if let Some(src) = &disk.source {
         let driver = disk.driver_name.as_deref();
         match driver {
-            Some(d @ ("tap" | "tap2")) => {
-                let fmt = match disk.driver_type.as_deref() {
-                    None | Some("raw" | "aio") => "aio",
-                    Some(f) => f,
-                };
-                out.push_str(&format!("{d}:{fmt}:"));
-            }
+            Some(d @ ("tap" | "tap2")) => out.push_str(&format!("{d}:{}:", tap_format(disk))),
             Some(d) => out.push_str(&format!("{d}:")),
             None => out.push_str(if disk.disk_type == "block" {
                 "phy:"
@@ -488,11 +400,7 @@ fn format_disk(disk: &Disk) -> Result<String, XendError> {
         out.push_str(src);
     }
     out.push(',');
-    out.push_str(
-        disk.target_dev
-            .strip_prefix("ioemu:")
-            .unwrap_or(&disk.target_dev),
-    );
+    out.push_str(target_name(disk));
     if disk.device == "cdrom" {
         out.push_str(":cdrom");
     }
