@@ -10,6 +10,7 @@ use virt_core::{
     Result, VcpuInfo,
 };
 
+use crate::capabilities::{add_host_flags, host_flags, node_guests, GuestFiles};
 use crate::error::HvError;
 use crate::hypervisor::{cpumap_to_xen, node_info, online_cpus, DomainRecord, Hypervisor};
 
@@ -86,6 +87,20 @@ impl Driver for HvDriver {
 
     fn version(&self) -> Result<u64> {
         Ok(self.hv.version().libvirt_number())
+    }
+
+    fn capabilities(&self) -> Result<String> {
+        let xen_caps = self.hv.capabilities()?;
+        let p = self.hv.physinfo()?;
+        let files = GuestFiles::probe(self.hv.version());
+        let mut caps =
+            virt_xml::Capabilities::for_host(node_guests(&xen_caps, &files, p.capabilities));
+        // dom0's CPUID hides VMX/SVM; the hypervisor's view of the CPU
+        // (x86 only: the words are CPUID leaves) tells what the host has.
+        if matches!(caps.host.cpu.arch.as_str(), "x86_64" | "i686") {
+            add_host_flags(&mut caps.host.cpu, &host_flags(&p.hw_cap));
+        }
+        Ok(caps.to_xml())
     }
 
     fn node_info(&self) -> Result<NodeInfo> {

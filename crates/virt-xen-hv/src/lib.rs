@@ -8,6 +8,9 @@
 //!   physinfo / cputopoinfo / getdomaininfolist, and the domctls
 //!   getdomaininfo, pause, unpause, destroy, max_mem, get/set vCPU affinity
 //!   and getvcpuinfo.
+//! - [`capabilities`]: the node's capabilities from the host machine,
+//!   cpuinfo and the hypervisor's guest ABIs, in libvirt 0.2.x's layout
+//!   and today's.
 //! - [`HvDriver`]: the hypercall member of the `xen:///` driver stack
 //!   ([`virt_core::Driver`]); it knows domains by id only, so calls that
 //!   need a name fall through to the next member.
@@ -20,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod abi;
+pub mod capabilities;
 mod driver;
 mod error;
 mod hypervisor;

@@ -133,6 +133,95 @@ fn xen_is_4_17_and_takes_interface_version_0x15_only() {
 }
 
 #[test]
+fn capabilities_list_a_pv_x86_64_guest_and_parse_back() {
+    if !real() {
+        return;
+    }
+    let d = driver();
+    let xml = d.capabilities().unwrap();
+    println!("{xml}");
+    let root = virt_xml::parse_element_in(&xml, "(capabilities)").expect("well-formed XML");
+    assert_eq!(root.name, "capabilities");
+    let host_arch = root
+        .child("host")
+        .and_then(|h| h.child("cpu"))
+        .and_then(|c| c.child("arch"))
+        .map(|a| a.text());
+    assert_eq!(host_arch.as_deref(), Some("x86_64"));
+    // (os_type, arch, wordsize, domain types) of every guest.
+    let guests: Vec<(String, String, String, Vec<String>)> = root
+        .children_named("guest")
+        .map(|g| {
+            let arch = g.child("arch").expect("guest arch");
+            (
+                g.child("os_type").map(|o| o.text()).unwrap_or_default(),
+                arch.attr("name").unwrap_or_default().to_string(),
+                arch.child("wordsize").map(|w| w.text()).unwrap_or_default(),
+                arch.children_named("domain")
+                    .filter_map(|d| d.attr("type").map(str::to_string))
+                    .collect(),
+            )
+        })
+        .collect();
+    println!("{guests:?}");
+    assert!(
+        guests.contains(&(
+            "xen".into(),
+            "x86_64".into(),
+            "64".into(),
+            vec!["xen".to_string()]
+        )),
+        "{guests:?}"
+    );
+    // One guest per (os type, arch) the hypervisor lists, no more.
+    let hv_caps = d.hypervisor().capabilities().unwrap();
+    let archs = virt_xen_hv::capabilities::guest_archs(&hv_caps);
+    assert_eq!(guests.len(), archs.len(), "{hv_caps}");
+    for a in &archs {
+        let os = if a.hvm { "hvm" } else { "xen" };
+        assert!(
+            guests.iter().any(|g| g.0 == os && g.1 == a.arch),
+            "{os} {} missing",
+            a.arch
+        );
+    }
+    // The sysfs copy of the string gives the same guests, in libvirt
+    // 0.2.x's layout too.
+    if let Ok(sysfs) = std::fs::read_to_string("/sys/hypervisor/properties/capabilities") {
+        assert_eq!(sysfs.trim(), hv_caps.trim());
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let legacy =
+            virt_xen_hv::capabilities::legacy_capabilities("x86_64", &cpuinfo, &sysfs).unwrap();
+        let text = virt_xen_hv::capabilities::legacy_xml(&legacy);
+        assert!(text.contains(
+            "<os_type>xen</os_type>\n    <arch name=\"x86_64\">\n      <wordsize>64</wordsize>\n"
+        ));
+        assert!(virt_xml::parse_element_in(&text, "(capabilities)").is_ok());
+    }
+    // xl's view: HVM guests exactly when the hypervisor can run them.
+    if let Some(info) = xl_info() {
+        let virt_caps = info.get("virt_caps").cloned().unwrap_or_default();
+        println!("xl virt_caps: {virt_caps}");
+        let hvm = virt_caps.split_whitespace().any(|w| w == "hvm");
+        assert_eq!(guests.iter().any(|g| g.0 == "hvm"), hvm, "{virt_caps}");
+        // HAP on by default when Xen has it; off-able only with shadow.
+        let has = |w: &str| virt_caps.split_whitespace().any(|x| x == w);
+        if hvm {
+            let want = format!(
+                "<hap default='{}' toggle='{}'/>",
+                if has("hap") { "on" } else { "off" },
+                if has("hap") && has("shadow") {
+                    "yes"
+                } else {
+                    "no"
+                }
+            );
+            assert!(xml.contains(&want), "{want} not in the XML");
+        }
+    }
+}
+
+#[test]
 fn node_info_matches_xl_info_and_proc() {
     if !real() {
         return;
