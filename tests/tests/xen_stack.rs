@@ -440,3 +440,53 @@ fn virsh_with_the_xen_feature_against_the_fakes() {
     // The fake xend forgets a destroyed unmanaged domain, as xend did.
     assert!(node.xend.domain("db").is_none());
 }
+
+/// `virsh schedinfo` and `virsh autostart` through the stack reach xend's
+/// credit scheduler and `on_xend_start`, printed in the layout Debian's
+/// virsh gives the test driver's equivalents ("Scheduler      : fair",
+/// "weight         : 50", "Domain 'test' marked as autostarted").
+#[test]
+fn virsh_schedinfo_and_autostart_through_xend() {
+    let node = Node::new();
+    let virsh = virsh_binary();
+    let run = |args: &[&str]| {
+        let out = Command::new(&virsh)
+            .args(["-c", "xen:///"])
+            .args(args)
+            .env("XENSTORED_PATH", node.xenstore.socket_path())
+            .env("VIRT_XEND", node.xend.socket_path())
+            .env_remove("LIBVIRT_DEFAULT_URI")
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            out.status.code(),
+        )
+    };
+    let (out, err, rc) = run(&["schedinfo", "web"]);
+    assert_eq!(rc, Some(0), "{err}");
+    assert_eq!(
+        out,
+        "Scheduler      : credit\nweight         : 256\ncap            : 0\n\n"
+    );
+    let (out, err, rc) = run(&["schedinfo", "web", "--weight", "512"]);
+    assert_eq!(rc, Some(0), "{err}");
+    assert_eq!(
+        out,
+        "Scheduler      : credit\nweight         : 512\ncap            : 0\n\n"
+    );
+    let web = node.xend.domain("web").unwrap();
+    assert_eq!((web.cpu_weight, web.cpu_cap), (512, 0));
+
+    let (out, err, rc) = run(&["autostart", "web"]);
+    assert_eq!(rc, Some(0), "{err}");
+    assert_eq!(out, "Domain 'web' marked as autostarted\n\n");
+    assert_eq!(node.xend.domain("web").unwrap().on_xend_start, "start");
+    let (out, _, _) = run(&["dominfo", "web"]);
+    assert!(out.contains("Autostart:      enable\n"), "{out}");
+    let (out, err, rc) = run(&["autostart", "--disable", "spare"]);
+    assert_eq!(rc, Some(0), "{err}");
+    assert_eq!(out, "Domain 'spare' unmarked as autostarted\n\n");
+    assert_eq!(node.xend.domain("spare").unwrap().on_xend_start, "ignore");
+}

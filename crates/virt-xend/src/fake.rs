@@ -89,6 +89,14 @@ pub struct FakeDomain {
     pub managed: bool,
     /// The physical CPUs each vcpu may run on (empty: all).
     pub cpumaps: BTreeMap<u32, Vec<u32>>,
+    /// `on_xend_start`: "start" when xend starts it with itself,
+    /// "ignore" (xend's default) otherwise; empty leaves it out of the
+    /// description, as xend before 3.1 did.
+    pub on_xend_start: String,
+    /// The credit scheduler's `cpu_weight` (xend's default 256).
+    pub cpu_weight: u32,
+    /// The credit scheduler's `cpu_cap` in percent of one CPU (0: none).
+    pub cpu_cap: u32,
     /// Every other item of its configuration, in order: image, devices,
     /// lifecycle actions, bootloader...
     pub config: Vec<Sexpr>,
@@ -114,6 +122,9 @@ impl FakeDomain {
             cpu_time: 0.0,
             managed: false,
             cpumaps: BTreeMap::new(),
+            on_xend_start: "ignore".into(),
+            cpu_weight: 256,
+            cpu_cap: 0,
             config: Vec::new(),
         };
         let mut avail = None;
@@ -131,6 +142,10 @@ impl FakeDomain {
                 Some("vcpus") => d.vcpus = u32::try_from(num()).unwrap_or(1).max(1),
                 Some("vcpu_avail") => avail = Some(u64::try_from(num()).unwrap_or(0)),
                 Some("cpu_time") => d.cpu_time = value.and_then(|v| v.parse().ok()).unwrap_or(0.0),
+                Some("on_xend_start") => d.on_xend_start = value.unwrap_or("").to_string(),
+                // Xen 3.0's weights were floats ("1.0"): read as C did.
+                Some("cpu_weight") => d.cpu_weight = u32::try_from(num()).unwrap_or(256),
+                Some("cpu_cap") => d.cpu_cap = u32::try_from(num()).unwrap_or(0),
                 // Run-time facts of a description, not configuration.
                 Some(
                     "domid" | "state" | "status" | "online_vcpus" | "start_time" | "store_mfn"
@@ -170,6 +185,12 @@ impl FakeDomain {
             items.push(Sexpr::pair("vcpu_avail", bits.to_string()));
         }
         items.push(Sexpr::pair("uuid", self.uuid.hyphenated().to_string()));
+        // xend 3.1 and later described these of every domain.
+        items.push(Sexpr::pair("cpu_weight", self.cpu_weight.to_string()));
+        items.push(Sexpr::pair("cpu_cap", self.cpu_cap.to_string()));
+        if !self.on_xend_start.is_empty() {
+            items.push(Sexpr::pair("on_xend_start", self.on_xend_start.clone()));
+        }
         items.extend(self.config.iter().cloned());
         if self.id.is_some() {
             items.push(Sexpr::pair("online_vcpus", self.online_vcpus.to_string()));
@@ -219,6 +240,8 @@ pub struct FakeNode {
     pub total_memory: u64,
     /// `xen_caps`.
     pub xen_caps: String,
+    /// `xen_scheduler`: "credit" (Xen 3.1's default) or "sedf".
+    pub scheduler: String,
 }
 
 impl Default for FakeNode {
@@ -239,6 +262,7 @@ impl Default for FakeNode {
             xen_caps:
                 "xen-3.0-x86_64 xen-3.0-x86_32p hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64"
                     .into(),
+            scheduler: "credit".into(),
         }
     }
 }
@@ -263,6 +287,7 @@ impl FakeNode {
             Sexpr::pair("xen_minor", self.xen_minor.to_string()),
             Sexpr::pair("xen_extra", self.xen_extra.clone()),
             Sexpr::pair("xen_caps", self.xen_caps.clone()),
+            Sexpr::pair("xen_scheduler", self.scheduler.clone()),
             Sexpr::pair("xen_changeset", "unavailable"),
         ];
         if let Some(f) = self.config_format {
@@ -368,6 +393,9 @@ impl FakeXend {
             cpu_time: 120.5,
             managed: true,
             cpumaps: BTreeMap::new(),
+            on_xend_start: "ignore".into(),
+            cpu_weight: 256,
+            cpu_cap: 0,
             config: vec![
                 Sexpr::pair("on_poweroff", "destroy"),
                 Sexpr::pair("on_reboot", "restart"),
@@ -863,6 +891,21 @@ fn domain_dir_op(st: &mut State, req: &Request) -> (u16, String) {
                 return xend_err("Missing uuid");
             }
             if let Some(i) = st.find(&d.name) {
+                // xend 3.1 and later took `new` for a running domain of
+                // the same uuid as its kept configuration (libvirt's
+                // autostart change): the domain runs on, now managed.
+                if op == "new" {
+                    if let Some(o) = st.domains.get_mut(i) {
+                        if o.id.is_some() && o.uuid == d.uuid {
+                            o.managed = true;
+                            o.on_xend_start = d.on_xend_start;
+                            o.cpu_weight = d.cpu_weight;
+                            o.cpu_cap = d.cpu_cap;
+                            o.config = d.config;
+                            return ok(o.describe().to_string());
+                        }
+                    }
+                }
                 let other = st.domains.get(i);
                 let same_inactive =
                     other.is_some_and(|o| o.id.is_none() && o.uuid == d.uuid && op == "new");
@@ -1141,6 +1184,30 @@ fn domain_op(st: &mut State, i: usize, req: &Request) -> (u16, String) {
                 }
                 None => xend_err(format!("Device {reference} not connected")),
             }
+        }
+        "domain_sched_credit_set" => {
+            // xend checked each value given against the credit
+            // scheduler's range; an absent one was left as it was.
+            let weight = arg(req, "weight").map(|v| v.trim().parse::<i64>());
+            let cap = arg(req, "cap").map(|v| v.trim().parse::<i64>());
+            let weight = match weight {
+                None => None,
+                Some(Ok(w)) if (1..=65535).contains(&w) => u32::try_from(w).ok(),
+                Some(_) => return xend_err("weight is out of range"),
+            };
+            let max_cap = i64::from(dom.vcpus) * 100;
+            let cap = match cap {
+                None => None,
+                Some(Ok(c)) if (0..=max_cap).contains(&c) => u32::try_from(c).ok(),
+                Some(_) => return xend_err("cap is out of range"),
+            };
+            if let Some(w) = weight {
+                dom.cpu_weight = w;
+            }
+            if let Some(c) = cap {
+                dom.cpu_cap = c;
+            }
+            ok("")
         }
         "start" => {
             if active {

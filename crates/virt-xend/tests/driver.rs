@@ -13,11 +13,11 @@ use std::time::{Duration, Instant};
 
 use virt_core::{
     affect, dump_flags, list_flags, start_flags, xml_flags, CpuMap, DomainRef, DomainState, Driver,
-    ErrorCode, Uuid, VcpuState,
+    ErrorCode, TypedParam, TypedValue, Uuid, VcpuState,
 };
 use virt_xend::fake::{FakeNode, FakeState, FakeXend, Framing};
 use virt_xend::http::{form_body, get_request, post_request};
-use virt_xend::{domain_to_sexpr, XendDriver, XendEndpoint};
+use virt_xend::{domain_to_sexpr, Sexpr, XendDriver, XendEndpoint};
 
 const UUID: &str = "596a5d21-71f4-8fb2-e068-e2386a5c413e";
 
@@ -745,6 +745,9 @@ fn read_only_connections_never_post() {
         ro.domain_pin_vcpu(&r, 0, &map, 0),
         ro.domain_attach_device(&r, disk, 0),
         ro.domain_detach_device(&r, disk, 0),
+        ro.domain_set_autostart(&r, true),
+        ro.domain_set_autostart(&m, false),
+        ro.domain_set_scheduler_params(&r, &[weight(512)], 0),
     ];
     for res in results {
         let e = res.expect_err("read-only");
@@ -1165,4 +1168,307 @@ fn corpus_xend_driver_create() {
     assert!(failures.is_empty(), "{failures:?}");
     assert_eq!(posted, cases);
     assert_eq!(passed + refused_ampersand, cases);
+}
+
+fn weight(n: u32) -> TypedParam {
+    TypedParam {
+        field: "weight".into(),
+        value: TypedValue::UInt(n),
+    }
+}
+
+fn cap(n: u32) -> TypedParam {
+    TypedParam {
+        field: "cap".into(),
+        value: TypedValue::UInt(n),
+    }
+}
+
+/// The description of `name` as the fake gives it, with
+/// `(on_xend_start ...)` set to `value`: what libvirt posted back.
+fn description_with_autostart(fake: &FakeXend, name: &str, value: &str) -> String {
+    let desc = fake.domain(name).expect("domain").describe();
+    let Sexpr::List(items) = desc else {
+        panic!("description is a list")
+    };
+    let items = items
+        .into_iter()
+        .map(|i| {
+            if i.key() == Some("on_xend_start") {
+                Sexpr::pair("on_xend_start", value)
+            } else {
+                i
+            }
+        })
+        .collect();
+    Sexpr::List(items).to_string()
+}
+
+#[test]
+fn autostart_redefines_the_domain_with_on_xend_start_changed() {
+    let (fake, drv) = setup();
+    let r = running(&fake, &drv, "pv");
+    assert!(!drv.domain_get_autostart(&r).expect("get"));
+    fake.clear_requests();
+    let want = description_with_autostart(&fake, "pv", "start");
+    drv.domain_set_autostart(&r, true).expect("set");
+    // libvirt's two requests: the description, then `new` with it.
+    let lines = fake.request_lines();
+    assert_eq!(
+        lines,
+        [
+            "GET /xend/domain/pv?detail=1 HTTP/1.1",
+            "POST /xend/domain/ HTTP/1.1"
+        ]
+    );
+    assert_eq!(
+        posts(&fake),
+        [(
+            "POST /xend/domain/ HTTP/1.1".to_string(),
+            form_body(&[("op", "new"), ("config", &want)])
+        )]
+    );
+    assert!(drv.domain_get_autostart(&r).expect("get"));
+    let d = fake.domain("pv").expect("still there");
+    assert_eq!(d.on_xend_start, "start");
+    // It runs on, now kept by xend.
+    assert!(d.id.is_some() && d.managed);
+    assert_eq!(
+        drv.domain_get_state(&r, 0).expect("state").0,
+        DomainState::Running
+    );
+    drv.domain_set_autostart(&r, false).expect("unset");
+    assert_eq!(fake.domain("pv").expect("pv").on_xend_start, "ignore");
+    assert!(!drv.domain_get_autostart(&r).expect("get"));
+
+    // An inactive domain is redefined the same way.
+    let m = drv
+        .domain_define_xml(&pv_xml("kept", &Uuid::new_v4().to_string()), 0)
+        .expect("define");
+    drv.domain_set_autostart(&m, true).expect("set");
+    let kept = fake.domain("kept").expect("kept");
+    assert_eq!((kept.on_xend_start.as_str(), kept.id), ("start", None));
+    assert!(drv.domain_get_autostart(&m).expect("get"));
+    let all = drv.list_all_domains(list_flags::AUTOSTART).expect("list");
+    assert_eq!(all, std::slice::from_ref(&m));
+
+    // Unknown domains, and values libvirt did not understand.
+    let ghost = DomainRef {
+        name: "ghost".into(),
+        uuid: Uuid::new_v4(),
+        id: None,
+    };
+    let e = drv.domain_set_autostart(&ghost, true).expect_err("ghost");
+    assert_eq!(e.code, ErrorCode::NoDomain);
+    fake.update("kept", |d| d.on_xend_start = "maybe".into());
+    fake.clear_requests();
+    let e = drv.domain_set_autostart(&m, true).expect_err("odd value");
+    assert_eq!(e.code, ErrorCode::InternalError);
+    assert_eq!(
+        e.message,
+        "internal error: unexpected value from on_xend_start"
+    );
+    fake.update("kept", |d| d.on_xend_start.clear());
+    let e = drv.domain_set_autostart(&m, true).expect_err("absent");
+    assert_eq!(
+        e.message,
+        "internal error: on_xend_start not present in sexpr"
+    );
+    assert_eq!(fake.post_count(), 0);
+}
+
+#[test]
+fn autostart_before_managed_domains_is_left_to_others() {
+    let fake = FakeXend::start().expect("fake");
+    fake.set_node(FakeNode {
+        config_format: Some(2),
+        ..FakeNode::default()
+    });
+    let drv = XendDriver::open(&fake.endpoint(), false).expect("opens");
+    let r = drv.domain_lookup_by_name("Domain-0").expect("dom0");
+    fake.clear_requests();
+    let e = drv.domain_set_autostart(&r, true).expect_err("old xend");
+    assert_eq!(e.code, ErrorCode::NoSupport);
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn credit_scheduler_reads_and_sets_weight_and_cap() {
+    let (fake, drv) = setup();
+    let r = running(&fake, &drv, "pv");
+    fake.clear_requests();
+    assert_eq!(
+        drv.domain_get_scheduler_type(&r).expect("type"),
+        ("credit".to_string(), 2)
+    );
+    assert_eq!(
+        drv.domain_get_scheduler_params(&r, 0).expect("params"),
+        [weight(256), cap(0)]
+    );
+    // The string flag the library adds is taken; state flags are not.
+    assert!(drv
+        .domain_get_scheduler_params(&r, virt_core::typed_param_flags::STRING_OKAY)
+        .is_ok());
+    let e = drv
+        .domain_get_scheduler_params(&r, affect::LIVE)
+        .expect_err("flags");
+    assert_eq!(
+        e.message,
+        "unsupported flags (0x1) in function xenUnifiedDomainGetSchedulerParametersFlags"
+    );
+
+    // One value given: the other is sent as it stands.
+    fake.clear_requests();
+    drv.domain_set_scheduler_params(&r, &[weight(512)], 0)
+        .expect("set weight");
+    assert_eq!(
+        posts(&fake),
+        [(
+            "POST /xend/domain/pv HTTP/1.1".to_string(),
+            "op=domain_sched_credit_set&weight=512&cap=0".to_string()
+        )]
+    );
+    fake.clear_requests();
+    drv.domain_set_scheduler_params(&r, &[cap(50)], 0)
+        .expect("set cap");
+    assert_eq!(
+        posts(&fake).first().map(|p| p.1.clone()).as_deref(),
+        Some("op=domain_sched_credit_set&weight=512&cap=50")
+    );
+    let d = fake.domain("pv").expect("pv");
+    assert_eq!((d.cpu_weight, d.cpu_cap), (512, 50));
+    assert_eq!(
+        drv.domain_get_scheduler_params(&r, 0).expect("params"),
+        [weight(512), cap(50)]
+    );
+    drv.domain_set_scheduler_params(&r, &[cap(0), weight(7)], 0)
+        .expect("both");
+    assert_eq!(
+        drv.domain_get_scheduler_params(&r, 0).expect("params"),
+        [weight(7), cap(0)]
+    );
+
+    // Refused before xend is asked: unknown names, wrong types, repeats,
+    // flags.
+    fake.clear_requests();
+    let period = TypedParam {
+        field: "period".into(),
+        value: TypedValue::UInt(5),
+    };
+    let e = drv
+        .domain_set_scheduler_params(&r, &[period], 0)
+        .expect_err("unknown");
+    assert_eq!(e.code, ErrorCode::ArgumentUnsupported);
+    assert_eq!(
+        e.message,
+        "argument unsupported: parameter 'period' not supported"
+    );
+    let signed = TypedParam {
+        field: "weight".into(),
+        value: TypedValue::Int(5),
+    };
+    let e = drv
+        .domain_set_scheduler_params(&r, &[signed], 0)
+        .expect_err("type");
+    assert_eq!(e.code, ErrorCode::InvalidArg);
+    assert_eq!(
+        e.message,
+        "invalid argument: invalid type 'int' for parameter 'weight', expected 'uint'"
+    );
+    let e = drv
+        .domain_set_scheduler_params(&r, &[weight(1), weight(2)], 0)
+        .expect_err("twice");
+    assert_eq!(e.code, ErrorCode::InvalidArg);
+    let e = drv
+        .domain_set_scheduler_params(&r, &[weight(1)], affect::CONFIG)
+        .expect_err("flags");
+    assert_eq!(e.code, ErrorCode::InvalidArg);
+    assert_eq!(fake.post_count(), 0);
+    // xend's own range check: nothing changes.
+    let e = drv
+        .domain_set_scheduler_params(&r, &[weight(0)], 0)
+        .expect_err("out of range");
+    assert_eq!(e.code, ErrorCode::PostFailed, "{}", e.message);
+    assert!(
+        e.message.contains("weight is out of range"),
+        "{}",
+        e.message
+    );
+    let e = drv
+        .domain_set_scheduler_params(&r, &[cap(201)], 0)
+        .expect_err("cap above 2 vcpus");
+    assert!(e.message.contains("cap is out of range"), "{}", e.message);
+    let d = fake.domain("pv").expect("pv");
+    assert_eq!((d.cpu_weight, d.cpu_cap), (7, 0));
+
+    // Unknown domains.
+    let ghost = DomainRef {
+        name: "ghost".into(),
+        uuid: Uuid::new_v4(),
+        id: None,
+    };
+    for e in [
+        drv.domain_get_scheduler_type(&ghost).map(|_| ()),
+        drv.domain_get_scheduler_params(&ghost, 0).map(|_| ()),
+        drv.domain_set_scheduler_params(&ghost, &[weight(9)], 0),
+    ] {
+        assert_eq!(e.expect_err("ghost").code, ErrorCode::NoDomain);
+    }
+}
+
+#[test]
+fn scheduler_follows_the_nodes_and_xends_version() {
+    let (fake, drv) = setup();
+    let r = running(&fake, &drv, "pv");
+    fake.set_node(FakeNode {
+        scheduler: "sedf".into(),
+        ..FakeNode::default()
+    });
+    assert_eq!(
+        drv.domain_get_scheduler_type(&r).expect("type"),
+        ("sedf".to_string(), 6)
+    );
+    fake.clear_requests();
+    for e in [
+        drv.domain_get_scheduler_params(&r, 0).map(|_| ()),
+        drv.domain_set_scheduler_params(&r, &[weight(9)], 0),
+    ] {
+        let e = e.expect_err("sedf");
+        assert_eq!(e.code, ErrorCode::ConfigUnsupported);
+        assert_eq!(
+            e.message,
+            "unsupported configuration: SEDF schedular parameters not supported"
+        );
+    }
+    assert_eq!(fake.post_count(), 0);
+    fake.set_node(FakeNode {
+        scheduler: "arinc653".into(),
+        ..FakeNode::default()
+    });
+    let e = drv.domain_get_scheduler_type(&r).expect_err("unknown");
+    assert_eq!(e.message, "internal error: Unknown scheduler");
+
+    // Before xend 3.1 libvirt did not ask xend.
+    fake.set_node(FakeNode {
+        config_format: Some(3),
+        ..FakeNode::default()
+    });
+    let old = XendDriver::open(&fake.endpoint(), false).expect("opens");
+    let e = old.domain_get_scheduler_type(&r).expect_err("old");
+    assert_eq!(e.code, ErrorCode::OperationInvalid);
+    assert_eq!(
+        e.message,
+        "Requested operation is not valid: unsupported in xendConfigVersion < 4"
+    );
+}
+
+#[test]
+fn max_vcpus_is_xens_legacy_limit() {
+    let (_fake, drv) = setup();
+    assert_eq!(drv.max_vcpus(None).expect("max"), 32);
+    assert_eq!(drv.max_vcpus(Some("xen")).expect("max"), 32);
+    assert_eq!(drv.max_vcpus(Some("Xen")).expect("max"), 32);
+    let e = drv.max_vcpus(Some("kvm")).expect_err("kvm");
+    assert_eq!(e.code, ErrorCode::InvalidArg);
+    assert_eq!(e.message, "invalid argument: xenUnifiedConnectGetMaxVcpus");
 }
