@@ -26,11 +26,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use virt_xml::capabilities::{
-    Capabilities, Guest, GuestDomain, GuestFeature, Host, HostCpu, Machine,
+    Capabilities, CpuTopology, Guest, GuestDomain, GuestFeature, Host, HostCpu, HostCpuId, Machine,
+    NumaCell,
 };
 
+use crate::abi::{SysctlCputopo, SysctlPhysinfo, INVALID_CORE_ID};
 use crate::error::HvError;
-use crate::hypervisor::XenVersion;
+use crate::hypervisor::{node_info, XenVersion};
 
 /// One guest ABI the hypervisor runs, its variants merged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -412,12 +414,119 @@ pub fn add_host_flags(cpu: &mut HostCpu, flags: &[&str]) {
     cpu.flag_features.sort_by_key(rank);
 }
 
+/// Put the machine's CPU topology and NUMA cell into `host`, from the
+/// hypervisor: what dom0 sees through /proc and /sys is its own vCPUs, not
+/// the machine. One cell when Xen reports one node, with every online CPU
+/// and the whole memory; with several nodes the cells are left out
+/// (their memory sizes need XEN_SYSCTL_numainfo, which is not mirrored).
+pub fn set_host_topology(
+    host: &mut Host,
+    p: &SysctlPhysinfo,
+    topo: &[SysctlCputopo],
+    page_kib: u64,
+) {
+    let ni = node_info(p, page_kib.saturating_mul(1024), "");
+    host.cpu.topology = Some(CpuTopology {
+        sockets: ni.sockets,
+        dies: 1,
+        cores: ni.cores,
+        threads: ni.threads,
+    });
+    if ni.nodes != 1 {
+        host.cells = None;
+        return;
+    }
+    let online: Vec<(u32, &SysctlCputopo)> = (0..p.nr_cpus.max(p.max_cpu_id + 1))
+        .zip(topo)
+        .filter(|(_, t)| t.core != INVALID_CORE_ID)
+        .collect();
+    let cpus = online
+        .iter()
+        .map(|(id, t)| {
+            let siblings: Vec<String> = online
+                .iter()
+                .filter(|(_, o)| o.socket == t.socket && o.core == t.core)
+                .map(|(sib, _)| sib.to_string())
+                .collect();
+            HostCpuId {
+                id: *id,
+                socket_id: t.socket,
+                die_id: 0,
+                core_id: t.core,
+                siblings: siblings.join(","),
+            }
+        })
+        .collect();
+    host.cells = Some(vec![NumaCell {
+        id: 0,
+        memory: p.total_pages.saturating_mul(page_kib),
+        pages: vec![(page_kib, p.total_pages)],
+        distances: Vec::new(),
+        cpus,
+    }]);
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
 
     const X86_64_CAPS: &str = "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64";
+
+    #[test]
+    fn host_topology_is_the_machines_not_dom0s() {
+        let p = SysctlPhysinfo {
+            threads_per_core: 2,
+            cores_per_socket: 2,
+            nr_cpus: 4,
+            max_cpu_id: 3,
+            nr_nodes: 1,
+            total_pages: 262_144,
+            ..Default::default()
+        };
+        let at = |core, socket| SysctlCputopo {
+            core,
+            socket,
+            node: 0,
+        };
+        // CPUs 0/1 and 2/3 are thread pairs; CPU 3 is offline.
+        let topo = [at(0, 0), at(0, 0), at(1, 0), at(INVALID_CORE_ID, 0)];
+        let mut host = Capabilities::for_host(Vec::new()).host;
+        set_host_topology(&mut host, &p, &topo, 4);
+        assert_eq!(
+            host.cpu.topology,
+            Some(CpuTopology {
+                sockets: 1,
+                dies: 1,
+                cores: 2,
+                threads: 2
+            })
+        );
+        let cells = host.cells.clone().unwrap();
+        assert_eq!(cells.len(), 1);
+        assert_eq!(cells[0].memory, 1_048_576);
+        let cpus: Vec<(u32, u32, &str)> = cells[0]
+            .cpus
+            .iter()
+            .map(|c| (c.id, c.core_id, c.siblings.as_str()))
+            .collect();
+        assert_eq!(cpus, [(0, 0, "0,1"), (1, 0, "0,1"), (2, 1, "2")]);
+        let xml = Capabilities {
+            host,
+            guests: Vec::new(),
+        }
+        .to_xml();
+        assert!(xml.contains("<cells num='1'>"), "{xml}");
+        // Several nodes: no cells rather than made-up memory sizes.
+        let p2 = SysctlPhysinfo {
+            nr_nodes: 2,
+            nr_cpus: 8,
+            ..p
+        };
+        let mut host = Capabilities::for_host(Vec::new()).host;
+        set_host_topology(&mut host, &p2, &topo, 4);
+        assert!(host.cells.is_none());
+    }
 
     #[test]
     fn variants_merge_into_one_guest_per_arch_and_kind() {

@@ -10,7 +10,7 @@ use virt_core::{
     Result, VcpuInfo,
 };
 
-use crate::capabilities::{add_host_flags, host_flags, node_guests, GuestFiles};
+use crate::capabilities::{add_host_flags, host_flags, node_guests, set_host_topology, GuestFiles};
 use crate::error::HvError;
 use crate::hypervisor::{cpumap_to_xen, node_info, online_cpus, DomainRecord, Hypervisor};
 
@@ -95,6 +95,8 @@ impl Driver for HvDriver {
         let files = GuestFiles::probe(self.hv.version());
         let mut caps =
             virt_xml::Capabilities::for_host(node_guests(&xen_caps, &files, p.capabilities));
+        let topology = self.hv.cpu_topology()?;
+        set_host_topology(&mut caps.host, &p, &topology, self.hv.page_size() / 1024);
         // dom0's CPUID hides VMX/SVM; the hypervisor's view of the CPU
         // (x86 only: the words are CPUID leaves) tells what the host has.
         if matches!(caps.host.cpu.arch.as_str(), "x86_64" | "i686") {

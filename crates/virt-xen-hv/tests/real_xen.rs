@@ -148,6 +148,34 @@ fn capabilities_list_a_pv_x86_64_guest_and_parse_back() {
         .and_then(|c| c.child("arch"))
         .map(|a| a.text());
     assert_eq!(host_arch.as_deref(), Some("x86_64"));
+    // The machine's CPUs, not dom0's vCPUs (dom0 runs with one here).
+    if let Some(info) = xl_info() {
+        let nr_cpus = info.get("nr_cpus").cloned().unwrap_or_default();
+        let cells = root
+            .child("host")
+            .and_then(|h| h.child("topology"))
+            .and_then(|t| t.child("cells"))
+            .expect("one NUMA cell");
+        let cpus: usize = cells
+            .children_named("cell")
+            .filter_map(|c| c.child("cpus"))
+            .map(|c| c.children_named("cpu").count())
+            .sum();
+        assert_eq!(cpus.to_string(), nr_cpus, "cells vs xl info");
+        let topology = root
+            .child("host")
+            .and_then(|h| h.child("cpu"))
+            .and_then(|c| c.child("topology"))
+            .expect("cpu topology");
+        assert_eq!(
+            topology.attr("cores"),
+            info.get("cores_per_socket").map(String::as_str)
+        );
+        assert_eq!(
+            topology.attr("threads"),
+            info.get("threads_per_core").map(String::as_str)
+        );
+    }
     // (os_type, arch, wordsize, domain types) of every guest.
     let guests: Vec<(String, String, String, Vec<String>)> = root
         .children_named("guest")
