@@ -180,6 +180,8 @@ impl Driver for XenNode {
 ///   names from xenstore, states from the hypercalls.
 ///
 /// `store` is a xenstore connection of its own, present without xend.
+/// Every call `HvDriver` implements must be forwarded below: one missing
+/// here silently falls through to xenstore and xend.
 struct HypervisorMember<H> {
     hv: H,
     leave_changes_to_xend: bool,
@@ -204,6 +206,9 @@ impl<H: Driver> Driver for HypervisorMember<H> {
     }
     fn version(&self) -> Result<u64> {
         self.hv.version()
+    }
+    fn capabilities(&self) -> Result<String> {
+        self.hv.capabilities()
     }
     fn node_info(&self) -> Result<NodeInfo> {
         self.hv.node_info()
@@ -524,6 +529,9 @@ mod tests {
         fn version(&self) -> Result<u64> {
             Ok(4_017_007)
         }
+        fn capabilities(&self) -> Result<String> {
+            Ok("<capabilities/>".into())
+        }
         fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
             dom.id
                 .ok_or_else(|| Error::no_support("virDomainGetInfo"))?;
@@ -597,8 +605,9 @@ mod tests {
             [Member::Hypervisor, Member::Xenstore, Member::Xend]
         );
         let conn = connect(stack);
-        // The version is the hypervisor's, not xend's 3.4.2.
+        // The version and capabilities are the hypervisor's, not xend's.
         assert_eq!(conn.version().unwrap(), 4_017_007);
+        assert_eq!(conn.capabilities().unwrap(), "<capabilities/>");
         let mut g = conn.lookup_by_name("g").unwrap();
         assert_eq!(g.id(), Some(id));
         assert_eq!(g.info().unwrap().cpu_time, 7);

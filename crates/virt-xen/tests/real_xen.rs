@@ -104,6 +104,10 @@ fn hypervisor_is_xen_4_17() {
     );
     assert_eq!(c.uri().unwrap(), "xen:///");
     println!("xen:/// version {v}");
+    // virsh capabilities: the hypervisor member answers through the stack.
+    let caps = c.capabilities().unwrap();
+    assert!(caps.contains("<os_type>xen</os_type>"), "{caps}");
+    assert!(caps.contains("<domain type='xen'"), "{caps}");
 }
 
 #[test]
