@@ -693,6 +693,33 @@ mod tests {
         assert_eq!(conn.list_defined_domains().unwrap(), Vec::<String>::new());
     }
 
+    /// The `fn` names of the first `impl` block of `source` whose header
+    /// line starts with `header`, up to the closing brace at column 0.
+    fn impl_fns(source: &str, header: &str) -> std::collections::BTreeSet<String> {
+        let start = source.find(header).unwrap();
+        let body = &source[start..];
+        let end = body.find("\n}\n").unwrap();
+        body[..end]
+            .lines()
+            .filter_map(|l| l.trim_start().strip_prefix("fn "))
+            .map(|l| l.split('(').next().unwrap().to_string())
+            .collect()
+    }
+
+    /// HypervisorMember forwards by hand; a call HvDriver gains but the
+    /// member does not forward would silently fall through to xenstore and
+    /// xend (capabilities once did).
+    #[test]
+    fn the_hypervisor_member_forwards_every_call_hv_driver_makes() {
+        let hv = include_str!("../../virt-xen-hv/src/driver.rs");
+        let here = include_str!("lib.rs");
+        let made = impl_fns(hv, "impl Driver for HvDriver {");
+        let forwarded = impl_fns(here, "impl<H: Driver> Driver for HypervisorMember<H> {");
+        assert!(made.len() > 10, "{made:?}");
+        let missing: Vec<_> = made.difference(&forwarded).collect();
+        assert!(missing.is_empty(), "not forwarded: {missing:?}");
+    }
+
     #[test]
     fn nothing_opened_is_no_stack() {
         assert!(assemble::<StandIn>(None, None, None, None, true).is_none());
