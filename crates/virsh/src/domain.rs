@@ -523,9 +523,10 @@ pub fn resume(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     acted(ctl, d.resume(), d.name(), "resumed", "resume")
 }
 
-/// `save`.
-pub fn save(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let mut d = ctl.lookup_domain(cmd, BY_ANY)?;
+/// What `save` and `restore` both take: the image file, the replacement
+/// XML read from `--xml FILE`, and the `--bypass-cache/--running/--paused`
+/// flags.
+fn save_image_args(ctl: &mut Ctl, cmd: &Cmd) -> Result<(String, Option<String>, u32), Failure> {
     let file = ctl.req_str(cmd, "file")?.to_string();
     let dxml = match ctl.opt_str(cmd, "xml")? {
         Some(x) => Some(read_file(x)?),
@@ -539,6 +540,13 @@ pub fn save(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ("paused", save_flags::PAUSED),
         ],
     );
+    Ok((file, dxml, flags))
+}
+
+/// `save`.
+pub fn save(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let mut d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let (file, dxml, flags) = save_image_args(ctl, cmd)?;
     // virsh keeps the older call unless a flag or new XML needs the newer.
     let r = if flags == 0 && dxml.is_none() {
         d.save(&file)
@@ -562,20 +570,8 @@ pub fn save(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 /// `restore`.
 pub fn restore(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let file = ctl.req_str(cmd, "file")?.to_string();
-    let dxml = match ctl.opt_str(cmd, "xml")? {
-        Some(x) => Some(read_file(x)?),
-        None => None,
-    };
-    let flags = flags_of(
-        cmd,
-        &[
-            ("bypass-cache", save_flags::BYPASS_CACHE),
-            ("running", save_flags::RUNNING),
-            ("paused", save_flags::PAUSED),
-            ("reset-nvram", 8),
-        ],
-    );
+    let (file, dxml, mut flags) = save_image_args(ctl, cmd)?;
+    flags |= flags_of(cmd, &[("reset-nvram", 8)]);
     let conn = ctl.conn()?;
     let r = if flags == 0 && dxml.is_none() {
         conn.restore(&file)
