@@ -368,10 +368,12 @@ fn evidence(o: &Outcome, expect: &str) -> String {
     )
 }
 
+/// The result phase of the virsh checks.
+const PHASE: &str = "virsh";
+
 /// virsh list/dominfo/suspend/resume on the running guest, each checked
 /// against xl's view of the same domain.
 fn virsh_checks(rec: &mut Recorder, bin: &Path, guest: &str) {
-    const PHASE: &str = "virsh";
     let id = xl_domid(rec, guest);
 
     let o = virsh(rec, bin, &["list", "--all"]);
@@ -420,45 +422,34 @@ fn virsh_checks(rec: &mut Recorder, bin: &Path, guest: &str) {
         &evidence(&o, &why),
     );
 
-    let o = virsh(rec, bin, &["suspend", guest]);
-    let xl = xl_state(rec, guest);
-    let info = virsh(rec, bin, &["dominfo", guest]);
-    let ok = o.ok()
-        && o.output.contains(&format!("Domain '{guest}' suspended"))
-        && xl.as_deref().is_some_and(|s| s.contains('p'))
-        && field(&info.output, "State") == Some("paused");
-    let text = format!(
-        "{}\nxl list state: {xl:?} (wanted a 'p')\n--- dominfo after ---\n{}",
-        evidence(&o, &format!("Domain '{guest}' suspended")),
-        info.output
-    );
-    rec.check(
-        PHASE,
-        &format!("virsh suspend {guest}"),
-        ok,
-        o.seconds,
-        &text,
-    );
+    pause_check(rec, bin, guest, "suspend", "suspended", true);
+    pause_check(rec, bin, guest, "resume", "resumed", false);
+}
 
-    let o = virsh(rec, bin, &["resume", guest]);
+/// virsh suspend or resume (`cmd`, printing "Domain 'NAME' DONE"), checked
+/// with xl (its state column has a 'p' exactly when `paused`) and with
+/// virsh dominfo (paused, or running/idle).
+fn pause_check(rec: &mut Recorder, bin: &Path, guest: &str, cmd: &str, done: &str, paused: bool) {
+    let o = virsh(rec, bin, &[cmd, guest]);
     let xl = xl_state(rec, guest);
     let info = virsh(rec, bin, &["dominfo", guest]);
+    let said = format!("Domain '{guest}' {done}");
+    let state = field(&info.output, "State");
     let ok = o.ok()
-        && o.output.contains(&format!("Domain '{guest}' resumed"))
-        && xl.as_deref().is_some_and(|s| !s.contains('p'))
-        && running_or_idle(field(&info.output, "State"));
+        && o.output.contains(&said)
+        && xl.as_deref().is_some_and(|s| s.contains('p') == paused)
+        && if paused {
+            state == Some("paused")
+        } else {
+            running_or_idle(state)
+        };
+    let wanted = if paused { "a 'p'" } else { "no 'p'" };
     let text = format!(
-        "{}\nxl list state: {xl:?} (wanted no 'p')\n--- dominfo after ---\n{}",
-        evidence(&o, &format!("Domain '{guest}' resumed")),
+        "{}\nxl list state: {xl:?} (wanted {wanted})\n--- dominfo after ---\n{}",
+        evidence(&o, &said),
         info.output
     );
-    rec.check(
-        PHASE,
-        &format!("virsh resume {guest}"),
-        ok,
-        o.seconds,
-        &text,
-    );
+    rec.check(PHASE, &format!("virsh {cmd} {guest}"), ok, o.seconds, &text);
 }
 
 /// virsh destroy, checked with xl (the domain must be gone, allowing the
@@ -487,7 +478,7 @@ fn virsh_destroy(rec: &mut Recorder, bin: &Path, guest: &str) {
         list.output
     );
     rec.check(
-        "virsh",
+        PHASE,
         &format!("virsh destroy {guest}"),
         ok,
         o.seconds,
