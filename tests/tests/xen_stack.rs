@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use virt_core::{list_flags, Connect, DomainState, ErrorCode, Uuid};
@@ -59,6 +59,23 @@ impl Node {
             web,
             db,
         }
+    }
+
+    /// Run `virsh -c xen:///` against these fakes: (stdout, stderr, exit).
+    fn virsh(&self, virsh: &Path, args: &[&str]) -> (String, String, Option<i32>) {
+        let out = Command::new(virsh)
+            .args(["-c", "xen:///"])
+            .args(args)
+            .env("XENSTORED_PATH", self.xenstore.socket_path())
+            .env("VIRT_XEND", self.xend.socket_path())
+            .env_remove("LIBVIRT_DEFAULT_URI")
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            out.status.code(),
+        )
     }
 
     fn endpoints(&self) -> XenEndpoints {
@@ -366,21 +383,7 @@ fn virsh_binary() -> PathBuf {
 fn virsh_with_the_xen_feature_against_the_fakes() {
     let node = Node::new();
     let virsh = virsh_binary();
-    let run = |args: &[&str]| {
-        let out = Command::new(&virsh)
-            .args(["-c", "xen:///"])
-            .args(args)
-            .env("XENSTORED_PATH", node.xenstore.socket_path())
-            .env("VIRT_XEND", node.xend.socket_path())
-            .env_remove("LIBVIRT_DEFAULT_URI")
-            .output()
-            .unwrap();
-        (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-            out.status.code(),
-        )
-    };
+    let run = |args: &[&str]| node.virsh(&virsh, args);
     let v = run(&["-V"]);
     assert!(v.0.contains(" Hypervisors: Xen"), "{v:?}");
     // No hypercalls here: xend's node description gives the version.
@@ -449,21 +452,7 @@ fn virsh_with_the_xen_feature_against_the_fakes() {
 fn virsh_schedinfo_and_autostart_through_xend() {
     let node = Node::new();
     let virsh = virsh_binary();
-    let run = |args: &[&str]| {
-        let out = Command::new(&virsh)
-            .args(["-c", "xen:///"])
-            .args(args)
-            .env("XENSTORED_PATH", node.xenstore.socket_path())
-            .env("VIRT_XEND", node.xend.socket_path())
-            .env_remove("LIBVIRT_DEFAULT_URI")
-            .output()
-            .unwrap();
-        (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-            out.status.code(),
-        )
-    };
+    let run = |args: &[&str]| node.virsh(&virsh, args);
     let (out, err, rc) = run(&["schedinfo", "web"]);
     assert_eq!(rc, Some(0), "{err}");
     assert_eq!(
