@@ -94,21 +94,6 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
-fn xml_escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
 /// `echo`: print the arguments (used to test quoting).
 pub fn echo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let mut words: Vec<String> = Vec::new();
@@ -123,7 +108,7 @@ pub fn echo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         };
         for mut p in parts {
             if cmd.has("xml") {
-                p = xml_escape(&p);
+                p = virt_xml::escape(&p);
             }
             if cmd.has("shell") {
                 p = shell_quote(&p);

@@ -112,31 +112,15 @@ impl PoolObj {
              <capacity unit='bytes'>{}</capacity>\n  <allocation unit='bytes'>{}</allocation>\n  \
              <available unit='bytes'>{}</available>\n  <source>\n  </source>\n  <target>\n    \
              <path>{}</path>\n  </target>\n</pool>\n",
-            xml_escape(&self.pool_type),
-            xml_escape(&self.name),
+            virt_xml::escape(&self.pool_type),
+            virt_xml::escape(&self.name),
             self.uuid,
             self.capacity,
             self.allocation,
             self.capacity.saturating_sub(self.allocation),
-            xml_escape(&self.target_path),
+            virt_xml::escape(&self.target_path),
         )
     }
-}
-
-/// Escape text for an XML attribute or element body.
-fn xml_escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '\'' => o.push_str("&apos;"),
-            '"' => o.push_str("&quot;"),
-            c => o.push(c),
-        }
-    }
-    o
 }
 
 /// A whole simulated node: hardware (fixed) and domains (behind a lock).

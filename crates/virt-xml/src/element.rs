@@ -233,6 +233,14 @@ pub(crate) fn push_indent(out: &mut String, n: usize) {
     }
 }
 
+/// `s` escaped the way libvirt escapes text and attribute values (the five
+/// XML specials become entities).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape_into(&mut out, s);
+    out
+}
+
 /// Append `s` escaped the way libvirt escapes both text and attribute
 /// values: the five XML specials become entities.
 pub(crate) fn escape_into(out: &mut String, s: &str) {

@@ -49,6 +49,7 @@ pub mod views;
 mod vocabulary;
 
 pub use capabilities::Capabilities;
+pub use element::escape;
 pub use error::XmlError;
 pub use format::FormatOptions;
 pub use model::*;
