@@ -9,15 +9,8 @@ use std::process::Command;
 
 use virt_xml::{parse_domain, parse_element, DomainDef, FormatOptions};
 
-fn corpus_root() -> PathBuf {
-    match std::env::var_os("VIRT_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/corpus"
-        )),
-    }
-}
+mod common;
+use common::corpus_root;
 
 /// The corpus folder `rel`, or `None` (with a notice) when it is absent.
 fn folder(rel: &str) -> Option<PathBuf> {

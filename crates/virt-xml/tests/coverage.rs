@@ -12,15 +12,8 @@ use std::path::{Path, PathBuf};
 
 use virt_xml::*;
 
-fn corpus_root() -> PathBuf {
-    match std::env::var_os("VIRT_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/corpus"
-        )),
-    }
-}
+mod common;
+use common::corpus_root;
 
 /// Every `.xml` file under `dir`, sorted.
 fn xml_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -12,15 +12,8 @@ use virt_xml::{
     Rng, SecLabel, Sound, Timer, Topology, Tpm, Video, View, Watchdog,
 };
 
-fn corpus_root() -> PathBuf {
-    match std::env::var_os("VIRT_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/corpus"
-        )),
-    }
-}
+mod common;
+use common::corpus_root;
 
 fn xml_files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = fs::read_dir(dir)
