@@ -1,0 +1,21 @@
+//! virt-remote: libvirt's remote protocol (program 0x20008086).
+//!
+//! - [`packet`]: the length word, the 24-byte header, reading and writing
+//!   whole packets within libvirt's limits.
+//! - [`xdr`]: the XDR encoder and decoder, limits checked before allocation.
+//! - [`error`]: this crate's errors, read as libvirt's `VIR_ERR_RPC`.
+//! - [`remote_error`]: `remote_error`, errors on the wire with libvirt's
+//!   fields and numbers.
+//! - [`wire`]: the XDR forms of virt-core's values (domains, infos, typed
+//!   parameters) and the protocol's list limits.
+
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod packet;
+pub mod remote_error;
+pub mod wire;
+pub mod xdr;
+
+pub use error::RemoteError;
+pub use packet::{read_packet, write_packet, Header, MessageStatus, MessageType};

@@ -1,0 +1,370 @@
+//! The XDR forms of virt-core's values, as libvirt's structs lay them out
+//! (`remote_nonnull_domain`, `remote_node_get_info_ret`, ...).
+
+use virt_core::{
+    CpuMap, DomainInfo, DomainRef, DomainState, NetworkRef, NodeInfo, SecurityLabel, SecurityModel,
+    StoragePoolInfo, StoragePoolRef, StoragePoolState, TypedParam, TypedValue,
+};
+
+use crate::error::RemoteError;
+use crate::xdr::{Decoder, Encoder, ListItem, Xdr};
+
+/// `REMOTE_DOMAIN_LIST_MAX`.
+pub const DOMAIN_LIST_MAX: u32 = 16_384;
+/// `REMOTE_NETWORK_LIST_MAX`.
+pub const NETWORK_LIST_MAX: u32 = 16_384;
+/// `REMOTE_STORAGE_POOL_LIST_MAX`.
+pub const STORAGE_POOL_LIST_MAX: u32 = 16_384;
+/// `REMOTE_CPUMAP_MAX`: bytes of one CPU map.
+pub const CPUMAP_MAX: u32 = 2048;
+/// `REMOTE_CPUMAPS_MAX`: bytes of all vCPUs' maps together.
+pub const CPUMAPS_MAX: u32 = 8_388_608;
+/// `REMOTE_VCPUINFO_MAX`.
+pub const VCPUINFO_MAX: u32 = 16_384;
+/// `REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX`.
+pub const SCHEDULER_PARAMETERS_MAX: u32 = 16;
+/// `REMOTE_SECURITY_MODEL_MAX` (`VIR_SECURITY_MODEL_BUFLEN`).
+pub const SECURITY_MODEL_MAX: u32 = 257;
+/// `REMOTE_SECURITY_DOI_MAX` (`VIR_SECURITY_DOI_BUFLEN`).
+pub const SECURITY_DOI_MAX: u32 = 257;
+/// `REMOTE_SECURITY_LABEL_MAX` (`VIR_SECURITY_LABEL_BUFLEN`).
+pub const SECURITY_LABEL_MAX: u32 = 4097;
+/// `REMOTE_AUTH_TYPE_LIST_MAX`.
+pub const AUTH_TYPE_LIST_MAX: u32 = 20;
+
+/// `remote_nonnull_domain`: name, UUID, id (-1 when inactive).
+impl Xdr for DomainRef {
+    fn encode(&self, e: &mut Encoder) {
+        let id = self.id.map_or(-1, |i| i as i32);
+        e.string(&self.name).put(&self.uuid).i32(id);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        let name = d.string()?;
+        let uuid = d.get()?;
+        let id = d.i32()?;
+        Ok(DomainRef {
+            name,
+            uuid,
+            id: u32::try_from(id).ok(),
+        })
+    }
+}
+
+impl ListItem for DomainRef {
+    const LIST_MAX: u32 = DOMAIN_LIST_MAX;
+    const MIN_SIZE: usize = 24;
+    const WHAT: &'static str = "domain list";
+}
+
+/// `remote_nonnull_network`: name, UUID.
+impl Xdr for NetworkRef {
+    fn encode(&self, e: &mut Encoder) {
+        e.string(&self.name).put(&self.uuid);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(NetworkRef {
+            name: d.string()?,
+            uuid: d.get()?,
+        })
+    }
+}
+
+impl ListItem for NetworkRef {
+    const LIST_MAX: u32 = NETWORK_LIST_MAX;
+    const MIN_SIZE: usize = 20;
+    const WHAT: &'static str = "network list";
+}
+
+/// `remote_nonnull_storage_pool`: name, UUID.
+impl Xdr for StoragePoolRef {
+    fn encode(&self, e: &mut Encoder) {
+        e.string(&self.name).put(&self.uuid);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(StoragePoolRef {
+            name: d.string()?,
+            uuid: d.get()?,
+        })
+    }
+}
+
+impl ListItem for StoragePoolRef {
+    const LIST_MAX: u32 = STORAGE_POOL_LIST_MAX;
+    const MIN_SIZE: usize = 20;
+    const WHAT: &'static str = "storage pool list";
+}
+
+/// A C `char` array: XDR gives every `char` a whole word.
+fn encode_chars(e: &mut Encoder, s: &str, n: usize) {
+    let b = s.as_bytes();
+    for i in 0..n {
+        e.i32(i32::from(b.get(i).copied().unwrap_or(0) as i8));
+    }
+}
+
+/// Read `n` `char` words as a C string (up to the first NUL).
+fn decode_chars(d: &mut Decoder<'_>, n: usize) -> Result<String, RemoteError> {
+    let mut out = Vec::new();
+    let mut ended = false;
+    for _ in 0..n {
+        let c = d.i32()? as u8;
+        if c == 0 {
+            ended = true;
+        }
+        if !ended {
+            out.push(c);
+        }
+    }
+    String::from_utf8(out).map_err(|_| RemoteError::NotUtf8)
+}
+
+/// A variable `char s<max>` holding a C string with its NUL, as libvirt's
+/// server sends security models and labels.
+fn encode_char_string(e: &mut Encoder, s: &str, max: u32) {
+    let n = s.len() + 1;
+    e.count(n, max, "char string");
+    encode_chars(e, s, n);
+}
+
+fn decode_char_string(d: &mut Decoder<'_>, max: u32) -> Result<String, RemoteError> {
+    let n = d.count(max, 4, "char string")?;
+    decode_chars(d, n)
+}
+
+/// `remote_node_get_info_ret`: `char model[32]` (32 words), memory, then
+/// six ints.
+impl Xdr for NodeInfo {
+    fn encode(&self, e: &mut Encoder) {
+        // The model is a C string of at most 31 bytes and its NUL.
+        let model: String = self.model.chars().take(31).collect();
+        encode_chars(e, &model, 32);
+        e.u64(self.memory)
+            .u32(self.cpus)
+            .u32(self.mhz)
+            .u32(self.nodes)
+            .u32(self.sockets)
+            .u32(self.cores)
+            .u32(self.threads);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(NodeInfo {
+            model: decode_chars(d, 32)?,
+            memory: d.u64()?,
+            cpus: d.u32()?,
+            mhz: d.u32()?,
+            nodes: d.u32()?,
+            sockets: d.u32()?,
+            cores: d.u32()?,
+            threads: d.u32()?,
+        })
+    }
+}
+
+/// `remote_domain_get_info_ret`: `unsigned char state` and `unsigned short
+/// nrVirtCpu` each take a word.
+impl Xdr for DomainInfo {
+    fn encode(&self, e: &mut Encoder) {
+        e.u32(self.state.number() as u32)
+            .u64(self.max_mem)
+            .u64(self.memory)
+            .u32(self.nr_virt_cpu & 0xffff)
+            .u64(self.cpu_time);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        let state = d.u32()?;
+        let state = u8::try_from(state).map_err(|_| RemoteError::BadValue("unsigned char"))?;
+        let max_mem = d.u64()?;
+        let memory = d.u64()?;
+        let vcpus = d.u32()?;
+        let vcpus = u16::try_from(vcpus).map_err(|_| RemoteError::BadValue("unsigned short"))?;
+        Ok(DomainInfo {
+            state: DomainState::from_number(i32::from(state)),
+            max_mem,
+            memory,
+            nr_virt_cpu: u32::from(vcpus),
+            cpu_time: d.u64()?,
+        })
+    }
+}
+
+/// `int state` of `remote_domain_get_state_ret` and friends.
+impl Xdr for DomainState {
+    fn encode(&self, e: &mut Encoder) {
+        e.i32(self.number());
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(DomainState::from_number(d.i32()?))
+    }
+}
+
+/// `remote_node_get_security_model_ret`: two `char` strings with their NUL.
+impl Xdr for SecurityModel {
+    fn encode(&self, e: &mut Encoder) {
+        encode_char_string(e, &self.model, SECURITY_MODEL_MAX);
+        encode_char_string(e, &self.doi, SECURITY_DOI_MAX);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(SecurityModel {
+            model: decode_char_string(d, SECURITY_MODEL_MAX)?,
+            doi: decode_char_string(d, SECURITY_DOI_MAX)?,
+        })
+    }
+}
+
+/// `remote_domain_get_security_label_ret`: a `char` string and `int
+/// enforcing`.
+impl Xdr for SecurityLabel {
+    fn encode(&self, e: &mut Encoder) {
+        encode_char_string(e, &self.label, SECURITY_LABEL_MAX);
+        e.bool(self.enforcing);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(SecurityLabel {
+            label: decode_char_string(d, SECURITY_LABEL_MAX)?,
+            enforcing: d.flag()?,
+        })
+    }
+}
+
+/// `remote_storage_pool_get_info_ret`: `unsigned char state` then three
+/// hypers.
+impl Xdr for StoragePoolInfo {
+    fn encode(&self, e: &mut Encoder) {
+        e.u32(self.state as u32)
+            .u64(self.capacity)
+            .u64(self.allocation)
+            .u64(self.available);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        let state = match d.u32()? {
+            0 => StoragePoolState::Inactive,
+            1 => StoragePoolState::Building,
+            2 => StoragePoolState::Running,
+            3 => StoragePoolState::Degraded,
+            4 => StoragePoolState::Inaccessible,
+            _ => return Err(RemoteError::BadValue("storage pool state")),
+        };
+        Ok(StoragePoolInfo {
+            state,
+            capacity: d.u64()?,
+            allocation: d.u64()?,
+            available: d.u64()?,
+        })
+    }
+}
+
+/// `remote_typed_param`: the field name, then a union switched on
+/// libvirt's type code.
+impl Xdr for TypedParam {
+    fn encode(&self, e: &mut Encoder) {
+        e.string(&self.field);
+        match &self.value {
+            TypedValue::Int(v) => e.i32(1).i32(*v),
+            TypedValue::UInt(v) => e.i32(2).u32(*v),
+            TypedValue::LLong(v) => e.i32(3).i64(*v),
+            TypedValue::ULLong(v) => e.i32(4).u64(*v),
+            TypedValue::Double(v) => e.i32(5).f64(*v),
+            TypedValue::Boolean(v) => e.i32(6).bool(*v),
+            TypedValue::String(v) => e.i32(7).string(v),
+        };
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        let field = d.string_max(crate::wire::TYPED_FIELD_MAX)?;
+        let value = match d.i32()? {
+            1 => TypedValue::Int(d.i32()?),
+            2 => TypedValue::UInt(d.u32()?),
+            3 => TypedValue::LLong(d.i64()?),
+            4 => TypedValue::ULLong(d.u64()?),
+            5 => TypedValue::Double(d.f64()?),
+            6 => TypedValue::Boolean(d.flag()?),
+            7 => TypedValue::String(d.string()?),
+            _ => return Err(RemoteError::BadValue("typed parameter type")),
+        };
+        Ok(TypedParam { field, value })
+    }
+}
+
+/// Field names of typed parameters are C buffers of
+/// `VIR_TYPED_PARAM_FIELD_LENGTH` (80) bytes with their NUL.
+pub const TYPED_FIELD_MAX: u32 = 79;
+
+impl ListItem for TypedParam {
+    const LIST_MAX: u32 = SCHEDULER_PARAMETERS_MAX;
+    const MIN_SIZE: usize = 8;
+    const WHAT: &'static str = "typed parameter list";
+}
+
+/// One CPU map, `opaque cpumap<REMOTE_CPUMAP_MAX>`.
+impl Xdr for CpuMap {
+    fn encode(&self, e: &mut Encoder) {
+        e.opaque(self.as_bytes(), CPUMAP_MAX);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(CpuMap::from_bytes(d.opaque(CPUMAP_MAX)?))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use virt_core::Uuid;
+
+    fn round<T: Xdr + PartialEq + std::fmt::Debug>(v: T) {
+        let mut e = Encoder::new();
+        e.put(&v);
+        let b = e.finish().unwrap();
+        assert_eq!(b.len() % 4, 0);
+        let mut d = Decoder::new(&b);
+        assert_eq!(d.get::<T>().unwrap(), v);
+        d.finish().unwrap();
+    }
+
+    #[test]
+    fn node_info_model_is_32_words() {
+        let n = NodeInfo {
+            model: "i686".into(),
+            memory: 3_145_728,
+            cpus: 16,
+            mhz: 1400,
+            nodes: 2,
+            sockets: 2,
+            cores: 2,
+            threads: 2,
+        };
+        let mut e = Encoder::new();
+        e.put(&n);
+        let b = e.finish().unwrap();
+        assert_eq!(b.len(), 32 * 4 + 8 + 6 * 4);
+        assert_eq!(&b[..8], [0, 0, 0, b'i', 0, 0, 0, b'6']);
+        round(n);
+    }
+
+    #[test]
+    fn security_strings_carry_their_nul() {
+        let m = SecurityModel {
+            model: "selinux".into(),
+            doi: "0".into(),
+        };
+        let mut e = Encoder::new();
+        e.put(&m);
+        let b = e.finish().unwrap();
+        assert_eq!(&b[..4], [0, 0, 0, 8]);
+        round(m);
+        round(SecurityLabel::default());
+    }
+
+    proptest! {
+        #[test]
+        fn values_round_trip(name in "[a-z0-9_-]{1,20}", u: u128, id in proptest::option::of(0u32..i32::MAX as u32),
+                             mem: u64, vcpus: u16, state in 0i32..8, i: i32, s in "[a-z]{0,10}") {
+            round(DomainRef { name: name.clone(), uuid: Uuid::from_u128(u), id });
+            round(NetworkRef { name: name.clone(), uuid: Uuid::from_u128(u) });
+            round(DomainInfo { state: DomainState::from_number(state), max_mem: mem, memory: mem / 2,
+                               nr_virt_cpu: u32::from(vcpus), cpu_time: mem });
+            round(vec![TypedParam { field: name.clone(), value: TypedValue::Int(i) },
+                       TypedParam { field: name, value: TypedValue::String(s) }]);
+        }
+    }
+}
