@@ -4,8 +4,8 @@ use crate::ctl::{parse_signed, parse_unsigned, By, CmdResult, Ctl, Failure, BY_A
 use crate::opts::Cmd;
 use crate::table::Table;
 use virt_core::{
-    affect, dump_flags, dump_format, list_flags, reason, save_flags, xml_flags, CpuMap, Domain,
-    DomainState, Error, ErrorCode, ErrorDomain, TypedParam, TypedValue, VcpuInfo,
+    affect, dump_flags, dump_format, list_flags, reason, save_flags, xml_flags, CpuListError,
+    CpuMap, Domain, DomainState, Error, ErrorCode, ErrorDomain, TypedParam, TypedValue, VcpuInfo,
 };
 
 /// Read a file named on the command line, with libvirt's error text.
@@ -797,14 +797,10 @@ fn host_cpu_count(ctl: &mut Ctl) -> Result<u32, Failure> {
 /// One vCPU's affinity line of `vcpuinfo`.
 fn affinity_line(map: &CpuMap, maxcpu: u32, pretty: bool) -> String {
     if pretty {
-        let mut clipped = CpuMap::new(maxcpu);
-        for c in map.cpus().filter(|&c| c < maxcpu) {
-            clipped.set(c);
-        }
         format!(
             "{:<15} {} (out of {maxcpu})\n",
             "CPU Affinity:",
-            format_cpulist(&clipped)
+            map.within(maxcpu)
         )
     } else {
         let bits: String = (0..maxcpu)
@@ -864,71 +860,6 @@ pub fn vcpuinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     Ok(())
 }
 
-/// A CPU set as virsh shows it: "0-3,5".
-pub fn format_cpulist(map: &CpuMap) -> String {
-    let cpus: Vec<u32> = map.cpus().collect();
-    let mut parts = Vec::new();
-    let mut i = 0;
-    while i < cpus.len() {
-        let mut j = i;
-        while j + 1 < cpus.len() && cpus[j + 1] == cpus[j] + 1 {
-            j += 1;
-        }
-        if i == j {
-            parts.push(cpus[i].to_string());
-        } else {
-            parts.push(format!("{}-{}", cpus[i], cpus[j]));
-        }
-        i = j + 1;
-    }
-    parts.join(",")
-}
-
-/// The largest CPU number plus one a cpulist may name (libvirt parses
-/// cpulists into bitmaps of this size).
-const CPULIST_LIMIT: u32 = 1024;
-
-/// Parse a CPU list ("0-3,^2,7"); `Err(true)` is a syntax error, `Err(false)`
-/// an empty set.
-pub fn parse_cpulist(s: &str) -> Result<Vec<u32>, bool> {
-    let mut set = std::collections::BTreeSet::new();
-    for part in s.split(',') {
-        let part = part.trim();
-        let (neg, body) = match part.strip_prefix('^') {
-            Some(b) => (true, b),
-            None => (false, part),
-        };
-        let num = |t: &str| -> Result<u32, bool> {
-            if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(true);
-            }
-            t.parse().ok().filter(|&c| c < CPULIST_LIMIT).ok_or(true)
-        };
-        let (lo, hi) = match body.split_once('-') {
-            Some((a, b)) if !neg => (num(a)?, num(b)?),
-            Some(_) => return Err(true),
-            None => {
-                let v = num(body)?;
-                (v, v)
-            }
-        };
-        if lo > hi {
-            return Err(true);
-        }
-        for c in lo..=hi {
-            if neg {
-                set.remove(&c);
-            } else {
-                set.insert(c);
-            }
-        }
-    }
-    if set.is_empty() {
-        return Err(false);
-    }
-    Ok(set.into_iter().collect())
-}
-
 /// `vcpupin` without a cpulist: each vCPU's affinity, from the definition
 /// or the running domain as the flags say.
 fn vcpupin_query(ctl: &mut Ctl, d: &Domain, vcpu: Option<u32>, flags: u32) -> CmdResult {
@@ -959,11 +890,7 @@ fn vcpupin_query(ctl: &mut Ctl, d: &Domain, vcpu: Option<u32>, flags: u32) -> Cm
         if vcpu.is_some_and(|v| v as usize != i) {
             continue;
         }
-        let mut clipped = CpuMap::new(maxcpu);
-        for c in map.cpus().filter(|&c| c < maxcpu) {
-            clipped.set(c);
-        }
-        t.row(vec![i.to_string(), format_cpulist(&clipped)]);
+        t.row(vec![i.to_string(), map.within(maxcpu).to_string()]);
     }
     let with_header = !ctl.quiet;
     ctl.print(&t.render(with_header));
@@ -987,10 +914,10 @@ pub fn vcpupin(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let map = if list.starts_with('r') {
         CpuMap::all(maxcpu)
     } else {
-        let cpus = match parse_cpulist(list) {
-            Ok(c) => c,
-            Err(syntax) => {
-                let lib = syntax.then(|| {
+        let parsed = match list.parse::<CpuMap>() {
+            Ok(m) => m,
+            Err(e) => {
+                let lib = (e == CpuListError::Syntax).then(|| {
                     Error::with(
                         ErrorCode::InvalidArg,
                         ErrorDomain::None,
@@ -1001,16 +928,12 @@ pub fn vcpupin(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
                 return Err(Failure { lib });
             }
         };
-        if let Some(&last) = cpus.last().filter(|&&c| c >= maxcpu) {
+        if let Some(last) = parsed.cpus().last().filter(|&c| c >= maxcpu) {
             return Err(ctl.fail_msg(&format!(
                 "CPU {last} in cpulist '{list}' exceed the maxcpu {maxcpu}"
             )));
         }
-        let mut map = CpuMap::new(maxcpu);
-        for c in cpus {
-            map.set(c);
-        }
-        map
+        parsed.within(maxcpu)
     };
     // virsh keeps the older call unless a flag option was given.
     let r = match flags {
@@ -1254,24 +1177,5 @@ fn acted(ctl: &mut Ctl, r: virt_core::Result<()>, name: &str, done: &str, verb: 
             Ok(())
         }
         Err(e) => Err(ctl.fail(&format!("Failed to {verb} domain '{name}'"), e)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cpulists_round_trip() {
-        assert_eq!(parse_cpulist("0-3,^2,7"), Ok(vec![0, 1, 3, 7]));
-        assert_eq!(parse_cpulist("^1"), Err(false));
-        assert_eq!(parse_cpulist("abc"), Err(true));
-        assert_eq!(parse_cpulist(""), Err(true));
-        let mut m = CpuMap::new(8);
-        for c in [0, 1, 3, 4, 5] {
-            m.set(c);
-        }
-        assert_eq!(format_cpulist(&m), "0-1,3-5");
-        assert_eq!(format_cpulist(&CpuMap::all(8)), "0-7");
     }
 }

@@ -581,11 +581,9 @@ impl Error {
         allowed: u32,
         function: &str,
     ) -> Result<()> {
-        let extra = flags & !allowed;
-        if extra == 0 {
-            Ok(())
-        } else {
-            Err(Self::unsupported_flags(domain, extra, function))
+        match flags & !allowed {
+            0 => Ok(()),
+            extra => Err(Self::unsupported_flags(domain, extra, function)),
         }
     }
 
@@ -650,6 +648,41 @@ impl Error {
             _ => "",
         };
         format!("libvirt: {dom}{level} : {}", self.message)
+    }
+}
+
+/// Flag bits a driver entry point does not know, kept typed so that each
+/// driver's error enum carries it (`#[from]`) and converts it with its own
+/// error domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unsupported flags (0x{flags:x}) in function {function}")]
+pub struct UnsupportedFlags {
+    /// The unknown bits.
+    pub flags: u32,
+    /// The driver function, as libvirt names it.
+    pub function: &'static str,
+}
+
+impl UnsupportedFlags {
+    /// libvirt's error for these flags, reported by `domain`.
+    pub fn into_error(self, domain: ErrorDomain) -> Error {
+        Error::unsupported_flags(domain, self.flags, self.function)
+    }
+}
+
+/// Refuse `flags` unless every bit is in `allowed`: the check at the top of
+/// each libvirt driver entry point.
+pub fn check_flags(
+    flags: u32,
+    allowed: u32,
+    function: &'static str,
+) -> std::result::Result<(), UnsupportedFlags> {
+    match flags & !allowed {
+        0 => Ok(()),
+        extra => Err(UnsupportedFlags {
+            flags: extra,
+            function,
+        }),
     }
 }
 

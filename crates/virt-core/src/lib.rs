@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 mod connect;
+mod cpumap;
 pub mod driver;
 pub mod error;
 pub mod registry;

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+pub use crate::cpumap::{CpuListError, CpuMap};
 pub use uuid::Uuid;
 
 /// Identity of a domain as a driver reports it: name, UUID and id (`None`
@@ -284,95 +285,6 @@ pub struct VcpuInfo {
     pub affinity: CpuMap,
 }
 
-/// A set of physical CPUs in libvirt's byte layout: bit `cpu % 8` of byte
-/// `cpu / 8`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CpuMap {
-    bytes: Vec<u8>,
-}
-
-impl CpuMap {
-    /// An empty map able to hold `ncpus` CPUs.
-    pub fn new(ncpus: u32) -> Self {
-        CpuMap {
-            bytes: vec![0; ncpus.div_ceil(8) as usize],
-        }
-    }
-    /// A map with CPUs `0..ncpus` all set.
-    pub fn all(ncpus: u32) -> Self {
-        let mut m = Self::new(ncpus);
-        for c in 0..ncpus {
-            m.set(c);
-        }
-        m
-    }
-    /// A map from libvirt's raw bytes.
-    pub fn from_bytes(bytes: &[u8]) -> Self {
-        CpuMap {
-            bytes: bytes.to_vec(),
-        }
-    }
-    /// The raw bytes.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-    /// Add `cpu`, growing the map if needed.
-    pub fn set(&mut self, cpu: u32) {
-        let i = (cpu / 8) as usize;
-        if i >= self.bytes.len() {
-            self.bytes.resize(i + 1, 0);
-        }
-        self.bytes[i] |= 1 << (cpu % 8);
-    }
-    /// True when `cpu` is in the map.
-    pub fn is_set(&self, cpu: u32) -> bool {
-        self.bytes
-            .get((cpu / 8) as usize)
-            .is_some_and(|b| b & (1 << (cpu % 8)) != 0)
-    }
-    /// The CPUs in the map, in order.
-    pub fn cpus(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..(self.bytes.len() as u32 * 8)).filter(|&c| self.is_set(c))
-    }
-    /// Parse virsh's cpulist syntax ("0-3,^2,5", or "r" for all) for a
-    /// node with `ncpus` CPUs.
-    pub fn parse_list(s: &str, ncpus: u32) -> Option<CpuMap> {
-        let mut m = CpuMap::new(ncpus);
-        if s == "r" {
-            return Some(CpuMap::all(ncpus));
-        }
-        let mut any = false;
-        for part in s.split(',') {
-            let part = part.trim();
-            let (neg, part) = match part.strip_prefix('^') {
-                Some(p) => (true, p),
-                None => (false, part),
-            };
-            let (lo, hi) = match part.split_once('-') {
-                Some((a, b)) => (a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?),
-                None => {
-                    let v = part.parse::<u32>().ok()?;
-                    (v, v)
-                }
-            };
-            if lo > hi || hi >= ncpus {
-                return None;
-            }
-            for c in lo..=hi {
-                if neg {
-                    if let Some(b) = m.bytes.get_mut((c / 8) as usize) {
-                        *b &= !(1 << (c % 8));
-                    }
-                } else {
-                    m.set(c);
-                    any = true;
-                }
-            }
-        }
-        any.then_some(m)
-    }
-}
-
 /// A typed parameter (`virTypedParameter`), as scheduler and tuning calls use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypedParam {
@@ -563,6 +475,44 @@ pub mod affect {
     pub const MAXIMUM: u32 = 4;
     /// Ask the guest agent (vcpus).
     pub const GUEST: u32 = 8;
+
+    /// Which definitions a call touches: the running one, the persistent
+    /// one, or both.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Defs {
+        /// The running domain's definition.
+        pub live: bool,
+        /// The persistent definition.
+        pub config: bool,
+    }
+
+    /// Why `flags` cannot be served by the domain as it is.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Refusal {
+        /// LIVE asked of a domain that is not running.
+        NotRunning,
+        /// CONFIG asked of a transient domain.
+        Transient,
+    }
+
+    /// The definitions a call with `flags` (LIVE / CONFIG, CURRENT when
+    /// neither) touches on a domain that is `active` and/or `persistent`:
+    /// libvirt's `virDomainObjUpdateModificationImpact` rules, shared by
+    /// every driver.
+    pub fn defs(flags: u32, active: bool, persistent: bool) -> Result<Defs, Refusal> {
+        let (mut live, mut config) = (flags & LIVE != 0, flags & CONFIG != 0);
+        if !live && !config {
+            live = active;
+            config = !active;
+        }
+        if live && !active {
+            return Err(Refusal::NotRunning);
+        }
+        if config && !persistent {
+            return Err(Refusal::Transient);
+        }
+        Ok(Defs { live, config })
+    }
 }
 
 /// `VIR_DOMAIN_DEFINE_*` flags of `Connect::define_domain_xml`.
@@ -793,17 +743,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cpumap_parses_virsh_lists() {
-        let m = CpuMap::parse_list("0-3,^2,7", 16).unwrap_or_default();
-        assert_eq!(m.cpus().collect::<Vec<_>>(), vec![0, 1, 3, 7]);
-        assert_eq!(m.as_bytes(), &[0b1000_1011, 0]);
-        assert!(CpuMap::parse_list("16", 16).is_none());
-        assert!(CpuMap::parse_list("3-1", 16).is_none());
-        assert!(CpuMap::parse_list("x", 16).is_none());
+    fn flags_pick_definitions_as_libvirt() {
+        use affect::{defs, Defs, Refusal};
+        let both = Defs {
+            live: true,
+            config: true,
+        };
         assert_eq!(
-            CpuMap::parse_list("r", 4).map(|m| m.cpus().count()),
-            Some(4)
+            defs(affect::CURRENT, true, true),
+            Ok(Defs {
+                live: true,
+                config: false
+            })
         );
+        assert_eq!(
+            defs(affect::CURRENT, false, true),
+            Ok(Defs {
+                live: false,
+                config: true
+            })
+        );
+        assert_eq!(defs(affect::LIVE | affect::CONFIG, true, true), Ok(both));
+        assert_eq!(defs(affect::LIVE, false, true), Err(Refusal::NotRunning));
+        assert_eq!(defs(affect::CONFIG, true, false), Err(Refusal::Transient));
+        assert_eq!(defs(affect::CURRENT, false, false), Err(Refusal::Transient));
     }
 
     #[test]

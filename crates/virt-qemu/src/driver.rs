@@ -797,26 +797,11 @@ impl QemuDriver {
         ))
     }
 
-    /// The definition `flags` (affect::LIVE / CONFIG) points at.
-    fn affected(&self, name: &str, flags: u32, active: bool) -> QemuResult<(bool, bool)> {
+    /// The definitions `flags` (affect::LIVE / CONFIG) point at, by
+    /// virt-core's rules, for a domain `active` or not.
+    fn affected(&self, name: &str, flags: u32, active: bool) -> QemuResult<affect::Defs> {
         let persistent = self.paths.config_xml(name).exists();
-        let (mut live, mut config) = (flags & affect::LIVE != 0, flags & affect::CONFIG != 0);
-        if !live && !config {
-            if active {
-                live = true;
-            } else {
-                config = true;
-            }
-        }
-        if live && !active {
-            return Err(QemuError::NotRunning);
-        }
-        if config && !persistent {
-            return Err(QemuError::Invalid(
-                "transient domains do not have any persistent config".into(),
-            ));
-        }
-        Ok((live, config))
+        Ok(affect::defs(flags, active, persistent)?)
     }
 
     fn store_config(&self, def: &DomainDef) -> QemuResult<()> {
@@ -945,27 +930,6 @@ fn set_vcpu_pin(def: &mut DomainDef, vcpu: u32, cpuset: &str) {
                 .with_attr("cpuset", cpuset),
         ));
     }
-}
-
-fn cpuset_string(m: &CpuMap) -> String {
-    let cpus: Vec<u32> = m.cpus().collect();
-    let mut parts = Vec::new();
-    let mut i = 0;
-    while i < cpus.len() {
-        let start = cpus[i];
-        let mut end = start;
-        while i + 1 < cpus.len() && cpus[i + 1] == end + 1 {
-            i += 1;
-            end = cpus[i];
-        }
-        parts.push(if start == end {
-            start.to_string()
-        } else {
-            format!("{start}-{end}")
-        });
-        i += 1;
-    }
-    parts.join(",")
 }
 
 /// Put the pty paths QEMU chose into the live definition.
@@ -1589,7 +1553,7 @@ impl Driver for QemuDriver {
         let name = self.resolve(dom)?;
         let _l = self.domain_lock(&name)?;
         let obs = self.observe(&name)?;
-        let (live, config) = self.affected(&name, flags, obs.live.is_some())?;
+        let affect::Defs { live, config } = self.affected(&name, flags, obs.live.is_some())?;
         if flags & affect::MAXIMUM != 0 {
             if live {
                 return Err(QemuError::OperationUnsupported(
@@ -1687,7 +1651,7 @@ impl Driver for QemuDriver {
         let name = self.resolve(dom)?;
         let _l = self.domain_lock(&name)?;
         let obs = self.observe(&name)?;
-        let (live, config) = self.affected(&name, flags, obs.live.is_some())?;
+        let affect::Defs { live, config } = self.affected(&name, flags, obs.live.is_some())?;
         if flags & affect::MAXIMUM != 0 && live {
             return Err(QemuError::Invalid(
                 "cannot change the maximum vcpu count of an active domain".into(),
@@ -1772,7 +1736,8 @@ impl Driver for QemuDriver {
         let name = self.resolve(dom)?;
         let _l = self.domain_lock(&name)?;
         let obs = self.observe(&name)?;
-        let (live, _) = self.affected(&name, flags & !affect::MAXIMUM, obs.live.is_some())?;
+        let affect::Defs { live, .. } =
+            self.affected(&name, flags & !affect::MAXIMUM, obs.live.is_some())?;
         let def = if live {
             self.live_def(&name)
         } else {
@@ -1820,7 +1785,7 @@ impl Driver for QemuDriver {
         )?;
         let name = self.resolve(dom)?;
         let active = self.paths.runtime(&name).exists();
-        let (live, _) = self.affected(&name, flags, active)?;
+        let affect::Defs { live, .. } = self.affected(&name, flags, active)?;
         let ncpus = node_cpus();
         let def = if live {
             self.live_def(&name)
@@ -1862,17 +1827,14 @@ impl Driver for QemuDriver {
         let name = self.resolve(dom)?;
         let _l = self.domain_lock(&name)?;
         let obs = self.observe(&name)?;
-        let (live, config) = self.affected(&name, flags, obs.live.is_some())?;
+        let affect::Defs { live, config } = self.affected(&name, flags, obs.live.is_some())?;
         let ncpus = node_cpus();
-        let cpus: Vec<u32> = map.cpus().filter(|&c| c < ncpus).collect();
+        let on_node = map.within(ncpus);
+        let cpus: Vec<u32> = on_node.cpus().collect();
         if cpus.is_empty() {
             return Err(QemuError::InvalidArg("Empty cpu list for pinning".into()).into());
         }
-        let mut m = CpuMap::new(ncpus);
-        for &c in &cpus {
-            m.set(c);
-        }
-        let cpuset = cpuset_string(&m);
+        let cpuset = on_node.to_string();
         if live {
             let Some((rt, _)) = &obs.live else {
                 return Err(QemuError::NotRunning.into());
@@ -1961,7 +1923,7 @@ mod tests {
     #[test]
     fn cpusets_and_pins() {
         let m = CpuMap::parse_list("0-3,5", 8).expect("list");
-        assert_eq!(cpuset_string(&m), "0-3,5");
+        assert_eq!(m.to_string(), "0-3,5");
         let mut def = DomainDef::default();
         set_vcpu_pin(&mut def, 1, "0");
         set_vcpu_pin(&mut def, 1, "0-1");

@@ -1,7 +1,8 @@
 //! The QEMU driver's errors, in libvirt's words, and their conversion into
 //! [`virt_core::Error`] (code + error domain + message) at the crate edge.
 
-use virt_core::{Error, ErrorCode, ErrorDomain};
+use virt_core::error::UnsupportedFlags;
+use virt_core::{affect, Error, ErrorCode, ErrorDomain};
 
 /// Everything the QEMU driver can refuse or fail at.
 #[derive(Debug, thiserror::Error)]
@@ -38,13 +39,8 @@ pub enum QemuError {
     #[error("invalid argument: {0}")]
     InvalidArg(String),
     /// Flags the call does not know.
-    #[error("unsupported flags (0x{flags:x}) in function {function}")]
-    UnsupportedFlags {
-        /// The unknown bits.
-        flags: u32,
-        /// The driver function, as libvirt names it.
-        function: &'static str,
-    },
+    #[error(transparent)]
+    Flags(#[from] UnsupportedFlags),
     /// QEMU exited or failed while starting: the message carries the tail
     /// of its log.
     #[error("internal error: {0}")]
@@ -106,7 +102,7 @@ impl From<QemuError> for Error {
             Failed(_) => (ErrorCode::OperationFailed, ErrorDomain::Qemu),
             Unsupported(_) => (ErrorCode::ConfigUnsupported, ErrorDomain::Qemu),
             OperationUnsupported(_) => (ErrorCode::OperationUnsupported, ErrorDomain::Qemu),
-            InvalidArg(_) | UnsupportedFlags { .. } => (ErrorCode::InvalidArg, ErrorDomain::Qemu),
+            InvalidArg(_) | Flags(_) => (ErrorCode::InvalidArg, ErrorDomain::Qemu),
             Internal(_) | Monitor { .. } | Protocol(_) => {
                 (ErrorCode::InternalError, ErrorDomain::Qemu)
             }
@@ -122,9 +118,7 @@ impl From<QemuError> for Error {
             }
         };
         match e {
-            UnsupportedFlags { flags, function } => {
-                Error::unsupported_flags(domain, flags, function)
-            }
+            Flags(f) => f.into_error(domain),
             System { source, .. } => {
                 let mut err = Error::raw(code, domain, message);
                 err.int1 = source.raw_os_error().unwrap_or(0);
@@ -135,20 +129,24 @@ impl From<QemuError> for Error {
     }
 }
 
+impl From<affect::Refusal> for QemuError {
+    fn from(r: affect::Refusal) -> Self {
+        match r {
+            affect::Refusal::NotRunning => QemuError::NotRunning,
+            affect::Refusal::Transient => {
+                QemuError::Invalid("transient domains do not have any persistent config".into())
+            }
+        }
+    }
+}
+
 /// The QEMU driver's result type.
 pub type QemuResult<T> = std::result::Result<T, QemuError>;
 
-/// Fail with libvirt's "unsupported flags" unless `flags` only has bits of
-/// `allowed`.
+/// virt-core's flag check ([`virt_core::error::check_flags`]), its refusal
+/// typed as this driver's error so entry points and closures use `?` alike.
 pub fn check_flags(flags: u32, allowed: u32, function: &'static str) -> QemuResult<()> {
-    let extra = flags & !allowed;
-    if extra != 0 {
-        return Err(QemuError::UnsupportedFlags {
-            flags: extra,
-            function,
-        });
-    }
-    Ok(())
+    Ok(virt_core::error::check_flags(flags, allowed, function)?)
 }
 
 #[cfg(test)]
@@ -173,8 +171,10 @@ mod tests {
         ));
         assert_eq!(e.code, ErrorCode::SystemError);
         assert_eq!(e.int1, 2);
-        let e =
-            Error::from(check_flags(3, 1, "qemuDomainDestroyFlags").expect_err("bit 2 is unknown"));
+        let e = Error::from(QemuError::from(
+            virt_core::error::check_flags(3, 1, "qemuDomainDestroyFlags")
+                .expect_err("bit 2 is unknown"),
+        ));
         assert_eq!(e.str1.as_deref(), Some("qemuDomainDestroyFlags"));
         assert_eq!(
             e.message,

@@ -101,7 +101,7 @@ impl TestConnection {
                 cputune = cputune.with_child(
                     Element::new("vcpupin")
                         .with_attr("vcpu", i.to_string())
-                        .with_attr("cpuset", cpuset_string(m)),
+                        .with_attr("cpuset", m.to_string()),
                 );
             }
         }
@@ -109,47 +109,6 @@ impl TestConnection {
         def.extra.insert(0, cputune);
         def.to_xml(&opts)
     }
-}
-
-/// virsh's cpuset syntax for a map: ranges joined by commas ("0-3,8").
-fn cpuset_string(m: &CpuMap) -> String {
-    let cpus: Vec<u32> = m.cpus().collect();
-    let mut parts = Vec::new();
-    let mut i = 0;
-    while let Some(&start) = cpus.get(i) {
-        let mut end = start;
-        while cpus.get(i + 1) == Some(&(end + 1)) {
-            end += 1;
-            i += 1;
-        }
-        parts.push(if start == end {
-            start.to_string()
-        } else {
-            format!("{start}-{end}")
-        });
-        i += 1;
-    }
-    parts.join(",")
-}
-
-/// Which definitions a call with `flags` (`affect::*`) touches: (live,
-/// config). libvirt's `virDomainObjGetDefs` rules.
-fn pick_defs(obj: &DomainObj, flags: u32) -> TestResult<(bool, bool)> {
-    let (mut live, mut config) = (flags & affect::LIVE != 0, flags & affect::CONFIG != 0);
-    if !live && !config {
-        if obj.is_active() {
-            live = true;
-        } else {
-            config = true;
-        }
-    }
-    if live && !obj.is_active() {
-        return Err(TestError::NotRunning);
-    }
-    if config && !obj.persistent {
-        return Err(TestError::Transient);
-    }
-    Ok((live, config))
 }
 
 fn host_name() -> TestResult<String> {
@@ -545,7 +504,8 @@ impl Driver for TestConnection {
             "virDomainObjGetOneDefState",
         )?;
         self.with_dom_mut(dom, |obj| {
-            let (live, config) = pick_defs(obj, flags)?;
+            let affect::Defs { live, config } =
+                affect::defs(flags, obj.is_active(), obj.persistent)?;
             if flags & affect::MAXIMUM != 0 {
                 if live {
                     return Err(TestError::Invalid(
@@ -624,7 +584,8 @@ impl Driver for TestConnection {
             .into());
         }
         self.with_dom_mut(dom, |obj| {
-            let (live, config) = pick_defs(obj, flags)?;
+            let affect::Defs { live, config } =
+                affect::defs(flags, obj.is_active(), obj.persistent)?;
             let too_many = |max: u32| {
                 TestError::InvalidArg(format!(
                     "requested cpu amount exceeds maximum ({nvcpus} > {max})"
@@ -674,7 +635,7 @@ impl Driver for TestConnection {
             "testDomainGetVcpusFlags",
         )?;
         self.with_dom(dom, |obj| {
-            let (live, _) = pick_defs(obj, flags)?;
+            let affect::Defs { live, .. } = affect::defs(flags, obj.is_active(), obj.persistent)?;
             let def = if live {
                 &obj.def
             } else {

@@ -1,7 +1,8 @@
 //! The test driver's errors, in libvirt's words, and their conversion into
 //! [`virt_core::Error`] (code + error domain + message) at the crate edge.
 
-use virt_core::{Error, ErrorCode, ErrorDomain, Uuid};
+use virt_core::error::UnsupportedFlags;
+use virt_core::{affect, Error, ErrorCode, ErrorDomain, Uuid};
 
 /// Everything the test driver can refuse or fail at. Each variant maps to
 /// the code, error domain and message the real libvirt 9.0 test driver
@@ -65,13 +66,8 @@ pub enum TestError {
     #[error("{0}")]
     ApiArg(String),
     /// Flags the call does not know.
-    #[error("unsupported flags (0x{flags:x}) in function {function}")]
-    UnsupportedFlags {
-        /// The unknown bits.
-        flags: u32,
-        /// The driver function, as libvirt names it.
-        function: &'static str,
-    },
+    #[error(transparent)]
+    Flags(#[from] UnsupportedFlags),
     /// `save`/`restore` with a replacement definition.
     #[error("argument unsupported: xml modification unsupported")]
     XmlChangeUnsupported,
@@ -122,9 +118,7 @@ impl From<TestError> for Error {
                 (ErrorCode::OperationFailed, ErrorDomain::Domain)
             }
             Invalid(_) => (ErrorCode::OperationInvalid, ErrorDomain::Test),
-            InvalidArg(_) | UnsupportedFlags { .. } | BadUri(_) => {
-                (ErrorCode::InvalidArg, ErrorDomain::Test)
-            }
+            InvalidArg(_) | Flags(_) | BadUri(_) => (ErrorCode::InvalidArg, ErrorDomain::Test),
             ApiArg(_) => (ErrorCode::InvalidArg, ErrorDomain::Domain),
             XmlChangeUnsupported => (ErrorCode::ArgumentUnsupported, ErrorDomain::Test),
             Unsupported(_) => (ErrorCode::OperationUnsupported, ErrorDomain::Test),
@@ -140,9 +134,7 @@ impl From<TestError> for Error {
             }
         };
         match e {
-            UnsupportedFlags { flags, function } => {
-                Error::unsupported_flags(domain, flags, function)
-            }
+            Flags(f) => f.into_error(domain),
             System { source, .. } => {
                 let mut err = Error::raw(code, domain, message);
                 err.int1 = source.raw_os_error().unwrap_or(0);
@@ -153,20 +145,22 @@ impl From<TestError> for Error {
     }
 }
 
+impl From<affect::Refusal> for TestError {
+    fn from(r: affect::Refusal) -> Self {
+        match r {
+            affect::Refusal::NotRunning => TestError::NotRunning,
+            affect::Refusal::Transient => TestError::Transient,
+        }
+    }
+}
+
 /// The test driver's result type.
 pub type TestResult<T> = std::result::Result<T, TestError>;
 
-/// Fail with libvirt's "unsupported flags" unless `flags` only has bits of
-/// `allowed`.
+/// virt-core's flag check ([`virt_core::error::check_flags`]), its refusal
+/// typed as this driver's error so entry points and closures use `?` alike.
 pub fn check_flags(flags: u32, allowed: u32, function: &'static str) -> TestResult<()> {
-    let extra = flags & !allowed;
-    if extra != 0 {
-        return Err(TestError::UnsupportedFlags {
-            flags: extra,
-            function,
-        });
-    }
-    Ok(())
+    Ok(virt_core::error::check_flags(flags, allowed, function)?)
 }
 
 #[cfg(test)]
@@ -205,15 +199,13 @@ mod tests {
             "cannot read domain image '/x': No such file or directory"
         );
         assert_eq!((e.code, e.int1), (ErrorCode::SystemError, 2));
-        let e = Error::from(TestError::UnsupportedFlags {
+        let e = Error::from(TestError::from(UnsupportedFlags {
             flags: 1,
             function: "testDomainShutdownFlags",
-        });
+        }));
         assert_eq!(
             e.message,
             "unsupported flags (0x1) in function testDomainShutdownFlags"
         );
-        assert!(check_flags(3, 1, "f").is_err());
-        assert!(check_flags(1, 3, "f").is_ok());
     }
 }
