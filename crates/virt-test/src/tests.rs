@@ -176,8 +176,9 @@ fn xml_matches_virsh_dumpxml() {
         ("16-dumpxml-inactive.rc0.txt", xml_flags::INACTIVE),
     ] {
         let Some(stdout) = golden_stdout(case) else {
+            // Only this comparison needs the corpus; the rest runs anyway.
             println!("corpus absent: skipping {case}");
-            return;
+            continue;
         };
         // virsh adds one newline after the document.
         assert_eq!(format!("{}\n", ok(d.xml_desc(flags))), stdout, "{case}");

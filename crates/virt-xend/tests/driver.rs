@@ -1083,7 +1083,13 @@ fn corpus_xend_driver_xml() {
         let input = case.name();
         let (text, want) = (load(&case.input), load(&case.expected));
         let fake = FakeXend::start().expect("fake");
-        let root = virt_xend::sexpr::parse_lenient(text.as_bytes()).expect("corpus parses");
+        let root = match virt_xend::sexpr::parse_lenient(text.as_bytes()) {
+            Ok(root) => root,
+            Err(e) => {
+                failures.push(format!("{input}: {e}"));
+                continue;
+            }
+        };
         let seeded = if root.node("domain/domid").is_some() {
             fake.add_running(&text).map(|_| ())
         } else {
@@ -1106,15 +1112,12 @@ fn corpus_xend_driver_xml() {
     for f in &failures {
         println!("  FAIL {f}");
     }
-    assert!(total > 0);
     assert!(
-        passed >= DRIVER_CORPUS_FLOOR,
-        "{passed}/{total}, below {DRIVER_CORPUS_FLOOR}"
+        failures.is_empty(),
+        "{} of {total} cases differ",
+        failures.len()
     );
 }
-
-/// Corpus cases known to pass through the driver; only goes up.
-const DRIVER_CORPUS_FLOOR: usize = 38;
 
 /// Each xml2sexpr domain created through the driver reaches xend as
 /// `op=create&config=` + libvirt 4.0's S-expression, urlencoded as
@@ -1164,7 +1167,6 @@ fn corpus_xend_driver_create() {
     for f in &failures {
         println!("  FAIL {f}");
     }
-    assert!(cases > 0);
     assert!(failures.is_empty(), "{failures:?}");
     assert_eq!(posted, cases);
     assert_eq!(passed + refused_ampersand, cases);

@@ -212,30 +212,50 @@ fn corpus_test_driver_dumpxml() {
     if let Some(i) = def.devices.interfaces.first_mut() {
         i.target_dev = Some("testnet0".into());
     }
-    let mut passed = 0;
-    for (case, opts) in [
-        (
-            "15-dumpxml.rc0.txt",
-            FormatOptions {
-                id: Some(1),
-                ..FormatOptions::default()
-            },
-        ),
-        (
-            "16-dumpxml-inactive.rc0.txt",
-            FormatOptions {
-                id: Some(1),
-                inactive: true,
-                ..FormatOptions::default()
-            },
-        ),
-    ] {
-        let want = golden_stdout(&golden.join(case));
-        let got = format!("{}\n", def.to_xml(&opts));
-        assert_eq!(got, want, "{case}");
-        passed += 1;
+    // Every golden case that dumps the running domain `test`, found by its
+    // command line (the case file's first line), with or without --inactive.
+    let mut cases: Vec<(PathBuf, bool)> = fs::read_dir(&golden)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| {
+            let text = fs::read_to_string(&p).ok()?;
+            let argv: Vec<&str> = text.lines().next()?.split_whitespace().collect();
+            match argv.as_slice() {
+                ["virsh", "-c", "test:///default", "dumpxml", "test"] => Some((p, false)),
+                ["virsh", "-c", "test:///default", "dumpxml", "--inactive", "test"] => {
+                    Some((p, true))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    cases.sort();
+    if cases.is_empty() {
+        return println!(
+            "corpus_test_driver_dumpxml: no dumpxml case in {}, skipped",
+            golden.display()
+        );
     }
-    println!("corpus_test_driver_dumpxml: {passed} of 2 identical");
+    let mut failures = Vec::new();
+    for (case, inactive) in &cases {
+        let opts = FormatOptions {
+            id: Some(1),
+            inactive: *inactive,
+            ..FormatOptions::default()
+        };
+        let want = golden_stdout(case);
+        let got = format!("{}\n", def.to_xml(&opts));
+        if got != want {
+            failures.push(format!("{}: got\n{got}want\n{want}", case.display()));
+        }
+    }
+    println!(
+        "corpus_test_driver_dumpxml: {}/{} identical",
+        cases.len() - failures.len(),
+        cases.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// The stdout part of a virsh-golden case file.
