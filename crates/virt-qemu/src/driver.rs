@@ -825,7 +825,7 @@ impl QemuDriver {
 
 /// The CPUs of a cpuset string that are online on this node.
 fn online_cpus_in(cpuset: &str) -> QemuResult<Vec<u32>> {
-    let n = node_cpus();
+    let n = virt_host::cpu_count();
     let map = CpuMap::parse_list(cpuset, 4096)
         .ok_or_else(|| QemuError::InvalidArg(format!("failed to parse CPU set '{cpuset}'")))?;
     let cpus: Vec<u32> = map.cpus().filter(|&c| c < n).collect();
@@ -836,16 +836,6 @@ fn online_cpus_in(cpuset: &str) -> QemuResult<Vec<u32>> {
         )));
     }
     Ok(cpus)
-}
-
-fn node_cpus() -> u32 {
-    std::thread::available_parallelism()
-        .map(|n| n.get() as u32)
-        .unwrap_or(1)
-        .max(
-            // SAFETY: sysconf has no memory-safety preconditions.
-            u32::try_from(unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) }).unwrap_or(1),
-        )
 }
 
 fn set_affinity(tid: i32, cpus: &[u32]) -> QemuResult<()> {
@@ -1081,9 +1071,7 @@ impl Driver for QemuDriver {
     }
 
     fn hostname(&self) -> Result<String> {
-        Ok(std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|s| s.trim().to_string())
-            .unwrap_or_else(|_| "localhost".into()))
+        Ok(virt_host::host_name())
     }
 
     fn uri(&self) -> Result<String> {
@@ -1099,7 +1087,7 @@ impl Driver for QemuDriver {
     }
 
     fn node_cpu_map(&self) -> Result<(u32, CpuMap)> {
-        let n = node_cpus();
+        let n = virt_host::cpu_count();
         Ok((n, CpuMap::all(n)))
     }
 
@@ -1755,7 +1743,7 @@ impl Driver for QemuDriver {
     }
 
     fn domain_get_vcpus(&self, dom: &DomainRef) -> Result<Vec<VcpuInfo>> {
-        let ncpus = node_cpus();
+        let ncpus = virt_host::cpu_count();
         self.with_monitor(dom, |mon, obs, _| {
             let Some((rt, _)) = &obs.live else {
                 return Err(QemuError::NotRunning);
@@ -1786,7 +1774,7 @@ impl Driver for QemuDriver {
         let name = self.resolve(dom)?;
         let active = self.paths.runtime(&name).exists();
         let affect::Defs { live, .. } = self.affected(&name, flags, active)?;
-        let ncpus = node_cpus();
+        let ncpus = virt_host::cpu_count();
         let def = if live {
             self.live_def(&name)
         } else {
@@ -1828,7 +1816,7 @@ impl Driver for QemuDriver {
         let _l = self.domain_lock(&name)?;
         let obs = self.observe(&name)?;
         let affect::Defs { live, config } = self.affected(&name, flags, obs.live.is_some())?;
-        let ncpus = node_cpus();
+        let ncpus = virt_host::cpu_count();
         let on_node = map.within(ncpus);
         let cpus: Vec<u32> = on_node.cpus().collect();
         if cpus.is_empty() {

@@ -111,21 +111,6 @@ impl TestConnection {
     }
 }
 
-fn host_name() -> TestResult<String> {
-    let mut buf = [0u8; 256];
-    // SAFETY: the buffer is valid for writes of its full length, and
-    // gethostname writes at most that many bytes.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    if rc != 0 {
-        return Err(TestError::System {
-            what: "failed to determine host name".into(),
-            source: std::io::Error::last_os_error(),
-        });
-    }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    Ok(String::from_utf8_lossy(buf.get(..end).unwrap_or_default()).into_owned())
-}
-
 impl Driver for TestConnection {
     fn type_name(&self) -> &str {
         "TEST"
@@ -140,7 +125,7 @@ impl Driver for TestConnection {
     }
 
     fn hostname(&self) -> Result<String> {
-        Ok(host_name()?)
+        Ok(virt_host::host_name())
     }
 
     fn uri(&self) -> Result<String> {

@@ -491,7 +491,7 @@ mod tests {
         };
         // CPUs 0/1 and 2/3 are thread pairs; CPU 3 is offline.
         let topo = [at(0, 0), at(0, 0), at(1, 0), at(INVALID_CORE_ID, 0)];
-        let mut host = Capabilities::for_host(Vec::new()).host;
+        let mut host = virt_host::capabilities(Vec::new()).host;
         set_host_topology(&mut host, &p, &topo, 4);
         assert_eq!(
             host.cpu.topology,
@@ -523,7 +523,7 @@ mod tests {
             nr_cpus: 8,
             ..p
         };
-        let mut host = Capabilities::for_host(Vec::new()).host;
+        let mut host = virt_host::capabilities(Vec::new()).host;
         set_host_topology(&mut host, &p2, &topo, 4);
         assert!(host.cells.is_none());
     }
@@ -610,7 +610,7 @@ mod tests {
         };
         let guests = node_guests(X86_64_CAPS, &files, PHYSCAP_HAP | PHYSCAP_SHADOW);
         // The host part of the machine this runs on, as the driver has it.
-        let mut caps = Capabilities::for_host(guests);
+        let mut caps = virt_host::capabilities(guests);
         caps.host.cpu.flag_features.clear();
         add_host_flags(
             &mut caps.host.cpu,

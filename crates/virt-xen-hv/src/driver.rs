@@ -93,8 +93,7 @@ impl Driver for HvDriver {
         let xen_caps = self.hv.capabilities()?;
         let p = self.hv.physinfo()?;
         let files = GuestFiles::probe(self.hv.version());
-        let mut caps =
-            virt_xml::Capabilities::for_host(node_guests(&xen_caps, &files, p.capabilities));
+        let mut caps = virt_host::capabilities(node_guests(&xen_caps, &files, p.capabilities));
         let topology = self.hv.cpu_topology()?;
         set_host_topology(&mut caps.host, &p, &topology, self.hv.page_size() / 1024);
         // dom0's CPUID hides VMX/SVM; the hypervisor's view of the CPU

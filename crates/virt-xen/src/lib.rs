@@ -157,9 +157,7 @@ impl Driver for XenNode {
     }
 
     fn hostname(&self) -> Result<String> {
-        std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|h| h.trim().to_string())
-            .map_err(|e| Error::system(ErrorDomain::Xen, "cannot read the host name", &e))
+        Ok(virt_host::host_name())
     }
 }
 

@@ -1,0 +1,62 @@
+//! virt-host: facts about the machine virt-rs runs on, read in one place
+//! for every driver.
+//!
+//! - [`host_name`]: the node's host name (`virConnectGetHostname`).
+//! - [`cpu_count`]: how many CPUs the node has.
+//! - [`capabilities`] / [`capabilities_at`]: the host part of the
+//!   capabilities XML (CPU, pages, NUMA cells, topology, power
+//!   management), read from /proc and /sys, with the guests a driver offers.
+
+#![warn(missing_docs)]
+
+mod capabilities;
+
+pub use capabilities::{capabilities, capabilities_at};
+
+/// The node's host name, as the kernel knows it (`uname -n`, what
+/// libvirt's `virGetHostname` starts from).
+pub fn host_name() -> String {
+    rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// How many CPUs the node has: the configured ones, or the ones this
+/// process may use when that is more.
+pub fn cpu_count() -> u32 {
+    let usable = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    usable.max(configured_cpus())
+}
+
+/// The `cpuN` entries of /sys/devices/system/cpu: glibc's count for
+/// `sysconf(_SC_NPROCESSORS_CONF)`, read without the call.
+fn configured_cpus() -> u32 {
+    std::fs::read_dir("/sys/devices/system/cpu").map_or(0, |dir| {
+        dir.filter_map(Result::ok)
+            .filter(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_prefix("cpu"))
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .count() as u32
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_name_is_the_kernels() {
+        let kernel = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        assert_eq!(host_name(), kernel.trim());
+    }
+
+    #[test]
+    fn cpu_count_covers_the_usable_cpus() {
+        let usable = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+        assert!(cpu_count() >= usable);
+    }
+}
