@@ -1,5 +1,6 @@
 //! Connections and the handles bound to them.
 
+use crate::checked::Checked;
 use crate::driver::Driver;
 use crate::error::{self, Error, ErrorCallback, ErrorCode, ErrorDomain, Result};
 use crate::registry;
@@ -125,19 +126,16 @@ impl Connect {
         error::dispatch(e, cb.as_ref());
     }
 
-    /// Refuse a mutating call on a read-only connection.
+    /// The driver, through the read-only refusal and argument checks.
     #[inline]
-    fn writable(&self, api: &str) -> Result<()> {
-        if self.inner.read_only {
-            let e = Error::read_only(api);
-            self.report(&e);
-            return Err(e);
-        }
-        Ok(())
+    fn checked(&self) -> Checked<'_> {
+        Checked::new(self.inner.driver.as_ref(), self.inner.read_only)
     }
 
-    fn driver(&self) -> &dyn Driver {
-        self.inner.driver.as_ref()
+    /// The same, for a call that stands for public function `api`.
+    #[inline]
+    fn checked_as<'a>(&'a self, api: &'a str) -> Checked<'a> {
+        self.checked().as_api(api)
     }
 
     fn domain(&self, r: DomainRef) -> Domain {
@@ -174,12 +172,12 @@ impl Connect {
 
     /// The hypervisor type name (`virConnectGetType`).
     pub fn type_name(&self) -> &str {
-        self.driver().type_name()
+        self.checked().type_name()
     }
 
     /// The hypervisor version (`virConnectGetVersion`).
     pub fn version(&self) -> Result<u64> {
-        self.check(self.driver().version())
+        self.check(self.checked().version())
     }
 
     /// The library version (`virConnectGetLibVersion`).
@@ -189,12 +187,12 @@ impl Connect {
 
     /// The node's host name (`virConnectGetHostname`).
     pub fn hostname(&self) -> Result<String> {
-        self.check(self.driver().hostname())
+        self.check(self.checked().hostname())
     }
 
     /// The canonical URI (`virConnectGetURI`).
     pub fn uri(&self) -> Result<String> {
-        match self.driver().uri() {
+        match self.checked().uri() {
             Err(e) if e.code == ErrorCode::NoSupport => Ok(self.inner.uri.to_string()),
             r => self.check(r),
         }
@@ -207,78 +205,82 @@ impl Connect {
 
     /// The capabilities XML (`virConnectGetCapabilities`).
     pub fn capabilities(&self) -> Result<String> {
-        self.check(self.driver().capabilities())
+        self.check(self.checked().capabilities())
     }
 
     /// Maximum vCPUs for a guest type (`virConnectGetMaxVcpus`).
     pub fn max_vcpus(&self, guest_type: Option<&str>) -> Result<u32> {
-        self.check(self.driver().max_vcpus(guest_type))
+        self.check(self.checked().max_vcpus(guest_type))
     }
 
     /// Node information (`virNodeGetInfo`).
     pub fn node_info(&self) -> Result<NodeInfo> {
-        self.check(self.driver().node_info())
+        self.check(self.checked().node_info())
     }
 
     /// Free memory per NUMA cell, bytes (`virNodeGetCellsFreeMemory`).
     pub fn node_cells_free_memory(&self, start: u32, max: u32) -> Result<Vec<u64>> {
-        self.check(self.driver().node_cells_free_memory(start, max))
+        self.check(self.checked().node_cells_free_memory(start, max))
     }
 
     /// Number of host CPUs and the online ones (`virNodeGetCPUMap`).
     pub fn node_cpu_map(&self) -> Result<(u32, CpuMap)> {
-        self.check(self.driver().node_cpu_map())
+        self.check(self.checked().node_cpu_map())
     }
 
     /// Free memory, bytes (`virNodeGetFreeMemory`).
     pub fn node_free_memory(&self) -> Result<u64> {
-        self.check(self.driver().node_free_memory())
+        self.check(self.checked().node_free_memory())
     }
 
     /// The node's security model (`virNodeGetSecurityModel`).
     pub fn node_security_model(&self) -> Result<SecurityModel> {
-        self.check(self.driver().node_security_model())
+        self.check(self.checked().node_security_model())
     }
 
     /// Ids of running domains (`virConnectListDomains`).
     pub fn list_domains(&self) -> Result<Vec<u32>> {
-        self.check(self.driver().list_domain_ids())
+        self.check(self.checked().list_domain_ids())
     }
 
     /// Number of running domains (`virConnectNumOfDomains`).
     pub fn num_of_domains(&self) -> Result<u32> {
-        self.check(self.driver().num_of_domains())
+        self.check(self.checked().num_of_domains())
     }
 
     /// Names of defined, inactive domains (`virConnectListDefinedDomains`).
     pub fn list_defined_domains(&self) -> Result<Vec<String>> {
-        self.check(self.driver().list_defined_domains())
+        self.check(self.checked().list_defined_domains())
     }
 
     /// Number of defined, inactive domains (`virConnectNumOfDefinedDomains`).
     pub fn num_of_defined_domains(&self) -> Result<u32> {
-        self.check(self.driver().num_of_defined_domains())
+        self.check(self.checked().num_of_defined_domains())
     }
 
     /// All domains passing `flags` (`virConnectListAllDomains`, see
     /// [`list_flags`]).
     pub fn list_all_domains(&self, flags: u32) -> Result<Vec<Domain>> {
-        let refs = self.check(self.driver().list_all_domains(flags))?;
+        let refs = self.check(self.checked().list_all_domains(flags))?;
         Ok(refs.into_iter().map(|r| self.domain(r)).collect())
     }
 
     /// Create and start a transient domain (`virDomainCreateXML`).
     pub fn create_xml(&self, xml: &str, flags: u32) -> Result<Domain> {
-        self.writable("virDomainCreateXML")?;
-        self.check(self.driver().domain_create_xml(xml, flags))
-            .map(|r| self.domain(r))
+        self.check(
+            self.checked_as("virDomainCreateXML")
+                .domain_create_xml(xml, flags),
+        )
+        .map(|r| self.domain(r))
     }
 
     /// Define a persistent domain (`virDomainDefineXML`).
     pub fn define_xml(&self, xml: &str) -> Result<Domain> {
-        self.writable("virDomainDefineXML")?;
-        self.check(self.driver().domain_define_xml(xml, 0))
-            .map(|r| self.domain(r))
+        self.check(
+            self.checked_as("virDomainDefineXML")
+                .domain_define_xml(xml, 0),
+        )
+        .map(|r| self.domain(r))
     }
 
     /// Define with flags (`virDomainDefineXMLFlags`; see [`define_flags`]).
@@ -288,26 +290,28 @@ impl Connect {
 
     /// Define with flags (`virDomainDefineXMLFlags`; see [`define_flags`]).
     pub fn define_xml_flags(&self, xml: &str, flags: u32) -> Result<Domain> {
-        self.writable("virDomainDefineXMLFlags")?;
-        self.check(self.driver().domain_define_xml(xml, flags))
-            .map(|r| self.domain(r))
+        self.check(
+            self.checked_as("virDomainDefineXMLFlags")
+                .domain_define_xml(xml, flags),
+        )
+        .map(|r| self.domain(r))
     }
 
     /// Find a running domain by id (`virDomainLookupByID`).
     pub fn lookup_by_id(&self, id: u32) -> Result<Domain> {
-        self.check(self.driver().domain_lookup_by_id(id))
+        self.check(self.checked().domain_lookup_by_id(id))
             .map(|r| self.domain(r))
     }
 
     /// Find a domain by name (`virDomainLookupByName`).
     pub fn lookup_by_name(&self, name: &str) -> Result<Domain> {
-        self.check(self.driver().domain_lookup_by_name(name))
+        self.check(self.checked().domain_lookup_by_name(name))
             .map(|r| self.domain(r))
     }
 
     /// Find a domain by UUID (`virDomainLookupByUUID`).
     pub fn lookup_by_uuid(&self, uuid: &Uuid) -> Result<Domain> {
-        self.check(self.driver().domain_lookup_by_uuid(uuid))
+        self.check(self.checked().domain_lookup_by_uuid(uuid))
             .map(|r| self.domain(r))
     }
 
@@ -320,27 +324,24 @@ impl Connect {
 
     /// Restore a domain from a saved state file (`virDomainRestore`).
     pub fn restore(&self, path: &str) -> Result<Domain> {
-        self.writable("virDomainRestore")?;
-        self.check(self.driver().domain_restore(path, 0))
+        self.check(self.checked_as("virDomainRestore").domain_restore(path, 0))
             .map(|r| self.domain(r))
     }
 
     /// Restore with flags ([`save_flags`]) and optionally a replacement
     /// definition (`virDomainRestoreFlags`).
     pub fn restore_flags(&self, path: &str, dxml: Option<&str>, flags: u32) -> Result<Domain> {
-        const API: &str = "virDomainRestoreFlags";
-        self.writable(API)?;
-        self.check(save_exclusive(flags, API))?;
+        let d = self.checked_as("virDomainRestoreFlags");
         let r = match dxml {
-            None => self.driver().domain_restore(path, flags),
-            Some(x) => self.driver().domain_restore_xml(path, x, flags),
+            None => d.domain_restore(path, flags),
+            Some(x) => d.domain_restore_xml(path, x, flags),
         };
         self.check(r).map(|r| self.domain(r))
     }
 
     /// All networks passing `flags` (`virConnectListAllNetworks`).
     pub fn list_all_networks(&self, flags: u32) -> Result<Vec<Network>> {
-        let refs = self.check(self.driver().list_all_networks(flags))?;
+        let refs = self.check(self.checked().list_all_networks(flags))?;
         Ok(refs
             .into_iter()
             .map(|r| Network {
@@ -352,7 +353,7 @@ impl Connect {
 
     /// Find a network by name (`virNetworkLookupByName`).
     pub fn network_lookup_by_name(&self, name: &str) -> Result<Network> {
-        self.check(self.driver().network_lookup_by_name(name))
+        self.check(self.checked().network_lookup_by_name(name))
             .map(|r| Network {
                 conn: self.clone(),
                 r,
@@ -361,7 +362,7 @@ impl Connect {
 
     /// All storage pools passing `flags` (`virConnectListAllStoragePools`).
     pub fn list_all_storage_pools(&self, flags: u32) -> Result<Vec<StoragePool>> {
-        let refs = self.check(self.driver().list_all_storage_pools(flags))?;
+        let refs = self.check(self.checked().list_all_storage_pools(flags))?;
         Ok(refs
             .into_iter()
             .map(|r| StoragePool {
@@ -373,7 +374,7 @@ impl Connect {
 
     /// Find a storage pool by name (`virStoragePoolLookupByName`).
     pub fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePool> {
-        self.check(self.driver().storage_pool_lookup_by_name(name))
+        self.check(self.checked().storage_pool_lookup_by_name(name))
             .map(|r| StoragePool {
                 conn: self.clone(),
                 r,
@@ -396,50 +397,6 @@ pub fn parse_uuid(s: &str) -> Result<Uuid> {
         ErrorDomain::None,
         format!("malformed uuid '{s}'"),
     ))
-}
-
-/// libvirt's library check of save and restore flags.
-fn save_exclusive(flags: u32, api: &str) -> Result<()> {
-    Error::check_exclusive(
-        flags,
-        (save_flags::RUNNING, "VIR_DOMAIN_SAVE_RUNNING"),
-        (save_flags::PAUSED, "VIR_DOMAIN_SAVE_PAUSED"),
-        api,
-    )
-}
-
-/// libvirt's library check of calls that read one definition.
-fn affect_exclusive(flags: u32, api: &str) -> Result<()> {
-    Error::check_exclusive(
-        flags,
-        (affect::LIVE, "VIR_DOMAIN_AFFECT_LIVE"),
-        (affect::CONFIG, "VIR_DOMAIN_AFFECT_CONFIG"),
-        api,
-    )
-}
-
-/// libvirt's library check of core dump flags, in its order.
-fn dump_exclusive(flags: u32, api: &str) -> Result<()> {
-    use dump_flags::{CRASH, LIVE, RESET};
-    let (crash, live, reset) = (
-        (CRASH, "VIR_DUMP_CRASH"),
-        (LIVE, "VIR_DUMP_LIVE"),
-        (RESET, "VIR_DUMP_RESET"),
-    );
-    Error::check_exclusive(flags, crash, live, api)?;
-    Error::check_exclusive(flags, crash, reset, api)?;
-    Error::check_exclusive(flags, live, reset, api)
-}
-
-/// libvirt's library refusal of a zero size.
-fn non_zero(value: u64, what: &str, api: &str) -> Result<()> {
-    if value == 0 {
-        return Err(Error::api_arg(
-            api,
-            format!("{what} in {api} must not be zero"),
-        ));
-    }
-    Ok(())
 }
 
 /// A domain handle (`virDomainPtr`): name, UUID and id bound to a
@@ -465,7 +422,7 @@ macro_rules! dom_read {
     ($(#[$m:meta])* $name:ident => $drv:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
         $(#[$m])*
         pub fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
-            self.conn.check(self.conn.driver().$drv(&self.r $(, $arg)*))
+            self.conn.check(self.conn.checked().$drv(&self.r $(, $arg)*))
         }
     };
 }
@@ -474,8 +431,7 @@ macro_rules! dom_write {
     ($(#[$m:meta])* $name:ident => $api:literal, $drv:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
         $(#[$m])*
         pub fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
-            self.conn.writable($api)?;
-            self.conn.check(self.conn.driver().$drv(&self.r $(, $arg)*))
+            self.conn.check(self.conn.checked_as($api).$drv(&self.r $(, $arg)*))
         }
     };
 }
@@ -517,9 +473,7 @@ impl Domain {
     /// vCPU count (`virDomainGetVcpusFlags`; see [`affect`]).
     pub fn vcpus_flags(&self, flags: u32) -> Result<u32> {
         self.conn
-            .check(affect_exclusive(flags, "virDomainGetVcpusFlags"))?;
-        self.conn
-            .check(self.conn.driver().domain_get_vcpus_flags(&self.r, flags))
+            .check(self.conn.checked().domain_get_vcpus_flags(&self.r, flags))
     }
     dom_read!(/// Per-vCPU state and affinity (`virDomainGetVcpus`).
         vcpus => domain_get_vcpus() -> Vec<VcpuInfo>);
@@ -537,14 +491,10 @@ impl Domain {
     /// libvirt's library does, the driver is told the caller accepts
     /// string parameters ([`typed_param_flags::STRING_OKAY`]).
     pub fn scheduler_params(&self, flags: u32) -> Result<Vec<TypedParam>> {
-        self.conn.check(affect_exclusive(
-            flags,
-            "virDomainGetSchedulerParametersFlags",
-        ))?;
         let flags = flags | typed_param_flags::STRING_OKAY;
         self.conn.check(
             self.conn
-                .driver()
+                .checked()
                 .domain_get_scheduler_params(&self.r, flags),
         )
     }
@@ -553,7 +503,7 @@ impl Domain {
     /// (`virDomainGetSchedulerParameters`).
     pub fn scheduler_params_plain(&self) -> Result<Vec<TypedParam>> {
         self.conn
-            .check(self.conn.driver().domain_get_scheduler_params(&self.r, 0))
+            .check(self.conn.checked().domain_get_scheduler_params(&self.r, 0))
     }
 
     /// Change scheduler parameters of the current state, without flags
@@ -569,7 +519,7 @@ impl Domain {
     /// State and reason (`virDomainGetState`; see [`reason`]).
     pub fn state(&self) -> Result<(DomainState, i32)> {
         self.conn
-            .check(self.conn.driver().domain_get_state(&self.r, 0))
+            .check(self.conn.checked().domain_get_state(&self.r, 0))
     }
 
     /// Maximum vCPUs (`virDomainGetMaxVcpus`).
@@ -589,10 +539,9 @@ impl Domain {
     }
 
     fn start_as(&mut self, api: &str, flags: u32) -> Result<()> {
-        self.conn.writable(api)?;
         let r = self
             .conn
-            .check(self.conn.driver().domain_create(&self.r, flags))?;
+            .check(self.conn.checked_as(api).domain_create(&self.r, flags))?;
         self.r = r;
         Ok(())
     }
@@ -608,9 +557,8 @@ impl Domain {
     }
 
     fn destroy_as(&mut self, api: &str, flags: u32) -> Result<()> {
-        self.conn.writable(api)?;
         self.conn
-            .check(self.conn.driver().domain_destroy(&self.r, flags))?;
+            .check(self.conn.checked_as(api).domain_destroy(&self.r, flags))?;
         self.r.id = None;
         Ok(())
     }
@@ -627,10 +575,8 @@ impl Domain {
         } else {
             "virDomainSaveFlags"
         };
-        self.conn.writable(api)?;
-        self.conn.check(save_exclusive(flags, api))?;
         self.conn
-            .check(self.conn.driver().domain_save(&self.r, path, flags))?;
+            .check(self.conn.checked_as(api).domain_save(&self.r, path, flags))?;
         self.r.id = None;
         Ok(())
     }
@@ -638,10 +584,7 @@ impl Domain {
     /// Save with flags ([`save_flags`]) and optionally a replacement
     /// definition for the restore (`virDomainSaveFlags`).
     pub fn save_flags_xml(&mut self, path: &str, dxml: Option<&str>, flags: u32) -> Result<()> {
-        const API: &str = "virDomainSaveFlags";
-        self.conn.writable(API)?;
-        self.conn.check(save_exclusive(flags, API))?;
-        let d = self.conn.driver();
+        let d = self.conn.checked_as("virDomainSaveFlags");
         let r = match dxml {
             None => d.domain_save(&self.r, path, flags),
             Some(x) => d.domain_save_xml(&self.r, path, x, flags),
@@ -653,25 +596,15 @@ impl Domain {
 
     /// Dump core to a file (`virDomainCoreDump`; see [`dump_flags`]).
     pub fn core_dump(&self, path: &str, flags: u32) -> Result<()> {
-        const API: &str = "virDomainCoreDump";
-        self.conn.writable(API)?;
-        self.conn.check(dump_exclusive(flags, API))?;
         self.conn
-            .check(self.conn.driver().domain_core_dump(&self.r, path, flags))
+            .check(self.conn.checked().domain_core_dump(&self.r, path, flags))
     }
 
     /// Dump core to a file in a format (`virDomainCoreDumpWithFormat`; see
     /// [`dump_format`] and [`dump_flags`]). A driver without the call still
     /// serves the raw format through `virDomainCoreDump`.
     pub fn core_dump_with_format(&self, path: &str, format: u32, flags: u32) -> Result<()> {
-        const API: &str = "virDomainCoreDumpWithFormat";
-        self.conn.writable(API)?;
-        if format >= dump_format::LAST {
-            let e = Error::api_arg(API, format!("dumpformat '{format}' is not supported"));
-            return self.conn.check(Err(e));
-        }
-        self.conn.check(dump_exclusive(flags, API))?;
-        let d = self.conn.driver();
+        let d = self.conn.checked_as("virDomainCoreDumpWithFormat");
         let r = match d.domain_core_dump_with_format(&self.r, path, format, flags) {
             Err(e) if e.code == ErrorCode::NoSupport && format == dump_format::RAW => {
                 d.domain_core_dump(&self.r, path, flags)
@@ -683,12 +616,9 @@ impl Domain {
 
     /// Set memory, KiB, with flags (`virDomainSetMemoryFlags`; see [`affect`]).
     pub fn set_memory_flags(&self, kib: u64, flags: u32) -> Result<()> {
-        const API: &str = "virDomainSetMemoryFlags";
-        self.conn.writable(API)?;
-        self.conn.check(non_zero(kib, "memory", API))?;
         self.conn.check(
             self.conn
-                .driver()
+                .checked()
                 .domain_set_memory_flags(&self.r, kib, flags),
         )
     }
@@ -696,12 +626,11 @@ impl Domain {
     /// Each vCPU's affinity (`virDomainGetVcpuPinInfo`; see [`affect`]).
     pub fn vcpu_pin_info(&self, flags: u32) -> Result<Vec<CpuMap>> {
         self.conn
-            .check(self.conn.driver().domain_get_vcpu_pin_info(&self.r, flags))
+            .check(self.conn.checked().domain_get_vcpu_pin_info(&self.r, flags))
     }
 
-    fn write_as<T>(&self, api: &str, f: impl FnOnce(&dyn Driver) -> Result<T>) -> Result<T> {
-        self.conn.writable(api)?;
-        self.conn.check(f(self.conn.driver()))
+    fn write_as<T>(&self, api: &str, f: impl FnOnce(Checked<'_>) -> Result<T>) -> Result<T> {
+        self.conn.check(f(self.conn.checked_as(api)))
     }
 
     dom_write!(/// Remove the persistent definition (`virDomainUndefine`).
@@ -739,7 +668,6 @@ impl Domain {
     /// Set current memory of the running domain, KiB (`virDomainSetMemory`).
     pub fn set_memory(&self, kib: u64) -> Result<()> {
         self.write_as("virDomainSetMemory", |d| {
-            non_zero(kib, "memory", "virDomainSetMemory")?;
             d.domain_set_memory_flags(&self.r, kib, affect::LIVE)
         })
     }
@@ -747,7 +675,6 @@ impl Domain {
     /// domain's if it runs, else its definition's, as libvirt does.
     pub fn set_max_memory(&self, kib: u64) -> Result<()> {
         self.write_as("virDomainSetMaxMemory", |d| {
-            non_zero(kib, "memory", "virDomainSetMaxMemory")?;
             d.domain_set_memory_flags(&self.r, kib, affect::MAXIMUM | affect::CURRENT)
         })
     }
@@ -784,27 +711,27 @@ impl Network {
     /// True when running (`virNetworkIsActive`).
     pub fn is_active(&self) -> Result<bool> {
         self.conn
-            .check(self.conn.driver().network_is_active(&self.r))
+            .check(self.conn.checked().network_is_active(&self.r))
     }
     /// True when persistent (`virNetworkIsPersistent`).
     pub fn is_persistent(&self) -> Result<bool> {
         self.conn
-            .check(self.conn.driver().network_is_persistent(&self.r))
+            .check(self.conn.checked().network_is_persistent(&self.r))
     }
     /// Autostart flag (`virNetworkGetAutostart`).
     pub fn autostart(&self) -> Result<bool> {
         self.conn
-            .check(self.conn.driver().network_get_autostart(&self.r))
+            .check(self.conn.checked().network_get_autostart(&self.r))
     }
     /// The network XML (`virNetworkGetXMLDesc`).
     pub fn xml_desc(&self, flags: u32) -> Result<String> {
         self.conn
-            .check(self.conn.driver().network_get_xml_desc(&self.r, flags))
+            .check(self.conn.checked().network_get_xml_desc(&self.r, flags))
     }
     /// The bridge device (`virNetworkGetBridgeName`).
     pub fn bridge_name(&self) -> Result<String> {
         self.conn
-            .check(self.conn.driver().network_get_bridge_name(&self.r))
+            .check(self.conn.checked().network_get_bridge_name(&self.r))
     }
 }
 
@@ -827,27 +754,30 @@ impl StoragePool {
     /// True when active (`virStoragePoolIsActive`).
     pub fn is_active(&self) -> Result<bool> {
         self.conn
-            .check(self.conn.driver().storage_pool_is_active(&self.r))
+            .check(self.conn.checked().storage_pool_is_active(&self.r))
     }
     /// True when persistent (`virStoragePoolIsPersistent`).
     pub fn is_persistent(&self) -> Result<bool> {
         self.conn
-            .check(self.conn.driver().storage_pool_is_persistent(&self.r))
+            .check(self.conn.checked().storage_pool_is_persistent(&self.r))
     }
     /// Autostart flag (`virStoragePoolGetAutostart`).
     pub fn autostart(&self) -> Result<bool> {
         self.conn
-            .check(self.conn.driver().storage_pool_get_autostart(&self.r))
+            .check(self.conn.checked().storage_pool_get_autostart(&self.r))
     }
     /// State, capacity, allocation, free space (`virStoragePoolGetInfo`).
     pub fn info(&self) -> Result<StoragePoolInfo> {
         self.conn
-            .check(self.conn.driver().storage_pool_get_info(&self.r))
+            .check(self.conn.checked().storage_pool_get_info(&self.r))
     }
     /// The pool XML (`virStoragePoolGetXMLDesc`).
     pub fn xml_desc(&self, flags: u32) -> Result<String> {
-        self.conn
-            .check(self.conn.driver().storage_pool_get_xml_desc(&self.r, flags))
+        self.conn.check(
+            self.conn
+                .checked()
+                .storage_pool_get_xml_desc(&self.r, flags),
+        )
     }
 }
 

@@ -1,18 +1,207 @@
-//! The driver trait a hypervisor backend implements, and the stack that
-//! lets several backends serve one URI.
+//! The driver trait a hypervisor backend implements, the stack that lets
+//! several backends serve one URI, and the one table both come from.
 //!
-//! Every operation has a default body returning "this function is not
-//! supported by the connection driver", so a backend implements only what it
-//! can. A [`DriverStack`] asks its members in order and moves on while they
-//! answer with that error.
+//! Every operation has a default body that *declines* ([`Error::declined`]):
+//! "not mine". A [`DriverStack`] asks its members in order and moves on
+//! only while they decline; any other answer, "not supported" included, is
+//! final. Callers never see a decline: the stack and [`crate::Checked`]
+//! turn one into libvirt's "this function is not supported by the
+//! connection driver".
+//!
+//! The table below is exported as [`for_each_driver_method!`], so other
+//! crates (the remote protocol's client stubs and daemon dispatch, the
+//! checked layer, forwarding wrappers) generate their code from it instead
+//! of keeping copies that drift.
 
-use crate::error::{Error, ErrorCode, Result};
-use crate::types::*;
+use crate::error::{Error, Result};
+
+/// The one table of driver calls: calls `$callback!` with every entry.
+///
+/// Each entry is
+/// `[libvirtName, kind $(, check FN)? $(, default BLOCK)?] fn name(&self, args..) -> Ret;`
+/// with its doc comments first, where
+///
+/// - `libvirtName` is libvirt's public function (used in "not supported"
+///   and read-only refusals),
+/// - `kind` is `read` or `write`: a `write` call changes something and is
+///   refused on a read-only connection,
+/// - `check FN` names the argument check libvirt's library makes before
+///   asking a driver (a function in `crate::checked::checks` taking the
+///   public function's name and the call's arguments),
+/// - `default BLOCK` is the trait's default body when it is not a decline
+///   (`close` succeeds by default); a stack calls such an entry on every
+///   member.
+///
+/// A callback is a `macro_rules!` macro taking the entries in this form:
+///
+/// ```
+/// macro_rules! names {
+///     ($( $(#[$m:meta])* [$api:ident, $kind:ident $(, check $check:ident)? $(, default $default:block)?]
+///        fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty; )*) => {
+///         const NAMES: &[&str] = &[$(stringify!($name)),*];
+///     };
+/// }
+/// virt_core::for_each_driver_method!(names);
+/// assert!(NAMES.contains(&"domain_lookup_by_name"));
+/// ```
+#[macro_export]
+macro_rules! for_each_driver_method {
+    ($callback:ident) => {
+        $callback! {
+            /// Release what the connection holds.
+            [virConnectClose, read, default { Ok(()) }] fn close(&self) -> ();
+            /// Hypervisor version, `major * 1_000_000 + minor * 1000 + micro`.
+            [virConnectGetVersion, read] fn version(&self) -> u64;
+            /// The node's host name.
+            [virConnectGetHostname, read] fn hostname(&self) -> String;
+            /// The canonical URI of this connection.
+            [virConnectGetURI, read] fn uri(&self) -> String;
+            /// The capabilities XML.
+            [virConnectGetCapabilities, read] fn capabilities(&self) -> String;
+            /// Maximum vCPUs a guest of `guest_type` may have.
+            [virConnectGetMaxVcpus, read] fn max_vcpus(&self, guest_type: Option<&str>) -> u32;
+            /// Node information.
+            [virNodeGetInfo, read] fn node_info(&self) -> $crate::NodeInfo;
+            /// Free memory per NUMA cell, bytes, for cells `start..start+max`.
+            [virNodeGetCellsFreeMemory, read] fn node_cells_free_memory(&self, start: u32, max: u32) -> Vec<u64>;
+            /// The number of host CPUs and the map of those online.
+            [virNodeGetCPUMap, read] fn node_cpu_map(&self) -> (u32, $crate::CpuMap);
+            /// Free memory on the node, bytes.
+            [virNodeGetFreeMemory, read] fn node_free_memory(&self) -> u64;
+            /// The node's security model.
+            [virNodeGetSecurityModel, read] fn node_security_model(&self) -> $crate::SecurityModel;
+            /// Ids of the running domains.
+            [virConnectListDomains, read] fn list_domain_ids(&self) -> Vec<u32>;
+            /// Number of running domains.
+            [virConnectNumOfDomains, read] fn num_of_domains(&self) -> u32;
+            /// Names of the defined, inactive domains.
+            [virConnectListDefinedDomains, read] fn list_defined_domains(&self) -> Vec<String>;
+            /// Number of defined, inactive domains.
+            [virConnectNumOfDefinedDomains, read] fn num_of_defined_domains(&self) -> u32;
+            /// Every domain that passes `flags` (see `list_flags`), in one call.
+            [virConnectListAllDomains, read] fn list_all_domains(&self, flags: u32) -> Vec<$crate::DomainRef>;
+            /// Start a transient domain from XML.
+            [virDomainCreateXML, write] fn domain_create_xml(&self, xml: &str, flags: u32) -> $crate::DomainRef;
+            /// Define (or redefine) a persistent domain from XML.
+            [virDomainDefineXML, write] fn domain_define_xml(&self, xml: &str, flags: u32) -> $crate::DomainRef;
+            /// Find a running domain by id.
+            [virDomainLookupByID, read] fn domain_lookup_by_id(&self, id: u32) -> $crate::DomainRef;
+            /// Find a domain by name.
+            [virDomainLookupByName, read] fn domain_lookup_by_name(&self, name: &str) -> $crate::DomainRef;
+            /// Find a domain by UUID.
+            [virDomainLookupByUUID, read] fn domain_lookup_by_uuid(&self, uuid: &$crate::Uuid) -> $crate::DomainRef;
+            /// Remove a domain's persistent definition.
+            [virDomainUndefineFlags, write] fn domain_undefine(&self, dom: &$crate::DomainRef, flags: u32) -> ();
+            /// Start a defined domain; returns its new identity (with id).
+            [virDomainCreateWithFlags, write] fn domain_create(&self, dom: &$crate::DomainRef, flags: u32) -> $crate::DomainRef;
+            /// Ask the guest to shut down.
+            [virDomainShutdownFlags, write] fn domain_shutdown(&self, dom: &$crate::DomainRef, flags: u32) -> ();
+            /// Ask the guest to reboot.
+            [virDomainReboot, write] fn domain_reboot(&self, dom: &$crate::DomainRef, flags: u32) -> ();
+            /// Stop the domain at once.
+            [virDomainDestroyFlags, write] fn domain_destroy(&self, dom: &$crate::DomainRef, flags: u32) -> ();
+            /// Pause the domain.
+            [virDomainSuspend, write] fn domain_suspend(&self, dom: &$crate::DomainRef) -> ();
+            /// Resume a paused domain.
+            [virDomainResume, write] fn domain_resume(&self, dom: &$crate::DomainRef) -> ();
+            /// Save the domain's state to a file and stop it.
+            [virDomainSaveFlags, write, check save_modes] fn domain_save(&self, dom: &$crate::DomainRef, path: &str, flags: u32) -> ();
+            /// Restore a domain from a saved state file.
+            [virDomainRestoreFlags, write, check restore_modes] fn domain_restore(&self, path: &str, flags: u32) -> $crate::DomainRef;
+            /// Dump the domain's core to a file.
+            [virDomainCoreDump, write, check dump_modes] fn domain_core_dump(&self, dom: &$crate::DomainRef, path: &str, flags: u32) -> ();
+            /// Dump the domain's core to a file in a format (`dump_format`).
+            [virDomainCoreDumpWithFormat, write, check dump_format_and_modes] fn domain_core_dump_with_format(&self, dom: &$crate::DomainRef, path: &str, format: u32, flags: u32) -> ();
+            /// Save the domain's state to a file and stop it, with `dxml` as the
+            /// definition to restore it with (a save without one is `domain_save`).
+            [virDomainSaveFlags, write, check save_xml_modes] fn domain_save_xml(&self, dom: &$crate::DomainRef, path: &str, dxml: &str, flags: u32) -> ();
+            /// Restore a domain from a saved state file with `dxml` replacing the
+            /// saved definition (a restore without one is `domain_restore`).
+            [virDomainRestoreFlags, write, check restore_xml_modes] fn domain_restore_xml(&self, path: &str, dxml: &str, flags: u32) -> $crate::DomainRef;
+            /// State, memory, vCPUs and CPU time.
+            [virDomainGetInfo, read] fn domain_get_info(&self, dom: &$crate::DomainRef) -> $crate::DomainInfo;
+            /// State with reason.
+            [virDomainGetState, read] fn domain_get_state(&self, dom: &$crate::DomainRef, flags: u32) -> ($crate::DomainState, i32);
+            /// The guest OS type ("linux", "hvm").
+            [virDomainGetOSType, read] fn domain_get_os_type(&self, dom: &$crate::DomainRef) -> String;
+            /// Maximum memory, KiB.
+            [virDomainGetMaxMemory, read] fn domain_get_max_memory(&self, dom: &$crate::DomainRef) -> u64;
+            /// Set memory (KiB); `affect::MAXIMUM` sets the maximum.
+            [virDomainSetMemoryFlags, write, check memory_not_zero] fn domain_set_memory_flags(&self, dom: &$crate::DomainRef, kib: u64, flags: u32) -> ();
+            /// The domain XML.
+            [virDomainGetXMLDesc, read] fn domain_get_xml_desc(&self, dom: &$crate::DomainRef, flags: u32) -> String;
+            /// Set the vCPU count (see `affect`).
+            [virDomainSetVcpusFlags, write] fn domain_set_vcpus_flags(&self, dom: &$crate::DomainRef, nvcpus: u32, flags: u32) -> ();
+            /// The vCPU count (see `affect`).
+            [virDomainGetVcpusFlags, read, check vcpus_one_definition] fn domain_get_vcpus_flags(&self, dom: &$crate::DomainRef, flags: u32) -> u32;
+            /// Per-vCPU information with affinity.
+            [virDomainGetVcpus, read] fn domain_get_vcpus(&self, dom: &$crate::DomainRef) -> Vec<$crate::VcpuInfo>;
+            /// Each vCPU's affinity, live or from the persistent definition (see
+            /// `affect`); works on inactive domains too.
+            [virDomainGetVcpuPinInfo, read] fn domain_get_vcpu_pin_info(&self, dom: &$crate::DomainRef, flags: u32) -> Vec<$crate::CpuMap>;
+            /// Pin a vCPU to a set of physical CPUs.
+            [virDomainPinVcpuFlags, write] fn domain_pin_vcpu(&self, dom: &$crate::DomainRef, vcpu: u32, map: &$crate::CpuMap, flags: u32) -> ();
+            /// Whether the domain starts with the node.
+            [virDomainGetAutostart, read] fn domain_get_autostart(&self, dom: &$crate::DomainRef) -> bool;
+            /// Mark or unmark the domain for autostart.
+            [virDomainSetAutostart, write] fn domain_set_autostart(&self, dom: &$crate::DomainRef, autostart: bool) -> ();
+            /// True when running or paused.
+            [virDomainIsActive, read] fn domain_is_active(&self, dom: &$crate::DomainRef) -> bool;
+            /// True when it has a persistent definition.
+            [virDomainIsPersistent, read] fn domain_is_persistent(&self, dom: &$crate::DomainRef) -> bool;
+            /// True when it has a managed save image.
+            [virDomainHasManagedSaveImage, read] fn domain_has_managed_save(&self, dom: &$crate::DomainRef, flags: u32) -> bool;
+            /// The scheduler's name and its number of parameters.
+            [virDomainGetSchedulerType, read] fn domain_get_scheduler_type(&self, dom: &$crate::DomainRef) -> (String, u32);
+            /// The scheduler's parameters.
+            [virDomainGetSchedulerParametersFlags, read, check params_one_definition] fn domain_get_scheduler_params(&self, dom: &$crate::DomainRef, flags: u32) -> Vec<$crate::TypedParam>;
+            /// Change scheduler parameters.
+            [virDomainSetSchedulerParametersFlags, write] fn domain_set_scheduler_params(&self, dom: &$crate::DomainRef, params: &[$crate::TypedParam], flags: u32) -> ();
+            /// The domain's security label.
+            [virDomainGetSecurityLabel, read] fn domain_get_security_label(&self, dom: &$crate::DomainRef) -> $crate::SecurityLabel;
+            /// Hot-plug a device described in XML.
+            [virDomainAttachDeviceFlags, write] fn domain_attach_device(&self, dom: &$crate::DomainRef, xml: &str, flags: u32) -> ();
+            /// Hot-unplug a device described in XML.
+            [virDomainDetachDeviceFlags, write] fn domain_detach_device(&self, dom: &$crate::DomainRef, xml: &str, flags: u32) -> ();
+            /// Every network that passes `flags` (1 inactive, 2 active, 4 persistent,
+            /// 8 transient, 16 autostart, 32 no autostart).
+            [virConnectListAllNetworks, read] fn list_all_networks(&self, flags: u32) -> Vec<$crate::NetworkRef>;
+            /// Find a network by name.
+            [virNetworkLookupByName, read] fn network_lookup_by_name(&self, name: &str) -> $crate::NetworkRef;
+            /// True when the network is running.
+            [virNetworkIsActive, read] fn network_is_active(&self, net: &$crate::NetworkRef) -> bool;
+            /// True when the network is persistent.
+            [virNetworkIsPersistent, read] fn network_is_persistent(&self, net: &$crate::NetworkRef) -> bool;
+            /// Whether the network starts with the node.
+            [virNetworkGetAutostart, read] fn network_get_autostart(&self, net: &$crate::NetworkRef) -> bool;
+            /// The network's XML.
+            [virNetworkGetXMLDesc, read] fn network_get_xml_desc(&self, net: &$crate::NetworkRef, flags: u32) -> String;
+            /// The network's bridge device.
+            [virNetworkGetBridgeName, read] fn network_get_bridge_name(&self, net: &$crate::NetworkRef) -> String;
+            /// Every storage pool that passes `flags` (1 inactive, 2 active,
+            /// 4 persistent, 8 transient, 16 autostart, 32 no autostart).
+            [virConnectListAllStoragePools, read] fn list_all_storage_pools(&self, flags: u32) -> Vec<$crate::StoragePoolRef>;
+            /// Find a storage pool by name.
+            [virStoragePoolLookupByName, read] fn storage_pool_lookup_by_name(&self, name: &str) -> $crate::StoragePoolRef;
+            /// True when the pool is active.
+            [virStoragePoolIsActive, read] fn storage_pool_is_active(&self, pool: &$crate::StoragePoolRef) -> bool;
+            /// True when the pool is persistent.
+            [virStoragePoolIsPersistent, read] fn storage_pool_is_persistent(&self, pool: &$crate::StoragePoolRef) -> bool;
+            /// Whether the pool starts with the node.
+            [virStoragePoolGetAutostart, read] fn storage_pool_get_autostart(&self, pool: &$crate::StoragePoolRef) -> bool;
+            /// State, capacity, allocation and free space.
+            [virStoragePoolGetInfo, read] fn storage_pool_get_info(&self, pool: &$crate::StoragePoolRef) -> $crate::StoragePoolInfo;
+            /// The pool's XML.
+            [virStoragePoolGetXMLDesc, read] fn storage_pool_get_xml_desc(&self, pool: &$crate::StoragePoolRef, flags: u32) -> String;
+        }
+    };
+}
 
 macro_rules! driver_trait {
     ($(
         $(#[$m:meta])*
-        [$api:ident] fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;
+        [$api:ident, $kind:ident $(, check $check:ident)? $(, default $default:block)?]
+        fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;
     )*) => {
         /// One open connection to a hypervisor. Implementations must be safe
         /// to call from many threads at once.
@@ -23,7 +212,7 @@ macro_rules! driver_trait {
                 $(#[$m])*
                 fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
                     $(let _ = $arg;)*
-                    Err(Error::no_support(stringify!($api)))
+                    default_body!(stringify!($api) $(, $default)?)
                 }
             )*
         }
@@ -34,167 +223,82 @@ macro_rules! driver_trait {
             }
             $(
                 fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
-                    let mut last = Error::no_support(stringify!($api));
-                    for d in &self.members {
-                        match d.$name($($arg),*) {
-                            Err(e) if e.code == ErrorCode::NoSupport => last = e,
-                            other => return other,
-                        }
-                    }
-                    Err(last)
+                    stack_body!(self, stringify!($api), $name($($arg),*) $(, $default)?)
                 }
             )*
+        }
+
+        /// A driver call, named as in the table (`Method::domain_destroy`).
+        #[allow(non_camel_case_types)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Method {
+            $(
+                #[doc = concat!("`", stringify!($name), "` (`", stringify!($api), "`)")]
+                $name,
+            )*
+        }
+
+        impl Method {
+            /// Every call, in table order.
+            pub const ALL: &'static [Method] = &[$(Method::$name),*];
+
+            /// The method's name in the Driver trait.
+            pub fn name(self) -> &'static str {
+                match self { $(Method::$name => stringify!($name),)* }
+            }
+
+            /// libvirt's public function for it.
+            pub fn api(self) -> &'static str {
+                match self { $(Method::$name => stringify!($api),)* }
+            }
+
+            /// True when the call changes something (refused on read-only
+            /// connections).
+            pub fn is_mutating(self) -> bool {
+                match self { $(Method::$name => stringify!($kind) == "write",)* }
+            }
         }
     };
 }
 
-driver_trait! {
-    /// Release what the connection holds.
-    [virConnectClose] fn close(&self) -> ();
-    /// Hypervisor version, `major * 1_000_000 + minor * 1000 + micro`.
-    [virConnectGetVersion] fn version(&self) -> u64;
-    /// The node's host name.
-    [virConnectGetHostname] fn hostname(&self) -> String;
-    /// The canonical URI of this connection.
-    [virConnectGetURI] fn uri(&self) -> String;
-    /// The capabilities XML.
-    [virConnectGetCapabilities] fn capabilities(&self) -> String;
-    /// Maximum vCPUs a guest of `guest_type` may have.
-    [virConnectGetMaxVcpus] fn max_vcpus(&self, guest_type: Option<&str>) -> u32;
-    /// Node information.
-    [virNodeGetInfo] fn node_info(&self) -> NodeInfo;
-    /// Free memory per NUMA cell, bytes, for cells `start..start+max`.
-    [virNodeGetCellsFreeMemory] fn node_cells_free_memory(&self, start: u32, max: u32) -> Vec<u64>;
-    /// The number of host CPUs and the map of those online.
-    [virNodeGetCPUMap] fn node_cpu_map(&self) -> (u32, CpuMap);
-    /// Free memory on the node, bytes.
-    [virNodeGetFreeMemory] fn node_free_memory(&self) -> u64;
-    /// The node's security model.
-    [virNodeGetSecurityModel] fn node_security_model(&self) -> SecurityModel;
-    /// Ids of the running domains.
-    [virConnectListDomains] fn list_domain_ids(&self) -> Vec<u32>;
-    /// Number of running domains.
-    [virConnectNumOfDomains] fn num_of_domains(&self) -> u32;
-    /// Names of the defined, inactive domains.
-    [virConnectListDefinedDomains] fn list_defined_domains(&self) -> Vec<String>;
-    /// Number of defined, inactive domains.
-    [virConnectNumOfDefinedDomains] fn num_of_defined_domains(&self) -> u32;
-    /// Every domain that passes `flags` (see `list_flags`), in one call.
-    [virConnectListAllDomains] fn list_all_domains(&self, flags: u32) -> Vec<DomainRef>;
-    /// Start a transient domain from XML.
-    [virDomainCreateXML] fn domain_create_xml(&self, xml: &str, flags: u32) -> DomainRef;
-    /// Define (or redefine) a persistent domain from XML.
-    [virDomainDefineXML] fn domain_define_xml(&self, xml: &str, flags: u32) -> DomainRef;
-    /// Find a running domain by id.
-    [virDomainLookupByID] fn domain_lookup_by_id(&self, id: u32) -> DomainRef;
-    /// Find a domain by name.
-    [virDomainLookupByName] fn domain_lookup_by_name(&self, name: &str) -> DomainRef;
-    /// Find a domain by UUID.
-    [virDomainLookupByUUID] fn domain_lookup_by_uuid(&self, uuid: &Uuid) -> DomainRef;
-    /// Remove a domain's persistent definition.
-    [virDomainUndefineFlags] fn domain_undefine(&self, dom: &DomainRef, flags: u32) -> ();
-    /// Start a defined domain; returns its new identity (with id).
-    [virDomainCreateWithFlags] fn domain_create(&self, dom: &DomainRef, flags: u32) -> DomainRef;
-    /// Ask the guest to shut down.
-    [virDomainShutdownFlags] fn domain_shutdown(&self, dom: &DomainRef, flags: u32) -> ();
-    /// Ask the guest to reboot.
-    [virDomainReboot] fn domain_reboot(&self, dom: &DomainRef, flags: u32) -> ();
-    /// Stop the domain at once.
-    [virDomainDestroyFlags] fn domain_destroy(&self, dom: &DomainRef, flags: u32) -> ();
-    /// Pause the domain.
-    [virDomainSuspend] fn domain_suspend(&self, dom: &DomainRef) -> ();
-    /// Resume a paused domain.
-    [virDomainResume] fn domain_resume(&self, dom: &DomainRef) -> ();
-    /// Save the domain's state to a file and stop it.
-    [virDomainSaveFlags] fn domain_save(&self, dom: &DomainRef, path: &str, flags: u32) -> ();
-    /// Restore a domain from a saved state file.
-    [virDomainRestoreFlags] fn domain_restore(&self, path: &str, flags: u32) -> DomainRef;
-    /// Dump the domain's core to a file.
-    [virDomainCoreDump] fn domain_core_dump(&self, dom: &DomainRef, path: &str, flags: u32) -> ();
-    /// Dump the domain's core to a file in a format (`dump_format`).
-    [virDomainCoreDumpWithFormat] fn domain_core_dump_with_format(&self, dom: &DomainRef, path: &str, format: u32, flags: u32) -> ();
-    /// Save the domain's state to a file and stop it, with `dxml` as the
-    /// definition to restore it with (a save without one is `domain_save`).
-    [virDomainSaveFlags] fn domain_save_xml(&self, dom: &DomainRef, path: &str, dxml: &str, flags: u32) -> ();
-    /// Restore a domain from a saved state file with `dxml` replacing the
-    /// saved definition (a restore without one is `domain_restore`).
-    [virDomainRestoreFlags] fn domain_restore_xml(&self, path: &str, dxml: &str, flags: u32) -> DomainRef;
-    /// State, memory, vCPUs and CPU time.
-    [virDomainGetInfo] fn domain_get_info(&self, dom: &DomainRef) -> DomainInfo;
-    /// State with reason.
-    [virDomainGetState] fn domain_get_state(&self, dom: &DomainRef, flags: u32) -> (DomainState, i32);
-    /// The guest OS type ("linux", "hvm").
-    [virDomainGetOSType] fn domain_get_os_type(&self, dom: &DomainRef) -> String;
-    /// Maximum memory, KiB.
-    [virDomainGetMaxMemory] fn domain_get_max_memory(&self, dom: &DomainRef) -> u64;
-    /// Set memory (KiB); `affect::MAXIMUM` sets the maximum.
-    [virDomainSetMemoryFlags] fn domain_set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> ();
-    /// The domain XML.
-    [virDomainGetXMLDesc] fn domain_get_xml_desc(&self, dom: &DomainRef, flags: u32) -> String;
-    /// Set the vCPU count (see `affect`).
-    [virDomainSetVcpusFlags] fn domain_set_vcpus_flags(&self, dom: &DomainRef, nvcpus: u32, flags: u32) -> ();
-    /// The vCPU count (see `affect`).
-    [virDomainGetVcpusFlags] fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: u32) -> u32;
-    /// Per-vCPU information with affinity.
-    [virDomainGetVcpus] fn domain_get_vcpus(&self, dom: &DomainRef) -> Vec<VcpuInfo>;
-    /// Each vCPU's affinity, live or from the persistent definition (see
-    /// `affect`); works on inactive domains too.
-    [virDomainGetVcpuPinInfo] fn domain_get_vcpu_pin_info(&self, dom: &DomainRef, flags: u32) -> Vec<CpuMap>;
-    /// Pin a vCPU to a set of physical CPUs.
-    [virDomainPinVcpuFlags] fn domain_pin_vcpu(&self, dom: &DomainRef, vcpu: u32, map: &CpuMap, flags: u32) -> ();
-    /// Whether the domain starts with the node.
-    [virDomainGetAutostart] fn domain_get_autostart(&self, dom: &DomainRef) -> bool;
-    /// Mark or unmark the domain for autostart.
-    [virDomainSetAutostart] fn domain_set_autostart(&self, dom: &DomainRef, autostart: bool) -> ();
-    /// True when running or paused.
-    [virDomainIsActive] fn domain_is_active(&self, dom: &DomainRef) -> bool;
-    /// True when it has a persistent definition.
-    [virDomainIsPersistent] fn domain_is_persistent(&self, dom: &DomainRef) -> bool;
-    /// True when it has a managed save image.
-    [virDomainHasManagedSaveImage] fn domain_has_managed_save(&self, dom: &DomainRef, flags: u32) -> bool;
-    /// The scheduler's name and its number of parameters.
-    [virDomainGetSchedulerType] fn domain_get_scheduler_type(&self, dom: &DomainRef) -> (String, u32);
-    /// The scheduler's parameters.
-    [virDomainGetSchedulerParametersFlags] fn domain_get_scheduler_params(&self, dom: &DomainRef, flags: u32) -> Vec<TypedParam>;
-    /// Change scheduler parameters.
-    [virDomainSetSchedulerParametersFlags] fn domain_set_scheduler_params(&self, dom: &DomainRef, params: &[TypedParam], flags: u32) -> ();
-    /// The domain's security label.
-    [virDomainGetSecurityLabel] fn domain_get_security_label(&self, dom: &DomainRef) -> SecurityLabel;
-    /// Hot-plug a device described in XML.
-    [virDomainAttachDeviceFlags] fn domain_attach_device(&self, dom: &DomainRef, xml: &str, flags: u32) -> ();
-    /// Hot-unplug a device described in XML.
-    [virDomainDetachDeviceFlags] fn domain_detach_device(&self, dom: &DomainRef, xml: &str, flags: u32) -> ();
-    /// Every network that passes `flags` (1 inactive, 2 active, 4 persistent,
-    /// 8 transient, 16 autostart, 32 no autostart).
-    [virConnectListAllNetworks] fn list_all_networks(&self, flags: u32) -> Vec<NetworkRef>;
-    /// Find a network by name.
-    [virNetworkLookupByName] fn network_lookup_by_name(&self, name: &str) -> NetworkRef;
-    /// True when the network is running.
-    [virNetworkIsActive] fn network_is_active(&self, net: &NetworkRef) -> bool;
-    /// True when the network is persistent.
-    [virNetworkIsPersistent] fn network_is_persistent(&self, net: &NetworkRef) -> bool;
-    /// Whether the network starts with the node.
-    [virNetworkGetAutostart] fn network_get_autostart(&self, net: &NetworkRef) -> bool;
-    /// The network's XML.
-    [virNetworkGetXMLDesc] fn network_get_xml_desc(&self, net: &NetworkRef, flags: u32) -> String;
-    /// The network's bridge device.
-    [virNetworkGetBridgeName] fn network_get_bridge_name(&self, net: &NetworkRef) -> String;
-    /// Every storage pool that passes `flags` (1 inactive, 2 active,
-    /// 4 persistent, 8 transient, 16 autostart, 32 no autostart).
-    [virConnectListAllStoragePools] fn list_all_storage_pools(&self, flags: u32) -> Vec<StoragePoolRef>;
-    /// Find a storage pool by name.
-    [virStoragePoolLookupByName] fn storage_pool_lookup_by_name(&self, name: &str) -> StoragePoolRef;
-    /// True when the pool is active.
-    [virStoragePoolIsActive] fn storage_pool_is_active(&self, pool: &StoragePoolRef) -> bool;
-    /// True when the pool is persistent.
-    [virStoragePoolIsPersistent] fn storage_pool_is_persistent(&self, pool: &StoragePoolRef) -> bool;
-    /// Whether the pool starts with the node.
-    [virStoragePoolGetAutostart] fn storage_pool_get_autostart(&self, pool: &StoragePoolRef) -> bool;
-    /// State, capacity, allocation and free space.
-    [virStoragePoolGetInfo] fn storage_pool_get_info(&self, pool: &StoragePoolRef) -> StoragePoolInfo;
-    /// The pool's XML.
-    [virStoragePoolGetXMLDesc] fn storage_pool_get_xml_desc(&self, pool: &StoragePoolRef, flags: u32) -> String;
+/// A trait method's default body: a decline, or the table's `default`.
+macro_rules! default_body {
+    ($api:expr) => {
+        Err(Error::declined($api))
+    };
+    ($api:expr, $default:block) => {
+        $default
+    };
 }
+
+/// A stack's body: the first member that does not decline answers; an
+/// entry with a `default` (close) goes to every member, the first failure
+/// reported.
+macro_rules! stack_body {
+    ($self:ident, $api:expr, $name:ident($($arg:ident),*)) => {{
+        for d in &$self.members {
+            match d.$name($($arg),*) {
+                Err(e) if e.is_declined() => {}
+                other => return other,
+            }
+        }
+        Err(Error::no_support($api))
+    }};
+    ($self:ident, $api:expr, $name:ident($($arg:ident),*), $default:block) => {{
+        let mut first = Ok(());
+        for d in &$self.members {
+            let r = d.$name($($arg),*);
+            if first.is_ok() {
+                if let Err(e) = r {
+                    first = Err(e);
+                }
+            }
+        }
+        first.or_else(|e| if e.is_declined() { Ok(()) } else { Err(e) })
+    }};
+}
+
+for_each_driver_method!(driver_trait);
 
 /// Several backends serving one URI: each call goes to the first member that
 /// supports it.
@@ -210,9 +314,12 @@ impl DriverStack {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
-    use crate::error::ErrorDomain;
+    use crate::error::{ErrorCode, ErrorDomain};
+    use crate::types::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     struct StateOnly;
     impl Driver for StateOnly {
@@ -247,7 +354,7 @@ mod tests {
     }
 
     #[test]
-    fn stack_falls_through_only_on_no_support() {
+    fn stack_falls_through_only_on_declines() {
         let s = DriverStack::new(vec![Box::new(StateOnly), Box::new(Changes)]);
         assert_eq!(s.type_name(), "Xen");
         assert_eq!(s.version().ok(), Some(3_000_001));
@@ -270,5 +377,78 @@ mod tests {
                 "this function is not supported by the connection driver: virDomainResume".into()
             ))
         );
+    }
+
+    /// A member that answers "not supported" itself: final, not passed on.
+    struct Refuses;
+    impl Driver for Refuses {
+        fn type_name(&self) -> &str {
+            "Refuses"
+        }
+        fn domain_resume(&self, _dom: &DomainRef) -> Result<()> {
+            Err(Error::no_support("virDomainResume"))
+        }
+    }
+
+    struct Counts(&'static AtomicUsize);
+    impl Driver for Counts {
+        fn type_name(&self) -> &str {
+            "Counts"
+        }
+        fn close(&self) -> Result<()> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn no_support_is_final_and_a_decline_is_not() {
+        let d = DomainRef {
+            name: "x".into(),
+            uuid: Uuid::nil(),
+            id: Some(1),
+        };
+        let s = DriverStack::new(vec![Box::new(Refuses), Box::new(Changes)]);
+        assert!(s.domain_suspend(&d).is_ok(), "Refuses declines suspend");
+        let e = s.domain_resume(&d).unwrap_err();
+        assert_eq!(e.code, ErrorCode::NoSupport);
+        assert!(!e.is_declined());
+        // What every member declines reads as plain "not supported".
+        let e = s.domain_reboot(&d, 0).unwrap_err();
+        assert!(!e.is_declined());
+        assert_eq!(
+            e.to_string(),
+            "this function is not supported by the connection driver: virDomainReboot"
+        );
+    }
+
+    #[test]
+    fn close_succeeds_by_default_and_reaches_every_member() {
+        static CLOSED: AtomicUsize = AtomicUsize::new(0);
+        assert!(StateOnly.close().is_ok());
+        let s = DriverStack::new(vec![
+            Box::new(Counts(&CLOSED)),
+            Box::new(StateOnly),
+            Box::new(Counts(&CLOSED)),
+        ]);
+        assert!(s.close().is_ok());
+        assert_eq!(CLOSED.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn the_table_names_its_calls_and_their_kinds() {
+        assert_eq!(
+            Method::ALL.len(),
+            Method::ALL
+                .iter()
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+        );
+        assert_eq!(Method::domain_destroy.api(), "virDomainDestroyFlags");
+        assert!(Method::domain_destroy.is_mutating());
+        assert!(!Method::domain_get_info.is_mutating());
+        let mutating: Vec<_> = Method::ALL.iter().filter(|m| m.is_mutating()).collect();
+        assert!(mutating.contains(&&Method::domain_define_xml));
+        assert!(!mutating.iter().any(|m| m.name().contains("lookup")));
     }
 }

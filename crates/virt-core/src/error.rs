@@ -471,6 +471,9 @@ pub struct Error {
     pub int1: i32,
     /// Extra number.
     pub int2: i32,
+    /// A stack member's "not mine, ask the next member" (see
+    /// [`Error::declined`]); never seen by callers of the API.
+    declined: bool,
 }
 
 impl fmt::Display for Error {
@@ -493,6 +496,7 @@ impl Error {
             str3: None,
             int1: -1,
             int2: -1,
+            declined: false,
         }
     }
 
@@ -513,6 +517,29 @@ impl Error {
     /// "this function is not supported by the connection driver: NAME".
     pub fn no_support(function: &str) -> Self {
         Self::with(ErrorCode::NoSupport, ErrorDomain::Domain, function)
+    }
+
+    /// A driver's "not mine": the call is left to the next member of a
+    /// [`crate::DriverStack`]. It reads as [`Error::no_support`] wherever it
+    /// surfaces, and the stack and the checked layer turn it into a plain
+    /// one, so only members of a stack ever see the difference.
+    pub fn declined(function: &str) -> Self {
+        Error {
+            declined: true,
+            ..Self::no_support(function)
+        }
+    }
+
+    /// True for [`Error::declined`]: a stack asks its next member.
+    pub fn is_declined(&self) -> bool {
+        self.declined
+    }
+
+    /// This error as callers see it: a decline becomes libvirt's plain
+    /// "not supported".
+    pub fn settled(mut self) -> Self {
+        self.declined = false;
+        self
     }
 
     /// libvirt's refusal of a mutating call on a read-only connection.

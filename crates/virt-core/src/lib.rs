@@ -3,6 +3,10 @@
 //! - [`Connect`], [`Domain`], [`Network`], [`StoragePool`]: the handles users hold.
 //! - [`Driver`] and [`DriverStack`]: what a hypervisor backend implements,
 //!   and how several backends serve one URI.
+//! - [`Checked`]: the read-only refusal and argument checks every call
+//!   passes, in-process or from the daemon.
+//! - [`for_each_driver_method!`]: the one table of driver calls, for
+//!   other crates to generate code from; [`Method`] names its entries.
 //! - [`register_driver`]: the URI registry behind [`Connect::open`].
 //! - [`Error`] and friends: libvirt's error model (codes, domains, levels,
 //!   last error per thread and per connection, callbacks).
@@ -11,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+mod checked;
 mod connect;
 mod cpumap;
 pub mod driver;
@@ -19,8 +24,9 @@ pub mod registry;
 pub mod types;
 pub mod uri;
 
+pub use checked::Checked;
 pub use connect::{default_uri, parse_uuid, Connect, Domain, Network, StoragePool, LIB_VERSION};
-pub use driver::{Driver, DriverStack};
+pub use driver::{Driver, DriverStack, Method};
 pub use error::{
     last_error, reset_last_error, set_error_callback, Error, ErrorCallback, ErrorCode, ErrorDomain,
     ErrorLevel, Result,

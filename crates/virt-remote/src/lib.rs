@@ -3,6 +3,9 @@
 //! - [`packet`]: the length word, the 24-byte header, reading and writing
 //!   whole packets within libvirt's limits.
 //! - [`xdr`]: the XDR encoder and decoder, limits checked before allocation.
+//! - [`procs`]: the procedure number and shape of every Driver call.
+//! - [`server`]: [`server::Session`], the daemon's answer to each packet of
+//!   one client connection.
 //! - [`error`]: this crate's errors, read as libvirt's `VIR_ERR_RPC`.
 //! - [`remote_error`]: `remote_error`, errors on the wire with libvirt's
 //!   fields and numbers.
@@ -13,7 +16,9 @@
 
 pub mod error;
 pub mod packet;
+pub mod procs;
 pub mod remote_error;
+pub mod server;
 pub mod wire;
 pub mod xdr;
 

@@ -47,7 +47,7 @@ impl HvDriver {
     /// when both sides know one, so a reused id never reaches another
     /// domain.
     fn record(&self, dom: &DomainRef, api: &str) -> Result<DomainRecord> {
-        let id = dom.id.ok_or_else(|| Error::no_support(api))?;
+        let id = dom.id.ok_or_else(|| Error::declined(api))?;
         let rec = self.hv.domain_info(id)?;
         if !dom.uuid.is_nil() && !rec.uuid.is_nil() && dom.uuid != rec.uuid {
             return Err(HvError::NoDomain(id).into());
@@ -162,7 +162,7 @@ impl Driver for HvDriver {
         // The balloon target lives in xenstore and the definition in xend;
         // only the hypervisor's limit is ours.
         if flags & affect::MAXIMUM == 0 || flags & affect::CONFIG != 0 {
-            return Err(Error::no_support(api));
+            return Err(Error::declined(api));
         }
         let rec = self.record(dom, api)?;
         self.hv.set_max_memory(rec.id, kib)?;
@@ -224,7 +224,7 @@ impl Driver for HvDriver {
             "xenUnifiedDomainGetVcpuPinInfo",
         )?;
         if flags & affect::CONFIG != 0 {
-            return Err(Error::no_support(api));
+            return Err(Error::declined(api));
         }
         let rec = self.record(dom, api)?;
         (0..rec.vcpus)
@@ -241,7 +241,7 @@ impl Driver for HvDriver {
             "xenUnifiedDomainPinVcpuFlags",
         )?;
         if flags & affect::CONFIG != 0 {
-            return Err(Error::no_support(api));
+            return Err(Error::declined(api));
         }
         let rec = self.record(dom, api)?;
         if vcpu >= rec.vcpus {

@@ -189,7 +189,7 @@ struct HypervisorMember<H> {
 impl<H: Driver> HypervisorMember<H> {
     fn change<T>(&self, api: &str, f: impl FnOnce(&H) -> Result<T>) -> Result<T> {
         if self.leave_changes_to_xend {
-            return Err(Error::no_support(api));
+            return Err(Error::declined(api));
         }
         f(&self.hv)
     }
@@ -249,7 +249,7 @@ impl<H: Driver> Driver for HypervisorMember<H> {
         let states = flags & (RUNNING | PAUSED | SHUTOFF | OTHER);
         let store = match &self.store {
             Some(store) if states != 0 && !self.leave_changes_to_xend => store,
-            _ => return Err(Error::no_support("virConnectListAllDomains")),
+            _ => return Err(Error::declined("virConnectListAllDomains")),
         };
         let mut out = Vec::new();
         for dom in store.list_all_domains(flags & !states)? {
@@ -531,8 +531,7 @@ mod tests {
             Ok("<capabilities/>".into())
         }
         fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
-            dom.id
-                .ok_or_else(|| Error::no_support("virDomainGetInfo"))?;
+            dom.id.ok_or_else(|| Error::declined("virDomainGetInfo"))?;
             self.note("info")?;
             Ok(DomainInfo {
                 state: DomainState::Blocked,

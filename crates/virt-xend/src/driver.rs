@@ -698,7 +698,7 @@ impl Driver for XendDriver {
             "virDomainDefineXML",
         )?;
         if self.config_format < MANAGED_CONFIG_FORMAT {
-            return Err(Error::no_support("virDomainDefineXML"));
+            return Err(Error::declined("virDomainDefineXML"));
         }
         let def = Self::parse_def(xml, flags & virt_core::define_flags::VALIDATE != 0)?;
         let config = domain_to_sexpr(&def)?;
@@ -761,7 +761,7 @@ impl Driver for XendDriver {
             "virDomainUndefine",
         )?;
         if self.config_format < MANAGED_CONFIG_FORMAT {
-            return Err(Error::no_support("virDomainUndefine"));
+            return Err(Error::declined("virDomainUndefine"));
         }
         self.op("virDomainUndefine", &dom.name, &[("op", "delete")])?;
         Ok(())
@@ -1075,7 +1075,7 @@ impl Driver for XendDriver {
             // xend before 3.0.4 kept no domains: libvirt left autostart
             // to the xm config-file driver (/etc/xen/auto), so this one
             // steps aside for the next member of the stack.
-            return Err(Error::no_support("virDomainSetAutostart"));
+            return Err(Error::declined("virDomainSetAutostart"));
         }
         let desc = self.describe(dom)?;
         // xend always described on_xend_start of the domains it kept;

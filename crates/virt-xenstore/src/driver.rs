@@ -224,7 +224,7 @@ impl XenstoreDriver {
 
     fn absent(&self, dom: &DomainRef, api: &str) -> Error {
         if self.defer_to_xend {
-            Error::no_support(api)
+            Error::declined(api)
         } else {
             Error::no_domain_name(ErrorDomain::Xenstore, &dom.name)
         }
@@ -234,7 +234,7 @@ impl XenstoreDriver {
     /// inactive domain, else the not-found error.
     fn miss(&self, api: &str, not_found: Error) -> Error {
         if self.defer_to_xend {
-            Error::no_support(api)
+            Error::declined(api)
         } else {
             not_found
         }
@@ -320,7 +320,7 @@ impl XenstoreDriver {
         api: &str,
     ) -> virt_core::Result<()> {
         if self.defer_to_xend {
-            return Err(Error::no_support(api));
+            return Err(Error::declined(api));
         }
         Error::check_flags(ErrorDomain::Xenstore, flags, PARAVIRT, api)?;
         if self.read_only {
@@ -351,7 +351,7 @@ impl Driver for XenstoreDriver {
 
     fn list_defined_domains(&self) -> virt_core::Result<Vec<String>> {
         if self.defer_to_xend {
-            return Err(Error::no_support("virConnectListDefinedDomains"));
+            return Err(Error::declined("virConnectListDefinedDomains"));
         }
         // Without xend nothing keeps a definition: no domain is defined
         // and inactive.
@@ -360,7 +360,7 @@ impl Driver for XenstoreDriver {
 
     fn num_of_defined_domains(&self) -> virt_core::Result<u32> {
         if self.defer_to_xend {
-            return Err(Error::no_support("virConnectNumOfDefinedDomains"));
+            return Err(Error::declined("virConnectNumOfDefinedDomains"));
         }
         Ok(0)
     }
@@ -375,7 +375,7 @@ impl Driver for XenstoreDriver {
         let only_active = flags & (ACTIVE | INACTIVE) == ACTIVE;
         let needs_definitions = flags & (PERSISTENT | TRANSIENT | AUTOSTART | NO_AUTOSTART) != 0;
         if needs_state || (self.defer_to_xend && (!only_active || needs_definitions)) {
-            return Err(Error::no_support(API));
+            return Err(Error::declined(API));
         }
         let facts = ListFacts {
             // Any active state: the filter only asks active or not here.
@@ -447,7 +447,7 @@ impl Driver for XenstoreDriver {
     fn domain_get_info(&self, dom: &DomainRef) -> virt_core::Result<DomainInfo> {
         const API: &str = "virDomainGetInfo";
         if self.defer_to_xend {
-            return Err(Error::no_support(API));
+            return Err(Error::declined(API));
         }
         let id = self.running_id(dom, API)?;
         self.with(|c| {
@@ -474,7 +474,7 @@ impl Driver for XenstoreDriver {
     ) -> virt_core::Result<(DomainState, i32)> {
         const API: &str = "virDomainGetState";
         if self.defer_to_xend {
-            return Err(Error::no_support(API));
+            return Err(Error::declined(API));
         }
         Error::check_flags(ErrorDomain::Xenstore, flags, 0, API)?;
         let id = self.running_id(dom, API)?;
@@ -484,7 +484,7 @@ impl Driver for XenstoreDriver {
     fn domain_get_os_type(&self, dom: &DomainRef) -> virt_core::Result<String> {
         const API: &str = "virDomainGetOSType";
         if self.defer_to_xend {
-            return Err(Error::no_support(API));
+            return Err(Error::declined(API));
         }
         let id = self.running_id(dom, API)?;
         let found = self.with(|c| {
@@ -518,7 +518,7 @@ impl Driver for XenstoreDriver {
     fn domain_get_max_memory(&self, dom: &DomainRef) -> virt_core::Result<u64> {
         const API: &str = "virDomainGetMaxMemory";
         if self.defer_to_xend {
-            return Err(Error::no_support(API));
+            return Err(Error::declined(API));
         }
         let id = self.running_id(dom, API)?;
         match self.with(|c| Self::max_memory_kib(c, id))? {
@@ -541,7 +541,7 @@ impl Driver for XenstoreDriver {
         // xenstore sets the balloon target of the running domain only; the
         // maximum is the hypervisor's, the persistent size xend's.
         if self.defer_to_xend || flags & (affect::CONFIG | affect::MAXIMUM) != 0 {
-            return Err(Error::no_support(API));
+            return Err(Error::declined(API));
         }
         Error::check_flags(ErrorDomain::Xenstore, flags, affect::LIVE, API)?;
         if self.read_only {
@@ -565,7 +565,7 @@ impl Driver for XenstoreDriver {
         // The persistent count is xend's; what the guest agent sees is not
         // in xenstore.
         if self.defer_to_xend || flags & (affect::CONFIG | VCPU_GUEST) != 0 {
-            return Err(Error::no_support(API));
+            return Err(Error::declined(API));
         }
         Error::check_flags(
             ErrorDomain::Xenstore,
@@ -580,7 +580,7 @@ impl Driver for XenstoreDriver {
             } else {
                 online
             }),
-            None => Err(Error::no_support(API)),
+            None => Err(Error::declined(API)),
         }
     }
 
@@ -591,7 +591,7 @@ impl Driver for XenstoreDriver {
     fn domain_is_persistent(&self, dom: &DomainRef) -> virt_core::Result<bool> {
         const API: &str = "virDomainIsPersistent";
         if self.defer_to_xend {
-            return Err(Error::no_support(API));
+            return Err(Error::declined(API));
         }
         self.running_id(dom, API).map(|_| false)
     }
@@ -599,7 +599,7 @@ impl Driver for XenstoreDriver {
     fn domain_get_autostart(&self, dom: &DomainRef) -> virt_core::Result<bool> {
         const API: &str = "virDomainGetAutostart";
         if self.defer_to_xend {
-            return Err(Error::no_support(API));
+            return Err(Error::declined(API));
         }
         self.running_id(dom, API).map(|_| false)
     }
@@ -607,7 +607,7 @@ impl Driver for XenstoreDriver {
     fn domain_has_managed_save(&self, dom: &DomainRef, flags: u32) -> virt_core::Result<bool> {
         const API: &str = "virDomainHasManagedSaveImage";
         if self.defer_to_xend {
-            return Err(Error::no_support(API));
+            return Err(Error::declined(API));
         }
         Error::check_flags(ErrorDomain::Xenstore, flags, 0, API)?;
         self.running_id(dom, API).map(|_| false)

@@ -1,0 +1,197 @@
+//! The one layer every call passes before a driver sees it: the read-only
+//! refusal and the argument checks libvirt's library makes in its public
+//! functions. [`crate::Connect`] calls drivers only through it, and so does
+//! the daemon's dispatch of remote calls, so neither can skip a check.
+//!
+//! Generated from [`crate::for_each_driver_method!`]: a `write` entry is
+//! refused on a read-only connection with libvirt's text, and an entry's
+//! `check` runs before the driver is asked.
+
+use crate::driver::Driver;
+use crate::error::{Error, Result};
+
+/// A driver seen through the checks of libvirt's public functions.
+#[derive(Clone, Copy)]
+pub struct Checked<'a> {
+    driver: &'a dyn Driver,
+    read_only: bool,
+    api: Option<&'a str>,
+}
+
+impl<'a> Checked<'a> {
+    /// `driver` as a connection that is read-only or not sees it.
+    pub fn new(driver: &'a dyn Driver, read_only: bool) -> Self {
+        Checked {
+            driver,
+            read_only,
+            api: None,
+        }
+    }
+
+    /// Name the public function the next call stands for, when it is not
+    /// the table's (`virDomainDestroy` for `domain_destroy` with no flags):
+    /// refusals and checks name it as libvirt does.
+    pub fn as_api(self, api: &'a str) -> Self {
+        Checked {
+            api: Some(api),
+            ..self
+        }
+    }
+
+    /// True when changes are refused.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The driver behind the checks, for what the table does not hold
+    /// (its type name).
+    pub fn driver(&self) -> &'a dyn Driver {
+        self.driver
+    }
+
+    /// The hypervisor type name (`virConnectGetType`).
+    pub fn type_name(&self) -> &'a str {
+        self.driver.type_name()
+    }
+}
+
+/// Refuse a `write` entry on a read-only connection.
+macro_rules! refuse_read_only {
+    (write, $self:ident, $api:ident) => {
+        if $self.read_only {
+            return Err(Error::read_only($api));
+        }
+    };
+    (read, $self:ident, $api:ident) => {};
+}
+
+/// Run an entry's argument check, if it names one.
+macro_rules! run_check {
+    ($api:ident; $($arg:ident),*; ) => {};
+    ($api:ident; $($arg:ident),*; $check:ident) => {
+        checks::$check($api $(, $arg)*)?;
+    };
+}
+
+macro_rules! checked_methods {
+    ($(
+        $(#[$m:meta])*
+        [$api:ident, $kind:ident $(, check $check:ident)? $(, default $default:block)?]
+        fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;
+    )*) => {
+        impl Checked<'_> {
+            $(
+                $(#[$m])*
+                pub fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
+                    // Read entries without a check do not use the name.
+                    #[allow(unused_variables)]
+                    let api = self.api.unwrap_or(stringify!($api));
+                    refuse_read_only!($kind, self, api);
+                    run_check!(api; $($arg),*; $($check)?);
+                    self.driver.$name($($arg),*).map_err(Error::settled)
+                }
+            )*
+        }
+    };
+}
+
+crate::for_each_driver_method!(checked_methods);
+
+/// The argument checks of libvirt's public functions, named in the table.
+/// Each takes the public function's name and the call's arguments.
+mod checks {
+    use crate::error::{Error, Result};
+    use crate::types::*;
+
+    /// libvirt's refusal of a zero memory size.
+    pub fn memory_not_zero(api: &str, _dom: &DomainRef, kib: u64, _flags: u32) -> Result<()> {
+        if kib == 0 {
+            return Err(Error::api_arg(
+                api,
+                format!("memory in {api} must not be zero"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Calls that read one definition: live or config, not both.
+    fn one_definition(api: &str, flags: u32) -> Result<()> {
+        Error::check_exclusive(
+            flags,
+            (affect::LIVE, "VIR_DOMAIN_AFFECT_LIVE"),
+            (affect::CONFIG, "VIR_DOMAIN_AFFECT_CONFIG"),
+            api,
+        )
+    }
+
+    /// `virDomainGetVcpusFlags`.
+    pub fn vcpus_one_definition(api: &str, _dom: &DomainRef, flags: u32) -> Result<()> {
+        one_definition(api, flags)
+    }
+
+    /// `virDomainGetSchedulerParametersFlags`.
+    pub fn params_one_definition(api: &str, _dom: &DomainRef, flags: u32) -> Result<()> {
+        one_definition(api, flags)
+    }
+
+    /// Save and restore: running or paused afterwards, not both.
+    fn run_or_pause(api: &str, flags: u32) -> Result<()> {
+        Error::check_exclusive(
+            flags,
+            (save_flags::RUNNING, "VIR_DOMAIN_SAVE_RUNNING"),
+            (save_flags::PAUSED, "VIR_DOMAIN_SAVE_PAUSED"),
+            api,
+        )
+    }
+
+    /// `virDomainSaveFlags`.
+    pub fn save_modes(api: &str, _dom: &DomainRef, _path: &str, flags: u32) -> Result<()> {
+        run_or_pause(api, flags)
+    }
+
+    /// `virDomainSaveFlags` with a replacement definition.
+    pub fn save_xml_modes(api: &str, _d: &DomainRef, _p: &str, _x: &str, flags: u32) -> Result<()> {
+        run_or_pause(api, flags)
+    }
+
+    /// `virDomainRestoreFlags`.
+    pub fn restore_modes(api: &str, _path: &str, flags: u32) -> Result<()> {
+        run_or_pause(api, flags)
+    }
+
+    /// `virDomainRestoreFlags` with a replacement definition.
+    pub fn restore_xml_modes(api: &str, _path: &str, _dxml: &str, flags: u32) -> Result<()> {
+        run_or_pause(api, flags)
+    }
+
+    /// Core dumps: crash, live and reset exclude each other, in libvirt's
+    /// order.
+    pub fn dump_modes(api: &str, _dom: &DomainRef, _path: &str, flags: u32) -> Result<()> {
+        use dump_flags::{CRASH, LIVE, RESET};
+        let (crash, live, reset) = (
+            (CRASH, "VIR_DUMP_CRASH"),
+            (LIVE, "VIR_DUMP_LIVE"),
+            (RESET, "VIR_DUMP_RESET"),
+        );
+        Error::check_exclusive(flags, crash, live, api)?;
+        Error::check_exclusive(flags, crash, reset, api)?;
+        Error::check_exclusive(flags, live, reset, api)
+    }
+
+    /// Core dumps in a format: a format libvirt knows, then the modes.
+    pub fn dump_format_and_modes(
+        api: &str,
+        dom: &DomainRef,
+        path: &str,
+        format: u32,
+        flags: u32,
+    ) -> Result<()> {
+        if format >= dump_format::LAST {
+            return Err(Error::api_arg(
+                api,
+                format!("dumpformat '{format}' is not supported"),
+            ));
+        }
+        dump_modes(api, dom, path, flags)
+    }
+}

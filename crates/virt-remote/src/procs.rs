@@ -1,0 +1,764 @@
+//! Which remote procedure carries each Driver call, and in what shape.
+//!
+//! The calls themselves come from virt-core's table
+//! ([`virt_core::for_each_driver_method!`]); this file only declares, per
+//! call, libvirt's procedure number (`remote_procedure` in
+//! remote_protocol.x) and, where libvirt's structs are not simply the
+//! call's arguments and result in order, how they differ. From the two the
+//! client stubs ([`crate::client`]) and the daemon's dispatch
+//! ([`crate::server`]) are generated, so neither keeps its own copy.
+
+use virt_core::{
+    affect, CpuMap, DomainRef, Driver, Error, ErrorCode, ErrorDomain, NetworkRef, Result,
+    StoragePoolRef, TypedParam, Uuid, VcpuInfo, VcpuState,
+};
+
+use crate::error::RemoteError;
+use crate::wire::{CPUMAPS_MAX, CPUMAP_MAX, DOMAIN_LIST_MAX, VCPUINFO_MAX};
+use crate::xdr::{Decoder, Encoder, ListItem, Xdr};
+
+/// How a Driver call's argument type travels: its owned form (what the
+/// daemon decodes) and its XDR encoding from the borrowed form.
+pub trait Arg {
+    /// The owned value the daemon decodes and lends to the driver.
+    type Owned: Xdr;
+    /// The owned copy the client encodes.
+    fn owned(&self) -> Self::Owned;
+}
+
+macro_rules! copy_arg {
+    ($($t:ty),*) => {$(
+        impl Arg for $t {
+            type Owned = $t;
+            fn owned(&self) -> $t {
+                *self
+            }
+        }
+    )*};
+}
+copy_arg!(u32, u64, bool);
+
+impl Arg for &str {
+    type Owned = String;
+    fn owned(&self) -> String {
+        (*self).to_string()
+    }
+}
+
+impl Arg for Option<&str> {
+    type Owned = Option<String>;
+    fn owned(&self) -> Option<String> {
+        self.map(str::to_string)
+    }
+}
+
+impl Arg for &[TypedParam] {
+    type Owned = Vec<TypedParam>;
+    fn owned(&self) -> Vec<TypedParam> {
+        self.to_vec()
+    }
+}
+
+macro_rules! ref_arg {
+    ($($t:ty),*) => {$(
+        impl Arg for &$t {
+            type Owned = $t;
+            fn owned(&self) -> $t {
+                (*self).clone()
+            }
+        }
+    )*};
+}
+ref_arg!(DomainRef, NetworkRef, StoragePoolRef, Uuid, CpuMap);
+
+/// The daemon's side of [`Arg`]: lend a decoded value to the driver in the
+/// form its method takes.
+pub trait Lend<'a, T> {
+    /// The borrowed form.
+    fn lend(&'a self) -> T;
+}
+
+impl<'a, T: Copy> Lend<'a, T> for T {
+    fn lend(&'a self) -> T {
+        *self
+    }
+}
+
+impl<'a> Lend<'a, &'a str> for String {
+    fn lend(&'a self) -> &'a str {
+        self
+    }
+}
+
+impl<'a> Lend<'a, Option<&'a str>> for Option<String> {
+    fn lend(&'a self) -> Option<&'a str> {
+        self.as_deref()
+    }
+}
+
+impl<'a> Lend<'a, &'a [TypedParam]> for Vec<TypedParam> {
+    fn lend(&'a self) -> &'a [TypedParam] {
+        self
+    }
+}
+
+macro_rules! ref_lend {
+    ($($t:ty),*) => {$(
+        impl<'a> Lend<'a, &'a $t> for $t {
+            fn lend(&'a self) -> &'a $t {
+                self
+            }
+        }
+    )*};
+}
+ref_lend!(DomainRef, NetworkRef, StoragePoolRef, Uuid, CpuMap);
+
+/// A procedure's number and names.
+pub trait Numbered {
+    /// libvirt's procedure number.
+    const NUMBER: i32;
+    /// Its name without `REMOTE_PROC_`.
+    const NAME: &'static str;
+    /// The public function it stands for when it is not the table's (the
+    /// name read-only refusals give).
+    const API: Option<&'static str>;
+    /// False when the daemon serves the procedure by hand (one procedure
+    /// carrying two Driver calls).
+    const SERVED: bool;
+}
+
+/// How the call's owned arguments `A` and result `R` map to libvirt's
+/// `_args` and `_ret` structs.
+pub trait Procedure<A, R>: Numbered {
+    /// The `remote_*_args` struct.
+    type Args: Xdr;
+    /// The `remote_*_ret` struct.
+    type Ret: Xdr;
+    /// What the daemon keeps from the arguments to shape the result
+    /// (libvirt's `maxids`, `nparams`, ...).
+    type Extra;
+    /// Client: the arguments struct; `driver` (the remote connection
+    /// itself) answers what libvirt's callers pass beside the arguments.
+    fn args_to_wire(a: A, driver: &dyn Driver) -> Result<Self::Args>;
+    /// Client: the call's result from the reply.
+    fn ret_from_wire(r: Self::Ret) -> Result<R>;
+    /// Daemon: the call's arguments, refused when out of libvirt's bounds.
+    fn args_from_wire(w: Self::Args) -> Result<(A, Self::Extra)>;
+    /// Daemon: the reply from the call's result.
+    fn ret_to_wire(r: R, extra: Self::Extra) -> Result<Self::Ret>;
+}
+
+macro_rules! procedures {
+    ($(
+        $name:ident => $proc:ident = $num:literal $(as $api:ident)? $([$how:ident])?;
+    )*) => {
+        /// Marker types, one per Driver call, named as the call.
+        #[allow(non_camel_case_types)]
+        pub mod marker {
+            $(
+                #[doc = concat!("The procedure of `", stringify!($name), "`.")]
+                pub struct $name;
+            )*
+        }
+        $(
+            impl Numbered for marker::$name {
+                const NUMBER: i32 = $num;
+                const NAME: &'static str = stringify!($proc);
+                const API: Option<&'static str> = api_name!($($api)?);
+                const SERVED: bool = served!($($how)?);
+            }
+            plain_shape!(marker::$name $(, $how)?);
+        )*
+
+        /// Every declared procedure: Driver call, number, name.
+        pub const DECLARED: &[(&str, i32, &str)] = &[
+            $((stringify!($name), $num, stringify!($proc)),)*
+        ];
+    };
+}
+
+macro_rules! api_name {
+    () => {
+        None
+    };
+    ($api:ident) => {
+        Some(stringify!($api))
+    };
+}
+
+macro_rules! served {
+    () => {
+        true
+    };
+    (custom) => {
+        true
+    };
+    (by_hand) => {
+        false
+    };
+}
+
+/// The common case: the arguments in order are the `_args` struct, the
+/// result is the `_ret` struct.
+macro_rules! plain_shape {
+    ($m:ty) => {
+        impl<A: Xdr, R: Xdr> Procedure<A, R> for $m {
+            type Args = A;
+            type Ret = R;
+            type Extra = ();
+            fn args_to_wire(a: A, _driver: &dyn Driver) -> Result<A> {
+                Ok(a)
+            }
+            fn ret_from_wire(r: R) -> Result<R> {
+                Ok(r)
+            }
+            fn args_from_wire(w: A) -> Result<(A, ())> {
+                Ok((w, ()))
+            }
+            fn ret_to_wire(r: R, _extra: ()) -> Result<R> {
+                Ok(r)
+            }
+        }
+    };
+    ($m:ty, custom) => {};
+    ($m:ty, by_hand) => {
+        plain_shape!($m);
+    };
+}
+
+procedures! {
+    close => CONNECT_CLOSE = 2 [by_hand];
+    version => CONNECT_GET_VERSION = 4;
+    hostname => CONNECT_GET_HOSTNAME = 59;
+    uri => CONNECT_GET_URI = 110;
+    capabilities => CONNECT_GET_CAPABILITIES = 7;
+    max_vcpus => CONNECT_GET_MAX_VCPUS = 5;
+    node_info => NODE_GET_INFO = 6;
+    node_cells_free_memory => NODE_GET_CELLS_FREE_MEMORY = 101;
+    node_cpu_map => NODE_GET_CPU_MAP = 293 [custom];
+    node_free_memory => NODE_GET_FREE_MEMORY = 102;
+    node_security_model => NODE_GET_SECURITY_MODEL = 122;
+    list_domain_ids => CONNECT_LIST_DOMAINS = 37 [custom];
+    num_of_domains => CONNECT_NUM_OF_DOMAINS = 51;
+    list_defined_domains => CONNECT_LIST_DEFINED_DOMAINS = 21 [custom];
+    num_of_defined_domains => CONNECT_NUM_OF_DEFINED_DOMAINS = 25;
+    list_all_domains => CONNECT_LIST_ALL_DOMAINS = 273 [custom];
+    domain_create_xml => DOMAIN_CREATE_XML = 10;
+    domain_define_xml => DOMAIN_DEFINE_XML_FLAGS = 350 as virDomainDefineXMLFlags;
+    domain_lookup_by_id => DOMAIN_LOOKUP_BY_ID = 22;
+    domain_lookup_by_name => DOMAIN_LOOKUP_BY_NAME = 23;
+    domain_lookup_by_uuid => DOMAIN_LOOKUP_BY_UUID = 24;
+    domain_undefine => DOMAIN_UNDEFINE_FLAGS = 231;
+    domain_create => DOMAIN_CREATE_WITH_FLAGS = 196;
+    domain_shutdown => DOMAIN_SHUTDOWN_FLAGS = 258;
+    domain_reboot => DOMAIN_REBOOT = 27;
+    domain_destroy => DOMAIN_DESTROY_FLAGS = 234;
+    domain_suspend => DOMAIN_SUSPEND = 34;
+    domain_resume => DOMAIN_RESUME = 28;
+    domain_save => DOMAIN_SAVE_FLAGS = 232 [custom];
+    domain_restore => DOMAIN_RESTORE_FLAGS = 233 [custom];
+    domain_core_dump => DOMAIN_CORE_DUMP = 53;
+    domain_core_dump_with_format => DOMAIN_CORE_DUMP_WITH_FORMAT = 334;
+    domain_save_xml => DOMAIN_SAVE_FLAGS = 232 [custom];
+    domain_restore_xml => DOMAIN_RESTORE_FLAGS = 233 [custom];
+    domain_get_info => DOMAIN_GET_INFO = 16;
+    domain_get_state => DOMAIN_GET_STATE = 212;
+    domain_get_os_type => DOMAIN_GET_OS_TYPE = 19;
+    domain_get_max_memory => DOMAIN_GET_MAX_MEMORY = 17;
+    domain_set_memory_flags => DOMAIN_SET_MEMORY_FLAGS = 204;
+    domain_get_xml_desc => DOMAIN_GET_XML_DESC = 14;
+    domain_set_vcpus_flags => DOMAIN_SET_VCPUS_FLAGS = 199;
+    domain_get_vcpus_flags => DOMAIN_GET_VCPUS_FLAGS = 200;
+    domain_get_vcpus => DOMAIN_GET_VCPUS = 20 [custom];
+    domain_get_vcpu_pin_info => DOMAIN_GET_VCPU_PIN_INFO = 230 [custom];
+    domain_pin_vcpu => DOMAIN_PIN_VCPU_FLAGS = 225;
+    domain_get_autostart => DOMAIN_GET_AUTOSTART = 15;
+    domain_set_autostart => DOMAIN_SET_AUTOSTART = 29;
+    domain_is_active => DOMAIN_IS_ACTIVE = 150;
+    domain_is_persistent => DOMAIN_IS_PERSISTENT = 151;
+    domain_has_managed_save => DOMAIN_HAS_MANAGED_SAVE_IMAGE = 183;
+    domain_get_scheduler_type => DOMAIN_GET_SCHEDULER_TYPE = 56;
+    domain_get_scheduler_params => DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS = 223 [custom];
+    domain_set_scheduler_params => DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS = 219;
+    domain_get_security_label => DOMAIN_GET_SECURITY_LABEL = 121;
+    domain_attach_device => DOMAIN_ATTACH_DEVICE_FLAGS = 160;
+    domain_detach_device => DOMAIN_DETACH_DEVICE_FLAGS = 161;
+    list_all_networks => CONNECT_LIST_ALL_NETWORKS = 283 [custom];
+    network_lookup_by_name => NETWORK_LOOKUP_BY_NAME = 46;
+    network_is_active => NETWORK_IS_ACTIVE = 152;
+    network_is_persistent => NETWORK_IS_PERSISTENT = 153;
+    network_get_autostart => NETWORK_GET_AUTOSTART = 44;
+    network_get_xml_desc => NETWORK_GET_XML_DESC = 43;
+    network_get_bridge_name => NETWORK_GET_BRIDGE_NAME = 45;
+    list_all_storage_pools => CONNECT_LIST_ALL_STORAGE_POOLS = 281 [custom];
+    storage_pool_lookup_by_name => STORAGE_POOL_LOOKUP_BY_NAME = 84;
+    storage_pool_is_active => STORAGE_POOL_IS_ACTIVE = 154;
+    storage_pool_is_persistent => STORAGE_POOL_IS_PERSISTENT = 155;
+    storage_pool_get_autostart => STORAGE_POOL_GET_AUTOSTART = 89;
+    storage_pool_get_info => STORAGE_POOL_GET_INFO = 87;
+    storage_pool_get_xml_desc => STORAGE_POOL_GET_XML_DESC = 88;
+}
+
+/// Procedures the daemon answers itself, outside the Driver table.
+pub mod session {
+    /// `REMOTE_PROC_CONNECT_OPEN`.
+    pub const CONNECT_OPEN: i32 = 1;
+    /// `REMOTE_PROC_CONNECT_CLOSE`.
+    pub const CONNECT_CLOSE: i32 = 2;
+    /// `REMOTE_PROC_CONNECT_GET_TYPE`.
+    pub const CONNECT_GET_TYPE: i32 = 3;
+    /// `REMOTE_PROC_DOMAIN_CREATE` (no flags, no domain back).
+    pub const DOMAIN_CREATE: i32 = 9;
+    /// `REMOTE_PROC_DOMAIN_DEFINE_XML` (no flags).
+    pub const DOMAIN_DEFINE_XML: i32 = 11;
+    /// `REMOTE_PROC_DOMAIN_DESTROY` (no flags).
+    pub const DOMAIN_DESTROY: i32 = 12;
+    /// `REMOTE_PROC_DOMAIN_SHUTDOWN` (no flags).
+    pub const DOMAIN_SHUTDOWN: i32 = 33;
+    /// `REMOTE_PROC_DOMAIN_UNDEFINE` (no flags).
+    pub const DOMAIN_UNDEFINE: i32 = 35;
+    /// `REMOTE_PROC_DOMAIN_RESTORE` (no flags).
+    pub const DOMAIN_RESTORE: i32 = 54;
+    /// `REMOTE_PROC_DOMAIN_SAVE` (no flags).
+    pub const DOMAIN_SAVE: i32 = 55;
+    /// `REMOTE_PROC_CONNECT_SUPPORTS_FEATURE`.
+    pub const CONNECT_SUPPORTS_FEATURE: i32 = 60;
+    /// `REMOTE_PROC_AUTH_LIST`.
+    pub const AUTH_LIST: i32 = 66;
+    /// `REMOTE_PROC_CONNECT_IS_SECURE`.
+    pub const CONNECT_IS_SECURE: i32 = 149;
+    /// `REMOTE_PROC_CONNECT_GET_LIB_VERSION`.
+    pub const CONNECT_GET_LIB_VERSION: i32 = 157;
+    /// `REMOTE_PROC_DOMAIN_SAVE_FLAGS`.
+    pub const DOMAIN_SAVE_FLAGS: i32 = 232;
+    /// `REMOTE_PROC_DOMAIN_RESTORE_FLAGS`.
+    pub const DOMAIN_RESTORE_FLAGS: i32 = 233;
+    /// `REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK`.
+    pub const CONNECT_REGISTER_CLOSE_CALLBACK: i32 = 360;
+    /// `REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK`.
+    pub const CONNECT_UNREGISTER_CLOSE_CALLBACK: i32 = 361;
+}
+
+/// libvirt's error for a caller's count over the protocol's limit.
+fn over_limit(what: &str) -> Error {
+    Error::raw(
+        ErrorCode::Rpc,
+        ErrorDomain::Rpc,
+        format!("{what} exceeds the remote protocol's limit"),
+    )
+}
+
+fn count_arg(n: i32, max: u32, what: &str) -> Result<usize> {
+    match usize::try_from(n) {
+        Ok(n) if n <= max as usize => Ok(n),
+        _ => Err(over_limit(what)),
+    }
+}
+
+/// `{int need_results; unsigned int flags}` -> `{T list<MAX>; unsigned int ret}`,
+/// the shape of every `virConnectListAll*`.
+macro_rules! list_all {
+    ($m:ty, $item:ty) => {
+        impl Procedure<(u32,), Vec<$item>> for $m {
+            type Args = (i32, u32);
+            type Ret = (Vec<$item>, u32);
+            type Extra = bool;
+            fn args_to_wire(a: (u32,), _driver: &dyn Driver) -> Result<(i32, u32)> {
+                Ok((1, a.0))
+            }
+            fn ret_from_wire(r: (Vec<$item>, u32)) -> Result<Vec<$item>> {
+                Ok(r.0)
+            }
+            fn args_from_wire(w: (i32, u32)) -> Result<((u32,), bool)> {
+                Ok(((w.1,), w.0 != 0))
+            }
+            fn ret_to_wire(r: Vec<$item>, need: bool) -> Result<(Vec<$item>, u32)> {
+                if r.len() > <$item as ListItem>::LIST_MAX as usize {
+                    return Err(over_limit("the list"));
+                }
+                let n = r.len() as u32;
+                Ok((if need { r } else { Vec::new() }, n))
+            }
+        }
+    };
+}
+list_all!(marker::list_all_domains, DomainRef);
+list_all!(marker::list_all_networks, NetworkRef);
+list_all!(marker::list_all_storage_pools, StoragePoolRef);
+
+/// `{int maxids}` -> `{int ids<>}`: the client asks for as many as the
+/// protocol allows, the daemon gives at most what was asked.
+impl Procedure<(), Vec<u32>> for marker::list_domain_ids {
+    type Args = i32;
+    type Ret = Vec<i32>;
+    type Extra = usize;
+    fn args_to_wire(_a: (), _driver: &dyn Driver) -> Result<i32> {
+        Ok(DOMAIN_LIST_MAX as i32)
+    }
+    fn ret_from_wire(r: Vec<i32>) -> Result<Vec<u32>> {
+        Ok(r.into_iter().map(|i| i as u32).collect())
+    }
+    fn args_from_wire(max: i32) -> Result<((), usize)> {
+        Ok(((), count_arg(max, DOMAIN_LIST_MAX, "maxids")?))
+    }
+    fn ret_to_wire(r: Vec<u32>, max: usize) -> Result<Vec<i32>> {
+        Ok(r.into_iter().take(max).map(|i| i as i32).collect())
+    }
+}
+
+/// `{int maxnames}` -> `{remote_nonnull_string names<>}`.
+impl Procedure<(), Vec<String>> for marker::list_defined_domains {
+    type Args = i32;
+    type Ret = Vec<String>;
+    type Extra = usize;
+    fn args_to_wire(_a: (), _driver: &dyn Driver) -> Result<i32> {
+        Ok(DOMAIN_LIST_MAX as i32)
+    }
+    fn ret_from_wire(r: Vec<String>) -> Result<Vec<String>> {
+        Ok(r)
+    }
+    fn args_from_wire(max: i32) -> Result<((), usize)> {
+        Ok(((), count_arg(max, DOMAIN_LIST_MAX, "maxnames")?))
+    }
+    fn ret_to_wire(mut r: Vec<String>, max: usize) -> Result<Vec<String>> {
+        r.truncate(max);
+        Ok(r)
+    }
+}
+
+/// `{int need_map; int need_online; unsigned flags}` ->
+/// `{opaque cpumap<>; unsigned online; int ret}`.
+impl Procedure<(), (u32, CpuMap)> for marker::node_cpu_map {
+    type Args = (i32, i32, u32);
+    type Ret = (Bytes<CPUMAP_MAX>, u32, i32);
+    type Extra = ();
+    fn args_to_wire(_a: (), _driver: &dyn Driver) -> Result<(i32, i32, u32)> {
+        Ok((1, 1, 0))
+    }
+    fn ret_from_wire(r: (Bytes<CPUMAP_MAX>, u32, i32)) -> Result<(u32, CpuMap)> {
+        Ok((r.2 as u32, CpuMap::from_bytes(&r.0 .0)))
+    }
+    fn args_from_wire(w: (i32, i32, u32)) -> Result<((), ())> {
+        Error::check_flags(ErrorDomain::Remote, w.2, 0, "virNodeGetCPUMap")?;
+        Ok(((), ()))
+    }
+    fn ret_to_wire(r: (u32, CpuMap), _extra: ()) -> Result<(Bytes<CPUMAP_MAX>, u32, i32)> {
+        let online = r.1.cpus().count() as u32;
+        Ok((Bytes(r.1.as_bytes().to_vec()), online, r.0 as i32))
+    }
+}
+
+/// `opaque x<MAX>` as an owned value.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Bytes<const MAX: u32>(pub Vec<u8>);
+
+impl<const MAX: u32> Xdr for Bytes<MAX> {
+    fn encode(&self, e: &mut Encoder) {
+        e.opaque(&self.0, MAX);
+    }
+    fn decode(d: &mut Decoder<'_>) -> std::result::Result<Self, RemoteError> {
+        Ok(Bytes(d.opaque(MAX)?.to_vec()))
+    }
+}
+
+/// `{dom; to; remote_string dxml; flags}`: both save calls travel as
+/// `DOMAIN_SAVE_FLAGS`, without or with a definition.
+impl Procedure<(DomainRef, String, u32), ()> for marker::domain_save {
+    type Args = (DomainRef, String, Option<String>, u32);
+    type Ret = ();
+    type Extra = ();
+    fn args_to_wire(a: (DomainRef, String, u32), _d: &dyn Driver) -> Result<Self::Args> {
+        Ok((a.0, a.1, None, a.2))
+    }
+    fn ret_from_wire(_r: ()) -> Result<()> {
+        Ok(())
+    }
+    fn args_from_wire(w: Self::Args) -> Result<((DomainRef, String, u32), ())> {
+        Ok(((w.0, w.1, w.3), ()))
+    }
+    fn ret_to_wire(_r: (), _extra: ()) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl Procedure<(DomainRef, String, String, u32), ()> for marker::domain_save_xml {
+    type Args = (DomainRef, String, Option<String>, u32);
+    type Ret = ();
+    type Extra = ();
+    fn args_to_wire(a: (DomainRef, String, String, u32), _d: &dyn Driver) -> Result<Self::Args> {
+        Ok((a.0, a.1, Some(a.2), a.3))
+    }
+    fn ret_from_wire(_r: ()) -> Result<()> {
+        Ok(())
+    }
+    fn args_from_wire(w: Self::Args) -> Result<((DomainRef, String, String, u32), ())> {
+        Ok(((w.0, w.1, w.2.unwrap_or_default(), w.3), ()))
+    }
+    fn ret_to_wire(_r: (), _extra: ()) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// `{from; remote_string dxml; flags}` -> nothing: the client finds the
+/// restored domain among the running ones (see `RestoreCall`).
+impl Procedure<(String, u32), DomainRef> for marker::domain_restore {
+    type Args = (String, Option<String>, u32);
+    type Ret = ();
+    type Extra = ();
+    fn args_to_wire(a: (String, u32), _d: &dyn Driver) -> Result<Self::Args> {
+        Ok((a.0, None, a.1))
+    }
+    fn ret_from_wire(_r: ()) -> Result<DomainRef> {
+        Err(Error::declined("virDomainRestoreFlags"))
+    }
+    fn args_from_wire(w: Self::Args) -> Result<((String, u32), ())> {
+        Ok(((w.0, w.2), ()))
+    }
+    fn ret_to_wire(_r: DomainRef, _extra: ()) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl Procedure<(String, String, u32), DomainRef> for marker::domain_restore_xml {
+    type Args = (String, Option<String>, u32);
+    type Ret = ();
+    type Extra = ();
+    fn args_to_wire(a: (String, String, u32), _d: &dyn Driver) -> Result<Self::Args> {
+        Ok((a.0, Some(a.1), a.2))
+    }
+    fn ret_from_wire(_r: ()) -> Result<DomainRef> {
+        Err(Error::declined("virDomainRestoreFlags"))
+    }
+    fn args_from_wire(w: Self::Args) -> Result<((String, String, u32), ())> {
+        Ok(((w.0, w.1.unwrap_or_default(), w.2), ()))
+    }
+    fn ret_to_wire(_r: DomainRef, _extra: ()) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// The node's CPU count as libvirt's callers size maps: `VIR_NODEINFO_MAXCPUS`.
+fn node_cpus(driver: &dyn Driver) -> Result<usize> {
+    Ok(driver.node_info()?.max_cpus().max(1) as usize)
+}
+
+/// `remote_vcpu_info`, travelling without its affinity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireVcpu {
+    number: u32,
+    state: i32,
+    cpu_time: u64,
+    cpu: i32,
+}
+
+impl Xdr for WireVcpu {
+    fn encode(&self, e: &mut Encoder) {
+        e.u32(self.number)
+            .i32(self.state)
+            .u64(self.cpu_time)
+            .i32(self.cpu);
+    }
+    fn decode(d: &mut Decoder<'_>) -> std::result::Result<Self, RemoteError> {
+        Ok(WireVcpu {
+            number: d.u32()?,
+            state: d.i32()?,
+            cpu_time: d.u64()?,
+            cpu: d.i32()?,
+        })
+    }
+}
+
+impl ListItem for WireVcpu {
+    const LIST_MAX: u32 = VCPUINFO_MAX;
+    const MIN_SIZE: usize = 20;
+    const WHAT: &'static str = "vCPU info list";
+}
+
+/// libvirt's check of a caller's map sizes (`maxinfo * maplen` within
+/// `REMOTE_CPUMAPS_MAX`).
+fn maps_within(count: i32, maplen: i32, max_count: u32) -> Result<(usize, usize)> {
+    let n = count_arg(count, max_count, "maxinfo")?;
+    let len = count_arg(maplen, CPUMAP_MAX, "maplen")?;
+    if n.saturating_mul(len) > CPUMAPS_MAX as usize {
+        return Err(over_limit("vCPU map buffer length"));
+    }
+    Ok((n, len))
+}
+
+/// Each map cut or padded to `len` bytes, concatenated.
+fn join_maps<'a>(maps: impl Iterator<Item = &'a CpuMap>, len: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for m in maps {
+        let b = m.as_bytes();
+        out.extend((0..len).map(|i| b.get(i).copied().unwrap_or(0)));
+    }
+    out
+}
+
+/// `{dom; int maxinfo; int maplen}` -> `{remote_vcpu_info info<>; opaque
+/// cpumaps<>}`.
+impl Procedure<(DomainRef,), Vec<VcpuInfo>> for marker::domain_get_vcpus {
+    type Args = (DomainRef, i32, i32);
+    type Ret = (Vec<WireVcpu>, Bytes<CPUMAPS_MAX>);
+    type Extra = (usize, usize);
+    fn args_to_wire(a: (DomainRef,), driver: &dyn Driver) -> Result<Self::Args> {
+        let vcpus = driver.domain_get_info(&a.0)?.nr_virt_cpu as i32;
+        let maplen = node_cpus(driver)?.div_ceil(8) as i32;
+        Ok((a.0, vcpus, maplen))
+    }
+    fn ret_from_wire(r: Self::Ret) -> Result<Vec<VcpuInfo>> {
+        let (infos, Bytes(maps)) = r;
+        let len = if infos.is_empty() {
+            0
+        } else {
+            maps.len() / infos.len()
+        };
+        Ok(infos
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| VcpuInfo {
+                number: v.number,
+                state: VcpuState::from_number(v.state),
+                cpu_time: v.cpu_time,
+                cpu: v.cpu,
+                affinity: CpuMap::from_bytes(maps.get(i * len..(i + 1) * len).unwrap_or(&[])),
+            })
+            .collect())
+    }
+    fn args_from_wire(w: Self::Args) -> Result<((DomainRef,), (usize, usize))> {
+        let sizes = maps_within(w.1, w.2, VCPUINFO_MAX)?;
+        Ok(((w.0,), sizes))
+    }
+    fn ret_to_wire(r: Vec<VcpuInfo>, (n, len): (usize, usize)) -> Result<Self::Ret> {
+        let r = &r[..r.len().min(n)];
+        let infos = r
+            .iter()
+            .map(|v| WireVcpu {
+                number: v.number,
+                state: v.state as i32,
+                cpu_time: v.cpu_time,
+                cpu: v.cpu,
+            })
+            .collect();
+        Ok((infos, Bytes(join_maps(r.iter().map(|v| &v.affinity), len))))
+    }
+}
+
+/// `{dom; int ncpumaps; int maplen; flags}` -> `{opaque cpumaps<>; int num}`.
+impl Procedure<(DomainRef, u32), Vec<CpuMap>> for marker::domain_get_vcpu_pin_info {
+    type Args = (DomainRef, i32, i32, u32);
+    type Ret = (Bytes<CPUMAPS_MAX>, i32);
+    type Extra = (usize, usize);
+    fn args_to_wire(a: (DomainRef, u32), driver: &dyn Driver) -> Result<Self::Args> {
+        let which = a.1 & affect::CONFIG;
+        let vcpus = driver.domain_get_vcpus_flags(&a.0, which | affect::MAXIMUM)? as i32;
+        let maplen = node_cpus(driver)?.div_ceil(8) as i32;
+        Ok((a.0, vcpus, maplen, a.1))
+    }
+    fn ret_from_wire(r: Self::Ret) -> Result<Vec<CpuMap>> {
+        let (Bytes(maps), num) = r;
+        let num = usize::try_from(num).unwrap_or(0);
+        if num == 0 {
+            return Ok(Vec::new());
+        }
+        let len = maps.len() / num;
+        Ok(maps
+            .chunks(len.max(1))
+            .take(num)
+            .map(CpuMap::from_bytes)
+            .collect())
+    }
+    fn args_from_wire(w: Self::Args) -> Result<((DomainRef, u32), (usize, usize))> {
+        let sizes = maps_within(w.1, w.2, VCPUINFO_MAX)?;
+        Ok(((w.0, w.3), sizes))
+    }
+    fn ret_to_wire(r: Vec<CpuMap>, (n, len): (usize, usize)) -> Result<Self::Ret> {
+        let r = &r[..r.len().min(n)];
+        Ok((Bytes(join_maps(r.iter(), len)), r.len() as i32))
+    }
+}
+
+/// `{dom; int nparams; flags}` -> `{remote_typed_param params<>}`: the
+/// client asks for as many as the scheduler has.
+impl Procedure<(DomainRef, u32), Vec<TypedParam>> for marker::domain_get_scheduler_params {
+    type Args = (DomainRef, i32, u32);
+    type Ret = Vec<TypedParam>;
+    type Extra = usize;
+    fn args_to_wire(a: (DomainRef, u32), driver: &dyn Driver) -> Result<Self::Args> {
+        let (_, n) = driver.domain_get_scheduler_type(&a.0)?;
+        Ok((a.0, n as i32, a.1))
+    }
+    fn ret_from_wire(r: Vec<TypedParam>) -> Result<Vec<TypedParam>> {
+        Ok(r)
+    }
+    fn args_from_wire(w: Self::Args) -> Result<((DomainRef, u32), usize)> {
+        let n = count_arg(w.1, crate::wire::SCHEDULER_PARAMETERS_MAX, "nparams")?;
+        Ok(((w.0, w.2), n))
+    }
+    fn ret_to_wire(mut r: Vec<TypedParam>, n: usize) -> Result<Vec<TypedParam>> {
+        r.truncate(n);
+        Ok(r)
+    }
+}
+
+/// The procedure of a Driver call, by the call's name.
+pub fn number_of(method: &str) -> Option<i32> {
+    DECLARED
+        .iter()
+        .find(|(m, _, _)| *m == method)
+        .map(|(_, n, _)| *n)
+}
+
+/// The Driver call a procedure number carries (the first, where two
+/// share one).
+pub fn method_of(number: i32) -> Option<&'static str> {
+    DECLARED
+        .iter()
+        .find(|(_, n, _)| *n == number)
+        .map(|(m, _, _)| *m)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
+mod tests {
+    use super::*;
+    use virt_core::Method;
+
+    #[test]
+    fn every_driver_call_has_a_procedure() {
+        let missing: Vec<_> = Method::ALL
+            .iter()
+            .filter(|m| number_of(m.name()).is_none())
+            .collect();
+        assert!(missing.is_empty(), "no procedure for {missing:?}");
+        for (m, _, _) in DECLARED {
+            assert!(
+                Method::ALL.iter().any(|x| x.name() == *m),
+                "{m} is not a Driver call"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_match_libvirts_table() {
+        // ../shared/baselines/results/remote_procs.tsv, when present.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
+        let path = std::env::var("VIRT_CORPUS")
+            .map(|c| std::path::PathBuf::from(c).join("../baselines/results/remote_procs.tsv"))
+            .unwrap_or_else(|_| root.join("shared/baselines/results/remote_procs.tsv"));
+        let Ok(tsv) = std::fs::read_to_string(&path) else {
+            eprintln!("skipped: no {} (libvirt's procedure table)", path.display());
+            return;
+        };
+        let libvirt: std::collections::HashMap<i32, &str> = tsv
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .filter_map(|(n, name)| {
+                Some((n.parse().ok()?, name.trim_start_matches("REMOTE_PROC_")))
+            })
+            .collect();
+        for (m, n, name) in DECLARED {
+            assert_eq!(libvirt.get(n).copied(), Some(*name), "{m}");
+        }
+    }
+}

@@ -1,0 +1,497 @@
+//! The daemon's side of one client connection: [`Session`] takes each
+//! packet the client sends and gives back the packet to answer with, as
+//! libvirtd 9.0 answers (its error codes and texts, no answer where it
+//! sends none). Sockets, threads and keepalive timers are the daemon's.
+//!
+//! Every Driver call goes through [`virt_core::Checked`], the layer
+//! in-process calls pass too, so a read-only socket refuses every mutating
+//! procedure with libvirt's text whatever the client asked at open.
+
+use virt_core::{
+    default_uri, registry, Checked, DomainRef, Driver, Error, ErrorCode, ErrorDomain, Result, Uri,
+    LIB_VERSION,
+};
+
+use crate::packet::{
+    Header, MessageStatus, MessageType, KEEPALIVE_PROC_PING, KEEPALIVE_PROC_PONG,
+    KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, REMOTE_PROGRAM, REMOTE_PROTOCOL_VERSION,
+};
+use crate::procs::{marker, session as p, Arg, Lend, Numbered, Procedure};
+use crate::remote_error::WireError;
+use crate::xdr::{Decoder, Encoder, Xdr};
+
+/// `VIR_CONNECT_RO`, the read-only bit of `CONNECT_OPEN`'s flags.
+pub const CONNECT_RO: u32 = 1;
+
+/// Features `CONNECT_SUPPORTS_FEATURE` is asked about
+/// (`VIR_DRV_FEATURE_*`).
+pub mod feature {
+    /// Typed parameters may be strings.
+    pub const TYPED_PARAM_STRING: i32 = 9;
+    /// The keepalive program is served.
+    pub const PROGRAM_KEEPALIVE: i32 = 10;
+    /// Event callbacks by id.
+    pub const REMOTE_EVENT_CALLBACK: i32 = 14;
+    /// Connection close callbacks.
+    pub const REMOTE_CLOSE_CALLBACK: i32 = 15;
+}
+
+/// libvirt's `VIR_ERR_RPC` from `VIR_FROM_RPC`, worded whole.
+fn rpc_error(text: String) -> Error {
+    Error::raw(ErrorCode::Rpc, ErrorDomain::Rpc, text)
+}
+
+/// libvirt's "internal error: ..." from the RPC layer.
+fn internal(text: &str) -> Error {
+    Error::with(ErrorCode::InternalError, ErrorDomain::Rpc, text)
+}
+
+/// One client connection's state.
+pub struct Session {
+    socket_read_only: bool,
+    secure: bool,
+    conn: Option<Open>,
+    closed: bool,
+}
+
+struct Open {
+    driver: Box<dyn Driver>,
+    read_only: bool,
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        if let Err(e) = self.driver.close() {
+            log::warn!("closing the driver of a remote connection: {e}");
+        }
+    }
+}
+
+impl Session {
+    /// A session for a client of the read-only socket (`read_only`) or
+    /// the read-write one.
+    pub fn new(read_only: bool) -> Self {
+        Session {
+            socket_read_only: read_only,
+            secure: true,
+            conn: None,
+            closed: false,
+        }
+    }
+
+    /// Whether the transport is secure (`CONNECT_IS_SECURE`): true for
+    /// local sockets and ssh (the default), false for plain TCP.
+    pub fn set_secure(&mut self, secure: bool) {
+        self.secure = secure;
+    }
+
+    /// True once the client sent `CONNECT_CLOSE`: after its reply the
+    /// daemon closes the connection, as libvirtd does.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// True while a driver connection is open.
+    pub fn is_open(&self) -> bool {
+        self.conn.is_some()
+    }
+
+    /// True when calls are refused changes (read-only socket or open).
+    pub fn is_read_only(&self) -> bool {
+        self.socket_read_only || self.conn.as_ref().is_some_and(|c| c.read_only)
+    }
+
+    /// Answer one packet: the whole reply packet, or `None` where libvirt
+    /// sends nothing (keepalive PONGs, messages of a type no call has).
+    pub fn handle(&mut self, header: &Header, body: &[u8]) -> Option<Vec<u8>> {
+        if header.prog == KEEPALIVE_PROGRAM && header.vers == KEEPALIVE_PROTOCOL_VERSION {
+            return (header.proc_ == KEEPALIVE_PROC_PING && header.kind == MessageType::Message)
+                .then(|| keepalive(KEEPALIVE_PROC_PONG));
+        }
+        if header.prog != REMOTE_PROGRAM || header.vers != REMOTE_PROTOCOL_VERSION {
+            let e = rpc_error(format!(
+                "Cannot find program {} version {}",
+                header.prog, header.vers
+            ));
+            return Some(error_reply(header, &e));
+        }
+        if !matches!(header.kind, MessageType::Call | MessageType::CallWithFds) {
+            // libvirt drops stream data and answers messages of other
+            // types with nothing the client reads.
+            return None;
+        }
+        if header.status != MessageStatus::Ok {
+            let e = rpc_error(format!(
+                "Unexpected message status {}",
+                header.status.number()
+            ));
+            return Some(error_reply(header, &e));
+        }
+        let mut out = Encoder::packet(&header.reply(MessageStatus::Ok));
+        let mut args = Decoder::new(body);
+        match self.call(header.proc_, &mut args, &mut out) {
+            Ok(()) => match out.finish() {
+                Ok(bytes) => Some(bytes),
+                Err(e) => Some(error_reply(header, &e.into())),
+            },
+            Err(e) => Some(error_reply(header, &e)),
+        }
+    }
+
+    fn call(&mut self, proc_: i32, args: &mut Decoder<'_>, out: &mut Encoder) -> Result<()> {
+        match proc_ {
+            p::CONNECT_OPEN => {
+                let (name, flags): (Option<String>, u32) = decode(args)?;
+                self.open(name, flags)
+            }
+            p::CONNECT_CLOSE => {
+                self.connection()?;
+                self.conn = None;
+                self.closed = true;
+                Ok(())
+            }
+            p::AUTH_LIST => {
+                // Only REMOTE_AUTH_NONE: the sockets' permissions are the
+                // access control.
+                out.u32(1).u32(0);
+                Ok(())
+            }
+            p::CONNECT_SUPPORTS_FEATURE => {
+                let feature: i32 = decode(args)?;
+                let yes = matches!(
+                    feature,
+                    feature::TYPED_PARAM_STRING
+                        | feature::PROGRAM_KEEPALIVE
+                        | feature::REMOTE_EVENT_CALLBACK
+                        | feature::REMOTE_CLOSE_CALLBACK
+                );
+                out.bool(yes);
+                Ok(())
+            }
+            p::CONNECT_GET_LIB_VERSION => {
+                out.u64(LIB_VERSION);
+                Ok(())
+            }
+            p::CONNECT_IS_SECURE => {
+                self.connection()?;
+                out.bool(self.secure);
+                Ok(())
+            }
+            p::CONNECT_GET_TYPE => {
+                let c = self.connection()?;
+                out.string(c.type_name());
+                Ok(())
+            }
+            p::CONNECT_REGISTER_CLOSE_CALLBACK | p::CONNECT_UNREGISTER_CLOSE_CALLBACK => {
+                // The close callback fires when the daemon drops the
+                // connection; the client learns that from the socket.
+                self.connection()?;
+                Ok(())
+            }
+            _ => {
+                let c = self.connection()?;
+                match legacy(c, proc_, args, out)
+                    .or_else(|| dispatch_driver_call(c, proc_, args, out))
+                {
+                    Some(r) => r,
+                    None => Err(rpc_error(format!("unknown procedure: {proc_}"))),
+                }
+            }
+        }
+    }
+
+    fn connection(&self) -> Result<Checked<'_>> {
+        match &self.conn {
+            Some(c) => Ok(Checked::new(c.driver.as_ref(), c.read_only)),
+            None => Err(internal("hypervisor connection not open")),
+        }
+    }
+
+    fn open(&mut self, name: Option<String>, flags: u32) -> Result<()> {
+        if self.conn.is_some() {
+            return Err(internal("connection already open"));
+        }
+        let read_only = self.socket_read_only || flags & CONNECT_RO != 0;
+        let name = match name.filter(|n| !n.is_empty()) {
+            Some(n) => n,
+            None => default_uri()
+                .ok_or_else(|| Error::new(ErrorCode::NoConnect, ErrorDomain::None, None))?,
+        };
+        let uri = Uri::parse(&name)?;
+        for entry in registry::drivers() {
+            if let Some(res) = (entry.open)(&uri, read_only) {
+                self.conn = Some(Open {
+                    driver: res?,
+                    read_only,
+                });
+                return Ok(());
+            }
+        }
+        Err(Error::with(ErrorCode::NoConnect, ErrorDomain::None, &name))
+    }
+}
+
+fn keepalive(proc_: i32) -> Vec<u8> {
+    let mut e = Encoder::packet(&Header::keepalive(proc_));
+    e.put(&());
+    e.finish().unwrap_or_default()
+}
+
+/// The error reply to `call`: its program, version, procedure and serial,
+/// status ERROR, a `remote_error` body.
+pub fn error_reply(call: &Header, e: &Error) -> Vec<u8> {
+    let mut out = Encoder::packet(&call.reply(MessageStatus::Error));
+    out.put(&WireError::from(e));
+    match out.finish() {
+        Ok(b) => b,
+        Err(_) => {
+            // A message too long for a packet: send what fits.
+            let short = Error::raw(e.code, e.domain, "error message too long for the wire");
+            let mut out = Encoder::packet(&call.reply(MessageStatus::Error));
+            out.put(&WireError::from(&short));
+            out.finish().unwrap_or_default()
+        }
+    }
+}
+
+/// Decode a whole argument struct. As libvirt's, bytes after it are
+/// ignored.
+fn decode<T: Xdr>(args: &mut Decoder<'_>) -> Result<T> {
+    args.get()
+        .map_err(|_| rpc_error("Unable to decode message payload".into()))
+}
+
+/// Serve a Driver call through its procedure's shape.
+fn serve<P, A, R>(
+    args: &mut Decoder<'_>,
+    out: &mut Encoder,
+    call: impl FnOnce(&A) -> Result<R>,
+) -> Result<()>
+where
+    P: Procedure<A, R>,
+{
+    let wire: P::Args = decode(args)?;
+    let (a, extra) = P::args_from_wire(wire)?;
+    let r = call(&a)?;
+    out.put(&P::ret_to_wire(r, extra)?);
+    Ok(())
+}
+
+macro_rules! dispatch_table {
+    ($(
+        $(#[$m:meta])*
+        [$api:ident, $kind:ident $(, check $check:ident)? $(, default $default:block)?]
+        fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;
+    )*) => {
+        /// Run the Driver call procedure `number` carries; `None` when no
+        /// call of the table has that number.
+        fn dispatch_driver_call(
+            c: Checked<'_>,
+            number: i32,
+            args: &mut Decoder<'_>,
+            out: &mut Encoder,
+        ) -> Option<Result<()>> {
+            $(
+                if number == <marker::$name as Numbered>::NUMBER
+                    && <marker::$name as Numbered>::SERVED
+                {
+                    let c = match <marker::$name as Numbered>::API {
+                        Some(api) => c.as_api(api),
+                        None => c,
+                    };
+                    return Some(serve::<marker::$name, _, $ret>(
+                        args,
+                        out,
+                        |a: &($(<$ty as Arg>::Owned,)*)| {
+                            #[allow(unused_variables, clippy::unused_unit)]
+                            let ($($arg,)*) = a;
+                            c.$name($(Lend::lend($arg)),*)
+                        },
+                    ));
+                }
+            )*
+            None
+        }
+    };
+}
+
+virt_core::for_each_driver_method!(dispatch_table);
+
+/// Procedures that carry a Driver call in an older or shared shape:
+/// libvirt's calls without flags (`virDomainDestroy`, ...), which name
+/// their own public function in refusals, and the save and restore pair
+/// that carries two calls each.
+fn legacy(
+    c: Checked<'_>,
+    proc_: i32,
+    args: &mut Decoder<'_>,
+    out: &mut Encoder,
+) -> Option<Result<()>> {
+    let r =
+        match proc_ {
+            p::DOMAIN_CREATE => decode::<DomainRef>(args)
+                .and_then(|d| c.as_api("virDomainCreate").domain_create(&d, 0).map(drop)),
+            p::DOMAIN_DEFINE_XML => decode::<String>(args).and_then(|x| {
+                let d = c.as_api("virDomainDefineXML").domain_define_xml(&x, 0)?;
+                out.put(&d);
+                Ok(())
+            }),
+            p::DOMAIN_DESTROY => decode::<DomainRef>(args)
+                .and_then(|d| c.as_api("virDomainDestroy").domain_destroy(&d, 0)),
+            p::DOMAIN_SHUTDOWN => decode::<DomainRef>(args)
+                .and_then(|d| c.as_api("virDomainShutdown").domain_shutdown(&d, 0)),
+            p::DOMAIN_UNDEFINE => decode::<DomainRef>(args)
+                .and_then(|d| c.as_api("virDomainUndefine").domain_undefine(&d, 0)),
+            p::DOMAIN_SAVE => decode::<(DomainRef, String)>(args)
+                .and_then(|(d, to)| c.as_api("virDomainSave").domain_save(&d, &to, 0)),
+            p::DOMAIN_RESTORE => decode::<String>(args).and_then(|from| {
+                c.as_api("virDomainRestore")
+                    .domain_restore(&from, 0)
+                    .map(drop)
+            }),
+            p::DOMAIN_SAVE_FLAGS => decode::<(DomainRef, String, Option<String>, u32)>(args)
+                .and_then(|(d, to, x, f)| match x {
+                    None => c.domain_save(&d, &to, f),
+                    Some(x) => c.domain_save_xml(&d, &to, &x, f),
+                }),
+            p::DOMAIN_RESTORE_FLAGS => {
+                decode::<(String, Option<String>, u32)>(args).and_then(|(from, x, f)| {
+                    match x {
+                        None => c.domain_restore(&from, f),
+                        Some(x) => c.domain_restore_xml(&from, &x, f),
+                    }
+                    .map(drop)
+                })
+            }
+            _ => return None,
+        };
+    Some(r)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
+mod tests {
+    use super::*;
+    use crate::packet::decode_packet;
+
+    fn reply(s: &mut Session, proc_: i32, body: &[u8]) -> (Header, Vec<u8>) {
+        let bytes = s.handle(&Header::call(proc_, 7), body).unwrap();
+        let (h, b) = decode_packet(&bytes).unwrap();
+        (h, b.to_vec())
+    }
+
+    fn error(b: &[u8]) -> Error {
+        let mut d = Decoder::new(b);
+        d.get::<WireError>().unwrap().into()
+    }
+
+    #[test]
+    fn before_open_and_unknown_procedures() {
+        let mut s = Session::new(false);
+        let (h, b) = reply(&mut s, 66, &[]);
+        assert_eq!((h.status, h.serial, h.proc_), (MessageStatus::Ok, 7, 66));
+        assert_eq!(b, [0, 0, 0, 1, 0, 0, 0, 0]);
+        let (h, b) = reply(&mut s, 23, &[0, 0, 0, 1, b'x', 0, 0, 0]);
+        assert_eq!(h.status, MessageStatus::Error);
+        assert_eq!(
+            error(&b).to_string(),
+            "internal error: hypervisor connection not open"
+        );
+        let (_, b) = reply(&mut s, 99_999, &[]);
+        assert_eq!(
+            error(&b).to_string(),
+            "internal error: hypervisor connection not open"
+        );
+        // Wrong program or version: libvirt's text, the request's header.
+        let mut h = Header::call(1, 3);
+        h.prog = 0x1234_5678;
+        let bytes = s.handle(&h, &[]).unwrap();
+        let (rh, b) = decode_packet(&bytes).unwrap();
+        assert_eq!((rh.prog, rh.status), (0x1234_5678, MessageStatus::Error));
+        let e = error(b);
+        assert_eq!((e.code, e.domain), (ErrorCode::Rpc, ErrorDomain::Rpc));
+        assert_eq!(e.to_string(), "Cannot find program 305419896 version 1");
+        // Messages and replies sent to the daemon get nothing back.
+        let mut h = Header::call(3, 4);
+        h.kind = MessageType::Message;
+        assert!(s.handle(&h, &[]).is_none());
+        // PING gets PONG.
+        let pong = s
+            .handle(&Header::keepalive(KEEPALIVE_PROC_PING), &[])
+            .unwrap();
+        let (ph, pb) = decode_packet(&pong).unwrap();
+        assert_eq!((ph, pb.len()), (Header::keepalive(KEEPALIVE_PROC_PONG), 0));
+        assert!(s
+            .handle(&Header::keepalive(KEEPALIVE_PROC_PONG), &[])
+            .is_none());
+    }
+
+    fn call<T: Xdr>(s: &mut Session, proc_: i32, args: impl Xdr) -> std::result::Result<T, Error> {
+        let mut e = Encoder::new();
+        e.put(&args);
+        let (h, b) = reply(s, proc_, &e.finish().unwrap());
+        if h.status == MessageStatus::Error {
+            return Err(error(&b));
+        }
+        let mut d = Decoder::new(&b);
+        let v = d.get().unwrap();
+        d.finish().unwrap();
+        Ok(v)
+    }
+
+    #[test]
+    fn the_test_driver_through_a_session() {
+        virt_test::register();
+        let mut s = Session::new(false);
+        call::<()>(&mut s, 1, (Some("test:///default".to_string()), 0u32)).unwrap();
+        let e = call::<()>(&mut s, 1, (None::<String>, 0u32)).unwrap_err();
+        assert_eq!(e.to_string(), "internal error: connection already open");
+        assert_eq!(call::<String>(&mut s, 3, ()).unwrap(), "TEST");
+        let d: DomainRef = call(&mut s, 23, "test".to_string()).unwrap();
+        assert_eq!((d.name.as_str(), d.id), ("test", Some(1)));
+        let info: virt_core::DomainInfo = call(&mut s, 16, d.clone()).unwrap();
+        assert_eq!(info.state, virt_core::DomainState::Running);
+        let (all, n): (Vec<DomainRef>, u32) = call(&mut s, 273, (1i32, 0u32)).unwrap();
+        assert_eq!((all.len(), n), (1, 1));
+        let e = call::<DomainRef>(&mut s, 23, "nope".to_string()).unwrap_err();
+        assert_eq!(
+            (e.code, e.to_string()),
+            (ErrorCode::NoDomain, "Domain not found".into())
+        );
+        let e = call::<()>(&mut s, 99_999, ()).unwrap_err();
+        assert_eq!(
+            (e.code, e.to_string()),
+            (ErrorCode::Rpc, "unknown procedure: 99999".into())
+        );
+        call::<()>(&mut s, 2, ()).unwrap();
+        assert!(s.is_closed() && !s.is_open());
+    }
+
+    #[test]
+    fn a_read_only_socket_refuses_changes_whatever_open_asked() {
+        virt_test::register();
+        let mut s = Session::new(true);
+        call::<()>(&mut s, 1, (Some("test:///default".to_string()), 0u32)).unwrap();
+        assert!(s.is_read_only());
+        let d: DomainRef = call(&mut s, 23, "test".to_string()).unwrap();
+        for (proc_, api) in [(12, "virDomainDestroy"), (34, "virDomainSuspend")] {
+            let e = call::<()>(&mut s, proc_, d.clone()).unwrap_err();
+            assert_eq!(e.code, ErrorCode::OperationDenied);
+            assert_eq!(
+                e.to_string(),
+                format!("operation forbidden: read only access prevents {api}")
+            );
+        }
+        let e = call::<()>(&mut s, 234, (d.clone(), 0u32)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "operation forbidden: read only access prevents virDomainDestroyFlags"
+        );
+        let info: virt_core::DomainInfo = call(&mut s, 16, d).unwrap();
+        assert_eq!(
+            info.state,
+            virt_core::DomainState::Running,
+            "nothing changed"
+        );
+    }
+}
