@@ -1,0 +1,477 @@
+//! The `virt_core::Driver` table of the QEMU driver: each method checks its
+//! flags and hands the work to the module that owns it.
+
+use super::*;
+
+impl Driver for QemuDriver {
+    fn type_name(&self) -> &str {
+        "QEMU"
+    }
+
+    fn close(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn version(&self) -> Result<u64> {
+        // The emulator's version, from its --version line.
+        let out = std::process::Command::new(DEFAULT_EMULATOR)
+            .arg("--version")
+            .output()
+            .map_err(|e| {
+                QemuError::system(format!("Cannot check QEMU binary {DEFAULT_EMULATOR}"), e)
+            })?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let v = text
+            .split_whitespace()
+            .skip_while(|w| *w != "version")
+            .nth(1)
+            .unwrap_or("0.0.0");
+        let mut it = v.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+        let (a, b, c) = (
+            it.next().unwrap_or(0),
+            it.next().unwrap_or(0),
+            it.next().unwrap_or(0),
+        );
+        Ok(a * 1_000_000 + b * 1000 + c)
+    }
+
+    fn hostname(&self) -> Result<String> {
+        Ok(virt_host::host_name())
+    }
+
+    fn uri(&self) -> Result<String> {
+        Ok(if self.system {
+            "qemu:///system".into()
+        } else {
+            "qemu:///session".into()
+        })
+    }
+
+    fn max_vcpus(&self, _guest_type: Option<&str>) -> Result<u32> {
+        Ok(255)
+    }
+
+    fn node_cpu_map(&self) -> Result<(u32, CpuMap)> {
+        let n = virt_host::cpu_count();
+        Ok((n, CpuMap::all(n)))
+    }
+
+    fn list_domain_ids(&self) -> Result<Vec<u32>> {
+        let mut ids = Vec::new();
+        for name in self.paths.active_names() {
+            let (r, f) = self.facts(&name)?;
+            if f.state.is_active() {
+                ids.extend(r.id);
+            }
+        }
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    fn num_of_domains(&self) -> Result<u32> {
+        Ok(self.list_domain_ids()?.len() as u32)
+    }
+
+    fn list_defined_domains(&self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for name in self.paths.defined_names() {
+            let (r, f) = self.facts(&name)?;
+            if !f.state.is_active() {
+                out.push(r.name);
+            }
+        }
+        Ok(out)
+    }
+
+    fn num_of_defined_domains(&self) -> Result<u32> {
+        Ok(self.list_defined_domains()?.len() as u32)
+    }
+
+    fn list_all_domains(&self, flags: u32) -> Result<Vec<DomainRef>> {
+        let mut out = Vec::new();
+        for name in self.all_names() {
+            // A domain may vanish between the listing and the look.
+            let Ok((r, f)) = self.facts(&name) else {
+                continue;
+            };
+            if !f.persistent && !f.state.is_active() {
+                continue;
+            }
+            if list_filter_matches(flags, &f) {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    fn domain_create_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
+        check_flags(
+            flags,
+            start_flags::PAUSED | start_flags::VALIDATE,
+            "qemuDomainCreateXML",
+        )?;
+        let mut def = Self::prepare(xml)?;
+        let _g = self.driver_lock()?;
+        self.check_identity(&def, false)?;
+        let _l = self.domain_lock(&def.name)?;
+        let id = state::next_id(&self.paths)?;
+        self.launch(&mut def, id, flags & start_flags::PAUSED != 0, None)?;
+        Ok(DomainRef {
+            name: def.name,
+            uuid: def.uuid.unwrap_or_default(),
+            id: Some(id),
+        })
+    }
+
+    fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
+        check_flags(flags, define_flags::VALIDATE, "qemuDomainDefineXMLFlags")?;
+        let def = Self::prepare(xml)?;
+        // Refuse at define time what could never start here.
+        let ctx = LaunchContext {
+            emulator: DEFAULT_EMULATOR.into(),
+            monitor: MonitorSocket::Fd(process::MONITOR_FD),
+            kvm_usable: true,
+            incoming: None,
+        };
+        argv::build(&def, &ctx)?;
+        let _g = self.driver_lock()?;
+        self.check_identity(&def, true)?;
+        let _l = self.domain_lock(&def.name)?;
+        self.store_config(&def)?;
+        let id = Runtime::load(&self.paths, &def.name).map(|r| r.id);
+        Ok(DomainRef {
+            name: def.name,
+            uuid: def.uuid.unwrap_or_default(),
+            id,
+        })
+    }
+
+    fn domain_lookup_by_id(&self, id: u32) -> Result<DomainRef> {
+        for name in self.paths.active_names() {
+            if Runtime::load(&self.paths, &name).map(|r| r.id) == Some(id) {
+                let (r, f) = self.facts(&name)?;
+                if f.state.is_active() {
+                    return Ok(r);
+                }
+            }
+        }
+        Err(QemuError::NoDomainId(id).into())
+    }
+
+    fn domain_lookup_by_name(&self, name: &str) -> Result<DomainRef> {
+        if name.contains('/') || !self.all_names().iter().any(|n| n == name) {
+            return Err(QemuError::NoDomainName(name.to_string()).into());
+        }
+        let (r, f) = self.facts(name)?;
+        if !f.persistent && !f.state.is_active() {
+            return Err(QemuError::NoDomainName(name.to_string()).into());
+        }
+        Ok(r)
+    }
+
+    fn domain_lookup_by_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
+        for name in self.all_names() {
+            if self.identity(&name).map(|(_, u)| u) == Some(*uuid) {
+                let (r, f) = self.facts(&name)?;
+                if f.persistent || f.state.is_active() {
+                    return Ok(r);
+                }
+            }
+        }
+        Err(QemuError::NoDomainUuid(uuid.to_string()).into())
+    }
+
+    fn domain_undefine(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        // MANAGED_SAVE (1), SNAPSHOTS_METADATA (2), NVRAM (4), KEEP_NVRAM (8):
+        // there is nothing of those kinds to remove.
+        check_flags(flags, 1 | 2 | 4 | 8, "qemuDomainUndefineFlags")?;
+        let name = self.resolve(dom)?;
+        let _g = self.driver_lock()?;
+        let _l = self.domain_lock(&name)?;
+        if !self.paths.config_xml(&name).exists() {
+            return Err(QemuError::Invalid("cannot undefine transient domain".into()).into());
+        }
+        state::remove_quiet(&self.paths.autostart(&name));
+        state::remove_quiet(&self.paths.config_xml(&name));
+        state::remove_quiet(&self.paths.shutoff(&name));
+        Ok(())
+    }
+
+    fn domain_create(&self, dom: &DomainRef, flags: u32) -> Result<DomainRef> {
+        check_flags(flags, start_flags::PAUSED, "qemuDomainCreateWithFlags")?;
+        let name = self.resolve(dom)?;
+        Ok(self.start_existing(&name, flags)?)
+    }
+
+    fn domain_shutdown(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        // VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN is what this does anyway.
+        check_flags(flags, 1, "qemuDomainShutdownFlags")?;
+        // A shutdown overrides a reboot still pending.
+        self.press_power_button(dom, false)
+    }
+
+    fn domain_reboot(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        // Without a guest agent, DEFAULT (0) and ACPI_POWER_BTN (1) are the
+        // same thing: libvirt's "fake reboot". The guest is asked to power
+        // off through the ACPI power button, and when it has, QEMU is reset
+        // and resumed instead of stopped. A hard reset (system_reset) would
+        // skip the guest's orderly shutdown: libvirt keeps that for
+        // virDomainReset. With on_reboot destroy or preserve the request is
+        // a plain ACPI shutdown (on_poweroff then applies), as in libvirt.
+        check_flags(flags, 1, "qemuDomainReboot")?;
+        let name = self.resolve(dom)?;
+        let restart = !matches!(
+            self.live_def(&name).and_then(|d| d.on_reboot),
+            Some(LifecycleAction::Destroy | LifecycleAction::Preserve)
+        );
+        self.press_power_button(dom, restart)
+    }
+
+    fn domain_destroy(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        // VIR_DOMAIN_DESTROY_GRACEFUL: SIGTERM only.
+        check_flags(flags, 1, "qemuDomainDestroyFlags")?;
+        let name = self.resolve(dom)?;
+        let _l = self.domain_lock(&name)?;
+        let Some(rt) = Runtime::load(&self.paths, &name) else {
+            return Err(QemuError::NotRunning.into());
+        };
+        if let Some(proc) = Process::attach(rt.pid, rt.start_time) {
+            let def = self.live_def(&name);
+            self.kill(&proc, def.as_ref(), flags & 1 != 0)?;
+        }
+        self.cleanup(&name, &rt, reason::SHUTOFF_DESTROYED);
+        Ok(())
+    }
+
+    fn domain_suspend(&self, dom: &DomainRef) -> Result<()> {
+        self.with_monitor(dom, |mon, obs, name| {
+            if obs.state == DomainState::Paused {
+                return Ok(());
+            }
+            mon.execute("stop", None)?;
+            if let Some((rt, _)) = &obs.live {
+                let mut rt = rt.clone();
+                rt.paused_reason = reason::PAUSED_USER;
+                rt.store(&self.paths, name)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn domain_resume(&self, dom: &DomainRef) -> Result<()> {
+        self.with_monitor(dom, |mon, obs, name| {
+            if obs.state != DomainState::Paused {
+                return Err(QemuError::Invalid("domain is not paused".into()));
+            }
+            mon.execute("cont", None)?;
+            if let Some((rt, _)) = &obs.live {
+                let mut rt = rt.clone();
+                rt.running_reason = reason::RUNNING_UNPAUSED;
+                rt.store(&self.paths, name)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn domain_save(&self, dom: &DomainRef, path: &str, flags: u32) -> Result<()> {
+        // BYPASS_CACHE (1), RUNNING (2), PAUSED (4).
+        check_flags(flags, 1 | 2 | 4, "qemuDomainSaveFlags")?;
+        Ok(self.save(dom, path, flags)?)
+    }
+
+    fn domain_restore(&self, path: &str, flags: u32) -> Result<DomainRef> {
+        check_flags(flags, 1 | 2 | 4, "qemuDomainRestoreFlags")?;
+        Ok(self.restore(path, flags)?)
+    }
+
+    fn domain_core_dump(&self, dom: &DomainRef, path: &str, flags: u32) -> Result<()> {
+        use virt_core::dump_flags::{BYPASS_CACHE, CRASH, LIVE, MEMORY_ONLY, RESET};
+        check_flags(
+            flags,
+            CRASH | LIVE | BYPASS_CACHE | RESET | MEMORY_ONLY,
+            "qemuDomainCoreDumpWithFormat",
+        )?;
+        let abs = std::path::absolute(path)
+            .map_err(|e| QemuError::system(format!("invalid path '{path}'"), e))?;
+        self.with_monitor(dom, |mon, _, _| {
+            mon.execute(
+                "dump-guest-memory",
+                Some(json!({"paging": false, "protocol": format!("file:{}", abs.display())})),
+            )?;
+            if flags & RESET != 0 {
+                mon.execute("system_reset", None)?;
+            }
+            Ok(())
+        })?;
+        if flags & CRASH != 0 {
+            self.domain_destroy(dom, 0)?;
+            let name = self.resolve(dom).unwrap_or_default();
+            if self.paths.config_xml(&name).exists() {
+                let _ = state::write_atomic(
+                    &self.paths.shutoff(&name),
+                    reason::SHUTOFF_CRASHED.to_string().as_bytes(),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
+        let d = self.open_domain(dom)?;
+        let live = d.obs.live.as_ref().map(|(rt, _)| rt);
+        let def = self.def(&d.name, live.is_some())?;
+        let mut info = DomainInfo {
+            state: d.obs.state,
+            max_mem: def.memory,
+            memory: def.current_memory.unwrap_or(def.memory),
+            nr_virt_cpu: def.vcpu.current.unwrap_or(def.vcpu.max),
+            cpu_time: 0,
+        };
+        if let Some(rt) = live {
+            if rt.balloon {
+                let mut mon = Self::connect_monitor(rt)?;
+                if let Ok(b) = mon.execute("query-balloon", None) {
+                    if let Some(a) = b.get("actual").and_then(Value::as_u64) {
+                        info.memory = a / 1024;
+                    }
+                }
+                if let Ok(t) = vcpu_threads(&mut mon) {
+                    info.nr_virt_cpu = t.len() as u32;
+                }
+            }
+            info.cpu_time = process::cpu_usage(rt.pid, None).map(|c| c.0).unwrap_or(0);
+        }
+        Ok(info)
+    }
+
+    fn domain_get_state(&self, dom: &DomainRef, flags: u32) -> Result<(DomainState, i32)> {
+        check_flags(flags, 0, "qemuDomainGetState")?;
+        let d = self.open_domain(dom)?;
+        Ok((d.obs.state, d.obs.reason))
+    }
+
+    fn domain_get_os_type(&self, dom: &DomainRef) -> Result<String> {
+        Ok(self.current_def(dom)?.os.os_type)
+    }
+
+    fn domain_get_max_memory(&self, dom: &DomainRef) -> Result<u64> {
+        Ok(self.current_def(dom)?.memory)
+    }
+
+    fn domain_set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
+        check_flags(
+            flags,
+            affect::LIVE | affect::CONFIG | affect::MAXIMUM,
+            "qemuDomainSetMemoryFlags",
+        )?;
+        Ok(self.set_memory(dom, kib, flags)?)
+    }
+
+    fn domain_get_xml_desc(&self, dom: &DomainRef, flags: u32) -> Result<String> {
+        check_flags(flags, 1 | 2 | 4 | 8, "qemuDomainGetXMLDesc")?;
+        let name = self.resolve(dom)?;
+        let active = self.paths.runtime(&name).exists();
+        let (def, id) = if active && flags & xml_flags::INACTIVE == 0 {
+            (
+                self.live_def(&name),
+                Runtime::load(&self.paths, &name).map(|r| r.id),
+            )
+        } else {
+            (
+                self.config_def(&name).or_else(|| self.live_def(&name)),
+                None,
+            )
+        };
+        let def = def.ok_or_else(|| QemuError::NoDomainName(name.clone()))?;
+        Ok(def.to_xml(&FormatOptions {
+            id,
+            inactive: id.is_none(),
+            secure: flags & xml_flags::SECURE != 0,
+        }))
+    }
+
+    fn domain_set_vcpus_flags(&self, dom: &DomainRef, nvcpus: u32, flags: u32) -> Result<()> {
+        check_flags(
+            flags,
+            affect::LIVE | affect::CONFIG | affect::MAXIMUM,
+            "qemuDomainSetVcpusFlags",
+        )?;
+        Ok(self.set_vcpus(dom, nvcpus, flags)?)
+    }
+
+    fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: u32) -> Result<u32> {
+        check_flags(
+            flags,
+            affect::LIVE | affect::CONFIG | affect::MAXIMUM,
+            "qemuDomainGetVcpusFlags",
+        )?;
+        Ok(self.vcpu_count(dom, flags)?)
+    }
+
+    fn domain_get_vcpus(&self, dom: &DomainRef) -> Result<Vec<VcpuInfo>> {
+        let ncpus = virt_host::cpu_count();
+        self.with_monitor(dom, |mon, obs, _| {
+            let Some((rt, _)) = &obs.live else {
+                return Err(QemuError::NotRunning);
+            };
+            let threads = vcpu_threads(mon)?;
+            Ok(threads
+                .into_iter()
+                .map(|(i, tid)| {
+                    let (ns, cpu) = process::cpu_usage(rt.pid, Some(tid)).unwrap_or((0, -1));
+                    VcpuInfo {
+                        number: i,
+                        state: VcpuState::Running,
+                        cpu_time: ns,
+                        cpu,
+                        affinity: get_affinity(tid, ncpus),
+                    }
+                })
+                .collect())
+        })
+    }
+
+    fn domain_get_vcpu_pin_info(&self, dom: &DomainRef, flags: u32) -> Result<Vec<CpuMap>> {
+        check_flags(
+            flags,
+            affect::LIVE | affect::CONFIG,
+            "qemuDomainGetVcpuPinInfo",
+        )?;
+        Ok(self.pin_info(dom, flags)?)
+    }
+
+    fn domain_pin_vcpu(&self, dom: &DomainRef, vcpu: u32, map: &CpuMap, flags: u32) -> Result<()> {
+        check_flags(
+            flags,
+            affect::LIVE | affect::CONFIG,
+            "qemuDomainPinVcpuFlags",
+        )?;
+        Ok(self.pin_vcpu(dom, vcpu, map, flags)?)
+    }
+
+    fn domain_get_autostart(&self, dom: &DomainRef) -> Result<bool> {
+        let name = self.resolve(dom)?;
+        Ok(self.paths.autostart(&name).exists())
+    }
+
+    fn domain_set_autostart(&self, dom: &DomainRef, autostart: bool) -> Result<()> {
+        let name = self.resolve(dom)?;
+        let _l = self.domain_lock(&name)?;
+        Ok(self.mark_autostart(&name, autostart)?)
+    }
+
+    fn domain_is_active(&self, dom: &DomainRef) -> Result<bool> {
+        Ok(self.open_domain(dom)?.obs.live.is_some())
+    }
+
+    fn domain_is_persistent(&self, dom: &DomainRef) -> Result<bool> {
+        let name = self.resolve(dom)?;
+        Ok(self.paths.config_xml(&name).exists())
+    }
+
+    fn domain_has_managed_save(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        check_flags(flags, 0, "qemuDomainHasManagedSaveImage")?;
+        self.resolve(dom)?;
+        Ok(false)
+    }
+}

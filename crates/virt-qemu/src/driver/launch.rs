@@ -1,0 +1,294 @@
+//! Starting QEMU for a definition: checks, the command line, the monitor
+//! handshake, pinning, and clean failure (nothing left behind, QEMU's log
+//! tail in the error).
+
+use super::*;
+
+impl QemuDriver {
+    /// Give a new definition what the driver needs: UUID, MAC addresses,
+    /// libvirt's defaults.
+    pub(super) fn prepare(xml: &str) -> QemuResult<DomainDef> {
+        let mut def = virt_xml::parse_domain(xml)?;
+        if def.name.contains('/') || def.name.starts_with('.') {
+            return Err(QemuError::InvalidArg(format!(
+                "name '{}' cannot contain '/' or start with '.'",
+                def.name
+            )));
+        }
+        def.fill_defaults();
+        if def.uuid.is_none() {
+            def.uuid = Some(Uuid::new_v4());
+        }
+        for iface in &mut def.devices.interfaces {
+            if iface.mac.is_none() {
+                let b = Uuid::new_v4().into_bytes();
+                iface.mac = Some(format!("52:54:00:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2]));
+            }
+        }
+        Ok(def)
+    }
+
+    /// Refuse a definition whose name or UUID belongs to another domain
+    /// (the caller holds the driver lock). Returns true when a domain with
+    /// this name and UUID already exists.
+    pub(super) fn check_identity(&self, def: &DomainDef, allow_active: bool) -> QemuResult<bool> {
+        let uuid = def.uuid.unwrap_or_default();
+        let mut exists = false;
+        for n in self.all_names() {
+            let Some((name, u)) = self.identity(&n) else {
+                continue;
+            };
+            if name == def.name && u != uuid {
+                return Err(QemuError::Failed(format!(
+                    "domain '{name}' already exists with uuid {u}"
+                )));
+            }
+            if name != def.name && u == uuid {
+                return Err(QemuError::Failed(format!(
+                    "domain '{name}' is already defined with uuid {u}"
+                )));
+            }
+            if name == def.name {
+                exists = true;
+                if !allow_active && self.paths.runtime(&name).exists() {
+                    return Err(QemuError::Invalid(format!(
+                        "domain '{name}' is already active"
+                    )));
+                }
+            }
+        }
+        Ok(exists)
+    }
+
+    /// Start QEMU for `def` (the caller holds the domain lock) and return
+    /// its runtime record; on failure nothing is left behind.
+    pub(super) fn launch(
+        &self,
+        def: &mut DomainDef,
+        id: u32,
+        paused: bool,
+        restore: Option<(File, bool)>,
+    ) -> QemuResult<Runtime> {
+        let name = def.name.clone();
+        let uuid = def.uuid.unwrap_or_default();
+        let emulator = def
+            .devices
+            .emulator
+            .clone()
+            .unwrap_or_else(|| DEFAULT_EMULATOR.to_string());
+        let meta = std::fs::metadata(&emulator)
+            .map_err(|e| QemuError::system(format!("Cannot check QEMU binary {emulator}"), e))?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+                return Err(QemuError::Unsupported(format!(
+                    "QEMU binary {emulator} is not executable"
+                )));
+            }
+        }
+        let kvm_usable = def.domain_type == "kvm"
+            && OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/kvm")
+                .is_ok();
+        let ctx = LaunchContext {
+            emulator,
+            monitor: MonitorSocket::Fd(process::MONITOR_FD),
+            kvm_usable,
+            incoming: restore.as_ref().map(|_| "defer".to_string()),
+        };
+        let cmd = argv::build(def, &ctx)?;
+        let cpuset = match &def.vcpu.cpuset {
+            Some(s) => Some(online_cpus_in(s)?),
+            None => None,
+        };
+        let sock = self.paths.monitor(&uuid);
+        state::remove_quiet(&sock);
+        let listener = UnixListener::bind(&sock).map_err(|e| {
+            QemuError::system(
+                format!("cannot create monitor socket '{}'", sock.display()),
+                e,
+            )
+        })?;
+        let log_path = self.paths.log_file(&name);
+        let mut log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(|e| {
+                state::remove_quiet(&sock);
+                QemuError::system(format!("cannot open log '{}'", log_path.display()), e)
+            })?;
+        let log_start = log.metadata().map(|m| m.len()).unwrap_or(0);
+        let _ = writeln!(log, "starting up\n{}", cmd.to_shell_string());
+        let started = process::spawn(
+            &cmd,
+            SpawnOptions {
+                monitor: Some(listener.as_raw_fd()),
+                log: &log,
+                cpuset,
+            },
+        );
+        // Only QEMU holds the listening socket now: when it dies, our
+        // connection attempt fails instead of waiting.
+        drop(listener);
+        let started = match started {
+            Ok(s) => s,
+            Err(e) => {
+                state::remove_quiet(&sock);
+                return Err(e);
+            }
+        };
+        let proc = Process::attach(started.pid, started.start_time);
+        let rt =
+            Runtime {
+                pid: started.pid,
+                start_time: started.start_time,
+                id,
+                monitor: sock.clone(),
+                running_reason: if restore.is_some() {
+                    reason::RUNNING_RESTORED
+                } else {
+                    reason::RUNNING_BOOTED
+                },
+                paused_reason: reason::PAUSED_USER,
+                balloon: def.devices.other.iter().any(|o| {
+                    o.name == "memballoon" && o.attr("model").unwrap_or("virtio") != "none"
+                }),
+                fake_reboot: false,
+            };
+        let result = match &proc {
+            Some(_) => self.bring_up(def, &rt, paused, restore),
+            None => Err(QemuError::Protocol("QEMU exited at once".into())),
+        };
+        match result {
+            Ok(()) => {
+                let xml = def.to_xml(&FormatOptions {
+                    id: Some(id),
+                    inactive: false,
+                    secure: true,
+                });
+                let stored = state::write_atomic(&self.paths.live_xml(&name), xml.as_bytes())
+                    .and_then(|()| rt.store(&self.paths, &name));
+                if let Err(e) = stored {
+                    if let Some(p) = &proc {
+                        let _ = self.kill(p, None, false);
+                    }
+                    self.cleanup_failed(&name, &sock);
+                    return Err(e);
+                }
+                state::remove_quiet(&self.paths.shutoff(&name));
+                Ok(rt)
+            }
+            Err(e) => {
+                let exited = match &proc {
+                    Some(p) => {
+                        if !p.wait_exit(Some(Duration::from_millis(200))) {
+                            let _ = p.signal(libc::SIGKILL);
+                            p.wait_exit(Some(TERM_GRACE));
+                        }
+                        true
+                    }
+                    None => true,
+                };
+                self.cleanup_failed(&name, &sock);
+                let tail = process::log_tail(&log_path, log_start, 8);
+                let tail = tail
+                    .lines()
+                    .filter(|l| *l != "starting up" && !l.starts_with(&cmd.program))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                Err(match e {
+                    QemuError::Protocol(_) | QemuError::Timeout(_) if exited => {
+                        QemuError::Internal(format!(
+                            "QEMU unexpectedly closed the monitor (vm='{name}'): {tail}"
+                        ))
+                    }
+                    QemuError::Monitor { command, desc } => QemuError::Monitor {
+                        command,
+                        desc: if tail.is_empty() {
+                            desc
+                        } else {
+                            format!("{desc}\n{tail}")
+                        },
+                    },
+                    other => other,
+                })
+            }
+        }
+    }
+
+    pub(super) fn cleanup_failed(&self, name: &str, sock: &Path) {
+        state::remove_quiet(sock);
+        state::remove_quiet(&self.paths.runtime(name));
+        state::remove_quiet(&self.paths.live_xml(name));
+    }
+
+    /// The monitor work of a start: handshake, pty paths, pinning,
+    /// incoming migration, `cont`.
+    pub(super) fn bring_up(
+        &self,
+        def: &mut DomainDef,
+        rt: &Runtime,
+        paused: bool,
+        restore: Option<(File, bool)>,
+    ) -> QemuResult<()> {
+        let mut mon = Self::connect_monitor(rt)?;
+        if def
+            .devices
+            .chardevs
+            .iter()
+            .any(|c| c.dev_type.as_deref() == Some("pty"))
+        {
+            let chardevs = mon.execute("query-chardev", None)?;
+            record_pty_paths(def, &chardevs);
+        }
+        let pins = vcpu_pins(def);
+        if !pins.is_empty() {
+            let threads = vcpu_threads(&mut mon)?;
+            for (vcpu, cpus) in pins {
+                if let Some((_, tid)) = threads.iter().find(|(i, _)| *i == vcpu) {
+                    set_affinity(*tid, &cpus)?;
+                }
+            }
+        }
+        if let Some(emu) = def
+            .extra
+            .iter()
+            .find(|e| e.name == "cputune")
+            .and_then(|c| c.child("emulatorpin"))
+            .and_then(|e| e.attr("cpuset"))
+        {
+            set_affinity(rt.pid, &online_cpus_in(emu)?)?;
+        }
+        let mut run = !paused;
+        if let Some((file, was_running)) = restore {
+            run = run && was_running;
+            self.incoming(&mut mon, def, file)?;
+        }
+        if run {
+            mon.execute("cont", None)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn start_existing(&self, name: &str, flags: u32) -> QemuResult<DomainRef> {
+        let _g = self.driver_lock()?;
+        let _l = self.domain_lock(name)?;
+        if self.observe(name)?.live.is_some() {
+            return Err(QemuError::AlreadyRunning);
+        }
+        let mut def = self
+            .config_def(name)
+            .ok_or_else(|| QemuError::NoDomainName(name.to_string()))?;
+        def.fill_defaults();
+        let id = state::next_id(&self.paths)?;
+        self.launch(&mut def, id, flags & start_flags::PAUSED != 0, None)?;
+        Ok(DomainRef {
+            name: def.name,
+            uuid: def.uuid.unwrap_or_default(),
+            id: Some(id),
+        })
+    }
+}

@@ -1,0 +1,267 @@
+//! The `virt_core::Driver` implementation: domain life over QMP, with all
+//! state on disk (see [`crate::state`]).
+//!
+//! No process stays behind to watch guests, so the state of a running
+//! domain is read when asked: the pid (through a pidfd) says whether QEMU
+//! lives, `query-status` says what the guest does, and the events QEMU sends
+//! during any monitor session (SHUTDOWN, GUEST_PANICKED, ...) make the
+//! driver apply `on_poweroff` / `on_crash` then. QEMU runs with
+//! `-no-shutdown`, so a guest that powers off while nobody looks waits in
+//! the "shutdown" status until the next look applies its lifecycle action.
+
+mod affinity;
+mod api;
+mod autostart;
+mod console;
+mod launch;
+mod memory;
+mod save;
+mod vcpus;
+mod watch;
+
+use affinity::{get_affinity, online_cpus_in, set_affinity, vcpu_pins, vcpu_threads};
+use console::record_pty_paths;
+use watch::{MONITOR_TIMEOUT, TERM_GRACE};
+
+use crate::argv::{self, LaunchContext, MonitorSocket};
+use crate::error::{check_flags, QemuError, QemuResult};
+use crate::process::{self, Process, SpawnOptions};
+use crate::qmp::Monitor;
+use crate::state::{self, Lock, Paths, Runtime};
+use serde_json::{json, Value};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::Path;
+use std::time::Duration;
+use virt_core::types::reason;
+use virt_core::*;
+use virt_xml::{DomainDef, Element, FormatOptions, LifecycleAction, Node};
+
+/// The QEMU binary used when the definition names none.
+pub const DEFAULT_EMULATOR: &str = "/usr/bin/qemu-system-x86_64";
+
+/// An open `qemu:///session` or `qemu:///system` connection.
+pub struct QemuDriver {
+    paths: Paths,
+    system: bool,
+}
+
+/// What a look at a domain found.
+struct Observed {
+    state: DomainState,
+    reason: i32,
+    /// The runtime record and process while QEMU lives.
+    live: Option<(Runtime, Process)>,
+}
+
+/// A domain opened for a call: the opening every per-domain method shares
+/// (find the handle's domain, take its lock, look at it).
+struct Opened {
+    /// The stored name.
+    name: String,
+    /// What the look found (lifecycle actions already applied).
+    obs: Observed,
+    /// Held until the call ends.
+    _lock: Lock,
+}
+
+impl Opened {
+    /// The runtime record while QEMU runs, else "domain is not running".
+    fn runtime(&self) -> QemuResult<&Runtime> {
+        self.obs
+            .live
+            .as_ref()
+            .map(|(rt, _)| rt)
+            .ok_or(QemuError::NotRunning)
+    }
+}
+
+impl QemuDriver {
+    /// Find the handle's domain, lock it and look at it.
+    fn open_domain(&self, dom: &DomainRef) -> QemuResult<Opened> {
+        let name = self.resolve(dom)?;
+        let lock = self.domain_lock(&name)?;
+        let obs = self.observe(&name)?;
+        Ok(Opened {
+            name,
+            obs,
+            _lock: lock,
+        })
+    }
+
+    /// [`QemuDriver::open_domain`], and the definitions `flags`
+    /// (affect::LIVE / CONFIG) point at.
+    fn open_affected(&self, dom: &DomainRef, flags: u32) -> QemuResult<(Opened, affect::Defs)> {
+        let d = self.open_domain(dom)?;
+        let defs = self.affected(&d.name, flags, d.obs.live.is_some())?;
+        Ok((d, defs))
+    }
+
+    /// The definition a domain runs with, else its persistent one.
+    fn current_def(&self, dom: &DomainRef) -> QemuResult<DomainDef> {
+        let name = self.resolve(dom)?;
+        self.live_def(&name)
+            .or_else(|| self.config_def(&name))
+            .ok_or(QemuError::NoDomainName(name))
+    }
+
+    /// The live (`live`) or persistent definition of `name`.
+    fn def(&self, name: &str, live: bool) -> QemuResult<DomainDef> {
+        if live {
+            self.live_def(name)
+        } else {
+            self.config_def(name)
+        }
+        .ok_or_else(|| QemuError::NoDomainName(name.to_string()))
+    }
+
+    /// Open the connection for a URI path ("/session" or "/system").
+    pub fn open(path: &str, _read_only: bool) -> Result<QemuDriver> {
+        let system = match path {
+            "/session" => false,
+            "/system" => true,
+            p => {
+                return Err(QemuError::BadUri(format!(
+                    "unexpected QEMU URI path '{p}', try qemu:///system or qemu:///session"
+                ))
+                .into())
+            }
+        };
+        // SAFETY: geteuid cannot fail and has no preconditions.
+        if system && unsafe { libc::geteuid() } != 0 && std::env::var_os("VIRT_QEMU_ROOT").is_none()
+        {
+            return Err(QemuError::AccessDenied(
+                "qemu:///system needs root; use qemu:///session".into(),
+            )
+            .into());
+        }
+        let paths = Paths::new(system);
+        paths.create()?;
+        let driver = QemuDriver { paths, system };
+        driver.autostart_guests();
+        Ok(driver)
+    }
+
+    /// A connection keeping its state in `paths` (tests and benchmarks use
+    /// a private tree).
+    pub fn with_paths(paths: Paths, system: bool) -> Result<QemuDriver> {
+        paths.create()?;
+        Ok(QemuDriver { paths, system })
+    }
+
+    /// The directories this connection keeps its state in.
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    fn driver_lock(&self) -> QemuResult<Lock> {
+        Lock::acquire(&self.paths.run.join("driver.lock"))
+    }
+
+    fn domain_lock(&self, name: &str) -> QemuResult<Lock> {
+        Lock::acquire(&self.paths.run.join("locks").join(format!("{name}.lock")))
+    }
+
+    fn read_def(path: &Path) -> Option<DomainDef> {
+        let text = std::fs::read_to_string(path).ok()?;
+        virt_xml::parse_domain(&text).ok()
+    }
+
+    fn config_def(&self, name: &str) -> Option<DomainDef> {
+        Self::read_def(&self.paths.config_xml(name))
+    }
+
+    fn live_def(&self, name: &str) -> Option<DomainDef> {
+        Self::read_def(&self.paths.live_xml(name))
+    }
+
+    /// Every known domain name: defined or running.
+    fn all_names(&self) -> Vec<String> {
+        let mut names = self.paths.defined_names();
+        names.extend(self.paths.active_names());
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The name and UUID of `name` as stored (live definition first).
+    fn identity(&self, name: &str) -> Option<(String, Uuid)> {
+        let def = if self.paths.runtime(name).exists() {
+            self.live_def(name).or_else(|| self.config_def(name))
+        } else {
+            self.config_def(name)
+        }?;
+        Some((def.name.clone(), def.uuid?))
+    }
+
+    /// Check that a handle still names a domain; its stored name.
+    fn resolve(&self, dom: &DomainRef) -> QemuResult<String> {
+        match self.identity(&dom.name) {
+            Some((n, u)) if u == dom.uuid => Ok(n),
+            _ => {
+                if let Some(n) = self
+                    .all_names()
+                    .into_iter()
+                    .find(|n| self.identity(n).map(|(_, u)| u) == Some(dom.uuid))
+                {
+                    return Ok(n);
+                }
+                Err(QemuError::NoDomainUuid(format!(
+                    "{}' ({}",
+                    dom.uuid, dom.name
+                )))
+            }
+        }
+    }
+
+    fn dom_ref(&self, name: &str, id: Option<u32>) -> QemuResult<DomainRef> {
+        let (name, uuid) = self
+            .identity(name)
+            .ok_or_else(|| QemuError::NoDomainName(name.to_string()))?;
+        Ok(DomainRef { name, uuid, id })
+    }
+
+    fn facts(&self, name: &str) -> QemuResult<(DomainRef, ListFacts)> {
+        let _l = self.domain_lock(name)?;
+        let obs = self.observe(name)?;
+        let id = obs.live.as_ref().map(|(rt, _)| rt.id);
+        let r = self.dom_ref(name, id)?;
+        Ok((
+            r,
+            ListFacts {
+                state: obs.state,
+                persistent: self.paths.config_xml(name).exists(),
+                autostart: self.paths.autostart(name).exists(),
+                managed_save: false,
+                has_snapshot: false,
+            },
+        ))
+    }
+
+    /// The definitions `flags` (affect::LIVE / CONFIG) point at, by
+    /// virt-core's rules, for a domain `active` or not.
+    fn affected(&self, name: &str, flags: u32, active: bool) -> QemuResult<affect::Defs> {
+        let persistent = self.paths.config_xml(name).exists();
+        Ok(affect::defs(flags, active, persistent)?)
+    }
+
+    fn store_config(&self, def: &DomainDef) -> QemuResult<()> {
+        let xml = def.to_xml(&FormatOptions {
+            id: None,
+            inactive: true,
+            secure: true,
+        });
+        state::write_atomic(&self.paths.config_xml(&def.name), xml.as_bytes())
+    }
+
+    fn store_live(&self, def: &DomainDef, id: u32) -> QemuResult<()> {
+        let xml = def.to_xml(&FormatOptions {
+            id: Some(id),
+            inactive: false,
+            secure: true,
+        });
+        state::write_atomic(&self.paths.live_xml(&def.name), xml.as_bytes())
+    }
+}

@@ -1,0 +1,214 @@
+//! The save image (a 24-byte header: magic, XML length, whether the guest
+//! ran; the inactive XML; QEMU's migration stream) and the migrations that
+//! write and read it.
+
+use super::*;
+
+/// The first 16 bytes of every save image.
+const SAVE_MAGIC: &[u8; 16] = b"VirtRsQemuSave01";
+/// The largest XML a save image may carry: more means a damaged file.
+const MAX_SAVED_XML: usize = 16 << 20;
+
+/// The header of a save image: the magic, the XML's length and whether the
+/// guest ran (little-endian u32s), then the XML.
+fn image_header(xml: &str, was_running: bool) -> Vec<u8> {
+    let mut header = Vec::with_capacity(24 + xml.len());
+    header.extend_from_slice(SAVE_MAGIC);
+    header.extend_from_slice(&(xml.len() as u32).to_le_bytes());
+    header.extend_from_slice(&u32::from(was_running).to_le_bytes());
+    header.extend_from_slice(xml.as_bytes());
+    header
+}
+
+/// Read a save image's header from `file` (named `path` in errors): the
+/// saved XML and whether the guest ran. The migration stream follows.
+fn read_image_header(file: &mut impl Read, path: &str) -> QemuResult<(String, bool)> {
+    let unreadable = |e| QemuError::system(format!("cannot read domain image '{path}'"), e);
+    let damaged = || QemuError::InvalidArg(format!("image '{path}' is damaged"));
+    let mut head = [0u8; 24];
+    file.read_exact(&mut head).map_err(unreadable)?;
+    if head.get(..16) != Some(&SAVE_MAGIC[..]) {
+        return Err(QemuError::InvalidArg(format!(
+            "image '{path}' is not a virt-rs QEMU save image"
+        )));
+    }
+    let word = |i: usize| {
+        head.get(i..i + 4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes)
+            .unwrap_or(0)
+    };
+    let (xml_len, running) = (word(16) as usize, word(20) != 0);
+    if xml_len > MAX_SAVED_XML {
+        return Err(damaged());
+    }
+    let mut xml = vec![0u8; xml_len];
+    file.read_exact(&mut xml).map_err(unreadable)?;
+    let xml = String::from_utf8(xml).map_err(|_| damaged())?;
+    Ok((xml, running))
+}
+
+/// Whether the guest runs after a save or restore: as `flags` say
+/// (RUNNING 2, PAUSED 4), else as it was.
+fn runs_after(flags: u32, was_running: bool) -> bool {
+    match flags & 6 {
+        2 => true,
+        4 => false,
+        _ => was_running,
+    }
+}
+
+/// Block on the monitor until a MIGRATION event reports the end.
+pub(super) fn wait_migration(mon: &mut Monitor<UnixStream>) -> QemuResult<()> {
+    loop {
+        let ev = mon.next_event()?;
+        if ev.name != "MIGRATION" {
+            continue;
+        }
+        match ev.data.get("status").and_then(Value::as_str) {
+            Some("completed") => return Ok(()),
+            Some(s @ ("failed" | "cancelled")) => {
+                let info = mon.execute("query-migrate", None).unwrap_or(Value::Null);
+                let why = info
+                    .get("error-desc")
+                    .and_then(Value::as_str)
+                    .unwrap_or(s)
+                    .to_string();
+                return Err(QemuError::Failed(format!("migration failed: {why}")));
+            }
+            _ => {}
+        }
+    }
+}
+
+impl QemuDriver {
+    /// Save a running domain to `path` (header, then QEMU's migration
+    /// stream) and stop it; on failure the file is removed and the guest
+    /// left as it was.
+    pub(super) fn save(&self, dom: &DomainRef, path: &str, flags: u32) -> QemuResult<()> {
+        let d = self.open_domain(dom)?;
+        let Some((rt, proc)) = &d.obs.live else {
+            return Err(QemuError::NotRunning);
+        };
+        let running = d.obs.state == DomainState::Running;
+        let def = self.def(&d.name, true)?;
+        let mut out = File::create(path)
+            .map_err(|e| QemuError::system(format!("failed to create '{path}'"), e))?;
+        let result = (|| -> QemuResult<()> {
+            let xml = def.to_xml(&FormatOptions {
+                id: None,
+                inactive: true,
+                secure: true,
+            });
+            out.write_all(&image_header(&xml, runs_after(flags, running)))
+                .map_err(|e| QemuError::system(format!("failed to write '{path}'"), e))?;
+            let mut mon = Self::connect_monitor(rt)?;
+            if running {
+                mon.execute("stop", None)?;
+            }
+            mon.execute(
+                "migrate-set-capabilities",
+                Some(json!({"capabilities": [{"capability": "events", "state": true}]})),
+            )?;
+            let sock = self.paths.migration(&def.uuid.unwrap_or_default());
+            state::remove_quiet(&sock);
+            let listener = UnixListener::bind(&sock)
+                .map_err(|e| QemuError::system("cannot create migration socket", e))?;
+            let sent = mon.execute(
+                "migrate",
+                Some(json!({"uri": format!("unix:{}", sock.display())})),
+            );
+            let copied = sent.and_then(|_| {
+                let (mut s, _) = listener
+                    .accept()
+                    .map_err(|e| QemuError::system("QEMU did not connect for saving", e))?;
+                std::io::copy(&mut s, &mut out)
+                    .map_err(|e| QemuError::system(format!("failed to write '{path}'"), e))
+            });
+            state::remove_quiet(&sock);
+            copied?;
+            wait_migration(&mut mon)?;
+            out.sync_all()
+                .map_err(|e| QemuError::system(format!("failed to write '{path}'"), e))?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            state::remove_quiet(Path::new(path));
+            // Give the guest back as it was.
+            if let (Ok(mut mon), true) = (Self::connect_monitor(rt), running) {
+                let _ = mon.execute("cont", None);
+            }
+            return Err(e);
+        }
+        self.kill(proc, Some(&def), false)?;
+        self.cleanup(&d.name, rt, reason::SHUTOFF_SAVED);
+        Ok(())
+    }
+
+    /// Start the domain saved in `path`, feeding QEMU the saved stream.
+    pub(super) fn restore(&self, path: &str, flags: u32) -> QemuResult<DomainRef> {
+        let mut file = File::open(path)
+            .map_err(|e| QemuError::system(format!("cannot open domain image '{path}'"), e))?;
+        let (xml, was_running) = read_image_header(&mut file, path)?;
+        let mut def = Self::prepare(&xml)?;
+        let running = runs_after(flags, was_running);
+        let _g = self.driver_lock()?;
+        self.check_identity(&def, false)?;
+        let _l = self.domain_lock(&def.name)?;
+        let id = state::next_id(&self.paths)?;
+        self.launch(&mut def, id, false, Some((file, running)))?;
+        Ok(DomainRef {
+            name: def.name,
+            uuid: def.uuid.unwrap_or_default(),
+            id: Some(id),
+        })
+    }
+
+    /// Feed a saved migration stream to a QEMU started with
+    /// `-incoming defer`, and wait for its MIGRATION event.
+    pub(super) fn incoming(
+        &self,
+        mon: &mut Monitor<UnixStream>,
+        def: &DomainDef,
+        mut file: File,
+    ) -> QemuResult<()> {
+        mon.execute(
+            "migrate-set-capabilities",
+            Some(json!({"capabilities": [{"capability": "events", "state": true}]})),
+        )?;
+        let path = self.paths.migration(&def.uuid.unwrap_or_default());
+        state::remove_quiet(&path);
+        mon.execute(
+            "migrate-incoming",
+            Some(json!({"uri": format!("unix:{}", path.display())})),
+        )?;
+        let copied = (|| {
+            let mut s = UnixStream::connect(&path)?;
+            std::io::copy(&mut file, &mut s)?;
+            s.shutdown(std::net::Shutdown::Write)
+        })();
+        state::remove_quiet(&path);
+        copied.map_err(|e| QemuError::system("cannot send the saved state to QEMU", e))?;
+        wait_migration(mon)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_headers_read_back() {
+        let image = image_header("<domain/>", true);
+        let read = read_image_header(&mut &image[..], "i");
+        assert_eq!(read.ok(), Some(("<domain/>".to_string(), true)));
+        let mut bad = image.clone();
+        bad[0] = b'X';
+        assert!(read_image_header(&mut &bad[..], "i").is_err());
+        let mut long = image_header("", false);
+        long[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(read_image_header(&mut &long[..], "i").is_err());
+        assert!(read_image_header(&mut &image[..10], "i").is_err());
+        assert!(runs_after(2, false) && !runs_after(4, true) && runs_after(0, true));
+    }
+}
