@@ -7,9 +7,12 @@
 
 use crate::argv::CommandLine;
 use crate::error::{QemuError, QemuResult};
+use rustix::event::{PollFd, PollFlags};
+use rustix::process::{Pid, PidfdFlags, Signal};
+use rustix::thread::CpuSet;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -21,7 +24,7 @@ pub const MONITOR_FD: RawFd = 3;
 /// What to pass down to a new QEMU besides its command line.
 pub struct SpawnOptions<'a> {
     /// The listening monitor socket, inherited as [`MONITOR_FD`].
-    pub monitor: Option<RawFd>,
+    pub monitor: Option<BorrowedFd<'a>>,
     /// The log file QEMU's stdout and stderr go to.
     pub log: &'a File,
     /// CPUs the whole process may run on (`<vcpu cpuset=...>`), if limited.
@@ -39,18 +42,9 @@ pub struct Started {
 
 /// Duplicate `fd` to a number of at least 10 (close-on-exec), so that the
 /// child's dup2 onto 3 never finds its source already there.
-fn dup_high(fd: RawFd) -> QemuResult<OwnedFd> {
-    // SAFETY: fcntl(F_DUPFD_CLOEXEC) only reads the fd table; `fd` is
-    // borrowed from a live owner for the duration of the call.
-    let r = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 10) };
-    if r < 0 {
-        return Err(QemuError::system(
-            "cannot duplicate monitor socket",
-            std::io::Error::last_os_error(),
-        ));
-    }
-    // SAFETY: `r` is a fresh descriptor this call owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(r) })
+fn dup_high(fd: BorrowedFd<'_>) -> QemuResult<OwnedFd> {
+    rustix::io::fcntl_dupfd_cloexec(fd, 10)
+        .map_err(|e| QemuError::system("cannot duplicate monitor socket", e.into()))
 }
 
 /// Start QEMU. The child gets its own session (a terminal's Ctrl-C must not
@@ -67,7 +61,7 @@ pub fn spawn(cmd: &CommandLine, opts: SpawnOptions<'_>) -> QemuResult<Started> {
         .map_err(|e| QemuError::system("cannot duplicate log file", e))?;
     let monitor = opts.monitor.map(dup_high).transpose()?;
     let monitor_raw = monitor.as_ref().map(AsRawFd::as_raw_fd);
-    let mask: Option<libc::cpu_set_t> = opts.cpuset.as_deref().map(cpu_set_of);
+    let mask: Option<CpuSet> = opts.cpuset.as_deref().map(cpu_set_of);
     let mut command = Command::new(&cmd.program);
     command
         .args(&cmd.args)
@@ -83,17 +77,14 @@ pub fn spawn(cmd: &CommandLine, opts: SpawnOptions<'_>) -> QemuResult<Started> {
     unsafe {
         command.pre_exec(move || {
             if let Some(fd) = monitor_raw {
+                // dup2 onto a number no OwnedFd owns: the raw call.
                 if libc::dup2(fd, MONITOR_FD) < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
             }
-            if libc::setsid() < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
+            rustix::process::setsid()?;
             if let Some(set) = &mask {
-                if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), set) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
+                rustix::thread::sched_setaffinity(None, set)?;
             }
             Ok(())
         });
@@ -117,23 +108,14 @@ pub fn spawn(cmd: &CommandLine, opts: SpawnOptions<'_>) -> QemuResult<Started> {
     Ok(Started { pid, start_time })
 }
 
-/// A `cpu_set_t` holding `cpus` (those beyond CPU_SETSIZE are dropped).
-pub fn cpu_set_of(cpus: &[u32]) -> libc::cpu_set_t {
-    // SAFETY: cpu_set_t is plain old data; all-zero is the empty set.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    for &c in cpus {
-        if (c as usize) < libc::CPU_SETSIZE as usize {
-            // SAFETY: the index is below CPU_SETSIZE, inside the set.
-            unsafe { libc::CPU_SET(c as usize, &mut set) };
-        }
+/// The scheduler's CPU set holding `cpus` (those beyond
+/// [`CpuSet::MAX_CPU`] are dropped).
+pub fn cpu_set_of(cpus: &[u32]) -> CpuSet {
+    let mut set = CpuSet::new();
+    for &c in cpus.iter().filter(|&&c| (c as usize) < CpuSet::MAX_CPU) {
+        set.set(c as usize);
     }
     set
-}
-
-/// True when `cpu` is in `set`.
-pub fn cpu_set_has(set: &libc::cpu_set_t, cpu: u32) -> bool {
-    // SAFETY: the index is checked against CPU_SETSIZE first.
-    (cpu as usize) < libc::CPU_SETSIZE as usize && unsafe { libc::CPU_ISSET(cpu as usize, set) }
 }
 
 /// Field 22 of /proc/PID/stat: when the process started, in ticks.
@@ -152,10 +134,9 @@ fn stat_fields(path: &str) -> Option<Vec<String>> {
 }
 
 fn clock_ticks() -> u64 {
-    // SAFETY: sysconf has no memory-safety preconditions.
-    let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let t = rustix::param::clock_ticks_per_second();
     if t > 0 {
-        t as u64
+        t
     } else {
         100
     }
@@ -197,13 +178,7 @@ impl Process {
         if pid <= 0 {
             return None;
         }
-        // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
-        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-        if fd < 0 {
-            return None;
-        }
-        // SAFETY: `fd` is a fresh descriptor this call owns.
-        let pidfd = unsafe { OwnedFd::from_raw_fd(fd as RawFd) };
+        let pidfd = rustix::process::pidfd_open(Pid::from_raw(pid)?, PidfdFlags::empty()).ok()?;
         // Checked after opening the pidfd: from here on the pid cannot be
         // recycled under us.
         if start_time != 0 && self::start_time(pid) != Some(start_time) {
@@ -223,47 +198,25 @@ impl Process {
 
     /// Send `signal`.
     pub fn signal(&self, signal: i32) -> std::io::Result<()> {
-        // SAFETY: pidfd_send_signal with a valid pidfd, a signal number, no
-        // siginfo and no flags.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_pidfd_send_signal,
-                self.pidfd.as_raw_fd(),
-                signal,
-                std::ptr::null::<libc::siginfo_t>(),
-                0,
-            )
-        };
-        if r < 0 {
-            let e = std::io::Error::last_os_error();
+        let signal = Signal::from_named_raw(signal)
+            .ok_or_else(|| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+        match rustix::process::pidfd_send_signal(&self.pidfd, signal) {
             // Already gone counts as delivered.
-            if e.raw_os_error() == Some(libc::ESRCH) {
-                return Ok(());
-            }
-            return Err(e);
+            Ok(()) | Err(rustix::io::Errno::SRCH) => Ok(()),
+            Err(e) => Err(e.into()),
         }
-        Ok(())
     }
 
     /// Block until the process exits (true) or `timeout` passes (false).
     /// The pidfd becomes readable at exit, zombie or not.
     pub fn wait_exit(&self, timeout: Option<Duration>) -> bool {
-        let ms: i32 = match timeout {
-            None => -1,
-            Some(t) => t.as_millis().min(i32::MAX as u128) as i32,
-        };
-        let mut pfd = libc::pollfd {
-            fd: self.pidfd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
+        let timeout = timeout.and_then(|t| rustix::time::Timespec::try_from(t).ok());
+        let mut fds = [PollFd::new(&self.pidfd, PollFlags::IN)];
         loop {
-            // SAFETY: one valid pollfd, count 1.
-            let r = unsafe { libc::poll(&mut pfd, 1, ms) };
-            if r < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-                continue;
+            match rustix::event::poll(&mut fds, timeout.as_ref()) {
+                Err(rustix::io::Errno::INTR) => continue,
+                r => return r.is_ok_and(|n| n > 0),
             }
-            return r > 0;
         }
     }
 }

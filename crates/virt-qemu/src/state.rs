@@ -22,7 +22,6 @@ use crate::error::{QemuError, QemuResult};
 use serde_json::{json, Value};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -63,8 +62,7 @@ impl Paths {
                 log: "/var/log/virt-rs/qemu".into(),
             };
         }
-        // SAFETY: getuid cannot fail and has no preconditions.
-        let uid = unsafe { libc::getuid() };
+        let uid = rustix::process::getuid().as_raw();
         let home = env_dir("HOME");
         let config = env_dir("XDG_CONFIG_HOME")
             .or_else(|| home.as_ref().map(|h| h.join(".config")))
@@ -216,17 +214,15 @@ impl Lock {
                 QemuError::system(format!("cannot open lock file '{}'", path.display()), e)
             })?;
         loop {
-            // SAFETY: flock on a descriptor we own; no memory is involved.
-            let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-            if r == 0 {
-                return Ok(Lock { _file: file });
-            }
-            let e = std::io::Error::last_os_error();
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                return Err(QemuError::system(
-                    format!("cannot lock '{}'", path.display()),
-                    e,
-                ));
+            match rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive) {
+                Ok(()) => return Ok(Lock { _file: file }),
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => {
+                    return Err(QemuError::system(
+                        format!("cannot lock '{}'", path.display()),
+                        e.into(),
+                    ))
+                }
             }
         }
     }

@@ -10,7 +10,7 @@ use crate::driver::{QemuDriver, DEFAULT_EMULATOR};
 use crate::process::{self, Process, SpawnOptions};
 use crate::qmp::Monitor;
 use crate::state::{Paths, Runtime};
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -626,7 +626,7 @@ fn start_and_query(cmd: &argv::CommandLine, tmp: &Path) -> Result<String, String
     let started = process::spawn(
         cmd,
         SpawnOptions {
-            monitor: Some(listener.as_raw_fd()),
+            monitor: Some(listener.as_fd()),
             log: &log,
             cpuset: None,
         },

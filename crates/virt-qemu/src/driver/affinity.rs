@@ -94,32 +94,21 @@ pub(super) fn online_cpus_in(cpuset: &str) -> QemuResult<Vec<u32>> {
 }
 
 pub(super) fn set_affinity(tid: i32, cpus: &[u32]) -> QemuResult<()> {
-    let set = process::cpu_set_of(cpus);
-    // SAFETY: a valid cpu_set_t of the size we pass.
-    let r = unsafe { libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &set) };
-    if r < 0 {
-        return Err(QemuError::system(
-            format!("cannot set CPU affinity of thread {tid}"),
-            std::io::Error::last_os_error(),
-        ));
-    }
-    Ok(())
+    rustix::thread::sched_setaffinity(
+        rustix::process::Pid::from_raw(tid),
+        &process::cpu_set_of(cpus),
+    )
+    .map_err(|e| QemuError::system(format!("cannot set CPU affinity of thread {tid}"), e.into()))
 }
 
+/// The CPUs thread `tid` may run on; all of them when that cannot be read.
 pub(super) fn get_affinity(tid: i32, ncpus: u32) -> CpuMap {
-    // SAFETY: cpu_set_t is plain old data; all-zero is the empty set.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid, writable cpu_set_t of the size we pass.
-    let r =
-        unsafe { libc::sched_getaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
-    if r < 0 {
+    let Ok(set) = rustix::thread::sched_getaffinity(rustix::process::Pid::from_raw(tid)) else {
         return CpuMap::all(ncpus);
-    }
+    };
     let mut m = CpuMap::new(ncpus);
-    for c in 0..ncpus {
-        if process::cpu_set_has(&set, c) {
-            m.set(c);
-        }
+    for c in (0..ncpus).filter(|&c| set.is_set(c as usize)) {
+        m.set(c);
     }
     m
 }

@@ -125,7 +125,7 @@ impl QemuDriver {
         let started = process::spawn(
             &cmd,
             SpawnOptions {
-                monitor: Some(listener.as_raw_fd()),
+                monitor: Some(listener.as_fd()),
                 log: &log,
                 cpuset,
             },

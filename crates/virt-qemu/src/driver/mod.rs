@@ -31,7 +31,7 @@ use crate::state::{self, Lock, Paths, Runtime};
 use serde_json::{json, Value};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::time::Duration;
@@ -129,8 +129,9 @@ impl QemuDriver {
                 .into())
             }
         };
-        // SAFETY: geteuid cannot fail and has no preconditions.
-        if system && unsafe { libc::geteuid() } != 0 && std::env::var_os("VIRT_QEMU_ROOT").is_none()
+        if system
+            && !rustix::process::geteuid().is_root()
+            && std::env::var_os("VIRT_QEMU_ROOT").is_none()
         {
             return Err(QemuError::AccessDenied(
                 "qemu:///system needs root; use qemu:///session".into(),
