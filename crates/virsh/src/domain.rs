@@ -231,46 +231,48 @@ pub fn domstate(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 /// `domid`.
 pub fn domid(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let d = ctl.lookup_domain(
+    print_identity(
+        ctl,
         cmd,
         By {
             id: false,
-            uuid: true,
-            name: true,
+            ..BY_ANY
         },
-    )?;
-    ctl.print(&format!(
-        "{}\n",
-        d.id().map_or("-".to_string(), |i| i.to_string())
-    ));
-    Ok(())
+        |d| d.id().map_or("-".to_string(), |i| i.to_string()),
+    )
 }
 
 /// `domname`.
 pub fn domname(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let d = ctl.lookup_domain(
+    print_identity(
+        ctl,
         cmd,
         By {
-            id: true,
-            uuid: true,
             name: false,
+            ..BY_ANY
         },
-    )?;
-    ctl.print(&format!("{}\n", d.name()));
-    Ok(())
+        |d| d.name().to_string(),
+    )
 }
 
 /// `domuuid`.
 pub fn domuuid(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let d = ctl.lookup_domain(
+    print_identity(
+        ctl,
         cmd,
         By {
-            id: true,
             uuid: false,
-            name: true,
+            ..BY_ANY
         },
-    )?;
-    ctl.print(&format!("{}\n", d.uuid_string()));
+        Domain::uuid_string,
+    )
+}
+
+/// What `domid`, `domname` and `domuuid` share: find the domain by the
+/// identities the command accepts (`by`) and print the one it asks for.
+fn print_identity(ctl: &mut Ctl, cmd: &Cmd, by: By, show: impl Fn(&Domain) -> String) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, by)?;
+    ctl.print(&format!("{}\n", show(&d)));
     Ok(())
 }
 

@@ -110,17 +110,7 @@ impl Driver for QemuDriver {
             start_flags::PAUSED | start_flags::VALIDATE,
             "qemuDomainCreateXML",
         )?;
-        let mut def = Self::prepare(xml)?;
-        let _g = self.driver_lock()?;
-        self.check_identity(&def, false)?;
-        let _l = self.domain_lock(&def.name)?;
-        let id = state::next_id(&self.paths)?;
-        self.launch(&mut def, id, flags & start_flags::PAUSED != 0, None)?;
-        Ok(DomainRef {
-            name: def.name,
-            uuid: def.uuid.unwrap_or_default(),
-            id: Some(id),
-        })
+        Ok(self.create(xml, flags & start_flags::PAUSED != 0, None)?)
     }
 
     fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {

@@ -5,6 +5,38 @@
 use super::*;
 
 impl QemuDriver {
+    /// Start a new domain from its XML (create, restore), its name and
+    /// UUID checked against the known domains under the driver lock.
+    pub(super) fn create(
+        &self,
+        xml: &str,
+        paused: bool,
+        restore: Option<(File, bool)>,
+    ) -> QemuResult<DomainRef> {
+        let mut def = Self::prepare(xml)?;
+        let _g = self.driver_lock()?;
+        self.check_identity(&def, false)?;
+        let _l = self.domain_lock(&def.name)?;
+        self.launch_next(&mut def, paused, restore)
+    }
+
+    /// Launch `def` (the caller holds its lock) with the next free id; its
+    /// handle.
+    fn launch_next(
+        &self,
+        def: &mut DomainDef,
+        paused: bool,
+        restore: Option<(File, bool)>,
+    ) -> QemuResult<DomainRef> {
+        let id = state::next_id(&self.paths)?;
+        self.launch(def, id, paused, restore)?;
+        Ok(DomainRef {
+            name: def.name.clone(),
+            uuid: def.uuid.unwrap_or_default(),
+            id: Some(id),
+        })
+    }
+
     /// Give a new definition what the driver needs: UUID, MAC addresses,
     /// libvirt's defaults.
     pub(super) fn prepare(xml: &str) -> QemuResult<DomainDef> {
@@ -283,12 +315,6 @@ impl QemuDriver {
             .config_def(name)
             .ok_or_else(|| QemuError::NoDomainName(name.to_string()))?;
         def.fill_defaults();
-        let id = state::next_id(&self.paths)?;
-        self.launch(&mut def, id, flags & start_flags::PAUSED != 0, None)?;
-        Ok(DomainRef {
-            name: def.name,
-            uuid: def.uuid.unwrap_or_default(),
-            id: Some(id),
-        })
+        self.launch_next(&mut def, flags & start_flags::PAUSED != 0, None)
     }
 }

@@ -150,18 +150,7 @@ impl QemuDriver {
         let mut file = File::open(path)
             .map_err(|e| QemuError::system(format!("cannot open domain image '{path}'"), e))?;
         let (xml, was_running) = read_image_header(&mut file, path)?;
-        let mut def = Self::prepare(&xml)?;
-        let running = runs_after(flags, was_running);
-        let _g = self.driver_lock()?;
-        self.check_identity(&def, false)?;
-        let _l = self.domain_lock(&def.name)?;
-        let id = state::next_id(&self.paths)?;
-        self.launch(&mut def, id, false, Some((file, running)))?;
-        Ok(DomainRef {
-            name: def.name,
-            uuid: def.uuid.unwrap_or_default(),
-            id: Some(id),
-        })
+        self.create(&xml, false, Some((file, runs_after(flags, was_running))))
     }
 
     /// Feed a saved migration stream to a QEMU started with
