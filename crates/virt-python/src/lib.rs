@@ -1,0 +1,42 @@
+//! virt-python: libvirt-python's module `libvirt`, over virt-core.
+//!
+//! - [`constants`]: the `VIR_*` names and values the module exports.
+//! - [`register_backends`]: the drivers compiled in (test, QEMU, Xen).
+//! - `py` (feature `python`, which maturin turns on): the PyO3 module
+//!   `libvirt.libvirtmod`, with the classes `virConnect`, `virDomain`,
+//!   `virNetwork`, `virStoragePool`, the module functions and the error
+//!   plumbing behind `libvirt.libvirtError`. The Python half (the
+//!   `libvirt` package and `libvirtaio`) lives in `python/`.
+//!
+//! Without the feature the crate builds and tests with plain cargo, on a
+//! machine with no Python at all.
+
+#![warn(missing_docs)]
+
+pub mod constants;
+
+#[cfg(feature = "python")]
+mod py;
+
+/// Register every driver compiled into the module, in virsh's order (so the
+/// default URI is the same: `test:///default` unless the environment says
+/// otherwise). Registering twice is harmless.
+pub fn register_backends() {
+    virt_test::register();
+    virt_qemu::register();
+    virt_xen::register();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backends_open_their_uris() {
+        register_backends();
+        let c = virt_core::Connect::open("test:///default").expect("test:///default");
+        assert_eq!(c.type_name(), "TEST");
+        let e = virt_core::Connect::open("nosuch:///").err().map(|e| e.code);
+        assert_eq!(e, Some(virt_core::ErrorCode::NoConnect));
+    }
+}

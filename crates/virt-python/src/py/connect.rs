@@ -1,0 +1,486 @@
+//! `virConnect` and the module functions that open one.
+
+use super::convert::as_list;
+use super::domain::PyDomain;
+use super::error::{binding_error, call};
+use super::storage::{PyNetwork, PyStoragePool};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList};
+use std::sync::{Arc, RwLock};
+use virt_core::{Connect, ErrorCode, Uuid};
+
+/// `VIR_CONNECT_RO`, the read-only bit of `openAuth`'s flags.
+const CONNECT_RO: u32 = 1;
+/// `VIR_CONNECT_LIST_NETWORKS_ACTIVE` / `_INACTIVE` (and the same bits for
+/// storage pools), for the older name-list calls.
+const LIST_ACTIVE: u32 = 2;
+const LIST_INACTIVE: u32 = 1;
+
+/// A connection to a hypervisor (libvirt-python's `virConnect`).
+#[pyclass(name = "virConnect", module = "libvirt", frozen)]
+pub struct PyConnect {
+    /// `None` once closed.
+    conn: RwLock<Option<Connect>>,
+    /// One count for this object and one per handle made from it, so
+    /// `close()` returns what libvirt's reference count would.
+    refs: Arc<()>,
+}
+
+impl PyConnect {
+    fn new(conn: Connect) -> Self {
+        PyConnect {
+            conn: RwLock::new(Some(conn)),
+            refs: Arc::new(()),
+        }
+    }
+
+    /// Run `f` on the open connection, or raise "invalid connection".
+    fn with<T>(&self, py: Python<'_>, f: impl FnOnce(&Connect) -> PyResult<T>) -> PyResult<T> {
+        let g = self.conn.read().unwrap_or_else(|p| p.into_inner());
+        match g.as_ref() {
+            Some(c) => f(c),
+            None => Err(binding_error(
+                py,
+                ErrorCode::InvalidConn,
+                "connection closed",
+            )),
+        }
+    }
+
+    /// A reference token for a handle made from this connection.
+    pub(super) fn token(&self) -> Arc<()> {
+        self.refs.clone()
+    }
+}
+
+/// Wrap virt-core domains into `virDomain` objects of `slf`.
+fn domains(
+    slf: &Bound<'_, PyConnect>,
+    doms: Vec<virt_core::Domain>,
+) -> PyResult<Vec<Py<PyDomain>>> {
+    doms.into_iter().map(|d| PyDomain::wrap(slf, d)).collect()
+}
+
+fn open_uri(py: Python<'_>, name: Option<String>, read_only: bool) -> PyResult<PyConnect> {
+    let uri = name.unwrap_or_default();
+    let conn = call(py, || {
+        if read_only {
+            Connect::open_read_only(&uri)
+        } else {
+            Connect::open(&uri)
+        }
+    })?;
+    Ok(PyConnect::new(conn))
+}
+
+/// Open a read-write connection; `None` means the default URI
+/// (`LIBVIRT_DEFAULT_URI`, else the first driver's, `test:///default`).
+#[pyfunction]
+#[pyo3(signature = (name = None))]
+pub(super) fn open(py: Python<'_>, name: Option<String>) -> PyResult<PyConnect> {
+    open_uri(py, name, false)
+}
+
+/// Open a read-only connection: every change is refused.
+#[pyfunction]
+#[pyo3(name = "openReadOnly", signature = (name = None))]
+pub(super) fn open_read_only(py: Python<'_>, name: Option<String>) -> PyResult<PyConnect> {
+    open_uri(py, name, true)
+}
+
+/// Open with credentials: `auth` is `[credential types, callback, opaque]`.
+/// No driver compiled in asks for credentials, so the callback is checked
+/// but never called; `VIR_CONNECT_RO` in `flags` opens read-only.
+#[pyfunction]
+#[pyo3(name = "openAuth", signature = (uri, auth, flags = 0))]
+pub(super) fn open_auth(
+    py: Python<'_>,
+    uri: Option<String>,
+    auth: &Bound<'_, PyAny>,
+    flags: u32,
+) -> PyResult<PyConnect> {
+    let items: Vec<Bound<'_, PyAny>> = auth.extract()?;
+    let ok = items.len() == 3 && (items[1].is_none() || items[1].is_callable());
+    if !ok {
+        return Err(pyo3::exceptions::PyTypeError::new_err(
+            "openAuth: auth must be [credential types, callback, opaque]",
+        ));
+    }
+    let _: Vec<i32> = items[0].extract()?;
+    open_uri(py, uri, flags & CONNECT_RO != 0)
+}
+
+#[pymethods]
+impl PyConnect {
+    /// Close the connection; returns how many handles still hold it, as
+    /// libvirt's `virConnectClose` does.
+    fn close(&self, py: Python<'_>) -> i64 {
+        let old = py.allow_threads(|| self.conn.write().unwrap_or_else(|p| p.into_inner()).take());
+        if old.is_none() {
+            return -1;
+        }
+        drop(old);
+        i64::try_from(Arc::strong_count(&self.refs)).unwrap_or(i64::MAX) - 1
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) {
+        self.close(py);
+    }
+
+    /// The hypervisor type ("TEST", "QEMU", "Xen").
+    #[pyo3(name = "getType")]
+    fn get_type(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |c| Ok(c.type_name().to_string()))
+    }
+
+    /// The hypervisor's version, `major * 1000000 + minor * 1000 + micro`.
+    #[pyo3(name = "getVersion")]
+    fn get_version(&self, py: Python<'_>) -> PyResult<u64> {
+        self.with(py, |c| call(py, || c.version()))
+    }
+
+    /// The library's version.
+    #[pyo3(name = "getLibVersion")]
+    fn get_lib_version(&self, py: Python<'_>) -> PyResult<u64> {
+        self.with(py, |c| call(py, || c.lib_version()))
+    }
+
+    /// The node's host name.
+    #[pyo3(name = "getHostname")]
+    fn get_hostname(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |c| call(py, || c.hostname()))
+    }
+
+    /// The connection's canonical URI.
+    #[pyo3(name = "getURI")]
+    fn get_uri(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |c| call(py, || c.uri()))
+    }
+
+    /// The capabilities XML.
+    #[pyo3(name = "getCapabilities")]
+    fn get_capabilities(&self, py: Python<'_>) -> PyResult<String> {
+        self.with(py, |c| call(py, || c.capabilities()))
+    }
+
+    /// The most vCPUs a guest of `type` may have.
+    #[pyo3(name = "getMaxVcpus", signature = (r#type = None))]
+    fn get_max_vcpus(&self, py: Python<'_>, r#type: Option<String>) -> PyResult<u32> {
+        self.with(py, |c| call(py, || c.max_vcpus(r#type.as_deref())))
+    }
+
+    /// `[model, memory MiB, cpus, MHz, NUMA nodes, sockets, cores, threads]`.
+    #[pyo3(name = "getInfo")]
+    fn get_info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let i = self.with(py, |c| call(py, || c.node_info()))?;
+        let memory_mib = i.memory >> 10;
+        as_list(
+            py,
+            (
+                i.model, memory_mib, i.cpus, i.mhz, i.nodes, i.sockets, i.cores, i.threads,
+            ),
+        )
+    }
+
+    /// Free memory in bytes of NUMA cells `startCell..startCell+maxCells`.
+    #[pyo3(name = "getCellsFreeMemory")]
+    fn get_cells_free_memory(&self, py: Python<'_>, start: u32, max: u32) -> PyResult<Vec<u64>> {
+        self.with(py, |c| call(py, || c.node_cells_free_memory(start, max)))
+    }
+
+    /// `(host CPUs, [online per CPU], number online)`.
+    #[pyo3(name = "getCPUMap", signature = (flags = 0))]
+    fn get_cpu_map(&self, py: Python<'_>, flags: u32) -> PyResult<(u32, Vec<bool>, u32)> {
+        let _ = flags;
+        let (n, map) = self.with(py, |c| call(py, || c.node_cpu_map()))?;
+        let online: Vec<bool> = (0..n).map(|i| map.is_set(i)).collect();
+        let count = u32::try_from(online.iter().filter(|b| **b).count()).unwrap_or(u32::MAX);
+        Ok((n, online, count))
+    }
+
+    /// Free memory on the node, bytes.
+    #[pyo3(name = "getFreeMemory")]
+    fn get_free_memory(&self, py: Python<'_>) -> PyResult<u64> {
+        self.with(py, |c| call(py, || c.node_free_memory()))
+    }
+
+    /// `[model, doi]` of the node's security driver.
+    #[pyo3(name = "getSecurityModel")]
+    fn get_security_model(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        let m = self.with(py, |c| call(py, || c.node_security_model()))?;
+        Ok(vec![m.model, m.doi])
+    }
+
+    /// 1 while the connection is open.
+    #[pyo3(name = "isAlive")]
+    fn is_alive(&self) -> i32 {
+        i32::from(self.conn.read().map(|c| c.is_some()).unwrap_or(false))
+    }
+
+    /// Ids of the running domains.
+    #[pyo3(name = "listDomainsID")]
+    fn list_domains_id(&self, py: Python<'_>) -> PyResult<Vec<u32>> {
+        self.with(py, |c| call(py, || c.list_domains()))
+    }
+
+    /// Number of running domains.
+    #[pyo3(name = "numOfDomains")]
+    fn num_of_domains(&self, py: Python<'_>) -> PyResult<u32> {
+        self.with(py, |c| call(py, || c.num_of_domains()))
+    }
+
+    /// Names of the defined, inactive domains.
+    #[pyo3(name = "listDefinedDomains")]
+    fn list_defined_domains(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        self.with(py, |c| call(py, || c.list_defined_domains()))
+    }
+
+    /// Number of defined, inactive domains.
+    #[pyo3(name = "numOfDefinedDomains")]
+    fn num_of_defined_domains(&self, py: Python<'_>) -> PyResult<u32> {
+        self.with(py, |c| call(py, || c.num_of_defined_domains()))
+    }
+
+    /// Every domain passing `flags` (`VIR_CONNECT_LIST_DOMAINS_*`).
+    #[pyo3(name = "listAllDomains", signature = (flags = 0))]
+    fn list_all_domains(slf: &Bound<'_, Self>, flags: u32) -> PyResult<Vec<Py<PyDomain>>> {
+        let py = slf.py();
+        let doms = slf
+            .get()
+            .with(py, |c| call(py, || c.list_all_domains(flags)))?;
+        domains(slf, doms)
+    }
+
+    /// Create and start a transient domain from XML.
+    #[pyo3(name = "createXML", signature = (xmlDesc, flags = 0))]
+    #[allow(non_snake_case)]
+    fn create_xml(slf: &Bound<'_, Self>, xmlDesc: String, flags: u32) -> PyResult<Py<PyDomain>> {
+        let py = slf.py();
+        let d = slf
+            .get()
+            .with(py, |c| call(py, || c.create_xml(&xmlDesc, flags)))?;
+        PyDomain::wrap(slf, d)
+    }
+
+    /// The old name of `createXML`.
+    #[pyo3(name = "createLinux", signature = (xmlDesc, flags = 0))]
+    #[allow(non_snake_case)]
+    fn create_linux(slf: &Bound<'_, Self>, xmlDesc: String, flags: u32) -> PyResult<Py<PyDomain>> {
+        Self::create_xml(slf, xmlDesc, flags)
+    }
+
+    /// Define (or redefine) a persistent domain from XML.
+    #[pyo3(name = "defineXML")]
+    fn define_xml(slf: &Bound<'_, Self>, xml: String) -> PyResult<Py<PyDomain>> {
+        let py = slf.py();
+        let d = slf.get().with(py, |c| call(py, || c.define_xml(&xml)))?;
+        PyDomain::wrap(slf, d)
+    }
+
+    /// Define with flags (`VIR_DOMAIN_DEFINE_VALIDATE`).
+    #[pyo3(name = "defineXMLFlags", signature = (xml, flags = 0))]
+    fn define_xml_flags(slf: &Bound<'_, Self>, xml: String, flags: u32) -> PyResult<Py<PyDomain>> {
+        let py = slf.py();
+        let d = slf
+            .get()
+            .with(py, |c| call(py, || c.define_xml_flags(&xml, flags)))?;
+        PyDomain::wrap(slf, d)
+    }
+
+    /// The running domain with this id.
+    #[pyo3(name = "lookupByID")]
+    fn lookup_by_id(slf: &Bound<'_, Self>, id: u32) -> PyResult<Py<PyDomain>> {
+        let py = slf.py();
+        let d = slf.get().with(py, |c| call(py, || c.lookup_by_id(id)))?;
+        PyDomain::wrap(slf, d)
+    }
+
+    /// The domain with this name.
+    #[pyo3(name = "lookupByName")]
+    fn lookup_by_name(slf: &Bound<'_, Self>, name: String) -> PyResult<Py<PyDomain>> {
+        let py = slf.py();
+        let d = slf
+            .get()
+            .with(py, |c| call(py, || c.lookup_by_name(&name)))?;
+        PyDomain::wrap(slf, d)
+    }
+
+    /// The domain with this UUID (16 raw bytes).
+    #[pyo3(name = "lookupByUUID")]
+    fn lookup_by_uuid(slf: &Bound<'_, Self>, uuid: &Bound<'_, PyBytes>) -> PyResult<Py<PyDomain>> {
+        let py = slf.py();
+        let Ok(u) = Uuid::from_slice(uuid.as_bytes()) else {
+            return Err(binding_error(
+                py,
+                ErrorCode::InvalidArg,
+                "a UUID is 16 bytes",
+            ));
+        };
+        let d = slf.get().with(py, |c| call(py, || c.lookup_by_uuid(&u)))?;
+        PyDomain::wrap(slf, d)
+    }
+
+    /// The domain with this UUID string.
+    #[pyo3(name = "lookupByUUIDString")]
+    fn lookup_by_uuid_string(slf: &Bound<'_, Self>, uuidstr: String) -> PyResult<Py<PyDomain>> {
+        let py = slf.py();
+        let d = slf
+            .get()
+            .with(py, |c| call(py, || c.lookup_by_uuid_string(&uuidstr)))?;
+        PyDomain::wrap(slf, d)
+    }
+
+    /// Restore a domain saved to the file `frm`; returns 0.
+    fn restore(&self, py: Python<'_>, frm: String) -> PyResult<i32> {
+        self.with(py, |c| call(py, || c.restore(&frm)))?;
+        Ok(0)
+    }
+
+    /// Restore with flags and optionally a replacement definition; returns 0.
+    #[pyo3(name = "restoreFlags", signature = (frm, dxml = None, flags = 0))]
+    fn restore_flags(
+        &self,
+        py: Python<'_>,
+        frm: String,
+        dxml: Option<String>,
+        flags: u32,
+    ) -> PyResult<i32> {
+        self.with(py, |c| {
+            call(py, || c.restore_flags(&frm, dxml.as_deref(), flags))
+        })?;
+        Ok(0)
+    }
+
+    /// Every virtual network passing `flags`.
+    #[pyo3(name = "listAllNetworks", signature = (flags = 0))]
+    fn list_all_networks(slf: &Bound<'_, Self>, flags: u32) -> PyResult<Vec<Py<PyNetwork>>> {
+        let py = slf.py();
+        let nets = slf
+            .get()
+            .with(py, |c| call(py, || c.list_all_networks(flags)))?;
+        nets.into_iter().map(|n| PyNetwork::wrap(slf, n)).collect()
+    }
+
+    /// The virtual network with this name.
+    #[pyo3(name = "networkLookupByName")]
+    fn network_lookup_by_name(slf: &Bound<'_, Self>, name: String) -> PyResult<Py<PyNetwork>> {
+        let py = slf.py();
+        let n = slf
+            .get()
+            .with(py, |c| call(py, || c.network_lookup_by_name(&name)))?;
+        PyNetwork::wrap(slf, n)
+    }
+
+    /// Names of the active networks.
+    #[pyo3(name = "listNetworks")]
+    fn list_networks(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        self.network_names(py, LIST_ACTIVE)
+    }
+
+    /// Names of the inactive networks.
+    #[pyo3(name = "listDefinedNetworks")]
+    fn list_defined_networks(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        self.network_names(py, LIST_INACTIVE)
+    }
+
+    /// Number of active networks.
+    #[pyo3(name = "numOfNetworks")]
+    fn num_of_networks(&self, py: Python<'_>) -> PyResult<usize> {
+        Ok(self.network_names(py, LIST_ACTIVE)?.len())
+    }
+
+    /// Number of inactive networks.
+    #[pyo3(name = "numOfDefinedNetworks")]
+    fn num_of_defined_networks(&self, py: Python<'_>) -> PyResult<usize> {
+        Ok(self.network_names(py, LIST_INACTIVE)?.len())
+    }
+
+    /// Every storage pool passing `flags`.
+    #[pyo3(name = "listAllStoragePools", signature = (flags = 0))]
+    fn list_all_storage_pools(
+        slf: &Bound<'_, Self>,
+        flags: u32,
+    ) -> PyResult<Vec<Py<PyStoragePool>>> {
+        let py = slf.py();
+        let pools = slf
+            .get()
+            .with(py, |c| call(py, || c.list_all_storage_pools(flags)))?;
+        pools
+            .into_iter()
+            .map(|p| PyStoragePool::wrap(slf, p))
+            .collect()
+    }
+
+    /// The storage pool with this name.
+    #[pyo3(name = "storagePoolLookupByName")]
+    fn storage_pool_lookup_by_name(
+        slf: &Bound<'_, Self>,
+        name: String,
+    ) -> PyResult<Py<PyStoragePool>> {
+        let py = slf.py();
+        let p = slf
+            .get()
+            .with(py, |c| call(py, || c.storage_pool_lookup_by_name(&name)))?;
+        PyStoragePool::wrap(slf, p)
+    }
+
+    /// Names of the active storage pools.
+    #[pyo3(name = "listStoragePools")]
+    fn list_storage_pools(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        self.pool_names(py, LIST_ACTIVE)
+    }
+
+    /// Names of the inactive storage pools.
+    #[pyo3(name = "listDefinedStoragePools")]
+    fn list_defined_storage_pools(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        self.pool_names(py, LIST_INACTIVE)
+    }
+
+    /// Number of active storage pools.
+    #[pyo3(name = "numOfStoragePools")]
+    fn num_of_storage_pools(&self, py: Python<'_>) -> PyResult<usize> {
+        Ok(self.pool_names(py, LIST_ACTIVE)?.len())
+    }
+
+    /// Number of inactive storage pools.
+    #[pyo3(name = "numOfDefinedStoragePools")]
+    fn num_of_defined_storage_pools(&self, py: Python<'_>) -> PyResult<usize> {
+        Ok(self.pool_names(py, LIST_INACTIVE)?.len())
+    }
+
+    /// This connection's last error as libvirt-python's tuple, or None.
+    #[pyo3(name = "virConnGetLastError")]
+    fn conn_get_last_error<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Option<Bound<'py, pyo3::types::PyTuple>>> {
+        let e = self.with(py, |c| Ok(c.last_error()))?;
+        e.map(|e| super::error::err_tuple(py, &e)).transpose()
+    }
+
+    /// Forget this connection's last error.
+    #[pyo3(name = "virConnResetLastError")]
+    fn conn_reset_last_error(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, |c| {
+            c.reset_last_error();
+            Ok(())
+        })
+    }
+}
+
+impl PyConnect {
+    fn network_names(&self, py: Python<'_>, flags: u32) -> PyResult<Vec<String>> {
+        let nets = self.with(py, |c| call(py, || c.list_all_networks(flags)))?;
+        Ok(nets.iter().map(|n| n.name().to_string()).collect())
+    }
+
+    fn pool_names(&self, py: Python<'_>, flags: u32) -> PyResult<Vec<String>> {
+        let pools = self.with(py, |c| call(py, || c.list_all_storage_pools(flags)))?;
+        Ok(pools.iter().map(|p| p.name().to_string()).collect())
+    }
+}

@@ -1,0 +1,460 @@
+//! `virDomain`.
+
+use super::connect::PyConnect;
+use super::convert::{as_list, cpumap_from_py, cpumap_tuple, params_dict, params_from_dict};
+use super::error::{binding_error, call};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use std::sync::{Arc, RwLock};
+use virt_core::{Domain, ErrorCode};
+
+/// A domain (libvirt-python's `virDomain`). Like libvirt-python's, two
+/// handles of one domain are distinct objects: they compare and hash by
+/// identity.
+#[pyclass(name = "virDomain", module = "libvirt", frozen)]
+pub struct PyDomain {
+    /// Behind a lock because start, destroy, save and restore change the
+    /// handle's id.
+    dom: RwLock<Domain>,
+    conn: Py<PyConnect>,
+    _conn_ref: Arc<()>,
+}
+
+impl PyDomain {
+    /// A `virDomain` of the connection `conn`.
+    pub(super) fn wrap(conn: &Bound<'_, PyConnect>, dom: Domain) -> PyResult<Py<PyDomain>> {
+        Py::new(
+            conn.py(),
+            PyDomain {
+                dom: RwLock::new(dom),
+                conn: conn.clone().unbind(),
+                _conn_ref: conn.get().token(),
+            },
+        )
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Domain) -> T) -> T {
+        f(&self.dom.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Run a call that changes the handle (its id) with the GIL released,
+    /// on a copy, and keep the copy when it succeeds.
+    fn change(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut Domain) -> virt_core::Result<()> + Send,
+    ) -> PyResult<i32> {
+        let mut d = self.read(Domain::clone);
+        let d = call(py, move || f(&mut d).map(|()| d))?;
+        *self.dom.write().unwrap_or_else(|p| p.into_inner()) = d;
+        Ok(0)
+    }
+
+    /// Host CPUs a CPU map covers, as libvirt-python sizes its tuples: the
+    /// node's CPU map, else the node info's `VIR_NODEINFO_MAXCPUS`.
+    fn host_cpus(&self, py: Python<'_>) -> PyResult<u32> {
+        let d = self.read(Domain::clone);
+        call(py, move || {
+            let c = d.connect();
+            c.node_cpu_map()
+                .map(|(n, _)| n)
+                .or_else(|_| c.node_info().map(|i| i.max_cpus()))
+        })
+    }
+}
+
+/// The shapes of calls returning 0 on success.
+macro_rules! ok0 {
+    ($self:ident, $py:ident, |$d:ident| $e:expr) => {{
+        $self.read(|$d| call($py, || $e))?;
+        Ok(0)
+    }};
+}
+
+#[pymethods]
+impl PyDomain {
+    /// The domain's name.
+    fn name(&self) -> String {
+        self.read(|d| d.name().to_string())
+    }
+
+    /// The id while running, else -1.
+    #[pyo3(name = "ID")]
+    fn id(&self) -> i64 {
+        self.read(|d| d.id().map_or(-1, i64::from))
+    }
+
+    /// The UUID, 16 raw bytes.
+    #[pyo3(name = "UUID")]
+    fn uuid<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        self.read(|d| PyBytes::new(py, d.uuid().as_bytes()))
+    }
+
+    /// The UUID as a dashed string.
+    #[pyo3(name = "UUIDString")]
+    fn uuid_string(&self) -> String {
+        self.read(Domain::uuid_string)
+    }
+
+    /// The connection this domain was found on.
+    fn connect(&self, py: Python<'_>) -> Py<PyConnect> {
+        self.conn.clone_ref(py)
+    }
+
+    /// `[state, max memory KiB, memory KiB, vCPUs, CPU time ns]`.
+    fn info(&self, py: Python<'_>) -> PyResult<Vec<u64>> {
+        let i = self.read(|d| call(py, || d.info()))?;
+        let state = u64::try_from(i.state.number()).unwrap_or(0);
+        Ok(vec![
+            state,
+            i.max_mem,
+            i.memory,
+            u64::from(i.nr_virt_cpu),
+            i.cpu_time,
+        ])
+    }
+
+    /// `[state, reason]`.
+    #[pyo3(signature = (flags = 0))]
+    fn state(&self, py: Python<'_>, flags: u32) -> PyResult<Vec<i32>> {
+        let _ = flags;
+        let (s, r) = self.read(|d| call(py, || d.state()))?;
+        Ok(vec![s.number(), r])
+    }
+
+    /// The guest OS type ("linux", "hvm").
+    #[pyo3(name = "OSType")]
+    fn os_type(&self, py: Python<'_>) -> PyResult<String> {
+        self.read(|d| call(py, || d.os_type()))
+    }
+
+    /// Maximum memory, KiB.
+    #[pyo3(name = "maxMemory")]
+    fn max_memory(&self, py: Python<'_>) -> PyResult<u64> {
+        self.read(|d| call(py, || d.max_memory()))
+    }
+
+    /// Maximum vCPUs.
+    #[pyo3(name = "maxVcpus")]
+    fn max_vcpus(&self, py: Python<'_>) -> PyResult<u32> {
+        self.read(|d| call(py, || d.max_vcpus()))
+    }
+
+    /// The domain XML (`VIR_DOMAIN_XML_*` flags).
+    #[pyo3(name = "XMLDesc", signature = (flags = 0))]
+    fn xml_desc(&self, py: Python<'_>, flags: u32) -> PyResult<String> {
+        self.read(|d| call(py, || d.xml_desc(flags)))
+    }
+
+    /// Start the defined domain; returns 0.
+    fn create(&self, py: Python<'_>) -> PyResult<i32> {
+        self.change(py, Domain::create)
+    }
+
+    /// Start with flags (`VIR_DOMAIN_START_*`); returns 0.
+    #[pyo3(name = "createWithFlags", signature = (flags = 0))]
+    fn create_with_flags(&self, py: Python<'_>, flags: u32) -> PyResult<i32> {
+        self.change(py, move |d| d.create_with_flags(flags))
+    }
+
+    /// Stop at once; returns 0.
+    fn destroy(&self, py: Python<'_>) -> PyResult<i32> {
+        self.change(py, Domain::destroy)
+    }
+
+    /// Stop at once with flags; returns 0.
+    #[pyo3(name = "destroyFlags", signature = (flags = 0))]
+    fn destroy_flags(&self, py: Python<'_>, flags: u32) -> PyResult<i32> {
+        self.change(py, move |d| d.destroy_flags(flags))
+    }
+
+    /// Save the state to the file `to` and stop; returns 0.
+    fn save(&self, py: Python<'_>, to: String) -> PyResult<i32> {
+        self.change(py, move |d| d.save(&to))
+    }
+
+    /// Save with flags and optionally the definition to restore with.
+    #[pyo3(name = "saveFlags", signature = (to, dxml = None, flags = 0))]
+    fn save_flags(
+        &self,
+        py: Python<'_>,
+        to: String,
+        dxml: Option<String>,
+        flags: u32,
+    ) -> PyResult<i32> {
+        self.change(py, move |d| d.save_flags_xml(&to, dxml.as_deref(), flags))
+    }
+
+    /// Dump the domain's core to the file `to`; returns 0.
+    #[pyo3(name = "coreDump", signature = (to, flags = 0))]
+    fn core_dump(&self, py: Python<'_>, to: String, flags: u32) -> PyResult<i32> {
+        ok0!(self, py, |d| d.core_dump(&to, flags))
+    }
+
+    /// Dump core in a format (`VIR_DOMAIN_CORE_DUMP_FORMAT_*`); returns 0.
+    #[pyo3(name = "coreDumpWithFormat", signature = (to, dumpformat, flags = 0))]
+    fn core_dump_with_format(
+        &self,
+        py: Python<'_>,
+        to: String,
+        dumpformat: u32,
+        flags: u32,
+    ) -> PyResult<i32> {
+        ok0!(self, py, |d| d
+            .core_dump_with_format(&to, dumpformat, flags))
+    }
+
+    /// Remove the persistent definition; returns 0.
+    fn undefine(&self, py: Python<'_>) -> PyResult<i32> {
+        ok0!(self, py, |d| d.undefine())
+    }
+
+    /// Remove the persistent definition with flags; returns 0.
+    #[pyo3(name = "undefineFlags", signature = (flags = 0))]
+    fn undefine_flags(&self, py: Python<'_>, flags: u32) -> PyResult<i32> {
+        ok0!(self, py, |d| d.undefine_flags(flags))
+    }
+
+    /// Ask the guest to shut down; returns 0.
+    fn shutdown(&self, py: Python<'_>) -> PyResult<i32> {
+        ok0!(self, py, |d| d.shutdown())
+    }
+
+    /// Ask the guest to shut down, with flags; returns 0.
+    #[pyo3(name = "shutdownFlags", signature = (flags = 0))]
+    fn shutdown_flags(&self, py: Python<'_>, flags: u32) -> PyResult<i32> {
+        ok0!(self, py, |d| d.shutdown_flags(flags))
+    }
+
+    /// Ask the guest to reboot; returns 0.
+    #[pyo3(signature = (flags = 0))]
+    fn reboot(&self, py: Python<'_>, flags: u32) -> PyResult<i32> {
+        ok0!(self, py, |d| d.reboot(flags))
+    }
+
+    /// Pause; returns 0.
+    fn suspend(&self, py: Python<'_>) -> PyResult<i32> {
+        ok0!(self, py, |d| d.suspend())
+    }
+
+    /// Resume; returns 0.
+    fn resume(&self, py: Python<'_>) -> PyResult<i32> {
+        ok0!(self, py, |d| d.resume())
+    }
+
+    /// Set the running domain's memory, KiB; returns 0.
+    #[pyo3(name = "setMemory")]
+    fn set_memory(&self, py: Python<'_>, memory: u64) -> PyResult<i32> {
+        ok0!(self, py, |d| d.set_memory(memory))
+    }
+
+    /// Set the maximum memory, KiB; returns 0.
+    #[pyo3(name = "setMaxMemory")]
+    fn set_max_memory(&self, py: Python<'_>, memory: u64) -> PyResult<i32> {
+        ok0!(self, py, |d| d.set_max_memory(memory))
+    }
+
+    /// Set memory, KiB, with `VIR_DOMAIN_AFFECT_*` / `VIR_DOMAIN_MEM_*` flags.
+    #[pyo3(name = "setMemoryFlags", signature = (memory, flags = 0))]
+    fn set_memory_flags(&self, py: Python<'_>, memory: u64, flags: u32) -> PyResult<i32> {
+        ok0!(self, py, |d| d.set_memory_flags(memory, flags))
+    }
+
+    /// Set the running domain's vCPU count; returns 0.
+    #[pyo3(name = "setVcpus")]
+    fn set_vcpus(&self, py: Python<'_>, nvcpus: u32) -> PyResult<i32> {
+        ok0!(self, py, |d| d.set_vcpus(nvcpus))
+    }
+
+    /// Set the vCPU count with `VIR_DOMAIN_VCPU_*` flags; returns 0.
+    #[pyo3(name = "setVcpusFlags", signature = (nvcpus, flags = 0))]
+    fn set_vcpus_flags(&self, py: Python<'_>, nvcpus: u32, flags: u32) -> PyResult<i32> {
+        ok0!(self, py, |d| d.set_vcpus_flags(nvcpus, flags))
+    }
+
+    /// The vCPU count (`VIR_DOMAIN_VCPU_*` flags).
+    #[pyo3(name = "vcpusFlags", signature = (flags = 0))]
+    fn vcpus_flags(&self, py: Python<'_>, flags: u32) -> PyResult<u32> {
+        self.read(|d| call(py, || d.vcpus_flags(flags)))
+    }
+
+    /// `([(number, state, CPU time, host CPU)...], [(bool per host CPU)...])`.
+    #[allow(clippy::type_complexity)]
+    fn vcpus<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Vec<(u32, i32, u64, i32)>, Vec<Bound<'py, PyTuple>>)> {
+        let n = self.host_cpus(py)?;
+        let v = self.read(|d| call(py, || d.vcpus()))?;
+        let info = v
+            .iter()
+            .map(|i| (i.number, i.state as i32, i.cpu_time, i.cpu))
+            .collect();
+        let maps = v
+            .iter()
+            .map(|i| cpumap_tuple(py, &i.affinity, n))
+            .collect::<PyResult<_>>()?;
+        Ok((info, maps))
+    }
+
+    /// Each vCPU's affinity, a tuple of booleans per vCPU.
+    #[pyo3(name = "vcpuPinInfo", signature = (flags = 0))]
+    fn vcpu_pin_info<'py>(
+        &self,
+        py: Python<'py>,
+        flags: u32,
+    ) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+        let n = self.host_cpus(py)?;
+        let maps = self.read(|d| call(py, || d.vcpu_pin_info(flags)))?;
+        maps.iter().map(|m| cpumap_tuple(py, m, n)).collect()
+    }
+
+    /// Pin a vCPU to the host CPUs whose entries in `cpumap` are true.
+    #[pyo3(name = "pinVcpu")]
+    fn pin_vcpu(&self, py: Python<'_>, vcpu: u32, cpumap: &Bound<'_, PyAny>) -> PyResult<i32> {
+        let map = cpumap_from_py(cpumap, self.host_cpus(py)?)?;
+        ok0!(self, py, |d| d.pin_vcpu(vcpu, &map))
+    }
+
+    /// Pin a vCPU with `VIR_DOMAIN_AFFECT_*` flags.
+    #[pyo3(name = "pinVcpuFlags", signature = (vcpu, cpumap, flags = 0))]
+    fn pin_vcpu_flags(
+        &self,
+        py: Python<'_>,
+        vcpu: u32,
+        cpumap: &Bound<'_, PyAny>,
+        flags: u32,
+    ) -> PyResult<i32> {
+        let map = cpumap_from_py(cpumap, self.host_cpus(py)?)?;
+        ok0!(self, py, |d| d.pin_vcpu_flags(vcpu, &map, flags))
+    }
+
+    /// 1 when the domain starts with the node, else 0.
+    fn autostart(&self, py: Python<'_>) -> PyResult<i32> {
+        self.read(|d| call(py, || d.autostart())).map(i32::from)
+    }
+
+    /// Mark (non-zero) or unmark for autostart; returns 0.
+    #[pyo3(name = "setAutostart")]
+    fn set_autostart(&self, py: Python<'_>, autostart: i32) -> PyResult<i32> {
+        ok0!(self, py, |d| d.set_autostart(autostart != 0))
+    }
+
+    /// 1 when running or paused, else 0.
+    #[pyo3(name = "isActive")]
+    fn is_active(&self, py: Python<'_>) -> PyResult<i32> {
+        self.read(|d| call(py, || d.is_active())).map(i32::from)
+    }
+
+    /// 1 when the domain has a persistent definition, else 0.
+    #[pyo3(name = "isPersistent")]
+    fn is_persistent(&self, py: Python<'_>) -> PyResult<i32> {
+        self.read(|d| call(py, || d.is_persistent())).map(i32::from)
+    }
+
+    /// 1 when a managed save image exists, else 0.
+    #[pyo3(name = "hasManagedSaveImage", signature = (flags = 0))]
+    fn has_managed_save_image(&self, py: Python<'_>, flags: u32) -> PyResult<i32> {
+        self.read(|d| call(py, || d.has_managed_save(flags)))
+            .map(i32::from)
+    }
+
+    /// `[scheduler name, number of parameters]`.
+    #[pyo3(name = "schedulerType")]
+    fn scheduler_type(&self, py: Python<'_>) -> PyResult<(String, u32)> {
+        self.read(|d| call(py, || d.scheduler_type()))
+    }
+
+    /// The scheduler's parameters, `{field: value}`.
+    #[pyo3(name = "schedulerParameters")]
+    fn scheduler_parameters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let p = self.read(|d| call(py, || d.scheduler_params_plain()))?;
+        params_dict(py, &p)
+    }
+
+    /// The scheduler's parameters with `VIR_DOMAIN_AFFECT_*` flags.
+    #[pyo3(name = "schedulerParametersFlags", signature = (flags = 0))]
+    fn scheduler_parameters_flags<'py>(
+        &self,
+        py: Python<'py>,
+        flags: u32,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let p = self.read(|d| call(py, || d.scheduler_params(flags)))?;
+        params_dict(py, &p)
+    }
+
+    /// Change scheduler parameters from a dict; returns 0.
+    #[pyo3(name = "setSchedulerParameters")]
+    fn set_scheduler_parameters(
+        &self,
+        py: Python<'_>,
+        params: &Bound<'_, PyDict>,
+    ) -> PyResult<i32> {
+        let cur = self.read(|d| call(py, || d.scheduler_params_plain()))?;
+        let new = self.typed(py, params, &cur)?;
+        ok0!(self, py, |d| d.set_scheduler_params_plain(&new))
+    }
+
+    /// Change scheduler parameters with `VIR_DOMAIN_AFFECT_*` flags.
+    #[pyo3(name = "setSchedulerParametersFlags", signature = (params, flags = 0))]
+    fn set_scheduler_parameters_flags(
+        &self,
+        py: Python<'_>,
+        params: &Bound<'_, PyDict>,
+        flags: u32,
+    ) -> PyResult<i32> {
+        let cur = self.read(|d| call(py, || d.scheduler_params(flags)))?;
+        let new = self.typed(py, params, &cur)?;
+        ok0!(self, py, |d| d.set_scheduler_params(&new, flags))
+    }
+
+    /// `[label, enforcing]`.
+    #[pyo3(name = "securityLabel")]
+    fn security_label<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let l = self.read(|d| call(py, || d.security_label()))?;
+        as_list(py, (l.label, l.enforcing))
+    }
+
+    /// Hot-plug the device described in XML; returns 0.
+    #[pyo3(name = "attachDevice")]
+    fn attach_device(&self, py: Python<'_>, xml: String) -> PyResult<i32> {
+        ok0!(self, py, |d| d.attach_device_flags(&xml, 0))
+    }
+
+    /// Attach a device with `VIR_DOMAIN_DEVICE_MODIFY_*` flags; returns 0.
+    #[pyo3(name = "attachDeviceFlags", signature = (xml, flags = 0))]
+    fn attach_device_flags(&self, py: Python<'_>, xml: String, flags: u32) -> PyResult<i32> {
+        ok0!(self, py, |d| d.attach_device_flags(&xml, flags))
+    }
+
+    /// Hot-unplug the device described in XML; returns 0.
+    #[pyo3(name = "detachDevice")]
+    fn detach_device(&self, py: Python<'_>, xml: String) -> PyResult<i32> {
+        ok0!(self, py, |d| d.detach_device_flags(&xml, 0))
+    }
+
+    /// Detach a device with `VIR_DOMAIN_DEVICE_MODIFY_*` flags; returns 0.
+    #[pyo3(name = "detachDeviceFlags", signature = (xml, flags = 0))]
+    fn detach_device_flags(&self, py: Python<'_>, xml: String, flags: u32) -> PyResult<i32> {
+        ok0!(self, py, |d| d.detach_device_flags(&xml, flags))
+    }
+}
+
+impl PyDomain {
+    /// A parameter dict in the driver's types, or libvirt's error for a
+    /// field the driver does not have.
+    fn typed(
+        &self,
+        py: Python<'_>,
+        params: &Bound<'_, PyDict>,
+        current: &[virt_core::TypedParam],
+    ) -> PyResult<Vec<virt_core::TypedParam>> {
+        params_from_dict(params, current)?.map_err(|field| {
+            binding_error(
+                py,
+                ErrorCode::InvalidArg,
+                &format!("Attribute '{field}' not supported"),
+            )
+        })
+    }
+}
