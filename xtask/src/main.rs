@@ -11,6 +11,7 @@ use virt_core::Connect;
 
 mod guest;
 mod process;
+mod python_bench;
 mod qemu_bench;
 mod xen_vm;
 mod xml_bench;
@@ -146,6 +147,10 @@ fn bench(args: &[String]) -> i32 {
             },
         });
     }
+
+    // 5. The same through Python: virt-rs's libvirt module against
+    // python3-libvirt, both under Debian's interpreter.
+    rows.extend(python_bench::rows(quick, python));
 
     println!(
         "\n{:<36} {:>14} {:>16} {:>16}  target",

@@ -112,15 +112,16 @@ pub(super) fn open_auth(
 
 #[pymethods]
 impl PyConnect {
-    /// Close the connection; returns how many handles still hold it, as
-    /// libvirt's `virConnectClose` does.
-    fn close(&self, py: Python<'_>) -> i64 {
+    /// Close the connection. As libvirt's `virConnectClose`: 1 when handles
+    /// made from it still hold it open, 0 when it is gone, -1 when it was
+    /// already closed.
+    fn close(&self, py: Python<'_>) -> i32 {
         let old = py.allow_threads(|| self.conn.write().unwrap_or_else(|p| p.into_inner()).take());
         if old.is_none() {
             return -1;
         }
         drop(old);
-        i64::try_from(Arc::strong_count(&self.refs)).unwrap_or(i64::MAX) - 1
+        i32::from(Arc::strong_count(&self.refs) > 1)
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {

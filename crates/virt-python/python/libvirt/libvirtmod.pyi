@@ -1,0 +1,791 @@
+"""Type stubs for libvirt.libvirtmod, the native half of virt-rs's libvirt module.
+
+Written by gen_stubs.py from the built module.
+"""
+
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+_RawError = Tuple[int, int, str, int, Optional[str], Optional[str], Optional[str], int, int]
+
+
+class virConnect:
+    """A connection to a hypervisor (libvirt-python's `virConnect`)."""
+
+    def close(self) -> int:
+        """Close the connection. As libvirt's `virConnectClose`: 1 when handles
+        made from it still hold it open, 0 when it is gone, -1 when it was
+        already closed."""
+
+    def __enter__(self) -> virConnect:
+        ...
+
+    def __exit__(self, *_args) -> None:
+        ...
+
+    def getType(self) -> str:
+        """The hypervisor type ("TEST", "QEMU", "Xen")."""
+
+    def getVersion(self) -> int:
+        """The hypervisor's version, `major * 1000000 + minor * 1000 + micro`."""
+
+    def getLibVersion(self) -> int:
+        """The library's version."""
+
+    def getHostname(self) -> str:
+        """The node's host name."""
+
+    def getURI(self) -> str:
+        """The connection's canonical URI."""
+
+    def getCapabilities(self) -> str:
+        """The capabilities XML."""
+
+    def getMaxVcpus(self, type=...) -> int:
+        """The most vCPUs a guest of `type` may have."""
+
+    def getInfo(self) -> List[Any]:
+        """`[model, memory MiB, cpus, MHz, NUMA nodes, sockets, cores, threads]`."""
+
+    def getCellsFreeMemory(self, start, max) -> List[int]:
+        """Free memory in bytes of NUMA cells `startCell..startCell+maxCells`."""
+
+    def getCPUMap(self, flags=0) -> Tuple[int, List[bool], int]:
+        """`(host CPUs, [online per CPU], number online)`."""
+
+    def getFreeMemory(self) -> int:
+        """Free memory on the node, bytes."""
+
+    def getSecurityModel(self) -> List[str]:
+        """`[model, doi]` of the node's security driver."""
+
+    def isAlive(self) -> int:
+        """1 while the connection is open."""
+
+    def listDomainsID(self) -> List[int]:
+        """Ids of the running domains."""
+
+    def numOfDomains(self) -> int:
+        """Number of running domains."""
+
+    def listDefinedDomains(self) -> List[str]:
+        """Names of the defined, inactive domains."""
+
+    def numOfDefinedDomains(self) -> int:
+        """Number of defined, inactive domains."""
+
+    def listAllDomains(self, flags=0) -> List[virDomain]:
+        """Every domain passing `flags` (`VIR_CONNECT_LIST_DOMAINS_*`)."""
+
+    def createXML(self, xmlDesc, flags=0) -> virDomain:
+        """Create and start a transient domain from XML."""
+
+    def createLinux(self, xmlDesc, flags=0) -> virDomain:
+        """The old name of `createXML`."""
+
+    def defineXML(self, xml) -> virDomain:
+        """Define (or redefine) a persistent domain from XML."""
+
+    def defineXMLFlags(self, xml, flags=0) -> virDomain:
+        """Define with flags (`VIR_DOMAIN_DEFINE_VALIDATE`)."""
+
+    def lookupByID(self, id) -> virDomain:
+        """The running domain with this id."""
+
+    def lookupByName(self, name) -> virDomain:
+        """The domain with this name."""
+
+    def lookupByUUID(self, uuid) -> virDomain:
+        """The domain with this UUID (16 raw bytes)."""
+
+    def lookupByUUIDString(self, uuidstr) -> virDomain:
+        """The domain with this UUID string."""
+
+    def restore(self, frm) -> int:
+        """Restore a domain saved to the file `frm`; returns 0."""
+
+    def restoreFlags(self, frm, dxml=None, flags=0) -> int:
+        """Restore with flags and optionally a replacement definition; returns 0."""
+
+    def listAllNetworks(self, flags=0) -> List[virNetwork]:
+        """Every virtual network passing `flags`."""
+
+    def networkLookupByName(self, name) -> virNetwork:
+        """The virtual network with this name."""
+
+    def listNetworks(self) -> List[str]:
+        """Names of the active networks."""
+
+    def listDefinedNetworks(self) -> List[str]:
+        """Names of the inactive networks."""
+
+    def numOfNetworks(self) -> int:
+        """Number of active networks."""
+
+    def numOfDefinedNetworks(self) -> int:
+        """Number of inactive networks."""
+
+    def listAllStoragePools(self, flags=0) -> List[virStoragePool]:
+        """Every storage pool passing `flags`."""
+
+    def storagePoolLookupByName(self, name) -> virStoragePool:
+        """The storage pool with this name."""
+
+    def listStoragePools(self) -> List[str]:
+        """Names of the active storage pools."""
+
+    def listDefinedStoragePools(self) -> List[str]:
+        """Names of the inactive storage pools."""
+
+    def numOfStoragePools(self) -> int:
+        """Number of active storage pools."""
+
+    def numOfDefinedStoragePools(self) -> int:
+        """Number of inactive storage pools."""
+
+    def virConnGetLastError(self) -> Optional[_RawError]:
+        """This connection's last error as libvirt-python's tuple, or None."""
+
+    def virConnResetLastError(self) -> None:
+        """Forget this connection's last error."""
+
+
+class virDomain:
+    """A domain (libvirt-python's `virDomain`). Like libvirt-python's, two
+    handles of one domain are distinct objects: they compare and hash by
+    identity."""
+
+    def name(self) -> str:
+        """The domain's name."""
+
+    def ID(self) -> int:
+        """The id while running, else -1."""
+
+    def UUID(self) -> bytes:
+        """The UUID, 16 raw bytes."""
+
+    def UUIDString(self) -> str:
+        """The UUID as a dashed string."""
+
+    def connect(self) -> virConnect:
+        """The connection this domain was found on."""
+
+    def info(self) -> List[int]:
+        """`[state, max memory KiB, memory KiB, vCPUs, CPU time ns]`."""
+
+    def state(self, flags=0) -> List[int]:
+        """`[state, reason]`."""
+
+    def OSType(self) -> str:
+        """The guest OS type ("linux", "hvm")."""
+
+    def maxMemory(self) -> int:
+        """Maximum memory, KiB."""
+
+    def maxVcpus(self) -> int:
+        """Maximum vCPUs."""
+
+    def XMLDesc(self, flags=0) -> str:
+        """The domain XML (`VIR_DOMAIN_XML_*` flags)."""
+
+    def create(self) -> int:
+        """Start the defined domain; returns 0."""
+
+    def createWithFlags(self, flags=0) -> int:
+        """Start with flags (`VIR_DOMAIN_START_*`); returns 0."""
+
+    def destroy(self) -> int:
+        """Stop at once; returns 0."""
+
+    def destroyFlags(self, flags=0) -> int:
+        """Stop at once with flags; returns 0."""
+
+    def save(self, to) -> int:
+        """Save the state to the file `to` and stop; returns 0."""
+
+    def saveFlags(self, to, dxml=None, flags=0) -> int:
+        """Save with flags and optionally the definition to restore with."""
+
+    def coreDump(self, to, flags=0) -> int:
+        """Dump the domain's core to the file `to`; returns 0."""
+
+    def coreDumpWithFormat(self, to, dumpformat, flags=0) -> int:
+        """Dump core in a format (`VIR_DOMAIN_CORE_DUMP_FORMAT_*`); returns 0."""
+
+    def undefine(self) -> int:
+        """Remove the persistent definition; returns 0."""
+
+    def undefineFlags(self, flags=0) -> int:
+        """Remove the persistent definition with flags; returns 0."""
+
+    def shutdown(self) -> int:
+        """Ask the guest to shut down; returns 0."""
+
+    def shutdownFlags(self, flags=0) -> int:
+        """Ask the guest to shut down, with flags; returns 0."""
+
+    def reboot(self, flags=0) -> int:
+        """Ask the guest to reboot; returns 0."""
+
+    def suspend(self) -> int:
+        """Pause; returns 0."""
+
+    def resume(self) -> int:
+        """Resume; returns 0."""
+
+    def setMemory(self, memory) -> int:
+        """Set the running domain's memory, KiB; returns 0."""
+
+    def setMaxMemory(self, memory) -> int:
+        """Set the maximum memory, KiB; returns 0."""
+
+    def setMemoryFlags(self, memory, flags=0) -> int:
+        """Set memory, KiB, with `VIR_DOMAIN_AFFECT_*` / `VIR_DOMAIN_MEM_*` flags."""
+
+    def setVcpus(self, nvcpus) -> int:
+        """Set the running domain's vCPU count; returns 0."""
+
+    def setVcpusFlags(self, nvcpus, flags=0) -> int:
+        """Set the vCPU count with `VIR_DOMAIN_VCPU_*` flags; returns 0."""
+
+    def vcpusFlags(self, flags=0) -> int:
+        """The vCPU count (`VIR_DOMAIN_VCPU_*` flags)."""
+
+    def vcpus(self) -> Tuple[List[Tuple[int, int, int, int]], List[Tuple[bool, ...]]]:
+        """`([(number, state, CPU time, host CPU)...], [(bool per host CPU)...])`."""
+
+    def vcpuPinInfo(self, flags=0) -> List[Tuple[bool, ...]]:
+        """Each vCPU's affinity, a tuple of booleans per vCPU."""
+
+    def pinVcpu(self, vcpu, cpumap) -> int:
+        """Pin a vCPU to the host CPUs whose entries in `cpumap` are true."""
+
+    def pinVcpuFlags(self, vcpu, cpumap, flags=0) -> int:
+        """Pin a vCPU with `VIR_DOMAIN_AFFECT_*` flags."""
+
+    def autostart(self) -> int:
+        """1 when the domain starts with the node, else 0."""
+
+    def setAutostart(self, autostart) -> int:
+        """Mark (non-zero) or unmark for autostart; returns 0."""
+
+    def isActive(self) -> int:
+        """1 when running or paused, else 0."""
+
+    def isPersistent(self) -> int:
+        """1 when the domain has a persistent definition, else 0."""
+
+    def hasManagedSaveImage(self, flags=0) -> int:
+        """1 when a managed save image exists, else 0."""
+
+    def schedulerType(self) -> Tuple[str, int]:
+        """`[scheduler name, number of parameters]`."""
+
+    def schedulerParameters(self) -> Dict[str, Any]:
+        """The scheduler's parameters, `{field: value}`."""
+
+    def schedulerParametersFlags(self, flags=0) -> Dict[str, Any]:
+        """The scheduler's parameters with `VIR_DOMAIN_AFFECT_*` flags."""
+
+    def setSchedulerParameters(self, params) -> int:
+        """Change scheduler parameters from a dict; returns 0."""
+
+    def setSchedulerParametersFlags(self, params, flags=0) -> int:
+        """Change scheduler parameters with `VIR_DOMAIN_AFFECT_*` flags."""
+
+    def securityLabel(self) -> List[Any]:
+        """`[label, enforcing]`."""
+
+    def attachDevice(self, xml) -> int:
+        """Hot-plug the device described in XML; returns 0."""
+
+    def attachDeviceFlags(self, xml, flags=0) -> int:
+        """Attach a device with `VIR_DOMAIN_DEVICE_MODIFY_*` flags; returns 0."""
+
+    def detachDevice(self, xml) -> int:
+        """Hot-unplug the device described in XML; returns 0."""
+
+    def detachDeviceFlags(self, xml, flags=0) -> int:
+        """Detach a device with `VIR_DOMAIN_DEVICE_MODIFY_*` flags; returns 0."""
+
+
+class virNetwork:
+    """A virtual network (libvirt-python's `virNetwork`); handles compare and
+    hash by identity, as libvirt-python's."""
+
+    def name(self) -> str:
+        """The network's name."""
+
+    def UUID(self) -> bytes:
+        """The UUID, 16 raw bytes."""
+
+    def UUIDString(self) -> str:
+        """The UUID as a dashed string."""
+
+    def connect(self) -> virConnect:
+        """The connection this network was found on."""
+
+    def isActive(self) -> int:
+        """1 when running, else 0."""
+
+    def isPersistent(self) -> int:
+        """1 when persistent, else 0."""
+
+    def autostart(self) -> int:
+        """1 when the network starts with the node, else 0."""
+
+    def XMLDesc(self, flags=0) -> str:
+        """The network XML."""
+
+    def bridgeName(self) -> str:
+        """The network's bridge device."""
+
+
+class virStoragePool:
+    """A storage pool (libvirt-python's `virStoragePool`); handles compare and
+    hash by identity, as libvirt-python's."""
+
+    def name(self) -> str:
+        """The pool's name."""
+
+    def UUID(self) -> bytes:
+        """The UUID, 16 raw bytes."""
+
+    def UUIDString(self) -> str:
+        """The UUID as a dashed string."""
+
+    def connect(self) -> virConnect:
+        """The connection this pool was found on."""
+
+    def isActive(self) -> int:
+        """1 when active, else 0."""
+
+    def isPersistent(self) -> int:
+        """1 when persistent, else 0."""
+
+    def autostart(self) -> int:
+        """1 when the pool starts with the node, else 0."""
+
+    def info(self) -> List[int]:
+        """`[state, capacity, allocation, available]`, bytes."""
+
+    def XMLDesc(self, flags=0) -> str:
+        """The pool XML."""
+
+
+def getVersion(name=None) -> Union[int, Tuple[int, int]]:
+    """libvirt's version this module follows (`virGetVersion`). With a driver
+    name it returns `(library version, driver version)`: as libvirt 9.0,
+    the driver's version is the library's."""
+
+def open(name=None) -> virConnect:
+    """Open a read-write connection; `None` means the default URI
+    (`LIBVIRT_DEFAULT_URI`, else the first driver's, `test:///default`)."""
+
+def openAuth(uri, auth, flags=0) -> virConnect:
+    """Open with credentials: `auth` is `[credential types, callback, opaque]`.
+    No driver compiled in asks for credentials, so the callback is checked
+    but never called; `VIR_CONNECT_RO` in `flags` opens read-only."""
+
+def openReadOnly(name=None) -> virConnect:
+    """Open a read-only connection: every change is refused."""
+
+def virGetLastError() -> Optional[_RawError]:
+    """The thread's last error as libvirt-python's tuple, or None
+    (`virGetLastError`)."""
+
+def virGetLastErrorCode() -> int:
+    """The last error's code, 0 without one (`virGetLastErrorCode`)."""
+
+def virGetLastErrorDomain() -> int:
+    """The last error's domain, 0 without one (`virGetLastErrorDomain`)."""
+
+def virGetLastErrorMessage() -> str:
+    """The last error's message, or "no error" (`virGetLastErrorMessage`)."""
+
+def virRegisterErrorHandler(f, ctx) -> int:
+    """Set the function called as `f(ctx, err)` with every error; `f=None`
+    restores the default (print to stderr). Returns 1, as libvirt-python."""
+
+def virResetLastError() -> None:
+    """Forget the thread's last error (`virResetLastError`)."""
+
+VIR_CONNECT_LIST_DOMAINS_ACTIVE: int
+VIR_CONNECT_LIST_DOMAINS_AUTOSTART: int
+VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT: int
+VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT: int
+VIR_CONNECT_LIST_DOMAINS_INACTIVE: int
+VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE: int
+VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART: int
+VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT: int
+VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE: int
+VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT: int
+VIR_CONNECT_LIST_DOMAINS_OTHER: int
+VIR_CONNECT_LIST_DOMAINS_PAUSED: int
+VIR_CONNECT_LIST_DOMAINS_PERSISTENT: int
+VIR_CONNECT_LIST_DOMAINS_RUNNING: int
+VIR_CONNECT_LIST_DOMAINS_SHUTOFF: int
+VIR_CONNECT_LIST_DOMAINS_TRANSIENT: int
+VIR_CONNECT_LIST_NETWORKS_ACTIVE: int
+VIR_CONNECT_LIST_NETWORKS_AUTOSTART: int
+VIR_CONNECT_LIST_NETWORKS_INACTIVE: int
+VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART: int
+VIR_CONNECT_LIST_NETWORKS_PERSISTENT: int
+VIR_CONNECT_LIST_NETWORKS_TRANSIENT: int
+VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE: int
+VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART: int
+VIR_CONNECT_LIST_STORAGE_POOLS_DIR: int
+VIR_CONNECT_LIST_STORAGE_POOLS_DISK: int
+VIR_CONNECT_LIST_STORAGE_POOLS_FS: int
+VIR_CONNECT_LIST_STORAGE_POOLS_GLUSTER: int
+VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE: int
+VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI: int
+VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI_DIRECT: int
+VIR_CONNECT_LIST_STORAGE_POOLS_LOGICAL: int
+VIR_CONNECT_LIST_STORAGE_POOLS_MPATH: int
+VIR_CONNECT_LIST_STORAGE_POOLS_NETFS: int
+VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART: int
+VIR_CONNECT_LIST_STORAGE_POOLS_PERSISTENT: int
+VIR_CONNECT_LIST_STORAGE_POOLS_RBD: int
+VIR_CONNECT_LIST_STORAGE_POOLS_SCSI: int
+VIR_CONNECT_LIST_STORAGE_POOLS_SHEEPDOG: int
+VIR_CONNECT_LIST_STORAGE_POOLS_TRANSIENT: int
+VIR_CONNECT_LIST_STORAGE_POOLS_VSTORAGE: int
+VIR_CONNECT_LIST_STORAGE_POOLS_ZFS: int
+VIR_CONNECT_NO_ALIASES: int
+VIR_CONNECT_RO: int
+VIR_CRED_AUTHNAME: int
+VIR_CRED_CNONCE: int
+VIR_CRED_ECHOPROMPT: int
+VIR_CRED_EXTERNAL: int
+VIR_CRED_LANGUAGE: int
+VIR_CRED_NOECHOPROMPT: int
+VIR_CRED_PASSPHRASE: int
+VIR_CRED_REALM: int
+VIR_CRED_USERNAME: int
+VIR_DOMAIN_AFFECT_CONFIG: int
+VIR_DOMAIN_AFFECT_CURRENT: int
+VIR_DOMAIN_AFFECT_LIVE: int
+VIR_DOMAIN_BLOCKED: int
+VIR_DOMAIN_BLOCKED_UNKNOWN: int
+VIR_DOMAIN_CORE_DUMP_FORMAT_KDUMP_LZO: int
+VIR_DOMAIN_CORE_DUMP_FORMAT_KDUMP_SNAPPY: int
+VIR_DOMAIN_CORE_DUMP_FORMAT_KDUMP_ZLIB: int
+VIR_DOMAIN_CORE_DUMP_FORMAT_RAW: int
+VIR_DOMAIN_CORE_DUMP_FORMAT_WIN_DMP: int
+VIR_DOMAIN_CRASHED: int
+VIR_DOMAIN_CRASHED_PANICKED: int
+VIR_DOMAIN_CRASHED_UNKNOWN: int
+VIR_DOMAIN_DEFINE_VALIDATE: int
+VIR_DOMAIN_DESTROY_DEFAULT: int
+VIR_DOMAIN_DESTROY_GRACEFUL: int
+VIR_DOMAIN_DESTROY_REMOVE_LOGS: int
+VIR_DOMAIN_DEVICE_MODIFY_CONFIG: int
+VIR_DOMAIN_DEVICE_MODIFY_CURRENT: int
+VIR_DOMAIN_DEVICE_MODIFY_FORCE: int
+VIR_DOMAIN_DEVICE_MODIFY_LIVE: int
+VIR_DOMAIN_MEM_CONFIG: int
+VIR_DOMAIN_MEM_CURRENT: int
+VIR_DOMAIN_MEM_LIVE: int
+VIR_DOMAIN_MEM_MAXIMUM: int
+VIR_DOMAIN_NONE: int
+VIR_DOMAIN_NOSTATE: int
+VIR_DOMAIN_NOSTATE_UNKNOWN: int
+VIR_DOMAIN_PAUSED: int
+VIR_DOMAIN_PAUSED_CRASHED: int
+VIR_DOMAIN_PAUSED_DUMP: int
+VIR_DOMAIN_PAUSED_FROM_SNAPSHOT: int
+VIR_DOMAIN_PAUSED_IOERROR: int
+VIR_DOMAIN_PAUSED_MIGRATION: int
+VIR_DOMAIN_PAUSED_POSTCOPY: int
+VIR_DOMAIN_PAUSED_POSTCOPY_FAILED: int
+VIR_DOMAIN_PAUSED_SAVE: int
+VIR_DOMAIN_PAUSED_SHUTTING_DOWN: int
+VIR_DOMAIN_PAUSED_SNAPSHOT: int
+VIR_DOMAIN_PAUSED_STARTING_UP: int
+VIR_DOMAIN_PAUSED_UNKNOWN: int
+VIR_DOMAIN_PAUSED_USER: int
+VIR_DOMAIN_PAUSED_WATCHDOG: int
+VIR_DOMAIN_PMSUSPENDED: int
+VIR_DOMAIN_PMSUSPENDED_UNKNOWN: int
+VIR_DOMAIN_REBOOT_ACPI_POWER_BTN: int
+VIR_DOMAIN_REBOOT_DEFAULT: int
+VIR_DOMAIN_REBOOT_GUEST_AGENT: int
+VIR_DOMAIN_REBOOT_INITCTL: int
+VIR_DOMAIN_REBOOT_PARAVIRT: int
+VIR_DOMAIN_REBOOT_SIGNAL: int
+VIR_DOMAIN_RUNNING: int
+VIR_DOMAIN_RUNNING_BOOTED: int
+VIR_DOMAIN_RUNNING_CRASHED: int
+VIR_DOMAIN_RUNNING_FROM_SNAPSHOT: int
+VIR_DOMAIN_RUNNING_MIGRATED: int
+VIR_DOMAIN_RUNNING_MIGRATION_CANCELED: int
+VIR_DOMAIN_RUNNING_POSTCOPY: int
+VIR_DOMAIN_RUNNING_POSTCOPY_FAILED: int
+VIR_DOMAIN_RUNNING_RESTORED: int
+VIR_DOMAIN_RUNNING_SAVE_CANCELED: int
+VIR_DOMAIN_RUNNING_UNKNOWN: int
+VIR_DOMAIN_RUNNING_UNPAUSED: int
+VIR_DOMAIN_RUNNING_WAKEUP: int
+VIR_DOMAIN_SAVE_BYPASS_CACHE: int
+VIR_DOMAIN_SAVE_PAUSED: int
+VIR_DOMAIN_SAVE_RESET_NVRAM: int
+VIR_DOMAIN_SAVE_RUNNING: int
+VIR_DOMAIN_SCHED_FIELD_BOOLEAN: int
+VIR_DOMAIN_SCHED_FIELD_DOUBLE: int
+VIR_DOMAIN_SCHED_FIELD_INT: int
+VIR_DOMAIN_SCHED_FIELD_LLONG: int
+VIR_DOMAIN_SCHED_FIELD_UINT: int
+VIR_DOMAIN_SCHED_FIELD_ULLONG: int
+VIR_DOMAIN_SHUTDOWN: int
+VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN: int
+VIR_DOMAIN_SHUTDOWN_DEFAULT: int
+VIR_DOMAIN_SHUTDOWN_GUEST_AGENT: int
+VIR_DOMAIN_SHUTDOWN_INITCTL: int
+VIR_DOMAIN_SHUTDOWN_PARAVIRT: int
+VIR_DOMAIN_SHUTDOWN_SIGNAL: int
+VIR_DOMAIN_SHUTDOWN_UNKNOWN: int
+VIR_DOMAIN_SHUTDOWN_USER: int
+VIR_DOMAIN_SHUTOFF: int
+VIR_DOMAIN_SHUTOFF_CRASHED: int
+VIR_DOMAIN_SHUTOFF_DAEMON: int
+VIR_DOMAIN_SHUTOFF_DESTROYED: int
+VIR_DOMAIN_SHUTOFF_FAILED: int
+VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT: int
+VIR_DOMAIN_SHUTOFF_MIGRATED: int
+VIR_DOMAIN_SHUTOFF_SAVED: int
+VIR_DOMAIN_SHUTOFF_SHUTDOWN: int
+VIR_DOMAIN_SHUTOFF_UNKNOWN: int
+VIR_DOMAIN_START_AUTODESTROY: int
+VIR_DOMAIN_START_BYPASS_CACHE: int
+VIR_DOMAIN_START_FORCE_BOOT: int
+VIR_DOMAIN_START_PAUSED: int
+VIR_DOMAIN_START_RESET_NVRAM: int
+VIR_DOMAIN_START_VALIDATE: int
+VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA: int
+VIR_DOMAIN_UNDEFINE_KEEP_NVRAM: int
+VIR_DOMAIN_UNDEFINE_KEEP_TPM: int
+VIR_DOMAIN_UNDEFINE_MANAGED_SAVE: int
+VIR_DOMAIN_UNDEFINE_NVRAM: int
+VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA: int
+VIR_DOMAIN_UNDEFINE_TPM: int
+VIR_DOMAIN_VCPU_CONFIG: int
+VIR_DOMAIN_VCPU_CURRENT: int
+VIR_DOMAIN_VCPU_GUEST: int
+VIR_DOMAIN_VCPU_HOTPLUGGABLE: int
+VIR_DOMAIN_VCPU_LIVE: int
+VIR_DOMAIN_VCPU_MAXIMUM: int
+VIR_DOMAIN_XML_INACTIVE: int
+VIR_DOMAIN_XML_MIGRATABLE: int
+VIR_DOMAIN_XML_SECURE: int
+VIR_DOMAIN_XML_UPDATE_CPU: int
+VIR_DUMP_BYPASS_CACHE: int
+VIR_DUMP_CRASH: int
+VIR_DUMP_LIVE: int
+VIR_DUMP_MEMORY_ONLY: int
+VIR_DUMP_RESET: int
+VIR_ERR_ACCESS_DENIED: int
+VIR_ERR_AGENT_UNRESPONSIVE: int
+VIR_ERR_AGENT_UNSYNCED: int
+VIR_ERR_ARGUMENT_UNSUPPORTED: int
+VIR_ERR_AUTH_CANCELLED: int
+VIR_ERR_AUTH_FAILED: int
+VIR_ERR_AUTH_UNAVAILABLE: int
+VIR_ERR_BLOCK_COPY_ACTIVE: int
+VIR_ERR_BUILD_FIREWALL: int
+VIR_ERR_CALL_FAILED: int
+VIR_ERR_CHECKPOINT_INCONSISTENT: int
+VIR_ERR_CONFIG_UNSUPPORTED: int
+VIR_ERR_CONF_SYNTAX: int
+VIR_ERR_CPU_INCOMPATIBLE: int
+VIR_ERR_DBUS_SERVICE: int
+VIR_ERR_DEVICE_MISSING: int
+VIR_ERR_DOM_EXIST: int
+VIR_ERR_DRIVER_FULL: int
+VIR_ERR_ERROR: int
+VIR_ERR_GET_FAILED: int
+VIR_ERR_GNUTLS_ERROR: int
+VIR_ERR_HOOK_SCRIPT_FAILED: int
+VIR_ERR_HTTP_ERROR: int
+VIR_ERR_INTERNAL_ERROR: int
+VIR_ERR_INVALID_ARG: int
+VIR_ERR_INVALID_CONN: int
+VIR_ERR_INVALID_DOMAIN: int
+VIR_ERR_INVALID_DOMAIN_CHECKPOINT: int
+VIR_ERR_INVALID_DOMAIN_SNAPSHOT: int
+VIR_ERR_INVALID_INTERFACE: int
+VIR_ERR_INVALID_MAC: int
+VIR_ERR_INVALID_NETWORK: int
+VIR_ERR_INVALID_NETWORK_PORT: int
+VIR_ERR_INVALID_NODE_DEVICE: int
+VIR_ERR_INVALID_NWFILTER: int
+VIR_ERR_INVALID_NWFILTER_BINDING: int
+VIR_ERR_INVALID_SECRET: int
+VIR_ERR_INVALID_STORAGE_POOL: int
+VIR_ERR_INVALID_STORAGE_VOL: int
+VIR_ERR_INVALID_STREAM: int
+VIR_ERR_LIBSSH: int
+VIR_ERR_MIGRATE_FINISH_OK: int
+VIR_ERR_MIGRATE_PERSIST_FAILED: int
+VIR_ERR_MIGRATE_UNSAFE: int
+VIR_ERR_MULTIPLE_DOMAINS: int
+VIR_ERR_MULTIPLE_INTERFACES: int
+VIR_ERR_NETWORK_EXIST: int
+VIR_ERR_NETWORK_PORT_EXIST: int
+VIR_ERR_NONE: int
+VIR_ERR_NO_CLIENT: int
+VIR_ERR_NO_CONNECT: int
+VIR_ERR_NO_DEVICE: int
+VIR_ERR_NO_DOMAIN: int
+VIR_ERR_NO_DOMAIN_BACKUP: int
+VIR_ERR_NO_DOMAIN_CHECKPOINT: int
+VIR_ERR_NO_DOMAIN_METADATA: int
+VIR_ERR_NO_DOMAIN_SNAPSHOT: int
+VIR_ERR_NO_HOSTNAME: int
+VIR_ERR_NO_INTERFACE: int
+VIR_ERR_NO_KERNEL: int
+VIR_ERR_NO_MEMORY: int
+VIR_ERR_NO_NAME: int
+VIR_ERR_NO_NETWORK: int
+VIR_ERR_NO_NETWORK_PORT: int
+VIR_ERR_NO_NODE_DEVICE: int
+VIR_ERR_NO_NWFILTER: int
+VIR_ERR_NO_NWFILTER_BINDING: int
+VIR_ERR_NO_OS: int
+VIR_ERR_NO_ROOT: int
+VIR_ERR_NO_SECRET: int
+VIR_ERR_NO_SECURITY_MODEL: int
+VIR_ERR_NO_SERVER: int
+VIR_ERR_NO_SOURCE: int
+VIR_ERR_NO_STORAGE_POOL: int
+VIR_ERR_NO_STORAGE_VOL: int
+VIR_ERR_NO_SUPPORT: int
+VIR_ERR_NO_TARGET: int
+VIR_ERR_NO_XEN: int
+VIR_ERR_NO_XENSTORE: int
+VIR_ERR_OK: int
+VIR_ERR_OPEN_FAILED: int
+VIR_ERR_OPERATION_ABORTED: int
+VIR_ERR_OPERATION_DENIED: int
+VIR_ERR_OPERATION_FAILED: int
+VIR_ERR_OPERATION_INVALID: int
+VIR_ERR_OPERATION_TIMEOUT: int
+VIR_ERR_OPERATION_UNSUPPORTED: int
+VIR_ERR_OS_TYPE: int
+VIR_ERR_OVERFLOW: int
+VIR_ERR_PARSE_FAILED: int
+VIR_ERR_POST_FAILED: int
+VIR_ERR_READ_FAILED: int
+VIR_ERR_RESOURCE_BUSY: int
+VIR_ERR_RPC: int
+VIR_ERR_SEXPR_SERIAL: int
+VIR_ERR_SNAPSHOT_REVERT_RISKY: int
+VIR_ERR_SSH: int
+VIR_ERR_STORAGE_POOL_BUILT: int
+VIR_ERR_STORAGE_PROBE_FAILED: int
+VIR_ERR_STORAGE_VOL_EXIST: int
+VIR_ERR_SYSTEM_ERROR: int
+VIR_ERR_UNKNOWN_HOST: int
+VIR_ERR_WARNING: int
+VIR_ERR_WRITE_FAILED: int
+VIR_ERR_XEN_CALL: int
+VIR_ERR_XML_DETAIL: int
+VIR_ERR_XML_ERROR: int
+VIR_ERR_XML_INVALID_SCHEMA: int
+VIR_FROM_ACCESS: int
+VIR_FROM_ADMIN: int
+VIR_FROM_AUDIT: int
+VIR_FROM_AUTH: int
+VIR_FROM_BHYVE: int
+VIR_FROM_BPF: int
+VIR_FROM_CAPABILITIES: int
+VIR_FROM_CGROUP: int
+VIR_FROM_CH: int
+VIR_FROM_CONF: int
+VIR_FROM_CPU: int
+VIR_FROM_CRYPTO: int
+VIR_FROM_DBUS: int
+VIR_FROM_DEVICE: int
+VIR_FROM_DOM: int
+VIR_FROM_DOMAIN: int
+VIR_FROM_DOMAIN_CHECKPOINT: int
+VIR_FROM_DOMAIN_SNAPSHOT: int
+VIR_FROM_ESX: int
+VIR_FROM_EVENT: int
+VIR_FROM_FIREWALL: int
+VIR_FROM_FIREWALLD: int
+VIR_FROM_HOOK: int
+VIR_FROM_HYPERV: int
+VIR_FROM_IDENTITY: int
+VIR_FROM_INITCTL: int
+VIR_FROM_INTERFACE: int
+VIR_FROM_LIBSSH: int
+VIR_FROM_LIBXL: int
+VIR_FROM_LOCKING: int
+VIR_FROM_LOCKSPACE: int
+VIR_FROM_LOGGING: int
+VIR_FROM_LXC: int
+VIR_FROM_NET: int
+VIR_FROM_NETWORK: int
+VIR_FROM_NODEDEV: int
+VIR_FROM_NONE: int
+VIR_FROM_NWFILTER: int
+VIR_FROM_ONE: int
+VIR_FROM_OPENVZ: int
+VIR_FROM_PARALLELS: int
+VIR_FROM_PERF: int
+VIR_FROM_PHYP: int
+VIR_FROM_POLKIT: int
+VIR_FROM_PROXY: int
+VIR_FROM_QEMU: int
+VIR_FROM_REMOTE: int
+VIR_FROM_RESCTRL: int
+VIR_FROM_RPC: int
+VIR_FROM_SECRET: int
+VIR_FROM_SECURITY: int
+VIR_FROM_SEXPR: int
+VIR_FROM_SSH: int
+VIR_FROM_STATS_LINUX: int
+VIR_FROM_STORAGE: int
+VIR_FROM_STREAMS: int
+VIR_FROM_SYSINFO: int
+VIR_FROM_SYSTEMD: int
+VIR_FROM_TEST: int
+VIR_FROM_THREAD: int
+VIR_FROM_TPM: int
+VIR_FROM_UML: int
+VIR_FROM_URI: int
+VIR_FROM_VBOX: int
+VIR_FROM_VMWARE: int
+VIR_FROM_XEN: int
+VIR_FROM_XENAPI: int
+VIR_FROM_XEND: int
+VIR_FROM_XENSTORE: int
+VIR_FROM_XENXL: int
+VIR_FROM_XENXM: int
+VIR_FROM_XEN_INOTIFY: int
+VIR_FROM_XML: int
+VIR_NETWORK_XML_INACTIVE: int
+VIR_NODE_CPU_STATS_ALL_CPUS: int
+VIR_STORAGE_POOL_BUILDING: int
+VIR_STORAGE_POOL_DEGRADED: int
+VIR_STORAGE_POOL_INACCESSIBLE: int
+VIR_STORAGE_POOL_INACTIVE: int
+VIR_STORAGE_POOL_RUNNING: int
+VIR_STORAGE_XML_INACTIVE: int
+VIR_TYPED_PARAM_BOOLEAN: int
+VIR_TYPED_PARAM_DOUBLE: int
+VIR_TYPED_PARAM_INT: int
+VIR_TYPED_PARAM_LLONG: int
+VIR_TYPED_PARAM_STRING: int
+VIR_TYPED_PARAM_STRING_OKAY: int
+VIR_TYPED_PARAM_UINT: int
+VIR_TYPED_PARAM_ULLONG: int
+VIR_VCPU_BLOCKED: int
+VIR_VCPU_OFFLINE: int
+VIR_VCPU_RUNNING: int
+VIR_WAR_NO_INTERFACE: int
+VIR_WAR_NO_NETWORK: int
+VIR_WAR_NO_NODE: int
+VIR_WAR_NO_NWFILTER: int
+VIR_WAR_NO_SECRET: int
+VIR_WAR_NO_STORAGE: int

@@ -1,0 +1,175 @@
+"""Print what the libvirt module answers to the calls virt-rs serves, one
+line per call, in a form two implementations can be diffed on: run once
+with python3-libvirt and once with virt-rs's module, the outputs must be
+equal. Values that are clocks (CPU time) print as their type only.
+
+Usage: python3 shapes.py   (the module found on sys.path is the one tested)
+"""
+
+import os
+import re
+import tempfile
+
+import libvirt
+
+libvirt.registerErrorHandler(lambda ctx, err: None, None)
+
+
+def show(label, f):
+    try:
+        v = f()
+    except libvirt.libvirtError as e:
+        # Generated UUIDs and temporary paths differ from run to run.
+        msg = re.sub(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", "<uuid>", str(e))
+        msg = re.sub(re.escape(tempfile.gettempdir()) + r"/[^/']+", "<tmp>", msg)
+        v = ("libvirtError", e.get_error_code(), e.get_error_domain(), e.get_error_level(), msg)
+    except Exception as e:  # a Python-level refusal (TypeError...) must match too
+        v = (type(e).__name__,)
+    print("%s -> %s %r" % (label, type(v).__name__, v))
+
+
+def clockless(info):
+    # info()'s last field is CPU time: its value is a clock, its type is not.
+    return info[:4] + [type(info[4]).__name__]
+
+
+conn = libvirt.open("test:///default")
+dom = conn.lookupByName("test")
+show("getType", conn.getType)
+show("getVersion", conn.getVersion)
+show("getLibVersion", conn.getLibVersion)
+show("getURI", conn.getURI)
+show("getInfo", conn.getInfo)
+show("getCPUMap", conn.getCPUMap)
+show("getCellsFreeMemory", lambda: conn.getCellsFreeMemory(0, 2))
+show("getFreeMemory", conn.getFreeMemory)
+show("getSecurityModel", conn.getSecurityModel)
+show("getMaxVcpus", lambda: conn.getMaxVcpus(None))
+show("isAlive", conn.isAlive)
+show("listDomainsID", conn.listDomainsID)
+show("numOfDomains", conn.numOfDomains)
+show("listDefinedDomains", conn.listDefinedDomains)
+show("numOfDefinedDomains", conn.numOfDefinedDomains)
+show("listAllDomains names", lambda: [d.name() for d in conn.listAllDomains()])
+show("listAllDomains type", lambda: type(conn.listAllDomains()[0]) is libvirt.virDomain)
+show("listNetworks", conn.listNetworks)
+show("listDefinedNetworks", conn.listDefinedNetworks)
+show("numOfNetworks", conn.numOfNetworks)
+show("listStoragePools", conn.listStoragePools)
+show("numOfStoragePools", conn.numOfStoragePools)
+show("lookupByName missing", lambda: conn.lookupByName("nosuch"))
+show("lookupByID missing", lambda: conn.lookupByID(99))
+show("lookupByUUIDString bad", lambda: conn.lookupByUUIDString("not-a-uuid"))
+show("lookupByUUID", lambda: conn.lookupByUUID(dom.UUID()).name())
+show("lookupByUUIDString", lambda: conn.lookupByUUIDString(dom.UUIDString()).name())
+show("lookupByID", lambda: conn.lookupByID(dom.ID()).name())
+
+show("name", dom.name)
+show("ID", dom.ID)
+show("UUID", dom.UUID)
+show("UUIDString", dom.UUIDString)
+show("OSType", dom.OSType)
+show("info", lambda: clockless(dom.info()))
+show("state", dom.state)
+show("maxMemory", dom.maxMemory)
+show("maxVcpus", dom.maxVcpus)
+show("vcpusFlags", lambda: dom.vcpusFlags(libvirt.VIR_DOMAIN_AFFECT_LIVE))
+show("vcpus cpumaps", lambda: dom.vcpus()[1])
+show("vcpus info", lambda: [(n, s, type(t).__name__, c) for (n, s, t, c) in dom.vcpus()[0]])
+show("vcpuPinInfo", lambda: dom.vcpuPinInfo(0))
+show("autostart", dom.autostart)
+show("isActive", dom.isActive)
+show("isPersistent", dom.isPersistent)
+show("hasManagedSaveImage", dom.hasManagedSaveImage)
+show("schedulerType", dom.schedulerType)
+show("schedulerParameters", dom.schedulerParameters)
+show("setSchedulerParameters", lambda: dom.setSchedulerParameters({"weight": 100}))
+show("schedulerParameters after", dom.schedulerParameters)
+show("securityLabel", dom.securityLabel)
+show("connect is conn", lambda: dom.connect() is conn)
+show("handles equal", lambda: conn.lookupByName("test") == conn.lookupByName("test"))
+show("handle hashable", lambda: len({dom: 1, conn.lookupByName("test"): 2}))
+show("suspend", dom.suspend)
+show("state paused", dom.state)
+show("suspend again", dom.suspend)
+show("resume", dom.resume)
+show("setMemory zero", lambda: dom.setMemory(0))
+show("setMemory", lambda: dom.setMemory(1048576))
+show("info after setMemory", lambda: clockless(dom.info()))
+show("setVcpusFlags config", lambda: dom.setVcpusFlags(1, libvirt.VIR_DOMAIN_AFFECT_CONFIG))
+show("vcpusFlags config", lambda: dom.vcpusFlags(libvirt.VIR_DOMAIN_AFFECT_CONFIG))
+show("pinVcpu", lambda: dom.pinVcpu(0, (True, False, True)))
+show("vcpuPinInfo after pin", lambda: dom.vcpuPinInfo(0))
+
+xml = """<domain type='test'>
+  <name>py-one</name>
+  <memory>131072</memory>
+  <vcpu>1</vcpu>
+  <os><type>hvm</type></os>
+</domain>"""
+show("defineXML bad", lambda: conn.defineXML("<domain>"))
+new = conn.defineXML(xml)
+show("defined name", new.name)
+show("defined ID", new.ID)
+show("defined state", new.state)
+show("defined isPersistent", new.isPersistent)
+show("listDefinedDomains after define", conn.listDefinedDomains)
+show("create", new.create)
+show("created ID", new.ID)
+show("created state", new.state)
+show("reboot", new.reboot)
+show("shutdown", new.shutdown)
+show("state after shutdown", new.state)
+show("create again", new.create)
+show("destroy", new.destroy)
+show("destroyed ID", new.ID)
+show("destroy again", new.destroy)
+show("setAutostart", lambda: new.setAutostart(1))
+show("autostart after set", new.autostart)
+show("undefine", new.undefine)
+show("undefine again", new.undefine)
+show("listDefinedDomains after undefine", conn.listDefinedDomains)
+
+transient = conn.createXML(xml.replace("py-one", "py-two"), 0)
+show("createXML name", transient.name)
+show("createXML isPersistent", transient.isPersistent)
+show("createXML XMLDesc has name", lambda: "<name>py-two</name>" in transient.XMLDesc(0))
+with tempfile.TemporaryDirectory() as d:
+    path = os.path.join(d, "py-two.save")
+    show("save", lambda: transient.save(path))
+    show("saved state", lambda: conn.lookupByName("py-two").state())
+    show("restore", lambda: conn.restore(path))
+    show("restored state", lambda: conn.lookupByName("py-two").state())
+    show("restore missing", lambda: conn.restore(os.path.join(d, "nosuch")))
+show("destroy transient", lambda: conn.lookupByName("py-two").destroy())
+show("transient gone", lambda: conn.lookupByName("py-two"))
+
+net = conn.networkLookupByName("default")
+show("net name", net.name)
+show("net UUIDString", net.UUIDString)
+show("net isActive", net.isActive)
+show("net isPersistent", net.isPersistent)
+show("net autostart", net.autostart)
+show("net bridgeName", net.bridgeName)
+show("net missing", lambda: conn.networkLookupByName("nosuch"))
+show("listAllNetworks", lambda: [n.name() for n in conn.listAllNetworks()])
+
+pool = conn.storagePoolLookupByName("default-pool")
+show("pool name", pool.name)
+show("pool UUIDString", pool.UUIDString)
+show("pool info", pool.info)
+show("pool isActive", pool.isActive)
+show("pool isPersistent", pool.isPersistent)
+show("pool autostart", pool.autostart)
+show("pool missing", lambda: conn.storagePoolLookupByName("nosuch"))
+show("listAllStoragePools", lambda: [p.name() for p in conn.listAllStoragePools()])
+
+ro = libvirt.openReadOnly("test:///default")
+show("read-only suspend", lambda: ro.lookupByName("test").suspend())
+show("read-only defineXML", lambda: ro.defineXML(xml))
+show("open bad uri", lambda: libvirt.open("nosuch:///"))
+show("getVersion", libvirt.getVersion)
+show("constants", lambda: (libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_FROM_TEST,
+                           libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE, libvirt.VIR_DOMAIN_XML_INACTIVE))
+show("close ro", ro.close)
+show("close with handles", conn.close)

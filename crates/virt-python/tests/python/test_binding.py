@@ -1,0 +1,246 @@
+"""virt-rs's own tests of the libvirt module: what libvirt-python's tests do
+not cover (the GIL, asyncio, the error plumbing, constants, stubs).
+
+Run by crates/virt-python/tests/python.rs with the built module on
+PYTHONPATH; VIRT_REFERENCE_PYTHON names an interpreter with python3-libvirt
+for the comparisons (they skip without it).
+"""
+
+import ast
+import asyncio
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+import libvirt
+import libvirtaio
+
+
+def reference(code):
+    """Run `code` under python3-libvirt and return its JSON output, or skip."""
+    py = os.environ.get("VIRT_REFERENCE_PYTHON")
+    if not py:
+        raise unittest.SkipTest("no VIRT_REFERENCE_PYTHON (python3-libvirt) to compare with")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([py, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        raise unittest.SkipTest("python3-libvirt not usable: " + out.stderr.strip()[-200:])
+    return json.loads(out.stdout)
+
+
+class Quiet(unittest.TestCase):
+    def setUp(self):
+        libvirt.registerErrorHandler(lambda ctx, err: None, None)
+        self.conn = libvirt.open("test:///default")
+
+    def tearDown(self):
+        self.conn.close()
+        libvirt.registerErrorHandler(None, None)
+
+
+class TestGil(Quiet):
+    def fifo(self):
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, "image")
+        os.mkfifo(path)
+        self.addCleanup(lambda: (os.unlink(path), os.rmdir(d)))
+        return path
+
+    def test_other_threads_run_while_a_call_blocks(self):
+        # restore() opens a FIFO, which blocks until a writer comes. Only
+        # this thread can be that writer: with the GIL held by the blocked
+        # call it could never run, and the test would hang (the harness
+        # kills it) instead of passing.
+        path = self.fifo()
+        outcome = []
+
+        def blocked():
+            try:
+                self.conn.restore(path)
+                outcome.append("restored")
+            except libvirt.libvirtError as e:
+                outcome.append(e.get_error_code())
+
+        t = threading.Thread(target=blocked)
+        t.start()
+        time.sleep(0.2)
+        self.assertTrue(t.is_alive(), "restore returned before anyone wrote the image")
+        with open(path, "wb") as w:
+            w.write(b"not a saved domain")
+        t.join(10)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(len(outcome), 1)
+        self.assertNotEqual(outcome[0], "restored")
+
+    def test_asyncio_loop_keeps_running(self):
+        path = self.fifo()
+
+        async def main():
+            ticks = 0
+            impl = libvirtaio.virEventRegisterAsyncIOImpl()
+            self.assertIs(libvirtaio.getCurrentImpl(), impl)
+            call = asyncio.ensure_future(libvirtaio.call(self.conn.restore, path))
+            while ticks < 20:
+                await asyncio.sleep(0.01)
+                ticks += 1
+            self.assertFalse(call.done(), "the call finished without its image")
+
+            def write():
+                with open(path, "wb") as w:
+                    w.write(b"garbage")
+
+            await asyncio.get_running_loop().run_in_executor(None, write)
+            with self.assertRaises(libvirt.libvirtError):
+                await call
+            # Results come back too, not just errors.
+            info = await libvirtaio.call(self.conn.lookupByName("test").info)
+            self.assertEqual(info[0], libvirt.VIR_DOMAIN_RUNNING)
+            return ticks
+
+        self.assertEqual(asyncio.run(main()), 20)
+
+
+class TestErrors(unittest.TestCase):
+    def setUp(self):
+        self.conn = libvirt.open("test:///default")
+
+    def tearDown(self):
+        libvirt.registerErrorHandler(None, None)
+
+    def test_handler_gets_every_error_and_exception_agrees(self):
+        seen = []
+        self.assertEqual(libvirt.registerErrorHandler(lambda ctx, err: seen.append((ctx, err)), "ctx"), 1)
+        with self.assertRaises(libvirt.libvirtError) as cm:
+            self.conn.lookupByName("nosuch")
+        e = cm.exception
+        self.assertEqual(seen, [("ctx", e.err)])
+        self.assertEqual(e.get_error_code(), libvirt.VIR_ERR_NO_DOMAIN)
+        self.assertEqual(e.get_error_domain(), libvirt.VIR_FROM_TEST)
+        self.assertEqual(e.get_error_level(), libvirt.VIR_ERR_ERROR)
+        self.assertEqual(e.get_error_message(), str(e))
+        self.assertEqual(len(e.err), 9)
+        self.assertEqual((e.get_str1(), e.get_str2(), e.get_str3(), e.get_int1(), e.get_int2()), e.err[4:])
+
+    def test_handler_must_be_callable(self):
+        with self.assertRaises(TypeError):
+            libvirt.registerErrorHandler(42, None)
+
+    def test_a_raising_handler_does_not_hide_the_error(self):
+        def bad(ctx, err):
+            raise RuntimeError("handler bug")
+        libvirt.registerErrorHandler(bad, None)
+        with self.assertRaises(libvirt.libvirtError):
+            self.conn.lookupByName("nosuch")
+
+    def test_last_error_is_per_call_and_per_thread(self):
+        libvirt.registerErrorHandler(lambda ctx, err: None, None)
+        with self.assertRaises(libvirt.libvirtError) as cm:
+            self.conn.lookupByID(4242)
+        self.assertEqual(libvirt.virGetLastError(), cm.exception.err)
+        self.assertEqual(libvirt.virGetLastErrorCode(), libvirt.VIR_ERR_NO_DOMAIN)
+        self.assertEqual(libvirt.virGetLastErrorDomain(), libvirt.VIR_FROM_TEST)
+        other = []
+        t = threading.Thread(target=lambda: other.append(libvirt.virGetLastError()))
+        t.start()
+        t.join()
+        self.assertEqual(other, [None])
+        self.conn.lookupByName("test")
+        self.assertIsNone(libvirt.virGetLastError())
+        self.assertEqual(libvirt.virGetLastErrorMessage(), "no error")
+
+    def test_closed_connection_refuses_calls(self):
+        libvirt.registerErrorHandler(lambda ctx, err: None, None)
+        c = libvirt.open("test:///default")
+        self.assertEqual(c.close(), 0)
+        with self.assertRaises(libvirt.libvirtError) as cm:
+            c.lookupByName("test")
+        self.assertEqual(cm.exception.get_error_code(), libvirt.VIR_ERR_INVALID_CONN)
+        self.assertEqual(c.isAlive(), 0)
+
+    def test_bad_arguments(self):
+        libvirt.registerErrorHandler(lambda ctx, err: None, None)
+        with self.assertRaises(libvirt.libvirtError) as cm:
+            self.conn.lookupByUUID(b"short")
+        self.assertEqual(cm.exception.get_error_code(), libvirt.VIR_ERR_INVALID_ARG)
+        dom = self.conn.lookupByName("test")
+        with self.assertRaises(TypeError):
+            dom.pinVcpu(0, 7)
+        with self.assertRaises(libvirt.libvirtError) as cm:
+            dom.setSchedulerParameters({"nosuch": 1})
+        self.assertEqual(cm.exception.get_error_code(), libvirt.VIR_ERR_INVALID_ARG)
+        self.assertEqual(dom.schedulerParameters(), {"weight": 50})
+        with self.assertRaises(TypeError):
+            libvirt.openAuth("test:///default", [[], None], 0)
+
+
+class TestHandles(Quiet):
+    def test_identity_equality_and_hash(self):
+        a = self.conn.lookupByName("test")
+        b = self.conn.lookupByName("test")
+        self.assertNotEqual(a, b)
+        self.assertEqual(a, a)
+        self.assertEqual(len({a: 1, b: 2}), 2)
+        self.assertIs(a.connect(), self.conn)
+
+    def test_context_manager_closes(self):
+        with libvirt.open("test:///default") as c:
+            self.assertEqual(c.isAlive(), 1)
+        self.assertEqual(c.isAlive(), 0)
+
+    def test_read_only_open_auth(self):
+        c = libvirt.openAuth("test:///default", [[libvirt.VIR_CRED_AUTHNAME], None, None],
+                             libvirt.VIR_CONNECT_RO)
+        with self.assertRaises(libvirt.libvirtError) as cm:
+            c.lookupByName("test").suspend()
+        self.assertEqual(cm.exception.get_error_code(), libvirt.VIR_ERR_OPERATION_DENIED)
+
+
+class TestConstants(unittest.TestCase):
+    def test_every_constant_matches_python3_libvirt(self):
+        ref = reference("import json, libvirt; print(json.dumps({n: getattr(libvirt, n) "
+                        "for n in dir(libvirt) if n.startswith('VIR_') "
+                        "and isinstance(getattr(libvirt, n), int)}))")
+        ours = {n: getattr(libvirt, n) for n in dir(libvirt) if n.startswith("VIR_")}
+        self.assertGreater(len(ours), 300)
+        wrong = {n: (v, ref.get(n)) for n, v in ours.items() if ref.get(n) != v}
+        self.assertEqual(wrong, {})
+
+    def test_method_names_exist_in_python3_libvirt(self):
+        classes = ["virConnect", "virDomain", "virNetwork", "virStoragePool"]
+        ref = reference("import json, libvirt; print(json.dumps({c: dir(getattr(libvirt, c)) "
+                        "for c in %r}))" % classes)
+        for c in classes:
+            ours = {n for n in dir(getattr(libvirt, c)) if not n.startswith("_")}
+            self.assertEqual(ours - set(ref[c]), set(), c)
+
+
+class TestStubs(unittest.TestCase):
+    def test_stub_declares_every_public_name(self):
+        stub = os.path.join(os.path.dirname(libvirt.__file__), "libvirtmod.pyi")
+        with open(stub) as f:
+            tree = ast.parse(f.read())
+        declared = {}
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                declared[node.name] = {n.name for n in node.body if isinstance(n, ast.FunctionDef)}
+            elif isinstance(node, ast.FunctionDef):
+                declared[node.name] = None
+            elif isinstance(node, ast.AnnAssign):
+                declared[node.target.id] = None
+        mod = libvirt.libvirtmod
+        for name in dir(mod):
+            if name.startswith("_"):
+                continue
+            self.assertIn(name, declared, name)
+            obj = getattr(mod, name)
+            if isinstance(obj, type):
+                public = {n for n in vars(obj) if not n.startswith("_")}
+                self.assertEqual(public - declared[name], set(), name)
+
+
+if __name__ == "__main__":
+    unittest.main()
