@@ -13,6 +13,7 @@ use virt_core::{
 };
 use virt_xml::{DomainDef, Element, FormatOptions};
 
+use crate::blkdev::disk_device_number;
 use crate::endpoint::XendEndpoint;
 use crate::http::{XendClient, DEFAULT_TIMEOUT};
 use crate::sexpr::{self, c_atol, Sexpr};
@@ -452,55 +453,6 @@ pub fn cpumap_string(map: &CpuMap) -> Option<String> {
         return None;
     }
     Some(format!("[{}]", cpus.join(",")))
-}
-
-/// The Linux device number of a disk target, as libvirt computed it to
-/// name the device to xend (`xvda` 51712, `hda` 768, `sda` 2048); a
-/// number is taken as it is.
-pub fn disk_device_number(name: &str) -> Option<u32> {
-    if let Ok(n) = name.parse::<u32>() {
-        return Some(n);
-    }
-    let name = name.strip_prefix("ioemu:").unwrap_or(name);
-    let name = name.split(':').next().unwrap_or(name);
-    let letters_then_part = |rest: &str| -> Option<(u32, u32)> {
-        let split = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let (letters, part) = rest.split_at(split);
-        if letters.is_empty() || !letters.bytes().all(|b| b.is_ascii_lowercase()) {
-            return None;
-        }
-        let mut idx: u32 = 0;
-        for b in letters.bytes() {
-            idx = idx.checked_mul(26)?.checked_add(u32::from(b - b'a') + 1)?;
-        }
-        let part = if part.is_empty() {
-            0
-        } else {
-            part.parse().ok()?
-        };
-        Some((idx - 1, part))
-    };
-    if let Some(rest) = name.strip_prefix("xvd") {
-        let (idx, part) = letters_then_part(rest)?;
-        if idx < 16 && part < 16 {
-            return Some((202 << 8) | (idx << 4) | part);
-        }
-        return Some((1 << 28) | (idx << 8) | part);
-    }
-    if let Some(rest) = name.strip_prefix("hd") {
-        const MAJORS: [u32; 10] = [3, 22, 33, 34, 56, 57, 88, 89, 90, 91];
-        let (idx, part) = letters_then_part(rest)?;
-        let major = *MAJORS.get(usize::try_from(idx / 2).ok()?)?;
-        return Some((major << 8) | ((idx % 2) << 6) | part);
-    }
-    if let Some(rest) = name.strip_prefix("sd") {
-        let (idx, part) = letters_then_part(rest)?;
-        let major = if idx < 16 { 8 } else { 65 + (idx - 16) / 16 };
-        return Some((major << 8) | ((idx % 16) << 4) | part);
-    }
-    None
 }
 
 impl Driver for XendDriver {
@@ -1362,19 +1314,5 @@ mod tests {
         assert_eq!(seconds_to_ns(Some("nan")), 0);
         assert_eq!(seconds_to_ns(Some("-3")), 0);
         assert_eq!(seconds_to_ns(Some("1e300")), u64::MAX);
-    }
-
-    #[test]
-    fn block_device_numbers_match_linux() {
-        assert_eq!(disk_device_number("xvda"), Some(51712));
-        assert_eq!(disk_device_number("xvdb1"), Some(51729));
-        assert_eq!(disk_device_number("hda"), Some(768));
-        assert_eq!(disk_device_number("hdb"), Some(832));
-        assert_eq!(disk_device_number("hdc"), Some(5632));
-        assert_eq!(disk_device_number("ioemu:hdc:cdrom"), Some(5632));
-        assert_eq!(disk_device_number("sda"), Some(2048));
-        assert_eq!(disk_device_number("51712"), Some(51712));
-        assert_eq!(disk_device_number("eth0"), None);
-        assert_eq!(disk_device_number("xvd"), None);
     }
 }

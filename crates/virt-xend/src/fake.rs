@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use crate::driver::disk_device_number;
+use crate::blkdev::disk_device_number;
 use crate::endpoint::XendEndpoint;
 use crate::sexpr::{self, Sexpr};
 use crate::XendError;

@@ -14,13 +14,17 @@
 //!   over [`XendEndpoint`] (unix socket or TCP).
 //! - [`XendDriver`]: the `virt_core::Driver` that reads and changes domains
 //!   through xend.
-//! - [`fake`]: a fake xend for tests, answering as xend 3.x did.
+//! - `fake` (feature `fake`, for tests only): a fake xend answering as
+//!   xend 3.x did.
+//! - [`blkdev`]: Linux block device numbers of disk targets.
 //! - [`XendError`]: this crate's error, convertible into `virt_core::Error`.
 #![warn(missing_docs)]
 
+pub mod blkdev;
 pub mod driver;
 pub mod endpoint;
 mod error;
+#[cfg(any(test, feature = "fake"))]
 pub mod fake;
 pub mod http;
 pub mod sexpr;

@@ -5,7 +5,7 @@
 //!   permission strings.
 //! - [`client`]: a blocking client over any `Read + Write` byte stream
 //!   (xenstored's unix socket, or the `/dev/xen/xenbus` device).
-//! - [`fake`]: an in-memory xenstored serving a unix socket, for tests here
+//! - `fake` (feature `fake`, tests only): an in-memory xenstored serving a unix socket, for tests here
 //!   and in the Xen driver.
 //! - [`lookup`]: what libvirt reads from (and writes to) xenstore about
 //!   domains: ids, names, UUIDs, consoles, memory, shutdown requests.
@@ -20,6 +20,7 @@
 pub mod client;
 mod driver;
 mod error;
+#[cfg(any(test, feature = "fake"))]
 pub mod fake;
 pub mod lookup;
 pub mod wire;
