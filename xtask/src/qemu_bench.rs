@@ -11,7 +11,7 @@
 //! KVM is used when /dev/kvm opens, TCG otherwise (for all three).
 //! Targets (issue 4): create within 1.5x the floor, destroy under 30 ms.
 
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -76,7 +76,7 @@ fn floor_once(dir: &std::path::Path, accel: &str) -> Result<(f64, f64), String> 
     let started = process::spawn(
         &cmd,
         SpawnOptions {
-            monitor: Some(listener.as_raw_fd()),
+            monitor: Some(listener.as_fd()),
             log: &log,
             cpuset: None,
         },
