@@ -15,6 +15,7 @@ mod python_bench;
 mod qemu_bench;
 mod xen_vm;
 mod xml_bench;
+mod xml_diff;
 
 const REAL_VIRSH: &str = "/usr/bin/virsh";
 const SYSTEM_PYTHON: &str = "/usr/bin/python3";
@@ -35,8 +36,12 @@ fn main() {
         Some("qemu-bench") => qemu_bench::run(&args[1..]),
         Some("guest") => guest::main(),
         Some("xen-vm") => xen_vm::main(&args[1..]),
+        Some("xml-diff") => xml_diff::main(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask bench [--quick] | xen-vm [--timeout SECS]");
+            eprintln!(
+                "usage: cargo xtask bench [--quick] | xen-vm [--timeout SECS] \
+                 | xml-diff [--count N] [--seed S] [--record]"
+            );
             2
         }
     };

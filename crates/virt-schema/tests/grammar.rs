@@ -1,0 +1,123 @@
+//! The RelaxNG reader on a small grammar written here (so it runs on any
+//! machine), and on libvirt's domain schema when it is installed.
+
+use std::path::PathBuf;
+
+use virt_schema::generate::Generator;
+use virt_schema::rng::{Grammar, NameClass, Pattern};
+use virt_schema::{domain_grammar, DOMAIN_SCHEMA};
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("virt-schema-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap_or_else(|e| panic!("{e}"));
+    d
+}
+
+const MAIN: &str = r#"<?xml version="1.0"?>
+<grammar xmlns="http://relaxng.org/ns/structure/1.0"
+         datatypeLibrary="http://www.w3.org/2001/XMLSchema-datatypes">
+  <start><ref name="domain"/></start>
+  <include href="types.rng"/>
+  <define name="domain">
+    <element name="domain">
+      <attribute name="type"><choice><value>test</value><value>kvm</value></choice></attribute>
+      <element name="name"><ref name="word"/></element>
+      <optional><element name="memory"><data type="unsignedInt">
+        <param name="minInclusive">5</param><param name="maxInclusive">9</param>
+      </data></element></optional>
+      <zeroOrMore><element name="disk"><attribute name="dev"><ref name="word"/></attribute>
+        <empty/></element></zeroOrMore>
+      <ref name="extra"/>
+    </element>
+  </define>
+  <define name="extra"><notAllowed/></define>
+  <define name="extra" combine="choice"><element name="clock"><empty/></element></define>
+</grammar>"#;
+
+const TYPES: &str = r#"<grammar xmlns="http://relaxng.org/ns/structure/1.0"
+         datatypeLibrary="http://www.w3.org/2001/XMLSchema-datatypes">
+  <define name="word"><data type="string"><param name="pattern">[a-z]{3}</param></data></define>
+</grammar>"#;
+
+#[test]
+fn reads_includes_combines_and_types() {
+    let dir = temp_dir("grammar");
+    std::fs::write(dir.join("main.rng"), MAIN).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("types.rng"), TYPES).unwrap_or_else(|e| panic!("{e}"));
+    let g = Grammar::load(&dir.join("main.rng")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(g.define("word"), Ok(Pattern::Data { datatype, .. }) if datatype == "string"));
+    // combine="choice" merged the two defines of `extra`.
+    assert!(matches!(g.define("extra"), Ok(Pattern::Choice(v)) if v.len() == 2));
+    let paths = g.reachable_paths().unwrap_or_else(|e| panic!("{e}"));
+    let want = [
+        ("attribute", "domain/@type"),
+        ("attribute", "domain/disk/@dev"),
+        ("element", "domain"),
+        ("element", "domain/clock"),
+        ("element", "domain/disk"),
+        ("element", "domain/memory"),
+        ("element", "domain/name"),
+    ];
+    let got: Vec<(&str, &str)> = paths
+        .iter()
+        .map(|(k, p)| (k.as_str(), p.as_str()))
+        .collect();
+    assert_eq!(got, want);
+    // Documents follow the grammar: a 3-letter name (the pattern), memory
+    // within its facets, the notAllowed branch never taken.
+    let mut generator = Generator::new(&g, 1);
+    for i in 0..40 {
+        let d = generator.document(i).unwrap_or_else(|e| panic!("{e}"));
+        let root = virt_xml::parse_element(&d.xml).unwrap_or_else(|e| panic!("{e}"));
+        if d.broken.is_some() {
+            continue;
+        }
+        if let Some(m) = root.child("memory") {
+            let v: u32 = m.text().parse().unwrap_or(0);
+            // make_definable sets a memory size of its own.
+            assert!(v >= 65536, "{}", d.xml);
+        }
+        assert!(root.child("clock").is_some(), "{}", d.xml);
+        for disk in root.children_named("disk") {
+            let dev = disk.attr("dev").unwrap_or("");
+            assert!(
+                dev.len() == 3 && dev.bytes().all(|b| b.is_ascii_lowercase()),
+                "{dev}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn unknown_construct_is_an_error_not_a_panic() {
+    let dir = temp_dir("bad");
+    std::fs::write(
+        dir.join("bad.rng"),
+        r#"<grammar xmlns="http://relaxng.org/ns/structure/1.0"><start><externalRef href="x"/></start></grammar>"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(Grammar::load(&dir.join("bad.rng")).is_err());
+    assert!(Grammar::load(&dir.join("absent.rng")).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn reads_libvirt_domain_schema() {
+    let g = match domain_grammar() {
+        Ok(g) => g,
+        Err(e) => return println!("schema: {DOMAIN_SCHEMA} unusable ({e}); skipped"),
+    };
+    let paths = g.reachable_paths().unwrap_or_else(|e| panic!("{e}"));
+    let elements = paths.iter().filter(|(k, _)| k == "element").count();
+    println!(
+        "schema: {} defines, {elements} element paths, {} attribute paths reachable from <domain>",
+        g.defines.len(),
+        paths.len() - elements
+    );
+    assert!(matches!(
+        g.define("domain"),
+        Ok(Pattern::Element { name: NameClass::Name { name, .. }, .. }) if name == "domain"
+    ));
+    assert!(paths.iter().any(|(_, p)| p == "domain/devices/disk/@type"));
+}

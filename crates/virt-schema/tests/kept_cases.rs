@@ -1,0 +1,45 @@
+//! The disagreements kept from differential runs (tests/disagreements),
+//! replayed against our test driver alone: runs on any machine, virsh or
+//! not. In a process of its own, since the domains of the cases and of a
+//! differential run share names on `test:///default`.
+
+use virt_schema::cases;
+use virt_schema::cases_dir;
+use virt_schema::diff::{compare, our_verdict};
+
+/// The kept cases, replayed against our test driver alone (no virsh
+/// needed): a case not in OPEN.tsv agrees with libvirt's recorded verdict,
+/// a case in it still disagrees (else it was fixed: its line must go).
+#[test]
+fn kept_disagreements_replay() {
+    let dir = cases_dir();
+    let kept = cases::load(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let open = cases::open_list(&dir);
+    virt_test::register();
+    let conn = virt_core::Connect::open("test:///default").unwrap_or_else(|e| panic!("{e}"));
+    let (mut settled, mut still_open, mut failures) = (0, 0, Vec::new());
+    for case in kept.values() {
+        let ours = our_verdict(&conn, &case.xml);
+        let agrees = compare(&ours, &case.libvirt).agrees();
+        match (open.contains_key(&case.key), agrees) {
+            (false, true) => settled += 1,
+            (true, false) => still_open += 1,
+            (false, false) => failures.push(format!(
+                "{}: disagrees again with libvirt: ours {ours:?}",
+                case.key
+            )),
+            (true, true) => failures.push(format!(
+                "{}: now agrees with libvirt; remove its line from OPEN.tsv",
+                case.key
+            )),
+        }
+    }
+    for k in open.keys().filter(|k| !kept.contains_key(*k)) {
+        failures.push(format!("{k}: listed in OPEN.tsv without a case file"));
+    }
+    println!(
+        "kept disagreements: {} cases, {settled} settled (agree), {still_open} open",
+        kept.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

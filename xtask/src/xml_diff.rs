@@ -1,0 +1,109 @@
+//! `cargo xtask xml-diff [--count N] [--seed S] [--record]`: the
+//! differential run of virt-schema (random documents from libvirt's domain
+//! schema, our test driver against Debian's virsh) at any size. Prints the
+//! agreement figures and the kinds of disagreement, most common first;
+//! `--record` keeps each kind not kept yet as a case in
+//! crates/virt-schema/tests/disagreements (the document, libvirt's verdict,
+//! an OPEN.tsv line).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use virt_schema::cases::{self, key, signature};
+use virt_schema::diff::{self, VIRSH};
+use virt_schema::generate::Generator;
+
+pub fn main(args: &[String]) -> i32 {
+    let mut count = 10_000u64;
+    let mut seed = 1u64;
+    let mut record = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let number = |v: Option<&String>| v.and_then(|v| v.parse::<u64>().ok());
+        match a.as_str() {
+            "--count" => match number(it.next()) {
+                Some(n) => count = n,
+                None => return usage(),
+            },
+            "--seed" => match number(it.next()) {
+                Some(n) => seed = n,
+                None => return usage(),
+            },
+            "--record" => record = true,
+            _ => return usage(),
+        }
+    }
+    if !Path::new(VIRSH).exists() {
+        eprintln!("xml-diff: {VIRSH} not installed (apt-get install libvirt-clients)");
+        return 1;
+    }
+    let grammar = match virt_schema::domain_grammar() {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("xml-diff: {e}");
+            return 1;
+        }
+    };
+    let mut generator = Generator::new(&grammar, seed);
+    let mut documents = Vec::with_capacity(count as usize);
+    for i in 0..count {
+        match generator.document(i) {
+            Ok(d) => documents.push(d),
+            Err(e) => {
+                eprintln!("xml-diff: document {i}: {e}");
+                return 1;
+            }
+        }
+    }
+    let scratch = std::env::temp_dir().join(format!("virt-xml-diff-{}", std::process::id()));
+    let started = std::time::Instant::now();
+    let outcomes = match diff::run(documents, Path::new(VIRSH), &scratch) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("xml-diff: {e}");
+            return 1;
+        }
+    };
+    let _ = std::fs::remove_dir_all(&scratch);
+    println!(
+        "xml-diff: {count} documents, seed {seed}, {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    println!("{}", diff::summary(&outcomes));
+    let dir = virt_schema::cases_dir();
+    let open = cases::open_list(&dir);
+    let mut kinds: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    for o in outcomes.iter().filter(|o| !o.agreement.agrees()) {
+        let entry = kinds
+            .entry(signature(o))
+            .or_insert_with(|| (0, o.document.name.clone()));
+        entry.0 += 1;
+    }
+    let mut by_count: Vec<_> = kinds.into_iter().collect();
+    by_count.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
+    println!("{} kinds of disagreement:", by_count.len());
+    for (sig, (n, example)) in &by_count {
+        let k = key(sig);
+        let state = if open.contains_key(&k) {
+            "kept"
+        } else {
+            "NEW "
+        };
+        println!("  {n:5} {state} {k} {sig} (e.g. {example})");
+    }
+    if record {
+        match cases::record(&dir, &outcomes) {
+            Ok(added) => println!("recorded {} new kinds in {}", added.len(), dir.display()),
+            Err(e) => {
+                eprintln!("xml-diff: {e}");
+                return 1;
+            }
+        }
+    }
+    0
+}
+
+fn usage() -> i32 {
+    eprintln!("usage: cargo xtask xml-diff [--count N] [--seed S] [--record]");
+    2
+}
