@@ -21,6 +21,9 @@ use std::process::ExitCode;
 
 /// Register the hypervisor backends compiled in (one Cargo feature each).
 fn register_backends() {
+    // First: only it takes URIs with a transport (test+unix://...).
+    #[cfg(feature = "remote")]
+    virt_remote::client::register();
     #[cfg(feature = "test")]
     virt_test::register();
     #[cfg(feature = "qemu")]

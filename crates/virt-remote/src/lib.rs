@@ -6,6 +6,8 @@
 //! - [`procs`]: the procedure number and shape of every Driver call.
 //! - [`server`]: [`server::Session`], the daemon's answer to each packet of
 //!   one client connection.
+//! - [`client`]: the remote driver for `DRIVER+unix://`, `+tcp` and `+ssh`
+//!   URIs, with keepalive; [`client::register`] adds it to the registry.
 //! - [`error`]: this crate's errors, read as libvirt's `VIR_ERR_RPC`.
 //! - [`remote_error`]: `remote_error`, errors on the wire with libvirt's
 //!   fields and numbers.
@@ -14,6 +16,7 @@
 
 #![warn(missing_docs)]
 
+pub mod client;
 pub mod error;
 pub mod packet;
 pub mod procs;

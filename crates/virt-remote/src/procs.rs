@@ -137,11 +137,18 @@ pub trait Procedure<A, R>: Numbered {
     /// What the daemon keeps from the arguments to shape the result
     /// (libvirt's `maxids`, `nparams`, ...).
     type Extra;
+    /// What the client keeps from before the call to shape the result.
+    type Prep;
     /// Client: the arguments struct; `driver` (the remote connection
     /// itself) answers what libvirt's callers pass beside the arguments.
-    fn args_to_wire(a: A, driver: &dyn Driver) -> Result<Self::Args>;
+    fn args_to_wire(a: A, driver: &dyn Driver) -> Result<(Self::Args, Self::Prep)>;
     /// Client: the call's result from the reply.
-    fn ret_from_wire(r: Self::Ret) -> Result<R>;
+    fn ret_from_wire(r: Self::Ret, prep: Self::Prep, driver: &dyn Driver) -> Result<R>;
+    /// The procedure these arguments travel as (one call may have two,
+    /// with and without flags).
+    fn number(_args: &Self::Args) -> i32 {
+        Self::NUMBER
+    }
     /// Daemon: the call's arguments, refused when out of libvirt's bounds.
     fn args_from_wire(w: Self::Args) -> Result<(A, Self::Extra)>;
     /// Daemon: the reply from the call's result.
@@ -206,10 +213,11 @@ macro_rules! plain_shape {
             type Args = A;
             type Ret = R;
             type Extra = ();
-            fn args_to_wire(a: A, _driver: &dyn Driver) -> Result<A> {
-                Ok(a)
+            type Prep = ();
+            fn args_to_wire(a: A, _driver: &dyn Driver) -> Result<(A, ())> {
+                Ok((a, ()))
             }
-            fn ret_from_wire(r: R) -> Result<R> {
+            fn ret_from_wire(r: R, _prep: (), _driver: &dyn Driver) -> Result<R> {
                 Ok(r)
             }
             fn args_from_wire(w: A) -> Result<(A, ())> {
@@ -363,10 +371,15 @@ macro_rules! list_all {
             type Args = (i32, u32);
             type Ret = (Vec<$item>, u32);
             type Extra = bool;
-            fn args_to_wire(a: (u32,), _driver: &dyn Driver) -> Result<(i32, u32)> {
-                Ok((1, a.0))
+            type Prep = ();
+            fn args_to_wire(a: (u32,), _driver: &dyn Driver) -> Result<((i32, u32), ())> {
+                Ok(((1, a.0), ()))
             }
-            fn ret_from_wire(r: (Vec<$item>, u32)) -> Result<Vec<$item>> {
+            fn ret_from_wire(
+                r: (Vec<$item>, u32),
+                _prep: (),
+                _driver: &dyn Driver,
+            ) -> Result<Vec<$item>> {
                 Ok(r.0)
             }
             fn args_from_wire(w: (i32, u32)) -> Result<((u32,), bool)> {
@@ -392,10 +405,11 @@ impl Procedure<(), Vec<u32>> for marker::list_domain_ids {
     type Args = i32;
     type Ret = Vec<i32>;
     type Extra = usize;
-    fn args_to_wire(_a: (), _driver: &dyn Driver) -> Result<i32> {
-        Ok(DOMAIN_LIST_MAX as i32)
+    type Prep = ();
+    fn args_to_wire(_a: (), _driver: &dyn Driver) -> Result<(i32, ())> {
+        Ok((DOMAIN_LIST_MAX as i32, ()))
     }
-    fn ret_from_wire(r: Vec<i32>) -> Result<Vec<u32>> {
+    fn ret_from_wire(r: Vec<i32>, _prep: (), _driver: &dyn Driver) -> Result<Vec<u32>> {
         Ok(r.into_iter().map(|i| i as u32).collect())
     }
     fn args_from_wire(max: i32) -> Result<((), usize)> {
@@ -411,10 +425,11 @@ impl Procedure<(), Vec<String>> for marker::list_defined_domains {
     type Args = i32;
     type Ret = Vec<String>;
     type Extra = usize;
-    fn args_to_wire(_a: (), _driver: &dyn Driver) -> Result<i32> {
-        Ok(DOMAIN_LIST_MAX as i32)
+    type Prep = ();
+    fn args_to_wire(_a: (), _driver: &dyn Driver) -> Result<(i32, ())> {
+        Ok((DOMAIN_LIST_MAX as i32, ()))
     }
-    fn ret_from_wire(r: Vec<String>) -> Result<Vec<String>> {
+    fn ret_from_wire(r: Vec<String>, _prep: (), _driver: &dyn Driver) -> Result<Vec<String>> {
         Ok(r)
     }
     fn args_from_wire(max: i32) -> Result<((), usize)> {
@@ -432,10 +447,15 @@ impl Procedure<(), (u32, CpuMap)> for marker::node_cpu_map {
     type Args = (i32, i32, u32);
     type Ret = (Bytes<CPUMAP_MAX>, u32, i32);
     type Extra = ();
-    fn args_to_wire(_a: (), _driver: &dyn Driver) -> Result<(i32, i32, u32)> {
-        Ok((1, 1, 0))
+    type Prep = ();
+    fn args_to_wire(_a: (), _driver: &dyn Driver) -> Result<((i32, i32, u32), ())> {
+        Ok(((1, 1, 0), ()))
     }
-    fn ret_from_wire(r: (Bytes<CPUMAP_MAX>, u32, i32)) -> Result<(u32, CpuMap)> {
+    fn ret_from_wire(
+        r: (Bytes<CPUMAP_MAX>, u32, i32),
+        _prep: (),
+        _driver: &dyn Driver,
+    ) -> Result<(u32, CpuMap)> {
         Ok((r.2 as u32, CpuMap::from_bytes(&r.0 .0)))
     }
     fn args_from_wire(w: (i32, i32, u32)) -> Result<((), ())> {
@@ -467,10 +487,14 @@ impl Procedure<(DomainRef, String, u32), ()> for marker::domain_save {
     type Args = (DomainRef, String, Option<String>, u32);
     type Ret = ();
     type Extra = ();
-    fn args_to_wire(a: (DomainRef, String, u32), _d: &dyn Driver) -> Result<Self::Args> {
-        Ok((a.0, a.1, None, a.2))
+    type Prep = ();
+    fn args_to_wire(
+        a: (DomainRef, String, u32),
+        _d: &dyn Driver,
+    ) -> Result<(Self::Args, Self::Prep)> {
+        Ok(((a.0, a.1, None, a.2), ()))
     }
-    fn ret_from_wire(_r: ()) -> Result<()> {
+    fn ret_from_wire(_r: (), _prep: (), _driver: &dyn Driver) -> Result<()> {
         Ok(())
     }
     fn args_from_wire(w: Self::Args) -> Result<((DomainRef, String, u32), ())> {
@@ -485,10 +509,14 @@ impl Procedure<(DomainRef, String, String, u32), ()> for marker::domain_save_xml
     type Args = (DomainRef, String, Option<String>, u32);
     type Ret = ();
     type Extra = ();
-    fn args_to_wire(a: (DomainRef, String, String, u32), _d: &dyn Driver) -> Result<Self::Args> {
-        Ok((a.0, a.1, Some(a.2), a.3))
+    type Prep = ();
+    fn args_to_wire(
+        a: (DomainRef, String, String, u32),
+        _d: &dyn Driver,
+    ) -> Result<(Self::Args, Self::Prep)> {
+        Ok(((a.0, a.1, Some(a.2), a.3), ()))
     }
-    fn ret_from_wire(_r: ()) -> Result<()> {
+    fn ret_from_wire(_r: (), _prep: (), _driver: &dyn Driver) -> Result<()> {
         Ok(())
     }
     fn args_from_wire(w: Self::Args) -> Result<((DomainRef, String, String, u32), ())> {
@@ -499,17 +527,36 @@ impl Procedure<(DomainRef, String, String, u32), ()> for marker::domain_save_xml
     }
 }
 
-/// `{from; remote_string dxml; flags}` -> nothing: the client finds the
-/// restored domain among the running ones (see `RestoreCall`).
+/// The domains of a node by UUID, to find the one a restore brought back:
+/// `DOMAIN_RESTORE_FLAGS` returns nothing, the Driver call its domain.
+fn restored(before: &[DomainRef], driver: &dyn Driver) -> Result<DomainRef> {
+    let after = driver.list_all_domains(virt_core::list_flags::ACTIVE)?;
+    after
+        .into_iter()
+        .find(|d| !before.iter().any(|b| b.uuid == d.uuid && b.id == d.id))
+        .ok_or_else(|| {
+            Error::with(
+                ErrorCode::OperationFailed,
+                ErrorDomain::Remote,
+                "the restored domain is not among the running ones",
+            )
+        })
+}
+
+/// `{from; remote_string dxml; flags}` -> nothing: libvirt's restore
+/// returns no domain, the Driver call does; the client finds the one that
+/// was not running before the call.
 impl Procedure<(String, u32), DomainRef> for marker::domain_restore {
     type Args = (String, Option<String>, u32);
     type Ret = ();
     type Extra = ();
-    fn args_to_wire(a: (String, u32), _d: &dyn Driver) -> Result<Self::Args> {
-        Ok((a.0, None, a.1))
+    type Prep = Vec<DomainRef>;
+    fn args_to_wire(a: (String, u32), d: &dyn Driver) -> Result<(Self::Args, Self::Prep)> {
+        let before = d.list_all_domains(virt_core::list_flags::ACTIVE)?;
+        Ok(((a.0, None, a.1), before))
     }
-    fn ret_from_wire(_r: ()) -> Result<DomainRef> {
-        Err(Error::declined("virDomainRestoreFlags"))
+    fn ret_from_wire(_r: (), before: Vec<DomainRef>, d: &dyn Driver) -> Result<DomainRef> {
+        restored(&before, d)
     }
     fn args_from_wire(w: Self::Args) -> Result<((String, u32), ())> {
         Ok(((w.0, w.2), ()))
@@ -523,11 +570,13 @@ impl Procedure<(String, String, u32), DomainRef> for marker::domain_restore_xml 
     type Args = (String, Option<String>, u32);
     type Ret = ();
     type Extra = ();
-    fn args_to_wire(a: (String, String, u32), _d: &dyn Driver) -> Result<Self::Args> {
-        Ok((a.0, Some(a.1), a.2))
+    type Prep = Vec<DomainRef>;
+    fn args_to_wire(a: (String, String, u32), d: &dyn Driver) -> Result<(Self::Args, Self::Prep)> {
+        let before = d.list_all_domains(virt_core::list_flags::ACTIVE)?;
+        Ok(((a.0, Some(a.1), a.2), before))
     }
-    fn ret_from_wire(_r: ()) -> Result<DomainRef> {
-        Err(Error::declined("virDomainRestoreFlags"))
+    fn ret_from_wire(_r: (), before: Vec<DomainRef>, d: &dyn Driver) -> Result<DomainRef> {
+        restored(&before, d)
     }
     fn args_from_wire(w: Self::Args) -> Result<((String, String, u32), ())> {
         Ok(((w.0, w.1.unwrap_or_default(), w.2), ()))
@@ -601,12 +650,13 @@ impl Procedure<(DomainRef,), Vec<VcpuInfo>> for marker::domain_get_vcpus {
     type Args = (DomainRef, i32, i32);
     type Ret = (Vec<WireVcpu>, Bytes<CPUMAPS_MAX>);
     type Extra = (usize, usize);
-    fn args_to_wire(a: (DomainRef,), driver: &dyn Driver) -> Result<Self::Args> {
+    type Prep = ();
+    fn args_to_wire(a: (DomainRef,), driver: &dyn Driver) -> Result<(Self::Args, Self::Prep)> {
         let vcpus = driver.domain_get_info(&a.0)?.nr_virt_cpu as i32;
         let maplen = node_cpus(driver)?.div_ceil(8) as i32;
-        Ok((a.0, vcpus, maplen))
+        Ok(((a.0, vcpus, maplen), ()))
     }
-    fn ret_from_wire(r: Self::Ret) -> Result<Vec<VcpuInfo>> {
+    fn ret_from_wire(r: Self::Ret, _prep: (), _driver: &dyn Driver) -> Result<Vec<VcpuInfo>> {
         let (infos, Bytes(maps)) = r;
         let len = if infos.is_empty() {
             0
@@ -649,13 +699,14 @@ impl Procedure<(DomainRef, u32), Vec<CpuMap>> for marker::domain_get_vcpu_pin_in
     type Args = (DomainRef, i32, i32, u32);
     type Ret = (Bytes<CPUMAPS_MAX>, i32);
     type Extra = (usize, usize);
-    fn args_to_wire(a: (DomainRef, u32), driver: &dyn Driver) -> Result<Self::Args> {
+    type Prep = ();
+    fn args_to_wire(a: (DomainRef, u32), driver: &dyn Driver) -> Result<(Self::Args, Self::Prep)> {
         let which = a.1 & affect::CONFIG;
         let vcpus = driver.domain_get_vcpus_flags(&a.0, which | affect::MAXIMUM)? as i32;
         let maplen = node_cpus(driver)?.div_ceil(8) as i32;
-        Ok((a.0, vcpus, maplen, a.1))
+        Ok(((a.0, vcpus, maplen, a.1), ()))
     }
-    fn ret_from_wire(r: Self::Ret) -> Result<Vec<CpuMap>> {
+    fn ret_from_wire(r: Self::Ret, _prep: (), _driver: &dyn Driver) -> Result<Vec<CpuMap>> {
         let (Bytes(maps), num) = r;
         let num = usize::try_from(num).unwrap_or(0);
         if num == 0 {
@@ -678,22 +729,73 @@ impl Procedure<(DomainRef, u32), Vec<CpuMap>> for marker::domain_get_vcpu_pin_in
     }
 }
 
-/// `{dom; int nparams; flags}` -> `{remote_typed_param params<>}`: the
+/// `remote_domain_get_scheduler_parameters[_flags]_args`: without flags
+/// the call travels as libvirt's `virDomainGetSchedulerParameters`
+/// (`DOMAIN_GET_SCHEDULER_PARAMETERS`), whose daemon side adds no flags of
+/// its own, as a local call without flags does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchedulerArgs {
+    /// The domain.
+    pub dom: DomainRef,
+    /// How many parameters the caller takes.
+    pub nparams: i32,
+    /// The flags, when the call has them.
+    pub flags: Option<u32>,
+}
+
+impl Xdr for SchedulerArgs {
+    fn encode(&self, e: &mut Encoder) {
+        e.put(&self.dom).i32(self.nparams);
+        if let Some(f) = self.flags {
+            e.u32(f);
+        }
+    }
+    fn decode(d: &mut Decoder<'_>) -> std::result::Result<Self, RemoteError> {
+        Ok(SchedulerArgs {
+            dom: d.get()?,
+            nparams: d.i32()?,
+            flags: Some(d.u32()?),
+        })
+    }
+}
+
+/// `DOMAIN_GET_SCHEDULER_PARAMETERS`, the call without flags.
+pub const DOMAIN_GET_SCHEDULER_PARAMETERS: i32 = 57;
+
+/// `{dom; int nparams[; flags]}` -> `{remote_typed_param params<>}`: the
 /// client asks for as many as the scheduler has.
 impl Procedure<(DomainRef, u32), Vec<TypedParam>> for marker::domain_get_scheduler_params {
-    type Args = (DomainRef, i32, u32);
+    type Args = SchedulerArgs;
     type Ret = Vec<TypedParam>;
     type Extra = usize;
-    fn args_to_wire(a: (DomainRef, u32), driver: &dyn Driver) -> Result<Self::Args> {
+    type Prep = ();
+    fn args_to_wire(a: (DomainRef, u32), driver: &dyn Driver) -> Result<(Self::Args, Self::Prep)> {
         let (_, n) = driver.domain_get_scheduler_type(&a.0)?;
-        Ok((a.0, n as i32, a.1))
+        Ok((
+            SchedulerArgs {
+                dom: a.0,
+                nparams: n as i32,
+                flags: (a.1 != 0).then_some(a.1),
+            },
+            (),
+        ))
     }
-    fn ret_from_wire(r: Vec<TypedParam>) -> Result<Vec<TypedParam>> {
+    fn number(args: &SchedulerArgs) -> i32 {
+        match args.flags {
+            Some(_) => Self::NUMBER,
+            None => DOMAIN_GET_SCHEDULER_PARAMETERS,
+        }
+    }
+    fn ret_from_wire(
+        r: Vec<TypedParam>,
+        _prep: (),
+        _driver: &dyn Driver,
+    ) -> Result<Vec<TypedParam>> {
         Ok(r)
     }
-    fn args_from_wire(w: Self::Args) -> Result<((DomainRef, u32), usize)> {
-        let n = count_arg(w.1, crate::wire::SCHEDULER_PARAMETERS_MAX, "nparams")?;
-        Ok(((w.0, w.2), n))
+    fn args_from_wire(w: SchedulerArgs) -> Result<((DomainRef, u32), usize)> {
+        let n = count_arg(w.nparams, crate::wire::SCHEDULER_PARAMETERS_MAX, "nparams")?;
+        Ok(((w.dom, w.flags.unwrap_or(0)), n))
     }
     fn ret_to_wire(mut r: Vec<TypedParam>, n: usize) -> Result<Vec<TypedParam>> {
         r.truncate(n);

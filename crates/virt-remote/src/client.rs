@@ -1,0 +1,684 @@
+//! The remote driver: a Driver whose calls travel to a daemon (libvirtd
+//! or virt-proxy) over libvirt's protocol.
+//!
+//! URIs (registered with virt-core's registry by [`register`]):
+//!
+//! - `DRIVER+unix:///PATH[?socket=S]`: a local socket; without `socket`,
+//!   libvirt's (`/run/libvirt/libvirt-sock`, `libvirt-sock-ro` for
+//!   read-only connections, `$XDG_RUNTIME_DIR/libvirt/libvirt-sock` for a
+//!   non-root user's `/session`);
+//! - `DRIVER+tcp://HOST[:PORT]/PATH`: plain TCP, port 16509;
+//! - `DRIVER+ssh://[USER@]HOST[:PORT]/PATH`: `ssh` runs `virt-proxy
+//!   --stdio` on HOST and the protocol runs over its standard streams.
+//!
+//! The daemon opens `DRIVER:///PATH` (the URI without transport, host and
+//! the parameters read here). Keepalive runs both ways: the daemon's PINGs
+//! are answered, and after `interval` seconds without a word from the
+//! daemon a PING is sent; after `count` unanswered ones the connection is
+//! closed as libvirt closes it ("connection closed due to keepalive
+//! timeout"), so a dead peer never leaves a call hanging. `keepalive_interval`
+//! and `keepalive_count` in the query change libvirt's defaults (5 and 6, as
+//! virsh); an interval of 0 turns keepalive off.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::os::unix::net::UnixStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use virt_core::{Driver, DriverEntry, Error, ErrorCode, ErrorDomain, Result, Uri};
+
+use crate::error::RemoteError;
+use crate::packet::{
+    read_packet, Header, MessageStatus, MessageType, KEEPALIVE_PROC_PING, KEEPALIVE_PROC_PONG,
+    KEEPALIVE_PROGRAM, REMOTE_PROGRAM,
+};
+use crate::procs::{marker, session as p, Arg, Numbered, Procedure};
+use crate::remote_error::WireError;
+use crate::server::{feature, CONNECT_RO};
+use crate::xdr::{Decoder, Encoder, Xdr};
+
+/// libvirt's TCP port for plain connections.
+pub const TCP_PORT: u16 = 16509;
+/// The system daemon's read-write socket.
+pub const SYSTEM_SOCKET: &str = "/run/libvirt/libvirt-sock";
+/// The system daemon's read-only socket.
+pub const SYSTEM_SOCKET_RO: &str = "/run/libvirt/libvirt-sock-ro";
+
+/// Why a connection closed (`virConnectCloseReason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// A transport error.
+    Error = 0,
+    /// The daemon closed the connection.
+    Eof = 1,
+    /// The daemon stopped answering keepalives.
+    Keepalive = 2,
+    /// The client closed it.
+    Client = 3,
+}
+
+/// Keepalive settings: a PING after `interval` of silence, the connection
+/// dead after `count` unanswered ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keepalive {
+    /// Silence before a PING; zero turns keepalive off.
+    pub interval: Duration,
+    /// PINGs without an answer before the connection is closed.
+    pub count: u32,
+}
+
+impl Default for Keepalive {
+    /// virsh's: every 5 s, dead after 6.
+    fn default() -> Self {
+        Keepalive {
+            interval: Duration::from_secs(5),
+            count: 6,
+        }
+    }
+}
+
+/// What the reader thread and callers share.
+struct State {
+    /// The serial of the call waiting for its reply.
+    waiting: Option<u32>,
+    reply: Option<(Header, Vec<u8>)>,
+    dead: Option<(Error, CloseReason)>,
+    last_heard: Instant,
+    unanswered: u32,
+}
+
+struct Wire {
+    writer: Mutex<Box<dyn Write + Send>>,
+    state: Mutex<State>,
+    heard: Condvar,
+    serial: AtomicU32,
+    calls: Mutex<()>,
+    shutdown: Box<dyn Fn() + Send + Sync>,
+}
+
+impl Wire {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn send(&self, bytes: &[u8]) -> Result<()> {
+        let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        w.write_all(bytes)
+            .and_then(|()| w.flush())
+            .map_err(|e| Error::system(ErrorDomain::Rpc, "Cannot write data", &e))
+    }
+
+    /// Mark the connection dead (the first reason wins) and stop the
+    /// transport, which ends the reader.
+    fn die(&self, e: Error, why: CloseReason) {
+        {
+            let mut st = self.state();
+            if st.dead.is_none() {
+                st.dead = Some((e, why));
+            }
+        }
+        self.heard.notify_all();
+        (self.shutdown)();
+    }
+
+    /// Read packets until the stream ends: replies to the waiting call,
+    /// PONGs to the daemon's PINGs; anything heard counts as life.
+    fn read_loop(&self, mut r: Box<dyn Read + Send>) {
+        loop {
+            match read_packet(&mut r) {
+                Ok(Some((h, body))) => {
+                    {
+                        let mut st = self.state();
+                        st.last_heard = Instant::now();
+                        st.unanswered = 0;
+                        if h.prog == REMOTE_PROGRAM
+                            && h.kind == MessageType::Reply
+                            && st.waiting == Some(h.serial)
+                        {
+                            st.reply = Some((h, body));
+                            drop(st);
+                            self.heard.notify_all();
+                            continue;
+                        }
+                    }
+                    if h.prog == KEEPALIVE_PROGRAM && h.proc_ == KEEPALIVE_PROC_PING {
+                        let _ = self.send(&keepalive(KEEPALIVE_PROC_PONG));
+                    }
+                    // Events and stray replies are not asked for here.
+                }
+                Ok(None) => {
+                    let e = Error::raw(
+                        ErrorCode::SystemError,
+                        ErrorDomain::Rpc,
+                        "End of file while reading data: Input/output error",
+                    );
+                    self.die(e, CloseReason::Eof);
+                    return;
+                }
+                Err(RemoteError::Io(e)) => {
+                    self.die(
+                        Error::system(ErrorDomain::Rpc, "Cannot recv data", &e),
+                        CloseReason::Error,
+                    );
+                    return;
+                }
+                Err(e) => {
+                    self.die(e.into(), CloseReason::Error);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// PING after `interval` of silence; close after `count` unanswered.
+    fn keepalive_loop(&self, ka: Keepalive) {
+        let mut st = self.state();
+        loop {
+            if st.dead.is_some() {
+                return;
+            }
+            let quiet = st.last_heard.elapsed();
+            if quiet < ka.interval {
+                st = match self.heard.wait_timeout(st, ka.interval - quiet) {
+                    Ok((g, _)) => g,
+                    Err(p) => p.into_inner().0,
+                };
+                continue;
+            }
+            if st.unanswered >= ka.count {
+                drop(st);
+                let e = Error::with(
+                    ErrorCode::InternalError,
+                    ErrorDomain::Rpc,
+                    "connection closed due to keepalive timeout",
+                );
+                self.die(e, CloseReason::Keepalive);
+                return;
+            }
+            st.unanswered += 1;
+            // The next PING is due one interval after this one.
+            st.last_heard = Instant::now();
+            drop(st);
+            let _ = self.send(&keepalive(KEEPALIVE_PROC_PING));
+            st = self.state();
+        }
+    }
+
+    /// One call: send, then wait for its reply or the connection's end.
+    fn call<A: Xdr, R: Xdr>(&self, proc_: i32, args: &A) -> Result<R> {
+        let _one = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        let serial = self.serial.fetch_add(1, Ordering::Relaxed);
+        {
+            let mut st = self.state();
+            if st.dead.is_some() {
+                return Err(Error::with(
+                    ErrorCode::InternalError,
+                    ErrorDomain::Rpc,
+                    "client socket is closed",
+                ));
+            }
+            st.waiting = Some(serial);
+            st.reply = None;
+        }
+        let mut e = Encoder::packet(&Header::call(proc_, serial));
+        e.put(args);
+        let bytes = e.finish()?;
+        if let Err(err) = self.send(&bytes) {
+            self.die(err.clone(), CloseReason::Error);
+            return Err(err);
+        }
+        let mut st = self.state();
+        let (h, body) = loop {
+            if let Some(r) = st.reply.take() {
+                break r;
+            }
+            if let Some((e, _)) = &st.dead {
+                return Err(e.clone());
+            }
+            st = match self.heard.wait(st) {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+        };
+        st.waiting = None;
+        drop(st);
+        let mut d = Decoder::new(&body);
+        match h.status {
+            MessageStatus::Ok => Ok(d.get::<R>()?),
+            MessageStatus::Error => Err(d.get::<WireError>()?.into()),
+            s => Err(Error::raw(
+                ErrorCode::Rpc,
+                ErrorDomain::Rpc,
+                format!("Unexpected message status {}", s.number()),
+            )),
+        }
+    }
+}
+
+fn keepalive(proc_: i32) -> Vec<u8> {
+    crate::packet::encode_packet(&Header::keepalive(proc_), &[]).unwrap_or_default()
+}
+
+/// An open connection to a remote daemon.
+pub struct RemoteDriver {
+    wire: Arc<Wire>,
+    type_name: String,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    child: Mutex<Option<Child>>,
+}
+
+impl std::fmt::Debug for RemoteDriver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteDriver")
+            .field("type_name", &self.type_name)
+            .finish()
+    }
+}
+
+/// Where a remote URI leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A local socket.
+    Unix(std::path::PathBuf),
+    /// Plain TCP.
+    Tcp {
+        /// Host name or address.
+        host: String,
+        /// Port.
+        port: u16,
+    },
+    /// `ssh [-p PORT] [-l USER] HOST virt-proxy --stdio`.
+    Ssh {
+        /// The ssh command (`?command=`, default `ssh`).
+        command: String,
+        /// The user to log in as.
+        user: Option<String>,
+        /// The host.
+        host: String,
+        /// The port.
+        port: Option<u16>,
+        /// What runs on the far side (`?proxy=`, default `virt-proxy --stdio`).
+        proxy: String,
+    },
+}
+
+/// The transport of a remote URI and the name the daemon opens; `None`
+/// when the URI is not a remote one.
+pub fn endpoint_for(uri: &Uri, read_only: bool) -> Option<Result<(Endpoint, String)>> {
+    let transport = uri.transport.as_deref()?;
+    let name = daemon_name(uri);
+    let ep = match transport {
+        "unix" => {
+            let path = match uri.param("socket") {
+                Some(s) => s.into(),
+                None => default_socket(uri, read_only),
+            };
+            Endpoint::Unix(path)
+        }
+        "tcp" => Endpoint::Tcp {
+            host: uri.host.clone().unwrap_or_else(|| "localhost".into()),
+            port: uri.port.unwrap_or(TCP_PORT),
+        },
+        "ssh" => Endpoint::Ssh {
+            command: uri.param("command").unwrap_or("ssh").to_string(),
+            user: uri.user.clone(),
+            host: uri.host.clone().unwrap_or_else(|| "localhost".into()),
+            port: uri.port,
+            proxy: uri.param("proxy").unwrap_or("virt-proxy --stdio").to_string(),
+        },
+        other => {
+            return Some(Err(Error::with(
+                ErrorCode::InvalidArg,
+                ErrorDomain::Remote,
+                format!("transport in URL not recognised (should be tls|unix|ssh|ext|tcp|libssh2|libssh): {other}"),
+            )))
+        }
+    };
+    Some(Ok((ep, name)))
+}
+
+/// libvirt's socket for a unix URI without `socket=`.
+fn default_socket(uri: &Uri, read_only: bool) -> std::path::PathBuf {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root && uri.path == "/session" {
+        if let Some(run) = std::env::var_os("XDG_RUNTIME_DIR") {
+            return std::path::Path::new(&run).join("libvirt/libvirt-sock");
+        }
+    }
+    if read_only {
+        SYSTEM_SOCKET_RO.into()
+    } else {
+        SYSTEM_SOCKET.into()
+    }
+}
+
+/// Parameters the remote driver reads itself; the daemon never sees them.
+const OWN_PARAMS: &[&str] = &[
+    "socket",
+    "command",
+    "proxy",
+    "keepalive_interval",
+    "keepalive_count",
+    "no_verify",
+    "no_tty",
+    "name",
+];
+
+/// The URI the daemon opens: `DRIVER:///PATH` plus the parameters meant
+/// for it (libvirt's `name=` overrides).
+fn daemon_name(uri: &Uri) -> String {
+    if let Some(n) = uri.param("name") {
+        return n.to_string();
+    }
+    let mut s = format!("{}://{}", uri.driver, uri.path);
+    let rest: Vec<String> = uri
+        .query
+        .iter()
+        .filter(|(k, _)| !OWN_PARAMS.contains(&k.as_str()))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if !rest.is_empty() {
+        s.push('?');
+        s.push_str(&rest.join("&"));
+    }
+    s
+}
+
+fn keepalive_of(uri: &Uri) -> Result<Keepalive> {
+    let mut ka = Keepalive::default();
+    let bad = |k: &str, v: &str| {
+        Error::with(
+            ErrorCode::InvalidArg,
+            ErrorDomain::Remote,
+            format!("invalid {k} '{v}' in the URI"),
+        )
+    };
+    if let Some(v) = uri.param("keepalive_interval") {
+        ka.interval = Duration::from_secs(v.parse().map_err(|_| bad("keepalive_interval", v))?);
+    }
+    if let Some(v) = uri.param("keepalive_count") {
+        ka.count = v.parse().map_err(|_| bad("keepalive_count", v))?;
+    }
+    Ok(ka)
+}
+
+type Streams = (
+    Box<dyn Read + Send>,
+    Box<dyn Write + Send>,
+    Box<dyn Fn() + Send + Sync>,
+    Option<Child>,
+);
+
+fn connect(ep: &Endpoint) -> Result<Streams> {
+    match ep {
+        Endpoint::Unix(path) => {
+            let s = UnixStream::connect(path).map_err(|e| {
+                Error::system(
+                    ErrorDomain::Rpc,
+                    format!("Failed to connect socket to '{}'", path.display()),
+                    &e,
+                )
+            })?;
+            let (r, w, k) = clones(
+                &s,
+                |s| s.try_clone(),
+                |s| s.shutdown(std::net::Shutdown::Both),
+            )?;
+            Ok((Box::new(r), Box::new(w), k, None))
+        }
+        Endpoint::Tcp { host, port } => {
+            let s = TcpStream::connect((host.as_str(), *port)).map_err(|e| {
+                Error::system(
+                    ErrorDomain::Rpc,
+                    format!("unable to connect to server at '{host}:{port}'"),
+                    &e,
+                )
+            })?;
+            let _ = s.set_nodelay(true);
+            let (r, w, k) = clones(
+                &s,
+                |s| s.try_clone(),
+                |s| s.shutdown(std::net::Shutdown::Both),
+            )?;
+            Ok((Box::new(r), Box::new(w), k, None))
+        }
+        Endpoint::Ssh {
+            command,
+            user,
+            host,
+            port,
+            proxy,
+        } => {
+            let mut c = Command::new(command);
+            c.args(["-T", "-e", "none", "-o", "BatchMode=yes"]);
+            if let Some(p) = port {
+                c.arg("-p").arg(p.to_string());
+            }
+            if let Some(u) = user {
+                c.arg("-l").arg(u);
+            }
+            c.arg(host).arg("--").arg(proxy);
+            c.stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit());
+            let mut child = c.spawn().map_err(|e| {
+                Error::system(ErrorDomain::Rpc, format!("Cannot run '{command}'"), &e)
+            })?;
+            let (Some(w), Some(r)) = (child.stdin.take(), child.stdout.take()) else {
+                return Err(Error::with(
+                    ErrorCode::InternalError,
+                    ErrorDomain::Rpc,
+                    "ssh without pipes",
+                ));
+            };
+            let pid = child.id();
+            let stop: Box<dyn Fn() + Send + Sync> = Box::new(move || {
+                // SAFETY: kill(2) on the ssh child we spawned (not yet
+                // reaped: the driver waits for it only after this), SIGTERM.
+                unsafe {
+                    libc::kill(pid as libc::pid_t, libc::SIGTERM);
+                }
+            });
+            Ok((Box::new(r), Box::new(w), stop, Some(child)))
+        }
+    }
+}
+
+#[allow(clippy::type_complexity)]
+fn clones<S: Read + Write + Send + Sync + 'static>(
+    s: &S,
+    dup: impl Fn(&S) -> std::io::Result<S>,
+    stop: fn(&S) -> std::io::Result<()>,
+) -> Result<(S, S, Box<dyn Fn() + Send + Sync>)> {
+    let e = |e: std::io::Error| Error::system(ErrorDomain::Rpc, "Cannot duplicate the socket", &e);
+    let r = dup(s).map_err(e)?;
+    let w = dup(s).map_err(e)?;
+    let k = dup(s).map_err(e)?;
+    Ok((
+        r,
+        w,
+        Box::new(move || {
+            let _ = stop(&k);
+        }),
+    ))
+}
+
+impl RemoteDriver {
+    /// Connect to `ep` and open `name` there, read-only or not.
+    pub fn open_endpoint(
+        ep: &Endpoint,
+        name: &str,
+        read_only: bool,
+        ka: Keepalive,
+    ) -> Result<Self> {
+        let (r, w, shutdown, child) = connect(ep)?;
+        let wire = Arc::new(Wire {
+            writer: Mutex::new(w),
+            state: Mutex::new(State {
+                waiting: None,
+                reply: None,
+                dead: None,
+                last_heard: Instant::now(),
+                unanswered: 0,
+            }),
+            heard: Condvar::new(),
+            serial: AtomicU32::new(0),
+            calls: Mutex::new(()),
+            shutdown,
+        });
+        let reader = {
+            let wire = wire.clone();
+            std::thread::Builder::new()
+                .name("virt-remote-reader".into())
+                .spawn(move || wire.read_loop(r))
+                .map_err(|e| Error::system(ErrorDomain::Rpc, "cannot start the reader", &e))?
+        };
+        let mut d = RemoteDriver {
+            wire,
+            type_name: String::new(),
+            threads: Mutex::new(vec![reader]),
+            child: Mutex::new(child),
+        };
+        d.handshake(name, read_only, ka)?;
+        Ok(d)
+    }
+
+    /// virsh's prologue: AUTH_LIST, SUPPORTS_FEATURE(keepalive),
+    /// CONNECT_OPEN, then the type name the Driver trait hands out.
+    fn handshake(&mut self, name: &str, read_only: bool, ka: Keepalive) -> Result<()> {
+        let auth: Vec<u32> = self.wire.call::<(), AuthList>(p::AUTH_LIST, &())?.0;
+        if !auth.contains(&0) {
+            return Err(Error::with(
+                ErrorCode::AuthFailed,
+                ErrorDomain::Remote,
+                "authentication unavailable: only REMOTE_AUTH_NONE is supported by this client",
+            ));
+        }
+        let keepalive: bool = self
+            .wire
+            .call(p::CONNECT_SUPPORTS_FEATURE, &feature::PROGRAM_KEEPALIVE)?;
+        let flags = if read_only { CONNECT_RO } else { 0 };
+        self.wire
+            .call::<_, ()>(p::CONNECT_OPEN, &(Some(name.to_string()), flags))?;
+        self.type_name = self.wire.call(p::CONNECT_GET_TYPE, &())?;
+        if keepalive && !ka.interval.is_zero() {
+            let wire = self.wire.clone();
+            let t = std::thread::Builder::new()
+                .name("virt-remote-keepalive".into())
+                .spawn(move || wire.keepalive_loop(ka))
+                .map_err(|e| Error::system(ErrorDomain::Rpc, "cannot start keepalive", &e))?;
+            self.threads
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(t);
+        }
+        Ok(())
+    }
+
+    /// Why the connection closed, once it has.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.wire.state().dead.as_ref().map(|(_, why)| *why)
+    }
+
+    /// A raw call of any procedure of the remote program (for procedures
+    /// outside the Driver table).
+    pub fn call<A: Xdr, R: Xdr>(&self, proc_: i32, args: &A) -> Result<R> {
+        self.wire.call(proc_, args)
+    }
+
+    /// A Driver call through its procedure's shape.
+    fn stub<P, A, R>(&self, a: A) -> Result<R>
+    where
+        P: Procedure<A, R> + Numbered,
+    {
+        let (args, prep) = P::args_to_wire(a, self)?;
+        let ret: P::Ret = self.wire.call(P::number(&args), &args)?;
+        P::ret_from_wire(ret, prep, self)
+    }
+}
+
+/// `remote_auth_list_ret`.
+struct AuthList(Vec<u32>);
+
+impl Xdr for AuthList {
+    fn encode(&self, e: &mut Encoder) {
+        e.count(self.0.len(), crate::wire::AUTH_TYPE_LIST_MAX, "auth list");
+        for t in &self.0 {
+            e.u32(*t);
+        }
+    }
+    fn decode(d: &mut Decoder<'_>) -> std::result::Result<Self, RemoteError> {
+        let n = d.count(crate::wire::AUTH_TYPE_LIST_MAX, 4, "auth list")?;
+        (0..n)
+            .map(|_| d.u32())
+            .collect::<std::result::Result<_, _>>()
+            .map(AuthList)
+    }
+}
+
+impl Drop for RemoteDriver {
+    fn drop(&mut self) {
+        self.wire.die(
+            Error::with(
+                ErrorCode::InternalError,
+                ErrorDomain::Rpc,
+                "client socket is closed",
+            ),
+            CloseReason::Client,
+        );
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
+        for t in threads {
+            let _ = t.join();
+        }
+        if let Some(mut c) = self.child.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = c.wait();
+        }
+    }
+}
+
+macro_rules! client_stubs {
+    ($(
+        $(#[$m:meta])*
+        [$api:ident, $kind:ident $(, check $check:ident)? $(, default $default:block)?]
+        fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;
+    )*) => {
+        impl Driver for RemoteDriver {
+            fn type_name(&self) -> &str {
+                &self.type_name
+            }
+            $(
+                fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
+                    self.stub::<marker::$name, _, $ret>(($(Arg::owned(&$arg),)*))
+                }
+            )*
+        }
+    };
+}
+
+virt_core::for_each_driver_method!(client_stubs);
+
+/// The registry's opener: remote URIs only.
+pub fn open(uri: &Uri, read_only: bool) -> Option<Result<Box<dyn Driver>>> {
+    let (ep, name) = match endpoint_for(uri, read_only)? {
+        Ok(x) => x,
+        Err(e) => return Some(Err(e)),
+    };
+    Some(keepalive_of(uri).and_then(|ka| {
+        RemoteDriver::open_endpoint(&ep, &name, read_only, ka)
+            .map(|d| Box::new(d) as Box<dyn Driver>)
+    }))
+}
+
+/// Register the remote driver with virt-core's URI registry.
+pub fn register() {
+    virt_core::register_driver(DriverEntry {
+        name: "remote",
+        default_uri: None,
+        open,
+    });
+}
