@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use virt_core::Connect;
 
+mod capi;
 mod guest;
 mod process;
 mod python_bench;
@@ -37,10 +38,11 @@ fn main() {
         Some("guest") => guest::main(),
         Some("xen-vm") => xen_vm::main(&args[1..]),
         Some("xml-diff") => xml_diff::main(&args[1..]),
+        Some("install-capi") => capi::install(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask bench [--quick] | xen-vm [--timeout SECS] \
-                 | xml-diff [--count N] [--seed S] [--record]"
+                 | xml-diff [--count N] [--seed S] [--record] | install-capi --prefix DIR"
             );
             2
         }

@@ -1,0 +1,309 @@
+//! The objects behind `virConnectPtr`, `virDomainPtr`, `virNetworkPtr` and
+//! `virStoragePoolPtr`, with libvirt's reference counting: a handle starts
+//! with one reference, `*Ref` adds one, `*Free`/`virConnectClose` drop one,
+//! and every domain, network or pool handle holds a reference on its
+//! connection until it is freed.
+
+use crate::report::{virError, ErrorFunc};
+use libc::c_void;
+use std::cell::UnsafeCell;
+use std::ffi::CString;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use virt_core::{Connect, Domain, Error, ErrorCode, ErrorDomain, Network, StoragePool};
+
+/// A counted handle: a tag telling live handles of its kind from anything
+/// else, and its reference count.
+pub struct Counts {
+    tag: AtomicU32,
+    refs: AtomicUsize,
+}
+
+impl Counts {
+    fn new(tag: u32) -> Self {
+        Counts {
+            tag: AtomicU32::new(tag),
+            refs: AtomicUsize::new(1),
+        }
+    }
+}
+
+/// What every handle kind says about itself.
+pub trait Handle: Sized {
+    /// The tag of live handles of this kind.
+    const TAG: u32;
+    /// libvirt's error for a bad pointer of this kind.
+    const INVALID: (ErrorCode, ErrorDomain, &'static str);
+    /// The handle's counts.
+    fn counts(&self) -> &Counts;
+}
+
+/// A new handle with one reference, for C.
+pub fn into_raw<T: Handle>(h: T) -> *mut T {
+    Box::into_raw(Box::new(h))
+}
+
+/// The handle behind a C pointer, or libvirt's "invalid ... pointer in
+/// FUNCTION" error. As in libvirt, only a null pointer or a handle whose
+/// last reference was dropped (its tag is cleared) can be told apart from
+/// a live one; any other wild pointer is the caller's undefined behaviour.
+///
+/// # Safety
+/// `p` is null or a pointer this library returned for kind `T`.
+pub unsafe fn get<'a, T: Handle>(p: *const T, api: &str) -> Result<&'a T, Error> {
+    // SAFETY: non-null pointers come from `into_raw` per the contract.
+    match unsafe { p.as_ref() } {
+        Some(h) if h.counts().tag.load(Ordering::Acquire) == T::TAG => Ok(h),
+        _ => Err(invalid::<T>(api)),
+    }
+}
+
+/// libvirt's error for a bad handle of kind `T` passed to `api`.
+pub fn invalid<T: Handle>(api: &str) -> Error {
+    let (code, domain, text) = T::INVALID;
+    let mut e = Error::raw(code, domain, format!("{text} {api}"));
+    e.str1 = Some(format!("{text} %s"));
+    e.str2 = Some(api.to_string());
+    e
+}
+
+/// Add a reference (`vir*Ref`).
+pub fn add_ref<T: Handle>(h: &T) {
+    h.counts().refs.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Drop a reference; the last one frees the handle. Returns the number
+/// left.
+///
+/// # Safety
+/// `p` is a live handle from `into_raw`, and the caller owns the reference
+/// it drops.
+pub unsafe fn release<T: Handle>(p: *mut T) -> usize {
+    // SAFETY: live per the contract.
+    let h = unsafe { &*p };
+    let left = h.counts().refs.fetch_sub(1, Ordering::AcqRel) - 1;
+    if left == 0 {
+        h.counts().tag.store(0, Ordering::Release);
+        // SAFETY: the last reference is gone: nobody else may use `p`, and
+        // it came from Box::into_raw.
+        drop(unsafe { Box::from_raw(p) });
+    }
+    left
+}
+
+/// `virConnectPtr`.
+pub struct ConnHandle {
+    counts: Counts,
+    /// The connection.
+    pub conn: Connect,
+    /// The hypervisor type, for `virConnectGetType`'s borrowed string.
+    pub type_name: CString,
+    /// The connection's last error (`virConnGetLastError` hands out its
+    /// address, so it lives here, written under `err_lock`).
+    err: UnsafeCell<virError>,
+    err_lock: Mutex<()>,
+    handler: Mutex<Option<(unsafe extern "C" fn(*mut c_void, *mut virError), usize)>>,
+}
+
+impl Handle for ConnHandle {
+    const TAG: u32 = 0x7669_7243; // "virC"
+    const INVALID: (ErrorCode, ErrorDomain, &'static str) = (
+        ErrorCode::InvalidConn,
+        ErrorDomain::Domain,
+        "invalid connection pointer in",
+    );
+    fn counts(&self) -> &Counts {
+        &self.counts
+    }
+}
+
+impl ConnHandle {
+    /// A handle for an open connection.
+    pub fn new(conn: Connect) -> Self {
+        let type_name = CString::new(conn.type_name()).unwrap_or_default();
+        ConnHandle {
+            counts: Counts::new(Self::TAG),
+            conn,
+            type_name,
+            err: UnsafeCell::new(virError::empty()),
+            err_lock: Mutex::new(()),
+            handler: Mutex::new(None),
+        }
+    }
+
+    /// Keep a copy of `e` as this connection's last error.
+    pub fn record_error(&self, e: &virError) {
+        let _l = self.err_lock.lock();
+        // SAFETY: writes to the record happen only under err_lock.
+        unsafe { (*self.err.get()).copy_from(e) };
+    }
+
+    /// The address of the connection's error record.
+    pub fn error_record(&self) -> *mut virError {
+        self.err.get()
+    }
+
+    /// Run `f` on the connection's error record under its lock.
+    pub fn with_error<R>(&self, f: impl FnOnce(&mut virError) -> R) -> R {
+        let _l = self.err_lock.lock();
+        // SAFETY: access to the record happens only under err_lock.
+        f(unsafe { &mut *self.err.get() })
+    }
+
+    /// The connection's own handler and data, if set.
+    pub fn handler(&self) -> Option<(unsafe extern "C" fn(*mut c_void, *mut virError), usize)> {
+        self.handler.lock().ok().and_then(|h| *h)
+    }
+
+    /// Set or clear the connection's handler (`virConnSetErrorFunc`).
+    pub fn set_handler(&self, func: ErrorFunc, data: *mut c_void) {
+        if let Ok(mut h) = self.handler.lock() {
+            *h = func.map(|f| (f, data as usize));
+        }
+    }
+}
+
+impl Drop for ConnHandle {
+    fn drop(&mut self) {
+        self.err.get_mut().reset();
+    }
+}
+
+/// The reference a child handle holds on its connection.
+pub struct ConnRef(*mut ConnHandle);
+
+impl ConnRef {
+    /// Take a new reference on `conn`.
+    pub fn new(conn: &ConnHandle) -> Self {
+        add_ref(conn);
+        ConnRef(conn as *const ConnHandle as *mut ConnHandle)
+    }
+    /// The connection handle.
+    pub fn get(&self) -> &ConnHandle {
+        // SAFETY: this reference keeps the handle alive.
+        unsafe { &*self.0 }
+    }
+    /// The C pointer (borrowed, as `virDomainGetConnect` returns it).
+    pub fn as_ptr(&self) -> *mut ConnHandle {
+        self.0
+    }
+}
+
+impl Drop for ConnRef {
+    fn drop(&mut self) {
+        // SAFETY: this struct owns one reference on a live handle.
+        unsafe { release(self.0) };
+    }
+}
+
+/// `virDomainPtr`.
+pub struct DomainHandle {
+    counts: Counts,
+    /// Its connection.
+    pub conn: ConnRef,
+    /// The domain; locked because starting and stopping update the
+    /// handle's id.
+    pub dom: Mutex<Domain>,
+    /// The name, for `virDomainGetName`'s borrowed string.
+    pub name: CString,
+}
+
+impl Handle for DomainHandle {
+    const TAG: u32 = 0x7669_7244; // "virD"
+    const INVALID: (ErrorCode, ErrorDomain, &'static str) = (
+        ErrorCode::InvalidDomain,
+        ErrorDomain::Dom,
+        "invalid domain pointer in",
+    );
+    fn counts(&self) -> &Counts {
+        &self.counts
+    }
+}
+
+impl DomainHandle {
+    /// A handle for `dom`, found on `conn`.
+    pub fn new(conn: &ConnHandle, dom: Domain) -> Self {
+        DomainHandle {
+            counts: Counts::new(Self::TAG),
+            conn: ConnRef::new(conn),
+            name: CString::new(dom.name()).unwrap_or_default(),
+            dom: Mutex::new(dom),
+        }
+    }
+
+    /// The domain, for a call (a poisoned lock still holds a usable value:
+    /// a panic never leaves a `Domain` half-changed).
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, Domain> {
+        self.dom.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// `virNetworkPtr`.
+pub struct NetworkHandle {
+    counts: Counts,
+    /// Its connection.
+    pub conn: ConnRef,
+    /// The network.
+    pub net: Network,
+    /// The name, for `virNetworkGetName`.
+    pub name: CString,
+}
+
+impl Handle for NetworkHandle {
+    const TAG: u32 = 0x7669_724e; // "virN"
+    const INVALID: (ErrorCode, ErrorDomain, &'static str) = (
+        ErrorCode::InvalidNetwork,
+        ErrorDomain::Network,
+        "invalid network pointer in",
+    );
+    fn counts(&self) -> &Counts {
+        &self.counts
+    }
+}
+
+impl NetworkHandle {
+    /// A handle for `net`, found on `conn`.
+    pub fn new(conn: &ConnHandle, net: Network) -> Self {
+        NetworkHandle {
+            counts: Counts::new(Self::TAG),
+            conn: ConnRef::new(conn),
+            name: CString::new(net.name()).unwrap_or_default(),
+            net,
+        }
+    }
+}
+
+/// `virStoragePoolPtr`.
+pub struct PoolHandle {
+    counts: Counts,
+    /// Its connection.
+    pub conn: ConnRef,
+    /// The pool.
+    pub pool: StoragePool,
+    /// The name, for `virStoragePoolGetName`.
+    pub name: CString,
+}
+
+impl Handle for PoolHandle {
+    const TAG: u32 = 0x7669_7250; // "virP"
+    const INVALID: (ErrorCode, ErrorDomain, &'static str) = (
+        ErrorCode::InvalidStoragePool,
+        ErrorDomain::Storage,
+        "invalid storage pool pointer in",
+    );
+    fn counts(&self) -> &Counts {
+        &self.counts
+    }
+}
+
+impl PoolHandle {
+    /// A handle for `pool`, found on `conn`.
+    pub fn new(conn: &ConnHandle, pool: StoragePool) -> Self {
+        PoolHandle {
+            counts: Counts::new(Self::TAG),
+            conn: ConnRef::new(conn),
+            name: CString::new(pool.name()).unwrap_or_default(),
+            pool,
+        }
+    }
+}
