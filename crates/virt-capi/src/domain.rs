@@ -17,7 +17,7 @@ use libc::{c_char, c_int, c_uchar, c_uint, c_ulong};
 use std::ffi::CStr;
 use std::ptr;
 use virt_core::{
-    parse_uuid, CpuMap, Domain, Error, ErrorCode, ErrorDomain, TypedParam, TypedValue, Uuid,
+    affect, parse_uuid, CpuMap, Domain, Error, ErrorCode, ErrorDomain, TypedParam, TypedValue, Uuid,
 };
 
 /// The domain behind `p`; errors from here on are its connection's.
@@ -410,11 +410,13 @@ pub unsafe extern "C" fn virDomainGetMaxMemory(dom: *mut DomainHandle) -> c_ulon
     })
 }
 
-/// `virDomainGetMaxVcpus`.
+/// `virDomainGetMaxVcpus`: the running domain's maximum, as libvirt's
+/// drivers answer it (an inactive domain is refused; virsh's fallback to
+/// the definition is virsh's own).
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetMaxVcpus(dom: *mut DomainHandle) -> c_int {
     with_dom("virDomainGetMaxVcpus", dom, -1, |_, d| {
-        Ok(d.max_vcpus()? as c_int)
+        Ok(d.vcpus_flags(affect::LIVE | affect::MAXIMUM)? as c_int)
     })
 }
 

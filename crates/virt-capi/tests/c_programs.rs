@@ -1,0 +1,173 @@
+//! Real C programs against the installed library: our own programs in
+//! tests/c (every call, the error rules, reference counting) and libvirt's
+//! example programs when a copy of them is at hand. Each is built with
+//! `cc x.c $(pkg-config --cflags --libs virt-rs)` against a prefix laid
+//! out as `cargo xtask install-capi` lays it out, run on test:///default,
+//! and its stdout, stderr and exit status compared with the same program
+//! linked against Debian's libvirt.so.0 (when installed). Our builds also
+//! run under valgrind (when installed): no invalid access, no leak.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn c_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c")
+}
+
+fn have_valgrind() -> bool {
+    Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Run `exe` (built against `prefix`) under valgrind; panics on any
+/// memory error or definite leak.
+fn valgrind(prefix: &Path, exe: &Path, args: &[&str]) {
+    let o = Command::new("valgrind")
+        .args([
+            "-q",
+            "--error-exitcode=99",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite,indirect",
+            "--show-leak-kinds=definite,indirect",
+        ])
+        .arg(exe)
+        .args(args)
+        .env("LD_LIBRARY_PATH", prefix.join("lib"))
+        .env_remove("LIBVIRT_DEFAULT_URI")
+        .output()
+        .unwrap_or_else(|e| panic!("valgrind: {e}"));
+    assert_ne!(
+        o.status.code(),
+        Some(99),
+        "valgrind {}:\n{}",
+        exe.display(),
+        show(&o)
+    );
+}
+
+/// Build `src` both ways, run with each `args`, compare; valgrind ours.
+/// Returns how many runs were compared with libvirt.
+fn check_program(dir: &Scratch, prefix: &Path, src: &Path, runs: &[Vec<&str>]) -> usize {
+    let stem = src
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ours = dir.join(&format!("{stem}-ours"));
+    compile_ours(prefix, src, &ours);
+    let theirs = have_debian_libvirt().then(|| {
+        let t = dir.join(&format!("{stem}-libvirt"));
+        compile_debian(src, &t);
+        t
+    });
+    let mut compared = 0;
+    for args in runs {
+        let o = run(Some(prefix), &ours, args);
+        assert!(
+            !o.stdout.is_empty() || !o.stderr.is_empty(),
+            "{stem} {args:?} printed nothing:\n{}",
+            show(&o)
+        );
+        if let Some(t) = &theirs {
+            let l = run(None, t, args);
+            assert_eq!(
+                show(&o),
+                show(&l),
+                "{stem} {args:?}: virt-rs (left) and libvirt (right) differ"
+            );
+            compared += 1;
+        }
+        if have_valgrind() {
+            valgrind(prefix, &ours, args);
+        }
+    }
+    compared
+}
+
+#[test]
+fn our_c_programs_behave_as_with_libvirt() {
+    if !have_cc() {
+        println!("skipped: needs cc and pkg-config");
+        return;
+    }
+    let dir = Scratch::new("cprog");
+    let prefix = dir.join("prefix");
+    install(&prefix);
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(c_dir())
+        .unwrap_or_else(|e| panic!("{}: {e}", c_dir().display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "c"))
+        .collect();
+    sources.sort();
+    assert!(!sources.is_empty());
+    let mut compared = 0;
+    for src in &sources {
+        compared += check_program(&dir, &prefix, src, &[vec![]]);
+    }
+    println!(
+        "{} C programs built through pkg-config and run; {compared} compared with libvirt{}",
+        sources.len(),
+        if have_valgrind() {
+            ", all clean under valgrind"
+        } else {
+            " (valgrind not installed)"
+        }
+    );
+    if !have_debian_libvirt() {
+        println!("skipped the comparison: Debian's libvirt-dev is not installed");
+    }
+}
+
+/// Where libvirt's example programs are: `$VIRT_LIBVIRT_EXAMPLES`, else
+/// `target/libvirt-examples` (where .ci/run fetches them), laid out as in
+/// libvirt's tree (`c/misc/hellolibvirt.c`, `c/domain/info1.c`, ...).
+fn examples_dir() -> Option<PathBuf> {
+    let d = std::env::var_os("VIRT_LIBVIRT_EXAMPLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/libvirt-examples")
+        });
+    d.join("c/misc/hellolibvirt.c").exists().then_some(d)
+}
+
+#[test]
+fn libvirt_examples_build_unmodified_and_print_the_same() {
+    let Some(ex) = examples_dir() else {
+        println!("skipped: libvirt's example programs not found (set VIRT_LIBVIRT_EXAMPLES to libvirt's examples/ folder)");
+        return;
+    };
+    if !have_cc() {
+        println!("skipped: needs cc and pkg-config");
+        return;
+    }
+    let dir = Scratch::new("examples");
+    let prefix = dir.join("prefix");
+    install(&prefix);
+    let cases: [(&str, Vec<Vec<&str>>); 3] = [
+        ("c/misc/hellolibvirt.c", vec![vec!["test:///default"]]),
+        (
+            "c/domain/info1.c",
+            vec![
+                vec!["test:///default", "test"],
+                vec!["test:///default", "nosuch"],
+            ],
+        ),
+        (
+            "c/domain/suspend.c",
+            vec![
+                vec!["-c", "test:///default"],
+                vec!["-d", "-c", "test:///default", "-s", "0", "test"],
+                vec!["-c", "test:///default", "-s", "0", "nosuch"],
+            ],
+        ),
+    ];
+    let mut compared = 0;
+    for (file, runs) in &cases {
+        compared += check_program(&dir, &prefix, &ex.join(file), runs);
+    }
+    println!("libvirt's examples: 3 built unmodified, {compared} runs compared with libvirt");
+}
