@@ -1,6 +1,8 @@
 //! virt-python: libvirt-python's module `libvirt`, over virt-core.
 //!
 //! - [`constants`]: the `VIR_*` names and values the module exports.
+//! - [`api_map`]: which Python method serves each driver call (checked
+//!   against virt-core's driver table).
 //! - [`register_backends`]: the drivers compiled in (test, QEMU, Xen).
 //! - `py` (feature `python`, which maturin turns on): the PyO3 module
 //!   `libvirt.libvirtmod`, with the classes `virConnect`, `virDomain`,
@@ -13,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+pub mod api_map;
 pub mod constants;
 
 #[cfg(feature = "python")]

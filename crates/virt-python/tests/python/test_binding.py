@@ -218,6 +218,30 @@ class TestConstants(unittest.TestCase):
             self.assertEqual(ours - set(ref[c]), set(), c)
 
 
+class TestApiMap(unittest.TestCase):
+    """api-map.txt names the Python methods serving each driver call; each
+    must exist here and, by the same name, in python3-libvirt."""
+
+    def methods(self):
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "api-map.txt")
+        with open(path) as f:
+            lines = [l.split() for l in f if l.strip() and not l.startswith("#")]
+        out = [m for words in lines for m in words[1:] if m != "-"]
+        self.assertGreater(len(out), 60)
+        return out
+
+    def test_mapped_methods_exist(self):
+        for m in self.methods():
+            cls, name = m.split(".")
+            self.assertTrue(hasattr(getattr(libvirt, cls), name), m)
+
+    def test_mapped_methods_exist_in_python3_libvirt(self):
+        methods = self.methods()
+        ref = reference("import json, libvirt; print(json.dumps([m for m in %r "
+                        "if not hasattr(getattr(libvirt, m.split('.')[0]), m.split('.')[1])]))" % methods)
+        self.assertEqual(ref, [])
+
+
 class TestStubs(unittest.TestCase):
     def test_stub_declares_every_public_name(self):
         stub = os.path.join(os.path.dirname(libvirt.__file__), "libvirtmod.pyi")
