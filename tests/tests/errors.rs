@@ -29,8 +29,8 @@ fn taken(seen: &Arc<Mutex<Vec<String>>>) -> Vec<String> {
 #[test]
 fn error_model_end_to_end() {
     register_drivers();
-    let a = Connect::open("test:///default").unwrap_or_else(|e| panic!("open: {e}"));
-    let b = Connect::open("test:///default").unwrap_or_else(|e| panic!("open: {e}"));
+    let a = Connect::open("test:///default").expect("open");
+    let b = Connect::open("test:///default").expect("open");
     reset_last_error();
     assert!(last_error().is_none());
 
@@ -84,7 +84,7 @@ fn error_model_end_to_end() {
     assert_eq!(taken(&own_seen), vec!["Domain not found".to_string()]);
     assert_eq!(taken(&global_seen), vec!["Domain not found".to_string()]);
     // Read-only refusals and open failures go through the same path.
-    let ro = Connect::open_read_only("test:///default").unwrap_or_else(|e| panic!("open ro: {e}"));
+    let ro = Connect::open_read_only("test:///default").expect("open ro");
     assert!(ro.define_xml("<domain/>").is_err());
     assert!(Connect::open("test:///").is_err());
     let g = taken(&global_seen);

@@ -26,9 +26,7 @@ fn read_only_refuses_every_change() {
         Ok(c) => c,
         Err(e) => panic!("open: {e}"),
     };
-    let inactive = rw
-        .define_xml(NEWDOM)
-        .unwrap_or_else(|e| panic!("define: {e}"));
+    let inactive = rw.define_xml(NEWDOM).expect("define");
     let save_src = temp_path("ro-restore-src");
     let save_src_s = save_src.to_string_lossy().to_string();
     {
@@ -40,13 +38,13 @@ fn read_only_refuses_every_change() {
                 ),
                 0,
             )
-            .unwrap_or_else(|e| panic!("create: {e}"));
-        t.save(&save_src_s).unwrap_or_else(|e| panic!("save: {e}"));
+            .expect("create");
+        t.save(&save_src_s).expect("save");
     }
 
-    let ro = Connect::open_read_only("test:///default").unwrap_or_else(|e| panic!("open ro: {e}"));
+    let ro = Connect::open_read_only("test:///default").expect("open ro");
     assert!(ro.is_read_only());
-    let before = snapshot(&ro).unwrap_or_else(|e| panic!("snapshot: {e}"));
+    let before = snapshot(&ro).expect("snapshot");
     assert!(before.iter().any(|d| d.name == "test"));
 
     let mut failures = Vec::new();
@@ -74,12 +72,8 @@ fn read_only_refuses_every_change() {
     );
     denied("restore", ro.restore(&save_src_s), &mut failures);
 
-    let running = ro
-        .lookup_by_name("test")
-        .unwrap_or_else(|e| panic!("lookup: {e}"));
-    let off = ro
-        .lookup_by_name("rodom")
-        .unwrap_or_else(|e| panic!("lookup: {e}"));
+    let running = ro.lookup_by_name("test").expect("lookup");
+    let off = ro.lookup_by_name("rodom").expect("lookup");
     let map = CpuMap::from_bytes(&[1]);
     let weight = [TypedParam {
         field: "weight".into(),
@@ -143,14 +137,12 @@ fn read_only_refuses_every_change() {
         Some(ErrorCode::OperationDenied)
     );
 
-    let after = snapshot(&ro).unwrap_or_else(|e| panic!("snapshot: {e}"));
+    let after = snapshot(&ro).expect("snapshot");
     assert_eq!(before, after);
     // Reads still work.
     assert!(ro.node_info().is_ok());
     assert!(ro.lookup_by_name("test").and_then(|d| d.info()).is_ok());
 
-    inactive
-        .undefine()
-        .unwrap_or_else(|e| panic!("cleanup: {e}"));
+    inactive.undefine().expect("cleanup");
     let _ = std::fs::remove_file(save_src);
 }

@@ -2,7 +2,7 @@
 //! holding the same domains: who answers what, in which order, what a
 //! read-only connection opens, and virsh with the `xen` feature.
 
-#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
+#![allow(clippy::unwrap_used)] // An integration test crate: helpers outside #[test] functions too.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

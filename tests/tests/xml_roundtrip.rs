@@ -5,14 +5,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use virt_core::{define_flags, start_flags, xml_flags, Connect, ErrorCode};
+use virt_testkit::{corpus_root, first_difference};
 use virt_tests::register_drivers;
-
-fn corpus_root() -> PathBuf {
-    match std::env::var_os("VIRT_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus")),
-    }
-}
 
 /// A connection to a private node (test:///default is shared by every
 /// test of the process), described by a node file under a fresh temp dir.
@@ -42,19 +36,6 @@ fn xml_files(dir: &Path) -> Vec<PathBuf> {
     v.retain(|p| p.extension().is_some_and(|e| e == "xml"));
     v.sort();
     v
-}
-
-fn first_difference(want: &str, got: &str) -> String {
-    for (i, (a, b)) in want.lines().zip(got.lines()).enumerate() {
-        if a != b {
-            return format!("line {}: want {a:?} got {b:?}", i + 1);
-        }
-    }
-    format!(
-        "lengths {} vs {} lines",
-        want.lines().count(),
-        got.lines().count()
-    )
 }
 
 /// `define FILE; dumpxml --inactive NAME` gives the file back unchanged.

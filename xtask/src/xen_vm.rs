@@ -664,7 +664,6 @@ fn host(limit: Duration) -> Result<i32, Failure> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
 

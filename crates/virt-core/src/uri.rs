@@ -178,7 +178,7 @@ mod tests {
 
     #[test]
     fn parses_the_usual_forms() {
-        let u = Uri::parse("test:///default").unwrap_or_else(|e| panic!("{e}"));
+        let u = Uri::parse("test:///default").unwrap();
         assert_eq!(
             (
                 u.driver.as_str(),
@@ -190,8 +190,8 @@ mod tests {
         );
         assert_eq!(u.to_string(), "test:///default");
 
-        let u = Uri::parse("qemu+ssh://root@host.example:2222/system?keyfile=/k&no_verify=1")
-            .unwrap_or_else(|e| panic!("{e}"));
+        let u =
+            Uri::parse("qemu+ssh://root@host.example:2222/system?keyfile=/k&no_verify=1").unwrap();
         assert_eq!(u.driver, "qemu");
         assert_eq!(u.transport.as_deref(), Some("ssh"));
         assert_eq!(u.user.as_deref(), Some("root"));
@@ -202,14 +202,14 @@ mod tests {
         assert_eq!(u.param("no_verify"), Some("1"));
         assert!(!u.is_local());
 
-        let u = Uri::parse("xen").unwrap_or_else(|e| panic!("{e}"));
+        let u = Uri::parse("xen").unwrap();
         assert_eq!(u.driver, "xen");
         assert_eq!(u.path, "");
 
-        let u = Uri::parse("test:///tmp/a%20b/node.xml").unwrap_or_else(|e| panic!("{e}"));
+        let u = Uri::parse("test:///tmp/a%20b/node.xml").unwrap();
         assert_eq!(u.path, "/tmp/a b/node.xml");
 
-        let u = Uri::parse("qemu+tcp://[::1]:16509/system").unwrap_or_else(|e| panic!("{e}"));
+        let u = Uri::parse("qemu+tcp://[::1]:16509/system").unwrap();
         assert_eq!(u.host.as_deref(), Some("::1"));
         assert_eq!(u.port, Some(16509));
     }

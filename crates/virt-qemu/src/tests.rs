@@ -472,27 +472,6 @@ fn concurrent_callers_are_serialised() {
 
 // ---- the qemu-argv corpus ----
 
-fn corpus_dir() -> Option<PathBuf> {
-    let root = std::env::var_os("VIRT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/corpus"
-            ))
-        });
-    let dir = root.join("qemu-argv");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!(
-            "NOTICE: corpus folder {} is absent; corpus_qemu_argv skipped",
-            dir.display()
-        );
-        None
-    }
-}
-
 /// Make a corpus definition runnable on this host without its files:
 /// every disk gets a fresh image in `tmp` (qcow2 ones made by qemu-img),
 /// block devices become files, paths of sockets and logs move to `tmp`,
@@ -711,7 +690,9 @@ fn host_limits_come_from_qemu_words() {
 
 #[test]
 fn corpus_qemu_argv() {
-    let Some(dir) = corpus_dir() else { return };
+    let Some(dir) = virt_testkit::corpus_folder("qemu-argv", "corpus_qemu_argv") else {
+        return;
+    };
     let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
     let mut names: Vec<String> = manifest
         .lines()

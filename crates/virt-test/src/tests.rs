@@ -36,17 +36,6 @@ fn private() -> Connect {
     Connect::from_driver(Box::new(TestConnection::new(Arc::new(node))), uri, false)
 }
 
-fn corpus() -> PathBuf {
-    std::env::var_os("VIRT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/corpus"
-            ))
-        })
-}
-
 fn temp_path(tag: &str) -> PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
@@ -77,7 +66,8 @@ fn small(name: &str) -> String {
 
 /// The stdout of a virsh-golden case.
 fn golden_stdout(case: &str) -> Option<String> {
-    let text = std::fs::read_to_string(corpus().join("virsh-golden").join(case)).ok()?;
+    let text = std::fs::read_to_string(virt_testkit::corpus_root().join("virsh-golden").join(case))
+        .ok()?;
     let (_, rest) = text.split_once("\n---\n")?;
     let at = rest.rfind("--- exit=")?;
     let trailer = rest.get(at..)?;
@@ -840,7 +830,7 @@ fn node_files_load_and_fail_cleanly() {
 /// The values a 0.2-era virsh text shows, read back through the API.
 #[test]
 fn corpus_era02_testnode() {
-    let root = corpus().join("era-0.2");
+    let root = virt_testkit::corpus_root().join("era-0.2");
     let Ok(eras) = std::fs::read_dir(&root) else {
         println!("corpus_era02_testnode: {} absent, skipped", root.display());
         return;

@@ -467,7 +467,6 @@ pub fn set_host_topology(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
 

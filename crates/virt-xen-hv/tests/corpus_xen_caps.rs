@@ -5,15 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // In tests a panic is the failure report.
 
 use std::fs;
-use std::path::PathBuf;
 
+use virt_testkit::corpus_root;
 use virt_xen_hv::capabilities::{legacy_capabilities, legacy_xml};
-
-fn corpus_root() -> PathBuf {
-    std::env::var_os("VIRT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus").into())
-}
 
 #[test]
 fn corpus_xen_caps() {

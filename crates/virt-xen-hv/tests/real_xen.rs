@@ -12,34 +12,10 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::{Duration, Instant};
+use virt_testkit::{real_xen, xen_guest};
 
 use virt_core::{affect, CpuMap, DomainRef, DomainState, Driver, ErrorCode, ErrorDomain, Uuid};
 use virt_xen_hv::{BufferSource, DevicePaths, HvDriver, Hypervisor};
-
-/// Whether to run: a real Xen was promised, or skip with the notice.
-fn real() -> bool {
-    match std::env::var("VIRT_XEN_REAL").as_deref() {
-        Ok("1") => true,
-        _ => {
-            println!("skipped: no real Xen (set VIRT_XEN_REAL=1 inside dom0)");
-            false
-        }
-    }
-}
-
-/// The running guest's name, or a skip notice.
-fn guest() -> Option<String> {
-    if !real() {
-        return None;
-    }
-    match std::env::var("VIRT_XEN_GUEST") {
-        Ok(g) if !g.is_empty() => Some(g),
-        _ => {
-            println!("skipped: no guest (set VIRT_XEN_GUEST to an xl-created domain)");
-            None
-        }
-    }
-}
 
 fn driver() -> HvDriver {
     HvDriver::open(false).expect("VIRT_XEN_REAL=1 but the hypervisor cannot be opened")
@@ -104,7 +80,7 @@ fn dom(id: u32) -> DomainRef {
 
 #[test]
 fn xen_is_4_17_and_takes_interface_version_0x15_only() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let hv = Hypervisor::open(false).expect("open");
@@ -134,7 +110,7 @@ fn xen_is_4_17_and_takes_interface_version_0x15_only() {
 
 #[test]
 fn capabilities_list_a_pv_x86_64_guest_and_parse_back() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let d = driver();
@@ -251,7 +227,7 @@ fn capabilities_list_a_pv_x86_64_guest_and_parse_back() {
 
 #[test]
 fn node_info_matches_xl_info_and_proc() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let d = driver();
@@ -295,7 +271,7 @@ fn node_info_matches_xl_info_and_proc() {
 
 #[test]
 fn domain0_is_listed_with_sensible_memory_and_vcpus() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let d = driver();
@@ -346,7 +322,7 @@ fn domain0_is_listed_with_sensible_memory_and_vcpus() {
 
 #[test]
 fn domain0_refuses_suspend_resume_and_kill() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let d = driver();
@@ -373,7 +349,7 @@ fn domain0_refuses_suspend_resume_and_kill() {
 
 #[test]
 fn unknown_domains_are_no_domain_errors() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let d = driver();
@@ -411,7 +387,7 @@ fn unknown_domains_are_no_domain_errors() {
 
 #[test]
 fn read_only_connection_reads_everything() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let d = HvDriver::open(true).expect("read-only open");
@@ -425,7 +401,7 @@ fn read_only_connection_reads_everything() {
 
 #[test]
 fn locked_anonymous_buffers_work_when_the_hypercall_device_is_missing() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let paths = DevicePaths {
@@ -444,7 +420,7 @@ fn locked_anonymous_buffers_work_when_the_hypercall_device_is_missing() {
 
 #[test]
 fn threads_share_one_connection() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let d = std::sync::Arc::new(driver());
@@ -479,7 +455,7 @@ fn eventually(what: &str, mut f: impl FnMut() -> bool) {
 
 #[test]
 fn guest_is_listed_and_described_like_xl_does() {
-    let Some(name) = guest() else { return };
+    let Some(name) = xen_guest() else { return };
     let d = driver();
     let id = guest_id(&name);
     assert!(d.list_domain_ids().unwrap().contains(&id));
@@ -516,7 +492,7 @@ fn guest_is_listed_and_described_like_xl_does() {
 
 #[test]
 fn guest_pause_and_unpause() {
-    let Some(name) = guest() else { return };
+    let Some(name) = xen_guest() else { return };
     let d = driver();
     let g = dom(guest_id(&name));
     d.domain_suspend(&g).unwrap();
@@ -540,7 +516,7 @@ fn guest_pause_and_unpause() {
 
 #[test]
 fn guest_max_memory() {
-    let Some(name) = guest() else { return };
+    let Some(name) = xen_guest() else { return };
     let d = driver();
     let g = dom(guest_id(&name));
     let before = d.domain_get_max_memory(&g).unwrap();
@@ -561,7 +537,7 @@ fn guest_max_memory() {
 
 #[test]
 fn guest_vcpu_pinning() {
-    let Some(name) = guest() else { return };
+    let Some(name) = xen_guest() else { return };
     let d = driver();
     let g = dom(guest_id(&name));
     let (ncpus, online) = d.node_cpu_map().unwrap();
@@ -603,7 +579,7 @@ fn guest_vcpu_pinning() {
 
 #[test]
 fn guest_destroy_removes_it() {
-    let Some(name) = guest() else { return };
+    let Some(name) = xen_guest() else { return };
     let d = driver();
     let id = guest_id(&name);
     d.domain_destroy(&dom(id), 0).unwrap();

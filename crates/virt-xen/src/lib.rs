@@ -493,7 +493,6 @@ pub fn register() {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};

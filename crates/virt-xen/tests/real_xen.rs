@@ -9,31 +9,9 @@
 
 use std::process::Command;
 use std::time::{Duration, Instant};
+use virt_testkit::{real_xen, xen_guest};
 
 use virt_core::{Connect, DomainState, ErrorCode};
-
-fn real() -> bool {
-    match std::env::var("VIRT_XEN_REAL").as_deref() {
-        Ok("1") => true,
-        _ => {
-            println!("skipped: no real Xen (set VIRT_XEN_REAL=1 inside dom0)");
-            false
-        }
-    }
-}
-
-fn guest() -> Option<String> {
-    if !real() {
-        return None;
-    }
-    match std::env::var("VIRT_XEN_GUEST") {
-        Ok(g) if !g.is_empty() => Some(g),
-        _ => {
-            println!("skipped: no guest (set VIRT_XEN_GUEST to an xl-created domain)");
-            None
-        }
-    }
-}
 
 fn open() -> Connect {
     virt_xen::register();
@@ -74,7 +52,7 @@ fn eventually(what: &str, mut f: impl FnMut() -> bool) {
 
 #[test]
 fn hypervisor_is_xen_4_17() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let c = open();
@@ -112,7 +90,7 @@ fn hypervisor_is_xen_4_17() {
 
 #[test]
 fn node_info_agrees_with_xl_info() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let c = open();
@@ -138,7 +116,7 @@ fn node_info_agrees_with_xl_info() {
 
 #[test]
 fn domain0_is_listed_and_described() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let c = open();
@@ -177,7 +155,7 @@ fn domain0_is_listed_and_described() {
 
 #[test]
 fn unknown_domains_are_not_found() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let c = open();
@@ -189,7 +167,7 @@ fn unknown_domains_are_not_found() {
 
 #[test]
 fn read_only_connection_reads_but_refuses_changes() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     virt_xen::register();
@@ -202,7 +180,7 @@ fn read_only_connection_reads_but_refuses_changes() {
 
 #[test]
 fn guest_lookup_and_info() {
-    let Some(name) = guest() else {
+    let Some(name) = xen_guest() else {
         return;
     };
     let c = open();
@@ -237,7 +215,7 @@ fn guest_lookup_and_info() {
 
 #[test]
 fn guest_suspend_and_resume() {
-    let Some(name) = guest() else {
+    let Some(name) = xen_guest() else {
         return;
     };
     let c = open();
@@ -273,7 +251,7 @@ fn guest_suspend_and_resume() {
 
 #[test]
 fn guest_destroy_makes_it_gone() {
-    let Some(name) = guest() else {
+    let Some(name) = xen_guest() else {
         return;
     };
     let c = open();

@@ -530,7 +530,6 @@ fn pci_sexpr(def: &DomainDef, out: &mut String) -> Result<(), XendError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
 

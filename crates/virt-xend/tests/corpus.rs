@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{corpus_folder, first_difference, load, manifest_of};
+use common::{load, manifest_of};
+use virt_testkit::{corpus_folder, first_difference};
 use virt_xend::sexpr2xml::{sexpr_text_to_xml, SexprOptions};
 use virt_xend::xml2sexpr::domain_to_sexpr;
 
@@ -52,7 +53,7 @@ fn corpus_xen_sexpr2xml() {
         let want = load(&case.expected);
         match sexpr_text_to_xml(load(input).as_bytes(), &SexprOptions::default()) {
             Ok(got) if got == want => passed += 1,
-            Ok(got) => failures.push(format!("{name}: {}", first_difference(&got, &want))),
+            Ok(got) => failures.push(format!("{name}: {}", first_difference(&want, &got))),
             Err(e) => failures.push(format!("{name}: {e}")),
         }
     }

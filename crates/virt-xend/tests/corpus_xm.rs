@@ -7,8 +7,9 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{corpus_folder, corpus_root, manifest};
+use common::manifest;
 use proptest::prelude::*;
+use virt_testkit::{corpus_folder, corpus_root};
 use virt_xend::xm::{xm_text_to_xml, xml_to_xm_text, Conf, XmFlavour, XmOptions};
 
 /// A line diff of two texts: the lines that differ, marked - (want) and

@@ -8,8 +8,9 @@ use std::io::{Read, Write};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 
-use common::{corpus_root, first_difference, load, manifest_of};
+use common::{load, manifest_of};
 use std::time::{Duration, Instant};
+use virt_testkit::{corpus_root, first_difference};
 
 use virt_core::{
     affect, dump_flags, list_flags, start_flags, xml_flags, CpuMap, DomainRef, DomainState, Driver,
@@ -1103,7 +1104,7 @@ fn corpus_xend_driver_xml() {
         });
         match got {
             Ok(xml) if xml == want => passed += 1,
-            Ok(xml) => failures.push(format!("{input}: {}", first_difference(&xml, &want))),
+            Ok(xml) => failures.push(format!("{input}: {}", first_difference(&want, &xml))),
             Err(e) => failures.push(format!("{input}: {}", e.message)),
         }
     }

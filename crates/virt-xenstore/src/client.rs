@@ -564,7 +564,6 @@ impl<S: Read + Write> Client<S> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
     use crate::wire::Header;

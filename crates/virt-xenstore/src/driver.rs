@@ -615,7 +615,6 @@ impl Driver for XenstoreDriver {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
     use crate::fake::{FakeGuest, FakeXenstored};

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use virt_core::{ErrorCode, ErrorDomain};
 
-use crate::wire::MessageType;
+use crate::message_type::MessageType;
 
 /// An error name carried by an `XS_ERROR` reply ("ENOENT", "EAGAIN", ...).
 ///
@@ -232,7 +232,6 @@ impl From<XsError> for virt_core::Error {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
 

@@ -1273,5 +1273,4 @@ impl Drop for FakeXenstored {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests;

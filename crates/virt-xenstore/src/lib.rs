@@ -23,6 +23,7 @@ mod error;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
 pub mod lookup;
+mod message_type;
 pub mod wire;
 
 pub use client::{Client, Transport, Tx, WatchEvent};

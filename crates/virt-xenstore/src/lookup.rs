@@ -379,7 +379,6 @@ pub fn domains<S: Read + Write>(c: &mut Client<S>) -> Result<Vec<DomainRecord>> 
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
     use crate::fake::{FakeGuest, FakeXenstored};

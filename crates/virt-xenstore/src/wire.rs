@@ -12,6 +12,7 @@ use std::io::{Read, Write};
 use std::str::FromStr;
 
 use crate::error::{Errno, XsError};
+pub use crate::message_type::MessageType;
 use crate::Result;
 
 /// Length of the message header.
@@ -22,81 +23,6 @@ pub const PAYLOAD_MAX: usize = 4096;
 pub const ABS_PATH_MAX: usize = 3072;
 /// Longest path relative to a domain's home (`XENSTORE_REL_PATH_MAX`).
 pub const REL_PATH_MAX: usize = 2048;
-
-macro_rules! message_types {
-    ($($var:ident = $num:expr, $name:expr;)+) => {
-        /// `enum xsd_sockmsg_type`: what a message asks or answers.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum MessageType {
-            $(
-                #[doc = concat!("`XS_", $name, "`")]
-                $var = $num,
-            )+
-        }
-
-        impl MessageType {
-            /// Every type the protocol defines, in wire order.
-            pub const ALL: &'static [MessageType] = &[$(MessageType::$var),+];
-
-            /// The number on the wire.
-            pub fn number(self) -> u32 {
-                self as u32
-            }
-
-            /// The type for a wire number (20, the removed `XS_RESTRICT`,
-            /// is not one).
-            pub fn from_number(n: u32) -> Option<Self> {
-                match n {
-                    $($num => Some(MessageType::$var),)+
-                    _ => None,
-                }
-            }
-
-            /// The name without its `XS_` prefix ("READ").
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(MessageType::$var => $name,)+
-                }
-            }
-        }
-    };
-}
-
-message_types! {
-    Control = 0, "CONTROL";
-    Directory = 1, "DIRECTORY";
-    Read = 2, "READ";
-    GetPerms = 3, "GET_PERMS";
-    Watch = 4, "WATCH";
-    Unwatch = 5, "UNWATCH";
-    TransactionStart = 6, "TRANSACTION_START";
-    TransactionEnd = 7, "TRANSACTION_END";
-    Introduce = 8, "INTRODUCE";
-    Release = 9, "RELEASE";
-    GetDomainPath = 10, "GET_DOMAIN_PATH";
-    Write = 11, "WRITE";
-    Mkdir = 12, "MKDIR";
-    Rm = 13, "RM";
-    SetPerms = 14, "SET_PERMS";
-    WatchEvent = 15, "WATCH_EVENT";
-    Error = 16, "ERROR";
-    IsDomainIntroduced = 17, "IS_DOMAIN_INTRODUCED";
-    Resume = 18, "RESUME";
-    SetTarget = 19, "SET_TARGET";
-    ResetWatches = 21, "RESET_WATCHES";
-    DirectoryPart = 22, "DIRECTORY_PART";
-}
-
-impl MessageType {
-    /// `XS_DEBUG` is the old name of `XS_CONTROL`.
-    pub const DEBUG: MessageType = MessageType::Control;
-}
-
-impl fmt::Display for MessageType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// The fixed header in front of every message, exactly as on the wire:
 /// `kind` is kept as a number so a peer can answer an unknown type.
@@ -869,7 +795,6 @@ impl DirectoryChunk {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
     use proptest::prelude::*;

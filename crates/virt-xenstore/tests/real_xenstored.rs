@@ -9,34 +9,10 @@
 
 use std::process::Command;
 use std::time::Duration;
+use virt_testkit::{real_xen, xen_guest};
 
 use virt_xenstore::client::{SOCKET_PATH, SOCKET_RO_PATH};
 use virt_xenstore::{lookup, Client, Errno, Transport, Tx, XsError};
-
-/// Whether to run: a real Xen was promised, or skip with the notice.
-fn real() -> bool {
-    match std::env::var("VIRT_XEN_REAL").as_deref() {
-        Ok("1") => true,
-        _ => {
-            println!("skipped: no real Xen (set VIRT_XEN_REAL=1 inside dom0)");
-            false
-        }
-    }
-}
-
-/// The running guest's name, or a skip notice.
-fn guest() -> Option<String> {
-    if !real() {
-        return None;
-    }
-    match std::env::var("VIRT_XEN_GUEST") {
-        Ok(g) if !g.is_empty() => Some(g),
-        _ => {
-            println!("skipped: no guest (set VIRT_XEN_GUEST to an xl-created domain)");
-            None
-        }
-    }
-}
 
 /// A read-write connection to the real xenstored, with a timeout so a
 /// protocol slip fails the test instead of hanging it.
@@ -62,7 +38,7 @@ fn xl(args: &[&str]) -> String {
 
 #[test]
 fn domain0_is_named_by_the_toolstack() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let mut c = connect();
@@ -83,7 +59,7 @@ fn domain0_is_named_by_the_toolstack() {
 
 #[test]
 fn get_domain_path_of_dom0() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let mut c = connect();
@@ -94,7 +70,7 @@ fn get_domain_path_of_dom0() {
 
 #[test]
 fn write_read_directory_rm() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let mut c = connect();
@@ -128,7 +104,7 @@ fn write_read_directory_rm() {
 
 #[test]
 fn many_reads_in_one_round_trip() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let mut c = connect();
@@ -162,7 +138,7 @@ fn many_reads_in_one_round_trip() {
 
 #[test]
 fn missing_node_is_enoent() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let mut c = connect();
@@ -191,7 +167,7 @@ fn missing_node_is_enoent() {
 
 #[test]
 fn invalid_path_is_einval() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let mut c = connect();
@@ -201,7 +177,7 @@ fn invalid_path_is_einval() {
 
 #[test]
 fn transaction_is_isolated_until_commit() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let mut c = connect();
@@ -239,7 +215,7 @@ fn transaction_is_isolated_until_commit() {
 
 #[test]
 fn conflicting_commit_is_eagain_and_transact_retries() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let mut c = connect();
@@ -276,7 +252,7 @@ fn conflicting_commit_is_eagain_and_transact_retries() {
 
 #[test]
 fn watch_fires_on_change_and_stops_after_unwatch() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let mut c = connect();
@@ -315,7 +291,7 @@ fn watch_fires_on_change_and_stops_after_unwatch() {
 
 #[test]
 fn permissions_round_trip() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let mut c = connect();
@@ -340,7 +316,7 @@ fn permissions_round_trip() {
 
 #[test]
 fn read_only_connection() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let ro_socket = std::path::Path::new(SOCKET_RO_PATH).exists();
@@ -367,7 +343,7 @@ fn read_only_connection() {
 
 #[test]
 fn lookups_see_domain0() {
-    if !real() {
+    if !real_xen() {
         return;
     }
     let mut c = connect();
@@ -403,7 +379,7 @@ fn lookups_see_domain0() {
 
 #[test]
 fn lookups_describe_the_guest() {
-    let Some(name) = guest() else {
+    let Some(name) = xen_guest() else {
         return;
     };
     let mut c = connect();

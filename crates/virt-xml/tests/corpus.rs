@@ -11,6 +11,7 @@ use virt_xml::{parse_domain, parse_element, DomainDef, FormatOptions};
 
 mod common;
 use common::corpus_root;
+use virt_testkit::first_difference;
 
 /// The corpus folder `rel`, or `None` (with a notice) when it is absent.
 fn folder(rel: &str) -> Option<PathBuf> {
@@ -95,19 +96,6 @@ fn corpus_domain_xml() {
         differ.len(),
         files.len()
     );
-}
-
-fn first_difference(want: &str, got: &str) -> String {
-    for (i, (a, b)) in want.lines().zip(got.lines()).enumerate() {
-        if a != b {
-            return format!("line {}: want {a:?} got {b:?}", i + 1);
-        }
-    }
-    format!(
-        "lengths {} vs {} lines",
-        want.lines().count(),
-        got.lines().count()
-    )
 }
 
 /// Every domain XML of every era parses; other documents are well-formed.

@@ -510,7 +510,6 @@ fn add_tree(t: &mut Tree, from: &Path, at: &str) -> Result<(), Failure> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
 

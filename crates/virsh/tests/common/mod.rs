@@ -6,15 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-pub fn corpus() -> PathBuf {
-    match std::env::var_os("VIRT_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/corpus"
-        )),
-    }
-}
+/// The shared corpus (virt-testkit's).
+pub use virt_testkit::corpus_root as corpus;
 
 /// One run's observable result.
 #[derive(Debug, PartialEq, Eq)]

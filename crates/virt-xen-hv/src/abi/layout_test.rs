@@ -247,7 +247,7 @@ fn layout_matches_xen_headers() {
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("mkdir {}: {e}", dir.display()));
     let src = dir.join("layout.c");
     let exe = dir.join("layout");
-    std::fs::write(&src, c_program(&facts)).unwrap_or_else(|e| panic!("write: {e}"));
+    std::fs::write(&src, c_program(&facts)).expect("write");
     // The tools build with __XEN_TOOLS__, which unlocks sysctl.h/domctl.h.
     let cc = match Command::new("cc")
         .args(["-D__XEN_TOOLS__", "-Wall", "-o"])

@@ -1,34 +1,10 @@
-//! What the corpus tests share: where the corpus is, how libvirt's test
-//! loader read a file, a folder's MANIFEST.tsv, and how outputs differ.
+//! What the corpus tests of this crate share: how libvirt's test loader
+//! read a file and a folder's MANIFEST.tsv (the corpus itself and output
+//! differences come from virt-testkit).
 // Each test file uses part of this module; the rest is dead code there.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-
-/// The shared corpus: `VIRT_CORPUS`, else `../shared/corpus` next to
-/// the workspace.
-pub fn corpus_root() -> PathBuf {
-    std::env::var_os("VIRT_CORPUS").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/corpus"
-            ))
-        },
-        PathBuf::from,
-    )
-}
-
-/// The corpus folder `sub`, or `None` with a notice naming the test
-/// (`what`) as skipped when the folder is absent.
-pub fn corpus_folder(sub: &str, what: &str) -> Option<PathBuf> {
-    let dir = corpus_root().join(sub);
-    if !dir.is_dir() {
-        println!("{what}: corpus folder {} absent, skipped", dir.display());
-        return None;
-    }
-    Some(dir)
-}
 
 /// One row of a MANIFEST.tsv.
 pub struct Case {
@@ -83,18 +59,4 @@ pub fn load(path: &Path) -> String {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     text.replace("\\\n", "")
-}
-
-/// The first differing line of two texts, for the failure list.
-pub fn first_difference(got: &str, want: &str) -> String {
-    for (i, (g, w)) in got.lines().zip(want.lines()).enumerate() {
-        if g != w {
-            return format!("line {}: got {g:?}, want {w:?}", i + 1);
-        }
-    }
-    format!(
-        "lengths differ ({} vs {} lines)",
-        got.lines().count(),
-        want.lines().count()
-    )
 }

@@ -1,0 +1,91 @@
+//! virt-testkit: what the tests of every virt-rs crate share, written once.
+//! A dev-dependency only; nothing here reaches a product.
+//!
+//! - [`corpus_root`] / [`corpus_folder`]: the shared corpus (`VIRT_CORPUS`,
+//!   else `../shared/corpus` beside the workspace), skipped with a notice
+//!   when absent.
+//! - [`first_difference`]: where an output first departs from the expected
+//!   one, for failure lists.
+//! - [`real_xen`] / [`xen_guest`]: the gates of the tests that need a real
+//!   Xen dom0 (`VIRT_XEN_REAL=1`) and a guest (`VIRT_XEN_GUEST`).
+
+#![warn(missing_docs)]
+
+use std::path::PathBuf;
+
+/// The shared corpus: `$VIRT_CORPUS`, else `../shared/corpus` beside the
+/// workspace.
+pub fn corpus_root() -> PathBuf {
+    match std::env::var_os("VIRT_CORPUS") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/corpus"
+        )),
+    }
+}
+
+/// The corpus folder `sub`, or `None` after a notice naming the test
+/// (`what`) as skipped when the folder is absent.
+pub fn corpus_folder(sub: &str, what: &str) -> Option<PathBuf> {
+    let dir = corpus_root().join(sub);
+    if !dir.is_dir() {
+        println!("{what}: corpus folder {} absent, skipped", dir.display());
+        return None;
+    }
+    Some(dir)
+}
+
+/// The first line where `got` departs from `want`, or their line counts
+/// when one is a prefix of the other.
+pub fn first_difference(want: &str, got: &str) -> String {
+    for (i, (w, g)) in want.lines().zip(got.lines()).enumerate() {
+        if w != g {
+            return format!("line {}: want {w:?} got {g:?}", i + 1);
+        }
+    }
+    format!(
+        "lengths {} vs {} lines",
+        want.lines().count(),
+        got.lines().count()
+    )
+}
+
+/// Whether a real Xen was promised (`VIRT_XEN_REAL=1`, set by `cargo xtask
+/// xen-vm` inside dom0); otherwise a skip notice is printed.
+pub fn real_xen() -> bool {
+    if std::env::var("VIRT_XEN_REAL").as_deref() == Ok("1") {
+        return true;
+    }
+    println!("skipped: no real Xen (set VIRT_XEN_REAL=1 inside dom0)");
+    false
+}
+
+/// The name of the running guest the real-Xen tests may use
+/// (`VIRT_XEN_GUEST`), or `None` after a skip notice.
+pub fn xen_guest() -> Option<String> {
+    if !real_xen() {
+        return None;
+    }
+    match std::env::var("VIRT_XEN_GUEST") {
+        Ok(g) if !g.is_empty() => Some(g),
+        _ => {
+            println!("skipped: no guest (set VIRT_XEN_GUEST to an xl-created domain)");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_name_the_line() {
+        assert_eq!(
+            first_difference("a\nb\n", "a\nc\n"),
+            "line 2: want \"b\" got \"c\""
+        );
+        assert_eq!(first_difference("a\n", "a\nb\n"), "lengths 1 vs 2 lines");
+    }
+}
