@@ -1,0 +1,595 @@
+//! Typed views of the devices the model keeps as generic elements:
+//! controllers, inputs, video, the memory balloon, RNGs, TPMs, watchdogs,
+//! sound cards and host devices.
+
+use super::*;
+
+/// `type=` required on a device, with libvirt's "missing" error.
+fn required(el: &Element, name: &str) -> Result<String, XmlError> {
+    attr(el, name).ok_or_else(|| {
+        XmlError::Invalid(format!(
+            "Missing required attribute '{name}' in element '{}'",
+            el.name
+        ))
+    })
+}
+
+/// A signed integer attribute, with libvirt's error for a bad value.
+fn int(el: &Element, name: &str) -> Result<Option<u32>, XmlError> {
+    match el.attr(name) {
+        None => Ok(None),
+        Some(v) => v.trim().parse::<u32>().map(Some).map_err(|_| {
+            XmlError::Invalid(format!(
+                "Invalid value for attribute '{name}' in element '{}': '{v}'. Expected integer value",
+                el.name
+            ))
+        }),
+    }
+}
+
+/// `<controller>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Controller {
+    /// `type=`: ide, fdc, scsi, sata, usb, pci, virtio-serial, ccid, xenbus, isa.
+    pub controller_type: String,
+    /// `index=`.
+    pub index: Option<u32>,
+    /// `model=` (piix3-uhci, pci-root, virtio-scsi, ...).
+    pub model: Option<String>,
+    /// `ports=` (virtio-serial, usb hubs).
+    pub ports: Option<u32>,
+    /// `vectors=` (virtio-serial).
+    pub vectors: Option<u32>,
+}
+
+impl View for Controller {
+    const TAG: &'static str = "controller";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let types = [
+            "ide",
+            "fdc",
+            "scsi",
+            "sata",
+            "usb",
+            "pci",
+            "virtio-serial",
+            "ccid",
+            "xenbus",
+            "isa",
+        ];
+        let controller_type = choice(el, "type", &types)?;
+        Ok(Controller {
+            controller_type: match controller_type {
+                Some(t) => t,
+                None => required(el, "type")?,
+            },
+            index: int(el, "index")?,
+            model: attr(el, "model"),
+            ports: int(el, "ports")?,
+            vectors: int(el, "vectors")?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "type", Some(&self.controller_type));
+        put_num(el, "index", self.index);
+        put(el, "model", self.model.as_deref());
+        put_num(el, "ports", self.ports);
+        put_num(el, "vectors", self.vectors);
+    }
+}
+
+/// `<input>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Input {
+    /// `type=`: mouse, tablet, keyboard, passthrough, evdev.
+    pub input_type: String,
+    /// `bus=`: ps2, usb, xen, virtio.
+    pub bus: Option<String>,
+}
+
+impl View for Input {
+    const TAG: &'static str = "input";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let input_type = match el.attr("type") {
+            None => return Err(XmlError::Invalid("missing input device type".into())),
+            Some(t @ ("mouse" | "tablet" | "keyboard" | "passthrough" | "evdev")) => t.into(),
+            Some(t) => {
+                return Err(XmlError::Unsupported(format!(
+                    "unknown input device type '{t}'"
+                )))
+            }
+        };
+        Ok(Input {
+            input_type,
+            bus: choice(
+                el,
+                "bus",
+                &["ps2", "usb", "xen", "parallels", "virtio", "none"],
+            )?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "type", Some(&self.input_type));
+        put(el, "bus", self.bus.as_deref());
+    }
+}
+
+/// `<video>` (its `<model>`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Video {
+    /// `<model type=...>`: vga, cirrus, vmvga, xen, vbox, qxl, virtio, ...
+    pub model_type: Option<String>,
+    /// `vram=` in KiB.
+    pub vram: Option<u32>,
+    /// `ram=` in KiB (qxl).
+    pub ram: Option<u32>,
+    /// `vgamem=` in KiB (qxl).
+    pub vgamem: Option<u32>,
+    /// `heads=`.
+    pub heads: Option<u32>,
+    /// `primary=yes|no`.
+    pub primary: Option<String>,
+    /// `<model><acceleration accel3d=... accel2d=... rendernode=...>`.
+    pub acceleration: Option<VideoAcceleration>,
+}
+
+/// `<video><model><acceleration>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VideoAcceleration {
+    /// `accel3d=yes|no`.
+    pub accel3d: Option<String>,
+    /// `accel2d=yes|no`.
+    pub accel2d: Option<String>,
+    /// `rendernode=`: the host render node (virtio with vhost-user).
+    pub rendernode: Option<String>,
+}
+
+/// Video models libvirt 9.0 knows.
+const VIDEO_MODELS: &[&str] = &[
+    "default",
+    "vga",
+    "cirrus",
+    "vmvga",
+    "xen",
+    "vbox",
+    "qxl",
+    "parallels",
+    "virtio",
+    "gop",
+    "none",
+    "bochs",
+    "ramfb",
+];
+
+impl View for Video {
+    const TAG: &'static str = "video";
+    fn check(el: &Element) -> Result<(), XmlError> {
+        // Known good without a copy in the common case; anything else is
+        // read in full for libvirt's error.
+        let Some(m) = el.child("model") else {
+            return Ok(());
+        };
+        // One pass over the attributes.
+        let good = m.attrs.iter().all(|(k, v)| match k.as_str() {
+            "type" => VIDEO_MODELS.contains(&v.as_str()),
+            "vram" | "ram" | "vgamem" | "heads" => v.trim().parse::<u32>().is_ok(),
+            "primary" => matches!(v.as_str(), "yes" | "no"),
+            _ => true,
+        }) && m.children.is_empty();
+        if good {
+            return Ok(());
+        }
+        Self::from_element(el).map(drop)
+    }
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let Some(m) = el.child("model") else {
+            return Ok(Video::default());
+        };
+        let model_type = match m.attr("type") {
+            None => None,
+            Some(t) if VIDEO_MODELS.contains(&t) => Some(t.to_string()),
+            Some(t) => return Err(XmlError::Unsupported(format!("unknown video model '{t}'"))),
+        };
+        // libvirt's own wording for the video sizes.
+        let size = |name: &str| match m.attr(name) {
+            None => Ok(None),
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .map(Some)
+                .map_err(|_| XmlError::Invalid(format!("cannot parse video {name} '{v}'"))),
+        };
+        Ok(Video {
+            model_type,
+            vram: size("vram")?,
+            ram: size("ram")?,
+            vgamem: size("vgamem")?,
+            heads: uint(m, "heads")?,
+            primary: choice(m, "primary", &["yes", "no"])?,
+            acceleration: match m.child("acceleration") {
+                Some(a) => Some(VideoAcceleration {
+                    accel3d: choice(a, "accel3d", &["yes", "no"])?,
+                    accel2d: choice(a, "accel2d", &["yes", "no"])?,
+                    rendernode: attr(a, "rendernode"),
+                }),
+                None => None,
+            },
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        if *self == Video::default() {
+            remove_children(el, "model");
+            return;
+        }
+        with_child(el, "model", |m| {
+            put(m, "type", self.model_type.as_deref());
+            put_num(m, "ram", self.ram);
+            put_num(m, "vram", self.vram);
+            put_num(m, "vgamem", self.vgamem);
+            put_num(m, "heads", self.heads);
+            put(m, "primary", self.primary.as_deref());
+            match &self.acceleration {
+                Some(a) => with_child(m, "acceleration", |e| {
+                    put(e, "accel3d", a.accel3d.as_deref());
+                    put(e, "accel2d", a.accel2d.as_deref());
+                    put(e, "rendernode", a.rendernode.as_deref());
+                }),
+                None => remove_children(m, "acceleration"),
+            }
+        });
+    }
+}
+
+/// `<memballoon>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemBalloon {
+    /// `model=`: virtio, xen, none, virtio-transitional, ...
+    pub model: String,
+    /// `autodeflate=on|off`.
+    pub autodeflate: Option<String>,
+    /// `<stats period=...>` in seconds.
+    pub stats_period: Option<u32>,
+}
+
+impl View for MemBalloon {
+    const TAG: &'static str = "memballoon";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let allowed = [
+            "virtio",
+            "xen",
+            "none",
+            "virtio-transitional",
+            "virtio-non-transitional",
+        ];
+        let Some(model) = choice(el, "model", &allowed)? else {
+            return Err(XmlError::Invalid(
+                "balloon memory must contain model name".into(),
+            ));
+        };
+        let stats_period = match el.child("stats") {
+            Some(s) => int(s, "period")?,
+            None => None,
+        };
+        Ok(MemBalloon {
+            model,
+            autodeflate: choice(el, "autodeflate", &["on", "off"])?,
+            stats_period,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "model", Some(&self.model));
+        put(el, "autodeflate", self.autodeflate.as_deref());
+        match self.stats_period {
+            Some(p) => with_child(el, "stats", |s| put_num(s, "period", Some(p))),
+            None => remove_children(el, "stats"),
+        }
+    }
+}
+
+/// `<rng>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rng {
+    /// `model=`: virtio, virtio-transitional, ...
+    pub model: String,
+    /// `<backend model=...>`: random, egd, builtin.
+    pub backend_model: Option<String>,
+    /// The `<backend>` text: the host device for `random`.
+    pub backend_path: Option<String>,
+    /// `<rate bytes=... period=...>`.
+    pub rate: Option<(u32, Option<u32>)>,
+}
+
+impl View for Rng {
+    const TAG: &'static str = "rng";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let model = required(el, "model")?;
+        let backend = el.child("backend");
+        let rate = match el.child("rate") {
+            Some(r) => Some((uint(r, "bytes")?.unwrap_or(0), uint(r, "period")?)),
+            None => None,
+        };
+        Ok(Rng {
+            model,
+            backend_model: match backend.and_then(|b| b.attr("model")) {
+                None => None,
+                Some(m @ ("random" | "egd" | "builtin")) => Some(m.to_string()),
+                Some(m) => {
+                    return Err(XmlError::Unsupported(format!(
+                        "unknown RNG backend model '{m}'"
+                    )))
+                }
+            },
+            backend_path: backend.map(|b| b.text()).filter(|t| !t.trim().is_empty()),
+            rate,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "model", Some(&self.model));
+        match self.rate {
+            Some((bytes, period)) => with_child(el, "rate", |r| {
+                put_num(r, "bytes", Some(bytes));
+                put_num(r, "period", period);
+            }),
+            None => remove_children(el, "rate"),
+        }
+        if self.backend_model.is_some() || self.backend_path.is_some() {
+            with_child(el, "backend", |b| {
+                put(b, "model", self.backend_model.as_deref());
+                if b.elements().next().is_none() {
+                    let path = self.backend_path.clone().unwrap_or_default();
+                    if b.text() != path {
+                        b.set_text(path);
+                    }
+                }
+            });
+        } else {
+            remove_children(el, "backend");
+        }
+    }
+}
+
+/// `<tpm>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tpm {
+    /// `model=`: tpm-tis, tpm-crb, tpm-spapr, spapr-tpm-proxy.
+    pub model: Option<String>,
+    /// `<backend type=...>`: passthrough, emulator, external.
+    pub backend_type: Option<String>,
+    /// `<backend version=...>`: 1.2, 2.0.
+    pub backend_version: Option<String>,
+    /// `<backend><device path=...>` (passthrough).
+    pub device_path: Option<String>,
+    /// `<backend persistent_state=yes|no>` (emulator).
+    pub persistent_state: Option<String>,
+    /// `<backend><encryption secret=...>` (emulator): the secret's UUID.
+    pub encryption_secret: Option<String>,
+    /// `<backend><active_pcr_banks>`: the banks (sha1, sha256, ...) in order.
+    pub active_pcr_banks: Vec<String>,
+}
+
+impl View for Tpm {
+    const TAG: &'static str = "tpm";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let backend = el.child("backend");
+        let backend_type = match backend {
+            Some(b) => match b.attr("type") {
+                None => return Err(XmlError::Invalid("missing TPM device backend type".into())),
+                Some(t @ ("passthrough" | "emulator" | "external")) => Some(t.to_string()),
+                Some(t) => {
+                    return Err(XmlError::Invalid(format!("Unknown TPM backend type '{t}'")))
+                }
+            },
+            None => None,
+        };
+        Ok(Tpm {
+            model: choice(
+                el,
+                "model",
+                &["tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy"],
+            )?,
+            backend_type,
+            backend_version: backend.and_then(|b| attr(b, "version")),
+            device_path: backend
+                .and_then(|b| b.child("device"))
+                .and_then(|d| attr(d, "path")),
+            persistent_state: match backend {
+                Some(b) => choice(b, "persistent_state", &["yes", "no"])?,
+                None => None,
+            },
+            encryption_secret: backend
+                .and_then(|b| b.child("encryption"))
+                .and_then(|e| attr(e, "secret")),
+            active_pcr_banks: backend
+                .and_then(|b| b.child("active_pcr_banks"))
+                .map(|a| a.elements().map(|e| e.name.clone()).collect())
+                .unwrap_or_default(),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "model", self.model.as_deref());
+        if self.backend_type.is_none() {
+            remove_children(el, "backend");
+            return;
+        }
+        with_child(el, "backend", |b| {
+            put(b, "type", self.backend_type.as_deref());
+            put(b, "version", self.backend_version.as_deref());
+            put(b, "persistent_state", self.persistent_state.as_deref());
+            match &self.device_path {
+                Some(p) => with_child(b, "device", |d| put(d, "path", Some(p))),
+                None => remove_children(b, "device"),
+            }
+            match &self.encryption_secret {
+                Some(s) => with_child(b, "encryption", |e| put(e, "secret", Some(s))),
+                None => remove_children(b, "encryption"),
+            }
+            if self.active_pcr_banks.is_empty() {
+                remove_children(b, "active_pcr_banks");
+            } else {
+                with_child(b, "active_pcr_banks", |a| {
+                    let same = a
+                        .elements()
+                        .map(|e| e.name.as_str())
+                        .eq(self.active_pcr_banks.iter().map(String::as_str));
+                    if !same {
+                        a.children = self
+                            .active_pcr_banks
+                            .iter()
+                            .map(|n| Node::Element(Element::new(n.as_str())))
+                            .collect();
+                    }
+                });
+            }
+        });
+    }
+}
+
+/// `<watchdog>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Watchdog {
+    /// `model=`: i6300esb, ib700, diag288, itco.
+    pub model: String,
+    /// `action=`: reset, shutdown, poweroff, pause, dump, none, inject-nmi.
+    pub action: Option<String>,
+}
+
+impl View for Watchdog {
+    const TAG: &'static str = "watchdog";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let model = match el.attr("model") {
+            None => return Err(XmlError::Invalid("watchdog must contain model name".into())),
+            Some(m @ ("i6300esb" | "ib700" | "diag288" | "itco")) => m.to_string(),
+            Some(m) => {
+                return Err(XmlError::Unsupported(format!(
+                    "unknown watchdog model '{m}'"
+                )))
+            }
+        };
+        let action = match el.attr("action") {
+            None => None,
+            Some(
+                a @ ("reset" | "shutdown" | "poweroff" | "pause" | "dump" | "none" | "inject-nmi"),
+            ) => Some(a.to_string()),
+            Some(a) => {
+                return Err(XmlError::Unsupported(format!(
+                    "unknown watchdog action '{a}'"
+                )))
+            }
+        };
+        Ok(Watchdog { model, action })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "model", Some(&self.model));
+        put(el, "action", self.action.as_deref());
+    }
+}
+
+/// `<sound>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Sound {
+    /// `model=`: sb16, es1370, pcspk, ac97, ich6, ich7, ich9, usb, ...
+    pub model: String,
+}
+
+impl View for Sound {
+    const TAG: &'static str = "sound";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let allowed = [
+            "sb16", "es1370", "pcspk", "ac97", "ich6", "ich7", "ich9", "usb", "ics2000", "virtio",
+        ];
+        let Some(model) = choice(el, "model", &allowed)? else {
+            return Err(XmlError::Invalid(
+                "Missing required attribute 'model' in element 'sound'".into(),
+            ));
+        };
+        Ok(Sound { model })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "model", Some(&self.model));
+    }
+}
+
+/// `<hostdev>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Hostdev {
+    /// `mode=`: subsystem, capabilities.
+    pub mode: Option<String>,
+    /// `type=`: pci, usb, scsi, scsi_host, mdev (subsystem); storage, misc, net.
+    pub hostdev_type: String,
+    /// `managed=yes|no`.
+    pub managed: Option<String>,
+    /// `<source><adapter name=...>` (scsi).
+    pub adapter: Option<String>,
+    /// `<source><address>` attributes in order (domain/bus/slot/function
+    /// for pci, bus/target/unit for scsi, bus/device for usb).
+    pub source_address: Vec<(String, String)>,
+    /// `<source protocol=...>` (iscsi).
+    pub source_protocol: Option<String>,
+    /// `<source name=...>` (the iSCSI target and LUN).
+    pub source_name: Option<String>,
+    /// `<readonly/>` (scsi).
+    pub readonly: bool,
+    /// `<shareable/>` (scsi).
+    pub shareable: bool,
+}
+
+impl View for Hostdev {
+    const TAG: &'static str = "hostdev";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let source = el.child("source");
+        Ok(Hostdev {
+            mode: match el.attr("mode") {
+                None => None,
+                Some(m @ ("subsystem" | "capabilities")) => Some(m.to_string()),
+                Some(m) => {
+                    return Err(XmlError::Unsupported(format!("unknown hostdev mode '{m}'")))
+                }
+            },
+            hostdev_type: required(el, "type")?,
+            managed: choice(el, "managed", &["yes", "no"])?,
+            adapter: source
+                .and_then(|s| s.child("adapter"))
+                .and_then(|a| attr(a, "name")),
+            source_address: source
+                .and_then(|s| s.child("address"))
+                .map(|a| a.attrs.clone())
+                .unwrap_or_default(),
+            source_protocol: match source {
+                Some(s) => choice(s, "protocol", &["iscsi"])?,
+                None => None,
+            },
+            source_name: source.and_then(|s| attr(s, "name")),
+            readonly: el.child("readonly").is_some(),
+            shareable: el.child("shareable").is_some(),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "mode", self.mode.as_deref());
+        put(el, "type", Some(&self.hostdev_type));
+        put(el, "managed", self.managed.as_deref());
+        with_child(el, "source", |s| {
+            put(s, "protocol", self.source_protocol.as_deref());
+            put(s, "name", self.source_name.as_deref());
+            match &self.adapter {
+                Some(a) => with_child(s, "adapter", |e| put(e, "name", Some(a))),
+                None => remove_children(s, "adapter"),
+            }
+            if self.source_address.is_empty() {
+                remove_children(s, "address");
+            } else {
+                with_child(s, "address", |a| {
+                    if a.attrs != self.source_address {
+                        a.attrs = self.source_address.clone();
+                    }
+                });
+            }
+        });
+        for (flag, name) in [(self.readonly, "readonly"), (self.shareable, "shareable")] {
+            if !flag {
+                remove_children(el, name);
+            } else if el.child(name).is_none() {
+                el.children.push(Node::Element(Element::new(name)));
+            }
+        }
+    }
+}

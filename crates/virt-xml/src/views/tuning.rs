@@ -1,0 +1,338 @@
+//! Typed views of the tuning parts of a definition: `<numatune>`,
+//! `<cputune>` (the vCPU, emulator and I/O thread pins drivers apply),
+//! `<memoryBacking>` and `<pm>`.
+
+use super::*;
+
+/// A number held as an element's text (`<shares>2048</shares>`), with
+/// libvirt's XPath error for a bad value.
+fn num_text<T: std::str::FromStr>(el: &Element, name: &str) -> Result<Option<T>, XmlError> {
+    match el.child(name) {
+        None => Ok(None),
+        Some(c) => {
+            let t = c.text();
+            t.trim()
+                .parse::<T>()
+                .map(Some)
+                .map_err(|_| XmlError::InvalidValue {
+                    value: t.clone(),
+                    xpath: format!("./{}/{name}[1]", el.name),
+                })
+        }
+    }
+}
+
+/// Write a number as `name`'s text, keeping the written spelling when equal.
+fn put_num_text<T: ToString + std::str::FromStr + PartialEq>(
+    el: &mut Element,
+    name: &str,
+    value: Option<T>,
+) {
+    let same = match (&value, el.child(name)) {
+        (Some(v), Some(c)) => c.text().trim().parse::<T>().ok().as_ref() == Some(v),
+        _ => false,
+    };
+    if !same {
+        put_text(el, name, value.map(|v| v.to_string()).as_deref());
+    }
+}
+
+/// `<numatune><memory>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NumaMemory {
+    /// `mode=`: interleave, strict, preferred, restrictive.
+    pub mode: Option<String>,
+    /// `nodeset=`.
+    pub nodeset: Option<String>,
+    /// `placement=static|auto`.
+    pub placement: Option<String>,
+}
+
+/// `<numatune><memnode>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemNode {
+    /// `cellid=`: the guest NUMA cell.
+    pub cellid: u32,
+    /// `mode=`.
+    pub mode: Option<String>,
+    /// `nodeset=`.
+    pub nodeset: Option<String>,
+}
+
+/// `<numatune>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Numatune {
+    /// `<memory>`.
+    pub memory: Option<NumaMemory>,
+    /// `<memnode>`s in order.
+    pub memnodes: Vec<MemNode>,
+}
+
+const NUMA_MODES: &[&str] = &["interleave", "strict", "preferred", "restrictive"];
+
+impl View for Numatune {
+    const TAG: &'static str = "numatune";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let mode = |e: &Element| match e.attr("mode") {
+            None => Ok(None),
+            Some(m) if NUMA_MODES.contains(&m) => Ok(Some(m.to_string())),
+            Some(m) => Err(XmlError::Unsupported(format!(
+                "Unsupported NUMA memory tuning mode '{m}'"
+            ))),
+        };
+        let memory = match el.child("memory") {
+            Some(m) => Some(NumaMemory {
+                mode: mode(m)?,
+                nodeset: attr(m, "nodeset"),
+                placement: choice(m, "placement", &["static", "auto"])?,
+            }),
+            None => None,
+        };
+        let mut memnodes = Vec::new();
+        for n in el.children_named("memnode") {
+            let Some(cellid) = uint(n, "cellid")? else {
+                return Err(XmlError::Invalid(
+                    "Missing required attribute 'cellid' in element 'memnode'".into(),
+                ));
+            };
+            memnodes.push(MemNode {
+                cellid,
+                mode: mode(n)?,
+                nodeset: attr(n, "nodeset"),
+            });
+        }
+        Ok(Numatune { memory, memnodes })
+    }
+    fn write_to(&self, el: &mut Element) {
+        match &self.memory {
+            Some(m) => with_child(el, "memory", |e| {
+                put(e, "mode", m.mode.as_deref());
+                put(e, "nodeset", m.nodeset.as_deref());
+                put(e, "placement", m.placement.as_deref());
+            }),
+            None => remove_children(el, "memory"),
+        }
+        sync_children(el, "memnode", &self.memnodes, |n, e| {
+            put_num(e, "cellid", Some(n.cellid));
+            put(e, "mode", n.mode.as_deref());
+            put(e, "nodeset", n.nodeset.as_deref());
+        });
+    }
+}
+
+/// `<cputune><vcpupin vcpu=... cpuset=.../>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VcpuPin {
+    /// `vcpu=`.
+    pub vcpu: u32,
+    /// `cpuset=`.
+    pub cpuset: String,
+}
+
+/// `<cputune>`: the scheduler knobs and pins drivers act on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cputune {
+    /// `<shares>`.
+    pub shares: Option<u64>,
+    /// `<period>` in microseconds.
+    pub period: Option<u64>,
+    /// `<quota>` in microseconds (-1: none).
+    pub quota: Option<i64>,
+    /// `<vcpupin>`s in order.
+    pub vcpupins: Vec<VcpuPin>,
+    /// `<emulatorpin cpuset=...>`.
+    pub emulatorpin: Option<String>,
+    /// `<iothreadpin iothread=... cpuset=...>`s in order: (iothread, cpuset).
+    pub iothreadpins: Vec<(u32, String)>,
+    /// `<global_period>`, `<global_quota>`, `<emulator_period>`,
+    /// `<emulator_quota>`, `<iothread_period>`, `<iothread_quota>` in
+    /// that order: the other scheduler periods (us) and quotas (us, -1: none).
+    pub periods: [Option<i64>; 6],
+}
+
+/// The period and quota elements of `<cputune>` besides `<period>` and
+/// `<quota>`, in [`Cputune::periods`] order.
+const CPUTUNE_PERIODS: [&str; 6] = [
+    "global_period",
+    "global_quota",
+    "emulator_period",
+    "emulator_quota",
+    "iothread_period",
+    "iothread_quota",
+];
+
+impl View for Cputune {
+    const TAG: &'static str = "cputune";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let mut vcpupins = Vec::new();
+        for p in el.children_named("vcpupin") {
+            let Some(vcpu) = uint(p, "vcpu")? else {
+                return Err(XmlError::Invalid("missing vcpu id in vcpupin".into()));
+            };
+            let Some(cpuset) = attr(p, "cpuset") else {
+                return Err(XmlError::Invalid("missing cpuset for vcpupin".into()));
+            };
+            vcpupins.push(VcpuPin { vcpu, cpuset });
+        }
+        let mut iothreadpins = Vec::new();
+        for p in el.children_named("iothreadpin") {
+            let Some(id) = uint(p, "iothread")? else {
+                return Err(XmlError::Invalid(
+                    "missing iothread id in iothreadpin".into(),
+                ));
+            };
+            let Some(cpuset) = attr(p, "cpuset") else {
+                return Err(XmlError::Invalid("missing cpuset for iothreadpin".into()));
+            };
+            iothreadpins.push((id, cpuset));
+        }
+        let mut periods = [None; 6];
+        for (slot, name) in periods.iter_mut().zip(CPUTUNE_PERIODS) {
+            *slot = num_text(el, name)?;
+        }
+        // libvirt's own wording for the scheduler values.
+        fn sched<T: std::str::FromStr>(el: &Element, name: &str) -> Result<Option<T>, XmlError> {
+            num_text(el, name)
+                .map_err(|_| XmlError::Invalid(format!("can't parse cputune {name} value")))
+        }
+        Ok(Cputune {
+            iothreadpins,
+            periods,
+            shares: sched(el, "shares")?,
+            period: sched(el, "period")?,
+            quota: sched(el, "quota")?,
+            vcpupins,
+            emulatorpin: el.child("emulatorpin").and_then(|e| attr(e, "cpuset")),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put_num_text(el, "shares", self.shares);
+        put_num_text(el, "period", self.period);
+        put_num_text(el, "quota", self.quota);
+        sync_children(el, "vcpupin", &self.vcpupins, |p, e| {
+            put_num(e, "vcpu", Some(p.vcpu));
+            put(e, "cpuset", Some(&p.cpuset));
+        });
+        match &self.emulatorpin {
+            Some(c) => with_child(el, "emulatorpin", |e| put(e, "cpuset", Some(c))),
+            None => remove_children(el, "emulatorpin"),
+        }
+        sync_children(el, "iothreadpin", &self.iothreadpins, |(id, cpuset), e| {
+            put_num(e, "iothread", Some(*id));
+            put(e, "cpuset", Some(cpuset));
+        });
+        for (value, name) in self.periods.iter().zip(CPUTUNE_PERIODS) {
+            put_num_text(el, name, *value);
+        }
+    }
+}
+
+/// `<memoryBacking><hugepages><page>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HugePage {
+    /// `size=` in `unit`.
+    pub size: u64,
+    /// `unit=` (KiB when absent).
+    pub unit: Option<String>,
+    /// `nodeset=`: the guest NUMA cells it backs.
+    pub nodeset: Option<String>,
+}
+
+/// `<memoryBacking>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemoryBacking {
+    /// `<hugepages>` present.
+    pub hugepages: bool,
+    /// Its `<page>`s in order.
+    pub pages: Vec<HugePage>,
+    /// `<nosharepages/>`.
+    pub nosharepages: bool,
+    /// `<locked/>`.
+    pub locked: bool,
+}
+
+impl View for MemoryBacking {
+    const TAG: &'static str = "memoryBacking";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let mut pages = Vec::new();
+        if let Some(h) = el.child("hugepages") {
+            for p in h.children_named("page") {
+                let size = match p.attr("size").map(|v| (v, v.trim().parse::<u64>())) {
+                    None => return Err(XmlError::Invalid("missing hugepage size".into())),
+                    Some((_, Ok(n))) => n,
+                    Some((v, Err(_))) => {
+                        return Err(XmlError::InvalidValue {
+                            value: v.to_string(),
+                            xpath: "./@size".into(),
+                        })
+                    }
+                };
+                pages.push(HugePage {
+                    size,
+                    unit: attr(p, "unit"),
+                    nodeset: attr(p, "nodeset"),
+                });
+            }
+        }
+        Ok(MemoryBacking {
+            hugepages: el.child("hugepages").is_some(),
+            pages,
+            nosharepages: el.child("nosharepages").is_some(),
+            locked: el.child("locked").is_some(),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        if self.hugepages || !self.pages.is_empty() {
+            with_child(el, "hugepages", |h| {
+                sync_children(h, "page", &self.pages, |p, e| {
+                    put_num(e, "size", Some(p.size));
+                    put(e, "unit", p.unit.as_deref());
+                    put(e, "nodeset", p.nodeset.as_deref());
+                })
+            });
+        } else {
+            remove_children(el, "hugepages");
+        }
+        for (flag, name) in [(self.nosharepages, "nosharepages"), (self.locked, "locked")] {
+            if !flag {
+                remove_children(el, name);
+            } else if el.child(name).is_none() {
+                el.children.push(Node::Element(Element::new(name)));
+            }
+        }
+    }
+}
+
+/// `<pm>`: which guest suspend states are allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Pm {
+    /// `<suspend-to-mem enabled=yes|no>`.
+    pub suspend_to_mem: Option<String>,
+    /// `<suspend-to-disk enabled=yes|no>`.
+    pub suspend_to_disk: Option<String>,
+}
+
+impl View for Pm {
+    const TAG: &'static str = "pm";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let state = |name: &str| match el.child(name) {
+            Some(c) => choice(c, "enabled", &["yes", "no"]),
+            None => Ok(None),
+        };
+        Ok(Pm {
+            suspend_to_mem: state("suspend-to-mem")?,
+            suspend_to_disk: state("suspend-to-disk")?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        for (value, name) in [
+            (&self.suspend_to_mem, "suspend-to-mem"),
+            (&self.suspend_to_disk, "suspend-to-disk"),
+        ] {
+            match value {
+                Some(v) => with_child(el, name, |c| put(c, "enabled", Some(v))),
+                None => remove_children(el, name),
+            }
+        }
+    }
+}
