@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use virt_core::Connect;
 
 mod capi;
+mod daemon_bench;
 mod guest;
 mod process;
 mod python_bench;
@@ -34,6 +35,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
         Some("bench") => bench(&args[1..]),
+        Some("daemon-bench") => daemon_bench_only(&args[1..]),
         Some("qemu-bench") => qemu_bench::run(&args[1..]),
         Some("guest") => guest::main(),
         Some("xen-vm") => xen_vm::main(&args[1..]),
@@ -41,8 +43,9 @@ fn main() {
         Some("install-capi") => capi::install(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask bench [--quick] | xen-vm [--timeout SECS] \
-                 | xml-diff [--count N] [--seed S] [--record] | install-capi --prefix DIR"
+                "usage: cargo xtask bench [--quick] | daemon-bench [--quick] \
+                 | xen-vm [--timeout SECS] | xml-diff [--count N] [--seed S] [--record] \
+                 | install-capi --prefix DIR"
             );
             2
         }
@@ -159,16 +162,10 @@ fn bench(args: &[String]) -> i32 {
     // python3-libvirt, both under Debian's interpreter.
     rows.extend(python_bench::rows(quick, python));
 
-    println!(
-        "\n{:<36} {:>14} {:>16} {:>16}  target",
-        "benchmark", "virt-rs", "libvirt 9.0", "ratio"
-    );
-    for r in &rows {
-        println!(
-            "{:<36} {:>14} {:>16} {:>16}  {}",
-            r.what, r.ours, r.theirs, r.ratio, r.target
-        );
-    }
+    // 6. The daemon: virt-proxy and libvirtd over their sockets.
+    rows.extend(daemon_bench::rows(quick));
+
+    print_rows(&rows);
     if !python {
         println!(
             "(python3-libvirt not found at {SYSTEM_PYTHON}: libvirt's in-process figures skipped)"
@@ -179,6 +176,30 @@ fn bench(args: &[String]) -> i32 {
     }
     xml_bench::run(quick, python);
     0
+}
+
+fn print_rows(rows: &[Row]) {
+    println!(
+        "\n{:<40} {:>14} {:>16} {:>16}  target",
+        "benchmark", "virt-rs", "libvirt 9.0", "ratio"
+    );
+    for r in rows {
+        println!(
+            "{:<40} {:>14} {:>16} {:>16}  {}",
+            r.what, r.ours, r.theirs, r.ratio, r.target
+        );
+    }
+}
+
+/// `cargo xtask daemon-bench`: only the daemon rows of `bench`.
+fn daemon_bench_only(args: &[String]) -> i32 {
+    let rows = daemon_bench::rows(args.iter().any(|a| a == "--quick"));
+    print_rows(&rows);
+    if rows.is_empty() {
+        1
+    } else {
+        0
+    }
 }
 
 fn ops_row(what: &str, ours: Option<f64>, theirs: Option<f64>, target: &'static str) -> Row {

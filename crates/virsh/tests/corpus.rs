@@ -76,7 +76,7 @@ fn corpus_test_driver() {
             argv,
         };
         let got = run_virsh(&case.argv[1..], &dir, None);
-        match compare(&case, &got) {
+        match golden::compare(&case, &got) {
             None => passed += 1,
             Some(d) => failures.push(d),
         }

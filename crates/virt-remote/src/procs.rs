@@ -321,6 +321,12 @@ pub mod session {
     pub const DOMAIN_DEFINE_XML: i32 = 11;
     /// `REMOTE_PROC_DOMAIN_DESTROY` (no flags).
     pub const DOMAIN_DESTROY: i32 = 12;
+    /// `REMOTE_PROC_DOMAIN_SET_MAX_MEMORY` (no flags).
+    pub const DOMAIN_SET_MAX_MEMORY: i32 = 30;
+    /// `REMOTE_PROC_DOMAIN_SET_MEMORY` (no flags).
+    pub const DOMAIN_SET_MEMORY: i32 = 31;
+    /// `REMOTE_PROC_DOMAIN_SET_VCPUS` (no flags).
+    pub const DOMAIN_SET_VCPUS: i32 = 32;
     /// `REMOTE_PROC_DOMAIN_SHUTDOWN` (no flags).
     pub const DOMAIN_SHUTDOWN: i32 = 33;
     /// `REMOTE_PROC_DOMAIN_UNDEFINE` (no flags).

@@ -8,8 +8,8 @@
 //! procedure with libvirt's text whatever the client asked at open.
 
 use virt_core::{
-    default_uri, registry, Checked, DomainRef, Driver, Error, ErrorCode, ErrorDomain, Result, Uri,
-    LIB_VERSION,
+    affect, default_uri, registry, Checked, DomainRef, Driver, Error, ErrorCode, ErrorDomain,
+    Result, Uri, LIB_VERSION,
 };
 
 use crate::packet::{
@@ -342,6 +342,24 @@ fn legacy(
                 .and_then(|d| c.as_api("virDomainShutdown").domain_shutdown(&d, 0)),
             p::DOMAIN_UNDEFINE => decode::<DomainRef>(args)
                 .and_then(|d| c.as_api("virDomainUndefine").domain_undefine(&d, 0)),
+            // virDomainSetMaxMemory, virDomainSetMemory and virDomainSetVcpus
+            // are their Flags calls with libvirt's fixed flags (python's
+            // setMemory, virsh's setvcpus without options send these).
+            p::DOMAIN_SET_MAX_MEMORY => decode::<(DomainRef, u64)>(args).and_then(|(d, kib)| {
+                c.as_api("virDomainSetMaxMemory").domain_set_memory_flags(
+                    &d,
+                    kib,
+                    affect::MAXIMUM | affect::CURRENT,
+                )
+            }),
+            p::DOMAIN_SET_MEMORY => decode::<(DomainRef, u64)>(args).and_then(|(d, kib)| {
+                c.as_api("virDomainSetMemory")
+                    .domain_set_memory_flags(&d, kib, affect::LIVE)
+            }),
+            p::DOMAIN_SET_VCPUS => decode::<(DomainRef, u32)>(args).and_then(|(d, n)| {
+                c.as_api("virDomainSetVcpus")
+                    .domain_set_vcpus_flags(&d, n, affect::LIVE)
+            }),
             p::DOMAIN_SAVE => decode::<(DomainRef, String)>(args)
                 .and_then(|(d, to)| c.as_api("virDomainSave").domain_save(&d, &to, 0)),
             p::DOMAIN_RESTORE => decode::<String>(args).and_then(|from| {

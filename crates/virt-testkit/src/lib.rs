@@ -6,10 +6,14 @@
 //!   when absent.
 //! - [`first_difference`]: where an output first departs from the expected
 //!   one, for failure lists.
+//! - [`golden`]: the virsh-golden cases (recorded runs of Debian's virsh
+//!   9.0): read, run, compare.
 //! - [`real_xen`] / [`xen_guest`]: the gates of the tests that need a real
 //!   Xen dom0 (`VIRT_XEN_REAL=1`) and a guest (`VIRT_XEN_GUEST`).
 
 #![warn(missing_docs)]
+
+pub mod golden;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,277 @@
+//! The few system calls std does not offer: the peer's credentials, the
+//! signal self-pipe, poll, umask and the pid file's lock. All of the
+//! crate's `unsafe` is here.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::time::Duration;
+
+/// Who is on the other end of a unix socket (`SO_PEERCRED`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerCred {
+    /// The client's process id at connect time.
+    pub pid: i32,
+    /// Its user id.
+    pub uid: u32,
+    /// Its group id.
+    pub gid: u32,
+}
+
+/// The credentials of the process that connected `fd`.
+pub fn peer_cred(fd: &impl AsRawFd) -> io::Result<PeerCred> {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `cred` is a valid, writable ucred and `len` holds its size, as
+    // getsockopt(SO_PEERCRED) requires; the fd is borrowed for the call.
+    let r = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(PeerCred {
+        pid: cred.pid,
+        uid: cred.uid,
+        gid: cred.gid,
+    })
+}
+
+/// The real user id of this process.
+pub fn uid() -> u32 {
+    // SAFETY: getuid has no arguments and cannot fail.
+    unsafe { libc::getuid() }
+}
+
+/// Set the process's umask, returning the previous one. Called while the
+/// daemon is still single-threaded, around each socket's bind, so a socket
+/// never exists with wider permissions than it is meant to have.
+pub fn umask(mask: u32) -> u32 {
+    // SAFETY: umask only swaps the process's file mode mask.
+    unsafe { libc::umask(mask as libc::mode_t) as u32 }
+}
+
+/// Take an exclusive, non-blocking lock on a file (`flock`); held until the
+/// file is closed.
+pub fn lock_file(fd: &impl AsRawFd) -> io::Result<()> {
+    // SAFETY: flock on a borrowed, open fd.
+    if unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Keep glibc to two malloc arenas. By default it makes up to eight per
+/// core, one per thread that allocates while another holds an arena; after
+/// a burst of clients each keeps a few hundred KiB that trimming cannot
+/// give back. The daemon's threads mostly wait on their sockets, so two
+/// arenas see little contention. Call before the first thread starts.
+pub fn limit_heap_arenas() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt only sets a glibc malloc parameter.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+/// Return the heap's free pages to the system (glibc keeps freed memory of
+/// its per-thread arenas otherwise, so a burst of clients would leave the
+/// daemon large for good).
+pub fn trim_heap() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: malloc_trim only walks glibc's own arenas.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Raise the soft limit of open files to the hard limit (each client is
+/// one descriptor; the usual soft limit of 1024 would cap the daemon below
+/// libvirtd's 5000 clients). Returns the new limit.
+pub fn raise_fd_limit() -> io::Result<u64> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the local `lim`.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if lim.rlim_cur < lim.rlim_max {
+        lim.rlim_cur = lim.rlim_max;
+        // SAFETY: setrlimit reads the local `lim`.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(lim.rlim_cur)
+}
+
+/// Set by the SIGTERM/SIGINT handler.
+static TERMINATE: AtomicBool = AtomicBool::new(false);
+/// The write end of the wake-up pipe, for the signal handler (-1: none).
+static WAKE_FD: AtomicI32 = AtomicI32::new(-1);
+
+/// The self-pipe the accept loop sleeps on: the signal handler and every
+/// finishing connection write one byte to it, so the loop wakes to stop,
+/// to accept again below the client cap, or to restart its idle clock.
+pub struct Wakeup {
+    read: OwnedFd,
+    write: OwnedFd,
+}
+
+impl Wakeup {
+    /// A new pipe, non-blocking on both ends.
+    pub fn new() -> io::Result<Wakeup> {
+        let mut fds = [0 as libc::c_int; 2];
+        // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: pipe2 succeeded, so both are fresh descriptors we own.
+        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        Ok(Wakeup { read, write })
+    }
+
+    /// The end to poll.
+    pub fn read_fd(&self) -> RawFd {
+        self.read.as_raw_fd()
+    }
+
+    /// Wake the sleeper. A full pipe already means "wake up", so a failed
+    /// write loses nothing.
+    pub fn wake(&self) {
+        wake_fd(self.write.as_raw_fd());
+    }
+
+    /// Empty the pipe after a wake-up.
+    pub fn drain(&self) {
+        let mut buf = [0u8; 256];
+        // SAFETY: reads into a local buffer of the length given; the fd is
+        // non-blocking, so this stops at EAGAIN.
+        while unsafe { libc::read(self.read_fd(), buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
+    }
+
+    /// Route SIGTERM and SIGINT to this pipe and to [`terminating`];
+    /// SIGHUP is ignored (libvirtd reloads on it; there is nothing to
+    /// reload).
+    pub fn install_signal_handlers(&self) -> io::Result<()> {
+        WAKE_FD.store(self.write.as_raw_fd(), Ordering::SeqCst);
+        for (sig, handler) in [
+            (
+                libc::SIGTERM,
+                on_terminate as *const () as libc::sighandler_t,
+            ),
+            (
+                libc::SIGINT,
+                on_terminate as *const () as libc::sighandler_t,
+            ),
+            (libc::SIGHUP, libc::SIG_IGN),
+        ] {
+            // SAFETY: a zeroed sigaction is a valid "no flags, empty mask"
+            // value; the handler only touches atomics and write(2), which
+            // are async-signal-safe.
+            let r = unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = handler;
+                sa.sa_flags = libc::SA_RESTART;
+                libc::sigemptyset(&mut sa.sa_mask);
+                libc::sigaction(sig, &sa, std::ptr::null_mut())
+            };
+            if r != 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    }
+}
+
+fn wake_fd(fd: RawFd) {
+    if fd >= 0 {
+        let b = 1u8;
+        // SAFETY: writes one byte from a local to a non-blocking pipe.
+        unsafe { libc::write(fd, (&b as *const u8).cast(), 1) };
+    }
+}
+
+extern "C" fn on_terminate(_sig: libc::c_int) {
+    TERMINATE.store(true, Ordering::SeqCst);
+    wake_fd(WAKE_FD.load(Ordering::SeqCst));
+}
+
+/// True once SIGTERM or SIGINT arrived.
+pub fn terminating() -> bool {
+    TERMINATE.load(Ordering::SeqCst)
+}
+
+/// Wait until one of `fds` is readable or `timeout` passes (`None`: no
+/// limit). Returns which are readable; an interrupted wait returns none.
+pub fn poll_readable(fds: &[RawFd], timeout: Option<Duration>) -> io::Result<Vec<bool>> {
+    let mut pfds: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&fd| libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    let ms = match timeout {
+        None => -1,
+        Some(t) => t.as_millis().min(i32::MAX as u128) as libc::c_int,
+    };
+    // SAFETY: `pfds` is a valid array of `pfds.len()` pollfd structs.
+    let r = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, ms) };
+    if r < 0 {
+        let e = io::Error::last_os_error();
+        if e.kind() == io::ErrorKind::Interrupted {
+            return Ok(vec![false; fds.len()]);
+        }
+        return Err(e);
+    }
+    Ok(pfds.iter().map(|p| p.revents != 0).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_cred_names_this_process() {
+        let (a, _b) = match std::os::unix::net::UnixStream::pair() {
+            Ok(p) => p,
+            Err(e) => panic!("socketpair: {e}"),
+        };
+        let c = peer_cred(&a).ok();
+        assert_eq!(
+            c.map(|c| (c.pid, c.uid)),
+            Some((std::process::id() as i32, uid()))
+        );
+    }
+
+    #[test]
+    fn wakeup_wakes_poll_and_drains() {
+        let w = match Wakeup::new() {
+            Ok(w) => w,
+            Err(e) => panic!("pipe: {e}"),
+        };
+        let idle = poll_readable(&[w.read_fd()], Some(Duration::from_millis(1))).ok();
+        assert_eq!(idle, Some(vec![false]));
+        w.wake();
+        w.wake();
+        let woke = poll_readable(&[w.read_fd()], Some(Duration::from_secs(5))).ok();
+        assert_eq!(woke, Some(vec![true]));
+        w.drain();
+        let idle = poll_readable(&[w.read_fd()], Some(Duration::from_millis(1))).ok();
+        assert_eq!(idle, Some(vec![false]));
+    }
+}

@@ -1,0 +1,312 @@
+//! A real virt-proxy process for the tests: started with `--listen` in a
+//! temporary directory (never the host's /run/libvirt), stopped with
+//! SIGTERM, its sockets, log and memory at hand.
+#![allow(dead_code)]
+
+use std::io::{BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+use virt_remote::packet::{self, Header, MessageStatus, MessageType};
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh, empty temporary directory.
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "vp-{tag}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    if let Err(e) = std::fs::create_dir_all(&d) {
+        panic!("{}: {e}", d.display());
+    }
+    d
+}
+
+/// The daemon binary.
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_virt-proxy")
+}
+
+/// One running daemon.
+pub struct Daemon {
+    child: Option<Child>,
+    /// Its `--listen` directory (also holds its log).
+    pub dir: PathBuf,
+}
+
+impl Daemon {
+    /// Start a daemon on a new temporary directory with `extra` options,
+    /// and wait until both sockets answer.
+    pub fn start(extra: &[&str]) -> Daemon {
+        let dir = temp_dir("d");
+        Self::start_in(dir, extra)
+    }
+
+    /// Start a daemon listening in `dir`.
+    pub fn start_in(dir: PathBuf, extra: &[&str]) -> Daemon {
+        let log = match std::fs::File::create(dir.join("daemon.log")) {
+            Ok(f) => f,
+            Err(e) => panic!("log file: {e}"),
+        };
+        let child = Command::new(binary())
+            .arg("--listen")
+            .arg(&dir)
+            .args(extra)
+            .env("RUST_LOG", "virt_proxy=debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn();
+        let child = match child {
+            Ok(c) => c,
+            Err(e) => panic!("cannot start virt-proxy: {e}"),
+        };
+        let d = Daemon {
+            child: Some(child),
+            dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !(UnixStream::connect(d.rw()).is_ok() && UnixStream::connect(d.ro()).is_ok()) {
+            assert!(
+                Instant::now() < deadline,
+                "virt-proxy did not listen: {}",
+                d.log()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        d
+    }
+
+    /// The read-write socket.
+    pub fn rw(&self) -> PathBuf {
+        self.dir.join("libvirt-sock")
+    }
+
+    /// The read-only socket.
+    pub fn ro(&self) -> PathBuf {
+        self.dir.join("libvirt-sock-ro")
+    }
+
+    /// A client URI for `driver_uri` ("test:///default") over the socket.
+    pub fn uri(&self, read_only_socket: bool) -> String {
+        format!(
+            "test+unix:///default?socket={}",
+            if read_only_socket {
+                self.ro()
+            } else {
+                self.rw()
+            }
+            .display()
+        )
+    }
+
+    /// The daemon's pid.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(Child::id).unwrap_or(0)
+    }
+
+    /// Its log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("daemon.log")).unwrap_or_default()
+    }
+
+    /// Resident memory in KiB (VmRSS).
+    pub fn rss_kib(&self) -> u64 {
+        status_field(self.pid(), "VmRSS:")
+    }
+
+    /// Number of threads.
+    pub fn threads(&self) -> u64 {
+        status_field(self.pid(), "Threads:")
+    }
+
+    /// True while the process runs.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.as_mut().map(Child::try_wait), Some(Ok(None)))
+    }
+
+    /// Send SIGTERM.
+    pub fn terminate(&self) {
+        signal(self.pid(), libc::SIGTERM);
+    }
+
+    /// Wait for the process to end (at most `limit`).
+    pub fn wait(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + limit;
+        let child = self.child.as_mut()?;
+        loop {
+            if let Ok(Some(s)) = child.try_wait() {
+                return Some(s);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// SIGTERM, then wait; the exit status.
+    pub fn stop(&mut self) -> Option<ExitStatus> {
+        self.terminate();
+        self.wait(Duration::from_secs(30))
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            if matches!(c.try_wait(), Ok(None)) {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Send `sig` to process `pid`.
+pub fn signal(pid: u32, sig: i32) {
+    // SAFETY: kill(2) on a pid this test started; no memory is involved.
+    unsafe {
+        libc::kill(pid as libc::pid_t, sig);
+    }
+}
+
+/// A numeric field of /proc/PID/status (the first number after `key`).
+pub fn status_field(pid: u32, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A raw protocol client: one connection, calls by number.
+pub struct Client {
+    reader: BufReader<UnixStream>,
+    writer: UnixStream,
+    serial: u32,
+}
+
+impl Client {
+    /// Connect to `socket`.
+    pub fn connect(socket: &Path) -> Client {
+        let s = match UnixStream::connect(socket) {
+            Ok(s) => s,
+            Err(e) => panic!("connect {}: {e}", socket.display()),
+        };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(30)));
+        let writer = match s.try_clone() {
+            Ok(w) => w,
+            Err(e) => panic!("dup: {e}"),
+        };
+        Client {
+            reader: BufReader::new(s),
+            writer,
+            serial: 0,
+        }
+    }
+
+    /// Send raw bytes.
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        if let Err(e) = self.writer.write_all(bytes) {
+            panic!("send: {e}");
+        }
+    }
+
+    /// Send a call of the remote program with `body` as its payload.
+    pub fn send_call(&mut self, proc_: i32, body: &[u8]) -> u32 {
+        let serial = self.serial;
+        self.serial += 1;
+        let bytes = packet::encode_packet(&Header::call(proc_, serial), body);
+        match bytes {
+            Ok(b) => self.send_raw(&b),
+            Err(e) => panic!("encode: {e}"),
+        }
+        serial
+    }
+
+    /// The next packet from the daemon; `None` when it closed the
+    /// connection.
+    pub fn receive(&mut self) -> Option<(Header, Vec<u8>)> {
+        packet::read_packet(&mut self.reader).ok().flatten()
+    }
+
+    /// A call and its reply.
+    pub fn call(&mut self, proc_: i32, body: &[u8]) -> (Header, Vec<u8>) {
+        let serial = self.send_call(proc_, body);
+        match self.receive() {
+            Some((h, b)) => {
+                assert_eq!((h.serial, h.kind), (serial, MessageType::Reply));
+                (h, b)
+            }
+            None => panic!("no reply to proc {proc_}"),
+        }
+    }
+
+    /// A call that must succeed; its reply payload.
+    pub fn ok(&mut self, proc_: i32, body: &[u8]) -> Vec<u8> {
+        let (h, b) = self.call(proc_, body);
+        assert_eq!(
+            h.status,
+            MessageStatus::Ok,
+            "proc {proc_}: {}",
+            error_text(&b)
+        );
+        b
+    }
+
+    /// True when the daemon has closed this connection (reads end).
+    pub fn closed(&mut self) -> bool {
+        let mut b = [0u8; 1];
+        matches!(self.reader.read(&mut b), Ok(0))
+    }
+
+    /// The stream, for shutting down or dropping halfway.
+    pub fn stream(&self) -> &UnixStream {
+        &self.writer
+    }
+}
+
+/// The message of a `remote_error` payload.
+pub fn error_text(body: &[u8]) -> String {
+    let mut d = virt_remote::xdr::Decoder::new(body);
+    let _code = d.i32();
+    let _domain = d.i32();
+    match d.flag() {
+        Ok(true) => d.string().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// The code of a `remote_error` payload.
+pub fn error_code(body: &[u8]) -> i32 {
+    virt_remote::xdr::Decoder::new(body).i32().unwrap_or(-1)
+}
+
+/// CONNECT_OPEN's payload: `{remote_string name; unsigned int flags}`.
+pub fn open_args(uri: &str, flags: u32) -> Vec<u8> {
+    let mut e = virt_remote::xdr::Encoder::new();
+    e.opt_string(Some(uri)).u32(flags);
+    match e.finish() {
+        Ok(b) => b,
+        Err(err) => panic!("encode: {err}"),
+    }
+}
+
+/// True when `path` exists; otherwise prints the README's skip line for
+/// `test` (what is missing, which Debian package brings it) and the test
+/// returns.
+pub fn have(test: &str, path: &str, package: &str) -> bool {
+    if Path::new(path).exists() {
+        return true;
+    }
+    println!("{test}: {path} not installed (apt-get install {package}); skipped");
+    false
+}

@@ -1,0 +1,392 @@
+//! The daemon side of `cargo xtask bench`: virt-proxy and libvirtd 9.0
+//! served the same python3-libvirt clients over their unix sockets, one
+//! after the other in the same run, each daemon started fresh in a
+//! temporary directory.
+//!
+//! libvirtd is started as ../shared/baselines/scripts/daemon_up.sh does,
+//! with two changes that keep it off the host: its sockets go to the
+//! temporary directory (`unix_sock_dir`), and it runs in a private mount
+//! namespace with a tmpfs over /run (it writes /run/libvirt/common). With
+//! `LIBVIRT_DRIVER_DIR` pointing at an empty directory it loads none of
+//! its driver modules and serves only the test driver, which is built
+//! into libvirt.so: no QEMU user, no virtlogd, no capability probing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{Row, SYSTEM_PYTHON};
+
+/// The python3-libvirt client of every measurement, one mode per run;
+/// prints one number.
+const PY_CLIENT: &str = r#"
+import sys, time, libvirt
+mode, uri = sys.argv[1], sys.argv[2]
+c = libvirt.open(uri)
+xml = ("<domain type='test'><name>s%d</name><memory unit='MiB'>64</memory>"
+       "<vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>")
+if mode == "lookupinfo":
+    n, start_at = int(sys.argv[3]), float(sys.argv[4])
+    while time.time() < start_at:
+        time.sleep(0.001)
+    t0 = time.time()
+    for _ in range(n):
+        c.lookupByName("test").info()
+    print(t0, time.time())
+elif mode == "define":
+    for i in range(int(sys.argv[3])):
+        c.defineXML(xml % i)
+    print(0)
+elif mode == "undefine":
+    for d in c.listAllDomains():
+        if d.name() != "test":
+            d.undefine()
+    print(0)
+elif mode == "listinfo":
+    ts = []
+    for _ in range(5):
+        t = time.perf_counter()
+        infos = [d.info() for d in c.listAllDomains()]
+        ts.append((time.perf_counter() - t) * 1e3)
+    ts.sort(); print(ts[len(ts) // 2])
+elif mode == "allstats":
+    ts = []
+    for _ in range(5):
+        t = time.perf_counter()
+        stats = c.getAllDomainStats(libvirt.VIR_DOMAIN_STATS_STATE)
+        ts.append((time.perf_counter() - t) * 1e3)
+    assert len(stats) > 10000, len(stats)
+    ts.sort(); print(ts[len(ts) // 2])
+elif mode == "hold":
+    sys.stdin.read()
+"#;
+
+/// A daemon under test.
+struct Daemon {
+    label: &'static str,
+    pid: u32,
+    dir: PathBuf,
+    /// virt-proxy is our child; libvirtd daemonizes itself.
+    child: Option<std::process::Child>,
+}
+
+impl Daemon {
+    fn socket(&self) -> PathBuf {
+        self.dir.join("libvirt-sock")
+    }
+
+    fn uri(&self) -> String {
+        format!("test+unix:///default?socket={}", self.socket().display())
+    }
+
+    fn rss_kib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.pid))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    }
+
+    fn stop(mut self) {
+        // SAFETY: kill(2) on the pid of a daemon this benchmark started.
+        unsafe {
+            libc::kill(self.pid as libc::pid_t, libc::SIGTERM);
+        }
+        if let Some(mut c) = self.child.take() {
+            let _ = c.wait();
+        } else {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Path::new(&format!("/proc/{}", self.pid)).exists() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn temp_dir(tag: &str) -> Option<PathBuf> {
+    let d = std::env::temp_dir().join(format!("xtask-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).ok()?;
+    Some(d)
+}
+
+fn wait_for_socket(p: &Path) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::os::unix::net::UnixStream::connect(p).is_err() {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    true
+}
+
+fn start_virt_proxy(bin: &str) -> Option<Daemon> {
+    let dir = temp_dir("virt-proxy")?;
+    let child = Command::new(bin)
+        .arg("--listen")
+        .arg(&dir)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let d = Daemon {
+        label: "virt-proxy",
+        pid: child.id(),
+        dir,
+        child: Some(child),
+    };
+    wait_for_socket(&d.socket()).then_some(d)
+}
+
+fn start_libvirtd() -> Option<Daemon> {
+    if !Path::new("/usr/sbin/libvirtd").exists() || !Path::new("/usr/bin/unshare").exists() {
+        return None;
+    }
+    let dir = temp_dir("libvirtd")?;
+    std::fs::create_dir_all(dir.join("drivers")).ok()?;
+    let conf = format!(
+        "unix_sock_dir = \"{d}\"\nunix_sock_rw_perms = \"0700\"\nunix_sock_ro_perms = \"0777\"\n\
+auth_unix_ro = \"none\"\nauth_unix_rw = \"none\"\nlog_outputs = \"3:file:{d}/libvirtd.log\"\n",
+        d = dir.display()
+    );
+    std::fs::write(dir.join("libvirtd.conf"), conf).ok()?;
+    let script = format!(
+        "mount -t tmpfs tmpfs /run && exec /usr/sbin/libvirtd -d -f {d}/libvirtd.conf -p {d}/libvirtd.pid",
+        d = dir.display()
+    );
+    let st = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", &script])
+        .env("LIBVIRT_DRIVER_DIR", dir.join("drivers"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    if !st.success() || !wait_for_socket(&dir.join("libvirt-sock")) {
+        let _ = std::fs::remove_dir_all(&dir);
+        return None;
+    }
+    let pid = std::fs::read_to_string(dir.join("libvirtd.pid"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Daemon {
+        label: "libvirtd",
+        pid,
+        dir,
+        child: None,
+    })
+}
+
+fn python(args: &[&str]) -> Option<String> {
+    let out = Command::new(SYSTEM_PYTHON)
+        .arg("-c")
+        .arg(PY_CLIENT)
+        .args(args)
+        .stderr(Stdio::inherit())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// `clients` python processes run the lookup+info loop together; the
+/// aggregate ops/s (all ops over first start to last end).
+fn lookup_info(d: &Daemon, clients: usize, n: u32) -> Option<f64> {
+    let start_at = now_secs() + 1.5;
+    let uri = d.uri();
+    let runs: Vec<_> = (0..clients)
+        .map(|_| {
+            let (uri, n) = (uri.clone(), n.to_string());
+            std::thread::spawn(move || python(&["lookupinfo", &uri, &n, &start_at.to_string()]))
+        })
+        .collect();
+    let mut first = f64::MAX;
+    let mut last = 0f64;
+    for r in runs {
+        let out = r.join().ok()??;
+        let mut it = out.split_whitespace().filter_map(|v| v.parse::<f64>().ok());
+        first = first.min(it.next()?);
+        last = last.max(it.next()?);
+    }
+    Some(f64::from(n) * clients as f64 / (last - first))
+}
+
+fn now_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// What one daemon measured.
+#[derive(Default)]
+struct Figures {
+    idle_rss: u64,
+    one: Option<f64>,
+    four: Option<f64>,
+    listinfo_ms: Option<f64>,
+    allstats_ms: Option<f64>,
+    after_rss: u64,
+}
+
+fn measure(d: &Daemon, quick: bool, domains: u32) -> Figures {
+    let mut f = Figures {
+        idle_rss: d.rss_kib(),
+        ..Figures::default()
+    };
+    // One connection holds the test node for the whole run, as in
+    // BASELINES.md (the node resets when its last connection closes).
+    let holder = Command::new(SYSTEM_PYTHON)
+        .arg("-c")
+        .arg(PY_CLIENT)
+        .args(["hold", &d.uri()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .ok();
+    let n = if quick { 2000 } else { 20000 };
+    f.one = lookup_info(d, 1, n);
+    f.four = lookup_info(d, 4, n / 2);
+    let count = domains.to_string();
+    if python(&["define", &d.uri(), &count]).is_some() {
+        f.listinfo_ms = python(&["listinfo", &d.uri()]).and_then(|v| v.parse().ok());
+        f.allstats_ms = python(&["allstats", &d.uri()]).and_then(|v| v.parse().ok());
+        let _ = python(&["undefine", &d.uri()]);
+    }
+    if let Some(mut h) = holder {
+        drop(h.stdin.take());
+        let _ = h.wait();
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    f.after_rss = d.rss_kib();
+    eprintln!("xtask: {} measured", d.label);
+    f
+}
+
+fn build_virt_proxy() -> Result<String, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let st = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "-p", "virt-proxy"])
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !st.success() {
+        return Err(format!("cargo build exited with {st}"));
+    }
+    let dir = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_string());
+    Ok(format!("{dir}/release/virt-proxy"))
+}
+
+fn mb(kib: u64) -> String {
+    format!("{:.1} MB", kib as f64 / 1024.0)
+}
+
+fn ms(v: Option<f64>) -> String {
+    v.map_or("n/a".into(), |m| format!("{m:.1} ms"))
+}
+
+fn ops(v: Option<f64>) -> String {
+    v.map_or("failed".into(), |o| format!("{o:.0} ops/s"))
+}
+
+/// Measure both daemons; the table's rows.
+pub fn rows(quick: bool) -> Vec<Row> {
+    let python_ok = crate::has_python_libvirt();
+    if !python_ok {
+        eprintln!("xtask: python3-libvirt missing: daemon benchmarks skipped");
+        return Vec::new();
+    }
+    let bin = match build_virt_proxy() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("xtask: building virt-proxy failed: {e}");
+            return Vec::new();
+        }
+    };
+    let domains = if quick { 1000 } else { 10_000 };
+    let ours = match start_virt_proxy(&bin) {
+        Some(d) => {
+            let f = measure(&d, quick, domains);
+            d.stop();
+            f
+        }
+        None => {
+            eprintln!("xtask: virt-proxy did not start");
+            return Vec::new();
+        }
+    };
+    let theirs = start_libvirtd().map(|d| {
+        let f = measure(&d, quick, domains);
+        d.stop();
+        f
+    });
+    if theirs.is_none() {
+        eprintln!("xtask: libvirtd could not be started: its column is n/a");
+    }
+    let t = theirs.as_ref();
+    let ratio = |o: Option<f64>, t: Option<f64>| match (o, t) {
+        (Some(o), Some(t)) => format!("{:.1}x", o / t),
+        _ => "n/a".into(),
+    };
+    let faster = |o: Option<f64>, t: Option<f64>| match (o, t) {
+        (Some(o), Some(t)) => format!("{:.0}x faster", t / o),
+        _ => "n/a".into(),
+    };
+    vec![
+        Row {
+            what: "daemon: lookupByName+info, 1 client".into(),
+            ours: ops(ours.one),
+            theirs: t.map_or("n/a".into(), |t| ops(t.one)),
+            ratio: ratio(ours.one, t.and_then(|t| t.one)),
+            target: ">= 2x",
+        },
+        Row {
+            what: "daemon: lookupByName+info, 4 clients".into(),
+            ours: ops(ours.four),
+            theirs: t.map_or("n/a".into(), |t| ops(t.four)),
+            ratio: ratio(ours.four, t.and_then(|t| t.four)),
+            target: ">= 2x",
+        },
+        Row {
+            what: "daemon: RSS idle".into(),
+            ours: mb(ours.idle_rss),
+            theirs: t.map_or("n/a".into(), |t| mb(t.idle_rss)),
+            ratio: t.map_or("n/a".into(), |t| {
+                format!("{:.2} of theirs", ours.idle_rss as f64 / t.idle_rss as f64)
+            }),
+            target: "<= 4 MB",
+        },
+        Row {
+            what: format!("daemon: RSS after {domains} def+undef"),
+            ours: mb(ours.after_rss),
+            theirs: t.map_or("n/a".into(), |t| mb(t.after_rss)),
+            ratio: format!(
+                "{:.2}x our idle",
+                ours.after_rss as f64 / ours.idle_rss as f64
+            ),
+            target: "<= 2x idle",
+        },
+        Row {
+            what: format!("daemon: listAll + info, {domains}"),
+            ours: ms(ours.listinfo_ms),
+            theirs: t.map_or("n/a".into(), |t| ms(t.listinfo_ms)),
+            ratio: faster(ours.listinfo_ms, t.and_then(|t| t.listinfo_ms)),
+            target: "",
+        },
+        Row {
+            what: format!("daemon: GetAllDomainStats, {domains}"),
+            ours: ms(ours.allstats_ms),
+            theirs: t.map_or("n/a".into(), |t| ms(t.allstats_ms)),
+            ratio: faster(ours.allstats_ms, t.and_then(|t| t.listinfo_ms)),
+            target: "< 20 ms (vs their listAll+info)",
+        },
+    ]
+}
