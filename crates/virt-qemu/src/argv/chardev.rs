@@ -1,0 +1,167 @@
+//! Character devices on the command line: `-chardev` backends and the
+//! serial, console, parallel and channel devices in front of them.
+
+use super::*;
+
+/// The id QEMU knows a character device by: `charserial0`, `charparallel0`.
+pub fn chardev_id(kind: &str, port: u32) -> String {
+    format!("char{kind}{port}")
+}
+
+pub(super) fn char_target(c: &CharDev) -> (Option<&str>, Option<u32>) {
+    let t = c.extra.iter().find(|e| e.name == "target");
+    (
+        t.and_then(|t| t.attr("type")),
+        t.and_then(|t| t.attr("port")).and_then(|p| p.parse().ok()),
+    )
+}
+
+pub(super) fn chardev_backend(c: &CharDev, id: &str) -> QemuResult<String> {
+    let source = c.extra.iter().find(|e| e.name == "source");
+    let sources: Vec<&Element> = c.extra.iter().filter(|e| e.name == "source").collect();
+    let src = |k: &str| source.and_then(|s| s.attr(k));
+    let need = |k: &str| {
+        src(k).ok_or_else(|| {
+            unsupported(format!(
+                "<{}> of type '{}' without source {k}",
+                c.kind,
+                c.dev_type.as_deref().unwrap_or("")
+            ))
+        })
+    };
+    let kind = c.dev_type.as_deref().unwrap_or("pty");
+    Ok(match kind {
+        "pty" => format!("pty,id={id}"),
+        "null" => format!("null,id={id}"),
+        "vc" => format!("vc,id={id}"),
+        "stdio" => format!("stdio,id={id}"),
+        "file" => format!(
+            "file,id={id},path={}{}",
+            escape_comma(need("path")?),
+            // <source append='on'/> keeps what earlier runs wrote.
+            match src("append") {
+                Some("on") => ",append=on",
+                Some("off") => ",append=off",
+                _ => "",
+            }
+        ),
+        "pipe" => format!("pipe,id={id},path={}", escape_comma(need("path")?)),
+        "dev" => format!("tty,id={id},path={}", escape_comma(need("path")?)),
+        "unix" => {
+            let server = src("mode") == Some("bind");
+            format!(
+                "socket,id={id},path={}{}",
+                escape_comma(need("path")?),
+                if server { ",server=on,wait=off" } else { "" }
+            )
+        }
+        "tcp" => {
+            let server = src("mode") == Some("bind");
+            let telnet = c
+                .extra
+                .iter()
+                .find(|e| e.name == "protocol")
+                .and_then(|p| p.attr("type"))
+                == Some("telnet");
+            format!(
+                "socket,id={id},host={},port={}{}{}",
+                escape_comma(src("host").unwrap_or("127.0.0.1")),
+                escape_comma(need("service")?),
+                if server { ",server=on,wait=off" } else { "" },
+                if telnet { ",telnet=on" } else { "" }
+            )
+        }
+        "udp" => {
+            let connect = sources
+                .iter()
+                .find(|s| s.attr("mode") == Some("connect"))
+                .copied();
+            let bind = sources
+                .iter()
+                .find(|s| s.attr("mode") == Some("bind"))
+                .copied();
+            let connect = connect
+                .ok_or_else(|| unsupported("udp character device without a connect source"))?;
+            let mut s = format!(
+                "udp,id={id},host={},port={}",
+                escape_comma(connect.attr("host").unwrap_or("127.0.0.1")),
+                escape_comma(connect.attr("service").unwrap_or("0"))
+            );
+            if let Some(bind) = bind {
+                s.push_str(&format!(
+                    ",localaddr={},localport={}",
+                    escape_comma(bind.attr("host").unwrap_or("0.0.0.0")),
+                    escape_comma(bind.attr("service").unwrap_or("0"))
+                ));
+            }
+            s
+        }
+        t => {
+            return Err(unsupported(format!(
+                "character device type '{t}' is not supported by this driver"
+            )))
+        }
+    })
+}
+
+pub(super) fn chardev_options(chardevs: &[CharDev], b: &mut Builder) -> QemuResult<()> {
+    let serial_ports: Vec<u32> = chardevs
+        .iter()
+        .filter(|c| c.kind == "serial")
+        .enumerate()
+        .map(|(i, c)| char_target(c).1.unwrap_or(i as u32))
+        .collect();
+    let mut serial_i = 0u32;
+    let mut parallel_i = 0u32;
+    for c in chardevs {
+        match c.kind.as_str() {
+            "serial" => {
+                let port = char_target(c).1.unwrap_or(serial_i);
+                serial_i += 1;
+                let id = chardev_id("serial", port);
+                b.push2("-chardev", chardev_backend(c, &id)?);
+                b.device(json!({"driver": "isa-serial", "chardev": id, "id": format!("serial{port}"), "index": port}));
+            }
+            "console" => {
+                let (ttype, port) = char_target(c);
+                match ttype.unwrap_or("serial") {
+                    "serial" => {
+                        let port = port.unwrap_or(0);
+                        if serial_ports.contains(&port) {
+                            // The console is the serial port's other name.
+                            continue;
+                        }
+                        let id = chardev_id("serial", port);
+                        b.push2("-chardev", chardev_backend(c, &id)?);
+                        b.device(json!({"driver": "isa-serial", "chardev": id, "id": format!("serial{port}"), "index": port}));
+                    }
+                    "virtio" => {
+                        let n = port.unwrap_or(0);
+                        let id = format!("charconsole{n}");
+                        b.push2("-chardev", chardev_backend(c, &id)?);
+                        if !b.args.iter().any(|a| a.contains("virtio-serial-pci")) {
+                            b.device(
+                                json!({"driver": "virtio-serial-pci", "id": "virtio-serial0"}),
+                            );
+                        }
+                        b.device(json!({"driver": "virtconsole", "chardev": id, "id": format!("console{n}")}));
+                    }
+                    t => return Err(unsupported(format!("console target type '{t}'"))),
+                }
+            }
+            "parallel" => {
+                let port = char_target(c).1.unwrap_or(parallel_i);
+                parallel_i += 1;
+                let id = chardev_id("parallel", port);
+                b.push2("-chardev", chardev_backend(c, &id)?);
+                b.device(json!({"driver": "isa-parallel", "chardev": id, "id": format!("parallel{port}")}));
+            }
+            k => {
+                return Err(unsupported(format!(
+                    "<{k}> character devices are not supported by this driver"
+                )))
+            }
+        }
+    }
+    Ok(())
+}
