@@ -11,8 +11,6 @@ use std::io::{BufRead, Write};
 mod cred {
     pub const USERNAME: i32 = 1;
     pub const AUTHNAME: i32 = 2;
-    pub const LANGUAGE: i32 = 3;
-    pub const CNONCE: i32 = 4;
     pub const PASSPHRASE: i32 = 5;
     pub const ECHOPROMPT: i32 = 6;
     pub const NOECHOPROMPT: i32 = 7;
@@ -20,16 +18,15 @@ mod cred {
     pub const EXTERNAL: i32 = 9;
 }
 
-static CRED_TYPES: [c_int; 9] = [
+/// The types libvirt's default record announces (it also answers
+/// USERNAME when asked).
+static CRED_TYPES: [c_int; 6] = [
     cred::AUTHNAME,
     cred::ECHOPROMPT,
     cred::REALM,
     cred::PASSPHRASE,
     cred::NOECHOPROMPT,
     cred::EXTERNAL,
-    cred::USERNAME,
-    cred::LANGUAGE,
-    cred::CNONCE,
 ];
 
 /// The record behind the exported pointer; immutable, shared by threads.
@@ -88,31 +85,28 @@ impl Drop for NoEcho {
     }
 }
 
-/// Ask for one credential; `None` when stdin ends or fails.
+/// A caller's C string, if any.
+fn text(p: *const libc::c_char) -> Option<String> {
+    (!p.is_null()).then(|| {
+        // SAFETY: the caller's strings are NUL-terminated.
+        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    })
+}
+
+/// Ask for one credential as libvirt's default does: "PROMPT: " on
+/// stdout, one line from stdin (end of input reads as empty), the default
+/// answer for an empty one; `None` when stdin fails.
 fn ask(c: &virConnectCredential) -> Option<String> {
-    let text = |p: *const libc::c_char| {
-        (!p.is_null()).then(|| {
-            // SAFETY: the caller's strings are NUL-terminated.
-            unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
-        })
-    };
     let prompt = text(c.prompt).unwrap_or_default();
-    let default = text(c.defresult);
     let mut out = std::io::stdout();
-    let _ = match &default {
-        Some(d) => write!(out, "{prompt} [{d}]: "),
-        None => write!(out, "{prompt}: "),
-    };
-    let _ = out.flush();
+    write!(out, "{prompt}: ").ok()?;
+    out.flush().ok()?;
     let secret = matches!(c.kind, cred::PASSPHRASE | cred::NOECHOPROMPT);
     let _echo = secret.then(NoEcho::new);
     let mut line = String::new();
-    match std::io::stdin().lock().read_line(&mut line) {
-        Ok(0) | Err(_) => return None,
-        Ok(_) => {}
-    }
-    let answer = line.trim_end_matches(['\n', '\r']).to_string();
-    Some(match default {
+    std::io::stdin().lock().read_line(&mut line).ok()?;
+    let answer = line.strip_suffix('\n').unwrap_or(&line).to_string();
+    Some(match text(c.defresult) {
         Some(d) if answer.is_empty() => d,
         _ => answer,
     })

@@ -123,14 +123,21 @@ pub(crate) unsafe fn uuid_arg(p: *const c_uchar, api: &str) -> Result<Uuid, Erro
 ///
 /// # Safety
 /// `p` is null or NUL-terminated.
-pub(crate) unsafe fn uuid_string_arg(p: *const c_char, api: &str) -> Result<Uuid, Error> {
+pub(crate) unsafe fn uuid_string_arg(
+    p: *const c_char,
+    api: &str,
+    invalid: fn(&str) -> Error,
+) -> Result<Uuid, Error> {
     // SAFETY: forwarded.
     let s = unsafe { arg(p, api, "uuidstr") }?;
-    parse_uuid(s).map_err(|_| {
-        let mut e = null_arg(api, "uuidstr");
-        e.message = "Invalid UUID".into();
-        e
-    })
+    parse_uuid(s).map_err(|_| invalid(api))
+}
+
+/// libvirt's words for a bad domain UUID string.
+fn invalid_domain_uuid(api: &str) -> Error {
+    let mut e = null_arg(api, "uuidstr");
+    e.message = "Invalid UUID".into();
+    e
 }
 
 /// `virDomainLookupByUUIDString`: by the dashed or plain hex form.
@@ -142,7 +149,7 @@ pub unsafe extern "C" fn virDomainLookupByUUIDString(
     const API: &str = "virDomainLookupByUUIDString";
     lookup(API, conn, |c| {
         // SAFETY: caller's string.
-        let u = unsafe { uuid_string_arg(uuidstr, API) }?;
+        let u = unsafe { uuid_string_arg(uuidstr, API, invalid_domain_uuid) }?;
         c.conn.lookup_by_uuid(&u)
     })
 }
@@ -476,10 +483,21 @@ flag_domain_calls! {
     virDomainCreateWithFlags => |d, flags| d.create_with_flags(flags);
     /// `virDomainUndefineFlags`.
     virDomainUndefineFlags => |d, flags| d.undefine_flags(flags);
-    /// `virDomainSetVcpus`: the running domain's vCPU count.
-    virDomainSetVcpus => |d, nvcpus| d.set_vcpus(nvcpus);
     /// `virDomainSetAutostart`.
     virDomainSetAutostart => |d, autostart| d.set_autostart(autostart != 0);
+}
+
+/// `virDomainSetVcpus`: the running domain's vCPU count (zero is
+/// refused here, under this call's name, as libvirt's library does).
+#[no_mangle]
+pub unsafe extern "C" fn virDomainSetVcpus(dom: *mut DomainHandle, nvcpus: c_uint) -> c_int {
+    const API: &str = "virDomainSetVcpus";
+    with_dom(API, dom, -1, |_, d| {
+        if nvcpus == 0 {
+            return Err(bad_arg(API, "nvcpus", "not be zero"));
+        }
+        d.set_vcpus(nvcpus).map(|_| 0)
+    })
 }
 
 /// `virDomainSetVcpusFlags`.
@@ -519,6 +537,19 @@ pub unsafe extern "C" fn virDomainSetMemoryFlags(
 ) -> c_int {
     with_dom("virDomainSetMemoryFlags", dom, -1, |_, d| {
         d.set_memory_flags(kib(memory), flags).map(|_| 0)
+    })
+}
+
+/// Report a driver's missing support under `api`, the call the program
+/// made (the plain device calls reach the driver through their Flags
+/// form).
+fn under(api: &str, r: Result<(), Error>) -> Result<(), Error> {
+    r.map_err(|e| {
+        if e.code == ErrorCode::NoSupport {
+            Error::no_support(api)
+        } else {
+            e
+        }
     })
 }
 
@@ -591,7 +622,7 @@ pub unsafe extern "C" fn virDomainAttachDevice(
     xml: *const c_char,
 ) -> c_int {
     with_text("virDomainAttachDevice", dom, xml, "xml", |d, x| {
-        d.attach_device_flags(x, 0)
+        under("virDomainAttachDevice", d.attach_device_flags(x, 0))
     })
 }
 
@@ -614,7 +645,7 @@ pub unsafe extern "C" fn virDomainDetachDevice(
     xml: *const c_char,
 ) -> c_int {
     with_text("virDomainDetachDevice", dom, xml, "xml", |d, x| {
-        d.detach_device_flags(x, 0)
+        under("virDomainDetachDevice", d.detach_device_flags(x, 0))
     })
 }
 
@@ -911,19 +942,38 @@ unsafe fn param_from_c(p: &virTypedParameter, api: &str) -> Result<TypedParam, E
 fn param_to_c(p: &TypedParam) -> virTypedParameter {
     let mut field = [0 as c_char; TYPED_PARAM_FIELD_LENGTH];
     strings::fill(&mut field, &p.field);
-    let (kind, value) = match &p.value {
-        TypedValue::Int(v) => (param_type::INT, TypedValueC { i: *v }),
-        TypedValue::UInt(v) => (param_type::UINT, TypedValueC { ui: *v }),
-        TypedValue::LLong(v) => (param_type::LLONG, TypedValueC { l: *v }),
-        TypedValue::ULLong(v) => (param_type::ULLONG, TypedValueC { ul: *v }),
-        TypedValue::Double(v) => (param_type::DOUBLE, TypedValueC { d: *v }),
-        TypedValue::Boolean(v) => (
-            param_type::BOOLEAN,
-            TypedValueC {
-                b: c_char::from(*v),
-            },
-        ),
-        TypedValue::String(v) => (param_type::STRING, TypedValueC { s: strings::dup(v) }),
+    // All 8 bytes of the union are set, whatever the member, so C never
+    // reads uninitialised memory through a wider member.
+    let mut value = TypedValueC { ul: 0 };
+    let kind = match &p.value {
+        TypedValue::Int(v) => {
+            value.i = *v;
+            param_type::INT
+        }
+        TypedValue::UInt(v) => {
+            value.ui = *v;
+            param_type::UINT
+        }
+        TypedValue::LLong(v) => {
+            value.l = *v;
+            param_type::LLONG
+        }
+        TypedValue::ULLong(v) => {
+            value.ul = *v;
+            param_type::ULLONG
+        }
+        TypedValue::Double(v) => {
+            value.d = *v;
+            param_type::DOUBLE
+        }
+        TypedValue::Boolean(v) => {
+            value.b = c_char::from(*v);
+            param_type::BOOLEAN
+        }
+        TypedValue::String(v) => {
+            value.s = strings::dup(v);
+            param_type::STRING
+        }
     };
     virTypedParameter { field, kind, value }
 }

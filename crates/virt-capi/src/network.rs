@@ -103,6 +103,13 @@ fn network_by_uuid(c: &ConnHandle, uuid: &Uuid) -> Result<Network, Error> {
         })
 }
 
+/// libvirt's words for a bad network UUID string.
+fn invalid_network_uuid(api: &str) -> Error {
+    let mut e = strings::bad_arg(api, "uuidstr", "be a valid UUID");
+    e.domain = ErrorDomain::Network;
+    e
+}
+
 /// `virNetworkLookupByName`.
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkLookupByName(
@@ -140,7 +147,7 @@ pub unsafe extern "C" fn virNetworkLookupByUUIDString(
     const API: &str = "virNetworkLookupByUUIDString";
     net_lookup(API, conn, |c| {
         // SAFETY: caller's string.
-        let u = unsafe { uuid_string_arg(uuidstr, API) }?;
+        let u = unsafe { uuid_string_arg(uuidstr, API, invalid_network_uuid) }?;
         network_by_uuid(c, &u)
     })
 }

@@ -26,8 +26,12 @@ fn have_valgrind() -> bool {
 
 /// Run `exe` (built against `prefix`) under valgrind; panics on any
 /// memory error or definite leak.
-fn valgrind(prefix: &Path, exe: &Path, args: &[&str]) {
-    let o = Command::new("valgrind")
+fn valgrind(prefix: &Path, exe: &Path, args: &[&str], input: Option<&Path>) {
+    let mut c = Command::new("valgrind");
+    if let Some(f) = input {
+        c.stdin(std::fs::File::open(f).unwrap_or_else(|e| panic!("{}: {e}", f.display())));
+    }
+    let o = c
         .args([
             "-q",
             "--error-exitcode=99",
@@ -64,16 +68,19 @@ fn check_program(dir: &Scratch, prefix: &Path, src: &Path, runs: &[Vec<&str>]) -
         compile_debian(src, &t);
         t
     });
+    // A program's answers to prompts, if it asks any, are in NAME.stdin.
+    let input = src.with_extension("stdin");
+    let input = input.exists().then_some(input.as_path());
     let mut compared = 0;
     for args in runs {
-        let o = run(Some(prefix), &ours, args);
+        let o = run_with_input(Some(prefix), &ours, args, input);
         assert!(
             !o.stdout.is_empty() || !o.stderr.is_empty(),
             "{stem} {args:?} printed nothing:\n{}",
             show(&o)
         );
         if let Some(t) = &theirs {
-            let l = run(None, t, args);
+            let l = run_with_input(None, t, args, input);
             assert_eq!(
                 show(&o),
                 show(&l),
@@ -82,7 +89,7 @@ fn check_program(dir: &Scratch, prefix: &Path, src: &Path, runs: &[Vec<&str>]) -
             compared += 1;
         }
         if have_valgrind() {
-            valgrind(prefix, &ours, args);
+            valgrind(prefix, &ours, args, input);
         }
     }
     compared

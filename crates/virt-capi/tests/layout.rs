@@ -209,14 +209,9 @@ fn prototypes_match_libvirt() {
     println!("{} prototypes agree with libvirt's", protos.len());
 }
 
-#[test]
-fn every_declared_function_is_exported() {
-    if !have_cc() {
-        println!("skipped: needs cc");
-        return;
-    }
-    let protos = prototypes(&our_headers());
-    let names: Vec<String> = protos
+/// The names of the functions our headers declare.
+fn function_names() -> Vec<String> {
+    prototypes(&our_headers())
         .iter()
         .filter_map(|p| {
             let before = p.split('(').next()?;
@@ -230,7 +225,39 @@ fn every_declared_function_is_exported() {
                 .collect();
             Some(name)
         })
+        .collect()
+}
+
+#[test]
+fn every_declared_function_is_called_by_a_c_test() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c");
+    let mut text = String::new();
+    for e in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let p = e.unwrap_or_else(|e| panic!("{e}")).path();
+        if p.extension().is_some_and(|x| x == "c") {
+            text += &std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        }
+    }
+    let called = |n: &str| {
+        text.match_indices(n).any(|(i, _)| {
+            let after = text[i + n.len()..].chars().next();
+            !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    };
+    let missing: Vec<String> = function_names()
+        .into_iter()
+        .filter(|n| !called(n))
         .collect();
+    assert!(missing.is_empty(), "no C test calls: {missing:?}");
+}
+
+#[test]
+fn every_declared_function_is_exported() {
+    if !have_cc() {
+        println!("skipped: needs cc");
+        return;
+    }
+    let names = function_names();
     let dir = Scratch::new("exports");
     let prefix = dir.join("prefix");
     install(&prefix);

@@ -129,7 +129,21 @@ pub fn compile_debian(src: &Path, out: &Path) {
 /// Run a program built against the library under `prefix` (or Debian's
 /// when `prefix` is `None`), with `args`.
 pub fn run(prefix: Option<&Path>, exe: &Path, args: &[&str]) -> Output {
+    run_with_input(prefix, exe, args, None)
+}
+
+/// [`run`], with `stdin` read from a file when given.
+pub fn run_with_input(
+    prefix: Option<&Path>,
+    exe: &Path,
+    args: &[&str],
+    stdin: Option<&Path>,
+) -> Output {
     let mut c = Command::new(exe);
+    if let Some(f) = stdin {
+        let f = std::fs::File::open(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        c.stdin(f);
+    }
     if let Some(p) = prefix {
         c.env("LD_LIBRARY_PATH", p.join("lib"));
     }
