@@ -13,7 +13,7 @@ use virt_core::{
     NodeInfo, Result, SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef,
     StoragePoolState, TypedKind, TypedParam, TypedValue, Uuid, VcpuInfo, VcpuState,
 };
-use virt_xml::{DomainDef, Element, FormatOptions};
+use virt_xml::{Cputune, DomainDef, FormatOptions, View};
 
 /// Hypervisor version the test driver reports (0.0.2).
 const HV_VERSION: u64 = 2;
@@ -95,18 +95,16 @@ impl TestConnection {
             return def.to_xml(&opts);
         }
         let mut def = def.clone();
-        let mut cputune = Element::new("cputune");
+        // The live pins replace the definition's <cputune>, first among
+        // the elements the model keeps untyped.
+        let mut cputune = Cputune::default();
         for (i, m) in obj.pins.iter().enumerate() {
             if let Some(m) = m {
-                cputune = cputune.with_child(
-                    Element::new("vcpupin")
-                        .with_attr("vcpu", i.to_string())
-                        .with_attr("cpuset", m.to_string()),
-                );
+                cputune.pin_vcpu(i as u32, &m.to_string());
             }
         }
-        def.extra.retain(|e| e.name != "cputune");
-        def.extra.insert(0, cputune);
+        def.extra.retain(|e| e.name != Cputune::TAG);
+        def.extra.insert(0, cputune.to_element());
         def.to_xml(&opts)
     }
 }

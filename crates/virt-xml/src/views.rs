@@ -1009,6 +1009,16 @@ impl DomainDef {
         self.set_view(0, clock);
     }
 
+    /// `<cputune>`, typed.
+    pub fn cputune(&self) -> Result<Option<Cputune>, XmlError> {
+        Ok(self.views::<Cputune>()?.into_iter().next())
+    }
+
+    /// Write `<cputune>` back (adding it when absent).
+    pub fn set_cputune(&mut self, cputune: &Cputune) {
+        self.set_view(0, cputune);
+    }
+
     /// The `<seclabel>`s, typed.
     pub fn seclabels(&self) -> Result<Vec<SecLabel>, XmlError> {
         self.views()

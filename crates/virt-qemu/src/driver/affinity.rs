@@ -131,39 +131,27 @@ pub(super) fn vcpu_threads(mon: &mut Monitor<UnixStream>) -> QemuResult<Vec<(u32
         .unwrap_or_default())
 }
 
-/// `<cputune><vcpupin vcpu cpuset>` entries.
+/// The vCPU pins of a definition: (vCPU, the node's CPUs of its cpuset).
 pub(super) fn vcpu_pins(def: &DomainDef) -> Vec<(u32, Vec<u32>)> {
-    let Some(ct) = def.extra.iter().find(|e| e.name == "cputune") else {
+    let Ok(Some(tune)) = def.cputune() else {
         return Vec::new();
     };
-    ct.children_named("vcpupin")
-        .filter_map(|p| {
-            let v = p.attr("vcpu")?.parse().ok()?;
-            Some((v, online_cpus_in(p.attr("cpuset")?).ok()?))
-        })
+    tune.vcpupins
+        .iter()
+        .filter_map(|p| Some((p.vcpu, online_cpus_in(&p.cpuset).ok()?)))
         .collect()
 }
 
-/// Set `<vcpupin>` for `vcpu` in a definition.
+/// The CPUs of the definition's emulator pin, if it has one.
+pub(super) fn emulator_pin(def: &DomainDef) -> Option<String> {
+    def.cputune().ok().flatten()?.emulatorpin
+}
+
+/// Pin `vcpu` to `cpuset` in a definition.
 pub(super) fn set_vcpu_pin(def: &mut DomainDef, vcpu: u32, cpuset: &str) {
-    let idx = match def.extra.iter().position(|e| e.name == "cputune") {
-        Some(i) => i,
-        None => {
-            def.extra.push(Element::new("cputune"));
-            def.extra.len() - 1
-        }
-    };
-    if let Some(ct) = def.extra.get_mut(idx) {
-        ct.children.retain(|n| match n {
-            Node::Element(e) => !(e.name == "vcpupin" && e.attr("vcpu") == Some(&vcpu.to_string())),
-            Node::Text(_) => false,
-        });
-        ct.children.push(Node::Element(
-            Element::new("vcpupin")
-                .with_attr("vcpu", vcpu.to_string())
-                .with_attr("cpuset", cpuset),
-        ));
-    }
+    let mut tune = def.cputune().ok().flatten().unwrap_or_default();
+    tune.pin_vcpu(vcpu, cpuset);
+    def.set_cputune(&tune);
 }
 
 #[cfg(test)]
@@ -177,12 +165,9 @@ mod tests {
         let mut def = DomainDef::default();
         set_vcpu_pin(&mut def, 1, "0");
         set_vcpu_pin(&mut def, 1, "0-1");
-        let ct = def
-            .extra
-            .iter()
-            .find(|e| e.name == "cputune")
-            .expect("cputune");
-        assert_eq!(ct.children_named("vcpupin").count(), 1);
+        let tune = def.cputune().expect("valid").expect("cputune");
+        assert_eq!(tune.vcpupins.len(), 1);
+        assert_eq!(tune.vcpupins[0].cpuset, "0-1");
         assert!(online_cpus_in("0").is_ok());
         assert!(online_cpus_in("4000").is_err());
     }

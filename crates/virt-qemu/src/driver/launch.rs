@@ -285,14 +285,8 @@ impl QemuDriver {
                 }
             }
         }
-        if let Some(emu) = def
-            .extra
-            .iter()
-            .find(|e| e.name == "cputune")
-            .and_then(|c| c.child("emulatorpin"))
-            .and_then(|e| e.attr("cpuset"))
-        {
-            set_affinity(rt.pid, &online_cpus_in(emu)?)?;
+        if let Some(emu) = emulator_pin(def) {
+            set_affinity(rt.pid, &online_cpus_in(&emu)?)?;
         }
         let mut run = !paused;
         if let Some((file, was_running)) = restore {

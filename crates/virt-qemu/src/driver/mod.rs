@@ -19,7 +19,7 @@ mod save;
 mod vcpus;
 mod watch;
 
-use affinity::{get_affinity, online_cpus_in, set_affinity, vcpu_pins, vcpu_threads};
+use affinity::{emulator_pin, get_affinity, online_cpus_in, set_affinity, vcpu_pins, vcpu_threads};
 use console::record_pty_paths;
 use watch::{MONITOR_TIMEOUT, TERM_GRACE};
 
@@ -37,7 +37,7 @@ use std::path::Path;
 use std::time::Duration;
 use virt_core::types::reason;
 use virt_core::*;
-use virt_xml::{DomainDef, Element, FormatOptions, LifecycleAction, Node};
+use virt_xml::{DomainDef, Element, FormatOptions, LifecycleAction};
 
 /// The QEMU binary used when the definition names none.
 pub const DEFAULT_EMULATOR: &str = "/usr/bin/qemu-system-x86_64";

@@ -161,6 +161,17 @@ const CPUTUNE_PERIODS: [&str; 6] = [
     "iothread_quota",
 ];
 
+impl Cputune {
+    /// Pin `vcpu` to `cpuset`, replacing its earlier pin.
+    pub fn pin_vcpu(&mut self, vcpu: u32, cpuset: &str) {
+        self.vcpupins.retain(|p| p.vcpu != vcpu);
+        self.vcpupins.push(VcpuPin {
+            vcpu,
+            cpuset: cpuset.to_string(),
+        });
+    }
+}
+
 impl View for Cputune {
     const TAG: &'static str = "cputune";
     fn from_element(el: &Element) -> Result<Self, XmlError> {
