@@ -1,6 +1,7 @@
 //! Our virsh drives a real libvirtd 9.0 through the remote driver: every
-//! virsh-golden case, its URI rewritten to `test+unix:///default?socket=..`,
-//! prints what Debian's virsh printed locally.
+//! virsh-golden case, its URI rewritten to `test+unix:///default?socket=..`
+//! (and to `test+ssh://root@127.0.0.1:PORT/default?..` through a throwaway
+//! sshd), prints what Debian's virsh printed locally.
 //!
 //! libvirtd runs in a temp dir: a private mount namespace (unshare -m)
 //! with copies of /etc/passwd and /etc/group that know libvirt-qemu (its
@@ -55,7 +56,9 @@ fn unavailable() -> Option<String> {
 }
 
 fn start() -> Result<Libvirtd, String> {
-    let dir = std::env::temp_dir().join(format!("virt-remote-libvirtd-{}", std::process::id()));
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("virt-remote-libvirtd-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     for sub in ["etc-libvirt", "run", "lib", "cache", "log"] {
         std::fs::create_dir_all(dir.join(sub)).map_err(|e| e.to_string())?;
@@ -94,7 +97,7 @@ fn start() -> Result<Libvirtd, String> {
          for p in /run/libvirt:run /var/lib/libvirt:lib /var/cache/libvirt:cache /var/log/libvirt:log; do
              mkdir -p ${{p%%:*}}; mount --bind {d}/${{p#*:}} ${{p%%:*}}
          done
-         exec {LIBVIRTD} -f {d}/libvirtd.conf"
+         exec {LIBVIRTD} -f {d}/libvirtd.conf -p {d}/libvirtd.pid"
     );
     let child = Command::new("unshare")
         .args(["-m", "--propagation", "private", "sh", "-c", &script])
@@ -158,6 +161,144 @@ fn corpus_virsh_golden_through_libvirtd() {
     let (passed, failures) = run_golden(&cases, |a| a.replace("test:///default", &uri));
     println!(
         "virsh-golden over libvirtd: {passed}/{} cases passed",
+        cases.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// A throwaway sshd on 127.0.0.1 that lets root in with a key of its own.
+struct Sshd {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn sshd() -> Result<Sshd, String> {
+    for tool in [
+        "/usr/sbin/sshd",
+        "/usr/bin/ssh",
+        "/usr/bin/ssh-keygen",
+        "/usr/bin/nc",
+    ] {
+        if !Path::new(tool).exists() {
+            return Err(format!(
+                "no {tool} (Debian's openssh-server, openssh-client, netcat-openbsd)"
+            ));
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("virt-remote-sshd-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let d = dir.display();
+    for key in ["hostkey", "id"] {
+        let ok = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(dir.join(key))
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !ok.success() {
+            return Err("ssh-keygen failed".into());
+        }
+    }
+    std::fs::copy(dir.join("id.pub"), dir.join("authorized_keys")).map_err(|e| e.to_string())?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    std::fs::write(
+        dir.join("sshd_config"),
+        format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/hostkey\nAuthorizedKeysFile {d}/authorized_keys\n\
+             PidFile {d}/sshd.pid\nStrictModes no\nUsePAM no\nPermitRootLogin yes\nPasswordAuthentication no\n"
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    // sshd refuses to start without its privilege separation directory.
+    std::fs::create_dir_all("/run/sshd").map_err(|e| e.to_string())?;
+    let child = Command::new("/usr/sbin/sshd")
+        .args(["-D", "-e", "-f"])
+        .arg(dir.join("sshd_config"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let s = Sshd { child, port, dir };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return Err("sshd did not listen in 10 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(s)
+}
+
+/// The ssh transport end to end: our virsh runs ssh to a real sshd, which
+/// runs `nc -U` to libvirtd's socket (libvirt's classic ssh proxy), and
+/// every golden case still prints what Debian's virsh printed.
+#[test]
+fn corpus_virsh_golden_over_ssh() {
+    let Some(cases) = golden_cases() else {
+        println!("virsh-golden over ssh: corpus absent, skipped");
+        return;
+    };
+    if let Some(why) = unavailable() {
+        println!("virsh-golden over ssh: skipped, {why}");
+        return;
+    }
+    let ssh = match sshd() {
+        Ok(s) => s,
+        Err(why) => {
+            println!("virsh-golden over ssh: skipped, {why}");
+            return;
+        }
+    };
+    let daemon = match start() {
+        Ok(d) => d,
+        Err(e) => panic!("libvirtd did not start: {e}"),
+    };
+    // Host keys of a throwaway sshd are not recorded anywhere; one
+    // master connection carries the cases' sessions.
+    let wrapper = ssh.dir.join("ssh");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec ssh -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \\\n\
+             -o ControlMaster=auto -o ControlPath={}/cm -o ControlPersist=60 \"$@\"\n",
+            ssh.dir.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let proxy = ssh.dir.join("proxy");
+    std::fs::write(
+        &proxy,
+        format!("#!/bin/sh\nexec nc -U {}\n", daemon.socket().display()),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for f in [&wrapper, &proxy] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let uri = format!(
+        "test+ssh://root@127.0.0.1:{}/default?command={}&proxy={}&keyfile={}&no_verify=1",
+        ssh.port,
+        wrapper.display(),
+        proxy.display(),
+        ssh.dir.join("id").display()
+    );
+    let (passed, failures) = run_golden(&cases, |a| a.replace("test:///default", &uri));
+    println!(
+        "virsh-golden over ssh: {passed}/{} cases passed",
         cases.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

@@ -9,7 +9,10 @@
 //!   non-root user's `/session`);
 //! - `DRIVER+tcp://HOST[:PORT]/PATH`: plain TCP, port 16509;
 //! - `DRIVER+ssh://[USER@]HOST[:PORT]/PATH`: `ssh` runs `virt-proxy
-//!   --stdio` on HOST and the protocol runs over its standard streams.
+//!   --stdio` on HOST (`?proxy=` names another command, e.g. `nc -U
+//!   SOCKET` for a libvirtd there) and the protocol runs over its standard
+//!   streams; `?command=` names the ssh binary, `?keyfile=` a key,
+//!   `?no_verify=1` skips the host key check.
 //!
 //! The daemon opens `DRIVER:///PATH` (the URI without transport, host and
 //! the parameters read here). Keepalive runs both ways: the daemon's PINGs
@@ -303,6 +306,10 @@ pub enum Endpoint {
         port: Option<u16>,
         /// What runs on the far side (`?proxy=`, default `virt-proxy --stdio`).
         proxy: String,
+        /// A private key to log in with (`?keyfile=`).
+        keyfile: Option<String>,
+        /// Skip the host key check (`?no_verify=1`, as libvirt's).
+        no_verify: bool,
     },
 }
 
@@ -329,6 +336,8 @@ pub fn endpoint_for(uri: &Uri, read_only: bool) -> Option<Result<(Endpoint, Stri
             host: uri.host.clone().unwrap_or_else(|| "localhost".into()),
             port: uri.port,
             proxy: uri.param("proxy").unwrap_or("virt-proxy --stdio").to_string(),
+            keyfile: uri.param("keyfile").map(str::to_string),
+            no_verify: uri.param("no_verify").is_some_and(|v| v != "0"),
         },
         other => {
             return Some(Err(Error::with(
@@ -366,6 +375,7 @@ const OWN_PARAMS: &[&str] = &[
     "keepalive_count",
     "no_verify",
     "no_tty",
+    "keyfile",
     "name",
 ];
 
@@ -453,9 +463,17 @@ fn connect(ep: &Endpoint) -> Result<Streams> {
             host,
             port,
             proxy,
+            keyfile,
+            no_verify,
         } => {
             let mut c = Command::new(command);
             c.args(["-T", "-e", "none", "-o", "BatchMode=yes"]);
+            if let Some(k) = keyfile {
+                c.arg("-i").arg(k);
+            }
+            if *no_verify {
+                c.args(["-o", "StrictHostKeyChecking=no"]);
+            }
             if let Some(p) = port {
                 c.arg("-p").arg(p.to_string());
             }

@@ -381,6 +381,19 @@ fn legacy(
                     .map(drop)
                 })
             }
+            crate::procs::DOMAIN_GET_SCHEDULER_PARAMETERS => decode::<(DomainRef, i32)>(args)
+                .and_then(|(d, n)| {
+                    let n = usize::try_from(n)
+                        .ok()
+                        .filter(|&n| n <= crate::wire::SCHEDULER_PARAMETERS_MAX as usize)
+                        .ok_or_else(|| rpc_error("nparams too large".into()))?;
+                    let mut params = c
+                        .as_api("virDomainGetSchedulerParameters")
+                        .domain_get_scheduler_params(&d, 0)?;
+                    params.truncate(n);
+                    out.put(&params);
+                    Ok(())
+                }),
             _ => return None,
         };
     Some(r)

@@ -1,0 +1,224 @@
+//! The protocol end to end: our client against our daemon's Session over
+//! a real socket, and a daemon that dies or goes silent.
+
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
+
+use std::io::Write;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use virt_core::{Connect, ErrorCode};
+use virt_remote::client::{CloseReason, Endpoint, Keepalive, RemoteDriver};
+use virt_remote::packet::read_packet;
+use virt_remote::server::Session;
+
+/// Serve `Session`s on a socket in a temp dir, one thread per client.
+fn daemon(read_only: bool) -> (PathBuf, tempdir::Dir) {
+    let dir = tempdir::Dir::new();
+    let sock = dir.0.join("sock");
+    let listener = UnixListener::bind(&sock).unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            std::thread::spawn(move || {
+                let mut session = Session::new(read_only);
+                let mut r = conn.try_clone().unwrap();
+                while let Ok(Some((h, body))) = read_packet(&mut r) {
+                    if let Some(reply) = session.handle(&h, &body) {
+                        if conn.write_all(&reply).is_err() {
+                            return;
+                        }
+                    }
+                    if session.is_closed() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (sock, dir)
+}
+
+mod tempdir {
+    /// A temp dir removed on drop.
+    pub struct Dir(pub std::path::PathBuf);
+    impl Dir {
+        pub fn new() -> Dir {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let p = std::env::temp_dir().join(format!(
+                "virt-remote-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::SeqCst)
+            ));
+            std::fs::create_dir_all(&p).unwrap();
+            Dir(p)
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn uri(sock: &Path) -> String {
+    format!("test+unix:///default?socket={}", sock.display())
+}
+
+#[test]
+fn our_client_drives_our_daemon() {
+    virt_test::register();
+    virt_remote::client::register();
+    let (sock, dir) = daemon(false);
+    let c = Connect::open(&uri(&sock)).unwrap();
+    assert_eq!(c.type_name(), "TEST");
+    assert_eq!(c.uri().unwrap(), "test:///default");
+    assert_eq!(c.node_info().unwrap().cpus, 16);
+    let mut d = c.lookup_by_name("test").unwrap();
+    assert_eq!(d.id(), Some(1));
+    assert_eq!(d.info().unwrap().nr_virt_cpu, 2);
+    assert!(d.xml_desc(0).unwrap().contains("<name>test</name>"));
+    let vcpus = d.vcpus().unwrap();
+    assert_eq!(vcpus.len(), 2);
+    assert!(vcpus[0].affinity.is_set(0));
+    assert_eq!(d.vcpu_pin_info(0).unwrap().len(), 2);
+    assert_eq!(d.scheduler_type().unwrap().0, "fair");
+    assert_eq!(d.scheduler_params_plain().unwrap()[0].field, "weight");
+    d.suspend().unwrap();
+    assert_eq!(d.state().unwrap().0, virt_core::DomainState::Paused);
+    d.resume().unwrap();
+    // A save and restore bring the domain back under the same name.
+    let image = dir.0.join("test.save");
+    d.save(image.to_str().unwrap()).unwrap();
+    assert_eq!(d.id(), None);
+    let back = c.restore(image.to_str().unwrap()).unwrap();
+    assert_eq!(back.name(), "test");
+    let e = c.lookup_by_name("nope").unwrap_err();
+    assert_eq!(e.code, ErrorCode::NoDomain);
+    assert_eq!(c.list_all_networks(0).unwrap()[0].name(), "default");
+    assert_eq!(
+        c.list_all_storage_pools(0).unwrap()[0].name(),
+        "default-pool"
+    );
+    // Library checks run on the client before anything is sent, and again
+    // in the daemon for clients that skip them.
+    let e = back.set_memory(0).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "memory in virDomainSetMemory must not be zero"
+    );
+}
+
+#[test]
+fn a_read_only_socket_refuses_over_the_wire() {
+    virt_test::register();
+    virt_remote::client::register();
+    let (sock, _dir) = daemon(true);
+    // The client asked read-write; the socket decides.
+    let c = Connect::open(&uri(&sock)).unwrap();
+    let mut d = c.lookup_by_name("test").unwrap();
+    let e = d.destroy().unwrap_err();
+    assert_eq!(e.code, ErrorCode::OperationDenied);
+    assert_eq!(
+        e.to_string(),
+        "operation forbidden: read only access prevents virDomainDestroyFlags"
+    );
+    assert_eq!(d.info().unwrap().state, virt_core::DomainState::Running);
+}
+
+/// A daemon that completes the handshake, then reads and never answers.
+fn silent_daemon(close_after_handshake: bool) -> (PathBuf, tempdir::Dir) {
+    let dir = tempdir::Dir::new();
+    let sock = dir.0.join("sock");
+    let listener = UnixListener::bind(&sock).unwrap();
+    std::thread::spawn(move || {
+        virt_test::register();
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut session = Session::new(false);
+        let mut r = conn.try_clone().unwrap();
+        let mut calls = 0;
+        while let Ok(Some((h, body))) = read_packet(&mut r) {
+            if h.prog != virt_remote::packet::REMOTE_PROGRAM {
+                continue; // keepalive PINGs go unanswered
+            }
+            calls += 1;
+            if calls <= 4 {
+                let reply = session.handle(&h, &body).unwrap();
+                conn.write_all(&reply).unwrap();
+            } else if close_after_handshake {
+                return;
+            }
+        }
+    });
+    (sock, dir)
+}
+
+#[test]
+fn a_silent_daemon_is_dropped_by_keepalive() {
+    let (sock, _dir) = silent_daemon(false);
+    let ka = Keepalive {
+        interval: Duration::from_millis(200),
+        count: 2,
+    };
+    let d =
+        RemoteDriver::open_endpoint(&Endpoint::Unix(sock), "test:///default", false, ka).unwrap();
+    let t = Instant::now();
+    let e = virt_core::Driver::version(&d).unwrap_err();
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert_eq!(
+        e.to_string(),
+        "internal error: connection closed due to keepalive timeout"
+    );
+    assert_eq!(d.close_reason(), Some(CloseReason::Keepalive));
+    let e = virt_core::Driver::version(&d).unwrap_err();
+    assert_eq!(e.to_string(), "internal error: client socket is closed");
+}
+
+#[test]
+fn a_daemon_that_vanishes_mid_call_is_reported() {
+    let (sock, _dir) = silent_daemon(true);
+    let d = RemoteDriver::open_endpoint(
+        &Endpoint::Unix(sock),
+        "test:///default",
+        false,
+        Keepalive::default(),
+    )
+    .unwrap();
+    let e = virt_core::Driver::version(&d).unwrap_err();
+    assert_eq!(e.code, ErrorCode::SystemError);
+    assert_eq!(
+        e.to_string(),
+        "End of file while reading data: Input/output error"
+    );
+    assert_eq!(d.close_reason(), Some(CloseReason::Eof));
+}
+
+#[test]
+fn bad_uris_and_missing_sockets() {
+    virt_remote::client::register();
+    let e = Connect::open("test+unix:///default?socket=/nonexistent/sock").unwrap_err();
+    assert_eq!(e.code, ErrorCode::SystemError);
+    assert_eq!(
+        e.to_string(),
+        "Failed to connect socket to '/nonexistent/sock': No such file or directory"
+    );
+    let e = Connect::open("test+bogus:///default").unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidArg);
+    // Not a stream at all: a listener that closes at once.
+    let dir = tempdir::Dir::new();
+    let sock = dir.0.join("sock");
+    let l = UnixListener::bind(&sock).unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut c, _)) = l.accept() {
+            let _ = read_packet(&mut c);
+        }
+    });
+    let e = Connect::open(&uri(&sock)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "End of file while reading data: Input/output error"
+    );
+    let _ = UnixStream::connect(&sock);
+}
