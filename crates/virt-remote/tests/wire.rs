@@ -222,3 +222,141 @@ fn bad_uris_and_missing_sockets() {
     );
     let _ = UnixStream::connect(&sock);
 }
+
+/// A value of each argument type the Driver table uses, for calls whose
+/// arguments do not matter (they are refused first).
+trait Sample {
+    fn sample() -> Self;
+}
+
+static DOMAIN: std::sync::LazyLock<virt_core::DomainRef> =
+    std::sync::LazyLock::new(|| virt_core::DomainRef {
+        name: "test".into(),
+        uuid: virt_core::Uuid::nil(),
+        id: Some(1),
+    });
+static CPUMAP: std::sync::LazyLock<virt_core::CpuMap> =
+    std::sync::LazyLock::new(|| virt_core::CpuMap::all(1));
+static UUID: virt_core::Uuid = virt_core::Uuid::nil();
+
+impl Sample for u32 {
+    fn sample() -> u32 {
+        0
+    }
+}
+impl Sample for u64 {
+    fn sample() -> u64 {
+        1024
+    }
+}
+impl Sample for bool {
+    fn sample() -> bool {
+        true
+    }
+}
+impl Sample for &str {
+    fn sample() -> Self {
+        "/nonexistent"
+    }
+}
+impl Sample for Option<&str> {
+    fn sample() -> Self {
+        None
+    }
+}
+impl Sample for &virt_core::DomainRef {
+    fn sample() -> Self {
+        &DOMAIN
+    }
+}
+static NETWORK: std::sync::LazyLock<virt_core::NetworkRef> =
+    std::sync::LazyLock::new(|| virt_core::NetworkRef {
+        name: "default".into(),
+        uuid: virt_core::Uuid::nil(),
+    });
+static POOL: std::sync::LazyLock<virt_core::StoragePoolRef> =
+    std::sync::LazyLock::new(|| virt_core::StoragePoolRef {
+        name: "default-pool".into(),
+        uuid: virt_core::Uuid::nil(),
+    });
+impl Sample for &virt_core::NetworkRef {
+    fn sample() -> Self {
+        &NETWORK
+    }
+}
+impl Sample for &virt_core::StoragePoolRef {
+    fn sample() -> Self {
+        &POOL
+    }
+}
+impl Sample for &virt_core::Uuid {
+    fn sample() -> Self {
+        &UUID
+    }
+}
+impl Sample for &virt_core::CpuMap {
+    fn sample() -> Self {
+        &CPUMAP
+    }
+}
+impl Sample for &[virt_core::TypedParam] {
+    fn sample() -> Self {
+        &[]
+    }
+}
+
+macro_rules! mutating_calls {
+    ($(
+        $(#[$m:meta])*
+        [$api:ident, $kind:ident $(, check $check:ident)? $(, default $default:block)?]
+        fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;
+    )*) => {
+        /// Call every `write` entry of the table on `d`; its name, libvirt's
+        /// function and what came back.
+        fn call_every_mutating(d: &dyn virt_core::Driver) -> Vec<(&'static str, &'static str, virt_core::Result<()>)> {
+            let mut out = Vec::new();
+            $(
+                if stringify!($kind) == "write" {
+                    let r = d.$name($(<$ty as Sample>::sample()),*).map(drop);
+                    out.push((stringify!($name), stringify!($api), r));
+                }
+            )*
+            out
+        }
+    };
+}
+virt_core::for_each_driver_method!(mutating_calls);
+
+/// Every mutating procedure of the table, sent by the client to a
+/// read-only socket, is refused with libvirt's text and changes nothing.
+#[test]
+fn a_read_only_socket_refuses_every_mutating_procedure() {
+    virt_test::register();
+    let (sock, _dir) = daemon(true);
+    let d = RemoteDriver::open_endpoint(
+        &Endpoint::Unix(sock),
+        "test:///default",
+        false,
+        Keepalive::default(),
+    )
+    .unwrap();
+    let before = virt_core::Driver::list_all_domains(&d, 0).unwrap();
+    let calls = call_every_mutating(&d);
+    assert!(calls.len() >= 20, "{} mutating calls", calls.len());
+    for (name, api, r) in calls {
+        let e = r.expect_err(name);
+        assert_eq!(e.code, ErrorCode::OperationDenied, "{name}: {e}");
+        // The daemon names the procedure's public function; the table's
+        // unless the procedure stands for another.
+        let api = match name {
+            "domain_define_xml" => "virDomainDefineXMLFlags",
+            _ => api,
+        };
+        assert_eq!(
+            e.to_string(),
+            format!("operation forbidden: read only access prevents {api}"),
+            "{name}"
+        );
+    }
+    assert_eq!(virt_core::Driver::list_all_domains(&d, 0).unwrap(), before);
+}
