@@ -87,7 +87,7 @@ impl virError {
         self.domain = e.domain.number();
         self.level = e.level.number();
         self.message = crate::strings::dup(&e.message);
-        let (str1, str2) = libvirt_strings(e);
+        let (str1, str2) = e.libvirt_strings();
         self.str1 = crate::strings::dup_opt(str1.as_deref());
         self.str2 = crate::strings::dup_opt(str2.as_deref());
         self.str3 = crate::strings::dup_opt(e.str3.as_deref());
@@ -112,22 +112,6 @@ impl virError {
         }
         self.int1 = from.int1;
         self.int2 = from.int2;
-    }
-}
-
-/// str1 and str2 as libvirt fills them. virt-core keeps a templated
-/// error's detail in str1; libvirt puts the message template there (with
-/// `%s` where the detail goes) and the detail in str2. Errors whose message
-/// is not their code's template keep virt-core's fields.
-fn libvirt_strings(e: &Error) -> (Option<String>, Option<String>) {
-    let (bare, with) = e.code.template();
-    match e.str1.as_deref() {
-        _ if e.code == ErrorCode::Ok => (e.str1.clone(), e.str2.clone()),
-        None if e.message == bare => (Some(bare.to_string()), e.str2.clone()),
-        Some(info) if e.str2.is_none() && e.message == e.code.message(Some(info)) => {
-            (Some(with.replace("{}", "%s")), Some(info.to_string()))
-        }
-        _ => (e.str1.clone(), e.str2.clone()),
     }
 }
 

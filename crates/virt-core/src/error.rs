@@ -648,6 +648,33 @@ impl Error {
         self
     }
 
+    /// str1 and str2 as libvirt fills them for its callers (the C API's
+    /// `virError`, libvirt-python's `err` tuple): a message made from its
+    /// code's template has the template in str1 (`%s` where the detail
+    /// goes) and the detail in str2; a bare template is str1 alone. Other
+    /// errors (argument checks naming their function) keep their fields.
+    pub fn libvirt_strings(&self) -> (Option<String>, Option<String>) {
+        let (bare, with) = self.code.template();
+        let keep = (self.str1.clone(), self.str2.clone());
+        if self.code == ErrorCode::Ok {
+            return keep;
+        }
+        if self.message == bare {
+            return (Some(bare.to_string()), self.str2.clone());
+        }
+        let Some((pre, post)) = with.split_once("{}") else {
+            return keep;
+        };
+        let detail = self
+            .message
+            .strip_prefix(pre)
+            .and_then(|m| m.strip_suffix(post));
+        match detail {
+            Some(d) => (Some(with.replace("{}", "%s")), Some(d.to_string())),
+            None => keep,
+        }
+    }
+
     /// What libvirt's default handler prints: `libvirt: DOMAIN error : MESSAGE`.
     pub fn default_report(&self) -> String {
         let level = match self.level {
@@ -773,6 +800,30 @@ pub(crate) fn dispatch(err: &Error, conn_cb: Option<&ErrorCallback>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// str1/str2 as libvirt 9.0 reports them (seen through python3-libvirt
+    /// on test:///default).
+    #[test]
+    fn libvirt_strings_split_template_and_detail() {
+        let e = Error::read_only("virDomainSuspend");
+        assert_eq!(
+            e.libvirt_strings(),
+            (
+                Some("operation forbidden: %s".into()),
+                Some("read only access prevents virDomainSuspend".into())
+            )
+        );
+        let e = Error::new(ErrorCode::NoDomain, ErrorDomain::Test, None);
+        assert_eq!(e.libvirt_strings(), (Some("Domain not found".into()), None));
+        let e = Error::api_arg(
+            "virDomainSetMemory",
+            "memory in virDomainSetMemory must not be zero",
+        );
+        assert_eq!(
+            e.libvirt_strings(),
+            (Some("virDomainSetMemory".into()), None)
+        );
+    }
 
     #[test]
     fn numbers_match_libvirt() {

@@ -233,6 +233,10 @@ const SHAPE_DIFFERENCES: &[(&str, &str)] = &[
         "virt-core reports a malformed UUID as VIR_FROM_NONE 'malformed uuid', libvirt as VIR_FROM_DOMAIN 'Invalid UUID'",
     ),
     (
+        "setMemory zero",
+        "virt-core's argument errors name the function (str1) but not the argument (str2), and leave int2 at -1",
+    ),
+    (
         "open bad uri",
         "libvirt hands unknown schemes to its remote driver (a socket error); virt-rs has no remote client in this module yet",
     ),

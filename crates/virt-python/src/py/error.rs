@@ -48,15 +48,16 @@ fn clear() {
 }
 
 /// libvirt-python's raw error: `(code, domain, message, level, str1, str2,
-/// str3, int1, int2)`.
+/// str3, int1, int2)`, str1 and str2 as libvirt fills them.
 pub(super) fn err_tuple<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyTuple>> {
+    let (str1, str2) = e.libvirt_strings();
     (
         e.code.number(),
         e.domain.number(),
         e.message.as_str(),
         e.level.number(),
-        e.str1.as_deref(),
-        e.str2.as_deref(),
+        str1,
+        str2,
         e.str3.as_deref(),
         e.int1,
         e.int2,

@@ -15,14 +15,21 @@ import libvirt
 libvirt.registerErrorHandler(lambda ctx, err: None, None)
 
 
+def masked(text):
+    # Generated UUIDs and temporary paths differ from run to run.
+    text = re.sub(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", "<uuid>", text)
+    return re.sub(re.escape(tempfile.gettempdir()) + r"/[^/']+", "<tmp>", text)
+
+
 def show(label, f):
     try:
         v = f()
     except libvirt.libvirtError as e:
-        # Generated UUIDs and temporary paths differ from run to run.
-        msg = re.sub(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", "<uuid>", str(e))
-        msg = re.sub(re.escape(tempfile.gettempdir()) + r"/[^/']+", "<tmp>", msg)
-        v = ("libvirtError", e.get_error_code(), e.get_error_domain(), e.get_error_level(), msg)
+        # The whole error: code, domain, level, message, str1..3, int1..2.
+        v = ("libvirtError", e.get_error_code(), e.get_error_domain(), e.get_error_level(),
+             e.get_error_message(), e.err[4:])
+        print(masked("%s -> %r" % (label, v)))
+        return
     except Exception as e:  # a Python-level refusal (TypeError...) must match too
         v = (type(e).__name__,)
     print("%s -> %s %r" % (label, type(v).__name__, v))
