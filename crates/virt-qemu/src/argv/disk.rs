@@ -3,6 +3,7 @@
 //! takes.
 
 use super::*;
+use virt_xml::Address;
 
 pub(super) fn suffix(index: &str) -> String {
     if index == "0" {
@@ -12,18 +13,27 @@ pub(super) fn suffix(index: &str) -> String {
     }
 }
 
+/// The disk's `<address type='drive'>`, typed; `None` for another kind.
+fn drive_address_of(disk: &Disk) -> Option<Address> {
+    disk.part::<Address>()
+        .ok()
+        .flatten()
+        .filter(|a| a.address_type.as_deref() == Some("drive"))
+}
+
+/// A number of a drive address (0 when absent).
+fn address_number(field: &Option<String>) -> u32 {
+    field.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
 /// `<address type='drive' controller bus target unit>` values.
 pub(super) fn drive_address(disk: &Disk) -> (u32, u32, u32) {
-    let a = disk
-        .extra
-        .iter()
-        .find(|e| e.name == "address" && e.attr("type") == Some("drive"));
-    let n = |k: &str| {
-        a.and_then(|a| a.attr(k))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (n("controller"), n("bus"), n("unit"))
+    let a = drive_address_of(disk).unwrap_or_default();
+    (
+        address_number(&a.controller),
+        address_number(&a.bus),
+        address_number(&a.unit),
+    )
 }
 
 /// Index of a target name's last letters: hda -> 0, hdb -> 1, vdaa -> 26.
@@ -93,8 +103,8 @@ pub(super) fn disk_options(
             disk.target_dev
         )));
     }
-    let drv = disk.extra.iter().find(|e| e.name == "driver");
-    let cache = drv.and_then(|d| d.attr("cache")).unwrap_or("default");
+    let drv = disk.driver()?.unwrap_or_default();
+    let cache = drv.cache.as_deref().unwrap_or("default");
     let (direct, no_flush, write_cache) = match cache {
         "default" | "writeback" => (false, false, true),
         "none" => (true, false, true),
@@ -103,7 +113,7 @@ pub(super) fn disk_options(
         "unsafe" => (false, true, true),
         c => return Err(unsupported(format!("disk cache mode '{c}'"))),
     };
-    let aio = match drv.and_then(|d| d.attr("io")) {
+    let aio = match drv.io.as_deref() {
         None => None,
         Some("threads") => Some("threads"),
         Some("native") if direct => Some("native"),
@@ -241,7 +251,7 @@ pub(super) fn disk_options(
     if !write_cache && device == "disk" {
         dev.insert("write-cache".into(), json!("off"));
     }
-    if let Some(policy) = drv.and_then(|d| d.attr("error_policy")) {
+    if let Some(policy) = drv.error_policy.as_deref() {
         if device == "disk" && bus != "scsi" {
             let p = match policy {
                 "stop" => "stop",
@@ -274,13 +284,9 @@ pub(super) fn disk_options(
     Ok(())
 }
 
+/// The `target` of the disk's drive address (0 when absent).
 pub(super) fn drive_address_target(disk: &Disk) -> u32 {
-    disk.extra
-        .iter()
-        .find(|e| e.name == "address" && e.attr("type") == Some("drive"))
-        .and_then(|a| a.attr("target"))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+    address_number(&drive_address_of(disk).unwrap_or_default().target)
 }
 
 #[cfg(test)]

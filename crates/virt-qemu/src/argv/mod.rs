@@ -14,7 +14,7 @@ pub use chardev::chardev_id;
 use chardev::chardev_options;
 use disk::{disk_options, suffix};
 use serde_json::{json, Map, Value};
-use virt_xml::{CharDev, Disk, DomainDef, Element, Graphics, Interface, LifecycleAction};
+use virt_xml::{CharDev, Disk, DomainDef, Element, Graphics, Interface, LifecycleAction, Sound};
 
 /// Where the QMP monitor listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,21 +158,15 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
     } else {
         ",acpi=off"
     });
-    if let Some(clock) = def.extra.iter().find(|e| e.name == "clock") {
-        if clock
-            .children_named("timer")
-            .any(|t| t.attr("name") == Some("hpet") && t.attr("present") == Some("no"))
-        {
-            machine_opt.push_str(",hpet=off");
-        }
+    if def.clock()?.is_some_and(|c| {
+        c.timers
+            .iter()
+            .any(|t| t.name == "hpet" && t.present.as_deref() == Some("no"))
+    }) {
+        machine_opt.push_str(",hpet=off");
     }
-    let sounds: Vec<&Element> = def
-        .devices
-        .other
-        .iter()
-        .filter(|e| e.name == "sound")
-        .collect();
-    if sounds.iter().any(|s| s.attr("model") == Some("pcspk")) {
+    let sounds = def.devices.views::<Sound>()?;
+    if sounds.iter().any(|s| s.model == "pcspk") {
         machine_opt.push_str(",pcspk-audiodev=audio1");
     }
     b.push2("-machine", machine_opt);
@@ -413,12 +407,11 @@ fn extra_elements_check(def: &DomainDef) -> QemuResult<()> {
 }
 
 fn cpu_option(def: &DomainDef, accel: &str, arch: &str) -> QemuResult<String> {
-    let cpu = def.extra.iter().find(|e| e.name == "cpu");
     let default_model = if arch == "i686" { "qemu32" } else { "qemu64" };
     let mut model = default_model.to_string();
     let mut flags: Vec<String> = Vec::new();
-    if let Some(cpu) = cpu {
-        match cpu.attr("mode").unwrap_or("custom") {
+    if let Some(cpu) = def.cpu()? {
+        match cpu.mode.as_deref().unwrap_or("custom") {
             "host-passthrough" if accel == "kvm" => model = "host".into(),
             "host-model" if accel == "kvm" => model = "host".into(),
             "host-model" | "maximum" => model = "max".into(),
@@ -428,9 +421,8 @@ fn cpu_option(def: &DomainDef, accel: &str, arch: &str) -> QemuResult<String> {
                 ))
             }
             "custom" => {
-                if let Some(m) = cpu.child("model") {
-                    let t = m.text();
-                    let t = t.trim();
+                if let Some(m) = &cpu.model {
+                    let t = m.name.trim();
                     if !t.is_empty() {
                         model = t.to_string();
                     }
@@ -438,9 +430,9 @@ fn cpu_option(def: &DomainDef, accel: &str, arch: &str) -> QemuResult<String> {
             }
             m => return Err(unsupported(format!("CPU mode '{m}'"))),
         }
-        for f in cpu.children_named("feature") {
-            let Some(name) = f.attr("name") else { continue };
-            match f.attr("policy").unwrap_or("require") {
+        for f in &cpu.features {
+            let name = &f.name;
+            match f.policy.as_deref().unwrap_or("require") {
                 "require" | "force" => flags.push(format!("+{name}")),
                 "disable" | "forbid" => flags.push(format!("-{name}")),
                 _ => {}
@@ -451,10 +443,10 @@ fn cpu_option(def: &DomainDef, accel: &str, arch: &str) -> QemuResult<String> {
     if arch == "i686" && features.iter().any(|f| f.name == "pae") && model == "qemu32" {
         flags.push("+pae".into());
     }
-    if let Some(clock) = def.extra.iter().find(|e| e.name == "clock") {
-        for t in clock.children_named("timer") {
-            if t.attr("name") == Some("kvmclock") {
-                match t.attr("present") {
+    if let Some(clock) = def.clock()? {
+        for t in &clock.timers {
+            if t.name == "kvmclock" {
+                match t.present.as_deref() {
                     Some("no") => flags.push("-kvmclock".into()),
                     Some("yes") => flags.push("+kvmclock".into()),
                     _ => {}
@@ -485,18 +477,9 @@ fn memory_option(def: &DomainDef) -> String {
 
 /// `<cpu><topology sockets dies cores threads/>`, if given.
 pub fn topology(def: &DomainDef) -> Option<(u32, u32, u32, u32)> {
-    let t = def
-        .extra
-        .iter()
-        .find(|e| e.name == "cpu")?
-        .child("topology")?;
-    let n = |k: &str, d: u32| t.attr(k).and_then(|v| v.parse().ok()).unwrap_or(d);
-    Some((
-        n("sockets", 1),
-        n("dies", 1),
-        n("cores", 1),
-        n("threads", 1),
-    ))
+    let t = def.cpu().ok()??.topology?;
+    let n = |v: Option<u32>| v.unwrap_or(1);
+    Some((n(t.sockets), n(t.dies), n(t.cores), n(t.threads)))
 }
 
 fn smp_option(def: &DomainDef) -> QemuResult<String> {

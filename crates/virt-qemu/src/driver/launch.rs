@@ -173,23 +173,23 @@ impl QemuDriver {
             }
         };
         let proc = Process::attach(started.pid, started.start_time);
-        let rt =
-            Runtime {
-                pid: started.pid,
-                start_time: started.start_time,
-                id,
-                monitor: sock.clone(),
-                running_reason: if restore.is_some() {
-                    reason::RUNNING_RESTORED
-                } else {
-                    reason::RUNNING_BOOTED
-                },
-                paused_reason: reason::PAUSED_USER,
-                balloon: def.devices.other.iter().any(|o| {
-                    o.name == "memballoon" && o.attr("model").unwrap_or("virtio") != "none"
-                }),
-                fake_reboot: false,
-            };
+        let rt = Runtime {
+            pid: started.pid,
+            start_time: started.start_time,
+            id,
+            monitor: sock.clone(),
+            running_reason: if restore.is_some() {
+                reason::RUNNING_RESTORED
+            } else {
+                reason::RUNNING_BOOTED
+            },
+            paused_reason: reason::PAUSED_USER,
+            balloon: def
+                .devices
+                .views::<MemBalloon>()
+                .is_ok_and(|b| b.iter().any(|b| b.model != "none")),
+            fake_reboot: false,
+        };
         let result = match &proc {
             Some(_) => self.bring_up(def, &rt, paused, restore),
             None => Err(QemuError::Protocol("QEMU exited at once".into())),

@@ -37,7 +37,7 @@ use std::path::Path;
 use std::time::Duration;
 use virt_core::types::reason;
 use virt_core::*;
-use virt_xml::{DomainDef, Element, FormatOptions, LifecycleAction};
+use virt_xml::{DomainDef, Element, FormatOptions, LifecycleAction, MemBalloon};
 
 /// The QEMU binary used when the definition names none.
 pub const DEFAULT_EMULATOR: &str = "/usr/bin/qemu-system-x86_64";
