@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use virt_schema::cases::{self, key, signature};
+use virt_schema::cases::{self, signature};
 use virt_schema::diff::{self, VIRSH};
 use virt_schema::generate::Generator;
 
@@ -71,7 +71,7 @@ pub fn main(args: &[String]) -> i32 {
     );
     println!("{}", diff::summary(&outcomes));
     let dir = virt_schema::cases_dir();
-    let open = cases::open_list(&dir);
+    let open = cases::open_signatures(&dir);
     let mut kinds: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for o in outcomes.iter().filter(|o| !o.agreement.agrees()) {
         let entry = kinds
@@ -83,13 +83,8 @@ pub fn main(args: &[String]) -> i32 {
     by_count.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
     println!("{} kinds of disagreement:", by_count.len());
     for (sig, (n, example)) in &by_count {
-        let k = key(sig);
-        let state = if open.contains_key(&k) {
-            "kept"
-        } else {
-            "NEW "
-        };
-        println!("  {n:5} {state} {k} {sig} (e.g. {example})");
+        let state = if open.contains(sig) { "kept" } else { "NEW " };
+        println!("  {n:5} {state} {sig} (e.g. {example})");
     }
     if record {
         match cases::record(&dir, &outcomes) {

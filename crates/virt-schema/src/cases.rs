@@ -189,9 +189,14 @@ pub fn open_list(dir: &Path) -> BTreeMap<String, (String, String)> {
         .collect()
 }
 
-/// Keeps the disagreements of `outcomes` whose kind has no case in `dir`
-/// yet: writes the case files and adds an `OPEN.tsv` line for each. Returns
-/// the keys added.
+/// The signatures `OPEN.tsv` of `dir` lists.
+pub fn open_signatures(dir: &Path) -> std::collections::BTreeSet<String> {
+    open_list(dir).into_values().map(|(sig, _)| sig).collect()
+}
+
+/// Keeps the disagreements of `outcomes` whose kind `OPEN.tsv` does not
+/// list: writes the case files and adds an `OPEN.tsv` line for each.
+/// Returns the keys added.
 pub fn record(dir: &Path, outcomes: &[Outcome]) -> Result<Vec<String>, SchemaError> {
     let write = |p: &Path, text: &str| {
         std::fs::write(p, text).map_err(|source| SchemaError::Read {
@@ -206,12 +211,20 @@ pub fn record(dir: &Path, outcomes: &[Outcome]) -> Result<Vec<String>, SchemaErr
     let mut open = std::fs::read_to_string(dir.join("OPEN.tsv")).unwrap_or_else(|_| {
         "# key\tsignature\treason (libvirt's bug, or what virt-xml lacks)\n".to_string()
     });
+    let mut kept: std::collections::BTreeSet<String> = open_signatures(dir);
     let mut added = Vec::new();
     for o in outcomes.iter().filter(|o| !o.agreement.agrees()) {
-        let sig = signature(o);
-        let k = key(&sig);
-        if dir.join(format!("{k}.xml")).exists() || added.contains(&k) {
+        let sig = signature(o).replace('\t', " ");
+        if !kept.insert(sig.clone()) {
             continue;
+        }
+        // A settled kind's case stays (it must keep agreeing): a new
+        // document of the same kind gets a file of its own.
+        let mut k = key(&sig);
+        let mut n = 2;
+        while dir.join(format!("{k}.xml")).exists() {
+            k = key(&format!("{sig}#{n}"));
+            n += 1;
         }
         write(&dir.join(format!("{k}.xml")), &o.document.xml)?;
         write(&dir.join(format!("{k}.libvirt")), &verdict_text(&o.libvirt))?;
@@ -223,7 +236,7 @@ pub fn record(dir: &Path, outcomes: &[Outcome]) -> Result<Vec<String>, SchemaErr
             }
             _ => "open: virt-xml differs from libvirt 9.0",
         };
-        open.push_str(&format!("{k}\t{}\t{reason}\n", sig.replace('\t', " ")));
+        open.push_str(&format!("{k}\t{sig}\t{reason}\n"));
         added.push(k);
     }
     write(&dir.join("OPEN.tsv"), &open)?;

@@ -46,11 +46,11 @@ fn xml_diff_agrees_with_libvirt() {
     let _ = std::fs::remove_dir_all(&scratch);
     println!("xml_diff (seed {seed}): {}", diff::summary(&outcomes));
     let dir = cases_dir();
-    let open = cases::open_list(&dir);
+    let open = cases::open_signatures(&dir);
     let mut new = Vec::new();
     for o in outcomes.iter().filter(|o| !o.agreement.agrees()) {
         let sig = signature(o);
-        if !open.contains_key(&key(&sig)) {
+        if !open.contains(&sig) {
             new.push(format!("{} [{}] {}", key(&sig), sig, diff::describe(o)));
         }
     }

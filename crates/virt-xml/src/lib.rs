@@ -10,6 +10,9 @@
 //!   with libvirt's error texts and codes (`parse`), read from a flat tree
 //!   that borrows from the source (`tree`): owned elements are made only
 //!   for what the model keeps as generic XML.
+//! - libvirt's post-parse changes: empty containers it reads into
+//!   nothing dropped, `<os>` init options only for containers, `<genid/>`
+//!   generated (`postparse`).
 //! - [`DomainDef::to_xml`] with [`FormatOptions`]: libvirt's output layout
 //!   and element order (`format`, `order`).
 //! - [`DomainDef::fill_defaults`]: libvirt's generic post-parse defaults
@@ -42,6 +45,7 @@ mod format;
 pub mod model;
 mod order;
 mod parse;
+mod postparse;
 mod reader;
 mod tree;
 mod units;

@@ -1,0 +1,73 @@
+//! What libvirt's parser does to a definition after reading it and before
+//! keeping it, where the model would otherwise keep the document as
+//! written (found by the differential run against libvirt 9.0, see
+//! crates/virt-schema):
+//!
+//! - empty containers libvirt reads into nothing are not kept (`<vcpus/>`,
+//!   `<memtune/>`, `<cpu/>`, `<os><bios/></os>`, ...): libvirt formats them
+//!   only when they hold something;
+//! - the init options of `<os>` (`<init>`, `<initarg>`, ...) are read for
+//!   container guests (`<type>exe</type>`) only, and dropped otherwise;
+//! - an empty `<genid/>` asks for a generated VM generation ID.
+
+use crate::{DomainDef, Element, Node};
+
+/// Top-level elements libvirt drops when they are empty (no attribute, no
+/// child): each is read into a structure it formats only when set.
+const DROPPED_WHEN_EMPTY: &[&str] = &[
+    "blkiotune",
+    "cpu",
+    "cputune",
+    "defaultiothread",
+    "idmap",
+    "iothreadids",
+    "keywrap",
+    "memoryBacking",
+    "memtune",
+    "numatune",
+    "perf",
+    "pm",
+    "seclabel",
+    "vcpus",
+];
+
+/// `<os>` children libvirt drops when they are empty.
+const OS_DROPPED_WHEN_EMPTY: &[&str] = &["acpi", "bios", "bootmenu", "firmware", "smbios"];
+
+/// `<os>` children read only for `<type>exe</type>`.
+const OS_INIT_OPTIONS: &[&str] = &[
+    "init",
+    "initarg",
+    "initdir",
+    "initenv",
+    "initgroup",
+    "inituser",
+];
+
+fn is_empty(e: &Element) -> bool {
+    e.attrs.is_empty()
+        && e.children.iter().all(|n| match n {
+            Node::Text(t) => t.trim().is_empty(),
+            Node::Element(_) => false,
+        })
+}
+
+/// Applies libvirt's post-parse changes to `def`.
+pub(crate) fn apply(def: &mut DomainDef) {
+    def.extra
+        .retain(|e| !(DROPPED_WHEN_EMPTY.contains(&e.name.as_str()) && is_empty(e)));
+    if def.features.as_ref().is_some_and(Vec::is_empty) {
+        def.features = None;
+    }
+    let exe = def.os.os_type == "exe";
+    def.os.extra.retain(|e| {
+        let name = e.name.as_str();
+        !(OS_DROPPED_WHEN_EMPTY.contains(&name) && is_empty(e))
+            && (exe || !OS_INIT_OPTIONS.contains(&name))
+    });
+    for e in def.extra.iter_mut().filter(|e| e.name == "genid") {
+        if is_empty(e) {
+            e.children = vec![Node::Text(uuid::Uuid::new_v4().to_string())];
+        }
+    }
+}
