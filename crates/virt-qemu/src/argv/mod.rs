@@ -14,7 +14,10 @@ pub use chardev::chardev_id;
 use chardev::chardev_options;
 use disk::{disk_options, suffix};
 use serde_json::{json, Map, Value};
-use virt_xml::{CharDev, Disk, DomainDef, Element, Graphics, Interface, LifecycleAction, Sound};
+use virt_xml::{
+    CharDev, Controller, Disk, DomainDef, Element, Graphics, Hostdev, Input, Interface,
+    LifecycleAction, MemBalloon, Panic, Sound, Video, View, Watchdog,
+};
 
 /// Where the QMP monitor listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,8 +214,8 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
     // Devices.
     let mut usb_needed = false;
     let mut ctrl = Controllers::default();
-    for c in def.devices.other.iter().filter(|e| e.name == "controller") {
-        ctrl.read(c, chipset)?;
+    for c in def.devices.views::<Controller>()? {
+        ctrl.read(&c, chipset)?;
     }
     for (i, disk) in def.devices.disks.iter().enumerate() {
         disk_options(
@@ -238,18 +241,15 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
     let mut video_done = false;
     for other in &def.devices.other {
         match other.name.as_str() {
-            "controller" => {}
-            "memballoon" => match other.attr("model").unwrap_or("virtio") {
+            Controller::TAG => {}
+            MemBalloon::TAG => match MemBalloon::from_element(other)?.model.as_str() {
                 "none" => {}
                 "virtio" => b.device(json!({"driver": "virtio-balloon-pci", "id": "balloon0"})),
                 m => return Err(unsupported(format!("memballoon model '{m}'"))),
             },
-            "video" => {
-                let model = other
-                    .child("model")
-                    .and_then(|m| m.attr("type"))
-                    .unwrap_or("vga");
-                let driver = match model {
+            Video::TAG => {
+                let video = Video::from_element(other)?;
+                let driver = match video.model_type.as_deref().unwrap_or("vga") {
                     "vga" => "VGA",
                     "cirrus" => "cirrus-vga",
                     "virtio" => "virtio-vga",
@@ -262,29 +262,34 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
                     video_done = true;
                 }
             }
-            "input" => match (other.attr("type"), other.attr("bus").unwrap_or("ps2")) {
-                (_, "ps2") => {}
-                (Some("tablet"), "usb") => {
-                    usb_needed = true;
-                    b.device(json!({"driver": "usb-tablet", "id": "input0", "bus": "usb.0"}));
+            Input::TAG => {
+                let input = Input::from_element(other)?;
+                match (
+                    input.input_type.as_str(),
+                    input.bus.as_deref().unwrap_or("ps2"),
+                ) {
+                    (_, "ps2") => {}
+                    ("tablet", "usb") => {
+                        usb_needed = true;
+                        b.device(json!({"driver": "usb-tablet", "id": "input0", "bus": "usb.0"}));
+                    }
+                    ("mouse", "usb") => {
+                        usb_needed = true;
+                        b.device(json!({"driver": "usb-mouse", "id": "input0", "bus": "usb.0"}));
+                    }
+                    ("keyboard", "usb") => {
+                        usb_needed = true;
+                        b.device(json!({"driver": "usb-kbd", "id": "input0", "bus": "usb.0"}));
+                    }
+                    (t, bus) => {
+                        return Err(unsupported(format!(
+                            "input device type '{t}' on bus '{bus}'"
+                        )))
+                    }
                 }
-                (Some("mouse"), "usb") => {
-                    usb_needed = true;
-                    b.device(json!({"driver": "usb-mouse", "id": "input0", "bus": "usb.0"}));
-                }
-                (Some("keyboard"), "usb") => {
-                    usb_needed = true;
-                    b.device(json!({"driver": "usb-kbd", "id": "input0", "bus": "usb.0"}));
-                }
-                (t, bus) => {
-                    return Err(unsupported(format!(
-                        "input device type '{}' on bus '{bus}'",
-                        t.unwrap_or("")
-                    )))
-                }
-            },
-            "sound" => {
-                let driver = match other.attr("model").unwrap_or("") {
+            }
+            Sound::TAG => {
+                let driver = match Sound::from_element(other)?.model.as_str() {
                     "ac97" => "AC97",
                     "es1370" => "ES1370",
                     "sb16" => "sb16",
@@ -297,13 +302,14 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
                 };
                 b.device(json!({"driver": driver, "audiodev": "audio1"}));
             }
-            "watchdog" => {
-                let driver = match other.attr("model").unwrap_or("") {
+            Watchdog::TAG => {
+                let watchdog = Watchdog::from_element(other)?;
+                let driver = match watchdog.model.as_str() {
                     "ib700" => "ib700",
                     "i6300esb" => "i6300esb",
                     m => return Err(unsupported(format!("watchdog model '{m}'"))),
                 };
-                let action = match other.attr("action").unwrap_or("reset") {
+                let action = match watchdog.action.as_deref().unwrap_or("reset") {
                     "reset" => "reset",
                     "shutdown" | "poweroff" => "poweroff",
                     "pause" => "pause",
@@ -314,11 +320,15 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
                 b.device(json!({"driver": driver, "id": "watchdog0"}));
                 b.push2("-action", format!("watchdog={action}"));
             }
-            "panic" => match other.attr("model").unwrap_or("isa") {
+            Panic::TAG => match Panic::from_element(other)?
+                .model
+                .as_deref()
+                .unwrap_or("isa")
+            {
                 "isa" => b.device(json!({"driver": "pvpanic", "id": "panic0"})),
                 m => return Err(unsupported(format!("panic model '{m}'"))),
             },
-            "hostdev" => {
+            Hostdev::TAG => {
                 return Err(unsupported(
                     "host device assignment (<hostdev>) is not supported by this driver",
                 ))
@@ -693,10 +703,10 @@ struct Controllers {
 }
 
 impl Controllers {
-    fn read(&mut self, c: &Element, chipset: Chipset) -> QemuResult<()> {
-        let index = c.attr("index").unwrap_or("0");
-        match c.attr("type").unwrap_or("") {
-            "usb" => match c.attr("model") {
+    fn read(&mut self, c: &Controller, chipset: Chipset) -> QemuResult<()> {
+        let index = &c.index.unwrap_or(0).to_string();
+        match c.controller_type.as_str() {
+            "usb" => match c.model.as_deref() {
                 Some("none") => {}
                 None | Some("piix3-uhci") if chipset == Chipset::I440fx => {
                     self.usb_model_set = true;
@@ -719,9 +729,9 @@ impl Controllers {
                 }
                 Some(m) => return Err(unsupported(format!("USB controller model '{m}'"))),
             },
-            "scsi" => match c.attr("model").unwrap_or("virtio-scsi") {
+            "scsi" => match c.model.as_deref().unwrap_or("virtio-scsi") {
                 "virtio-scsi" | "lsilogic" => {
-                    let driver = if c.attr("model") == Some("lsilogic") {
+                    let driver = if c.model.as_deref() == Some("lsilogic") {
                         "lsi53c895a"
                     } else {
                         "virtio-scsi-pci"
