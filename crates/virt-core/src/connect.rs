@@ -86,8 +86,16 @@ impl Connect {
         let parsed = Uri::parse(&name)?;
         for entry in registry::drivers() {
             if let Some(res) = (entry.open)(&parsed, read_only) {
-                let driver = res?;
-                return Ok(Self::from_driver(driver, parsed, read_only));
+                let failed = match res {
+                    Ok(driver) => return Ok(Self::from_driver(driver, parsed, read_only)),
+                    Err(e) => e,
+                };
+                // The fallback's connection is read-only whatever was asked.
+                return match registry::fallback().and_then(|f| f(&parsed, read_only, &failed)) {
+                    Some(Ok(driver)) => Ok(Self::from_driver(driver, parsed, true)),
+                    Some(Err(e)) => Err(e),
+                    None => Err(failed),
+                };
             }
         }
         Err(Error::with(ErrorCode::NoConnect, ErrorDomain::None, &name))

@@ -1,7 +1,7 @@
 //! The URI registry: which driver opens which URI.
 
 use crate::driver::Driver;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::uri::Uri;
 use std::sync::RwLock;
 
@@ -21,7 +21,29 @@ pub struct DriverEntry {
     pub open: DriverOpener,
 }
 
+/// What to try when the driver that took a URI cannot open it: given the
+/// URI, whether read-only access was asked, and that driver's error;
+/// `None` when it does not apply. The remote driver sets one: a user who
+/// may not use the hypervisor reaches it read-only through the system
+/// daemon's read-only socket, as libvirt_proxy once gave users Xen.
+pub type FallbackOpener =
+    fn(uri: &Uri, read_only: bool, failed: &Error) -> Option<Result<Box<dyn Driver>>>;
+
 static DRIVERS: RwLock<Vec<DriverEntry>> = RwLock::new(Vec::new());
+static FALLBACK: RwLock<Option<FallbackOpener>> = RwLock::new(None);
+
+/// Set the opener tried after a driver's own open failed (the last one
+/// set wins).
+pub fn set_fallback(f: FallbackOpener) {
+    if let Ok(mut slot) = FALLBACK.write() {
+        *slot = Some(f);
+    }
+}
+
+/// The fallback opener, if one is set.
+pub fn fallback() -> Option<FallbackOpener> {
+    FALLBACK.read().ok().and_then(|f| *f)
+}
 
 /// Register a driver. Registering the same name twice keeps the first.
 pub fn register_driver(entry: DriverEntry) {

@@ -692,11 +692,67 @@ pub fn open(uri: &Uri, read_only: bool) -> Option<Result<Box<dyn Driver>>> {
     }))
 }
 
-/// Register the remote driver with virt-core's URI registry.
+/// Register the remote driver with virt-core's URI registry, and the
+/// read-only fallback ([`read_only_fallback`]).
 pub fn register() {
     virt_core::register_driver(DriverEntry {
         name: "remote",
         default_uri: None,
         open,
     });
+    virt_core::registry::set_fallback(read_only_fallback);
+}
+
+/// The environment variable that moves the read-only socket the fallback
+/// uses (tests point it at a daemon in a temp dir).
+pub const RO_SOCKET_ENV: &str = "VIRT_RO_SOCKET";
+
+/// A user who may not use the hypervisor itself (not root) still reads the
+/// node's state: when the local driver of `xen:///` or `qemu:///system`
+/// cannot open, the system daemon's read-only socket
+/// (`/run/libvirt/libvirt-sock-ro`, or `$VIRT_RO_SOCKET`) serves the same
+/// URI read-only, as libvirt_proxy served Xen to users. When that fails too
+/// the error keeps the local one's code and says both.
+pub fn read_only_fallback(
+    uri: &Uri,
+    _read_only: bool,
+    failed: &Error,
+) -> Option<Result<Box<dyn Driver>>> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    let local = uri.transport.is_none() && uri.host.as_deref().is_none_or(str::is_empty);
+    let node_wide = match uri.driver.as_str() {
+        "xen" => matches!(uri.path.as_str(), "" | "/" | "/system"),
+        "qemu" => uri.path == "/system",
+        _ => false,
+    };
+    if root || !local || !node_wide {
+        return None;
+    }
+    let socket = std::env::var_os(RO_SOCKET_ENV)
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| SYSTEM_SOCKET_RO.into());
+    let opened = keepalive_of(uri).and_then(|ka| {
+        RemoteDriver::open_endpoint(&Endpoint::Unix(socket.clone()), &daemon_name(uri), true, ka)
+    });
+    Some(match opened {
+        Ok(d) => {
+            log::info!(
+                "{}: {failed}; reading it through {} instead",
+                uri,
+                socket.display()
+            );
+            Ok(Box::new(d) as Box<dyn Driver>)
+        }
+        Err(e) => Err(Error::raw(
+            failed.code,
+            failed.domain,
+            format!(
+                "{}; and the system daemon's read-only socket {} could not serve it either: {}",
+                failed.message,
+                socket.display(),
+                e.message
+            ),
+        )),
+    })
 }

@@ -49,6 +49,16 @@ impl Daemon {
 
     /// Start a daemon listening in `dir`.
     pub fn start_in(dir: PathBuf, extra: &[&str]) -> Daemon {
+        Self::start_in_with_env(dir, extra, &[])
+    }
+
+    /// Start a daemon listening in `dir`, with `env` added to its
+    /// environment.
+    pub fn start_in_with_env(
+        dir: PathBuf,
+        extra: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Daemon {
         let log = match std::fs::File::create(dir.join("daemon.log")) {
             Ok(f) => f,
             Err(e) => panic!("log file: {e}"),
@@ -58,6 +68,7 @@ impl Daemon {
             .arg(&dir)
             .args(extra)
             .env("RUST_LOG", "virt_proxy=debug")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
