@@ -41,11 +41,12 @@ fn main() {
         Some("xen-vm") => xen_vm::main(&args[1..]),
         Some("xml-diff") => xml_diff::main(&args[1..]),
         Some("install-capi") => capi::install(&args[1..]),
+        Some("capi-bench") => capi::bench(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask bench [--quick] | daemon-bench [--quick] \
                  | xen-vm [--timeout SECS] | xml-diff [--count N] [--seed S] [--record] \
-                 | install-capi --prefix DIR"
+                 | install-capi --prefix DIR | capi-bench [--quick]"
             );
             2
         }

@@ -276,7 +276,7 @@ pub unsafe extern "C" fn virDomainGetName(dom: *mut DomainHandle) -> *const c_ch
     guard("virDomainGetName", ptr::null(), |call| {
         // SAFETY: caller's handle, checked.
         let h = unsafe { dom_of(dom, "virDomainGetName", call) }?;
-        Ok(h.name.as_ptr())
+        Ok(h.c_name().as_ptr())
     })
 }
 

@@ -9,7 +9,7 @@ use libc::c_void;
 use std::cell::UnsafeCell;
 use std::ffi::CString;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use virt_core::{Connect, Domain, Error, ErrorCode, ErrorDomain, Network, StoragePool};
 
 /// A counted handle: a tag telling live handles of its kind from anything
@@ -204,8 +204,9 @@ pub struct DomainHandle {
     /// The domain; locked because starting and stopping update the
     /// handle's id.
     pub dom: Mutex<Domain>,
-    /// The name, for `virDomainGetName`'s borrowed string.
-    pub name: CString,
+    /// The name as C reads it, made on the first `virDomainGetName`
+    /// (lookups that never ask for it, the common case, skip the copy).
+    name: OnceLock<CString>,
 }
 
 impl Handle for DomainHandle {
@@ -226,9 +227,15 @@ impl DomainHandle {
         DomainHandle {
             counts: Counts::new(Self::TAG),
             conn: ConnRef::new(conn),
-            name: CString::new(dom.name()).unwrap_or_default(),
+            name: OnceLock::new(),
             dom: Mutex::new(dom),
         }
+    }
+
+    /// The name as a C string, borrowed from the handle.
+    pub fn c_name(&self) -> &CString {
+        self.name
+            .get_or_init(|| CString::new(self.lock().name()).unwrap_or_default())
     }
 
     /// The domain, for a call (a poisoned lock still holds a usable value:
