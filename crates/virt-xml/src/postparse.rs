@@ -5,7 +5,8 @@
 //!
 //! - empty containers libvirt reads into nothing are not kept (`<vcpus/>`,
 //!   `<memtune/>`, `<cpu/>`, `<os><bios/></os>`, ...): libvirt formats them
-//!   only when they hold something;
+//!   only when they hold something; nor are `<pm>` states without
+//!   `enabled`;
 //! - the init options of `<os>` (`<init>`, `<initarg>`, ...) are read for
 //!   container guests (`<type>exe</type>`) only, and dropped otherwise;
 //! - an empty `<genid/>` asks for a generated VM generation ID.
@@ -54,6 +55,14 @@ fn is_empty(e: &Element) -> bool {
 
 /// Applies libvirt's post-parse changes to `def`.
 pub(crate) fn apply(def: &mut DomainDef) {
+    // A power-management state without `enabled` is left at its default,
+    // which libvirt does not write.
+    for pm in def.extra.iter_mut().filter(|e| e.name == "pm") {
+        pm.children.retain(|n| match n {
+            Node::Element(state) => state.attr("enabled").is_some(),
+            Node::Text(t) => !t.trim().is_empty(),
+        });
+    }
     def.extra
         .retain(|e| !(DROPPED_WHEN_EMPTY.contains(&e.name.as_str()) && is_empty(e)));
     if def.features.as_ref().is_some_and(Vec::is_empty) {
