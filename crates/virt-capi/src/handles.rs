@@ -10,7 +10,7 @@ use std::cell::UnsafeCell;
 use std::ffi::CString;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
-use virt_core::{Connect, Domain, Error, ErrorCode, ErrorDomain, Network, StoragePool};
+use virt_core::{Connect, Domain, Error, ErrorCode, ErrorDomain, Network, StoragePool, Uuid};
 
 /// A counted handle: a tag telling live handles of its kind from anything
 /// else, and its reference count.
@@ -245,72 +245,103 @@ impl DomainHandle {
     }
 }
 
-/// `virNetworkPtr`.
-pub struct NetworkHandle {
-    counts: Counts,
-    /// Its connection.
-    pub conn: ConnRef,
-    /// The network.
-    pub net: Network,
-    /// The name, for `virNetworkGetName`.
-    pub name: CString,
+/// What networks and storage pools have in common, as handles: their
+/// identity and the calls both answer the same way.
+pub trait Object: Sized {
+    /// The tag of live handles of this kind.
+    const TAG: u32;
+    /// libvirt's error for a bad pointer of this kind.
+    const INVALID: (ErrorCode, ErrorDomain, &'static str);
+    /// Its name.
+    fn name(&self) -> &str;
+    /// Its UUID.
+    fn uuid(&self) -> Uuid;
+    /// Its XML.
+    fn xml_desc(&self, flags: u32) -> Result<String, Error>;
+    /// True when running.
+    fn is_active(&self) -> Result<bool, Error>;
+    /// True when persistent.
+    fn is_persistent(&self) -> Result<bool, Error>;
+    /// True when it starts with the node.
+    fn autostart(&self) -> Result<bool, Error>;
 }
 
-impl Handle for NetworkHandle {
-    const TAG: u32 = 0x7669_724e; // "virN"
-    const INVALID: (ErrorCode, ErrorDomain, &'static str) = (
-        ErrorCode::InvalidNetwork,
-        ErrorDomain::Network,
-        "invalid network pointer in",
-    );
-    fn counts(&self) -> &Counts {
-        &self.counts
-    }
-}
-
-impl NetworkHandle {
-    /// A handle for `net`, found on `conn`.
-    pub fn new(conn: &ConnHandle, net: Network) -> Self {
-        NetworkHandle {
-            counts: Counts::new(Self::TAG),
-            conn: ConnRef::new(conn),
-            name: CString::new(net.name()).unwrap_or_default(),
-            net,
+macro_rules! object {
+    ($ty:ty, $tag:expr, $code:ident, $domain:ident, $text:literal) => {
+        impl Object for $ty {
+            const TAG: u32 = $tag;
+            const INVALID: (ErrorCode, ErrorDomain, &'static str) =
+                (ErrorCode::$code, ErrorDomain::$domain, $text);
+            fn name(&self) -> &str {
+                <$ty>::name(self)
+            }
+            fn uuid(&self) -> Uuid {
+                <$ty>::uuid(self)
+            }
+            fn xml_desc(&self, flags: u32) -> Result<String, Error> {
+                <$ty>::xml_desc(self, flags)
+            }
+            fn is_active(&self) -> Result<bool, Error> {
+                <$ty>::is_active(self)
+            }
+            fn is_persistent(&self) -> Result<bool, Error> {
+                <$ty>::is_persistent(self)
+            }
+            fn autostart(&self) -> Result<bool, Error> {
+                <$ty>::autostart(self)
+            }
         }
-    }
+    };
 }
 
-/// `virStoragePoolPtr`.
-pub struct PoolHandle {
+object!(
+    Network,
+    0x7669_724e,
+    InvalidNetwork,
+    Network,
+    "invalid network pointer in"
+); // "virN"
+object!(
+    StoragePool,
+    0x7669_7250, // "virP"
+    InvalidStoragePool,
+    Storage,
+    "invalid storage pool pointer in"
+);
+
+/// A handle on an object of a connection: `virNetworkPtr`
+/// ([`NetworkHandle`]) and `virStoragePoolPtr` ([`PoolHandle`]).
+pub struct ChildHandle<T> {
     counts: Counts,
     /// Its connection.
     pub conn: ConnRef,
-    /// The pool.
-    pub pool: StoragePool,
-    /// The name, for `virStoragePoolGetName`.
+    /// The object.
+    pub obj: T,
+    /// The name, for `vir*GetName`'s borrowed string.
     pub name: CString,
 }
 
-impl Handle for PoolHandle {
-    const TAG: u32 = 0x7669_7250; // "virP"
-    const INVALID: (ErrorCode, ErrorDomain, &'static str) = (
-        ErrorCode::InvalidStoragePool,
-        ErrorDomain::Storage,
-        "invalid storage pool pointer in",
-    );
+/// `virNetworkPtr`.
+pub type NetworkHandle = ChildHandle<Network>;
+/// `virStoragePoolPtr`.
+pub type PoolHandle = ChildHandle<StoragePool>;
+
+impl<T: Object> Handle for ChildHandle<T> {
+    const TAG: u32 = T::TAG;
+    const INVALID: (ErrorCode, ErrorDomain, &'static str) = T::INVALID;
     fn counts(&self) -> &Counts {
         &self.counts
     }
 }
 
-impl PoolHandle {
-    /// A handle for `pool`, found on `conn`.
-    pub fn new(conn: &ConnHandle, pool: StoragePool) -> Self {
-        PoolHandle {
-            counts: Counts::new(Self::TAG),
+impl<T: Object> ChildHandle<T> {
+    /// A handle for `obj`, found on `conn`.
+    pub fn new(conn: &ConnHandle, obj: T) -> Self {
+        ChildHandle {
+            counts: Counts::new(T::TAG),
             conn: ConnRef::new(conn),
-            name: CString::new(pool.name()).unwrap_or_default(),
-            pool,
+            name: CString::new(obj.name()).unwrap_or_default(),
+            obj,
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The virtual network calls (`libvirt-network.h`) and the storage pool
-//! calls (`libvirt-storage.h`) virt-core offers.
+//! calls (`libvirt-storage.h`) virt-core offers. Both kinds of handle
+//! answer their common calls (references, name, UUID, XML, state) through
+//! one generic body each.
 //!
 //! Every function follows libvirt's C contract, as in [`crate::connect`].
 
@@ -7,69 +9,104 @@
 
 use crate::connect::{conn_of, put};
 use crate::domain::{put_uuid, put_uuid_string, uuid_arg, uuid_string_arg};
-use crate::handles::{self, ConnHandle, Handle, NetworkHandle, PoolHandle};
+use crate::handles::{self, ChildHandle, ConnHandle, NetworkHandle, Object, PoolHandle};
 use crate::records::virStoragePoolInfo;
-use crate::report::{guard, Call};
+use crate::report::guard;
 use crate::strings::{self, arg};
 use libc::{c_char, c_int, c_uchar, c_uint};
 use std::ptr;
-use virt_core::{Error, ErrorCode, ErrorDomain, Network, StoragePool, Uuid};
+use virt_core::{Error, ErrorCode, ErrorDomain, Network, Uuid};
 
-/// The handle behind `p`; errors from here on are its connection's.
-///
-/// # Safety
-/// `p` is null or a handle of kind `T` from this library.
-unsafe fn child_of<'a, T: Handle + Child>(
-    p: *mut T,
+/// Run a call on a network or pool handle; errors from there on are its
+/// connection's.
+fn with_child<T: Object, R>(
     api: &'static str,
-    call: &mut Call,
-) -> Result<&'a T, Error> {
-    // SAFETY: forwarded from the caller.
-    let h = unsafe { handles::get(p, api) }?;
-    call.on(h.conn());
-    Ok(h)
-}
-
-/// A handle that belongs to a connection.
-trait Child {
-    fn conn(&self) -> &ConnHandle;
-}
-
-impl Child for NetworkHandle {
-    fn conn(&self) -> &ConnHandle {
-        self.conn.get()
-    }
-}
-
-impl Child for PoolHandle {
-    fn conn(&self) -> &ConnHandle {
-        self.conn.get()
-    }
-}
-
-/// Run a call on a network handle.
-fn with_net<T>(
-    api: &'static str,
-    p: *mut NetworkHandle,
-    fail: T,
-    f: impl FnOnce(&NetworkHandle) -> Result<T, Error>,
-) -> T {
+    p: *mut ChildHandle<T>,
+    fail: R,
+    f: impl FnOnce(&ChildHandle<T>) -> Result<R, Error>,
+) -> R {
     guard(api, fail, |call| {
-        // SAFETY: the exported caller passes its C argument through.
-        f(unsafe { child_of(p, api, call) }?)
+        // SAFETY: the exported caller passes its C argument through: null
+        // or a handle of this kind from this library.
+        let h = unsafe { handles::get(p, api) }?;
+        call.on(h.conn.get());
+        f(h)
     })
 }
 
-/// Run a call on a pool handle.
-fn with_pool<T>(
+/// `vir*Ref`.
+fn child_ref<T: Object>(api: &'static str, p: *mut ChildHandle<T>) -> c_int {
+    with_child(api, p, -1, |h| {
+        handles::add_ref(h);
+        Ok(0)
+    })
+}
+
+/// `vir*Free`.
+fn child_free<T: Object>(api: &'static str, p: *mut ChildHandle<T>) -> c_int {
+    guard(api, -1, |_| {
+        // SAFETY: checks the pointer as libvirt does.
+        unsafe { handles::get(p, api) }?;
+        // SAFETY: valid handle; the caller gives up its reference.
+        unsafe { handles::release(p) };
+        Ok(0)
+    })
+}
+
+/// `vir*GetConnect` (no new reference).
+fn child_connect<T: Object>(api: &'static str, p: *mut ChildHandle<T>) -> *mut ConnHandle {
+    with_child(api, p, ptr::null_mut(), |h| Ok(h.conn.as_ptr()))
+}
+
+/// `vir*GetName`: borrowed from the handle.
+fn child_name<T: Object>(api: &'static str, p: *mut ChildHandle<T>) -> *const c_char {
+    with_child(api, p, ptr::null(), |h| Ok(h.name.as_ptr()))
+}
+
+/// `vir*GetUUID` into the caller's 16 bytes.
+fn child_uuid<T: Object>(api: &'static str, p: *mut ChildHandle<T>, out: *mut c_uchar) -> c_int {
+    // SAFETY: the caller's 16-byte buffer, or null.
+    with_child(api, p, -1, |h| unsafe { put_uuid(out, &h.obj.uuid(), api) })
+}
+
+/// `vir*GetUUIDString` into the caller's 37 bytes.
+fn child_uuid_string<T: Object>(
     api: &'static str,
-    p: *mut PoolHandle,
-    fail: T,
-    f: impl FnOnce(&PoolHandle) -> Result<T, Error>,
-) -> T {
-    guard(api, fail, |call| {
-        // SAFETY: the exported caller passes its C argument through.
-        f(unsafe { child_of(p, api, call) }?)
+    p: *mut ChildHandle<T>,
+    buf: *mut c_char,
+) -> c_int {
+    // SAFETY: the caller's 37-byte buffer, or null.
+    with_child(api, p, -1, |h| unsafe {
+        put_uuid_string(buf, &h.obj.uuid(), api)
+    })
+}
+
+/// `vir*GetXMLDesc`, malloc'd.
+fn child_xml<T: Object>(api: &'static str, p: *mut ChildHandle<T>, flags: c_uint) -> *mut c_char {
+    with_child(api, p, ptr::null_mut(), |h| {
+        strings::out(&h.obj.xml_desc(flags)?)
+    })
+}
+
+/// A yes (1) / no (0) question (`vir*IsActive`, `vir*IsPersistent`).
+fn child_yes_no<T: Object>(
+    api: &'static str,
+    p: *mut ChildHandle<T>,
+    f: fn(&T) -> Result<bool, Error>,
+) -> c_int {
+    with_child(api, p, -1, |h| f(&h.obj).map(c_int::from))
+}
+
+/// `vir*GetAutostart` into the caller's int.
+fn child_autostart<T: Object>(api: &'static str, p: *mut ChildHandle<T>, out: *mut c_int) -> c_int {
+    with_child(api, p, -1, |h| {
+        if out.is_null() {
+            return Err(strings::null_arg(api, "autostart"));
+        }
+        let a = h.obj.autostart()?;
+        // SAFETY: checked non-null caller storage.
+        unsafe { put(out, c_int::from(a), api, "autostart") }?;
+        Ok(0)
     })
 }
 
@@ -155,48 +192,31 @@ pub unsafe extern "C" fn virNetworkLookupByUUIDString(
 /// `virNetworkRef`.
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkRef(net: *mut NetworkHandle) -> c_int {
-    with_net("virNetworkRef", net, -1, |h| {
-        handles::add_ref(h);
-        Ok(0)
-    })
+    child_ref("virNetworkRef", net)
 }
 
 /// `virNetworkFree`.
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkFree(net: *mut NetworkHandle) -> c_int {
-    guard("virNetworkFree", -1, |_| {
-        // SAFETY: checks the pointer as libvirt does.
-        unsafe { handles::get(net, "virNetworkFree") }?;
-        // SAFETY: valid handle; the caller gives up its reference.
-        unsafe { handles::release(net) };
-        Ok(0)
-    })
+    child_free("virNetworkFree", net)
 }
 
 /// `virNetworkGetConnect` (no new reference).
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkGetConnect(net: *mut NetworkHandle) -> *mut ConnHandle {
-    with_net("virNetworkGetConnect", net, ptr::null_mut(), |h| {
-        Ok(h.conn.as_ptr())
-    })
+    child_connect("virNetworkGetConnect", net)
 }
 
 /// `virNetworkGetName`: borrowed from the handle.
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkGetName(net: *mut NetworkHandle) -> *const c_char {
-    with_net("virNetworkGetName", net, ptr::null(), |h| {
-        Ok(h.name.as_ptr())
-    })
+    child_name("virNetworkGetName", net)
 }
 
 /// `virNetworkGetUUID`.
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkGetUUID(net: *mut NetworkHandle, uuid: *mut c_uchar) -> c_int {
-    const API: &str = "virNetworkGetUUID";
-    // SAFETY: caller's 16-byte buffer, or null.
-    with_net(API, net, -1, |h| unsafe {
-        put_uuid(uuid, &h.net.uuid(), API)
-    })
+    child_uuid("virNetworkGetUUID", net, uuid)
 }
 
 /// `virNetworkGetUUIDString`.
@@ -205,11 +225,7 @@ pub unsafe extern "C" fn virNetworkGetUUIDString(
     net: *mut NetworkHandle,
     buf: *mut c_char,
 ) -> c_int {
-    const API: &str = "virNetworkGetUUIDString";
-    // SAFETY: caller's 37-byte buffer, or null.
-    with_net(API, net, -1, |h| unsafe {
-        put_uuid_string(buf, &h.net.uuid(), API)
-    })
+    child_uuid_string("virNetworkGetUUIDString", net, buf)
 }
 
 /// `virNetworkGetXMLDesc`: malloc'd.
@@ -218,33 +234,27 @@ pub unsafe extern "C" fn virNetworkGetXMLDesc(
     net: *mut NetworkHandle,
     flags: c_uint,
 ) -> *mut c_char {
-    with_net("virNetworkGetXMLDesc", net, ptr::null_mut(), |h| {
-        strings::out(&h.net.xml_desc(flags)?)
-    })
+    child_xml("virNetworkGetXMLDesc", net, flags)
 }
 
 /// `virNetworkGetBridgeName`: malloc'd.
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkGetBridgeName(net: *mut NetworkHandle) -> *mut c_char {
-    with_net("virNetworkGetBridgeName", net, ptr::null_mut(), |h| {
-        strings::out(&h.net.bridge_name()?)
+    with_child("virNetworkGetBridgeName", net, ptr::null_mut(), |h| {
+        strings::out(&h.obj.bridge_name()?)
     })
 }
 
 /// `virNetworkIsActive`.
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkIsActive(net: *mut NetworkHandle) -> c_int {
-    with_net("virNetworkIsActive", net, -1, |h| {
-        h.net.is_active().map(c_int::from)
-    })
+    child_yes_no("virNetworkIsActive", net, Network::is_active)
 }
 
 /// `virNetworkIsPersistent`.
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkIsPersistent(net: *mut NetworkHandle) -> c_int {
-    with_net("virNetworkIsPersistent", net, -1, |h| {
-        h.net.is_persistent().map(c_int::from)
-    })
+    child_yes_no("virNetworkIsPersistent", net, Network::is_persistent)
 }
 
 /// `virNetworkGetAutostart`.
@@ -253,16 +263,7 @@ pub unsafe extern "C" fn virNetworkGetAutostart(
     net: *mut NetworkHandle,
     autostart: *mut c_int,
 ) -> c_int {
-    const API: &str = "virNetworkGetAutostart";
-    with_net(API, net, -1, |h| {
-        if autostart.is_null() {
-            return Err(strings::null_arg(API, "autostart"));
-        }
-        let a = h.net.autostart()?;
-        // SAFETY: checked non-null caller storage.
-        unsafe { put(autostart, c_int::from(a), API, "autostart") }?;
-        Ok(0)
-    })
+    child_autostart("virNetworkGetAutostart", net, autostart)
 }
 
 /// `virStoragePoolLookupByName`.
@@ -285,48 +286,31 @@ pub unsafe extern "C" fn virStoragePoolLookupByName(
 /// `virStoragePoolRef`.
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolRef(pool: *mut PoolHandle) -> c_int {
-    with_pool("virStoragePoolRef", pool, -1, |h| {
-        handles::add_ref(h);
-        Ok(0)
-    })
+    child_ref("virStoragePoolRef", pool)
 }
 
 /// `virStoragePoolFree`.
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolFree(pool: *mut PoolHandle) -> c_int {
-    guard("virStoragePoolFree", -1, |_| {
-        // SAFETY: checks the pointer as libvirt does.
-        unsafe { handles::get(pool, "virStoragePoolFree") }?;
-        // SAFETY: valid handle; the caller gives up its reference.
-        unsafe { handles::release(pool) };
-        Ok(0)
-    })
+    child_free("virStoragePoolFree", pool)
 }
 
 /// `virStoragePoolGetConnect` (no new reference).
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolGetConnect(pool: *mut PoolHandle) -> *mut ConnHandle {
-    with_pool("virStoragePoolGetConnect", pool, ptr::null_mut(), |h| {
-        Ok(h.conn.as_ptr())
-    })
+    child_connect("virStoragePoolGetConnect", pool)
 }
 
 /// `virStoragePoolGetName`: borrowed from the handle.
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolGetName(pool: *mut PoolHandle) -> *const c_char {
-    with_pool("virStoragePoolGetName", pool, ptr::null(), |h| {
-        Ok(h.name.as_ptr())
-    })
+    child_name("virStoragePoolGetName", pool)
 }
 
 /// `virStoragePoolGetUUID`.
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolGetUUID(pool: *mut PoolHandle, uuid: *mut c_uchar) -> c_int {
-    const API: &str = "virStoragePoolGetUUID";
-    // SAFETY: caller's 16-byte buffer, or null.
-    with_pool(API, pool, -1, |h| unsafe {
-        put_uuid(uuid, &h.pool.uuid(), API)
-    })
+    child_uuid("virStoragePoolGetUUID", pool, uuid)
 }
 
 /// `virStoragePoolGetUUIDString`.
@@ -335,11 +319,7 @@ pub unsafe extern "C" fn virStoragePoolGetUUIDString(
     pool: *mut PoolHandle,
     buf: *mut c_char,
 ) -> c_int {
-    const API: &str = "virStoragePoolGetUUIDString";
-    // SAFETY: caller's 37-byte buffer, or null.
-    with_pool(API, pool, -1, |h| unsafe {
-        put_uuid_string(buf, &h.pool.uuid(), API)
-    })
+    child_uuid_string("virStoragePoolGetUUIDString", pool, buf)
 }
 
 /// `virStoragePoolGetInfo`.
@@ -349,11 +329,11 @@ pub unsafe extern "C" fn virStoragePoolGetInfo(
     info: *mut virStoragePoolInfo,
 ) -> c_int {
     const API: &str = "virStoragePoolGetInfo";
-    with_pool(API, pool, -1, |h| {
+    with_child(API, pool, -1, |h| {
         if info.is_null() {
             return Err(strings::null_arg(API, "info"));
         }
-        let i = h.pool.info()?;
+        let i = h.obj.info()?;
         let rec = virStoragePoolInfo {
             state: i.state as c_int,
             capacity: i.capacity,
@@ -372,25 +352,19 @@ pub unsafe extern "C" fn virStoragePoolGetXMLDesc(
     pool: *mut PoolHandle,
     flags: c_uint,
 ) -> *mut c_char {
-    with_pool("virStoragePoolGetXMLDesc", pool, ptr::null_mut(), |h| {
-        strings::out(&h.pool.xml_desc(flags)?)
-    })
+    child_xml("virStoragePoolGetXMLDesc", pool, flags)
 }
 
 /// `virStoragePoolIsActive`.
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolIsActive(pool: *mut PoolHandle) -> c_int {
-    with_pool("virStoragePoolIsActive", pool, -1, |h| {
-        h.pool.is_active().map(c_int::from)
-    })
+    child_yes_no("virStoragePoolIsActive", pool, Object::is_active)
 }
 
 /// `virStoragePoolIsPersistent`.
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolIsPersistent(pool: *mut PoolHandle) -> c_int {
-    with_pool("virStoragePoolIsPersistent", pool, -1, |h| {
-        h.pool.is_persistent().map(c_int::from)
-    })
+    child_yes_no("virStoragePoolIsPersistent", pool, Object::is_persistent)
 }
 
 /// `virStoragePoolGetAutostart`.
@@ -399,14 +373,5 @@ pub unsafe extern "C" fn virStoragePoolGetAutostart(
     pool: *mut PoolHandle,
     autostart: *mut c_int,
 ) -> c_int {
-    const API: &str = "virStoragePoolGetAutostart";
-    with_pool(API, pool, -1, |h| {
-        if autostart.is_null() {
-            return Err(strings::null_arg(API, "autostart"));
-        }
-        let a = StoragePool::autostart(&h.pool)?;
-        // SAFETY: checked non-null caller storage.
-        unsafe { put(autostart, c_int::from(a), API, "autostart") }?;
-        Ok(0)
-    })
+    child_autostart("virStoragePoolGetAutostart", pool, autostart)
 }

@@ -47,6 +47,14 @@ fn constants(h: &str) -> Vec<String> {
     out
 }
 
+/// The identifier `s` ends with.
+fn last_ident(s: &str) -> String {
+    let start = s
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    s[start..].to_string()
+}
+
 /// Each struct's tag and its field names, in order.
 fn structs(h: &str) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
@@ -73,16 +81,7 @@ fn structs(h: &str) -> Vec<(String, Vec<String>)> {
         } else if t == "};" {
             out.extend(cur.take());
         } else if let Some(decl) = t.split(';').next().filter(|_| t.contains(';')) {
-            let decl = decl.split('[').next().unwrap_or(decl);
-            let name: String = decl
-                .chars()
-                .rev()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            fields.push(name);
+            fields.push(last_ident(decl.split('[').next().unwrap_or(decl)));
         }
     }
     out
@@ -213,18 +212,7 @@ fn prototypes_match_libvirt() {
 fn function_names() -> Vec<String> {
     prototypes(&our_headers())
         .iter()
-        .filter_map(|p| {
-            let before = p.split('(').next()?;
-            let name: String = before
-                .chars()
-                .rev()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            Some(name)
-        })
+        .filter_map(|p| p.split('(').next().map(last_ident))
         .collect()
 }
 
