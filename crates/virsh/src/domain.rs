@@ -350,15 +350,21 @@ pub fn define(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 /// `undefine`.
 pub fn undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let d = ctl.lookup_domain(cmd, BY_ANY)?;
-    let storage = cmd.raw("storage").is_some() || cmd.has("remove-all-storage");
-    if storage {
+    let chosen = ctl.opt_str(cmd, "storage")?;
+    let all = cmd.has("remove-all-storage");
+    let volumes = if chosen.is_some() || all {
         if d.is_active().unwrap_or(false) {
             return Err(
                 ctl.fail_msg("Storage volume deletion is supported only on stopped domains")
             );
         }
-        return Err(ctl.fail_msg("Storage volume deletion is not supported by this virsh"));
-    }
+        if chosen.is_some() && all {
+            return Err(ctl.fail_msg("Specified both --storage and --remove-all-storage"));
+        }
+        crate::storage::domain_volumes(ctl, &d, chosen)?
+    } else {
+        Vec::new()
+    };
     let flags = flags_of(
         cmd,
         &[
@@ -391,7 +397,13 @@ pub fn undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         }
         r => r,
     };
-    acted(ctl, r, d.name(), "has been undefined", "undefine")
+    acted(ctl, r, d.name(), "has been undefined", "undefine")?;
+    let delete_flags = if cmd.has("delete-storage-volume-snapshots") {
+        virt_core::vol_delete_flags::WITH_SNAPSHOTS
+    } else {
+        0
+    };
+    crate::storage::remove_volumes(ctl, volumes, cmd.has("wipe-storage"), delete_flags)
 }
 
 /// `start`.

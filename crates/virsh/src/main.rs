@@ -14,6 +14,7 @@ mod network;
 mod node;
 mod opts;
 mod shell;
+mod storage;
 mod table;
 
 use ctl::Ctl;

@@ -2,7 +2,7 @@
 
 use crate::ctl::{CmdResult, Ctl};
 use crate::opts::{self, Cmd};
-use crate::{builtin, domain, network, node};
+use crate::{builtin, domain, network, node, storage};
 use std::io::BufRead;
 use std::time::Instant;
 
@@ -45,9 +45,36 @@ fn handler(name: &str) -> Option<fn(&mut Ctl, &Cmd) -> CmdResult> {
         "net-list" => network::net_list,
         "net-info" => network::net_info,
         "net-dumpxml" => network::net_dumpxml,
-        "pool-list" => network::pool_list,
-        "pool-info" => network::pool_info,
-        "pool-dumpxml" => network::pool_dumpxml,
+        "pool-list" => storage::pool_list,
+        "pool-info" => storage::pool_info,
+        "pool-dumpxml" => storage::pool_dumpxml,
+        "pool-autostart" => storage::pool_autostart,
+        "pool-build" => storage::pool_build,
+        "pool-create" => storage::pool_create,
+        "pool-create-as" => storage::pool_create_as,
+        "pool-define" => storage::pool_define,
+        "pool-define-as" => storage::pool_define_as,
+        "pool-delete" => storage::pool_delete,
+        "pool-destroy" => storage::pool_destroy,
+        "pool-name" => storage::pool_name,
+        "pool-refresh" => storage::pool_refresh,
+        "pool-start" => storage::pool_start,
+        "pool-undefine" => storage::pool_undefine,
+        "pool-uuid" => storage::pool_uuid,
+        "vol-clone" => storage::vol_clone,
+        "vol-create" => storage::vol_create,
+        "vol-create-as" => storage::vol_create_as,
+        "vol-create-from" => storage::vol_create_from,
+        "vol-delete" => storage::vol_delete,
+        "vol-dumpxml" => storage::vol_dumpxml,
+        "vol-info" => storage::vol_info,
+        "vol-key" => storage::vol_key,
+        "vol-list" => storage::vol_list,
+        "vol-name" => storage::vol_name,
+        "vol-path" => storage::vol_path,
+        "vol-pool" => storage::vol_pool,
+        "vol-resize" => storage::vol_resize,
+        "vol-wipe" => storage::vol_wipe,
         "help" => builtin::help,
         "echo" => builtin::echo,
         "pwd" => builtin::pwd,

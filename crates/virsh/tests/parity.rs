@@ -1,8 +1,9 @@
 //! virsh next to Debian's virsh 9.0 on the same command lines: every line of
 //! parity-commands.txt runs through both on a fresh test:///default, and
 //! stdout, stderr and the exit code must match byte for byte (`CPU time:`
-//! values masked). Lines starting with `#` are comments. Skipped with a
-//! notice where /usr/bin/virsh is absent.
+//! values masked). Lines starting with `#` are comments; `{here}` is
+//! tests/inputs (our own XML files). Skipped with a notice where
+//! /usr/bin/virsh is absent.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -147,7 +148,10 @@ fn parity_with_debian_virsh() {
             skipped += 1;
             continue;
         }
-        let line = raw.replace("{tmp}", &scratch.to_string_lossy());
+        let line = raw.replace("{tmp}", &scratch.to_string_lossy()).replace(
+            "{here}",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/inputs"),
+        );
         fresh();
         let ours = run(env!("CARGO_BIN_EXE_virsh"), &line, &cwd);
         fresh();

@@ -100,7 +100,7 @@ crate::for_each_driver_method!(checked_methods);
 /// The argument checks of libvirt's public functions, named in the table.
 /// Each takes the public function's name and the call's arguments.
 mod checks {
-    use crate::error::{Error, Result};
+    use crate::error::{Error, ErrorCode, ErrorDomain, Result};
     use crate::types::*;
 
     /// libvirt's refusal of a zero memory size.
@@ -176,6 +176,42 @@ mod checks {
         Error::check_exclusive(flags, crash, live, api)?;
         Error::check_exclusive(flags, crash, reset, api)?;
         Error::check_exclusive(flags, live, reset, api)
+    }
+
+    /// `virStorageVolResize`: a zero capacity means something only as a
+    /// delta or a shrink.
+    pub fn resize_capacity(
+        _api: &str,
+        _vol: &StorageVolRef,
+        capacity: u64,
+        flags: u32,
+    ) -> Result<()> {
+        use vol_resize_flags::{DELTA, SHRINK};
+        if capacity == 0 && flags & (DELTA | SHRINK) == 0 {
+            return Err(Error::with(
+                ErrorCode::InvalidArg,
+                ErrorDomain::Storage,
+                "capacity parameter cannot be zero without 'delta' or 'shrink' flags set",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `virStorageVolWipePattern`: an algorithm libvirt knows.
+    pub fn wipe_algorithm(
+        _api: &str,
+        _vol: &StorageVolRef,
+        algorithm: u32,
+        _flags: u32,
+    ) -> Result<()> {
+        if algorithm >= vol_wipe_algorithm::LAST {
+            return Err(Error::with(
+                ErrorCode::InvalidArg,
+                ErrorDomain::Storage,
+                format!("wiping algorithm {algorithm} is not supported"),
+            ));
+        }
+        Ok(())
     }
 
     /// Core dumps in a format: a format libvirt knows, then the modes.

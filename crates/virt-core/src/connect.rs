@@ -383,10 +383,52 @@ impl Connect {
     /// Find a storage pool by name (`virStoragePoolLookupByName`).
     pub fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePool> {
         self.check(self.checked().storage_pool_lookup_by_name(name))
-            .map(|r| StoragePool {
-                conn: self.clone(),
-                r,
-            })
+            .map(|r| self.pool(r))
+    }
+
+    /// Find a storage pool by UUID (`virStoragePoolLookupByUUID`).
+    pub fn storage_pool_lookup_by_uuid(&self, uuid: &Uuid) -> Result<StoragePool> {
+        self.check(self.checked().storage_pool_lookup_by_uuid(uuid))
+            .map(|r| self.pool(r))
+    }
+
+    /// Define a persistent pool from XML (`virStoragePoolDefineXML`).
+    pub fn storage_pool_define_xml(&self, xml: &str, flags: u32) -> Result<StoragePool> {
+        self.check(self.checked().storage_pool_define_xml(xml, flags))
+            .map(|r| self.pool(r))
+    }
+
+    /// Create and start a transient pool from XML
+    /// (`virStoragePoolCreateXML`).
+    pub fn storage_pool_create_xml(&self, xml: &str, flags: u32) -> Result<StoragePool> {
+        self.check(self.checked().storage_pool_create_xml(xml, flags))
+            .map(|r| self.pool(r))
+    }
+
+    /// Find a volume by key (`virStorageVolLookupByKey`).
+    pub fn storage_vol_lookup_by_key(&self, key: &str) -> Result<StorageVol> {
+        self.check(self.checked().storage_vol_lookup_by_key(key))
+            .map(|r| self.vol(r))
+    }
+
+    /// Find a volume by path (`virStorageVolLookupByPath`).
+    pub fn storage_vol_lookup_by_path(&self, path: &str) -> Result<StorageVol> {
+        self.check(self.checked().storage_vol_lookup_by_path(path))
+            .map(|r| self.vol(r))
+    }
+
+    fn pool(&self, r: StoragePoolRef) -> StoragePool {
+        StoragePool {
+            conn: self.clone(),
+            r,
+        }
+    }
+
+    fn vol(&self, r: StorageVolRef) -> StorageVol {
+        StorageVol {
+            conn: self.clone(),
+            r,
+        }
     }
 }
 
@@ -786,6 +828,141 @@ impl StoragePool {
                 .checked()
                 .storage_pool_get_xml_desc(&self.r, flags),
         )
+    }
+    /// Build the underlying storage (`virStoragePoolBuild`).
+    pub fn build(&self, flags: u32) -> Result<()> {
+        let c = &self.conn;
+        c.check(c.checked().storage_pool_build(&self.r, flags))
+    }
+    /// Start the pool (`virStoragePoolCreate`).
+    pub fn create(&self, flags: u32) -> Result<()> {
+        let c = &self.conn;
+        c.check(c.checked().storage_pool_create(&self.r, flags))
+    }
+    /// Stop the pool (`virStoragePoolDestroy`).
+    pub fn destroy(&self) -> Result<()> {
+        let c = &self.conn;
+        c.check(c.checked().storage_pool_destroy(&self.r))
+    }
+    /// Delete the underlying storage (`virStoragePoolDelete`).
+    pub fn delete(&self, flags: u32) -> Result<()> {
+        let c = &self.conn;
+        c.check(c.checked().storage_pool_delete(&self.r, flags))
+    }
+    /// Remove the persistent definition (`virStoragePoolUndefine`).
+    pub fn undefine(&self) -> Result<()> {
+        let c = &self.conn;
+        c.check(c.checked().storage_pool_undefine(&self.r))
+    }
+    /// Look at the storage again (`virStoragePoolRefresh`).
+    pub fn refresh(&self, flags: u32) -> Result<()> {
+        let c = &self.conn;
+        c.check(c.checked().storage_pool_refresh(&self.r, flags))
+    }
+    /// Mark or unmark for autostart (`virStoragePoolSetAutostart`).
+    pub fn set_autostart(&self, autostart: bool) -> Result<()> {
+        let c = &self.conn;
+        c.check(c.checked().storage_pool_set_autostart(&self.r, autostart))
+    }
+    /// Every volume (`virStoragePoolListAllVolumes`).
+    pub fn list_all_volumes(&self, flags: u32) -> Result<Vec<StorageVol>> {
+        let c = &self.conn;
+        let refs = c.check(c.checked().storage_pool_list_all_volumes(&self.r, flags))?;
+        Ok(refs.into_iter().map(|r| c.vol(r)).collect())
+    }
+    /// Find a volume by name (`virStorageVolLookupByName`).
+    pub fn storage_vol_lookup_by_name(&self, name: &str) -> Result<StorageVol> {
+        let c = &self.conn;
+        c.check(c.checked().storage_vol_lookup_by_name(&self.r, name))
+            .map(|r| c.vol(r))
+    }
+    /// Create a volume from XML (`virStorageVolCreateXML`).
+    pub fn storage_vol_create_xml(&self, xml: &str, flags: u32) -> Result<StorageVol> {
+        let c = &self.conn;
+        c.check(c.checked().storage_vol_create_xml(&self.r, xml, flags))
+            .map(|r| c.vol(r))
+    }
+    /// Create a volume from XML holding a copy of `clone`
+    /// (`virStorageVolCreateXMLFrom`).
+    pub fn storage_vol_create_xml_from(
+        &self,
+        xml: &str,
+        clone: &StorageVol,
+        flags: u32,
+    ) -> Result<StorageVol> {
+        let c = &self.conn;
+        c.check(
+            c.checked()
+                .storage_vol_create_xml_from(&self.r, xml, &clone.r, flags),
+        )
+        .map(|r| c.vol(r))
+    }
+}
+
+/// A storage volume handle (`virStorageVolPtr`): pool name, name and key
+/// bound to a connection.
+#[derive(Clone, Debug)]
+pub struct StorageVol {
+    conn: Connect,
+    r: StorageVolRef,
+}
+
+impl StorageVol {
+    /// The volume's name.
+    pub fn name(&self) -> &str {
+        &self.r.name
+    }
+    /// The volume's key (`virStorageVolGetKey`).
+    pub fn key(&self) -> &str {
+        &self.r.key
+    }
+    /// The name of the pool holding it.
+    pub fn pool_name(&self) -> &str {
+        &self.r.pool
+    }
+    /// The pool holding it (`virStoragePoolLookupByVolume`).
+    pub fn pool(&self) -> Result<StoragePool> {
+        let c = &self.conn;
+        c.check(c.checked().storage_pool_lookup_by_volume(&self.r))
+            .map(|r| c.pool(r))
+    }
+    /// Delete it (`virStorageVolDelete`).
+    pub fn delete(&self, flags: u32) -> Result<()> {
+        let c = &self.conn;
+        c.check(c.checked().storage_vol_delete(&self.r, flags))
+    }
+    /// Overwrite its data with zeroes (`virStorageVolWipe`).
+    pub fn wipe(&self, flags: u32) -> Result<()> {
+        let c = &self.conn;
+        c.check(c.checked().storage_vol_wipe(&self.r, flags))
+    }
+    /// Overwrite its data with a pattern (`virStorageVolWipePattern`).
+    pub fn wipe_pattern(&self, algorithm: u32, flags: u32) -> Result<()> {
+        let c = &self.conn;
+        c.check(
+            c.checked()
+                .storage_vol_wipe_pattern(&self.r, algorithm, flags),
+        )
+    }
+    /// Change its capacity (`virStorageVolResize`).
+    pub fn resize(&self, capacity: u64, flags: u32) -> Result<()> {
+        let c = &self.conn;
+        c.check(c.checked().storage_vol_resize(&self.r, capacity, flags))
+    }
+    /// Type, capacity, allocation (`virStorageVolGetInfo`).
+    pub fn info(&self) -> Result<StorageVolInfo> {
+        let c = &self.conn;
+        c.check(c.checked().storage_vol_get_info(&self.r))
+    }
+    /// The volume XML (`virStorageVolGetXMLDesc`).
+    pub fn xml_desc(&self, flags: u32) -> Result<String> {
+        let c = &self.conn;
+        c.check(c.checked().storage_vol_get_xml_desc(&self.r, flags))
+    }
+    /// Its path on the node (`virStorageVolGetPath`).
+    pub fn path(&self) -> Result<String> {
+        let c = &self.conn;
+        c.check(c.checked().storage_vol_get_path(&self.r))
     }
 }
 

@@ -193,6 +193,55 @@ macro_rules! for_each_driver_method {
             [virStoragePoolGetInfo, read] fn storage_pool_get_info(&self, pool: &$crate::StoragePoolRef) -> $crate::StoragePoolInfo;
             /// The pool's XML.
             [virStoragePoolGetXMLDesc, read] fn storage_pool_get_xml_desc(&self, pool: &$crate::StoragePoolRef, flags: u32) -> String;
+            /// Find a storage pool by UUID.
+            [virStoragePoolLookupByUUID, read] fn storage_pool_lookup_by_uuid(&self, uuid: &$crate::Uuid) -> $crate::StoragePoolRef;
+            /// The pool holding a volume.
+            [virStoragePoolLookupByVolume, read] fn storage_pool_lookup_by_volume(&self, vol: &$crate::StorageVolRef) -> $crate::StoragePoolRef;
+            /// Create and start a transient pool from XML.
+            [virStoragePoolCreateXML, write] fn storage_pool_create_xml(&self, xml: &str, flags: u32) -> $crate::StoragePoolRef;
+            /// Define (or redefine) a persistent pool from XML
+            /// (`pool_define_flags`).
+            [virStoragePoolDefineXML, write] fn storage_pool_define_xml(&self, xml: &str, flags: u32) -> $crate::StoragePoolRef;
+            /// Build the pool's underlying storage (`pool_build_flags`).
+            [virStoragePoolBuild, write] fn storage_pool_build(&self, pool: &$crate::StoragePoolRef, flags: u32) -> ();
+            /// Start an inactive pool (`pool_create_flags`).
+            [virStoragePoolCreate, write] fn storage_pool_create(&self, pool: &$crate::StoragePoolRef, flags: u32) -> ();
+            /// Stop an active pool; a transient one disappears.
+            [virStoragePoolDestroy, write] fn storage_pool_destroy(&self, pool: &$crate::StoragePoolRef) -> ();
+            /// Delete the pool's underlying storage (`pool_delete_flags`).
+            [virStoragePoolDelete, write] fn storage_pool_delete(&self, pool: &$crate::StoragePoolRef, flags: u32) -> ();
+            /// Remove an inactive pool's persistent definition.
+            [virStoragePoolUndefine, write] fn storage_pool_undefine(&self, pool: &$crate::StoragePoolRef) -> ();
+            /// Look at the pool's storage again (its volumes and sizes).
+            [virStoragePoolRefresh, write] fn storage_pool_refresh(&self, pool: &$crate::StoragePoolRef, flags: u32) -> ();
+            /// Mark or unmark the pool for autostart.
+            [virStoragePoolSetAutostart, write] fn storage_pool_set_autostart(&self, pool: &$crate::StoragePoolRef, autostart: bool) -> ();
+            /// Every volume of an active pool.
+            [virStoragePoolListAllVolumes, read] fn storage_pool_list_all_volumes(&self, pool: &$crate::StoragePoolRef, flags: u32) -> Vec<$crate::StorageVolRef>;
+            /// Find a volume of a pool by name.
+            [virStorageVolLookupByName, read] fn storage_vol_lookup_by_name(&self, pool: &$crate::StoragePoolRef, name: &str) -> $crate::StorageVolRef;
+            /// Find a volume on the node by key.
+            [virStorageVolLookupByKey, read] fn storage_vol_lookup_by_key(&self, key: &str) -> $crate::StorageVolRef;
+            /// Find a volume on the node by path.
+            [virStorageVolLookupByPath, read] fn storage_vol_lookup_by_path(&self, path: &str) -> $crate::StorageVolRef;
+            /// Create a volume in a pool from XML (`vol_create_flags`).
+            [virStorageVolCreateXML, write] fn storage_vol_create_xml(&self, pool: &$crate::StoragePoolRef, xml: &str, flags: u32) -> $crate::StorageVolRef;
+            /// Create a volume from XML with the contents of `clonevol`.
+            [virStorageVolCreateXMLFrom, write] fn storage_vol_create_xml_from(&self, pool: &$crate::StoragePoolRef, xml: &str, clonevol: &$crate::StorageVolRef, flags: u32) -> $crate::StorageVolRef;
+            /// Delete a volume (`vol_delete_flags`).
+            [virStorageVolDelete, write] fn storage_vol_delete(&self, vol: &$crate::StorageVolRef, flags: u32) -> ();
+            /// Overwrite a volume's data with zeroes.
+            [virStorageVolWipe, write] fn storage_vol_wipe(&self, vol: &$crate::StorageVolRef, flags: u32) -> ();
+            /// Overwrite a volume's data with a pattern (`vol_wipe_algorithm`).
+            [virStorageVolWipePattern, write, check wipe_algorithm] fn storage_vol_wipe_pattern(&self, vol: &$crate::StorageVolRef, algorithm: u32, flags: u32) -> ();
+            /// Change a volume's capacity, bytes (`vol_resize_flags`).
+            [virStorageVolResize, write, check resize_capacity] fn storage_vol_resize(&self, vol: &$crate::StorageVolRef, capacity: u64, flags: u32) -> ();
+            /// Type, capacity and allocation.
+            [virStorageVolGetInfo, read] fn storage_vol_get_info(&self, vol: &$crate::StorageVolRef) -> $crate::StorageVolInfo;
+            /// The volume's XML.
+            [virStorageVolGetXMLDesc, read] fn storage_vol_get_xml_desc(&self, vol: &$crate::StorageVolRef, flags: u32) -> String;
+            /// Where the volume is on the node (a file or device path).
+            [virStorageVolGetPath, read] fn storage_vol_get_path(&self, vol: &$crate::StorageVolRef) -> String;
         }
     };
 }

@@ -1,6 +1,6 @@
 //! virt-core: the stable API of virt-rs, a Rust re-implementation of libvirt.
 //!
-//! - [`Connect`], [`Domain`], [`Network`], [`StoragePool`]: the handles users hold.
+//! - [`Connect`], [`Domain`], [`Network`], [`StoragePool`], [`StorageVol`]: the handles users hold.
 //! - [`Driver`] and [`DriverStack`]: what a hypervisor backend implements,
 //!   and how several backends serve one URI.
 //! - [`Checked`]: the read-only refusal and argument checks every call
@@ -25,7 +25,9 @@ pub mod types;
 pub mod uri;
 
 pub use checked::Checked;
-pub use connect::{default_uri, parse_uuid, Connect, Domain, Network, StoragePool, LIB_VERSION};
+pub use connect::{
+    default_uri, parse_uuid, Connect, Domain, Network, StoragePool, StorageVol, LIB_VERSION,
+};
 pub use driver::{Driver, DriverStack, Method};
 pub use error::{
     last_error, reset_last_error, set_error_callback, Error, ErrorCallback, ErrorCode, ErrorDomain,

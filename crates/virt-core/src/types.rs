@@ -36,6 +36,18 @@ pub struct StoragePoolRef {
     pub uuid: Uuid,
 }
 
+/// Identity of a storage volume: its pool's name, its name, and its key
+/// (a path for file volumes), as `remote_nonnull_storage_vol` carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StorageVolRef {
+    /// The name of the pool holding the volume.
+    pub pool: String,
+    /// The volume's name within its pool.
+    pub name: String,
+    /// The volume's key, unique on the node.
+    pub key: String,
+}
+
 /// `virDomainState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum DomainState {
@@ -387,6 +399,71 @@ pub struct StoragePoolInfo {
     pub available: u64,
 }
 
+/// `virStorageVolType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum StorageVolType {
+    /// A regular file.
+    #[default]
+    File = 0,
+    /// A block device.
+    Block = 1,
+    /// A directory.
+    Dir = 2,
+    /// A network volume.
+    Network = 3,
+    /// A network-accessible directory.
+    Netdir = 4,
+    /// A ploop directory.
+    Ploop = 5,
+}
+
+impl StorageVolType {
+    /// Every type, in libvirt's order (the index is the number).
+    pub const ALL: [StorageVolType; 6] = [
+        Self::File,
+        Self::Block,
+        Self::Dir,
+        Self::Network,
+        Self::Netdir,
+        Self::Ploop,
+    ];
+
+    /// The word the XML and virsh use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::File => "file",
+            Self::Block => "block",
+            Self::Dir => "dir",
+            Self::Network => "network",
+            Self::Netdir => "netdir",
+            Self::Ploop => "ploop",
+        }
+    }
+
+    /// The type of libvirt's number, if it has one.
+    pub fn from_number(n: i64) -> Option<Self> {
+        usize::try_from(n)
+            .ok()
+            .and_then(|i| Self::ALL.get(i).copied())
+    }
+
+    /// The type named `s` in XML.
+    pub fn from_word(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|t| t.as_str() == s)
+    }
+}
+
+/// `virStorageVolInfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StorageVolInfo {
+    /// What the volume is.
+    pub kind: StorageVolType,
+    /// Logical size, bytes.
+    pub capacity: u64,
+    /// Bytes allocated on the pool.
+    pub allocation: u64,
+}
+
 /// Flags of `Connect::list_all_domains` (`VIR_CONNECT_LIST_DOMAINS_*`).
 pub mod list_flags {
     /// Running or paused domains.
@@ -639,6 +716,86 @@ pub mod pool_list_flags {
             .position(|&t| t == pool_type)
             .map(|i| 1 << (6 + i))
     }
+}
+
+/// Flags of `StoragePool::build` (`VIR_STORAGE_POOL_BUILD_*`).
+pub mod pool_build_flags {
+    /// Build a new pool (0).
+    pub const NEW: u32 = 0;
+    /// Repair a pool (not supported by any backend libvirt ships).
+    pub const REPAIR: u32 = 1 << 0;
+    /// Extend an existing pool.
+    pub const RESIZE: u32 = 1 << 1;
+    /// Refuse to overwrite existing data.
+    pub const NO_OVERWRITE: u32 = 1 << 2;
+    /// Overwrite whatever is there.
+    pub const OVERWRITE: u32 = 1 << 3;
+}
+
+/// Flags of `StoragePool::create` (`VIR_STORAGE_POOL_CREATE_*`).
+pub mod pool_create_flags {
+    /// Build the pool before starting it.
+    pub const WITH_BUILD: u32 = 1 << 0;
+    /// Build, overwriting (`OVERWRITE` build flag).
+    pub const WITH_BUILD_OVERWRITE: u32 = 1 << 1;
+    /// Build, refusing to overwrite (`NO_OVERWRITE` build flag).
+    pub const WITH_BUILD_NO_OVERWRITE: u32 = 1 << 2;
+}
+
+/// Flags of `StoragePool::delete` (`VIR_STORAGE_POOL_DELETE_*`).
+pub mod pool_delete_flags {
+    /// Zero the pool's data before deleting it.
+    pub const ZEROED: u32 = 1 << 0;
+}
+
+/// Flags of pool definitions (`VIR_STORAGE_POOL_DEFINE_*`).
+pub mod pool_define_flags {
+    /// Validate the XML against libvirt's schema.
+    pub const VALIDATE: u32 = 1 << 0;
+}
+
+/// Flags of the pool XML (`VIR_STORAGE_XML_*`).
+pub mod storage_xml_flags {
+    /// The definition the pool starts with next time.
+    pub const INACTIVE: u32 = 1 << 0;
+}
+
+/// Flags of volume creation (`VIR_STORAGE_VOL_CREATE_*`).
+pub mod vol_create_flags {
+    /// Preallocate the metadata (qcow2).
+    pub const PREALLOC_METADATA: u32 = 1 << 0;
+    /// Clone by reflink where the filesystem can.
+    pub const REFLINK: u32 = 1 << 1;
+    /// Validate the XML against libvirt's schema.
+    pub const VALIDATE: u32 = 1 << 2;
+}
+
+/// Flags of `StorageVol::delete` (`VIR_STORAGE_VOL_DELETE_*`).
+pub mod vol_delete_flags {
+    /// Zero the data before deleting.
+    pub const ZEROED: u32 = 1 << 0;
+    /// Delete the volume's snapshots too.
+    pub const WITH_SNAPSHOTS: u32 = 1 << 1;
+}
+
+/// Flags of `StorageVol::resize` (`VIR_STORAGE_VOL_RESIZE_*`).
+pub mod vol_resize_flags {
+    /// Allocate the new space, not only grow the logical size.
+    pub const ALLOCATE: u32 = 1 << 0;
+    /// The capacity is added to (or, with `SHRINK`, taken from) the
+    /// current one.
+    pub const DELTA: u32 = 1 << 1;
+    /// Allow a smaller capacity.
+    pub const SHRINK: u32 = 1 << 2;
+}
+
+/// Algorithms of `StorageVol::wipe_pattern`
+/// (`virStorageVolWipeAlgorithm`).
+pub mod vol_wipe_algorithm {
+    /// Write zeroes.
+    pub const ZERO: u32 = 0;
+    /// One past the last algorithm libvirt 9.0 knows (`TRIM` is 9).
+    pub const LAST: u32 = 10;
 }
 
 /// What type a typed parameter must have, for [`validate_typed_params`].

@@ -10,7 +10,7 @@
 
 use virt_core::{
     affect, CpuMap, DomainRef, Driver, Error, ErrorCode, ErrorDomain, NetworkRef, Result,
-    StoragePoolRef, TypedParam, Uuid, VcpuInfo, VcpuState,
+    StoragePoolRef, StorageVolRef, TypedParam, Uuid, VcpuInfo, VcpuState,
 };
 
 use crate::error::RemoteError;
@@ -69,7 +69,14 @@ macro_rules! ref_arg {
         }
     )*};
 }
-ref_arg!(DomainRef, NetworkRef, StoragePoolRef, Uuid, CpuMap);
+ref_arg!(
+    DomainRef,
+    NetworkRef,
+    StoragePoolRef,
+    StorageVolRef,
+    Uuid,
+    CpuMap
+);
 
 /// The daemon's side of [`Arg`]: lend a decoded value to the driver in the
 /// form its method takes.
@@ -111,7 +118,14 @@ macro_rules! ref_lend {
         }
     )*};
 }
-ref_lend!(DomainRef, NetworkRef, StoragePoolRef, Uuid, CpuMap);
+ref_lend!(
+    DomainRef,
+    NetworkRef,
+    StoragePoolRef,
+    StorageVolRef,
+    Uuid,
+    CpuMap
+);
 
 /// A procedure's number and names.
 pub trait Numbered {
@@ -305,6 +319,30 @@ procedures! {
     storage_pool_get_autostart => STORAGE_POOL_GET_AUTOSTART = 89;
     storage_pool_get_info => STORAGE_POOL_GET_INFO = 87;
     storage_pool_get_xml_desc => STORAGE_POOL_GET_XML_DESC = 88;
+    storage_pool_lookup_by_uuid => STORAGE_POOL_LOOKUP_BY_UUID = 85;
+    storage_pool_lookup_by_volume => STORAGE_POOL_LOOKUP_BY_VOLUME = 86;
+    storage_pool_create_xml => STORAGE_POOL_CREATE_XML = 76;
+    storage_pool_define_xml => STORAGE_POOL_DEFINE_XML = 77;
+    storage_pool_build => STORAGE_POOL_BUILD = 79;
+    storage_pool_create => STORAGE_POOL_CREATE = 78;
+    storage_pool_destroy => STORAGE_POOL_DESTROY = 80;
+    storage_pool_delete => STORAGE_POOL_DELETE = 81;
+    storage_pool_undefine => STORAGE_POOL_UNDEFINE = 82;
+    storage_pool_refresh => STORAGE_POOL_REFRESH = 83;
+    storage_pool_set_autostart => STORAGE_POOL_SET_AUTOSTART = 90;
+    storage_pool_list_all_volumes => STORAGE_POOL_LIST_ALL_VOLUMES = 282 [custom];
+    storage_vol_lookup_by_name => STORAGE_VOL_LOOKUP_BY_NAME = 95;
+    storage_vol_lookup_by_key => STORAGE_VOL_LOOKUP_BY_KEY = 96;
+    storage_vol_lookup_by_path => STORAGE_VOL_LOOKUP_BY_PATH = 97;
+    storage_vol_create_xml => STORAGE_VOL_CREATE_XML = 93;
+    storage_vol_create_xml_from => STORAGE_VOL_CREATE_XML_FROM = 125;
+    storage_vol_delete => STORAGE_VOL_DELETE = 94;
+    storage_vol_wipe => STORAGE_VOL_WIPE = 165;
+    storage_vol_wipe_pattern => STORAGE_VOL_WIPE_PATTERN = 259;
+    storage_vol_resize => STORAGE_VOL_RESIZE = 260;
+    storage_vol_get_info => STORAGE_VOL_GET_INFO = 98;
+    storage_vol_get_xml_desc => STORAGE_VOL_GET_XML_DESC = 99;
+    storage_vol_get_path => STORAGE_VOL_GET_PATH = 100;
 }
 
 /// Procedures the daemon answers itself, outside the Driver table.
@@ -404,6 +442,32 @@ macro_rules! list_all {
 list_all!(marker::list_all_domains, DomainRef);
 list_all!(marker::list_all_networks, NetworkRef);
 list_all!(marker::list_all_storage_pools, StoragePoolRef);
+
+/// `{pool; int need_results; unsigned int flags}` -> `{vols<MAX>; unsigned
+/// int ret}`: the pool's volumes, shaped as the `virConnectListAll*` calls.
+impl Procedure<(StoragePoolRef, u32), Vec<StorageVolRef>>
+    for marker::storage_pool_list_all_volumes
+{
+    type Args = (StoragePoolRef, i32, u32);
+    type Ret = (Vec<StorageVolRef>, u32);
+    type Extra = bool;
+    fn args_to_wire(a: (StoragePoolRef, u32), _driver: &dyn Driver) -> Result<Self::Args> {
+        Ok((a.0, 1, a.1))
+    }
+    fn ret_from_wire(r: Self::Ret) -> Result<Vec<StorageVolRef>> {
+        Ok(r.0)
+    }
+    fn args_from_wire(w: Self::Args) -> Result<((StoragePoolRef, u32), bool)> {
+        Ok(((w.0, w.2), w.1 != 0))
+    }
+    fn ret_to_wire(r: Vec<StorageVolRef>, need: bool) -> Result<Self::Ret> {
+        if r.len() > <StorageVolRef as ListItem>::LIST_MAX as usize {
+            return Err(over_limit("the list"));
+        }
+        let n = r.len() as u32;
+        Ok((if need { r } else { Vec::new() }, n))
+    }
+}
 
 /// `{int maxids}` -> `{int ids<>}`: the client asks for as many as the
 /// protocol allows, the daemon gives at most what was asked.

@@ -3,7 +3,8 @@
 
 use virt_core::{
     CpuMap, DomainInfo, DomainRef, DomainState, NetworkRef, NodeInfo, SecurityLabel, SecurityModel,
-    StoragePoolInfo, StoragePoolRef, StoragePoolState, TypedParam, TypedValue,
+    StoragePoolInfo, StoragePoolRef, StoragePoolState, StorageVolInfo, StorageVolRef,
+    StorageVolType, TypedParam, TypedValue,
 };
 
 use crate::error::RemoteError;
@@ -15,6 +16,8 @@ pub const DOMAIN_LIST_MAX: u32 = 16_384;
 pub const NETWORK_LIST_MAX: u32 = 16_384;
 /// `REMOTE_STORAGE_POOL_LIST_MAX`.
 pub const STORAGE_POOL_LIST_MAX: u32 = 16_384;
+/// `REMOTE_STORAGE_VOL_LIST_MAX`.
+pub const STORAGE_VOL_LIST_MAX: u32 = 16_384;
 /// `REMOTE_CPUMAP_MAX`: bytes of one CPU map.
 pub const CPUMAP_MAX: u32 = 2048;
 /// `REMOTE_CPUMAPS_MAX`: bytes of all vCPUs' maps together.
@@ -92,6 +95,44 @@ impl ListItem for StoragePoolRef {
     const LIST_MAX: u32 = STORAGE_POOL_LIST_MAX;
     const MIN_SIZE: usize = 20;
     const WHAT: &'static str = "storage pool list";
+}
+
+/// `remote_nonnull_storage_vol`: pool name, name, key.
+impl Xdr for StorageVolRef {
+    fn encode(&self, e: &mut Encoder) {
+        e.string(&self.pool).string(&self.name).string(&self.key);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(StorageVolRef {
+            pool: d.string()?,
+            name: d.string()?,
+            key: d.string()?,
+        })
+    }
+}
+
+impl ListItem for StorageVolRef {
+    const LIST_MAX: u32 = STORAGE_VOL_LIST_MAX;
+    const MIN_SIZE: usize = 12;
+    const WHAT: &'static str = "storage volume list";
+}
+
+/// `remote_storage_vol_get_info_ret`: `char type` then two hypers.
+impl Xdr for StorageVolInfo {
+    fn encode(&self, e: &mut Encoder) {
+        e.i32(self.kind as i32)
+            .u64(self.capacity)
+            .u64(self.allocation);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        let kind = StorageVolType::from_number(i64::from(d.i32()?))
+            .ok_or(RemoteError::BadValue("storage volume type"))?;
+        Ok(StorageVolInfo {
+            kind,
+            capacity: d.u64()?,
+            allocation: d.u64()?,
+        })
+    }
 }
 
 /// A C `char` array: XDR gives every `char` a whole word.
@@ -363,6 +404,8 @@ mod tests {
             round(NetworkRef { name: name.clone(), uuid: Uuid::from_u128(u) });
             round(DomainInfo { state: DomainState::from_number(state), max_mem: mem, memory: mem / 2,
                                nr_virt_cpu: u32::from(vcpus), cpu_time: mem });
+            round(StorageVolRef { pool: s.clone(), name: name.clone(), key: format!("/{s}/{name}") });
+            round(StorageVolInfo { kind: StorageVolType::ALL[(state % 6) as usize], capacity: mem, allocation: mem / 3 });
             round(vec![TypedParam { field: name.clone(), value: TypedValue::Int(i) },
                        TypedParam { field: name, value: TypedValue::String(s) }]);
         }

@@ -6,12 +6,13 @@ use crate::domains::{
 use crate::error::{check_flags, TestError, TestResult};
 use crate::image::{self, Image};
 use crate::node::{self, Node};
+use crate::storage::Pools;
 use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
 use virt_core::{
-    affect, define_flags, dump_flags, dump_format, list_filter_matches, pool_list_flags, reason,
-    start_flags, xml_flags, CpuMap, DomainInfo, DomainRef, DomainState, Driver, NetworkRef,
-    NodeInfo, Result, SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef,
-    StoragePoolState, TypedKind, TypedParam, TypedValue, Uuid, VcpuInfo, VcpuState,
+    affect, define_flags, dump_flags, dump_format, list_filter_matches, reason, start_flags,
+    xml_flags, CpuMap, DomainInfo, DomainRef, DomainState, Driver, NetworkRef, NodeInfo, Result,
+    SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef, StorageVolInfo, StorageVolRef,
+    TypedKind, TypedParam, TypedValue, Uuid, VcpuInfo, VcpuState,
 };
 use virt_xml::{Cputune, DomainDef, FormatOptions, View};
 
@@ -852,68 +853,154 @@ impl Driver for TestConnection {
     }
 
     fn list_all_storage_pools(&self, flags: u32) -> Result<Vec<StoragePoolRef>> {
-        check_flags(
-            flags,
-            pool_list_flags::ALL,
-            "testConnectListAllStoragePools",
-        )?;
-        let types = flags & pool_list_flags::ALL_TYPES;
-        Ok(self
-            .node
-            .pools
-            .iter()
-            .filter(|p| pool_like_filter(flags, p.active, p.persistent, p.autostart))
-            .filter(|p| {
-                types == 0
-                    || pool_list_flags::type_flag(&p.pool_type).is_some_and(|f| types & f != 0)
-            })
-            .map(|p| StoragePoolRef {
-                name: p.name.clone(),
-                uuid: p.uuid,
-            })
-            .collect())
+        Ok(self.pools().list_all(flags)?)
     }
 
     fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePoolRef> {
-        self.node
-            .pools
-            .iter()
-            .find(|p| p.name == name)
-            .map(|p| StoragePoolRef {
-                name: p.name.clone(),
-                uuid: p.uuid,
-            })
-            .ok_or_else(|| TestError::NoPool(name.to_string()).into())
+        Ok(self.pools().lookup_by_name(name)?)
     }
 
     fn storage_pool_is_active(&self, pool: &StoragePoolRef) -> Result<bool> {
-        self.pool(pool).map(|p| p.active)
+        Ok(self.pools().flags_of(pool)?.0)
     }
 
     fn storage_pool_is_persistent(&self, pool: &StoragePoolRef) -> Result<bool> {
-        self.pool(pool).map(|p| p.persistent)
+        Ok(self.pools().flags_of(pool)?.1)
     }
 
     fn storage_pool_get_autostart(&self, pool: &StoragePoolRef) -> Result<bool> {
-        self.pool(pool).map(|p| p.autostart)
+        Ok(self.pools().flags_of(pool)?.2)
     }
 
     fn storage_pool_get_info(&self, pool: &StoragePoolRef) -> Result<StoragePoolInfo> {
-        self.pool(pool).map(|p| StoragePoolInfo {
-            state: if p.active {
-                StoragePoolState::Running
-            } else {
-                StoragePoolState::Inactive
-            },
-            capacity: p.capacity,
-            allocation: p.allocation,
-            available: p.capacity.saturating_sub(p.allocation),
-        })
+        Ok(self.pools().info(pool)?)
     }
 
     fn storage_pool_get_xml_desc(&self, pool: &StoragePoolRef, flags: u32) -> Result<String> {
-        check_flags(flags, 0, "testStoragePoolGetXMLDesc")?;
-        self.pool(pool).map(|p| p.xml())
+        Ok(self.pools().xml(pool, flags)?)
+    }
+
+    fn storage_pool_lookup_by_uuid(&self, uuid: &Uuid) -> Result<StoragePoolRef> {
+        Ok(self.pools().lookup_by_uuid(uuid)?)
+    }
+
+    fn storage_pool_lookup_by_volume(&self, vol: &StorageVolRef) -> Result<StoragePoolRef> {
+        Ok(self.pools().lookup_by_volume(vol)?)
+    }
+
+    fn storage_pool_create_xml(&self, xml: &str, flags: u32) -> Result<StoragePoolRef> {
+        Ok(self.pools_mut().create_xml(xml, flags)?)
+    }
+
+    fn storage_pool_define_xml(&self, xml: &str, flags: u32) -> Result<StoragePoolRef> {
+        Ok(self.pools_mut().define(xml, flags)?)
+    }
+
+    fn storage_pool_build(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
+        Ok(self.pools().build(pool, flags)?)
+    }
+
+    fn storage_pool_create(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
+        Ok(self.pools_mut().start(pool, flags)?)
+    }
+
+    fn storage_pool_destroy(&self, pool: &StoragePoolRef) -> Result<()> {
+        Ok(self.pools_mut().destroy(pool)?)
+    }
+
+    fn storage_pool_delete(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
+        Ok(self.pools().delete(pool, flags)?)
+    }
+
+    fn storage_pool_undefine(&self, pool: &StoragePoolRef) -> Result<()> {
+        Ok(self.pools_mut().undefine(pool)?)
+    }
+
+    fn storage_pool_refresh(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
+        Ok(self.pools().refresh(pool, flags)?)
+    }
+
+    fn storage_pool_set_autostart(&self, pool: &StoragePoolRef, autostart: bool) -> Result<()> {
+        Ok(self.pools_mut().set_autostart(pool, autostart)?)
+    }
+
+    fn storage_pool_list_all_volumes(
+        &self,
+        pool: &StoragePoolRef,
+        flags: u32,
+    ) -> Result<Vec<StorageVolRef>> {
+        Ok(self.pools().list_volumes(pool, flags)?)
+    }
+
+    fn storage_vol_lookup_by_name(
+        &self,
+        pool: &StoragePoolRef,
+        name: &str,
+    ) -> Result<StorageVolRef> {
+        Ok(self.pools().vol_by_name(pool, name)?)
+    }
+
+    fn storage_vol_lookup_by_key(&self, key: &str) -> Result<StorageVolRef> {
+        Ok(self.pools().vol_by_key(key)?)
+    }
+
+    fn storage_vol_lookup_by_path(&self, path: &str) -> Result<StorageVolRef> {
+        Ok(self.pools().vol_by_path(path)?)
+    }
+
+    fn storage_vol_create_xml(
+        &self,
+        pool: &StoragePoolRef,
+        xml: &str,
+        flags: u32,
+    ) -> Result<StorageVolRef> {
+        Ok(self.pools_mut().vol_create(pool, xml, flags)?)
+    }
+
+    fn storage_vol_create_xml_from(
+        &self,
+        pool: &StoragePoolRef,
+        xml: &str,
+        clonevol: &StorageVolRef,
+        flags: u32,
+    ) -> Result<StorageVolRef> {
+        Ok(self
+            .pools_mut()
+            .vol_create_from(pool, xml, clonevol, flags)?)
+    }
+
+    fn storage_vol_delete(&self, vol: &StorageVolRef, flags: u32) -> Result<()> {
+        Ok(self.pools_mut().vol_delete(vol, flags)?)
+    }
+
+    fn storage_vol_get_info(&self, vol: &StorageVolRef) -> Result<StorageVolInfo> {
+        Ok(self.pools().vol_info(vol)?)
+    }
+
+    fn storage_vol_get_xml_desc(&self, vol: &StorageVolRef, flags: u32) -> Result<String> {
+        Ok(self.pools().vol_xml(vol, flags)?)
+    }
+
+    fn storage_vol_get_path(&self, vol: &StorageVolRef) -> Result<String> {
+        Ok(self.pools().vol_path(vol)?)
+    }
+
+    // Wipe and resize: libvirt's test driver has neither ("not supported").
+    fn storage_vol_wipe(&self, _vol: &StorageVolRef, _flags: u32) -> Result<()> {
+        Err(virt_core::Error::no_support("virStorageVolWipe"))
+    }
+
+    fn storage_vol_wipe_pattern(
+        &self,
+        _vol: &StorageVolRef,
+        _algorithm: u32,
+        _flags: u32,
+    ) -> Result<()> {
+        Err(virt_core::Error::no_support("virStorageVolWipePattern"))
+    }
+
+    fn storage_vol_resize(&self, _vol: &StorageVolRef, _capacity: u64, _flags: u32) -> Result<()> {
+        Err(virt_core::Error::no_support("virStorageVolResize"))
     }
 }
 
@@ -926,12 +1013,12 @@ impl TestConnection {
             .ok_or_else(|| TestError::NoNetwork(net.name.clone()).into())
     }
 
-    fn pool(&self, pool: &StoragePoolRef) -> Result<&node::PoolObj> {
-        self.node
-            .pools
-            .iter()
-            .find(|p| p.uuid == pool.uuid)
-            .ok_or_else(|| TestError::NoPool(pool.name.clone()).into())
+    fn pools(&self) -> RwLockReadGuard<'_, Pools> {
+        self.node.pools.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn pools_mut(&self) -> RwLockWriteGuard<'_, Pools> {
+        self.node.pools.write().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -942,7 +1029,12 @@ fn set_vcpus(def: &mut DomainDef, n: u32) {
 
 /// The filter networks and pools share: 1 inactive, 2 active,
 /// 4 persistent, 8 transient, 16 autostart, 32 no autostart.
-fn pool_like_filter(flags: u32, active: bool, persistent: bool, autostart: bool) -> bool {
+pub(crate) fn pool_like_filter(
+    flags: u32,
+    active: bool,
+    persistent: bool,
+    autostart: bool,
+) -> bool {
     let group = |yes: u32, no: u32, is: bool| {
         let f = flags & (yes | no);
         f == 0 || f == (yes | no) || (is && f & yes != 0) || (!is && f & no != 0)

@@ -80,6 +80,18 @@ pub enum TestError {
     /// A storage pool lookup found nothing.
     #[error("Storage pool not found: no storage pool with matching name '{0}'")]
     NoPool(String),
+    /// A storage pool lookup by UUID found nothing.
+    #[error("Storage pool not found: no storage pool with matching uuid '{0}'")]
+    NoPoolUuid(Uuid),
+    /// A storage volume lookup found nothing (libvirt's detail given).
+    #[error("Storage volume not found: {0}")]
+    NoVol(String),
+    /// An operation that failed, with libvirt's reason.
+    #[error("operation failed: {0}")]
+    Failed(String),
+    /// Pool or volume XML failed to parse (raised from libvirt's storage part).
+    #[error(transparent)]
+    Storage(virt_xml::XmlError),
     /// A system call failed on a file (save, restore, dump, node file).
     #[error("{what}: {}", virt_core::error::io_error_text(.source))]
     System {
@@ -123,7 +135,15 @@ impl From<TestError> for Error {
             XmlChangeUnsupported => (ErrorCode::ArgumentUnsupported, ErrorDomain::Test),
             Unsupported(_) => (ErrorCode::OperationUnsupported, ErrorDomain::Test),
             NoNetwork(_) => (ErrorCode::NoNetwork, ErrorDomain::Test),
-            NoPool(_) => (ErrorCode::NoStoragePool, ErrorDomain::Test),
+            NoPool(_) | NoPoolUuid(_) => (ErrorCode::NoStoragePool, ErrorDomain::Test),
+            NoVol(_) => (ErrorCode::NoStorageVol, ErrorDomain::Test),
+            Failed(_) => (ErrorCode::OperationFailed, ErrorDomain::Test),
+            Storage(_) => {
+                return match e {
+                    Storage(x) => virt_xml::storage::storage_error(x),
+                    _ => Error::raw(ErrorCode::InternalError, ErrorDomain::Test, message),
+                }
+            }
             System { .. } => (ErrorCode::SystemError, ErrorDomain::Test),
             NodeXml(_) => (ErrorCode::XmlError, ErrorDomain::Test),
             Xml(_) => {

@@ -18,6 +18,7 @@ mod driver;
 pub mod error;
 pub mod image;
 mod node;
+mod storage;
 
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@
 
 use crate::domains::{prepare_def, Domains};
 use crate::error::{TestError, TestResult};
+use crate::storage::{Pools, DEFAULT_POOL_XML};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 use virt_core::{NodeInfo, Uuid};
@@ -83,46 +84,6 @@ pub(crate) struct NetworkObj {
     pub xml: String,
 }
 
-/// A storage pool of the node.
-#[derive(Debug, Clone)]
-pub(crate) struct PoolObj {
-    pub name: String,
-    pub uuid: Uuid,
-    pub active: bool,
-    pub persistent: bool,
-    pub autostart: bool,
-    /// `type=` of the pool (dir, fs, logical, ...).
-    pub pool_type: String,
-    /// `<target><path>`.
-    pub target_path: String,
-    /// Size in bytes; libvirt's test driver gives every pool 100 GiB.
-    pub capacity: u64,
-    /// Bytes allocated.
-    pub allocation: u64,
-}
-
-/// The size libvirt's test driver gives each storage pool: 100 GiB.
-pub(crate) const POOL_CAPACITY: u64 = 100 << 30;
-
-impl PoolObj {
-    /// The pool XML in libvirt's layout.
-    pub fn xml(&self) -> String {
-        format!(
-            "<pool type='{}'>\n  <name>{}</name>\n  <uuid>{}</uuid>\n  \
-             <capacity unit='bytes'>{}</capacity>\n  <allocation unit='bytes'>{}</allocation>\n  \
-             <available unit='bytes'>{}</available>\n  <source>\n  </source>\n  <target>\n    \
-             <path>{}</path>\n  </target>\n</pool>\n",
-            virt_xml::escape(&self.pool_type),
-            virt_xml::escape(&self.name),
-            self.uuid,
-            self.capacity,
-            self.allocation,
-            self.capacity.saturating_sub(self.allocation),
-            virt_xml::escape(&self.target_path),
-        )
-    }
-}
-
 /// A whole simulated node: hardware (fixed) and domains (behind a lock).
 pub(crate) struct Node {
     /// The canonical URI connections to this node report.
@@ -130,7 +91,7 @@ pub(crate) struct Node {
     pub info: NodeInfo,
     pub cells: Vec<Cell>,
     pub networks: Vec<NetworkObj>,
-    pub pools: Vec<PoolObj>,
+    pub pools: RwLock<Pools>,
     pub domains: RwLock<Domains>,
 }
 
@@ -177,23 +138,15 @@ impl Node {
 "
             .into(),
         };
-        let pool = PoolObj {
-            name: "default-pool".into(),
-            uuid: parse_uuid_text("dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566")?,
-            active: true,
-            persistent: true,
-            autostart: false,
-            pool_type: "dir".into(),
-            target_path: "/default-pool".into(),
-            capacity: POOL_CAPACITY,
-            allocation: 0,
-        };
+        let mut pools = Pools::default();
+        let pool = virt_xml::parse_element(DEFAULT_POOL_XML)?;
+        pools.add_from_node(&pool, &[])?;
         Ok(Node {
             uri: "test:///default".into(),
             info,
             cells,
             networks: vec![network],
-            pools: vec![pool],
+            pools: RwLock::new(pools),
             domains: RwLock::new(domains),
         })
     }
@@ -216,7 +169,7 @@ impl Node {
         let info = parse_node_info(&root)?;
         let mut domains = Domains::default();
         let mut networks = Vec::new();
-        let mut pools = Vec::new();
+        let mut pools = Pools::default();
         for el in root.elements() {
             match el.name.as_str() {
                 "domain" => {
@@ -243,7 +196,8 @@ impl Node {
                         Some(f) => virt_xml::parse_element(&read_referenced(&resolve(&base, f))?)?,
                         None => el.clone(),
                     };
-                    pools.push(pool_from(&el, &pools)?);
+                    let vols = volumes_of(&el, &base)?;
+                    pools.add_from_node(&el, &vols)?;
                 }
                 _ => {}
             }
@@ -253,7 +207,7 @@ impl Node {
             info,
             cells: Vec::new(),
             networks,
-            pools,
+            pools: RwLock::new(pools),
             domains: RwLock::new(domains),
         })
     }
@@ -370,39 +324,16 @@ fn network_from(el: &Element, existing: &[NetworkObj]) -> TestResult<NetworkObj>
     })
 }
 
-fn pool_from(el: &Element, existing: &[PoolObj]) -> TestResult<PoolObj> {
-    if el.name != "pool" {
-        return Err(TestError::NodeXml(format!(
-            "expecting root element of 'pool', not '{}'",
-            el.name
-        )));
-    }
-    let name = child(el, "name")
-        .map(text)
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| TestError::NodeXml("missing pool source name element".into()))?;
-    if existing.iter().any(|p| p.name == name) {
-        return Err(TestError::NodeXml(format!("pool '{name}' already exists")));
-    }
-    let uuid = match child(el, "uuid") {
-        Some(u) => parse_uuid_text(&text(u))?,
-        None => Uuid::new_v4(),
-    };
-    let target_path = child(el, "target")
-        .and_then(|t| child(t, "path"))
-        .map(text)
-        .unwrap_or_default();
-    Ok(PoolObj {
-        name,
-        uuid,
-        active: true,
-        persistent: true,
-        autostart: false,
-        pool_type: el.attr("type").unwrap_or("dir").to_string(),
-        target_path,
-        capacity: POOL_CAPACITY,
-        allocation: 0,
-    })
+/// The `<volume>` children of a node file's pool, inline or `file=`.
+fn volumes_of(pool: &Element, base: &Path) -> TestResult<Vec<Element>> {
+    pool.children_named("volume")
+        .map(|v| match attr(v, "file") {
+            Some(f) => Ok(virt_xml::parse_element(&read_referenced(&resolve(
+                base, f,
+            ))?)?),
+            None => Ok(v.clone()),
+        })
+        .collect()
 }
 
 /// The capabilities of `node`, as libvirt 9.0's test driver describes its

@@ -773,7 +773,7 @@ fn node_files_load_and_fail_cleanly() {
     let node = write(
         "node.xml",
         "<node><domain file='dom.xml'/><domain type='test'><name>inline</name><memory>1000</memory><os><type>hvm</type></os></domain>
-         <network><name>n1</name><bridge name='br7'/></network><pool type='dir'><name>p1</name></pool>
+         <network><name>n1</name><bridge name='br7'/></network><pool type='dir'><name>p1</name><target><path>/p1</path></target><volume><name>v1</name><capacity>1024</capacity></volume></pool>
          <cpu><mhz>6000</mhz><model>i986</model><active>50</active><nodes>4</nodes><sockets>4</sockets><cores>4</cores><threads>2</threads></cpu>
          <memory>8192000</memory></node>",
     );
@@ -788,7 +788,10 @@ fn node_files_load_and_fail_cleanly() {
     assert_eq!(ok(c.lookup_by_name("inline")).id(), Some(2));
     assert_eq!(ok(c.uri()), format!("test://{node}"));
     assert_eq!(ok(ok(c.network_lookup_by_name("n1")).bridge_name()), "br7");
-    assert!(c.storage_pool_lookup_by_name("p1").is_ok());
+    let p1 = ok(c.storage_pool_lookup_by_name("p1"));
+    let v1 = ok(ok(c.storage_vol_lookup_by_path("/p1/v1")).info());
+    assert_eq!((v1.capacity, v1.allocation), (1024, 1024));
+    assert_eq!(ok(p1.info()).allocation, 1024);
     assert!(ok(c.capabilities()).contains("<cells num='0'>"));
     assert_eq!(
         err(c.node_cells_free_memory(0, 1)).code,
@@ -1257,4 +1260,89 @@ fn pools_list_by_type() {
         err(c.list_all_storage_pools(1 << 20)).message,
         "unsupported flags (0x100000) in function testConnectListAllStoragePools"
     );
+}
+
+/// Pools and volumes as libvirt's test driver keeps them: bookkeeping of
+/// sizes, paths from the pool's target, transient pools gone when stopped.
+#[test]
+fn storage_pools_and_volumes() {
+    let c = private();
+    let pool = ok(c.storage_pool_lookup_by_name("default-pool"));
+    assert_eq!(
+        ok(c.storage_pool_lookup_by_uuid(&pool.uuid())).name(),
+        "default-pool"
+    );
+    let vol = ok(pool.storage_vol_create_xml(
+        "<volume><name>a.qcow2</name><capacity unit='G'>2</capacity>\
+         <allocation unit='M'>3</allocation><target><format type='qcow2'/></target></volume>",
+        0,
+    ));
+    assert_eq!(vol.key(), "/default-pool/a.qcow2");
+    assert_eq!(ok(vol.path()), "/default-pool/a.qcow2");
+    let info = ok(vol.info());
+    assert_eq!((info.capacity, info.allocation), (2 << 30, 3 << 20));
+    assert_eq!(ok(pool.info()).allocation, 3 << 20);
+    assert!(ok(vol.xml_desc(0)).contains("<format type='qcow2'/>"));
+    let clone = ok(pool.storage_vol_create_xml_from(
+        "<volume><name>b</name><capacity>1</capacity></volume>",
+        &vol,
+        0,
+    ));
+    assert_eq!(ok(pool.list_all_volumes(0)).len(), 2);
+    assert_eq!(
+        ok(c.storage_vol_lookup_by_key("/default-pool/b")).name(),
+        "b"
+    );
+    assert_eq!(ok(clone.pool()).name(), "default-pool");
+    // Resizing and wiping are not the test driver's; a zero size is
+    // refused before any driver is asked.
+    assert_eq!(err(vol.resize(1 << 40, 0)).code, ErrorCode::NoSupport);
+    let e = err(vol.resize(0, 0));
+    assert_eq!(
+        (e.code, e.domain),
+        (ErrorCode::InvalidArg, ErrorDomain::Storage)
+    );
+    ok(vol.delete(0));
+    ok(clone.delete(0));
+    assert_eq!(ok(pool.info()).allocation, 0);
+    assert_eq!(
+        err(c.storage_vol_lookup_by_path("/default-pool/b")).code,
+        ErrorCode::NoStorageVol
+    );
+
+    // A transient pool disappears when stopped; an inactive one refuses
+    // volume calls.
+    let xml = "<pool type='dir'><name>t</name><target><path>/t</path></target></pool>";
+    let t = ok(c.storage_pool_create_xml(xml, 0));
+    assert!(!ok(t.is_persistent()));
+    ok(t.destroy());
+    assert_eq!(
+        err(c.storage_pool_lookup_by_name("t")).code,
+        ErrorCode::NoStoragePool
+    );
+    let p = ok(c.storage_pool_define_xml(xml, 0));
+    assert_eq!(err(p.list_all_volumes(0)).code, ErrorCode::OperationInvalid);
+    ok(p.build(0));
+    ok(p.create(0));
+    ok(p.set_autostart(true));
+    assert!(ok(p.autostart()));
+    assert_eq!(err(p.undefine()).code, ErrorCode::OperationInvalid);
+    ok(p.destroy());
+    ok(p.undefine());
+}
+
+/// A read-only connection refuses every change to storage.
+#[test]
+fn storage_changes_are_refused_read_only() {
+    let node = match Node::builtin() {
+        Ok(n) => n,
+        Err(e) => panic!("built-in node: {e}"),
+    };
+    let uri = ok(Uri::parse("test:///default"));
+    let c = Connect::from_driver(Box::new(TestConnection::new(Arc::new(node))), uri, true);
+    let pool = ok(c.storage_pool_lookup_by_name("default-pool"));
+    let e = err(pool.storage_vol_create_xml("<volume/>", 0));
+    assert_eq!(e.code, ErrorCode::OperationDenied);
+    assert_eq!(err(pool.destroy()).code, ErrorCode::OperationDenied);
+    assert!(ok(pool.list_all_volumes(0)).is_empty());
 }

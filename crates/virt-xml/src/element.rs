@@ -165,6 +165,15 @@ impl Element {
 }
 
 impl Element {
+    /// The element as libxml2's xmlNodeDump writes it with formatting on
+    /// (what virsh prints of a document it edited): double-quoted
+    /// attributes, no trailing newline.
+    pub fn to_libxml2(&self) -> String {
+        let mut out = String::new();
+        self.write_libxml2(&mut out, 0);
+        out
+    }
+
     /// Write the element as libxml2's xmlNodeDump does with formatting on:
     /// double-quoted attributes; children indented only when the element
     /// holds no text. No trailing newline.

@@ -34,6 +34,8 @@
 //!   (`capabilities`).
 //! - [`parse_domain_strict`]: refuse what libvirt's schema does not know
 //!   (`VIR_DOMAIN_DEFINE_VALIDATE`); [`parse_domain`] keeps it in place.
+//! - [`storage`]: storage pool and volume XML ([`storage::PoolDef`],
+//!   [`storage::VolDef`]), typed where drivers need it, the rest kept.
 //! - [`XmlError`]: this crate's error, convertible into `virt_core::Error`.
 #![warn(missing_docs)]
 
@@ -47,6 +49,7 @@ mod order;
 mod parse;
 mod postparse;
 mod reader;
+pub mod storage;
 mod tree;
 mod units;
 pub mod views;
