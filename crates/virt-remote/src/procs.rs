@@ -451,10 +451,11 @@ impl Procedure<(StoragePoolRef, u32), Vec<StorageVolRef>>
     type Args = (StoragePoolRef, i32, u32);
     type Ret = (Vec<StorageVolRef>, u32);
     type Extra = bool;
-    fn args_to_wire(a: (StoragePoolRef, u32), _driver: &dyn Driver) -> Result<Self::Args> {
-        Ok((a.0, 1, a.1))
+    type Prep = ();
+    fn args_to_wire(a: (StoragePoolRef, u32), _driver: &dyn Driver) -> Result<(Self::Args, ())> {
+        Ok(((a.0, 1, a.1), ()))
     }
-    fn ret_from_wire(r: Self::Ret) -> Result<Vec<StorageVolRef>> {
+    fn ret_from_wire(r: Self::Ret, _prep: (), _driver: &dyn Driver) -> Result<Vec<StorageVolRef>> {
         Ok(r.0)
     }
     fn args_from_wire(w: Self::Args) -> Result<((StoragePoolRef, u32), bool)> {

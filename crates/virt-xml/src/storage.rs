@@ -695,6 +695,32 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// What we write reads back to the same text, whatever the names,
+        /// sizes and formats.
+        #[test]
+        fn written_xml_reads_back(name in "[a-zA-Z0-9_.&<>' -]{1,12}", cap in 0u64..(1 << 62),
+                                  unit in proptest::sample::select(vec!["", "bytes", "K", "KiB", "MB", "G"]),
+                                  fmt in proptest::sample::select(FILE_FORMATS.to_vec()),
+                                  path in "(/[a-z]{1,5}){1,3}/{0,2}") {
+            let esc = crate::escape(name.trim());
+            let n = cap >> 20;
+            let unit_attr = if unit.is_empty() { String::new() } else { format!(" unit='{unit}'") };
+            let vol = format!("<volume><name>{esc}</name><capacity{unit_attr}>{n}</capacity>\
+                               <target><format type='{fmt}'/><nocow/></target></volume>");
+            if let Ok(v) = parse_volume(&vol, "dir") {
+                let xml = v.to_xml();
+                proptest::prop_assert_eq!(parse_volume(&xml, "dir").map(|w| w.to_xml()), Ok(xml));
+            }
+            let pool = format!("<pool type='dir'><name>{esc}</name><capacity{unit_attr}>{n}</capacity>\
+                                <target><path>{path}</path></target><foo a='1'/></pool>");
+            if let Ok(p) = parse_pool(&pool) {
+                let xml = p.to_xml();
+                proptest::prop_assert_eq!(parse_pool(&xml).map(|q| q.to_xml()), Ok(xml));
+            }
+        }
+    }
+
     #[test]
     fn sanitized_paths() {
         assert_eq!(
