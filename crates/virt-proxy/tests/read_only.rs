@@ -9,7 +9,10 @@
 mod common;
 
 use common::Daemon;
-use virt_core::{CpuMap, DomainRef, Driver, Error, ErrorCode, TypedParam, TypedValue};
+use virt_core::{
+    CpuMap, DomainRef, Driver, Error, ErrorCode, StoragePoolRef, StorageVolRef, TypedParam,
+    TypedValue,
+};
 use virt_remote::client::{Endpoint, Keepalive, RemoteDriver};
 use virt_remote::procs::{marker, session as p, Numbered};
 
@@ -21,6 +24,8 @@ struct Samples {
     dom: DomainRef,
     map: CpuMap,
     params: Vec<TypedParam>,
+    pool: StoragePoolRef,
+    vol: StorageVolRef,
 }
 
 trait Sample<'a> {
@@ -45,6 +50,16 @@ impl<'a> Sample<'a> for &'a CpuMap {
 impl<'a> Sample<'a> for &'a [TypedParam] {
     fn sample(s: &'a Samples) -> Self {
         &s.params
+    }
+}
+impl<'a> Sample<'a> for &'a StoragePoolRef {
+    fn sample(s: &'a Samples) -> Self {
+        &s.pool
+    }
+}
+impl<'a> Sample<'a> for &'a StorageVolRef {
+    fn sample(s: &'a Samples) -> Self {
+        &s.vol
     }
 }
 impl Sample<'_> for u32 {
@@ -115,6 +130,16 @@ fn observe(d: &dyn Driver) -> String {
             d.domain_get_xml_desc(dom, 2).unwrap_or_default(),
         );
     }
+    // And its storage: pools, their state and their volumes.
+    for pool in d.list_all_storage_pools(0).unwrap_or_default() {
+        s += &format!(
+            "{} {:?} {:?} {:?}\n",
+            pool.name,
+            d.storage_pool_get_info(&pool),
+            d.storage_pool_get_autostart(&pool),
+            d.storage_pool_list_all_volumes(&pool, 0),
+        );
+    }
     s
 }
 
@@ -151,6 +176,15 @@ fn every_mutating_procedure_is_refused_on_the_read_only_socket() {
             field: "weight".into(),
             value: TypedValue::UInt(100),
         }],
+        pool: match ro.storage_pool_lookup_by_name("default-pool") {
+            Ok(p) => p,
+            Err(e) => panic!("pool lookup: {e}"),
+        },
+        vol: StorageVolRef {
+            pool: "default-pool".into(),
+            name: "v".into(),
+            key: "/default-pool/v".into(),
+        },
     };
     let results = every_write(&ro, &samples);
     assert!(

@@ -289,6 +289,17 @@ impl Sample for &virt_core::StoragePoolRef {
         &POOL
     }
 }
+static VOL: std::sync::LazyLock<virt_core::StorageVolRef> =
+    std::sync::LazyLock::new(|| virt_core::StorageVolRef {
+        pool: "default-pool".into(),
+        name: "v".into(),
+        key: "/default-pool/v".into(),
+    });
+impl Sample for &virt_core::StorageVolRef {
+    fn sample() -> Self {
+        &VOL
+    }
+}
 impl Sample for &virt_core::Uuid {
     fn sample() -> Self {
         &UUID
