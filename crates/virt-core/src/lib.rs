@@ -7,6 +7,8 @@
 //!   passes, in-process or from the daemon.
 //! - [`for_each_driver_method!`]: the one table of driver calls, for
 //!   other crates to generate code from; [`Method`] names its entries.
+//! - [`Routed`] and [`Route`]: forwarding generated from the table, with a
+//!   policy of what a stack member leaves to the next one.
 //! - [`register_driver`]: the URI registry behind [`Connect::open`].
 //! - [`Error`] and friends: libvirt's error model (codes, domains, levels,
 //!   last error per thread and per connection, callbacks).
@@ -21,6 +23,7 @@ mod cpumap;
 pub mod driver;
 pub mod error;
 pub mod registry;
+pub mod route;
 pub mod types;
 pub mod uri;
 
@@ -34,6 +37,7 @@ pub use error::{
     ErrorLevel, Result,
 };
 pub use registry::{register_driver, DriverEntry, DriverOpener};
+pub use route::{Route, Routed};
 pub use types::*;
 pub use uri::Uri;
 

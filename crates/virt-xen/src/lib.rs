@@ -18,14 +18,18 @@
 //! one where libvirt asked the later one first; that is decided here and
 //! nowhere else, once the members that opened are known:
 //!
-//! - with a xend, [`XenstoreDriver::defer_to_xend`] makes xenstore decline
-//!   what may involve inactive domains (xend knows defined domains,
-//!   xenstore only running ones), state, and the guest requests libvirt
-//!   sent to xend;
+//! - with a xend, xenstore declines what may involve inactive domains
+//!   (xend knows defined domains, xenstore only running ones), state, and
+//!   the guest requests libvirt sent to xend (`XenstoreRoute`,
+//!   `XenstoreListing`);
 //! - with a xend, the hypervisor member keeps its reads but leaves pause,
 //!   resume, destroy and the maximum memory to xend (libvirt used the
 //!   hypercalls for those only without xend, so xend's record of each
-//!   domain stays true).
+//!   domain stays true: `HypervisorRoute`).
+//!
+//! The members themselves know nothing of each other: each policy is a
+//! [`virt_core::Route`] in front of a member, and the forwarding is
+//! generated from virt-core's driver table.
 //!
 //! Without a xend (Xen 4.2 and later), the hypercalls make those changes
 //! and xenstore asks guests to shut down or reboot.
@@ -42,10 +46,11 @@
 #![warn(missing_docs)]
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use virt_core::{
-    list_filter_matches, Connect, CpuMap, DomainInfo, DomainRef, DomainState, Driver, DriverEntry,
-    DriverStack, Error, ErrorCode, ErrorDomain, ListFacts, NodeInfo, Result, Uri, VcpuInfo,
+    list_filter_matches, Connect, DomainRef, Driver, DriverEntry, DriverStack, Error, ErrorCode,
+    ErrorDomain, ListFacts, Method, Result, Route, Routed, Uri,
 };
 use virt_xen_hv::HvDriver;
 use virt_xend::{SexprOptions, XendDriver, XendEndpoint};
@@ -161,94 +166,52 @@ impl Driver for XenNode {
     }
 }
 
-/// The hypervisor member of the stack: the hypercalls, with the changes
-/// they make settled against the other members.
-///
-/// - With a xend behind, it answers what it reads (state, info, vCPUs,
-///   node) and pins vCPUs (libvirt asked the hypervisor first for that
-///   too), and declines pause, resume, destroy and the maximum memory,
-///   which then fall through to xend: libvirt made those changes through
-///   xend first, since xend keeps its own record of every domain, which a
-///   change behind its back would leave stale.
-/// - Without one, it makes those changes itself, and after a destroy it
-///   removes the domain's xenstore tree as xl does: a destroy by
-///   hypercall alone leaves it, and xenstore would go on listing the dead
-///   domain by name. It also answers listings that filter on state, which
-///   neither xenstore (no state) nor the hypercalls (no names) can alone:
-///   names from xenstore, states from the hypercalls.
-///
-/// `store` is a xenstore connection of its own, present without xend.
-/// Every call `HvDriver` implements must be forwarded below: one missing
-/// here silently falls through to xenstore and xend.
-struct HypervisorMember<H> {
-    hv: H,
-    leave_changes_to_xend: bool,
+/// What the hypercalls are left with: with a xend behind they keep their
+/// reads (state, info, vCPUs, node) and pin vCPUs (libvirt asked the
+/// hypervisor first for that too), and decline pause, resume, destroy and
+/// the maximum memory, which then fall through to xend: libvirt made
+/// those changes through xend first, since xend keeps its own record of
+/// every domain, which a change behind its back would leave stale. Without
+/// one they make those changes themselves, destroy and state-filtered
+/// listings going through [`HypervisorExtras`].
+struct HypervisorRoute {
+    with_xend: bool,
+}
+
+impl Route for HypervisorRoute {
+    fn routes(&self, m: Method) -> bool {
+        match m {
+            // Always [`HypervisorExtras`]'s (or, with xend, xend's).
+            Method::list_all_domains | Method::domain_destroy => false,
+            Method::domain_suspend | Method::domain_resume | Method::domain_set_memory_flags => {
+                !self.with_xend
+            }
+            _ => true,
+        }
+    }
+}
+
+/// What the hypercalls do beside themselves when no xend is there: after
+/// a destroy, remove the domain's xenstore tree as xl does (a destroy by
+/// hypercall alone leaves it, and xenstore would go on listing the dead
+/// domain by name); and answer listings that filter on state, which
+/// neither xenstore (no state) nor the hypercalls (no names) can alone:
+/// names from xenstore, states from the hypercalls. `store` is a xenstore
+/// connection of its own.
+struct HypervisorExtras<H> {
+    hv: Arc<H>,
     store: Option<XenstoreDriver>,
 }
 
-impl<H: Driver> HypervisorMember<H> {
-    fn change<T>(&self, api: &str, f: impl FnOnce(&H) -> Result<T>) -> Result<T> {
-        if self.leave_changes_to_xend {
-            return Err(Error::declined(api));
-        }
-        f(&self.hv)
-    }
-}
-
-impl<H: Driver> Driver for HypervisorMember<H> {
+impl<H: Driver> Driver for HypervisorExtras<H> {
     fn type_name(&self) -> &str {
         self.hv.type_name()
-    }
-    fn close(&self) -> Result<()> {
-        self.hv.close()
-    }
-    fn version(&self) -> Result<u64> {
-        self.hv.version()
-    }
-    fn capabilities(&self) -> Result<String> {
-        self.hv.capabilities()
-    }
-    fn node_info(&self) -> Result<NodeInfo> {
-        self.hv.node_info()
-    }
-    fn node_free_memory(&self) -> Result<u64> {
-        self.hv.node_free_memory()
-    }
-    fn node_cpu_map(&self) -> Result<(u32, CpuMap)> {
-        self.hv.node_cpu_map()
-    }
-    fn list_domain_ids(&self) -> Result<Vec<u32>> {
-        self.hv.list_domain_ids()
-    }
-    fn num_of_domains(&self) -> Result<u32> {
-        self.hv.num_of_domains()
-    }
-    fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
-        self.hv.domain_get_info(dom)
-    }
-    fn domain_get_state(&self, dom: &DomainRef, flags: u32) -> Result<(DomainState, i32)> {
-        self.hv.domain_get_state(dom, flags)
-    }
-    fn domain_get_max_memory(&self, dom: &DomainRef) -> Result<u64> {
-        self.hv.domain_get_max_memory(dom)
-    }
-    fn domain_get_vcpus(&self, dom: &DomainRef) -> Result<Vec<VcpuInfo>> {
-        self.hv.domain_get_vcpus(dom)
-    }
-    fn domain_get_vcpu_pin_info(&self, dom: &DomainRef, flags: u32) -> Result<Vec<CpuMap>> {
-        self.hv.domain_get_vcpu_pin_info(dom, flags)
-    }
-    fn domain_pin_vcpu(&self, dom: &DomainRef, vcpu: u32, map: &CpuMap, flags: u32) -> Result<()> {
-        self.hv.domain_pin_vcpu(dom, vcpu, map, flags)
-    }
-    fn domain_is_active(&self, dom: &DomainRef) -> Result<bool> {
-        self.hv.domain_is_active(dom)
     }
     fn list_all_domains(&self, flags: u32) -> Result<Vec<DomainRef>> {
         use virt_core::list_flags::{OTHER, PAUSED, RUNNING, SHUTOFF};
         let states = flags & (RUNNING | PAUSED | SHUTOFF | OTHER);
         let store = match &self.store {
-            Some(store) if states != 0 && !self.leave_changes_to_xend => store,
+            Some(store) if states != 0 => store,
             _ => return Err(Error::declined("virConnectListAllDomains")),
         };
         let mut out = Vec::new();
@@ -272,19 +235,8 @@ impl<H: Driver> Driver for HypervisorMember<H> {
         }
         Ok(out)
     }
-    fn domain_suspend(&self, dom: &DomainRef) -> Result<()> {
-        self.change("virDomainSuspend", |hv| hv.domain_suspend(dom))
-    }
-    fn domain_resume(&self, dom: &DomainRef) -> Result<()> {
-        self.change("virDomainResume", |hv| hv.domain_resume(dom))
-    }
-    fn domain_set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
-        self.change("virDomainSetMemoryFlags", |hv| {
-            hv.domain_set_memory_flags(dom, kib, flags)
-        })
-    }
     fn domain_destroy(&self, dom: &DomainRef, flags: u32) -> Result<()> {
-        self.change("virDomainDestroyFlags", |hv| hv.domain_destroy(dom, flags))?;
+        self.hv.domain_destroy(dom, flags)?;
         let store = self.store.as_ref().filter(|s| !s.is_read_only());
         if let (Some(store), Some(id)) = (store, dom.id) {
             // The domain is gone whatever happens here; a tree left behind
@@ -294,6 +246,63 @@ impl<H: Driver> Driver for HypervisorMember<H> {
             }
         }
         Ok(())
+    }
+}
+
+/// What xenstore leaves to a xend behind it: what may involve inactive
+/// domains (xend knows defined domains, xenstore only running ones),
+/// state, and the guest requests libvirt sent to xend; and a domain it
+/// does not see may be a defined one xend knows, so "not found" is a
+/// decline. Listings are [`XenstoreListing`]'s.
+struct XenstoreRoute;
+
+impl Route for XenstoreRoute {
+    fn routes(&self, m: Method) -> bool {
+        !matches!(
+            m,
+            Method::list_all_domains
+                | Method::list_defined_domains
+                | Method::num_of_defined_domains
+                | Method::domain_shutdown
+                | Method::domain_reboot
+                | Method::domain_get_info
+                | Method::domain_get_state
+                | Method::domain_get_os_type
+                | Method::domain_get_max_memory
+                | Method::domain_set_memory_flags
+                | Method::domain_get_vcpus_flags
+                | Method::domain_is_persistent
+                | Method::domain_get_autostart
+                | Method::domain_has_managed_save
+        )
+    }
+    fn settle(&self, m: Method, e: Error) -> Error {
+        if e.code == ErrorCode::NoDomain {
+            Error::declined(m.api())
+        } else {
+            e
+        }
+    }
+}
+
+/// With a xend behind, xenstore lists only running domains filtered on
+/// nothing that needs a definition; the rest is xend's.
+struct XenstoreListing {
+    xs: Arc<XenstoreDriver>,
+}
+
+impl Driver for XenstoreListing {
+    fn type_name(&self) -> &str {
+        self.xs.type_name()
+    }
+    fn list_all_domains(&self, flags: u32) -> Result<Vec<DomainRef>> {
+        use virt_core::list_flags::*;
+        let only_active = flags & (ACTIVE | INACTIVE) == ACTIVE;
+        let needs_definitions = flags & (PERSISTENT | TRANSIENT | AUTOSTART | NO_AUTOSTART) != 0;
+        if !only_active || needs_definitions {
+            return Err(Error::declined("virConnectListAllDomains"));
+        }
+        self.xs.list_all_domains(flags)
     }
 }
 
@@ -407,15 +416,30 @@ fn assemble<H: Driver + 'static>(
     let mut drivers: Vec<Box<dyn Driver>> = Vec::new();
     if let Some(hv) = hv {
         members.push(Member::Hypervisor);
-        drivers.push(Box::new(HypervisorMember {
-            hv,
-            leave_changes_to_xend: with_xend,
-            store: if with_xend { None } else { store },
+        let hv = Arc::new(hv);
+        if !with_xend {
+            drivers.push(Box::new(HypervisorExtras {
+                hv: hv.clone(),
+                store,
+            }));
+        }
+        drivers.push(Box::new(Routed {
+            driver: hv,
+            route: HypervisorRoute { with_xend },
         }));
     }
     if let Some(xs) = xenstore {
         members.push(Member::Xenstore);
-        drivers.push(Box::new(xs.defer_to_xend(with_xend)));
+        if with_xend {
+            let xs = Arc::new(xs);
+            drivers.push(Box::new(XenstoreListing { xs: xs.clone() }));
+            drivers.push(Box::new(Routed {
+                driver: xs,
+                route: XenstoreRoute,
+            }));
+        } else {
+            drivers.push(Box::new(xs));
+        }
     }
     if let Some(xend) = xend {
         members.push(Member::Xend);
@@ -495,8 +519,8 @@ pub fn register() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
-    use virt_core::Uuid;
+    use std::sync::Mutex;
+    use virt_core::{affect, CpuMap, DomainInfo, DomainState, Uuid};
     use virt_xend::fake::FakeXend;
     use virt_xenstore::fake::{FakeGuest, FakeXenstored};
 
@@ -689,31 +713,68 @@ mod tests {
         assert_eq!(conn.list_defined_domains().unwrap(), Vec::<String>::new());
     }
 
-    /// The `fn` names of the first `impl` block of `source` whose header
-    /// line starts with `header`, up to the closing brace at column 0.
-    fn impl_fns(source: &str, header: &str) -> std::collections::BTreeSet<String> {
-        let start = source.find(header).unwrap();
-        let body = &source[start..];
-        let end = body.find("\n}\n").unwrap();
-        body[..end]
-            .lines()
-            .filter_map(|l| l.trim_start().strip_prefix("fn "))
-            .map(|l| l.split('(').next().unwrap().to_string())
-            .collect()
-    }
-
-    /// HypervisorMember forwards by hand; a call HvDriver gains but the
-    /// member does not forward would silently fall through to xenstore and
-    /// xend (capabilities once did).
+    /// The xenstore member with a xend behind: running domains stay
+    /// xenstore's, what xend knows better is declined (a stack of the
+    /// xenstore member alone then says "not supported"), and nothing is
+    /// changed behind xend's back.
     #[test]
-    fn the_hypervisor_member_forwards_every_call_hv_driver_makes() {
-        let hv = include_str!("../../virt-xen-hv/src/driver.rs");
-        let here = include_str!("lib.rs");
-        let made = impl_fns(hv, "impl Driver for HvDriver {");
-        let forwarded = impl_fns(here, "impl<H: Driver> Driver for HypervisorMember<H> {");
-        assert!(made.len() > 10, "{made:?}");
-        let missing: Vec<_> = made.difference(&forwarded).collect();
-        assert!(missing.is_empty(), "not forwarded: {missing:?}");
+    fn xenstore_leaves_to_xend_what_xend_knows_better() {
+        use virt_core::list_flags::*;
+        let xs = FakeXenstored::start().unwrap();
+        xs.populate_dom0(4_194_304).unwrap();
+        xs.add_guest(&FakeGuest::new(3, "debian-pv", Uuid::from_u128(3)))
+            .unwrap();
+        let member = Arc::new(XenstoreDriver::open_path(xs.socket_path(), false).unwrap());
+        let d = DriverStack::new(vec![
+            Box::new(XenstoreListing { xs: member.clone() }),
+            Box::new(Routed {
+                driver: member,
+                route: XenstoreRoute,
+            }),
+        ]);
+        let pv = DomainRef {
+            name: "debian-pv".into(),
+            uuid: Uuid::from_u128(3),
+            id: Some(3),
+        };
+        let gone = DomainRef {
+            name: "defined-only".into(),
+            uuid: Uuid::from_u128(5),
+            id: None,
+        };
+        // Running domains: still xenstore's.
+        assert_eq!(d.list_all_domains(ACTIVE).unwrap().len(), 2);
+        assert_eq!(d.domain_lookup_by_name("debian-pv").unwrap().id, Some(3));
+        assert!(d.domain_is_active(&pv).unwrap());
+        // Anything that may involve inactive domains, state or definitions.
+        for f in [
+            0,
+            INACTIVE,
+            ACTIVE | INACTIVE,
+            ACTIVE | PERSISTENT,
+            SHUTOFF,
+            ACTIVE | AUTOSTART,
+        ] {
+            let e = d.list_all_domains(f).unwrap_err();
+            assert_eq!(e.code, ErrorCode::NoSupport, "{f:#x}");
+        }
+        for e in [
+            d.domain_lookup_by_name("defined-only").err(),
+            d.domain_lookup_by_uuid(&Uuid::from_u128(5)).err(),
+            d.list_defined_domains().err(),
+            d.domain_is_active(&gone).err(),
+            d.domain_get_os_type(&gone).err(),
+            d.domain_get_info(&pv).err(),
+            d.domain_get_os_type(&pv).err(),
+            d.domain_get_max_memory(&pv).err(),
+            d.domain_get_vcpus_flags(&pv, 0).err(),
+            d.domain_is_persistent(&pv).err(),
+            d.domain_shutdown(&pv, 0).err(),
+            d.domain_set_memory_flags(&pv, 1024, affect::LIVE).err(),
+        ] {
+            assert_eq!(e.map(|e| e.code), Some(ErrorCode::NoSupport));
+        }
+        assert_eq!(xs.read("/local/domain/3/control/shutdown").unwrap(), b"");
     }
 
     #[test]

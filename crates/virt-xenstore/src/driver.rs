@@ -75,7 +75,6 @@ pub struct XenstoreDriver {
     client: Mutex<Option<Client<Transport>>>,
     source: Source,
     read_only: bool,
-    defer_to_xend: bool,
 }
 
 impl XenstoreDriver {
@@ -99,7 +98,6 @@ impl XenstoreDriver {
             client: Mutex::new(Some(client)),
             source,
             read_only,
-            defer_to_xend: false,
         })
     }
 
@@ -110,33 +108,6 @@ impl XenstoreDriver {
         };
         client.stream().set_timeout(Some(REQUEST_TIMEOUT))?;
         Ok(client)
-    }
-
-    /// Tell this driver whether xend follows it in the stack.
-    ///
-    /// libvirt's Xen driver asked xend before xenstore for nearly
-    /// everything: xend knows defined (inactive) domains, their
-    /// persistence and their real state, which xenstore cannot. What
-    /// xenstore answers well is the fast path over running domains
-    /// (listing them, finding one by name, id or UUID), which is why it
-    /// sits before xend in the stack. With a xend behind, this driver
-    /// therefore declines (answers "not supported", so the stack moves on)
-    /// wherever xend gives the fuller or the libvirt answer: lookups of
-    /// domains that are not running, listings that may include inactive
-    /// domains or filter on state or persistence, state and info, and the
-    /// changes libvirt sent to xend (shutdown, reboot, memory target).
-    /// Without one, xenstore is the last word on domains: a domain it does
-    /// not see does not exist, none is persistent, and it makes those
-    /// changes itself.
-    pub fn defer_to_xend(mut self, xend_follows: bool) -> Self {
-        self.defer_to_xend = xend_follows;
-        self
-    }
-
-    /// Whether this driver defers to a xend behind it (see
-    /// [`XenstoreDriver::defer_to_xend`]).
-    pub fn defers_to_xend(&self) -> bool {
-        self.defer_to_xend
     }
 
     /// True when opened read-only.
@@ -212,31 +183,13 @@ impl XenstoreDriver {
         lookup::domain_by_name(c, &dom.name)
     }
 
-    /// The running id of `dom`, or the error for a domain xenstore does not
-    /// see: "not supported" when a xend behind may know it (it may be
-    /// defined but shut off), else "not found".
-    fn running_id(&self, dom: &DomainRef, api: &str) -> virt_core::Result<u32> {
+    /// The running id of `dom`, or "not found" for a domain xenstore does
+    /// not see (virt-xen reads that as a decline when a xend behind may
+    /// know it as a defined, shut off domain).
+    fn running_id(&self, dom: &DomainRef) -> virt_core::Result<u32> {
         match self.with(|c| Self::resolve(c, dom))? {
             Some(id) => Ok(id),
-            None => Err(self.absent(dom, api)),
-        }
-    }
-
-    fn absent(&self, dom: &DomainRef, api: &str) -> Error {
-        if self.defer_to_xend {
-            Error::declined(api)
-        } else {
-            Error::no_domain_name(ErrorDomain::Xenstore, &dom.name)
-        }
-    }
-
-    /// A miss in a lookup: "not supported" when a xend behind may know an
-    /// inactive domain, else the not-found error.
-    fn miss(&self, api: &str, not_found: Error) -> Error {
-        if self.defer_to_xend {
-            Error::declined(api)
-        } else {
-            not_found
+            None => Err(Error::no_domain_name(ErrorDomain::Xenstore, &dom.name)),
         }
     }
 
@@ -319,14 +272,11 @@ impl XenstoreDriver {
         flags: u32,
         api: &str,
     ) -> virt_core::Result<()> {
-        if self.defer_to_xend {
-            return Err(Error::declined(api));
-        }
         Error::check_flags(ErrorDomain::Xenstore, flags, PARAVIRT, api)?;
         if self.read_only {
             return Err(Error::read_only(api));
         }
-        let id = self.running_id(dom, api)?;
+        let id = self.running_id(dom)?;
         self.with(|c| lookup::request_shutdown(c, id, request))
     }
 }
@@ -350,18 +300,12 @@ impl Driver for XenstoreDriver {
     }
 
     fn list_defined_domains(&self) -> virt_core::Result<Vec<String>> {
-        if self.defer_to_xend {
-            return Err(Error::declined("virConnectListDefinedDomains"));
-        }
         // Without xend nothing keeps a definition: no domain is defined
         // and inactive.
         Ok(Vec::new())
     }
 
     fn num_of_defined_domains(&self) -> virt_core::Result<u32> {
-        if self.defer_to_xend {
-            return Err(Error::declined("virConnectNumOfDefinedDomains"));
-        }
         Ok(0)
     }
 
@@ -372,9 +316,7 @@ impl Driver for XenstoreDriver {
         let states = flags & (RUNNING | PAUSED | SHUTOFF | OTHER);
         // Running and paused look the same in xenstore.
         let needs_state = states & (RUNNING | PAUSED | OTHER) != 0;
-        let only_active = flags & (ACTIVE | INACTIVE) == ACTIVE;
-        let needs_definitions = flags & (PERSISTENT | TRANSIENT | AUTOSTART | NO_AUTOSTART) != 0;
-        if needs_state || (self.defer_to_xend && (!only_active || needs_definitions)) {
+        if needs_state {
             return Err(Error::declined(API));
         }
         let facts = ListFacts {
@@ -394,10 +336,7 @@ impl Driver for XenstoreDriver {
     fn domain_lookup_by_id(&self, id: u32) -> virt_core::Result<DomainRef> {
         match self.with(|c| Self::domain_ref(c, id))? {
             Some(d) => Ok(d),
-            None => Err(self.miss(
-                "virDomainLookupByID",
-                Error::no_domain_id(ErrorDomain::Xenstore, id),
-            )),
+            None => Err(Error::no_domain_id(ErrorDomain::Xenstore, id)),
         }
     }
 
@@ -406,12 +345,7 @@ impl Driver for XenstoreDriver {
             Some(id) => Self::domain_ref(c, id),
             None => Ok(None),
         })?;
-        found.ok_or_else(|| {
-            self.miss(
-                "virDomainLookupByName",
-                Error::no_domain_name(ErrorDomain::Xenstore, name),
-            )
-        })
+        found.ok_or_else(|| Error::no_domain_name(ErrorDomain::Xenstore, name))
     }
 
     fn domain_lookup_by_uuid(&self, uuid: &Uuid) -> virt_core::Result<DomainRef> {
@@ -423,12 +357,7 @@ impl Driver for XenstoreDriver {
             }
             Ok(None)
         })?;
-        found.ok_or_else(|| {
-            self.miss(
-                "virDomainLookupByUUID",
-                Error::no_domain_uuid(ErrorDomain::Xenstore, uuid),
-            )
-        })
+        found.ok_or_else(|| Error::no_domain_uuid(ErrorDomain::Xenstore, uuid))
     }
 
     fn domain_shutdown(&self, dom: &DomainRef, flags: u32) -> virt_core::Result<()> {
@@ -445,11 +374,7 @@ impl Driver for XenstoreDriver {
     }
 
     fn domain_get_info(&self, dom: &DomainRef) -> virt_core::Result<DomainInfo> {
-        const API: &str = "virDomainGetInfo";
-        if self.defer_to_xend {
-            return Err(Error::declined(API));
-        }
-        let id = self.running_id(dom, API)?;
+        let id = self.running_id(dom)?;
         self.with(|c| {
             let memory = lookup::memory_target_kib(c, id)?.unwrap_or(0);
             let max_mem = Self::max_memory_kib(c, id)?.unwrap_or(memory);
@@ -473,20 +398,13 @@ impl Driver for XenstoreDriver {
         flags: u32,
     ) -> virt_core::Result<(DomainState, i32)> {
         const API: &str = "virDomainGetState";
-        if self.defer_to_xend {
-            return Err(Error::declined(API));
-        }
         Error::check_flags(ErrorDomain::Xenstore, flags, 0, API)?;
-        let id = self.running_id(dom, API)?;
+        let id = self.running_id(dom)?;
         self.with(|c| Self::state(c, id)).map(|s| (s, 0))
     }
 
     fn domain_get_os_type(&self, dom: &DomainRef) -> virt_core::Result<String> {
-        const API: &str = "virDomainGetOSType";
-        if self.defer_to_xend {
-            return Err(Error::declined(API));
-        }
-        let id = self.running_id(dom, API)?;
+        let id = self.running_id(dom)?;
         let found = self.with(|c| {
             if let Some(t) = lookup::os_type(c, id)? {
                 return Ok(Some(t));
@@ -516,11 +434,7 @@ impl Driver for XenstoreDriver {
     }
 
     fn domain_get_max_memory(&self, dom: &DomainRef) -> virt_core::Result<u64> {
-        const API: &str = "virDomainGetMaxMemory";
-        if self.defer_to_xend {
-            return Err(Error::declined(API));
-        }
-        let id = self.running_id(dom, API)?;
+        let id = self.running_id(dom)?;
         match self.with(|c| Self::max_memory_kib(c, id))? {
             Some(kib) => Ok(kib),
             None => Err(Error::with(
@@ -540,14 +454,14 @@ impl Driver for XenstoreDriver {
         const API: &str = "virDomainSetMemoryFlags";
         // xenstore sets the balloon target of the running domain only; the
         // maximum is the hypervisor's, the persistent size xend's.
-        if self.defer_to_xend || flags & (affect::CONFIG | affect::MAXIMUM) != 0 {
+        if flags & (affect::CONFIG | affect::MAXIMUM) != 0 {
             return Err(Error::declined(API));
         }
         Error::check_flags(ErrorDomain::Xenstore, flags, affect::LIVE, API)?;
         if self.read_only {
             return Err(Error::read_only(API));
         }
-        let id = self.running_id(dom, API)?;
+        let id = self.running_id(dom)?;
         if let Some(max) = self.with(|c| Self::max_memory_kib(c, id))? {
             if kib > max {
                 return Err(Error::with(
@@ -564,7 +478,7 @@ impl Driver for XenstoreDriver {
         const API: &str = "virDomainGetVcpusFlags";
         // The persistent count is xend's; what the guest agent sees is not
         // in xenstore.
-        if self.defer_to_xend || flags & (affect::CONFIG | VCPU_GUEST) != 0 {
+        if flags & (affect::CONFIG | VCPU_GUEST) != 0 {
             return Err(Error::declined(API));
         }
         Error::check_flags(
@@ -573,7 +487,7 @@ impl Driver for XenstoreDriver {
             affect::LIVE | VCPU_MAXIMUM,
             API,
         )?;
-        let id = self.running_id(dom, API)?;
+        let id = self.running_id(dom)?;
         match self.with(|c| Self::vcpus(c, id))? {
             Some((online, all)) => Ok(if flags & VCPU_MAXIMUM != 0 {
                 all
@@ -585,32 +499,21 @@ impl Driver for XenstoreDriver {
     }
 
     fn domain_is_active(&self, dom: &DomainRef) -> virt_core::Result<bool> {
-        self.running_id(dom, "virDomainIsActive").map(|_| true)
+        self.running_id(dom).map(|_| true)
     }
 
     fn domain_is_persistent(&self, dom: &DomainRef) -> virt_core::Result<bool> {
-        const API: &str = "virDomainIsPersistent";
-        if self.defer_to_xend {
-            return Err(Error::declined(API));
-        }
-        self.running_id(dom, API).map(|_| false)
+        self.running_id(dom).map(|_| false)
     }
 
     fn domain_get_autostart(&self, dom: &DomainRef) -> virt_core::Result<bool> {
-        const API: &str = "virDomainGetAutostart";
-        if self.defer_to_xend {
-            return Err(Error::declined(API));
-        }
-        self.running_id(dom, API).map(|_| false)
+        self.running_id(dom).map(|_| false)
     }
 
     fn domain_has_managed_save(&self, dom: &DomainRef, flags: u32) -> virt_core::Result<bool> {
         const API: &str = "virDomainHasManagedSaveImage";
-        if self.defer_to_xend {
-            return Err(Error::declined(API));
-        }
         Error::check_flags(ErrorDomain::Xenstore, flags, 0, API)?;
-        self.running_id(dom, API).map(|_| false)
+        self.running_id(dom).map(|_| false)
     }
 }
 
@@ -742,58 +645,6 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "unsupported flags (0x100000) in function virConnectListAllDomains"
-        );
-    }
-
-    #[test]
-    fn defers_to_xend_for_what_xend_knows_better() {
-        use list_flags::*;
-        let fake = populated();
-        let d = open(&fake).defer_to_xend(true);
-        assert!(d.defers_to_xend());
-        // Running domains: still xenstore's.
-        assert_eq!(d.list_all_domains(ACTIVE).unwrap().len(), 3);
-        assert_eq!(d.domain_lookup_by_name("debian-pv").unwrap().id, Some(3));
-        assert!(d.domain_is_active(&dom("debian-pv", Some(3))).unwrap());
-        assert_eq!(d.console_tty(3).unwrap().as_deref(), Some("/dev/pts/3"));
-        // Anything that may involve inactive domains, state or definitions.
-        for f in [
-            0,
-            INACTIVE,
-            ACTIVE | INACTIVE,
-            ACTIVE | PERSISTENT,
-            SHUTOFF,
-            ACTIVE | AUTOSTART,
-        ] {
-            assert_eq!(
-                code(d.list_all_domains(f)).0,
-                ErrorCode::NoSupport,
-                "{f:#x}"
-            );
-        }
-        let shut_off = dom("defined-only", None);
-        for e in [
-            d.domain_lookup_by_name("defined-only").err(),
-            d.domain_lookup_by_uuid(&Uuid::from_u128(5)).err(),
-            d.list_defined_domains().err(),
-            d.domain_is_active(&shut_off).err(),
-            d.domain_get_os_type(&shut_off).err(),
-            d.domain_get_info(&dom("debian-pv", Some(3))).err(),
-            d.domain_get_os_type(&dom("debian-pv", Some(3))).err(),
-            d.domain_get_max_memory(&dom("debian-pv", Some(3))).err(),
-            d.domain_get_vcpus_flags(&dom("debian-pv", Some(3)), 0)
-                .err(),
-            d.domain_is_persistent(&dom("debian-pv", Some(3))).err(),
-            d.domain_shutdown(&dom("debian-pv", Some(3)), 0).err(),
-            d.domain_set_memory_flags(&dom("debian-pv", Some(3)), 1024, affect::LIVE)
-                .err(),
-        ] {
-            assert_eq!(e.map(|e| e.code), Some(ErrorCode::NoSupport));
-        }
-        assert_eq!(fake.read("/local/domain/3/control/shutdown").unwrap(), b"");
-        assert_eq!(
-            fake.read("/local/domain/3/memory/target").unwrap(),
-            b"262144"
         );
     }
 
