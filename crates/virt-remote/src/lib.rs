@@ -12,7 +12,7 @@
 //! - [`remote_error`]: `remote_error`, errors on the wire with libvirt's
 //!   fields and numbers.
 //! - [`wire`]: the XDR forms of virt-core's values (domains, infos, typed
-//!   parameters) and the protocol's list limits.
+//!   parameters), the protocol's list limits, and lifecycle event messages.
 
 #![warn(missing_docs)]
 

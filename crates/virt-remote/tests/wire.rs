@@ -128,6 +128,12 @@ fn a_read_only_socket_refuses_over_the_wire() {
     assert_eq!(d.info().unwrap().state, virt_core::DomainState::Running);
 }
 
+/// test:///default on the daemon at `sock`, read-write as far as the
+/// client asks.
+fn open_test(sock: PathBuf, ka: Keepalive) -> RemoteDriver {
+    RemoteDriver::open_endpoint(&Endpoint::Unix(sock), "test:///default", false, ka).unwrap()
+}
+
 /// A daemon that completes the handshake, then reads and never answers.
 fn silent_daemon(close_after_handshake: bool) -> (PathBuf, tempdir::Dir) {
     let dir = tempdir::Dir::new();
@@ -162,8 +168,7 @@ fn a_silent_daemon_is_dropped_by_keepalive() {
         interval: Duration::from_millis(200),
         count: 2,
     };
-    let d =
-        RemoteDriver::open_endpoint(&Endpoint::Unix(sock), "test:///default", false, ka).unwrap();
+    let d = open_test(sock, ka);
     let t = Instant::now();
     let e = virt_core::Driver::version(&d).unwrap_err();
     assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
@@ -179,13 +184,7 @@ fn a_silent_daemon_is_dropped_by_keepalive() {
 #[test]
 fn a_daemon_that_vanishes_mid_call_is_reported() {
     let (sock, _dir) = silent_daemon(true);
-    let d = RemoteDriver::open_endpoint(
-        &Endpoint::Unix(sock),
-        "test:///default",
-        false,
-        Keepalive::default(),
-    )
-    .unwrap();
+    let d = open_test(sock, Keepalive::default());
     let e = virt_core::Driver::version(&d).unwrap_err();
     assert_eq!(e.code, ErrorCode::SystemError);
     assert_eq!(
@@ -344,13 +343,7 @@ virt_core::for_each_driver_method!(mutating_calls);
 fn a_read_only_socket_refuses_every_mutating_procedure() {
     virt_test::register();
     let (sock, _dir) = daemon(true);
-    let d = RemoteDriver::open_endpoint(
-        &Endpoint::Unix(sock),
-        "test:///default",
-        false,
-        Keepalive::default(),
-    )
-    .unwrap();
+    let d = open_test(sock, Keepalive::default());
     let before = virt_core::Driver::list_all_domains(&d, 0).unwrap();
     let calls = call_every_mutating(&d);
     assert!(calls.len() >= 20, "{} mutating calls", calls.len());
