@@ -364,3 +364,30 @@ fn a_read_only_socket_refuses_every_mutating_procedure() {
     }
     assert_eq!(virt_core::Driver::list_all_domains(&d, 0).unwrap(), before);
 }
+
+/// `DRIVER+tcp://HOST:PORT/PATH`: the same protocol over TCP.
+#[test]
+fn our_client_over_tcp() {
+    virt_test::register();
+    virt_remote::client::register();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let Ok((mut conn, _)) = listener.accept() else {
+            return;
+        };
+        let mut session = Session::new(false);
+        session.set_secure(false);
+        let mut r = conn.try_clone().unwrap();
+        while let Ok(Some((h, body))) = read_packet(&mut r) {
+            if let Some(reply) = session.handle(&h, &body) {
+                if conn.write_all(&reply).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let c = Connect::open(&format!("test+tcp://127.0.0.1:{port}/default")).unwrap();
+    assert_eq!(c.lookup_by_name("test").unwrap().id(), Some(1));
+    assert!(!c.hostname().unwrap().is_empty());
+}
