@@ -106,8 +106,9 @@ mod checks {
     /// libvirt's refusal of a zero memory size.
     pub fn memory_not_zero(api: &str, _dom: &DomainRef, kib: u64, _flags: u32) -> Result<()> {
         if kib == 0 {
-            return Err(Error::api_arg(
+            return Err(Error::invalid_arg(
                 api,
+                "memory",
                 format!("memory in {api} must not be zero"),
             ));
         }
@@ -223,8 +224,9 @@ mod checks {
         flags: u32,
     ) -> Result<()> {
         if format >= dump_format::LAST {
-            return Err(Error::api_arg(
+            return Err(Error::invalid_arg(
                 api,
+                "dumpformat",
                 format!("dumpformat '{format}' is not supported"),
             ));
         }

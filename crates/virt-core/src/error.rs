@@ -624,6 +624,25 @@ impl Error {
         e
     }
 
+    /// A bad argument `arg` of the public function `function`, as libvirt's
+    /// `virReportInvalidArg` reports it: the function in str1, the argument
+    /// in str2, from the part of the library the function belongs to.
+    pub fn invalid_arg(function: &str, arg: &str, message: impl Into<String>) -> Self {
+        let domain = if function.starts_with("virNetwork") {
+            ErrorDomain::Network
+        } else if function.starts_with("virStorage") {
+            ErrorDomain::Storage
+        } else {
+            ErrorDomain::Domain
+        };
+        let mut e = Self::raw(ErrorCode::InvalidArg, domain, message);
+        e.str1 = Some(function.to_string());
+        e.str2 = Some(arg.to_string());
+        e.int1 = 0;
+        e.int2 = 0;
+        e
+    }
+
     /// Refuse `flags` holding both `a` and `b` ("Flags 'A' and 'B' are
     /// mutually exclusive"), as libvirt's library does before asking a
     /// driver.

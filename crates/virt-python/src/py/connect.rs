@@ -2,7 +2,7 @@
 
 use super::convert::as_list;
 use super::domain::PyDomain;
-use super::error::{binding_error, call};
+use super::error::{binding_error, call, non_null, raise};
 use super::storage::{PyNetwork, PyStoragePool};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
@@ -260,8 +260,13 @@ impl PyConnect {
     /// Create and start a transient domain from XML.
     #[pyo3(name = "createXML", signature = (xmlDesc, flags = 0))]
     #[allow(non_snake_case)]
-    fn create_xml(slf: &Bound<'_, Self>, xmlDesc: String, flags: u32) -> PyResult<Py<PyDomain>> {
+    fn create_xml(
+        slf: &Bound<'_, Self>,
+        xmlDesc: Option<String>,
+        flags: u32,
+    ) -> PyResult<Py<PyDomain>> {
         let py = slf.py();
+        let xmlDesc = non_null(py, xmlDesc, "xmlDesc", "virDomainCreateXML")?;
         let d = slf
             .get()
             .with(py, |c| call(py, || c.create_xml(&xmlDesc, flags)))?;
@@ -271,22 +276,32 @@ impl PyConnect {
     /// The old name of `createXML`.
     #[pyo3(name = "createLinux", signature = (xmlDesc, flags = 0))]
     #[allow(non_snake_case)]
-    fn create_linux(slf: &Bound<'_, Self>, xmlDesc: String, flags: u32) -> PyResult<Py<PyDomain>> {
+    fn create_linux(
+        slf: &Bound<'_, Self>,
+        xmlDesc: Option<String>,
+        flags: u32,
+    ) -> PyResult<Py<PyDomain>> {
         Self::create_xml(slf, xmlDesc, flags)
     }
 
     /// Define (or redefine) a persistent domain from XML.
     #[pyo3(name = "defineXML")]
-    fn define_xml(slf: &Bound<'_, Self>, xml: String) -> PyResult<Py<PyDomain>> {
+    fn define_xml(slf: &Bound<'_, Self>, xml: Option<String>) -> PyResult<Py<PyDomain>> {
         let py = slf.py();
+        let xml = non_null(py, xml, "xml", "virDomainDefineXML")?;
         let d = slf.get().with(py, |c| call(py, || c.define_xml(&xml)))?;
         PyDomain::wrap(slf, d)
     }
 
     /// Define with flags (`VIR_DOMAIN_DEFINE_VALIDATE`).
     #[pyo3(name = "defineXMLFlags", signature = (xml, flags = 0))]
-    fn define_xml_flags(slf: &Bound<'_, Self>, xml: String, flags: u32) -> PyResult<Py<PyDomain>> {
+    fn define_xml_flags(
+        slf: &Bound<'_, Self>,
+        xml: Option<String>,
+        flags: u32,
+    ) -> PyResult<Py<PyDomain>> {
         let py = slf.py();
+        let xml = non_null(py, xml, "xml", "virDomainDefineXMLFlags")?;
         let d = slf
             .get()
             .with(py, |c| call(py, || c.define_xml_flags(&xml, flags)))?;
@@ -295,16 +310,26 @@ impl PyConnect {
 
     /// The running domain with this id.
     #[pyo3(name = "lookupByID")]
-    fn lookup_by_id(slf: &Bound<'_, Self>, id: u32) -> PyResult<Py<PyDomain>> {
+    fn lookup_by_id(slf: &Bound<'_, Self>, id: i64) -> PyResult<Py<PyDomain>> {
         let py = slf.py();
+        let Ok(id) = u32::try_from(id) else {
+            let api = "virDomainLookupByID";
+            let e = virt_core::Error::invalid_arg(
+                api,
+                "id",
+                format!("id in {api} must be zero or greater"),
+            );
+            return Err(raise(py, e));
+        };
         let d = slf.get().with(py, |c| call(py, || c.lookup_by_id(id)))?;
         PyDomain::wrap(slf, d)
     }
 
     /// The domain with this name.
     #[pyo3(name = "lookupByName")]
-    fn lookup_by_name(slf: &Bound<'_, Self>, name: String) -> PyResult<Py<PyDomain>> {
+    fn lookup_by_name(slf: &Bound<'_, Self>, name: Option<String>) -> PyResult<Py<PyDomain>> {
         let py = slf.py();
+        let name = non_null(py, name, "name", "virDomainLookupByName")?;
         let d = slf
             .get()
             .with(py, |c| call(py, || c.lookup_by_name(&name)))?;
@@ -328,8 +353,20 @@ impl PyConnect {
 
     /// The domain with this UUID string.
     #[pyo3(name = "lookupByUUIDString")]
-    fn lookup_by_uuid_string(slf: &Bound<'_, Self>, uuidstr: String) -> PyResult<Py<PyDomain>> {
+    fn lookup_by_uuid_string(
+        slf: &Bound<'_, Self>,
+        uuidstr: Option<String>,
+    ) -> PyResult<Py<PyDomain>> {
         let py = slf.py();
+        const API: &str = "virDomainLookupByUUIDString";
+        let uuidstr = non_null(py, uuidstr, "uuidstr", API)?;
+        // libvirt's library parses the string before any driver sees it.
+        if virt_core::parse_uuid(&uuidstr).is_err() {
+            return Err(raise(
+                py,
+                virt_core::Error::invalid_arg(API, "uuidstr", "Invalid UUID"),
+            ));
+        }
         let d = slf
             .get()
             .with(py, |c| call(py, || c.lookup_by_uuid_string(&uuidstr)))?;
@@ -337,7 +374,8 @@ impl PyConnect {
     }
 
     /// Restore a domain saved to the file `frm`; returns 0.
-    fn restore(&self, py: Python<'_>, frm: String) -> PyResult<i32> {
+    fn restore(&self, py: Python<'_>, frm: Option<String>) -> PyResult<i32> {
+        let frm = non_null(py, frm, "from", "virDomainRestore")?;
         self.with(py, |c| call(py, || c.restore(&frm)))?;
         Ok(0)
     }
@@ -369,8 +407,12 @@ impl PyConnect {
 
     /// The virtual network with this name.
     #[pyo3(name = "networkLookupByName")]
-    fn network_lookup_by_name(slf: &Bound<'_, Self>, name: String) -> PyResult<Py<PyNetwork>> {
+    fn network_lookup_by_name(
+        slf: &Bound<'_, Self>,
+        name: Option<String>,
+    ) -> PyResult<Py<PyNetwork>> {
         let py = slf.py();
+        let name = non_null(py, name, "name", "virNetworkLookupByName")?;
         let n = slf
             .get()
             .with(py, |c| call(py, || c.network_lookup_by_name(&name)))?;
@@ -421,9 +463,10 @@ impl PyConnect {
     #[pyo3(name = "storagePoolLookupByName")]
     fn storage_pool_lookup_by_name(
         slf: &Bound<'_, Self>,
-        name: String,
+        name: Option<String>,
     ) -> PyResult<Py<PyStoragePool>> {
         let py = slf.py();
+        let name = non_null(py, name, "name", "virStoragePoolLookupByName")?;
         let p = slf
             .get()
             .with(py, |c| call(py, || c.storage_pool_lookup_by_name(&name)))?;

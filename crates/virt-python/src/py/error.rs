@@ -177,3 +177,19 @@ pub(crate) fn binding_error(py: Python<'_>, code: virt_core::ErrorCode, info: &s
         Error::new(code, virt_core::ErrorDomain::None, Some(info)),
     )
 }
+
+/// A string argument libvirt refuses as NULL when Python passes None:
+/// libvirt's "ARG in FUNCTION must not be NULL".
+pub(crate) fn non_null(
+    py: Python<'_>,
+    v: Option<String>,
+    arg: &str,
+    api: &str,
+) -> PyResult<String> {
+    v.ok_or_else(|| {
+        raise(
+            py,
+            Error::invalid_arg(api, arg, format!("{arg} in {api} must not be NULL")),
+        )
+    })
+}
