@@ -228,6 +228,7 @@ impl DomainDef {
             def.devices = parse_devices(d)?;
         }
         crate::views::check_definition(&def)?;
+        crate::postparse::check(&def)?;
         crate::postparse::apply(&mut def);
         Ok(def)
     }

@@ -9,9 +9,13 @@
 //!   `enabled`;
 //! - the init options of `<os>` (`<init>`, `<initarg>`, ...) are read for
 //!   container guests (`<type>exe</type>`) only, and dropped otherwise;
-//! - an empty `<genid/>` asks for a generated VM generation ID.
+//! - an empty `<genid/>` asks for a generated VM generation ID;
+//!
+//! and the cross-checks libvirt makes on the values read ([`check`]): the
+//! current vCPU count within the maximum, `<vcpus>` ids below it, the
+//! maximum memory not below the memory.
 
-use crate::{DomainDef, Element, Node};
+use crate::{DomainDef, Element, Node, XmlError};
 
 /// Top-level elements libvirt drops when they are empty (no attribute, no
 /// child): each is read into a structure it formats only when set.
@@ -79,4 +83,37 @@ pub(crate) fn apply(def: &mut DomainDef) {
             e.children = vec![Node::Text(uuid::Uuid::new_v4().to_string())];
         }
     }
+}
+
+/// libvirt's checks across values of a parsed definition, with its errors.
+pub(crate) fn check(def: &DomainDef) -> Result<(), XmlError> {
+    if def
+        .vcpu
+        .current
+        .is_some_and(|current| current > def.vcpu.max)
+    {
+        return Err(XmlError::Unsupported(
+            "maximum vCPU count must not be less than current vCPU count".into(),
+        ));
+    }
+    for vcpus in def.extra.iter().filter(|e| e.name == "vcpus") {
+        for vcpu in vcpus.children_named("vcpu") {
+            let Some(id) = vcpu.attr("id").and_then(|v| v.parse::<u32>().ok()) else {
+                continue;
+            };
+            if id >= def.vcpu.max {
+                return Err(XmlError::Invalid(format!(
+                    "vcpu id '{id}' is out of range of maximum vcpu count"
+                )));
+            }
+        }
+    }
+    if let Some((max, _)) = def.max_memory {
+        if max != 0 && max < def.memory {
+            return Err(XmlError::Invalid(
+                "maximum memory size must be equal or greater than the actual memory size".into(),
+            ));
+        }
+    }
+    Ok(())
 }
