@@ -35,6 +35,9 @@ pub(crate) unsafe fn conn_of<'a>(
 pub(crate) fn init() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
+        // First: only it takes URIs with a transport (test+unix://...).
+        #[cfg(feature = "remote")]
+        virt_remote::client::register();
         #[cfg(feature = "test")]
         virt_test::register();
         #[cfg(feature = "qemu")]
