@@ -369,7 +369,9 @@ impl ErrorCode {
             ),
             NetworkExist => ("this network exists already", "network {} exists already"),
             SystemError => ("system call error", "{}"),
-            Rpc => ("RPC error", "RPC error: {}"),
+            // libvirt 9.0 gives the RPC layer's detail alone ("unknown
+            // procedure: 999"), as its daemon sends it.
+            Rpc => ("RPC error", "{}"),
             GnutlsError => ("GNUTLS call error", "GNUTLS call error: {}"),
             WarNoNetwork => (
                 "Failed to find the network",

@@ -66,15 +66,18 @@ impl Xdr for WireError {
 }
 
 impl From<&Error> for WireError {
+    /// As libvirtd fills it: the message's template in str1 (`%s` where the
+    /// detail goes), the detail in str2.
     fn from(e: &Error) -> Self {
+        let (str1, str2) = e.libvirt_strings();
         WireError {
             code: e.code.number(),
             domain: e.domain.number(),
             message: Some(e.message.clone()),
             level: e.level.number(),
             dom: None,
-            str1: e.str1.clone(),
-            str2: e.str2.clone(),
+            str1,
+            str2,
             str3: e.str3.clone(),
             int1: e.int1,
             int2: e.int2,
@@ -115,7 +118,16 @@ mod tests {
         let mut d = Decoder::new(&bytes);
         let back: Error = d.get::<WireError>().unwrap().into();
         d.finish().unwrap();
-        assert_eq!(back, e);
+        assert_eq!(
+            (back.code, back.domain, back.level, &back.message),
+            (e.code, e.domain, e.level, &e.message)
+        );
+        // str1/str2 as libvirtd sends them: the template, then the detail.
+        assert_eq!(back.str1.as_deref(), Some("operation forbidden: %s"));
+        assert_eq!(
+            back.str2.as_deref(),
+            Some("read only access prevents virDomainDestroy")
+        );
         assert_eq!(
             back.to_string(),
             "operation forbidden: read only access prevents virDomainDestroy"

@@ -4,112 +4,17 @@
 #![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
 use std::io::Write;
+
+mod common;
+use common::*;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use virt_core::{Connect, ErrorCode};
 use virt_remote::client::{CloseReason, Endpoint, Keepalive, RemoteDriver};
 use virt_remote::packet::read_packet;
 use virt_remote::server::Session;
-
-/// Serve `Session`s on a socket in a temp dir, one thread per client.
-fn daemon(read_only: bool) -> (PathBuf, tempdir::Dir) {
-    let dir = tempdir::Dir::new();
-    let sock = dir.0.join("sock");
-    let listener = UnixListener::bind(&sock).unwrap();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { return };
-            std::thread::spawn(move || {
-                let mut session = Session::new(read_only);
-                let mut r = conn.try_clone().unwrap();
-                while let Ok(Some((h, body))) = read_packet(&mut r) {
-                    if let Some(reply) = session.handle(&h, &body) {
-                        if conn.write_all(&reply).is_err() {
-                            return;
-                        }
-                    }
-                    if session.is_closed() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    (sock, dir)
-}
-
-mod tempdir {
-    /// A temp dir removed on drop.
-    pub struct Dir(pub std::path::PathBuf);
-    impl Dir {
-        pub fn new() -> Dir {
-            use std::sync::atomic::{AtomicUsize, Ordering};
-            static N: AtomicUsize = AtomicUsize::new(0);
-            let p = std::env::temp_dir().join(format!(
-                "virt-remote-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::SeqCst)
-            ));
-            std::fs::create_dir_all(&p).unwrap();
-            Dir(p)
-        }
-    }
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn uri(sock: &Path) -> String {
-    format!("test+unix:///default?socket={}", sock.display())
-}
-
-#[test]
-fn our_client_drives_our_daemon() {
-    virt_test::register();
-    virt_remote::client::register();
-    let (sock, dir) = daemon(false);
-    let c = Connect::open(&uri(&sock)).unwrap();
-    assert_eq!(c.type_name(), "TEST");
-    assert_eq!(c.uri().unwrap(), "test:///default");
-    assert_eq!(c.node_info().unwrap().cpus, 16);
-    let mut d = c.lookup_by_name("test").unwrap();
-    assert_eq!(d.id(), Some(1));
-    assert_eq!(d.info().unwrap().nr_virt_cpu, 2);
-    assert!(d.xml_desc(0).unwrap().contains("<name>test</name>"));
-    let vcpus = d.vcpus().unwrap();
-    assert_eq!(vcpus.len(), 2);
-    assert!(vcpus[0].affinity.is_set(0));
-    assert_eq!(d.vcpu_pin_info(0).unwrap().len(), 2);
-    assert_eq!(d.scheduler_type().unwrap().0, "fair");
-    assert_eq!(d.scheduler_params_plain().unwrap()[0].field, "weight");
-    d.suspend().unwrap();
-    assert_eq!(d.state().unwrap().0, virt_core::DomainState::Paused);
-    d.resume().unwrap();
-    // A save and restore bring the domain back under the same name.
-    let image = dir.0.join("test.save");
-    d.save(image.to_str().unwrap()).unwrap();
-    assert_eq!(d.id(), None);
-    let back = c.restore(image.to_str().unwrap()).unwrap();
-    assert_eq!(back.name(), "test");
-    let e = c.lookup_by_name("nope").unwrap_err();
-    assert_eq!(e.code, ErrorCode::NoDomain);
-    assert_eq!(c.list_all_networks(0).unwrap()[0].name(), "default");
-    assert_eq!(
-        c.list_all_storage_pools(0).unwrap()[0].name(),
-        "default-pool"
-    );
-    // Library checks run on the client before anything is sent, and again
-    // in the daemon for clients that skip them.
-    let e = back.set_memory(0).unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "memory in virDomainSetMemory must not be zero"
-    );
-}
 
 #[test]
 fn a_read_only_socket_refuses_over_the_wire() {
@@ -388,6 +293,7 @@ fn our_client_over_tcp() {
         }
     });
     let c = Connect::open(&format!("test+tcp://127.0.0.1:{port}/default")).unwrap();
-    assert_eq!(c.lookup_by_name("test").unwrap().id(), Some(1));
+    // (Other tests of this process may have restarted "test": its id varies.)
+    assert_eq!(c.lookup_by_name("test").unwrap().name(), "test");
     assert!(!c.hostname().unwrap().is_empty());
 }
