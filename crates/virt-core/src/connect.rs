@@ -273,6 +273,20 @@ impl Connect {
         Ok(refs.into_iter().map(|r| self.domain(r)).collect())
     }
 
+    /// Statistics of every domain `flags` lets through, the groups `stats`
+    /// names (`domain_stats`), in one call (`virConnectGetAllDomainStats`).
+    pub fn get_all_domain_stats(
+        &self,
+        stats: u32,
+        flags: u32,
+    ) -> Result<Vec<(Domain, Vec<TypedParam>)>> {
+        let records = self.check(self.checked().get_all_domain_stats(&[], stats, flags))?;
+        Ok(records
+            .into_iter()
+            .map(|r| (self.domain(r.dom), r.params))
+            .collect())
+    }
+
     /// Create and start a transient domain (`virDomainCreateXML`).
     pub fn create_xml(&self, xml: &str, flags: u32) -> Result<Domain> {
         self.check(

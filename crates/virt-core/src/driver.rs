@@ -80,6 +80,9 @@ macro_rules! for_each_driver_method {
             [virConnectNumOfDefinedDomains, read] fn num_of_defined_domains(&self) -> u32;
             /// Every domain that passes `flags` (see `list_flags`), in one call.
             [virConnectListAllDomains, read] fn list_all_domains(&self, flags: u32) -> Vec<$crate::DomainRef>;
+            /// Statistics of `doms` (of every domain `flags` lets through when
+            /// empty), the groups `stats` names (`domain_stats`), in one call.
+            [virConnectGetAllDomainStats, read] fn get_all_domain_stats(&self, doms: &[$crate::DomainRef], stats: u32, flags: u32) -> Vec<$crate::DomainStatsRecord>;
             /// Start a transient domain from XML.
             [virDomainCreateXML, write] fn domain_create_xml(&self, xml: &str, flags: u32) -> $crate::DomainRef;
             /// Define (or redefine) a persistent domain from XML.

@@ -306,6 +306,16 @@ pub struct TypedParam {
     pub value: TypedValue,
 }
 
+/// One domain's statistics (`virDomainStatsRecord`): typed parameters
+/// named as libvirt names them (`state.state`, `state.reason`, ...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainStatsRecord {
+    /// The domain.
+    pub dom: DomainRef,
+    /// Its statistics.
+    pub params: Vec<TypedParam>,
+}
+
 /// The value of a [`TypedParam`]; the numbers are libvirt's type codes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypedValue {
@@ -462,6 +472,32 @@ pub struct StorageVolInfo {
     pub capacity: u64,
     /// Bytes allocated on the pool.
     pub allocation: u64,
+}
+
+/// The statistics groups of `get_all_domain_stats` (`virDomainStatsTypes`)
+/// and its flags (`virConnectGetAllDomainStatsFlags`).
+pub mod domain_stats {
+    /// State and reason (`state.*`).
+    pub const STATE: u32 = 1 << 0;
+    /// Total CPU time (`cpu.*`).
+    pub const CPU_TOTAL: u32 = 1 << 1;
+    /// Balloon (`balloon.*`).
+    pub const BALLOON: u32 = 1 << 2;
+    /// vCPUs (`vcpu.*`).
+    pub const VCPU: u32 = 1 << 3;
+    /// Network interfaces (`net.*`).
+    pub const INTERFACE: u32 = 1 << 4;
+    /// Block devices (`block.*`).
+    pub const BLOCK: u32 = 1 << 5;
+
+    /// Flag: fail rather than skip a group the driver cannot gather.
+    pub const ENFORCE_STATS: u32 = 1 << 31;
+    /// Flag: include backing chains of block devices.
+    pub const BACKING: u32 = 1 << 30;
+    /// Flag: do not wait for a busy domain.
+    pub const NOWAIT: u32 = 1 << 29;
+    /// The flags that filter domains: `list_flags`' ACTIVE..OTHER.
+    pub const FILTERS: u32 = (1 << 8) - 1;
 }
 
 /// Flags of `Connect::list_all_domains` (`VIR_CONNECT_LIST_DOMAINS_*`).

@@ -58,6 +58,20 @@ out["lookup_missing"] = err(lambda: c.lookupByName("nosuch"))
 g = c.defineXML(NEWDOM)
 out["defined"] = [g.name(), g.ID(), g.UUIDString(), g.isActive(), g.isPersistent()]
 out["list_after_define"] = sorted(x.name() for x in c.listAllDomains())
+
+
+def stats(*args):
+    return sorted((d.name(), s) for d, s in c.getAllDomainStats(*args))
+
+
+out["all_stats"] = stats()
+out["state_stats"] = stats(libvirt.VIR_DOMAIN_STATS_STATE)
+out["active_stats"] = stats(0, libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE)
+out["inactive_stats"] = stats(0, libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE)
+out["balloon_stats"] = stats(libvirt.VIR_DOMAIN_STATS_BALLOON)
+out["enforced_stats"] = err(lambda: c.getAllDomainStats(
+    libvirt.VIR_DOMAIN_STATS_BALLOON, libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS))
+out["list_stats"] = sorted((d.name(), s) for d, s in c.domainListGetStats([d], 0))
 g.create()
 out["created"] = [g.isActive(), info(g), g.state()]
 g.suspend()

@@ -59,6 +59,13 @@ impl Arg for &[TypedParam] {
     }
 }
 
+impl Arg for &[DomainRef] {
+    type Owned = Vec<DomainRef>;
+    fn owned(&self) -> Vec<DomainRef> {
+        self.to_vec()
+    }
+}
+
 macro_rules! ref_arg {
     ($($t:ty),*) => {$(
         impl Arg for &$t {
@@ -100,6 +107,12 @@ impl<'a> Lend<'a, &'a str> for String {
 impl<'a> Lend<'a, Option<&'a str>> for Option<String> {
     fn lend(&'a self) -> Option<&'a str> {
         self.as_deref()
+    }
+}
+
+impl<'a> Lend<'a, &'a [DomainRef]> for Vec<DomainRef> {
+    fn lend(&'a self) -> &'a [DomainRef] {
+        self
     }
 }
 
@@ -265,6 +278,7 @@ procedures! {
     list_defined_domains => CONNECT_LIST_DEFINED_DOMAINS = 21 [custom];
     num_of_defined_domains => CONNECT_NUM_OF_DEFINED_DOMAINS = 25;
     list_all_domains => CONNECT_LIST_ALL_DOMAINS = 273 [custom];
+    get_all_domain_stats => CONNECT_GET_ALL_DOMAIN_STATS = 344;
     domain_create_xml => DOMAIN_CREATE_XML = 10;
     domain_define_xml => DOMAIN_DEFINE_XML_FLAGS = 350 as virDomainDefineXMLFlags;
     domain_lookup_by_id => DOMAIN_LOOKUP_BY_ID = 22;

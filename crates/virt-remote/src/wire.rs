@@ -2,9 +2,9 @@
 //! (`remote_nonnull_domain`, `remote_node_get_info_ret`, ...).
 
 use virt_core::{
-    CpuMap, DomainInfo, DomainRef, DomainState, NetworkRef, NodeInfo, SecurityLabel, SecurityModel,
-    StoragePoolInfo, StoragePoolRef, StoragePoolState, StorageVolInfo, StorageVolRef,
-    StorageVolType, TypedParam, TypedValue,
+    CpuMap, DomainInfo, DomainRef, DomainState, DomainStatsRecord, NetworkRef, NodeInfo,
+    SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef, StoragePoolState,
+    StorageVolInfo, StorageVolRef, StorageVolType, TypedParam, TypedValue,
 };
 
 use crate::error::RemoteError;
@@ -333,6 +333,43 @@ impl ListItem for TypedParam {
     const LIST_MAX: u32 = SCHEDULER_PARAMETERS_MAX;
     const MIN_SIZE: usize = 8;
     const WHAT: &'static str = "typed parameter list";
+}
+
+/// `REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX`: typed parameters per
+/// statistics record.
+pub const DOMAIN_STATS_PARAMS_MAX: u32 = 262_144;
+
+/// `remote_domain_stats_record`: the domain and its statistics.
+impl Xdr for DomainStatsRecord {
+    fn encode(&self, e: &mut Encoder) {
+        self.dom.encode(e);
+        e.count(
+            self.params.len(),
+            DOMAIN_STATS_PARAMS_MAX,
+            "domain statistics",
+        );
+        for p in &self.params {
+            p.encode(e);
+        }
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        let dom = DomainRef::decode(d)?;
+        let n = d.count(
+            DOMAIN_STATS_PARAMS_MAX,
+            TypedParam::MIN_SIZE,
+            "domain statistics",
+        )?;
+        let params = (0..n)
+            .map(|_| TypedParam::decode(d))
+            .collect::<Result<_, _>>()?;
+        Ok(DomainStatsRecord { dom, params })
+    }
+}
+
+impl ListItem for DomainStatsRecord {
+    const LIST_MAX: u32 = DOMAIN_LIST_MAX;
+    const MIN_SIZE: usize = 28;
+    const WHAT: &'static str = "domain statistics list";
 }
 
 /// One CPU map, `opaque cpumap<REMOTE_CPUMAP_MAX>`.

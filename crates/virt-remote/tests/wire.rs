@@ -219,6 +219,11 @@ impl Sample for &[virt_core::TypedParam] {
         &[]
     }
 }
+impl Sample for &[virt_core::DomainRef] {
+    fn sample() -> Self {
+        &[]
+    }
+}
 
 macro_rules! mutating_calls {
     ($(

@@ -10,9 +10,9 @@ use crate::storage::Pools;
 use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
 use virt_core::{
     affect, define_flags, dump_flags, dump_format, list_filter_matches, reason, start_flags,
-    xml_flags, CpuMap, DomainInfo, DomainRef, DomainState, Driver, NetworkRef, NodeInfo, Result,
-    SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef, StorageVolInfo, StorageVolRef,
-    TypedKind, TypedParam, TypedValue, Uuid, VcpuInfo, VcpuState,
+    xml_flags, CpuMap, DomainInfo, DomainRef, DomainState, DomainStatsRecord, Driver, NetworkRef,
+    NodeInfo, Result, SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef,
+    StorageVolInfo, StorageVolRef, TypedKind, TypedParam, TypedValue, Uuid, VcpuInfo, VcpuState,
 };
 use virt_xml::{Cputune, DomainDef, FormatOptions, View};
 
@@ -206,6 +206,54 @@ impl Driver for TestConnection {
             .iter_listed()
             .filter(|o| list_filter_matches(flags, &o.facts()))
             .map(DomainObj::as_ref)
+            .collect())
+    }
+
+    fn get_all_domain_stats(
+        &self,
+        doms: &[DomainRef],
+        stats: u32,
+        flags: u32,
+    ) -> Result<Vec<DomainStatsRecord>> {
+        use virt_core::domain_stats as ds;
+        check_flags(
+            flags,
+            ds::FILTERS | ds::NOWAIT | ds::BACKING | ds::ENFORCE_STATS,
+            "testConnectGetAllDomainStats",
+        )?;
+        // libvirt's test driver gathers the state group only; others are
+        // left out, or refused with ENFORCE_STATS.
+        let unsupported = stats & !ds::STATE;
+        if flags & ds::ENFORCE_STATS != 0 && unsupported != 0 {
+            return Err(TestError::StatsUnsupported(unsupported).into());
+        }
+        let state = stats == 0 || stats & ds::STATE != 0;
+        let record = |o: &DomainObj| DomainStatsRecord {
+            dom: o.as_ref(),
+            params: if state {
+                vec![
+                    TypedParam {
+                        field: "state.state".into(),
+                        value: TypedValue::Int(o.state.number()),
+                    },
+                    TypedParam {
+                        field: "state.reason".into(),
+                        value: TypedValue::Int(o.reason),
+                    },
+                ]
+            } else {
+                Vec::new()
+            },
+        };
+        let all = self.read();
+        if !doms.is_empty() {
+            return doms.iter().map(|r| Ok(record(all.for_ref(r)?))).collect();
+        }
+        let filter = flags & ds::FILTERS;
+        Ok(all
+            .iter_listed()
+            .filter(|o| filter == 0 || list_filter_matches(filter, &o.facts()))
+            .map(record)
             .collect())
     }
 

@@ -9,6 +9,10 @@ use virt_core::{affect, Error, ErrorCode, ErrorDomain, Uuid};
 /// reports for the same situation.
 #[derive(Debug, thiserror::Error)]
 pub enum TestError {
+    /// Statistics groups asked for with ENFORCE_STATS that the test driver
+    /// does not gather (it gathers the state group only, as libvirt's).
+    #[error("argument unsupported: Stats types bits 0x{0:x} are not supported by this daemon")]
+    StatsUnsupported(u32),
     /// A lookup found nothing (libvirt's test driver gives no detail).
     #[error("Domain not found")]
     NoDomain,
@@ -132,7 +136,9 @@ impl From<TestError> for Error {
             Invalid(_) => (ErrorCode::OperationInvalid, ErrorDomain::Test),
             InvalidArg(_) | Flags(_) | BadUri(_) => (ErrorCode::InvalidArg, ErrorDomain::Test),
             ApiArg(_) => (ErrorCode::InvalidArg, ErrorDomain::Domain),
-            XmlChangeUnsupported => (ErrorCode::ArgumentUnsupported, ErrorDomain::Test),
+            XmlChangeUnsupported | StatsUnsupported(_) => {
+                (ErrorCode::ArgumentUnsupported, ErrorDomain::Test)
+            }
             Unsupported(_) => (ErrorCode::OperationUnsupported, ErrorDomain::Test),
             NoNetwork(_) => (ErrorCode::NoNetwork, ErrorDomain::Test),
             NoPool(_) | NoPoolUuid(_) => (ErrorCode::NoStoragePool, ErrorDomain::Test),
