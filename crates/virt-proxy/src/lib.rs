@@ -34,7 +34,7 @@ use sys::Wakeup;
 
 /// Run the daemon as `opts` say; returns when it has stopped.
 pub fn run(opts: &Options) -> Result<()> {
-    sys::limit_heap_arenas();
+    sys::tune_heap();
     drivers::register();
     match sys::raise_fd_limit() {
         Ok(n) => log::debug!("open files limit: {n}"),

@@ -71,16 +71,21 @@ pub fn lock_file(fd: &impl AsRawFd) -> io::Result<()> {
     Ok(())
 }
 
-/// Keep glibc to two malloc arenas. By default it makes up to eight per
-/// core, one per thread that allocates while another holds an arena; after
-/// a burst of clients each keeps a few hundred KiB that trimming cannot
-/// give back. The daemon's threads mostly wait on their sockets, so two
-/// arenas see little contention. Call before the first thread starts.
-pub fn limit_heap_arenas() {
+/// Keep glibc's heap returnable. By default glibc makes a malloc arena per
+/// thread that meets contention (up to eight per core), never trims the
+/// top of those arenas, and raises its trim and mmap thresholds after each
+/// large free, so a burst of clients or of domains would leave the daemon
+/// large for good. One arena (the daemon's threads mostly wait on their
+/// sockets, and each thread's cache takes most small allocations without
+/// the lock) and fixed thresholds keep freed memory returnable by
+/// [`trim_heap`]. Call before the first thread starts.
+pub fn tune_heap() {
     #[cfg(target_env = "gnu")]
-    // SAFETY: mallopt only sets a glibc malloc parameter.
+    // SAFETY: mallopt only sets glibc malloc parameters.
     unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 128 * 1024);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
 }
 
