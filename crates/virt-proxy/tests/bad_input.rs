@@ -142,7 +142,7 @@ fn malformed_packets_end_only_their_connection() {
         let mut bad = Client::connect(&d.rw());
         bad.send_raw(&len.to_be_bytes());
         // The daemon may hang up on the length word alone, before this.
-        let _ = (&*bad.stream()).write_all(&Header::call(AUTH_LIST, 1).encode());
+        let _ = bad.stream().write_all(&Header::call(AUTH_LIST, 1).encode());
         assert!(bad.closed(), "length {len}: connection kept");
     }
     assert!(
