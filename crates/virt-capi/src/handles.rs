@@ -252,6 +252,9 @@ pub trait Object: Sized {
     const TAG: u32;
     /// libvirt's error for a bad pointer of this kind.
     const INVALID: (ErrorCode, ErrorDomain, &'static str);
+    /// The error domain of libvirt's library checks for this kind's calls
+    /// (the `VIR_FROM_THIS` of libvirt-network.c, libvirt-storage.c).
+    const FROM: ErrorDomain = Self::INVALID.1;
     /// Its name.
     fn name(&self) -> &str;
     /// Its UUID.

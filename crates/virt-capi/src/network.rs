@@ -15,7 +15,7 @@ use crate::report::guard;
 use crate::strings::{self, arg};
 use libc::{c_char, c_int, c_uchar, c_uint};
 use std::ptr;
-use virt_core::{Error, ErrorCode, ErrorDomain, Network, Uuid};
+use virt_core::{Error, ErrorCode, ErrorDomain, Network, StoragePool, Uuid};
 
 /// Run a call on a network or pool handle; errors from there on are its
 /// connection's.
@@ -30,8 +30,19 @@ fn with_child<T: Object, R>(
         // or a handle of this kind from this library.
         let h = unsafe { handles::get(p, api) }?;
         call.on(h.conn.get());
-        f(h)
+        f(h).map_err(library_check_from::<T>)
     })
+}
+
+/// Argument checks and read-only refusals are the library's own, and
+/// libvirt raises them under the error domain of the API's family
+/// (virt-core and our argument checks say "Domain Config" for all).
+fn library_check_from<T: Object>(mut e: Error) -> Error {
+    let library = matches!(e.code, ErrorCode::InvalidArg | ErrorCode::OperationDenied);
+    if library && e.domain == ErrorDomain::Domain {
+        e.domain = T::FROM;
+    }
+    e
 }
 
 /// `vir*Ref`.
@@ -119,7 +130,7 @@ fn net_lookup(
     guard(api, ptr::null_mut(), |call| {
         // SAFETY: the exported caller passes its C argument through.
         let c = unsafe { conn_of(conn, api, call) }?;
-        let n = f(c)?;
+        let n = f(c).map_err(library_check_from::<Network>)?;
         Ok(handles::into_raw(NetworkHandle::new(c, n)))
     })
 }
@@ -273,13 +284,10 @@ pub unsafe extern "C" fn virStoragePoolLookupByName(
     name: *const c_char,
 ) -> *mut PoolHandle {
     const API: &str = "virStoragePoolLookupByName";
-    guard(API, ptr::null_mut(), |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, API, call) }?;
+    pool_lookup(API, conn, |c| {
         // SAFETY: caller's string.
         let n = unsafe { arg(name, API, "name") }?;
-        let p = c.conn.storage_pool_lookup_by_name(n)?;
-        Ok(handles::into_raw(PoolHandle::new(c, p)))
+        c.conn.storage_pool_lookup_by_name(n)
     })
 }
 
@@ -374,4 +382,115 @@ pub unsafe extern "C" fn virStoragePoolGetAutostart(
     autostart: *mut c_int,
 ) -> c_int {
     child_autostart("virStoragePoolGetAutostart", pool, autostart)
+}
+
+/// Run a lookup or definition on a connection, handing out a new pool
+/// handle.
+fn pool_lookup(
+    api: &'static str,
+    conn: *mut ConnHandle,
+    f: impl FnOnce(&ConnHandle) -> Result<StoragePool, Error>,
+) -> *mut PoolHandle {
+    guard(api, ptr::null_mut(), |call| {
+        // SAFETY: the exported caller passes its C argument through.
+        let c = unsafe { conn_of(conn, api, call) }?;
+        let p = f(c).map_err(library_check_from::<StoragePool>)?;
+        Ok(handles::into_raw(PoolHandle::new(c, p)))
+    })
+}
+
+/// `virStoragePoolLookupByUUID`.
+#[no_mangle]
+pub unsafe extern "C" fn virStoragePoolLookupByUUID(
+    conn: *mut ConnHandle,
+    uuid: *const c_uchar,
+) -> *mut PoolHandle {
+    const API: &str = "virStoragePoolLookupByUUID";
+    pool_lookup(API, conn, |c| {
+        // SAFETY: caller's 16 bytes.
+        let u = unsafe { uuid_arg(uuid, API) }?;
+        c.conn.storage_pool_lookup_by_uuid(&u)
+    })
+}
+
+/// `virStoragePoolLookupByUUIDString`.
+#[no_mangle]
+pub unsafe extern "C" fn virStoragePoolLookupByUUIDString(
+    conn: *mut ConnHandle,
+    uuidstr: *const c_char,
+) -> *mut PoolHandle {
+    const API: &str = "virStoragePoolLookupByUUIDString";
+    pool_lookup(API, conn, |c| {
+        // SAFETY: caller's string.
+        let u = unsafe { uuid_string_arg(uuidstr, API, invalid_pool_uuid) }?;
+        c.conn.storage_pool_lookup_by_uuid(&u)
+    })
+}
+
+/// libvirt's words for a bad pool UUID string.
+fn invalid_pool_uuid(api: &str) -> Error {
+    let mut e = strings::bad_arg(api, "uuidstr", "be a valid UUID");
+    e.domain = ErrorDomain::Storage;
+    e
+}
+
+/// `virStoragePoolCreateXML`: start a transient pool.
+#[no_mangle]
+pub unsafe extern "C" fn virStoragePoolCreateXML(
+    conn: *mut ConnHandle,
+    xml: *const c_char,
+    flags: c_uint,
+) -> *mut PoolHandle {
+    const API: &str = "virStoragePoolCreateXML";
+    pool_lookup(API, conn, |c| {
+        // SAFETY: caller's string.
+        let x = unsafe { arg(xml, API, "xmlDesc") }?;
+        c.conn.storage_pool_create_xml(x, flags)
+    })
+}
+
+/// `virStoragePoolDefineXML`: define a persistent pool.
+#[no_mangle]
+pub unsafe extern "C" fn virStoragePoolDefineXML(
+    conn: *mut ConnHandle,
+    xml: *const c_char,
+    flags: c_uint,
+) -> *mut PoolHandle {
+    const API: &str = "virStoragePoolDefineXML";
+    pool_lookup(API, conn, |c| {
+        // SAFETY: caller's string.
+        let x = unsafe { arg(xml, API, "xml") }?;
+        c.conn.storage_pool_define_xml(x, flags)
+    })
+}
+
+/// Exported pool calls returning 0 or -1.
+macro_rules! pool_calls {
+    ($($(#[$m:meta])* $name:ident($($arg:ident: $ty:ty),*) => |$p:ident| $body:expr;)*) => {$(
+        $(#[$m])*
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(pool: *mut PoolHandle $(, $arg: $ty)*) -> c_int {
+            with_child(stringify!($name), pool, -1, |h| {
+                let $p = &h.obj;
+                $body.map(|_| 0)
+            })
+        }
+    )*};
+}
+
+pool_calls! {
+    /// `virStoragePoolBuild`: build the underlying storage.
+    virStoragePoolBuild(flags: c_uint) => |p| p.build(flags);
+    /// `virStoragePoolCreate`: start the pool.
+    virStoragePoolCreate(flags: c_uint) => |p| p.create(flags);
+    /// `virStoragePoolDestroy`: stop the pool.
+    virStoragePoolDestroy() => |p| p.destroy();
+    /// `virStoragePoolDelete`: delete the underlying storage.
+    virStoragePoolDelete(flags: c_uint) => |p| p.delete(flags);
+    /// `virStoragePoolUndefine`: remove the persistent definition.
+    virStoragePoolUndefine() => |p| p.undefine();
+    /// `virStoragePoolRefresh`: look at the storage again.
+    virStoragePoolRefresh(flags: c_uint) => |p| p.refresh(flags);
+    /// `virStoragePoolSetAutostart`.
+    virStoragePoolSetAutostart(autostart: c_int) => |p| p.set_autostart(autostart != 0);
 }

@@ -629,6 +629,26 @@ typedef enum {
     VIR_STORAGE_XML_INACTIVE = 1,
 } virStorageXMLFlags;
 
+typedef enum {
+    VIR_STORAGE_POOL_BUILD_NEW          = 0,
+    VIR_STORAGE_POOL_BUILD_REPAIR       = 1,
+    VIR_STORAGE_POOL_BUILD_RESIZE       = (1 << 1),
+    VIR_STORAGE_POOL_BUILD_NO_OVERWRITE = (1 << 2),
+    VIR_STORAGE_POOL_BUILD_OVERWRITE    = (1 << 3),
+} virStoragePoolBuildFlags;
+
+typedef enum {
+    VIR_STORAGE_POOL_DELETE_NORMAL = 0,
+    VIR_STORAGE_POOL_DELETE_ZEROED = 1,
+} virStoragePoolDeleteFlags;
+
+typedef enum {
+    VIR_STORAGE_POOL_CREATE_NORMAL                  = 0,
+    VIR_STORAGE_POOL_CREATE_WITH_BUILD              = 1,
+    VIR_STORAGE_POOL_CREATE_WITH_BUILD_OVERWRITE    = (1 << 1),
+    VIR_STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE = (1 << 2),
+} virStoragePoolCreateFlags;
+
 typedef struct _virStoragePoolInfo virStoragePoolInfo;
 struct _virStoragePoolInfo {
     int state;                     /* virStoragePoolState */
@@ -660,6 +680,23 @@ char *virStoragePoolGetXMLDesc(virStoragePoolPtr pool, unsigned int flags);
 int virStoragePoolIsActive(virStoragePoolPtr pool);
 int virStoragePoolIsPersistent(virStoragePoolPtr pool);
 int virStoragePoolGetAutostart(virStoragePoolPtr pool, int *autostart);
+int virStoragePoolSetAutostart(virStoragePoolPtr pool, int autostart);
+virStoragePoolPtr virStoragePoolLookupByUUID(virConnectPtr conn,
+                                             const unsigned char *uuid);
+virStoragePoolPtr virStoragePoolLookupByUUIDString(virConnectPtr conn,
+                                                   const char *uuid);
+virStoragePoolPtr virStoragePoolCreateXML(virConnectPtr conn,
+                                          const char *xmlDesc,
+                                          unsigned int flags);
+virStoragePoolPtr virStoragePoolDefineXML(virConnectPtr conn,
+                                          const char *xmlDesc,
+                                          unsigned int flags);
+int virStoragePoolBuild(virStoragePoolPtr pool, unsigned int flags);
+int virStoragePoolCreate(virStoragePoolPtr pool, unsigned int flags);
+int virStoragePoolDestroy(virStoragePoolPtr pool);
+int virStoragePoolDelete(virStoragePoolPtr pool, unsigned int flags);
+int virStoragePoolUndefine(virStoragePoolPtr pool);
+int virStoragePoolRefresh(virStoragePoolPtr pool, unsigned int flags);
 
 #ifdef __cplusplus
 }
