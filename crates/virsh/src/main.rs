@@ -27,8 +27,9 @@ fn register_backends() {
     virt_remote::client::register();
     #[cfg(feature = "test")]
     virt_test::register();
+    // QEMU guests with the storage driver stacked under them.
     #[cfg(feature = "qemu")]
-    virt_qemu::register();
+    virt_storage::register_with(virt_qemu::open);
     #[cfg(feature = "xen")]
     virt_xen::register();
 }

@@ -5,8 +5,9 @@
 pub fn register() {
     #[cfg(feature = "test")]
     virt_test::register();
+    // QEMU guests with the storage driver stacked under them.
     #[cfg(feature = "qemu")]
-    virt_qemu::register();
+    virt_storage::register_with(virt_qemu::open);
     #[cfg(feature = "xen")]
     virt_xen::register();
 }

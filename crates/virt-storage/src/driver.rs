@@ -1,0 +1,848 @@
+//! [`StorageDriver`]: pools and volumes kept on disk, answered afresh from
+//! the files at every call, so every process sees the same node.
+
+use crate::error::{StorageError, StorageResult};
+use crate::image::{self, Measured};
+use crate::paths::{remove_quiet, write_atomic, Lock, Paths};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use virt_core::error::check_flags;
+use virt_core::{
+    pool_build_flags, pool_create_flags, pool_define_flags, pool_list_flags, vol_create_flags,
+    vol_resize_flags, vol_wipe_algorithm, Driver, ErrorDomain, Result, StoragePoolInfo,
+    StoragePoolRef, StoragePoolState, StorageVolInfo, StorageVolRef, StorageVolType, Uuid,
+};
+use virt_xml::storage::{self, PoolDef, VolDef};
+use virt_xml::Element;
+
+/// The pool types this driver serves.
+const SERVED_TYPES: [&str; 1] = ["dir"];
+
+/// The storage member of a `qemu:///` connection.
+pub struct StorageDriver {
+    paths: Paths,
+}
+
+/// A pool as its files describe it.
+struct Pool {
+    /// The live definition when active, else the persistent one.
+    def: PoolDef,
+    uuid: Uuid,
+    active: bool,
+    persistent: bool,
+    autostart: bool,
+}
+
+impl Pool {
+    fn r(&self) -> StoragePoolRef {
+        StoragePoolRef {
+            name: self.def.name.clone(),
+            uuid: self.uuid,
+        }
+    }
+
+    fn target(&self) -> PathBuf {
+        PathBuf::from(self.def.target_path().unwrap_or_default())
+    }
+
+    fn must_be_active(&self) -> StorageResult<()> {
+        if !self.active {
+            return Err(StorageError::Invalid(format!(
+                "storage pool '{}' is not active",
+                self.def.name
+            )));
+        }
+        Ok(())
+    }
+
+    fn must_be_inactive(&self) -> StorageResult<()> {
+        if self.active {
+            return Err(StorageError::Invalid(format!(
+                "storage pool '{}' is already active",
+                self.def.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// The file of volume `name`, refusing names that would leave the pool.
+    fn vol_path(&self, name: &str) -> StorageResult<PathBuf> {
+        check_vol_name(name)?;
+        Ok(self.target().join(name))
+    }
+
+    fn vol_ref(&self, name: &str) -> StorageVolRef {
+        let key = self.target().join(name).display().to_string();
+        StorageVolRef {
+            pool: self.def.name.clone(),
+            name: name.to_string(),
+            key,
+        }
+    }
+
+    /// The names of the pool's volumes: the regular files in its directory.
+    fn volume_names(&self) -> StorageResult<Vec<String>> {
+        let dir = self.target();
+        let rd = std::fs::read_dir(&dir).map_err(|e| {
+            StorageError::system(format!("cannot open directory '{}'", dir.display()), e)
+        })?;
+        let mut names: Vec<String> = rd
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// libvirt refuses a volume name that is a path; `.` and `..` would name
+/// the pool's directory or its parent.
+fn check_vol_name(name: &str) -> StorageResult<()> {
+    if name.contains('/') {
+        return Err(StorageError::Invalid(format!(
+            "volume name '{name}' cannot contain '/'"
+        )));
+    }
+    if name == "." || name == ".." || name.is_empty() {
+        return Err(StorageError::Invalid(format!(
+            "volume name '{name}' is not allowed"
+        )));
+    }
+    Ok(())
+}
+
+/// libvirt's refusal of a pool type without a backend.
+fn no_backend(pool_type: &str) -> StorageError {
+    let n = pool_list_flags::TYPES
+        .iter()
+        .position(|t| *t == pool_type)
+        .unwrap_or(0);
+    StorageError::Internal(format!("missing backend for pool type {n} ({pool_type})"))
+}
+
+fn parse_pool(xml: &str) -> StorageResult<PoolDef> {
+    let def = storage::parse_pool(xml).map_err(StorageError::Xml)?;
+    if !SERVED_TYPES.contains(&def.pool_type.as_str()) {
+        return Err(no_backend(&def.pool_type));
+    }
+    Ok(def)
+}
+
+impl StorageDriver {
+    /// Open the storage member of `qemu:///system` (true) or
+    /// `qemu:///session`, starting the autostart pools the first time
+    /// since the node booted.
+    pub fn open(system: bool, read_only: bool) -> Result<StorageDriver> {
+        let paths = Paths::new(system);
+        if read_only && !paths.run.exists() {
+            // Nothing was ever defined; a read-only caller sees no pools.
+            return Ok(StorageDriver { paths });
+        }
+        paths.create()?;
+        let d = StorageDriver { paths };
+        if !read_only && !d.paths.autostarted().exists() {
+            let _lock = Lock::acquire(&d.paths)?;
+            for name in d.paths.defined_names() {
+                let Ok(p) = d.pool_named(&name) else { continue };
+                if p.autostart && !p.active {
+                    if let Err(e) = d.start(&p) {
+                        log::warn!("cannot autostart pool '{name}': {e}");
+                    }
+                }
+            }
+            write_atomic(&d.paths.autostarted(), b"")?;
+        }
+        Ok(d)
+    }
+
+    /// A driver over explicit directories (tests; embedding).
+    pub fn with_paths(paths: Paths) -> Result<StorageDriver> {
+        paths.create()?;
+        Ok(StorageDriver { paths })
+    }
+
+    fn read_def(path: &Path) -> Option<PoolDef> {
+        let text = std::fs::read_to_string(path).ok()?;
+        storage::parse_pool(&text).ok()
+    }
+
+    fn pool_named(&self, name: &str) -> StorageResult<Pool> {
+        let live = Self::read_def(&self.paths.live_xml(name));
+        let config = Self::read_def(&self.paths.config_xml(name));
+        let persistent = config.is_some();
+        let active = live.is_some();
+        let def = live
+            .or(config)
+            .ok_or_else(|| StorageError::NoPool(name.to_string()))?;
+        let uuid = def.uuid.unwrap_or_default();
+        Ok(Pool {
+            def,
+            uuid,
+            active,
+            persistent,
+            autostart: persistent && self.paths.autostart(name).exists(),
+        })
+    }
+
+    fn all_pools(&self) -> Vec<Pool> {
+        let mut names = self.paths.defined_names();
+        names.extend(self.paths.active_names());
+        names.sort();
+        names.dedup();
+        names
+            .iter()
+            .filter_map(|n| self.pool_named(n).ok())
+            .collect()
+    }
+
+    /// The pool a handle names (by name; a pool renamed under the handle
+    /// is not the same pool).
+    fn pool(&self, r: &StoragePoolRef) -> StorageResult<Pool> {
+        let p = self.pool_named(&r.name)?;
+        if p.uuid != r.uuid {
+            return Err(StorageError::NoPoolUuid(r.uuid));
+        }
+        Ok(p)
+    }
+
+    fn lock(&self) -> StorageResult<Lock> {
+        Lock::acquire(&self.paths)
+    }
+
+    /// Start a pool: its directory must be there; the live XML records it.
+    fn start(&self, p: &Pool) -> StorageResult<()> {
+        let target = p.target();
+        let md = std::fs::metadata(&target).map_err(|e| {
+            StorageError::system(format!("cannot open directory '{}'", target.display()), e)
+        })?;
+        if !md.is_dir() {
+            return Err(StorageError::system(
+                format!("cannot open directory '{}'", target.display()),
+                std::io::Error::from_raw_os_error(libc::ENOTDIR),
+            ));
+        }
+        write_atomic(&self.paths.live_xml(&p.def.name), p.def.to_xml().as_bytes())
+    }
+
+    /// Make the pool's directory (`pool-build`).
+    fn build(&self, p: &Pool, flags: u32) -> StorageResult<()> {
+        let target = p.target();
+        if flags & pool_build_flags::NO_OVERWRITE != 0 && target.exists() {
+            return Err(StorageError::Invalid(format!(
+                "Storage source '{}' already exists",
+                target.display()
+            )));
+        }
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o755)
+            .create(&target)
+            .map_err(|e| {
+                StorageError::system(format!("cannot create path '{}'", target.display()), e)
+            })
+    }
+
+    /// The pool's definition with its sizes measured (statvfs of the
+    /// directory) when active.
+    fn measured_def(p: &Pool) -> PoolDef {
+        let mut def = p.def.clone();
+        if p.active {
+            if let Ok(st) = rustix::fs::statvfs(p.target()) {
+                let frsize = st.f_frsize;
+                def.capacity = st.f_blocks.saturating_mul(frsize);
+                def.available = st.f_bavail.saturating_mul(frsize);
+                def.allocation = st
+                    .f_blocks
+                    .saturating_sub(st.f_bfree)
+                    .saturating_mul(frsize);
+            }
+        }
+        def
+    }
+
+    /// Refuse a definition whose name or UUID another pool holds.
+    fn check_identity(&self, def: &mut PoolDef) -> StorageResult<()> {
+        for p in self.all_pools() {
+            if Some(p.uuid) == def.uuid && p.def.name != def.name {
+                return Err(StorageError::Failed(format!(
+                    "pool '{}' is already defined with uuid {}",
+                    p.def.name, p.uuid
+                )));
+            }
+            if p.def.name == def.name {
+                match def.uuid {
+                    Some(u) if u != p.uuid => {
+                        return Err(StorageError::Failed(format!(
+                            "pool '{}' already exists with uuid {}",
+                            p.def.name, p.uuid
+                        )))
+                    }
+                    _ => def.uuid = Some(p.uuid),
+                }
+            } else if p.def.pool_type == def.pool_type
+                && p.def.target_path().is_some()
+                && p.def.target_path() == def.target_path()
+            {
+                return Err(StorageError::Failed(format!(
+                    "Storage source conflict with pool: '{}'",
+                    p.def.name
+                )));
+            }
+        }
+        def.uuid.get_or_insert_with(Uuid::new_v4);
+        Ok(())
+    }
+
+    /// The volume a handle names, in its (active) pool.
+    fn vol(&self, r: &StorageVolRef) -> StorageResult<(Pool, PathBuf)> {
+        let p = self.pool_named(&r.pool)?;
+        p.must_be_active()?;
+        let path = p.vol_path(&r.name).map_err(|_| {
+            StorageError::NoVol(format!("no storage vol with matching name '{}'", r.name))
+        })?;
+        if !path.is_file() {
+            return Err(StorageError::NoVol(format!(
+                "no storage vol with matching name '{}'",
+                r.name
+            )));
+        }
+        Ok((p, path))
+    }
+
+    /// A volume of an active pool whose file is `path`.
+    fn vol_at(&self, path: &str) -> Option<StorageVolRef> {
+        let clean = storage::sanitize_path(path);
+        let file = Path::new(&clean);
+        let (dir, name) = (file.parent()?, file.file_name()?.to_str()?);
+        self.all_pools()
+            .into_iter()
+            .filter(|p| p.active && p.target() == dir && file.is_file())
+            .map(|p| p.vol_ref(name))
+            .next()
+    }
+
+    /// The volume XML libvirt's dir backend gives a file.
+    fn vol_def(p: &Pool, name: &str, path: &Path) -> StorageResult<VolDef> {
+        let m: Measured = image::measure(path, None)?;
+        let md = std::fs::metadata(path).map_err(|e| {
+            StorageError::system(format!("cannot stat file '{}'", path.display()), e)
+        })?;
+        let perms = Element::new("permissions")
+            .with_child(Element::new("mode").with_text(format!("{:04o}", md.mode() & 0o7777)))
+            .with_child(Element::new("owner").with_text(md.uid().to_string()))
+            .with_child(Element::new("group").with_text(md.gid().to_string()));
+        let mut extra = Vec::new();
+        if let Some(b) = &m.backing {
+            extra.push(Element::new("backingStore").with_child(Element::new("path").with_text(b)));
+        }
+        let key = p.target().join(name).display().to_string();
+        Ok(VolDef {
+            kind: Some(StorageVolType::File),
+            name: name.to_string(),
+            key: Some(key.clone()),
+            capacity: m.capacity,
+            allocation: m.allocation,
+            physical: None,
+            path: Some(key),
+            format: Some(m.format),
+            source: None,
+            target_extra: vec![perms],
+            extra,
+        })
+    }
+
+    /// Create the file of a new volume `def` in pool `p`, optionally as a
+    /// copy of `from` (a file and its format).
+    fn make_volume(
+        &self,
+        p: &Pool,
+        def: &VolDef,
+        from: Option<(&Path, &str)>,
+        flags: u32,
+    ) -> StorageResult<StorageVolRef> {
+        let path = p.vol_path(&def.name)?;
+        if path.exists() {
+            return Err(StorageError::Failed(format!(
+                "storage volume name '{}' already in use.",
+                def.name
+            )));
+        }
+        let format = def.format.as_deref().unwrap_or("raw");
+        match from {
+            Some((src, src_format)) => {
+                image::copy(src, src_format, &path, format)?;
+                let m = image::measure(&path, Some(format))?;
+                if def.capacity > m.capacity {
+                    image::resize(&path, format, def.capacity, false, false)?;
+                }
+            }
+            None => {
+                let backing = def
+                    .extra
+                    .iter()
+                    .find(|e| e.name == "backingStore")
+                    .and_then(|b| {
+                        let path = b.child("path")?.text();
+                        let fmt = b.child("format").and_then(|f| f.attr("type"));
+                        Some((path.trim().to_string(), fmt.map(str::to_string)))
+                    });
+                let prealloc = flags & vol_create_flags::PREALLOC_METADATA != 0;
+                image::create(
+                    &path,
+                    format,
+                    def.capacity,
+                    def.allocation,
+                    prealloc,
+                    backing.as_ref().map(|(p, f)| (p.as_str(), f.as_deref())),
+                )?;
+            }
+        }
+        Ok(p.vol_ref(&def.name))
+    }
+}
+
+/// The build flags a start with `WITH_BUILD*` flags asks for.
+fn build_flags_of(create: u32) -> u32 {
+    let mut build = 0;
+    if create & pool_create_flags::WITH_BUILD_OVERWRITE != 0 {
+        build |= pool_build_flags::OVERWRITE;
+    }
+    if create & pool_create_flags::WITH_BUILD_NO_OVERWRITE != 0 {
+        build |= pool_build_flags::NO_OVERWRITE;
+    }
+    build
+}
+
+/// `Result` of this crate as virt-core's.
+fn ok<T>(r: StorageResult<T>) -> Result<T> {
+    r.map_err(Into::into)
+}
+
+fn flags_ok(flags: u32, allowed: u32, function: &'static str) -> StorageResult<()> {
+    check_flags(flags, allowed, function).map_err(|f| {
+        StorageError::InvalidArg(
+            f.into_error(ErrorDomain::Storage)
+                .message
+                .trim_start_matches("invalid argument: ")
+                .to_string(),
+        )
+    })
+}
+
+impl Driver for StorageDriver {
+    fn type_name(&self) -> &str {
+        "QEMU"
+    }
+
+    fn list_all_storage_pools(&self, flags: u32) -> Result<Vec<StoragePoolRef>> {
+        ok(flags_ok(
+            flags,
+            pool_list_flags::ALL,
+            "storageConnectListAllStoragePools",
+        ))?;
+        let types = flags & pool_list_flags::ALL_TYPES;
+        let want = |f: u32, yes: u32, no: u32, is: bool| {
+            let g = f & (yes | no);
+            g == 0 || g == (yes | no) || (is && g & yes != 0) || (!is && g & no != 0)
+        };
+        Ok(self
+            .all_pools()
+            .into_iter()
+            .filter(|p| {
+                want(flags, 2, 1, p.active)
+                    && want(flags, 4, 8, p.persistent)
+                    && want(flags, 16, 32, p.autostart)
+            })
+            .filter(|p| {
+                types == 0
+                    || pool_list_flags::type_flag(&p.def.pool_type).is_some_and(|f| types & f != 0)
+            })
+            .map(|p| p.r())
+            .collect())
+    }
+
+    fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePoolRef> {
+        ok(self.pool_named(name).map(|p| p.r()))
+    }
+
+    fn storage_pool_lookup_by_uuid(&self, uuid: &Uuid) -> Result<StoragePoolRef> {
+        ok(self
+            .all_pools()
+            .into_iter()
+            .find(|p| p.uuid == *uuid)
+            .map(|p| p.r())
+            .ok_or(StorageError::NoPoolUuid(*uuid)))
+    }
+
+    fn storage_pool_lookup_by_volume(&self, vol: &StorageVolRef) -> Result<StoragePoolRef> {
+        ok(self.pool_named(&vol.pool).map(|p| p.r()))
+    }
+
+    fn storage_pool_is_active(&self, pool: &StoragePoolRef) -> Result<bool> {
+        ok(self.pool(pool).map(|p| p.active))
+    }
+
+    fn storage_pool_is_persistent(&self, pool: &StoragePoolRef) -> Result<bool> {
+        ok(self.pool(pool).map(|p| p.persistent))
+    }
+
+    fn storage_pool_get_autostart(&self, pool: &StoragePoolRef) -> Result<bool> {
+        ok(self.pool(pool).map(|p| p.autostart))
+    }
+
+    fn storage_pool_get_info(&self, pool: &StoragePoolRef) -> Result<StoragePoolInfo> {
+        let p = ok(self.pool(pool))?;
+        let def = Self::measured_def(&p);
+        Ok(StoragePoolInfo {
+            state: if p.active {
+                StoragePoolState::Running
+            } else {
+                StoragePoolState::Inactive
+            },
+            capacity: def.capacity,
+            allocation: def.allocation,
+            available: def.available,
+        })
+    }
+
+    fn storage_pool_get_xml_desc(&self, pool: &StoragePoolRef, flags: u32) -> Result<String> {
+        ok(flags_ok(
+            flags,
+            virt_core::storage_xml_flags::INACTIVE,
+            "storagePoolGetXMLDesc",
+        ))?;
+        let p = ok(self.pool(pool))?;
+        if flags & virt_core::storage_xml_flags::INACTIVE != 0 && p.persistent {
+            if let Some(def) = Self::read_def(&self.paths.config_xml(&p.def.name)) {
+                return Ok(def.to_xml());
+            }
+        }
+        Ok(Self::measured_def(&p).to_xml())
+    }
+
+    fn storage_pool_define_xml(&self, xml: &str, flags: u32) -> Result<StoragePoolRef> {
+        ok((|| {
+            flags_ok(flags, pool_define_flags::VALIDATE, "storagePoolDefineXML")?;
+            let mut def = parse_pool(xml)?;
+            let _lock = self.lock()?;
+            self.check_identity(&mut def)?;
+            write_atomic(&self.paths.config_xml(&def.name), def.to_xml().as_bytes())?;
+            self.pool_named(&def.name).map(|p| p.r())
+        })())
+    }
+
+    fn storage_pool_create_xml(&self, xml: &str, flags: u32) -> Result<StoragePoolRef> {
+        ok((|| {
+            flags_ok(flags, 0x7, "storagePoolCreateXML")?;
+            let mut def = parse_pool(xml)?;
+            let _lock = self.lock()?;
+            if let Ok(p) = self.pool_named(&def.name) {
+                if p.active {
+                    return Err(StorageError::Invalid(format!(
+                        "pool is already active as '{}'",
+                        p.def.name
+                    )));
+                }
+            }
+            self.check_identity(&mut def)?;
+            let uuid = def.uuid.unwrap_or_default();
+            let pool = Pool {
+                def,
+                uuid,
+                active: false,
+                persistent: false,
+                autostart: false,
+            };
+            if flags != 0 {
+                self.build(&pool, build_flags_of(flags))?;
+            }
+            self.start(&pool)?;
+            Ok(pool.r())
+        })())
+    }
+
+    fn storage_pool_build(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
+        ok((|| {
+            flags_ok(
+                flags,
+                pool_build_flags::OVERWRITE | pool_build_flags::NO_OVERWRITE,
+                "storagePoolBuild",
+            )?;
+            let _lock = self.lock()?;
+            let p = self.pool(pool)?;
+            p.must_be_inactive()?;
+            self.build(&p, flags)
+        })())
+    }
+
+    fn storage_pool_create(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
+        ok((|| {
+            let all = pool_create_flags::WITH_BUILD
+                | pool_create_flags::WITH_BUILD_OVERWRITE
+                | pool_create_flags::WITH_BUILD_NO_OVERWRITE;
+            flags_ok(flags, all, "storagePoolCreate")?;
+            let _lock = self.lock()?;
+            let p = self.pool(pool)?;
+            p.must_be_inactive()?;
+            if flags & all != 0 {
+                self.build(&p, build_flags_of(flags))?;
+            }
+            self.start(&p)
+        })())
+    }
+
+    fn storage_pool_destroy(&self, pool: &StoragePoolRef) -> Result<()> {
+        ok((|| {
+            let _lock = self.lock()?;
+            let p = self.pool(pool)?;
+            p.must_be_active()?;
+            remove_quiet(&self.paths.live_xml(&p.def.name));
+            Ok(())
+        })())
+    }
+
+    fn storage_pool_delete(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
+        ok((|| {
+            flags_ok(flags, 0, "storagePoolDelete")?;
+            let _lock = self.lock()?;
+            let p = self.pool(pool)?;
+            p.must_be_inactive()?;
+            let target = p.target();
+            std::fs::remove_dir(&target).map_err(|e| {
+                StorageError::system(format!("failed to remove pool '{}'", target.display()), e)
+            })
+        })())
+    }
+
+    fn storage_pool_undefine(&self, pool: &StoragePoolRef) -> Result<()> {
+        ok((|| {
+            let _lock = self.lock()?;
+            let p = self.pool(pool)?;
+            if p.active {
+                return Err(StorageError::Invalid(format!(
+                    "storage pool '{}' is still active",
+                    p.def.name
+                )));
+            }
+            remove_quiet(&self.paths.autostart(&p.def.name));
+            std::fs::remove_file(self.paths.config_xml(&p.def.name)).map_err(|e| {
+                StorageError::system(format!("cannot remove config for {}", p.def.name), e)
+            })
+        })())
+    }
+
+    fn storage_pool_refresh(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
+        ok((|| {
+            flags_ok(flags, 0, "storagePoolRefresh")?;
+            let p = self.pool(pool)?;
+            p.must_be_active()?;
+            // Volumes are read from the directory at every call; a refresh
+            // only checks that it is still readable.
+            p.volume_names().map(drop)
+        })())
+    }
+
+    fn storage_pool_set_autostart(&self, pool: &StoragePoolRef, autostart: bool) -> Result<()> {
+        ok((|| {
+            let _lock = self.lock()?;
+            let p = self.pool(pool)?;
+            if !p.persistent {
+                return Err(StorageError::Internal(
+                    "cannot set autostart for transient pool".into(),
+                ));
+            }
+            let mark = self.paths.autostart(&p.def.name);
+            if autostart {
+                write_atomic(&mark, b"")
+            } else {
+                remove_quiet(&mark);
+                Ok(())
+            }
+        })())
+    }
+
+    fn storage_pool_list_all_volumes(
+        &self,
+        pool: &StoragePoolRef,
+        flags: u32,
+    ) -> Result<Vec<StorageVolRef>> {
+        ok((|| {
+            flags_ok(flags, 0, "storagePoolListAllVolumes")?;
+            let p = self.pool(pool)?;
+            p.must_be_active()?;
+            Ok(p.volume_names()?.iter().map(|n| p.vol_ref(n)).collect())
+        })())
+    }
+
+    fn storage_vol_lookup_by_name(
+        &self,
+        pool: &StoragePoolRef,
+        name: &str,
+    ) -> Result<StorageVolRef> {
+        let r = self.pool(pool).and_then(|p| {
+            p.must_be_active()?;
+            let found = p.vol_path(name).is_ok_and(|f| f.is_file());
+            if !found {
+                return Err(StorageError::NoVol(format!(
+                    "no storage vol with matching name '{name}'"
+                )));
+            }
+            Ok(p.vol_ref(name))
+        });
+        ok(r)
+    }
+
+    fn storage_vol_lookup_by_key(&self, key: &str) -> Result<StorageVolRef> {
+        ok(self
+            .vol_at(key)
+            .ok_or_else(|| StorageError::NoVol(format!("no storage vol with matching key {key}"))))
+    }
+
+    fn storage_vol_lookup_by_path(&self, path: &str) -> Result<StorageVolRef> {
+        ok(self.vol_at(path).ok_or_else(|| {
+            StorageError::NoVol(format!("no storage vol with matching path '{path}'"))
+        }))
+    }
+
+    fn storage_vol_create_xml(
+        &self,
+        pool: &StoragePoolRef,
+        xml: &str,
+        flags: u32,
+    ) -> Result<StorageVolRef> {
+        ok((|| {
+            flags_ok(
+                flags,
+                vol_create_flags::PREALLOC_METADATA | vol_create_flags::VALIDATE,
+                "storageVolCreateXML",
+            )?;
+            let p = self.pool(pool)?;
+            p.must_be_active()?;
+            let def = storage::parse_volume(xml, &p.def.pool_type).map_err(StorageError::Xml)?;
+            let _lock = self.lock()?;
+            self.make_volume(&p, &def, None, flags)
+        })())
+    }
+
+    fn storage_vol_create_xml_from(
+        &self,
+        pool: &StoragePoolRef,
+        xml: &str,
+        clonevol: &StorageVolRef,
+        flags: u32,
+    ) -> Result<StorageVolRef> {
+        ok((|| {
+            flags_ok(
+                flags,
+                vol_create_flags::PREALLOC_METADATA
+                    | vol_create_flags::REFLINK
+                    | vol_create_flags::VALIDATE,
+                "storageVolCreateXMLFrom",
+            )?;
+            let p = self.pool(pool)?;
+            p.must_be_active()?;
+            let def = storage::parse_volume(xml, &p.def.pool_type).map_err(StorageError::Xml)?;
+            let (_, src) = self.vol(clonevol)?;
+            let m = image::measure(&src, None)?;
+            let _lock = self.lock()?;
+            self.make_volume(&p, &def, Some((&src, &m.format)), flags)
+        })())
+    }
+
+    fn storage_vol_delete(&self, vol: &StorageVolRef, flags: u32) -> Result<()> {
+        ok((|| {
+            flags_ok(flags, 0, "storageVolDelete")?;
+            let _lock = self.lock()?;
+            let (_, path) = self.vol(vol)?;
+            std::fs::remove_file(&path).map_err(|e| {
+                StorageError::system(format!("cannot unlink file '{}'", path.display()), e)
+            })
+        })())
+    }
+
+    fn storage_vol_wipe(&self, vol: &StorageVolRef, flags: u32) -> Result<()> {
+        self.storage_vol_wipe_pattern(vol, vol_wipe_algorithm::ZERO, flags)
+    }
+
+    fn storage_vol_wipe_pattern(
+        &self,
+        vol: &StorageVolRef,
+        algorithm: u32,
+        flags: u32,
+    ) -> Result<()> {
+        ok((|| {
+            flags_ok(flags, 0, "storageVolWipePattern")?;
+            if algorithm != vol_wipe_algorithm::ZERO {
+                return Err(StorageError::NoSupport(format!(
+                    "wiping algorithm {algorithm} (only zeroing is done by this driver)"
+                )));
+            }
+            let _lock = self.lock()?;
+            let (_, path) = self.vol(vol)?;
+            let m = image::measure(&path, None)?;
+            image::wipe(&path, &m.format, m.capacity)
+        })())
+    }
+
+    fn storage_vol_resize(&self, vol: &StorageVolRef, capacity: u64, flags: u32) -> Result<()> {
+        ok((|| {
+            use vol_resize_flags::{ALLOCATE, DELTA, SHRINK};
+            flags_ok(flags, ALLOCATE | DELTA | SHRINK, "storageVolResize")?;
+            let _lock = self.lock()?;
+            let (_, path) = self.vol(vol)?;
+            let m = image::measure(&path, None)?;
+            let new = match (flags & DELTA != 0, flags & SHRINK != 0) {
+                (true, true) => m.capacity.checked_sub(capacity).ok_or_else(|| {
+                    StorageError::InvalidArg("can't shrink capacity below size of 0".into())
+                })?,
+                (true, false) => m
+                    .capacity
+                    .checked_add(capacity)
+                    .ok_or_else(|| StorageError::InvalidArg("capacity overflow".into()))?,
+                (false, _) => capacity,
+            };
+            if new < m.capacity && flags & SHRINK == 0 {
+                return Err(StorageError::InvalidArg(
+                    "Can't shrink capacity below current capacity unless shrink flag explicitly specified".into(),
+                ));
+            }
+            if new > i64::MAX as u64 {
+                return Err(StorageError::InvalidArg(format!(
+                    "capacity {new} is out of range"
+                )));
+            }
+            image::resize(
+                &path,
+                &m.format,
+                new,
+                flags & ALLOCATE != 0,
+                new < m.capacity,
+            )
+        })())
+    }
+
+    fn storage_vol_get_info(&self, vol: &StorageVolRef) -> Result<StorageVolInfo> {
+        ok((|| {
+            let (_, path) = self.vol(vol)?;
+            let m = image::measure(&path, None)?;
+            Ok(StorageVolInfo {
+                kind: StorageVolType::File,
+                capacity: m.capacity,
+                allocation: m.allocation,
+            })
+        })())
+    }
+
+    fn storage_vol_get_xml_desc(&self, vol: &StorageVolRef, flags: u32) -> Result<String> {
+        ok((|| {
+            flags_ok(flags, 0, "storageVolGetXMLDesc")?;
+            let (p, path) = self.vol(vol)?;
+            Ok(Self::vol_def(&p, &vol.name, &path)?.to_xml())
+        })())
+    }
+
+    fn storage_vol_get_path(&self, vol: &StorageVolRef) -> Result<String> {
+        ok(self.vol(vol).map(|(_, path)| path.display().to_string()))
+    }
+}

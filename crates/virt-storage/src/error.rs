@@ -1,0 +1,85 @@
+//! The storage driver's errors, in libvirt's words, and their conversion
+//! into [`virt_core::Error`].
+
+use virt_core::{Error, ErrorCode, ErrorDomain};
+
+/// Everything the storage driver can refuse or fail at.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// No pool by that name.
+    #[error("Storage pool not found: no storage pool with matching name '{0}'")]
+    NoPool(String),
+    /// No pool with that UUID.
+    #[error("Storage pool not found: no storage pool with matching uuid '{0}'")]
+    NoPoolUuid(uuid::Uuid),
+    /// No such volume (libvirt's detail).
+    #[error("Storage volume not found: {0}")]
+    NoVol(String),
+    /// The state of the pool or volume forbids the call.
+    #[error("Requested operation is not valid: {0}")]
+    Invalid(String),
+    /// The operation failed, with libvirt's reason.
+    #[error("operation failed: {0}")]
+    Failed(String),
+    /// A bad argument.
+    #[error("invalid argument: {0}")]
+    InvalidArg(String),
+    /// Something this driver does not do (a pool type, an algorithm).
+    #[error("this function is not supported by the connection driver: {0}")]
+    NoSupport(String),
+    /// An internal failure with libvirt's wording.
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// A system call failed.
+    #[error("{what}: {}", virt_core::error::io_error_text(.source))]
+    System {
+        /// What was being done.
+        what: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Pool or volume XML did not parse.
+    #[error(transparent)]
+    Xml(virt_xml::XmlError),
+}
+
+/// This crate's results.
+pub type StorageResult<T> = std::result::Result<T, StorageError>;
+
+impl StorageError {
+    /// A failed system call on `what`.
+    pub fn system(what: impl Into<String>, source: std::io::Error) -> Self {
+        StorageError::System {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+impl From<StorageError> for Error {
+    fn from(e: StorageError) -> Error {
+        use StorageError::*;
+        let message = e.to_string();
+        let code = match &e {
+            NoPool(_) | NoPoolUuid(_) => ErrorCode::NoStoragePool,
+            NoVol(_) => ErrorCode::NoStorageVol,
+            Invalid(_) => ErrorCode::OperationInvalid,
+            Failed(_) => ErrorCode::OperationFailed,
+            InvalidArg(_) => ErrorCode::InvalidArg,
+            NoSupport(_) => ErrorCode::NoSupport,
+            Internal(_) => ErrorCode::InternalError,
+            System { .. } => ErrorCode::SystemError,
+            Xml(_) => {
+                return match e {
+                    Xml(x) => virt_xml::storage::storage_error(x),
+                    _ => Error::raw(ErrorCode::InternalError, ErrorDomain::Storage, message),
+                }
+            }
+        };
+        let mut err = Error::raw(code, ErrorDomain::Storage, message);
+        if let System { source, .. } = &e {
+            err.int1 = source.raw_os_error().unwrap_or(0);
+        }
+        err
+    }
+}

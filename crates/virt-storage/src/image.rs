@@ -1,0 +1,243 @@
+//! Volume files: raw files are made, grown and measured directly (sparse;
+//! the allocation is the file's real blocks); qcow2 and the other image
+//! formats go through Debian's `qemu-img` (package qemu-utils).
+
+use crate::error::{StorageError, StorageResult};
+use std::fs::OpenOptions;
+use std::io::{Seek, SeekFrom, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::Path;
+use std::process::Command;
+
+/// The program that makes and reads image formats other than raw.
+pub const QEMU_IMG: &str = "qemu-img";
+
+/// What a volume file holds, as measured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measured {
+    /// The image format (`raw` for plain files).
+    pub format: String,
+    /// The guest-visible size, bytes.
+    pub capacity: u64,
+    /// Bytes the file occupies on disk.
+    pub allocation: u64,
+    /// The backing file, for images that have one.
+    pub backing: Option<String>,
+}
+
+fn sys(what: String) -> impl FnOnce(std::io::Error) -> StorageError {
+    move |e| StorageError::system(what, e)
+}
+
+/// Run `qemu-img` with `args`; its stdout, or its message as the error.
+fn qemu_img(args: &[&str]) -> StorageResult<String> {
+    let out = Command::new(QEMU_IMG)
+        .args(args)
+        .env("LC_ALL", "C")
+        .output()
+        .map_err(sys(format!("cannot run {QEMU_IMG}")))?;
+    if !out.status.success() {
+        let msg = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        return Err(StorageError::Internal(format!(
+            "Child process ({QEMU_IMG} {}) unexpected exit status {}: {msg}",
+            args.join(" "),
+            out.status.code().unwrap_or(-1)
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Create a new file volume at `path` (it must not exist).
+///
+/// Raw: a sparse file of `capacity` bytes with its first `allocation`
+/// bytes allocated. Other formats: `qemu-img create`, with
+/// `preallocation=metadata` when asked and a backing file when given.
+pub fn create(
+    path: &Path,
+    format: &str,
+    capacity: u64,
+    allocation: u64,
+    prealloc_metadata: bool,
+    backing: Option<(&str, Option<&str>)>,
+) -> StorageResult<()> {
+    let shown = path.display().to_string();
+    if format == "raw" && backing.is_none() {
+        let f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(sys(format!("cannot create '{shown}'")))?;
+        let made = (|| {
+            f.set_len(capacity)?;
+            allocate(&f, allocation.min(capacity))?;
+            f.sync_all()
+        })();
+        if let Err(e) = made {
+            let _ = std::fs::remove_file(path);
+            return Err(StorageError::system(format!("cannot fill '{shown}'"), e));
+        }
+        return Ok(());
+    }
+    if path.exists() {
+        return Err(StorageError::Failed("storage vol already exists".into()));
+    }
+    let size = capacity.to_string();
+    let mut args = vec!["create", "-q", "-f", format];
+    let mut opts = Vec::new();
+    if prealloc_metadata {
+        opts.push("preallocation=metadata".to_string());
+    }
+    if let Some((file, fmt)) = backing {
+        opts.push(format!("backing_file={file}"));
+        if let Some(fmt) = fmt {
+            opts.push(format!("backing_fmt={fmt}"));
+        }
+    }
+    let joined = opts.join(",");
+    if !joined.is_empty() {
+        args.extend(["-o", joined.as_str()]);
+    }
+    args.extend([shown.as_str(), size.as_str()]);
+    qemu_img(&args).map(|_| ())
+}
+
+/// Allocate the first `len` bytes of `f` (`posix_fallocate`).
+fn allocate(f: &std::fs::File, len: u64) -> std::io::Result<()> {
+    if len == 0 {
+        return Ok(());
+    }
+    let len =
+        libc::off_t::try_from(len).map_err(|_| std::io::Error::from_raw_os_error(libc::EFBIG))?;
+    use std::os::fd::AsRawFd;
+    // SAFETY: the descriptor is open for writing for the whole call; the
+    // range is within off_t.
+    let rc = unsafe { libc::posix_fallocate(f.as_raw_fd(), 0, len) };
+    if rc != 0 {
+        return Err(std::io::Error::from_raw_os_error(rc));
+    }
+    Ok(())
+}
+
+/// Measure the volume file at `path`: its format (probed by `qemu-img`
+/// when the file is not plainly raw), its capacity and its real blocks.
+pub fn measure(path: &Path, format_hint: Option<&str>) -> StorageResult<Measured> {
+    let shown = path.display().to_string();
+    let md = std::fs::metadata(path).map_err(sys(format!("cannot stat file '{shown}'")))?;
+    let allocation = md.blocks() * 512;
+    if format_hint == Some("raw") || !looks_like_image(path) {
+        return Ok(Measured {
+            format: "raw".into(),
+            capacity: md.len(),
+            allocation,
+            backing: None,
+        });
+    }
+    let json = qemu_img(&["info", "--output=json", "-U", &shown])?;
+    let v: serde_json::Value = serde_json::from_str(&json)
+        .map_err(|e| StorageError::Internal(format!("cannot read {QEMU_IMG} info: {e}")))?;
+    Ok(Measured {
+        format: v["format"].as_str().unwrap_or("raw").to_string(),
+        capacity: v["virtual-size"].as_u64().unwrap_or(md.len()),
+        allocation,
+        backing: v["backing-filename"].as_str().map(str::to_string),
+    })
+}
+
+/// True when the file starts with the magic of a format `qemu-img`
+/// knows better than raw (qcow, qcow2, QED, VMDK, VDI, VHDX, VPC).
+fn looks_like_image(path: &Path) -> bool {
+    let mut head = [0u8; 512];
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    use std::io::Read;
+    let n = f.read(&mut head).unwrap_or(0);
+    let h = &head[..n];
+    let magics: [&[u8]; 7] = [
+        b"QFI\xfb",
+        b"QEMU QED",
+        b"KDMV",
+        b"vhdxfile",
+        b"conectix",
+        b"<<< ",
+        b"# Disk",
+    ];
+    magics.iter().any(|m| h.starts_with(m))
+}
+
+/// Copy `src` (in `src_format`) into a new file `dst` in `dst_format`,
+/// keeping holes (`qemu-img convert` skips zeroes; the target is sparse).
+pub fn copy(src: &Path, src_format: &str, dst: &Path, dst_format: &str) -> StorageResult<()> {
+    if dst.exists() {
+        return Err(StorageError::Failed("storage vol already exists".into()));
+    }
+    let (s, d) = (src.display().to_string(), dst.display().to_string());
+    let r = qemu_img(&["convert", "-q", "-f", src_format, "-O", dst_format, &s, &d]);
+    if r.is_err() {
+        let _ = std::fs::remove_file(dst);
+    }
+    r.map(|_| ())
+}
+
+/// Set the capacity of the volume at `path`. Raw files are truncated or
+/// extended (allocated with `allocate`); images go through `qemu-img resize`.
+pub fn resize(
+    path: &Path,
+    format: &str,
+    capacity: u64,
+    allocate_new: bool,
+    shrink: bool,
+) -> StorageResult<()> {
+    let shown = path.display().to_string();
+    if format == "raw" {
+        let f = OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(sys(format!("cannot open '{shown}'")))?;
+        let old = f.metadata().map(|m| m.len()).unwrap_or(0);
+        f.set_len(capacity)
+            .map_err(sys(format!("cannot resize '{shown}'")))?;
+        if allocate_new && capacity > old {
+            allocate(&f, capacity).map_err(sys(format!("cannot allocate '{shown}'")))?;
+        }
+        return Ok(());
+    }
+    let size = capacity.to_string();
+    let mut args = vec!["resize", "-q", "-f", format];
+    if shrink {
+        args.push("--shrink");
+    }
+    if allocate_new {
+        args.push("--preallocation=falloc");
+    }
+    args.extend([shown.as_str(), size.as_str()]);
+    qemu_img(&args).map(|_| ())
+}
+
+/// Overwrite the data of a raw volume with zeroes, keeping its size;
+/// an image is made anew, empty, with the same capacity.
+pub fn wipe(path: &Path, format: &str, capacity: u64) -> StorageResult<()> {
+    let shown = path.display().to_string();
+    if format != "raw" {
+        std::fs::remove_file(path).map_err(sys(format!("cannot remove '{shown}'")))?;
+        return create(path, format, capacity, 0, false, None);
+    }
+    let mut f = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(sys(format!("cannot open '{shown}'")))?;
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let zeros = vec![0u8; 1 << 20];
+    let mut done = 0u64;
+    let r = (|| {
+        f.seek(SeekFrom::Start(0))?;
+        while done < len {
+            let n = (len - done).min(zeros.len() as u64) as usize;
+            f.write_all(&zeros[..n])?;
+            done += n as u64;
+        }
+        f.sync_all()
+    })();
+    r.map_err(sys(format!("cannot wipe '{shown}'")))
+}

@@ -1,0 +1,78 @@
+//! The storage driver of virt-rs for `qemu:///session` and `qemu:///system`:
+//! the pools and volumes guests' disks come from.
+//!
+//! - [`paths`]: where definitions and runtime state live, atomic writes,
+//!   the lock that serialises changes.
+//! - [`image`]: volume files: raw files made and measured directly (sparse,
+//!   allocation from the file's real blocks), other formats through
+//!   Debian's `qemu-img`.
+//! - [`StorageDriver`]: the [`virt_core::Driver`] member answering the
+//!   storage calls; the binaries stack it under the QEMU driver.
+//! - [`StorageError`]: this crate's error, convertible into libvirt's.
+//!
+//! Pools of type `dir` are served; other types are refused with libvirt's
+//! "not supported" error for that type. Everything is kept on disk, so a
+//! new process (or a restarted daemon) knows every pool.
+#![warn(missing_docs)]
+
+mod driver;
+pub mod error;
+pub mod image;
+pub mod paths;
+
+pub use driver::StorageDriver;
+pub use error::StorageError;
+
+use std::sync::OnceLock;
+use virt_core::{Driver, DriverEntry, DriverOpener, DriverStack, Result, Uri};
+
+/// The hypervisor driver the storage member is stacked under.
+static HYPERVISOR: OnceLock<DriverOpener> = OnceLock::new();
+
+/// Register `qemu:` URIs as a stack: the hypervisor driver `hypervisor`
+/// (`virt_qemu::open`) first, this storage driver under it, which answers
+/// the storage calls the hypervisor declines. Binaries call this instead
+/// of registering the QEMU driver alone; backends never depend on each
+/// other.
+pub fn register_with(hypervisor: DriverOpener) {
+    if HYPERVISOR.set(hypervisor).is_err() {
+        return;
+    }
+    virt_core::register_driver(DriverEntry {
+        name: "qemu",
+        default_uri: None,
+        open: open_stack,
+    });
+}
+
+fn open_stack(uri: &Uri, read_only: bool) -> Option<Result<Box<dyn Driver>>> {
+    let hv = match (HYPERVISOR.get()?)(uri, read_only)? {
+        Ok(d) => d,
+        Err(e) => return Some(Err(e)),
+    };
+    match open(uri, read_only) {
+        Some(Ok(storage)) => Some(Ok(Box::new(DriverStack::new(vec![hv, storage])))),
+        Some(Err(e)) => Some(Err(e)),
+        None => Some(Ok(hv)),
+    }
+}
+
+/// Open the storage member for a `qemu:` URI, or decline a URI that is
+/// not ours (the same ones the QEMU driver takes).
+pub fn open(uri: &Uri, read_only: bool) -> Option<Result<Box<dyn Driver>>> {
+    if uri.driver != "qemu" || uri.transport.is_some() {
+        return None;
+    }
+    if uri.host.as_deref().is_some_and(|h| h != "localhost") {
+        return None;
+    }
+    let system = match uri.path.as_str() {
+        "/system" => true,
+        "/session" => false,
+        _ => return None,
+    };
+    Some(StorageDriver::open(system, read_only).map(|d| Box::new(d) as Box<dyn Driver>))
+}
+
+#[cfg(test)]
+mod tests;
