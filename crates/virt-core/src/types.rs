@@ -547,14 +547,28 @@ pub struct ListFacts {
     pub has_snapshot: bool,
 }
 
+/// One group of a listing filter (`yes` and `no` flags, e.g. active and
+/// inactive): it filters only when one of the two is given.
+fn flag_group_passes(flags: u32, yes: u32, no: u32, is: bool) -> bool {
+    let f = flags & (yes | no);
+    f == 0 || f == (yes | no) || (is && f & yes != 0) || (!is && f & no != 0)
+}
+
+/// True when a network or storage pool passes the filter libvirt's
+/// listings of both share: 1 inactive, 2 active, 4 persistent,
+/// 8 transient, 16 autostart, 32 no autostart.
+pub fn object_filter_matches(flags: u32, active: bool, persistent: bool, autostart: bool) -> bool {
+    use pool_list_flags::*;
+    flag_group_passes(flags, ACTIVE, INACTIVE, active)
+        && flag_group_passes(flags, PERSISTENT, TRANSIENT, persistent)
+        && flag_group_passes(flags, AUTOSTART, NO_AUTOSTART, autostart)
+}
+
 /// True when a domain with `facts` passes the `list_flags` filter `flags`
 /// (each group of flags filters only when one of its members is given).
 pub fn list_filter_matches(flags: u32, facts: &ListFacts) -> bool {
     use list_flags::*;
-    let group = |yes: u32, no: u32, is: bool| {
-        let f = flags & (yes | no);
-        f == 0 || f == (yes | no) || (is && f & yes != 0) || (!is && f & no != 0)
-    };
+    let group = |yes, no, is| flag_group_passes(flags, yes, no, is);
     let active = facts.state.is_active();
     if !group(ACTIVE, INACTIVE, active) || !group(PERSISTENT, TRANSIENT, facts.persistent) {
         return false;

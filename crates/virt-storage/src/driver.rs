@@ -442,17 +442,11 @@ impl Driver for StorageDriver {
             "storageConnectListAllStoragePools",
         ))?;
         let types = flags & pool_list_flags::ALL_TYPES;
-        let want = |f: u32, yes: u32, no: u32, is: bool| {
-            let g = f & (yes | no);
-            g == 0 || g == (yes | no) || (is && g & yes != 0) || (!is && g & no != 0)
-        };
         Ok(self
             .all_pools()
             .into_iter()
             .filter(|p| {
-                want(flags, 2, 1, p.active)
-                    && want(flags, 4, 8, p.persistent)
-                    && want(flags, 16, 32, p.autostart)
+                virt_core::object_filter_matches(flags, p.active, p.persistent, p.autostart)
             })
             .filter(|p| {
                 types == 0

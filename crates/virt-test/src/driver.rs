@@ -859,7 +859,9 @@ impl Driver for TestConnection {
             .node
             .networks
             .iter()
-            .filter(|n| pool_like_filter(flags, n.active, n.persistent, n.autostart))
+            .filter(|n| {
+                virt_core::object_filter_matches(flags, n.active, n.persistent, n.autostart)
+            })
             .map(|n| NetworkRef {
                 name: n.name.clone(),
                 uuid: n.uuid,
@@ -1073,19 +1075,4 @@ impl TestConnection {
 /// Set the online vCPU count of a definition.
 fn set_vcpus(def: &mut DomainDef, n: u32) {
     def.vcpu.current = if n >= def.vcpu.max { None } else { Some(n) };
-}
-
-/// The filter networks and pools share: 1 inactive, 2 active,
-/// 4 persistent, 8 transient, 16 autostart, 32 no autostart.
-pub(crate) fn pool_like_filter(
-    flags: u32,
-    active: bool,
-    persistent: bool,
-    autostart: bool,
-) -> bool {
-    let group = |yes: u32, no: u32, is: bool| {
-        let f = flags & (yes | no);
-        f == 0 || f == (yes | no) || (is && f & yes != 0) || (!is && f & no != 0)
-    };
-    group(2, 1, active) && group(4, 8, persistent) && group(16, 32, autostart)
 }

@@ -283,7 +283,9 @@ impl Pools {
         Ok(self
             .list
             .iter()
-            .filter(|p| crate::driver::pool_like_filter(flags, p.active, p.persistent, p.autostart))
+            .filter(|p| {
+                virt_core::object_filter_matches(flags, p.active, p.persistent, p.autostart)
+            })
             .filter(|p| {
                 types == 0
                     || pool_list_flags::type_flag(&p.def.pool_type).is_some_and(|f| types & f != 0)
