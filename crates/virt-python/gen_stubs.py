@@ -35,13 +35,19 @@ RETURNS = {
     "openReadOnly": "virConnect", "openAuth": "virConnect",
     "virGetLastError": "Optional[_RawError]", "virGetLastErrorMessage": "str",
     "virResetLastError": "None",
+    "virStoragePool.createXML": "virStorageVol", "key": "str", "path": "str", "storagePoolLookupByVolume": "virStoragePool",
+    "storagePoolLookupByUUID": "virStoragePool", "storagePoolLookupByUUIDString": "virStoragePool",
+    "storagePoolDefineXML": "virStoragePool", "storagePoolCreateXML": "virStoragePool",
+    "storageVolLookupByKey": "virStorageVol", "storageVolLookupByPath": "virStorageVol",
+    "storageVolLookupByName": "virStorageVol", "createXMLFrom": "virStorageVol",
+    "listAllVolumes": "List[virStorageVol]", "listVolumes": "List[str]",
 }
 
 
-def signature(f, name, indent, module_level):
+def signature(f, name, indent, module_level, cname=""):
     s = getattr(f, "__text_signature__", None) or "($self)"
     s = s.replace("$self", "self").replace("$module, ", "").replace("$module", "")
-    r = RETURNS.get(name, "int")
+    r = RETURNS.get(cname + "." + name, RETURNS.get(name, "int"))
     if module_level and name == "getVersion":
         r = "Union[int, Tuple[int, int]]"
     pad = "    " * indent
@@ -61,7 +67,7 @@ def main():
     print("")
     print("_RawError = Tuple[int, int, str, int, Optional[str], Optional[str], Optional[str], int, int]")
     print("")
-    for cname in ["virConnect", "virDomain", "virNetwork", "virStoragePool"]:
+    for cname in ["virConnect", "virDomain", "virNetwork", "virStoragePool", "virStorageVol"]:
         c = getattr(m, cname)
         print("")
         print("class %s:" % cname)
@@ -70,7 +76,7 @@ def main():
         for n, f in vars(c).items():
             if (n.startswith("_") and n not in ("__enter__", "__exit__")) or not callable(f):
                 continue
-            print(signature(f, n, 1, False))
+            print(signature(f, n, 1, False, cname))
     print("")
     for n in dir(m):
         f = getattr(m, n)

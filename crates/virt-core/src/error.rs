@@ -258,6 +258,22 @@ impl ErrorLevel {
     }
 }
 
+impl ErrorDomain {
+    /// Where libvirt's library reports the refusals of a public function
+    /// (not supported, read-only, bad argument): the part of the library
+    /// the function lives in (libvirt-storage.c, libvirt-network.c; the
+    /// domain and host calls report as the domain part).
+    pub fn of_function(function: &str) -> Self {
+        if function.starts_with("virStorage") {
+            ErrorDomain::Storage
+        } else if function.starts_with("virNetwork") {
+            ErrorDomain::Network
+        } else {
+            ErrorDomain::Domain
+        }
+    }
+}
+
 impl ErrorCode {
     /// libvirt's message template for this code: the text without detail,
     /// and the text around the detail (`{}` marks where it goes).
@@ -518,7 +534,11 @@ impl Error {
 
     /// "this function is not supported by the connection driver: NAME".
     pub fn no_support(function: &str) -> Self {
-        Self::with(ErrorCode::NoSupport, ErrorDomain::Domain, function)
+        Self::with(
+            ErrorCode::NoSupport,
+            ErrorDomain::of_function(function),
+            function,
+        )
     }
 
     /// A driver's "not mine": the call is left to the next member of a
@@ -546,7 +566,8 @@ impl Error {
 
     /// libvirt's refusal of a mutating call on a read-only connection.
     pub fn read_only(function: &str) -> Self {
-        let mut e = Self::new(ErrorCode::OperationDenied, ErrorDomain::Domain, None);
+        let domain = ErrorDomain::of_function(function);
+        let mut e = Self::new(ErrorCode::OperationDenied, domain, None);
         e.message = format!("operation forbidden: read only access prevents {function}");
         e.str1 = Some(function.to_string());
         e
@@ -630,13 +651,7 @@ impl Error {
     /// `virReportInvalidArg` reports it: the function in str1, the argument
     /// in str2, from the part of the library the function belongs to.
     pub fn invalid_arg(function: &str, arg: &str, message: impl Into<String>) -> Self {
-        let domain = if function.starts_with("virNetwork") {
-            ErrorDomain::Network
-        } else if function.starts_with("virStorage") {
-            ErrorDomain::Storage
-        } else {
-            ErrorDomain::Domain
-        };
+        let domain = ErrorDomain::of_function(function);
         let mut e = Self::raw(ErrorCode::InvalidArg, domain, message);
         e.str1 = Some(function.to_string());
         e.str2 = Some(arg.to_string());

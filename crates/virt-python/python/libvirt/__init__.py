@@ -23,6 +23,7 @@ from .libvirtmod import (  # noqa: F401  (named for readers and type checkers)
     virNetwork,
     virResetLastError,
     virStoragePool,
+    virStorageVol,
 )
 
 # (code, domain, message, level, str1, str2, str3, int1, int2)

@@ -130,6 +130,24 @@ class virConnect:
     def storagePoolLookupByName(self, name) -> virStoragePool:
         """The storage pool with this name."""
 
+    def storagePoolLookupByUUID(self, uuid) -> virStoragePool:
+        """The storage pool with this UUID (16 raw bytes)."""
+
+    def storagePoolLookupByUUIDString(self, uuidstr) -> virStoragePool:
+        """The storage pool with this UUID string."""
+
+    def storagePoolDefineXML(self, xml, flags=0) -> virStoragePool:
+        """Define a persistent storage pool from XML."""
+
+    def storagePoolCreateXML(self, xmlDesc, flags=0) -> virStoragePool:
+        """Create and start a transient storage pool from XML."""
+
+    def storageVolLookupByKey(self, key) -> virStorageVol:
+        """The storage volume with this key."""
+
+    def storageVolLookupByPath(self, path) -> virStorageVol:
+        """The storage volume at this path."""
+
     def listStoragePools(self) -> List[str]:
         """Names of the active storage pools."""
 
@@ -370,6 +388,83 @@ class virStoragePool:
 
     def XMLDesc(self, flags=0) -> str:
         """The pool XML."""
+
+    def build(self, flags=0) -> int:
+        """Build the underlying storage; returns 0."""
+
+    def create(self, flags=0) -> int:
+        """Start the pool; returns 0."""
+
+    def destroy(self) -> int:
+        """Stop the pool; returns 0."""
+
+    def delete(self, flags=0) -> int:
+        """Delete the underlying storage; returns 0."""
+
+    def undefine(self) -> int:
+        """Remove the persistent definition; returns 0."""
+
+    def refresh(self, flags=0) -> int:
+        """Look at the storage again; returns 0."""
+
+    def setAutostart(self, autostart) -> int:
+        """Mark (non-zero) or unmark for autostart; returns 0."""
+
+    def listAllVolumes(self, flags=0) -> List[virStorageVol]:
+        """Every volume of the pool."""
+
+    def listVolumes(self) -> List[str]:
+        """Names of the pool's volumes."""
+
+    def numOfVolumes(self) -> int:
+        """Number of the pool's volumes."""
+
+    def storageVolLookupByName(self, name) -> virStorageVol:
+        """The pool's volume with this name."""
+
+    def createXML(self, xmlDesc, flags=0) -> virStorageVol:
+        """Create a volume from XML."""
+
+    def createXMLFrom(self, xmlDesc, clonevol, flags=0) -> virStorageVol:
+        """Create a volume from XML holding a copy of `clonevol`."""
+
+
+class virStorageVol:
+    """A storage volume (libvirt-python's `virStorageVol`); handles compare and
+    hash by identity, as libvirt-python's."""
+
+    def name(self) -> str:
+        """The volume's name."""
+
+    def key(self) -> str:
+        """The volume's key."""
+
+    def connect(self) -> virConnect:
+        """The connection this volume was found on."""
+
+    def storagePoolLookupByVolume(self) -> virStoragePool:
+        """The pool holding the volume."""
+
+    def delete(self, flags=0) -> int:
+        """Delete the volume; returns 0."""
+
+    def wipe(self, flags=0) -> int:
+        """Overwrite its data with zeroes; returns 0."""
+
+    def wipePattern(self, algorithm, flags=0) -> int:
+        """Overwrite its data with a pattern (`VIR_STORAGE_VOL_WIPE_ALG_*`)."""
+
+    def resize(self, capacity, flags=0) -> int:
+        """Change its capacity, bytes; returns 0."""
+
+    def info(self) -> List[int]:
+        """`[type, capacity, allocation]`, bytes."""
+
+    def XMLDesc(self, flags=0) -> str:
+        """The volume XML."""
+
+    def path(self) -> str:
+        """Its path on the node."""
 
 
 def getVersion(name=None) -> Union[int, Tuple[int, int]]:
@@ -767,10 +862,50 @@ VIR_FROM_XML: int
 VIR_NETWORK_XML_INACTIVE: int
 VIR_NODE_CPU_STATS_ALL_CPUS: int
 VIR_STORAGE_POOL_BUILDING: int
+VIR_STORAGE_POOL_BUILD_NEW: int
+VIR_STORAGE_POOL_BUILD_NO_OVERWRITE: int
+VIR_STORAGE_POOL_BUILD_OVERWRITE: int
+VIR_STORAGE_POOL_BUILD_REPAIR: int
+VIR_STORAGE_POOL_BUILD_RESIZE: int
+VIR_STORAGE_POOL_CREATE_NORMAL: int
+VIR_STORAGE_POOL_CREATE_WITH_BUILD: int
+VIR_STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE: int
+VIR_STORAGE_POOL_CREATE_WITH_BUILD_OVERWRITE: int
+VIR_STORAGE_POOL_DEFINE_VALIDATE: int
 VIR_STORAGE_POOL_DEGRADED: int
+VIR_STORAGE_POOL_DELETE_NORMAL: int
+VIR_STORAGE_POOL_DELETE_ZEROED: int
 VIR_STORAGE_POOL_INACCESSIBLE: int
 VIR_STORAGE_POOL_INACTIVE: int
 VIR_STORAGE_POOL_RUNNING: int
+VIR_STORAGE_VOL_BLOCK: int
+VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA: int
+VIR_STORAGE_VOL_CREATE_REFLINK: int
+VIR_STORAGE_VOL_CREATE_VALIDATE: int
+VIR_STORAGE_VOL_DELETE_NORMAL: int
+VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS: int
+VIR_STORAGE_VOL_DELETE_ZEROED: int
+VIR_STORAGE_VOL_DIR: int
+VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM: int
+VIR_STORAGE_VOL_FILE: int
+VIR_STORAGE_VOL_GET_PHYSICAL: int
+VIR_STORAGE_VOL_NETDIR: int
+VIR_STORAGE_VOL_NETWORK: int
+VIR_STORAGE_VOL_PLOOP: int
+VIR_STORAGE_VOL_RESIZE_ALLOCATE: int
+VIR_STORAGE_VOL_RESIZE_DELTA: int
+VIR_STORAGE_VOL_RESIZE_SHRINK: int
+VIR_STORAGE_VOL_USE_ALLOCATION: int
+VIR_STORAGE_VOL_WIPE_ALG_BSI: int
+VIR_STORAGE_VOL_WIPE_ALG_DOD: int
+VIR_STORAGE_VOL_WIPE_ALG_GUTMANN: int
+VIR_STORAGE_VOL_WIPE_ALG_NNSA: int
+VIR_STORAGE_VOL_WIPE_ALG_PFITZNER33: int
+VIR_STORAGE_VOL_WIPE_ALG_PFITZNER7: int
+VIR_STORAGE_VOL_WIPE_ALG_RANDOM: int
+VIR_STORAGE_VOL_WIPE_ALG_SCHNEIER: int
+VIR_STORAGE_VOL_WIPE_ALG_TRIM: int
+VIR_STORAGE_VOL_WIPE_ALG_ZERO: int
 VIR_STORAGE_XML_INACTIVE: int
 VIR_TYPED_PARAM_BOOLEAN: int
 VIR_TYPED_PARAM_DOUBLE: int

@@ -3,7 +3,7 @@
 use super::convert::as_list;
 use super::domain::PyDomain;
 use super::error::{binding_error, call, non_null, raise};
-use super::storage::{PyNetwork, PyStoragePool};
+use super::storage::{PyNetwork, PyStoragePool, PyStorageVol};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 use std::sync::{Arc, RwLock};
@@ -471,6 +471,106 @@ impl PyConnect {
             .get()
             .with(py, |c| call(py, || c.storage_pool_lookup_by_name(&name)))?;
         PyStoragePool::wrap(slf, p)
+    }
+
+    /// The storage pool with this UUID (16 raw bytes).
+    #[pyo3(name = "storagePoolLookupByUUID")]
+    fn storage_pool_lookup_by_uuid(
+        slf: &Bound<'_, Self>,
+        uuid: &Bound<'_, PyBytes>,
+    ) -> PyResult<Py<PyStoragePool>> {
+        let py = slf.py();
+        let Ok(u) = Uuid::from_slice(uuid.as_bytes()) else {
+            return Err(binding_error(
+                py,
+                ErrorCode::InvalidArg,
+                "a UUID is 16 bytes",
+            ));
+        };
+        let p = slf
+            .get()
+            .with(py, |c| call(py, || c.storage_pool_lookup_by_uuid(&u)))?;
+        PyStoragePool::wrap(slf, p)
+    }
+
+    /// The storage pool with this UUID string.
+    #[pyo3(name = "storagePoolLookupByUUIDString")]
+    fn storage_pool_lookup_by_uuid_string(
+        slf: &Bound<'_, Self>,
+        uuidstr: Option<String>,
+    ) -> PyResult<Py<PyStoragePool>> {
+        const API: &str = "virStoragePoolLookupByUUIDString";
+        let py = slf.py();
+        let uuidstr = non_null(py, uuidstr, "uuidstr", API)?;
+        let Ok(u) = virt_core::parse_uuid(&uuidstr) else {
+            return Err(raise(
+                py,
+                virt_core::Error::invalid_arg(API, "uuidstr", "Invalid UUID"),
+            ));
+        };
+        let p = slf
+            .get()
+            .with(py, |c| call(py, || c.storage_pool_lookup_by_uuid(&u)))?;
+        PyStoragePool::wrap(slf, p)
+    }
+
+    /// Define a persistent storage pool from XML.
+    #[pyo3(name = "storagePoolDefineXML", signature = (xml, flags = 0))]
+    fn storage_pool_define_xml(
+        slf: &Bound<'_, Self>,
+        xml: Option<String>,
+        flags: u32,
+    ) -> PyResult<Py<PyStoragePool>> {
+        let py = slf.py();
+        let xml = non_null(py, xml, "xml", "virStoragePoolDefineXML")?;
+        let p = slf
+            .get()
+            .with(py, |c| call(py, || c.storage_pool_define_xml(&xml, flags)))?;
+        PyStoragePool::wrap(slf, p)
+    }
+
+    /// Create and start a transient storage pool from XML.
+    #[pyo3(name = "storagePoolCreateXML", signature = (xmlDesc, flags = 0))]
+    #[allow(non_snake_case)]
+    fn storage_pool_create_xml(
+        slf: &Bound<'_, Self>,
+        xmlDesc: Option<String>,
+        flags: u32,
+    ) -> PyResult<Py<PyStoragePool>> {
+        let py = slf.py();
+        let xml = non_null(py, xmlDesc, "xmlDesc", "virStoragePoolCreateXML")?;
+        let p = slf
+            .get()
+            .with(py, |c| call(py, || c.storage_pool_create_xml(&xml, flags)))?;
+        PyStoragePool::wrap(slf, p)
+    }
+
+    /// The storage volume with this key.
+    #[pyo3(name = "storageVolLookupByKey")]
+    fn storage_vol_lookup_by_key(
+        slf: &Bound<'_, Self>,
+        key: Option<String>,
+    ) -> PyResult<Py<PyStorageVol>> {
+        let py = slf.py();
+        let key = non_null(py, key, "key", "virStorageVolLookupByKey")?;
+        let v = slf
+            .get()
+            .with(py, |c| call(py, || c.storage_vol_lookup_by_key(&key)))?;
+        PyStorageVol::wrap(slf, v)
+    }
+
+    /// The storage volume at this path.
+    #[pyo3(name = "storageVolLookupByPath")]
+    fn storage_vol_lookup_by_path(
+        slf: &Bound<'_, Self>,
+        path: Option<String>,
+    ) -> PyResult<Py<PyStorageVol>> {
+        let py = slf.py();
+        let path = non_null(py, path, "path", "virStorageVolLookupByPath")?;
+        let v = slf
+            .get()
+            .with(py, |c| call(py, || c.storage_vol_lookup_by_path(&path)))?;
+        PyStorageVol::wrap(slf, v)
     }
 
     /// Names of the active storage pools.

@@ -35,6 +35,7 @@ fn libvirtmod(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<domain::PyDomain>()?;
     m.add_class::<storage::PyNetwork>()?;
     m.add_class::<storage::PyStoragePool>()?;
+    m.add_class::<storage::PyStorageVol>()?;
     m.add_function(wrap_pyfunction!(connect::open, m)?)?;
     m.add_function(wrap_pyfunction!(connect::open_read_only, m)?)?;
     m.add_function(wrap_pyfunction!(connect::open_auth, m)?)?;

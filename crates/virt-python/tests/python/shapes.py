@@ -182,6 +182,47 @@ show("pool autostart", pool.autostart)
 show("pool missing", lambda: conn.storagePoolLookupByName("nosuch"))
 show("listAllStoragePools", lambda: [p.name() for p in conn.listAllStoragePools()])
 
+show("pool listVolumes", pool.listVolumes)
+show("pool numOfVolumes", pool.numOfVolumes)
+volxml = """<volume type="file">
+  <name>py.img</name>
+  <allocation unit="M">10</allocation>
+  <capacity unit="M">1000</capacity>
+</volume>"""
+show("vol createXML None", lambda: pool.createXML(None))
+vol = pool.createXML(volxml)
+show("vol name", vol.name)
+show("vol key", vol.key)
+show("vol path", vol.path)
+show("vol info", vol.info)
+show("vol XMLDesc has name", lambda: "<name>py.img</name>" in vol.XMLDesc(0))
+show("vol createXML again", lambda: pool.createXML(volxml))
+show("pool listVolumes after", pool.listVolumes)
+show("vol lookup by name", lambda: pool.storageVolLookupByName("py.img").key())
+show("vol lookup missing", lambda: pool.storageVolLookupByName("nosuch"))
+show("vol lookup by key", lambda: conn.storageVolLookupByKey(vol.key()).name())
+show("vol lookup by path", lambda: conn.storageVolLookupByPath(vol.path()).name())
+show("vol pool", lambda: vol.storagePoolLookupByVolume().name())
+show("vol resize", lambda: vol.resize(2000 * 1024 * 1024))
+show("vol info after resize", vol.info)
+show("vol wipe", vol.wipe)
+clone = volxml.replace("py.img", "py-clone.img")
+show("vol createXMLFrom", lambda: pool.createXMLFrom(clone, vol, 0).name())
+show("vol delete", vol.delete)
+show("vol delete again", vol.delete)
+show("pool listVolumes after delete", pool.listVolumes)
+show("pool by UUIDString", lambda: conn.storagePoolLookupByUUIDString(pool.UUIDString()).name())
+show("pool by UUID", lambda: conn.storagePoolLookupByUUID(pool.UUID()).name())
+show("pool refresh", pool.refresh)
+poolxml = """<pool type='dir'><name>py-pool</name>
+  <target><path>/nonexistent-py-pool</path></target></pool>"""
+newpool = conn.storagePoolDefineXML(poolxml, 0)
+show("pool defined", lambda: (newpool.name(), newpool.isActive(), newpool.isPersistent()))
+show("pool setAutostart", lambda: newpool.setAutostart(1))
+show("pool autostart", newpool.autostart)
+show("pool undefine", newpool.undefine)
+show("pool after undefine", lambda: conn.storagePoolLookupByName("py-pool"))
+
 ro = libvirt.openReadOnly("test:///default")
 show("read-only suspend", lambda: ro.lookupByName("test").suspend())
 show("read-only defineXML", lambda: ro.defineXML(xml))

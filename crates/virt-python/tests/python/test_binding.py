@@ -210,7 +210,7 @@ class TestConstants(unittest.TestCase):
         self.assertEqual(wrong, {})
 
     def test_method_names_exist_in_python3_libvirt(self):
-        classes = ["virConnect", "virDomain", "virNetwork", "virStoragePool"]
+        classes = ["virConnect", "virDomain", "virNetwork", "virStoragePool", "virStorageVol"]
         ref = reference("import json, libvirt; print(json.dumps({c: dir(getattr(libvirt, c)) "
                         "for c in %r}))" % classes)
         for c in classes:
