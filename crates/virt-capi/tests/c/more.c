@@ -10,18 +10,7 @@
 #include <unistd.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
-
-static void quiet(void *data, virErrorPtr err) { (void)data; (void)err; }
-
-static void result(const char *what, long long rc)
-{
-    virErrorPtr e = virGetLastError();
-    if (e)
-        printf("%s = %lld: error code=%d domain=%d: %s\n", what, rc, e->code,
-               e->domain, e->message);
-    else
-        printf("%s = %lld\n", what, rc);
-}
+#include "result.h"
 
 static void show_string(const char *what, char *s, int print)
 {

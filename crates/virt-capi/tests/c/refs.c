@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
-
-static void quiet(void *data, virErrorPtr err) { (void)data; (void)err; }
+#include "result.h"
 
 int main(void)
 {

@@ -8,14 +8,13 @@
 #include <stdio.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include "result.h"
 
 #define THREADS 4
 #define ROUNDS 500
 
 static virConnectPtr conn;
 static virDomainPtr shared;
-
-static void quiet(void *data, virErrorPtr err) { (void)data; (void)err; }
 
 static void *worker(void *arg)
 {

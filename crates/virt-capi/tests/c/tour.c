@@ -7,20 +7,9 @@
 #include <string.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
-
-static void quiet(void *data, virErrorPtr err) { (void)data; (void)err; }
+#include "result.h"
 
 /* The last error, or "ok". */
-static void result(const char *what, long long rc)
-{
-    virErrorPtr e = virGetLastError();
-    if (e)
-        printf("%s = %lld: error code=%d domain=%d level=%d: %s\n", what, rc,
-               e->code, e->domain, e->level, e->message);
-    else
-        printf("%s = %lld\n", what, rc);
-}
-
 static void show_string(const char *what, char *s)
 {
     result(what, s != NULL);
