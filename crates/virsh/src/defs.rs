@@ -47,7 +47,22 @@ pub static GROUPS: &[Group] = &[
     Group {
         title: "Networking",
         keyword: "network",
-        commands: &["net-dumpxml", "net-info", "net-list"],
+        commands: &[
+            "net-autostart",
+            "net-create",
+            "net-define",
+            "net-destroy",
+            "net-dhcp-leases",
+            "net-dumpxml",
+            "net-edit",
+            "net-info",
+            "net-list",
+            "net-name",
+            "net-start",
+            "net-undefine",
+            "net-update",
+            "net-uuid",
+        ],
     },
     Group {
         title: "Storage Pool",
@@ -533,6 +548,105 @@ is present."),
             OptDef { name: "inactive", kind: Bool, required: false, positional: false, help: "show inactive defined XML" },
             OptDef { name: "xpath", kind: Str, required: false, positional: false, help: "xpath expression to filter the XML document" },
             OptDef { name: "wrap", kind: Bool, required: false, positional: false, help: "wrap xpath results in an common root element" },
+        ],
+    },
+    CmdDef {
+        name: "net-create",
+        info: "create a network from an XML file",
+        desc: Some("Create a network."),
+        opts: &[
+            OptDef { name: "file", kind: Data, required: true, positional: true, help: "file containing an XML network description" },
+            OptDef { name: "validate", kind: Bool, required: false, positional: false, help: "validate the XML against the schema" },
+        ],
+    },
+    CmdDef {
+        name: "net-define",
+        info: "define an inactive persistent virtual network or modify an existing persistent one from an XML file",
+        desc: Some("Define or modify a persistent virtual network."),
+        opts: &[
+            OptDef { name: "file", kind: Data, required: true, positional: true, help: "file containing an XML network description" },
+            OptDef { name: "validate", kind: Bool, required: false, positional: false, help: "validate the XML against the schema" },
+        ],
+    },
+    CmdDef {
+        name: "net-destroy",
+        info: "destroy (stop) a network",
+        desc: Some("Forcefully stop a given network."),
+        opts: &[
+            OptDef { name: "network", kind: Data, required: true, positional: true, help: "network name or uuid" },
+        ],
+    },
+    CmdDef {
+        name: "net-start",
+        info: "start a (previously defined) inactive network",
+        desc: Some("Start a network."),
+        opts: &[
+            OptDef { name: "network", kind: Data, required: true, positional: true, help: "network name or uuid" },
+        ],
+    },
+    CmdDef {
+        name: "net-undefine",
+        info: "undefine a persistent network",
+        desc: Some("Undefine the configuration for a persistent network."),
+        opts: &[
+            OptDef { name: "network", kind: Data, required: true, positional: true, help: "network name or uuid" },
+        ],
+    },
+    CmdDef {
+        name: "net-name",
+        info: "convert a network UUID to network name",
+        desc: None,
+        opts: &[
+            OptDef { name: "network", kind: Data, required: true, positional: true, help: "network uuid" },
+        ],
+    },
+    CmdDef {
+        name: "net-uuid",
+        info: "convert a network name to network UUID",
+        desc: None,
+        opts: &[
+            OptDef { name: "network", kind: Data, required: true, positional: true, help: "network name" },
+        ],
+    },
+    CmdDef {
+        name: "net-autostart",
+        info: "autostart a network",
+        desc: Some("Configure a network to be automatically started at boot."),
+        opts: &[
+            OptDef { name: "network", kind: Data, required: true, positional: true, help: "network name or uuid" },
+            OptDef { name: "disable", kind: Bool, required: false, positional: false, help: "disable autostarting" },
+        ],
+    },
+    CmdDef {
+        name: "net-edit",
+        info: "edit XML configuration for a network",
+        desc: Some("Edit the XML configuration for a network."),
+        opts: &[
+            OptDef { name: "network", kind: Data, required: true, positional: true, help: "network name or uuid" },
+        ],
+    },
+    CmdDef {
+        name: "net-update",
+        info: "update parts of an existing network's configuration",
+        desc: None,
+        opts: &[
+            OptDef { name: "network", kind: Data, required: true, positional: true, help: "network name or uuid" },
+            OptDef { name: "command", kind: Data, required: true, positional: true, help: "type of update (add-first, add-last (add), delete, or modify)" },
+            OptDef { name: "section", kind: Data, required: true, positional: true, help: "which section of network configuration to update" },
+            OptDef { name: "xml", kind: Data, required: true, positional: true, help: "name of file containing xml (or, if it starts with '<', the complete xml element itself) to add/modify, or to be matched for search" },
+            OptDef { name: "parent-index", kind: Int, required: false, positional: false, help: "which parent object to search through" },
+            OptDef { name: "config", kind: Bool, required: false, positional: false, help: "affect next network startup" },
+            OptDef { name: "live", kind: Bool, required: false, positional: false, help: "affect running network" },
+            OptDef { name: "current", kind: Bool, required: false, positional: false, help: "affect current state of network" },
+        ],
+    },
+    CmdDef {
+        name: "net-dhcp-leases",
+        info: "print lease info for a given network",
+        desc: Some("Print lease info for a given network"),
+        opts: &[
+            OptDef { name: "network", kind: Data, required: true, positional: true, help: "network name or uuid" },
+            OptDef { name: "mac", kind: Str, required: false, positional: false, help: "MAC address" },
         ],
     },
     CmdDef {

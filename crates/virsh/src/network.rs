@@ -1,9 +1,10 @@
 //! Network commands.
 
 use crate::ctl::{CmdResult, Ctl, Failure};
+use crate::domain::read_file;
 use crate::opts::Cmd;
 use crate::table::Table;
-use virt_core::{Connect, Network};
+use virt_core::{network_update, ErrorCode, Network};
 
 /// Filter flags shared by `net-list` and `pool-list` (libvirt uses the same
 /// numbers for both): inactive 1, active 2, persistent 4, transient 8,
@@ -90,35 +91,38 @@ pub(crate) fn uuid_shaped(s: &str) -> bool {
     s.len() == 36 && virt_core::parse_uuid(s).is_ok()
 }
 
-/// Find a network by UUID, then by name, as virsh does; the name lookup's
-/// error is the one reported.
+/// Find a network by UUID (when the argument has a UUID's shape), then by
+/// name, as virsh does; the last lookup's error is the one reported.
 fn lookup_network(ctl: &mut Ctl, cmd: &Cmd) -> Result<Network, Failure> {
-    let name = ctl.req_str(cmd, "network")?.to_string();
-    let conn = ctl.conn()?;
-    if uuid_shaped(&name) {
-        if let Some(n) = by_uuid(&conn, &name, |c| c.list_all_networks(0), Network::uuid) {
-            return Ok(n);
-        }
-    }
-    conn.network_lookup_by_name(&name)
-        .map_err(|e| ctl.fail(&format!("failed to get network '{name}'"), e))
+    lookup_network_by(ctl, cmd, true, true)
 }
 
-/// The object of a listing whose UUID is `uuid` (virt-core has no lookup
-/// by UUID for networks and pools; the listing holds every object).
-fn by_uuid<T>(
-    conn: &Connect,
-    uuid: &str,
-    list: impl Fn(&Connect) -> virt_core::Result<Vec<T>>,
-    uuid_of: impl Fn(&T) -> virt_core::Uuid,
-) -> Option<T> {
-    let want = virt_core::parse_uuid(uuid).ok()?;
-    let found = list(conn)
-        .ok()
-        .and_then(|all| all.into_iter().find(|o| uuid_of(o) == want));
-    virt_core::reset_last_error();
-    conn.reset_last_error();
-    found
+fn lookup_network_by(
+    ctl: &mut Ctl,
+    cmd: &Cmd,
+    by_uuid: bool,
+    by_name: bool,
+) -> Result<Network, Failure> {
+    let name = ctl.req_str(cmd, "network")?.to_string();
+    let conn = ctl.conn()?;
+    let mut last = None;
+    if by_uuid && uuid_shaped(&name) {
+        match conn.network_lookup_by_uuid_string(&name) {
+            Ok(n) => return Ok(n),
+            Err(e) => last = Some(e),
+        }
+    }
+    if by_name {
+        match conn.network_lookup_by_name(&name) {
+            Ok(n) => return Ok(n),
+            Err(e) => last = Some(e),
+        }
+    }
+    let msg = format!("failed to get network '{name}'");
+    match last {
+        Some(e) => Err(ctl.fail(&msg, e)),
+        None => Err(ctl.fail_msg(&msg)),
+    }
 }
 
 /// `net-info`.
@@ -157,9 +161,304 @@ pub fn net_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     if ctl.opt_str(cmd, "xpath")?.is_some() {
         return Err(ctl.fail_msg("XPath filtering is not supported by this virsh"));
     }
-    // VIR_NETWORK_XML_INACTIVE.
-    let flags = u32::from(cmd.has("inactive"));
+    let flags = if cmd.has("inactive") {
+        virt_core::network_xml_flags::INACTIVE
+    } else {
+        0
+    };
     let xml = net.xml_desc(flags)?;
     ctl.print(&xml);
     Ok(())
+}
+
+/// `net-create` and `net-define`: a network from an XML file.
+fn from_file(ctl: &mut Ctl, cmd: &Cmd, define: bool) -> CmdResult {
+    let file = ctl.req_str(cmd, "file")?.to_string();
+    let xml = read_file(&file)?;
+    let flags = if cmd.has("validate") {
+        virt_core::network_define_flags::VALIDATE
+    } else {
+        0
+    };
+    let conn = ctl.conn()?;
+    let (r, done, failed) = if define {
+        (conn.network_define_xml(&xml, flags), "defined", "define")
+    } else {
+        (conn.network_create_xml(&xml, flags), "created", "create")
+    };
+    match r {
+        Ok(n) => {
+            ctl.print_extra(&format!("Network {} {done} from {file}\n", n.name()));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to {failed} network from {file}"), e)),
+    }
+}
+
+/// `net-create`.
+pub fn net_create(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    from_file(ctl, cmd, false)
+}
+
+/// `net-define`.
+pub fn net_define(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    from_file(ctl, cmd, true)
+}
+
+/// The network commands that run one call and print one line.
+fn simple(
+    ctl: &mut Ctl,
+    cmd: &Cmd,
+    call: fn(&Network) -> virt_core::Result<()>,
+    done: &str,
+    failed: &str,
+) -> CmdResult {
+    let net = lookup_network(ctl, cmd)?;
+    // virsh names the network as the user did (name or UUID).
+    let name = ctl.req_str(cmd, "network")?.to_string();
+    match call(&net) {
+        Ok(()) => {
+            ctl.print_extra(&format!("Network {name} {done}\n"));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to {failed} network {name}"), e)),
+    }
+}
+
+/// `net-start`.
+pub fn net_start(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    simple(ctl, cmd, Network::create, "started", "start")
+}
+
+/// `net-destroy`.
+pub fn net_destroy(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    simple(ctl, cmd, Network::destroy, "destroyed", "destroy")
+}
+
+/// `net-undefine`.
+pub fn net_undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    simple(
+        ctl,
+        cmd,
+        Network::undefine,
+        "has been undefined",
+        "undefine",
+    )
+}
+
+/// `net-autostart`.
+pub fn net_autostart(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let net = lookup_network(ctl, cmd)?;
+    let on = !cmd.has("disable");
+    let name = ctl.req_str(cmd, "network")?.to_string();
+    if let Err(e) = net.set_autostart(on) {
+        let msg = if on {
+            format!("failed to mark network {name} as autostarted")
+        } else {
+            format!("failed to unmark network {name} as autostarted")
+        };
+        return Err(ctl.fail(&msg, e));
+    }
+    let verb = if on { "marked" } else { "unmarked" };
+    ctl.print_extra(&format!("Network {name} {verb} as autostarted\n"));
+    Ok(())
+}
+
+/// `net-name`: by UUID only.
+pub fn net_name(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let net = lookup_network_by(ctl, cmd, true, false)?;
+    ctl.print(&format!("{}\n", net.name()));
+    Ok(())
+}
+
+/// `net-uuid`: by name only.
+pub fn net_uuid(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let net = lookup_network_by(ctl, cmd, false, true)?;
+    ctl.print(&format!("{}\n", net.uuid_string()));
+    Ok(())
+}
+
+/// `net-update`.
+pub fn net_update(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    ctl.exclusive(cmd, "current", "live")?;
+    ctl.exclusive(cmd, "current", "config")?;
+    let net = lookup_network(ctl, cmd)?;
+    let command_word = ctl.req_str(cmd, "command")?.to_string();
+    let command = match command_word.as_str() {
+        "add" => Some(network_update::ADD_LAST),
+        w => network_update::COMMANDS
+            .iter()
+            .position(|c| *c == w)
+            .filter(|&i| i > 0)
+            .map(|i| i as u32),
+    };
+    let Some(command) = command else {
+        return Err(ctl.fail_msg(&format!("unrecognized command name '{command_word}'")));
+    };
+    let section_word = ctl.req_str(cmd, "section")?.to_string();
+    let section = network_update::SECTIONS
+        .iter()
+        .position(|c| *c == section_word)
+        .filter(|&i| i > 0);
+    let Some(section) = section else {
+        return Err(ctl.fail_msg(&format!("unrecognized section name '{section_word}'")));
+    };
+    let parent_index = match cmd.raw("parent-index") {
+        None => -1,
+        Some(v) => match crate::ctl::parse_signed(v).and_then(|n| i32::try_from(n).ok()) {
+            Some(n) => n,
+            None => {
+                return Err(ctl.fail_msg(&format!(
+                    "Numeric value '{v}' for <parent-index> option is malformed or out of range"
+                )))
+            }
+        },
+    };
+    let xml_arg = ctl.req_str(cmd, "xml")?.to_string();
+    let xml = if xml_arg.starts_with('<') {
+        xml_arg
+    } else {
+        read_file(&xml_arg)?
+    };
+    let (live, config) = (cmd.has("live"), cmd.has("config"));
+    let mut flags = 0;
+    if live {
+        flags |= network_update::AFFECT_LIVE;
+    }
+    if config {
+        flags |= network_update::AFFECT_CONFIG;
+    }
+    let name = net.name().to_string();
+    if let Err(e) = net.update(command, section as u32, parent_index, &xml, flags) {
+        return Err(ctl.fail(&format!("Failed to update network {name}"), e));
+    }
+    let what = match (live, config) {
+        (true, true) => "persistent config and live state",
+        (false, true) => "persistent config",
+        (true, false) => "live state",
+        (false, false) => {
+            if net.is_active().unwrap_or(false) {
+                "live state"
+            } else {
+                "persistent config"
+            }
+        }
+    };
+    ctl.print_extra(&format!("Updated network {name} {what}"));
+    Ok(())
+}
+
+/// `net-edit`: the definition in `$VISUAL`/`$EDITOR` (default vi), then
+/// defined again when changed.
+pub fn net_edit(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let net = lookup_network(ctl, cmd)?;
+    let name = net.name().to_string();
+    // The persistent definition; drivers that know no INACTIVE flag are
+    // asked for their only one, as virsh does.
+    let xml = match net.xml_desc(virt_core::network_xml_flags::INACTIVE) {
+        Ok(x) => x,
+        Err(e) if e.code == ErrorCode::InvalidArg => {
+            virt_core::reset_last_error();
+            net.xml_desc(0)?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let dir = std::env::temp_dir();
+    let path = dir.join(format!("virshXXXXXX-{}-{name}.xml", std::process::id()));
+    let written = std::fs::write(&path, &xml);
+    if let Err(e) = written {
+        return Err(ctl.fail_msg(&format!(
+            "failed to create temporary file: {}",
+            virt_core::error::io_error_text(&e)
+        )));
+    }
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    let status = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$0\""))
+        .arg(&path)
+        .status();
+    let edited = std::fs::read_to_string(&path);
+    let _ = std::fs::remove_file(&path);
+    match status {
+        Ok(s) if s.success() => {}
+        _ => return Err(ctl.fail_msg(&format!("{editor}: command failed"))),
+    }
+    let edited = match edited {
+        Ok(x) => x,
+        Err(e) => {
+            return Err(ctl.fail_msg(&format!(
+                "failed to read temporary file: {}",
+                virt_core::error::io_error_text(&e)
+            )))
+        }
+    };
+    if edited == xml {
+        ctl.print_extra(&format!("Network {name} XML configuration not changed.\n"));
+        return Ok(());
+    }
+    let conn = ctl.conn()?;
+    match conn.network_define_xml(&edited, 0) {
+        Ok(n) => {
+            ctl.print_extra(&format!("Network {} XML configuration edited.\n", n.name()));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to define network from {name}"), e)),
+    }
+}
+
+/// `net-dhcp-leases`: virsh's table of the leases, sorted by MAC address.
+pub fn net_dhcp_leases(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let mac = ctl.opt_str(cmd, "mac")?.map(str::to_string);
+    let net = lookup_network(ctl, cmd)?;
+    let name = net.name().to_string();
+    let mut leases = match net.dhcp_leases(mac.as_deref(), 0) {
+        Ok(l) => l,
+        Err(e) => return Err(ctl.fail(&format!("Failed to get leases info for {name}"), e)),
+    };
+    leases.sort_by(|a, b| a.mac.cmp(&b.mac));
+    let mut t = Table::new(&[
+        "Expiry Time",
+        "MAC address",
+        "Protocol",
+        "IP address",
+        "Hostname",
+        "Client ID or DUID",
+    ]);
+    for l in &leases {
+        let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        t.row(vec![
+            local_time(l.expiry_time),
+            dash(&l.mac),
+            if l.addr_type == 1 { "ipv6" } else { "ipv4" }.into(),
+            format!("{}/{}", l.ip_addr, l.prefix),
+            dash(&l.hostname),
+            dash(&l.client_id),
+        ]);
+    }
+    ctl.print(&t.render(true));
+    Ok(())
+}
+
+/// Seconds since the epoch as local time, `%Y-%m-%d %H:%M:%S`.
+fn local_time(secs: i64) -> String {
+    let t = secs as libc::time_t;
+    // SAFETY: localtime_r writes only into `tm`, which lives on this stack.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: both pointers are valid for the duration of the call.
+    let ok = unsafe { !libc::localtime_r(&t, &mut tm).is_null() };
+    if !ok {
+        return "-".into();
+    }
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec
+    )
 }

@@ -2,8 +2,8 @@
 //! parity-commands.txt runs through both on a fresh test:///default, and
 //! stdout, stderr and the exit code must match byte for byte (`CPU time:`
 //! values masked). Lines starting with `#` are comments; `{here}` is
-//! tests/inputs (our own XML files). Skipped with a notice where
-//! /usr/bin/virsh is absent.
+//! tests/inputs (our own XML files), `{tmp}` an emptied scratch folder.
+//! Skipped with a notice where /usr/bin/virsh is absent.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

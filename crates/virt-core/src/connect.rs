@@ -364,22 +364,77 @@ impl Connect {
     /// All networks passing `flags` (`virConnectListAllNetworks`).
     pub fn list_all_networks(&self, flags: u32) -> Result<Vec<Network>> {
         let refs = self.check(self.checked().list_all_networks(flags))?;
-        Ok(refs
-            .into_iter()
-            .map(|r| Network {
-                conn: self.clone(),
-                r,
-            })
-            .collect())
+        Ok(refs.into_iter().map(|r| self.network(r)).collect())
     }
 
     /// Find a network by name (`virNetworkLookupByName`).
     pub fn network_lookup_by_name(&self, name: &str) -> Result<Network> {
         self.check(self.checked().network_lookup_by_name(name))
-            .map(|r| Network {
-                conn: self.clone(),
-                r,
-            })
+            .map(|r| self.network(r))
+    }
+
+    fn network(&self, r: NetworkRef) -> Network {
+        Network {
+            conn: self.clone(),
+            r,
+        }
+    }
+
+    /// Find a network by UUID (`virNetworkLookupByUUID`).
+    pub fn network_lookup_by_uuid(&self, uuid: &Uuid) -> Result<Network> {
+        self.check(self.checked().network_lookup_by_uuid(uuid))
+            .map(|r| self.network(r))
+    }
+
+    /// Find a network by UUID string, dashed or 32 hex digits
+    /// (`virNetworkLookupByUUIDString`).
+    pub fn network_lookup_by_uuid_string(&self, uuid: &str) -> Result<Network> {
+        let u = self.check(parse_uuid(uuid))?;
+        self.network_lookup_by_uuid(&u)
+    }
+
+    /// Number of active networks (`virConnectNumOfNetworks`).
+    pub fn num_of_networks(&self) -> Result<u32> {
+        self.check(self.checked().num_of_networks())
+    }
+
+    /// Names of active networks (`virConnectListNetworks`).
+    pub fn list_networks(&self) -> Result<Vec<String>> {
+        self.check(self.checked().list_networks())
+    }
+
+    /// Number of defined, inactive networks (`virConnectNumOfDefinedNetworks`).
+    pub fn num_of_defined_networks(&self) -> Result<u32> {
+        self.check(self.checked().num_of_defined_networks())
+    }
+
+    /// Names of defined, inactive networks (`virConnectListDefinedNetworks`).
+    pub fn list_defined_networks(&self) -> Result<Vec<String>> {
+        self.check(self.checked().list_defined_networks())
+    }
+
+    /// Create and start a transient network (`virNetworkCreateXML`; with
+    /// `flags`, see [`network_define_flags`], `virNetworkCreateXMLFlags`).
+    pub fn network_create_xml(&self, xml: &str, flags: u32) -> Result<Network> {
+        let api = if flags == 0 {
+            "virNetworkCreateXML"
+        } else {
+            "virNetworkCreateXMLFlags"
+        };
+        self.check(self.checked_as(api).network_create_xml(xml, flags))
+            .map(|r| self.network(r))
+    }
+
+    /// Define a persistent network (`virNetworkDefineXML`; with `flags`,
+    /// see [`network_define_flags`], `virNetworkDefineXMLFlags`).
+    pub fn network_define_xml(&self, xml: &str, flags: u32) -> Result<Network> {
+        let api = if flags == 0 {
+            "virNetworkDefineXML"
+        } else {
+            "virNetworkDefineXMLFlags"
+        };
+        self.check(self.checked_as(api).network_define_xml(xml, flags))
+            .map(|r| self.network(r))
     }
 
     /// All storage pools passing `flags` (`virConnectListAllStoragePools`).
@@ -796,6 +851,68 @@ impl Network {
     pub fn bridge_name(&self) -> Result<String> {
         self.conn
             .check(self.conn.checked().network_get_bridge_name(&self.r))
+    }
+    /// The UUID in its dashed string form (`virNetworkGetUUIDString`).
+    pub fn uuid_string(&self) -> String {
+        self.r.uuid.hyphenated().to_string()
+    }
+    /// The identity as plain values.
+    pub fn identity(&self) -> &NetworkRef {
+        &self.r
+    }
+    /// The connection this handle belongs to.
+    pub fn connect(&self) -> &Connect {
+        &self.conn
+    }
+    /// Start the defined network (`virNetworkCreate`).
+    pub fn create(&self) -> Result<()> {
+        self.conn.check(self.conn.checked().network_create(&self.r))
+    }
+    /// Stop the network (`virNetworkDestroy`).
+    pub fn destroy(&self) -> Result<()> {
+        self.conn
+            .check(self.conn.checked().network_destroy(&self.r))
+    }
+    /// Remove the persistent definition (`virNetworkUndefine`).
+    pub fn undefine(&self) -> Result<()> {
+        self.conn
+            .check(self.conn.checked().network_undefine(&self.r))
+    }
+    /// Mark or unmark for autostart (`virNetworkSetAutostart`).
+    pub fn set_autostart(&self, autostart: bool) -> Result<()> {
+        self.conn.check(
+            self.conn
+                .checked()
+                .network_set_autostart(&self.r, autostart),
+        )
+    }
+    /// Change one section of the definition (`virNetworkUpdate`; see
+    /// [`network_update`]).
+    pub fn update(
+        &self,
+        command: u32,
+        section: u32,
+        parent_index: i32,
+        xml: &str,
+        flags: u32,
+    ) -> Result<()> {
+        self.conn.check(self.conn.checked().network_update(
+            &self.r,
+            command,
+            section,
+            parent_index,
+            xml,
+            flags,
+        ))
+    }
+    /// DHCP leases, only those of `mac` when given
+    /// (`virNetworkGetDHCPLeases`).
+    pub fn dhcp_leases(&self, mac: Option<&str>, flags: u32) -> Result<Vec<NetworkDhcpLease>> {
+        self.conn.check(
+            self.conn
+                .checked()
+                .network_get_dhcp_leases(&self.r, mac, flags),
+        )
     }
 }
 

@@ -181,6 +181,35 @@ macro_rules! for_each_driver_method {
             [virNetworkGetXMLDesc, read] fn network_get_xml_desc(&self, net: &$crate::NetworkRef, flags: u32) -> String;
             /// The network's bridge device.
             [virNetworkGetBridgeName, read] fn network_get_bridge_name(&self, net: &$crate::NetworkRef) -> String;
+            /// Number of active networks.
+            [virConnectNumOfNetworks, read] fn num_of_networks(&self) -> u32;
+            /// Names of the active networks.
+            [virConnectListNetworks, read] fn list_networks(&self) -> Vec<String>;
+            /// Number of defined, inactive networks.
+            [virConnectNumOfDefinedNetworks, read] fn num_of_defined_networks(&self) -> u32;
+            /// Names of the defined, inactive networks.
+            [virConnectListDefinedNetworks, read] fn list_defined_networks(&self) -> Vec<String>;
+            /// Find a network by UUID.
+            [virNetworkLookupByUUID, read] fn network_lookup_by_uuid(&self, uuid: &$crate::Uuid) -> $crate::NetworkRef;
+            /// Create and start a transient network from XML (`network_define_flags`).
+            [virNetworkCreateXML, write] fn network_create_xml(&self, xml: &str, flags: u32) -> $crate::NetworkRef;
+            /// Define (or redefine) a persistent network from XML
+            /// (`network_define_flags`).
+            [virNetworkDefineXML, write] fn network_define_xml(&self, xml: &str, flags: u32) -> $crate::NetworkRef;
+            /// Remove a network's persistent definition.
+            [virNetworkUndefine, write] fn network_undefine(&self, net: &$crate::NetworkRef) -> ();
+            /// Start a defined network.
+            [virNetworkCreate, write] fn network_create(&self, net: &$crate::NetworkRef) -> ();
+            /// Stop a network (a transient one goes away).
+            [virNetworkDestroy, write] fn network_destroy(&self, net: &$crate::NetworkRef) -> ();
+            /// Mark or unmark the network for autostart.
+            [virNetworkSetAutostart, write] fn network_set_autostart(&self, net: &$crate::NetworkRef, autostart: bool) -> ();
+            /// Change one section of the network's definition: `command` and
+            /// `section` from `network_update`, `parent_index` the `<ip>` it
+            /// concerns (-1: the first that fits), `flags` its `AFFECT_*`.
+            [virNetworkUpdate, write] fn network_update(&self, net: &$crate::NetworkRef, command: u32, section: u32, parent_index: i32, xml: &str, flags: u32) -> ();
+            /// The network's DHCP leases, only those of `mac` when given.
+            [virNetworkGetDHCPLeases, read] fn network_get_dhcp_leases(&self, net: &$crate::NetworkRef, mac: Option<&str>, flags: u32) -> Vec<$crate::NetworkDhcpLease>;
             /// Every storage pool that passes `flags` (1 inactive, 2 active,
             /// 4 persistent, 8 transient, 16 autostart, 32 no autostart).
             [virConnectListAllStoragePools, read] fn list_all_storage_pools(&self, flags: u32) -> Vec<$crate::StoragePoolRef>;

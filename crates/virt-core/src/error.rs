@@ -166,6 +166,8 @@ numbered_enum! {
         ResourceBusy = 87,
         /// Access denied.
         AccessDenied = 88,
+        /// The XML does not validate against libvirt's schema.
+        XmlInvalidSchema = 92,
         /// The requested device is missing.
         DeviceMissing = 99,
         /// More than one domain matched.
@@ -449,6 +451,10 @@ impl ErrorCode {
             OperationUnsupported => ("Operation not supported", "Operation not supported: {}"),
             ResourceBusy => ("resource busy", "resource busy: {}"),
             AccessDenied => ("access denied", "access denied: {}"),
+            XmlInvalidSchema => (
+                "XML document failed to validate against schema",
+                "XML document failed to validate against schema: {}",
+            ),
             DeviceMissing => ("device not found", "device not found: {}"),
             MultipleDomains => (
                 "multiple matching domains found",

@@ -848,6 +848,97 @@ pub mod vol_wipe_algorithm {
     pub const LAST: u32 = 10;
 }
 
+/// Flags of `Connect::list_all_networks` (`VIR_CONNECT_LIST_NETWORKS_*`).
+pub mod network_list_flags {
+    /// Inactive networks.
+    pub const INACTIVE: u32 = 1 << 0;
+    /// Active networks.
+    pub const ACTIVE: u32 = 1 << 1;
+    /// Persistent networks.
+    pub const PERSISTENT: u32 = 1 << 2;
+    /// Transient networks.
+    pub const TRANSIENT: u32 = 1 << 3;
+    /// Networks marked for autostart.
+    pub const AUTOSTART: u32 = 1 << 4;
+    /// Networks not marked for autostart.
+    pub const NO_AUTOSTART: u32 = 1 << 5;
+    /// Every flag libvirt 9.0 knows.
+    pub const ALL: u32 = 0x3f;
+}
+
+/// `VIR_NETWORK_XML_*` flags of `Network::xml_desc`.
+pub mod network_xml_flags {
+    /// The persistent definition rather than the running one.
+    pub const INACTIVE: u32 = 1;
+}
+
+/// `VIR_NETWORK_CREATE_XML_VALIDATE` / `VIR_NETWORK_DEFINE_VALIDATE`:
+/// check the XML against libvirt's schema first.
+pub mod network_define_flags {
+    /// Refuse what the schema does not know.
+    pub const VALIDATE: u32 = 1;
+}
+
+/// `virNetworkUpdate`'s commands, sections and flags.
+pub mod network_update {
+    /// `VIR_NETWORK_UPDATE_COMMAND_MODIFY`.
+    pub const MODIFY: u32 = 1;
+    /// `VIR_NETWORK_UPDATE_COMMAND_DELETE`.
+    pub const DELETE: u32 = 2;
+    /// `VIR_NETWORK_UPDATE_COMMAND_ADD_LAST`.
+    pub const ADD_LAST: u32 = 3;
+    /// `VIR_NETWORK_UPDATE_COMMAND_ADD_FIRST`.
+    pub const ADD_FIRST: u32 = 4;
+    /// The command names virsh takes, by number (0 is "none").
+    pub const COMMANDS: [&str; 5] = ["none", "modify", "delete", "add-last", "add-first"];
+    /// The section names virsh takes, by number (`VIR_NETWORK_SECTION_*`,
+    /// 0 is "none").
+    pub const SECTIONS: [&str; 13] = [
+        "none",
+        "bridge",
+        "domain",
+        "ip",
+        "ip-dhcp-host",
+        "ip-dhcp-range",
+        "forward",
+        "forward-interface",
+        "forward-pf",
+        "portgroup",
+        "dns-host",
+        "dns-txt",
+        "dns-srv",
+    ];
+    /// `VIR_NETWORK_UPDATE_AFFECT_CURRENT`: live if running, else config.
+    pub const AFFECT_CURRENT: u32 = 0;
+    /// `VIR_NETWORK_UPDATE_AFFECT_LIVE`.
+    pub const AFFECT_LIVE: u32 = 1;
+    /// `VIR_NETWORK_UPDATE_AFFECT_CONFIG`.
+    pub const AFFECT_CONFIG: u32 = 2;
+}
+
+/// One DHCP lease of a network (`virNetworkDHCPLease`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NetworkDhcpLease {
+    /// The network's bridge.
+    pub iface: String,
+    /// When the lease ends, seconds since the epoch (0: never).
+    pub expiry_time: i64,
+    /// `VIR_IP_ADDR_TYPE_IPV4` (0) or `_IPV6` (1).
+    pub addr_type: i32,
+    /// MAC address (IPv4 leases).
+    pub mac: Option<String>,
+    /// IAID (IPv6 leases).
+    pub iaid: Option<String>,
+    /// The leased address.
+    pub ip_addr: String,
+    /// Its prefix length.
+    pub prefix: u32,
+    /// The host name the client sent.
+    pub hostname: Option<String>,
+    /// The client id.
+    pub client_id: Option<String>,
+}
+
 /// What type a typed parameter must have, for [`validate_typed_params`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TypedKind {

@@ -10,8 +10,8 @@ mod common;
 
 use common::Daemon;
 use virt_core::{
-    CpuMap, DomainRef, Driver, Error, ErrorCode, StoragePoolRef, StorageVolRef, TypedParam,
-    TypedValue,
+    CpuMap, DomainRef, Driver, Error, ErrorCode, NetworkRef, StoragePoolRef, StorageVolRef,
+    TypedParam, TypedValue,
 };
 use virt_remote::client::{Endpoint, Keepalive, RemoteDriver};
 use virt_remote::procs::{marker, session as p, Numbered};
@@ -22,6 +22,7 @@ use virt_remote::procs::{marker, session as p, Numbered};
 struct Samples {
     xml: String,
     dom: DomainRef,
+    net: NetworkRef,
     map: CpuMap,
     params: Vec<TypedParam>,
     pool: StoragePoolRef,
@@ -40,6 +41,11 @@ impl<'a> Sample<'a> for &'a str {
 impl<'a> Sample<'a> for &'a DomainRef {
     fn sample(s: &'a Samples) -> Self {
         &s.dom
+    }
+}
+impl<'a> Sample<'a> for &'a NetworkRef {
+    fn sample(s: &'a Samples) -> Self {
+        &s.net
     }
 }
 impl<'a> Sample<'a> for &'a CpuMap {
@@ -65,6 +71,11 @@ impl<'a> Sample<'a> for &'a StorageVolRef {
 impl Sample<'_> for u32 {
     fn sample(_: &Samples) -> Self {
         1
+    }
+}
+impl Sample<'_> for i32 {
+    fn sample(_: &Samples) -> Self {
+        -1
     }
 }
 impl Sample<'_> for u64 {
@@ -166,11 +177,16 @@ fn every_mutating_procedure_is_refused_on_the_read_only_socket() {
         Ok(dom) => dom,
         Err(e) => panic!("lookup: {e}"),
     };
+    let net = match ro.network_lookup_by_name("default") {
+        Ok(net) => net,
+        Err(e) => panic!("lookup: {e}"),
+    };
     let samples = Samples {
         xml: "<domain type='test'><name>ro-test</name><memory>65536</memory>\
 <os><type>hvm</type></os></domain>"
             .into(),
         dom: dom.clone(),
+        net,
         map: CpuMap::all(1),
         params: vec![TypedParam {
             field: "weight".into(),
@@ -219,6 +235,16 @@ fn every_mutating_procedure_is_refused_on_the_read_only_socket() {
         (
             "virDomainDestroy",
             ro.call::<_, ()>(p::DOMAIN_DESTROY, &dom),
+        ),
+        (
+            "virNetworkCreateXML",
+            ro.call::<_, NetworkRef>(p::NETWORK_CREATE_XML, &samples.xml)
+                .map(drop),
+        ),
+        (
+            "virNetworkDefineXML",
+            ro.call::<_, NetworkRef>(p::NETWORK_DEFINE_XML, &samples.xml)
+                .map(drop),
         ),
         (
             "virDomainShutdown",

@@ -9,12 +9,15 @@
 //! ([`crate::server`]) are generated, so neither keeps its own copy.
 
 use virt_core::{
-    affect, CpuMap, DomainRef, Driver, Error, ErrorCode, ErrorDomain, NetworkRef, Result,
-    StoragePoolRef, StorageVolRef, TypedParam, Uuid, VcpuInfo, VcpuState,
+    affect, CpuMap, DomainRef, Driver, Error, ErrorCode, ErrorDomain, NetworkDhcpLease, NetworkRef,
+    Result, StoragePoolRef, StorageVolRef, TypedParam, Uuid, VcpuInfo, VcpuState,
 };
 
 use crate::error::RemoteError;
-use crate::wire::{CPUMAPS_MAX, CPUMAP_MAX, DOMAIN_LIST_MAX, VCPUINFO_MAX};
+use crate::wire::{
+    CPUMAPS_MAX, CPUMAP_MAX, DOMAIN_LIST_MAX, NETWORK_DHCP_LEASES_MAX, NETWORK_LIST_MAX,
+    VCPUINFO_MAX,
+};
 use crate::xdr::{Decoder, Encoder, ListItem, Xdr};
 
 /// How a Driver call's argument type travels: its owned form (what the
@@ -36,7 +39,7 @@ macro_rules! copy_arg {
         }
     )*};
 }
-copy_arg!(u32, u64, bool);
+copy_arg!(u32, i32, u64, bool);
 
 impl Arg for &str {
     type Owned = String;
@@ -326,6 +329,19 @@ procedures! {
     network_get_autostart => NETWORK_GET_AUTOSTART = 44;
     network_get_xml_desc => NETWORK_GET_XML_DESC = 43;
     network_get_bridge_name => NETWORK_GET_BRIDGE_NAME = 45;
+    num_of_networks => CONNECT_NUM_OF_NETWORKS = 52;
+    list_networks => CONNECT_LIST_NETWORKS = 38 [custom];
+    num_of_defined_networks => CONNECT_NUM_OF_DEFINED_NETWORKS = 50;
+    list_defined_networks => CONNECT_LIST_DEFINED_NETWORKS = 36 [custom];
+    network_lookup_by_uuid => NETWORK_LOOKUP_BY_UUID = 47;
+    network_create_xml => NETWORK_CREATE_XML_FLAGS = 437 as virNetworkCreateXMLFlags;
+    network_define_xml => NETWORK_DEFINE_XML_FLAGS = 432 as virNetworkDefineXMLFlags;
+    network_undefine => NETWORK_UNDEFINE = 49;
+    network_create => NETWORK_CREATE = 39;
+    network_destroy => NETWORK_DESTROY = 42;
+    network_set_autostart => NETWORK_SET_AUTOSTART = 48;
+    network_update => NETWORK_UPDATE = 291;
+    network_get_dhcp_leases => NETWORK_GET_DHCP_LEASES = 341 [custom];
     list_all_storage_pools => CONNECT_LIST_ALL_STORAGE_POOLS = 281 [custom];
     storage_pool_lookup_by_name => STORAGE_POOL_LOOKUP_BY_NAME = 84;
     storage_pool_is_active => STORAGE_POOL_IS_ACTIVE = 154;
@@ -371,6 +387,10 @@ pub mod session {
     pub const DOMAIN_CREATE: i32 = 9;
     /// `REMOTE_PROC_DOMAIN_DEFINE_XML` (no flags).
     pub const DOMAIN_DEFINE_XML: i32 = 11;
+    /// `REMOTE_PROC_NETWORK_CREATE_XML` (no flags).
+    pub const NETWORK_CREATE_XML: i32 = 40;
+    /// `REMOTE_PROC_NETWORK_DEFINE_XML` (no flags).
+    pub const NETWORK_DEFINE_XML: i32 = 41;
     /// `REMOTE_PROC_DOMAIN_DESTROY` (no flags).
     pub const DOMAIN_DESTROY: i32 = 12;
     /// `REMOTE_PROC_DOMAIN_SET_MAX_MEMORY` (no flags).
@@ -505,24 +525,70 @@ impl Procedure<(), Vec<u32>> for marker::list_domain_ids {
     }
 }
 
-/// `{int maxnames}` -> `{remote_nonnull_string names<>}`.
-impl Procedure<(), Vec<String>> for marker::list_defined_domains {
-    type Args = i32;
-    type Ret = Vec<String>;
-    type Extra = usize;
+/// `{int maxnames}` -> `{remote_nonnull_string names<MAX>}`: the shape of
+/// the name listings of domains and networks.
+macro_rules! names_list {
+    ($m:ty, $max:expr) => {
+        impl Procedure<(), Vec<String>> for $m {
+            type Args = i32;
+            type Ret = Vec<String>;
+            type Extra = usize;
+            type Prep = ();
+            fn args_to_wire(_a: (), _driver: &dyn Driver) -> Result<(i32, ())> {
+                Ok(($max as i32, ()))
+            }
+            fn ret_from_wire(
+                r: Vec<String>,
+                _prep: (),
+                _driver: &dyn Driver,
+            ) -> Result<Vec<String>> {
+                Ok(r)
+            }
+            fn args_from_wire(max: i32) -> Result<((), usize)> {
+                Ok(((), count_arg(max, $max, "maxnames")?))
+            }
+            fn ret_to_wire(mut r: Vec<String>, max: usize) -> Result<Vec<String>> {
+                r.truncate(max);
+                Ok(r)
+            }
+        }
+    };
+}
+names_list!(marker::list_defined_domains, DOMAIN_LIST_MAX);
+names_list!(marker::list_networks, NETWORK_LIST_MAX);
+names_list!(marker::list_defined_networks, NETWORK_LIST_MAX);
+
+/// `{net; remote_string mac; int need_results; unsigned flags}` ->
+/// `{remote_network_dhcp_lease leases<MAX>; unsigned ret}`.
+impl Procedure<(NetworkRef, Option<String>, u32), Vec<NetworkDhcpLease>>
+    for marker::network_get_dhcp_leases
+{
+    type Args = (NetworkRef, Option<String>, i32, u32);
+    type Ret = (Vec<NetworkDhcpLease>, u32);
+    type Extra = bool;
     type Prep = ();
-    fn args_to_wire(_a: (), _driver: &dyn Driver) -> Result<(i32, ())> {
-        Ok((DOMAIN_LIST_MAX as i32, ()))
+    fn args_to_wire(
+        a: (NetworkRef, Option<String>, u32),
+        _d: &dyn Driver,
+    ) -> Result<(Self::Args, ())> {
+        Ok(((a.0, a.1, 1, a.2), ()))
     }
-    fn ret_from_wire(r: Vec<String>, _prep: (), _driver: &dyn Driver) -> Result<Vec<String>> {
-        Ok(r)
+    fn ret_from_wire(
+        r: Self::Ret,
+        _prep: (),
+        _driver: &dyn Driver,
+    ) -> Result<Vec<NetworkDhcpLease>> {
+        Ok(r.0)
     }
-    fn args_from_wire(max: i32) -> Result<((), usize)> {
-        Ok(((), count_arg(max, DOMAIN_LIST_MAX, "maxnames")?))
+    fn args_from_wire(w: Self::Args) -> Result<((NetworkRef, Option<String>, u32), bool)> {
+        Ok(((w.0, w.1, w.3), w.2 != 0))
     }
-    fn ret_to_wire(mut r: Vec<String>, max: usize) -> Result<Vec<String>> {
-        r.truncate(max);
-        Ok(r)
+    fn ret_to_wire(r: Vec<NetworkDhcpLease>, need: bool) -> Result<Self::Ret> {
+        if r.len() > NETWORK_DHCP_LEASES_MAX as usize {
+            return Err(over_limit("the list"));
+        }
+        let n = r.len() as u32;
+        Ok((if need { r } else { Vec::new() }, n))
     }
 }
 

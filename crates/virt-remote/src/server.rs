@@ -336,6 +336,16 @@ fn legacy(
                 out.put(&d);
                 Ok(())
             }),
+            p::NETWORK_CREATE_XML => decode::<String>(args).and_then(|x| {
+                let n = c.as_api("virNetworkCreateXML").network_create_xml(&x, 0)?;
+                out.put(&n);
+                Ok(())
+            }),
+            p::NETWORK_DEFINE_XML => decode::<String>(args).and_then(|x| {
+                let n = c.as_api("virNetworkDefineXML").network_define_xml(&x, 0)?;
+                out.put(&n);
+                Ok(())
+            }),
             p::DOMAIN_DESTROY => decode::<DomainRef>(args)
                 .and_then(|d| c.as_api("virDomainDestroy").domain_destroy(&d, 0)),
             p::DOMAIN_SHUTDOWN => decode::<DomainRef>(args)

@@ -2,8 +2,8 @@
 //! (`remote_nonnull_domain`, `remote_node_get_info_ret`, ...).
 
 use virt_core::{
-    CpuMap, DomainInfo, DomainRef, DomainState, DomainStatsRecord, NetworkRef, NodeInfo,
-    SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef, StoragePoolState,
+    CpuMap, DomainInfo, DomainRef, DomainState, DomainStatsRecord, NetworkDhcpLease, NetworkRef,
+    NodeInfo, SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef, StoragePoolState,
     StorageVolInfo, StorageVolRef, StorageVolType, TypedParam, TypedValue,
 };
 
@@ -14,6 +14,8 @@ use crate::xdr::{Decoder, Encoder, ListItem, Xdr};
 pub const DOMAIN_LIST_MAX: u32 = 16_384;
 /// `REMOTE_NETWORK_LIST_MAX`.
 pub const NETWORK_LIST_MAX: u32 = 16_384;
+/// `REMOTE_NETWORK_DHCP_LEASES_MAX`.
+pub const NETWORK_DHCP_LEASES_MAX: u32 = 65_536;
 /// `REMOTE_STORAGE_POOL_LIST_MAX`.
 pub const STORAGE_POOL_LIST_MAX: u32 = 16_384;
 /// `REMOTE_STORAGE_VOL_LIST_MAX`.
@@ -76,6 +78,41 @@ impl ListItem for NetworkRef {
     const LIST_MAX: u32 = NETWORK_LIST_MAX;
     const MIN_SIZE: usize = 20;
     const WHAT: &'static str = "network list";
+}
+
+/// `remote_network_dhcp_lease`: iface, expiry time, type, mac, iaid,
+/// address, prefix, host name, client id.
+impl Xdr for NetworkDhcpLease {
+    fn encode(&self, e: &mut Encoder) {
+        e.string(&self.iface)
+            .i64(self.expiry_time)
+            .i32(self.addr_type)
+            .put(&self.mac)
+            .put(&self.iaid)
+            .string(&self.ip_addr)
+            .u32(self.prefix)
+            .put(&self.hostname)
+            .put(&self.client_id);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(NetworkDhcpLease {
+            iface: d.string()?,
+            expiry_time: d.i64()?,
+            addr_type: d.i32()?,
+            mac: d.get()?,
+            iaid: d.get()?,
+            ip_addr: d.string()?,
+            prefix: d.u32()?,
+            hostname: d.get()?,
+            client_id: d.get()?,
+        })
+    }
+}
+
+impl ListItem for NetworkDhcpLease {
+    const LIST_MAX: u32 = NETWORK_DHCP_LEASES_MAX;
+    const MIN_SIZE: usize = 36;
+    const WHAT: &'static str = "DHCP lease list";
 }
 
 /// `remote_nonnull_storage_pool`: name, UUID.

@@ -148,6 +148,11 @@ impl Sample for u32 {
         0
     }
 }
+impl Sample for i32 {
+    fn sample() -> i32 {
+        -1
+    }
+}
 impl Sample for u64 {
     fn sample() -> u64 {
         1024
@@ -264,6 +269,8 @@ fn a_read_only_socket_refuses_every_mutating_procedure() {
         // unless the procedure stands for another.
         let api = match name {
             "domain_define_xml" => "virDomainDefineXMLFlags",
+            "network_create_xml" => "virNetworkCreateXMLFlags",
+            "network_define_xml" => "virNetworkDefineXMLFlags",
             _ => api,
         };
         assert_eq!(

@@ -5,14 +5,16 @@ use crate::domains::{
 };
 use crate::error::{check_flags, TestError, TestResult};
 use crate::image::{self, Image};
+use crate::networks::{parse_network_def, NetworkObj, Networks};
 use crate::node::{self, Node};
 use crate::storage::Pools;
 use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
 use virt_core::{
-    affect, define_flags, dump_flags, dump_format, list_filter_matches, reason, start_flags,
-    xml_flags, CpuMap, DomainInfo, DomainRef, DomainState, DomainStatsRecord, Driver, NetworkRef,
-    NodeInfo, Result, SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef,
-    StorageVolInfo, StorageVolRef, TypedKind, TypedParam, TypedValue, Uuid, VcpuInfo, VcpuState,
+    affect, define_flags, dump_flags, dump_format, list_filter_matches, network_define_flags,
+    network_list_flags, network_update, reason, start_flags, xml_flags, CpuMap, DomainInfo,
+    DomainRef, DomainState, DomainStatsRecord, Driver, NetworkRef, NodeInfo, Result, SecurityLabel,
+    SecurityModel, StoragePoolInfo, StoragePoolRef, StorageVolInfo, StorageVolRef, TypedKind,
+    TypedParam, TypedValue, Uuid, VcpuInfo, VcpuState,
 };
 use virt_xml::{Cputune, DomainDef, FormatOptions, View};
 
@@ -854,52 +856,124 @@ impl Driver for TestConnection {
     }
 
     fn list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {
-        check_flags(flags, 0x3f, "testConnectListAllNetworks")?;
+        check_flags(flags, network_list_flags::ALL, "testConnectListAllNetworks")?;
         Ok(self
-            .node
-            .networks
+            .nets()
             .iter()
             .filter(|n| {
                 virt_core::object_filter_matches(flags, n.active, n.persistent, n.autostart)
             })
-            .map(|n| NetworkRef {
-                name: n.name.clone(),
-                uuid: n.uuid,
-            })
+            .map(NetworkObj::identity)
             .collect())
     }
 
+    fn num_of_networks(&self) -> Result<u32> {
+        Ok(self.nets().iter().filter(|n| n.active).count() as u32)
+    }
+
+    fn list_networks(&self) -> Result<Vec<String>> {
+        Ok(self.network_names(true))
+    }
+
+    fn num_of_defined_networks(&self) -> Result<u32> {
+        Ok(self.nets().iter().filter(|n| !n.active).count() as u32)
+    }
+
+    fn list_defined_networks(&self) -> Result<Vec<String>> {
+        Ok(self.network_names(false))
+    }
+
     fn network_lookup_by_name(&self, name: &str) -> Result<NetworkRef> {
-        self.node
-            .networks
-            .iter()
-            .find(|n| n.name == name)
-            .map(|n| NetworkRef {
-                name: n.name.clone(),
-                uuid: n.uuid,
-            })
-            .ok_or_else(|| TestError::NoNetwork(name.to_string()).into())
+        Ok(self.nets().by_name(name)?.identity())
+    }
+
+    fn network_lookup_by_uuid(&self, uuid: &Uuid) -> Result<NetworkRef> {
+        Ok(self.nets().by_uuid(uuid)?.identity())
+    }
+
+    fn network_create_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
+        check_flags(
+            flags,
+            network_define_flags::VALIDATE,
+            "testNetworkCreateXMLFlags",
+        )?;
+        let def = parse_network_def(xml, flags & network_define_flags::VALIDATE != 0)?;
+        Ok(self.nets_mut().create_xml(def)?)
+    }
+
+    fn network_define_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
+        check_flags(
+            flags,
+            network_define_flags::VALIDATE,
+            "testNetworkDefineXMLFlags",
+        )?;
+        let def = parse_network_def(xml, flags & network_define_flags::VALIDATE != 0)?;
+        Ok(self.nets_mut().define(def)?)
+    }
+
+    fn network_undefine(&self, net: &NetworkRef) -> Result<()> {
+        Ok(self.nets_mut().undefine(net)?)
+    }
+
+    fn network_create(&self, net: &NetworkRef) -> Result<()> {
+        Ok(self.nets_mut().start(net)?)
+    }
+
+    fn network_destroy(&self, net: &NetworkRef) -> Result<()> {
+        Ok(self.nets_mut().destroy(net)?)
+    }
+
+    fn network_set_autostart(&self, net: &NetworkRef, autostart: bool) -> Result<()> {
+        Ok(self.nets_mut().set_autostart(net, autostart)?)
+    }
+
+    fn network_update(
+        &self,
+        net: &NetworkRef,
+        command: u32,
+        section: u32,
+        parent_index: i32,
+        xml: &str,
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(
+            flags,
+            network_update::AFFECT_LIVE | network_update::AFFECT_CONFIG,
+            "testNetworkUpdate",
+        )?;
+        Ok(self
+            .nets_mut()
+            .update(net, command, section, parent_index, xml, flags)?)
     }
 
     fn network_is_active(&self, net: &NetworkRef) -> Result<bool> {
-        self.network(net).map(|n| n.active)
+        Ok(self.nets().get(net)?.active)
     }
 
     fn network_is_persistent(&self, net: &NetworkRef) -> Result<bool> {
-        self.network(net).map(|n| n.persistent)
+        Ok(self.nets().get(net)?.persistent)
     }
 
     fn network_get_autostart(&self, net: &NetworkRef) -> Result<bool> {
-        self.network(net).map(|n| n.autostart)
+        Ok(self.nets().get(net)?.autostart)
     }
 
     fn network_get_xml_desc(&self, net: &NetworkRef, flags: u32) -> Result<String> {
         check_flags(flags, 0, "testNetworkGetXMLDesc")?;
-        self.network(net).map(|n| n.xml.clone())
+        Ok(self.nets().get(net)?.def.to_xml())
     }
 
     fn network_get_bridge_name(&self, net: &NetworkRef) -> Result<String> {
-        self.network(net).map(|n| n.bridge.clone())
+        let nets = self.nets();
+        let n = nets.get(net)?;
+        match n.def.bridge_name() {
+            Some(b) => Ok(b.to_string()),
+            None => Err(TestError::Internal(format!(
+                "network '{}' does not have a bridge name.",
+                n.name()
+            ))
+            .into()),
+        }
     }
 
     fn list_all_storage_pools(&self, flags: u32) -> Result<Vec<StoragePoolRef>> {
@@ -1055,12 +1129,24 @@ impl Driver for TestConnection {
 }
 
 impl TestConnection {
-    fn network(&self, net: &NetworkRef) -> Result<&node::NetworkObj> {
+    fn nets(&self) -> RwLockReadGuard<'_, Networks> {
+        self.node.networks.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn nets_mut(&self) -> RwLockWriteGuard<'_, Networks> {
         self.node
             .networks
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Names of the active (or inactive) networks.
+    fn network_names(&self, active: bool) -> Vec<String> {
+        self.nets()
             .iter()
-            .find(|n| n.uuid == net.uuid)
-            .ok_or_else(|| TestError::NoNetwork(net.name.clone()).into())
+            .filter(|n| n.active == active)
+            .map(|n| n.name().to_string())
+            .collect()
     }
 
     fn pools(&self) -> RwLockReadGuard<'_, Pools> {

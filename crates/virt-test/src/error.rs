@@ -81,6 +81,16 @@ pub enum TestError {
     /// A network lookup found nothing.
     #[error("Network not found: no network with matching name '{0}'")]
     NoNetwork(String),
+    /// A network lookup by UUID found nothing.
+    #[error("Network not found: no network with matching uuid '{0}'")]
+    NoNetworkUuid(Uuid),
+    /// A network definition clashes with an existing network.
+    #[error("operation failed: {0}")]
+    NetworkClash(String),
+    /// The network's state forbids the change (reported by libvirt's
+    /// network object layer, hence its error domain).
+    #[error("Requested operation is not valid: {0}")]
+    NetworkState(String),
     /// A storage pool lookup found nothing.
     #[error("Storage pool not found: no storage pool with matching name '{0}'")]
     NoPool(String),
@@ -140,7 +150,9 @@ impl From<TestError> for Error {
                 (ErrorCode::ArgumentUnsupported, ErrorDomain::Test)
             }
             Unsupported(_) => (ErrorCode::OperationUnsupported, ErrorDomain::Test),
-            NoNetwork(_) => (ErrorCode::NoNetwork, ErrorDomain::Test),
+            NoNetwork(_) | NoNetworkUuid(_) => (ErrorCode::NoNetwork, ErrorDomain::Test),
+            NetworkClash(_) => (ErrorCode::OperationFailed, ErrorDomain::Network),
+            NetworkState(_) => (ErrorCode::OperationInvalid, ErrorDomain::Network),
             NoPool(_) | NoPoolUuid(_) => (ErrorCode::NoStoragePool, ErrorDomain::Test),
             NoVol(_) => (ErrorCode::NoStorageVol, ErrorDomain::Test),
             Failed(_) => (ErrorCode::OperationFailed, ErrorDomain::Test),

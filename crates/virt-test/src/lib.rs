@@ -17,6 +17,7 @@ mod domains;
 mod driver;
 pub mod error;
 pub mod image;
+mod networks;
 mod node;
 mod storage;
 

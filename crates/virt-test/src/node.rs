@@ -5,6 +5,7 @@
 
 use crate::domains::{prepare_def, Domains};
 use crate::error::{TestError, TestResult};
+use crate::networks::Networks;
 use crate::storage::{Pools, DEFAULT_POOL_XML};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
@@ -12,7 +13,7 @@ use virt_core::{NodeInfo, Uuid};
 use virt_xml::capabilities::{
     Capabilities, Guest, GuestFeature, Host, HostCpu, HostCpuId, NumaCell, SecModel,
 };
-use virt_xml::{DomainDef, Element};
+use virt_xml::{DomainDef, Element, NetworkDef};
 
 /// The configuration behind `test:///default`, written for this crate after
 /// the test driver's documented built-in node: one running domain, one
@@ -43,6 +44,20 @@ pub(crate) const DEFAULT_DOMAIN_XML: &str = "<domain type='test'>
   </devices>
 </domain>";
 
+/// The network behind `test:///default`.
+const DEFAULT_NETWORK_XML: &str = "<network>
+  <name>default</name>
+  <uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid>
+  <forward mode='nat'/>
+  <bridge name='virbr0' stp='on' delay='0'/>
+  <ip address='192.168.122.1' netmask='255.255.255.0'>
+    <dhcp>
+      <range start='192.168.122.2' end='192.168.122.254'/>
+    </dhcp>
+  </ip>
+</network>
+";
+
 /// The built-in node's hardware.
 fn default_node_info() -> NodeInfo {
     NodeInfo {
@@ -72,25 +87,13 @@ pub(crate) struct Cell {
     pub pages: Vec<(u64, u64)>,
 }
 
-/// A virtual network of the node.
-#[derive(Debug, Clone)]
-pub(crate) struct NetworkObj {
-    pub name: String,
-    pub uuid: Uuid,
-    pub bridge: String,
-    pub active: bool,
-    pub persistent: bool,
-    pub autostart: bool,
-    pub xml: String,
-}
-
 /// A whole simulated node: hardware (fixed) and domains (behind a lock).
 pub(crate) struct Node {
     /// The canonical URI connections to this node report.
     pub uri: String,
     pub info: NodeInfo,
     pub cells: Vec<Cell>,
-    pub networks: Vec<NetworkObj>,
+    pub networks: RwLock<Networks>,
     pub pools: RwLock<Pools>,
     pub domains: RwLock<Domains>,
 }
@@ -117,27 +120,8 @@ impl Node {
         let mut def = virt_xml::parse_domain(DEFAULT_DOMAIN_XML)?;
         prepare_def(&mut def);
         domains.add_running_at_boot(def)?;
-        let network = NetworkObj {
-            name: "default".into(),
-            uuid: parse_uuid_text("dd8fe884-6c02-601e-7551-cca97df1c5df")?,
-            bridge: "virbr0".into(),
-            active: true,
-            persistent: true,
-            autostart: false,
-            xml: "<network>
-  <name>default</name>
-  <uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid>
-  <forward mode='nat'/>
-  <bridge name='virbr0' stp='on' delay='0'/>
-  <ip address='192.168.122.1' netmask='255.255.255.0'>
-    <dhcp>
-      <range start='192.168.122.2' end='192.168.122.254'/>
-    </dhcp>
-  </ip>
-</network>
-"
-            .into(),
-        };
+        let mut networks = Networks::default();
+        networks.add_at_boot(virt_xml::parse_network(DEFAULT_NETWORK_XML)?)?;
         let mut pools = Pools::default();
         let pool = virt_xml::parse_element(DEFAULT_POOL_XML)?;
         pools.add_from_node(&pool, &[])?;
@@ -145,7 +129,7 @@ impl Node {
             uri: "test:///default".into(),
             info,
             cells,
-            networks: vec![network],
+            networks: RwLock::new(networks),
             pools: RwLock::new(pools),
             domains: RwLock::new(domains),
         })
@@ -168,7 +152,7 @@ impl Node {
             .unwrap_or_default();
         let info = parse_node_info(&root)?;
         let mut domains = Domains::default();
-        let mut networks = Vec::new();
+        let mut networks = Networks::default();
         let mut pools = Pools::default();
         for el in root.elements() {
             match el.name.as_str() {
@@ -189,7 +173,11 @@ impl Node {
                         Some(f) => virt_xml::parse_element(&read_referenced(&resolve(&base, f))?)?,
                         None => el.clone(),
                     };
-                    networks.push(network_from(&el, &networks)?);
+                    let mut def = NetworkDef::from_element(&el)?;
+                    if def.uuid.is_none() {
+                        def.uuid = Some(Uuid::new_v4());
+                    }
+                    networks.add_at_boot(def)?;
                 }
                 "pool" => {
                     let el = match attr(el, "file") {
@@ -206,7 +194,7 @@ impl Node {
             uri: format!("test://{path}"),
             info,
             cells: Vec::new(),
-            networks,
+            networks: RwLock::new(networks),
             pools: RwLock::new(pools),
             domains: RwLock::new(domains),
         })
@@ -247,11 +235,6 @@ fn text(el: &Element) -> String {
     el.text().trim().to_string()
 }
 
-fn parse_uuid_text(s: &str) -> TestResult<Uuid> {
-    Uuid::try_parse(s.trim())
-        .map_err(|_| TestError::NodeXml(format!("malformed uuid element '{s}'")))
-}
-
 /// Read `<cpu>` and `<memory>` of a node file; absent values keep the
 /// built-in node's, as libvirt does.
 fn parse_node_info(root: &Element) -> TestResult<NodeInfo> {
@@ -287,41 +270,6 @@ fn parse_node_info(root: &Element) -> TestResult<NodeInfo> {
             .map_err(|_| TestError::NodeXml("invalid node memory value".into()))?;
     }
     Ok(info)
-}
-
-fn network_from(el: &Element, existing: &[NetworkObj]) -> TestResult<NetworkObj> {
-    if el.name != "network" {
-        return Err(TestError::NodeXml(format!(
-            "expecting root element of 'network', not '{}'",
-            el.name
-        )));
-    }
-    let name = child(el, "name")
-        .map(text)
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| TestError::NodeXml("missing network name".into()))?;
-    if existing.iter().any(|n| n.name == name) {
-        return Err(TestError::NodeXml(format!(
-            "network '{name}' already exists"
-        )));
-    }
-    let uuid = match child(el, "uuid") {
-        Some(u) => parse_uuid_text(&text(u))?,
-        None => Uuid::new_v4(),
-    };
-    let bridge = child(el, "bridge")
-        .and_then(|b| attr(b, "name"))
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("virbr{}", existing.len()));
-    Ok(NetworkObj {
-        name,
-        uuid,
-        bridge,
-        active: true,
-        persistent: true,
-        autostart: false,
-        xml: el.to_xml(0),
-    })
 }
 
 /// The `<volume>` children of a node file's pool, inline or `file=`.

@@ -71,6 +71,17 @@ pub enum XmlError {
     /// A number too large ("numerical overflow: value too large: 9T").
     #[error("numerical overflow: {0}")]
     Overflow(String),
+    /// A refusal given whole, with libvirt's code and error domain (the
+    /// network format's checks, whose domains vary by check).
+    #[error("{message}")]
+    Refused {
+        /// libvirt's error code.
+        code: ErrorCode,
+        /// The part of libvirt that reports it.
+        domain: ErrorDomain,
+        /// The whole message.
+        message: String,
+    },
 }
 
 impl XmlError {
@@ -87,6 +98,7 @@ impl XmlError {
             XmlError::Unsupported(_) => ErrorCode::ConfigUnsupported,
             XmlError::InvalidArg(_) => ErrorCode::InvalidArg,
             XmlError::Overflow(_) => ErrorCode::Overflow,
+            XmlError::Refused { code, .. } => *code,
         }
     }
 
@@ -95,6 +107,7 @@ impl XmlError {
         match self {
             XmlError::InvalidValue { .. } | XmlError::NotUnsigned { .. } => ErrorDomain::Xml,
             XmlError::InvalidArg(_) | XmlError::Overflow(_) => ErrorDomain::None,
+            XmlError::Refused { domain, .. } => *domain,
             _ => ErrorDomain::Domain,
         }
     }

@@ -36,6 +36,8 @@
 //!   (`VIR_DOMAIN_DEFINE_VALIDATE`); [`parse_domain`] keeps it in place.
 //! - [`storage`]: storage pool and volume XML ([`storage::PoolDef`],
 //!   [`storage::VolDef`]), typed where drivers need it, the rest kept.
+//! - [`network`]: network XML ([`NetworkDef`], [`parse_network`],
+//!   [`parse_network_strict`]), typed and lossless in the same way.
 //! - [`XmlError`]: this crate's error, convertible into `virt_core::Error`.
 #![warn(missing_docs)]
 
@@ -45,6 +47,7 @@ mod element;
 mod error;
 mod format;
 pub mod model;
+pub mod network;
 mod order;
 mod parse;
 mod postparse;
@@ -60,6 +63,7 @@ pub use element::escape;
 pub use error::XmlError;
 pub use format::FormatOptions;
 pub use model::*;
+pub use network::{parse_network, parse_network_strict, NetworkDef};
 pub use order::normalize_addresses;
 pub use parse::{parse_domain, parse_domain_strict, parse_uuid};
 pub use reader::{
