@@ -29,6 +29,7 @@ pub use options::Options;
 use listen::{Listener, PidFile};
 use log::info;
 use paths::SocketPlan;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use sys::Wakeup;
 
@@ -114,7 +115,10 @@ fn run_stdio(read_only: bool, wakeup: &Arc<Wakeup>) -> Result<()> {
         if read_only { " (read-only)" } else { "" }
     );
     let busy = Arc::new(Mutex::new(()));
-    let (busy2, wake2) = (busy.clone(), wakeup.clone());
+    // Set before the wake-up: the thread is not `is_finished()` until its
+    // closure has returned, so a wake-up alone can be seen too early.
+    let done = Arc::new(AtomicBool::new(false));
+    let (busy2, wake2, done2) = (busy.clone(), wakeup.clone(), done.clone());
     let client = std::thread::Builder::new()
         .name("client-stdio".into())
         .spawn(move || {
@@ -129,6 +133,7 @@ fn run_stdio(read_only: bool, wakeup: &Arc<Wakeup>) -> Result<()> {
                 0,
                 Some(&busy2),
             );
+            done2.store(true, Ordering::Release);
             wake2.wake();
         })
         .map_err(|source| ProxyError::System {
@@ -141,7 +146,7 @@ fn run_stdio(read_only: bool, wakeup: &Arc<Wakeup>) -> Result<()> {
             source,
         })?;
         wakeup.drain();
-        if client.is_finished() {
+        if done.load(Ordering::Acquire) {
             let _ = client.join();
             return Ok(());
         }
