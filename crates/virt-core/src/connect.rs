@@ -200,6 +200,12 @@ impl Connect {
 
     /// The canonical URI (`virConnectGetURI`).
     pub fn uri(&self) -> Result<String> {
+        // As libvirt's remote client: a connection through a transport
+        // answers with the URI it was opened with (transport, host and
+        // socket included), not the daemon's own URI.
+        if self.inner.uri.transport.is_some() {
+            return Ok(self.inner.uri.to_string());
+        }
         match self.checked().uri() {
             Err(e) if e.code == ErrorCode::NoSupport => Ok(self.inner.uri.to_string()),
             r => self.check(r),
