@@ -20,29 +20,6 @@ fn corpus_virsh_golden() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
-/// Commands this virsh does not implement.
-fn unimplemented(argv: &[String]) -> bool {
-    let cmd = argv.get(3).map(String::as_str).unwrap_or("");
-    let implemented = [
-        "list",
-        "dominfo",
-        "dumpxml",
-        "nodeinfo",
-        "capabilities",
-        "version",
-        "uri",
-        "hostname",
-        "net-list",
-        "net-info",
-        "net-dumpxml",
-        "pool-list",
-        "pool-info",
-        "pool-dumpxml",
-        "schedinfo",
-    ];
-    !implemented.contains(&cmd)
-}
-
 #[test]
 fn corpus_test_driver() {
     let dir = corpus().join("test-driver");
@@ -63,11 +40,6 @@ fn corpus_test_driver() {
             continue;
         };
         let argv = shell_words::split(argv).unwrap_or_default();
-        if unimplemented(&argv) {
-            skipped.push(argv.get(3).cloned().unwrap_or_default());
-            continue;
-        }
-        total += 1;
         let case = Case {
             name: file.to_string(),
             stdout: std::fs::read(dir.join(file)).unwrap_or_default(),
@@ -76,6 +48,13 @@ fn corpus_test_driver() {
             argv,
         };
         let got = run_virsh(&case.argv[1..], &dir, None);
+        // A command this virsh lacks is a skip, told by virsh's own answer
+        // (not by a list of names here).
+        if String::from_utf8_lossy(&got.stderr).contains("error: unknown command:") {
+            skipped.push(case.argv.get(3).cloned().unwrap_or_default());
+            continue;
+        }
+        total += 1;
         match golden::compare(&case, &got) {
             None => passed += 1,
             Some(d) => failures.push(d),
