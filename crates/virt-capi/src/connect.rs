@@ -9,6 +9,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 use crate::handles::{self, ConnHandle, DomainHandle, NetworkHandle, PoolHandle};
+use crate::network::in_family;
 use crate::records::{virConnectAuth, virNodeInfo, virSecurityModel};
 use crate::report::{guard, Call};
 use crate::strings::{self, bad_arg, null_arg, opt_arg};
@@ -40,8 +41,9 @@ pub(crate) fn init() {
         virt_remote::client::register();
         #[cfg(feature = "test")]
         virt_test::register();
+        // QEMU guests with the storage driver stacked under them, as virsh.
         #[cfg(feature = "qemu")]
-        virt_qemu::register();
+        virt_storage::register_with(virt_qemu::open);
         #[cfg(feature = "xen")]
         virt_xen::register();
     });
@@ -593,12 +595,29 @@ pub unsafe extern "C" fn virConnectListAllNetworks(
     })
 }
 
-fn network_names(c: &ConnHandle, flags: u32) -> Result<Vec<String>, Error> {
-    Ok(c.conn
-        .list_all_networks(flags)?
-        .iter()
-        .map(|n| n.name().to_string())
-        .collect())
+/// Names of active networks, from the driver's own call (the flags slot
+/// is [`names_of`]'s, unused here).
+fn active_network_names(c: &ConnHandle, _: u32) -> Result<Vec<String>, Error> {
+    c.conn.list_networks()
+}
+
+/// Names of defined, inactive networks, from the driver's own call.
+fn defined_network_names(c: &ConnHandle, _: u32) -> Result<Vec<String>, Error> {
+    c.conn.list_defined_networks()
+}
+
+/// A `virConnectNumOf*` call answered by the driver's own count.
+fn number_of(
+    api: &'static str,
+    conn: *mut ConnHandle,
+    count: fn(&Connect) -> Result<u32, Error>,
+    from: ErrorDomain,
+) -> c_int {
+    guard(api, -1, |call| {
+        // SAFETY: the exported caller passes its C argument through.
+        let c = unsafe { conn_of(conn, api, call) }.map_err(|e| in_family(e, from))?;
+        Ok(c_int::try_from(count(&c.conn)?).unwrap_or(c_int::MAX))
+    })
 }
 
 fn pool_names(c: &ConnHandle, flags: u32) -> Result<Vec<String>, Error> {
@@ -615,10 +634,11 @@ fn count_of(
     conn: *mut ConnHandle,
     list: fn(&ConnHandle, u32) -> Result<Vec<String>, Error>,
     flags: u32,
+    from: ErrorDomain,
 ) -> c_int {
     guard(api, -1, |call| {
         // SAFETY: the exported caller passes its C argument through.
-        let c = unsafe { conn_of(conn, api, call) }?;
+        let c = unsafe { conn_of(conn, api, call) }.map_err(|e| in_family(e, from))?;
         Ok(list(c, flags)?.len() as c_int)
     })
 }
@@ -631,11 +651,13 @@ fn names_of(
     maxnames: c_int,
     list: fn(&ConnHandle, u32) -> Result<Vec<String>, Error>,
     flags: u32,
+    from: ErrorDomain,
 ) -> c_int {
     guard(api, -1, |call| {
         // SAFETY: the exported caller passes its C argument through.
-        let c = unsafe { conn_of(conn, api, call) }?;
-        let max = check_array(api, names, "names", maxnames, "maxnames")?;
+        let c = unsafe { conn_of(conn, api, call) }.map_err(|e| in_family(e, from))?;
+        let max = check_array(api, names, "names", maxnames, "maxnames")
+            .map_err(|e| in_family(e, from))?;
         let l = list(c, flags)?;
         // SAFETY: the caller's array holds `max` pointers.
         unsafe { put_names(names, max, &l) }
@@ -645,17 +667,22 @@ fn names_of(
 /// `virConnectNumOfNetworks`: how many networks are active.
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNumOfNetworks(conn: *mut ConnHandle) -> c_int {
-    count_of("virConnectNumOfNetworks", conn, network_names, LIST_ACTIVE)
+    number_of(
+        "virConnectNumOfNetworks",
+        conn,
+        Connect::num_of_networks,
+        ErrorDomain::Network,
+    )
 }
 
 /// `virConnectNumOfDefinedNetworks`: how many networks are inactive.
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNumOfDefinedNetworks(conn: *mut ConnHandle) -> c_int {
-    count_of(
+    number_of(
         "virConnectNumOfDefinedNetworks",
         conn,
-        network_names,
-        LIST_INACTIVE,
+        Connect::num_of_defined_networks,
+        ErrorDomain::Network,
     )
 }
 
@@ -671,8 +698,9 @@ pub unsafe extern "C" fn virConnectListNetworks(
         conn,
         names,
         maxnames,
-        network_names,
-        LIST_ACTIVE,
+        active_network_names,
+        0,
+        ErrorDomain::Network,
     )
 }
 
@@ -688,8 +716,9 @@ pub unsafe extern "C" fn virConnectListDefinedNetworks(
         conn,
         names,
         maxnames,
-        network_names,
-        LIST_INACTIVE,
+        defined_network_names,
+        0,
+        ErrorDomain::Network,
     )
 }
 
@@ -722,7 +751,13 @@ pub unsafe extern "C" fn virConnectListAllStoragePools(
 /// `virConnectNumOfStoragePools`: how many pools are active.
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNumOfStoragePools(conn: *mut ConnHandle) -> c_int {
-    count_of("virConnectNumOfStoragePools", conn, pool_names, LIST_ACTIVE)
+    count_of(
+        "virConnectNumOfStoragePools",
+        conn,
+        pool_names,
+        LIST_ACTIVE,
+        ErrorDomain::Storage,
+    )
 }
 
 /// `virConnectNumOfDefinedStoragePools`: how many pools are inactive.
@@ -733,6 +768,7 @@ pub unsafe extern "C" fn virConnectNumOfDefinedStoragePools(conn: *mut ConnHandl
         conn,
         pool_names,
         LIST_INACTIVE,
+        ErrorDomain::Storage,
     )
 }
 
@@ -750,6 +786,7 @@ pub unsafe extern "C" fn virConnectListStoragePools(
         maxnames,
         pool_names,
         LIST_ACTIVE,
+        ErrorDomain::Storage,
     )
 }
 
@@ -767,5 +804,6 @@ pub unsafe extern "C" fn virConnectListDefinedStoragePools(
         maxnames,
         pool_names,
         LIST_INACTIVE,
+        ErrorDomain::Storage,
     )
 }

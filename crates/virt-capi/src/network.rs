@@ -15,7 +15,7 @@ use crate::report::guard;
 use crate::strings::{self, arg};
 use libc::{c_char, c_int, c_uchar, c_uint};
 use std::ptr;
-use virt_core::{Error, ErrorCode, ErrorDomain, Network, StoragePool, Uuid};
+use virt_core::{Error, ErrorCode, ErrorDomain, Network, StoragePool};
 
 /// Run a call on a network or pool handle; errors from there on are its
 /// connection's.
@@ -37,10 +37,20 @@ fn with_child<T: Object, R>(
 /// Argument checks and read-only refusals are the library's own, and
 /// libvirt raises them under the error domain of the API's family
 /// (virt-core and our argument checks say "Domain Config" for all).
-fn library_check_from<T: Object>(mut e: Error) -> Error {
-    let library = matches!(e.code, ErrorCode::InvalidArg | ErrorCode::OperationDenied);
+fn library_check_from<T: Object>(e: Error) -> Error {
+    in_family(e, T::FROM)
+}
+
+/// [`library_check_from`] for calls on a connection that belong to a
+/// family (`virConnectListNetworks` is libvirt-network.c's): a bad
+/// connection pointer is reported under the family's domain too.
+pub(crate) fn in_family(mut e: Error, from: ErrorDomain) -> Error {
+    let library = matches!(
+        e.code,
+        ErrorCode::InvalidArg | ErrorCode::OperationDenied | ErrorCode::InvalidConn
+    );
     if library && e.domain == ErrorDomain::Domain {
-        e.domain = T::FROM;
+        e.domain = from;
     }
     e
 }
@@ -121,34 +131,25 @@ fn child_autostart<T: Object>(api: &'static str, p: *mut ChildHandle<T>, out: *m
     })
 }
 
-/// Run a lookup on a connection, handing out a new network handle.
+/// Run a lookup or definition on a connection, handing out a new network
+/// handle. libvirt parses network XML under the network error domain.
 fn net_lookup(
     api: &'static str,
     conn: *mut ConnHandle,
     f: impl FnOnce(&ConnHandle) -> Result<Network, Error>,
 ) -> *mut NetworkHandle {
     guard(api, ptr::null_mut(), |call| {
+        let from = ErrorDomain::Network;
         // SAFETY: the exported caller passes its C argument through.
-        let c = unsafe { conn_of(conn, api, call) }?;
-        let n = f(c).map_err(library_check_from::<Network>)?;
+        let c = unsafe { conn_of(conn, api, call) }.map_err(|e| in_family(e, from))?;
+        let n = f(c).map_err(|mut e| {
+            if e.code == ErrorCode::XmlDetail && e.domain == ErrorDomain::Domain {
+                e.domain = from;
+            }
+            in_family(e, from)
+        })?;
         Ok(handles::into_raw(NetworkHandle::new(c, n)))
     })
-}
-
-/// The network with `uuid`, found in the full listing (virt-core looks
-/// networks up by name only).
-fn network_by_uuid(c: &ConnHandle, uuid: &Uuid) -> Result<Network, Error> {
-    c.conn
-        .list_all_networks(0)?
-        .into_iter()
-        .find(|n| n.uuid() == *uuid)
-        .ok_or_else(|| {
-            Error::with(
-                ErrorCode::NoNetwork,
-                ErrorDomain::Network,
-                format!("no network with matching uuid '{uuid}'"),
-            )
-        })
 }
 
 /// libvirt's words for a bad network UUID string.
@@ -182,7 +183,7 @@ pub unsafe extern "C" fn virNetworkLookupByUUID(
     net_lookup(API, conn, |c| {
         // SAFETY: caller's 16 bytes.
         let u = unsafe { uuid_arg(uuid, API) }?;
-        network_by_uuid(c, &u)
+        c.conn.network_lookup_by_uuid(&u)
     })
 }
 
@@ -196,7 +197,7 @@ pub unsafe extern "C" fn virNetworkLookupByUUIDString(
     net_lookup(API, conn, |c| {
         // SAFETY: caller's string.
         let u = unsafe { uuid_string_arg(uuidstr, API, invalid_network_uuid) }?;
-        network_by_uuid(c, &u)
+        c.conn.network_lookup_by_uuid(&u)
     })
 }
 
@@ -275,6 +276,59 @@ pub unsafe extern "C" fn virNetworkGetAutostart(
     autostart: *mut c_int,
 ) -> c_int {
     child_autostart("virNetworkGetAutostart", net, autostart)
+}
+
+/// `virNetworkCreateXML`: create and start a transient network.
+#[no_mangle]
+pub unsafe extern "C" fn virNetworkCreateXML(
+    conn: *mut ConnHandle,
+    xml_desc: *const c_char,
+) -> *mut NetworkHandle {
+    const API: &str = "virNetworkCreateXML";
+    net_lookup(API, conn, |c| {
+        // SAFETY: caller's string.
+        let x = unsafe { arg(xml_desc, API, "xmlDesc") }?;
+        c.conn.network_create_xml(x, 0)
+    })
+}
+
+/// `virNetworkDefineXML`: define a persistent network, inactive.
+#[no_mangle]
+pub unsafe extern "C" fn virNetworkDefineXML(
+    conn: *mut ConnHandle,
+    xml: *const c_char,
+) -> *mut NetworkHandle {
+    const API: &str = "virNetworkDefineXML";
+    net_lookup(API, conn, |c| {
+        // SAFETY: caller's string.
+        let x = unsafe { arg(xml, API, "xml") }?;
+        c.conn.network_define_xml(x, 0)
+    })
+}
+
+/// Exported network calls returning 0 or -1.
+macro_rules! network_calls {
+    ($($(#[$m:meta])* $name:ident($($arg:ident: $ty:ty),*) => |$n:ident| $body:expr;)*) => {$(
+        $(#[$m])*
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(network: *mut NetworkHandle $(, $arg: $ty)*) -> c_int {
+            with_child(stringify!($name), network, -1, |h| {
+                let $n = &h.obj;
+                $body.map(|_| 0)
+            })
+        }
+    )*};
+}
+
+network_calls! {
+    /// `virNetworkCreate`: start the defined network.
+    virNetworkCreate() => |n| n.create();
+    /// `virNetworkDestroy`: stop the network (a transient one is gone).
+    virNetworkDestroy() => |n| n.destroy();
+    /// `virNetworkUndefine`: remove the persistent definition.
+    virNetworkUndefine() => |n| n.undefine();
+    /// `virNetworkSetAutostart`.
+    virNetworkSetAutostart(autostart: c_int) => |n| n.set_autostart(autostart != 0);
 }
 
 /// `virStoragePoolLookupByName`.

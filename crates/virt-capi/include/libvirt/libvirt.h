@@ -575,6 +575,12 @@ int virConnectListDefinedNetworks(virConnectPtr conn, char **const names,
                                   int maxnames);
 int virConnectListAllNetworks(virConnectPtr conn, virNetworkPtr **nets,
                               unsigned int flags);
+virNetworkPtr virNetworkCreateXML(virConnectPtr conn, const char *xmlDesc);
+virNetworkPtr virNetworkDefineXML(virConnectPtr conn, const char *xmlDesc);
+int virNetworkUndefine(virNetworkPtr network);
+int virNetworkCreate(virNetworkPtr network);
+int virNetworkDestroy(virNetworkPtr network);
+int virNetworkSetAutostart(virNetworkPtr network, int autostart);
 virNetworkPtr virNetworkLookupByName(virConnectPtr conn, const char *name);
 virNetworkPtr virNetworkLookupByUUID(virConnectPtr conn,
                                      const unsigned char *uuid);

@@ -80,6 +80,11 @@ int main(void)
     result("DefineXML bad", virStoragePoolDefineXML(conn, "<pool", 0) != NULL);
     result("DefineXML NULL", virStoragePoolDefineXML(conn, NULL, 0) != NULL);
     result("Build NULL pool", virStoragePoolBuild(NULL, 0));
+    result("ListStoragePools NULL", virConnectListStoragePools(conn, NULL, 1));
+    result("ListDefinedStoragePools negative",
+           virConnectListDefinedStoragePools(conn, (char **)&p, -1));
+    result("NumOfStoragePools NULL", virConnectNumOfStoragePools(NULL));
+    result("NumOfDefinedStoragePools NULL", virConnectNumOfDefinedStoragePools(NULL));
 
     virConnectPtr ro = virConnectOpenReadOnly("test:///default");
     p = virStoragePoolLookupByName(ro, "default-pool");
