@@ -3,7 +3,8 @@
 //! - [`constants`]: the `VIR_*` names and values the module exports.
 //! - [`api_map`]: which Python method serves each driver call (checked
 //!   against virt-core's driver table).
-//! - [`register_backends`]: the drivers compiled in (test, QEMU, Xen).
+//! - [`register_backends`]: the drivers compiled in (test, QEMU with
+//!   storage, Xen).
 //! - `py` (feature `python`, which maturin turns on): the PyO3 module
 //!   `libvirt.libvirtmod`, with the classes `virConnect`, `virDomain`,
 //!   `virNetwork`, `virStoragePool`, the module functions and the error
@@ -26,7 +27,8 @@ mod py;
 /// otherwise). Registering twice is harmless.
 pub fn register_backends() {
     virt_test::register();
-    virt_qemu::register();
+    // QEMU guests with the storage driver stacked under them, as in virsh.
+    virt_storage::register_with(virt_qemu::open);
     virt_xen::register();
 }
 
