@@ -104,10 +104,16 @@ fn transient_guest_life_over_qmp() {
         d.state().expect("state"),
         (DomainState::Running, reason::RUNNING_BOOTED)
     );
-    // The guest burns CPU in its firmware: CPU time is real and grows.
+    // The guest burns CPU in its firmware: CPU time is real and grows
+    // (counted in clock ticks, and a loaded host may not run the guest for
+    // a while: wait for growth, with a generous bound).
     let t0 = d.info().expect("info").cpu_time;
-    std::thread::sleep(Duration::from_millis(300));
-    let info = d.info().expect("info");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut info = d.info().expect("info");
+    while info.cpu_time <= t0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        info = d.info().expect("info");
+    }
     assert!(info.cpu_time > t0, "{} > {t0}", info.cpu_time);
     assert_eq!(info.max_mem, 64 * 1024);
     assert_eq!(info.nr_virt_cpu, 1);
