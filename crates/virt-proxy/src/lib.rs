@@ -84,7 +84,14 @@ pub fn run(opts: &Options) -> Result<()> {
         );
     }
     info!("drivers: {}", drivers::names().join(", "));
-    server::Server::new(listeners, wakeup, opts.max_clients, opts.idle_timeout).run();
+    server::Server::new(
+        listeners,
+        wakeup,
+        opts.max_clients,
+        opts.idle_timeout,
+        opts.keepalive,
+    )
+    .run();
     Ok(())
 }
 
@@ -132,6 +139,9 @@ fn run_stdio(read_only: bool, wakeup: &Arc<Wakeup>) -> Result<()> {
                 transport,
                 0,
                 Some(&busy2),
+                // A read of stdin cannot be interrupted, so a dead peer
+                // could not be hung up on; ssh has its own keepalive.
+                None,
             );
             done2.store(true, Ordering::Release);
             wake2.wake();

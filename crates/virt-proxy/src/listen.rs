@@ -173,6 +173,17 @@ impl Stream {
     }
 }
 
+impl Stream {
+    /// End the connection both ways: the client's thread, reading or
+    /// writing, sees it closed. Used when keepalive finds the peer dead.
+    pub fn hang_up(&self) {
+        let _ = match self {
+            Stream::Unix(s) => s.shutdown(Shutdown::Both),
+            Stream::Tcp(s) => s.shutdown(Shutdown::Both),
+        };
+    }
+}
+
 impl Read for &Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match *self {

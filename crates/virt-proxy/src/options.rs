@@ -2,6 +2,7 @@
 //! one value, needs no parser crate.
 
 use crate::error::{ProxyError, Result};
+use crate::server::Keepalive;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -29,6 +30,9 @@ pub struct Options {
     pub pid_file: Option<PathBuf>,
     /// `--max-clients N`: connections served at once.
     pub max_clients: usize,
+    /// `--keepalive-interval SECS` and `--keepalive-count N`: how the
+    /// daemon pings its clients (libvirtd's defaults, 5 and 5).
+    pub keepalive: Keepalive,
 }
 
 impl Default for Options {
@@ -41,6 +45,7 @@ impl Default for Options {
             idle_timeout: None,
             pid_file: None,
             max_clients: DEFAULT_MAX_CLIENTS,
+            keepalive: Keepalive::default(),
         }
     }
 }
@@ -74,6 +79,11 @@ Options:
   --timeout SECS         exit after SECS without any client
   --pid-file PATH        write the daemon's pid to PATH while it runs
   --max-clients N        serve at most N clients at once (default 5000)
+  --keepalive-interval SECS
+                         PING a client that speaks keepalive after SECS of
+                         silence (default 5; 0 turns keepalive off)
+  --keepalive-count N    close its connection after N unanswered PINGs
+                         (default 5)
   -h, --help             this text
   -V, --version          the version
 
@@ -134,6 +144,18 @@ pub fn parse(args: &[String]) -> Result<Command> {
                     }
                 };
             }
+            "--keepalive-interval" => {
+                let v = value("a number of seconds")?;
+                o.keepalive.interval = Duration::from_secs(v.parse().map_err(|_| {
+                    ProxyError::Usage(format!("--keepalive-interval wants seconds, not '{v}'"))
+                })?);
+            }
+            "--keepalive-count" => {
+                let v = value("a number")?;
+                o.keepalive.count = v.parse().map_err(|_| {
+                    ProxyError::Usage(format!("--keepalive-count wants a number, not '{v}'"))
+                })?;
+            }
             other => {
                 return Err(ProxyError::Usage(format!(
                     "unknown option '{other}'. See --help."
@@ -180,7 +202,17 @@ mod tests {
             "--pid-file=/tmp/p",
             "--max-clients",
             "7",
+            "--keepalive-interval=2",
+            "--keepalive-count",
+            "3",
         ]);
+        assert_eq!(
+            o.keepalive,
+            Keepalive {
+                interval: Duration::from_secs(2),
+                count: 3
+            }
+        );
         assert_eq!(o.listen_dir, Some(PathBuf::from("/tmp/x")));
         assert_eq!(o.listen_tcp.as_deref(), Some("127.0.0.1:16509"));
         assert_eq!(o.idle_timeout, Some(Duration::from_secs(30)));
@@ -205,6 +237,14 @@ mod tests {
             (
                 &["--max-clients", "0"][..],
                 "--max-clients wants a positive number, not '0'",
+            ),
+            (
+                &["--keepalive-interval", "-1"][..],
+                "--keepalive-interval wants seconds, not '-1'",
+            ),
+            (
+                &["--keepalive-count", "x"][..],
+                "--keepalive-count wants a number, not 'x'",
             ),
             (&["--frob"][..], "unknown option '--frob'. See --help."),
             (&["--read-only"][..], "--read-only applies to --stdio"),

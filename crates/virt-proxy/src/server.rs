@@ -14,8 +14,9 @@ use std::collections::HashMap;
 use std::io::{BufReader, Read, Write};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
-use virt_remote::packet;
-use virt_remote::server::Session;
+use virt_remote::packet::{self, Header, KEEPALIVE_PROC_PING, KEEPALIVE_PROGRAM, REMOTE_PROGRAM};
+use virt_remote::procs::session::CONNECT_SUPPORTS_FEATURE;
+use virt_remote::server::{feature, Session};
 
 /// Bytes read from a client at once. Calls are small; a large one (a
 /// domain XML) is read straight into its own buffer past this one.
@@ -76,6 +77,7 @@ pub struct Server {
     listeners: Vec<Listener>,
     max_clients: usize,
     idle_timeout: Option<Duration>,
+    keepalive: Keepalive,
     wakeup: Arc<Wakeup>,
     clients: Arc<Clients>,
     next_id: u64,
@@ -90,11 +92,13 @@ impl Server {
         wakeup: Arc<Wakeup>,
         max_clients: usize,
         idle_timeout: Option<Duration>,
+        keepalive: Keepalive,
     ) -> Server {
         Server {
             listeners,
             max_clients,
             idle_timeout,
+            keepalive,
             wakeup,
             clients: Arc::default(),
             next_id: 1,
@@ -213,11 +217,20 @@ impl Server {
             clients: self.clients.clone(),
             wakeup: self.wakeup.clone(),
         };
+        let keepalive = self.keepalive;
         let spawned = std::thread::Builder::new()
             .name(format!("client-{id}"))
             .spawn(move || {
                 let _leaving = leaving;
-                serve(&*stream, &*stream, transport, id, None);
+                let hang_up = || stream.hang_up();
+                serve(
+                    &*stream,
+                    &*stream,
+                    transport,
+                    id,
+                    None,
+                    Some((keepalive, &hang_up)),
+                );
             });
         if let Err(e) = spawned {
             // The closure, and with it the stream and the table entry, is
@@ -280,15 +293,206 @@ pub struct Transport {
     pub secure: bool,
 }
 
+/// libvirtd's keepalive towards its clients: once a client has shown it
+/// speaks keepalive, a PING after `interval` without a byte from it, and
+/// the connection closed when `count` PINGs in a row went unanswered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keepalive {
+    /// Silence before a PING; zero turns keepalive off.
+    pub interval: Duration,
+    /// Unanswered PINGs before the connection is closed.
+    pub count: u32,
+}
+
+impl Default for Keepalive {
+    /// libvirtd's `keepalive_interval = 5` and `keepalive_count = 5`.
+    fn default() -> Self {
+        Keepalive {
+            interval: Duration::from_secs(5),
+            count: 5,
+        }
+    }
+}
+
+/// What the reading side of a connection tells its keepalive timer.
+struct Pulse {
+    state: Mutex<PulseState>,
+    changed: Condvar,
+}
+
+struct PulseState {
+    /// When the client last sent any byte.
+    last_heard: Instant,
+    /// The client sent a PING or asked whether keepalive is supported
+    /// (libvirtd starts pinging only such clients).
+    speaks_keepalive: bool,
+    /// The connection is over: the timer stops.
+    done: bool,
+}
+
+impl Pulse {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PulseState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn update(&self, f: impl FnOnce(&mut PulseState)) {
+        f(&mut self.lock());
+        self.changed.notify_all();
+    }
+}
+
+/// The client's input, noting the time of every byte that arrives: any
+/// traffic, not only a PONG, proves the peer alive (as in libvirt).
+struct Heard<'a, R> {
+    input: R,
+    pulse: &'a Pulse,
+}
+
+impl<R: Read> Read for Heard<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.input.read(buf)?;
+        if n > 0 {
+            self.pulse.lock().last_heard = Instant::now();
+        }
+        Ok(n)
+    }
+}
+
+/// Whether this packet shows the client speaks keepalive.
+fn shows_keepalive(header: &Header, body: &[u8]) -> bool {
+    (header.prog == KEEPALIVE_PROGRAM && header.proc_ == KEEPALIVE_PROC_PING)
+        || (header.prog == REMOTE_PROGRAM
+            && header.proc_ == CONNECT_SUPPORTS_FEATURE
+            && body.get(..4) == Some(&feature::PROGRAM_KEEPALIVE.to_be_bytes()[..]))
+}
+
+/// The keepalive timer of one connection: PINGs through `output` (shared
+/// with the replies, so packets never interleave) and `hang_up` once
+/// `ka.count` of them went unanswered.
+fn keepalive_timer<W: Write>(
+    ka: Keepalive,
+    pulse: &Pulse,
+    output: &Mutex<W>,
+    hang_up: &(dyn Fn() + Sync),
+    id: u64,
+) {
+    let ping = match packet::encode_packet(&Header::keepalive(KEEPALIVE_PROC_PING), &[]) {
+        Ok(p) => p,
+        Err(e) => {
+            warn!("client {id}: no keepalive PING: {e}");
+            return;
+        }
+    };
+    let mut unanswered = 0u32;
+    let mut last_ping: Option<Instant> = None;
+    let mut st = pulse.lock();
+    loop {
+        if st.done {
+            return;
+        }
+        if !st.speaks_keepalive {
+            st = pulse
+                .changed
+                .wait(st)
+                .unwrap_or_else(PoisonError::into_inner);
+            continue;
+        }
+        if last_ping.is_some_and(|p| st.last_heard > p) {
+            // Heard from since the last PING: the count starts over.
+            unanswered = 0;
+            last_ping = None;
+        }
+        let since = last_ping.map_or(st.last_heard, |p| p.max(st.last_heard));
+        let quiet = since.elapsed();
+        if quiet < ka.interval {
+            st = match pulse.changed.wait_timeout(st, ka.interval - quiet) {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            };
+            continue;
+        }
+        if unanswered >= ka.count {
+            drop(st);
+            warn!(
+                "client {id}: no answer to {} keepalive PINGs, {} s apart; closing its connection",
+                ka.count,
+                ka.interval.as_secs()
+            );
+            hang_up();
+            return;
+        }
+        unanswered += 1;
+        last_ping = Some(Instant::now());
+        drop(st);
+        // A reply being written holds the output (the client may not be
+        // reading it): this PING is skipped but still counts, so a stuck
+        // client is closed all the same.
+        let out = match output.try_lock() {
+            Ok(g) => Some(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        };
+        if let Some(mut out) = out {
+            if let Err(e) = out.write_all(&ping).and_then(|()| out.flush()) {
+                debug!("client {id}: keepalive PING not delivered: {e}");
+            }
+        }
+        st = pulse.lock();
+    }
+}
+
 /// Serve one client: read calls, answer them, until it leaves or sends
 /// what cannot be framed. A bad packet ends only this connection (libvirt
 /// closes a connection whose framing it cannot trust); an unknown or
 /// refused procedure gets an error reply and the connection goes on.
 /// `busy` is held from each call's arrival until its reply is written
 /// (the stdio mode's way to let a stopping daemon finish the call).
-pub fn serve(
+/// With `keepalive`, a timer thread pings a client that speaks keepalive
+/// and calls its `hang_up` (which must end the reads and writes here) when
+/// the client stopped answering; an interval of zero turns it off.
+pub fn serve<W: Write + Send>(
     input: impl Read,
-    mut output: impl Write,
+    output: W,
+    transport: Transport,
+    id: u64,
+    busy: Option<&Mutex<()>>,
+    keepalive: Option<(Keepalive, &(dyn Fn() + Sync))>,
+) {
+    let pulse = Pulse {
+        state: Mutex::new(PulseState {
+            last_heard: Instant::now(),
+            speaks_keepalive: false,
+            done: false,
+        }),
+        changed: Condvar::new(),
+    };
+    let output = Mutex::new(output);
+    std::thread::scope(|scope| {
+        if let Some((ka, hang_up)) = keepalive.filter(|(ka, _)| !ka.interval.is_zero()) {
+            let (pulse, output) = (&pulse, &output);
+            let timer = std::thread::Builder::new()
+                .name(format!("keepalive-{id}"))
+                .spawn_scoped(scope, move || {
+                    keepalive_timer(ka, pulse, output, hang_up, id)
+                });
+            if let Err(e) = timer {
+                warn!("client {id}: no thread for keepalive, served without it: {e}");
+            }
+        }
+        let input = Heard {
+            input,
+            pulse: &pulse,
+        };
+        answer(input, &output, &pulse, transport, id, busy);
+        pulse.update(|st| st.done = true);
+    });
+}
+
+/// The reading side of [`serve`]: calls in, replies out, until the end.
+fn answer<W: Write>(
+    input: impl Read,
+    output: &Mutex<W>,
+    pulse: &Pulse,
     transport: Transport,
     id: u64,
     busy: Option<&Mutex<()>>,
@@ -300,7 +504,11 @@ pub fn serve(
         match packet::read_packet(&mut input) {
             Ok(Some((header, body))) => {
                 let _guard = busy.map(|b| b.lock().unwrap_or_else(PoisonError::into_inner));
+                if shows_keepalive(&header, &body) {
+                    pulse.update(|st| st.speaks_keepalive = true);
+                }
                 if let Some(reply) = session.handle(&header, &body) {
+                    let mut output = output.lock().unwrap_or_else(PoisonError::into_inner);
                     if let Err(e) = output.write_all(&reply).and_then(|()| output.flush()) {
                         debug!("client {id}: reply not delivered: {e}");
                         break;
