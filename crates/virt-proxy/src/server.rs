@@ -323,9 +323,6 @@ struct Pulse {
 struct PulseState {
     /// When the client last sent any byte.
     last_heard: Instant,
-    /// The client sent a PING or asked whether keepalive is supported
-    /// (libvirtd starts pinging only such clients).
-    speaks_keepalive: bool,
     /// The connection is over: the timer stops.
     done: bool,
 }
@@ -389,13 +386,6 @@ fn keepalive_timer<W: Write>(
     loop {
         if st.done {
             return;
-        }
-        if !st.speaks_keepalive {
-            st = pulse
-                .changed
-                .wait(st)
-                .unwrap_or_else(PoisonError::into_inner);
-            continue;
         }
         if last_ping.is_some_and(|p| st.last_heard > p) {
             // Heard from since the last PING: the count starts over.
@@ -461,14 +451,23 @@ pub fn serve<W: Write + Send>(
     let pulse = Pulse {
         state: Mutex::new(PulseState {
             last_heard: Instant::now(),
-            speaks_keepalive: false,
             done: false,
         }),
         changed: Condvar::new(),
     };
     let output = Mutex::new(output);
+    let keepalive = keepalive.filter(|(ka, _)| !ka.interval.is_zero());
     std::thread::scope(|scope| {
-        if let Some((ka, hang_up)) = keepalive.filter(|(ka, _)| !ka.interval.is_zero()) {
+        // The timer thread starts only once the client shows it speaks
+        // keepalive: most raw clients never do, and cost no second thread.
+        let mut timer_started = false;
+        let mut start_timer = || {
+            let Some((ka, hang_up)) = keepalive else {
+                return;
+            };
+            if std::mem::replace(&mut timer_started, true) {
+                return;
+            }
             let (pulse, output) = (&pulse, &output);
             let timer = std::thread::Builder::new()
                 .name(format!("keepalive-{id}"))
@@ -478,12 +477,12 @@ pub fn serve<W: Write + Send>(
             if let Err(e) = timer {
                 warn!("client {id}: no thread for keepalive, served without it: {e}");
             }
-        }
+        };
         let input = Heard {
             input,
             pulse: &pulse,
         };
-        answer(input, &output, &pulse, transport, id, busy);
+        answer(input, &output, &mut start_timer, transport, id, busy);
         pulse.update(|st| st.done = true);
     });
 }
@@ -492,7 +491,7 @@ pub fn serve<W: Write + Send>(
 fn answer<W: Write>(
     input: impl Read,
     output: &Mutex<W>,
-    pulse: &Pulse,
+    start_timer: &mut dyn FnMut(),
     transport: Transport,
     id: u64,
     busy: Option<&Mutex<()>>,
@@ -505,7 +504,7 @@ fn answer<W: Write>(
             Ok(Some((header, body))) => {
                 let _guard = busy.map(|b| b.lock().unwrap_or_else(PoisonError::into_inner));
                 if shows_keepalive(&header, &body) {
-                    pulse.update(|st| st.speaks_keepalive = true);
+                    start_timer();
                 }
                 if let Some(reply) = session.handle(&header, &body) {
                     let mut output = output.lock().unwrap_or_else(PoisonError::into_inner);
