@@ -129,16 +129,21 @@ fn our_c_programs_behave_as_with_libvirt() {
     }
 }
 
-/// Where libvirt's example programs are: `$VIRT_LIBVIRT_EXAMPLES`, else
-/// `target/libvirt-examples` (where .ci/run fetches them), laid out as in
-/// libvirt's tree (`c/misc/hellolibvirt.c`, `c/domain/info1.c`, ...).
+/// Where libvirt's example programs are, laid out as in libvirt's tree
+/// (`c/misc/hellolibvirt.c`, `c/domain/info1.c`, ...):
+/// `$VIRT_LIBVIRT_EXAMPLES`, else `target/libvirt-examples`, else where
+/// Debian's libvirt-doc 9.0 installs them.
 fn examples_dir() -> Option<PathBuf> {
-    let d = std::env::var_os("VIRT_LIBVIRT_EXAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/libvirt-examples")
-        });
-    d.join("c/misc/hellolibvirt.c").exists().then_some(d)
+    let candidates = match std::env::var_os("VIRT_LIBVIRT_EXAMPLES") {
+        Some(d) => vec![PathBuf::from(d)],
+        None => vec![
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/libvirt-examples"),
+            PathBuf::from("/usr/share/doc/libvirt-doc/examples"),
+        ],
+    };
+    candidates
+        .into_iter()
+        .find(|d| d.join("c/misc/hellolibvirt.c").exists())
 }
 
 #[test]
