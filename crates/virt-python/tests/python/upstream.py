@@ -56,6 +56,16 @@ def why(err):
         return "missing-api: " + str(value)
     if issubclass(etype, ImportError) and (value.name or "").startswith("libvirt"):
         return "missing-api: " + str(value)
+    # unittest's loader reports a module that failed to import as an
+    # ImportError carrying the original traceback: judge its last line.
+    text = str(value)
+    if issubclass(etype, ImportError) and text.startswith("Failed to import test module"):
+        lines = [l for l in text.strip().splitlines() if l.strip()]
+        last = lines[-1].strip() if lines else ""
+        if (last.startswith(("ModuleNotFoundError", "ImportError")) and "'libvirt" in last) or (
+                last.startswith("AttributeError") and ("vir" in last or "libvirt" in last)):
+            return "missing-api: " + last
+        return "other: " + last
     if unasked:
         return "no-credentials-asked: openAuth(%s) opened without calling the auth callback, then %s: %s" % (
             unasked[0], etype.__name__, str(value).splitlines()[0] if str(value) else "")
