@@ -52,7 +52,7 @@ pub fn run(opts: &Options) -> Result<()> {
             source,
         })?;
     if opts.stdio {
-        return run_stdio(opts.read_only, &wakeup);
+        return run_stdio(opts.read_only, opts.keepalive, &wakeup);
     }
     let plan = match &opts.listen_dir {
         Some(dir) => SocketPlan::in_dir(dir),
@@ -115,8 +115,10 @@ fn create_dir(plan: &SocketPlan) -> Result<()> {
 }
 
 /// Serve one client on stdin/stdout (the far end of `DRIVER+ssh://`). A
-/// SIGTERM waits for the call in flight, then ends the process.
-fn run_stdio(read_only: bool, wakeup: &Arc<Wakeup>) -> Result<()> {
+/// SIGTERM waits for the call in flight, then ends the process; so does a
+/// client that stopped answering keepalive PINGs (a dead ssh peer whose
+/// connection nobody closed).
+fn run_stdio(read_only: bool, keepalive: server::Keepalive, wakeup: &Arc<Wakeup>) -> Result<()> {
     info!(
         "serving one client on stdin/stdout{}",
         if read_only { " (read-only)" } else { "" }
@@ -126,6 +128,12 @@ fn run_stdio(read_only: bool, wakeup: &Arc<Wakeup>) -> Result<()> {
     // closure has returned, so a wake-up alone can be seen too early.
     let done = Arc::new(AtomicBool::new(false));
     let (busy2, wake2, done2) = (busy.clone(), wakeup.clone(), done.clone());
+    let hung_up = Arc::new(AtomicBool::new(false));
+    let (wake3, hung_up3) = (wakeup.clone(), hung_up.clone());
+    let hang_up = move || {
+        hung_up3.store(true, Ordering::Release);
+        wake3.wake();
+    };
     let client = std::thread::Builder::new()
         .name("client-stdio".into())
         .spawn(move || {
@@ -139,9 +147,9 @@ fn run_stdio(read_only: bool, wakeup: &Arc<Wakeup>) -> Result<()> {
                 transport,
                 0,
                 Some(&busy2),
-                // A read of stdin cannot be interrupted, so a dead peer
-                // could not be hung up on; ssh has its own keepalive.
-                None,
+                // A read of stdin cannot be interrupted: hanging up on a
+                // dead peer ends the process instead (see the loop below).
+                Some((keepalive, &hang_up)),
             );
             done2.store(true, Ordering::Release);
             wake2.wake();
@@ -158,6 +166,12 @@ fn run_stdio(read_only: bool, wakeup: &Arc<Wakeup>) -> Result<()> {
         wakeup.drain();
         if done.load(Ordering::Acquire) {
             let _ = client.join();
+            return Ok(());
+        }
+        if hung_up.load(Ordering::Acquire) {
+            // The client thread is still blocked reading stdin; ending
+            // the process closes it.
+            info!("client on stdin/stdout stopped answering; exiting");
             return Ok(());
         }
         if sys::terminating() {

@@ -158,3 +158,71 @@ fn real_virsh_stays_connected_longer_than_an_interval() {
     );
     assert!(!d.log().contains(DROPPED), "{}", d.log());
 }
+
+/// `--stdio` (the far end of `DRIVER+ssh://`): a client that spoke
+/// keepalive and then went silent, with its pipe still open (a dead ssh
+/// peer nobody closed), ends the process instead of holding it forever.
+#[test]
+fn a_silent_stdio_client_ends_the_process() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let child = Command::new(common::binary())
+        .args([
+            "--stdio",
+            "--keepalive-interval",
+            "1",
+            "--keepalive-count",
+            "2",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    let call = Header::call(p::CONNECT_SUPPORTS_FEATURE, 0);
+    let call = match virt_remote::packet::encode_packet(
+        &call,
+        &feature::PROGRAM_KEEPALIVE.to_be_bytes(),
+    ) {
+        Ok(b) => b,
+        Err(e) => panic!("{e}"),
+    };
+    // Kept open (never dropped) until the end of the test.
+    let mut stdin = child.stdin.take();
+    if let Some(s) = stdin.as_mut() {
+        let _ = s.write_all(&call);
+        let _ = s.flush();
+    }
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if start.elapsed() < Duration::from_secs(30) => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            _ => break None,
+        }
+    };
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output();
+    let stderr = out
+        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        .unwrap_or_default();
+    drop(stdin);
+    let Some(status) = status else {
+        panic!("virt-proxy --stdio still runs 30 s after its client went silent:\n{stderr}");
+    };
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    // interval * (count + 1) seconds, as for a socket client.
+    assert!(
+        start.elapsed() >= Duration::from_secs(3),
+        "exited after {:?}: {stderr}",
+        start.elapsed()
+    );
+    assert!(stderr.contains("stopped answering"), "{stderr}");
+}
