@@ -1,0 +1,85 @@
+//! The network driver's errors, in libvirt's words, and their conversion
+//! into [`virt_core::Error`].
+
+use virt_core::{Error, ErrorCode, ErrorDomain};
+
+/// Everything the network driver can refuse or fail at.
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkError {
+    /// No network by that name.
+    #[error("Network not found: no network with matching name '{0}'")]
+    NoNetwork(String),
+    /// No network with that UUID.
+    #[error("Network not found: no network with matching uuid '{0}'")]
+    NoNetworkUuid(uuid::Uuid),
+    /// The network's state forbids the call.
+    #[error("Requested operation is not valid: {0}")]
+    Invalid(String),
+    /// The operation failed, with libvirt's reason.
+    #[error("operation failed: {0}")]
+    Failed(String),
+    /// A bad argument.
+    #[error("invalid argument: {0}")]
+    InvalidArg(String),
+    /// A definition this driver cannot run.
+    #[error("unsupported configuration: {0}")]
+    Unsupported(String),
+    /// Something this driver does not do.
+    #[error("this function is not supported by the connection driver: {0}")]
+    NoSupport(String),
+    /// An internal failure with libvirt's wording.
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// A system call failed.
+    #[error("{what}: {}", virt_core::error::io_error_text(.source))]
+    System {
+        /// What was being done.
+        what: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Network XML did not parse, or failed one of its checks.
+    #[error(transparent)]
+    Xml(#[from] virt_xml::XmlError),
+}
+
+/// This crate's results.
+pub type NetworkResult<T> = std::result::Result<T, NetworkError>;
+
+impl NetworkError {
+    /// A failed system call on `what`.
+    pub fn system(what: impl Into<String>, source: std::io::Error) -> Self {
+        NetworkError::System {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+impl From<NetworkError> for Error {
+    fn from(e: NetworkError) -> Error {
+        use NetworkError::*;
+        let message = e.to_string();
+        let code = match &e {
+            NoNetwork(_) | NoNetworkUuid(_) => ErrorCode::NoNetwork,
+            Invalid(_) => ErrorCode::OperationInvalid,
+            Failed(_) => ErrorCode::OperationFailed,
+            InvalidArg(_) => ErrorCode::InvalidArg,
+            Unsupported(_) => ErrorCode::ConfigUnsupported,
+            NoSupport(_) => ErrorCode::NoSupport,
+            Internal(_) => ErrorCode::InternalError,
+            System { .. } => ErrorCode::SystemError,
+            Xml(_) => {
+                return match e {
+                    Xml(x) => x.into(),
+                    _ => Error::raw(ErrorCode::InternalError, ErrorDomain::Network, message),
+                }
+            }
+        };
+        let mut err = Error::raw(code, ErrorDomain::Network, message);
+        if let System { source, .. } = &e {
+            err.int1 = source.raw_os_error().unwrap_or(0);
+        }
+        err
+    }
+}
