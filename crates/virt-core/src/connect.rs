@@ -3,11 +3,12 @@
 use crate::checked::Checked;
 use crate::driver::Driver;
 use crate::error::{self, Error, ErrorCallback, ErrorCode, ErrorDomain, Result};
+use crate::events::{Delivery, EndReason, EventFilter, Subscription, SubscriptionCore};
 use crate::registry;
 use crate::types::*;
 use crate::uri::Uri;
 use std::fmt;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 
 /// libvirt's version this API follows, `major * 1_000_000 + minor * 1000 + micro`.
 pub const LIB_VERSION: u64 = 9_000_000;
@@ -18,10 +19,18 @@ struct ConnectInner {
     read_only: bool,
     last_error: Mutex<Option<Error>>,
     callback: RwLock<Option<ErrorCallback>>,
+    /// The subscriptions made through this connection, ended (with
+    /// `EndReason::Closed`) when it closes.
+    subscriptions: Mutex<Vec<Weak<SubscriptionCore>>>,
 }
 
 impl Drop for ConnectInner {
     fn drop(&mut self) {
+        let subs =
+            std::mem::take(&mut *self.subscriptions.lock().unwrap_or_else(|e| e.into_inner()));
+        for s in subs.iter().filter_map(Weak::upgrade) {
+            s.end(EndReason::Closed);
+        }
         let _ = self.driver.close();
     }
 }
@@ -111,6 +120,7 @@ impl Connect {
                 read_only,
                 last_error: Mutex::new(None),
                 callback: RwLock::new(None),
+                subscriptions: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -176,6 +186,54 @@ impl Connect {
         if let Ok(mut c) = self.inner.callback.write() {
             *c = cb;
         }
+    }
+
+    /// Subscribe to this connection's events (`virConnectDomainEventRegisterAny`,
+    /// `virConnectNetworkEventRegisterAny`): deliveries are read from the
+    /// returned subscription, in order; dropping it unsubscribes. It ends
+    /// (`Delivery::Ended(EndReason::Closed)`) when the connection closes.
+    /// A driver without events refuses with "not supported".
+    pub fn subscribe(&self, filter: EventFilter) -> Result<Subscription> {
+        let (sub, rx) = self.open_subscription(&filter)?;
+        Ok(sub.with_channel(rx))
+    }
+
+    /// The same, with every delivery handed to `callback`, in order, on a
+    /// thread of the subscription's own (so the callback may call this
+    /// connection); `Ended` is its last call.
+    pub fn subscribe_with(
+        &self,
+        filter: EventFilter,
+        callback: impl FnMut(Delivery) + Send + 'static,
+    ) -> Result<Subscription> {
+        let (sub, rx) = self.open_subscription(&filter)?;
+        let r = sub.with_callback(rx, callback).map_err(|e| {
+            Error::with(
+                ErrorCode::SystemError,
+                ErrorDomain::Events,
+                format!("cannot start the event thread: {e}"),
+            )
+        });
+        self.check(r)
+    }
+
+    fn open_subscription(
+        &self,
+        filter: &EventFilter,
+    ) -> Result<(Subscription, std::sync::mpsc::Receiver<Delivery>)> {
+        let buses = self.inner.driver.event_buses();
+        if buses.is_empty() {
+            return self.check(Err(Error::no_support("virConnectDomainEventRegisterAny")));
+        }
+        let (sub, rx, core) = Subscription::open(&buses, filter);
+        let mut subs = self
+            .inner
+            .subscriptions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        subs.retain(|w| w.strong_count() > 0);
+        subs.push(core);
+        Ok((sub, rx))
     }
 
     /// The hypervisor type name (`virConnectGetType`).

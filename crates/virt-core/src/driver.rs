@@ -289,6 +289,12 @@ macro_rules! driver_trait {
         pub trait Driver: Send + Sync {
             /// The hypervisor type name virsh shows ("TEST", "QEMU", "Xen").
             fn type_name(&self) -> &str;
+            /// The buses this driver publishes its events on (none by
+            /// default: the driver has no events). [`crate::Connect::subscribe`]
+            /// subscribes to all of them.
+            fn event_buses(&self) -> Vec<$crate::events::EventBus> {
+                Vec::new()
+            }
             $(
                 $(#[$m])*
                 fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
@@ -301,6 +307,11 @@ macro_rules! driver_trait {
         impl Driver for DriverStack {
             fn type_name(&self) -> &str {
                 self.members.first().map(|d| d.type_name()).unwrap_or("")
+            }
+            fn event_buses(&self) -> Vec<$crate::events::EventBus> {
+                // Every member's events: QEMU's domains, a network
+                // driver's networks.
+                self.members.iter().flat_map(|d| d.event_buses()).collect()
             }
             $(
                 fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {

@@ -220,6 +220,8 @@ numbered_enum! {
         Security = 24,
         /// Host interfaces.
         Interface = 26,
+        /// Events.
+        Events = 40,
         /// Capabilities.
         Capabilities = 44,
         /// URI handling.

@@ -14,6 +14,8 @@
 //!   last error per thread and per connection, callbacks).
 //! - [`Uri`]: connection URI parsing.
 //! - [`types`]: the plain values the API hands out.
+//! - [`events`]: domain and network events: the [`EventBus`] a driver
+//!   publishes on, the [`Subscription`] [`Connect::subscribe`] gives.
 
 #![warn(missing_docs)]
 
@@ -22,6 +24,7 @@ mod connect;
 mod cpumap;
 pub mod driver;
 pub mod error;
+pub mod events;
 pub mod registry;
 pub mod route;
 pub mod types;
@@ -35,6 +38,10 @@ pub use driver::{Driver, DriverStack, Method};
 pub use error::{
     last_error, reset_last_error, set_error_callback, Error, ErrorCallback, ErrorCode, ErrorDomain,
     ErrorLevel, Result,
+};
+pub use events::{
+    Delivery, DomainEventKind, EndReason, Event, EventBus, EventFilter, GapReason, LifecycleEvent,
+    NetworkEventKind, NetworkLifecycleEvent, Subscription, Topic,
 };
 pub use registry::{register_driver, DriverEntry, DriverOpener};
 pub use route::{Route, Routed};

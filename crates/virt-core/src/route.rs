@@ -45,6 +45,9 @@ macro_rules! forwarding {
             fn type_name(&self) -> &str {
                 (**self).type_name()
             }
+            fn event_buses(&self) -> Vec<crate::events::EventBus> {
+                (**self).event_buses()
+            }
             $(
                 fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
                     (**self).$name($($arg),*)
@@ -55,6 +58,9 @@ macro_rules! forwarding {
         impl<D: Driver, R: Route> Driver for Routed<D, R> {
             fn type_name(&self) -> &str {
                 self.driver.type_name()
+            }
+            fn event_buses(&self) -> Vec<crate::events::EventBus> {
+                self.driver.event_buses()
             }
             $(
                 fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {

@@ -410,11 +410,10 @@ impl Domains {
     }
 
     /// Stop an active domain with `why` (a shut-off reason); a transient
-    /// domain goes away.
-    pub fn stop(&mut self, uuid: &Uuid, why: i32) {
-        let Some(obj) = self.by_uuid.get_mut(uuid) else {
-            return;
-        };
+    /// domain goes away. Returns its identity once stopped (no id), for
+    /// the event.
+    pub fn stop(&mut self, uuid: &Uuid, why: i32) -> Option<DomainRef> {
+        let obj = self.by_uuid.get_mut(uuid)?;
         obj.freeze_clock();
         obj.state = DomainState::Shutoff;
         obj.reason = why;
@@ -425,12 +424,14 @@ impl Domains {
         if let Some(config) = obj.new_def.take() {
             obj.def = config;
         }
+        let stopped = obj.as_ref();
         if obj.persistent {
             let name = obj.name.clone();
             self.inactive.insert(name, *uuid);
         } else {
             self.remove(uuid);
         }
+        Some(stopped)
     }
 
     /// Add a definition from the node's configuration: persistent and

@@ -9,6 +9,9 @@ use crate::networks::{parse_network_def, NetworkObj, Networks};
 use crate::node::{self, Node};
 use crate::storage::Pools;
 use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
+use virt_core::events::lifecycle_detail::{
+    defined, resumed, started, stopped, suspended, undefined,
+};
 use virt_core::{
     affect, define_flags, dump_flags, dump_format, list_filter_matches, network_define_flags,
     network_list_flags, network_update, reason, start_flags, xml_flags, CpuMap, DomainInfo,
@@ -16,6 +19,7 @@ use virt_core::{
     SecurityModel, StoragePoolInfo, StoragePoolRef, StorageVolInfo, StorageVolRef, TypedKind,
     TypedParam, TypedValue, Uuid, VcpuInfo, VcpuState,
 };
+use virt_core::{Event, EventBus, LifecycleEvent, NetworkLifecycleEvent};
 use virt_xml::{Cputune, DomainDef, FormatOptions, View};
 
 /// Hypervisor version the test driver reports (0.0.2).
@@ -80,11 +84,37 @@ impl TestConnection {
         Ok(def)
     }
 
-    /// Add `def` as a live domain and start it with `why`.
-    fn create_live(&self, def: DomainDef, why: i32) -> TestResult<DomainRef> {
+    /// Add `def` as a live domain and start it with `why`, announced as
+    /// started with `detail`.
+    fn create_live(&self, def: DomainDef, why: i32, detail: i32) -> TestResult<DomainRef> {
         let mut doms = self.write();
         let uuid = doms.add(def, AddMode::Live)?;
-        doms.start(&uuid, why)
+        let r = doms.start(&uuid, why)?;
+        self.emit(&r, LifecycleEvent::Started, detail);
+        Ok(r)
+    }
+
+    /// Publish a domain lifecycle event. Callers hold the domains' write
+    /// lock, so subscribers see events in the order the changes happened.
+    fn emit(&self, dom: &DomainRef, event: LifecycleEvent, detail: i32) {
+        self.node
+            .events
+            .publish(Event::lifecycle(dom.clone(), event, detail));
+    }
+
+    /// Stop `uuid` with shut-off reason `why` and announce it as stopped
+    /// with `detail`.
+    fn stop_and_emit(doms: &mut Domains, bus: &EventBus, uuid: &Uuid, why: i32, detail: i32) {
+        if let Some(r) = doms.stop(uuid, why) {
+            bus.publish(Event::lifecycle(r, LifecycleEvent::Stopped, detail));
+        }
+    }
+
+    /// Publish a network lifecycle event (callers hold the networks' lock).
+    fn emit_network(&self, net: &NetworkRef, event: NetworkLifecycleEvent) {
+        self.node
+            .events
+            .publish(Event::network_lifecycle(net.clone(), event));
     }
 
     /// The XML of a definition, with live-only parts (vCPU pinning) added.
@@ -115,6 +145,10 @@ impl TestConnection {
 impl Driver for TestConnection {
     fn type_name(&self) -> &str {
         "TEST"
+    }
+
+    fn event_buses(&self) -> Vec<EventBus> {
+        vec![self.node.events.clone()]
     }
 
     fn close(&self) -> Result<()> {
@@ -262,18 +296,26 @@ impl Driver for TestConnection {
     fn domain_create_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
         check_flags(flags, start_flags::VALIDATE, "testDomainCreateXML")?;
         let def = Self::parse_def(xml, flags & start_flags::VALIDATE != 0)?;
-        Ok(self.create_live(def, reason::RUNNING_BOOTED)?)
+        Ok(self.create_live(def, reason::RUNNING_BOOTED, started::BOOTED)?)
     }
 
     fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
         check_flags(flags, define_flags::VALIDATE, "testDomainDefineXMLFlags")?;
         let def = Self::parse_def(xml, flags & define_flags::VALIDATE != 0)?;
         let mut doms = self.write();
+        let existed = def.uuid.is_some_and(|u| doms.get(&u).is_some());
         let uuid = doms.add(def, AddMode::Define)?;
-        Ok(doms
+        let r = doms
             .get(&uuid)
             .map(DomainObj::as_ref)
-            .ok_or(TestError::NoDomain)?)
+            .ok_or(TestError::NoDomain)?;
+        let detail = if existed {
+            defined::UPDATED
+        } else {
+            defined::ADDED
+        };
+        self.emit(&r, LifecycleEvent::Defined, detail);
+        Ok(r)
     }
 
     fn domain_lookup_by_id(&self, id: u32) -> Result<DomainRef> {
@@ -305,6 +347,7 @@ impl Driver for TestConnection {
         let mut doms = self.write();
         let obj = doms.for_ref_mut(dom)?;
         obj.autostart = false;
+        let r = obj.as_ref();
         if obj.is_active() {
             // A running domain stays, now transient.
             obj.persistent = false;
@@ -313,6 +356,7 @@ impl Driver for TestConnection {
             let uuid = obj.uuid;
             doms.remove(&uuid);
         }
+        self.emit(&r, LifecycleEvent::Undefined, undefined::REMOVED);
         Ok(())
     }
 
@@ -320,7 +364,9 @@ impl Driver for TestConnection {
         check_flags(flags, 0, "testDomainCreateWithFlags")?;
         let mut doms = self.write();
         let uuid = doms.for_ref(dom)?.uuid;
-        Ok(doms.start(&uuid, reason::RUNNING_BOOTED)?)
+        let r = doms.start(&uuid, reason::RUNNING_BOOTED)?;
+        self.emit(&r, LifecycleEvent::Started, started::BOOTED);
+        Ok(r)
     }
 
     fn domain_shutdown(&self, dom: &DomainRef, flags: u32) -> Result<()> {
@@ -331,7 +377,13 @@ impl Driver for TestConnection {
             return Err(TestError::NotRunningNamed(obj.name.clone()).into());
         }
         let uuid = obj.uuid;
-        doms.stop(&uuid, reason::SHUTOFF_SHUTDOWN);
+        Self::stop_and_emit(
+            &mut doms,
+            &self.node.events,
+            &uuid,
+            reason::SHUTOFF_SHUTDOWN,
+            stopped::SHUTDOWN,
+        );
         Ok(())
     }
 
@@ -348,7 +400,13 @@ impl Driver for TestConnection {
         match obj.def.on_reboot.unwrap_or(A::Restart) {
             A::Destroy | A::Preserve | A::CoredumpDestroy => {
                 let uuid = obj.uuid;
-                doms.stop(&uuid, reason::SHUTOFF_SHUTDOWN);
+                Self::stop_and_emit(
+                    &mut doms,
+                    &self.node.events,
+                    &uuid,
+                    reason::SHUTOFF_SHUTDOWN,
+                    stopped::SHUTDOWN,
+                );
             }
             A::Restart | A::RenameRestart | A::CoredumpRestart => {
                 // Same id, fresh boot.
@@ -371,7 +429,13 @@ impl Driver for TestConnection {
             return Err(TestError::NotRunning.into());
         }
         let uuid = obj.uuid;
-        doms.stop(&uuid, reason::SHUTOFF_DESTROYED);
+        Self::stop_and_emit(
+            &mut doms,
+            &self.node.events,
+            &uuid,
+            reason::SHUTOFF_DESTROYED,
+            stopped::DESTROYED,
+        );
         Ok(())
     }
 
@@ -383,6 +447,7 @@ impl Driver for TestConnection {
             obj.freeze_clock();
             obj.state = DomainState::Paused;
             obj.reason = reason::PAUSED_USER;
+            self.emit(&obj.as_ref(), LifecycleEvent::Suspended, suspended::PAUSED);
             Ok(())
         })
     }
@@ -395,6 +460,7 @@ impl Driver for TestConnection {
             obj.state = DomainState::Running;
             obj.reason = reason::RUNNING_UNPAUSED;
             obj.running_since = Some(std::time::Instant::now());
+            self.emit(&obj.as_ref(), LifecycleEvent::Resumed, resumed::UNPAUSED);
             Ok(())
         })
     }
@@ -427,7 +493,13 @@ impl Driver for TestConnection {
             &format!("saving domain '{}' to '{path}'", obj.name),
         )?;
         let uuid = obj.uuid;
-        doms.stop(&uuid, reason::SHUTOFF_SAVED);
+        Self::stop_and_emit(
+            &mut doms,
+            &self.node.events,
+            &uuid,
+            reason::SHUTOFF_SAVED,
+            stopped::SAVED,
+        );
         Ok(())
     }
 
@@ -445,7 +517,7 @@ impl Driver for TestConnection {
         })?;
         let img = image::decode(&bytes, path)?;
         let def = Self::parse_def(&img.xml, false)?;
-        Ok(self.create_live(def, reason::RUNNING_RESTORED)?)
+        Ok(self.create_live(def, reason::RUNNING_RESTORED, started::RESTORED)?)
     }
 
     fn domain_core_dump(&self, dom: &DomainRef, path: &str, flags: u32) -> Result<()> {
@@ -493,7 +565,13 @@ impl Driver for TestConnection {
         })?;
         if flags & dump_flags::CRASH != 0 {
             let uuid = obj.uuid;
-            doms.stop(&uuid, reason::SHUTOFF_CRASHED);
+            Self::stop_and_emit(
+                &mut doms,
+                &self.node.events,
+                &uuid,
+                reason::SHUTOFF_CRASHED,
+                stopped::CRASHED,
+            );
         }
         Ok(())
     }
@@ -898,7 +976,10 @@ impl Driver for TestConnection {
             "testNetworkCreateXMLFlags",
         )?;
         let def = parse_network_def(xml, flags & network_define_flags::VALIDATE != 0)?;
-        Ok(self.nets_mut().create_xml(def)?)
+        let mut nets = self.nets_mut();
+        let r = nets.create_xml(def)?;
+        self.emit_network(&r, NetworkLifecycleEvent::Started);
+        Ok(r)
     }
 
     fn network_define_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
@@ -908,19 +989,31 @@ impl Driver for TestConnection {
             "testNetworkDefineXMLFlags",
         )?;
         let def = parse_network_def(xml, flags & network_define_flags::VALIDATE != 0)?;
-        Ok(self.nets_mut().define(def)?)
+        let mut nets = self.nets_mut();
+        let r = nets.define(def)?;
+        self.emit_network(&r, NetworkLifecycleEvent::Defined);
+        Ok(r)
     }
 
     fn network_undefine(&self, net: &NetworkRef) -> Result<()> {
-        Ok(self.nets_mut().undefine(net)?)
+        let mut nets = self.nets_mut();
+        nets.undefine(net)?;
+        self.emit_network(net, NetworkLifecycleEvent::Undefined);
+        Ok(())
     }
 
     fn network_create(&self, net: &NetworkRef) -> Result<()> {
-        Ok(self.nets_mut().start(net)?)
+        let mut nets = self.nets_mut();
+        nets.start(net)?;
+        self.emit_network(net, NetworkLifecycleEvent::Started);
+        Ok(())
     }
 
     fn network_destroy(&self, net: &NetworkRef) -> Result<()> {
-        Ok(self.nets_mut().destroy(net)?)
+        let mut nets = self.nets_mut();
+        nets.destroy(net)?;
+        self.emit_network(net, NetworkLifecycleEvent::Stopped);
+        Ok(())
     }
 
     fn network_set_autostart(&self, net: &NetworkRef, autostart: bool) -> Result<()> {

@@ -9,7 +9,7 @@ use crate::networks::Networks;
 use crate::storage::{Pools, DEFAULT_POOL_XML};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
-use virt_core::{NodeInfo, Uuid};
+use virt_core::{EventBus, NodeInfo, Uuid};
 use virt_xml::capabilities::{
     Capabilities, Guest, GuestFeature, Host, HostCpu, HostCpuId, NumaCell, SecModel,
 };
@@ -96,6 +96,10 @@ pub(crate) struct Node {
     pub networks: RwLock<Networks>,
     pub pools: RwLock<Pools>,
     pub domains: RwLock<Domains>,
+    /// Where the node's domain and network events are published (shared
+    /// by every connection to the node, as libvirt's test driver's event
+    /// state).
+    pub events: EventBus,
 }
 
 impl Node {
@@ -126,6 +130,7 @@ impl Node {
         let pool = virt_xml::parse_element(DEFAULT_POOL_XML)?;
         pools.add_from_node(&pool, &[])?;
         Ok(Node {
+            events: EventBus::new(),
             uri: "test:///default".into(),
             info,
             cells,
@@ -191,6 +196,7 @@ impl Node {
             }
         }
         Ok(Node {
+            events: EventBus::new(),
             uri: format!("test://{path}"),
             info,
             cells: Vec::new(),
