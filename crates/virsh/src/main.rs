@@ -20,36 +20,6 @@ mod table;
 use ctl::Ctl;
 use std::process::ExitCode;
 
-/// Register the hypervisor backends compiled in (one Cargo feature each).
-fn register_backends() {
-    // First: only it takes URIs with a transport (test+unix://...).
-    #[cfg(feature = "remote")]
-    virt_remote::client::register();
-    #[cfg(feature = "test")]
-    virt_test::register();
-    // QEMU guests with the storage driver stacked under them.
-    #[cfg(feature = "qemu")]
-    virt_storage::register_with(virt_qemu::open);
-    #[cfg(feature = "xen")]
-    virt_xen::register();
-}
-
-/// The hypervisors this build supports, for `-V`.
-fn backends() -> Vec<&'static str> {
-    let mut v = Vec::new();
-    // libvirt listed Xen first while it had the Xen driver.
-    if cfg!(feature = "xen") {
-        v.push("Xen");
-    }
-    if cfg!(feature = "qemu") {
-        v.push("QEMU");
-    }
-    if cfg!(feature = "test") {
-        v.push("Test");
-    }
-    v
-}
-
 const VERSION: &str = "9.0.0";
 
 /// Global options, as given before the command.
@@ -75,7 +45,7 @@ fn long_version() -> String {
     format!(
         "Virsh command line tool of libvirt {VERSION}\nSee web site at https://libvirt.org/\n\n\
 Compiled with support for:\n Hypervisors: {}\n Miscellaneous: Readline\n",
-        backends().join(" ")
+        virt_drivers::hypervisors().join(" ")
     )
 }
 
@@ -227,7 +197,7 @@ fn main() -> ExitCode {
         Some(Ok(c)) if c.is_empty() => return ExitCode::FAILURE,
         other => other.and_then(Result::ok),
     };
-    register_backends();
+    virt_drivers::register();
     if let Err(f) = ctl.connect(uri.as_deref(), g.readonly) {
         if let Some(e) = f.lib {
             ctl.error(&e.message);

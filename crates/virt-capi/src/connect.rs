@@ -35,18 +35,7 @@ pub(crate) unsafe fn conn_of<'a>(
 /// Register the drivers this library was built with, once.
 pub(crate) fn init() {
     static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // First: only it takes URIs with a transport (test+unix://...).
-        #[cfg(feature = "remote")]
-        virt_remote::client::register();
-        #[cfg(feature = "test")]
-        virt_test::register();
-        // QEMU guests with the storage driver stacked under them, as virsh.
-        #[cfg(feature = "qemu")]
-        virt_storage::register_with(virt_qemu::open);
-        #[cfg(feature = "xen")]
-        virt_xen::register();
-    });
+    ONCE.call_once(virt_drivers::register);
 }
 
 /// `virInitialize`: set the library up (also done by every open).

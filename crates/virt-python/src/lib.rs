@@ -26,10 +26,7 @@ mod py;
 /// default URI is the same: `test:///default` unless the environment says
 /// otherwise). Registering twice is harmless.
 pub fn register_backends() {
-    virt_test::register();
-    // QEMU guests with the storage driver stacked under them, as in virsh.
-    virt_storage::register_with(virt_qemu::open);
-    virt_xen::register();
+    virt_drivers::register();
 }
 
 #[cfg(test)]
@@ -43,5 +40,24 @@ mod tests {
         assert_eq!(c.type_name(), "TEST");
         let e = virt_core::Connect::open("nosuch:///").err().map(|e| e.code);
         assert_eq!(e, Some(virt_core::ErrorCode::NoConnect));
+    }
+
+    /// The module reaches daemons too: a URI with a transport goes to the
+    /// remote client, which reports the missing socket as libvirt's client
+    /// does (a system error naming it), not "no driver".
+    #[test]
+    fn remote_uris_reach_the_remote_client() {
+        register_backends();
+        let dir =
+            std::env::temp_dir().join(format!("virt-python-no-daemon-{}", std::process::id()));
+        let uri = format!("test+unix:///default?socket={}/sock", dir.display());
+        let e = virt_core::Connect::open(&uri).err();
+        let msg = e.as_ref().map(|e| e.message.clone()).unwrap_or_default();
+        assert_eq!(
+            e.map(|e| e.code),
+            Some(virt_core::ErrorCode::SystemError),
+            "{msg}"
+        );
+        assert!(msg.contains("/sock"), "{msg}");
     }
 }

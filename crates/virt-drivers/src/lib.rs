@@ -1,0 +1,70 @@
+//! The drivers a virt-rs program is built with, one Cargo feature each:
+//! `test`, `qemu` (with the storage driver stacked under it), `xen` and
+//! `remote` (the client of libvirt's remote protocol). virsh, the daemon,
+//! the C library and the Python module all compose them here, so a new
+//! driver, or a new way to reach one, is added once.
+//!
+//! - [`register`]: put every compiled-in driver in virt-core's URI registry.
+//! - [`hypervisors`]: their names, as virsh `-V` and the daemon list them.
+
+/// Register every compiled-in driver with virt-core's URI registry, in the
+/// order that decides the default URI (`test:///default` first among the
+/// local ones). Registering twice is harmless.
+pub fn register() {
+    // First: only it takes URIs with a transport (test+unix://...).
+    #[cfg(feature = "remote")]
+    virt_remote::client::register();
+    #[cfg(feature = "test")]
+    virt_test::register();
+    // QEMU guests with the storage driver stacked under them.
+    #[cfg(feature = "qemu")]
+    virt_storage::register_with(virt_qemu::open);
+    #[cfg(feature = "xen")]
+    virt_xen::register();
+}
+
+/// The hypervisors compiled in, in libvirt's order (it listed Xen first
+/// while it had the Xen driver): virsh `-V` prints them.
+pub fn hypervisors() -> Vec<&'static str> {
+    let mut v = Vec::new();
+    if cfg!(feature = "xen") {
+        v.push("Xen");
+    }
+    if cfg!(feature = "qemu") {
+        v.push("QEMU");
+    }
+    if cfg!(feature = "test") {
+        v.push("Test");
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_compiled_in_drivers_open_their_uris() {
+        super::register();
+        super::register();
+        #[cfg(feature = "test")]
+        {
+            let c = virt_core::Connect::open("test:///default");
+            assert_eq!(
+                c.map(|c| c.type_name().to_string()).ok().as_deref(),
+                Some("TEST")
+            );
+        }
+        let e = virt_core::Connect::open("nosuch:///").err().map(|e| e.code);
+        assert_eq!(e, Some(virt_core::ErrorCode::NoConnect));
+        assert_eq!(
+            super::hypervisors().len(),
+            [
+                cfg!(feature = "xen"),
+                cfg!(feature = "qemu"),
+                cfg!(feature = "test")
+            ]
+            .iter()
+            .filter(|b| **b)
+            .count()
+        );
+    }
+}
