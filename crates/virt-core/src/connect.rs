@@ -5,6 +5,7 @@ use crate::driver::Driver;
 use crate::error::{self, Error, ErrorCallback, ErrorCode, ErrorDomain, Result};
 use crate::events::{Delivery, EndReason, EventFilter, Subscription, SubscriptionCore};
 use crate::registry;
+use crate::stream::Stream;
 use crate::types::*;
 use crate::uri::Uri;
 use std::fmt;
@@ -128,7 +129,7 @@ impl Connect {
     /// Record a failure as libvirt does: this connection's and this thread's
     /// last error, then the error callback.
     #[inline]
-    fn check<T>(&self, r: Result<T>) -> Result<T> {
+    pub(crate) fn check<T>(&self, r: Result<T>) -> Result<T> {
         if let Err(e) = &r {
             self.report(e);
         }
@@ -562,6 +563,34 @@ impl Connect {
             conn: self.clone(),
             r,
         }
+    }
+
+    /// A new stream, not attached to anything yet (`virStreamNew`);
+    /// `flags` from [`crate::stream_flags`].
+    pub fn new_stream(&self, flags: u32) -> Result<Stream> {
+        self.check(Error::check_flags(
+            ErrorDomain::Streams,
+            flags,
+            crate::stream_flags::NONBLOCK,
+            "virStreamNew",
+        ))?;
+        Ok(Stream::new(self.clone(), flags))
+    }
+
+    /// A connection over `driver` for unit tests of this crate.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Connect {
+        struct Nothing;
+        impl Driver for Nothing {
+            fn type_name(&self) -> &str {
+                "Nothing"
+            }
+        }
+        Connect::from_driver(
+            Box::new(Nothing),
+            Uri::parse("test:///default").unwrap_or_else(|_| unreachable!()),
+            false,
+        )
     }
 }
 
@@ -1158,6 +1187,30 @@ impl StorageVol {
     pub fn path(&self) -> Result<String> {
         let c = &self.conn;
         c.check(c.checked().storage_vol_get_path(&self.r))
+    }
+    /// Write into it through `stream` (`virStorageVolUpload`): `length`
+    /// bytes from `offset` (0: to the end); `flags` from
+    /// [`crate::vol_upload_flags`].
+    pub fn upload(&self, stream: &Stream, offset: u64, length: u64, flags: u32) -> Result<()> {
+        let c = &self.conn;
+        let ends = c.check(
+            c.checked()
+                .storage_vol_upload(&self.r, offset, length, flags),
+        )?;
+        stream.attach(ends);
+        Ok(())
+    }
+    /// Read it through `stream` (`virStorageVolDownload`): `length` bytes
+    /// from `offset` (0: to the end); `flags` from
+    /// [`crate::vol_download_flags`].
+    pub fn download(&self, stream: &Stream, offset: u64, length: u64, flags: u32) -> Result<()> {
+        let c = &self.conn;
+        let ends = c.check(
+            c.checked()
+                .storage_vol_download(&self.r, offset, length, flags),
+        )?;
+        stream.attach(ends);
+        Ok(())
     }
 }
 

@@ -274,6 +274,12 @@ macro_rules! for_each_driver_method {
             [virStorageVolGetXMLDesc, read] fn storage_vol_get_xml_desc(&self, vol: &$crate::StorageVolRef, flags: u32) -> String;
             /// Where the volume is on the node (a file or device path).
             [virStorageVolGetPath, read] fn storage_vol_get_path(&self, vol: &$crate::StorageVolRef) -> String;
+            /// Open a stream whose data goes into the volume: `length` bytes
+            /// from `offset` (0: to the end); `vol_upload_flags`.
+            [virStorageVolUpload, write] fn storage_vol_upload(&self, vol: &$crate::StorageVolRef, offset: u64, length: u64, flags: u32) -> $crate::StreamEnds;
+            /// Open a stream that yields the volume's data: `length` bytes
+            /// from `offset` (0: to the end); `vol_download_flags`.
+            [virStorageVolDownload, write] fn storage_vol_download(&self, vol: &$crate::StorageVolRef, offset: u64, length: u64, flags: u32) -> $crate::StreamEnds;
         }
     };
 }

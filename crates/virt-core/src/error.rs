@@ -220,6 +220,8 @@ numbered_enum! {
         Security = 24,
         /// Host interfaces.
         Interface = 26,
+        /// Streams.
+        Streams = 38,
         /// Events.
         Events = 40,
         /// Capabilities.
@@ -742,6 +744,7 @@ impl Error {
             ErrorDomain::Net => "Network ",
             ErrorDomain::Network => "Network Driver ",
             ErrorDomain::Storage => "Storage Driver ",
+            ErrorDomain::Streams => "Streams ",
             ErrorDomain::Uri => "URI ",
             _ => "",
         };

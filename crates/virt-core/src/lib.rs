@@ -12,6 +12,8 @@
 //! - [`register_driver`]: the URI registry behind [`Connect::open`].
 //! - [`Error`] and friends: libvirt's error model (codes, domains, levels,
 //!   last error per thread and per connection, callbacks).
+//! - [`Stream`] and [`StreamEnds`]: bulk data to and from drivers (volume
+//!   upload and download, screenshots, consoles), holes included.
 //! - [`Uri`]: connection URI parsing.
 //! - [`types`]: the plain values the API hands out.
 //! - [`events`]: domain and network events: the [`EventBus`] a driver
@@ -27,6 +29,7 @@ pub mod error;
 pub mod events;
 pub mod registry;
 pub mod route;
+pub mod stream;
 pub mod types;
 pub mod uri;
 
@@ -45,6 +48,10 @@ pub use events::{
 };
 pub use registry::{register_driver, DriverEntry, DriverOpener};
 pub use route::{Route, Routed};
+pub use stream::{
+    recv_flags, stream_flags, vol_download_flags, vol_upload_flags, Interrupt, Piece, Received,
+    Stream, StreamEnds, StreamSink, StreamSource,
+};
 pub use types::*;
 pub use uri::Uri;
 

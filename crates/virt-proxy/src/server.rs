@@ -16,7 +16,7 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use virt_remote::packet::{self, Header, KEEPALIVE_PROC_PING, KEEPALIVE_PROGRAM, REMOTE_PROGRAM};
 use virt_remote::procs::session::CONNECT_SUPPORTS_FEATURE;
-use virt_remote::server::{feature, Session};
+use virt_remote::server::{feature, Session, StreamPump};
 
 /// Bytes read from a client at once. Calls are small; a large one (a
 /// domain XML) is read straight into its own buffer past this one.
@@ -478,11 +478,41 @@ pub fn serve<W: Write + Send>(
                 warn!("client {id}: no thread for keepalive, served without it: {e}");
             }
         };
+        // A stream's data to the client flows from a thread of its own,
+        // one packet at a time through the same output as the replies, so
+        // this thread keeps answering the client meanwhile. A packet the
+        // client takes shows it alive as any byte from it does.
+        let (pulse_ref, output_ref) = (&pulse, &output);
+        let mut run_pump = |pump: StreamPump| {
+            let spawned = std::thread::Builder::new()
+                .name(format!("stream-{id}"))
+                .spawn_scoped(scope, move || {
+                    pump.run(&mut |packet| {
+                        let mut out = output_ref.lock().unwrap_or_else(PoisonError::into_inner);
+                        out.write_all(packet).and_then(|()| out.flush())?;
+                        drop(out);
+                        pulse_ref.lock().last_heard = Instant::now();
+                        Ok(())
+                    })
+                });
+            if let Err(e) = spawned {
+                // The pump is dropped: the stream's finish finds it done.
+                warn!("client {id}: no thread for a stream: {e}");
+            }
+        };
         let input = Heard {
             input,
             pulse: &pulse,
         };
-        answer(input, &output, &mut start_timer, transport, id, busy);
+        answer(
+            input,
+            &output,
+            &mut start_timer,
+            &mut run_pump,
+            transport,
+            id,
+            busy,
+        );
         pulse.update(|st| st.done = true);
     });
 }
@@ -492,6 +522,7 @@ fn answer<W: Write>(
     input: impl Read,
     output: &Mutex<W>,
     start_timer: &mut dyn FnMut(),
+    run_pump: &mut dyn FnMut(StreamPump),
     transport: Transport,
     id: u64,
     busy: Option<&Mutex<()>>,
@@ -512,6 +543,9 @@ fn answer<W: Write>(
                         debug!("client {id}: reply not delivered: {e}");
                         break;
                     }
+                }
+                for pump in session.take_pumps() {
+                    run_pump(pump);
                 }
                 if session.is_closed() {
                     // CONNECT_CLOSE answered: libvirtd hangs up here.

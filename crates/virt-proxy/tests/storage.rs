@@ -80,3 +80,212 @@ fn debian_virsh_creates_clones_resizes_and_deletes_volumes() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// Blocks a file really holds, in bytes.
+fn allocated(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .map(|m| m.blocks() * 512)
+        .unwrap_or(0)
+}
+
+/// A 256 MiB file with data in three places, holes between.
+fn sparse_source(path: &Path) {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = std::fs::File::create(path).expect("source file");
+    let mut put = |at: u64, len: usize, byte: u8| {
+        f.seek(SeekFrom::Start(at)).expect("seek");
+        f.write_all(&vec![byte; len]).expect("write");
+    };
+    put(0, 4096, 1);
+    put(100 << 20, 3 << 20, 2);
+    put((256 << 20) - 4096, 4096, 3);
+}
+
+/// A daemon serving `qemu:///session` in a temp root, with an active dir
+/// pool `images` holding a 256 MiB raw volume `a.img`.
+fn daemon_with_volume() -> (Daemon, std::path::PathBuf, String) {
+    virt_remote::client::register();
+    let root = temp_dir("stream-root");
+    let d = Daemon::start_in_with_env(
+        temp_dir("stream"),
+        &[],
+        &[("VIRT_QEMU_ROOT", root.as_os_str())],
+    );
+    let uri = format!("qemu+unix:///session?socket={}", d.rw().display());
+    let c = virt_core::Connect::open(&uri).expect("open");
+    let xml = format!(
+        "<pool type='dir'><name>images</name><target><path>{}</path></target></pool>",
+        root.join("images").display()
+    );
+    let pool = c.storage_pool_define_xml(&xml, 0).expect("define");
+    pool.build(0).expect("build");
+    pool.create(0).expect("start");
+    pool.storage_vol_create_xml(
+        "<volume><name>a.img</name><capacity unit='M'>256</capacity><allocation>0</allocation></volume>",
+        0,
+    )
+    .expect("volume");
+    (d, root, uri)
+}
+
+/// Debian's virsh uploads and downloads through our daemon's streams:
+/// with `--sparse` the holes travel as holes and stay holes on both sides;
+/// without, the bytes are the same; a window (`--offset`, `--length`) is
+/// exactly that window; a failing upload reports the daemon's error.
+#[test]
+fn debian_virsh_uploads_and_downloads_through_streams() {
+    if !Path::new(REAL_VIRSH).exists() {
+        println!("storage streams: {REAL_VIRSH} not installed (apt-get install libvirt-clients); skipped");
+        return;
+    }
+    let (d, root, uri) = daemon_with_volume();
+    let run = |line: &str| {
+        let (out, err, ok) = virsh(&uri, line);
+        assert!(ok, "`{line}` failed: {err}\n{}", d.log());
+        out
+    };
+    let src = root.join("src.img");
+    sparse_source(&src);
+    let vol = root.join("images/a.img");
+    run(&format!(
+        "vol-upload a.img {} --pool images --sparse",
+        src.display()
+    ));
+    assert_eq!(std::fs::read(&vol).ok(), std::fs::read(&src).ok());
+    assert!(
+        allocated(&vol) < 8 << 20,
+        "the upload filled holes: {} bytes allocated",
+        allocated(&vol)
+    );
+    let back = root.join("back.img");
+    run(&format!(
+        "vol-download a.img {} --pool images --sparse",
+        back.display()
+    ));
+    assert_eq!(std::fs::read(&back).ok(), std::fs::read(&src).ok());
+    assert!(allocated(&back) < 8 << 20, "{} bytes", allocated(&back));
+    // Without --sparse: the same bytes, zeroes sent as data.
+    let dense = root.join("dense.img");
+    run(&format!(
+        "vol-download a.img {} --pool images",
+        dense.display()
+    ));
+    assert_eq!(std::fs::read(&dense).ok(), std::fs::read(&src).ok());
+    // A window of the volume.
+    let part = root.join("part.img");
+    run(&format!(
+        "vol-download a.img {} --pool images --offset {} --length 8192",
+        part.display(),
+        (100 << 20) - 4096
+    ));
+    let want: Vec<u8> = std::iter::repeat_n(0u8, 4096)
+        .chain(std::iter::repeat_n(2u8, 4096))
+        .collect();
+    assert_eq!(std::fs::read(&part).ok(), Some(want));
+    // More data than the length asked for: the daemon's error, the
+    // volume written only within the window.
+    let (_, err, ok) = virsh(
+        &uri,
+        &format!(
+            "vol-upload a.img {} --pool images --length 1000",
+            src.display()
+        ),
+    );
+    assert!(!ok && err.contains("beyond the requested length"), "{err}");
+    // A window past the end is refused before any data moves.
+    let (_, err, ok) = virsh(
+        &uri,
+        &format!(
+            "vol-upload a.img {} --pool images --offset {}",
+            src.display(),
+            1u64 << 40
+        ),
+    );
+    assert!(!ok && err.contains("past the end"), "{err}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Our own client does the same through virt-core's streams: holes come
+/// out of `recv_flags` as holes, go back with `send_hole`, and the daemon
+/// keeps answering calls while a download is in flight.
+#[test]
+fn our_client_streams_with_holes() {
+    let (_d, root, uri) = daemon_with_volume();
+    let src = root.join("src.img");
+    sparse_source(&src);
+    let c = virt_core::Connect::open(&uri).expect("open");
+    let pool = c.storage_pool_lookup_by_name("images").expect("pool");
+    let vol = pool.storage_vol_lookup_by_name("a.img").expect("vol");
+    let data = std::fs::read(&src).expect("source");
+
+    let st = c.new_stream(0).expect("stream");
+    vol.upload(&st, 0, 0, virt_core::vol_upload_flags::SPARSE_STREAM)
+        .expect("upload");
+    let mut pieces = vec![
+        (0usize, 4096usize),
+        (100 << 20, 3 << 20),
+        ((256 << 20) - 4096, 4096),
+    ]
+    .into_iter();
+    let mut pos = 0usize;
+    let mut next = pieces.next();
+    st.sparse_send_all(&mut |buf| {
+        Ok(match next {
+            None => virt_core::Piece::End,
+            Some((at, _)) if pos < at => {
+                let hole = (at - pos) as u64;
+                pos = at;
+                virt_core::Piece::Hole(hole)
+            }
+            Some((at, len)) => {
+                let n = (at + len - pos).min(buf.len());
+                buf[..n].copy_from_slice(&data[pos..pos + n]);
+                pos += n;
+                if pos == at + len {
+                    next = pieces.next();
+                }
+                virt_core::Piece::Data(n)
+            }
+        })
+    })
+    .expect("sparse upload");
+    let on_disk = root.join("images/a.img");
+    assert_eq!(std::fs::read(&on_disk).ok().as_deref(), Some(&data[..]));
+    assert!(allocated(&on_disk) < 8 << 20);
+
+    let st = c.new_stream(0).expect("stream");
+    vol.download(&st, 0, 0, virt_core::vol_download_flags::SPARSE_STREAM)
+        .expect("download");
+    // The connection answers calls while the stream is open.
+    assert_eq!(vol.info().expect("info").capacity, 256 << 20);
+    let got = std::cell::RefCell::new(Vec::new());
+    let mut holes = 0u64;
+    st.sparse_recv_all(
+        &mut |d| {
+            got.borrow_mut().extend_from_slice(d);
+            Ok(())
+        },
+        &mut |len| {
+            holes += len;
+            let mut g = got.borrow_mut();
+            let n = g.len() + len as usize;
+            g.resize(n, 0);
+            Ok(())
+        },
+    )
+    .expect("sparse download");
+    let got = got.into_inner();
+    assert_eq!(got, data);
+    assert!(holes > 240 << 20, "only {holes} bytes came as holes");
+
+    // A hole on a stream not opened sparse is refused at the client.
+    let st = c.new_stream(0).expect("stream");
+    vol.upload(&st, 0, 0, 0).expect("upload");
+    let e = st.send_hole(4096, 0).expect_err("hole on a plain stream");
+    assert_eq!(e.code, virt_core::ErrorCode::OperationInvalid);
+    st.abort().expect("abort");
+    // Still one connection that works.
+    assert_eq!(vol.info().expect("info").capacity, 256 << 20);
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -23,16 +23,20 @@
 //! and `keepalive_count` in the query change libvirt's defaults (5 and 6, as
 //! virsh); an interval of 0 turns keepalive off.
 
+use std::collections::{HashMap, VecDeque};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use virt_core::{Driver, DriverEntry, Error, ErrorCode, ErrorDomain, Result, Uri};
+use virt_core::{
+    Driver, DriverEntry, Error, ErrorCode, ErrorDomain, Piece, Result, StreamEnds, StreamSink,
+    StreamSource, Uri,
+};
 
 use crate::error::RemoteError;
 use crate::packet::{
@@ -42,6 +46,7 @@ use crate::packet::{
 use crate::procs::{marker, session as p, Arg, Numbered, Procedure};
 use crate::remote_error::WireError;
 use crate::server::{feature, CONNECT_RO};
+use crate::stream::{decode_error, decode_hole, unexpected_hole, StreamId, CHUNK};
 use crate::xdr::{Decoder, Encoder, Xdr};
 
 /// libvirt's TCP port for plain connections.
@@ -101,6 +106,81 @@ struct Wire {
     serial: AtomicU32,
     calls: Mutex<()>,
     shutdown: Box<dyn Fn() + Send + Sync>,
+    /// Open streams by serial: their packets go to their queues.
+    streams: Mutex<HashMap<u32, Arc<Queue>>>,
+}
+
+/// Bytes of stream packets a queue holds before the reader waits for the
+/// consumer (the daemon then waits on the socket: flow control).
+const QUEUE_MAX: usize = 8 * 1024 * 1024;
+
+/// The packets of one stream, in order, between the reader thread and
+/// the stream's ends.
+#[derive(Default)]
+struct Queue {
+    st: Mutex<QueueState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    packets: VecDeque<(Header, Vec<u8>)>,
+    bytes: usize,
+    /// The daemon reported the transfer failed.
+    failed: Option<Error>,
+    /// The connection ended, or the stream was let go of.
+    dead: Option<Error>,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, QueueState> {
+        self.st.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn close(&self, e: Error) {
+        let mut q = self.lock();
+        if q.dead.is_none() {
+            q.dead = Some(e);
+        }
+        drop(q);
+        self.changed.notify_all();
+    }
+
+    /// The next packet, waiting for it; `None` when the stream is dead.
+    fn pop(&self, until: Option<Instant>) -> std::result::Result<(Header, Vec<u8>), Error> {
+        let mut q = self.lock();
+        loop {
+            if let Some(p) = q.packets.pop_front() {
+                q.bytes -= p.1.len();
+                drop(q);
+                self.changed.notify_all();
+                return Ok(p);
+            }
+            if let Some(e) = &q.dead {
+                return Err(e.clone());
+            }
+            q = match until {
+                Some(t) => {
+                    let left = t.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(Error::with(
+                            ErrorCode::InternalError,
+                            ErrorDomain::Rpc,
+                            "no confirmation of the stream's end from the daemon",
+                        ));
+                    }
+                    match self.changed.wait_timeout(q, left) {
+                        Ok((g, _)) => g,
+                        Err(p) => p.into_inner().0,
+                    }
+                }
+                None => match self.changed.wait(q) {
+                    Ok(g) => g,
+                    Err(p) => p.into_inner(),
+                },
+            };
+        }
+    }
 }
 
 impl Wire {
@@ -118,14 +198,48 @@ impl Wire {
     /// Mark the connection dead (the first reason wins) and stop the
     /// transport, which ends the reader.
     fn die(&self, e: Error, why: CloseReason) {
-        {
+        let first = {
             let mut st = self.state();
             if st.dead.is_none() {
                 st.dead = Some((e, why));
             }
-        }
+            st.dead.as_ref().map(|(e, _)| e.clone())
+        };
         self.heard.notify_all();
+        if let Some(e) = first {
+            for q in self.streams_lock().values() {
+                q.close(e.clone());
+            }
+        }
         (self.shutdown)();
+    }
+
+    fn streams_lock(&self) -> MutexGuard<'_, HashMap<u32, Arc<Queue>>> {
+        self.streams.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Hand a stream packet to its queue; while the queue is full the
+    /// reader waits for the consumer (and counts the wait as hearing from
+    /// the daemon, whose data is what fills it).
+    fn queue_packet(&self, q: &Queue, h: Header, body: Vec<u8>) {
+        let mut st = q.lock();
+        while st.bytes > QUEUE_MAX && st.dead.is_none() {
+            st = match q.changed.wait_timeout(st, Duration::from_secs(1)) {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            };
+            self.state().last_heard = Instant::now();
+        }
+        if st.dead.is_some() {
+            return;
+        }
+        if h.status == MessageStatus::Error && st.failed.is_none() {
+            st.failed = Some(decode_error(&body));
+        }
+        st.bytes += body.len();
+        st.packets.push_back((h, body));
+        drop(st);
+        q.changed.notify_all();
     }
 
     /// Read packets until the stream ends: replies to the waiting call,
@@ -145,6 +259,18 @@ impl Wire {
                             st.reply = Some((h, body));
                             drop(st);
                             self.heard.notify_all();
+                            continue;
+                        }
+                    }
+                    if h.prog == REMOTE_PROGRAM
+                        && matches!(
+                            h.kind,
+                            MessageType::Stream | MessageType::StreamHole | MessageType::Reply
+                        )
+                    {
+                        let queue = self.streams_lock().get(&h.serial).cloned();
+                        if let Some(q) = queue {
+                            self.queue_packet(&q, h, body);
                             continue;
                         }
                     }
@@ -213,8 +339,42 @@ impl Wire {
 
     /// One call: send, then wait for its reply or the connection's end.
     fn call<A: Xdr, R: Xdr>(&self, proc_: i32, args: &A) -> Result<R> {
+        self.call_with(proc_, args, None).map(|(r, _)| r)
+    }
+
+    /// A call that opens a stream on its serial: the stream's queue is in
+    /// place before the call leaves, so no packet after the reply is lost.
+    fn call_opening_stream<A: Xdr, R: Xdr>(
+        &self,
+        proc_: i32,
+        args: &A,
+    ) -> Result<(R, StreamId, Arc<Queue>)> {
+        let queue = Arc::new(Queue::default());
+        let (r, id) = self.call_with(proc_, args, Some(&queue))?;
+        Ok((r, id, queue))
+    }
+
+    fn call_with<A: Xdr, R: Xdr>(
+        &self,
+        proc_: i32,
+        args: &A,
+        stream: Option<&Arc<Queue>>,
+    ) -> Result<(R, StreamId)> {
         let _one = self.calls.lock().unwrap_or_else(|p| p.into_inner());
         let serial = self.serial.fetch_add(1, Ordering::Relaxed);
+        let header = Header::call(proc_, serial);
+        if let Some(q) = stream {
+            self.streams_lock().insert(serial, q.clone());
+        }
+        let r = self.exchange(&header, args);
+        if r.is_err() && stream.is_some() {
+            self.streams_lock().remove(&serial);
+        }
+        r.map(|v| (v, StreamId::of(&header)))
+    }
+
+    fn exchange<A: Xdr, R: Xdr>(&self, header: &Header, args: &A) -> Result<R> {
+        let serial = header.serial;
         {
             let mut st = self.state();
             if st.dead.is_some() {
@@ -227,7 +387,7 @@ impl Wire {
             st.waiting = Some(serial);
             st.reply = None;
         }
-        let mut e = Encoder::packet(&Header::call(proc_, serial));
+        let mut e = Encoder::packet(header);
         e.put(args);
         let bytes = e.finish()?;
         if let Err(err) = self.send(&bytes) {
@@ -548,6 +708,7 @@ impl RemoteDriver {
             serial: AtomicU32::new(0),
             calls: Mutex::new(()),
             shutdown,
+            streams: Mutex::new(HashMap::new()),
         });
         let reader = {
             let wire = wire.clone();
@@ -615,8 +776,224 @@ impl RemoteDriver {
         P: Procedure<A, R> + Numbered,
     {
         let (args, prep) = P::args_to_wire(a, self)?;
+        if P::STREAM {
+            let (ret, id, queue) = self.wire.call_opening_stream(P::number(&args), &args)?;
+            let stream = ClientStream {
+                wire: self.wire.clone(),
+                id,
+                queue,
+            };
+            return P::ret_with_stream(ret, prep, self, stream);
+        }
         let ret: P::Ret = self.wire.call(P::number(&args), &args)?;
         P::ret_from_wire(ret, prep, self)
+    }
+}
+
+/// A stream the daemon opened for a call of this connection, before it
+/// is handed out as [`StreamEnds`].
+pub struct ClientStream {
+    wire: Arc<Wire>,
+    id: StreamId,
+    queue: Arc<Queue>,
+}
+
+impl ClientStream {
+    fn shared(self, sparse: bool) -> Arc<Shared> {
+        Arc::new(Shared {
+            wire: self.wire,
+            id: self.id,
+            queue: self.queue,
+            sparse,
+            done: AtomicBool::new(false),
+        })
+    }
+
+    /// Ends for data the caller sends (an upload); `sparse` lets holes go.
+    pub fn sending(self, sparse: bool) -> StreamEnds {
+        StreamEnds::sending(Box::new(Outgoing(self.shared(sparse))))
+    }
+
+    /// Ends for data the caller receives (a download); `sparse` lets holes
+    /// come.
+    pub fn receiving(self, sparse: bool) -> StreamEnds {
+        StreamEnds::receiving(Box::new(Incoming {
+            shared: self.shared(sparse),
+            leftover: Vec::new(),
+            pos: 0,
+            ended: false,
+        }))
+    }
+
+    /// Ends for data both ways (a console).
+    pub fn both(self) -> StreamEnds {
+        let shared = self.shared(false);
+        StreamEnds {
+            sink: Some(Box::new(Outgoing(shared.clone()))),
+            source: Some(Box::new(Incoming {
+                shared,
+                leftover: Vec::new(),
+                pos: 0,
+                ended: false,
+            })),
+        }
+    }
+}
+
+/// What both ends of one client stream share.
+struct Shared {
+    wire: Arc<Wire>,
+    id: StreamId,
+    queue: Arc<Queue>,
+    sparse: bool,
+    /// Finished or aborted: the daemon has been told.
+    done: AtomicBool,
+}
+
+/// How long an abort waits for the daemon's confirmation.
+const ABORT_WAIT: Duration = Duration::from_secs(10);
+
+impl Shared {
+    fn send(&self, packet: std::result::Result<Vec<u8>, RemoteError>) -> Result<()> {
+        if let Some(e) = self.queue.lock().failed.clone() {
+            return Err(e);
+        }
+        if let Some((e, _)) = &self.wire.state().dead {
+            return Err(e.clone());
+        }
+        self.wire.send(&packet?)
+    }
+
+    /// Tell the daemon the stream ends (`OK`: finish, `ERROR`: abort) and
+    /// wait for its answer, skipping data still in flight.
+    fn end(&self, status: MessageStatus, until: Option<Instant>) -> Result<()> {
+        if self.done.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let r = (|| {
+            if let Some(e) = self.queue.lock().failed.clone() {
+                if status == MessageStatus::Ok {
+                    return Err(e);
+                }
+            }
+            self.wire.send(&self.id.empty(status)?)?;
+            loop {
+                let (h, body) = self.queue.pop(until)?;
+                match (h.kind, h.status) {
+                    (MessageType::Stream, MessageStatus::Ok) => return Ok(()),
+                    (_, MessageStatus::Error) => {
+                        return match status {
+                            MessageStatus::Ok => Err(decode_error(&body)),
+                            _ => Ok(()),
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        })();
+        self.release();
+        r
+    }
+
+    fn release(&self) {
+        self.wire.streams_lock().remove(&self.id.call.serial);
+        self.queue.close(Error::with(
+            ErrorCode::OperationInvalid,
+            ErrorDomain::Streams,
+            "stream is closed",
+        ));
+    }
+}
+
+impl Drop for Shared {
+    /// A stream let go of without finish or abort is aborted, without
+    /// waiting for the daemon.
+    fn drop(&mut self) {
+        if !self.done.swap(true, Ordering::SeqCst) {
+            if let Ok(p) = self.id.empty(MessageStatus::Error) {
+                let _ = self.wire.send(&p);
+            }
+        }
+        self.release();
+    }
+}
+
+/// The sending end of a client stream.
+struct Outgoing(Arc<Shared>);
+
+impl StreamSink for Outgoing {
+    fn write(&mut self, data: &[u8]) -> Result<()> {
+        for chunk in data.chunks(CHUNK) {
+            self.0.send(self.0.id.data(chunk))?;
+        }
+        Ok(())
+    }
+    fn hole(&mut self, length: u64) -> Result<()> {
+        if !self.0.sparse {
+            return Err(virt_core::stream::no_holes());
+        }
+        self.0.send(self.0.id.hole(length))
+    }
+    fn finish(&mut self) -> Result<()> {
+        self.0.end(MessageStatus::Ok, None)
+    }
+    fn abort(&mut self) {
+        let _ = self
+            .0
+            .end(MessageStatus::Error, Some(Instant::now() + ABORT_WAIT));
+    }
+}
+
+/// The receiving end of a client stream.
+struct Incoming {
+    shared: Arc<Shared>,
+    leftover: Vec<u8>,
+    pos: usize,
+    ended: bool,
+}
+
+impl StreamSource for Incoming {
+    fn read(&mut self, buf: &mut [u8]) -> Result<Piece> {
+        loop {
+            if self.pos < self.leftover.len() {
+                let n = buf.len().min(self.leftover.len() - self.pos);
+                buf[..n].copy_from_slice(&self.leftover[self.pos..self.pos + n]);
+                self.pos += n;
+                return Ok(Piece::Data(n));
+            }
+            if self.ended {
+                return Ok(Piece::End);
+            }
+            let (h, body) = self.shared.queue.pop(None)?;
+            match (h.kind, h.status) {
+                (MessageType::Stream, MessageStatus::Continue) if body.is_empty() => {
+                    self.ended = true;
+                }
+                (MessageType::Stream, MessageStatus::Continue) => {
+                    self.leftover = body;
+                    self.pos = 0;
+                }
+                (MessageType::StreamHole, MessageStatus::Continue) => {
+                    if !self.shared.sparse {
+                        return Err(unexpected_hole());
+                    }
+                    let len = decode_hole(&body)?;
+                    if len > 0 {
+                        return Ok(Piece::Hole(len));
+                    }
+                }
+                (_, MessageStatus::Error) => return Err(decode_error(&body)),
+                _ => self.ended = true,
+            }
+        }
+    }
+    fn finish(&mut self) -> Result<()> {
+        self.shared.end(MessageStatus::Ok, None)
+    }
+    fn abort(&mut self) {
+        let _ = self
+            .shared
+            .end(MessageStatus::Error, Some(Instant::now() + ABORT_WAIT));
     }
 }
 

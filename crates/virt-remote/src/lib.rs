@@ -8,6 +8,8 @@
 //!   one client connection.
 //! - [`client`]: the remote driver for `DRIVER+unix://`, `+tcp` and `+ssh`
 //!   URIs, with keepalive; [`client::register`] adds it to the registry.
+//! - [`stream`]: libvirt's stream packets (data, holes, finish, abort),
+//!   for the client's and the daemon's streams.
 //! - [`error`]: this crate's errors, read as libvirt's `VIR_ERR_RPC`.
 //! - [`remote_error`]: `remote_error`, errors on the wire with libvirt's
 //!   fields and numbers.
@@ -22,6 +24,7 @@ pub mod packet;
 pub mod procs;
 pub mod remote_error;
 pub mod server;
+pub mod stream;
 pub mod wire;
 pub mod xdr;
 

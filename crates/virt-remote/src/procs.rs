@@ -10,8 +10,10 @@
 
 use virt_core::{
     affect, CpuMap, DomainRef, Driver, Error, ErrorCode, ErrorDomain, NetworkDhcpLease, NetworkRef,
-    Result, StoragePoolRef, StorageVolRef, TypedParam, Uuid, VcpuInfo, VcpuState,
+    Result, StoragePoolRef, StorageVolRef, StreamEnds, TypedParam, Uuid, VcpuInfo, VcpuState,
 };
+
+use crate::client::ClientStream;
 
 use crate::error::RemoteError;
 use crate::wire::{
@@ -155,6 +157,9 @@ pub trait Numbered {
     /// False when the daemon serves the procedure by hand (one procedure
     /// carrying two Driver calls).
     const SERVED: bool;
+    /// True when a successful call opens a stream on its serial (libvirt's
+    /// `VIR_NET_STREAM` packets follow the reply).
+    const STREAM: bool;
 }
 
 /// How the call's owned arguments `A` and result `R` map to libvirt's
@@ -183,6 +188,20 @@ pub trait Procedure<A, R>: Numbered {
     fn args_from_wire(w: Self::Args) -> Result<(A, Self::Extra)>;
     /// Daemon: the reply from the call's result.
     fn ret_to_wire(r: R, extra: Self::Extra) -> Result<Self::Ret>;
+    /// Client: the result of a call that opened `stream` ([`Numbered::STREAM`]).
+    fn ret_with_stream(
+        r: Self::Ret,
+        prep: Self::Prep,
+        driver: &dyn Driver,
+        stream: ClientStream,
+    ) -> Result<R> {
+        drop(stream);
+        Self::ret_from_wire(r, prep, driver)
+    }
+    /// Daemon: the reply, and the stream ends the call opened, from its result.
+    fn ret_to_wire_stream(r: R, extra: Self::Extra) -> Result<(Self::Ret, Option<StreamEnds>)> {
+        Ok((Self::ret_to_wire(r, extra)?, None))
+    }
 }
 
 macro_rules! procedures {
@@ -203,6 +222,7 @@ macro_rules! procedures {
                 const NAME: &'static str = stringify!($proc);
                 const API: Option<&'static str> = api_name!($($api)?);
                 const SERVED: bool = served!($($how)?);
+                const STREAM: bool = streams!($($how)?);
             }
             plain_shape!(marker::$name $(, $how)?);
         )*
@@ -230,7 +250,22 @@ macro_rules! served {
     (custom) => {
         true
     };
+    (stream) => {
+        true
+    };
     (by_hand) => {
+        false
+    };
+}
+
+macro_rules! streams {
+    () => {
+        false
+    };
+    (stream) => {
+        true
+    };
+    ($other:ident) => {
         false
     };
 }
@@ -259,6 +294,7 @@ macro_rules! plain_shape {
         }
     };
     ($m:ty, custom) => {};
+    ($m:ty, stream) => {};
     ($m:ty, by_hand) => {
         plain_shape!($m);
     };
@@ -373,6 +409,8 @@ procedures! {
     storage_vol_get_info => STORAGE_VOL_GET_INFO = 98;
     storage_vol_get_xml_desc => STORAGE_VOL_GET_XML_DESC = 99;
     storage_vol_get_path => STORAGE_VOL_GET_PATH = 100;
+    storage_vol_upload => STORAGE_VOL_UPLOAD = 208 [stream];
+    storage_vol_download => STORAGE_VOL_DOWNLOAD = 209 [stream];
 }
 
 /// Procedures the daemon answers itself, outside the Driver table.
@@ -953,6 +991,51 @@ impl Procedure<(DomainRef, u32), Vec<TypedParam>> for marker::domain_get_schedul
         Ok(r)
     }
 }
+
+/// `{vol; unsigned hyper offset; unsigned hyper length; unsigned int
+/// flags}` -> nothing, then a stream on the call's serial: the upload's
+/// data travels from the client, the download's to it. The sparse flag
+/// (bit 0 of both calls' flags) lets holes travel.
+macro_rules! vol_stream {
+    ($m:ty, $ends:ident) => {
+        impl Procedure<(StorageVolRef, u64, u64, u32), StreamEnds> for $m {
+            type Args = (StorageVolRef, u64, u64, u32);
+            type Ret = ();
+            type Extra = ();
+            type Prep = bool;
+            fn args_to_wire(a: Self::Args, _driver: &dyn Driver) -> Result<(Self::Args, bool)> {
+                let sparse = a.3 & virt_core::vol_upload_flags::SPARSE_STREAM != 0;
+                Ok((a, sparse))
+            }
+            fn ret_from_wire(_r: (), _prep: bool, _driver: &dyn Driver) -> Result<StreamEnds> {
+                Err(Error::with(
+                    ErrorCode::InternalError,
+                    ErrorDomain::Remote,
+                    "a stream call answered without its stream",
+                ))
+            }
+            fn ret_with_stream(
+                _r: (),
+                sparse: bool,
+                _driver: &dyn Driver,
+                stream: ClientStream,
+            ) -> Result<StreamEnds> {
+                Ok(stream.$ends(sparse))
+            }
+            fn args_from_wire(w: Self::Args) -> Result<(Self::Args, ())> {
+                Ok((w, ()))
+            }
+            fn ret_to_wire(_r: StreamEnds, _extra: ()) -> Result<()> {
+                Ok(())
+            }
+            fn ret_to_wire_stream(r: StreamEnds, _extra: ()) -> Result<((), Option<StreamEnds>)> {
+                Ok(((), Some(r)))
+            }
+        }
+    };
+}
+vol_stream!(marker::storage_vol_upload, sending);
+vol_stream!(marker::storage_vol_download, receiving);
 
 /// The procedure of a Driver call, by the call's name.
 pub fn number_of(method: &str) -> Option<i32> {

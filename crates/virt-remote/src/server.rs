@@ -7,9 +7,13 @@
 //! in-process calls pass too, so a read-only socket refuses every mutating
 //! procedure with libvirt's text whatever the client asked at open.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
 use virt_core::{
     affect, default_uri, registry, Checked, DomainRef, Driver, Error, ErrorCode, ErrorDomain,
-    Result, Uri, LIB_VERSION,
+    Interrupt, Piece, Result, StreamEnds, StreamSink, StreamSource, Uri, LIB_VERSION,
 };
 
 use crate::packet::{
@@ -18,6 +22,7 @@ use crate::packet::{
 };
 use crate::procs::{marker, session as p, Arg, Lend, Numbered, Procedure};
 use crate::remote_error::WireError;
+use crate::stream::{decode_hole, unexpected_hole, StreamId, CHUNK};
 use crate::xdr::{Decoder, Encoder, Xdr};
 
 /// `VIR_CONNECT_RO`, the read-only bit of `CONNECT_OPEN`'s flags.
@@ -52,6 +57,158 @@ pub struct Session {
     secure: bool,
     conn: Option<Open>,
     closed: bool,
+    /// Streams open on this connection.
+    streams: Vec<OpenStream>,
+    /// Streams whose data flows to the client, for the daemon to run.
+    pumps: Vec<StreamPump>,
+}
+
+/// A stream the client opened with a call: where its packets go.
+struct OpenStream {
+    id: StreamId,
+    sink: Option<Box<dyn StreamSink>>,
+    pump: Option<Arc<PumpControl>>,
+}
+
+impl OpenStream {
+    /// Stop the data flowing to the client and take its source back.
+    fn stop_pump(&mut self) -> Option<Box<dyn StreamSource>> {
+        let pump = self.pump.take()?;
+        pump.stop();
+        pump.wait_done();
+        let source = pump.lock().source.take();
+        source
+    }
+
+    fn abort(&mut self) {
+        if let Some(mut s) = self.stop_pump() {
+            s.abort();
+        }
+        if let Some(mut s) = self.sink.take() {
+            s.abort();
+        }
+    }
+}
+
+/// How long a finish or abort waits for the stream's pump to stop.
+const PUMP_STOP_WAIT: Duration = Duration::from_secs(30);
+
+/// What a [`StreamPump`] and its session share.
+struct PumpControl {
+    stop: AtomicBool,
+    state: Mutex<PumpState>,
+    changed: Condvar,
+    interrupt: Option<Interrupt>,
+}
+
+struct PumpState {
+    done: bool,
+    /// The source, back from the pump once it is done.
+    source: Option<Box<dyn StreamSource>>,
+}
+
+impl PumpControl {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PumpState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(i) = &self.interrupt {
+            i();
+        }
+    }
+
+    fn wait_done(&self) {
+        let mut st = self.lock();
+        let deadline = std::time::Instant::now() + PUMP_STOP_WAIT;
+        while !st.done {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                log::warn!("a stream's pump did not stop in time");
+                return;
+            }
+            st = match self.changed.wait_timeout(st, left) {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            };
+        }
+    }
+}
+
+/// The data of one stream flowing to the client: the daemon runs
+/// [`StreamPump::run`] in a thread of its own, so the connection's calls
+/// (keepalive, the stream's finish or abort) are answered meanwhile, and
+/// the pump waits on the socket when the client reads slower than the
+/// source yields (flow control that holds up only this stream).
+pub struct StreamPump {
+    id: StreamId,
+    source: Option<Box<dyn StreamSource>>,
+    control: Arc<PumpControl>,
+}
+
+impl StreamPump {
+    /// Read the source and send its pieces as packets through `send`
+    /// (which writes one whole packet) until the end, a failure (sent as
+    /// the stream's error) or a stop from the session.
+    pub fn run(mut self, send: &mut dyn FnMut(&[u8]) -> std::io::Result<()>) {
+        let mut buf = vec![0u8; CHUNK];
+        if let Some(source) = self.source.as_mut() {
+            loop {
+                if self.control.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let (packet, last) = match source.read(&mut buf) {
+                    Ok(Piece::Data(n)) => (self.id.data(&buf[..n.min(buf.len())]), false),
+                    Ok(Piece::Hole(len)) => (self.id.hole(len), false),
+                    Ok(Piece::End) => (self.id.data(&[]), true),
+                    Err(e) => (Ok(self.id.error(&e)), true),
+                };
+                if self.control.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let sent = match packet {
+                    Ok(p) => send(&p),
+                    Err(e) => send(&self.id.error(&e.into())),
+                };
+                if let Err(e) = sent {
+                    log::debug!("stream data not delivered: {e}");
+                    break;
+                }
+                if last {
+                    break;
+                }
+            }
+        }
+        let mut st = self.control.lock();
+        st.source = self.source.take();
+        st.done = true;
+        drop(st);
+        self.control.changed.notify_all();
+    }
+}
+
+impl Drop for StreamPump {
+    /// A pump never run still tells its session it is done.
+    fn drop(&mut self) {
+        let mut st = self.control.lock();
+        if !st.done {
+            st.source = self.source.take();
+            st.done = true;
+            drop(st);
+            self.control.changed.notify_all();
+        }
+    }
+}
+
+impl Drop for Session {
+    /// A client that leaves aborts its open streams.
+    fn drop(&mut self) {
+        self.pumps.clear();
+        for mut s in std::mem::take(&mut self.streams) {
+            s.abort();
+        }
+    }
 }
 
 struct Open {
@@ -76,7 +233,15 @@ impl Session {
             secure: true,
             conn: None,
             closed: false,
+            streams: Vec::new(),
+            pumps: Vec::new(),
         }
+    }
+
+    /// The streams whose data the daemon is to send to the client, each
+    /// to run ([`StreamPump::run`]) once the reply that opened it is out.
+    pub fn take_pumps(&mut self) -> Vec<StreamPump> {
+        std::mem::take(&mut self.pumps)
     }
 
     /// Whether the transport is secure (`CONNECT_IS_SECURE`): true for
@@ -115,9 +280,12 @@ impl Session {
             ));
             return Some(error_reply(header, &e));
         }
+        if matches!(header.kind, MessageType::Stream | MessageType::StreamHole) {
+            return self.stream_packet(header, body);
+        }
         if !matches!(header.kind, MessageType::Call | MessageType::CallWithFds) {
-            // libvirt drops stream data and answers messages of other
-            // types with nothing the client reads.
+            // libvirt answers messages of other types with nothing the
+            // client reads.
             return None;
         }
         if header.status != MessageStatus::Ok {
@@ -129,16 +297,124 @@ impl Session {
         }
         let mut out = Encoder::packet(&header.reply(MessageStatus::Ok));
         let mut args = Decoder::new(body);
-        match self.call(header.proc_, &mut args, &mut out) {
+        let mut opened = None;
+        match self.call(header.proc_, &mut args, &mut out, &mut opened) {
             Ok(()) => match out.finish() {
-                Ok(bytes) => Some(bytes),
-                Err(e) => Some(error_reply(header, &e.into())),
+                Ok(bytes) => {
+                    if let Some(ends) = opened {
+                        self.open_stream(header, ends);
+                    }
+                    Some(bytes)
+                }
+                Err(e) => {
+                    if let Some(mut ends) = opened {
+                        abort_ends(&mut ends);
+                    }
+                    Some(error_reply(header, &e.into()))
+                }
             },
             Err(e) => Some(error_reply(header, &e)),
         }
     }
 
-    fn call(&mut self, proc_: i32, args: &mut Decoder<'_>, out: &mut Encoder) -> Result<()> {
+    /// Keep the stream a call opened; its data to the client waits for
+    /// the daemon to run its pump.
+    fn open_stream(&mut self, call: &Header, ends: StreamEnds) {
+        let id = StreamId::of(call);
+        let pump = ends.source.map(|source| {
+            let control = Arc::new(PumpControl {
+                stop: AtomicBool::new(false),
+                state: Mutex::new(PumpState {
+                    done: false,
+                    source: None,
+                }),
+                changed: Condvar::new(),
+                interrupt: source.interrupter(),
+            });
+            self.pumps.push(StreamPump {
+                id,
+                source: Some(source),
+                control: control.clone(),
+            });
+            control
+        });
+        self.streams.push(OpenStream {
+            id,
+            sink: ends.sink,
+            pump,
+        });
+    }
+
+    /// A stream packet from the client: data or a hole for the stream's
+    /// sink, its finish (`OK`) or abort (`ERROR`). Packets of no open
+    /// stream are dropped, as libvirt drops data that follows a stream's
+    /// failure.
+    fn stream_packet(&mut self, h: &Header, body: &[u8]) -> Option<Vec<u8>> {
+        let i = self.streams.iter().position(|s| s.id.matches(h))?;
+        let s = &mut self.streams[i];
+        let result = match (h.kind, h.status) {
+            (MessageType::StreamHole, MessageStatus::Continue) => match s.sink.as_mut() {
+                Some(sink) => decode_hole(body).and_then(|len| sink.hole(len)),
+                None => Err(unexpected_hole()),
+            },
+            (MessageType::Stream, MessageStatus::Continue) => match s.sink.as_mut() {
+                // An empty packet: the client's end of data, which the
+                // finish that follows completes.
+                _ if body.is_empty() => Ok(()),
+                Some(sink) => sink.write(body),
+                None => Err(Error::raw(
+                    ErrorCode::Rpc,
+                    ErrorDomain::Rpc,
+                    "stream data sent to a stream that only receives",
+                )),
+            },
+            (MessageType::Stream, MessageStatus::Ok) => {
+                let mut s = self.streams.remove(i);
+                let mut r = Ok(());
+                if let Some(mut source) = s.stop_pump() {
+                    r = source.finish();
+                }
+                if let Some(mut sink) = s.sink.take() {
+                    let f = sink.finish();
+                    if r.is_ok() {
+                        r = f;
+                    }
+                }
+                return Some(match r {
+                    Ok(()) => s.id.empty(MessageStatus::Ok).unwrap_or_default(),
+                    Err(e) => s.id.error(&e),
+                });
+            }
+            (MessageType::Stream, MessageStatus::Error) => {
+                let mut s = self.streams.remove(i);
+                s.abort();
+                log::info!("stream aborted at client request");
+                return s.id.empty(MessageStatus::Ok).ok();
+            }
+            (_, status) => Err(rpc_error(format!(
+                "stream aborted with unexpected status {}",
+                status.number()
+            ))),
+        };
+        match result {
+            Ok(()) => None,
+            Err(e) => {
+                // The transfer failed: the stream ends here, the client
+                // hears why, and what it still sends for it is dropped.
+                let mut s = self.streams.remove(i);
+                s.abort();
+                Some(s.id.error(&e))
+            }
+        }
+    }
+
+    fn call(
+        &mut self,
+        proc_: i32,
+        args: &mut Decoder<'_>,
+        out: &mut Encoder,
+        opened: &mut Option<StreamEnds>,
+    ) -> Result<()> {
         match proc_ {
             p::CONNECT_OPEN => {
                 let (name, flags): (Option<String>, u32) = decode(args)?;
@@ -191,7 +467,7 @@ impl Session {
             _ => {
                 let c = self.connection()?;
                 match legacy(c, proc_, args, out)
-                    .or_else(|| dispatch_driver_call(c, proc_, args, out))
+                    .or_else(|| dispatch_driver_call(c, proc_, args, out, opened))
                 {
                     Some(r) => r,
                     None => Err(rpc_error(format!("unknown procedure: {proc_}"))),
@@ -261,10 +537,22 @@ fn decode<T: Xdr>(args: &mut Decoder<'_>) -> Result<T> {
         .map_err(|_| rpc_error("Unable to decode message payload".into()))
 }
 
-/// Serve a Driver call through its procedure's shape.
+/// Abort both ends of a stream that will not be used.
+fn abort_ends(ends: &mut StreamEnds) {
+    if let Some(s) = ends.sink.as_mut() {
+        s.abort();
+    }
+    if let Some(s) = ends.source.as_mut() {
+        s.abort();
+    }
+}
+
+/// Serve a Driver call through its procedure's shape; a call that opens a
+/// stream leaves its ends in `opened`.
 fn serve<P, A, R>(
     args: &mut Decoder<'_>,
     out: &mut Encoder,
+    opened: &mut Option<StreamEnds>,
     call: impl FnOnce(&A) -> Result<R>,
 ) -> Result<()>
 where
@@ -273,7 +561,9 @@ where
     let wire: P::Args = decode(args)?;
     let (a, extra) = P::args_from_wire(wire)?;
     let r = call(&a)?;
-    out.put(&P::ret_to_wire(r, extra)?);
+    let (ret, ends) = P::ret_to_wire_stream(r, extra)?;
+    out.put(&ret);
+    *opened = ends;
     Ok(())
 }
 
@@ -290,6 +580,7 @@ macro_rules! dispatch_table {
             number: i32,
             args: &mut Decoder<'_>,
             out: &mut Encoder,
+            opened: &mut Option<StreamEnds>,
         ) -> Option<Result<()>> {
             $(
                 if number == <marker::$name as Numbered>::NUMBER
@@ -302,6 +593,7 @@ macro_rules! dispatch_table {
                     return Some(serve::<marker::$name, _, $ret>(
                         args,
                         out,
+                        opened,
                         |a: &($(<$ty as Arg>::Owned,)*)| {
                             #[allow(unused_variables, clippy::unused_unit)]
                             let ($($arg,)*) = a;
@@ -534,5 +826,259 @@ mod tests {
             virt_core::DomainState::Running,
             "nothing changed"
         );
+    }
+
+    /// A driver whose volume `v` of pool `p` takes uploads into a shared
+    /// log and yields "abc", a hole and "d" for downloads.
+    struct Streaming;
+    static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    struct LogSink(bool);
+    impl StreamSink for LogSink {
+        fn write(&mut self, data: &[u8]) -> Result<()> {
+            LOG.lock()
+                .unwrap()
+                .push(format!("data {}", String::from_utf8_lossy(data)));
+            Ok(())
+        }
+        fn hole(&mut self, length: u64) -> Result<()> {
+            if !self.0 {
+                return Err(virt_core::stream::no_holes());
+            }
+            LOG.lock().unwrap().push(format!("hole {length}"));
+            Ok(())
+        }
+        fn finish(&mut self) -> Result<()> {
+            LOG.lock().unwrap().push("finish".into());
+            Ok(())
+        }
+        fn abort(&mut self) {
+            LOG.lock().unwrap().push("abort".into());
+        }
+    }
+    struct Pieces(Vec<Piece>);
+    impl StreamSource for Pieces {
+        fn read(&mut self, buf: &mut [u8]) -> Result<Piece> {
+            if self.0.is_empty() {
+                return Ok(Piece::End);
+            }
+            let p = self.0.remove(0);
+            if let Piece::Data(n) = p {
+                buf[..n].copy_from_slice(&b"abcd"[..n]);
+            }
+            Ok(p)
+        }
+    }
+    impl Driver for Streaming {
+        fn type_name(&self) -> &str {
+            "Streaming"
+        }
+        fn storage_vol_upload(
+            &self,
+            _vol: &virt_core::StorageVolRef,
+            _offset: u64,
+            _length: u64,
+            flags: u32,
+        ) -> Result<StreamEnds> {
+            Ok(StreamEnds::sending(Box::new(LogSink(flags & 1 != 0))))
+        }
+        fn storage_vol_download(
+            &self,
+            _vol: &virt_core::StorageVolRef,
+            _offset: u64,
+            _length: u64,
+            _flags: u32,
+        ) -> Result<StreamEnds> {
+            Ok(StreamEnds::receiving(Box::new(Pieces(vec![
+                Piece::Data(3),
+                Piece::Hole(1 << 33),
+                Piece::Data(1),
+            ]))))
+        }
+    }
+
+    fn streaming_session() -> Session {
+        virt_core::register_driver(virt_core::DriverEntry {
+            name: "streaming",
+            default_uri: None,
+            open: |uri, _ro| {
+                (uri.driver == "streaming").then(|| Ok(Box::new(Streaming) as Box<dyn Driver>))
+            },
+        });
+        let mut s = Session::new(false);
+        call::<()>(&mut s, 1, (Some("streaming:///".to_string()), 0u32)).unwrap();
+        s
+    }
+
+    fn vol_args(flags: u32) -> (virt_core::StorageVolRef, u64, u64, u32) {
+        let v = virt_core::StorageVolRef {
+            pool: "p".into(),
+            name: "v".into(),
+            key: "/p/v".into(),
+        };
+        (v, 0, 0, flags)
+    }
+
+    fn stream_packet(
+        s: &mut Session,
+        id: &StreamId,
+        kind: MessageType,
+        status: MessageStatus,
+        body: &[u8],
+    ) -> Option<(Header, Vec<u8>)> {
+        let h = Header {
+            kind,
+            status,
+            ..id.call
+        };
+        s.handle(&h, body).map(|b| {
+            let (h, body) = decode_packet(&b).unwrap();
+            (h, body.to_vec())
+        })
+    }
+
+    #[test]
+    fn upload_packets_reach_the_sink_and_bad_ones_end_the_stream() {
+        let mut s = streaming_session();
+        LOG.lock().unwrap().clear();
+        // Sparse upload: data, a hole, finish confirmed with OK.
+        call::<()>(&mut s, 208, vol_args(1)).unwrap();
+        assert!(s.take_pumps().is_empty(), "an upload has nothing to send");
+        let id = StreamId::of(&Header::call(208, 7));
+        assert!(stream_packet(
+            &mut s,
+            &id,
+            MessageType::Stream,
+            MessageStatus::Continue,
+            b"xyz"
+        )
+        .is_none());
+        let mut e = Encoder::new();
+        e.put(&crate::stream::StreamHole {
+            length: 4096,
+            flags: 0,
+        });
+        let hole = e.finish().unwrap();
+        assert!(stream_packet(
+            &mut s,
+            &id,
+            MessageType::StreamHole,
+            MessageStatus::Continue,
+            &hole
+        )
+        .is_none());
+        let (h, body) =
+            stream_packet(&mut s, &id, MessageType::Stream, MessageStatus::Ok, &[]).unwrap();
+        assert_eq!(
+            (h.kind, h.status, h.serial, body.len()),
+            (MessageType::Stream, MessageStatus::Ok, 7, 0)
+        );
+        assert_eq!(*LOG.lock().unwrap(), ["data xyz", "hole 4096", "finish"]);
+        // The stream is gone: more data for it is dropped.
+        assert!(stream_packet(
+            &mut s,
+            &id,
+            MessageType::Stream,
+            MessageStatus::Continue,
+            b"late"
+        )
+        .is_none());
+        // A plain upload refuses holes; the stream ends with the error
+        // and the sink is aborted.
+        LOG.lock().unwrap().clear();
+        call::<()>(&mut s, 208, vol_args(0)).unwrap();
+        let (h, body) = stream_packet(
+            &mut s,
+            &id,
+            MessageType::StreamHole,
+            MessageStatus::Continue,
+            &hole,
+        )
+        .unwrap();
+        assert_eq!(
+            (h.kind, h.status),
+            (MessageType::Stream, MessageStatus::Error)
+        );
+        assert_eq!(error(&body).code, ErrorCode::OperationInvalid);
+        assert_eq!(*LOG.lock().unwrap(), ["abort"]);
+        // A malformed hole and an unknown status end a stream too.
+        call::<()>(&mut s, 208, vol_args(1)).unwrap();
+        let (_, body) = stream_packet(
+            &mut s,
+            &id,
+            MessageType::StreamHole,
+            MessageStatus::Continue,
+            &hole[..5],
+        )
+        .unwrap();
+        assert!(error(&body)
+            .to_string()
+            .contains("Malformed stream hole packet"));
+        call::<()>(&mut s, 208, vol_args(1)).unwrap();
+        let (_, body) = stream_packet(
+            &mut s,
+            &id,
+            MessageType::Stream,
+            MessageStatus::Unknown(9),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            error(&body).to_string(),
+            "stream aborted with unexpected status 9"
+        );
+        // Abort at the client's request: confirmed with OK.
+        call::<()>(&mut s, 208, vol_args(1)).unwrap();
+        let (h, _) =
+            stream_packet(&mut s, &id, MessageType::Stream, MessageStatus::Error, &[]).unwrap();
+        assert_eq!(h.status, MessageStatus::Ok);
+        // The connection still answers calls.
+        assert_eq!(call::<String>(&mut s, 3, ()).unwrap(), "Streaming");
+    }
+
+    #[test]
+    fn a_download_pump_sends_data_holes_and_the_end() {
+        let mut s = streaming_session();
+        call::<()>(&mut s, 209, vol_args(1)).unwrap();
+        let mut pumps = s.take_pumps();
+        assert_eq!(pumps.len(), 1);
+        let mut sent = Vec::new();
+        pumps.remove(0).run(&mut |p| {
+            let (h, body) = decode_packet(p).unwrap();
+            sent.push((h.kind, h.status, body.to_vec()));
+            Ok(())
+        });
+        assert_eq!(sent.len(), 4);
+        assert_eq!(
+            sent[0],
+            (
+                MessageType::Stream,
+                MessageStatus::Continue,
+                b"abc".to_vec()
+            )
+        );
+        assert_eq!(sent[1].0, MessageType::StreamHole);
+        assert_eq!(crate::stream::decode_hole(&sent[1].2).unwrap(), 1 << 33);
+        assert_eq!(sent[2].2, b"a");
+        assert_eq!(
+            sent[3],
+            (MessageType::Stream, MessageStatus::Continue, vec![])
+        );
+        // The client's finish is confirmed once the pump is done.
+        let id = StreamId::of(&Header::call(209, 7));
+        let (h, _) =
+            stream_packet(&mut s, &id, MessageType::Stream, MessageStatus::Ok, &[]).unwrap();
+        assert_eq!(h.status, MessageStatus::Ok);
+        // Data sent to a download is refused.
+        call::<()>(&mut s, 209, vol_args(0)).unwrap();
+        drop(s.take_pumps());
+        let (_, body) = stream_packet(
+            &mut s,
+            &id,
+            MessageType::Stream,
+            MessageStatus::Continue,
+            b"x",
+        )
+        .unwrap();
+        assert!(error(&body).to_string().contains("only receives"));
     }
 }

@@ -4,13 +4,15 @@
 use crate::error::{StorageError, StorageResult};
 use crate::image::{self, Measured};
 use crate::paths::{remove_quiet, write_atomic, Lock, Paths};
+use crate::transfer::{VolumeSink, VolumeSource};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use virt_core::error::check_flags;
 use virt_core::{
     pool_build_flags, pool_create_flags, pool_define_flags, pool_list_flags, vol_create_flags,
-    vol_resize_flags, vol_wipe_algorithm, Driver, ErrorDomain, Result, StoragePoolInfo,
-    StoragePoolRef, StoragePoolState, StorageVolInfo, StorageVolRef, StorageVolType, Uuid,
+    vol_download_flags, vol_resize_flags, vol_upload_flags, vol_wipe_algorithm, Driver,
+    ErrorDomain, Result, StoragePoolInfo, StoragePoolRef, StoragePoolState, StorageVolInfo,
+    StorageVolRef, StorageVolType, StreamEnds, Uuid,
 };
 use virt_xml::storage::{self, PoolDef, VolDef};
 use virt_xml::Element;
@@ -838,5 +840,41 @@ impl Driver for StorageDriver {
 
     fn storage_vol_get_path(&self, vol: &StorageVolRef) -> Result<String> {
         ok(self.vol(vol).map(|(_, path)| path.display().to_string()))
+    }
+
+    fn storage_vol_upload(
+        &self,
+        vol: &StorageVolRef,
+        offset: u64,
+        length: u64,
+        flags: u32,
+    ) -> Result<StreamEnds> {
+        ok((|| {
+            flags_ok(flags, vol_upload_flags::SPARSE_STREAM, "storageVolUpload")?;
+            let (_, path) = self.vol(vol)?;
+            let sparse = flags & vol_upload_flags::SPARSE_STREAM != 0;
+            let sink = VolumeSink::open(&path, offset, length, sparse)?;
+            Ok(StreamEnds::sending(Box::new(sink)))
+        })())
+    }
+
+    fn storage_vol_download(
+        &self,
+        vol: &StorageVolRef,
+        offset: u64,
+        length: u64,
+        flags: u32,
+    ) -> Result<StreamEnds> {
+        ok((|| {
+            flags_ok(
+                flags,
+                vol_download_flags::SPARSE_STREAM,
+                "storageVolDownload",
+            )?;
+            let (_, path) = self.vol(vol)?;
+            let sparse = flags & vol_download_flags::SPARSE_STREAM != 0;
+            let source = VolumeSource::open(&path, offset, length, sparse)?;
+            Ok(StreamEnds::receiving(Box::new(source)))
+        })())
     }
 }

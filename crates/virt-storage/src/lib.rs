@@ -6,6 +6,8 @@
 //! - [`image`]: volume files: raw files made and measured directly (sparse,
 //!   allocation from the file's real blocks), other formats through
 //!   Debian's `qemu-img`.
+//! - [`transfer`]: volumes as the driver's end of upload and download
+//!   streams, holes kept.
 //! - [`StorageDriver`]: the [`virt_core::Driver`] member answering the
 //!   storage calls; the binaries stack it under the QEMU driver.
 //! - [`StorageError`]: this crate's error, convertible into libvirt's.
@@ -19,6 +21,7 @@ mod driver;
 pub mod error;
 pub mod image;
 pub mod paths;
+pub mod transfer;
 
 pub use driver::StorageDriver;
 pub use error::StorageError;
