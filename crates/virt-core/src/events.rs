@@ -930,6 +930,24 @@ impl std::fmt::Debug for Subscription {
 }
 
 impl Subscription {
+    /// Subscribe to `buses` directly (a daemon serving a driver it holds
+    /// without a [`crate::Connect`]), read through the channel.
+    pub fn channel(buses: &[EventBus], filter: &EventFilter) -> Subscription {
+        let (sub, rx, _) = Self::open(buses, filter);
+        sub.with_channel(rx)
+    }
+
+    /// Subscribe to `buses` directly with deliveries going to `callback`
+    /// on the subscription's own thread.
+    pub fn callback(
+        buses: &[EventBus],
+        filter: &EventFilter,
+        callback: impl FnMut(Delivery) + Send + 'static,
+    ) -> std::io::Result<Subscription> {
+        let (sub, rx, _) = Self::open(buses, filter);
+        sub.with_callback(rx, callback)
+    }
+
     /// Subscribe to `buses` with `filter`. The caller (a connection) keeps
     /// the returned core's weak reference to end it when it closes.
     pub(crate) fn open(

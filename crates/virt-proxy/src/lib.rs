@@ -130,10 +130,10 @@ fn run_stdio(read_only: bool, keepalive: server::Keepalive, wakeup: &Arc<Wakeup>
     let (busy2, wake2, done2) = (busy.clone(), wakeup.clone(), done.clone());
     let hung_up = Arc::new(AtomicBool::new(false));
     let (wake3, hung_up3) = (wakeup.clone(), hung_up.clone());
-    let hang_up = move || {
+    let hang_up: server::HangUp = Arc::new(move || {
         hung_up3.store(true, Ordering::Release);
         wake3.wake();
-    };
+    });
     let client = std::thread::Builder::new()
         .name("client-stdio".into())
         .spawn(move || {
@@ -149,7 +149,7 @@ fn run_stdio(read_only: bool, keepalive: server::Keepalive, wakeup: &Arc<Wakeup>
                 Some(&busy2),
                 // A read of stdin cannot be interrupted: hanging up on a
                 // dead peer ends the process instead (see the loop below).
-                Some((keepalive, &hang_up)),
+                Some((keepalive, hang_up)),
             );
             done2.store(true, Ordering::Release);
             wake2.wake();

@@ -12,15 +12,26 @@ use crate::sys::{self, Wakeup};
 use log::{debug, info, warn};
 use std::collections::HashMap;
 use std::io::{BufReader, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, TrySendError};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use virt_remote::packet::{self, Header, KEEPALIVE_PROC_PING, KEEPALIVE_PROGRAM, REMOTE_PROGRAM};
 use virt_remote::procs::session::CONNECT_SUPPORTS_FEATURE;
-use virt_remote::server::{feature, Session, StreamPump};
+use virt_remote::server::{feature, EventOutput, Session, StreamPump};
 
 /// Bytes read from a client at once. Calls are small; a large one (a
 /// domain XML) is read straight into its own buffer past this one.
 const READ_BUFFER: usize = 16 * 1024;
+
+/// Event packets waiting for one client. A client that lets this many
+/// pile up is not reading: it is dropped rather than let the daemon's
+/// memory grow or its event delivery stall.
+pub const EVENT_QUEUE: usize = 4096;
+
+/// Ends a client's connection both ways (its reads and writes fail), from
+/// any thread.
+pub type HangUp = Arc<dyn Fn() + Send + Sync>;
 
 /// How long a stopping daemon waits for calls in flight.
 const STOP_GRACE: Duration = Duration::from_secs(60);
@@ -222,14 +233,15 @@ impl Server {
             .name(format!("client-{id}"))
             .spawn(move || {
                 let _leaving = leaving;
-                let hang_up = || stream.hang_up();
+                let s = stream.clone();
+                let hang_up: HangUp = Arc::new(move || s.hang_up());
                 serve(
                     &*stream,
                     &*stream,
                     transport,
                     id,
                     None,
-                    Some((keepalive, &hang_up)),
+                    Some((keepalive, hang_up)),
                 );
             });
         if let Err(e) = spawned {
@@ -440,13 +452,17 @@ fn keepalive_timer<W: Write>(
 /// With `keepalive`, a timer thread pings a client that speaks keepalive
 /// and calls its `hang_up` (which must end the reads and writes here) when
 /// the client stopped answering; an interval of zero turns it off.
+/// Events the client registered for go out through a queue of
+/// [`EVENT_QUEUE`] packets and a writer thread (started with the first
+/// registration), between replies, never inside one; a client that lets
+/// the queue fill is hung up on.
 pub fn serve<W: Write + Send>(
     input: impl Read,
     output: W,
     transport: Transport,
     id: u64,
     busy: Option<&Mutex<()>>,
-    keepalive: Option<(Keepalive, &(dyn Fn() + Sync))>,
+    keepalive: Option<(Keepalive, HangUp)>,
 ) {
     let pulse = Pulse {
         state: Mutex::new(PulseState {
@@ -456,13 +472,53 @@ pub fn serve<W: Write + Send>(
         changed: Condvar::new(),
     };
     let output = Mutex::new(output);
+    let hang_up = keepalive.as_ref().map(|(_, h)| h.clone());
     let keepalive = keepalive.filter(|(ka, _)| !ka.interval.is_zero());
+    let (event_tx, event_rx) = mpsc::sync_channel::<Vec<u8>>(EVENT_QUEUE);
     std::thread::scope(|scope| {
+        // The queue's only sender lives in the session (and its event
+        // thread): when the session ends, the writer below ends too.
+        let event_output: EventOutput = {
+            let hang_up = hang_up.clone();
+            let overflowed = Arc::new(AtomicBool::new(false));
+            Arc::new(move |packet| match event_tx.try_send(packet) {
+                Ok(()) | Err(TrySendError::Disconnected(_)) => {}
+                Err(TrySendError::Full(_)) => {
+                    if !overflowed.swap(true, Ordering::AcqRel) {
+                        warn!("client {id}: {EVENT_QUEUE} events not read; closing its connection");
+                        if let Some(h) = &hang_up {
+                            h();
+                        }
+                    }
+                }
+            })
+        };
+        let mut event_rx = Some(event_rx);
+        let output_ref = &output;
+        let mut start_writer = || {
+            let Some(rx) = event_rx.take() else {
+                return;
+            };
+            let writer = std::thread::Builder::new()
+                .name(format!("events-{id}"))
+                .spawn_scoped(scope, move || {
+                    for packet in rx {
+                        let mut out = output_ref.lock().unwrap_or_else(PoisonError::into_inner);
+                        if let Err(e) = out.write_all(&packet).and_then(|()| out.flush()) {
+                            debug!("client {id}: event not delivered: {e}");
+                            break;
+                        }
+                    }
+                });
+            if let Err(e) = writer {
+                warn!("client {id}: no thread for its events: {e}");
+            }
+        };
         // The timer thread starts only once the client shows it speaks
         // keepalive: most raw clients never do, and cost no second thread.
         let mut timer_started = false;
         let mut start_timer = || {
-            let Some((ka, hang_up)) = keepalive else {
+            let Some((ka, hang_up)) = keepalive.clone() else {
                 return;
             };
             if std::mem::replace(&mut timer_started, true) {
@@ -472,7 +528,7 @@ pub fn serve<W: Write + Send>(
             let timer = std::thread::Builder::new()
                 .name(format!("keepalive-{id}"))
                 .spawn_scoped(scope, move || {
-                    keepalive_timer(ka, pulse, output, hang_up, id)
+                    keepalive_timer(ka, pulse, output, &*hang_up, id)
                 });
             if let Err(e) = timer {
                 warn!("client {id}: no thread for keepalive, served without it: {e}");
@@ -504,31 +560,47 @@ pub fn serve<W: Write + Send>(
             input,
             pulse: &pulse,
         };
-        answer(
-            input,
-            &output,
-            &mut start_timer,
-            &mut run_pump,
-            transport,
-            id,
-            busy,
-        );
+        let hooks = Hooks {
+            start_timer: &mut start_timer,
+            start_writer: &mut start_writer,
+            run_pump: &mut run_pump,
+            event_output,
+        };
+        answer(input, &output, hooks, transport, id, busy);
         pulse.update(|st| st.done = true);
     });
+}
+
+/// What [`answer`] starts or hands on as the client shows what it uses.
+struct Hooks<'a> {
+    /// Start the keepalive timer.
+    start_timer: &'a mut dyn FnMut(),
+    /// Start the event writer.
+    start_writer: &'a mut dyn FnMut(),
+    /// Run a stream's pump (data flowing to the client).
+    run_pump: &'a mut dyn FnMut(StreamPump),
+    /// Where the session's events go.
+    event_output: EventOutput,
 }
 
 /// The reading side of [`serve`]: calls in, replies out, until the end.
 fn answer<W: Write>(
     input: impl Read,
     output: &Mutex<W>,
-    start_timer: &mut dyn FnMut(),
-    run_pump: &mut dyn FnMut(StreamPump),
+    hooks: Hooks<'_>,
     transport: Transport,
     id: u64,
     busy: Option<&Mutex<()>>,
 ) {
+    let Hooks {
+        start_timer,
+        start_writer,
+        run_pump,
+        event_output,
+    } = hooks;
     let mut session = Session::new(transport.read_only);
     session.set_secure(transport.secure);
+    session.set_event_output(event_output);
     let mut input = BufReader::with_capacity(READ_BUFFER, input);
     loop {
         match packet::read_packet(&mut input) {
@@ -546,6 +618,9 @@ fn answer<W: Write>(
                 }
                 for pump in session.take_pumps() {
                     run_pump(pump);
+                }
+                if session.has_event_registrations() {
+                    start_writer();
                 }
                 if session.is_closed() {
                     // CONNECT_CLOSE answered: libvirtd hangs up here.

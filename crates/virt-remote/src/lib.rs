@@ -10,16 +10,19 @@
 //!   URIs, with keepalive; [`client::register`] adds it to the registry.
 //! - [`stream`]: libvirt's stream packets (data, holes, finish, abort),
 //!   for the client's and the daemon's streams.
+//! - [`events`]: event registration procedures and the MESSAGE packets
+//!   that carry events, with libvirt's numbers and layouts.
 //! - [`error`]: this crate's errors, read as libvirt's `VIR_ERR_RPC`.
 //! - [`remote_error`]: `remote_error`, errors on the wire with libvirt's
 //!   fields and numbers.
 //! - [`wire`]: the XDR forms of virt-core's values (domains, infos, typed
-//!   parameters), the protocol's list limits, and lifecycle event messages.
+//!   parameters) and the protocol's list limits.
 
 #![warn(missing_docs)]
 
 pub mod client;
 pub mod error;
+pub mod events;
 pub mod packet;
 pub mod procs;
 pub mod remote_error;

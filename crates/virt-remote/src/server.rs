@@ -8,14 +8,17 @@
 //! procedure with libvirt's text whatever the client asked at open.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
+use virt_core::events::{domain_event_id, network_event_id};
 use virt_core::{
-    affect, default_uri, registry, Checked, DomainRef, Driver, Error, ErrorCode, ErrorDomain,
-    Interrupt, Piece, Result, StreamEnds, StreamSink, StreamSource, Uri, LIB_VERSION,
+    affect, default_uri, registry, Checked, Delivery, DomainRef, Driver, Error, ErrorCode,
+    ErrorDomain, Event, EventFilter, Interrupt, NetworkRef, Piece, Result, StreamEnds, StreamSink,
+    StreamSource, Subscription, Topic, Uri, Uuid, LIB_VERSION,
 };
 
+use crate::events::{self as wire_events, proc_ as ev};
 use crate::packet::{
     Header, MessageStatus, MessageType, KEEPALIVE_PROC_PING, KEEPALIVE_PROC_PONG,
     KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, REMOTE_PROGRAM, REMOTE_PROTOCOL_VERSION,
@@ -51,6 +54,68 @@ fn internal(text: &str) -> Error {
     Error::with(ErrorCode::InternalError, ErrorDomain::Rpc, text)
 }
 
+/// Where a session sends the event packets of its client: called on the
+/// session's event thread with each whole MESSAGE packet. It must not
+/// block (the daemon queues the packet, or drops a client that does not
+/// keep up).
+pub type EventOutput = Arc<dyn Fn(Vec<u8>) + Send + Sync>;
+
+/// How a client registered, which decides the form of its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// By callback id: `DOMAIN_EVENT_CALLBACK_*` / `NETWORK_EVENT_*`.
+    Callback,
+    /// `CONNECT_DOMAIN_EVENT_REGISTER(_ANY)`: `DOMAIN_EVENT_LIFECYCLE`.
+    Legacy,
+}
+
+/// One registration of the client.
+#[derive(Debug, Clone)]
+struct Registration {
+    callback_id: i32,
+    topic: Topic,
+    /// Only events about this domain or network.
+    object: Option<Uuid>,
+    form: Form,
+}
+
+#[derive(Default)]
+struct Registrations {
+    next_id: i32,
+    list: Vec<Registration>,
+}
+
+/// The client's event registrations and the one subscription (to every
+/// event of the driver) that serves them all, in order.
+struct Events {
+    registrations: Arc<Mutex<Registrations>>,
+    _subscription: Subscription,
+}
+
+/// Send `event` to every registration of the client that wants it.
+fn relay(registrations: &Mutex<Registrations>, output: &EventOutput, event: &Event) {
+    let regs = registrations.lock().unwrap_or_else(PoisonError::into_inner);
+    let topic = event.topic();
+    let object = match event {
+        Event::Domain { dom, .. } => dom.uuid,
+        Event::Network { net, .. } => net.uuid,
+    };
+    for r in regs.list.iter().filter(|r| r.topic == topic) {
+        if r.object.is_some_and(|o| o != object) {
+            continue;
+        }
+        let packet = match r.form {
+            Form::Callback => Some(wire_events::encode(r.callback_id, event)),
+            Form::Legacy => wire_events::encode_legacy_lifecycle(event),
+        };
+        match packet {
+            Some(Ok(p)) => output(p),
+            Some(Err(e)) => log::warn!("event not sent: {e}"),
+            None => {}
+        }
+    }
+}
+
 /// One client connection's state.
 pub struct Session {
     socket_read_only: bool,
@@ -61,6 +126,8 @@ pub struct Session {
     streams: Vec<OpenStream>,
     /// Streams whose data flows to the client, for the daemon to run.
     pumps: Vec<StreamPump>,
+    event_output: Option<EventOutput>,
+    events: Option<Events>,
 }
 
 /// A stream the client opened with a call: where its packets go.
@@ -235,7 +302,213 @@ impl Session {
             closed: false,
             streams: Vec::new(),
             pumps: Vec::new(),
+            event_output: None,
+            events: None,
         }
+    }
+
+    /// Let this session's client register for events, delivered through
+    /// `output`. Without one, registrations are refused as unsupported.
+    pub fn set_event_output(&mut self, output: EventOutput) {
+        self.event_output = Some(output);
+    }
+
+    /// True while the client has an event registration.
+    pub fn has_event_registrations(&self) -> bool {
+        self.events.as_ref().is_some_and(|e| {
+            !e.registrations
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .list
+                .is_empty()
+        })
+    }
+
+    /// Add a registration; its callback id.
+    fn register(
+        &mut self,
+        api: &str,
+        topic: Topic,
+        object: Option<Uuid>,
+        form: Form,
+    ) -> Result<i32> {
+        let conn = self
+            .conn
+            .as_ref()
+            .ok_or_else(|| internal("hypervisor connection not open"))?;
+        if self.events.is_none() {
+            let buses = conn.driver.event_buses();
+            let (Some(output), false) = (self.event_output.clone(), buses.is_empty()) else {
+                return Err(Error::no_support(api));
+            };
+            let registrations = Arc::new(Mutex::new(Registrations {
+                next_id: 1,
+                list: Vec::new(),
+            }));
+            let regs = registrations.clone();
+            let subscription = Subscription::callback(&buses, &EventFilter::all(), move |d| {
+                if let Delivery::Event(e) = d {
+                    relay(&regs, &output, &e);
+                }
+            })
+            .map_err(|e| {
+                Error::with(
+                    ErrorCode::SystemError,
+                    ErrorDomain::Events,
+                    format!("cannot start the event thread: {e}"),
+                )
+            })?;
+            self.events = Some(Events {
+                registrations,
+                _subscription: subscription,
+            });
+        }
+        let events = self.events.as_ref().ok_or_else(|| internal("no events"))?;
+        let mut regs = events
+            .registrations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let callback_id = regs.next_id;
+        regs.next_id += 1;
+        regs.list.push(Registration {
+            callback_id,
+            topic,
+            object,
+            form,
+        });
+        Ok(callback_id)
+    }
+
+    /// Remove the registrations `which` picks; false when there was none.
+    fn deregister(&mut self, which: impl Fn(&Registration) -> bool) -> bool {
+        let Some(events) = &self.events else {
+            return false;
+        };
+        let mut regs = events
+            .registrations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let before = regs.list.len();
+        regs.list.retain(|r| !which(r));
+        let removed = regs.list.len() != before;
+        let empty = regs.list.is_empty();
+        drop(regs);
+        if empty {
+            // No registration left: stop listening to the driver at all.
+            self.events = None;
+        }
+        removed
+    }
+
+    /// The event registration procedures; `None` for other procedures.
+    fn event_call(
+        &mut self,
+        proc_: i32,
+        args: &mut Decoder<'_>,
+        out: &mut Encoder,
+    ) -> Option<Result<()>> {
+        let r = match proc_ {
+            ev::CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY => {
+                decode::<(i32, Option<DomainRef>)>(args).and_then(|(id, dom)| {
+                    let id = domain_id(id)?;
+                    let cb = self.register(
+                        "virConnectDomainEventRegisterAny",
+                        Topic::Domain(id),
+                        dom.map(|d| d.uuid),
+                        Form::Callback,
+                    )?;
+                    out.i32(cb);
+                    Ok(())
+                })
+            }
+            ev::CONNECT_NETWORK_EVENT_REGISTER_ANY => decode::<(i32, Option<NetworkRef>)>(args)
+                .and_then(|(id, net)| {
+                    let id = u32::try_from(id)
+                        .ok()
+                        .filter(|&i| i < network_event_id::LAST)
+                        .ok_or_else(|| internal(&format!("unsupported network event ID {id}")))?;
+                    let cb = self.register(
+                        "virConnectNetworkEventRegisterAny",
+                        Topic::Network(id),
+                        net.map(|n| n.uuid),
+                        Form::Callback,
+                    )?;
+                    out.i32(cb);
+                    Ok(())
+                }),
+            ev::CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY
+            | ev::CONNECT_NETWORK_EVENT_DEREGISTER_ANY => decode::<i32>(args).and_then(|cb| {
+                let network = proc_ == ev::CONNECT_NETWORK_EVENT_DEREGISTER_ANY;
+                let removed = self.deregister(|r| {
+                    r.callback_id == cb
+                        && r.form == Form::Callback
+                        && matches!(r.topic, Topic::Network(_)) == network
+                });
+                if removed {
+                    Ok(())
+                } else if network {
+                    Err(internal(&format!(
+                        "network event callback {cb} not registered"
+                    )))
+                } else {
+                    Err(internal(&format!(
+                        "domain event callback {cb} not registered"
+                    )))
+                }
+            }),
+            // The oldest forms carry lifecycle events only, without a
+            // callback id: one registration per connection.
+            ev::CONNECT_DOMAIN_EVENT_REGISTER_ANY => decode::<i32>(args).and_then(|id| {
+                let id = domain_id(id)?;
+                if id != domain_event_id::LIFECYCLE {
+                    return Err(Error::no_support("virConnectDomainEventRegisterAny"));
+                }
+                self.register_legacy()
+            }),
+            ev::CONNECT_DOMAIN_EVENT_REGISTER => self.register_legacy().map(|()| {
+                out.i32(1);
+            }),
+            ev::CONNECT_DOMAIN_EVENT_DEREGISTER_ANY | ev::CONNECT_DOMAIN_EVENT_DEREGISTER => {
+                let id = if proc_ == ev::CONNECT_DOMAIN_EVENT_DEREGISTER_ANY {
+                    decode::<i32>(args).and_then(domain_id)
+                } else {
+                    Ok(domain_event_id::LIFECYCLE)
+                };
+                id.and_then(|id| {
+                    if !self.deregister(|r| r.form == Form::Legacy && r.topic == Topic::Domain(id))
+                    {
+                        return Err(internal(&format!("domain event {id} not registered")));
+                    }
+                    if proc_ == ev::CONNECT_DOMAIN_EVENT_DEREGISTER {
+                        out.i32(0);
+                    }
+                    Ok(())
+                })
+            }
+            _ => return None,
+        };
+        Some(r)
+    }
+
+    fn register_legacy(&mut self) -> Result<()> {
+        let known = self.events.as_ref().is_some_and(|e| {
+            e.registrations
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .list
+                .iter()
+                .any(|r| r.form == Form::Legacy)
+        });
+        if known {
+            return Err(internal("domain event 0 already registered"));
+        }
+        self.register(
+            "virConnectDomainEventRegister",
+            Topic::Domain(domain_event_id::LIFECYCLE),
+            None,
+            Form::Legacy,
+        )
+        .map(drop)
     }
 
     /// The streams whose data the daemon is to send to the client, each
@@ -422,6 +695,7 @@ impl Session {
             }
             p::CONNECT_CLOSE => {
                 self.connection()?;
+                self.events = None;
                 self.conn = None;
                 self.closed = true;
                 Ok(())
@@ -465,6 +739,9 @@ impl Session {
                 Ok(())
             }
             _ => {
+                if let Some(r) = self.event_call(proc_, args, out) {
+                    return r;
+                }
                 let c = self.connection()?;
                 match legacy(c, proc_, args, out)
                     .or_else(|| dispatch_driver_call(c, proc_, args, out, opened))
@@ -505,6 +782,14 @@ impl Session {
         }
         Err(Error::with(ErrorCode::NoConnect, ErrorDomain::None, &name))
     }
+}
+
+/// A domain event id libvirt 9.0 knows, or its error.
+fn domain_id(id: i32) -> Result<u32> {
+    u32::try_from(id)
+        .ok()
+        .filter(|&i| i < domain_event_id::LAST)
+        .ok_or_else(|| internal(&format!("unsupported event ID {id}")))
 }
 
 fn keepalive(proc_: i32) -> Vec<u8> {
@@ -1080,5 +1365,87 @@ mod tests {
         )
         .unwrap();
         assert!(error(&body).to_string().contains("only receives"));
+    }
+
+    #[test]
+    fn events_reach_the_registrations_that_want_them() {
+        use crate::events::decode_packet_event;
+        use virt_core::events::lifecycle_detail::{defined, undefined};
+        use virt_core::LifecycleEvent as L;
+        virt_test::register();
+        let sent: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+        let mut s = Session::new(false);
+        let out = sent.clone();
+        s.set_event_output(Arc::new(move |p| out.lock().unwrap().push(p)));
+        // Before open: no driver to listen to.
+        let e = call::<i32>(&mut s, 316, (0i32, None::<DomainRef>)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "internal error: hypervisor connection not open"
+        );
+        call::<()>(&mut s, 1, (Some("test:///default".to_string()), 0u32)).unwrap();
+        let uuid = Uuid::from_u128(0x5e55_1011_0000_4000_8000_0000_0000_0316);
+        let mine = DomainRef {
+            name: "session-events".into(),
+            uuid,
+            id: None,
+        };
+        let e = call::<i32>(&mut s, 316, (27i32, None::<DomainRef>)).unwrap_err();
+        assert_eq!(e.to_string(), "internal error: unsupported event ID 27");
+        let lifecycle: i32 = call(&mut s, 316, (0i32, Some(mine.clone()))).unwrap();
+        let reboot: i32 = call(&mut s, 316, (1i32, Some(mine.clone()))).unwrap();
+        assert_ne!(lifecycle, reboot);
+        assert!(s.has_event_registrations());
+        let xml = format!(
+            "<domain type='test'><name>session-events</name><uuid>{uuid}</uuid>\
+             <memory>1024</memory><os><type>hvm</type></os></domain>"
+        );
+        let d: DomainRef = call(&mut s, 11, xml).unwrap();
+        call::<()>(&mut s, 35, d).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while sent.lock().unwrap().len() < 2 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let got: Vec<_> = sent
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|p| decode_packet_event(p).unwrap().unwrap())
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    lifecycle,
+                    Event::lifecycle(mine.clone(), L::Defined, defined::ADDED)
+                ),
+                (
+                    lifecycle,
+                    Event::lifecycle(mine.clone(), L::Undefined, undefined::REMOVED)
+                ),
+            ]
+        );
+        call::<()>(&mut s, 317, lifecycle).unwrap();
+        let e = call::<()>(&mut s, 317, lifecycle).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("internal error: domain event callback {lifecycle} not registered")
+        );
+        let e = call::<()>(&mut s, 314, reboot).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("internal error: network event callback {reboot} not registered")
+        );
+        call::<()>(&mut s, 317, reboot).unwrap();
+        assert!(!s.has_event_registrations());
+    }
+
+    #[test]
+    fn without_an_event_output_registration_is_unsupported() {
+        virt_test::register();
+        let mut s = Session::new(true);
+        call::<()>(&mut s, 1, (Some("test:///default".to_string()), 0u32)).unwrap();
+        let e = call::<i32>(&mut s, 313, (0i32, None::<NetworkRef>)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::NoSupport);
     }
 }

@@ -419,73 +419,6 @@ impl Xdr for CpuMap {
     }
 }
 
-/// `REMOTE_PROC_DOMAIN_EVENT_LIFECYCLE`: a MESSAGE to clients that
-/// registered with `CONNECT_DOMAIN_EVENT_REGISTER_ANY`.
-pub const DOMAIN_EVENT_LIFECYCLE: i32 = 107;
-/// `REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE`: the same for clients that
-/// registered by callback id (`CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY`).
-pub const DOMAIN_EVENT_CALLBACK_LIFECYCLE: i32 = 318;
-
-/// `remote_domain_event_lifecycle_msg`: which domain, what happened
-/// (`VIR_DOMAIN_EVENT_*`: DEFINED 0, UNDEFINED 1, STARTED 2, SUSPENDED 3,
-/// RESUMED 4, STOPPED 5, SHUTDOWN 6, PMSUSPENDED 7, CRASHED 8) and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LifecycleEvent {
-    /// The domain.
-    pub dom: DomainRef,
-    /// The event.
-    pub event: i32,
-    /// Its detail.
-    pub detail: i32,
-}
-
-impl Xdr for LifecycleEvent {
-    fn encode(&self, e: &mut Encoder) {
-        e.put(&self.dom).i32(self.event).i32(self.detail);
-    }
-    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
-        Ok(LifecycleEvent {
-            dom: d.get()?,
-            event: d.i32()?,
-            detail: d.i32()?,
-        })
-    }
-}
-
-/// `remote_domain_event_callback_lifecycle_msg`: the callback's id, then
-/// the event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallbackLifecycleEvent {
-    /// The id the daemon gave the registration.
-    pub callback_id: i32,
-    /// The event.
-    pub msg: LifecycleEvent,
-}
-
-impl Xdr for CallbackLifecycleEvent {
-    fn encode(&self, e: &mut Encoder) {
-        e.i32(self.callback_id).put(&self.msg);
-    }
-    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
-        Ok(CallbackLifecycleEvent {
-            callback_id: d.i32()?,
-            msg: d.get()?,
-        })
-    }
-}
-
-/// A whole event packet: program REMOTE, type MESSAGE, serial 0 (events
-/// answer no call), status OK.
-pub fn event_packet(proc_: i32, body: &impl Xdr) -> Result<Vec<u8>, RemoteError> {
-    let header = crate::packet::Header {
-        kind: crate::packet::MessageType::Message,
-        ..crate::packet::Header::call(proc_, 0)
-    };
-    let mut e = Encoder::packet(&header);
-    e.put(body);
-    e.finish()
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
@@ -535,33 +468,6 @@ mod tests {
         assert_eq!(&b[..4], [0, 0, 0, 8]);
         round(m);
         round(SecurityLabel::default());
-    }
-
-    #[test]
-    fn lifecycle_events_as_messages() {
-        let ev = CallbackLifecycleEvent {
-            callback_id: 1,
-            msg: LifecycleEvent {
-                dom: DomainRef {
-                    name: "test".into(),
-                    uuid: Uuid::from_u128(1),
-                    id: Some(1),
-                },
-                event: 3,
-                detail: 0,
-            },
-        };
-        let bytes = event_packet(DOMAIN_EVENT_CALLBACK_LIFECYCLE, &ev).unwrap();
-        let (h, body) = crate::packet::decode_packet(&bytes).unwrap();
-        assert_eq!(
-            (h.proc_, h.kind, h.serial),
-            (318, crate::packet::MessageType::Message, 0)
-        );
-        assert_eq!(
-            Decoder::new(body).get::<CallbackLifecycleEvent>().unwrap(),
-            ev
-        );
-        round(ev.msg);
     }
 
     proptest! {

@@ -8,12 +8,15 @@
 //!   one, for failure lists.
 //! - [`golden`]: the virsh-golden cases (recorded runs of Debian's virsh
 //!   9.0): read, run, compare.
+//! - [`libvirtd`]: a real libvirtd 9.0 in a temp dir, for differential
+//!   tests of the daemon.
 //! - [`real_xen`] / [`xen_guest`]: the gates of the tests that need a real
 //!   Xen dom0 (`VIRT_XEN_REAL=1`) and a guest (`VIRT_XEN_GUEST`).
 
 #![warn(missing_docs)]
 
 pub mod golden;
+pub mod libvirtd;
 
 use std::path::PathBuf;
 
