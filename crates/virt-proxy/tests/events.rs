@@ -222,3 +222,45 @@ fn real_virsh_event_loop_prints_what_it_prints_against_libvirtd() {
         }
     }
 }
+
+/// The next delivery within 10 s.
+fn next(sub: &virt_core::Subscription) -> virt_core::Delivery {
+    match sub.recv_timeout(Duration::from_secs(10)) {
+        Some(d) => d,
+        None => panic!("no delivery within 10 s"),
+    }
+}
+
+#[test]
+fn our_client_gets_events_and_renews_them_after_the_daemon_restarts() {
+    use virt_core::events::lifecycle_detail::stopped;
+    use virt_core::{Connect, Delivery, EventFilter, GapReason, LifecycleEvent};
+    virt_remote::client::register();
+    let mut first = Daemon::start(&[]);
+    let uri = first.uri(false);
+    let conn = Connect::open(&uri).unwrap();
+    let sub = conn.subscribe(EventFilter::all()).unwrap();
+    let stopped_test = |d: Delivery| match d {
+        Delivery::Event(virt_core::Event::Domain { dom, kind }) => {
+            assert_eq!(dom.name, "test");
+            assert_eq!(
+                kind,
+                virt_core::DomainEventKind::lifecycle(LifecycleEvent::Stopped, stopped::DESTROYED)
+            );
+        }
+        other => panic!("not test's destroy: {other:?}"),
+    };
+    conn.lookup_by_name("test").unwrap().destroy().unwrap();
+    stopped_test(next(&sub));
+    // The daemon dies without a word; a new one takes its sockets.
+    common::signal(first.pid(), libc::SIGKILL);
+    assert!(first.wait(Duration::from_secs(10)).is_some());
+    let second = Daemon::start_in(first.dir.clone(), &[]);
+    assert_eq!(next(&sub), Delivery::Gap(GapReason::Reconnected));
+    // Calls work again, and the renewed registration delivers.
+    conn.lookup_by_name("test").unwrap().destroy().unwrap();
+    stopped_test(next(&sub));
+    drop(conn);
+    assert_eq!(next(&sub), Delivery::Ended(virt_core::EndReason::Closed));
+    drop(second);
+}

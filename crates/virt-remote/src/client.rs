@@ -29,13 +29,13 @@ use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use virt_core::{
-    Driver, DriverEntry, Error, ErrorCode, ErrorDomain, Piece, Result, StreamEnds, StreamSink,
-    StreamSource, Uri,
+    DomainRef, Driver, DriverEntry, EndReason, Error, ErrorCode, ErrorDomain, EventBus, GapReason,
+    NetworkRef, Piece, Result, StreamEnds, StreamSink, StreamSource, Topic, Uri,
 };
 
 use crate::error::RemoteError;
@@ -100,6 +100,9 @@ struct State {
 }
 
 struct Wire {
+    /// The connection this wire serves, told of events and of the wire's
+    /// death.
+    link: Weak<Link>,
     writer: Mutex<Box<dyn Write + Send>>,
     state: Mutex<State>,
     heard: Condvar,
@@ -184,6 +187,34 @@ impl Queue {
 }
 
 impl Wire {
+    /// A wire that is already closed: what a connection holds before its
+    /// first wire is up.
+    fn closed() -> Wire {
+        Wire {
+            link: Weak::new(),
+            writer: Mutex::new(Box::new(std::io::sink())),
+            state: Mutex::new(State {
+                waiting: None,
+                reply: None,
+                dead: Some((
+                    Error::with(
+                        ErrorCode::InternalError,
+                        ErrorDomain::Rpc,
+                        "client socket is closed",
+                    ),
+                    CloseReason::Client,
+                )),
+                last_heard: Instant::now(),
+                unanswered: 0,
+            }),
+            heard: Condvar::new(),
+            serial: AtomicU32::new(0),
+            calls: Mutex::new(()),
+            shutdown: Box::new(|| {}),
+            streams: Mutex::new(HashMap::new()),
+        }
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -200,18 +231,24 @@ impl Wire {
     fn die(&self, e: Error, why: CloseReason) {
         let first = {
             let mut st = self.state();
-            if st.dead.is_none() {
-                st.dead = Some((e, why));
+            let first = st.dead.is_none();
+            if first {
+                st.dead = Some((e.clone(), why));
             }
-            st.dead.as_ref().map(|(e, _)| e.clone())
+            first
         };
         self.heard.notify_all();
-        if let Some(e) = first {
+        if let Some((dead, _)) = &self.state().dead {
             for q in self.streams_lock().values() {
-                q.close(e.clone());
+                q.close(dead.clone());
             }
         }
         (self.shutdown)();
+        if first && why != CloseReason::Client {
+            if let Some(link) = self.link.upgrade() {
+                link.lost(why, &e);
+            }
+        }
     }
 
     fn streams_lock(&self) -> MutexGuard<'_, HashMap<u32, Arc<Queue>>> {
@@ -276,8 +313,12 @@ impl Wire {
                     }
                     if h.prog == KEEPALIVE_PROGRAM && h.proc_ == KEEPALIVE_PROC_PING {
                         let _ = self.send(&keepalive(KEEPALIVE_PROC_PONG));
+                    } else if h.prog == REMOTE_PROGRAM && h.kind == MessageType::Message {
+                        if let Some(link) = self.link.upgrade() {
+                            link.deliver(h.proc_, &body);
+                        }
                     }
-                    // Events and stray replies are not asked for here.
+                    // Stray replies are not asked for here.
                 }
                 Ok(None) => {
                     let e = Error::raw(
@@ -426,12 +467,262 @@ fn keepalive(proc_: i32) -> Vec<u8> {
     crate::packet::encode_packet(&Header::keepalive(proc_), &[]).unwrap_or_default()
 }
 
-/// An open connection to a remote daemon.
-pub struct RemoteDriver {
-    wire: Arc<Wire>,
-    type_name: String,
+/// How long a connection with event subscribers tries to reach its
+/// daemon again after losing it (a restarted daemon takes well under a
+/// second to listen again).
+pub const RECONNECT_WINDOW: Duration = Duration::from_secs(30);
+
+/// What a remote connection and its threads share: the wire to the
+/// daemon (replaced when a lost connection is made again), and the event
+/// bus its subscribers listen on, fed by the daemon's event messages.
+struct Link {
+    endpoint: Endpoint,
+    name: String,
+    read_only: bool,
+    keepalive: Keepalive,
+    wire: Mutex<Arc<Wire>>,
+    bus: EventBus,
+    /// The daemon-side registrations (topic, callback id); its lock also
+    /// keeps two reconciliations from crossing.
+    registered: Mutex<Vec<(Topic, i32)>>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     child: Mutex<Option<Child>>,
+    closing: AtomicBool,
+    reconnecting: AtomicBool,
+}
+
+impl Link {
+    fn wire(&self) -> Arc<Wire> {
+        self.wire.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn keep(&self, t: JoinHandle<()>) {
+        let mut threads = self.threads.lock().unwrap_or_else(|p| p.into_inner());
+        threads.retain(|t| !t.is_finished());
+        threads.push(t);
+    }
+
+    /// An event message from the daemon: published to the subscribers.
+    fn deliver(&self, proc_: i32, body: &[u8]) {
+        match crate::events::decode(proc_, body) {
+            Ok(Some((_callback, event))) => self.bus.publish(event),
+            Ok(None) => log::debug!("message {proc_} from the daemon ignored"),
+            Err(e) => log::warn!("event message {proc_} from the daemon: {e}"),
+        }
+    }
+
+    /// Register on the daemon for what the subscribers want, and only
+    /// that. Not from the reader thread (it would wait for its own reply).
+    fn reconcile(&self) -> Result<()> {
+        let mut registered = self.registered.lock().unwrap_or_else(|p| p.into_inner());
+        let wanted = self.bus.demand();
+        let wire = self.wire();
+        let mut first_error = None;
+        registered.retain(|(topic, cb)| {
+            if wanted.contains(topic) {
+                return true;
+            }
+            let proc_ = match topic {
+                Topic::Domain(_) => {
+                    crate::events::proc_::CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY
+                }
+                Topic::Network(_) => crate::events::proc_::CONNECT_NETWORK_EVENT_DEREGISTER_ANY,
+            };
+            if let Err(e) = wire.call::<_, ()>(proc_, cb) {
+                log::debug!("deregistering callback {cb}: {e}");
+            }
+            false
+        });
+        for topic in wanted {
+            if registered.iter().any(|(t, _)| *t == topic) {
+                continue;
+            }
+            let r = match topic {
+                Topic::Domain(id) => wire.call::<_, i32>(
+                    crate::events::proc_::CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
+                    &(id as i32, None::<DomainRef>),
+                ),
+                Topic::Network(id) => wire.call::<_, i32>(
+                    crate::events::proc_::CONNECT_NETWORK_EVENT_REGISTER_ANY,
+                    &(id as i32, None::<NetworkRef>),
+                ),
+            };
+            match r {
+                Ok(cb) => registered.push((topic, cb)),
+                // A daemon of an older libvirt without this event id:
+                // the subscriber gets the others.
+                Err(e) => {
+                    log::debug!("registering for {topic:?}: {e}");
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) if registered.is_empty() => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// The wire died (not by our hand): with subscribers, reach the
+    /// daemon again in the background; without, stay closed as libvirt's
+    /// connections do.
+    fn lost(self: &Arc<Self>, why: CloseReason, e: &Error) {
+        if self.closing.load(Ordering::Acquire) {
+            return;
+        }
+        let reason = match why {
+            CloseReason::Keepalive => EndReason::KeepaliveTimeout,
+            CloseReason::Eof => EndReason::Eof,
+            _ => EndReason::Error(e.message.clone()),
+        };
+        if self.bus.subscriber_count() == 0 {
+            self.bus.end_all(reason);
+            return;
+        }
+        if self.reconnecting.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let link = Arc::downgrade(self);
+        let t = std::thread::Builder::new()
+            .name("virt-remote-reconnect".into())
+            .spawn(move || reconnect(&link, reason));
+        match t {
+            Ok(t) => self.keep(t),
+            Err(err) => {
+                log::warn!("cannot start reconnecting: {err}");
+                self.bus.end_all(EndReason::Error(e.message.clone()));
+            }
+        }
+    }
+}
+
+/// Try to reach the daemon again for [`RECONNECT_WINDOW`]; on success
+/// renew the registrations and tell the subscribers events may have been
+/// missed, else end their subscriptions with `reason`.
+fn reconnect(link: &Weak<Link>, reason: EndReason) {
+    let deadline = Instant::now() + RECONNECT_WINDOW;
+    let mut pause = Duration::from_millis(20);
+    loop {
+        let Some(l) = link.upgrade() else { return };
+        if l.closing.load(Ordering::Acquire) {
+            return;
+        }
+        match open_wire(&l, link.clone()) {
+            Ok(wire) => {
+                *l.wire.lock().unwrap_or_else(|p| p.into_inner()) = wire;
+                l.registered
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clear();
+                l.reconnecting.store(false, Ordering::Release);
+                match l.reconcile() {
+                    Ok(()) => {
+                        log::info!("{}: connection made again; events renewed", l.name);
+                        l.bus.gap(GapReason::Reconnected);
+                    }
+                    Err(e) => {
+                        log::warn!("{}: events not renewed: {e}", l.name);
+                        l.bus.end_all(EndReason::DaemonRestarted);
+                    }
+                }
+                return;
+            }
+            Err(e) if Instant::now() >= deadline => {
+                log::warn!("{}: daemon not back: {e}", l.name);
+                l.reconnecting.store(false, Ordering::Release);
+                l.bus.end_all(reason);
+                return;
+            }
+            Err(_) => {}
+        }
+        drop(l);
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(500));
+    }
+}
+
+/// Connect, start the reader and keepalive, and open `link.name`.
+fn open_wire(link: &Link, weak: Weak<Link>) -> Result<Arc<Wire>> {
+    let (r, w, shutdown, child) = connect(&link.endpoint)?;
+    let wire = Arc::new(Wire {
+        link: weak,
+        writer: Mutex::new(w),
+        state: Mutex::new(State {
+            waiting: None,
+            reply: None,
+            dead: None,
+            last_heard: Instant::now(),
+            unanswered: 0,
+        }),
+        heard: Condvar::new(),
+        serial: AtomicU32::new(0),
+        calls: Mutex::new(()),
+        shutdown,
+        streams: Mutex::new(HashMap::new()),
+    });
+    if let Some(c) = child {
+        let old = link
+            .child
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .replace(c);
+        if let Some(mut old) = old {
+            let _ = old.wait();
+        }
+    }
+    let reader = {
+        let wire = wire.clone();
+        std::thread::Builder::new()
+            .name("virt-remote-reader".into())
+            .spawn(move || wire.read_loop(r))
+            .map_err(|e| Error::system(ErrorDomain::Rpc, "cannot start the reader", &e))?
+    };
+    link.keep(reader);
+    if let Err(e) = handshake(link, &wire) {
+        wire.die(e.clone(), CloseReason::Client);
+        return Err(e);
+    }
+    Ok(wire)
+}
+
+/// virsh's prologue: AUTH_LIST, SUPPORTS_FEATURE(keepalive),
+/// CONNECT_OPEN; keepalive started when the daemon speaks it.
+fn handshake(link: &Link, wire: &Arc<Wire>) -> Result<()> {
+    let auth: Vec<u32> = wire.call::<(), AuthList>(p::AUTH_LIST, &())?.0;
+    if !auth.contains(&0) {
+        return Err(Error::with(
+            ErrorCode::AuthFailed,
+            ErrorDomain::Remote,
+            "authentication unavailable: only REMOTE_AUTH_NONE is supported by this client",
+        ));
+    }
+    let keepalive: bool = wire.call(p::CONNECT_SUPPORTS_FEATURE, &feature::PROGRAM_KEEPALIVE)?;
+    let flags = if link.read_only { CONNECT_RO } else { 0 };
+    wire.call::<_, ()>(p::CONNECT_OPEN, &(Some(link.name.clone()), flags))?;
+    let ka = link.keepalive;
+    if keepalive && !ka.interval.is_zero() {
+        let wire = wire.clone();
+        let t = std::thread::Builder::new()
+            .name("virt-remote-keepalive".into())
+            .spawn(move || wire.keepalive_loop(ka))
+            .map_err(|e| Error::system(ErrorDomain::Rpc, "cannot start keepalive", &e))?;
+        link.keep(t);
+    }
+    Ok(())
+}
+
+/// An open connection to a remote daemon.
+///
+/// Events: subscribers of [`Driver::event_buses`] are registered for on
+/// the daemon (by callback, as libvirt's client does) as they come and go.
+/// While there are subscribers, a lost connection is made again in the
+/// background (for [`RECONNECT_WINDOW`]): the registrations are renewed
+/// and the subscribers get `Delivery::Gap`; when the daemon does not come
+/// back they get `Delivery::Ended` with the reason. Calls made meanwhile
+/// fail as on a closed connection.
+pub struct RemoteDriver {
+    link: Arc<Link>,
+    type_name: String,
 }
 
 impl std::fmt::Debug for RemoteDriver {
@@ -694,80 +985,51 @@ impl RemoteDriver {
         read_only: bool,
         ka: Keepalive,
     ) -> Result<Self> {
-        let (r, w, shutdown, child) = connect(ep)?;
-        let wire = Arc::new(Wire {
-            writer: Mutex::new(w),
-            state: Mutex::new(State {
-                waiting: None,
-                reply: None,
-                dead: None,
-                last_heard: Instant::now(),
-                unanswered: 0,
-            }),
-            heard: Condvar::new(),
-            serial: AtomicU32::new(0),
-            calls: Mutex::new(()),
-            shutdown,
-            streams: Mutex::new(HashMap::new()),
+        let link = Arc::new_cyclic(|weak: &Weak<Link>| {
+            let bus = EventBus::new();
+            let w = weak.clone();
+            bus.set_watcher(move || {
+                // The reader thread removes subscribers that went away
+                // while it publishes; it must not wait for a reply here.
+                if std::thread::current().name() == Some("virt-remote-reader") {
+                    return;
+                }
+                if let Some(l) = w.upgrade() {
+                    if let Err(e) = l.reconcile() {
+                        log::warn!("event registration on the daemon: {e}");
+                    }
+                }
+            });
+            Link {
+                endpoint: ep.clone(),
+                name: name.to_string(),
+                read_only,
+                keepalive: ka,
+                // Replaced below before anyone can call.
+                wire: Mutex::new(Arc::new(Wire::closed())),
+                bus,
+                registered: Mutex::new(Vec::new()),
+                threads: Mutex::new(Vec::new()),
+                child: Mutex::new(None),
+                closing: AtomicBool::new(false),
+                reconnecting: AtomicBool::new(false),
+            }
         });
-        let reader = {
-            let wire = wire.clone();
-            std::thread::Builder::new()
-                .name("virt-remote-reader".into())
-                .spawn(move || wire.read_loop(r))
-                .map_err(|e| Error::system(ErrorDomain::Rpc, "cannot start the reader", &e))?
-        };
-        let mut d = RemoteDriver {
-            wire,
-            type_name: String::new(),
-            threads: Mutex::new(vec![reader]),
-            child: Mutex::new(child),
-        };
-        d.handshake(name, read_only, ka)?;
-        Ok(d)
-    }
-
-    /// virsh's prologue: AUTH_LIST, SUPPORTS_FEATURE(keepalive),
-    /// CONNECT_OPEN, then the type name the Driver trait hands out.
-    fn handshake(&mut self, name: &str, read_only: bool, ka: Keepalive) -> Result<()> {
-        let auth: Vec<u32> = self.wire.call::<(), AuthList>(p::AUTH_LIST, &())?.0;
-        if !auth.contains(&0) {
-            return Err(Error::with(
-                ErrorCode::AuthFailed,
-                ErrorDomain::Remote,
-                "authentication unavailable: only REMOTE_AUTH_NONE is supported by this client",
-            ));
-        }
-        let keepalive: bool = self
-            .wire
-            .call(p::CONNECT_SUPPORTS_FEATURE, &feature::PROGRAM_KEEPALIVE)?;
-        let flags = if read_only { CONNECT_RO } else { 0 };
-        self.wire
-            .call::<_, ()>(p::CONNECT_OPEN, &(Some(name.to_string()), flags))?;
-        self.type_name = self.wire.call(p::CONNECT_GET_TYPE, &())?;
-        if keepalive && !ka.interval.is_zero() {
-            let wire = self.wire.clone();
-            let t = std::thread::Builder::new()
-                .name("virt-remote-keepalive".into())
-                .spawn(move || wire.keepalive_loop(ka))
-                .map_err(|e| Error::system(ErrorDomain::Rpc, "cannot start keepalive", &e))?;
-            self.threads
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(t);
-        }
-        Ok(())
+        let wire = open_wire(&link, Arc::downgrade(&link))?;
+        let type_name = wire.call(p::CONNECT_GET_TYPE, &())?;
+        *link.wire.lock().unwrap_or_else(|p| p.into_inner()) = wire;
+        Ok(RemoteDriver { link, type_name })
     }
 
     /// Why the connection closed, once it has.
     pub fn close_reason(&self) -> Option<CloseReason> {
-        self.wire.state().dead.as_ref().map(|(_, why)| *why)
+        self.link.wire().state().dead.as_ref().map(|(_, why)| *why)
     }
 
     /// A raw call of any procedure of the remote program (for procedures
     /// outside the Driver table).
     pub fn call<A: Xdr, R: Xdr>(&self, proc_: i32, args: &A) -> Result<R> {
-        self.wire.call(proc_, args)
+        self.link.wire().call(proc_, args)
     }
 
     /// A Driver call through its procedure's shape.
@@ -777,15 +1039,12 @@ impl RemoteDriver {
     {
         let (args, prep) = P::args_to_wire(a, self)?;
         if P::STREAM {
-            let (ret, id, queue) = self.wire.call_opening_stream(P::number(&args), &args)?;
-            let stream = ClientStream {
-                wire: self.wire.clone(),
-                id,
-                queue,
-            };
+            let wire = self.link.wire();
+            let (ret, id, queue) = wire.call_opening_stream(P::number(&args), &args)?;
+            let stream = ClientStream { wire, id, queue };
             return P::ret_with_stream(ret, prep, self, stream);
         }
-        let ret: P::Ret = self.wire.call(P::number(&args), &args)?;
+        let ret: P::Ret = self.link.wire().call(P::number(&args), &args)?;
         P::ret_from_wire(ret, prep, self)
     }
 }
@@ -1018,7 +1277,9 @@ impl Xdr for AuthList {
 
 impl Drop for RemoteDriver {
     fn drop(&mut self) {
-        self.wire.die(
+        let link = &self.link;
+        link.closing.store(true, Ordering::Release);
+        link.wire().die(
             Error::with(
                 ErrorCode::InternalError,
                 ErrorDomain::Rpc,
@@ -1026,11 +1287,29 @@ impl Drop for RemoteDriver {
             ),
             CloseReason::Client,
         );
-        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
-        for t in threads {
-            let _ = t.join();
+        link.bus.end_all(EndReason::Closed);
+        loop {
+            // A reconnection in flight may still add a thread: take until
+            // none is left.
+            let threads =
+                std::mem::take(&mut *link.threads.lock().unwrap_or_else(|p| p.into_inner()));
+            if threads.is_empty() {
+                break;
+            }
+            for t in threads {
+                let _ = t.join();
+            }
         }
-        if let Some(mut c) = self.child.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        // A wire made by a reconnection that raced with this drop.
+        link.wire().die(
+            Error::with(
+                ErrorCode::InternalError,
+                ErrorDomain::Rpc,
+                "client socket is closed",
+            ),
+            CloseReason::Client,
+        );
+        if let Some(mut c) = link.child.lock().unwrap_or_else(|p| p.into_inner()).take() {
             let _ = c.wait();
         }
     }
@@ -1045,6 +1324,9 @@ macro_rules! client_stubs {
         impl Driver for RemoteDriver {
             fn type_name(&self) -> &str {
                 &self.type_name
+            }
+            fn event_buses(&self) -> Vec<EventBus> {
+                vec![self.link.bus.clone()]
             }
             $(
                 fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
