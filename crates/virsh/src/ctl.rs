@@ -152,6 +152,23 @@ impl Ctl {
         }
     }
 
+    /// An unsigned 64-bit number option (`vshCommandOptULongLong`); with
+    /// `wrap`, a negative value wraps around as virsh's `...Wrap` reads it
+    /// (`--length -1` is "everything").
+    pub fn opt_ull(&mut self, cmd: &Cmd, name: &str, wrap: bool) -> Result<Option<u64>, Failure> {
+        let Some(v) = cmd.raw(name) else {
+            return Ok(None);
+        };
+        let n = parse_unsigned(v)
+            .or_else(|| parse_signed(v).filter(|n| wrap && *n < 0).map(|n| n as u64));
+        match n {
+            Some(n) => Ok(Some(n)),
+            None => Err(self.fail_msg(&format!(
+                "Numeric value '{v}' for <{name}> option is malformed or out of range"
+            ))),
+        }
+    }
+
     /// A size with an optional unit suffix, in bytes; a bare number is in
     /// units of `scale` bytes.
     pub fn opt_scaled(

@@ -75,6 +75,8 @@ fn handler(name: &str) -> Option<fn(&mut Ctl, &Cmd) -> CmdResult> {
         "vol-pool" => storage::vol_pool,
         "vol-resize" => storage::vol_resize,
         "vol-wipe" => storage::vol_wipe,
+        "vol-upload" => storage::vol_upload,
+        "vol-download" => storage::vol_download,
         "net-create" => network::net_create,
         "net-define" => network::net_define,
         "net-destroy" => network::net_destroy,

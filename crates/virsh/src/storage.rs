@@ -6,9 +6,11 @@ use crate::domain::read_file;
 use crate::network::{list_flags, uuid_shaped};
 use crate::opts::Cmd;
 use crate::table::Table;
+use virt_core::sparse;
 use virt_core::{
     parse_uuid, pool_build_flags, pool_create_flags, vol_create_flags, vol_delete_flags,
-    vol_resize_flags, StoragePool, StoragePoolState, StorageVol,
+    vol_resize_flags, vol_upload_flags, ErrorDomain, StoragePool, StoragePoolState, StorageVol,
+    StreamSink, StreamSource,
 };
 
 /// Find a storage pool named by option `opt`: by UUID when it has a UUID's
@@ -844,6 +846,112 @@ pub fn vol_wipe(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     r.map_err(|e| ctl.fail(&format!("Failed to wipe vol {name}"), e))?;
     ctl.print_extra(&format!("Vol {name} wiped\n"));
     Ok(())
+}
+
+/// The window and sparseness options of `vol-upload` and `vol-download`.
+fn transfer_opts(ctl: &mut Ctl, cmd: &Cmd) -> Result<(u64, u64, u32), Failure> {
+    let offset = ctl.opt_ull(cmd, "offset", false)?.unwrap_or(0);
+    let length = ctl.opt_ull(cmd, "length", true)?.unwrap_or(0);
+    // Both calls' sparse flags are bit 0.
+    let flags = if cmd.has("sparse") {
+        vol_upload_flags::SPARSE_STREAM
+    } else {
+        0
+    };
+    Ok((offset, length, flags))
+}
+
+/// `vol-upload VOL FILE`: the file's contents into the volume through a
+/// stream; with `--sparse` its holes travel as holes.
+pub fn vol_upload(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (offset, length, flags) = transfer_opts(ctl, cmd)?;
+    let vol = lookup_vol(ctl, cmd)?;
+    let name = ctl_arg(cmd, "vol").to_string();
+    let file = ctl.req_str(cmd, "file")?.to_string();
+    let Ok(mut f) = std::fs::File::open(&file) else {
+        return Err(ctl.fail_msg(&format!("cannot read {file}")));
+    };
+    let conn = ctl.conn()?;
+    let st = conn
+        .new_stream(0)
+        .map_err(|e| ctl.fail("cannot create a new stream", e))?;
+    vol.upload(&st, offset, length, flags)
+        .map_err(|e| ctl.fail(&format!("cannot upload to volume {name}"), e))?;
+    let sent = if flags != 0 {
+        let path = std::path::Path::new(&file);
+        let size = sparse::size_of(&mut f).unwrap_or(0);
+        let mut src = sparse::FileSource::new(f, path, ErrorDomain::None, 0, size, true);
+        st.sparse_send_all(&mut |buf| src.read(buf))
+    } else {
+        st.send_all(&mut f)
+    };
+    sent.map_err(|e| ctl.fail(&format!("cannot send data to volume {name}"), e))?;
+    st.finish()
+        .map_err(|e| ctl.fail(&format!("cannot close volume {name}"), e))
+}
+
+/// `vol-download VOL FILE`: the volume's contents into the file (made,
+/// or truncated when it exists); with `--sparse` holes stay holes. A file
+/// this command made is removed when the download fails.
+pub fn vol_download(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (offset, length, flags) = transfer_opts(ctl, cmd)?;
+    let vol = lookup_vol(ctl, cmd)?;
+    let name = ctl_arg(cmd, "vol").to_string();
+    let file = ctl.req_str(cmd, "file")?.to_string();
+    let mut created = true;
+    let opened = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&file)
+        .or_else(|e| {
+            if e.kind() != std::io::ErrorKind::AlreadyExists {
+                return Err(e);
+            }
+            created = false;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(&file)
+        });
+    let Ok(f) = opened else {
+        return Err(ctl.fail_msg(&format!("cannot create {file}")));
+    };
+    let r = download_into(ctl, &vol, &name, f, &file, (offset, length, flags));
+    if r.is_err() && created {
+        let _ = std::fs::remove_file(&file);
+    }
+    r
+}
+
+fn download_into(
+    ctl: &mut Ctl,
+    vol: &StorageVol,
+    name: &str,
+    mut f: std::fs::File,
+    file: &str,
+    (offset, length, flags): (u64, u64, u32),
+) -> CmdResult {
+    let conn = ctl.conn()?;
+    let st = conn
+        .new_stream(0)
+        .map_err(|e| ctl.fail("cannot create a new stream", e))?;
+    vol.download(&st, offset, length, flags)
+        .map_err(|e| ctl.fail(&format!("cannot download from volume {name}"), e))?;
+    let got = if flags != 0 {
+        let path = std::path::Path::new(file);
+        let sink = sparse::FileSink::new(f, path, ErrorDomain::None, 0, None, true)
+            .map(std::cell::RefCell::new);
+        sink.and_then(|sink| {
+            st.sparse_recv_all(&mut |data| sink.borrow_mut().write(data), &mut |len| {
+                sink.borrow_mut().hole(len)
+            })
+        })
+    } else {
+        st.recv_all(&mut f)
+    };
+    got.map_err(|e| ctl.fail(&format!("cannot receive data from volume {name}"), e))?;
+    st.finish()
+        .map_err(|e| ctl.fail(&format!("cannot close volume {name}"), e))
 }
 
 /// `vol-resize VOL CAPACITY`: a leading `-` (with `--shrink`) or

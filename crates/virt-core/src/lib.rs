@@ -14,6 +14,7 @@
 //!   last error per thread and per connection, callbacks).
 //! - [`Stream`] and [`StreamEnds`]: bulk data to and from drivers (volume
 //!   upload and download, screenshots, consoles), holes included.
+//! - [`sparse`]: files as stream ends that keep holes.
 //! - [`Uri`]: connection URI parsing.
 //! - [`types`]: the plain values the API hands out.
 //! - [`events`]: domain and network events: the [`EventBus`] a driver
@@ -29,6 +30,7 @@ pub mod error;
 pub mod events;
 pub mod registry;
 pub mod route;
+pub mod sparse;
 pub mod stream;
 pub mod types;
 pub mod uri;

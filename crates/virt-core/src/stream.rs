@@ -335,8 +335,8 @@ impl Stream {
         Ok(())
     }
 
-    /// Send everything `data` yields, then finish (`virStreamSendAll`); on
-    /// a failure the stream is aborted.
+    /// Send everything `data` yields (`virStreamSendAll`); on a failure the
+    /// stream is aborted. As libvirt's, the caller finishes the stream.
     pub fn send_all(&self, data: &mut dyn std::io::Read) -> Result<()> {
         let mut buf = vec![0u8; CHUNK];
         let r = (|| loop {
@@ -351,7 +351,8 @@ impl Stream {
         self.end_with(r)
     }
 
-    /// Receive everything into `out`, then finish (`virStreamRecvAll`).
+    /// Receive everything into `out` (`virStreamRecvAll`); on a failure
+    /// the stream is aborted. The caller finishes the stream.
     pub fn recv_all(&self, out: &mut dyn std::io::Write) -> Result<()> {
         let mut buf = vec![0u8; CHUNK];
         let r = (|| loop {
@@ -365,8 +366,9 @@ impl Stream {
         self.end_with(r)
     }
 
-    /// Receive everything, data to `data` and holes to `hole`, then finish
-    /// (`virStreamSparseRecvAll`).
+    /// Receive everything, data to `data` and holes to `hole`
+    /// (`virStreamSparseRecvAll`); on a failure the stream is aborted. The
+    /// caller finishes the stream.
     pub fn sparse_recv_all(
         &self,
         data: &mut dyn FnMut(&[u8]) -> Result<()>,
@@ -383,8 +385,9 @@ impl Stream {
         self.end_with(r)
     }
 
-    /// Send what `next` yields (data, holes, then the end), then finish
-    /// (`virStreamSparseSendAll`).
+    /// Send what `next` yields (data, holes, then the end)
+    /// (`virStreamSparseSendAll`); on a failure the stream is aborted. The
+    /// caller finishes the stream.
     pub fn sparse_send_all(&self, next: &mut dyn FnMut(&mut [u8]) -> Result<Piece>) -> Result<()> {
         let mut buf = vec![0u8; CHUNK];
         let r = (|| loop {
@@ -399,15 +402,12 @@ impl Stream {
         self.end_with(r)
     }
 
-    /// Finish after `r` succeeded, abort after it failed.
+    /// Abort after `r` failed.
     fn end_with(&self, r: Result<()>) -> Result<()> {
-        match r {
-            Ok(()) => self.finish(),
-            Err(e) => {
-                let _ = self.abort();
-                Err(e)
-            }
+        if r.is_err() {
+            let _ = self.abort();
         }
+        r
     }
 }
 
@@ -483,7 +483,7 @@ mod tests {
     }
 
     #[test]
-    fn sparse_send_all_sends_holes_and_finishes() {
+    fn sparse_send_all_sends_holes() {
         let st = Stream::new(conn(), 0);
         let seen = Collect::default();
         let log = seen.0.clone();
@@ -497,6 +497,7 @@ mod tests {
             })
         })
         .unwrap();
+        st.finish().unwrap();
         assert_eq!(
             *lock(&log),
             ["data 10", "hole 1073741824", "data 1", "finish"]

@@ -250,6 +250,7 @@ fn our_client_streams_with_holes() {
         })
     })
     .expect("sparse upload");
+    st.finish().expect("finish");
     let on_disk = root.join("images/a.img");
     assert_eq!(std::fs::read(&on_disk).ok().as_deref(), Some(&data[..]));
     assert!(allocated(&on_disk) < 8 << 20);
@@ -275,6 +276,7 @@ fn our_client_streams_with_holes() {
         },
     )
     .expect("sparse download");
+    st.finish().expect("finish");
     let got = got.into_inner();
     assert_eq!(got, data);
     assert!(holes > 240 << 20, "only {holes} bytes came as holes");

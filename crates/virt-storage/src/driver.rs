@@ -4,7 +4,7 @@
 use crate::error::{StorageError, StorageResult};
 use crate::image::{self, Measured};
 use crate::paths::{remove_quiet, write_atomic, Lock, Paths};
-use crate::transfer::{VolumeSink, VolumeSource};
+use crate::transfer;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use virt_core::error::check_flags;
@@ -853,7 +853,7 @@ impl Driver for StorageDriver {
             flags_ok(flags, vol_upload_flags::SPARSE_STREAM, "storageVolUpload")?;
             let (_, path) = self.vol(vol)?;
             let sparse = flags & vol_upload_flags::SPARSE_STREAM != 0;
-            let sink = VolumeSink::open(&path, offset, length, sparse)?;
+            let sink = transfer::sink(&path, offset, length, sparse)?;
             Ok(StreamEnds::sending(Box::new(sink)))
         })())
     }
@@ -873,7 +873,7 @@ impl Driver for StorageDriver {
             )?;
             let (_, path) = self.vol(vol)?;
             let sparse = flags & vol_download_flags::SPARSE_STREAM != 0;
-            let source = VolumeSource::open(&path, offset, length, sparse)?;
+            let source = transfer::source(&path, offset, length, sparse)?;
             Ok(StreamEnds::receiving(Box::new(source)))
         })())
     }
