@@ -1,5 +1,5 @@
 //! The drivers a virt-rs program is built with, one Cargo feature each:
-//! `test`, `qemu` (with the storage driver stacked under it), `xen` and
+//! `test`, `qemu` (with the storage and network drivers stacked under it), `xen` and
 //! `remote` (the client of libvirt's remote protocol). virsh, the daemon,
 //! the C library and the Python module all compose them here, so a new
 //! driver, or a new way to reach one, is added once.
@@ -16,9 +16,9 @@ pub fn register() {
     virt_remote::client::register();
     #[cfg(feature = "test")]
     virt_test::register();
-    // QEMU guests with the storage driver stacked under them.
+    // QEMU guests with the storage and network drivers stacked under them.
     #[cfg(feature = "qemu")]
-    virt_storage::register_with(virt_qemu::open);
+    virt_network::register_with(virt_qemu::open, &[virt_storage::open]);
     #[cfg(feature = "xen")]
     virt_xen::register();
 }

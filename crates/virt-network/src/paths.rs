@@ -1,0 +1,188 @@
+//! Where the network driver keeps its files, and how it writes them.
+//!
+//! | what | session | system |
+//! |---|---|---|
+//! | definitions `NAME.xml` | `$XDG_CONFIG_HOME/virt-rs/network` | `/etc/virt-rs/network` |
+//! | autostart marks `autostart/NAME.xml` | same, `autostart/` | same |
+//! | running networks: live XML `NAME.xml`, what start did `NAME.state`, dnsmasq's `NAME.conf`, `NAME.pid`, `NAME.hostsfile`, `NAME.addnhosts`, `NAME.leases` | `$XDG_RUNTIME_DIR/virt-rs/network` | `/run/virt-rs/network` |
+//!
+//! `VIRT_QEMU_ROOT=DIR` moves them under `DIR/{session,system}/network`,
+//! beside the QEMU driver's files.
+
+use crate::error::{NetworkError, NetworkResult};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// The directories of one connection kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// Persistent definitions.
+    pub config: PathBuf,
+    /// Running networks.
+    pub run: PathBuf,
+}
+
+fn env_dir(var: &str) -> Option<PathBuf> {
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+}
+
+impl Paths {
+    /// The paths of `qemu:///system` (true) or `qemu:///session` (false).
+    pub fn new(system: bool) -> Paths {
+        if let Some(root) = env_dir("VIRT_QEMU_ROOT") {
+            return Paths::under(&root, system);
+        }
+        if system {
+            return Paths {
+                config: "/etc/virt-rs/network".into(),
+                run: "/run/virt-rs/network".into(),
+            };
+        }
+        let uid = rustix::process::getuid().as_raw();
+        let config = env_dir("XDG_CONFIG_HOME")
+            .or_else(|| env_dir("HOME").map(|h| h.join(".config")))
+            .unwrap_or_else(|| PathBuf::from(format!("/tmp/virt-rs-{uid}/config")))
+            .join("virt-rs/network");
+        let run = env_dir("XDG_RUNTIME_DIR")
+            .map(|d| d.join("virt-rs/network"))
+            .unwrap_or_else(|| PathBuf::from(format!("/tmp/virt-rs-{uid}/network")));
+        Paths { config, run }
+    }
+
+    /// The paths under a root directory (`VIRT_QEMU_ROOT`'s layout).
+    pub fn under(root: &Path, system: bool) -> Paths {
+        let base = root
+            .join(if system { "system" } else { "session" })
+            .join("network");
+        Paths {
+            config: base.join("config"),
+            run: base.join("run"),
+        }
+    }
+
+    /// Create the directories. The runtime one is readable by all:
+    /// dnsmasq reads its hosts files there after dropping root.
+    pub fn create(&self) -> NetworkResult<()> {
+        for (d, mode) in [
+            (&self.config, 0o700),
+            (&self.config.join("autostart"), 0o700),
+            (&self.run, 0o755),
+        ] {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(mode)
+                .create(d)
+                .map_err(|e| {
+                    NetworkError::system(format!("cannot create directory '{}'", d.display()), e)
+                })?;
+        }
+        Ok(())
+    }
+
+    /// The persistent definition of network `name`.
+    pub fn config_xml(&self, name: &str) -> PathBuf {
+        self.config.join(format!("{name}.xml"))
+    }
+    /// The autostart mark of network `name`.
+    pub fn autostart(&self, name: &str) -> PathBuf {
+        self.config.join("autostart").join(format!("{name}.xml"))
+    }
+    /// A runtime file of network `name` (`xml`, `state`, `conf`, ...).
+    pub fn run_file(&self, name: &str, suffix: &str) -> PathBuf {
+        self.run.join(format!("{name}.{suffix}"))
+    }
+    /// The mark that autostart networks were started since the node
+    /// booted (the runtime directory is emptied at boot).
+    pub fn autostarted(&self) -> PathBuf {
+        self.run.join(".autostarted")
+    }
+
+    /// Names of the networks with a persistent definition.
+    pub fn defined_names(&self) -> Vec<String> {
+        names_in(&self.config)
+    }
+    /// Names of the running networks.
+    pub fn active_names(&self) -> Vec<String> {
+        names_in(&self.run)
+    }
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let stem = name.strip_suffix(".xml")?;
+            (!stem.is_empty() && !stem.starts_with('.')).then(|| stem.to_string())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Write `data` to `path` atomically with permissions `mode`: a temp file
+/// beside it, fsync, rename, fsync of the directory.
+pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> NetworkResult<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.tmp{}", std::process::id()));
+    let result = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode)
+            .open(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(|e| NetworkError::system(format!("cannot write '{}'", path.display()), e))
+}
+
+/// Remove a file; a missing one is fine.
+pub fn remove_quiet(path: &Path) {
+    if let Err(e) = std::fs::remove_file(path) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            log::warn!("cannot remove '{}': {e}", path.display());
+        }
+    }
+}
+
+/// An exclusive lock on the driver's state, released when dropped: one
+/// change at a time across threads and processes.
+pub struct Lock {
+    _file: File,
+}
+
+impl Lock {
+    /// Take the lock of `paths`, waiting for it.
+    pub fn acquire(paths: &Paths) -> NetworkResult<Lock> {
+        let p = paths.run.join(".lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&p)
+            .map_err(|e| NetworkError::system(format!("cannot open '{}'", p.display()), e))?;
+        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).map_err(|e| {
+            NetworkError::system(format!("cannot lock '{}'", p.display()), e.into())
+        })?;
+        Ok(Lock { _file: file })
+    }
+}

@@ -1,0 +1,394 @@
+//! Starting and stopping a network on this host: the bridge and its
+//! addresses (netlink), the firewall table (nft), IP forwarding, dnsmasq.
+//! Every step that changed something is recorded in a [`RunState`] as it
+//! happens; stopping undoes exactly what the record holds, in reverse,
+//! and a start that fails part way undoes its own steps the same way, so
+//! nothing is left half-created.
+
+use crate::dnsmasq::{self, DnsmasqPaths};
+use crate::error::{NetworkError, NetworkResult};
+use crate::firewall;
+use crate::netlink::{BridgeSpec, Netlink};
+use crate::paths::{remove_quiet, write_atomic, Paths};
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use virt_xml::network::{ForwardMode, NetworkDef};
+
+/// The dnsmasq program (Debian's dnsmasq-base).
+pub const DNSMASQ: &str = "/usr/sbin/dnsmasq";
+
+const IP_FORWARD: &str = "/proc/sys/net/ipv4/ip_forward";
+
+/// What a network's start did, so its stop can undo exactly that.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunState {
+    /// The bridge this start created.
+    pub bridge: Option<String>,
+    /// The bridge whose nft table this start installed.
+    pub firewall: Option<String>,
+    /// IPv4 forwarding was off and this start turned it on.
+    pub forwarding_enabled: bool,
+    /// dnsmasq's pid.
+    pub dnsmasq_pid: Option<i32>,
+    /// The files this start wrote.
+    pub files: Vec<PathBuf>,
+}
+
+impl RunState {
+    /// The record as text, one `key value` line per fact.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        if let Some(b) = &self.bridge {
+            s.push_str(&format!("bridge {b}\n"));
+        }
+        if let Some(b) = &self.firewall {
+            s.push_str(&format!("firewall {b}\n"));
+        }
+        if self.forwarding_enabled {
+            s.push_str("forwarding enabled\n");
+        }
+        if let Some(p) = self.dnsmasq_pid {
+            s.push_str(&format!("dnsmasq {p}\n"));
+        }
+        for f in &self.files {
+            s.push_str(&format!("file {}\n", f.display()));
+        }
+        s
+    }
+
+    /// Read a record written by [`RunState::to_text`].
+    pub fn from_text(text: &str) -> RunState {
+        let mut st = RunState::default();
+        for line in text.lines() {
+            let Some((k, v)) = line.split_once(' ') else {
+                continue;
+            };
+            match k {
+                "bridge" => st.bridge = Some(v.to_string()),
+                "firewall" => st.firewall = Some(v.to_string()),
+                "forwarding" => st.forwarding_enabled = v == "enabled",
+                "dnsmasq" => st.dnsmasq_pid = v.parse().ok(),
+                "file" => st.files.push(PathBuf::from(v)),
+                _ => {}
+            }
+        }
+        st
+    }
+}
+
+fn netlink() -> NetworkResult<Netlink> {
+    Netlink::open().map_err(|e| NetworkError::system("cannot open a netlink socket", e))
+}
+
+/// The IPv4 routes of this thread's network namespace as (device,
+/// network, prefix).
+fn ipv4_routes() -> Vec<(String, Ipv4Addr, u32)> {
+    let text = std::fs::read_to_string("/proc/thread-self/net/route").unwrap_or_default();
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let dest = u32::from_str_radix(f.get(1)?, 16).ok()?;
+            let mask = u32::from_str_radix(f.get(7)?, 16).ok()?;
+            // The file holds the addresses in the kernel's (little-endian)
+            // byte order.
+            Some((
+                f[0].to_string(),
+                Ipv4Addr::from(dest.swap_bytes()),
+                mask.swap_bytes().count_ones(),
+            ))
+        })
+        .collect()
+}
+
+/// libvirt's check that no route of the host already covers one of the
+/// network's IPv4 subnets (another network, or a host interface).
+pub fn check_route_collision(def: &NetworkDef) -> NetworkResult<()> {
+    let routes = ipv4_routes();
+    for ip in def.ips.iter().filter(|ip| !ip.is_ipv6()) {
+        let prefix = ip.prefix_len();
+        for (dev, net, rprefix) in &routes {
+            if *rprefix == prefix
+                && virt_xml::network::same_subnet(&IpAddr::V4(*net), &ip.address, prefix)
+            {
+                return Err(NetworkError::Internal(format!(
+                    "Network is already in use by interface {dev}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_mac(mac: &str) -> Option<[u8; 6]> {
+    let v: Vec<u8> = mac
+        .split(':')
+        .map(|p| u8::from_str_radix(p, 16).ok())
+        .collect::<Option<_>>()?;
+    v.try_into().ok()
+}
+
+fn forwards(def: &NetworkDef) -> bool {
+    matches!(
+        def.forward_mode(),
+        Some(ForwardMode::Nat | ForwardMode::Route)
+    )
+}
+
+/// Start `def` (its bridge name and MAC already assigned). On failure
+/// everything done so far is undone before the error is returned.
+pub fn start(def: &NetworkDef, paths: &Paths) -> NetworkResult<RunState> {
+    let mut st = RunState::default();
+    match start_steps(def, paths, &mut st) {
+        Ok(()) => Ok(st),
+        Err(e) => {
+            stop(&st, false);
+            Err(e)
+        }
+    }
+}
+
+fn start_steps(def: &NetworkDef, paths: &Paths, st: &mut RunState) -> NetworkResult<()> {
+    if !virt_xml::network::ForwardMode::has_own_bridge(def.forward_mode()) {
+        // An existing host bridge (or a macvtap pool): nothing of ours to
+        // set up; bridge mode hands guests the named bridge.
+        if def.forward_mode() == Some(ForwardMode::Bridge) && def.bridge_name().is_some() {
+            return Ok(());
+        }
+        return Err(NetworkError::Unsupported(format!(
+            "forward mode '{}' is not supported by this driver",
+            def.forward_mode()
+                .map(ForwardMode::as_str)
+                .unwrap_or("none")
+        )));
+    }
+    let bridge = def
+        .bridge_name()
+        .ok_or_else(|| NetworkError::Internal(format!("network '{}' has no bridge", def.name)))?
+        .to_string();
+    firewall::check_device_name("bridge name", &bridge)?;
+    // Build everything that can be refused before touching the host.
+    let rules = firewall::ruleset(def, &bridge)?;
+    let dns_paths = paths.run.display().to_string();
+    let pid_file = paths.run_file(&def.name, "pid").display().to_string();
+    let files = if dnsmasq::needs_dnsmasq(def) {
+        Some(dnsmasq::dnsmasq_files(
+            def,
+            DnsmasqPaths {
+                state_dir: &dns_paths,
+                pid_file: Some(&pid_file),
+            },
+        )?)
+    } else {
+        None
+    };
+    if files.is_some() && !Path::new(DNSMASQ).exists() {
+        return Err(NetworkError::system(
+            format!("Cannot check dnsmasq binary {DNSMASQ}"),
+            std::io::Error::from_raw_os_error(libc::ENOENT),
+        ));
+    }
+    check_route_collision(def)?;
+    let mac = def.mac.as_deref().and_then(parse_mac).ok_or_else(|| {
+        NetworkError::Internal(format!("network '{}' has no MAC address", def.name))
+    })?;
+
+    let mut nl = netlink()?;
+    nl.create_bridge(&BridgeSpec {
+        name: &bridge,
+        mac,
+        stp: def.bridge.as_ref().and_then(|b| b.stp).unwrap_or(true),
+        delay: def.bridge.as_ref().and_then(|b| b.delay).unwrap_or(0),
+        mtu: def.mtu,
+    })
+    .map_err(|e| NetworkError::system(format!("Unable to create bridge {bridge}"), e))?;
+    st.bridge = Some(bridge.clone());
+    let index = nl
+        .link_index(&bridge)
+        .map_err(|e| {
+            NetworkError::system(format!("Unable to get index for interface {bridge}"), e)
+        })?
+        .ok_or_else(|| NetworkError::Internal(format!("bridge {bridge} vanished")))?;
+    for ip in &def.ips {
+        let prefix = u8::try_from(ip.prefix_len()).unwrap_or(u8::MAX);
+        nl.add_address(index, ip.address, prefix).map_err(|e| {
+            NetworkError::system(
+                format!(
+                    "Failed to add IP address {}/{prefix} to {bridge}",
+                    ip.address
+                ),
+                e,
+            )
+        })?;
+    }
+    nl.set_up(index, true).map_err(|e| {
+        NetworkError::system(format!("Unable to set flags for interface {bridge}"), e)
+    })?;
+
+    if let Some(script) = rules {
+        firewall::install(&script)?;
+        st.firewall = Some(bridge.clone());
+    }
+    if forwards(def) {
+        let now = std::fs::read_to_string(IP_FORWARD).unwrap_or_default();
+        if now.trim() != "1" {
+            std::fs::write(IP_FORWARD, "1\n").map_err(|e| {
+                NetworkError::system("cannot enable /proc/sys/net/ipv4/ip_forward", e)
+            })?;
+            st.forwarding_enabled = true;
+        }
+    }
+    if let Some(files) = files {
+        let conf = paths.run_file(&def.name, "conf");
+        let leases = paths.run_file(&def.name, "leases");
+        let hosts = PathBuf::from(dnsmasq::state_file(&dns_paths, &def.name, "hostsfile"));
+        let addn = PathBuf::from(dnsmasq::state_file(&dns_paths, &def.name, "addnhosts"));
+        let pid = PathBuf::from(&pid_file);
+        st.files.extend([
+            conf.clone(),
+            leases.clone(),
+            hosts.clone(),
+            addn.clone(),
+            pid.clone(),
+        ]);
+        remove_quiet(&pid);
+        if let Some(h) = &files.hosts {
+            write_atomic(&hosts, h.as_bytes(), 0o644)?;
+        }
+        write_atomic(&addn, files.addn_hosts.as_bytes(), 0o644)?;
+        // Where dnsmasq keeps its leases, for net-dhcp-leases (libvirt
+        // keeps them through a helper script instead).
+        let config = format!("{}dhcp-leasefile={}\n", files.config, leases.display());
+        write_atomic(&conf, config.as_bytes(), 0o644)?;
+        st.dnsmasq_pid = Some(spawn_dnsmasq(&conf, &pid)?);
+    }
+    Ok(())
+}
+
+/// Start dnsmasq on `conf`; it is ready (sockets bound, pid file written)
+/// when its first process exits.
+fn spawn_dnsmasq(conf: &Path, pid_file: &Path) -> NetworkResult<i32> {
+    let out = std::process::Command::new(DNSMASQ)
+        .arg(format!("--conf-file={}", conf.display()))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .map_err(|e| NetworkError::system(format!("Cannot run {DNSMASQ}"), e))?;
+    if !out.status.success() {
+        return Err(NetworkError::Internal(format!(
+            "Child process ({DNSMASQ} --conf-file={}) unexpected exit status {}: {}",
+            conf.display(),
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let text = std::fs::read_to_string(pid_file).map_err(|e| {
+        NetworkError::system(format!("cannot read pid file '{}'", pid_file.display()), e)
+    })?;
+    text.trim().parse().map_err(|_| {
+        NetworkError::Internal(format!(
+            "pid file '{}' holds no pid: {text:?}",
+            pid_file.display()
+        ))
+    })
+}
+
+/// True when `pid` is the dnsmasq started on our configuration (a pid
+/// left from before a reboot may have been reused by anything).
+fn is_our_dnsmasq(pid: i32, files: &[PathBuf]) -> bool {
+    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+        return false;
+    };
+    let cmdline = String::from_utf8_lossy(&cmdline);
+    files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "conf"))
+        .any(|f| cmdline.contains(&format!("--conf-file={}", f.display())))
+}
+
+/// Stop dnsmasq: SIGTERM, then SIGKILL if it lingers.
+fn kill_dnsmasq(pid: i32) {
+    let Some(p) = rustix::process::Pid::from_raw(pid) else {
+        return;
+    };
+    let Ok(fd) = rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()) else {
+        return;
+    };
+    let _ = rustix::process::pidfd_send_signal(&fd, rustix::process::Signal::TERM);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut fds = [rustix::event::PollFd::new(
+            &fd,
+            rustix::event::PollFlags::IN,
+        )];
+        let left = deadline.saturating_duration_since(Instant::now());
+        let ts = rustix::event::Timespec {
+            tv_sec: left.as_secs() as i64,
+            tv_nsec: i64::from(left.subsec_nanos()),
+        };
+        match rustix::event::poll(&mut fds, Some(&ts)) {
+            Ok(n) if n > 0 => return,
+            Ok(_) => break,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(_) => break,
+        }
+    }
+    let _ = rustix::process::pidfd_send_signal(&fd, rustix::process::Signal::KILL);
+}
+
+/// Undo what `st` records, in reverse order of the start. IPv4
+/// forwarding is turned back off only when this start turned it on and
+/// `forwarding_still_needed` is false (another network still routes).
+pub fn stop(st: &RunState, forwarding_still_needed: bool) {
+    if let Some(pid) = st.dnsmasq_pid {
+        if is_our_dnsmasq(pid, &st.files) {
+            kill_dnsmasq(pid);
+        }
+    }
+    if st.forwarding_enabled && !forwarding_still_needed {
+        if let Err(e) = std::fs::write(IP_FORWARD, "0\n") {
+            log::warn!("cannot turn IPv4 forwarding back off: {e}");
+        }
+    }
+    if let Some(b) = &st.firewall {
+        if let Err(e) = firewall::remove(b) {
+            log::warn!("cannot remove the firewall rules of {b}: {e}");
+        }
+    }
+    if let Some(b) = &st.bridge {
+        let done = netlink().ok().and_then(|mut nl| {
+            let index = nl.link_index(b).ok()??;
+            nl.set_up(index, false).ok();
+            Some(nl.delete_link(index))
+        });
+        if let Some(Err(e)) = done {
+            log::warn!("cannot delete bridge {b}: {e}");
+        }
+    }
+    for f in &st.files {
+        remove_quiet(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_reads_back() {
+        let st = RunState {
+            bridge: Some("virbr4".into()),
+            firewall: Some("virbr4".into()),
+            forwarding_enabled: true,
+            dnsmasq_pid: Some(42),
+            files: vec!["/run/x/n.conf".into(), "/run/x/n.pid".into()],
+        };
+        assert_eq!(RunState::from_text(&st.to_text()), st);
+        assert_eq!(
+            RunState::from_text("garbage\nbridge\n"),
+            RunState::default()
+        );
+    }
+}
