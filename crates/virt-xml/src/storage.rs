@@ -46,6 +46,8 @@ pub struct PoolDef {
     pub source: Element,
     /// `<target>` (its `<path>` cleaned as libvirt does), when given.
     pub target: Option<Element>,
+    /// `<features>` (copy-on-write), when given.
+    pub features: Option<Element>,
     /// Top-level elements the model does not type (namespaced options,
     /// `<refresh>`), in document order.
     pub extra: Vec<Element>,
@@ -261,7 +263,11 @@ pub fn pool_from_element(root: &Element) -> Result<PoolDef, XmlError> {
                 .push(Node::Element(Element::new("format").with_attr("type", f)));
         }
     }
+    normalize_source(&mut source, &pool_type)?;
     let mut target = root.child("target").cloned();
+    if let Some(t) = target.as_mut() {
+        normalize_permissions(t)?;
+    }
     let path = target.as_ref().and_then(|t| child_text(t, "path"));
     match (&mut target, path) {
         (Some(t), Some(p)) => set_child_text(t, "path", &sanitize_path(&p)),
@@ -286,6 +292,7 @@ pub fn pool_from_element(root: &Element) -> Result<PoolDef, XmlError> {
         "available",
         "source",
         "target",
+        "features",
     ];
     let extra = root
         .elements()
@@ -294,6 +301,7 @@ pub fn pool_from_element(root: &Element) -> Result<PoolDef, XmlError> {
         .collect();
     let size = |tag: &str| root.child(tag).map_or(Ok(0), |e| size_of(e, tag));
     Ok(PoolDef {
+        features: root.child("features").cloned(),
         capacity: size("capacity")?,
         allocation: size("allocation")?,
         available: size("available")?,
@@ -318,6 +326,89 @@ fn set_child_text(el: &mut Element, name: &str, text: &str) {
     }
     el.children
         .insert(0, Node::Element(Element::new(name).with_text(text)));
+}
+
+/// `<permissions>` as libvirt keeps it (`virStoragePermsParseXML` and
+/// its formatter): mode in octal with a leading 0, owner and group as
+/// numbers (-1, "not set", dropped), the label; in that order.
+fn permissions(el: &Element) -> Result<Element, XmlError> {
+    let mut out = Element::new("permissions");
+    if let Some(m) = child_text(el, "mode") {
+        let mode = u32::from_str_radix(&m, 8)
+            .ok()
+            .filter(|m| *m <= 0o777)
+            .ok_or_else(|| xml_err("malformed octal mode"))?;
+        out = out.with_child(Element::new("mode").with_text(format!("0{mode:o}")));
+    }
+    for (tag, what) in [("owner", "owner"), ("group", "group")] {
+        if let Some(v) = child_text(el, tag) {
+            let n: i64 = v
+                .parse()
+                .ok()
+                .filter(|n| *n >= -1 && *n <= i64::from(u32::MAX))
+                .ok_or_else(|| xml_err(format!("malformed {what} element")))?;
+            if n != -1 {
+                out = out.with_child(Element::new(tag).with_text(n.to_string()));
+            }
+        }
+    }
+    if let Some(l) = child_text(el, "label") {
+        out = out.with_child(Element::new("label").with_text(l));
+    }
+    Ok(out)
+}
+
+/// Replace every `<permissions>` child of `el` by its normal form.
+fn normalize_permissions(el: &mut Element) -> Result<(), XmlError> {
+    for n in el.children.iter_mut() {
+        if let Node::Element(c) = n {
+            if c.name == "permissions" {
+                *c = permissions(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `<source>` as libvirt's pool source parser leaves it: an `<auth>`
+/// needs a user name and is written type first; an `<adapter>` with a name
+/// but no type is a `scsi_host`; a `<dir>` path is cleaned; a gluster pool
+/// without a directory has `/`.
+fn normalize_source(source: &mut Element, pool_type: &str) -> Result<(), XmlError> {
+    for n in source.children.iter_mut() {
+        let Node::Element(c) = n else { continue };
+        match c.name.as_str() {
+            "auth" => {
+                let Some(user) = c.attr("username").map(str::to_string) else {
+                    return Err(xml_err("missing username for auth"));
+                };
+                let kind = c.remove_attr("type");
+                c.remove_attr("username");
+                let mut attrs = Vec::new();
+                if let Some(t) = kind {
+                    attrs.push(("type".to_string(), t));
+                }
+                attrs.push(("username".to_string(), user));
+                attrs.append(&mut c.attrs);
+                c.attrs = attrs;
+            }
+            "adapter" if c.attr("type").is_none() && c.attr("name").is_some() => {
+                c.attrs.insert(0, ("type".into(), "scsi_host".into()));
+            }
+            "dir" => {
+                if let Some(p) = c.attr("path").map(sanitize_path) {
+                    c.set_attr("path", p);
+                }
+            }
+            _ => {}
+        }
+    }
+    if pool_type == "gluster" && source.child("dir").is_none() {
+        source
+            .children
+            .push(Node::Element(Element::new("dir").with_attr("path", "/")));
+    }
+    Ok(())
 }
 
 /// Where libvirt writes a `<source>` child: its formatter's order.
@@ -410,6 +501,9 @@ impl PoolDef {
         ] {
             out.push_str(&format!("  <{tag} unit='bytes'>{v}</{tag}>\n"));
         }
+        if let Some(f) = &self.features {
+            f.write_xml(&mut out, 2);
+        }
         write_open_close(
             &mut out,
             &self.source,
@@ -500,18 +594,12 @@ pub fn volume_from_element(root: &Element, pool_type: &str) -> Result<VolDef, Xm
         (Some((_, default)), None) => Some(default.to_string()),
         (None, _) => None,
     };
-    let target_extra = target
-        .map(|t| {
-            t.elements()
-                .filter(|e| e.name != "path" && e.name != "format")
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default();
-    let source = root
-        .child("source")
-        .filter(|s| s.elements().next().is_some())
-        .cloned();
+    let target_extra = match target {
+        Some(t) => target_children(t)?,
+        None => Vec::new(),
+    };
+    // Extents are what a driver reports, never read from input.
+    let source = None;
     let typed = [
         "name",
         "key",
@@ -521,11 +609,14 @@ pub fn volume_from_element(root: &Element, pool_type: &str) -> Result<VolDef, Xm
         "target",
         "source",
     ];
-    let extra = root
+    let mut extra: Vec<Element> = root
         .elements()
         .filter(|e| !typed.contains(&e.name.as_str()))
         .cloned()
         .collect();
+    for e in extra.iter_mut().filter(|e| e.name == "backingStore") {
+        normalize_permissions(e)?;
+    }
     Ok(VolDef {
         kind,
         name,
@@ -539,6 +630,47 @@ pub fn volume_from_element(root: &Element, pool_type: &str) -> Result<VolDef, Xm
         target_extra,
         extra,
     })
+}
+
+/// The children of a volume's `<target>` besides path and format, as
+/// libvirt keeps them: permissions normalised, the cluster size in bytes,
+/// `<nocow/>` read but not written, timestamps not read, and `<features>` without `<compat>`
+/// implying qcow2 compat 1.1, in libvirt's order.
+fn target_children(t: &Element) -> Result<Vec<Element>, XmlError> {
+    const ORDER: &[&str] = &[
+        "permissions",
+        "encryption",
+        "compat",
+        "clusterSize",
+        "features",
+    ];
+    let mut out = Vec::new();
+    for e in t.elements() {
+        match e.name.as_str() {
+            // Timestamps are what a driver reports, never read from input.
+            "path" | "format" | "nocow" | "timestamps" => {}
+            "permissions" => out.push(permissions(e)?),
+            "clusterSize" => {
+                let bytes = size_of(e, "clusterSize")?;
+                out.push(
+                    Element::new("clusterSize")
+                        .with_attr("unit", "B")
+                        .with_text(bytes.to_string()),
+                );
+            }
+            _ => out.push(e.clone()),
+        }
+    }
+    if t.child("features").is_some() && t.child("compat").is_none() {
+        out.push(Element::new("compat").with_text("1.1"));
+    }
+    out.sort_by_key(|e| {
+        ORDER
+            .iter()
+            .position(|n| *n == e.name)
+            .unwrap_or(ORDER.len())
+    });
+    Ok(out)
 }
 
 impl VolDef {
