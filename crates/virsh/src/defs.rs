@@ -40,6 +40,11 @@ pub static GROUPS: &[Group] = &[
         commands: &["domblklist", "domiflist", "dominfo", "domstate", "list"],
     },
     Group {
+        title: "Domain Events",
+        keyword: "events",
+        commands: &["event"],
+    },
+    Group {
         title: "Host and Hypervisor",
         keyword: "host",
         commands: &["capabilities", "hostname", "nodeinfo", "uri", "version"],
@@ -152,6 +157,20 @@ pub static COMMANDS: &[CmdDef] = &[
         desc: Some("Returns basic information about the domain."),
         opts: &[
             OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+        ],
+    },
+    CmdDef {
+        name: "event",
+        info: "Domain Events",
+        desc: Some("List event types, or wait for domain events to occur"),
+        opts: &[
+            OptDef { name: "domain", kind: Str, required: false, positional: false, help: "filter by domain name, id or uuid" },
+            OptDef { name: "event", kind: Str, required: false, positional: false, help: "which event type to wait for" },
+            OptDef { name: "all", kind: Bool, required: false, positional: false, help: "wait for all events instead of just one type" },
+            OptDef { name: "loop", kind: Bool, required: false, positional: false, help: "loop until timeout or interrupt, rather than one-shot" },
+            OptDef { name: "timeout", kind: Int, required: false, positional: false, help: "timeout seconds" },
+            OptDef { name: "list", kind: Bool, required: false, positional: false, help: "list valid event types" },
+            OptDef { name: "timestamp", kind: Bool, required: false, positional: false, help: "show timestamp for each printed event" },
         ],
     },
     CmdDef {

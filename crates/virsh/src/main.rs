@@ -10,6 +10,7 @@ mod builtin;
 mod ctl;
 mod defs;
 mod domain;
+mod event;
 mod network;
 mod node;
 mod opts;

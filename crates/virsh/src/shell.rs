@@ -2,7 +2,7 @@
 
 use crate::ctl::{CmdResult, Ctl};
 use crate::opts::{self, Cmd};
-use crate::{builtin, domain, network, node, storage};
+use crate::{builtin, domain, event, network, node, storage};
 use std::io::BufRead;
 use std::time::Instant;
 
@@ -11,6 +11,7 @@ fn handler(name: &str) -> Option<fn(&mut Ctl, &Cmd) -> CmdResult> {
         "list" => domain::list,
         "dominfo" => domain::dominfo,
         "domstate" => domain::domstate,
+        "event" => event::event,
         "domid" => domain::domid,
         "domname" => domain::domname,
         "domuuid" => domain::domuuid,

@@ -200,3 +200,32 @@ fn corpus_virsh_golden_over_ssh() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Our virsh's `event --all --loop` (and `--timestamp`) prints, for
+/// actions on libvirtd's test:///default, what Debian's virsh prints.
+#[test]
+fn our_virsh_event_over_libvirtd() {
+    use virt_testkit::events::{transcript, untimestamped, LIBVIRTD_TRANSCRIPT, VIRSH};
+    let test = "our_virsh_event_over_libvirtd";
+    if !Path::new(VIRSH).exists() {
+        println!("{test}: {VIRSH} not installed (apt-get install libvirt-clients); skipped");
+        return;
+    }
+    if let Some(why) = unavailable() {
+        println!("{test}: skipped, {why}");
+        return;
+    }
+    let daemon = match start() {
+        Ok(d) => d,
+        Err(e) => panic!("libvirtd did not start: {e}"),
+    };
+    let uri = format!("test+unix:///default?socket={}", daemon.socket().display());
+    let ours = env!("CARGO_BIN_EXE_virsh");
+    assert_eq!(transcript(ours, &uri, &[]), LIBVIRTD_TRANSCRIPT);
+    let stamped = transcript(ours, &uri, &["--timestamp"]);
+    let plain: String = stamped
+        .lines()
+        .map(|l| format!("{}\n", untimestamped(l)))
+        .collect();
+    assert_eq!(plain, LIBVIRTD_TRANSCRIPT);
+}

@@ -8,6 +8,7 @@
 //!   one, for failure lists.
 //! - [`golden`]: the virsh-golden cases (recorded runs of Debian's virsh
 //!   9.0): read, run, compare.
+//! - [`events`]: a `virsh event` transcript of actions on a daemon.
 //! - [`libvirtd`]: a real libvirtd 9.0 in a temp dir, for differential
 //!   tests of the daemon.
 //! - [`real_xen`] / [`xen_guest`]: the gates of the tests that need a real
@@ -15,6 +16,7 @@
 
 #![warn(missing_docs)]
 
+pub mod events;
 pub mod golden;
 pub mod libvirtd;
 
