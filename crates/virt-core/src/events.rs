@@ -594,6 +594,13 @@ pub enum Topic {
     Domain(u32),
     /// A `VIR_NETWORK_EVENT_ID_*`.
     Network(u32),
+    /// A `VIR_STORAGE_POOL_EVENT_ID_*` (no driver publishes these yet;
+    /// clients may register for them).
+    StoragePool(u32),
+    /// A `VIR_NODE_DEVICE_EVENT_ID_*` (the same).
+    NodeDevice(u32),
+    /// A `VIR_SECRET_EVENT_ID_*` (the same).
+    Secret(u32),
 }
 
 /// Which events a subscription receives.

@@ -80,3 +80,102 @@ fn our_client_gets_events_and_renews_them_after_the_daemon_restarts() {
     assert_eq!(next(&sub), Delivery::Ended(virt_core::EndReason::Closed));
     drop(second);
 }
+
+/// libvirt-python 9.0's examples/event-test.py, run by Debian's
+/// python3-libvirt over the daemon's socket, sees the events of actions
+/// made meanwhile (and registers for every kind of event it knows).
+#[test]
+fn python3_libvirt_event_test_sees_our_events() {
+    let test = "python3_libvirt_event_test_sees_our_events";
+    let python = Path::new("/usr/bin/python3");
+    if !have(
+        test,
+        "/usr/lib/python3/dist-packages/libvirt.py",
+        "python3-libvirt",
+    ) || !have(test, VIRSH, "libvirt-clients")
+    {
+        return;
+    }
+    let script = match virt_testkit::libvirt_python::sdist(python) {
+        Ok(src) => src.join("examples/event-test.py"),
+        Err(why) => {
+            println!("{test}: skipped, {why}");
+            return;
+        }
+    };
+    let d = Daemon::start(&[]);
+    let uri = d.uri(false);
+    let mut child = std::process::Command::new(python)
+        .arg("-u")
+        .arg(&script)
+        .args(["--timeout", "8", &uri])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for l in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let virsh = |command: &str| {
+        let o = std::process::Command::new(VIRSH)
+            .args(["-q", "-c", &uri, command])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{command}");
+    };
+    let mut seen: Vec<String> = Vec::new();
+    let mut until = |needle: &str, limit: Duration| {
+        let deadline = std::time::Instant::now() + limit;
+        while !seen.iter().any(|l| l.contains(needle)) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match lines.recv_timeout(left) {
+                Ok(l) => seen.push(l),
+                Err(_) => return false,
+            }
+        }
+        true
+    };
+    // The script registers after it connects: suspend and resume the
+    // guest until its callbacks show, so nothing later can be missed.
+    let mut subscribed = false;
+    for _ in 0..25 {
+        virsh("suspend test; resume test");
+        if until("Resumed Unpaused", Duration::from_millis(200)) {
+            subscribed = true;
+            break;
+        }
+    }
+    assert!(subscribed, "event-test.py saw nothing: {seen:?}");
+    virsh("destroy test; start test; net-destroy default; net-start default");
+    assert!(
+        until("Network default Started", Duration::from_secs(10)),
+        "{seen:?}"
+    );
+    let _ = child.wait();
+    while let Ok(l) = lines.try_recv() {
+        seen.push(l);
+    }
+    for line in [
+        "myDomainEventCallback1 EVENT: Domain test(-1) Stopped Destroyed",
+        "myDomainEventCallback2 EVENT: Domain test(-1) Stopped Destroyed",
+        "myDomainEventCallback1 EVENT: Domain test(2) Started Booted",
+        "myDomainEventCallback2 EVENT: Domain test(2) Started Booted",
+        "myNetworkEventLifecycleCallback: Network default Stopped Stopped",
+        "myNetworkEventLifecycleCallback: Network default Started Started",
+    ] {
+        assert!(
+            seen.iter().any(|l| l == line),
+            "{line:?} missing from {seen:?}"
+        );
+    }
+}

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 /// libvirt-python's release whose tests and examples we run: the one
 /// Debian's python3-libvirt is built from.
-const UPSTREAM: &str = "libvirt-python-9.0.0";
+const UPSTREAM: &str = virt_testkit::libvirt_python::RELEASE;
 
 struct Built {
     /// Where the wheel's files are unpacked (goes on PYTHONPATH).
@@ -292,48 +292,13 @@ fn shapes_match_python3_libvirt() {
 
 /// libvirt-python's sdist, fetched with pip once into target/.
 fn upstream(b: &Built) -> Option<PathBuf> {
-    let dir = work_dir().join("upstream");
-    let src = dir.join(UPSTREAM);
-    if src.join("tests").is_dir() {
-        return Some(src);
+    match virt_testkit::libvirt_python::sdist(Path::new(&b.python)) {
+        Ok(src) => Some(src),
+        Err(why) => {
+            println!("skipped: {why}");
+            None
+        }
     }
-    let version = UPSTREAM.trim_start_matches("libvirt-python-");
-    let out = run(
-        Command::new(&b.python)
-            .args([
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                "-q",
-                "-d",
-            ])
-            .arg(&dir)
-            .arg(format!("libvirt-python=={version}")),
-        Duration::from_secs(300),
-    );
-    let tarball = dir.join(format!("{UPSTREAM}.tar.gz"));
-    if !out.status.success() || !tarball.exists() {
-        println!(
-            "skipped: cannot fetch libvirt-python {version}'s sdist with pip: {}",
-            text(&out.stderr).lines().last().unwrap_or("")
-        );
-        return None;
-    }
-    let out = run(
-        Command::new(&b.python)
-            .args([
-                "-c",
-                "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])",
-            ])
-            .arg(&tarball)
-            .arg(&dir),
-        Duration::from_secs(120),
-    );
-    assert!(out.status.success(), "cannot unpack {}", tarball.display());
-    Some(src)
 }
 
 /// The causes upstream.py reports (the `why` of a failure) for which a

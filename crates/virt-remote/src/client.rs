@@ -522,11 +522,13 @@ impl Link {
             if wanted.contains(topic) {
                 return true;
             }
+            use crate::events::proc_ as ev;
             let proc_ = match topic {
-                Topic::Domain(_) => {
-                    crate::events::proc_::CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY
-                }
-                Topic::Network(_) => crate::events::proc_::CONNECT_NETWORK_EVENT_DEREGISTER_ANY,
+                Topic::Domain(_) => ev::CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,
+                Topic::Network(_) => ev::CONNECT_NETWORK_EVENT_DEREGISTER_ANY,
+                Topic::StoragePool(_) => ev::CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY,
+                Topic::NodeDevice(_) => ev::CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY,
+                Topic::Secret(_) => ev::CONNECT_SECRET_EVENT_DEREGISTER_ANY,
             };
             if let Err(e) = wire.call::<_, ()>(proc_, cb) {
                 log::debug!("deregistering callback {cb}: {e}");
@@ -537,14 +539,30 @@ impl Link {
             if registered.iter().any(|(t, _)| *t == topic) {
                 continue;
             }
+            use crate::events::proc_ as ev;
+            // Every registration is for all objects of its kind: the bus
+            // filters by object.
             let r = match topic {
                 Topic::Domain(id) => wire.call::<_, i32>(
-                    crate::events::proc_::CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
+                    ev::CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
                     &(id as i32, None::<DomainRef>),
                 ),
                 Topic::Network(id) => wire.call::<_, i32>(
-                    crate::events::proc_::CONNECT_NETWORK_EVENT_REGISTER_ANY,
+                    ev::CONNECT_NETWORK_EVENT_REGISTER_ANY,
                     &(id as i32, None::<NetworkRef>),
+                ),
+                Topic::StoragePool(id) => wire.call::<_, i32>(
+                    ev::CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY,
+                    &(id as i32, None::<virt_core::StoragePoolRef>),
+                ),
+                // remote_node_device and remote_secret, absent.
+                Topic::NodeDevice(id) => wire.call::<_, i32>(
+                    ev::CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY,
+                    &(id as i32, None::<String>),
+                ),
+                Topic::Secret(id) => wire.call::<_, i32>(
+                    ev::CONNECT_SECRET_EVENT_REGISTER_ANY,
+                    &(id as i32, None::<(virt_core::Uuid, i32, String)>),
                 ),
             };
             match r {

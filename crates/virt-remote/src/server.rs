@@ -436,6 +436,46 @@ impl Session {
                     out.i32(cb);
                     Ok(())
                 }),
+            // Storage pool, node device and secret events: registrations
+            // are kept (clients such as libvirt-python's event-test.py
+            // register for every kind), though no driver publishes them.
+            ev::CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY => {
+                decode::<(i32, Option<virt_core::StoragePoolRef>)>(args).and_then(|(id, pool)| {
+                    let id = other_id(id, 2, "storage pool")?;
+                    self.register_other(Topic::StoragePool(id), pool.map(|p| p.uuid), out)
+                })
+            }
+            ev::CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY => decode::<(i32, Option<String>)>(args)
+                .and_then(|(id, _dev)| {
+                    let id = other_id(id, 2, "node device")?;
+                    self.register_other(Topic::NodeDevice(id), None, out)
+                }),
+            ev::CONNECT_SECRET_EVENT_REGISTER_ANY => {
+                decode::<(i32, Option<(Uuid, i32, String)>)>(args).and_then(|(id, secret)| {
+                    let id = other_id(id, 2, "secret")?;
+                    self.register_other(Topic::Secret(id), secret.map(|s| s.0), out)
+                })
+            }
+            ev::CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY
+            | ev::CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY
+            | ev::CONNECT_SECRET_EVENT_DEREGISTER_ANY => decode::<i32>(args).and_then(|cb| {
+                let (what, wanted): (&str, fn(&Topic) -> bool) = match proc_ {
+                    ev::CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY => {
+                        ("storage pool", |t| matches!(t, Topic::StoragePool(_)))
+                    }
+                    ev::CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY => {
+                        ("node device", |t| matches!(t, Topic::NodeDevice(_)))
+                    }
+                    _ => ("secret", |t| matches!(t, Topic::Secret(_))),
+                };
+                if self.deregister(|r| r.callback_id == cb && wanted(&r.topic)) {
+                    Ok(())
+                } else {
+                    Err(internal(&format!(
+                        "{what} event callback {cb} not registered"
+                    )))
+                }
+            }),
             ev::CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY
             | ev::CONNECT_NETWORK_EVENT_DEREGISTER_ANY => decode::<i32>(args).and_then(|cb| {
                 let network = proc_ == ev::CONNECT_NETWORK_EVENT_DEREGISTER_ANY;
@@ -488,6 +528,22 @@ impl Session {
             _ => return None,
         };
         Some(r)
+    }
+
+    fn register_other(
+        &mut self,
+        topic: Topic,
+        object: Option<Uuid>,
+        out: &mut Encoder,
+    ) -> Result<()> {
+        let cb = self.register(
+            "virConnectStoragePoolEventRegisterAny",
+            topic,
+            object,
+            Form::Callback,
+        )?;
+        out.i32(cb);
+        Ok(())
     }
 
     fn register_legacy(&mut self) -> Result<()> {
@@ -782,6 +838,14 @@ impl Session {
         }
         Err(Error::with(ErrorCode::NoConnect, ErrorDomain::None, &name))
     }
+}
+
+/// An event id below `last` for objects of `what`, or libvirt's error.
+fn other_id(id: i32, last: u32, what: &str) -> Result<u32> {
+    u32::try_from(id)
+        .ok()
+        .filter(|&i| i < last)
+        .ok_or_else(|| internal(&format!("unsupported {what} event ID {id}")))
 }
 
 /// A domain event id libvirt 9.0 knows, or its error.

@@ -9,6 +9,8 @@
 //! - [`golden`]: the virsh-golden cases (recorded runs of Debian's virsh
 //!   9.0): read, run, compare.
 //! - [`events`]: a `virsh event` transcript of actions on a daemon.
+//! - [`libvirt_python`]: libvirt-python 9.0's sdist (tests, examples),
+//!   fetched once into the target dir.
 //! - [`libvirtd`]: a real libvirtd 9.0 in a temp dir, for differential
 //!   tests of the daemon.
 //! - [`real_xen`] / [`xen_guest`]: the gates of the tests that need a real
@@ -18,6 +20,7 @@
 
 pub mod events;
 pub mod golden;
+pub mod libvirt_python;
 pub mod libvirtd;
 
 use std::path::PathBuf;
