@@ -1,8 +1,9 @@
 //! The QEMU driver through the virsh binary, one process per command, as a
-//! user runs it: `virsh -c qemu:///session create tiny.xml`, then `list`,
-//! `dominfo`, `suspend`, ... from separate processes, on real QEMU.
+//! program embedding it runs it: `virsh -c qemu:///embed?root=DIR create
+//! tiny.xml`, then `list`, `dominfo`, `suspend`, ... from separate
+//! processes, on real QEMU, with no daemon.
 //!
-//! Each test keeps its state under a private `VIRT_QEMU_ROOT`. Without
+//! Each test keeps its state under a private embed root. Without
 //! /usr/bin/qemu-system-x86_64 the tests print a notice and pass (CI
 //! installs it). The Linux guest part needs `cargo xtask guest`.
 #![cfg(feature = "qemu")]
@@ -37,8 +38,13 @@ impl Root {
         &self.0
     }
 
+    /// The URI of the embedded driver keeping its files here.
+    fn uri(&self) -> String {
+        format!("qemu:///embed?root={}", self.0.display())
+    }
+
     fn run_dir(&self) -> PathBuf {
-        self.0.join("session/run")
+        self.0.join("run")
     }
 
     /// The pid of the running QEMU of `name`, from the driver's record.
@@ -108,7 +114,7 @@ struct Out {
 fn virsh(root: &Root, args: &[&str]) -> Out {
     let out = Command::new(env!("CARGO_BIN_EXE_virsh"))
         .args(args)
-        .env("VIRT_QEMU_ROOT", root.path())
+        .current_dir(root.path())
         .output()
         .expect("virsh runs");
     Out {
@@ -118,18 +124,20 @@ fn virsh(root: &Root, args: &[&str]) -> Out {
     }
 }
 
-/// Run `virsh -c qemu:///session ARGS` and require success.
+/// Run `virsh -c qemu:///embed?root=ROOT ARGS` and require success.
 fn ok(root: &Root, args: &[&str]) -> String {
-    let mut all = vec!["-c", "qemu:///session"];
+    let uri = root.uri();
+    let mut all = vec!["-c", uri.as_str()];
     all.extend_from_slice(args);
     let o = virsh(root, &all);
     assert!(o.ok, "virsh {args:?} failed: {}{}", o.stdout, o.stderr);
     o.stdout
 }
 
-/// Run `virsh -c qemu:///session ARGS` and require failure; its stderr.
+/// Run `virsh -c qemu:///embed?root=ROOT ARGS` and require failure; its stderr.
 fn fails(root: &Root, args: &[&str]) -> String {
-    let mut all = vec!["-c", "qemu:///session"];
+    let uri = root.uri();
+    let mut all = vec!["-c", uri.as_str()];
     all.extend_from_slice(args);
     let o = virsh(root, &all);
     assert!(!o.ok, "virsh {args:?} succeeded: {}", o.stdout);
@@ -242,14 +250,14 @@ fn transient_guest_from_separate_virsh_processes() {
     );
 
     // Read-only connections may look but not stop.
-    let o = virsh(&root, &["-r", "-c", "qemu:///session", "destroy", "tiny"]);
+    let o = virsh(&root, &["-r", "-c", &root.uri(), "destroy", "tiny"]);
     assert!(!o.ok);
     assert_eq!(
         o.stderr,
         "error: Failed to destroy domain 'tiny'\n\
          error: operation forbidden: read only access prevents virDomainDestroy\n"
     );
-    let o = virsh(&root, &["-r", "-c", "qemu:///session", "list"]);
+    let o = virsh(&root, &["-r", "-c", &root.uri(), "list"]);
     assert!(o.ok);
     assert_eq!(o.stdout, list_one("1", "tiny", "running"));
 
@@ -329,7 +337,7 @@ fn persistent_guest_define_start_undefine_across_processes() {
     );
     assert_eq!(ok(&root, &["list", "--all"]), list_empty());
     assert!(root.leftovers().is_empty(), "{:?}", root.leftovers());
-    let config = root.path().join("session/config");
+    let config = root.path().join("config");
     let defs: Vec<_> = std::fs::read_dir(&config)
         .expect("config dir")
         .flatten()
@@ -409,10 +417,7 @@ fn linux_guest_acpi_shutdown_through_virsh() {
     // powered off applies on_poweroff=destroy, and the transient guest
     // is gone.
     let gone = wait_until(60, || {
-        let o = virsh(
-            &root,
-            &["-c", "qemu:///session", "domstate", "--reason", "linux"],
-        );
+        let o = virsh(&root, &["-c", &root.uri(), "domstate", "--reason", "linux"]);
         !o.ok && o.stderr == "error: failed to get domain 'linux'\n"
     });
     assert!(gone, "guest did not power off; console: {}", read_console());

@@ -6,6 +6,8 @@
 //!
 //! - [`register`]: put every compiled-in driver in virt-core's URI registry.
 //! - [`hypervisors`]: their names, as virsh `-V` and the daemon list them.
+//! - [`serve_node`], [`guests_running`]: for the daemon, which owns the
+//!   node's guests.
 
 /// Register every compiled-in driver with virt-core's URI registry, in the
 /// order that decides the default URI (`test:///default` first among the
@@ -21,6 +23,22 @@ pub fn register() {
     virt_network::register_with(virt_qemu::open, &[virt_storage::open]);
     #[cfg(feature = "xen")]
     virt_xen::register();
+}
+
+/// Make this process the owner of the node's guests (the daemon, before
+/// it registers the drivers): the QEMU driver then serves `qemu:///system`
+/// and `qemu:///session` itself and watches every guest.
+pub fn serve_node() {
+    #[cfg(feature = "qemu")]
+    virt_qemu::serve_node();
+}
+
+/// True while a guest of the node runs (an idle daemon stays for it).
+pub fn guests_running() -> bool {
+    #[cfg(feature = "qemu")]
+    return virt_qemu::guests_running();
+    #[cfg(not(feature = "qemu"))]
+    false
 }
 
 /// The hypervisors compiled in, in libvirt's order (it listed Xen first

@@ -24,7 +24,8 @@ pub struct Options {
     pub stdio: bool,
     /// `--read-only`: with `--stdio`, the client may not change anything.
     pub read_only: bool,
-    /// `--timeout SECS`: exit after this long without any client.
+    /// `--timeout SECS`: exit after this long without any client (and no
+    /// guest running).
     pub idle_timeout: Option<Duration>,
     /// `--pid-file PATH`: write the daemon's pid there while it runs.
     pub pid_file: Option<PathBuf>,
@@ -76,7 +77,7 @@ Options:
   --listen-tcp ADDR:PORT also accept TCP clients (no authentication: read-write)
   --stdio                serve one client on stdin/stdout, then exit
   --read-only            with --stdio: refuse every change
-  --timeout SECS         exit after SECS without any client
+  --timeout SECS         exit after SECS without any client and any guest
   --pid-file PATH        write the daemon's pid to PATH while it runs
   --max-clients N        serve at most N clients at once (default 5000)
   --keepalive-interval SECS

@@ -144,11 +144,17 @@ impl Server {
             let timeout = match (self.idle_timeout, idle_since) {
                 (Some(limit), Some(since)) => {
                     let idle = since.elapsed();
-                    if idle >= limit {
-                        info!("no client for {} s: exiting", limit.as_secs());
+                    if idle >= limit && crate::drivers::guests_running() {
+                        // Guests need their daemon: look again after
+                        // another period.
+                        idle_since = Some(Instant::now());
+                        Some(limit)
+                    } else if idle >= limit {
+                        info!("no client and no guest for {} s: exiting", limit.as_secs());
                         break;
+                    } else {
+                        Some(limit - idle)
                     }
-                    Some(limit - idle)
                 }
                 _ => None,
             };

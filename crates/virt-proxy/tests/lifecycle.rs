@@ -130,7 +130,7 @@ fn idle_timeout_exits_only_without_clients() {
         "{:?}",
         t.elapsed()
     );
-    assert!(d.log().contains("no client for 1 s: exiting"));
+    assert!(d.log().contains("no client and no guest for 1 s: exiting"));
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! The QEMU/KVM driver of virt-rs: `qemu:///session` and `qemu:///system`.
+//! The QEMU/KVM driver of virt-rs: `qemu:///session` and `qemu:///system`
+//! inside the daemon (virt-proxy), `qemu:///embed?root=DIR` in any process.
 //!
 //! - [`argv`]: domain XML -> QEMU 7.2 command line.
 //! - [`qmp`]: the QMP monitor protocol (codec + blocking client).
@@ -6,10 +7,14 @@
 //! - [`state`]: definitions and runtime records on disk, locks.
 //! - [`QemuDriver`]: the [`virt_core::Driver`] implementation.
 //!
-//! The driver runs inside the calling process and keeps everything on
-//! disk, so one process can start a guest and the next one finds, controls
-//! and stops it. Call [`register`] once so that `virt_core::Connect::open`
-//! serves `qemu:` URIs.
+//! The node's guests (`qemu:///system`, `qemu:///session`) belong to the
+//! daemon: it calls [`serve_node`], and only then does this driver take
+//! those URIs (elsewhere the remote client carries them to the daemon).
+//! `qemu:///embed?root=DIR` (libvirt 6.1's spelling) runs the driver inside
+//! the calling process with every file under DIR, for programs that embed
+//! it and for tests. Everything is kept on disk, so a restarted process
+//! finds, controls and stops the guests it left. Call [`register`] once so
+//! that `virt_core::Connect::open` serves `qemu:` URIs.
 #![warn(missing_docs)]
 
 pub mod argv;
@@ -22,7 +27,35 @@ pub mod state;
 pub use driver::QemuDriver;
 pub use error::QemuError;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use virt_core::{Driver, DriverEntry, Result, Uri};
+
+/// Set in the daemon: this process owns the node's guests.
+static SERVES_NODE: AtomicBool = AtomicBool::new(false);
+
+/// Make this process the owner of the node's guests (the daemon calls it
+/// once, before serving): `qemu:///system` and `qemu:///session` are then
+/// opened here instead of being left to the remote client.
+pub fn serve_node() {
+    SERVES_NODE.store(true, Ordering::Release);
+}
+
+/// True while any guest of the node (system or session) runs: its runtime
+/// record names a QEMU that lives. The daemon stays while this holds.
+pub fn guests_running() -> bool {
+    [false, true].into_iter().any(|system| {
+        let paths = state::Paths::new(system);
+        paths.active_names().iter().any(|name| {
+            state::Runtime::load(&paths, name)
+                .is_some_and(|rt| process::Process::attach(rt.pid, rt.start_time).is_some())
+        })
+    })
+}
+
+/// True in the process that owns the node's guests (see [`serve_node`]).
+pub fn serves_node() -> bool {
+    SERVES_NODE.load(Ordering::Acquire)
+}
 
 /// Register the QEMU driver with virt-core's URI registry.
 pub fn register() {
@@ -34,7 +67,8 @@ pub fn register() {
 }
 
 /// Open a connection for a `qemu:` URI, or decline a URI that is not ours
-/// (other schemes, remote hosts, transports).
+/// (other schemes, remote hosts, transports, and the node's URIs outside
+/// the daemon, which the remote client takes there).
 pub fn open(uri: &Uri, read_only: bool) -> Option<Result<Box<dyn Driver>>> {
     if uri.driver != "qemu" || uri.transport.is_some() {
         return None;
@@ -42,7 +76,12 @@ pub fn open(uri: &Uri, read_only: bool) -> Option<Result<Box<dyn Driver>>> {
     if uri.host.as_deref().is_some_and(|h| h != "localhost") {
         return None;
     }
-    Some(QemuDriver::open(&uri.path, read_only).map(|d| Box::new(d) as Box<dyn Driver>))
+    let opened = match uri.path.as_str() {
+        "/embed" => QemuDriver::open_embedded(uri.param("root")),
+        "/system" | "/session" if !serves_node() => return None,
+        path => QemuDriver::open(path, read_only),
+    };
+    Some(opened.map(|d| Box::new(d) as Box<dyn Driver>))
 }
 
 #[cfg(test)]

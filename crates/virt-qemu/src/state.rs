@@ -78,6 +78,16 @@ impl Paths {
         Paths { config, run, log }
     }
 
+    /// The paths of `qemu:///embed?root=DIR`: `DIR/config`, `DIR/run` and
+    /// `DIR/log`.
+    pub fn under(root: &Path) -> Paths {
+        Paths {
+            config: root.join("config"),
+            run: root.join("run"),
+            log: root.join("log"),
+        }
+    }
+
     /// Create the directories (private to the user).
     pub fn create(&self) -> QemuResult<()> {
         for d in [

@@ -763,6 +763,9 @@ pub enum Endpoint {
         /// Port.
         port: u16,
     },
+    /// The node's own daemon for `qemu:///system` or `qemu:///session`
+    /// (see [`crate::local`]), started by the client for a session.
+    Local(crate::local::LocalDaemon),
     /// `ssh [-p PORT] [-l USER] HOST virt-proxy --stdio`.
     Ssh {
         /// The ssh command (`?command=`, default `ssh`).
@@ -785,6 +788,12 @@ pub enum Endpoint {
 /// The transport of a remote URI and the name the daemon opens; `None`
 /// when the URI is not a remote one.
 pub fn endpoint_for(uri: &Uri, read_only: bool) -> Option<Result<(Endpoint, String)>> {
+    if let Some(mut local) = crate::local::daemon_for(uri) {
+        if read_only && uri.path == "/system" {
+            local.socket = SYSTEM_SOCKET_RO.into();
+        }
+        return Some(Ok((Endpoint::Local(local), daemon_name(uri))));
+    }
     let transport = uri.transport.as_deref()?;
     let name = daemon_name(uri);
     let ep = match transport {
@@ -895,6 +904,15 @@ type Streams = (
 
 fn connect(ep: &Endpoint) -> Result<Streams> {
     match ep {
+        Endpoint::Local(local) => {
+            let s = crate::local::connect(local)?;
+            let (r, w, k) = clones(
+                &s,
+                |s| s.try_clone(),
+                |s| s.shutdown(std::net::Shutdown::Both),
+            )?;
+            Ok((Box::new(r), Box::new(w), k, None))
+        }
         Endpoint::Unix(path) => {
             let s = UnixStream::connect(path).map_err(|e| {
                 Error::system(

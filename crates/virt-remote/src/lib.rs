@@ -12,6 +12,8 @@
 //!   for the client's and the daemon's streams.
 //! - [`events`]: event registration procedures and the MESSAGE packets
 //!   that carry events, with libvirt's numbers and layouts.
+//! - [`local`]: `qemu:///system` and `qemu:///session` through the node's
+//!   daemon, which the client starts for a user's session.
 //! - [`error`]: this crate's errors, read as libvirt's `VIR_ERR_RPC`.
 //! - [`remote_error`]: `remote_error`, errors on the wire with libvirt's
 //!   fields and numbers.
@@ -23,6 +25,7 @@
 pub mod client;
 pub mod error;
 pub mod events;
+pub mod local;
 pub mod packet;
 pub mod procs;
 pub mod remote_error;

@@ -26,6 +26,7 @@ pub mod transfer;
 pub use driver::StorageDriver;
 pub use error::StorageError;
 
+use paths::Paths;
 use std::sync::OnceLock;
 use virt_core::{Driver, DriverEntry, DriverOpener, DriverStack, Result, Uri};
 
@@ -69,12 +70,17 @@ pub fn open(uri: &Uri, read_only: bool) -> Option<Result<Box<dyn Driver>>> {
     if uri.host.as_deref().is_some_and(|h| h != "localhost") {
         return None;
     }
-    let system = match uri.path.as_str() {
-        "/system" => true,
-        "/session" => false,
+    let opened = match uri.path.as_str() {
+        "/system" => StorageDriver::open(true, read_only),
+        "/session" => StorageDriver::open(false, read_only),
+        // The embedded QEMU driver refuses a missing or relative root.
+        "/embed" => match uri.param("root").filter(|r| r.starts_with('/')) {
+            Some(root) => StorageDriver::with_paths(Paths::under(std::path::Path::new(root))),
+            None => return None,
+        },
         _ => return None,
     };
-    Some(StorageDriver::open(system, read_only).map(|d| Box::new(d) as Box<dyn Driver>))
+    Some(opened.map(|d| Box::new(d) as Box<dyn Driver>))
 }
 
 #[cfg(test)]

@@ -60,6 +60,16 @@ impl Paths {
         Paths { config, run }
     }
 
+    /// The paths of `qemu:///embed?root=DIR`: `DIR/storage/config` and
+    /// `DIR/storage/run`, beside the embedded QEMU driver's files.
+    pub fn under(root: &Path) -> Paths {
+        let base = root.join("storage");
+        Paths {
+            config: base.join("config"),
+            run: base.join("run"),
+        }
+    }
+
     /// Create the directories (private to the user).
     pub fn create(&self) -> StorageResult<()> {
         for d in [&self.config, &self.config.join("autostart"), &self.run] {

@@ -40,6 +40,9 @@ impl Driver for QemuDriver {
     }
 
     fn uri(&self) -> Result<String> {
+        if let Some(root) = &self.embed_root {
+            return Ok(format!("qemu:///embed?root={}", root.display()));
+        }
         Ok(if self.system {
             "qemu:///system".into()
         } else {

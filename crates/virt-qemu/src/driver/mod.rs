@@ -42,10 +42,13 @@ use virt_xml::{DomainDef, Element, FormatOptions, LifecycleAction, MemBalloon};
 /// The QEMU binary used when the definition names none.
 pub const DEFAULT_EMULATOR: &str = "/usr/bin/qemu-system-x86_64";
 
-/// An open `qemu:///session` or `qemu:///system` connection.
+/// An open `qemu:///session`, `qemu:///system` or `qemu:///embed`
+/// connection.
 pub struct QemuDriver {
     paths: Paths,
     system: bool,
+    /// The root directory of an embedded driver (`qemu:///embed?root=DIR`).
+    embed_root: Option<std::path::PathBuf>,
 }
 
 /// What a look at a domain found.
@@ -140,7 +143,34 @@ impl QemuDriver {
         }
         let paths = Paths::new(system);
         paths.create()?;
-        let driver = QemuDriver { paths, system };
+        let driver = QemuDriver {
+            paths,
+            system,
+            embed_root: None,
+        };
+        driver.autostart_guests();
+        Ok(driver)
+    }
+
+    /// Open `qemu:///embed?root=DIR`: the driver in this process, every
+    /// file under DIR (see [`Paths::under`]).
+    pub fn open_embedded(root: Option<&str>) -> Result<QemuDriver> {
+        let root = root
+            .filter(|r| r.starts_with('/'))
+            .map(std::path::PathBuf::from)
+            .ok_or_else(|| {
+                QemuError::BadUri(
+                    "qemu:///embed needs an absolute 'root' parameter, e.g. qemu:///embed?root=/var/tmp/vms"
+                        .into(),
+                )
+            })?;
+        let paths = Paths::under(&root);
+        paths.create()?;
+        let driver = QemuDriver {
+            paths,
+            system: false,
+            embed_root: Some(root),
+        };
         driver.autostart_guests();
         Ok(driver)
     }
@@ -149,7 +179,11 @@ impl QemuDriver {
     /// a private tree).
     pub fn with_paths(paths: Paths, system: bool) -> Result<QemuDriver> {
         paths.create()?;
-        Ok(QemuDriver { paths, system })
+        Ok(QemuDriver {
+            paths,
+            system,
+            embed_root: None,
+        })
     }
 
     /// The directories this connection keeps its state in.
