@@ -38,6 +38,7 @@ static SERVES_NODE: AtomicBool = AtomicBool::new(false);
 /// opened here instead of being left to the remote client.
 pub fn serve_node() {
     SERVES_NODE.store(true, Ordering::Release);
+    driver::start_watching();
 }
 
 /// True while any guest of the node (system or session) runs: its runtime

@@ -221,6 +221,13 @@ impl Process {
     }
 }
 
+impl std::os::fd::AsFd for Process {
+    /// The pidfd: readable once the process has exited.
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.pidfd.as_fd()
+    }
+}
+
 /// The last `lines` lines of a log file from byte `from` on, for error
 /// messages.
 pub fn log_tail(path: &Path, from: u64, lines: usize) -> String {

@@ -256,6 +256,41 @@ impl<S: Read + Write> Monitor<S> {
     }
 }
 
+impl Monitor<std::os::unix::net::UnixStream> {
+    /// Take in what QEMU has sent so far without waiting: events are
+    /// queued (see [`Monitor::take_events`]), stray replies dropped. An
+    /// error means the session is over (QEMU closed it or the data is
+    /// garbage). For an event loop that polled the socket readable.
+    pub fn read_ready(&mut self) -> QemuResult<()> {
+        let mut chunk = [0u8; 4096];
+        self.stream
+            .set_nonblocking(true)
+            .map_err(|e| QemuError::Protocol(format!("cannot read from qemu monitor: {e}")))?;
+        let result = loop {
+            match self.stream.read(&mut chunk) {
+                Ok(0) => break Err(QemuError::Protocol("End of file from qemu monitor".into())),
+                Ok(n) => self.decoder.feed(chunk.get(..n).unwrap_or(&[])),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break Ok(()),
+                Err(e) => {
+                    break Err(QemuError::Protocol(format!(
+                        "cannot read from qemu monitor: {e}"
+                    )))
+                }
+            }
+        };
+        // Calls that lease this session read it blocking, with timeouts.
+        let _ = self.stream.set_nonblocking(false);
+        result?;
+        while let Some(line) = self.decoder.next_line()? {
+            if let Message::Event(e) = parse_message(&line)? {
+                self.events.push_back(e);
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

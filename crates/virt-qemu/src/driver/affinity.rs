@@ -50,7 +50,7 @@ impl QemuDriver {
         let cpuset = on_node.to_string();
         if live {
             let rt = d.runtime()?;
-            let mut mon = Self::connect_monitor(rt)?;
+            let mut mon = Self::monitor_session(rt)?;
             let threads = vcpu_threads(&mut mon)?;
             let Some((_, tid)) = threads.iter().find(|(i, _)| *i == vcpu) else {
                 return Err(QemuError::InvalidArg(format!(

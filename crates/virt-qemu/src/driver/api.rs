@@ -12,6 +12,10 @@ impl Driver for QemuDriver {
         Ok(())
     }
 
+    fn event_buses(&self) -> Vec<EventBus> {
+        vec![self.bus.clone()]
+    }
+
     fn version(&self) -> Result<u64> {
         // The emulator's version, from its --version line.
         let out = std::process::Command::new(DEFAULT_EMULATOR)
@@ -232,7 +236,12 @@ impl Driver for QemuDriver {
             let def = self.live_def(&name);
             self.kill(&proc, def.as_ref(), flags & 1 != 0)?;
         }
-        self.cleanup(&name, &rt, reason::SHUTOFF_DESTROYED);
+        self.cleanup(
+            &name,
+            &rt,
+            reason::SHUTOFF_DESTROYED,
+            lifecycle_detail::stopped::DESTROYED,
+        );
         Ok(())
     }
 
@@ -246,6 +255,12 @@ impl Driver for QemuDriver {
                 let mut rt = rt.clone();
                 rt.paused_reason = reason::PAUSED_USER;
                 rt.store(&self.paths, name)?;
+                self.publish_lifecycle(
+                    name,
+                    Some(rt.id),
+                    LifecycleEvent::Suspended,
+                    lifecycle_detail::suspended::PAUSED,
+                );
             }
             Ok(())
         })
@@ -261,6 +276,12 @@ impl Driver for QemuDriver {
                 let mut rt = rt.clone();
                 rt.running_reason = reason::RUNNING_UNPAUSED;
                 rt.store(&self.paths, name)?;
+                self.publish_lifecycle(
+                    name,
+                    Some(rt.id),
+                    LifecycleEvent::Resumed,
+                    lifecycle_detail::resumed::UNPAUSED,
+                );
             }
             Ok(())
         })
@@ -322,7 +343,7 @@ impl Driver for QemuDriver {
         };
         if let Some(rt) = live {
             if rt.balloon {
-                let mut mon = Self::connect_monitor(rt)?;
+                let mut mon = Self::monitor_session(rt)?;
                 if let Ok(b) = mon.execute("query-balloon", None) {
                     if let Some(a) = b.get("actual").and_then(Value::as_u64) {
                         info.memory = a / 1024;

@@ -173,6 +173,7 @@ impl QemuDriver {
             }
         };
         let proc = Process::attach(started.pid, started.start_time);
+        let restore_started = restore.is_some();
         let rt = Runtime {
             pid: started.pid,
             start_time: started.start_time,
@@ -195,7 +196,7 @@ impl QemuDriver {
             None => Err(QemuError::Protocol("QEMU exited at once".into())),
         };
         match result {
-            Ok(()) => {
+            Ok(mon) => {
                 let xml = def.to_xml(&FormatOptions {
                     id: Some(id),
                     inactive: false,
@@ -211,6 +212,21 @@ impl QemuDriver {
                     return Err(e);
                 }
                 state::remove_quiet(&self.paths.shutoff(&name));
+                self.watch(&name, &rt, mon);
+                let started = if restore_started {
+                    lifecycle_detail::started::RESTORED
+                } else {
+                    lifecycle_detail::started::BOOTED
+                };
+                self.publish_lifecycle(&name, Some(id), LifecycleEvent::Started, started);
+                if paused {
+                    self.publish_lifecycle(
+                        &name,
+                        Some(id),
+                        LifecycleEvent::Suspended,
+                        lifecycle_detail::suspended::PAUSED,
+                    );
+                }
                 Ok(rt)
             }
             Err(e) => {
@@ -258,14 +274,15 @@ impl QemuDriver {
     }
 
     /// The monitor work of a start: handshake, pty paths, pinning,
-    /// incoming migration, `cont`.
+    /// incoming migration, `cont`. The session stays open for the
+    /// daemon's watch.
     pub(super) fn bring_up(
         &self,
         def: &mut DomainDef,
         rt: &Runtime,
         paused: bool,
         restore: Option<(File, bool)>,
-    ) -> QemuResult<()> {
+    ) -> QemuResult<MonitorSession> {
         let mut mon = Self::connect_monitor(rt)?;
         if def
             .devices
@@ -296,7 +313,7 @@ impl QemuDriver {
         if run {
             mon.execute("cont", None)?;
         }
-        Ok(())
+        Ok(MonitorSession::Own(mon))
     }
 
     pub(super) fn start_existing(&self, name: &str, flags: u32) -> QemuResult<DomainRef> {

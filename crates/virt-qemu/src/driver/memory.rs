@@ -36,7 +36,7 @@ impl QemuDriver {
                         .into(),
                 ));
             }
-            let mut mon = Self::connect_monitor(rt)?;
+            let mut mon = Self::monitor_session(rt)?;
             mon.execute("balloon", Some(json!({"value": kib * 1024})))?;
             def.current_memory = Some(kib);
             self.store_live(&def, rt.id)?;

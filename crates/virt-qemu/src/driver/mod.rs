@@ -13,6 +13,7 @@ mod affinity;
 mod api;
 mod autostart;
 mod console;
+mod daemon;
 mod launch;
 mod memory;
 mod save;
@@ -21,7 +22,13 @@ mod watch;
 
 use affinity::{emulator_pin, get_affinity, online_cpus_in, set_affinity, vcpu_pins, vcpu_threads};
 use console::record_pty_paths;
+use daemon::{bus_for, MonitorSession};
 use watch::{MONITOR_TIMEOUT, TERM_GRACE};
+
+/// Start the daemon's watch over every guest (see [`daemon`]).
+pub(crate) fn start_watching() {
+    daemon::start();
+}
 
 use crate::argv::{self, LaunchContext, MonitorSocket};
 use crate::error::{check_flags, QemuError, QemuResult};
@@ -35,6 +42,7 @@ use std::os::fd::AsFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::time::Duration;
+use virt_core::events::lifecycle_detail;
 use virt_core::types::reason;
 use virt_core::*;
 use virt_xml::{DomainDef, Element, FormatOptions, LifecycleAction, MemBalloon};
@@ -49,6 +57,9 @@ pub struct QemuDriver {
     system: bool,
     /// The root directory of an embedded driver (`qemu:///embed?root=DIR`).
     embed_root: Option<std::path::PathBuf>,
+    /// Where the domains of these paths' events go (shared by every
+    /// connection of this process to them).
+    bus: EventBus,
 }
 
 /// What a look at a domain found.
@@ -144,6 +155,7 @@ impl QemuDriver {
         let paths = Paths::new(system);
         paths.create()?;
         let driver = QemuDriver {
+            bus: bus_for(&paths),
             paths,
             system,
             embed_root: None,
@@ -167,6 +179,7 @@ impl QemuDriver {
         let paths = Paths::under(&root);
         paths.create()?;
         let driver = QemuDriver {
+            bus: bus_for(&paths),
             paths,
             system: false,
             embed_root: Some(root),
@@ -180,6 +193,7 @@ impl QemuDriver {
     pub fn with_paths(paths: Paths, system: bool) -> Result<QemuDriver> {
         paths.create()?;
         Ok(QemuDriver {
+            bus: bus_for(&paths),
             paths,
             system,
             embed_root: None,

@@ -102,7 +102,7 @@ impl QemuDriver {
             });
             out.write_all(&image_header(&xml, runs_after(flags, running)))
                 .map_err(|e| QemuError::system(format!("failed to write '{path}'"), e))?;
-            let mut mon = Self::connect_monitor(rt)?;
+            let mut mon = Self::monitor_session(rt)?;
             if running {
                 mon.execute("stop", None)?;
             }
@@ -135,13 +135,18 @@ impl QemuDriver {
         if let Err(e) = result {
             state::remove_quiet(Path::new(path));
             // Give the guest back as it was.
-            if let (Ok(mut mon), true) = (Self::connect_monitor(rt), running) {
+            if let (Ok(mut mon), true) = (Self::monitor_session(rt), running) {
                 let _ = mon.execute("cont", None);
             }
             return Err(e);
         }
         self.kill(proc, Some(&def), false)?;
-        self.cleanup(&d.name, rt, reason::SHUTOFF_SAVED);
+        self.cleanup(
+            &d.name,
+            rt,
+            reason::SHUTOFF_SAVED,
+            lifecycle_detail::stopped::SAVED,
+        );
         Ok(())
     }
 

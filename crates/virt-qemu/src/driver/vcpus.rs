@@ -29,7 +29,7 @@ impl QemuDriver {
                     def.vcpu.max
                 )));
             }
-            let mut mon = Self::connect_monitor(rt)?;
+            let mut mon = Self::monitor_session(rt)?;
             let present = vcpu_threads(&mut mon)?.len() as u32;
             if nvcpus < present {
                 unplug_vcpus(&mut mon, (present - nvcpus) as usize)?;
@@ -78,7 +78,7 @@ impl QemuDriver {
             return Ok(def.vcpu.max);
         }
         if let (true, Some((rt, _))) = (live, &d.obs.live) {
-            let mut mon = Self::connect_monitor(rt)?;
+            let mut mon = Self::monitor_session(rt)?;
             return Ok(vcpu_threads(&mut mon)?.len() as u32);
         }
         Ok(def.vcpu.current.unwrap_or(def.vcpu.max))

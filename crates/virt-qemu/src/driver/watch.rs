@@ -4,6 +4,7 @@
 //! fake reboot); stopping QEMU waits on the pidfd, never polls.
 
 use super::*;
+use virt_core::events::lifecycle_detail::stopped;
 
 /// How long a monitor read may block before the call fails. A guard
 /// against a hung QEMU, not a poll interval: replies come in microseconds.
@@ -49,13 +50,21 @@ impl QemuDriver {
     }
 
     /// Remove what a running domain left on disk; a persistent domain
-    /// remembers why it stopped.
-    pub(super) fn cleanup(&self, name: &str, rt: &Runtime, why: i32) {
+    /// remembers why it stopped (`why`, a VIR_DOMAIN_SHUTOFF_* reason);
+    /// subscribers get the STOPPED event with `detail`.
+    pub(super) fn cleanup(&self, name: &str, rt: &Runtime, why: i32, detail: i32) {
+        // Named before its live definition goes (a transient domain has
+        // no other).
+        let dom = self.dom_ref(name, Some(rt.id)).ok();
         state::remove_quiet(&self.paths.runtime(name));
         state::remove_quiet(&self.paths.live_xml(name));
         state::remove_quiet(&rt.monitor);
         if self.paths.config_xml(name).exists() {
             let _ = state::write_atomic(&self.paths.shutoff(name), why.to_string().as_bytes());
+        }
+        if let Some(dom) = dom {
+            self.bus
+                .publish(Event::lifecycle(dom, LifecycleEvent::Stopped, detail));
         }
     }
 
@@ -117,19 +126,19 @@ impl QemuDriver {
         };
         let Some(proc) = Process::attach(rt.pid, rt.start_time) else {
             // QEMU is gone without us stopping it: it crashed or was killed.
-            self.cleanup(name, &rt, reason::SHUTOFF_CRASHED);
+            self.cleanup(name, &rt, reason::SHUTOFF_CRASHED, stopped::FAILED);
             return Ok(Observed {
                 state: DomainState::Shutoff,
                 reason: reason::SHUTOFF_CRASHED,
                 live: None,
             });
         };
-        let mut mon = match Self::connect_monitor(&rt) {
+        let mut mon = match Self::monitor_session(&rt) {
             Ok(m) => m,
             Err(e) => {
                 // The monitor closing as QEMU exits is an exit, not an error.
                 if proc.wait_exit(Some(Duration::from_millis(500))) {
-                    self.cleanup(name, &rt, reason::SHUTOFF_CRASHED);
+                    self.cleanup(name, &rt, reason::SHUTOFF_CRASHED, stopped::FAILED);
                     return Ok(Observed {
                         state: DomainState::Shutoff,
                         reason: reason::SHUTOFF_CRASHED,
@@ -205,7 +214,7 @@ impl QemuDriver {
                     }
                     _ => {
                         self.kill(&proc, def.as_ref(), false)?;
-                        self.cleanup(name, &rt, reason::SHUTOFF_SHUTDOWN);
+                        self.cleanup(name, &rt, reason::SHUTOFF_SHUTDOWN, stopped::SHUTDOWN);
                         Ok(Observed {
                             state: DomainState::Shutoff,
                             reason: reason::SHUTOFF_SHUTDOWN,
@@ -242,7 +251,7 @@ impl QemuDriver {
                     LifecycleAction::Preserve => live(DomainState::Crashed, 1, rt, proc),
                     _ => {
                         self.kill(&proc, def.as_ref(), false)?;
-                        self.cleanup(name, &rt, reason::SHUTOFF_CRASHED);
+                        self.cleanup(name, &rt, reason::SHUTOFF_CRASHED, stopped::CRASHED);
                         Ok(Observed {
                             state: DomainState::Shutoff,
                             reason: reason::SHUTOFF_CRASHED,
@@ -263,8 +272,13 @@ impl QemuDriver {
         f: impl FnOnce(&mut Monitor<UnixStream>, &Observed, &str) -> QemuResult<T>,
     ) -> Result<T> {
         let d = self.open_domain(dom)?;
-        let mut mon = Self::connect_monitor(d.runtime()?)?;
+        let mut mon = Self::monitor_session(d.runtime()?)?;
         let out = f(&mut mon, &d.obs, &d.name)?;
+        if let MonitorSession::Leased(_) = mon {
+            // The daemon's loop takes the events read during the call
+            // when the lease ends, and acts on them.
+            return Ok(out);
+        }
         let events = mon.take_events();
         if events
             .iter()
