@@ -302,7 +302,8 @@ fn rust_allstats_ms(d: &Daemon, domains: usize) -> Option<f64> {
     ts.get(ts.len() / 2).copied()
 }
 
-fn build_virt_proxy() -> Result<String, String> {
+/// Build the release virt-proxy; its path.
+pub(crate) fn build_virt_proxy() -> Result<String, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let st = Command::new(cargo)
         .args(["build", "--release", "--quiet", "-p", "virt-proxy"])

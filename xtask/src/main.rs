@@ -15,6 +15,7 @@ mod guest;
 mod process;
 mod python_bench;
 mod qemu_bench;
+mod qemu_daemon_bench;
 mod xen_vm;
 mod xml_bench;
 mod xml_diff;

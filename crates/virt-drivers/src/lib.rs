@@ -29,6 +29,11 @@ pub fn register() {
 /// it registers the drivers): the QEMU driver then serves `qemu:///system`
 /// and `qemu:///session` itself and watches every guest.
 pub fn serve_node() {
+    // A daemon built together with the remote client (Cargo features
+    // unify across a workspace build) must not send the node's URIs to
+    // a daemon, which would be itself.
+    #[cfg(feature = "remote")]
+    virt_remote::local::serving_node();
     #[cfg(feature = "qemu")]
     virt_qemu::serve_node();
 }

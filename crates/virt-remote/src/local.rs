@@ -20,6 +20,7 @@ use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use virt_core::{Error, ErrorCode, ErrorDomain, Uri};
@@ -35,6 +36,16 @@ pub const SESSION_IDLE_SECS: u32 = 30;
 /// How long a client waits for the daemon it started to listen.
 const START_WAIT: Duration = Duration::from_secs(10);
 
+/// Set in the daemon itself: it serves the node's URIs, and must never
+/// hand them to a daemon (itself) over a socket.
+static SERVING_NODE: AtomicBool = AtomicBool::new(false);
+
+/// This process is the node's daemon: the node's URIs are no longer
+/// carried to a daemon from here (the daemon's own QEMU driver takes them).
+pub fn serving_node() {
+    SERVING_NODE.store(true, Ordering::Release);
+}
+
 /// Where a local node URI's daemon listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalDaemon {
@@ -47,7 +58,7 @@ pub struct LocalDaemon {
 /// The daemon serving `uri` when it is one of the node's QEMU URIs without
 /// a transport; `None` for every other URI.
 pub fn daemon_for(uri: &Uri) -> Option<LocalDaemon> {
-    if uri.driver != "qemu" || uri.transport.is_some() {
+    if SERVING_NODE.load(Ordering::Acquire) || uri.driver != "qemu" || uri.transport.is_some() {
         return None;
     }
     if uri

@@ -36,21 +36,15 @@ pub(super) fn watcher() -> Option<&'static Watcher> {
 }
 
 /// Start watching (once per process): adopt the guests the node's runtime
-/// directories name, then run the loop on its own thread.
+/// directories name. The loop's thread starts with the first guest, so a
+/// daemon without guests runs no thread for them.
 pub(crate) fn start() {
     let mut fresh = false;
-    let w: &'static Watcher = WATCHER.get_or_init(|| {
+    WATCHER.get_or_init(|| {
         fresh = true;
         Watcher::new()
     });
     if !fresh {
-        return;
-    }
-    if let Err(e) = std::thread::Builder::new()
-        .name("qemu-watch".into())
-        .spawn(move || w.run())
-    {
-        log::error!("cannot start the QEMU watch loop: {e}");
         return;
     }
     let mut kinds = vec![false];
@@ -97,6 +91,8 @@ pub(crate) struct Watcher {
     guests: Mutex<HashMap<u64, Arc<Watched>>>,
     next: AtomicU64,
     wake: OwnedFd,
+    /// The loop's thread, started with the first guest.
+    looping: std::sync::Once,
 }
 
 /// A monitor session borrowed from the watcher for a call's commands;
@@ -186,6 +182,7 @@ impl Watcher {
             guests: Mutex::new(HashMap::new()),
             next: AtomicU64::new(1),
             wake,
+            looping: std::sync::Once::new(),
         }
     }
 
@@ -220,6 +217,14 @@ impl Watcher {
         });
         let key = self.next.fetch_add(1, Ordering::Relaxed);
         self.guests().insert(key, w);
+        self.looping.call_once(|| {
+            if let Err(e) = std::thread::Builder::new()
+                .name("qemu-watch".into())
+                .spawn(move || self.run())
+            {
+                log::error!("cannot start the QEMU watch loop: {e}");
+            }
+        });
         log::debug!("watching QEMU {} of domain '{name}'", rt.pid);
         wake(self.wake_fd());
     }

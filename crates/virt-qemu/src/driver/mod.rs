@@ -1,13 +1,13 @@
 //! The `virt_core::Driver` implementation: domain life over QMP, with all
 //! state on disk (see [`crate::state`]).
 //!
-//! No process stays behind to watch guests, so the state of a running
-//! domain is read when asked: the pid (through a pidfd) says whether QEMU
-//! lives, `query-status` says what the guest does, and the events QEMU sends
-//! during any monitor session (SHUTDOWN, GUEST_PANICKED, ...) make the
-//! driver apply `on_poweroff` / `on_crash` then. QEMU runs with
-//! `-no-shutdown`, so a guest that powers off while nobody looks waits in
-//! the "shutdown" status until the next look applies its lifecycle action.
+//! The state of a running domain is read when asked: the pid (through a
+//! pidfd) says whether QEMU lives, `query-status` says what the guest does,
+//! and a look applies `on_poweroff` / `on_crash` when the guest asked for
+//! them. QEMU runs with `-no-shutdown`, so a guest that powers off waits in
+//! the "shutdown" status for that look. In the daemon, [`daemon`]'s loop
+//! makes the look the moment QEMU reports the change or exits; embedded,
+//! the next call makes it.
 
 mod affinity;
 mod api;
