@@ -287,7 +287,7 @@ fn measure(d: &Daemon, xml: &Path, name: &str, runs: usize) -> Figures {
     let stopped_event = Command::new(SYSTEM_PYTHON)
         .arg("-c")
         .arg(PY_STOPPED)
-        .args([&d.uri, &x.to_string(), &runs.min(5).to_string(), name])
+        .args([d.uri.as_str(), x.as_ref(), &runs.min(5).to_string(), name])
         .stderr(Stdio::null())
         .output()
         .ok()
