@@ -98,11 +98,9 @@ impl Ctl {
     /// Open the connection (virsh's "failed to connect" on failure).
     pub fn connect(&mut self, uri: Option<&str>, readonly: bool) -> CmdResult {
         let name = uri.unwrap_or("");
-        let r = if readonly {
-            Connect::open_read_only(name)
-        } else {
-            Connect::open(name)
-        };
+        // As virsh: credentials a driver asks for are prompted for on the
+        // terminal (libvirt's default authenticator).
+        let r = Connect::open_auth(name, Box::new(virt_core::Terminal), readonly);
         match r {
             Ok(c) => {
                 self.conn = Some(c);

@@ -74,6 +74,21 @@ const CONNECT_RO: c_uint = 1;
 const CONNECT_NO_ALIASES: c_uint = 2;
 
 fn open(api: &'static str, name: *const c_char, flags: c_uint) -> *mut ConnHandle {
+    // SAFETY: no record: nothing to read.
+    unsafe { open_with(api, name, ptr::null_mut(), flags) }
+}
+
+/// Open, asking credentials through `auth` when it is not null.
+///
+/// # Safety
+/// `auth` is null or a valid record whose callback stays callable for
+/// the length of the call (the C caller's contract).
+unsafe fn open_with(
+    api: &'static str,
+    name: *const c_char,
+    auth: *mut virConnectAuth,
+    flags: c_uint,
+) -> *mut ConnHandle {
     guard(api, ptr::null_mut(), |_| {
         init();
         Error::check_flags(
@@ -84,10 +99,12 @@ fn open(api: &'static str, name: *const c_char, flags: c_uint) -> *mut ConnHandl
         )?;
         // SAFETY: the caller's name is null or NUL-terminated.
         let uri = unsafe { opt_arg(name, api, "name") }?.unwrap_or("");
-        let conn = if flags & CONNECT_RO != 0 {
-            Connect::open_read_only(uri)
-        } else {
-            Connect::open(uri)
+        let read_only = flags & CONNECT_RO != 0;
+        // SAFETY: null or the caller's valid record.
+        let conn = match unsafe { crate::auth::from_record(auth) } {
+            Some(a) => Connect::open_auth(uri, Box::new(a), read_only),
+            None if read_only => Connect::open_read_only(uri),
+            None => Connect::open(uri),
         }?;
         Ok(handles::into_raw(ConnHandle::new(conn)))
     })
@@ -106,15 +123,17 @@ pub unsafe extern "C" fn virConnectOpenReadOnly(name: *const c_char) -> *mut Con
     open("virConnectOpenReadOnly", name, CONNECT_RO)
 }
 
-/// `virConnectOpenAuth`: open with `flags` (`VIR_CONNECT_RO`). No driver
-/// of this library asks for credentials, so `auth` is never called.
+/// `virConnectOpenAuth`: open with `flags` (`VIR_CONNECT_RO`); a driver
+/// that needs credentials (the test driver with `<auth>` in its node
+/// file) asks them through `auth`'s callback.
 #[no_mangle]
 pub unsafe extern "C" fn virConnectOpenAuth(
     name: *const c_char,
-    _auth: *mut virConnectAuth,
+    auth: *mut virConnectAuth,
     flags: c_uint,
 ) -> *mut ConnHandle {
-    open("virConnectOpenAuth", name, flags)
+    // SAFETY: the caller's record, null or valid during the call.
+    unsafe { open_with("virConnectOpenAuth", name, auth, flags) }
 }
 
 /// `virConnectClose`: drop one reference; 0 when the connection is gone,

@@ -78,6 +78,18 @@ impl Connect {
         Self::open_flags(uri, true)
     }
 
+    /// Open with an authenticator (`virConnectOpenAuth`): a driver that
+    /// needs credentials (the test driver with `<auth>` in its node file)
+    /// asks them through `auth` while the open runs; `read_only` is
+    /// `VIR_CONNECT_RO`.
+    pub fn open_auth(
+        uri: &str,
+        auth: Box<dyn crate::Authenticator>,
+        read_only: bool,
+    ) -> Result<Connect> {
+        crate::auth::with(Some(auth), || Self::open_flags(uri, read_only))
+    }
+
     fn open_flags(uri: &str, read_only: bool) -> Result<Connect> {
         let r = Self::open_inner(uri, read_only);
         if let Err(e) = &r {

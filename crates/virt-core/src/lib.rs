@@ -15,6 +15,8 @@
 //! - [`Stream`] and [`StreamEnds`]: bulk data to and from drivers (volume
 //!   upload and download, screenshots, consoles), holes included.
 //! - [`sparse`]: files as stream ends that keep holes.
+//! - [`auth`]: credentials asked while a connection opens
+//!   ([`Connect::open_auth`]).
 //! - [`Uri`]: connection URI parsing.
 //! - [`types`]: the plain values the API hands out.
 //! - [`events`]: domain and network events: the [`EventBus`] a driver
@@ -22,6 +24,7 @@
 
 #![warn(missing_docs)]
 
+pub mod auth;
 mod checked;
 mod connect;
 mod cpumap;
@@ -35,6 +38,7 @@ pub mod stream;
 pub mod types;
 pub mod uri;
 
+pub use auth::{Authenticator, CallbackAuth, Credential, Terminal};
 pub use checked::Checked;
 pub use connect::{
     default_uri, parse_uuid, Connect, Domain, Network, StoragePool, StorageVol, LIB_VERSION,

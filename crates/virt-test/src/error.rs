@@ -123,6 +123,13 @@ pub enum TestError {
     /// The node description file is wrong.
     #[error("XML error: {0}")]
     NodeXml(String),
+    /// The credentials given do not match the node file's `<auth>`.
+    #[error("authentication failed: authentication failed, see test XML for the correct username/password")]
+    AuthFailed,
+    /// Credentials were asked and none given: libvirt fails with no error
+    /// set, which its API reports as an unknown cause.
+    #[error("An error occurred, but the cause is unknown")]
+    NoCause,
     /// A domain or node XML document failed to parse.
     #[error(transparent)]
     Xml(#[from] virt_xml::XmlError),
@@ -164,6 +171,8 @@ impl From<TestError> for Error {
             }
             System { .. } => (ErrorCode::SystemError, ErrorDomain::Test),
             NodeXml(_) => (ErrorCode::XmlError, ErrorDomain::Test),
+            AuthFailed => (ErrorCode::AuthFailed, ErrorDomain::Test),
+            NoCause => (ErrorCode::InternalError, ErrorDomain::None),
             Xml(_) => {
                 return match e {
                     Xml(x) => Error::from(x),

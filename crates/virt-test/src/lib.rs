@@ -69,7 +69,9 @@ pub fn open_path(path: &str) -> Result<TestConnection> {
             TestError::BadUri("testOpen: supply a path or use test:///default".into()).into(),
         );
     }
-    Ok(TestConnection::new(Arc::new(Node::from_file(path)?)))
+    let node = Node::from_file(path)?;
+    node.authenticate()?;
+    Ok(TestConnection::new(Arc::new(node)))
 }
 
 fn default_node() -> Result<Arc<Node>> {

@@ -96,6 +96,9 @@ pub(crate) struct Node {
     pub networks: RwLock<Networks>,
     pub pools: RwLock<Pools>,
     pub domains: RwLock<Domains>,
+    /// The users of the node file's `<auth>`, with their passwords; a
+    /// connection must authenticate as one of them when there are any.
+    pub users: Vec<(String, Option<String>)>,
     /// Where the node's domain and network events are published (shared
     /// by every connection to the node, as libvirt's test driver's event
     /// state).
@@ -137,6 +140,7 @@ impl Node {
             networks: RwLock::new(networks),
             pools: RwLock::new(pools),
             domains: RwLock::new(domains),
+            users: Vec::new(),
         })
     }
 
@@ -159,8 +163,17 @@ impl Node {
         let mut domains = Domains::default();
         let mut networks = Networks::default();
         let mut pools = Pools::default();
+        let mut users = Vec::new();
         for el in root.elements() {
             match el.name.as_str() {
+                "auth" => {
+                    for user in el.elements().filter(|u| u.name == "user") {
+                        users.push((
+                            user.text().trim().to_string(),
+                            attr(user, "password").map(str::to_string),
+                        ));
+                    }
+                }
                 "domain" => {
                     let mut def = match attr(el, "file") {
                         Some(f) => {
@@ -203,7 +216,37 @@ impl Node {
             networks: RwLock::new(networks),
             pools: RwLock::new(pools),
             domains: RwLock::new(domains),
+            users,
         })
+    }
+
+    /// Ask the opener's credentials when the node file lists users, as
+    /// libvirt's test driver does: a user name, then that user's password
+    /// unless the file gives none.
+    pub fn authenticate(&self) -> virt_core::Result<()> {
+        if self.users.is_empty() {
+            return Ok(());
+        }
+        // libvirt asks for "localhost" whatever the URI says.
+        const HOST: &str = "localhost";
+        // An empty name is a name (virsh's prompt reads one from an empty
+        // line); no answer at all is libvirt's failure without an error.
+        let Some(name) = virt_core::auth::username(HOST)? else {
+            return Err(TestError::NoCause.into());
+        };
+        let user = self.users.iter().find(|(u, _)| *u == name);
+        if let Some((_, None)) = user {
+            return Ok(());
+        }
+        // An unknown user is asked for a password too, then refused.
+        let given = match virt_core::auth::password(&name, HOST)? {
+            Some(p) => p,
+            None => return Err(TestError::NoCause.into()),
+        };
+        match user {
+            Some((_, Some(p))) if *p == given => Ok(()),
+            _ => Err(TestError::AuthFailed.into()),
+        }
     }
 
     /// Number of CPUs the topology holds (`VIR_NODEINFO_MAXCPUS`).

@@ -1582,3 +1582,98 @@ mod events {
         assert_eq!(sub.recv(), None);
     }
 }
+
+/// A node file with `<auth>` asks for a user name, then that user's
+/// password (none for a user without one), with libvirt's prompts, and
+/// refuses as libvirt's test driver does (answers checked against
+/// python3-libvirt 9.0 on the same node file).
+#[test]
+fn node_file_auth_asks_and_checks_credentials() {
+    use virt_core::auth::cred::{AUTHNAME, PASSPHRASE};
+    use virt_core::{CallbackAuth, Credential};
+    crate::register();
+    let dir = temp_path("auth");
+    ok(std::fs::create_dir_all(&dir).map_err(|_| err(private().lookup_by_id(99))));
+    let node = dir.join("node.xml");
+    ok(std::fs::write(
+        &node,
+        "<node><auth><user password='2147483647'>marin</user>\
+         <user password='87539319'>srinivasa</user><user>nopass</user></auth></node>",
+    )
+    .map_err(|_| err(private().lookup_by_id(99))));
+    let uri = format!("test://{}", node.display());
+    // Opens with `answers` (user, password) offering `types`; what was
+    // asked, and the outcome as (code, domain, message).
+    let open = |types: Vec<i32>, user: Option<&str>, pass: Option<&str>| {
+        let asked = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let log = asked.clone();
+        let (user, pass) = (user.map(str::to_string), pass.map(str::to_string));
+        let auth = CallbackAuth::new(types, move |creds: &mut [Credential]| {
+            for c in creds.iter_mut() {
+                log.borrow_mut().push(c.prompt.clone());
+                c.result = if c.kind == AUTHNAME {
+                    user.clone()
+                } else {
+                    pass.clone()
+                };
+            }
+            true
+        });
+        let r = Connect::open_auth(&uri, Box::new(auth), false)
+            .map(|_| ())
+            .map_err(|e| (e.code, e.domain, e.message));
+        let asked = asked.borrow().clone();
+        (asked, r)
+    };
+    let both = || vec![AUTHNAME, PASSPHRASE];
+    let name_q = "Enter username for localhost".to_string();
+    let (asked, r) = open(both(), Some("srinivasa"), Some("87539319"));
+    assert_eq!(
+        (asked, r),
+        (
+            vec![
+                name_q.clone(),
+                "Enter srinivasa's password for localhost".into()
+            ],
+            Ok(())
+        )
+    );
+    let refused = Err((
+        ErrorCode::AuthFailed,
+        virt_core::ErrorDomain::Test,
+        "authentication failed: authentication failed, see test XML for the correct username/password"
+            .to_string(),
+    ));
+    assert_eq!(open(both(), Some("srinivasa"), Some("x")).1, refused);
+    let (asked, r) = open(both(), Some("bob"), Some("87539319"));
+    assert_eq!((asked.len(), r), (2, refused));
+    // A user without a password is not asked for one.
+    assert_eq!(
+        open(both(), Some("nopass"), None),
+        (vec![name_q.clone()], Ok(()))
+    );
+    // No name given: libvirt fails without setting an error.
+    assert_eq!(
+        open(both(), None, Some("87539319")).1,
+        Err((
+            ErrorCode::InternalError,
+            virt_core::ErrorDomain::None,
+            "An error occurred, but the cause is unknown".into()
+        ))
+    );
+    assert_eq!(
+        open(vec![AUTHNAME], Some("marin"), None).1.map_err(|e| e.2),
+        Err("authentication failed: Missing VIR_CRED_PASSPHRASE or VIR_CRED_NOECHOPROMPT credential type".into())
+    );
+    // A plain open of a node file with users.
+    let e = err(Connect::open(&uri));
+    assert_eq!(
+        (e.code, e.domain, e.message.as_str()),
+        (
+            ErrorCode::InvalidArg,
+            virt_core::ErrorDomain::Auth,
+            "invalid argument: Missing authentication credentials"
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

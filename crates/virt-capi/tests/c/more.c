@@ -27,6 +27,43 @@ static const char *TRANSIENT =
     "<vcpu current='1'>4</vcpu>"
     "<os><type arch='x86_64'>hvm</type></os></domain>";
 
+/* A test node that asks for credentials. */
+static const char *AUTH_NODE =
+    "<node><auth><user password='87539319'>srinivasa</user>"
+    "<user>nopass</user></auth></node>";
+
+/* Answers the name and password in `data` ("user\0password"); prints
+ * what it was asked. */
+static int answer(virConnectCredentialPtr cred, unsigned int ncred, void *data)
+{
+    const char *user = data, *pass = user + strlen(user) + 1;
+    unsigned int i;
+    for (i = 0; i < ncred; i++) {
+        printf("  asked %d [%s] challenge [%s] default [%s]\n", cred[i].type,
+               cred[i].prompt ? cred[i].prompt : "", cred[i].challenge ? cred[i].challenge : "",
+               cred[i].defresult ? cred[i].defresult : "");
+        const char *a = cred[i].type == VIR_CRED_AUTHNAME ? user : pass;
+        if (strcmp(a, "-") == 0)
+            return -1;
+        cred[i].result = strdup(a);
+        cred[i].resultlen = strlen(a);
+    }
+    return 0;
+}
+
+static void open_with_auth(const char *uri, const char *creds, int *types, int ntypes)
+{
+    virConnectAuth auth = { types, ntypes, answer, (void *)creds };
+    virConnectPtr c = virConnectOpenAuth(uri, &auth, 0);
+    virErrorPtr e = virGetLastError();
+    printf("OpenAuth %s/%s: %s", creds, creds + strlen(creds) + 1, c ? "opened" : "refused");
+    if (!c && e)
+        printf(", code %d domain %d: %s", e->code, e->domain, e->message ? e->message : "");
+    printf("\n");
+    if (c)
+        virConnectClose(c);
+}
+
 static const char *DISK =
     "<disk type='file' device='disk'><source file='/tmp/more-disk.img'/>"
     "<target dev='vdb' bus='virtio'/></disk>";
@@ -265,6 +302,28 @@ int main(void)
            cred[0].resultlen, cred[1].result ? cred[1].result : "", cred[1].resultlen);
     free(cred[0].result);
     free(cred[1].result);
+
+    /* A node file with <auth>: the caller's callback is asked. */
+    char node_path[64], uri[96];
+    snprintf(node_path, sizeof node_path, "/tmp/more-auth-%d.xml", (int)getpid());
+    FILE *f = fopen(node_path, "w");
+    if (f) {
+        fputs(AUTH_NODE, f);
+        fclose(f);
+    }
+    snprintf(uri, sizeof uri, "test://%s", node_path);
+    int both[] = { VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE };
+    int name_only[] = { VIR_CRED_AUTHNAME };
+    open_with_auth(uri, "srinivasa\0" "87539319", both, 2);
+    open_with_auth(uri, "srinivasa\0" "wrong", both, 2);
+    open_with_auth(uri, "nopass\0" "", both, 2);
+    open_with_auth(uri, "-\0" "", both, 2);
+    open_with_auth(uri, "srinivasa\0" "87539319", name_only, 1);
+    virConnectPtr plain = virConnectOpen(uri);
+    virErrorPtr pe = virGetLastError();
+    printf("Open without auth: %s, code %d domain %d\n", plain ? "opened" : "refused",
+           pe ? pe->code : 0, pe ? pe->domain : 0);
+    unlink(node_path);
 
     virDomainFree(d);
     result("Close", virConnectClose(conn));

@@ -89,8 +89,10 @@ pub(super) fn open_read_only(py: Python<'_>, name: Option<String>) -> PyResult<P
 }
 
 /// Open with credentials: `auth` is `[credential types, callback, opaque]`.
-/// No driver compiled in asks for credentials, so the callback is checked
-/// but never called; `VIR_CONNECT_RO` in `flags` opens read-only.
+/// A driver that needs credentials calls `callback(creds, opaque)` with
+/// `creds` a list of `[type, prompt, challenge, defresult, result]` lists
+/// whose `result` the callback fills in, returning 0 (or -1 to refuse), as
+/// libvirt-python's; `VIR_CONNECT_RO` in `flags` opens read-only.
 #[pyfunction]
 #[pyo3(name = "openAuth", signature = (uri, auth, flags = 0))]
 pub(super) fn open_auth(
@@ -106,8 +108,63 @@ pub(super) fn open_auth(
             "openAuth: auth must be [credential types, callback, opaque]",
         ));
     }
-    let _: Vec<i32> = items[0].extract()?;
-    open_uri(py, uri, flags & CONNECT_RO != 0)
+    let types: Vec<i32> = items[0].extract()?;
+    let callback: Option<Py<PyAny>> = (!items[1].is_none()).then(|| items[1].clone().unbind());
+    let opaque = items[2].clone().unbind();
+    let uri = uri.unwrap_or_default();
+    let read_only = flags & CONNECT_RO != 0;
+    let authenticator =
+        virt_core::CallbackAuth::new(types, move |creds: &mut [virt_core::Credential]| {
+            let Some(cb) = &callback else { return false };
+            Python::with_gil(|py| ask_python(py, cb, &opaque, creds).unwrap_or(false))
+        });
+    let conn = call(py, move || {
+        Connect::open_auth(&uri, Box::new(authenticator), read_only)
+    })?;
+    Ok(PyConnect::new(conn))
+}
+
+/// One round of libvirt-python's credential callback: true when it
+/// returned 0; its answers are copied into `creds`. An exception in the
+/// callback counts as a refusal (it is printed, as Python prints errors
+/// it cannot raise).
+fn ask_python(
+    py: Python<'_>,
+    cb: &Py<PyAny>,
+    opaque: &Py<PyAny>,
+    creds: &mut [virt_core::Credential],
+) -> PyResult<bool> {
+    let list = PyList::empty(py);
+    for c in creds.iter() {
+        let item = PyList::new(
+            py,
+            [
+                c.kind.into_pyobject(py)?.into_any(),
+                c.prompt.as_str().into_pyobject(py)?.into_any(),
+                c.challenge.as_deref().into_pyobject(py)?.into_any(),
+                c.default.as_deref().into_pyobject(py)?.into_any(),
+                py.None().into_bound(py),
+            ],
+        )?;
+        list.append(item)?;
+    }
+    let ret = match cb.call1(py, (list.clone(), opaque.clone_ref(py))) {
+        Ok(r) => r,
+        Err(e) => {
+            e.print(py);
+            return Ok(false);
+        }
+    };
+    let code: i32 = ret.extract(py).unwrap_or(-1);
+    for (c, item) in creds.iter_mut().zip(list.iter()) {
+        let answer = item.get_item(4)?;
+        c.result = if answer.is_none() {
+            None
+        } else {
+            Some(answer.extract::<String>()?)
+        };
+    }
+    Ok(code == 0)
 }
 
 #[pymethods]

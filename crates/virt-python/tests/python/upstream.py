@@ -5,9 +5,6 @@ whichever libvirt module is first on sys.path, and print one JSON object:
 - "missing-api": the test needs an API this module lacks (an AttributeError
   on a libvirt object or module, an ImportError of a libvirt module, or
   VIR_ERR_NO_SUPPORT);
-- "no-credentials-asked": an openAuth in the test opened its connection
-  without ever calling the test's auth callback (seen by wrapping the
-  callback; the call itself goes through unchanged);
 - "other": anything else.
 
 Usage: python3 upstream.py TESTS_DIR
@@ -18,34 +15,6 @@ import json
 import os
 import sys
 import unittest
-
-
-# openAuth calls of the running test that opened without asking for
-# credentials, as "driver:": reset by Collect.startTest.
-unasked = []
-
-
-def watch_open_auth(libvirt):
-    """Wrap libvirt.openAuth so that a test's auth callback is observed:
-    the same call is made, with a callback that notes it was called."""
-    real = libvirt.openAuth
-
-    def openAuth(uri, auth, flags=0):
-        asked = []
-        if isinstance(auth, list) and len(auth) >= 2 and callable(auth[1]):
-            callback = auth[1]
-
-            def noted(creds, opaque):
-                asked.append(True)
-                return callback(creds, opaque)
-
-            auth = [auth[0], noted] + list(auth[2:])
-        conn = real(uri, auth, flags)
-        if not asked:
-            unasked.append(str(uri).split("/")[0])
-        return conn
-
-    libvirt.openAuth = openAuth
 
 
 def why(err):
@@ -66,9 +35,6 @@ def why(err):
                 last.startswith("AttributeError") and ("vir" in last or "libvirt" in last)):
             return "missing-api: " + last
         return "other: " + last
-    if unasked:
-        return "no-credentials-asked: openAuth(%s) opened without calling the auth callback, then %s: %s" % (
-            unasked[0], etype.__name__, str(value).splitlines()[0] if str(value) else "")
     if issubclass(etype, libvirt.libvirtError) and value.get_error_code() == libvirt.VIR_ERR_NO_SUPPORT:
         return "missing-api: " + str(value)
     return "other: %s: %s" % (etype.__name__, str(value).splitlines()[0] if str(value) else "")
@@ -78,10 +44,6 @@ class Collect(unittest.TestResult):
     def __init__(self):
         super().__init__()
         self.out = {}
-
-    def startTest(self, test):
-        super().startTest(test)
-        unasked.clear()
 
     def addSuccess(self, test):
         self.out[test.id()] = ["pass", ""]
@@ -100,14 +62,12 @@ def main():
     tests = os.path.abspath(sys.argv[1])
     sys.path.insert(1, tests)  # eventmock, as the tests expect
     import libvirt
-    watch_open_auth(libvirt)
     result = Collect()
     stderr = sys.stderr
     for name in sorted(os.listdir(tests)):
         if not (name.startswith("test_") and name.endswith(".py")):
             continue
         mod = name[:-3]
-        unasked.clear()
         try:
             suite = unittest.defaultTestLoader.loadTestsFromName(mod)
         except BaseException as e:  # a module that fails to import (or exits)
