@@ -5,6 +5,7 @@ use crate::error::{StorageError, StorageResult};
 use crate::image::{self, Measured};
 use crate::paths::{remove_quiet, write_atomic, Lock, Paths};
 use crate::transfer;
+use crate::{fs, lvm};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use virt_core::error::check_flags;
@@ -17,8 +18,9 @@ use virt_core::{
 use virt_xml::storage::{self, PoolDef, VolDef};
 use virt_xml::Element;
 
-/// The pool types this driver serves.
-const SERVED_TYPES: [&str; 1] = ["dir"];
+/// The pool types this driver serves: a directory, a file system mounted
+/// on one (`fs`), an LVM volume group (`logical`).
+const SERVED_TYPES: [&str; 3] = ["dir", "fs", "logical"];
 
 /// The storage member of a `qemu:///` connection.
 pub struct StorageDriver {
@@ -45,6 +47,18 @@ impl Pool {
 
     fn target(&self) -> PathBuf {
         PathBuf::from(self.def.target_path().unwrap_or_default())
+    }
+
+    /// True for an LVM pool, whose volumes are logical volumes.
+    fn is_logical(&self) -> bool {
+        self.def.pool_type == "logical"
+    }
+
+    /// The volume group of a logical pool (its source name).
+    fn vg(&self) -> String {
+        self.def
+            .source_name()
+            .unwrap_or_else(|| self.def.name.clone())
     }
 
     fn must_be_active(&self) -> StorageResult<()> {
@@ -82,8 +96,15 @@ impl Pool {
         }
     }
 
-    /// The names of the pool's volumes: the regular files in its directory.
+    /// The names of the pool's volumes: the regular files in its
+    /// directory, or the group's logical volumes.
     fn volume_names(&self) -> StorageResult<Vec<String>> {
+        if self.is_logical() {
+            return Ok(lvm::volumes(&self.vg())?
+                .into_iter()
+                .map(|v| v.name)
+                .collect());
+        }
         let dir = self.target();
         let rd = std::fs::read_dir(&dir).map_err(|e| {
             StorageError::system(format!("cannot open directory '{}'", dir.display()), e)
@@ -212,8 +233,26 @@ impl StorageDriver {
         Lock::acquire(&self.paths)
     }
 
-    /// Start a pool: its directory must be there; the live XML records it.
+    /// Start a pool: its directory must be there (a file system is
+    /// mounted on it first, a volume group activated instead); the live
+    /// XML records it.
     fn start(&self, p: &Pool) -> StorageResult<()> {
+        match p.def.pool_type.as_str() {
+            "logical" => {
+                lvm::start(&p.vg())?;
+                return write_atomic(&self.paths.live_xml(&p.def.name), p.def.to_xml().as_bytes());
+            }
+            "fs" => {
+                let device = p
+                    .def
+                    .source_devices()
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
+                fs::mount(&device, p.def.source_format().as_deref(), &p.target())?;
+            }
+            _ => {}
+        }
         let target = p.target();
         let md = std::fs::metadata(&target).map_err(|e| {
             StorageError::system(format!("cannot open directory '{}'", target.display()), e)
@@ -227,8 +266,24 @@ impl StorageDriver {
         write_atomic(&self.paths.live_xml(&p.def.name), p.def.to_xml().as_bytes())
     }
 
-    /// Make the pool's directory (`pool-build`).
+    /// Make the pool's directory (`pool-build`); a file system pool's
+    /// device is formatted when a flag asks (as libvirt's), a logical
+    /// pool's devices become its volume group.
     fn build(&self, p: &Pool, flags: u32) -> StorageResult<()> {
+        if p.is_logical() {
+            let overwrite = flags & pool_build_flags::OVERWRITE != 0;
+            return lvm::build(&p.vg(), &p.def.source_devices(), overwrite);
+        }
+        if p.def.pool_type == "fs" && flags != 0 {
+            let device = p
+                .def
+                .source_devices()
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            let format = p.def.source_format().unwrap_or_else(|| "auto".into());
+            fs::make(&device, &format, flags & pool_build_flags::OVERWRITE != 0)?;
+        }
         let target = p.target();
         if flags & pool_build_flags::NO_OVERWRITE != 0 && target.exists() {
             return Err(StorageError::Invalid(format!(
@@ -249,7 +304,13 @@ impl StorageDriver {
     /// directory) when active.
     fn measured_def(p: &Pool) -> PoolDef {
         let mut def = p.def.clone();
-        if p.active {
+        if p.active && p.is_logical() {
+            if let Ok(g) = lvm::group_size(&p.vg()) {
+                def.capacity = g.capacity;
+                def.available = g.available;
+                def.allocation = g.capacity.saturating_sub(g.available);
+            }
+        } else if p.active {
             if let Ok(st) = rustix::fs::statvfs(p.target()) {
                 let frsize = st.f_frsize;
                 def.capacity = st.f_blocks.saturating_mul(frsize);
@@ -303,7 +364,12 @@ impl StorageDriver {
         let path = p.vol_path(&r.name).map_err(|_| {
             StorageError::NoVol(format!("no storage vol with matching name '{}'", r.name))
         })?;
-        if !path.is_file() {
+        let found = if p.is_logical() {
+            p.volume_names()?.contains(&r.name)
+        } else {
+            path.is_file()
+        };
+        if !found {
             return Err(StorageError::NoVol(format!(
                 "no storage vol with matching name '{}'",
                 r.name
@@ -312,20 +378,76 @@ impl StorageDriver {
         Ok((p, path))
     }
 
-    /// A volume of an active pool whose file is `path`.
+    /// A volume of an active pool whose file (or key) is `path`.
     fn vol_at(&self, path: &str) -> Option<StorageVolRef> {
         let clean = storage::sanitize_path(path);
         let file = Path::new(&clean);
         let (dir, name) = (file.parent()?, file.file_name()?.to_str()?);
-        self.all_pools()
-            .into_iter()
-            .filter(|p| p.active && p.target() == dir && file.is_file())
-            .map(|p| p.vol_ref(name))
-            .next()
+        for p in self.all_pools().into_iter().filter(|p| p.active) {
+            if p.is_logical() {
+                let lvs = lvm::volumes(&p.vg()).unwrap_or_default();
+                let hit = lvs
+                    .iter()
+                    .find(|v| v.uuid == path || (p.target() == dir && v.name == name));
+                if let Some(v) = hit {
+                    return Some(Self::logical_ref(&p, v));
+                }
+            } else if p.target() == dir && file.is_file() {
+                return Some(p.vol_ref(name));
+            }
+        }
+        None
     }
 
-    /// The volume XML libvirt's dir backend gives a file.
+    /// The handle of logical volume `v` of pool `p`: LVM's UUID is its key.
+    fn logical_ref(p: &Pool, v: &lvm::LogicalVolume) -> StorageVolRef {
+        StorageVolRef {
+            pool: p.def.name.clone(),
+            name: v.name.clone(),
+            key: v.uuid.clone(),
+        }
+    }
+
+    /// The handles of a pool's volumes.
+    fn vol_refs(p: &Pool) -> StorageResult<Vec<StorageVolRef>> {
+        if p.is_logical() {
+            return Ok(lvm::volumes(&p.vg())?
+                .iter()
+                .map(|v| Self::logical_ref(p, v))
+                .collect());
+        }
+        Ok(p.volume_names()?.iter().map(|n| p.vol_ref(n)).collect())
+    }
+
+    /// The one logical volume `name` of pool `p`.
+    fn logical_volume(p: &Pool, name: &str) -> StorageResult<lvm::LogicalVolume> {
+        lvm::volumes(&p.vg())?
+            .into_iter()
+            .find(|v| v.name == name)
+            .ok_or_else(|| {
+                StorageError::NoVol(format!("no storage vol with matching name '{name}'"))
+            })
+    }
+
+    /// The volume XML libvirt's backends give: a file of a directory, a
+    /// logical volume of a group.
     fn vol_def(p: &Pool, name: &str, path: &Path) -> StorageResult<VolDef> {
+        if p.is_logical() {
+            let v = Self::logical_volume(p, name)?;
+            return Ok(VolDef {
+                kind: Some(StorageVolType::Block),
+                name: v.name.clone(),
+                key: Some(v.uuid.clone()),
+                capacity: v.size,
+                allocation: v.size,
+                physical: None,
+                path: Some(path.display().to_string()),
+                format: None,
+                source: None,
+                target_extra: Vec::new(),
+                extra: Vec::new(),
+            });
+        }
         let m: Measured = image::measure(path, None)?;
         let md = std::fs::metadata(path).map_err(|e| {
             StorageError::system(format!("cannot stat file '{}'", path.display()), e)
@@ -364,11 +486,28 @@ impl StorageDriver {
         flags: u32,
     ) -> StorageResult<StorageVolRef> {
         let path = p.vol_path(&def.name)?;
-        if path.exists() {
+        let taken = if p.is_logical() {
+            p.volume_names()?.contains(&def.name)
+        } else {
+            path.exists()
+        };
+        if taken {
             return Err(StorageError::Failed(format!(
                 "storage volume name '{}' already in use.",
                 def.name
             )));
+        }
+        if p.is_logical() {
+            let vg = p.vg();
+            lvm::create_volume(&vg, &def.name, def.capacity)?;
+            if let Some((src, _)) = from {
+                if let Err(e) = copy_into(src, &path) {
+                    let _ = lvm::delete_volume(&vg, &def.name);
+                    return Err(e);
+                }
+            }
+            let v = Self::logical_volume(p, &def.name)?;
+            return Ok(Self::logical_ref(p, &v));
         }
         let format = def.format.as_deref().unwrap_or("raw");
         match from {
@@ -402,6 +541,19 @@ impl StorageDriver {
         }
         Ok(p.vol_ref(&def.name))
     }
+}
+
+/// Copy the data of `src` into the start of `dst` (a new volume).
+fn copy_into(src: &Path, dst: &Path) -> StorageResult<()> {
+    let mut from = std::fs::File::open(src)
+        .map_err(|e| StorageError::system(format!("cannot open '{}'", src.display()), e))?;
+    let mut to = std::fs::OpenOptions::new()
+        .write(true)
+        .open(dst)
+        .map_err(|e| StorageError::system(format!("cannot open '{}'", dst.display()), e))?;
+    std::io::copy(&mut from, &mut to)
+        .and_then(|_| to.sync_all())
+        .map_err(|e| StorageError::system(format!("cannot copy into '{}'", dst.display()), e))
 }
 
 /// The build flags a start with `WITH_BUILD*` flags asks for.
@@ -593,6 +745,11 @@ impl Driver for StorageDriver {
             let _lock = self.lock()?;
             let p = self.pool(pool)?;
             p.must_be_active()?;
+            match p.def.pool_type.as_str() {
+                "logical" => lvm::stop(&p.vg())?,
+                "fs" => fs::unmount(&p.target())?,
+                _ => {}
+            }
             remove_quiet(&self.paths.live_xml(&p.def.name));
             Ok(())
         })())
@@ -604,6 +761,9 @@ impl Driver for StorageDriver {
             let _lock = self.lock()?;
             let p = self.pool(pool)?;
             p.must_be_inactive()?;
+            if p.is_logical() {
+                return lvm::delete(&p.vg(), &p.def.source_devices());
+            }
             let target = p.target();
             std::fs::remove_dir(&target).map_err(|e| {
                 StorageError::system(format!("failed to remove pool '{}'", target.display()), e)
@@ -667,7 +827,7 @@ impl Driver for StorageDriver {
             flags_ok(flags, 0, "storagePoolListAllVolumes")?;
             let p = self.pool(pool)?;
             p.must_be_active()?;
-            Ok(p.volume_names()?.iter().map(|n| p.vol_ref(n)).collect())
+            Self::vol_refs(&p)
         })())
     }
 
@@ -678,6 +838,9 @@ impl Driver for StorageDriver {
     ) -> Result<StorageVolRef> {
         let r = self.pool(pool).and_then(|p| {
             p.must_be_active()?;
+            if p.is_logical() {
+                return Self::logical_volume(&p, name).map(|v| Self::logical_ref(&p, &v));
+            }
             let found = p.vol_path(name).is_ok_and(|f| f.is_file());
             if !found {
                 return Err(StorageError::NoVol(format!(
@@ -750,7 +913,10 @@ impl Driver for StorageDriver {
         ok((|| {
             flags_ok(flags, 0, "storageVolDelete")?;
             let _lock = self.lock()?;
-            let (_, path) = self.vol(vol)?;
+            let (p, path) = self.vol(vol)?;
+            if p.is_logical() {
+                return lvm::delete_volume(&p.vg(), &vol.name);
+            }
             std::fs::remove_file(&path).map_err(|e| {
                 StorageError::system(format!("cannot unlink file '{}'", path.display()), e)
             })
@@ -775,7 +941,11 @@ impl Driver for StorageDriver {
                 )));
             }
             let _lock = self.lock()?;
-            let (_, path) = self.vol(vol)?;
+            let (p, path) = self.vol(vol)?;
+            if p.is_logical() {
+                let v = Self::logical_volume(&p, &vol.name)?;
+                return image::zero(&path, v.size);
+            }
             let m = image::measure(&path, None)?;
             image::wipe(&path, &m.format, m.capacity)
         })())
@@ -786,8 +956,18 @@ impl Driver for StorageDriver {
             use vol_resize_flags::{ALLOCATE, DELTA, SHRINK};
             flags_ok(flags, ALLOCATE | DELTA | SHRINK, "storageVolResize")?;
             let _lock = self.lock()?;
-            let (_, path) = self.vol(vol)?;
-            let m = image::measure(&path, None)?;
+            let (p, path) = self.vol(vol)?;
+            let m = if p.is_logical() {
+                let v = Self::logical_volume(&p, &vol.name)?;
+                Measured {
+                    format: "raw".into(),
+                    capacity: v.size,
+                    allocation: v.size,
+                    backing: None,
+                }
+            } else {
+                image::measure(&path, None)?
+            };
             let new = match (flags & DELTA != 0, flags & SHRINK != 0) {
                 (true, true) => m.capacity.checked_sub(capacity).ok_or_else(|| {
                     StorageError::InvalidArg("can't shrink capacity below size of 0".into())
@@ -808,6 +988,9 @@ impl Driver for StorageDriver {
                     "capacity {new} is out of range"
                 )));
             }
+            if p.is_logical() {
+                return lvm::resize_volume(&p.vg(), &vol.name, m.capacity, new);
+            }
             image::resize(
                 &path,
                 &m.format,
@@ -820,7 +1003,15 @@ impl Driver for StorageDriver {
 
     fn storage_vol_get_info(&self, vol: &StorageVolRef) -> Result<StorageVolInfo> {
         ok((|| {
-            let (_, path) = self.vol(vol)?;
+            let (p, path) = self.vol(vol)?;
+            if p.is_logical() {
+                let v = Self::logical_volume(&p, &vol.name)?;
+                return Ok(StorageVolInfo {
+                    kind: StorageVolType::Block,
+                    capacity: v.size,
+                    allocation: v.size,
+                });
+            }
             let m = image::measure(&path, None)?;
             Ok(StorageVolInfo {
                 kind: StorageVolType::File,

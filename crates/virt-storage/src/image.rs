@@ -4,7 +4,7 @@
 
 use crate::error::{StorageError, StorageResult};
 use std::fs::OpenOptions;
-use std::io::{Seek, SeekFrom, Write};
+use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 use std::process::Command;
@@ -31,15 +31,24 @@ fn sys(what: String) -> impl FnOnce(std::io::Error) -> StorageError {
 
 /// Run `qemu-img` with `args`; its stdout, or its message as the error.
 fn qemu_img(args: &[&str]) -> StorageResult<String> {
-    let out = Command::new(QEMU_IMG)
+    run(QEMU_IMG, args)
+}
+
+/// Run a storage tool; its stdout, or libvirt's "Child process (...)
+/// unexpected exit status N: MESSAGE" as the error.
+pub(crate) fn run(program: &str, args: &[&str]) -> StorageResult<String> {
+    let out = Command::new(program)
         .args(args)
         .env("LC_ALL", "C")
+        // LVM complains of every inherited descriptor otherwise.
+        .env("LVM_SUPPRESS_FD_WARNINGS", "1")
+        .stdin(std::process::Stdio::null())
         .output()
-        .map_err(sys(format!("cannot run {QEMU_IMG}")))?;
+        .map_err(sys(format!("cannot run {program}")))?;
     if !out.status.success() {
         let msg = String::from_utf8_lossy(&out.stderr).trim().to_string();
         return Err(StorageError::Internal(format!(
-            "Child process ({QEMU_IMG} {}) unexpected exit status {}: {msg}",
+            "Child process ({program} {}) unexpected exit status {}: {msg}",
             args.join(" "),
             out.status.code().unwrap_or(-1)
         )));
@@ -223,15 +232,21 @@ pub fn wipe(path: &Path, format: &str, capacity: u64) -> StorageResult<()> {
         std::fs::remove_file(path).map_err(sys(format!("cannot remove '{shown}'")))?;
         return create(path, format, capacity, 0, false, None);
     }
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    zero(path, len)
+}
+
+/// Overwrite the first `len` bytes of a device (or file) with zeroes: the
+/// wipe of a block volume, whose size the file system cannot tell.
+pub fn zero(path: &Path, len: u64) -> StorageResult<()> {
+    let shown = path.display().to_string();
     let mut f = OpenOptions::new()
         .write(true)
         .open(path)
         .map_err(sys(format!("cannot open '{shown}'")))?;
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     let zeros = vec![0u8; 1 << 20];
     let mut done = 0u64;
     let r = (|| {
-        f.seek(SeekFrom::Start(0))?;
         while done < len {
             let n = (len - done).min(zeros.len() as u64) as usize;
             f.write_all(&zeros[..n])?;

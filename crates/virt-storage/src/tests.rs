@@ -258,10 +258,14 @@ fn bad_input_changes_nothing_outside_the_pool() {
         err(c.storage_pool_define_xml(&same, 0)).code,
         ErrorCode::OperationFailed
     );
-    let lvm = "<pool type='logical'><name>vg</name></pool>";
+    // A type without a backend here.
+    let rbd =
+        "<pool type='rbd'><name>r</name><source><name>rbd</name><host name='h'/></source></pool>";
+    let e = err(c.storage_pool_define_xml(rbd, 0));
+    assert_eq!(e.code, ErrorCode::InternalError);
     assert_eq!(
-        err(c.storage_pool_define_xml(lvm, 0)).code,
-        ErrorCode::InternalError
+        e.to_string(),
+        "internal error: missing backend for pool type 8 (rbd)"
     );
     // A name taken by a volume.
     ok(pool.storage_vol_create_xml("<volume><name>x</name><capacity>1</capacity></volume>", 0));
