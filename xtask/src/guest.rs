@@ -106,8 +106,10 @@ impl Cpio {
 }
 
 /// Kernel modules the guest loads, in dependency order: the input event
-/// interface and the ACPI button (the power button), and virtio-pci with
-/// the balloon driver (memory changes). Debian builds them all as modules.
+/// interface and the ACPI button (the power button), virtio-pci with the
+/// balloon driver (memory changes), and the disk and network drivers that
+/// hot-plugged devices need (virtio-blk, virtio-scsi with SCSI disks and
+/// CD-ROMs, virtio-net). Debian builds them all as modules.
 const MODULES: &[&str] = &[
     "evdev",
     "button",
@@ -117,11 +119,29 @@ const MODULES: &[&str] = &[
     "virtio_pci_modern_dev",
     "virtio_pci",
     "virtio_balloon",
+    "virtio_blk",
+    "failover",
+    "net_failover",
+    "virtio_net",
+    "scsi_common",
+    "scsi_mod",
+    "virtio_scsi",
+    "crct10dif_common",
+    "crct10dif_generic",
+    "crc-t10dif",
+    "crc64",
+    "crc64_rocksoft_generic",
+    "crc64-rocksoft",
+    "t10-pi",
+    "sd_mod",
+    "cdrom",
+    "sr_mod",
 ];
 
 /// The guest's `/init`. Besides answering the power button it reports on
 /// the serial console what the host tests look for: a banner at each boot,
-/// the online CPU count and MemTotal whenever they change (hot-added CPUs
+/// the online CPU count, MemTotal, the block devices (`disks=vda,sda,`)
+/// and network interfaces (`nets=eth0,`) whenever they change (hot-added CPUs
 /// are brought online, as udev would), and a tick every second so a test
 /// can tell the guest is still alive (after a restore, say).
 const INIT: &str = r#"#!/bin/busybox sh
@@ -149,7 +169,7 @@ done
   for c in /sys/devices/system/cpu/cpu[0-9]*; do
     [ "$(cat $c/online 2>/dev/null)" = 0 ] && echo 1 > $c/online
   done
-  now="cpus=$(grep -c ^processor /proc/cpuinfo) memtotal=$(awk '/^MemTotal/ {print $2}' /proc/meminfo)"
+  now="cpus=$(grep -c ^processor /proc/cpuinfo) memtotal=$(awk '/^MemTotal/ {print $2}' /proc/meminfo) disks=$(ls /sys/block | grep -v -e ^ram -e ^loop | tr '\n' ,) nets=$(ls /sys/class/net | grep -v ^lo$ | tr '\n' ,)"
   [ "$now" != "$last" ] && echo "virt-rs test guest: $now" && last="$now"
   n=$((n + 1))
   echo "virt-rs test guest: tick $n"

@@ -9,6 +9,7 @@
 mod builtin;
 mod ctl;
 mod defs;
+mod device;
 mod domain;
 mod event;
 mod network;

@@ -88,7 +88,12 @@ macro_rules! checked_methods {
                     let api = self.api.unwrap_or(stringify!($api));
                     refuse_read_only!($kind, self, api);
                     run_check!(api; $($arg),*; $($check)?);
-                    self.driver.$name($($arg),*).map_err(Error::settled)
+                    // A call standing for another public function is
+                    // "not supported" under that function's name.
+                    self.driver.$name($($arg),*).map_err(|e| match self.api {
+                        Some(public) if e.is_declined() => Error::no_support(public),
+                        _ => e.settled(),
+                    })
                 }
             )*
         }

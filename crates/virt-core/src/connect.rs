@@ -880,7 +880,23 @@ impl Domain {
         attach_device_flags => "virDomainAttachDeviceFlags", domain_attach_device(xml: &str, flags: u32) -> ());
     dom_write!(/// Hot-unplug a device (`virDomainDetachDeviceFlags`).
         detach_device_flags => "virDomainDetachDeviceFlags", domain_detach_device(xml: &str, flags: u32) -> ());
+    dom_write!(/// Change a device in place (`virDomainUpdateDeviceFlags`).
+        update_device_flags => "virDomainUpdateDeviceFlags", domain_update_device(xml: &str, flags: u32) -> ());
 
+    /// Hot-plug a device into the running domain (`virDomainAttachDevice`:
+    /// the flags call with `affect::LIVE`).
+    pub fn attach_device(&self, xml: &str) -> Result<()> {
+        self.write_as("virDomainAttachDevice", |d| {
+            d.domain_attach_device(&self.r, xml, crate::affect::LIVE)
+        })
+    }
+    /// Hot-unplug a device from the running domain (`virDomainDetachDevice`:
+    /// the flags call with `affect::LIVE`).
+    pub fn detach_device(&self, xml: &str) -> Result<()> {
+        self.write_as("virDomainDetachDevice", |d| {
+            d.domain_detach_device(&self.r, xml, crate::affect::LIVE)
+        })
+    }
     /// Remove the persistent definition (`virDomainUndefine`).
     pub fn undefine(&self) -> Result<()> {
         self.write_as("virDomainUndefine", |d| d.domain_undefine(&self.r, 0))

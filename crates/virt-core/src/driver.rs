@@ -166,6 +166,8 @@ macro_rules! for_each_driver_method {
             [virDomainAttachDeviceFlags, write] fn domain_attach_device(&self, dom: &$crate::DomainRef, xml: &str, flags: u32) -> ();
             /// Hot-unplug a device described in XML.
             [virDomainDetachDeviceFlags, write] fn domain_detach_device(&self, dom: &$crate::DomainRef, xml: &str, flags: u32) -> ();
+            /// Change a device described in XML in place (a CD-ROM's media).
+            [virDomainUpdateDeviceFlags, write] fn domain_update_device(&self, dom: &$crate::DomainRef, xml: &str, flags: u32) -> ();
             /// Every network that passes `flags` (1 inactive, 2 active, 4 persistent,
             /// 8 transient, 16 autostart, 32 no autostart).
             [virConnectListAllNetworks, read] fn list_all_networks(&self, flags: u32) -> Vec<$crate::NetworkRef>;

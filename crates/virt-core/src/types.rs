@@ -642,6 +642,13 @@ pub mod affect {
     }
 }
 
+/// `VIR_DOMAIN_DEVICE_MODIFY_*`: flags of device attach, detach and
+/// update beyond `affect`'s.
+pub mod device_modify {
+    /// Change the media of a CD-ROM even when the guest locked its tray.
+    pub const FORCE: u32 = 4;
+}
+
 /// `VIR_DOMAIN_DEFINE_*` flags of `Connect::define_domain_xml`.
 pub mod define_flags {
     /// Reject what the schema does not allow, naming it, instead of keeping

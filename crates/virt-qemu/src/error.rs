@@ -73,6 +73,9 @@ pub enum QemuError {
     /// An operation timed out.
     #[error("Timed out during operation: {0}")]
     Timeout(String),
+    /// A device a call names is not in the definition.
+    #[error("device not found: {0}")]
+    DeviceMissing(String),
     /// A domain XML document failed to parse.
     #[error(transparent)]
     Xml(#[from] virt_xml::XmlError),
@@ -100,6 +103,7 @@ impl From<QemuError> for Error {
                 (ErrorCode::OperationInvalid, ErrorDomain::Qemu)
             }
             Failed(_) => (ErrorCode::OperationFailed, ErrorDomain::Qemu),
+            DeviceMissing(_) => (ErrorCode::DeviceMissing, ErrorDomain::Qemu),
             Unsupported(_) => (ErrorCode::ConfigUnsupported, ErrorDomain::Qemu),
             OperationUnsupported(_) => (ErrorCode::OperationUnsupported, ErrorDomain::Qemu),
             InvalidArg(_) | Flags(_) => (ErrorCode::InvalidArg, ErrorDomain::Qemu),

@@ -1064,3 +1064,5 @@ fn linux_guest_balloon_vcpus_save_restore() {
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
     let _ = std::fs::remove_dir_all(&root);
 }
+
+mod hotplug;

@@ -325,6 +325,9 @@ class virDomain:
     def detachDeviceFlags(self, xml, flags=0) -> int:
         """Detach a device with `VIR_DOMAIN_DEVICE_MODIFY_*` flags; returns 0."""
 
+    def updateDeviceFlags(self, xml, flags=0) -> int:
+        """Change a device in place (a CD-ROM's media) with flags; returns 0."""
+
 
 class virNetwork:
     """A virtual network (libvirt-python's `virNetwork`); handles compare and

@@ -418,7 +418,7 @@ impl PyDomain {
     /// Hot-plug the device described in XML; returns 0.
     #[pyo3(name = "attachDevice")]
     fn attach_device(&self, py: Python<'_>, xml: String) -> PyResult<i32> {
-        ok0!(self, py, |d| d.attach_device_flags(&xml, 0))
+        ok0!(self, py, |d| d.attach_device(&xml))
     }
 
     /// Attach a device with `VIR_DOMAIN_DEVICE_MODIFY_*` flags; returns 0.
@@ -430,13 +430,19 @@ impl PyDomain {
     /// Hot-unplug the device described in XML; returns 0.
     #[pyo3(name = "detachDevice")]
     fn detach_device(&self, py: Python<'_>, xml: String) -> PyResult<i32> {
-        ok0!(self, py, |d| d.detach_device_flags(&xml, 0))
+        ok0!(self, py, |d| d.detach_device(&xml))
     }
 
     /// Detach a device with `VIR_DOMAIN_DEVICE_MODIFY_*` flags; returns 0.
     #[pyo3(name = "detachDeviceFlags", signature = (xml, flags = 0))]
     fn detach_device_flags(&self, py: Python<'_>, xml: String, flags: u32) -> PyResult<i32> {
         ok0!(self, py, |d| d.detach_device_flags(&xml, flags))
+    }
+
+    /// Change a device in place (a CD-ROM's media) with flags; returns 0.
+    #[pyo3(name = "updateDeviceFlags", signature = (xml, flags = 0))]
+    fn update_device_flags(&self, py: Python<'_>, xml: String, flags: u32) -> PyResult<i32> {
+        ok0!(self, py, |d| d.update_device_flags(&xml, flags))
     }
 }
 

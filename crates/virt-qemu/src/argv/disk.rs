@@ -69,19 +69,11 @@ pub(super) const FORMATS: &[&str] = &[
     "parallels",
 ];
 
-pub(super) fn disk_options(
-    disk: &Disk,
-    i: usize,
-    bootindex: Option<u32>,
-    chipset: Chipset,
-    ctrl: &mut Controllers,
-    b: &mut Builder,
-) -> QemuResult<()> {
-    let device = if disk.device.is_empty() {
-        "disk"
-    } else {
-        disk.device.as_str()
-    };
+/// The `-blockdev` pair (storage node, format node) that gives `disk` its
+/// image, named `{node}-storage` and `{node}-format`; `None` for a drive
+/// without media. Also what hot-plug sends to `blockdev-add`.
+pub(crate) fn blockdev_nodes(disk: &Disk, node: &str) -> QemuResult<Option<(Value, Value)>> {
+    let device = disk_device(disk);
     if !matches!(device, "disk" | "cdrom" | "floppy") {
         return Err(unsupported(format!("disk device '{device}'")));
     }
@@ -103,16 +95,8 @@ pub(super) fn disk_options(
             disk.target_dev
         )));
     }
+    let (direct, no_flush, _) = cache_mode(disk)?;
     let drv = disk.driver()?.unwrap_or_default();
-    let cache = drv.cache.as_deref().unwrap_or("default");
-    let (direct, no_flush, write_cache) = match cache {
-        "default" | "writeback" => (false, false, true),
-        "none" => (true, false, true),
-        "writethrough" => (false, false, false),
-        "directsync" => (true, false, false),
-        "unsafe" => (false, true, true),
-        c => return Err(unsupported(format!("disk cache mode '{c}'"))),
-    };
     let aio = match drv.io.as_deref() {
         None => None,
         Some("threads") => Some("threads"),
@@ -126,39 +110,76 @@ pub(super) fn disk_options(
         Some(m) => return Err(unsupported(format!("disk io mode '{m}'"))),
     };
     let readonly = disk.readonly || device == "cdrom";
-    let node = format!("disk{i}");
-    let mut drive: Option<String> = None;
-    if let Some(src) = disk.source.as_deref().filter(|s| !s.is_empty()) {
-        let mut file = Map::new();
-        file.insert("driver".into(), json!(storage_driver));
-        file.insert("filename".into(), json!(src));
-        file.insert("node-name".into(), json!(format!("{node}-storage")));
-        file.insert("read-only".into(), json!(readonly));
-        file.insert(
-            "cache".into(),
-            json!({"direct": direct, "no-flush": no_flush}),
-        );
-        if let Some(a) = aio {
-            file.insert("aio".into(), json!(a));
+    let Some(src) = disk.source.as_deref().filter(|s| !s.is_empty()) else {
+        if device == "disk" {
+            return Err(QemuError::Unsupported(format!(
+                "disk '{}' has no source",
+                disk.target_dev
+            )));
         }
-        b.push2("-blockdev", Value::Object(file).to_string());
-        b.push2(
-            "-blockdev",
-            json!({
-                "node-name": format!("{node}-format"),
-                "driver": format,
-                "file": format!("{node}-storage"),
-                "read-only": readonly,
-                "cache": {"direct": direct, "no-flush": no_flush},
-            })
-            .to_string(),
-        );
+        return Ok(None);
+    };
+    let mut file = Map::new();
+    file.insert("driver".into(), json!(storage_driver));
+    file.insert("filename".into(), json!(src));
+    file.insert("node-name".into(), json!(format!("{node}-storage")));
+    file.insert("read-only".into(), json!(readonly));
+    file.insert(
+        "cache".into(),
+        json!({"direct": direct, "no-flush": no_flush}),
+    );
+    if let Some(a) = aio {
+        file.insert("aio".into(), json!(a));
+    }
+    let fmt = json!({
+        "node-name": format!("{node}-format"),
+        "driver": format,
+        "file": format!("{node}-storage"),
+        "read-only": readonly,
+        "cache": {"direct": direct, "no-flush": no_flush},
+    });
+    Ok(Some((Value::Object(file), fmt)))
+}
+
+/// `device=`, "disk" when absent.
+pub(crate) fn disk_device(disk: &Disk) -> &str {
+    if disk.device.is_empty() {
+        "disk"
+    } else {
+        disk.device.as_str()
+    }
+}
+
+/// The cache mode as QEMU's (direct, no-flush, write-cache).
+fn cache_mode(disk: &Disk) -> QemuResult<(bool, bool, bool)> {
+    let drv = disk.driver()?.unwrap_or_default();
+    Ok(match drv.cache.as_deref().unwrap_or("default") {
+        "default" | "writeback" => (false, false, true),
+        "none" => (true, false, true),
+        "writethrough" => (false, false, false),
+        "directsync" => (true, false, false),
+        "unsafe" => (false, true, true),
+        c => return Err(unsupported(format!("disk cache mode '{c}'"))),
+    })
+}
+
+pub(super) fn disk_options(
+    disk: &Disk,
+    i: usize,
+    bootindex: Option<u32>,
+    chipset: Chipset,
+    ctrl: &mut Controllers,
+    b: &mut Builder,
+) -> QemuResult<()> {
+    let device = disk_device(disk);
+    let (_, _, write_cache) = cache_mode(disk)?;
+    let drv = disk.driver()?.unwrap_or_default();
+    let mut drive: Option<String> = None;
+    let node = format!("disk{i}");
+    if let Some((storage, format)) = blockdev_nodes(disk, &node)? {
+        b.push2("-blockdev", storage.to_string());
+        b.push2("-blockdev", format.to_string());
         drive = Some(format!("{node}-format"));
-    } else if device == "disk" {
-        return Err(QemuError::Unsupported(format!(
-            "disk '{}' has no source",
-            disk.target_dev
-        )));
     }
     let bus = disk.target_bus.as_deref().unwrap_or(match device {
         "floppy" => "fdc",

@@ -483,6 +483,18 @@ impl Driver for QemuDriver {
         Ok(self.paths.config_xml(&name).exists())
     }
 
+    fn domain_attach_device(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<()> {
+        Ok(self.attach_device(dom, xml, flags)?)
+    }
+
+    fn domain_detach_device(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<()> {
+        Ok(self.detach_device(dom, xml, flags)?)
+    }
+
+    fn domain_update_device(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<()> {
+        Ok(self.update_device(dom, xml, flags)?)
+    }
+
     fn domain_has_managed_save(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
         check_flags(flags, 0, "qemuDomainHasManagedSaveImage")?;
         self.resolve(dom)?;

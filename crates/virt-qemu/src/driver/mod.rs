@@ -14,6 +14,7 @@ mod api;
 mod autostart;
 mod console;
 mod daemon;
+mod hotplug;
 mod launch;
 mod memory;
 mod save;

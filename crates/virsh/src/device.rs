@@ -1,0 +1,556 @@
+//! Device commands: attach-device, detach-device, update-device, and the
+//! shortcuts that write the device XML themselves (attach-disk,
+//! detach-disk, attach-interface, detach-interface) as virsh 9.0 writes it.
+
+use crate::ctl::BY_ANY;
+use crate::ctl::{CmdResult, Ctl, Failure};
+use crate::domain::read_file;
+use crate::opts::Cmd;
+use virt_core::{affect, device_modify, xml_flags, Domain, Error, ErrorCode, ErrorDomain};
+use virt_xml::{escape, Element};
+
+/// virsh's `--persistent`, `--config`, `--live`, `--current` as flags;
+/// `None` when none says anything (virsh then calls the call without
+/// flags). `--persistent` adds `--live` once the domain is known to run.
+fn device_flags(ctl: &mut Ctl, cmd: &Cmd) -> Result<(u32, bool), Failure> {
+    ctl.exclusive(cmd, "persistent", "current")?;
+    ctl.exclusive(cmd, "current", "live")?;
+    ctl.exclusive(cmd, "current", "config")?;
+    let mut flags = affect::CURRENT;
+    if cmd.has("config") || cmd.has("persistent") {
+        flags |= affect::CONFIG;
+    }
+    if cmd.has("live") {
+        flags |= affect::LIVE;
+    }
+    Ok((flags, cmd.has("current")))
+}
+
+/// Add LIVE for `--persistent` on a running domain, as virsh does.
+fn persistent_live(cmd: &Cmd, d: &Domain, flags: u32) -> u32 {
+    if cmd.has("persistent") && d.is_active().unwrap_or(false) {
+        flags | affect::LIVE
+    } else {
+        flags
+    }
+}
+
+/// Attach or detach `xml`: the flags call when a flag (or `--current`)
+/// was given, else the plain one.
+fn plug(d: &Domain, xml: &str, flags: u32, current: bool, attach: bool) -> virt_core::Result<()> {
+    match (attach, flags != 0 || current) {
+        (true, true) => d.attach_device_flags(xml, flags),
+        (true, false) => d.attach_device(xml),
+        (false, true) => d.detach_device_flags(xml, flags),
+        (false, false) => d.detach_device(xml),
+    }
+}
+
+/// `attach-device`.
+pub fn attach_device(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    device_file(ctl, cmd, true)
+}
+
+/// `detach-device`.
+pub fn detach_device(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    device_file(ctl, cmd, false)
+}
+
+fn device_file(ctl: &mut Ctl, cmd: &Cmd, attach: bool) -> CmdResult {
+    let (flags, current) = device_flags(ctl, cmd)?;
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let file = ctl.req_str(cmd, "file")?.to_string();
+    let flags = persistent_live(cmd, &d, flags);
+    let xml = read_file(&file)?;
+    let (verb, done) = if attach {
+        ("attach", "attached")
+    } else {
+        ("detach", "detached")
+    };
+    match plug(&d, &xml, flags, current, attach) {
+        Ok(()) => {
+            ctl.print_extra(&format!("Device {done} successfully\n"));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to {verb} device from {file}"), e)),
+    }
+}
+
+/// `update-device`.
+pub fn update_device(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (mut flags, _) = device_flags(ctl, cmd)?;
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let file = ctl.req_str(cmd, "file")?.to_string();
+    flags = persistent_live(cmd, &d, flags);
+    let xml = read_file(&file)?;
+    if cmd.has("force") {
+        flags |= device_modify::FORCE;
+    }
+    match d.update_device_flags(&xml, flags) {
+        Ok(()) => {
+            ctl.print_extra("Device updated successfully\n");
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to update device from {file}"), e)),
+    }
+}
+
+/// ` name='value'` with the value escaped, or nothing.
+fn attr(name: &str, value: Option<&str>) -> String {
+    value
+        .map(|v| format!(" {name}='{}'", escape(v)))
+        .unwrap_or_default()
+}
+
+/// `attach-disk`.
+pub fn attach_disk(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (flags, current) = device_flags(ctl, cmd)?;
+    ctl.requires(cmd, "source-host-name", "source-protocol")?;
+    ctl.requires(cmd, "source-host-transport", "source-protocol")?;
+    ctl.requires(cmd, "source-host-socket", "source-protocol")?;
+    ctl.requires(cmd, "source-host-socket", "source-host-transport")?;
+    ctl.exclusive(cmd, "source-host-name", "source-host-socket")?;
+    let source = cmd.raw("source").unwrap_or("");
+    let target = ctl.req_str(cmd, "target")?.to_string();
+    let mut opt = |name: &str| -> Result<Option<String>, Failure> {
+        Ok(ctl.opt_str(cmd, name)?.map(str::to_string))
+    };
+    let driver = opt("driver")?;
+    let subdriver = opt("subdriver")?;
+    let device = opt("type")?;
+    let mode = opt("mode")?;
+    let iothread = opt("iothread")?;
+    let cache = opt("cache")?;
+    let io = opt("io")?;
+    let serial = opt("serial")?;
+    let wwn = opt("wwn")?;
+    let address = opt("address")?;
+    let targetbus = opt("targetbus")?;
+    let alias = opt("alias")?;
+    let stype = opt("sourcetype")?;
+    let protocol = opt("source-protocol")?;
+    let host_name = opt("source-host-name")?;
+    let host_transport = opt("source-host-transport")?;
+    let host_socket = opt("source-host-socket")?;
+    let mut kind = match stype.as_deref() {
+        None | Some("") => "",
+        Some(t @ ("file" | "block" | "network")) => t,
+        Some(t) => return Err(ctl.fail_msg(&format!("Unknown source type: '{t}'"))),
+    };
+    if kind.is_empty() {
+        kind = if protocol.is_some() {
+            "network"
+        } else if !matches!(driver.as_deref(), Some("file" | "tap")) && is_block_device(source) {
+            "block"
+        } else {
+            "file"
+        };
+    }
+    if (kind == "network") != protocol.is_some() {
+        return Err(ctl.fail_msg("--source-protocol option requires --sourcetype network"));
+    }
+    if let Some(m) = mode
+        .as_deref()
+        .filter(|m| !matches!(*m, "readonly" | "shareable"))
+    {
+        return Err(ctl.fail_msg(&format!("No support for {m} in command 'attach-disk'")));
+    }
+    if let Some(w) = wwn.as_deref().filter(|w| !valid_wwn(w)) {
+        return Err(Failure::from(Error::raw(
+            ErrorCode::InternalError,
+            ErrorDomain::None,
+            format!("internal error: Malformed wwn: {w}"),
+        )));
+    }
+    if address.is_some() {
+        return Err(ctl.fail_msg("Invalid address."));
+    }
+    let mut xml = format!(
+        "<disk type='{kind}'{}{}>\n",
+        attr("device", device.as_deref()),
+        if cmd.has("rawio") { " rawio='yes'" } else { "" }
+    );
+    let drv = [
+        attr("name", driver.as_deref()),
+        attr("type", subdriver.as_deref()),
+        attr("iothread", iothread.as_deref()),
+        attr("cache", cache.as_deref()),
+        attr("io", io.as_deref()),
+    ]
+    .concat();
+    if !drv.is_empty() {
+        xml.push_str(&format!("  <driver{drv}/>\n"));
+    }
+    match kind {
+        "file" => xml.push_str(&format!("  <source{}/>\n", attr("file", Some(source)))),
+        "block" => xml.push_str(&format!("  <source{}/>\n", attr("dev", Some(source)))),
+        _ => {
+            let src = [
+                attr("protocol", protocol.as_deref()),
+                attr("name", Some(source)),
+            ]
+            .concat();
+            let (hname, hport) = match host_name.as_deref() {
+                Some(h) => match h.split_once(':') {
+                    Some((n, p)) => (Some(n), Some(p)),
+                    None => (Some(h), None),
+                },
+                None => (None, None),
+            };
+            let host = [
+                attr("transport", host_transport.as_deref()),
+                attr("socket", host_socket.as_deref()),
+                attr("name", hname),
+                attr("port", hport),
+            ]
+            .concat();
+            if host.is_empty() {
+                xml.push_str(&format!("  <source{src}/>\n"));
+            } else {
+                xml.push_str(&format!(
+                    "  <source{src}>\n    <host{host}/>\n  </source>\n"
+                ));
+            }
+        }
+    }
+    xml.push_str(&format!("  <target dev='{target}'"));
+    if let Some(b) = &targetbus {
+        xml.push_str(&format!(" bus='{b}'"));
+    }
+    xml.push_str("/>\n");
+    if let Some(m) = &mode {
+        xml.push_str(&format!("  <{m}/>\n"));
+    }
+    if let Some(s) = &serial {
+        xml.push_str(&format!("  <serial>{s}</serial>\n"));
+    }
+    if let Some(a) = &alias {
+        xml.push_str(&format!("  <alias name='{a}'/>\n"));
+    }
+    if let Some(w) = &wwn {
+        xml.push_str(&format!("  <wwn>{w}</wwn>\n"));
+    }
+    xml.push_str("</disk>\n");
+    if cmd.has("print-xml") {
+        ctl.print(&xml);
+        return Ok(());
+    }
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let flags = persistent_live(cmd, &d, flags);
+    match plug(&d, &xml, flags, current, true) {
+        Ok(()) => {
+            ctl.print_extra("Disk attached successfully\n");
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail("Failed to attach disk", e)),
+    }
+}
+
+fn is_block_device(path: &str) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    !path.is_empty() && std::fs::metadata(path).is_ok_and(|m| m.file_type().is_block_device())
+}
+
+/// libvirt's `virValidateWWN`: 16 hex digits, an optional `0x` first.
+fn valid_wwn(w: &str) -> bool {
+    let digits = w
+        .strip_prefix("0x")
+        .or_else(|| w.strip_prefix("0X"))
+        .unwrap_or(w);
+    digits.len() == 16 && digits.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Interface types libvirt knows (`virDomainNetType`).
+const NET_TYPES: &[&str] = &[
+    "user",
+    "ethernet",
+    "vhostuser",
+    "server",
+    "client",
+    "mcast",
+    "network",
+    "bridge",
+    "internal",
+    "direct",
+    "hostdev",
+    "udp",
+    "vdpa",
+    "null",
+    "vds",
+];
+
+/// One `average,peak,burst,floor` rate of `--inbound` / `--outbound`.
+fn parse_rate(ctl: &mut Ctl, text: &str) -> Result<[u64; 4], Failure> {
+    let fields: Vec<&str> = text.split(',').collect();
+    if fields.len() > 4 {
+        return Err(ctl.fail_msg(&format!("Rate string '{text}' has too many fields")));
+    }
+    let mut rate = [0u64; 4];
+    for (i, (f, name)) in fields
+        .iter()
+        .zip(["average", "peak", "burst", "floor"])
+        .enumerate()
+    {
+        if f.is_empty() {
+            continue;
+        }
+        match crate::ctl::parse_unsigned(f) {
+            Some(v) => rate[i] = v,
+            None => return Err(ctl.fail_msg(&format!("field '{name}' is malformed"))),
+        }
+    }
+    Ok(rate)
+}
+
+/// `attach-interface`.
+pub fn attach_interface(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (flags, current) = device_flags(ctl, cmd)?;
+    let kind = ctl.req_str(cmd, "type")?.to_string();
+    let source = ctl.req_str(cmd, "source")?.to_string();
+    let mut opt = |name: &str| -> Result<Option<String>, Failure> {
+        Ok(ctl.opt_str(cmd, name)?.map(str::to_string))
+    };
+    let target = opt("target")?;
+    let mac = opt("mac")?;
+    let script = opt("script")?;
+    let model = opt("model")?;
+    let alias = opt("alias")?;
+    let inbound = opt("inbound")?;
+    let outbound = opt("outbound")?;
+    let source_mode = opt("source-mode")?;
+    let no_support = format!("No support for {kind} in command 'attach-interface'");
+    if !NET_TYPES.contains(&kind.as_str()) {
+        return Err(ctl.fail_msg(&no_support));
+    }
+    if let Some(m) = source_mode
+        .as_deref()
+        .filter(|m| !matches!(*m, "server" | "client"))
+    {
+        return Err(ctl.fail_msg(&format!("Invalid source mode: {m}")));
+    }
+    let inbound = match inbound.as_deref() {
+        Some(t) => {
+            let r = parse_rate(ctl, t)?;
+            if r[0] == 0 && r[3] == 0 {
+                return Err(ctl.fail_msg("either inbound average or floor is mandatory"));
+            }
+            Some(r)
+        }
+        None => None,
+    };
+    let outbound = match outbound.as_deref() {
+        Some(t) => {
+            let r = parse_rate(ctl, t)?;
+            if r[0] == 0 {
+                return Err(ctl.fail_msg("outbound average is mandatory"));
+            }
+            if r[3] != 0 {
+                return Err(ctl.fail_msg("outbound floor is unsupported yet"));
+            }
+            Some(r)
+        }
+        None => None,
+    };
+    let mut xml = format!(
+        "<interface type='{kind}'{}>\n",
+        if cmd.has("managed") {
+            " managed='yes'"
+        } else {
+            ""
+        }
+    );
+    match kind.as_str() {
+        "network" | "bridge" => xml.push_str(&format!("  <source {kind}='{source}'/>\n")),
+        "direct" => xml.push_str(&format!("  <source dev='{source}'/>\n")),
+        "vhostuser" => {
+            let Some(m) = source_mode else {
+                return Err(ctl.fail_msg("source-mode is mandatory"));
+            };
+            xml.push_str(&format!(
+                "  <source type='unix' path='{source}' mode='{m}'/>\n"
+            ));
+        }
+        // A host PCI device's address: not written by this virsh yet.
+        "hostdev" => {
+            return Err(ctl.fail_msg(&format!(
+                "cannot parse pci address '{source}' for network interface"
+            )))
+        }
+        _ => return Err(ctl.fail_msg(&no_support)),
+    }
+    for (name, a, v) in [
+        ("target", "dev", &target),
+        ("mac", "address", &mac),
+        ("script", "path", &script),
+        ("model", "type", &model),
+        ("alias", "name", &alias),
+    ] {
+        if let Some(v) = v {
+            xml.push_str(&format!("  <{name} {a}='{v}'/>\n"));
+        }
+    }
+    if inbound.is_some() || outbound.is_some() {
+        xml.push_str("  <bandwidth>\n");
+        if let Some(r) = inbound {
+            xml.push_str("    <inbound");
+            for (i, n) in ["average", "peak", "burst", "floor"].iter().enumerate() {
+                if r[i] > 0 {
+                    xml.push_str(&format!(" {n}='{}'", r[i]));
+                }
+            }
+            xml.push_str("/>\n");
+        }
+        if let Some(r) = outbound {
+            xml.push_str(&format!("    <outbound average='{}'", r[0]));
+            for (i, n) in ["peak", "burst"].iter().enumerate() {
+                if r[i + 1] > 0 {
+                    xml.push_str(&format!(" {n}='{}'", r[i + 1]));
+                }
+            }
+            xml.push_str("/>\n");
+        }
+        xml.push_str("  </bandwidth>\n");
+    }
+    xml.push_str("</interface>\n");
+    if cmd.has("print-xml") {
+        ctl.print(&xml);
+        return Ok(());
+    }
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let flags = persistent_live(cmd, &d, flags);
+    match plug(&d, &xml, flags, current, true) {
+        Ok(()) => {
+            ctl.print_extra("Interface attached successfully\n");
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail("Failed to attach interface", e)),
+    }
+}
+
+/// The `<devices>` children named `kind` of the domain's XML (the
+/// persistent one when only `--config` is asked, as virsh).
+fn devices_of(d: &Domain, flags: u32, kind: &str) -> Result<Vec<Element>, Failure> {
+    let xml_flags = if flags == affect::CONFIG {
+        xml_flags::INACTIVE
+    } else {
+        0
+    };
+    let xml = d.xml_desc(xml_flags)?;
+    let doc = virt_xml::parse_element(&xml).map_err(|e| {
+        Failure::from(Error::raw(
+            ErrorCode::XmlError,
+            ErrorDomain::Xml,
+            e.to_string(),
+        ))
+    })?;
+    Ok(doc
+        .child("devices")
+        .map(|devs| devs.children_named(kind).cloned().collect())
+        .unwrap_or_default())
+}
+
+/// A device element as virsh prints it with `--print-xml`: libxml2's dump
+/// of the node inside the domain document (four spaces deep).
+fn as_printed(e: &Element) -> String {
+    e.to_libxml2().replace('\n', "\n    ")
+}
+
+/// `detach-disk`.
+pub fn detach_disk(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (flags, current) = device_flags(ctl, cmd)?;
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let target = ctl.req_str(cmd, "target")?.to_string();
+    let flags = persistent_live(cmd, &d, flags);
+    let disks = devices_of(&d, flags, "disk")?;
+    let found = disks.into_iter().find(|disk| {
+        disk.child("target").and_then(|t| t.attr("dev")) == Some(target.as_str())
+            || disk.child("source").is_some_and(|s| {
+                ["file", "dev", "dir", "name"]
+                    .iter()
+                    .any(|k| s.attr(k) == Some(target.as_str()))
+            })
+    });
+    let Some(mut disk) = found else {
+        return Err(ctl.fail_msg(&format!(
+            "No disk found whose source path or target is {target}"
+        )));
+    };
+    // virsh drops the backing chain: the detach names the top image only.
+    disk.children.retain(|n| match n {
+        virt_xml::Node::Element(e) => e.name != "backingStore",
+        _ => true,
+    });
+    let xml = as_printed(&disk);
+    if cmd.has("print-xml") {
+        ctl.print(&xml);
+        return Ok(());
+    }
+    match plug(&d, &xml, flags, current, false) {
+        Ok(()) => {
+            ctl.print_extra("Disk detached successfully\n");
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail("Failed to detach disk", e)),
+    }
+}
+
+/// `detach-interface`.
+pub fn detach_interface(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (flags, current) = device_flags(ctl, cmd)?;
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let kind = ctl.req_str(cmd, "type")?.to_string();
+    let mac = ctl.opt_str(cmd, "mac")?.map(str::to_string);
+    let flags = persistent_live(cmd, &d, flags);
+    let of_kind: Vec<Element> = devices_of(&d, flags, "interface")?
+        .into_iter()
+        .filter(|i| i.attr("type") == Some(kind.as_str()))
+        .collect();
+    let fail = |ctl: &mut Ctl, msg: &str| {
+        ctl.error(msg);
+        ctl.fail_msg("Failed to detach interface")
+    };
+    if of_kind.is_empty() {
+        return Err(fail(
+            ctl,
+            &format!("No interface found whose type is {kind}"),
+        ));
+    }
+    let chosen = match &mac {
+        Some(m) => of_kind.into_iter().find(|i| {
+            i.child("mac")
+                .and_then(|x| x.attr("address"))
+                .is_some_and(|a| a.eq_ignore_ascii_case(m))
+        }),
+        None if of_kind.len() > 1 => {
+            return Err(fail(
+                ctl,
+                &format!(
+                    "Domain has {} interfaces. Please specify which one to detach using --mac",
+                    of_kind.len()
+                ),
+            ))
+        }
+        None => of_kind.into_iter().next(),
+    };
+    let Some(iface) = chosen else {
+        return Err(fail(
+            ctl,
+            &format!(
+                "No interface with MAC address {} was found",
+                mac.unwrap_or_default()
+            ),
+        ));
+    };
+    let xml = as_printed(&iface);
+    if cmd.has("print-xml") {
+        ctl.print(&xml);
+        return Ok(());
+    }
+    match plug(&d, &xml, flags, current, false) {
+        Ok(()) => {
+            ctl.print_extra("Interface detached successfully\n");
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail("Failed to detach interface", e)),
+    }
+}

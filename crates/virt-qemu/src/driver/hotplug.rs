@@ -1,0 +1,777 @@
+//! Devices plugged into and out of domains (virDomainAttachDeviceFlags,
+//! virDomainDetachDeviceFlags, virDomainUpdateDeviceFlags): disks (file
+//! and block, virtio and SCSI, the SCSI controller plugged with the first
+//! SCSI disk), network interfaces, and the media of CD-ROMs and floppies.
+//!
+//! A running guest gets its devices over QMP: `blockdev-add` then
+//! `device_add` for a disk, `netdev_add` then `device_add` for an
+//! interface. An unplug is a request the guest must grant: `device_del`,
+//! then the wait for QEMU's DEVICE_DELETED (libvirt's 5 s). As libvirt, a
+//! guest that does not answer in time is not an error: the device stays in
+//! the live definition, and the next hot-plug call that finds it gone from
+//! QEMU finishes the removal.
+
+use super::*;
+use crate::argv::{blockdev_nodes, disk_device};
+use crate::qmp::Event;
+use std::time::Instant;
+use virt_xml::{Disk, Interface};
+
+/// How long a detach waits for the guest to release a device, as libvirt
+/// (`qemuDomainRemoveDeviceWaitTime`).
+const UNPLUG_WAIT: Duration = Duration::from_secs(5);
+
+/// A device of a hot-plug call's XML.
+#[derive(Debug, Clone)]
+enum Device {
+    Disk(Disk),
+    Interface(Interface),
+}
+
+/// Read one device element the way a whole domain's devices are read.
+fn parse_device(xml: &str) -> QemuResult<Device> {
+    let element = virt_xml::parse_element(xml)?;
+    let kind = element.name.clone();
+    if kind != "disk" && kind != "interface" {
+        return Err(QemuError::OperationUnsupported(format!(
+            "device type '{kind}' cannot be attached, detached or updated by this driver"
+        )));
+    }
+    let wrapper = Element::new("domain")
+        .with_attr("type", "qemu")
+        .with_child(Element::new("name").with_text("device"))
+        .with_child(Element::new("memory").with_text("1024"))
+        .with_child(Element::new("os").with_child(Element::new("type").with_text("hvm")))
+        .with_child(Element::new("devices").with_child(element));
+    let def = DomainDef::from_element(&wrapper)?;
+    let missing = || QemuError::Internal(format!("no {kind} in the device XML"));
+    Ok(if kind == "disk" {
+        Device::Disk(def.devices.disks.into_iter().next().ok_or_else(missing)?)
+    } else {
+        Device::Interface(
+            def.devices
+                .interfaces
+                .into_iter()
+                .next()
+                .ok_or_else(missing)?,
+        )
+    })
+}
+
+/// The QEMU device id (libvirt's alias) an element carries in
+/// `<alias name=.../>`.
+fn alias_of(extra: &[Element]) -> Option<&str> {
+    extra
+        .iter()
+        .find(|e| e.name == "alias")
+        .and_then(|e| e.attr("name"))
+}
+
+/// Give every interface of a live definition its QEMU id as an
+/// `<alias>`: the command line names them `net{i}` by position, which a
+/// hot-plug would otherwise shift.
+fn pin_interface_aliases(def: &mut DomainDef) {
+    for (i, iface) in def.devices.interfaces.iter_mut().enumerate() {
+        if alias_of(&iface.extra).is_none() {
+            iface
+                .extra
+                .push(Element::new("alias").with_attr("name", format!("net{i}")));
+        }
+    }
+}
+
+/// The `hostnet` backend QEMU knows the interface with id `alias` by.
+fn netdev_of(alias: &str) -> String {
+    format!("host{alias}")
+}
+
+/// The position of the interface `wanted` names: by MAC address, else the
+/// only one (libvirt's `virDomainNetFindIdx`).
+fn find_interface(def: &DomainDef, wanted: &Interface) -> QemuResult<usize> {
+    let matches: Vec<usize> = def
+        .devices
+        .interfaces
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| match &wanted.mac {
+            Some(m) => i.mac.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(m)),
+            None => true,
+        })
+        .map(|(n, _)| n)
+        .collect();
+    match (matches.as_slice(), &wanted.mac) {
+        ([one], _) => Ok(*one),
+        ([], Some(m)) => Err(QemuError::DeviceMissing(format!(
+            "no device matching MAC address {m} found"
+        ))),
+        ([], None) => Err(QemuError::DeviceMissing("no matching device found".into())),
+        (_, Some(m)) => Err(QemuError::Failed(format!(
+            "multiple devices matching MAC address {m} found"
+        ))),
+        (_, None) => Err(QemuError::Failed("multiple matching devices found".into())),
+    }
+}
+
+fn disk_index(def: &DomainDef, target: &str) -> Option<usize> {
+    def.devices
+        .disks
+        .iter()
+        .position(|d| d.target_dev == target)
+}
+
+/// The ids of the devices QEMU has now (`/machine/peripheral`).
+fn peripherals(mon: &mut Monitor<UnixStream>) -> QemuResult<Vec<String>> {
+    let list = mon.execute("qom-list", Some(json!({"path": "/machine/peripheral"})))?;
+    Ok(list
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|p| {
+                    p.get("type")
+                        .and_then(Value::as_str)
+                        .is_some_and(|t| t.starts_with("child<"))
+                })
+                .filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// The format node of the drive the device with id `qdev` uses.
+fn drive_node_of(mon: &mut Monitor<UnixStream>, qdev: &str) -> QemuResult<Option<String>> {
+    let blocks = mon.execute("query-block", None)?;
+    let long = format!("/machine/peripheral/{qdev}");
+    Ok(blocks.as_array().and_then(|a| {
+        a.iter()
+            .find(|b| {
+                b.get("qdev")
+                    .and_then(Value::as_str)
+                    .is_some_and(|q| q == qdev || q == long || q.starts_with(&format!("{long}/")))
+            })
+            .and_then(|b| b.pointer("/inserted/node-name"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }))
+}
+
+/// Remove a drive's format node and the storage node under it.
+fn delete_drive_nodes(mon: &mut Monitor<UnixStream>, format_node: &str) {
+    let _ = mon.execute("blockdev-del", Some(json!({"node-name": format_node})));
+    if let Some(base) = format_node.strip_suffix("-format") {
+        let _ = mon.execute(
+            "blockdev-del",
+            Some(json!({"node-name": format!("{base}-storage")})),
+        );
+    }
+}
+
+/// Ask QEMU to unplug device `id` and wait for the guest to let it go.
+/// True when DEVICE_DELETED came in time.
+fn unplug(mon: &mut Monitor<UnixStream>, id: &str, wait: Duration) -> QemuResult<bool> {
+    mon.execute("device_del", Some(json!({"id": id})))?;
+    let deleted = |e: &Event| {
+        e.name == "DEVICE_DELETED" && e.data.get("device").and_then(Value::as_str) == Some(id)
+    };
+    let end = Instant::now() + wait;
+    let mut seen = mon.take_events().iter().any(deleted);
+    while !seen {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let _ = mon.stream().set_read_timeout(Some(left));
+        match mon.next_event() {
+            Ok(e) if e.name == "DEVICE_UNPLUG_GUEST_ERROR" => {
+                return Err(QemuError::Failed(
+                    "unplug of device was rejected by the guest".into(),
+                ))
+            }
+            Ok(e) => seen = deleted(&e),
+            // The read timed out: the guest has not answered.
+            Err(_) => break,
+        }
+    }
+    let _ = mon.stream().set_read_timeout(Some(MONITOR_TIMEOUT));
+    Ok(seen)
+}
+
+/// How disks of bus `bus` are plugged into a running guest (`None`: they
+/// cannot be).
+fn hotplug_driver(bus: &str, device: &str) -> Option<&'static str> {
+    match (bus, device) {
+        ("virtio", "disk") => Some("virtio-blk-pci"),
+        ("scsi", "disk") => Some("scsi-hd"),
+        ("scsi", "cdrom") => Some("scsi-cd"),
+        _ => None,
+    }
+}
+
+/// The drive address numbers of a disk (controller, bus, target, unit).
+fn drive_address(disk: &Disk) -> (u32, u32, u32, u32) {
+    let a = disk
+        .extra
+        .iter()
+        .find(|e| e.name == "address" && e.attr("type") == Some("drive"));
+    let n = |k: &str| {
+        a.and_then(|a| a.attr(k))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (n("controller"), n("bus"), n("target"), n("unit"))
+}
+
+impl QemuDriver {
+    /// virDomainAttachDeviceFlags.
+    pub(super) fn attach_device(&self, dom: &DomainRef, xml: &str, flags: u32) -> QemuResult<()> {
+        check_flags(
+            flags,
+            affect::LIVE | affect::CONFIG,
+            "qemuDomainAttachDeviceFlags",
+        )?;
+        let device = parse_device(xml)?;
+        let (d, affect::Defs { live, config }) = self.open_affected(dom, flags)?;
+        // Check the persistent side first, so a refusal changes nothing.
+        let new_config = if config {
+            let mut def = self.def(&d.name, false)?;
+            add_to_config(&mut def, device.clone())?;
+            argv::build(&def, &check_context())?;
+            Some(def)
+        } else {
+            None
+        };
+        if live {
+            let rt = d.runtime()?;
+            let mut def = self.def(&d.name, true)?;
+            let mut mon = Self::monitor_session(rt)?;
+            self.finish_unplugs(&mut mon, &mut def)?;
+            match device {
+                Device::Disk(disk) => attach_disk_live(&mut mon, &mut def, disk)?,
+                Device::Interface(iface) => attach_interface_live(&mut mon, &mut def, iface)?,
+            }
+            self.store_live(&def, rt.id)?;
+        }
+        if let Some(def) = new_config {
+            self.store_config(&def)?;
+        }
+        Ok(())
+    }
+
+    /// virDomainDetachDeviceFlags.
+    pub(super) fn detach_device(&self, dom: &DomainRef, xml: &str, flags: u32) -> QemuResult<()> {
+        check_flags(
+            flags,
+            affect::LIVE | affect::CONFIG,
+            "qemuDomainDetachDeviceFlags",
+        )?;
+        let device = parse_device(xml)?;
+        let (d, affect::Defs { live, config }) = self.open_affected(dom, flags)?;
+        let new_config = if config {
+            let mut def = self.def(&d.name, false)?;
+            match &device {
+                Device::Disk(disk) => {
+                    let i = disk_index(&def, &disk.target_dev).ok_or_else(|| {
+                        QemuError::DeviceMissing(format!("no target device {}", disk.target_dev))
+                    })?;
+                    def.devices.disks.remove(i);
+                }
+                Device::Interface(iface) => {
+                    let i = find_interface(&def, iface)?;
+                    def.devices.interfaces.remove(i);
+                }
+            }
+            Some(def)
+        } else {
+            None
+        };
+        if live {
+            let rt = d.runtime()?;
+            let mut def = self.def(&d.name, true)?;
+            let mut mon = Self::monitor_session(rt)?;
+            self.finish_unplugs(&mut mon, &mut def)?;
+            let (id, drive) = match &device {
+                Device::Disk(disk) => {
+                    let i = disk_index(&def, &disk.target_dev).ok_or_else(|| {
+                        QemuError::DeviceMissing(format!("disk {} not found", disk.target_dev))
+                    })?;
+                    let found = &def.devices.disks[i];
+                    let bus = found.target_bus.as_deref().unwrap_or("");
+                    if hotplug_driver(bus, disk_device(found)).is_none() {
+                        return Err(QemuError::OperationUnsupported(format!(
+                            "This type of disk cannot be hot unplugged: bus '{bus}'"
+                        )));
+                    }
+                    let id = found.target_dev.clone();
+                    let node = drive_node_of(&mut mon, &id)?;
+                    (id, node)
+                }
+                Device::Interface(iface) => {
+                    pin_interface_aliases(&mut def);
+                    let i = find_interface(&def, iface)?;
+                    let alias = alias_of(&def.devices.interfaces[i].extra)
+                        .unwrap_or_default()
+                        .to_string();
+                    (alias, None)
+                }
+            };
+            // The aliases pinned above must outlive a timed-out unplug.
+            self.store_live(&def, rt.id)?;
+            if unplug(&mut mon, &id, UNPLUG_WAIT)? {
+                release_backend(&mut mon, &device, &id, drive.as_deref());
+                remove_from_live(&mut def, &id);
+                self.store_live(&def, rt.id)?;
+            } else {
+                log::warn!(
+                    "guest of domain '{}' has not released device '{id}' yet",
+                    d.name
+                );
+            }
+        }
+        if let Some(def) = new_config {
+            self.store_config(&def)?;
+        }
+        Ok(())
+    }
+
+    /// virDomainUpdateDeviceFlags: a CD-ROM's or floppy's media (live with
+    /// QMP `blockdev-change-medium` / `eject`), or any disk of the
+    /// persistent definition.
+    pub(super) fn update_device(&self, dom: &DomainRef, xml: &str, flags: u32) -> QemuResult<()> {
+        check_flags(
+            flags,
+            affect::LIVE | affect::CONFIG | device_modify::FORCE,
+            "qemuDomainUpdateDeviceFlags",
+        )?;
+        let Device::Disk(disk) = parse_device(xml)? else {
+            return Err(QemuError::OperationUnsupported(
+                "only disk media can be updated by this driver".into(),
+            ));
+        };
+        let (d, affect::Defs { live, config }) = self.open_affected(dom, flags)?;
+        let new_config = if config {
+            let mut def = self.def(&d.name, false)?;
+            let i = disk_index(&def, &disk.target_dev).ok_or_else(|| {
+                QemuError::InvalidArg(format!("target {} doesn't exist.", disk.target_dev))
+            })?;
+            def.devices.disks[i] = replaced_disk(&def.devices.disks[i], &disk);
+            argv::build(&def, &check_context())?;
+            Some(def)
+        } else {
+            None
+        };
+        if live {
+            let rt = d.runtime()?;
+            let mut def = self.def(&d.name, true)?;
+            let i = disk_index(&def, &disk.target_dev).ok_or_else(|| {
+                QemuError::InvalidArg(format!("target {} doesn't exist.", disk.target_dev))
+            })?;
+            let old = &def.devices.disks[i];
+            if !matches!(disk_device(old), "cdrom" | "floppy") {
+                return Err(QemuError::OperationUnsupported(format!(
+                    "disk '{}' of device type '{}' cannot change its media while running",
+                    old.target_dev,
+                    disk_device(old)
+                )));
+            }
+            let mut mon = Self::monitor_session(rt)?;
+            change_media(&mut mon, &disk, flags & device_modify::FORCE != 0)?;
+            def.devices.disks[i] = replaced_disk(old, &disk);
+            self.store_live(&def, rt.id)?;
+        }
+        if let Some(def) = new_config {
+            self.store_config(&def)?;
+        }
+        Ok(())
+    }
+
+    /// Finish the removals a guest granted after their detach call gave
+    /// up waiting: a device of the live definition QEMU no longer has.
+    fn finish_unplugs(&self, mon: &mut Monitor<UnixStream>, def: &mut DomainDef) -> QemuResult<()> {
+        let have = peripherals(mon)?;
+        let gone_disks: Vec<String> = def
+            .devices
+            .disks
+            .iter()
+            .filter(|d| {
+                hotplug_driver(d.target_bus.as_deref().unwrap_or(""), disk_device(d)).is_some()
+                    && !have.contains(&d.target_dev)
+            })
+            .map(|d| d.target_dev.clone())
+            .collect();
+        for id in gone_disks {
+            let hp = format!("hp-{id}-format");
+            delete_drive_nodes(mon, &hp);
+            remove_from_live(def, &id);
+        }
+        let gone_nics: Vec<String> = def
+            .devices
+            .interfaces
+            .iter()
+            .filter_map(|i| alias_of(&i.extra))
+            .filter(|a| !have.iter().any(|h| h == a))
+            .map(str::to_string)
+            .collect();
+        for id in gone_nics {
+            let _ = mon.execute("netdev_del", Some(json!({"id": netdev_of(&id)})));
+            remove_from_live(def, &id);
+        }
+        Ok(())
+    }
+}
+
+/// A definition good enough for `argv::build`'s checks.
+fn check_context() -> LaunchContext {
+    LaunchContext {
+        emulator: DEFAULT_EMULATOR.into(),
+        monitor: MonitorSocket::Fd(process::MONITOR_FD),
+        kvm_usable: true,
+        incoming: None,
+    }
+}
+
+/// Add a device to a persistent definition, with libvirt's refusals.
+fn add_to_config(def: &mut DomainDef, device: Device) -> QemuResult<()> {
+    match device {
+        Device::Disk(disk) => {
+            if disk_index(def, &disk.target_dev).is_some() {
+                return Err(QemuError::Invalid(format!(
+                    "target {} already exists",
+                    disk.target_dev
+                )));
+            }
+            def.devices.disks.push(disk);
+            def.fill_defaults();
+        }
+        Device::Interface(mut iface) => {
+            if let Some(m) = &iface.mac {
+                if def
+                    .devices
+                    .interfaces
+                    .iter()
+                    .any(|i| i.mac.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(m)))
+                {
+                    return Err(QemuError::Invalid(format!(
+                        "domain already has an interface with MAC address {m}"
+                    )));
+                }
+            }
+            iface.mac.get_or_insert_with(new_mac);
+            def.devices.interfaces.push(iface);
+        }
+    }
+    Ok(())
+}
+
+/// A MAC address in QEMU's range, as libvirt makes them.
+fn new_mac() -> String {
+    let b = Uuid::new_v4().into_bytes();
+    format!("52:54:00:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2])
+}
+
+/// Plug a disk into a running guest and add it to its live definition.
+fn attach_disk_live(
+    mon: &mut Monitor<UnixStream>,
+    def: &mut DomainDef,
+    disk: Disk,
+) -> QemuResult<()> {
+    let dev = disk.target_dev.clone();
+    if let Some(i) = disk_index(def, &dev) {
+        // As libvirt: attaching a CD-ROM or floppy that is there changes
+        // its media.
+        if matches!(disk_device(&disk), "cdrom" | "floppy") {
+            change_media(mon, &disk, false)?;
+            def.devices.disks[i] = replaced_disk(&def.devices.disks[i], &disk);
+            return Ok(());
+        }
+        return Err(QemuError::Failed(format!("target {dev} already exists")));
+    }
+    // Bus, drive address and controller as a definition would get them.
+    let controllers_before = def.devices.other.len();
+    def.devices.disks.push(disk);
+    def.fill_defaults();
+    let new_controllers: Vec<Element> = def.devices.other[controllers_before..].to_vec();
+    let disk = def.devices.disks.last().cloned().unwrap_or_default();
+    let bus = disk.target_bus.clone().unwrap_or_default();
+    let Some(driver) = hotplug_driver(&bus, disk_device(&disk)) else {
+        return Err(QemuError::OperationUnsupported(format!(
+            "disk bus '{bus}' cannot be hotplugged."
+        )));
+    };
+    let have = peripherals(mon)?;
+    for c in &new_controllers {
+        if c.name != "controller" || c.attr("type") != Some("scsi") {
+            continue;
+        }
+        let id = format!("scsi{}", c.attr("index").unwrap_or("0"));
+        if !have.contains(&id) {
+            mon.execute(
+                "device_add",
+                Some(json!({"driver": "virtio-scsi-pci", "id": id})),
+            )?;
+        }
+    }
+    let node = format!("hp-{dev}");
+    let nodes = blockdev_nodes(&disk, &node)?;
+    let mut device = json!({"driver": driver, "id": dev});
+    if let Some((storage, format)) = &nodes {
+        mon.execute("blockdev-add", Some(storage.clone()))?;
+        if let Err(e) = mon.execute("blockdev-add", Some(format.clone())) {
+            let _ = mon.execute(
+                "blockdev-del",
+                Some(json!({"node-name": format!("{node}-storage")})),
+            );
+            return Err(e);
+        }
+        device["drive"] = json!(format!("{node}-format"));
+    }
+    if bus == "scsi" {
+        let (controller, dbus, target, unit) = drive_address(&disk);
+        device["bus"] = json!(format!("scsi{controller}.0"));
+        device["channel"] = json!(dbus);
+        device["scsi-id"] = json!(target);
+        device["lun"] = json!(unit);
+    }
+    if let Err(e) = mon.execute("device_add", Some(device)) {
+        if nodes.is_some() {
+            delete_drive_nodes(mon, &format!("{node}-format"));
+        }
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Plug a network interface into a running guest and add it to its live
+/// definition.
+fn attach_interface_live(
+    mon: &mut Monitor<UnixStream>,
+    def: &mut DomainDef,
+    mut iface: Interface,
+) -> QemuResult<()> {
+    pin_interface_aliases(def);
+    if let Some(m) = &iface.mac {
+        if def
+            .devices
+            .interfaces
+            .iter()
+            .any(|i| i.mac.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(m)))
+        {
+            return Err(QemuError::Invalid(format!(
+                "domain already has an interface with MAC address {m}"
+            )));
+        }
+    }
+    let mac = iface.mac.get_or_insert_with(new_mac).clone();
+    let have = peripherals(mon)?;
+    let used = |n: &usize| {
+        let a = format!("net{n}");
+        have.contains(&a)
+            || def
+                .devices
+                .interfaces
+                .iter()
+                .any(|i| alias_of(&i.extra) == Some(&a))
+    };
+    let n = (0..).find(|n| !used(n)).unwrap_or(0);
+    let alias = format!("net{n}");
+    let netdev_id = netdev_of(&alias);
+    let netdev = match iface.iface_type.as_str() {
+        "user" => json!({"type": "user", "id": netdev_id}),
+        "ethernet" => {
+            let mut v = json!({"type": "tap", "id": netdev_id, "script": "no", "downscript": "no"});
+            if let Some(t) = &iface.target_dev {
+                v["ifname"] = json!(t);
+            }
+            v
+        }
+        "bridge" => {
+            let br = iface.source_attr("bridge").ok_or_else(|| {
+                QemuError::Unsupported("bridge interface without <source bridge='...'/>".into())
+            })?;
+            json!({"type": "bridge", "id": netdev_id, "br": br})
+        }
+        t => {
+            return Err(QemuError::OperationUnsupported(format!(
+                "device type 'interface' of type '{t}' cannot be hot plugged by this driver"
+            )))
+        }
+    };
+    let driver = match iface.model.as_deref().unwrap_or(default_nic_model(def)) {
+        "virtio" => "virtio-net-pci",
+        "e1000" => "e1000",
+        "e1000e" => "e1000e",
+        "rtl8139" => "rtl8139",
+        "ne2k_pci" => "ne2k_pci",
+        "pcnet" => "pcnet",
+        "vmxnet3" => "vmxnet3",
+        m => return Err(QemuError::Unsupported(format!("network model '{m}'"))),
+    };
+    mon.execute("netdev_add", Some(netdev))?;
+    let device = json!({"driver": driver, "netdev": netdev_id, "id": alias, "mac": mac});
+    if let Err(e) = mon.execute("device_add", Some(device)) {
+        let _ = mon.execute("netdev_del", Some(json!({"id": netdev_id})));
+        return Err(e);
+    }
+    iface
+        .extra
+        .push(Element::new("alias").with_attr("name", alias));
+    def.devices.interfaces.push(iface);
+    Ok(())
+}
+
+/// The NIC model the command line gives an interface without one.
+fn default_nic_model(def: &DomainDef) -> &'static str {
+    if def.os.machine.as_deref().is_some_and(|m| m.contains("q35")) {
+        "e1000e"
+    } else {
+        "rtl8139"
+    }
+}
+
+/// After the guest released device `id`: remove what fed it.
+fn release_backend(mon: &mut Monitor<UnixStream>, device: &Device, id: &str, drive: Option<&str>) {
+    match device {
+        Device::Disk(_) => {
+            if let Some(node) = drive {
+                delete_drive_nodes(mon, node);
+            }
+        }
+        Device::Interface(_) => {
+            let _ = mon.execute("netdev_del", Some(json!({"id": netdev_of(id)})));
+        }
+    }
+}
+
+/// Drop the disk or interface QEMU knows as `id` from a live definition.
+fn remove_from_live(def: &mut DomainDef, id: &str) {
+    def.devices.disks.retain(|d| d.target_dev != id);
+    def.devices
+        .interfaces
+        .retain(|i| alias_of(&i.extra) != Some(id));
+}
+
+/// `old` with the media (source, format) of `new`, its place kept.
+fn replaced_disk(old: &Disk, new: &Disk) -> Disk {
+    let mut disk = new.clone();
+    if disk.target_bus.is_none() {
+        disk.target_bus = old.target_bus.clone();
+    }
+    if !disk.extra.iter().any(|e| e.name == "address") {
+        if let Some(a) = old.extra.iter().find(|e| e.name == "address") {
+            disk.extra.push(a.clone());
+        }
+    }
+    disk
+}
+
+/// Eject the media of CD-ROM or floppy `disk.target_dev` and insert
+/// `disk`'s (none: the drive stays empty).
+fn change_media(mon: &mut Monitor<UnixStream>, disk: &Disk, force: bool) -> QemuResult<()> {
+    let id = disk.target_dev.as_str();
+    match disk.source.as_deref().filter(|s| !s.is_empty()) {
+        None => {
+            mon.execute("eject", Some(json!({"id": id, "force": force})))?;
+        }
+        Some(src) => {
+            let format = disk.driver_type.as_deref().unwrap_or("raw");
+            mon.execute(
+                "blockdev-change-medium",
+                Some(json!({
+                    "id": id,
+                    "filename": src,
+                    "format": format,
+                    "read-only-mode": if disk.readonly || disk_device(disk) == "cdrom" {
+                        "read-only"
+                    } else {
+                        "retain"
+                    },
+                    "force": force,
+                })),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_xml_is_read_as_in_a_domain() {
+        let Ok(Device::Disk(d)) = parse_device(
+            "<disk type='file' device='disk'><source file='/x.img'/><target dev='vdb' bus='virtio'/></disk>",
+        ) else {
+            panic!("disk expected");
+        };
+        assert_eq!(
+            (d.target_dev.as_str(), d.source.as_deref()),
+            ("vdb", Some("/x.img"))
+        );
+        assert!(matches!(
+            parse_device("<interface type='user'><mac address='52:54:00:00:00:01'/></interface>"),
+            Ok(Device::Interface(_))
+        ));
+        let e = parse_device("<sound model='ac97'/>").expect_err("unsupported");
+        assert!(e.to_string().starts_with("Operation not supported"), "{e}");
+        assert!(parse_device("<disk").is_err());
+    }
+
+    #[test]
+    fn config_refuses_duplicates_and_fills_defaults() {
+        let mut def = virt_xml::parse_domain(
+            "<domain type='qemu'><name>h</name><memory>1024</memory><os><type>hvm</type></os>\
+             <devices><disk type='file'><source file='/a'/><target dev='vda' bus='virtio'/></disk></devices></domain>",
+        )
+        .expect("xml");
+        let Ok(dup) =
+            parse_device("<disk type='file'><source file='/b'/><target dev='vda'/></disk>")
+        else {
+            panic!("parse");
+        };
+        let e = add_to_config(&mut def, dup).expect_err("duplicate");
+        assert_eq!(
+            e.to_string(),
+            "Requested operation is not valid: target vda already exists"
+        );
+        let Ok(scsi) =
+            parse_device("<disk type='file'><source file='/b'/><target dev='sdb'/></disk>")
+        else {
+            panic!("parse");
+        };
+        add_to_config(&mut def, scsi).expect("add");
+        assert_eq!(def.devices.disks[1].target_bus.as_deref(), Some("scsi"));
+        assert!(def
+            .devices
+            .other
+            .iter()
+            .any(|c| c.name == "controller" && c.attr("type") == Some("scsi")));
+    }
+
+    #[test]
+    fn interfaces_are_found_by_mac_or_alone() {
+        let mut def = virt_xml::parse_domain(
+            "<domain type='qemu'><name>h</name><memory>1024</memory><os><type>hvm</type></os><devices>\
+             <interface type='user'><mac address='52:54:00:00:00:01'/></interface>\
+             <interface type='user'><mac address='52:54:00:00:00:02'/></interface></devices></domain>",
+        )
+        .expect("xml");
+        let by = |m: Option<&str>| Interface {
+            mac: m.map(str::to_string),
+            ..Interface::default()
+        };
+        assert_eq!(
+            find_interface(&def, &by(Some("52:54:00:00:00:02"))).ok(),
+            Some(1)
+        );
+        let e = find_interface(&def, &by(Some("52:54:00:00:00:03"))).expect_err("missing");
+        assert_eq!(
+            e.to_string(),
+            "device not found: no device matching MAC address 52:54:00:00:00:03 found"
+        );
+        assert!(find_interface(&def, &by(None)).is_err());
+        pin_interface_aliases(&mut def);
+        assert_eq!(alias_of(&def.devices.interfaces[1].extra), Some("net1"));
+        remove_from_live(&mut def, "net0");
+        assert_eq!(def.devices.interfaces.len(), 1);
+        assert_eq!(find_interface(&def, &by(None)).ok(), Some(0));
+    }
+}

@@ -1,0 +1,293 @@
+//! Hot-plug on real guests: the tiny Linux guest sees disks and a NIC
+//! come and go; a guest without an OS never releases a device, which
+//! leaves it in the live definition (libvirt's behaviour on timeout).
+
+use super::*;
+use virt_core::{affect, device_modify, Domain};
+
+/// The Linux test guest on an i440fx machine (its ACPI PCI hot-plug is
+/// what libvirt uses on `pc`), defined persistently and started.
+fn linux_pc_xml(name: &str, guest: &(PathBuf, PathBuf), console: &Path, devices: &str) -> String {
+    linux_xml(
+        name,
+        guest,
+        console,
+        "<memory unit='MiB'>192</memory><vcpu>1</vcpu>",
+        devices,
+    )
+    .replace("machine='q35'", "machine='pc'")
+}
+
+/// The last `disks=` or `nets=` list the guest reported.
+fn last_list(console: &Path, key: &str) -> Option<String> {
+    let needle = format!("{key}=");
+    console_text(console)
+        .lines()
+        .filter_map(|l| l.strip_prefix("virt-rs test guest: "))
+        .filter_map(|l| l.split(' ').find_map(|w| w.strip_prefix(needle.as_str())))
+        .map(str::to_string)
+        .next_back()
+}
+
+fn guest_has(console: &Path, key: &str, dev: &str) -> bool {
+    last_list(console, key).is_some_and(|l| l.split(',').any(|d| d == dev))
+}
+
+/// QEMU's own view: the ids of its block devices (`query-block`'s qdev).
+fn qemu_block_devices(root: &Path, name: &str) -> Vec<String> {
+    let Some(rt) = Runtime::load(&paths_in(root), name) else {
+        return Vec::new();
+    };
+    let Ok(s) = UnixStream::connect(&rt.monitor) else {
+        return Vec::new();
+    };
+    let Ok(mut mon) = Monitor::handshake(s) else {
+        return Vec::new();
+    };
+    let blocks = mon.execute("query-block", None).unwrap_or_default();
+    blocks
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| {
+            let q = b.get("qdev")?.as_str()?;
+            let id = q.strip_prefix("/machine/peripheral/").unwrap_or(q);
+            Some(id.split('/').next().unwrap_or(id).to_string())
+        })
+        .collect()
+}
+
+fn qemu_img(args: &[&str]) -> bool {
+    std::process::Command::new("qemu-img")
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn wait_seen(console: &Path, key: &str, dev: &str, present: bool) {
+    let ok = wait_until(90, || guest_has(console, key, dev) == present);
+    assert!(
+        ok,
+        "guest never {} {dev}; console:\n{}",
+        if present { "saw" } else { "lost" },
+        console_text(console)
+    );
+}
+
+#[test]
+fn linux_guest_sees_disks_and_nic_come_and_go() {
+    if !have_qemu() {
+        return;
+    }
+    let Some(guest) = linux_guest() else {
+        return;
+    };
+    let root = temp_root("hotplug");
+    let console = root.join("console.log");
+    let boot = root.join("boot.img");
+    let extra = root.join("extra.img");
+    let scsi = root.join("scsi.qcow2");
+    let iso1 = root.join("one.iso");
+    let iso2 = root.join("two.iso");
+    for (f, size) in [
+        (&boot, 8u64 << 20),
+        (&extra, 16 << 20),
+        (&iso1, 1 << 20),
+        (&iso2, 2 << 20),
+    ] {
+        std::fs::File::create(f)
+            .and_then(|h| h.set_len(size))
+            .expect("image");
+    }
+    let scsi_format = if qemu_img(&[
+        "create",
+        "-q",
+        "-f",
+        "qcow2",
+        scsi.to_str().unwrap_or(""),
+        "32M",
+    ]) {
+        "qcow2"
+    } else {
+        println!("hotplug: qemu-img failed; the SCSI disk is raw");
+        std::fs::File::create(&scsi)
+            .and_then(|h| h.set_len(32 << 20))
+            .expect("image");
+        "raw"
+    };
+    let xml = linux_pc_xml(
+        "hotplug",
+        &guest,
+        &console,
+        &format!(
+            "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+             <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
+             <memballoon model='none'/>",
+            boot.display()
+        ),
+    );
+    let c = connect(&root);
+    let mut d = c.define_xml(&xml).expect("define");
+    d.create().expect("start");
+    let mut d = c.lookup_by_name("hotplug").expect("lookup");
+    wait_boots(&console, 1);
+    wait_seen(&console, "disks", "vda", true);
+
+    // A virtio disk, live and persistent at once.
+    let vdb = format!(
+        "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+         <source file='{}'/><target dev='vdb' bus='virtio'/></disk>",
+        extra.display()
+    );
+    d.attach_device_flags(&vdb, affect::LIVE | affect::CONFIG)
+        .expect("attach vdb");
+    wait_seen(&console, "disks", "vdb", true);
+    let e = d
+        .attach_device_flags(&vdb, affect::LIVE)
+        .expect_err("twice");
+    assert_eq!(e.code, ErrorCode::OperationFailed, "{e}");
+    for flags in [0, virt_core::xml_flags::INACTIVE] {
+        assert!(d.xml_desc(flags).expect("xml").contains("dev='vdb'"));
+    }
+
+    // A SCSI disk (qcow2): its controller is plugged with it.
+    let sda = format!(
+        "<disk type='file' device='disk'><driver name='qemu' type='{scsi_format}'/>\
+         <source file='{}'/><target dev='sda' bus='scsi'/></disk>",
+        scsi.display()
+    );
+    d.attach_device_flags(&sda, affect::LIVE)
+        .expect("attach sda");
+    wait_seen(&console, "disks", "sda", true);
+    let live = d.xml_desc(0).expect("xml");
+    assert!(live.contains("<controller type='scsi'"), "{live}");
+    assert!(!d
+        .xml_desc(virt_core::xml_flags::INACTIVE)
+        .expect("xml")
+        .contains("dev='sda'"));
+
+    // A SCSI CD-ROM, then its media changed and ejected.
+    let cd = |src: Option<&Path>| {
+        format!(
+            "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>{}\
+             <target dev='sdb' bus='scsi'/><readonly/></disk>",
+            src.map(|s| format!("<source file='{}'/>", s.display()))
+                .unwrap_or_default()
+        )
+    };
+    d.attach_device_flags(&cd(Some(&iso1)), affect::LIVE)
+        .expect("attach cdrom");
+    wait_seen(&console, "disks", "sr0", true);
+    d.update_device_flags(&cd(Some(&iso2)), affect::LIVE)
+        .expect("change media");
+    assert!(d.xml_desc(0).expect("xml").contains("two.iso"));
+    d.update_device_flags(&cd(None), affect::LIVE | device_modify::FORCE)
+        .expect("eject");
+    let live = d.xml_desc(0).expect("xml");
+    assert!(
+        !live.contains("two.iso") && live.contains("dev='sdb'"),
+        "{live}"
+    );
+
+    // A NIC.
+    let nic = "<interface type='user'><mac address='52:54:00:12:34:56'/><model type='virtio'/></interface>";
+    d.attach_device_flags(nic, affect::LIVE)
+        .expect("attach nic");
+    wait_seen(&console, "nets", "eth0", true);
+
+    // Errors change nothing.
+    let e = d
+        .detach_device_flags(
+            "<disk type='file'><source file='/nowhere'/><target dev='vdz' bus='virtio'/></disk>",
+            affect::LIVE,
+        )
+        .expect_err("no vdz");
+    assert_eq!(e.code, ErrorCode::DeviceMissing, "{e}");
+    let e = d
+        .attach_device_flags(
+            &format!(
+                "<disk type='file'><source file='{}'/><target dev='hdb' bus='ide'/></disk>",
+                extra.display()
+            ),
+            affect::LIVE,
+        )
+        .expect_err("ide");
+    assert_eq!(e.code, ErrorCode::OperationUnsupported, "{e}");
+    let e = d
+        .detach_device_flags(
+            "<interface type='user'><mac address='52:54:00:99:99:99'/></interface>",
+            affect::LIVE,
+        )
+        .expect_err("no such nic");
+    assert_eq!(e.code, ErrorCode::DeviceMissing, "{e}");
+
+    // And out again: the guest sees each device go, QEMU drops its drive.
+    d.detach_device_flags(&vdb, affect::LIVE | affect::CONFIG)
+        .expect("detach vdb");
+    wait_seen(&console, "disks", "vdb", false);
+    assert!(!qemu_block_devices(&root, "hotplug").contains(&"vdb".to_string()));
+    assert!(!d.xml_desc(0).expect("xml").contains("dev='vdb'"));
+    assert!(!d
+        .xml_desc(virt_core::xml_flags::INACTIVE)
+        .expect("xml")
+        .contains("dev='vdb'"));
+    d.detach_device_flags(nic, affect::LIVE)
+        .expect("detach nic");
+    wait_seen(&console, "nets", "eth0", false);
+    d.detach_device_flags(&sda, affect::LIVE)
+        .expect("detach sda");
+    wait_seen(&console, "disks", "sda", false);
+    assert!(!qemu_block_devices(&root, "hotplug").contains(&"sda".to_string()));
+    let live = d.xml_desc(0).expect("xml");
+    assert!(
+        !live.contains("dev='sda'") && !live.contains("<interface"),
+        "{live}"
+    );
+
+    d.destroy().expect("destroy");
+    d.undefine().expect("undefine");
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// A guest with no OS never answers the unplug request: as libvirt, the
+/// detach succeeds after its wait and the disk stays in the live
+/// definition; the persistent side changes at once.
+#[test]
+fn unanswered_unplug_leaves_the_device() {
+    if !have_qemu() {
+        return;
+    }
+    let root = temp_root("unplug");
+    let img = root.join("d.img");
+    std::fs::File::create(&img)
+        .and_then(|h| h.set_len(1 << 20))
+        .expect("image");
+    let disk = format!(
+        "<disk type='file'><source file='{}'/><target dev='vdb' bus='virtio'/></disk>",
+        img.display()
+    );
+    let xml = tiny("unplug", "qemu", "").replace("machine='q35'", "machine='pc'");
+    let c = connect(&root);
+    let mut d: Domain = c.define_xml(&xml).expect("define");
+    d.create().expect("start");
+    let mut d = c.lookup_by_name("unplug").expect("lookup");
+    // Not running yet in the inactive definition: --config alone.
+    d.attach_device_flags(&disk, affect::CONFIG)
+        .expect("config");
+    assert!(!d.xml_desc(0).expect("live").contains("dev='vdb'"));
+    d.attach_device_flags(&disk, affect::LIVE).expect("live");
+    assert!(qemu_block_devices(&root, "unplug").contains(&"vdb".to_string()));
+    let t = std::time::Instant::now();
+    d.detach_device_flags(&disk, affect::LIVE | affect::CONFIG)
+        .expect("detach is only a request");
+    assert!(t.elapsed() >= Duration::from_secs(5), "{:?}", t.elapsed());
+    assert!(d.xml_desc(0).expect("live").contains("dev='vdb'"));
+    assert!(!d
+        .xml_desc(virt_core::xml_flags::INACTIVE)
+        .expect("config")
+        .contains("dev='vdb'"));
+    d.destroy().expect("destroy");
+    d.undefine().expect("undefine");
+    let _ = std::fs::remove_dir_all(&root);
+}
