@@ -169,7 +169,9 @@ impl Connect {
         self.checked().as_api(api)
     }
 
-    fn domain(&self, r: DomainRef) -> Domain {
+    /// A handle for a domain identity this connection's driver gave (an
+    /// event's domain), without asking the driver.
+    pub fn domain(&self, r: DomainRef) -> Domain {
         Domain {
             conn: self.clone(),
             r,
@@ -450,7 +452,9 @@ impl Connect {
             .map(|r| self.network(r))
     }
 
-    fn network(&self, r: NetworkRef) -> Network {
+    /// A handle for a network identity this connection's driver gave (an
+    /// event's network), without asking the driver.
+    pub fn network(&self, r: NetworkRef) -> Network {
         Network {
             conn: self.clone(),
             r,

@@ -5,7 +5,7 @@ module ``libvirt.libvirtmod``; this file adds what libvirt-python writes in
 Python: the ``libvirtError`` exception and ``registerErrorHandler``.
 """
 
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, Optional, Tuple, TypeVar
 
 from . import libvirtmod
 from .libvirtmod import *  # noqa: F401,F403  (classes, functions, VIR_* constants)
@@ -25,6 +25,11 @@ from .libvirtmod import (  # noqa: F401  (named for readers and type checkers)
     virStoragePool,
     virStorageVol,
 )
+
+# The types libvirt-python's event loop functions are annotated with.
+_T = TypeVar("_T")
+_EventCB = Callable[[int, int, int, _T], None]
+_TimerCB = Callable[[int, _T], None]
 
 # (code, domain, message, level, str1, str2, str3, int1, int2)
 _RawError = Tuple[int, int, str, int, Optional[str], Optional[str], Optional[str], int, int]

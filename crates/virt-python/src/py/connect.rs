@@ -6,7 +6,9 @@ use super::error::{binding_error, call, non_null, raise};
 use super::storage::{PyNetwork, PyStoragePool, PyStorageVol};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
-use std::sync::{Arc, RwLock};
+use super::events::{self, ConnEvents};
+use std::sync::{Arc, Mutex, RwLock};
+use virt_core::Topic;
 use virt_core::{Connect, ErrorCode, Uuid};
 
 /// `VIR_CONNECT_RO`, the read-only bit of `openAuth`'s flags.
@@ -24,6 +26,8 @@ pub struct PyConnect {
     /// One count for this object and one per handle made from it, so
     /// `close()` returns what libvirt's reference count would.
     refs: Arc<()>,
+    /// Event registrations and the close callback.
+    events: Mutex<Option<ConnEvents>>,
 }
 
 impl PyConnect {
@@ -31,7 +35,25 @@ impl PyConnect {
         PyConnect {
             conn: RwLock::new(Some(conn)),
             refs: Arc::new(()),
+            events: Mutex::new(None),
         }
+    }
+
+    /// The open connection, if it is.
+    pub(super) fn connect(&self) -> Option<Connect> {
+        self.conn.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Run `f` on the open connection and its event state.
+    pub(super) fn with_events<T>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&Connect, &mut Option<ConnEvents>) -> PyResult<T>,
+    ) -> PyResult<T> {
+        self.with(py, |c| {
+            let mut ev = self.events.lock().unwrap_or_else(|p| p.into_inner());
+            f(c, &mut ev)
+        })
     }
 
     /// Run `f` on the open connection, or raise "invalid connection".
@@ -173,6 +195,8 @@ impl PyConnect {
     /// made from it still hold it open, 0 when it is gone, -1 when it was
     /// already closed.
     fn close(&self, py: Python<'_>) -> i32 {
+        let ev = self.events.lock().unwrap_or_else(|p| p.into_inner()).take();
+        events::forget(py, ev);
         let old = py.allow_threads(|| self.conn.write().unwrap_or_else(|p| p.into_inner()).take());
         if old.is_none() {
             return -1;
@@ -272,6 +296,107 @@ impl PyConnect {
     fn get_security_model(&self, py: Python<'_>) -> PyResult<Vec<String>> {
         let m = self.with(py, |c| call(py, || c.node_security_model()))?;
         Ok(vec![m.model, m.doi])
+    }
+
+    /// Call `cb(conn, dom, ..., opaque)` for each event `eventID`
+    /// (`VIR_DOMAIN_EVENT_ID_*`) of `dom`, or of every domain when None,
+    /// from the event loop; the callback id.
+    #[pyo3(name = "domainEventRegisterAny")]
+    fn domain_event_register_any(
+        slf: &Bound<'_, Self>,
+        dom: Option<Py<PyDomain>>,
+        #[allow(non_snake_case)] eventID: i32,
+        cb: Py<PyAny>,
+        opaque: Py<PyAny>,
+    ) -> PyResult<i32> {
+        let py = slf.py();
+        let id = u32::try_from(eventID)
+            .ok()
+            .filter(|&i| i < virt_core::events::domain_event_id::LAST)
+            .ok_or_else(|| {
+                binding_error(py, ErrorCode::InvalidArg, &format!("unsupported event ID {eventID}"))
+            })?;
+        let object = dom.map(|d| d.bind(py).get().uuid_of());
+        events::register(slf, Topic::Domain(id), object, cb, opaque)
+    }
+
+    /// Remove a registration of `domainEventRegisterAny`.
+    #[pyo3(name = "domainEventDeregisterAny")]
+    fn domain_event_deregister_any(
+        slf: &Bound<'_, Self>,
+        #[allow(non_snake_case)] callbackID: i32,
+    ) -> PyResult<i32> {
+        match events::deregister(slf, |id, t, _| id == callbackID && matches!(t, Topic::Domain(_)))? {
+            0 => Err(events::not_registered(slf.py(), callbackID)),
+            _ => Ok(0),
+        }
+    }
+
+    /// The oldest form: `cb(conn, dom, event, detail, opaque)` for every
+    /// lifecycle event.
+    #[pyo3(name = "domainEventRegister")]
+    fn domain_event_register(slf: &Bound<'_, Self>, cb: Py<PyAny>, opaque: Py<PyAny>) -> PyResult<i32> {
+        events::register(slf, Topic::Domain(0), None, cb, opaque).map(|_| 0)
+    }
+
+    /// Remove the `domainEventRegister` registrations of `cb`.
+    #[pyo3(name = "domainEventDeregister")]
+    fn domain_event_deregister(slf: &Bound<'_, Self>, cb: Py<PyAny>) -> PyResult<i32> {
+        let py = slf.py();
+        let target = cb.bind(py).clone();
+        let n = events::deregister(slf, |_, t, c| {
+            *t == Topic::Domain(0) && c.bind(py).eq(&target).unwrap_or(false)
+        })?;
+        match n {
+            0 => Err(binding_error(py, ErrorCode::InvalidArg, "callback not registered")),
+            _ => Ok(0),
+        }
+    }
+
+    /// Call `cb(conn, net, event, detail, opaque)` for each event
+    /// `eventID` (`VIR_NETWORK_EVENT_ID_*`) of `net` or every network.
+    #[pyo3(name = "networkEventRegisterAny")]
+    fn network_event_register_any(
+        slf: &Bound<'_, Self>,
+        net: Option<Py<PyNetwork>>,
+        #[allow(non_snake_case)] eventID: i32,
+        cb: Py<PyAny>,
+        opaque: Py<PyAny>,
+    ) -> PyResult<i32> {
+        let py = slf.py();
+        let id = u32::try_from(eventID)
+            .ok()
+            .filter(|&i| i < virt_core::events::network_event_id::LAST)
+            .ok_or_else(|| {
+                binding_error(py, ErrorCode::InvalidArg, &format!("unsupported network event ID {eventID}"))
+            })?;
+        let object = net.map(|n| n.bind(py).get().uuid_of());
+        events::register(slf, Topic::Network(id), object, cb, opaque)
+    }
+
+    /// Remove a registration of `networkEventRegisterAny`.
+    #[pyo3(name = "networkEventDeregisterAny")]
+    fn network_event_deregister_any(
+        slf: &Bound<'_, Self>,
+        #[allow(non_snake_case)] callbackID: i32,
+    ) -> PyResult<i32> {
+        match events::deregister(slf, |id, t, _| id == callbackID && matches!(t, Topic::Network(_)))? {
+            0 => Err(events::not_registered(slf.py(), callbackID)),
+            _ => Ok(0),
+        }
+    }
+
+    /// Call `cb(conn, reason, opaque)` from the event loop when the
+    /// connection ends for a reason of its own (`VIR_CONNECT_CLOSE_REASON_*`).
+    #[pyo3(name = "registerCloseCallback")]
+    fn register_close_callback(slf: &Bound<'_, Self>, cb: Py<PyAny>, opaque: Py<PyAny>) -> PyResult<i32> {
+        events::set_close_callback(slf, Some((cb, opaque))).map(|()| 0)
+    }
+
+    /// Forget the close callback.
+    #[pyo3(name = "unregisterCloseCallback")]
+    fn unregister_close_callback(slf: &Bound<'_, Self>) -> PyResult<i32> {
+        events::set_close_callback(slf, None).map(|()| 0)
     }
 
     /// 1 while the connection is open.

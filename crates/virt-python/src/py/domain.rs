@@ -22,6 +22,11 @@ pub struct PyDomain {
 
 impl PyDomain {
     /// A `virDomain` of the connection `conn`.
+    /// Its UUID (the object an event registration concerns).
+    pub(super) fn uuid_of(&self) -> virt_core::Uuid {
+        self.read(Domain::uuid)
+    }
+
     pub(super) fn wrap(conn: &Bound<'_, PyConnect>, dom: Domain) -> PyResult<Py<PyDomain>> {
         Py::new(
             conn.py(),

@@ -10,6 +10,7 @@ mod connect;
 mod convert;
 mod domain;
 mod error;
+mod events;
 mod storage;
 
 use pyo3::prelude::*;
@@ -41,6 +42,7 @@ fn libvirtmod(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(connect::open_auth, m)?)?;
     m.add_function(wrap_pyfunction!(get_version, m)?)?;
     error::add_functions(m)?;
+    events::add_functions(m)?;
     for (name, value) in crate::constants::CONSTANTS {
         m.add(*name, *value)?;
     }

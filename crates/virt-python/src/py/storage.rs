@@ -28,6 +28,11 @@ impl PyNetwork {
             },
         )
     }
+
+    /// Its UUID (the object an event registration concerns).
+    pub(super) fn uuid_of(&self) -> virt_core::Uuid {
+        self.net.uuid()
+    }
 }
 
 #[pymethods]

@@ -104,6 +104,84 @@ class TestGil(Quiet):
         self.assertEqual(asyncio.run(main()), 20)
 
 
+class TestEvents(Quiet):
+    """Event callbacks run on the thread that runs the event loop, with
+    libvirt-python's arguments."""
+
+    def run_until(self, got, n, limit=5.0):
+        deadline = time.monotonic() + limit
+        while len(got) < n and time.monotonic() < deadline:
+            libvirt.virEventRunDefaultImpl()
+
+    def test_default_loop_delivers_in_order(self):
+        self.assertEqual(libvirt.virEventRegisterDefaultImpl(), 0)
+        conn = libvirt.open("test:///default")
+        dom = conn.lookupByName("test")
+        got = []
+        me = threading.get_ident()
+
+        def lifecycle(c, d, event, detail, opaque):
+            self.assertIs(c, conn)
+            self.assertEqual(threading.get_ident(), me)
+            got.append((d.name(), d.ID(), event, detail, opaque))
+
+        def network(c, n, event, detail, opaque):
+            got.append((n.name(), event, detail, opaque))
+
+        cb = conn.domainEventRegisterAny(dom, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, lifecycle, "mine")
+        nb = conn.networkEventRegisterAny(None, libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE, network, 7)
+        try:
+            dom.destroy()
+            dom.create()
+            self.run_until(got, 2)
+            self.assertEqual(got, [
+                ("test", -1, libvirt.VIR_DOMAIN_EVENT_STOPPED,
+                 libvirt.VIR_DOMAIN_EVENT_STOPPED_DESTROYED, "mine"),
+                ("test", dom.ID(), libvirt.VIR_DOMAIN_EVENT_STARTED,
+                 libvirt.VIR_DOMAIN_EVENT_STARTED_BOOTED, "mine"),
+            ])
+        finally:
+            conn.domainEventDeregisterAny(cb)
+            conn.networkEventDeregisterAny(nb)
+        with self.assertRaises(libvirt.libvirtError):
+            conn.domainEventDeregisterAny(cb)
+        # Nothing is delivered once deregistered.
+        dom.destroy()
+        dom.create()
+        libvirt.virEventRunDefaultImpl()
+        self.assertEqual(len(got), 2)
+        conn.close()
+
+    def test_a_domain_filter_and_the_old_form(self):
+        conn = libvirt.open("test:///default")
+        got = []
+        xml = ("<domain type='test'><name>evtpy</name><memory>1024</memory>"
+               "<os><type>hvm</type></os></domain>")
+        other = conn.defineXML(xml)
+        conn.domainEventRegister(lambda c, d, e, x, o: got.append((d.name(), e, o)), "old")
+        conn.domainEventRegisterAny(other, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                    lambda c, d, e, x, o: got.append((d.name(), e, o)), "any")
+        conn.lookupByName("test").suspend()
+        conn.lookupByName("test").resume()
+        other.undefine()
+        self.run_until(got, 4)
+        self.assertEqual(got, [
+            ("test", libvirt.VIR_DOMAIN_EVENT_SUSPENDED, "old"),
+            ("test", libvirt.VIR_DOMAIN_EVENT_RESUMED, "old"),
+            ("evtpy", libvirt.VIR_DOMAIN_EVENT_UNDEFINED, "old"),
+            ("evtpy", libvirt.VIR_DOMAIN_EVENT_UNDEFINED, "any"),
+        ])
+        conn.close()
+
+    def test_bad_registrations_are_refused(self):
+        conn = libvirt.open("test:///default")
+        with self.assertRaises(libvirt.libvirtError):
+            conn.domainEventRegisterAny(None, 99, lambda *a: None, None)
+        with self.assertRaises(TypeError):
+            conn.domainEventRegisterAny(None, 0, "not callable", None)
+        conn.close()
+
+
 class TestErrors(unittest.TestCase):
     def setUp(self):
         self.conn = libvirt.open("test:///default")
