@@ -3,10 +3,10 @@
 use super::convert::as_list;
 use super::domain::PyDomain;
 use super::error::{binding_error, call, non_null, raise};
+use super::events::{self, ConnEvents};
 use super::storage::{PyNetwork, PyStoragePool, PyStorageVol};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
-use super::events::{self, ConnEvents};
 use std::sync::{Arc, Mutex, RwLock};
 use virt_core::Topic;
 use virt_core::{Connect, ErrorCode, Uuid};
@@ -314,7 +314,11 @@ impl PyConnect {
             .ok()
             .filter(|&i| i < virt_core::events::domain_event_id::LAST)
             .ok_or_else(|| {
-                binding_error(py, ErrorCode::InvalidArg, &format!("unsupported event ID {eventID}"))
+                binding_error(
+                    py,
+                    ErrorCode::InvalidArg,
+                    &format!("unsupported event ID {eventID}"),
+                )
             })?;
         let object = dom.map(|d| d.bind(py).get().uuid_of());
         events::register(slf, Topic::Domain(id), object, cb, opaque)
@@ -326,7 +330,9 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         #[allow(non_snake_case)] callbackID: i32,
     ) -> PyResult<i32> {
-        match events::deregister(slf, |id, t, _| id == callbackID && matches!(t, Topic::Domain(_)))? {
+        match events::deregister(slf, |id, t, _| {
+            id == callbackID && matches!(t, Topic::Domain(_))
+        })? {
             0 => Err(events::not_registered(slf.py(), callbackID)),
             _ => Ok(0),
         }
@@ -335,7 +341,11 @@ impl PyConnect {
     /// The oldest form: `cb(conn, dom, event, detail, opaque)` for every
     /// lifecycle event.
     #[pyo3(name = "domainEventRegister")]
-    fn domain_event_register(slf: &Bound<'_, Self>, cb: Py<PyAny>, opaque: Py<PyAny>) -> PyResult<i32> {
+    fn domain_event_register(
+        slf: &Bound<'_, Self>,
+        cb: Py<PyAny>,
+        opaque: Py<PyAny>,
+    ) -> PyResult<i32> {
         events::register(slf, Topic::Domain(0), None, cb, opaque).map(|_| 0)
     }
 
@@ -348,7 +358,11 @@ impl PyConnect {
             *t == Topic::Domain(0) && c.bind(py).eq(&target).unwrap_or(false)
         })?;
         match n {
-            0 => Err(binding_error(py, ErrorCode::InvalidArg, "callback not registered")),
+            0 => Err(binding_error(
+                py,
+                ErrorCode::InvalidArg,
+                "callback not registered",
+            )),
             _ => Ok(0),
         }
     }
@@ -368,7 +382,11 @@ impl PyConnect {
             .ok()
             .filter(|&i| i < virt_core::events::network_event_id::LAST)
             .ok_or_else(|| {
-                binding_error(py, ErrorCode::InvalidArg, &format!("unsupported network event ID {eventID}"))
+                binding_error(
+                    py,
+                    ErrorCode::InvalidArg,
+                    &format!("unsupported network event ID {eventID}"),
+                )
             })?;
         let object = net.map(|n| n.bind(py).get().uuid_of());
         events::register(slf, Topic::Network(id), object, cb, opaque)
@@ -380,7 +398,9 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         #[allow(non_snake_case)] callbackID: i32,
     ) -> PyResult<i32> {
-        match events::deregister(slf, |id, t, _| id == callbackID && matches!(t, Topic::Network(_)))? {
+        match events::deregister(slf, |id, t, _| {
+            id == callbackID && matches!(t, Topic::Network(_))
+        })? {
             0 => Err(events::not_registered(slf.py(), callbackID)),
             _ => Ok(0),
         }
@@ -389,7 +409,11 @@ impl PyConnect {
     /// Call `cb(conn, reason, opaque)` from the event loop when the
     /// connection ends for a reason of its own (`VIR_CONNECT_CLOSE_REASON_*`).
     #[pyo3(name = "registerCloseCallback")]
-    fn register_close_callback(slf: &Bound<'_, Self>, cb: Py<PyAny>, opaque: Py<PyAny>) -> PyResult<i32> {
+    fn register_close_callback(
+        slf: &Bound<'_, Self>,
+        cb: Py<PyAny>,
+        opaque: Py<PyAny>,
+    ) -> PyResult<i32> {
         events::set_close_callback(slf, Some((cb, opaque))).map(|()| 0)
     }
 

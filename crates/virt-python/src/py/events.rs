@@ -16,8 +16,8 @@ use super::domain::PyDomain;
 use super::error::binding_error;
 use super::storage::PyNetwork;
 use pyo3::prelude::*;
-use pyo3::BoundObject;
 use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::BoundObject;
 use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
@@ -171,7 +171,11 @@ impl ConnEvents {
         }
     }
 
-    fn subscribe(&self, c: &virt_core::Connect, filter: EventFilter) -> virt_core::Result<Subscription> {
+    fn subscribe(
+        &self,
+        c: &virt_core::Connect,
+        filter: EventFilter,
+    ) -> virt_core::Result<Subscription> {
         // Weak: the subscription's thread may outlive this state a little,
         // and must not keep the connection object alive meanwhile.
         let t = Arc::downgrade(&self.target);
@@ -202,7 +206,9 @@ pub(super) fn register(
     let id = me.with_events(py, |c, ev| {
         let ev = ev.get_or_insert_with(|| ConnEvents::new(slf.clone().unbind()));
         if ev.events.is_none() {
-            ev.events = Some(super::error::call(py, || ev.subscribe(c, EventFilter::all()))?);
+            ev.events = Some(super::error::call(py, || {
+                ev.subscribe(c, EventFilter::all())
+            })?);
         }
         let id = ev.next_id;
         ev.next_id += 1;
@@ -271,7 +277,10 @@ pub(super) fn set_close_callback(
         if callback.is_none() {
             e.closing = None;
         }
-        *e.target.close.lock().unwrap_or_else(PoisonError::into_inner) = callback;
+        *e.target
+            .close
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = callback;
         if e.closing.is_none() && registrations(&e.target).is_empty() {
             *ev = None;
         }
@@ -415,10 +424,13 @@ fn deliver(py: Python<'_>, p: Pending) -> PyResult<()> {
     let conn = p.target.conn.bind(py);
     match p.delivery {
         Delivery::Event(event) => {
-            let (topic, uuid) = (event.topic(), match &event {
-                Event::Domain { dom, .. } => dom.uuid,
-                Event::Network { net, .. } => net.uuid,
-            });
+            let (topic, uuid) = (
+                event.topic(),
+                match &event {
+                    Event::Domain { dom, .. } => dom.uuid,
+                    Event::Network { net, .. } => net.uuid,
+                },
+            );
             let wanted: Vec<(Py<PyAny>, Py<PyAny>)> = registrations(&p.target)
                 .iter()
                 .filter(|r| r.topic == topic && r.object.is_none_or(|o| o == uuid))
@@ -447,7 +459,8 @@ fn deliver(py: Python<'_>, p: Pending) -> PyResult<()> {
                 }
             };
             for (callback, opaque) in wanted {
-                let mut args: Vec<PyObject> = vec![conn.clone().into_any().unbind(), object.clone_ref(py)];
+                let mut args: Vec<PyObject> =
+                    vec![conn.clone().into_any().unbind(), object.clone_ref(py)];
                 args.extend(middle.iter().map(|a| a.clone_ref(py)));
                 args.push(opaque);
                 if let Err(e) = callback.call1(py, PyTuple::new(py, args)?) {
