@@ -16,6 +16,7 @@ mod process;
 mod python_bench;
 mod qemu_bench;
 mod qemu_daemon_bench;
+mod storage_bench;
 mod xen_vm;
 mod xml_bench;
 mod xml_diff;
@@ -43,11 +44,12 @@ fn main() {
         Some("xml-diff") => xml_diff::main(&args[1..]),
         Some("install-capi") => capi::install(&args[1..]),
         Some("capi-bench") => capi::bench(&args[1..]),
+        Some("storage-bench") => storage_bench::run(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask bench [--quick] | daemon-bench [--quick] \
                  | xen-vm [--timeout SECS] | xml-diff [--count N] [--seed S] [--record] \
-                 | install-capi --prefix DIR | capi-bench [--quick]"
+                 | install-capi --prefix DIR | capi-bench [--quick] | storage-bench [--quick]"
             );
             2
         }

@@ -73,22 +73,22 @@ ts.sort()
 print(ts[len(ts) // 2])
 "#;
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
+pub(crate) fn median(mut v: Vec<f64>) -> Option<f64> {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied()
 }
 
 /// A daemon under test: its socket, how to stop it.
-struct Daemon {
-    label: &'static str,
-    dir: PathBuf,
-    uri: String,
+pub(crate) struct Daemon {
+    pub(crate) label: &'static str,
+    pub(crate) dir: PathBuf,
+    pub(crate) uri: String,
     pid: u32,
     child: Option<std::process::Child>,
 }
 
 impl Daemon {
-    fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         // SAFETY: kill(2) on the pid of a daemon this benchmark started.
         unsafe {
             libc::kill(self.pid as libc::pid_t, libc::SIGTERM);
@@ -105,7 +105,7 @@ impl Daemon {
     }
 }
 
-fn temp_dir(tag: &str) -> Option<PathBuf> {
+pub(crate) fn temp_dir(tag: &str) -> Option<PathBuf> {
     let d = PathBuf::from(format!("/tmp/xq-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).ok()?;
@@ -123,7 +123,7 @@ fn wait_for_socket(p: &Path, secs: u64) -> bool {
     true
 }
 
-fn start_virt_proxy(bin: &str) -> Option<Daemon> {
+pub(crate) fn start_virt_proxy(bin: &str) -> Option<Daemon> {
     let dir = temp_dir("virt-proxy")?;
     let child = Command::new(bin)
         .arg("--listen")
@@ -153,17 +153,19 @@ fn start_virt_proxy(bin: &str) -> Option<Daemon> {
     }
 }
 
-fn start_libvirtd() -> Result<Daemon, String> {
+/// libvirtd with only the driver modules `modules` (file names in
+/// libvirt's connection-driver directory) loaded.
+pub(crate) fn start_libvirtd(modules: &[&str]) -> Result<Daemon, String> {
     for need in ["/usr/sbin/libvirtd", "/usr/bin/unshare"] {
         if !Path::new(need).exists() {
             return Err(format!("{need} not installed"));
         }
     }
-    let module = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so";
-    if !Path::new(module).exists() {
-        return Err(format!(
-            "{module} not installed (libvirt-daemon-driver-qemu)"
-        ));
+    let driver_dir = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver";
+    for m in modules {
+        if !Path::new(driver_dir).join(m).exists() {
+            return Err(format!("{driver_dir}/{m} not installed (libvirt-daemon)"));
+        }
     }
     let dir = temp_dir("libvirtd").ok_or("temp dir")?;
     let d = dir.display();
@@ -172,8 +174,10 @@ fn start_libvirtd() -> Result<Daemon, String> {
     for p in [&etc, &drivers] {
         std::fs::create_dir_all(p).map_err(|e| e.to_string())?;
     }
-    std::os::unix::fs::symlink(module, drivers.join("libvirt_driver_qemu.so"))
-        .map_err(|e| e.to_string())?;
+    for m in modules {
+        std::os::unix::fs::symlink(Path::new(driver_dir).join(m), drivers.join(m))
+            .map_err(|e| e.to_string())?;
+    }
     let w = |p: PathBuf, text: String| std::fs::write(p, text).map_err(|e| e.to_string());
     w(
         etc.join("qemu.conf"),
@@ -240,7 +244,7 @@ exec /usr/sbin/libvirtd -d -f {d}/libvirtd.conf -p {d}/libvirtd.pid"
 }
 
 /// `virsh -c URI ARGS`, timed from process start to exit.
-fn virsh(uri: &str, args: &[&str]) -> Result<f64, String> {
+pub(crate) fn virsh(uri: &str, args: &[&str]) -> Result<f64, String> {
     let t0 = Instant::now();
     let out = Command::new(VIRSH)
         .args(["-q", "-c", uri])
@@ -335,7 +339,7 @@ pub fn run(proxy: &str, dtype: &str, runs: usize) {
         }
         None => println!("virt-proxy did not start"),
     }
-    match start_libvirtd() {
+    match start_libvirtd(&["libvirt_driver_qemu.so"]) {
         Ok(d) => {
             rows.push((d.label, measure(&d, &xml, &name, runs)));
             d.stop();

@@ -1,6 +1,6 @@
-//! `vol-upload` and `vol-download` through our virsh on `qemu:///session`
-//! (the storage driver in-process, state under a private
-//! `VIRT_QEMU_ROOT`): the bytes arrive whole, `--sparse` keeps holes on
+//! `vol-upload` and `vol-download` through our virsh on
+//! `qemu:///embed?root=DIR` (the storage driver in-process, its state in a
+//! private directory): the bytes arrive whole, `--sparse` keeps holes on
 //! both sides (allocated blocks checked), windows are exact, and failures
 //! print virsh's two error lines and leave no file behind.
 #![cfg(feature = "qemu")]
@@ -19,9 +19,9 @@ impl Drop for Root {
 }
 
 fn virsh(root: &Path, line: &str) -> (String, String, bool) {
+    let uri = format!("qemu:///embed?root={}", root.join("embed").display());
     let out = Command::new(env!("CARGO_BIN_EXE_virsh"))
-        .args(["-q", "-c", "qemu:///session", line])
-        .env("VIRT_QEMU_ROOT", root)
+        .args(["-q", "-c", &uri, line])
         .env("LC_ALL", "C")
         .output()
         .expect("run virsh");
@@ -48,15 +48,15 @@ fn upload_and_download_keep_bytes_and_holes() {
         out
     };
     run(&format!(
-        "pool-define-as images dir --target {}; pool-build images; pool-start images; vol-create-as images v.img 512M --allocation 0",
+        "pool-define-as images dir --target {}; pool-build images; pool-start images; vol-create-as images v.img 64M --allocation 0",
         r.join("images").display()
     ));
-    // A 512 MiB file: 1 MiB of data at 300 MiB, the rest holes.
+    // A 64 MiB file: 1 MiB of data at 40 MiB, the rest holes.
     let src = r.join("src.img");
     let mut f = std::fs::File::create(&src).expect("src");
-    f.seek(SeekFrom::Start(300 << 20)).expect("seek");
+    f.seek(SeekFrom::Start(40 << 20)).expect("seek");
     f.write_all(&vec![0xa5; 1 << 20]).expect("write");
-    f.set_len(512 << 20).expect("len");
+    f.set_len(64 << 20).expect("len");
     drop(f);
     let vol = r.join("images/v.img");
     assert_eq!(
@@ -89,7 +89,7 @@ fn upload_and_download_keep_bytes_and_holes() {
     run(&format!(
         "vol-download v.img {} --pool images --offset {} --length 10",
         part.display(),
-        (300 << 20) - 5
+        (40 << 20) - 5
     ));
     assert_eq!(
         std::fs::read(&part).ok(),
