@@ -4,8 +4,10 @@
 //! - kernel: `vmlinuz` of the package linux-image-amd64 depends on;
 //! - initramfs: busybox-static, the kernel modules it needs (power button,
 //!   virtio balloon) and an `/init` that prints a banner to the serial
-//!   console, reports CPU and memory changes and a tick every second, and
-//!   powers off when the ACPI power button is pressed (see [`INIT`]).
+//!   console, reports CPU and memory changes and a tick every second,
+//!   powers off when the ACPI power button is pressed, and on a network
+//!   takes a DHCP lease, resolves names and pings addresses the kernel
+//!   command line names (see [`INIT`]).
 //!
 //! Outputs `target/guest/vmlinuz` and `target/guest/initrd.img`, and prints
 //! their paths. A second run reuses them.
@@ -175,14 +177,54 @@ done
   echo "virt-rs test guest: tick $n"
   sleep 1
  done) &
+# On a network (virtrs.net on the kernel command line): a DHCP lease on
+# eth0, then each virtrs.lookup=NAME resolved through the DNS server the
+# lease named and each virtrs.ping=ADDR pinged until it answers (60 s),
+# every result on the console.
+if grep -q virtrs.net /proc/cmdline; then
+ (ip link set lo up
+  for i in $(seq 20); do [ -e /sys/class/net/eth0 ] && break; sleep 1; done
+  ip link set eth0 up
+  lease=""
+  for i in 1 2 3; do
+   udhcpc -i eth0 -s /bin/udhcpc.script -q -n -t 20 -T 1 >/dev/null 2>&1 &&
+    lease=$(ip -4 -o addr show eth0 | awk '{print $4}') && break
+  done
+  if [ -n "$lease" ]; then echo "virt-rs test guest: lease $lease"
+  else echo "virt-rs test guest: no lease"; fi
+  for a in $(cat /proc/cmdline); do
+   case "$a" in
+    virtrs.lookup=*)
+     n=${a#virtrs.lookup=}
+     echo "virt-rs test guest: lookup $n $(nslookup "$n" 2>/dev/null | awk '/^Address/ {a=$NF} END {print a}')";;
+    virtrs.ping=*)
+     h=${a#virtrs.ping=}; r=fail
+     for i in $(seq 60); do ping -c 1 -W 1 "$h" >/dev/null 2>&1 && r=ok && break; done
+     echo "virt-rs test guest: ping $h $r";;
+   esac
+  done) &
+fi
 echo "virt-rs test guest: waiting for the power button"
 while true; do sleep 3600; done
+"#;
+
+/// udhcpc's script: the leased address, the default route and the DNS
+/// servers on the interface, as a distribution's script would.
+const UDHCPC_SCRIPT: &str = r#"#!/bin/sh
+case "$1" in
+ bound|renew)
+  ip addr flush dev "$interface"
+  ip addr add "$ip/$mask" dev "$interface"
+  for r in $router; do ip route add default via "$r" dev "$interface"; break; done
+  : > /etc/resolv.conf
+  for d in $dns; do echo "nameserver $d" >> /etc/resolv.conf; done;;
+esac
 "#;
 
 /// What the initramfs is made of, stored next to it: a different recipe
 /// (a changed `/init` or module list) rebuilds it.
 fn recipe() -> String {
-    format!("{}\n{}", MODULES.join(" "), INIT)
+    format!("{}\n{}\n{}", MODULES.join(" "), INIT, UDHCPC_SCRIPT)
 }
 
 /// Build (or reuse) the guest; returns (kernel, initrd).
@@ -225,7 +267,7 @@ pub fn build() -> Result<(PathBuf, PathBuf), String> {
         out: Vec::new(),
         ino: 0,
     };
-    for d in ["bin", "dev", "proc", "sys", "lib"] {
+    for d in ["bin", "dev", "proc", "sys", "lib", "etc"] {
         cpio.entry(d, 0o040755, &[]);
     }
     let bb = std::fs::read(&busybox).map_err(|e| e.to_string())?;
@@ -233,6 +275,7 @@ pub fn build() -> Result<(PathBuf, PathBuf), String> {
     cpio.entry("bin/sh", 0o120777, b"busybox");
     let init = INIT.replace("MODULES", &MODULES.join(" "));
     cpio.entry("init", 0o100755, init.as_bytes());
+    cpio.entry("bin/udhcpc.script", 0o100755, UDHCPC_SCRIPT.as_bytes());
     for (name, path) in modules {
         let data = std::fs::read(&path).map_err(|e| e.to_string())?;
         cpio.entry(&format!("lib/{name}"), 0o100644, &data);

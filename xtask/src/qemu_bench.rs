@@ -81,6 +81,7 @@ fn floor_once(dir: &std::path::Path, accel: &str) -> Result<(f64, f64), String> 
             monitor: Some(listener.as_fd()),
             log: &log,
             cpuset: None,
+            fds: Vec::new(),
         },
     )
     .map_err(|e| e.to_string())?;

@@ -20,7 +20,10 @@ pub fn register() {
     virt_test::register();
     // QEMU guests with the storage and network drivers stacked under them.
     #[cfg(feature = "qemu")]
-    virt_network::register_with(virt_qemu::open, &[virt_storage::open]);
+    {
+        virt_network::register_with(virt_qemu::open, &[virt_storage::open]);
+        virt_qemu::tap::set_tap_opener(open_tap);
+    }
     #[cfg(feature = "xen")]
     virt_xen::register();
 }
@@ -44,6 +47,14 @@ pub fn guests_running() -> bool {
     return virt_qemu::guests_running();
     #[cfg(not(feature = "qemu"))]
     false
+}
+
+/// A guest interface's tap, made by the network driver for the QEMU
+/// driver (neither knows the other).
+#[cfg(feature = "qemu")]
+fn open_tap(r: &virt_qemu::tap::TapRequest<'_>) -> virt_core::Result<virt_qemu::tap::Tap> {
+    let (fd, name) = virt_network::tap::open(r.system, r.network, r.bridge, r.mac)?;
+    Ok(virt_qemu::tap::Tap { fd, name })
 }
 
 /// The hypervisors compiled in, in libvirt's order (it listed Xen first

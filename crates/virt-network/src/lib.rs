@@ -6,6 +6,7 @@
 //! - [`netlink`]: bridges, links and addresses over rtnetlink.
 //! - [`firewall`]: the NAT and forwarding rules of a network (nftables).
 //! - [`run`]: starting a network on the host and undoing exactly that.
+//! - [`tap`]: the tap devices guests are plugged into bridges with.
 //! - [`paths`]: where definitions and runtime files live, atomic writes,
 //!   the lock that serialises changes.
 //! - [`NetworkDriver`]: the [`virt_core::Driver`] member answering the
@@ -21,6 +22,7 @@ pub mod firewall;
 pub mod netlink;
 pub mod paths;
 pub mod run;
+pub mod tap;
 
 pub use driver::NetworkDriver;
 pub use error::{NetworkError, NetworkResult};

@@ -307,6 +307,13 @@ impl Netlink {
         self.call(m).map(drop)
     }
 
+    /// Set the MAC address of link `index`.
+    pub fn set_mac(&mut self, index: u32, mac: [u8; 6]) -> io::Result<()> {
+        let mut m = Msg::new(RTM_NEWLINK, NLM_F_ACK, &ifinfo(index, 0, 0));
+        m.attr(IFLA_ADDRESS, &mac);
+        self.call(m).map(drop)
+    }
+
     /// Set the MTU of link `index`.
     pub fn set_mtu(&mut self, index: u32, mtu: u32) -> io::Result<()> {
         let mut m = Msg::new(RTM_NEWLINK, NLM_F_ACK, &ifinfo(index, 0, 0));

@@ -12,7 +12,7 @@
 use crate::error::{NetworkError, NetworkResult};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// The directories of one connection kind.
@@ -69,9 +69,9 @@ impl Paths {
     /// dnsmasq reads its hosts files there after dropping root.
     pub fn create(&self) -> NetworkResult<()> {
         for (d, mode) in [
+            (&self.run, 0o755),
             (&self.config, 0o700),
             (&self.config.join("autostart"), 0o700),
-            (&self.run, 0o755),
         ] {
             std::fs::DirBuilder::new()
                 .recursive(true)
@@ -80,6 +80,18 @@ impl Paths {
                 .map_err(|e| {
                     NetworkError::system(format!("cannot create directory '{}'", d.display()), e)
                 })?;
+        }
+        // dnsmasq reads its hosts files here after dropping root: the two
+        // directories above the runtime one (`/run/virt-rs`, made private
+        // by whichever driver came first) must let it pass, not list.
+        for d in self.run.ancestors().skip(1).take(2) {
+            if let Ok(m) = std::fs::metadata(d) {
+                let mode = m.permissions().mode();
+                if mode & 0o001 == 0 {
+                    let _ =
+                        std::fs::set_permissions(d, std::fs::Permissions::from_mode(mode | 0o011));
+                }
+            }
         }
         Ok(())
     }

@@ -79,6 +79,10 @@ pub enum QemuError {
     /// A domain XML document failed to parse.
     #[error(transparent)]
     Xml(#[from] virt_xml::XmlError),
+    /// Another driver's refusal (a guest interface's network), passed on
+    /// unchanged.
+    #[error("{}", .0.message)]
+    Driver(Error),
 }
 
 impl QemuError {
@@ -114,9 +118,10 @@ impl From<QemuError> for Error {
             BadUri(_) => (ErrorCode::NoConnect, ErrorDomain::Qemu),
             AccessDenied(_) => (ErrorCode::AccessDenied, ErrorDomain::Qemu),
             Timeout(_) => (ErrorCode::OperationTimeout, ErrorDomain::Qemu),
-            Xml(_) => {
+            Xml(_) | Driver(_) => {
                 return match e {
                     Xml(x) => Error::from(x),
+                    Driver(d) => d,
                     _ => Error::raw(ErrorCode::InternalError, ErrorDomain::Qemu, message),
                 }
             }

@@ -24,6 +24,7 @@ pub mod process;
 pub mod qmp;
 pub mod state;
 
+pub use driver::tap;
 pub use driver::QemuDriver;
 pub use error::QemuError;
 

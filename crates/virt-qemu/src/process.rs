@@ -29,6 +29,9 @@ pub struct SpawnOptions<'a> {
     pub log: &'a File,
     /// CPUs the whole process may run on (`<vcpu cpuset=...>`), if limited.
     pub cpuset: Option<Vec<u32>>,
+    /// More descriptors QEMU inherits, each at the number given (the taps
+    /// of guest interfaces).
+    pub fds: Vec<(BorrowedFd<'a>, RawFd)>,
 }
 
 /// A started QEMU.
@@ -61,6 +64,12 @@ pub fn spawn(cmd: &CommandLine, opts: SpawnOptions<'_>) -> QemuResult<Started> {
         .map_err(|e| QemuError::system("cannot duplicate log file", e))?;
     let monitor = opts.monitor.map(dup_high).transpose()?;
     let monitor_raw = monitor.as_ref().map(AsRawFd::as_raw_fd);
+    let extra: Vec<(OwnedFd, RawFd)> = opts
+        .fds
+        .iter()
+        .map(|(fd, at)| dup_high(*fd).map(|d| (d, *at)))
+        .collect::<QemuResult<_>>()?;
+    let extra_raw: Vec<(RawFd, RawFd)> = extra.iter().map(|(d, at)| (d.as_raw_fd(), *at)).collect();
     let mask: Option<CpuSet> = opts.cpuset.as_deref().map(cpu_set_of);
     let mut command = Command::new(&cmd.program);
     command
@@ -82,6 +91,11 @@ pub fn spawn(cmd: &CommandLine, opts: SpawnOptions<'_>) -> QemuResult<Started> {
                     return Err(std::io::Error::last_os_error());
                 }
             }
+            for &(fd, at) in &extra_raw {
+                if libc::dup2(fd, at) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
             rustix::process::setsid()?;
             if let Some(set) = &mask {
                 rustix::thread::sched_setaffinity(None, set)?;
@@ -93,6 +107,7 @@ pub fn spawn(cmd: &CommandLine, opts: SpawnOptions<'_>) -> QemuResult<Started> {
         .spawn()
         .map_err(|e| QemuError::system(format!("cannot execute QEMU binary {}", cmd.program), e))?;
     drop(monitor);
+    drop(extra);
     let pid = child.id() as i32;
     let start_time = start_time(pid).unwrap_or(0);
     // Reap on a thread: blocking wait on the child itself, no polling.
@@ -276,6 +291,7 @@ mod tests {
                 monitor: None,
                 log: &log.1,
                 cpuset: None,
+                fds: Vec::new(),
             },
         )
         .expect("spawn sh");
@@ -301,6 +317,7 @@ mod tests {
                 monitor: None,
                 log: &log.1,
                 cpuset: Some(vec![0]),
+                fds: Vec::new(),
             },
         )
         .expect("spawn sleep");

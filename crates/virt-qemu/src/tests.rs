@@ -614,6 +614,7 @@ fn start_and_query(cmd: &argv::CommandLine, tmp: &Path) -> Result<String, String
             monitor: Some(listener.as_fd()),
             log: &log,
             cpuset: None,
+            fds: Vec::new(),
         },
     )
     .map_err(|e| e.to_string())?;
@@ -748,6 +749,7 @@ fn corpus_qemu_argv() {
             monitor: MonitorSocket::Fd(process::MONITOR_FD),
             kvm_usable: false,
             incoming: None,
+            tap_fds: Vec::new(),
         };
         let cmd = match argv::build(&def, &ctx) {
             Ok(c) => c,

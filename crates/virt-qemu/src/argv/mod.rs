@@ -41,6 +41,9 @@ pub struct LaunchContext {
     pub kvm_usable: bool,
     /// `-incoming` argument (restore), if any.
     pub incoming: Option<String>,
+    /// By interface index: the fd number its tap is passed at, for the
+    /// interfaces that got one (`driver::tap`).
+    pub tap_fds: Vec<Option<i32>>,
 }
 
 /// A ready-to-run QEMU command line.
@@ -233,6 +236,7 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
         interface_options(
             iface,
             i,
+            ctx.tap_fds.get(i).copied().flatten(),
             boot.nics.get(i).copied().flatten(),
             chipset,
             &mut b,
@@ -781,12 +785,17 @@ impl Controllers {
 fn interface_options(
     iface: &Interface,
     i: usize,
+    tap_fd: Option<i32>,
     bootindex: Option<u32>,
     chipset: Chipset,
     b: &mut Builder,
 ) -> QemuResult<()> {
     let id = format!("hostnet{i}");
     let netdev = match iface.iface_type.as_str() {
+        // A tap we made and plugged into the bridge, open in QEMU at fd N.
+        "network" | "bridge" if tap_fd.is_some() => {
+            format!("tap,id={id},fd={}", tap_fd.unwrap_or_default())
+        }
         "user" => format!("user,id={id}"),
         "ethernet" => {
             let mut s = format!("tap,id={id},script=no,downscript=no");
@@ -975,6 +984,7 @@ mod tests {
             monitor: MonitorSocket::Fd(3),
             kvm_usable: true,
             incoming: None,
+            tap_fds: Vec::new(),
         }
     }
 

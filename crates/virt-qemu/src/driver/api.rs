@@ -129,6 +129,7 @@ impl Driver for QemuDriver {
             monitor: MonitorSocket::Fd(process::MONITOR_FD),
             kvm_usable: true,
             incoming: None,
+            tap_fds: Vec::new(),
         };
         argv::build(&def, &ctx)?;
         let _g = self.driver_lock()?;

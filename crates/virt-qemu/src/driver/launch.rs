@@ -2,6 +2,7 @@
 //! handshake, pinning, and clean failure (nothing left behind, QEMU's log
 //! tail in the error).
 
+use super::tap;
 use super::*;
 
 impl QemuDriver {
@@ -124,11 +125,15 @@ impl QemuDriver {
                 .write(true)
                 .open("/dev/kvm")
                 .is_ok();
+        // Taps are made before QEMU starts and held until it has them:
+        // QEMU's copy keeps them alive, ours close when this returns.
+        let taps = tap::open_taps(def, self.system)?;
         let ctx = LaunchContext {
             emulator,
             monitor: MonitorSocket::Fd(process::MONITOR_FD),
             kvm_usable,
             incoming: restore.as_ref().map(|_| "defer".to_string()),
+            tap_fds: tap::tap_fd_numbers(&taps),
         };
         let cmd = argv::build(def, &ctx)?;
         let cpuset = match &def.vcpu.cpuset {
@@ -160,6 +165,11 @@ impl QemuDriver {
                 monitor: Some(listener.as_fd()),
                 log: &log,
                 cpuset,
+                fds: taps
+                    .iter()
+                    .zip(&ctx.tap_fds)
+                    .filter_map(|(t, n)| Some((t.as_ref()?.fd.as_fd(), (*n)?)))
+                    .collect(),
             },
         );
         // Only QEMU holds the listening socket now: when it dies, our

@@ -18,6 +18,7 @@ mod hotplug;
 mod launch;
 mod memory;
 mod save;
+pub mod tap;
 mod vcpus;
 mod watch;
 

@@ -62,6 +62,7 @@ impl QemuDriver {
                     monitor: MonitorSocket::Fd(3),
                     kvm_usable: true,
                     incoming: None,
+                    tap_fds: Vec::new(),
                 },
             )?;
             self.store_config(&def)?;

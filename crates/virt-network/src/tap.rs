@@ -1,0 +1,114 @@
+//! Tap devices for guests: a `vnetN` made through `/dev/net/tun`, given
+//! the guest's MAC with its first byte set to 0xfe (so the bridge never
+//! takes the guest's own address as its own, as libvirt does), plugged
+//! into the bridge of a running network (or a named host bridge) and
+//! brought up. The caller hands the open device to QEMU; the kernel
+//! removes the tap when the last descriptor closes.
+
+use crate::error::{NetworkError, NetworkResult};
+use crate::netlink::Netlink;
+use crate::paths::Paths;
+use std::fs::OpenOptions;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+/// `TUNSETIFF` (`_IOW('T', 202, int)`).
+const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
+const IFF_TAP: libc::c_short = 0x0002;
+const IFF_NO_PI: libc::c_short = 0x1000;
+
+/// The bridge guests of network `name` plug into: the running network's.
+pub fn network_bridge(paths: &Paths, name: &str) -> NetworkResult<String> {
+    let live = std::fs::read_to_string(paths.run_file(name, "xml"));
+    let Ok(text) = live else {
+        if paths.config_xml(name).exists() {
+            return Err(NetworkError::Invalid(format!(
+                "network '{name}' is not active"
+            )));
+        }
+        return Err(NetworkError::NoNetwork(name.to_string()));
+    };
+    let def = virt_xml::parse_network(&text)?;
+    def.bridge_name().map(str::to_string).ok_or_else(|| {
+        NetworkError::Internal(format!("network '{name}' does not have a bridge name."))
+    })
+}
+
+/// Make a tap, plugged into `bridge` and up; returns it open, and its name.
+pub fn open_on_bridge(bridge: &str, guest_mac: Option<&str>) -> NetworkResult<(OwnedFd, String)> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/net/tun")
+        .map_err(|e| {
+            NetworkError::system("Unable to open /dev/net/tun, is tun module loaded?", e)
+        })?;
+    let mut ifr = [0u8; 40];
+    ifr[..6].copy_from_slice(b"vnet%d");
+    ifr[16..18].copy_from_slice(&(IFF_TAP | IFF_NO_PI).to_ne_bytes());
+    // SAFETY: TUNSETIFF reads and writes a `struct ifreq` (40 bytes on
+    // Linux) at the pointer, which is a live, writable 40-byte buffer.
+    let rc = unsafe { libc::ioctl(file.as_raw_fd(), TUNSETIFF, ifr.as_mut_ptr()) };
+    if rc < 0 {
+        return Err(NetworkError::system(
+            "Unable to create tap device",
+            std::io::Error::last_os_error(),
+        ));
+    }
+    let end = ifr[..16].iter().position(|b| *b == 0).unwrap_or(16);
+    let name = String::from_utf8_lossy(&ifr[..end]).into_owned();
+    let fail = |what: String| move |e| NetworkError::system(what, e);
+    let mut nl = Netlink::open().map_err(fail("cannot open a netlink socket".into()))?;
+    let index = nl
+        .link_index(&name)
+        .map_err(fail(format!("Unable to get index for interface {name}")))?
+        .ok_or_else(|| NetworkError::Internal(format!("tap {name} vanished")))?;
+    let master = nl
+        .link_index(bridge)
+        .map_err(fail(format!("Unable to get index for interface {bridge}")))?
+        .ok_or_else(|| {
+            NetworkError::system(
+                format!("Unable to add bridge {bridge} port {name}"),
+                std::io::Error::from_raw_os_error(libc::ENODEV),
+            )
+        })?;
+    if let Some(mac) = guest_mac.and_then(parse_mac) {
+        let mut tap_mac = mac;
+        tap_mac[0] = 0xfe;
+        nl.set_mac(index, tap_mac)
+            .map_err(fail(format!("Unable to set MAC address of {name}")))?;
+    }
+    nl.set_master(index, master)
+        .map_err(fail(format!("Unable to add bridge {bridge} port {name}")))?;
+    nl.set_up(index, true)
+        .map_err(fail(format!("Unable to set flags for interface {name}")))?;
+    Ok((OwnedFd::from(file), name))
+}
+
+fn parse_mac(mac: &str) -> Option<[u8; 6]> {
+    let v: Vec<u8> = mac
+        .split(':')
+        .map(|p| u8::from_str_radix(p, 16).ok())
+        .collect::<Option<_>>()?;
+    v.try_into().ok()
+}
+
+/// The tap of a guest interface of `qemu:///system` (true) or
+/// `/session`: on `network`'s bridge when it names one, else on `bridge`.
+pub fn open(
+    system: bool,
+    network: Option<&str>,
+    bridge: Option<&str>,
+    guest_mac: Option<&str>,
+) -> virt_core::Result<(OwnedFd, String)> {
+    let bridge = match (network, bridge) {
+        (Some(n), _) => network_bridge(&Paths::new(system), n)?,
+        (None, Some(b)) => b.to_string(),
+        (None, None) => {
+            return Err(NetworkError::Unsupported(
+                "interface has neither a network nor a bridge".into(),
+            )
+            .into())
+        }
+    };
+    Ok(open_on_bridge(&bridge, guest_mac)?)
+}
