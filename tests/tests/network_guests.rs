@@ -119,6 +119,9 @@ fn guests_on_a_network_lease_resolve_and_ping() {
     std::fs::create_dir_all(&root).expect("temp root");
     // This test binary holds this one test: the variable reaches only it.
     std::env::set_var("VIRT_QEMU_ROOT", &root);
+    // The node's guests and networks are served in this process (as in
+    // the daemon), not carried to a daemon over its socket.
+    virt_drivers::serve_node();
     virt_drivers::register();
     let r = root.clone();
     let h = std::thread::spawn(move || {

@@ -425,6 +425,7 @@ fn check_context() -> LaunchContext {
         monitor: MonitorSocket::Fd(process::MONITOR_FD),
         kvm_usable: true,
         incoming: None,
+        tap_fds: Vec::new(),
     }
 }
 
