@@ -179,3 +179,42 @@ fn python3_libvirt_event_test_sees_our_events() {
         );
     }
 }
+
+/// A client that registers for events and stops reading is hung up on
+/// once its queue fills; the daemon and its other clients go on.
+#[test]
+fn a_client_that_does_not_read_its_events_is_dropped() {
+    use virt_core::Connect;
+    virt_remote::client::register();
+    let d = Daemon::start(&[]);
+    let mut slow = common::Client::connect(&d.rw());
+    slow.ok(1, &common::open_args("test:///default", 0));
+    // CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY for lifecycle, all domains.
+    slow.ok(316, &[0, 0, 0, 0, 0, 0, 0, 0]);
+    let busy = Connect::open(&d.uri(false)).unwrap();
+    let dom = busy.lookup_by_name("test").unwrap();
+    let started = std::time::Instant::now();
+    let mut rounds = 0;
+    // Each round makes two events the slow client never reads: far more
+    // than its queue and its socket's buffer hold, unless it was dropped.
+    while !d.log().contains("events not read; closing its connection") {
+        assert!(rounds < 20_000, "never dropped: {}", d.log());
+        dom.suspend().unwrap();
+        dom.resume().unwrap();
+        rounds += 1;
+    }
+    // The busy client was never held up by the slow one.
+    assert!(started.elapsed() < Duration::from_secs(120));
+    assert_eq!(dom.info().unwrap().state, virt_core::DomainState::Running);
+    // The slow client finds its connection closed after what was sent.
+    let mut events = 0;
+    while let Some((h, _)) = slow.receive() {
+        assert_eq!(h.proc_, 318);
+        events += 1;
+    }
+    assert!(
+        events > 0 && events < 2 * rounds,
+        "{events} of {}",
+        2 * rounds
+    );
+}
