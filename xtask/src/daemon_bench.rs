@@ -57,6 +57,34 @@ elif mode == "allstats":
         ts.append((time.perf_counter() - t) * 1e3)
     assert len(stats) > 10000, len(stats)
     ts.sort(); print(ts[len(ts) // 2])
+elif mode == "event":
+    # destroy or create of the test domain until its lifecycle callback
+    # runs on the event loop thread; the median of 40, ms.
+    import threading
+    libvirt.virEventRegisterDefaultImpl()
+    def run():
+        while True:
+            libvirt.virEventRunDefaultImpl()
+    threading.Thread(target=run, daemon=True).start()
+    ec = libvirt.open(uri)
+    got, at = threading.Event(), [0.0]
+    def cb(conn, dom, event, detail, opaque):
+        at[0] = time.perf_counter()
+        got.set()
+    ec.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, cb, None)
+    dom, ts = ec.lookupByName("test"), []
+    for i in range(41):
+        got.clear()
+        t = time.perf_counter()
+        if dom.isActive():
+            dom.destroy()
+        else:
+            dom.create()
+        if not got.wait(5):
+            sys.exit("no event")
+        if i:
+            ts.append((at[0] - t) * 1e3)
+    ts.sort(); print(ts[len(ts) // 2])
 elif mode == "hold":
     sys.stdin.read()
 "#;
@@ -237,6 +265,8 @@ struct Figures {
     /// The same call through virt-remote's client: the daemon and the
     /// wire without python's object building.
     allstats_rust_ms: Option<f64>,
+    /// destroy/create to the lifecycle callback, python3-libvirt.
+    event_ms: Option<f64>,
     after_rss: u64,
 }
 
@@ -256,6 +286,7 @@ fn measure(d: &Daemon, quick: bool, domains: u32) -> Figures {
         .spawn()
         .ok();
     let n = if quick { 2000 } else { 20000 };
+    f.event_ms = python(&["event", &d.uri()]).and_then(|v| v.parse().ok());
     f.one = lookup_info(d, 1, n);
     f.four = lookup_info(d, 4, n / 2);
     let count = domains.to_string();
@@ -405,6 +436,13 @@ pub fn rows(quick: bool) -> Vec<Row> {
                 ours.after_rss as f64 / ours.idle_rss as f64
             ),
             target: "<= 2x idle",
+        },
+        Row {
+            what: "daemon: destroy/create -> lifecycle event at a python3-libvirt client".into(),
+            ours: ms(ours.event_ms),
+            theirs: t.map_or("n/a".into(), |t| ms(t.event_ms)),
+            ratio: faster(ours.event_ms, t.and_then(|t| t.event_ms)),
+            target: "",
         },
         Row {
             what: format!("daemon: listAll + info, {domains}"),

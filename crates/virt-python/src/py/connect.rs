@@ -75,6 +75,26 @@ impl PyConnect {
     }
 }
 
+/// An event id below `last`, or libvirt's error for it (`what` names the
+/// kind of object, as libvirt's message does).
+fn event_id(py: Python<'_>, id: i32, last: u32, what: &str) -> PyResult<u32> {
+    u32::try_from(id).ok().filter(|&i| i < last).ok_or_else(|| {
+        binding_error(
+            py,
+            ErrorCode::InvalidArg,
+            &format!("unsupported {what}event ID {id}"),
+        )
+    })
+}
+
+/// Remove the registration `id` of a kind `kind` picks.
+fn deregister_any(slf: &Bound<'_, PyConnect>, id: i32, kind: fn(&Topic) -> bool) -> PyResult<i32> {
+    match events::deregister(slf, |i, t, _| i == id && kind(t))? {
+        0 => Err(events::not_registered(slf.py(), id)),
+        _ => Ok(0),
+    }
+}
+
 /// Wrap virt-core domains into `virDomain` objects of `slf`.
 fn domains(
     slf: &Bound<'_, PyConnect>,
@@ -310,16 +330,7 @@ impl PyConnect {
         opaque: Py<PyAny>,
     ) -> PyResult<i32> {
         let py = slf.py();
-        let id = u32::try_from(eventID)
-            .ok()
-            .filter(|&i| i < virt_core::events::domain_event_id::LAST)
-            .ok_or_else(|| {
-                binding_error(
-                    py,
-                    ErrorCode::InvalidArg,
-                    &format!("unsupported event ID {eventID}"),
-                )
-            })?;
+        let id = event_id(py, eventID, virt_core::events::domain_event_id::LAST, "")?;
         let object = dom.map(|d| d.bind(py).get().uuid_of());
         events::register(slf, Topic::Domain(id), object, cb, opaque)
     }
@@ -330,12 +341,7 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         #[allow(non_snake_case)] callbackID: i32,
     ) -> PyResult<i32> {
-        match events::deregister(slf, |id, t, _| {
-            id == callbackID && matches!(t, Topic::Domain(_))
-        })? {
-            0 => Err(events::not_registered(slf.py(), callbackID)),
-            _ => Ok(0),
-        }
+        deregister_any(slf, callbackID, |t| matches!(t, Topic::Domain(_)))
     }
 
     /// The oldest form: `cb(conn, dom, event, detail, opaque)` for every
@@ -378,16 +384,12 @@ impl PyConnect {
         opaque: Py<PyAny>,
     ) -> PyResult<i32> {
         let py = slf.py();
-        let id = u32::try_from(eventID)
-            .ok()
-            .filter(|&i| i < virt_core::events::network_event_id::LAST)
-            .ok_or_else(|| {
-                binding_error(
-                    py,
-                    ErrorCode::InvalidArg,
-                    &format!("unsupported network event ID {eventID}"),
-                )
-            })?;
+        let id = event_id(
+            py,
+            eventID,
+            virt_core::events::network_event_id::LAST,
+            "network ",
+        )?;
         let object = net.map(|n| n.bind(py).get().uuid_of());
         events::register(slf, Topic::Network(id), object, cb, opaque)
     }
@@ -398,12 +400,7 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         #[allow(non_snake_case)] callbackID: i32,
     ) -> PyResult<i32> {
-        match events::deregister(slf, |id, t, _| {
-            id == callbackID && matches!(t, Topic::Network(_))
-        })? {
-            0 => Err(events::not_registered(slf.py(), callbackID)),
-            _ => Ok(0),
-        }
+        deregister_any(slf, callbackID, |t| matches!(t, Topic::Network(_)))
     }
 
     /// Call `cb(conn, reason, opaque)` from the event loop when the

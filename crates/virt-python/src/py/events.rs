@@ -12,6 +12,7 @@
 //! adds its socket to the loop).
 
 use super::connect::PyConnect;
+use super::convert::params_dict;
 use super::domain::PyDomain;
 use super::error::binding_error;
 use super::storage::PyNetwork;
@@ -28,7 +29,7 @@ use std::time::Duration;
 use virt_core::events::GraphicsAddress;
 use virt_core::{
     Delivery, DomainEventKind, ErrorCode, Event, EventFilter, NetworkEventKind, Subscription,
-    Topic, TypedParam, TypedValue, Uuid,
+    Topic, Uuid,
 };
 
 /// `VIR_EVENT_HANDLE_READABLE`.
@@ -307,22 +308,6 @@ fn address<'py>(py: Python<'py>, a: &GraphicsAddress) -> PyResult<Bound<'py, PyD
     Ok(d)
 }
 
-fn params<'py>(py: Python<'py>, ps: &[TypedParam]) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    for p in ps {
-        match &p.value {
-            TypedValue::Int(v) => d.set_item(&p.field, v)?,
-            TypedValue::UInt(v) => d.set_item(&p.field, v)?,
-            TypedValue::LLong(v) => d.set_item(&p.field, v)?,
-            TypedValue::ULLong(v) => d.set_item(&p.field, v)?,
-            TypedValue::Double(v) => d.set_item(&p.field, v)?,
-            TypedValue::Boolean(v) => d.set_item(&p.field, v)?,
-            TypedValue::String(v) => d.set_item(&p.field, v)?,
-        }
-    }
-    Ok(d)
-}
-
 /// The arguments between the object and `opaque`, as libvirt-python
 /// passes them for each event.
 fn domain_args<'py>(py: Python<'py>, kind: &DomainEventKind) -> PyResult<Vec<PyObject>> {
@@ -394,7 +379,7 @@ fn domain_args<'py>(py: Python<'py>, kind: &DomainEventKind) -> PyResult<Vec<PyO
         | K::DeviceAdded { dev_alias }
         | K::DeviceRemovalFailed { dev_alias } => vec![o(py, dev_alias)?],
         K::Tunable { params: p } | K::JobCompleted { params: p } => {
-            vec![params(py, p)?.into_any().unbind()]
+            vec![params_dict(py, p)?.into_any().unbind()]
         }
         K::AgentLifecycle { state, reason } => vec![o(py, *state)?, o(py, *reason)?],
         K::MigrationIteration { iteration } => vec![o(py, *iteration)?],
