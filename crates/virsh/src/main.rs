@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod builtin;
+mod console;
 mod ctl;
 mod defs;
 mod device;

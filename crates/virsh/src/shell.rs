@@ -2,7 +2,7 @@
 
 use crate::ctl::{CmdResult, Ctl};
 use crate::opts::{self, Cmd};
-use crate::{builtin, device, domain, event, network, node, storage};
+use crate::{builtin, console, device, domain, event, network, node, storage};
 use std::io::BufRead;
 use std::time::Instant;
 
@@ -38,6 +38,7 @@ fn handler(name: &str) -> Option<fn(&mut Ctl, &Cmd) -> CmdResult> {
         "schedinfo" => domain::schedinfo,
         "domblklist" => domain::domblklist,
         "domiflist" => domain::domiflist,
+        "console" => console::console,
         "attach-device" => device::attach_device,
         "detach-device" => device::detach_device,
         "update-device" => device::update_device,

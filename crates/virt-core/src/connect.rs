@@ -887,6 +887,18 @@ impl Domain {
     dom_write!(/// Change a device in place (`virDomainUpdateDeviceFlags`).
         update_device_flags => "virDomainUpdateDeviceFlags", domain_update_device(xml: &str, flags: u32) -> ());
 
+    /// Connect `stream` to the domain's console or serial device
+    /// `dev_name` (the first console when `None`) (`virDomainOpenConsole`;
+    /// `flags` from [`crate::console_flags`]).
+    pub fn open_console(&self, dev_name: Option<&str>, stream: &Stream, flags: u32) -> Result<()> {
+        let ends = self.conn.check(
+            self.conn
+                .checked()
+                .domain_open_console(&self.r, dev_name, flags),
+        )?;
+        stream.attach(ends);
+        Ok(())
+    }
     /// Hot-plug a device into the running domain (`virDomainAttachDevice`:
     /// the flags call with `affect::LIVE`).
     pub fn attach_device(&self, xml: &str) -> Result<()> {

@@ -168,6 +168,10 @@ macro_rules! for_each_driver_method {
             [virDomainDetachDeviceFlags, write] fn domain_detach_device(&self, dom: &$crate::DomainRef, xml: &str, flags: u32) -> ();
             /// Change a device described in XML in place (a CD-ROM's media).
             [virDomainUpdateDeviceFlags, write] fn domain_update_device(&self, dom: &$crate::DomainRef, xml: &str, flags: u32) -> ();
+            /// Open the domain's console or serial device `dev_name` (the
+            /// first console when `None`) as a stream both ways
+            /// (`console_flags`).
+            [virDomainOpenConsole, write] fn domain_open_console(&self, dom: &$crate::DomainRef, dev_name: Option<&str>, flags: u32) -> $crate::StreamEnds;
             /// Every network that passes `flags` (1 inactive, 2 active, 4 persistent,
             /// 8 transient, 16 autostart, 32 no autostart).
             [virConnectListAllNetworks, read] fn list_all_networks(&self, flags: u32) -> Vec<$crate::NetworkRef>;

@@ -165,6 +165,9 @@ pub struct Stream {
     flags: u32,
     incoming: Mutex<Incoming>,
     outgoing: Mutex<Option<Box<dyn StreamSink>>>,
+    /// Wakes a read blocked in the source (a console waiting for its
+    /// guest), so an abort from another thread is not held up by it.
+    interrupt: Mutex<Option<Interrupt>>,
 }
 
 impl std::fmt::Debug for Stream {
@@ -191,6 +194,7 @@ impl Stream {
             flags,
             incoming: Mutex::new(Incoming::default()),
             outgoing: Mutex::new(None),
+            interrupt: Mutex::new(None),
         }
     }
 
@@ -207,6 +211,7 @@ impl Stream {
     /// Attach the ends a stream call handed back.
     pub(crate) fn attach(&self, ends: StreamEnds) {
         *lock(&self.outgoing) = ends.sink;
+        *lock(&self.interrupt) = ends.source.as_ref().and_then(|s| s.interrupter());
         let mut inc = lock(&self.incoming);
         *inc = Incoming {
             source: ends.source,
@@ -321,6 +326,9 @@ impl Stream {
 
     /// Give up on the transfer (`virStreamAbort`).
     pub fn abort(&self) -> Result<()> {
+        if let Some(wake) = lock(&self.interrupt).take() {
+            wake();
+        }
         let sink = lock(&self.outgoing).take();
         let source = lock(&self.incoming).source.take();
         if sink.is_none() && source.is_none() {

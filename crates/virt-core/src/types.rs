@@ -649,6 +649,14 @@ pub mod device_modify {
     pub const FORCE: u32 = 4;
 }
 
+/// `VIR_DOMAIN_CONSOLE_*`: flags of `Domain::open_console`.
+pub mod console_flags {
+    /// Take the console over from a session that holds it.
+    pub const FORCE: u32 = 1;
+    /// Only connect when the driver can keep two sessions apart.
+    pub const SAFE: u32 = 2;
+}
+
 /// `VIR_DOMAIN_DEFINE_*` flags of `Connect::define_domain_xml`.
 pub mod define_flags {
     /// Reject what the schema does not allow, naming it, instead of keeping

@@ -38,6 +38,11 @@ impl<'a> Sample<'a> for &'a str {
         &s.xml
     }
 }
+impl<'a> Sample<'a> for Option<&'a str> {
+    fn sample(s: &'a Samples) -> Self {
+        Some(&s.xml)
+    }
+}
 impl<'a> Sample<'a> for &'a DomainRef {
     fn sample(s: &'a Samples) -> Self {
         &s.dom

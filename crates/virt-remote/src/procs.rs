@@ -359,6 +359,7 @@ procedures! {
     domain_attach_device => DOMAIN_ATTACH_DEVICE_FLAGS = 160;
     domain_detach_device => DOMAIN_DETACH_DEVICE_FLAGS = 161;
     domain_update_device => DOMAIN_UPDATE_DEVICE_FLAGS = 145;
+    domain_open_console => DOMAIN_OPEN_CONSOLE = 201 [stream];
     list_all_networks => CONNECT_LIST_ALL_NETWORKS = 283 [custom];
     network_lookup_by_name => NETWORK_LOOKUP_BY_NAME = 46;
     network_is_active => NETWORK_IS_ACTIVE = 152;
@@ -1035,6 +1036,42 @@ macro_rules! vol_stream {
         }
     };
 }
+/// `{dom; remote_string dev_name; unsigned int flags}` -> nothing, then a
+/// stream on the call's serial carrying the console both ways.
+impl Procedure<(DomainRef, Option<String>, u32), StreamEnds> for marker::domain_open_console {
+    type Args = (DomainRef, Option<String>, u32);
+    type Ret = ();
+    type Extra = ();
+    type Prep = ();
+    fn args_to_wire(a: Self::Args, _driver: &dyn Driver) -> Result<(Self::Args, ())> {
+        Ok((a, ()))
+    }
+    fn ret_from_wire(_r: (), _prep: (), _driver: &dyn Driver) -> Result<StreamEnds> {
+        Err(Error::with(
+            ErrorCode::InternalError,
+            ErrorDomain::Remote,
+            "a stream call answered without its stream",
+        ))
+    }
+    fn ret_with_stream(
+        _r: (),
+        _prep: (),
+        _driver: &dyn Driver,
+        stream: ClientStream,
+    ) -> Result<StreamEnds> {
+        Ok(stream.both())
+    }
+    fn args_from_wire(w: Self::Args) -> Result<(Self::Args, ())> {
+        Ok((w, ()))
+    }
+    fn ret_to_wire(_r: StreamEnds, _extra: ()) -> Result<()> {
+        Ok(())
+    }
+    fn ret_to_wire_stream(r: StreamEnds, _extra: ()) -> Result<((), Option<StreamEnds>)> {
+        Ok(((), Some(r)))
+    }
+}
+
 vol_stream!(marker::storage_vol_upload, sending);
 vol_stream!(marker::storage_vol_download, receiving);
 

@@ -496,6 +496,15 @@ impl Driver for QemuDriver {
         Ok(self.update_device(dom, xml, flags)?)
     }
 
+    fn domain_open_console(
+        &self,
+        dom: &DomainRef,
+        dev_name: Option<&str>,
+        flags: u32,
+    ) -> Result<StreamEnds> {
+        Ok(self.open_console(dom, dev_name, flags)?)
+    }
+
     fn domain_has_managed_save(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
         check_flags(flags, 0, "qemuDomainHasManagedSaveImage")?;
         self.resolve(dom)?;

@@ -1,0 +1,184 @@
+//! Debian's virsh 9.0 reaches a QEMU guest's devices through our daemon:
+//! `console` (virDomainOpenConsole, a stream both ways over libvirt's
+//! remote protocol) on the tiny Linux guest's serial PTY, run on a
+//! pseudo-terminal, and `attach-disk` / `detach-disk` of a virtio disk the
+//! guest sees come and go. Skipped with a notice without Debian's virsh,
+//! QEMU, util-linux's `script` or the guest of `cargo xtask guest`.
+
+#![cfg(feature = "qemu")]
+
+mod common;
+
+use common::{temp_dir, Daemon};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const QEMU: &str = "/usr/bin/qemu-system-x86_64";
+const REAL_VIRSH: &str = "/usr/bin/virsh";
+
+/// The guest's kernel and initrd, when every peer is here.
+fn peers(test: &str) -> Option<(PathBuf, PathBuf)> {
+    for (path, pkg) in [
+        (QEMU, "qemu-system-x86"),
+        (REAL_VIRSH, "libvirt-clients"),
+        ("/usr/bin/script", "bsdutils"),
+    ] {
+        if !Path::new(path).exists() {
+            println!("{test}: {path} not installed (apt-get install {pkg}); skipped");
+            return None;
+        }
+    }
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/guest"));
+    let (k, i) = (dir.join("vmlinuz"), dir.join("initrd.img"));
+    if k.exists() && i.exists() {
+        Some((k, i))
+    } else {
+        println!(
+            "{test}: no Linux test guest in {} (run `cargo xtask guest`); skipped",
+            dir.display()
+        );
+        None
+    }
+}
+
+fn wait_until(secs: u64, mut f: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < end {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+fn virsh(uri: &str, line: &str) -> (String, String, bool) {
+    let out = match Command::new(REAL_VIRSH)
+        .args(["-c", uri, line])
+        .env("LC_ALL", "C")
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) => panic!("cannot run {REAL_VIRSH}: {e}"),
+    };
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.success(),
+    )
+}
+
+#[test]
+fn debian_virsh_console_and_disk_hotplug_over_the_daemon() {
+    let Some((kernel, initrd)) = peers("devices") else {
+        return;
+    };
+    let root = temp_dir("devices-root");
+    let d = Daemon::start_in_with_env(
+        temp_dir("devices"),
+        &[],
+        &[("VIRT_QEMU_ROOT", root.as_os_str())],
+    );
+    let uri = format!("qemu+unix:///session?socket={}", d.rw().display());
+    let run = |line: &str| {
+        let (out, err, ok) = virsh(&uri, line);
+        assert!(ok, "`{line}` failed: {err}\n{}", d.log());
+        out
+    };
+    let disk = root.join("extra.img");
+    std::fs::File::create(&disk)
+        .and_then(|f| f.set_len(8 << 20))
+        .expect("disk image");
+    let xml = root.join("g.xml");
+    std::fs::write(
+        &xml,
+        format!(
+            "<domain type='qemu'><name>g</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>\
+             <os><type arch='x86_64' machine='pc'>hvm</type><kernel>{}</kernel><initrd>{}</initrd>\
+             <cmdline>console=ttyS0 quiet</cmdline></os><features><acpi/></features>\
+             <devices><emulator>{QEMU}</emulator>\
+             <serial type='pty'><target port='0'/></serial>\
+             <console type='pty'><target type='serial' port='0'/></console>\
+             <memballoon model='none'/></devices></domain>",
+            kernel.display(),
+            initrd.display()
+        ),
+    )
+    .expect("xml");
+    run(&format!("create {}", xml.display()));
+
+    // The console, on a pseudo-terminal: Debian's virsh prints its
+    // banner, the guest's lines come through the stream.
+    let line = format!("{REAL_VIRSH} -c '{uri}' console g");
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .env("LC_ALL", "C")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script runs");
+    let seen = Arc::new(Mutex::new(String::new()));
+    let mut out = child.stdout.take().expect("stdout");
+    let sink = seen.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            if let Ok(mut s) = sink.lock() {
+                s.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+    });
+    let text = || seen.lock().map(|s| s.clone()).unwrap_or_default();
+    let banner = "Connected to domain 'g'\r\nEscape character is ^] (Ctrl + ])\r\n";
+    assert!(wait_until(30, || text().contains(banner)), "{:?}", text());
+    assert!(
+        wait_until(180, || text().contains("virt-rs test guest: tick")),
+        "{:?}\n{}",
+        text(),
+        d.log()
+    );
+    // The guest reports its disks: a virtio disk plugged through the
+    // daemon appears there, and goes again.
+    run(&format!(
+        "attach-disk g {} vdb --targetbus virtio --live",
+        disk.display()
+    ));
+    // The guest names its disks in the order it finds them: the only
+    // one is its vda, whatever the target says.
+    let has_vdb = |t: &str| {
+        t.lines()
+            .rev()
+            .find_map(|l| l.split(' ').find_map(|w| w.strip_prefix("disks=")))
+            .is_some_and(|l| l.split(',').any(|d| d.trim() == "vda"))
+    };
+    assert!(wait_until(90, || has_vdb(&text())), "{:?}", text());
+    assert!(run("domblklist g").contains("vdb"));
+    run("detach-disk g vdb --live");
+    assert!(wait_until(90, || !has_vdb(&text())), "{:?}", text());
+    // ^] ends the session; the guest runs on.
+    if let Some(input) = child.stdin.as_mut() {
+        let _ = input.write_all(&[0x1d]).and_then(|()| input.flush());
+    }
+    let end = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Ok(Some(st)) = child.try_wait() {
+            break Some(st);
+        }
+        if Instant::now() > end {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.is_some_and(|s| s.success()), "{:?}", text());
+    assert!(run("domstate g").starts_with("running"));
+    run("destroy g");
+}
