@@ -160,8 +160,32 @@ fn debian_virsh_console_and_disk_hotplug_over_the_daemon() {
     };
     assert!(wait_until(90, || has_vdb(&text())), "{:?}", text());
     assert!(run("domblklist g").contains("vdb"));
+    // The unplug the guest grants reaches subscribers as DEVICE_REMOVED.
+    let watcher = Command::new(REAL_VIRSH)
+        .args([
+            "-c",
+            &uri,
+            "event",
+            "g",
+            "--event",
+            "device-removed",
+            "--timeout",
+            "60",
+        ])
+        .env("LC_ALL", "C")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("virsh event runs");
+    std::thread::sleep(Duration::from_secs(2));
     run("detach-disk g vdb --live");
     assert!(wait_until(90, || !has_vdb(&text())), "{:?}", text());
+    let events = watcher.wait_with_output().expect("virsh event ends");
+    let events = String::from_utf8_lossy(&events.stdout);
+    assert!(
+        events.contains("event 'device-removed' for domain 'g': vdb"),
+        "{events}"
+    );
     // ^] ends the session; the guest runs on.
     if let Some(input) = child.stdin.as_mut() {
         let _ = input.write_all(&[0x1d]).and_then(|()| input.flush());

@@ -205,6 +205,12 @@ impl<S: Read + Write> Monitor<S> {
         }
     }
 
+    /// Put events a caller read back in the queue, in order after those
+    /// queued now (whoever reads the session next still sees them).
+    pub fn requeue(&mut self, events: Vec<Event>) {
+        self.events.extend(events);
+    }
+
     /// Take the events queued so far.
     pub fn take_events(&mut self) -> Vec<Event> {
         self.events.drain(..).collect()

@@ -166,32 +166,41 @@ fn delete_drive_nodes(mon: &mut Monitor<UnixStream>, format_node: &str) {
 }
 
 /// Ask QEMU to unplug device `id` and wait for the guest to let it go.
-/// True when DEVICE_DELETED came in time.
+/// True when DEVICE_DELETED came in time. Every event read meanwhile goes
+/// back into the session's queue: in the daemon, its loop turns them into
+/// libvirt's events (DEVICE_REMOVED among them) when the session returns.
 fn unplug(mon: &mut Monitor<UnixStream>, id: &str, wait: Duration) -> QemuResult<bool> {
     mon.execute("device_del", Some(json!({"id": id})))?;
     let deleted = |e: &Event| {
         e.name == "DEVICE_DELETED" && e.data.get("device").and_then(Value::as_str) == Some(id)
     };
     let end = Instant::now() + wait;
-    let mut seen = mon.take_events().iter().any(deleted);
-    while !seen {
+    let mut read = mon.take_events();
+    let mut seen = read.iter().any(deleted);
+    let mut rejected = false;
+    while !seen && !rejected {
         let left = end.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break;
         }
         let _ = mon.stream().set_read_timeout(Some(left));
         match mon.next_event() {
-            Ok(e) if e.name == "DEVICE_UNPLUG_GUEST_ERROR" => {
-                return Err(QemuError::Failed(
-                    "unplug of device was rejected by the guest".into(),
-                ))
+            Ok(e) => {
+                rejected = e.name == "DEVICE_UNPLUG_GUEST_ERROR";
+                seen = deleted(&e);
+                read.push(e);
             }
-            Ok(e) => seen = deleted(&e),
             // The read timed out: the guest has not answered.
             Err(_) => break,
         }
     }
     let _ = mon.stream().set_read_timeout(Some(MONITOR_TIMEOUT));
+    mon.requeue(read);
+    if rejected {
+        return Err(QemuError::Failed(
+            "unplug of device was rejected by the guest".into(),
+        ));
+    }
     Ok(seen)
 }
 
