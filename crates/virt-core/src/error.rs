@@ -787,6 +787,39 @@ pub fn check_flags(
     }
 }
 
+/// A driver crate's error enum, turned into [`Error`] by [`lower`] in one
+/// place: the crate says only which libvirt code and error domain each of
+/// its errors is; the message is its `Display`, a system failure carries
+/// its OS error number (libvirt's `int1`), and an error another layer
+/// converts (XML, unknown flags) passes through whole.
+pub trait DriverError: fmt::Display + Sized {
+    /// libvirt's code and error domain for this error.
+    fn code_domain(&self) -> (ErrorCode, ErrorDomain);
+    /// The OS error behind a system failure.
+    fn os_error(&self) -> Option<&std::io::Error> {
+        None
+    }
+    /// The finished error when another layer converts this one (XML
+    /// errors, unknown flags); `Err(self)` for the crate's own.
+    fn converted(self) -> std::result::Result<Error, Self> {
+        Err(self)
+    }
+}
+
+/// A driver crate's error as libvirt's ([`DriverError`]).
+pub fn lower<E: DriverError>(e: E) -> Error {
+    let e = match e.converted() {
+        Ok(done) => return done,
+        Err(e) => e,
+    };
+    let (code, domain) = e.code_domain();
+    let mut err = Error::raw(code, domain, e.to_string());
+    if let Some(os) = e.os_error() {
+        err.int1 = os.raw_os_error().unwrap_or(0);
+    }
+    err
+}
+
 /// The text of an I/O error the way C's strerror gives it, without Rust's
 /// " (os error N)" suffix.
 pub fn io_error_text(err: &std::io::Error) -> String {

@@ -1,7 +1,7 @@
 //! The QEMU driver's errors, in libvirt's words, and their conversion into
 //! [`virt_core::Error`] (code + error domain + message) at the crate edge.
 
-use virt_core::error::UnsupportedFlags;
+use virt_core::error::{DriverError, UnsupportedFlags};
 use virt_core::{affect, Error, ErrorCode, ErrorDomain};
 
 /// Everything the QEMU driver can refuse or fail at.
@@ -95,46 +95,46 @@ impl QemuError {
     }
 }
 
+impl DriverError for QemuError {
+    fn code_domain(&self) -> (ErrorCode, ErrorDomain) {
+        use QemuError::*;
+        let code = match self {
+            NoDomainName(_) | NoDomainUuid(_) | NoDomainId(_) => ErrorCode::NoDomain,
+            NotRunning | Invalid(_) | AlreadyRunning => ErrorCode::OperationInvalid,
+            Failed(_) => ErrorCode::OperationFailed,
+            DeviceMissing(_) => ErrorCode::DeviceMissing,
+            Unsupported(_) => ErrorCode::ConfigUnsupported,
+            OperationUnsupported(_) => ErrorCode::OperationUnsupported,
+            InvalidArg(_) | Flags(_) => ErrorCode::InvalidArg,
+            Internal(_) | Monitor { .. } | Protocol(_) | Xml(_) | Driver(_) => {
+                ErrorCode::InternalError
+            }
+            System { .. } => ErrorCode::SystemError,
+            BadUri(_) => ErrorCode::NoConnect,
+            AccessDenied(_) => ErrorCode::AccessDenied,
+            Timeout(_) => ErrorCode::OperationTimeout,
+        };
+        (code, ErrorDomain::Qemu)
+    }
+    fn os_error(&self) -> Option<&std::io::Error> {
+        match self {
+            QemuError::System { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+    fn converted(self) -> Result<Error, Self> {
+        match self {
+            QemuError::Flags(f) => Ok(f.into_error(ErrorDomain::Qemu)),
+            QemuError::Xml(x) => Ok(Error::from(x)),
+            QemuError::Driver(d) => Ok(d),
+            e => Err(e),
+        }
+    }
+}
+
 impl From<QemuError> for Error {
     fn from(e: QemuError) -> Error {
-        use QemuError::*;
-        let message = e.to_string();
-        let (code, domain) = match &e {
-            NoDomainName(_) | NoDomainUuid(_) | NoDomainId(_) => {
-                (ErrorCode::NoDomain, ErrorDomain::Qemu)
-            }
-            NotRunning | Invalid(_) | AlreadyRunning => {
-                (ErrorCode::OperationInvalid, ErrorDomain::Qemu)
-            }
-            Failed(_) => (ErrorCode::OperationFailed, ErrorDomain::Qemu),
-            DeviceMissing(_) => (ErrorCode::DeviceMissing, ErrorDomain::Qemu),
-            Unsupported(_) => (ErrorCode::ConfigUnsupported, ErrorDomain::Qemu),
-            OperationUnsupported(_) => (ErrorCode::OperationUnsupported, ErrorDomain::Qemu),
-            InvalidArg(_) | Flags(_) => (ErrorCode::InvalidArg, ErrorDomain::Qemu),
-            Internal(_) | Monitor { .. } | Protocol(_) => {
-                (ErrorCode::InternalError, ErrorDomain::Qemu)
-            }
-            System { .. } => (ErrorCode::SystemError, ErrorDomain::Qemu),
-            BadUri(_) => (ErrorCode::NoConnect, ErrorDomain::Qemu),
-            AccessDenied(_) => (ErrorCode::AccessDenied, ErrorDomain::Qemu),
-            Timeout(_) => (ErrorCode::OperationTimeout, ErrorDomain::Qemu),
-            Xml(_) | Driver(_) => {
-                return match e {
-                    Xml(x) => Error::from(x),
-                    Driver(d) => d,
-                    _ => Error::raw(ErrorCode::InternalError, ErrorDomain::Qemu, message),
-                }
-            }
-        };
-        match e {
-            Flags(f) => f.into_error(domain),
-            System { source, .. } => {
-                let mut err = Error::raw(code, domain, message);
-                err.int1 = source.raw_os_error().unwrap_or(0);
-                err
-            }
-            _ => Error::raw(code, domain, message),
-        }
+        virt_core::error::lower(e)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The storage driver's errors, in libvirt's words, and their conversion
 //! into [`virt_core::Error`].
 
+use virt_core::error::DriverError;
 use virt_core::{Error, ErrorCode, ErrorDomain};
 
 /// Everything the storage driver can refuse or fail at.
@@ -56,30 +57,37 @@ impl StorageError {
     }
 }
 
-impl From<StorageError> for Error {
-    fn from(e: StorageError) -> Error {
+impl DriverError for StorageError {
+    fn code_domain(&self) -> (ErrorCode, ErrorDomain) {
         use StorageError::*;
-        let message = e.to_string();
-        let code = match &e {
+        let code = match self {
             NoPool(_) | NoPoolUuid(_) => ErrorCode::NoStoragePool,
             NoVol(_) => ErrorCode::NoStorageVol,
             Invalid(_) => ErrorCode::OperationInvalid,
             Failed(_) => ErrorCode::OperationFailed,
             InvalidArg(_) => ErrorCode::InvalidArg,
             NoSupport(_) => ErrorCode::NoSupport,
-            Internal(_) => ErrorCode::InternalError,
+            Internal(_) | Xml(_) => ErrorCode::InternalError,
             System { .. } => ErrorCode::SystemError,
-            Xml(_) => {
-                return match e {
-                    Xml(x) => virt_xml::storage::storage_error(x),
-                    _ => Error::raw(ErrorCode::InternalError, ErrorDomain::Storage, message),
-                }
-            }
         };
-        let mut err = Error::raw(code, ErrorDomain::Storage, message);
-        if let System { source, .. } = &e {
-            err.int1 = source.raw_os_error().unwrap_or(0);
+        (code, ErrorDomain::Storage)
+    }
+    fn os_error(&self) -> Option<&std::io::Error> {
+        match self {
+            StorageError::System { source, .. } => Some(source),
+            _ => None,
         }
-        err
+    }
+    fn converted(self) -> Result<Error, Self> {
+        match self {
+            StorageError::Xml(x) => Ok(virt_xml::storage::storage_error(x)),
+            e => Err(e),
+        }
+    }
+}
+
+impl From<StorageError> for Error {
+    fn from(e: StorageError) -> Error {
+        virt_core::error::lower(e)
     }
 }

@@ -1,7 +1,7 @@
 //! The test driver's errors, in libvirt's words, and their conversion into
 //! [`virt_core::Error`] (code + error domain + message) at the crate edge.
 
-use virt_core::error::UnsupportedFlags;
+use virt_core::error::{DriverError, UnsupportedFlags};
 use virt_core::{affect, Error, ErrorCode, ErrorDomain, Uuid};
 
 /// Everything the test driver can refuse or fail at. Each variant maps to
@@ -135,11 +135,10 @@ pub enum TestError {
     Xml(#[from] virt_xml::XmlError),
 }
 
-impl From<TestError> for Error {
-    fn from(e: TestError) -> Error {
+impl DriverError for TestError {
+    fn code_domain(&self) -> (ErrorCode, ErrorDomain) {
         use TestError::*;
-        let message = e.to_string();
-        let (code, domain) = match &e {
+        match self {
             NoDomain | DomainGone { .. } => (ErrorCode::NoDomain, ErrorDomain::Test),
             NotRunning | Transient | AlreadyActive(_) => {
                 (ErrorCode::OperationInvalid, ErrorDomain::Domain)
@@ -163,32 +162,32 @@ impl From<TestError> for Error {
             NoPool(_) | NoPoolUuid(_) => (ErrorCode::NoStoragePool, ErrorDomain::Test),
             NoVol(_) => (ErrorCode::NoStorageVol, ErrorDomain::Test),
             Failed(_) => (ErrorCode::OperationFailed, ErrorDomain::Test),
-            Storage(_) => {
-                return match e {
-                    Storage(x) => virt_xml::storage::storage_error(x),
-                    _ => Error::raw(ErrorCode::InternalError, ErrorDomain::Test, message),
-                }
-            }
+            Storage(_) | Xml(_) => (ErrorCode::InternalError, ErrorDomain::Test),
             System { .. } => (ErrorCode::SystemError, ErrorDomain::Test),
             NodeXml(_) => (ErrorCode::XmlError, ErrorDomain::Test),
             AuthFailed => (ErrorCode::AuthFailed, ErrorDomain::Test),
             NoCause => (ErrorCode::InternalError, ErrorDomain::None),
-            Xml(_) => {
-                return match e {
-                    Xml(x) => Error::from(x),
-                    _ => Error::raw(ErrorCode::InternalError, ErrorDomain::Test, message),
-                }
-            }
-        };
-        match e {
-            Flags(f) => f.into_error(domain),
-            System { source, .. } => {
-                let mut err = Error::raw(code, domain, message);
-                err.int1 = source.raw_os_error().unwrap_or(0);
-                err
-            }
-            _ => Error::raw(code, domain, message),
         }
+    }
+    fn os_error(&self) -> Option<&std::io::Error> {
+        match self {
+            TestError::System { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+    fn converted(self) -> Result<Error, Self> {
+        match self {
+            TestError::Flags(f) => Ok(f.into_error(ErrorDomain::Test)),
+            TestError::Storage(x) => Ok(virt_xml::storage::storage_error(x)),
+            TestError::Xml(x) => Ok(Error::from(x)),
+            e => Err(e),
+        }
+    }
+}
+
+impl From<TestError> for Error {
+    fn from(e: TestError) -> Error {
+        virt_core::error::lower(e)
     }
 }
 

@@ -11,7 +11,7 @@ use virt_core::{
     ErrorCode, ErrorDomain, ListFacts, NodeInfo, Result, TypedKind, TypedParam, TypedValue,
     VcpuInfo, VcpuState,
 };
-use virt_xml::{DomainDef, Element, FormatOptions};
+use virt_xml::{DomainDef, FormatOptions};
 
 use crate::blkdev::disk_device_number;
 use crate::endpoint::XendEndpoint;
@@ -209,22 +209,16 @@ fn parse_device(xml: &str) -> Result<Device> {
         );
     }
     // Read the device the way a whole domain's devices are read.
-    let wrapper = Element::new("domain")
-        .with_attr("type", "xen")
-        .with_child(Element::new("name").with_text("device"))
-        .with_child(Element::new("memory").with_text("1024"))
-        .with_child(Element::new("os").with_child(Element::new("type").with_text("linux")))
-        .with_child(Element::new("devices").with_child(element));
-    let def = DomainDef::from_element(&wrapper)?;
+    let devices = virt_xml::parse_device(&element, "xen", "linux")?;
     if kind == "disk" {
-        def.devices
+        devices
             .disks
             .into_iter()
             .next()
             .map(Device::Disk)
             .ok_or_else(|| XendError::Xml("no disk in the device XML".into()).into())
     } else {
-        def.devices
+        devices
             .interfaces
             .into_iter()
             .next()

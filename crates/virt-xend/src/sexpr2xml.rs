@@ -5,14 +5,15 @@
 
 use uuid::Uuid;
 use virt_xml::{
-    CharDev, Disk, DomainDef, Element, FormatOptions, Graphics, Interface, LifecycleAction,
+    CharDev, CharProtocol, CharSource, Disk, DomainDef, FeatureFlag, Features, FormatOptions,
+    Graphics, Interface, InterfaceSource, LifecycleAction, Loader,
 };
 
 use crate::sexpr::{c_atol, parse_lenient, Sexpr};
 use crate::xen_common::{
-    add_implicit_devices, bandwidth_element, clock_element, ip_element, is_storage_format,
-    lifecycle_action, parse_mac, parse_sound, pci_address, pci_hostdev, push_chardev,
-    push_usb_input, sdl_graphics, vnc_graphics,
+    add_implicit_devices, chardev_target, clock, interface_ip, is_storage_format, lifecycle_action,
+    outbound_limit, parse_mac, parse_sound, pci_hostdev, push_chardev, push_usb_input,
+    sdl_graphics, vnc_graphics,
 };
 use crate::XendError;
 
@@ -102,21 +103,23 @@ pub fn sexpr_to_domain(root: &Sexpr, opts: &SexprOptions) -> Result<DomainDef, X
 
     let localtime = root.node_int("domain/localtime") != 0
         || (hvm && root.node_int("domain/image/hvm/localtime") != 0);
-    let mut features = Vec::new();
+    let mut features = Features::default();
     if hvm {
         for f in ["acpi", "apic", "pae", "hap"] {
             if root.node_int(&format!("domain/image/hvm/{f}")) != 0 {
-                features.push(Element::new(f));
+                features.flags.push(FeatureFlag {
+                    name: f.into(),
+                    ..FeatureFlag::default()
+                });
             }
         }
     }
-    if !features.is_empty() {
-        def.features = Some(features);
+    if !features.flags.is_empty() {
+        def.set_typed_features(&features);
     }
     let offset = root.node_int("domain/image/hvm/rtc_timeoffset");
     let hpet = root.node("domain/image/hvm/hpet").map(|h| c_atol(h) != 0);
-    def.extra
-        .push(clock_element(hvm, localtime, offset.to_string(), hpet));
+    def.set_clock(&clock(hvm, localtime, offset.to_string(), hpet));
 
     let image = if hvm { "hvm" } else { "linux" };
     def.devices.emulator = root
@@ -139,11 +142,7 @@ pub fn sexpr_to_domain(root: &Sexpr, opts: &SexprOptions) -> Result<DomainDef, X
         console.kind = "console".into();
         // libvirt repeats a live console's pty as tty= for old clients.
         console.tty = opts.tty.clone();
-        console.extra.push(
-            Element::new("target")
-                .with_attr("type", "xen")
-                .with_attr("port", "0"),
-        );
+        console.add_part(&chardev_target(Some("xen"), 0));
         def.devices.chardevs.push(console);
     }
     if hvm {
@@ -154,7 +153,7 @@ pub fn sexpr_to_domain(root: &Sexpr, opts: &SexprOptions) -> Result<DomainDef, X
             parse_sound(sound, &mut def)?;
         }
     }
-    post_parse(&mut def, hvm);
+    post_parse(&mut def, hvm)?;
     Ok(def)
 }
 
@@ -214,9 +213,11 @@ fn parse_os(root: &Sexpr, def: &mut DomainDef, hvm: bool) -> Result<(), XendErro
         if def.os.kernel.as_deref() == Some("") {
             def.os.kernel = None;
         }
-        def.os
-            .extra
-            .push(Element::new("loader").with_attr("type", "rom"));
+        def.set_os_loader(Some(&Loader {
+            path: def.os.loader.clone(),
+            loader_type: Some("rom".into()),
+            ..Loader::default()
+        }));
         if def.os.kernel.is_none() {
             for c in get("boot").unwrap_or_default().chars() {
                 let dev = match c {
@@ -339,7 +340,10 @@ fn parse_nets(root: &Sexpr, def: &mut DomainDef, id: i32) -> Result<(), XendErro
         if bridge.is_some() || script == Some(DEFAULT_VIF_SCRIPT) {
             net.iface_type = "bridge".into();
             if let Some(b) = bridge {
-                net.source.push(("bridge".into(), b.into()));
+                net.set_typed_source(&InterfaceSource {
+                    bridge: Some(b.into()),
+                    ..InterfaceSource::default()
+                });
             }
         } else {
             net.iface_type = "ethernet".into();
@@ -348,7 +352,7 @@ fn parse_nets(root: &Sexpr, def: &mut DomainDef, id: i32) -> Result<(), XendErro
         if let Some(ip) = field("ip") {
             net.ip = Some(ip.to_string());
             let family = if ip.contains(':') { "ipv6" } else { "ipv4" };
-            net.extra.push(ip_element(ip, family));
+            net.add_part(&interface_ip(ip, family));
         }
         net.target_dev = match field("vifname") {
             Some(v) => Some(v.to_string()),
@@ -369,7 +373,7 @@ fn parse_nets(root: &Sexpr, def: &mut DomainDef, id: i32) -> Result<(), XendErro
         if let Some(rate) = field("rate") {
             let kbytes = parse_vif_rate(rate)
                 .ok_or_else(|| XendError::Incomplete(format!("Invalid rate '{rate}' specified")))?;
-            net.extra.push(bandwidth_element(kbytes));
+            net.add_part(&outbound_limit(kbytes));
         }
         def.devices.interfaces.push(net);
         index += 1;
@@ -431,8 +435,8 @@ fn parse_pci(root: &Sexpr, def: &mut DomainDef) {
             else {
                 continue;
             };
-            let source = Element::new("source").with_child(pci_address(d, b, s, fun));
-            def.devices.other.push(pci_hostdev().with_child(source));
+            def.devices
+                .push_view(&pci_hostdev((d, b, s, fun), None, None));
         }
     }
 }
@@ -449,7 +453,7 @@ fn xend_vnc_graphics<'a>(get: impl Fn(&str) -> Option<&'a str>, opts: &SexprOpti
     if (0..5900).contains(&port) {
         port += 5900;
     }
-    vnc_graphics(get, autoport, i64::from(port))
+    vnc_graphics(get, autoport, Some(i64::from(port)))
 }
 
 fn parse_graphics_new(
@@ -611,14 +615,24 @@ pub fn char_device(value: &str, tty: Option<&str>) -> Result<CharDev, XendError>
         dev_type: Some(dev_type.into()),
         ..CharDev::default()
     };
-    let path = |p: &str| Element::new("source").with_attr("path", p);
+    let source = |mode: Option<&str>, host: Option<&str>, service: Option<&str>| CharSource {
+        mode: mode.map(str::to_string),
+        host: host.filter(|h| !h.is_empty()).map(str::to_string),
+        service: service.map(str::to_string),
+        ..CharSource::default()
+    };
+    let path = |p: &str| CharSource {
+        path: Some(p.into()),
+        ..CharSource::default()
+    };
+    let mode = |listen: bool| Some(if listen { "bind" } else { "connect" });
     match dev_type {
         "pty" => {
             if let Some(t) = tty {
-                chr.extra.push(path(t));
+                chr.add_part(&path(t));
             }
         }
-        "dev" | "file" | "pipe" => chr.extra.push(path(rest)),
+        "dev" | "file" | "pipe" => chr.add_part(&path(rest)),
         "tcp" => {
             let (host, service) = rest.split_once(':').ok_or_else(malformed)?;
             let (service, flags) = match service.split_once(',') {
@@ -626,15 +640,10 @@ pub fn char_device(value: &str, tty: Option<&str>) -> Result<CharDev, XendError>
                 None => (service, None),
             };
             let listen = flags.is_some_and(|f| format!(",{f}").contains(",server"));
-            let mut src =
-                Element::new("source").with_attr("mode", if listen { "bind" } else { "connect" });
-            if !host.is_empty() {
-                src = src.with_attr("host", host);
-            }
-            chr.extra.push(src.with_attr("service", service));
-            chr.extra.push(
-                Element::new("protocol").with_attr("type", if telnet { "telnet" } else { "raw" }),
-            );
+            chr.add_part(&source(mode(listen), Some(host), Some(service)));
+            chr.add_part(&CharProtocol {
+                protocol_type: Some(if telnet { "telnet" } else { "raw" }.into()),
+            });
         }
         "udp" => {
             let (connect_host, rest) = rest.split_once(':').ok_or_else(malformed)?;
@@ -646,17 +655,13 @@ pub fn char_device(value: &str, tty: Option<&str>) -> Result<CharDev, XendError>
                 None => (rest, None),
             };
             if let Some((bh, bs)) = bind {
-                let mut src = Element::new("source").with_attr("mode", "bind");
-                if !bh.is_empty() {
-                    src = src.with_attr("host", bh);
-                }
-                chr.extra.push(src.with_attr("service", bs));
+                chr.add_part(&source(Some("bind"), Some(bh), Some(bs)));
             }
-            let mut src = Element::new("source").with_attr("mode", "connect");
-            if !connect_host.is_empty() {
-                src = src.with_attr("host", connect_host);
-            }
-            chr.extra.push(src.with_attr("service", connect_service));
+            chr.add_part(&source(
+                Some("connect"),
+                Some(connect_host),
+                Some(connect_service),
+            ));
         }
         "unix" => {
             let (p, flags) = match rest.split_once(',') {
@@ -664,11 +669,10 @@ pub fn char_device(value: &str, tty: Option<&str>) -> Result<CharDev, XendError>
                 None => (rest, None),
             };
             let listen = flags.is_some_and(|f| format!(",{f}").contains(",server"));
-            chr.extra.push(
-                Element::new("source")
-                    .with_attr("mode", if listen { "bind" } else { "connect" })
-                    .with_attr("path", p),
-            );
+            chr.add_part(&CharSource {
+                path: Some(p.into()),
+                ..source(mode(listen), None, None)
+            });
         }
         _ => {}
     }
@@ -676,9 +680,9 @@ pub fn char_device(value: &str, tty: Option<&str>) -> Result<CharDev, XendError>
 }
 
 /// What libvirt 4.0 added after parsing a Xen definition.
-fn post_parse(def: &mut DomainDef, hvm: bool) {
+fn post_parse(def: &mut DomainDef, hvm: bool) -> Result<(), XendError> {
     def.fill_defaults();
-    add_implicit_devices(def, hvm, "16384");
+    add_implicit_devices(def, hvm, 16384)
 }
 
 #[cfg(test)]
@@ -754,7 +758,8 @@ mod tests {
     #[test]
     fn char_devices() {
         let c = char_device("tcp:host:99", None).expect("must succeed");
-        assert_eq!(c.extra[0].attr("mode"), Some("connect"));
+        let source = c.part::<CharSource>().expect("readable");
+        assert_eq!(source.and_then(|s| s.mode).as_deref(), Some("connect"));
         assert!(char_device("bogus:x", None).is_err());
         assert!(char_device("tcp:nocolon", None).is_err());
     }

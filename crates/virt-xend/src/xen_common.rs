@@ -6,9 +6,11 @@
 //! same way for both (memory, lifecycle, boot order, serial ports, PCI
 //! host devices, tap formats, disk order).
 
-use std::str::FromStr;
-
-use virt_xml::{CharDev, Disk, DomainDef, Element, Graphics, Interface, LifecycleAction};
+use virt_xml::{
+    Address, Bandwidth, BandwidthRate, CharDev, CharTarget, Clock, Disk, DomainDef, Graphics,
+    GraphicsOptions, Hostdev, Input, Interface, InterfaceIp, LifecycleAction, Listen, MemBalloon,
+    Sound, Timer, Transient, Video,
+};
 
 use crate::XendError;
 
@@ -69,62 +71,83 @@ pub(crate) fn lifecycle_action(name: &str) -> Option<LifecycleAction> {
 /// `<clock>`: for HVM a variable offset of `adjustment` seconds from
 /// UTC or local time, with the HPET timer when the config says; for PV
 /// the host's UTC or local time.
-pub(crate) fn clock_element(
-    hvm: bool,
-    localtime: bool,
-    adjustment: String,
-    hpet: Option<bool>,
-) -> Element {
-    let basis = if localtime { "localtime" } else { "utc" };
-    let clock = Element::new("clock");
+pub(crate) fn clock(hvm: bool, localtime: bool, adjustment: String, hpet: Option<bool>) -> Clock {
+    let basis = Some(if localtime { "localtime" } else { "utc" }.to_string());
     if !hvm {
-        return clock
-            .with_attr("offset", basis)
-            .with_attr("adjustment", "reset");
+        return Clock {
+            offset: basis,
+            adjustment: Some("reset".into()),
+            ..Clock::default()
+        };
     }
-    let mut clock = clock
-        .with_attr("offset", "variable")
-        .with_attr("adjustment", adjustment)
-        .with_attr("basis", basis);
-    if let Some(present) = hpet {
-        clock = clock.with_child(
-            Element::new("timer")
-                .with_attr("name", "hpet")
-                .with_attr("present", if present { "yes" } else { "no" }),
-        );
+    Clock {
+        offset: Some("variable".into()),
+        adjustment: Some(adjustment),
+        basis,
+        timers: hpet
+            .map(|present| Timer {
+                name: "hpet".into(),
+                present: Some(yes_no(present).into()),
+                ..Timer::default()
+            })
+            .into_iter()
+            .collect(),
+        ..Clock::default()
     }
-    clock
 }
 
-/// `<ip address=.. family=..>` of an interface.
-pub(crate) fn ip_element(address: &str, family: &str) -> Element {
-    Element::new("ip")
-        .with_attr("address", address)
-        .with_attr("family", family)
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+/// An interface's `<ip>` with its address family.
+pub(crate) fn interface_ip(address: &str, family: &str) -> InterfaceIp {
+    InterfaceIp {
+        address: Some(address.into()),
+        family: Some(family.into()),
+        ..InterfaceIp::default()
+    }
 }
 
 /// `<bandwidth>` limiting outbound traffic to `kbytes` KB/s.
-pub(crate) fn bandwidth_element(kbytes: u64) -> Element {
-    Element::new("bandwidth")
-        .with_child(Element::new("outbound").with_attr("average", kbytes.to_string()))
+pub(crate) fn outbound_limit(kbytes: u64) -> Bandwidth {
+    Bandwidth {
+        inbound: None,
+        outbound: Some(BandwidthRate {
+            average: Some(kbytes),
+            ..BandwidthRate::default()
+        }),
+    }
 }
 
-/// A PCI host device (`mode='subsystem' type='pci' managed='no'`)
-/// without its source.
-pub(crate) fn pci_hostdev() -> Element {
-    Element::new("hostdev")
-        .with_attr("mode", "subsystem")
-        .with_attr("type", "pci")
-        .with_attr("managed", "no")
-}
-
-/// The `<address>` of a PCI host device.
-pub(crate) fn pci_address(domain: u32, bus: u32, slot: u32, function: u32) -> Element {
-    Element::new("address")
-        .with_attr("domain", format!("0x{domain:04x}"))
-        .with_attr("bus", format!("0x{bus:02x}"))
-        .with_attr("slot", format!("0x{slot:02x}"))
-        .with_attr("function", format!("0x{function:x}"))
+/// A PCI host device (`mode='subsystem' type='pci' managed='no'`) at
+/// (domain, bus, slot, function), with the backend `driver` and the
+/// write filtering given.
+pub(crate) fn pci_hostdev(
+    (domain, bus, slot, function): (u32, u32, u32, u32),
+    driver: Option<&str>,
+    write_filtering: Option<bool>,
+) -> Hostdev {
+    let mut hostdev = Hostdev {
+        mode: Some("subsystem".into()),
+        hostdev_type: "pci".into(),
+        managed: Some("no".into()),
+        driver_name: driver.map(str::to_string),
+        write_filtering: write_filtering.map(|w| yes_no(w).to_string()),
+        ..Hostdev::default()
+    };
+    hostdev.set_address(&Address {
+        domain: Some(format!("0x{domain:04x}")),
+        bus: Some(format!("0x{bus:02x}")),
+        slot: Some(format!("0x{slot:02x}")),
+        function: Some(format!("0x{function:x}")),
+        ..Address::default()
+    });
+    hostdev
 }
 
 /// A VNC `<graphics>` with the given port choice and the listen
@@ -132,32 +155,26 @@ pub(crate) fn pci_address(domain: u32, bus: u32, slot: u32, function: u32) -> El
 pub(crate) fn vnc_graphics<'a>(
     get: impl Fn(&str) -> Option<&'a str>,
     autoport: bool,
-    port: i64,
+    port: Option<i64>,
 ) -> Graphics {
     let mut g = Graphics {
         graphics_type: "vnc".into(),
         ..Graphics::default()
     };
-    g.attrs.push(("port".into(), port.to_string()));
-    g.attrs.push((
-        "autoport".into(),
-        if autoport { "yes" } else { "no" }.into(),
-    ));
     let listen = get("vnclisten");
-    if let Some(l) = listen {
-        g.attrs.push(("listen".into(), l.into()));
-    }
-    if let Some(k) = get("keymap") {
-        g.attrs.push(("keymap".into(), k.into()));
-    }
-    if let Some(p) = get("vncpasswd") {
-        g.attrs.push(("passwd".into(), p.into()));
-    }
-    let mut l = Element::new("listen").with_attr("type", "address");
-    if let Some(a) = listen {
-        l = l.with_attr("address", a);
-    }
-    g.extra.push(l);
+    g.set_options(&GraphicsOptions {
+        port: port.map(|p| p.to_string()),
+        autoport: Some(yes_no(autoport).into()),
+        listen: listen.map(str::to_string),
+        keymap: get("keymap").map(str::to_string),
+        passwd: get("vncpasswd").map(str::to_string),
+        ..GraphicsOptions::default()
+    });
+    g.add_part(&Listen {
+        listen_type: Some("address".into()),
+        address: listen.map(str::to_string),
+        ..Listen::default()
+    });
     g
 }
 
@@ -167,31 +184,38 @@ pub(crate) fn sdl_graphics<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Graphic
         graphics_type: "sdl".into(),
         ..Graphics::default()
     };
-    if let Some(d) = get("display") {
-        g.attrs.push(("display".into(), d.into()));
-    }
-    if let Some(x) = get("xauthority") {
-        g.attrs.push(("xauth".into(), x.into()));
-    }
+    g.set_options(&GraphicsOptions {
+        display: get("display").map(str::to_string),
+        xauth: get("xauthority").map(str::to_string),
+        ..GraphicsOptions::default()
+    });
     g
 }
 
+/// A character device's `<target>`: on port `port`, of type `target_type`
+/// when given.
+pub(crate) fn chardev_target(target_type: Option<&str>, port: u32) -> CharTarget {
+    CharTarget {
+        target_type: target_type.map(str::to_string),
+        port: Some(port),
+        ..CharTarget::default()
+    }
+}
+
 /// Add `chr` as a `kind` ("serial", "parallel") on target `port`.
-pub(crate) fn push_chardev(def: &mut DomainDef, mut chr: CharDev, kind: &str, port: usize) {
+pub(crate) fn push_chardev(def: &mut DomainDef, mut chr: CharDev, kind: &str, port: u32) {
     chr.kind = kind.into();
-    chr.extra
-        .push(Element::new("target").with_attr("port", port.to_string()));
+    chr.add_part(&chardev_target(None, port));
     def.devices.chardevs.push(chr);
 }
 
 /// Add the USB input `usbdevice` names, when it names one libvirt knew.
 pub(crate) fn push_usb_input(def: &mut DomainDef, usbdevice: &str) {
     if matches!(usbdevice, "tablet" | "mouse" | "keyboard") {
-        def.devices.other.push(
-            Element::new("input")
-                .with_attr("type", usbdevice)
-                .with_attr("bus", "usb"),
-        );
+        def.devices.push_view(&Input {
+            input_type: usbdevice.into(),
+            bus: Some("usb".into()),
+        });
     }
 }
 
@@ -210,9 +234,7 @@ pub(crate) fn parse_sound(value: &str, def: &mut DomainDef) -> Result<(), XendEr
         if !SOUND_MODELS.contains(&m) {
             return Err(XendError::Incomplete(format!("unknown sound model '{m}'")));
         }
-        def.devices
-            .other
-            .push(Element::new("sound").with_attr("model", m));
+        def.devices.push_view(&Sound { model: m.into() });
     }
     Ok(())
 }
@@ -222,60 +244,61 @@ pub(crate) fn parse_sound(value: &str, def: &mut DomainDef) -> Result<(), XendEr
 /// first serial port, PS/2 (HVM) or Xen (PV) mouse and keyboard, a
 /// video card when there is a display (`hvm_vram` KiB for HVM's
 /// cirrus), and the Xen balloon.
-pub(crate) fn add_implicit_devices(def: &mut DomainDef, hvm: bool, hvm_vram: &str) {
+pub(crate) fn add_implicit_devices(
+    def: &mut DomainDef,
+    hvm: bool,
+    hvm_vram: u32,
+) -> Result<(), XendError> {
     // An HVM guest's first serial port doubles as its console.
     let has_console = def.devices.chardevs.iter().any(|c| c.kind == "console");
     if hvm && !has_console {
         if let Some(first) = def.devices.chardevs.iter().find(|c| c.kind == "serial") {
             let mut console = first.clone();
             console.kind = "console".into();
-            for e in &mut console.extra {
-                if e.name == "target" {
-                    let port = e.attr("port").unwrap_or("0").to_string();
-                    *e = Element::new("target")
-                        .with_attr("type", "serial")
-                        .with_attr("port", port);
-                }
+            if let Some(target) = console.part::<CharTarget>()? {
+                // libvirt wrote the console's target anew: type first.
+                let port = target.port.unwrap_or(0);
+                console.set_part::<CharTarget>(None);
+                console.add_part(&chardev_target(Some("serial"), port));
             }
             def.devices.chardevs.push(console);
         }
     }
     let bus = if hvm { "ps2" } else { "xen" };
+    let inputs = def.devices.views::<Input>()?;
     for t in ["mouse", "keyboard"] {
-        let exists =
-            def.devices.other.iter().any(|e| {
-                e.name == "input" && e.attr("type") == Some(t) && e.attr("bus") == Some(bus)
-            });
+        let exists = inputs
+            .iter()
+            .any(|i| i.input_type == t && i.bus.as_deref() == Some(bus));
         if !exists {
-            def.devices.other.push(
-                Element::new("input")
-                    .with_attr("type", t)
-                    .with_attr("bus", bus),
-            );
+            def.devices.push_view(&Input {
+                input_type: t.into(),
+                bus: Some(bus.into()),
+            });
         }
     }
-    let has_video = def.devices.other.iter().any(|e| e.name == "video");
+    let has_video = !def.devices.views::<Video>()?.is_empty();
     if !def.devices.graphics.is_empty() && !has_video {
         let (model, vram) = if hvm {
             ("cirrus", hvm_vram)
         } else {
-            ("xen", "4096")
+            ("xen", 4096)
         };
-        def.devices.other.push(
-            Element::new("video").with_child(
-                Element::new("model")
-                    .with_attr("type", model)
-                    .with_attr("vram", vram)
-                    .with_attr("heads", "1")
-                    .with_attr("primary", "yes"),
-            ),
-        );
+        def.devices.push_view(&Video {
+            model_type: Some(model.into()),
+            vram: Some(vram),
+            heads: Some(1),
+            primary: Some("yes".into()),
+            ..Video::default()
+        });
     }
-    if !def.devices.other.iter().any(|e| e.name == "memballoon") {
-        def.devices
-            .other
-            .push(Element::new("memballoon").with_attr("model", "xen"));
+    if def.devices.views::<MemBalloon>()?.is_empty() {
+        def.devices.push_view(&MemBalloon {
+            model: "xen".into(),
+            ..MemBalloon::default()
+        });
     }
+    Ok(())
 }
 
 // ---- Out of a definition (xml2sexpr, xm::xml2cfg) ----
@@ -300,16 +323,26 @@ pub(crate) fn lifecycle_names(def: &DomainDef) -> [(&'static str, &'static str);
 }
 
 /// The HPET timer's presence, when `<clock>` states it.
-pub(crate) fn hpet_present(def: &DomainDef) -> Option<bool> {
-    let clock = def.extra.iter().find(|e| e.name == "clock")?;
-    let timer = clock
-        .children_named("timer")
-        .find(|t| t.attr("name") == Some("hpet"))?;
-    match timer.attr("present")? {
-        "yes" => Some(true),
-        "no" => Some(false),
+pub(crate) fn hpet_present(def: &DomainDef) -> Result<Option<bool>, XendError> {
+    let Some(clock) = def.clock()? else {
+        return Ok(None);
+    };
+    let hpet = clock.timers.into_iter().find(|t| t.name == "hpet");
+    Ok(match hpet.and_then(|t| t.present).as_deref() {
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
         _ => None,
-    }
+    })
+}
+
+/// Whether feature `name` is on: present, and `state='on'` when a state
+/// is given. `None` when the domain does not list it.
+pub(crate) fn feature_state(def: &DomainDef, name: &str) -> Result<Option<bool>, XendError> {
+    let Some(features) = def.typed_features()? else {
+        return Ok(None);
+    };
+    let flag = features.flags.into_iter().find(|f| f.name == name);
+    Ok(flag.map(|f| f.state.as_deref().is_none_or(|s| s == "on")))
 }
 
 /// The HVM boot order as xm and xend spelled it (`a` floppy, `c` disk,
@@ -333,48 +366,39 @@ pub(crate) fn boot_order(def: &DomainDef) -> String {
 }
 
 /// The models of the sound cards, in order.
-pub(crate) fn sound_models(def: &DomainDef) -> Vec<&str> {
-    def.devices
-        .other
-        .iter()
-        .filter(|e| e.name == "sound")
-        .filter_map(|e| e.attr("model"))
-        .collect()
+pub(crate) fn sound_models(def: &DomainDef) -> Result<Vec<String>, XendError> {
+    Ok(def
+        .devices
+        .views::<Sound>()?
+        .into_iter()
+        .map(|s| s.model)
+        .collect())
 }
 
-/// A value of a `<graphics>` attribute.
-pub(crate) fn graphics_attr<'a>(g: &'a Graphics, k: &str) -> Option<&'a str> {
-    g.attrs
-        .iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.as_str())
+/// A character device's target, when it has a readable one.
+fn target(c: &CharDev) -> Option<CharTarget> {
+    c.part::<CharTarget>().ok().flatten()
 }
 
-/// A character device's target port, read as `P` (0 when unreadable).
-fn target_port<P: FromStr + Default>(c: &CharDev) -> P {
-    c.extra
-        .iter()
-        .find(|e| e.name == "target")
-        .and_then(|t| t.attr("port"))
-        .and_then(|p| p.parse().ok())
+/// A character device's target port, as `P` (0 when unreadable).
+fn target_port<P: TryFrom<u32> + Default>(c: &CharDev) -> P {
+    target(c)
+        .and_then(|t| t.port)
+        .and_then(|p| P::try_from(p).ok())
         .unwrap_or_default()
 }
 
 /// An HVM guest's serial ports by target port; without any, its console
 /// (unless aimed elsewhere than a serial port) is serial port 0. Ports
 /// are read as `P`: xend's writer wanted `u32`, xm's `usize`.
-pub(crate) fn serial_ports<P: FromStr + Default>(def: &DomainDef) -> Vec<(P, CharDev)> {
+pub(crate) fn serial_ports<P: TryFrom<u32> + Default>(def: &DomainDef) -> Vec<(P, CharDev)> {
     let of_kind = |kind: &'static str| def.devices.chardevs.iter().filter(move |c| c.kind == kind);
     let mut serials: Vec<(P, CharDev)> = of_kind("serial")
         .map(|c| (target_port(c), c.clone()))
         .collect();
     if serials.is_empty() {
         if let Some(c) = of_kind("console").next() {
-            let target_type = c
-                .extra
-                .iter()
-                .find(|e| e.name == "target")
-                .and_then(|t| t.attr("type"));
+            let target_type = target(c).and_then(|t| t.target_type);
             if target_type.is_none_or(|t| t == "serial") {
                 let mut c = c.clone();
                 c.dev_type.get_or_insert_with(|| "pty".into());
@@ -385,23 +409,31 @@ pub(crate) fn serial_ports<P: FromStr + Default>(def: &DomainDef) -> Vec<(P, Cha
     serials
 }
 
-/// The `<hostdev mode='subsystem' type='pci'>` elements.
-pub(crate) fn pci_hostdevs(def: &DomainDef) -> impl Iterator<Item = &Element> {
-    def.devices.other.iter().filter(|e| {
-        e.name == "hostdev" && e.attr("mode") == Some("subsystem") && e.attr("type") == Some("pci")
-    })
+/// The `<hostdev mode='subsystem' type='pci'>` devices.
+pub(crate) fn pci_hostdevs(def: &DomainDef) -> Result<Vec<Hostdev>, XendError> {
+    let mut all = def.devices.views::<Hostdev>()?;
+    all.retain(|h| h.mode.as_deref() == Some("subsystem") && h.hostdev_type == "pci");
+    Ok(all)
 }
 
 /// A PCI host device's (domain, bus, slot, function); unreadable numbers
 /// are 0, and `None` when it has no source address.
-pub(crate) fn pci_numbers(hostdev: &Element) -> Option<(u32, u32, u32, u32)> {
-    let addr = hostdev.child("source").and_then(|s| s.child("address"))?;
-    let num = |k: &str| {
-        addr.attr(k)
+pub(crate) fn pci_numbers(hostdev: &Hostdev) -> Result<Option<(u32, u32, u32, u32)>, XendError> {
+    if hostdev.source_address.is_empty() {
+        return Ok(None);
+    }
+    let addr = hostdev.address()?;
+    let num = |v: &Option<String>| {
+        v.as_deref()
             .and_then(|v| u32::from_str_radix(v.trim_start_matches("0x"), 16).ok())
             .unwrap_or(0)
     };
-    Some((num("domain"), num("bus"), num("slot"), num("function")))
+    Ok(Some((
+        num(&addr.domain),
+        num(&addr.bus),
+        num(&addr.slot),
+        num(&addr.function),
+    )))
 }
 
 /// The image format a `tap`/`tap2` disk names: blktap's `aio` for raw.
@@ -413,13 +445,34 @@ pub(crate) fn tap_format(disk: &Disk) -> &str {
 }
 
 /// An interface's outbound average rate in KB/s, unless none or zero.
-pub(crate) fn outbound_average(net: &Interface) -> Option<&str> {
-    net.extra
-        .iter()
-        .find(|e| e.name == "bandwidth")
-        .and_then(|b| b.child("outbound"))
-        .and_then(|o| o.attr("average"))
-        .filter(|a| *a != "0")
+pub(crate) fn outbound_average(net: &Interface) -> Result<Option<u64>, XendError> {
+    Ok(net
+        .part::<Bandwidth>()?
+        .and_then(|b| b.outbound)
+        .and_then(|o| o.average)
+        .filter(|a| *a != 0))
+}
+
+/// The addresses of an interface's `<ip>`s, in order, the typed one
+/// first.
+pub(crate) fn interface_ips(net: &Interface) -> Result<Vec<String>, XendError> {
+    let mut ips: Vec<String> = net
+        .parts::<InterfaceIp>()?
+        .into_iter()
+        .filter_map(|ip| ip.address)
+        .collect();
+    match (ips.first_mut(), net.ip.as_deref()) {
+        (Some(first), Some(typed)) => *first = typed.to_string(),
+        (None, Some(typed)) => ips.push(typed.to_string()),
+        _ => {}
+    }
+    Ok(ips)
+}
+
+/// Whether a disk is `<transient/>`, which neither xend nor xm could
+/// express.
+pub(crate) fn is_transient(disk: &Disk) -> Result<bool, XendError> {
+    Ok(disk.part::<Transient>()?.is_some())
 }
 
 /// The disks in the order libvirt keeps them: each one placed before the

@@ -3,12 +3,15 @@
 //! escaped field by field as libvirt did, so this writes text directly
 //! rather than through [`crate::Sexpr`]'s printer.
 
-use virt_xml::{CharDev, Disk, DomainDef, Element, Graphics, Interface};
+use virt_xml::{
+    CharDev, CharProtocol, CharSource, Disk, DomainDef, Graphics, GraphicsOptions, Input,
+    Interface, Listen,
+};
 
 use crate::xen_common::{
-    boot_order, graphics_attr, hpet_present, lifecycle_names, memory_mib, ordered_disks,
-    outbound_average, pci_hostdevs, pci_numbers, serial_ports, sound_models, tap_format,
-    target_name,
+    boot_order, feature_state, hpet_present, interface_ips, is_transient, lifecycle_names,
+    memory_mib, ordered_disks, outbound_average, pci_hostdevs, pci_numbers, serial_ports,
+    sound_models, tap_format, target_name,
 };
 use crate::XendError;
 
@@ -111,7 +114,7 @@ pub fn domain_to_sexpr(def: &DomainDef) -> Result<String, XendError> {
         if let (true, Some(e)) = (hvm, &def.devices.emulator) {
             quoted(&mut out, "device_model", e);
         }
-        if let Some(present) = hpet_present(def) {
+        if let Some(present) = hpet_present(def)? {
             out.push_str(&format!("(hpet {})", u8::from(present)));
         }
         if hvm && def.devices.graphics.len() == 1 {
@@ -159,29 +162,21 @@ fn vcpu_avail(def: &DomainDef) -> Option<String> {
 
 /// (localtime, rtc_timeoffset) from `<clock>`.
 fn clock(def: &DomainDef, hvm: bool) -> Result<(bool, i64), XendError> {
-    let Some(clock) = def.extra.iter().find(|e| e.name == "clock") else {
+    let Some(clock) = def.clock()? else {
         return Ok((false, 0));
     };
-    let offset = clock.attr("offset").unwrap_or("utc");
-    match (offset, hvm) {
+    match (clock.offset.as_deref().unwrap_or("utc"), hvm) {
         ("utc", _) => Ok((false, 0)),
         ("localtime", _) => Ok((true, 0)),
         ("variable", true) => {
             let adjustment = clock
-                .attr("adjustment")
+                .adjustment
                 .and_then(|a| a.parse::<i64>().ok())
                 .unwrap_or(0);
-            Ok((clock.attr("basis") == Some("localtime"), adjustment))
+            Ok((clock.basis.as_deref() == Some("localtime"), adjustment))
         }
         (other, _) => Err(unsupported(format!("unsupported clock offset='{other}'"))),
     }
-}
-
-fn has_feature(def: &DomainDef, name: &str) -> bool {
-    def.features.as_ref().is_some_and(|f| {
-        f.iter()
-            .any(|e| e.name == name && e.attr("state").is_none_or(|s| s == "on"))
-    })
 }
 
 /// The HVM part of the image: vcpus, boot order, features, usb, inputs,
@@ -198,25 +193,20 @@ fn hvm_image(
     }
     out.push_str(&format!("(boot {})", boot_order(def)));
     for f in ["acpi", "apic", "pae", "hap", "viridian"] {
-        if has_feature(def, f) {
+        if feature_state(def, f)? == Some(true) {
             out.push_str(&format!("({f} 1)"));
         }
     }
     out.push_str("(usb 1)");
-    for input in def.devices.other.iter().filter(|e| e.name == "input") {
-        if input.attr("bus") != Some("usb") {
+    for input in def.devices.views::<Input>()? {
+        if input.bus.as_deref() != Some("usb") {
             continue;
         }
-        match input.attr("type") {
-            Some(t @ ("mouse" | "tablet" | "keyboard")) => {
+        match input.input_type.as_str() {
+            t @ ("mouse" | "tablet" | "keyboard") => {
                 out.push_str(&format!("(usbdevice {t})"));
             }
-            other => {
-                return Err(unsupported(format!(
-                    "unexpected input type {}",
-                    other.unwrap_or("")
-                )))
-            }
+            other => return Err(unsupported(format!("unexpected input type {other}"))),
         }
     }
     match def.devices.chardevs.iter().find(|c| c.kind == "parallel") {
@@ -258,68 +248,61 @@ fn hvm_image(
             out.push_str("))");
         }
     }
-    let sounds = sound_models(def);
+    let sounds = sound_models(def)?;
     if !sounds.is_empty() {
         out.push_str(&format!("(soundhw '{}')", sounds.join(",")));
     }
     Ok(())
 }
 
-/// The `<source>` elements of a character device with the given mode
-/// (`None`: the first one).
-fn chr_source<'a>(c: &'a CharDev, mode: Option<&str>) -> Option<&'a Element> {
-    c.extra
-        .iter()
-        .filter(|e| e.name == "source")
-        .find(|e| mode.is_none() || e.attr("mode") == mode)
+/// The `<source>` of a character device with the given mode (`None`:
+/// the first one).
+fn chr_source(c: &CharDev, mode: Option<&str>) -> Result<Option<CharSource>, XendError> {
+    Ok(c.parts::<CharSource>()?
+        .into_iter()
+        .find(|s| mode.is_none() || s.mode.as_deref() == mode))
 }
 
 /// xend's spelling of a character device (`pty`, `tcp:host:port,server,nowait`, ...).
 pub fn chr_sexpr(c: &CharDev, out: &mut String) -> Result<(), XendError> {
     let t = c.dev_type.as_deref().unwrap_or("pty");
-    let src_attr = |mode: Option<&str>, attr: &str| {
-        chr_source(c, mode)
-            .and_then(|s| s.attr(attr))
-            .unwrap_or("")
-            .to_string()
-    };
+    let first = chr_source(c, None)?.unwrap_or_default();
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
     match t {
         "null" | "stdio" | "vc" | "pty" => out.push_str(t),
         "file" | "pipe" => {
             out.push_str(t);
             out.push(':');
-            out.push_str(&esc(&src_attr(None, "path")));
+            out.push_str(&esc(&text(&first.path)));
         }
-        "dev" => out.push_str(&esc(&src_attr(None, "path"))),
+        "dev" => out.push_str(&esc(&text(&first.path))),
         "tcp" => {
-            let telnet = c
-                .extra
-                .iter()
-                .find(|e| e.name == "protocol")
-                .and_then(|p| p.attr("type"))
-                == Some("telnet");
-            let listen = chr_source(c, None).and_then(|s| s.attr("mode")) == Some("bind");
+            let protocol = c.part::<CharProtocol>()?.and_then(|p| p.protocol_type);
+            let telnet = protocol.as_deref() == Some("telnet");
+            let listen = first.mode.as_deref() == Some("bind");
             out.push_str(&format!(
                 "{}:{}:{}{}",
                 if telnet { "telnet" } else { "tcp" },
-                src_attr(None, "host"),
-                src_attr(None, "service"),
+                text(&first.host),
+                text(&first.service),
                 if listen { ",server,nowait" } else { "" }
             ));
         }
         "udp" => {
+            let connect = chr_source(c, Some("connect"))?.unwrap_or_default();
+            let bind = chr_source(c, Some("bind"))?.unwrap_or_default();
             out.push_str(&format!(
                 "udp:{}:{}@{}:{}",
-                src_attr(Some("connect"), "host"),
-                src_attr(Some("connect"), "service"),
-                src_attr(Some("bind"), "host"),
-                src_attr(Some("bind"), "service")
+                text(&connect.host),
+                text(&connect.service),
+                text(&bind.host),
+                text(&bind.service)
             ));
         }
         "unix" => {
             out.push_str("unix:");
-            out.push_str(&esc(&src_attr(None, "path")));
-            if chr_source(c, None).and_then(|s| s.attr("mode")) == Some("bind") {
+            out.push_str(&esc(&text(&first.path)));
+            if first.mode.as_deref() == Some("bind") {
                 out.push_str(",server,nowait");
             }
         }
@@ -333,17 +316,17 @@ pub fn chr_sexpr(c: &CharDev, out: &mut String) -> Result<(), XendError> {
 }
 
 /// VNC settings read from `<graphics>`: (autoport, port, listen).
-fn vnc_settings(g: &Graphics) -> (bool, i64, Option<&str>) {
-    let attr = |k: &str| graphics_attr(g, k);
-    let port = attr("port").and_then(|p| p.parse::<i64>().ok());
-    let autoport = attr("autoport") == Some("yes") || matches!(port, None | Some(-1));
-    let listen = attr("listen").or_else(|| {
-        g.extra
-            .iter()
-            .find(|e| e.name == "listen")
-            .and_then(|l| l.attr("address"))
-    });
-    (autoport, port.unwrap_or(-1), listen)
+fn vnc_settings(
+    g: &Graphics,
+    o: &GraphicsOptions,
+) -> Result<(bool, i64, Option<String>), XendError> {
+    let port = o.port.as_deref().and_then(|p| p.parse::<i64>().ok());
+    let autoport = o.autoport.as_deref() == Some("yes") || matches!(port, None | Some(-1));
+    let listen = match &o.listen {
+        Some(l) => Some(l.clone()),
+        None => g.part::<Listen>()?.and_then(|l| l.address),
+    };
+    Ok((autoport, port.unwrap_or(-1), listen))
 }
 
 /// Graphics inside the HVM image: `(vnc 1)(vncunused 0)(vncdisplay N)...`.
@@ -353,8 +336,7 @@ fn graphics_old(g: &Graphics, out: &mut String) -> Result<(), XendError> {
         "sdl" => out.push_str("(sdl 1)"),
         other => return Err(unsupported(format!("unexpected graphics type {other}"))),
     }
-    graphics_settings(g, out);
-    Ok(())
+    graphics_settings(g, out)
 }
 
 /// PV graphics as devices: `(device (vkbd))(device (vfb ...))`.
@@ -364,24 +346,25 @@ fn graphics_new(g: &Graphics, out: &mut String) -> Result<(), XendError> {
         return Err(unsupported(format!("unexpected graphics type {kind}")));
     }
     out.push_str(&format!("(device (vkbd))(device (vfb (type {kind})"));
-    graphics_settings(g, out);
+    graphics_settings(g, out)?;
     out.push_str("))");
     Ok(())
 }
 
 /// The settings of an SDL or VNC display, the same in the HVM image and
 /// in a PV `vfb` device.
-fn graphics_settings(g: &Graphics, out: &mut String) {
+fn graphics_settings(g: &Graphics, out: &mut String) -> Result<(), XendError> {
+    let o = g.options()?;
     if g.graphics_type == "sdl" {
-        if let Some(d) = graphics_attr(g, "display") {
+        if let Some(d) = &o.display {
             out.push_str(&format!("(display '{d}')"));
         }
-        if let Some(x) = graphics_attr(g, "xauth") {
+        if let Some(x) = &o.xauth {
             out.push_str(&format!("(xauthority '{x}')"));
         }
-        return;
+        return Ok(());
     }
-    let (autoport, port, listen) = vnc_settings(g);
+    let (autoport, port, listen) = vnc_settings(g, &o)?;
     if autoport {
         out.push_str("(vncunused 1)");
     } else {
@@ -390,12 +373,13 @@ fn graphics_settings(g: &Graphics, out: &mut String) {
     if let Some(l) = listen {
         out.push_str(&format!("(vnclisten '{l}')"));
     }
-    if let Some(p) = graphics_attr(g, "passwd") {
+    if let Some(p) = &o.passwd {
         out.push_str(&format!("(vncpasswd '{p}')"));
     }
-    if let Some(k) = graphics_attr(g, "keymap") {
+    if let Some(k) = &o.keymap {
         out.push_str(&format!("(keymap '{k}')"));
     }
+    Ok(())
 }
 
 /// A disk as `(device (vbd|tap|tap2 (dev ..)(uname ..)(mode ..)))`;
@@ -448,7 +432,7 @@ pub fn disk_sexpr(disk: &Disk, hvm: bool, attach: bool, out: &mut String) -> Res
     } else {
         "(mode 'w')"
     });
-    if disk.extra.iter().any(|e| e.name == "transient") {
+    if is_transient(disk)? {
         return Err(unsupported("transient disks not supported yet"));
     }
     if !attach {
@@ -474,17 +458,13 @@ pub fn net_sexpr(net: &Interface, attach: bool, out: &mut String) -> Result<(), 
         .as_deref()
         .ok_or_else(|| unsupported("interface without a MAC address"))?;
     out.push_str(&format!("(mac '{}')", mac.to_ascii_lowercase()));
-    if let Some(a) = outbound_average(net) {
+    if let Some(a) = outbound_average(net)? {
         out.push_str(&format!("(rate '{a}KB/s')"));
     }
-    let ip = net.ip.as_deref().or_else(|| {
-        net.extra
-            .iter()
-            .find(|e| e.name == "ip")
-            .and_then(|e| e.attr("address"))
-    });
+    let ip = interface_ips(net)?.into_iter().next();
     if t == "bridge" {
-        quoted(out, "bridge", net.source_attr("bridge").unwrap_or(""));
+        let bridge = net.typed_source()?.bridge.unwrap_or_default();
+        quoted(out, "bridge", &bridge);
         quoted(out, "script", net.script.as_deref().unwrap_or("vif-bridge"));
     } else if let Some(s) = &net.script {
         quoted(out, "script", s);
@@ -510,11 +490,11 @@ pub fn net_sexpr(net: &Interface, attach: bool, out: &mut String) -> Result<(), 
 /// PCI host devices as one `(device (pci (dev ...)...))`.
 fn pci_sexpr(def: &DomainDef, out: &mut String) -> Result<(), XendError> {
     let mut devs = String::new();
-    for h in pci_hostdevs(def) {
-        if h.attr("managed") == Some("yes") {
+    for h in pci_hostdevs(def)? {
+        if h.managed.as_deref() == Some("yes") {
             return Err(unsupported("managed PCI devices not supported with XenD"));
         }
-        let Some((domain, bus, slot, function)) = pci_numbers(h) else {
+        let Some((domain, bus, slot, function)) = pci_numbers(&h)? else {
             continue;
         };
         devs.push_str(&format!(

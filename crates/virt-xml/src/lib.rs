@@ -65,7 +65,7 @@ pub use format::FormatOptions;
 pub use model::*;
 pub use network::{parse_network, parse_network_strict, NetworkDef};
 pub use order::normalize_addresses;
-pub use parse::{parse_domain, parse_domain_strict, parse_uuid};
+pub use parse::{parse_device, parse_domain, parse_domain_strict, parse_uuid};
 pub use reader::{
     parse_element, parse_element_in, parse_element_strict, DOMAIN_DOCUMENT, MAX_DEPTH,
     MAX_TEXT_LENGTH,

@@ -54,6 +54,24 @@ pub fn parse_domain_strict(xml: &str) -> Result<DomainDef, XmlError> {
     DomainDef::from_node(parse_document(xml, true)?.root())
 }
 
+/// Read one device element (`<disk>`, `<interface>`, ...), as attach and
+/// detach calls take it, the way the devices of a domain of type
+/// `domain_type` running an `os_type` guest are read: the device lands in
+/// its place in the returned [`Devices`].
+pub fn parse_device(
+    device: &Element,
+    domain_type: &str,
+    os_type: &str,
+) -> Result<Devices, XmlError> {
+    let wrapper = Element::new("domain")
+        .with_attr("type", domain_type)
+        .with_child(Element::new("name").with_text("device"))
+        .with_child(Element::new("memory").with_text("1024"))
+        .with_child(Element::new("os").with_child(Element::new("type").with_text(os_type)))
+        .with_child(Element::new("devices").with_child(device.clone()));
+    Ok(DomainDef::from_element(&wrapper)?.devices)
+}
+
 /// The top-level elements the model types, found in the tree.
 #[derive(Default)]
 struct Typed<'d, 'a> {

@@ -8,6 +8,54 @@
 use crate::error::XmlError;
 use crate::model::{Devices, Disk, DomainDef, Element, Interface, Node};
 
+/// A view of an element whose typed content is its attributes only: the
+/// one way every such view is written (values read with libvirt's errors
+/// through [`AttrValue`], written back in place).
+macro_rules! flat_view {
+    ($(#[$m:meta])* $ty:ident = $tag:literal {
+        $($field:ident : $fty:ty = $attr:literal $([$($allowed:literal),*])?),* $(,)?
+    }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        pub struct $ty {
+            $(
+                #[doc = concat!("`", $attr, "=`.")]
+                pub $field: Option<$fty>,
+            )*
+        }
+
+        impl $crate::views::View for $ty {
+            const TAG: &'static str = $tag;
+            fn from_element(el: &$crate::model::Element) -> Result<Self, $crate::error::XmlError> {
+                Ok($ty {
+                    $($field: <$fty as $crate::views::AttrValue>::read(el, $attr, &[$($($allowed),*)?])?,)*
+                })
+            }
+            fn write_to(&self, el: &mut $crate::model::Element) {
+                $(<$fty as $crate::views::AttrValue>::write(el, $attr, self.$field.as_ref());)*
+            }
+            fn check(el: &$crate::model::Element) -> Result<(), $crate::error::XmlError> {
+                Self::check_named(&el.name, &el.attrs)
+            }
+        }
+
+        impl $ty {
+            /// Check stored attributes (of an element called
+            #[doc = concat!("`", $tag, "`)")]
+            /// the way the view reads them, without a copy.
+            pub fn check_attrs(attrs: &[(String, String)]) -> Result<(), $crate::error::XmlError> {
+                Self::check_named($tag, attrs)
+            }
+
+            fn check_named(element: &str, attrs: &[(String, String)]) -> Result<(), $crate::error::XmlError> {
+                let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+                $(<$fty as $crate::views::AttrValue>::check(element, $attr, get($attr), &[$($($allowed),*)?])?;)*
+                Ok(())
+            }
+        }
+    };
+}
+
 mod devices;
 mod parts;
 mod tuning;
@@ -516,6 +564,8 @@ pub struct Clock {
     pub adjustment: Option<String>,
     /// `timezone=`.
     pub timezone: Option<String>,
+    /// `basis=utc|localtime` (variable offset): what `adjustment` is from.
+    pub basis: Option<String>,
     /// `start=` (absolute offset, seconds since the epoch).
     pub start: Option<u64>,
     /// `<timer>`s in order.
@@ -577,6 +627,7 @@ impl View for Clock {
             offset,
             adjustment: attr(el, "adjustment"),
             timezone: attr(el, "timezone"),
+            basis: attr(el, "basis"),
             start: uint(el, "start")?,
             timers,
         })
@@ -585,6 +636,7 @@ impl View for Clock {
         put(el, "offset", self.offset.as_deref());
         put(el, "adjustment", self.adjustment.as_deref());
         put(el, "timezone", self.timezone.as_deref());
+        put(el, "basis", self.basis.as_deref());
         put_num(el, "start", self.start);
         sync_children(el, "timer", &self.timers, |t, e| {
             put(e, "name", Some(&t.name));
@@ -703,23 +755,9 @@ impl View for BootMenu {
     }
 }
 
-/// `<os><smbios mode=.../>`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Smbios {
-    /// `mode=`: emulate, host, sysinfo.
-    pub mode: Option<String>,
-}
-
-impl View for Smbios {
-    const TAG: &'static str = "smbios";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        Ok(Smbios {
-            mode: choice(el, "mode", &["emulate", "host", "sysinfo"])?,
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        put(el, "mode", self.mode.as_deref());
-    }
+flat_view! {
+    /// `<os><smbios mode=.../>`.
+    Smbios = "smbios" { mode: String = "mode" ["emulate", "host", "sysinfo"] }
 }
 
 /// `<os><loader>`.
@@ -877,6 +915,9 @@ impl Features {
                 || matches!(e.name.as_str(), "hyperv" | "kvm")
                 || self.flags.iter().any(|f| f.name == e.name)
         });
+        // A new flag follows the one listed before it (or goes last), so
+        // that flags written in libvirt's order keep it.
+        let mut previous: Option<usize> = None;
         for flag in &self.flags {
             let write = |e: &mut Element| {
                 put(e, "state", flag.state.as_deref());
@@ -884,14 +925,18 @@ impl Features {
                     put(e, k, Some(v));
                 }
             };
-            match els.iter_mut().find(|e| e.name == flag.name) {
-                Some(e) => write(e),
+            let at = match els.iter().position(|e| e.name == flag.name) {
+                Some(i) => i,
                 None => {
-                    let mut e = Element::new(flag.name.as_str());
-                    write(&mut e);
-                    els.push(e);
+                    let at = previous.map_or(els.len(), |p| p + 1);
+                    els.insert(at, Element::new(flag.name.as_str()));
+                    at
                 }
+            };
+            if let Some(e) = els.get_mut(at) {
+                write(e);
             }
+            previous = Some(at);
         }
         match &self.hyperv {
             Some((mode, list)) => {
@@ -1120,6 +1165,28 @@ impl Devices {
     /// `n` is their count); false when `n` is beyond that.
     pub fn set_view<T: View>(&mut self, n: usize, view: &T) -> bool {
         set_view_in(&mut self.other, n, view)
+    }
+
+    /// Add a device holding `view` after the devices the model keeps
+    /// generic.
+    pub fn push_view<T: View>(&mut self, view: &T) {
+        self.other.push(view.to_element());
+    }
+
+    /// Add a device holding `view` at place `at` among the devices the
+    /// model keeps generic (the end when `at` is beyond them).
+    pub fn insert_view<T: View>(&mut self, at: usize, view: &T) {
+        let at = at.min(self.other.len());
+        self.other.insert(at, view.to_element());
+    }
+}
+
+/// `el` read as a `T` when it is one (an element called `T::TAG`).
+pub fn view_of<T: View>(el: &Element) -> Result<Option<T>, XmlError> {
+    if el.name == T::TAG {
+        T::from_element(el).map(Some)
+    } else {
+        Ok(None)
     }
 }
 

@@ -4,15 +4,18 @@
 //! `domxml-from-native xen-xm` wrote.
 
 use uuid::Uuid;
-use virt_xml::{CharDev, Disk, DomainDef, Element, Graphics, Interface, LifecycleAction};
+use virt_xml::{
+    view_of, CharDev, Controller, Disk, DomainDef, Element, FeatureFlag, Features, Graphics,
+    Interface, InterfaceSource, LifecycleAction, Loader,
+};
 
 use super::conf::{Conf, ConfValue, MEMORY_CONF};
 use super::XmOptions;
 use crate::sexpr2xml::{char_device, parse_vif_rate};
 use crate::xen_common::{
-    add_implicit_devices, bandwidth_element, clock_element, ip_element, is_storage_format,
-    lifecycle_action, parse_mac, parse_sound, pci_address, pci_hostdev, push_chardev,
-    push_usb_input, sdl_graphics, vnc_graphics,
+    add_implicit_devices, chardev_target, clock, interface_ip, is_storage_format, lifecycle_action,
+    outbound_limit, parse_mac, parse_sound, pci_hostdev, push_chardev, push_usb_input,
+    sdl_graphics, vnc_graphics,
 };
 use crate::XendError;
 
@@ -155,21 +158,20 @@ pub fn xm_to_domain(conf: &Conf, opts: &XmOptions) -> Result<DomainDef, XendErro
     if hvm {
         parse_usb(&s, &mut def)?;
     } else {
-        def.devices.chardevs.push(CharDev {
+        let mut console = CharDev {
             kind: "console".into(),
             dev_type: Some("pty".into()),
-            extra: vec![Element::new("target")
-                .with_attr("type", "xen")
-                .with_attr("port", "0")],
             ..CharDev::default()
-        });
+        };
+        console.add_part(&chardev_target(Some("xen"), 0));
+        def.devices.chardevs.push(console);
     }
     if def.memory == 0 {
         return Err(XendError::Xml(
             "Memory size must be specified via <memory> or in the <numa> configuration".into(),
         ));
     }
-    post_parse(&mut def, hvm, opts);
+    post_parse(&mut def, hvm, opts)?;
     Ok(def)
 }
 
@@ -254,9 +256,11 @@ fn parse_os(
         let loader = string("kernel")?
             .ok_or_else(|| XendError::XmConfig("config value kernel was missing".into()))?;
         def.os.loader = Some(loader);
-        def.os
-            .extra
-            .push(Element::new("loader").with_attr("type", "rom"));
+        def.set_os_loader(Some(&Loader {
+            path: def.os.loader.clone(),
+            loader_type: Some("rom".into()),
+            ..Loader::default()
+        }));
         for c in s.string("boot")?.unwrap_or("c").chars() {
             let dev = match c {
                 'a' => "fd",
@@ -287,27 +291,34 @@ fn parse_os(
 }
 
 fn parse_features(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
-    let mut features = Vec::new();
+    let mut features = Features::default();
+    let mut add = |name: &str, state: Option<&str>| {
+        features.flags.push(FeatureFlag {
+            name: name.into(),
+            state: state.map(str::to_string),
+            value: None,
+        })
+    };
     // pae, acpi and apic were on unless switched off; libvirt lists them
     // in its own order.
     let pae = s.bool("pae", true)?;
     if s.bool("acpi", true)? {
-        features.push(Element::new("acpi"));
+        add("acpi", None);
     }
     if s.bool("apic", true)? {
-        features.push(Element::new("apic"));
+        add("apic", None);
     }
     if pae {
-        features.push(Element::new("pae"));
+        add("pae", None);
     }
     if !s.bool("hap", true)? {
-        features.push(Element::new("hap").with_attr("state", "off"));
+        add("hap", Some("off"));
     }
     if s.bool("viridian", false)? {
-        features.push(Element::new("viridian"));
+        add("viridian", None);
     }
-    if !features.is_empty() {
-        def.features = Some(features);
+    if !features.flags.is_empty() {
+        def.set_typed_features(&features);
     }
     Ok(())
 }
@@ -322,8 +333,7 @@ fn parse_clock(s: &Settings, def: &mut DomainDef, hvm: bool) -> Result<(), XendE
             hpet = Some(s.long("hpet", 0)? != 0);
         }
     }
-    def.extra
-        .push(clock_element(hvm, localtime, offset.to_string(), hpet));
+    def.set_clock(&clock(hvm, localtime, offset.to_string(), hpet));
     Ok(())
 }
 
@@ -458,7 +468,10 @@ fn parse_vifs(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
                 .ok_or_else(|| XendError::XmConfig(format!("malformed mac address '{mac}'")))?,
         );
         if let Some(b) = bridge {
-            net.source.push(("bridge".into(), b.into()));
+            net.set_typed_source(&InterfaceSource {
+                bridge: Some(b.into()),
+                ..InterfaceSource::default()
+            });
         }
         net.script = script.map(str::to_string);
         // Several addresses were space-separated; libvirt noted each one's family.
@@ -474,7 +487,7 @@ fn parse_vifs(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
             };
             // The model keeps the first address typed, next to its element.
             net.ip.get_or_insert_with(|| ip.to_string());
-            net.extra.push(ip_element(ip, family));
+            net.add_part(&interface_ip(ip, family));
         }
         net.target_dev = get("vifname").filter(|v| !v.is_empty()).map(str::to_string);
         net.model = match (get("model").filter(|m| !m.is_empty()), get("type")) {
@@ -485,7 +498,7 @@ fn parse_vifs(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
         if let Some(rate) = get("rate") {
             let kbytes = parse_vif_rate(rate)
                 .ok_or_else(|| XendError::XmConfig(format!("Invalid rate '{rate}' specified")))?;
-            net.extra.push(bandwidth_element(kbytes));
+            net.add_part(&outbound_limit(kbytes));
         }
         def.devices.interfaces.push(net);
     }
@@ -527,18 +540,14 @@ fn parse_bdf(entry: &str) -> Result<(u32, u32, u32, u32, Option<bool>), XendErro
 fn parse_pci(s: &Settings, def: &mut DomainDef, opts: &XmOptions) -> Result<(), XendError> {
     for entry in s.string_list("pci", true)? {
         let (d, b, sl, f, permissive) = parse_bdf(entry)?;
-        let mut hostdev = pci_hostdev();
-        let mut source = Element::new("source");
-        if opts.v9() {
-            hostdev = hostdev.with_child(Element::new("driver").with_attr("name", "xen"));
-            // Write filtering is the opposite of xm's "permissive".
-            if let Some(p) = permissive {
-                source = source.with_attr("writeFiltering", if p { "no" } else { "yes" });
-            }
-        }
+        // libvirt 9 names the backend; write filtering is the opposite of
+        // xm's "permissive".
+        let (driver, write_filtering) = match opts.v9() {
+            true => (Some("xen"), permissive.map(|p| !p)),
+            false => (None, None),
+        };
         def.devices
-            .other
-            .push(hostdev.with_child(source.with_child(pci_address(d, b, sl, f))));
+            .push_view(&pci_hostdev((d, b, sl, f), driver, write_filtering));
     }
     Ok(())
 }
@@ -559,7 +568,7 @@ fn hvm_vnc_graphics<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Graphic
         };
         display.saturating_add(5900)
     };
-    Ok(vnc_graphics(non_empty(get), autoport, port))
+    Ok(vnc_graphics(non_empty(get), autoport, Some(port)))
 }
 
 /// `get` with empty settings read as missing (an empty listen address,
@@ -580,12 +589,9 @@ fn vfb_vnc_graphics<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Graphic
         None if autoport => -1,
         None => 0,
     };
-    let mut g = vnc_graphics(non_empty(get), autoport, port);
     // libvirt leaves out a port of 0.
-    if port == 0 {
-        g.attrs.retain(|(k, _)| k != "port");
-    }
-    Ok(g)
+    let port = Some(port).filter(|p| *p != 0);
+    Ok(vnc_graphics(non_empty(get), autoport, port))
 }
 
 fn parse_graphics(s: &Settings, def: &mut DomainDef, hvm: bool) -> Result<(), XendError> {
@@ -641,7 +647,7 @@ fn parse_chardevs(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
         Some(ConfValue::List(_)) => return Err(multiple_serials()),
         Some(_) => return Err(malformed("serial")),
     };
-    for (port, v) in ports.into_iter().enumerate() {
+    for (port, v) in (0u32..).zip(ports) {
         if v == "none" {
             continue;
         }
@@ -682,27 +688,33 @@ fn parse_usb(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
 }
 
 /// What libvirt added after parsing an xm config.
-fn post_parse(def: &mut DomainDef, hvm: bool, opts: &XmOptions) {
+fn post_parse(def: &mut DomainDef, hvm: bool, opts: &XmOptions) -> Result<(), XendError> {
     if opts.v9() && hvm {
         // libxl's post-parse turns PAE on for every x86_64 HVM guest.
-        let features = def.features.get_or_insert_with(Vec::new);
-        if !features.iter().any(|f| f.name == "pae") {
+        let mut features = def.typed_features()?.unwrap_or_default();
+        if !features.flags.iter().any(|f| f.name == "pae") {
             let at = features
+                .flags
                 .iter()
                 .position(|f| f.name != "acpi" && f.name != "apic")
-                .unwrap_or(features.len());
-            features.insert(at, Element::new("pae"));
+                .unwrap_or(features.flags.len());
+            let pae = FeatureFlag {
+                name: "pae".into(),
+                ..FeatureFlag::default()
+            };
+            features.flags.insert(at, pae);
+            def.set_typed_features(&features);
         }
     }
     if opts.v9() {
         // libxl's device post-parse adds the PV bus before the drive
         // controllers are derived.
-        def.devices.other.insert(
-            0,
-            Element::new("controller")
-                .with_attr("type", "xenbus")
-                .with_attr("index", "0"),
-        );
+        let xenbus = Controller {
+            controller_type: "xenbus".into(),
+            index: Some(0),
+            ..Controller::default()
+        };
+        def.devices.insert_view(0, &xenbus);
     }
     let vcpu = def.vcpu.clone();
     let before = def.devices.other.len();
@@ -711,9 +723,13 @@ fn post_parse(def: &mut DomainDef, hvm: bool, opts: &XmOptions) {
     // IDE, SATA, whatever order the disks came in.
     if let Some(added) = def.devices.other.get_mut(before..) {
         let rank = |e: &Element| {
-            ["scsi", "fdc", "ide", "sata"]
-                .iter()
-                .position(|t| e.name == "controller" && e.attr("type") == Some(*t))
+            let controller = view_of::<Controller>(e).ok().flatten();
+            controller
+                .and_then(|c| {
+                    ["scsi", "fdc", "ide", "sata"]
+                        .iter()
+                        .position(|t| c.controller_type == *t)
+                })
                 .unwrap_or(usize::MAX)
         };
         added.sort_by_key(rank);
@@ -725,7 +741,7 @@ fn post_parse(def: &mut DomainDef, hvm: bool, opts: &XmOptions) {
     if vcpu.current == Some(0) {
         def.vcpu.current = Some(0);
     }
-    add_implicit_devices(def, hvm, if opts.v9() { "8192" } else { "16384" });
+    add_implicit_devices(def, hvm, if opts.v9() { 8192 } else { 16384 })
 }
 
 #[cfg(test)]

@@ -3,15 +3,15 @@
 //! order: identity, memory, vCPUs, features, clock, lifecycle, emulator,
 //! graphics, network, PCI, character devices, sound, OS, disks, USB.
 
-use virt_xml::{CharDev, Disk, DomainDef, Graphics, Interface};
+use virt_xml::{CharDev, Disk, DomainDef, Graphics, GraphicsOptions, Input, Interface, Listen};
 
 use super::cfg2xml::multiple_serials;
 use super::conf::{Conf, ConfValue};
 use super::XmOptions;
 use crate::xen_common::{
-    boot_order, graphics_attr, hpet_present, lifecycle_names, memory_mib, ordered_disks,
-    outbound_average, pci_hostdevs, pci_numbers, serial_ports, sound_models, tap_format,
-    target_name,
+    boot_order, feature_state, hpet_present, interface_ips, is_transient, lifecycle_names,
+    memory_mib, ordered_disks, outbound_average, pci_hostdevs, pci_numbers, serial_ports,
+    sound_models, tap_format, target_name,
 };
 use crate::xml2sexpr::chr_sexpr;
 use crate::XendError;
@@ -44,7 +44,7 @@ pub fn domain_to_xm(def: &DomainDef, opts: &XmOptions) -> Result<Conf, XendError
     }
 
     if hvm {
-        format_features(def, &mut conf);
+        format_features(def, &mut conf)?;
     }
     format_clock(def, &mut conf, hvm)?;
 
@@ -73,10 +73,10 @@ pub fn domain_to_xm(def: &DomainDef, opts: &XmOptions) -> Result<Conf, XendError
     if !vifs.is_empty() {
         conf.set("vif", ConfValue::List(vifs));
     }
-    format_pci(def, &mut conf);
+    format_pci(def, &mut conf)?;
     if hvm {
         format_chardevs(def, &mut conf)?;
-        let sounds = sound_models(def);
+        let sounds = sound_models(def)?;
         if !sounds.is_empty() {
             conf.set_str("soundhw", sounds.join(","));
         }
@@ -96,14 +96,10 @@ pub fn domain_to_xm(def: &DomainDef, opts: &XmOptions) -> Result<Conf, XendError
     }
 
     if hvm {
-        let usb_input = def
-            .devices
-            .other
-            .iter()
-            .find(|e| e.name == "input" && e.attr("bus") == Some("usb"));
-        if let Some(input) = usb_input {
+        let inputs = def.devices.views::<Input>()?;
+        if let Some(input) = inputs.iter().find(|i| i.bus.as_deref() == Some("usb")) {
             conf.set_int("usb", 1);
-            if let Some(t @ ("mouse" | "tablet" | "keyboard")) = input.attr("type") {
+            if let t @ ("mouse" | "tablet" | "keyboard") = input.input_type.as_str() {
                 conf.set_str("usbdevice", t);
             }
         }
@@ -111,48 +107,43 @@ pub fn domain_to_xm(def: &DomainDef, opts: &XmOptions) -> Result<Conf, XendError
     Ok(conf)
 }
 
-// Tri-state, unlike xml2sexpr's has_feature: xm wrote hap=0 for a feature switched off.
-fn feature_state(def: &DomainDef, name: &str) -> Option<bool> {
-    let f = def.features.as_ref()?.iter().find(|e| e.name == name)?;
-    Some(f.attr("state").is_none_or(|s| s == "on"))
-}
-
-fn format_features(def: &DomainDef, conf: &mut Conf) {
-    let on = |name: &str| i64::from(feature_state(def, name) == Some(true));
-    conf.set_int("pae", on("pae"));
-    conf.set_int("acpi", on("acpi"));
-    conf.set_int("apic", on("apic"));
-    if let Some(hap) = feature_state(def, "hap") {
+// xm wrote hap=0 for a feature switched off.
+fn format_features(def: &DomainDef, conf: &mut Conf) -> Result<(), XendError> {
+    let on = |name: &str| -> Result<i64, XendError> {
+        Ok(i64::from(feature_state(def, name)? == Some(true)))
+    };
+    conf.set_int("pae", on("pae")?);
+    conf.set_int("acpi", on("acpi")?);
+    conf.set_int("apic", on("apic")?);
+    if let Some(hap) = feature_state(def, "hap")? {
         conf.set_int("hap", i64::from(hap));
     }
-    conf.set_int("viridian", on("viridian"));
-    if let Some(present) = hpet_present(def) {
+    conf.set_int("viridian", on("viridian")?);
+    if let Some(present) = hpet_present(def)? {
         conf.set_int("hpet", i64::from(present));
     }
+    Ok(())
 }
 
 // Not xml2sexpr's clock(): xm also refused timers but the HPET and unreadable adjustments.
 fn format_clock(def: &DomainDef, conf: &mut Conf, hvm: bool) -> Result<(), XendError> {
-    let clock = def.extra.iter().find(|e| e.name == "clock");
+    let clock = def.clock()?.unwrap_or_default();
     // xm had a setting for the HPET only.
-    if let Some(timer) = clock
-        .into_iter()
-        .flat_map(|c| c.children_named("timer"))
-        .find(|t| t.attr("name") != Some("hpet"))
-    {
+    if let Some(timer) = clock.timers.iter().find(|t| t.name != "hpet") {
         return Err(unsupported(format!(
             "unsupported timer type (name) '{}'",
-            timer.attr("name").unwrap_or("")
+            timer.name
         )));
     }
-    let offset = clock.and_then(|c| c.attr("offset")).unwrap_or("utc");
+    let offset = clock.offset.as_deref().unwrap_or("utc");
     let (localtime, adjustment) = match offset {
         "utc" => (false, 0),
         "localtime" => (true, 0),
         "variable" if hvm => {
-            let basis = clock.and_then(|c| c.attr("basis")).unwrap_or("utc");
+            let basis = clock.basis.as_deref().unwrap_or("utc");
             let adjustment = clock
-                .and_then(|c| c.attr("adjustment"))
+                .adjustment
+                .as_deref()
                 .map_or(Ok(0), str::parse::<i64>)
                 .map_err(|_| unsupported("malformed clock adjustment"))?;
             (basis == "localtime", adjustment)
@@ -170,21 +161,22 @@ fn format_clock(def: &DomainDef, conf: &mut Conf, hvm: bool) -> Result<(), XendE
 /// listen address). A port of -1 is the old spelling of autoport; no
 /// port is port 0.
 // Not xml2sexpr's: there autoport='no' without a port still chose one; libvirt 9 keeps it port 0.
-fn vnc_settings(g: &Graphics) -> (bool, i64, Option<&str>) {
-    let port = graphics_attr(g, "port").and_then(|p| p.parse::<i64>().ok());
+fn vnc_settings(
+    g: &Graphics,
+    o: &GraphicsOptions,
+) -> Result<(bool, i64, Option<String>), XendError> {
+    let port = o.port.as_deref().and_then(|p| p.parse::<i64>().ok());
     // No port and no say on autoport means one is chosen.
-    let autoport = match graphics_attr(g, "autoport") {
+    let autoport = match o.autoport.as_deref() {
         Some("yes") => true,
         Some(_) => port == Some(-1),
         None => matches!(port, None | Some(-1)),
     };
-    let listen = graphics_attr(g, "listen").or_else(|| {
-        g.extra
-            .iter()
-            .find(|e| e.name == "listen")
-            .and_then(|l| l.attr("address"))
-    });
-    (autoport, port.unwrap_or(0), listen)
+    let listen = match &o.listen {
+        Some(l) => Some(l.clone()),
+        None => g.part::<Listen>()?.and_then(|l| l.address),
+    };
+    Ok((autoport, port.unwrap_or(0), listen))
 }
 
 /// VNC or SDL: top-level settings for HVM, one `vfb` entry for PV.
@@ -193,16 +185,17 @@ fn format_graphics(g: &Graphics, conf: &mut Conf, hvm: bool) -> Result<(), XendE
     if !matches!(kind, "vnc" | "sdl") {
         return Err(unsupported(format!("unsupported graphics type {kind}")));
     }
+    let o = g.options()?;
     let mut settings: Vec<(&str, ConfValue)> = Vec::new();
     if kind == "sdl" {
         if hvm {
             settings.push(("sdl", ConfValue::Unsigned(1)));
             settings.push(("vnc", ConfValue::Unsigned(0)));
         }
-        if let Some(d) = graphics_attr(g, "display") {
+        if let Some(d) = &o.display {
             settings.push(("display", ConfValue::string(d)));
         }
-        if let Some(x) = graphics_attr(g, "xauth") {
+        if let Some(x) = &o.xauth {
             settings.push(("xauthority", ConfValue::string(x)));
         }
     } else {
@@ -210,7 +203,7 @@ fn format_graphics(g: &Graphics, conf: &mut Conf, hvm: bool) -> Result<(), XendE
             settings.push(("sdl", ConfValue::Unsigned(0)));
             settings.push(("vnc", ConfValue::Unsigned(1)));
         }
-        let (autoport, port, listen) = vnc_settings(g);
+        let (autoport, port, listen) = vnc_settings(g, &o)?;
         settings.push(("vncunused", ConfValue::Unsigned(u64::from(autoport))));
         if !autoport {
             let display = port - 5900;
@@ -219,10 +212,10 @@ fn format_graphics(g: &Graphics, conf: &mut Conf, hvm: bool) -> Result<(), XendE
         if let Some(l) = listen {
             settings.push(("vnclisten", ConfValue::string(l)));
         }
-        if let Some(p) = graphics_attr(g, "passwd") {
+        if let Some(p) = &o.passwd {
             settings.push(("vncpasswd", ConfValue::string(p)));
         }
-        if let Some(k) = graphics_attr(g, "keymap") {
+        if let Some(k) = &o.keymap {
             settings.push(("keymap", ConfValue::string(k)));
         }
     }
@@ -265,24 +258,12 @@ fn format_vif(net: &Interface, hvm: bool) -> Result<String, XendError> {
     out.push_str(&format!("mac={}", mac.to_ascii_lowercase()));
     // Every address, space-separated, as xm's vif scripts took them.
     // The first `<ip>` element carries the typed address.
-    let mut ips: Vec<&str> = net
-        .extra
-        .iter()
-        .filter(|e| e.name == "ip")
-        .filter_map(|e| e.attr("address"))
-        .collect();
-    match (ips.first_mut(), net.ip.as_deref()) {
-        (Some(first), Some(typed)) => *first = typed,
-        (None, Some(typed)) => ips.push(typed),
-        _ => {}
-    }
+    let ips = interface_ips(net)?;
     let ip = (!ips.is_empty()).then(|| format!(",ip={}", ips.join(" ")));
     match net.iface_type.as_str() {
         "bridge" => {
-            out.push_str(&format!(
-                ",bridge={}",
-                net.source_attr("bridge").unwrap_or("")
-            ));
+            let bridge = net.typed_source()?.bridge.unwrap_or_default();
+            out.push_str(&format!(",bridge={bridge}"));
             out.push_str(ip.as_deref().unwrap_or(""));
             let script = net.script.as_deref().unwrap_or(DEFAULT_BRIDGE_SCRIPT);
             out.push_str(&format!(",script={script}"));
@@ -303,21 +284,21 @@ fn format_vif(net: &Interface, hvm: bool) -> Result<String, XendError> {
     if let Some(ifname) = &net.target_dev {
         out.push_str(&format!(",vifname={ifname}"));
     }
-    if let Some(a) = outbound_average(net) {
+    if let Some(a) = outbound_average(net)? {
         out.push_str(&format!(",rate={a}KB/s"));
     }
     Ok(out)
 }
 
-fn format_pci(def: &DomainDef, conf: &mut Conf) {
+fn format_pci(def: &DomainDef, conf: &mut Conf) -> Result<(), XendError> {
     let mut devs = Vec::new();
-    for h in pci_hostdevs(def) {
-        let Some((domain, bus, slot, function)) = pci_numbers(h) else {
+    for h in pci_hostdevs(def)? {
+        let Some((domain, bus, slot, function)) = pci_numbers(&h)? else {
             continue;
         };
         let mut dev = format!("{domain:04x}:{bus:02x}:{slot:02x}.{function:x}");
         // Write filtering is the opposite of xm's "permissive".
-        match h.child("source").and_then(|s| s.attr("writeFiltering")) {
+        match h.write_filtering.as_deref() {
             Some("yes") => dev.push_str(",permissive=0"),
             Some("no") => dev.push_str(",permissive=1"),
             _ => {}
@@ -327,6 +308,7 @@ fn format_pci(def: &DomainDef, conf: &mut Conf) {
     if !devs.is_empty() {
         conf.set("pci", ConfValue::List(devs));
     }
+    Ok(())
 }
 
 fn chr_text(c: &CharDev) -> Result<String, XendError> {
@@ -380,7 +362,7 @@ fn format_os(def: &DomainDef, conf: &mut Conf, hvm: bool) {
 
 /// One `disk` entry: `DRIVER[:FORMAT]:SOURCE,TARGET[:cdrom],MODE`.
 fn format_disk(disk: &Disk) -> Result<String, XendError> {
-    if disk.extra.iter().any(|e| e.name == "transient") {
+    if is_transient(disk)? {
         return Err(XendError::XmDiskUnsupported(
             "transient disks not supported yet".into(),
         ));

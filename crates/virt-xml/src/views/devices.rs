@@ -2,6 +2,7 @@
 //! controllers, inputs, video, the memory balloon, RNGs, TPMs, watchdogs,
 //! sound cards and host devices.
 
+use super::parts::{attrs_view, set_attrs_view};
 use super::*;
 
 /// `type=` required on a device, with libvirt's "missing" error.
@@ -518,6 +519,10 @@ pub struct Hostdev {
     pub hostdev_type: String,
     /// `managed=yes|no`.
     pub managed: Option<String>,
+    /// `<driver name=...>`: the backend (xen, vfio, kvm).
+    pub driver_name: Option<String>,
+    /// `<source writeFiltering=yes|no>` (pci on Xen).
+    pub write_filtering: Option<String>,
     /// `<source><adapter name=...>` (scsi).
     pub adapter: Option<String>,
     /// `<source><address>` attributes in order (domain/bus/slot/function
@@ -531,6 +536,18 @@ pub struct Hostdev {
     pub readonly: bool,
     /// `<shareable/>` (scsi).
     pub shareable: bool,
+}
+
+impl Hostdev {
+    /// `<source><address>`, typed.
+    pub fn address(&self) -> Result<Address, XmlError> {
+        attrs_view(&self.source_address)
+    }
+
+    /// Write `<source><address>` back in place.
+    pub fn set_address(&mut self, address: &Address) {
+        set_attrs_view(&mut self.source_address, address)
+    }
 }
 
 impl View for Hostdev {
@@ -547,6 +564,8 @@ impl View for Hostdev {
             },
             hostdev_type: required(el, "type")?,
             managed: choice(el, "managed", &["yes", "no"])?,
+            driver_name: el.child("driver").and_then(|d| attr(d, "name")),
+            write_filtering: source.and_then(|s| attr(s, "writeFiltering")),
             adapter: source
                 .and_then(|s| s.child("adapter"))
                 .and_then(|a| attr(a, "name")),
@@ -567,8 +586,17 @@ impl View for Hostdev {
         put(el, "mode", self.mode.as_deref());
         put(el, "type", Some(&self.hostdev_type));
         put(el, "managed", self.managed.as_deref());
+        match &self.driver_name {
+            Some(n) => with_child(el, "driver", |d| put(d, "name", Some(n))),
+            None => {
+                if let Some(d) = child_mut(el, "driver") {
+                    put(d, "name", None);
+                }
+            }
+        }
         with_child(el, "source", |s| {
             put(s, "protocol", self.source_protocol.as_deref());
+            put(s, "writeFiltering", self.write_filtering.as_deref());
             put(s, "name", self.source_name.as_deref());
             match &self.adapter {
                 Some(a) => with_child(s, "adapter", |e| put(e, "name", Some(a))),

@@ -96,52 +96,6 @@ macro_rules! number_attr {
 }
 number_attr!(u32, u64);
 
-/// A view of an element whose typed content is its attributes only.
-macro_rules! flat_view {
-    ($(#[$m:meta])* $ty:ident = $tag:literal {
-        $($field:ident : $fty:ty = $attr:literal $([$($allowed:literal),*])?),* $(,)?
-    }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
-        pub struct $ty {
-            $(
-                #[doc = concat!("`", $attr, "=`.")]
-                pub $field: Option<$fty>,
-            )*
-        }
-
-        impl View for $ty {
-            const TAG: &'static str = $tag;
-            fn from_element(el: &Element) -> Result<Self, XmlError> {
-                Ok($ty {
-                    $($field: <$fty as AttrValue>::read(el, $attr, &[$($($allowed),*)?])?,)*
-                })
-            }
-            fn write_to(&self, el: &mut Element) {
-                $(<$fty as AttrValue>::write(el, $attr, self.$field.as_ref());)*
-            }
-            fn check(el: &Element) -> Result<(), XmlError> {
-                Self::check_named(&el.name, &el.attrs)
-            }
-        }
-
-        impl $ty {
-            /// Check stored attributes (of an element called
-            #[doc = concat!("`", $tag, "`)")]
-            /// the way the view reads them, without a copy.
-            pub fn check_attrs(attrs: &[(String, String)]) -> Result<(), XmlError> {
-                Self::check_named($tag, attrs)
-            }
-
-            fn check_named(element: &str, attrs: &[(String, String)]) -> Result<(), XmlError> {
-                let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
-                $(<$fty as AttrValue>::check(element, $attr, get($attr), &[$($($allowed),*)?])?;)*
-                Ok(())
-            }
-        }
-    };
-}
-
 flat_view! {
     /// `<address>`: where a device sits on its bus (pci, drive, usb,
     /// virtio-serial, isa, dimm, ccw, ...). PCI numbers keep their hex
@@ -450,6 +404,10 @@ flat_view! {
     }
 }
 
+/// An interface's own `<ip address= family= prefix= peer=>` (the guest
+/// side), the same attributes as its source's.
+pub type InterfaceIp = SourceIp;
+
 flat_view! {
     /// `<route>` of an interface source.
     SourceRoute = "route" {
@@ -579,18 +537,19 @@ flat_view! {
 
 flat_view! {
     /// The attributes of `<graphics>` beyond its type (vnc, spice, sdl,
-    /// rdp, desktop, egl-headless).
+    /// rdp, desktop, egl-headless), in libvirt's order, so that added ones
+    /// land where libvirt prints them.
     GraphicsOptions = "graphics" {
         port: String = "port",
         autoport: String = "autoport",
         websocket: String = "websocket",
         listen: String = "listen",
         socket: String = "socket",
+        keymap: String = "keymap",
+        share_policy: String = "sharePolicy",
         passwd: String = "passwd",
         passwd_valid_to: String = "passwdValidTo",
         connected: String = "connected",
-        keymap: String = "keymap",
-        share_policy: String = "sharePolicy",
         display: String = "display",
         xauth: String = "xauth",
         fullscreen: String = "fullscreen",
@@ -631,6 +590,11 @@ flat_view! {
         address: String = "address",
         state: String = "state",
     }
+}
+
+flat_view! {
+    /// `<protocol type=raw|telnet|...>` of a tcp character device.
+    CharProtocol = "protocol" { protocol_type: String = "type" }
 }
 
 flat_view! {
@@ -1277,7 +1241,7 @@ fn set_first_in<T: View>(els: &mut Vec<Element>, view: Option<&T>) {
 }
 
 /// Views of stored attributes: an element holding just them.
-fn attrs_view<T: View>(attrs: &[(String, String)]) -> Result<T, XmlError> {
+pub(super) fn attrs_view<T: View>(attrs: &[(String, String)]) -> Result<T, XmlError> {
     let el = Element {
         name: T::TAG.to_string(),
         attrs: attrs.to_vec(),
@@ -1286,7 +1250,7 @@ fn attrs_view<T: View>(attrs: &[(String, String)]) -> Result<T, XmlError> {
     T::from_element(&el)
 }
 
-fn set_attrs_view<T: View>(attrs: &mut Vec<(String, String)>, view: &T) {
+pub(super) fn set_attrs_view<T: View>(attrs: &mut Vec<(String, String)>, view: &T) {
     let mut el = Element {
         name: T::TAG.to_string(),
         attrs: std::mem::take(attrs),
@@ -1311,6 +1275,22 @@ macro_rules! stored_parts {
             /// (adding it when missing; `None` removes it).
             pub fn set_part<T: View>(&mut self, view: Option<&T>) {
                 set_first_in(&mut self.extra, view)
+            }
+
+            /// Every stored child called `T::TAG`, typed, in order (the
+            /// two `<source>`s of a udp character device, the `<ip>`s of
+            /// an interface).
+            pub fn parts<T: View>(&self) -> Result<Vec<T>, XmlError> {
+                self.extra
+                    .iter()
+                    .filter(|e| e.name == T::TAG)
+                    .map(T::from_element)
+                    .collect()
+            }
+
+            /// Add a stored child holding `view` after the others.
+            pub fn add_part<T: View>(&mut self, view: &T) {
+                self.extra.push(view.to_element())
             }
         }
     )*};
