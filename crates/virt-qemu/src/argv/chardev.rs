@@ -2,33 +2,32 @@
 //! serial, console, parallel and channel devices in front of them.
 
 use super::*;
+use virt_xml::{CharProtocol, CharSource, CharTarget};
 
 /// The id QEMU knows a character device by: `charserial0`, `charparallel0`.
 pub fn chardev_id(kind: &str, port: u32) -> String {
     format!("char{kind}{port}")
 }
 
-pub(super) fn char_target(c: &CharDev) -> (Option<&str>, Option<u32>) {
-    let t = c.extra.iter().find(|e| e.name == "target");
-    (
-        t.and_then(|t| t.attr("type")),
-        t.and_then(|t| t.attr("port")).and_then(|p| p.parse().ok()),
-    )
+pub(super) fn char_target(c: &CharDev) -> (Option<String>, Option<u32>) {
+    let target = c.part::<CharTarget>().ok().flatten().unwrap_or_default();
+    (target.target_type, target.port)
 }
 
 pub(super) fn chardev_backend(c: &CharDev, id: &str) -> QemuResult<String> {
-    let source = c.extra.iter().find(|e| e.name == "source");
-    let sources: Vec<&Element> = c.extra.iter().filter(|e| e.name == "source").collect();
-    let src = |k: &str| source.and_then(|s| s.attr(k));
-    let need = |k: &str| {
-        src(k).ok_or_else(|| {
+    let sources = c.parts::<CharSource>()?;
+    let src = sources.first().cloned().unwrap_or_default();
+    let need = |value: &Option<String>, what: &str| {
+        value.clone().ok_or_else(|| {
             unsupported(format!(
-                "<{}> of type '{}' without source {k}",
+                "<{}> of type '{}' without source {what}",
                 c.kind,
                 c.dev_type.as_deref().unwrap_or("")
             ))
         })
     };
+    let text =
+        |value: &Option<String>, default: &str| escape_comma(value.as_deref().unwrap_or(default));
     let kind = c.dev_type.as_deref().unwrap_or("pty");
     Ok(match kind {
         "pty" => format!("pty,id={id}"),
@@ -37,61 +36,56 @@ pub(super) fn chardev_backend(c: &CharDev, id: &str) -> QemuResult<String> {
         "stdio" => format!("stdio,id={id}"),
         "file" => format!(
             "file,id={id},path={}{}",
-            escape_comma(need("path")?),
+            escape_comma(&need(&src.path, "path")?),
             // <source append='on'/> keeps what earlier runs wrote.
-            match src("append") {
+            match src.append.as_deref() {
                 Some("on") => ",append=on",
                 Some("off") => ",append=off",
                 _ => "",
             }
         ),
-        "pipe" => format!("pipe,id={id},path={}", escape_comma(need("path")?)),
-        "dev" => format!("tty,id={id},path={}", escape_comma(need("path")?)),
+        "pipe" => format!(
+            "pipe,id={id},path={}",
+            escape_comma(&need(&src.path, "path")?)
+        ),
+        "dev" => format!(
+            "tty,id={id},path={}",
+            escape_comma(&need(&src.path, "path")?)
+        ),
         "unix" => {
-            let server = src("mode") == Some("bind");
+            let server = src.mode.as_deref() == Some("bind");
             format!(
                 "socket,id={id},path={}{}",
-                escape_comma(need("path")?),
+                escape_comma(&need(&src.path, "path")?),
                 if server { ",server=on,wait=off" } else { "" }
             )
         }
         "tcp" => {
-            let server = src("mode") == Some("bind");
-            let telnet = c
-                .extra
-                .iter()
-                .find(|e| e.name == "protocol")
-                .and_then(|p| p.attr("type"))
-                == Some("telnet");
+            let server = src.mode.as_deref() == Some("bind");
+            let protocol = c.part::<CharProtocol>()?.and_then(|p| p.protocol_type);
+            let telnet = protocol.as_deref() == Some("telnet");
             format!(
                 "socket,id={id},host={},port={}{}{}",
-                escape_comma(src("host").unwrap_or("127.0.0.1")),
-                escape_comma(need("service")?),
+                text(&src.host, "127.0.0.1"),
+                escape_comma(&need(&src.service, "service")?),
                 if server { ",server=on,wait=off" } else { "" },
                 if telnet { ",telnet=on" } else { "" }
             )
         }
         "udp" => {
-            let connect = sources
-                .iter()
-                .find(|s| s.attr("mode") == Some("connect"))
-                .copied();
-            let bind = sources
-                .iter()
-                .find(|s| s.attr("mode") == Some("bind"))
-                .copied();
-            let connect = connect
+            let with_mode = |mode: &str| sources.iter().find(|s| s.mode.as_deref() == Some(mode));
+            let connect = with_mode("connect")
                 .ok_or_else(|| unsupported("udp character device without a connect source"))?;
             let mut s = format!(
                 "udp,id={id},host={},port={}",
-                escape_comma(connect.attr("host").unwrap_or("127.0.0.1")),
-                escape_comma(connect.attr("service").unwrap_or("0"))
+                text(&connect.host, "127.0.0.1"),
+                text(&connect.service, "0")
             );
-            if let Some(bind) = bind {
+            if let Some(bind) = with_mode("bind") {
                 s.push_str(&format!(
                     ",localaddr={},localport={}",
-                    escape_comma(bind.attr("host").unwrap_or("0.0.0.0")),
-                    escape_comma(bind.attr("service").unwrap_or("0"))
+                    text(&bind.host, "0.0.0.0"),
+                    text(&bind.service, "0")
                 ));
             }
             s
@@ -124,7 +118,7 @@ pub(super) fn chardev_options(chardevs: &[CharDev], b: &mut Builder) -> QemuResu
             }
             "console" => {
                 let (ttype, port) = char_target(c);
-                match ttype.unwrap_or("serial") {
+                match ttype.as_deref().unwrap_or("serial") {
                     "serial" => {
                         let port = port.unwrap_or(0);
                         if serial_ports.contains(&port) {

@@ -16,8 +16,9 @@ pub(crate) use disk::{blockdev_nodes, disk_device};
 use disk::{disk_options, suffix};
 use serde_json::{json, Map, Value};
 use virt_xml::{
-    CharDev, Controller, Disk, DomainDef, Element, Graphics, Hostdev, Input, Interface,
-    LifecycleAction, MemBalloon, Panic, Sound, Video, View, Watchdog,
+    view_of, Bios, BootMenu, CharDev, Controller, Disk, DomainDef, Graphics, Hostdev, Input,
+    Interface, LifecycleAction, Listen, MemBalloon, MemoryBacking, Panic, Sound, Video, View,
+    Watchdog,
 };
 
 /// Where the QMP monitor listens.
@@ -392,12 +393,12 @@ impl Builder {
 /// cannot honour: refused rather than silently ignored.
 fn extra_elements_check(def: &DomainDef) -> QemuResult<()> {
     for e in &def.extra {
+        if view_of::<MemoryBacking>(e)?.is_some_and(|m| m.hugepages) {
+            return Err(unsupported(
+                "hugepage backing is not supported by this driver",
+            ));
+        }
         match e.name.as_str() {
-            "memoryBacking" if e.child("hugepages").is_some() => {
-                return Err(unsupported(
-                    "hugepage backing is not supported by this driver",
-                ))
-            }
             "memtune" | "blkiotune" | "numatune" => {
                 return Err(unsupported(format!(
                     "<{}> needs cgroup support, which this driver does not have",
@@ -523,21 +524,22 @@ fn smp_option(def: &DomainDef) -> QemuResult<String> {
 }
 
 fn rtc_options(def: &DomainDef, b: &mut Builder) -> QemuResult<()> {
-    let Some(clock) = def.extra.iter().find(|e| e.name == "clock") else {
+    let Some(clock) = def.clock()? else {
         b.push2("-rtc", "base=utc");
         return Ok(());
     };
-    let mut rtc = match clock.attr("offset").unwrap_or("utc") {
+    let mut rtc = match clock.offset.as_deref().unwrap_or("utc") {
         "utc" => "base=utc".to_string(),
         "localtime" => "base=localtime".to_string(),
         "timezone" => {
-            let tz = clock.attr("timezone").unwrap_or("UTC");
+            let tz = clock.timezone.as_deref().unwrap_or("UTC");
             b.env.push(("TZ".into(), tz.to_string()));
             "base=localtime".to_string()
         }
         "variable" => {
             let adj: i64 = clock
-                .attr("adjustment")
+                .adjustment
+                .as_deref()
                 .and_then(|a| a.parse().ok())
                 .unwrap_or(0);
             let now = std::time::SystemTime::now()
@@ -548,8 +550,8 @@ fn rtc_options(def: &DomainDef, b: &mut Builder) -> QemuResult<()> {
         }
         o => return Err(unsupported(format!("clock offset '{o}'"))),
     };
-    for t in clock.children_named("timer") {
-        if t.attr("name") == Some("rtc") && t.attr("tickpolicy") == Some("catchup") {
+    for t in &clock.timers {
+        if t.name == "rtc" && t.tickpolicy.as_deref() == Some("catchup") {
             rtc.push_str(",driftfix=slew");
         }
     }
@@ -602,21 +604,16 @@ fn boot_options(def: &DomainDef, b: &mut Builder) -> QemuResult<()> {
         // Only the devices given a boot index are tried.
         opts.push("strict=on".to_string());
     }
+    // In the order the definition gives them.
     for e in &def.os.extra {
-        match e.name.as_str() {
-            "bootmenu" => {
-                let on = e.attr("enable") == Some("yes");
-                opts.push(format!("menu={}", if on { "on" } else { "off" }));
-                if let (true, Some(t)) = (on, e.attr("timeout")) {
-                    opts.push(format!("splash-time={t}"));
-                }
+        if let Some(menu) = view_of::<BootMenu>(e)? {
+            let on = menu.enable.as_deref() == Some("yes");
+            opts.push(format!("menu={}", if on { "on" } else { "off" }));
+            if let (true, Some(t)) = (on, menu.timeout) {
+                opts.push(format!("splash-time={t}"));
             }
-            "bios" => {
-                if let Some(t) = e.attr("rebootTimeout") {
-                    opts.push(format!("reboot-timeout={t}"));
-                }
-            }
-            _ => {}
+        } else if let Some(t) = view_of::<Bios>(e)?.and_then(|b| b.reboot_timeout) {
+            opts.push(format!("reboot-timeout={t}"));
         }
     }
     if !opts.is_empty() {
@@ -635,24 +632,17 @@ struct BootIndices {
 
 impl BootIndices {
     fn of(def: &DomainDef) -> BootIndices {
-        let order_of = |extra: &[Element]| {
-            extra
-                .iter()
-                .find(|e| e.name == "boot")
-                .and_then(|e| e.attr("order"))
-                .and_then(|o| o.parse::<u32>().ok())
-        };
         let mut disks: Vec<Option<u32>> = def
             .devices
             .disks
             .iter()
-            .map(|d| order_of(&d.extra))
+            .map(|d| d.boot_order().ok().flatten())
             .collect();
         let mut nics: Vec<Option<u32>> = def
             .devices
             .interfaces
             .iter()
-            .map(|i| order_of(&i.extra))
+            .map(|i| i.boot_order().ok().flatten())
             .collect();
         let explicit = disks.iter().chain(nics.iter()).any(Option::is_some);
         if !explicit && def.os.kernel.is_none() {
@@ -893,22 +883,15 @@ fn graphics_options(graphics: &[Graphics], b: &mut Builder) -> QemuResult<bool> 
     }
     let mut display_set = false;
     for g in graphics {
-        let attr = |k: &str| {
-            g.attrs
-                .iter()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.as_str())
-        };
+        let o = g.options()?;
         match g.graphics_type.as_str() {
             "vnc" => {
                 let listen = g
-                    .extra
-                    .iter()
-                    .find(|e| e.name == "listen")
-                    .and_then(|l| l.attr("address"))
-                    .or(attr("listen"))
-                    .unwrap_or("127.0.0.1");
-                let mut v = if let Some(sock) = attr("socket") {
+                    .part::<Listen>()?
+                    .and_then(|l| l.address)
+                    .or_else(|| o.listen.clone())
+                    .unwrap_or_else(|| "127.0.0.1".into());
+                let mut v = if let Some(sock) = &o.socket {
                     format!("unix:{}", escape_comma(sock))
                 } else {
                     let host = if listen.contains(':') {
@@ -916,12 +899,16 @@ fn graphics_options(graphics: &[Graphics], b: &mut Builder) -> QemuResult<bool> 
                     } else {
                         listen.to_string()
                     };
-                    let auto =
-                        attr("autoport") != Some("no") && attr("port").is_none_or(|p| p == "-1");
+                    let auto = o.autoport.as_deref() != Some("no")
+                        && o.port.as_deref().is_none_or(|p| p == "-1");
                     if auto {
                         format!("{host}:0,to=99")
                     } else {
-                        let port: i64 = attr("port").and_then(|p| p.parse().ok()).unwrap_or(5900);
+                        let port: i64 = o
+                            .port
+                            .as_deref()
+                            .and_then(|p| p.parse().ok())
+                            .unwrap_or(5900);
                         if !(5900..=65535).contains(&port) {
                             return Err(unsupported(format!(
                                 "VNC port {port} (must be 5900 or more)"
@@ -930,13 +917,11 @@ fn graphics_options(graphics: &[Graphics], b: &mut Builder) -> QemuResult<bool> 
                         format!("{host}:{}", port - 5900)
                     }
                 };
-                if attr("passwd").is_some() {
+                if o.passwd.is_some() {
                     v.push_str(",password=on");
                 }
-                for (k, _) in &g.attrs {
-                    if k == "sharePolicy" {
-                        return Err(unsupported("VNC share policy"));
-                    }
+                if o.share_policy.is_some() {
+                    return Err(unsupported("VNC share policy"));
                 }
                 b.push2("-vnc", v);
                 if !display_set {
@@ -945,14 +930,14 @@ fn graphics_options(graphics: &[Graphics], b: &mut Builder) -> QemuResult<bool> 
                 }
             }
             "sdl" => {
-                if let Some(d) = attr("display") {
+                if let Some(d) = &o.display {
                     b.env.push(("DISPLAY".into(), d.to_string()));
                 }
-                if let Some(x) = attr("xauth") {
+                if let Some(x) = &o.xauth {
                     b.env.push(("XAUTHORITY".into(), x.to_string()));
                 }
                 let mut v = "sdl".to_string();
-                if attr("fullscreen") == Some("yes") {
+                if o.fullscreen.as_deref() == Some("yes") {
                     b.push("-full-screen");
                 }
                 if display_set {

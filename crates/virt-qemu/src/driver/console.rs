@@ -2,6 +2,7 @@
 //! definition.
 
 use super::*;
+use virt_xml::{CharSource, CharTarget, View};
 
 /// Put the pty paths QEMU chose into the live definition.
 pub(super) fn record_pty_paths(def: &mut DomainDef, chardevs: &Value) {
@@ -19,13 +20,8 @@ pub(super) fn record_pty_paths(def: &mut DomainDef, chardevs: &Value) {
         if c.dev_type.as_deref() != Some("pty") {
             continue;
         }
-        let port = c
-            .extra
-            .iter()
-            .find(|e| e.name == "target")
-            .and_then(|t| t.attr("port"))
-            .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(0);
+        let target = c.part::<CharTarget>().ok().flatten();
+        let port = target.and_then(|t| t.port).unwrap_or(0);
         let kind = if c.kind == "console" {
             "serial"
         } else {
@@ -33,9 +29,16 @@ pub(super) fn record_pty_paths(def: &mut DomainDef, chardevs: &Value) {
         };
         if let Some(p) = path_of(&argv::chardev_id(kind, port)) {
             c.tty = Some(p.clone());
-            c.extra.retain(|e| e.name != "source");
-            c.extra
-                .insert(0, Element::new("source").with_attr("path", p));
+            // The pty QEMU chose becomes the device's only source, first.
+            c.set_part::<CharSource>(None);
+            c.extra.insert(
+                0,
+                CharSource {
+                    path: Some(p),
+                    ..CharSource::default()
+                }
+                .to_element(),
+            );
         }
     }
 }
