@@ -10,17 +10,41 @@ use crate::model::{Devices, Disk, DomainDef, Element, Interface, Node};
 
 /// A view of an element whose typed content is its attributes only: the
 /// one way every such view is written (values read with libvirt's errors
-/// through [`AttrValue`], written back in place).
+/// through [`AttrValue`], written back in place). A field may list the
+/// values libvirt accepts (`["a", "b"]`, refused with its "Invalid value"
+/// error), say how libvirt words an unknown one (`unknown "unknown panic
+/// model"`), and be `required "text"`: then it is no `Option` and its
+/// absence is refused with that text.
 macro_rules! flat_view {
+    (@ty $t:ty) => { Option<$t> };
+    (@ty $t:ty, $missing:literal) => { $t };
+    (@opt) => { None };
+    (@opt $v:literal) => { Some($v) };
+    (@read $el:ident, $attr:literal, $t:ty, [$($a:literal),*], [$($u:literal)?]) => {
+        $crate::views::flat_read::<$t>($el, $attr, &[$($a),*], flat_view!(@opt $($u)?))?
+    };
+    (@read $el:ident, $attr:literal, $t:ty, [$($a:literal),*], [$($u:literal)?], $missing:literal) => {
+        match $crate::views::flat_read::<$t>($el, $attr, &[$($a),*], flat_view!(@opt $($u)?))? {
+            Some(v) => v,
+            None => return Err($crate::error::XmlError::Invalid($missing.into())),
+        }
+    };
+    (@write $el:ident, $attr:literal, $t:ty, $v:expr) => {
+        <$t as $crate::views::AttrValue>::write($el, $attr, $v.as_ref())
+    };
+    (@write $el:ident, $attr:literal, $t:ty, $v:expr, $missing:literal) => {
+        <$t as $crate::views::AttrValue>::write($el, $attr, Some(&$v))
+    };
     ($(#[$m:meta])* $ty:ident = $tag:literal {
-        $($field:ident : $fty:ty = $attr:literal $([$($allowed:literal),*])?),* $(,)?
+        $($field:ident : $fty:ty = $attr:literal $([$($allowed:literal),*])?
+            $(unknown $unknown:literal)? $(required $missing:literal)?),* $(,)?
     }) => {
         $(#[$m])*
         #[derive(Debug, Clone, PartialEq, Eq, Default)]
         pub struct $ty {
             $(
                 #[doc = concat!("`", $attr, "=`.")]
-                pub $field: Option<$fty>,
+                pub $field: flat_view!(@ty $fty $(, $missing)?),
             )*
         }
 
@@ -28,11 +52,11 @@ macro_rules! flat_view {
             const TAG: &'static str = $tag;
             fn from_element(el: &$crate::model::Element) -> Result<Self, $crate::error::XmlError> {
                 Ok($ty {
-                    $($field: <$fty as $crate::views::AttrValue>::read(el, $attr, &[$($($allowed),*)?])?,)*
+                    $($field: flat_view!(@read el, $attr, $fty, [$($($allowed),*)?], [$($unknown)?] $(, $missing)?),)*
                 })
             }
             fn write_to(&self, el: &mut $crate::model::Element) {
-                $(<$fty as $crate::views::AttrValue>::write(el, $attr, self.$field.as_ref());)*
+                $(flat_view!(@write el, $attr, $fty, self.$field $(, $missing)?);)*
             }
             fn check(el: &$crate::model::Element) -> Result<(), $crate::error::XmlError> {
                 Self::check_named(&el.name, &el.attrs)
@@ -49,11 +73,62 @@ macro_rules! flat_view {
 
             fn check_named(element: &str, attrs: &[(String, String)]) -> Result<(), $crate::error::XmlError> {
                 let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
-                $(<$fty as $crate::views::AttrValue>::check(element, $attr, get($attr), &[$($($allowed),*)?])?;)*
+                $(
+                    $crate::views::flat_check::<$fty>(
+                        element,
+                        $attr,
+                        get($attr),
+                        &[$($($allowed),*)?],
+                        flat_view!(@opt $($unknown)?),
+                    )?;
+                    $(
+                        if get($attr).is_none() {
+                            return Err($crate::error::XmlError::Invalid($missing.into()));
+                        }
+                    )?
+                )*
                 Ok(())
             }
         }
     };
+}
+
+/// A flat view's value: one outside `allowed` is refused with `unknown`'s
+/// wording ("unknown panic model 'x'") when the view gives one, else with
+/// [`AttrValue::read`]'s.
+fn flat_read<T: AttrValue>(
+    el: &Element,
+    name: &str,
+    allowed: &[&str],
+    unknown: Option<&str>,
+) -> Result<Option<T>, XmlError> {
+    flat_unknown(el.attr(name), allowed, unknown)?;
+    T::read(el, name, allowed)
+}
+
+/// [`flat_read`] for the error only.
+fn flat_check<T: AttrValue>(
+    element: &str,
+    name: &str,
+    value: Option<&str>,
+    allowed: &[&str],
+    unknown: Option<&str>,
+) -> Result<(), XmlError> {
+    flat_unknown(value, allowed, unknown)?;
+    T::check(element, name, value, allowed)
+}
+
+fn flat_unknown(
+    value: Option<&str>,
+    allowed: &[&str],
+    unknown: Option<&str>,
+) -> Result<(), XmlError> {
+    match (unknown, value) {
+        (Some(what), Some(v)) if !allowed.contains(&v) => {
+            Err(XmlError::Unsupported(format!("{what} '{v}'")))
+        }
+        _ => Ok(()),
+    }
 }
 
 mod devices;

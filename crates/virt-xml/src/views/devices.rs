@@ -79,39 +79,13 @@ impl View for Controller {
     }
 }
 
-/// `<input>`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Input {
-    /// `type=`: mouse, tablet, keyboard, passthrough, evdev.
-    pub input_type: String,
-    /// `bus=`: ps2, usb, xen, virtio.
-    pub bus: Option<String>,
-}
-
-impl View for Input {
-    const TAG: &'static str = "input";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let input_type = match el.attr("type") {
-            None => return Err(XmlError::Invalid("missing input device type".into())),
-            Some(t @ ("mouse" | "tablet" | "keyboard" | "passthrough" | "evdev")) => t.into(),
-            Some(t) => {
-                return Err(XmlError::Unsupported(format!(
-                    "unknown input device type '{t}'"
-                )))
-            }
-        };
-        Ok(Input {
-            input_type,
-            bus: choice(
-                el,
-                "bus",
-                &["ps2", "usb", "xen", "parallels", "virtio", "none"],
-            )?,
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        put(el, "type", Some(&self.input_type));
-        put(el, "bus", self.bus.as_deref());
+flat_view! {
+    /// `<input>`: `type=` mouse, tablet, keyboard, passthrough, evdev;
+    /// `bus=` ps2, usb, xen, virtio, ...
+    Input = "input" {
+        input_type: String = "type" ["mouse", "tablet", "keyboard", "passthrough", "evdev"]
+            unknown "unknown input device type" required "missing input device type",
+        bus: String = "bus" ["ps2", "usb", "xen", "parallels", "virtio", "none"],
     }
 }
 
@@ -445,68 +419,25 @@ impl View for Tpm {
     }
 }
 
-/// `<watchdog>`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Watchdog {
-    /// `model=`: i6300esb, ib700, diag288, itco.
-    pub model: String,
-    /// `action=`: reset, shutdown, poweroff, pause, dump, none, inject-nmi.
-    pub action: Option<String>,
-}
-
-impl View for Watchdog {
-    const TAG: &'static str = "watchdog";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let model = match el.attr("model") {
-            None => return Err(XmlError::Invalid("watchdog must contain model name".into())),
-            Some(m @ ("i6300esb" | "ib700" | "diag288" | "itco")) => m.to_string(),
-            Some(m) => {
-                return Err(XmlError::Unsupported(format!(
-                    "unknown watchdog model '{m}'"
-                )))
-            }
-        };
-        let action = match el.attr("action") {
-            None => None,
-            Some(
-                a @ ("reset" | "shutdown" | "poweroff" | "pause" | "dump" | "none" | "inject-nmi"),
-            ) => Some(a.to_string()),
-            Some(a) => {
-                return Err(XmlError::Unsupported(format!(
-                    "unknown watchdog action '{a}'"
-                )))
-            }
-        };
-        Ok(Watchdog { model, action })
-    }
-    fn write_to(&self, el: &mut Element) {
-        put(el, "model", Some(&self.model));
-        put(el, "action", self.action.as_deref());
+flat_view! {
+    /// `<watchdog>`: `model=` i6300esb, ib700, diag288, itco; `action=`
+    /// reset, shutdown, poweroff, pause, dump, none, inject-nmi.
+    Watchdog = "watchdog" {
+        model: String = "model" ["i6300esb", "ib700", "diag288", "itco"]
+            unknown "unknown watchdog model" required "watchdog must contain model name",
+        action: String = "action"
+            ["reset", "shutdown", "poweroff", "pause", "dump", "none", "inject-nmi"]
+            unknown "unknown watchdog action",
     }
 }
 
-/// `<sound>`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Sound {
-    /// `model=`: sb16, es1370, pcspk, ac97, ich6, ich7, ich9, usb, ...
-    pub model: String,
-}
-
-impl View for Sound {
-    const TAG: &'static str = "sound";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let allowed = [
-            "sb16", "es1370", "pcspk", "ac97", "ich6", "ich7", "ich9", "usb", "ics2000", "virtio",
-        ];
-        let Some(model) = choice(el, "model", &allowed)? else {
-            return Err(XmlError::Invalid(
-                "Missing required attribute 'model' in element 'sound'".into(),
-            ));
-        };
-        Ok(Sound { model })
-    }
-    fn write_to(&self, el: &mut Element) {
-        put(el, "model", Some(&self.model));
+flat_view! {
+    /// `<sound>`: `model=` sb16, es1370, pcspk, ac97, ich6, ich7, ich9,
+    /// usb, ...
+    Sound = "sound" {
+        model: String = "model"
+            ["sb16", "es1370", "pcspk", "ac97", "ich6", "ich7", "ich9", "usb", "ics2000", "virtio"]
+            required "Missing required attribute 'model' in element 'sound'",
     }
 }
 

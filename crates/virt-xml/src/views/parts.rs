@@ -675,25 +675,10 @@ flat_view! {
     }
 }
 
-/// A sound device's `<codec type=...>`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SoundCodec {
-    /// `type=`: duplex, micro, output.
-    pub codec_type: Option<String>,
-}
-
-impl View for SoundCodec {
-    const TAG: &'static str = "codec";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let codec_type = match el.attr("type") {
-            None => None,
-            Some(t @ ("duplex" | "micro" | "output")) => Some(t.to_string()),
-            Some(t) => return Err(XmlError::Unsupported(format!("unknown codec type '{t}'"))),
-        };
-        Ok(SoundCodec { codec_type })
-    }
-    fn write_to(&self, el: &mut Element) {
-        put(el, "type", self.codec_type.as_deref());
+flat_view! {
+    /// A sound device's `<codec type=...>`: duplex, micro, output.
+    SoundCodec = "codec" {
+        codec_type: String = "type" ["duplex", "micro", "output"] unknown "unknown codec type",
     }
 }
 
@@ -706,25 +691,12 @@ flat_view! {
     }
 }
 
-/// `<panic>`: the guest panic notifier.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Panic {
-    /// `model=`: isa, pseries, hyperv, s390, pvpanic.
-    pub model: Option<String>,
-}
-
-impl View for Panic {
-    const TAG: &'static str = "panic";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let model = match el.attr("model") {
-            None => None,
-            Some(m @ ("isa" | "pseries" | "hyperv" | "s390" | "pvpanic")) => Some(m.to_string()),
-            Some(m) => return Err(XmlError::Unsupported(format!("unknown panic model '{m}'"))),
-        };
-        Ok(Panic { model })
-    }
-    fn write_to(&self, el: &mut Element) {
-        put(el, "model", self.model.as_deref());
+flat_view! {
+    /// `<panic>`: the guest panic notifier, `model=` isa, pseries,
+    /// hyperv, s390, pvpanic.
+    Panic = "panic" {
+        model: String = "model" ["isa", "pseries", "hyperv", "s390", "pvpanic"]
+            unknown "unknown panic model",
     }
 }
 
