@@ -33,22 +33,9 @@ impl UpdateCommand {
     }
 }
 
-/// The section names of `virNetworkUpdate`, by libvirt's number.
-pub const UPDATE_SECTIONS: [&str; 13] = [
-    "none",
-    "bridge",
-    "domain",
-    "ip",
-    "ip-dhcp-host",
-    "ip-dhcp-range",
-    "forward",
-    "forward-interface",
-    "forward-pf",
-    "portgroup",
-    "dns-host",
-    "dns-txt",
-    "dns-srv",
-];
+/// The section names of `virNetworkUpdate`, by libvirt's number (virt-core's
+/// list, which virsh reads too).
+pub const UPDATE_SECTIONS: [&str; 13] = virt_core::network_update::SECTIONS;
 
 pub(super) fn invalid(message: impl AsRef<str>) -> XmlError {
     refuse(
