@@ -11,6 +11,7 @@ use crate::firewall;
 use crate::netlink::{BridgeSpec, Netlink};
 use crate::paths::{remove_quiet, write_atomic, Paths};
 use std::net::{IpAddr, Ipv4Addr};
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use virt_xml::network::{ForwardMode, NetworkDef};
@@ -308,15 +309,17 @@ fn is_our_dnsmasq(pid: i32, files: &[PathBuf]) -> bool {
         .any(|f| cmdline.contains(&format!("--conf-file={}", f.display())))
 }
 
-/// Stop dnsmasq: SIGTERM, then SIGKILL if it lingers.
-fn kill_dnsmasq(pid: i32) {
-    let Some(p) = rustix::process::Pid::from_raw(pid) else {
-        return;
-    };
-    let Ok(fd) = rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()) else {
-        return;
-    };
+/// Send dnsmasq SIGTERM; the pidfd to wait on it with.
+fn terminate(pid: i32) -> Option<OwnedFd> {
+    let p = rustix::process::Pid::from_raw(pid)?;
+    let fd = rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok()?;
     let _ = rustix::process::pidfd_send_signal(&fd, rustix::process::Signal::TERM);
+    Some(fd)
+}
+
+/// Wait (up to 5 s) for the process behind `fd` to exit, then SIGKILL it
+/// if it lingers.
+fn wait_gone(fd: OwnedFd) {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let mut fds = [rustix::event::PollFd::new(
@@ -342,11 +345,12 @@ fn kill_dnsmasq(pid: i32) {
 /// forwarding is turned back off only when this start turned it on and
 /// `forwarding_still_needed` is false (another network still routes).
 pub fn stop(st: &RunState, forwarding_still_needed: bool) {
-    if let Some(pid) = st.dnsmasq_pid {
-        if is_our_dnsmasq(pid, &st.files) {
-            kill_dnsmasq(pid);
-        }
-    }
+    // dnsmasq is told first and waited for last: it exits while the
+    // rules and the bridge go.
+    let dnsmasq = st
+        .dnsmasq_pid
+        .filter(|pid| is_our_dnsmasq(*pid, &st.files))
+        .and_then(terminate);
     if st.forwarding_enabled && !forwarding_still_needed {
         if let Err(e) = std::fs::write(IP_FORWARD, "0\n") {
             log::warn!("cannot turn IPv4 forwarding back off: {e}");
@@ -366,6 +370,9 @@ pub fn stop(st: &RunState, forwarding_still_needed: bool) {
         if let Some(Err(e)) = done {
             log::warn!("cannot delete bridge {b}: {e}");
         }
+    }
+    if let Some(fd) = dnsmasq {
+        wait_gone(fd);
     }
     for f in &st.files {
         remove_quiet(f);
