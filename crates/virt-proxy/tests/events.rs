@@ -108,7 +108,8 @@ fn python3_libvirt_event_test_sees_our_events() {
     let mut child = std::process::Command::new(python)
         .arg("-u")
         .arg(&script)
-        .args(["--timeout", "8", &uri])
+        // Long enough for a loaded machine; killed once its lines are in.
+        .args(["--timeout", "120", &uri])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -148,7 +149,7 @@ fn python3_libvirt_event_test_sees_our_events() {
     // The script registers after it connects: suspend and resume the
     // guest until its callbacks show, so nothing later can be missed.
     let mut subscribed = false;
-    for _ in 0..25 {
+    for _ in 0..300 {
         virsh("suspend test; resume test");
         if until("Resumed Unpaused", Duration::from_millis(200)) {
             subscribed = true;
@@ -158,9 +159,10 @@ fn python3_libvirt_event_test_sees_our_events() {
     assert!(subscribed, "event-test.py saw nothing: {seen:?}");
     virsh("destroy test; start test; net-destroy default; net-start default");
     assert!(
-        until("Network default Started", Duration::from_secs(10)),
+        until("Network default Started", Duration::from_secs(30)),
         "{seen:?}"
     );
+    let _ = child.kill();
     let _ = child.wait();
     while let Ok(l) = lines.try_recv() {
         seen.push(l);
