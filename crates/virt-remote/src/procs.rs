@@ -358,7 +358,7 @@ procedures! {
     domain_get_security_label => DOMAIN_GET_SECURITY_LABEL = 121;
     domain_attach_device => DOMAIN_ATTACH_DEVICE_FLAGS = 160;
     domain_detach_device => DOMAIN_DETACH_DEVICE_FLAGS = 161;
-    domain_update_device => DOMAIN_UPDATE_DEVICE_FLAGS = 145;
+    domain_update_device => DOMAIN_UPDATE_DEVICE_FLAGS = 174;
     domain_open_console => DOMAIN_OPEN_CONSOLE = 201 [stream];
     list_all_networks => CONNECT_LIST_ALL_NETWORKS = 283 [custom];
     network_lookup_by_name => NETWORK_LOOKUP_BY_NAME = 46;
