@@ -73,6 +73,54 @@ ts.sort()
 print(ts[len(ts) // 2])
 "#;
 
+/// The python3-libvirt client timing a guest's own power-off: the Linux
+/// test guest powers off when it sees the ACPI power button (`poweroff
+/// -f`); from the SHUTDOWN (guest) event to the STOPPED event, the time the
+/// daemon takes to see QEMU stop and report the domain shut off. Prints
+/// the milliseconds, or "none".
+const PY_POWEROFF: &str = r#"
+import sys, threading, time, libvirt
+uri, xml, console, runs = sys.argv[1], open(sys.argv[2]).read(), sys.argv[3], int(sys.argv[4])
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open(uri)
+seen = {}
+done = threading.Event()
+def cb(conn, dom, event, detail, opaque):
+    now = time.perf_counter()
+    if event == libvirt.VIR_DOMAIN_EVENT_SHUTDOWN:
+        seen.setdefault("shutdown", now)
+    if event == libvirt.VIR_DOMAIN_EVENT_STOPPED:
+        seen["stopped"] = now
+        done.set()
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, cb, None)
+def loop():
+    while True:
+        libvirt.virEventRunDefaultImpl()
+threading.Thread(target=loop, daemon=True).start()
+ts = []
+for _ in range(runs):
+    open(console, "w").close()
+    d = c.createXML(xml, 0)
+    t = time.time()
+    while "waiting for the power button" not in open(console).read():
+        if time.time() - t > 180:
+            print("none"); sys.exit(0)
+        time.sleep(0.1)
+    seen.clear(); done.clear()
+    for _ in range(6):
+        try:
+            d.shutdown()
+        except libvirt.libvirtError:
+            pass
+        if done.wait(10):
+            break
+    if "shutdown" not in seen or "stopped" not in seen:
+        print("none"); sys.exit(0)
+    ts.append((seen["stopped"] - seen["shutdown"]) * 1e3)
+ts.sort()
+print(ts[len(ts) // 2])
+"#;
+
 pub(crate) fn median(mut v: Vec<f64>) -> Option<f64> {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied()
@@ -267,7 +315,29 @@ struct Figures {
     create: Option<f64>,
     destroy: Option<f64>,
     stopped_event: Option<f64>,
+    poweroff: Option<f64>,
     note: String,
+}
+
+/// The Linux test guest of `cargo xtask guest` as `name`, its serial
+/// console in `console`, if it was built.
+fn linux_xml(name: &str, console: &Path) -> Option<String> {
+    let dir = crate::guest::guest_dir();
+    let (k, i) = (dir.join("vmlinuz"), dir.join("initrd.img"));
+    (k.exists() && i.exists()).then(|| {
+        format!(
+            "<domain type='qemu'><name>{name}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>\
+             <on_poweroff>destroy</on_poweroff>\
+             <os><type arch='x86_64' machine='q35'>hvm</type><kernel>{}</kernel><initrd>{}</initrd>\
+             <cmdline>console=ttyS0 quiet</cmdline></os><features><acpi/></features>\
+             <devices><emulator>{QEMU}</emulator>\
+             <serial type='file'><source path='{}'/><target port='0'/></serial>\
+             <memballoon model='none'/></devices></domain>",
+            k.display(),
+            i.display(),
+            console.display()
+        )
+    })
 }
 
 fn measure(d: &Daemon, xml: &Path, name: &str, runs: usize) -> Figures {
@@ -297,10 +367,29 @@ fn measure(d: &Daemon, xml: &Path, name: &str, runs: usize) -> Figures {
         .ok()
         .filter(|o| o.status.success())
         .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok());
+    let console = d.dir.join("console.log");
+    let linux = d.dir.join("linux.xml");
+    let poweroff = linux_xml(&format!("{name}-linux"), &console)
+        .filter(|text| std::fs::write(&linux, text).is_ok())
+        .and_then(|_| {
+            Command::new(SYSTEM_PYTHON)
+                .arg("-c")
+                .arg(PY_POWEROFF)
+                .arg(&d.uri)
+                .arg(&linux)
+                .arg(&console)
+                .arg(runs.min(3).to_string())
+                .stderr(Stdio::null())
+                .output()
+                .ok()
+        })
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok());
     Figures {
         create: median(create),
         destroy: median(destroy),
         stopped_event,
+        poweroff,
         note,
     }
 }
@@ -349,16 +438,21 @@ pub fn run(proxy: &str, dtype: &str, runs: usize) {
     let _ = std::fs::remove_dir_all(&dir);
     println!("Through the daemon, Debian's virsh over the socket ({runs} runs, medians):");
     println!(
-        "  {:<14} {:>16} {:>16} {:>26}",
-        "daemon", "create->running", "destroy->gone", "kill -9 -> STOPPED event"
+        "  {:<14} {:>16} {:>16} {:>26} {:>30}",
+        "daemon",
+        "create->running",
+        "destroy->gone",
+        "kill -9 -> STOPPED event",
+        "guest power-off -> STOPPED"
     );
     for (label, f) in &rows {
         println!(
-            "  {:<14} {:>16} {:>16} {:>26}{}",
+            "  {:<14} {:>16} {:>16} {:>26} {:>30}{}",
             label,
             cell(f.create),
             cell(f.destroy),
             cell(f.stopped_event),
+            cell(f.poweroff),
             if f.note.is_empty() {
                 String::new()
             } else {

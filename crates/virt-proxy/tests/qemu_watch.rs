@@ -20,7 +20,10 @@ use common::{temp_dir, Daemon};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use virt_core::{Connect, DomainState};
+use virt_core::events::{domain_event_id, lifecycle_detail};
+use virt_core::{
+    Connect, Delivery, DomainEventKind, DomainState, Event, EventFilter, LifecycleEvent,
+};
 
 const QEMU: &str = "/usr/bin/qemu-system-x86_64";
 
@@ -179,11 +182,35 @@ fn guest_power_off_is_seen_at_once() {
     let pid = qemu_pid(&run, "linux").expect("QEMU pid");
     let _reaper = Reaper(vec![pid]);
     wait_boot(&console);
+    let sub = c
+        .subscribe(EventFilter::domain(domain_event_id::LIFECYCLE))
+        .expect("subscribe");
     // Nobody calls but the power button: the daemon's own loop must stop
-    // the guest and clean up.
+    // the guest, clean up and tell the subscriber.
+    let mut seen = Vec::new();
     let stopped = press_until(&dom, 6, || {
-        d.log().contains("domain 'linux': stopped (5, reason 1)")
+        while let Some(Delivery::Event(Event::Domain {
+            dom,
+            kind: DomainEventKind::Lifecycle { event, detail },
+        })) = sub.try_recv()
+        {
+            if dom.name == "linux" {
+                seen.push((event, detail));
+            }
+        }
+        seen.iter().any(|(e, _)| *e == LifecycleEvent::Stopped)
     });
+    assert!(stopped, "no STOPPED event: {seen:?}\n{}", d.log());
+    // libvirt's order: the guest shut down, then the domain stopped.
+    assert_eq!(
+        seen,
+        [
+            (LifecycleEvent::Shutdown, lifecycle_detail::shutdown::GUEST),
+            (LifecycleEvent::Stopped, lifecycle_detail::stopped::SHUTDOWN)
+        ]
+    );
+    // Stopped as the daemon's loop saw it, not because a call looked.
+    let stopped = d.log().contains("domain 'linux': stopped (5, reason 1)");
     assert!(stopped, "the daemon did not see the power-off: {}", d.log());
     for line in d.log().lines().filter(|l| l.contains("ms after QEMU's")) {
         println!("guest_power_off_is_seen_at_once: {line}");

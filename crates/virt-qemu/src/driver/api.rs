@@ -133,10 +133,20 @@ impl Driver for QemuDriver {
         };
         argv::build(&def, &ctx)?;
         let _g = self.driver_lock()?;
-        self.check_identity(&def, true)?;
+        let existed = self.check_identity(&def, true)? && self.paths.config_xml(&def.name).exists();
         let _l = self.domain_lock(&def.name)?;
         self.store_config(&def)?;
         let id = Runtime::load(&self.paths, &def.name).map(|r| r.id);
+        self.publish_lifecycle(
+            &def.name,
+            id,
+            LifecycleEvent::Defined,
+            if existed {
+                lifecycle_detail::defined::UPDATED
+            } else {
+                lifecycle_detail::defined::ADDED
+            },
+        );
         Ok(DomainRef {
             name: def.name,
             uuid: def.uuid.unwrap_or_default(),
@@ -189,9 +199,19 @@ impl Driver for QemuDriver {
         if !self.paths.config_xml(&name).exists() {
             return Err(QemuError::Invalid("cannot undefine transient domain".into()).into());
         }
+        // Named while its definition is still there.
+        let id = Runtime::load(&self.paths, &name).map(|r| r.id);
+        let gone = self.dom_ref(&name, id).ok();
         state::remove_quiet(&self.paths.autostart(&name));
         state::remove_quiet(&self.paths.config_xml(&name));
         state::remove_quiet(&self.paths.shutoff(&name));
+        if let Some(dom) = gone {
+            self.bus.publish(Event::lifecycle(
+                dom,
+                LifecycleEvent::Undefined,
+                lifecycle_detail::undefined::REMOVED,
+            ));
+        }
         Ok(())
     }
 
