@@ -13,8 +13,11 @@
 //! /var/{lib,cache,log}, /etc/libvirt, /etc/passwd and /etc/group bound
 //! from copies (qemu.conf: root, no cgroups, QEMU's output to a file so no
 //! virtlogd), sockets in a temp dir, only the QEMU driver module loaded. It
-//! runs under a subreaper here (the benchmark itself), the faster of its
-//! two setups in BASELINES.md.
+//! runs twice, as in BASELINES.md: left to PID 1 (which reaps orphans here
+//! only every 1.3-1.9 s, and libvirtd waits for QEMU's reap), and under a
+//! subreaper that reaps at once (as systemd would). virt-proxy reaps its
+//! own QEMU children and learns of their exit from a pidfd, so it needs
+//! neither.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -24,6 +27,19 @@ use crate::SYSTEM_PYTHON;
 
 const VIRSH: &str = "/usr/bin/virsh";
 const QEMU: &str = "/usr/bin/qemu-system-x86_64";
+
+/// A subreaper for libvirtd's QEMU processes: runs the command, then reaps
+/// every orphan that comes to it at once, until none is left.
+const PY_SUBREAPER: &str = r#"
+import ctypes, os, subprocess, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+subprocess.call(sys.argv[1:])
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
+"#;
 
 /// The python3-libvirt client timing kill -9 of QEMU -> STOPPED event:
 /// prints the milliseconds, or "none" when no event came within 10 s.
@@ -141,13 +157,17 @@ impl Daemon {
         unsafe {
             libc::kill(self.pid as libc::pid_t, libc::SIGTERM);
         }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Path::new(&format!("/proc/{}", self.pid)).exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         if let Some(mut c) = self.child.take() {
-            let _ = c.wait();
-        } else {
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Path::new(&format!("/proc/{}", self.pid)).exists() && Instant::now() < deadline {
+            // virt-proxy, or libvirtd's subreaper (gone with its orphans).
+            while matches!(c.try_wait(), Ok(None)) && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
             }
+            let _ = c.kill();
+            let _ = c.wait();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
@@ -202,8 +222,9 @@ pub(crate) fn start_virt_proxy(bin: &str) -> Option<Daemon> {
 }
 
 /// libvirtd with only the driver modules `modules` (file names in
-/// libvirt's connection-driver directory) loaded.
-pub(crate) fn start_libvirtd(modules: &[&str]) -> Result<Daemon, String> {
+/// libvirt's connection-driver directory) loaded; under a subreaper that
+/// reaps its orphans at once when `subreaper`, else left to PID 1.
+pub(crate) fn start_libvirtd(modules: &[&str], subreaper: bool) -> Result<Daemon, String> {
     for need in ["/usr/sbin/libvirtd", "/usr/bin/unshare"] {
         if !Path::new(need).exists() {
             return Err(format!("{need} not installed"));
@@ -258,16 +279,40 @@ mount --bind {d}/etc-libvirt /etc/libvirt; mount --bind {d}/passwd /etc/passwd; 
 mount --bind {d}/group /etc/group; \
 exec /usr/sbin/libvirtd -d -f {d}/libvirtd.conf -p {d}/libvirtd.pid"
     );
-    let st = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script])
+    let unshare = [
+        "unshare",
+        "-m",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        &script,
+    ];
+    let mut cmd = if subreaper {
+        let mut c = Command::new(SYSTEM_PYTHON);
+        c.arg("-c").arg(PY_SUBREAPER).args(unshare);
+        c
+    } else {
+        let mut c = Command::new(unshare[0]);
+        c.args(&unshare[1..]);
+        c
+    };
+    let mut launcher = cmd
         .env("LIBVIRT_DRIVER_DIR", &drivers)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .status()
+        .spawn()
         .map_err(|e| e.to_string())?;
+    // The subreaper stays (and is waited for at the stop); the plain
+    // launcher returns once libvirtd has daemonized.
+    let (ok, child) = if subreaper {
+        (true, Some(launcher))
+    } else {
+        (launcher.wait().is_ok_and(|s| s.success()), None)
+    };
     // The first connection probes QEMU's capabilities (seconds).
-    if !st.success() || !wait_for_socket(&dir.join("libvirt-sock"), 30) {
+    if !ok || !wait_for_socket(&dir.join("libvirt-sock"), 30) {
         let log = std::fs::read_to_string(dir.join("libvirtd.log")).unwrap_or_default();
         let _ = std::fs::remove_dir_all(&dir);
         return Err(format!(
@@ -280,14 +325,18 @@ exec /usr/sbin/libvirtd -d -f {d}/libvirtd.conf -p {d}/libvirtd.pid"
         .and_then(|p| p.trim().parse().ok())
         .ok_or("no libvirtd pid")?;
     Ok(Daemon {
-        label: "libvirtd 9.0",
+        label: if subreaper {
+            "libvirtd 9.0, subreaper"
+        } else {
+            "libvirtd 9.0, PID 1 reaps"
+        },
         uri: format!(
             "qemu+unix:///system?socket={}",
             dir.join("libvirt-sock").display()
         ),
         pid,
         dir,
-        child: None,
+        child,
     })
 }
 
@@ -428,17 +477,19 @@ pub fn run(proxy: &str, dtype: &str, runs: usize) {
         }
         None => println!("virt-proxy did not start"),
     }
-    match start_libvirtd(&["libvirt_driver_qemu.so"]) {
-        Ok(d) => {
-            rows.push((d.label, measure(&d, &xml, &name, runs)));
-            d.stop();
+    for subreaper in [false, true] {
+        match start_libvirtd(&["libvirt_driver_qemu.so"], subreaper) {
+            Ok(d) => {
+                rows.push((d.label, measure(&d, &xml, &name, runs)));
+                d.stop();
+            }
+            Err(e) => println!("libvirtd side skipped: {e}"),
         }
-        Err(e) => println!("libvirtd side skipped: {e}"),
     }
     let _ = std::fs::remove_dir_all(&dir);
     println!("Through the daemon, Debian's virsh over the socket ({runs} runs, medians):");
     println!(
-        "  {:<14} {:>16} {:>16} {:>26} {:>30}",
+        "  {:<26} {:>16} {:>16} {:>26} {:>30}",
         "daemon",
         "create->running",
         "destroy->gone",
@@ -447,7 +498,7 @@ pub fn run(proxy: &str, dtype: &str, runs: usize) {
     );
     for (label, f) in &rows {
         println!(
-            "  {:<14} {:>16} {:>16} {:>26} {:>30}{}",
+            "  {:<26} {:>16} {:>16} {:>26} {:>30}{}",
             label,
             cell(f.create),
             cell(f.destroy),

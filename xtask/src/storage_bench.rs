@@ -98,7 +98,10 @@ pub fn run(args: &[String]) -> i32 {
             return 1;
         }
     }
-    match start_libvirtd(&["libvirt_driver_qemu.so", "libvirt_driver_storage.so"]) {
+    match start_libvirtd(
+        &["libvirt_driver_qemu.so", "libvirt_driver_storage.so"],
+        false,
+    ) {
         Ok(d) => daemons.push(d),
         Err(e) => eprintln!("xtask: libvirtd could not be started ({e}): its column is n/a"),
     }
