@@ -55,7 +55,15 @@ pub static GROUPS: &[Group] = &[
     Group {
         title: "Host and Hypervisor",
         keyword: "host",
-        commands: &["capabilities", "hostname", "nodeinfo", "uri", "version"],
+        commands: &[
+            "capabilities",
+            "freecell",
+            "hostname",
+            "nodecpumap",
+            "nodeinfo",
+            "uri",
+            "version",
+        ],
     },
     Group {
         title: "Networking",
@@ -592,6 +600,23 @@ is present."),
         info: "node information",
         desc: Some("Returns basic information about the node."),
         opts: &[
+        ],
+    },
+    CmdDef {
+        name: "freecell",
+        info: "NUMA free memory",
+        desc: Some("display available free memory for the NUMA cell."),
+        opts: &[
+            OptDef { name: "cellno", kind: Int, required: false, positional: false, help: "NUMA cell number" },
+            OptDef { name: "all", kind: Bool, required: false, positional: false, help: "show free memory for all NUMA cells" },
+        ],
+    },
+    CmdDef {
+        name: "nodecpumap",
+        info: "node cpu map",
+        desc: Some("Displays the node's total number of CPUs, the number of online CPUs and the list of online CPUs."),
+        opts: &[
+            OptDef { name: "pretty", kind: Bool, required: false, positional: false, help: "return human readable output" },
         ],
     },
     CmdDef {

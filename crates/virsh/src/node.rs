@@ -1,6 +1,6 @@
 //! Host and hypervisor commands.
 
-use crate::ctl::{CmdResult, Ctl};
+use crate::ctl::{CmdResult, Ctl, Failure};
 use crate::opts::Cmd;
 use virt_core::version_string;
 
@@ -88,5 +88,99 @@ pub fn hostname(ctl: &mut Ctl, _cmd: &Cmd) -> CmdResult {
         .hostname()
         .map_err(|e| ctl.fail("failed to get hostname", e))?;
     ctl.print(&format!("{h}\n"));
+    Ok(())
+}
+
+/// `freecell`: free memory of one NUMA cell (`--cellno`), of every cell
+/// the capabilities list (`--all`), or of the whole node.
+pub fn freecell(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    ctl.exclusive(cmd, "all", "cellno")?;
+    let cell = ctl.opt_uint(cmd, "cellno")?;
+    let conn = ctl.conn()?;
+    if cmd.has("all") {
+        let caps = conn
+            .capabilities()
+            .map_err(|e| ctl.fail("unable to get node capabilities", e))?;
+        let ids = cell_ids(&caps)
+            .ok_or_else(|| ctl.fail_msg("could not get information about NUMA topology"))?;
+        let mut out = String::new();
+        let mut total = 0u64;
+        for id in ids {
+            let free = match conn.node_cells_free_memory(id, 1) {
+                Ok(v) if v.len() == 1 => v[0],
+                Ok(_) => {
+                    return Err(ctl.fail_msg(&format!(
+                        "failed to get free memory for NUMA node number: {id}"
+                    )))
+                }
+                Err(e) => {
+                    return Err(ctl.fail(
+                        &format!("failed to get free memory for NUMA node number: {id}"),
+                        e,
+                    ))
+                }
+            };
+            out.push_str(&format!("{id:>5}: {:>10} KiB\n", free / 1024));
+            total += free;
+        }
+        ctl.print(&out);
+        ctl.print_extra(&format!(
+            "--------------------\n{:>5}: {:>10} KiB\n",
+            "Total",
+            total / 1024
+        ));
+    } else if let Some(cell) = cell {
+        let free = conn
+            .node_cells_free_memory(cell, 1)
+            .map_err(Failure::from)?;
+        let Some(free) = free.first() else {
+            return Err(ctl.fail_msg(&format!(
+                "failed to get free memory for NUMA node number: {cell}"
+            )));
+        };
+        ctl.print(&format!("{cell}: {} KiB\n", free / 1024));
+    } else {
+        let free = conn.node_free_memory().map_err(Failure::from)?;
+        ctl.print(&format!("Total: {} KiB\n", free / 1024));
+    }
+    Ok(())
+}
+
+/// The ids of the NUMA cells in a capabilities document, in order; `None`
+/// when it does not parse.
+fn cell_ids(caps: &str) -> Option<Vec<u32>> {
+    let doc = virt_xml::parse_element_in(caps, "(capabilities)").ok()?;
+    let Some(cells) = doc
+        .child("host")
+        .and_then(|h| h.child("topology"))
+        .and_then(|t| t.child("cells"))
+    else {
+        return Some(Vec::new());
+    };
+    cells
+        .children_named("cell")
+        .map(|c| c.attr("id")?.parse().ok())
+        .collect()
+}
+
+/// `nodecpumap`: how many CPUs the node has, how many are online, and
+/// which (`y`/`-` per CPU, or a cpulist with `--pretty`).
+pub fn nodecpumap(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let conn = ctl.conn()?;
+    let (count, map) = conn
+        .node_cpu_map()
+        .map_err(|e| ctl.fail("Unable to get cpu map", e))?;
+    let online = map.cpus().filter(|c| *c < count).count();
+    let mut s = format!(
+        "{:<15} {count}\n{:<15} {online}\n{:<15} ",
+        "CPUs present:", "CPUs online:", "CPU map:"
+    );
+    if cmd.has("pretty") {
+        s.push_str(&map.to_string());
+    } else {
+        s.extend((0..count).map(|c| if map.is_set(c) { 'y' } else { '-' }));
+    }
+    s.push('\n');
+    ctl.print(&s);
     Ok(())
 }

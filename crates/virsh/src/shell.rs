@@ -48,6 +48,8 @@ fn handler(name: &str) -> Option<fn(&mut Ctl, &Cmd) -> CmdResult> {
         "detach-interface" => device::detach_interface,
         "nodeinfo" => node::nodeinfo,
         "capabilities" => node::capabilities,
+        "freecell" => node::freecell,
+        "nodecpumap" => node::nodecpumap,
         "version" => node::version,
         "uri" => node::uri,
         "hostname" => node::hostname,

@@ -76,8 +76,8 @@ pub fn capabilities_at(root: &Path, guests: Vec<Guest>) -> Capabilities {
 }
 
 /// Reads the host's /proc and /sys under a root.
-struct HostProbe<'a> {
-    root: &'a Path,
+pub(crate) struct HostProbe<'a> {
+    pub(crate) root: &'a Path,
 }
 
 impl HostProbe<'_> {
@@ -85,7 +85,7 @@ impl HostProbe<'_> {
         self.root.join(rel)
     }
 
-    fn read(&self, rel: &str) -> Option<String> {
+    pub(crate) fn read(&self, rel: &str) -> Option<String> {
         fs::read_to_string(self.path(rel)).ok()
     }
 
@@ -94,7 +94,7 @@ impl HostProbe<'_> {
     }
 
     /// Names in a directory, sorted.
-    fn list(&self, rel: &str) -> Option<Vec<String>> {
+    pub(crate) fn list(&self, rel: &str) -> Option<Vec<String>> {
         let mut v: Vec<String> = fs::read_dir(self.path(rel))
             .ok()?
             .filter_map(|e| e.ok())
@@ -160,7 +160,7 @@ impl HostProbe<'_> {
 
     /// NUMA cells from /sys/devices/system/node, or one cell holding every
     /// online CPU and /proc/meminfo's memory when the kernel has no NUMA.
-    fn cells(&self) -> Vec<NumaCell> {
+    pub(crate) fn cells(&self) -> Vec<NumaCell> {
         let nodes: Vec<u32> = self
             .list("sys/devices/system/node")
             .unwrap_or_default()
@@ -293,7 +293,7 @@ fn topology_of(cells: &[NumaCell]) -> Option<CpuTopology> {
 }
 
 /// The value of the first `key : value` line of /proc/cpuinfo.
-fn cpuinfo_field<'a>(cpuinfo: &'a str, key: &str) -> Option<&'a str> {
+pub(crate) fn cpuinfo_field<'a>(cpuinfo: &'a str, key: &str) -> Option<&'a str> {
     cpuinfo.lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
         (k.trim() == key).then(|| v.trim())
@@ -301,7 +301,7 @@ fn cpuinfo_field<'a>(cpuinfo: &'a str, key: &str) -> Option<&'a str> {
 }
 
 /// `KEY: N kB` from a meminfo file (the node files prefix "Node N ").
-fn meminfo_kib(text: &str, key: &str) -> Option<u64> {
+pub(crate) fn meminfo_kib(text: &str, key: &str) -> Option<u64> {
     text.lines().find_map(|l| {
         let i = l.find(key)?;
         l.get(i + key.len()..)?
@@ -315,7 +315,7 @@ fn meminfo_kib(text: &str, key: &str) -> Option<u64> {
 /// The CPU numbers of a kernel cpulist file ("0-3,8,10-11\n"), sorted;
 /// empty when it does not parse. Bounded: a corrupt file must not make us
 /// allocate without end.
-fn parse_cpuset(s: &str) -> Vec<u32> {
+pub(crate) fn parse_cpuset(s: &str) -> Vec<u32> {
     CpuMap::parse_below(s.trim(), 1 << 16)
         .map(|m| m.cpus().collect())
         .unwrap_or_default()

@@ -2,6 +2,8 @@
 //! inside the daemon (virt-proxy), `qemu:///embed?root=DIR` in any process.
 //!
 //! - [`argv`]: domain XML -> QEMU 7.2 command line.
+//! - [`capabilities`]: what the installed QEMU binaries can do (probed
+//!   over QMP, cached on disk), for the capabilities XML.
 //! - [`qmp`]: the QMP monitor protocol (codec + blocking client).
 //! - [`process`]: spawning, reaping and watching QEMU (pidfd, no polling).
 //! - [`state`]: definitions and runtime records on disk, locks.
@@ -18,6 +20,7 @@
 #![warn(missing_docs)]
 
 pub mod argv;
+pub mod capabilities;
 mod driver;
 pub mod error;
 pub mod process;

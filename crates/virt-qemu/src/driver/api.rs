@@ -58,9 +58,28 @@ impl Driver for QemuDriver {
         Ok(255)
     }
 
+    fn capabilities(&self) -> Result<String> {
+        Ok(self.capabilities_xml())
+    }
+
+    fn node_info(&self) -> Result<NodeInfo> {
+        Ok(virt_host::node_info())
+    }
+
+    fn node_cells_free_memory(&self, start: u32, max: u32) -> Result<Vec<u64>> {
+        Ok(node::cells_free_memory(start, max)?)
+    }
+
+    fn node_free_memory(&self) -> Result<u64> {
+        Ok(virt_host::free_memory())
+    }
+
     fn node_cpu_map(&self) -> Result<(u32, CpuMap)> {
-        let n = virt_host::cpu_count();
-        Ok((n, CpuMap::all(n)))
+        Ok(virt_host::cpu_map())
+    }
+
+    fn node_security_model(&self) -> Result<SecurityModel> {
+        Ok(node::security_model())
     }
 
     fn list_domain_ids(&self) -> Result<Vec<u32>> {

@@ -17,6 +17,7 @@ mod daemon;
 mod hotplug;
 mod launch;
 mod memory;
+mod node;
 mod save;
 pub mod tap;
 mod vcpus;

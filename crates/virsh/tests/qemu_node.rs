@@ -1,0 +1,218 @@
+//! The node on qemu:///session through the virsh binary: nodeinfo,
+//! freecell, nodecpumap checked against the host's own /proc and /sys
+//! (no QEMU needed), and the capabilities XML from probing the installed
+//! QEMU binaries, with the probe cache keyed on the binary's mtime.
+//!
+//! The comparison with libvirtd 9.0 on this machine, field by field, is in
+//! crates/virt-qemu/CAPABILITIES.md.
+#![cfg(feature = "qemu")]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const QEMU: &str = "/usr/bin/qemu-system-x86_64";
+
+/// A private state tree, removed on drop.
+struct Root(PathBuf);
+
+impl Root {
+    fn new(tag: &str) -> Root {
+        let p = PathBuf::from(format!("/tmp/vsn-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("temp root");
+        Root(p)
+    }
+}
+
+impl Drop for Root {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `virsh -c qemu:///session ARGS` with `PATH` set as given; its stdout,
+/// requiring success.
+fn virsh(root: &Root, path: Option<&str>, args: &[&str]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_virsh"));
+    cmd.args(["-c", "qemu:///session"])
+        .args(args)
+        .env("VIRT_QEMU_ROOT", &root.0);
+    if let Some(p) = path {
+        cmd.env("PATH", p);
+    }
+    let out = cmd.output().expect("virsh runs");
+    assert!(
+        out.status.success(),
+        "virsh {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn field<'a>(text: &'a str, key: &str) -> &'a str {
+    text.lines()
+        .find_map(|l| l.strip_prefix(key))
+        .map_or("", str::trim)
+}
+
+fn meminfo_kib(key: &str) -> u64 {
+    let text = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    field(&text, key)
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn node_figures_are_the_hosts() {
+    let root = Root::new("node");
+    let info = virsh(&root, None, &["nodeinfo"]);
+    assert_eq!(
+        field(&info, "Memory size:"),
+        format!("{} KiB", meminfo_kib("MemTotal:"))
+    );
+    let online = std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap_or_default();
+    let online: usize = online
+        .trim()
+        .split(',')
+        .map(|r| match r.split_once('-') {
+            Some((a, b)) => b.parse::<usize>().unwrap_or(0) + 1 - a.parse::<usize>().unwrap_or(0),
+            None => 1,
+        })
+        .sum();
+    assert_eq!(field(&info, "CPU(s):"), online.to_string(), "{info}");
+    let map = virsh(&root, None, &["nodecpumap"]);
+    assert_eq!(field(&map, "CPUs online:"), online.to_string(), "{map}");
+    assert_eq!(
+        field(&map, "CPU map:").matches('y').count(),
+        online,
+        "{map}"
+    );
+
+    // Free memory moves, but the cells add up to the total and stay below
+    // the node's memory.
+    let all = virsh(&root, None, &["freecell", "--all"]);
+    let cells: u64 = all
+        .lines()
+        .filter(|l| !l.starts_with("Total") && !l.starts_with('-'))
+        .filter_map(|l| {
+            l.split(':')
+                .nth(1)?
+                .split_whitespace()
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum();
+    let total: u64 = field(&all, "Total:")
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(total > 0 && cells == total, "{all}");
+    assert!(total <= meminfo_kib("MemTotal:"), "{all}");
+    let one = virsh(&root, None, &["freecell", "--cellno", "0"]);
+    assert!(
+        one.starts_with("0: ") && one.ends_with(" KiB\n\n"),
+        "{one:?}"
+    );
+}
+
+/// QEMU's default machine type, from its own `-machine help`.
+fn default_machine(binary: &Path) -> Option<String> {
+    let out = Command::new(binary)
+        .args(["-machine", "help"])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout).lines().find_map(|l| {
+        l.contains("(default)")
+            .then(|| l.split_whitespace().next().map(str::to_string))
+            .flatten()
+    })
+}
+
+#[test]
+fn capabilities_come_from_probing_qemu_and_are_cached() {
+    if !Path::new(QEMU).exists() {
+        println!("qemu_node: {QEMU} not installed (apt-get install qemu-system-x86); skipped");
+        return;
+    }
+    let root = Root::new("caps");
+    // A copy of the binary alone on PATH, so its mtime can be changed.
+    let bin = root.0.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin dir");
+    let qemu = bin.join("qemu-system-x86_64");
+    std::fs::copy(QEMU, &qemu).expect("copy QEMU");
+    let path = bin.to_string_lossy().into_owned();
+
+    let caps = virsh(&root, Some(&path), &["capabilities"]);
+    assert!(
+        caps.contains(&format!("<emulator>{}</emulator>", qemu.display())),
+        "{caps}"
+    );
+    let default = default_machine(&qemu).expect("QEMU names its default machine");
+    assert!(
+        caps.contains(&format!(
+            "<wordsize>64</wordsize>\n      <emulator>{}</emulator>\n      <machine maxCpus='",
+            qemu.display()
+        )),
+        "{caps}"
+    );
+    let first = caps
+        .lines()
+        .find(|l| l.contains("<machine "))
+        .unwrap_or_default();
+    assert!(first.ends_with(&format!(">{default}</machine>")), "{first}");
+    assert!(caps.contains("<domain type='qemu'/>"), "{caps}");
+    if Path::new("/usr/bin/virt-xml-validate").exists() {
+        let file = root.0.join("caps.xml");
+        std::fs::write(&file, &caps).expect("write caps");
+        let v = Command::new("virt-xml-validate")
+            .arg(&file)
+            .arg("capability")
+            .output()
+            .expect("virt-xml-validate runs");
+        assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    } else {
+        println!("qemu_node: virt-xml-validate not installed (apt-get install libvirt-clients); validation skipped");
+    }
+
+    // One probe, cached: a second call reads the cache file unchanged.
+    let cache = root.0.join("session/cache/capabilities").join(format!(
+        "{}.json",
+        qemu.to_string_lossy()
+            .trim_start_matches('/')
+            .replace('/', "_")
+    ));
+    let first_record = std::fs::read_to_string(&cache).expect("probe cached");
+    let modified = std::fs::metadata(&cache).and_then(|m| m.modified()).ok();
+    assert_eq!(virsh(&root, Some(&path), &["capabilities"]), caps);
+    assert_eq!(
+        std::fs::metadata(&cache).and_then(|m| m.modified()).ok(),
+        modified
+    );
+    // A new binary (another mtime) is probed again.
+    let st = Command::new("touch")
+        .args(["-d", "2001-02-03 04:05:06"])
+        .arg(&qemu)
+        .status();
+    assert!(st.is_ok_and(|s| s.success()));
+    assert_eq!(virsh(&root, Some(&path), &["capabilities"]), caps);
+    let second_record = std::fs::read_to_string(&cache).expect("probe cached");
+    assert_ne!(first_record, second_record, "not probed again");
+    assert!(
+        second_record.contains("\"mtime\":981173106"),
+        "{second_record}"
+    );
+
+    // No QEMU on PATH: the host alone, no guests.
+    let empty = root.0.join("empty");
+    std::fs::create_dir_all(&empty).expect("empty dir");
+    let bare = virsh(&root, Some(&empty.to_string_lossy()), &["capabilities"]);
+    assert!(
+        bare.contains("<host>") && !bare.contains("<guest>"),
+        "{bare}"
+    );
+}

@@ -1,0 +1,280 @@
+//! The node's own figures, as libvirt's Linux host code reads them:
+//! `virNodeGetInfo` (model, memory, CPUs, frequency, topology),
+//! free memory in total and per NUMA cell, and the map of online CPUs.
+
+use std::path::Path;
+
+use virt_core::{CpuMap, NodeInfo};
+use virt_xml::capabilities::host_arch;
+
+use crate::capabilities::{cpuinfo_field, meminfo_kib, parse_cpuset, HostProbe};
+
+/// `virNodeGetInfo` for the machine this runs on.
+pub fn node_info() -> NodeInfo {
+    node_info_at(Path::new("/"))
+}
+
+/// [`node_info`] reading `proc/` and `sys/` under `root`.
+///
+/// As libvirt: the model is the architecture name, the memory
+/// /proc/meminfo's MemTotal, the frequency the integer part of the first
+/// "cpu MHz" line; the topology is counted per cell from sysfs, and when
+/// cells × sockets × cores × threads does not give the online CPU count
+/// (offline CPUs, odd topologies), libvirt's fallback of one cell, one
+/// socket and one thread per core is reported instead.
+pub fn node_info_at(root: &Path) -> NodeInfo {
+    let probe = HostProbe { root };
+    let cpuinfo = probe.read("proc/cpuinfo").unwrap_or_default();
+    let mhz = cpuinfo_field(&cpuinfo, "cpu MHz")
+        .and_then(|v| v.split('.').next()?.trim().parse().ok())
+        .unwrap_or(0);
+    let memory = probe
+        .read("proc/meminfo")
+        .and_then(|m| meminfo_kib(&m, "MemTotal:"))
+        .unwrap_or(0);
+    let cells = probe.cells();
+    let cpus: u32 = cells.iter().map(|c| c.cpus.len() as u32).sum();
+    let mut sockets = 1;
+    let mut cores = 1;
+    let mut threads = 1;
+    for cell in &cells {
+        let mut socket_ids: Vec<u32> = cell.cpus.iter().map(|c| c.socket_id).collect();
+        socket_ids.sort_unstable();
+        socket_ids.dedup();
+        sockets = sockets.max(socket_ids.len() as u32);
+        for s in &socket_ids {
+            let mut core_ids: Vec<(u32, u32)> = cell
+                .cpus
+                .iter()
+                .filter(|c| c.socket_id == *s)
+                .map(|c| (c.die_id, c.core_id))
+                .collect();
+            core_ids.sort_unstable();
+            core_ids.dedup();
+            cores = cores.max(core_ids.len() as u32);
+        }
+        for c in &cell.cpus {
+            threads = threads.max(parse_cpuset(&c.siblings).len().max(1) as u32);
+        }
+    }
+    let mut info = NodeInfo {
+        model: host_arch().to_string(),
+        memory,
+        cpus,
+        mhz,
+        nodes: (cells.len() as u32).max(1),
+        sockets,
+        cores,
+        threads,
+    };
+    if info.max_cpus() != cpus {
+        info.nodes = 1;
+        info.sockets = 1;
+        info.cores = cpus.max(1);
+        info.threads = 1;
+    }
+    info
+}
+
+/// Free memory of each NUMA cell, `(cell id, bytes)`, by id: each cell's
+/// MemFree, or /proc/meminfo's as the one cell 0 of a kernel without NUMA.
+pub fn cells_free_memory() -> Vec<(u32, u64)> {
+    cells_free_memory_at(Path::new("/"))
+}
+
+/// [`cells_free_memory`] reading `proc/` and `sys/` under `root`.
+pub fn cells_free_memory_at(root: &Path) -> Vec<(u32, u64)> {
+    let probe = HostProbe { root };
+    let mut ids: Vec<u32> = probe
+        .list("sys/devices/system/node")
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|n| n.strip_prefix("node")?.parse().ok())
+        .collect();
+    ids.sort_unstable();
+    let cells: Vec<(u32, u64)> = ids
+        .into_iter()
+        .map(|id| {
+            let kib = probe
+                .read(&format!("sys/devices/system/node/node{id}/meminfo"))
+                .and_then(|m| meminfo_kib(&m, "MemFree:"))
+                .unwrap_or(0);
+            (id, kib * 1024)
+        })
+        .collect();
+    if !cells.is_empty() {
+        return cells;
+    }
+    let kib = probe
+        .read("proc/meminfo")
+        .and_then(|m| meminfo_kib(&m, "MemFree:"))
+        .unwrap_or(0);
+    vec![(0, kib * 1024)]
+}
+
+/// Free memory of the node in bytes: the sum over its cells, as libvirt's
+/// `virNodeGetFreeMemory` adds them.
+pub fn free_memory() -> u64 {
+    cells_free_memory().iter().map(|(_, b)| b).sum()
+}
+
+/// The node's CPUs for `virNodeGetCPUMap`: how many are present (the
+/// highest present CPU plus one) and which of them are online.
+pub fn cpu_map() -> (u32, CpuMap) {
+    cpu_map_at(Path::new("/"))
+}
+
+/// [`cpu_map`] reading `sys/` under `root`.
+pub fn cpu_map_at(root: &Path) -> (u32, CpuMap) {
+    let probe = HostProbe { root };
+    let read = |f: &str| parse_cpuset(&probe.read(f).unwrap_or_default());
+    let present = read("sys/devices/system/cpu/present");
+    let online = read("sys/devices/system/cpu/online");
+    let count = present
+        .iter()
+        .chain(online.iter())
+        .max()
+        .map_or_else(crate::cpu_count, |m| m + 1);
+    let mut map = CpuMap::new(count);
+    if online.is_empty() {
+        map = CpuMap::all(count);
+    }
+    for c in online {
+        map.set(c);
+    }
+    (count, map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        if let Some(d) = p.parent() {
+            let _ = fs::create_dir_all(d);
+        }
+        assert!(fs::write(&p, text).is_ok(), "{}", p.display());
+    }
+
+    /// Two cells of one socket each, two cores of two threads per socket,
+    /// CPU 7 present but offline.
+    fn tree(name: &str, offline_seven: bool) -> std::path::PathBuf {
+        let root =
+            std::env::temp_dir().join(format!("virt-host-node-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        write(
+            &root,
+            "proc/cpuinfo",
+            "processor\t: 0\ncpu MHz\t\t: 2600.123\nprocessor\t: 1\ncpu MHz\t\t: 1200.000\n",
+        );
+        write(
+            &root,
+            "proc/meminfo",
+            "MemTotal:        4194304 kB\nMemFree:         1000 kB\n",
+        );
+        write(&root, "sys/devices/system/cpu/present", "0-7\n");
+        write(
+            &root,
+            "sys/devices/system/cpu/online",
+            if offline_seven { "0-6\n" } else { "0-7\n" },
+        );
+        for n in 0..2u32 {
+            let d = format!("sys/devices/system/node/node{n}");
+            write(
+                &root,
+                &format!("{d}/meminfo"),
+                &format!(
+                    "Node {n} MemTotal:       2097152 kB\nNode {n} MemFree:        {} kB\n",
+                    1000 + n
+                ),
+            );
+            let last = if offline_seven && n == 1 {
+                6
+            } else {
+                n * 4 + 3
+            };
+            write(
+                &root,
+                &format!("{d}/cpulist"),
+                &format!("{}-{last}\n", n * 4),
+            );
+            for c in n * 4..=last {
+                let t = format!("sys/devices/system/cpu/cpu{c}/topology");
+                write(
+                    &root,
+                    &format!("{t}/physical_package_id"),
+                    &format!("{n}\n"),
+                );
+                write(&root, &format!("{t}/die_id"), "0\n");
+                write(
+                    &root,
+                    &format!("{t}/core_id"),
+                    &format!("{}\n", (c % 4) / 2),
+                );
+                let first = c - c % 2;
+                write(
+                    &root,
+                    &format!("{t}/thread_siblings_list"),
+                    &format!("{first}-{}\n", first + 1),
+                );
+            }
+        }
+        root
+    }
+
+    #[test]
+    fn node_info_from_a_sysfs_tree() {
+        let root = tree("info", false);
+        let info = node_info_at(&root);
+        let free = cells_free_memory_at(&root);
+        let (count, map) = cpu_map_at(&root);
+        let _ = fs::remove_dir_all(&root);
+        assert_eq!(
+            info,
+            NodeInfo {
+                model: host_arch().into(),
+                memory: 4194304,
+                cpus: 8,
+                mhz: 2600,
+                nodes: 2,
+                sockets: 1,
+                cores: 2,
+                threads: 2,
+            }
+        );
+        assert_eq!(free, vec![(0, 1000 * 1024), (1, 1001 * 1024)]);
+        assert_eq!(count, 8);
+        assert_eq!(map.cpus().count(), 8);
+    }
+
+    #[test]
+    fn an_offline_cpu_gives_libvirts_flat_topology() {
+        let root = tree("offline", true);
+        let info = node_info_at(&root);
+        let (count, map) = cpu_map_at(&root);
+        let _ = fs::remove_dir_all(&root);
+        assert_eq!(
+            (
+                info.cpus,
+                info.nodes,
+                info.sockets,
+                info.cores,
+                info.threads
+            ),
+            (7, 1, 1, 7, 1)
+        );
+        assert_eq!(count, 8);
+        assert_eq!(map.cpus().collect::<Vec<_>>(), (0..7).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn this_host_adds_up() {
+        let info = node_info();
+        assert!(info.cpus >= 1 && info.memory > 0, "{info:?}");
+        assert_eq!(free_memory(), cells_free_memory().iter().map(|c| c.1).sum());
+        let (count, map) = cpu_map();
+        assert!(map.cpus().count() as u32 <= count);
+    }
+}
