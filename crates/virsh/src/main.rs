@@ -8,6 +8,7 @@
 
 mod builtin;
 mod console;
+mod complete;
 mod ctl;
 mod defs;
 mod device;

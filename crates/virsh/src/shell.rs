@@ -188,13 +188,27 @@ Type:  'help' for help with commands\n       'quit' to quit\n\n",
     let prompt = if is_root() { "virsh # " } else { "virsh > " };
     if std::io::stdin().is_terminal() {
         ctl.flush();
-        let mut editor = rustyline::DefaultEditor::new().ok();
+        let config = rustyline::Config::builder()
+            .completion_type(rustyline::CompletionType::List)
+            .build();
+        let mut editor = rustyline::Editor::<
+            crate::complete::VirshHelper,
+            rustyline::history::DefaultHistory,
+        >::with_config(config)
+        .ok();
+        if let Some(ed) = editor.as_mut() {
+            ed.set_helper(Some(crate::complete::VirshHelper::new()));
+        }
         let history = history_path();
         if let (Some(ed), Some(h)) = (editor.as_mut(), history.as_ref()) {
             let _ = ed.load_history(h);
         }
         if let Some(ed) = editor.as_mut() {
             while ctl.imode {
+                // Names complete from the connection open now.
+                if let Some(h) = ed.helper_mut() {
+                    h.conn = ctl.conn.clone();
+                }
                 match ed.readline(prompt) {
                     Ok(line) => {
                         if !line.trim().is_empty() {
