@@ -254,7 +254,7 @@ mod tests {
     #[cfg(feature = "test")]
     #[test]
     fn commands_options_and_domains() {
-        crate::register_backends();
+        virt_drivers::register();
         let conn = Connect::open("test:///default").ok();
         let conn = conn.as_ref();
         assert_eq!(names("domin", conn), vec!["dominfo"]);
