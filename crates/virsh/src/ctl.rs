@@ -194,6 +194,13 @@ impl Ctl {
     /// a UUID, then as a name, as far as `by` allows.
     pub fn lookup_domain(&mut self, cmd: &Cmd, by: By) -> Result<Domain, Failure> {
         let name = self.req_str(cmd, "domain")?.to_string();
+        self.lookup_domain_named(&name, by)
+    }
+
+    /// Find the domain `name` names (an id, a UUID or a name, as `by`
+    /// allows), with virsh's message when none does.
+    pub fn lookup_domain_named(&mut self, name: &str, by: By) -> Result<Domain, Failure> {
+        let name = name.to_string();
         let conn = self.conn()?;
         let mut dom = None;
         if by.id {

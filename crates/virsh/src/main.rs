@@ -13,11 +13,13 @@ mod ctl;
 mod defs;
 mod device;
 mod domain;
+mod edit;
 mod event;
 mod network;
 mod node;
 mod opts;
 mod shell;
+mod stats;
 mod storage;
 mod table;
 

@@ -355,58 +355,28 @@ pub fn net_edit(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let name = net.name().to_string();
     // The persistent definition; drivers that know no INACTIVE flag are
     // asked for their only one, as virsh does.
-    let xml = match net.xml_desc(virt_core::network_xml_flags::INACTIVE) {
-        Ok(x) => x,
+    let flags = match net.xml_desc(virt_core::network_xml_flags::INACTIVE) {
+        Ok(_) => virt_core::network_xml_flags::INACTIVE,
         Err(e) if e.code == ErrorCode::InvalidArg => {
             virt_core::reset_last_error();
-            net.xml_desc(0)?
+            0
         }
         Err(e) => return Err(e.into()),
     };
-    let dir = std::env::temp_dir();
-    let path = dir.join(format!("virshXXXXXX-{}-{name}.xml", std::process::id()));
-    let written = std::fs::write(&path, &xml);
-    if let Err(e) = written {
-        return Err(ctl.fail_msg(&format!(
-            "failed to create temporary file: {}",
-            virt_core::error::io_error_text(&e)
-        )));
-    }
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .unwrap_or_else(|_| "vi".into());
-    let status = std::process::Command::new("/bin/sh")
-        .arg("-c")
-        .arg(format!("{editor} \"$0\""))
-        .arg(&path)
-        .status();
-    let edited = std::fs::read_to_string(&path);
-    let _ = std::fs::remove_file(&path);
-    match status {
-        Ok(s) if s.success() => {}
-        _ => return Err(ctl.fail_msg(&format!("{editor}: command failed"))),
-    }
-    let edited = match edited {
-        Ok(x) => x,
-        Err(e) => {
-            return Err(ctl.fail_msg(&format!(
-                "failed to read temporary file: {}",
-                virt_core::error::io_error_text(&e)
-            )))
-        }
-    };
-    if edited == xml {
-        ctl.print_extra(&format!("Network {name} XML configuration not changed.\n"));
-        return Ok(());
-    }
     let conn = ctl.conn()?;
-    match conn.network_define_xml(&edited, 0) {
-        Ok(n) => {
-            ctl.print_extra(&format!("Network {} XML configuration edited.\n", n.name()));
-            Ok(())
-        }
-        Err(e) => Err(ctl.fail(&format!("Failed to define network from {name}"), e)),
-    }
+    crate::edit::edit(
+        ctl,
+        &name,
+        crate::edit::Editable {
+            subject: |n| format!("Network {n}"),
+            xml: Box::new(|| net.xml_desc(flags)),
+            define: Box::new(|xml, _| {
+                conn.network_define_xml(xml, 0)
+                    .map(|n| n.name().to_string())
+            }),
+            validates: false,
+        },
+    )
 }
 
 /// `net-dhcp-leases`: virsh's table of the leases, sorted by MAC address.

@@ -306,7 +306,9 @@ pub fn command_help(def: &CmdDef) -> String {
         let part = match (o.kind, o.required) {
             (OptKind::Bool, _) => format!(" [--{n}]"),
             (OptKind::Argv, true) => format!(" [--{n}] <string>..."),
-            (OptKind::Argv, false) if n == "string" => " [<string>]...".to_string(),
+            // virsh writes these lists by their bare name (echo's words,
+            // domstats' domains).
+            (OptKind::Argv, false) if matches!(n, "string" | "domain") => format!(" [<{n}>]..."),
             (OptKind::Argv, false) => format!(" [[--{n}] <string>]..."),
             (OptKind::Data, true) | (OptKind::Int | OptKind::Str, true) => format!(" <{n}>"),
             (OptKind::Data, false) => format!(" [<{n}>]"),
@@ -330,7 +332,7 @@ pub fn command_help(def: &CmdDef) -> String {
             let n = o.name;
             let shown = match (o.kind, o.required) {
                 (OptKind::Bool, _) => format!("--{n}"),
-                (OptKind::Argv, _) if n == "string" => "<string>".to_string(),
+                (OptKind::Argv, _) if matches!(n, "string" | "domain") => format!("<{n}>"),
                 (OptKind::Argv, _) | (OptKind::Data, _) => format!("[--{n}] <string>"),
                 (k, true) => format!("[--{n}] <{}>", type_word(k)),
                 (k, false) => format!("--{n} <{}>", type_word(k)),

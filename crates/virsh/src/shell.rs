@@ -3,6 +3,7 @@
 use crate::ctl::{CmdResult, Ctl};
 use crate::opts::{self, Cmd};
 use crate::{builtin, console, device, domain, event, network, node, storage};
+use crate::{builtin, device, domain, edit, event, network, node, stats, storage};
 use std::io::BufRead;
 use std::time::Instant;
 
@@ -16,6 +17,7 @@ fn handler(name: &str) -> Option<fn(&mut Ctl, &Cmd) -> CmdResult> {
         "domname" => domain::domname,
         "domuuid" => domain::domuuid,
         "dumpxml" => domain::dumpxml,
+        "edit" => edit::domain,
         "create" => domain::create,
         "define" => domain::define,
         "undefine" => domain::undefine,
@@ -46,6 +48,7 @@ fn handler(name: &str) -> Option<fn(&mut Ctl, &Cmd) -> CmdResult> {
         "detach-disk" => device::detach_disk,
         "attach-interface" => device::attach_interface,
         "detach-interface" => device::detach_interface,
+        "domstats" => stats::domstats,
         "nodeinfo" => node::nodeinfo,
         "capabilities" => node::capabilities,
         "freecell" => node::freecell,
@@ -59,6 +62,7 @@ fn handler(name: &str) -> Option<fn(&mut Ctl, &Cmd) -> CmdResult> {
         "pool-list" => storage::pool_list,
         "pool-info" => storage::pool_info,
         "pool-dumpxml" => storage::pool_dumpxml,
+        "pool-edit" => storage::pool_edit,
         "pool-autostart" => storage::pool_autostart,
         "pool-build" => storage::pool_build,
         "pool-create" => storage::pool_create,

@@ -222,6 +222,37 @@ pub fn pool_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     Ok(())
 }
 
+/// `pool-edit`: the pool's persistent XML in the editor, defined again
+/// when changed (see `crate::edit`).
+pub fn pool_edit(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let pool = lookup_pool(ctl, cmd)?;
+    let name = pool.name().to_string();
+    // The inactive definition, or the only one of drivers that refuse the
+    // flag, as virsh does.
+    let flags = match pool.xml_desc(virt_core::storage_xml_flags::INACTIVE) {
+        Ok(_) => virt_core::storage_xml_flags::INACTIVE,
+        Err(e) if e.code == virt_core::ErrorCode::InvalidArg => {
+            virt_core::reset_last_error();
+            0
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let conn = ctl.conn()?;
+    crate::edit::edit(
+        ctl,
+        &name,
+        crate::edit::Editable {
+            subject: |n| format!("Pool {n}"),
+            xml: Box::new(|| pool.xml_desc(flags)),
+            define: Box::new(|xml, _| {
+                conn.storage_pool_define_xml(xml, 0)
+                    .map(|p| p.name().to_string())
+            }),
+            validates: false,
+        },
+    )
+}
+
 /// The listing flags of a `--type` list ("dir,logical").
 fn pool_type_flags(ctl: &mut Ctl, types: &str) -> Result<u32, Failure> {
     let mut flags = 0;

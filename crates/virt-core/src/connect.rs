@@ -366,6 +366,25 @@ impl Connect {
             .collect())
     }
 
+    /// Statistics of the given domains, the groups `stats` names
+    /// (`domain_stats`), in one call (`virDomainListGetStats`).
+    pub fn domain_list_get_stats(
+        &self,
+        doms: &[Domain],
+        stats: u32,
+        flags: u32,
+    ) -> Result<Vec<(Domain, Vec<TypedParam>)>> {
+        let refs: Vec<DomainRef> = doms.iter().map(|d| d.r.clone()).collect();
+        let records = self.check(
+            self.checked_as("virDomainListGetStats")
+                .get_all_domain_stats(&refs, stats, flags),
+        )?;
+        Ok(records
+            .into_iter()
+            .map(|r| (self.domain(r.dom), r.params))
+            .collect())
+    }
+
     /// Create and start a transient domain (`virDomainCreateXML`).
     pub fn create_xml(&self, xml: &str, flags: u32) -> Result<Domain> {
         self.check(

@@ -38,6 +38,9 @@ pub enum QemuError {
     /// A bad argument.
     #[error("invalid argument: {0}")]
     InvalidArg(String),
+    /// An argument this driver cannot serve (statistics groups it lacks).
+    #[error("argument unsupported: {0}")]
+    ArgumentUnsupported(String),
     /// Flags the call does not know.
     #[error(transparent)]
     Flags(#[from] UnsupportedFlags),
@@ -106,6 +109,7 @@ impl DriverError for QemuError {
             Unsupported(_) => ErrorCode::ConfigUnsupported,
             OperationUnsupported(_) => ErrorCode::OperationUnsupported,
             InvalidArg(_) | Flags(_) => ErrorCode::InvalidArg,
+            ArgumentUnsupported(_) => ErrorCode::ArgumentUnsupported,
             Internal(_) | Monitor { .. } | Protocol(_) | Xml(_) | Driver(_) => {
                 ErrorCode::InternalError
             }

@@ -20,6 +20,7 @@ mod memory;
 mod node;
 mod save;
 pub mod tap;
+mod stats;
 mod vcpus;
 mod watch;
 
