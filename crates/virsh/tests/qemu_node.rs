@@ -1,4 +1,4 @@
-//! The node on qemu:///session through the virsh binary: nodeinfo,
+//! The node on qemu:/// (embedded, under a temp root) through the virsh binary: nodeinfo,
 //! freecell, nodecpumap checked against the host's own /proc and /sys
 //! (no QEMU needed), and the capabilities XML from probing the installed
 //! QEMU binaries, with the probe cache keyed on the binary's mtime.
@@ -30,13 +30,13 @@ impl Drop for Root {
     }
 }
 
-/// `virsh -c qemu:///session ARGS` with `PATH` set as given; its stdout,
+/// `virsh -c qemu:///embed?root=ROOT ARGS` with `PATH` set as given; its stdout,
 /// requiring success.
 fn virsh(root: &Root, path: Option<&str>, args: &[&str]) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_virsh"));
-    cmd.args(["-c", "qemu:///session"])
-        .args(args)
-        .env("VIRT_QEMU_ROOT", &root.0);
+    cmd.arg("-c")
+        .arg(format!("qemu:///embed?root={}", root.0.display()))
+        .args(args);
     if let Some(p) = path {
         cmd.env("PATH", p);
     }
@@ -180,7 +180,7 @@ fn capabilities_come_from_probing_qemu_and_are_cached() {
     }
 
     // One probe, cached: a second call reads the cache file unchanged.
-    let cache = root.0.join("session/cache/capabilities").join(format!(
+    let cache = root.0.join("cache/capabilities").join(format!(
         "{}.json",
         qemu.to_string_lossy()
             .trim_start_matches('/')

@@ -210,7 +210,8 @@ fn transient_guest_from_separate_virsh_processes() {
             "Id:             1\nName:           tiny\nUUID:           {uuid}\n\
              OS Type:        hvm\nState:          running\nCPU(s):         1\n\
              CPU time:       -\nMax memory:     65536 KiB\nUsed memory:    65536 KiB\n\
-             Persistent:     no\nAutostart:      disable\nManaged save:   no\n"
+             Persistent:     no\nAutostart:      disable\nManaged save:   no\n\
+             Security model: none\nSecurity DOI:   0\n"
         )
     );
     assert_eq!(

@@ -8,7 +8,12 @@ use crate::capabilities;
 impl QemuDriver {
     /// Where this connection caches its QEMU probes.
     pub(super) fn caps_cache_dir(&self) -> std::path::PathBuf {
-        capabilities::cache_dir(self.system)
+        match &self.embed_root {
+            // An embedded driver keeps everything under its root, as
+            // libvirt's embed mode keeps its cache in ROOT/cache.
+            Some(root) => root.join("cache/capabilities"),
+            None => capabilities::cache_dir(self.system),
+        }
     }
 
     /// The capabilities XML (`virConnectGetCapabilities`).
