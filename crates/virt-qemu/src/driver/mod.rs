@@ -19,8 +19,8 @@ mod launch;
 mod memory;
 mod node;
 mod save;
-pub mod tap;
 mod stats;
+pub mod tap;
 mod vcpus;
 mod watch;
 
