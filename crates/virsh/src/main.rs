@@ -7,8 +7,8 @@
 #![warn(missing_docs)]
 
 mod builtin;
-mod console;
 mod complete;
+mod console;
 mod ctl;
 mod defs;
 mod device;

@@ -2,8 +2,7 @@
 
 use crate::ctl::{CmdResult, Ctl};
 use crate::opts::{self, Cmd};
-use crate::{builtin, console, device, domain, event, network, node, storage};
-use crate::{builtin, device, domain, edit, event, network, node, stats, storage};
+use crate::{builtin, console, device, domain, edit, event, network, node, stats, storage};
 use std::io::BufRead;
 use std::time::Instant;
 
