@@ -41,6 +41,12 @@ RETURNS = {
     "storageVolLookupByKey": "virStorageVol", "storageVolLookupByPath": "virStorageVol",
     "storageVolLookupByName": "virStorageVol", "createXMLFrom": "virStorageVol",
     "listAllVolumes": "List[virStorageVol]", "listVolumes": "List[str]",
+    "listAllInterfaces": "List[virInterface]", "interfaceLookupByName": "virInterface",
+    "interfaceLookupByMACString": "virInterface", "interfaceDefineXML": "virInterface",
+    "listInterfaces": "List[str]", "listDefinedInterfaces": "List[str]", "MACString": "str",
+    "listAllDevices": "List[virNodeDevice]", "listDevices": "List[str]",
+    "nodeDeviceLookupByName": "virNodeDevice", "nodeDeviceCreateXML": "virNodeDevice",
+    "nodeDeviceDefineXML": "virNodeDevice", "parent": "Optional[str]", "listCaps": "List[str]",
 }
 
 
@@ -67,7 +73,8 @@ def main():
     print("")
     print("_RawError = Tuple[int, int, str, int, Optional[str], Optional[str], Optional[str], int, int]")
     print("")
-    for cname in ["virConnect", "virDomain", "virNetwork", "virStoragePool", "virStorageVol"]:
+    for cname in ["virConnect", "virDomain", "virNetwork", "virStoragePool", "virStorageVol",
+                  "virInterface", "virNodeDevice"]:
         c = getattr(m, cname)
         print("")
         print("class %s:" % cname)

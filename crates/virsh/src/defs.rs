@@ -74,6 +74,23 @@ pub static GROUPS: &[Group] = &[
         ],
     },
     Group {
+        title: "Interface",
+        keyword: "interface",
+        commands: &[
+            "iface-begin",
+            "iface-commit",
+            "iface-define",
+            "iface-destroy",
+            "iface-dumpxml",
+            "iface-list",
+            "iface-mac",
+            "iface-name",
+            "iface-rollback",
+            "iface-start",
+            "iface-undefine",
+        ],
+    },
+    Group {
         title: "Networking",
         keyword: "network",
         commands: &[
@@ -91,6 +108,19 @@ pub static GROUPS: &[Group] = &[
             "net-undefine",
             "net-update",
             "net-uuid",
+        ],
+    },
+    Group {
+        title: "Node Device",
+        keyword: "nodedev",
+        commands: &[
+            "nodedev-create",
+            "nodedev-destroy",
+            "nodedev-dumpxml",
+            "nodedev-list",
+            "nodedev-define",
+            "nodedev-undefine",
+            "nodedev-start",
         ],
     },
     Group {
@@ -147,6 +177,159 @@ pub static GROUPS: &[Group] = &[
 
 /// Every command, its help texts and options.
 pub static COMMANDS: &[CmdDef] = &[
+    CmdDef {
+        name: "iface-list",
+        info: "list physical host interfaces",
+        desc: Some("Returns list of physical host interfaces."),
+        opts: &[
+            OptDef { name: "inactive", kind: Bool, required: false, positional: false, help: "list inactive interfaces" },
+            OptDef { name: "all", kind: Bool, required: false, positional: false, help: "list inactive & active interfaces" },
+        ],
+    },
+    CmdDef {
+        name: "iface-name",
+        info: "convert an interface MAC address to interface name",
+        desc: None,
+        opts: &[
+            OptDef { name: "interface", kind: Data, required: true, positional: true, help: "interface mac" },
+        ],
+    },
+    CmdDef {
+        name: "iface-mac",
+        info: "convert an interface name to interface MAC address",
+        desc: None,
+        opts: &[
+            OptDef { name: "interface", kind: Data, required: true, positional: true, help: "interface name" },
+        ],
+    },
+    CmdDef {
+        name: "iface-dumpxml",
+        info: "interface information in XML",
+        desc: Some("Output the physical host interface information as an XML dump to stdout."),
+        opts: &[
+            OptDef { name: "interface", kind: Data, required: true, positional: true, help: "interface name or MAC address" },
+            OptDef { name: "inactive", kind: Bool, required: false, positional: false, help: "show inactive defined XML" },
+            OptDef { name: "xpath", kind: Str, required: false, positional: false, help: "xpath expression to filter the XML document" },
+            OptDef { name: "wrap", kind: Bool, required: false, positional: false, help: "wrap xpath results in an common root element" },
+        ],
+    },
+    CmdDef {
+        name: "iface-define",
+        info: "define an inactive persistent physical host interface or modify an existing persistent one from an XML file",
+        desc: Some("Define or modify a persistent physical host interface."),
+        opts: &[
+            OptDef { name: "file", kind: Data, required: true, positional: true, help: "file containing an XML interface description" },
+            OptDef { name: "validate", kind: Bool, required: false, positional: false, help: "validate the XML against the schema" },
+        ],
+    },
+    CmdDef {
+        name: "iface-undefine",
+        info: "undefine a physical host interface (remove it from configuration)",
+        desc: Some("undefine an interface."),
+        opts: &[
+            OptDef { name: "interface", kind: Data, required: true, positional: true, help: "interface name or MAC address" },
+        ],
+    },
+    CmdDef {
+        name: "iface-start",
+        info: "start a physical host interface (enable it / \"if-up\")",
+        desc: Some("start a physical host interface."),
+        opts: &[
+            OptDef { name: "interface", kind: Data, required: true, positional: true, help: "interface name or MAC address" },
+        ],
+    },
+    CmdDef {
+        name: "iface-destroy",
+        info: "destroy a physical host interface (disable it / \"if-down\")",
+        desc: Some("forcefully stop a physical host interface."),
+        opts: &[
+            OptDef { name: "interface", kind: Data, required: true, positional: true, help: "interface name or MAC address" },
+        ],
+    },
+    CmdDef {
+        name: "iface-begin",
+        info: "create a snapshot of current interfaces settings, which can be later committed (iface-commit) or restored (iface-rollback)",
+        desc: Some("Create a restore point for interfaces settings"),
+        opts: &[
+        ],
+    },
+    CmdDef {
+        name: "iface-commit",
+        info: "commit changes made since iface-begin and free restore point",
+        desc: Some("commit changes and free restore point"),
+        opts: &[
+        ],
+    },
+    CmdDef {
+        name: "iface-rollback",
+        info: "rollback to previous saved configuration created via iface-begin",
+        desc: Some("rollback to previous restore point"),
+        opts: &[
+        ],
+    },
+    CmdDef {
+        name: "nodedev-list",
+        info: "enumerate devices on this host",
+        desc: None,
+        opts: &[
+            OptDef { name: "tree", kind: Bool, required: false, positional: false, help: "list devices in a tree" },
+            OptDef { name: "cap", kind: Str, required: false, positional: false, help: "capability names, separated by comma" },
+            OptDef { name: "inactive", kind: Bool, required: false, positional: false, help: "list inactive devices" },
+            OptDef { name: "all", kind: Bool, required: false, positional: false, help: "list inactive & active devices" },
+        ],
+    },
+    CmdDef {
+        name: "nodedev-dumpxml",
+        info: "node device details in XML",
+        desc: Some("Output the node device details as an XML dump to stdout."),
+        opts: &[
+            OptDef { name: "device", kind: Data, required: true, positional: true, help: "device name or wwn pair in 'wwnn,wwpn' format" },
+            OptDef { name: "xpath", kind: Str, required: false, positional: false, help: "xpath expression to filter the XML document" },
+            OptDef { name: "wrap", kind: Bool, required: false, positional: false, help: "wrap xpath results in an common root element" },
+        ],
+    },
+    CmdDef {
+        name: "nodedev-create",
+        info: "create a device defined by an XML file on the node",
+        desc: Some("Create a device on the node.  Note that this command creates devices on the physical host that can then be assigned to a virtual machine."),
+        opts: &[
+            OptDef { name: "file", kind: Data, required: true, positional: true, help: "file containing an XML description of the device" },
+            OptDef { name: "validate", kind: Bool, required: false, positional: false, help: "validate the XML against the schema" },
+        ],
+    },
+    CmdDef {
+        name: "nodedev-destroy",
+        info: "destroy (stop) a device on the node",
+        desc: Some("Destroy a device on the node.  Note that this command destroys devices on the physical host"),
+        opts: &[
+            OptDef { name: "device", kind: Data, required: true, positional: true, help: "device name or wwn pair in 'wwnn,wwpn' format" },
+        ],
+    },
+    CmdDef {
+        name: "nodedev-define",
+        info: "Define a device by an xml file on a node",
+        desc: Some("Defines a persistent device on the node that can be assigned to a domain. The device must be started before it can be assigned to a domain."),
+        opts: &[
+            OptDef { name: "file", kind: Data, required: true, positional: true, help: "file containing an XML description of the device" },
+            OptDef { name: "validate", kind: Bool, required: false, positional: false, help: "validate the XML against the schema" },
+        ],
+    },
+    CmdDef {
+        name: "nodedev-undefine",
+        info: "Undefine an inactive node device",
+        desc: Some("Undefines the configuration for an inactive node device"),
+        opts: &[
+            OptDef { name: "device", kind: Data, required: true, positional: true, help: "device name or wwn pair in 'wwnn,wwpn' format" },
+        ],
+    },
+    CmdDef {
+        name: "nodedev-start",
+        info: "Start an inactive node device",
+        desc: Some("Starts an inactive node device that was previously defined"),
+        opts: &[
+            OptDef { name: "device", kind: Data, required: true, positional: true, help: "device name" },
+        ],
+    },
     CmdDef {
         name: "list",
         info: "list domains",

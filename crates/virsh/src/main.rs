@@ -15,6 +15,7 @@ mod device;
 mod domain;
 mod edit;
 mod event;
+mod host;
 mod network;
 mod node;
 mod opts;

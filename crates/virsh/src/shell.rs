@@ -2,7 +2,7 @@
 
 use crate::ctl::{CmdResult, Ctl};
 use crate::opts::{self, Cmd};
-use crate::{builtin, console, device, domain, edit, event, network, node, stats, storage};
+use crate::{builtin, console, device, domain, edit, event, host, network, node, stats, storage};
 use std::io::BufRead;
 use std::time::Instant;
 
@@ -55,6 +55,24 @@ fn handler(name: &str) -> Option<fn(&mut Ctl, &Cmd) -> CmdResult> {
         "version" => node::version,
         "uri" => node::uri,
         "hostname" => node::hostname,
+        "iface-list" => host::iface_list,
+        "iface-name" => host::iface_name,
+        "iface-mac" => host::iface_mac,
+        "iface-dumpxml" => host::iface_dumpxml,
+        "iface-define" => host::iface_define,
+        "iface-undefine" => host::iface_undefine,
+        "iface-start" => host::iface_start,
+        "iface-destroy" => host::iface_destroy,
+        "iface-begin" => host::iface_begin,
+        "iface-commit" => host::iface_commit,
+        "iface-rollback" => host::iface_rollback,
+        "nodedev-list" => host::nodedev_list,
+        "nodedev-dumpxml" => host::nodedev_dumpxml,
+        "nodedev-create" => host::nodedev_create,
+        "nodedev-destroy" => host::nodedev_destroy,
+        "nodedev-define" => host::nodedev_define,
+        "nodedev-undefine" => host::nodedev_undefine,
+        "nodedev-start" => host::nodedev_start,
         "net-list" => network::net_list,
         "net-info" => network::net_info,
         "net-dumpxml" => network::net_dumpxml,

@@ -159,7 +159,7 @@ impl Connect {
 
     /// The driver, through the read-only refusal and argument checks.
     #[inline]
-    fn checked(&self) -> Checked<'_> {
+    pub(crate) fn checked(&self) -> Checked<'_> {
         Checked::new(self.inner.driver.as_ref(), self.inner.read_only)
     }
 

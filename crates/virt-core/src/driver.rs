@@ -216,6 +216,71 @@ macro_rules! for_each_driver_method {
             [virNetworkUpdate, write] fn network_update(&self, net: &$crate::NetworkRef, command: u32, section: u32, parent_index: i32, xml: &str, flags: u32) -> ();
             /// The network's DHCP leases, only those of `mac` when given.
             [virNetworkGetDHCPLeases, read] fn network_get_dhcp_leases(&self, net: &$crate::NetworkRef, mac: Option<&str>, flags: u32) -> Vec<$crate::NetworkDhcpLease>;
+            /// Every host interface that passes `flags` (`list_interfaces_flags`:
+            /// 1 inactive, 2 active).
+            [virConnectListAllInterfaces, read] fn list_all_interfaces(&self, flags: u32) -> Vec<$crate::InterfaceRef>;
+            /// Number of active host interfaces.
+            [virConnectNumOfInterfaces, read] fn num_of_interfaces(&self) -> u32;
+            /// Names of the active host interfaces.
+            [virConnectListInterfaces, read] fn list_interfaces(&self) -> Vec<String>;
+            /// Number of defined, inactive host interfaces.
+            [virConnectNumOfDefinedInterfaces, read] fn num_of_defined_interfaces(&self) -> u32;
+            /// Names of the defined, inactive host interfaces.
+            [virConnectListDefinedInterfaces, read] fn list_defined_interfaces(&self) -> Vec<String>;
+            /// Find a host interface by name.
+            [virInterfaceLookupByName, read] fn interface_lookup_by_name(&self, name: &str) -> $crate::InterfaceRef;
+            /// Find a host interface by MAC address.
+            [virInterfaceLookupByMACString, read] fn interface_lookup_by_mac_string(&self, mac: &str) -> $crate::InterfaceRef;
+            /// The interface's XML (`interface_xml_flags`: 1 the inactive definition).
+            [virInterfaceGetXMLDesc, read] fn interface_get_xml_desc(&self, iface: &$crate::InterfaceRef, flags: u32) -> String;
+            /// Define (or redefine) a host interface from XML.
+            [virInterfaceDefineXML, write] fn interface_define_xml(&self, xml: &str, flags: u32) -> $crate::InterfaceRef;
+            /// Remove a host interface's definition.
+            [virInterfaceUndefine, write] fn interface_undefine(&self, iface: &$crate::InterfaceRef) -> ();
+            /// Bring a host interface up.
+            [virInterfaceCreate, write] fn interface_create(&self, iface: &$crate::InterfaceRef, flags: u32) -> ();
+            /// Bring a host interface down.
+            [virInterfaceDestroy, write] fn interface_destroy(&self, iface: &$crate::InterfaceRef, flags: u32) -> ();
+            /// True when the host interface is up.
+            [virInterfaceIsActive, read] fn interface_is_active(&self, iface: &$crate::InterfaceRef) -> bool;
+            /// Snapshot the host's interface configuration so that a later
+            /// rollback can restore it.
+            [virInterfaceChangeBegin, write] fn interface_change_begin(&self, flags: u32) -> ();
+            /// Keep the changes made since `interface_change_begin`.
+            [virInterfaceChangeCommit, write] fn interface_change_commit(&self, flags: u32) -> ();
+            /// Undo the changes made since `interface_change_begin`.
+            [virInterfaceChangeRollback, write] fn interface_change_rollback(&self, flags: u32) -> ();
+            /// Every node device that passes `flags` (`list_node_devices_flags`:
+            /// capability bits, active, inactive).
+            [virConnectListAllNodeDevices, read] fn list_all_node_devices(&self, flags: u32) -> Vec<$crate::NodeDeviceRef>;
+            /// Number of node devices, only those with capability `cap` when given.
+            [virNodeNumOfDevices, read] fn node_num_of_devices(&self, cap: Option<&str>, flags: u32) -> u32;
+            /// Names of the node devices, only those with capability `cap` when given.
+            [virNodeListDevices, read] fn node_list_devices(&self, cap: Option<&str>, flags: u32) -> Vec<String>;
+            /// Find a node device by name.
+            [virNodeDeviceLookupByName, read] fn node_device_lookup_by_name(&self, name: &str) -> $crate::NodeDeviceRef;
+            /// The node device's XML.
+            [virNodeDeviceGetXMLDesc, read] fn node_device_get_xml_desc(&self, dev: &$crate::NodeDeviceRef, flags: u32) -> String;
+            /// The name of the device's parent (`None` for the root, `computer`).
+            [virNodeDeviceGetParent, read] fn node_device_get_parent(&self, dev: &$crate::NodeDeviceRef) -> Option<String>;
+            /// Number of the device's capabilities.
+            [virNodeDeviceNumOfCaps, read] fn node_device_num_of_caps(&self, dev: &$crate::NodeDeviceRef) -> u32;
+            /// Names of the device's capabilities (`pci`, `scsi_host`, ...).
+            [virNodeDeviceListCaps, read] fn node_device_list_caps(&self, dev: &$crate::NodeDeviceRef) -> Vec<String>;
+            /// Create a transient device (a vHBA, a mediated device) from XML.
+            [virNodeDeviceCreateXML, write] fn node_device_create_xml(&self, xml: &str, flags: u32) -> $crate::NodeDeviceRef;
+            /// Remove a device made by `node_device_create_xml`.
+            [virNodeDeviceDestroy, write] fn node_device_destroy(&self, dev: &$crate::NodeDeviceRef) -> ();
+            /// Define a persistent device from XML.
+            [virNodeDeviceDefineXML, write] fn node_device_define_xml(&self, xml: &str, flags: u32) -> $crate::NodeDeviceRef;
+            /// Remove a device's persistent definition.
+            [virNodeDeviceUndefine, write] fn node_device_undefine(&self, dev: &$crate::NodeDeviceRef, flags: u32) -> ();
+            /// Start a defined device.
+            [virNodeDeviceCreate, write] fn node_device_create(&self, dev: &$crate::NodeDeviceRef, flags: u32) -> ();
+            /// True when the device is active.
+            [virNodeDeviceIsActive, read] fn node_device_is_active(&self, dev: &$crate::NodeDeviceRef) -> bool;
+            /// True when the device has a persistent definition.
+            [virNodeDeviceIsPersistent, read] fn node_device_is_persistent(&self, dev: &$crate::NodeDeviceRef) -> bool;
             /// Every storage pool that passes `flags` (1 inactive, 2 active,
             /// 4 persistent, 8 transient, 16 autostart, 32 no autostart).
             [virConnectListAllStoragePools, read] fn list_all_storage_pools(&self, flags: u32) -> Vec<$crate::StoragePoolRef>;

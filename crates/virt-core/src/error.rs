@@ -272,6 +272,17 @@ impl ErrorDomain {
     pub fn of_function(function: &str) -> Self {
         if function.starts_with("virStorage") {
             ErrorDomain::Storage
+        } else if function.starts_with("virInterface")
+            || (function.starts_with("virConnect") && function.contains("Interfaces"))
+        {
+            ErrorDomain::Interface
+        } else if function.starts_with("virNodeDevice")
+            || matches!(
+                function,
+                "virNodeNumOfDevices" | "virNodeListDevices" | "virConnectListAllNodeDevices"
+            )
+        {
+            ErrorDomain::Nodedev
         } else if function.starts_with("virNetwork") {
             ErrorDomain::Network
         } else {

@@ -1,6 +1,7 @@
 //! virt-core: the stable API of virt-rs, a Rust re-implementation of libvirt.
 //!
-//! - [`Connect`], [`Domain`], [`Network`], [`StoragePool`], [`StorageVol`]: the handles users hold.
+//! - [`Connect`], [`Domain`], [`Network`], [`StoragePool`], [`StorageVol`],
+//!   [`Interface`], [`NodeDevice`]: the handles users hold.
 //! - [`Driver`] and [`DriverStack`]: what a hypervisor backend implements,
 //!   and how several backends serve one URI.
 //! - [`Checked`]: the read-only refusal and argument checks every call
@@ -31,6 +32,7 @@ mod cpumap;
 pub mod driver;
 pub mod error;
 pub mod events;
+mod host;
 pub mod registry;
 pub mod route;
 pub mod sparse;
@@ -52,6 +54,7 @@ pub use events::{
     Delivery, DomainEventKind, EndReason, Event, EventBus, EventFilter, GapReason, LifecycleEvent,
     NetworkEventKind, NetworkLifecycleEvent, Subscription, Topic,
 };
+pub use host::{Interface, NodeDevice};
 pub use registry::{register_driver, DriverEntry, DriverOpener};
 pub use route::{Route, Routed};
 pub use stream::{

@@ -27,6 +27,23 @@ pub struct NetworkRef {
     pub uuid: Uuid,
 }
 
+/// Identity of a host network interface, as `remote_nonnull_interface`
+/// carries it: name and MAC address (empty when it has none).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct InterfaceRef {
+    /// The interface's name (`eth0`).
+    pub name: String,
+    /// Its MAC address, as the definition spells it.
+    pub mac: String,
+}
+
+/// Identity of a node device: its name (`remote_nonnull_node_device`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NodeDeviceRef {
+    /// The device's name (`computer`, `pci_0000_00_1f_2`).
+    pub name: String,
+}
+
 /// Identity of a storage pool.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StoragePoolRef {
@@ -879,6 +896,71 @@ pub mod network_list_flags {
     pub const NO_AUTOSTART: u32 = 1 << 5;
     /// Every flag libvirt 9.0 knows.
     pub const ALL: u32 = 0x3f;
+}
+
+/// `VIR_CONNECT_LIST_INTERFACES_*` flags of `Connect::list_all_interfaces`.
+pub mod interface_list_flags {
+    /// Interfaces that are down.
+    pub const INACTIVE: u32 = 1 << 0;
+    /// Interfaces that are up.
+    pub const ACTIVE: u32 = 1 << 1;
+    /// Every flag libvirt 9.0 knows.
+    pub const ALL: u32 = 0x3;
+}
+
+/// `VIR_INTERFACE_XML_*` flags of `Interface::xml_desc`.
+pub mod interface_xml_flags {
+    /// The definition the interface will have at its next start.
+    pub const INACTIVE: u32 = 1;
+}
+
+/// `VIR_CONNECT_LIST_NODE_DEVICES_*` flags of
+/// `Connect::list_all_node_devices`: one bit per capability, in libvirt's
+/// order ([`node_device_caps::NAMES`]), then the state bits.
+pub mod node_device_list_flags {
+    /// The bit of a capability name (`pci`, `scsi_host`), if libvirt 9.0 has it.
+    pub fn cap_bit(name: &str) -> Option<u32> {
+        super::node_device_caps::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| 1 << i)
+    }
+    /// Every capability bit.
+    pub const CAPS: u32 = (1 << 22) - 1;
+    /// Inactive (defined, not started) devices.
+    pub const INACTIVE: u32 = 1 << 30;
+    /// Active devices.
+    pub const ACTIVE: u32 = 1 << 31;
+}
+
+/// libvirt 9.0's node device capability names (`virNodeDevCapType`), in
+/// the order of their `VIR_CONNECT_LIST_NODE_DEVICES_CAP_*` bits.
+pub mod node_device_caps {
+    /// The names, bit 0 first.
+    pub const NAMES: &[&str] = &[
+        "system",
+        "pci",
+        "usb_device",
+        "usb",
+        "net",
+        "scsi_host",
+        "scsi_target",
+        "scsi",
+        "storage",
+        "fc_host",
+        "vports",
+        "scsi_generic",
+        "drm",
+        "mdev_types",
+        "mdev",
+        "ccw",
+        "css",
+        "vdpa",
+        "ap_card",
+        "ap_queue",
+        "ap_matrix",
+        "vpd",
+    ];
 }
 
 /// `VIR_NETWORK_XML_*` flags of `Network::xml_desc`.

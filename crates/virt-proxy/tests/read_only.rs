@@ -10,8 +10,8 @@ mod common;
 
 use common::Daemon;
 use virt_core::{
-    CpuMap, DomainRef, Driver, Error, ErrorCode, NetworkRef, StoragePoolRef, StorageVolRef,
-    TypedParam, TypedValue,
+    CpuMap, DomainRef, Driver, Error, ErrorCode, InterfaceRef, NetworkRef, NodeDeviceRef,
+    StoragePoolRef, StorageVolRef, TypedParam, TypedValue,
 };
 use virt_remote::client::{Endpoint, Keepalive, RemoteDriver};
 use virt_remote::procs::{marker, session as p, Numbered};
@@ -27,6 +27,8 @@ struct Samples {
     params: Vec<TypedParam>,
     pool: StoragePoolRef,
     vol: StorageVolRef,
+    iface: InterfaceRef,
+    dev: NodeDeviceRef,
 }
 
 trait Sample<'a> {
@@ -51,6 +53,16 @@ impl<'a> Sample<'a> for &'a DomainRef {
 impl<'a> Sample<'a> for &'a NetworkRef {
     fn sample(s: &'a Samples) -> Self {
         &s.net
+    }
+}
+impl<'a> Sample<'a> for &'a InterfaceRef {
+    fn sample(s: &'a Samples) -> Self {
+        &s.iface
+    }
+}
+impl<'a> Sample<'a> for &'a NodeDeviceRef {
+    fn sample(s: &'a Samples) -> Self {
+        &s.dev
     }
 }
 impl<'a> Sample<'a> for &'a CpuMap {
@@ -197,6 +209,14 @@ fn every_mutating_procedure_is_refused_on_the_read_only_socket() {
             field: "weight".into(),
             value: TypedValue::UInt(100),
         }],
+        iface: match ro.interface_lookup_by_name("eth1") {
+            Ok(i) => i,
+            Err(e) => panic!("interface lookup: {e}"),
+        },
+        dev: match ro.node_device_lookup_by_name("scsi_host11") {
+            Ok(d) => d,
+            Err(e) => panic!("node device lookup: {e}"),
+        },
         pool: match ro.storage_pool_lookup_by_name("default-pool") {
             Ok(p) => p,
             Err(e) => panic!("pool lookup: {e}"),

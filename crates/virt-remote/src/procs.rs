@@ -9,16 +9,17 @@
 //! ([`crate::server`]) are generated, so neither keeps its own copy.
 
 use virt_core::{
-    affect, CpuMap, DomainRef, Driver, Error, ErrorCode, ErrorDomain, NetworkDhcpLease, NetworkRef,
-    Result, StoragePoolRef, StorageVolRef, StreamEnds, TypedParam, Uuid, VcpuInfo, VcpuState,
+    affect, CpuMap, DomainRef, Driver, Error, ErrorCode, ErrorDomain, InterfaceRef,
+    NetworkDhcpLease, NetworkRef, NodeDeviceRef, Result, StoragePoolRef, StorageVolRef, StreamEnds,
+    TypedParam, Uuid, VcpuInfo, VcpuState,
 };
 
 use crate::client::ClientStream;
 
 use crate::error::RemoteError;
 use crate::wire::{
-    CPUMAPS_MAX, CPUMAP_MAX, DOMAIN_LIST_MAX, NETWORK_DHCP_LEASES_MAX, NETWORK_LIST_MAX,
-    VCPUINFO_MAX,
+    CPUMAPS_MAX, CPUMAP_MAX, DOMAIN_LIST_MAX, INTERFACE_LIST_MAX, NETWORK_DHCP_LEASES_MAX,
+    NETWORK_LIST_MAX, NODE_DEVICE_CAPS_LIST_MAX, NODE_DEVICE_LIST_MAX, VCPUINFO_MAX,
 };
 use crate::xdr::{Decoder, Encoder, ListItem, Xdr};
 
@@ -84,6 +85,8 @@ macro_rules! ref_arg {
 ref_arg!(
     DomainRef,
     NetworkRef,
+    InterfaceRef,
+    NodeDeviceRef,
     StoragePoolRef,
     StorageVolRef,
     Uuid,
@@ -139,6 +142,8 @@ macro_rules! ref_lend {
 ref_lend!(
     DomainRef,
     NetworkRef,
+    InterfaceRef,
+    NodeDeviceRef,
     StoragePoolRef,
     StorageVolRef,
     Uuid,
@@ -380,6 +385,37 @@ procedures! {
     network_set_autostart => NETWORK_SET_AUTOSTART = 48;
     network_update => NETWORK_UPDATE = 291;
     network_get_dhcp_leases => NETWORK_GET_DHCP_LEASES = 341 [custom];
+    list_all_interfaces => CONNECT_LIST_ALL_INTERFACES = 284 [custom];
+    num_of_interfaces => CONNECT_NUM_OF_INTERFACES = 126;
+    list_interfaces => CONNECT_LIST_INTERFACES = 127 [custom];
+    num_of_defined_interfaces => CONNECT_NUM_OF_DEFINED_INTERFACES = 137;
+    list_defined_interfaces => CONNECT_LIST_DEFINED_INTERFACES = 138 [custom];
+    interface_lookup_by_name => INTERFACE_LOOKUP_BY_NAME = 128;
+    interface_lookup_by_mac_string => INTERFACE_LOOKUP_BY_MAC_STRING = 129;
+    interface_get_xml_desc => INTERFACE_GET_XML_DESC = 130;
+    interface_define_xml => INTERFACE_DEFINE_XML = 131;
+    interface_undefine => INTERFACE_UNDEFINE = 132;
+    interface_create => INTERFACE_CREATE = 133;
+    interface_destroy => INTERFACE_DESTROY = 134;
+    interface_is_active => INTERFACE_IS_ACTIVE = 156;
+    interface_change_begin => INTERFACE_CHANGE_BEGIN = 220;
+    interface_change_commit => INTERFACE_CHANGE_COMMIT = 221;
+    interface_change_rollback => INTERFACE_CHANGE_ROLLBACK = 222;
+    list_all_node_devices => CONNECT_LIST_ALL_NODE_DEVICES = 285 [custom];
+    node_num_of_devices => NODE_NUM_OF_DEVICES = 111;
+    node_list_devices => NODE_LIST_DEVICES = 112 [custom];
+    node_device_lookup_by_name => NODE_DEVICE_LOOKUP_BY_NAME = 113;
+    node_device_get_xml_desc => NODE_DEVICE_GET_XML_DESC = 114;
+    node_device_get_parent => NODE_DEVICE_GET_PARENT = 115;
+    node_device_num_of_caps => NODE_DEVICE_NUM_OF_CAPS = 116;
+    node_device_list_caps => NODE_DEVICE_LIST_CAPS = 117 [custom];
+    node_device_create_xml => NODE_DEVICE_CREATE_XML = 123;
+    node_device_destroy => NODE_DEVICE_DESTROY = 124;
+    node_device_define_xml => NODE_DEVICE_DEFINE_XML = 428;
+    node_device_undefine => NODE_DEVICE_UNDEFINE = 429;
+    node_device_create => NODE_DEVICE_CREATE = 430;
+    node_device_is_persistent => NODE_DEVICE_IS_PERSISTENT = 435;
+    node_device_is_active => NODE_DEVICE_IS_ACTIVE = 436;
     list_all_storage_pools => CONNECT_LIST_ALL_STORAGE_POOLS = 281 [custom];
     storage_pool_lookup_by_name => STORAGE_POOL_LOOKUP_BY_NAME = 84;
     storage_pool_is_active => STORAGE_POOL_IS_ACTIVE = 154;
@@ -516,6 +552,8 @@ macro_rules! list_all {
 list_all!(marker::list_all_domains, DomainRef);
 list_all!(marker::list_all_networks, NetworkRef);
 list_all!(marker::list_all_storage_pools, StoragePoolRef);
+list_all!(marker::list_all_interfaces, InterfaceRef);
+list_all!(marker::list_all_node_devices, NodeDeviceRef);
 
 /// `{pool; int need_results; unsigned int flags}` -> `{vols<MAX>; unsigned
 /// int ret}`: the pool's volumes, shaped as the `virConnectListAll*` calls.
@@ -597,6 +635,54 @@ macro_rules! names_list {
 names_list!(marker::list_defined_domains, DOMAIN_LIST_MAX);
 names_list!(marker::list_networks, NETWORK_LIST_MAX);
 names_list!(marker::list_defined_networks, NETWORK_LIST_MAX);
+names_list!(marker::list_interfaces, INTERFACE_LIST_MAX);
+names_list!(marker::list_defined_interfaces, INTERFACE_LIST_MAX);
+
+/// `{remote_string cap; int maxnames; unsigned flags}` ->
+/// `{remote_nonnull_string names<MAX>}`: the node's device names.
+impl Procedure<(Option<String>, u32), Vec<String>> for marker::node_list_devices {
+    type Args = (Option<String>, i32, u32);
+    type Ret = Vec<String>;
+    type Extra = usize;
+    type Prep = ();
+    fn args_to_wire(a: (Option<String>, u32), _d: &dyn Driver) -> Result<(Self::Args, ())> {
+        Ok(((a.0, NODE_DEVICE_LIST_MAX as i32, a.1), ()))
+    }
+    fn ret_from_wire(r: Vec<String>, _prep: (), _driver: &dyn Driver) -> Result<Vec<String>> {
+        Ok(r)
+    }
+    fn args_from_wire(w: Self::Args) -> Result<((Option<String>, u32), usize)> {
+        let max = count_arg(w.1, NODE_DEVICE_LIST_MAX, "maxnames")?;
+        Ok(((w.0, w.2), max))
+    }
+    fn ret_to_wire(mut r: Vec<String>, max: usize) -> Result<Vec<String>> {
+        r.truncate(max);
+        Ok(r)
+    }
+}
+
+/// `{remote_nonnull_string name; int maxnames}` ->
+/// `{remote_nonnull_string names<MAX>}`: a device's capability names.
+impl Procedure<(NodeDeviceRef,), Vec<String>> for marker::node_device_list_caps {
+    type Args = (NodeDeviceRef, i32);
+    type Ret = Vec<String>;
+    type Extra = usize;
+    type Prep = ();
+    fn args_to_wire(a: (NodeDeviceRef,), _d: &dyn Driver) -> Result<(Self::Args, ())> {
+        Ok(((a.0, NODE_DEVICE_CAPS_LIST_MAX as i32), ()))
+    }
+    fn ret_from_wire(r: Vec<String>, _prep: (), _driver: &dyn Driver) -> Result<Vec<String>> {
+        Ok(r)
+    }
+    fn args_from_wire(w: Self::Args) -> Result<((NodeDeviceRef,), usize)> {
+        let max = count_arg(w.1, NODE_DEVICE_CAPS_LIST_MAX, "maxnames")?;
+        Ok(((w.0,), max))
+    }
+    fn ret_to_wire(mut r: Vec<String>, max: usize) -> Result<Vec<String>> {
+        r.truncate(max);
+        Ok(r)
+    }
+}
 
 /// `{net; remote_string mac; int need_results; unsigned flags}` ->
 /// `{remote_network_dhcp_lease leases<MAX>; unsigned ret}`.

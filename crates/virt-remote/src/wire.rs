@@ -2,9 +2,10 @@
 //! (`remote_nonnull_domain`, `remote_node_get_info_ret`, ...).
 
 use virt_core::{
-    CpuMap, DomainInfo, DomainRef, DomainState, DomainStatsRecord, NetworkDhcpLease, NetworkRef,
-    NodeInfo, SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef, StoragePoolState,
-    StorageVolInfo, StorageVolRef, StorageVolType, TypedParam, TypedValue,
+    CpuMap, DomainInfo, DomainRef, DomainState, DomainStatsRecord, InterfaceRef, NetworkDhcpLease,
+    NetworkRef, NodeDeviceRef, NodeInfo, SecurityLabel, SecurityModel, StoragePoolInfo,
+    StoragePoolRef, StoragePoolState, StorageVolInfo, StorageVolRef, StorageVolType, TypedParam,
+    TypedValue,
 };
 
 use crate::error::RemoteError;
@@ -16,6 +17,12 @@ pub const DOMAIN_LIST_MAX: u32 = 16_384;
 pub const NETWORK_LIST_MAX: u32 = 16_384;
 /// `REMOTE_NETWORK_DHCP_LEASES_MAX`.
 pub const NETWORK_DHCP_LEASES_MAX: u32 = 65_536;
+/// `REMOTE_INTERFACE_LIST_MAX`.
+pub const INTERFACE_LIST_MAX: u32 = 16_384;
+/// `REMOTE_NODE_DEVICE_LIST_MAX` (libvirt 9.0's).
+pub const NODE_DEVICE_LIST_MAX: u32 = 65_536;
+/// `REMOTE_NODE_DEVICE_CAPS_LIST_MAX`.
+pub const NODE_DEVICE_CAPS_LIST_MAX: u32 = 65_536;
 /// `REMOTE_STORAGE_POOL_LIST_MAX`.
 pub const STORAGE_POOL_LIST_MAX: u32 = 16_384;
 /// `REMOTE_STORAGE_VOL_LIST_MAX`.
@@ -78,6 +85,42 @@ impl ListItem for NetworkRef {
     const LIST_MAX: u32 = NETWORK_LIST_MAX;
     const MIN_SIZE: usize = 20;
     const WHAT: &'static str = "network list";
+}
+
+/// `remote_nonnull_interface`: name, MAC.
+impl Xdr for InterfaceRef {
+    fn encode(&self, e: &mut Encoder) {
+        e.string(&self.name).string(&self.mac);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(InterfaceRef {
+            name: d.string()?,
+            mac: d.string()?,
+        })
+    }
+}
+
+impl ListItem for InterfaceRef {
+    const LIST_MAX: u32 = INTERFACE_LIST_MAX;
+    const MIN_SIZE: usize = 8;
+    const WHAT: &'static str = "interface list";
+}
+
+/// `remote_nonnull_node_device`: the name. The node device calls pass
+/// the bare name string, which has the same encoding.
+impl Xdr for NodeDeviceRef {
+    fn encode(&self, e: &mut Encoder) {
+        e.string(&self.name);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(NodeDeviceRef { name: d.string()? })
+    }
+}
+
+impl ListItem for NodeDeviceRef {
+    const LIST_MAX: u32 = NODE_DEVICE_LIST_MAX;
+    const MIN_SIZE: usize = 4;
+    const WHAT: &'static str = "node device list";
 }
 
 /// `remote_network_dhcp_lease`: iface, expiry time, type, mac, iaid,
@@ -476,6 +519,8 @@ mod tests {
                              mem: u64, vcpus: u16, state in 0i32..8, i: i32, s in "[a-z]{0,10}") {
             round(DomainRef { name: name.clone(), uuid: Uuid::from_u128(u), id });
             round(NetworkRef { name: name.clone(), uuid: Uuid::from_u128(u) });
+            round(InterfaceRef { name: name.clone(), mac: s.clone() });
+            round(NodeDeviceRef { name: name.clone() });
             round(DomainInfo { state: DomainState::from_number(state), max_mem: mem, memory: mem / 2,
                                nr_virt_cpu: u32::from(vcpus), cpu_time: mem });
             round(StorageVolRef { pool: s.clone(), name: name.clone(), key: format!("/{s}/{name}") });

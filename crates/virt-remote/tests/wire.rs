@@ -193,6 +193,25 @@ impl Sample for &virt_core::NetworkRef {
         &NETWORK
     }
 }
+static IFACE: std::sync::LazyLock<virt_core::InterfaceRef> =
+    std::sync::LazyLock::new(|| virt_core::InterfaceRef {
+        name: "eth1".into(),
+        mac: "aa:bb:cc:dd:ee:ff".into(),
+    });
+static DEVICE: std::sync::LazyLock<virt_core::NodeDeviceRef> =
+    std::sync::LazyLock::new(|| virt_core::NodeDeviceRef {
+        name: "scsi_host11".into(),
+    });
+impl Sample for &virt_core::InterfaceRef {
+    fn sample() -> Self {
+        &IFACE
+    }
+}
+impl Sample for &virt_core::NodeDeviceRef {
+    fn sample() -> Self {
+        &DEVICE
+    }
+}
 impl Sample for &virt_core::StoragePoolRef {
     fn sample() -> Self {
         &POOL

@@ -4,6 +4,7 @@ use crate::domains::{
     memory_of, prepare_def, vcpus_of, AddMode, DomainObj, Domains, DEFAULT_WEIGHT,
 };
 use crate::error::{check_flags, TestError, TestResult};
+use crate::host::{Interfaces, NodeDevices};
 use crate::image::{self, Image};
 use crate::networks::{parse_network_def, NetworkObj, Networks};
 use crate::node::{self, Node};
@@ -15,9 +16,9 @@ use virt_core::events::lifecycle_detail::{
 use virt_core::{
     affect, define_flags, dump_flags, dump_format, list_filter_matches, network_define_flags,
     network_list_flags, network_update, reason, start_flags, xml_flags, CpuMap, DomainInfo,
-    DomainRef, DomainState, DomainStatsRecord, Driver, NetworkRef, NodeInfo, Result, SecurityLabel,
-    SecurityModel, StoragePoolInfo, StoragePoolRef, StorageVolInfo, StorageVolRef, TypedKind,
-    TypedParam, TypedValue, Uuid, VcpuInfo, VcpuState,
+    DomainRef, DomainState, DomainStatsRecord, Driver, InterfaceRef, NetworkRef, NodeDeviceRef,
+    NodeInfo, Result, SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef,
+    StorageVolInfo, StorageVolRef, TypedKind, TypedParam, TypedValue, Uuid, VcpuInfo, VcpuState,
 };
 use virt_core::{Event, EventBus, LifecycleEvent, NetworkLifecycleEvent};
 use virt_xml::{Cputune, DomainDef, FormatOptions, View};
@@ -945,6 +946,118 @@ impl Driver for TestConnection {
             .collect())
     }
 
+    fn list_all_interfaces(&self, flags: u32) -> Result<Vec<InterfaceRef>> {
+        Ok(self.ifaces().list_all(flags)?)
+    }
+
+    fn num_of_interfaces(&self) -> Result<u32> {
+        Ok(self.ifaces().names(true).len() as u32)
+    }
+
+    fn list_interfaces(&self) -> Result<Vec<String>> {
+        Ok(self.ifaces().names(true))
+    }
+
+    fn num_of_defined_interfaces(&self) -> Result<u32> {
+        Ok(self.ifaces().names(false).len() as u32)
+    }
+
+    fn list_defined_interfaces(&self) -> Result<Vec<String>> {
+        Ok(self.ifaces().names(false))
+    }
+
+    fn interface_lookup_by_name(&self, name: &str) -> Result<InterfaceRef> {
+        Ok(self.ifaces().lookup_by_name(name)?)
+    }
+
+    fn interface_lookup_by_mac_string(&self, mac: &str) -> Result<InterfaceRef> {
+        Ok(self.ifaces().lookup_by_mac(mac)?)
+    }
+
+    fn interface_get_xml_desc(&self, iface: &InterfaceRef, flags: u32) -> Result<String> {
+        Ok(self.ifaces().xml_desc(iface, flags)?)
+    }
+
+    fn interface_define_xml(&self, xml: &str, flags: u32) -> Result<InterfaceRef> {
+        Ok(self.ifaces_mut().define(xml, flags)?)
+    }
+
+    fn interface_undefine(&self, iface: &InterfaceRef) -> Result<()> {
+        Ok(self.ifaces_mut().undefine(iface)?)
+    }
+
+    fn interface_create(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
+        Ok(self
+            .ifaces_mut()
+            .set_active(iface, true, flags, "testInterfaceCreate")?)
+    }
+
+    fn interface_destroy(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
+        Ok(self
+            .ifaces_mut()
+            .set_active(iface, false, flags, "testInterfaceDestroy")?)
+    }
+
+    fn interface_is_active(&self, iface: &InterfaceRef) -> Result<bool> {
+        Ok(self.ifaces().is_active(iface)?)
+    }
+
+    fn interface_change_begin(&self, flags: u32) -> Result<()> {
+        Ok(self.ifaces_mut().begin(flags)?)
+    }
+
+    fn interface_change_commit(&self, flags: u32) -> Result<()> {
+        Ok(self.ifaces_mut().commit(flags)?)
+    }
+
+    fn interface_change_rollback(&self, flags: u32) -> Result<()> {
+        Ok(self.ifaces_mut().rollback(flags)?)
+    }
+
+    fn list_all_node_devices(&self, flags: u32) -> Result<Vec<NodeDeviceRef>> {
+        Ok(self.devices().list_all(flags)?)
+    }
+
+    fn node_num_of_devices(&self, cap: Option<&str>, flags: u32) -> Result<u32> {
+        Ok(self.devices().count(cap, flags)?)
+    }
+
+    fn node_list_devices(&self, cap: Option<&str>, flags: u32) -> Result<Vec<String>> {
+        Ok(self.devices().names(cap, flags)?)
+    }
+
+    fn node_device_lookup_by_name(&self, name: &str) -> Result<NodeDeviceRef> {
+        Ok(self.devices().lookup(name)?)
+    }
+
+    fn node_device_get_xml_desc(&self, dev: &NodeDeviceRef, flags: u32) -> Result<String> {
+        Ok(self.devices().xml_desc(dev, flags)?)
+    }
+
+    fn node_device_get_parent(&self, dev: &NodeDeviceRef) -> Result<Option<String>> {
+        Ok(self.devices().parent(dev)?)
+    }
+
+    fn node_device_num_of_caps(&self, dev: &NodeDeviceRef) -> Result<u32> {
+        Ok(self.devices().caps(dev)?.len() as u32)
+    }
+
+    fn node_device_list_caps(&self, dev: &NodeDeviceRef) -> Result<Vec<String>> {
+        Ok(self.devices().caps(dev)?)
+    }
+
+    fn node_device_create_xml(&self, xml: &str, flags: u32) -> Result<NodeDeviceRef> {
+        Ok(self.devices_mut().create(xml, flags)?)
+    }
+
+    fn node_device_destroy(&self, dev: &NodeDeviceRef) -> Result<()> {
+        Ok(self.devices_mut().destroy(dev)?)
+    }
+
+    // libvirt 9.0's test driver has no persistent node devices: define,
+    // undefine, create, is_active and is_persistent are "not supported"
+    // (the table's default).
+
     fn num_of_networks(&self) -> Result<u32> {
         Ok(self.nets().iter().filter(|n| n.active).count() as u32)
     }
@@ -1222,6 +1335,22 @@ impl Driver for TestConnection {
 }
 
 impl TestConnection {
+    fn ifaces(&self) -> RwLockReadGuard<'_, Interfaces> {
+        self.node.ifaces.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn ifaces_mut(&self) -> RwLockWriteGuard<'_, Interfaces> {
+        self.node.ifaces.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn devices(&self) -> RwLockReadGuard<'_, NodeDevices> {
+        self.node.devices.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn devices_mut(&self) -> RwLockWriteGuard<'_, NodeDevices> {
+        self.node.devices.write().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn nets(&self) -> RwLockReadGuard<'_, Networks> {
         self.node.networks.read().unwrap_or_else(|p| p.into_inner())
     }

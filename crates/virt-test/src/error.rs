@@ -63,6 +63,21 @@ pub enum TestError {
     /// An operation that the state of the domain forbids, with libvirt's reason.
     #[error("Requested operation is not valid: {0}")]
     Invalid(String),
+    /// An operation the object's state forbids, libvirt giving no reason.
+    #[error("Requested operation is not valid")]
+    InvalidBare,
+    /// A host interface lookup found nothing.
+    #[error("Interface not found: no interface with matching name '{0}'")]
+    NoInterface(String),
+    /// A host interface lookup by MAC found nothing.
+    #[error("Interface not found: no interface with matching mac '{0}'")]
+    NoInterfaceMac(String),
+    /// More than one host interface has the MAC looked up.
+    #[error("multiple matching interfaces found")]
+    MultipleInterfaces,
+    /// A node device lookup found nothing.
+    #[error("Node device not found: no node device with matching name '{0}'")]
+    NoNodeDevice(String),
     /// A bad argument, with libvirt's reason.
     #[error("invalid argument: {0}")]
     InvalidArg(String),
@@ -149,7 +164,10 @@ impl DriverError for TestError {
             NameTaken { .. } | UuidTaken { .. } => {
                 (ErrorCode::OperationFailed, ErrorDomain::Domain)
             }
-            Invalid(_) => (ErrorCode::OperationInvalid, ErrorDomain::Test),
+            Invalid(_) | InvalidBare => (ErrorCode::OperationInvalid, ErrorDomain::Test),
+            NoInterface(_) | NoInterfaceMac(_) => (ErrorCode::NoInterface, ErrorDomain::Test),
+            MultipleInterfaces => (ErrorCode::MultipleInterfaces, ErrorDomain::Test),
+            NoNodeDevice(_) => (ErrorCode::NoNodeDevice, ErrorDomain::Test),
             InvalidArg(_) | Flags(_) | BadUri(_) => (ErrorCode::InvalidArg, ErrorDomain::Test),
             ApiArg(_) => (ErrorCode::InvalidArg, ErrorDomain::Domain),
             XmlChangeUnsupported | StatsUnsupported(_) => {

@@ -16,6 +16,7 @@
 mod domains;
 mod driver;
 pub mod error;
+mod host;
 pub mod image;
 mod networks;
 mod node;

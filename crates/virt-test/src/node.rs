@@ -5,6 +5,7 @@
 
 use crate::domains::{prepare_def, Domains};
 use crate::error::{TestError, TestResult};
+use crate::host::{Interfaces, NodeDevices};
 use crate::networks::Networks;
 use crate::storage::{Pools, DEFAULT_POOL_XML};
 use std::path::{Path, PathBuf};
@@ -58,6 +59,43 @@ const DEFAULT_NETWORK_XML: &str = "<network>
 </network>
 ";
 
+/// The host interface of `test:///default`.
+const DEFAULT_INTERFACE_XML: &str = "<interface type='ethernet' name='eth1'>
+  <start mode='onboot'/>
+  <mac address='aa:bb:cc:dd:ee:ff'/>
+  <mtu size='1492'/>
+  <protocol family='ipv4'>
+    <ip address='192.168.0.5' prefix='24'/>
+    <route gateway='192.168.0.1'/>
+  </protocol>
+</interface>";
+
+/// The node devices of `test:///default`: the machine and three fibre
+/// channel SCSI hosts, one a vHBA of another.
+const DEFAULT_DEVICES_XML: &[&str] = &[
+    "<device><name>computer</name><capability type='system'><hardware>\
+     <vendor>Libvirt</vendor><version>Test driver</version><serial>123456</serial>\
+     <uuid>11111111-2222-3333-4444-555555555555</uuid></hardware><firmware>\
+     <vendor>Libvirt</vendor><version>Test Driver</version>\
+     <release_date>01/22/2007</release_date></firmware></capability></device>",
+    "<device><name>scsi_host1</name><parent>computer</parent><capability type='scsi_host'>\
+     <host>1</host><unique_id>0</unique_id><capability type='fc_host'>\
+     <wwnn>2000000012341234</wwnn><wwpn>1000000012341234</wwpn>\
+     <fabric_wwn>2000000043214321</fabric_wwn></capability>\
+     <capability type='vport_ops'><max_vports>127</max_vports><vports>1</vports></capability>\
+     </capability></device>",
+    "<device><name>scsi_host2</name><parent>computer</parent><capability type='scsi_host'>\
+     <host>2</host><unique_id>1</unique_id><capability type='fc_host'>\
+     <wwnn>2000000056785678</wwnn><wwpn>1000000056785678</wwpn>\
+     <fabric_wwn>2000000087658765</fabric_wwn></capability>\
+     <capability type='vport_ops'><max_vports>127</max_vports><vports>0</vports></capability>\
+     </capability></device>",
+    "<device><name>scsi_host11</name><parent>scsi_host1</parent><capability type='scsi_host'>\
+     <host>11</host><unique_id>10</unique_id><capability type='fc_host'>\
+     <wwnn>2000000034563456</wwnn><wwpn>1000000034563456</wwpn>\
+     <fabric_wwn>2000000043214321</fabric_wwn></capability></capability></device>",
+];
+
 /// The built-in node's hardware.
 fn default_node_info() -> NodeInfo {
     NodeInfo {
@@ -95,6 +133,8 @@ pub(crate) struct Node {
     pub cells: Vec<Cell>,
     pub networks: RwLock<Networks>,
     pub pools: RwLock<Pools>,
+    pub ifaces: RwLock<Interfaces>,
+    pub devices: RwLock<NodeDevices>,
     pub domains: RwLock<Domains>,
     /// The users of the node file's `<auth>`, with their passwords; a
     /// connection must authenticate as one of them when there are any.
@@ -132,7 +172,15 @@ impl Node {
         let mut pools = Pools::default();
         let pool = virt_xml::parse_element(DEFAULT_POOL_XML)?;
         pools.add_from_node(&pool, &[])?;
+        let mut ifaces = Interfaces::default();
+        ifaces.add_at_boot(virt_xml::parse_interface(DEFAULT_INTERFACE_XML)?);
+        let mut devices = NodeDevices::default();
+        for xml in DEFAULT_DEVICES_XML {
+            devices.add_at_boot(virt_xml::parse_node_device(xml)?)?;
+        }
         Ok(Node {
+            ifaces: RwLock::new(ifaces),
+            devices: RwLock::new(devices),
             events: EventBus::new(),
             uri: "test:///default".into(),
             info,
@@ -163,6 +211,8 @@ impl Node {
         let mut domains = Domains::default();
         let mut networks = Networks::default();
         let mut pools = Pools::default();
+        let mut ifaces = Interfaces::default();
+        let mut devices = NodeDevices::default();
         let mut users = Vec::new();
         for el in root.elements() {
             match el.name.as_str() {
@@ -197,6 +247,20 @@ impl Node {
                     }
                     networks.add_at_boot(def)?;
                 }
+                "interface" => {
+                    let el = match attr(el, "file") {
+                        Some(f) => virt_xml::parse_element(&read_referenced(&resolve(&base, f))?)?,
+                        None => el.clone(),
+                    };
+                    ifaces.add_at_boot(virt_xml::InterfaceDef::from_element(&el)?);
+                }
+                "device" => {
+                    let el = match attr(el, "file") {
+                        Some(f) => virt_xml::parse_element(&read_referenced(&resolve(&base, f))?)?,
+                        None => el.clone(),
+                    };
+                    devices.add_at_boot(virt_xml::NodeDeviceDef::from_element(&el)?)?;
+                }
                 "pool" => {
                     let el = match attr(el, "file") {
                         Some(f) => virt_xml::parse_element(&read_referenced(&resolve(&base, f))?)?,
@@ -213,6 +277,8 @@ impl Node {
             uri: format!("test://{path}"),
             info,
             cells: Vec::new(),
+            ifaces: RwLock::new(ifaces),
+            devices: RwLock::new(devices),
             networks: RwLock::new(networks),
             pools: RwLock::new(pools),
             domains: RwLock::new(domains),

@@ -135,6 +135,57 @@ class virConnect:
     def restoreFlags(self, frm, dxml=None, flags=0) -> int:
         """Restore with flags and optionally a replacement definition; returns 0."""
 
+    def listAllInterfaces(self, flags=0) -> List[virInterface]:
+        """Every host interface passing `flags`."""
+
+    def interfaceLookupByName(self, name) -> virInterface:
+        """The host interface with this name."""
+
+    def interfaceLookupByMACString(self, macstr) -> virInterface:
+        """The host interface with this MAC address."""
+
+    def interfaceDefineXML(self, xml, flags=0) -> virInterface:
+        """Define (or redefine) a host interface."""
+
+    def listInterfaces(self) -> List[str]:
+        """Names of the active host interfaces."""
+
+    def listDefinedInterfaces(self) -> List[str]:
+        """Names of the inactive host interfaces."""
+
+    def numOfInterfaces(self) -> int:
+        """Number of active host interfaces."""
+
+    def numOfDefinedInterfaces(self) -> int:
+        """Number of inactive host interfaces."""
+
+    def changeBegin(self, flags=0) -> int:
+        """Begin an interface change transaction; returns 0."""
+
+    def changeCommit(self, flags=0) -> int:
+        """Keep the transaction's interface changes; returns 0."""
+
+    def changeRollback(self, flags=0) -> int:
+        """Undo the transaction's interface changes; returns 0."""
+
+    def listAllDevices(self, flags=0) -> List[virNodeDevice]:
+        """Every node device passing `flags`."""
+
+    def listDevices(self, cap, flags=0) -> List[str]:
+        """Names of the node devices, those with capability `cap` when given."""
+
+    def numOfDevices(self, cap, flags=0) -> int:
+        """Number of node devices, those with capability `cap` when given."""
+
+    def nodeDeviceLookupByName(self, name) -> virNodeDevice:
+        """The node device with this name."""
+
+    def nodeDeviceCreateXML(self, xmlDesc, flags=0) -> virNodeDevice:
+        """Create a transient node device from XML."""
+
+    def nodeDeviceDefineXML(self, xml, flags=0) -> virNodeDevice:
+        """Define a persistent node device from XML."""
+
     def listAllNetworks(self, flags=0) -> List[virNetwork]:
         """Every virtual network passing `flags`."""
 
@@ -499,6 +550,73 @@ class virStorageVol:
         """Its path on the node."""
 
 
+class virInterface:
+    """A host network interface (libvirt-python's `virInterface`); handles
+    compare and hash by identity, as libvirt-python's."""
+
+    def name(self) -> str:
+        """The interface's name."""
+
+    def MACString(self) -> str:
+        """The interface's MAC address."""
+
+    def connect(self) -> virConnect:
+        """The connection this interface was found on."""
+
+    def XMLDesc(self, flags=0) -> str:
+        """The interface XML."""
+
+    def isActive(self) -> int:
+        """1 when the interface is up, else 0."""
+
+    def create(self, flags=0) -> int:
+        """Bring the interface up; returns 0."""
+
+    def destroy(self, flags=0) -> int:
+        """Bring the interface down; returns 0."""
+
+    def undefine(self) -> int:
+        """Remove the interface's definition; returns 0."""
+
+
+class virNodeDevice:
+    """A node device (libvirt-python's `virNodeDevice`); handles compare and
+    hash by identity, as libvirt-python's."""
+
+    def name(self) -> str:
+        """The device's name."""
+
+    def connect(self) -> virConnect:
+        """The connection this device was found on."""
+
+    def XMLDesc(self, flags=0) -> str:
+        """The device XML."""
+
+    def parent(self) -> Optional[str]:
+        """The parent device's name, `None` for the root."""
+
+    def numOfCaps(self) -> int:
+        """Number of the device's capabilities."""
+
+    def listCaps(self) -> List[str]:
+        """The device's capability names."""
+
+    def destroy(self) -> int:
+        """Remove a device made by `nodeDeviceCreateXML`; returns 0."""
+
+    def undefine(self, flags=0) -> int:
+        """Remove the device's persistent definition; returns 0."""
+
+    def create(self, flags=0) -> int:
+        """Start a defined device; returns 0."""
+
+    def isActive(self) -> int:
+        """1 when the device is active, else 0."""
+
+    def isPersistent(self) -> int:
+        """1 when the device is persistent, else 0."""
+
+
 def getVersion(name=None) -> Union[int, Tuple[int, int]]:
     """libvirt's version this module follows (`virGetVersion`). With a driver
     name it returns `(library version, driver version)`: as libvirt 9.0,
@@ -510,8 +628,10 @@ def open(name=None) -> virConnect:
 
 def openAuth(uri, auth, flags=0) -> virConnect:
     """Open with credentials: `auth` is `[credential types, callback, opaque]`.
-    No driver compiled in asks for credentials, so the callback is checked
-    but never called; `VIR_CONNECT_RO` in `flags` opens read-only."""
+    A driver that needs credentials calls `callback(creds, opaque)` with
+    `creds` a list of `[type, prompt, challenge, defresult, result]` lists
+    whose `result` the callback fills in, returning 0 (or -1 to refuse), as
+    libvirt-python's; `VIR_CONNECT_RO` in `flags` opens read-only."""
 
 def openReadOnly(name=None) -> virConnect:
     """Open a read-only connection: every change is refused."""
@@ -580,12 +700,38 @@ VIR_CONNECT_LIST_DOMAINS_PERSISTENT: int
 VIR_CONNECT_LIST_DOMAINS_RUNNING: int
 VIR_CONNECT_LIST_DOMAINS_SHUTOFF: int
 VIR_CONNECT_LIST_DOMAINS_TRANSIENT: int
+VIR_CONNECT_LIST_INTERFACES_ACTIVE: int
+VIR_CONNECT_LIST_INTERFACES_INACTIVE: int
 VIR_CONNECT_LIST_NETWORKS_ACTIVE: int
 VIR_CONNECT_LIST_NETWORKS_AUTOSTART: int
 VIR_CONNECT_LIST_NETWORKS_INACTIVE: int
 VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART: int
 VIR_CONNECT_LIST_NETWORKS_PERSISTENT: int
 VIR_CONNECT_LIST_NETWORKS_TRANSIENT: int
+VIR_CONNECT_LIST_NODE_DEVICES_ACTIVE: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_AP_CARD: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_AP_MATRIX: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_AP_QUEUE: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_CCW_DEV: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_CSS_DEV: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_DRM: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_FC_HOST: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_MDEV_TYPES: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_NET: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_PCI_DEV: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_SCSI: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_SCSI_GENERIC: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_SCSI_HOST: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_SCSI_TARGET: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_STORAGE: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_SYSTEM: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_USB_DEV: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_USB_INTERFACE: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_VDPA: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_VPD: int
+VIR_CONNECT_LIST_NODE_DEVICES_CAP_VPORTS: int
+VIR_CONNECT_LIST_NODE_DEVICES_INACTIVE: int
 VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE: int
 VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART: int
 VIR_CONNECT_LIST_STORAGE_POOLS_DIR: int
@@ -1055,6 +1201,12 @@ VIR_SECRET_EVENT_DEFINED: int
 VIR_SECRET_EVENT_ID_LIFECYCLE: int
 VIR_SECRET_EVENT_ID_VALUE_CHANGED: int
 VIR_SECRET_EVENT_UNDEFINED: int
+VIR_INTERFACE_DEFINE_VALIDATE: int
+VIR_INTERFACE_XML_INACTIVE: int
+VIR_NETWORK_XML_INACTIVE: int
+VIR_NODE_CPU_STATS_ALL_CPUS: int
+VIR_NODE_DEVICE_CREATE_XML_VALIDATE: int
+VIR_NODE_DEVICE_DEFINE_XML_VALIDATE: int
 VIR_STORAGE_POOL_BUILDING: int
 VIR_STORAGE_POOL_BUILD_NEW: int
 VIR_STORAGE_POOL_BUILD_NO_OVERWRITE: int

@@ -4,6 +4,7 @@ use super::convert::as_list;
 use super::domain::PyDomain;
 use super::error::{binding_error, call, non_null, raise};
 use super::events::{self, ConnEvents};
+use super::host::{PyInterface, PyNodeDevice};
 use super::storage::{PyNetwork, PyStoragePool, PyStorageVol};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
@@ -596,6 +597,182 @@ impl PyConnect {
             call(py, || c.restore_flags(&frm, dxml.as_deref(), flags))
         })?;
         Ok(0)
+    }
+
+    /// Every host interface passing `flags`.
+    #[pyo3(name = "listAllInterfaces", signature = (flags = 0))]
+    fn list_all_interfaces(slf: &Bound<'_, Self>, flags: u32) -> PyResult<Vec<Py<PyInterface>>> {
+        let py = slf.py();
+        let all = slf
+            .get()
+            .with(py, |c| call(py, || c.list_all_interfaces(flags)))?;
+        all.into_iter().map(|i| PyInterface::wrap(slf, i)).collect()
+    }
+
+    /// The host interface with this name.
+    #[pyo3(name = "interfaceLookupByName")]
+    fn interface_lookup_by_name(
+        slf: &Bound<'_, Self>,
+        name: Option<String>,
+    ) -> PyResult<Py<PyInterface>> {
+        let py = slf.py();
+        let name = non_null(py, name, "name", "virInterfaceLookupByName")?;
+        let i = slf
+            .get()
+            .with(py, |c| call(py, || c.interface_lookup_by_name(&name)))?;
+        PyInterface::wrap(slf, i)
+    }
+
+    /// The host interface with this MAC address.
+    #[pyo3(name = "interfaceLookupByMACString")]
+    fn interface_lookup_by_mac_string(
+        slf: &Bound<'_, Self>,
+        macstr: Option<String>,
+    ) -> PyResult<Py<PyInterface>> {
+        let py = slf.py();
+        let mac = non_null(py, macstr, "macstr", "virInterfaceLookupByMACString")?;
+        let i = slf
+            .get()
+            .with(py, |c| call(py, || c.interface_lookup_by_mac_string(&mac)))?;
+        PyInterface::wrap(slf, i)
+    }
+
+    /// Define (or redefine) a host interface.
+    #[pyo3(name = "interfaceDefineXML", signature = (xml, flags = 0))]
+    fn interface_define_xml(
+        slf: &Bound<'_, Self>,
+        xml: Option<String>,
+        flags: u32,
+    ) -> PyResult<Py<PyInterface>> {
+        let py = slf.py();
+        let xml = non_null(py, xml, "xml", "virInterfaceDefineXML")?;
+        let i = slf
+            .get()
+            .with(py, |c| call(py, || c.interface_define_xml(&xml, flags)))?;
+        PyInterface::wrap(slf, i)
+    }
+
+    /// Names of the active host interfaces.
+    #[pyo3(name = "listInterfaces")]
+    fn list_interfaces(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        self.with(py, |c| call(py, || c.list_interfaces()))
+    }
+
+    /// Names of the inactive host interfaces.
+    #[pyo3(name = "listDefinedInterfaces")]
+    fn list_defined_interfaces(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        self.with(py, |c| call(py, || c.list_defined_interfaces()))
+    }
+
+    /// Number of active host interfaces.
+    #[pyo3(name = "numOfInterfaces")]
+    fn num_of_interfaces(&self, py: Python<'_>) -> PyResult<u32> {
+        self.with(py, |c| call(py, || c.num_of_interfaces()))
+    }
+
+    /// Number of inactive host interfaces.
+    #[pyo3(name = "numOfDefinedInterfaces")]
+    fn num_of_defined_interfaces(&self, py: Python<'_>) -> PyResult<u32> {
+        self.with(py, |c| call(py, || c.num_of_defined_interfaces()))
+    }
+
+    /// Begin an interface change transaction; returns 0.
+    #[pyo3(name = "changeBegin", signature = (flags = 0))]
+    fn change_begin(&self, py: Python<'_>, flags: u32) -> PyResult<i32> {
+        self.with(py, |c| call(py, || c.interface_change_begin(flags)))
+            .map(|()| 0)
+    }
+
+    /// Keep the transaction's interface changes; returns 0.
+    #[pyo3(name = "changeCommit", signature = (flags = 0))]
+    fn change_commit(&self, py: Python<'_>, flags: u32) -> PyResult<i32> {
+        self.with(py, |c| call(py, || c.interface_change_commit(flags)))
+            .map(|()| 0)
+    }
+
+    /// Undo the transaction's interface changes; returns 0.
+    #[pyo3(name = "changeRollback", signature = (flags = 0))]
+    fn change_rollback(&self, py: Python<'_>, flags: u32) -> PyResult<i32> {
+        self.with(py, |c| call(py, || c.interface_change_rollback(flags)))
+            .map(|()| 0)
+    }
+
+    /// Every node device passing `flags`.
+    #[pyo3(name = "listAllDevices", signature = (flags = 0))]
+    fn list_all_devices(slf: &Bound<'_, Self>, flags: u32) -> PyResult<Vec<Py<PyNodeDevice>>> {
+        let py = slf.py();
+        let all = slf
+            .get()
+            .with(py, |c| call(py, || c.list_all_node_devices(flags)))?;
+        all.into_iter()
+            .map(|d| PyNodeDevice::wrap(slf, d))
+            .collect()
+    }
+
+    /// Names of the node devices, those with capability `cap` when given.
+    #[pyo3(name = "listDevices", signature = (cap, flags = 0))]
+    fn list_devices(
+        &self,
+        py: Python<'_>,
+        cap: Option<String>,
+        flags: u32,
+    ) -> PyResult<Vec<String>> {
+        self.with(py, |c| {
+            call(py, || c.node_list_devices(cap.as_deref(), flags))
+        })
+    }
+
+    /// Number of node devices, those with capability `cap` when given.
+    #[pyo3(name = "numOfDevices", signature = (cap, flags = 0))]
+    fn num_of_devices(&self, py: Python<'_>, cap: Option<String>, flags: u32) -> PyResult<u32> {
+        self.with(py, |c| {
+            call(py, || c.node_num_of_devices(cap.as_deref(), flags))
+        })
+    }
+
+    /// The node device with this name.
+    #[pyo3(name = "nodeDeviceLookupByName")]
+    fn node_device_lookup_by_name(
+        slf: &Bound<'_, Self>,
+        name: Option<String>,
+    ) -> PyResult<Py<PyNodeDevice>> {
+        let py = slf.py();
+        let name = non_null(py, name, "name", "virNodeDeviceLookupByName")?;
+        let d = slf
+            .get()
+            .with(py, |c| call(py, || c.node_device_lookup_by_name(&name)))?;
+        PyNodeDevice::wrap(slf, d)
+    }
+
+    /// Create a transient node device from XML.
+    #[pyo3(name = "nodeDeviceCreateXML", signature = (xmlDesc, flags = 0))]
+    #[allow(non_snake_case)] // libvirt-python's keyword name
+    fn node_device_create_xml(
+        slf: &Bound<'_, Self>,
+        xmlDesc: Option<String>,
+        flags: u32,
+    ) -> PyResult<Py<PyNodeDevice>> {
+        let py = slf.py();
+        let xml = non_null(py, xmlDesc, "xmlDesc", "virNodeDeviceCreateXML")?;
+        let d = slf
+            .get()
+            .with(py, |c| call(py, || c.node_device_create_xml(&xml, flags)))?;
+        PyNodeDevice::wrap(slf, d)
+    }
+
+    /// Define a persistent node device from XML.
+    #[pyo3(name = "nodeDeviceDefineXML", signature = (xml, flags = 0))]
+    fn node_device_define_xml(
+        slf: &Bound<'_, Self>,
+        xml: Option<String>,
+        flags: u32,
+    ) -> PyResult<Py<PyNodeDevice>> {
+        let py = slf.py();
+        let xml = non_null(py, xml, "xml", "virNodeDeviceDefineXML")?;
+        let d = slf
+            .get()
+            .with(py, |c| call(py, || c.node_device_define_xml(&xml, flags)))?;
+        PyNodeDevice::wrap(slf, d)
     }
 
     /// Every virtual network passing `flags`.

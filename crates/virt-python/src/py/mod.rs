@@ -11,6 +11,7 @@ mod convert;
 mod domain;
 mod error;
 mod events;
+mod host;
 mod storage;
 
 use pyo3::prelude::*;
@@ -34,6 +35,8 @@ fn libvirtmod(m: &Bound<'_, PyModule>) -> PyResult<()> {
     crate::register_backends();
     m.add_class::<connect::PyConnect>()?;
     m.add_class::<domain::PyDomain>()?;
+    m.add_class::<host::PyInterface>()?;
+    m.add_class::<host::PyNodeDevice>()?;
     m.add_class::<storage::PyNetwork>()?;
     m.add_class::<storage::PyStoragePool>()?;
     m.add_class::<storage::PyStorageVol>()?;

@@ -1338,3 +1338,155 @@ fn node_file_auth_asks_and_checks_credentials() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn host_interfaces_live_and_roll_back_as_libvirts() {
+    use virt_core::interface_list_flags as f;
+    let c = private();
+    let eth1 = ok(c.interface_lookup_by_name("eth1"));
+    assert_eq!(eth1.mac_string(), "aa:bb:cc:dd:ee:ff");
+    assert!(ok(eth1.is_active()));
+    assert_eq!(
+        ok(c.interface_lookup_by_mac_string("AA:BB:CC:DD:EE:FF")).name(),
+        "eth1"
+    );
+    let e = err(c.interface_lookup_by_name("nope"));
+    assert_eq!(
+        (e.code, e.domain),
+        (ErrorCode::NoInterface, ErrorDomain::Test)
+    );
+    assert_eq!(
+        e.message,
+        "Interface not found: no interface with matching name 'nope'"
+    );
+    assert_eq!(
+        err(eth1.xml_desc(1)).message,
+        "unsupported flags (0x1) in function testInterfaceGetXMLDesc"
+    );
+    assert!(ok(eth1.xml_desc(0)).ends_with("  <mac address='aa:bb:cc:dd:ee:ff'/>\n</interface>\n"));
+    let br = ok(c.interface_define_xml(
+        "<interface type='bridge' name='br0'><bridge/></interface>",
+        0,
+    ));
+    assert_eq!(ok(c.list_defined_interfaces()), ["br0"]);
+    assert_eq!(ok(c.num_of_interfaces()), 1);
+    assert_eq!(ok(c.list_all_interfaces(f::INACTIVE)).len(), 1);
+    assert_eq!(ok(c.list_all_interfaces(0)).len(), 2);
+    assert_eq!(err(c.list_all_interfaces(4)).code, ErrorCode::InvalidArg);
+    ok(br.create(0));
+    let e = err(br.create(0));
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            ErrorCode::OperationInvalid,
+            "Requested operation is not valid"
+        )
+    );
+    // A transaction: the rollback restores the definitions, all inactive.
+    ok(c.interface_change_begin(0));
+    assert_eq!(
+        err(c.interface_change_begin(0)).message,
+        "Requested operation is not valid: there is another transaction running."
+    );
+    ok(br.undefine());
+    assert!(c.interface_lookup_by_name("br0").is_err());
+    ok(c.interface_change_rollback(0));
+    assert_eq!(ok(c.list_defined_interfaces()), ["eth1", "br0"]);
+    assert!(err(c.interface_change_commit(0))
+        .message
+        .ends_with("no transaction running, nothing to be committed."));
+    // A read-only connection may look but not change.
+    let e = err(private_read_only().interface_change_begin(0));
+    assert_eq!(e.code, ErrorCode::OperationDenied);
+}
+
+fn private_read_only() -> Connect {
+    let node = match Node::builtin() {
+        Ok(n) => n,
+        Err(e) => panic!("built-in node: {e}"),
+    };
+    let uri = ok(Uri::parse("test:///default"));
+    Connect::from_driver(Box::new(TestConnection::new(Arc::new(node))), uri, true)
+}
+
+#[test]
+fn node_devices_list_by_capability_and_make_vhbas() {
+    use virt_core::node_device_list_flags as f;
+    let c = private();
+    let cap = |n: &str| f::cap_bit(n).unwrap_or(0);
+    let names = |flags| -> Vec<String> {
+        ok(c.list_all_node_devices(flags))
+            .iter()
+            .map(|d| d.name().to_string())
+            .collect()
+    };
+    assert_eq!(names(0).len(), 4);
+    assert_eq!(names(cap("system")), ["computer"]);
+    assert_eq!(names(cap("vports")), ["scsi_host1", "scsi_host2"]);
+    assert_eq!(names(cap("fc_host")).len(), 3);
+    assert_eq!(
+        err(c.list_all_node_devices(f::ACTIVE)).message,
+        "unsupported flags (0x80000000) in function testConnectListAllNodeDevices"
+    );
+    assert_eq!(ok(c.node_num_of_devices(Some("scsi_host"), 0)), 3);
+    assert_eq!(ok(c.node_list_devices(Some("nonsense"), 0)).len(), 0);
+    let h11 = ok(c.node_device_lookup_by_name("scsi_host11"));
+    assert_eq!(ok(h11.parent()).as_deref(), Some("scsi_host1"));
+    assert_eq!(ok(h11.list_caps()), ["scsi_host"]);
+    let computer = ok(c.node_device_lookup_by_name("computer"));
+    assert_eq!(ok(computer.parent()), None);
+    assert_eq!(ok(computer.num_of_caps()), 1);
+    let e = err(computer.is_active());
+    assert_eq!(
+        (e.code, e.domain),
+        (ErrorCode::NoSupport, ErrorDomain::Nodedev)
+    );
+    let e = err(c.node_device_lookup_by_name("x"));
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            ErrorCode::NoNodeDevice,
+            "Node device not found: no node device with matching name 'x'"
+        )
+    );
+    let vhba = "<device><parent>scsi_host1</parent><capability type='scsi_host'>\
+                <capability type='fc_host'><wwnn>2001001b32a9da4e</wwnn>\
+                <wwpn>2101001b32a9da4e</wwpn></capability></capability></device>";
+    let d = ok(c.node_device_create_xml(vhba, 0));
+    assert_eq!(d.name(), "scsi_host12");
+    assert!(ok(d.xml_desc(0)).contains("<wwnn>2001001b32a9da4e</wwnn>"));
+    ok(d.destroy());
+    assert_eq!(err(d.destroy()).code, ErrorCode::NoNodeDevice);
+    let pci = "<device><capability type='pci'/></device>";
+    assert_eq!(
+        err(c.node_device_create_xml(pci, 0)).code,
+        ErrorCode::InvalidArg
+    );
+}
+
+#[test]
+fn node_files_bring_interfaces_and_devices() {
+    let dir = temp_path("hostdev");
+    ok(std::fs::create_dir_all(&dir).map_err(|_| err(private().lookup_by_id(99))));
+    let ifile = dir.join("if.xml");
+    ok(std::fs::write(
+        &ifile,
+        "<interface type='ethernet' name='eth5'><mac address='00:11:22:33:44:55'/></interface>",
+    )
+    .map_err(|_| err(private().lookup_by_id(99))));
+    let node = dir.join("node.xml");
+    ok(std::fs::write(
+        &node,
+        "<node><interface file='if.xml'/><device><name>root</name>\
+         <capability type='system'/></device><device><name>kid</name><parent>root</parent>\
+         <capability type='net'><interface>eth5</interface></capability></device></node>",
+    )
+    .map_err(|_| err(private().lookup_by_id(99))));
+    let c = ok(crate::open_path(&node.to_string_lossy())
+        .map(|d| Connect::from_driver(Box::new(d), ok(Uri::parse("test:///x")), false)));
+    let eth5 = ok(c.interface_lookup_by_name("eth5"));
+    assert!(ok(eth5.is_active()));
+    assert_eq!(eth5.mac_string(), "00:11:22:33:44:55");
+    assert_eq!(ok(c.node_list_devices(Some("net"), 0)), ["kid"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
