@@ -460,7 +460,7 @@ mod tests {
         print_tree(&mut out, &names, &parents);
         assert_eq!(
             out,
-            "computer\n  |\n  +- scsi_host1\n  |   |\n  |   +- scsi_host11\n  |   \n  +- scsi_host2\n    \n"
+            "computer\n  |\n  +- scsi_host1\n  |   |\n  |   +- scsi_host11\n  |     \n  +- scsi_host2\n    \n"
         );
     }
 }
