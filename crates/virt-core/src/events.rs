@@ -760,6 +760,22 @@ impl EventBus {
         Self::default()
     }
 
+    /// The process-wide bus for `place`, a driver's state directory: every
+    /// connection a driver opens over the same directory publishes and
+    /// subscribes on this one bus, as a daemon's clients share its driver.
+    pub fn shared(place: &std::path::Path) -> EventBus {
+        use std::collections::HashMap;
+        use std::sync::OnceLock;
+        static BUSES: OnceLock<Mutex<HashMap<std::path::PathBuf, EventBus>>> = OnceLock::new();
+        BUSES
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(place.to_path_buf())
+            .or_default()
+            .clone()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Vec<Subscriber>> {
         // A subscriber list stays consistent even if a holder panicked.
         self.inner

@@ -11,14 +11,17 @@ use crate::run::{self, RunState};
 use std::net::IpAddr;
 use virt_core::error::check_flags;
 use virt_core::{
-    network_define_flags, network_list_flags, network_xml_flags, Driver, ErrorDomain,
-    NetworkDhcpLease, NetworkRef, Result, Uuid,
+    network_define_flags, network_list_flags, network_xml_flags, Driver, ErrorDomain, Event,
+    EventBus, NetworkDhcpLease, NetworkLifecycleEvent, NetworkRef, Result, Uuid,
 };
 use virt_xml::network::{ForwardMode, NetworkDef};
 
 /// The network member of a `qemu:///` connection.
 pub struct NetworkDriver {
     paths: Paths,
+    /// Network lifecycle events, one bus per runtime directory so every
+    /// connection of a daemon sees every other's changes.
+    bus: EventBus,
 }
 
 /// A network as its files describe it.
@@ -82,7 +85,8 @@ impl NetworkDriver {
     pub fn open(system: bool, read_only: bool) -> Result<NetworkDriver> {
         let paths = Paths::new(system);
         if read_only && !paths.run.exists() {
-            return Ok(NetworkDriver { paths });
+            let bus = EventBus::shared(&paths.run);
+            return Ok(NetworkDriver { paths, bus });
         }
         let d = NetworkDriver::with_paths(paths)?;
         if !read_only && !d.paths.autostarted().exists() {
@@ -95,7 +99,8 @@ impl NetworkDriver {
     /// A driver over explicit directories (tests; embedding).
     pub fn with_paths(paths: Paths) -> Result<NetworkDriver> {
         ok(paths.create())?;
-        Ok(NetworkDriver { paths })
+        let bus = EventBus::shared(&paths.run);
+        Ok(NetworkDriver { paths, bus })
     }
 
     /// Start every network marked for autostart that is not running.
@@ -266,6 +271,16 @@ impl NetworkDriver {
 
     /// Start `n` with `def`, recording the live definition and what was
     /// done. The caller holds the lock.
+    /// Publish a lifecycle event for the network `def` describes (under
+    /// the lock, so subscribers see changes in their order).
+    fn publish(&self, def: &NetworkDef, what: NetworkLifecycleEvent) {
+        let net = NetworkRef {
+            name: def.name.clone(),
+            uuid: def.uuid.unwrap_or_default(),
+        };
+        self.bus.publish(Event::network_lifecycle(net, what));
+    }
+
     fn start_def(&self, def: &NetworkDef) -> NetworkResult<()> {
         let st = run::start(def, &self.paths)?;
         let saved = write_atomic(
@@ -285,6 +300,7 @@ impl NetworkDriver {
             remove_quiet(&self.paths.run_file(&def.name, "state"));
             return Err(e);
         }
+        self.publish(def, NetworkLifecycleEvent::Started);
         Ok(())
     }
 
@@ -305,6 +321,7 @@ impl NetworkDriver {
         run::stop(&st, self.others_forward(&n.def.name));
         remove_quiet(&self.paths.run_file(&n.def.name, "xml"));
         remove_quiet(&state);
+        self.publish(&n.def, NetworkLifecycleEvent::Stopped);
         Ok(())
     }
 
@@ -349,6 +366,10 @@ impl NetworkDriver {
 impl Driver for NetworkDriver {
     fn type_name(&self) -> &str {
         "QEMU"
+    }
+
+    fn event_buses(&self) -> Vec<EventBus> {
+        vec![self.bus.clone()]
     }
 
     fn list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {
@@ -481,6 +502,7 @@ impl Driver for NetworkDriver {
             def.to_xml().as_bytes(),
             0o600,
         ))?;
+        self.publish(&def, NetworkLifecycleEvent::Defined);
         Ok(NetworkRef {
             name: def.name.clone(),
             uuid: def.uuid.unwrap_or_default(),
@@ -496,6 +518,7 @@ impl Driver for NetworkDriver {
         // A running network goes on, transient, as libvirt's does.
         remove_quiet(&self.paths.autostart(&n.def.name));
         remove_quiet(&self.paths.config_xml(&n.def.name));
+        self.publish(&n.def, NetworkLifecycleEvent::Undefined);
         Ok(())
     }
 

@@ -148,6 +148,9 @@ fn network_runs_and_leaves_nothing_after_destroy() {
     in_netns("network_runs_and_leaves_nothing_after_destroy", move || {
         let before = ip_forward();
         let c = connect(&root);
+        // Lifecycle events, seen by another connection to the same node.
+        let watcher = connect(&root);
+        let events = ok(watcher.subscribe(virt_core::EventFilter::all()));
         let net = ok(c.network_define_xml(NAT, 0));
         let bridge = ok(net.bridge_name());
         assert_eq!(bridge, "virbr0", "the first free virbrN");
@@ -178,6 +181,30 @@ fn network_runs_and_leaves_nothing_after_destroy() {
         assert_eq!(run_files(&root), Vec::<String>::new(), "files left behind");
         assert_eq!(dnsmasq_pid(&root), None, "dnsmasq left running");
         ok(net.undefine());
+        use virt_core::{Delivery, Event, NetworkEventKind, NetworkLifecycleEvent as L};
+        let mut seen = Vec::new();
+        while let Some(d) = events.recv_timeout(std::time::Duration::from_secs(5)) {
+            if let Delivery::Event(Event::Network {
+                net,
+                kind: NetworkEventKind::Lifecycle { event, .. },
+            }) = d
+            {
+                seen.push((net.name, event));
+            }
+            if seen.len() == 4 {
+                break;
+            }
+        }
+        let lan = |e| ("lan".to_string(), e);
+        assert_eq!(
+            seen,
+            [
+                lan(L::Defined),
+                lan(L::Started),
+                lan(L::Stopped),
+                lan(L::Undefined)
+            ]
+        );
     });
 }
 

@@ -541,14 +541,7 @@ fn spawn_job(w: Arc<Watched>, job: Job) {
 /// The event bus of the connections sharing `paths` (every connection of
 /// this process to the same node URI or embed root).
 pub(super) fn bus_for(paths: &Paths) -> EventBus {
-    static BUSES: OnceLock<Mutex<HashMap<PathBuf, EventBus>>> = OnceLock::new();
-    BUSES
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .entry(paths.run.clone())
-        .or_default()
-        .clone()
+    EventBus::shared(&paths.run)
 }
 
 impl QemuDriver {
