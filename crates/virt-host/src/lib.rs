@@ -8,10 +8,12 @@
 //!   management), read from /proc and /sys, with the guests a driver offers.
 //! - [`node_info`], [`free_memory`], [`cells_free_memory`], [`cpu_map`]:
 //!   the node's figures as libvirt's Linux host code reads them.
+//! - [`files`]: drivers' state files: atomic writes, quiet removal, locks.
 
 #![warn(missing_docs)]
 
 mod capabilities;
+pub mod files;
 mod node;
 
 pub use capabilities::{capabilities, capabilities_at};

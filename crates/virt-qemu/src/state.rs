@@ -20,9 +20,6 @@
 
 use crate::error::{QemuError, QemuResult};
 use serde_json::{json, Value};
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// Where a connection keeps its files.
@@ -166,74 +163,35 @@ fn names_with_ext(dir: &Path, ext: &str) -> Vec<String> {
     out
 }
 
-/// Write `data` to `path` atomically: a temp file in the same directory,
-/// fsync, rename, fsync of the directory. Readers see the old or the new
-/// file, never a part.
+/// Write `data` to `path` atomically, 0600: readers see the old or the new
+/// file, never a part ([`virt_host::files::write_atomic`]).
 pub fn write_atomic(path: &Path, data: &[u8]) -> QemuResult<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{file_name}.tmp{}", std::process::id()));
-    let fail = |e| QemuError::system(format!("cannot write '{}'", path.display()), e);
-    let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(fail)
+    virt_host::files::write_atomic(path, data, 0o600)
+        .map_err(|e| QemuError::system(format!("cannot write '{}'", path.display()), e))
 }
 
-/// Remove a file; a missing file is fine.
-pub fn remove_quiet(path: &Path) {
-    if let Err(e) = std::fs::remove_file(path) {
-        if e.kind() != std::io::ErrorKind::NotFound {
-            log::warn!("cannot remove '{}': {e}", path.display());
-        }
-    }
-}
+pub use virt_host::files::remove_quiet;
 
 /// An exclusive `flock` on a file, released when dropped. It serialises
 /// processes (and threads: each lock opens its own file description).
 pub struct Lock {
-    _file: File,
+    _lock: virt_host::files::FileLock,
 }
 
 impl Lock {
     /// Block until the lock on `path` is ours.
     pub fn acquire(path: &Path) -> QemuResult<Lock> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(path)
-            .map_err(|e| {
-                QemuError::system(format!("cannot open lock file '{}'", path.display()), e)
-            })?;
-        loop {
-            match rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive) {
-                Ok(()) => return Ok(Lock { _file: file }),
-                Err(rustix::io::Errno::INTR) => continue,
-                Err(e) => {
-                    return Err(QemuError::system(
-                        format!("cannot lock '{}'", path.display()),
-                        e.into(),
-                    ))
-                }
-            }
+        use virt_host::files::{FileLock, LockFailure};
+        match FileLock::acquire(path) {
+            Ok(l) => Ok(Lock { _lock: l }),
+            Err(LockFailure::Open(e)) => Err(QemuError::system(
+                format!("cannot open lock file '{}'", path.display()),
+                e,
+            )),
+            Err(LockFailure::Lock(e)) => Err(QemuError::system(
+                format!("cannot lock '{}'", path.display()),
+                e,
+            )),
         }
     }
 }

@@ -10,9 +10,7 @@
 //! beside the QEMU driver's files.
 
 use crate::error::{StorageError, StorageResult};
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 /// The directories of one connection kind.
@@ -127,62 +125,36 @@ fn names_in(dir: &Path) -> Vec<String> {
     out
 }
 
-/// Write `data` to `path` atomically: a temp file beside it, fsync,
-/// rename, fsync of the directory. Readers see the old or the new file.
+/// Write `data` to `path` atomically, 0600
+/// ([`virt_host::files::write_atomic`]).
 pub fn write_atomic(path: &Path, data: &[u8]) -> StorageResult<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{file_name}.tmp{}", std::process::id()));
-    let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|e| StorageError::system(format!("cannot write '{}'", path.display()), e))
+    virt_host::files::write_atomic(path, data, 0o600)
+        .map_err(|e| StorageError::system(format!("cannot write '{}'", path.display()), e))
 }
 
-/// Remove a file; a missing one is fine.
-pub fn remove_quiet(path: &Path) {
-    if let Err(e) = std::fs::remove_file(path) {
-        if e.kind() != std::io::ErrorKind::NotFound {
-            log::warn!("cannot remove '{}': {e}", path.display());
-        }
-    }
-}
+pub use virt_host::files::remove_quiet;
 
 /// An exclusive lock on the driver's state, released when dropped: one
 /// change at a time across threads and processes.
 pub struct Lock {
-    _file: File,
+    _lock: virt_host::files::FileLock,
 }
 
 impl Lock {
     /// Take the lock of `paths`, waiting for it.
     pub fn acquire(paths: &Paths) -> StorageResult<Lock> {
+        use virt_host::files::{FileLock, LockFailure};
         let p = paths.run.join(".lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&p)
-            .map_err(|e| StorageError::system(format!("cannot open '{}'", p.display()), e))?;
-        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).map_err(|e| {
-            StorageError::system(format!("cannot lock '{}'", p.display()), e.into())
-        })?;
-        Ok(Lock { _file: file })
+        match FileLock::acquire(&p) {
+            Ok(l) => Ok(Lock { _lock: l }),
+            Err(LockFailure::Open(e)) => Err(StorageError::system(
+                format!("cannot open '{}'", p.display()),
+                e,
+            )),
+            Err(LockFailure::Lock(e)) => Err(StorageError::system(
+                format!("cannot lock '{}'", p.display()),
+                e,
+            )),
+        }
     }
 }
