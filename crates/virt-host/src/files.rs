@@ -35,6 +35,25 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> 
     result
 }
 
+/// The names of the `NAME.EXT` files in `dir`, sorted: the objects a
+/// driver keeps one file each for. Hidden files (`.NAME.EXT`, temp files
+/// and marks) are not objects; a missing directory holds none.
+pub fn stems(dir: &Path, ext: &str) -> Vec<String> {
+    let suffix = format!(".{ext}");
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let stem = name.strip_suffix(&suffix)?;
+            (!stem.is_empty() && !stem.starts_with('.')).then(|| stem.to_string())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// Remove a file; a missing one is fine, another failure is logged.
 pub fn remove_quiet(path: &Path) {
     if let Err(e) = std::fs::remove_file(path) {
@@ -106,6 +125,10 @@ mod tests {
             })
             .unwrap_or_default();
         assert_eq!(names, ["state.xml"]);
+        assert!(write_atomic(&dir.join("b.xml"), b"", 0o600).is_ok());
+        assert!(write_atomic(&dir.join(".hidden.xml"), b"", 0o600).is_ok());
+        assert_eq!(stems(&dir, "xml"), ["b", "state"]);
+        assert!(stems(&dir.join("none"), "xml").is_empty());
         remove_quiet(&p);
         remove_quiet(&p);
         let l = FileLock::acquire(&dir.join(".lock"));

@@ -114,27 +114,12 @@ impl Paths {
 
     /// Names of the networks with a persistent definition.
     pub fn defined_names(&self) -> Vec<String> {
-        names_in(&self.config)
+        virt_host::files::stems(&self.config, "xml")
     }
     /// Names of the running networks.
     pub fn active_names(&self) -> Vec<String> {
-        names_in(&self.run)
+        virt_host::files::stems(&self.run, "xml")
     }
-}
-
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let stem = name.strip_suffix(".xml")?;
-            (!stem.is_empty() && !stem.starts_with('.')).then(|| stem.to_string())
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 /// Write `data` to `path` atomically with permissions `mode`

@@ -140,27 +140,12 @@ impl Paths {
 
     /// Names of the domains with a persistent definition.
     pub fn defined_names(&self) -> Vec<String> {
-        names_with_ext(&self.config, "xml")
+        virt_host::files::stems(&self.config, "xml")
     }
     /// Names of the domains with a runtime record.
     pub fn active_names(&self) -> Vec<String> {
-        names_with_ext(&self.run, "json")
+        virt_host::files::stems(&self.run, "json")
     }
-}
-
-fn names_with_ext(dir: &Path, ext: &str) -> Vec<String> {
-    let mut out: Vec<String> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let stem = name.strip_suffix(&format!(".{ext}"))?;
-            (!stem.is_empty() && !stem.starts_with('.')).then(|| stem.to_string())
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 /// Write `data` to `path` atomically, 0600: readers see the old or the new
