@@ -48,6 +48,24 @@ pub fn corpus_folder(sub: &str, what: &str) -> Option<PathBuf> {
     Some(dir)
 }
 
+/// The cases of a corpus folder: the names of its `CASE.xml` inputs,
+/// sorted, leaving out the files whose names end in one of `not_inputs`
+/// (the expected outputs and companions a layout keeps beside them, such
+/// as `.out.xml`).
+pub fn xml_cases(dir: &std::path::Path, not_inputs: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| n.ends_with(".xml") && !not_inputs.iter().any(|x| n.ends_with(x)))
+                .map(|n| n.trim_end_matches(".xml").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 /// The first line where `got` departs from `want`, or their line counts
 /// when one is a prefix of the other.
 pub fn first_difference(want: &str, got: &str) -> String {

@@ -7,20 +7,9 @@
 
 use std::path::Path;
 
+/// The cases of `dir`: its inputs, without the outputs and companions.
 fn cases(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| {
-                    n.ends_with(".xml") && !n.ends_with(".out.xml") && !n.ends_with(".upstream.xml")
-                })
-                .map(|n| n.trim_end_matches(".xml").to_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
+    virt_testkit::xml_cases(dir, &[".out.xml", ".upstream.xml"])
 }
 
 /// The libvirt message in a captured virsh stderr: its second `error:`
