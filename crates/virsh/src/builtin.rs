@@ -1,86 +1,8 @@
-//! Commands of virsh itself: help, echo, pwd, cd, connect, quit.
+//! Commands of virsh itself: echo, pwd, cd, connect, quit (help is with
+//! the command table, in `defs::help`).
 
+use crate::cmd::Cmd;
 use crate::ctl::{CmdResult, Ctl};
-use crate::defs::{COMMANDS, GROUPS};
-use crate::opts::{command_help, find_command, Cmd, Group};
-
-fn group_lines(g: &Group) -> String {
-    let mut s = String::new();
-    for name in g.commands {
-        if let Some(c) = find_command(name) {
-            s.push_str(&format!("    {:<30} {}\n", c.name, c.info));
-        }
-    }
-    s
-}
-
-/// The command list of `virsh --help`.
-pub fn usage() -> String {
-    let mut s = String::from(
-        "\nvirsh [options]... [<command_string>]\n\
-virsh [options]... <command> [args...]\n\n\
-  options:\n\
-    -c | --connect=URI      hypervisor connection URI\n\
-    -d | --debug=NUM        debug level [0-4]\n\
-    -e | --escape <char>    set escape sequence for console\n\
-    -h | --help             this help\n\
-    -k | --keepalive-interval=NUM\n\
-                            keepalive interval in seconds, 0 for disable\n\
-    -K | --keepalive-count=NUM\n\
-                            number of possible missed keepalive messages\n\
-    -l | --log=FILE         output logging to file\n\
-    -q | --quiet            quiet mode\n\
-    -r | --readonly         connect readonly\n\
-    -t | --timing           print timing information\n\
-    -v                      short version\n\
-    -V                      long version\n\
-         --version[=TYPE]   version, TYPE is short or long (default short)\n\
-  commands (non interactive mode):\n\n",
-    );
-    for g in GROUPS {
-        s.push_str(&format!(" {} (help keyword '{}')\n", g.title, g.keyword));
-        s.push_str(&group_lines(g));
-        s.push('\n');
-    }
-    s.push_str(
-        "\n  (specify help <group> for details about the commands in the group)\n\n  \
-(specify help <command> for details about the command)\n\n",
-    );
-    s
-}
-
-/// `help [COMMAND|GROUP]`.
-pub fn help(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    match cmd.raw("command") {
-        None => {
-            let mut s = String::from("Grouped commands:\n\n");
-            for g in GROUPS {
-                s.push_str(&format!(" {} (help keyword '{}'):\n", g.title, g.keyword));
-                s.push_str(&group_lines(g));
-                s.push('\n');
-            }
-            ctl.print(&s);
-            Ok(())
-        }
-        Some(name) => {
-            if let Some(c) = COMMANDS.iter().find(|c| c.name == name) {
-                ctl.print(&command_help(c));
-                return Ok(());
-            }
-            if let Some(g) = GROUPS.iter().find(|g| g.keyword == name) {
-                let s = format!(
-                    " {} (help keyword '{}'):\n{}",
-                    g.title,
-                    g.keyword,
-                    group_lines(g)
-                );
-                ctl.print(&s);
-                return Ok(());
-            }
-            Err(ctl.fail_msg(&format!("command or command group '{name}' doesn't exist")))
-        }
-    }
-}
 
 /// Quote a word for a POSIX shell when it needs quoting.
 fn shell_quote(s: &str) -> String {

@@ -10,8 +10,8 @@
 //! common prefix, and a second TAB lists them (rustyline's List mode, as
 //! readline's default).
 
-use crate::defs::COMMANDS;
-use crate::opts::{find_command, CmdDef, OptKind};
+use crate::cmd::OptKind;
+use crate::defs::{commands, find_command, CmdDef};
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
@@ -120,7 +120,7 @@ fn split_current(before: &str) -> (usize, Vec<String>, &str) {
 /// Every name that may complete `word` after `words` (not yet filtered).
 fn candidates(words: &[String], word: &str, conn: Option<&Connect>) -> Vec<String> {
     let Some(first) = words.first() else {
-        return COMMANDS.iter().map(|c| c.name.to_string()).collect();
+        return commands().map(|c| c.name.to_string()).collect();
     };
     let Some(def) = find_command(first) else {
         return Vec::new();

@@ -2,8 +2,8 @@
 //! runs it: the terminal in raw mode, everything typed sent to the guest,
 //! everything the guest writes printed, until the escape key (`^]`).
 
+use crate::cmd::Cmd;
 use crate::ctl::{CmdResult, Ctl, BY_ANY};
-use crate::opts::Cmd;
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::termios::{isatty, tcgetattr, tcsetattr, OptionalActions};
 use std::io::{Read, Write};

@@ -1,7 +1,7 @@
 //! The shell's state (connection, modes, output) and the helpers every
 //! command uses: error reporting, domain lookup, option values.
 
-use crate::opts::Cmd;
+use crate::cmd::Cmd;
 use std::io::{BufWriter, Stdout, Write};
 use virt_core::{Connect, Domain, Error, ErrorCode, ErrorDomain};
 

@@ -2,10 +2,10 @@
 //! shortcuts that write the device XML themselves (attach-disk,
 //! detach-disk, attach-interface, detach-interface) as virsh 9.0 writes it.
 
+use crate::cmd::Cmd;
 use crate::ctl::BY_ANY;
 use crate::ctl::{CmdResult, Ctl, Failure};
 use crate::domain::read_file;
-use crate::opts::Cmd;
 use virt_core::{affect, device_modify, xml_flags, Domain, Error, ErrorCode, ErrorDomain};
 use virt_xml::{escape, Element};
 

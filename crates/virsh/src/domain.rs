@@ -1,7 +1,7 @@
 //! Domain commands: life cycle, information, memory and vCPUs, devices.
 
+use crate::cmd::Cmd;
 use crate::ctl::{parse_signed, parse_unsigned, By, CmdResult, Ctl, Failure, BY_ANY};
-use crate::opts::Cmd;
 use crate::table::Table;
 use virt_core::{
     affect, dump_flags, dump_format, list_flags, reason, save_flags, xml_flags, CpuListError,
@@ -464,7 +464,7 @@ fn shutdown_mode(ctl: &mut Ctl, cmd: &Cmd) -> Result<u32, Failure> {
         return Ok(0);
     };
     // The two commands word the same error differently.
-    let tail = if cmd.def.name == "shutdown" {
+    let tail = if cmd.name == "shutdown" {
         ", or"
     } else {
         " or"

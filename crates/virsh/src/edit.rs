@@ -321,7 +321,7 @@ impl Drop for RawTerminal {
 
 /// `edit`: the domain's persistent XML (with secrets), defined again with
 /// schema validation unless `--skip-validate`.
-pub fn domain(ctl: &mut Ctl, cmd: &crate::opts::Cmd) -> CmdResult {
+pub fn domain(ctl: &mut Ctl, cmd: &crate::cmd::Cmd) -> CmdResult {
     use virt_core::{define_flags, xml_flags};
     let dom = ctl.lookup_domain(cmd, crate::ctl::BY_ANY)?;
     let conn = ctl.conn()?;

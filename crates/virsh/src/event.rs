@@ -1,8 +1,8 @@
 //! `event`: list the domain event types, or wait for events and print
 //! each as virsh 9.0 does.
 
+use crate::cmd::Cmd;
 use crate::ctl::{CmdResult, Ctl, BY_ANY};
-use crate::opts::Cmd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use virt_core::events::{domain_event_id, GraphicsAddress};

@@ -1,8 +1,8 @@
 //! Host interface (`iface-*`) and node device (`nodedev-*`) commands.
 
+use crate::cmd::Cmd;
 use crate::ctl::{CmdResult, Ctl, Failure};
 use crate::domain::read_file;
-use crate::opts::Cmd;
 use crate::table::Table;
 use virt_core::{
     interface_list_flags, interface_xml_flags, node_device_list_flags, Error, Interface, NodeDevice,

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod builtin;
+mod cmd;
 mod complete;
 mod console;
 mod ctl;
@@ -155,7 +156,7 @@ fn parse_global(args: &[String]) -> Result<Global, Early> {
                 }
                 'e' | 'l' => {}
                 'h' => {
-                    print!("{}", builtin::usage());
+                    print!("{}", defs::help::usage());
                     return Err(Early::Exit(0));
                 }
                 'q' => g.quiet = true,

@@ -1,8 +1,8 @@
 //! Network commands.
 
+use crate::cmd::Cmd;
 use crate::ctl::{CmdResult, Ctl, Failure};
 use crate::domain::read_file;
-use crate::opts::Cmd;
 use crate::table::Table;
 use virt_core::{network_update, ErrorCode, Network};
 

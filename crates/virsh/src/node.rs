@@ -1,7 +1,7 @@
 //! Host and hypervisor commands.
 
+use crate::cmd::Cmd;
 use crate::ctl::{CmdResult, Ctl, Failure};
-use crate::opts::Cmd;
 use virt_core::version_string;
 
 /// `nodeinfo`.

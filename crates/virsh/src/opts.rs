@@ -6,110 +6,8 @@
 //! `#` starts a comment) and so are its error texts, which scripts see; a
 //! generic argument parser cannot reproduce both, so this is written by hand.
 
-use crate::defs::COMMANDS;
-
-/// What kind of value an option takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OptKind {
-    /// A flag without value.
-    Bool,
-    /// A number.
-    Int,
-    /// A string.
-    Str,
-    /// A string that is usually given positionally (shown as `<name>`).
-    Data,
-    /// Every remaining positional word.
-    Argv,
-}
-
-/// One option of a command.
-#[derive(Debug)]
-pub struct OptDef {
-    /// The name, used as `--name`.
-    pub name: &'static str,
-    /// Its kind.
-    pub kind: OptKind,
-    /// True when the command cannot run without it.
-    pub required: bool,
-    /// True when a bare word can fill it.
-    pub positional: bool,
-    /// The help line.
-    pub help: &'static str,
-}
-
-/// A command: name, help texts, options.
-#[derive(Debug)]
-pub struct CmdDef {
-    /// The command word.
-    pub name: &'static str,
-    /// One-line summary shown in the command list.
-    pub info: &'static str,
-    /// Longer description for `help CMD`.
-    pub desc: Option<&'static str>,
-    /// The options, in declaration order (positional order).
-    pub opts: &'static [OptDef],
-}
-
-/// A group of commands in `help`.
-#[derive(Debug)]
-pub struct Group {
-    /// The heading.
-    pub title: &'static str,
-    /// The word `help KEYWORD` accepts.
-    pub keyword: &'static str,
-    /// Its commands, in virsh's order.
-    pub commands: &'static [&'static str],
-}
-
-/// Find a command by name.
-pub fn find_command(name: &str) -> Option<&'static CmdDef> {
-    COMMANDS.iter().find(|c| c.name == name)
-}
-
-/// A parsed command: its definition and the values given.
-#[derive(Debug)]
-pub struct Cmd {
-    /// The definition.
-    pub def: &'static CmdDef,
-    /// Option values as given (`None` for flags), by option index; an
-    /// `Argv` option appears once per word.
-    pub values: Vec<(usize, Option<String>)>,
-}
-
-impl Cmd {
-    fn index(&self, name: &str) -> Option<usize> {
-        self.def.opts.iter().position(|o| o.name == name)
-    }
-
-    /// True when the flag or option was given.
-    pub fn has(&self, name: &str) -> bool {
-        self.index(name)
-            .is_some_and(|i| self.values.iter().any(|(j, _)| *j == i))
-    }
-
-    /// The raw value of an option, if given.
-    pub fn raw(&self, name: &str) -> Option<&str> {
-        let i = self.index(name)?;
-        self.values
-            .iter()
-            .find(|(j, _)| *j == i)
-            .and_then(|(_, v)| v.as_deref())
-    }
-
-    /// Every value of an `Argv` option.
-    pub fn all(&self, name: &str) -> Vec<&str> {
-        match self.index(name) {
-            Some(i) => self
-                .values
-                .iter()
-                .filter(|(j, _)| *j == i)
-                .filter_map(|(_, v)| v.as_deref())
-                .collect(),
-            None => Vec::new(),
-        }
-    }
-}
+use crate::cmd::{Cmd, OptKind};
+use crate::defs::find_command;
 
 /// One word of a command string, or the end of a command.
 #[derive(Debug, PartialEq, Eq)]
@@ -195,14 +93,6 @@ pub fn parse_argv(args: &[String]) -> Result<Vec<Cmd>, Vec<String>> {
     Ok(vec![parse_words(args.to_vec())?])
 }
 
-fn type_word(kind: OptKind) -> &'static str {
-    if kind == OptKind::Int {
-        "number"
-    } else {
-        "string"
-    }
-}
-
 /// Bind the words of one command to its options.
 fn parse_words(words: Vec<String>) -> Result<Cmd, Vec<String>> {
     let mut it = words.into_iter();
@@ -211,7 +101,8 @@ fn parse_words(words: Vec<String>) -> Result<Cmd, Vec<String>> {
         return Err(vec![format!("unknown command: '{name}'")]);
     };
     let mut cmd = Cmd {
-        def,
+        name: def.name,
+        opts: def.opts,
         values: Vec::new(),
     };
     let mut data_only = false;
@@ -230,7 +121,8 @@ fn parse_words(words: Vec<String>) -> Result<Cmd, Vec<String>> {
                 // `CMD --help` shows the command's help instead.
                 let help = find_command("help").ok_or_else(Vec::new)?;
                 return Ok(Cmd {
-                    def: help,
+                    name: help.name,
+                    opts: help.opts,
                     values: vec![(0, Some(def.name.to_string()))],
                 });
             }
@@ -257,7 +149,7 @@ fn parse_words(words: Vec<String>) -> Result<Cmd, Vec<String>> {
                         None => {
                             return Err(vec![format!(
                                 "expected syntax: --{oname} <{}>",
-                                type_word(opt.kind)
+                                opt.kind.value_word()
                             )])
                         }
                     },
@@ -293,55 +185,6 @@ fn parse_words(words: Vec<String>) -> Result<Cmd, Vec<String>> {
     } else {
         Err(missing)
     }
-}
-
-/// The text of `help CMD`.
-pub fn command_help(def: &CmdDef) -> String {
-    let mut s = format!(
-        "  NAME\n    {} - {}\n\n  SYNOPSIS\n    {}",
-        def.name, def.info, def.name
-    );
-    for o in def.opts {
-        let n = o.name;
-        let part = match (o.kind, o.required) {
-            (OptKind::Bool, _) => format!(" [--{n}]"),
-            (OptKind::Argv, true) => format!(" [--{n}] <string>..."),
-            // virsh writes these lists by their bare name (echo's words,
-            // domstats' domains).
-            (OptKind::Argv, false) if matches!(n, "string" | "domain") => format!(" [<{n}>]..."),
-            (OptKind::Argv, false) => format!(" [[--{n}] <string>]..."),
-            (OptKind::Data, true) | (OptKind::Int | OptKind::Str, true) => format!(" <{n}>"),
-            (OptKind::Data, false) => format!(" [<{n}>]"),
-            (k, false) => format!(" [--{n} <{}>]", type_word(k)),
-        };
-        s.push_str(&part);
-    }
-    s.push_str("\n\n");
-    if let Some(d) = def.desc {
-        s.push_str("  DESCRIPTION\n");
-        for line in d.split('\n') {
-            s.push_str("    ");
-            s.push_str(line);
-            s.push('\n');
-        }
-        s.push('\n');
-    }
-    if !def.opts.is_empty() {
-        s.push_str("  OPTIONS\n");
-        for o in def.opts {
-            let n = o.name;
-            let shown = match (o.kind, o.required) {
-                (OptKind::Bool, _) => format!("--{n}"),
-                (OptKind::Argv, _) if matches!(n, "string" | "domain") => format!("<{n}>"),
-                (OptKind::Argv, _) | (OptKind::Data, _) => format!("[--{n}] <string>"),
-                (k, true) => format!("[--{n}] <{}>", type_word(k)),
-                (k, false) => format!("--{n} <{}>", type_word(k)),
-            };
-            s.push_str(&format!("    {shown:<15}  {}\n", o.help));
-        }
-        s.push('\n');
-    }
-    s
 }
 
 #[cfg(test)]
@@ -432,18 +275,6 @@ mod tests {
         let c = parse_string("echo a b c").unwrap_or_default();
         assert_eq!(c[0].all("string"), vec!["a", "b", "c"]);
         let c = parse_string("list --help").unwrap_or_default();
-        assert_eq!((c[0].def.name, c[0].raw("command")), ("help", Some("list")));
-    }
-
-    #[test]
-    fn help_text_layout() {
-        let h = find_command("setvcpus")
-            .map(command_help)
-            .unwrap_or_default();
-        assert!(h.contains("    setvcpus <domain> <count> [--maximum]"));
-        assert!(h.contains("    [--count] <number>  number of virtual CPUs\n"));
-        assert!(h.contains("    --maximum        set maximum limit on next boot\n"));
-        let h = find_command("uri").map(command_help).unwrap_or_default();
-        assert!(h.ends_with("    uri\n\n"));
+        assert_eq!((c[0].name, c[0].raw("command")), ("help", Some("list")));
     }
 }

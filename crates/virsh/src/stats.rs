@@ -1,8 +1,8 @@
 //! `domstats`: the statistics of every (or the named) domain in one call,
 //! printed as virsh 9.0 prints them.
 
+use crate::cmd::Cmd;
 use crate::ctl::{CmdResult, Ctl, BY_ANY};
-use crate::opts::Cmd;
 use virt_core::{domain_stats as ds, list_flags, TypedParam, TypedValue};
 
 /// The group options, in virsh's order, with their `VIR_DOMAIN_STATS_*` bits.

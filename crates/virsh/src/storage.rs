@@ -1,10 +1,10 @@
 //! Storage pool and volume commands (`pool-*`, `vol-*`), with virsh 9.0's
 //! messages and layouts.
 
+use crate::cmd::Cmd;
 use crate::ctl::{parse_scaled, CmdResult, Ctl, Failure};
 use crate::domain::read_file;
 use crate::network::{list_flags, uuid_shaped};
-use crate::opts::Cmd;
 use crate::table::Table;
 use virt_core::sparse;
 use virt_core::{
