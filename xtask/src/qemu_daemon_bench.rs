@@ -361,6 +361,9 @@ pub(crate) fn virsh(uri: &str, args: &[&str]) -> Result<f64, String> {
 
 /// The figures of one daemon.
 struct Figures {
+    /// `virsh domstate` of the running guest: what any one-call virsh
+    /// costs on this socket, the part of each figure that is virsh's.
+    virsh_floor: Option<f64>,
     create: Option<f64>,
     destroy: Option<f64>,
     stopped_event: Option<f64>,
@@ -390,14 +393,17 @@ fn linux_xml(name: &str, console: &Path) -> Option<String> {
 }
 
 fn measure(d: &Daemon, xml: &Path, name: &str, runs: usize) -> Figures {
-    let (mut create, mut destroy) = (Vec::new(), Vec::new());
+    let (mut create, mut destroy, mut floor) = (Vec::new(), Vec::new(), Vec::new());
     let x = xml.to_string_lossy();
     // Warm up: the first connection of a fresh libvirtd probes QEMU.
     let _ = virsh(&d.uri, &["list"]);
     let mut note = String::new();
     for _ in 0..runs {
+        // `domstate` between them is virsh's own floor on this socket:
+        // its start, connection, one call and exit.
         match virsh(&d.uri, &["create", &x]).and_then(|c| {
             create.push(c);
+            floor.push(virsh(&d.uri, &["domstate", name])?);
             virsh(&d.uri, &["destroy", name])
         }) {
             Ok(t) => destroy.push(t),
@@ -435,6 +441,7 @@ fn measure(d: &Daemon, xml: &Path, name: &str, runs: usize) -> Figures {
         .filter(|o| o.status.success())
         .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok());
     Figures {
+        virsh_floor: median(floor),
         create: median(create),
         destroy: median(destroy),
         stopped_event,
@@ -489,8 +496,9 @@ pub fn run(proxy: &str, dtype: &str, runs: usize) {
     let _ = std::fs::remove_dir_all(&dir);
     println!("Through the daemon, Debian's virsh over the socket ({runs} runs, medians):");
     println!(
-        "  {:<26} {:>16} {:>16} {:>26} {:>30}",
+        "  {:<26} {:>16} {:>16} {:>16} {:>26} {:>30}",
         "daemon",
+        "virsh domstate",
         "create->running",
         "destroy->gone",
         "kill -9 -> STOPPED event",
@@ -498,8 +506,9 @@ pub fn run(proxy: &str, dtype: &str, runs: usize) {
     );
     for (label, f) in &rows {
         println!(
-            "  {:<26} {:>16} {:>16} {:>26} {:>30}{}",
+            "  {:<26} {:>16} {:>16} {:>16} {:>26} {:>30}{}",
             label,
+            cell(f.virsh_floor),
             cell(f.create),
             cell(f.destroy),
             cell(f.stopped_event),
