@@ -12,11 +12,13 @@ use virt_core::Connect;
 mod capi;
 mod daemon_bench;
 mod guest;
+mod lvm_vm;
 mod process;
 mod python_bench;
 mod qemu_bench;
 mod qemu_daemon_bench;
 mod storage_bench;
+mod vm;
 mod xen_vm;
 mod xml_bench;
 mod xml_diff;
@@ -41,6 +43,7 @@ fn main() {
         Some("qemu-bench") => qemu_bench::run(&args[1..]),
         Some("guest") => guest::main(),
         Some("xen-vm") => xen_vm::main(&args[1..]),
+        Some("lvm-vm") => lvm_vm::main(&args[1..]),
         Some("xml-diff") => xml_diff::main(&args[1..]),
         Some("install-capi") => capi::install(&args[1..]),
         Some("capi-bench") => capi::bench(&args[1..]),
@@ -48,7 +51,7 @@ fn main() {
         _ => {
             eprintln!(
                 "usage: cargo xtask bench [--quick] | daemon-bench [--quick] \
-                 | xen-vm [--timeout SECS] | xml-diff [--count N] [--seed S] [--record] \
+                 | xen-vm [--timeout SECS] | lvm-vm [--timeout SECS] [--kvm] | xml-diff [--count N] [--seed S] [--record] \
                  | install-capi --prefix DIR | capi-bench [--quick] | storage-bench [--quick]"
             );
             2

@@ -21,14 +21,16 @@
 //! when a test fails or the VM does not finish.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod dom0;
 mod initramfs;
 mod prepare;
+
+use crate::vm::{cargo, cargo_executables, copy_stripped, Artifact};
+pub use crate::vm::{run, tool, Failure};
 
 /// The PV guest's name (later guests get `-1`, `-2`, ...).
 pub const GUEST_NAME: &str = "virtrs-guest";
@@ -47,58 +49,6 @@ const XEN_ARGS: &str = "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M \
 
 /// dom0 kernel command line: the Xen console, and no reboot loop on panic.
 const DOM0_ARGS: &str = "console=hvc0 earlyprintk=xen panic=-1 quiet";
-
-/// Something that stops the harness, with what to do about it.
-#[derive(Debug)]
-pub struct Failure(String);
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl Failure {
-    /// A failure with a message.
-    pub fn new(msg: impl Into<String>) -> Failure {
-        Failure(msg.into())
-    }
-
-    /// A file operation on `path` failed.
-    pub fn io(path: &Path, e: std::io::Error) -> Failure {
-        Failure(format!("{}: {e}", path.display()))
-    }
-}
-
-/// Find a host program on PATH (and the sbin folders, which a non-root
-/// PATH lacks); a clear error naming the Debian package otherwise.
-pub fn tool(name: &str, package: &str) -> Result<PathBuf, Failure> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-        .ok_or_else(|| {
-            Failure::new(format!(
-                "`{name}` not found: install it with `apt-get install {package}`"
-            ))
-        })
-}
-
-/// Run a command, its stdout on success, its stderr in the error.
-pub fn run(cmd: &mut Command) -> Result<String, Failure> {
-    let out = cmd
-        .output()
-        .map_err(|e| Failure::new(format!("{cmd:?}: {e}")))?;
-    if !out.status.success() {
-        return Err(Failure::new(format!(
-            "{cmd:?} failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
 
 /// The outcome of one step in dom0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,17 +136,6 @@ impl Manifest {
     }
 }
 
-/// The workspace root (xtask sits one level below it).
-fn workspace() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-}
-
-fn cargo() -> Command {
-    let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    c.current_dir(workspace());
-    c
-}
-
 /// Package name -> (test targets, bench targets, features) of the workspace.
 struct Package {
     name: String,
@@ -237,61 +176,6 @@ fn workspace_packages() -> Result<Vec<Package>, Failure> {
         list.push(pkg);
     }
     Ok(list)
-}
-
-/// An executable cargo built: (package dir name, target name, path).
-struct Artifact {
-    package: String,
-    target: String,
-    path: PathBuf,
-}
-
-/// Run a cargo build command with `--message-format=json` and collect the
-/// executables it reports; cargo's own progress and errors go to stderr.
-fn cargo_executables(cmd: &mut Command) -> Result<Vec<Artifact>, Failure> {
-    let mut child = cmd
-        .arg("--message-format=json")
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| Failure::new(format!("{cmd:?}: {e}")))?;
-    let mut found = Vec::new();
-    if let Some(out) = child.stdout.take() {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
-                continue;
-            };
-            if v["reason"] == "compiler-message" && v["message"]["level"] == "error" {
-                if let Some(r) = v["message"]["rendered"].as_str() {
-                    eprint!("{r}");
-                }
-                continue;
-            }
-            if v["reason"] != "compiler-artifact" {
-                continue;
-            }
-            let Some(exe) = v["executable"].as_str() else {
-                continue;
-            };
-            let package = Path::new(v["manifest_path"].as_str().unwrap_or_default())
-                .parent()
-                .and_then(|d| d.file_name())
-                .and_then(|n| n.to_str())
-                .unwrap_or("?")
-                .to_string();
-            found.push(Artifact {
-                package,
-                target: v["target"]["name"].as_str().unwrap_or_default().to_string(),
-                path: PathBuf::from(exe),
-            });
-        }
-    }
-    let st = child
-        .wait()
-        .map_err(|e| Failure::new(format!("{cmd:?}: {e}")))?;
-    if !st.success() {
-        return Err(Failure::new(format!("{cmd:?} failed ({st})")));
-    }
-    Ok(found)
 }
 
 /// What the build step produced, before it goes into the share.
@@ -407,25 +291,9 @@ fn fill_share(share: &Path, built: &Built, dom0_libs: &BTreeSet<String>) -> Resu
     };
     let mut manifest = Manifest::default();
     let mut programs = Vec::new();
-    // Debug info is most of a debug build's bytes, and dom0 reads them
-    // through 9p; panics keep their file:line and backtraces their
-    // function names without it.
-    let strip = tool("strip", "binutils").ok();
     let mut put = |a: &Artifact| -> Result<Program, Failure> {
         let file = format!("{}.{}", a.package, a.target);
-        let dest = bin.join(&file);
-        let stripped = strip.as_ref().is_some_and(|s| {
-            Command::new(s)
-                .arg("--strip-debug")
-                .arg("-o")
-                .arg(&dest)
-                .arg(&a.path)
-                .status()
-                .is_ok_and(|st| st.success())
-        });
-        if !stripped {
-            copy(&a.path, &dest)?;
-        }
+        copy_stripped(&a.path, &bin.join(&file))?;
         programs.push(a.path.clone());
         Ok(Program {
             label: format!("{}/{}", a.package, a.target),
@@ -591,7 +459,7 @@ fn host(limit: Duration) -> Result<i32, Failure> {
     let started = Instant::now();
     // Fail early, before any download, if the VM cannot be booted at all.
     tool("qemu-system-x86_64", "qemu-system-x86")?;
-    let dir = workspace().join("target/xen-vm");
+    let dir = crate::vm::workspace().join("target/xen-vm");
     std::fs::create_dir_all(&dir).map_err(|e| Failure::io(&dir, e))?;
     let prepared = prepare::prepare(&dir)?;
     let image = initramfs::build(&prepared, &dir)?;

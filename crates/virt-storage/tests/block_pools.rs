@@ -4,75 +4,18 @@
 //! losetup and the tools (skipped with a notice otherwise); the logical
 //! volume steps need device-mapper in the kernel and say so when it is
 //! absent (the pool's build, start, sizes, stop and delete still run).
+//! `cargo xtask lvm-vm` runs the logical test in a VM whose kernel has
+//! device-mapper, with `VIRT_STORAGE_LVM_REQUIRED=1`: there a step that
+//! would be skipped fails instead.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use virt_core::{
     pool_build_flags, vol_download_flags, vol_upload_flags, Connect, ErrorCode, Piece,
     StorageVolType, Uri,
 };
 use virt_storage::paths::Paths;
 use virt_storage::{fs, lvm, StorageDriver};
-
-/// What the test needs that the machine may lack.
-fn missing(tools: &[&str]) -> Option<String> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Some("not root (loop devices need it)".into());
-    }
-    if !Path::new("/dev/loop-control").exists() {
-        return Some("no /dev/loop-control".into());
-    }
-    for t in tools {
-        let found = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
-            .iter()
-            .any(|d| Path::new(d).join(t).exists());
-        if !found {
-            return Some(format!(
-                "no {t} (apt-get install lvm2 util-linux e2fsprogs)"
-            ));
-        }
-    }
-    None
-}
-
-/// A temp dir with a loop device over a sparse file in it; both go on drop.
-struct Loop {
-    dir: PathBuf,
-    dev: String,
-}
-
-impl Loop {
-    fn new(tag: &str, size: u64) -> Loop {
-        let dir = std::env::temp_dir().join(format!("vrs-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let file = dir.join("disk.img");
-        std::fs::File::create(&file)
-            .and_then(|f| f.set_len(size))
-            .expect("backing file");
-        let out = Command::new("losetup")
-            .args(["-f", "--show"])
-            .arg(&file)
-            .output()
-            .expect("losetup");
-        assert!(
-            out.status.success(),
-            "losetup: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let dev = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        Loop { dir, dev }
-    }
-}
-
-impl Drop for Loop {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(self.dir.join("mnt")).output();
-        let _ = Command::new("losetup").args(["-d", &self.dev]).output();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use virt_testkit::block::{lvm_ok, lvm_required, missing, Loop};
 
 fn connect(root: &Path) -> Connect {
     let paths = Paths {
@@ -87,17 +30,10 @@ fn connect(root: &Path) -> Connect {
     )
 }
 
-fn tool_ok(cmd: &str, args: &[&str]) -> bool {
-    Command::new(cmd)
-        .args(args)
-        .env("LVM_SUPPRESS_FD_WARNINGS", "1")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 #[test]
 fn logical_pool_on_a_loop_device() {
     if let Some(why) = missing(&["losetup", "pvcreate", "vgcreate", "lvcreate", "vgs"]) {
+        assert!(!lvm_required(), "logical pool: {why}");
         println!("logical pool: {why}; skipped");
         return;
     }
@@ -110,7 +46,7 @@ fn logical_pool_on_a_loop_device() {
     );
     let pool = c.storage_pool_define_xml(&xml, 0).expect("define");
     pool.build(0).expect("build: pvcreate + vgcreate");
-    assert!(tool_ok("vgs", &[&vg]), "no volume group after build");
+    assert!(lvm_ok("vgs", &[&vg]), "no volume group after build");
     pool.create(0).expect("start");
     let info = pool.info().expect("info");
     assert!(
@@ -164,7 +100,45 @@ fn logical_pool_on_a_loop_device() {
         assert_eq!(&got[..4], b"lvm!");
         assert!(got[4..(1 << 20) + 4].iter().all(|&b| b == 0));
         assert_eq!(&got[(1 << 20) + 4..], b"lvm!");
+        // A clone holds the same bytes.
+        let copy = pool
+            .storage_vol_create_xml_from(
+                "<volume><name>copy</name><capacity unit='MiB'>8</capacity></volume>",
+                &v,
+                0,
+            )
+            .expect("clone");
+        let head = std::fs::read(copy.path().expect("path"))
+            .map(|b| b[..4].to_vec())
+            .expect("read clone");
+        assert_eq!(head, b"lvm!");
+        // A driver opened afresh on the same state (a restarted daemon)
+        // knows the pool, running, and finds its volumes in the group.
+        {
+            let again = connect(&lo.dir);
+            let p2 = again
+                .storage_pool_lookup_by_name("lv")
+                .expect("pool after restart");
+            assert!(p2.is_active().expect("state"));
+            let names: Vec<String> = p2
+                .list_all_volumes(0)
+                .expect("volumes")
+                .iter()
+                .map(|v| v.name().to_string())
+                .collect();
+            assert_eq!(names, ["copy", "disk"]);
+            assert_eq!(
+                again
+                    .storage_vol_lookup_by_path(&path)
+                    .expect("by path")
+                    .key(),
+                v.key()
+            );
+        }
+        copy.delete(0).expect("lvremove the clone");
         v.wipe(0).expect("wipe");
+        let wiped = std::fs::read(&path).expect("read wiped");
+        assert!(wiped.iter().all(|&b| b == 0), "wipe left data");
         v.resize(16 << 20, 0).expect("grow");
         assert_eq!(v.info().expect("info").capacity, 16 << 20);
         let e = v
@@ -174,6 +148,10 @@ fn logical_pool_on_a_loop_device() {
         v.delete(0).expect("lvremove");
         assert!(pool.list_all_volumes(0).expect("volumes").is_empty());
     } else {
+        assert!(
+            !lvm_required(),
+            "logical pool: no device-mapper in this kernel"
+        );
         println!("logical pool: no device-mapper in this kernel; logical volume steps skipped");
         // lvcreate's own refusal comes back whole, and nothing is made.
         let e = pool
@@ -192,9 +170,9 @@ fn logical_pool_on_a_loop_device() {
     assert_eq!(e.code, ErrorCode::OperationInvalid);
     pool.destroy().expect("stop");
     pool.delete(0).expect("vgremove + pvremove");
-    assert!(!tool_ok("vgs", &[&vg]), "volume group left after delete");
+    assert!(!lvm_ok("vgs", &[&vg]), "volume group left after delete");
     assert!(
-        !tool_ok("pvs", &[&lo.dev]),
+        !lvm_ok("pvs", &[&lo.dev]),
         "physical volume left after delete"
     );
     pool.undefine().expect("undefine");

@@ -1,6 +1,8 @@
 //! virt-testkit: what the tests of every virt-rs crate share, written once.
 //! A dev-dependency only; nothing here reaches a product.
 //!
+//! - [`block`]: loop devices and the gates of the storage tests that
+//!   need them (root, tools, device-mapper).
 //! - [`corpus_root`] / [`corpus_folder`]: the shared corpus (`VIRT_CORPUS`,
 //!   else `../shared/corpus` beside the workspace), skipped with a notice
 //!   when absent.
@@ -18,6 +20,7 @@
 
 #![warn(missing_docs)]
 
+pub mod block;
 pub mod events;
 pub mod golden;
 pub mod libvirt_python;

@@ -8,7 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::{run, tool, Failure};
+use super::{tool, Failure};
+use crate::vm::debian::{fetch, kernel_package, unpack};
 
 /// The Xen release the harness boots: Debian 12 ships 4.17.
 pub const XEN_SERIES: &str = "4.17";
@@ -56,39 +57,6 @@ pub struct Prepared {
     pub fingerprint: String,
 }
 
-/// The kernel package `linux-image-amd64` points at today.
-fn kernel_package() -> Result<String, Failure> {
-    let deps = run(Command::new(tool("apt-cache", "apt")?).args(["depends", "linux-image-amd64"]))?;
-    deps.lines()
-        .filter_map(|l| l.trim().strip_prefix("Depends: "))
-        .find(|p| p.starts_with("linux-image-") && p.ends_with("-amd64"))
-        .map(str::to_string)
-        .ok_or_else(|| {
-            Failure::new(
-                "apt-cache names no kernel for linux-image-amd64 (run `apt-get update` first)",
-            )
-        })
-}
-
-/// The .deb of `package` already in `dir`, if any.
-fn find_deb(dir: &Path, package: &str) -> Option<PathBuf> {
-    let prefix = format!("{package}_");
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".deb"))
-        })
-        .collect();
-    // After a Debian update two versions may sit side by side: the newest
-    // sorts last often enough, and the stamp makes a mixed set rebuild.
-    found.sort();
-    found.pop()
-}
-
 /// Fetch and unpack everything, or reuse the cache in `dir`.
 pub fn prepare(dir: &Path) -> Result<Prepared, Failure> {
     let debs = dir.join("debs");
@@ -102,32 +70,7 @@ pub fn prepare(dir: &Path) -> Result<Prepared, Failure> {
     let mut packages: Vec<String> = PACKAGES.iter().map(|p| p.to_string()).collect();
     packages.push(kpkg.clone());
 
-    std::fs::create_dir_all(&debs).map_err(|e| Failure::io(&debs, e))?;
-    let missing: Vec<&String> = packages
-        .iter()
-        .filter(|p| find_deb(&debs, p).is_none())
-        .collect();
-    if !missing.is_empty() {
-        eprintln!("xen-vm: apt-get download {} package(s)", missing.len());
-        let out = Command::new(tool("apt-get", "apt")?)
-            .current_dir(&debs)
-            .arg("download")
-            .args(&missing)
-            .output()
-            .map_err(|e| Failure::new(format!("apt-get download: {e}")))?;
-        if !out.status.success() {
-            return Err(Failure::new(format!(
-                "apt-get download failed (is Debian 12's package index there? try `apt-get update`):\n{}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
-        }
-    }
-    let mut files = Vec::new();
-    for p in &packages {
-        let deb = find_deb(&debs, p)
-            .ok_or_else(|| Failure::new(format!("apt-get download gave no .deb for {p}")))?;
-        files.push(deb);
-    }
+    let files = fetch(&debs, &packages, "xen-vm")?;
     let fingerprint = files
         .iter()
         .filter_map(|f| f.file_name().and_then(|n| n.to_str()))
@@ -152,19 +95,7 @@ pub fn prepare(dir: &Path) -> Result<Prepared, Failure> {
     }
 
     eprintln!("xen-vm: unpacking {} packages", files.len());
-    if root.exists() {
-        std::fs::remove_dir_all(&root).map_err(|e| Failure::io(&root, e))?;
-    }
-    let dpkg_deb = tool("dpkg-deb", "dpkg")?;
-    for f in &files {
-        run(Command::new(&dpkg_deb).arg("-x").arg(f).arg(&root))?;
-    }
-    // Debian's kernel package ships no modules.dep (postinst makes it);
-    // the initramfs builder reads it for the load order.
-    run(Command::new(tool("depmod", "kmod")?)
-        .arg("-b")
-        .arg(&root)
-        .arg(&kernel_release))?;
+    unpack(&files, &root, &kernel_release)?;
     let gz = root.join(format!("boot/xen-{XEN_SERIES}-amd64.gz"));
     let out = Command::new(tool("gzip", "gzip")?)
         .arg("-dc")
