@@ -309,7 +309,10 @@ fn boot(k: &Kernel, initrd: &Path, serial: &Path, o: &Options) -> Result<f64, Fa
         .arg(&k.vmlinuz)
         .arg("-initrd")
         .arg(initrd)
-        .args(["-append", "console=ttyS0 panic=-1 quiet loglevel=2 rdinit=/init"])
+        .args([
+            "-append",
+            "console=ttyS0 panic=-1 quiet loglevel=2 rdinit=/init",
+        ])
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log2)
