@@ -11,10 +11,11 @@ use crate::run::{self, RunState};
 use std::net::IpAddr;
 use virt_core::error::check_flags;
 use virt_core::{
-    network_define_flags, network_list_flags, network_xml_flags, Driver, ErrorDomain, Event,
-    EventBus, NetworkDhcpLease, NetworkLifecycleEvent, NetworkRef, Result, Uuid,
+    network_define_flags, network_list_flags, network_update, network_xml_flags, Driver,
+    ErrorDomain, Event, EventBus, NetworkDhcpLease, NetworkLifecycleEvent, NetworkRef, Result,
+    Uuid,
 };
-use virt_xml::network::{ForwardMode, NetworkDef};
+use virt_xml::network::{ForwardMode, NetworkDef, UpdateCommand};
 
 /// The network member of a `qemu:///` connection.
 pub struct NetworkDriver {
@@ -325,6 +326,89 @@ impl NetworkDriver {
         Ok(())
     }
 
+    /// `virNetworkUpdate` of `n` (the caller holds the lock): both
+    /// copies the flags name are changed, or neither; the running
+    /// network's dnsmasq and rules follow its live definition as
+    /// libvirt's do.
+    fn update(
+        &self,
+        n: &Net,
+        command: u32,
+        section: u32,
+        parent_index: i32,
+        xml: &str,
+        flags: u32,
+    ) -> NetworkResult<()> {
+        use network_update::{AFFECT_CONFIG, AFFECT_LIVE};
+        let mut flags = flags;
+        if flags & (AFFECT_LIVE | AFFECT_CONFIG) == 0 {
+            flags |= if n.active { AFFECT_LIVE } else { AFFECT_CONFIG };
+        }
+        let cmd = UpdateCommand::from_number(command).ok_or_else(|| {
+            NetworkError::InvalidArg(format!(
+                "unrecognized network update command code {command}"
+            ))
+        })?;
+        if flags & AFFECT_LIVE != 0 && !n.active {
+            return Err(NetworkError::Invalid("network is not running".into()));
+        }
+        let config = match (flags & AFFECT_CONFIG != 0, &n.config) {
+            (false, _) => None,
+            (true, None) => {
+                return Err(NetworkError::Invalid(
+                    "cannot change persistent config of a transient network".into(),
+                ))
+            }
+            (true, Some(c)) => {
+                let mut c = c.clone();
+                c.update(cmd, section, parent_index, xml)?;
+                Some(c)
+            }
+        };
+        let live = if flags & AFFECT_LIVE != 0 {
+            let mut d = n.def.clone();
+            d.update(cmd, section, parent_index, xml)?;
+            Some(d)
+        } else {
+            None
+        };
+        // Both copies changed without error: now the files, then what
+        // runs.
+        if let Some(c) = config {
+            write_atomic(
+                &self.paths.config_xml(&c.name),
+                c.to_xml().as_bytes(),
+                0o600,
+            )?;
+        }
+        let Some(live) = live else {
+            return Ok(());
+        };
+        let state = self.paths.run_file(&live.name, "state");
+        let mut st = RunState::from_text(&std::fs::read_to_string(&state).unwrap_or_default());
+        let section_name = network_update::SECTIONS
+            .get(section as usize)
+            .copied()
+            .unwrap_or_default();
+        let done = match section_name {
+            // Lines of dnsmasq's configuration or its hosts files.
+            "ip-dhcp-host" | "ip-dhcp-range" | "dns-host" | "dns-txt" | "dns-srv" => {
+                run::refresh_dnsmasq(&live, &self.paths, &mut st)
+            }
+            "forward-interface" => run::refresh_firewall(&live, &st),
+            _ => Ok(()),
+        };
+        // What runs now is recorded even when a step failed, so destroy
+        // still undoes it.
+        write_atomic(&state, st.to_text().as_bytes(), 0o600)?;
+        done?;
+        write_atomic(
+            &self.paths.run_file(&live.name, "xml"),
+            live.to_xml().as_bytes(),
+            0o644,
+        )
+    }
+
     fn leases(&self, n: &Net, mac: Option<&str>) -> NetworkResult<Vec<NetworkDhcpLease>> {
         if !n.active {
             return Ok(Vec::new());
@@ -549,6 +633,25 @@ impl Driver for NetworkDriver {
             remove_quiet(&mark);
             Ok(())
         }
+    }
+
+    fn network_update(
+        &self,
+        net: &NetworkRef,
+        command: u32,
+        section: u32,
+        parent_index: i32,
+        xml: &str,
+        flags: u32,
+    ) -> Result<()> {
+        ok(flags_ok(
+            flags,
+            network_update::AFFECT_LIVE | network_update::AFFECT_CONFIG,
+            "networkUpdate",
+        ))?;
+        let _lock = ok(Lock::acquire(&self.paths))?;
+        let n = ok(self.net(net))?;
+        ok(self.update(&n, command, section, parent_index, xml, flags))
     }
 
     fn network_get_dhcp_leases(

@@ -94,36 +94,51 @@ pub fn ruleset(def: &NetworkDef, bridge: &str) -> NetworkResult<Option<String>> 
         .as_deref()
         .map(|d| format!("iifname \"{d}\" "))
         .unwrap_or_default();
+    let n = def.forward.as_ref().and_then(|f| f.nat.as_ref());
+    // IPv6 is routed, not translated, unless `<nat ipv6='yes'/>` (libvirt
+    // 9.0) asks for masquerading it too.
+    let nat_ipv6 = n.and_then(|n| n.ipv6) == Some(true);
     for ip in &def.ips {
         let net = subnet(ip.address, ip.prefix_len());
         let fam = if ip.is_ipv6() { "ip6" } else { "ip" };
         match mode {
-            Some(ForwardMode::Nat) if !ip.is_ipv6() => {
+            Some(ForwardMode::Nat) if !ip.is_ipv6() || nat_ipv6 => {
                 let _ = writeln!(
                     fwd,
-                    "    {in_match}oifname \"{bridge}\" ip daddr {net} ct state related,established accept"
+                    "    {in_match}oifname \"{bridge}\" {fam} daddr {net} ct state related,established accept"
                 );
                 let _ = writeln!(
                     fwd,
-                    "    iifname \"{bridge}\" {out_match}ip saddr {net} accept"
+                    "    iifname \"{bridge}\" {out_match}{fam} saddr {net} accept"
                 );
-                let n = def.forward.as_ref().and_then(|f| f.nat.as_ref());
+                // A public address range applies to IPv4 only.
+                let range = n.and_then(|n| n.address).filter(|_| !ip.is_ipv6());
                 let ports = n.and_then(|n| n.port).unwrap_or((1024, 65535));
-                let to = match n.and_then(|n| n.address) {
-                    Some((s, e)) => format!("snat ip to {s}-{e}"),
-                    None => "masquerade".to_string(),
+                let (to, ported) = match range {
+                    Some((s, e)) => (
+                        format!("snat ip to {s}-{e}"),
+                        format!("snat ip to {s}-{e}:{}-{}", ports.0, ports.1),
+                    ),
+                    None => (
+                        "masquerade".to_string(),
+                        format!("masquerade to :{}-{}", ports.0, ports.1),
+                    ),
                 };
-                let ported = match n.and_then(|n| n.address) {
-                    Some((s, e)) => format!("snat ip to {s}-{e}:{}-{}", ports.0, ports.1),
-                    None => format!("masquerade to :{}-{}", ports.0, ports.1),
-                };
-                let _ = writeln!(nat, "    ip saddr {net} ip daddr 224.0.0.0/24 return");
-                let _ = writeln!(nat, "    ip saddr {net} ip daddr 255.255.255.255 return");
+                // Local multicast (and IPv4's broadcast) stay untranslated.
+                if ip.is_ipv6() {
+                    let _ = writeln!(nat, "    ip6 saddr {net} ip6 daddr ff02::/16 return");
+                } else {
+                    let _ = writeln!(nat, "    ip saddr {net} ip daddr 224.0.0.0/24 return");
+                    let _ = writeln!(nat, "    ip saddr {net} ip daddr 255.255.255.255 return");
+                }
                 let _ = writeln!(
                     nat,
-                    "    {out_match}ip saddr {net} ip daddr != {net} meta l4proto {{ tcp, udp }} {ported}"
+                    "    {out_match}{fam} saddr {net} {fam} daddr != {net} meta l4proto {{ tcp, udp }} {ported}"
                 );
-                let _ = writeln!(nat, "    {out_match}ip saddr {net} ip daddr != {net} {to}");
+                let _ = writeln!(
+                    nat,
+                    "    {out_match}{fam} saddr {net} {fam} daddr != {net} {to}"
+                );
             }
             Some(ForwardMode::Nat | ForwardMode::Route) => {
                 let _ = writeln!(
@@ -207,6 +222,25 @@ mod tests {
         assert!(s.contains("table inet virtrs_virbr3 {"));
         assert!(s.contains("ip saddr 10.7.0.0/24 ip daddr != 10.7.0.0/24 masquerade\n"));
         assert!(s.contains("iifname \"virbr3\" reject"));
+    }
+
+    #[test]
+    fn ipv6_is_masqueraded_only_when_asked() {
+        let xml = |nat: &str| {
+            format!(
+                "<network><name>n</name><forward mode='nat'>{nat}</forward><bridge name='virbr3'/>\
+                 <ip address='10.7.0.1' prefix='24'/><ip family='ipv6' address='fd00:7::1' prefix='64'/></network>"
+            )
+        };
+        let routed = virt_xml::parse_network(&xml("")).expect("parse");
+        let s = ruleset(&routed, "virbr3").expect("rules").expect("some");
+        assert!(!s.contains("ip6 saddr fd00:7::/64 ip6 daddr != fd00:7::/64 masquerade"));
+        assert!(s.contains("iifname \"virbr3\" ip6 saddr fd00:7::/64 accept\n"));
+        let natted = virt_xml::parse_network(&xml("<nat ipv6='yes'/>")).expect("parse");
+        let s = ruleset(&natted, "virbr3").expect("rules").expect("some");
+        assert!(s.contains("ip6 saddr fd00:7::/64 ip6 daddr ff02::/16 return\n"));
+        assert!(s.contains("ip6 saddr fd00:7::/64 ip6 daddr != fd00:7::/64 masquerade\n"));
+        assert!(s.contains("ip saddr 10.7.0.0/24 ip daddr != 10.7.0.0/24 masquerade\n"));
     }
 
     #[test]

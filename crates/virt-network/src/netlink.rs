@@ -25,6 +25,9 @@ const NLM_F_DUMP: u16 = 0x300;
 const NLM_F_EXCL: u16 = 0x200;
 const NLM_F_CREATE: u16 = 0x400;
 
+/// The multicast group of link notices.
+const RTMGRP_LINK: u32 = 1;
+
 const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;
 
@@ -42,6 +45,7 @@ const NLA_F_NESTED: u16 = 0x8000;
 const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
 const IFA_BROADCAST: u16 = 4;
+const IFA_F_NODAD: u8 = 0x02;
 
 const IFF_UP: u32 = 1;
 const AF_INET: u8 = 2;
@@ -175,13 +179,18 @@ fn attrs(mut b: &[u8]) -> Vec<(u16, &[u8])> {
 impl Netlink {
     /// Open a socket in this thread's network namespace.
     pub fn open() -> io::Result<Netlink> {
+        Netlink::open_groups(0)
+    }
+
+    /// Open a socket that also receives the notices of multicast `groups`.
+    fn open_groups(groups: u32) -> io::Result<Netlink> {
         let fd = rustix::net::socket_with(
             AddressFamily::NETLINK,
             SocketType::RAW,
             SocketFlags::CLOEXEC,
             None, // NETLINK_ROUTE is protocol 0
         )?;
-        rustix::net::bind(&fd, &SocketAddrNetlink::new(0, 0))?;
+        rustix::net::bind(&fd, &SocketAddrNetlink::new(0, groups))?;
         Ok(Netlink { fd, seq: 1 })
     }
 
@@ -328,6 +337,12 @@ impl Netlink {
         let mut fixed = [0u8; 8];
         fixed[0] = family;
         fixed[1] = prefix;
+        if addr.is_ipv6() {
+            // Usable at once: a bridge without ports has no carrier, and
+            // duplicate address detection would leave the address
+            // tentative, one dnsmasq cannot bind, until a guest plugs in.
+            fixed[2] = IFA_F_NODAD;
+        }
         fixed[4..8].copy_from_slice(&index.to_ne_bytes());
         let mut m = Msg::new(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, &fixed);
         match addr {
@@ -357,6 +372,57 @@ impl Netlink {
     pub fn delete_link(&mut self, index: u32) -> io::Result<()> {
         let m = Msg::new(RTM_DELLINK, NLM_F_ACK, &ifinfo(index, 0, 0));
         self.call(m).map(drop)
+    }
+
+    /// Delete link `index` and return once the kernel announces it gone
+    /// (its `RTM_DELLINK` notice: name, addresses and routes released,
+    /// nothing left to see), not when the kernel has also finished
+    /// freeing it: that last part waits for an RCU barrier, tens of
+    /// milliseconds on a busy machine, and goes on in a thread of its own.
+    /// A refusal is returned as [`Netlink::delete_link`] returns it.
+    pub fn delete_link_announced(self, index: u32) -> io::Result<()> {
+        let monitor = Netlink::open_groups(RTMGRP_LINK)?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut nl = self;
+        std::thread::spawn(move || {
+            let _ = tx.send(nl.delete_link(index));
+        });
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            if let Ok(r) = rx.try_recv() {
+                return r;
+            }
+            let mut fds = [rustix::event::PollFd::new(
+                &monitor.fd,
+                rustix::event::PollFlags::IN,
+            )];
+            let ts = rustix::event::Timespec {
+                tv_sec: 0,
+                tv_nsec: 5_000_000,
+            };
+            match rustix::event::poll(&mut fds, Some(&ts)) {
+                Ok(0) | Err(rustix::io::Errno::INTR) => continue,
+                Ok(_) => {}
+                Err(e) => return rx.recv().unwrap_or(Err(e.into())),
+            }
+            let n = match rustix::net::recv(&monitor.fd, &mut buf[..], RecvFlags::empty()) {
+                Ok((n, _)) => n,
+                // Notices overflowed the socket: wait for the reply.
+                Err(_) => return rx.recv().unwrap_or(Err(io::ErrorKind::Other.into())),
+            };
+            let mut b = &buf[..n];
+            while b.len() >= 16 {
+                let len = u32_at(b, 0).unwrap_or(0) as usize;
+                if len < 16 || len > b.len() {
+                    break;
+                }
+                let kind = u16_at(b, 4).unwrap_or(0);
+                if kind == RTM_DELLINK && u32_at(&b[16..len], 4) == Some(index) {
+                    return Ok(());
+                }
+                b = &b[((len + 3) & !3).min(b.len())..];
+            }
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use crate::error::{NetworkError, NetworkResult};
 use crate::firewall;
 use crate::netlink::{BridgeSpec, Netlink};
 use crate::paths::{remove_quiet, write_atomic, Paths};
+use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,46 @@ use virt_xml::network::{ForwardMode, NetworkDef};
 pub const DNSMASQ: &str = "/usr/sbin/dnsmasq";
 
 const IP_FORWARD: &str = "/proc/sys/net/ipv4/ip_forward";
+const IPV6_FORWARD: &str = "/proc/sys/net/ipv6/conf/all/forwarding";
+
+/// Set the sysctl `path` to 1; whether it was 0 before (so a stop turns
+/// it back off).
+fn switch_on(path: &str) -> NetworkResult<bool> {
+    let now = std::fs::read_to_string(path).unwrap_or_default();
+    if now.trim() == "1" {
+        return Ok(false);
+    }
+    std::fs::write(path, "1\n")
+        .map_err(|e| NetworkError::system(format!("cannot enable {path}"), e))?;
+    Ok(true)
+}
+
+/// libvirt's IPv6 settings of a new bridge, made before it goes up: IPv6
+/// off unless the network has an IPv6 address (or `ipv6='yes'`), so an
+/// IPv4 network's bridge gets no link-local address; and never accepting
+/// router advertisements or autoconfiguring, as a gateway must not.
+/// Without IPv6 in the kernel there is nothing to set.
+fn set_ipv6_sysctls(def: &NetworkDef, bridge: &str) -> NetworkResult<()> {
+    let dir = format!("/proc/sys/net/ipv6/conf/{bridge}");
+    if !Path::new(&dir).exists() {
+        return Ok(());
+    }
+    let enable = def.ipv6 == Some(true) || def.ips.iter().any(|ip| ip.is_ipv6());
+    for (key, value) in [
+        ("disable_ipv6", if enable { "0" } else { "1" }),
+        ("accept_ra", "0"),
+        ("autoconf", "0"),
+    ] {
+        let path = format!("{dir}/{key}");
+        std::fs::write(&path, value).map_err(|e| {
+            NetworkError::system(
+                format!("cannot write to {path} to set up IPv6 on bridge {bridge}"),
+                e,
+            )
+        })?;
+    }
+    Ok(())
+}
 
 /// What a network's start did, so its stop can undo exactly that.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,6 +71,8 @@ pub struct RunState {
     pub firewall: Option<String>,
     /// IPv4 forwarding was off and this start turned it on.
     pub forwarding_enabled: bool,
+    /// IPv6 forwarding was off and this start turned it on.
+    pub forwarding6_enabled: bool,
     /// dnsmasq's pid.
     pub dnsmasq_pid: Option<i32>,
     /// The files this start wrote.
@@ -48,6 +91,9 @@ impl RunState {
         }
         if self.forwarding_enabled {
             s.push_str("forwarding enabled\n");
+        }
+        if self.forwarding6_enabled {
+            s.push_str("forwarding6 enabled\n");
         }
         if let Some(p) = self.dnsmasq_pid {
             s.push_str(&format!("dnsmasq {p}\n"));
@@ -69,6 +115,7 @@ impl RunState {
                 "bridge" => st.bridge = Some(v.to_string()),
                 "firewall" => st.firewall = Some(v.to_string()),
                 "forwarding" => st.forwarding_enabled = v == "enabled",
+                "forwarding6" => st.forwarding6_enabled = v == "enabled",
                 "dnsmasq" => st.dnsmasq_pid = v.parse().ok(),
                 "file" => st.files.push(PathBuf::from(v)),
                 _ => {}
@@ -171,25 +218,7 @@ fn start_steps(def: &NetworkDef, paths: &Paths, st: &mut RunState) -> NetworkRes
     firewall::check_device_name("bridge name", &bridge)?;
     // Build everything that can be refused before touching the host.
     let rules = firewall::ruleset(def, &bridge)?;
-    let dns_paths = paths.run.display().to_string();
-    let pid_file = paths.run_file(&def.name, "pid").display().to_string();
-    let files = if dnsmasq::needs_dnsmasq(def) {
-        Some(dnsmasq::dnsmasq_files(
-            def,
-            DnsmasqPaths {
-                state_dir: &dns_paths,
-                pid_file: Some(&pid_file),
-            },
-        )?)
-    } else {
-        None
-    };
-    if files.is_some() && !Path::new(DNSMASQ).exists() {
-        return Err(NetworkError::system(
-            format!("Cannot check dnsmasq binary {DNSMASQ}"),
-            std::io::Error::from_raw_os_error(libc::ENOENT),
-        ));
-    }
+    let files = dnsmasq_plan(def, paths)?;
     check_route_collision(def)?;
     let mac = def.mac.as_deref().and_then(parse_mac).ok_or_else(|| {
         NetworkError::Internal(format!("network '{}' has no MAC address", def.name))
@@ -211,6 +240,7 @@ fn start_steps(def: &NetworkDef, paths: &Paths, st: &mut RunState) -> NetworkRes
             NetworkError::system(format!("Unable to get index for interface {bridge}"), e)
         })?
         .ok_or_else(|| NetworkError::Internal(format!("bridge {bridge} vanished")))?;
+    set_ipv6_sysctls(def, &bridge)?;
     for ip in &def.ips {
         let prefix = u8::try_from(ip.prefix_len()).unwrap_or(u8::MAX);
         nl.add_address(index, ip.address, prefix).map_err(|e| {
@@ -232,39 +262,143 @@ fn start_steps(def: &NetworkDef, paths: &Paths, st: &mut RunState) -> NetworkRes
         st.firewall = Some(bridge.clone());
     }
     if forwards(def) {
-        let now = std::fs::read_to_string(IP_FORWARD).unwrap_or_default();
-        if now.trim() != "1" {
-            std::fs::write(IP_FORWARD, "1\n").map_err(|e| {
-                NetworkError::system("cannot enable /proc/sys/net/ipv4/ip_forward", e)
-            })?;
-            st.forwarding_enabled = true;
+        st.forwarding_enabled = switch_on(IP_FORWARD)?;
+        if def.ips.iter().any(|ip| ip.is_ipv6()) {
+            st.forwarding6_enabled = switch_on(IPV6_FORWARD)?;
         }
     }
     if let Some(files) = files {
-        let conf = paths.run_file(&def.name, "conf");
-        let leases = paths.run_file(&def.name, "leases");
-        let hosts = PathBuf::from(dnsmasq::state_file(&dns_paths, &def.name, "hostsfile"));
-        let addn = PathBuf::from(dnsmasq::state_file(&dns_paths, &def.name, "addnhosts"));
-        let pid = PathBuf::from(&pid_file);
-        st.files.extend([
-            conf.clone(),
-            leases.clone(),
-            hosts.clone(),
-            addn.clone(),
-            pid.clone(),
-        ]);
-        remove_quiet(&pid);
-        if let Some(h) = &files.hosts {
-            write_atomic(&hosts, h.as_bytes(), 0o644)?;
-        }
-        write_atomic(&addn, files.addn_hosts.as_bytes(), 0o644)?;
-        // Where dnsmasq keeps its leases, for net-dhcp-leases (libvirt
-        // keeps them through a helper script instead).
-        let config = format!("{}dhcp-leasefile={}\n", files.config, leases.display());
-        write_atomic(&conf, config.as_bytes(), 0o644)?;
-        st.dnsmasq_pid = Some(spawn_dnsmasq(&conf, &pid)?);
+        let at = DnsmasqAt::of(def, paths);
+        st.files.extend(at.all());
+        remove_quiet(&at.pid);
+        at.write_hosts(&files)?;
+        write_atomic(&at.conf, files.config.as_bytes(), 0o644)?;
+        st.dnsmasq_pid = Some(spawn_dnsmasq(&at.conf, &at.pid)?);
     }
     Ok(())
+}
+
+/// Where a running network's dnsmasq files are.
+struct DnsmasqAt {
+    conf: PathBuf,
+    leases: PathBuf,
+    hosts: PathBuf,
+    addn: PathBuf,
+    pid: PathBuf,
+}
+
+impl DnsmasqAt {
+    fn of(def: &NetworkDef, paths: &Paths) -> DnsmasqAt {
+        let dir = paths.run.display().to_string();
+        DnsmasqAt {
+            conf: paths.run_file(&def.name, "conf"),
+            leases: paths.run_file(&def.name, "leases"),
+            hosts: PathBuf::from(dnsmasq::state_file(&dir, &def.name, "hostsfile")),
+            addn: PathBuf::from(dnsmasq::state_file(&dir, &def.name, "addnhosts")),
+            pid: paths.run_file(&def.name, "pid"),
+        }
+    }
+
+    fn all(&self) -> [PathBuf; 5] {
+        [
+            self.conf.clone(),
+            self.leases.clone(),
+            self.hosts.clone(),
+            self.addn.clone(),
+            self.pid.clone(),
+        ]
+    }
+
+    /// Write the two hosts files, which dnsmasq re-reads on SIGHUP.
+    fn write_hosts(&self, files: &dnsmasq::DnsmasqFiles) -> NetworkResult<()> {
+        if let Some(h) = &files.hosts {
+            write_atomic(&self.hosts, h.as_bytes(), 0o644)?;
+        }
+        write_atomic(&self.addn, files.addn_hosts.as_bytes(), 0o644)
+    }
+}
+
+/// What dnsmasq is given for `def` running under `paths` (its
+/// configuration naming our pid and lease files), `None` when the network
+/// needs no dnsmasq; refused when a value cannot be written or dnsmasq is
+/// not installed.
+fn dnsmasq_plan(def: &NetworkDef, paths: &Paths) -> NetworkResult<Option<dnsmasq::DnsmasqFiles>> {
+    if !dnsmasq::needs_dnsmasq(def) {
+        return Ok(None);
+    }
+    let at = DnsmasqAt::of(def, paths);
+    let pid_file = at.pid.display().to_string();
+    let mut files = dnsmasq::dnsmasq_files(
+        def,
+        DnsmasqPaths {
+            state_dir: &paths.run.display().to_string(),
+            pid_file: Some(&pid_file),
+        },
+    )?;
+    if !Path::new(DNSMASQ).exists() {
+        return Err(NetworkError::system(
+            format!("Cannot check dnsmasq binary {DNSMASQ}"),
+            std::io::Error::from_raw_os_error(libc::ENOENT),
+        ));
+    }
+    // Where dnsmasq keeps its leases, for net-dhcp-leases (libvirt keeps
+    // them through a helper script instead).
+    let _ = writeln!(files.config, "dhcp-leasefile={}", at.leases.display());
+    Ok(Some(files))
+}
+
+/// Bring the dnsmasq of a running network in line with its changed
+/// definition `def` (`virNetworkUpdate`): the files are rewritten; when
+/// its configuration changed dnsmasq is restarted (it cannot re-read it),
+/// when only its hosts files did it is sent SIGHUP, which makes it re-read
+/// them. `st` records the new dnsmasq.
+pub fn refresh_dnsmasq(def: &NetworkDef, paths: &Paths, st: &mut RunState) -> NetworkResult<()> {
+    let plan = dnsmasq_plan(def, paths)?;
+    let at = DnsmasqAt::of(def, paths);
+    let running = st.dnsmasq_pid.filter(|pid| is_our_dnsmasq(*pid, &st.files));
+    let Some(files) = plan else {
+        if let Some(fd) = running.and_then(terminate) {
+            wait_gone(fd);
+        }
+        st.dnsmasq_pid = None;
+        return Ok(());
+    };
+    for f in at.all() {
+        if !st.files.contains(&f) {
+            st.files.push(f);
+        }
+    }
+    at.write_hosts(&files)?;
+    let same_config = std::fs::read_to_string(&at.conf).is_ok_and(|c| c == files.config);
+    if let (Some(pid), true) = (running, same_config) {
+        let p = rustix::process::Pid::from_raw(pid);
+        if let Some(p) = p {
+            rustix::process::kill_process(p, rustix::process::Signal::HUP).map_err(|e| {
+                NetworkError::system(format!("Failed to signal dnsmasq (pid {pid})"), e.into())
+            })?;
+        }
+        return Ok(());
+    }
+    if let Some(fd) = running.and_then(terminate) {
+        wait_gone(fd);
+    }
+    st.dnsmasq_pid = None;
+    remove_quiet(&at.pid);
+    write_atomic(&at.conf, files.config.as_bytes(), 0o644)?;
+    st.dnsmasq_pid = Some(spawn_dnsmasq(&at.conf, &at.pid)?);
+    Ok(())
+}
+
+/// Replace the firewall rules of a running network with those of its
+/// changed definition `def`, in one nft transaction.
+pub fn refresh_firewall(def: &NetworkDef, st: &RunState) -> NetworkResult<()> {
+    let Some(bridge) = &st.firewall else {
+        return Ok(());
+    };
+    match firewall::ruleset(def, bridge)? {
+        Some(script) => firewall::install(&script),
+        None => firewall::remove(bridge),
+    }
 }
 
 /// Start dnsmasq on `conf`; it is ready (sockets bound, pid file written)
@@ -341,8 +475,8 @@ fn wait_gone(fd: OwnedFd) {
     let _ = rustix::process::pidfd_send_signal(&fd, rustix::process::Signal::KILL);
 }
 
-/// Undo what `st` records, in reverse order of the start. IPv4
-/// forwarding is turned back off only when this start turned it on and
+/// Undo what `st` records, in reverse order of the start. IP forwarding
+/// is turned back off only when this start turned it on and
 /// `forwarding_still_needed` is false (another network still routes).
 pub fn stop(st: &RunState, forwarding_still_needed: bool) {
     // dnsmasq is told first and waited for last: it exits while the
@@ -351,9 +485,16 @@ pub fn stop(st: &RunState, forwarding_still_needed: bool) {
         .dnsmasq_pid
         .filter(|pid| is_our_dnsmasq(*pid, &st.files))
         .and_then(terminate);
-    if st.forwarding_enabled && !forwarding_still_needed {
-        if let Err(e) = std::fs::write(IP_FORWARD, "0\n") {
-            log::warn!("cannot turn IPv4 forwarding back off: {e}");
+    if !forwarding_still_needed {
+        for (on, path) in [
+            (st.forwarding_enabled, IP_FORWARD),
+            (st.forwarding6_enabled, IPV6_FORWARD),
+        ] {
+            if on {
+                if let Err(e) = std::fs::write(path, "0\n") {
+                    log::warn!("cannot turn forwarding back off in {path}: {e}");
+                }
+            }
         }
     }
     if let Some(b) = &st.firewall {
@@ -362,10 +503,12 @@ pub fn stop(st: &RunState, forwarding_still_needed: bool) {
         }
     }
     if let Some(b) = &st.bridge {
+        // Deleting a link closes it first: no separate "down" (each is a
+        // trip through the kernel's RCU synchronisation); done once the
+        // kernel announces the bridge gone.
         let done = netlink().ok().and_then(|mut nl| {
             let index = nl.link_index(b).ok()??;
-            nl.set_up(index, false).ok();
-            Some(nl.delete_link(index))
+            Some(nl.delete_link_announced(index))
         });
         if let Some(Err(e)) = done {
             log::warn!("cannot delete bridge {b}: {e}");
@@ -389,6 +532,7 @@ mod tests {
             bridge: Some("virbr4".into()),
             firewall: Some("virbr4".into()),
             forwarding_enabled: true,
+            forwarding6_enabled: true,
             dnsmasq_pid: Some(42),
             files: vec!["/run/x/n.conf".into(), "/run/x/n.pid".into()],
         };

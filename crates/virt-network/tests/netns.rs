@@ -284,3 +284,245 @@ fn refusals_leave_nothing_half_created() {
         assert_eq!(run_files(&root), Vec::<String>::new());
     });
 }
+
+/// The addresses a DNS server at `server` gives for `name` (type A), or
+/// none when it answers without one or not at all within a second.
+fn resolve(server: std::net::Ipv4Addr, name: &str) -> Vec<std::net::Ipv4Addr> {
+    let mut q = vec![0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+    for label in name.split('.') {
+        q.push(label.len() as u8);
+        q.extend_from_slice(label.as_bytes());
+    }
+    q.extend_from_slice(&[0, 0, 1, 0, 1]);
+    let sock = std::net::UdpSocket::bind("0.0.0.0:0").expect("udp socket");
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(1)))
+        .expect("timeout");
+    sock.send_to(&q, (server, 53)).expect("send query");
+    let mut buf = [0u8; 512];
+    let Ok(n) = sock.recv(&mut buf) else {
+        return Vec::new();
+    };
+    let r = &buf[..n];
+    let answers = u16::from_be_bytes([r[6], r[7]]);
+    // Skip the question (echoed as sent), then read each answer record
+    // (its name a 2-byte pointer to the question's).
+    let mut at = q.len();
+    let mut out = Vec::new();
+    for _ in 0..answers {
+        let Some(rec) = r.get(at..at + 12) else { break };
+        let kind = u16::from_be_bytes([rec[2], rec[3]]);
+        let len = u16::from_be_bytes([rec[10], rec[11]]) as usize;
+        if let (1, 4, Some(a)) = (kind, len, r.get(at + 12..at + 16)) {
+            out.push(std::net::Ipv4Addr::new(a[0], a[1], a[2], a[3]));
+        }
+        at += 12 + len;
+    }
+    out
+}
+
+/// Whether process `pid` runs (exists and has not exited: a zombie its
+/// reaper has yet to collect does not run).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| Some(s.rsplit_once(')')?.1.trim_start().starts_with(|c| c != 'Z')))
+        .unwrap_or(false)
+}
+
+/// Poll `f` for up to five seconds until it holds.
+fn eventually(mut f: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::time::Instant::now() < end {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    f()
+}
+
+#[test]
+fn live_updates_reach_dnsmasq() {
+    use virt_core::{network_update as u, ErrorCode};
+    let tmp = Tmp::new("update");
+    let root = tmp.0.clone();
+    in_netns("live_updates_reach_dnsmasq", move || {
+        let c = connect(&root);
+        let net = ok(c.network_define_xml(NAT, 0));
+        // Not running: a live change is refused, a config change kept.
+        let e = err(net.update(
+            u::ADD_LAST,
+            10,
+            -1,
+            "<host ip='10.77.0.60'><hostname>early.lan</hostname></host>",
+            u::AFFECT_LIVE,
+        ));
+        assert_eq!(e.code, ErrorCode::OperationInvalid);
+        assert_eq!(
+            e.message,
+            "Requested operation is not valid: network is not running"
+        );
+        ok(net.update(
+            u::ADD_LAST,
+            10,
+            -1,
+            "<host ip='10.77.0.60'><hostname>early.lan</hostname></host>",
+            0,
+        ));
+        ok(net.create());
+        let gw = std::net::Ipv4Addr::new(10, 77, 0, 1);
+        assert!(eventually(
+            || resolve(gw, "box.lan") == [std::net::Ipv4Addr::new(10, 77, 0, 50)]
+        ));
+        assert_eq!(
+            resolve(gw, "early.lan"),
+            [std::net::Ipv4Addr::new(10, 77, 0, 60)]
+        );
+        let pid = dnsmasq_pid(&root).expect("dnsmasq");
+
+        // A DNS host added live is answered by the same dnsmasq (SIGHUP:
+        // it re-reads its hosts files), and only the live definition has it.
+        ok(net.update(
+            u::ADD_LAST,
+            10,
+            -1,
+            "<host ip='10.77.0.70'><hostname>late.lan</hostname></host>",
+            u::AFFECT_LIVE,
+        ));
+        assert!(
+            eventually(|| resolve(gw, "late.lan") == [std::net::Ipv4Addr::new(10, 77, 0, 70)]),
+            "the new name is not served"
+        );
+        assert_eq!(dnsmasq_pid(&root), Some(pid), "dnsmasq was restarted");
+        assert!(ok(net.xml_desc(0)).contains("late.lan"));
+        assert!(!ok(net.xml_desc(virt_core::network_xml_flags::INACTIVE)).contains("late.lan"));
+
+        // A DHCP host goes to the hosts file dnsmasq re-reads.
+        ok(net.update(
+            u::ADD_LAST,
+            4,
+            -1,
+            "<host mac='52:54:00:00:00:42' name='fixed' ip='10.77.0.42'/>",
+            u::AFFECT_LIVE | u::AFFECT_CONFIG,
+        ));
+        let hosts = std::fs::read_to_string(Paths::under(&root, true).run.join("lan.hostsfile"))
+            .expect("hostsfile");
+        assert_eq!(hosts, "52:54:00:00:00:42,10.77.0.42,fixed\n");
+        assert_eq!(dnsmasq_pid(&root), Some(pid));
+        assert!(ok(net.xml_desc(virt_core::network_xml_flags::INACTIVE)).contains("10.77.0.42"));
+        // Deleting it empties the file again.
+        ok(net.update(
+            u::DELETE,
+            4,
+            -1,
+            "<host mac='52:54:00:00:00:42' name='fixed' ip='10.77.0.42'/>",
+            u::AFFECT_LIVE,
+        ));
+        let hosts = std::fs::read_to_string(Paths::under(&root, true).run.join("lan.hostsfile"))
+            .expect("hostsfile");
+        assert_eq!(hosts, "");
+
+        // A range is a line of the configuration: dnsmasq is restarted on
+        // the new one, and the network stays served.
+        ok(net.update(
+            u::ADD_LAST,
+            5,
+            -1,
+            "<range start='10.77.0.150' end='10.77.0.160'/>",
+            u::AFFECT_LIVE,
+        ));
+        let conf =
+            std::fs::read_to_string(Paths::under(&root, true).run.join("lan.conf")).expect("conf");
+        assert!(
+            conf.contains("dhcp-range=10.77.0.150,10.77.0.160,255.255.255.0\n"),
+            "{conf}"
+        );
+        let new_pid = dnsmasq_pid(&root).expect("dnsmasq after restart");
+        assert_ne!(new_pid, pid);
+        assert!(!running(pid), "old dnsmasq left");
+        assert!(eventually(
+            || resolve(gw, "late.lan") == [std::net::Ipv4Addr::new(10, 77, 0, 70)]
+        ));
+
+        // libvirt's refusals, nothing changed.
+        let e = err(net.update(u::MODIFY, 1, -1, "<bridge name='x'/>", 0));
+        assert_eq!(e.code, ErrorCode::OperationUnsupported, "{}", e.message);
+        let e = err(net.update(
+            u::ADD_LAST,
+            10,
+            -1,
+            "<host ip='10.77.0.70'><hostname>late.lan</hostname></host>",
+            0,
+        ));
+        assert_eq!(e.code, ErrorCode::OperationInvalid, "{}", e.message);
+        let e = err(net.update(9, 10, -1, "<host ip='10.77.0.71'/>", 0));
+        assert_eq!(e.code, ErrorCode::InvalidArg, "{}", e.message);
+        assert_eq!(dnsmasq_pid(&root), Some(new_pid));
+
+        // Destroy still removes everything, the restarted dnsmasq too.
+        ok(net.destroy());
+        assert_eq!(dnsmasq_pid(&root), None, "dnsmasq left running");
+        assert_eq!(run_files(&root), Vec::<String>::new(), "files left behind");
+        ok(net.undefine());
+    });
+}
+
+#[test]
+fn ipv6_network_with_nat66_and_dhcpv6() {
+    let tmp = Tmp::new("six");
+    let root = tmp.0.clone();
+    in_netns("ipv6_network_with_nat66_and_dhcpv6", move || {
+        let c = connect(&root);
+        let xml = "<network><name>six</name><forward mode='nat'><nat ipv6='yes'/></forward>\
+            <ip address='10.78.0.1' prefix='24'/>\
+            <ip family='ipv6' address='fd00:78::1' prefix='64'><dhcp>\
+            <range start='fd00:78::100' end='fd00:78::1ff'/></dhcp></ip></network>";
+        let net = ok(c.network_create_xml(xml, 0));
+        let bridge = ok(net.bridge_name());
+        let sysctl = |k: &str| {
+            std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{k}"))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(sysctl(&format!("{bridge}/disable_ipv6")), "0");
+        assert_eq!(sysctl(&format!("{bridge}/accept_ra")), "0");
+        assert_eq!(sysctl("all/forwarding"), "1");
+        let rules = std::process::Command::new(virt_network::firewall::NFT)
+            .args([
+                "list",
+                "table",
+                "inet",
+                &virt_network::firewall::table_name(&bridge),
+            ])
+            .output()
+            .expect("nft");
+        let rules = String::from_utf8_lossy(&rules.stdout);
+        assert!(
+            rules.contains("ip6 saddr fd00:78::/64 ip6 daddr != fd00:78::/64 masquerade"),
+            "{rules}"
+        );
+        // dnsmasq serves DHCPv6 (port 547) on the bridge's address.
+        assert!(
+            eventually(|| std::fs::read_to_string("/proc/thread-self/net/udp6")
+                .unwrap_or_default()
+                .lines()
+                .any(|l| l
+                    .split_whitespace()
+                    .nth(1)
+                    .is_some_and(|a| a.ends_with(":0223")))),
+            "no DHCPv6 server"
+        );
+        ok(net.destroy());
+        assert_eq!(sysctl("all/forwarding"), "0");
+        assert!(!link_exists(&bridge));
+        assert!(!nft_table_exists(&bridge));
+        assert_eq!(dnsmasq_pid(&root), None);
+        assert_eq!(run_files(&root), Vec::<String>::new());
+
+        // An IPv4-only network's bridge gets no IPv6 at all, as libvirt's.
+        let v4 = ok(c.network_create_xml(NAT, 0));
+        let b4 = ok(v4.bridge_name());
+        assert_eq!(sysctl(&format!("{b4}/disable_ipv6")), "1");
+        ok(v4.destroy());
+    });
+}
