@@ -2,7 +2,8 @@
 //! network, with real packets, as root inside a network namespace this
 //! test makes (nothing reaches the machine's own network): each guest
 //! gets its DHCP lease from our dnsmasq, resolves a `<dns><host>` name,
-//! pings the bridge and the other guest; `net-dhcp-leases` shows both;
+//! pings the bridge and the other guest (whose fixed address was added
+//! to the running network by `net-update`); `net-dhcp-leases` shows both;
 //! after the guests and the network are destroyed no bridge, tap,
 //! process, rule or file is left.
 
@@ -67,8 +68,12 @@ const NETWORK: &str = "<network><name>guests</name><forward mode='nat'/>\
     <ip address='10.88.0.1' netmask='255.255.255.0'><dhcp>\
     <range start='10.88.0.100' end='10.88.0.200'/>\
     <host mac='52:54:00:aa:00:01' ip='10.88.0.11'/>\
-    <host mac='52:54:00:aa:00:02' ip='10.88.0.12'/>\
     </dhcp></ip></network>";
+
+/// Guest b's fixed address, given to the running network by `net-update`
+/// (dnsmasq re-reads its hosts file on SIGHUP; without it b would lease
+/// from the range).
+const LATE_HOST: &str = "<host mac='52:54:00:aa:00:02' ip='10.88.0.12'/>";
 
 /// The guest's reports so far ("lease ...", "ping ... ok").
 fn reports(console: &Path) -> Vec<String> {
@@ -144,6 +149,14 @@ fn run(root: &Path, guest: &(PathBuf, PathBuf)) {
     let net = c.network_define_xml(NETWORK, 0).expect("define network");
     net.create().expect("start network");
     let bridge = net.bridge_name().expect("bridge");
+    net.update(
+        virt_core::network_update::ADD_LAST,
+        4, // ip-dhcp-host
+        -1,
+        LATE_HOST,
+        virt_core::network_update::AFFECT_LIVE,
+    )
+    .expect("net-update add ip-dhcp-host --live");
     let (ca, cb) = (root.join("a.log"), root.join("b.log"));
     let mut a = c
         .create_xml(

@@ -13,6 +13,7 @@ mod capi;
 mod daemon_bench;
 mod guest;
 mod lvm_vm;
+mod net_bench;
 mod process;
 mod python_bench;
 mod qemu_bench;
@@ -48,11 +49,14 @@ fn main() {
         Some("install-capi") => capi::install(&args[1..]),
         Some("capi-bench") => capi::bench(&args[1..]),
         Some("storage-bench") => storage_bench::run(&args[1..]),
+        Some("net-bench") => net_bench::run(&args[1..]),
+        Some("net-bench-inside") => net_bench::inside(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask bench [--quick] | daemon-bench [--quick] \
                  | xen-vm [--timeout SECS] | lvm-vm [--timeout SECS] [--kvm] | xml-diff [--count N] [--seed S] [--record] \
-                 | install-capi --prefix DIR | capi-bench [--quick] | storage-bench [--quick]"
+                 | install-capi --prefix DIR | capi-bench [--quick] | storage-bench [--quick] \
+                 | net-bench [--quick]"
             );
             2
         }
@@ -171,6 +175,9 @@ fn bench(args: &[String]) -> i32 {
 
     // 6. The daemon: virt-proxy and libvirtd over their sockets.
     rows.extend(daemon_bench::rows(quick));
+
+    // 7. Virtual networks through the daemons (root only).
+    rows.extend(net_bench::rows(quick));
 
     print_rows(&rows);
     if !python {
