@@ -11,6 +11,17 @@ use std::path::Path;
 /// beside it, fsync, rename, fsync of the directory. Readers see the old
 /// or the new file, never a part; a failure leaves no temp file behind.
 pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> {
+    write_replacing(path, data, mode, true)
+}
+
+/// [`write_atomic`] without the two fsyncs, for runtime files that a
+/// reboot discards anyway (`/run`): readers still see the old or the new
+/// file, never a part, but nothing waits for the disk.
+pub fn write_runtime(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> {
+    write_replacing(path, data, mode, false)
+}
+
+fn write_replacing(path: &Path, data: &[u8], mode: u32, durable: bool) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let file_name = path
         .file_name()
@@ -25,9 +36,14 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> 
             .mode(mode)
             .open(&tmp)?;
         f.write_all(data)?;
-        f.sync_all()?;
+        if durable {
+            f.sync_all()?;
+        }
         std::fs::rename(&tmp, path)?;
-        File::open(dir)?.sync_all()
+        if durable {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -113,6 +129,12 @@ mod tests {
         assert!(write_atomic(&p, b"one", 0o600).is_ok());
         assert!(write_atomic(&p, b"two", 0o640).is_ok());
         assert_eq!(std::fs::read(&p).ok().as_deref(), Some(&b"two"[..]));
+        // The runtime flavour replaces the same way.
+        let r = dir.join("run.conf");
+        assert!(write_runtime(&r, b"old", 0o644).is_ok());
+        assert!(write_runtime(&r, b"new", 0o644).is_ok());
+        assert_eq!(std::fs::read(&r).ok().as_deref(), Some(&b"new"[..]));
+        let _ = std::fs::remove_file(&r);
         let mode = std::fs::metadata(&p).map(|m| m.permissions().mode() & 0o777);
         assert_eq!(mode.ok(), Some(0o640));
         // Into a directory that does not exist: an error, nothing left.

@@ -6,7 +6,7 @@ use crate::dnsmasq;
 use crate::error::{NetworkError, NetworkResult};
 use crate::firewall::check_device_name;
 use crate::netlink::Netlink;
-use crate::paths::{remove_quiet, write_atomic, Lock, Paths};
+use crate::paths::{remove_quiet, write_atomic, write_runtime, Lock, Paths};
 use crate::run::{self, RunState};
 use std::net::IpAddr;
 use virt_core::error::check_flags;
@@ -92,7 +92,7 @@ impl NetworkDriver {
         let d = NetworkDriver::with_paths(paths)?;
         if !read_only && !d.paths.autostarted().exists() {
             d.autostart();
-            ok(write_atomic(&d.paths.autostarted(), b"", 0o600))?;
+            ok(write_runtime(&d.paths.autostarted(), b"", 0o600))?;
         }
         Ok(d)
     }
@@ -284,13 +284,15 @@ impl NetworkDriver {
 
     fn start_def(&self, def: &NetworkDef) -> NetworkResult<()> {
         let st = run::start(def, &self.paths)?;
-        let saved = write_atomic(
+        // Runtime files: a reboot discards them, so nothing waits for
+        // the disk.
+        let saved = write_runtime(
             &self.paths.run_file(&def.name, "state"),
             st.to_text().as_bytes(),
             0o600,
         )
         .and_then(|()| {
-            write_atomic(
+            write_runtime(
                 &self.paths.run_file(&def.name, "xml"),
                 def.to_xml().as_bytes(),
                 0o644,
@@ -400,9 +402,9 @@ impl NetworkDriver {
         };
         // What runs now is recorded even when a step failed, so destroy
         // still undoes it.
-        write_atomic(&state, st.to_text().as_bytes(), 0o600)?;
+        write_runtime(&state, st.to_text().as_bytes(), 0o600)?;
         done?;
-        write_atomic(
+        write_runtime(
             &self.paths.run_file(&live.name, "xml"),
             live.to_xml().as_bytes(),
             0o644,

@@ -129,6 +129,14 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> NetworkResult<()> {
         .map_err(|e| NetworkError::system(format!("cannot write '{}'", path.display()), e))
 }
 
+/// Write the runtime file `path` atomically with permissions `mode`, not
+/// waiting for the disk ([`virt_host::files::write_runtime`]): what a
+/// running network keeps is gone after a reboot anyway.
+pub fn write_runtime(path: &Path, data: &[u8], mode: u32) -> NetworkResult<()> {
+    virt_host::files::write_runtime(path, data, mode)
+        .map_err(|e| NetworkError::system(format!("cannot write '{}'", path.display()), e))
+}
+
 pub use virt_host::files::remove_quiet;
 
 /// An exclusive lock on the driver's state, released when dropped: one

@@ -9,7 +9,7 @@ use crate::dnsmasq::{self, DnsmasqPaths};
 use crate::error::{NetworkError, NetworkResult};
 use crate::firewall;
 use crate::netlink::{BridgeSpec, Netlink};
-use crate::paths::{remove_quiet, write_atomic, Paths};
+use crate::paths::{remove_quiet, write_runtime, Paths};
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 use std::os::fd::OwnedFd;
@@ -272,7 +272,7 @@ fn start_steps(def: &NetworkDef, paths: &Paths, st: &mut RunState) -> NetworkRes
         st.files.extend(at.all());
         remove_quiet(&at.pid);
         at.write_hosts(&files)?;
-        write_atomic(&at.conf, files.config.as_bytes(), 0o644)?;
+        write_runtime(&at.conf, files.config.as_bytes(), 0o644)?;
         st.dnsmasq_pid = Some(spawn_dnsmasq(&at.conf, &at.pid)?);
     }
     Ok(())
@@ -312,9 +312,9 @@ impl DnsmasqAt {
     /// Write the two hosts files, which dnsmasq re-reads on SIGHUP.
     fn write_hosts(&self, files: &dnsmasq::DnsmasqFiles) -> NetworkResult<()> {
         if let Some(h) = &files.hosts {
-            write_atomic(&self.hosts, h.as_bytes(), 0o644)?;
+            write_runtime(&self.hosts, h.as_bytes(), 0o644)?;
         }
-        write_atomic(&self.addn, files.addn_hosts.as_bytes(), 0o644)
+        write_runtime(&self.addn, files.addn_hosts.as_bytes(), 0o644)
     }
 }
 
@@ -384,7 +384,7 @@ pub fn refresh_dnsmasq(def: &NetworkDef, paths: &Paths, st: &mut RunState) -> Ne
     }
     st.dnsmasq_pid = None;
     remove_quiet(&at.pid);
-    write_atomic(&at.conf, files.config.as_bytes(), 0o644)?;
+    write_runtime(&at.conf, files.config.as_bytes(), 0o644)?;
     st.dnsmasq_pid = Some(spawn_dnsmasq(&at.conf, &at.pid)?);
     Ok(())
 }
