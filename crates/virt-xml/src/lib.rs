@@ -13,6 +13,9 @@
 //! - libvirt's post-parse changes: empty containers it reads into
 //!   nothing dropped, `<os>` init options only for containers, `<genid/>`
 //!   generated (`postparse`).
+//! - libvirt's checks of values against each other, while reading and
+//!   after (`validate`): CPU and node sets, the CPU model, I/O thread pins,
+//!   the loader against firmware autoselection, cputune ranges, idmaps.
 //! - [`DomainDef::to_xml`] with [`FormatOptions`]: libvirt's output layout
 //!   and element order (`format`, `order`).
 //! - [`DomainDef::fill_defaults`]: libvirt's generic post-parse defaults
@@ -56,6 +59,7 @@ mod reader;
 pub mod storage;
 mod tree;
 mod units;
+mod validate;
 pub mod views;
 mod vocabulary;
 

@@ -246,7 +246,9 @@ impl DomainDef {
             def.devices = parse_devices(d)?;
         }
         crate::views::check_definition(&def)?;
+        crate::validate::check_parsed(&def)?;
         crate::postparse::check(&def)?;
+        crate::validate::check_valid(&def)?;
         crate::postparse::apply(&mut def);
         Ok(def)
     }

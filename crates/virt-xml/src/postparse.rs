@@ -10,6 +10,8 @@
 //! - the init options of `<os>` (`<init>`, `<initarg>`, ...) are read for
 //!   container guests (`<type>exe</type>`) only, and dropped otherwise;
 //! - an empty `<genid/>` asks for a generated VM generation ID;
+//! - `<os><firmware>` features are dropped without `<os firmware=...>`
+//!   (libvirt 9.0 as Debian ships it: no autoselection, nothing to select);
 //!
 //! and the cross-checks libvirt makes on the values read ([`check`]): the
 //! current vCPU count within the maximum, `<vcpus>` ids below it, the
@@ -73,10 +75,12 @@ pub(crate) fn apply(def: &mut DomainDef) {
         def.features = None;
     }
     let exe = def.os.os_type == "exe";
+    let autoselect = def.os.attrs.iter().any(|(k, _)| k == "firmware");
     def.os.extra.retain(|e| {
         let name = e.name.as_str();
         !(OS_DROPPED_WHEN_EMPTY.contains(&name) && is_empty(e))
             && (exe || !OS_INIT_OPTIONS.contains(&name))
+            && (autoselect || name != "firmware")
     });
     for e in def.extra.iter_mut().filter(|e| e.name == "genid") {
         if is_empty(e) {
