@@ -15,7 +15,7 @@ use virt_core::{
     ErrorDomain, Event, EventBus, NetworkDhcpLease, NetworkLifecycleEvent, NetworkRef, Result,
     Uuid,
 };
-use virt_xml::network::{ForwardMode, NetworkDef, UpdateCommand};
+use virt_xml::network::{ForwardMode, NetworkDef};
 
 /// The network member of a `qemu:///` connection.
 pub struct NetworkDriver {
@@ -346,11 +346,6 @@ impl NetworkDriver {
         if flags & (AFFECT_LIVE | AFFECT_CONFIG) == 0 {
             flags |= if n.active { AFFECT_LIVE } else { AFFECT_CONFIG };
         }
-        let cmd = UpdateCommand::from_number(command).ok_or_else(|| {
-            NetworkError::InvalidArg(format!(
-                "unrecognized network update command code {command}"
-            ))
-        })?;
         if flags & AFFECT_LIVE != 0 && !n.active {
             return Err(NetworkError::Invalid("network is not running".into()));
         }
@@ -363,13 +358,13 @@ impl NetworkDriver {
             }
             (true, Some(c)) => {
                 let mut c = c.clone();
-                c.update(cmd, section, parent_index, xml)?;
+                c.update_number(command, section, parent_index, xml)?;
                 Some(c)
             }
         };
         let live = if flags & AFFECT_LIVE != 0 {
             let mut d = n.def.clone();
-            d.update(cmd, section, parent_index, xml)?;
+            d.update_number(command, section, parent_index, xml)?;
             Some(d)
         } else {
             None

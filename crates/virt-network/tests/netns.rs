@@ -455,8 +455,22 @@ fn live_updates_reach_dnsmasq() {
             0,
         ));
         assert_eq!(e.code, ErrorCode::OperationInvalid, "{}", e.message);
-        let e = err(net.update(9, 10, -1, "<host ip='10.77.0.71'/>", 0));
-        assert_eq!(e.code, ErrorCode::InvalidArg, "{}", e.message);
+        let e = err(net.update(
+            9,
+            10,
+            -1,
+            "<host ip='10.77.0.71'><hostname>x.lan</hostname></host>",
+            0,
+        ));
+        assert_eq!(
+            e.message,
+            "Operation not supported: unrecognized network update command code 9"
+        );
+        let e = err(net.update(u::ADD_LAST, 13, -1, "<x/>", 0));
+        assert_eq!(
+            e.message,
+            "Operation not supported: can't update unrecognized section of network"
+        );
         assert_eq!(dnsmasq_pid(&root), Some(new_pid));
 
         // Destroy still removes everything, the restarted dnsmasq too.

@@ -5,7 +5,6 @@
 
 use crate::error::{TestError, TestResult};
 use virt_core::{network_update, NetworkRef, Uuid};
-use virt_xml::network::UpdateCommand;
 use virt_xml::NetworkDef;
 
 /// One virtual network of the node.
@@ -265,18 +264,13 @@ impl Networks {
         if flags & (AFFECT_LIVE | AFFECT_CONFIG) == 0 {
             flags |= if n.active { AFFECT_LIVE } else { AFFECT_CONFIG };
         }
-        let Some(command) = UpdateCommand::from_number(command) else {
-            return Err(TestError::InvalidArg(format!(
-                "unrecognized network update command code {command}"
-            )));
-        };
         let mut live = None;
         if flags & AFFECT_LIVE != 0 {
             if !n.active {
                 return Err(TestError::NetworkState("network is not running".into()));
             }
             let mut d = n.def.clone();
-            d.update(command, section, parent_index, xml)?;
+            d.update_number(command, section, parent_index, xml)?;
             live = Some(d);
         }
         let mut config = None;
@@ -287,7 +281,7 @@ impl Networks {
                 ));
             }
             let mut d = n.persistent_def().clone();
-            d.update(command, section, parent_index, xml)?;
+            d.update_number(command, section, parent_index, xml)?;
             config = Some(d);
         }
         // Both copies were changed without error: commit them together.

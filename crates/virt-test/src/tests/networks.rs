@@ -50,6 +50,26 @@ fn network_lifecycle_as_libvirts_test_driver() {
         ErrorCode::OperationInvalid
     );
     assert_eq!(ok(net.xml_desc(0)), before);
+    // libvirt 9.0's refusals of an unknown command and section.
+    for (command, section, message) in [
+        (
+            9,
+            4,
+            "Operation not supported: unrecognized network update command code 9",
+        ),
+        (
+            network_update::ADD_LAST,
+            13,
+            "Operation not supported: can't update unrecognized section of network",
+        ),
+    ] {
+        let e = err(net.update(command, section, -1, host, 0));
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (ErrorCode::OperationUnsupported, message)
+        );
+    }
+    assert_eq!(ok(net.xml_desc(0)), before);
     ok(net.set_autostart(true));
     let flags = network_list_flags::ACTIVE | network_list_flags::AUTOSTART;
     let listed: Vec<String> = ok(c.list_all_networks(flags))

@@ -28,6 +28,18 @@ impl UpdateCommand {
         })
     }
 
+    /// The command of libvirt's number, or libvirt's refusal of an
+    /// unknown one.
+    pub fn parse(n: u32) -> Result<UpdateCommand, XmlError> {
+        UpdateCommand::from_number(n).ok_or_else(|| {
+            refuse(
+                ErrorCode::OperationUnsupported,
+                ErrorDomain::Network,
+                format!("Operation not supported: unrecognized network update command code {n}"),
+            )
+        })
+    }
+
     fn is_add(self) -> bool {
         matches!(self, UpdateCommand::AddLast | UpdateCommand::AddFirst)
     }
@@ -65,11 +77,37 @@ impl NetworkDef {
         parent_index: i32,
         xml: &str,
     ) -> Result<(), XmlError> {
+        let number = match command {
+            UpdateCommand::Modify => 1,
+            UpdateCommand::Delete => 2,
+            UpdateCommand::AddLast => 3,
+            UpdateCommand::AddFirst => 4,
+        };
+        self.update_number(number, section, parent_index, xml)
+    }
+
+    /// [`NetworkDef::update`] with the command as libvirt's number, as
+    /// `virNetworkUpdate` receives it: an unknown one is refused after
+    /// the section and the element, in libvirt's order.
+    pub fn update_number(
+        &mut self,
+        command: u32,
+        section: u32,
+        parent_index: i32,
+        xml: &str,
+    ) -> Result<(), XmlError> {
         let net = self.name.clone();
-        let section_name = UPDATE_SECTIONS
+        let Some(section_name) = UPDATE_SECTIONS
             .get(section as usize)
             .copied()
-            .unwrap_or("unknown");
+            .filter(|s| *s != "none")
+        else {
+            return Err(refuse(
+                ErrorCode::OperationUnsupported,
+                ErrorDomain::Network,
+                "Operation not supported: can't update unrecognized section of network",
+            ));
+        };
         let expect = match section_name {
             "ip-dhcp-host" | "dns-host" => "host",
             "ip-dhcp-range" => "range",
@@ -94,6 +132,7 @@ impl NetworkDef {
                 el.name
             )));
         }
+        let command = UpdateCommand::parse(command)?;
         // Work on a copy so that a refusal changes nothing.
         let mut def = self.clone();
         match section_name {
