@@ -289,7 +289,7 @@ pub fn nodedev_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 /// virsh's device tree: each root, then its children indented under a
 /// `|` rail, `+- ` before each child, a blank rail line before a group of
 /// children and after the last leaf of a group.
-fn print_tree(out: &mut String, names: &[String], parents: &[Option<String>]) {
+pub(crate) fn print_tree(out: &mut String, names: &[String], parents: &[Option<String>]) {
     let known = |p: &Option<String>| p.as_ref().is_some_and(|p| names.contains(p));
     for i in 0..names.len() {
         if !known(&parents[i]) {

@@ -21,6 +21,7 @@ mod network;
 mod node;
 mod opts;
 mod shell;
+mod snapshot;
 mod stats;
 mod storage;
 mod table;

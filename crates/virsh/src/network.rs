@@ -414,15 +414,28 @@ pub fn net_dhcp_leases(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 /// Seconds since the epoch as local time, `%Y-%m-%d %H:%M:%S`.
 fn local_time(secs: i64) -> String {
+    local_time_zone(secs).map_or_else(|| "-".into(), |(t, _)| t)
+}
+
+/// Seconds since the epoch as local time, `%Y-%m-%d %H:%M:%S`, and the
+/// zone's offset as `%z` writes it (`+0100`).
+pub(crate) fn local_time_zone(secs: i64) -> Option<(String, String)> {
     let t = secs as libc::time_t;
     // SAFETY: localtime_r writes only into `tm`, which lives on this stack.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     // SAFETY: both pointers are valid for the duration of the call.
     let ok = unsafe { !libc::localtime_r(&t, &mut tm).is_null() };
     if !ok {
-        return "-".into();
+        return None;
     }
-    format!(
+    let off = tm.tm_gmtoff / 60;
+    let zone = format!(
+        "{}{:02}{:02}",
+        if off < 0 { '-' } else { '+' },
+        off.abs() / 60,
+        off.abs() % 60
+    );
+    let time = format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
         tm.tm_year + 1900,
         tm.tm_mon + 1,
@@ -430,5 +443,6 @@ fn local_time(secs: i64) -> String {
         tm.tm_hour,
         tm.tm_min,
         tm.tm_sec
-    )
+    );
+    Some((time, zone))
 }

@@ -99,9 +99,9 @@ fn run(prog: &str, line: &str, cwd: &Path) -> (String, String, i32) {
             .split_inclusive('\n')
             .map(|l| {
                 if l.starts_with("CPU time:") {
-                    "CPU time: <masked>\n"
+                    "CPU time: <masked>\n".to_string()
                 } else {
-                    l
+                    mask_times(l)
                 }
             })
             .collect::<String>()
@@ -111,6 +111,40 @@ fn run(prog: &str, line: &str, cwd: &Path) -> (String, String, i32) {
         mask(&out.stderr),
         out.status.code().unwrap_or(-1),
     )
+}
+
+/// Snapshot creation times (epoch seconds, ten digits, also the default
+/// snapshot names) and their local-time form in `snapshot-list`
+/// (`2026-12-04 19:43:27 +0000`) differ between two runs.
+fn mask_times(line: &str) -> String {
+    let b = line.as_bytes();
+    let shape = |i: usize, pat: &[u8]| {
+        b.len() >= i + pat.len()
+            && pat.iter().enumerate().all(|(k, p)| match p {
+                b'd' => b[i + k].is_ascii_digit(),
+                b's' => b[i + k] == b'+' || b[i + k] == b'-',
+                c => b[i + k] == *c,
+            })
+    };
+    let mut out = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        if shape(i, b"dddd-dd-dd dd:dd:dd sdddd") {
+            out.push_str("<date>");
+            i += 25;
+        } else if shape(i, b"dddddddddd")
+            && (i == 0 || !b[i - 1].is_ascii_digit())
+            && !b.get(i + 10).is_some_and(u8::is_ascii_digit)
+        {
+            out.push_str("<time>");
+            i += 10;
+        } else {
+            let ch = line[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
 }
 
 #[test]

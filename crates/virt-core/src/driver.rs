@@ -172,6 +172,39 @@ macro_rules! for_each_driver_method {
             /// first console when `None`) as a stream both ways
             /// (`console_flags`).
             [virDomainOpenConsole, write] fn domain_open_console(&self, dom: &$crate::DomainRef, dev_name: Option<&str>, flags: u32) -> $crate::StreamEnds;
+            /// Take a snapshot of the domain described by `xml`
+            /// (`snapshot_create_flags`; `REDEFINE` restores its metadata).
+            [virDomainSnapshotCreateXML, write] fn domain_snapshot_create_xml(&self, dom: &$crate::DomainRef, xml: &str, flags: u32) -> $crate::DomainSnapshotRef;
+            /// The snapshot's XML.
+            [virDomainSnapshotGetXMLDesc, read] fn domain_snapshot_get_xml_desc(&self, snap: &$crate::DomainSnapshotRef, flags: u32) -> String;
+            /// How many of the domain's snapshots pass `flags` (`snapshot_list_flags`).
+            [virDomainSnapshotNum, read] fn domain_snapshot_num(&self, dom: &$crate::DomainRef, flags: u32) -> u32;
+            /// The names of the domain's snapshots that pass `flags`.
+            [virDomainSnapshotListNames, read] fn domain_snapshot_list_names(&self, dom: &$crate::DomainRef, flags: u32) -> Vec<String>;
+            /// The domain's snapshots that pass `flags`, in one call.
+            [virDomainListAllSnapshots, read] fn domain_list_all_snapshots(&self, dom: &$crate::DomainRef, flags: u32) -> Vec<$crate::DomainSnapshotRef>;
+            /// How many children (descendants with `DESCENDANTS`) of the snapshot pass `flags`.
+            [virDomainSnapshotNumChildren, read] fn domain_snapshot_num_children(&self, snap: &$crate::DomainSnapshotRef, flags: u32) -> u32;
+            /// The names of the snapshot's children that pass `flags`.
+            [virDomainSnapshotListChildrenNames, read] fn domain_snapshot_list_children_names(&self, snap: &$crate::DomainSnapshotRef, flags: u32) -> Vec<String>;
+            /// The snapshot's children that pass `flags`, in one call.
+            [virDomainSnapshotListAllChildren, read] fn domain_snapshot_list_all_children(&self, snap: &$crate::DomainSnapshotRef, flags: u32) -> Vec<$crate::DomainSnapshotRef>;
+            /// Find a snapshot of the domain by name.
+            [virDomainSnapshotLookupByName, read] fn domain_snapshot_lookup_by_name(&self, dom: &$crate::DomainRef, name: &str, flags: u32) -> $crate::DomainSnapshotRef;
+            /// True when the domain has a current snapshot.
+            [virDomainHasCurrentSnapshot, read] fn domain_has_current_snapshot(&self, dom: &$crate::DomainRef, flags: u32) -> bool;
+            /// The domain's current snapshot.
+            [virDomainSnapshotCurrent, read] fn domain_snapshot_current(&self, dom: &$crate::DomainRef, flags: u32) -> $crate::DomainSnapshotRef;
+            /// The snapshot's parent.
+            [virDomainSnapshotGetParent, read] fn domain_snapshot_get_parent(&self, snap: &$crate::DomainSnapshotRef, flags: u32) -> $crate::DomainSnapshotRef;
+            /// True when it is its domain's current snapshot.
+            [virDomainSnapshotIsCurrent, read] fn domain_snapshot_is_current(&self, snap: &$crate::DomainSnapshotRef, flags: u32) -> bool;
+            /// True when the driver keeps metadata for it.
+            [virDomainSnapshotHasMetadata, read] fn domain_snapshot_has_metadata(&self, snap: &$crate::DomainSnapshotRef, flags: u32) -> bool;
+            /// Bring the domain back to the snapshot (`snapshot_revert_flags`).
+            [virDomainRevertToSnapshot, write] fn domain_revert_to_snapshot(&self, snap: &$crate::DomainSnapshotRef, flags: u32) -> ();
+            /// Delete the snapshot (`snapshot_delete_flags`).
+            [virDomainSnapshotDelete, write] fn domain_snapshot_delete(&self, snap: &$crate::DomainSnapshotRef, flags: u32) -> ();
             /// Every network that passes `flags` (1 inactive, 2 active, 4 persistent,
             /// 8 transient, 16 autostart, 32 no autostart).
             [virConnectListAllNetworks, read] fn list_all_networks(&self, flags: u32) -> Vec<$crate::NetworkRef>;

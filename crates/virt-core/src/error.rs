@@ -154,8 +154,14 @@ numbered_enum! {
         ConfigUnsupported = 67,
         /// Timed out.
         OperationTimeout = 68,
+        /// Invalid domain snapshot object.
+        InvalidDomainSnapshot = 71,
+        /// Domain snapshot not found.
+        NoDomainSnapshot = 72,
         /// A function argument is not supported.
         ArgumentUnsupported = 74,
+        /// Reverting to the snapshot needs the force flag.
+        SnapshotRevertRisky = 77,
         /// The operation was aborted.
         OperationAborted = 78,
         /// A value overflowed.
@@ -220,6 +226,8 @@ numbered_enum! {
         Security = 24,
         /// Host interfaces.
         Interface = 26,
+        /// Domain snapshots.
+        DomainSnapshot = 35,
         /// Streams.
         Streams = 38,
         /// Events.
@@ -460,7 +468,10 @@ impl ErrorCode {
                 "Timed out during operation",
                 "Timed out during operation: {}",
             ),
+            InvalidDomainSnapshot => ("Invalid snapshot", "Invalid snapshot: {}"),
+            NoDomainSnapshot => ("Domain snapshot not found", "Domain snapshot not found: {}"),
             ArgumentUnsupported => ("argument unsupported", "argument unsupported: {}"),
+            SnapshotRevertRisky => ("revert requires force", "revert requires force: {}"),
             OperationAborted => ("operation aborted", "operation aborted: {}"),
             Overflow => ("numerical overflow", "numerical overflow: {}"),
             OperationUnsupported => ("Operation not supported", "Operation not supported: {}"),

@@ -1,7 +1,8 @@
 //! virt-core: the stable API of virt-rs, a Rust re-implementation of libvirt.
 //!
 //! - [`Connect`], [`Domain`], [`Network`], [`StoragePool`], [`StorageVol`],
-//!   [`Interface`], [`NodeDevice`]: the handles users hold.
+//!   [`Interface`], [`NodeDevice`], [`DomainSnapshot`]: the handles users
+//!   hold.
 //! - [`Driver`] and [`DriverStack`]: what a hypervisor backend implements,
 //!   and how several backends serve one URI.
 //! - [`Checked`]: the read-only refusal and argument checks every call
@@ -35,6 +36,7 @@ pub mod events;
 mod host;
 pub mod registry;
 pub mod route;
+mod snapshot;
 pub mod sparse;
 pub mod stream;
 pub mod types;
@@ -57,6 +59,7 @@ pub use events::{
 pub use host::{Interface, NodeDevice};
 pub use registry::{register_driver, DriverEntry, DriverOpener};
 pub use route::{Route, Routed};
+pub use snapshot::DomainSnapshot;
 pub use stream::{
     recv_flags, stream_flags, vol_download_flags, vol_upload_flags, Interrupt, Piece, Received,
     Stream, StreamEnds, StreamSink, StreamSource,

@@ -65,6 +65,16 @@ pub struct StorageVolRef {
     pub key: String,
 }
 
+/// Identity of a domain snapshot: its domain and its name, as
+/// `remote_nonnull_domain_snapshot` carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DomainSnapshotRef {
+    /// The domain the snapshot belongs to.
+    pub domain: DomainRef,
+    /// The snapshot's name, unique within its domain.
+    pub name: String,
+}
+
 /// `virDomainState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum DomainState {
@@ -138,8 +148,14 @@ pub mod reason {
     pub const RUNNING_BOOTED: i32 = 1;
     /// Running: restored from a saved state file.
     pub const RUNNING_RESTORED: i32 = 3;
+    /// Running: reverted to a snapshot.
+    pub const RUNNING_FROM_SNAPSHOT: i32 = 4;
     /// Running: resumed after a pause.
     pub const RUNNING_UNPAUSED: i32 = 5;
+    /// Paused: reverted to a paused snapshot.
+    pub const PAUSED_FROM_SNAPSHOT: i32 = 7;
+    /// Shut off: stopped by a snapshot (halt, revert).
+    pub const SHUTOFF_FROM_SNAPSHOT: i32 = 7;
     /// Paused: unknown.
     pub const PAUSED_UNKNOWN: i32 = 0;
     /// Paused: by the user.
@@ -850,6 +866,99 @@ pub mod vol_create_flags {
     pub const REFLINK: u32 = 1 << 1;
     /// Validate the XML against libvirt's schema.
     pub const VALIDATE: u32 = 1 << 2;
+}
+
+/// Flags of `Domain::snapshot_create_xml` (`VIR_DOMAIN_SNAPSHOT_CREATE_*`).
+pub mod snapshot_create_flags {
+    /// Restore or change the metadata of a snapshot taken before.
+    pub const REDEFINE: u32 = 1 << 0;
+    /// With `REDEFINE`, make the snapshot the current one.
+    pub const CURRENT: u32 = 1 << 1;
+    /// Take the snapshot without keeping its metadata.
+    pub const NO_METADATA: u32 = 1 << 2;
+    /// Stop the guest after the snapshot.
+    pub const HALT: u32 = 1 << 3;
+    /// Snapshot the disks only, not the memory.
+    pub const DISK_ONLY: u32 = 1 << 4;
+    /// Reuse existing external files.
+    pub const REUSE_EXT: u32 = 1 << 5;
+    /// Quiesce the guest's file systems through its agent first.
+    pub const QUIESCE: u32 = 1 << 6;
+    /// All or nothing.
+    pub const ATOMIC: u32 = 1 << 7;
+    /// Keep the guest running while the snapshot is taken.
+    pub const LIVE: u32 = 1 << 8;
+    /// Validate the XML against libvirt's schema.
+    pub const VALIDATE: u32 = 1 << 9;
+}
+
+/// Flags of the snapshot listings (`VIR_DOMAIN_SNAPSHOT_LIST_*`).
+pub mod snapshot_list_flags {
+    /// Listing a domain: only snapshots without a parent.
+    pub const ROOTS: u32 = 1 << 0;
+    /// Listing a snapshot: all descendants, not only children (the same
+    /// bit as `ROOTS`).
+    pub const DESCENDANTS: u32 = 1 << 0;
+    /// Only snapshots with metadata.
+    pub const METADATA: u32 = 1 << 1;
+    /// Only snapshots without children.
+    pub const LEAVES: u32 = 1 << 2;
+    /// Only snapshots with children.
+    pub const NO_LEAVES: u32 = 1 << 3;
+    /// Only snapshots without metadata.
+    pub const NO_METADATA: u32 = 1 << 4;
+    /// Only snapshots taken while the guest was shut off.
+    pub const INACTIVE: u32 = 1 << 5;
+    /// Only snapshots of a running guest with its memory.
+    pub const ACTIVE: u32 = 1 << 6;
+    /// Only disk-only snapshots of a running guest.
+    pub const DISK_ONLY: u32 = 1 << 7;
+    /// Only snapshots stored inside the disk images.
+    pub const INTERNAL: u32 = 1 << 8;
+    /// Only snapshots in files of their own.
+    pub const EXTERNAL: u32 = 1 << 9;
+    /// Parents before their children.
+    pub const TOPOLOGICAL: u32 = 1 << 10;
+    /// Every filter bit (what drivers accept besides `ROOTS` and
+    /// `TOPOLOGICAL`).
+    pub const FILTERS_ALL: u32 = METADATA
+        | NO_METADATA
+        | LEAVES
+        | NO_LEAVES
+        | INACTIVE
+        | ACTIVE
+        | DISK_ONLY
+        | INTERNAL
+        | EXTERNAL;
+}
+
+/// Flags of `DomainSnapshot::revert` (`VIR_DOMAIN_SNAPSHOT_REVERT_*`).
+pub mod snapshot_revert_flags {
+    /// Run the guest after the revert.
+    pub const RUNNING: u32 = 1 << 0;
+    /// Pause the guest after the revert.
+    pub const PAUSED: u32 = 1 << 1;
+    /// Allow risky reverts.
+    pub const FORCE: u32 = 1 << 2;
+    /// Initialize the NVRAM again from its template.
+    pub const RESET_NVRAM: u32 = 1 << 3;
+}
+
+/// Flags of `DomainSnapshot::delete` (`VIR_DOMAIN_SNAPSHOT_DELETE_*`).
+pub mod snapshot_delete_flags {
+    /// Delete the snapshot's descendants too.
+    pub const CHILDREN: u32 = 1 << 0;
+    /// Delete only the metadata, not the data.
+    pub const METADATA_ONLY: u32 = 1 << 1;
+    /// Delete only the descendants.
+    pub const CHILDREN_ONLY: u32 = 1 << 2;
+}
+
+/// Flags of `Domain::undefine` (`VIR_DOMAIN_UNDEFINE_*`) that concern
+/// snapshots.
+pub mod undefine_snapshot_flags {
+    /// Remove the snapshots' metadata with the domain.
+    pub const SNAPSHOTS_METADATA: u32 = 1 << 1;
 }
 
 /// Flags of `StorageVol::delete` (`VIR_STORAGE_VOL_DELETE_*`).

@@ -10,8 +10,8 @@ mod common;
 
 use common::Daemon;
 use virt_core::{
-    CpuMap, DomainRef, Driver, Error, ErrorCode, InterfaceRef, NetworkRef, NodeDeviceRef,
-    StoragePoolRef, StorageVolRef, TypedParam, TypedValue,
+    CpuMap, DomainRef, DomainSnapshotRef, Driver, Error, ErrorCode, InterfaceRef, NetworkRef,
+    NodeDeviceRef, StoragePoolRef, StorageVolRef, TypedParam, TypedValue,
 };
 use virt_remote::client::{Endpoint, Keepalive, RemoteDriver};
 use virt_remote::procs::{marker, session as p, Numbered};
@@ -27,6 +27,7 @@ struct Samples {
     params: Vec<TypedParam>,
     pool: StoragePoolRef,
     vol: StorageVolRef,
+    snap: DomainSnapshotRef,
     iface: InterfaceRef,
     dev: NodeDeviceRef,
 }
@@ -83,6 +84,11 @@ impl<'a> Sample<'a> for &'a StoragePoolRef {
 impl<'a> Sample<'a> for &'a StorageVolRef {
     fn sample(s: &'a Samples) -> Self {
         &s.vol
+    }
+}
+impl<'a> Sample<'a> for &'a DomainSnapshotRef {
+    fn sample(s: &'a Samples) -> Self {
+        &s.snap
     }
 }
 impl Sample<'_> for u32 {
@@ -225,6 +231,10 @@ fn every_mutating_procedure_is_refused_on_the_read_only_socket() {
             pool: "default-pool".into(),
             name: "v".into(),
             key: "/default-pool/v".into(),
+        },
+        snap: DomainSnapshotRef {
+            domain: dom.clone(),
+            name: "s1".into(),
         },
     };
     let results = every_write(&ro, &samples);

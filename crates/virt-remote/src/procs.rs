@@ -9,17 +9,18 @@
 //! ([`crate::server`]) are generated, so neither keeps its own copy.
 
 use virt_core::{
-    affect, CpuMap, DomainRef, Driver, Error, ErrorCode, ErrorDomain, InterfaceRef,
-    NetworkDhcpLease, NetworkRef, NodeDeviceRef, Result, StoragePoolRef, StorageVolRef, StreamEnds,
-    TypedParam, Uuid, VcpuInfo, VcpuState,
+    affect, CpuMap, DomainRef, DomainSnapshotRef, Driver, Error, ErrorCode, ErrorDomain,
+    InterfaceRef, NetworkDhcpLease, NetworkRef, NodeDeviceRef, Result, StoragePoolRef,
+    StorageVolRef, StreamEnds, TypedParam, Uuid, VcpuInfo, VcpuState,
 };
 
 use crate::client::ClientStream;
 
 use crate::error::RemoteError;
 use crate::wire::{
-    CPUMAPS_MAX, CPUMAP_MAX, DOMAIN_LIST_MAX, INTERFACE_LIST_MAX, NETWORK_DHCP_LEASES_MAX,
-    NETWORK_LIST_MAX, NODE_DEVICE_CAPS_LIST_MAX, NODE_DEVICE_LIST_MAX, VCPUINFO_MAX,
+    CPUMAPS_MAX, CPUMAP_MAX, DOMAIN_LIST_MAX, DOMAIN_SNAPSHOT_LIST_MAX, INTERFACE_LIST_MAX,
+    NETWORK_DHCP_LEASES_MAX, NETWORK_LIST_MAX, NODE_DEVICE_CAPS_LIST_MAX, NODE_DEVICE_LIST_MAX,
+    VCPUINFO_MAX,
 };
 use crate::xdr::{Decoder, Encoder, ListItem, Xdr};
 
@@ -89,6 +90,7 @@ ref_arg!(
     NodeDeviceRef,
     StoragePoolRef,
     StorageVolRef,
+    DomainSnapshotRef,
     Uuid,
     CpuMap
 );
@@ -146,6 +148,7 @@ ref_lend!(
     NodeDeviceRef,
     StoragePoolRef,
     StorageVolRef,
+    DomainSnapshotRef,
     Uuid,
     CpuMap
 );
@@ -449,6 +452,22 @@ procedures! {
     storage_vol_get_path => STORAGE_VOL_GET_PATH = 100;
     storage_vol_upload => STORAGE_VOL_UPLOAD = 208 [stream];
     storage_vol_download => STORAGE_VOL_DOWNLOAD = 209 [stream];
+    domain_snapshot_create_xml => DOMAIN_SNAPSHOT_CREATE_XML = 185;
+    domain_snapshot_get_xml_desc => DOMAIN_SNAPSHOT_GET_XML_DESC = 186;
+    domain_snapshot_num => DOMAIN_SNAPSHOT_NUM = 187;
+    domain_snapshot_list_names => DOMAIN_SNAPSHOT_LIST_NAMES = 188 [custom];
+    domain_snapshot_lookup_by_name => DOMAIN_SNAPSHOT_LOOKUP_BY_NAME = 189;
+    domain_has_current_snapshot => DOMAIN_HAS_CURRENT_SNAPSHOT = 190;
+    domain_snapshot_current => DOMAIN_SNAPSHOT_CURRENT = 191;
+    domain_revert_to_snapshot => DOMAIN_REVERT_TO_SNAPSHOT = 192;
+    domain_snapshot_delete => DOMAIN_SNAPSHOT_DELETE = 193;
+    domain_snapshot_get_parent => DOMAIN_SNAPSHOT_GET_PARENT = 244;
+    domain_snapshot_num_children => DOMAIN_SNAPSHOT_NUM_CHILDREN = 246;
+    domain_snapshot_list_children_names => DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES = 247 [custom];
+    domain_snapshot_is_current => DOMAIN_SNAPSHOT_IS_CURRENT = 271;
+    domain_snapshot_has_metadata => DOMAIN_SNAPSHOT_HAS_METADATA = 272;
+    domain_list_all_snapshots => DOMAIN_LIST_ALL_SNAPSHOTS = 274 [custom];
+    domain_snapshot_list_all_children => DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN = 275 [custom];
 }
 
 /// Procedures the daemon answers itself, outside the Driver table.
@@ -555,32 +574,86 @@ list_all!(marker::list_all_storage_pools, StoragePoolRef);
 list_all!(marker::list_all_interfaces, InterfaceRef);
 list_all!(marker::list_all_node_devices, NodeDeviceRef);
 
-/// `{pool; int need_results; unsigned int flags}` -> `{vols<MAX>; unsigned
-/// int ret}`: the pool's volumes, shaped as the `virConnectListAll*` calls.
-impl Procedure<(StoragePoolRef, u32), Vec<StorageVolRef>>
-    for marker::storage_pool_list_all_volumes
-{
-    type Args = (StoragePoolRef, i32, u32);
-    type Ret = (Vec<StorageVolRef>, u32);
-    type Extra = bool;
-    type Prep = ();
-    fn args_to_wire(a: (StoragePoolRef, u32), _driver: &dyn Driver) -> Result<(Self::Args, ())> {
-        Ok(((a.0, 1, a.1), ()))
-    }
-    fn ret_from_wire(r: Self::Ret, _prep: (), _driver: &dyn Driver) -> Result<Vec<StorageVolRef>> {
-        Ok(r.0)
-    }
-    fn args_from_wire(w: Self::Args) -> Result<((StoragePoolRef, u32), bool)> {
-        Ok(((w.0, w.2), w.1 != 0))
-    }
-    fn ret_to_wire(r: Vec<StorageVolRef>, need: bool) -> Result<Self::Ret> {
-        if r.len() > <StorageVolRef as ListItem>::LIST_MAX as usize {
-            return Err(over_limit("the list"));
+/// `{OBJ; int need_results; unsigned int flags}` -> `{ITEM list<MAX>;
+/// int ret}`: an object's listing shaped as the `virConnectListAll*`
+/// calls (a domain's snapshots, a snapshot's children).
+macro_rules! list_all_of {
+    ($m:ty, $obj:ty, $item:ty) => {
+        impl Procedure<($obj, u32), Vec<$item>> for $m {
+            type Args = ($obj, i32, u32);
+            type Ret = (Vec<$item>, u32);
+            type Extra = bool;
+            type Prep = ();
+            fn args_to_wire(a: ($obj, u32), _driver: &dyn Driver) -> Result<(Self::Args, ())> {
+                Ok(((a.0, 1, a.1), ()))
+            }
+            fn ret_from_wire(r: Self::Ret, _prep: (), _driver: &dyn Driver) -> Result<Vec<$item>> {
+                Ok(r.0)
+            }
+            fn args_from_wire(w: Self::Args) -> Result<(($obj, u32), bool)> {
+                Ok(((w.0, w.2), w.1 != 0))
+            }
+            fn ret_to_wire(r: Vec<$item>, need: bool) -> Result<Self::Ret> {
+                if r.len() > <$item as ListItem>::LIST_MAX as usize {
+                    return Err(over_limit("the list"));
+                }
+                let n = r.len() as u32;
+                Ok((if need { r } else { Vec::new() }, n))
+            }
         }
-        let n = r.len() as u32;
-        Ok((if need { r } else { Vec::new() }, n))
-    }
+    };
 }
+list_all_of!(
+    marker::storage_pool_list_all_volumes,
+    StoragePoolRef,
+    StorageVolRef
+);
+list_all_of!(
+    marker::domain_list_all_snapshots,
+    DomainRef,
+    DomainSnapshotRef
+);
+list_all_of!(
+    marker::domain_snapshot_list_all_children,
+    DomainSnapshotRef,
+    DomainSnapshotRef
+);
+
+/// `{OBJ; int maxnames; unsigned int flags}` -> `{remote_nonnull_string
+/// names<REMOTE_DOMAIN_SNAPSHOT_LIST_MAX>}`: the snapshot name listings.
+macro_rules! snapshot_names {
+    ($m:ty, $obj:ty) => {
+        impl Procedure<($obj, u32), Vec<String>> for $m {
+            type Args = ($obj, i32, u32);
+            type Ret = Vec<String>;
+            type Extra = usize;
+            type Prep = ();
+            fn args_to_wire(a: ($obj, u32), _d: &dyn Driver) -> Result<(Self::Args, ())> {
+                Ok(((a.0, DOMAIN_SNAPSHOT_LIST_MAX as i32, a.1), ()))
+            }
+            fn ret_from_wire(
+                r: Vec<String>,
+                _prep: (),
+                _driver: &dyn Driver,
+            ) -> Result<Vec<String>> {
+                Ok(r)
+            }
+            fn args_from_wire(w: Self::Args) -> Result<(($obj, u32), usize)> {
+                let max = count_arg(w.1, DOMAIN_SNAPSHOT_LIST_MAX, "maxnames")?;
+                Ok(((w.0, w.2), max))
+            }
+            fn ret_to_wire(mut r: Vec<String>, max: usize) -> Result<Vec<String>> {
+                r.truncate(max);
+                Ok(r)
+            }
+        }
+    };
+}
+snapshot_names!(marker::domain_snapshot_list_names, DomainRef);
+snapshot_names!(
+    marker::domain_snapshot_list_children_names,
+    DomainSnapshotRef
+);
 
 /// `{int maxids}` -> `{int ids<>}`: the client asks for as many as the
 /// protocol allows, the daemon gives at most what was asked.

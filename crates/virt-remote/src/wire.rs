@@ -2,10 +2,10 @@
 //! (`remote_nonnull_domain`, `remote_node_get_info_ret`, ...).
 
 use virt_core::{
-    CpuMap, DomainInfo, DomainRef, DomainState, DomainStatsRecord, InterfaceRef, NetworkDhcpLease,
-    NetworkRef, NodeDeviceRef, NodeInfo, SecurityLabel, SecurityModel, StoragePoolInfo,
-    StoragePoolRef, StoragePoolState, StorageVolInfo, StorageVolRef, StorageVolType, TypedParam,
-    TypedValue,
+    CpuMap, DomainInfo, DomainRef, DomainSnapshotRef, DomainState, DomainStatsRecord, InterfaceRef,
+    NetworkDhcpLease, NetworkRef, NodeDeviceRef, NodeInfo, SecurityLabel, SecurityModel,
+    StoragePoolInfo, StoragePoolRef, StoragePoolState, StorageVolInfo, StorageVolRef,
+    StorageVolType, TypedParam, TypedValue,
 };
 
 use crate::error::RemoteError;
@@ -27,6 +27,8 @@ pub const NODE_DEVICE_CAPS_LIST_MAX: u32 = 65_536;
 pub const STORAGE_POOL_LIST_MAX: u32 = 16_384;
 /// `REMOTE_STORAGE_VOL_LIST_MAX`.
 pub const STORAGE_VOL_LIST_MAX: u32 = 16_384;
+/// `REMOTE_DOMAIN_SNAPSHOT_LIST_MAX`.
+pub const DOMAIN_SNAPSHOT_LIST_MAX: u32 = 16_384;
 /// `REMOTE_CPUMAP_MAX`: bytes of one CPU map.
 pub const CPUMAP_MAX: u32 = 2048;
 /// `REMOTE_CPUMAPS_MAX`: bytes of all vCPUs' maps together.
@@ -195,6 +197,25 @@ impl ListItem for StorageVolRef {
     const LIST_MAX: u32 = STORAGE_VOL_LIST_MAX;
     const MIN_SIZE: usize = 12;
     const WHAT: &'static str = "storage volume list";
+}
+
+/// `remote_nonnull_domain_snapshot`: name, then its domain.
+impl Xdr for DomainSnapshotRef {
+    fn encode(&self, e: &mut Encoder) {
+        e.string(&self.name).put(&self.domain);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(DomainSnapshotRef {
+            name: d.string()?,
+            domain: d.get()?,
+        })
+    }
+}
+
+impl ListItem for DomainSnapshotRef {
+    const LIST_MAX: u32 = DOMAIN_SNAPSHOT_LIST_MAX;
+    const MIN_SIZE: usize = 28;
+    const WHAT: &'static str = "domain snapshot list";
 }
 
 /// `remote_storage_vol_get_info_ret`: `char type` then two hypers.

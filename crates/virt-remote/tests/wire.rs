@@ -217,6 +217,16 @@ impl Sample for &virt_core::StoragePoolRef {
         &POOL
     }
 }
+static SNAPSHOT: std::sync::LazyLock<virt_core::DomainSnapshotRef> =
+    std::sync::LazyLock::new(|| virt_core::DomainSnapshotRef {
+        domain: DOMAIN.clone(),
+        name: "s1".into(),
+    });
+impl Sample for &virt_core::DomainSnapshotRef {
+    fn sample() -> Self {
+        &SNAPSHOT
+    }
+}
 static VOL: std::sync::LazyLock<virt_core::StorageVolRef> =
     std::sync::LazyLock::new(|| virt_core::StorageVolRef {
         pool: "default-pool".into(),

@@ -6,7 +6,7 @@ use crate::error::{TestError, TestResult};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 use virt_core::{reason, CpuMap, DomainRef, DomainState, ListFacts, Uuid};
-use virt_xml::DomainDef;
+use virt_xml::{DomainDef, SnapshotList};
 
 /// The scheduler weight libvirt's test driver reports for every domain.
 pub(crate) const DEFAULT_WEIGHT: u32 = 50;
@@ -98,6 +98,8 @@ pub(crate) struct DomainObj {
     pub running_since: Option<Instant>,
     /// Live vCPU pinning, by vCPU number.
     pub pins: Vec<Option<CpuMap>>,
+    /// Its snapshots' metadata.
+    pub snapshots: SnapshotList,
 }
 
 impl DomainObj {
@@ -115,6 +117,7 @@ impl DomainObj {
             cpu_ns: cpu_clock_origin(),
             running_since: None,
             pins: Vec::new(),
+            snapshots: SnapshotList::default(),
         }
     }
 
@@ -182,7 +185,7 @@ impl DomainObj {
             persistent: self.persistent,
             autostart: self.autostart,
             managed_save: false,
-            has_snapshot: false,
+            has_snapshot: !self.snapshots.is_empty(),
         }
     }
 
@@ -256,6 +259,11 @@ impl Domains {
     /// Find by UUID.
     pub fn get(&self, uuid: &Uuid) -> Option<&DomainObj> {
         self.by_uuid.get(uuid)
+    }
+
+    /// Find by UUID, for changes.
+    pub fn get_mut(&mut self, uuid: &Uuid) -> Option<&mut DomainObj> {
+        self.by_uuid.get_mut(uuid)
     }
 
     /// Find by name.

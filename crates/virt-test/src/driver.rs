@@ -16,8 +16,8 @@ use virt_core::events::lifecycle_detail::{
 use virt_core::{
     affect, define_flags, dump_flags, dump_format, list_filter_matches, network_define_flags,
     network_list_flags, network_update, reason, start_flags, xml_flags, CpuMap, DomainInfo,
-    DomainRef, DomainState, DomainStatsRecord, Driver, InterfaceRef, NetworkRef, NodeDeviceRef,
-    NodeInfo, Result, SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef,
+    DomainRef, DomainSnapshotRef, DomainState, DomainStatsRecord, Driver, InterfaceRef, NetworkRef,
+    NodeDeviceRef, NodeInfo, Result, SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef,
     StorageVolInfo, StorageVolRef, TypedKind, TypedParam, TypedValue, Uuid, VcpuInfo, VcpuState,
 };
 use virt_core::{Event, EventBus, LifecycleEvent, NetworkLifecycleEvent};
@@ -28,7 +28,7 @@ const HV_VERSION: u64 = 2;
 /// Most vCPUs a test guest may have.
 const MAX_VCPUS: u32 = 32;
 /// `VIR_DOMAIN_UNDEFINE_*` flags libvirt's test driver accepts: managed
-/// save and snapshot metadata (it has none of either to remove).
+/// save and snapshot metadata.
 const UNDEFINE_FLAGS: u32 = 1 | 2;
 /// The scheduler parameters the test driver takes.
 const SCHED_PARAMS: [(&str, TypedKind); 1] = [("weight", TypedKind::UInt)];
@@ -36,7 +36,7 @@ const SCHED_PARAMS: [(&str, TypedKind); 1] = [("weight", TypedKind::UInt)];
 /// One connection to a simulated node. Connections to `test:///default`
 /// in one process share their node.
 pub struct TestConnection {
-    node: Arc<Node>,
+    pub(crate) node: Arc<Node>,
 }
 
 /// The size of the host CPU map libvirt's test driver reports.
@@ -47,13 +47,13 @@ impl TestConnection {
         TestConnection { node }
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Domains> {
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Domains> {
         // A panic while holding the lock cannot leave the maps inconsistent
         // in a way that matters more than refusing service would.
         self.node.domains.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, Domains> {
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, Domains> {
         self.node.domains.write().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -347,6 +347,16 @@ impl Driver for TestConnection {
         check_flags(flags, UNDEFINE_FLAGS, "testDomainUndefineFlags")?;
         let mut doms = self.write();
         let obj = doms.for_ref_mut(dom)?;
+        let snapshots = obj.snapshots.len();
+        if !obj.is_active()
+            && snapshots > 0
+            && flags & virt_core::undefine_snapshot_flags::SNAPSHOTS_METADATA == 0
+        {
+            return Err(TestError::Invalid(format!(
+                "cannot delete inactive domain with {snapshots} snapshots"
+            ))
+            .into());
+        }
         obj.autostart = false;
         let r = obj.as_ref();
         if obj.is_active() {
@@ -932,6 +942,132 @@ impl Driver for TestConnection {
                 SecurityLabel::default()
             })
         })
+    }
+
+    fn domain_snapshot_create_xml(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: u32,
+    ) -> Result<DomainSnapshotRef> {
+        self.snapshot_create(dom, xml, flags)
+    }
+
+    fn domain_snapshot_get_xml_desc(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<String> {
+        self.snapshot_xml(snap, flags)
+    }
+
+    fn domain_snapshot_num(&self, dom: &DomainRef, flags: u32) -> Result<u32> {
+        let n = self.snapshot_names(dom, None, flags, "testDomainSnapshotNum")?;
+        Ok(n.len() as u32)
+    }
+
+    fn domain_snapshot_list_names(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
+        self.snapshot_names(dom, None, flags, "testDomainSnapshotListNames")
+    }
+
+    fn domain_list_all_snapshots(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+    ) -> Result<Vec<DomainSnapshotRef>> {
+        let names = self.snapshot_names(dom, None, flags, "testDomainListAllSnapshots")?;
+        Ok(names
+            .into_iter()
+            .map(|name| DomainSnapshotRef {
+                domain: dom.clone(),
+                name,
+            })
+            .collect())
+    }
+
+    fn domain_snapshot_num_children(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<u32> {
+        let n = self.snapshot_names(
+            &snap.domain,
+            Some(&snap.name),
+            flags,
+            "testDomainSnapshotNumChildren",
+        )?;
+        Ok(n.len() as u32)
+    }
+
+    fn domain_snapshot_list_children_names(
+        &self,
+        snap: &DomainSnapshotRef,
+        flags: u32,
+    ) -> Result<Vec<String>> {
+        self.snapshot_names(
+            &snap.domain,
+            Some(&snap.name),
+            flags,
+            "testDomainSnapshotListChildrenNames",
+        )
+    }
+
+    fn domain_snapshot_list_all_children(
+        &self,
+        snap: &DomainSnapshotRef,
+        flags: u32,
+    ) -> Result<Vec<DomainSnapshotRef>> {
+        let names = self.snapshot_names(
+            &snap.domain,
+            Some(&snap.name),
+            flags,
+            "testDomainSnapshotListAllChildren",
+        )?;
+        Ok(names
+            .into_iter()
+            .map(|name| DomainSnapshotRef {
+                domain: snap.domain.clone(),
+                name,
+            })
+            .collect())
+    }
+
+    fn domain_snapshot_lookup_by_name(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<DomainSnapshotRef> {
+        self.snapshot_lookup(dom, name, flags)
+    }
+
+    fn domain_has_current_snapshot(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        Ok(self
+            .snapshot_current(dom, flags, "testDomainHasCurrentSnapshot")?
+            .is_some())
+    }
+
+    fn domain_snapshot_current(&self, dom: &DomainRef, flags: u32) -> Result<DomainSnapshotRef> {
+        self.snapshot_current(dom, flags, "testDomainSnapshotCurrent")?
+            .ok_or_else(|| {
+                TestError::NoSnapshot("the domain does not have a current snapshot".into()).into()
+            })
+    }
+
+    fn domain_snapshot_get_parent(
+        &self,
+        snap: &DomainSnapshotRef,
+        flags: u32,
+    ) -> Result<DomainSnapshotRef> {
+        self.snapshot_parent(snap, flags)
+    }
+
+    fn domain_snapshot_is_current(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<bool> {
+        self.snapshot_is(snap, flags, true, "testDomainSnapshotIsCurrent")
+    }
+
+    fn domain_snapshot_has_metadata(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<bool> {
+        self.snapshot_is(snap, flags, false, "testDomainSnapshotHasMetadata")
+    }
+
+    fn domain_revert_to_snapshot(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
+        self.snapshot_revert(snap, flags)
+    }
+
+    fn domain_snapshot_delete(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
+        self.snapshot_delete(snap, flags)
     }
 
     fn list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {

@@ -148,6 +148,16 @@ pub enum TestError {
     /// A domain or node XML document failed to parse.
     #[error(transparent)]
     Xml(#[from] virt_xml::XmlError),
+    /// No snapshot of that name, or another snapshot lookup failure
+    /// (libvirt's detail given).
+    #[error("Domain snapshot not found: {0}")]
+    NoSnapshot(String),
+    /// Reverting needs the force flag.
+    #[error("revert requires force: {0}")]
+    RevertRisky(String),
+    /// A refusal of the snapshot list itself (virt-xml's, already whole).
+    #[error(transparent)]
+    Snapshots(virt_core::Error),
 }
 
 impl DriverError for TestError {
@@ -185,6 +195,9 @@ impl DriverError for TestError {
             NodeXml(_) => (ErrorCode::XmlError, ErrorDomain::Test),
             AuthFailed => (ErrorCode::AuthFailed, ErrorDomain::Test),
             NoCause => (ErrorCode::InternalError, ErrorDomain::None),
+            NoSnapshot(_) => (ErrorCode::NoDomainSnapshot, ErrorDomain::Test),
+            RevertRisky(_) => (ErrorCode::SnapshotRevertRisky, ErrorDomain::Test),
+            Snapshots(e) => (e.code, e.domain),
         }
     }
     fn os_error(&self) -> Option<&std::io::Error> {
@@ -198,6 +211,7 @@ impl DriverError for TestError {
             TestError::Flags(f) => Ok(f.into_error(ErrorDomain::Test)),
             TestError::Storage(x) => Ok(virt_xml::storage::storage_error(x)),
             TestError::Xml(x) => Ok(Error::from(x)),
+            TestError::Snapshots(e) => Ok(e),
             e => Err(e),
         }
     }

@@ -20,6 +20,7 @@ mod host;
 pub mod image;
 mod networks;
 mod node;
+mod snapshots;
 mod storage;
 
 #[cfg(test)]

@@ -41,6 +41,8 @@
 //!   [`storage::VolDef`]), typed where drivers need it, the rest kept.
 //! - [`network`]: network XML ([`NetworkDef`], [`parse_network`],
 //!   [`parse_network_strict`]), typed and lossless in the same way.
+//! - [`snapshot`]: domain snapshot XML ([`snapshot::SnapshotDef`]), the
+//!   embedded domain typed, the rest kept.
 //! - [`XmlError`]: this crate's error, convertible into `virt_core::Error`.
 #![warn(missing_docs)]
 
@@ -56,6 +58,8 @@ mod order;
 mod parse;
 mod postparse;
 mod reader;
+pub mod snapshot;
+mod snapshot_list;
 pub mod storage;
 mod tree;
 mod units;
@@ -76,5 +80,6 @@ pub use reader::{
     parse_element, parse_element_in, parse_element_strict, DOMAIN_DOCUMENT, MAX_DEPTH,
     MAX_TEXT_LENGTH,
 };
+pub use snapshot_list::SnapshotList;
 pub use units::{parse_memory, unit_scale};
 pub use views::*;

@@ -15,6 +15,7 @@ mod monitor;
 mod network;
 mod nodedev;
 mod pool;
+mod snapshot;
 mod virsh;
 mod volume;
 
@@ -56,6 +57,7 @@ pub static GROUPS: &[&Group] = &[
     &interface::GROUP,
     &network::GROUP,
     &nodedev::GROUP,
+    &snapshot::GROUP,
     &pool::GROUP,
     &volume::GROUP,
     &virsh::GROUP,

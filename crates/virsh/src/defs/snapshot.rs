@@ -1,0 +1,160 @@
+//! The "Snapshot" commands (`virsh help snapshot`), in virsh's order.
+//!
+//! The texts are what Debian's virsh 9.0 prints for `virsh help CMD` (taken
+//! from it by a one-off script), so that `help` output matches byte for
+//! byte; each command names the function that runs it.
+
+use super::{CmdDef, Group};
+use crate::cmd::{OptDef, OptKind::*};
+
+/// The "Snapshot" group.
+pub static GROUP: Group = Group {
+    title: "Snapshot",
+    keyword: "snapshot",
+    commands: &[
+        CmdDef {
+            name: "snapshot-create",
+            info: "Create a snapshot from XML",
+            desc: Some("Create a snapshot (disk and RAM) from XML"),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "xmlfile", kind: Str, required: false, positional: true, help: "domain snapshot XML" },
+                OptDef { name: "redefine", kind: Bool, required: false, positional: false, help: "redefine metadata for existing snapshot" },
+                OptDef { name: "current", kind: Bool, required: false, positional: false, help: "with redefine, set current snapshot" },
+                OptDef { name: "no-metadata", kind: Bool, required: false, positional: false, help: "take snapshot but create no metadata" },
+                OptDef { name: "halt", kind: Bool, required: false, positional: false, help: "halt domain after snapshot is created" },
+                OptDef { name: "disk-only", kind: Bool, required: false, positional: false, help: "capture disk state but not vm state" },
+                OptDef { name: "reuse-external", kind: Bool, required: false, positional: false, help: "reuse any existing external files" },
+                OptDef { name: "quiesce", kind: Bool, required: false, positional: false, help: "quiesce guest's file systems" },
+                OptDef { name: "atomic", kind: Bool, required: false, positional: false, help: "require atomic operation" },
+                OptDef { name: "live", kind: Bool, required: false, positional: false, help: "take a live snapshot" },
+                OptDef { name: "validate", kind: Bool, required: false, positional: false, help: "validate the XML against the schema" },
+            ],
+            handler: crate::snapshot::snapshot_create,
+        },
+        CmdDef {
+            name: "snapshot-create-as",
+            info: "Create a snapshot from a set of args",
+            desc: Some("Create a snapshot (disk and RAM) from arguments"),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "name", kind: Str, required: false, positional: true, help: "name of snapshot" },
+                OptDef { name: "description", kind: Str, required: false, positional: true, help: "description of snapshot" },
+                OptDef { name: "print-xml", kind: Bool, required: false, positional: false, help: "print XML document rather than create" },
+                OptDef { name: "no-metadata", kind: Bool, required: false, positional: false, help: "take snapshot but create no metadata" },
+                OptDef { name: "halt", kind: Bool, required: false, positional: false, help: "halt domain after snapshot is created" },
+                OptDef { name: "disk-only", kind: Bool, required: false, positional: false, help: "capture disk state but not vm state" },
+                OptDef { name: "reuse-external", kind: Bool, required: false, positional: false, help: "reuse any existing external files" },
+                OptDef { name: "quiesce", kind: Bool, required: false, positional: false, help: "quiesce guest's file systems" },
+                OptDef { name: "atomic", kind: Bool, required: false, positional: false, help: "require atomic operation" },
+                OptDef { name: "live", kind: Bool, required: false, positional: false, help: "take a live snapshot" },
+                OptDef { name: "validate", kind: Bool, required: false, positional: false, help: "validate the XML against the schema" },
+                OptDef { name: "memspec", kind: Str, required: false, positional: false, help: "memory attributes: [file=]name[,snapshot=type]" },
+                OptDef { name: "diskspec", kind: Argv, required: false, positional: true, help: "disk attributes: disk[,snapshot=type][,driver=type][,stype=type][,file=name]" },
+            ],
+            handler: crate::snapshot::snapshot_create_as,
+        },
+        CmdDef {
+            name: "snapshot-current",
+            info: "Get or set the current snapshot",
+            desc: Some("Get or set the current snapshot"),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "name", kind: Bool, required: false, positional: false, help: "list the name, rather than the full xml" },
+                OptDef { name: "security-info", kind: Bool, required: false, positional: false, help: "include security sensitive information in XML dump" },
+                OptDef { name: "snapshotname", kind: Str, required: false, positional: true, help: "name of existing snapshot to make current" },
+            ],
+            handler: crate::snapshot::snapshot_current,
+        },
+        CmdDef {
+            name: "snapshot-delete",
+            info: "Delete a domain snapshot",
+            desc: Some("Snapshot Delete"),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "snapshotname", kind: Str, required: false, positional: true, help: "snapshot name" },
+                OptDef { name: "current", kind: Bool, required: false, positional: false, help: "delete current snapshot" },
+                OptDef { name: "children", kind: Bool, required: false, positional: false, help: "delete snapshot and all children" },
+                OptDef { name: "children-only", kind: Bool, required: false, positional: false, help: "delete children but not snapshot" },
+                OptDef { name: "metadata", kind: Bool, required: false, positional: false, help: "delete only libvirt metadata, leaving snapshot contents behind" },
+            ],
+            handler: crate::snapshot::snapshot_delete,
+        },
+        CmdDef {
+            name: "snapshot-dumpxml",
+            info: "Dump XML for a domain snapshot",
+            desc: Some("Snapshot Dump XML"),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "snapshotname", kind: Data, required: true, positional: true, help: "snapshot name" },
+                OptDef { name: "security-info", kind: Bool, required: false, positional: false, help: "include security sensitive information in XML dump" },
+                OptDef { name: "xpath", kind: Str, required: false, positional: false, help: "xpath expression to filter the XML document" },
+                OptDef { name: "wrap", kind: Bool, required: false, positional: false, help: "wrap xpath results in an common root element" },
+            ],
+            handler: crate::snapshot::snapshot_dumpxml,
+        },
+        CmdDef {
+            name: "snapshot-info",
+            info: "snapshot information",
+            desc: Some("Returns basic information about a snapshot."),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "snapshotname", kind: Str, required: false, positional: true, help: "snapshot name" },
+                OptDef { name: "current", kind: Bool, required: false, positional: false, help: "info on current snapshot" },
+            ],
+            handler: crate::snapshot::snapshot_info,
+        },
+        CmdDef {
+            name: "snapshot-list",
+            info: "List snapshots for a domain",
+            desc: Some("Snapshot List"),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "parent", kind: Bool, required: false, positional: false, help: "add a column showing parent snapshot" },
+                OptDef { name: "roots", kind: Bool, required: false, positional: false, help: "list only snapshots without parents" },
+                OptDef { name: "leaves", kind: Bool, required: false, positional: false, help: "list only snapshots without children" },
+                OptDef { name: "no-leaves", kind: Bool, required: false, positional: false, help: "list only snapshots that are not leaves (with children)" },
+                OptDef { name: "metadata", kind: Bool, required: false, positional: false, help: "list only snapshots that have metadata that would prevent undefine" },
+                OptDef { name: "no-metadata", kind: Bool, required: false, positional: false, help: "list only snapshots that have no metadata managed by libvirt" },
+                OptDef { name: "inactive", kind: Bool, required: false, positional: false, help: "filter by snapshots taken while inactive" },
+                OptDef { name: "active", kind: Bool, required: false, positional: false, help: "filter by snapshots taken while active (full system snapshots)" },
+                OptDef { name: "disk-only", kind: Bool, required: false, positional: false, help: "filter by disk-only snapshots" },
+                OptDef { name: "internal", kind: Bool, required: false, positional: false, help: "filter by internal snapshots" },
+                OptDef { name: "external", kind: Bool, required: false, positional: false, help: "filter by external snapshots" },
+                OptDef { name: "tree", kind: Bool, required: false, positional: false, help: "list snapshots in a tree" },
+                OptDef { name: "from", kind: Str, required: false, positional: true, help: "limit list to children of given snapshot" },
+                OptDef { name: "current", kind: Bool, required: false, positional: false, help: "limit list to children of current snapshot" },
+                OptDef { name: "descendants", kind: Bool, required: false, positional: false, help: "with --from, list all descendants" },
+                OptDef { name: "name", kind: Bool, required: false, positional: false, help: "list snapshot names only" },
+                OptDef { name: "topological", kind: Bool, required: false, positional: false, help: "sort list topologically rather than by name" },
+            ],
+            handler: crate::snapshot::snapshot_list,
+        },
+        CmdDef {
+            name: "snapshot-parent",
+            info: "Get the name of the parent of a snapshot",
+            desc: Some("Extract the snapshot's parent, if any"),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "snapshotname", kind: Str, required: false, positional: true, help: "find parent of snapshot name" },
+                OptDef { name: "current", kind: Bool, required: false, positional: false, help: "find parent of current snapshot" },
+            ],
+            handler: crate::snapshot::snapshot_parent,
+        },
+        CmdDef {
+            name: "snapshot-revert",
+            info: "Revert a domain to a snapshot",
+            desc: Some("Revert domain to snapshot"),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "snapshotname", kind: Str, required: false, positional: true, help: "snapshot name" },
+                OptDef { name: "current", kind: Bool, required: false, positional: false, help: "revert to current snapshot" },
+                OptDef { name: "running", kind: Bool, required: false, positional: false, help: "after reverting, change state to running" },
+                OptDef { name: "paused", kind: Bool, required: false, positional: false, help: "after reverting, change state to paused" },
+                OptDef { name: "force", kind: Bool, required: false, positional: false, help: "try harder on risky reverts" },
+                OptDef { name: "reset-nvram", kind: Bool, required: false, positional: false, help: "re-initialize NVRAM from its pristine template" },
+            ],
+            handler: crate::snapshot::snapshot_revert,
+        },
+    ],
+};

@@ -1,0 +1,546 @@
+//! Domain snapshot XML (`<domainsnapshot>`): what libvirt's
+//! `virDomainSnapshotDefParse` reads, with its checks and messages, and
+//! `virDomainSnapshotDefFormat`'s layout. The embedded `<domain>` is typed
+//! as domain XML is; disk sources and other parts no driver reads are kept
+//! as elements and written back unchanged.
+
+use crate::error::XmlError;
+use crate::format::FormatOptions;
+use crate::model::{DomainDef, Element, Node};
+use crate::reader::parse_element_in;
+
+/// The document name libxml2 errors carry for snapshot XML.
+pub const SNAPSHOT_DOCUMENT: &str = "(domain_snapshot)";
+
+/// `virDomainSnapshotState`'s words, in libvirt's order (index = number).
+pub const SNAPSHOT_STATES: &[&str] = &[
+    "nostate",
+    "running",
+    "blocked",
+    "paused",
+    "shutdown",
+    "shutoff",
+    "crashed",
+    "pmsuspended",
+    "disk-snapshot",
+];
+
+/// `virDomainSnapshotLocation`'s words, in libvirt's order.
+pub const SNAPSHOT_LOCATIONS: &[&str] = &["default", "no", "internal", "external", "manual"];
+
+/// `virStorageType`'s words a snapshot disk may have.
+const DISK_TYPES: &[&str] = &["file", "block", "network", "nvme", "vhostuser"];
+
+/// What `parse_snapshot` is asked to read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SnapshotParse {
+    /// `VIR_DOMAIN_SNAPSHOT_PARSE_REDEFINE`: a snapshot taken before, with
+    /// its name, state, creation time and domain.
+    pub redefine: bool,
+    /// `VIR_DOMAIN_SNAPSHOT_PARSE_INTERNAL`: a driver's own metadata file,
+    /// which records in `<active>` whether it was the current snapshot.
+    pub internal: bool,
+}
+
+/// The memory part of a snapshot (`<memory snapshot= file=>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotMemory {
+    /// Where the memory went: one of [`SNAPSHOT_LOCATIONS`].
+    pub snapshot: String,
+    /// The file of an external memory snapshot.
+    pub file: Option<String>,
+}
+
+/// One disk of a snapshot (`<disks><disk>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotDisk {
+    /// The disk's target (`vda`) or source path as given.
+    pub name: String,
+    /// How it is snapshotted: one of [`SNAPSHOT_LOCATIONS`], `None` for
+    /// the default.
+    pub snapshot: Option<String>,
+    /// `type=` of the new image (`file` when not given).
+    pub disk_type: String,
+    /// The new image's format (`<driver type=>`).
+    pub format: Option<String>,
+    /// `<driver>`'s other content (`<metadata_cache>`), kept.
+    pub driver_extra: Vec<Node>,
+    /// `<source>` of the new image, kept as written (dropped when empty).
+    pub source: Option<Element>,
+    /// `<snapshotDeleteInProgress/>` (redefined metadata only).
+    pub delete_in_progress: bool,
+}
+
+impl SnapshotDisk {
+    /// A disk entry for target `name` snapshotted as `snapshot`.
+    pub fn new(name: impl Into<String>, snapshot: Option<&str>) -> Self {
+        SnapshotDisk {
+            name: name.into(),
+            snapshot: snapshot.map(str::to_string),
+            disk_type: "file".into(),
+            format: None,
+            driver_extra: Vec::new(),
+            source: None,
+            delete_in_progress: false,
+        }
+    }
+
+    /// The new image's path (`<source file=>` or `dev=`).
+    pub fn path(&self) -> Option<&str> {
+        let s = self.source.as_ref()?;
+        s.attr("file").or_else(|| s.attr("dev"))
+    }
+}
+
+/// The domain a snapshot records.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SnapshotDomain {
+    /// A whole definition.
+    Full(Box<DomainDef>),
+    /// Older snapshots' `<domain>` without a type: kept as written.
+    Bare(Element),
+}
+
+/// A domain snapshot definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotDef {
+    /// `<name>` (a new snapshot without one is named by its creation time).
+    pub name: Option<String>,
+    /// `<description>`.
+    pub description: Option<String>,
+    /// `<state>`: one of [`SNAPSHOT_STATES`].
+    pub state: Option<String>,
+    /// `<parent><name>`.
+    pub parent: Option<String>,
+    /// `<creationTime>`, seconds since the epoch.
+    pub creation_time: Option<i64>,
+    /// `<memory>`.
+    pub memory: Option<SnapshotMemory>,
+    /// `<disks>`.
+    pub disks: Vec<SnapshotDisk>,
+    /// `<domain>`.
+    pub domain: Option<SnapshotDomain>,
+    /// `<inactiveDomain>`: the persistent definition of a running guest.
+    pub inactive_domain: Option<Box<DomainDef>>,
+    /// `<cookie>`: the hypervisor's own data, kept.
+    pub cookie: Option<Element>,
+    /// `<active>` of internal metadata: true when it was current.
+    pub active: Option<bool>,
+}
+
+fn invalid(msg: impl Into<String>) -> XmlError {
+    XmlError::Invalid(msg.into())
+}
+
+fn text_of(root: &Element, name: &str) -> Option<String> {
+    root.child(name).map(Element::text)
+}
+
+fn enum_attr(e: &Element, attr: &str, words: &[&str]) -> Result<Option<String>, XmlError> {
+    match e.attr(attr) {
+        None => Ok(None),
+        // Index 0 is the enum's "default"/"none", which NONZERO refuses.
+        Some(v) if words.iter().skip(1).any(|w| *w == v) => Ok(Some(v.to_string())),
+        Some(v) => Err(invalid(format!(
+            "Invalid value for attribute '{attr}' in element '{}': '{v}'.",
+            e.name
+        ))),
+    }
+}
+
+/// Read `<domain>`-like element `e` (renamed `domain` for the parser).
+fn domain_of(e: &Element) -> Result<DomainDef, XmlError> {
+    let mut e = e.clone();
+    e.name = "domain".into();
+    DomainDef::from_element(&e)
+}
+
+fn parse_disk(e: &Element) -> Result<SnapshotDisk, XmlError> {
+    let name = e
+        .attr("name")
+        .ok_or_else(|| XmlError::Internal("missing name from disk snapshot element".into()))?;
+    let mut snapshot = enum_attr(e, "snapshot", SNAPSHOT_LOCATIONS)?;
+    let disk_type = match e.attr("type") {
+        None => "file".to_string(),
+        Some(t) if DISK_TYPES.contains(&t) => t.to_string(),
+        Some(t @ ("volume" | "dir")) => {
+            return Err(invalid(format!("unsupported disk snapshot type '{t}'")))
+        }
+        Some(t) => {
+            return Err(invalid(format!(
+                "Invalid value for attribute 'type' in element 'disk': '{t}'."
+            )))
+        }
+    };
+    let source = e
+        .child("source")
+        .filter(|s| !s.attrs.is_empty() || s.elements().next().is_some())
+        .cloned();
+    let driver = e.child("driver");
+    let format = match driver.and_then(|d| d.attr("type")) {
+        None => None,
+        Some(f) if crate::storage::FILE_FORMATS.iter().skip(1).any(|x| *x == f) => {
+            Some(f.to_string())
+        }
+        Some(f) => {
+            return Err(XmlError::Unsupported(format!(
+                "unknown disk snapshot driver '{f}'"
+            )))
+        }
+    };
+    let mut disk = SnapshotDisk {
+        name: name.to_string(),
+        snapshot: None,
+        disk_type,
+        format,
+        driver_extra: driver.map(|d| d.children.clone()).unwrap_or_default(),
+        source,
+        delete_in_progress: false,
+    };
+    if let Some(p) = disk.path() {
+        if disk.disk_type != "network" && !p.starts_with('/') {
+            return Err(invalid(format!(
+                "disk snapshot image path '{p}' must be absolute"
+            )));
+        }
+    }
+    if snapshot.is_none() && (disk.path().is_some() || disk.format.is_some()) {
+        snapshot = Some("external".into());
+    }
+    disk.snapshot = snapshot;
+    disk.delete_in_progress = e.child("snapshotDeleteInProgress").is_some();
+    Ok(disk)
+}
+
+/// Parse snapshot XML as libvirt does, with its checks and messages.
+pub fn parse_snapshot(xml: &str, how: SnapshotParse) -> Result<SnapshotDef, XmlError> {
+    let root = parse_element_in(xml, SNAPSHOT_DOCUMENT)?;
+    if root.name != "domainsnapshot" {
+        return Err(invalid(format!(
+            "expecting root element of 'domainsnapshot', not '{}'",
+            root.name
+        )));
+    }
+    let name = text_of(&root, "name");
+    if name.is_none() && how.redefine {
+        return Err(invalid("a redefined snapshot must have a name"));
+    }
+    let mut def = SnapshotDef {
+        name,
+        description: text_of(&root, "description"),
+        state: None,
+        parent: None,
+        creation_time: None,
+        memory: None,
+        disks: Vec::new(),
+        domain: None,
+        inactive_domain: None,
+        cookie: None,
+        active: None,
+    };
+    let mut offline = false;
+    if how.redefine {
+        let time = text_of(&root, "creationTime")
+            .and_then(|t| t.trim().parse::<i64>().ok())
+            .ok_or_else(|| {
+                XmlError::Internal("missing creationTime from existing snapshot".into())
+            })?;
+        def.creation_time = Some(time);
+        def.parent = root.child("parent").and_then(|p| text_of(p, "name"));
+        let state = text_of(&root, "state")
+            .ok_or_else(|| invalid("missing state from existing snapshot"))?;
+        if !SNAPSHOT_STATES.iter().skip(1).any(|s| *s == state) {
+            return Err(XmlError::Unsupported(format!(
+                "Invalid state '{state}' in domain snapshot XML"
+            )));
+        }
+        offline = state == "shutoff" || state == "disk-snapshot";
+        def.state = Some(state);
+        if let Some(d) = root.child("domain") {
+            def.domain = Some(if d.attr("type").is_some() {
+                SnapshotDomain::Full(Box::new(domain_of(d)?))
+            } else {
+                SnapshotDomain::Bare(d.clone())
+            });
+        }
+        if let Some(d) = root.child("inactiveDomain") {
+            def.inactive_domain = Some(Box::new(domain_of(d)?));
+        }
+    }
+    if let Some(m) = root.child("memory") {
+        let file = m.attr("file").map(str::to_string);
+        let snapshot = enum_attr(m, "snapshot", SNAPSHOT_LOCATIONS)?;
+        if snapshot.as_deref() == Some("manual") {
+            return Err(invalid("'manual' memory snapshot mode not supported"));
+        }
+        def.memory = snapshot.map(|s| SnapshotMemory {
+            snapshot: s,
+            file: file.clone(),
+        });
+        if def.memory.is_none() && file.is_some() {
+            def.memory = Some(SnapshotMemory {
+                snapshot: "external".into(),
+                file,
+            });
+        } else if def.memory.is_none() {
+            // A <memory> without either keeps the default; remember nothing.
+        }
+        if let Some(mem) = &def.memory {
+            if mem.file.is_some() && mem.snapshot != "external" {
+                return Err(invalid(format!(
+                    "memory filename '{}' requires external snapshot",
+                    mem.file.as_deref().unwrap_or_default()
+                )));
+            }
+        }
+    }
+    if def.memory.is_none() && how.redefine {
+        def.memory = Some(SnapshotMemory {
+            snapshot: if offline { "no" } else { "internal" }.into(),
+            file: None,
+        });
+    }
+    if let Some(mem) = &def.memory {
+        if mem.snapshot == "external" && mem.file.is_none() {
+            return Err(invalid("external memory snapshots require a filename"));
+        }
+        if offline && mem.snapshot != "no" {
+            return Err(invalid(
+                "memory state cannot be saved with offline or disk-only snapshot",
+            ));
+        }
+        if let Some(f) = &mem.file {
+            if !f.starts_with('/') {
+                return Err(invalid(format!(
+                    "memory snapshot file path ({f}) must be absolute"
+                )));
+            }
+        }
+    }
+    if let Some(disks) = root.child("disks") {
+        def.disks = disks.elements().map(parse_disk).collect::<Result<_, _>>()?;
+    }
+    if how.internal {
+        let active = text_of(&root, "active")
+            .and_then(|a| a.trim().parse::<i64>().ok())
+            .ok_or_else(|| XmlError::Internal("Could not find 'active' element".into()))?;
+        def.active = Some(active != 0);
+    }
+    if !offline {
+        def.cookie = root.child("cookie").cloned();
+    }
+    Ok(def)
+}
+
+/// How [`SnapshotDef::to_xml`] writes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SnapshotFormat {
+    /// `VIR_DOMAIN_SNAPSHOT_XML_SECURE`: secrets of the domain included.
+    pub secure: bool,
+    /// Driver metadata: add `<active>` (with `current`).
+    pub internal: bool,
+    /// With `internal`: it is the current snapshot.
+    pub current: bool,
+}
+
+fn push_indented(out: &mut String, xml: &str, indent: usize) {
+    for line in xml.lines() {
+        out.push_str(&" ".repeat(indent));
+        out.push_str(line);
+        out.push('\n');
+    }
+}
+
+fn push_text(out: &mut String, name: &str, value: &str) {
+    out.push_str(&format!("  <{name}>{}</{name}>\n", crate::escape(value)));
+}
+
+impl SnapshotDef {
+    /// The definition as libvirt writes it; `uuid` is the domain's, written
+    /// as a bare `<domain><uuid>` when no domain is recorded.
+    pub fn to_xml(&self, uuid: Option<&str>, how: SnapshotFormat) -> String {
+        let mut out = String::from("<domainsnapshot>\n");
+        push_text(&mut out, "name", self.name.as_deref().unwrap_or_default());
+        if let Some(d) = &self.description {
+            push_text(&mut out, "description", d);
+        }
+        if let Some(s) = &self.state {
+            push_text(&mut out, "state", s);
+        }
+        if let Some(p) = &self.parent {
+            out.push_str("  <parent>\n");
+            out.push_str(&format!("    <name>{}</name>\n", crate::escape(p)));
+            out.push_str("  </parent>\n");
+        }
+        if let Some(t) = self.creation_time.filter(|t| *t != 0) {
+            push_text(&mut out, "creationTime", &t.to_string());
+        }
+        if let Some(m) = &self.memory {
+            let mut e = Element::new("memory").with_attr("snapshot", &m.snapshot);
+            if let Some(f) = &m.file {
+                e = e.with_attr("file", f);
+            }
+            out.push_str(&e.to_xml(2));
+        }
+        if !self.disks.is_empty() {
+            out.push_str("  <disks>\n");
+            for d in &self.disks {
+                out.push_str(&disk_element(d).to_xml(4));
+            }
+            out.push_str("  </disks>\n");
+        }
+        let opts = FormatOptions {
+            id: None,
+            inactive: true,
+            secure: how.secure,
+        };
+        match &self.domain {
+            Some(SnapshotDomain::Full(d)) => push_indented(&mut out, &d.to_xml(&opts), 2),
+            Some(SnapshotDomain::Bare(e)) => out.push_str(&e.to_xml(2)),
+            None => {
+                if let Some(u) = uuid {
+                    out.push_str("  <domain>\n");
+                    out.push_str(&format!("    <uuid>{u}</uuid>\n"));
+                    out.push_str("  </domain>\n");
+                }
+            }
+        }
+        if let Some(d) = &self.inactive_domain {
+            let xml = d.to_xml(&opts);
+            let xml = xml
+                .strip_prefix("<domain")
+                .and_then(|x| x.trim_end().strip_suffix("</domain>"))
+                .map(|x| format!("<inactiveDomain{x}</inactiveDomain>"))
+                .unwrap_or(xml);
+            push_indented(&mut out, &xml, 2);
+        }
+        if let Some(c) = &self.cookie {
+            out.push_str(&c.to_xml(2));
+        }
+        if how.internal {
+            push_text(&mut out, "active", if how.current { "1" } else { "0" });
+        }
+        out.push_str("</domainsnapshot>\n");
+        out
+    }
+
+    /// The state as libvirt's number (`nostate` = 0 when unknown).
+    pub fn state_number(&self) -> usize {
+        self.state
+            .as_deref()
+            .and_then(|s| SNAPSHOT_STATES.iter().position(|w| *w == s))
+            .unwrap_or(0)
+    }
+
+    /// True when the memory or a disk goes to a file of its own.
+    pub fn is_external(&self) -> bool {
+        self.memory
+            .as_ref()
+            .is_some_and(|m| m.snapshot == "external")
+            || self
+                .disks
+                .iter()
+                .any(|d| d.snapshot.as_deref() == Some("external"))
+    }
+}
+
+/// `<disk>` in libvirt's layout: `type=` and `<driver>`/`<source>` only
+/// for a disk with a new image.
+fn disk_element(d: &SnapshotDisk) -> Element {
+    let mut e = Element::new("disk").with_attr("name", &d.name);
+    if let Some(s) = &d.snapshot {
+        e = e.with_attr("snapshot", s);
+    }
+    if d.delete_in_progress {
+        e = e.with_child(Element::new("snapshotDeleteInProgress"));
+    }
+    if d.source.is_some() || d.format.is_some() {
+        e = e.with_attr("type", &d.disk_type);
+        let mut driver = Element::new("driver");
+        if let Some(f) = &d.format {
+            driver = driver.with_attr("type", f);
+        }
+        driver.children = d.driver_extra.clone();
+        if !driver.attrs.is_empty() || driver.elements().next().is_some() {
+            e = e.with_child(driver);
+        }
+        if let Some(s) = &d.source {
+            e = e.with_child(s.clone());
+        }
+    }
+    e
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_snapshot_reads_name_description_and_disks() {
+        let d = parse_snapshot(
+            "<domainsnapshot><name>s1</name><description>d &amp; e</description>\
+             <disks><disk name='vda' snapshot='external'><source file='/x.qcow2'/></disk>\
+             <disk name='vdb'><driver type='qcow2'/></disk></disks></domainsnapshot>",
+            SnapshotParse::default(),
+        )
+        .unwrap();
+        assert_eq!(d.name.as_deref(), Some("s1"));
+        assert_eq!(d.disks[0].path(), Some("/x.qcow2"));
+        assert_eq!(d.disks[1].snapshot.as_deref(), Some("external"));
+        let xml = d.to_xml(None, SnapshotFormat::default());
+        assert!(
+            xml.contains("<description>d &amp; e</description>"),
+            "{xml}"
+        );
+        assert!(xml.contains("<disk name='vdb' snapshot='external' type='file'>"));
+    }
+
+    #[test]
+    fn bad_values_get_libvirts_errors() {
+        let e = |x: &str, redefine| {
+            parse_snapshot(
+                x,
+                SnapshotParse {
+                    redefine,
+                    internal: false,
+                },
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        assert_eq!(
+            e(
+                "<domainsnapshot><disks><disk snapshot='bogus' name='a'/></disks></domainsnapshot>",
+                false
+            ),
+            "XML error: Invalid value for attribute 'snapshot' in element 'disk': 'bogus'."
+        );
+        assert_eq!(
+            e(
+                "<domainsnapshot><disks><disk/></disks></domainsnapshot>",
+                false
+            ),
+            "internal error: missing name from disk snapshot element"
+        );
+        assert_eq!(
+            e("<domain/>", false),
+            "XML error: expecting root element of 'domainsnapshot', not 'domain'"
+        );
+        assert_eq!(
+            e("<domainsnapshot/>", true),
+            "XML error: a redefined snapshot must have a name"
+        );
+        assert_eq!(
+            e("<domainsnapshot><name>a</name><creationTime>1</creationTime><state>x</state></domainsnapshot>", true),
+            "unsupported configuration: Invalid state 'x' in domain snapshot XML"
+        );
+        assert_eq!(
+            e(
+                "<domainsnapshot><memory snapshot='external'/></domainsnapshot>",
+                false
+            ),
+            "XML error: external memory snapshots require a filename"
+        );
+    }
+}
