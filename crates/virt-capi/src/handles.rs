@@ -1,8 +1,8 @@
-//! The objects behind `virConnectPtr`, `virDomainPtr`, `virNetworkPtr` and
-//! `virStoragePoolPtr`, with libvirt's reference counting: a handle starts
-//! with one reference, `*Ref` adds one, `*Free`/`virConnectClose` drop one,
-//! and every domain, network or pool handle holds a reference on its
-//! connection until it is freed.
+//! The objects behind `virConnectPtr`, `virDomainPtr`, `virNetworkPtr`,
+//! `virStoragePoolPtr`, `virStorageVolPtr` and `virStreamPtr`, with
+//! libvirt's reference counting: a handle starts with one reference, `*Ref`
+//! adds one, `*Free`/`virConnectClose` drop one, and every other handle
+//! holds a reference on its connection until it is freed.
 
 use crate::report::{virError, ErrorFunc};
 use libc::c_void;
@@ -10,7 +10,9 @@ use std::cell::UnsafeCell;
 use std::ffi::CString;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
-use virt_core::{Connect, Domain, Error, ErrorCode, ErrorDomain, Network, StoragePool, Uuid};
+use virt_core::{
+    Connect, Domain, Error, ErrorCode, ErrorDomain, Network, StoragePool, StorageVol, Stream, Uuid,
+};
 
 /// A counted handle: a tag telling live handles of its kind from anything
 /// else, and its reference count.
@@ -345,6 +347,76 @@ impl<T: Object> ChildHandle<T> {
             conn: ConnRef::new(conn),
             name: CString::new(obj.name()).unwrap_or_default(),
             obj,
+        }
+    }
+}
+
+/// `virStorageVolPtr`.
+pub struct VolHandle {
+    counts: Counts,
+    /// Its connection.
+    pub conn: ConnRef,
+    /// The volume.
+    pub vol: StorageVol,
+    /// The name, for `virStorageVolGetName`'s borrowed string.
+    pub name: CString,
+    /// The key, for `virStorageVolGetKey`'s borrowed string.
+    pub key: CString,
+}
+
+impl Handle for VolHandle {
+    const TAG: u32 = 0x7669_7256; // "virV"
+    const INVALID: (ErrorCode, ErrorDomain, &'static str) = (
+        ErrorCode::InvalidStorageVol,
+        ErrorDomain::Storage,
+        "invalid storage volume pointer in",
+    );
+    fn counts(&self) -> &Counts {
+        &self.counts
+    }
+}
+
+impl VolHandle {
+    /// A handle for `vol`, found on `conn`.
+    pub fn new(conn: &ConnHandle, vol: StorageVol) -> Self {
+        VolHandle {
+            counts: Counts::new(Self::TAG),
+            conn: ConnRef::new(conn),
+            name: CString::new(vol.name()).unwrap_or_default(),
+            key: CString::new(vol.key()).unwrap_or_default(),
+            vol,
+        }
+    }
+}
+
+/// `virStreamPtr`.
+pub struct StreamHandle {
+    counts: Counts,
+    /// Its connection.
+    pub conn: ConnRef,
+    /// The stream.
+    pub stream: Stream,
+}
+
+impl Handle for StreamHandle {
+    const TAG: u32 = 0x7669_7253; // "virS"
+    const INVALID: (ErrorCode, ErrorDomain, &'static str) = (
+        ErrorCode::InvalidStream,
+        ErrorDomain::Streams,
+        "invalid stream pointer in",
+    );
+    fn counts(&self) -> &Counts {
+        &self.counts
+    }
+}
+
+impl StreamHandle {
+    /// A handle for `stream`, made on `conn`.
+    pub fn new(conn: &ConnHandle, stream: Stream) -> Self {
+        StreamHandle {
+            counts: Counts::new(Self::TAG),
+            conn: ConnRef::new(conn),
+            stream,
         }
     }
 }

@@ -5,6 +5,9 @@
 //! - [`connect`] — library, connection and node calls, and the listings.
 //! - [`domain`] — domain calls.
 //! - [`network`] — network and storage pool calls.
+//! - [`volume`] — storage volume calls, upload and download included.
+//! - [`stream`] — stream calls: send and receive, holes, the `*All`
+//!   helpers with the caller's callbacks.
 //! - [`errors`] — the error calls.
 //! - [`auth`] — `virConnectAuthPtrDefault`.
 //! - [`handles`] — the objects behind the C pointers, reference counted.
@@ -32,4 +35,6 @@ pub mod install;
 pub mod network;
 pub mod records;
 pub mod report;
+pub mod stream;
 pub mod strings;
+pub mod volume;

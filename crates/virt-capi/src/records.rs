@@ -91,6 +91,17 @@ pub struct virStoragePoolInfo {
     pub available: c_ulonglong,
 }
 
+/// `virStorageVolInfo`.
+#[repr(C)]
+pub struct virStorageVolInfo {
+    /// `virStorageVolType`.
+    pub kind: c_int,
+    /// Capacity, bytes.
+    pub capacity: c_ulonglong,
+    /// Allocation, bytes.
+    pub allocation: c_ulonglong,
+}
+
 /// `VIR_TYPED_PARAM_FIELD_LENGTH`.
 pub const TYPED_PARAM_FIELD_LENGTH: usize = 80;
 

@@ -17,43 +17,6 @@ fn c_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c")
 }
 
-fn have_valgrind() -> bool {
-    Command::new("valgrind")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Run `exe` (built against `prefix`) under valgrind; panics on any
-/// memory error or definite leak.
-fn valgrind(prefix: &Path, exe: &Path, args: &[&str], input: Option<&Path>) {
-    let mut c = Command::new("valgrind");
-    if let Some(f) = input {
-        c.stdin(std::fs::File::open(f).unwrap_or_else(|e| panic!("{}: {e}", f.display())));
-    }
-    let o = c
-        .args([
-            "-q",
-            "--error-exitcode=99",
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite,indirect",
-            "--show-leak-kinds=definite,indirect",
-        ])
-        .arg(exe)
-        .args(args)
-        .env("LD_LIBRARY_PATH", prefix.join("lib"))
-        .env_remove("LIBVIRT_DEFAULT_URI")
-        .output()
-        .unwrap_or_else(|e| panic!("valgrind: {e}"));
-    assert_ne!(
-        o.status.code(),
-        Some(99),
-        "valgrind {}:\n{}",
-        exe.display(),
-        show(&o)
-    );
-}
-
 /// Build `src` both ways, run with each `args`, compare; valgrind ours.
 /// Returns how many runs were compared with libvirt.
 fn check_program(dir: &Scratch, prefix: &Path, src: &Path, runs: &[Vec<&str>]) -> usize {

@@ -218,12 +218,15 @@ fn function_names() -> Vec<String> {
 
 #[test]
 fn every_declared_function_is_called_by_a_c_test() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c");
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     let mut text = String::new();
-    for e in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        let p = e.unwrap_or_else(|e| panic!("{e}")).path();
-        if p.extension().is_some_and(|x| x == "c") {
-            text += &std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    for dir in [base.join("c"), base.join("c_streams")] {
+        for e in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let p = e.unwrap_or_else(|e| panic!("{e}")).path();
+            if p.extension().is_some_and(|x| x == "c") {
+                text +=
+                    &std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            }
         }
     }
     let called = |n: &str| {

@@ -158,6 +158,8 @@ numbered_enum! {
         InvalidDomainSnapshot = 71,
         /// Domain snapshot not found.
         NoDomainSnapshot = 72,
+        /// A stream pointer is not a live stream.
+        InvalidStream = 73,
         /// A function argument is not supported.
         ArgumentUnsupported = 74,
         /// Reverting to the snapshot needs the force flag.
@@ -430,6 +432,7 @@ impl ErrorCode {
                 "invalid storage volume pointer in",
                 "invalid storage volume pointer in {}",
             ),
+            InvalidStream => ("invalid stream pointer in", "invalid stream pointer in {}"),
             WarNoStorage => (
                 "Failed to find a storage driver",
                 "Failed to find a storage driver: {}",

@@ -97,12 +97,13 @@ pub trait StreamSink: Send {
     fn abort(&mut self) {}
 }
 
-/// libvirt's refusal of a hole on a stream not opened sparse.
+/// libvirt's refusal of a hole on a stream not opened sparse (its stream
+/// client raises it, under the RPC domain).
 pub fn no_holes() -> Error {
     Error::raw(
         ErrorCode::OperationInvalid,
-        ErrorDomain::Streams,
-        "Operation not supported: Skipping is not supported with this stream",
+        ErrorDomain::Rpc,
+        "Requested operation is not valid: Skipping is not supported with this stream",
     )
 }
 

@@ -36,6 +36,10 @@ typedef struct _virNetwork virNetwork;
 typedef virNetwork *virNetworkPtr;
 typedef struct _virStoragePool virStoragePool;
 typedef virStoragePool *virStoragePoolPtr;
+typedef struct _virStorageVol virStorageVol;
+typedef virStorageVol *virStorageVolPtr;
+typedef struct _virStream virStream;
+typedef virStream *virStreamPtr;
 
 /* ---- Typed parameters -------------------------------------------------- */
 
@@ -703,6 +707,138 @@ int virStoragePoolDestroy(virStoragePoolPtr pool);
 int virStoragePoolDelete(virStoragePoolPtr pool, unsigned int flags);
 int virStoragePoolUndefine(virStoragePoolPtr pool);
 int virStoragePoolRefresh(virStoragePoolPtr pool, unsigned int flags);
+
+/* ---- Storage volumes ---------------------------------------------------- */
+
+typedef enum {
+    VIR_STORAGE_VOL_FILE    = 0,
+    VIR_STORAGE_VOL_BLOCK   = 1,
+    VIR_STORAGE_VOL_DIR     = 2,
+    VIR_STORAGE_VOL_NETWORK = 3,
+    VIR_STORAGE_VOL_NETDIR  = 4,
+    VIR_STORAGE_VOL_PLOOP   = 5,
+} virStorageVolType;
+
+typedef enum {
+    VIR_STORAGE_VOL_DELETE_NORMAL         = 0,
+    VIR_STORAGE_VOL_DELETE_ZEROED         = 1 << 0,
+    VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS = 1 << 1,
+} virStorageVolDeleteFlags;
+
+typedef enum {
+    VIR_STORAGE_VOL_WIPE_ALG_ZERO       = 0,
+    VIR_STORAGE_VOL_WIPE_ALG_NNSA       = 1,
+    VIR_STORAGE_VOL_WIPE_ALG_DOD        = 2,
+    VIR_STORAGE_VOL_WIPE_ALG_BSI        = 3,
+    VIR_STORAGE_VOL_WIPE_ALG_GUTMANN    = 4,
+    VIR_STORAGE_VOL_WIPE_ALG_SCHNEIER   = 5,
+    VIR_STORAGE_VOL_WIPE_ALG_PFITZNER7  = 6,
+    VIR_STORAGE_VOL_WIPE_ALG_PFITZNER33 = 7,
+    VIR_STORAGE_VOL_WIPE_ALG_RANDOM     = 8,
+    VIR_STORAGE_VOL_WIPE_ALG_TRIM       = 9,
+} virStorageVolWipeAlgorithm;
+
+typedef enum {
+    VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA = 1 << 0,
+    VIR_STORAGE_VOL_CREATE_REFLINK           = 1 << 1,
+    VIR_STORAGE_VOL_CREATE_VALIDATE          = 1 << 2,
+} virStorageVolCreateFlags;
+
+typedef enum {
+    VIR_STORAGE_VOL_RESIZE_ALLOCATE = 1 << 0,
+    VIR_STORAGE_VOL_RESIZE_DELTA    = 1 << 1,
+    VIR_STORAGE_VOL_RESIZE_SHRINK   = 1 << 2,
+} virStorageVolResizeFlags;
+
+typedef enum {
+    VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM = 1 << 0,
+} virStorageVolDownloadFlags;
+
+typedef enum {
+    VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM = 1 << 0,
+} virStorageVolUploadFlags;
+
+typedef struct _virStorageVolInfo virStorageVolInfo;
+struct _virStorageVolInfo {
+    int type;                      /* virStorageVolType */
+    unsigned long long capacity;   /* bytes */
+    unsigned long long allocation; /* bytes */
+};
+typedef virStorageVolInfo *virStorageVolInfoPtr;
+
+virStorageVolPtr virStorageVolLookupByName(virStoragePoolPtr pool,
+                                           const char *name);
+virStorageVolPtr virStorageVolLookupByKey(virConnectPtr conn, const char *key);
+virStorageVolPtr virStorageVolLookupByPath(virConnectPtr conn,
+                                           const char *path);
+virStorageVolPtr virStorageVolCreateXML(virStoragePoolPtr pool,
+                                        const char *xmlDesc,
+                                        unsigned int flags);
+virStorageVolPtr virStorageVolCreateXMLFrom(virStoragePoolPtr pool,
+                                            const char *xmlDesc,
+                                            virStorageVolPtr clonevol,
+                                            unsigned int flags);
+int virStorageVolRef(virStorageVolPtr vol);
+int virStorageVolFree(virStorageVolPtr vol);
+virConnectPtr virStorageVolGetConnect(virStorageVolPtr vol);
+const char *virStorageVolGetName(virStorageVolPtr vol);
+const char *virStorageVolGetKey(virStorageVolPtr vol);
+int virStorageVolGetInfo(virStorageVolPtr vol, virStorageVolInfoPtr info);
+char *virStorageVolGetXMLDesc(virStorageVolPtr vol, unsigned int flags);
+char *virStorageVolGetPath(virStorageVolPtr vol);
+int virStorageVolDelete(virStorageVolPtr vol, unsigned int flags);
+int virStorageVolWipe(virStorageVolPtr vol, unsigned int flags);
+int virStorageVolWipePattern(virStorageVolPtr vol, unsigned int algorithm,
+                             unsigned int flags);
+int virStorageVolResize(virStorageVolPtr vol, unsigned long long capacity,
+                        unsigned int flags);
+int virStorageVolUpload(virStorageVolPtr vol, virStreamPtr stream,
+                        unsigned long long offset, unsigned long long length,
+                        unsigned int flags);
+int virStorageVolDownload(virStorageVolPtr vol, virStreamPtr stream,
+                          unsigned long long offset, unsigned long long length,
+                          unsigned int flags);
+
+/* ---- Streams ------------------------------------------------------------ */
+
+typedef enum {
+    VIR_STREAM_NONBLOCK = (1 << 0),
+} virStreamFlags;
+
+typedef enum {
+    VIR_STREAM_RECV_STOP_AT_HOLE = (1 << 0),
+} virStreamRecvFlagsValues;
+
+typedef int (*virStreamSourceFunc)(virStreamPtr st, char *data, size_t nbytes,
+                                   void *opaque);
+typedef int (*virStreamSourceHoleFunc)(virStreamPtr st, int *inData,
+                                       long long *length, void *opaque);
+typedef int (*virStreamSourceSkipFunc)(virStreamPtr st, long long length,
+                                       void *opaque);
+typedef int (*virStreamSinkFunc)(virStreamPtr st, const char *data,
+                                 size_t nbytes, void *opaque);
+typedef int (*virStreamSinkHoleFunc)(virStreamPtr st, long long length,
+                                     void *opaque);
+
+virStreamPtr virStreamNew(virConnectPtr conn, unsigned int flags);
+int virStreamRef(virStreamPtr st);
+int virStreamFree(virStreamPtr st);
+int virStreamSend(virStreamPtr st, const char *data, size_t nbytes);
+int virStreamRecv(virStreamPtr st, char *data, size_t nbytes);
+int virStreamRecvFlags(virStreamPtr st, char *data, size_t nbytes,
+                       unsigned int flags);
+int virStreamSendHole(virStreamPtr st, long long length, unsigned int flags);
+int virStreamRecvHole(virStreamPtr st, long long *length, unsigned int flags);
+int virStreamSendAll(virStreamPtr st, virStreamSourceFunc handler,
+                     void *opaque);
+int virStreamSparseSendAll(virStreamPtr st, virStreamSourceFunc handler,
+                           virStreamSourceHoleFunc holeHandler,
+                           virStreamSourceSkipFunc skipHandler, void *opaque);
+int virStreamRecvAll(virStreamPtr st, virStreamSinkFunc handler, void *opaque);
+int virStreamSparseRecvAll(virStreamPtr st, virStreamSinkFunc handler,
+                           virStreamSinkHoleFunc holeHandler, void *opaque);
+int virStreamFinish(virStreamPtr st);
+int virStreamAbort(virStreamPtr st);
 
 #ifdef __cplusplus
 }
