@@ -37,6 +37,23 @@ pub fn capabilities(ctl: &mut Ctl, _cmd: &Cmd) -> CmdResult {
     Ok(())
 }
 
+/// `domcapabilities`: the emulator's capabilities for one binary,
+/// architecture, machine type and virtualization type.
+pub fn domcapabilities(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let conn = ctl.conn()?;
+    let caps = conn
+        .domain_capabilities(
+            cmd.raw("emulatorbin"),
+            cmd.raw("arch"),
+            cmd.raw("machine"),
+            cmd.raw("virttype"),
+            0,
+        )
+        .map_err(|e| ctl.fail("failed to get emulator capabilities", e))?;
+    ctl.print(&format!("{caps}\n"));
+    Ok(())
+}
+
 /// `version`.
 pub fn version(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let conn = ctl.conn()?;

@@ -295,6 +295,23 @@ impl Connect {
         self.check(self.checked().capabilities())
     }
 
+    /// The domain capabilities XML for an emulator binary, architecture,
+    /// machine type and virtualization type, each `None` for the driver's
+    /// default (`virConnectGetDomainCapabilities`).
+    pub fn domain_capabilities(
+        &self,
+        emulatorbin: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        self.check(
+            self.checked()
+                .domain_capabilities(emulatorbin, arch, machine, virttype, flags),
+        )
+    }
+
     /// Maximum vCPUs for a guest type (`virConnectGetMaxVcpus`).
     pub fn max_vcpus(&self, guest_type: Option<&str>) -> Result<u32> {
         self.check(self.checked().max_vcpus(guest_type))

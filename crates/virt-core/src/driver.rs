@@ -58,6 +58,12 @@ macro_rules! for_each_driver_method {
             [virConnectGetURI, read] fn uri(&self) -> String;
             /// The capabilities XML.
             [virConnectGetCapabilities, read] fn capabilities(&self) -> String;
+            /// The domain capabilities XML: what a guest of one emulator
+            /// binary, architecture, machine type and virtualization type can
+            /// use (each `None` picks the driver's default). A write in
+            /// libvirt's sense: it may start the emulator to probe it, so a
+            /// read-only connection is refused it, as libvirt's is.
+            [virConnectGetDomainCapabilities, write] fn domain_capabilities(&self, emulatorbin: Option<&str>, arch: Option<&str>, machine: Option<&str>, virttype: Option<&str>, flags: u32) -> String;
             /// Maximum vCPUs a guest of `guest_type` may have.
             [virConnectGetMaxVcpus, read] fn max_vcpus(&self, guest_type: Option<&str>) -> u32;
             /// Node information.

@@ -22,7 +22,7 @@ use virt_xml::capabilities::{Guest, GuestFeature, Machine};
 
 /// Bumped whenever what a cache file holds changes, so old files are
 /// probed again rather than misread.
-const CACHE_FORMAT: u64 = 1;
+const CACHE_FORMAT: u64 = 2;
 
 /// How long one probe may take before the binary is killed.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -100,6 +100,11 @@ pub struct BinaryCaps {
     pub cpu_models: Vec<CpuModel>,
     /// Every concrete QOM type (device models and backends), sorted.
     pub types: Vec<String>,
+    /// The display backends of `-display help` (`sdl`, `gtk`, `dbus`, ...;
+    /// a backend whose module is not installed is not listed).
+    pub displays: Vec<String>,
+    /// QEMU was built with its VNC server (`-vnc` is an option).
+    pub vnc: bool,
 }
 
 impl BinaryCaps {
@@ -108,6 +113,16 @@ impl BinaryCaps {
         self.types
             .binary_search_by(|t| t.as_str().cmp(name))
             .is_ok()
+    }
+
+    /// libvirt's domain types this binary runs: `qemu`, and `kvm` when the
+    /// probe ran under KVM.
+    pub fn domain_types(&self) -> &'static [&'static str] {
+        if self.kvm {
+            &["qemu", "kvm"]
+        } else {
+            &["qemu"]
+        }
     }
 
     /// The default machine type, else the first one.
@@ -125,7 +140,7 @@ impl BinaryCaps {
     /// Read the probe's record (fresh or cached). Anything missing or of
     /// the wrong shape is a protocol error, so a damaged cache file is
     /// probed again rather than trusted.
-    fn from_record(rec: &Value) -> QemuResult<BinaryCaps> {
+    pub(crate) fn from_record(rec: &Value) -> QemuResult<BinaryCaps> {
         let bad = |what: &str| QemuError::Protocol(format!("QEMU probe record lacks {what}"));
         let binary = PathBuf::from(rec["binary"].as_str().ok_or_else(|| bad("binary"))?);
         let qemu = &rec["version"]["qemu"];
@@ -167,6 +182,7 @@ impl BinaryCaps {
             .as_array()
             .map(|cpus| {
                 cpus.iter()
+                    .filter(|c| c["name"].as_str().is_some_and(is_named_model))
                     .filter_map(|c| {
                         Some(CpuModel {
                             name: c["name"].as_str()?.to_string(),
@@ -189,6 +205,14 @@ impl BinaryCaps {
             .unwrap_or_default();
         types.sort();
         types.dedup();
+        let displays = rec["displays"]
+            .as_array()
+            .map(|d| {
+                d.iter()
+                    .filter_map(|d| Some(d.as_str()?.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(BinaryCaps {
             binary,
             arch,
@@ -197,6 +221,8 @@ impl BinaryCaps {
             machines,
             cpu_models,
             types,
+            displays,
+            vnc: rec["vnc"].as_bool().unwrap_or(false),
         })
     }
 
@@ -221,17 +247,12 @@ impl BinaryCaps {
                 });
             }
         }
-        let types: &[&str] = if self.kvm {
-            &["qemu", "kvm"]
-        } else {
-            &["qemu"]
-        };
         let mut g = Guest::new(
             "hvm",
             &self.arch,
             Some(&self.binary.to_string_lossy()),
             &machines,
-            types,
+            self.domain_types(),
         );
         if self.arch == "i686" {
             g.features.push(GuestFeature::flag("pae"));
@@ -246,6 +267,19 @@ impl BinaryCaps {
         g.features
             .push(GuestFeature::toggled("disksnapshot", true, false));
         g
+    }
+}
+
+/// A CPU model a guest names (`Broadwell`, `Westmere-IBRS`, `qemu64`):
+/// not QEMU's `max`, `host` and `base`, which libvirt spells as CPU modes,
+/// nor a bare version (`Broadwell-v2`), which the named models stand for.
+fn is_named_model(name: &str) -> bool {
+    if matches!(name, "max" | "host" | "base") {
+        return false;
+    }
+    match name.rsplit_once("-v") {
+        Some((_, n)) => n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()),
+        None => true,
     }
 }
 
@@ -484,12 +518,20 @@ pub fn probe(binary: &Path) -> QemuResult<Value> {
             .execute("query-cpu-definitions", None)
             .unwrap_or(Value::Null);
         rec["types"] = m.execute("qom-list-types", Some(json!({"abstract": false})))?;
+        // A QEMU built without VNC does not know the option group.
+        rec["vnc"] = json!(m
+            .execute("query-command-line-options", Some(json!({"option": "vnc"})))
+            .is_ok());
         let _ = m.execute("quit", None);
         Ok(rec)
     })();
     let _ = child.kill();
     let status = child.wait();
     drop(watchdog);
+    let result = result.map(|mut rec| {
+        rec["displays"] = json!(display_backends(binary));
+        rec
+    });
     result.map_err(|e| {
         let mut err = String::new();
         if let Some(mut s) = child.stderr.take() {
@@ -503,6 +545,28 @@ pub fn probe(binary: &Path) -> QemuResult<Value> {
             )),
         }
     })
+}
+
+/// The display backends `binary -display help` lists: one name a line
+/// after its heading. QEMU loads UI modules on demand, so this is the one
+/// place that knows whether, say, SDL's module is installed.
+fn display_backends(binary: &Path) -> Vec<String> {
+    let Ok(out) = Command::new(binary)
+        .args(["-display", "help"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+    else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip_while(|l| !l.ends_with(':'))
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.contains(' '))
+        .map(str::to_string)
+        .collect()
 }
 
 #[cfg(test)]
@@ -549,6 +613,22 @@ mod tests {
 <domain type='qemu'/>\n      <domain type='kvm'/>\n";
         assert!(xml.contains(want), "{xml}");
         assert!(xml.contains("<acpi default='on' toggle='yes'/>"), "{xml}");
+    }
+
+    #[test]
+    fn cpu_modes_and_bare_versions_are_not_models() {
+        for name in [
+            "qemu64",
+            "Westmere-IBRS",
+            "Skylake-Server-noTSX-IBRS",
+            "486",
+            "EPYC-v",
+        ] {
+            assert!(is_named_model(name), "{name}");
+        }
+        for name in ["max", "host", "base", "Broadwell-v1", "Snowridge-v4"] {
+            assert!(!is_named_model(name), "{name}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! - [`argv`]: domain XML -> QEMU 7.2 command line.
 //! - [`capabilities`]: what the installed QEMU binaries can do (probed
 //!   over QMP, cached on disk), for the capabilities XML.
+//! - [`domcaps`]: the domain capabilities of one binary and machine type.
 //! - [`qmp`]: the QMP monitor protocol (codec + blocking client).
 //! - [`process`]: spawning, reaping and watching QEMU (pidfd, no polling).
 //! - [`state`]: definitions and runtime records on disk, locks.
@@ -21,6 +22,7 @@
 
 pub mod argv;
 pub mod capabilities;
+pub mod domcaps;
 mod driver;
 pub mod error;
 pub mod process;

@@ -314,6 +314,7 @@ procedures! {
     hostname => CONNECT_GET_HOSTNAME = 59;
     uri => CONNECT_GET_URI = 110;
     capabilities => CONNECT_GET_CAPABILITIES = 7;
+    domain_capabilities => CONNECT_GET_DOMAIN_CAPABILITIES = 342;
     max_vcpus => CONNECT_GET_MAX_VCPUS = 5;
     node_info => NODE_GET_INFO = 6;
     node_cells_free_memory => NODE_GET_CELLS_FREE_MEMORY = 101;

@@ -20,6 +20,18 @@ pub static GROUP: Group = Group {
             handler: crate::node::capabilities,
         },
         CmdDef {
+            name: "domcapabilities",
+            info: "domain capabilities",
+            desc: Some("Returns capabilities of emulator with respect to host and libvirt."),
+            opts: &[
+                OptDef { name: "virttype", kind: Str, required: false, positional: false, help: "virtualization type (/domain/@type)" },
+                OptDef { name: "emulatorbin", kind: Str, required: false, positional: false, help: "path to emulator binary (/domain/devices/emulator)" },
+                OptDef { name: "arch", kind: Str, required: false, positional: false, help: "domain architecture (/domain/os/type/@arch)" },
+                OptDef { name: "machine", kind: Str, required: false, positional: false, help: "machine type (/domain/os/type/@machine)" },
+            ],
+            handler: crate::node::domcapabilities,
+        },
+        CmdDef {
             name: "freecell",
             info: "NUMA free memory",
             desc: Some("display available free memory for the NUMA cell."),

@@ -40,6 +40,10 @@ class virConnect:
     def getCapabilities(self) -> str:
         """The capabilities XML."""
 
+    def getDomainCapabilities(self, emulatorbin=..., arch=..., machine=..., virttype=..., flags=...) -> str:
+        """The domain capabilities XML of an emulator binary, architecture,
+        machine type and virtualization type (each `None`: the default)."""
+
     def getMaxVcpus(self, type=...) -> int:
         """The most vCPUs a guest of `type` may have."""
 

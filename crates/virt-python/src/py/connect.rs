@@ -271,6 +271,34 @@ impl PyConnect {
         self.with(py, |c| call(py, || c.capabilities()))
     }
 
+    /// The domain capabilities XML of an emulator binary, architecture,
+    /// machine type and virtualization type (each `None`: the default).
+    #[pyo3(
+        name = "getDomainCapabilities",
+        signature = (emulatorbin = None, arch = None, machine = None, virttype = None, flags = 0)
+    )]
+    fn get_domain_capabilities(
+        &self,
+        py: Python<'_>,
+        emulatorbin: Option<String>,
+        arch: Option<String>,
+        machine: Option<String>,
+        virttype: Option<String>,
+        flags: u32,
+    ) -> PyResult<String> {
+        self.with(py, |c| {
+            call(py, || {
+                c.domain_capabilities(
+                    emulatorbin.as_deref(),
+                    arch.as_deref(),
+                    machine.as_deref(),
+                    virttype.as_deref(),
+                    flags,
+                )
+            })
+        })
+    }
+
     /// The most vCPUs a guest of `type` may have.
     #[pyo3(name = "getMaxVcpus", signature = (r#type = None))]
     fn get_max_vcpus(&self, py: Python<'_>, r#type: Option<String>) -> PyResult<u32> {

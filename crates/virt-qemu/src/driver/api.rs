@@ -62,6 +62,27 @@ impl Driver for QemuDriver {
         Ok(self.capabilities_xml())
     }
 
+    fn domain_capabilities(
+        &self,
+        emulatorbin: Option<&str>,
+        arch: Option<&str>,
+        machine: Option<&str>,
+        virttype: Option<&str>,
+        flags: u32,
+    ) -> Result<String> {
+        check_flags(flags, 0, "qemuConnectGetDomainCapabilities")?;
+        let req = crate::domcaps::Request {
+            emulatorbin,
+            arch,
+            machine,
+            virttype,
+        };
+        Ok(crate::domcaps::domain_capabilities(
+            &req,
+            &self.caps_cache_dir(),
+        )?)
+    }
+
     fn node_info(&self) -> Result<NodeInfo> {
         Ok(virt_host::node_info())
     }
