@@ -540,3 +540,39 @@ fn ipv6_network_with_nat66_and_dhcpv6() {
         ok(v4.destroy());
     });
 }
+
+#[test]
+fn forward_interface_update_replaces_the_rules() {
+    use virt_core::network_update as u;
+    let tmp = Tmp::new("fwdif");
+    let root = tmp.0.clone();
+    in_netns("forward_interface_update_replaces_the_rules", move || {
+        let c = connect(&root);
+        let xml =
+            "<network><name>out</name><forward mode='nat'><interface dev='uplink7'/></forward>\
+            <ip address='10.79.0.1' prefix='24'/></network>";
+        let net = ok(c.network_create_xml(xml, 0));
+        let bridge = ok(net.bridge_name());
+        let rules = || {
+            let out = std::process::Command::new(virt_network::firewall::NFT)
+                .args([
+                    "list",
+                    "table",
+                    "inet",
+                    &virt_network::firewall::table_name(&bridge),
+                ])
+                .output()
+                .expect("nft");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        assert!(rules().contains("oifname \"uplink7\""), "{}", rules());
+        ok(net.update(u::ADD_FIRST, 7, -1, "<interface dev='uplink8'/>", 0));
+        let now = rules();
+        assert!(now.contains("oifname \"uplink8\""), "{now}");
+        assert!(!now.contains("uplink7"), "{now}");
+        ok(net.update(u::DELETE, 7, -1, "<interface dev='uplink8'/>", 0));
+        assert!(rules().contains("oifname \"uplink7\""), "{}", rules());
+        ok(net.destroy());
+        assert!(!nft_table_exists(&bridge));
+    });
+}
