@@ -349,25 +349,27 @@ impl NetworkDriver {
         if flags & AFFECT_LIVE != 0 && !n.active {
             return Err(NetworkError::Invalid("network is not running".into()));
         }
-        let config = match (flags & AFFECT_CONFIG != 0, &n.config) {
-            (false, _) => None,
-            (true, None) => {
-                return Err(NetworkError::Invalid(
-                    "cannot change persistent config of a transient network".into(),
-                ))
-            }
-            (true, Some(c)) => {
-                let mut c = c.clone();
-                c.update_number(command, section, parent_index, xml)?;
-                Some(c)
-            }
-        };
+        if flags & AFFECT_CONFIG != 0 && n.config.is_none() {
+            return Err(NetworkError::Invalid(
+                "cannot change persistent config of a transient network".into(),
+            ));
+        }
+        // The live copy first, then the persistent one, as libvirt
+        // changes them (so its first refusal is the one reported).
         let live = if flags & AFFECT_LIVE != 0 {
             let mut d = n.def.clone();
             d.update_number(command, section, parent_index, xml)?;
             Some(d)
         } else {
             None
+        };
+        let config = match (&n.config, flags & AFFECT_CONFIG != 0) {
+            (Some(c), true) => {
+                let mut c = c.clone();
+                c.update_number(command, section, parent_index, xml)?;
+                Some(c)
+            }
+            _ => None,
         };
         // Both copies changed without error: now the files, then what
         // runs.
