@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+use virt_testkit::{linux_guest, wait_until};
 
 const QEMU: &str = "/usr/bin/qemu-system-x86_64";
 
@@ -352,38 +353,12 @@ fn persistent_guest_define_start_undefine_across_processes() {
     assert_eq!(links, 0, "autostart link left");
 }
 
-/// The tiny Linux guest `cargo xtask guest` builds, if it was built.
-fn linux_guest() -> Option<(PathBuf, PathBuf)> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/guest"));
-    let (k, i) = (dir.join("vmlinuz"), dir.join("initrd.img"));
-    if k.exists() && i.exists() {
-        Some((k, i))
-    } else {
-        println!(
-            "NOTICE: no Linux test guest in {}; run `cargo xtask guest`",
-            dir.display()
-        );
-        None
-    }
-}
-
-fn wait_until(secs: u64, mut f: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < end {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    false
-}
-
 #[test]
 fn linux_guest_acpi_shutdown_through_virsh() {
     if !have_qemu() {
         return;
     }
-    let Some((kernel, initrd)) = linux_guest() else {
+    let Some((kernel, initrd)) = linux_guest("linux_guest_acpi_shutdown_through_virsh") else {
         return;
     };
     let root = Root::new("lx");
@@ -508,7 +483,8 @@ fn console_on_a_pty_serial_with_escape_and_force() {
         println!("console test: `script` (util-linux) not installed; skipped");
         return;
     }
-    let Some((kernel, initrd)) = linux_guest() else {
+    let Some((kernel, initrd)) = linux_guest("console_on_a_pty_serial_with_escape_and_force")
+    else {
         return;
     };
     let root = Root::new("con");

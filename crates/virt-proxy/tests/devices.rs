@@ -11,48 +11,29 @@ mod common;
 
 use common::{temp_dir, Daemon};
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use virt_testkit::{linux_guest, peer, wait_until};
 
 const QEMU: &str = "/usr/bin/qemu-system-x86_64";
 const REAL_VIRSH: &str = "/usr/bin/virsh";
 
 /// The guest's kernel and initrd, when every peer is here.
 fn peers(test: &str) -> Option<(PathBuf, PathBuf)> {
-    for (path, pkg) in [
+    let here = [
         (QEMU, "qemu-system-x86"),
         (REAL_VIRSH, "libvirt-clients"),
         ("/usr/bin/script", "bsdutils"),
-    ] {
-        if !Path::new(path).exists() {
-            println!("{test}: {path} not installed (apt-get install {pkg}); skipped");
-            return None;
-        }
-    }
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/guest"));
-    let (k, i) = (dir.join("vmlinuz"), dir.join("initrd.img"));
-    if k.exists() && i.exists() {
-        Some((k, i))
+    ]
+    .iter()
+    .all(|(path, package)| peer(test, path, package));
+    if here {
+        linux_guest(test)
     } else {
-        println!(
-            "{test}: no Linux test guest in {} (run `cargo xtask guest`); skipped",
-            dir.display()
-        );
         None
     }
-}
-
-fn wait_until(secs: u64, mut f: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < end {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
 }
 
 fn virsh(uri: &str, line: &str) -> (String, String, bool) {

@@ -19,30 +19,21 @@ mod common;
 use common::{temp_dir, Daemon};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use virt_core::events::{domain_event_id, lifecycle_detail};
 use virt_core::{
     Connect, Delivery, DomainEventKind, DomainState, Event, EventFilter, LifecycleEvent,
 };
+use virt_testkit::{linux_guest, peer, wait_until};
 
 const QEMU: &str = "/usr/bin/qemu-system-x86_64";
 
 /// The kernel and initrd `cargo xtask guest` builds, when QEMU and they
 /// are here.
 fn guest(test: &str) -> Option<(PathBuf, PathBuf)> {
-    if !Path::new(QEMU).exists() {
-        println!("{test}: {QEMU} not installed (apt-get install qemu-system-x86); skipped");
-        return None;
-    }
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/guest"));
-    let (k, i) = (dir.join("vmlinuz"), dir.join("initrd.img"));
-    if k.exists() && i.exists() {
-        Some((k, i))
+    if peer(test, QEMU, "qemu-system-x86") {
+        linux_guest(test)
     } else {
-        println!(
-            "{test}: no Linux test guest in {} (run `cargo xtask guest`); skipped",
-            dir.display()
-        );
         None
     }
 }
@@ -68,18 +59,6 @@ fn tiny_xml(name: &str) -> String {
          <os><type arch='x86_64' machine='q35'>hvm</type></os>\
          <devices><emulator>{QEMU}</emulator><memballoon model='none'/></devices></domain>"
     )
-}
-
-/// Wait (tests may poll) until `f` holds or `secs` pass.
-fn wait_until(secs: u64, mut f: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < end {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
 }
 
 /// Press the guest's power button until `done` holds, every 10 s, at

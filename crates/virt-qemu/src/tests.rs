@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use virt_core::types::reason;
 use virt_core::{Connect, CpuMap, DomainState, ErrorCode, Uri};
+use virt_testkit::{linux_guest, wait_until};
 
 fn have_qemu() -> bool {
     if Path::new(DEFAULT_EMULATOR).exists() {
@@ -799,33 +800,6 @@ fn corpus_qemu_argv() {
     assert!(failed.is_empty(), "{} corpus cases failed", failed.len());
 }
 
-/// The tiny Linux guest `cargo xtask guest` builds, if it was built.
-fn linux_guest() -> Option<(PathBuf, PathBuf)> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/guest"));
-    let (k, i) = (dir.join("vmlinuz"), dir.join("initrd.img"));
-    if k.exists() && i.exists() {
-        Some((k, i))
-    } else {
-        println!(
-            "NOTICE: no Linux test guest in {}; run `cargo xtask guest`",
-            dir.display()
-        );
-        None
-    }
-}
-
-/// Wait (a test may poll) until `f` holds or `secs` pass.
-fn wait_until(secs: u64, mut f: impl FnMut() -> bool) -> bool {
-    let end = std::time::Instant::now() + Duration::from_secs(secs);
-    while std::time::Instant::now() < end {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    false
-}
-
 /// The Linux test guest as a transient `type='qemu'` domain whose serial
 /// console appends to `console`.
 fn linux_xml(
@@ -892,7 +866,7 @@ fn linux_guest_console_and_acpi_shutdown() {
     if !have_qemu() {
         return;
     }
-    let Some(guest) = linux_guest() else {
+    let Some(guest) = linux_guest("linux_guest_console_and_acpi_shutdown") else {
         return;
     };
     let root = temp_root("linux");
@@ -929,7 +903,7 @@ fn linux_guest_reboot_is_an_acpi_round_trip() {
     if !have_qemu() {
         return;
     }
-    let Some(guest) = linux_guest() else {
+    let Some(guest) = linux_guest("linux_guest_reboot_is_an_acpi_round_trip") else {
         return;
     };
     let root = temp_root("reboot");
@@ -995,7 +969,7 @@ fn linux_guest_balloon_vcpus_save_restore() {
     if !have_qemu() {
         return;
     }
-    let Some(guest) = linux_guest() else {
+    let Some(guest) = linux_guest("linux_guest_balloon_vcpus_save_restore") else {
         return;
     };
     let root = temp_root("lsave");

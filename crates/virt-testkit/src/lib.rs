@@ -17,6 +17,10 @@
 //!   tests of the daemon.
 //! - [`real_xen`] / [`xen_guest`]: the gates of the tests that need a real
 //!   Xen dom0 (`VIRT_XEN_REAL=1`) and a guest (`VIRT_XEN_GUEST`).
+//! - [`peer`] / [`linux_guest`]: the gates of the tests that need a program
+//!   another package installs (QEMU, Debian's virsh) or the tiny Linux
+//!   guest `cargo xtask guest` builds; [`wait_until`] for what such a test
+//!   polls.
 
 #![warn(missing_docs)]
 
@@ -107,6 +111,47 @@ pub fn xen_guest() -> Option<String> {
             None
         }
     }
+}
+
+/// Whether the peer `path` (a program or file of Debian's package
+/// `package`) is installed; otherwise a notice naming the test and how to
+/// get it.
+pub fn peer(test: &str, path: &str, package: &str) -> bool {
+    if std::path::Path::new(path).exists() {
+        return true;
+    }
+    println!("{test}: {path} not installed (apt-get install {package}); skipped");
+    false
+}
+
+/// The kernel and initrd of the tiny Linux guest `cargo xtask guest`
+/// builds into the workspace's `target/guest`, or `None` after a notice
+/// naming the test.
+pub fn linux_guest(test: &str) -> Option<(PathBuf, PathBuf)> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/guest"));
+    let (kernel, initrd) = (dir.join("vmlinuz"), dir.join("initrd.img"));
+    if kernel.exists() && initrd.exists() {
+        return Some((kernel, initrd));
+    }
+    println!(
+        "{test}: no Linux test guest in {} (run `cargo xtask guest`); skipped",
+        dir.display()
+    );
+    None
+}
+
+/// Wait until `done` holds or `secs` pass, looking every 100 ms; whether
+/// it held. For what a test cannot be told of and must poll (a guest's
+/// console, a process's end).
+pub fn wait_until(secs: u64, mut done: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < end {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    false
 }
 
 #[cfg(test)]

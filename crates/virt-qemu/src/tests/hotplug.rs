@@ -79,7 +79,7 @@ fn linux_guest_sees_disks_and_nic_come_and_go() {
     if !have_qemu() {
         return;
     }
-    let Some(guest) = linux_guest() else {
+    let Some(guest) = linux_guest("linux_guest_sees_disks_and_nic_come_and_go") else {
         return;
     };
     let root = temp_root("hotplug");
