@@ -8,6 +8,7 @@ use super::{CmdDef, Group};
 use crate::cmd::{OptDef, OptKind::*};
 
 /// The "Node Device" group.
+#[rustfmt::skip] // A table: one option a line reads best.
 pub static GROUP: Group = Group {
     title: "Node Device",
     keyword: "nodedev",

@@ -8,6 +8,7 @@ use super::{CmdDef, Group};
 use crate::cmd::{OptDef, OptKind::*};
 
 /// The "Storage Volume" group.
+#[rustfmt::skip] // A table: one option a line reads best.
 pub static GROUP: Group = Group {
     title: "Storage Volume",
     keyword: "volume",
