@@ -174,17 +174,16 @@ fn corpus_virsh_golden_over_ssh() {
             ssh.dir.display()
         ),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let proxy = ssh.dir.join("proxy");
     std::fs::write(
         &proxy,
         format!("#!/bin/sh\nexec nc -U {}\n", daemon.socket().display()),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     for f in [&wrapper, &proxy] {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o755))
-            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     let uri = format!(
         "test+ssh://root@127.0.0.1:{}/default?command={}&proxy={}&keyfile={}&no_verify=1",

@@ -159,7 +159,7 @@ fn constants_and_layouts_match_libvirt() {
     let h = our_headers();
     let dir = Scratch::new("layout");
     let src = dir.join("probe.c");
-    std::fs::write(&src, probe_program(&h)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&src, probe_program(&h)).unwrap();
     let ours = compile_and_run(&src, &dir.join("ours"), Some(&include_dir()));
     let theirs = compile_and_run(&src, &dir.join("theirs"), None);
     let diff: Vec<String> = ours
@@ -197,7 +197,7 @@ fn prototypes_match_libvirt() {
         c.push_str(p);
         c.push('\n');
     }
-    std::fs::write(&src, c).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&src, c).unwrap();
     let o = Command::new("cc")
         .args(["-c", "-Werror", "-o"])
         .arg(dir.join("protos.o"))
@@ -222,7 +222,7 @@ fn every_declared_function_is_called_by_a_c_test() {
     let mut text = String::new();
     for dir in [base.join("c"), base.join("c_streams")] {
         for e in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-            let p = e.unwrap_or_else(|e| panic!("{e}")).path();
+            let p = e.unwrap().path();
             if p.extension().is_some_and(|x| x == "c") {
                 text +=
                     &std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
@@ -258,7 +258,7 @@ fn every_declared_function_is_exported() {
         let _ = writeln!(c, "        (void *){n},");
     }
     c.push_str("        (void *)&virConnectAuthPtrDefault,\n    };\n    printf(\"%zu\\n\", sizeof f / sizeof f[0]);\n    return 0;\n}\n");
-    std::fs::write(&src, c).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&src, c).unwrap();
     let exe = dir.join("all");
     compile_ours(&prefix, &src, &exe);
     let o = run(Some(&prefix), &exe, &[]);
@@ -283,7 +283,7 @@ fn rust_records_match_the_headers() {
     }
     let dir = Scratch::new("records");
     let src = dir.join("probe.c");
-    std::fs::write(&src, probe_program(&our_headers())).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&src, probe_program(&our_headers())).unwrap();
     let c = compile_and_run(&src, &dir.join("probe"), Some(&include_dir()));
     macro_rules! record {
         ($tag:literal, $ty:ty, [$(($cf:literal, $rf:ident)),*]) => {{

@@ -1334,7 +1334,7 @@ mod tests {
     }
 
     fn open(read_only: bool) -> Connect {
-        let uri = Uri::parse("fake:///").unwrap_or_else(|e| panic!("{e}"));
+        let uri = Uri::parse("fake:///").unwrap();
         Connect::from_driver(
             Box::new(OneDomain {
                 changes: AtomicUsize::new(0),
@@ -1347,7 +1347,7 @@ mod tests {
     #[test]
     fn read_only_refuses_in_the_core() {
         let c = open(true);
-        let mut d = c.lookup_by_name("d").unwrap_or_else(|e| panic!("{e}"));
+        let mut d = c.lookup_by_name("d").unwrap();
         let e = d.suspend().err().map(|e| (e.code, e.to_string()));
         assert_eq!(
             e,
@@ -1363,7 +1363,7 @@ mod tests {
             Some(ErrorCode::OperationDenied)
         );
         let rw = open(false);
-        let mut d = rw.lookup_by_name("d").unwrap_or_else(|e| panic!("{e}"));
+        let mut d = rw.lookup_by_name("d").unwrap();
         assert!(d.destroy().is_ok());
         assert_eq!(d.id(), None);
     }
@@ -1403,9 +1403,8 @@ mod tests {
 
     #[test]
     fn uuid_strings_in_both_spellings() {
-        let a = parse_uuid("EF86180145B911CB88E3AFBFE5370493").unwrap_or_else(|e| panic!("{e}"));
-        let b =
-            parse_uuid("ef861801-45b9-11cb-88e3-afbfe5370493").unwrap_or_else(|e| panic!("{e}"));
+        let a = parse_uuid("EF86180145B911CB88E3AFBFE5370493").unwrap();
+        let b = parse_uuid("ef861801-45b9-11cb-88e3-afbfe5370493").unwrap();
         assert_eq!(a, b);
         for bad in [
             "",

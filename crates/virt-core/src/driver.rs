@@ -522,7 +522,6 @@ impl DriverStack {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
     use crate::error::{ErrorCode, ErrorDomain};

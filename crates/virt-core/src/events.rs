@@ -1080,7 +1080,6 @@ impl Drop for Subscription {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
 

@@ -80,7 +80,6 @@ macro_rules! forwarding {
 crate::for_each_driver_method!(forwarding);
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
     use crate::error::{ErrorCode, ErrorDomain};

@@ -267,7 +267,6 @@ impl StreamSink for FileSink {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
     use std::os::unix::fs::MetadataExt;

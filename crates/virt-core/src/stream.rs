@@ -424,7 +424,6 @@ impl Stream {
 const CHUNK: usize = 256 * 1024;
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
 

@@ -595,7 +595,7 @@ mod tests {
 
     #[test]
     fn a_record_makes_libvirts_guest() {
-        let caps = BinaryCaps::from_record(&record()).unwrap_or_else(|e| panic!("{e}"));
+        let caps = BinaryCaps::from_record(&record()).unwrap();
         assert_eq!(caps.version, 7_002_019);
         assert!(caps.has_type("VGA") && !caps.has_type("qxl-vga"));
         assert!(caps.cpu_models[1].usable);

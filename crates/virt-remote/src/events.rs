@@ -552,7 +552,6 @@ pub fn decode_packet_event(bytes: &[u8]) -> Result<Option<(i32, Event)>, RemoteE
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
     use proptest::prelude::*;

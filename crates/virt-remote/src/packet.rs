@@ -304,7 +304,6 @@ pub fn write_packet(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -1253,7 +1253,6 @@ pub fn method_of(number: i32) -> Option<&'static str> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
     use virt_core::Method;

@@ -143,7 +143,6 @@ pub fn unexpected_hole() -> Error {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
     use crate::packet::decode_packet;

@@ -484,7 +484,6 @@ impl Xdr for CpuMap {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
     use proptest::prelude::*;

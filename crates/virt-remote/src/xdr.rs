@@ -495,7 +495,6 @@ impl ListItem for u64 {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -14,10 +14,10 @@ use virt_schema::diff::{compare, our_verdict};
 #[test]
 fn kept_disagreements_replay() {
     let dir = cases_dir();
-    let kept = cases::load(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let kept = cases::load(&dir).unwrap();
     let open = cases::open_list(&dir);
     virt_test::register();
-    let conn = virt_core::Connect::open("test:///default").unwrap_or_else(|e| panic!("{e}"));
+    let conn = virt_core::Connect::open("test:///default").unwrap();
     let (mut settled, mut still_open, mut failures, mut now_agree) = (0, 0, Vec::new(), Vec::new());
     for case in kept.values() {
         let ours = our_verdict(&conn, &case.xml);

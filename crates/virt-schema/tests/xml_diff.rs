@@ -40,10 +40,9 @@ fn xml_diff_agrees_with_libvirt() {
     let documents: Vec<_> = (0..count)
         .map(|i| generator.document(i))
         .collect::<Result<_, _>>()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let scratch = std::env::temp_dir().join(format!("virt-xml-diff-{}", std::process::id()));
-    let outcomes =
-        diff::run(documents, Path::new(VIRSH), &scratch).unwrap_or_else(|e| panic!("{e}"));
+    let outcomes = diff::run(documents, Path::new(VIRSH), &scratch).unwrap();
     let _ = std::fs::remove_dir_all(&scratch);
     println!("xml_diff (seed {seed}): {}", diff::summary(&outcomes));
     let dir = cases_dir();
@@ -89,10 +88,7 @@ fn generator_is_seeded_and_repeatable() {
     let mut broken = 0;
     for i in (0..50).rev() {
         let (x, y) = (a.document(i), b.document(i));
-        let (x, y) = (
-            x.unwrap_or_else(|e| panic!("{e}")),
-            y.unwrap_or_else(|e| panic!("{e}")),
-        );
+        let (x, y) = (x.unwrap(), y.unwrap());
         assert_eq!(x, y);
         let root = virt_xml::parse_element(&x.xml).unwrap_or_else(|e| panic!("{e}\n{}", x.xml));
         assert_eq!(root.name, "domain");

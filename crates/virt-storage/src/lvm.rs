@@ -176,7 +176,6 @@ pub fn can_activate() -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
 

@@ -68,7 +68,6 @@ pub fn sink(path: &Path, offset: u64, length: u64, sparse: bool) -> StorageResul
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
     use virt_core::{ErrorCode, Piece, StreamSink, StreamSource};

@@ -261,7 +261,6 @@ fn zero_vport_counters(el: &mut Element) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
 

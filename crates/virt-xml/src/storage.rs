@@ -731,7 +731,6 @@ pub fn storage_error(e: XmlError) -> virt_core::Error {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
 

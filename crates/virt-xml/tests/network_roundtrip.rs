@@ -51,7 +51,7 @@ proptest! {
 #[test]
 fn strict_refuses_what_lenient_keeps() {
     let xml = "<network><name>n</name><bridge name='b' colour='red'/></network>";
-    let def = virt_xml::parse_network(xml).unwrap_or_else(|e| panic!("{e}"));
+    let def = virt_xml::parse_network(xml).unwrap();
     assert!(def.to_xml().contains("colour='red'"));
     let e = virt_xml::parse_network_strict(xml).err().map(|e| e.code());
     assert_eq!(e, Some(virt_core::ErrorCode::XmlInvalidSchema));
@@ -61,8 +61,7 @@ fn strict_refuses_what_lenient_keeps() {
 fn injection_shaped_values_are_escaped_or_refused() {
     // A name with quotes and a newline is XML-escaped on output, never
     // written raw.
-    let def = virt_xml::parse_network("<network><name>a'b&amp;c</name></network>")
-        .unwrap_or_else(|e| panic!("{e}"));
+    let def = virt_xml::parse_network("<network><name>a'b&amp;c</name></network>").unwrap();
     assert!(def.to_xml().contains("<name>a&apos;b&amp;c</name>"));
     for bad in [
         "<network><name>x</name><ip address='10.0.0.1;rm' prefix='24'/></network>",

@@ -23,7 +23,6 @@ use crate::xdr::{Decoder, Encoder, Xdr};
 mod events;
 mod streams;
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests;
 
 pub use events::EventOutput;
