@@ -43,7 +43,7 @@ impl DomainDef {
     }
 
     /// True when some device carries `<boot order=.../>`.
-    fn has_boot_order(&self) -> bool {
+    pub(crate) fn has_boot_order(&self) -> bool {
         let has = |extra: &[Element]| {
             extra
                 .iter()

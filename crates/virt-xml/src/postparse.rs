@@ -9,7 +9,11 @@
 //!   `enabled`;
 //! - the init options of `<os>` (`<init>`, `<initarg>`, ...) are read for
 //!   container guests (`<type>exe</type>`) only, and dropped otherwise;
-//! - an empty `<genid/>` asks for a generated VM generation ID;
+//! - an empty `<genid/>` asks for a generated VM generation ID, a given
+//!   one is written in libvirt's UUID format;
+//! - an HVM guest without boot devices boots from `hd`;
+//! - `<memtune>` limits are written in KiB, unset ones left out;
+//! - CPU and node sets are written in libvirt's form (`0-2,^1` -> `0,2`);
 //! - `<os><firmware>` features are dropped without `<os firmware=...>`
 //!   (libvirt 9.0 as Debian ships it: no autoselection, nothing to select);
 //!
@@ -17,6 +21,7 @@
 //! current vCPU count within the maximum, `<vcpus>` ids below it, the
 //! maximum memory not below the memory.
 
+use crate::validate::canonical_set;
 use crate::{DomainDef, Element, Node, XmlError};
 
 /// Top-level elements libvirt drops when they are empty (no attribute, no
@@ -69,6 +74,9 @@ pub(crate) fn apply(def: &mut DomainDef) {
             Node::Text(t) => !t.trim().is_empty(),
         });
     }
+    for memtune in def.extra.iter_mut().filter(|e| e.name == "memtune") {
+        memtune_in_kib(memtune);
+    }
     def.extra
         .retain(|e| !(DROPPED_WHEN_EMPTY.contains(&e.name.as_str()) && is_empty(e)));
     if def.features.as_ref().is_some_and(Vec::is_empty) {
@@ -83,8 +91,101 @@ pub(crate) fn apply(def: &mut DomainDef) {
             && (autoselect || name != "firmware")
     });
     for e in def.extra.iter_mut().filter(|e| e.name == "genid") {
-        if is_empty(e) {
-            e.children = vec![Node::Text(uuid::Uuid::new_v4().to_string())];
+        let id = match crate::parse_uuid(&e.text()) {
+            Some(id) => id,
+            None => uuid::Uuid::new_v4(),
+        };
+        e.children = vec![Node::Text(id.to_string())];
+    }
+    canonical_sets(def);
+    // virDomainDefBootOrderPostParse: an HVM guest without boot devices
+    // boots from disk, a directly booted kernel too (the generic defaults
+    // leave those alone for the Xen drivers' older format).
+    if def.os.os_type == "hvm" && def.os.boot.is_empty() && !def.has_boot_order() {
+        def.os.boot.push("hd".into());
+    }
+}
+
+/// libvirt's "unlimited" memory limit (`VIR_DOMAIN_MEMORY_PARAM_UNLIMITED`,
+/// KiB): a limit at or above it is not set.
+const MEMORY_UNLIMITED: u64 = (1 << 53) - 1;
+
+/// `<memtune>` as libvirt writes what it read: each limit in KiB with
+/// `unit='KiB'`, in its order, limits at "unlimited" and a zero guarantee
+/// left out.
+fn memtune_in_kib(memtune: &mut Element) {
+    let mut children = Vec::new();
+    for name in [
+        "hard_limit",
+        "soft_limit",
+        "min_guarantee",
+        "swap_hard_limit",
+    ] {
+        let Some(c) = memtune.child(name) else {
+            continue;
+        };
+        let Ok(kib) = crate::parse_memory(&c.text(), c.attr("unit")) else {
+            // Refused when read; kept as written.
+            return;
+        };
+        let set = match name {
+            "min_guarantee" => kib != 0,
+            _ => kib < MEMORY_UNLIMITED,
+        };
+        if set {
+            let sized = Element::new(name)
+                .with_attr("unit", "KiB")
+                .with_text(kib.to_string());
+            children.push(Node::Element(sized));
+        }
+    }
+    let others = memtune.children.iter().filter(|n| match n {
+        Node::Element(e) => !matches!(
+            e.name.as_str(),
+            "hard_limit" | "soft_limit" | "min_guarantee" | "swap_hard_limit"
+        ),
+        Node::Text(_) => false,
+    });
+    children.extend(others.cloned());
+    memtune.children = children;
+}
+
+/// CPU and node sets written back the way libvirt formats what it read
+/// (`0-2,^1,5` -> `0,2,5`); a `<vcpu cpuset>` with automatic placement is
+/// not read at all.
+fn canonical_sets(def: &mut DomainDef) {
+    if def.vcpu.placement.as_deref() == Some("auto") {
+        def.vcpu.cpuset = None;
+    }
+    if let Some(set) = def.vcpu.cpuset.as_deref().and_then(canonical_set) {
+        def.vcpu.cpuset = Some(set);
+    }
+    let rewrite = |e: &mut Element, attr: &str| {
+        if let Some(set) = e.attr(attr).and_then(canonical_set) {
+            e.set_attr(attr, set);
+        }
+    };
+    for e in def.extra.iter_mut() {
+        match e.name.as_str() {
+            "cputune" => {
+                for c in e.children.iter_mut() {
+                    if let Node::Element(c) = c {
+                        if matches!(c.name.as_str(), "vcpupin" | "emulatorpin" | "iothreadpin") {
+                            rewrite(c, "cpuset");
+                        }
+                    }
+                }
+            }
+            "numatune" => {
+                for c in e.children.iter_mut() {
+                    if let Node::Element(c) = c {
+                        if matches!(c.name.as_str(), "memory" | "memnode") {
+                            rewrite(c, "nodeset");
+                        }
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }

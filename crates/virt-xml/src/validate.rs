@@ -25,8 +25,8 @@ fn detail(message: &str) -> XmlError {
 /// Read a CPU or node set the way `virBitmapParse` does: items `N`,
 /// `N-M` (N <= M) and `^N`, comma-separated, spaces allowed around them,
 /// every bit below `limit`. `None` when libvirt refuses the text, else
-/// whether any bit is left set.
-pub(crate) fn bitmap_has_bits(text: &str, limit: u64) -> Option<bool> {
+/// the bits set, as sorted disjoint ranges.
+pub(crate) fn bitmap(text: &str, limit: u64) -> Option<Vec<(u64, u64)>> {
     // The set as disjoint ranges; a `^N` splits the range holding N.
     let mut set: Vec<(u64, u64)> = Vec::new();
     let number = |s: &str| -> Option<(u64, usize)> {
@@ -63,9 +63,8 @@ pub(crate) fn bitmap_has_bits(text: &str, limit: u64) -> Option<bool> {
         if last >= limit {
             return None;
         }
-        if neg {
-            set = set
-                .into_iter()
+        set = if neg {
+            set.into_iter()
                 .flat_map(|(lo, hi)| {
                     if lo <= start && start <= hi {
                         let below = (lo < start).then(|| (lo, start - 1));
@@ -76,17 +75,57 @@ pub(crate) fn bitmap_has_bits(text: &str, limit: u64) -> Option<bool> {
                     }
                 })
                 .flatten()
-                .collect();
+                .collect()
         } else {
-            set.push((start, last));
-        }
+            merge(set, (start, last))
+        };
         match rest.strip_prefix(',') {
             Some(r) => rest = r.trim_start_matches(is_space),
             None if rest.is_empty() => break,
             None => return None,
         }
     }
-    Some(!set.is_empty())
+    Some(set)
+}
+
+/// `set` (sorted, disjoint, not adjacent) with `add` in it, kept so.
+fn merge(set: Vec<(u64, u64)>, add: (u64, u64)) -> Vec<(u64, u64)> {
+    let (mut lo, mut hi) = add;
+    let mut out = Vec::with_capacity(set.len() + 1);
+    for (a, b) in set {
+        if b + 1 < lo || hi + 1 < a {
+            out.push((a, b));
+        } else {
+            lo = lo.min(a);
+            hi = hi.max(b);
+        }
+    }
+    out.push((lo, hi));
+    out.sort_unstable();
+    out
+}
+
+/// Whether a set libvirt reads is non-empty (`None`: refused).
+pub(crate) fn bitmap_has_bits(text: &str, limit: u64) -> Option<bool> {
+    bitmap(text, limit).map(|s| !s.is_empty())
+}
+
+/// A set as `virBitmapFormat` writes it: ranges `N-M`, single bits `N`.
+pub(crate) fn format_bitmap(set: &[(u64, u64)]) -> String {
+    set.iter()
+        .map(|&(lo, hi)| match hi - lo {
+            0 => lo.to_string(),
+            _ => format!("{lo}-{hi}"),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A set attribute rewritten the way libvirt writes it back.
+pub(crate) fn canonical_set(text: &str) -> Option<String> {
+    bitmap(text, CPUMASK_LEN)
+        .filter(|s| !s.is_empty())
+        .map(|s| format_bitmap(&s))
 }
 
 /// glib's `g_ascii_isspace`, which libvirt's `virSkipSpaces` uses.
@@ -121,6 +160,20 @@ fn top<'a>(def: &'a DomainDef, name: &'a str) -> impl Iterator<Item = &'a Elemen
 
 /// The checks libvirt's parser makes while reading, in its order.
 pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
+    // virDomainDefParseIDs.
+    // The generation id: once, empty (generated) or a UUID.
+    let mut genids = top(def, "genid");
+    if let Some(genid) = genids.next() {
+        if genids.next().is_some() {
+            return Err(XmlError::Invalid(
+                "element 'genid' can only appear once".into(),
+            ));
+        }
+        let text = genid.text();
+        if !text.is_empty() && crate::parse_uuid(&text).is_none() {
+            return Err(XmlError::Internal("malformed genid element".into()));
+        }
+    }
     let nodeset = invalid_set("nodeset");
     let cpuset = invalid_set("cpuset");
     // virDomainDefParseMemory: hugepages.
@@ -188,6 +241,10 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
             return Err(XmlError::Invalid(format!("unknown firmware value {fw}")));
         }
     }
+    // virDomainSecDefParseXML: an SEV policy is a 32-bit hex number.
+    for sec in top(def, "launchSecurity").filter(|e| e.attr("type") == Some("sev")) {
+        check_sev(sec)?;
+    }
     Ok(())
 }
 
@@ -197,6 +254,48 @@ fn os_attr<'a>(def: &'a DomainDef, name: &str) -> Option<&'a str> {
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+/// `strtoul` in `base` the way `virStrToLong_uip` takes it: spaces
+/// before, an optional sign-free `0x` in base 16, nothing after, within u32.
+fn c_uint(text: &str, base: u32) -> Option<u32> {
+    let t = text.trim_start_matches(is_space);
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let t = match base {
+        16 => t
+            .strip_prefix("0x")
+            .or_else(|| t.strip_prefix("0X"))
+            .filter(|r| r.starts_with(|c: char| c.is_ascii_hexdigit()))
+            .unwrap_or(t),
+        _ => t,
+    };
+    if t.is_empty() || !t.chars().all(|c| c.is_digit(base)) {
+        return None;
+    }
+    u32::from_str_radix(t, base).ok()
+}
+
+/// virDomainSEVDefParseXML: the policy (required), cbitpos and
+/// reducedPhysBits as numbers.
+fn check_sev(sec: &Element) -> Result<(), XmlError> {
+    let text = |n: &str| sec.child(n).map(Element::text).unwrap_or_default();
+    if c_uint(&text("policy"), 16).is_none() {
+        return Err(XmlError::Invalid(
+            "failed to get launch security policy".into(),
+        ));
+    }
+    for (name, what) in [
+        ("cbitpos", "cbitpos"),
+        ("reducedPhysBits", "reduced-phys-bits"),
+    ] {
+        let t = text(name);
+        if !t.is_empty() && c_uint(&t, 10).is_none() {
+            return Err(XmlError::Invalid(format!(
+                "Invalid format for launch security {what}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The I/O thread ids a definition has: its `<iothreadids>`, then as many
@@ -470,6 +569,11 @@ mod tests {
         assert_eq!(bitmap_has_bits("^3", 16), Some(false));
         assert_eq!(bitmap_has_bits("3,^3", 16), Some(false));
         assert_eq!(bitmap_has_bits("^3,3", 16), Some(true));
+        assert_eq!(
+            canonical_set("5,0-2,3,^1,9-9").as_deref(),
+            Some("0,2-3,5,9")
+        );
+        assert_eq!(canonical_set("1-3,2-6,8").as_deref(), Some("1-6,8"));
         for bad in [
             "",
             "x",

@@ -132,8 +132,11 @@ fn domain() -> impl Strategy<Value = DomainDef> {
                         max: vcpus,
                         ..Vcpu::default()
                     },
+                    // An HVM guest always has a boot device once read
+                    // (libvirt's post-parse default).
                     os: Os {
                         os_type: "hvm".into(),
+                        boot: vec!["hd".into()],
                         ..Os::default()
                     },
                     unknown: place_after_devices(extra),
