@@ -404,7 +404,12 @@ fn host(o: &Options) -> Result<i32, Failure> {
     let serial = dir.join("serial.log");
     let vm = boot(&kernel, &initrd, &serial, o);
     let text = String::from_utf8_lossy(&std::fs::read(&serial).unwrap_or_default()).into_owned();
-    if let Some(up) = text.lines().find(|l| l.starts_with("LVMVM: up ")) {
+    // The console's first line carries the firmware's escape codes
+    // before the marker.
+    if let Some(up) = text
+        .lines()
+        .find_map(|l| l.find("LVMVM: up ").map(|i| &l[i..]))
+    {
         println!("{}", up.trim_end_matches('\r'));
     }
     let (runs, done) = parse_console(&text);
