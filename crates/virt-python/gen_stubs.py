@@ -47,6 +47,12 @@ RETURNS = {
     "listAllDevices": "List[virNodeDevice]", "listDevices": "List[str]",
     "nodeDeviceLookupByName": "virNodeDevice", "nodeDeviceCreateXML": "virNodeDevice",
     "nodeDeviceDefineXML": "virNodeDevice", "parent": "Optional[str]", "listCaps": "List[str]",
+    "snapshotCreateXML": "virDomainSnapshot", "snapshotLookupByName": "virDomainSnapshot",
+    "snapshotCurrent": "virDomainSnapshot", "listAllSnapshots": "List[virDomainSnapshot]",
+    "snapshotListNames": "List[str]", "getName": "str", "getXMLDesc": "str",
+    "getParent": "virDomainSnapshot", "listAllChildren": "List[virDomainSnapshot]",
+    "listChildrenNames": "List[str]", "domain": "virDomain", "getDomain": "virDomain",
+    "getConnect": "virConnect",
 }
 
 
@@ -74,7 +80,7 @@ def main():
     print("_RawError = Tuple[int, int, str, int, Optional[str], Optional[str], Optional[str], int, int]")
     print("")
     for cname in ["virConnect", "virDomain", "virNetwork", "virStoragePool", "virStorageVol",
-                  "virInterface", "virNodeDevice"]:
+                  "virInterface", "virNodeDevice", "virDomainSnapshot"]:
         c = getattr(m, cname)
         print("")
         print("class %s:" % cname)

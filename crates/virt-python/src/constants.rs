@@ -663,6 +663,37 @@ pub const CONSTANTS: &[(&str, i64)] = &[
     ("VIR_STORAGE_POOL_EVENT_STARTED", 2),
     ("VIR_STORAGE_POOL_EVENT_STOPPED", 3),
     ("VIR_STORAGE_POOL_EVENT_UNDEFINED", 1),
+    // virDomainSnapshot*Flags
+    ("VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC", 128),
+    ("VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT", 2),
+    ("VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY", 16),
+    ("VIR_DOMAIN_SNAPSHOT_CREATE_HALT", 8),
+    ("VIR_DOMAIN_SNAPSHOT_CREATE_LIVE", 256),
+    ("VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA", 4),
+    ("VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE", 64),
+    ("VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE", 1),
+    ("VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT", 32),
+    ("VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE", 512),
+    ("VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN", 1),
+    ("VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY", 4),
+    ("VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY", 2),
+    ("VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE", 64),
+    ("VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS", 1),
+    ("VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY", 128),
+    ("VIR_DOMAIN_SNAPSHOT_LIST_EXTERNAL", 512),
+    ("VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE", 32),
+    ("VIR_DOMAIN_SNAPSHOT_LIST_INTERNAL", 256),
+    ("VIR_DOMAIN_SNAPSHOT_LIST_LEAVES", 4),
+    ("VIR_DOMAIN_SNAPSHOT_LIST_METADATA", 2),
+    ("VIR_DOMAIN_SNAPSHOT_LIST_NO_LEAVES", 8),
+    ("VIR_DOMAIN_SNAPSHOT_LIST_NO_METADATA", 16),
+    ("VIR_DOMAIN_SNAPSHOT_LIST_ROOTS", 1),
+    ("VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL", 1024),
+    ("VIR_DOMAIN_SNAPSHOT_REVERT_FORCE", 4),
+    ("VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED", 2),
+    ("VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM", 8),
+    ("VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING", 1),
+    ("VIR_DOMAIN_SNAPSHOT_XML_SECURE", 1),
 ];
 
 /// The value of the constant `name`, if this module exports it.
@@ -673,7 +704,10 @@ pub fn value(name: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use virt_core::types::{affect, list_flags, save_flags, xml_flags};
+    use virt_core::types::{
+        affect, list_flags, save_flags, snapshot_create_flags, snapshot_delete_flags,
+        snapshot_list_flags, snapshot_revert_flags, xml_flags,
+    };
     use virt_core::{DomainState, ErrorCode, ErrorDomain, ErrorLevel};
 
     #[test]
@@ -744,6 +778,22 @@ mod tests {
             ("VIR_DOMAIN_VCPU_MAXIMUM", affect::MAXIMUM),
             ("VIR_DOMAIN_XML_INACTIVE", xml_flags::INACTIVE),
             ("VIR_DOMAIN_SAVE_PAUSED", save_flags::PAUSED),
+            (
+                "VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE",
+                snapshot_create_flags::REDEFINE,
+            ),
+            (
+                "VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL",
+                snapshot_list_flags::TOPOLOGICAL,
+            ),
+            (
+                "VIR_DOMAIN_SNAPSHOT_REVERT_FORCE",
+                snapshot_revert_flags::FORCE,
+            ),
+            (
+                "VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY",
+                snapshot_delete_flags::CHILDREN_ONLY,
+            ),
         ];
         for (name, v) in pairs {
             assert_eq!(value(name), Some(i64::from(*v)), "{name}");

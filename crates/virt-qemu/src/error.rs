@@ -82,6 +82,12 @@ pub enum QemuError {
     /// A domain XML document failed to parse.
     #[error(transparent)]
     Xml(#[from] virt_xml::XmlError),
+    /// No snapshot of that name (libvirt's detail given).
+    #[error("Domain snapshot not found: {0}")]
+    NoSnapshot(String),
+    /// Reverting needs the force flag.
+    #[error("revert requires force: {0}")]
+    RevertRisky(String),
     /// Another driver's refusal (a guest interface's network), passed on
     /// unchanged.
     #[error("{}", .0.message)]
@@ -117,6 +123,8 @@ impl DriverError for QemuError {
             BadUri(_) => ErrorCode::NoConnect,
             AccessDenied(_) => ErrorCode::AccessDenied,
             Timeout(_) => ErrorCode::OperationTimeout,
+            NoSnapshot(_) => ErrorCode::NoDomainSnapshot,
+            RevertRisky(_) => ErrorCode::SnapshotRevertRisky,
         };
         (code, ErrorDomain::Qemu)
     }

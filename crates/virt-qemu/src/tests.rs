@@ -1042,3 +1042,4 @@ fn linux_guest_balloon_vcpus_save_restore() {
 }
 
 mod hotplug;
+mod snapshot;

@@ -360,7 +360,9 @@ impl SnapshotDef {
     /// as a bare `<domain><uuid>` when no domain is recorded.
     pub fn to_xml(&self, uuid: Option<&str>, how: SnapshotFormat) -> String {
         let mut out = String::from("<domainsnapshot>\n");
-        push_text(&mut out, "name", self.name.as_deref().unwrap_or_default());
+        if let Some(n) = &self.name {
+            push_text(&mut out, "name", n);
+        }
         if let Some(d) = &self.description {
             push_text(&mut out, "description", d);
         }

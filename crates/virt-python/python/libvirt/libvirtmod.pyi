@@ -412,6 +412,30 @@ class virDomain:
     def updateDeviceFlags(self, xml, flags=0) -> int:
         """Change a device in place (a CD-ROM's media) with flags; returns 0."""
 
+    def snapshotCreateXML(self, xml_desc, flags=0) -> virDomainSnapshot:
+        """Take a snapshot described by XML."""
+
+    def listAllSnapshots(self, flags=0) -> List[virDomainSnapshot]:
+        """Every snapshot that passes `flags`."""
+
+    def snapshotLookupByName(self, name, flags=0) -> virDomainSnapshot:
+        """Find a snapshot by name."""
+
+    def snapshotCurrent(self, flags=0) -> virDomainSnapshot:
+        """The current snapshot."""
+
+    def hasCurrentSnapshot(self, flags=0) -> int:
+        """1 when the domain has a current snapshot, else 0."""
+
+    def snapshotListNames(self, flags=0) -> List[str]:
+        """The names of the snapshots that pass `flags`."""
+
+    def snapshotNum(self, flags=0) -> int:
+        """How many snapshots pass `flags`."""
+
+    def revertToSnapshot(self, snap, flags=0) -> int:
+        """Revert the domain to `snap`; returns 0."""
+
 
 class virNetwork:
     """A virtual network (libvirt-python's `virNetwork`); handles compare and
@@ -619,6 +643,50 @@ class virNodeDevice:
 
     def isPersistent(self) -> int:
         """1 when the device is persistent, else 0."""
+
+
+class virDomainSnapshot:
+    """A domain snapshot (libvirt-python's `virDomainSnapshot`); handles compare
+    and hash by identity, as libvirt-python's."""
+
+    def getName(self) -> str:
+        """The snapshot's name."""
+
+    def domain(self) -> virDomain:
+        """The domain it belongs to (the handle it was reached through)."""
+
+    def getDomain(self) -> virDomain:
+        """The domain it belongs to."""
+
+    def connect(self) -> virConnect:
+        """The connection of its domain."""
+
+    def getConnect(self) -> virConnect:
+        """The connection of its domain."""
+
+    def getXMLDesc(self, flags=0) -> str:
+        """The snapshot XML."""
+
+    def getParent(self, flags=0) -> virDomainSnapshot:
+        """Its parent."""
+
+    def delete(self, flags=0) -> int:
+        """Delete it; returns 0."""
+
+    def listAllChildren(self, flags=0) -> List[virDomainSnapshot]:
+        """Its children (descendants with `VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS`)."""
+
+    def listChildrenNames(self, flags=0) -> List[str]:
+        """Its children's names."""
+
+    def numChildren(self, flags=0) -> int:
+        """How many children it has."""
+
+    def isCurrent(self, flags=0) -> int:
+        """1 when it is the current snapshot, else 0."""
+
+    def hasMetadata(self, flags=0) -> int:
+        """1 when the driver keeps metadata for it, else 0."""
 
 
 def getVersion(name=None) -> Union[int, Tuple[int, int]]:
@@ -975,6 +1043,36 @@ VIR_DOMAIN_SHUTOFF_MIGRATED: int
 VIR_DOMAIN_SHUTOFF_SAVED: int
 VIR_DOMAIN_SHUTOFF_SHUTDOWN: int
 VIR_DOMAIN_SHUTOFF_UNKNOWN: int
+VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC: int
+VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT: int
+VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY: int
+VIR_DOMAIN_SNAPSHOT_CREATE_HALT: int
+VIR_DOMAIN_SNAPSHOT_CREATE_LIVE: int
+VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA: int
+VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE: int
+VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE: int
+VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT: int
+VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE: int
+VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN: int
+VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY: int
+VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY: int
+VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE: int
+VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS: int
+VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY: int
+VIR_DOMAIN_SNAPSHOT_LIST_EXTERNAL: int
+VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE: int
+VIR_DOMAIN_SNAPSHOT_LIST_INTERNAL: int
+VIR_DOMAIN_SNAPSHOT_LIST_LEAVES: int
+VIR_DOMAIN_SNAPSHOT_LIST_METADATA: int
+VIR_DOMAIN_SNAPSHOT_LIST_NO_LEAVES: int
+VIR_DOMAIN_SNAPSHOT_LIST_NO_METADATA: int
+VIR_DOMAIN_SNAPSHOT_LIST_ROOTS: int
+VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL: int
+VIR_DOMAIN_SNAPSHOT_REVERT_FORCE: int
+VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED: int
+VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM: int
+VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING: int
+VIR_DOMAIN_SNAPSHOT_XML_SECURE: int
 VIR_DOMAIN_START_AUTODESTROY: int
 VIR_DOMAIN_START_BYPASS_CACHE: int
 VIR_DOMAIN_START_FORCE_BOOT: int

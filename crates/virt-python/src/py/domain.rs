@@ -3,6 +3,7 @@
 use super::connect::PyConnect;
 use super::convert::{as_list, cpumap_from_py, cpumap_tuple, params_dict, params_from_dict};
 use super::error::{binding_error, call};
+use super::snapshot::{self, PyDomainSnapshot};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use std::sync::{Arc, RwLock};
@@ -448,6 +449,86 @@ impl PyDomain {
     #[pyo3(name = "updateDeviceFlags", signature = (xml, flags = 0))]
     fn update_device_flags(&self, py: Python<'_>, xml: String, flags: u32) -> PyResult<i32> {
         ok0!(self, py, |d| d.update_device_flags(&xml, flags))
+    }
+
+    // Snapshots: the bodies are in snapshot.rs.
+
+    /// Take a snapshot described by XML.
+    #[pyo3(name = "snapshotCreateXML", signature = (xml_desc, flags = 0))]
+    fn snapshot_create_xml(
+        slf: Py<Self>,
+        py: Python<'_>,
+        xml_desc: String,
+        flags: u32,
+    ) -> PyResult<Py<PyDomainSnapshot>> {
+        let d = slf.get().read(Domain::clone);
+        snapshot::create(py, &slf, d, xml_desc, flags)
+    }
+
+    /// Every snapshot that passes `flags`.
+    #[pyo3(name = "listAllSnapshots", signature = (flags = 0))]
+    fn list_all_snapshots(
+        slf: Py<Self>,
+        py: Python<'_>,
+        flags: u32,
+    ) -> PyResult<Vec<Py<PyDomainSnapshot>>> {
+        let d = slf.get().read(Domain::clone);
+        snapshot::list_all(py, &slf, d, flags)
+    }
+
+    /// Find a snapshot by name.
+    #[pyo3(name = "snapshotLookupByName", signature = (name, flags = 0))]
+    fn snapshot_lookup_by_name(
+        slf: Py<Self>,
+        py: Python<'_>,
+        name: String,
+        flags: u32,
+    ) -> PyResult<Py<PyDomainSnapshot>> {
+        let d = slf.get().read(Domain::clone);
+        snapshot::lookup(py, &slf, d, name, flags)
+    }
+
+    /// The current snapshot.
+    #[pyo3(name = "snapshotCurrent", signature = (flags = 0))]
+    fn snapshot_current(
+        slf: Py<Self>,
+        py: Python<'_>,
+        flags: u32,
+    ) -> PyResult<Py<PyDomainSnapshot>> {
+        let d = slf.get().read(Domain::clone);
+        snapshot::current(py, &slf, d, flags)
+    }
+
+    /// 1 when the domain has a current snapshot, else 0.
+    #[pyo3(name = "hasCurrentSnapshot", signature = (flags = 0))]
+    fn has_current_snapshot(&self, py: Python<'_>, flags: u32) -> PyResult<i32> {
+        let d = self.read(Domain::clone);
+        call(py, move || d.has_current_snapshot(flags)).map(i32::from)
+    }
+
+    /// The names of the snapshots that pass `flags`.
+    #[pyo3(name = "snapshotListNames", signature = (flags = 0))]
+    fn snapshot_list_names(&self, py: Python<'_>, flags: u32) -> PyResult<Vec<String>> {
+        let d = self.read(Domain::clone);
+        call(py, move || d.snapshot_list_names(flags))
+    }
+
+    /// How many snapshots pass `flags`.
+    #[pyo3(name = "snapshotNum", signature = (flags = 0))]
+    fn snapshot_num(&self, py: Python<'_>, flags: u32) -> PyResult<u32> {
+        let d = self.read(Domain::clone);
+        call(py, move || d.snapshot_num(flags))
+    }
+
+    /// Revert the domain to `snap`; returns 0.
+    #[pyo3(name = "revertToSnapshot", signature = (snap, flags = 0))]
+    fn revert_to_snapshot(
+        &self,
+        py: Python<'_>,
+        snap: &Bound<'_, PyDomainSnapshot>,
+        flags: u32,
+    ) -> PyResult<i32> {
+        snapshot::revert(py, snap.get(), flags)
     }
 }
 

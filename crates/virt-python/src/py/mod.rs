@@ -12,6 +12,7 @@ mod domain;
 mod error;
 mod events;
 mod host;
+mod snapshot;
 mod storage;
 
 use pyo3::prelude::*;
@@ -40,6 +41,7 @@ fn libvirtmod(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<storage::PyNetwork>()?;
     m.add_class::<storage::PyStoragePool>()?;
     m.add_class::<storage::PyStorageVol>()?;
+    m.add_class::<snapshot::PyDomainSnapshot>()?;
     m.add_function(wrap_pyfunction!(connect::open, m)?)?;
     m.add_function(wrap_pyfunction!(connect::open_read_only, m)?)?;
     m.add_function(wrap_pyfunction!(connect::open_auth, m)?)?;

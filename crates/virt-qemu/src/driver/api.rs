@@ -246,13 +246,23 @@ impl Driver for QemuDriver {
 
     fn domain_undefine(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         // MANAGED_SAVE (1), SNAPSHOTS_METADATA (2), NVRAM (4), KEEP_NVRAM (8):
-        // there is nothing of those kinds to remove.
+        // of those only snapshot metadata can exist here.
         check_flags(flags, 1 | 2 | 4 | 8, "qemuDomainUndefineFlags")?;
         let name = self.resolve(dom)?;
         let _g = self.driver_lock()?;
         let _l = self.domain_lock(&name)?;
         if !self.paths.config_xml(&name).exists() {
             return Err(QemuError::Invalid("cannot undefine transient domain".into()).into());
+        }
+        let snapshots = self.snapshot_count(&name);
+        if snapshots > 0 && !self.paths.runtime(&name).exists() {
+            if flags & virt_core::undefine_snapshot_flags::SNAPSHOTS_METADATA == 0 {
+                return Err(QemuError::Invalid(format!(
+                    "cannot delete inactive domain with {snapshots} snapshots"
+                ))
+                .into());
+            }
+            self.snapshot_forget_all(&name);
         }
         // Named while its definition is still there.
         let id = Runtime::load(&self.paths, &name).map(|r| r.id);
@@ -584,5 +594,162 @@ impl Driver for QemuDriver {
         check_flags(flags, 0, "qemuDomainHasManagedSaveImage")?;
         self.resolve(dom)?;
         Ok(false)
+    }
+
+    fn domain_snapshot_create_xml(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: u32,
+    ) -> Result<DomainSnapshotRef> {
+        Ok(self.snapshot_create(dom, xml, flags)?)
+    }
+
+    fn domain_snapshot_get_xml_desc(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<String> {
+        check_flags(flags, xml_flags::SECURE, "qemuDomainSnapshotGetXMLDesc")?;
+        let def = self.snapshot_get(snap)?;
+        let uuid = snap.domain.uuid.to_string();
+        Ok(def.to_xml(
+            Some(&uuid),
+            virt_xml::snapshot::SnapshotFormat {
+                secure: flags & xml_flags::SECURE != 0,
+                ..Default::default()
+            },
+        ))
+    }
+
+    fn domain_snapshot_num(&self, dom: &DomainRef, flags: u32) -> Result<u32> {
+        Ok(self
+            .snapshot_names(dom, None, flags, "qemuDomainSnapshotNum")?
+            .len() as u32)
+    }
+
+    fn domain_snapshot_list_names(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
+        Ok(self.snapshot_names(dom, None, flags, "qemuDomainSnapshotListNames")?)
+    }
+
+    fn domain_list_all_snapshots(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+    ) -> Result<Vec<DomainSnapshotRef>> {
+        let names = self.snapshot_names(dom, None, flags, "qemuDomainListAllSnapshots")?;
+        Ok(names
+            .into_iter()
+            .map(|name| DomainSnapshotRef {
+                domain: dom.clone(),
+                name,
+            })
+            .collect())
+    }
+
+    fn domain_snapshot_num_children(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<u32> {
+        let n = self.snapshot_names(
+            &snap.domain,
+            Some(&snap.name),
+            flags,
+            "qemuDomainSnapshotNumChildren",
+        )?;
+        Ok(n.len() as u32)
+    }
+
+    fn domain_snapshot_list_children_names(
+        &self,
+        snap: &DomainSnapshotRef,
+        flags: u32,
+    ) -> Result<Vec<String>> {
+        Ok(self.snapshot_names(
+            &snap.domain,
+            Some(&snap.name),
+            flags,
+            "qemuDomainSnapshotListChildrenNames",
+        )?)
+    }
+
+    fn domain_snapshot_list_all_children(
+        &self,
+        snap: &DomainSnapshotRef,
+        flags: u32,
+    ) -> Result<Vec<DomainSnapshotRef>> {
+        let names = self.snapshot_names(
+            &snap.domain,
+            Some(&snap.name),
+            flags,
+            "qemuDomainSnapshotListAllChildren",
+        )?;
+        Ok(names
+            .into_iter()
+            .map(|name| DomainSnapshotRef {
+                domain: snap.domain.clone(),
+                name,
+            })
+            .collect())
+    }
+
+    fn domain_snapshot_lookup_by_name(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<DomainSnapshotRef> {
+        check_flags(flags, 0, "qemuDomainSnapshotLookupByName")?;
+        let r = DomainSnapshotRef {
+            domain: dom.clone(),
+            name: name.to_string(),
+        };
+        self.snapshot_get(&r)?;
+        Ok(r)
+    }
+
+    fn domain_has_current_snapshot(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
+        check_flags(flags, 0, "qemuDomainHasCurrentSnapshot")?;
+        Ok(self.snapshot_current_name(dom)?.is_some())
+    }
+
+    fn domain_snapshot_current(&self, dom: &DomainRef, flags: u32) -> Result<DomainSnapshotRef> {
+        check_flags(flags, 0, "qemuDomainSnapshotCurrent")?;
+        let name = self.snapshot_current_name(dom)?.ok_or_else(|| {
+            QemuError::NoSnapshot("the domain does not have a current snapshot".into())
+        })?;
+        Ok(DomainSnapshotRef {
+            domain: dom.clone(),
+            name,
+        })
+    }
+
+    fn domain_snapshot_get_parent(
+        &self,
+        snap: &DomainSnapshotRef,
+        flags: u32,
+    ) -> Result<DomainSnapshotRef> {
+        check_flags(flags, 0, "qemuDomainSnapshotGetParent")?;
+        let def = self.snapshot_get(snap)?;
+        let parent = def.parent.ok_or_else(|| {
+            QemuError::NoSnapshot(format!("snapshot '{}' does not have a parent", snap.name))
+        })?;
+        Ok(DomainSnapshotRef {
+            domain: snap.domain.clone(),
+            name: parent,
+        })
+    }
+
+    fn domain_snapshot_is_current(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<bool> {
+        check_flags(flags, 0, "qemuDomainSnapshotIsCurrent")?;
+        self.snapshot_get(snap)?;
+        Ok(self.snapshot_current_name(&snap.domain)?.as_deref() == Some(snap.name.as_str()))
+    }
+
+    fn domain_snapshot_has_metadata(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<bool> {
+        check_flags(flags, 0, "qemuDomainSnapshotHasMetadata")?;
+        self.snapshot_get(snap)?;
+        Ok(true)
+    }
+
+    fn domain_revert_to_snapshot(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
+        Ok(self.snapshot_revert(snap, flags)?)
+    }
+
+    fn domain_snapshot_delete(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
+        Ok(self.snapshot_delete(snap, flags)?)
     }
 }

@@ -19,6 +19,7 @@ mod launch;
 mod memory;
 mod node;
 mod save;
+mod snapshot;
 mod stats;
 pub mod tap;
 mod vcpus;
@@ -288,7 +289,7 @@ impl QemuDriver {
                 persistent: self.paths.config_xml(name).exists(),
                 autostart: self.paths.autostart(name).exists(),
                 managed_save: false,
-                has_snapshot: false,
+                has_snapshot: self.snapshot_count(name) > 0,
             },
         ))
     }

@@ -1,0 +1,422 @@
+//! Domain snapshots of the QEMU driver: their metadata kept in
+//! `CONFIG/snapshot/DOMAIN/NAME.xml` (libvirt's internal format, with
+//! `<active>` marking the current one, written atomically), so a restarted
+//! daemon knows them; internal snapshots of a shut-off guest's qcow2 disks
+//! taken, applied and deleted with `qemu-img snapshot`, as libvirt does
+//! for inactive guests.
+
+use super::*;
+use std::os::unix::fs::DirBuilderExt;
+use virt_core::{
+    snapshot_create_flags as cf, snapshot_delete_flags as df, snapshot_list_flags as lf,
+    snapshot_revert_flags as rf, DomainSnapshotRef,
+};
+use virt_xml::snapshot::{
+    parse_snapshot, SnapshotDef, SnapshotDisk, SnapshotDomain, SnapshotFormat, SnapshotMemory,
+    SnapshotParse,
+};
+use virt_xml::SnapshotList;
+
+fn no_such(name: &str) -> QemuError {
+    QemuError::NoSnapshot(format!("no domain snapshot with matching name '{name}'"))
+}
+
+impl QemuDriver {
+    fn snapshot_dir(&self, dom: &str) -> std::path::PathBuf {
+        self.paths.config.join("snapshot").join(dom)
+    }
+
+    /// The domain's snapshots as stored.
+    fn load_snapshots(&self, dom: &str) -> SnapshotList {
+        let dir = self.snapshot_dir(dom);
+        let mut list = SnapshotList::default();
+        let how = SnapshotParse {
+            redefine: true,
+            internal: true,
+        };
+        for stem in virt_host::files::stems(&dir, "xml") {
+            let Ok(text) = std::fs::read_to_string(dir.join(format!("{stem}.xml"))) else {
+                continue;
+            };
+            // A file that does not parse is not ours to interpret: skipped.
+            let Ok(def) = parse_snapshot(&text, how) else {
+                continue;
+            };
+            let current = def.active == Some(true);
+            let name = def.name.clone().unwrap_or_default();
+            list.replace(def);
+            if current {
+                list.set_current(Some(&name));
+            }
+        }
+        list
+    }
+
+    /// Write every snapshot's metadata file again (the current mark may
+    /// have moved), and remove the files of snapshots no longer there.
+    fn store_snapshots(&self, dom: &str, uuid: &Uuid, list: &SnapshotList) -> QemuResult<()> {
+        let dir = self.snapshot_dir(dom);
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| {
+                QemuError::system(format!("cannot create directory '{}'", dir.display()), e)
+            })?;
+        let uuid = uuid.to_string();
+        for def in list.iter() {
+            let name = def.name.clone().unwrap_or_default();
+            let xml = def.to_xml(
+                Some(&uuid),
+                SnapshotFormat {
+                    secure: true,
+                    internal: true,
+                    current: list.current() == Some(name.as_str()),
+                },
+            );
+            state::write_atomic(&dir.join(format!("{name}.xml")), xml.as_bytes())?;
+        }
+        for stem in virt_host::files::stems(&dir, "xml") {
+            if list.get(&stem).is_none() {
+                state::remove_quiet(&dir.join(format!("{stem}.xml")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The qcow2 images of `def`'s disks that `snap` records as internal.
+    fn internal_images(def: &DomainDef, snap: &SnapshotDef) -> QemuResult<Vec<String>> {
+        let mut out = Vec::new();
+        for d in &snap.disks {
+            if d.snapshot.as_deref() != Some("internal") {
+                continue;
+            }
+            let disk = def
+                .devices
+                .disks
+                .iter()
+                .find(|x| x.target_dev == d.name)
+                .ok_or_else(|| QemuError::Unsupported(format!("no disk named '{}'", d.name)))?;
+            if disk.driver_type.as_deref() != Some("qcow2") || disk.disk_type != "file" {
+                return Err(QemuError::Invalid(format!(
+                    "Disk device '{}' does not support snapshotting",
+                    d.name
+                )));
+            }
+            let path = disk.source.clone().ok_or_else(|| {
+                QemuError::Invalid(format!(
+                    "Disk device '{}' does not support snapshotting",
+                    d.name
+                ))
+            })?;
+            out.push(path);
+        }
+        Ok(out)
+    }
+
+    /// `qemu-img snapshot OP NAME` on each image; on a failure the images
+    /// done so far are undone with `undo` (when given).
+    fn qemu_img_snapshot(
+        images: &[String],
+        op: &str,
+        name: &str,
+        undo: Option<&str>,
+    ) -> QemuResult<()> {
+        for (i, img) in images.iter().enumerate() {
+            let out = std::process::Command::new("qemu-img")
+                .args(["snapshot", op, name, img])
+                .output()
+                .map_err(|e| QemuError::system("Cannot run qemu-img".to_string(), e))?;
+            if !out.status.success() {
+                if let Some(u) = undo {
+                    for done in &images[..i] {
+                        let _ = std::process::Command::new("qemu-img")
+                            .args(["snapshot", u, name, done])
+                            .output();
+                    }
+                }
+                return Err(QemuError::Failed(format!(
+                    "qemu-img snapshot {op} {name} {img}: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// `virDomainSnapshotCreateXML`.
+    pub(super) fn snapshot_create(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: u32,
+    ) -> QemuResult<DomainSnapshotRef> {
+        check_flags(
+            flags,
+            cf::REDEFINE | cf::CURRENT | cf::NO_METADATA | cf::ATOMIC | cf::VALIDATE,
+            "qemuDomainSnapshotCreateXML",
+        )?;
+        let redefine = flags & cf::REDEFINE != 0;
+        if flags & cf::CURRENT != 0 && !redefine {
+            return Err(QemuError::InvalidArg(
+                "Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT' is required by flag 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE'".into(),
+            ));
+        }
+        let d = self.open_domain(dom)?;
+        let mut def = parse_snapshot(
+            xml,
+            SnapshotParse {
+                redefine,
+                internal: false,
+            },
+        )?;
+        let mut list = self.load_snapshots(&d.name);
+        let domdef = self.def(&d.name, d.obs.live.is_some())?;
+        let uuid = domdef.uuid.unwrap_or_default();
+        if redefine {
+            list.check_cycles(&def).map_err(QemuError::Driver)?;
+            let name = def.name.clone().unwrap_or_default();
+            if def.disks.is_empty() {
+                if let Some(SnapshotDomain::Full(sd)) = &def.domain {
+                    def.disks = default_disks(sd, "internal");
+                }
+            }
+            list.replace(def);
+            if flags & cf::CURRENT != 0 {
+                list.set_current(Some(&name));
+            }
+            self.store_snapshots(&d.name, &uuid, &list)?;
+            return Ok(DomainSnapshotRef {
+                domain: self.dom_ref(&d.name, d.obs.live.as_ref().map(|(rt, _)| rt.id))?,
+                name,
+            });
+        }
+        if d.obs.live.is_some() {
+            return Err(QemuError::OperationUnsupported(
+                "snapshots of a running guest are not offered by this driver yet".into(),
+            ));
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |t| t.as_secs() as i64);
+        def.creation_time = Some(now);
+        let name = def.name.clone().unwrap_or_else(|| now.to_string());
+        def.name = Some(name.clone());
+        if list.get(&name).is_some() {
+            return Err(QemuError::Failed(format!(
+                "domain moment {name} already exists"
+            )));
+        }
+        if def.memory.as_ref().is_some_and(|m| m.snapshot != "no") {
+            return Err(QemuError::Unsupported(
+                "memory state cannot be saved with offline or disk-only snapshot".into(),
+            ));
+        }
+        def.memory = Some(SnapshotMemory {
+            snapshot: "no".into(),
+            file: None,
+        });
+        def.state = Some("shutoff".into());
+        if def.disks.is_empty() {
+            def.disks = default_disks(&domdef, "internal");
+        } else if def
+            .disks
+            .iter()
+            .any(|x| x.snapshot.as_deref() == Some("external"))
+        {
+            return Err(QemuError::OperationUnsupported(
+                "external snapshots are not offered by this driver yet".into(),
+            ));
+        }
+        let images = Self::internal_images(&domdef, &def)?;
+        def.domain = Some(SnapshotDomain::Full(Box::new(domdef)));
+        def.parent = list.current().map(str::to_string);
+        Self::qemu_img_snapshot(&images, "-c", &name, Some("-d"))?;
+        if flags & cf::NO_METADATA == 0 {
+            list.add(def).map_err(QemuError::Driver)?;
+            list.set_current(Some(&name));
+            self.store_snapshots(&d.name, &uuid, &list)?;
+        }
+        Ok(DomainSnapshotRef {
+            domain: self.dom_ref(&d.name, None)?,
+            name,
+        })
+    }
+
+    /// A read of the domain's snapshot list.
+    pub(super) fn with_snapshots<T>(
+        &self,
+        dom: &DomainRef,
+        f: impl FnOnce(&DomainRef, &SnapshotList) -> QemuResult<T>,
+    ) -> QemuResult<T> {
+        let name = self.resolve(dom)?;
+        let list = self.load_snapshots(&name);
+        f(dom, &list)
+    }
+
+    /// The names of a listing (`from` a snapshot or the domain's).
+    pub(super) fn snapshot_names(
+        &self,
+        dom: &DomainRef,
+        from: Option<&str>,
+        flags: u32,
+        function: &'static str,
+    ) -> QemuResult<Vec<String>> {
+        check_flags(
+            flags,
+            lf::ROOTS | lf::TOPOLOGICAL | lf::FILTERS_ALL,
+            function,
+        )?;
+        self.with_snapshots(dom, |_, list| {
+            if let Some(f) = from {
+                list.get(f).ok_or_else(|| no_such(f))?;
+            }
+            Ok(list
+                .list(from, flags)
+                .into_iter()
+                .map(str::to_string)
+                .collect())
+        })
+    }
+
+    /// The snapshot a handle names, checked to exist.
+    pub(super) fn snapshot_get(&self, snap: &DomainSnapshotRef) -> QemuResult<SnapshotDef> {
+        self.with_snapshots(&snap.domain, |_, list| {
+            list.get(&snap.name)
+                .cloned()
+                .ok_or_else(|| no_such(&snap.name))
+        })
+    }
+
+    /// The current snapshot's name.
+    pub(super) fn snapshot_current_name(&self, dom: &DomainRef) -> QemuResult<Option<String>> {
+        self.with_snapshots(dom, |_, list| Ok(list.current().map(str::to_string)))
+    }
+
+    /// `virDomainSnapshotDelete`.
+    pub(super) fn snapshot_delete(&self, snap: &DomainSnapshotRef, flags: u32) -> QemuResult<()> {
+        check_flags(
+            flags,
+            df::CHILDREN | df::CHILDREN_ONLY | df::METADATA_ONLY,
+            "qemuDomainSnapshotDelete",
+        )?;
+        let d = self.open_domain(&snap.domain)?;
+        let mut list = self.load_snapshots(&d.name);
+        list.get(&snap.name).ok_or_else(|| no_such(&snap.name))?;
+        let mut doomed: Vec<String> = Vec::new();
+        if flags & (df::CHILDREN | df::CHILDREN_ONLY) != 0 {
+            doomed.extend(
+                list.descendants(Some(&snap.name))
+                    .into_iter()
+                    .map(str::to_string),
+            );
+        }
+        if flags & df::CHILDREN_ONLY == 0 {
+            doomed.push(snap.name.clone());
+        }
+        if flags & df::METADATA_ONLY == 0 {
+            if d.obs.live.is_some() && !doomed.is_empty() {
+                return Err(QemuError::OperationUnsupported(
+                    "deleting snapshots of a running guest is not offered by this driver yet"
+                        .into(),
+                ));
+            }
+            for n in &doomed {
+                if let Some(def) = list.get(n) {
+                    if let Some(SnapshotDomain::Full(sd)) = &def.domain {
+                        let images = Self::internal_images(sd, def)?;
+                        Self::qemu_img_snapshot(&images, "-d", n, None)?;
+                    }
+                }
+            }
+        }
+        list.remove(
+            &snap.name,
+            flags & df::CHILDREN != 0,
+            flags & df::CHILDREN_ONLY != 0,
+        );
+        let uuid = self
+            .def(&d.name, d.obs.live.is_some())?
+            .uuid
+            .unwrap_or_default();
+        self.store_snapshots(&d.name, &uuid, &list)
+    }
+
+    /// `virDomainRevertToSnapshot` of a shut-off snapshot onto a shut-off
+    /// guest: the images go back with `qemu-img snapshot -a` and the
+    /// recorded definition becomes the persistent one.
+    pub(super) fn snapshot_revert(&self, snap: &DomainSnapshotRef, flags: u32) -> QemuResult<()> {
+        check_flags(
+            flags,
+            rf::RUNNING | rf::PAUSED | rf::FORCE,
+            "qemuDomainRevertToSnapshot",
+        )?;
+        let d = self.open_domain(&snap.domain)?;
+        let mut list = self.load_snapshots(&d.name);
+        let def = list
+            .get(&snap.name)
+            .cloned()
+            .ok_or_else(|| no_such(&snap.name))?;
+        if d.obs.live.is_some() || flags & (rf::RUNNING | rf::PAUSED) != 0 {
+            return Err(QemuError::OperationUnsupported(
+                "reverting a running guest, or into a running one, is not offered by this driver yet".into(),
+            ));
+        }
+        let Some(SnapshotDomain::Full(sd)) = &def.domain else {
+            return Err(QemuError::RevertRisky(format!(
+                "snapshot '{}' lacks domain '{}' rollback info",
+                snap.name, d.name
+            )));
+        };
+        let images = Self::internal_images(sd, &def)?;
+        Self::qemu_img_snapshot(&images, "-a", &snap.name, None)?;
+        if self.paths.config_xml(&d.name).exists() {
+            let xml = sd.to_xml(&FormatOptions {
+                id: None,
+                inactive: true,
+                secure: true,
+            });
+            state::write_atomic(&self.paths.config_xml(&d.name), xml.as_bytes())?;
+        }
+        list.set_current(Some(&snap.name));
+        let uuid = sd.uuid.unwrap_or_default();
+        self.store_snapshots(&d.name, &uuid, &list)
+    }
+
+    /// The number of snapshots of `name` (undefine refuses while any).
+    pub(super) fn snapshot_count(&self, name: &str) -> usize {
+        self.load_snapshots(name).len()
+    }
+
+    /// Forget every snapshot's metadata of `name` (undefine with
+    /// `SNAPSHOTS_METADATA`).
+    pub(super) fn snapshot_forget_all(&self, name: &str) {
+        let dir = self.snapshot_dir(name);
+        for stem in virt_host::files::stems(&dir, "xml") {
+            state::remove_quiet(&dir.join(format!("{stem}.xml")));
+        }
+        let _ = std::fs::remove_dir(&dir);
+    }
+}
+
+/// One entry per disk of `def`: its own `snapshot=` or `default`, `no`
+/// for an empty drive (libvirt's alignment of a new snapshot's disks).
+fn default_disks(def: &DomainDef, default: &str) -> Vec<SnapshotDisk> {
+    def.devices
+        .disks
+        .iter()
+        .map(|x| {
+            let own = x
+                .attrs
+                .iter()
+                .find(|(k, _)| k == "snapshot")
+                .map(|(_, v)| v.as_str());
+            let s = if x.source.is_none() || x.device == "cdrom" {
+                "no"
+            } else {
+                own.unwrap_or(default)
+            };
+            SnapshotDisk::new(x.target_dev.clone(), Some(s))
+        })
+        .collect()
+}

@@ -1,0 +1,131 @@
+//! Snapshots of a shut-off guest: internal qcow2 snapshots through
+//! `qemu-img snapshot`, checked on the image itself, with the metadata a
+//! new connection (a restarted daemon) still finds.
+
+use super::*;
+use virt_core::{snapshot_delete_flags as df, snapshot_list_flags as lf};
+
+fn image_snapshots(img: &Path) -> String {
+    let out = std::process::Command::new("qemu-img")
+        .args(["snapshot", "-l"])
+        .arg(img)
+        .output()
+        .expect("qemu-img snapshot -l");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The data at offset 0 of the guest's disk, read through qemu-io
+/// (`qemu-img dd` needs the whole image): compared by reading the image
+/// converted to raw.
+fn raw_head(img: &Path, root: &Path) -> Vec<u8> {
+    let raw = root.join("head.raw");
+    let ok = std::process::Command::new("qemu-img")
+        .args(["convert", "-O", "raw"])
+        .arg(img)
+        .arg(&raw)
+        .status()
+        .expect("qemu-img convert")
+        .success();
+    assert!(ok);
+    let data = std::fs::read(&raw).expect("raw");
+    data[..16].to_vec()
+}
+
+fn write_head(img: &Path, bytes: &[u8]) {
+    let pattern = bytes[0];
+    let ok = std::process::Command::new("qemu-io")
+        .args(["-f", "qcow2", "-c", &format!("write -P {pattern} 0 16")])
+        .arg(img)
+        .status()
+        .expect("qemu-io")
+        .success();
+    assert!(ok);
+}
+
+#[test]
+fn internal_snapshots_of_a_shut_off_guest() {
+    if !have_qemu() {
+        return;
+    }
+    if !Path::new("/usr/bin/qemu-img").exists() || !Path::new("/usr/bin/qemu-io").exists() {
+        println!("NOTICE: qemu-img/qemu-io not installed (apt-get install qemu-utils); snapshot test skipped");
+        return;
+    }
+    let root = temp_root("snap");
+    let img = root.join("disk.qcow2");
+    let ok = std::process::Command::new("qemu-img")
+        .args(["create", "-q", "-f", "qcow2"])
+        .arg(&img)
+        .arg("1M")
+        .status()
+        .expect("qemu-img create")
+        .success();
+    assert!(ok);
+    write_head(&img, &[1]);
+    let disk = format!(
+        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
+         <source file='{}'/><target dev='vda' bus='virtio'/></disk>",
+        img.display()
+    );
+    let c = connect(&root);
+    let d = c.define_xml(&tiny("snapg", "qemu", &disk)).expect("define");
+
+    let s1 = d
+        .snapshot_create_xml(
+            "<domainsnapshot><name>s1</name><description>one</description></domainsnapshot>",
+            0,
+        )
+        .expect("snapshot s1");
+    assert!(image_snapshots(&img).contains("s1"));
+    write_head(&img, &[2]);
+    let s2 = d
+        .snapshot_create_xml("<domainsnapshot><name>s2</name></domainsnapshot>", 0)
+        .expect("s2");
+    assert_eq!(s2.parent(0).expect("parent").name(), "s1");
+    assert!(s2.is_current(0).expect("current"));
+    let xml = s1.xml_desc(0).expect("xml");
+    assert!(xml.contains("<state>shutoff</state>"), "{xml}");
+    assert!(
+        xml.contains("<disk name='vda' snapshot='internal'/>"),
+        "{xml}"
+    );
+    assert_eq!(
+        d.snapshot_create_xml("<domainsnapshot><name>s1</name></domainsnapshot>", 0)
+            .map_err(|e| e.to_string())
+            .err(),
+        Some("operation failed: domain moment s1 already exists".to_string())
+    );
+
+    // A new connection (a restarted daemon) knows them and the current one.
+    drop(c);
+    let c = connect(&root);
+    let d = c.lookup_by_name("snapg").expect("lookup");
+    assert_eq!(
+        d.snapshot_list_names(lf::TOPOLOGICAL).expect("names"),
+        vec!["s1", "s2"]
+    );
+    assert_eq!(d.snapshot_current(0).expect("current").name(), "s2");
+
+    // Revert: the image's data goes back.
+    write_head(&img, &[3]);
+    let s1 = d.snapshot_lookup_by_name("s1", 0).expect("s1");
+    s1.revert(0).expect("revert");
+    assert_eq!(raw_head(&img, &root), vec![1u8; 16]);
+    assert!(s1.is_current(0).expect("current"));
+
+    // Undefine is refused while snapshots exist.
+    let e = d.undefine().expect_err("undefine with snapshots");
+    assert_eq!(e.code, ErrorCode::OperationInvalid);
+
+    // Delete with children: gone from the image and the metadata.
+    s1.delete(df::CHILDREN).expect("delete");
+    let list = image_snapshots(&img);
+    assert!(!list.contains("s1") && !list.contains("s2"), "{list}");
+    assert_eq!(d.snapshot_num(0).expect("num"), 0);
+    assert_eq!(
+        d.snapshot_lookup_by_name("s1", 0).map_err(|e| e.code).err(),
+        Some(ErrorCode::NoDomainSnapshot)
+    );
+    d.undefine().expect("undefine");
+    let _ = std::fs::remove_dir_all(&root);
+}
