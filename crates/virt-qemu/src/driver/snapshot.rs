@@ -153,7 +153,13 @@ impl QemuDriver {
     ) -> QemuResult<DomainSnapshotRef> {
         check_flags(
             flags,
-            cf::REDEFINE | cf::CURRENT | cf::NO_METADATA | cf::ATOMIC | cf::VALIDATE,
+            cf::REDEFINE
+                | cf::CURRENT
+                | cf::NO_METADATA
+                | cf::DISK_ONLY
+                | cf::REUSE_EXT
+                | cf::ATOMIC
+                | cf::VALIDATE,
             "qemuDomainSnapshotCreateXML",
         )?;
         let redefine = flags & cf::REDEFINE != 0;
@@ -217,16 +223,34 @@ impl QemuDriver {
             file: None,
         });
         def.state = Some("shutoff".into());
-        if def.disks.is_empty() {
-            def.disks = default_disks(&domdef, "internal");
-        } else if def
-            .disks
-            .iter()
-            .any(|x| x.snapshot.as_deref() == Some("external"))
-        {
-            return Err(QemuError::OperationUnsupported(
-                "external snapshots are not offered by this driver yet".into(),
-            ));
+        let external = flags & cf::DISK_ONLY != 0
+            || def
+                .disks
+                .iter()
+                .any(|x| x.snapshot.as_deref() == Some("external"));
+        let location = if external { "external" } else { "internal" };
+        def.disks = align_disks(std::mem::take(&mut def.disks), &domdef, location)?;
+        if external {
+            let mut newdef = domdef.clone();
+            self.create_overlays(&mut def, &mut newdef, &name, flags & cf::REUSE_EXT != 0)?;
+            def.domain = Some(SnapshotDomain::Full(Box::new(domdef)));
+            def.parent = list.current().map(str::to_string);
+            // The guest now runs on the overlays.
+            let xml = newdef.to_xml(&FormatOptions {
+                id: None,
+                inactive: true,
+                secure: true,
+            });
+            state::write_atomic(&self.paths.config_xml(&d.name), xml.as_bytes())?;
+            if flags & cf::NO_METADATA == 0 {
+                list.add(def).map_err(QemuError::Driver)?;
+                list.set_current(Some(&name));
+                self.store_snapshots(&d.name, &uuid, &list)?;
+            }
+            return Ok(DomainSnapshotRef {
+                domain: self.dom_ref(&d.name, None)?,
+                name,
+            });
         }
         let images = Self::internal_images(&domdef, &def)?;
         def.domain = Some(SnapshotDomain::Full(Box::new(domdef)));
@@ -321,6 +345,14 @@ impl QemuDriver {
                         .into(),
                 ));
             }
+            if doomed
+                .iter()
+                .any(|n| list.get(n).is_some_and(SnapshotDef::is_external))
+            {
+                return Err(QemuError::OperationUnsupported(
+                    "deleting the data of external disk snapshots is not offered by this driver yet (--metadata removes the metadata only)".into(),
+                ));
+            }
             for n in &doomed {
                 if let Some(def) = list.get(n) {
                     if let Some(SnapshotDomain::Full(sd)) = &def.domain {
@@ -362,6 +394,11 @@ impl QemuDriver {
                 "reverting a running guest, or into a running one, is not offered by this driver yet".into(),
             ));
         }
+        if def.is_external() {
+            return Err(QemuError::Unsupported(
+                "revert to external snapshot not supported yet".into(),
+            ));
+        }
         let Some(SnapshotDomain::Full(sd)) = &def.domain else {
             return Err(QemuError::RevertRisky(format!(
                 "snapshot '{}' lacks domain '{}' rollback info",
@@ -397,6 +434,118 @@ impl QemuDriver {
         }
         let _ = std::fs::remove_dir(&dir);
     }
+}
+
+impl QemuDriver {
+    /// Make each external disk's overlay (`qemu-img create -f qcow2 -b
+    /// ORIGINAL -F FORMAT NEW`, or reuse NEW with `reuse`) and point the
+    /// disk of `newdef` at it. Overlays made before a failure are removed.
+    fn create_overlays(
+        &self,
+        snap: &mut SnapshotDef,
+        newdef: &mut DomainDef,
+        name: &str,
+        reuse: bool,
+    ) -> QemuResult<()> {
+        let mut made: Vec<String> = Vec::new();
+        let undo = |made: &[String]| {
+            for m in made {
+                state::remove_quiet(Path::new(m));
+            }
+        };
+        for sd in snap.disks.iter_mut() {
+            if sd.snapshot.as_deref() != Some("external") {
+                continue;
+            }
+            let Some(disk) = newdef
+                .devices
+                .disks
+                .iter_mut()
+                .find(|x| x.target_dev == sd.name)
+            else {
+                continue;
+            };
+            let Some(orig) = disk.source.clone() else {
+                undo(&made);
+                return Err(QemuError::Unsupported(format!(
+                    "cannot generate external snapshot name for disk '{}' without source",
+                    sd.name
+                )));
+            };
+            let path = match sd.path() {
+                Some(p) => p.to_string(),
+                None => {
+                    // libvirt's default: the original without its suffix, then ".NAME".
+                    let stem = match orig.rfind('.') {
+                        Some(i) if !orig[i..].contains('/') => &orig[..i],
+                        _ => orig.as_str(),
+                    };
+                    let p = format!("{stem}.{name}");
+                    sd.source = Some(virt_xml::Element::new("source").with_attr("file", &p));
+                    p
+                }
+            };
+            sd.format.get_or_insert_with(|| "qcow2".into());
+            let exists = Path::new(&path).metadata().is_ok_and(|m| m.len() > 0);
+            if exists && !reuse {
+                undo(&made);
+                return Err(QemuError::Unsupported(format!(
+                    "external snapshot file for disk {} already exists and is not a block device: {path}",
+                    sd.name
+                )));
+            }
+            if !reuse {
+                let fmt = disk.driver_type.clone().unwrap_or_else(|| "raw".into());
+                let out = std::process::Command::new("qemu-img")
+                    .args([
+                        "create", "-q", "-f", "qcow2", "-b", &orig, "-F", &fmt, &path,
+                    ])
+                    .output()
+                    .map_err(|e| QemuError::system("Cannot run qemu-img".to_string(), e))?;
+                if !out.status.success() {
+                    undo(&made);
+                    return Err(QemuError::Failed(format!(
+                        "qemu-img create {path}: {}",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    )));
+                }
+                made.push(path.clone());
+            }
+            disk.source = Some(path);
+            disk.driver_type = Some("qcow2".into());
+        }
+        Ok(())
+    }
+}
+
+/// libvirt's alignment of a new snapshot's disks: one entry per disk of
+/// the domain, named by target, the ones the XML names checked and kept,
+/// the others from `default_disks`.
+fn align_disks(
+    given: Vec<SnapshotDisk>,
+    dom: &DomainDef,
+    location: &str,
+) -> QemuResult<Vec<SnapshotDisk>> {
+    let mut out = default_disks(dom, location);
+    for g in given {
+        let Some(i) =
+            dom.devices.disks.iter().position(|x| {
+                x.target_dev == g.name || x.source.as_deref() == Some(g.name.as_str())
+            })
+        else {
+            return Err(QemuError::Unsupported(format!(
+                "no disk named '{}'",
+                g.name
+            )));
+        };
+        let mut g = g;
+        g.name = dom.devices.disks[i].target_dev.clone();
+        if g.snapshot.is_none() {
+            g.snapshot = out[i].snapshot.clone();
+        }
+        out[i] = g;
+    }
+    Ok(out)
 }
 
 /// One entry per disk of `def`: its own `snapshot=` or `default`, `no`

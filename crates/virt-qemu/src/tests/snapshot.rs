@@ -3,7 +3,9 @@
 //! new connection (a restarted daemon) still finds.
 
 use super::*;
-use virt_core::{snapshot_delete_flags as df, snapshot_list_flags as lf};
+use virt_core::{
+    snapshot_create_flags as cf, snapshot_delete_flags as df, snapshot_list_flags as lf,
+};
 
 fn image_snapshots(img: &Path) -> String {
     let out = std::process::Command::new("qemu-img")
@@ -126,6 +128,55 @@ fn internal_snapshots_of_a_shut_off_guest() {
         d.snapshot_lookup_by_name("s1", 0).map_err(|e| e.code).err(),
         Some(ErrorCode::NoDomainSnapshot)
     );
+
+    // External, disk-only: an overlay backed by the image, and the guest's
+    // definition moved onto it.
+    let ext = d
+        .snapshot_create_xml(
+            "<domainsnapshot><name>ext</name></domainsnapshot>",
+            cf::DISK_ONLY,
+        )
+        .expect("external snapshot");
+    let overlay = root.join("disk.ext");
+    let info = std::process::Command::new("qemu-img")
+        .args(["info", "-U"])
+        .arg(&overlay)
+        .output()
+        .expect("qemu-img info");
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    assert!(
+        info.contains(&format!("backing file: {}", img.display())),
+        "{info}"
+    );
+    let dom_xml = d.xml_desc(0).expect("domain xml");
+    assert!(
+        dom_xml.contains(&format!("<source file='{}'/>", overlay.display())),
+        "{dom_xml}"
+    );
+    let xml = ext.xml_desc(0).expect("xml");
+    assert!(xml.contains("snapshot='external' type='file'"), "{xml}");
+    assert!(
+        xml.contains(&format!("<source file='{}'/>", overlay.display())),
+        "{xml}"
+    );
+    assert_eq!(raw_head(&overlay, &root), vec![1u8; 16]);
+    assert_eq!(
+        ext.revert(0).map_err(|e| e.to_string()).err(),
+        Some("unsupported configuration: revert to external snapshot not supported yet".into())
+    );
+    assert!(ext.delete(0).is_err());
+    // A second one with the same file refuses to overwrite it.
+    let again = format!(
+        "<domainsnapshot><name>ext2</name><disks><disk name='vda'><source file='{}'/></disk></disks></domainsnapshot>",
+        overlay.display()
+    );
+    assert_eq!(
+        d.snapshot_create_xml(&again, cf::DISK_ONLY)
+            .map_err(|e| e.code)
+            .err(),
+        Some(ErrorCode::ConfigUnsupported)
+    );
+    ext.delete(df::METADATA_ONLY).expect("delete metadata");
     d.undefine().expect("undefine");
     let _ = std::fs::remove_dir_all(&root);
 }
