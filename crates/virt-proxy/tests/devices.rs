@@ -15,16 +15,15 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use virt_testkit::{linux_guest, peer, wait_until};
+use virt_testkit::{debian_virsh, linux_guest, peer, wait_until, DEBIAN_VIRSH};
 
 const QEMU: &str = "/usr/bin/qemu-system-x86_64";
-const REAL_VIRSH: &str = "/usr/bin/virsh";
 
 /// The guest's kernel and initrd, when every peer is here.
 fn peers(test: &str) -> Option<(PathBuf, PathBuf)> {
     let here = [
         (QEMU, "qemu-system-x86"),
-        (REAL_VIRSH, "libvirt-clients"),
+        (DEBIAN_VIRSH, "libvirt-clients"),
         ("/usr/bin/script", "bsdutils"),
     ]
     .iter()
@@ -34,22 +33,6 @@ fn peers(test: &str) -> Option<(PathBuf, PathBuf)> {
     } else {
         None
     }
-}
-
-fn virsh(uri: &str, line: &str) -> (String, String, bool) {
-    let out = match Command::new(REAL_VIRSH)
-        .args(["-c", uri, line])
-        .env("LC_ALL", "C")
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) => panic!("cannot run {REAL_VIRSH}: {e}"),
-    };
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.success(),
-    )
 }
 
 #[test]
@@ -65,7 +48,7 @@ fn debian_virsh_console_and_disk_hotplug_over_the_daemon() {
     );
     let uri = format!("qemu+unix:///session?socket={}", d.rw().display());
     let run = |line: &str| {
-        let (out, err, ok) = virsh(&uri, line);
+        let (out, err, ok) = debian_virsh(&["-c", &uri, line]);
         assert!(ok, "`{line}` failed: {err}\n{}", d.log());
         out
     };
@@ -93,7 +76,7 @@ fn debian_virsh_console_and_disk_hotplug_over_the_daemon() {
 
     // The console, on a pseudo-terminal: Debian's virsh prints its
     // banner, the guest's lines come through the stream.
-    let line = format!("{REAL_VIRSH} -c '{uri}' console g");
+    let line = format!("{DEBIAN_VIRSH} -c '{uri}' console g");
     let mut child = Command::new("script")
         .args(["-q", "-e", "-c", &line, "/dev/null"])
         .env("LC_ALL", "C")
@@ -142,7 +125,7 @@ fn debian_virsh_console_and_disk_hotplug_over_the_daemon() {
     assert!(wait_until(90, || has_vdb(&text())), "{:?}", text());
     assert!(run("domblklist g").contains("vdb"));
     // The unplug the guest grants reaches subscribers as DEVICE_REMOVED.
-    let watcher = Command::new(REAL_VIRSH)
+    let watcher = Command::new(DEBIAN_VIRSH)
         .args([
             "-c",
             &uri,

@@ -7,15 +7,16 @@
 
 mod common;
 
-use common::{have, Daemon};
+use common::Daemon;
 use std::path::Path;
 use std::time::Duration;
 use virt_testkit::events::{transcript, untimestamped, LIBVIRTD_TRANSCRIPT, VIRSH};
+use virt_testkit::peer;
 
 #[test]
 fn real_virsh_event_loop_prints_what_it_prints_against_libvirtd() {
     let test = "real_virsh_event_loop_prints_what_it_prints_against_libvirtd";
-    if !have(test, VIRSH, "libvirt-clients") {
+    if !peer(test, VIRSH, "libvirt-clients") {
         return;
     }
     let d = Daemon::start(&[]);
@@ -88,11 +89,11 @@ fn our_client_gets_events_and_renews_them_after_the_daemon_restarts() {
 fn python3_libvirt_event_test_sees_our_events() {
     let test = "python3_libvirt_event_test_sees_our_events";
     let python = Path::new("/usr/bin/python3");
-    if !have(
+    if !peer(
         test,
         "/usr/lib/python3/dist-packages/libvirt.py",
         "python3-libvirt",
-    ) || !have(test, VIRSH, "libvirt-clients")
+    ) || !peer(test, VIRSH, "libvirt-clients")
     {
         return;
     }

@@ -91,7 +91,7 @@ fn unprivileged_users_fall_back_to_the_read_only_socket() {
         println!("unprivileged_users_fall_back_to_the_read_only_socket: not root (setpriv needs it); skipped");
         return;
     }
-    if !common::have(
+    if !virt_testkit::peer(
         "unprivileged_users_fall_back_to_the_read_only_socket",
         SETPRIV,
         "util-linux",

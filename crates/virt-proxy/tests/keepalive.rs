@@ -130,7 +130,7 @@ fn our_client_answers_and_stays_across_several_intervals() {
 
 #[test]
 fn real_virsh_stays_connected_longer_than_an_interval() {
-    if !common::have(
+    if !virt_testkit::peer(
         "real_virsh_stays_connected_longer_than_an_interval",
         VIRSH,
         "libvirt-clients",

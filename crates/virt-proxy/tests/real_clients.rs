@@ -32,7 +32,7 @@ fn rewrite(case: &golden::Case, uri: &str) -> golden::Case {
 
 #[test]
 fn corpus_real_virsh_over_the_socket() {
-    if !common::have(
+    if !virt_testkit::peer(
         "corpus_real_virsh_over_the_socket",
         VIRSH,
         "libvirt-clients",
@@ -99,7 +99,7 @@ error: operation forbidden: read only access prevents virDomainUndefineFlags
 
 #[test]
 fn real_virsh_on_the_read_only_socket_is_refused() {
-    if !common::have(
+    if !virt_testkit::peer(
         "real_virsh_on_the_read_only_socket_is_refused",
         VIRSH,
         "libvirt-clients",
@@ -129,7 +129,7 @@ fn real_virsh_on_the_read_only_socket_is_refused() {
 /// virt-proxy's socket print the same document.
 #[test]
 fn python3_libvirt_over_the_socket() {
-    if !common::have("python3_libvirt_over_the_socket", PYTHON, "python3") {
+    if !virt_testkit::peer("python3_libvirt_over_the_socket", PYTHON, "python3") {
         return;
     }
     let has_binding = Command::new(PYTHON)

@@ -7,30 +7,11 @@ mod common;
 
 use common::{temp_dir, Daemon};
 use std::path::Path;
-use std::process::Command;
-
-const REAL_VIRSH: &str = "/usr/bin/virsh";
-
-fn virsh(uri: &str, line: &str) -> (String, String, bool) {
-    let out = match Command::new(REAL_VIRSH)
-        .args(["-q", "-c", uri, line])
-        .env("LC_ALL", "C")
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) => panic!("cannot run {REAL_VIRSH}: {e}"),
-    };
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.success(),
-    )
-}
+use virt_testkit::{debian_virsh, peer, DEBIAN_VIRSH};
 
 #[test]
 fn debian_virsh_creates_clones_resizes_and_deletes_volumes() {
-    if !Path::new(REAL_VIRSH).exists() {
-        println!("storage: {REAL_VIRSH} not installed (apt-get install libvirt-clients); skipped");
+    if !peer("storage", DEBIAN_VIRSH, "libvirt-clients") {
         return;
     }
     let root = temp_dir("storage-root");
@@ -42,7 +23,7 @@ fn debian_virsh_creates_clones_resizes_and_deletes_volumes() {
     let uri = format!("qemu+unix:///session?socket={}", d.rw().display());
     let images = root.join("images");
     let run = |line: &str| {
-        let (out, err, ok) = virsh(&uri, line);
+        let (out, err, ok) = debian_virsh(&["-q", "-c", &uri, line]);
         assert!(ok, "`{line}` failed: {err}\n{}", d.log());
         out
     };
@@ -68,12 +49,12 @@ fn debian_virsh_creates_clones_resizes_and_deletes_volumes() {
     run("vol-delete b.img --pool images");
     assert!(!images.join("b.img").exists());
     // A name that leaves the pool is refused and creates nothing.
-    let (_, err, ok) = virsh(&uri, "vol-create-as images ../x.img 1M");
+    let (_, err, ok) = debian_virsh(&["-q", "-c", &uri, "vol-create-as images ../x.img 1M"]);
     assert!(!ok && err.contains("cannot contain '/'"), "{err}");
     assert!(!root.join("x.img").exists());
     // The read-only socket refuses a change.
     let ro = format!("qemu+unix:///session?socket={}", d.ro().display());
-    let (_, err, ok) = virsh(&ro, "vol-delete a.img --pool images");
+    let (_, err, ok) = debian_virsh(&["-q", "-c", &ro, "vol-delete a.img --pool images"]);
     assert!(
         !ok && err.contains("read only access prevents virStorageVolDelete"),
         "{err}"
@@ -135,13 +116,12 @@ fn daemon_with_volume() -> (Daemon, std::path::PathBuf, String) {
 /// exactly that window; a failing upload reports the daemon's error.
 #[test]
 fn debian_virsh_uploads_and_downloads_through_streams() {
-    if !Path::new(REAL_VIRSH).exists() {
-        println!("storage streams: {REAL_VIRSH} not installed (apt-get install libvirt-clients); skipped");
+    if !peer("storage streams", DEBIAN_VIRSH, "libvirt-clients") {
         return;
     }
     let (d, root, uri) = daemon_with_volume();
     let run = |line: &str| {
-        let (out, err, ok) = virsh(&uri, line);
+        let (out, err, ok) = debian_virsh(&["-q", "-c", &uri, line]);
         assert!(ok, "`{line}` failed: {err}\n{}", d.log());
         out
     };
@@ -185,23 +165,27 @@ fn debian_virsh_uploads_and_downloads_through_streams() {
     assert_eq!(std::fs::read(&part).ok(), Some(want));
     // More data than the length asked for: the daemon's error, the
     // volume written only within the window.
-    let (_, err, ok) = virsh(
+    let (_, err, ok) = debian_virsh(&[
+        "-q",
+        "-c",
         &uri,
         &format!(
             "vol-upload a.img {} --pool images --length 1000",
             src.display()
         ),
-    );
+    ]);
     assert!(!ok && err.contains("beyond the requested length"), "{err}");
     // A window past the end is refused before any data moves.
-    let (_, err, ok) = virsh(
+    let (_, err, ok) = debian_virsh(&[
+        "-q",
+        "-c",
         &uri,
         &format!(
             "vol-upload a.img {} --pool images --offset {}",
             src.display(),
             1u64 << 40
         ),
-    );
+    ]);
     assert!(!ok && err.contains("past the end"), "{err}");
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -11,7 +11,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Debian's virsh, which does the actions.
-pub const VIRSH: &str = "/usr/bin/virsh";
+pub const VIRSH: &str = crate::DEBIAN_VIRSH;
 
 const SENTINEL_XML: &str = "<domain type='test'><name>sentinel</name>\
 <uuid>00000000-0000-4000-8000-00000000e0e0</uuid><memory>1024</memory>\

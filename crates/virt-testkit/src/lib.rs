@@ -17,6 +17,7 @@
 //!   tests of the daemon.
 //! - [`real_xen`] / [`xen_guest`]: the gates of the tests that need a real
 //!   Xen dom0 (`VIRT_XEN_REAL=1`) and a guest (`VIRT_XEN_GUEST`).
+//! - [`debian_virsh`]: a run of Debian's virsh, the peer of most tests.
 //! - [`peer`] / [`linux_guest`]: the gates of the tests that need a program
 //!   another package installs (QEMU, Debian's virsh) or the tiny Linux
 //!   guest `cargo xtask guest` builds; [`wait_until`] for what such a test
@@ -138,6 +139,28 @@ pub fn linux_guest(test: &str) -> Option<(PathBuf, PathBuf)> {
         dir.display()
     );
     None
+}
+
+/// Debian's virsh 9.0, the peer our virsh and daemon are compared with
+/// (package libvirt-clients).
+pub const DEBIAN_VIRSH: &str = "/usr/bin/virsh";
+
+/// Run Debian's virsh with `args` in the C locale: its standard output,
+/// its standard error, and whether it succeeded.
+pub fn debian_virsh(args: &[&str]) -> (String, String, bool) {
+    let out = match std::process::Command::new(DEBIAN_VIRSH)
+        .args(args)
+        .env("LC_ALL", "C")
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) => panic!("cannot run {DEBIAN_VIRSH}: {e}"),
+    };
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.success(),
+    )
 }
 
 /// Wait until `done` holds or `secs` pass, looking every 100 ms; whether

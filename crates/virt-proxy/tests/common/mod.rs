@@ -310,14 +310,3 @@ pub fn open_args(uri: &str, flags: u32) -> Vec<u8> {
         Err(err) => panic!("encode: {err}"),
     }
 }
-
-/// True when `path` exists; otherwise prints the README's skip line for
-/// `test` (what is missing, which Debian package brings it) and the test
-/// returns.
-pub fn have(test: &str, path: &str, package: &str) -> bool {
-    if Path::new(path).exists() {
-        return true;
-    }
-    println!("{test}: {path} not installed (apt-get install {package}); skipped");
-    false
-}
