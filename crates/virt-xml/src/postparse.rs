@@ -12,6 +12,7 @@
 //! - an empty `<genid/>` asks for a generated VM generation ID, a given
 //!   one is written in libvirt's UUID format;
 //! - an HVM guest without boot devices boots from `hd`;
+//! - a `variable` clock always has its adjustment and basis;
 //! - `<memtune>` limits are written in KiB, unset ones left out;
 //! - CPU and node sets are written in libvirt's form (`0-2,^1` -> `0,2`);
 //! - `<os><firmware>` features are dropped without `<os firmware=...>`
@@ -98,6 +99,9 @@ pub(crate) fn apply(def: &mut DomainDef) {
         e.children = vec![Node::Text(id.to_string())];
     }
     canonical_sets(def);
+    for clock in def.extra.iter_mut().filter(|e| e.name == "clock") {
+        variable_clock(clock);
+    }
     // virDomainDefBootOrderPostParse: an HVM guest without boot devices
     // boots from disk, a directly booted kernel too (the generic defaults
     // leave those alone for the Xen drivers' older format).
@@ -148,6 +152,36 @@ fn memtune_in_kib(memtune: &mut Element) {
     });
     children.extend(others.cloned());
     memtune.children = children;
+}
+
+/// A `variable` clock as libvirt writes it: its adjustment (0 when absent
+/// or unreadable) and basis (utc when absent) always, right after the
+/// offset; the start-up adjustment (`adjustment0`) only in live state.
+fn variable_clock(clock: &mut Element) {
+    if clock.attr("offset") != Some("variable") {
+        return;
+    }
+    let adjustment = clock
+        .attr("adjustment")
+        .and_then(|a| a.trim().parse::<i64>().ok())
+        .unwrap_or(0);
+    let basis = clock.attr("basis").unwrap_or("utc").to_string();
+    let rest: Vec<_> = clock
+        .attrs
+        .drain(..)
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "offset" | "adjustment" | "basis" | "adjustment0"
+            )
+        })
+        .collect();
+    clock.attrs = vec![
+        ("offset".into(), "variable".into()),
+        ("adjustment".into(), adjustment.to_string()),
+        ("basis".into(), basis),
+    ];
+    clock.attrs.extend(rest);
 }
 
 /// CPU and node sets written back the way libvirt formats what it read

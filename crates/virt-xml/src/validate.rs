@@ -235,6 +235,26 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
             check_set(memnode.attr("nodeset"), Some(&nodeset))?;
         }
     }
+    // virDomainDefClockParse: what each offset needs.
+    if let Some(clock) = top(def, "clock").next() {
+        match clock.attr("offset") {
+            Some("timezone") if clock.attr("timezone").is_none() => {
+                return Err(XmlError::Internal(
+                    "missing 'timezone' attribute for clock with offset='timezone'".into(),
+                ))
+            }
+            Some("absolute")
+                if clock
+                    .attr("start")
+                    .is_none_or(|s| s.trim().parse::<u64>().is_err()) =>
+            {
+                return Err(XmlError::Internal(
+                    "missing 'start' attribute for clock with offset='absolute'".into(),
+                ))
+            }
+            _ => {}
+        }
+    }
     // virDomainDefParseBootFirmwareOptions.
     if let Some(fw) = os_attr(def, "firmware") {
         if fw != "bios" && fw != "efi" {
