@@ -13,6 +13,8 @@ mod console;
 mod ctl;
 mod defs;
 mod device;
+mod devstats;
+mod display;
 mod domain;
 mod edit;
 mod event;

@@ -146,9 +146,15 @@ fn info_row(s: &mut String, k: &str, v: &str) {
 /// A size as virsh shows it: two decimals in the largest binary unit
 /// below it (vshPrettyCapacity).
 pub fn pretty_capacity(bytes: u64) -> String {
+    pretty_capacity_with(bytes, 2)
+}
+
+/// [`pretty_capacity`] with `decimals` digits after the point
+/// (`domblkinfo --human` shows three).
+pub fn pretty_capacity_with(bytes: u64, decimals: usize) -> String {
     const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
     if bytes < 1024 {
-        return format!("{:.2} B", bytes as f64);
+        return format!("{:.*} B", decimals, bytes as f64);
     }
     let mut limit: u128 = 1024;
     let mut value = bytes as f64;
@@ -156,10 +162,10 @@ pub fn pretty_capacity(bytes: u64) -> String {
         value /= 1024.0;
         limit *= 1024;
         if u128::from(bytes) < limit || unit == "EiB" {
-            return format!("{value:.2} {unit}");
+            return format!("{value:.decimals$} {unit}");
         }
     }
-    format!("{value:.2} EiB")
+    format!("{value:.decimals$} EiB")
 }
 
 /// `pool-info`.

@@ -1,6 +1,7 @@
 //! Connections and the handles bound to them.
 
 use crate::checked::Checked;
+use crate::devstats::{BlockInfo, BlockStats, InterfaceStats, MemoryStat};
 use crate::driver::Driver;
 use crate::error::{self, Error, ErrorCallback, ErrorCode, ErrorDomain, Result};
 use crate::events::{Delivery, EndReason, EventFilter, Subscription, SubscriptionCore};
@@ -777,6 +778,14 @@ impl Domain {
             d.domain_set_scheduler_params(&self.r, params, 0)
         })
     }
+    dom_read!(/// A disk's I/O counters (`virDomainBlockStats`).
+        block_stats => domain_block_stats(path: &str) -> BlockStats);
+    dom_read!(/// An interface's counters, by device or MAC (`virDomainInterfaceStats`).
+        interface_stats => domain_interface_stats(device: &str) -> InterfaceStats);
+    dom_read!(/// Up to `nr_stats` memory statistics (`virDomainMemoryStats`).
+        memory_stats => domain_memory_stats(nr_stats: u32, flags: u32) -> Vec<MemoryStat>);
+    dom_read!(/// A disk's sizes (`virDomainGetBlockInfo`).
+        block_info => domain_get_block_info(path: &str, flags: u32) -> BlockInfo);
     dom_read!(/// Security label (`virDomainGetSecurityLabel`).
         security_label => domain_get_security_label() -> SecurityLabel);
 

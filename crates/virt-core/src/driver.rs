@@ -166,6 +166,17 @@ macro_rules! for_each_driver_method {
             [virDomainGetSchedulerParametersFlags, read, check params_one_definition] fn domain_get_scheduler_params(&self, dom: &$crate::DomainRef, flags: u32) -> Vec<$crate::TypedParam>;
             /// Change scheduler parameters.
             [virDomainSetSchedulerParametersFlags, write] fn domain_set_scheduler_params(&self, dom: &$crate::DomainRef, params: &[$crate::TypedParam], flags: u32) -> ();
+            /// A disk's I/O counters (`path`: its target or source).
+            [virDomainBlockStats, read] fn domain_block_stats(&self, dom: &$crate::DomainRef, path: &str) -> $crate::BlockStats;
+            /// An interface's traffic counters; `device` is its host-side
+            /// name or its MAC address.
+            [virDomainInterfaceStats, read] fn domain_interface_stats(&self, dom: &$crate::DomainRef, device: &str) -> $crate::InterfaceStats;
+            /// Up to `nr_stats` memory statistics of a running domain
+            /// ([`crate::memory_stat`] tags).
+            [virDomainMemoryStats, read] fn domain_memory_stats(&self, dom: &$crate::DomainRef, nr_stats: u32, flags: u32) -> Vec<$crate::MemoryStat>;
+            /// A disk's capacity, allocation and physical size (`path`: its
+            /// target or source).
+            [virDomainGetBlockInfo, read] fn domain_get_block_info(&self, dom: &$crate::DomainRef, path: &str, flags: u32) -> $crate::BlockInfo;
             /// The domain's security label.
             [virDomainGetSecurityLabel, read] fn domain_get_security_label(&self, dom: &$crate::DomainRef) -> $crate::SecurityLabel;
             /// Hot-plug a device described in XML.

@@ -20,7 +20,8 @@
 //! - [`auth`]: credentials asked while a connection opens
 //!   ([`Connect::open_auth`]).
 //! - [`Uri`]: connection URI parsing.
-//! - [`types`]: the plain values the API hands out.
+//! - [`types`]: the plain values the API hands out; [`devstats`]: a
+//!   running domain's per-device statistics.
 //! - [`events`]: domain and network events: the [`EventBus`] a driver
 //!   publishes on, the [`Subscription`] [`Connect::subscribe`] gives.
 
@@ -30,6 +31,7 @@ pub mod auth;
 mod checked;
 mod connect;
 mod cpumap;
+pub mod devstats;
 pub mod driver;
 pub mod error;
 pub mod events;
@@ -47,6 +49,7 @@ pub use checked::Checked;
 pub use connect::{
     default_uri, parse_uuid, Connect, Domain, Network, StoragePool, StorageVol, LIB_VERSION,
 };
+pub use devstats::{memory_stat, BlockInfo, BlockStats, InterfaceStats, MemoryStat};
 pub use driver::{Driver, DriverStack, Method};
 pub use error::{
     last_error, reset_last_error, set_error_callback, Error, ErrorCallback, ErrorCode, ErrorDomain,

@@ -364,6 +364,10 @@ procedures! {
     domain_get_scheduler_type => DOMAIN_GET_SCHEDULER_TYPE = 56;
     domain_get_scheduler_params => DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS = 223 [custom];
     domain_set_scheduler_params => DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS = 219;
+    domain_block_stats => DOMAIN_BLOCK_STATS = 64;
+    domain_interface_stats => DOMAIN_INTERFACE_STATS = 65;
+    domain_memory_stats => DOMAIN_MEMORY_STATS = 159;
+    domain_get_block_info => DOMAIN_GET_BLOCK_INFO = 194;
     domain_get_security_label => DOMAIN_GET_SECURITY_LABEL = 121;
     domain_attach_device => DOMAIN_ATTACH_DEVICE_FLAGS = 160;
     domain_detach_device => DOMAIN_DETACH_DEVICE_FLAGS = 161;

@@ -2,10 +2,10 @@
 //! (`remote_nonnull_domain`, `remote_node_get_info_ret`, ...).
 
 use virt_core::{
-    CpuMap, DomainInfo, DomainRef, DomainSnapshotRef, DomainState, DomainStatsRecord, InterfaceRef,
-    NetworkDhcpLease, NetworkRef, NodeDeviceRef, NodeInfo, SecurityLabel, SecurityModel,
-    StoragePoolInfo, StoragePoolRef, StoragePoolState, StorageVolInfo, StorageVolRef,
-    StorageVolType, TypedParam, TypedValue,
+    BlockInfo, BlockStats, CpuMap, DomainInfo, DomainRef, DomainSnapshotRef, DomainState,
+    DomainStatsRecord, InterfaceRef, InterfaceStats, MemoryStat, NetworkDhcpLease, NetworkRef,
+    NodeDeviceRef, NodeInfo, SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef,
+    StoragePoolState, StorageVolInfo, StorageVolRef, StorageVolType, TypedParam, TypedValue,
 };
 
 use crate::error::RemoteError;
@@ -480,6 +480,91 @@ impl Xdr for CpuMap {
     }
     fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
         Ok(CpuMap::from_bytes(d.opaque(CPUMAP_MAX)?))
+    }
+}
+
+/// `REMOTE_DOMAIN_MEMORY_STATS_MAX`: memory statistics in one reply.
+pub const DOMAIN_MEMORY_STATS_MAX: u32 = 1024;
+
+/// `remote_domain_block_stats_ret`: five hypers.
+impl Xdr for BlockStats {
+    fn encode(&self, e: &mut Encoder) {
+        e.i64(self.rd_req)
+            .i64(self.rd_bytes)
+            .i64(self.wr_req)
+            .i64(self.wr_bytes)
+            .i64(self.errs);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(BlockStats {
+            rd_req: d.i64()?,
+            rd_bytes: d.i64()?,
+            wr_req: d.i64()?,
+            wr_bytes: d.i64()?,
+            errs: d.i64()?,
+        })
+    }
+}
+
+/// `remote_domain_interface_stats_ret`: eight hypers.
+impl Xdr for InterfaceStats {
+    fn encode(&self, e: &mut Encoder) {
+        e.i64(self.rx_bytes)
+            .i64(self.rx_packets)
+            .i64(self.rx_errs)
+            .i64(self.rx_drop)
+            .i64(self.tx_bytes)
+            .i64(self.tx_packets)
+            .i64(self.tx_errs)
+            .i64(self.tx_drop);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(InterfaceStats {
+            rx_bytes: d.i64()?,
+            rx_packets: d.i64()?,
+            rx_errs: d.i64()?,
+            rx_drop: d.i64()?,
+            tx_bytes: d.i64()?,
+            tx_packets: d.i64()?,
+            tx_errs: d.i64()?,
+            tx_drop: d.i64()?,
+        })
+    }
+}
+
+/// `remote_domain_memory_stat`: `int tag; unsigned hyper val`.
+impl Xdr for MemoryStat {
+    fn encode(&self, e: &mut Encoder) {
+        e.i32(self.tag).u64(self.val);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(MemoryStat {
+            tag: d.i32()?,
+            val: d.u64()?,
+        })
+    }
+}
+
+impl ListItem for MemoryStat {
+    const LIST_MAX: u32 = DOMAIN_MEMORY_STATS_MAX;
+    const MIN_SIZE: usize = 12;
+    const WHAT: &'static str = "memory statistics list";
+}
+
+/// `remote_domain_get_block_info_ret`: allocation, capacity, physical (in
+/// that order on the wire, unlike `virDomainBlockInfo`).
+impl Xdr for BlockInfo {
+    fn encode(&self, e: &mut Encoder) {
+        e.u64(self.allocation).u64(self.capacity).u64(self.physical);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        let allocation = d.u64()?;
+        let capacity = d.u64()?;
+        Ok(BlockInfo {
+            capacity,
+            allocation,
+            physical: d.u64()?,
+        })
     }
 }
 

@@ -1,5 +1,6 @@
 //! [`TestConnection`]: the `virt_core::Driver` of the test hypervisor.
 
+use crate::devstats;
 use crate::domains::{
     memory_of, prepare_def, vcpus_of, AddMode, DomainObj, Domains, DEFAULT_WEIGHT,
 };
@@ -929,6 +930,38 @@ impl Driver for TestConnection {
         // libvirt's test driver checks the weight and keeps reporting its
         // default: the simulated scheduler has nothing to weigh.
         self.with_dom(dom, |_| Ok(()))
+    }
+
+    fn domain_block_stats(&self, dom: &DomainRef, path: &str) -> Result<virt_core::BlockStats> {
+        self.with_dom(dom, |obj| devstats::block_stats(obj, path))
+    }
+
+    fn domain_interface_stats(
+        &self,
+        dom: &DomainRef,
+        device: &str,
+    ) -> Result<virt_core::InterfaceStats> {
+        self.with_dom(dom, |obj| devstats::interface_stats(obj, device))
+    }
+
+    fn domain_memory_stats(
+        &self,
+        dom: &DomainRef,
+        nr_stats: u32,
+        flags: u32,
+    ) -> Result<Vec<virt_core::MemoryStat>> {
+        check_flags(flags, 0, "testDomainMemoryStats")?;
+        self.with_dom(dom, |obj| devstats::memory_stats(obj, nr_stats))
+    }
+
+    fn domain_get_block_info(
+        &self,
+        dom: &DomainRef,
+        path: &str,
+        flags: u32,
+    ) -> Result<virt_core::BlockInfo> {
+        check_flags(flags, 0, "testDomainGetBlockInfo")?;
+        self.with_dom(dom, |obj| devstats::block_info(obj, path))
     }
 
     fn domain_get_security_label(&self, dom: &DomainRef) -> Result<SecurityLabel> {

@@ -13,6 +13,7 @@
 //! URIs.
 #![warn(missing_docs)]
 
+mod devstats;
 mod domains;
 mod driver;
 pub mod error;

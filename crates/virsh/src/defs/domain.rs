@@ -191,6 +191,18 @@ pub static GROUP: Group = Group {
             handler: crate::device::detach_interface,
         },
         CmdDef {
+            name: "domdisplay",
+            info: "domain display connection URI",
+            desc: Some("Output the IP address and port number for the graphical display."),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "include-password", kind: Bool, required: false, positional: false, help: "includes the password into the connection URI if available" },
+                OptDef { name: "type", kind: Str, required: false, positional: false, help: "select particular graphical display (e.g. \"vnc\", \"spice\", \"rdp\", \"dbus\")" },
+                OptDef { name: "all", kind: Bool, required: false, positional: false, help: "show all possible graphical displays" },
+            ],
+            handler: crate::display::domdisplay,
+        },
+        CmdDef {
             name: "domid",
             info: "convert a domain name or UUID to domain id",
             desc: None,
@@ -474,6 +486,15 @@ pub static GROUP: Group = Group {
                 OptDef { name: "current", kind: Bool, required: false, positional: false, help: "affect current domain" },
             ],
             handler: crate::domain::vcpupin,
+        },
+        CmdDef {
+            name: "vncdisplay",
+            info: "vnc display",
+            desc: Some("Output the IP address and port number for the VNC display."),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            ],
+            handler: crate::display::vncdisplay,
         },
     ],
 };

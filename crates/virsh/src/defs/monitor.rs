@@ -14,6 +14,18 @@ pub static GROUP: Group = Group {
     keyword: "monitor",
     commands: &[
         CmdDef {
+            name: "domblkinfo",
+            info: "domain block device size information",
+            desc: Some("Get block device size info for a domain."),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "device", kind: Str, required: false, positional: true, help: "block device" },
+                OptDef { name: "human", kind: Bool, required: false, positional: false, help: "Human readable output" },
+                OptDef { name: "all", kind: Bool, required: false, positional: false, help: "display all block devices info" },
+            ],
+            handler: crate::devstats::domblkinfo,
+        },
+        CmdDef {
             name: "domblklist",
             info: "list all domain blocks",
             desc: Some("Get the summary of block devices for a domain."),
@@ -23,6 +35,17 @@ pub static GROUP: Group = Group {
                 OptDef { name: "details", kind: Bool, required: false, positional: false, help: "additionally display the type and device value" },
             ],
             handler: crate::domain::domblklist,
+        },
+        CmdDef {
+            name: "domblkstat",
+            info: "get device block stats for a domain",
+            desc: Some("Get device block stats for a running domain. See man page or use --human for explanation of fields"),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "device", kind: Str, required: false, positional: true, help: "block device" },
+                OptDef { name: "human", kind: Bool, required: false, positional: false, help: "print a more human readable output" },
+            ],
+            handler: crate::devstats::domblkstat,
         },
         CmdDef {
             name: "domiflist",
@@ -35,11 +58,34 @@ pub static GROUP: Group = Group {
             handler: crate::domain::domiflist,
         },
         CmdDef {
+            name: "domifstat",
+            info: "get network interface stats for a domain",
+            desc: Some("Get network interface stats for a running domain."),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "interface", kind: Data, required: true, positional: true, help: "interface device specified by name or MAC Address" },
+            ],
+            handler: crate::devstats::domifstat,
+        },
+        CmdDef {
             name: "dominfo",
             info: "domain information",
             desc: Some("Returns basic information about the domain."),
             opts: &[OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" }],
             handler: crate::domain::dominfo,
+        },
+        CmdDef {
+            name: "dommemstat",
+            info: "get memory statistics for a domain",
+            desc: Some("Get memory statistics for a running domain."),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "period", kind: Int, required: false, positional: false, help: "period in seconds to set collection" },
+                OptDef { name: "config", kind: Bool, required: false, positional: false, help: "affect next boot" },
+                OptDef { name: "live", kind: Bool, required: false, positional: false, help: "affect running domain" },
+                OptDef { name: "current", kind: Bool, required: false, positional: false, help: "affect current domain" },
+            ],
+            handler: crate::devstats::dommemstat,
         },
         CmdDef {
             name: "domstate",

@@ -271,6 +271,20 @@ class virDomain:
     def connect(self) -> virConnect:
         """The connection this domain was found on."""
 
+    def blockStats(self, path) -> Tuple[int, int, int, int, int]:
+        """`(rd_req, rd_bytes, wr_req, wr_bytes, errs)` of a disk (-1: not counted)."""
+
+    def interfaceStats(self, path) -> Tuple[int, int, int, int, int, int, int, int]:
+        """`(rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets,
+        tx_errs, tx_drop)` of an interface named by device or MAC."""
+
+    def memoryStats(self) -> Dict[str, int]:
+        """The memory statistics as a dict of libvirt-python's names
+        (`actual`, `rss`, `unused`, ...)."""
+
+    def blockInfo(self, path, flags=...) -> List[int]:
+        """`[capacity, allocation, physical]` of a disk, bytes."""
+
     def info(self) -> List[int]:
         """`[state, max memory KiB, memory KiB, vCPUs, CPU time ns]`."""
 

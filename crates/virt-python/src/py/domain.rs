@@ -120,6 +120,56 @@ impl PyDomain {
         ])
     }
 
+    /// `(rd_req, rd_bytes, wr_req, wr_bytes, errs)` of a disk (-1: not counted).
+    #[pyo3(name = "blockStats")]
+    fn block_stats(&self, py: Python<'_>, path: &str) -> PyResult<(i64, i64, i64, i64, i64)> {
+        let s = self.read(|d| call(py, || d.block_stats(path)))?;
+        Ok((s.rd_req, s.rd_bytes, s.wr_req, s.wr_bytes, s.errs))
+    }
+
+    /// `(rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets,
+    /// tx_errs, tx_drop)` of an interface named by device or MAC.
+    #[pyo3(name = "interfaceStats")]
+    #[allow(clippy::type_complexity)] // libvirt-python's tuple, as it is.
+    fn interface_stats(
+        &self,
+        py: Python<'_>,
+        path: &str,
+    ) -> PyResult<(i64, i64, i64, i64, i64, i64, i64, i64)> {
+        let s = self.read(|d| call(py, || d.interface_stats(path)))?;
+        Ok((
+            s.rx_bytes,
+            s.rx_packets,
+            s.rx_errs,
+            s.rx_drop,
+            s.tx_bytes,
+            s.tx_packets,
+            s.tx_errs,
+            s.tx_drop,
+        ))
+    }
+
+    /// The memory statistics as a dict of libvirt-python's names
+    /// (`actual`, `rss`, `unused`, ...).
+    #[pyo3(name = "memoryStats")]
+    fn memory_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let stats = self.read(|d| call(py, || d.memory_stats(virt_core::memory_stat::NR, 0)))?;
+        let out = PyDict::new(py);
+        for s in stats {
+            if let Some(name) = virt_core::memory_stat::name(s.tag) {
+                out.set_item(name, s.val)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// `[capacity, allocation, physical]` of a disk, bytes.
+    #[pyo3(name = "blockInfo", signature = (path, flags = 0))]
+    fn block_info(&self, py: Python<'_>, path: &str, flags: u32) -> PyResult<Vec<u64>> {
+        let i = self.read(|d| call(py, || d.block_info(path, flags)))?;
+        Ok(vec![i.capacity, i.allocation, i.physical])
+    }
+
     /// `[state, reason]`.
     #[pyo3(signature = (flags = 0))]
     fn state(&self, py: Python<'_>, flags: u32) -> PyResult<Vec<i32>> {

@@ -103,6 +103,36 @@ impl Driver for QemuDriver {
         Ok(node::security_model())
     }
 
+    fn domain_block_stats(&self, dom: &DomainRef, path: &str) -> Result<virt_core::BlockStats> {
+        Ok(self.block_stats(dom, path)?)
+    }
+
+    fn domain_interface_stats(
+        &self,
+        dom: &DomainRef,
+        device: &str,
+    ) -> Result<virt_core::InterfaceStats> {
+        Ok(self.interface_stats(dom, device)?)
+    }
+
+    fn domain_memory_stats(
+        &self,
+        dom: &DomainRef,
+        nr_stats: u32,
+        flags: u32,
+    ) -> Result<Vec<virt_core::MemoryStat>> {
+        Ok(self.memory_stats(dom, nr_stats, flags)?)
+    }
+
+    fn domain_get_block_info(
+        &self,
+        dom: &DomainRef,
+        path: &str,
+        flags: u32,
+    ) -> Result<virt_core::BlockInfo> {
+        Ok(self.block_info(dom, path, flags)?)
+    }
+
     fn domain_get_security_label(&self, dom: &DomainRef) -> Result<SecurityLabel> {
         // The `none` model labels nothing: every domain's label is empty.
         self.resolve(dom)?;

@@ -5,6 +5,41 @@ use super::*;
 use virt_xml::{CharSource, CharTarget, View};
 
 /// Put the pty paths QEMU chose into the live definition.
+/// Write the port QEMU's VNC server listens on (`query-vnc`) into the
+/// live definition's first VNC display, as libvirt's live XML shows it:
+/// with `autoport` QEMU picked the first free one from 5900.
+pub(super) fn record_vnc_port(def: &mut DomainDef, vnc: &Value) {
+    let Some(port) = vnc
+        .get("service")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<u32>().ok())
+    else {
+        return;
+    };
+    let Some(g) = def
+        .devices
+        .graphics
+        .iter_mut()
+        .find(|g| g.graphics_type == "vnc")
+    else {
+        return;
+    };
+    let chosen = match g.attrs.iter_mut().find(|(k, _)| k == "port") {
+        Some((_, v)) => {
+            let auto = v == "-1";
+            *v = port.to_string();
+            auto
+        }
+        None => {
+            g.attrs.insert(0, ("port".into(), port.to_string()));
+            true
+        }
+    };
+    if chosen && !g.attrs.iter().any(|(k, _)| k == "autoport") {
+        g.attrs.insert(1, ("autoport".into(), "yes".into()));
+    }
+}
+
 pub(super) fn record_pty_paths(def: &mut DomainDef, chardevs: &Value) {
     let Some(list) = chardevs.as_array() else {
         return;

@@ -303,6 +303,15 @@ impl QemuDriver {
             let chardevs = mon.execute("query-chardev", None)?;
             record_pty_paths(def, &chardevs);
         }
+        if def
+            .devices
+            .graphics
+            .iter()
+            .any(|g| g.graphics_type == "vnc")
+        {
+            let vnc = mon.execute("query-vnc", None)?;
+            record_vnc_port(def, &vnc);
+        }
         let pins = vcpu_pins(def);
         if !pins.is_empty() {
             let threads = vcpu_threads(&mut mon)?;

@@ -14,6 +14,7 @@ mod api;
 mod autostart;
 mod console;
 mod daemon;
+mod devstats;
 mod hotplug;
 mod launch;
 mod memory;
@@ -26,7 +27,7 @@ mod vcpus;
 mod watch;
 
 use affinity::{emulator_pin, get_affinity, online_cpus_in, set_affinity, vcpu_pins, vcpu_threads};
-use console::record_pty_paths;
+use console::{record_pty_paths, record_vnc_port};
 use daemon::{bus_for, MonitorSession};
 use watch::{MONITOR_TIMEOUT, TERM_GRACE};
 

@@ -96,7 +96,7 @@ impl QemuDriver {
         Ok(out)
     }
 
-    fn domain_stats(
+    pub(super) fn domain_stats(
         &self,
         name: &str,
         groups: u32,

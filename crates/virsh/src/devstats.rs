@@ -1,0 +1,159 @@
+//! Per-device statistics of one domain, printed as virsh 9.0 prints them:
+//! `domblkstat`, `domifstat`, `dommemstat`, `domblkinfo`.
+
+use crate::cmd::Cmd;
+use crate::ctl::{CmdResult, Ctl, Failure, BY_ANY};
+use crate::table::Table;
+use virt_core::{memory_stat, BlockInfo};
+
+/// `domblkstat`'s fields: the short name and `--human`'s words.
+const BLOCK_FIELDS: [(&str, &str); 5] = [
+    ("rd_req", "number of read operations:"),
+    ("rd_bytes", "number of bytes read:"),
+    ("wr_req", "number of write operations:"),
+    ("wr_bytes", "number of bytes written:"),
+    ("errs", "error count:"),
+];
+
+/// `domblkstat`: a disk's I/O counters; those the hypervisor does not keep
+/// (-1) are left out, as virsh does.
+pub fn domblkstat(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let dom = ctl.lookup_domain(cmd, BY_ANY)?;
+    let device = cmd.raw("device").unwrap_or("");
+    let s = dom.block_stats(device).map_err(|e| {
+        ctl.fail(
+            &format!("Failed to get block stats {} {device}", dom.name()),
+            e,
+        )
+    })?;
+    let values = [s.rd_req, s.rd_bytes, s.wr_req, s.wr_bytes, s.errs];
+    let mut out = String::new();
+    if cmd.has("human") {
+        out.push_str(&format!("Device: {device}\n"));
+    }
+    for ((short, words), v) in BLOCK_FIELDS.iter().zip(values) {
+        if v < 0 {
+            continue;
+        }
+        if cmd.has("human") {
+            out.push_str(&format!(" {words:<31} {v}\n"));
+        } else {
+            out.push_str(&format!("{device} {short} {v}\n"));
+        }
+    }
+    ctl.print(&out);
+    Ok(())
+}
+
+/// `domifstat`: an interface's counters, named by device or MAC.
+pub fn domifstat(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let dom = ctl.lookup_domain(cmd, BY_ANY)?;
+    let device = ctl.req_str(cmd, "interface")?.to_string();
+    let s = dom.interface_stats(&device).map_err(|e| {
+        ctl.fail(
+            &format!("Failed to get interface stats {} {device}", dom.name()),
+            e,
+        )
+    })?;
+    let mut out = String::new();
+    for (name, v) in [
+        ("rx_bytes", s.rx_bytes),
+        ("rx_packets", s.rx_packets),
+        ("rx_errs", s.rx_errs),
+        ("rx_drop", s.rx_drop),
+        ("tx_bytes", s.tx_bytes),
+        ("tx_packets", s.tx_packets),
+        ("tx_errs", s.tx_errs),
+        ("tx_drop", s.tx_drop),
+    ] {
+        if v >= 0 {
+            out.push_str(&format!("{device} {name} {v}\n"));
+        }
+    }
+    ctl.print(&out);
+    Ok(())
+}
+
+/// `dommemstat`: the balloon's figures, one `name value` line each.
+pub fn dommemstat(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let dom = ctl.lookup_domain(cmd, BY_ANY)?;
+    if cmd.has("period") {
+        return Err(ctl.fail_msg("setting the statistics period is not supported yet"));
+    }
+    let stats = dom.memory_stats(memory_stat::NR, 0).map_err(|e| {
+        ctl.fail(
+            &format!("Failed to get memory statistics for domain {}", dom.name()),
+            e,
+        )
+    })?;
+    let mut out = String::new();
+    for s in stats {
+        if let Some(name) = memory_stat::name(s.tag) {
+            out.push_str(&format!("{name} {}\n", s.val));
+        }
+    }
+    ctl.print(&out);
+    Ok(())
+}
+
+/// A size for `domblkinfo`: bytes, or with `--human` three decimals in the
+/// largest binary unit below it.
+fn size(bytes: u64, human: bool) -> String {
+    if human {
+        crate::storage::pretty_capacity_with(bytes, 3)
+    } else {
+        bytes.to_string()
+    }
+}
+
+/// `domblkinfo`: one disk's sizes, or with `--all` a table of every disk
+/// (`-` for a disk without a source).
+pub fn domblkinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let human = cmd.has("human");
+    if cmd.has("all") && cmd.has("device") {
+        return Err(ctl.fail_msg("Options --all and --device are mutually exclusive"));
+    }
+    let dom = ctl.lookup_domain(cmd, BY_ANY)?;
+    if !cmd.has("all") {
+        let Some(device) = cmd.raw("device").map(str::to_string) else {
+            return Err(ctl.fail_msg("command 'domblkinfo' requires <device> option"));
+        };
+        let info: BlockInfo = dom.block_info(&device, 0)?;
+        let mut out = String::new();
+        for (k, v) in [
+            ("Capacity:", info.capacity),
+            ("Allocation:", info.allocation),
+            ("Physical:", info.physical),
+        ] {
+            out.push_str(&format!("{k:<15} {}\n", size(v, human)));
+        }
+        ctl.print(&out);
+        return Ok(());
+    }
+    let xml = dom.xml_desc(0)?;
+    let def = virt_xml::parse_domain(&xml).map_err(|e| {
+        Failure::from(virt_core::Error::raw(
+            virt_core::ErrorCode::XmlError,
+            virt_core::ErrorDomain::Xml,
+            e.to_string(),
+        ))
+    })?;
+    let mut t = Table::new(&["Target", "Capacity", "Allocation", "Physical"]);
+    for disk in &def.devices.disks {
+        let has_source = disk.source.as_deref().is_some_and(|s| !s.is_empty());
+        let row = if has_source {
+            let info = dom.block_info(&disk.target_dev, 0)?;
+            vec![
+                disk.target_dev.clone(),
+                size(info.capacity, human),
+                size(info.allocation, human),
+                size(info.physical, human),
+            ]
+        } else {
+            vec![disk.target_dev.clone(), "-".into(), "-".into(), "-".into()]
+        };
+        t.row(row);
+    }
+    ctl.print(&t.render(true));
+    Ok(())
+}
