@@ -343,6 +343,20 @@ impl Connect {
         self.check(self.checked().node_security_model())
     }
 
+    /// The memory figures (KiB) of NUMA cell `cell`, or of the whole node
+    /// with [`crate::NODE_MEMORY_STATS_ALL_CELLS`] (`virNodeGetMemoryStats`,
+    /// asked as libvirt's callers ask: how many, then that many).
+    pub fn node_memory_stats(&self, cell: i32, flags: u32) -> Result<Vec<crate::NodeMemoryStat>> {
+        let r = (|| {
+            let (_, n) = self.checked().node_memory_stats(0, cell, flags)?;
+            if n == 0 {
+                return Ok(Vec::new());
+            }
+            Ok(self.checked().node_memory_stats(n, cell, flags)?.0)
+        })();
+        self.check(r)
+    }
+
     /// Ids of running domains (`virConnectListDomains`).
     pub fn list_domains(&self) -> Result<Vec<u32>> {
         self.check(self.checked().list_domain_ids())

@@ -76,6 +76,11 @@ macro_rules! for_each_driver_method {
             [virNodeGetFreeMemory, read] fn node_free_memory(&self) -> u64;
             /// The node's security model.
             [virNodeGetSecurityModel, read] fn node_security_model(&self) -> $crate::SecurityModel;
+            /// Memory figures of NUMA cell `cell` (or the whole node,
+            /// [`crate::NODE_MEMORY_STATS_ALL_CELLS`]), as libvirt's driver
+            /// call has it: with `nparams` 0 only how many there are (the
+            /// second value), else exactly that many.
+            [virNodeGetMemoryStats, read] fn node_memory_stats(&self, nparams: i32, cell: i32, flags: u32) -> (Vec<$crate::NodeMemoryStat>, i32);
             /// Ids of the running domains.
             [virConnectListDomains, read] fn list_domain_ids(&self) -> Vec<u32>;
             /// Number of running domains.

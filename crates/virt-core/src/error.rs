@@ -295,6 +295,8 @@ impl ErrorDomain {
             ErrorDomain::Nodedev
         } else if function.starts_with("virNetwork") {
             ErrorDomain::Network
+        } else if function.starts_with("virStream") {
+            ErrorDomain::Streams
         } else {
             ErrorDomain::Domain
         }

@@ -169,6 +169,8 @@ pub struct Stream {
     /// Wakes a read blocked in the source (a console waiting for its
     /// guest), so an abort from another thread is not held up by it.
     interrupt: Mutex<Option<Interrupt>>,
+    /// A stream call attached it ([`Stream::is_attached`]).
+    attached: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Stream {
@@ -196,6 +198,7 @@ impl Stream {
             incoming: Mutex::new(Incoming::default()),
             outgoing: Mutex::new(None),
             interrupt: Mutex::new(None),
+            attached: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -209,8 +212,17 @@ impl Stream {
         &self.conn
     }
 
+    /// True once a stream call attached it to a driver's ends, and still
+    /// after it finished or aborted, as libvirt's stream keeps its driver
+    /// (libvirt answers "not supported" only to a stream no call attached).
+    pub fn is_attached(&self) -> bool {
+        self.attached.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Attach the ends a stream call handed back.
     pub(crate) fn attach(&self, ends: StreamEnds) {
+        self.attached
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         *lock(&self.outgoing) = ends.sink;
         *lock(&self.interrupt) = ends.source.as_ref().and_then(|s| s.interrupter());
         let mut inc = lock(&self.incoming);

@@ -285,6 +285,20 @@ impl NodeInfo {
     }
 }
 
+/// One of the node's memory figures (`virNodeMemoryStats`): `field` is
+/// "total", "free", "buffers" or "cached", `value` in KiB.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NodeMemoryStat {
+    /// The figure's name (at most 79 bytes on the wire).
+    pub field: String,
+    /// KiB.
+    pub value: u64,
+}
+
+/// `VIR_NODE_MEMORY_STATS_ALL_CELLS`: the whole node rather than one NUMA
+/// cell.
+pub const NODE_MEMORY_STATS_ALL_CELLS: i32 = -1;
+
 /// `virVcpuState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VcpuState {

@@ -6,8 +6,9 @@
 //! - [`capabilities`] / [`capabilities_at`]: the host part of the
 //!   capabilities XML (CPU, pages, NUMA cells, topology, power
 //!   management), read from /proc and /sys, with the guests a driver offers.
-//! - [`node_info`], [`free_memory`], [`cells_free_memory`], [`cpu_map`]:
-//!   the node's figures as libvirt's Linux host code reads them.
+//! - [`node_info`], [`free_memory`], [`cells_free_memory`], [`cpu_map`],
+//!   [`memory_stats`]: the node's figures as libvirt's Linux host code
+//!   reads them.
 //! - [`files`]: drivers' state files: atomic writes, quiet removal, locks.
 
 #![warn(missing_docs)]
@@ -18,8 +19,8 @@ mod node;
 
 pub use capabilities::{capabilities, capabilities_at};
 pub use node::{
-    cells_free_memory, cells_free_memory_at, cpu_map, cpu_map_at, free_memory, node_info,
-    node_info_at,
+    cells_free_memory, cells_free_memory_at, cpu_map, cpu_map_at, free_memory, max_numa_cell,
+    max_numa_cell_at, memory_stats, memory_stats_at, node_info, node_info_at,
 };
 
 /// The node's host name, as the kernel knows it (`uname -n`, what

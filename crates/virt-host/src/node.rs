@@ -112,6 +112,69 @@ pub fn cells_free_memory_at(root: &Path) -> Vec<(u32, u64)> {
     vec![(0, kib * 1024)]
 }
 
+/// `virNodeGetMemoryStats`'s figures, `(field, KiB)` in the file's order,
+/// as libvirt's Linux host code reads them: for the whole node (`cell`
+/// None) "total", "free", "buffers" and "cached" from /proc/meminfo; for
+/// NUMA cell `cell` "total" and "free" from its sysfs meminfo (whose lines
+/// start "Node N "). None when the file cannot be read.
+pub fn memory_stats(cell: Option<u32>) -> Option<Vec<(&'static str, u64)>> {
+    memory_stats_at(Path::new("/"), cell)
+}
+
+/// [`memory_stats`] reading `proc/` and `sys/` under `root`.
+pub fn memory_stats_at(root: &Path, cell: Option<u32>) -> Option<Vec<(&'static str, u64)>> {
+    const FIELDS: [(&str, &str); 4] = [
+        ("MemTotal:", "total"),
+        ("MemFree:", "free"),
+        ("Buffers:", "buffers"),
+        ("Cached:", "cached"),
+    ];
+    let probe = HostProbe { root };
+    let (text, wanted) = match cell {
+        None => (probe.read("proc/meminfo")?, 4),
+        Some(n) => (
+            probe.read(&format!("sys/devices/system/node/node{n}/meminfo"))?,
+            2,
+        ),
+    };
+    let mut out = Vec::new();
+    for line in text.lines() {
+        // A cell's lines carry "Node N " before the header.
+        let line = match line.strip_prefix("Node ") {
+            Some(rest) => rest.split_once(' ').map_or("", |(_, l)| l),
+            None => line,
+        };
+        let mut words = line.split_whitespace();
+        let (Some(header), Some(Ok(kib))) = (words.next(), words.next().map(str::parse::<u64>))
+        else {
+            continue;
+        };
+        if let Some((_, field)) = FIELDS.iter().find(|(h, _)| *h == header) {
+            out.push((*field, kib));
+            if out.len() >= wanted {
+                break;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// The highest NUMA cell id the kernel lists, None on a kernel without
+/// NUMA (no /sys/devices/system/node).
+pub fn max_numa_cell() -> Option<u32> {
+    max_numa_cell_at(Path::new("/"))
+}
+
+/// [`max_numa_cell`] reading `sys/` under `root`.
+pub fn max_numa_cell_at(root: &Path) -> Option<u32> {
+    let probe = HostProbe { root };
+    probe
+        .list("sys/devices/system/node")?
+        .iter()
+        .filter_map(|n| n.strip_prefix("node")?.parse().ok())
+        .max()
+}
+
 /// Free memory of the node in bytes: the sum over its cells, as libvirt's
 /// `virNodeGetFreeMemory` adds them.
 pub fn free_memory() -> u64 {

@@ -210,6 +210,7 @@ pub const CONSTANTS: &[(&str, i64)] = &[
     ("VIR_CRED_EXTERNAL", 9),
     // virNodeGetCPUStatsAllCPUs
     ("VIR_NODE_CPU_STATS_ALL_CPUS", -1),
+    ("VIR_NODE_MEMORY_STATS_ALL_CELLS", -1),
     // virTypedParameterType
     ("VIR_TYPED_PARAM_INT", 1),
     ("VIR_TYPED_PARAM_UINT", 2),
@@ -507,6 +508,20 @@ pub const CONSTANTS: &[(&str, i64)] = &[
     ("VIR_STORAGE_POOL_DEFINE_VALIDATE", 1),
     // virStorageVolDownloadFlags
     ("VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM", 1),
+    // virStorageVolUploadFlags
+    ("VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM", 1),
+    // virStreamFlags
+    ("VIR_STREAM_NONBLOCK", 1),
+    // virStreamRecvFlagsValues
+    ("VIR_STREAM_RECV_STOP_AT_HOLE", 1),
+    // virStreamEventType
+    ("VIR_STREAM_EVENT_READABLE", 1),
+    ("VIR_STREAM_EVENT_WRITABLE", 2),
+    ("VIR_STREAM_EVENT_ERROR", 4),
+    ("VIR_STREAM_EVENT_HANGUP", 8),
+    // virDomainConsoleFlags
+    ("VIR_DOMAIN_CONSOLE_FORCE", 1),
+    ("VIR_DOMAIN_CONSOLE_SAFE", 2),
     // virConnectCloseReason
     ("VIR_CONNECT_CLOSE_REASON_CLIENT", 3),
     ("VIR_CONNECT_CLOSE_REASON_EOF", 1),

@@ -530,3 +530,90 @@ mod serde_like {
         out
     }
 }
+
+/// Run tests/python/streams.py with `ours` or python3-libvirt on `uri`, in
+/// a fresh work dir; its stdout.
+fn streams_run(b: &Built, ours: bool, uri: &str, tag: &str) -> Option<String> {
+    let work = tempdir(&format!("streams-{tag}"));
+    let mut c = python(b, ours)?;
+    c.arg(here().join("streams.py")).arg(uri).arg(&work);
+    let out = run(&mut c, Duration::from_secs(300));
+    let _ = std::fs::remove_dir_all(&work);
+    assert!(
+        out.status.success(),
+        "streams.py ({tag}) failed:\n{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    Some(text(&out.stdout))
+}
+
+/// The checks of streams.py whose error libvirt words by transport (its
+/// RPC client's words through a daemon, its file streams' in-process).
+const TRANSPORT_WORDED: &[&str] = &[
+    "hole on a plain upload ->",
+    "update without a callback ->",
+    "second callback ->",
+    "remove twice ->",
+];
+
+/// `virStream` on volumes: our module in-process (the storage driver of
+/// `qemu:///embed`), and, where a real libvirtd can run, our module and
+/// python3-libvirt both through it: the three runs must print the same
+/// (the bytes arrive whole, holes stay holes, the errors are libvirt's).
+#[test]
+fn streams_match_python3_libvirt() {
+    let Some(b) = built() else { return };
+    let root = tempdir("streams-embed-root");
+    let embed = format!("qemu:///embed?root={}", root.display());
+    let ours = streams_run(b, true, &embed, "embed").expect("ours");
+    let _ = std::fs::remove_dir_all(&root);
+    assert!(ours.contains("download equals source -> True"), "{ours}");
+    println!("streams.py in-process: {} checks", ours.lines().count());
+    if b.reference.is_none() {
+        println!("skipped: the side-by-side half (no python3-libvirt)");
+        return;
+    }
+    if let Some(why) = virt_testkit::libvirtd::unavailable() {
+        println!("skipped: the side-by-side half through libvirtd ({why})");
+        return;
+    }
+    let daemon = virt_testkit::libvirtd::start().expect("libvirtd");
+    let uri = format!("qemu+unix:///system?socket={}", daemon.socket().display());
+    let theirs = streams_run(b, false, &uri, "python3-libvirt").expect("theirs");
+    let remote = streams_run(b, true, &uri, "remote").expect("ours remote");
+    let diff = |a: &str, b: &str| -> Vec<String> {
+        a.lines()
+            .zip(b.lines())
+            .filter(|(x, y)| x != y)
+            .map(|(x, y)| format!("ours:   {x}\ntheirs: {y}"))
+            .chain((a.lines().count() != b.lines().count()).then(|| "line counts differ".into()))
+            .collect()
+    };
+    let d1 = diff(&remote, &theirs);
+    assert!(d1.is_empty(), "through libvirtd:\n{}", d1.join("\n"));
+    // libvirt words these refusals by the stream's driver: its RPC client
+    // through a daemon, its file streams in-process.
+    let by_transport = |l: &str| TRANSPORT_WORDED.iter().any(|w| l.starts_with(w));
+    let (ours, theirs_local): (String, String) = (
+        ours.lines()
+            .filter(|l| !by_transport(l))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        theirs
+            .lines()
+            .filter(|l| !by_transport(l))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let d2 = diff(&ours, &theirs_local);
+    assert!(
+        d2.is_empty(),
+        "in-process against libvirtd's:\n{}",
+        d2.join("\n")
+    );
+    println!(
+        "streams.py: {} checks print the same in-process, through libvirtd and with python3-libvirt",
+        theirs.lines().count()
+    );
+}

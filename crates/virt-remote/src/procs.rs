@@ -321,6 +321,7 @@ procedures! {
     node_cpu_map => NODE_GET_CPU_MAP = 293 [custom];
     node_free_memory => NODE_GET_FREE_MEMORY = 102;
     node_security_model => NODE_GET_SECURITY_MODEL = 122;
+    node_memory_stats => NODE_GET_MEMORY_STATS = 228;
     list_domain_ids => CONNECT_LIST_DOMAINS = 37 [custom];
     num_of_domains => CONNECT_NUM_OF_DOMAINS = 51;
     list_defined_domains => CONNECT_LIST_DEFINED_DOMAINS = 21 [custom];

@@ -4,8 +4,9 @@
 use virt_core::{
     BlockInfo, BlockStats, CpuMap, DomainInfo, DomainRef, DomainSnapshotRef, DomainState,
     DomainStatsRecord, InterfaceRef, InterfaceStats, MemoryStat, NetworkDhcpLease, NetworkRef,
-    NodeDeviceRef, NodeInfo, SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef,
-    StoragePoolState, StorageVolInfo, StorageVolRef, StorageVolType, TypedParam, TypedValue,
+    NodeDeviceRef, NodeInfo, NodeMemoryStat, SecurityLabel, SecurityModel, StoragePoolInfo,
+    StoragePoolRef, StoragePoolState, StorageVolInfo, StorageVolRef, StorageVolType, TypedParam,
+    TypedValue,
 };
 
 use crate::error::RemoteError;
@@ -21,6 +22,8 @@ pub const NETWORK_DHCP_LEASES_MAX: u32 = 65_536;
 pub const INTERFACE_LIST_MAX: u32 = 16_384;
 /// `REMOTE_NODE_DEVICE_LIST_MAX` (libvirt 9.0's).
 pub const NODE_DEVICE_LIST_MAX: u32 = 65_536;
+/// `REMOTE_NODE_MEMORY_STATS_MAX`.
+pub const NODE_MEMORY_STATS_MAX: u32 = 16;
 /// `REMOTE_NODE_DEVICE_CAPS_LIST_MAX`.
 pub const NODE_DEVICE_CAPS_LIST_MAX: u32 = 65_536;
 /// `REMOTE_STORAGE_POOL_LIST_MAX`.
@@ -158,6 +161,25 @@ impl ListItem for NetworkDhcpLease {
     const LIST_MAX: u32 = NETWORK_DHCP_LEASES_MAX;
     const MIN_SIZE: usize = 36;
     const WHAT: &'static str = "DHCP lease list";
+}
+
+/// `remote_node_get_memory_stats`: a field name and its value.
+impl Xdr for NodeMemoryStat {
+    fn encode(&self, e: &mut Encoder) {
+        e.string(&self.field).u64(self.value);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(NodeMemoryStat {
+            field: d.string()?,
+            value: d.u64()?,
+        })
+    }
+}
+
+impl ListItem for NodeMemoryStat {
+    const LIST_MAX: u32 = NODE_MEMORY_STATS_MAX;
+    const MIN_SIZE: usize = 12;
+    const WHAT: &'static str = "node memory stats";
 }
 
 /// `remote_nonnull_storage_pool`: name, UUID.

@@ -27,6 +27,7 @@ from .libvirtmod import (  # noqa: F401  (named for readers and type checkers)
     virResetLastError,
     virStoragePool,
     virStorageVol,
+    virStream,
 )
 
 # The types libvirt-python's event loop functions are annotated with.

@@ -6,8 +6,9 @@ use super::error::{binding_error, call, non_null, raise};
 use super::events::{self, ConnEvents};
 use super::host::{PyInterface, PyNodeDevice};
 use super::storage::{PyNetwork, PyStoragePool, PyStorageVol};
+use super::stream::PyStream;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList};
 use std::sync::{Arc, Mutex, RwLock};
 use virt_core::Topic;
 use virt_core::{Connect, ErrorCode, Uuid};
@@ -345,6 +346,25 @@ impl PyConnect {
     fn get_security_model(&self, py: Python<'_>) -> PyResult<Vec<String>> {
         let m = self.with(py, |c| call(py, || c.node_security_model()))?;
         Ok(vec![m.model, m.doi])
+    }
+
+    /// The memory figures of NUMA cell `cellNum` (or of the whole node,
+    /// `VIR_NODE_MEMORY_STATS_ALL_CELLS`), KiB by name ("total", "free",
+    /// "buffers", "cached").
+    #[pyo3(name = "getMemoryStats", signature = (cellNum, flags = 0))]
+    #[allow(non_snake_case)] // libvirt-python's keyword name
+    fn get_memory_stats<'py>(
+        &self,
+        py: Python<'py>,
+        cellNum: i32,
+        flags: u32,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let stats = self.with(py, |c| call(py, || c.node_memory_stats(cellNum, flags)))?;
+        let d = PyDict::new(py);
+        for s in stats {
+            d.set_item(s.field, s.value)?;
+        }
+        Ok(d)
     }
 
     /// Call `cb(conn, dom, ..., opaque)` for each event `eventID`
@@ -1003,6 +1023,16 @@ impl PyConnect {
     #[pyo3(name = "numOfDefinedStoragePools")]
     fn num_of_defined_storage_pools(&self, py: Python<'_>) -> PyResult<usize> {
         Ok(self.pool_names(py, LIST_INACTIVE)?.len())
+    }
+
+    /// A new stream (`VIR_STREAM_NONBLOCK` in `flags` for one whose
+    /// `recv` never waits), for a call such as `virStorageVol.upload` to
+    /// attach.
+    #[pyo3(name = "newStream", signature = (flags = 0))]
+    fn new_stream(slf: &Bound<'_, Self>, flags: u32) -> PyResult<Py<PyStream>> {
+        let py = slf.py();
+        let s = slf.get().with(py, |c| call(py, || c.new_stream(flags)))?;
+        PyStream::wrap(slf, s)
     }
 
     /// This connection's last error as libvirt-python's tuple, or None.

@@ -4,6 +4,7 @@ use super::connect::PyConnect;
 use super::convert::{as_list, cpumap_from_py, cpumap_tuple, params_dict, params_from_dict};
 use super::error::{binding_error, call};
 use super::snapshot::{self, PyDomainSnapshot};
+use super::stream::PyStream;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use std::sync::{Arc, RwLock};
@@ -579,6 +580,20 @@ impl PyDomain {
         flags: u32,
     ) -> PyResult<i32> {
         snapshot::revert(py, snap.get(), flags)
+    }
+
+    /// Attach `st` to the console or serial device `dev_name` (the first
+    /// console when None), both ways; returns 0.
+    #[pyo3(name = "openConsole", signature = (dev_name, st, flags = 0))]
+    fn open_console(
+        &self,
+        py: Python<'_>,
+        dev_name: Option<String>,
+        st: PyRef<'_, PyStream>,
+        flags: u32,
+    ) -> PyResult<i32> {
+        let s = st.stream();
+        ok0!(self, py, |d| d.open_console(dev_name.as_deref(), s, flags))
     }
 }
 

@@ -16,6 +16,7 @@ use super::convert::params_dict;
 use super::domain::PyDomain;
 use super::error::binding_error;
 use super::storage::PyNetwork;
+use super::stream::PyStream;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use pyo3::BoundObject;
@@ -41,12 +42,19 @@ struct Pending {
     delivery: Delivery,
 }
 
-static QUEUE: Mutex<VecDeque<Pending>> = Mutex::new(VecDeque::new());
+/// What the loop's thread has to do: hand a connection's delivery to its
+/// registrations, or tell a stream's callback what holds now.
+enum Work {
+    Conn(Box<Pending>),
+    Stream(Arc<WatchSlot>),
+}
+
+static QUEUE: Mutex<VecDeque<Work>> = Mutex::new(VecDeque::new());
 static READY: Condvar = Condvar::new();
 /// Registrations over all connections: the loop has work while any.
 static REGISTRATIONS: AtomicUsize = AtomicUsize::new(0);
 
-fn queue() -> MutexGuard<'static, VecDeque<Pending>> {
+fn queue() -> MutexGuard<'static, VecDeque<Work>> {
     QUEUE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -78,10 +86,14 @@ fn app_loop() -> MutexGuard<'static, Option<AppLoop>> {
 
 /// Queue a delivery and wake whichever loop runs.
 fn push(target: &Arc<Target>, delivery: Delivery) {
-    queue().push_back(Pending {
+    push_work(Work::Conn(Box::new(Pending {
         target: target.clone(),
         delivery,
-    });
+    })));
+}
+
+fn push_work(work: Work) {
+    queue().push_back(work);
     READY.notify_all();
     if let Some((_, w)) = wake() {
         // A full socket already says "work waits".
@@ -480,15 +492,30 @@ fn dispatch(py: Python<'_>) -> PyResult<()> {
         let mut buf = [0u8; 256];
         while matches!(r.read(&mut buf), Ok(n) if n > 0) {}
     }
+    // Streams whose events still hold after their callback ran: due
+    // again on the loop's next round (as a poll on a ready fd answers at
+    // once), not in this one, which would never end.
+    let mut again = Vec::new();
     loop {
-        let batch: Vec<Pending> = queue().drain(..).collect();
+        let batch: Vec<Work> = queue().drain(..).collect();
         if batch.is_empty() {
-            return Ok(());
+            break;
         }
-        for p in batch {
-            deliver(py, p)?;
+        for w in batch {
+            match w {
+                Work::Conn(p) => deliver(py, *p)?,
+                Work::Stream(slot) => {
+                    if tell_stream(py, &slot) {
+                        again.push(slot);
+                    }
+                }
+            }
         }
     }
+    for slot in again {
+        push_work(Work::Stream(slot));
+    }
+    Ok(())
 }
 
 /// The handle callback given to an application's loop for this module's
@@ -636,5 +663,142 @@ pub(super) fn add_functions(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(invoke_free_callback, m)?)?;
     m.add_function(wrap_pyfunction!(handle_ready, m)?)?;
     m.add_function(wrap_pyfunction!(event_state, m)?)?;
+    Ok(())
+}
+
+/// A stream's `eventAddCallback` registration.
+pub(super) struct StreamWatch {
+    stream: Py<PyStream>,
+    events: i32,
+    callback: Py<PyAny>,
+    opaque: Py<PyAny>,
+    /// Queued for the loop and not run yet (one entry per stream is
+    /// enough: the callback is told what holds when it runs).
+    queued: bool,
+}
+
+/// Where a stream keeps its registration; its reader thread holds it too,
+/// to queue the stream when data comes.
+#[derive(Default)]
+pub(super) struct WatchSlot(Mutex<Option<StreamWatch>>);
+
+impl WatchSlot {
+    fn lock(&self) -> MutexGuard<'_, Option<StreamWatch>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Queue the stream of `slot` for its callback, unless it has none or is
+/// queued already.
+pub(super) fn stream_changed(slot: &Arc<WatchSlot>) {
+    {
+        let mut w = slot.lock();
+        match w.as_mut() {
+            Some(w) if !w.queued => w.queued = true,
+            _ => return,
+        }
+    }
+    push_work(Work::Stream(slot.clone()));
+}
+
+/// Call the stream's callback with the events that hold and it waits for;
+/// true when some still hold afterwards.
+fn tell_stream(py: Python<'_>, slot: &Arc<WatchSlot>) -> bool {
+    let (stream, callback, opaque, ready) = {
+        let mut w = slot.lock();
+        let Some(w) = w.as_mut() else { return false };
+        w.queued = false;
+        let ready = w.stream.get().ready_events() & w.events;
+        (
+            w.stream.clone_ref(py),
+            w.callback.clone_ref(py),
+            w.opaque.clone_ref(py),
+            ready,
+        )
+    };
+    if ready == 0 {
+        return false;
+    }
+    if let Err(e) = callback.call1(py, (stream.clone_ref(py), ready, opaque)) {
+        e.write_unraisable(py, Some(callback.bind(py)));
+    }
+    let mut w = slot.lock();
+    match w.as_mut() {
+        Some(w) if !w.queued && w.stream.get().ready_events() & w.events != 0 => {
+            w.queued = true;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// `virStream.eventAddCallback`: one callback per stream, as libvirt's.
+pub(super) fn stream_watch_add(
+    slf: &Bound<'_, PyStream>,
+    events: i32,
+    callback: Py<PyAny>,
+    opaque: Py<PyAny>,
+) -> PyResult<()> {
+    let py = slf.py();
+    if !callback.bind(py).is_callable() {
+        return Err(pyo3::exceptions::PyTypeError::new_err(
+            "stream event callback must be callable",
+        ));
+    }
+    if !slf.get().stream().is_attached() {
+        return Err(super::error::raise(
+            py,
+            virt_core::Error::no_support("virStreamEventAddCallback"),
+        ));
+    }
+    let slot = slf.get().watch_slot();
+    {
+        let mut w = slot.lock();
+        if w.is_some() {
+            return Err(slf
+                .get()
+                .callback_error(py, "virStreamEventAddCallback", true));
+        }
+        *w = Some(StreamWatch {
+            stream: slf.clone().unbind(),
+            events,
+            callback,
+            opaque,
+            queued: false,
+        });
+    }
+    let before = REGISTRATIONS.fetch_add(1, Ordering::SeqCst);
+    count_changed(py, before, before + 1);
+    PyStream::start_pump(slf);
+    stream_changed(&slot);
+    Ok(())
+}
+
+/// `virStream.eventUpdateCallback`.
+pub(super) fn stream_watch_update(slf: &Bound<'_, PyStream>, events: i32) -> PyResult<()> {
+    let slot = slf.get().watch_slot();
+    match slot.lock().as_mut() {
+        Some(w) => w.events = events,
+        None => {
+            let me = slf.get();
+            return Err(me.callback_error(slf.py(), "virStreamEventUpdateCallback", false));
+        }
+    }
+    stream_changed(&slot);
+    Ok(())
+}
+
+/// `virStream.eventRemoveCallback`.
+pub(super) fn stream_watch_remove(slf: &Bound<'_, PyStream>) -> PyResult<()> {
+    let py = slf.py();
+    let gone = slf.get().watch_slot().lock().take();
+    if gone.is_none() {
+        return Err(slf
+            .get()
+            .callback_error(py, "virStreamEventRemoveCallback", false));
+    }
+    drop(gone);
+    let before = REGISTRATIONS.fetch_sub(1, Ordering::SeqCst);
+    count_changed(py, before, before - 1);
     Ok(())
 }

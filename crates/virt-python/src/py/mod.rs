@@ -14,6 +14,7 @@ mod events;
 mod host;
 mod snapshot;
 mod storage;
+mod stream;
 
 use pyo3::prelude::*;
 
@@ -42,6 +43,7 @@ fn libvirtmod(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<storage::PyStoragePool>()?;
     m.add_class::<storage::PyStorageVol>()?;
     m.add_class::<snapshot::PyDomainSnapshot>()?;
+    m.add_class::<stream::PyStream>()?;
     m.add_function(wrap_pyfunction!(connect::open, m)?)?;
     m.add_function(wrap_pyfunction!(connect::open_read_only, m)?)?;
     m.add_function(wrap_pyfunction!(connect::open_auth, m)?)?;

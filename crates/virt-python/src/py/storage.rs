@@ -2,6 +2,7 @@
 
 use super::connect::PyConnect;
 use super::error::{call, non_null};
+use super::stream::PyStream;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::sync::Arc;
@@ -324,6 +325,38 @@ impl PyStorageVol {
     fn storage_pool_lookup_by_volume(&self, py: Python<'_>) -> PyResult<Py<PyStoragePool>> {
         let p = call(py, || self.vol.pool())?;
         PyStoragePool::wrap(self.conn.bind(py), p)
+    }
+
+    /// Attach `stream` to write `length` bytes (0: all) from `offset`
+    /// into the volume (`VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM` lets it
+    /// carry holes); send, then `finish`. Returns 0.
+    #[pyo3(signature = (stream, offset, length, flags = 0))]
+    fn upload(
+        &self,
+        py: Python<'_>,
+        stream: PyRef<'_, PyStream>,
+        offset: u64,
+        length: u64,
+        flags: u32,
+    ) -> PyResult<i32> {
+        let s = stream.stream();
+        call(py, || self.vol.upload(s, offset, length, flags)).map(|()| 0)
+    }
+
+    /// Attach `stream` to read `length` bytes (0: all) from `offset` of
+    /// the volume (`VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM` keeps its
+    /// holes); receive, then `finish`. Returns 0.
+    #[pyo3(signature = (stream, offset, length, flags = 0))]
+    fn download(
+        &self,
+        py: Python<'_>,
+        stream: PyRef<'_, PyStream>,
+        offset: u64,
+        length: u64,
+        flags: u32,
+    ) -> PyResult<i32> {
+        let s = stream.stream();
+        call(py, || self.vol.download(s, offset, length, flags)).map(|()| 0)
     }
 
     /// Delete the volume; returns 0.

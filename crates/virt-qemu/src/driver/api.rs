@@ -95,6 +95,15 @@ impl Driver for QemuDriver {
         Ok(virt_host::free_memory())
     }
 
+    fn node_memory_stats(
+        &self,
+        nparams: i32,
+        cell: i32,
+        flags: u32,
+    ) -> Result<(Vec<NodeMemoryStat>, i32)> {
+        node::memory_stats(nparams, cell, flags)
+    }
+
     fn node_cpu_map(&self) -> Result<(u32, CpuMap)> {
         Ok(virt_host::cpu_map())
     }

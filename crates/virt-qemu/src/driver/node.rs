@@ -40,6 +40,91 @@ pub(super) fn cells_free_memory(start: u32, max: u32) -> QemuResult<Vec<u64>> {
         .collect())
 }
 
+/// `virNodeGetMemoryStats` as libvirt's Linux host code answers it: cell
+/// 0 of a kernel without NUMA is the whole node; a cell past the last is
+/// refused; `nparams` 0 asks how many figures there are (4 for the node,
+/// 2 for a cell), any other count must be exactly that.
+pub(super) fn memory_stats(
+    nparams: i32,
+    cell: i32,
+    flags: u32,
+) -> Result<(Vec<NodeMemoryStat>, i32)> {
+    Error::check_flags(ErrorDomain::None, flags, 0, "virHostMemGetStats")?;
+    let max = virt_host::max_numa_cell();
+    let cell = if max.is_none() && cell == 0 {
+        NODE_MEMORY_STATS_ALL_CELLS
+    } else {
+        cell
+    };
+    let which = match u32::try_from(cell) {
+        Ok(n) if n > max.unwrap_or(0) => {
+            let max = max.unwrap_or(0);
+            return Err(host_invalid_arg(
+                "virHostMemGetStats",
+                "cellNum",
+                format!("cellNum in virHostMemGetStats must be less than or equal to {max}"),
+            ));
+        }
+        Ok(n) => Some(n),
+        Err(_) if cell == NODE_MEMORY_STATS_ALL_CELLS => None,
+        // libvirt looks for such a cell's file, which no kernel has.
+        Err(_) => {
+            return Err(Error::with(
+                ErrorCode::SystemError,
+                ErrorDomain::None,
+                format!(
+                    "cannot open /sys/devices/system/node/node{cell}/meminfo: No such file or directory"
+                ),
+            ))
+        }
+    };
+    let count = if which.is_none() { 4 } else { 2 };
+    if nparams == 0 {
+        return Ok((Vec::new(), count));
+    }
+    if nparams != count {
+        return Err(host_invalid_arg(
+            "virHostMemGetStatsLinux",
+            "nparams",
+            format!("nparams in virHostMemGetStatsLinux must be {count}"),
+        ));
+    }
+    let path = match which {
+        None => "/proc/meminfo".to_string(),
+        Some(n) => format!("/sys/devices/system/node/node{n}/meminfo"),
+    };
+    let Some(figures) = virt_host::memory_stats(which) else {
+        return Err(Error::with(
+            ErrorCode::SystemError,
+            ErrorDomain::None,
+            format!("cannot open {path}"),
+        ));
+    };
+    if figures.is_empty() {
+        return Err(Error::new(
+            ErrorCode::InternalError,
+            ErrorDomain::None,
+            Some("no available memory line found"),
+        ));
+    }
+    let stats: Vec<NodeMemoryStat> = figures
+        .into_iter()
+        .map(|(field, value)| NodeMemoryStat {
+            field: field.to_string(),
+            value,
+        })
+        .collect();
+    let n = stats.len() as i32;
+    Ok((stats, n))
+}
+
+/// libvirt's host code reports a bad argument from no driver's domain.
+fn host_invalid_arg(function: &str, arg: &str, message: String) -> Error {
+    let mut e = Error::invalid_arg(function, arg, message);
+    e.domain = ErrorDomain::None;
+    e
+}
+
 /// The node's security model: this driver labels nothing (QEMU runs as the
 /// caller, files keep their owners), so it is libvirt's `none` driver.
 pub(super) fn security_model() -> SecurityModel {
