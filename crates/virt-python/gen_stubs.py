@@ -56,7 +56,7 @@ RETURNS = {
     "newStream": "virStream", "virStream.connect": "virConnect",
     "recv": "Union[bytes, int]", "recvFlags": "Union[bytes, int]",
     "recvAll": "None", "sendAll": "None", "sparseRecvAll": "None", "sparseSendAll": "None",
-    "eventAddCallback": "None",
+    "eventAddCallback": "None", "getMemoryStats": "Dict[str, int]",
 }
 
 

@@ -62,6 +62,11 @@ class virConnect:
     def getSecurityModel(self) -> List[str]:
         """`[model, doi]` of the node's security driver."""
 
+    def getMemoryStats(self, cellNum, flags=0) -> Dict[str, int]:
+        """The memory figures of NUMA cell `cellNum` (or of the whole node,
+        `VIR_NODE_MEMORY_STATS_ALL_CELLS`), KiB by name ("total", "free",
+        "buffers", "cached")."""
+
     def domainEventRegisterAny(self, dom, eventID, cb, opaque) -> int:
         """Call `cb(conn, dom, ..., opaque)` for each event `eventID`
         (`VIR_DOMAIN_EVENT_ID_*`) of `dom`, or of every domain when None,
@@ -1317,6 +1322,7 @@ VIR_NODE_DEVICE_EVENT_DELETED: int
 VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE: int
 VIR_NODE_DEVICE_EVENT_ID_UPDATE: int
 VIR_NODE_DEVICE_EVENT_UNDEFINED: int
+VIR_NODE_MEMORY_STATS_ALL_CELLS: int
 VIR_SECRET_EVENT_DEFINED: int
 VIR_SECRET_EVENT_ID_LIFECYCLE: int
 VIR_SECRET_EVENT_ID_VALUE_CHANGED: int
