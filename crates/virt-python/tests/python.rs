@@ -226,6 +226,33 @@ fn own_python_tests() {
     assert!(out.status.success(), "test_binding.py failed:\n{err}");
 }
 
+/// The wheel's native module links no C libvirt: what `ldd` lists for it
+/// names no libvirt library (so it runs on a machine without one, which
+/// .ci/bare-machine also shows by hiding them).
+#[test]
+fn the_module_links_no_c_libvirt() {
+    let Some(b) = built() else { return };
+    let so = std::fs::read_dir(b.site.join("libvirt"))
+        .expect("unpacked wheel")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().ends_with(".so"))
+        .expect("the wheel holds the native module");
+    let out = match Command::new("ldd").arg(&so).output() {
+        Ok(o) if o.status.success() => text(&o.stdout),
+        _ => {
+            println!("skipped: no ldd to list {}'s libraries", so.display());
+            return;
+        }
+    };
+    let linked: Vec<&str> = out.lines().map(str::trim).collect();
+    assert!(
+        !linked.iter().any(|l| l.starts_with("libvirt")),
+        "{} links C libvirt:\n{out}",
+        so.display()
+    );
+    println!("{}: links {} libraries, none of libvirt's", so.display(), linked.len());
+}
+
 /// Answers that differ from python3-libvirt's on purpose or for a reason
 /// outside this crate, each with the reason. The test fails when one of
 /// them stops differing, so the list only shrinks.
