@@ -250,7 +250,11 @@ fn the_module_links_no_c_libvirt() {
         "{} links C libvirt:\n{out}",
         so.display()
     );
-    println!("{}: links {} libraries, none of libvirt's", so.display(), linked.len());
+    println!(
+        "{}: links {} libraries, none of libvirt's",
+        so.display(),
+        linked.len()
+    );
 }
 
 /// Answers that differ from python3-libvirt's on purpose or for a reason
