@@ -150,6 +150,19 @@ impl Ctl {
         }
     }
 
+    /// A signed number option (`vshCommandOptInt`).
+    pub fn opt_int(&mut self, cmd: &Cmd, name: &str) -> Result<Option<i32>, Failure> {
+        match cmd.raw(name) {
+            None => Ok(None),
+            Some(v) => match parse_signed(v).and_then(|n| i32::try_from(n).ok()) {
+                Some(n) => Ok(Some(n)),
+                None => Err(self.fail_msg(&format!(
+                    "Numeric value '{v}' for <{name}> option is malformed or out of range"
+                ))),
+            },
+        }
+    }
+
     /// An unsigned 64-bit number option (`vshCommandOptULongLong`); with
     /// `wrap`, a negative value wraps around as virsh's `...Wrap` reads it
     /// (`--length -1` is "everything").

@@ -180,6 +180,24 @@ fn cell_ids(caps: &str) -> Option<Vec<u32>> {
         .collect()
 }
 
+/// `nodememstats`: the memory figures of the node, or of NUMA cell
+/// `--cell`, in KiB.
+pub fn nodememstats(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let cell = ctl
+        .opt_int(cmd, "cell")?
+        .unwrap_or(virt_core::NODE_MEMORY_STATS_ALL_CELLS);
+    let conn = ctl.conn()?;
+    let stats = conn
+        .node_memory_stats(cell, 0)
+        .map_err(|e| ctl.fail("Unable to get number of memory stats", e))?;
+    let mut s = String::new();
+    for st in stats {
+        s.push_str(&format!("{:<7}: {:>20} KiB\n", st.field, st.value));
+    }
+    ctl.print(&s);
+    Ok(())
+}
+
 /// `nodecpumap`: how many CPUs the node has, how many are online, and
 /// which (`y`/`-` per CPU, or a cpulist with `--pretty`).
 pub fn nodecpumap(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {

@@ -582,7 +582,6 @@ fn streams_run(b: &Built, ours: bool, uri: &str, tag: &str) -> Option<String> {
 /// The checks of streams.py whose error libvirt words by transport (its
 /// RPC client's words through a daemon, its file streams' in-process).
 const TRANSPORT_WORDED: &[&str] = &[
-    "hole on a plain upload ->",
     "update without a callback ->",
     "second callback ->",
     "remove twice ->",

@@ -1225,12 +1225,7 @@ impl StreamSink for Outgoing {
     }
     fn hole(&mut self, length: u64) -> Result<()> {
         if !self.0.sparse {
-            // libvirt's client refuses it itself, as an RPC error.
-            return Err(Error::new(
-                ErrorCode::OperationInvalid,
-                ErrorDomain::Rpc,
-                Some("Skipping is not supported with this stream"),
-            ));
+            return Err(virt_core::stream::no_holes());
         }
         self.0.send(self.0.id.hole(length))
     }

@@ -66,6 +66,15 @@ pub static GROUP: Group = Group {
             handler: crate::node::nodeinfo,
         },
         CmdDef {
+            name: "nodememstats",
+            info: "Prints memory stats of the node.",
+            desc: Some("Returns memory stats of the node, in kilobytes."),
+            opts: &[
+                OptDef { name: "cell", kind: Int, required: false, positional: false, help: "prints specified cell statistics only." },
+            ],
+            handler: crate::node::nodememstats,
+        },
+        CmdDef {
             name: "uri",
             info: "print the hypervisor canonical URI",
             desc: None,

@@ -71,6 +71,16 @@ impl PyConnect {
         }
     }
 
+    /// Run the driver call `f` on the open connection with the GIL
+    /// released: what nearly every method does.
+    pub(super) fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&Connect) -> virt_core::Result<T> + Send,
+    ) -> PyResult<T> {
+        self.with(py, |c| call(py, || f(c)))
+    }
+
     /// A reference token for a handle made from this connection.
     pub(super) fn token(&self) -> Arc<()> {
         self.refs.clone()
@@ -103,6 +113,41 @@ fn domains(
     doms: Vec<virt_core::Domain>,
 ) -> PyResult<Vec<Py<PyDomain>>> {
     doms.into_iter().map(|d| PyDomain::wrap(slf, d)).collect()
+}
+
+/// The shape of the lookups and definitions: one string argument that
+/// libvirt refuses as NULL (`arg` of function `api`), the driver call `f`
+/// with it, and the object it answers wrapped for Python by `wrap`.
+fn by_string<T: Send, W>(
+    slf: &Bound<'_, PyConnect>,
+    value: Option<String>,
+    (arg, api): (&str, &str),
+    f: impl FnOnce(&Connect, &str) -> virt_core::Result<T> + Send,
+    wrap: impl FnOnce(&Bound<'_, PyConnect>, T) -> PyResult<Py<W>>,
+) -> PyResult<Py<W>> {
+    let py = slf.py();
+    let value = non_null(py, value, arg, api)?;
+    let t = slf.get().run(py, |c| f(c, &value))?;
+    wrap(slf, t)
+}
+
+/// A UUID given as 16 raw bytes.
+fn uuid_bytes(py: Python<'_>, uuid: &Bound<'_, PyBytes>) -> PyResult<Uuid> {
+    Uuid::from_slice(uuid.as_bytes())
+        .map_err(|_| binding_error(py, ErrorCode::InvalidArg, "a UUID is 16 bytes"))
+}
+
+/// A UUID string, parsed by the library before any driver sees it, as
+/// libvirt's does (`api`'s "Invalid UUID").
+fn uuid_string(py: Python<'_>, uuidstr: Option<String>, api: &str) -> PyResult<(String, Uuid)> {
+    let uuidstr = non_null(py, uuidstr, "uuidstr", api)?;
+    match virt_core::parse_uuid(&uuidstr) {
+        Ok(u) => Ok((uuidstr, u)),
+        Err(_) => Err(raise(
+            py,
+            virt_core::Error::invalid_arg(api, "uuidstr", "Invalid UUID"),
+        )),
+    }
 }
 
 fn open_uri(py: Python<'_>, name: Option<String>, read_only: bool) -> PyResult<PyConnect> {
@@ -245,31 +290,31 @@ impl PyConnect {
     /// The hypervisor's version, `major * 1000000 + minor * 1000 + micro`.
     #[pyo3(name = "getVersion")]
     fn get_version(&self, py: Python<'_>) -> PyResult<u64> {
-        self.with(py, |c| call(py, || c.version()))
+        self.run(py, |c| c.version())
     }
 
     /// The library's version.
     #[pyo3(name = "getLibVersion")]
     fn get_lib_version(&self, py: Python<'_>) -> PyResult<u64> {
-        self.with(py, |c| call(py, || c.lib_version()))
+        self.run(py, |c| c.lib_version())
     }
 
     /// The node's host name.
     #[pyo3(name = "getHostname")]
     fn get_hostname(&self, py: Python<'_>) -> PyResult<String> {
-        self.with(py, |c| call(py, || c.hostname()))
+        self.run(py, |c| c.hostname())
     }
 
     /// The connection's canonical URI.
     #[pyo3(name = "getURI")]
     fn get_uri(&self, py: Python<'_>) -> PyResult<String> {
-        self.with(py, |c| call(py, || c.uri()))
+        self.run(py, |c| c.uri())
     }
 
     /// The capabilities XML.
     #[pyo3(name = "getCapabilities")]
     fn get_capabilities(&self, py: Python<'_>) -> PyResult<String> {
-        self.with(py, |c| call(py, || c.capabilities()))
+        self.run(py, |c| c.capabilities())
     }
 
     /// The domain capabilities XML of an emulator binary, architecture,
@@ -303,13 +348,13 @@ impl PyConnect {
     /// The most vCPUs a guest of `type` may have.
     #[pyo3(name = "getMaxVcpus", signature = (r#type = None))]
     fn get_max_vcpus(&self, py: Python<'_>, r#type: Option<String>) -> PyResult<u32> {
-        self.with(py, |c| call(py, || c.max_vcpus(r#type.as_deref())))
+        self.run(py, |c| c.max_vcpus(r#type.as_deref()))
     }
 
     /// `[model, memory MiB, cpus, MHz, NUMA nodes, sockets, cores, threads]`.
     #[pyo3(name = "getInfo")]
     fn get_info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let i = self.with(py, |c| call(py, || c.node_info()))?;
+        let i = self.run(py, |c| c.node_info())?;
         let memory_mib = i.memory >> 10;
         as_list(
             py,
@@ -322,14 +367,14 @@ impl PyConnect {
     /// Free memory in bytes of NUMA cells `startCell..startCell+maxCells`.
     #[pyo3(name = "getCellsFreeMemory")]
     fn get_cells_free_memory(&self, py: Python<'_>, start: u32, max: u32) -> PyResult<Vec<u64>> {
-        self.with(py, |c| call(py, || c.node_cells_free_memory(start, max)))
+        self.run(py, |c| c.node_cells_free_memory(start, max))
     }
 
     /// `(host CPUs, [online per CPU], number online)`.
     #[pyo3(name = "getCPUMap", signature = (flags = 0))]
     fn get_cpu_map(&self, py: Python<'_>, flags: u32) -> PyResult<(u32, Vec<bool>, u32)> {
         let _ = flags;
-        let (n, map) = self.with(py, |c| call(py, || c.node_cpu_map()))?;
+        let (n, map) = self.run(py, |c| c.node_cpu_map())?;
         let online: Vec<bool> = (0..n).map(|i| map.is_set(i)).collect();
         let count = u32::try_from(online.iter().filter(|b| **b).count()).unwrap_or(u32::MAX);
         Ok((n, online, count))
@@ -338,13 +383,13 @@ impl PyConnect {
     /// Free memory on the node, bytes.
     #[pyo3(name = "getFreeMemory")]
     fn get_free_memory(&self, py: Python<'_>) -> PyResult<u64> {
-        self.with(py, |c| call(py, || c.node_free_memory()))
+        self.run(py, |c| c.node_free_memory())
     }
 
     /// `[model, doi]` of the node's security driver.
     #[pyo3(name = "getSecurityModel")]
     fn get_security_model(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        let m = self.with(py, |c| call(py, || c.node_security_model()))?;
+        let m = self.run(py, |c| c.node_security_model())?;
         Ok(vec![m.model, m.doi])
     }
 
@@ -359,7 +404,7 @@ impl PyConnect {
         cellNum: i32,
         flags: u32,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let stats = self.with(py, |c| call(py, || c.node_memory_stats(cellNum, flags)))?;
+        let stats = self.run(py, |c| c.node_memory_stats(cellNum, flags))?;
         let d = PyDict::new(py);
         for s in stats {
             d.set_item(s.field, s.value)?;
@@ -478,34 +523,32 @@ impl PyConnect {
     /// Ids of the running domains.
     #[pyo3(name = "listDomainsID")]
     fn list_domains_id(&self, py: Python<'_>) -> PyResult<Vec<u32>> {
-        self.with(py, |c| call(py, || c.list_domains()))
+        self.run(py, |c| c.list_domains())
     }
 
     /// Number of running domains.
     #[pyo3(name = "numOfDomains")]
     fn num_of_domains(&self, py: Python<'_>) -> PyResult<u32> {
-        self.with(py, |c| call(py, || c.num_of_domains()))
+        self.run(py, |c| c.num_of_domains())
     }
 
     /// Names of the defined, inactive domains.
     #[pyo3(name = "listDefinedDomains")]
     fn list_defined_domains(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        self.with(py, |c| call(py, || c.list_defined_domains()))
+        self.run(py, |c| c.list_defined_domains())
     }
 
     /// Number of defined, inactive domains.
     #[pyo3(name = "numOfDefinedDomains")]
     fn num_of_defined_domains(&self, py: Python<'_>) -> PyResult<u32> {
-        self.with(py, |c| call(py, || c.num_of_defined_domains()))
+        self.run(py, |c| c.num_of_defined_domains())
     }
 
     /// Every domain passing `flags` (`VIR_CONNECT_LIST_DOMAINS_*`).
     #[pyo3(name = "listAllDomains", signature = (flags = 0))]
     fn list_all_domains(slf: &Bound<'_, Self>, flags: u32) -> PyResult<Vec<Py<PyDomain>>> {
         let py = slf.py();
-        let doms = slf
-            .get()
-            .with(py, |c| call(py, || c.list_all_domains(flags)))?;
+        let doms = slf.get().run(py, |c| c.list_all_domains(flags))?;
         domains(slf, doms)
     }
 
@@ -517,12 +560,13 @@ impl PyConnect {
         xmlDesc: Option<String>,
         flags: u32,
     ) -> PyResult<Py<PyDomain>> {
-        let py = slf.py();
-        let xmlDesc = non_null(py, xmlDesc, "xmlDesc", "virDomainCreateXML")?;
-        let d = slf
-            .get()
-            .with(py, |c| call(py, || c.create_xml(&xmlDesc, flags)))?;
-        PyDomain::wrap(slf, d)
+        by_string(
+            slf,
+            xmlDesc,
+            ("xmlDesc", "virDomainCreateXML"),
+            |c, xmlDesc| c.create_xml(xmlDesc, flags),
+            PyDomain::wrap,
+        )
     }
 
     /// The old name of `createXML`.
@@ -539,10 +583,13 @@ impl PyConnect {
     /// Define (or redefine) a persistent domain from XML.
     #[pyo3(name = "defineXML")]
     fn define_xml(slf: &Bound<'_, Self>, xml: Option<String>) -> PyResult<Py<PyDomain>> {
-        let py = slf.py();
-        let xml = non_null(py, xml, "xml", "virDomainDefineXML")?;
-        let d = slf.get().with(py, |c| call(py, || c.define_xml(&xml)))?;
-        PyDomain::wrap(slf, d)
+        by_string(
+            slf,
+            xml,
+            ("xml", "virDomainDefineXML"),
+            |c, xml| c.define_xml(xml),
+            PyDomain::wrap,
+        )
     }
 
     /// Define with flags (`VIR_DOMAIN_DEFINE_VALIDATE`).
@@ -552,12 +599,13 @@ impl PyConnect {
         xml: Option<String>,
         flags: u32,
     ) -> PyResult<Py<PyDomain>> {
-        let py = slf.py();
-        let xml = non_null(py, xml, "xml", "virDomainDefineXMLFlags")?;
-        let d = slf
-            .get()
-            .with(py, |c| call(py, || c.define_xml_flags(&xml, flags)))?;
-        PyDomain::wrap(slf, d)
+        by_string(
+            slf,
+            xml,
+            ("xml", "virDomainDefineXMLFlags"),
+            |c, xml| c.define_xml_flags(xml, flags),
+            PyDomain::wrap,
+        )
     }
 
     /// The running domain with this id.
@@ -573,33 +621,28 @@ impl PyConnect {
             );
             return Err(raise(py, e));
         };
-        let d = slf.get().with(py, |c| call(py, || c.lookup_by_id(id)))?;
+        let d = slf.get().run(py, |c| c.lookup_by_id(id))?;
         PyDomain::wrap(slf, d)
     }
 
     /// The domain with this name.
     #[pyo3(name = "lookupByName")]
     fn lookup_by_name(slf: &Bound<'_, Self>, name: Option<String>) -> PyResult<Py<PyDomain>> {
-        let py = slf.py();
-        let name = non_null(py, name, "name", "virDomainLookupByName")?;
-        let d = slf
-            .get()
-            .with(py, |c| call(py, || c.lookup_by_name(&name)))?;
-        PyDomain::wrap(slf, d)
+        by_string(
+            slf,
+            name,
+            ("name", "virDomainLookupByName"),
+            |c, name| c.lookup_by_name(name),
+            PyDomain::wrap,
+        )
     }
 
     /// The domain with this UUID (16 raw bytes).
     #[pyo3(name = "lookupByUUID")]
     fn lookup_by_uuid(slf: &Bound<'_, Self>, uuid: &Bound<'_, PyBytes>) -> PyResult<Py<PyDomain>> {
         let py = slf.py();
-        let Ok(u) = Uuid::from_slice(uuid.as_bytes()) else {
-            return Err(binding_error(
-                py,
-                ErrorCode::InvalidArg,
-                "a UUID is 16 bytes",
-            ));
-        };
-        let d = slf.get().with(py, |c| call(py, || c.lookup_by_uuid(&u)))?;
+        let u = uuid_bytes(py, uuid)?;
+        let d = slf.get().run(py, |c| c.lookup_by_uuid(&u))?;
         PyDomain::wrap(slf, d)
     }
 
@@ -610,25 +653,15 @@ impl PyConnect {
         uuidstr: Option<String>,
     ) -> PyResult<Py<PyDomain>> {
         let py = slf.py();
-        const API: &str = "virDomainLookupByUUIDString";
-        let uuidstr = non_null(py, uuidstr, "uuidstr", API)?;
-        // libvirt's library parses the string before any driver sees it.
-        if virt_core::parse_uuid(&uuidstr).is_err() {
-            return Err(raise(
-                py,
-                virt_core::Error::invalid_arg(API, "uuidstr", "Invalid UUID"),
-            ));
-        }
-        let d = slf
-            .get()
-            .with(py, |c| call(py, || c.lookup_by_uuid_string(&uuidstr)))?;
+        let (uuidstr, _) = uuid_string(py, uuidstr, "virDomainLookupByUUIDString")?;
+        let d = slf.get().run(py, |c| c.lookup_by_uuid_string(&uuidstr))?;
         PyDomain::wrap(slf, d)
     }
 
     /// Restore a domain saved to the file `frm`; returns 0.
     fn restore(&self, py: Python<'_>, frm: Option<String>) -> PyResult<i32> {
         let frm = non_null(py, frm, "from", "virDomainRestore")?;
-        self.with(py, |c| call(py, || c.restore(&frm)))?;
+        self.run(py, |c| c.restore(&frm))?;
         Ok(0)
     }
 
@@ -641,9 +674,7 @@ impl PyConnect {
         dxml: Option<String>,
         flags: u32,
     ) -> PyResult<i32> {
-        self.with(py, |c| {
-            call(py, || c.restore_flags(&frm, dxml.as_deref(), flags))
-        })?;
+        self.run(py, |c| c.restore_flags(&frm, dxml.as_deref(), flags))?;
         Ok(0)
     }
 
@@ -651,9 +682,7 @@ impl PyConnect {
     #[pyo3(name = "listAllInterfaces", signature = (flags = 0))]
     fn list_all_interfaces(slf: &Bound<'_, Self>, flags: u32) -> PyResult<Vec<Py<PyInterface>>> {
         let py = slf.py();
-        let all = slf
-            .get()
-            .with(py, |c| call(py, || c.list_all_interfaces(flags)))?;
+        let all = slf.get().run(py, |c| c.list_all_interfaces(flags))?;
         all.into_iter().map(|i| PyInterface::wrap(slf, i)).collect()
     }
 
@@ -663,12 +692,13 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         name: Option<String>,
     ) -> PyResult<Py<PyInterface>> {
-        let py = slf.py();
-        let name = non_null(py, name, "name", "virInterfaceLookupByName")?;
-        let i = slf
-            .get()
-            .with(py, |c| call(py, || c.interface_lookup_by_name(&name)))?;
-        PyInterface::wrap(slf, i)
+        by_string(
+            slf,
+            name,
+            ("name", "virInterfaceLookupByName"),
+            |c, name| c.interface_lookup_by_name(name),
+            PyInterface::wrap,
+        )
     }
 
     /// The host interface with this MAC address.
@@ -677,12 +707,13 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         macstr: Option<String>,
     ) -> PyResult<Py<PyInterface>> {
-        let py = slf.py();
-        let mac = non_null(py, macstr, "macstr", "virInterfaceLookupByMACString")?;
-        let i = slf
-            .get()
-            .with(py, |c| call(py, || c.interface_lookup_by_mac_string(&mac)))?;
-        PyInterface::wrap(slf, i)
+        by_string(
+            slf,
+            macstr,
+            ("macstr", "virInterfaceLookupByMACString"),
+            |c, mac| c.interface_lookup_by_mac_string(mac),
+            PyInterface::wrap,
+        )
     }
 
     /// Define (or redefine) a host interface.
@@ -692,56 +723,57 @@ impl PyConnect {
         xml: Option<String>,
         flags: u32,
     ) -> PyResult<Py<PyInterface>> {
-        let py = slf.py();
-        let xml = non_null(py, xml, "xml", "virInterfaceDefineXML")?;
-        let i = slf
-            .get()
-            .with(py, |c| call(py, || c.interface_define_xml(&xml, flags)))?;
-        PyInterface::wrap(slf, i)
+        by_string(
+            slf,
+            xml,
+            ("xml", "virInterfaceDefineXML"),
+            |c, xml| c.interface_define_xml(xml, flags),
+            PyInterface::wrap,
+        )
     }
 
     /// Names of the active host interfaces.
     #[pyo3(name = "listInterfaces")]
     fn list_interfaces(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        self.with(py, |c| call(py, || c.list_interfaces()))
+        self.run(py, |c| c.list_interfaces())
     }
 
     /// Names of the inactive host interfaces.
     #[pyo3(name = "listDefinedInterfaces")]
     fn list_defined_interfaces(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        self.with(py, |c| call(py, || c.list_defined_interfaces()))
+        self.run(py, |c| c.list_defined_interfaces())
     }
 
     /// Number of active host interfaces.
     #[pyo3(name = "numOfInterfaces")]
     fn num_of_interfaces(&self, py: Python<'_>) -> PyResult<u32> {
-        self.with(py, |c| call(py, || c.num_of_interfaces()))
+        self.run(py, |c| c.num_of_interfaces())
     }
 
     /// Number of inactive host interfaces.
     #[pyo3(name = "numOfDefinedInterfaces")]
     fn num_of_defined_interfaces(&self, py: Python<'_>) -> PyResult<u32> {
-        self.with(py, |c| call(py, || c.num_of_defined_interfaces()))
+        self.run(py, |c| c.num_of_defined_interfaces())
     }
 
     /// Begin an interface change transaction; returns 0.
     #[pyo3(name = "changeBegin", signature = (flags = 0))]
     fn change_begin(&self, py: Python<'_>, flags: u32) -> PyResult<i32> {
-        self.with(py, |c| call(py, || c.interface_change_begin(flags)))
+        self.run(py, |c| c.interface_change_begin(flags))
             .map(|()| 0)
     }
 
     /// Keep the transaction's interface changes; returns 0.
     #[pyo3(name = "changeCommit", signature = (flags = 0))]
     fn change_commit(&self, py: Python<'_>, flags: u32) -> PyResult<i32> {
-        self.with(py, |c| call(py, || c.interface_change_commit(flags)))
+        self.run(py, |c| c.interface_change_commit(flags))
             .map(|()| 0)
     }
 
     /// Undo the transaction's interface changes; returns 0.
     #[pyo3(name = "changeRollback", signature = (flags = 0))]
     fn change_rollback(&self, py: Python<'_>, flags: u32) -> PyResult<i32> {
-        self.with(py, |c| call(py, || c.interface_change_rollback(flags)))
+        self.run(py, |c| c.interface_change_rollback(flags))
             .map(|()| 0)
     }
 
@@ -749,9 +781,7 @@ impl PyConnect {
     #[pyo3(name = "listAllDevices", signature = (flags = 0))]
     fn list_all_devices(slf: &Bound<'_, Self>, flags: u32) -> PyResult<Vec<Py<PyNodeDevice>>> {
         let py = slf.py();
-        let all = slf
-            .get()
-            .with(py, |c| call(py, || c.list_all_node_devices(flags)))?;
+        let all = slf.get().run(py, |c| c.list_all_node_devices(flags))?;
         all.into_iter()
             .map(|d| PyNodeDevice::wrap(slf, d))
             .collect()
@@ -765,17 +795,13 @@ impl PyConnect {
         cap: Option<String>,
         flags: u32,
     ) -> PyResult<Vec<String>> {
-        self.with(py, |c| {
-            call(py, || c.node_list_devices(cap.as_deref(), flags))
-        })
+        self.run(py, |c| c.node_list_devices(cap.as_deref(), flags))
     }
 
     /// Number of node devices, those with capability `cap` when given.
     #[pyo3(name = "numOfDevices", signature = (cap, flags = 0))]
     fn num_of_devices(&self, py: Python<'_>, cap: Option<String>, flags: u32) -> PyResult<u32> {
-        self.with(py, |c| {
-            call(py, || c.node_num_of_devices(cap.as_deref(), flags))
-        })
+        self.run(py, |c| c.node_num_of_devices(cap.as_deref(), flags))
     }
 
     /// The node device with this name.
@@ -784,12 +810,13 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         name: Option<String>,
     ) -> PyResult<Py<PyNodeDevice>> {
-        let py = slf.py();
-        let name = non_null(py, name, "name", "virNodeDeviceLookupByName")?;
-        let d = slf
-            .get()
-            .with(py, |c| call(py, || c.node_device_lookup_by_name(&name)))?;
-        PyNodeDevice::wrap(slf, d)
+        by_string(
+            slf,
+            name,
+            ("name", "virNodeDeviceLookupByName"),
+            |c, name| c.node_device_lookup_by_name(name),
+            PyNodeDevice::wrap,
+        )
     }
 
     /// Create a transient node device from XML.
@@ -800,12 +827,13 @@ impl PyConnect {
         xmlDesc: Option<String>,
         flags: u32,
     ) -> PyResult<Py<PyNodeDevice>> {
-        let py = slf.py();
-        let xml = non_null(py, xmlDesc, "xmlDesc", "virNodeDeviceCreateXML")?;
-        let d = slf
-            .get()
-            .with(py, |c| call(py, || c.node_device_create_xml(&xml, flags)))?;
-        PyNodeDevice::wrap(slf, d)
+        by_string(
+            slf,
+            xmlDesc,
+            ("xmlDesc", "virNodeDeviceCreateXML"),
+            |c, xml| c.node_device_create_xml(xml, flags),
+            PyNodeDevice::wrap,
+        )
     }
 
     /// Define a persistent node device from XML.
@@ -815,21 +843,20 @@ impl PyConnect {
         xml: Option<String>,
         flags: u32,
     ) -> PyResult<Py<PyNodeDevice>> {
-        let py = slf.py();
-        let xml = non_null(py, xml, "xml", "virNodeDeviceDefineXML")?;
-        let d = slf
-            .get()
-            .with(py, |c| call(py, || c.node_device_define_xml(&xml, flags)))?;
-        PyNodeDevice::wrap(slf, d)
+        by_string(
+            slf,
+            xml,
+            ("xml", "virNodeDeviceDefineXML"),
+            |c, xml| c.node_device_define_xml(xml, flags),
+            PyNodeDevice::wrap,
+        )
     }
 
     /// Every virtual network passing `flags`.
     #[pyo3(name = "listAllNetworks", signature = (flags = 0))]
     fn list_all_networks(slf: &Bound<'_, Self>, flags: u32) -> PyResult<Vec<Py<PyNetwork>>> {
         let py = slf.py();
-        let nets = slf
-            .get()
-            .with(py, |c| call(py, || c.list_all_networks(flags)))?;
+        let nets = slf.get().run(py, |c| c.list_all_networks(flags))?;
         nets.into_iter().map(|n| PyNetwork::wrap(slf, n)).collect()
     }
 
@@ -839,12 +866,13 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         name: Option<String>,
     ) -> PyResult<Py<PyNetwork>> {
-        let py = slf.py();
-        let name = non_null(py, name, "name", "virNetworkLookupByName")?;
-        let n = slf
-            .get()
-            .with(py, |c| call(py, || c.network_lookup_by_name(&name)))?;
-        PyNetwork::wrap(slf, n)
+        by_string(
+            slf,
+            name,
+            ("name", "virNetworkLookupByName"),
+            |c, name| c.network_lookup_by_name(name),
+            PyNetwork::wrap,
+        )
     }
 
     /// Names of the active networks.
@@ -878,9 +906,7 @@ impl PyConnect {
         flags: u32,
     ) -> PyResult<Vec<Py<PyStoragePool>>> {
         let py = slf.py();
-        let pools = slf
-            .get()
-            .with(py, |c| call(py, || c.list_all_storage_pools(flags)))?;
+        let pools = slf.get().run(py, |c| c.list_all_storage_pools(flags))?;
         pools
             .into_iter()
             .map(|p| PyStoragePool::wrap(slf, p))
@@ -893,12 +919,13 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         name: Option<String>,
     ) -> PyResult<Py<PyStoragePool>> {
-        let py = slf.py();
-        let name = non_null(py, name, "name", "virStoragePoolLookupByName")?;
-        let p = slf
-            .get()
-            .with(py, |c| call(py, || c.storage_pool_lookup_by_name(&name)))?;
-        PyStoragePool::wrap(slf, p)
+        by_string(
+            slf,
+            name,
+            ("name", "virStoragePoolLookupByName"),
+            |c, name| c.storage_pool_lookup_by_name(name),
+            PyStoragePool::wrap,
+        )
     }
 
     /// The storage pool with this UUID (16 raw bytes).
@@ -908,16 +935,8 @@ impl PyConnect {
         uuid: &Bound<'_, PyBytes>,
     ) -> PyResult<Py<PyStoragePool>> {
         let py = slf.py();
-        let Ok(u) = Uuid::from_slice(uuid.as_bytes()) else {
-            return Err(binding_error(
-                py,
-                ErrorCode::InvalidArg,
-                "a UUID is 16 bytes",
-            ));
-        };
-        let p = slf
-            .get()
-            .with(py, |c| call(py, || c.storage_pool_lookup_by_uuid(&u)))?;
+        let u = uuid_bytes(py, uuid)?;
+        let p = slf.get().run(py, |c| c.storage_pool_lookup_by_uuid(&u))?;
         PyStoragePool::wrap(slf, p)
     }
 
@@ -927,18 +946,9 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         uuidstr: Option<String>,
     ) -> PyResult<Py<PyStoragePool>> {
-        const API: &str = "virStoragePoolLookupByUUIDString";
         let py = slf.py();
-        let uuidstr = non_null(py, uuidstr, "uuidstr", API)?;
-        let Ok(u) = virt_core::parse_uuid(&uuidstr) else {
-            return Err(raise(
-                py,
-                virt_core::Error::invalid_arg(API, "uuidstr", "Invalid UUID"),
-            ));
-        };
-        let p = slf
-            .get()
-            .with(py, |c| call(py, || c.storage_pool_lookup_by_uuid(&u)))?;
+        let (_, u) = uuid_string(py, uuidstr, "virStoragePoolLookupByUUIDString")?;
+        let p = slf.get().run(py, |c| c.storage_pool_lookup_by_uuid(&u))?;
         PyStoragePool::wrap(slf, p)
     }
 
@@ -949,12 +959,13 @@ impl PyConnect {
         xml: Option<String>,
         flags: u32,
     ) -> PyResult<Py<PyStoragePool>> {
-        let py = slf.py();
-        let xml = non_null(py, xml, "xml", "virStoragePoolDefineXML")?;
-        let p = slf
-            .get()
-            .with(py, |c| call(py, || c.storage_pool_define_xml(&xml, flags)))?;
-        PyStoragePool::wrap(slf, p)
+        by_string(
+            slf,
+            xml,
+            ("xml", "virStoragePoolDefineXML"),
+            |c, xml| c.storage_pool_define_xml(xml, flags),
+            PyStoragePool::wrap,
+        )
     }
 
     /// Create and start a transient storage pool from XML.
@@ -965,12 +976,13 @@ impl PyConnect {
         xmlDesc: Option<String>,
         flags: u32,
     ) -> PyResult<Py<PyStoragePool>> {
-        let py = slf.py();
-        let xml = non_null(py, xmlDesc, "xmlDesc", "virStoragePoolCreateXML")?;
-        let p = slf
-            .get()
-            .with(py, |c| call(py, || c.storage_pool_create_xml(&xml, flags)))?;
-        PyStoragePool::wrap(slf, p)
+        by_string(
+            slf,
+            xmlDesc,
+            ("xmlDesc", "virStoragePoolCreateXML"),
+            |c, xml| c.storage_pool_create_xml(xml, flags),
+            PyStoragePool::wrap,
+        )
     }
 
     /// The storage volume with this key.
@@ -979,12 +991,13 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         key: Option<String>,
     ) -> PyResult<Py<PyStorageVol>> {
-        let py = slf.py();
-        let key = non_null(py, key, "key", "virStorageVolLookupByKey")?;
-        let v = slf
-            .get()
-            .with(py, |c| call(py, || c.storage_vol_lookup_by_key(&key)))?;
-        PyStorageVol::wrap(slf, v)
+        by_string(
+            slf,
+            key,
+            ("key", "virStorageVolLookupByKey"),
+            |c, key| c.storage_vol_lookup_by_key(key),
+            PyStorageVol::wrap,
+        )
     }
 
     /// The storage volume at this path.
@@ -993,12 +1006,13 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         path: Option<String>,
     ) -> PyResult<Py<PyStorageVol>> {
-        let py = slf.py();
-        let path = non_null(py, path, "path", "virStorageVolLookupByPath")?;
-        let v = slf
-            .get()
-            .with(py, |c| call(py, || c.storage_vol_lookup_by_path(&path)))?;
-        PyStorageVol::wrap(slf, v)
+        by_string(
+            slf,
+            path,
+            ("path", "virStorageVolLookupByPath"),
+            |c, path| c.storage_vol_lookup_by_path(path),
+            PyStorageVol::wrap,
+        )
     }
 
     /// Names of the active storage pools.
@@ -1031,7 +1045,7 @@ impl PyConnect {
     #[pyo3(name = "newStream", signature = (flags = 0))]
     fn new_stream(slf: &Bound<'_, Self>, flags: u32) -> PyResult<Py<PyStream>> {
         let py = slf.py();
-        let s = slf.get().with(py, |c| call(py, || c.new_stream(flags)))?;
+        let s = slf.get().run(py, |c| c.new_stream(flags))?;
         PyStream::wrap(slf, s)
     }
 
@@ -1057,12 +1071,12 @@ impl PyConnect {
 
 impl PyConnect {
     fn network_names(&self, py: Python<'_>, flags: u32) -> PyResult<Vec<String>> {
-        let nets = self.with(py, |c| call(py, || c.list_all_networks(flags)))?;
+        let nets = self.run(py, |c| c.list_all_networks(flags))?;
         Ok(nets.iter().map(|n| n.name().to_string()).collect())
     }
 
     fn pool_names(&self, py: Python<'_>, flags: u32) -> PyResult<Vec<String>> {
-        let pools = self.with(py, |c| call(py, || c.list_all_storage_pools(flags)))?;
+        let pools = self.run(py, |c| c.list_all_storage_pools(flags))?;
         Ok(pools.iter().map(|p| p.name().to_string()).collect())
     }
 }
