@@ -139,22 +139,25 @@ impl Ctl {
 
     /// An unsigned number option (`Numeric value ...` on a bad one).
     pub fn opt_uint(&mut self, cmd: &Cmd, name: &str) -> Result<Option<u32>, Failure> {
-        match cmd.raw(name) {
-            None => Ok(None),
-            Some(v) => match parse_unsigned(v).and_then(|n| u32::try_from(n).ok()) {
-                Some(n) => Ok(Some(n)),
-                None => Err(self.fail_msg(&format!(
-                    "Numeric value '{v}' for <{name}> option is malformed or out of range"
-                ))),
-            },
-        }
+        self.opt_number(cmd, name, parse_unsigned)
     }
 
     /// A signed number option (`vshCommandOptInt`).
     pub fn opt_int(&mut self, cmd: &Cmd, name: &str) -> Result<Option<i32>, Failure> {
+        self.opt_number(cmd, name, parse_signed)
+    }
+
+    /// A number option as `parse` reads it, narrowed to `T`; virsh's
+    /// `Numeric value ...` when either fails.
+    fn opt_number<N, T: TryFrom<N>>(
+        &mut self,
+        cmd: &Cmd,
+        name: &str,
+        parse: fn(&str) -> Option<N>,
+    ) -> Result<Option<T>, Failure> {
         match cmd.raw(name) {
             None => Ok(None),
-            Some(v) => match parse_signed(v).and_then(|n| i32::try_from(n).ok()) {
+            Some(v) => match parse(v).and_then(|n| T::try_from(n).ok()) {
                 Some(n) => Ok(Some(n)),
                 None => Err(self.fail_msg(&format!(
                     "Numeric value '{v}' for <{name}> option is malformed or out of range"
