@@ -40,7 +40,7 @@ class virConnect:
     def getCapabilities(self) -> str:
         """The capabilities XML."""
 
-    def getDomainCapabilities(self, emulatorbin=..., arch=..., machine=..., virttype=..., flags=...) -> str:
+    def getDomainCapabilities(self, emulatorbin=None, arch=None, machine=None, virttype=None, flags=0) -> int:
         """The domain capabilities XML of an emulator binary, architecture,
         machine type and virtualization type (each `None`: the default)."""
 
@@ -249,6 +249,11 @@ class virConnect:
     def numOfDefinedStoragePools(self) -> int:
         """Number of inactive storage pools."""
 
+    def newStream(self, flags=0) -> virStream:
+        """A new stream (`VIR_STREAM_NONBLOCK` in `flags` for one whose
+        `recv` never waits), for a call such as `virStorageVol.upload` to
+        attach."""
+
     def virConnGetLastError(self) -> Optional[_RawError]:
         """This connection's last error as libvirt-python's tuple, or None."""
 
@@ -455,6 +460,10 @@ class virDomain:
     def revertToSnapshot(self, snap, flags=0) -> int:
         """Revert the domain to `snap`; returns 0."""
 
+    def openConsole(self, dev_name, st, flags=0) -> int:
+        """Attach `st` to the console or serial device `dev_name` (the first
+        console when None), both ways; returns 0."""
+
 
 class virNetwork:
     """A virtual network (libvirt-python's `virNetwork`); handles compare and
@@ -574,6 +583,16 @@ class virStorageVol:
 
     def storagePoolLookupByVolume(self) -> virStoragePool:
         """The pool holding the volume."""
+
+    def upload(self, stream, offset, length, flags=0) -> int:
+        """Attach `stream` to write `length` bytes (0: all) from `offset`
+        into the volume (`VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM` lets it
+        carry holes); send, then `finish`. Returns 0."""
+
+    def download(self, stream, offset, length, flags=0) -> int:
+        """Attach `stream` to read `length` bytes (0: all) from `offset` of
+        the volume (`VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM` keeps its
+        holes); receive, then `finish`. Returns 0."""
 
     def delete(self, flags=0) -> int:
         """Delete the volume; returns 0."""
@@ -706,6 +725,69 @@ class virDomainSnapshot:
 
     def hasMetadata(self, flags=0) -> int:
         """1 when the driver keeps metadata for it, else 0."""
+
+
+class virStream:
+    """A stream (libvirt-python's `virStream`)."""
+
+    def connect(self) -> virConnect:
+        """The connection this stream belongs to."""
+
+    def send(self, data) -> int:
+        """Send `data` (bytes, or a string sent as UTF-8); the number of bytes
+        sent."""
+
+    def recv(self, nbytes) -> Union[bytes, int]:
+        """Receive up to `nbytes`: the bytes (empty at the end of the stream),
+        or -2 when a non-blocking stream has nothing yet. Holes read as
+        zeroes."""
+
+    def recvFlags(self, nbytes, flags=0) -> Union[bytes, int]:
+        """As `recv`, with `VIR_STREAM_RECV_STOP_AT_HOLE` answering -3 at a
+        hole (whose length `recvHole` gives)."""
+
+    def recvHole(self, flags=0) -> int:
+        """The length of the hole the stream is at, consumed."""
+
+    def sendHole(self, length, flags=0) -> int:
+        """Send a hole of `length` zero bytes; returns 0."""
+
+    def finish(self) -> int:
+        """Complete the transfer: the driver confirms that all arrived, or
+        raises what went wrong; returns 0."""
+
+    def abort(self) -> int:
+        """Give up on the transfer; returns 0."""
+
+    def recvAll(self, handler, opaque) -> None:
+        """Receive everything, calling `handler(stream, data, opaque)` per
+        chunk; a handler's exception or negative answer aborts the stream."""
+
+    def sendAll(self, handler, opaque) -> None:
+        """Send what `handler(stream, nbytes, opaque)` returns until it returns
+        nothing; its exception aborts the stream."""
+
+    def sparseRecvAll(self, handler, holeHandler, opaque) -> None:
+        """Receive everything keeping holes: `handler(stream, data, opaque)`
+        per chunk of data, `holeHandler(stream, length, opaque)` per hole; a
+        negative answer from either aborts the stream."""
+
+    def sparseSendAll(self, handler, holeHandler, skipHandler, opaque) -> None:
+        """Send a sparse source: `holeHandler(stream, opaque)` says whether the
+        source is in data and how long the section is; holes are sent as
+        holes and passed over with `skipHandler(stream, length, opaque)`,
+        data read with `handler(stream, nbytes, opaque)` until it returns
+        nothing."""
+
+    def eventAddCallback(self, events, cb, opaque) -> None:
+        """Call `cb(stream, events, opaque)` from the event loop whenever one
+        of `events` (`VIR_STREAM_EVENT_*`) holds."""
+
+    def eventUpdateCallback(self, events) -> int:
+        """Change the events the callback waits for; returns 0."""
+
+    def eventRemoveCallback(self) -> int:
+        """Forget the callback; returns 0."""
 
 
 def getVersion(name=None) -> Union[int, Tuple[int, int]]:
@@ -873,6 +955,8 @@ VIR_DOMAIN_BLOCK_JOB_TYPE_COMMIT: int
 VIR_DOMAIN_BLOCK_JOB_TYPE_COPY: int
 VIR_DOMAIN_BLOCK_JOB_TYPE_PULL: int
 VIR_DOMAIN_BLOCK_JOB_TYPE_UNKNOWN: int
+VIR_DOMAIN_CONSOLE_FORCE: int
+VIR_DOMAIN_CONSOLE_SAFE: int
 VIR_DOMAIN_CORE_DUMP_FORMAT_KDUMP_LZO: int
 VIR_DOMAIN_CORE_DUMP_FORMAT_KDUMP_SNAPPY: int
 VIR_DOMAIN_CORE_DUMP_FORMAT_KDUMP_ZLIB: int
@@ -1369,6 +1453,7 @@ VIR_STORAGE_VOL_PLOOP: int
 VIR_STORAGE_VOL_RESIZE_ALLOCATE: int
 VIR_STORAGE_VOL_RESIZE_DELTA: int
 VIR_STORAGE_VOL_RESIZE_SHRINK: int
+VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM: int
 VIR_STORAGE_VOL_USE_ALLOCATION: int
 VIR_STORAGE_VOL_WIPE_ALG_BSI: int
 VIR_STORAGE_VOL_WIPE_ALG_DOD: int
@@ -1381,6 +1466,12 @@ VIR_STORAGE_VOL_WIPE_ALG_SCHNEIER: int
 VIR_STORAGE_VOL_WIPE_ALG_TRIM: int
 VIR_STORAGE_VOL_WIPE_ALG_ZERO: int
 VIR_STORAGE_XML_INACTIVE: int
+VIR_STREAM_EVENT_ERROR: int
+VIR_STREAM_EVENT_HANGUP: int
+VIR_STREAM_EVENT_READABLE: int
+VIR_STREAM_EVENT_WRITABLE: int
+VIR_STREAM_NONBLOCK: int
+VIR_STREAM_RECV_STOP_AT_HOLE: int
 VIR_TYPED_PARAM_BOOLEAN: int
 VIR_TYPED_PARAM_DOUBLE: int
 VIR_TYPED_PARAM_INT: int
