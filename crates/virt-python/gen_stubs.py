@@ -57,6 +57,9 @@ RETURNS = {
     "recv": "Union[bytes, int]", "recvFlags": "Union[bytes, int]",
     "recvAll": "None", "sendAll": "None", "sparseRecvAll": "None", "sparseSendAll": "None",
     "eventAddCallback": "None", "getMemoryStats": "Dict[str, int]",
+    "blockStats": "Tuple[int, int, int, int, int]",
+    "interfaceStats": "Tuple[int, int, int, int, int, int, int, int]",
+    "memoryStats": "Dict[str, int]", "blockInfo": "List[int]",
 }
 
 

@@ -281,6 +281,9 @@ class virDomain:
     def connect(self) -> virConnect:
         """The connection this domain was found on."""
 
+    def info(self) -> List[int]:
+        """`[state, max memory KiB, memory KiB, vCPUs, CPU time ns]`."""
+
     def blockStats(self, path) -> Tuple[int, int, int, int, int]:
         """`(rd_req, rd_bytes, wr_req, wr_bytes, errs)` of a disk (-1: not counted)."""
 
@@ -292,11 +295,8 @@ class virDomain:
         """The memory statistics as a dict of libvirt-python's names
         (`actual`, `rss`, `unused`, ...)."""
 
-    def blockInfo(self, path, flags=...) -> List[int]:
+    def blockInfo(self, path, flags=0) -> List[int]:
         """`[capacity, allocation, physical]` of a disk, bytes."""
-
-    def info(self) -> List[int]:
-        """`[state, max memory KiB, memory KiB, vCPUs, CPU time ns]`."""
 
     def state(self, flags=0) -> List[int]:
         """`[state, reason]`."""
