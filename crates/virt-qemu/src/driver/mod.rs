@@ -21,6 +21,7 @@ mod memory;
 mod node;
 mod save;
 mod snapshot;
+mod snapshot_live;
 mod stats;
 pub mod tap;
 mod vcpus;

@@ -3,7 +3,8 @@
 //! `<active>` marking the current one, written atomically), so a restarted
 //! daemon knows them; internal snapshots of a shut-off guest's qcow2 disks
 //! taken, applied and deleted with `qemu-img snapshot`, as libvirt does
-//! for inactive guests.
+//! for inactive guests; those of a running guest through QEMU's snapshot
+//! jobs (see `snapshot_live`).
 
 use super::*;
 use std::os::unix::fs::DirBuilderExt;
@@ -85,7 +86,7 @@ impl QemuDriver {
     }
 
     /// The qcow2 images of `def`'s disks that `snap` records as internal.
-    fn internal_images(def: &DomainDef, snap: &SnapshotDef) -> QemuResult<Vec<String>> {
+    pub(super) fn internal_images(def: &DomainDef, snap: &SnapshotDef) -> QemuResult<Vec<String>> {
         let mut out = Vec::new();
         for d in &snap.disks {
             if d.snapshot.as_deref() != Some("internal") {
@@ -116,7 +117,7 @@ impl QemuDriver {
 
     /// `qemu-img snapshot OP NAME` on each image; on a failure the images
     /// done so far are undone with `undo` (when given).
-    fn qemu_img_snapshot(
+    pub(super) fn qemu_img_snapshot(
         images: &[String],
         op: &str,
         name: &str,
@@ -197,9 +198,16 @@ impl QemuDriver {
                 name,
             });
         }
-        if d.obs.live.is_some() {
+        let live = d.obs.live.is_some();
+        if live
+            && (flags & cf::DISK_ONLY != 0
+                || def
+                    .disks
+                    .iter()
+                    .any(|x| x.snapshot.as_deref() == Some("external")))
+        {
             return Err(QemuError::OperationUnsupported(
-                "snapshots of a running guest are not offered by this driver yet".into(),
+                "external snapshots of a running guest are not offered by this driver yet".into(),
             ));
         }
         let now = std::time::SystemTime::now()
@@ -212,6 +220,21 @@ impl QemuDriver {
             return Err(QemuError::Failed(format!(
                 "domain moment {name} already exists"
             )));
+        }
+        if live {
+            def.disks = align_disks(std::mem::take(&mut def.disks), &domdef, "internal")?;
+            self.snapshot_save_live(&d, &mut def, &domdef)?;
+            def.domain = Some(SnapshotDomain::Full(Box::new(domdef)));
+            def.parent = list.current().map(str::to_string);
+            if flags & cf::NO_METADATA == 0 {
+                list.add(def).map_err(QemuError::Driver)?;
+                list.set_current(Some(&name));
+                self.store_snapshots(&d.name, &uuid, &list)?;
+            }
+            return Ok(DomainSnapshotRef {
+                domain: self.dom_ref(&d.name, d.obs.live.as_ref().map(|(rt, _)| rt.id))?,
+                name,
+            });
         }
         if def.memory.as_ref().is_some_and(|m| m.snapshot != "no") {
             return Err(QemuError::Unsupported(
@@ -339,12 +362,6 @@ impl QemuDriver {
             doomed.push(snap.name.clone());
         }
         if flags & df::METADATA_ONLY == 0 {
-            if d.obs.live.is_some() && !doomed.is_empty() {
-                return Err(QemuError::OperationUnsupported(
-                    "deleting snapshots of a running guest is not offered by this driver yet"
-                        .into(),
-                ));
-            }
             if doomed
                 .iter()
                 .any(|n| list.get(n).is_some_and(SnapshotDef::is_external))
@@ -357,7 +374,11 @@ impl QemuDriver {
                 if let Some(def) = list.get(n) {
                     if let Some(SnapshotDomain::Full(sd)) = &def.domain {
                         let images = Self::internal_images(sd, def)?;
-                        Self::qemu_img_snapshot(&images, "-d", n, None)?;
+                        if d.obs.live.is_some() {
+                            self.snapshot_delete_live(&d, n, &images)?;
+                        } else {
+                            Self::qemu_img_snapshot(&images, "-d", n, None)?;
+                        }
                     }
                 }
             }
@@ -389,11 +410,6 @@ impl QemuDriver {
             .get(&snap.name)
             .cloned()
             .ok_or_else(|| no_such(&snap.name))?;
-        if d.obs.live.is_some() || flags & (rf::RUNNING | rf::PAUSED) != 0 {
-            return Err(QemuError::OperationUnsupported(
-                "reverting a running guest, or into a running one, is not offered by this driver yet".into(),
-            ));
-        }
         if def.is_external() {
             return Err(QemuError::Unsupported(
                 "revert to external snapshot not supported yet".into(),
@@ -405,6 +421,18 @@ impl QemuDriver {
                 snap.name, d.name
             )));
         };
+        let with_memory = matches!(def.state.as_deref(), Some("running" | "paused"));
+        if d.obs.live.is_some() && with_memory {
+            self.snapshot_load_live(&d, &def, sd, flags)?;
+            list.set_current(Some(&snap.name));
+            let uuid = sd.uuid.unwrap_or_default();
+            return self.store_snapshots(&d.name, &uuid, &list);
+        }
+        if d.obs.live.is_some() || with_memory || flags & (rf::RUNNING | rf::PAUSED) != 0 {
+            return Err(QemuError::OperationUnsupported(
+                "reverting a running guest to a disk-only snapshot, or a shut-off guest to a running one, is not offered by this driver yet".into(),
+            ));
+        }
         let images = Self::internal_images(sd, &def)?;
         Self::qemu_img_snapshot(&images, "-a", &snap.name, None)?;
         if self.paths.config_xml(&d.name).exists() {

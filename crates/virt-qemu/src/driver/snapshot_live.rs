@@ -1,0 +1,219 @@
+//! Internal snapshots of a running guest: QEMU's `snapshot-save`,
+//! `snapshot-load` and `snapshot-delete` jobs (QEMU 6.0 and later) on the
+//! qcow2 format nodes the guest has open, the guest's memory kept in the
+//! first of them. The jobs are watched with `query-jobs` rather than
+//! events, so that the lifecycle events QEMU sends meanwhile (the STOP and
+//! RESUME around the save) stay queued for whoever watches the guest.
+
+use super::*;
+use virt_xml::snapshot::{SnapshotDef, SnapshotMemory};
+
+/// How often a job's status is read while it runs.
+const JOB_POLL: Duration = Duration::from_millis(20);
+
+/// The format node QEMU opened for each of `images` (by file name, so
+/// disks plugged after the start are found as well).
+pub(super) fn format_nodes(
+    mon: &mut Monitor<UnixStream>,
+    images: &[String],
+) -> QemuResult<Vec<String>> {
+    let nodes = mon.execute("query-named-block-nodes", Some(json!({"flat": true})))?;
+    let nodes = nodes.as_array().cloned().unwrap_or_default();
+    images
+        .iter()
+        .map(|img| {
+            nodes
+                .iter()
+                .find(|n| {
+                    n.get("drv").and_then(Value::as_str) == Some("qcow2")
+                        && n.get("file").and_then(Value::as_str) == Some(img.as_str())
+                })
+                .and_then(|n| n.get("node-name").and_then(Value::as_str))
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    QemuError::Invalid(format!(
+                        "disk image '{img}' is not open in the running guest"
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// Start the snapshot job `command` with `arguments` (a `job-id` added),
+/// wait until it concludes, dismiss it, and give its error if it failed.
+pub(super) fn run_job(
+    mon: &mut Monitor<UnixStream>,
+    command: &str,
+    mut arguments: Value,
+) -> QemuResult<()> {
+    // One call per domain at a time (the domain lock), so a fixed id is
+    // unique; a job an interrupted call left behind is dismissed first.
+    let id = format!("virt-rs-{command}");
+    let _ = mon.execute("job-dismiss", Some(json!({ "id": id })));
+    arguments["job-id"] = json!(id);
+    mon.execute(command, Some(arguments))?;
+    loop {
+        let jobs = mon.execute("query-jobs", None)?;
+        let job = jobs
+            .as_array()
+            .and_then(|a| a.iter().find(|j| j.get("id") == Some(&json!(id))))
+            .cloned()
+            .ok_or_else(|| QemuError::Failed(format!("QEMU lost the job of '{command}'")))?;
+        if job.get("status").and_then(Value::as_str) == Some("concluded") {
+            let _ = mon.execute("job-dismiss", Some(json!({ "id": id })));
+            return match job.get("error").and_then(Value::as_str) {
+                Some(why) => Err(QemuError::Failed(format!("{command}: {why}"))),
+                None => Ok(()),
+            };
+        }
+        std::thread::sleep(JOB_POLL);
+    }
+}
+
+/// The arguments naming a snapshot's tag, its devices and (for save and
+/// load) the node that holds the memory state.
+fn job_arguments(tag: &str, nodes: &[String], vmstate: bool) -> QemuResult<Value> {
+    let first = nodes.first().ok_or_else(|| {
+        QemuError::Invalid("the snapshot has no internal disk to keep its state in".into())
+    })?;
+    let mut args = json!({"tag": tag, "devices": nodes});
+    if vmstate {
+        args["vmstate"] = json!(first);
+    }
+    Ok(args)
+}
+
+impl QemuDriver {
+    /// Take the internal snapshot `snap` (named, its disks aligned) of the
+    /// running guest `d` defined by `domdef`: disks and memory, the guest's
+    /// state recorded as it was.
+    pub(super) fn snapshot_save_live(
+        &self,
+        d: &Opened,
+        snap: &mut SnapshotDef,
+        domdef: &DomainDef,
+    ) -> QemuResult<()> {
+        match snap.memory.as_ref().map(|m| m.snapshot.as_str()) {
+            None | Some("internal") => {}
+            Some("no") => {
+                return Err(QemuError::Unsupported(
+                    "internal snapshot of a running VM must include the memory state".into(),
+                ))
+            }
+            Some(_) => return Err(QemuError::OperationUnsupported(
+                "external memory snapshots of a running guest are not offered by this driver yet"
+                    .into(),
+            )),
+        }
+        let images = Self::internal_images(domdef, snap)?;
+        let mut mon = Self::monitor_session(d.runtime()?)?;
+        let nodes = format_nodes(&mut mon, &images)?;
+        let name = snap.name.clone().unwrap_or_default();
+        // QEMU stops the guest for the save and lets it run again after.
+        run_job(
+            &mut mon,
+            "snapshot-save",
+            job_arguments(&name, &nodes, true)?,
+        )?;
+        snap.memory = Some(SnapshotMemory {
+            snapshot: "internal".into(),
+            file: None,
+        });
+        snap.state = Some(
+            if d.obs.state == DomainState::Paused {
+                "paused"
+            } else {
+                "running"
+            }
+            .into(),
+        );
+        Ok(())
+    }
+
+    /// Revert the running guest `d` to the internal snapshot `snap` taken
+    /// while it ran: disks and memory loaded by `snapshot-load` (the guest
+    /// paused meanwhile), then running or paused as the snapshot was or as
+    /// `flags` (RUNNING, PAUSED) ask.
+    pub(super) fn snapshot_load_live(
+        &self,
+        d: &Opened,
+        snap: &SnapshotDef,
+        recorded: &DomainDef,
+        flags: u32,
+    ) -> QemuResult<()> {
+        use virt_core::snapshot_revert_flags as rf;
+        let rt = d.runtime()?;
+        let images = Self::internal_images(recorded, snap)?;
+        let mut mon = Self::monitor_session(rt)?;
+        let nodes = format_nodes(&mut mon, &images)?;
+        let name = snap.name.clone().unwrap_or_default();
+        let was_running = d.obs.state == DomainState::Running;
+        if was_running {
+            mon.execute("stop", None)?;
+        }
+        if let Err(e) = run_job(
+            &mut mon,
+            "snapshot-load",
+            job_arguments(&name, &nodes, true)?,
+        ) {
+            if was_running {
+                let _ = mon.execute("cont", None);
+            }
+            return Err(e);
+        }
+        let run = match flags & (rf::RUNNING | rf::PAUSED) {
+            rf::RUNNING => true,
+            rf::PAUSED => false,
+            _ => snap.state.as_deref() == Some("running"),
+        };
+        let mut rt = rt.clone();
+        if was_running {
+            self.publish_lifecycle(
+                &d.name,
+                Some(rt.id),
+                LifecycleEvent::Suspended,
+                lifecycle_detail::suspended::FROM_SNAPSHOT,
+            );
+        }
+        if run {
+            mon.execute("cont", None)?;
+            rt.running_reason = reason::RUNNING_FROM_SNAPSHOT;
+            self.publish_lifecycle(
+                &d.name,
+                Some(rt.id),
+                LifecycleEvent::Resumed,
+                lifecycle_detail::resumed::FROM_SNAPSHOT,
+            );
+        } else {
+            rt.paused_reason = reason::PAUSED_FROM_SNAPSHOT;
+        }
+        rt.store(&self.paths, &d.name)
+    }
+
+    /// Delete the internal snapshot `name` of `images` from a running
+    /// guest: the images it has open through `snapshot-delete` (QEMU holds
+    /// their locks), any others with `qemu-img`.
+    pub(super) fn snapshot_delete_live(
+        &self,
+        d: &Opened,
+        name: &str,
+        images: &[String],
+    ) -> QemuResult<()> {
+        let mut mon = Self::monitor_session(d.runtime()?)?;
+        let (mut open, mut closed) = (Vec::new(), Vec::new());
+        for img in images {
+            match format_nodes(&mut mon, std::slice::from_ref(img)) {
+                Ok(mut n) => open.append(&mut n),
+                Err(_) => closed.push(img.clone()),
+            }
+        }
+        if !open.is_empty() {
+            run_job(
+                &mut mon,
+                "snapshot-delete",
+                job_arguments(name, &open, false)?,
+            )?;
+        }
+        Self::qemu_img_snapshot(&closed, "-d", name, None)
+    }
+}
