@@ -138,7 +138,10 @@ fn peripherals(mon: &mut Monitor<UnixStream>) -> QemuResult<Vec<String>> {
 }
 
 /// The format node of the drive the device with id `qdev` uses.
-fn drive_node_of(mon: &mut Monitor<UnixStream>, qdev: &str) -> QemuResult<Option<String>> {
+pub(super) fn drive_node_of(
+    mon: &mut Monitor<UnixStream>,
+    qdev: &str,
+) -> QemuResult<Option<String>> {
     let blocks = mon.execute("query-block", None)?;
     let long = format!("/machine/peripheral/{qdev}");
     Ok(blocks.as_array().and_then(|a| {
@@ -155,7 +158,7 @@ fn drive_node_of(mon: &mut Monitor<UnixStream>, qdev: &str) -> QemuResult<Option
 }
 
 /// Remove a drive's format node and the storage node under it.
-fn delete_drive_nodes(mon: &mut Monitor<UnixStream>, format_node: &str) {
+pub(super) fn delete_drive_nodes(mon: &mut Monitor<UnixStream>, format_node: &str) {
     let _ = mon.execute("blockdev-del", Some(json!({"node-name": format_node})));
     if let Some(base) = format_node.strip_suffix("-format") {
         let _ = mon.execute(

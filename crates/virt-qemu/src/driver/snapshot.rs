@@ -199,17 +199,6 @@ impl QemuDriver {
             });
         }
         let live = d.obs.live.is_some();
-        if live
-            && (flags & cf::DISK_ONLY != 0
-                || def
-                    .disks
-                    .iter()
-                    .any(|x| x.snapshot.as_deref() == Some("external")))
-        {
-            return Err(QemuError::OperationUnsupported(
-                "external snapshots of a running guest are not offered by this driver yet".into(),
-            ));
-        }
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |t| t.as_secs() as i64);
@@ -221,9 +210,18 @@ impl QemuDriver {
                 "domain moment {name} already exists"
             )));
         }
+        let external = flags & cf::DISK_ONLY != 0
+            || def
+                .disks
+                .iter()
+                .any(|x| x.snapshot.as_deref() == Some("external"));
         if live {
-            def.disks = align_disks(std::mem::take(&mut def.disks), &domdef, "internal")?;
-            self.snapshot_save_live(&d, &mut def, &domdef)?;
+            if external {
+                self.snapshot_external_live(&d, &mut def, &domdef, flags & cf::REUSE_EXT != 0)?;
+            } else {
+                def.disks = align_disks(std::mem::take(&mut def.disks), &domdef, "internal")?;
+                self.snapshot_save_live(&d, &mut def, &domdef)?;
+            }
             def.domain = Some(SnapshotDomain::Full(Box::new(domdef)));
             def.parent = list.current().map(str::to_string);
             if flags & cf::NO_METADATA == 0 {
@@ -246,16 +244,17 @@ impl QemuDriver {
             file: None,
         });
         def.state = Some("shutoff".into());
-        let external = flags & cf::DISK_ONLY != 0
-            || def
-                .disks
-                .iter()
-                .any(|x| x.snapshot.as_deref() == Some("external"));
         let location = if external { "external" } else { "internal" };
         def.disks = align_disks(std::mem::take(&mut def.disks), &domdef, location)?;
         if external {
             let mut newdef = domdef.clone();
-            self.create_overlays(&mut def, &mut newdef, &name, flags & cf::REUSE_EXT != 0)?;
+            self.create_overlays(
+                &mut def,
+                &mut newdef,
+                &name,
+                flags & cf::REUSE_EXT != 0,
+                false,
+            )?;
             def.domain = Some(SnapshotDomain::Full(Box::new(domdef)));
             def.parent = list.current().map(str::to_string);
             // The guest now runs on the overlays.
@@ -467,14 +466,18 @@ impl QemuDriver {
 impl QemuDriver {
     /// Make each external disk's overlay (`qemu-img create -f qcow2 -b
     /// ORIGINAL -F FORMAT NEW`, or reuse NEW with `reuse`) and point the
-    /// disk of `newdef` at it. Overlays made before a failure are removed.
-    fn create_overlays(
+    /// disk of `newdef` at it; the overlays made are returned. Overlays
+    /// made before a failure are removed. With `in_use` (a running guest
+    /// holds the originals' locks) the original is not opened: its size is
+    /// read with `qemu-img info -U` and given, with `-u`.
+    pub(super) fn create_overlays(
         &self,
         snap: &mut SnapshotDef,
         newdef: &mut DomainDef,
         name: &str,
         reuse: bool,
-    ) -> QemuResult<()> {
+        in_use: bool,
+    ) -> QemuResult<Vec<String>> {
         let mut made: Vec<String> = Vec::new();
         let undo = |made: &[String]| {
             for m in made {
@@ -524,10 +527,20 @@ impl QemuDriver {
             }
             if !reuse {
                 let fmt = disk.driver_type.clone().unwrap_or_else(|| "raw".into());
-                let out = std::process::Command::new("qemu-img")
-                    .args([
-                        "create", "-q", "-f", "qcow2", "-b", &orig, "-F", &fmt, &path,
-                    ])
+                let mut cmd = std::process::Command::new("qemu-img");
+                cmd.args([
+                    "create", "-q", "-f", "qcow2", "-b", &orig, "-F", &fmt, &path,
+                ]);
+                if in_use {
+                    match virtual_size(&orig) {
+                        Ok(size) => cmd.args(["-u", &size.to_string()]),
+                        Err(e) => {
+                            undo(&made);
+                            return Err(e);
+                        }
+                    };
+                }
+                let out = cmd
                     .output()
                     .map_err(|e| QemuError::system("Cannot run qemu-img".to_string(), e))?;
                 if !out.status.success() {
@@ -542,14 +555,31 @@ impl QemuDriver {
             disk.source = Some(path);
             disk.driver_type = Some("qcow2".into());
         }
-        Ok(())
+        Ok(made)
     }
+}
+
+/// The virtual size of an image, read without taking its locks.
+fn virtual_size(image: &str) -> QemuResult<u64> {
+    let out = std::process::Command::new("qemu-img")
+        .args(["info", "-U", "--output=json", image])
+        .output()
+        .map_err(|e| QemuError::system("Cannot run qemu-img".to_string(), e))?;
+    let info: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    info.get("virtual-size")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| {
+            QemuError::Failed(format!(
+                "qemu-img info {image}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        })
 }
 
 /// libvirt's alignment of a new snapshot's disks: one entry per disk of
 /// the domain, named by target, the ones the XML names checked and kept,
 /// the others from `default_disks`.
-fn align_disks(
+pub(super) fn align_disks(
     given: Vec<SnapshotDisk>,
     dom: &DomainDef,
     location: &str,

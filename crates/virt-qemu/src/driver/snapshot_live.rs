@@ -4,8 +4,14 @@
 //! first of them. The jobs are watched with `query-jobs` rather than
 //! events, so that the lifecycle events QEMU sends meanwhile (the STOP and
 //! RESUME around the save) stay queued for whoever watches the guest.
+//! External disk-only snapshots of a running guest: a qcow2 overlay per
+//! disk, opened with `blockdev-add` and put on top of the disk's node by
+//! one `blockdev-snapshot` transaction, so every disk moves at once.
 
+use super::hotplug::{delete_drive_nodes, drive_node_of};
+use super::snapshot::align_disks;
 use super::*;
+use crate::argv::blockdev_nodes;
 use virt_xml::snapshot::{SnapshotDef, SnapshotMemory};
 
 /// How often a job's status is read while it runs.
@@ -215,5 +221,119 @@ impl QemuDriver {
             )?;
         }
         Self::qemu_img_snapshot(&closed, "-d", name, None)
+    }
+
+    /// Take the external disk-only snapshot `snap` (named) of the running
+    /// guest `d` defined by `domdef`: the overlays made and opened, then
+    /// switched to in one transaction; the live definition (and the
+    /// persistent one, as libvirt does) moves onto them. On a failure the
+    /// nodes added and the overlays made are removed.
+    pub(super) fn snapshot_external_live(
+        &self,
+        d: &Opened,
+        snap: &mut SnapshotDef,
+        domdef: &DomainDef,
+        reuse: bool,
+    ) -> QemuResult<()> {
+        if snap.memory.as_ref().is_some_and(|m| m.snapshot != "no") {
+            return Err(QemuError::OperationUnsupported(
+                "external memory snapshots of a running guest are not offered by this driver yet"
+                    .into(),
+            ));
+        }
+        snap.disks = align_disks(std::mem::take(&mut snap.disks), domdef, "external")?;
+        if snap
+            .disks
+            .iter()
+            .any(|x| x.snapshot.as_deref() == Some("internal"))
+        {
+            return Err(QemuError::Unsupported(
+                "mixing internal and external targets for a snapshot is not yet supported".into(),
+            ));
+        }
+        let rt = d.runtime()?;
+        let mut mon = Self::monitor_session(rt)?;
+        let name = snap.name.clone().unwrap_or_default();
+        let mut newdef = domdef.clone();
+        let made = self.create_overlays(snap, &mut newdef, &name, reuse, true)?;
+        // Node names unique among this QEMU's (at most 31 characters).
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |t| t.subsec_nanos() ^ (t.as_secs() as u32));
+        let targets: Vec<String> = snap
+            .disks
+            .iter()
+            .filter(|x| x.snapshot.as_deref() == Some("external"))
+            .map(|x| x.name.clone())
+            .collect();
+        let mut added: Vec<String> = Vec::new();
+        let result = (|| -> QemuResult<()> {
+            let mut actions = Vec::new();
+            for (i, target) in targets.iter().enumerate() {
+                let old = drive_node_of(&mut mon, target)?.ok_or_else(|| {
+                    QemuError::Invalid(format!("disk '{target}' is not open in the running guest"))
+                })?;
+                let Some(disk) = newdef
+                    .devices
+                    .disks
+                    .iter()
+                    .find(|x| &x.target_dev == target)
+                else {
+                    continue;
+                };
+                let node = format!("snap{stamp:08x}-{i}");
+                let (storage, mut format) = blockdev_nodes(disk, &node)?.ok_or_else(|| {
+                    QemuError::Unsupported(format!("disk '{target}' has no source"))
+                })?;
+                // The overlay's backing is the node the guest runs on now,
+                // joined by the snapshot, not a second opening of the file.
+                format["backing"] = Value::Null;
+                mon.execute("blockdev-add", Some(storage))?;
+                let format_node = format!("{node}-format");
+                added.push(format_node.clone());
+                mon.execute("blockdev-add", Some(format))?;
+                actions.push(json!({
+                    "type": "blockdev-snapshot",
+                    "data": {"node": old, "overlay": format_node},
+                }));
+            }
+            mon.execute("transaction", Some(json!({ "actions": actions })))?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            for n in &added {
+                delete_drive_nodes(&mut mon, n);
+            }
+            for m in &made {
+                state::remove_quiet(Path::new(m));
+            }
+            return Err(e);
+        }
+        snap.state = Some("disk-snapshot".into());
+        snap.memory = Some(SnapshotMemory {
+            snapshot: "no".into(),
+            file: None,
+        });
+        self.store_live(&newdef, rt.id)?;
+        if let Some(mut config) = self.config_def(&d.name) {
+            for target in &targets {
+                let now = newdef
+                    .devices
+                    .disks
+                    .iter()
+                    .find(|x| &x.target_dev == target);
+                let was = config
+                    .devices
+                    .disks
+                    .iter_mut()
+                    .find(|x| &x.target_dev == target);
+                if let (Some(now), Some(was)) = (now, was) {
+                    was.source = now.source.clone();
+                    was.driver_type = now.driver_type.clone();
+                }
+            }
+            self.store_config(&config)?;
+        }
+        Ok(())
     }
 }

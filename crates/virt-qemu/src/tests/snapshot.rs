@@ -181,13 +181,14 @@ fn internal_snapshots_of_a_shut_off_guest() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
-/// Internal snapshots of a running OS-less guest with a qcow2 disk:
+/// Snapshots of a running OS-less guest with a qcow2 disk:
 /// QEMU's snapshot jobs save the disk and the memory into the image
 /// (listed by `qemu-img snapshot -l -U` with a VM state size), revert
 /// brings the guest back running or paused as asked, delete removes the
-/// snapshot from the image while the guest runs.
+/// snapshot from the image while the guest runs; an external disk-only
+/// snapshot moves the running guest onto an overlay.
 #[test]
-fn internal_snapshots_of_a_running_guest() {
+fn snapshots_of_a_running_guest() {
     if !have_qemu() {
         return;
     }
@@ -291,13 +292,77 @@ fn internal_snapshots_of_a_running_guest() {
     assert_eq!(d.snapshot_num(0).expect("num"), 0);
     assert_eq!(d.state().expect("state").0, DomainState::Running);
 
-    // External snapshots of a running guest are not offered yet.
+    // External, disk-only: the guest goes on running on an overlay
+    // backed by the image, and its live XML says so.
+    let ext = d
+        .snapshot_create_xml(
+            "<domainsnapshot><name>ext</name></domainsnapshot>",
+            cf::DISK_ONLY,
+        )
+        .expect("external snapshot of a running guest");
+    let overlay = root.join("disk.ext");
+    let info = std::process::Command::new("qemu-img")
+        .args(["info", "-U"])
+        .arg(&overlay)
+        .output()
+        .expect("qemu-img info");
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    assert!(
+        info.contains(&format!("backing file: {}", img.display())),
+        "{info}"
+    );
+    let dom_xml = d.xml_desc(0).expect("domain xml");
+    assert!(
+        dom_xml.contains(&format!("<source file='{}'", overlay.display())),
+        "{dom_xml}"
+    );
+    // QEMU itself writes to the overlay now.
+    let sock = UnixStream::connect(paths_in(&root).monitor(&d.uuid())).expect("monitor");
+    let mut mon = Monitor::handshake(sock).expect("handshake");
+    let blocks = mon.execute("query-block", None).expect("query-block");
+    drop(mon);
+    let vda = blocks
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|b| b["qdev"].as_str().is_some_and(|q| q.contains("vda")))
+        })
+        .unwrap_or_else(|| panic!("no vda in {blocks}"));
+    assert_eq!(vda["inserted"]["file"].as_str(), overlay.to_str(), "{vda}");
     assert_eq!(
-        d.snapshot_create_xml("<domainsnapshot/>", cf::DISK_ONLY)
-            .map_err(|e| e.code)
-            .err(),
+        vda["inserted"]["image"]["backing-image"]["filename"].as_str(),
+        img.to_str(),
+        "{vda}"
+    );
+    let xml = ext.xml_desc(0).expect("xml");
+    assert!(xml.contains("<state>disk-snapshot</state>"), "{xml}");
+    assert!(xml.contains("<memory snapshot='no'/>"), "{xml}");
+    assert_eq!(d.state().expect("state").0, DomainState::Running);
+    // A second one onto an existing file is refused, and the guest stays
+    // on its overlay.
+    assert_eq!(
+        d.snapshot_create_xml(
+            &format!(
+                "<domainsnapshot><name>ext2</name><disks><disk name='vda'><source file='{}'/></disk></disks></domainsnapshot>",
+                overlay.display()
+            ),
+            cf::DISK_ONLY
+        )
+        .map_err(|e| e.code)
+        .err(),
+        Some(ErrorCode::ConfigUnsupported)
+    );
+    // Memory with an external snapshot of a running guest: not yet.
+    assert_eq!(
+        d.snapshot_create_xml(
+            "<domainsnapshot><name>m</name><memory snapshot='external' file='/nonexistent/m'/></domainsnapshot>",
+            0
+        )
+        .map_err(|e| e.code)
+        .err(),
         Some(ErrorCode::OperationUnsupported)
     );
+    ext.delete(df::METADATA_ONLY).expect("delete metadata");
     d.destroy().expect("destroy");
     let _ = std::fs::remove_dir_all(&root);
 }
