@@ -160,6 +160,7 @@ impl QemuDriver {
                 | cf::DISK_ONLY
                 | cf::REUSE_EXT
                 | cf::ATOMIC
+                | cf::HALT
                 | cf::VALIDATE,
             "qemuDomainSnapshotCreateXML",
         )?;
@@ -229,10 +230,11 @@ impl QemuDriver {
                 list.set_current(Some(&name));
                 self.store_snapshots(&d.name, &uuid, &list)?;
             }
-            return Ok(DomainSnapshotRef {
-                domain: self.dom_ref(&d.name, d.obs.live.as_ref().map(|(rt, _)| rt.id))?,
-                name,
-            });
+            let domain = self.dom_ref(&d.name, d.obs.live.as_ref().map(|(rt, _)| rt.id))?;
+            if flags & cf::HALT != 0 {
+                self.stop_from_snapshot(&d)?;
+            }
+            return Ok(DomainSnapshotRef { domain, name });
         }
         if def.memory.as_ref().is_some_and(|m| m.snapshot != "no") {
             return Err(QemuError::Unsupported(
@@ -421,30 +423,95 @@ impl QemuDriver {
             )));
         };
         let with_memory = matches!(def.state.as_deref(), Some("running" | "paused"));
+        let asks_to_run = flags & (rf::RUNNING | rf::PAUSED) != 0;
+        let persistent = self.paths.config_xml(&d.name).exists();
+        if !persistent && !with_memory && !asks_to_run {
+            return Err(QemuError::Invalid(
+                "transient domain needs to request run or pause to revert to inactive snapshot"
+                    .into(),
+            ));
+        }
+        if d.obs.live.is_some() && !with_memory && asks_to_run && flags & rf::FORCE == 0 {
+            return Err(QemuError::RevertRisky(
+                "must respawn qemu to start inactive snapshot".into(),
+            ));
+        }
+        let uuid = sd.uuid.unwrap_or_default();
+        let define = |sd: &DomainDef| -> QemuResult<()> {
+            if persistent {
+                let xml = sd.to_xml(&FormatOptions {
+                    id: None,
+                    inactive: true,
+                    secure: true,
+                });
+                state::write_atomic(&self.paths.config_xml(&d.name), xml.as_bytes())?;
+            }
+            Ok(())
+        };
         if d.obs.live.is_some() && with_memory {
+            // Transitions running/paused -> running/paused: in place.
             self.snapshot_load_live(&d, &def, sd, flags)?;
+            define(sd)?;
             list.set_current(Some(&snap.name));
-            let uuid = sd.uuid.unwrap_or_default();
             return self.store_snapshots(&d.name, &uuid, &list);
         }
-        if d.obs.live.is_some() || with_memory || flags & (rf::RUNNING | rf::PAUSED) != 0 {
-            return Err(QemuError::OperationUnsupported(
-                "reverting a running guest to a disk-only snapshot, or a shut-off guest to a running one, is not offered by this driver yet".into(),
-            ));
+        if with_memory {
+            // A shut-off guest into a running snapshot: started paused on
+            // the recorded definition, then the snapshot loaded into it.
+            if !persistent {
+                return Err(QemuError::NoDomainName(d.name.clone()));
+            }
+            define(sd)?;
+            let name = d.name.clone();
+            drop(d);
+            self.start_existing(&name, start_flags::PAUSED)?;
+            let d = self.open_domain(&snap.domain)?;
+            if let Err(e) = self.snapshot_load_live(&d, &def, sd, flags) {
+                // A guest half loaded is not the snapshot: it goes.
+                let _ = self.stop_from_snapshot(&d);
+                return Err(e);
+            }
+            list.set_current(Some(&snap.name));
+            return self.store_snapshots(&d.name, &uuid, &list);
+        }
+        // Into a shut-off snapshot: a running guest stops first (QEMU's
+        // loadvm cannot apply a snapshot taken by qemu-img).
+        if d.obs.live.is_some() {
+            self.stop_from_snapshot(&d)?;
         }
         let images = Self::internal_images(sd, &def)?;
         Self::qemu_img_snapshot(&images, "-a", &snap.name, None)?;
-        if self.paths.config_xml(&d.name).exists() {
-            let xml = sd.to_xml(&FormatOptions {
-                id: None,
-                inactive: true,
-                secure: true,
-            });
-            state::write_atomic(&self.paths.config_xml(&d.name), xml.as_bytes())?;
-        }
+        define(sd)?;
         list.set_current(Some(&snap.name));
-        let uuid = sd.uuid.unwrap_or_default();
-        self.store_snapshots(&d.name, &uuid, &list)
+        self.store_snapshots(&d.name, &uuid, &list)?;
+        if asks_to_run && persistent {
+            let name = d.name.clone();
+            drop(d);
+            let paused = if flags & rf::PAUSED != 0 {
+                start_flags::PAUSED
+            } else {
+                0
+            };
+            self.start_existing(&name, paused)?;
+        }
+        Ok(())
+    }
+
+    /// Stop the running guest `d` for a snapshot (HALT, or a revert that
+    /// needs it off): libvirt's `from snapshot` reason and event.
+    pub(super) fn stop_from_snapshot(&self, d: &Opened) -> QemuResult<()> {
+        let Some((rt, proc)) = &d.obs.live else {
+            return Ok(());
+        };
+        let def = self.live_def(&d.name);
+        self.kill(proc, def.as_ref(), false)?;
+        self.cleanup(
+            &d.name,
+            rt,
+            reason::SHUTOFF_FROM_SNAPSHOT,
+            lifecycle_detail::stopped::FROM_SNAPSHOT,
+        );
+        Ok(())
     }
 
     /// The number of snapshots of `name` (undefine refuses while any).

@@ -222,8 +222,9 @@ fn snapshots_of_a_running_guest() {
     );
     let c = connect(&root);
     let mut d = c
-        .create_xml(&tiny("livesnap", "qemu", &disk), 0)
-        .expect("create");
+        .define_xml(&tiny("livesnap", "qemu", &disk))
+        .expect("define");
+    d.create().expect("start");
 
     let s1 = d
         .snapshot_create_xml("<domainsnapshot><name>s1</name></domainsnapshot>", 0)
@@ -364,5 +365,99 @@ fn snapshots_of_a_running_guest() {
     );
     ext.delete(df::METADATA_ONLY).expect("delete metadata");
     d.destroy().expect("destroy");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// The transitions between a guest's states that reverting makes, as
+/// libvirt 9.0 makes them: a snapshot taken with HALT stops the guest;
+/// reverting a shut-off guest to a running snapshot starts it; reverting
+/// a running guest to a shut-off snapshot stops it; asking it to run on a
+/// shut-off snapshot is risky without FORCE.
+#[test]
+fn reverting_moves_a_guest_between_states() {
+    if !have_qemu() {
+        return;
+    }
+    if !Path::new("/usr/bin/qemu-img").exists() {
+        println!("NOTICE: qemu-img not installed (apt-get install qemu-utils); snapshot revert test skipped");
+        return;
+    }
+    let root = temp_root("snaprevert");
+    let img = root.join("disk.qcow2");
+    let ok = std::process::Command::new("qemu-img")
+        .args(["create", "-q", "-f", "qcow2"])
+        .arg(&img)
+        .arg("1M")
+        .status()
+        .expect("qemu-img create")
+        .success();
+    assert!(ok);
+    let disk = format!(
+        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
+         <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
+         <memballoon model='none'/>",
+        img.display()
+    );
+    let c = connect(&root);
+    let mut d = c
+        .define_xml(&tiny("reverter", "qemu", &disk))
+        .expect("define");
+    d.create().expect("start");
+    let live = d
+        .snapshot_create_xml(
+            "<domainsnapshot><name>live</name></domainsnapshot>",
+            cf::HALT,
+        )
+        .expect("snapshot with HALT");
+    assert_eq!(
+        d.state().expect("state"),
+        (DomainState::Shutoff, reason::SHUTOFF_FROM_SNAPSHOT)
+    );
+    let off = d
+        .snapshot_create_xml("<domainsnapshot><name>off</name></domainsnapshot>", 0)
+        .expect("snapshot of the shut-off guest");
+    assert!(off
+        .xml_desc(0)
+        .expect("xml")
+        .contains("<state>shutoff</state>"));
+
+    // Shut off -> running: started, the memory loaded.
+    live.revert(0).expect("revert to running");
+    assert_eq!(
+        d.state().expect("state"),
+        (DomainState::Running, reason::RUNNING_FROM_SNAPSHOT)
+    );
+    // Running -> shut off, as libvirt: without FORCE a request to run on
+    // it is risky; plainly, the guest stops.
+    assert_eq!(
+        off.revert(virt_core::snapshot_revert_flags::RUNNING)
+            .map_err(|e| e.code)
+            .err(),
+        Some(ErrorCode::SnapshotRevertRisky)
+    );
+    off.revert(0).expect("revert to shut off");
+    assert_eq!(
+        d.state().expect("state"),
+        (DomainState::Shutoff, reason::SHUTOFF_FROM_SNAPSHOT)
+    );
+    assert!(off.is_current(0).expect("current"));
+    // Shut off, asked to pause: started paused.
+    off.revert(virt_core::snapshot_revert_flags::PAUSED)
+        .expect("revert paused");
+    assert_eq!(d.state().expect("state").0, DomainState::Paused);
+    d.destroy().expect("destroy");
+    off.delete(0).expect("delete off");
+    live.delete(0).expect("delete live");
+    let list = String::from_utf8_lossy(
+        &std::process::Command::new("qemu-img")
+            .args(["snapshot", "-l"])
+            .arg(&img)
+            .output()
+            .expect("qemu-img snapshot -l")
+            .stdout,
+    )
+    .into_owned();
+    assert!(!list.contains("live") && !list.contains("off"), "{list}");
+    d.undefine().expect("undefine");
     let _ = std::fs::remove_dir_all(&root);
 }
