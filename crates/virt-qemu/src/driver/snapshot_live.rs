@@ -34,12 +34,24 @@ pub(super) fn format_nodes(
                     n.get("drv").and_then(Value::as_str) == Some("qcow2")
                         && n.get("file").and_then(Value::as_str) == Some(img.as_str())
                 })
-                .and_then(|n| n.get("node-name").and_then(Value::as_str))
-                .map(str::to_string)
                 .ok_or_else(|| {
                     QemuError::Invalid(format!(
                         "disk image '{img}' is not open in the running guest"
                     ))
+                })
+                .and_then(|n| {
+                    // Below an external snapshot's overlay the image is a
+                    // read-only backing file: QEMU cannot change its
+                    // snapshots while the guest runs.
+                    if n.get("ro").and_then(Value::as_bool) == Some(true) {
+                        return Err(QemuError::Invalid(format!(
+                            "disk image '{img}' is a read-only backing image of the running guest"
+                        )));
+                    }
+                    Ok(n.get("node-name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string())
                 })
         })
         .collect()
@@ -207,10 +219,16 @@ impl QemuDriver {
     ) -> QemuResult<()> {
         let mut mon = Self::monitor_session(d.runtime()?)?;
         let (mut open, mut closed) = (Vec::new(), Vec::new());
+        let nodes = mon.execute("query-named-block-nodes", Some(json!({"flat": true})))?;
         for img in images {
-            match format_nodes(&mut mon, std::slice::from_ref(img)) {
-                Ok(mut n) => open.append(&mut n),
-                Err(_) => closed.push(img.clone()),
+            let opened = nodes.as_array().is_some_and(|a| {
+                a.iter()
+                    .any(|n| n.get("file").and_then(Value::as_str) == Some(img.as_str()))
+            });
+            if opened {
+                open.append(&mut format_nodes(&mut mon, std::slice::from_ref(img))?);
+            } else {
+                closed.push(img.clone());
             }
         }
         if !open.is_empty() {

@@ -293,6 +293,9 @@ fn snapshots_of_a_running_guest() {
     assert_eq!(d.snapshot_num(0).expect("num"), 0);
     assert_eq!(d.state().expect("state").0, DomainState::Running);
 
+    let before = d
+        .snapshot_create_xml("<domainsnapshot><name>before</name></domainsnapshot>", 0)
+        .expect("snapshot before the external one");
     // External, disk-only: the guest goes on running on an overlay
     // backed by the image, and its live XML says so.
     let ext = d
@@ -363,7 +366,15 @@ fn snapshots_of_a_running_guest() {
         .err(),
         Some(ErrorCode::OperationUnsupported)
     );
+    // The image is now a read-only backing file: its snapshots cannot
+    // change while the guest runs on the overlay, and nothing changes.
+    let e = before.delete(0).expect_err("delete in a backing image");
+    assert_eq!(e.code, ErrorCode::OperationInvalid);
+    assert!(e.to_string().contains("read-only backing image"), "{e}");
+    assert!(listed().contains("before"));
+    assert_eq!(d.snapshot_num(0).expect("num"), 2);
     ext.delete(df::METADATA_ONLY).expect("delete metadata");
+    before.delete(df::METADATA_ONLY).expect("delete metadata");
     d.destroy().expect("destroy");
     let _ = std::fs::remove_dir_all(&root);
 }
