@@ -6,7 +6,6 @@ use crate::domains::{
 };
 use crate::error::{check_flags, TestError, TestResult};
 use crate::host::{Interfaces, NodeDevices};
-use crate::image::{self, Image};
 use crate::networks::{parse_network_def, NetworkObj, Networks};
 use crate::node::{self, Node};
 use crate::storage::Pools;
@@ -15,7 +14,7 @@ use virt_core::events::lifecycle_detail::{
     defined, resumed, started, stopped, suspended, undefined,
 };
 use virt_core::{
-    affect, define_flags, dump_flags, dump_format, list_filter_matches, network_define_flags,
+    affect, define_flags, dump_format, list_filter_matches, network_define_flags,
     network_list_flags, network_update, reason, start_flags, xml_flags, CpuMap, DomainInfo,
     DomainRef, DomainSnapshotRef, DomainState, DomainStatsRecord, Driver, InterfaceRef, NetworkRef,
     NodeDeviceRef, NodeInfo, Result, SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef,
@@ -76,7 +75,7 @@ impl TestConnection {
     /// (VIR_DOMAIN_DEFINE_VALIDATE / VIR_DOMAIN_START_VALIDATE) anything
     /// libvirt's schema does not know is refused, naming it; without, it
     /// is kept in place.
-    fn parse_def(xml: &str, validate: bool) -> TestResult<DomainDef> {
+    pub(crate) fn parse_def(xml: &str, validate: bool) -> TestResult<DomainDef> {
         let mut def = if validate {
             virt_xml::parse_domain_strict(xml)?
         } else {
@@ -88,7 +87,12 @@ impl TestConnection {
 
     /// Add `def` as a live domain and start it with `why`, announced as
     /// started with `detail`.
-    fn create_live(&self, def: DomainDef, why: i32, detail: i32) -> TestResult<DomainRef> {
+    pub(crate) fn create_live(
+        &self,
+        def: DomainDef,
+        why: i32,
+        detail: i32,
+    ) -> TestResult<DomainRef> {
         let mut doms = self.write();
         let uuid = doms.add(def, AddMode::Live)?;
         let r = doms.start(&uuid, why)?;
@@ -106,7 +110,13 @@ impl TestConnection {
 
     /// Stop `uuid` with shut-off reason `why` and announce it as stopped
     /// with `detail`.
-    fn stop_and_emit(doms: &mut Domains, bus: &EventBus, uuid: &Uuid, why: i32, detail: i32) {
+    pub(crate) fn stop_and_emit(
+        doms: &mut Domains,
+        bus: &EventBus,
+        uuid: &Uuid,
+        why: i32,
+        detail: i32,
+    ) {
         if let Some(r) = doms.stop(uuid, why) {
             bus.publish(Event::lifecycle(r, LifecycleEvent::Stopped, detail));
         }
@@ -120,7 +130,12 @@ impl TestConnection {
     }
 
     /// The XML of a definition, with live-only parts (vCPU pinning) added.
-    fn format(obj: &DomainObj, def: &DomainDef, id: Option<u32>, inactive: bool) -> String {
+    pub(crate) fn format(
+        obj: &DomainObj,
+        def: &DomainDef,
+        id: Option<u32>,
+        inactive: bool,
+    ) -> String {
         let opts = FormatOptions {
             id,
             inactive,
@@ -484,35 +499,7 @@ impl Driver for TestConnection {
     }
 
     fn domain_save(&self, dom: &DomainRef, path: &str, flags: u32) -> Result<()> {
-        // No cache to bypass and no choice of state on restore.
-        check_flags(flags, 0, "testDomainSaveFlags")?;
-        let mut doms = self.write();
-        let obj = doms.for_ref(dom)?;
-        if !obj.is_active() {
-            return Err(TestError::NotRunning.into());
-        }
-        let xml = Self::format(obj, &obj.def, None, false);
-        let data = image::encode(
-            image::SAVE_MAGIC,
-            &Image {
-                state: obj.state.number() as u32,
-                xml,
-            },
-        );
-        image::write_file(
-            path,
-            &data,
-            &format!("saving domain '{}' to '{path}'", obj.name),
-        )?;
-        let uuid = obj.uuid;
-        Self::stop_and_emit(
-            &mut doms,
-            &self.node.events,
-            &uuid,
-            reason::SHUTOFF_SAVED,
-            stopped::SAVED,
-        );
-        Ok(())
+        Ok(self.save(dom, path, flags)?)
     }
 
     fn domain_restore_xml(&self, path: &str, dxml: &str, flags: u32) -> Result<DomainRef> {
@@ -522,14 +509,7 @@ impl Driver for TestConnection {
     }
 
     fn domain_restore(&self, path: &str, flags: u32) -> Result<DomainRef> {
-        check_flags(flags, 0, "testDomainRestoreFlags")?;
-        let bytes = std::fs::read(path).map_err(|source| TestError::System {
-            what: format!("cannot read domain image '{path}'"),
-            source,
-        })?;
-        let img = image::decode(&bytes, path)?;
-        let def = Self::parse_def(&img.xml, false)?;
-        Ok(self.create_live(def, reason::RUNNING_RESTORED, started::RESTORED)?)
+        Ok(self.restore(path, flags)?)
     }
 
     fn domain_core_dump(&self, dom: &DomainRef, path: &str, flags: u32) -> Result<()> {
@@ -543,49 +523,7 @@ impl Driver for TestConnection {
         format: u32,
         flags: u32,
     ) -> Result<()> {
-        check_flags(flags, dump_flags::CRASH, "testDomainCoreDumpWithFormat")?;
-        let mut doms = self.write();
-        let obj = doms.for_ref(dom)?;
-        if !obj.is_active() {
-            return Err(TestError::NotRunning.into());
-        }
-        if format != dump_format::RAW {
-            // libvirt's test driver opens the file before it looks at the
-            // format: the file is left behind, empty here.
-            let name = obj.name.clone();
-            std::fs::write(path, b"").map_err(|source| TestError::System {
-                what: format!("domain '{name}' coredump: failed to open {path}"),
-                source,
-            })?;
-            return Err(TestError::Unsupported(
-                "kdump-compressed format is not supported here".into(),
-            )
-            .into());
-        }
-        let xml = Self::format(obj, &obj.def, obj.id, false);
-        let data = image::encode(
-            image::DUMP_MAGIC,
-            &Image {
-                state: obj.state.number() as u32,
-                xml,
-            },
-        );
-        let name = obj.name.clone();
-        std::fs::write(path, &data).map_err(|source| TestError::System {
-            what: format!("domain '{name}' coredump: failed to open {path}"),
-            source,
-        })?;
-        if flags & dump_flags::CRASH != 0 {
-            let uuid = obj.uuid;
-            Self::stop_and_emit(
-                &mut doms,
-                &self.node.events,
-                &uuid,
-                reason::SHUTOFF_CRASHED,
-                stopped::CRASHED,
-            );
-        }
-        Ok(())
+        Ok(self.core_dump(dom, path, format, flags)?)
     }
 
     fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {

@@ -21,6 +21,7 @@ mod host;
 pub mod image;
 mod networks;
 mod node;
+mod save;
 mod snapshots;
 mod storage;
 
