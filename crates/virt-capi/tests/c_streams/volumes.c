@@ -221,10 +221,12 @@ int main(int argc, char **argv)
     sink_report("clone download", &k);
     virStreamFree(st);
     virStreamFree(st);
-    virStorageVolInfo info;
+    virStorageVolInfo info = {0};
     result("virStorageVolResize", virStorageVolResize(copy, 8 * MiB, 0));
-    virStorageVolGetInfo(copy, &info);
-    printf("  copy.img capacity=%llu\n", info.capacity);
+    if (virStorageVolGetInfo(copy, &info) == 0)
+        printf("  copy.img capacity=%llu\n", info.capacity);
+    else
+        printf("  copy.img capacity=-\n");
     result("virStorageVolWipe", virStorageVolWipe(copy, 0));
     result("virStorageVolWipePattern",
            virStorageVolWipePattern(copy, VIR_STORAGE_VOL_WIPE_ALG_ZERO, 0));
