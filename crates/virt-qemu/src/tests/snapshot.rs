@@ -259,6 +259,15 @@ fn snapshots_of_a_running_guest() {
         Some(ErrorCode::ConfigUnsupported)
     );
     assert!(!listed().contains("nomem"));
+    assert_eq!(
+        d.snapshot_create_xml("<domainsnapshot><name>l</name></domainsnapshot>", cf::LIVE)
+            .map_err(|e| e.to_string())
+            .err(),
+        Some(
+            "Operation not supported: live snapshot creation is supported only during full system snapshots"
+                .to_string()
+        )
+    );
 
     // Paused, reverted: running again, as the snapshot was.
     d.suspend().expect("suspend");
