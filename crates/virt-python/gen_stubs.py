@@ -59,7 +59,7 @@ RETURNS = {
     "eventAddCallback": "None", "getMemoryStats": "Dict[str, int]",
     "blockStats": "Tuple[int, int, int, int, int]",
     "interfaceStats": "Tuple[int, int, int, int, int, int, int, int]",
-    "memoryStats": "Dict[str, int]", "blockInfo": "List[int]",
+    "memoryStats": "Dict[str, int]", "blockInfo": "List[int]", "screenshot": "str",
 }
 
 

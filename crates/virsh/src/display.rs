@@ -1,6 +1,7 @@
-//! Where a domain's graphical display listens: `vncdisplay` and
-//! `domdisplay`, read from the live XML as virsh 9.0 reads it (the QEMU
-//! driver records the port QEMU chose for an `autoport` VNC server).
+//! A domain's graphical display: where it listens (`vncdisplay` and
+//! `domdisplay`, read from the live XML as virsh 9.0 reads it; the QEMU
+//! driver records the port QEMU chose for an `autoport` VNC server) and
+//! what it shows (`screenshot`).
 
 use crate::cmd::Cmd;
 use crate::ctl::{CmdResult, Ctl, Failure, BY_ANY};
@@ -119,4 +120,73 @@ pub fn domdisplay(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
     ctl.print(&out);
     Ok(())
+}
+
+/// `screenshot DOMAIN [FILE] [--screen N]`: the picture of the domain's
+/// screen into FILE (made, or truncated when it exists), or into
+/// `DOMAIN-TIME.EXT` named after the picture's type. A file this command
+/// made is removed when the transfer fails.
+pub fn screenshot(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let dom = ctl.lookup_domain(cmd, BY_ANY)?;
+    let file = ctl.opt_str(cmd, "file")?.map(str::to_string);
+    let screen = ctl.opt_uint(cmd, "screen")?.unwrap_or(0);
+    let name = dom.name().to_string();
+    let conn = ctl.conn()?;
+    let st = conn
+        .new_stream(0)
+        .map_err(|e| ctl.fail("cannot create a new stream", e))?;
+    let mime = match dom.screenshot(&st, screen, 0) {
+        Ok(m) => m,
+        Err(e) => return Err(ctl.fail(&format!("could not take a screenshot of {name}"), e)),
+    };
+    let file = file.unwrap_or_else(|| generated_name(&name, &mime));
+    let mut created = true;
+    let opened = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&file)
+        .or_else(|e| {
+            if e.kind() != std::io::ErrorKind::AlreadyExists {
+                return Err(e);
+            }
+            created = false;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(&file)
+        });
+    let Ok(mut f) = opened else {
+        let _ = st.abort();
+        return Err(ctl.fail_msg(&format!("cannot create file {file}")));
+    };
+    let r = match st.recv_all(&mut f) {
+        Err(e) => Err(ctl.fail(&format!("could not receive data from domain {name}"), e)),
+        Ok(()) => st
+            .finish()
+            .map_err(|e| ctl.fail(&format!("cannot close stream on domain {name}"), e)),
+    };
+    if r.is_err() {
+        if created {
+            let _ = std::fs::remove_file(&file);
+        }
+        return r;
+    }
+    ctl.print_extra(&format!("Screenshot saved to {file}, with type of {mime}"));
+    Ok(())
+}
+
+/// virsh's name for a screenshot saved without one: the domain's name,
+/// the local time, and the extension of the types it knows.
+fn generated_name(domain: &str, mime: &str) -> String {
+    let ext = match mime {
+        "image/x-portable-pixmap" => ".ppm",
+        "image/png" => ".png",
+        _ => "",
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let time =
+        crate::network::local_time_zone(now).map_or_else(String::new, |(t, _)| t.replace(' ', "-"));
+    format!("{domain}-{time}{ext}")
 }

@@ -429,3 +429,74 @@ fn per_device_statistics_of_a_running_guest() {
         "error: Failed to get interface stats ds tap9\nerror: invalid argument: 'tap9' is not a known interface\n"
     );
 }
+
+#[test]
+fn screenshot_of_a_running_guest() {
+    if !Path::new(QEMU).exists() {
+        println!("qemu_node: {QEMU} not installed (apt-get install qemu-system-x86); skipped");
+        return;
+    }
+    let root = Root::new("screenshot");
+    let xml = root.0.join("g.xml");
+    // No OS: the firmware's screen is the picture.
+    std::fs::write(
+        &xml,
+        format!(
+            "<domain type='qemu'><name>sg</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>\
+             <os><type arch='x86_64' machine='q35'>hvm</type></os>\
+             <devices><emulator>{QEMU}</emulator>\
+             <graphics type='vnc' autoport='yes' listen='127.0.0.1'/></devices></domain>"
+        ),
+    )
+    .expect("xml");
+    virsh(&root, None, &["define", &xml.to_string_lossy()]);
+    let file = root.0.join("shot");
+    let file = file.to_string_lossy();
+    let (_, err, ok) = run_virsh(&root, None, &["screenshot", "sg", &file]);
+    assert!(!ok);
+    assert_eq!(
+        err,
+        "error: could not take a screenshot of sg\nerror: Requested operation is not valid: domain is not running\n"
+    );
+    assert!(
+        !Path::new(&*file).exists(),
+        "a failed screenshot left a file"
+    );
+    virsh(&root, None, &["start", "sg"]);
+    let saved = run_virsh(&root, None, &["screenshot", "sg", &file]);
+    let other_screen = run_virsh(&root, None, &["screenshot", "sg", &file, "--screen", "1"]);
+    let mut leftovers = Vec::new();
+    files_named(&root.0, ".screendump", &mut leftovers);
+    virsh(&root, None, &["destroy", "sg"]);
+    assert!(saved.2, "{saved:?}");
+    // QEMU 7.1 and later write PNG; older ones PPM.
+    let picture = std::fs::read(&*file).expect("the screenshot");
+    let (mime, magic): (&str, &[u8]) = if picture.starts_with(b"P6\n") {
+        ("image/x-portable-pixmap", b"P6\n")
+    } else {
+        ("image/png", b"\x89PNG\r\n\x1a\n")
+    };
+    assert!(picture.starts_with(magic), "not a PNG or PPM picture");
+    assert!(picture.len() > 64, "{} bytes", picture.len());
+    assert_eq!(
+        saved.0,
+        format!("Screenshot saved to {file}, with type of {mime}\n")
+    );
+    assert_eq!(
+        other_screen.1,
+        "error: could not take a screenshot of sg\nerror: invalid argument: no such screen ID\n"
+    );
+    assert!(leftovers.is_empty(), "QEMU's file stayed: {leftovers:?}");
+}
+
+/// The files under `dir`, at any depth, whose names end in `suffix`.
+fn files_named(dir: &Path, suffix: &str, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            files_named(&path, suffix, out);
+        } else if e.file_name().to_string_lossy().ends_with(suffix) {
+            out.push(path);
+        }
+    }
+}

@@ -958,6 +958,18 @@ impl Domain {
         stream.attach(ends);
         Ok(())
     }
+    /// Connect `stream` to a picture of the domain's screen `screen`
+    /// (`virDomainScreenshot`; no flags are defined): the image's MIME
+    /// type, its bytes to be read from `stream`.
+    pub fn screenshot(&self, stream: &Stream, screen: u32, flags: u32) -> Result<String> {
+        let shot = self.conn.check(
+            self.conn
+                .checked()
+                .domain_screenshot(&self.r, screen, flags),
+        )?;
+        stream.attach(shot.ends);
+        Ok(shot.mime)
+    }
     /// Hot-plug a device into the running domain (`virDomainAttachDevice`:
     /// the flags call with `affect::LIVE`).
     pub fn attach_device(&self, xml: &str) -> Result<()> {

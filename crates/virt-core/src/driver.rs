@@ -194,6 +194,9 @@ macro_rules! for_each_driver_method {
             /// first console when `None`) as a stream both ways
             /// (`console_flags`).
             [virDomainOpenConsole, write] fn domain_open_console(&self, dom: &$crate::DomainRef, dev_name: Option<&str>, flags: u32) -> $crate::StreamEnds;
+            /// Take a picture of the domain's screen `screen` (its first
+            /// head is 0): the image's MIME type and a stream that yields it.
+            [virDomainScreenshot, write] fn domain_screenshot(&self, dom: &$crate::DomainRef, screen: u32, flags: u32) -> $crate::Screenshot;
             /// Take a snapshot of the domain described by `xml`
             /// (`snapshot_create_flags`; `REDEFINE` restores its metadata).
             [virDomainSnapshotCreateXML, write] fn domain_snapshot_create_xml(&self, dom: &$crate::DomainRef, xml: &str, flags: u32) -> $crate::DomainSnapshotRef;

@@ -65,7 +65,7 @@ pub use route::{Route, Routed};
 pub use snapshot::DomainSnapshot;
 pub use stream::{
     recv_flags, stream_flags, vol_download_flags, vol_upload_flags, Interrupt, Piece, Received,
-    Stream, StreamEnds, StreamSink, StreamSource,
+    Screenshot, Stream, StreamEnds, StreamSink, StreamSource,
 };
 pub use types::*;
 pub use uri::Uri;

@@ -142,6 +142,43 @@ impl StreamEnds {
     }
 }
 
+/// What a screenshot call hands back (`virDomainScreenshot`).
+#[derive(Debug)]
+pub struct Screenshot {
+    /// The image's MIME type (`image/png`, `image/x-portable-pixmap`).
+    pub mime: String,
+    /// The stream's ends; the image's bytes come from its source.
+    pub ends: StreamEnds,
+}
+
+impl Screenshot {
+    /// The image in the file at `path`, of type `mime`, streamed from its
+    /// start to its end. With `remove`, the file is unlinked once open (a
+    /// temporary picture the stream alone still reads). A file that cannot
+    /// be opened gets libvirt's stream error.
+    pub fn of_file(path: &std::path::Path, mime: &str, remove: bool) -> Result<Screenshot> {
+        let unable = |e: &std::io::Error| {
+            Error::system(
+                ErrorDomain::Streams,
+                format!("Unable to open stream for '{}'", path.display()),
+                e,
+            )
+        };
+        let mut file = std::fs::File::open(path).map_err(|e| unable(&e))?;
+        if remove {
+            // Unlinked while open: the data lives as long as the stream.
+            let _ = std::fs::remove_file(path);
+        }
+        let end = crate::sparse::size_of(&mut file).map_err(|e| unable(&e))?;
+        let source =
+            crate::sparse::FileSource::new(file, path, ErrorDomain::Streams, 0, end, false);
+        Ok(Screenshot {
+            mime: mime.to_string(),
+            ends: StreamEnds::receiving(Box::new(source)),
+        })
+    }
+}
+
 /// What [`Stream::recv_flags`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Received {

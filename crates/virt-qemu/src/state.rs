@@ -133,6 +133,11 @@ impl Paths {
     pub fn migration(&self, uuid: &uuid::Uuid) -> PathBuf {
         self.run.join(format!("{uuid}.migrate"))
     }
+    /// Where QEMU writes a screenshot of `name`, removed once the stream
+    /// that carries it has it open.
+    pub fn screendump(&self, name: &str) -> PathBuf {
+        self.run.join(format!("{name}.screendump"))
+    }
     /// The QEMU log of `name`.
     pub fn log_file(&self, name: &str) -> PathBuf {
         self.log.join(format!("{name}.log"))

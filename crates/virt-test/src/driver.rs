@@ -17,11 +17,16 @@ use virt_core::{
     affect, define_flags, dump_format, list_filter_matches, network_define_flags,
     network_list_flags, network_update, reason, start_flags, xml_flags, CpuMap, DomainInfo,
     DomainRef, DomainSnapshotRef, DomainState, DomainStatsRecord, Driver, InterfaceRef, NetworkRef,
-    NodeDeviceRef, NodeInfo, Result, SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef,
-    StorageVolInfo, StorageVolRef, TypedKind, TypedParam, TypedValue, Uuid, VcpuInfo, VcpuState,
+    NodeDeviceRef, NodeInfo, Result, Screenshot, SecurityLabel, SecurityModel, StoragePoolInfo,
+    StoragePoolRef, StorageVolInfo, StorageVolRef, TypedKind, TypedParam, TypedValue, Uuid,
+    VcpuInfo, VcpuState,
 };
 use virt_core::{Event, EventBus, LifecycleEvent, NetworkLifecycleEvent};
 use virt_xml::{Cputune, DomainDef, FormatOptions, View};
+
+/// The picture libvirt's test driver shows as every domain's screen
+/// (libvirt's `PKGDATADIR/test-screenshot.png`).
+pub(crate) const TEST_SCREENSHOT: &str = "/usr/share/libvirt/test-screenshot.png";
 
 /// Hypervisor version the test driver reports (0.0.2).
 const HV_VERSION: u64 = 2;
@@ -510,6 +515,14 @@ impl Driver for TestConnection {
 
     fn domain_restore(&self, path: &str, flags: u32) -> Result<DomainRef> {
         Ok(self.restore(path, flags)?)
+    }
+
+    fn domain_screenshot(&self, _dom: &DomainRef, _screen: u32, flags: u32) -> Result<Screenshot> {
+        // As libvirt's test driver: the same picture for every domain and
+        // screen, running or not, from libvirt's data directory (absent on
+        // a machine without libvirt: the open's error is the answer).
+        check_flags(flags, 0, "testDomainScreenshot")?;
+        Screenshot::of_file(std::path::Path::new(TEST_SCREENSHOT), "image/png", false)
     }
 
     fn domain_core_dump(&self, dom: &DomainRef, path: &str, flags: u32) -> Result<()> {

@@ -335,6 +335,17 @@ pub static GROUP: Group = Group {
             handler: crate::domain::schedinfo,
         },
         CmdDef {
+            name: "screenshot",
+            info: "take a screenshot of a current domain console and store it into a file",
+            desc: Some("screenshot of a current domain console"),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "file", kind: Str, required: false, positional: true, help: "where to store the screenshot" },
+                OptDef { name: "screen", kind: Int, required: false, positional: false, help: "ID of a screen to take screenshot of" },
+            ],
+            handler: crate::display::screenshot,
+        },
+        CmdDef {
             name: "setmaxmem",
             info: "change maximum memory limit",
             desc: Some("Change the maximum memory allocation limit in the guest domain."),

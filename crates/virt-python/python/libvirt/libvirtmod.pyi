@@ -464,6 +464,10 @@ class virDomain:
         """Attach `st` to the console or serial device `dev_name` (the first
         console when None), both ways; returns 0."""
 
+    def screenshot(self, stream, screen, flags=0) -> str:
+        """Connect `stream` to a picture of screen `screen`; returns the
+        picture's MIME type, its bytes to be read from the stream."""
+
 
 class virNetwork:
     """A virtual network (libvirt-python's `virNetwork`); handles compare and

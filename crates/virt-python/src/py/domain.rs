@@ -595,6 +595,20 @@ impl PyDomain {
         let s = st.stream();
         ok0!(self, py, |d| d.open_console(dev_name.as_deref(), s, flags))
     }
+
+    /// Connect `stream` to a picture of screen `screen`; returns the
+    /// picture's MIME type, its bytes to be read from the stream.
+    #[pyo3(signature = (stream, screen, flags = 0))]
+    fn screenshot(
+        &self,
+        py: Python<'_>,
+        stream: PyRef<'_, PyStream>,
+        screen: u32,
+        flags: u32,
+    ) -> PyResult<String> {
+        let s = stream.stream();
+        self.read(|d| call(py, || d.screenshot(s, screen, flags)))
+    }
 }
 
 impl PyDomain {

@@ -629,6 +629,10 @@ impl Driver for QemuDriver {
         Ok(self.open_console(dom, dev_name, flags)?)
     }
 
+    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<Screenshot> {
+        self.screenshot(dom, screen, flags)
+    }
+
     fn domain_has_managed_save(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
         check_flags(flags, 0, "qemuDomainHasManagedSaveImage")?;
         self.resolve(dom)?;

@@ -20,6 +20,7 @@ mod launch;
 mod memory;
 mod node;
 mod save;
+mod screen;
 mod snapshot;
 mod snapshot_live;
 mod stats;
