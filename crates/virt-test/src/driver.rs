@@ -24,10 +24,6 @@ use virt_core::{
 use virt_core::{Event, EventBus, LifecycleEvent, NetworkLifecycleEvent};
 use virt_xml::{Cputune, DomainDef, FormatOptions, View};
 
-/// The picture libvirt's test driver shows as every domain's screen
-/// (libvirt's `PKGDATADIR/test-screenshot.png`).
-pub(crate) const TEST_SCREENSHOT: &str = "/usr/share/libvirt/test-screenshot.png";
-
 /// Hypervisor version the test driver reports (0.0.2).
 const HV_VERSION: u64 = 2;
 /// Most vCPUs a test guest may have.
@@ -518,11 +514,7 @@ impl Driver for TestConnection {
     }
 
     fn domain_screenshot(&self, _dom: &DomainRef, _screen: u32, flags: u32) -> Result<Screenshot> {
-        // As libvirt's test driver: the same picture for every domain and
-        // screen, running or not, from libvirt's data directory (absent on
-        // a machine without libvirt: the open's error is the answer).
-        check_flags(flags, 0, "testDomainScreenshot")?;
-        Screenshot::of_file(std::path::Path::new(TEST_SCREENSHOT), "image/png", false)
+        crate::save::screenshot(flags)
     }
 
     fn domain_core_dump(&self, dom: &DomainRef, path: &str, flags: u32) -> Result<()> {

@@ -1,12 +1,25 @@
 //! Saving, restoring and core-dumping test domains: the domain's whole
 //! definition goes into an image file ([`crate::image`]), so any process
 //! can restore what another one saved, as libvirt's test driver allows.
+//! Screenshots: libvirt's test picture.
 
 use crate::driver::TestConnection;
 use crate::error::{check_flags, TestError, TestResult};
 use crate::image::{self, Image};
 use virt_core::events::lifecycle_detail::{started, stopped};
 use virt_core::{dump_flags, dump_format, reason, DomainRef};
+
+/// The picture libvirt's test driver shows as every domain's screen
+/// (libvirt's `PKGDATADIR/test-screenshot.png`).
+pub(crate) const TEST_SCREENSHOT: &str = "/usr/share/libvirt/test-screenshot.png";
+
+/// virDomainScreenshot, as libvirt's test driver: the same picture for
+/// every domain and screen, running or not, from libvirt's data directory
+/// (absent on a machine without libvirt: the open's error is the answer).
+pub(crate) fn screenshot(flags: u32) -> virt_core::Result<virt_core::Screenshot> {
+    check_flags(flags, 0, "testDomainScreenshot")?;
+    virt_core::Screenshot::of_file(std::path::Path::new(TEST_SCREENSHOT), "image/png", false)
+}
 
 impl TestConnection {
     /// virDomainSave: the running domain into `path`, then stopped.

@@ -1493,7 +1493,7 @@ fn node_files_bring_interfaces_and_devices() {
 
 #[test]
 fn screenshots_stream_libvirts_test_picture() {
-    let path = std::path::Path::new(crate::driver::TEST_SCREENSHOT);
+    let path = std::path::Path::new(crate::save::TEST_SCREENSHOT);
     let conn = private();
     let dom = ok(conn.lookup_by_name("test"));
     let st = ok(conn.new_stream(0));
