@@ -275,3 +275,39 @@ fn our_client_streams_with_holes() {
     assert_eq!(vol.info().expect("info").capacity, 64 << 20);
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// A screenshot crosses the daemon as a stream with its MIME type: our
+/// client and Debian's virsh both get libvirt's test picture.
+#[test]
+fn screenshots_stream_through_the_daemon() {
+    let picture = "/usr/share/libvirt/test-screenshot.png";
+    let Ok(want) = std::fs::read(picture) else {
+        println!("skipped: no {picture} (libvirt-daemon's test picture)");
+        return;
+    };
+    virt_remote::client::register();
+    let d = Daemon::start(&[]);
+    let c = virt_core::Connect::open(&d.uri(false)).expect("open");
+    let dom = c.lookup_by_name("test").expect("test domain");
+    let st = c.new_stream(0).expect("stream");
+    assert_eq!(dom.screenshot(&st, 0, 0).expect("screenshot"), "image/png");
+    let mut got = Vec::new();
+    st.recv_all(&mut got).expect("picture");
+    st.finish().expect("finish");
+    assert_eq!(got, want);
+    if !peer("screenshot", DEBIAN_VIRSH, "libvirt-clients") {
+        return;
+    }
+    let out = temp_dir("shot").join("shot.png");
+    let line = format!("screenshot test {}", out.display());
+    let (stdout, err, ok) = debian_virsh(&["-c", &d.uri(false), &line]);
+    assert!(ok, "{err}\n{}", d.log());
+    assert_eq!(
+        stdout,
+        format!(
+            "Screenshot saved to {}, with type of image/png\n",
+            out.display()
+        )
+    );
+    assert_eq!(std::fs::read(&out).ok(), Some(want));
+}
