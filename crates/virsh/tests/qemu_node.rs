@@ -487,6 +487,26 @@ fn screenshot_of_a_running_guest() {
         "error: could not take a screenshot of sg\nerror: invalid argument: no such screen ID\n"
     );
     assert!(leftovers.is_empty(), "QEMU's file stayed: {leftovers:?}");
+
+    // A guest with neither a display nor a video card has no screen.
+    let headless = root.0.join("h.xml");
+    std::fs::write(
+        &headless,
+        format!(
+            "<domain type='qemu'><name>hl</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>\
+             <os><type arch='x86_64' machine='q35'>hvm</type></os>\
+             <devices><emulator>{QEMU}</emulator><video><model type='none'/></video>\
+             </devices></domain>"
+        ),
+    )
+    .expect("xml");
+    virsh(&root, None, &["create", &headless.to_string_lossy()]);
+    let no_screen = run_virsh(&root, None, &["screenshot", "hl", &file]);
+    virsh(&root, None, &["destroy", "hl"]);
+    assert_eq!(
+        no_screen.1,
+        "error: could not take a screenshot of hl\nerror: operation failed: no screens to take screenshot from\n"
+    );
 }
 
 /// The files under `dir`, at any depth, whose names end in `suffix`.
