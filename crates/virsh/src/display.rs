@@ -140,22 +140,7 @@ pub fn screenshot(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         Err(e) => return Err(ctl.fail(&format!("could not take a screenshot of {name}"), e)),
     };
     let file = file.unwrap_or_else(|| generated_name(&name, &mime));
-    let mut created = true;
-    let opened = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&file)
-        .or_else(|e| {
-            if e.kind() != std::io::ErrorKind::AlreadyExists {
-                return Err(e);
-            }
-            created = false;
-            std::fs::OpenOptions::new()
-                .write(true)
-                .truncate(true)
-                .open(&file)
-        });
-    let Ok(mut f) = opened else {
+    let Ok((mut f, created)) = crate::storage::create_or_truncate(&file) else {
         let _ = st.abort();
         return Err(ctl.fail_msg(&format!("cannot create file {file}")));
     };

@@ -935,22 +935,7 @@ pub fn vol_download(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let vol = lookup_vol(ctl, cmd)?;
     let name = ctl_arg(cmd, "vol").to_string();
     let file = ctl.req_str(cmd, "file")?.to_string();
-    let mut created = true;
-    let opened = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&file)
-        .or_else(|e| {
-            if e.kind() != std::io::ErrorKind::AlreadyExists {
-                return Err(e);
-            }
-            created = false;
-            std::fs::OpenOptions::new()
-                .write(true)
-                .truncate(true)
-                .open(&file)
-        });
-    let Ok(f) = opened else {
+    let Ok((f, created)) = create_or_truncate(&file) else {
         return Err(ctl.fail_msg(&format!("cannot create {file}")));
     };
     let r = download_into(ctl, &vol, &name, f, &file, (offset, length, flags));
@@ -958,6 +943,25 @@ pub fn vol_download(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         let _ = std::fs::remove_file(&file);
     }
     r
+}
+
+/// Open `file` for writing as virsh does for downloads: made when absent,
+/// truncated when present; the flag says whether this call made it (so a
+/// failed transfer removes only a file it created).
+pub(crate) fn create_or_truncate(file: &str) -> std::io::Result<(std::fs::File, bool)> {
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(file)
+    {
+        Ok(f) => Ok((f, true)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(file)
+            .map(|f| (f, false)),
+        Err(e) => Err(e),
+    }
 }
 
 fn download_into(
