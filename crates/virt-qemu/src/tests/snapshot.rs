@@ -44,16 +44,10 @@ fn write_head(img: &Path, bytes: &[u8]) {
     assert!(ok);
 }
 
-#[test]
-fn internal_snapshots_of_a_shut_off_guest() {
-    if !have_qemu() {
-        return;
-    }
-    if !Path::new("/usr/bin/qemu-img").exists() || !Path::new("/usr/bin/qemu-io").exists() {
-        println!("NOTICE: qemu-img/qemu-io not installed (apt-get install qemu-utils); snapshot test skipped");
-        return;
-    }
-    let root = temp_root("snap");
+/// A fresh temp root (`tag`) holding an empty 1 MiB qcow2 image,
+/// `disk.qcow2`, made with qemu-img.
+fn qcow2_in_temp_root(tag: &str) -> (PathBuf, PathBuf) {
+    let root = temp_root(tag);
     let img = root.join("disk.qcow2");
     let ok = std::process::Command::new("qemu-img")
         .args(["create", "-q", "-f", "qcow2"])
@@ -63,6 +57,19 @@ fn internal_snapshots_of_a_shut_off_guest() {
         .expect("qemu-img create")
         .success();
     assert!(ok);
+    (root, img)
+}
+
+#[test]
+fn internal_snapshots_of_a_shut_off_guest() {
+    if !have_qemu() {
+        return;
+    }
+    if !Path::new("/usr/bin/qemu-img").exists() || !Path::new("/usr/bin/qemu-io").exists() {
+        println!("NOTICE: qemu-img/qemu-io not installed (apt-get install qemu-utils); snapshot test skipped");
+        return;
+    }
+    let (root, img) = qcow2_in_temp_root("snap");
     write_head(&img, &[1]);
     let disk = format!(
         "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
@@ -196,16 +203,7 @@ fn snapshots_of_a_running_guest() {
         println!("NOTICE: qemu-img not installed (apt-get install qemu-utils); running snapshot test skipped");
         return;
     }
-    let root = temp_root("livesnap");
-    let img = root.join("disk.qcow2");
-    let ok = std::process::Command::new("qemu-img")
-        .args(["create", "-q", "-f", "qcow2"])
-        .arg(&img)
-        .arg("1M")
-        .status()
-        .expect("qemu-img create")
-        .success();
-    assert!(ok);
+    let (root, img) = qcow2_in_temp_root("livesnap");
     let listed = || {
         let out = std::process::Command::new("qemu-img")
             .args(["snapshot", "-l", "-U"])
@@ -402,16 +400,7 @@ fn reverting_moves_a_guest_between_states() {
         println!("NOTICE: qemu-img not installed (apt-get install qemu-utils); snapshot revert test skipped");
         return;
     }
-    let root = temp_root("snaprevert");
-    let img = root.join("disk.qcow2");
-    let ok = std::process::Command::new("qemu-img")
-        .args(["create", "-q", "-f", "qcow2"])
-        .arg(&img)
-        .arg("1M")
-        .status()
-        .expect("qemu-img create")
-        .success();
-    assert!(ok);
+    let (root, img) = qcow2_in_temp_root("snaprevert");
     let disk = format!(
         "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
          <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
