@@ -90,6 +90,12 @@ impl SnapshotDisk {
         let s = self.source.as_ref()?;
         s.attr("file").or_else(|| s.attr("dev"))
     }
+
+    /// Name file `path` as the new image (`<source file=>`), replacing
+    /// any source written.
+    pub fn set_file(&mut self, path: &str) {
+        self.source = Some(Element::new("source").with_attr("file", path));
+    }
 }
 
 /// The domain a snapshot records.

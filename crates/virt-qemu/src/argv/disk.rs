@@ -27,7 +27,7 @@ fn address_number(field: &Option<String>) -> u32 {
 }
 
 /// `<address type='drive' controller bus target unit>` values.
-pub(super) fn drive_address(disk: &Disk) -> (u32, u32, u32) {
+pub(crate) fn drive_address(disk: &Disk) -> (u32, u32, u32) {
     let a = drive_address_of(disk).unwrap_or_default();
     (
         address_number(&a.controller),
@@ -306,7 +306,7 @@ pub(super) fn disk_options(
 }
 
 /// The `target` of the disk's drive address (0 when absent).
-pub(super) fn drive_address_target(disk: &Disk) -> u32 {
+pub(crate) fn drive_address_target(disk: &Disk) -> u32 {
     address_number(&drive_address_of(disk).unwrap_or_default().target)
 }
 

@@ -12,7 +12,7 @@ mod disk;
 use crate::error::{QemuError, QemuResult};
 pub use chardev::chardev_id;
 use chardev::chardev_options;
-pub(crate) use disk::{blockdev_nodes, disk_device};
+pub(crate) use disk::{blockdev_nodes, disk_device, drive_address, drive_address_target};
 use disk::{disk_options, suffix};
 use serde_json::{json, Map, Value};
 use virt_xml::{

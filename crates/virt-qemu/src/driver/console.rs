@@ -108,18 +108,14 @@ const CONSOLE_CHECK: Duration = Duration::from_millis(200);
 /// libvirt's alias of a character device: `serial0`, `console0`,
 /// `parallel0`, `channel0` (a console on a serial port is that serial).
 fn chardev_alias(c: &virt_xml::CharDev, index: usize) -> String {
-    let port = c
-        .extra
-        .iter()
-        .find(|e| e.name == "target")
-        .and_then(|t| t.attr("port"))
-        .and_then(|p| p.parse::<usize>().ok())
-        .unwrap_or(index);
+    let target = c.part::<virt_xml::CharTarget>().ok().flatten();
+    let port = target
+        .as_ref()
+        .and_then(|t| t.port)
+        .map_or(index, |p| p as usize);
     let serial_console = c.kind == "console"
-        && c.extra
-            .iter()
-            .find(|e| e.name == "target")
-            .and_then(|t| t.attr("type"))
+        && target
+            .and_then(|t| t.target_type)
             .is_none_or(|t| t == "serial");
     if serial_console {
         format!("serial{port}")

@@ -12,10 +12,10 @@
 //! QEMU finishes the removal.
 
 use super::*;
-use crate::argv::{blockdev_nodes, disk_device};
+use crate::argv::{blockdev_nodes, disk_device, drive_address, drive_address_target};
 use crate::qmp::Event;
 use std::time::Instant;
-use virt_xml::{Disk, Interface};
+use virt_xml::{Address, Alias, Controller, Disk, Interface, View};
 
 /// How long a detach waits for the guest to release a device, as libvirt
 /// (`qemuDomainRemoveDeviceWaitTime`).
@@ -28,43 +28,33 @@ enum Device {
     Interface(Interface),
 }
 
-/// Read one device element the way a whole domain's devices are read.
+/// Read one device element the way a whole domain's devices are read
+/// (virt-xml's `parse_device`, as libvirt parses before it looks at the
+/// device's type): a disk or an interface, else refused.
 fn parse_device(xml: &str) -> QemuResult<Device> {
     let element = virt_xml::parse_element(xml)?;
-    let kind = element.name.clone();
-    if kind != "disk" && kind != "interface" {
-        return Err(QemuError::OperationUnsupported(format!(
-            "device type '{kind}' cannot be attached, detached or updated by this driver"
-        )));
+    let devices = virt_xml::parse_device(&element, "qemu", "hvm")?;
+    if let Some(disk) = devices.disks.into_iter().next() {
+        return Ok(Device::Disk(disk));
     }
-    let wrapper = Element::new("domain")
-        .with_attr("type", "qemu")
-        .with_child(Element::new("name").with_text("device"))
-        .with_child(Element::new("memory").with_text("1024"))
-        .with_child(Element::new("os").with_child(Element::new("type").with_text("hvm")))
-        .with_child(Element::new("devices").with_child(element));
-    let def = DomainDef::from_element(&wrapper)?;
-    let missing = || QemuError::Internal(format!("no {kind} in the device XML"));
-    Ok(if kind == "disk" {
-        Device::Disk(def.devices.disks.into_iter().next().ok_or_else(missing)?)
-    } else {
-        Device::Interface(
-            def.devices
-                .interfaces
-                .into_iter()
-                .next()
-                .ok_or_else(missing)?,
-        )
-    })
+    if let Some(iface) = devices.interfaces.into_iter().next() {
+        return Ok(Device::Interface(iface));
+    }
+    Err(QemuError::OperationUnsupported(format!(
+        "device type '{}' cannot be attached, detached or updated by this driver",
+        element.name
+    )))
 }
 
-/// The QEMU device id (libvirt's alias) an element carries in
-/// `<alias name=.../>`.
-fn alias_of(extra: &[Element]) -> Option<&str> {
-    extra
-        .iter()
-        .find(|e| e.name == "alias")
-        .and_then(|e| e.attr("name"))
+/// The QEMU device id (libvirt's alias) an interface carries in its
+/// `<alias>`.
+fn alias_of(iface: &Interface) -> Option<String> {
+    iface.part::<Alias>().ok().flatten().and_then(|a| a.name)
+}
+
+/// An `<alias>` naming QEMU device `name`.
+fn alias_named(name: String) -> Alias {
+    Alias { name: Some(name) }
 }
 
 /// Give every interface of a live definition its QEMU id as an
@@ -72,10 +62,8 @@ fn alias_of(extra: &[Element]) -> Option<&str> {
 /// hot-plug would otherwise shift.
 fn pin_interface_aliases(def: &mut DomainDef) {
     for (i, iface) in def.devices.interfaces.iter_mut().enumerate() {
-        if alias_of(&iface.extra).is_none() {
-            iface
-                .extra
-                .push(Element::new("alias").with_attr("name", format!("net{i}")));
+        if alias_of(iface).is_none() {
+            iface.add_part(&alias_named(format!("net{i}")));
         }
     }
 }
@@ -218,20 +206,6 @@ fn hotplug_driver(bus: &str, device: &str) -> Option<&'static str> {
     }
 }
 
-/// The drive address numbers of a disk (controller, bus, target, unit).
-fn drive_address(disk: &Disk) -> (u32, u32, u32, u32) {
-    let a = disk
-        .extra
-        .iter()
-        .find(|e| e.name == "address" && e.attr("type") == Some("drive"));
-    let n = |k: &str| {
-        a.and_then(|a| a.attr(k))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (n("controller"), n("bus"), n("target"), n("unit"))
-}
-
 impl QemuDriver {
     /// virDomainAttachDeviceFlags.
     pub(super) fn attach_device(&self, dom: &DomainRef, xml: &str, flags: u32) -> QemuResult<()> {
@@ -319,9 +293,7 @@ impl QemuDriver {
                 Device::Interface(iface) => {
                     pin_interface_aliases(&mut def);
                     let i = find_interface(&def, iface)?;
-                    let alias = alias_of(&def.devices.interfaces[i].extra)
-                        .unwrap_or_default()
-                        .to_string();
+                    let alias = alias_of(&def.devices.interfaces[i]).unwrap_or_default();
                     (alias, None)
                 }
             };
@@ -418,9 +390,8 @@ impl QemuDriver {
             .devices
             .interfaces
             .iter()
-            .filter_map(|i| alias_of(&i.extra))
-            .filter(|a| !have.iter().any(|h| h == a))
-            .map(str::to_string)
+            .filter_map(alias_of)
+            .filter(|a| !have.contains(a))
             .collect();
         for id in gone_nics {
             let _ = mon.execute("netdev_del", Some(json!({"id": netdev_of(&id)})));
@@ -510,11 +481,12 @@ fn attach_disk_live(
         )));
     };
     let have = peripherals(mon)?;
-    for c in &new_controllers {
-        if c.name != "controller" || c.attr("type") != Some("scsi") {
+    for c in new_controllers.iter().filter(|c| c.name == Controller::TAG) {
+        let c = Controller::from_element(c)?;
+        if c.controller_type != "scsi" {
             continue;
         }
-        let id = format!("scsi{}", c.attr("index").unwrap_or("0"));
+        let id = format!("scsi{}", c.index.unwrap_or(0));
         if !have.contains(&id) {
             mon.execute(
                 "device_add",
@@ -537,7 +509,8 @@ fn attach_disk_live(
         device["drive"] = json!(format!("{node}-format"));
     }
     if bus == "scsi" {
-        let (controller, dbus, target, unit) = drive_address(&disk);
+        let (controller, dbus, unit) = drive_address(&disk);
+        let target = drive_address_target(&disk);
         device["bus"] = json!(format!("scsi{controller}.0"));
         device["channel"] = json!(dbus);
         device["scsi-id"] = json!(target);
@@ -581,7 +554,7 @@ fn attach_interface_live(
                 .devices
                 .interfaces
                 .iter()
-                .any(|i| alias_of(&i.extra) == Some(&a))
+                .any(|i| alias_of(i).as_ref() == Some(&a))
     };
     let n = (0..).find(|n| !used(n)).unwrap_or(0);
     let alias = format!("net{n}");
@@ -623,9 +596,7 @@ fn attach_interface_live(
         let _ = mon.execute("netdev_del", Some(json!({"id": netdev_id})));
         return Err(e);
     }
-    iface
-        .extra
-        .push(Element::new("alias").with_attr("name", alias));
+    iface.add_part(&alias_named(alias));
     def.devices.interfaces.push(iface);
     Ok(())
 }
@@ -658,7 +629,7 @@ fn remove_from_live(def: &mut DomainDef, id: &str) {
     def.devices.disks.retain(|d| d.target_dev != id);
     def.devices
         .interfaces
-        .retain(|i| alias_of(&i.extra) != Some(id));
+        .retain(|i| alias_of(i).as_deref() != Some(id));
 }
 
 /// `old` with the media (source, format) of `new`, its place kept.
@@ -667,10 +638,8 @@ fn replaced_disk(old: &Disk, new: &Disk) -> Disk {
     if disk.target_bus.is_none() {
         disk.target_bus = old.target_bus.clone();
     }
-    if !disk.extra.iter().any(|e| e.name == "address") {
-        if let Some(a) = old.extra.iter().find(|e| e.name == "address") {
-            disk.extra.push(a.clone());
-        }
+    if let (Ok(None), Ok(Some(a))) = (disk.part::<Address>(), old.part::<Address>()) {
+        disk.set_part(Some(&a));
     }
     disk
 }
@@ -754,9 +723,10 @@ mod tests {
         assert_eq!(def.devices.disks[1].target_bus.as_deref(), Some("scsi"));
         assert!(def
             .devices
-            .other
+            .views::<Controller>()
+            .expect("controllers")
             .iter()
-            .any(|c| c.name == "controller" && c.attr("type") == Some("scsi")));
+            .any(|c| c.controller_type == "scsi"));
     }
 
     #[test]
@@ -782,7 +752,10 @@ mod tests {
         );
         assert!(find_interface(&def, &by(None)).is_err());
         pin_interface_aliases(&mut def);
-        assert_eq!(alias_of(&def.devices.interfaces[1].extra), Some("net1"));
+        assert_eq!(
+            alias_of(&def.devices.interfaces[1]).as_deref(),
+            Some("net1")
+        );
         remove_from_live(&mut def, "net0");
         assert_eq!(def.devices.interfaces.len(), 1);
         assert_eq!(find_interface(&def, &by(None)).ok(), Some(0));

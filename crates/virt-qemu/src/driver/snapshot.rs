@@ -587,7 +587,7 @@ impl QemuDriver {
                         _ => orig.as_str(),
                     };
                     let p = format!("{stem}.{name}");
-                    sd.source = Some(virt_xml::Element::new("source").with_attr("file", &p));
+                    sd.set_file(&p);
                     p
                 }
             };
