@@ -22,6 +22,7 @@ mod node;
 mod save;
 mod screen;
 mod snapshot;
+mod snapshot_external;
 mod snapshot_live;
 mod stats;
 pub mod tap;

@@ -6,6 +6,7 @@
 //! for inactive guests; those of a running guest through QEMU's snapshot
 //! jobs (see `snapshot_live`).
 
+use super::snapshot_external::{delete_validate, retarget_descendants};
 use super::*;
 use std::os::unix::fs::DirBuilderExt;
 use virt_core::{
@@ -55,7 +56,12 @@ impl QemuDriver {
 
     /// Write every snapshot's metadata file again (the current mark may
     /// have moved), and remove the files of snapshots no longer there.
-    fn store_snapshots(&self, dom: &str, uuid: &Uuid, list: &SnapshotList) -> QemuResult<()> {
+    pub(super) fn store_snapshots(
+        &self,
+        dom: &str,
+        uuid: &Uuid,
+        list: &SnapshotList,
+    ) -> QemuResult<()> {
         let dir = self.snapshot_dir(dom);
         std::fs::DirBuilder::new()
             .recursive(true)
@@ -349,7 +355,10 @@ impl QemuDriver {
         self.with_snapshots(dom, |_, list| Ok(list.current().map(str::to_string)))
     }
 
-    /// `virDomainSnapshotDelete`.
+    /// `virDomainSnapshotDelete`, as libvirt 9.0: the checks of
+    /// `delete_validate`, an external snapshot's overlays committed into
+    /// the images below (`delete_external_data`), internal ones removed
+    /// from the images, then the metadata.
     pub(super) fn snapshot_delete(&self, snap: &DomainSnapshotRef, flags: u32) -> QemuResult<()> {
         check_flags(
             flags,
@@ -358,32 +367,40 @@ impl QemuDriver {
         )?;
         let d = self.open_domain(&snap.domain)?;
         let mut list = self.load_snapshots(&d.name);
-        list.get(&snap.name).ok_or_else(|| no_such(&snap.name))?;
-        let mut doomed: Vec<String> = Vec::new();
-        if flags & (df::CHILDREN | df::CHILDREN_ONLY) != 0 {
-            doomed.extend(
-                list.descendants(Some(&snap.name))
-                    .into_iter()
-                    .map(str::to_string),
-            );
-        }
-        if flags & df::CHILDREN_ONLY == 0 {
-            doomed.push(snap.name.clone());
-        }
+        let def = list
+            .get(&snap.name)
+            .cloned()
+            .ok_or_else(|| no_such(&snap.name))?;
+        let running = d.obs.live.is_some();
+        let vm = self.def(&d.name, running)?;
+        let uuid = vm.uuid.unwrap_or_default();
+        let with_children = flags & (df::CHILDREN | df::CHILDREN_ONLY) != 0;
         if flags & df::METADATA_ONLY == 0 {
-            if doomed
-                .iter()
-                .any(|n| list.get(n).is_some_and(SnapshotDef::is_external))
-            {
-                return Err(QemuError::OperationUnsupported(
-                    "deleting the data of external disk snapshots is not offered by this driver yet (--metadata removes the metadata only)".into(),
-                ));
-            }
-            for n in &doomed {
-                if let Some(def) = list.get(n) {
+            delete_validate(&list, &def, running.then_some(&vm), flags)?;
+            if def.is_external() && !with_children {
+                self.delete_external_data(&d, &mut list, &uuid, &def, &vm)?;
+            } else {
+                let mut doomed: Vec<String> = Vec::new();
+                if with_children {
+                    doomed.extend(
+                        list.descendants(Some(&snap.name))
+                            .into_iter()
+                            .map(str::to_string),
+                    );
+                }
+                if flags & df::CHILDREN_ONLY == 0 {
+                    doomed.push(snap.name.clone());
+                }
+                for n in &doomed {
+                    // What is left is internal (the validation refused the
+                    // rest) or the external snapshot itself, whose data
+                    // libvirt leaves when it goes with its children.
+                    let Some(def) = list.get(n).filter(|x| !x.is_external()) else {
+                        continue;
+                    };
                     if let Some(SnapshotDomain::Full(sd)) = &def.domain {
                         let images = Self::internal_images(sd, def)?;
-                        if d.obs.live.is_some() {
+                        if running {
                             self.snapshot_delete_live(&d, n, &images)?;
                         } else {
                             Self::qemu_img_snapshot(&images, "-d", n, None)?;
@@ -392,15 +409,14 @@ impl QemuDriver {
                 }
             }
         }
+        if !with_children {
+            retarget_descendants(&mut list, &def);
+        }
         list.remove(
             &snap.name,
             flags & df::CHILDREN != 0,
             flags & df::CHILDREN_ONLY != 0,
         );
-        let uuid = self
-            .def(&d.name, d.obs.live.is_some())?
-            .uuid
-            .unwrap_or_default();
         self.store_snapshots(&d.name, &uuid, &list)
     }
 
@@ -419,6 +435,15 @@ impl QemuDriver {
             .get(&snap.name)
             .cloned()
             .ok_or_else(|| no_such(&snap.name))?;
+        let with_memory = matches!(def.state.as_deref(), Some("running" | "paused"));
+        let asks_to_run = flags & (rf::RUNNING | rf::PAUSED) != 0;
+        let persistent = self.paths.config_xml(&d.name).exists();
+        if !persistent && !with_memory && !asks_to_run {
+            return Err(QemuError::Invalid(
+                "transient domain needs to request run or pause to revert to inactive snapshot"
+                    .into(),
+            ));
+        }
         if def.is_external() {
             return Err(QemuError::Unsupported(
                 "revert to external snapshot not supported yet".into(),
@@ -430,15 +455,6 @@ impl QemuDriver {
                 snap.name, d.name
             )));
         };
-        let with_memory = matches!(def.state.as_deref(), Some("running" | "paused"));
-        let asks_to_run = flags & (rf::RUNNING | rf::PAUSED) != 0;
-        let persistent = self.paths.config_xml(&d.name).exists();
-        if !persistent && !with_memory && !asks_to_run {
-            return Err(QemuError::Invalid(
-                "transient domain needs to request run or pause to revert to inactive snapshot"
-                    .into(),
-            ));
-        }
         if d.obs.live.is_some() && !with_memory && asks_to_run && flags & rf::FORCE == 0 {
             return Err(QemuError::RevertRisky(
                 "must respawn qemu to start inactive snapshot".into(),

@@ -70,19 +70,36 @@ pub(super) fn run_job(
     let _ = mon.execute("job-dismiss", Some(json!({ "id": id })));
     arguments["job-id"] = json!(id);
     mon.execute(command, Some(arguments))?;
+    let (_, error) = wait_job(mon, &id, &[])?;
+    let _ = mon.execute("job-dismiss", Some(json!({ "id": id })));
+    match error {
+        Some(why) => Err(QemuError::Failed(format!("{command}: {why}"))),
+        None => Ok(()),
+    }
+}
+
+/// Wait until job `id` reaches one of `states` (or concludes), giving the
+/// state it reached and QEMU's error when it failed.
+pub(super) fn wait_job(
+    mon: &mut Monitor<UnixStream>,
+    id: &str,
+    states: &[&str],
+) -> QemuResult<(String, Option<String>)> {
     loop {
         let jobs = mon.execute("query-jobs", None)?;
         let job = jobs
             .as_array()
             .and_then(|a| a.iter().find(|j| j.get("id") == Some(&json!(id))))
             .cloned()
-            .ok_or_else(|| QemuError::Failed(format!("QEMU lost the job of '{command}'")))?;
-        if job.get("status").and_then(Value::as_str) == Some("concluded") {
-            let _ = mon.execute("job-dismiss", Some(json!({ "id": id })));
-            return match job.get("error").and_then(Value::as_str) {
-                Some(why) => Err(QemuError::Failed(format!("{command}: {why}"))),
-                None => Ok(()),
-            };
+            .ok_or_else(|| QemuError::Failed(format!("QEMU lost the job '{id}'")))?;
+        let status = job
+            .get("status")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if status == "concluded" || states.contains(&status.as_str()) {
+            let error = job.get("error").and_then(Value::as_str).map(str::to_string);
+            return Ok((status, error));
         }
         std::thread::sleep(JOB_POLL);
     }

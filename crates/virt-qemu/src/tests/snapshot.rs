@@ -3,6 +3,7 @@
 //! new connection (a restarted daemon) still finds.
 
 use super::*;
+use serde_json::json;
 use virt_core::{
     snapshot_create_flags as cf, snapshot_delete_flags as df, snapshot_list_flags as lf,
 };
@@ -171,7 +172,6 @@ fn internal_snapshots_of_a_shut_off_guest() {
         ext.revert(0).map_err(|e| e.to_string()).err(),
         Some("unsupported configuration: revert to external snapshot not supported yet".into())
     );
-    assert!(ext.delete(0).is_err());
     // A second one with the same file refuses to overwrite it.
     let again = format!(
         "<domainsnapshot><name>ext2</name><disks><disk name='vda'><source file='{}'/></disk></disks></domainsnapshot>",
@@ -183,7 +183,49 @@ fn internal_snapshots_of_a_shut_off_guest() {
             .err(),
         Some(ErrorCode::ConfigUnsupported)
     );
-    ext.delete(df::METADATA_ONLY).expect("delete metadata");
+
+    // Deleting external snapshots of a shut-off guest, as libvirt 9.0:
+    // only the overlay the guest writes to can go (libvirt knows no more
+    // of a shut-off guest's chain); its data is committed into the image
+    // below and the guest moves down onto it.
+    write_head(&overlay, &[4]);
+    let ext2 = d
+        .snapshot_create_xml(
+            "<domainsnapshot><name>ext2</name></domainsnapshot>",
+            cf::DISK_ONLY,
+        )
+        .expect("second external snapshot");
+    let overlay2 = root.join("disk.ext2");
+    write_head(&overlay2, &[5]);
+    assert_eq!(
+        ext.delete(0).map_err(|e| e.to_string()).err(),
+        Some("invalid argument: could not find base disk source in disk source chain".into())
+    );
+    assert_eq!(
+        ext.delete(df::CHILDREN).map_err(|e| e.to_string()).err(),
+        Some(
+            "unsupported configuration: deletion of external children disk snapshots not supported"
+                .into()
+        )
+    );
+    ext2.delete(0).expect("delete the top external snapshot");
+    assert!(!overlay2.exists());
+    assert_eq!(raw_head(&overlay, &root), vec![5u8; 16]);
+    assert!(ext.is_current(0).expect("current"));
+    let dom_xml = d.xml_desc(0).expect("domain xml");
+    assert!(
+        dom_xml.contains(&format!("<source file='{}'/>", overlay.display())),
+        "{dom_xml}"
+    );
+    ext.delete(0).expect("delete the last external snapshot");
+    assert!(!overlay.exists());
+    assert_eq!(raw_head(&img, &root), vec![5u8; 16]);
+    let dom_xml = d.xml_desc(0).expect("domain xml");
+    assert!(
+        dom_xml.contains(&format!("<source file='{}'/>", img.display())),
+        "{dom_xml}"
+    );
+    assert_eq!(d.snapshot_num(0).expect("num"), 0);
     d.undefine().expect("undefine");
     let _ = std::fs::remove_dir_all(&root);
 }
@@ -375,10 +417,16 @@ fn snapshots_of_a_running_guest() {
     );
     // The image is now a read-only backing file: its snapshots cannot
     // change while the guest runs on the overlay, and nothing changes.
-    let e = before.delete(0).expect_err("delete in a backing image");
-    assert_eq!(e.code, ErrorCode::OperationInvalid);
-    assert!(e.to_string().contains("read-only backing image"), "{e}");
+    assert_eq!(
+        before.delete(0).map_err(|e| e.to_string()).err(),
+        Some("Operation not supported: disk image 'vda' for internal snapshot 'before' is not the same as disk image currently used by VM".into())
+    );
     assert!(listed().contains("before"));
+    // Nor can the external one go while an internal one is below it.
+    assert_eq!(
+        ext.delete(0).map_err(|e| e.code).err(),
+        Some(ErrorCode::OperationUnsupported)
+    );
     assert_eq!(d.snapshot_num(0).expect("num"), 2);
     ext.delete(df::METADATA_ONLY).expect("delete metadata");
     before.delete(df::METADATA_ONLY).expect("delete metadata");
@@ -467,6 +515,129 @@ fn reverting_moves_a_guest_between_states() {
     )
     .into_owned();
     assert!(!list.contains("live") && !list.contains("off"), "{list}");
+    d.undefine().expect("undefine");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Writes `pattern` at the start of the running guest's disk `vda`
+/// through QEMU's own qemu-io (the guest holds the images' locks).
+fn write_live(root: &Path, d: &virt_core::Domain, pattern: u8) {
+    let sock = UnixStream::connect(paths_in(root).monitor(&d.uuid())).expect("monitor");
+    let mut mon = Monitor::handshake(sock).expect("handshake");
+    let out = mon
+        .execute(
+            "human-monitor-command",
+            Some(json!({"command-line": format!("qemu-io -d /machine/peripheral/vda/virtio-backend \"write -P {pattern} 0 16\"")})),
+        )
+        .expect("qemu-io");
+    assert_eq!(out.as_str(), Some(""), "qemu-io: {out}");
+}
+
+/// The data at offset 0 of an image QEMU may hold open.
+fn shared_head(img: &Path, pattern: u8) -> bool {
+    std::process::Command::new("qemu-io")
+        .args(["-r", "-U", "-c", &format!("read -P {pattern} 0 16")])
+        .arg(img)
+        .output()
+        .map(|o| o.status.success() && !String::from_utf8_lossy(&o.stdout).contains("fail"))
+        .unwrap_or(false)
+}
+
+/// Deleting the external snapshots of a running guest, as libvirt 9.0:
+/// an inner overlay is committed into the image below it (QEMU rewrites
+/// the backing of the overlay above), the top one by an active commit
+/// that moves the guest down; the overlays are removed, and the
+/// snapshots below take the image that remains.
+#[test]
+fn deleting_external_snapshots_of_a_running_guest() {
+    if !have_qemu() {
+        return;
+    }
+    if !Path::new("/usr/bin/qemu-img").exists() || !Path::new("/usr/bin/qemu-io").exists() {
+        println!("NOTICE: qemu-img/qemu-io not installed (apt-get install qemu-utils); external snapshot deletion test skipped");
+        return;
+    }
+    let (root, img) = qcow2_in_temp_root("extdel");
+    write_head(&img, &[1]);
+    let disk = format!(
+        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
+         <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
+         <memballoon model='none'/>",
+        img.display()
+    );
+    let c = connect(&root);
+    let mut d = c
+        .define_xml(&tiny("extdel", "qemu", &disk))
+        .expect("define");
+    d.create().expect("start");
+    let s1 = d
+        .snapshot_create_xml(
+            "<domainsnapshot><name>s1</name></domainsnapshot>",
+            cf::DISK_ONLY,
+        )
+        .expect("s1");
+    write_live(&root, &d, 2);
+    let s2 = d
+        .snapshot_create_xml(
+            "<domainsnapshot><name>s2</name></domainsnapshot>",
+            cf::DISK_ONLY,
+        )
+        .expect("s2");
+    write_live(&root, &d, 3);
+    let (o1, o2) = (root.join("disk.s1"), root.join("disk.s2"));
+    assert!(shared_head(&o1, 2) && shared_head(&o2, 3));
+    assert_eq!(
+        s1.delete(df::CHILDREN).map_err(|e| e.code).err(),
+        Some(ErrorCode::ConfigUnsupported)
+    );
+
+    // The inner one: its data goes into the image, the top overlay now
+    // backed by the image, the guest still on the top overlay.
+    s1.delete(0).expect("delete s1");
+    assert!(!o1.exists());
+    assert!(shared_head(&img, 2));
+    let info = String::from_utf8_lossy(
+        &std::process::Command::new("qemu-img")
+            .args(["info", "-U"])
+            .arg(&o2)
+            .output()
+            .expect("qemu-img info")
+            .stdout,
+    )
+    .into_owned();
+    assert!(
+        info.contains(&format!("backing file: {}", img.display())),
+        "{info}"
+    );
+    let s2xml = s2.xml_desc(0).expect("s2 xml");
+    assert!(
+        s2xml.contains(&format!("<source file='{}'/>", img.display())),
+        "{s2xml}"
+    );
+    assert!(!s2xml.contains("<parent>"), "{s2xml}");
+    assert!(d
+        .xml_desc(0)
+        .expect("xml")
+        .contains(&format!("<source file='{}'", o2.display())));
+
+    // The top one: an active commit, the guest moves onto the image.
+    s2.delete(0).expect("delete s2");
+    assert!(!o2.exists());
+    assert!(shared_head(&img, 3));
+    assert!(d
+        .xml_desc(0)
+        .expect("xml")
+        .contains(&format!("<source file='{}'", img.display())));
+    assert!(d
+        .xml_desc(virt_core::xml_flags::INACTIVE)
+        .expect("xml")
+        .contains(&format!("<source file='{}'/>", img.display())));
+    assert_eq!(d.snapshot_num(0).expect("num"), 0);
+    // The guest writes to the image now.
+    write_live(&root, &d, 4);
+    assert!(shared_head(&img, 4));
+    assert_eq!(d.state().expect("state").0, DomainState::Running);
+    d.destroy().expect("destroy");
     d.undefine().expect("undefine");
     let _ = std::fs::remove_dir_all(&root);
 }
