@@ -19,8 +19,9 @@ use virt_xml::storage::{self, PoolDef, VolDef};
 use virt_xml::Element;
 
 /// The pool types this driver serves: a directory, a file system mounted
-/// on one (`fs`), an LVM volume group (`logical`).
-const SERVED_TYPES: [&str; 3] = ["dir", "fs", "logical"];
+/// on one (`fs`, or `netfs` from a server), an LVM volume group
+/// (`logical`).
+const SERVED_TYPES: [&str; 4] = ["dir", "fs", "netfs", "logical"];
 
 /// The storage member of a `qemu:///` connection.
 pub struct StorageDriver {
@@ -242,15 +243,7 @@ impl StorageDriver {
                 lvm::start(&p.vg())?;
                 return write_atomic(&self.paths.live_xml(&p.def.name), p.def.to_xml().as_bytes());
             }
-            "fs" => {
-                let device = p
-                    .def
-                    .source_devices()
-                    .into_iter()
-                    .next()
-                    .unwrap_or_default();
-                fs::mount(&device, p.def.source_format().as_deref(), &p.target())?;
-            }
+            "fs" | "netfs" => fs::mount(&p.def)?,
             _ => {}
         }
         let target = p.target();
@@ -274,6 +267,23 @@ impl StorageDriver {
             let overwrite = flags & pool_build_flags::OVERWRITE != 0;
             return lvm::build(&p.vg(), &p.def.source_devices(), overwrite);
         }
+        use pool_build_flags::{NO_OVERWRITE, OVERWRITE};
+        if flags & OVERWRITE != 0 && flags & NO_OVERWRITE != 0 {
+            return Err(StorageError::InvalidArg(
+                "Flags 'VIR_STORAGE_POOL_BUILD_OVERWRITE' and 'VIR_STORAGE_POOL_BUILD_NO_OVERWRITE' are mutually exclusive".into(),
+            ));
+        }
+        if p.def.pool_type == "netfs" {
+            // libvirt makes the directory, then finds no device to format.
+            make_dir(&p.target())?;
+            if flags != 0 {
+                return Err(StorageError::Invalid(format!(
+                    "No source device specified when formatting pool '{}'",
+                    p.def.name
+                )));
+            }
+            return Ok(());
+        }
         if p.def.pool_type == "fs" && flags != 0 {
             let device = p
                 .def
@@ -291,13 +301,7 @@ impl StorageDriver {
                 target.display()
             )));
         }
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o755)
-            .create(&target)
-            .map_err(|e| {
-                StorageError::system(format!("cannot create path '{}'", target.display()), e)
-            })
+        make_dir(&target)
     }
 
     /// The pool's definition with its sizes measured (statvfs of the
@@ -556,6 +560,15 @@ fn copy_into(src: &Path, dst: &Path) -> StorageResult<()> {
         .map_err(|e| StorageError::system(format!("cannot copy into '{}'", dst.display()), e))
 }
 
+/// Make a pool's directory and its parents (`pool-build`).
+fn make_dir(target: &Path) -> StorageResult<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(target)
+        .map_err(|e| StorageError::system(format!("cannot create path '{}'", target.display()), e))
+}
+
 /// The build flags a start with `WITH_BUILD*` flags asks for.
 fn build_flags_of(create: u32) -> u32 {
     let mut build = 0;
@@ -747,7 +760,7 @@ impl Driver for StorageDriver {
             p.must_be_active()?;
             match p.def.pool_type.as_str() {
                 "logical" => lvm::stop(&p.vg())?,
-                "fs" => fs::unmount(&p.target())?,
+                "fs" | "netfs" => fs::unmount(&p.def)?,
                 _ => {}
             }
             remove_quiet(&self.paths.live_xml(&p.def.name));

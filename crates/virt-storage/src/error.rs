@@ -25,6 +25,9 @@ pub enum StorageError {
     /// A bad argument.
     #[error("invalid argument: {0}")]
     InvalidArg(String),
+    /// A configuration libvirt does not take (a netfs pool with two hosts).
+    #[error("unsupported configuration: {0}")]
+    Unsupported(String),
     /// Something this driver does not do (a pool type, an algorithm).
     #[error("this function is not supported by the connection driver: {0}")]
     NoSupport(String),
@@ -67,6 +70,7 @@ impl DriverError for StorageError {
             Failed(_) => ErrorCode::OperationFailed,
             InvalidArg(_) => ErrorCode::InvalidArg,
             NoSupport(_) => ErrorCode::NoSupport,
+            Unsupported(_) => ErrorCode::ConfigUnsupported,
             Internal(_) | Xml(_) => ErrorCode::InternalError,
             System { .. } => ErrorCode::SystemError,
         };

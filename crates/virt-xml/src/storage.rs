@@ -81,6 +81,10 @@ pub struct VolDef {
     pub extra: Vec<Element>,
 }
 
+/// The file systems a `netfs` pool mounts (libvirt's
+/// `virStoragePoolFormatFileSystemNet`).
+pub const NETFS_FORMATS: &[&str] = &["auto", "nfs", "glusterfs", "cifs"];
+
 /// What a pool type requires and defaults (libvirt's per-type options).
 struct PoolTypeInfo {
     /// `<source><device>` required.
@@ -93,6 +97,8 @@ struct PoolTypeInfo {
     source_name: bool,
     /// The source format when none is given.
     default_format: Option<&'static str>,
+    /// The source formats libvirt knows for the type, when it checks them.
+    formats: &'static [&'static str],
     /// False for network pools, which have no local target.
     uses_target: bool,
 }
@@ -104,25 +110,35 @@ fn type_info(t: &str) -> PoolTypeInfo {
         dir: false,
         source_name: false,
         default_format: None,
+        formats: &[],
         uses_target: true,
     };
     match t {
         "fs" => {
             i.device = true;
             i.default_format = Some("auto");
+            i.formats = &[
+                "auto", "ext2", "ext3", "ext4", "ufs", "iso9660", "udf", "gfs", "gfs2", "vfat",
+                "hfs+", "xfs", "ocfs2", "vmfs",
+            ];
         }
         "netfs" => {
             i.host = true;
             i.dir = true;
             i.default_format = Some("auto");
+            i.formats = NETFS_FORMATS;
         }
         "logical" => {
             i.source_name = true;
             i.default_format = Some("lvm2");
+            i.formats = &["unknown", "lvm2"];
         }
         "disk" => {
             i.device = true;
             i.default_format = Some("unknown");
+            i.formats = &[
+                "unknown", "dos", "dvh", "gpt", "mac", "bsd", "pc98", "sun", "lvm2",
+            ];
         }
         "iscsi" => {
             i.host = true;
@@ -239,6 +255,13 @@ pub fn pool_from_element(root: &Element) -> Result<PoolDef, XmlError> {
                 .ok_or_else(|| XmlError::Internal("malformed uuid element".into()))?,
         ),
     };
+    if let Some(f) = source.child("format").and_then(|f| f.attr("type")) {
+        if !info.formats.is_empty() && !info.formats.contains(&f) {
+            return Err(XmlError::Unsupported(format!(
+                "unknown pool format type {f}"
+            )));
+        }
+    }
     let device = source.child("device").and_then(|d| d.attr("path"));
     if info.device && device.is_none_or(str::is_empty) {
         return Err(xml_err("missing storage pool source device name"));
@@ -250,6 +273,9 @@ pub fn pool_from_element(root: &Element) -> Result<PoolDef, XmlError> {
     let dir = source.child("dir").and_then(|d| d.attr("path"));
     if info.dir && dir.is_none_or(str::is_empty) {
         return Err(xml_err("missing storage pool source path"));
+    }
+    if pool_type == "netfs" {
+        check_protocol_ver(&source)?;
     }
     if info.source_name && source.child("name").is_none() {
         source
@@ -312,6 +338,29 @@ pub fn pool_from_element(root: &Element) -> Result<PoolDef, XmlError> {
         target,
         extra,
     })
+}
+
+/// An NFS version (`<protocol ver>`) is for `nfs` and `auto` mounts only,
+/// and goes into mount's options, so it cannot hold a comma.
+fn check_protocol_ver(source: &Element) -> Result<(), XmlError> {
+    let Some(ver) = source.child("protocol").and_then(|p| p.attr("ver")) else {
+        return Ok(());
+    };
+    let format = source
+        .child("format")
+        .and_then(|f| f.attr("type"))
+        .unwrap_or("auto");
+    if format != "nfs" && format != "auto" {
+        return Err(XmlError::Unsupported(format!(
+            "storage pool protocol ver unsupported for pool type '{format}'"
+        )));
+    }
+    if ver.contains(',') {
+        return Err(xml_err(format!(
+            "storage pool protocol ver '{ver}' must not contain ','"
+        )));
+    }
+    Ok(())
 }
 
 /// Replace (or add, first) the text child `name` of `el`.
@@ -472,6 +521,41 @@ impl PoolDef {
         self.source
             .children_named("device")
             .filter_map(|d| d.attr("path").map(str::to_string))
+            .collect()
+    }
+
+    /// `<source><host name>` values, in order.
+    pub fn source_hosts(&self) -> Vec<String> {
+        self.source
+            .children_named("host")
+            .map(|h| h.attr("name").unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// `<source><dir path>`.
+    pub fn source_dir(&self) -> Option<String> {
+        self.source
+            .child("dir")
+            .and_then(|d| d.attr("path"))
+            .map(str::to_string)
+    }
+
+    /// `<source><protocol ver>`: the NFS version a `netfs` pool mounts.
+    pub fn protocol_ver(&self) -> Option<String> {
+        self.source
+            .child("protocol")
+            .and_then(|p| p.attr("ver"))
+            .map(str::to_string)
+    }
+
+    /// The mount options of libvirt's `fs` namespace
+    /// (`<fs:mount_opts><fs:option name='...'/>`), in order.
+    pub fn mount_options(&self) -> Vec<String> {
+        self.extra
+            .iter()
+            .filter(|e| e.name == "fs:mount_opts")
+            .flat_map(|e| e.children_named("fs:option"))
+            .filter_map(|o| o.attr("name").map(str::to_string))
             .collect()
     }
 
