@@ -10,10 +10,13 @@
 //!   [`memory_stats`]: the node's figures as libvirt's Linux host code
 //!   reads them.
 //! - [`files`]: drivers' state files: atomic writes, quiet removal, locks.
+//! - [`dirs`]: where the drivers of `qemu:///` keep each kind of object
+//!   (definitions, autostart marks, runtime files), and its lock.
 
 #![warn(missing_docs)]
 
 mod capabilities;
+pub mod dirs;
 pub mod files;
 mod node;
 

@@ -6,7 +6,7 @@ use crate::dnsmasq;
 use crate::error::{NetworkError, NetworkResult};
 use crate::firewall::check_device_name;
 use crate::netlink::Netlink;
-use crate::paths::{remove_quiet, write_atomic, write_runtime, Lock, Paths};
+use crate::paths::{self, lock, remove_quiet, write_atomic, write_runtime, Paths};
 use crate::run::{self, RunState};
 use std::net::IpAddr;
 use virt_core::error::check_flags;
@@ -84,7 +84,7 @@ impl NetworkDriver {
     /// `qemu:///session`, starting the autostart networks the first time
     /// since the node booted.
     pub fn open(system: bool, read_only: bool) -> Result<NetworkDriver> {
-        let paths = Paths::new(system);
+        let paths = paths::located(system);
         if read_only && !paths.run.exists() {
             let bus = EventBus::shared(&paths.run);
             return Ok(NetworkDriver { paths, bus });
@@ -99,14 +99,14 @@ impl NetworkDriver {
 
     /// A driver over explicit directories (tests; embedding).
     pub fn with_paths(paths: Paths) -> Result<NetworkDriver> {
-        ok(paths.create())?;
+        ok(paths::create(&paths))?;
         let bus = EventBus::shared(&paths.run);
         Ok(NetworkDriver { paths, bus })
     }
 
     /// Start every network marked for autostart that is not running.
     pub fn autostart(&self) {
-        let Ok(_lock) = Lock::acquire(&self.paths) else {
+        let Ok(_lock) = lock(&self.paths) else {
             return;
         };
         for name in self.paths.defined_names() {
@@ -137,11 +137,8 @@ impl NetworkDriver {
     }
 
     fn all(&self) -> Vec<Net> {
-        let mut names = self.paths.defined_names();
-        names.extend(self.paths.active_names());
-        names.sort();
-        names.dedup();
-        names
+        self.paths
+            .all_names()
             .iter()
             .filter_map(|n| self.net_named(n).ok())
             .collect()
@@ -553,7 +550,7 @@ impl Driver for NetworkDriver {
             network_define_flags::VALIDATE,
             "networkCreateXMLFlags",
         ))?;
-        let _lock = ok(Lock::acquire(&self.paths))?;
+        let _lock = ok(lock(&self.paths))?;
         let def = ok(self.prepare(xml, flags))?;
         if let Some(n) = ok(self.check_clash(&def))? {
             if n.active {
@@ -577,7 +574,7 @@ impl Driver for NetworkDriver {
             network_define_flags::VALIDATE,
             "networkDefineXMLFlags",
         ))?;
-        let _lock = ok(Lock::acquire(&self.paths))?;
+        let _lock = ok(lock(&self.paths))?;
         let def = ok(self.prepare(xml, flags))?;
         ok(self.check_clash(&def))?;
         ok(write_atomic(
@@ -593,7 +590,7 @@ impl Driver for NetworkDriver {
     }
 
     fn network_undefine(&self, net: &NetworkRef) -> Result<()> {
-        let _lock = ok(Lock::acquire(&self.paths))?;
+        let _lock = ok(lock(&self.paths))?;
         let n = ok(self.net(net))?;
         if !n.persistent() {
             return Err(NetworkError::Invalid("can't undefine transient network".into()).into());
@@ -606,19 +603,19 @@ impl Driver for NetworkDriver {
     }
 
     fn network_create(&self, net: &NetworkRef) -> Result<()> {
-        let _lock = ok(Lock::acquire(&self.paths))?;
+        let _lock = ok(lock(&self.paths))?;
         let n = ok(self.net(net))?;
         ok(self.start(&n))
     }
 
     fn network_destroy(&self, net: &NetworkRef) -> Result<()> {
-        let _lock = ok(Lock::acquire(&self.paths))?;
+        let _lock = ok(lock(&self.paths))?;
         let n = ok(self.net(net))?;
         ok(self.stop(&n))
     }
 
     fn network_set_autostart(&self, net: &NetworkRef, autostart: bool) -> Result<()> {
-        let _lock = ok(Lock::acquire(&self.paths))?;
+        let _lock = ok(lock(&self.paths))?;
         let n = ok(self.net(net))?;
         if !n.persistent() {
             return Err(
@@ -648,7 +645,7 @@ impl Driver for NetworkDriver {
             network_update::AFFECT_LIVE | network_update::AFFECT_CONFIG,
             "networkUpdate",
         ))?;
-        let _lock = ok(Lock::acquire(&self.paths))?;
+        let _lock = ok(lock(&self.paths))?;
         let n = ok(self.net(net))?;
         ok(self.update(&n, command, section, parent_index, xml, flags))
     }

@@ -46,6 +46,12 @@ pub enum NetworkError {
 /// This crate's results.
 pub type NetworkResult<T> = std::result::Result<T, NetworkError>;
 
+impl From<virt_host::dirs::FileError> for NetworkError {
+    fn from(e: virt_host::dirs::FileError) -> Self {
+        NetworkError::system(e.what, e.source)
+    }
+}
+
 impl NetworkError {
     /// A failed system call on `what`.
     pub fn system(what: impl Into<String>, source: std::io::Error) -> Self {

@@ -7,7 +7,7 @@
 
 use crate::error::{NetworkError, NetworkResult};
 use crate::netlink::Netlink;
-use crate::paths::Paths;
+use crate::paths::{self, Paths};
 use std::fs::OpenOptions;
 use std::os::fd::{AsRawFd, OwnedFd};
 
@@ -101,7 +101,7 @@ pub fn open(
     guest_mac: Option<&str>,
 ) -> virt_core::Result<(OwnedFd, String)> {
     let bridge = match (network, bridge) {
-        (Some(n), _) => network_bridge(&Paths::new(system), n)?,
+        (Some(n), _) => network_bridge(&paths::located(system), n)?,
         (None, Some(b)) => b.to_string(),
         (None, None) => {
             return Err(NetworkError::Unsupported(

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use virt_core::{Connect, Error, Result, Uri};
 use virt_network::netlink::{BridgeSpec, Netlink};
-use virt_network::paths::Paths;
+use virt_network::paths;
 use virt_network::NetworkDriver;
 
 fn ok<T>(r: Result<T>) -> T {
@@ -83,7 +83,7 @@ impl Drop for Tmp {
 }
 
 fn connect(root: &Path) -> Connect {
-    let d = ok(NetworkDriver::with_paths(Paths::under(root, true)));
+    let d = ok(NetworkDriver::with_paths(paths::under(root, true)));
     Connect::from_driver(Box::new(d), ok(Uri::parse("qemu:///system")), false)
 }
 
@@ -117,7 +117,7 @@ fn ip_forward() -> String {
 
 /// The files left in the runtime directory, bookkeeping marks aside.
 fn run_files(root: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(Paths::under(root, true).run)
+    let mut v: Vec<String> = std::fs::read_dir(paths::under(root, true).run)
         .into_iter()
         .flatten()
         .flatten()
@@ -405,7 +405,7 @@ fn live_updates_reach_dnsmasq() {
             "<host mac='52:54:00:00:00:42' name='fixed' ip='10.77.0.42'/>",
             u::AFFECT_LIVE | u::AFFECT_CONFIG,
         ));
-        let hosts = std::fs::read_to_string(Paths::under(&root, true).run.join("lan.hostsfile"))
+        let hosts = std::fs::read_to_string(paths::under(&root, true).run.join("lan.hostsfile"))
             .expect("hostsfile");
         assert_eq!(hosts, "52:54:00:00:00:42,10.77.0.42,fixed\n");
         assert_eq!(dnsmasq_pid(&root), Some(pid));
@@ -418,7 +418,7 @@ fn live_updates_reach_dnsmasq() {
             "<host mac='52:54:00:00:00:42' name='fixed' ip='10.77.0.42'/>",
             u::AFFECT_LIVE,
         ));
-        let hosts = std::fs::read_to_string(Paths::under(&root, true).run.join("lan.hostsfile"))
+        let hosts = std::fs::read_to_string(paths::under(&root, true).run.join("lan.hostsfile"))
             .expect("hostsfile");
         assert_eq!(hosts, "");
 
@@ -432,7 +432,7 @@ fn live_updates_reach_dnsmasq() {
             u::AFFECT_LIVE,
         ));
         let conf =
-            std::fs::read_to_string(Paths::under(&root, true).run.join("lan.conf")).expect("conf");
+            std::fs::read_to_string(paths::under(&root, true).run.join("lan.conf")).expect("conf");
         assert!(
             conf.contains("dhcp-range=10.77.0.150,10.77.0.160,255.255.255.0\n"),
             "{conf}"

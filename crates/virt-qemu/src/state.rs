@@ -21,6 +21,7 @@
 use crate::error::{QemuError, QemuResult};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
+use virt_host::dirs::StateDirs;
 
 /// Where a connection keeps its files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,45 +34,26 @@ pub struct Paths {
     pub log: PathBuf,
 }
 
-fn env_dir(var: &str) -> Option<PathBuf> {
-    std::env::var_os(var)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-}
-
 impl Paths {
-    /// The paths of `qemu:///session` (false) or `qemu:///system` (true).
+    /// The paths of `qemu:///session` (false) or `qemu:///system` (true):
+    /// virt-host's directories of kind `qemu`, and the logs in
+    /// `/var/log/virt-rs/qemu` or `$XDG_CACHE_HOME/virt-rs/qemu/log`.
     /// `VIRT_QEMU_ROOT=DIR` puts all of them under DIR.
     pub fn new(system: bool) -> Paths {
-        if let Some(root) = env_dir("VIRT_QEMU_ROOT") {
-            let base = root.join(if system { "system" } else { "session" });
-            return Paths {
-                config: base.join("config"),
-                run: base.join("run"),
-                log: base.join("log"),
-            };
+        if let Some(base) = virt_host::dirs::qemu_root(system) {
+            return Paths::under(&base);
         }
-        if system {
-            return Paths {
-                config: "/etc/virt-rs/qemu".into(),
-                run: "/run/virt-rs/qemu".into(),
-                log: "/var/log/virt-rs/qemu".into(),
-            };
-        }
-        let uid = rustix::process::getuid().as_raw();
-        let home = env_dir("HOME");
-        let config = env_dir("XDG_CONFIG_HOME")
-            .or_else(|| home.as_ref().map(|h| h.join(".config")))
-            .unwrap_or_else(|| PathBuf::from(format!("/tmp/virt-rs-{uid}/config")))
-            .join("virt-rs/qemu");
-        let run = env_dir("XDG_RUNTIME_DIR")
-            .map(|d| d.join("virt-rs/qemu"))
-            .unwrap_or_else(|| PathBuf::from(format!("/tmp/virt-rs-{uid}/qemu")));
-        let log = env_dir("XDG_CACHE_HOME")
-            .or_else(|| home.as_ref().map(|h| h.join(".cache")))
-            .unwrap_or_else(|| PathBuf::from(format!("/tmp/virt-rs-{uid}/cache")))
-            .join("virt-rs/qemu/log");
+        let StateDirs { config, run } = StateDirs::host("qemu", system);
+        let log = if system {
+            "/var/log/virt-rs/qemu".into()
+        } else {
+            virt_host::dirs::session_dir(
+                "XDG_CACHE_HOME",
+                Some(".cache"),
+                "virt-rs/qemu/log",
+                "cache/virt-rs/qemu/log",
+            )
+        };
         Paths { config, run, log }
     }
 

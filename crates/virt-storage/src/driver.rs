@@ -3,7 +3,7 @@
 
 use crate::error::{StorageError, StorageResult};
 use crate::image::{self, Measured};
-use crate::paths::{remove_quiet, write_atomic, Lock, Paths};
+use crate::paths::{self, remove_quiet, write_atomic, Lock, Paths};
 use crate::transfer;
 use crate::{fs, lvm};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
@@ -158,15 +158,15 @@ impl StorageDriver {
     /// `qemu:///session`, starting the autostart pools the first time
     /// since the node booted.
     pub fn open(system: bool, read_only: bool) -> Result<StorageDriver> {
-        let paths = Paths::new(system);
+        let paths = paths::located(system);
         if read_only && !paths.run.exists() {
             // Nothing was ever defined; a read-only caller sees no pools.
             return Ok(StorageDriver { paths });
         }
-        paths.create()?;
+        paths::create(&paths)?;
         let d = StorageDriver { paths };
         if !read_only && !d.paths.autostarted().exists() {
-            let _lock = Lock::acquire(&d.paths)?;
+            let _lock = d.lock()?;
             for name in d.paths.defined_names() {
                 let Ok(p) = d.pool_named(&name) else { continue };
                 if p.autostart && !p.active {
@@ -182,7 +182,7 @@ impl StorageDriver {
 
     /// A driver over explicit directories (tests; embedding).
     pub fn with_paths(paths: Paths) -> Result<StorageDriver> {
-        paths.create()?;
+        paths::create(&paths)?;
         Ok(StorageDriver { paths })
     }
 
@@ -192,7 +192,7 @@ impl StorageDriver {
     }
 
     fn pool_named(&self, name: &str) -> StorageResult<Pool> {
-        let live = Self::read_def(&self.paths.live_xml(name));
+        let live = Self::read_def(&self.paths.run_file(name, "xml"));
         let config = Self::read_def(&self.paths.config_xml(name));
         let persistent = config.is_some();
         let active = live.is_some();
@@ -210,11 +210,8 @@ impl StorageDriver {
     }
 
     fn all_pools(&self) -> Vec<Pool> {
-        let mut names = self.paths.defined_names();
-        names.extend(self.paths.active_names());
-        names.sort();
-        names.dedup();
-        names
+        self.paths
+            .all_names()
             .iter()
             .filter_map(|n| self.pool_named(n).ok())
             .collect()
@@ -231,7 +228,7 @@ impl StorageDriver {
     }
 
     fn lock(&self) -> StorageResult<Lock> {
-        Lock::acquire(&self.paths)
+        Ok(self.paths.lock()?)
     }
 
     /// Start a pool: its directory must be there (a file system is
@@ -241,7 +238,10 @@ impl StorageDriver {
         match p.def.pool_type.as_str() {
             "logical" => {
                 lvm::start(&p.vg())?;
-                return write_atomic(&self.paths.live_xml(&p.def.name), p.def.to_xml().as_bytes());
+                return write_atomic(
+                    &self.paths.run_file(&p.def.name, "xml"),
+                    p.def.to_xml().as_bytes(),
+                );
             }
             "fs" | "netfs" => fs::mount(&p.def)?,
             _ => {}
@@ -256,7 +256,10 @@ impl StorageDriver {
                 std::io::Error::from_raw_os_error(libc::ENOTDIR),
             ));
         }
-        write_atomic(&self.paths.live_xml(&p.def.name), p.def.to_xml().as_bytes())
+        write_atomic(
+            &self.paths.run_file(&p.def.name, "xml"),
+            p.def.to_xml().as_bytes(),
+        )
     }
 
     /// Make the pool's directory (`pool-build`); a file system pool's
@@ -763,7 +766,7 @@ impl Driver for StorageDriver {
                 "fs" | "netfs" => fs::unmount(&p.def)?,
                 _ => {}
             }
-            remove_quiet(&self.paths.live_xml(&p.def.name));
+            remove_quiet(&self.paths.run_file(&p.def.name, "xml"));
             Ok(())
         })())
     }

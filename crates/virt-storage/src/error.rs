@@ -50,6 +50,12 @@ pub enum StorageError {
 /// This crate's results.
 pub type StorageResult<T> = std::result::Result<T, StorageError>;
 
+impl From<virt_host::dirs::FileError> for StorageError {
+    fn from(e: virt_host::dirs::FileError) -> Self {
+        StorageError::system(e.what, e.source)
+    }
+}
+
 impl StorageError {
     /// A failed system call on `what`.
     pub fn system(what: impl Into<String>, source: std::io::Error) -> Self {

@@ -31,7 +31,6 @@ pub mod transfer;
 pub use driver::StorageDriver;
 pub use error::StorageError;
 
-use paths::Paths;
 use std::sync::OnceLock;
 use virt_core::{Driver, DriverEntry, DriverOpener, DriverStack, Result, Uri};
 
@@ -80,7 +79,7 @@ pub fn open(uri: &Uri, read_only: bool) -> Option<Result<Box<dyn Driver>>> {
         "/session" => StorageDriver::open(false, read_only),
         // The embedded QEMU driver refuses a missing or relative root.
         "/embed" => match uri.param("root").filter(|r| r.starts_with('/')) {
-            Some(root) => StorageDriver::with_paths(Paths::under(std::path::Path::new(root))),
+            Some(root) => StorageDriver::with_paths(paths::under(std::path::Path::new(root))),
             None => return None,
         },
         _ => return None,
