@@ -22,7 +22,7 @@
 //! current vCPU count within the maximum, `<vcpus>` ids below it, the
 //! maximum memory not below the memory.
 
-use crate::validate::canonical_set;
+use crate::validate::{canonical_set, read_seclabel};
 use crate::{DomainDef, Element, Node, XmlError};
 
 /// Top-level elements libvirt drops when they are empty (no attribute, no
@@ -78,6 +78,7 @@ pub(crate) fn apply(def: &mut DomainDef) {
     for memtune in def.extra.iter_mut().filter(|e| e.name == "memtune") {
         memtune_in_kib(memtune);
     }
+    seclabels(def);
     def.extra
         .retain(|e| !(DROPPED_WHEN_EMPTY.contains(&e.name.as_str()) && is_empty(e)));
     if def.features.as_ref().is_some_and(Vec::is_empty) {
@@ -108,6 +109,39 @@ pub(crate) fn apply(def: &mut DomainDef) {
     if def.os.os_type == "hvm" && def.os.boot.is_empty() && !def.has_boot_order() {
         def.os.boot.push("hd".into());
     }
+}
+
+/// The domain's `<seclabel>`s as libvirt writes what it read: type,
+/// model and relabel in that order (relabel not for type none), the
+/// static label or the dynamic base label; one of the "default" type
+/// (no `type=`) is not written at all.
+fn seclabels(def: &mut DomainDef) {
+    def.extra.retain_mut(|e| {
+        if e.name != "seclabel" {
+            return true;
+        }
+        let Ok(label) = read_seclabel(e) else {
+            return true;
+        };
+        let Some(label_type) = label.label_type else {
+            return false;
+        };
+        let mut out = Element::new("seclabel").with_attr("type", label_type);
+        if let Some(model) = label.model {
+            out = out.with_attr("model", model);
+        }
+        if label_type != "none" {
+            out = out.with_attr("relabel", if label.relabel { "yes" } else { "no" });
+            if let Some(l) = label.label {
+                out = out.with_child(Element::new("label").with_text(l));
+            }
+            if let Some(b) = label.baselabel {
+                out = out.with_child(Element::new("baselabel").with_text(b));
+            }
+        }
+        *e = out;
+        true
+    });
 }
 
 /// libvirt's "unlimited" memory limit (`VIR_DOMAIN_MEMORY_PARAM_UNLIMITED`,

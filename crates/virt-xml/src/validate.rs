@@ -174,6 +174,8 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
             return Err(XmlError::Internal("malformed genid element".into()));
         }
     }
+    // virSecurityLabelDefsParseXML.
+    check_seclabels(def)?;
     let nodeset = invalid_set("nodeset");
     let cpuset = invalid_set("cpuset");
     // virDomainDefParseMemory: hugepages.
@@ -235,6 +237,17 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
             check_set(memnode.attr("nodeset"), Some(&nodeset))?;
         }
     }
+    // virDomainResourceDefParse: a <resource> that gives neither a
+    // partition nor a Fibre Channel appid is refused, without a message.
+    if let Some(resource) = top(def, "resource").next() {
+        let partition = resource.child("partition").map(string_value);
+        let appid = resource.child("fibrechannel").and_then(|f| f.attr("appid"));
+        if partition.is_none_or(|p| p.is_empty()) && appid.is_none_or(str::is_empty) {
+            return Err(no_cause(
+                "<resource> has neither a <partition> nor a <fibrechannel appid>",
+            ));
+        }
+    }
     // virDomainDefClockParse: what each offset needs.
     if let Some(clock) = top(def, "clock").next() {
         match clock.attr("offset") {
@@ -261,9 +274,167 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
             return Err(XmlError::Invalid(format!("unknown firmware value {fw}")));
         }
     }
+    // virDomainLoaderDefParseXMLNvram (boot loaders of HVM, Xen and UML
+    // guests): an <nvram> with a storage type needs its <source>, else it
+    // is refused without a message.
+    if matches!(def.os.os_type.as_str(), "hvm" | "xen" | "xenpvh" | "uml") {
+        if let Some(nvram) = def.os.extra.iter().find(|e| e.name == "nvram") {
+            if let Some(t) = nvram.attr("type") {
+                if !STORAGE_TYPES.contains(&t) {
+                    return Err(XmlError::Invalid(format!(
+                        "Invalid value for attribute 'type' in element 'nvram': '{t}'."
+                    )));
+                }
+                if nvram.child("source").is_none() {
+                    return Err(no_cause("<nvram type=...> without <source>"));
+                }
+            }
+        }
+    }
     // virDomainSecDefParseXML: an SEV policy is a 32-bit hex number.
     for sec in top(def, "launchSecurity").filter(|e| e.attr("type") == Some("sev")) {
         check_sev(sec)?;
+    }
+    Ok(())
+}
+
+/// libvirt's storage types (`virStorageType`, without "none"'s zero:
+/// `virXMLPropEnum` without NONZERO takes it).
+const STORAGE_TYPES: &[&str] = &[
+    "none",
+    "file",
+    "block",
+    "dir",
+    "network",
+    "volume",
+    "nvme",
+    "vhostuser",
+];
+
+/// libvirt's text for a refusal raised without a message of its own
+/// (`virErrorGenericFailure`: VIR_ERR_INTERNAL_ERROR, from no part of
+/// libvirt); `why` says what libvirt 9.0 refused.
+fn no_cause(why: &str) -> XmlError {
+    XmlError::Refused {
+        code: ErrorCode::InternalError,
+        domain: ErrorDomain::None,
+        message: format!("An error occurred, but the cause is unknown: {why}"),
+    }
+}
+
+/// XPath's `string()` of an element: all the text inside it.
+pub(crate) fn string_value(e: &Element) -> String {
+    let mut out = String::new();
+    for n in &e.children {
+        match n {
+            crate::Node::Text(t) => out.push_str(t),
+            crate::Node::Element(c) => out.push_str(&string_value(c)),
+        }
+    }
+    out
+}
+
+/// A domain `<seclabel>` as libvirt 9.0 reads it for an inactive
+/// definition (virSecurityLabelDefParseXML).
+pub(crate) struct SecLabel {
+    /// `type=`; `None` is libvirt's "default" type, which it does not
+    /// write back at all.
+    pub(crate) label_type: Option<&'static str>,
+    /// `model=`.
+    pub(crate) model: Option<String>,
+    /// Whether resources are relabelled.
+    pub(crate) relabel: bool,
+    /// `<label>` (read for static labels only).
+    pub(crate) label: Option<String>,
+    /// `<baselabel>` (read for dynamic labels only).
+    pub(crate) baselabel: Option<String>,
+}
+
+/// libvirt's `VIR_SECURITY_MODEL_BUFLEN` and `VIR_SECURITY_LABEL_BUFLEN`,
+/// less the terminating NUL: longer models are dropped, longer labels refused.
+const SECURITY_MODEL_MAX: usize = 256;
+const SECURITY_LABEL_MAX: usize = 4096;
+
+/// Read one `<seclabel>` of the domain as libvirt does.
+pub(crate) fn read_seclabel(e: &Element) -> Result<SecLabel, XmlError> {
+    let model = e
+        .attr("model")
+        .filter(|m| m.len() <= SECURITY_MODEL_MAX)
+        .map(str::to_string);
+    let invalid = |attr: &str, v: &str| {
+        XmlError::Invalid(format!(
+            "Invalid value for attribute '{attr}' in element 'seclabel': '{v}'."
+        ))
+    };
+    let label_type = match e.attr("type") {
+        None => None,
+        Some("dynamic") => Some("dynamic"),
+        Some("static") => Some("static"),
+        Some("none") => Some("none"),
+        Some(v) => return Err(invalid("type", v)),
+    };
+    let mut relabel = !matches!(label_type, Some("static" | "none"));
+    match e.attr("relabel") {
+        None => {}
+        Some("yes") => relabel = true,
+        Some("no") => relabel = false,
+        Some(v) => return Err(invalid("relabel", v)),
+    }
+    if label_type == Some("dynamic") && !relabel {
+        return Err(XmlError::Unsupported(
+            "dynamic label type must use resource relabeling".into(),
+        ));
+    }
+    if label_type == Some("none") && relabel {
+        return Err(XmlError::Unsupported(
+            "resource relabeling is not compatible with 'none' label type".into(),
+        ));
+    }
+    let mut label = SecLabel {
+        label_type,
+        model,
+        relabel,
+        label: None,
+        baselabel: None,
+    };
+    // An inactive definition: model 'none' means no labelling at all.
+    if label.model.as_deref() == Some("none") {
+        label.label_type = Some("none");
+        label.relabel = false;
+        return Ok(label);
+    }
+    let first = |name: &str| e.child(name).map(string_value).filter(|t| !t.is_empty());
+    match label.label_type {
+        Some("static") => match first("label") {
+            Some(l) if l.len() <= SECURITY_LABEL_MAX => label.label = Some(l),
+            _ => return Err(XmlError::Invalid("security label is missing".into())),
+        },
+        Some("dynamic") => {
+            label.baselabel = first("baselabel").filter(|b| b.len() <= SECURITY_LABEL_MAX)
+        }
+        _ => {}
+    }
+    Ok(label)
+}
+
+/// virSecurityLabelDefsParseXML: each label read, one per model, and a
+/// model for each when there are several.
+fn check_seclabels(def: &DomainDef) -> Result<(), XmlError> {
+    let mut models: Vec<Option<String>> = Vec::new();
+    for e in top(def, "seclabel") {
+        let label = read_seclabel(e)?;
+        if models.contains(&label.model) {
+            return Err(detail(&format!(
+                "seclabel for model {} is already provided",
+                label.model.as_deref().unwrap_or("(null)")
+            )));
+        }
+        models.push(label.model);
+    }
+    if models.len() > 1 && models.iter().any(Option::is_none) {
+        return Err(XmlError::Invalid(
+            "missing security model when using multiple labels".into(),
+        ));
     }
     Ok(())
 }
