@@ -50,6 +50,23 @@ fn field<'a>(xml: &'a str, name: &str) -> &'a str {
         .map_or("", |(v, _)| v)
 }
 
+/// The lines of `<mode name='MODE' ...>` up to its end.
+fn cpu_mode(xml: &str, mode: &str) -> Vec<String> {
+    let start = format!("<mode name='{mode}'");
+    let mut lines = xml
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| !l.starts_with(&start));
+    let mut out = Vec::new();
+    for l in lines.by_ref() {
+        out.push(l.to_string());
+        if l.ends_with("/>") && out.len() == 1 || l == "</mode>" {
+            break;
+        }
+    }
+    out
+}
+
 /// `(name, usable)` of every custom CPU model.
 fn models(xml: &str) -> Vec<(String, String)> {
     xml.lines()
@@ -227,6 +244,15 @@ fn domcaps_agree_with_libvirtd() {
         }
         let vcpu = |x: &str| x.lines().find(|l| l.contains("<vcpu ")).map(str::to_string);
         assert_eq!(vcpu(&got), vcpu(&want), "{ask:?}");
+        // host-passthrough and maximum, with whether they may migrate (what
+        // virt-install reads to pick host-passthrough), agree line by line.
+        for mode in ["host-passthrough", "maximum"] {
+            assert_eq!(
+                cpu_mode(&got, mode),
+                cpu_mode(&want, mode),
+                "{ask:?}: mode {mode}"
+            );
+        }
         // Every model libvirt names is ours too, in the same order; ours
         // adds those libvirt's CPU map lacks. Usability agrees when our
         // probe ran under the asked accelerator.

@@ -380,9 +380,25 @@ impl Writer {
     fn cpu(&mut self, caps: &BinaryCaps, virttype: &str) {
         let models = !caps.cpu_models.is_empty();
         self.open("cpu");
+        // `<cpu migratable=...>`: off is always possible (libvirt drops
+        // what would stop a migration); on for host-passthrough needs the
+        // CPU's `migratable` property, which libvirt finds on x86_64's
+        // `max` CPU only (it looks for no i386 one), while maximum offers
+        // both everywhere. Tools read these enums to know host-passthrough
+        // is safe to pick by default.
+        let migratable: &[&str] = if caps.arch == "x86_64" {
+            &["on", "off"]
+        } else {
+            &["off"]
+        };
         // `host` exists only under KVM.
-        self.supported("mode name='host-passthrough'", virttype == "kvm" && models);
-        self.supported("mode name='maximum'", models);
+        self.cpu_mode(
+            "host-passthrough",
+            virttype == "kvm" && models,
+            "hostPassthroughMigratable",
+            migratable,
+        );
+        self.cpu_mode("maximum", models, "maximumMigratable", &["on", "off"]);
         // host-model runs as QEMU's `host` (KVM) or `max` (TCG); without a
         // CPU map there is no named model to report for it.
         self.supported("mode name='host-model'", models);
@@ -412,6 +428,19 @@ impl Writer {
             self.supported("mode name='custom'", false);
         }
         self.close("cpu");
+    }
+
+    /// A CPU mode, with its `migratable` enum when it is supported and
+    /// the CPU takes the property.
+    fn cpu_mode(&mut self, mode: &str, yes: bool, migratable_enum: &str, values: &[&str]) {
+        let name = format!("mode name='{mode}'");
+        if !yes {
+            self.supported(&name, yes);
+            return;
+        }
+        self.open(&format!("{name} supported='yes'"));
+        self.enumeration(migratable_enum, values);
+        self.close("mode");
     }
 
     fn devices(&mut self, caps: &BinaryCaps, machine: &str) {
@@ -529,8 +558,19 @@ mod tests {
         let c = caps(true);
         let pc = doc(&c, "kvm", "pc-i440fx-7.2");
         assert!(pc.starts_with("<domainCapabilities>\n  <path>/q/qemu-system-x86_64</path>\n  <domain>kvm</domain>\n  <machine>pc-i440fx-7.2</machine>\n"), "{pc}");
+        // x86's host and max CPUs say whether they may migrate.
         assert!(
-            pc.contains("<mode name='host-passthrough' supported='yes'/>"),
+            pc.contains(
+                "<mode name='host-passthrough' supported='yes'>\n      \
+                 <enum name='hostPassthroughMigratable'>\n        \
+                 <value>on</value>\n        <value>off</value>\n      </enum>\n    </mode>"
+            ),
+            "{pc}"
+        );
+        assert!(
+            pc.contains(
+                "<mode name='maximum' supported='yes'>\n      <enum name='maximumMigratable'>"
+            ),
             "{pc}"
         );
         assert!(pc.contains("<model usable='no' vendor='unknown'>qemu64</model>\n      <model usable='yes' deprecated='yes' vendor='unknown'>486</model>\n    </mode>"), "{pc}");

@@ -446,6 +446,13 @@ fn cpu_option(def: &DomainDef, accel: &str, arch: &str) -> QemuResult<String> {
             }
             m => return Err(unsupported(format!("CPU mode '{m}'"))),
         }
+        // QEMU's `host` and `max` CPUs take it as a property, given only
+        // when the definition says it (QEMU's default is on).
+        if let Some(m) = &cpu.migratable {
+            if model == "host" || model == "max" {
+                flags.push(format!("migratable={m}"));
+            }
+        }
         for f in &cpu.features {
             let name = &f.name;
             match f.policy.as_deref().unwrap_or("require") {
@@ -715,12 +722,31 @@ impl Controllers {
                         json!({"driver": "qemu-xhci", "id": format!("usb{}", suffix(index))}),
                     );
                 }
-                Some("ich9-ehci1") | Some("ich9-uhci1") | Some("ich9-uhci2")
-                | Some("ich9-uhci3") | Some("piix3-uhci") | Some("piix4-uhci") => {
+                Some(
+                    m @ ("ich9-ehci1" | "ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3" | "piix3-uhci"
+                    | "piix4-uhci"),
+                ) => {
                     self.usb_model_set = true;
-                    self.pending.push(
-                        json!({"driver": "qemu-xhci", "id": format!("usb{}", suffix(index))}),
-                    );
+                    let driver = match m {
+                        "ich9-ehci1" => "ich9-usb-ehci1",
+                        "ich9-uhci1" => "ich9-usb-uhci1",
+                        "ich9-uhci2" => "ich9-usb-uhci2",
+                        "ich9-uhci3" => "ich9-usb-uhci3",
+                        "piix3-uhci" => "piix3-usb-uhci",
+                        _ => "piix4-usb-uhci",
+                    };
+                    let id = format!("usb{}", suffix(index));
+                    // A USB 1 companion (`<master startport>`) serves the
+                    // USB 2 controller of its index: it joins that bus
+                    // from the port given and has no bus of its own.
+                    self.pending.push(match c.master_startport {
+                        Some(port) => json!({
+                            "driver": driver,
+                            "masterbus": format!("{id}.0"),
+                            "firstport": port,
+                        }),
+                        None => json!({"driver": driver, "id": id}),
+                    });
                 }
                 Some(m) => return Err(unsupported(format!("USB controller model '{m}'"))),
             },
@@ -1018,6 +1044,45 @@ mod tests {
         for flag in ["-S", "-no-user-config", "-nodefaults", "-no-shutdown"] {
             assert!(cl.args.iter().any(|a| a == flag), "{flag}");
         }
+    }
+
+    #[test]
+    fn host_passthrough_and_maximum_say_whether_they_migrate() {
+        let with = |cpu: &str| {
+            let xml = TINY.replace("<devices>", &format!("{cpu}<devices>"));
+            let cl = build(&def(&xml), &ctx()).expect("argv");
+            after(&cl, "-cpu").concat()
+        };
+        assert_eq!(
+            with("<cpu mode='host-passthrough' migratable='on'/>"),
+            "host,migratable=on"
+        );
+        assert_eq!(
+            with("<cpu mode='maximum' migratable='off'/>"),
+            "max,migratable=off"
+        );
+        // Unsaid, QEMU's own default holds.
+        assert_eq!(with("<cpu mode='host-passthrough'/>"), "host");
+    }
+
+    #[test]
+    fn usb2_controller_with_its_usb1_companions() {
+        let ctrls = "<controller type='usb' model='ich9-ehci1'/>\
+            <controller type='usb' model='ich9-uhci1'><master startport='0'/></controller>\
+            <controller type='usb' model='ich9-uhci2'><master startport='2'/></controller>";
+        let xml = TINY
+            .replace("machine='q35'", "machine='pc'")
+            .replace("<devices>", &format!("<devices>{ctrls}"));
+        let cl = build(&def(&xml), &ctx()).expect("argv");
+        let devices = after(&cl, "-device");
+        assert_eq!(
+            &devices[..3],
+            [
+                r#"{"driver":"ich9-usb-ehci1","id":"usb"}"#,
+                r#"{"driver":"ich9-usb-uhci1","firstport":0,"masterbus":"usb.0"}"#,
+                r#"{"driver":"ich9-usb-uhci2","firstport":2,"masterbus":"usb.0"}"#,
+            ]
+        );
     }
 
     #[test]

@@ -5,6 +5,44 @@
 use super::tap;
 use super::*;
 
+/// The QEMU driver's CPU defaults, as libvirt's QEMU driver fills them at
+/// define time: x86_64's host-passthrough CPU is migratable unless said
+/// otherwise (QEMU's own default, written down; libvirt knows the property
+/// on x86_64 only), and the check the driver
+/// makes of the guest CPU against the host's follows the mode: none for
+/// host-passthrough and maximum (the host's CPU as it is), partial for
+/// host-model and named models (none under TCG, which emulates them).
+fn cpu_post_parse(def: &mut DomainDef) -> QemuResult<()> {
+    let Some(mut cpu) = def.cpu()? else {
+        return Ok(());
+    };
+    let mode = cpu.mode.clone().unwrap_or_else(|| "custom".into());
+    // A `<cpu>` giving only a topology names no CPU to check.
+    if mode == "custom" && cpu.model.is_none() {
+        return Ok(());
+    }
+    let arch = def
+        .os
+        .arch
+        .clone()
+        .unwrap_or_else(|| virt_xml::capabilities::host_arch().to_string());
+    if mode == "host-passthrough" && cpu.migratable.is_none() && arch == "x86_64" {
+        cpu.migratable = Some("on".into());
+    }
+    if cpu.check.is_none() {
+        cpu.check = Some(
+            match mode.as_str() {
+                "host-passthrough" | "maximum" => "none",
+                "custom" if def.domain_type == "qemu" => "none",
+                _ => "partial",
+            }
+            .into(),
+        );
+    }
+    def.set_cpu(&cpu);
+    Ok(())
+}
+
 impl QemuDriver {
     /// Start a new domain from its XML (create, restore), its name and
     /// UUID checked against the known domains under the driver lock.
@@ -49,6 +87,7 @@ impl QemuDriver {
             )));
         }
         def.fill_defaults();
+        cpu_post_parse(&mut def)?;
         if def.uuid.is_none() {
             def.uuid = Some(Uuid::new_v4());
         }
@@ -346,5 +385,64 @@ impl QemuDriver {
             .ok_or_else(|| QemuError::NoDomainName(name.to_string()))?;
         def.fill_defaults();
         self.launch_next(&mut def, flags & start_flags::PAUSED != 0, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cpu_post_parse;
+
+    /// `<cpu>` as the driver keeps it after define.
+    fn cpu_after_define(domain_type: &str, arch: &str, cpu: &str) -> String {
+        let xml = format!(
+            "<domain type='{domain_type}'><name>c</name><memory>65536</memory>\
+             <os><type arch='{arch}'>hvm</type></os>{cpu}</domain>"
+        );
+        let mut def = virt_xml::parse_domain(&xml).expect("valid XML");
+        cpu_post_parse(&mut def).expect("post-parse");
+        let out = def.to_xml(&virt_xml::FormatOptions::default());
+        out.lines()
+            .map(str::trim)
+            .skip_while(|l| !l.starts_with("<cpu"))
+            .take_while(|l| !l.starts_with("<clock") && !l.starts_with("<on_"))
+            .collect::<Vec<_>>()
+            .join("")
+    }
+
+    #[test]
+    fn cpu_check_and_migratable_as_libvirt_fills_them() {
+        let kvm = |cpu: &str| cpu_after_define("kvm", "x86_64", cpu);
+        assert_eq!(
+            kvm("<cpu mode='host-passthrough'/>"),
+            "<cpu mode='host-passthrough' check='none' migratable='on'/>"
+        );
+        // What is said stays.
+        assert_eq!(
+            kvm("<cpu mode='host-passthrough' check='full' migratable='off'/>"),
+            "<cpu mode='host-passthrough' check='full' migratable='off'/>"
+        );
+        assert_eq!(
+            kvm("<cpu mode='maximum'/>"),
+            "<cpu mode='maximum' check='none'/>"
+        );
+        assert_eq!(
+            kvm("<cpu mode='host-model'/>"),
+            "<cpu mode='host-model' check='partial'/>"
+        );
+        assert!(kvm("<cpu mode='custom'><model>qemu64</model></cpu>")
+            .starts_with("<cpu mode='custom' check='partial'>"));
+        assert!(
+            cpu_after_define("qemu", "x86_64", "<cpu><model>qemu64</model></cpu>")
+                .starts_with("<cpu check='none'>")
+        );
+        // A topology alone names no CPU to check; i686 has no migratable.
+        assert_eq!(
+            kvm("<cpu><topology sockets='1' cores='1' threads='1'/></cpu>"),
+            "<cpu><topology sockets='1' cores='1' threads='1'/></cpu>"
+        );
+        assert_eq!(
+            cpu_after_define("kvm", "i686", "<cpu mode='host-passthrough'/>"),
+            "<cpu mode='host-passthrough' check='none'/>"
+        );
     }
 }

@@ -41,6 +41,9 @@ pub struct Controller {
     pub ports: Option<u32>,
     /// `vectors=` (virtio-serial).
     pub vectors: Option<u32>,
+    /// `<master startport=...>`: the first port of the USB 2 controller
+    /// this USB 1 companion serves (ich9-uhci1..3 beside ich9-ehci1).
+    pub master_startport: Option<u32>,
 }
 
 impl View for Controller {
@@ -68,6 +71,10 @@ impl View for Controller {
             model: attr(el, "model"),
             ports: int(el, "ports")?,
             vectors: int(el, "vectors")?,
+            master_startport: match el.child("master") {
+                Some(m) => uint(m, "startport")?,
+                None => None,
+            },
         })
     }
     fn write_to(&self, el: &mut Element) {
@@ -76,6 +83,10 @@ impl View for Controller {
         put(el, "model", self.model.as_deref());
         put_num(el, "ports", self.ports);
         put_num(el, "vectors", self.vectors);
+        match self.master_startport {
+            Some(port) => with_child(el, "master", |m| put_num(m, "startport", Some(port))),
+            None => remove_children(el, "master"),
+        }
     }
 }
 

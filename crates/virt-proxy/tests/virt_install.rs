@@ -1,0 +1,223 @@
+//! Debian's virt-install (virtinst 4.1, over python3-libvirt and the C
+//! client library) creates and starts a guest through our daemon, as it
+//! would through libvirtd: it reads the capabilities and domain
+//! capabilities, finds the `default` pool, makes the guest's volume there,
+//! defines the guest with the XML it builds and starts it; the tiny Linux
+//! guest then boots (its serial console goes to a file). `--dry-run` and
+//! `--print-xml` change nothing. Skipped with a notice without
+//! virt-install, Debian's virsh, QEMU or the guest of `cargo xtask guest`.
+
+#![cfg(feature = "qemu")]
+
+mod common;
+
+use common::{temp_dir, Daemon};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use virt_testkit::{debian_virsh, linux_guest, peer, wait_until, DEBIAN_VIRSH};
+
+const QEMU: &str = "/usr/bin/qemu-system-x86_64";
+const VIRT_INSTALL: &str = "/usr/bin/virt-install";
+
+/// The guest's kernel and initrd, when every peer is here.
+fn peers(test: &str) -> Option<(PathBuf, PathBuf)> {
+    let here = [
+        (QEMU, "qemu-system-x86"),
+        (DEBIAN_VIRSH, "libvirt-clients"),
+        (VIRT_INSTALL, "virtinst"),
+    ]
+    .iter()
+    .all(|(path, package)| peer(test, path, package));
+    if here {
+        linux_guest(test)
+    } else {
+        None
+    }
+}
+
+/// One virt-tools command (virt-install, virt-xml, virt-clone) in the C
+/// locale, with a home of its own (they keep logs and settings there):
+/// its standard output, standard error and whether it succeeded.
+fn virt_tool(tool: &str, home: &Path, args: &[&str]) -> (String, String, bool) {
+    let out = Command::new(tool)
+        .args(args)
+        .env("LC_ALL", "C")
+        .env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {tool}: {e}"));
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.success(),
+    )
+}
+
+#[test]
+fn virt_install_creates_and_starts_a_guest_through_the_daemon() {
+    let test = "virt_install";
+    let Some((kernel, initrd)) = peers(test) else {
+        return;
+    };
+    // virt-install writes the paths it was given in canonical form.
+    let canonical = |p: PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
+    let (kernel, initrd) = (canonical(kernel), canonical(initrd));
+    let root = temp_dir("virt-install-root");
+    let d = Daemon::start_in_with_env(
+        temp_dir("virt-install"),
+        &[],
+        &[("VIRT_QEMU_ROOT", root.as_os_str())],
+    );
+    let uri = format!("qemu+unix:///system?socket={}", d.rw().display());
+    let virsh = |line: &str| {
+        let (out, err, ok) = debian_virsh(&["-c", &uri, line]);
+        assert!(ok, "`{line}` failed: {err}\n{}", d.log());
+        out
+    };
+    // virt-install puts new disks in the pool named `default` (and would
+    // make one in /var/lib/libvirt/images without it).
+    let images = root.join("images");
+    virsh(&format!(
+        "pool-define-as default dir --target {}",
+        images.display()
+    ));
+    virsh("pool-build default; pool-start default");
+    let home = root.join("home");
+    let serial = root.join("g1.serial");
+    let boot = format!(
+        "kernel={},initrd={},kernel_args=console=ttyS0",
+        kernel.display(),
+        initrd.display()
+    );
+    let serial_opt = format!("file,path={}", serial.display());
+    // TCG: this test guest needs no KVM, and boots where nested KVM
+    // cannot run it.
+    let install = |extra: &[&str]| {
+        let mut args = vec![
+            "--connect",
+            &uri,
+            "--name",
+            "g1",
+            "--virt-type",
+            "qemu",
+            "--memory",
+            "128",
+            "--vcpus",
+            "1",
+            "--osinfo",
+            "generic",
+            "--disk",
+            "size=1",
+            "--network",
+            "user",
+            "--graphics",
+            "none",
+            "--serial",
+            &serial_opt,
+            "--import",
+            "--boot",
+            &boot,
+            "--noautoconsole",
+        ];
+        args.extend_from_slice(extra);
+        virt_tool(VIRT_INSTALL, &home, &args)
+    };
+    let nothing_made = |when: &str| {
+        assert!(!virsh("list --all --name").contains("g1"), "{when}");
+        assert!(!virsh("vol-list default").contains("g1.qcow2"), "{when}");
+    };
+
+    // A dry run checks everything and changes nothing.
+    let (out, err, ok) = install(&["--dry-run"]);
+    assert!(ok, "--dry-run: {out}{err}\n{}", d.log());
+    assert!(out.contains("Dry run completed successfully"), "{out}");
+    nothing_made("after --dry-run");
+
+    // The XML it would define: the volume in the pool, what we asked for.
+    let (xml, err, ok) = install(&["--print-xml", "--dry-run"]);
+    assert!(ok, "--print-xml: {err}\n{}", d.log());
+    let disk = images.join("g1.qcow2");
+    for part in [
+        "<domain type=\"qemu\">".to_string(),
+        "<name>g1</name>".into(),
+        format!("<kernel>{}</kernel>", kernel.display()),
+        "<driver name=\"qemu\" type=\"qcow2\" discard=\"unmap\"/>".into(),
+        format!("<source file=\"{}\"/>", disk.display()),
+        "<interface type=\"user\">".into(),
+        format!("<source path=\"{}\"/>", serial.display()),
+    ] {
+        assert!(xml.contains(&part), "no {part} in\n{xml}");
+    }
+    nothing_made("after --print-xml --dry-run");
+
+    // On KVM it picks the host's CPU as it does with libvirtd: our domain
+    // capabilities say host-passthrough is safe (migratable on and off).
+    if std::fs::File::options()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm")
+        .is_ok()
+    {
+        let (xml, err, ok) = virt_tool(
+            VIRT_INSTALL,
+            &home,
+            &[
+                "--connect",
+                &uri,
+                "--name",
+                "k1",
+                "--memory",
+                "128",
+                "--osinfo",
+                "generic",
+                "--disk",
+                "none",
+                "--network",
+                "none",
+                "--graphics",
+                "none",
+                "--import",
+                "--boot",
+                &boot,
+                "--print-xml",
+            ],
+        );
+        assert!(ok, "--print-xml on KVM: {err}\n{}", d.log());
+        assert!(xml.contains("<cpu mode=\"host-passthrough\"/>"), "{xml}");
+    }
+
+    // The install: volume made, guest defined and started.
+    let (out, err, ok) = install(&[]);
+    assert!(ok, "virt-install: {out}{err}\n{}", d.log());
+    assert!(out.contains("Domain creation completed."), "{out}");
+    assert!(virsh("domstate g1").starts_with("running"));
+    assert!(virsh("vol-list default").contains("g1.qcow2"));
+    assert!(virsh("vol-info g1.qcow2 --pool default").contains("Capacity:       1.00 GiB"));
+    let live = virsh("dumpxml g1");
+    for part in [
+        format!("<source file='{}'/>", disk.display()),
+        "<target dev='hda' bus='ide'/>".into(),
+        "<model type='e1000'/>".into(),
+        "<controller type='usb' model='ich9-ehci1'/>".into(),
+        "<master startport='4'/>".into(),
+        format!("<initrd>{}</initrd>", initrd.display()),
+    ] {
+        assert!(live.contains(&part), "no {part} in\n{live}");
+    }
+    // The guest boots: its console writes to the file.
+    assert!(
+        wait_until(300, || std::fs::read_to_string(&serial)
+            .is_ok_and(|s| s.contains("virt-rs test guest: up"))),
+        "{:?}\n{}",
+        std::fs::read_to_string(&serial),
+        d.log()
+    );
+    assert!(virsh("domstate g1").starts_with("running"));
+
+    // Undefining with its storage removes the volume virt-install made.
+    virsh("destroy g1");
+    virsh("undefine g1 --remove-all-storage");
+    nothing_made("after undefine --remove-all-storage");
+    assert!(!disk.exists());
+}
