@@ -545,6 +545,36 @@ where
     Ok(n as c_int)
 }
 
+/// The body of every `virConnectListAll*`: the caller's array pointer
+/// cleared first (as libvirt does), then each object `list` gives as a
+/// new handle made by `wrap`, in a malloc'd, NULL-terminated array.
+///
+/// # Safety
+/// `conn` is the caller's connection pointer and `out` null or the
+/// caller's storage for one pointer, as the public function takes them.
+unsafe fn list_all<T, H: handles::Handle>(
+    conn: *mut ConnHandle,
+    out: *mut *mut *mut H,
+    api: &'static str,
+    list: impl FnOnce(&Connect) -> Result<Vec<T>, Error>,
+    wrap: impl Fn(&ConnHandle, T) -> H,
+) -> c_int {
+    guard(api, -1, |call| {
+        // SAFETY: caller's handle, checked.
+        let c = unsafe { conn_of(conn, api, call) }?;
+        if !out.is_null() {
+            // SAFETY: caller's storage; libvirt clears it before listing.
+            unsafe { out.write(ptr::null_mut()) };
+        }
+        let handles = list(&c.conn)?
+            .into_iter()
+            .map(|x| handles::into_raw(wrap(c, x)))
+            .collect();
+        // SAFETY: caller's storage, null or one pointer.
+        unsafe { put_handles(out, handles) }
+    })
+}
+
 /// `virConnectListAllDomains`: every domain passing `flags`
 /// (`VIR_CONNECT_LIST_DOMAINS_*`), as new handles in a malloc'd,
 /// NULL-terminated array.
@@ -554,22 +584,16 @@ pub unsafe extern "C" fn virConnectListAllDomains(
     domains: *mut *mut *mut DomainHandle,
     flags: c_uint,
 ) -> c_int {
-    const API: &str = "virConnectListAllDomains";
-    guard(API, -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, API, call) }?;
-        if !domains.is_null() {
-            // SAFETY: caller's storage; libvirt clears it before listing.
-            unsafe { domains.write(ptr::null_mut()) };
-        }
-        let list = c.conn.list_all_domains(flags)?;
-        let handles = list
-            .into_iter()
-            .map(|d| handles::into_raw(DomainHandle::new(c, d)))
-            .collect();
-        // SAFETY: caller's storage, null or one pointer.
-        unsafe { put_handles(domains, handles) }
-    })
+    // SAFETY: the caller's handle and storage, forwarded.
+    unsafe {
+        list_all(
+            conn,
+            domains,
+            "virConnectListAllDomains",
+            |c| c.list_all_domains(flags),
+            DomainHandle::new,
+        )
+    }
 }
 
 /// `VIR_CONNECT_LIST_NETWORKS_INACTIVE` / `_ACTIVE`, and the same bits of
@@ -585,22 +609,16 @@ pub unsafe extern "C" fn virConnectListAllNetworks(
     nets: *mut *mut *mut NetworkHandle,
     flags: c_uint,
 ) -> c_int {
-    const API: &str = "virConnectListAllNetworks";
-    guard(API, -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, API, call) }?;
-        if !nets.is_null() {
-            // SAFETY: caller's storage.
-            unsafe { nets.write(ptr::null_mut()) };
-        }
-        let list = c.conn.list_all_networks(flags)?;
-        let handles = list
-            .into_iter()
-            .map(|n| handles::into_raw(NetworkHandle::new(c, n)))
-            .collect();
-        // SAFETY: caller's storage, null or one pointer.
-        unsafe { put_handles(nets, handles) }
-    })
+    // SAFETY: the caller's handle and storage, forwarded.
+    unsafe {
+        list_all(
+            conn,
+            nets,
+            "virConnectListAllNetworks",
+            |c| c.list_all_networks(flags),
+            NetworkHandle::new,
+        )
+    }
 }
 
 /// Names of active networks, from the driver's own call (the flags slot
@@ -738,22 +756,16 @@ pub unsafe extern "C" fn virConnectListAllStoragePools(
     pools: *mut *mut *mut PoolHandle,
     flags: c_uint,
 ) -> c_int {
-    const API: &str = "virConnectListAllStoragePools";
-    guard(API, -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, API, call) }?;
-        if !pools.is_null() {
-            // SAFETY: caller's storage.
-            unsafe { pools.write(ptr::null_mut()) };
-        }
-        let list = c.conn.list_all_storage_pools(flags)?;
-        let handles = list
-            .into_iter()
-            .map(|p| handles::into_raw(PoolHandle::new(c, p)))
-            .collect();
-        // SAFETY: caller's storage, null or one pointer.
-        unsafe { put_handles(pools, handles) }
-    })
+    // SAFETY: the caller's handle and storage, forwarded.
+    unsafe {
+        list_all(
+            conn,
+            pools,
+            "virConnectListAllStoragePools",
+            |c| c.list_all_storage_pools(flags),
+            PoolHandle::new,
+        )
+    }
 }
 
 /// `virConnectNumOfStoragePools`: how many pools are active.
