@@ -245,8 +245,8 @@ impl DomainDef {
         if let Some(d) = t.devices {
             def.devices = parse_devices(d)?;
         }
-        crate::views::check_definition(&def)?;
         crate::validate::check_parsed(&def)?;
+        crate::views::check_definition(&def)?;
         crate::postparse::check(&def)?;
         crate::validate::check_valid(&def)?;
         crate::postparse::apply(&mut def);

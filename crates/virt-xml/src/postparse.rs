@@ -79,6 +79,7 @@ pub(crate) fn apply(def: &mut DomainDef) {
         memtune_in_kib(memtune);
     }
     seclabels(def);
+    iothreads(def);
     def.extra
         .retain(|e| !(DROPPED_WHEN_EMPTY.contains(&e.name.as_str()) && is_empty(e)));
     if def.features.as_ref().is_some_and(Vec::is_empty) {
@@ -142,6 +143,106 @@ fn seclabels(def: &mut DomainDef) {
         *e = out;
         true
     });
+}
+
+/// How many I/O threads libvirt fills in beyond the given ids before
+/// this model refuses to (libvirt allocates them all; for a count near
+/// 2^32 it aborts).
+const IOTHREADS_FILLED_MAX: u64 = 1 << 16;
+
+/// The I/O threads as libvirt writes what it read
+/// (virDomainDefParseIOThreads, virDomainDefIOThreadsFormat): the count is
+/// the larger of `<iothreads>` and the ids given, 0 written as nothing;
+/// `<iothreadids>` (one, holding every id) is written when an id was
+/// given or a thread pool set, the given ids first and then the lowest
+/// free ones up to the count; `<defaultiothread>` only with a pool bound.
+fn iothreads(def: &mut DomainDef) {
+    let count: u64 = match def.extra.iter().find(|e| e.name == "iothreads") {
+        Some(e) => match e.text().trim().parse::<u32>() {
+            Ok(n) => u64::from(n),
+            Err(_) => return,
+        },
+        None => 0,
+    };
+    let bound = |e: &Element, name: &str| -> Option<i64> {
+        e.attr(name)
+            .and_then(|v| v.trim().parse::<i32>().ok())
+            .map(i64::from)
+            .filter(|&v| v >= 0)
+    };
+    let mut ids: Vec<(u64, Option<i64>, Option<i64>)> = Vec::new();
+    for e in def.extra.iter().filter(|e| e.name == "iothreadids") {
+        for t in e.children_named("iothread") {
+            let Some(id) = t.attr("id").and_then(|v| v.trim().parse::<u32>().ok()) else {
+                return;
+            };
+            ids.push((
+                u64::from(id),
+                bound(t, "thread_pool_min"),
+                bound(t, "thread_pool_max"),
+            ));
+        }
+    }
+    let total = count.max(ids.len() as u64);
+    let given = ids.len();
+    if total - given as u64 > IOTHREADS_FILLED_MAX && given > 0 {
+        return;
+    }
+    let write_ids = given > 0;
+    if write_ids {
+        let mut next = 1u64;
+        while (ids.len() as u64) < total {
+            while ids.iter().any(|&(id, _, _)| id == next) {
+                next += 1;
+            }
+            ids.push((next, None, None));
+            next += 1;
+        }
+    }
+    let mut first_count = true;
+    let mut first_ids = true;
+    let mut first_default = true;
+    def.extra.retain_mut(|e| match e.name.as_str() {
+        "iothreads" => std::mem::take(&mut first_count) && total > 0,
+        "iothreadids" => std::mem::take(&mut first_ids) && write_ids,
+        "defaultiothread" => {
+            let (min, max) = (bound(e, "thread_pool_min"), bound(e, "thread_pool_max"));
+            if !std::mem::take(&mut first_default) || (min.is_none() && max.is_none()) {
+                return false;
+            }
+            *e = pool_bounds(Element::new("defaultiothread"), min, max);
+            true
+        }
+        _ => true,
+    });
+    if total > 0 {
+        let text = total.to_string();
+        match def.extra.iter_mut().find(|e| e.name == "iothreads") {
+            Some(e) => e.set_text(text),
+            None => def.extra.push(Element::new("iothreads").with_text(text)),
+        }
+    }
+    if write_ids {
+        if let Some(e) = def.extra.iter_mut().find(|e| e.name == "iothreadids") {
+            let mut out = Element::new("iothreadids");
+            for (id, min, max) in ids {
+                let t = Element::new("iothread").with_attr("id", id.to_string());
+                out = out.with_child(pool_bounds(t, min, max));
+            }
+            *e = out;
+        }
+    }
+}
+
+/// `e` with the thread pool bounds that are set.
+fn pool_bounds(mut e: Element, min: Option<i64>, max: Option<i64>) -> Element {
+    if let Some(min) = min {
+        e = e.with_attr("thread_pool_min", min.to_string());
+    }
+    if let Some(max) = max {
+        e = e.with_attr("thread_pool_max", max.to_string());
+    }
+    e
 }
 
 /// libvirt's "unlimited" memory limit (`VIR_DOMAIN_MEMORY_PARAM_UNLIMITED`,

@@ -188,6 +188,18 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
     }
     // virDomainDefTunablesParse: <vcpu cpuset>, then <cputune>.
     check_set(def.vcpu.cpuset.as_deref(), Some(&cpuset))?;
+    // virDomainDefParseIOThreads: each id once.
+    let mut ids: Vec<u32> = Vec::new();
+    for t in top(def, "iothreadids").flat_map(|e| e.children_named("iothread")) {
+        if let Some(id) = t.attr("id").and_then(|v| v.trim().parse::<u32>().ok()) {
+            if ids.contains(&id) {
+                return Err(XmlError::Invalid(format!(
+                    "duplicate iothread id '{id}' found"
+                )));
+            }
+            ids.push(id);
+        }
+    }
     if let Some(cputune) = top(def, "cputune").next() {
         check_cputune(def, cputune, &cpuset)?;
     }
@@ -513,42 +525,117 @@ fn check_cputune(
     cputune: &Element,
     cpuset: &dyn Fn(&str) -> XmlError,
 ) -> Result<(), XmlError> {
+    // The scheduler values, read as numbers (`virXPathULongLong`,
+    // `virXPathLongLong`): an empty one is unset.
+    for (name, what, signed) in [
+        ("shares", "shares", false),
+        ("period", "period", false),
+        ("quota", "quota", true),
+        ("global_period", "global period", false),
+        ("global_quota", "global quota", true),
+        ("emulator_period", "emulator period", false),
+        ("emulator_quota", "emulator quota", true),
+        ("iothread_period", "iothread period", false),
+        ("iothread_quota", "iothread quota", true),
+    ] {
+        let Some(text) = cputune.child(name).map(string_value) else {
+            continue;
+        };
+        if !text.is_empty() && c_long(&text, signed).is_none() {
+            return Err(XmlError::Invalid(format!(
+                "can't parse cputune {what} value"
+            )));
+        }
+    }
+    let mut pinned_vcpus: Vec<u32> = Vec::new();
     for pin in cputune.children_named("vcpupin") {
+        let vcpu = required_uint(pin, "vcpu", false)?;
         // libvirt ignores a pin of a vCPU the domain does not have, unread.
-        let vcpu = pin.attr("vcpu").and_then(|v| v.trim().parse::<u64>().ok());
-        if vcpu.is_some_and(|v| v < u64::from(def.vcpu.max)) {
-            check_set(pin.attr("cpuset"), Some(cpuset))?;
+        if vcpu >= def.vcpu.max {
+            continue;
         }
+        let set = pin_cpuset(pin)?;
+        if pinned_vcpus.contains(&vcpu) {
+            return Err(XmlError::Internal(format!(
+                "duplicate vcpupin for vcpu '{vcpu}'"
+            )));
+        }
+        pinned_vcpus.push(vcpu);
+        check_set(Some(set), Some(cpuset))?;
     }
-    for pin in cputune.children_named("emulatorpin") {
-        check_set(pin.attr("cpuset"), Some(cpuset))?;
+    let mut emulatorpins = cputune.children_named("emulatorpin");
+    if let Some(pin) = emulatorpins.next() {
+        if emulatorpins.next().is_some() {
+            return Err(XmlError::Invalid(
+                "only one emulatorpin is supported".into(),
+            ));
+        }
+        check_set(Some(pin_cpuset(pin)?), Some(cpuset))?;
     }
+    let mut pinned_threads: Vec<u32> = Vec::new();
     for pin in cputune.children_named("iothreadpin") {
-        let id = pin.attr("iothread").unwrap_or_default();
-        match id.trim().parse::<u64>() {
-            Ok(0) => {
-                return Err(XmlError::Invalid(
-                    "Invalid value for attribute 'iothread' in element 'iothreadpin': \
-                     Zero is not permitted"
-                        .into(),
-                ))
-            }
-            Ok(n) if !has_iothread(def, n) => {
-                return Err(XmlError::Unsupported(format!(
-                    "Cannot find 'iothread' : {n}"
-                )))
-            }
-            _ => {}
+        let id = required_uint(pin, "iothread", true)?;
+        if !has_iothread(def, u64::from(id)) {
+            return Err(XmlError::Unsupported(format!(
+                "Cannot find 'iothread' : {id}"
+            )));
         }
-        check_set(pin.attr("cpuset"), Some(cpuset))?;
+        check_set(Some(pin_cpuset(pin)?), Some(cpuset))?;
+        if pinned_threads.contains(&id) {
+            return Err(XmlError::Internal(format!(
+                "duplicate iothreadpin for same iothread '{id}'"
+            )));
+        }
+        pinned_threads.push(id);
     }
     for (element, attr) in [("vcpusched", "vcpus"), ("iothreadsched", "iothreads")] {
+        let mut taken: Vec<(u64, u64)> = Vec::new();
         for sched in cputune.children_named(element) {
-            let empty = move |v: &str| {
-                XmlError::Unsupported(format!("'{attr}' scheduler bitmap '{v}' is empty"))
+            let Some(v) = sched.attr(attr) else {
+                return Err(XmlError::Invalid(format!(
+                    "Missing attribute '{attr}' in element '{element}'"
+                )));
             };
-            check_set(sched.attr(attr), Some(&empty))?;
+            let set = bitmap(v, CPUMASK_LEN)
+                .ok_or_else(|| XmlError::InvalidArg(format!("Failed to parse bitmap '{v}'")))?;
+            if set.is_empty() {
+                return Err(XmlError::Unsupported(format!(
+                    "'{attr}' scheduler bitmap '{v}' is empty"
+                )));
+            }
+            check_scheduler(sched)?;
+            for &(lo, hi) in &set {
+                for bit in lo..=hi {
+                    let present = match attr {
+                        "vcpus" => bit < u64::from(def.vcpu.max),
+                        _ => has_iothread(def, bit),
+                    };
+                    if !present {
+                        return Err(XmlError::Unsupported(match attr {
+                            "vcpus" => {
+                                format!("vCPU '{bit}' is not present in domain definition")
+                            }
+                            _ => format!("Cannot find 'iothread' : {bit}"),
+                        }));
+                    }
+                    if taken.iter().any(|&(a, b)| a <= bit && bit <= b) {
+                        return Err(detail(&format!(
+                            "'{element}' attributes '{attr}' must not overlap"
+                        )));
+                    }
+                }
+            }
+            taken.extend(set);
         }
+    }
+    let mut emulatorscheds = cputune.children_named("emulatorsched");
+    if let Some(sched) = emulatorscheds.next() {
+        if emulatorscheds.next().is_some() {
+            return Err(XmlError::Invalid(
+                "only one emulatorsched is supported".into(),
+            ));
+        }
+        check_scheduler(sched)?;
     }
     for element in ["cachetune", "memorytune"] {
         for tune in cputune.children_named(element) {
@@ -562,6 +649,100 @@ fn check_cputune(
         }
     }
     Ok(())
+}
+
+/// A pin's `cpuset`, which libvirt requires (an internal error without).
+fn pin_cpuset(pin: &Element) -> Result<&str, XmlError> {
+    pin.attr("cpuset")
+        .ok_or_else(|| XmlError::Internal(format!("missing cpuset for {}", pin.name)))
+}
+
+/// `virXMLPropUInt` with VIR_XML_PROP_REQUIRED (and NONZERO when
+/// `nonzero`), base 10.
+fn required_uint(e: &Element, attr: &str, nonzero: bool) -> Result<u32, XmlError> {
+    let Some(v) = e.attr(attr) else {
+        return Err(missing_attr(e, attr));
+    };
+    match c_uint(v, 10) {
+        None => Err(XmlError::NotUnsigned {
+            attr: attr.into(),
+            element: e.name.clone(),
+            value: v.into(),
+        }),
+        Some(0) if nonzero => Err(XmlError::Invalid(format!(
+            "Invalid value for attribute '{attr}' in element '{}': Zero is not permitted",
+            e.name
+        ))),
+        Some(n) => Ok(n),
+    }
+}
+
+fn missing_attr(e: &Element, attr: &str) -> XmlError {
+    XmlError::Invalid(format!(
+        "Missing required attribute '{attr}' in element '{}'",
+        e.name
+    ))
+}
+
+/// virDomainSchedulerParseCommonAttrs: a policy other than "none", and a
+/// priority for the real-time ones.
+fn check_scheduler(sched: &Element) -> Result<(), XmlError> {
+    let Some(policy) = sched.attr("scheduler") else {
+        return Err(missing_attr(sched, "scheduler"));
+    };
+    if !matches!(policy, "batch" | "idle" | "fifo" | "rr") {
+        return Err(XmlError::Invalid(format!(
+            "Invalid value for attribute 'scheduler' in element '{}': '{policy}'.",
+            sched.name
+        )));
+    }
+    if matches!(policy, "fifo" | "rr") {
+        let Some(p) = sched.attr("priority") else {
+            return Err(missing_attr(sched, "priority"));
+        };
+        if c_int(p).is_none() {
+            return Err(XmlError::Invalid(format!(
+                "Invalid value for attribute 'priority' in element '{}': '{p}'. \
+                 Expected integer value",
+                sched.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `strtol`/`strtoll` as `virStrToLong_i` takes it: spaces before, a
+/// sign, digits, nothing after, within i32.
+fn c_int(text: &str) -> Option<i32> {
+    let t = text.trim_start_matches(is_space);
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok()
+}
+
+/// `virStrToLong_ll` (`signed`) or `virStrToLong_ull` on the whole text:
+/// spaces before, a sign (a negative unsigned value wraps, as strtoull
+/// does), decimal digits, nothing after.
+fn c_long(text: &str, signed: bool) -> Option<()> {
+    let t = text.trim_start_matches(is_space);
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u128 = t.parse().ok()?;
+    let fits = match (signed, neg) {
+        (true, false) => n <= i64::MAX as u128,
+        (true, true) => n <= i64::MAX as u128 + 1,
+        (false, _) => n <= u64::MAX as u128,
+    };
+    fits.then_some(())
 }
 
 /// virCPUDefParseXML's checks of a guest CPU.

@@ -116,3 +116,55 @@ fn refusals_libvirt_gives_no_cause_for() {
         "<resource><fibrechannel appid='a'/></resource>",
     ));
 }
+
+#[test]
+fn iothreads_are_counted_and_filled_as_libvirt_does() {
+    // A zero count is no I/O threads: not written.
+    assert!(!dump(&domain("", "<iothreads>0</iothreads>")).contains("iothreads"));
+    // Given ids make the count; the count fills in the lowest free ids.
+    let out = dump(&domain(
+        "",
+        "<iothreads>3</iothreads><iothreadids><iothread id='2' thread_pool_max='4'/></iothreadids>",
+    ));
+    assert!(
+        out.contains(
+            "  <iothreads>3</iothreads>\n  <iothreadids>\n    <iothread id='2' thread_pool_max='4'/>\n    \
+             <iothread id='1'/>\n    <iothread id='3'/>\n  </iothreadids>\n"
+        ),
+        "{out}"
+    );
+    let out = dump(&domain("", "<iothreadids><iothread id='7'/></iothreadids>"));
+    assert!(out.contains("<iothreads>1</iothreads>"), "{out}");
+    let dup = "<iothreadids><iothread id='7'/><iothread id='7'/></iothreadids>";
+    assert_eq!(refusal(&domain("", dup)).code(), ErrorCode::XmlError);
+}
+
+#[test]
+fn cputune_is_read_in_libvirt_order() {
+    let cases = [
+        // The scheduler's thread set is read before the ranges are checked.
+        (
+            "<cputune><period>5</period><iothreadsched scheduler='rr' priority='0'/></cputune>",
+            "XML error: Missing attribute 'iothreads' in element 'iothreadsched'",
+        ),
+        (
+            "<cputune><vcpusched vcpus='0' scheduler='fifo'/></cputune>",
+            "XML error: Missing required attribute 'priority' in element 'vcpusched'",
+        ),
+        (
+            "<cputune><vcpusched vcpus='3' scheduler='batch'/></cputune>",
+            "unsupported configuration: vCPU '3' is not present in domain definition",
+        ),
+        (
+            "<cputune><emulatorpin/></cputune>",
+            "internal error: missing cpuset for emulatorpin",
+        ),
+        (
+            "<cputune><quota>x</quota></cputune>",
+            "XML error: can't parse cputune quota value",
+        ),
+    ];
+    for (given, message) in cases {
+        assert_eq!(refusal(&domain("", given)).to_string(), message, "{given}");
+    }
+}
