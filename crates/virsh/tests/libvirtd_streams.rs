@@ -10,8 +10,9 @@
 use std::io::{Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::process::Command;
 use virt_testkit::libvirtd::{start, unavailable};
+
+mod common;
 
 fn allocated(p: &Path) -> u64 {
     std::fs::metadata(p).map(|m| m.blocks() * 512).unwrap_or(0)
@@ -32,14 +33,9 @@ fn our_virsh_streams_volumes_to_and_from_libvirtd() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let run = |line: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_virsh"))
-            .args(["-q", "-c", &uri, line])
-            .env("LC_ALL", "C")
-            .output()
-            .expect("run virsh");
-        let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(out.status.success(), "`{line}` failed: {err}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let (out, err, ok) = common::virsh_line(&uri, line);
+        assert!(ok, "`{line}` failed: {err}");
+        out
     };
     let images = dir.join("images");
     run(&format!(

@@ -10,22 +10,10 @@
 
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
-use std::process::Command;
 use virt_testkit::block::{has_device_mapper, lvm_ok, lvm_required, missing, Loop};
 
-fn virsh(root: &Path, line: &str) -> (String, String, bool) {
-    let uri = format!("qemu:///embed?root={}", root.join("embed").display());
-    let out = Command::new(env!("CARGO_BIN_EXE_virsh"))
-        .args(["-q", "-c", &uri, line])
-        .env("LC_ALL", "C")
-        .output()
-        .expect("run virsh");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.success(),
-    )
-}
+mod common;
+use common::embed_virsh as virsh;
 
 #[test]
 fn logical_pool_through_virsh() {

@@ -8,7 +8,6 @@
 use std::io::{Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 struct Root(PathBuf);
 
@@ -18,19 +17,8 @@ impl Drop for Root {
     }
 }
 
-fn virsh(root: &Path, line: &str) -> (String, String, bool) {
-    let uri = format!("qemu:///embed?root={}", root.join("embed").display());
-    let out = Command::new(env!("CARGO_BIN_EXE_virsh"))
-        .args(["-q", "-c", &uri, line])
-        .env("LC_ALL", "C")
-        .output()
-        .expect("run virsh");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.success(),
-    )
-}
+mod common;
+use common::embed_virsh as virsh;
 
 fn allocated(p: &Path) -> u64 {
     std::fs::metadata(p).map(|m| m.blocks() * 512).unwrap_or(0)

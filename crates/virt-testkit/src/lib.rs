@@ -148,13 +148,15 @@ pub const DEBIAN_VIRSH: &str = "/usr/bin/virsh";
 /// Run Debian's virsh with `args` in the C locale: its standard output,
 /// its standard error, and whether it succeeded.
 pub fn debian_virsh(args: &[&str]) -> (String, String, bool) {
-    let out = match std::process::Command::new(DEBIAN_VIRSH)
-        .args(args)
-        .env("LC_ALL", "C")
-        .output()
-    {
+    output(std::process::Command::new(DEBIAN_VIRSH).args(args))
+}
+
+/// Run `cmd` to its end in the C locale: its standard output, its
+/// standard error, and whether it succeeded.
+pub fn output(cmd: &mut std::process::Command) -> (String, String, bool) {
+    let out = match cmd.env("LC_ALL", "C").output() {
         Ok(o) => o,
-        Err(e) => panic!("cannot run {DEBIAN_VIRSH}: {e}"),
+        Err(e) => panic!("cannot run {:?}: {e}", cmd.get_program()),
     };
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -10,6 +10,22 @@ pub use virt_testkit::golden::{self, Case, Outcome};
 /// The shared corpus (virt-testkit's).
 pub use virt_testkit::corpus_root as corpus;
 
+/// Our virsh, `virsh -q -c URI LINE`, in the C locale: its standard
+/// output, its standard error, and whether it succeeded.
+pub fn virsh_line(uri: &str, line: &str) -> (String, String, bool) {
+    virt_testkit::output(
+        std::process::Command::new(env!("CARGO_BIN_EXE_virsh")).args(["-q", "-c", uri, line]),
+    )
+}
+
+/// Our virsh on `qemu:///embed?root=ROOT/embed` (see [`virsh_line`]).
+pub fn embed_virsh(root: &Path, line: &str) -> (String, String, bool) {
+    virsh_line(
+        &format!("qemu:///embed?root={}", root.join("embed").display()),
+        line,
+    )
+}
+
 pub fn run_virsh(args: &[String], cwd: &Path, stdin: Option<&str>) -> Outcome {
     golden::run(Path::new(env!("CARGO_BIN_EXE_virsh")), args, cwd, stdin)
 }
