@@ -33,6 +33,20 @@ pub struct Editable<'a> {
     pub define: Define<'a>,
     /// Whether the definition validates (then `i` turns that off).
     pub validates: bool,
+    /// Define even when the XML comes back unchanged (`snapshot-edit
+    /// --current`, which also makes the snapshot current).
+    pub define_unchanged: bool,
+}
+
+/// How an edit ended, for commands that say more than "edited".
+pub enum Outcome {
+    /// The XML came back unchanged (and was not defined again).
+    Unchanged,
+    /// Defined again; the defined object's name.
+    Defined(String),
+    /// The definition failed without a terminal to ask: virsh's
+    /// "Failed." was printed, and virsh goes on as if it had succeeded.
+    NotDefined,
 }
 
 /// The temporary file, removed when the edit ends however it ends.
@@ -46,6 +60,21 @@ impl Drop for TempFile {
 
 /// Edit `obj` (currently named `name`) as virsh's `*-edit` commands do.
 pub fn edit(ctl: &mut Ctl, name: &str, obj: Editable<'_>) -> CmdResult {
+    let subject = obj.subject;
+    let edited = match edit_outcome(ctl, name, obj)? {
+        Outcome::Unchanged => return Ok(()),
+        Outcome::Defined(n) => n,
+        // virsh 9.0 without a terminal: the success line of an object it
+        // never got.
+        Outcome::NotDefined => "(null)".to_string(),
+    };
+    ctl.print_extra(&format!("{} XML configuration edited.\n", subject(&edited)));
+    Ok(())
+}
+
+/// The edit loop of virsh's `*-edit` commands (its virsh-edit.c): the
+/// caller says what the end means.
+pub fn edit_outcome(ctl: &mut Ctl, name: &str, obj: Editable<'_>) -> Result<Outcome, Failure> {
     let mut doc = (obj.xml)().map_err(Failure::from)?;
     let tmp = write_temp(ctl, &doc)?;
     let mut validate = obj.validates;
@@ -58,12 +87,12 @@ pub fn edit(ctl: &mut Ctl, name: &str, obj: Editable<'_>) -> CmdResult {
                 virt_core::error::io_error_text(&e)
             ))
         })?;
-        if edited == doc {
+        if edited == doc && !obj.define_unchanged {
             ctl.print_extra(&format!(
                 "{} XML configuration not changed.\n",
                 (obj.subject)(name)
             ));
-            return Ok(());
+            return Ok(Outcome::Unchanged);
         }
         loop {
             let reread = (obj.xml)().map_err(Failure::from)?;
@@ -72,13 +101,7 @@ pub fn edit(ctl: &mut Ctl, name: &str, obj: Editable<'_>) -> CmdResult {
                 ("The XML configuration was changed by another user.", None)
             } else {
                 match (obj.define)(&edited, validate) {
-                    Ok(new_name) => {
-                        ctl.print_extra(&format!(
-                            "{} XML configuration edited.\n",
-                            (obj.subject)(&new_name)
-                        ));
-                        return Ok(());
-                    }
+                    Ok(new_name) => return Ok(Outcome::Defined(new_name)),
                     Err(e) => ("Failed.", Some(e)),
                 }
             };
@@ -91,16 +114,10 @@ pub fn edit(ctl: &mut Ctl, name: &str, obj: Editable<'_>) -> CmdResult {
                 }
                 Some(_) => return Err(Failure::default()),
                 None => {
-                    // virsh 9.0 without a terminal: its message, then the
-                    // success line of an object it never got.
                     virt_core::reset_last_error();
                     ctl.flush();
                     ctl.error(msg);
-                    ctl.print_extra(&format!(
-                        "{} XML configuration edited.\n",
-                        (obj.subject)("(null)")
-                    ));
-                    return Ok(());
+                    return Ok(Outcome::NotDefined);
                 }
             }
         }
@@ -338,6 +355,7 @@ pub fn domain(ctl: &mut Ctl, cmd: &crate::cmd::Cmd) -> CmdResult {
                     .map(|d| d.name().to_string())
             }),
             validates: !cmd.has("skip-validate"),
+            define_unchanged: false,
         },
     )
 }

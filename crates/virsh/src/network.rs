@@ -375,6 +375,7 @@ pub fn net_edit(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
                     .map(|n| n.name().to_string())
             }),
             validates: false,
+            define_unchanged: false,
         },
     )
 }

@@ -255,6 +255,7 @@ pub fn pool_edit(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
                     .map(|p| p.name().to_string())
             }),
             validates: false,
+            define_unchanged: false,
         },
     )
 }

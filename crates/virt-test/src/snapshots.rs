@@ -42,7 +42,11 @@ fn handle(obj: &DomainObj, name: &str) -> DomainSnapshotRef {
 /// (by target or source) and appear once; the others get the disk's own
 /// `snapshot=` or `default` (`no` for an empty drive).
 fn align_disks(def: &mut SnapshotDef, dom: &DomainDef, default: &str) -> TestResult<()> {
-    let unsupported = |m: String| TestError::Xml(virt_xml::XmlError::Unsupported(m));
+    let unsupported = |m: String| {
+        TestError::Xml(virt_xml::snapshot::snapshot_error(
+            virt_xml::XmlError::Unsupported(m),
+        ))
+    };
     if def.disks.len() > dom.devices.disks.len() {
         return Err(unsupported(
             "too many disk snapshot requests for domain".into(),

@@ -82,6 +82,16 @@ pub enum XmlError {
         /// The whole message.
         message: String,
     },
+    /// An error of `error`'s kind that another part of libvirt than the
+    /// domain parser reports, in its own error domain (the snapshot
+    /// parser's `VIR_FROM_DOMAIN_SNAPSHOT`, the XML helpers' `VIR_FROM_XML`).
+    #[error("{error}")]
+    Reported {
+        /// The part of libvirt that reports it.
+        domain: ErrorDomain,
+        /// What it reports.
+        error: Box<XmlError>,
+    },
 }
 
 impl XmlError {
@@ -99,6 +109,7 @@ impl XmlError {
             XmlError::InvalidArg(_) => ErrorCode::InvalidArg,
             XmlError::Overflow(_) => ErrorCode::Overflow,
             XmlError::Refused { code, .. } => *code,
+            XmlError::Reported { error, .. } => error.code(),
         }
     }
 
@@ -107,8 +118,25 @@ impl XmlError {
         match self {
             XmlError::InvalidValue { .. } | XmlError::NotUnsigned { .. } => ErrorDomain::Xml,
             XmlError::InvalidArg(_) | XmlError::Overflow(_) => ErrorDomain::None,
-            XmlError::Refused { domain, .. } => *domain,
+            XmlError::Refused { domain, .. } | XmlError::Reported { domain, .. } => *domain,
             _ => ErrorDomain::Domain,
+        }
+    }
+}
+
+impl XmlError {
+    /// libvirt's `str1` of this error: the detail its message was made of.
+    fn detail(&self) -> Option<String> {
+        match self {
+            XmlError::Malformed { .. } | XmlError::NotInSchema { .. } => Some(self.to_string()),
+            XmlError::Invalid(s)
+            | XmlError::NoTarget(s)
+            | XmlError::Internal(s)
+            | XmlError::Unsupported(s)
+            | XmlError::InvalidArg(s)
+            | XmlError::Overflow(s) => Some(s.clone()),
+            XmlError::Reported { error, .. } => error.detail(),
+            _ => None,
         }
     }
 }
@@ -116,16 +144,7 @@ impl XmlError {
 impl From<XmlError> for virt_core::Error {
     fn from(e: XmlError) -> Self {
         let mut err = virt_core::Error::raw(e.code(), e.error_domain(), e.to_string());
-        err.str1 = match &e {
-            XmlError::Malformed { .. } | XmlError::NotInSchema { .. } => Some(e.to_string()),
-            XmlError::Invalid(s)
-            | XmlError::NoTarget(s)
-            | XmlError::Internal(s)
-            | XmlError::Unsupported(s)
-            | XmlError::InvalidArg(s)
-            | XmlError::Overflow(s) => Some(s.clone()),
-            _ => None,
-        };
+        err.str1 = e.detail();
         err
     }
 }

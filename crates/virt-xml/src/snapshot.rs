@@ -8,6 +8,7 @@ use crate::error::XmlError;
 use crate::format::FormatOptions;
 use crate::model::{DomainDef, Element, Node};
 use crate::reader::parse_element_in;
+use virt_core::ErrorDomain;
 
 /// The document name libxml2 errors carry for snapshot XML.
 pub const SNAPSHOT_DOCUMENT: &str = "(domain_snapshot)";
@@ -134,8 +135,28 @@ pub struct SnapshotDef {
     pub active: Option<bool>,
 }
 
+/// An error libvirt's snapshot code reports (snapshot_conf.c: the parser
+/// and the alignment of a snapshot's disks with the domain's), in its
+/// error domain `VIR_FROM_DOMAIN_SNAPSHOT`.
+pub fn snapshot_error(error: XmlError) -> XmlError {
+    XmlError::Reported {
+        domain: ErrorDomain::DomainSnapshot,
+        error: Box::new(error),
+    }
+}
+
+/// The snapshot parser's own "XML error: ...".
 fn invalid(msg: impl Into<String>) -> XmlError {
-    XmlError::Invalid(msg.into())
+    snapshot_error(XmlError::Invalid(msg.into()))
+}
+
+/// An "XML error: ..." of libvirt's XML helpers (`virXMLPropEnum`, the
+/// root element's check), which report it as `VIR_FROM_XML`.
+fn xml_helper(msg: impl Into<String>) -> XmlError {
+    XmlError::Reported {
+        domain: ErrorDomain::Xml,
+        error: Box::new(XmlError::Invalid(msg.into())),
+    }
 }
 
 fn text_of(root: &Element, name: &str) -> Option<String> {
@@ -147,7 +168,7 @@ fn enum_attr(e: &Element, attr: &str, words: &[&str]) -> Result<Option<String>, 
         None => Ok(None),
         // Index 0 is the enum's "default"/"none", which NONZERO refuses.
         Some(v) if words.iter().skip(1).any(|w| *w == v) => Ok(Some(v.to_string())),
-        Some(v) => Err(invalid(format!(
+        Some(v) => Err(xml_helper(format!(
             "Invalid value for attribute '{attr}' in element '{}': '{v}'.",
             e.name
         ))),
@@ -162,9 +183,11 @@ fn domain_of(e: &Element) -> Result<DomainDef, XmlError> {
 }
 
 fn parse_disk(e: &Element) -> Result<SnapshotDisk, XmlError> {
-    let name = e
-        .attr("name")
-        .ok_or_else(|| XmlError::Internal("missing name from disk snapshot element".into()))?;
+    let name = e.attr("name").ok_or_else(|| {
+        snapshot_error(XmlError::Internal(
+            "missing name from disk snapshot element".into(),
+        ))
+    })?;
     let mut snapshot = enum_attr(e, "snapshot", SNAPSHOT_LOCATIONS)?;
     let disk_type = match e.attr("type") {
         None => "file".to_string(),
@@ -173,7 +196,7 @@ fn parse_disk(e: &Element) -> Result<SnapshotDisk, XmlError> {
             return Err(invalid(format!("unsupported disk snapshot type '{t}'")))
         }
         Some(t) => {
-            return Err(invalid(format!(
+            return Err(xml_helper(format!(
                 "Invalid value for attribute 'type' in element 'disk': '{t}'."
             )))
         }
@@ -189,9 +212,9 @@ fn parse_disk(e: &Element) -> Result<SnapshotDisk, XmlError> {
             Some(f.to_string())
         }
         Some(f) => {
-            return Err(XmlError::Unsupported(format!(
+            return Err(snapshot_error(XmlError::Unsupported(format!(
                 "unknown disk snapshot driver '{f}'"
-            )))
+            ))))
         }
     };
     let mut disk = SnapshotDisk {
@@ -220,9 +243,14 @@ fn parse_disk(e: &Element) -> Result<SnapshotDisk, XmlError> {
 
 /// Parse snapshot XML as libvirt does, with its checks and messages.
 pub fn parse_snapshot(xml: &str, how: SnapshotParse) -> Result<SnapshotDef, XmlError> {
-    let root = parse_element_in(xml, SNAPSHOT_DOCUMENT)?;
+    // A document that is not well-formed is reported by the snapshot
+    // parser, which asked libxml2 for it.
+    let root = parse_element_in(xml, SNAPSHOT_DOCUMENT).map_err(|e| match e {
+        XmlError::Malformed { .. } => snapshot_error(e),
+        e => e,
+    })?;
     if root.name != "domainsnapshot" {
-        return Err(invalid(format!(
+        return Err(xml_helper(format!(
             "expecting root element of 'domainsnapshot', not '{}'",
             root.name
         )));
@@ -249,16 +277,18 @@ pub fn parse_snapshot(xml: &str, how: SnapshotParse) -> Result<SnapshotDef, XmlE
         let time = text_of(&root, "creationTime")
             .and_then(|t| t.trim().parse::<i64>().ok())
             .ok_or_else(|| {
-                XmlError::Internal("missing creationTime from existing snapshot".into())
+                snapshot_error(XmlError::Internal(
+                    "missing creationTime from existing snapshot".into(),
+                ))
             })?;
         def.creation_time = Some(time);
         def.parent = root.child("parent").and_then(|p| text_of(p, "name"));
         let state = text_of(&root, "state")
             .ok_or_else(|| invalid("missing state from existing snapshot"))?;
         if !SNAPSHOT_STATES.iter().skip(1).any(|s| *s == state) {
-            return Err(XmlError::Unsupported(format!(
+            return Err(snapshot_error(XmlError::Unsupported(format!(
                 "Invalid state '{state}' in domain snapshot XML"
-            )));
+            ))));
         }
         offline = state == "shutoff" || state == "disk-snapshot";
         def.state = Some(state);
@@ -329,7 +359,9 @@ pub fn parse_snapshot(xml: &str, how: SnapshotParse) -> Result<SnapshotDef, XmlE
     if how.internal {
         let active = text_of(&root, "active")
             .and_then(|a| a.trim().parse::<i64>().ok())
-            .ok_or_else(|| XmlError::Internal("Could not find 'active' element".into()))?;
+            .ok_or_else(|| {
+                snapshot_error(XmlError::Internal("Could not find 'active' element".into()))
+            })?;
         def.active = Some(active != 0);
     }
     if !offline {

@@ -94,6 +94,19 @@ pub static GROUP: Group = Group {
             handler: crate::snapshot::snapshot_dumpxml,
         },
         CmdDef {
+            name: "snapshot-edit",
+            info: "edit XML for a snapshot",
+            desc: Some("Edit the domain snapshot XML for a named snapshot"),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "snapshotname", kind: Str, required: false, positional: true, help: "snapshot name" },
+                OptDef { name: "current", kind: Bool, required: false, positional: false, help: "also set edited snapshot as current" },
+                OptDef { name: "rename", kind: Bool, required: false, positional: false, help: "allow renaming an existing snapshot" },
+                OptDef { name: "clone", kind: Bool, required: false, positional: false, help: "allow cloning to new name" },
+            ],
+            handler: crate::snapshot::snapshot_edit,
+        },
+        CmdDef {
             name: "snapshot-info",
             info: "snapshot information",
             desc: Some("Returns basic information about a snapshot."),

@@ -682,9 +682,8 @@ pub(super) fn align_disks(
                 x.target_dev == g.name || x.source.as_deref() == Some(g.name.as_str())
             })
         else {
-            return Err(QemuError::Unsupported(format!(
-                "no disk named '{}'",
-                g.name
+            return Err(QemuError::Xml(virt_xml::snapshot::snapshot_error(
+                virt_xml::XmlError::Unsupported(format!("no disk named '{}'", g.name)),
             )));
         };
         let mut g = g;
