@@ -155,7 +155,8 @@ fn address(a: &GraphicsAddress) -> String {
     )
 }
 
-fn param_value(p: &TypedParam) -> String {
+/// A typed parameter's value as virsh prints it (`vshGetTypedParamValue`).
+pub(crate) fn param_value(p: &TypedParam) -> String {
     match &p.value {
         TypedValue::Int(v) => v.to_string(),
         TypedValue::UInt(v) => v.to_string(),

@@ -120,6 +120,49 @@ mod checks {
         Ok(())
     }
 
+    /// `virDomainGetCPUStats`: the total is one "CPU" (-1) and the
+    /// figures asked must fit libvirt's buffer.
+    pub fn cpu_stats_range(
+        api: &str,
+        _dom: &DomainRef,
+        nparams: u32,
+        start_cpu: i32,
+        ncpus: u32,
+        _flags: u32,
+    ) -> Result<()> {
+        if start_cpu == -1 {
+            if ncpus != 1 {
+                return Err(Error::invalid_arg(
+                    api,
+                    "start_cpu",
+                    "ncpus must be 1 when start_cpu is -1",
+                ));
+            }
+        } else if start_cpu < 0 {
+            return Err(Error::invalid_arg(
+                api,
+                "start_cpu",
+                format!("start_cpu in {api} must be zero or greater"),
+            ));
+        }
+        if ncpus == 0 && nparams != 0 {
+            // libvirt's caller passes no buffer when it counts CPUs.
+            return Err(Error::invalid_arg(
+                api,
+                "params",
+                format!("params in {api} must be NULL"),
+            ));
+        }
+        if nparams != 0 && ncpus > u32::MAX / nparams {
+            return Err(Error::with(
+                ErrorCode::Overflow,
+                ErrorDomain::of_function(api),
+                format!("input too large: {nparams} * {ncpus}"),
+            ));
+        }
+        Ok(())
+    }
+
     /// Calls that read one definition: live or config, not both.
     fn one_definition(api: &str, flags: u32) -> Result<()> {
         Error::check_exclusive(

@@ -1,7 +1,7 @@
 //! Connections and the handles bound to them.
 
 use crate::checked::Checked;
-use crate::devstats::{BlockInfo, BlockStats, InterfaceStats, MemoryStat};
+use crate::devstats::{BlockInfo, BlockStats, CpuStats, InterfaceStats, MemoryStat};
 use crate::driver::Driver;
 use crate::error::{self, Error, ErrorCallback, ErrorCode, ErrorDomain, Result};
 use crate::events::{Delivery, EndReason, EventFilter, Subscription, SubscriptionCore};
@@ -800,6 +800,23 @@ impl Domain {
         memory_stats => domain_memory_stats(nr_stats: u32, flags: u32) -> Vec<MemoryStat>);
     dom_read!(/// A disk's sizes (`virDomainGetBlockInfo`).
         block_info => domain_get_block_info(path: &str, flags: u32) -> BlockInfo);
+    /// CPU time figures (`virDomainGetCPUStats`; see [`CpuStats`] for
+    /// what each argument asks). As libvirt's library does, the driver is
+    /// told the caller accepts string parameters.
+    pub fn cpu_stats(
+        &self,
+        nparams: u32,
+        start_cpu: i32,
+        ncpus: u32,
+        flags: u32,
+    ) -> Result<CpuStats> {
+        let flags = flags | typed_param_flags::STRING_OKAY;
+        self.conn.check(
+            self.conn
+                .checked()
+                .domain_get_cpu_stats(&self.r, nparams, start_cpu, ncpus, flags),
+        )
+    }
     dom_read!(/// Security label (`virDomainGetSecurityLabel`).
         security_label => domain_get_security_label() -> SecurityLabel);
 

@@ -115,3 +115,43 @@ pub struct BlockInfo {
     /// The host's size of the image (file size or device size).
     pub physical: u64,
 }
+
+/// What `virDomainGetCPUStats` answers: the typed parameters it filled and
+/// libvirt's return value.
+///
+/// With `start_cpu` -1 the parameters are the domain's total
+/// ([`cpu_stats`] fields `cpu_time`, `user_time`, `system_time`); from a
+/// CPU they are `count` parameters per host CPU for consecutive CPUs from
+/// `start_cpu`, CPUs past the host's last left out, as libvirt's remote
+/// protocol carries them. Asked with no parameters, `params` is empty and
+/// `count` is what the caller asked for: the number of figures (per CPU,
+/// or of the total) or, with `ncpus` 0, the host's CPU count.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CpuStats {
+    /// The figures, `count` per CPU.
+    pub params: Vec<crate::TypedParam>,
+    /// libvirt's return value (see above).
+    pub count: i32,
+}
+
+impl CpuStats {
+    /// The figures of each CPU answered, in order from the first asked.
+    pub fn per_cpu(&self) -> Vec<&[crate::TypedParam]> {
+        match usize::try_from(self.count) {
+            Ok(n) if n > 0 => self.params.chunks(n).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The field names of [`CpuStats`] (`VIR_DOMAIN_CPU_STATS_*`).
+pub mod cpu_stats {
+    /// CPU time of the domain's processes, ns.
+    pub const CPUTIME: &str = "cpu_time";
+    /// Of it, time in user mode, ns.
+    pub const USERTIME: &str = "user_time";
+    /// Of it, time in the kernel, ns.
+    pub const SYSTEMTIME: &str = "system_time";
+    /// Time the guest's vCPUs ran on a host CPU, ns.
+    pub const VCPUTIME: &str = "vcpu_time";
+}

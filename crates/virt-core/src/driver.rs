@@ -182,6 +182,12 @@ macro_rules! for_each_driver_method {
             /// A disk's capacity, allocation and physical size (`path`: its
             /// target or source).
             [virDomainGetBlockInfo, read] fn domain_get_block_info(&self, dom: &$crate::DomainRef, path: &str, flags: u32) -> $crate::BlockInfo;
+            /// CPU time figures of a running domain: with `start_cpu` -1
+            /// its total, else per host CPU for `ncpus` CPUs from
+            /// `start_cpu`, at most `nparams` figures each; asked with
+            /// `nparams` 0, how many figures there are (or with `ncpus` 0
+            /// how many host CPUs). See [`crate::CpuStats`].
+            [virDomainGetCPUStats, read, check cpu_stats_range] fn domain_get_cpu_stats(&self, dom: &$crate::DomainRef, nparams: u32, start_cpu: i32, ncpus: u32, flags: u32) -> $crate::CpuStats;
             /// The domain's security label.
             [virDomainGetSecurityLabel, read] fn domain_get_security_label(&self, dom: &$crate::DomainRef) -> $crate::SecurityLabel;
             /// Hot-plug a device described in XML.

@@ -49,7 +49,9 @@ pub use checked::Checked;
 pub use connect::{
     default_uri, parse_uuid, Connect, Domain, Network, StoragePool, StorageVol, LIB_VERSION,
 };
-pub use devstats::{memory_stat, BlockInfo, BlockStats, InterfaceStats, MemoryStat};
+pub use devstats::{
+    cpu_stats, memory_stat, BlockInfo, BlockStats, CpuStats, InterfaceStats, MemoryStat,
+};
 pub use driver::{Driver, DriverStack, Method};
 pub use error::{
     last_error, reset_last_error, set_error_callback, Error, ErrorCallback, ErrorCode, ErrorDomain,

@@ -168,3 +168,40 @@ fn python3_libvirt_over_the_socket() {
     let again = run(&uri).replace(&uri, "test:///default");
     assert_eq!(again, want);
 }
+
+/// Debian's virsh asks `virDomainGetCPUStats` of the test driver through
+/// virt-proxy (remote procedure 262, rows condensed as libvirt's daemon
+/// sends them) and prints what it prints on libvirt's own in-process
+/// test driver, for the total, per CPU, past the last CPU and refused.
+#[test]
+fn real_virsh_cpu_stats_over_the_socket() {
+    if !virt_testkit::peer(
+        "real_virsh_cpu_stats_over_the_socket",
+        VIRSH,
+        "libvirt-clients",
+    ) {
+        return;
+    }
+    let d = Daemon::start(&[]);
+    let tmp = common::temp_dir("cpu-stats-virsh");
+    let script = "cpu-stats test; cpu-stats test --total; cpu-stats test --start 1 --count 5; \
+cpu-stats test --count 1; cpu-stats test --start 2; destroy test; cpu-stats test";
+    let run = |uri: String| {
+        let argv = ["-c".to_string(), uri, script.to_string()];
+        golden::run(Path::new(VIRSH), &argv, &tmp, None)
+    };
+    let ours = run(d.uri(false));
+    let theirs = run("test:///default".to_string());
+    assert_eq!(
+        String::from_utf8_lossy(&ours.stdout),
+        String::from_utf8_lossy(&theirs.stdout),
+        "{}",
+        d.log()
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&ours.stderr),
+        String::from_utf8_lossy(&theirs.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ours.stdout).contains("CPU1:\n"));
+    let _ = std::fs::remove_dir_all(&tmp);
+}

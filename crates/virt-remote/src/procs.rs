@@ -9,7 +9,7 @@
 //! ([`crate::server`]) are generated, so neither keeps its own copy.
 
 use virt_core::{
-    affect, CpuMap, DomainRef, DomainSnapshotRef, Driver, Error, ErrorCode, ErrorDomain,
+    affect, CpuMap, CpuStats, DomainRef, DomainSnapshotRef, Driver, Error, ErrorCode, ErrorDomain,
     InterfaceRef, NetworkDhcpLease, NetworkRef, NodeDeviceRef, Result, Screenshot, StoragePoolRef,
     StorageVolRef, StreamEnds, TypedParam, Uuid, VcpuInfo, VcpuState,
 };
@@ -18,9 +18,9 @@ use crate::client::ClientStream;
 
 use crate::error::RemoteError;
 use crate::wire::{
-    CPUMAPS_MAX, CPUMAP_MAX, DOMAIN_LIST_MAX, DOMAIN_SNAPSHOT_LIST_MAX, INTERFACE_LIST_MAX,
-    NETWORK_DHCP_LEASES_MAX, NETWORK_LIST_MAX, NODE_DEVICE_CAPS_LIST_MAX, NODE_DEVICE_LIST_MAX,
-    VCPUINFO_MAX,
+    CPUMAPS_MAX, CPUMAP_MAX, DOMAIN_GET_CPU_STATS_NCPUS_MAX, DOMAIN_LIST_MAX,
+    DOMAIN_SNAPSHOT_LIST_MAX, INTERFACE_LIST_MAX, NETWORK_DHCP_LEASES_MAX, NETWORK_LIST_MAX,
+    NODE_CPU_STATS_MAX, NODE_DEVICE_CAPS_LIST_MAX, NODE_DEVICE_LIST_MAX, VCPUINFO_MAX,
 };
 use crate::xdr::{Decoder, Encoder, ListItem, Xdr};
 
@@ -369,6 +369,7 @@ procedures! {
     domain_interface_stats => DOMAIN_INTERFACE_STATS = 65;
     domain_memory_stats => DOMAIN_MEMORY_STATS = 159;
     domain_get_block_info => DOMAIN_GET_BLOCK_INFO = 194;
+    domain_get_cpu_stats => DOMAIN_GET_CPU_STATS = 262 [custom];
     domain_get_security_label => DOMAIN_GET_SECURITY_LABEL = 121;
     domain_attach_device => DOMAIN_ATTACH_DEVICE_FLAGS = 160;
     domain_detach_device => DOMAIN_DETACH_DEVICE_FLAGS = 161;
@@ -1113,6 +1114,74 @@ impl Xdr for SchedulerArgs {
             nparams: d.i32()?,
             flags: Some(d.u32()?),
         })
+    }
+}
+
+/// `{dom; unsigned nparams; int start_cpu; unsigned ncpus; unsigned
+/// flags}` -> `{remote_typed_param params<>; int nparams}`: both sides
+/// hold the caller to libvirt's limits, and the client checks that the
+/// reply is whole rows of what was asked, as libvirt's does.
+impl Procedure<(DomainRef, u32, i32, u32, u32), CpuStats> for marker::domain_get_cpu_stats {
+    type Args = (DomainRef, u32, i32, u32, u32);
+    type Ret = CpuStats;
+    type Extra = ();
+    type Prep = (u32, u32);
+    fn args_to_wire(a: Self::Args, _driver: &dyn Driver) -> Result<(Self::Args, (u32, u32))> {
+        let limit = |what: &str, n: u32, max: u32| {
+            Error::raw(
+                ErrorCode::Rpc,
+                ErrorDomain::Rpc,
+                format!("{what} count exceeds maximum: {n} > {max}"),
+            )
+        };
+        if a.1 > NODE_CPU_STATS_MAX {
+            return Err(limit("nparams", a.1, NODE_CPU_STATS_MAX));
+        }
+        if a.3 > DOMAIN_GET_CPU_STATS_NCPUS_MAX {
+            return Err(limit("ncpus", a.3, DOMAIN_GET_CPU_STATS_NCPUS_MAX));
+        }
+        let prep = (a.1, a.3);
+        Ok((a, prep))
+    }
+    fn ret_from_wire(
+        r: CpuStats,
+        (nparams, ncpus): (u32, u32),
+        _d: &dyn Driver,
+    ) -> Result<CpuStats> {
+        let len = r.params.len();
+        let whole_rows = |count: i32| {
+            usize::try_from(count)
+                .ok()
+                .filter(|&c| c > 0 && c <= nparams as usize && len % c == 0)
+                .is_some()
+        };
+        if len > nparams as usize * ncpus as usize || (len > 0 && !whole_rows(r.count)) {
+            return Err(Error::raw(
+                ErrorCode::Rpc,
+                ErrorDomain::Rpc,
+                "remoteDomainGetCPUStats: returned number of stats exceeds limit",
+            ));
+        }
+        Ok(r)
+    }
+    fn args_from_wire(w: Self::Args) -> Result<(Self::Args, ())> {
+        let too_large = |what: &str| {
+            Error::with(
+                ErrorCode::InternalError,
+                ErrorDomain::Rpc,
+                format!("{what} too large"),
+            )
+        };
+        if w.1 > NODE_CPU_STATS_MAX {
+            return Err(too_large("nparams"));
+        }
+        if w.3 > DOMAIN_GET_CPU_STATS_NCPUS_MAX {
+            return Err(too_large("ncpus"));
+        }
+        Ok((w, ()))
+    }
+    fn ret_to_wire(r: CpuStats, _extra: ()) -> Result<CpuStats> {
+        Ok(r)
     }
 }
 

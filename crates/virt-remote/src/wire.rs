@@ -2,7 +2,7 @@
 //! (`remote_nonnull_domain`, `remote_node_get_info_ret`, ...).
 
 use virt_core::{
-    BlockInfo, BlockStats, CpuMap, DomainInfo, DomainRef, DomainSnapshotRef, DomainState,
+    BlockInfo, BlockStats, CpuMap, CpuStats, DomainInfo, DomainRef, DomainSnapshotRef, DomainState,
     DomainStatsRecord, InterfaceRef, InterfaceStats, MemoryStat, NetworkDhcpLease, NetworkRef,
     NodeDeviceRef, NodeInfo, NodeMemoryStat, SecurityLabel, SecurityModel, StoragePoolInfo,
     StoragePoolRef, StoragePoolState, StorageVolInfo, StorageVolRef, StorageVolType, TypedParam,
@@ -502,6 +502,43 @@ impl Xdr for CpuMap {
     }
     fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
         Ok(CpuMap::from_bytes(d.opaque(CPUMAP_MAX)?))
+    }
+}
+
+/// `REMOTE_NODE_CPU_STATS_MAX`: CPU figures asked per CPU.
+pub const NODE_CPU_STATS_MAX: u32 = 16;
+/// `REMOTE_DOMAIN_GET_CPU_STATS_NCPUS_MAX`: CPUs in one call.
+pub const DOMAIN_GET_CPU_STATS_NCPUS_MAX: u32 = 128;
+/// `REMOTE_DOMAIN_GET_CPU_STATS_MAX`: CPU figures in one reply.
+pub const DOMAIN_GET_CPU_STATS_MAX: u32 = 2048;
+
+/// `remote_domain_get_cpu_stats_ret`: `remote_typed_param
+/// params<REMOTE_DOMAIN_GET_CPU_STATS_MAX>; int nparams`.
+impl Xdr for CpuStats {
+    fn encode(&self, e: &mut Encoder) {
+        e.count(
+            self.params.len(),
+            DOMAIN_GET_CPU_STATS_MAX,
+            "CPU statistics",
+        );
+        for p in &self.params {
+            p.encode(e);
+        }
+        e.i32(self.count);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        let n = d.count(
+            DOMAIN_GET_CPU_STATS_MAX,
+            TypedParam::MIN_SIZE,
+            "CPU statistics",
+        )?;
+        let params = (0..n)
+            .map(|_| TypedParam::decode(d))
+            .collect::<Result<_, _>>()?;
+        Ok(CpuStats {
+            params,
+            count: d.i32()?,
+        })
     }
 }
 

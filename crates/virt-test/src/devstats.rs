@@ -4,7 +4,10 @@
 
 use crate::domains::DomainObj;
 use crate::error::{TestError, TestResult};
-use virt_core::{memory_stat, BlockInfo, BlockStats, InterfaceStats, MemoryStat};
+use virt_core::{
+    memory_stat, BlockInfo, BlockStats, CpuStats, InterfaceStats, MemoryStat, TypedParam,
+    TypedValue,
+};
 use virt_xml::{MemBalloon, View};
 
 /// The clock: microseconds and seconds since the epoch.
@@ -147,4 +150,114 @@ pub(crate) fn block_info(obj: &DomainObj, path: &str) -> TestResult<BlockInfo> {
         allocation: TIB,
         physical: TIB,
     })
+}
+
+/// The total CPU time libvirt's test driver reports for every domain, ns.
+const TOTAL_CPU_TIME: u64 = 48_772_617_035;
+
+/// `virDomainGetCPUStats` as libvirt's test driver answers it: made-up
+/// figures for a running domain, the total (`start_cpu` -1: CPU, user and
+/// system time) or per host CPU, the host having as many CPUs as the
+/// node's cores (libvirt's test driver counts `cores`), each with the
+/// total's share plus its index and a vCPU time 1234567890 ns below.
+pub(crate) fn cpu_stats(
+    obj: &DomainObj,
+    nparams: u32,
+    start_cpu: i32,
+    ncpus: u32,
+    host_cpus: u32,
+) -> TestResult<CpuStats> {
+    use virt_core::cpu_stats::{CPUTIME, SYSTEMTIME, USERTIME, VCPUTIME};
+    running(obj)?;
+    let ull = |field: &str, v: u64| TypedParam {
+        field: field.into(),
+        value: TypedValue::ULLong(v),
+    };
+    let counted = |count: u32| CpuStats {
+        params: Vec::new(),
+        count: count as i32,
+    };
+    let Ok(start) = u32::try_from(start_cpu) else {
+        if nparams == 0 {
+            return Ok(counted(3));
+        }
+        let all = [
+            ull(CPUTIME, TOTAL_CPU_TIME),
+            ull(USERTIME, 5_540_000_000),
+            ull(SYSTEMTIME, 6_460_000_000),
+        ];
+        let params: Vec<TypedParam> = all.into_iter().take(nparams as usize).collect();
+        let count = params.len() as i32;
+        return Ok(CpuStats { params, count });
+    };
+    if nparams == 0 && ncpus != 0 {
+        return Ok(counted(2));
+    }
+    if ncpus == 0 {
+        return Ok(counted(host_cpus));
+    }
+    if start >= host_cpus {
+        return Err(TestError::InvalidArg(format!(
+            "start_cpu {start} larger than maximum of {}",
+            i64::from(host_cpus) - 1
+        )));
+    }
+    let share = TOTAL_CPU_TIME / u64::from(host_cpus.max(1));
+    let per_cpu = nparams.min(2);
+    let end = host_cpus.min(start.saturating_add(ncpus));
+    let mut params = Vec::new();
+    for cpu in start..end {
+        let time = share + u64::from(cpu);
+        params.push(ull(CPUTIME, time));
+        if per_cpu > 1 {
+            params.push(ull(VCPUTIME, time.wrapping_sub(1_234_567_890)));
+        }
+    }
+    Ok(CpuStats {
+        params,
+        count: per_cpu as i32,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use virt_core::{Connect, ErrorCode};
+
+    /// The library's checks, then the test driver's answers, through the
+    /// public API on test:///default (two host CPUs: its two cores).
+    #[test]
+    fn cpu_stats_as_libvirts_test_driver() {
+        crate::register();
+        let c = Connect::open("test:///default").unwrap();
+        let d = c.lookup_by_name("test").unwrap();
+        let e = d.cpu_stats(3, -1, 2, 0).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidArg);
+        assert_eq!(e.to_string(), "ncpus must be 1 when start_cpu is -1");
+        let e = d.cpu_stats(1, -2, 1, 0).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "start_cpu in virDomainGetCPUStats must be zero or greater"
+        );
+        let e = d.cpu_stats(1, 0, 0, 0).unwrap_err();
+        assert_eq!(e.to_string(), "params in virDomainGetCPUStats must be NULL");
+        let e = d.cpu_stats(16, 0, u32::MAX, 0).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Overflow);
+        assert_eq!(d.cpu_stats(0, -1, 1, 0).unwrap().count, 3);
+        assert_eq!(d.cpu_stats(0, 0, 0, 0).unwrap().count, 2);
+        assert_eq!(d.cpu_stats(0, 0, 1, 0).unwrap().count, 2);
+        let total = d.cpu_stats(2, -1, 1, 0).unwrap();
+        assert_eq!(total.count, 2);
+        assert_eq!(total.params.len(), 2);
+        // From CPU 1, five asked: one answered, vCPU time left out when
+        // one figure a CPU is asked.
+        let one = d.cpu_stats(1, 1, 5, 0).unwrap();
+        assert_eq!((one.count, one.params.len()), (1, 1));
+        assert_eq!(one.per_cpu().len(), 1);
+        let e = d.cpu_stats(2, 2, 1, 0).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid argument: start_cpu 2 larger than maximum of 1"
+        );
+    }
 }

@@ -907,6 +907,25 @@ impl Driver for TestConnection {
         self.with_dom(dom, |obj| devstats::block_info(obj, path))
     }
 
+    fn domain_get_cpu_stats(
+        &self,
+        dom: &DomainRef,
+        nparams: u32,
+        start_cpu: i32,
+        ncpus: u32,
+        flags: u32,
+    ) -> Result<virt_core::CpuStats> {
+        check_flags(
+            flags,
+            virt_core::typed_param_flags::STRING_OKAY,
+            "testDomainGetCPUStats",
+        )?;
+        let host_cpus = self.node.info.cores;
+        self.with_dom(dom, |obj| {
+            devstats::cpu_stats(obj, nparams, start_cpu, ncpus, host_cpus)
+        })
+    }
+
     fn domain_get_security_label(&self, dom: &DomainRef) -> Result<SecurityLabel> {
         self.with_dom(dom, |obj| {
             Ok(if obj.is_active() {

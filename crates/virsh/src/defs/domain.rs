@@ -110,6 +110,18 @@ pub static GROUP: Group = Group {
             handler: crate::console::console,
         },
         CmdDef {
+            name: "cpu-stats",
+            info: "show domain cpu statistics",
+            desc: Some("Display per-CPU and total statistics about the domain's CPUs"),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "total", kind: Bool, required: false, positional: false, help: "Show total statistics only" },
+                OptDef { name: "start", kind: Int, required: false, positional: false, help: "Show statistics from this CPU" },
+                OptDef { name: "count", kind: Int, required: false, positional: false, help: "Number of shown CPUs at most" },
+            ],
+            handler: crate::devstats::cpu_stats,
+        },
+        CmdDef {
             name: "create",
             info: "create a domain from an XML file",
             desc: Some("Create a domain."),

@@ -298,6 +298,9 @@ class virDomain:
     def blockInfo(self, path, flags=0) -> List[int]:
         """`[capacity, allocation, physical]` of a disk, bytes."""
 
+    def getCPUStats(self, total, flags=0) -> List[Dict[str, Any]]:
+        """CPU time figures: with `total` one dict of the domain's total,"""
+
     def state(self, flags=0) -> List[int]:
         """`[state, reason]`."""
 

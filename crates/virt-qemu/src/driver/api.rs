@@ -142,6 +142,17 @@ impl Driver for QemuDriver {
         Ok(self.block_info(dom, path, flags)?)
     }
 
+    fn domain_get_cpu_stats(
+        &self,
+        dom: &DomainRef,
+        nparams: u32,
+        start_cpu: i32,
+        ncpus: u32,
+        flags: u32,
+    ) -> Result<virt_core::CpuStats> {
+        Ok(self.cpu_stats(dom, nparams, start_cpu, ncpus, flags)?)
+    }
+
     fn domain_get_security_label(&self, dom: &DomainRef) -> Result<SecurityLabel> {
         // The `none` model labels nothing: every domain's label is empty.
         self.resolve(dom)?;

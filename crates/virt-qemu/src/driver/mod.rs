@@ -13,6 +13,7 @@ mod affinity;
 mod api;
 mod autostart;
 mod console;
+mod cpustats;
 mod daemon;
 mod devstats;
 mod hotplug;

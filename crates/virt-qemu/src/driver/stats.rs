@@ -157,7 +157,7 @@ fn cpu_group(p: &mut Params, pid: i32) {
 }
 
 /// User and system time of a process, ns, from /proc/PID/stat.
-fn process_times(pid: i32) -> Option<(u64, u64)> {
+pub(super) fn process_times(pid: i32) -> Option<(u64, u64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let rest = stat.rsplit_once(')')?.1;
     let f: Vec<&str> = rest.split_whitespace().collect();
