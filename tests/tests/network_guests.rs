@@ -244,7 +244,7 @@ fn run(root: &Path, guest: &(PathBuf, PathBuf)) {
         "processes left: {}",
         String::from_utf8_lossy(&procs.stdout)
     );
-    let run = virt_network::paths::Paths::under(root, true).run;
+    let run = virt_network::paths::under(root, true).run;
     let files: Vec<_> = std::fs::read_dir(&run)
         .expect("run dir")
         .flatten()
