@@ -16,7 +16,17 @@
 //!   per command, so each command is a restarted driver reading the pool
 //!   from disk.
 //!
-//! Inside the VM the tests run with `VIRT_STORAGE_LVM_REQUIRED=1`: a step
+//! - virt-storage's `netfs_pool`: a `netfs` pool on a real NFS export:
+//!   the VM serves a tmpfs directory to itself over NFSv4 on its loopback
+//!   (the kernel's nfsd with Debian's nfs-kernel-server: `rpc.nfsd`,
+//!   `rpc.mountd`, `exportfs`) and mounts it with nfs-common's `mount.nfs`
+//!   under util-linux's `mount`, as libvirt's netfs backend does; each
+//!   volume is checked on the export's own directory;
+//! - virsh's `netfs_pool`: the same pool through our virsh, one process
+//!   per command.
+//!
+//! Inside the VM the tests run with `VIRT_STORAGE_LVM_REQUIRED=1` and
+//! `VIRT_STORAGE_NFS_REQUIRED=1`: a step
 //! they would skip on a host without device-mapper fails instead. Each
 //! test binary's output comes back over the serial console between marker
 //! lines; the host prints it, one verdict per binary, and exits non-zero
@@ -31,16 +41,42 @@ use crate::vm::initramfs::{libgcc_s, module_order, shared_libraries, Tree};
 use crate::vm::{cargo, cargo_executables, copy_stripped, tool, workspace, Failure};
 
 /// Kernel modules the VM loads (their dependencies are added): loop
-/// devices for the pools' disks, device-mapper for logical volumes.
-const MODULES: &[&str] = &["loop", "dm-mod"];
+/// devices for the pools' disks, device-mapper for logical volumes, the
+/// NFS server and the NFSv4 client for netfs pools.
+const MODULES: &[&str] = &["loop", "dm-mod", "nfsd", "nfsv4"];
+
+/// Debian packages unpacked for the NFS server and client (not installed
+/// on the host): their programs and nfs-common's library.
+const NFS_PACKAGES: &[&str] = &["nfs-kernel-server", "nfs-common", "libnfsidmap1"];
+
+/// The NFS programs taken from those packages (paths in the unpacked
+/// tree); each lands in the VM's /usr/sbin.
+const NFS_PROGRAMS: &[&str] = &[
+    "usr/sbin/rpc.nfsd",
+    "usr/sbin/rpc.mountd",
+    "usr/sbin/exportfs",
+    "sbin/mount.nfs",
+];
+
+/// Names of mount.nfs: util-linux's mount and umount run the helper of
+/// the file system type.
+const MOUNT_NFS_NAMES: &[&str] = &["mount.nfs4", "umount.nfs", "umount.nfs4"];
+
+/// Host files the RPC library and the NFS tools read, when present
+/// (libtirpc's transports, netbase's names).
+const HOST_FILES: &[&str] = &["etc/netconfig", "etc/protocols", "etc/services"];
 
 /// Host programs copied in, with the package that has them: lvm2's one
 /// binary (every pv/vg/lv command is a name of it), dmsetup (what
-/// `lvm::can_activate` asks), util-linux's losetup (`-f --show`).
+/// `lvm::can_activate` asks), util-linux's losetup (`-f --show`), mount
+/// and umount (which run mount.nfs), qemu-img (image volumes and clones).
 const HOST_TOOLS: &[(&str, &str)] = &[
     ("lvm", "lvm2"),
     ("dmsetup", "dmsetup"),
     ("losetup", "mount"),
+    ("mount", "mount"),
+    ("umount", "mount"),
+    ("qemu-img", "qemu-utils"),
 ];
 
 /// The lvm2 command names, all links to `lvm`.
@@ -53,6 +89,8 @@ const LVM_NAMES: &[&str] = &[
 const TESTS: &[(&str, &str, &str)] = &[
     ("virt-storage", "block_pools", "logical"),
     ("virsh", "logical_pool", ""),
+    ("virt-storage", "netfs_pool", ""),
+    ("virsh", "netfs_pool", ""),
 ];
 
 /// lvm2 without udev: the initramfs has no udev daemon, so libdevmapper
@@ -77,8 +115,11 @@ backup {
 }
 ";
 
-/// The VM's `/init`: modules, then each test binary between marker lines
-/// on the console, then power off.
+/// The VM's `/init`: modules, the NFS server, then each test binary
+/// between marker lines on the console, then power off. The NFS server
+/// starts first so that its NFSv4 grace period (10 s, the least the
+/// kernel takes; no new files are opened during it) runs out while the
+/// LVM tests run.
 const INIT: &str = r#"#!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR=/tmp
@@ -90,6 +131,22 @@ for m in $(cat /etc/lvm-vm-modules); do
   insmod /usr/lib/modules/$m || echo "LVMVM: insmod $m failed"
 done
 echo "LVMVM: up $(cut -d' ' -f1 /proc/uptime) kernel $(uname -r) dm=$(test -e /dev/mapper/control && echo yes || echo no)"
+nfs_server() {
+  ifconfig lo 127.0.0.1 up &&
+  mkdir -p /srv/nfs /var/lib/nfs/v4recovery /etc/exports.d &&
+  mount -t tmpfs -o size=128m nfsexport /srv/nfs &&
+  mount -t nfsd nfsd /proc/fs/nfsd &&
+  echo "/srv/nfs 127.0.0.1(rw,sync,no_subtree_check,no_root_squash,insecure,fsid=1)" >/etc/exports &&
+  exportfs -ra &&
+  rpc.mountd -N 2 -N 3 &&
+  rpc.nfsd -N 3 --grace-time 10 --lease-time 10 2
+}
+if nfs_server >/tmp/nfs.log 2>&1; then
+  echo "LVMVM: nfs server up at $(cut -d' ' -f1 /proc/uptime) exporting $(exportfs | tr -s ' \n' ' ')"
+else
+  echo "LVMVM: nfs server FAILED"; sed 's/^/LVMVM: nfs | /' /tmp/nfs.log
+fi
+export VIRT_STORAGE_NFS_EXPORT=127.0.0.1:/srv/nfs VIRT_STORAGE_NFS_REQUIRED=1
 export VIRT_STORAGE_LVM_REQUIRED=1 RUST_BACKTRACE=1 LC_ALL=C
 while read label file filter; do
   echo "LVMVM: BEGIN $label"
@@ -155,7 +212,8 @@ fn prepare(dir: &Path) -> Result<Kernel, Failure> {
         .strip_prefix("linux-image-")
         .unwrap_or(&kpkg)
         .to_string();
-    let packages = vec![kpkg.clone(), "busybox-static".to_string()];
+    let mut packages = vec![kpkg.clone(), "busybox-static".to_string()];
+    packages.extend(NFS_PACKAGES.iter().map(|p| p.to_string()));
     let files = fetch(&dir.join("debs"), &packages, "lvm-vm")?;
     let fingerprint = files
         .iter()
@@ -216,7 +274,7 @@ fn build_initramfs(k: &Kernel, built: &Built, out: &Path) -> Result<u64, Failure
     let mut t = Tree::default();
     for d in [
         "bin", "usr/bin", "usr/sbin", "etc/lvm", "proc", "sys", "dev", "run", "tmp", "root",
-        "tests",
+        "tests", "srv", "var/lib",
     ] {
         t.dir(d);
     }
@@ -235,6 +293,27 @@ fn build_initramfs(k: &Kernel, built: &Built, out: &Path) -> Result<u64, Failure
     }
     for n in LVM_NAMES {
         t.symlink(&format!("usr/sbin/{n}"), "lvm");
+    }
+    for p in NFS_PROGRAMS {
+        let from = k.root.join(p);
+        let name = p.rsplit('/').next().unwrap_or(p);
+        if !from.is_file() {
+            return Err(Failure::new(format!(
+                "{} is not in the unpacked NFS packages",
+                from.display()
+            )));
+        }
+        t.file(&format!("usr/sbin/{name}"), &from, 0o755);
+        programs.push(from);
+    }
+    for n in MOUNT_NFS_NAMES {
+        t.symlink(&format!("usr/sbin/{n}"), "mount.nfs");
+    }
+    for f in HOST_FILES {
+        let from = Path::new("/").join(f);
+        if from.is_file() {
+            t.file(f, &from, 0o644);
+        }
     }
     t.data("etc/lvm/lvm.conf", LVM_CONF, 0o644);
     t.data("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n", 0o644);
@@ -260,7 +339,9 @@ fn build_initramfs(k: &Kernel, built: &Built, out: &Path) -> Result<u64, Failure
         programs.push(v.clone());
     }
 
-    for lib in shared_libraries(&programs, Path::new("/nonexistent"))? {
+    // The NFS tools' own library (libnfsidmap) comes from the unpacked
+    // packages; everything else from the host.
+    for lib in shared_libraries(&programs, &k.root.join("usr/lib/x86_64-linux-gnu"))? {
         let dest = if lib.name.starts_with("ld-linux") {
             format!("usr/lib64/{}", lib.name)
         } else {
@@ -411,6 +492,13 @@ fn host(o: &Options) -> Result<i32, Failure> {
         .find_map(|l| l.find("LVMVM: up ").map(|i| &l[i..]))
     {
         println!("{}", up.trim_end_matches('\r'));
+    }
+    // The NFS server's start (or why it failed), before the tests' runs.
+    for l in text
+        .lines()
+        .filter_map(|l| l.find("LVMVM: nfs").map(|i| &l[i..]))
+    {
+        println!("{}", l.trim_end_matches('\r'));
     }
     let (runs, done) = parse_console(&text);
     let mut failed = 0;

@@ -541,3 +541,77 @@ fn console_on_a_pty_serial_with_escape_and_force() {
     ok(&root, &["destroy", "con"]);
     assert!(root.leftovers().is_empty(), "{:?}", root.leftovers());
 }
+
+/// `undefine --storage` and `--remove-all-storage` on `qemu:///` delete
+/// the guest's volumes through the storage driver: by target or by path,
+/// the chosen ones only, each file gone from its dir pool, a disk outside
+/// every pool left alone.
+#[test]
+fn undefine_removes_the_guests_volumes() {
+    if !have_qemu() {
+        return;
+    }
+    let root = Root::new("us");
+    let images = root.path().join("images");
+    ok(
+        &root,
+        &[&format!(
+            "pool-define-as images dir --target {}; pool-build images; pool-start images; \
+             vol-create-as images a.img 1M; vol-create-as images b.img 1M; vol-create-as images c.img 1M",
+            images.display()
+        )],
+    );
+    let outside = root.path().join("outside.img");
+    std::fs::write(&outside, [0u8; 512]).expect("outside disk");
+    let disk = |dev: &str, file: &Path| {
+        format!(
+            "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+             <source file='{}'/><target dev='{dev}' bus='virtio'/></disk>",
+            file.display()
+        )
+    };
+    let guest = |name: &str, uuid: &str, disks: &str| {
+        format!(
+            "<domain type='qemu'><name>{name}</name><uuid>{uuid}</uuid>\
+             <memory unit='MiB'>64</memory><vcpu>1</vcpu>\
+             <os><type arch='x86_64' machine='q35'>hvm</type></os>\
+             <devices><emulator>{QEMU}</emulator>{disks}<memballoon model='none'/></devices></domain>"
+        )
+    };
+    let one = write_xml(
+        &root,
+        "one.xml",
+        &guest(
+            "one",
+            "6b5f3b8f-2d2c-4d6f-8e4f-1b2c3d4e5f61",
+            &(disk("vda", &images.join("a.img")) + &disk("vdb", &images.join("b.img"))),
+        ),
+    );
+    ok(&root, &["define", &one]);
+    let out = ok(&root, &["undefine", "one", "--storage", "vdb"]);
+    assert!(
+        out.contains(&format!(
+            "Volume 'vdb'({}) removed.",
+            images.join("b.img").display()
+        )),
+        "{out}"
+    );
+    assert!(images.join("a.img").exists() && !images.join("b.img").exists());
+    let two = write_xml(
+        &root,
+        "two.xml",
+        &guest(
+            "two",
+            "6b5f3b8f-2d2c-4d6f-8e4f-1b2c3d4e5f62",
+            &(disk("vda", &images.join("a.img"))
+                + &disk("vdb", &images.join("c.img"))
+                + &disk("vdc", &outside)),
+        ),
+    );
+    ok(&root, &["define", &two]);
+    let out = ok(&root, &["undefine", "two", "--remove-all-storage"]);
+    assert!(out.contains("Domain 'two' has been undefined"), "{out}");
+    assert!(!images.join("a.img").exists() && !images.join("c.img").exists());
+    assert!(outside.exists(), "a disk outside every pool was removed");
+    assert_eq!(ok(&root, &["-q", "vol-list", "images"]).trim(), "");
+}

@@ -6,16 +6,16 @@
 //! - [`image`]: volume files: raw files made and measured directly (sparse,
 //!   allocation from the file's real blocks), other formats through
 //!   Debian's `qemu-img`.
-//! - [`fs`] and [`lvm`]: the `fs` (a mounted file system) and `logical`
-//!   (an LVM volume group) pool types, through Debian's mount, mkfs and
-//!   lvm2 tools.
+//! - [`fs`] and [`lvm`]: the `fs` and `netfs` (a file system mounted from
+//!   a device or a server) and `logical` (an LVM volume group) pool types,
+//!   through Debian's mount, mkfs and lvm2 tools.
 //! - [`transfer`]: volumes as the driver's end of upload and download
 //!   streams, holes kept.
 //! - [`StorageDriver`]: the [`virt_core::Driver`] member answering the
 //!   storage calls; the binaries stack it under the QEMU driver.
 //! - [`StorageError`]: this crate's error, convertible into libvirt's.
 //!
-//! Pools of type `dir`, `fs` and `logical` are served; other types are refused with libvirt's
+//! Pools of type `dir`, `fs`, `netfs` and `logical` are served; other types are refused with libvirt's
 //! "not supported" error for that type. Everything is kept on disk, so a
 //! new process (or a restarted daemon) knows every pool.
 #![warn(missing_docs)]

@@ -202,6 +202,21 @@ fn netfs_pool_on_an_nfs_export() {
             .map(|b| b[..4].to_vec()),
         Some(b"nfs!".to_vec())
     );
+    // An image format through qemu-img, written on the export.
+    let q = pool
+        .storage_vol_create_xml(
+            "<volume><name>c.qcow2</name><capacity unit='MiB'>16</capacity>\
+             <target><format type='qcow2'/></target></volume>",
+            0,
+        )
+        .expect("qcow2 volume");
+    assert_eq!(
+        std::fs::read(served.join("c.qcow2"))
+            .ok()
+            .map(|b| b[..4].to_vec()),
+        Some(b"QFI\xfb".to_vec())
+    );
+    q.delete(0).expect("delete the qcow2 volume");
     v.resize(8 << 20, 0).expect("resize");
     assert_eq!(
         std::fs::metadata(&on_server).map(|m| m.len()).ok(),
