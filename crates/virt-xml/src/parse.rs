@@ -203,7 +203,9 @@ impl DomainDef {
                     .push((leaf.name().to_string(), attrs_without_first(leaf, typed)));
             }
         }
-        def.os = parse_os(t.os, def.bootloader.is_some())?;
+        // `string(./bootloader)`: an empty one is none.
+        let has_bootloader = def.bootloader.as_deref().is_some_and(|b| !b.is_empty());
+        def.os = parse_os(t.os, has_bootloader)?;
         if let Some(u) = &t.uuid {
             def.uuid = Some(
                 parse_uuid(u.first_text())
@@ -247,6 +249,7 @@ impl DomainDef {
         }
         crate::validate::check_parsed(&def)?;
         crate::views::check_definition(&def)?;
+        crate::validate::check_parsed_late(&def)?;
         crate::postparse::check(&def)?;
         crate::validate::check_valid(&def)?;
         crate::postparse::apply(&mut def);
@@ -432,7 +435,11 @@ fn parse_vcpu(e: Option<NodeRef<'_, '_>>) -> Result<Vcpu, XmlError> {
 
 fn parse_os(e: Option<NodeRef<'_, '_>>, has_bootloader: bool) -> Result<Os, XmlError> {
     let mut os = Os::default();
-    match e.and_then(|o| o.child("type")) {
+    // `string(./os/type[1])`: an empty type is no type.
+    match e
+        .and_then(|o| o.child("type"))
+        .filter(|t| !t.all_text().is_empty())
+    {
         Some(t) => {
             let name = t.first_text().trim();
             if !OS_TYPES.contains(&name) {

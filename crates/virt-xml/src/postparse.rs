@@ -79,6 +79,16 @@ pub(crate) fn apply(def: &mut DomainDef) {
         memtune_in_kib(memtune);
     }
     seclabels(def);
+    keywrap(def);
+    // `string(./bootloader)`: an empty one is none, and its arguments are
+    // written only with it.
+    if def.bootloader.as_deref().is_some_and(str::is_empty) {
+        def.bootloader = None;
+    }
+    if def.bootloader.is_none() || def.bootloader_args.as_deref() == Some("") {
+        def.bootloader_args = None;
+    }
+    boot_options(def);
     iothreads(def);
     def.extra
         .retain(|e| !(DROPPED_WHEN_EMPTY.contains(&e.name.as_str()) && is_empty(e)));
@@ -142,6 +152,98 @@ fn seclabels(def: &mut DomainDef) {
         }
         *e = out;
         true
+    });
+}
+
+/// `<keywrap>` as libvirt writes what it read: one element, aes then
+/// dea, each cipher once; none when no cipher is given.
+fn keywrap(def: &mut DomainDef) {
+    let Ok(states) = crate::validate::keywrap(def) else {
+        return;
+    };
+    let mut out = Element::new("keywrap");
+    for (name, state) in ["aes", "dea"].into_iter().zip(states) {
+        if let Some(state) = state {
+            let cipher = Element::new("cipher")
+                .with_attr("name", name)
+                .with_attr("state", state);
+            out = out.with_child(cipher);
+        }
+    }
+    let mut first = true;
+    let keep = !out.children.is_empty();
+    def.extra.retain_mut(|e| {
+        if e.name != "keywrap" {
+            return true;
+        }
+        if !(std::mem::take(&mut first) && keep) {
+            return false;
+        }
+        *e = out.clone();
+        true
+    });
+}
+
+/// The boot devices libvirt reads (`VIR_DOMAIN_BOOT_LAST`).
+const BOOT_DEVICES_MAX: usize = 4;
+
+/// The boot options of an HVM guest as libvirt writes what it read
+/// (virDomainDefParseBootXML): at most four boot devices; the first
+/// `<bootmenu>` only with `enable`, its timeout only when enabled; the
+/// first `<bios>` with the serial console choice (an unreadable one is
+/// "no") and the reboot timeout, only when one is set. With a bootloader
+/// none of them is written.
+fn boot_options(def: &mut DomainDef) {
+    if def.os.os_type != "hvm" {
+        return;
+    }
+    def.os.boot.truncate(BOOT_DEVICES_MAX);
+    let bootloader = def.bootloader.is_some();
+    if bootloader {
+        def.os.boot.clear();
+    }
+    let (mut first_menu, mut first_bios) = (true, true);
+    def.os.extra.retain_mut(|e| match e.name.as_str() {
+        "bootmenu" => {
+            if !std::mem::take(&mut first_menu) || bootloader {
+                return false;
+            }
+            let Some(enable) = e.attr("enable").filter(|v| matches!(*v, "yes" | "no")) else {
+                return false;
+            };
+            let mut menu = Element::new("bootmenu").with_attr("enable", enable);
+            if enable == "yes" {
+                if let Some(t) = e.attr("timeout").and_then(|t| t.trim().parse::<u32>().ok()) {
+                    menu = menu.with_attr("timeout", t.to_string());
+                }
+            }
+            *e = menu;
+            true
+        }
+        "bios" => {
+            if !std::mem::take(&mut first_bios) || bootloader {
+                return false;
+            }
+            let serial = e
+                .attr("useserial")
+                .map(|v| if v == "yes" { "yes" } else { "no" });
+            let reboot = e
+                .attr("rebootTimeout")
+                .and_then(|t| t.trim().parse::<i32>().ok());
+            if serial.is_none() && reboot.is_none() {
+                return false;
+            }
+            let mut bios = Element::new("bios");
+            if let Some(s) = serial {
+                bios = bios.with_attr("useserial", s);
+            }
+            if let Some(r) = reboot {
+                bios = bios.with_attr("rebootTimeout", r.to_string());
+            }
+            *e = bios;
+            true
+        }
+        _ => true,
     });
 }
 
@@ -380,6 +482,18 @@ pub(crate) fn check(def: &DomainDef) -> Result<(), XmlError> {
                     "vcpu id '{id}' is out of range of maximum vcpu count"
                 )));
             }
+        }
+    }
+    // virDomainDefPostParseMemory: a maximum and a slot count, both or
+    // neither (zero is unset). A `<maxMemory>` without `slots` is the
+    // libvirt 0.2 form (the domain's maximum memory, as the 0.2-era test
+    // driver documents give it), which libvirt 9.0 refuses and this model
+    // still reads.
+    if let Some((max, Some(slots))) = def.max_memory {
+        if (max != 0) != (slots != 0) {
+            return Err(XmlError::Invalid(
+                "both maximum memory size and memory slot count must be specified".into(),
+            ));
         }
     }
     if let Some((max, _)) = def.max_memory {

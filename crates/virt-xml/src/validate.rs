@@ -770,13 +770,116 @@ fn check_cpu(cpu: &Element) -> Result<(), XmlError> {
     Ok(())
 }
 
-/// The checks of `virDomainDefValidateInternal` this model makes, in its
-/// order.
+/// The checks libvirt's parser makes after reading the devices, in its
+/// order: the key wrapping ciphers.
+pub(crate) fn check_parsed_late(def: &DomainDef) -> Result<(), XmlError> {
+    keywrap(def)?;
+    Ok(())
+}
+
+/// virDomainKeyWrapDefParseXML: each cipher named and switched once; the
+/// states of aes and dea (`None`: not given).
+pub(crate) fn keywrap(def: &DomainDef) -> Result<[Option<&str>; 2], XmlError> {
+    let mut states = [None, None];
+    for cipher in top(def, "keywrap").flat_map(|k| k.children_named("cipher")) {
+        let slot = match cipher.attr("name") {
+            None => return Err(missing_attr(cipher, "name")),
+            Some("aes") => 0,
+            Some("dea") => 1,
+            Some(v) => {
+                return Err(XmlError::Invalid(format!(
+                    "Invalid value for attribute 'name' in element 'cipher': '{v}'."
+                )))
+            }
+        };
+        let state = match cipher.attr("state") {
+            None => return Err(missing_attr(cipher, "state")),
+            Some(v @ ("on" | "off")) => v,
+            Some(v) => {
+                return Err(XmlError::Invalid(format!(
+                    "Invalid value for attribute 'state' in element 'cipher': '{v}'."
+                )))
+            }
+        };
+        if states[slot].is_some() {
+            return Err(XmlError::Internal(format!(
+                "A domain definition can have no more than one cipher node with name {}",
+                ["aes", "dea"][slot]
+            )));
+        }
+        states[slot] = Some(state);
+    }
+    Ok(states)
+}
+
+/// The checks of `virDomainDefValidate` this model makes, in its order:
+/// the devices' own (virDomainDeviceDefValidate), then those of
+/// `virDomainDefValidateInternal`.
 pub(crate) fn check_valid(def: &DomainDef) -> Result<(), XmlError> {
+    let iommu = def.devices.other.iter().find(|e| e.name == "iommu");
+    if let Some(iommu) = iommu {
+        check_iommu_device(iommu)?;
+    }
+    if let Some(iommu) = iommu {
+        check_iommu_features(def, iommu)?;
+    }
     check_os(def)?;
     check_cputune_ranges(def)?;
     check_idmap(def)?;
     check_iothread_pools(def)?;
+    Ok(())
+}
+
+/// virDomainIOMMUDefValidate: smmuv3 and virtio take no driver options,
+/// smmuv3 and intel no address.
+fn check_iommu_device(iommu: &Element) -> Result<(), XmlError> {
+    let model = iommu.attr("model").unwrap_or_default();
+    let driver = iommu.child("driver");
+    let switch_set = |attr: &str| driver.and_then(|d| d.attr(attr)).is_some();
+    let aw_bits = driver
+        .and_then(|d| d.attr("aw_bits"))
+        .and_then(|v| c_uint(v, 10))
+        .unwrap_or(0);
+    let options = ["intremap", "caching_mode", "eim", "iotlb"]
+        .iter()
+        .any(|a| switch_set(a))
+        || aw_bits != 0;
+    if matches!(model, "smmuv3" | "virtio") && options {
+        return Err(XmlError::Invalid(format!(
+            "iommu model '{model}' doesn't support additional attributes"
+        )));
+    }
+    if matches!(model, "smmuv3" | "intel")
+        && iommu
+            .child("address")
+            .is_some_and(|a| a.attr("type").is_some())
+    {
+        return Err(XmlError::Invalid(format!(
+            "iommu model '{model}' can't have address"
+        )));
+    }
+    Ok(())
+}
+
+/// virDomainDefIOMMUValidate: interrupt remapping needs the split I/O
+/// APIC, extended interrupt mode needs interrupt remapping.
+fn check_iommu_features(def: &DomainDef, iommu: &Element) -> Result<(), XmlError> {
+    let switch = |attr: &str| iommu.child("driver").and_then(|d| d.attr(attr));
+    let split_apic = def
+        .features
+        .iter()
+        .flatten()
+        .any(|f| f.name == "ioapic" && f.attr("driver") == Some("qemu"));
+    if switch("intremap") == Some("on") && !split_apic {
+        return Err(XmlError::Unsupported(
+            "IOMMU interrupt remapping requires split I/O APIC (ioapic driver='qemu')".into(),
+        ));
+    }
+    if switch("eim") == Some("on") && switch("intremap") != Some("on") {
+        return Err(XmlError::Unsupported(
+            "IOMMU eim requires interrupt remapping to be enabled".into(),
+        ));
+    }
     Ok(())
 }
 

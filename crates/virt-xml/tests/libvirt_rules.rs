@@ -168,3 +168,74 @@ fn cputune_is_read_in_libvirt_order() {
         assert_eq!(refusal(&domain("", given)).to_string(), message, "{given}");
     }
 }
+
+#[test]
+fn boot_options_are_written_as_libvirt_reads_them() {
+    let out = dump(&domain("<bootmenu enable='no' timeout='47'/>", ""));
+    assert!(out.contains("<bootmenu enable='no'/>"), "{out}");
+    let out = dump(&domain("<bootmenu timeout='47'/>", ""));
+    assert!(!out.contains("bootmenu"), "{out}");
+    let out = dump(&domain("<bootmenu enable='yes' timeout='47'/>", ""));
+    assert!(
+        out.contains("<bootmenu enable='yes' timeout='47'/>"),
+        "{out}"
+    );
+    // An empty bootloader is none, and its arguments go with it.
+    let out = dump(&domain(
+        "",
+        "<bootloader/><bootloader_args>a</bootloader_args>",
+    ));
+    assert!(!out.contains("bootloader"), "{out}");
+}
+
+#[test]
+fn keywrap_ciphers_are_read_once_each() {
+    let out = dump(&domain(
+        "",
+        "<keywrap><cipher name='dea' state='off'/><cipher name='aes' state='on'/></keywrap>",
+    ));
+    assert!(
+        out.contains(
+            "<keywrap>\n    <cipher name='aes' state='on'/>\n    <cipher name='dea' state='off'/>\n  </keywrap>"
+        ),
+        "{out}"
+    );
+    let twice =
+        "<keywrap><cipher name='aes' state='off'/><cipher name='aes' state='on'/></keywrap>";
+    assert_eq!(
+        refusal(&domain("", twice)).to_string(),
+        "internal error: A domain definition can have no more than one cipher node with name aes"
+    );
+}
+
+#[test]
+fn memory_os_and_iommu_rules() {
+    let cases = [
+        (
+            domain("", "<maxMemory slots='8'>0</maxMemory>"),
+            "XML error: both maximum memory size and memory slot count must be specified",
+        ),
+        (
+            "<domain type='test'><name>t</name><memory>1024</memory><bootloader/></domain>".into(),
+            "XML error: an os <type> must be specified",
+        ),
+        (
+            domain(
+                "",
+                "<devices><iommu model='virtio'><driver eim='on'/></iommu></devices>",
+            ),
+            "XML error: iommu model 'virtio' doesn't support additional attributes",
+        ),
+        (
+            domain(
+                "",
+                "<devices><iommu model='intel'><driver intremap='on'/></iommu></devices>",
+            ),
+            "unsupported configuration: IOMMU interrupt remapping requires split I/O APIC \
+             (ioapic driver='qemu')",
+        ),
+    ];
+    for (xml, message) in cases {
+        assert_eq!(refusal(&xml).to_string(), message, "{xml}");
+    }
+}
