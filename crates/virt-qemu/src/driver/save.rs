@@ -92,6 +92,42 @@ impl QemuDriver {
         };
         let running = d.obs.state == DomainState::Running;
         let def = self.def(&d.name, true)?;
+        let result = (|| -> QemuResult<()> {
+            let mut mon = Self::monitor_session(rt)?;
+            if running {
+                mon.execute("stop", None)?;
+            }
+            self.write_memory_image(&mut mon, &def, path, runs_after(flags, running))
+        })();
+        if let Err(e) = result {
+            // Give the guest back as it was.
+            if let (Ok(mut mon), true) = (Self::monitor_session(rt), running) {
+                let _ = mon.execute("cont", None);
+            }
+            return Err(e);
+        }
+        self.kill(proc, Some(&def), false)?;
+        self.cleanup(
+            &d.name,
+            rt,
+            reason::SHUTOFF_SAVED,
+            lifecycle_detail::stopped::SAVED,
+        );
+        Ok(())
+    }
+
+    /// Write the save image of the guest `def` runs to `path`: the header
+    /// (its XML, whether it is to run when restored), then its memory as
+    /// QEMU's migration stream; the guest is paused when this returns
+    /// (QEMU stops it at the end of a live migration). On failure the
+    /// file is removed.
+    pub(super) fn write_memory_image(
+        &self,
+        mon: &mut Monitor<UnixStream>,
+        def: &DomainDef,
+        path: &str,
+        to_run: bool,
+    ) -> QemuResult<()> {
         let mut out = File::create(path)
             .map_err(|e| QemuError::system(format!("failed to create '{path}'"), e))?;
         let result = (|| -> QemuResult<()> {
@@ -100,12 +136,8 @@ impl QemuDriver {
                 inactive: true,
                 secure: true,
             });
-            out.write_all(&image_header(&xml, runs_after(flags, running)))
+            out.write_all(&image_header(&xml, to_run))
                 .map_err(|e| QemuError::system(format!("failed to write '{path}'"), e))?;
-            let mut mon = Self::monitor_session(rt)?;
-            if running {
-                mon.execute("stop", None)?;
-            }
             mon.execute(
                 "migrate-set-capabilities",
                 Some(json!({"capabilities": [{"capability": "events", "state": true}]})),
@@ -127,27 +159,14 @@ impl QemuDriver {
             });
             state::remove_quiet(&sock);
             copied?;
-            wait_migration(&mut mon)?;
+            wait_migration(mon)?;
             out.sync_all()
-                .map_err(|e| QemuError::system(format!("failed to write '{path}'"), e))?;
-            Ok(())
+                .map_err(|e| QemuError::system(format!("failed to write '{path}'"), e))
         })();
-        if let Err(e) = result {
+        if result.is_err() {
             state::remove_quiet(Path::new(path));
-            // Give the guest back as it was.
-            if let (Ok(mut mon), true) = (Self::monitor_session(rt), running) {
-                let _ = mon.execute("cont", None);
-            }
-            return Err(e);
         }
-        self.kill(proc, Some(&def), false)?;
-        self.cleanup(
-            &d.name,
-            rt,
-            reason::SHUTOFF_SAVED,
-            lifecycle_detail::stopped::SAVED,
-        );
-        Ok(())
+        result
     }
 
     /// Start the domain saved in `path`, feeding QEMU the saved stream.

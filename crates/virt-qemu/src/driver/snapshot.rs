@@ -171,13 +171,6 @@ impl QemuDriver {
                 | cf::VALIDATE,
             "qemuDomainSnapshotCreateXML",
         )?;
-        // libvirt keeps a guest running during a snapshot only while its
-        // memory goes to an external file, which this driver cannot do yet.
-        if flags & cf::LIVE != 0 {
-            return Err(QemuError::OperationUnsupported(
-                "live snapshot creation is supported only during full system snapshots".into(),
-            ));
-        }
         let redefine = flags & cf::REDEFINE != 0;
         if flags & cf::CURRENT != 0 && !redefine {
             return Err(QemuError::InvalidArg(
@@ -214,6 +207,17 @@ impl QemuDriver {
             });
         }
         let live = d.obs.live.is_some();
+        // libvirt keeps a guest running during a snapshot only while its
+        // memory goes to an external file.
+        let memory_external = def
+            .memory
+            .as_ref()
+            .is_some_and(|m| m.snapshot == "external");
+        if flags & cf::LIVE != 0 && (!live || !memory_external) {
+            return Err(QemuError::OperationUnsupported(
+                "live snapshot creation is supported only during full system snapshots".into(),
+            ));
+        }
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |t| t.as_secs() as i64);
@@ -226,13 +230,14 @@ impl QemuDriver {
             )));
         }
         let external = flags & cf::DISK_ONLY != 0
+            || memory_external
             || def
                 .disks
                 .iter()
                 .any(|x| x.snapshot.as_deref() == Some("external"));
         if live {
             if external {
-                self.snapshot_external_live(&d, &mut def, &domdef, flags & cf::REUSE_EXT != 0)?;
+                self.snapshot_external_live(&d, &mut def, &domdef, flags)?;
             } else {
                 def.disks = align_disks(std::mem::take(&mut def.disks), &domdef, "internal")?;
                 self.snapshot_save_live(&d, &mut def, &domdef)?;

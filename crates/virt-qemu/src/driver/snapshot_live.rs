@@ -258,24 +258,32 @@ impl QemuDriver {
         Self::qemu_img_snapshot(&closed, "-d", name, None)
     }
 
-    /// Take the external disk-only snapshot `snap` (named) of the running
-    /// guest `d` defined by `domdef`: the overlays made and opened, then
-    /// switched to in one transaction; the live definition (and the
-    /// persistent one, as libvirt does) moves onto them. On a failure the
-    /// nodes added and the overlays made are removed.
+    /// Take the external snapshot `snap` (named) of the running guest `d`
+    /// defined by `domdef`, as libvirt's `qemuSnapshotCreateActiveExternal`:
+    /// with `<memory snapshot='external' file=.../>` the guest is paused
+    /// (unless `LIVE`: QEMU pauses it when the migration converges) and its
+    /// memory written to the file as a save image; then the overlays are
+    /// made and opened, and switched to in one transaction; the live
+    /// definition (and the persistent one, as libvirt does) moves onto
+    /// them, and a guest that ran runs again. On a failure the nodes added,
+    /// the overlays and the memory file made are removed.
     pub(super) fn snapshot_external_live(
         &self,
         d: &Opened,
         snap: &mut SnapshotDef,
         domdef: &DomainDef,
-        reuse: bool,
+        flags: u32,
     ) -> QemuResult<()> {
-        if snap.memory.as_ref().is_some_and(|m| m.snapshot != "no") {
-            return Err(QemuError::OperationUnsupported(
-                "external memory snapshots of a running guest are not offered by this driver yet"
+        use virt_core::snapshot_create_flags as cf;
+        let reuse = flags & cf::REUSE_EXT != 0;
+        let memory = match snap.memory.as_ref() {
+            Some(m) if m.snapshot == "external" => m.file.clone(),
+            Some(m) if m.snapshot != "no" => return Err(QemuError::Unsupported(
+                "internal and full system snapshots require all disks to be selected for snapshot"
                     .into(),
-            ));
-        }
+            )),
+            _ => None,
+        };
         snap.disks = align_disks(std::mem::take(&mut snap.disks), domdef, "external")?;
         if snap
             .disks
@@ -286,6 +294,64 @@ impl QemuDriver {
                 "mixing internal and external targets for a snapshot is not yet supported".into(),
             ));
         }
+        let rt = d.runtime()?;
+        let was_running = d.obs.state == DomainState::Running;
+        if let Some(file) = &memory {
+            let mut mon = Self::monitor_session(rt)?;
+            let saved = (|| -> QemuResult<()> {
+                if was_running && flags & cf::LIVE == 0 {
+                    mon.execute("stop", None)?;
+                }
+                self.write_memory_image(&mut mon, domdef, file, was_running)
+            })();
+            if let Err(e) = saved {
+                if was_running {
+                    let _ = mon.execute("cont", None);
+                }
+                return Err(e);
+            }
+        }
+        let disks = self.external_disks_live(d, snap, domdef, reuse);
+        if memory.is_some() && was_running {
+            if let Ok(mut mon) = Self::monitor_session(rt) {
+                let resumed = mon.execute("cont", None);
+                if disks.is_ok() && resumed.is_err() {
+                    return Err(QemuError::Failed("resuming after snapshot failed".into()));
+                }
+            }
+        }
+        if let Err(e) = disks {
+            if let Some(file) = &memory {
+                state::remove_quiet(Path::new(file));
+            }
+            return Err(e);
+        }
+        snap.state = Some(
+            match (memory.is_some(), was_running) {
+                (false, _) => "disk-snapshot",
+                (true, true) => "running",
+                (true, false) => "paused",
+            }
+            .into(),
+        );
+        if memory.is_none() {
+            snap.memory = Some(SnapshotMemory {
+                snapshot: "no".into(),
+                file: None,
+            });
+        }
+        Ok(())
+    }
+
+    /// The disk part of [`QemuDriver::snapshot_external_live`]: overlays
+    /// made, opened and switched to at once, the definitions moved.
+    fn external_disks_live(
+        &self,
+        d: &Opened,
+        snap: &mut SnapshotDef,
+        domdef: &DomainDef,
+        reuse: bool,
+    ) -> QemuResult<()> {
         let rt = d.runtime()?;
         let mut mon = Self::monitor_session(rt)?;
         let name = snap.name.clone().unwrap_or_default();
@@ -344,11 +410,6 @@ impl QemuDriver {
             }
             return Err(e);
         }
-        snap.state = Some("disk-snapshot".into());
-        snap.memory = Some(SnapshotMemory {
-            snapshot: "no".into(),
-            file: None,
-        });
         self.store_live(&newdef, rt.id)?;
         if let Some(mut config) = self.config_def(&d.name) {
             for target in &targets {
