@@ -53,6 +53,10 @@ RETURNS = {
     "getParent": "virDomainSnapshot", "listAllChildren": "List[virDomainSnapshot]",
     "listChildrenNames": "List[str]", "domain": "virDomain", "getDomain": "virDomain",
     "getConnect": "virConnect",
+    "checkpointCreateXML": "virDomainCheckpoint", "checkpointLookupByName": "virDomainCheckpoint",
+    "listAllCheckpoints": "List[virDomainCheckpoint]",
+    "virDomainCheckpoint.getParent": "virDomainCheckpoint",
+    "virDomainCheckpoint.listAllChildren": "List[virDomainCheckpoint]",
     "newStream": "virStream", "virStream.connect": "virConnect",
     "recv": "Union[bytes, int]", "recvFlags": "Union[bytes, int]",
     "recvAll": "None", "sendAll": "None", "sparseRecvAll": "None", "sparseSendAll": "None",
@@ -87,7 +91,8 @@ def main():
     print("_RawError = Tuple[int, int, str, int, Optional[str], Optional[str], Optional[str], int, int]")
     print("")
     for cname in ["virConnect", "virDomain", "virNetwork", "virStoragePool", "virStorageVol",
-                  "virInterface", "virNodeDevice", "virDomainSnapshot", "virStream"]:
+                  "virInterface", "virNodeDevice", "virDomainSnapshot", "virDomainCheckpoint",
+                  "virStream"]:
         c = getattr(m, cname)
         print("")
         print("class %s:" % cname)

@@ -26,7 +26,7 @@ pub fn list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
     let (opt_name, opt_uuid, opt_id) = (cmd.has("name"), cmd.has("uuid"), cmd.has("id"));
     let table = cmd.has("table") || !(opt_name || opt_uuid || opt_id);
-    let filters: [(&str, u32); 12] = [
+    let filters: [(&str, u32); 14] = [
         ("persistent", list_flags::PERSISTENT),
         ("transient", list_flags::TRANSIENT),
         ("with-managed-save", list_flags::MANAGEDSAVE),
@@ -35,6 +35,8 @@ pub fn list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         ("no-autostart", list_flags::NO_AUTOSTART),
         ("with-snapshot", list_flags::HAS_SNAPSHOT),
         ("without-snapshot", list_flags::NO_SNAPSHOT),
+        ("with-checkpoint", list_flags::HAS_CHECKPOINT),
+        ("without-checkpoint", list_flags::NO_CHECKPOINT),
         ("state-running", list_flags::RUNNING),
         ("state-paused", list_flags::PAUSED),
         ("state-shutoff", list_flags::SHUTOFF),

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod builtin;
+mod checkpoint;
 mod cmd;
 mod complete;
 mod console;

@@ -14,7 +14,7 @@ fn domain(ctl: &mut Ctl, cmd: &Cmd) -> Result<Domain, Failure> {
 }
 
 /// The flags named by boolean options, as virsh maps them.
-fn bool_flags(cmd: &Cmd, map: &[(&str, u32)]) -> u32 {
+pub(crate) fn bool_flags(cmd: &Cmd, map: &[(&str, u32)]) -> u32 {
     map.iter()
         .filter(|(o, _)| cmd.has(o))
         .fold(0, |f, (_, b)| f | b)
@@ -81,7 +81,7 @@ fn memspec(spec: &str) -> Option<String> {
 }
 
 /// virsh's `vshStringToArray`: commas separate, `,,` is a comma.
-fn split_spec(s: &str) -> Vec<String> {
+pub(crate) fn split_spec(s: &str) -> Vec<String> {
     let mut out = vec![String::new()];
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {

@@ -263,6 +263,57 @@ mod checks {
         Ok(())
     }
 
+    /// A checkpoint call's refusal of its arguments, reported as
+    /// libvirt-domain-checkpoint.c reports it (its own error domain).
+    fn checkpoint_arg(mut e: Error) -> Error {
+        e.domain = ErrorDomain::DomainCheckpoint;
+        e
+    }
+
+    /// `virDomainCheckpointCreateXML`: `REDEFINE` excludes `QUIESCE`, and
+    /// `REDEFINE_VALIDATE` needs `REDEFINE`.
+    pub fn checkpoint_create_modes(
+        api: &str,
+        _dom: &DomainRef,
+        _xml: &str,
+        flags: u32,
+    ) -> Result<()> {
+        use checkpoint_create_flags::{QUIESCE, REDEFINE, REDEFINE_VALIDATE};
+        let redefine = (REDEFINE, "VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE");
+        Error::check_exclusive(
+            flags,
+            redefine,
+            (QUIESCE, "VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE"),
+            api,
+        )
+        .map_err(checkpoint_arg)?;
+        if flags & REDEFINE_VALIDATE != 0 && flags & REDEFINE == 0 {
+            return Err(checkpoint_arg(Error::api_arg(
+                api,
+                "Flag 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE' is required by flag \
+                 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE'",
+            )));
+        }
+        Ok(())
+    }
+
+    /// `virDomainCheckpointDelete`: the checkpoint with its children, or
+    /// its children only, not both.
+    pub fn checkpoint_delete_modes(
+        api: &str,
+        _chk: &DomainCheckpointRef,
+        flags: u32,
+    ) -> Result<()> {
+        use checkpoint_delete_flags::{CHILDREN, CHILDREN_ONLY};
+        Error::check_exclusive(
+            flags,
+            (CHILDREN, "VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN"),
+            (CHILDREN_ONLY, "VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY"),
+            api,
+        )
+        .map_err(checkpoint_arg)
+    }
+
     /// Core dumps in a format: a format libvirt knows, then the modes.
     pub fn dump_format_and_modes(
         api: &str,

@@ -236,6 +236,21 @@ macro_rules! for_each_driver_method {
             [virDomainRevertToSnapshot, write] fn domain_revert_to_snapshot(&self, snap: &$crate::DomainSnapshotRef, flags: u32) -> ();
             /// Delete the snapshot (`snapshot_delete_flags`).
             [virDomainSnapshotDelete, write] fn domain_snapshot_delete(&self, snap: &$crate::DomainSnapshotRef, flags: u32) -> ();
+            /// Create a checkpoint of the domain's disks described by `xml`
+            /// (`checkpoint_create_flags`; `REDEFINE` restores its metadata).
+            [virDomainCheckpointCreateXML, write, check checkpoint_create_modes] fn domain_checkpoint_create_xml(&self, dom: &$crate::DomainRef, xml: &str, flags: u32) -> $crate::DomainCheckpointRef;
+            /// The checkpoint's XML (`checkpoint_xml_flags`).
+            [virDomainCheckpointGetXMLDesc, read] fn domain_checkpoint_get_xml_desc(&self, chk: &$crate::DomainCheckpointRef, flags: u32) -> String;
+            /// The domain's checkpoints that pass `flags` (`checkpoint_list_flags`).
+            [virDomainListAllCheckpoints, read] fn domain_list_all_checkpoints(&self, dom: &$crate::DomainRef, flags: u32) -> Vec<$crate::DomainCheckpointRef>;
+            /// The checkpoint's children (descendants with `DESCENDANTS`) that pass `flags`.
+            [virDomainCheckpointListAllChildren, read] fn domain_checkpoint_list_all_children(&self, chk: &$crate::DomainCheckpointRef, flags: u32) -> Vec<$crate::DomainCheckpointRef>;
+            /// Find a checkpoint of the domain by name.
+            [virDomainCheckpointLookupByName, read] fn domain_checkpoint_lookup_by_name(&self, dom: &$crate::DomainRef, name: &str, flags: u32) -> $crate::DomainCheckpointRef;
+            /// The checkpoint's parent.
+            [virDomainCheckpointGetParent, read] fn domain_checkpoint_get_parent(&self, chk: &$crate::DomainCheckpointRef, flags: u32) -> $crate::DomainCheckpointRef;
+            /// Delete the checkpoint (`checkpoint_delete_flags`).
+            [virDomainCheckpointDelete, write, check checkpoint_delete_modes] fn domain_checkpoint_delete(&self, chk: &$crate::DomainCheckpointRef, flags: u32) -> ();
             /// Every network that passes `flags` (1 inactive, 2 active, 4 persistent,
             /// 8 transient, 16 autostart, 32 no autostart).
             [virConnectListAllNetworks, read] fn list_all_networks(&self, flags: u32) -> Vec<$crate::NetworkRef>;

@@ -178,6 +178,12 @@ numbered_enum! {
         XmlInvalidSchema = 92,
         /// The requested device is missing.
         DeviceMissing = 99,
+        /// Invalid domain checkpoint object.
+        InvalidDomainCheckpoint = 102,
+        /// Domain checkpoint not found.
+        NoDomainCheckpoint = 103,
+        /// The checkpoint cannot be used.
+        CheckpointInconsistent = 109,
         /// More than one domain matched.
         MultipleDomains = 110,
     }
@@ -244,6 +250,8 @@ numbered_enum! {
         Device = 49,
         /// Access control.
         Access = 55,
+        /// Domain checkpoints.
+        DomainCheckpoint = 69,
     }
 }
 
@@ -297,6 +305,10 @@ impl ErrorDomain {
             ErrorDomain::Network
         } else if function.starts_with("virStream") {
             ErrorDomain::Streams
+        } else if function.starts_with("virDomainCheckpoint")
+            || function == "virDomainListAllCheckpoints"
+        {
+            ErrorDomain::DomainCheckpoint
         } else {
             ErrorDomain::Domain
         }
@@ -487,6 +499,14 @@ impl ErrorCode {
                 "XML document failed to validate against schema: {}",
             ),
             DeviceMissing => ("device not found", "device not found: {}"),
+            InvalidDomainCheckpoint => {
+                ("Invalid domain checkpoint", "Invalid domain checkpoint: {}")
+            }
+            NoDomainCheckpoint => (
+                "Domain checkpoint not found",
+                "Domain checkpoint not found: {}",
+            ),
+            CheckpointInconsistent => ("checkpoint inconsistent", "checkpoint inconsistent: {}"),
             MultipleDomains => (
                 "multiple matching domains found",
                 "multiple matching domains found: {}",
@@ -773,6 +793,7 @@ impl Error {
             ErrorDomain::Storage => "Storage Driver ",
             ErrorDomain::Streams => "Streams ",
             ErrorDomain::Uri => "URI ",
+            ErrorDomain::DomainCheckpoint => "Domain Checkpoint ",
             _ => "",
         };
         format!("libvirt: {dom}{level} : {}", self.message)

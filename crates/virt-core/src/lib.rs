@@ -1,8 +1,8 @@
 //! virt-core: the stable API of virt-rs, a Rust re-implementation of libvirt.
 //!
 //! - [`Connect`], [`Domain`], [`Network`], [`StoragePool`], [`StorageVol`],
-//!   [`Interface`], [`NodeDevice`], [`DomainSnapshot`]: the handles users
-//!   hold.
+//!   [`Interface`], [`NodeDevice`], [`DomainSnapshot`],
+//!   [`DomainCheckpoint`]: the handles users hold.
 //! - [`Driver`] and [`DriverStack`]: what a hypervisor backend implements,
 //!   and how several backends serve one URI.
 //! - [`Checked`]: the read-only refusal and argument checks every call
@@ -29,6 +29,7 @@
 
 pub mod auth;
 mod checked;
+mod checkpoint;
 mod connect;
 mod cpumap;
 pub mod devstats;
@@ -46,6 +47,7 @@ pub mod uri;
 
 pub use auth::{Authenticator, CallbackAuth, Credential, Terminal};
 pub use checked::Checked;
+pub use checkpoint::DomainCheckpoint;
 pub use connect::{
     default_uri, parse_uuid, Connect, Domain, Network, StoragePool, StorageVol, LIB_VERSION,
 };

@@ -75,6 +75,16 @@ pub struct DomainSnapshotRef {
     pub name: String,
 }
 
+/// Identity of a domain checkpoint: its domain and its name, as
+/// `remote_nonnull_domain_checkpoint` carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DomainCheckpointRef {
+    /// The domain the checkpoint belongs to.
+    pub domain: DomainRef,
+    /// The checkpoint's name, unique within its domain.
+    pub name: String,
+}
+
 /// `virDomainState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum DomainState {
@@ -577,6 +587,10 @@ pub mod list_flags {
     pub const HAS_SNAPSHOT: u32 = 1 << 12;
     /// Domains without snapshots.
     pub const NO_SNAPSHOT: u32 = 1 << 13;
+    /// Domains with checkpoints.
+    pub const HAS_CHECKPOINT: u32 = 1 << 14;
+    /// Domains without checkpoints.
+    pub const NO_CHECKPOINT: u32 = 1 << 15;
 }
 
 /// What a domain looks like to the `list_all_domains` filter.
@@ -592,6 +606,8 @@ pub struct ListFacts {
     pub managed_save: bool,
     /// Has snapshots.
     pub has_snapshot: bool,
+    /// Has checkpoints.
+    pub has_checkpoint: bool,
 }
 
 /// One group of a listing filter (`yes` and `no` flags, e.g. active and
@@ -635,6 +651,7 @@ pub fn list_filter_matches(flags: u32, facts: &ListFacts) -> bool {
     group(MANAGEDSAVE, NO_MANAGEDSAVE, facts.managed_save)
         && group(AUTOSTART, NO_AUTOSTART, facts.autostart)
         && group(HAS_SNAPSHOT, NO_SNAPSHOT, facts.has_snapshot)
+        && group(HAS_CHECKPOINT, NO_CHECKPOINT, facts.has_checkpoint)
 }
 
 /// `VIR_DOMAIN_AFFECT_*`, `VIR_DOMAIN_VCPU_*`, `VIR_DOMAIN_MEM_*` flags.
@@ -973,6 +990,55 @@ pub mod snapshot_delete_flags {
 pub mod undefine_snapshot_flags {
     /// Remove the snapshots' metadata with the domain.
     pub const SNAPSHOTS_METADATA: u32 = 1 << 1;
+}
+
+/// Flags of `Domain::checkpoint_create_xml`
+/// (`VIR_DOMAIN_CHECKPOINT_CREATE_*`).
+pub mod checkpoint_create_flags {
+    /// Restore or change the metadata of a checkpoint made before.
+    pub const REDEFINE: u32 = 1 << 0;
+    /// Quiesce the guest's file systems through its agent first.
+    pub const QUIESCE: u32 = 1 << 1;
+    /// With `REDEFINE`, check the disks' data against the metadata.
+    pub const REDEFINE_VALIDATE: u32 = 1 << 2;
+}
+
+/// Flags of `DomainCheckpoint::xml_desc` (`VIR_DOMAIN_CHECKPOINT_XML_*`).
+pub mod checkpoint_xml_flags {
+    /// Include security-sensitive parts of the domain.
+    pub const SECURE: u32 = 1 << 0;
+    /// Leave the `<domain>` out.
+    pub const NO_DOMAIN: u32 = 1 << 1;
+    /// Add each disk's current dirty size.
+    pub const SIZE: u32 = 1 << 2;
+}
+
+/// Flags of the checkpoint listings (`VIR_DOMAIN_CHECKPOINT_LIST_*`).
+pub mod checkpoint_list_flags {
+    /// Listing a domain: only checkpoints without a parent.
+    pub const ROOTS: u32 = 1 << 0;
+    /// Listing a checkpoint: all descendants, not only children (the
+    /// same bit as `ROOTS`).
+    pub const DESCENDANTS: u32 = 1 << 0;
+    /// Parents before their children.
+    pub const TOPOLOGICAL: u32 = 1 << 1;
+    /// Only checkpoints without children.
+    pub const LEAVES: u32 = 1 << 2;
+    /// Only checkpoints with children.
+    pub const NO_LEAVES: u32 = 1 << 3;
+    /// Every filter bit (what drivers accept besides `ROOTS` and
+    /// `TOPOLOGICAL`).
+    pub const FILTERS_ALL: u32 = LEAVES | NO_LEAVES;
+}
+
+/// Flags of `DomainCheckpoint::delete` (`VIR_DOMAIN_CHECKPOINT_DELETE_*`).
+pub mod checkpoint_delete_flags {
+    /// Delete the checkpoint's descendants too.
+    pub const CHILDREN: u32 = 1 << 0;
+    /// Delete only the metadata, not the bitmaps.
+    pub const METADATA_ONLY: u32 = 1 << 1;
+    /// Delete only the descendants.
+    pub const CHILDREN_ONLY: u32 = 1 << 2;
 }
 
 /// Flags of `StorageVol::delete` (`VIR_STORAGE_VOL_DELETE_*`).
@@ -1346,6 +1412,7 @@ mod tests {
             autostart: false,
             managed_save: false,
             has_snapshot: false,
+            has_checkpoint: false,
         };
         let off = ListFacts {
             state: DomainState::Shutoff,

@@ -10,8 +10,8 @@ mod common;
 
 use common::Daemon;
 use virt_core::{
-    CpuMap, DomainRef, DomainSnapshotRef, Driver, Error, ErrorCode, InterfaceRef, NetworkRef,
-    NodeDeviceRef, StoragePoolRef, StorageVolRef, TypedParam, TypedValue,
+    CpuMap, DomainCheckpointRef, DomainRef, DomainSnapshotRef, Driver, Error, ErrorCode,
+    InterfaceRef, NetworkRef, NodeDeviceRef, StoragePoolRef, StorageVolRef, TypedParam, TypedValue,
 };
 use virt_remote::client::{Endpoint, Keepalive, RemoteDriver};
 use virt_remote::procs::{marker, session as p, Numbered};
@@ -28,6 +28,7 @@ struct Samples {
     pool: StoragePoolRef,
     vol: StorageVolRef,
     snap: DomainSnapshotRef,
+    chk: DomainCheckpointRef,
     iface: InterfaceRef,
     dev: NodeDeviceRef,
 }
@@ -89,6 +90,11 @@ impl<'a> Sample<'a> for &'a StorageVolRef {
 impl<'a> Sample<'a> for &'a DomainSnapshotRef {
     fn sample(s: &'a Samples) -> Self {
         &s.snap
+    }
+}
+impl<'a> Sample<'a> for &'a DomainCheckpointRef {
+    fn sample(s: &'a Samples) -> Self {
+        &s.chk
     }
 }
 impl Sample<'_> for u32 {
@@ -235,6 +241,10 @@ fn every_mutating_procedure_is_refused_on_the_read_only_socket() {
         snap: DomainSnapshotRef {
             domain: dom.clone(),
             name: "s1".into(),
+        },
+        chk: DomainCheckpointRef {
+            domain: dom.clone(),
+            name: "c1".into(),
         },
     };
     let results = every_write(&ro, &samples);

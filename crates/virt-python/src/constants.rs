@@ -709,6 +709,21 @@ pub const CONSTANTS: &[(&str, i64)] = &[
     ("VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM", 8),
     ("VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING", 1),
     ("VIR_DOMAIN_SNAPSHOT_XML_SECURE", 1),
+    // virDomainCheckpoint*Flags
+    ("VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE", 2),
+    ("VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE", 1),
+    ("VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE", 4),
+    ("VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN", 1),
+    ("VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY", 4),
+    ("VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY", 2),
+    ("VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS", 1),
+    ("VIR_DOMAIN_CHECKPOINT_LIST_LEAVES", 4),
+    ("VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES", 8),
+    ("VIR_DOMAIN_CHECKPOINT_LIST_ROOTS", 1),
+    ("VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL", 2),
+    ("VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN", 2),
+    ("VIR_DOMAIN_CHECKPOINT_XML_SECURE", 1),
+    ("VIR_DOMAIN_CHECKPOINT_XML_SIZE", 4),
 ];
 
 /// The value of the constant `name`, if this module exports it.
@@ -808,6 +823,26 @@ mod tests {
             (
                 "VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY",
                 snapshot_delete_flags::CHILDREN_ONLY,
+            ),
+            (
+                "VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE",
+                virt_core::checkpoint_create_flags::REDEFINE_VALIDATE,
+            ),
+            (
+                "VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL",
+                virt_core::checkpoint_list_flags::TOPOLOGICAL,
+            ),
+            (
+                "VIR_DOMAIN_CHECKPOINT_XML_SIZE",
+                virt_core::checkpoint_xml_flags::SIZE,
+            ),
+            (
+                "VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY",
+                virt_core::checkpoint_delete_flags::CHILDREN_ONLY,
+            ),
+            (
+                "VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT",
+                list_flags::HAS_CHECKPOINT,
             ),
         ];
         for (name, v) in pairs {

@@ -9,9 +9,9 @@
 //! ([`crate::server`]) are generated, so neither keeps its own copy.
 
 use virt_core::{
-    affect, CpuMap, CpuStats, DomainRef, DomainSnapshotRef, Driver, Error, ErrorCode, ErrorDomain,
-    InterfaceRef, NetworkDhcpLease, NetworkRef, NodeDeviceRef, Result, Screenshot, StoragePoolRef,
-    StorageVolRef, StreamEnds, TypedParam, Uuid, VcpuInfo, VcpuState,
+    affect, CpuMap, CpuStats, DomainCheckpointRef, DomainRef, DomainSnapshotRef, Driver, Error,
+    ErrorCode, ErrorDomain, InterfaceRef, NetworkDhcpLease, NetworkRef, NodeDeviceRef, Result,
+    Screenshot, StoragePoolRef, StorageVolRef, StreamEnds, TypedParam, Uuid, VcpuInfo, VcpuState,
 };
 
 use crate::client::ClientStream;
@@ -91,6 +91,7 @@ ref_arg!(
     StoragePoolRef,
     StorageVolRef,
     DomainSnapshotRef,
+    DomainCheckpointRef,
     Uuid,
     CpuMap
 );
@@ -149,6 +150,7 @@ ref_lend!(
     StoragePoolRef,
     StorageVolRef,
     DomainSnapshotRef,
+    DomainCheckpointRef,
     Uuid,
     CpuMap
 );
@@ -476,6 +478,13 @@ procedures! {
     domain_snapshot_has_metadata => DOMAIN_SNAPSHOT_HAS_METADATA = 272;
     domain_list_all_snapshots => DOMAIN_LIST_ALL_SNAPSHOTS = 274 [custom];
     domain_snapshot_list_all_children => DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN = 275 [custom];
+    domain_checkpoint_create_xml => DOMAIN_CHECKPOINT_CREATE_XML = 411;
+    domain_checkpoint_get_xml_desc => DOMAIN_CHECKPOINT_GET_XML_DESC = 412;
+    domain_list_all_checkpoints => DOMAIN_LIST_ALL_CHECKPOINTS = 413 [custom];
+    domain_checkpoint_list_all_children => DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN = 414 [custom];
+    domain_checkpoint_lookup_by_name => DOMAIN_CHECKPOINT_LOOKUP_BY_NAME = 415;
+    domain_checkpoint_get_parent => DOMAIN_CHECKPOINT_GET_PARENT = 416;
+    domain_checkpoint_delete => DOMAIN_CHECKPOINT_DELETE = 417;
 }
 
 /// Procedures the daemon answers itself, outside the Driver table.
@@ -584,7 +593,7 @@ list_all!(marker::list_all_node_devices, NodeDeviceRef);
 
 /// `{OBJ; int need_results; unsigned int flags}` -> `{ITEM list<MAX>;
 /// int ret}`: an object's listing shaped as the `virConnectListAll*`
-/// calls (a domain's snapshots, a snapshot's children).
+/// calls (a domain's snapshots or checkpoints, their children).
 macro_rules! list_all_of {
     ($m:ty, $obj:ty, $item:ty) => {
         impl Procedure<($obj, u32), Vec<$item>> for $m {
@@ -625,6 +634,16 @@ list_all_of!(
     marker::domain_snapshot_list_all_children,
     DomainSnapshotRef,
     DomainSnapshotRef
+);
+list_all_of!(
+    marker::domain_list_all_checkpoints,
+    DomainRef,
+    DomainCheckpointRef
+);
+list_all_of!(
+    marker::domain_checkpoint_list_all_children,
+    DomainCheckpointRef,
+    DomainCheckpointRef
 );
 
 /// `{OBJ; int maxnames; unsigned int flags}` -> `{remote_nonnull_string

@@ -2,7 +2,7 @@
 //! (`remote_nonnull_domain`, `remote_node_get_info_ret`, ...).
 
 use virt_core::{
-    BlockInfo, BlockStats, CpuMap, CpuStats, DomainInfo, DomainRef, DomainSnapshotRef, DomainState,
+    BlockInfo, BlockStats, CpuMap, CpuStats, DomainCheckpointRef, DomainInfo, DomainRef, DomainSnapshotRef, DomainState,
     DomainStatsRecord, InterfaceRef, InterfaceStats, MemoryStat, NetworkDhcpLease, NetworkRef,
     NodeDeviceRef, NodeInfo, NodeMemoryStat, SecurityLabel, SecurityModel, StoragePoolInfo,
     StoragePoolRef, StoragePoolState, StorageVolInfo, StorageVolRef, StorageVolType, TypedParam,
@@ -32,6 +32,8 @@ pub const STORAGE_POOL_LIST_MAX: u32 = 16_384;
 pub const STORAGE_VOL_LIST_MAX: u32 = 16_384;
 /// `REMOTE_DOMAIN_SNAPSHOT_LIST_MAX`.
 pub const DOMAIN_SNAPSHOT_LIST_MAX: u32 = 16_384;
+/// `REMOTE_DOMAIN_CHECKPOINT_LIST_MAX`.
+pub const DOMAIN_CHECKPOINT_LIST_MAX: u32 = 16_384;
 /// `REMOTE_CPUMAP_MAX`: bytes of one CPU map.
 pub const CPUMAP_MAX: u32 = 2048;
 /// `REMOTE_CPUMAPS_MAX`: bytes of all vCPUs' maps together.
@@ -238,6 +240,25 @@ impl ListItem for DomainSnapshotRef {
     const LIST_MAX: u32 = DOMAIN_SNAPSHOT_LIST_MAX;
     const MIN_SIZE: usize = 28;
     const WHAT: &'static str = "domain snapshot list";
+}
+
+/// `remote_nonnull_domain_checkpoint`: name, then its domain.
+impl Xdr for DomainCheckpointRef {
+    fn encode(&self, e: &mut Encoder) {
+        e.string(&self.name).put(&self.domain);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(DomainCheckpointRef {
+            name: d.string()?,
+            domain: d.get()?,
+        })
+    }
+}
+
+impl ListItem for DomainCheckpointRef {
+    const LIST_MAX: u32 = DOMAIN_CHECKPOINT_LIST_MAX;
+    const MIN_SIZE: usize = 28;
+    const WHAT: &'static str = "domain checkpoint list";
 }
 
 /// `remote_storage_vol_get_info_ret`: `char type` then two hypers.

@@ -227,6 +227,16 @@ impl Sample for &virt_core::DomainSnapshotRef {
         &SNAPSHOT
     }
 }
+static CHECKPOINT: std::sync::LazyLock<virt_core::DomainCheckpointRef> =
+    std::sync::LazyLock::new(|| virt_core::DomainCheckpointRef {
+        domain: DOMAIN.clone(),
+        name: "c1".into(),
+    });
+impl Sample for &virt_core::DomainCheckpointRef {
+    fn sample() -> Self {
+        &CHECKPOINT
+    }
+}
 static VOL: std::sync::LazyLock<virt_core::StorageVolRef> =
     std::sync::LazyLock::new(|| virt_core::StorageVolRef {
         pool: "default-pool".into(),

@@ -6,7 +6,7 @@ use crate::error::{TestError, TestResult};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 use virt_core::{reason, CpuMap, DomainRef, DomainState, ListFacts, Uuid};
-use virt_xml::{DomainDef, SnapshotList};
+use virt_xml::{CheckpointList, DomainDef, SnapshotList};
 
 /// The scheduler weight libvirt's test driver reports for every domain.
 pub(crate) const DEFAULT_WEIGHT: u32 = 50;
@@ -100,6 +100,8 @@ pub(crate) struct DomainObj {
     pub pins: Vec<Option<CpuMap>>,
     /// Its snapshots' metadata.
     pub snapshots: SnapshotList,
+    /// Its checkpoints' metadata.
+    pub checkpoints: CheckpointList,
 }
 
 impl DomainObj {
@@ -118,6 +120,7 @@ impl DomainObj {
             running_since: None,
             pins: Vec::new(),
             snapshots: SnapshotList::default(),
+            checkpoints: CheckpointList::default(),
         }
     }
 
@@ -186,6 +189,7 @@ impl DomainObj {
             autostart: self.autostart,
             managed_save: false,
             has_snapshot: !self.snapshots.is_empty(),
+            has_checkpoint: !self.checkpoints.is_empty(),
         }
     }
 

@@ -5,21 +5,19 @@ use crate::domains::{
     memory_of, prepare_def, vcpus_of, AddMode, DomainObj, Domains, DEFAULT_WEIGHT,
 };
 use crate::error::{check_flags, TestError, TestResult};
-use crate::host::{Interfaces, NodeDevices};
-use crate::networks::{parse_network_def, NetworkObj, Networks};
+use crate::networks::{parse_network_def, NetworkObj};
 use crate::node::{self, Node};
-use crate::storage::Pools;
 use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
 use virt_core::events::lifecycle_detail::{
     defined, resumed, started, stopped, suspended, undefined,
 };
 use virt_core::{
     affect, define_flags, dump_format, list_filter_matches, network_define_flags,
-    network_list_flags, network_update, reason, start_flags, xml_flags, CpuMap, DomainInfo,
-    DomainRef, DomainSnapshotRef, DomainState, DomainStatsRecord, Driver, InterfaceRef, NetworkRef,
-    NodeDeviceRef, NodeInfo, Result, Screenshot, SecurityLabel, SecurityModel, StoragePoolInfo,
-    StoragePoolRef, StorageVolInfo, StorageVolRef, TypedKind, TypedParam, TypedValue, Uuid,
-    VcpuInfo, VcpuState,
+    network_list_flags, network_update, reason, start_flags, xml_flags, CpuMap,
+    DomainCheckpointRef, DomainInfo, DomainRef, DomainSnapshotRef, DomainState, DomainStatsRecord,
+    Driver, InterfaceRef, NetworkRef, NodeDeviceRef, NodeInfo, Result, Screenshot, SecurityLabel,
+    SecurityModel, StoragePoolInfo, StoragePoolRef, StorageVolInfo, StorageVolRef, TypedKind,
+    TypedParam, TypedValue, Uuid, VcpuInfo, VcpuState,
 };
 use virt_core::{Event, EventBus, LifecycleEvent, NetworkLifecycleEvent};
 use virt_xml::{Cputune, DomainDef, FormatOptions, View};
@@ -27,7 +25,7 @@ use virt_xml::{Cputune, DomainDef, FormatOptions, View};
 /// Hypervisor version the test driver reports (0.0.2).
 const HV_VERSION: u64 = 2;
 /// Most vCPUs a test guest may have.
-const MAX_VCPUS: u32 = 32;
+pub(crate) const MAX_VCPUS: u32 = 32;
 /// `VIR_DOMAIN_UNDEFINE_*` flags libvirt's test driver accepts: managed
 /// save and snapshot metadata.
 const UNDEFINE_FLAGS: u32 = 1 | 2;
@@ -63,7 +61,7 @@ impl TestConnection {
         Ok(f(doms.for_ref(r)?)?)
     }
 
-    fn with_dom_mut<T>(
+    pub(crate) fn with_dom_mut<T>(
         &self,
         r: &DomainRef,
         f: impl FnOnce(&mut DomainObj) -> TestResult<T>,
@@ -249,7 +247,7 @@ impl Driver for TestConnection {
     }
 
     fn list_all_domains(&self, flags: u32) -> Result<Vec<DomainRef>> {
-        check_flags(flags, (1 << 14) - 1, "testConnectListAllDomains")?;
+        check_flags(flags, (1 << 16) - 1, "testConnectListAllDomains")?;
         let doms = self.read();
         if flags == 0 {
             let mut out = Vec::with_capacity(doms.len());
@@ -626,66 +624,7 @@ impl Driver for TestConnection {
     }
 
     fn domain_set_vcpus_flags(&self, dom: &DomainRef, nvcpus: u32, flags: u32) -> Result<()> {
-        if nvcpus == 0 {
-            return Err(TestError::ApiArg(
-                "nvcpus in virDomainSetVcpusFlags must not be zero".into(),
-            )
-            .into());
-        }
-        if flags & affect::MAXIMUM != 0 && flags & affect::CONFIG == 0 {
-            return Err(TestError::ApiArg(
-                "Flag 'VIR_DOMAIN_AFFECT_CONFIG' is required by flag 'VIR_DOMAIN_VCPU_MAXIMUM'"
-                    .into(),
-            )
-            .into());
-        }
-        check_flags(
-            flags,
-            affect::LIVE | affect::CONFIG | affect::MAXIMUM,
-            "testDomainSetVcpusFlags",
-        )?;
-        if nvcpus > MAX_VCPUS {
-            return Err(TestError::InvalidArg(format!(
-                "requested cpu amount exceeds maximum supported amount ({nvcpus} > {MAX_VCPUS})"
-            ))
-            .into());
-        }
-        self.with_dom_mut(dom, |obj| {
-            let affect::Defs { live, config } =
-                affect::defs(flags, obj.is_active(), obj.persistent)?;
-            let too_many = |max: u32| {
-                TestError::InvalidArg(format!(
-                    "requested cpu amount exceeds maximum ({nvcpus} > {max})"
-                ))
-            };
-            if live && obj.def.vcpu.max < nvcpus {
-                return Err(too_many(obj.def.vcpu.max));
-            }
-            let maximum = flags & affect::MAXIMUM != 0;
-            if config && !maximum {
-                let max = obj.config().map_or(0, |c| c.vcpu.max);
-                if max < nvcpus {
-                    return Err(too_many(max));
-                }
-            }
-            if live {
-                set_vcpus(&mut obj.def, nvcpus);
-                obj.pins.truncate(nvcpus as usize);
-            }
-            if config {
-                if let Some(c) = obj.config_mut() {
-                    if maximum {
-                        // New vCPUs come offline; fewer clip the online ones.
-                        let online = vcpus_of(c);
-                        c.vcpu.max = nvcpus;
-                        c.vcpu.current = (online < nvcpus).then_some(online);
-                    } else {
-                        set_vcpus(c, nvcpus);
-                    }
-                }
-            }
-            Ok(())
-        })
+        self.set_vcpus_flags(dom, nvcpus, flags)
     }
 
     fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: u32) -> Result<u32> {
@@ -1063,6 +1002,60 @@ impl Driver for TestConnection {
 
     fn domain_snapshot_delete(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
         self.snapshot_delete(snap, flags)
+    }
+
+    fn domain_checkpoint_create_xml(
+        &self,
+        dom: &DomainRef,
+        xml: &str,
+        flags: u32,
+    ) -> Result<DomainCheckpointRef> {
+        self.checkpoint_create(dom, xml, flags)
+    }
+
+    fn domain_checkpoint_get_xml_desc(
+        &self,
+        c: &DomainCheckpointRef,
+        flags: u32,
+    ) -> Result<String> {
+        self.checkpoint_xml(c, flags)
+    }
+
+    fn domain_list_all_checkpoints(
+        &self,
+        d: &DomainRef,
+        f: u32,
+    ) -> Result<Vec<DomainCheckpointRef>> {
+        self.checkpoint_list(d, None, f)
+    }
+
+    fn domain_checkpoint_list_all_children(
+        &self,
+        c: &DomainCheckpointRef,
+        flags: u32,
+    ) -> Result<Vec<DomainCheckpointRef>> {
+        self.checkpoint_list(&c.domain, Some(&c.name), flags)
+    }
+
+    fn domain_checkpoint_lookup_by_name(
+        &self,
+        dom: &DomainRef,
+        name: &str,
+        flags: u32,
+    ) -> Result<DomainCheckpointRef> {
+        self.checkpoint_lookup(dom, name, flags)
+    }
+
+    fn domain_checkpoint_get_parent(
+        &self,
+        c: &DomainCheckpointRef,
+        f: u32,
+    ) -> Result<DomainCheckpointRef> {
+        self.checkpoint_parent(c, f)
+    }
+
+    fn domain_checkpoint_delete(&self, c: &DomainCheckpointRef, flags: u32) -> Result<()> {
+        self.checkpoint_delete(c, flags)
     }
 
     fn list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {
@@ -1463,55 +1456,4 @@ impl Driver for TestConnection {
     fn storage_vol_resize(&self, _vol: &StorageVolRef, _capacity: u64, _flags: u32) -> Result<()> {
         Err(virt_core::Error::no_support("virStorageVolResize"))
     }
-}
-
-impl TestConnection {
-    fn ifaces(&self) -> RwLockReadGuard<'_, Interfaces> {
-        self.node.ifaces.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn ifaces_mut(&self) -> RwLockWriteGuard<'_, Interfaces> {
-        self.node.ifaces.write().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn devices(&self) -> RwLockReadGuard<'_, NodeDevices> {
-        self.node.devices.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn devices_mut(&self) -> RwLockWriteGuard<'_, NodeDevices> {
-        self.node.devices.write().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn nets(&self) -> RwLockReadGuard<'_, Networks> {
-        self.node.networks.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn nets_mut(&self) -> RwLockWriteGuard<'_, Networks> {
-        self.node
-            .networks
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Names of the active (or inactive) networks.
-    fn network_names(&self, active: bool) -> Vec<String> {
-        self.nets()
-            .iter()
-            .filter(|n| n.active == active)
-            .map(|n| n.name().to_string())
-            .collect()
-    }
-
-    fn pools(&self) -> RwLockReadGuard<'_, Pools> {
-        self.node.pools.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn pools_mut(&self) -> RwLockWriteGuard<'_, Pools> {
-        self.node.pools.write().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// Set the online vCPU count of a definition.
-fn set_vcpus(def: &mut DomainDef, n: u32) {
-    def.vcpu.current = if n >= def.vcpu.max { None } else { Some(n) };
 }

@@ -155,7 +155,11 @@ pub enum TestError {
     /// Reverting needs the force flag.
     #[error("revert requires force: {0}")]
     RevertRisky(String),
-    /// A refusal of the snapshot list itself (virt-xml's, already whole).
+    /// No checkpoint of that name, or no parent (libvirt's detail given).
+    #[error("Domain checkpoint not found: {0}")]
+    NoCheckpoint(String),
+    /// A refusal of a snapshot or checkpoint list itself (virt-xml's,
+    /// already whole).
     #[error(transparent)]
     Snapshots(virt_core::Error),
 }
@@ -196,6 +200,7 @@ impl DriverError for TestError {
             AuthFailed => (ErrorCode::AuthFailed, ErrorDomain::Test),
             NoCause => (ErrorCode::InternalError, ErrorDomain::None),
             NoSnapshot(_) => (ErrorCode::NoDomainSnapshot, ErrorDomain::Test),
+            NoCheckpoint(_) => (ErrorCode::NoDomainCheckpoint, ErrorDomain::Test),
             RevertRisky(_) => (ErrorCode::SnapshotRevertRisky, ErrorDomain::Test),
             Snapshots(e) => (e.code, e.domain),
         }

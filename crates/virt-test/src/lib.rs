@@ -13,6 +13,7 @@
 //! URIs.
 #![warn(missing_docs)]
 
+mod checkpoints;
 mod devstats;
 mod domains;
 mod driver;
@@ -24,6 +25,7 @@ mod node;
 mod save;
 mod snapshots;
 mod storage;
+mod vcpus;
 
 #[cfg(test)]
 mod tests;

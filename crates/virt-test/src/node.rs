@@ -4,12 +4,13 @@
 //! domains, networks and pools, inline or as `file=` references).
 
 use crate::domains::{prepare_def, Domains};
+use crate::driver::TestConnection;
 use crate::error::{TestError, TestResult};
 use crate::host::{Interfaces, NodeDevices};
 use crate::networks::Networks;
 use crate::storage::{Pools, DEFAULT_POOL_XML};
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use virt_core::{EventBus, NodeInfo, Uuid};
 use virt_xml::capabilities::{
     Capabilities, Guest, GuestFeature, Host, HostCpu, HostCpuId, NumaCell, SecModel,
@@ -455,4 +456,51 @@ pub(crate) fn capabilities_of(node: &Node) -> Capabilities {
 /// The capabilities XML of `node`, in libvirt 9.0's test-driver layout.
 pub(crate) fn capabilities(node: &Node) -> String {
     capabilities_of(node).to_xml()
+}
+
+/// The locks of the node's other object kinds, as a connection takes them.
+impl TestConnection {
+    pub(crate) fn ifaces(&self) -> RwLockReadGuard<'_, Interfaces> {
+        self.node.ifaces.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn ifaces_mut(&self) -> RwLockWriteGuard<'_, Interfaces> {
+        self.node.ifaces.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn devices(&self) -> RwLockReadGuard<'_, NodeDevices> {
+        self.node.devices.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn devices_mut(&self) -> RwLockWriteGuard<'_, NodeDevices> {
+        self.node.devices.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn nets(&self) -> RwLockReadGuard<'_, Networks> {
+        self.node.networks.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn nets_mut(&self) -> RwLockWriteGuard<'_, Networks> {
+        self.node
+            .networks
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Names of the active (or inactive) networks.
+    pub(crate) fn network_names(&self, active: bool) -> Vec<String> {
+        self.nets()
+            .iter()
+            .filter(|n| n.active == active)
+            .map(|n| n.name().to_string())
+            .collect()
+    }
+
+    pub(crate) fn pools(&self) -> RwLockReadGuard<'_, Pools> {
+        self.node.pools.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn pools_mut(&self) -> RwLockWriteGuard<'_, Pools> {
+        self.node.pools.write().unwrap_or_else(|p| p.into_inner())
+    }
 }

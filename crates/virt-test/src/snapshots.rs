@@ -152,6 +152,12 @@ impl TestConnection {
         let redefine = flags & cf::REDEFINE != 0;
         let mut doms = self.write();
         let obj = doms.for_ref_mut(dom)?;
+        if !obj.checkpoints.is_empty() {
+            return Err(TestError::Unsupported(
+                "cannot create snapshot while checkpoint exists".into(),
+            )
+            .into());
+        }
         if !obj.persistent && flags & cf::HALT != 0 {
             return Err(
                 TestError::Invalid("cannot halt after transient domain snapshot".into()).into(),

@@ -228,6 +228,7 @@ impl<H: Driver> Driver for HypervisorExtras<H> {
                 autostart: false,
                 managed_save: false,
                 has_snapshot: false,
+                has_checkpoint: false,
             };
             if list_filter_matches(flags, &facts) {
                 out.push(dom);

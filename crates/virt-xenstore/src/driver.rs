@@ -326,6 +326,7 @@ impl Driver for XenstoreDriver {
             autostart: false,
             managed_save: false,
             has_snapshot: false,
+            has_checkpoint: false,
         };
         if !list_filter_matches(flags, &facts) {
             return Ok(Vec::new());

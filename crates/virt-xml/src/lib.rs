@@ -43,23 +43,27 @@
 //!   [`parse_network_strict`]), typed and lossless in the same way.
 //! - [`snapshot`]: domain snapshot XML ([`snapshot::SnapshotDef`]), the
 //!   embedded domain typed, the rest kept.
+//! - [`checkpoint`]: domain checkpoint XML ([`checkpoint::CheckpointDef`]).
+//! - [`MomentList`]: a domain's snapshots ([`SnapshotList`]) or
+//!   checkpoints ([`CheckpointList`]) as a tree with libvirt's listings.
 //! - [`XmlError`]: this crate's error, convertible into `virt_core::Error`.
 #![warn(missing_docs)]
 
 pub mod capabilities;
+pub mod checkpoint;
 mod defaults;
 mod element;
 mod error;
 mod format;
 pub mod hostdev;
 pub mod model;
+mod moment_list;
 pub mod network;
 mod order;
 mod parse;
 mod postparse;
 mod reader;
 pub mod snapshot;
-mod snapshot_list;
 pub mod storage;
 mod tree;
 mod units;
@@ -73,6 +77,7 @@ pub use error::XmlError;
 pub use format::FormatOptions;
 pub use hostdev::{parse_interface, parse_node_device, InterfaceDef, NodeDeviceDef};
 pub use model::*;
+pub use moment_list::{CheckpointList, Moment, MomentList, SnapshotList};
 pub use network::{parse_network, parse_network_strict, NetworkDef};
 pub use order::normalize_addresses;
 pub use parse::{parse_device, parse_domain, parse_domain_strict, parse_uuid};
@@ -80,6 +85,5 @@ pub use reader::{
     parse_element, parse_element_in, parse_element_strict, DOMAIN_DOCUMENT, MAX_DEPTH,
     MAX_TEXT_LENGTH,
 };
-pub use snapshot_list::SnapshotList;
 pub use units::{parse_memory, unit_scale};
 pub use views::*;

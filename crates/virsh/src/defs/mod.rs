@@ -6,6 +6,7 @@
 use crate::cmd::{Cmd, OptDef};
 use crate::ctl::{CmdResult, Ctl};
 
+mod checkpoint;
 mod domain;
 mod events;
 pub mod help;
@@ -54,6 +55,7 @@ pub static GROUPS: &[&Group] = &[
     &monitor::GROUP,
     &events::GROUP,
     &host::GROUP,
+    &checkpoint::GROUP,
     &interface::GROUP,
     &network::GROUP,
     &nodedev::GROUP,

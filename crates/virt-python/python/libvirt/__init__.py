@@ -16,6 +16,7 @@ from .libvirtmod import (  # noqa: F401  (named for readers and type checkers)
     openReadOnly,
     virConnect,
     virDomain,
+    virDomainCheckpoint,
     virDomainSnapshot,
     virGetLastError,
     virGetLastErrorCode,

@@ -439,6 +439,15 @@ class virDomain:
     def updateDeviceFlags(self, xml, flags=0) -> int:
         """Change a device in place (a CD-ROM's media) with flags; returns 0."""
 
+    def checkpointCreateXML(self, xml_desc, flags=0) -> virDomainCheckpoint:
+        """Create a checkpoint described by XML."""
+
+    def listAllCheckpoints(self, flags=0) -> List[virDomainCheckpoint]:
+        """Every checkpoint that passes `flags`."""
+
+    def checkpointLookupByName(self, name, flags=0) -> virDomainCheckpoint:
+        """Find a checkpoint by name."""
+
     def snapshotCreateXML(self, xml_desc, flags=0) -> virDomainSnapshot:
         """Take a snapshot described by XML."""
 
@@ -734,6 +743,38 @@ class virDomainSnapshot:
         """1 when the driver keeps metadata for it, else 0."""
 
 
+class virDomainCheckpoint:
+    """A domain checkpoint (libvirt-python's `virDomainCheckpoint`); handles
+    compare and hash by identity, as libvirt-python's."""
+
+    def getName(self) -> str:
+        """The checkpoint's name."""
+
+    def domain(self) -> virDomain:
+        """The domain it belongs to (the handle it was reached through)."""
+
+    def getDomain(self) -> virDomain:
+        """The domain it belongs to."""
+
+    def connect(self) -> virConnect:
+        """The connection of its domain."""
+
+    def getConnect(self) -> virConnect:
+        """The connection of its domain."""
+
+    def getXMLDesc(self, flags=0) -> str:
+        """The checkpoint XML (`VIR_DOMAIN_CHECKPOINT_XML_*` flags)."""
+
+    def getParent(self, flags=0) -> virDomainCheckpoint:
+        """Its parent."""
+
+    def delete(self, flags=0) -> int:
+        """Delete it (`VIR_DOMAIN_CHECKPOINT_DELETE_*` flags); returns 0."""
+
+    def listAllChildren(self, flags=0) -> List[virDomainCheckpoint]:
+        """Its children (descendants with `VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS`)."""
+
+
 class virStream:
     """A stream (libvirt-python's `virStream`)."""
 
@@ -962,6 +1003,20 @@ VIR_DOMAIN_BLOCK_JOB_TYPE_COMMIT: int
 VIR_DOMAIN_BLOCK_JOB_TYPE_COPY: int
 VIR_DOMAIN_BLOCK_JOB_TYPE_PULL: int
 VIR_DOMAIN_BLOCK_JOB_TYPE_UNKNOWN: int
+VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE: int
+VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE: int
+VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE: int
+VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN: int
+VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY: int
+VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY: int
+VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS: int
+VIR_DOMAIN_CHECKPOINT_LIST_LEAVES: int
+VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES: int
+VIR_DOMAIN_CHECKPOINT_LIST_ROOTS: int
+VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL: int
+VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN: int
+VIR_DOMAIN_CHECKPOINT_XML_SECURE: int
+VIR_DOMAIN_CHECKPOINT_XML_SIZE: int
 VIR_DOMAIN_CONSOLE_FORCE: int
 VIR_DOMAIN_CONSOLE_SAFE: int
 VIR_DOMAIN_CORE_DUMP_FORMAT_KDUMP_LZO: int

@@ -1,5 +1,6 @@
 //! `virDomain`.
 
+use super::checkpoint::{self, PyDomainCheckpoint};
 use super::connect::PyConnect;
 use super::convert::{as_list, cpumap_from_py, cpumap_tuple, params_dict, params_from_dict};
 use super::error::{binding_error, call};
@@ -548,6 +549,43 @@ impl PyDomain {
     #[pyo3(name = "updateDeviceFlags", signature = (xml, flags = 0))]
     fn update_device_flags(&self, py: Python<'_>, xml: String, flags: u32) -> PyResult<i32> {
         ok0!(self, py, |d| d.update_device_flags(&xml, flags))
+    }
+
+    // Checkpoints: the bodies are in checkpoint.rs.
+
+    /// Create a checkpoint described by XML.
+    #[pyo3(name = "checkpointCreateXML", signature = (xml_desc, flags = 0))]
+    fn checkpoint_create_xml(
+        slf: Py<Self>,
+        py: Python<'_>,
+        xml_desc: String,
+        flags: u32,
+    ) -> PyResult<Py<PyDomainCheckpoint>> {
+        let d = slf.get().read(Domain::clone);
+        checkpoint::create(py, &slf, d, xml_desc, flags)
+    }
+
+    /// Every checkpoint that passes `flags`.
+    #[pyo3(name = "listAllCheckpoints", signature = (flags = 0))]
+    fn list_all_checkpoints(
+        slf: Py<Self>,
+        py: Python<'_>,
+        flags: u32,
+    ) -> PyResult<Vec<Py<PyDomainCheckpoint>>> {
+        let d = slf.get().read(Domain::clone);
+        checkpoint::list_all(py, &slf, d, flags)
+    }
+
+    /// Find a checkpoint by name.
+    #[pyo3(name = "checkpointLookupByName", signature = (name, flags = 0))]
+    fn checkpoint_lookup_by_name(
+        slf: Py<Self>,
+        py: Python<'_>,
+        name: String,
+        flags: u32,
+    ) -> PyResult<Py<PyDomainCheckpoint>> {
+        let d = slf.get().read(Domain::clone);
+        checkpoint::lookup(py, &slf, d, name, flags)
     }
 
     // Snapshots: the bodies are in snapshot.rs.

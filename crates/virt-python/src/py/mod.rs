@@ -6,6 +6,7 @@
 //! Every call that reaches a driver goes through `error::call`, which releases
 //! the GIL for its duration and turns a virt-core error into `libvirtError`.
 
+mod checkpoint;
 mod connect;
 mod convert;
 mod domain;
@@ -43,6 +44,7 @@ fn libvirtmod(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<storage::PyStoragePool>()?;
     m.add_class::<storage::PyStorageVol>()?;
     m.add_class::<snapshot::PyDomainSnapshot>()?;
+    m.add_class::<checkpoint::PyDomainCheckpoint>()?;
     m.add_class::<stream::PyStream>()?;
     m.add_function(wrap_pyfunction!(connect::open, m)?)?;
     m.add_function(wrap_pyfunction!(connect::open_read_only, m)?)?;

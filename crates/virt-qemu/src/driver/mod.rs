@@ -295,6 +295,7 @@ impl QemuDriver {
                 autostart: self.paths.autostart(name).exists(),
                 managed_save: false,
                 has_snapshot: self.snapshot_count(name) > 0,
+                has_checkpoint: false,
             },
         ))
     }

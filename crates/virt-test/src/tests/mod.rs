@@ -12,6 +12,7 @@ use virt_core::{
     Uuid,
 };
 
+mod checkpoints;
 mod events;
 mod networks;
 mod node;

@@ -11,6 +11,7 @@ impl XendDriver {
             autostart: desc.node("domain/on_xend_start") == Some("start"),
             managed_save: false,
             has_snapshot: false,
+            has_checkpoint: false,
         }
     }
 

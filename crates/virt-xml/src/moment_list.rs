@@ -1,24 +1,75 @@
-//! A domain's snapshots as a tree (libvirt's `virDomainMomentObjList` and
-//! its snapshot filters): parents, children, the current snapshot, the
+//! A domain's snapshots or checkpoints ("moments") as a tree (libvirt's
+//! `virDomainMomentObjList`): parents, children, the current one, the
 //! listings with their filter flags, and deletion with or without the
-//! descendants. Drivers keep one per domain.
+//! descendants. Drivers keep one per domain and kind; each kind adds its
+//! own listing filters (snapshots: state, location, metadata).
 
+use crate::checkpoint::CheckpointDef;
 use crate::snapshot::SnapshotDef;
 use virt_core::snapshot_list_flags as lf;
 use virt_core::{Error, ErrorCode, ErrorDomain};
 
-/// One domain's snapshots, in the order they were added.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SnapshotList {
-    defs: Vec<SnapshotDef>,
+/// What a moment list needs of its entries: a name and a parent's name.
+pub trait Moment {
+    /// The moment's name (empty when it has none yet).
+    fn moment_name(&self) -> &str;
+    /// Its parent's name.
+    fn moment_parent(&self) -> Option<&str>;
+    /// Give it another parent.
+    fn set_moment_parent(&mut self, parent: Option<String>);
+}
+
+impl Moment for SnapshotDef {
+    fn moment_name(&self) -> &str {
+        self.name.as_deref().unwrap_or_default()
+    }
+    fn moment_parent(&self) -> Option<&str> {
+        self.parent.as_deref()
+    }
+    fn set_moment_parent(&mut self, parent: Option<String>) {
+        self.parent = parent;
+    }
+}
+
+impl Moment for CheckpointDef {
+    fn moment_name(&self) -> &str {
+        self.name.as_deref().unwrap_or_default()
+    }
+    fn moment_parent(&self) -> Option<&str> {
+        self.parent.as_deref()
+    }
+    fn set_moment_parent(&mut self, parent: Option<String>) {
+        self.parent = parent;
+    }
+}
+
+/// One domain's moments of one kind, in the order they were added.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MomentList<M> {
+    defs: Vec<M>,
     current: Option<String>,
 }
 
-fn name_of(d: &SnapshotDef) -> &str {
-    d.name.as_deref().unwrap_or_default()
+impl<M> Default for MomentList<M> {
+    fn default() -> Self {
+        MomentList {
+            defs: Vec::new(),
+            current: None,
+        }
+    }
 }
 
-impl SnapshotList {
+/// A domain's snapshots.
+pub type SnapshotList = MomentList<SnapshotDef>;
+
+/// A domain's checkpoints.
+pub type CheckpointList = MomentList<CheckpointDef>;
+
+fn name_of<M: Moment>(d: &M) -> &str {
+    d.moment_name()
+}
+
+impl<M: Moment> MomentList<M> {
     /// True when there is none.
     pub fn is_empty(&self) -> bool {
         self.defs.is_empty()
@@ -30,17 +81,17 @@ impl SnapshotList {
     }
 
     /// The snapshot called `name`.
-    pub fn get(&self, name: &str) -> Option<&SnapshotDef> {
-        self.defs.iter().find(|d| name_of(d) == name)
+    pub fn get(&self, name: &str) -> Option<&M> {
+        self.defs.iter().find(|d| name_of(*d) == name)
     }
 
     /// The snapshot called `name`, for changes.
-    pub fn get_mut(&mut self, name: &str) -> Option<&mut SnapshotDef> {
-        self.defs.iter_mut().find(|d| name_of(d) == name)
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut M> {
+        self.defs.iter_mut().find(|d| name_of(&**d) == name)
     }
 
     /// Every snapshot, in the order added.
-    pub fn iter(&self) -> impl Iterator<Item = &SnapshotDef> {
+    pub fn iter(&self) -> impl Iterator<Item = &M> {
         self.defs.iter()
     }
 
@@ -59,7 +110,7 @@ impl SnapshotList {
         self.defs
             .iter()
             .filter(|d| {
-                let p = d.parent.as_deref().filter(|p| self.get(p).is_some());
+                let p = d.moment_parent().filter(|p| self.get(p).is_some());
                 p == parent
             })
             .map(name_of)
@@ -79,7 +130,7 @@ impl SnapshotList {
 
     /// Add a snapshot; its name must be new ("domain moment NAME already
     /// exists").
-    pub fn add(&mut self, def: SnapshotDef) -> Result<(), Error> {
+    pub fn add(&mut self, def: M) -> Result<(), Error> {
         if self.get(name_of(&def)).is_some() {
             return Err(Error::raw(
                 ErrorCode::OperationFailed,
@@ -95,8 +146,8 @@ impl SnapshotList {
     }
 
     /// Put `def` in place of the snapshot of the same name, or add it.
-    pub fn replace(&mut self, def: SnapshotDef) {
-        match self.defs.iter_mut().find(|d| d.name == def.name) {
+    pub fn replace(&mut self, def: M) {
+        match self.defs.iter_mut().find(|d| name_of(*d) == name_of(&def)) {
             Some(slot) => *slot = def,
             None => self.defs.push(def),
         }
@@ -104,7 +155,7 @@ impl SnapshotList {
 
     /// libvirt's check of a redefined snapshot's parent: it must exist
     /// and must not make a cycle.
-    pub fn check_cycles(&self, def: &SnapshotDef) -> Result<(), Error> {
+    pub fn check_cycles(&self, def: &M) -> Result<(), Error> {
         let arg = |m: String| {
             Error::raw(
                 ErrorCode::InvalidArg,
@@ -113,7 +164,7 @@ impl SnapshotList {
             )
         };
         let name = name_of(def);
-        let Some(parent) = def.parent.as_deref() else {
+        let Some(parent) = def.moment_parent() else {
             return Ok(());
         };
         if parent == name {
@@ -122,7 +173,7 @@ impl SnapshotList {
         let mut other = self
             .get(parent)
             .ok_or_else(|| arg(format!("parent {parent} for moment {name} not found")))?;
-        while let Some(p) = other.parent.as_deref() {
+        while let Some(p) = other.moment_parent() {
             if p == name {
                 return Err(arg(format!(
                     "parent {} would create cycle to {name}",
@@ -138,11 +189,12 @@ impl SnapshotList {
     }
 
     /// The names a listing gives: of the domain (`from` none; `ROOTS`
-    /// keeps the roots) or of a snapshot's children (`DESCENDANTS` for all
-    /// below it), filtered as `flags` says (`snapshot_list_flags`). The
-    /// order is topological.
-    pub fn list(&self, from: Option<&str>, flags: u32) -> Vec<&str> {
-        let mut flags = flags;
+    /// keeps the roots) or of a moment's children (`DESCENDANTS` for all
+    /// below it), keeping leaves or non-leaves as `flags` says and what
+    /// `keep` accepts. Both kinds share these bits (`ROOTS` and
+    /// `DESCENDANTS` 1, `LEAVES` 4, `NO_LEAVES` 8). The order is
+    /// topological.
+    pub fn select(&self, from: Option<&str>, flags: u32, keep: impl Fn(&M) -> bool) -> Vec<&str> {
         // ROOTS and DESCENDANTS share a bit with opposite meanings: the
         // domain's listing is the metaroot's, descendants unless ROOTS.
         let all = if from.is_none() {
@@ -155,39 +207,17 @@ impl SnapshotList {
         } else {
             self.children(from)
         };
-        let pair = |f: &mut u32, both: u32| {
-            if *f & both == both {
-                *f &= !both;
-            }
+        let leaves = match flags & (lf::LEAVES | lf::NO_LEAVES) {
+            lf::LEAVES => Some(true),
+            lf::NO_LEAVES => Some(false),
+            _ => None,
         };
-        pair(&mut flags, lf::LEAVES | lf::NO_LEAVES);
-        let status = lf::INACTIVE | lf::ACTIVE | lf::DISK_ONLY;
-        pair(&mut flags, status);
-        pair(&mut flags, lf::INTERNAL | lf::EXTERNAL);
-        // Every snapshot here has metadata.
-        if flags & (lf::METADATA | lf::NO_METADATA) == lf::NO_METADATA {
-            return Vec::new();
-        }
         names
             .into_iter()
             .filter(|n| {
                 let Some(d) = self.get(n) else { return false };
                 let leaf = self.children(Some(n)).is_empty();
-                if flags & lf::LEAVES != 0 && !leaf || flags & lf::NO_LEAVES != 0 && leaf {
-                    return false;
-                }
-                if flags & status != 0 {
-                    let bit = match d.state.as_deref() {
-                        Some("shutoff") => lf::INACTIVE,
-                        Some("disk-snapshot") => lf::DISK_ONLY,
-                        _ => lf::ACTIVE,
-                    };
-                    if flags & bit == 0 {
-                        return false;
-                    }
-                }
-                let external = d.is_external();
-                !(flags & lf::INTERNAL != 0 && external || flags & lf::EXTERNAL != 0 && !external)
+                leaves.is_none_or(|want| want == leaf) && keep(d)
             })
             .collect()
     }
@@ -201,12 +231,14 @@ impl SnapshotList {
         if children || children_only {
             gone.extend(self.descendants(Some(name)).into_iter().map(str::to_string));
         }
-        let parent = self.get(name).and_then(|d| d.parent.clone());
+        let parent = self
+            .get(name)
+            .and_then(|d| d.moment_parent().map(str::to_string));
         if !children_only {
             gone.push(name.to_string());
             for d in &mut self.defs {
-                if d.parent.as_deref() == Some(name) {
-                    d.parent = parent.clone();
+                if d.moment_parent() == Some(name) {
+                    d.set_moment_parent(parent.clone());
                 }
             }
         }
@@ -223,5 +255,48 @@ impl SnapshotList {
             };
         }
         gone
+    }
+}
+
+impl SnapshotList {
+    /// The names a snapshot listing gives ([`MomentList::select`]),
+    /// filtered also by state, location and metadata as `flags` says
+    /// (`snapshot_list_flags`).
+    pub fn list(&self, from: Option<&str>, flags: u32) -> Vec<&str> {
+        let mut flags = flags;
+        let pair = |f: &mut u32, both: u32| {
+            if *f & both == both {
+                *f &= !both;
+            }
+        };
+        let status = lf::INACTIVE | lf::ACTIVE | lf::DISK_ONLY;
+        pair(&mut flags, status);
+        pair(&mut flags, lf::INTERNAL | lf::EXTERNAL);
+        // Every snapshot here has metadata.
+        if flags & (lf::METADATA | lf::NO_METADATA) == lf::NO_METADATA {
+            return Vec::new();
+        }
+        self.select(from, flags, |d| {
+            if flags & status != 0 {
+                let bit = match d.state.as_deref() {
+                    Some("shutoff") => lf::INACTIVE,
+                    Some("disk-snapshot") => lf::DISK_ONLY,
+                    _ => lf::ACTIVE,
+                };
+                if flags & bit == 0 {
+                    return false;
+                }
+            }
+            let external = d.is_external();
+            !(flags & lf::INTERNAL != 0 && external || flags & lf::EXTERNAL != 0 && !external)
+        })
+    }
+}
+
+impl CheckpointList {
+    /// The names a checkpoint listing gives ([`MomentList::select`]; no
+    /// other filters: `checkpoint_list_flags`).
+    pub fn list(&self, from: Option<&str>, flags: u32) -> Vec<&str> {
+        self.select(from, flags, |_| true)
     }
 }
