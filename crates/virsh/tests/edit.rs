@@ -380,3 +380,51 @@ fn snapshot_edit_as_debian_virsh() {
     }
     assert!(differ.is_empty(), "{}", differ.join("\n"));
 }
+
+/// `checkpoint-edit` without a terminal, as Debian's virsh 9.0: unchanged,
+/// edited, a new name (redefined, then its metadata dropped again and the
+/// rename refused), no name, an unknown one, a failing editor.
+#[test]
+fn checkpoint_edit_as_debian_virsh() {
+    let s = Scratch::new("chkedit");
+    let describe = s.editor(
+        "describe.sh",
+        "sed -i 's|<creationTime>|<description>e</description><creationTime>|' \"$1\"",
+    );
+    let rename = s.editor("rename.sh", "sed -i 's|<name>c1<|<name>c2<|' \"$1\"");
+    let make = "checkpoint-create-as test c1; ";
+    let cases: Vec<(&str, String)> = vec![
+        ("true", format!("{make}checkpoint-edit test c1")),
+        (&describe, format!("{make}checkpoint-edit test c1")),
+        (
+            &rename,
+            format!("{make}checkpoint-edit test c1; checkpoint-list test --name"),
+        ),
+        ("true", format!("{make}checkpoint-edit test")),
+        ("true", format!("{make}checkpoint-edit test nosuch")),
+        ("false", format!("{make}checkpoint-edit test c1")),
+    ];
+    let line = format!("{make}checkpoint-edit test c1; checkpoint-dumpxml test c1 --no-domain");
+    let (out, _, code) = run(OURS, &[("EDITOR", &describe)], &line);
+    assert!(out.contains("Checkpoint c1 edited.\n"), "{out}");
+    assert!(out.contains("<description>e</description>"), "{out}");
+    assert_eq!(code, 0);
+    if !Path::new(DEBIAN).exists() {
+        println!(
+            "checkpoint-edit: {DEBIAN} not installed (apt-get install libvirt-clients); comparison skipped"
+        );
+        return;
+    }
+    let mut differ = Vec::new();
+    for (editor, line) in &cases {
+        let env = [("EDITOR", *editor)];
+        let ours = run(OURS, &env, line);
+        let theirs = run(DEBIAN, &env, line);
+        if ours != theirs {
+            differ.push(format!(
+                "{editor} {line}\n ours:   {ours:?}\n debian: {theirs:?}"
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "differ:\n{}", differ.join("\n"));
+}

@@ -2,11 +2,11 @@
 //! (`remote_nonnull_domain`, `remote_node_get_info_ret`, ...).
 
 use virt_core::{
-    BlockInfo, BlockStats, CpuMap, CpuStats, DomainCheckpointRef, DomainInfo, DomainRef, DomainSnapshotRef, DomainState,
-    DomainStatsRecord, InterfaceRef, InterfaceStats, MemoryStat, NetworkDhcpLease, NetworkRef,
-    NodeDeviceRef, NodeInfo, NodeMemoryStat, SecurityLabel, SecurityModel, StoragePoolInfo,
-    StoragePoolRef, StoragePoolState, StorageVolInfo, StorageVolRef, StorageVolType, TypedParam,
-    TypedValue,
+    BlockInfo, BlockStats, CpuMap, CpuStats, DomainCheckpointRef, DomainInfo, DomainRef,
+    DomainSnapshotRef, DomainState, DomainStatsRecord, InterfaceRef, InterfaceStats, MemoryStat,
+    NetworkDhcpLease, NetworkRef, NodeDeviceRef, NodeInfo, NodeMemoryStat, SecurityLabel,
+    SecurityModel, StoragePoolInfo, StoragePoolRef, StoragePoolState, StorageVolInfo,
+    StorageVolRef, StorageVolType, TypedParam, TypedValue,
 };
 
 use crate::error::RemoteError;
