@@ -1226,6 +1226,16 @@ impl StoragePool {
         let refs = c.check(c.checked().storage_pool_list_all_volumes(&self.r, flags))?;
         Ok(refs.into_iter().map(|r| c.vol(r)).collect())
     }
+    /// How many volumes the pool holds (`virStoragePoolNumOfVolumes`).
+    pub fn num_of_volumes(&self) -> Result<u32> {
+        let c = &self.conn;
+        c.check(c.checked().storage_pool_num_of_volumes(&self.r))
+    }
+    /// The names of the pool's volumes (`virStoragePoolListVolumes`).
+    pub fn list_volumes(&self) -> Result<Vec<String>> {
+        let c = &self.conn;
+        c.check(c.checked().storage_pool_list_volumes(&self.r))
+    }
     /// Find a volume by name (`virStorageVolLookupByName`).
     pub fn storage_vol_lookup_by_name(&self, name: &str) -> Result<StorageVol> {
         let c = &self.conn;

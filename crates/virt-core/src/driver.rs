@@ -400,6 +400,11 @@ macro_rules! for_each_driver_method {
             [virStoragePoolSetAutostart, write] fn storage_pool_set_autostart(&self, pool: &$crate::StoragePoolRef, autostart: bool) -> ();
             /// Every volume of an active pool.
             [virStoragePoolListAllVolumes, read] fn storage_pool_list_all_volumes(&self, pool: &$crate::StoragePoolRef, flags: u32) -> Vec<$crate::StorageVolRef>;
+            /// How many volumes an active pool holds.
+            [virStoragePoolNumOfVolumes, read] fn storage_pool_num_of_volumes(&self, pool: &$crate::StoragePoolRef) -> u32;
+            /// The names of an active pool's volumes (the older listing
+            /// virtinst and Python's `listVolumes` use).
+            [virStoragePoolListVolumes, read] fn storage_pool_list_volumes(&self, pool: &$crate::StoragePoolRef) -> Vec<String>;
             /// Find a volume of a pool by name.
             [virStorageVolLookupByName, read] fn storage_vol_lookup_by_name(&self, pool: &$crate::StoragePoolRef, name: &str) -> $crate::StorageVolRef;
             /// Find a volume on the node by key.

@@ -4,7 +4,8 @@
 //! capabilities, finds the `default` pool, makes the guest's volume there,
 //! defines the guest with the XML it builds and starts it; the tiny Linux
 //! guest then boots (its serial console goes to a file). `--dry-run` and
-//! `--print-xml` change nothing. Skipped with a notice without
+//! `--print-xml` change nothing. Then virt-xml (same package) edits the
+//! definition and hot-plugs a disk, and virt-clone copies the guest. Skipped with a notice without
 //! virt-install, Debian's virsh, QEMU or the guest of `cargo xtask guest`.
 
 #![cfg(feature = "qemu")]
@@ -18,6 +19,8 @@ use virt_testkit::{debian_virsh, linux_guest, peer, wait_until, DEBIAN_VIRSH};
 
 const QEMU: &str = "/usr/bin/qemu-system-x86_64";
 const VIRT_INSTALL: &str = "/usr/bin/virt-install";
+const VIRT_XML: &str = "/usr/bin/virt-xml";
+const VIRT_CLONE: &str = "/usr/bin/virt-clone";
 
 /// The guest's kernel and initrd, when every peer is here.
 fn peers(test: &str) -> Option<(PathBuf, PathBuf)> {
@@ -55,7 +58,7 @@ fn virt_tool(tool: &str, home: &Path, args: &[&str]) -> (String, String, bool) {
 }
 
 #[test]
-fn virt_install_creates_and_starts_a_guest_through_the_daemon() {
+fn virt_tools_create_edit_and_clone_a_guest_through_the_daemon() {
     let test = "virt_install";
     let Some((kernel, initrd)) = peers(test) else {
         return;
@@ -215,9 +218,56 @@ fn virt_install_creates_and_starts_a_guest_through_the_daemon() {
     );
     assert!(virsh("domstate g1").starts_with("running"));
 
-    // Undefining with its storage removes the volume virt-install made.
+    // virt-xml edits the definition and plugs a disk into the running
+    // guest; the disk's folder becomes a pool of its own, as virtinst
+    // does for any path outside a pool (it lists the pool's volumes by
+    // name to find the file).
+    let tool = |tool: &str, args: &[&str]| {
+        let args = [&["--connect", uri.as_str()], args].concat();
+        let (out, err, ok) = virt_tool(tool, &home, &args);
+        assert!(ok, "{tool} {args:?}: {out}{err}\n{}", d.log());
+        out
+    };
+    tool(VIRT_XML, &["g1", "--edit", "--memory", "256"]);
+    assert!(virsh("dumpxml g1 --inactive").contains("<memory unit='KiB'>262144</memory>"));
+    let extra = root.join("disks/extra.img");
+    std::fs::create_dir_all(root.join("disks")).expect("disks folder");
+    std::fs::File::create(&extra)
+        .and_then(|f| f.set_len(8 << 20))
+        .expect("extra disk");
+    let out = tool(
+        VIRT_XML,
+        &[
+            "g1",
+            "--add-device",
+            "--disk",
+            &format!("{},bus=virtio,target=vdb", extra.display()),
+            "--update",
+        ],
+    );
+    assert!(out.contains("Device hotplug successful."), "{out}");
+    assert!(virsh("domblklist g1").contains("vdb"));
+    assert!(virsh("domblklist g1 --inactive").contains("vdb"));
+    assert!(virsh("vol-list disks").contains("extra.img"));
+
+    // virt-clone copies a shut-off guest with its disks; the copy starts.
     virsh("destroy g1");
+    let out = tool(VIRT_CLONE, &["--original", "g1", "--auto-clone"]);
+    assert!(
+        out.contains("Clone 'g1-clone' created successfully."),
+        "{out}"
+    );
+    assert!(virsh("vol-list default").contains("g1-clone.qcow2"));
+    assert!(virsh("vol-list disks").contains("extra-clone.img"));
+    let clone = virsh("dumpxml g1-clone");
+    assert!(clone.contains(&format!("{}", images.join("g1-clone.qcow2").display())));
+    virsh("start g1-clone");
+    assert!(virsh("domstate g1-clone").starts_with("running"));
+    virsh("destroy g1-clone");
+
+    // Undefining with their storage removes the volumes the tools made.
+    virsh("undefine g1-clone --remove-all-storage");
     virsh("undefine g1 --remove-all-storage");
     nothing_made("after undefine --remove-all-storage");
-    assert!(!disk.exists());
+    assert!(!disk.exists() && !extra.exists());
 }

@@ -20,7 +20,8 @@ use crate::error::RemoteError;
 use crate::wire::{
     CPUMAPS_MAX, CPUMAP_MAX, DOMAIN_GET_CPU_STATS_NCPUS_MAX, DOMAIN_LIST_MAX,
     DOMAIN_SNAPSHOT_LIST_MAX, INTERFACE_LIST_MAX, NETWORK_DHCP_LEASES_MAX, NETWORK_LIST_MAX,
-    NODE_CPU_STATS_MAX, NODE_DEVICE_CAPS_LIST_MAX, NODE_DEVICE_LIST_MAX, VCPUINFO_MAX,
+    NODE_CPU_STATS_MAX, NODE_DEVICE_CAPS_LIST_MAX, NODE_DEVICE_LIST_MAX, STORAGE_VOL_LIST_MAX,
+    VCPUINFO_MAX,
 };
 use crate::xdr::{Decoder, Encoder, ListItem, Xdr};
 
@@ -448,6 +449,8 @@ procedures! {
     storage_pool_refresh => STORAGE_POOL_REFRESH = 83;
     storage_pool_set_autostart => STORAGE_POOL_SET_AUTOSTART = 90;
     storage_pool_list_all_volumes => STORAGE_POOL_LIST_ALL_VOLUMES = 282 [custom];
+    storage_pool_num_of_volumes => STORAGE_POOL_NUM_OF_VOLUMES = 91;
+    storage_pool_list_volumes => STORAGE_POOL_LIST_VOLUMES = 92 [custom];
     storage_vol_lookup_by_name => STORAGE_VOL_LOOKUP_BY_NAME = 95;
     storage_vol_lookup_by_key => STORAGE_VOL_LOOKUP_BY_KEY = 96;
     storage_vol_lookup_by_path => STORAGE_VOL_LOOKUP_BY_PATH = 97;
@@ -761,28 +764,46 @@ impl Procedure<(Option<String>, u32), Vec<String>> for marker::node_list_devices
     }
 }
 
-/// `{remote_nonnull_string name; int maxnames}` ->
-/// `{remote_nonnull_string names<MAX>}`: a device's capability names.
-impl Procedure<(NodeDeviceRef,), Vec<String>> for marker::node_device_list_caps {
-    type Args = (NodeDeviceRef, i32);
-    type Ret = Vec<String>;
-    type Extra = usize;
-    type Prep = ();
-    fn args_to_wire(a: (NodeDeviceRef,), _d: &dyn Driver) -> Result<(Self::Args, ())> {
-        Ok(((a.0, NODE_DEVICE_CAPS_LIST_MAX as i32), ()))
-    }
-    fn ret_from_wire(r: Vec<String>, _prep: (), _driver: &dyn Driver) -> Result<Vec<String>> {
-        Ok(r)
-    }
-    fn args_from_wire(w: Self::Args) -> Result<((NodeDeviceRef,), usize)> {
-        let max = count_arg(w.1, NODE_DEVICE_CAPS_LIST_MAX, "maxnames")?;
-        Ok(((w.0,), max))
-    }
-    fn ret_to_wire(mut r: Vec<String>, max: usize) -> Result<Vec<String>> {
-        r.truncate(max);
-        Ok(r)
-    }
+/// `{OBJ; int maxnames}` -> `{remote_nonnull_string names<MAX>}`: the
+/// names an object holds (a device's capabilities, a pool's volumes).
+macro_rules! names_of {
+    ($m:ty, $obj:ty, $max:expr) => {
+        impl Procedure<($obj,), Vec<String>> for $m {
+            type Args = ($obj, i32);
+            type Ret = Vec<String>;
+            type Extra = usize;
+            type Prep = ();
+            fn args_to_wire(a: ($obj,), _d: &dyn Driver) -> Result<(Self::Args, ())> {
+                Ok(((a.0, $max as i32), ()))
+            }
+            fn ret_from_wire(
+                r: Vec<String>,
+                _prep: (),
+                _driver: &dyn Driver,
+            ) -> Result<Vec<String>> {
+                Ok(r)
+            }
+            fn args_from_wire(w: Self::Args) -> Result<(($obj,), usize)> {
+                let max = count_arg(w.1, $max, "maxnames")?;
+                Ok(((w.0,), max))
+            }
+            fn ret_to_wire(mut r: Vec<String>, max: usize) -> Result<Vec<String>> {
+                r.truncate(max);
+                Ok(r)
+            }
+        }
+    };
 }
+names_of!(
+    marker::node_device_list_caps,
+    NodeDeviceRef,
+    NODE_DEVICE_CAPS_LIST_MAX
+);
+names_of!(
+    marker::storage_pool_list_volumes,
+    StoragePoolRef,
+    STORAGE_VOL_LIST_MAX
+);
 
 /// `{net; remote_string mac; int need_results; unsigned flags}` ->
 /// `{remote_network_dhcp_lease leases<MAX>; unsigned ret}`.

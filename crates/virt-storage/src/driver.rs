@@ -847,6 +847,19 @@ impl Driver for StorageDriver {
         })())
     }
 
+    fn storage_pool_num_of_volumes(&self, pool: &StoragePoolRef) -> Result<u32> {
+        self.storage_pool_list_volumes(pool)
+            .map(|names| names.len() as u32)
+    }
+
+    fn storage_pool_list_volumes(&self, pool: &StoragePoolRef) -> Result<Vec<String>> {
+        ok((|| {
+            let p = self.pool(pool)?;
+            p.must_be_active()?;
+            Ok(Self::vol_refs(&p)?.into_iter().map(|v| v.name).collect())
+        })())
+    }
+
     fn storage_vol_lookup_by_name(
         &self,
         pool: &StoragePoolRef,

@@ -1386,6 +1386,15 @@ impl Driver for TestConnection {
         Ok(self.pools().list_volumes(pool, flags)?)
     }
 
+    fn storage_pool_num_of_volumes(&self, pool: &StoragePoolRef) -> Result<u32> {
+        Ok(self.pools().list_volumes(pool, 0)?.len() as u32)
+    }
+
+    fn storage_pool_list_volumes(&self, pool: &StoragePoolRef) -> Result<Vec<String>> {
+        let vols = self.pools().list_volumes(pool, 0)?;
+        Ok(vols.into_iter().map(|v| v.name).collect())
+    }
+
     fn storage_vol_lookup_by_name(
         &self,
         pool: &StoragePoolRef,

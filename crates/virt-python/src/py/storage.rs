@@ -219,14 +219,13 @@ impl PyStoragePool {
     /// Names of the pool's volumes.
     #[pyo3(name = "listVolumes")]
     fn list_volumes(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        let vols = call(py, || self.pool.list_all_volumes(0))?;
-        Ok(vols.iter().map(|v| v.name().to_string()).collect())
+        call(py, || self.pool.list_volumes())
     }
 
     /// Number of the pool's volumes.
     #[pyo3(name = "numOfVolumes")]
-    fn num_of_volumes(&self, py: Python<'_>) -> PyResult<usize> {
-        Ok(call(py, || self.pool.list_all_volumes(0))?.len())
+    fn num_of_volumes(&self, py: Python<'_>) -> PyResult<u32> {
+        call(py, || self.pool.num_of_volumes())
     }
 
     /// The pool's volume with this name.
