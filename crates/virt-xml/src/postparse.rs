@@ -79,6 +79,8 @@ pub(crate) fn apply(def: &mut DomainDef) {
         memtune_in_kib(memtune);
     }
     seclabels(def);
+    loader(def);
+    memory_backing(def);
     keywrap(def);
     // `string(./bootloader)`: an empty one is none, and its arguments are
     // written only with it.
@@ -112,7 +114,7 @@ pub(crate) fn apply(def: &mut DomainDef) {
     }
     canonical_sets(def);
     for clock in def.extra.iter_mut().filter(|e| e.name == "clock") {
-        variable_clock(clock);
+        clock_attrs(clock);
     }
     // virDomainDefBootOrderPostParse: an HVM guest without boot devices
     // boots from disk, a directly booted kernel too (the generic defaults
@@ -391,34 +393,196 @@ fn memtune_in_kib(memtune: &mut Element) {
     memtune.children = children;
 }
 
-/// A `variable` clock as libvirt writes it: its adjustment (0 when absent
-/// or unreadable) and basis (utc when absent) always, right after the
-/// offset; the start-up adjustment (`adjustment0`) only in live state.
-fn variable_clock(clock: &mut Element) {
-    if clock.attr("offset") != Some("variable") {
+/// A clock's attributes as libvirt writes what it read
+/// (virDomainDefClockParse, virDomainClockDefFormat): the offset (utc when
+/// absent) first; a utc or localtime clock with a numeric adjustment
+/// becomes a variable one on that basis; a variable clock always has its
+/// adjustment (0 when absent or unreadable) and basis (utc when absent);
+/// the start-up adjustment (`adjustment0`) only in live state; a timezone
+/// and a start only with their offsets; nothing else.
+fn clock_attrs(clock: &mut Element) {
+    let offset = clock.attr("offset").unwrap_or("utc").to_string();
+    let adjustment = clock.attr("adjustment").map(str::to_string);
+    let number = |a: &Option<String>| a.as_deref().and_then(|a| a.trim().parse::<i64>().ok());
+    let mut attrs: Vec<(String, String)> = Vec::new();
+    let mut put = |k: &str, v: String| attrs.push((k.to_string(), v));
+    match offset.as_str() {
+        "utc" | "localtime" => match adjustment.as_deref() {
+            None => put("offset", offset.clone()),
+            Some("reset") => {
+                put("offset", offset.clone());
+                put("adjustment", "reset".into());
+            }
+            Some(_) => {
+                let Some(n) = number(&adjustment) else { return };
+                put("offset", "variable".into());
+                put("adjustment", n.to_string());
+                put("basis", offset.clone());
+            }
+        },
+        "variable" => {
+            put("offset", offset.clone());
+            put("adjustment", number(&adjustment).unwrap_or(0).to_string());
+            put("basis", clock.attr("basis").unwrap_or("utc").to_string());
+        }
+        "timezone" => {
+            put("offset", offset.clone());
+            put(
+                "timezone",
+                clock.attr("timezone").unwrap_or_default().to_string(),
+            );
+        }
+        "absolute" => {
+            let Some(start) = clock
+                .attr("start")
+                .and_then(|s| s.trim().parse::<u64>().ok())
+            else {
+                return;
+            };
+            put("offset", offset.clone());
+            put("start", start.to_string());
+        }
+        _ => return,
+    }
+    clock.attrs = attrs;
+}
+
+/// The boot loader of a guest whose loader libvirt reads (HVM, Xen, UML)
+/// as it writes it back: readonly, secure, type (rom when a path is given
+/// without one) and stateless, in that order, around the path.
+fn loader(def: &mut DomainDef) {
+    if !matches!(def.os.os_type.as_str(), "hvm" | "xen" | "xenpvh" | "uml") {
         return;
     }
-    let adjustment = clock
-        .attr("adjustment")
-        .and_then(|a| a.trim().parse::<i64>().ok())
-        .unwrap_or(0);
-    let basis = clock.attr("basis").unwrap_or("utc").to_string();
-    let rest: Vec<_> = clock
-        .attrs
-        .drain(..)
-        .filter(|(k, _)| {
-            !matches!(
-                k.as_str(),
-                "offset" | "adjustment" | "basis" | "adjustment0"
-            )
-        })
+    let path = def.os.loader.clone().filter(|p| !p.is_empty());
+    let given = def.os.extra.iter().find(|e| e.name == "loader");
+    let attr = |n: &str| given.and_then(|e| e.attr(n)).map(str::to_string);
+    let mut out = Element::new("loader");
+    for name in ["readonly", "secure", "type", "stateless"] {
+        let value = match (name, attr(name)) {
+            ("type", None) if path.is_some() => Some("rom".to_string()),
+            (_, v) => v,
+        };
+        if let Some(v) = value {
+            out = out.with_attr(name, v);
+        }
+    }
+    if out.attrs.is_empty() {
+        def.os.extra.retain(|e| e.name != "loader");
+        if path.is_none() {
+            def.os.loader = None;
+        }
+        return;
+    }
+    if path.is_none() {
+        // Written without a path only where firmware autoselection
+        // stands for it: left as given.
+        return;
+    }
+    match def.os.extra.iter_mut().find(|e| e.name == "loader") {
+        Some(e) => *e = out,
+        None => def.os.extra.push(out),
+    }
+}
+
+/// `<memoryBacking>` as libvirt writes what it read
+/// (virDomainDefParseMemory, virDomainMemorybackingFormat): hugepages
+/// (each page's size in KiB, its node set in libvirt's form), nosharepages,
+/// locked, the source type, the access mode, the allocation (only with a
+/// mode or threads), discard, in that order, from every `<memoryBacking>`.
+fn memory_backing(def: &mut DomainDef) {
+    let backings: Vec<&Element> = def
+        .extra
+        .iter()
+        .filter(|e| e.name == "memoryBacking")
         .collect();
-    clock.attrs = vec![
-        ("offset".into(), "variable".into()),
-        ("adjustment".into(), adjustment.to_string()),
-        ("basis".into(), basis),
-    ];
-    clock.attrs.extend(rest);
+    if backings.is_empty() {
+        return;
+    }
+    let children = || backings.iter().flat_map(|b| b.elements());
+    let first = |name: &str| children().find(|c| c.name == name);
+    let first_attr = |name: &str, attr: &str| {
+        children()
+            .filter(|c| c.name == name)
+            .find_map(|c| c.attr(attr))
+            .map(str::to_string)
+    };
+    // virDomainDefPostParseMemtune: without guest NUMA cells a page's
+    // node set of just node 0 is dropped.
+    let numa_cells = def
+        .extra
+        .iter()
+        .filter(|e| e.name == "cpu")
+        .flat_map(|c| c.children_named("numa"))
+        .any(|n| n.child("cell").is_some());
+    let mut out = Element::new("memoryBacking");
+    if first("hugepages").is_some() {
+        let mut hp = Element::new("hugepages");
+        for page in children()
+            .filter(|c| c.name == "hugepages")
+            .flat_map(|h| h.children_named("page"))
+        {
+            let Some(size) = page.attr("size") else {
+                return;
+            };
+            let Ok(kib) = crate::parse_memory(size, page.attr("unit")) else {
+                return;
+            };
+            let mut p = Element::new("page")
+                .with_attr("size", kib.to_string())
+                .with_attr("unit", "KiB");
+            if let Some(set) = page.attr("nodeset") {
+                let Some(set) = canonical_set(set) else {
+                    return;
+                };
+                if numa_cells || set != "0" {
+                    p = p.with_attr("nodeset", set);
+                }
+            }
+            hp = hp.with_child(p);
+        }
+        out = out.with_child(hp);
+    }
+    for flag in ["nosharepages", "locked"] {
+        if first(flag).is_some() {
+            out = out.with_child(Element::new(flag));
+        }
+    }
+    for (name, attr) in [("source", "type"), ("access", "mode")] {
+        if let Some(v) = first_attr(name, attr) {
+            out = out.with_child(Element::new(name).with_attr(attr, v));
+        }
+    }
+    let mut allocation = Element::new("allocation");
+    if let Some(mode) = first_attr("allocation", "mode") {
+        allocation = allocation.with_attr("mode", mode);
+    }
+    if let Some(threads) = first_attr("allocation", "threads") {
+        let Ok(n) = threads.trim().parse::<u32>() else {
+            return;
+        };
+        if n > 0 {
+            allocation = allocation.with_attr("threads", n.to_string());
+        }
+    }
+    if !allocation.attrs.is_empty() {
+        out = out.with_child(allocation);
+    }
+    if first("discard").is_some() {
+        out = out.with_child(Element::new("discard"));
+    }
+    let keep = !out.children.is_empty();
+    let mut first_backing = true;
+    def.extra.retain_mut(|e| {
+        if e.name != "memoryBacking" {
+            return true;
+        }
+        if !(std::mem::take(&mut first_backing) && keep) {
+            return false;
+        }
+        *e = out.clone();
+        true
+    });
 }
 
 /// CPU and node sets written back the way libvirt formats what it read

@@ -263,6 +263,16 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
     // virDomainDefClockParse: what each offset needs.
     if let Some(clock) = top(def, "clock").next() {
         match clock.attr("offset") {
+            None | Some("utc" | "localtime")
+                if clock
+                    .attr("adjustment")
+                    .is_some_and(|a| a != "reset" && c_long(a, true).is_none()) =>
+            {
+                return Err(XmlError::Invalid(format!(
+                    "unknown clock adjustment '{}'",
+                    clock.attr("adjustment").unwrap_or_default()
+                )))
+            }
             Some("timezone") if clock.attr("timezone").is_none() => {
                 return Err(XmlError::Internal(
                     "missing 'timezone' attribute for clock with offset='timezone'".into(),

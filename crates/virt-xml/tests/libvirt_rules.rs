@@ -239,3 +239,40 @@ fn memory_os_and_iommu_rules() {
         assert_eq!(refusal(&xml).to_string(), message, "{xml}");
     }
 }
+
+#[test]
+fn clock_loader_and_memory_backing_as_libvirt_writes_them() {
+    let out = dump(&domain("", "<clock offset='utc' adjustment='-44'/>"));
+    assert!(
+        out.contains("<clock offset='variable' adjustment='-44' basis='utc'/>"),
+        "{out}"
+    );
+    let out = dump(&domain(
+        "",
+        "<clock offset='localtime' adjustment='reset'/>",
+    ));
+    assert!(
+        out.contains("<clock offset='localtime' adjustment='reset'/>"),
+        "{out}"
+    );
+    assert_eq!(
+        refusal(&domain("", "<clock offset='utc' adjustment='x'/>")).to_string(),
+        "XML error: unknown clock adjustment 'x'"
+    );
+    let out = dump(&domain("<loader secure='no'>/l</loader>", ""));
+    assert!(
+        out.contains("<loader secure='no' type='rom'>/l</loader>"),
+        "{out}"
+    );
+    let out = dump(&domain(
+        "",
+        "<memoryBacking><discard/><allocation/><hugepages><page size='2' unit='M' nodeset='0-1,^1'/></hugepages></memoryBacking>",
+    ));
+    assert!(
+        out.contains(
+            "<memoryBacking>\n    <hugepages>\n      <page size='2048' unit='KiB'/>\n    \
+             </hugepages>\n    <discard/>\n  </memoryBacking>"
+        ),
+        "{out}"
+    );
+}
