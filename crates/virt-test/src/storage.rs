@@ -90,7 +90,7 @@ impl PoolObj {
     }
 
     /// Give `vol` its place in this pool (path and key from the target
-    /// path, the pool's volume type) and count its allocation.
+    /// path) and count its allocation.
     fn place(&mut self, mut vol: VolDef) -> TestResult<StorageVolRef> {
         if self.volumes.iter().any(|v| v.name == vol.name) {
             return Err(TestError::Failed("storage vol already exists".into()));
@@ -101,14 +101,17 @@ impl PoolObj {
                 vol.name
             )));
         }
+        // libvirt prints the pool's missing target path (a network pool's)
+        // as "(null)"; the volume keeps the type its XML gave (a file when
+        // none), while its info reports the pool's volume type.
         let path = format!(
             "{}/{}",
-            self.def.target_path().unwrap_or_default(),
+            self.def.target_path().as_deref().unwrap_or("(null)"),
             vol.name
         );
         vol.key = Some(path.clone());
         vol.path = Some(path);
-        vol.kind = Some(self.vol_type());
+        vol.kind = Some(vol.kind.unwrap_or(StorageVolType::File));
         self.def.allocation += vol.allocation;
         self.def.available = self.def.capacity.saturating_sub(self.def.allocation);
         let r = self.vol_ref(&vol);

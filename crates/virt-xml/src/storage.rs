@@ -296,7 +296,8 @@ pub fn pool_from_element(root: &Element) -> Result<PoolDef, XmlError> {
     }
     let path = target.as_ref().and_then(|t| child_text(t, "path"));
     match (&mut target, path) {
-        (Some(t), Some(p)) => set_child_text(t, "path", &sanitize_path(&p)),
+        // A volume group's (and a ZFS pool's) directory is its device
+        // directory, whatever the document says, as libvirt's parser sets it.
         _ if pool_type == "logical" || pool_type == "zfs" => {
             let src = child_text(&source, "name").unwrap_or_else(|| name.clone());
             let dev = if pool_type == "zfs" {
@@ -307,6 +308,7 @@ pub fn pool_from_element(root: &Element) -> Result<PoolDef, XmlError> {
             let t = target.get_or_insert_with(|| Element::new("target"));
             set_child_text(t, "path", &format!("{dev}{src}"));
         }
+        (Some(t), Some(p)) => set_child_text(t, "path", &sanitize_path(&p)),
         _ if info.uses_target => return Err(xml_err("missing storage pool target path")),
         _ => {}
     }
@@ -379,7 +381,7 @@ fn set_child_text(el: &mut Element, name: &str, text: &str) {
 
 /// `<permissions>` as libvirt keeps it (`virStoragePermsParseXML` and
 /// its formatter): mode in octal with a leading 0, owner and group as
-/// numbers (-1, "not set", dropped), the label; in that order.
+/// numbers (-1 or 4294967295, "not set", dropped), the label; in that order.
 fn permissions(el: &Element) -> Result<Element, XmlError> {
     let mut out = Element::new("permissions");
     if let Some(m) = child_text(el, "mode") {
@@ -396,7 +398,8 @@ fn permissions(el: &Element) -> Result<Element, XmlError> {
                 .ok()
                 .filter(|n| *n >= -1 && *n <= i64::from(u32::MAX))
                 .ok_or_else(|| xml_err(format!("malformed {what} element")))?;
-            if n != -1 {
+            // -1, or the same as an unsigned id, is "not set".
+            if n != -1 && n != i64::from(u32::MAX) {
                 out = out.with_child(Element::new(tag).with_text(n.to_string()));
             }
         }
@@ -448,6 +451,14 @@ fn normalize_source(source: &mut Element, pool_type: &str) -> Result<(), XmlErro
                 if let Some(p) = c.attr("path").map(sanitize_path) {
                     c.set_attr("path", p);
                 }
+            }
+            // libvirt reads a device's path and partition separator only
+            // (free extents are its own runtime report).
+            "device" => {
+                c.attrs
+                    .retain(|(k, _)| k == "path" || k == "part_separator");
+                c.attrs.sort_by_key(|(k, _)| k != "path");
+                c.children.clear();
             }
             _ => {}
         }
@@ -700,6 +711,15 @@ pub fn volume_from_element(root: &Element, pool_type: &str) -> Result<VolDef, Xm
         .collect();
     for e in extra.iter_mut().filter(|e| e.name == "backingStore") {
         normalize_permissions(e)?;
+        // libvirt writes a backing store's path, format, permissions.
+        let rank = |n: &Node| match n {
+            Node::Element(c) => ["path", "format", "permissions"]
+                .iter()
+                .position(|k| *k == c.name)
+                .unwrap_or(3),
+            _ => 3,
+        };
+        e.children.sort_by_key(rank);
     }
     Ok(VolDef {
         kind,
