@@ -409,7 +409,7 @@ pub unsafe extern "C" fn virNodeGetCPUMap(
 }
 
 /// Check a caller's (array, length) pair as libvirt's list calls do.
-fn check_array<T>(
+pub(crate) fn check_array<T>(
     api: &str,
     arr: *const T,
     name: &str,
@@ -515,7 +515,10 @@ pub unsafe extern "C" fn virConnectListDefinedDomains(
 ///
 /// # Safety
 /// `out` is null or valid for writing one pointer.
-unsafe fn put_handles<T>(out: *mut *mut *mut T, list: Vec<*mut T>) -> Result<c_int, Error>
+pub(crate) unsafe fn put_handles<T>(
+    out: *mut *mut *mut T,
+    list: Vec<*mut T>,
+) -> Result<c_int, Error>
 where
     T: handles::Handle,
 {

@@ -11,7 +11,8 @@ use std::ffi::CString;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use virt_core::{
-    Connect, Domain, Error, ErrorCode, ErrorDomain, Network, StoragePool, StorageVol, Stream, Uuid,
+    Connect, Domain, DomainSnapshot, Error, ErrorCode, ErrorDomain, Network, StoragePool,
+    StorageVol, Stream, Uuid,
 };
 
 /// A counted handle: a tag telling live handles of its kind from anything
@@ -418,5 +419,71 @@ impl StreamHandle {
             conn: ConnRef::new(conn),
             stream,
         }
+    }
+}
+
+/// `virDomainSnapshotPtr`: holds a reference on its domain handle (which
+/// holds one on the connection), as libvirt's snapshot object does.
+pub struct SnapshotHandle {
+    counts: Counts,
+    /// The domain handle it belongs to (one reference held).
+    domain: *mut DomainHandle,
+    /// The snapshot.
+    pub snap: DomainSnapshot,
+    /// The name, for `virDomainSnapshotGetName`'s borrowed string.
+    pub name: CString,
+}
+
+// SAFETY: the domain handle it points to is reference counted with
+// atomics and locks its domain; the pointer is only read.
+unsafe impl Send for SnapshotHandle {}
+// SAFETY: as above; nothing in the handle changes after it is made.
+unsafe impl Sync for SnapshotHandle {}
+
+impl Handle for SnapshotHandle {
+    const TAG: u32 = 0x7669_7273; // "virs"
+    const INVALID: (ErrorCode, ErrorDomain, &'static str) = (
+        ErrorCode::InvalidDomainSnapshot,
+        ErrorDomain::DomainSnapshot,
+        "Invalid domain snapshot:",
+    );
+    fn counts(&self) -> &Counts {
+        &self.counts
+    }
+}
+
+impl SnapshotHandle {
+    /// A handle for `snap`, found through the domain handle `domain`
+    /// (live; a reference on it is taken).
+    ///
+    /// # Safety
+    /// `domain` is a live handle from this library.
+    pub unsafe fn new(domain: *mut DomainHandle, snap: DomainSnapshot) -> Self {
+        // SAFETY: live per the contract.
+        add_ref(unsafe { &*domain });
+        SnapshotHandle {
+            counts: Counts::new(Self::TAG),
+            domain,
+            name: CString::new(snap.name()).unwrap_or_default(),
+            snap,
+        }
+    }
+
+    /// The domain handle it belongs to.
+    pub fn domain(&self) -> *mut DomainHandle {
+        self.domain
+    }
+
+    /// The domain handle, borrowed.
+    pub fn domain_handle(&self) -> &DomainHandle {
+        // SAFETY: the reference taken in `new` keeps it alive until drop.
+        unsafe { &*self.domain }
+    }
+}
+
+impl Drop for SnapshotHandle {
+    fn drop(&mut self) {
+        // SAFETY: the reference taken in `new` is ours to drop.
+        unsafe { release(self.domain) };
     }
 }

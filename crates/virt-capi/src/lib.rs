@@ -6,6 +6,7 @@
 //! - [`domain`] — domain calls.
 //! - [`network`] — network and storage pool calls.
 //! - [`volume`] — storage volume calls, upload and download included.
+//! - [`snapshot`] — domain snapshot calls, and the screenshot.
 //! - [`stream`] — stream calls: send and receive, holes, the `*All`
 //!   helpers with the caller's callbacks.
 //! - [`errors`] — the error calls.
@@ -35,6 +36,7 @@ pub mod install;
 pub mod network;
 pub mod records;
 pub mod report;
+pub mod snapshot;
 pub mod stream;
 pub mod strings;
 pub mod volume;

@@ -260,7 +260,10 @@ vol_calls! {
 ///
 /// # Safety
 /// `stream` is null or a stream handle from this library.
-unsafe fn stream_arg<'a>(stream: *mut StreamHandle, api: &str) -> Result<&'a StreamHandle, Error> {
+pub(crate) unsafe fn stream_arg<'a>(
+    stream: *mut StreamHandle,
+    api: &str,
+) -> Result<&'a StreamHandle, Error> {
     // SAFETY: forwarded from the caller.
     unsafe { handles::get(stream, api) }
 }

@@ -485,7 +485,7 @@ impl ErrorCode {
                 "Timed out during operation",
                 "Timed out during operation: {}",
             ),
-            InvalidDomainSnapshot => ("Invalid snapshot", "Invalid snapshot: {}"),
+            InvalidDomainSnapshot => ("Invalid domain snapshot", "Invalid domain snapshot: {}"),
             NoDomainSnapshot => ("Domain snapshot not found", "Domain snapshot not found: {}"),
             ArgumentUnsupported => ("argument unsupported", "argument unsupported: {}"),
             SnapshotRevertRisky => ("revert requires force", "revert requires force: {}"),
