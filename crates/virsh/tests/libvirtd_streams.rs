@@ -76,23 +76,7 @@ fn our_virsh_streams_volumes_to_and_from_libvirtd() {
     // A start past the volume's end: libvirtd takes it and the file grows
     // (crates/virt-proxy/tests/storage.rs holds our daemon to the same);
     // a download from past the end is empty.
-    let small = dir.join("small.img");
-    std::fs::write(&small, [6u8; 4096]).expect("small source");
-    let past = (32u64 << 20) + (1 << 20);
-    run(&format!(
-        "vol-upload v.img {} --pool streams --offset {past}",
-        small.display()
-    ));
-    let grown = std::fs::read(&vol).expect("volume");
-    assert_eq!(grown.len() as u64, past + 4096);
-    assert!(grown[past as usize..].iter().all(|&b| b == 6));
-    let empty = dir.join("empty.img");
-    run(&format!(
-        "vol-download v.img {} --pool streams --offset {}",
-        empty.display(),
-        past + (1 << 20)
-    ));
-    assert_eq!(std::fs::read(&empty).map(|b| b.len()).ok(), Some(0));
+    virt_testkit::block::upload_past_the_end(&run, &dir, ("streams", "v.img", &vol), 32 << 20);
     run("vol-delete v.img --pool streams; pool-destroy streams; pool-delete streams; pool-undefine streams");
     let _ = std::fs::remove_dir_all(&dir);
 }

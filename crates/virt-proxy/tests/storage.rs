@@ -178,23 +178,7 @@ fn debian_virsh_uploads_and_downloads_through_streams() {
     // A start past the volume's end is taken, as libvirtd 9.0 takes it
     // (crates/virsh/tests/libvirtd_streams.rs checks libvirtd): the file
     // grows to hold the data; a download from there is empty.
-    let small = root.join("small.img");
-    std::fs::write(&small, [6u8; 4096]).expect("small source");
-    let past = (64u64 << 20) + (1 << 20);
-    run(&format!(
-        "vol-upload a.img {} --pool images --offset {past}",
-        small.display()
-    ));
-    let grown = std::fs::read(&vol).expect("volume");
-    assert_eq!(grown.len() as u64, past + 4096);
-    assert!(grown[past as usize..].iter().all(|&b| b == 6));
-    let empty = root.join("empty.img");
-    run(&format!(
-        "vol-download a.img {} --pool images --offset {}",
-        empty.display(),
-        past + (1 << 20)
-    ));
-    assert_eq!(std::fs::read(&empty).map(|b| b.len()).ok(), Some(0));
+    virt_testkit::block::upload_past_the_end(&run, &root, ("images", "a.img", &vol), 64 << 20);
     let _ = std::fs::remove_dir_all(&root);
 }
 

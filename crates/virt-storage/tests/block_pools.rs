@@ -8,27 +8,12 @@
 //! device-mapper, with `VIRT_STORAGE_LVM_REQUIRED=1`: there a step that
 //! would be skipped fails instead.
 
-use std::path::Path;
-use virt_core::{
-    pool_build_flags, vol_download_flags, vol_upload_flags, Connect, ErrorCode, Piece,
-    StorageVolType, Uri,
-};
-use virt_storage::paths::Paths;
-use virt_storage::{fs, lvm, StorageDriver};
+use virt_core::{pool_build_flags, vol_download_flags, ErrorCode, StorageVolType};
+use virt_storage::{fs, lvm};
 use virt_testkit::block::{lvm_ok, lvm_required, missing, Loop};
 
-fn connect(root: &Path) -> Connect {
-    let paths = Paths {
-        config: root.join("state/config"),
-        run: root.join("state/run"),
-    };
-    let d = StorageDriver::with_paths(paths).expect("driver");
-    Connect::from_driver(
-        Box::new(d),
-        Uri::parse("qemu:///session").expect("uri"),
-        false,
-    )
-}
+mod common;
+use common::{connect, upload_marks};
 
 #[test]
 fn logical_pool_on_a_loop_device() {
@@ -77,20 +62,7 @@ fn logical_pool_on_a_loop_device() {
             "disk"
         );
         // Data in and out through streams, holes written as zeroes.
-        let st = c.new_stream(0).expect("stream");
-        v.upload(&st, 0, 0, vol_upload_flags::SPARSE_STREAM)
-            .expect("upload");
-        let mut script = vec![Piece::Data(4), Piece::Hole(1 << 20), Piece::Data(4)];
-        st.sparse_send_all(&mut |buf| {
-            buf[..4].copy_from_slice(b"lvm!");
-            Ok(if script.is_empty() {
-                Piece::End
-            } else {
-                script.remove(0)
-            })
-        })
-        .expect("send");
-        st.finish().expect("finish");
+        upload_marks(&c, &v, b"lvm!");
         let st = c.new_stream(0).expect("stream");
         v.download(&st, 0, (1 << 20) + 8, vol_download_flags::SPARSE_STREAM)
             .expect("download");

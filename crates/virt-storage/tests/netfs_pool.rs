@@ -12,22 +12,11 @@
 //! mount fails leaving the pool inactive and nothing mounted.
 
 use std::path::{Path, PathBuf};
-use virt_core::{pool_build_flags, vol_upload_flags, Connect, ErrorCode, Piece, Uri};
-use virt_storage::paths::Paths;
-use virt_storage::{fs, StorageDriver};
+use virt_core::{pool_build_flags, ErrorCode};
+use virt_storage::fs;
 
-fn connect(root: &Path) -> Connect {
-    let paths = Paths {
-        config: root.join("state/config"),
-        run: root.join("state/run"),
-    };
-    let d = StorageDriver::with_paths(paths).expect("driver");
-    Connect::from_driver(
-        Box::new(d),
-        Uri::parse("qemu:///session").expect("uri"),
-        false,
-    )
-}
+mod common;
+use common::{connect, upload_marks};
 
 fn temp(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("vrs-netfs-{tag}-{}", std::process::id()));
@@ -172,20 +161,7 @@ fn netfs_pool_on_an_nfs_export() {
         "the volume is not on the export"
     );
     // Data through a stream, seen in the server's own file.
-    let st = c.new_stream(0).expect("stream");
-    v.upload(&st, 0, 0, vol_upload_flags::SPARSE_STREAM)
-        .expect("upload");
-    let mut script = vec![Piece::Data(4), Piece::Hole(1 << 20), Piece::Data(4)];
-    st.sparse_send_all(&mut |buf| {
-        buf[..4].copy_from_slice(b"nfs!");
-        Ok(if script.is_empty() {
-            Piece::End
-        } else {
-            script.remove(0)
-        })
-    })
-    .expect("send");
-    st.finish().expect("finish");
+    upload_marks(&c, &v, b"nfs!");
     let bytes = std::fs::read(&on_server).expect("server's file");
     assert_eq!(&bytes[..4], b"nfs!");
     assert_eq!(&bytes[(1 << 20) + 4..(1 << 20) + 8], b"nfs!");

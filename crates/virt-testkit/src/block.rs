@@ -2,7 +2,9 @@
 //! in a temp dir, and the gates that say when the machine cannot give one
 //! (not root, no loop driver, a tool missing) or when the logical-volume
 //! steps must run (`VIRT_STORAGE_LVM_REQUIRED`, set by `cargo xtask
-//! lvm-vm` inside its VM, whose kernel has device-mapper).
+//! lvm-vm` inside its VM, whose kernel has device-mapper); and
+//! [`upload_past_the_end`], a volume step libvirtd and our daemon are
+//! both held to.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -97,4 +99,36 @@ pub fn lvm_ok(cmd: &str, args: &[&str]) -> bool {
         .env("LVM_SUPPRESS_FD_WARNINGS", "1")
         .output()
         .is_ok_and(|o| o.status.success())
+}
+
+/// The upload libvirt 9.0 takes past a file volume's end, driven by
+/// `run` (one virsh command line; it must succeed) on volume `vol` of
+/// pool `pool`, whose file is `file` and holds `size` bytes: 4 KiB start
+/// 1 MiB past the end and the file grows to hold them; a download from
+/// past the new end is empty. `scratch` is a directory for the sources.
+/// Run against libvirtd and against our daemon, so both are held to one
+/// behaviour.
+pub fn upload_past_the_end(
+    run: &dyn Fn(&str) -> String,
+    scratch: &Path,
+    (pool, vol, file): (&str, &str, &Path),
+    size: u64,
+) {
+    let small = scratch.join("small.img");
+    std::fs::write(&small, [6u8; 4096]).expect("small source");
+    let past = size + (1 << 20);
+    run(&format!(
+        "vol-upload {vol} {} --pool {pool} --offset {past}",
+        small.display()
+    ));
+    let grown = std::fs::read(file).expect("volume");
+    assert_eq!(grown.len() as u64, past + 4096);
+    assert!(grown[past as usize..].iter().all(|&b| b == 6));
+    let empty = scratch.join("empty.img");
+    run(&format!(
+        "vol-download {vol} {} --pool {pool} --offset {}",
+        empty.display(),
+        past + (1 << 20)
+    ));
+    assert_eq!(std::fs::read(&empty).map(|b| b.len()).ok(), Some(0));
 }
