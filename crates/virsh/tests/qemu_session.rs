@@ -10,7 +10,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use virt_testkit::tty::OnTty;
 use virt_testkit::{linux_guest, wait_until};
 
 const QEMU: &str = "/usr/bin/qemu-system-x86_64";
@@ -403,75 +404,10 @@ fn linux_guest_acpi_shutdown_through_virsh() {
     assert!(root.leftovers().is_empty(), "{:?}", root.leftovers());
 }
 
-/// `virsh ARGS` on a pseudo-terminal (util-linux's `script`), its input
-/// fed from the returned handle and its output gathered in the string.
-struct OnTty {
-    child: std::process::Child,
-    output: std::sync::Arc<std::sync::Mutex<String>>,
-}
-
-impl OnTty {
-    fn start(root: &Root, args: &str) -> OnTty {
-        use std::io::Read;
-        use std::process::Stdio;
-        let line = format!("{} -c '{}' {args}", env!("CARGO_BIN_EXE_virsh"), root.uri());
-        let mut child = Command::new("script")
-            .args(["-q", "-e", "-c", &line, "/dev/null"])
-            .current_dir(root.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("script runs");
-        let output = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let mut out = child.stdout.take().expect("stdout");
-        let sink = output.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = out.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                if let Ok(mut s) = sink.lock() {
-                    s.push_str(&String::from_utf8_lossy(&buf[..n]));
-                }
-            }
-        });
-        OnTty { child, output }
-    }
-
-    fn text(&self) -> String {
-        self.output.lock().map(|s| s.clone()).unwrap_or_default()
-    }
-
-    fn wait_for(&self, what: &str, secs: u64) {
-        assert!(
-            wait_until(secs, || self.text().contains(what)),
-            "no {what:?} in: {:?}",
-            self.text()
-        );
-    }
-
-    fn type_bytes(&mut self, bytes: &[u8]) {
-        use std::io::Write;
-        if let Some(input) = self.child.stdin.as_mut() {
-            let _ = input.write_all(bytes).and_then(|()| input.flush());
-        }
-    }
-
-    /// The exit status within `secs`, or `None` (then killed).
-    fn exit(&mut self, secs: u64) -> Option<bool> {
-        let end = Instant::now() + Duration::from_secs(secs);
-        while Instant::now() < end {
-            if let Ok(Some(st)) = self.child.try_wait() {
-                return Some(st.success());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        None
-    }
+/// Our `virsh -c URI ARGS` on a pseudo-terminal, in the root's folder.
+fn virsh_on_tty(root: &Root, args: &str) -> OnTty {
+    let line = format!("{} -c '{}' {args}", env!("CARGO_BIN_EXE_virsh"), root.uri());
+    OnTty::start(&line, Some(root.path()))
 }
 
 #[test]
@@ -507,21 +443,21 @@ fn console_on_a_pty_serial_with_escape_and_force() {
         "console without a tty"
     );
     // The first session sees the guest's ticks.
-    let mut first = OnTty::start(&root, "console con");
+    let mut first = virsh_on_tty(&root, "console con");
     first.wait_for(
         "Connected to domain 'con'\r\nEscape character is ^] (Ctrl + ])\r\n",
         30,
     );
     first.wait_for("virt-rs test guest: tick", 180);
     // A second one is refused while the first holds the console.
-    let mut second = OnTty::start(&root, "console con");
+    let mut second = virsh_on_tty(&root, "console con");
     second.wait_for(
         "error: operation failed: Active console session exists for this domain",
         30,
     );
     assert_eq!(second.exit(10), Some(false));
     // --force takes over: the first session ends by itself.
-    let mut third = OnTty::start(&root, "console con --force");
+    let mut third = virsh_on_tty(&root, "console con --force");
     third.wait_for("Escape character is ^] (Ctrl + ])", 30);
     assert!(first.exit(15).is_some(), "first session still runs");
     let ticks = third.text().matches("virt-rs test guest: tick").count();

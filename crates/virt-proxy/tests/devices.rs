@@ -10,11 +10,10 @@
 mod common;
 
 use common::{temp_dir, Daemon};
-use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use virt_testkit::tty::OnTty;
 use virt_testkit::{debian_virsh, linux_guest, peer, wait_until, DEBIAN_VIRSH};
 
 const QEMU: &str = "/usr/bin/qemu-system-x86_64";
@@ -77,29 +76,8 @@ fn debian_virsh_console_and_disk_hotplug_over_the_daemon() {
     // The console, on a pseudo-terminal: Debian's virsh prints its
     // banner, the guest's lines come through the stream.
     let line = format!("{DEBIAN_VIRSH} -c '{uri}' console g");
-    let mut child = Command::new("script")
-        .args(["-q", "-e", "-c", &line, "/dev/null"])
-        .env("LC_ALL", "C")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("script runs");
-    let seen = Arc::new(Mutex::new(String::new()));
-    let mut out = child.stdout.take().expect("stdout");
-    let sink = seen.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = out.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            if let Ok(mut s) = sink.lock() {
-                s.push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        }
-    });
-    let text = || seen.lock().map(|s| s.clone()).unwrap_or_default();
+    let mut tty = OnTty::start(&line, None);
+    let text = || tty.text();
     let banner = "Connected to domain 'g'\r\nEscape character is ^] (Ctrl + ])\r\n";
     assert!(wait_until(30, || text().contains(banner)), "{:?}", text());
     assert!(
@@ -151,22 +129,8 @@ fn debian_virsh_console_and_disk_hotplug_over_the_daemon() {
         "{events}"
     );
     // ^] ends the session; the guest runs on.
-    if let Some(input) = child.stdin.as_mut() {
-        let _ = input.write_all(&[0x1d]).and_then(|()| input.flush());
-    }
-    let end = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Ok(Some(st)) = child.try_wait() {
-            break Some(st);
-        }
-        if Instant::now() > end {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert!(status.is_some_and(|s| s.success()), "{:?}", text());
+    tty.type_bytes(&[0x1d]);
+    assert_eq!(tty.exit(15), Some(true), "{:?}", tty.text());
     assert!(run("domstate g").starts_with("running"));
     run("destroy g");
 }

@@ -30,6 +30,7 @@ pub mod events;
 pub mod golden;
 pub mod libvirt_python;
 pub mod libvirtd;
+pub mod tty;
 
 use std::path::PathBuf;
 
