@@ -288,7 +288,7 @@ mod checks {
         )
         .map_err(checkpoint_arg)?;
         if flags & REDEFINE_VALIDATE != 0 && flags & REDEFINE == 0 {
-            return Err(checkpoint_arg(Error::api_arg(
+            return Err(checkpoint_arg(Error::flags_arg(
                 api,
                 "Flag 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE' is required by flag \
                  'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE'",

@@ -149,6 +149,11 @@ impl Connect {
         r
     }
 
+    /// True when both handles are the same connection (one `open`).
+    pub(crate) fn same_as(&self, other: &Connect) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     #[cold]
     fn report(&self, e: &Error) {
         if let Ok(mut l) = self.inner.last_error.lock() {
@@ -967,6 +972,10 @@ impl Domain {
     /// `dev_name` (the first console when `None`) (`virDomainOpenConsole`;
     /// `flags` from [`crate::console_flags`]).
     pub fn open_console(&self, dev_name: Option<&str>, stream: &Stream, flags: u32) -> Result<()> {
+        self.conn
+            .check_stream(stream, "virDomainOpenConsole", "st", || {
+                format!("stream must match connection of domain '{}'", self.r.name)
+            })?;
         let ends = self.conn.check(
             self.conn
                 .checked()
@@ -979,6 +988,10 @@ impl Domain {
     /// (`virDomainScreenshot`; no flags are defined): the image's MIME
     /// type, its bytes to be read from `stream`.
     pub fn screenshot(&self, stream: &Stream, screen: u32, flags: u32) -> Result<String> {
+        self.conn
+            .check_stream(stream, "virDomainScreenshot", "stream", || {
+                format!("stream must match connection of domain '{}'", self.r.name)
+            })?;
         let shot = self.conn.check(
             self.conn
                 .checked()
@@ -1335,6 +1348,12 @@ impl StorageVol {
     /// [`crate::vol_upload_flags`].
     pub fn upload(&self, stream: &Stream, offset: u64, length: u64, flags: u32) -> Result<()> {
         let c = &self.conn;
+        c.check_stream(stream, "virStorageVolUpload", "stream", || {
+            format!(
+                "stream in virStorageVolUpload must match connection of volume '{}'",
+                self.r.name
+            )
+        })?;
         let ends = c.check(
             c.checked()
                 .storage_vol_upload(&self.r, offset, length, flags),
@@ -1347,6 +1366,12 @@ impl StorageVol {
     /// [`crate::vol_download_flags`].
     pub fn download(&self, stream: &Stream, offset: u64, length: u64, flags: u32) -> Result<()> {
         let c = &self.conn;
+        c.check_stream(stream, "virStorageVolDownload", "stream", || {
+            format!(
+                "stream in virStorageVolDownload must match connection of volume '{}'",
+                self.r.name
+            )
+        })?;
         let ends = c.check(
             c.checked()
                 .storage_vol_download(&self.r, offset, length, flags),

@@ -676,7 +676,11 @@ impl Error {
         // prefix, with the function's name in str1.
         let text = format!("unsupported flags (0x{extra:x}) in function {function}");
         let mut e = Self::raw(ErrorCode::InvalidArg, domain, text);
+        // virCheckFlags reports it through virReportInvalidArg(flags, ...).
         e.str1 = Some(function.to_string());
+        e.str2 = Some("flags".to_string());
+        e.int1 = 0;
+        e.int2 = 0;
         e
     }
 
@@ -727,12 +731,23 @@ impl Error {
         function: &str,
     ) -> Result<()> {
         if flags & a != 0 && flags & b != 0 {
-            return Err(Self::api_arg(
+            return Err(Self::flags_arg(
                 function,
                 format!("Flags '{a_name}' and '{b_name}' are mutually exclusive"),
             ));
         }
         Ok(())
+    }
+
+    /// A refusal of a public function's flags as libvirt's
+    /// `VIR_EXCLUSIVE_FLAGS_*` and `VIR_REQUIRE_FLAG_*` report it
+    /// (`virReportInvalidArg(ctl, ...)`: the function in str1, `ctl` in
+    /// str2).
+    pub fn flags_arg(function: &str, message: impl Into<String>) -> Self {
+        let mut e = Self::api_arg(function, message);
+        e.str2 = Some("ctl".to_string());
+        e.int2 = 0;
+        e
     }
 
     /// This error as a warning.

@@ -472,6 +472,29 @@ impl Stream {
 /// The chunk the `*_all` helpers move at once (virsh's).
 const CHUNK: usize = 256 * 1024;
 
+impl Connect {
+    /// libvirt's checks before a call attaches `stream`: the connection
+    /// may change things, and the stream must be one of its own (made by
+    /// `Stream::new` on this connection), else `mismatch` is the
+    /// complaint about argument `arg` of `api`.
+    pub(crate) fn check_stream(
+        &self,
+        stream: &Stream,
+        api: &str,
+        arg: &str,
+        mismatch: impl FnOnce() -> String,
+    ) -> Result<()> {
+        let r = if self.is_read_only() {
+            Err(Error::read_only(api))
+        } else if !self.same_as(stream.connect()) {
+            Err(Error::invalid_arg(api, arg, mismatch()))
+        } else {
+            Ok(())
+        };
+        self.check(r)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

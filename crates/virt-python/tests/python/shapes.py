@@ -58,6 +58,58 @@ show("numOfDomains", conn.numOfDomains)
 show("listDefinedDomains", conn.listDefinedDomains)
 show("numOfDefinedDomains", conn.numOfDefinedDomains)
 show("listAllDomains names", lambda: [d.name() for d in conn.listAllDomains()])
+
+# Checkpoints (the running domain has no snapshot yet); removed afterwards.
+CK = libvirt
+
+
+def ckxml(c, flags=0):
+    return re.sub(r"<creationTime>\d+", "<creationTime>", c.getXMLDesc(flags))
+
+
+show("checkpointCreateXML", lambda: dom.checkpointCreateXML("<domaincheckpoint><name>k1</name></domaincheckpoint>").getName())
+show("checkpointCreateXML child", lambda: dom.checkpointCreateXML(
+    "<domaincheckpoint><name>k2</name><description>d &amp; e</description>"
+    "<disks><disk name='vda' bitmap='b2'/></disks></domaincheckpoint>").getName())
+show("checkpointCreateXML unnamed", lambda: dom.checkpointCreateXML("<domaincheckpoint/>").getName().isdigit())
+show("listAllCheckpoints", lambda: len(dom.listAllCheckpoints()))
+show("listAllCheckpoints roots", lambda: [c.getName() for c in dom.listAllCheckpoints(CK.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS)])
+# Without TOPOLOGICAL libvirt lists in its hash table's order: compare sorted.
+show("listAllCheckpoints no leaves", lambda: sorted(c.getName() for c in dom.listAllCheckpoints(CK.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES)))
+show("listAllCheckpoints bad flag", lambda: dom.listAllCheckpoints(1 << 7))
+show("checkpoint parent", lambda: dom.checkpointLookupByName("k2").getParent().getName())
+show("checkpoint root parent", lambda: dom.checkpointLookupByName("k1").getParent())
+show("checkpoint children", lambda: [c.getName() for c in dom.checkpointLookupByName("k1").listAllChildren()])
+show("checkpoint descendants", lambda: len(dom.checkpointLookupByName("k1").listAllChildren(CK.VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS)))
+show("checkpoint domain", lambda: dom.checkpointLookupByName("k1").domain().name())
+show("checkpoint XML no domain", lambda: ckxml(dom.checkpointLookupByName("k2"), CK.VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN))
+show("checkpoint XML size", lambda: ckxml(dom.checkpointLookupByName("k2"), CK.VIR_DOMAIN_CHECKPOINT_XML_SIZE | CK.VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN))
+show("checkpoint XML whole", lambda: ckxml(dom.checkpointLookupByName("k1")))
+show("checkpoint XML bad flag", lambda: dom.checkpointLookupByName("k1").getXMLDesc(1 << 5))
+show("checkpoint lookup missing", lambda: dom.checkpointLookupByName("nope"))
+show("checkpoint same name", lambda: dom.checkpointCreateXML("<domaincheckpoint><name>k1</name></domaincheckpoint>"))
+show("checkpoint unknown element", lambda: dom.checkpointCreateXML("<domaincheckpoint><foo/></domaincheckpoint>"))
+show("checkpoint bad name", lambda: dom.checkpointCreateXML("<domaincheckpoint><name>a/b</name></domaincheckpoint>"))
+show("checkpoint bad root", lambda: dom.checkpointCreateXML("<domainsnapshot/>"))
+show("checkpoint malformed", lambda: dom.checkpointCreateXML("<domaincheckpoint"))
+show("checkpoint unknown disk", lambda: dom.checkpointCreateXML("<domaincheckpoint><disks><disk name='vdz'/></disks></domaincheckpoint>"))
+show("checkpoint redefine and quiesce", lambda: dom.checkpointCreateXML("<domaincheckpoint/>", CK.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE | CK.VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE))
+show("checkpoint validate alone", lambda: dom.checkpointCreateXML("<domaincheckpoint/>", CK.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE))
+show("checkpoint redefine nameless", lambda: dom.checkpointCreateXML("<domaincheckpoint/>", CK.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE))
+show("checkpoint redefine timeless", lambda: dom.checkpointCreateXML("<domaincheckpoint><name>r</name></domaincheckpoint>", CK.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE))
+show("checkpoint redefine own parent", lambda: dom.checkpointCreateXML(
+    "<domaincheckpoint><name>r</name><creationTime>5</creationTime><parent><name>r</name></parent></domaincheckpoint>",
+    CK.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE))
+show("checkpoint redefine", lambda: ckxml(dom.checkpointCreateXML(
+    "<domaincheckpoint><name>r</name><creationTime>5</creationTime><parent><name>k1</name></parent>"
+    "<disks><disk name='vda'/></disks></domaincheckpoint>", CK.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE)))
+show("snapshot while checkpoint", lambda: dom.snapshotCreateXML("<domainsnapshot/>"))
+show("checkpoint delete both", lambda: dom.checkpointLookupByName("k1").delete(
+    CK.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN | CK.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY))
+show("checkpoint delete children only", lambda: dom.checkpointLookupByName("k1").delete(CK.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY))
+show("listAllCheckpoints after", lambda: len(dom.listAllCheckpoints()))
+show("checkpoint delete rest", lambda: [c.delete(CK.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN) for c in dom.listAllCheckpoints(CK.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS)])
+show("listAllCheckpoints none", dom.listAllCheckpoints)
 show("listAllDomains type", lambda: type(conn.listAllDomains()[0]) is libvirt.virDomain)
 show("listNetworks", conn.listNetworks)
 show("listDefinedNetworks", conn.listDefinedNetworks)
@@ -230,5 +282,20 @@ show("open bad uri", lambda: libvirt.open("nosuch:///"))
 show("getVersion", libvirt.getVersion)
 show("constants", lambda: (libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_FROM_TEST,
                            libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE, libvirt.VIR_DOMAIN_XML_INACTIVE))
+
+# A stream belongs to its connection: using it with another is refused
+# (after the read-only refusal), as libvirt's library does.
+other = libvirt.open("test:///default")
+foreign = other.newStream(0)
+show("screenshot other stream", lambda: dom.screenshot(foreign, 0, 0))
+show("openConsole other stream", lambda: dom.openConsole(None, foreign, 0))
+stvol = conn.storagePoolLookupByName("default-pool").createXML(
+    "<volume><name>py-stream.img</name><capacity>1024</capacity></volume>", 0)
+show("upload other stream", lambda: stvol.upload(foreign, 0, 0, 0))
+show("download other stream", lambda: stvol.download(foreign, 0, 0, 0))
+show("read-only screenshot other stream", lambda: ro.lookupByName("test").screenshot(foreign, 0, 0))
+show("read-only download other stream", lambda: ro.storageVolLookupByPath(stvol.path()).download(foreign, 0, 0, 0))
+show("stream vol delete", stvol.delete)
+show("close other", other.close)
 show("close ro", ro.close)
 show("close with handles", conn.close)

@@ -108,3 +108,57 @@ fn storage_changes_are_refused_read_only() {
     assert_eq!(err(pool.destroy()).code, ErrorCode::OperationDenied);
     assert!(ok(pool.list_all_volumes(0)).is_empty());
 }
+
+/// A stream belongs to the connection that made it: attaching it through
+/// another one is refused as libvirt's library refuses it (after the
+/// read-only refusal), and nothing is attached.
+#[test]
+fn streams_of_another_connection_are_refused() {
+    let (a, b) = (private(), private());
+    let foreign = ok(b.new_stream(0));
+    let dom = ok(a.lookup_by_name("test"));
+    let e = err(dom.screenshot(&foreign, 0, 0));
+    assert_eq!(
+        (e.code, e.domain),
+        (ErrorCode::InvalidArg, ErrorDomain::Domain)
+    );
+    assert_eq!(e.message, "stream must match connection of domain 'test'");
+    assert_eq!(
+        (e.str1.as_deref(), e.str2.as_deref()),
+        (Some("virDomainScreenshot"), Some("stream"))
+    );
+    let e = err(dom.open_console(None, &foreign, 0));
+    assert_eq!(
+        (e.str1.as_deref(), e.str2.as_deref()),
+        (Some("virDomainOpenConsole"), Some("st"))
+    );
+    let pool = ok(a.storage_pool_lookup_by_name("default-pool"));
+    let vol = ok(pool.storage_vol_create_xml(
+        "<volume><name>st.img</name><capacity>1024</capacity></volume>",
+        0,
+    ));
+    let e = err(vol.download(&foreign, 0, 0, 0));
+    assert_eq!(
+        (e.code, e.domain),
+        (ErrorCode::InvalidArg, ErrorDomain::Storage)
+    );
+    assert_eq!(
+        e.message,
+        "stream in virStorageVolDownload must match connection of volume 'st.img'"
+    );
+    let e = err(vol.upload(&foreign, 0, 0, 0));
+    assert_eq!(e.str1.as_deref(), Some("virStorageVolUpload"));
+    assert!(!foreign.is_attached());
+    // The read-only refusal comes first.
+    let Ok(node) = crate::node::Node::builtin() else {
+        panic!("built-in node")
+    };
+    let uri = ok(Uri::parse("test:///default"));
+    let ro = Connect::from_driver(Box::new(TestConnection::new(Arc::new(node))), uri, true);
+    let e = err(ok(ro.lookup_by_name("test")).screenshot(&foreign, 0, 0));
+    assert_eq!(e.code, ErrorCode::OperationDenied);
+    // Its own connection's stream passes the check (and reaches the driver).
+    let own = ok(a.new_stream(0));
+    let e = err(vol.download(&own, 0, 0, 0));
+    assert_ne!(e.code, ErrorCode::InvalidArg);
+}
