@@ -61,6 +61,42 @@ fn qcow2_in_temp_root(tag: &str) -> (PathBuf, PathBuf) {
     (root, img)
 }
 
+/// A guest `name` with an empty qcow2 disk `vda` (`prepare` writes to it
+/// first) in a fresh temp root `tag`, defined and started: the root, the
+/// image, the connection and the domain. `None`, after a notice, when
+/// QEMU or one of the qemu-utils `tools` is missing.
+fn running_qcow2_guest(
+    tag: &str,
+    name: &str,
+    tools: &[&str],
+    prepare: impl FnOnce(&Path),
+) -> Option<(PathBuf, PathBuf, Connect, virt_core::Domain)> {
+    if !have_qemu() {
+        return None;
+    }
+    if let Some(t) = tools
+        .iter()
+        .find(|t| !Path::new(&format!("/usr/bin/{t}")).exists())
+    {
+        println!(
+            "NOTICE: {t} not installed (apt-get install qemu-utils); {tag} snapshot test skipped"
+        );
+        return None;
+    }
+    let (root, img) = qcow2_in_temp_root(tag);
+    prepare(&img);
+    let disk = format!(
+        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
+         <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
+         <memballoon model='none'/>",
+        img.display()
+    );
+    let c = connect(&root);
+    let mut d = c.define_xml(&tiny(name, "qemu", &disk)).expect("define");
+    d.create().expect("start");
+    Some((root, img, c, d))
+}
+
 #[test]
 fn internal_snapshots_of_a_shut_off_guest() {
     if !have_qemu() {
@@ -238,14 +274,11 @@ fn internal_snapshots_of_a_shut_off_guest() {
 /// snapshot moves the running guest onto an overlay.
 #[test]
 fn snapshots_of_a_running_guest() {
-    if !have_qemu() {
+    let Some((root, img, _c, mut d)) =
+        running_qcow2_guest("livesnap", "livesnap", &["qemu-img"], |_| {})
+    else {
         return;
-    }
-    if !Path::new("/usr/bin/qemu-img").exists() {
-        println!("NOTICE: qemu-img not installed (apt-get install qemu-utils); running snapshot test skipped");
-        return;
-    }
-    let (root, img) = qcow2_in_temp_root("livesnap");
+    };
     let listed = || {
         let out = std::process::Command::new("qemu-img")
             .args(["snapshot", "-l", "-U"])
@@ -254,17 +287,6 @@ fn snapshots_of_a_running_guest() {
             .expect("qemu-img snapshot -l -U");
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    let disk = format!(
-        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
-         <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
-         <memballoon model='none'/>",
-        img.display()
-    );
-    let c = connect(&root);
-    let mut d = c
-        .define_xml(&tiny("livesnap", "qemu", &disk))
-        .expect("define");
-    d.create().expect("start");
 
     let s1 = d
         .snapshot_create_xml("<domainsnapshot><name>s1</name></domainsnapshot>", 0)
@@ -443,25 +465,11 @@ fn snapshots_of_a_running_guest() {
 /// shut-off snapshot is risky without FORCE.
 #[test]
 fn reverting_moves_a_guest_between_states() {
-    if !have_qemu() {
+    let Some((root, img, _c, mut d)) =
+        running_qcow2_guest("snaprevert", "reverter", &["qemu-img"], |_| {})
+    else {
         return;
-    }
-    if !Path::new("/usr/bin/qemu-img").exists() {
-        println!("NOTICE: qemu-img not installed (apt-get install qemu-utils); snapshot revert test skipped");
-        return;
-    }
-    let (root, img) = qcow2_in_temp_root("snaprevert");
-    let disk = format!(
-        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
-         <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
-         <memballoon model='none'/>",
-        img.display()
-    );
-    let c = connect(&root);
-    let mut d = c
-        .define_xml(&tiny("reverter", "qemu", &disk))
-        .expect("define");
-    d.create().expect("start");
+    };
     let live = d
         .snapshot_create_xml(
             "<domainsnapshot><name>live</name></domainsnapshot>",
@@ -552,26 +560,13 @@ fn shared_head(img: &Path, pattern: u8) -> bool {
 /// snapshots below take the image that remains.
 #[test]
 fn deleting_external_snapshots_of_a_running_guest() {
-    if !have_qemu() {
+    let Some((root, img, _c, mut d)) =
+        running_qcow2_guest("extdel", "extdel", &["qemu-img", "qemu-io"], |img| {
+            write_head(img, &[1])
+        })
+    else {
         return;
-    }
-    if !Path::new("/usr/bin/qemu-img").exists() || !Path::new("/usr/bin/qemu-io").exists() {
-        println!("NOTICE: qemu-img/qemu-io not installed (apt-get install qemu-utils); external snapshot deletion test skipped");
-        return;
-    }
-    let (root, img) = qcow2_in_temp_root("extdel");
-    write_head(&img, &[1]);
-    let disk = format!(
-        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
-         <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
-         <memballoon model='none'/>",
-        img.display()
-    );
-    let c = connect(&root);
-    let mut d = c
-        .define_xml(&tiny("extdel", "qemu", &disk))
-        .expect("define");
-    d.create().expect("start");
+    };
     let s1 = d
         .snapshot_create_xml(
             "<domainsnapshot><name>s1</name></domainsnapshot>",
@@ -651,25 +646,11 @@ fn deleting_external_snapshots_of_a_running_guest() {
 /// restores; reverting is refused as libvirt 9.0 refuses it.
 #[test]
 fn external_memory_snapshots_of_a_running_guest() {
-    if !have_qemu() {
+    let Some((root, _img, c, mut d)) =
+        running_qcow2_guest("extmem", "extmem", &["qemu-img"], |_| {})
+    else {
         return;
-    }
-    if !Path::new("/usr/bin/qemu-img").exists() {
-        println!("NOTICE: qemu-img not installed (apt-get install qemu-utils); external memory snapshot test skipped");
-        return;
-    }
-    let (root, img) = qcow2_in_temp_root("extmem");
-    let disk = format!(
-        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
-         <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
-         <memballoon model='none'/>",
-        img.display()
-    );
-    let c = connect(&root);
-    let mut d = c
-        .define_xml(&tiny("extmem", "qemu", &disk))
-        .expect("define");
-    d.create().expect("start");
+    };
     let mem = root.join("full.mem");
     let full = d
         .snapshot_create_xml(
