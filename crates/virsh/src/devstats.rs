@@ -76,9 +76,29 @@ pub fn domifstat(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 /// `dommemstat`: the balloon's figures, one `name value` line each.
 pub fn dommemstat(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let (config, live, current) = (cmd.has("config"), cmd.has("live"), cmd.has("current"));
+    ctl.exclusive(cmd, "current", "live")?;
+    ctl.exclusive(cmd, "current", "config")?;
+    let mut flags = 0;
+    if config {
+        flags |= virt_core::affect::CONFIG;
+    }
+    if live {
+        flags |= virt_core::affect::LIVE;
+    }
     let dom = ctl.lookup_domain(cmd, BY_ANY)?;
-    if cmd.has("period") {
-        return Err(ctl.fail_msg("setting the statistics period is not supported yet"));
+    // Nothing chosen and the domain runs: the change is live, as virsh
+    // makes it.
+    if !current && !live && !config && dom.is_active().unwrap_or(false) {
+        flags |= virt_core::affect::LIVE;
+    }
+    if let Some(period) = ctl.opt_int(cmd, "period")? {
+        if period < 0 {
+            return Err(ctl.fail_msg(&format!("Invalid collection period value '{period}'")));
+        }
+        return dom
+            .set_memory_stats_period(period, flags)
+            .map_err(|e| ctl.fail("Unable to change balloon collection period.", e));
     }
     let stats = dom.memory_stats(memory_stat::NR, 0).map_err(|e| {
         ctl.fail(

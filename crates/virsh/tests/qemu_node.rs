@@ -252,7 +252,7 @@ fn domstats_of_a_running_guest() {
              <devices><emulator>{QEMU}</emulator>\
              <disk type='file' device='disk'><driver name='qemu' type='raw'/>\
              <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
-             <memballoon model='virtio'/></devices></domain>",
+             <memballoon model='virtio'><stats period='1'/></memballoon></devices></domain>",
             disk.display()
         ),
     )
@@ -316,7 +316,7 @@ fn per_device_statistics_of_a_running_guest() {
              <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
              <interface type='user'><mac address='52:54:00:aa:bb:01'/></interface>\
              <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>\
-             <memballoon model='virtio'/></devices></domain>",
+             <memballoon model='virtio'><stats period='1'/></memballoon></devices></domain>",
             disk.display()
         ),
     )
@@ -361,6 +361,21 @@ fn per_device_statistics_of_a_running_guest() {
     let user_nic = run_virsh(&root, None, &["domifstat", "ds", "52:54:00:aa:bb:01"]);
     let unknown_nic = run_virsh(&root, None, &["domifstat", "ds", "tap9"]);
     cpu_stats_of(&root, "ds");
+    // The balloon's statistics period: QEMU took 1 at the start (a failed
+    // qom-set fails the start); now 2 live, 4 for the next boot.
+    virsh(&root, None, &["dommemstat", "ds", "--period", "2"]);
+    virsh(
+        &root,
+        None,
+        &["dommemstat", "ds", "--period", "4", "--config"],
+    );
+    let live_xml = virsh(&root, None, &["dumpxml", "ds"]);
+    let config_xml = virsh(&root, None, &["dumpxml", "ds", "--inactive"]);
+    assert!(
+        live_xml.contains("<memballoon model='virtio'>\n      <stats period='2'/>"),
+        "{live_xml}"
+    );
+    assert!(config_xml.contains("<stats period='4'/>"), "{config_xml}");
     virsh(&root, None, &["destroy", "ds"]);
     let (_, err, ok) = run_virsh(&root, None, &["cpu-stats", "ds"]);
     assert!(!ok);

@@ -163,6 +163,23 @@ mod checks {
         Ok(())
     }
 
+    /// `virDomainSetMemoryStatsPeriod`: a period of zero or more seconds.
+    pub fn period_not_negative(
+        api: &str,
+        _dom: &DomainRef,
+        period: i32,
+        _flags: u32,
+    ) -> Result<()> {
+        if period < 0 {
+            return Err(Error::invalid_arg(
+                api,
+                "period",
+                format!("period in {api} must be zero or greater"),
+            ));
+        }
+        Ok(())
+    }
+
     /// Calls that read one definition: live or config, not both.
     fn one_definition(api: &str, flags: u32) -> Result<()> {
         Error::check_exclusive(

@@ -822,6 +822,9 @@ impl Domain {
                 .domain_get_cpu_stats(&self.r, nparams, start_cpu, ncpus, flags),
         )
     }
+    dom_write!(/// The balloon's statistics period, seconds (`virDomainSetMemoryStatsPeriod`).
+        set_memory_stats_period => "virDomainSetMemoryStatsPeriod",
+        domain_set_memory_stats_period(period: i32, flags: u32) -> ());
     dom_read!(/// Security label (`virDomainGetSecurityLabel`).
         security_label => domain_get_security_label() -> SecurityLabel);
 

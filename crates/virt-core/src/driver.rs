@@ -182,6 +182,10 @@ macro_rules! for_each_driver_method {
             /// A disk's capacity, allocation and physical size (`path`: its
             /// target or source).
             [virDomainGetBlockInfo, read] fn domain_get_block_info(&self, dom: &$crate::DomainRef, path: &str, flags: u32) -> $crate::BlockInfo;
+            /// How often, in seconds, the guest's balloon driver reports
+            /// its memory statistics (0: never), in the definitions
+            /// `flags` (`affect`) point at.
+            [virDomainSetMemoryStatsPeriod, write, check period_not_negative] fn domain_set_memory_stats_period(&self, dom: &$crate::DomainRef, period: i32, flags: u32) -> ();
             /// CPU time figures of a running domain: with `start_cpu` -1
             /// its total, else per host CPU for `ncpus` CPUs from
             /// `start_cpu`, at most `nparams` figures each; asked with

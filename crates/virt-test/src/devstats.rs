@@ -152,6 +152,25 @@ pub(crate) fn block_info(obj: &DomainObj, path: &str) -> TestResult<BlockInfo> {
     })
 }
 
+/// `virDomainSetMemoryStatsPeriod` on one definition: only a balloon
+/// other than model `none` has a period.
+pub(crate) fn set_stats_period(def: &mut virt_xml::DomainDef, period: i32) -> TestResult<()> {
+    let found = def
+        .devices
+        .views::<MemBalloon>()
+        .ok()
+        .and_then(|bs| bs.into_iter().enumerate().find(|(_, b)| b.model != "none"));
+    let Some((n, mut balloon)) = found else {
+        return Err(TestError::Internal(
+            "No memory balloon device configured, can not set the collection period".into(),
+        ));
+    };
+    // libvirt writes no `<stats>` for a period of 0.
+    balloon.stats_period = u32::try_from(period).ok().filter(|&p| p != 0);
+    def.devices.set_view(n, &balloon);
+    Ok(())
+}
+
 /// The total CPU time libvirt's test driver reports for every domain, ns.
 const TOTAL_CPU_TIME: u64 = 48_772_617_035;
 

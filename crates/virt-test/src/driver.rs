@@ -607,6 +607,38 @@ impl Driver for TestConnection {
         })
     }
 
+    fn domain_set_memory_stats_period(
+        &self,
+        dom: &DomainRef,
+        period: i32,
+        flags: u32,
+    ) -> Result<()> {
+        check_flags(
+            flags,
+            affect::LIVE | affect::CONFIG,
+            "testDomainSetMemoryStatsPeriod",
+        )?;
+        // One definition per call, as libvirt's test driver picks it.
+        virt_core::Error::check_exclusive(
+            flags,
+            (affect::LIVE, "VIR_DOMAIN_AFFECT_LIVE"),
+            (affect::CONFIG, "VIR_DOMAIN_AFFECT_CONFIG"),
+            "virDomainObjGetOneDefState",
+        )?;
+        self.with_dom_mut(dom, |obj| {
+            let affect::Defs { live, .. } = affect::defs(flags, obj.is_active(), obj.persistent)?;
+            let def = if live {
+                &mut obj.def
+            } else {
+                match obj.config_mut() {
+                    Some(c) => c,
+                    None => return Err(TestError::Transient),
+                }
+            };
+            devstats::set_stats_period(def, period)
+        })
+    }
+
     fn domain_get_xml_desc(&self, dom: &DomainRef, flags: u32) -> Result<String> {
         check_flags(
             flags,

@@ -364,6 +364,9 @@ class virDomain:
     def setMemory(self, memory) -> int:
         """Set the running domain's memory, KiB; returns 0."""
 
+    def setMemoryStatsPeriod(self, period, flags=0) -> int:
+        """How often the guest's balloon driver reports statistics, seconds;"""
+
     def setMaxMemory(self, memory) -> int:
         """Set the maximum memory, KiB; returns 0."""
 

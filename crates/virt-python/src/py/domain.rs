@@ -354,6 +354,13 @@ impl PyDomain {
         ok0!(self, py, |d| d.set_memory(memory))
     }
 
+    /// How often the guest's balloon driver reports statistics, seconds;
+    /// returns 0.
+    #[pyo3(name = "setMemoryStatsPeriod", signature = (period, flags = 0))]
+    fn set_memory_stats_period(&self, py: Python<'_>, period: i32, flags: u32) -> PyResult<i32> {
+        ok0!(self, py, |d| d.set_memory_stats_period(period, flags))
+    }
+
     /// Set the maximum memory, KiB; returns 0.
     #[pyo3(name = "setMaxMemory")]
     fn set_max_memory(&self, py: Python<'_>, memory: u64) -> PyResult<i32> {

@@ -153,6 +153,15 @@ impl Driver for QemuDriver {
         Ok(self.cpu_stats(dom, nparams, start_cpu, ncpus, flags)?)
     }
 
+    fn domain_set_memory_stats_period(
+        &self,
+        dom: &DomainRef,
+        period: i32,
+        flags: u32,
+    ) -> Result<()> {
+        Ok(self.set_memory_stats_period(dom, period, flags)?)
+    }
+
     fn domain_get_security_label(&self, dom: &DomainRef) -> Result<SecurityLabel> {
         // The `none` model labels nothing: every domain's label is empty.
         self.resolve(dom)?;

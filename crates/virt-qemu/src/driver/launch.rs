@@ -351,6 +351,11 @@ impl QemuDriver {
             let vnc = mon.execute("query-vnc", None)?;
             record_vnc_port(def, &vnc);
         }
+        if let Some(period) = balloon(def).and_then(|(_, b)| b.stats_period) {
+            // As libvirt: the guest's statistics polling is set once QEMU
+            // runs (a QOM property, not one of the device's options).
+            set_stats_period(&mut mon, period)?;
+        }
         let pins = vcpu_pins(def);
         if !pins.is_empty() {
             let threads = vcpu_threads(&mut mon)?;

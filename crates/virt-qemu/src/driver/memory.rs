@@ -1,5 +1,6 @@
 //! Memory sizes: the balloon of a running guest, the sizes of its
-//! definitions.
+//! definitions, and how often the guest's balloon driver reports its
+//! memory statistics.
 
 use super::*;
 
@@ -47,6 +48,82 @@ impl QemuDriver {
                 return Err(above_max());
             }
             def.current_memory = Some(kib);
+            self.store_config(&def)?;
+        }
+        Ok(())
+    }
+}
+
+/// The definition's balloon (a `<memballoon>` other than model `none`)
+/// and its place among them.
+pub(super) fn balloon(def: &DomainDef) -> Option<(usize, MemBalloon)> {
+    def.devices
+        .views::<MemBalloon>()
+        .ok()?
+        .into_iter()
+        .enumerate()
+        .find(|(_, b)| b.model != "none")
+}
+
+/// The QOM path of the balloon device the command line gives every guest
+/// with a virtio balloon (`id=balloon0`).
+const BALLOON_PATH: &str = "/machine/peripheral/balloon0";
+
+/// Ask the guest's balloon driver for statistics every `period` seconds
+/// (0: stop), QEMU's `guest-stats-polling-interval`.
+pub(super) fn set_stats_period(mon: &mut Monitor<UnixStream>, period: u32) -> QemuResult<()> {
+    mon.execute(
+        "qom-set",
+        Some(json!({
+            "path": BALLOON_PATH,
+            "property": "guest-stats-polling-interval",
+            "value": period,
+        })),
+    )
+    .map(drop)
+}
+
+impl QemuDriver {
+    /// `virDomainSetMemoryStatsPeriod`: the balloon's statistics period
+    /// of the definitions `flags` point at, the running guest's through
+    /// QEMU, as libvirt's QEMU driver sets it.
+    pub(super) fn set_memory_stats_period(
+        &self,
+        dom: &DomainRef,
+        period: i32,
+        flags: u32,
+    ) -> QemuResult<()> {
+        check_flags(
+            flags,
+            affect::LIVE | affect::CONFIG,
+            "qemuDomainSetMemoryStatsPeriod",
+        )?;
+        let period = u32::try_from(period).map_err(|_| {
+            QemuError::InvalidArg(format!("period must be zero or greater: {period}"))
+        })?;
+        let (d, affect::Defs { live, config }) = self.open_affected(dom, flags)?;
+        let no_balloon = || {
+            QemuError::Internal(
+                "No memory balloon device configured, can not set the collection period".into(),
+            )
+        };
+        if live {
+            let rt = d.runtime()?;
+            let mut def = self.def(&d.name, true)?;
+            let (n, mut b) = balloon(&def).ok_or_else(no_balloon)?;
+            let mut mon = Self::monitor_session(rt)?;
+            set_stats_period(&mut mon, period).map_err(|_| {
+                QemuError::Invalid("unable to set balloon driver collection period".into())
+            })?;
+            b.stats_period = (period != 0).then_some(period);
+            def.devices.set_view(n, &b);
+            self.store_live(&def, rt.id)?;
+        }
+        if config {
+            let mut def = self.def(&d.name, false)?;
+            let (n, mut b) = balloon(&def).ok_or_else(no_balloon)?;
+            b.stats_period = (period != 0).then_some(period);
+            def.devices.set_view(n, &b);
             self.store_config(&def)?;
         }
         Ok(())

@@ -33,6 +33,7 @@ mod watch;
 use affinity::{emulator_pin, get_affinity, online_cpus_in, set_affinity, vcpu_pins, vcpu_threads};
 use console::{record_pty_paths, record_vnc_port};
 use daemon::{bus_for, MonitorSession};
+use memory::{balloon, set_stats_period};
 use watch::{MONITOR_TIMEOUT, TERM_GRACE};
 
 /// Start the daemon's watch over every guest (see [`daemon`]).

@@ -266,7 +266,15 @@ impl View for MemBalloon {
         put(el, "model", Some(&self.model));
         put(el, "autodeflate", self.autodeflate.as_deref());
         match self.stats_period {
-            Some(p) => with_child(el, "stats", |s| put_num(s, "period", Some(p))),
+            Some(p) if el.child("stats").is_some() => {
+                with_child(el, "stats", |s| put_num(s, "period", Some(p)));
+            }
+            Some(p) => {
+                // libvirt writes the period before the device's address.
+                let mut stats = Element::new("stats");
+                put_num(&mut stats, "period", Some(p));
+                el.children.insert(0, Node::Element(stats));
+            }
             None => remove_children(el, "stats"),
         }
     }
