@@ -94,6 +94,11 @@ pub(crate) fn apply(def: &mut DomainDef) {
     iothreads(def);
     def.extra
         .retain(|e| !(DROPPED_WHEN_EMPTY.contains(&e.name.as_str()) && is_empty(e)));
+    if let Some(features) = def.features.as_mut() {
+        if let Some(read) = features_as_written(features) {
+            *features = read;
+        }
+    }
     if def.features.as_ref().is_some_and(Vec::is_empty) {
         def.features = None;
     }
@@ -113,6 +118,9 @@ pub(crate) fn apply(def: &mut DomainDef) {
         e.children = vec![Node::Text(id.to_string())];
     }
     canonical_sets(def);
+    for cpu in def.extra.iter_mut().filter(|e| e.name == "cpu") {
+        guest_cpu(cpu);
+    }
     for clock in def.extra.iter_mut().filter(|e| e.name == "clock") {
         clock_attrs(clock);
     }
@@ -445,6 +453,213 @@ fn clock_attrs(clock: &mut Element) {
         _ => return,
     }
     clock.attrs = attrs;
+}
+
+/// libvirt's features (`virDomainFeature`), in the order it writes them.
+const FEATURES: &[&str] = &[
+    "acpi",
+    "apic",
+    "pae",
+    "hap",
+    "viridian",
+    "privnet",
+    "hyperv",
+    "kvm",
+    "pvspinlock",
+    "capabilities",
+    "pmu",
+    "vmport",
+    "gic",
+    "smm",
+    "ioapic",
+    "hpt",
+    "vmcoreinfo",
+    "htm",
+    "nested-hv",
+    "msrs",
+    "ccf-assist",
+    "xen",
+    "cfpc",
+    "sbbc",
+    "ibs",
+    "tcg",
+];
+
+/// libvirt's Hyper-V enlightenments (`virDomainHyperv`), in its order.
+const HYPERV: &[&str] = &[
+    "relaxed",
+    "vapic",
+    "spinlocks",
+    "vpindex",
+    "runtime",
+    "synic",
+    "stimer",
+    "reset",
+    "vendor_id",
+    "frequencies",
+    "reenlightenment",
+    "tlbflush",
+    "ipi",
+    "evmcs",
+    "avic",
+];
+
+/// `<features>` as libvirt writes what it read (virDomainFeaturesDefParse,
+/// virDomainDefFormatFeatures): each feature once (the last one given
+/// counts), in libvirt's order; the on/off ones with their state (on when
+/// absent), the value ones only with a value; `None` when something is
+/// not read here (it is then left as given).
+fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
+    let mut slots: Vec<Option<Element>> = vec![None; FEATURES.len()];
+    let mut hyperv: Vec<Option<Element>> = vec![None; HYPERV.len()];
+    let mut hyperv_mode: Option<String> = None;
+    for f in given {
+        let at = FEATURES.iter().position(|n| *n == f.name)?;
+        let name = f.name.as_str();
+        let written = match name {
+            "acpi" | "pae" | "viridian" | "privnet" => Some(Element::new(name)),
+            "apic" => Some(match f.attr("eoi") {
+                Some(eoi) => Element::new(name).with_attr("eoi", eoi),
+                None => Element::new(name),
+            }),
+            "msrs" => Some(Element::new(name).with_attr("unknown", f.attr("unknown")?)),
+            "vmcoreinfo" | "hap" | "pmu" | "pvspinlock" | "vmport" => {
+                Some(Element::new(name).with_attr("state", f.attr("state").unwrap_or("on")))
+            }
+            "htm" | "nested-hv" | "ccf-assist" => {
+                Some(Element::new(name).with_attr("state", f.attr("state")?))
+            }
+            "smm" if f.elements().next().is_none() => {
+                Some(Element::new(name).with_attr("state", f.attr("state").unwrap_or("on")))
+            }
+            "gic" => Some(match f.attr("version") {
+                Some(v) => Element::new(name).with_attr("version", v),
+                None => Element::new(name),
+            }),
+            "ioapic" | "cfpc" | "sbbc" | "ibs" => {
+                let attr = if name == "ioapic" { "driver" } else { "value" };
+                f.attr(attr).map(|v| Element::new(name).with_attr(attr, v))
+            }
+            "hpt" => {
+                let mut hpt = Element::new(name);
+                if let Some(r) = f.attr("resizing") {
+                    hpt = hpt.with_attr("resizing", r);
+                }
+                if let Some(m) = f.child("maxpagesize") {
+                    let kib = crate::parse_memory(&m.text(), m.attr("unit")).ok()?;
+                    if kib > 0 {
+                        let size = Element::new("maxpagesize")
+                            .with_attr("unit", "KiB")
+                            .with_text(kib.to_string());
+                        hpt = hpt.with_child(size);
+                    }
+                }
+                (!hpt.attrs.is_empty() || !hpt.children.is_empty()).then_some(hpt)
+            }
+            "hyperv" => {
+                hyperv_mode = Some(f.attr("mode").unwrap_or("custom").to_string());
+                for e in f.elements() {
+                    let at = HYPERV.iter().position(|n| *n == e.name)?;
+                    let state = e.attr("state")?;
+                    let mut out = Element::new(e.name.as_str()).with_attr("state", state);
+                    if state == "on" {
+                        match e.name.as_str() {
+                            "spinlocks" => {
+                                let retries: u32 = e.attr("retries")?.trim().parse().ok()?;
+                                out = out.with_attr("retries", retries.to_string());
+                            }
+                            "vendor_id" => out = out.with_attr("value", e.attr("value")?),
+                            "stimer" => {
+                                let direct = e.elements().filter(|d| d.name == "direct").last();
+                                if direct.and_then(|d| d.attr("state")) == Some("on") {
+                                    out = out.with_child(
+                                        Element::new("direct").with_attr("state", "on"),
+                                    );
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    hyperv[at] = Some(out);
+                }
+                None
+            }
+            "tcg" => {
+                let kib = match f.child("tb-cache") {
+                    Some(c) => crate::parse_memory(&c.text(), c.attr("unit")).ok()?,
+                    None => 0,
+                };
+                (kib > 0).then(|| {
+                    let cache = Element::new("tb-cache")
+                        .with_attr("unit", "KiB")
+                        .with_text(kib.to_string());
+                    Element::new(name).with_child(cache)
+                })
+            }
+            // Read with options this model keeps as given.
+            _ => Some(f.clone()),
+        };
+        slots[at] = written;
+    }
+    if let Some(mode) = hyperv_mode {
+        let mut h = Element::new("hyperv").with_attr("mode", mode);
+        for e in hyperv.into_iter().flatten() {
+            h = h.with_child(e);
+        }
+        if h.children.is_empty() {
+            return None;
+        }
+        slots[FEATURES.iter().position(|n| *n == "hyperv")?] = Some(h);
+    }
+    Some(slots.into_iter().flatten().collect())
+}
+
+/// A guest `<cpu>` as libvirt writes what it read (virCPUDefFormatBufFull):
+/// its attributes only when it names a model or a mode other than custom
+/// (mode, match for custom, exact by default, check unless default,
+/// migratable for host-passthrough and maximum), its topology with the
+/// dies (1 by default).
+fn guest_cpu(cpu: &mut Element) {
+    let mode = cpu.attr("mode").unwrap_or("custom").to_string();
+    let has_model = cpu.child("model").is_some_and(|m| !m.text().is_empty());
+    let mut attrs: Vec<(String, String)> = Vec::new();
+    if mode != "custom" || has_model {
+        attrs.push(("mode".into(), mode.clone()));
+        if mode == "custom" {
+            let m = cpu.attr("match").unwrap_or("exact");
+            attrs.push(("match".into(), m.to_string()));
+        }
+        if let Some(check) = cpu.attr("check").filter(|c| *c != "default") {
+            attrs.push(("check".into(), check.to_string()));
+        }
+        if matches!(mode.as_str(), "host-passthrough" | "maximum") {
+            if let Some(m) = cpu.attr("migratable") {
+                attrs.push(("migratable".into(), m.to_string()));
+            }
+        }
+    }
+    cpu.attrs = attrs;
+    let mut first = true;
+    cpu.children.retain_mut(|n| {
+        let Node::Element(t) = n else { return true };
+        if t.name != "topology" {
+            return true;
+        }
+        if !std::mem::take(&mut first) {
+            return false;
+        }
+        let number = |a: &str| t.attr(a).and_then(|v| v.trim().parse::<u32>().ok());
+        if let (Some(s), Some(c), Some(th)) =
+            (number("sockets"), number("cores"), number("threads"))
+        {
+            *t = Element::new("topology")
+                .with_attr("sockets", s.to_string())
+                .with_attr("dies", number("dies").unwrap_or(1).to_string())
+                .with_attr("cores", c.to_string())
+                .with_attr("threads", th.to_string());
+        }
+        true
+    });
 }
 
 /// The boot loader of a guest whose loader libvirt reads (HVM, Xen, UML)

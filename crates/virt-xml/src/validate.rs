@@ -772,6 +772,14 @@ fn check_cpu(cpu: &Element) -> Result<(), XmlError> {
             "CPU vendor specified without CPU model".into(),
         ));
     }
+    if let Some(topology) = cpu.child("topology") {
+        required_uint(topology, "sockets", true)?;
+        if topology.attr("dies").is_some() {
+            required_uint(topology, "dies", true)?;
+        }
+        required_uint(topology, "cores", true)?;
+        required_uint(topology, "threads", true)?;
+    }
     if cpu.child("feature").is_some() && !has_model && mode == "custom" {
         return Err(XmlError::Invalid(
             "Non-empty feature list specified without CPU model".into(),

@@ -1311,6 +1311,10 @@ mod tests {
         assert!(out.contains("<apic/>"), "{out}");
         assert!(out.contains("<relaxed state='on'/>"), "{out}");
         assert!(out.contains("<hidden state='on'/>"), "{out}");
+        // Read back as libvirt reads it: the Hyper-V mode is custom unless given.
+        f.hyperv = f
+            .hyperv
+            .map(|(mode, h)| (mode.or(Some("custom".into())), h));
         assert_eq!(domain(&out)?.typed_features()?, Some(f));
         Ok(())
     }

@@ -276,3 +276,34 @@ fn clock_loader_and_memory_backing_as_libvirt_writes_them() {
         "{out}"
     );
 }
+
+#[test]
+fn features_and_cpu_as_libvirt_writes_them() {
+    let out = dump(&domain(
+        "",
+        "<features><pae/><hap/><apic/><acpi/><vmcoreinfo state='off'/><ioapic/>\
+         <hyperv><spinlocks state='off' retries='5000'/><relaxed state='on'/></hyperv>\
+         <tcg><tb-cache unit='MiB'>1</tb-cache></tcg></features>",
+    ));
+    assert!(
+        out.contains(
+            "  <features>\n    <acpi/>\n    <apic/>\n    <pae/>\n    <hap state='on'/>\n    \
+             <hyperv mode='custom'>\n      <relaxed state='on'/>\n      <spinlocks state='off'/>\n    \
+             </hyperv>\n    <vmcoreinfo state='off'/>\n    <tcg>\n      \
+             <tb-cache unit='KiB'>1024</tb-cache>\n    </tcg>\n  </features>\n"
+        ),
+        "{out}"
+    );
+    let out = dump(&domain(
+        "",
+        "<cpu match='minimum'><topology sockets='2' cores='1' threads='1'/></cpu>",
+    ));
+    assert!(
+        out.contains(
+            "  <cpu>\n    <topology sockets='2' dies='1' cores='1' threads='1'/>\n  </cpu>"
+        ),
+        "{out}"
+    );
+    let out = dump(&domain("", "<cpu><model>qemu64</model></cpu>"));
+    assert!(out.contains("<cpu mode='custom' match='exact'>"), "{out}");
+}
