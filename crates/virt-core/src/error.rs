@@ -174,6 +174,8 @@ numbered_enum! {
         ResourceBusy = 87,
         /// Access denied.
         AccessDenied = 88,
+        /// The storage volume already exists.
+        StorageVolExist = 90,
         /// The XML does not validate against libvirt's schema.
         XmlInvalidSchema = 92,
         /// The requested device is missing.
@@ -494,6 +496,10 @@ impl ErrorCode {
             OperationUnsupported => ("Operation not supported", "Operation not supported: {}"),
             ResourceBusy => ("resource busy", "resource busy: {}"),
             AccessDenied => ("access denied", "access denied: {}"),
+            StorageVolExist => (
+                "this storage volume exists already",
+                "storage volume {} exists already",
+            ),
             XmlInvalidSchema => (
                 "XML document failed to validate against schema",
                 "XML document failed to validate against schema: {}",

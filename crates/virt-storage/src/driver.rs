@@ -499,10 +499,14 @@ impl StorageDriver {
             path.exists()
         };
         if taken {
-            return Err(StorageError::Failed(format!(
-                "storage volume name '{}' already in use.",
-                def.name
-            )));
+            // libvirt's create and clone word this differently.
+            return Err(match from {
+                None => StorageError::VolExists(def.name.clone()),
+                Some(_) => StorageError::Internal(format!(
+                    "storage volume name '{}' already in use.",
+                    def.name
+                )),
+            });
         }
         if p.is_logical() {
             let vg = p.vg();

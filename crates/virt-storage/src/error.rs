@@ -16,6 +16,9 @@ pub enum StorageError {
     /// No such volume (libvirt's detail).
     #[error("Storage volume not found: {0}")]
     NoVol(String),
+    /// A volume of that name is in the pool already (vol-create).
+    #[error("storage volume '{0}' exists already")]
+    VolExists(String),
     /// The state of the pool or volume forbids the call.
     #[error("Requested operation is not valid: {0}")]
     Invalid(String),
@@ -72,6 +75,7 @@ impl DriverError for StorageError {
         let code = match self {
             NoPool(_) | NoPoolUuid(_) => ErrorCode::NoStoragePool,
             NoVol(_) => ErrorCode::NoStorageVol,
+            VolExists(_) => ErrorCode::StorageVolExist,
             Invalid(_) => ErrorCode::OperationInvalid,
             Failed(_) => ErrorCode::OperationFailed,
             InvalidArg(_) => ErrorCode::InvalidArg,

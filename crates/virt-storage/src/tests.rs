@@ -271,5 +271,19 @@ fn bad_input_changes_nothing_outside_the_pool() {
     ok(pool.storage_vol_create_xml("<volume><name>x</name><capacity>1</capacity></volume>", 0));
     let again =
         pool.storage_vol_create_xml("<volume><name>x</name><capacity>1</capacity></volume>", 0);
-    assert_eq!(err(again).code, ErrorCode::OperationFailed);
+    let e = err(again);
+    assert_eq!(e.code, ErrorCode::StorageVolExist);
+    assert_eq!(e.message, "storage volume 'x' exists already");
+    // A clone onto it: libvirt's other words for the same thing.
+    let x = ok(pool.storage_vol_lookup_by_name("x"));
+    let e = err(pool.storage_vol_create_xml_from(
+        "<volume><name>x</name><capacity>1</capacity></volume>",
+        &x,
+        0,
+    ));
+    assert_eq!(e.code, ErrorCode::InternalError);
+    assert_eq!(
+        e.message,
+        "internal error: storage volume name 'x' already in use."
+    );
 }
