@@ -117,6 +117,7 @@ pub(crate) fn apply(def: &mut DomainDef) {
         };
         e.children = vec![Node::Text(id.to_string())];
     }
+    numatune(def);
     canonical_sets(def);
     for cpu in def.extra.iter_mut().filter(|e| e.name == "cpu") {
         guest_cpu(cpu);
@@ -453,6 +454,50 @@ fn clock_attrs(clock: &mut Element) {
         _ => return,
     }
     clock.attrs = attrs;
+}
+
+/// `<numatune><memory>` as libvirt settles and writes it (mode, then the
+/// node set for static placement or `placement='auto'`), added when
+/// automatic vCPU placement implies it; automatic memory placement makes
+/// the vCPU placement automatic too when nothing pins a thread.
+fn numatune(def: &mut DomainDef) {
+    let memory = crate::validate::numatune_memory(def);
+    let Some(memory) = memory else {
+        for n in def.extra.iter_mut().filter(|e| e.name == "numatune") {
+            n.children
+                .retain(|c| !matches!(c, Node::Element(m) if m.name == "memory"));
+        }
+        return;
+    };
+    let mut element = Element::new("memory").with_attr("mode", memory.mode.as_str());
+    element = match &memory.nodeset {
+        Some(set) if memory.placement == "static" => element.with_attr("nodeset", set.as_str()),
+        _ => element.with_attr("placement", memory.placement),
+    };
+    if memory.placement == "auto" {
+        let pinned = def.vcpu.cpuset.is_some()
+            || def.extra.iter().filter(|e| e.name == "cputune").any(|c| {
+                c.elements()
+                    .any(|p| matches!(p.name.as_str(), "vcpupin" | "emulatorpin" | "iothreadpin"))
+            });
+        if !pinned {
+            def.vcpu.placement = Some("auto".into());
+        }
+    }
+    match def.extra.iter_mut().find(|e| e.name == "numatune") {
+        Some(n) => {
+            let memnodes: Vec<Node> = n
+                .children
+                .drain(..)
+                .filter(|c| matches!(c, Node::Element(m) if m.name != "memory"))
+                .collect();
+            n.attrs.clear();
+            n.children = std::iter::once(Node::Element(element))
+                .chain(memnodes)
+                .collect();
+        }
+        None => def.extra.push(Element::new("numatune").with_child(element)),
+    }
 }
 
 /// libvirt's features (`virDomainFeature`), in the order it writes them.

@@ -214,6 +214,13 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
         }
     }
     // virDomainNumatuneParseXML.
+    if let Some(memory) = numatune_memory(def) {
+        if memory.placement == "static" && memory.nodeset.is_none() {
+            return Err(XmlError::Unsupported(
+                "nodeset for NUMA memory tuning must be set if 'placement' is 'static'".into(),
+            ));
+        }
+    }
     if let Some(numatune) = top(def, "numatune").next() {
         for memory in numatune.children_named("memory") {
             check_set(memory.attr("nodeset"), Some(&nodeset))?;
@@ -459,6 +466,45 @@ fn check_seclabels(def: &DomainDef) -> Result<(), XmlError> {
         ));
     }
     Ok(())
+}
+
+/// The guest memory's NUMA tuning as libvirt settles it
+/// (virDomainNumatuneParseXML, virDomainNumatuneSet).
+pub(crate) struct NumatuneMemory {
+    /// The mode (strict unless given).
+    pub(crate) mode: String,
+    /// "static" or "auto" (a default placement is static with a node set
+    /// or static vCPU placement, else auto).
+    pub(crate) placement: &'static str,
+    /// The node set in libvirt's form (dropped for auto placement).
+    pub(crate) nodeset: Option<String>,
+}
+
+/// The settled `<numatune><memory>`, `None` when nothing sets it (no
+/// element, or one with nothing libvirt reads, with static vCPU placement).
+pub(crate) fn numatune_memory(def: &DomainDef) -> Option<NumatuneMemory> {
+    let vcpus_static = def.vcpu.placement.as_deref() != Some("auto");
+    let node = top(def, "numatune").next().and_then(|n| n.child("memory"));
+    let mode = node.and_then(|n| n.attr("mode"));
+    let mut placement = node.and_then(|n| n.attr("placement"));
+    let nodeset = node.and_then(|n| n.attr("nodeset")).and_then(canonical_set);
+    if !vcpus_static && node.is_none() {
+        placement = Some("auto");
+    }
+    if mode.is_none() && placement.is_none() && nodeset.is_none() {
+        return None;
+    }
+    let placement = match placement.unwrap_or("default") {
+        "static" => "static",
+        "auto" => "auto",
+        _ if nodeset.is_some() || vcpus_static => "static",
+        _ => "auto",
+    };
+    Some(NumatuneMemory {
+        mode: mode.unwrap_or("strict").to_string(),
+        placement,
+        nodeset: if placement == "auto" { None } else { nodeset },
+    })
 }
 
 fn os_attr<'a>(def: &'a DomainDef, name: &str) -> Option<&'a str> {

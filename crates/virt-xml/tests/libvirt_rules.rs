@@ -307,3 +307,36 @@ fn features_and_cpu_as_libvirt_writes_them() {
     let out = dump(&domain("", "<cpu><model>qemu64</model></cpu>"));
     assert!(out.contains("<cpu mode='custom' match='exact'>"), "{out}");
 }
+
+#[test]
+fn numatune_memory_is_settled_as_libvirt_does() {
+    let xml = "<domain type='test'><name>t</name><memory>1024</memory>\
+               <vcpu placement='auto'>2</vcpu><os><type>hvm</type></os></domain>";
+    let out = dump(xml);
+    assert!(
+        out.contains("  <numatune>\n    <memory mode='strict' placement='auto'/>\n  </numatune>"),
+        "{out}"
+    );
+    let out = dump(&domain(
+        "",
+        "<numatune><memory nodeset='0-1,^1'/></numatune>",
+    ));
+    assert!(out.contains("<memory mode='strict' nodeset='0'/>"), "{out}");
+    let out = dump(&domain(
+        "",
+        "<numatune><memory placement='auto' nodeset='1'/></numatune>",
+    ));
+    assert!(
+        out.contains("<memory mode='strict' placement='auto'/>"),
+        "{out}"
+    );
+    assert!(out.contains("<vcpu placement='auto'>"), "{out}");
+    assert_eq!(
+        refusal(&domain(
+            "",
+            "<numatune><memory placement='static'/></numatune>"
+        ))
+        .code(),
+        ErrorCode::ConfigUnsupported
+    );
+}
