@@ -3,7 +3,7 @@
 
 use crate::cmd::Cmd;
 use crate::ctl::{CmdResult, Ctl, Failure, BY_ANY};
-use crate::snapshot::{bool_flags, split_spec};
+use crate::snapshot::{bool_flags, print_tree_or_names, refuse_together, split_spec};
 use virt_core::{
     checkpoint_create_flags as cf, checkpoint_delete_flags as df, checkpoint_list_flags as lf,
     checkpoint_xml_flags as xf, Domain, DomainCheckpoint, ErrorCode,
@@ -260,17 +260,16 @@ pub fn checkpoint_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let from = cmd.has("from");
     let parent = cmd.has("parent");
     let roots = cmd.has("roots");
-    for (a, b, x, y) in [
-        ("tree", "name", tree, names_only),
-        ("parent", "roots", parent, roots),
-        ("parent", "tree", parent, tree),
-        ("roots", "tree", roots, tree),
-        ("roots", "from", roots, from),
-    ] {
-        if x && y {
-            return Err(ctl.fail_msg(&format!("Options --{a} and --{b} are mutually exclusive")));
-        }
-    }
+    refuse_together(
+        ctl,
+        &[
+            ("tree", "name", tree, names_only),
+            ("parent", "roots", parent, roots),
+            ("parent", "tree", parent, tree),
+            ("roots", "tree", roots, tree),
+            ("roots", "from", roots, from),
+        ],
+    )?;
     let mut flags = 0;
     for (opt, f) in [("leaves", lf::LEAVES), ("no-leaves", lf::NO_LEAVES)] {
         if cmd.has(opt) {
@@ -319,21 +318,9 @@ pub fn checkpoint_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     if !topological {
         chks.sort_by_key(|(c, _)| c.name().to_lowercase());
     }
-    if tree {
-        let names: Vec<String> = chks.iter().map(|(c, _)| c.name().to_string()).collect();
-        let parents: Vec<Option<String>> = chks.iter().map(|(_, p)| p.clone()).collect();
-        let mut out = String::new();
-        crate::host::print_tree(&mut out, &names, &parents);
-        ctl.print(&out);
-        return Ok(());
-    }
-    if names_only {
-        let mut out = String::new();
-        for (c, _) in &chks {
-            out.push_str(c.name());
-            out.push('\n');
-        }
-        ctl.print(&out);
+    let names: Vec<String> = chks.iter().map(|(c, _)| c.name().to_string()).collect();
+    let parents: Vec<Option<String>> = chks.iter().map(|(_, p)| p.clone()).collect();
+    if print_tree_or_names(ctl, &names, &parents, tree, names_only) {
         return Ok(());
     }
     let header: &[&str] = if parent {

@@ -480,18 +480,17 @@ pub fn snapshot_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let parent = cmd.has("parent");
     let roots = cmd.has("roots");
     let current = cmd.has("current");
-    for (a, b, x, y) in [
-        ("tree", "name", tree, names_only),
-        ("parent", "roots", parent, roots),
-        ("parent", "tree", parent, tree),
-        ("roots", "tree", roots, tree),
-        ("roots", "from", roots, from),
-        ("roots", "current", roots, current),
-    ] {
-        if x && y {
-            return Err(ctl.fail_msg(&format!("Options --{a} and --{b} are mutually exclusive")));
-        }
-    }
+    refuse_together(
+        ctl,
+        &[
+            ("tree", "name", tree, names_only),
+            ("parent", "roots", parent, roots),
+            ("parent", "tree", parent, tree),
+            ("roots", "tree", roots, tree),
+            ("roots", "from", roots, from),
+            ("roots", "current", roots, current),
+        ],
+    )?;
     let mut flags = 0;
     for (opt, f) in [
         ("leaves", lf::LEAVES),
@@ -566,21 +565,9 @@ pub fn snapshot_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     if !topological {
         snaps.sort_by(|a, b| a.0.name().cmp(b.0.name()));
     }
-    if tree {
-        let names: Vec<String> = snaps.iter().map(|(s, _)| s.name().to_string()).collect();
-        let parents: Vec<Option<String>> = snaps.iter().map(|(_, p)| p.clone()).collect();
-        let mut out = String::new();
-        crate::host::print_tree(&mut out, &names, &parents);
-        ctl.print(&out);
-        return Ok(());
-    }
-    if names_only {
-        let mut out = String::new();
-        for (s, _) in &snaps {
-            out.push_str(s.name());
-            out.push('\n');
-        }
-        ctl.print(&out);
+    let names: Vec<String> = snaps.iter().map(|(s, _)| s.name().to_string()).collect();
+    let parents: Vec<Option<String>> = snaps.iter().map(|(_, p)| p.clone()).collect();
+    if print_tree_or_names(ctl, &names, &parents, tree, names_only) {
         return Ok(());
     }
     let header: &[&str] = if parent {
@@ -610,4 +597,41 @@ pub fn snapshot_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let quiet = ctl.quiet;
     ctl.print(&table.render(!quiet));
     Ok(())
+}
+
+/// The first pair of options given together that the command refuses
+/// together ("Options --A and --B are mutually exclusive"), as the list
+/// commands check them in virsh's order.
+pub(crate) fn refuse_together(ctl: &mut Ctl, pairs: &[(&str, &str, bool, bool)]) -> CmdResult {
+    match pairs.iter().find(|(_, _, x, y)| *x && *y) {
+        Some((a, b, _, _)) => {
+            Err(ctl.fail_msg(&format!("Options --{a} and --{b} are mutually exclusive")))
+        }
+        None => Ok(()),
+    }
+}
+
+/// The `--tree` and `--name` forms of `snapshot-list` and
+/// `checkpoint-list`, in the listing's order; false when neither was
+/// asked for (the table follows).
+pub(crate) fn print_tree_or_names(
+    ctl: &mut Ctl,
+    names: &[String],
+    parents: &[Option<String>],
+    tree: bool,
+    names_only: bool,
+) -> bool {
+    let mut out = String::new();
+    if tree {
+        crate::host::print_tree(&mut out, names, parents);
+    } else if names_only {
+        for n in names {
+            out.push_str(n);
+            out.push('\n');
+        }
+    } else {
+        return false;
+    }
+    ctl.print(&out);
+    true
 }

@@ -6,6 +6,7 @@
 use crate::domains::DomainObj;
 use crate::driver::TestConnection;
 use crate::error::{check_flags, TestError, TestResult};
+use crate::snapshots::now;
 use virt_core::{
     checkpoint_create_flags as cf, checkpoint_delete_flags as df, checkpoint_list_flags as lf,
     checkpoint_xml_flags as xf, DomainCheckpointRef, DomainRef, Result,
@@ -26,12 +27,6 @@ fn handle(obj: &DomainObj, name: &str) -> DomainCheckpointRef {
         domain: obj.as_ref(),
         name: name.to_string(),
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 impl TestConnection {

@@ -124,7 +124,8 @@ fn state_word(state: DomainState) -> &'static str {
         .unwrap_or("nostate")
 }
 
-fn now() -> i64 {
+/// Seconds since the epoch, as moments record their creation.
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
