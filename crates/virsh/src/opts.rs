@@ -270,6 +270,20 @@ mod tests {
                 (Some("test"), Some("1"), Some("0-3"))
             );
         }
+        // As virsh 9.0: a bare word fills the first option not yet given
+        // that takes a value, numbers included, unless virsh wants that
+        // option named (`schedinfo --weight`, `dumpxml --xpath`).
+        let c = parse_string("freecell 0").unwrap_or_default();
+        assert_eq!(c[0].raw("cellno"), Some("0"));
+        let c = parse_string("nodememstats 3").unwrap_or_default();
+        assert_eq!(c[0].raw("cell"), Some("3"));
+        let c = parse_string("cpu-stats --start 1 test 2").unwrap_or_default();
+        assert_eq!(
+            (c[0].raw("domain"), c[0].raw("start"), c[0].raw("count")),
+            (Some("test"), Some("1"), Some("2"))
+        );
+        assert!(parse_string("dumpxml test /domain/name").is_err());
+        assert!(parse_string("dommemstat test 5").is_err());
         let c = parse_string("dominfo -- --weird").unwrap_or_default();
         assert_eq!(c[0].raw("domain"), Some("--weird"));
         let c = parse_string("echo a b c").unwrap_or_default();

@@ -116,8 +116,8 @@ pub static GROUP: Group = Group {
             opts: &[
                 OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
                 OptDef { name: "total", kind: Bool, required: false, positional: false, help: "Show total statistics only" },
-                OptDef { name: "start", kind: Int, required: false, positional: false, help: "Show statistics from this CPU" },
-                OptDef { name: "count", kind: Int, required: false, positional: false, help: "Number of shown CPUs at most" },
+                OptDef { name: "start", kind: Int, required: false, positional: true, help: "Show statistics from this CPU" },
+                OptDef { name: "count", kind: Int, required: false, positional: true, help: "Number of shown CPUs at most" },
             ],
             handler: crate::devstats::cpu_stats,
         },
@@ -209,7 +209,7 @@ pub static GROUP: Group = Group {
             opts: &[
                 OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
                 OptDef { name: "include-password", kind: Bool, required: false, positional: false, help: "includes the password into the connection URI if available" },
-                OptDef { name: "type", kind: Str, required: false, positional: false, help: "select particular graphical display (e.g. \"vnc\", \"spice\", \"rdp\", \"dbus\")" },
+                OptDef { name: "type", kind: Str, required: false, positional: true, help: "select particular graphical display (e.g. \"vnc\", \"spice\", \"rdp\", \"dbus\")" },
                 OptDef { name: "all", kind: Bool, required: false, positional: false, help: "show all possible graphical displays" },
             ],
             handler: crate::display::domdisplay,
@@ -353,7 +353,7 @@ pub static GROUP: Group = Group {
             opts: &[
                 OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
                 OptDef { name: "file", kind: Str, required: false, positional: true, help: "where to store the screenshot" },
-                OptDef { name: "screen", kind: Int, required: false, positional: false, help: "ID of a screen to take screenshot of" },
+                OptDef { name: "screen", kind: Int, required: false, positional: true, help: "ID of a screen to take screenshot of" },
             ],
             handler: crate::display::screenshot,
         },

@@ -25,10 +25,10 @@ pub static GROUP: Group = Group {
             info: "domain capabilities",
             desc: Some("Returns capabilities of emulator with respect to host and libvirt."),
             opts: &[
-                OptDef { name: "virttype", kind: Str, required: false, positional: false, help: "virtualization type (/domain/@type)" },
-                OptDef { name: "emulatorbin", kind: Str, required: false, positional: false, help: "path to emulator binary (/domain/devices/emulator)" },
-                OptDef { name: "arch", kind: Str, required: false, positional: false, help: "domain architecture (/domain/os/type/@arch)" },
-                OptDef { name: "machine", kind: Str, required: false, positional: false, help: "machine type (/domain/os/type/@machine)" },
+                OptDef { name: "virttype", kind: Str, required: false, positional: true, help: "virtualization type (/domain/@type)" },
+                OptDef { name: "emulatorbin", kind: Str, required: false, positional: true, help: "path to emulator binary (/domain/devices/emulator)" },
+                OptDef { name: "arch", kind: Str, required: false, positional: true, help: "domain architecture (/domain/os/type/@arch)" },
+                OptDef { name: "machine", kind: Str, required: false, positional: true, help: "machine type (/domain/os/type/@machine)" },
             ],
             handler: crate::node::domcapabilities,
         },
@@ -37,7 +37,7 @@ pub static GROUP: Group = Group {
             info: "NUMA free memory",
             desc: Some("display available free memory for the NUMA cell."),
             opts: &[
-                OptDef { name: "cellno", kind: Int, required: false, positional: false, help: "NUMA cell number" },
+                OptDef { name: "cellno", kind: Int, required: false, positional: true, help: "NUMA cell number" },
                 OptDef { name: "all", kind: Bool, required: false, positional: false, help: "show free memory for all NUMA cells" },
             ],
             handler: crate::node::freecell,
@@ -70,7 +70,7 @@ pub static GROUP: Group = Group {
             info: "Prints memory stats of the node.",
             desc: Some("Returns memory stats of the node, in kilobytes."),
             opts: &[
-                OptDef { name: "cell", kind: Int, required: false, positional: false, help: "prints specified cell statistics only." },
+                OptDef { name: "cell", kind: Int, required: false, positional: true, help: "prints specified cell statistics only." },
             ],
             handler: crate::node::nodememstats,
         },

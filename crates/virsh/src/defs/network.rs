@@ -58,7 +58,7 @@ pub static GROUP: Group = Group {
             desc: Some("Print lease info for a given network"),
             opts: &[
                 OptDef { name: "network", kind: Data, required: true, positional: true, help: "network name or uuid" },
-                OptDef { name: "mac", kind: Str, required: false, positional: false, help: "MAC address" },
+                OptDef { name: "mac", kind: Str, required: false, positional: true, help: "MAC address" },
             ],
             handler: crate::network::net_dhcp_leases,
         },
@@ -145,7 +145,7 @@ pub static GROUP: Group = Group {
                 OptDef { name: "command", kind: Data, required: true, positional: true, help: "type of update (add-first, add-last (add), delete, or modify)" },
                 OptDef { name: "section", kind: Data, required: true, positional: true, help: "which section of network configuration to update" },
                 OptDef { name: "xml", kind: Data, required: true, positional: true, help: "name of file containing xml (or, if it starts with '<', the complete xml element itself) to add/modify, or to be matched for search" },
-                OptDef { name: "parent-index", kind: Int, required: false, positional: false, help: "which parent object to search through" },
+                OptDef { name: "parent-index", kind: Int, required: false, positional: true, help: "which parent object to search through" },
                 OptDef { name: "config", kind: Bool, required: false, positional: false, help: "affect next network startup" },
                 OptDef { name: "live", kind: Bool, required: false, positional: false, help: "affect running network" },
                 OptDef { name: "current", kind: Bool, required: false, positional: false, help: "affect current state of network" },

@@ -49,7 +49,7 @@ pub static GROUP: Group = Group {
             desc: None,
             opts: &[
                 OptDef { name: "tree", kind: Bool, required: false, positional: false, help: "list devices in a tree" },
-                OptDef { name: "cap", kind: Str, required: false, positional: false, help: "capability names, separated by comma" },
+                OptDef { name: "cap", kind: Str, required: false, positional: true, help: "capability names, separated by comma" },
                 OptDef { name: "inactive", kind: Bool, required: false, positional: false, help: "list inactive devices" },
                 OptDef { name: "all", kind: Bool, required: false, positional: false, help: "list inactive & active devices" },
             ],
