@@ -213,7 +213,25 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
             }
         }
     }
-    // virDomainNumatuneParseXML.
+    // virDomainNumatuneParseXML: the first <memory>'s mode, placement and
+    // node set, then what they settle to.
+    if let Some(memory) = top(def, "numatune").next().and_then(|n| n.child("memory")) {
+        if let Some(mode) = memory.attr("mode") {
+            if !matches!(mode, "strict" | "preferred" | "interleave" | "restrictive") {
+                return Err(XmlError::Unsupported(format!(
+                    "Unsupported NUMA memory tuning mode '{mode}'"
+                )));
+            }
+        }
+        if let Some(placement) = memory.attr("placement") {
+            if !matches!(placement, "default" | "static" | "auto") {
+                return Err(XmlError::Unsupported(format!(
+                    "Unsupported NUMA memory placement mode '{placement}'"
+                )));
+            }
+        }
+        check_set(memory.attr("nodeset"), Some(&nodeset))?;
+    }
     if let Some(memory) = numatune_memory(def) {
         if memory.placement == "static" && memory.nodeset.is_none() {
             return Err(XmlError::Unsupported(
