@@ -251,6 +251,7 @@ impl DomainDef {
         crate::views::check_definition(&def)?;
         crate::validate::check_parsed_late(&def)?;
         crate::postparse::check(&def)?;
+        crate::views::check_late(&def)?;
         crate::validate::check_valid(&def)?;
         crate::postparse::apply(&mut def);
         Ok(def)

@@ -59,7 +59,7 @@ macro_rules! flat_view {
                 $(flat_view!(@write el, $attr, $fty, self.$field $(, $missing)?);)*
             }
             fn check(el: &$crate::model::Element) -> Result<(), $crate::error::XmlError> {
-                Self::check_named(&el.name, &el.attrs)
+                Self::check_named(&el.name, &|n| $crate::views::field(el, n))
             }
         }
 
@@ -68,21 +68,29 @@ macro_rules! flat_view {
             #[doc = concat!("`", $tag, "`)")]
             /// the way the view reads them, without a copy.
             pub fn check_attrs(attrs: &[(String, String)]) -> Result<(), $crate::error::XmlError> {
-                Self::check_named($tag, attrs)
+                Self::check_named($tag, &|n| {
+                    attrs
+                        .iter()
+                        .find(|(k, _)| k == n)
+                        .map(|(_, v)| std::borrow::Cow::Borrowed(v.as_str()))
+                })
             }
 
-            fn check_named(element: &str, attrs: &[(String, String)]) -> Result<(), $crate::error::XmlError> {
-                let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+            fn check_named<'a>(
+                element: &str,
+                get: &dyn Fn(&str) -> Option<std::borrow::Cow<'a, str>>,
+            ) -> Result<(), $crate::error::XmlError> {
                 $(
+                    let value = get($attr);
                     $crate::views::flat_check::<$fty>(
                         element,
                         $attr,
-                        get($attr),
+                        value.as_deref(),
                         &[$($($allowed),*)?],
                         flat_view!(@opt $($unknown)?),
                     )?;
                     $(
-                        if get($attr).is_none() {
+                        if value.is_none() {
                             return Err($crate::error::XmlError::Invalid($missing.into()));
                         }
                     )?
@@ -94,7 +102,8 @@ macro_rules! flat_view {
 }
 
 /// A flat view's value: one outside `allowed` is refused with `unknown`'s
-/// wording ("unknown panic model 'x'") when the view gives one, else with
+/// wording ("unknown panic model 'x'", or the value in place of `{}`:
+/// "unknown on_lockfailure action: x") when the view gives one, else with
 /// [`AttrValue::read`]'s.
 fn flat_read<T: AttrValue>(
     el: &Element,
@@ -102,7 +111,7 @@ fn flat_read<T: AttrValue>(
     allowed: &[&str],
     unknown: Option<&str>,
 ) -> Result<Option<T>, XmlError> {
-    flat_unknown(el.attr(name), allowed, unknown)?;
+    flat_unknown(field(el, name).as_deref(), allowed, unknown)?;
     T::read(el, name, allowed)
 }
 
@@ -125,17 +134,22 @@ fn flat_unknown(
 ) -> Result<(), XmlError> {
     match (unknown, value) {
         (Some(what), Some(v)) if !allowed.contains(&v) => {
-            Err(XmlError::Unsupported(format!("{what} '{v}'")))
+            Err(XmlError::Unsupported(match what.contains("{}") {
+                true => what.replace("{}", v),
+                false => format!("{what} '{v}'"),
+            }))
         }
         _ => Ok(()),
     }
 }
 
 mod devices;
+mod domain;
 mod features;
 mod parts;
 mod tuning;
 pub use devices::*;
+pub use domain::*;
 pub use features::*;
 pub use parts::*;
 pub use tuning::*;
@@ -1071,8 +1085,14 @@ pub fn view_of<T: View>(el: &Element) -> Result<Option<T>, XmlError> {
 /// wrong kind, names outside an enumeration are refused with libvirt's
 /// error); what no view reads (unknown content) is left alone.
 pub(crate) fn check_definition(def: &DomainDef) -> Result<(), XmlError> {
-    for e in &def.extra {
+    let own = |e: &&Element| !LATE.contains(&e.name.as_str()) && !MERGED.contains(&e.name.as_str());
+    for e in def.extra.iter().filter(own) {
         check_part(Parent::Domain, e)?;
+    }
+    for name in MERGED.iter().filter(|n| !LATE.contains(n)) {
+        if let Some(e) = as_libvirt_reads(def, name) {
+            check_part(Parent::Domain, &e)?;
+        }
     }
     if let Some(f) = &def.features {
         // Bare flags (<acpi/>, <pae/>) are always good: read only the rest.
@@ -1112,6 +1132,45 @@ pub(crate) fn check_definition(def: &DomainDef) -> Result<(), XmlError> {
     Ok(())
 }
 
+/// Top-level parts libvirt reads after the CPU, NUMA, clock and firmware
+/// checks of `validate::check_parsed` and the vCPU checks of
+/// `postparse::check` (lifecycle, perf, key wrapping, launch security):
+/// [`check_late`] reads them then, so that a definition breaking rules
+/// in both is refused for the one libvirt meets first.
+const LATE: &[&str] = &["on_lockfailure", "perf", "keywrap", "launchSecurity"];
+
+/// Check the parts [`check_definition`] leaves for after
+/// `validate::check_parsed` ([`LATE`]), in libvirt's order.
+pub(crate) fn check_late(def: &DomainDef) -> Result<(), XmlError> {
+    for name in LATE {
+        if let Some(e) = as_libvirt_reads(def, name) {
+            check_part(Parent::Domain, &e)?;
+        }
+    }
+    Ok(())
+}
+
+/// Top-level parts whose children libvirt reads from every copy of the
+/// part (`./perf/event`): a doubled `<perf>` is read as one holding both
+/// lists, so a name given in each is a duplicate.
+const MERGED: &[&str] = &["blkiotune", "vcpus", "perf", "keywrap"];
+
+/// The top-level part `name` as libvirt reads it: every copy merged into
+/// one for the [`MERGED`] parts, else the first.
+fn as_libvirt_reads<'a>(def: &'a DomainDef, name: &str) -> Option<std::borrow::Cow<'a, Element>> {
+    let mut all = def.extra.iter().filter(|e| e.name == name);
+    let first = all.next()?;
+    let rest: Vec<&Element> = all.collect();
+    if rest.is_empty() || !MERGED.contains(&name) {
+        return Some(std::borrow::Cow::Borrowed(first));
+    }
+    let mut merged = first.clone();
+    for e in rest {
+        merged.children.extend(e.children.iter().cloned());
+    }
+    Some(std::borrow::Cow::Owned(merged))
+}
+
 /// Where a stored element sits, for [`check_part`].
 #[derive(Clone, Copy)]
 enum Parent {
@@ -1142,6 +1201,13 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Domain, "sysinfo") => read::<Sysinfo>(el),
         (Parent::Domain, "iothreads") => read::<IoThreads>(el),
         (Parent::Domain, "iothreadids") => read::<IoThreadIds>(el),
+        (Parent::Domain, "blkiotune") => read::<Blkiotune>(el),
+        (Parent::Domain, "vcpus") => read::<Vcpus>(el),
+        (Parent::Domain, "perf") => read::<Perf>(el),
+        (Parent::Domain, "keywrap") => read::<Keywrap>(el),
+        (Parent::Domain, "launchSecurity") => read::<LaunchSecurity>(el),
+        (Parent::Domain, "defaultiothread") => read::<DefaultIoThread>(el),
+        (Parent::Domain, "on_lockfailure") => read::<OnLockFailure>(el),
         (Parent::Os, "loader") => read::<Loader>(el),
         (Parent::Os, "nvram") => read::<Nvram>(el),
         (Parent::Os, "bootmenu") => read::<BootMenu>(el),

@@ -126,6 +126,25 @@ fn view_of(parent: &str, el: &Element) -> Option<Result<Element, String>> {
         ("domain", "iothreads") => fresh::<IoThreads>(el),
         ("domain", "iothreadids") => fresh::<IoThreadIds>(el),
         ("domain", "metadata") => fresh::<Metadata>(el),
+        ("domain", "blkiotune") => fresh::<Blkiotune>(el),
+        ("domain", "resource") => fresh::<Resource>(el),
+        ("domain", "vcpus") => fresh::<Vcpus>(el),
+        ("domain", "perf") => fresh::<Perf>(el),
+        ("domain", "keywrap") => fresh::<Keywrap>(el),
+        ("domain", "launchSecurity") => fresh::<LaunchSecurity>(el),
+        ("domain", "defaultiothread") => fresh::<DefaultIoThread>(el),
+        ("domain", "on_lockfailure") => fresh::<OnLockFailure>(el),
+        ("domain", "genid") => fresh::<Genid>(el),
+        ("domain", "os") => fresh::<OsOptions>(el),
+        ("os", "init") => fresh::<OsInit>(el),
+        ("os", "initarg") => fresh::<OsInitArg>(el),
+        ("os", "initenv") => fresh::<OsInitEnv>(el),
+        ("os", "initdir") => fresh::<OsInitDir>(el),
+        ("os", "inituser") => fresh::<OsInitUser>(el),
+        ("os", "initgroup") => fresh::<OsInitGroup>(el),
+        ("os", "dtb") => fresh::<OsDtb>(el),
+        ("os", "acpi") => fresh::<OsAcpi>(el),
+        ("os", "firmware") => fresh::<OsFirmware>(el),
         ("os", "bios") => fresh::<Bios>(el),
         ("os", "boot") => fresh::<OsBoot>(el),
         (_, "address") => fresh::<Address>(el),
@@ -236,6 +255,11 @@ fn paths_of(text: &str) -> Result<(BTreeSet<String>, BTreeSet<String>), String> 
     };
     collect(&typed_core(&def).to_element(&opts), "", &mut typed);
     view_paths(&def.to_element(&opts), "", &mut typed)?;
+    // The views read the document as written too: a part libvirt reads
+    // and then drops (the init options of a guest that is no container,
+    // firmware features without autoselection) is typed when its view
+    // reads it and writes it back unchanged.
+    view_paths(&doc, "", &mut typed)?;
     Ok((used, typed))
 }
 

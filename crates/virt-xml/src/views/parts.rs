@@ -4,41 +4,89 @@
 //! views in the parent module they read from the stored element and write
 //! back into it in place.
 
+use std::borrow::Cow;
+
 use super::{put, remove_children, sync_children, with_child, View};
 use crate::error::XmlError;
 use crate::model::{CharDev, Disk, Element, Graphics, Interface, Node};
 
-/// A value an attribute holds: read with libvirt's errors, written back
-/// keeping the spelling when the value is unchanged.
+/// A flat view field name that stands for the element's own text
+/// (`<on_lockfailure>poweroff</on_lockfailure>`) instead of an attribute.
+pub const TEXT: &str = "#text";
+
+/// The value of field `name` of `el`: an attribute, or the element's text
+/// for [`TEXT`] (`None` when empty).
+pub(crate) fn field<'a>(el: &'a Element, name: &str) -> Option<Cow<'a, str>> {
+    if name == TEXT {
+        let t = el.text();
+        (!t.is_empty()).then_some(Cow::Owned(t))
+    } else {
+        el.attr(name).map(Cow::Borrowed)
+    }
+}
+
+/// Set field `name` of `el` (see [`field`]); `None` removes it.
+fn put_field(el: &mut Element, name: &str, value: Option<&str>) {
+    if name == TEXT {
+        put_own_text(el, value);
+    } else {
+        put(el, name, value);
+    }
+}
+
+/// A value an attribute (or an element's text, [`TEXT`]) holds: read with
+/// libvirt's errors, written back keeping the spelling when the value is
+/// unchanged.
 pub trait AttrValue: Sized + Clone + PartialEq {
-    /// Read attribute `name` of `el`; `allowed` (when not empty) lists
-    /// the values libvirt accepts.
-    fn read(el: &Element, name: &str, allowed: &[&str]) -> Result<Option<Self>, XmlError>;
+    /// Read `value`, attribute `name` of an element called `element`;
+    /// `allowed` (when not empty) lists the values libvirt accepts.
+    fn parse(element: &str, name: &str, value: &str, allowed: &[&str]) -> Result<Self, XmlError>;
+    /// The spelling to write: `old`, the one there now, when it reads as
+    /// the same value.
+    fn format(&self, old: Option<&str>) -> String;
+    /// Read attribute `name` of `el`.
+    fn read(el: &Element, name: &str, allowed: &[&str]) -> Result<Option<Self>, XmlError> {
+        field(el, name)
+            .map(|v| Self::parse(&el.name, name, &v, allowed))
+            .transpose()
+    }
     /// Write attribute `name` (remove it for `None`).
-    fn write(el: &mut Element, name: &str, value: Option<&Self>);
-    /// [`AttrValue::read`] for the error only, without a copy: `value`
-    /// is attribute `name` of an element called `element`.
+    fn write(el: &mut Element, name: &str, value: Option<&Self>) {
+        let old = field(el, name);
+        let new = value.map(|v| v.format(old.as_deref()));
+        if new.as_deref() != old.as_deref() {
+            put_field(el, name, new.as_deref());
+        }
+    }
+    /// [`AttrValue::read`] for the error only: `value` is attribute
+    /// `name` of an element called `element`.
     fn check(
         element: &str,
         name: &str,
         value: Option<&str>,
         allowed: &[&str],
-    ) -> Result<(), XmlError>;
+    ) -> Result<(), XmlError> {
+        match value {
+            Some(v) => Self::parse(element, name, v, allowed).map(drop),
+            None => Ok(()),
+        }
+    }
+}
+
+/// libvirt's refusal of a value outside an enumeration.
+fn invalid_value(element: &str, name: &str, value: &str) -> XmlError {
+    XmlError::Invalid(format!(
+        "Invalid value for attribute '{name}' in element '{element}': '{value}'."
+    ))
 }
 
 impl AttrValue for String {
-    fn read(el: &Element, name: &str, allowed: &[&str]) -> Result<Option<Self>, XmlError> {
-        match el.attr(name) {
-            None => Ok(None),
-            Some(v) if allowed.is_empty() || allowed.contains(&v) => Ok(Some(v.to_string())),
-            Some(v) => Err(XmlError::Invalid(format!(
-                "Invalid value for attribute '{name}' in element '{}': '{v}'.",
-                el.name
-            ))),
-        }
+    fn parse(element: &str, name: &str, value: &str, allowed: &[&str]) -> Result<Self, XmlError> {
+        Self::check(element, name, Some(value), allowed)?;
+        Ok(value.to_string())
     }
-    fn write(el: &mut Element, name: &str, value: Option<&Self>) {
-        put(el, name, value.map(String::as_str));
+    fn format(&self, _: Option<&str>) -> String {
+        self.clone()
     }
     fn check(
         element: &str,
@@ -47,9 +95,9 @@ impl AttrValue for String {
         allowed: &[&str],
     ) -> Result<(), XmlError> {
         match value {
-            Some(v) if !allowed.is_empty() && !allowed.contains(&v) => Err(XmlError::Invalid(
-                format!("Invalid value for attribute '{name}' in element '{element}': '{v}'."),
-            )),
+            Some(v) if !allowed.is_empty() && !allowed.contains(&v) => {
+                Err(invalid_value(element, name, v))
+            }
             _ => Ok(()),
         }
     }
@@ -58,43 +106,50 @@ impl AttrValue for String {
 macro_rules! number_attr {
     ($($t:ty),*) => {$(
         impl AttrValue for $t {
-            fn read(el: &Element, name: &str, _: &[&str]) -> Result<Option<Self>, XmlError> {
-                match el.attr(name) {
-                    None => Ok(None),
-                    Some(v) => v.trim().parse::<$t>().map(Some).map_err(|_| XmlError::NotUnsigned {
-                        attr: name.into(),
-                        element: el.name.clone(),
-                        value: v.into(),
-                    }),
-                }
+            fn parse(element: &str, name: &str, value: &str, _: &[&str]) -> Result<Self, XmlError> {
+                value.trim().parse::<$t>().map_err(|_| XmlError::NotUnsigned {
+                    attr: name.into(),
+                    element: element.into(),
+                    value: value.into(),
+                })
             }
-            fn check(
-                element: &str,
-                name: &str,
-                value: Option<&str>,
-                _: &[&str],
-            ) -> Result<(), XmlError> {
-                match value {
-                    Some(v) if v.trim().parse::<$t>().is_err() => Err(XmlError::NotUnsigned {
-                        attr: name.into(),
-                        element: element.into(),
-                        value: v.into(),
-                    }),
-                    _ => Ok(()),
+            fn format(&self, old: Option<&str>) -> String {
+                match old {
+                    Some(o) if o.trim().parse::<$t>().ok().as_ref() == Some(self) => o.to_string(),
+                    _ => self.to_string(),
                 }
-            }
-            fn write(el: &mut Element, name: &str, value: Option<&Self>) {
-                if let (Some(new), Some(old)) = (value, el.attr(name)) {
-                    if old.trim().parse::<$t>().ok().as_ref() == Some(new) {
-                        return;
-                    }
-                }
-                put(el, name, value.map(|v| v.to_string()).as_deref());
             }
         }
     )*};
 }
 number_attr!(u32, u64);
+
+/// A signed attribute libvirt reads as a non-negative `int`
+/// (`virXMLPropInt` with `VIR_XML_PROP_NONNEGATIVE`): I/O thread pool
+/// sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NonNegInt(pub i32);
+
+impl AttrValue for NonNegInt {
+    fn parse(element: &str, name: &str, value: &str, _: &[&str]) -> Result<Self, XmlError> {
+        let bad = |why: &str| {
+            XmlError::Invalid(format!(
+                "Invalid value for attribute '{name}' in element '{element}': '{value}'. {why}"
+            ))
+        };
+        match value.trim().parse::<i32>() {
+            Err(_) => Err(bad("Expected integer value")),
+            Ok(n) if n < 0 => Err(bad("Expected non-negative value")),
+            Ok(n) => Ok(NonNegInt(n)),
+        }
+    }
+    fn format(&self, old: Option<&str>) -> String {
+        match old {
+            Some(o) if o.trim().parse::<i32>().ok() == Some(self.0) => o.to_string(),
+            _ => self.0.to_string(),
+        }
+    }
+}
 
 flat_view! {
     /// `<address>`: where a device sits on its bus (pci, drive, usb,

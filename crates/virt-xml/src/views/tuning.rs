@@ -342,7 +342,11 @@ impl View for Pm {
         ] {
             match value {
                 Some(v) => with_child(el, name, |c| put(c, "enabled", Some(v))),
-                None => remove_children(el, name),
+                // A state without `enabled` is at its default already
+                // (libvirt reads it into nothing): it stays as written.
+                None => el.children.retain(|n| {
+                    !matches!(n, Node::Element(c) if c.name == name && c.attr("enabled").is_some())
+                }),
             }
         }
     }
