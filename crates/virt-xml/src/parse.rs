@@ -250,8 +250,8 @@ impl DomainDef {
         crate::validate::check_parsed(&def)?;
         crate::views::check_definition(&def)?;
         crate::validate::check_parsed_late(&def)?;
-        crate::postparse::check(&def)?;
         crate::views::check_late(&def)?;
+        crate::postparse::check(&def)?;
         crate::validate::check_valid(&def)?;
         crate::postparse::apply(&mut def);
         Ok(def)

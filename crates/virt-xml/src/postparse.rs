@@ -18,9 +18,9 @@
 //! - `<os><firmware>` features are dropped without `<os firmware=...>`
 //!   (libvirt 9.0 as Debian ships it: no autoselection, nothing to select);
 //!
-//! and the cross-checks libvirt makes on the values read ([`check`]): the
-//! current vCPU count within the maximum, `<vcpus>` ids below it, the
-//! maximum memory not below the memory.
+//! and the cross-check libvirt makes on the values read ([`check`]): the
+//! maximum memory not below the memory (the vCPU counts are checked where
+//! libvirt reads them, `validate`).
 
 use crate::validate::{canonical_set, read_seclabel};
 use crate::{DomainDef, Element, Node, XmlError};
@@ -887,27 +887,6 @@ fn canonical_sets(def: &mut DomainDef) {
 
 /// libvirt's checks across values of a parsed definition, with its errors.
 pub(crate) fn check(def: &DomainDef) -> Result<(), XmlError> {
-    if def
-        .vcpu
-        .current
-        .is_some_and(|current| current > def.vcpu.max)
-    {
-        return Err(XmlError::Unsupported(
-            "maximum vCPU count must not be less than current vCPU count".into(),
-        ));
-    }
-    for vcpus in def.extra.iter().filter(|e| e.name == "vcpus") {
-        for vcpu in vcpus.children_named("vcpu") {
-            let Some(id) = vcpu.attr("id").and_then(|v| v.parse::<u32>().ok()) else {
-                continue;
-            };
-            if id >= def.vcpu.max {
-                return Err(XmlError::Invalid(format!(
-                    "vcpu id '{id}' is out of range of maximum vcpu count"
-                )));
-            }
-        }
-    }
     // virDomainDefPostParseMemory: a maximum and a slot count, both or
     // neither (zero is unset). A `<maxMemory>` without `slots` is the
     // libvirt 0.2 form (the domain's maximum memory, as the 0.2-era test

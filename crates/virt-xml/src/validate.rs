@@ -186,8 +186,12 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
             }
         }
     }
-    // virDomainDefTunablesParse: <vcpu cpuset>, then <cputune>.
+    // virDomainDefTunablesParse: <blkiotune>, <vcpu cpuset>, <vcpus>,
+    // the I/O thread pools, then <cputune>.
+    crate::views::check_top(def, "blkiotune")?;
     check_set(def.vcpu.cpuset.as_deref(), Some(&cpuset))?;
+    check_vcpus(def)?;
+    crate::views::check_top(def, "defaultiothread")?;
     // virDomainDefParseIOThreads: each id once.
     let mut ids: Vec<u32> = Vec::new();
     for t in top(def, "iothreadids").flat_map(|e| e.children_named("iothread")) {
@@ -285,6 +289,9 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
             ));
         }
     }
+    // virDomainDefParseLifecycle, virDomainPerfDefParseXML.
+    crate::views::check_top(def, "on_lockfailure")?;
+    crate::views::check_top(def, "perf")?;
     // virDomainDefClockParse: what each offset needs.
     if let Some(clock) = top(def, "clock").next() {
         match clock.attr("offset") {
@@ -523,6 +530,34 @@ pub(crate) fn numatune_memory(def: &DomainDef) -> Option<NumatuneMemory> {
         placement,
         nodeset: if placement == "auto" { None } else { nodeset },
     })
+}
+
+/// virDomainVcpuParse: each `<vcpus><vcpu>` read, its id below the
+/// maximum count, then the current count within it.
+fn check_vcpus(def: &DomainDef) -> Result<(), XmlError> {
+    crate::views::check_top(def, "vcpus")?;
+    for vcpus in top(def, "vcpus") {
+        for vcpu in vcpus.children_named("vcpu") {
+            let Some(id) = vcpu.attr("id").and_then(|v| v.parse::<u32>().ok()) else {
+                continue;
+            };
+            if id >= def.vcpu.max {
+                return Err(XmlError::Invalid(format!(
+                    "vcpu id '{id}' is out of range of maximum vcpu count"
+                )));
+            }
+        }
+    }
+    if def
+        .vcpu
+        .current
+        .is_some_and(|current| current > def.vcpu.max)
+    {
+        return Err(XmlError::Unsupported(
+            "maximum vCPU count must not be less than current vCPU count".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn os_attr<'a>(def: &'a DomainDef, name: &str) -> Option<&'a str> {

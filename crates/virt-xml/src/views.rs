@@ -1085,14 +1085,12 @@ pub fn view_of<T: View>(el: &Element) -> Result<Option<T>, XmlError> {
 /// wrong kind, names outside an enumeration are refused with libvirt's
 /// error); what no view reads (unknown content) is left alone.
 pub(crate) fn check_definition(def: &DomainDef) -> Result<(), XmlError> {
-    let own = |e: &&Element| !LATE.contains(&e.name.as_str()) && !MERGED.contains(&e.name.as_str());
-    for e in def.extra.iter().filter(own) {
+    for e in def
+        .extra
+        .iter()
+        .filter(|e| !PLACED.contains(&e.name.as_str()))
+    {
         check_part(Parent::Domain, e)?;
-    }
-    for name in MERGED.iter().filter(|n| !LATE.contains(n)) {
-        if let Some(e) = as_libvirt_reads(def, name) {
-            check_part(Parent::Domain, &e)?;
-        }
     }
     if let Some(f) = &def.features {
         // Bare flags (<acpi/>, <pae/>) are always good: read only the rest.
@@ -1132,22 +1130,34 @@ pub(crate) fn check_definition(def: &DomainDef) -> Result<(), XmlError> {
     Ok(())
 }
 
-/// Top-level parts libvirt reads after the CPU, NUMA, clock and firmware
-/// checks of `validate::check_parsed` and the vCPU checks of
-/// `postparse::check` (lifecycle, perf, key wrapping, launch security):
-/// [`check_late`] reads them then, so that a definition breaking rules
-/// in both is refused for the one libvirt meets first.
-const LATE: &[&str] = &["on_lockfailure", "perf", "keywrap", "launchSecurity"];
+/// Top-level parts checked at their place in libvirt's order instead of
+/// with the other views, so that a definition breaking rules in two parts
+/// is refused for the one libvirt meets first: `validate::check_parsed`
+/// checks the first five where libvirt parses them ([`check_top`]),
+/// [`check_late`] the last two, after the devices.
+const PLACED: &[&str] = &[
+    "blkiotune",
+    "vcpus",
+    "defaultiothread",
+    "on_lockfailure",
+    "perf",
+    "launchSecurity",
+    "keywrap",
+];
 
-/// Check the parts [`check_definition`] leaves for after
-/// `validate::check_parsed` ([`LATE`]), in libvirt's order.
-pub(crate) fn check_late(def: &DomainDef) -> Result<(), XmlError> {
-    for name in LATE {
-        if let Some(e) = as_libvirt_reads(def, name) {
-            check_part(Parent::Domain, &e)?;
-        }
+/// Check the top-level part `name` (one of [`PLACED`]) as libvirt reads
+/// it.
+pub(crate) fn check_top(def: &DomainDef, name: &str) -> Result<(), XmlError> {
+    match as_libvirt_reads(def, name) {
+        Some(e) => check_part(Parent::Domain, &e),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The parts libvirt reads last: launch security, then key wrapping.
+pub(crate) fn check_late(def: &DomainDef) -> Result<(), XmlError> {
+    check_top(def, "launchSecurity")?;
+    check_top(def, "keywrap")
 }
 
 /// Top-level parts whose children libvirt reads from every copy of the
