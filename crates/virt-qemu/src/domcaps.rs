@@ -491,9 +491,24 @@ impl Writer {
             }
         }
         self.group("video", &[("modelType", video)]);
+        // RNGs feed from a host file or QEMU's own generator (an EGD
+        // daemon's socket is not done).
+        let rng_backends = if has("rng-builtin") {
+            vec!["random", "builtin"]
+        } else {
+            vec!["random"]
+        };
+        if has("virtio-rng-pci") {
+            self.group(
+                "rng",
+                &[("model", vec!["virtio"]), ("backendModel", rng_backends)],
+            );
+        } else {
+            self.supported("rng", false);
+        }
         // The command line refuses these devices (see argv): not offered,
         // whatever QEMU has.
-        for dev in ["hostdev", "rng", "filesystem", "tpm", "redirdev", "channel"] {
+        for dev in ["hostdev", "filesystem", "tpm", "redirdev", "channel"] {
             self.supported(dev, false);
         }
         self.close("devices");
@@ -542,6 +557,7 @@ mod tests {
                 {"name": "486", "unavailable-features": [], "deprecated": true},
             ],
             "types": [{"name": "virtio-blk-pci"}, {"name": "ide-hd"}, {"name": "ich9-ahci"},
+                      {"name": "virtio-rng-pci"}, {"name": "rng-random"},
                       {"name": "isa-fdc"}, {"name": "VGA"}],
             "displays": ["none", "sdl"],
             "vnc": false,
@@ -585,6 +601,14 @@ mod tests {
         );
         assert!(
             pc.contains("<value>vga</value>\n        <value>none</value>\n      </enum>"),
+            "{pc}"
+        );
+        // An RNG from a host file; QEMU's own generator is not in this QEMU.
+        assert!(
+            pc.contains(
+                "<rng supported='yes'>\n      <enum name='model'>\n        <value>virtio</value>\n      \
+                 </enum>\n      <enum name='backendModel'>\n        <value>random</value>\n      </enum>"
+            ),
             "{pc}"
         );
         let q35 = doc(&c, "kvm", "pc-q35-7.2");

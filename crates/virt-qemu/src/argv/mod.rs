@@ -17,7 +17,7 @@ use disk::{disk_options, suffix};
 use serde_json::{json, Map, Value};
 use virt_xml::{
     view_of, Bios, BootMenu, CharDev, Controller, Disk, DomainDef, Graphics, Hostdev, Input,
-    Interface, LifecycleAction, Listen, MemBalloon, MemoryBacking, Panic, Sound, Video, View,
+    Interface, LifecycleAction, Listen, MemBalloon, MemoryBacking, Panic, Rng, Sound, Video, View,
     Watchdog,
 };
 
@@ -245,6 +245,7 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
     }
     let graphics = graphics_options(&def.devices.graphics, &mut b)?;
     let mut video_done = false;
+    let mut rngs = 0;
     for other in &def.devices.other {
         match other.name.as_str() {
             Controller::TAG => {}
@@ -339,8 +340,12 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
                     "host device assignment (<hostdev>) is not supported by this driver",
                 ))
             }
-            "filesystem" | "smartcard" | "redirdev" | "tpm" | "rng" | "shmem" | "memory"
-            | "iommu" | "vsock" | "lease" | "hub" | "audio" => {
+            Rng::TAG => {
+                rng_options(&Rng::from_element(other)?, rngs, &mut b)?;
+                rngs += 1;
+            }
+            "filesystem" | "smartcard" | "redirdev" | "tpm" | "shmem" | "memory" | "iommu"
+            | "vsock" | "lease" | "hub" | "audio" => {
                 return Err(unsupported(format!(
                     "device <{}> is not supported by this driver",
                     other.name
@@ -387,6 +392,41 @@ impl Builder {
     fn device(&mut self, v: Value) {
         self.push2("-device", v.to_string());
     }
+}
+
+/// A virtio RNG (`<rng>`, the `n`th): its backend as an `-object` the
+/// device feeds from, as libvirt writes them: a host file (`random`, the
+/// default `/dev/urandom`) or QEMU's own generator (`builtin`), with the
+/// `<rate>` limit on the device.
+fn rng_options(rng: &Rng, n: usize, b: &mut Builder) -> QemuResult<()> {
+    let driver = match rng.model.as_str() {
+        "virtio" => "virtio-rng-pci",
+        "virtio-transitional" | "virtio-non-transitional" => {
+            return Err(unsupported(format!("rng model '{}'", rng.model)))
+        }
+        m => return Err(unsupported(format!("unknown rng model '{m}'"))),
+    };
+    let object = format!("objrng{n}");
+    let backend = match rng.backend_model.as_deref().unwrap_or("random") {
+        "random" => json!({
+            "qom-type": "rng-random",
+            "id": object,
+            "filename": rng.backend_path.as_deref().unwrap_or("/dev/urandom"),
+        }),
+        "builtin" => json!({"qom-type": "rng-builtin", "id": object}),
+        m => return Err(unsupported(format!("rng backend '{m}'"))),
+    };
+    b.push2("-object", backend.to_string());
+    let mut device = json!({"driver": driver, "rng": object, "id": format!("rng{n}")});
+    if let Some((bytes, period)) = rng.rate {
+        // Bytes per period (QEMU's default period: a second).
+        device["max-bytes"] = json!(bytes);
+        if let Some(ms) = period {
+            device["period"] = json!(ms);
+        }
+    }
+    b.device(device);
+    Ok(())
 }
 
 /// Top-level elements that change what the guest gets, and that this driver
@@ -1083,6 +1123,32 @@ mod tests {
                 r#"{"driver":"ich9-usb-uhci2","firstport":2,"masterbus":"usb.0"}"#,
             ]
         );
+    }
+
+    #[test]
+    fn rngs_feed_from_their_backends() {
+        let rngs = "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\
+            <rng model='virtio'><rate bytes='1024'/><backend model='builtin'/></rng>";
+        let xml = TINY.replace("<devices>", &format!("<devices>{rngs}"));
+        let cl = build(&def(&xml), &ctx()).expect("argv");
+        assert_eq!(
+            after(&cl, "-object"),
+            [
+                r#"{"filename":"/dev/urandom","id":"objrng0","qom-type":"rng-random"}"#,
+                r#"{"id":"objrng1","qom-type":"rng-builtin"}"#,
+            ]
+        );
+        let devices = after(&cl, "-device");
+        assert!(devices.contains(&r#"{"driver":"virtio-rng-pci","id":"rng0","rng":"objrng0"}"#));
+        assert!(devices.contains(
+            &r#"{"driver":"virtio-rng-pci","id":"rng1","max-bytes":1024,"rng":"objrng1"}"#
+        ));
+        let egd = TINY.replace(
+            "<devices>",
+            "<devices><rng model='virtio'><backend model='egd' type='pty'/></rng>",
+        );
+        let e = virt_core::Error::from(build(&def(&egd), &ctx()).expect_err("egd"));
+        assert_eq!(e.code, virt_core::ErrorCode::ConfigUnsupported);
     }
 
     #[test]
