@@ -265,6 +265,73 @@ fn virt_tools_create_edit_and_clone_a_guest_through_the_daemon() {
     assert!(virsh("domstate g1-clone").starts_with("running"));
     virsh("destroy g1-clone");
 
+    // A guest of a current OS gets what virt-install gives those: a q35
+    // machine, virtio disk and network, an RNG and the guest agent's
+    // channel, whose socket the driver places while the guest runs.
+    let serial = root.join("m1.serial");
+    let serial_opt = format!("file,path={}", serial.display());
+    let out = tool(
+        VIRT_INSTALL,
+        &[
+            "--name",
+            "m1",
+            "--virt-type",
+            "qemu",
+            "--memory",
+            "128",
+            "--osinfo",
+            "linux2022",
+            "--disk",
+            "size=1",
+            "--network",
+            "user",
+            "--graphics",
+            "none",
+            "--serial",
+            &serial_opt,
+            "--import",
+            "--boot",
+            &boot,
+            "--noautoconsole",
+        ],
+    );
+    assert!(out.contains("Domain creation completed."), "{out}");
+    let live = virsh("dumpxml m1");
+    for part in [
+        // libvirt writes the alias's machine (pc-q35-7.2); ours keeps q35.
+        "q35'>hvm</type>",
+        "<target dev='vda' bus='virtio'/>",
+        "<model type='virtio'/>",
+        "<backend model='random'>/dev/urandom</backend>",
+        "<target type='virtio' name='org.qemu.guest_agent.0'/>",
+    ] {
+        assert!(live.contains(part), "no {part} in\n{live}");
+    }
+    let agent = live
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("<source mode='bind' path='"))
+        .and_then(|l| l.strip_suffix("'/>"))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("no channel path in\n{live}"));
+    assert!(
+        agent.ends_with("org.qemu.guest_agent.0"),
+        "{}",
+        agent.display()
+    );
+    assert!(agent.exists(), "{}", agent.display());
+    // The definition itself keeps leaving the path to the driver.
+    assert!(!virsh("dumpxml m1 --inactive").contains(&*agent.to_string_lossy()));
+    assert!(
+        wait_until(300, || std::fs::read_to_string(&serial)
+            .is_ok_and(|s| s.contains("virt-rs test guest: up"))),
+        "{:?}\n{}",
+        std::fs::read_to_string(&serial),
+        d.log()
+    );
+    virsh("destroy m1");
+    assert!(!agent.exists(), "{}", agent.display());
+    virsh("undefine m1 --remove-all-storage");
+
     // Undefining with their storage removes the volumes the tools made.
     virsh("undefine g1-clone --remove-all-storage");
     virsh("undefine g1 --remove-all-storage");

@@ -491,6 +491,9 @@ impl Writer {
             }
         }
         self.group("video", &[("modelType", video)]);
+        // In the schema's order; what the command line refuses (see argv)
+        // is not offered, whatever QEMU has.
+        self.supported("hostdev", false);
         // RNGs feed from a host file or QEMU's own generator (an EGD
         // daemon's socket is not done).
         let rng_backends = if has("rng-builtin") {
@@ -506,10 +509,14 @@ impl Writer {
         } else {
             self.supported("rng", false);
         }
-        // The command line refuses these devices (see argv): not offered,
-        // whatever QEMU has.
-        for dev in ["hostdev", "filesystem", "tpm", "redirdev", "channel"] {
+        for dev in ["filesystem", "tpm", "redirdev"] {
             self.supported(dev, false);
+        }
+        // Channels are ports of a virtio-serial bus (spice's are not done).
+        if has("virtserialport") {
+            self.group("channel", &[("type", vec!["pty", "unix"])]);
+        } else {
+            self.supported("channel", false);
         }
         self.close("devices");
     }

@@ -120,6 +120,11 @@ impl Paths {
     pub fn screendump(&self, name: &str) -> PathBuf {
         self.run.join(format!("{name}.screendump"))
     }
+    /// Where the sockets of `name`'s channels go when the definition
+    /// leaves their path to the driver (the guest agent's), while it runs.
+    pub fn channel_dir(&self, name: &str) -> PathBuf {
+        self.run.join(format!("{name}.channel"))
+    }
     /// The QEMU log of `name`.
     pub fn log_file(&self, name: &str) -> PathBuf {
         self.log.join(format!("{name}.log"))

@@ -107,6 +107,7 @@ pub(super) fn chardev_options(chardevs: &[CharDev], b: &mut Builder) -> QemuResu
         .collect();
     let mut serial_i = 0u32;
     let mut parallel_i = 0u32;
+    let mut channel_i = 0u32;
     for c in chardevs {
         match c.kind.as_str() {
             "serial" => {
@@ -133,11 +134,7 @@ pub(super) fn chardev_options(chardevs: &[CharDev], b: &mut Builder) -> QemuResu
                         let n = port.unwrap_or(0);
                         let id = format!("charconsole{n}");
                         b.push2("-chardev", chardev_backend(c, &id)?);
-                        if !b.args.iter().any(|a| a.contains("virtio-serial-pci")) {
-                            b.device(
-                                json!({"driver": "virtio-serial-pci", "id": "virtio-serial0"}),
-                            );
-                        }
+                        virtio_serial(b);
                         b.device(json!({"driver": "virtconsole", "chardev": id, "id": format!("console{n}")}));
                     }
                     t => return Err(unsupported(format!("console target type '{t}'"))),
@@ -150,6 +147,34 @@ pub(super) fn chardev_options(chardevs: &[CharDev], b: &mut Builder) -> QemuResu
                 b.push2("-chardev", chardev_backend(c, &id)?);
                 b.device(json!({"driver": "isa-parallel", "chardev": id, "id": format!("parallel{port}")}));
             }
+            "channel" => {
+                let target = c.part::<CharTarget>()?.unwrap_or_default();
+                match target.target_type.as_deref() {
+                    Some("virtio") => {}
+                    t => {
+                        return Err(unsupported(format!(
+                            "channel target type '{}'",
+                            t.unwrap_or("")
+                        )))
+                    }
+                }
+                let id = format!("charchannel{channel_i}");
+                b.push2("-chardev", chardev_backend(c, &id)?);
+                virtio_serial(b);
+                // Port 0 of the bus is the console's; channels count from 1.
+                let mut port = json!({
+                    "driver": "virtserialport",
+                    "bus": "virtio-serial0.0",
+                    "nr": channel_i + 1,
+                    "chardev": id,
+                    "id": format!("channel{channel_i}"),
+                });
+                if let Some(name) = target.name {
+                    port["name"] = json!(name);
+                }
+                b.device(port);
+                channel_i += 1;
+            }
             k => {
                 return Err(unsupported(format!(
                     "<{k}> character devices are not supported by this driver"
@@ -158,4 +183,11 @@ pub(super) fn chardev_options(chardevs: &[CharDev], b: &mut Builder) -> QemuResu
         }
     }
     Ok(())
+}
+
+/// The virtio-serial bus virtio consoles and channels plug into, once.
+fn virtio_serial(b: &mut Builder) {
+    if !b.args.iter().any(|a| a.contains("virtio-serial-pci")) {
+        b.device(json!({"driver": "virtio-serial-pci", "id": "virtio-serial0"}));
+    }
 }

@@ -1152,6 +1152,28 @@ mod tests {
     }
 
     #[test]
+    fn virtio_channels_are_ports_of_one_serial_bus() {
+        let channel = "<channel type='unix'><source mode='bind' path='/run/c/ga'/>\
+            <target type='virtio' name='org.qemu.guest_agent.0'/></channel>";
+        let xml = TINY.replace("<devices>", &format!("<devices>{channel}"));
+        let cl = build(&def(&xml), &ctx()).expect("argv");
+        assert!(after(&cl, "-chardev")
+            .contains(&"socket,id=charchannel0,path=/run/c/ga,server=on,wait=off"));
+        let devices = after(&cl, "-device");
+        assert!(devices.contains(&r#"{"driver":"virtio-serial-pci","id":"virtio-serial0"}"#));
+        assert!(devices.contains(
+            &r#"{"bus":"virtio-serial0.0","chardev":"charchannel0","driver":"virtserialport","id":"channel0","name":"org.qemu.guest_agent.0","nr":1}"#
+        ));
+        // A guestfwd channel needs user networking's forwarding: refused.
+        let fwd = TINY.replace(
+            "<devices>",
+            "<devices><channel type='pty'><target type='guestfwd' address='10.0.2.1' port='4600'/></channel>",
+        );
+        let e = virt_core::Error::from(build(&def(&fwd), &ctx()).expect_err("guestfwd"));
+        assert_eq!(e.code, virt_core::ErrorCode::ConfigUnsupported);
+    }
+
+    #[test]
     fn kvm_without_dev_kvm_is_refused() {
         let mut c = ctx();
         c.kvm_usable = false;

@@ -245,7 +245,10 @@ impl Driver for QemuDriver {
             incoming: None,
             tap_fds: Vec::new(),
         };
-        argv::build(&def, &ctx)?;
+        // As it would start: with the paths the driver gives channels.
+        let mut started = def.clone();
+        launch::channel_paths(&mut started, &self.paths.channel_dir(&def.name))?;
+        argv::build(&started, &ctx)?;
         let _g = self.driver_lock()?;
         let existed = self.check_identity(&def, true)? && self.paths.config_xml(&def.name).exists();
         let _l = self.domain_lock(&def.name)?;

@@ -4,6 +4,7 @@
 
 use super::tap;
 use super::*;
+use virt_xml::{CharSource, CharTarget};
 
 /// The QEMU driver's CPU defaults, as libvirt's QEMU driver fills them at
 /// define time: x86_64's host-passthrough CPU is migratable unless said
@@ -41,6 +42,38 @@ fn cpu_post_parse(def: &mut DomainDef) -> QemuResult<()> {
     }
     def.set_cpu(&cpu);
     Ok(())
+}
+
+/// Give each virtio channel on a unix socket QEMU listens on, whose
+/// definition names no path (virt-install's guest agent channel), one in
+/// `dir`, named after the channel, as libvirt does in its channel folder;
+/// the live definition shows it. True when there was one.
+pub(super) fn channel_paths(def: &mut DomainDef, dir: &Path) -> QemuResult<bool> {
+    let mut any = false;
+    for c in &mut def.devices.chardevs {
+        if c.kind != "channel" || c.dev_type.as_deref() != Some("unix") {
+            continue;
+        }
+        let target = c.part::<CharTarget>()?.unwrap_or_default();
+        let mut source = c.part::<CharSource>()?.unwrap_or_default();
+        let (Some("virtio"), Some(target_name), None, Some("bind")) = (
+            target.target_type.as_deref(),
+            target.name.as_deref(),
+            source.path.as_deref(),
+            source.mode.as_deref(),
+        ) else {
+            continue;
+        };
+        if target_name.contains('/') || target_name.starts_with('.') {
+            return Err(QemuError::InvalidArg(format!(
+                "channel name '{target_name}' cannot name a socket file"
+            )));
+        }
+        source.path = Some(dir.join(target_name).to_string_lossy().into_owned());
+        c.set_part(Some(&source));
+        any = true;
+    }
+    Ok(any)
 }
 
 impl QemuDriver {
@@ -174,6 +207,13 @@ impl QemuDriver {
             incoming: restore.as_ref().map(|_| "defer".to_string()),
             tap_fds: tap::tap_fd_numbers(&taps),
         };
+        let channels = self.paths.channel_dir(&name);
+        let _ = std::fs::remove_dir_all(&channels);
+        if channel_paths(def, &channels)? {
+            std::fs::create_dir_all(&channels).map_err(|e| {
+                QemuError::system(format!("cannot create '{}'", channels.display()), e)
+            })?;
+        }
         let cmd = argv::build(def, &ctx)?;
         let cpuset = match &def.vcpu.cpuset {
             Some(s) => Some(online_cpus_in(s)?),
@@ -318,6 +358,7 @@ impl QemuDriver {
 
     pub(super) fn cleanup_failed(&self, name: &str, sock: &Path) {
         state::remove_quiet(sock);
+        let _ = std::fs::remove_dir_all(self.paths.channel_dir(name));
         state::remove_quiet(&self.paths.runtime(name));
         state::remove_quiet(&self.paths.live_xml(name));
     }

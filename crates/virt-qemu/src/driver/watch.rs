@@ -59,6 +59,7 @@ impl QemuDriver {
         state::remove_quiet(&self.paths.runtime(name));
         state::remove_quiet(&self.paths.live_xml(name));
         state::remove_quiet(&rt.monitor);
+        let _ = std::fs::remove_dir_all(self.paths.channel_dir(name));
         if self.paths.config_xml(name).exists() {
             let _ = state::write_atomic(&self.paths.shutoff(name), why.to_string().as_bytes());
         }
