@@ -475,17 +475,13 @@ mod tests {
             kvm("<cpu mode='host-model'/>"),
             "<cpu mode='host-model' check='partial'/>"
         );
-        assert!(kvm("<cpu mode='custom'><model>qemu64</model></cpu>")
-            .starts_with("<cpu mode='custom' check='partial'>"));
-        assert!(
-            cpu_after_define("qemu", "x86_64", "<cpu><model>qemu64</model></cpu>")
-                .starts_with("<cpu check='none'>")
-        );
+        let named = kvm("<cpu mode='custom'><model>qemu64</model></cpu>");
+        assert!(named.contains(" check='partial'"), "{named}");
+        let tcg = cpu_after_define("qemu", "x86_64", "<cpu><model>qemu64</model></cpu>");
+        assert!(tcg.contains(" check='none'"), "{tcg}");
         // A topology alone names no CPU to check; i686 has no migratable.
-        assert_eq!(
-            kvm("<cpu><topology sockets='1' cores='1' threads='1'/></cpu>"),
-            "<cpu><topology sockets='1' cores='1' threads='1'/></cpu>"
-        );
+        let topology = kvm("<cpu><topology sockets='1' cores='1' threads='1'/></cpu>");
+        assert!(!topology.contains("check="), "{topology}");
         assert_eq!(
             cpu_after_define("kvm", "i686", "<cpu mode='host-passthrough'/>"),
             "<cpu mode='host-passthrough' check='none'/>"
