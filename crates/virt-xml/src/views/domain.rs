@@ -476,6 +476,50 @@ flat_view! {
     OsOptions = "os" { firmware: String = "firmware" }
 }
 
+flat_view! {
+    /// A device's `<acpi index=...>`: the index the guest's ACPI gives it.
+    DeviceAcpi = "acpi" { index: u32 = "index" }
+}
+
+flat_view! {
+    /// `<iommu model=...>`: the guest's IOMMU.
+    Iommu = "iommu" {
+        model: String = "model" ["intel", "smmuv3", "virtio"]
+            required "Missing required attribute 'model' in element 'iommu'",
+    }
+}
+
+flat_view! {
+    /// An IOMMU's `<driver>`: its features.
+    IommuDriver = "driver" {
+        intremap: String = "intremap" ["on", "off"],
+        caching_mode: String = "caching_mode" ["on", "off"],
+        eim: String = "eim" ["on", "off"],
+        iotlb: String = "iotlb" ["on", "off"],
+        aw_bits: u32 = "aw_bits",
+    }
+}
+
+flat_view! {
+    /// The virtio options of a device's `<driver>` (vsock, memballoon).
+    VirtioOptions = "driver" {
+        iommu: String = "iommu" ["on", "off"],
+        ats: String = "ats" ["on", "off"],
+        packed: String = "packed" ["on", "off"],
+        page_per_vq: String = "page_per_vq" ["on", "off"],
+    }
+}
+
+flat_view! {
+    /// `<vsock model=...>`: the guest's virtio socket device.
+    Vsock = "vsock" { model: String = "model" ["virtio", "virtio-transitional", "virtio-non-transitional"] }
+}
+
+flat_view! {
+    /// A vsock's `<cid>`: the guest's context id, or `auto='yes'`.
+    VsockCid = "cid" { auto: String = "auto" ["yes", "no"], address: u32 = "address" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -527,6 +571,18 @@ mod tests {
         assert_eq!(
             error::<DefaultIoThread>("<defaultiothread thread_pool_min='x'/>"),
             "XML error: Invalid value for attribute 'thread_pool_min' in element 'defaultiothread': 'x'. Expected integer value"
+        );
+        assert_eq!(
+            error::<Iommu>("<iommu model='x'/>"),
+            "XML error: Invalid value for attribute 'model' in element 'iommu': 'x'."
+        );
+        assert_eq!(
+            error::<VsockCid>("<cid address='x'/>"),
+            "XML error: Invalid value for attribute 'address' in element 'cid': 'x'. Expected non-negative integer value"
+        );
+        assert_eq!(
+            error::<DeviceAcpi>("<acpi index='x'/>"),
+            "XML error: Invalid value for attribute 'index' in element 'acpi': 'x'. Expected non-negative integer value"
         );
         assert_eq!(
             error::<LaunchSecurity>("<launchSecurity/>"),
