@@ -57,6 +57,21 @@ fn virt_tool(tool: &str, home: &Path, args: &[&str]) -> (String, String, bool) {
     )
 }
 
+/// Destroys the named guests when dropped.
+struct StopGuests {
+    uri: String,
+    names: &'static [&'static str],
+}
+
+impl Drop for StopGuests {
+    fn drop(&mut self) {
+        for name in self.names {
+            // Most are not running any more: the failure is expected.
+            let _ = debian_virsh(&["-c", &self.uri, "destroy", name]);
+        }
+    }
+}
+
 #[test]
 fn virt_tools_create_edit_and_clone_a_guest_through_the_daemon() {
     let test = "virt_install";
@@ -73,6 +88,12 @@ fn virt_tools_create_edit_and_clone_a_guest_through_the_daemon() {
         &[("VIRT_QEMU_ROOT", root.as_os_str())],
     );
     let uri = format!("qemu+unix:///system?socket={}", d.rw().display());
+    // Guests outlive their daemon: a failing step must not leave them
+    // running (dropped before the daemon).
+    let _guests = StopGuests {
+        uri: uri.clone(),
+        names: &["g1", "g1-clone", "m1"],
+    };
     let virsh = |line: &str| {
         let (out, err, ok) = debian_virsh(&["-c", &uri, line]);
         assert!(ok, "`{line}` failed: {err}\n{}", d.log());
