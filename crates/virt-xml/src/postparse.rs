@@ -906,5 +906,15 @@ pub(crate) fn check(def: &DomainDef) -> Result<(), XmlError> {
             ));
         }
     }
+    // virDomainDefPostParseCPU: a check only with a model to check.
+    if let Some(cpu) = def.extra.iter().find(|e| e.name == "cpu") {
+        let custom = cpu.attr("mode").is_none_or(|m| m == "custom");
+        let has_model = cpu.child("model").is_some_and(|m| !m.text().is_empty());
+        if custom && !has_model && cpu.attr("check").is_some_and(|c| c != "default") {
+            return Err(XmlError::Unsupported(
+                "check attribute specified for CPU with no model".into(),
+            ));
+        }
+    }
     Ok(())
 }

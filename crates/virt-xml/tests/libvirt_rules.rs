@@ -304,6 +304,10 @@ fn features_and_cpu_as_libvirt_writes_them() {
         ),
         "{out}"
     );
+    assert_eq!(
+        refusal(&domain("", "<cpu check='full'/>")).to_string(),
+        "unsupported configuration: check attribute specified for CPU with no model"
+    );
     let out = dump(&domain("", "<cpu><model>qemu64</model></cpu>"));
     assert!(out.contains("<cpu mode='custom' match='exact'>"), "{out}");
 }
