@@ -3,7 +3,8 @@
 //! empty word completes to the options not given yet (`--domain`), a word
 //! after an option that takes a value, or a bare word where a positional
 //! option is still open, to the names of that kind of object on the open
-//! connection (domains, networks, pools, volumes of the `--pool` given);
+//! connection (domains, networks, pools, volumes of the `--pool` given,
+//! snapshots and checkpoints of the domain given on the same line);
 //! when nothing is offered, file names, readline's own fallback.
 //!
 //! One match is inserted with a space after it; several insert their
@@ -11,6 +12,7 @@
 //! readline's default).
 
 use crate::cmd::OptKind;
+use crate::ctl::{find_domain, BY_ANY};
 use crate::defs::{commands, find_command, CmdDef};
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::highlight::Highlighter;
@@ -127,7 +129,7 @@ fn candidates(words: &[String], word: &str, conn: Option<&Connect>) -> Vec<Strin
     };
     let state = bind(def, &words[1..]);
     if let Some(opt) = state.awaiting {
-        return objects(opt, &state, conn);
+        return objects(def, opt, &state, conn);
     }
     let mut out: Vec<String> = def
         .opts
@@ -141,7 +143,7 @@ fn candidates(words: &[String], word: &str, conn: Option<&Connect>) -> Vec<Strin
             .iter()
             .find(|o| o.positional && o.kind != OptKind::Bool && !state.given.contains(&o.name))
         {
-            out.extend(objects(next.name, &state, conn));
+            out.extend(objects(def, next.name, &state, conn));
         }
     }
     out
@@ -198,11 +200,24 @@ fn bind<'a>(def: &'static CmdDef, words: &'a [String]) -> Bound<'a> {
     b
 }
 
-/// The names of the objects an option names, from the connection.
-fn objects(option: &str, state: &Bound<'_>, conn: Option<&Connect>) -> Vec<String> {
+/// The names of the objects an option of `def` names, from the connection.
+fn objects(def: &CmdDef, option: &str, state: &Bound<'_>, conn: Option<&Connect>) -> Vec<String> {
     let Some(conn) = conn else {
         return Vec::new();
     };
+    // virsh's snapshot and checkpoint name completers list those of the
+    // domain the line names (`--from` of the two list commands too).
+    let domain = || {
+        state
+            .values
+            .iter()
+            .find(|(n, _)| *n == "domain")
+            .and_then(|(_, d)| find_domain(conn, d, BY_ANY))
+    };
+    let snapshots =
+        option == "snapshotname" || (option == "from" && def.name.starts_with("snapshot-"));
+    let checkpoints =
+        option == "checkpointname" || (option == "from" && def.name.starts_with("checkpoint-"));
     let names = match option {
         "domain" => conn
             .list_all_domains(0)
@@ -218,6 +233,18 @@ fn objects(option: &str, state: &Bound<'_>, conn: Option<&Connect>) -> Vec<Strin
                 .storage_pool_lookup_by_name(pool)
                 .and_then(|p| p.list_all_volumes(0))
                 .map(|v| v.iter().map(|v| v.name().to_string()).collect()),
+            None => Ok(Vec::new()),
+        },
+        _ if snapshots => match domain() {
+            Some(dom) => dom
+                .list_all_snapshots(0)
+                .map(|v| v.iter().map(|s| s.name().to_string()).collect()),
+            None => Ok(Vec::new()),
+        },
+        _ if checkpoints => match domain() {
+            Some(dom) => dom
+                .list_all_checkpoints(0)
+                .map(|v| v.iter().map(|c| c.name().to_string()).collect()),
             None => Ok(Vec::new()),
         },
         _ => Ok(Vec::new()),
@@ -270,5 +297,57 @@ mod tests {
         // Without a connection, no names, but commands and options still.
         assert!(names("dominfo t", None).is_empty());
         assert_eq!(names("dominfo --d", None), vec!["--domain"]);
+    }
+
+    #[cfg(feature = "test")]
+    #[test]
+    fn snapshot_and_checkpoint_names_of_the_domain_given() {
+        virt_drivers::register();
+        let conn = Connect::open("test:///default").expect("test:///default");
+        let dom = conn.lookup_by_name("test").expect("domain test");
+        let snap = dom
+            .snapshot_create_xml("<domainsnapshot><name>snap-one</name></domainsnapshot>", 0)
+            .expect("snapshot");
+        let c = Some(&conn);
+        for line in [
+            "snapshot-info test s",
+            "snapshot-info --domain test --snapshotname ",
+            "snapshot-revert test --snapshotname s",
+            "snapshot-delete test s",
+            "snapshot-dumpxml test s",
+            "snapshot-edit test s",
+            "snapshot-parent test s",
+            "snapshot-list test --from ",
+            // The domain given by id and by UUID.
+            "snapshot-info 1 s",
+            "snapshot-info 6695eb01-f6a4-8304-79aa-97f2502e193f s",
+        ] {
+            assert_eq!(names(line, c), vec!["snap-one"], "{line}");
+        }
+        // No domain, or one that does not exist: nothing.
+        assert!(names("snapshot-info --snapshotname ", c).is_empty());
+        assert!(names("snapshot-info nosuch s", c).is_empty());
+        assert!(names("checkpoint-info test s", c).is_empty());
+        snap.delete(0).expect("snapshot deleted");
+
+        // The test driver refuses a checkpoint while a snapshot exists.
+        let ckpt = dom
+            .checkpoint_create_xml(
+                "<domaincheckpoint><name>ck-one</name></domaincheckpoint>",
+                0,
+            )
+            .expect("checkpoint");
+        for line in [
+            "checkpoint-info test c",
+            "checkpoint-delete test --checkpointname ",
+            "checkpoint-dumpxml test c",
+            "checkpoint-edit test c",
+            "checkpoint-parent test c",
+            "checkpoint-list test --from ",
+        ] {
+            assert_eq!(names(line, c), vec!["ck-one"], "{line}");
+        }
+        assert!(names("snapshot-info test c", c).is_empty());
+        ckpt.delete(0).expect("checkpoint deleted");
     }
 }

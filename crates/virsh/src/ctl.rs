@@ -216,23 +216,7 @@ impl Ctl {
     /// Find the domain `name` names (an id, a UUID or a name, as `by`
     /// allows), with virsh's message when none does.
     pub fn lookup_domain_named(&mut self, name: &str, by: By) -> Result<Domain, Failure> {
-        let name = name.to_string();
-        let conn = self.conn()?;
-        let mut dom = None;
-        if by.id {
-            if let Some(id) = parse_signed(&name).filter(|&n| n >= 0) {
-                dom = u32::try_from(id)
-                    .ok()
-                    .and_then(|id| conn.lookup_by_id(id).ok());
-            }
-        }
-        if dom.is_none() && by.uuid && name.len() == 36 {
-            dom = conn.lookup_by_uuid_string(&name).ok();
-        }
-        if dom.is_none() && by.name {
-            dom = conn.lookup_by_name(&name).ok();
-        }
-        virt_core::reset_last_error();
+        let dom = find_domain(&self.conn()?, name, by);
         dom.ok_or_else(|| self.fail_msg(&format!("failed to get domain '{name}'")))
     }
 
@@ -251,6 +235,28 @@ impl Ctl {
         }
         Ok(())
     }
+}
+
+/// The domain `name` names on `conn` (an id, a UUID or a name, as `by`
+/// allows), silently: a miss leaves no error behind (tab completion
+/// looks domains up this way too).
+pub fn find_domain(conn: &Connect, name: &str, by: By) -> Option<Domain> {
+    let mut dom = None;
+    if by.id {
+        if let Some(id) = parse_signed(name).filter(|&n| n >= 0) {
+            dom = u32::try_from(id)
+                .ok()
+                .and_then(|id| conn.lookup_by_id(id).ok());
+        }
+    }
+    if dom.is_none() && by.uuid && name.len() == 36 {
+        dom = conn.lookup_by_uuid_string(name).ok();
+    }
+    if dom.is_none() && by.name {
+        dom = conn.lookup_by_name(name).ok();
+    }
+    virt_core::reset_last_error();
+    dom
 }
 
 /// Which ways a domain argument may be resolved.

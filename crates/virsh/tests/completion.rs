@@ -1,6 +1,7 @@
 //! TAB completion in the interactive shell, typed into a pseudo-terminal
 //! as a user would: a completed command name, option name and object name
-//! (domain, network, pool) must run the command they complete to. The
+//! (domain, network, pool, snapshot, checkpoint) must run the command they
+//! complete to. The
 //! same keys go to Debian's virsh 9.0 when it is installed, which must
 //! run the same commands.
 #![cfg(feature = "test")]
@@ -139,6 +140,37 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     // After `;`, a new command.
     (&["echo x; dominf\t", "test\r"], "Name:           test"),
+    // Snapshot names of the domain on the line, positional or after the
+    // option; then checkpoint names (the test driver takes no checkpoint
+    // while a snapshot exists).
+    (
+        &["snapshot-create-as test snap-one\r"],
+        "Domain snapshot snap-one created",
+    ),
+    (
+        &["snapshot-info test snap-o\t", "\r"],
+        "Name:           snap-one",
+    ),
+    (
+        &["snapshot-dumpxml test --snapshotname snap-o\t", "\r"],
+        "<name>snap-one</name>",
+    ),
+    (
+        &["snapshot-delete test --snapshotname snap-o\t", "\r"],
+        "Domain snapshot snap-one deleted",
+    ),
+    (
+        &["checkpoint-create-as test ck-one\r"],
+        "Domain checkpoint ck-one created",
+    ),
+    (
+        &["checkpoint-info test ck-o\t", "\r"],
+        "Name:           ck-one",
+    ),
+    (
+        &["checkpoint-delete test --checkpointname ck-o\t", "\r"],
+        "Domain checkpoint ck-one deleted",
+    ),
 ];
 
 fn run_cases(binary: &str) {
