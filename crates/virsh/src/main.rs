@@ -20,6 +20,7 @@ mod domain;
 mod edit;
 mod event;
 mod host;
+mod job;
 mod network;
 mod node;
 mod opts;

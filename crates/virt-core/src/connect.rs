@@ -5,6 +5,7 @@ use crate::devstats::{BlockInfo, BlockStats, CpuStats, InterfaceStats, MemorySta
 use crate::driver::Driver;
 use crate::error::{self, Error, ErrorCallback, ErrorCode, ErrorDomain, Result};
 use crate::events::{Delivery, EndReason, EventFilter, Subscription, SubscriptionCore};
+use crate::job::{DomainJobInfo, DomainJobStats};
 use crate::registry;
 use crate::stream::Stream;
 use crate::types::*;
@@ -827,6 +828,12 @@ impl Domain {
     dom_write!(/// The balloon's statistics period, seconds (`virDomainSetMemoryStatsPeriod`).
         set_memory_stats_period => "virDomainSetMemoryStatsPeriod",
         domain_set_memory_stats_period(period: i32, flags: u32) -> ());
+    dom_read!(/// The background job's kind and progress (`virDomainGetJobInfo`).
+        job_info => domain_get_job_info() -> DomainJobInfo);
+    dom_read!(/// The background job's figures (`virDomainGetJobStats`).
+        job_stats => domain_get_job_stats(flags: u32) -> DomainJobStats);
+    dom_write!(/// Cancel the background job (`virDomainAbortJob`).
+        abort_job => "virDomainAbortJob", domain_abort_job() -> ());
     dom_read!(/// Security label (`virDomainGetSecurityLabel`).
         security_label => domain_get_security_label() -> SecurityLabel);
 

@@ -186,6 +186,15 @@ macro_rules! for_each_driver_method {
             /// its memory statistics (0: never), in the definitions
             /// `flags` (`affect`) point at.
             [virDomainSetMemoryStatsPeriod, write, check period_not_negative] fn domain_set_memory_stats_period(&self, dom: &$crate::DomainRef, period: i32, flags: u32) -> ();
+            /// The domain's background job (save, dump): its kind and
+            /// progress, `job_type::NONE` when none runs.
+            [virDomainGetJobInfo, read] fn domain_get_job_info(&self, dom: &$crate::DomainRef) -> $crate::DomainJobInfo;
+            /// The background job's figures as typed parameters
+            /// (`job_stats` names them).
+            [virDomainGetJobStats, read] fn domain_get_job_stats(&self, dom: &$crate::DomainRef, flags: u32) -> $crate::DomainJobStats;
+            /// Cancel the domain's background job; the call that started
+            /// it fails with "operation aborted".
+            [virDomainAbortJob, write] fn domain_abort_job(&self, dom: &$crate::DomainRef) -> ();
             /// CPU time figures of a running domain: with `start_cpu` -1
             /// its total, else per host CPU for `ncpus` CPUs from
             /// `start_cpu`, at most `nparams` figures each; asked with

@@ -21,7 +21,8 @@
 //!   ([`Connect::open_auth`]).
 //! - [`Uri`]: connection URI parsing.
 //! - [`types`]: the plain values the API hands out; [`devstats`]: a
-//!   running domain's per-device statistics.
+//!   running domain's per-device statistics; [`job`]: its background job's
+//!   progress.
 //! - [`events`]: domain and network events: the [`EventBus`] a driver
 //!   publishes on, the [`Subscription`] [`Connect::subscribe`] gives.
 
@@ -37,6 +38,7 @@ pub mod driver;
 pub mod error;
 pub mod events;
 mod host;
+pub mod job;
 pub mod registry;
 pub mod route;
 mod snapshot;
@@ -64,6 +66,7 @@ pub use events::{
     NetworkEventKind, NetworkLifecycleEvent, Subscription, Topic,
 };
 pub use host::{Interface, NodeDevice};
+pub use job::{job_operation, job_stats, job_type, DomainJobInfo, DomainJobStats};
 pub use registry::{register_driver, DriverEntry, DriverOpener};
 pub use route::{Route, Routed};
 pub use snapshot::DomainSnapshot;

@@ -374,6 +374,9 @@ procedures! {
     domain_get_block_info => DOMAIN_GET_BLOCK_INFO = 194;
     domain_get_cpu_stats => DOMAIN_GET_CPU_STATS = 262 [custom];
     domain_set_memory_stats_period => DOMAIN_SET_MEMORY_STATS_PERIOD = 308;
+    domain_get_job_info => DOMAIN_GET_JOB_INFO = 163;
+    domain_get_job_stats => DOMAIN_GET_JOB_STATS = 298;
+    domain_abort_job => DOMAIN_ABORT_JOB = 164;
     domain_get_security_label => DOMAIN_GET_SECURITY_LABEL = 121;
     domain_attach_device => DOMAIN_ATTACH_DEVICE_FLAGS = 160;
     domain_detach_device => DOMAIN_DETACH_DEVICE_FLAGS = 161;

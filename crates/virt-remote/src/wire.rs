@@ -2,11 +2,11 @@
 //! (`remote_nonnull_domain`, `remote_node_get_info_ret`, ...).
 
 use virt_core::{
-    BlockInfo, BlockStats, CpuMap, CpuStats, DomainCheckpointRef, DomainInfo, DomainRef,
-    DomainSnapshotRef, DomainState, DomainStatsRecord, InterfaceRef, InterfaceStats, MemoryStat,
-    NetworkDhcpLease, NetworkRef, NodeDeviceRef, NodeInfo, NodeMemoryStat, SecurityLabel,
-    SecurityModel, StoragePoolInfo, StoragePoolRef, StoragePoolState, StorageVolInfo,
-    StorageVolRef, StorageVolType, TypedParam, TypedValue,
+    BlockInfo, BlockStats, CpuMap, CpuStats, DomainCheckpointRef, DomainInfo, DomainJobInfo,
+    DomainJobStats, DomainRef, DomainSnapshotRef, DomainState, DomainStatsRecord, InterfaceRef,
+    InterfaceStats, MemoryStat, NetworkDhcpLease, NetworkRef, NodeDeviceRef, NodeInfo,
+    NodeMemoryStat, SecurityLabel, SecurityModel, StoragePoolInfo, StoragePoolRef,
+    StoragePoolState, StorageVolInfo, StorageVolRef, StorageVolType, TypedParam, TypedValue,
 };
 
 use crate::error::RemoteError;
@@ -645,6 +645,64 @@ impl Xdr for BlockInfo {
             allocation,
             physical: d.u64()?,
         })
+    }
+}
+
+/// `remote_domain_get_job_info_ret`: `int type`, then the eleven
+/// figures in `virDomainJobInfo`'s order.
+impl Xdr for DomainJobInfo {
+    fn encode(&self, e: &mut Encoder) {
+        e.i32(self.kind)
+            .u64(self.time_elapsed)
+            .u64(self.time_remaining)
+            .u64(self.data_total)
+            .u64(self.data_processed)
+            .u64(self.data_remaining)
+            .u64(self.mem_total)
+            .u64(self.mem_processed)
+            .u64(self.mem_remaining)
+            .u64(self.file_total)
+            .u64(self.file_processed)
+            .u64(self.file_remaining);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        Ok(DomainJobInfo {
+            kind: d.i32()?,
+            time_elapsed: d.u64()?,
+            time_remaining: d.u64()?,
+            data_total: d.u64()?,
+            data_processed: d.u64()?,
+            data_remaining: d.u64()?,
+            mem_total: d.u64()?,
+            mem_processed: d.u64()?,
+            mem_remaining: d.u64()?,
+            file_total: d.u64()?,
+            file_processed: d.u64()?,
+            file_remaining: d.u64()?,
+        })
+    }
+}
+
+/// `REMOTE_DOMAIN_JOB_STATS_MAX`: typed parameters of one job.
+pub const DOMAIN_JOB_STATS_MAX: u32 = 64;
+
+/// `remote_domain_get_job_stats_ret`: `int type; remote_typed_param
+/// params<REMOTE_DOMAIN_JOB_STATS_MAX>`.
+impl Xdr for DomainJobStats {
+    fn encode(&self, e: &mut Encoder) {
+        e.i32(self.kind);
+        e.count(self.params.len(), DOMAIN_JOB_STATS_MAX, "job statistics");
+        for p in &self.params {
+            p.encode(e);
+        }
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Self, RemoteError> {
+        let kind = d.i32()?;
+        let n = d.count(DOMAIN_JOB_STATS_MAX, TypedParam::MIN_SIZE, "job statistics")?;
+        let params = (0..n)
+            .map(|_| TypedParam::decode(d))
+            .collect::<Result<_, _>>()?;
+        Ok(DomainJobStats { kind, params })
     }
 }
 

@@ -224,6 +224,29 @@ pub static GROUP: Group = Group {
             handler: crate::domain::domid,
         },
         CmdDef {
+            name: "domjobabort",
+            info: "abort active domain job",
+            desc: Some("Aborts the currently running domain job"),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "postcopy", kind: Bool, required: false, positional: false, help: "interrupt post-copy migration" },
+            ],
+            handler: crate::job::domjobabort,
+        },
+        CmdDef {
+            name: "domjobinfo",
+            info: "domain job information",
+            desc: Some("Returns information about jobs running on a domain."),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "completed", kind: Bool, required: false, positional: false, help: "return statistics of a recently completed job" },
+                OptDef { name: "keep-completed", kind: Bool, required: false, positional: false, help: "don't destroy statistics of a recently completed job when reading" },
+                OptDef { name: "anystats", kind: Bool, required: false, positional: false, help: "print statistics for any kind of job (even failed ones)" },
+                OptDef { name: "rawstats", kind: Bool, required: false, positional: false, help: "print the raw data returned by libvirt" },
+            ],
+            handler: crate::job::domjobinfo,
+        },
+        CmdDef {
             name: "domname",
             info: "convert a domain id or UUID to domain name",
             desc: None,

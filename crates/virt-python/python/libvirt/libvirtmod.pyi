@@ -364,6 +364,15 @@ class virDomain:
     def setMemory(self, memory) -> int:
         """Set the running domain's memory, KiB; returns 0."""
 
+    def jobInfo(self) -> list:
+        """`[type, timeElapsed, timeRemaining, dataTotal, dataProcessed,"""
+
+    def jobStats(self, flags=0) -> dict:
+        """The background job's figures as a dict, its kind under `type`."""
+
+    def abortJob(self) -> int:
+        """Cancel the background job; returns 0."""
+
     def setMemoryStatsPeriod(self, period, flags=0) -> int:
         """How often the guest's balloon driver reports statistics, seconds;"""
 

@@ -220,6 +220,43 @@ impl PyDomain {
         Ok(out)
     }
 
+    /// `[type, timeElapsed, timeRemaining, dataTotal, dataProcessed,
+    /// dataRemaining, memTotal, memProcessed, memRemaining, fileTotal,
+    /// fileProcessed, fileRemaining]` of the background job.
+    #[pyo3(name = "jobInfo")]
+    fn job_info(&self, py: Python<'_>) -> PyResult<Vec<u64>> {
+        let i = self.read(|d| call(py, || d.job_info()))?;
+        Ok(vec![
+            i.kind.max(0) as u64,
+            i.time_elapsed,
+            i.time_remaining,
+            i.data_total,
+            i.data_processed,
+            i.data_remaining,
+            i.mem_total,
+            i.mem_processed,
+            i.mem_remaining,
+            i.file_total,
+            i.file_processed,
+            i.file_remaining,
+        ])
+    }
+
+    /// The background job's figures as a dict, its kind under `type`.
+    #[pyo3(name = "jobStats", signature = (flags = 0))]
+    fn job_stats<'py>(&self, py: Python<'py>, flags: u32) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.read(|d| call(py, || d.job_stats(flags)))?;
+        let out = params_dict(py, &s.params)?;
+        out.set_item("type", s.kind)?;
+        Ok(out)
+    }
+
+    /// Cancel the background job; returns 0.
+    #[pyo3(name = "abortJob")]
+    fn abort_job(&self, py: Python<'_>) -> PyResult<i32> {
+        ok0!(self, py, |d| d.abort_job())
+    }
+
     /// `[state, reason]`.
     #[pyo3(signature = (flags = 0))]
     fn state(&self, py: Python<'_>, flags: u32) -> PyResult<Vec<i32>> {
