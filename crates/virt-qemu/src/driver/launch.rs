@@ -76,6 +76,15 @@ pub(super) fn channel_paths(def: &mut DomainDef, dir: &Path) -> QemuResult<bool>
     Ok(any)
 }
 
+/// Why a guest starts: its STARTED event's detail depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum StartCause {
+    /// Started (or created) by a user: booted.
+    Boot,
+    /// Started by a snapshot revert (libvirt's `from snapshot`).
+    Snapshot,
+}
+
 impl QemuDriver {
     /// Start a new domain from its XML (create, restore), its name and
     /// UUID checked against the known domains under the driver lock.
@@ -89,7 +98,7 @@ impl QemuDriver {
         let _g = self.driver_lock()?;
         self.check_identity(&def, false)?;
         let _l = self.domain_lock(&def.name)?;
-        self.launch_next(&mut def, paused, restore)
+        self.launch_next(&mut def, paused, restore, StartCause::Boot)
     }
 
     /// Launch `def` (the caller holds its lock) with the next free id; its
@@ -99,9 +108,10 @@ impl QemuDriver {
         def: &mut DomainDef,
         paused: bool,
         restore: Option<(File, bool)>,
+        cause: StartCause,
     ) -> QemuResult<DomainRef> {
         let id = state::next_id(&self.paths)?;
-        self.launch(def, id, paused, restore)?;
+        self.launch(def, id, paused, restore, cause)?;
         Ok(DomainRef {
             name: def.name.clone(),
             uuid: def.uuid.unwrap_or_default(),
@@ -173,6 +183,7 @@ impl QemuDriver {
         id: u32,
         paused: bool,
         restore: Option<(File, bool)>,
+        cause: StartCause,
     ) -> QemuResult<Runtime> {
         let name = def.name.clone();
         let uuid = def.uuid.unwrap_or_default();
@@ -304,11 +315,15 @@ impl QemuDriver {
                 self.watch(&name, &rt, mon);
                 let started = if restore_started {
                     lifecycle_detail::started::RESTORED
+                } else if cause == StartCause::Snapshot {
+                    lifecycle_detail::started::FROM_SNAPSHOT
                 } else {
                     lifecycle_detail::started::BOOTED
                 };
                 self.publish_lifecycle(&name, Some(id), LifecycleEvent::Started, started);
-                if paused {
+                // A revert tells of its own pause (SUSPENDED from snapshot)
+                // once the guest is in the snapshot's state.
+                if paused && cause == StartCause::Boot {
                     self.publish_lifecycle(
                         &name,
                         Some(id),
@@ -420,7 +435,19 @@ impl QemuDriver {
         Ok(MonitorSession::Own(mon))
     }
 
+    /// Start the defined guest `name` (`virDomainCreateWithFlags`).
     pub(super) fn start_existing(&self, name: &str, flags: u32) -> QemuResult<DomainRef> {
+        self.start_existing_for(name, flags, StartCause::Boot)
+    }
+
+    /// Start the defined guest `name` for `cause`: its STARTED event's
+    /// detail (booted, or from snapshot when a revert starts it).
+    pub(super) fn start_existing_for(
+        &self,
+        name: &str,
+        flags: u32,
+        cause: StartCause,
+    ) -> QemuResult<DomainRef> {
         let _g = self.driver_lock()?;
         let _l = self.domain_lock(name)?;
         if self.observe(name)?.live.is_some() {
@@ -430,7 +457,7 @@ impl QemuDriver {
             .config_def(name)
             .ok_or_else(|| QemuError::NoDomainName(name.to_string()))?;
         def.fill_defaults();
-        self.launch_next(&mut def, flags & start_flags::PAUSED != 0, None)
+        self.launch_next(&mut def, flags & start_flags::PAUSED != 0, None, cause)
     }
 }
 

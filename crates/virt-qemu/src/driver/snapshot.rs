@@ -6,6 +6,7 @@
 //! for inactive guests; those of a running guest through QEMU's snapshot
 //! jobs (see `snapshot_live`).
 
+use super::launch::StartCause;
 use super::snapshot_external::{delete_validate, retarget_descendants};
 use super::*;
 use std::os::unix::fs::DirBuilderExt;
@@ -429,6 +430,22 @@ impl QemuDriver {
     /// guest: the images go back with `qemu-img snapshot -a` and the
     /// recorded definition becomes the persistent one.
     pub(super) fn snapshot_revert(&self, snap: &DomainSnapshotRef, flags: u32) -> QemuResult<()> {
+        if self.revert_states(snap, flags)? {
+            // libvirt 9.0 ends a persistent guest's revert with DEFINED
+            // (from snapshot): the snapshot's definition became its own.
+            let (dom, _) = self.facts(&snap.domain.name)?;
+            self.bus.publish(Event::lifecycle(
+                dom,
+                LifecycleEvent::Defined,
+                lifecycle_detail::defined::FROM_SNAPSHOT,
+            ));
+        }
+        Ok(())
+    }
+
+    /// The state transitions of `snapshot_revert`, with their events but
+    /// the last; whether the guest is persistent.
+    fn revert_states(&self, snap: &DomainSnapshotRef, flags: u32) -> QemuResult<bool> {
         check_flags(
             flags,
             rf::RUNNING | rf::PAUSED | rf::FORCE,
@@ -482,7 +499,8 @@ impl QemuDriver {
             self.snapshot_load_live(&d, &def, sd, flags)?;
             define(sd)?;
             list.set_current(Some(&snap.name));
-            return self.store_snapshots(&d.name, &uuid, &list);
+            self.store_snapshots(&d.name, &uuid, &list)?;
+            return Ok(persistent);
         }
         if with_memory {
             // A shut-off guest into a running snapshot: started paused on
@@ -493,15 +511,32 @@ impl QemuDriver {
             define(sd)?;
             let name = d.name.clone();
             drop(d);
-            self.start_existing(&name, start_flags::PAUSED)?;
+            let started =
+                self.start_existing_for(&name, start_flags::PAUSED, StartCause::Snapshot)?;
             let d = self.open_domain(&snap.domain)?;
             if let Err(e) = self.snapshot_load_live(&d, &def, sd, flags) {
                 // A guest half loaded is not the snapshot: it goes.
                 let _ = self.stop_from_snapshot(&d);
                 return Err(e);
             }
+            // libvirt 9.0: STARTED, then RESUMED (sent by the load) or
+            // SUSPENDED, each from snapshot.
+            let stays_paused = match flags & (rf::RUNNING | rf::PAUSED) {
+                rf::RUNNING => false,
+                rf::PAUSED => true,
+                _ => def.state.as_deref() != Some("running"),
+            };
+            if stays_paused {
+                self.publish_lifecycle(
+                    &name,
+                    started.id,
+                    LifecycleEvent::Suspended,
+                    lifecycle_detail::suspended::FROM_SNAPSHOT,
+                );
+            }
             list.set_current(Some(&snap.name));
-            return self.store_snapshots(&d.name, &uuid, &list);
+            self.store_snapshots(&d.name, &uuid, &list)?;
+            return Ok(persistent);
         }
         // Into a shut-off snapshot: a running guest stops first (QEMU's
         // loadvm cannot apply a snapshot taken by qemu-img).
@@ -516,14 +551,19 @@ impl QemuDriver {
         if asks_to_run && persistent {
             let name = d.name.clone();
             drop(d);
-            let paused = if flags & rf::PAUSED != 0 {
-                start_flags::PAUSED
-            } else {
-                0
-            };
-            self.start_existing(&name, paused)?;
+            let paused = flags & rf::PAUSED != 0;
+            let start = if paused { start_flags::PAUSED } else { 0 };
+            let started = self.start_existing_for(&name, start, StartCause::Snapshot)?;
+            if paused {
+                self.publish_lifecycle(
+                    &name,
+                    started.id,
+                    LifecycleEvent::Suspended,
+                    lifecycle_detail::suspended::FROM_SNAPSHOT,
+                );
+            }
         }
-        Ok(())
+        Ok(persistent)
     }
 
     /// Stop the running guest `d` for a snapshot (HALT, or a revert that

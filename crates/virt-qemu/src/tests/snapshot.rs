@@ -4,8 +4,10 @@
 
 use super::*;
 use serde_json::json;
+use virt_core::events::domain_event_id;
 use virt_core::{
-    snapshot_create_flags as cf, snapshot_delete_flags as df, snapshot_list_flags as lf,
+    snapshot_create_flags as cf, snapshot_delete_flags as df, snapshot_list_flags as lf, Delivery,
+    DomainEventKind, Event, EventFilter,
 };
 
 fn image_snapshots(img: &Path) -> String {
@@ -465,11 +467,29 @@ fn snapshots_of_a_running_guest() {
 /// shut-off snapshot is risky without FORCE.
 #[test]
 fn reverting_moves_a_guest_between_states() {
-    let Some((root, img, _c, mut d)) =
+    let Some((root, img, c, mut d)) =
         running_qcow2_guest("snaprevert", "reverter", &["qemu-img"], |_| {})
     else {
         return;
     };
+    let sub = c
+        .subscribe(EventFilter::domain(domain_event_id::LIFECYCLE))
+        .expect("subscribe");
+    // The lifecycle events sent since the last call (each revert's are
+    // sent before it returns).
+    let events = || {
+        let mut seen = Vec::new();
+        while let Some(Delivery::Event(Event::Domain {
+            kind: DomainEventKind::Lifecycle { event, detail },
+            ..
+        })) = sub.recv_timeout(std::time::Duration::from_millis(300))
+        {
+            seen.push((event, detail));
+        }
+        seen
+    };
+    use virt_core::events::lifecycle_detail as ld;
+    use virt_core::LifecycleEvent as Ev;
     let live = d
         .snapshot_create_xml(
             "<domainsnapshot><name>live</name></domainsnapshot>",
@@ -487,12 +507,22 @@ fn reverting_moves_a_guest_between_states() {
         .xml_desc(0)
         .expect("xml")
         .contains("<state>shutoff</state>"));
+    let _ = events();
 
-    // Shut off -> running: started, the memory loaded.
+    // Shut off -> running: started, the memory loaded; libvirt 9.0's
+    // events, each from snapshot, the definition's last.
     live.revert(0).expect("revert to running");
     assert_eq!(
         d.state().expect("state"),
         (DomainState::Running, reason::RUNNING_FROM_SNAPSHOT)
+    );
+    assert_eq!(
+        events(),
+        vec![
+            (Ev::Started, ld::started::FROM_SNAPSHOT),
+            (Ev::Resumed, ld::resumed::FROM_SNAPSHOT),
+            (Ev::Defined, ld::defined::FROM_SNAPSHOT),
+        ]
     );
     // Running -> shut off, as libvirt: without FORCE a request to run on
     // it is risky; plainly, the guest stops.
@@ -502,16 +532,32 @@ fn reverting_moves_a_guest_between_states() {
             .err(),
         Some(ErrorCode::SnapshotRevertRisky)
     );
+    let _ = events();
     off.revert(0).expect("revert to shut off");
     assert_eq!(
         d.state().expect("state"),
         (DomainState::Shutoff, reason::SHUTOFF_FROM_SNAPSHOT)
+    );
+    assert_eq!(
+        events(),
+        vec![
+            (Ev::Stopped, ld::stopped::FROM_SNAPSHOT),
+            (Ev::Defined, ld::defined::FROM_SNAPSHOT),
+        ]
     );
     assert!(off.is_current(0).expect("current"));
     // Shut off, asked to pause: started paused.
     off.revert(virt_core::snapshot_revert_flags::PAUSED)
         .expect("revert paused");
     assert_eq!(d.state().expect("state").0, DomainState::Paused);
+    assert_eq!(
+        events(),
+        vec![
+            (Ev::Started, ld::started::FROM_SNAPSHOT),
+            (Ev::Suspended, ld::suspended::FROM_SNAPSHOT),
+            (Ev::Defined, ld::defined::FROM_SNAPSHOT),
+        ]
+    );
     d.destroy().expect("destroy");
     off.delete(0).expect("delete off");
     live.delete(0).expect("delete live");
