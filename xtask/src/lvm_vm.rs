@@ -14,7 +14,11 @@
 //!   on the same state, stop, delete;
 //! - virsh's `logical_pool`: the same steps through our virsh, one process
 //!   per command, so each command is a restarted driver reading the pool
-//!   from disk.
+//!   from disk;
+//! - virsh's `logical_pool_daemon`: a guest's disk created, uploaded and
+//!   downloaded, cloned, resized and deleted through our daemon
+//!   (virt-proxy, placed beside virsh where the test looks for it) by our
+//!   virsh over the remote protocol, each step checked with `lvs`.
 //!
 //! - virt-storage's `netfs_pool`: a `netfs` pool on a real NFS export:
 //!   the VM serves a tmpfs directory to itself over NFSv4 on its loopback
@@ -89,6 +93,7 @@ const LVM_NAMES: &[&str] = &[
 const TESTS: &[(&str, &str, &str)] = &[
     ("virt-storage", "block_pools", "logical"),
     ("virsh", "logical_pool", ""),
+    ("virsh", "logical_pool_daemon", ""),
     ("virt-storage", "netfs_pool", ""),
     ("virsh", "netfs_pool", ""),
 ];
@@ -245,12 +250,16 @@ struct Built {
     tests: Vec<(String, PathBuf)>,
     /// virsh, placed in the VM at the path its tests were compiled with.
     virsh: Option<PathBuf>,
+    /// The daemon, virt-proxy, built beside virsh (where
+    /// `logical_pool_daemon` looks for it) and placed at the same path.
+    daemon: Option<PathBuf>,
 }
 
 fn build_tests() -> Result<Built, Failure> {
     let mut built = Built {
         tests: Vec::new(),
         virsh: None,
+        daemon: None,
     };
     for (krate, target, _) in TESTS {
         eprintln!("lvm-vm: building {krate}'s {target} test");
@@ -263,6 +272,15 @@ fn build_tests() -> Result<Built, Failure> {
                 built.virsh = Some(a.path);
             }
         }
+    }
+    eprintln!("lvm-vm: building virt-proxy");
+    built.daemon =
+        cargo_executables(cargo().args(["build", "-p", "virt-proxy", "--bin", "virt-proxy"]))?
+            .into_iter()
+            .find(|a| a.target == "virt-proxy")
+            .map(|a| a.path);
+    if built.daemon.is_none() {
+        return Err(Failure::new("cargo did not report the virt-proxy binary"));
     }
     if built.tests.len() != TESTS.len() {
         return Err(Failure::new("cargo did not report every test binary"));
@@ -331,8 +349,10 @@ fn build_initramfs(k: &Kernel, built: &Built, out: &Path) -> Result<u64, Failure
         list.push_str(&format!("{label} {file} {filter}\n"));
     }
     t.data("etc/lvm-vm-tests", list, 0o644);
-    if let Some(v) = &built.virsh {
-        let small = scratch.join("virsh");
+    // Programs the tests run, each at the path they were compiled with.
+    for (name, v) in [("virsh", &built.virsh), ("virt-proxy", &built.daemon)] {
+        let Some(v) = v else { continue };
+        let small = scratch.join(name);
         copy_stripped(v, &small)?;
         let at = v.to_string_lossy();
         t.file(at.trim_start_matches('/'), &small, 0o755);
