@@ -494,8 +494,14 @@ impl QemuDriver {
             }
             Ok(())
         };
-        if d.obs.live.is_some() && with_memory {
-            // Transitions running/paused -> running/paused: in place.
+        if d.obs.live.is_some() && with_memory && persistent {
+            // Running/paused -> running/paused, as libvirt 9.0: QEMU
+            // stops (STOPPED from snapshot) and a new one starts below,
+            // with a new id.
+            self.stop_from_snapshot(&d)?;
+        } else if d.obs.live.is_some() && with_memory {
+            // A transient guest would be gone once stopped: its snapshot
+            // is loaded into the QEMU it runs in.
             self.snapshot_load_live(&d, &def, sd, flags)?;
             define(sd)?;
             list.set_current(Some(&snap.name));
@@ -503,7 +509,7 @@ impl QemuDriver {
             return Ok(persistent);
         }
         if with_memory {
-            // A shut-off guest into a running snapshot: started paused on
+            // A shut-off (or just stopped) guest into a running snapshot: started paused on
             // the recorded definition, then the snapshot loaded into it.
             if !persistent {
                 return Err(QemuError::NoDomainName(d.name.clone()));

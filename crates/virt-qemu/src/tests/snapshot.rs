@@ -524,6 +524,23 @@ fn reverting_moves_a_guest_between_states() {
             (Ev::Defined, ld::defined::FROM_SNAPSHOT),
         ]
     );
+    // Running -> running: QEMU restarts, a new id, as libvirt 9.0.
+    let id = c.lookup_by_name("reverter").expect("lookup").id();
+    live.revert(0).expect("revert running to running");
+    assert_eq!(
+        events(),
+        vec![
+            (Ev::Stopped, ld::stopped::FROM_SNAPSHOT),
+            (Ev::Started, ld::started::FROM_SNAPSHOT),
+            (Ev::Resumed, ld::resumed::FROM_SNAPSHOT),
+            (Ev::Defined, ld::defined::FROM_SNAPSHOT),
+        ]
+    );
+    assert_ne!(c.lookup_by_name("reverter").expect("lookup").id(), id);
+    assert_eq!(
+        d.state().expect("state"),
+        (DomainState::Running, reason::RUNNING_FROM_SNAPSHOT)
+    );
     // Running -> shut off, as libvirt: without FORCE a request to run on
     // it is risky; plainly, the guest stops.
     assert_eq!(
