@@ -29,6 +29,9 @@ pub enum QemuError {
     /// The name or UUID is taken by another domain.
     #[error("operation failed: {0}")]
     Failed(String),
+    /// A job cancelled by `virDomainAbortJob`.
+    #[error("operation aborted: {0}")]
+    Aborted(String),
     /// A construct of the domain XML that this driver cannot run.
     #[error("unsupported configuration: {0}")]
     Unsupported(String),
@@ -111,6 +114,7 @@ impl DriverError for QemuError {
             NoDomainName(_) | NoDomainUuid(_) | NoDomainId(_) => ErrorCode::NoDomain,
             NotRunning | Invalid(_) | AlreadyRunning => ErrorCode::OperationInvalid,
             Failed(_) => ErrorCode::OperationFailed,
+            Aborted(_) => ErrorCode::OperationAborted,
             DeviceMissing(_) => ErrorCode::DeviceMissing,
             Unsupported(_) => ErrorCode::ConfigUnsupported,
             OperationUnsupported(_) => ErrorCode::OperationUnsupported,

@@ -1043,3 +1043,78 @@ fn linux_guest_balloon_vcpus_save_restore() {
 
 mod hotplug;
 mod snapshot;
+
+/// A save runs as a job: while QEMU writes (slowed down by a reader of a
+/// FIFO that takes 4 KiB at a time), GetJobStats reports an unbounded save
+/// with QEMU's figures; AbortJob cancels it, the save fails with libvirt's
+/// "operation aborted" and the guest keeps running.
+#[test]
+fn a_save_is_a_job_that_can_be_aborted() {
+    use std::io::Read;
+    use virt_core::{job_operation, job_stats, job_type, TypedValue};
+    if !have_qemu() {
+        return;
+    }
+    let root = temp_root("job");
+    let c = connect(&root);
+    let xml = tiny("jobber", "qemu", "<memballoon model='none'/>").replace(
+        "<memory unit='MiB'>64</memory>",
+        "<memory unit='MiB'>512</memory>",
+    );
+    let mut d = c.create_xml(&xml, 0).expect("create");
+    assert_eq!(d.job_info().expect("job info").kind, job_type::NONE);
+    let e = d.abort_job().expect_err("no job to abort");
+    assert_eq!(e.code, ErrorCode::OperationInvalid, "{}", e.message);
+    let fifo = root.join("slow.img");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.map(|s| s.success()).unwrap_or(false), "mkfifo");
+    let fifo_s = fifo.to_str().unwrap_or("").to_string();
+    let mut d2 = d.clone();
+    let (saved, stats) = std::thread::scope(|s| {
+        let reader = s.spawn(|| {
+            let mut f = std::fs::File::open(&fifo).expect("open fifo");
+            let mut buf = [0u8; 4096];
+            while matches!(f.read(&mut buf), Ok(n) if n > 0) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        let saver = s.spawn(move || d2.save(&fifo_s));
+        let mut stats = None;
+        let seen = wait_until(60, || {
+            let st = d.job_stats(0).expect("job stats");
+            let processed = st.info().mem_processed;
+            let ok = st.kind == job_type::UNBOUNDED && processed > 0;
+            if ok {
+                stats = Some(st);
+            }
+            ok
+        });
+        assert!(seen, "the save never showed as a running job");
+        d.abort_job().expect("abort");
+        let saved = saver.join().expect("save thread");
+        let _ = reader.join();
+        (saved, stats)
+    });
+    let stats = stats.expect("stats");
+    let op = stats
+        .params
+        .iter()
+        .find(|p| p.field == job_stats::OPERATION);
+    assert_eq!(
+        op.map(|p| &p.value),
+        Some(&TypedValue::Int(job_operation::SAVE))
+    );
+    let info = stats.info();
+    assert!(info.mem_total >= 512 << 20, "{info:?}");
+    assert!(info.mem_processed <= info.mem_total, "{info:?}");
+    let e = saved.expect_err("aborted save");
+    assert_eq!(e.code, ErrorCode::OperationAborted, "{}", e.message);
+    assert_eq!(
+        e.message,
+        "operation aborted: job 'domain save' canceled by client"
+    );
+    assert_eq!(d.state().expect("state").0, DomainState::Running);
+    assert_eq!(d.job_info().expect("job info").kind, job_type::NONE);
+    d.destroy().expect("destroy");
+    let _ = std::fs::remove_dir_all(&root);
+}

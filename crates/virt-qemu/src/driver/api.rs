@@ -133,6 +133,19 @@ impl Driver for QemuDriver {
         Ok(self.memory_stats(dom, nr_stats, flags)?)
     }
 
+    fn domain_get_job_info(&self, dom: &DomainRef) -> Result<DomainJobInfo> {
+        Ok(self.job_info(dom)?)
+    }
+
+    fn domain_get_job_stats(&self, dom: &DomainRef, flags: u32) -> Result<DomainJobStats> {
+        check_flags(flags, 1 | 2, "qemuDomainGetJobStats")?;
+        Ok(self.job_stats(dom, flags)?)
+    }
+
+    fn domain_abort_job(&self, dom: &DomainRef) -> Result<()> {
+        Ok(self.abort_job(dom)?)
+    }
+
     fn domain_get_block_info(
         &self,
         dom: &DomainRef,

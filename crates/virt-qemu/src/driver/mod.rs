@@ -17,6 +17,7 @@ mod cpustats;
 mod daemon;
 mod devstats;
 mod hotplug;
+mod job;
 mod launch;
 mod memory;
 mod node;

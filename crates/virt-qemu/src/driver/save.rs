@@ -150,16 +150,42 @@ impl QemuDriver {
                 "migrate",
                 Some(json!({"uri": format!("unix:{}", sock.display())})),
             );
+            let guard = job::begin_save(sock.clone());
             let copied = sent.and_then(|_| {
-                let (mut s, _) = listener
-                    .accept()
-                    .map_err(|e| QemuError::system("QEMU did not connect for saving", e))?;
-                std::io::copy(&mut s, &mut out)
-                    .map_err(|e| QemuError::system(format!("failed to write '{path}'"), e))
+                // QEMU writes through a copying thread while this one
+                // publishes its progress and passes on an abort.
+                std::thread::scope(|scope| {
+                    let copier = scope.spawn(|| {
+                        let (mut s, _) = listener
+                            .accept()
+                            .map_err(|e| QemuError::system("QEMU did not connect for saving", e))?;
+                        std::io::copy(&mut s, &mut out)
+                            .map_err(|e| QemuError::system(format!("failed to write '{path}'"), e))
+                    });
+                    let mut cancelled = false;
+                    while !copier.is_finished() {
+                        if !cancelled && guard.job.abort.load(std::sync::atomic::Ordering::SeqCst) {
+                            let _ = mon.execute("migrate_cancel", None);
+                            cancelled = true;
+                        }
+                        if let Ok(info) = mon.execute("query-migrate", None) {
+                            guard.job.update(&info);
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    copier
+                        .join()
+                        .unwrap_or_else(|_| Err(QemuError::Failed("save copy panicked".into())))
+                })
             });
             state::remove_quiet(&sock);
-            copied?;
-            wait_migration(mon)?;
+            let aborted =
+                || QemuError::Aborted(format!("job '{}' canceled by client", guard.job.name));
+            let waited = copied.and_then(|_| wait_migration(mon));
+            if guard.job.abort.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(aborted());
+            }
+            waited?;
             out.sync_all()
                 .map_err(|e| QemuError::system(format!("failed to write '{path}'"), e))
         })();
