@@ -79,8 +79,53 @@ impl Ctl {
     /// The last line of a job's progress (`--verbose`), on standard error
     /// and without a newline, as virsh leaves it.
     pub fn progress_done(&mut self, label: &str) {
+        self.progress(label, 0, 1);
+    }
+
+    /// A job's progress line (`--verbose`), as virshPrintJobProgress
+    /// writes it: 100 % only once nothing remains.
+    pub fn progress(&mut self, label: &str, remaining: u64, total: u64) {
+        let percent = if remaining == 0 {
+            100
+        } else {
+            ((100.0 - remaining as f64 * 100.0 / total.max(1) as f64) as i64).min(99)
+        };
         self.flush();
-        eprint!("\r{label}: [100 %]");
+        eprint!("\r{label}: [{percent:3} %]");
+    }
+
+    /// Run `call` (a domain job) while showing its progress every half
+    /// second from `dom`'s job info, as virsh's `--verbose` does.
+    pub fn watch_job<T: Send>(
+        &mut self,
+        dom: &Domain,
+        label: &str,
+        call: impl FnOnce() -> virt_core::Result<T> + Send,
+    ) -> virt_core::Result<T> {
+        std::thread::scope(|s| {
+            let job = s.spawn(call);
+            loop {
+                for _ in 0..10 {
+                    if job.is_finished() {
+                        return job.join().unwrap_or_else(|_| {
+                            Err(Error::new(
+                                ErrorCode::InternalError,
+                                ErrorDomain::None,
+                                Some("job thread panicked"),
+                            ))
+                        });
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                match dom.job_info() {
+                    Ok(i) if i.data_total > 0 => {
+                        self.progress(label, i.data_remaining, i.data_total)
+                    }
+                    Ok(_) => {}
+                    Err(_) => virt_core::reset_last_error(),
+                }
+            }
+        })
     }
 
     /// Print virsh's message and fail with `lib` as the library error.

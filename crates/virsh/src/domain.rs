@@ -561,13 +561,22 @@ fn save_image_args(ctl: &mut Ctl, cmd: &Cmd) -> Result<(String, Option<String>, 
 
 /// `save`.
 pub fn save(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let mut d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let (file, dxml, flags) = save_image_args(ctl, cmd)?;
     // virsh keeps the older call unless a flag or new XML needs the newer.
-    let r = if flags == 0 && dxml.is_none() {
-        d.save(&file)
+    let saver = d.clone();
+    let call = || {
+        let mut d = saver;
+        if flags == 0 && dxml.is_none() {
+            d.save(&file)
+        } else {
+            d.save_flags_xml(&file, dxml.as_deref(), flags)
+        }
+    };
+    let r = if cmd.has("verbose") {
+        ctl.watch_job(&d, "Save", call)
     } else {
-        d.save_flags_xml(&file, dxml.as_deref(), flags)
+        call()
     };
     match r {
         Ok(()) => {

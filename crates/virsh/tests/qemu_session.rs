@@ -551,3 +551,57 @@ fn undefine_removes_the_guests_volumes() {
     assert!(outside.exists(), "a disk outside every pool was removed");
     assert_eq!(ok(&root, &["-q", "vol-list", "images"]).trim(), "");
 }
+
+/// `save --verbose` shows the save's progress from its job info, as
+/// virsh 9.0: `\rSave: [ NN %]` lines while QEMU writes (slowed down by a
+/// FIFO read 4 KiB at a time), then `Save: [100 %]`.
+#[test]
+fn save_verbose_prints_progress() {
+    use std::io::Read;
+    if !have_qemu() {
+        return;
+    }
+    let root = Root::new("sv");
+    let uuid = "5a4f2a7e-1c1b-4c5e-9d3e-0a1b2c3d4e60";
+    let big = tiny_xml("big", uuid).replace(
+        "<memory unit='MiB'>64</memory>",
+        "<memory unit='MiB'>512</memory>",
+    );
+    let xml = write_xml(&root, "big.xml", &big);
+    ok(&root, &["create", &xml]);
+    let fifo = root.path().join("big.img");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.map(|s| s.success()).unwrap_or(false), "mkfifo");
+    let fifo_s = fifo.to_string_lossy().into_owned();
+    let reader = std::thread::spawn({
+        let fifo = fifo.clone();
+        move || {
+            let mut f = std::fs::File::open(&fifo).expect("open fifo");
+            let mut buf = [0u8; 4096];
+            while matches!(f.read(&mut buf), Ok(n) if n > 0) {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+    });
+    let uri = root.uri();
+    let o = virsh(&root, &["-c", &uri, "save", "big", &fifo_s, "--verbose"]);
+    let _ = reader.join();
+    assert!(o.ok, "save failed: {}{}", o.stdout, o.stderr);
+    let lines: Vec<&str> = o.stderr.split('\r').filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.last(), Some(&"Save: [100 %]"), "{:?}", o.stderr);
+    assert!(
+        lines.len() >= 2,
+        "no progress before the end: {:?}",
+        o.stderr
+    );
+    for l in &lines[..lines.len() - 1] {
+        let n: u32 = l
+            .strip_prefix("Save: [")
+            .and_then(|r| r.strip_suffix(" %]"))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("not a progress line: {l:?}"));
+        // 100 % already when QEMU has nothing left to send, as virsh.
+        assert!(n <= 100, "{l:?}");
+    }
+    assert_eq!(o.stdout, format!("\nDomain 'big' saved to {fifo_s}\n\n"));
+}

@@ -186,6 +186,10 @@ impl QemuDriver {
                 return Err(aborted());
             }
             waited?;
+            // A pipe or socket (a FIFO given as the file) has nothing to sync.
+            if out.metadata().is_ok_and(|m| !m.is_file()) {
+                return Ok(());
+            }
             out.sync_all()
                 .map_err(|e| QemuError::system(format!("failed to write '{path}'"), e))
         })();
