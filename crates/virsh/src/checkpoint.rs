@@ -3,7 +3,9 @@
 
 use crate::cmd::Cmd;
 use crate::ctl::{CmdResult, Ctl, Failure, BY_ANY};
-use crate::snapshot::{bool_flags, print_tree_or_names, refuse_together, split_spec};
+use crate::snapshot::{
+    bool_flags, print_tree_or_names, refuse_together, report_delete, split_spec,
+};
 use virt_core::{
     checkpoint_create_flags as cf, checkpoint_delete_flags as df, checkpoint_list_flags as lf,
     checkpoint_xml_flags as xf, Domain, DomainCheckpoint, ErrorCode,
@@ -243,14 +245,8 @@ pub fn checkpoint_delete(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ("metadata", df::METADATA_ONLY),
         ],
     );
-    chk.delete(flags)
-        .map_err(|e| ctl.fail(&format!("Failed to delete checkpoint {name}"), e))?;
-    if flags & df::CHILDREN_ONLY != 0 {
-        ctl.print_extra(&format!("Domain checkpoint {name} children deleted\n"));
-    } else {
-        ctl.print_extra(&format!("Domain checkpoint {name} deleted\n"));
-    }
-    Ok(())
+    let children_only = flags & df::CHILDREN_ONLY != 0;
+    report_delete(ctl, "checkpoint", &name, children_only, chk.delete(flags))
 }
 
 /// `checkpoint-list`.

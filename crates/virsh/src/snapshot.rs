@@ -462,14 +462,8 @@ pub fn snapshot_delete(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ("metadata", df::METADATA_ONLY),
         ],
     );
-    snap.delete(flags)
-        .map_err(|e| ctl.fail(&format!("Failed to delete snapshot {name}"), e))?;
-    if flags & df::CHILDREN_ONLY != 0 {
-        ctl.print_extra(&format!("Domain snapshot {name} children deleted\n"));
-    } else {
-        ctl.print_extra(&format!("Domain snapshot {name} deleted\n"));
-    }
-    Ok(())
+    let children_only = flags & df::CHILDREN_ONLY != 0;
+    report_delete(ctl, "snapshot", &name, children_only, snap.delete(flags))
 }
 
 /// `snapshot-list`.
@@ -602,6 +596,22 @@ pub fn snapshot_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 /// The first pair of options given together that the command refuses
 /// together ("Options --A and --B are mutually exclusive"), as the list
 /// commands check them in virsh's order.
+/// The end of `snapshot-delete` and `checkpoint-delete`: virsh's failure
+/// line, or its "deleted" line (of the children only, with
+/// `--children-only`).
+pub(crate) fn report_delete(
+    ctl: &mut Ctl,
+    kind: &str,
+    name: &str,
+    children_only: bool,
+    deleted: virt_core::Result<()>,
+) -> CmdResult {
+    deleted.map_err(|e| ctl.fail(&format!("Failed to delete {kind} {name}"), e))?;
+    let what = if children_only { " children" } else { "" };
+    ctl.print_extra(&format!("Domain {kind} {name}{what} deleted\n"));
+    Ok(())
+}
+
 pub(crate) fn refuse_together(ctl: &mut Ctl, pairs: &[(&str, &str, bool, bool)]) -> CmdResult {
     match pairs.iter().find(|(_, _, x, y)| *x && *y) {
         Some((a, b, _, _)) => {
