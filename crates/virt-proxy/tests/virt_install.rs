@@ -286,6 +286,21 @@ fn virt_tools_create_edit_and_clone_a_guest_through_the_daemon() {
     assert!(virsh("domstate g1-clone").starts_with("running"));
     virsh("destroy g1-clone");
 
+    // virt-xml gives this TCG guest the host's CPU: defined as libvirtd
+    // defines it, refused at start in libvirtd's words.
+    tool(VIRT_XML, &["g1", "--edit", "--cpu", "host-passthrough"]);
+    assert!(virsh("dumpxml g1 --inactive")
+        .contains("<cpu mode='host-passthrough' check='none' migratable='on'/>"));
+    let (_, err, ok) = debian_virsh(&["-c", &uri, "start", "g1"]);
+    assert!(!ok);
+    assert!(
+        err.contains(
+            "error: unsupported configuration: CPU mode 'host-passthrough' for x86_64 qemu \
+             domain on x86_64 host is not supported by hypervisor"
+        ),
+        "{err}"
+    );
+
     // A guest of a current OS gets what virt-install gives those: a q35
     // machine, virtio disk and network, an RNG and the guest agent's
     // channel, whose socket the driver places while the guest runs.

@@ -380,6 +380,48 @@ fn failures_before_start_leave_nothing() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
+/// libvirt 9.0 defines a TCG guest whose CPU is the host's (virt-xml's
+/// `--edit --cpu host-passthrough` does this) and refuses it only at
+/// start; a KVM guest with it starts (where /dev/kvm opens).
+#[test]
+fn host_passthrough_is_refused_at_start_of_a_tcg_guest_not_at_define() {
+    if !have_qemu() {
+        return;
+    }
+    let root = temp_root("hostcpu");
+    let c = connect(&root);
+    let xml =
+        tiny("hp", "qemu", "").replace("<devices>", "<cpu mode='host-passthrough'/><devices>");
+    let mut d = c.define_xml(&xml).expect("defined as libvirt does");
+    let kept = d.xml_desc(0).expect("xml");
+    assert!(
+        kept.contains("<cpu mode='host-passthrough' check='none' migratable='on'/>"),
+        "{kept}"
+    );
+    let e = d
+        .create()
+        .expect_err("TCG cannot pass the host's CPU through");
+    assert_eq!(e.code, ErrorCode::ConfigUnsupported);
+    assert_eq!(
+        e.message,
+        "unsupported configuration: CPU mode 'host-passthrough' for x86_64 qemu domain on \
+         x86_64 host is not supported by hypervisor"
+    );
+    assert_eq!(d.state().expect("state").0, DomainState::Shutoff);
+    // Started over KVM, the same CPU is QEMU's `host`.
+    if kvm_usable() {
+        let kvm =
+            tiny("hpk", "kvm", "").replace("<devices>", "<cpu mode='host-passthrough'/><devices>");
+        let mut k = c
+            .create_xml(&kvm, 0)
+            .expect("KVM guest with the host's CPU");
+        k.destroy().expect("destroy");
+    }
+    d.undefine().expect("undefine");
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 /// Run by `cross_process_control` in a child process: find the guest named
 /// by VIRT_QEMU_TEST_DOMAIN under VIRT_QEMU_TEST_ROOT, pause, resume and
 /// destroy it.

@@ -468,14 +468,12 @@ fn cpu_option(def: &DomainDef, accel: &str, arch: &str) -> QemuResult<String> {
     let mut flags: Vec<String> = Vec::new();
     if let Some(cpu) = def.cpu()? {
         match cpu.mode.as_deref().unwrap_or("custom") {
-            "host-passthrough" if accel == "kvm" => model = "host".into(),
+            // Whether the accelerator can pass the host's CPU through is
+            // a start-time check (launch's `check_cpu_mode`), as in
+            // libvirt: a definition may say it for a TCG guest.
+            "host-passthrough" => model = "host".into(),
             "host-model" if accel == "kvm" => model = "host".into(),
             "host-model" | "maximum" => model = "max".into(),
-            "host-passthrough" => {
-                return Err(unsupported(
-                    "CPU mode 'host-passthrough' needs KVM (domain type 'kvm')",
-                ))
-            }
             "custom" => {
                 if let Some(m) = &cpu.model {
                     let t = m.name.trim();

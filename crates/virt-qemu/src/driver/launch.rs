@@ -44,6 +44,27 @@ fn cpu_post_parse(def: &mut DomainDef) -> QemuResult<()> {
     Ok(())
 }
 
+/// Refuse, at start, a CPU mode the guest's accelerator cannot run, in
+/// libvirt's words: the host's CPU passes through only to a KVM guest of
+/// the host's own architecture. libvirt defines such a guest and refuses
+/// it here (qemuProcessUpdateGuestCPU), so virt-xml's `--cpu
+/// host-passthrough` edit of a TCG guest is kept.
+fn check_cpu_mode(def: &DomainDef) -> QemuResult<()> {
+    let Some(cpu) = def.cpu()? else {
+        return Ok(());
+    };
+    let host = virt_xml::capabilities::host_arch();
+    let arch = def.os.arch.as_deref().unwrap_or(host);
+    let native = arch == host || (host == "x86_64" && arch == "i686");
+    if cpu.mode.as_deref() == Some("host-passthrough") && (def.domain_type != "kvm" || !native) {
+        return Err(QemuError::Unsupported(format!(
+            "CPU mode 'host-passthrough' for {arch} {} domain on {host} host is not supported by hypervisor",
+            def.domain_type
+        )));
+    }
+    Ok(())
+}
+
 /// Give each virtio channel on a unix socket QEMU listens on, whose
 /// definition names no path (virt-install's guest agent channel), one in
 /// `dir`, named after the channel, as libvirt does in its channel folder;
@@ -225,6 +246,7 @@ impl QemuDriver {
                 QemuError::system(format!("cannot create '{}'", channels.display()), e)
             })?;
         }
+        check_cpu_mode(def)?;
         let cmd = argv::build(def, &ctx)?;
         let cpuset = match &def.vcpu.cpuset {
             Some(s) => Some(online_cpus_in(s)?),
