@@ -641,6 +641,48 @@ fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
                     Element::new(name).with_child(cache)
                 })
             }
+            "capabilities" => {
+                let mut caps: Vec<Option<&str>> = vec![None; crate::views::PROCESS_CAPS.len()];
+                for c in f.elements() {
+                    let at = crate::views::PROCESS_CAPS
+                        .iter()
+                        .position(|n| *n == c.name)?;
+                    caps[at] = Some(c.attr("state").unwrap_or("on"));
+                }
+                let policy = f.attr("policy").unwrap_or("default");
+                let mut out = Element::new(name).with_attr("policy", policy);
+                for (cap, state) in crate::views::PROCESS_CAPS.iter().zip(caps) {
+                    if let Some(state) = state {
+                        out = out.with_child(Element::new(*cap).with_attr("state", state));
+                    }
+                }
+                Some(out)
+            }
+            "xen" => {
+                // libvirt writes an empty <xen> over two lines: left as given.
+                f.elements().next()?;
+                let mut slots: [Option<Element>; 2] = [None, None];
+                for x in f.elements() {
+                    let state = x.attr("state")?;
+                    let mut out = Element::new(x.name.as_str()).with_attr("state", state);
+                    let at = match x.name.as_str() {
+                        "e820_host" => 0,
+                        "passthrough" => {
+                            if let Some(mode) = x.attr("mode").filter(|_| state == "on") {
+                                out = out.with_attr("mode", mode);
+                            }
+                            1
+                        }
+                        _ => return None,
+                    };
+                    slots[at] = Some(out);
+                }
+                let mut out = Element::new(name);
+                for x in slots.into_iter().flatten() {
+                    out = out.with_child(x);
+                }
+                Some(out)
+            }
             // Read with options this model keeps as given.
             _ => Some(f.clone()),
         };

@@ -1377,7 +1377,7 @@ mod tests {
             vec![HypervFeature {
                 name: "relaxed".into(),
                 state: Some("on".into()),
-                value: None,
+                ..HypervFeature::default()
             }],
         ));
         f.kvm_hidden = Some("on".into());

@@ -472,7 +472,7 @@ proptest! {
             }).map(|(n, st)| FeatureFlag {
                 name: flag_names.get(*n).copied().unwrap_or("acpi").into(),
                 state: st.and_then(|i| ["on", "off"].get(i)).map(|v| v.to_string()),
-                value: None,
+                ..FeatureFlag::default()
             }).collect(),
             ..Features::default()
         };

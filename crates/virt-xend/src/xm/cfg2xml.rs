@@ -296,7 +296,7 @@ fn parse_features(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
         features.flags.push(FeatureFlag {
             name: name.into(),
             state: state.map(str::to_string),
-            value: None,
+            ..FeatureFlag::default()
         })
     };
     // pae, acpi and apic were on unless switched off; libvirt lists them

@@ -1,7 +1,8 @@
 //! The typed view of `<features>`: flag features (`<acpi/>`,
-//! `<pmu state='off'/>`, ...), `<hyperv>` and `<kvm>`.
+//! `<pmu state='off'/>`, `<smm state='on'><tseg>`, ...), `<hyperv>`,
+//! `<kvm>`, `<xen>` and a container's `<capabilities>`.
 
-use super::{attr, choice, put, remove_children, with_child};
+use super::{attr, choice, put, remove_children, with_child, AttrValue, TEXT};
 use crate::error::XmlError;
 use crate::model::{Element, Node};
 
@@ -15,6 +16,225 @@ pub struct FeatureFlag {
     pub state: Option<String>,
     /// The other attribute some carry (`<apic eoi='on'/>`), as (name, value).
     pub value: Option<(String, String)>,
+    /// The size child three of them carry: `<hpt><maxpagesize>`,
+    /// `<smm><tseg>`, `<tcg><tb-cache>`.
+    pub size: Option<FeatureSize>,
+}
+
+/// A size a feature holds in a child element (`<tseg unit='MiB'>48</tseg>`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FeatureSize {
+    /// The number (the element's text), in `unit`.
+    pub value: u64,
+    /// `unit=` (KiB when absent).
+    pub unit: Option<String>,
+}
+
+/// The features that hold a size, with the child holding it.
+const SIZED_FEATURES: &[(&str, &str)] =
+    &[("hpt", "maxpagesize"), ("smm", "tseg"), ("tcg", "tb-cache")];
+
+/// The size child of feature `feature` (one of [`SIZED_FEATURES`]), read
+/// as libvirt reads it: each feature words a bad number or unit its own
+/// way.
+fn feature_size(feature: &Element) -> Result<Option<FeatureSize>, XmlError> {
+    let Some(&(_, child)) = SIZED_FEATURES.iter().find(|(f, _)| *f == feature.name) else {
+        return Ok(None);
+    };
+    let Some(c) = feature.child(child) else {
+        return Ok(None);
+    };
+    let text = c.text();
+    let unit = c.attr("unit");
+    if feature.name == "smm" && feature.attr("state") == Some("off") {
+        // libvirt reads no TSEG size for SMM switched off: a size that
+        // does not read is kept as written (see put_feature_size).
+        return Ok(text.trim().parse().ok().map(|value| FeatureSize {
+            value,
+            unit: unit.map(str::to_string),
+        }));
+    }
+    let hpt = || XmlError::Unsupported("Unable to parse HPT maxpagesize setting".into());
+    let value = match text.trim().parse::<u64>() {
+        Ok(v) => v,
+        Err(_) if feature.name == "hpt" => return Err(hpt()),
+        // An empty <tseg/> is read as no size at all.
+        Err(_) if feature.name == "smm" && text.trim().is_empty() => return Ok(None),
+        Err(_) => {
+            let xpath = match feature.name.as_str() {
+                "smm" => "string(./features/smm/tseg)",
+                _ => "./tb-cache",
+            };
+            return Err(XmlError::InvalidValue {
+                value: text,
+                xpath: xpath.into(),
+            });
+        }
+    };
+    if let Some(u) = unit {
+        let scale = crate::unit_scale(u).map_err(|e| match feature.name.as_str() {
+            "hpt" => hpt(),
+            _ => e,
+        })?;
+        if value.checked_mul(scale).is_none() {
+            return Err(XmlError::Overflow(format!("value too large: {value}{u}")));
+        }
+    }
+    Ok(Some(FeatureSize {
+        value,
+        unit: unit.map(str::to_string),
+    }))
+}
+
+/// Write `size` as the size child of feature `el`.
+fn put_feature_size(el: &mut Element, size: Option<&FeatureSize>) {
+    let Some(&(_, child)) = SIZED_FEATURES.iter().find(|(f, _)| *f == el.name) else {
+        return;
+    };
+    match size {
+        Some(s) => with_child(el, child, |c| {
+            String::write(c, "unit", s.unit.as_ref());
+            u64::write(c, TEXT, Some(&s.value));
+        }),
+        // Only a child that reads as a size goes: one libvirt does not
+        // read (under SMM switched off) stays as written.
+        None => el.children.retain(|n| {
+            !matches!(n, Node::Element(c) if c.name == child && c.text().trim().parse::<u64>().is_ok())
+        }),
+    }
+}
+
+/// `<features><capabilities>`: the process capabilities a container keeps
+/// (`policy`: what it starts from; each child switches one on or off).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProcessCapabilities {
+    /// `policy=`: default, allow, deny.
+    pub policy: Option<String>,
+    /// The capabilities named (`<sys_admin state='on'/>`): name and
+    /// `state=on|off` (on when absent), in order.
+    pub caps: Vec<(String, Option<String>)>,
+}
+
+/// The Linux capabilities libvirt 9.0 knows (`virDomainProcessCapsFeature`),
+/// in its order.
+pub(crate) const PROCESS_CAPS: &[&str] = &[
+    "audit_control",
+    "audit_write",
+    "block_suspend",
+    "chown",
+    "dac_override",
+    "dac_read_search",
+    "fowner",
+    "fsetid",
+    "ipc_lock",
+    "ipc_owner",
+    "kill",
+    "lease",
+    "linux_immutable",
+    "mac_admin",
+    "mac_override",
+    "mknod",
+    "net_admin",
+    "net_bind_service",
+    "net_broadcast",
+    "net_raw",
+    "setgid",
+    "setfcap",
+    "setpcap",
+    "setuid",
+    "sys_admin",
+    "sys_boot",
+    "sys_chroot",
+    "sys_module",
+    "sys_nice",
+    "sys_pacct",
+    "sys_ptrace",
+    "sys_rawio",
+    "sys_resource",
+    "sys_time",
+    "sys_tty_config",
+    "syslog",
+    "wake_alarm",
+];
+
+impl ProcessCapabilities {
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let policy = choice(el, "policy", &["default", "allow", "deny"])?;
+        let mut caps = Vec::new();
+        for c in el.elements() {
+            if !PROCESS_CAPS.contains(&c.name.as_str()) {
+                return Err(XmlError::Unsupported(format!(
+                    "unexpected capability feature '{}'",
+                    c.name
+                )));
+            }
+            caps.push((c.name.clone(), choice(c, "state", &["on", "off"])?));
+        }
+        Ok(ProcessCapabilities { policy, caps })
+    }
+
+    fn write_to(&self, el: &mut Element) {
+        put(el, "policy", self.policy.as_deref());
+        let named: Vec<HypervFeature> = self
+            .caps
+            .iter()
+            .map(|(name, state)| HypervFeature {
+                name: name.clone(),
+                state: state.clone(),
+                ..HypervFeature::default()
+            })
+            .collect();
+        sync_named(el, &named);
+    }
+}
+
+/// Make `el`'s element children the features `list` names, in place: the
+/// ones not listed go, listed ones are updated where they are or added at
+/// the end.
+fn sync_named(el: &mut Element, list: &[HypervFeature]) {
+    el.children
+        .retain(|n| matches!(n, Node::Element(c) if list.iter().any(|h| h.name == c.name)));
+    for h in list {
+        with_child(el, &h.name, |c| h.write_to(c));
+    }
+}
+
+/// The features `<xen>` holds, read with libvirt's errors: a state on
+/// each, and passthrough's mode.
+fn xen_features(el: &Element) -> Result<Vec<HypervFeature>, XmlError> {
+    let mut list = Vec::new();
+    for x in el.elements() {
+        if !matches!(x.name.as_str(), "e820_host" | "passthrough") {
+            return Err(XmlError::Unsupported(format!(
+                "unsupported Xen feature: {}",
+                x.name
+            )));
+        }
+        let state = required_state(x)?;
+        let value = match x.name.as_str() {
+            "passthrough" => {
+                choice(x, "mode", &["sync_pt", "share_pt"])?.map(|m| ("mode".to_string(), m))
+            }
+            _ => None,
+        };
+        list.push(HypervFeature {
+            name: x.name.clone(),
+            state: Some(state),
+            value,
+            ..HypervFeature::default()
+        });
+    }
+    Ok(list)
+}
+
+/// `state=on|off` that must be there.
+fn required_state(el: &Element) -> Result<String, XmlError> {
+    choice(el, "state", &["on", "off"])?.ok_or_else(|| {
+        XmlError::Invalid(format!(
+            "Missing required attribute 'state' in element '{}'",
+            el.name
+        ))
+    })
 }
 
 /// `<features><hyperv>` children: `<relaxed state='on'/>`, `<spinlocks state='on' retries='4096'/>`, ...
@@ -26,6 +246,26 @@ pub struct HypervFeature {
     pub state: Option<String>,
     /// The second attribute some carry (`retries=`, `value=`), as (name, value).
     pub value: Option<(String, String)>,
+    /// `<stimer><direct state=on|off>`: direct-mode synthetic timers.
+    pub direct: Option<String>,
+}
+
+impl HypervFeature {
+    /// Write the feature's attributes (and `<direct>`) into `el`.
+    fn write_to(&self, el: &mut Element) {
+        put(el, "state", self.state.as_deref());
+        if let Some((k, v)) = &self.value {
+            put(el, k, Some(v));
+        }
+        match &self.direct {
+            Some(state) => with_child(el, "direct", |d| put(d, "state", Some(state))),
+            // A `<direct/>` without a state (under a timer that is off,
+            // where libvirt reads nothing) stays as written.
+            None => el.children.retain(
+                |n| !matches!(n, Node::Element(d) if d.name == "direct" && d.attr("state").is_some()),
+            ),
+        }
+    }
 }
 
 /// `<features>`.
@@ -40,6 +280,11 @@ pub struct Features {
     /// The other `<kvm>` children (`<hint-dedicated state='on'/>`,
     /// `<dirty-ring state='on' size='4096'/>`, ...), in order.
     pub kvm: Vec<HypervFeature>,
+    /// `<xen>`: `<e820_host>` and `<passthrough>` (`mode=` as its value),
+    /// in order.
+    pub xen: Option<Vec<HypervFeature>>,
+    /// `<capabilities>` (containers).
+    pub capabilities: Option<ProcessCapabilities>,
 }
 
 /// The flag features whose `state=on|off` libvirt 9.0 reads (and checks).
@@ -73,10 +318,28 @@ impl Features {
                     let mut list = Vec::new();
                     for h in e.elements() {
                         let value = h.attrs.iter().find(|(k, _)| k != "state").cloned();
+                        let state = choice(h, "state", &["on", "off"])?;
+                        let mut direct = None;
+                        // libvirt reads a timer's children only when it is on.
+                        let on = state.as_deref() == Some("on");
+                        for d in h.elements().filter(|_| h.name == "stimer") {
+                            direct = match (on, d.name.as_str()) {
+                                (true, "direct") => Some(required_state(d)?),
+                                (true, _) => {
+                                    return Err(XmlError::Unsupported(format!(
+                                        "unsupported Hyper-V stimer feature: {}",
+                                        d.name
+                                    )))
+                                }
+                                (false, "direct") => attr(d, "state"),
+                                (false, _) => direct,
+                            };
+                        }
                         list.push(HypervFeature {
                             name: h.name.clone(),
-                            state: choice(h, "state", &["on", "off"])?,
+                            state,
                             value,
+                            direct,
                         });
                     }
                     f.hyperv = Some((attr(e, "mode"), list));
@@ -91,10 +354,13 @@ impl Features {
                             name: k.name.clone(),
                             state: choice(k, "state", &["on", "off"])?,
                             value: k.attrs.iter().find(|(n, _)| n != "state").cloned(),
+                            direct: None,
                         });
                     }
                 }
-                _ if e.children.is_empty() => {
+                "xen" => f.xen = Some(xen_features(e)?),
+                "capabilities" => f.capabilities = Some(ProcessCapabilities::from_element(e)?),
+                _ if e.children.is_empty() || SIZED_FEATURES.iter().any(|(n, _)| *n == e.name) => {
                     // libvirt reads `state` only of the features that
                     // can be switched off; the others ignore it.
                     let state = if TRISTATE_FEATURES.contains(&e.name.as_str()) {
@@ -109,6 +375,7 @@ impl Features {
                         name: e.name.clone(),
                         state,
                         value: e.attrs.iter().find(|(k, _)| k != "state").cloned(),
+                        size: feature_size(e)?,
                     })
                 }
                 _ => {}
@@ -120,9 +387,10 @@ impl Features {
     /// Write the features into `<features>`' children, in place: flags not
     /// listed go, new ones are added at the end.
     pub fn write_to(&self, els: &mut Vec<Element>) {
+        let sized = |e: &Element| SIZED_FEATURES.iter().any(|(n, _)| *n == e.name);
         els.retain(|e| {
-            !e.children.is_empty()
-                || matches!(e.name.as_str(), "hyperv" | "kvm")
+            (!e.children.is_empty() && !sized(e))
+                || matches!(e.name.as_str(), "hyperv" | "kvm" | "xen" | "capabilities")
                 || self.flags.iter().any(|f| f.name == e.name)
         });
         // A new flag follows the one listed before it (or goes last), so
@@ -134,6 +402,7 @@ impl Features {
                 if let Some((k, v)) = &flag.value {
                     put(e, k, Some(v));
                 }
+                put_feature_size(e, flag.size.as_ref());
             };
             let at = match els.iter().position(|e| e.name == flag.name) {
                 Some(i) => i,
@@ -152,17 +421,7 @@ impl Features {
             Some((mode, list)) => {
                 let write = |e: &mut Element| {
                     put(e, "mode", mode.as_deref());
-                    e.children.retain(
-                        |n| matches!(n, Node::Element(c) if list.iter().any(|h| h.name == c.name)),
-                    );
-                    for h in list {
-                        with_child(e, &h.name, |c| {
-                            put(c, "state", h.state.as_deref());
-                            if let Some((k, v)) = &h.value {
-                                put(c, k, Some(v));
-                            }
-                        });
-                    }
+                    sync_named(e, list);
                 };
                 match els.iter_mut().find(|e| e.name == "hyperv") {
                     Some(e) => write(e),
@@ -185,12 +444,7 @@ impl Features {
                 Node::Text(_) => true,
             });
             for k in &self.kvm {
-                with_child(e, &k.name, |c| {
-                    put(c, "state", k.state.as_deref());
-                    if let Some((n, v)) = &k.value {
-                        put(c, n, Some(v));
-                    }
-                });
+                with_child(e, &k.name, |c| k.write_to(c));
             }
         };
         match els.iter_mut().find(|e| e.name == "kvm") {
@@ -203,5 +457,30 @@ impl Features {
             None => {}
         }
         els.retain(|e| !(e.name == "kvm" && e.children.is_empty()));
+        write_part(els, "xen", self.xen.as_ref(), |list, e| sync_named(e, list));
+        write_part(els, "capabilities", self.capabilities.as_ref(), |c, e| {
+            c.write_to(e)
+        });
+    }
+}
+
+/// Write `part` into the feature called `name` (added at the end when
+/// missing), or remove that feature for `None`.
+fn write_part<T>(
+    els: &mut Vec<Element>,
+    name: &str,
+    part: Option<&T>,
+    write: impl Fn(&T, &mut Element),
+) {
+    match part {
+        Some(p) => match els.iter_mut().find(|e| e.name == name) {
+            Some(e) => write(p, e),
+            None => {
+                let mut e = Element::new(name);
+                write(p, &mut e);
+                els.push(e);
+            }
+        },
+        None => els.retain(|e| e.name != name),
     }
 }

@@ -260,11 +260,70 @@ pub struct MemoryBacking {
     pub nosharepages: bool,
     /// `<locked/>`.
     pub locked: bool,
+    /// `<source type=...>`: file, anonymous, memfd.
+    pub source_type: Option<String>,
+    /// `<access mode=...>`: shared, private.
+    pub access_mode: Option<String>,
+    /// `<allocation mode=...>`: immediate, ondemand.
+    pub allocation_mode: Option<String>,
+    /// `<allocation threads=...>`: how many threads preallocate memory.
+    pub allocation_threads: Option<u32>,
+    /// `<discard/>`: memory is discarded when the guest frees it.
+    pub discard: bool,
+}
+
+/// `<memoryBacking>` children holding one enumerated attribute, with the
+/// values libvirt knows: (child, attribute, values).
+const BACKING_CHOICES: [(&str, &str, &[&str]); 3] = [
+    ("source", "type", &["file", "anonymous", "memfd"]),
+    ("access", "mode", &["shared", "private"]),
+    ("allocation", "mode", &["immediate", "ondemand"]),
+];
+
+/// Set attribute `attr` of the first child `child` of `el` (added when
+/// missing); `None` removes the attribute, and the child when nothing else
+/// is left on it.
+fn put_child_attr(el: &mut Element, child: &str, attr: &str, value: Option<&str>) {
+    match value {
+        Some(v) => with_child(el, child, |c| put(c, attr, Some(v))),
+        None => {
+            if let Some(c) = child_mut(el, child) {
+                if c.attr(attr).is_none() {
+                    return; // stays as written
+                }
+                put(c, attr, None);
+                if c.attrs.is_empty() && c.children.is_empty() {
+                    remove_children(el, child);
+                }
+            }
+        }
+    }
 }
 
 impl View for MemoryBacking {
     const TAG: &'static str = "memoryBacking";
     fn from_element(el: &Element) -> Result<Self, XmlError> {
+        // libvirt reads the source, access and allocation before the
+        // huge pages, each unknown value with its own words.
+        let mut chosen = [None, None, None];
+        for (slot, (child, attr, allowed)) in chosen.iter_mut().zip(BACKING_CHOICES) {
+            *slot = match el.child(child).and_then(|c| c.attr(attr)) {
+                None => None,
+                Some(v) if allowed.contains(&v) => Some(v.to_string()),
+                Some(v) => {
+                    return Err(XmlError::Unsupported(format!(
+                        "unknown memoryBacking/{child}/{attr} '{v}'"
+                    )))
+                }
+            };
+        }
+        let [source_type, access_mode, allocation_mode] = chosen;
+        let allocation_threads = match el.child("allocation") {
+            Some(a) => uint::<u32>(a, "threads").map_err(|_| {
+                XmlError::Invalid("Failed to parse memory allocation threads".into())
+            })?,
+            None => None,
+        };
         let mut pages = Vec::new();
         if let Some(h) = el.child("hugepages") {
             for p in h.children_named("page") {
@@ -290,6 +349,11 @@ impl View for MemoryBacking {
             pages,
             nosharepages: el.child("nosharepages").is_some(),
             locked: el.child("locked").is_some(),
+            source_type,
+            access_mode,
+            allocation_mode,
+            allocation_threads,
+            discard: el.child("discard").is_some(),
         })
     }
     fn write_to(&self, el: &mut Element) {
@@ -304,7 +368,19 @@ impl View for MemoryBacking {
         } else {
             remove_children(el, "hugepages");
         }
-        for (flag, name) in [(self.nosharepages, "nosharepages"), (self.locked, "locked")] {
+        let chosen = [&self.source_type, &self.access_mode, &self.allocation_mode];
+        for (value, (child, attr, _)) in chosen.into_iter().zip(BACKING_CHOICES) {
+            put_child_attr(el, child, attr, value.as_deref());
+        }
+        match self.allocation_threads {
+            Some(t) => with_child(el, "allocation", |a| put_num(a, "threads", Some(t))),
+            None => put_child_attr(el, "allocation", "threads", None),
+        }
+        for (flag, name) in [
+            (self.nosharepages, "nosharepages"),
+            (self.locked, "locked"),
+            (self.discard, "discard"),
+        ] {
             if !flag {
                 remove_children(el, name);
             } else if el.child(name).is_none() {
