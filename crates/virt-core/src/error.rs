@@ -170,6 +170,8 @@ numbered_enum! {
         Overflow = 82,
         /// The operation is not supported.
         OperationUnsupported = 84,
+        /// The guest agent did not answer, or is not connected.
+        AgentUnresponsive = 86,
         /// The resource is busy.
         ResourceBusy = 87,
         /// Access denied.
@@ -494,6 +496,10 @@ impl ErrorCode {
             OperationAborted => ("operation aborted", "operation aborted: {}"),
             Overflow => ("numerical overflow", "numerical overflow: {}"),
             OperationUnsupported => ("Operation not supported", "Operation not supported: {}"),
+            AgentUnresponsive => (
+                "Guest agent is not responding",
+                "Guest agent is not responding: {}",
+            ),
             ResourceBusy => ("resource busy", "resource busy: {}"),
             AccessDenied => ("access denied", "access denied: {}"),
             StorageVolExist => (

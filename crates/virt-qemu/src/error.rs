@@ -79,6 +79,9 @@ pub enum QemuError {
     /// An operation timed out.
     #[error("Timed out during operation: {0}")]
     Timeout(String),
+    /// The guest agent is not connected or did not answer.
+    #[error("Guest agent is not responding: {0}")]
+    AgentUnresponsive(String),
     /// A device a call names is not in the definition.
     #[error("device not found: {0}")]
     DeviceMissing(String),
@@ -127,6 +130,7 @@ impl DriverError for QemuError {
             BadUri(_) => ErrorCode::NoConnect,
             AccessDenied(_) => ErrorCode::AccessDenied,
             Timeout(_) => ErrorCode::OperationTimeout,
+            AgentUnresponsive(_) => ErrorCode::AgentUnresponsive,
             NoSnapshot(_) => ErrorCode::NoDomainSnapshot,
             RevertRisky(_) => ErrorCode::SnapshotRevertRisky,
         };

@@ -6,6 +6,8 @@
 //!   over QMP, cached on disk), for the capabilities XML.
 //! - [`domcaps`]: the domain capabilities of one binary and machine type.
 //! - [`qmp`]: the QMP monitor protocol (codec + blocking client).
+//! - [`agent`]: the QEMU guest agent's protocol (sync, file system
+//!   freeze and thaw) over the host end of its virtio channel.
 //! - [`process`]: spawning, reaping and watching QEMU (pidfd, no polling).
 //! - [`state`]: definitions and runtime records on disk, locks.
 //! - [`QemuDriver`]: the [`virt_core::Driver`] implementation.
@@ -20,6 +22,7 @@
 //! that `virt_core::Connect::open` serves `qemu:` URIs.
 #![warn(missing_docs)]
 
+pub mod agent;
 pub mod argv;
 pub mod capabilities;
 pub mod domcaps;

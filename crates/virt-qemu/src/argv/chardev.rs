@@ -4,7 +4,9 @@
 use super::*;
 use virt_xml::{CharProtocol, CharSource, CharTarget};
 
-/// The id QEMU knows a character device by: `charserial0`, `charparallel0`.
+/// The id QEMU knows a character device by: `charserial0`, `charparallel0`,
+/// `charchannel0` (channels numbered in the order the definition lists
+/// them).
 pub fn chardev_id(kind: &str, port: u32) -> String {
     format!("char{kind}{port}")
 }
@@ -158,7 +160,7 @@ pub(super) fn chardev_options(chardevs: &[CharDev], b: &mut Builder) -> QemuResu
                         )))
                     }
                 }
-                let id = format!("charchannel{channel_i}");
+                let id = chardev_id("channel", channel_i);
                 b.push2("-chardev", chardev_backend(c, &id)?);
                 virtio_serial(b);
                 // Port 0 of the bus is the console's; channels count from 1.

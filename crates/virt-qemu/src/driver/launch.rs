@@ -77,6 +77,11 @@ pub(super) fn channel_paths(def: &mut DomainDef, dir: &Path) -> QemuResult<bool>
         }
         let target = c.part::<CharTarget>()?.unwrap_or_default();
         let mut source = c.part::<CharSource>()?.unwrap_or_default();
+        // Without a source at all the socket is QEMU's to listen on, as
+        // libvirt settles it.
+        if source.path.is_none() && source.mode.is_none() {
+            source.mode = Some("bind".into());
+        }
         let (Some("virtio"), Some(target_name), None, Some("bind")) = (
             target.target_type.as_deref(),
             target.name.as_deref(),

@@ -21,6 +21,7 @@ mod job;
 mod launch;
 mod memory;
 mod node;
+mod quiesce;
 mod save;
 mod screen;
 mod snapshot;

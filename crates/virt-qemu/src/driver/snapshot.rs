@@ -169,13 +169,30 @@ impl QemuDriver {
                 | cf::ATOMIC
                 | cf::HALT
                 | cf::LIVE
+                | cf::QUIESCE
                 | cf::VALIDATE,
             "qemuDomainSnapshotCreateXML",
         )?;
+        // libvirt's VIR_REQUIRE_FLAG_RET: the bare message, no prefix.
+        let requires = |needed: &str, by: &str| {
+            let mut e = virt_core::Error::flags_arg(
+                "qemuDomainSnapshotCreateXML",
+                format!("Flag '{needed}' is required by flag '{by}'"),
+            );
+            e.domain = ErrorDomain::Qemu;
+            QemuError::Driver(e)
+        };
+        if flags & cf::QUIESCE != 0 && flags & cf::DISK_ONLY == 0 {
+            return Err(requires(
+                "VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY",
+                "VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE",
+            ));
+        }
         let redefine = flags & cf::REDEFINE != 0;
         if flags & cf::CURRENT != 0 && !redefine {
-            return Err(QemuError::InvalidArg(
-                "Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT' is required by flag 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE'".into(),
+            return Err(requires(
+                "VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT",
+                "VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE",
             ));
         }
         let d = self.open_domain(dom)?;

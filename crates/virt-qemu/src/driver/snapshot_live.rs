@@ -275,7 +275,6 @@ impl QemuDriver {
         flags: u32,
     ) -> QemuResult<()> {
         use virt_core::snapshot_create_flags as cf;
-        let reuse = flags & cf::REUSE_EXT != 0;
         let memory = match snap.memory.as_ref() {
             Some(m) if m.snapshot == "external" => m.file.clone(),
             Some(m) if m.snapshot != "no" => return Err(QemuError::Unsupported(
@@ -294,6 +293,39 @@ impl QemuDriver {
                 "mixing internal and external targets for a snapshot is not yet supported".into(),
             ));
         }
+        // Frozen before anything moves, thawed once the disks have: a
+        // guest whose agent froze nothing needs no thaw (libvirt's rule).
+        let mut agent = None;
+        if flags & cf::QUIESCE != 0 {
+            let mut a = self.guest_agent(d, domdef)?;
+            if a.fs_freeze()? > 0 {
+                agent = Some(a);
+            }
+        }
+        let taken = self.external_live_steps(d, snap, domdef, memory, flags);
+        if let Some(mut a) = agent {
+            let thawed = a.fs_thaw();
+            // A thaw's failure is reported only on an otherwise good
+            // snapshot.
+            if taken.is_ok() {
+                thawed?;
+            }
+        }
+        taken
+    }
+
+    /// [`QemuDriver::snapshot_external_live`] between the freeze and the
+    /// thaw: the memory image, then the disks.
+    fn external_live_steps(
+        &self,
+        d: &Opened,
+        snap: &mut SnapshotDef,
+        domdef: &DomainDef,
+        memory: Option<String>,
+        flags: u32,
+    ) -> QemuResult<()> {
+        use virt_core::snapshot_create_flags as cf;
+        let reuse = flags & cf::REUSE_EXT != 0;
         let rt = d.runtime()?;
         let was_running = d.obs.state == DomainState::Running;
         if let Some(file) = &memory {

@@ -778,3 +778,81 @@ fn external_memory_snapshots_of_a_running_guest() {
     d.undefine().expect("undefine");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// `--quiesce` as libvirt 9.0 answers it (checked against libvirtd 9.0
+/// on this machine): only with `--disk-only`; on a running guest the
+/// agent must be configured (a virtio channel named
+/// org.qemu.guest_agent.0) and connected (the guest has opened its end,
+/// which this OS-less guest never does), else nothing is made; a shut-off
+/// guest's disk-only snapshot needs no agent. The freeze and thaw
+/// themselves are tested on a fake agent in `agent`'s tests.
+#[test]
+fn quiesced_snapshots_need_the_guest_agent() {
+    let channel =
+        "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>";
+    let Some((root, img, c, mut d)) =
+        running_qcow2_guest("quiesce", "quiesce", &["qemu-img"], |_| {})
+    else {
+        return;
+    };
+    let snap = "<domainsnapshot><name>s1</name></domainsnapshot>";
+    let no_snapshot = |d: &virt_core::Domain| {
+        assert!(d.snapshot_lookup_by_name("s1", 0).is_err());
+        assert!(!root.join("disk.s1").exists());
+    };
+    let e = d
+        .snapshot_create_xml(snap, cf::QUIESCE)
+        .expect_err("needs disk-only");
+    assert_eq!(e.code, ErrorCode::InvalidArg);
+    assert_eq!(
+        e.message,
+        "Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY' is required by flag \
+         'VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE'"
+    );
+    let quiesce = cf::QUIESCE | cf::DISK_ONLY;
+    let e = d.snapshot_create_xml(snap, quiesce).expect_err("no agent");
+    assert_eq!(e.code, ErrorCode::ArgumentUnsupported);
+    assert_eq!(
+        e.message,
+        "argument unsupported: QEMU guest agent is not configured"
+    );
+    no_snapshot(&d);
+    d.destroy().expect("destroy");
+
+    // Shut off: an offline disk-only snapshot, no agent asked.
+    d.snapshot_create_xml(snap, quiesce)
+        .expect("offline quiesce");
+    assert!(root.join("disk.s1").exists());
+    d.snapshot_lookup_by_name("s1", 0)
+        .expect("s1")
+        .delete(df::METADATA_ONLY)
+        .expect("forget s1");
+    std::fs::remove_file(root.join("disk.s1")).expect("remove overlay");
+    let xml = d.xml_desc(0).expect("xml").replace(
+        &format!("{}.s1", img.with_extension("").display()),
+        &img.display().to_string(),
+    );
+    let xml = xml.replace("</devices>", &format!("{channel}</devices>"));
+    let mut d = c.define_xml(&xml).expect("redefine with the agent channel");
+    d.create().expect("start");
+    let e = d
+        .snapshot_create_xml(snap, quiesce)
+        .expect_err("agent absent");
+    assert_eq!(e.code, ErrorCode::AgentUnresponsive);
+    assert_eq!(
+        e.message,
+        "Guest agent is not responding: QEMU guest agent is not connected"
+    );
+    no_snapshot(&d);
+    d.suspend().expect("suspend");
+    let e = d.snapshot_create_xml(snap, quiesce).expect_err("paused");
+    assert_eq!(e.code, ErrorCode::OperationInvalid);
+    assert_eq!(
+        e.message,
+        "Requested operation is not valid: domain is not running"
+    );
+    no_snapshot(&d);
+    d.destroy().expect("destroy");
+    d.undefine().expect("undefine");
+    let _ = std::fs::remove_dir_all(&root);
+}
