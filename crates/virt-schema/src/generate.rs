@@ -15,6 +15,12 @@
 //! a `<uuid>` (so the dumps of both sides can be compared byte for byte).
 //! A *broken* document then gets one change: a value replaced by junk, an
 //! unknown attribute, a required child removed, or an element doubled.
+//!
+//! A [`Generator::steered`] generator (the schema coverage test's) makes
+//! valid documents only and leans toward the parts of the schema no
+//! document reported to it ([`Generator::reached`]) has used yet
+//! (`steer`); a plain one is not steered, so a seed's documents stay the
+//! same from run to run whatever the caller does with them.
 
 use std::collections::HashMap;
 
@@ -23,6 +29,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use virt_xml::{Element, Node};
 
 use crate::rng::{Grammar, NameClass, Pattern};
+use crate::steer::{paths_of, Steer};
 use crate::SchemaError;
 
 /// One generated document.
@@ -86,6 +93,8 @@ pub struct Generator<'g> {
     /// Whether a define can produce something (no notAllowed, no foreign
     /// namespace or anyName element on every path), memoised.
     generatable: HashMap<String, bool>,
+    /// For a steered generator, what its documents reached.
+    steer: Option<Steer>,
 }
 
 /// What one element's content gathers while it is generated.
@@ -103,6 +112,8 @@ struct Walk {
     elements: usize,
     depth: usize,
     refs: Vec<String>,
+    /// The element path being filled (`domain/devices/disk`).
+    at: String,
 }
 
 impl<'g> Generator<'g> {
@@ -112,6 +123,31 @@ impl<'g> Generator<'g> {
             grammar,
             seed,
             generatable: HashMap::new(),
+            steer: None,
+        }
+    }
+
+    /// A generator over `grammar` for the run `seed` that makes valid
+    /// documents only and steers each walk toward the element and
+    /// attribute paths no document reported through
+    /// [`Generator::reached`] has used yet: a choice prefers the
+    /// alternatives leading to such a path, an optional part leading to
+    /// one is taken more often. A path stops pulling once a few documents
+    /// used it without being reported (they are refused for some other
+    /// reason).
+    pub fn steered(grammar: &'g Grammar, seed: u64) -> Result<Self, SchemaError> {
+        Ok(Generator {
+            steer: Some(Steer::new(grammar)?),
+            ..Generator::new(grammar, seed)
+        })
+    }
+
+    /// Report `doc` as good (it parsed): the paths it uses are reached,
+    /// and a steered generator stops leaning toward them. A plain
+    /// generator ignores it.
+    pub fn reached(&mut self, doc: &Document) {
+        if let (Some(steer), Ok(root)) = (self.steer.as_mut(), virt_xml::parse_element(&doc.xml)) {
+            steer.reached(&paths_of(&root));
         }
     }
 
@@ -127,13 +163,16 @@ impl<'g> Generator<'g> {
             Config::default(),
             TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
         );
-        let broken = rng.below(4) == 3;
+        // The draw is made either way, so that steering changes nothing
+        // else of the walk's randomness.
+        let broken = rng.below(4) == 3 && self.steer.is_none();
         let mut walk = Walk {
             rng,
             runner,
             elements: 0,
             depth: 0,
             refs: Vec::new(),
+            at: String::new(),
         };
         let start = self
             .grammar
@@ -152,6 +191,9 @@ impl<'g> Generator<'g> {
             .ok_or_else(|| SchemaError::Grammar("the start pattern made no element".into()))?;
         let name = format!("gen{index}");
         make_definable(&mut root, &name, &mut walk.rng);
+        if let Some(steer) = self.steer.as_mut() {
+            steer.made(&paths_of(&root));
+        }
         let broken = if broken {
             Some(break_one(&mut root, &mut walk.rng))
         } else {
@@ -194,6 +236,29 @@ impl<'g> Generator<'g> {
         }
     }
 
+    /// How many still-wanted paths `p` leads to from where the walk is
+    /// (0 for a plain generator).
+    fn wanted(&mut self, p: &Pattern, walk: &Walk) -> usize {
+        let grammar = self.grammar;
+        match self.steer.as_mut() {
+            Some(steer) => steer.wanted(grammar, p, &walk.at),
+            None => 0,
+        }
+    }
+
+    /// Whether to take the optional part `q`: more often when it leads to
+    /// a path still wanted.
+    fn take(&mut self, q: &Pattern, walk: &mut Walk) -> bool {
+        if self.steer.is_some()
+            && walk.depth < MAX_DEPTH
+            && walk.elements < 2 * SOFT_ELEMENTS
+            && self.wanted(q, walk) > 0
+        {
+            return walk.rng.chance(0.6);
+        }
+        self.take_optional(walk)
+    }
+
     fn take_optional(&self, walk: &mut Walk) -> bool {
         if walk.depth >= MAX_DEPTH || walk.elements >= SOFT_ELEMENTS {
             return false;
@@ -215,8 +280,14 @@ impl<'g> Generator<'g> {
                 };
                 walk.elements += 1;
                 walk.depth += 1;
+                let outer = walk.at.len();
+                if !walk.at.is_empty() {
+                    walk.at.push('/');
+                }
+                walk.at.push_str(name);
                 let mut inner = Content::default();
                 let r = self.fill(content, &mut inner, walk);
+                walk.at.truncate(outer);
                 walk.depth -= 1;
                 r?;
                 let mut e = Element::new(name.clone());
@@ -242,21 +313,33 @@ impl<'g> Generator<'g> {
                 }
             }
             Pattern::Choice(v) => {
-                let options: Vec<&Pattern> = v.iter().filter(|q| self.can_make(q)).collect();
+                let mut options: Vec<&Pattern> = v.iter().filter(|q| self.can_make(q)).collect();
                 if options.is_empty() {
                     return Ok(());
+                }
+                if self.steer.is_some() {
+                    // The alternatives leading somewhere still wanted, when
+                    // there are any.
+                    let leading: Vec<&Pattern> = options
+                        .iter()
+                        .copied()
+                        .filter(|q| self.wanted(q, walk) > 0)
+                        .collect();
+                    if !leading.is_empty() {
+                        options = leading;
+                    }
                 }
                 let pick = options[walk.rng.below(options.len() as u64) as usize].clone();
                 self.fill(&pick, out, walk)?;
             }
             Pattern::Optional(q) => {
-                if self.can_make(q) && self.take_optional(walk) {
+                if self.can_make(q) && self.take(q, walk) {
                     self.fill(q, out, walk)?;
                 }
             }
             Pattern::ZeroOrMore(q) => {
                 if self.can_make(q) {
-                    while self.take_optional(walk) {
+                    while self.take(q, walk) {
                         self.fill(q, out, walk)?;
                         if walk.rng.chance(0.5) {
                             break;

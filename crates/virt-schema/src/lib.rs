@@ -6,7 +6,8 @@
 //!   attributes, choices, optional/zeroOrMore, data types, value lists),
 //!   includes and `combine` resolved.
 //! - [`generate`]: seeded random domain documents from the grammar, valid
-//!   ones and slightly broken ones (one value or element changed).
+//!   ones and slightly broken ones (one value or element changed), or
+//!   valid ones steered toward the schema's unreached parts (`steer`).
 //! - [`diff`]: the differential run: each document defined and dumped
 //!   (`dumpxml --inactive`) by our test driver and by Debian's virsh on
 //!   `test:///default` (many documents per virsh process), and the verdicts
@@ -20,6 +21,7 @@ pub mod cases;
 pub mod diff;
 pub mod generate;
 pub mod rng;
+mod steer;
 
 /// Where Debian's libvirt-clients installs the domain schema.
 pub const DOMAIN_SCHEMA: &str = "/usr/share/libvirt/schemas/domain.rng";

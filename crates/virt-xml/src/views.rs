@@ -313,6 +313,13 @@ fn remove_children(el: &mut Element, name: &str) {
         .retain(|n| !matches!(n, Node::Element(e) if e.name == name));
 }
 
+/// Remove the children called `name` that carry attribute `attr`: one
+/// without it (read into nothing, as libvirt reads it) stays as written.
+fn remove_children_with(el: &mut Element, name: &str, attr: &str) {
+    el.children
+        .retain(|n| !matches!(n, Node::Element(e) if e.name == name && e.attr(attr).is_some()));
+}
+
 /// Update the children called `name` from `items` in place, by position:
 /// surplus ones go, new ones follow the last of them (or close the element).
 fn sync_children<T>(el: &mut Element, name: &str, items: &[T], write: impl Fn(&T, &mut Element)) {
@@ -1274,6 +1281,16 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Devices, "memory") => read::<MemoryDevice>(el),
         (Parent::Devices, "shmem") => read::<Shmem>(el),
         (Parent::Devices, "panic") => read::<Panic>(el),
+        (Parent::Devices, "iommu") => {
+            read::<Iommu>(el)?;
+            el.children_named("driver").try_for_each(IommuDriver::check)
+        }
+        (Parent::Devices, "vsock") => {
+            read::<Vsock>(el)?;
+            el.children_named("cid").try_for_each(VsockCid::check)?;
+            el.children_named("driver")
+                .try_for_each(VirtioOptions::check)
+        }
         _ => Ok(()),
     }
 }

@@ -331,8 +331,9 @@ fn coverage_spelling(schema_path: &str) -> String {
 
 /// Coverage of libvirt's schema rather than of the corpus: documents
 /// generated from libvirt 9.0's domain schema (virt-schema's seeded
-/// generator, valid ones only) are parsed, and the paths they use are
-/// split into typed and not typed, as for the corpus. Prints how many of
+/// generator, steered toward the paths no parsed document has used yet)
+/// are parsed, and the paths they use are split into typed and not typed,
+/// as for the corpus. Prints how many of
 /// the schema's element and attribute paths the documents reached, how
 /// many of those are typed, and what is left, most used first. Fails when
 /// a typed view does not write a generated element back unchanged.
@@ -353,7 +354,10 @@ fn schema_typed_coverage() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
-    let mut generator = virt_schema::generate::Generator::new(&grammar, 1);
+    let mut generator = match virt_schema::generate::Generator::steered(&grammar, 1) {
+        Ok(g) => g,
+        Err(e) => panic!("{e}"),
+    };
     let (mut parsed, mut failed) = (0, Vec::new());
     let mut uses: BTreeMap<String, usize> = BTreeMap::new();
     let mut typed_all = BTreeSet::new();
@@ -362,6 +366,7 @@ fn schema_typed_coverage() {
         if doc.broken.is_some() || parse_domain(&doc.xml).is_err() {
             continue;
         }
+        generator.reached(&doc);
         parsed += 1;
         match paths_of(&doc.xml) {
             Ok((used, typed)) => {

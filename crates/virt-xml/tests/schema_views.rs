@@ -1,8 +1,8 @@
 //! Typed views of the parts of libvirt's domain schema that generated
 //! documents reach beyond the corpus: a container's `<capabilities>`,
 //! `<xen>` features, the sizes of `<hpt>`, `<smm>` and `<tcg>`, Hyper-V's
-//! direct timers, and `<memoryBacking>`'s source, access, allocation and
-//! discard. Each bad value is refused with the words virsh 9.0 prints for
+//! direct timers, `<memoryBacking>`'s source, access, allocation and
+//! discard, and the IOMMU, vsock and shared memory devices. Each bad value is refused with the words virsh 9.0 prints for
 //! the same definition on test:///default; each view survives being
 //! written fresh, written back in place, and a define/dump round trip.
 
@@ -17,6 +17,11 @@ const BASE: &str = "<domain type='test'>\n  <name>g</name>\n  <memory unit='KiB'
 /// BASE with `xml` among the top-level elements.
 fn top(xml: &str) -> String {
     BASE.replace("  <devices>", &format!("  {xml}\n  <devices>"))
+}
+
+/// BASE with `xml` among the devices.
+fn device(xml: &str) -> String {
+    BASE.replace("  <devices>", &format!("  <devices>\n    {xml}"))
 }
 
 fn features(xml: &str) -> String {
@@ -117,6 +122,13 @@ fn bad_values_get_libvirt_errors() {
             backing("<allocation threads='4294967296'/>"),
             "XML error: Failed to parse memory allocation threads",
         ),
+        (device("<iommu model='intel'><driver aw_bits='0x55'/></iommu>"), "XML error: Invalid value for attribute 'aw_bits' in element 'driver': '0x55'. Expected non-negative integer value"),
+        (device("<iommu model='intel'><driver intremap='x'/></iommu>"), "XML error: Invalid value for attribute 'intremap' in element 'driver': 'x'."),
+        (device("<vsock model='x'/>"), "XML error: Invalid value for attribute 'model' in element 'vsock': 'x'."),
+        (device("<vsock model='virtio'><cid auto='x'/></vsock>"), "XML error: Invalid value for attribute 'auto' in element 'cid': 'x'."),
+        (device("<vsock model='virtio'><driver iommu='x'/></vsock>"), "XML error: Invalid value for attribute 'iommu' in element 'driver': 'x'."),
+        (device("<shmem name='a'><msi/></shmem>"), "XML error: msi option is only supported with a server"),
+        (device("<shmem name='a'><model type='x'/><msi/></shmem>"), "XML error: Invalid value for attribute 'type' in element 'model': 'x'."),
         // libvirt reads the source before the huge pages.
         (
             backing("<hugepages><page size='x'/></hugepages><source type='x'/>"),

@@ -411,7 +411,7 @@ impl View for Tpm {
             put(b, "persistent_state", self.persistent_state.as_deref());
             match &self.device_path {
                 Some(p) => with_child(b, "device", |d| put(d, "path", Some(p))),
-                None => remove_children(b, "device"),
+                None => remove_children_with(b, "device", "path"),
             }
             match &self.encryption_secret {
                 Some(s) => with_child(b, "encryption", |e| put(e, "secret", Some(s))),

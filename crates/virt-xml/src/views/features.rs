@@ -2,7 +2,9 @@
 //! `<pmu state='off'/>`, `<smm state='on'><tseg>`, ...), `<hyperv>`,
 //! `<kvm>`, `<xen>` and a container's `<capabilities>`.
 
-use super::{attr, choice, put, remove_children, with_child, AttrValue, TEXT};
+use super::{
+    attr, choice, put, remove_children, remove_children_with, with_child, AttrValue, TEXT,
+};
 use crate::error::XmlError;
 use crate::model::{Element, Node};
 
@@ -261,9 +263,7 @@ impl HypervFeature {
             Some(state) => with_child(el, "direct", |d| put(d, "state", Some(state))),
             // A `<direct/>` without a state (under a timer that is off,
             // where libvirt reads nothing) stays as written.
-            None => el.children.retain(
-                |n| !matches!(n, Node::Element(d) if d.name == "direct" && d.attr("state").is_some()),
-            ),
+            None => remove_children_with(el, "direct", "state"),
         }
     }
 }

@@ -922,6 +922,8 @@ pub struct Shmem {
     pub size: Option<ScaledSize>,
     /// `<server>` present (doorbell), with its `path=` when given.
     pub server: Option<Option<String>>,
+    /// `<msi>` present (only with a server, libvirt says).
+    pub msi: bool,
     /// `<msi vectors=...>`.
     pub msi_vectors: Option<u32>,
     /// `<msi ioeventfd=on|off>`.
@@ -932,7 +934,8 @@ impl View for Shmem {
     const TAG: &'static str = "shmem";
     fn from_element(el: &Element) -> Result<Self, XmlError> {
         let msi = el.child("msi");
-        Ok(Shmem {
+        let shmem = Shmem {
+            msi: msi.is_some(),
             name: String::read(el, "name", &[])?,
             role: String::read(el, "role", &["master", "peer"])?,
             model: match el.child("model") {
@@ -953,7 +956,14 @@ impl View for Shmem {
                 .map(|m| String::read(m, "ioeventfd", &["on", "off"]))
                 .transpose()?
                 .flatten(),
-        })
+        };
+        // Read last, as libvirt checks it.
+        if shmem.msi && shmem.server.is_none() {
+            return Err(XmlError::Invalid(
+                "msi option is only supported with a server".into(),
+            ));
+        }
+        Ok(shmem)
     }
     fn write_to(&self, el: &mut Element) {
         String::write(el, "name", self.name.as_ref());
@@ -967,7 +977,7 @@ impl View for Shmem {
             Some(p) => with_child(el, "server", |c| put(c, "path", p.as_deref())),
             None => remove_children(el, "server"),
         }
-        if self.msi_vectors.is_some() || self.msi_ioeventfd.is_some() {
+        if self.msi || self.msi_vectors.is_some() || self.msi_ioeventfd.is_some() {
             with_child(el, "msi", |m| {
                 u32::write(m, "vectors", self.msi_vectors.as_ref());
                 String::write(m, "ioeventfd", self.msi_ioeventfd.as_ref());
