@@ -4,8 +4,9 @@
 //! gets its DHCP lease from our dnsmasq, resolves a `<dns><host>` name,
 //! pings the bridge and the other guest (whose fixed address was added
 //! to the running network by `net-update`); `net-dhcp-leases` shows both;
-//! after the guests and the network are destroyed no bridge, tap,
-//! process, rule or file is left.
+//! domifstat counts each guest's traffic on its tap in this namespace
+//! (not the process's), as libvirt reads it; after the guests and the
+//! network are destroyed no bridge, tap, process, rule or file is left.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -198,6 +199,7 @@ fn run(root: &Path, guest: &(PathBuf, PathBuf)) {
         300,
     );
     wait_reports(&cb, &["lease 10.88.0.12/24", "ping 10.88.0.11 ok"], 300);
+    interface_counters(&a, &taps);
     let mut leased: Vec<String> = net
         .dhcp_leases(None, 0)
         .expect("leases")
@@ -252,4 +254,47 @@ fn run(root: &Path, guest: &(PathBuf, PathBuf)) {
         .filter(|n| !n.starts_with('.'))
         .collect();
     assert!(files.is_empty(), "files left: {files:?}");
+}
+
+/// The 16 counters of `dev` in this thread's namespace's /proc/net/dev.
+fn tap_counters(dev: &str) -> Vec<i64> {
+    let text = std::fs::read_to_string("/proc/thread-self/net/dev").expect("net/dev");
+    text.lines()
+        .find_map(|l| {
+            let (name, rest) = l.split_once(':')?;
+            (name.trim() == dev).then(|| {
+                rest.split_whitespace()
+                    .filter_map(|n| n.parse().ok())
+                    .collect()
+            })
+        })
+        .unwrap_or_else(|| panic!("{dev} not in this namespace's /proc/net/dev"))
+}
+
+/// domifstat of guest `a` on its tap, by the tap's name and by the MAC:
+/// the guest's DHCP and pings counted, received what the tap sent and
+/// sent what it received (libvirt swaps a tap's counters), between two
+/// reads of the tap's own counters.
+fn interface_counters(a: &virt_core::Domain, taps: &[String]) {
+    let xml = a.xml_desc(0).expect("live xml");
+    let tap = taps
+        .iter()
+        .find(|t| xml.contains(&format!("<target dev='{t}'/>")))
+        .unwrap_or_else(|| panic!("no tap of {taps:?} in\n{xml}"));
+    let before = tap_counters(tap);
+    let by_name = a.interface_stats(tap).expect("domifstat by tap name");
+    let by_mac = a
+        .interface_stats("52:54:00:aa:00:01")
+        .expect("domifstat by MAC");
+    let after = tap_counters(tap);
+    for s in [&by_name, &by_mac] {
+        assert!(s.rx_packets > 0 && s.tx_packets > 0, "{s:?}");
+        assert!(
+            (before[8]..=after[8]).contains(&s.rx_bytes),
+            "{s:?} {before:?} {after:?}"
+        );
+        assert!((before[9]..=after[9]).contains(&s.rx_packets), "{s:?}");
+        assert!((before[0]..=after[0]).contains(&s.tx_bytes), "{s:?}");
+        assert!((before[1]..=after[1]).contains(&s.tx_packets), "{s:?}");
+    }
 }

@@ -237,6 +237,13 @@ impl QemuDriver {
         // Taps are made before QEMU starts and held until it has them:
         // QEMU's copy keeps them alive, ours close when this returns.
         let taps = tap::open_taps(def, self.system)?;
+        // The live definition names each tap, as libvirt's does: domifstat
+        // and the interface statistics find the device by it.
+        for (iface, t) in def.devices.interfaces.iter_mut().zip(&taps) {
+            if let Some(t) = t {
+                iface.target_dev = Some(t.name.clone());
+            }
+        }
         let ctx = LaunchContext {
             emulator,
             monitor: MonitorSocket::Fd(process::MONITOR_FD),

@@ -5,7 +5,7 @@
 //! Each running domain costs one monitor session (query-balloon,
 //! query-cpus-fast, query-blockstats, query-block); CPU times come from
 //! /proc (the QEMU process and its vCPU threads), interface counters from
-//! /proc/net/dev for the guest's host-side device. A group that cannot be
+//! QEMU's /proc/PID/net/dev for the guest's host-side device. A group that cannot be
 //! read for a domain (a monitor that does not answer) is left out for that
 //! domain, as libvirt does, unless `ENFORCE_STATS` asked for it.
 
@@ -136,7 +136,7 @@ impl QemuDriver {
             vcpu_group(&mut p, &def, live, mon.as_mut());
         }
         if groups & ds::INTERFACE != 0 {
-            interface_group(&mut p, &def, live.is_some());
+            interface_group(&mut p, &def, live.map(|rt| rt.pid));
         }
         if groups & ds::BLOCK != 0 {
             block_group(&mut p, &def, mon.as_mut());
@@ -236,14 +236,22 @@ fn thread_schedstat(pid: i32, tid: i32) -> Option<(u64, u64)> {
 /// `net.count` and, for each interface with a host-side device that the
 /// kernel counts, its name and counters. The guest's receive is the
 /// device's transmit, as libvirt swaps them for tap devices.
-fn interface_group(p: &mut Params, def: &DomainDef, running: bool) {
-    if !running {
+///
+/// The counters are read in QEMU's network namespace (`pid`'s), where its
+/// taps were made: libvirt reads its own /proc/net/dev, the same place
+/// when the daemon started QEMU, but /proc/net is the namespace of the
+/// process's main thread, not of a thread that made its own namespace
+/// (or of another process asking).
+fn interface_group(p: &mut Params, def: &DomainDef, pid: Option<i32>) {
+    let Some(pid) = pid else {
         p.uint("net.count", 0);
         return;
-    }
+    };
     let ifaces = &def.devices.interfaces;
     p.uint("net.count", ifaces.len() as u32);
-    let dev = std::fs::read_to_string("/proc/net/dev").unwrap_or_default();
+    let dev = std::fs::read_to_string(format!("/proc/{pid}/net/dev"))
+        .or_else(|_| std::fs::read_to_string("/proc/thread-self/net/dev"))
+        .unwrap_or_default();
     for (i, iface) in ifaces.iter().enumerate() {
         let Some(name) = iface.target_dev.as_deref() else {
             continue;
