@@ -2,7 +2,8 @@
 //!
 //! - [`Connect`], [`Domain`], [`Network`], [`StoragePool`], [`StorageVol`],
 //!   [`Interface`], [`NodeDevice`], [`DomainSnapshot`],
-//!   [`DomainCheckpoint`]: the handles users hold.
+//!   [`DomainCheckpoint`]: the handles users hold; the last two are one
+//!   [`DomainMoment`] over a [`MomentKind`] ([`moment`]).
 //! - [`Driver`] and [`DriverStack`]: what a hypervisor backend implements,
 //!   and how several backends serve one URI.
 //! - [`Checked`]: the read-only refusal and argument checks every call
@@ -39,6 +40,7 @@ pub mod error;
 pub mod events;
 mod host;
 pub mod job;
+pub mod moment;
 pub mod registry;
 pub mod route;
 mod snapshot;
@@ -49,7 +51,6 @@ pub mod uri;
 
 pub use auth::{Authenticator, CallbackAuth, Credential, Terminal};
 pub use checked::Checked;
-pub use checkpoint::DomainCheckpoint;
 pub use connect::{
     default_uri, parse_uuid, Connect, Domain, Network, StoragePool, StorageVol, LIB_VERSION,
 };
@@ -67,9 +68,9 @@ pub use events::{
 };
 pub use host::{Interface, NodeDevice};
 pub use job::{job_operation, job_stats, job_type, DomainJobInfo, DomainJobStats};
+pub use moment::{DomainCheckpoint, DomainMoment, DomainSnapshot, MomentKind};
 pub use registry::{register_driver, DriverEntry, DriverOpener};
 pub use route::{Route, Routed};
-pub use snapshot::DomainSnapshot;
 pub use stream::{
     recv_flags, stream_flags, vol_download_flags, vol_upload_flags, Interrupt, Piece, Received,
     Screenshot, Stream, StreamEnds, StreamSink, StreamSource,

@@ -1,7 +1,8 @@
 //! Checkpoints on the built-in node, as libvirt 9.0's test driver keeps
 //! them (the expected answers were taken from Debian's libvirt 9.0).
 
-use super::{err, ok, private};
+use super::{err, ok, private, Connect, TestConnection, Uri};
+use std::sync::Arc;
 use virt_core::{
     checkpoint_create_flags as cf, checkpoint_delete_flags as df, checkpoint_list_flags as lf,
     checkpoint_xml_flags as xf, list_flags, ErrorCode, ErrorDomain,
@@ -151,5 +152,47 @@ fn checkpoint_refusals_change_nothing() {
     assert_eq!(
         e.message,
         "Requested operation is not valid: domain is not running"
+    );
+}
+
+/// A read-only connection may read a snapshot's or checkpoint's XML but
+/// not its secure parts, refused before the driver is asked, in the
+/// kind's own error domain, as libvirt's library refuses.
+#[test]
+fn moments_refuse_secure_xml_read_only() {
+    let node = match crate::node::Node::builtin() {
+        Ok(n) => Arc::new(n),
+        Err(e) => panic!("built-in node: {e}"),
+    };
+    let uri = ok(Uri::parse("test:///default"));
+    let open =
+        |ro| Connect::from_driver(Box::new(TestConnection::new(node.clone())), uri.clone(), ro);
+    let (rw, ro) = (open(false), open(true));
+    let rw_dom = ok(rw.lookup_by_name("test"));
+    ok(rw_dom.checkpoint_create_xml("<domaincheckpoint><name>c</name></domaincheckpoint>", 0));
+    let dom = ok(ro.lookup_by_name("test"));
+    let chk = ok(dom.checkpoint_lookup_by_name("c", 0));
+    assert!(ok(chk.xml_desc(0)).contains("<name>c</name>"));
+    let e = err(chk.xml_desc(xf::SECURE));
+    assert_eq!(
+        (e.code, e.domain, e.message.as_str()),
+        (
+            ErrorCode::OperationDenied,
+            ErrorDomain::DomainCheckpoint,
+            "operation forbidden: virDomainCheckpointGetXMLDesc with secure flag"
+        )
+    );
+    ok(ok(rw_dom.checkpoint_lookup_by_name("c", 0)).delete(0));
+    ok(rw_dom.snapshot_create_xml("<domainsnapshot><name>s</name></domainsnapshot>", 0));
+    let snap = ok(dom.snapshot_lookup_by_name("s", 0));
+    assert!(ok(snap.xml_desc(0)).contains("<name>s</name>"));
+    let e = err(snap.xml_desc(virt_core::xml_flags::SECURE));
+    assert_eq!(
+        (e.code, e.domain, e.message.as_str()),
+        (
+            ErrorCode::OperationDenied,
+            ErrorDomain::DomainSnapshot,
+            "operation forbidden: virDomainSnapshotGetXMLDesc with secure flag"
+        )
     );
 }
