@@ -6,28 +6,14 @@
 use crate::domains::DomainObj;
 use crate::driver::TestConnection;
 use crate::error::{check_flags, TestError, TestResult};
+use crate::moments::{find, handle};
 use crate::snapshots::now;
+use virt_core::moment::Checkpoint;
 use virt_core::{
-    checkpoint_create_flags as cf, checkpoint_delete_flags as df, checkpoint_list_flags as lf,
-    checkpoint_xml_flags as xf, DomainCheckpointRef, DomainRef, Result,
+    checkpoint_create_flags as cf, checkpoint_xml_flags as xf, DomainCheckpointRef, DomainRef,
+    Result,
 };
 use virt_xml::checkpoint::{parse_checkpoint, CheckpointDef, CheckpointFormat};
-
-/// The flags every listing takes.
-const LIST_FLAGS: u32 = lf::ROOTS | lf::TOPOLOGICAL | lf::FILTERS_ALL;
-
-fn find<'a>(obj: &'a DomainObj, name: &str) -> TestResult<&'a CheckpointDef> {
-    obj.checkpoints.get(name).ok_or_else(|| {
-        TestError::NoCheckpoint(format!("no domain checkpoint with matching name '{name}'"))
-    })
-}
-
-fn handle(obj: &DomainObj, name: &str) -> DomainCheckpointRef {
-    DomainCheckpointRef {
-        domain: obj.as_ref(),
-        name: name.to_string(),
-    }
-}
 
 impl TestConnection {
     /// `virDomainCheckpointCreateXML`.
@@ -74,7 +60,7 @@ impl TestConnection {
             obj.checkpoints.set_current(Some(&name));
             name
         };
-        Ok(handle(obj, &name))
+        Ok(handle::<Checkpoint>(obj, &name))
     }
 
     /// The REDEFINE half of `checkpoint_create`: libvirt's
@@ -122,8 +108,8 @@ impl TestConnection {
             xf::SECURE | xf::NO_DOMAIN | xf::SIZE,
             "testDomainCheckpointGetXMLDesc",
         )?;
-        self.with_checkpoints(&chk.domain, |obj| {
-            let def = find(obj, &chk.name)?;
+        self.with_dom(&chk.domain, |obj| {
+            let def = find::<Checkpoint>(obj, &chk.name)?;
             if flags & xf::SIZE != 0 && !obj.is_active() {
                 return Err(TestError::NotRunning);
             }
@@ -133,90 +119,5 @@ impl TestConnection {
                 size: flags & xf::SIZE != 0,
             }))
         })
-    }
-
-    /// The checkpoints a domain's (or, with `from`, a checkpoint's) listing
-    /// gives.
-    pub(crate) fn checkpoint_list(
-        &self,
-        dom: &DomainRef,
-        from: Option<&str>,
-        flags: u32,
-    ) -> Result<Vec<DomainCheckpointRef>> {
-        let function = match from {
-            None => "testDomainListAllCheckpoints",
-            Some(_) => "testDomainCheckpointListAllChildren",
-        };
-        check_flags(flags, LIST_FLAGS, function)?;
-        self.with_checkpoints(dom, |obj| {
-            if let Some(f) = from {
-                find(obj, f)?;
-            }
-            Ok(obj
-                .checkpoints
-                .list(from, flags)
-                .into_iter()
-                .map(|n| handle(obj, n))
-                .collect())
-        })
-    }
-
-    /// `virDomainCheckpointLookupByName`.
-    pub(crate) fn checkpoint_lookup(
-        &self,
-        dom: &DomainRef,
-        name: &str,
-        flags: u32,
-    ) -> Result<DomainCheckpointRef> {
-        check_flags(flags, 0, "testDomainCheckpointLookupByName")?;
-        self.with_checkpoints(dom, |obj| {
-            find(obj, name)?;
-            Ok(handle(obj, name))
-        })
-    }
-
-    /// `virDomainCheckpointGetParent`.
-    pub(crate) fn checkpoint_parent(
-        &self,
-        chk: &DomainCheckpointRef,
-        flags: u32,
-    ) -> Result<DomainCheckpointRef> {
-        check_flags(flags, 0, "testDomainCheckpointGetParent")?;
-        self.with_checkpoints(&chk.domain, |obj| {
-            let parent = find(obj, &chk.name)?.parent.as_deref().ok_or_else(|| {
-                TestError::NoCheckpoint(format!("checkpoint '{}' does not have a parent", chk.name))
-            })?;
-            Ok(handle(obj, parent))
-        })
-    }
-
-    /// `virDomainCheckpointDelete`: the checkpoint (its children move up
-    /// to its parent), with its descendants, or its descendants only; the
-    /// current mark moves as libvirt moves it. The test driver keeps no
-    /// bitmaps, so `METADATA_ONLY` changes nothing more.
-    pub(crate) fn checkpoint_delete(&self, chk: &DomainCheckpointRef, flags: u32) -> Result<()> {
-        check_flags(
-            flags,
-            df::CHILDREN | df::METADATA_ONLY | df::CHILDREN_ONLY,
-            "testDomainCheckpointDelete",
-        )?;
-        let mut doms = self.write();
-        let obj = doms.for_ref_mut(&chk.domain)?;
-        find(obj, &chk.name)?;
-        obj.checkpoints.remove(
-            &chk.name,
-            flags & df::CHILDREN != 0,
-            flags & df::CHILDREN_ONLY != 0,
-        );
-        Ok(())
-    }
-
-    fn with_checkpoints<T>(
-        &self,
-        dom: &DomainRef,
-        f: impl FnOnce(&DomainObj) -> TestResult<T>,
-    ) -> Result<T> {
-        let doms = self.read();
-        Ok(f(doms.for_ref(dom)?)?)
     }
 }

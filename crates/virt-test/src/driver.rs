@@ -11,6 +11,7 @@ use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
 use virt_core::events::lifecycle_detail::{
     defined, resumed, started, stopped, suspended, undefined,
 };
+use virt_core::moment::{Checkpoint, Snapshot};
 use virt_core::{
     affect, define_flags, dump_format, list_filter_matches, network_define_flags,
     network_list_flags, network_update, reason, start_flags, xml_flags, CpuMap,
@@ -56,7 +57,11 @@ impl TestConnection {
         self.node.domains.write().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn with_dom<T>(&self, r: &DomainRef, f: impl FnOnce(&DomainObj) -> TestResult<T>) -> Result<T> {
+    pub(crate) fn with_dom<T>(
+        &self,
+        r: &DomainRef,
+        f: impl FnOnce(&DomainObj) -> TestResult<T>,
+    ) -> Result<T> {
         let doms = self.read();
         Ok(f(doms.for_ref(r)?)?)
     }
@@ -924,12 +929,12 @@ impl Driver for TestConnection {
     }
 
     fn domain_snapshot_num(&self, dom: &DomainRef, flags: u32) -> Result<u32> {
-        let n = self.snapshot_names(dom, None, flags, "testDomainSnapshotNum")?;
+        let n = self.moment_names::<Snapshot>(dom, None, flags, "testDomainSnapshotNum")?;
         Ok(n.len() as u32)
     }
 
     fn domain_snapshot_list_names(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
-        self.snapshot_names(dom, None, flags, "testDomainSnapshotListNames")
+        self.moment_names::<Snapshot>(dom, None, flags, "testDomainSnapshotListNames")
     }
 
     fn domain_list_all_snapshots(
@@ -937,18 +942,11 @@ impl Driver for TestConnection {
         dom: &DomainRef,
         flags: u32,
     ) -> Result<Vec<DomainSnapshotRef>> {
-        let names = self.snapshot_names(dom, None, flags, "testDomainListAllSnapshots")?;
-        Ok(names
-            .into_iter()
-            .map(|name| DomainSnapshotRef {
-                domain: dom.clone(),
-                name,
-            })
-            .collect())
+        self.moment_list::<Snapshot>(dom, None, flags, "testDomainListAllSnapshots")
     }
 
     fn domain_snapshot_num_children(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<u32> {
-        let n = self.snapshot_names(
+        let n = self.moment_names::<Snapshot>(
             &snap.domain,
             Some(&snap.name),
             flags,
@@ -962,7 +960,7 @@ impl Driver for TestConnection {
         snap: &DomainSnapshotRef,
         flags: u32,
     ) -> Result<Vec<String>> {
-        self.snapshot_names(
+        self.moment_names::<Snapshot>(
             &snap.domain,
             Some(&snap.name),
             flags,
@@ -975,19 +973,12 @@ impl Driver for TestConnection {
         snap: &DomainSnapshotRef,
         flags: u32,
     ) -> Result<Vec<DomainSnapshotRef>> {
-        let names = self.snapshot_names(
+        self.moment_list::<Snapshot>(
             &snap.domain,
             Some(&snap.name),
             flags,
             "testDomainSnapshotListAllChildren",
-        )?;
-        Ok(names
-            .into_iter()
-            .map(|name| DomainSnapshotRef {
-                domain: snap.domain.clone(),
-                name,
-            })
-            .collect())
+        )
     }
 
     fn domain_snapshot_lookup_by_name(
@@ -996,7 +987,7 @@ impl Driver for TestConnection {
         name: &str,
         flags: u32,
     ) -> Result<DomainSnapshotRef> {
-        self.snapshot_lookup(dom, name, flags)
+        self.moment_lookup::<Snapshot>(dom, name, flags)
     }
 
     fn domain_has_current_snapshot(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
@@ -1017,7 +1008,7 @@ impl Driver for TestConnection {
         snap: &DomainSnapshotRef,
         flags: u32,
     ) -> Result<DomainSnapshotRef> {
-        self.snapshot_parent(snap, flags)
+        self.moment_parent::<Snapshot>(snap, flags)
     }
 
     fn domain_snapshot_is_current(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<bool> {
@@ -1033,7 +1024,7 @@ impl Driver for TestConnection {
     }
 
     fn domain_snapshot_delete(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
-        self.snapshot_delete(snap, flags)
+        self.moment_delete::<Snapshot>(snap, flags)
     }
 
     fn domain_checkpoint_create_xml(
@@ -1058,7 +1049,7 @@ impl Driver for TestConnection {
         d: &DomainRef,
         f: u32,
     ) -> Result<Vec<DomainCheckpointRef>> {
-        self.checkpoint_list(d, None, f)
+        self.moment_list::<Checkpoint>(d, None, f, "testDomainListAllCheckpoints")
     }
 
     fn domain_checkpoint_list_all_children(
@@ -1066,7 +1057,12 @@ impl Driver for TestConnection {
         c: &DomainCheckpointRef,
         flags: u32,
     ) -> Result<Vec<DomainCheckpointRef>> {
-        self.checkpoint_list(&c.domain, Some(&c.name), flags)
+        self.moment_list::<Checkpoint>(
+            &c.domain,
+            Some(&c.name),
+            flags,
+            "testDomainCheckpointListAllChildren",
+        )
     }
 
     fn domain_checkpoint_lookup_by_name(
@@ -1075,7 +1071,7 @@ impl Driver for TestConnection {
         name: &str,
         flags: u32,
     ) -> Result<DomainCheckpointRef> {
-        self.checkpoint_lookup(dom, name, flags)
+        self.moment_lookup::<Checkpoint>(dom, name, flags)
     }
 
     fn domain_checkpoint_get_parent(
@@ -1083,11 +1079,11 @@ impl Driver for TestConnection {
         c: &DomainCheckpointRef,
         f: u32,
     ) -> Result<DomainCheckpointRef> {
-        self.checkpoint_parent(c, f)
+        self.moment_parent::<Checkpoint>(c, f)
     }
 
     fn domain_checkpoint_delete(&self, c: &DomainCheckpointRef, flags: u32) -> Result<()> {
-        self.checkpoint_delete(c, flags)
+        self.moment_delete::<Checkpoint>(c, flags)
     }
 
     fn list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {

@@ -20,6 +20,7 @@ mod driver;
 pub mod error;
 mod host;
 pub mod image;
+mod moments;
 mod networks;
 mod node;
 mod save;

@@ -6,36 +6,18 @@
 use crate::domains::{DomainObj, Domains};
 use crate::driver::TestConnection;
 use crate::error::{check_flags, TestError, TestResult};
+use crate::moments::{find, handle};
 use virt_core::events::lifecycle_detail::{started, stopped, suspended};
+use virt_core::moment::Snapshot;
 use virt_core::{
-    reason, snapshot_create_flags as cf, snapshot_delete_flags as df, snapshot_list_flags as lf,
-    snapshot_revert_flags as rf, xml_flags, DomainRef, DomainSnapshotRef, DomainState, EventBus,
-    LifecycleEvent, Result,
+    reason, snapshot_create_flags as cf, snapshot_revert_flags as rf, xml_flags, DomainRef,
+    DomainSnapshotRef, DomainState, EventBus, LifecycleEvent, Result,
 };
 use virt_xml::snapshot::{
     parse_snapshot, SnapshotDef, SnapshotDisk, SnapshotDomain, SnapshotFormat, SnapshotMemory,
     SnapshotParse,
 };
-use virt_xml::{DomainDef, SnapshotList};
-
-/// The flags every listing takes.
-const LIST_FLAGS: u32 = lf::ROOTS | lf::TOPOLOGICAL | lf::FILTERS_ALL;
-
-fn no_such(name: &str) -> TestError {
-    TestError::NoSnapshot(format!("no domain snapshot with matching name '{name}'"))
-}
-
-/// The snapshot a handle names, in its domain's list.
-fn find<'a>(obj: &'a DomainObj, name: &str) -> TestResult<&'a SnapshotDef> {
-    obj.snapshots.get(name).ok_or_else(|| no_such(name))
-}
-
-fn handle(obj: &DomainObj, name: &str) -> DomainSnapshotRef {
-    DomainSnapshotRef {
-        domain: obj.as_ref(),
-        name: name.to_string(),
-    }
-}
+use virt_xml::DomainDef;
 
 /// libvirt's `virDomainSnapshotAlignDisks`: one entry per disk of the
 /// domain, in its order, named by target; disks the XML names must exist
@@ -208,7 +190,7 @@ impl TestConnection {
         def.parent = obj.snapshots.current().map(str::to_string);
         obj.snapshots.add(def).map_err(TestError::Snapshots)?;
         obj.snapshots.set_current(Some(&name));
-        let r = handle(obj, &name);
+        let r = handle::<Snapshot>(obj, &name);
         if flags & cf::HALT != 0 && obj.is_active() {
             let uuid = obj.uuid;
             stop(&mut doms, &self.node.events.clone(), &uuid);
@@ -271,14 +253,14 @@ impl TestConnection {
         if flags & cf::CURRENT != 0 {
             obj.snapshots.set_current(Some(&name));
         }
-        Ok(handle(obj, &name))
+        Ok(handle::<Snapshot>(obj, &name))
     }
 
     /// `virDomainSnapshotGetXMLDesc`.
     pub(crate) fn snapshot_xml(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<String> {
         check_flags(flags, xml_flags::SECURE, "testDomainSnapshotGetXMLDesc")?;
-        self.with_snapshots(&snap.domain, |obj, _| {
-            let def = find(obj, &snap.name)?;
+        self.with_dom(&snap.domain, |obj| {
+            let def = find::<Snapshot>(obj, &snap.name)?;
             let uuid = obj.uuid.to_string();
             Ok(def.to_xml(
                 Some(&uuid),
@@ -287,41 +269,6 @@ impl TestConnection {
                     ..SnapshotFormat::default()
                 },
             ))
-        })
-    }
-
-    /// The names a domain's (or, with `from`, a snapshot's) listing gives.
-    pub(crate) fn snapshot_names(
-        &self,
-        dom: &DomainRef,
-        from: Option<&str>,
-        flags: u32,
-        function: &'static str,
-    ) -> Result<Vec<String>> {
-        check_flags(flags, LIST_FLAGS, function)?;
-        self.with_snapshots(dom, |obj, list| {
-            if let Some(f) = from {
-                find(obj, f)?;
-            }
-            Ok(list
-                .list(from, flags)
-                .into_iter()
-                .map(str::to_string)
-                .collect())
-        })
-    }
-
-    /// `virDomainSnapshotLookupByName`.
-    pub(crate) fn snapshot_lookup(
-        &self,
-        dom: &DomainRef,
-        name: &str,
-        flags: u32,
-    ) -> Result<DomainSnapshotRef> {
-        check_flags(flags, 0, "testDomainSnapshotLookupByName")?;
-        self.with_snapshots(dom, |obj, _| {
-            find(obj, name)?;
-            Ok(handle(obj, name))
         })
     }
 
@@ -334,22 +281,8 @@ impl TestConnection {
         function: &'static str,
     ) -> Result<Option<DomainSnapshotRef>> {
         check_flags(flags, 0, function)?;
-        self.with_snapshots(dom, |obj, list| Ok(list.current().map(|c| handle(obj, c))))
-    }
-
-    /// `virDomainSnapshotGetParent`.
-    pub(crate) fn snapshot_parent(
-        &self,
-        snap: &DomainSnapshotRef,
-        flags: u32,
-    ) -> Result<DomainSnapshotRef> {
-        check_flags(flags, 0, "testDomainSnapshotGetParent")?;
-        self.with_snapshots(&snap.domain, |obj, _| {
-            let def = find(obj, &snap.name)?;
-            let parent = def.parent.as_deref().ok_or_else(|| {
-                TestError::NoSnapshot(format!("snapshot '{}' does not have a parent", snap.name))
-            })?;
-            Ok(handle(obj, parent))
+        self.with_dom(dom, |obj| {
+            Ok(obj.snapshots.current().map(|c| handle::<Snapshot>(obj, c)))
         })
     }
 
@@ -362,28 +295,10 @@ impl TestConnection {
         function: &'static str,
     ) -> Result<bool> {
         check_flags(flags, 0, function)?;
-        self.with_snapshots(&snap.domain, |obj, list| {
-            find(obj, &snap.name)?;
-            Ok(!current || list.current() == Some(snap.name.as_str()))
+        self.with_dom(&snap.domain, |obj| {
+            find::<Snapshot>(obj, &snap.name)?;
+            Ok(!current || obj.snapshots.current() == Some(snap.name.as_str()))
         })
-    }
-
-    /// `virDomainSnapshotDelete`.
-    pub(crate) fn snapshot_delete(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
-        check_flags(
-            flags,
-            df::CHILDREN | df::CHILDREN_ONLY,
-            "testDomainSnapshotDelete",
-        )?;
-        let mut doms = self.write();
-        let obj = doms.for_ref_mut(&snap.domain)?;
-        find(obj, &snap.name)?;
-        obj.snapshots.remove(
-            &snap.name,
-            flags & df::CHILDREN != 0,
-            flags & df::CHILDREN_ONLY != 0,
-        );
-        Ok(())
     }
 
     /// `virDomainRevertToSnapshot`: the recorded definition and state come
@@ -397,7 +312,7 @@ impl TestConnection {
         let bus = self.node.events.clone();
         let mut doms = self.write();
         let obj = doms.for_ref_mut(&snap.domain)?;
-        let def = find(obj, &snap.name)?.clone();
+        let def = find::<Snapshot>(obj, &snap.name)?.clone();
         let online = matches!(def.state.as_deref(), Some("running" | "paused"));
         if !obj.persistent && !online && flags & (rf::RUNNING | rf::PAUSED) == 0 {
             return Err(TestError::Invalid(
@@ -464,16 +379,6 @@ impl TestConnection {
             obj.snapshots.set_current(Some(&snap.name));
         }
         Ok(())
-    }
-
-    fn with_snapshots<T>(
-        &self,
-        dom: &DomainRef,
-        f: impl FnOnce(&DomainObj, &SnapshotList) -> TestResult<T>,
-    ) -> Result<T> {
-        let doms = self.read();
-        let obj = doms.for_ref(dom)?;
-        Ok(f(obj, &obj.snapshots)?)
     }
 }
 
