@@ -21,6 +21,7 @@ mod edit;
 mod event;
 mod host;
 mod job;
+mod moment;
 mod network;
 mod node;
 mod opts;

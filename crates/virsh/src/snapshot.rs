@@ -3,22 +3,12 @@
 
 use crate::cmd::Cmd;
 use crate::ctl::{CmdResult, Ctl, Failure, BY_ANY};
+use crate::moment::{self, bool_flags, split_spec, Snapshot, VirshMoment};
 use virt_core::{
     snapshot_create_flags as cf, snapshot_delete_flags as df, snapshot_list_flags as lf,
     snapshot_revert_flags as rf, xml_flags, Domain, DomainSnapshot,
 };
 use virt_xml::escape;
-
-fn domain(ctl: &mut Ctl, cmd: &Cmd) -> Result<Domain, Failure> {
-    ctl.lookup_domain(cmd, BY_ANY)
-}
-
-/// The flags named by boolean options, as virsh maps them.
-pub(crate) fn bool_flags(cmd: &Cmd, map: &[(&str, u32)]) -> u32 {
-    map.iter()
-        .filter(|(o, _)| cmd.has(o))
-        .fold(0, |f, (_, b)| f | b)
-}
 
 const CREATE_FLAGS: &[(&str, u32)] = &[
     ("no-metadata", cf::NO_METADATA),
@@ -31,28 +21,11 @@ const CREATE_FLAGS: &[(&str, u32)] = &[
     ("validate", cf::VALIDATE),
 ];
 
-/// Take the snapshot and say so (virsh's `virshSnapshotCreate`).
-fn create(ctl: &mut Ctl, dom: &Domain, xml: &str, flags: u32, from: Option<&str>) -> CmdResult {
-    let snap = dom.snapshot_create_xml(xml, flags)?;
-    let name = snap.name();
-    match from {
-        Some(f) => ctl.print_extra(&format!("Domain snapshot {name} created from '{f}'")),
-        None => ctl.print_extra(&format!("Domain snapshot {name} created")),
-    }
-    Ok(())
-}
-
 /// `snapshot-create`.
 pub fn snapshot_create(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let mut flags = bool_flags(cmd, CREATE_FLAGS);
     flags |= bool_flags(cmd, &[("redefine", cf::REDEFINE), ("current", cf::CURRENT)]);
-    let dom = domain(ctl, cmd)?;
-    let from = ctl.opt_str(cmd, "xmlfile")?;
-    let xml = match from {
-        Some(f) => crate::domain::read_file(f)?,
-        None => "<domainsnapshot/>".to_string(),
-    };
-    create(ctl, &dom, &xml, flags, from)
+    moment::create_from_file::<Snapshot>(ctl, cmd, flags)
 }
 
 /// `--memspec [file=]name[,snapshot=type]` as `<memory>`.
@@ -78,27 +51,6 @@ fn memspec(spec: &str) -> Option<String> {
     }
     out.push_str("/>\n");
     Some(out)
-}
-
-/// virsh's `vshStringToArray`: commas separate, `,,` is a comma.
-pub(crate) fn split_spec(s: &str) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == ',' {
-            if chars.peek() == Some(&',') {
-                chars.next();
-                if let Some(last) = out.last_mut() {
-                    last.push(',');
-                }
-            } else {
-                out.push(String::new());
-            }
-        } else if let Some(last) = out.last_mut() {
-            last.push(c);
-        }
-    }
-    out
 }
 
 /// `--diskspec disk[,snapshot=type][,driver=type][,stype=type][,file=name]`
@@ -157,60 +109,7 @@ fn diskspec(spec: &str) -> Result<String, String> {
 
 /// `snapshot-create-as`.
 pub fn snapshot_create_as(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let flags = bool_flags(cmd, CREATE_FLAGS);
-    let dom = domain(ctl, cmd)?;
-    let name = ctl.opt_str(cmd, "name")?;
-    let desc = ctl.opt_str(cmd, "description")?;
-    let mut xml = String::from("<domainsnapshot>\n");
-    if let Some(n) = name {
-        xml.push_str(&format!("  <name>{}</name>\n", escape(n)));
-    }
-    if let Some(d) = desc {
-        xml.push_str(&format!("  <description>{}</description>\n", escape(d)));
-    }
-    if let Some(m) = ctl.opt_str(cmd, "memspec")? {
-        match memspec(m) {
-            Some(x) => xml.push_str(&x),
-            None => return Err(ctl.fail_msg(&format!("unable to parse memspec: {m}"))),
-        }
-    }
-    let disks = cmd.all("diskspec");
-    if !disks.is_empty() {
-        xml.push_str("  <disks>\n");
-        for d in disks {
-            match diskspec(d) {
-                Ok(x) => xml.push_str(&x),
-                Err(m) => return Err(ctl.fail_msg(&m)),
-            }
-        }
-        xml.push_str("  </disks>\n");
-    }
-    xml.push_str("</domainsnapshot>\n");
-    if cmd.has("print-xml") {
-        ctl.print(&format!("{xml}\n"));
-        return Ok(());
-    }
-    create(ctl, &dom, &xml, flags, None)
-}
-
-/// virsh's `virshLookupSnapshot`: `--ARG NAME` or `--current`.
-fn lookup(
-    ctl: &mut Ctl,
-    cmd: &Cmd,
-    arg: &str,
-    exclusive: bool,
-    dom: &Domain,
-) -> Result<DomainSnapshot, Failure> {
-    let current = cmd.has("current");
-    let name = ctl.opt_str(cmd, arg)?;
-    if exclusive && current && name.is_some() {
-        return Err(ctl.fail_msg(&format!("--{arg} and --current are mutually exclusive")));
-    }
-    match name {
-        Some(n) => Ok(dom.snapshot_lookup_by_name(n, 0)?),
-        None if current => Ok(dom.snapshot_current(0)?),
-        None => Err(ctl.fail_msg(&format!("--{arg} or --current is required"))),
-    }
+    moment::create_as::<Snapshot>(ctl, cmd, bool_flags(cmd, CREATE_FLAGS))
 }
 
 /// `snapshot-current`.
@@ -221,7 +120,7 @@ pub fn snapshot_current(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         0
     };
     ctl.exclusive(cmd, "name", "snapshotname")?;
-    let dom = domain(ctl, cmd)?;
+    let dom = ctl.lookup_domain(cmd, BY_ANY)?;
     if let Some(name) = ctl.opt_str(cmd, "snapshotname")? {
         let snap = dom.snapshot_lookup_by_name(name, 0)?;
         let xml = snap.xml_desc(xml_flags::SECURE)?;
@@ -248,7 +147,7 @@ pub fn snapshot_current(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 /// `snapshot-dumpxml`.
 pub fn snapshot_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let dom = domain(ctl, cmd)?;
+    let dom = ctl.lookup_domain(cmd, BY_ANY)?;
     let name = ctl.req_str(cmd, "snapshotname")?.to_string();
     if ctl.opt_str(cmd, "xpath")?.is_some() {
         return Err(ctl.fail_msg("XPath filtering is not supported by this virsh"));
@@ -276,8 +175,8 @@ pub fn snapshot_edit(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     if cmd.has("current") && cmd.has("snapshotname") {
         flags |= cf::CURRENT;
     }
-    let dom = domain(ctl, cmd)?;
-    let snap = lookup(ctl, cmd, "snapshotname", false, &dom)?;
+    let dom = ctl.lookup_domain(cmd, BY_ANY)?;
+    let snap = Snapshot::lookup(ctl, cmd, "snapshotname", false, &dom)?;
     let name = snap.name().to_string();
     let original = snap.xml_desc(xml_flags::SECURE);
     if original
@@ -341,17 +240,10 @@ pub fn snapshot_edit(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     Ok(())
 }
 
-/// The text of the first `<NAME>` directly under the root of `xml`
-/// (snapshot XML is the driver's, so a plain read is enough).
-fn top_text(xml: &str, name: &str) -> Option<String> {
-    let root = virt_xml::parse_element(xml).ok()?;
-    root.child(name).map(|e| e.text())
-}
-
 /// `snapshot-info`.
 pub fn snapshot_info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let dom = domain(ctl, cmd)?;
-    let snap = lookup(ctl, cmd, "snapshotname", true, &dom)?;
+    let dom = ctl.lookup_domain(cmd, BY_ANY)?;
+    let snap = Snapshot::lookup(ctl, cmd, "snapshotname", true, &dom)?;
     let line = |k: &str, v: &str| format!("{:<15} {v}\n", k);
     let mut out = line("Name:", snap.name());
     out.push_str(&line("Domain:", dom.name()));
@@ -398,28 +290,6 @@ pub fn snapshot_info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     Ok(())
 }
 
-/// `snapshot-parent`.
-pub fn snapshot_parent(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let dom = domain(ctl, cmd)?;
-    let snap = lookup(ctl, cmd, "snapshotname", true, &dom)?;
-    let xml = snap.xml_desc(0)?;
-    let parent = virt_xml::parse_element(&xml).ok().and_then(|r| {
-        r.child("parent")
-            .and_then(|p| p.child("name"))
-            .map(|n| n.text())
-    });
-    match parent {
-        Some(p) => {
-            ctl.print(&p);
-            Ok(())
-        }
-        None => {
-            let n = snap.name().to_string();
-            Err(ctl.fail_msg(&format!("snapshot '{n}' has no parent")))
-        }
-    }
-}
-
 /// `snapshot-revert`.
 pub fn snapshot_revert(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let mut flags = bool_flags(
@@ -433,8 +303,8 @@ pub fn snapshot_revert(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     // virsh tries without FORCE first and adds it only when asked and the
     // driver calls the revert risky.
     let force = cmd.has("force");
-    let dom = domain(ctl, cmd)?;
-    let snap = lookup(ctl, cmd, "snapshotname", true, &dom)?;
+    let dom = ctl.lookup_domain(cmd, BY_ANY)?;
+    let snap = Snapshot::lookup(ctl, cmd, "snapshotname", true, &dom)?;
     let name = snap.name().to_string();
     let mut r = snap.revert(flags);
     if let Err(e) = &r {
@@ -449,199 +319,55 @@ pub fn snapshot_revert(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     Ok(())
 }
 
-/// `snapshot-delete`.
-pub fn snapshot_delete(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let dom = domain(ctl, cmd)?;
-    let snap = lookup(ctl, cmd, "snapshotname", true, &dom)?;
-    let name = snap.name().to_string();
-    let flags = bool_flags(
-        cmd,
-        &[
-            ("children", df::CHILDREN),
-            ("children-only", df::CHILDREN_ONLY),
-            ("metadata", df::METADATA_ONLY),
-        ],
-    );
-    let children_only = flags & df::CHILDREN_ONLY != 0;
-    report_delete(ctl, "snapshot", &name, children_only, snap.delete(flags))
-}
-
-/// `snapshot-list`.
-pub fn snapshot_list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    let tree = cmd.has("tree");
-    let names_only = cmd.has("name");
-    let from = cmd.has("from");
-    let parent = cmd.has("parent");
-    let roots = cmd.has("roots");
-    let current = cmd.has("current");
-    refuse_together(
-        ctl,
-        &[
-            ("tree", "name", tree, names_only),
-            ("parent", "roots", parent, roots),
-            ("parent", "tree", parent, tree),
-            ("roots", "tree", roots, tree),
-            ("roots", "from", roots, from),
-            ("roots", "current", roots, current),
-        ],
-    )?;
-    let mut flags = 0;
-    for (opt, f) in [
-        ("leaves", lf::LEAVES),
-        ("no-leaves", lf::NO_LEAVES),
+impl VirshMoment for Snapshot {
+    const FILTERS: &'static [(&'static str, u32)] = &[
         ("inactive", lf::INACTIVE),
         ("active", lf::ACTIVE),
         ("disk-only", lf::DISK_ONLY),
         ("internal", lf::INTERNAL),
         ("external", lf::EXTERNAL),
-    ] {
-        if cmd.has(opt) {
-            if tree {
-                return Err(ctl.fail_msg(&format!("--{opt} and --tree are mutually exclusive")));
-            }
-            flags |= f;
-        }
-    }
-    let topological = cmd.has("topological");
-    if topological {
-        flags |= lf::TOPOLOGICAL;
-    }
-    if roots {
-        flags |= lf::ROOTS;
-    }
-    flags |= bool_flags(
-        cmd,
-        &[("metadata", lf::METADATA), ("no-metadata", lf::NO_METADATA)],
-    );
-    if cmd.has("descendants") {
-        if !from && !current {
-            return Err(ctl.fail_msg("--descendants requires either --from or --current"));
-        }
-        flags |= lf::DESCENDANTS;
-    }
-    let dom = domain(ctl, cmd)?;
-    let start = if from || current {
-        Some(lookup(ctl, cmd, "from", true, &dom)?)
-    } else {
-        None
-    };
-    // The list with each one's parent (virsh's virshSnapshotListCollect):
-    // a tree from a snapshot holds it and all below it.
-    let mut snaps: Vec<(DomainSnapshot, Option<String>)> = Vec::new();
-    let listed = match &start {
-        Some(s) if tree => {
-            let mut v = vec![s.clone()];
-            v.extend(s.list_all_children(flags | lf::DESCENDANTS)?);
-            v
-        }
-        Some(s) => s.list_all_children(flags)?,
-        None => dom.list_all_snapshots(flags)?,
-    };
-    for s in listed {
-        let p = if tree || parent {
-            match s.parent(0) {
-                Ok(p) => Some(p.name().to_string()),
-                Err(_) => {
-                    virt_core::reset_last_error();
-                    None
-                }
-            }
-        } else {
-            None
-        };
-        snaps.push((s, p));
-    }
-    if let (Some(st), true) = (&start, tree) {
-        if let Some(first) = snaps.iter_mut().find(|(s, _)| s.name() == st.name()) {
-            first.1 = None;
-        }
-    }
-    if !topological {
-        snaps.sort_by(|a, b| a.0.name().cmp(b.0.name()));
-    }
-    let names: Vec<String> = snaps.iter().map(|(s, _)| s.name().to_string()).collect();
-    let parents: Vec<Option<String>> = snaps.iter().map(|(_, p)| p.clone()).collect();
-    if print_tree_or_names(ctl, &names, &parents, tree, names_only) {
-        return Ok(());
-    }
-    let header: &[&str] = if parent {
-        &["Name", "Creation Time", "State", "Parent"]
-    } else {
-        &["Name", "Creation Time", "State"]
-    };
-    let mut table = crate::table::Table::new(header);
-    for (s, p) in &snaps {
-        let Ok(xml) = s.xml_desc(0) else { continue };
-        let Some(state) = top_text(&xml, "state") else {
-            continue;
-        };
-        let Some(time) = top_text(&xml, "creationTime").and_then(|t| t.trim().parse::<i64>().ok())
-        else {
-            continue;
-        };
-        let when = crate::network::local_time_zone(time)
-            .map(|(t, z)| format!("{t} {z}"))
-            .unwrap_or_default();
-        let mut row = vec![s.name().to_string(), when, state];
-        if parent {
-            row.push(p.clone().unwrap_or_default());
-        }
-        table.row(row);
-    }
-    let quiet = ctl.quiet;
-    ctl.print(&table.render(!quiet));
-    Ok(())
-}
+    ];
+    const LIST_FLAGS: &'static [(&'static str, u32)] =
+        &[("metadata", lf::METADATA), ("no-metadata", lf::NO_METADATA)];
+    const HAS_CURRENT: bool = true;
+    const LIST_FAILURE: Option<&'static str> = None;
+    const COLUMNS: &'static [&'static str] = &["State"];
 
-/// The first pair of options given together that the command refuses
-/// together ("Options --A and --B are mutually exclusive"), as the list
-/// commands check them in virsh's order.
-/// The end of `snapshot-delete` and `checkpoint-delete`: virsh's failure
-/// line, or its "deleted" line (of the children only, with
-/// `--children-only`).
-pub(crate) fn report_delete(
-    ctl: &mut Ctl,
-    kind: &str,
-    name: &str,
-    children_only: bool,
-    deleted: virt_core::Result<()>,
-) -> CmdResult {
-    deleted.map_err(|e| ctl.fail(&format!("Failed to delete {kind} {name}"), e))?;
-    let what = if children_only { " children" } else { "" };
-    ctl.print_extra(&format!("Domain {kind} {name}{what} deleted\n"));
-    Ok(())
-}
-
-pub(crate) fn refuse_together(ctl: &mut Ctl, pairs: &[(&str, &str, bool, bool)]) -> CmdResult {
-    match pairs.iter().find(|(_, _, x, y)| *x && *y) {
-        Some((a, b, _, _)) => {
-            Err(ctl.fail_msg(&format!("Options --{a} and --{b} are mutually exclusive")))
+    /// virsh's `virshLookupSnapshot`: `--ARG NAME` or `--current`.
+    fn lookup(
+        ctl: &mut Ctl,
+        cmd: &Cmd,
+        arg: &str,
+        exclusive: bool,
+        dom: &Domain,
+    ) -> Result<DomainSnapshot, Failure> {
+        let current = cmd.has("current");
+        let name = ctl.opt_str(cmd, arg)?;
+        if exclusive && current && name.is_some() {
+            return Err(ctl.fail_msg(&format!("--{arg} and --current are mutually exclusive")));
         }
-        None => Ok(()),
-    }
-}
-
-/// The `--tree` and `--name` forms of `snapshot-list` and
-/// `checkpoint-list`, in the listing's order; false when neither was
-/// asked for (the table follows).
-pub(crate) fn print_tree_or_names(
-    ctl: &mut Ctl,
-    names: &[String],
-    parents: &[Option<String>],
-    tree: bool,
-    names_only: bool,
-) -> bool {
-    let mut out = String::new();
-    if tree {
-        crate::host::print_tree(&mut out, names, parents);
-    } else if names_only {
-        for n in names {
-            out.push_str(n);
-            out.push('\n');
+        match name {
+            Some(n) => Ok(dom.snapshot_lookup_by_name(n, 0)?),
+            None if current => Ok(dom.snapshot_current(0)?),
+            None => Err(ctl.fail_msg(&format!("--{arg} or --current is required"))),
         }
-    } else {
-        return false;
     }
-    ctl.print(&out);
-    true
+
+    fn columns(root: &virt_xml::Element) -> Option<Vec<String>> {
+        Some(vec![root.child("state")?.text()])
+    }
+
+    fn memory_xml(ctl: &mut Ctl, cmd: &Cmd) -> Result<Option<String>, Failure> {
+        match ctl.opt_str(cmd, "memspec")? {
+            Some(m) => match memspec(m) {
+                Some(x) => Ok(Some(x)),
+                None => Err(ctl.fail_msg(&format!("unable to parse memspec: {m}"))),
+            },
+            None => Ok(None),
+        }
+    }
+
+    fn disk_xml(spec: &str) -> Result<String, String> {
+        diskspec(spec)
+    }
 }

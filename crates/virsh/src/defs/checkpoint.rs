@@ -56,7 +56,7 @@ pub static GROUP: Group = Group {
                 OptDef { name: "children-only", kind: Bool, required: false, positional: false, help: "delete children but not checkpoint" },
                 OptDef { name: "metadata", kind: Bool, required: false, positional: false, help: "delete only libvirt metadata, leaving checkpoint contents behind" },
             ],
-            handler: crate::checkpoint::checkpoint_delete,
+            handler: crate::moment::delete::<crate::moment::Checkpoint>,
         },
         CmdDef {
             name: "checkpoint-dumpxml",
@@ -103,7 +103,7 @@ pub static GROUP: Group = Group {
                 OptDef { name: "name", kind: Bool, required: false, positional: false, help: "list checkpoint names only" },
                 OptDef { name: "topological", kind: Bool, required: false, positional: false, help: "sort list topologically rather than by name" },
             ],
-            handler: crate::checkpoint::checkpoint_list,
+            handler: crate::moment::list::<crate::moment::Checkpoint>,
         },
         CmdDef {
             name: "checkpoint-parent",
@@ -113,7 +113,7 @@ pub static GROUP: Group = Group {
                 DOMAIN,
                 OptDef { name: "checkpointname", kind: Str, required: false, positional: true, help: "find parent of checkpoint name" },
             ],
-            handler: crate::checkpoint::checkpoint_parent,
+            handler: crate::moment::parent::<crate::moment::Checkpoint>,
         },
     ],
 };

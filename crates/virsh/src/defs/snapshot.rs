@@ -78,7 +78,7 @@ pub static GROUP: Group = Group {
                 OptDef { name: "children-only", kind: Bool, required: false, positional: false, help: "delete children but not snapshot" },
                 OptDef { name: "metadata", kind: Bool, required: false, positional: false, help: "delete only libvirt metadata, leaving snapshot contents behind" },
             ],
-            handler: crate::snapshot::snapshot_delete,
+            handler: crate::moment::delete::<crate::moment::Snapshot>,
         },
         CmdDef {
             name: "snapshot-dumpxml",
@@ -141,7 +141,7 @@ pub static GROUP: Group = Group {
                 OptDef { name: "name", kind: Bool, required: false, positional: false, help: "list snapshot names only" },
                 OptDef { name: "topological", kind: Bool, required: false, positional: false, help: "sort list topologically rather than by name" },
             ],
-            handler: crate::snapshot::snapshot_list,
+            handler: crate::moment::list::<crate::moment::Snapshot>,
         },
         CmdDef {
             name: "snapshot-parent",
@@ -152,7 +152,7 @@ pub static GROUP: Group = Group {
                 OptDef { name: "snapshotname", kind: Str, required: false, positional: true, help: "find parent of snapshot name" },
                 OptDef { name: "current", kind: Bool, required: false, positional: false, help: "find parent of current snapshot" },
             ],
-            handler: crate::snapshot::snapshot_parent,
+            handler: crate::moment::parent::<crate::moment::Snapshot>,
         },
         CmdDef {
             name: "snapshot-revert",
