@@ -19,29 +19,25 @@ pub trait Moment {
     fn set_moment_parent(&mut self, parent: Option<String>);
 }
 
-impl Moment for SnapshotDef {
-    fn moment_name(&self) -> &str {
-        self.name.as_deref().unwrap_or_default()
-    }
-    fn moment_parent(&self) -> Option<&str> {
-        self.parent.as_deref()
-    }
-    fn set_moment_parent(&mut self, parent: Option<String>) {
-        self.parent = parent;
-    }
+/// [`Moment`] for definitions that keep their name and parent's name in
+/// `name` and `parent` fields.
+macro_rules! moment_by_fields {
+    ($($def:ty),*) => {$(
+        impl Moment for $def {
+            fn moment_name(&self) -> &str {
+                self.name.as_deref().unwrap_or_default()
+            }
+            fn moment_parent(&self) -> Option<&str> {
+                self.parent.as_deref()
+            }
+            fn set_moment_parent(&mut self, parent: Option<String>) {
+                self.parent = parent;
+            }
+        }
+    )*};
 }
 
-impl Moment for CheckpointDef {
-    fn moment_name(&self) -> &str {
-        self.name.as_deref().unwrap_or_default()
-    }
-    fn moment_parent(&self) -> Option<&str> {
-        self.parent.as_deref()
-    }
-    fn set_moment_parent(&mut self, parent: Option<String>) {
-        self.parent = parent;
-    }
-}
+moment_by_fields!(SnapshotDef, CheckpointDef);
 
 /// One domain's moments of one kind, in the order they were added.
 #[derive(Debug, Clone, PartialEq)]
