@@ -493,6 +493,22 @@ impl QemuDriver {
         def.fill_defaults();
         self.launch_next(&mut def, flags & start_flags::PAUSED != 0, None, cause)
     }
+
+    /// Start a transient guest again on `def` (a snapshot revert stopped
+    /// it; `def` is the snapshot's record of it), with `flags` of
+    /// `virDomainCreateWithFlags`.
+    pub(super) fn start_transient_for(
+        &self,
+        mut def: DomainDef,
+        flags: u32,
+        cause: StartCause,
+    ) -> QemuResult<DomainRef> {
+        let _g = self.driver_lock()?;
+        self.check_identity(&def, false)?;
+        let _l = self.domain_lock(&def.name)?;
+        def.fill_defaults();
+        self.launch_next(&mut def, flags & start_flags::PAUSED != 0, None, cause)
+    }
 }
 
 #[cfg(test)]

@@ -511,31 +511,35 @@ impl QemuDriver {
             }
             Ok(())
         };
-        if d.obs.live.is_some() && with_memory && persistent {
-            // Running/paused -> running/paused, as libvirt 9.0: QEMU
-            // stops (STOPPED from snapshot) and a new one starts below,
-            // with a new id.
+        // A transient guest exists only while it runs: stopped for the
+        // revert, it starts again on the snapshot's definition.
+        let was_live = d.obs.live.is_some();
+        if !persistent && !was_live {
+            return Err(QemuError::NoDomainName(d.name.clone()));
+        }
+        let start_again = |name: &str, flags: u32| {
+            if persistent {
+                self.start_existing_for(name, flags, StartCause::Snapshot)
+            } else {
+                let mut def = (**sd).clone();
+                def.name = name.to_string();
+                self.start_transient_for(def, flags, StartCause::Snapshot)
+            }
+        };
+        if was_live && with_memory {
+            // Running/paused -> running/paused, as libvirt 9.0 does it for
+            // persistent and transient guests alike: QEMU stops (STOPPED
+            // from snapshot) and a new one starts below, with a new id.
             self.stop_from_snapshot(&d)?;
-        } else if d.obs.live.is_some() && with_memory {
-            // A transient guest would be gone once stopped: its snapshot
-            // is loaded into the QEMU it runs in.
-            self.snapshot_load_live(&d, &def, sd, flags)?;
-            define(sd)?;
-            list.set_current(Some(&snap.name));
-            self.store_snapshots(&d.name, &uuid, &list)?;
-            return Ok(persistent);
         }
         if with_memory {
-            // A shut-off (or just stopped) guest into a running snapshot: started paused on
-            // the recorded definition, then the snapshot loaded into it.
-            if !persistent {
-                return Err(QemuError::NoDomainName(d.name.clone()));
-            }
+            // A shut-off (or just stopped) guest into a running snapshot:
+            // started paused on the recorded definition, then the
+            // snapshot loaded into it.
             define(sd)?;
             let name = d.name.clone();
             drop(d);
-            let started =
-                self.start_existing_for(&name, start_flags::PAUSED, StartCause::Snapshot)?;
+            let started = start_again(&name, start_flags::PAUSED)?;
             let d = self.open_domain(&snap.domain)?;
             if let Err(e) = self.snapshot_load_live(&d, &def, sd, flags) {
                 // A guest half loaded is not the snapshot: it goes.
@@ -571,12 +575,12 @@ impl QemuDriver {
         define(sd)?;
         list.set_current(Some(&snap.name));
         self.store_snapshots(&d.name, &uuid, &list)?;
-        if asks_to_run && persistent {
+        if asks_to_run {
             let name = d.name.clone();
             drop(d);
             let paused = flags & rf::PAUSED != 0;
             let start = if paused { start_flags::PAUSED } else { 0 };
-            let started = self.start_existing_for(&name, start, StartCause::Snapshot)?;
+            let started = start_again(&name, start)?;
             if paused {
                 self.publish_lifecycle(
                     &name,
