@@ -54,7 +54,7 @@ fn main() {
         _ => {
             eprintln!(
                 "usage: cargo xtask bench [--quick] | daemon-bench [--quick] \
-                 | xen-vm [--timeout SECS] | lvm-vm [--timeout SECS] [--kvm] | xml-diff [--count N] [--seed S] [--record] \
+                 | xen-vm [--timeout SECS] | lvm-vm [--timeout SECS] [--kvm] | xml-diff [--count N] [--seed S] [--record] [--show TEXT] \
                  | install-capi --prefix DIR | capi-bench [--quick] | storage-bench [--quick] \
                  | net-bench [--quick]"
             );

@@ -1,10 +1,11 @@
-//! `cargo xtask xml-diff [--count N] [--seed S] [--record]`: the
+//! `cargo xtask xml-diff [--count N] [--seed S] [--record] [--show TEXT]`: the
 //! differential run of virt-schema (random documents from libvirt's domain
 //! schema, our test driver against Debian's virsh) at any size. Prints the
 //! agreement figures and the kinds of disagreement, most common first;
 //! `--record` keeps each kind not kept yet as a case in
 //! crates/virt-schema/tests/disagreements (the document, libvirt's verdict,
-//! an OPEN.tsv line).
+//! an OPEN.tsv line); `--show TEXT` prints the first few documents of the
+//! kinds whose signature contains TEXT, with both verdicts.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,6 +18,7 @@ pub fn main(args: &[String]) -> i32 {
     let mut count = 10_000u64;
     let mut seed = 1u64;
     let mut record = false;
+    let mut show: Option<String> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let number = |v: Option<&String>| v.and_then(|v| v.parse::<u64>().ok());
@@ -30,6 +32,10 @@ pub fn main(args: &[String]) -> i32 {
                 None => return usage(),
             },
             "--record" => record = true,
+            "--show" => match it.next() {
+                Some(text) => show = Some(text.clone()),
+                None => return usage(),
+            },
             _ => return usage(),
         }
     }
@@ -86,6 +92,9 @@ pub fn main(args: &[String]) -> i32 {
         let state = if open.contains(sig) { "kept" } else { "NEW " };
         println!("  {n:5} {state} {sig} (e.g. {example})");
     }
+    if let Some(text) = &show {
+        show_matching(&outcomes, text);
+    }
     if record {
         match cases::record(&dir, &outcomes) {
             Ok(added) => println!("recorded {} new kinds in {}", added.len(), dir.display()),
@@ -98,7 +107,20 @@ pub fn main(args: &[String]) -> i32 {
     0
 }
 
+/// The first few disagreements whose kind contains `text`: the document
+/// and both verdicts, for reading what a kind is about.
+fn show_matching(outcomes: &[diff::Outcome], text: &str) {
+    let matching = outcomes
+        .iter()
+        .filter(|o| !o.agreement.agrees() && signature(o).contains(text));
+    for o in matching.take(4) {
+        println!("==== {}\n{}", diff::describe(o), o.document.xml);
+        println!("---- ours\n{}", cases::verdict_text(&o.ours));
+        println!("---- libvirt\n{}", cases::verdict_text(&o.libvirt));
+    }
+}
+
 fn usage() -> i32 {
-    eprintln!("usage: cargo xtask xml-diff [--count N] [--seed S] [--record]");
+    eprintln!("usage: cargo xtask xml-diff [--count N] [--seed S] [--record] [--show KIND-TEXT]");
     2
 }

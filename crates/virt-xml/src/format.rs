@@ -259,7 +259,10 @@ impl Devices {
         self.interfaces.iter().for_each(|i| push(Kid::Interface(i)));
         self.chardevs.iter().for_each(|c| push(Kid::CharDev(c)));
         self.graphics.iter().for_each(|g| push(Kid::Graphics(g)));
-        self.other.iter().for_each(|e| push(Kid::Borrowed(e)));
+        for e in &self.other {
+            let pair = e.name == "nvram" && e.elements().next().is_none();
+            push(if pair { Kid::Pair(e) } else { Kid::Borrowed(e) });
+        }
         kids.sort_by_key(|(r, _)| *r);
         place_unknown_kids(&mut kids, &self.unknown);
         kids
@@ -507,6 +510,10 @@ enum Kid<'a> {
     Owned(Element),
     /// Stored generic content.
     Borrowed(&'a Element),
+    /// A stored element without child elements that libvirt writes with
+    /// its start and end tags on two lines all the same (the `<nvram>`
+    /// device).
+    Pair(&'a Element),
     /// `<features>` children.
     Features(&'a [Element]),
     /// `<os>`.
@@ -528,7 +535,7 @@ impl Kid<'_> {
         match self {
             Kid::Leaf(l) => l.name,
             Kid::Owned(e) => &e.name,
-            Kid::Borrowed(e) => &e.name,
+            Kid::Borrowed(e) | Kid::Pair(e) => &e.name,
             Kid::Features(_) => "features",
             Kid::Os(_) => "os",
             Kid::Devices(_) => "devices",
@@ -544,6 +551,12 @@ impl Kid<'_> {
             Kid::Leaf(l) => l.into_element(),
             Kid::Owned(e) => e,
             Kid::Borrowed(e) => e.clone(),
+            Kid::Pair(e) => {
+                // Laid out as a device of a domain document.
+                let mut e = e.clone();
+                e.children = vec![Node::Text("\n    ".into())];
+                e
+            }
             Kid::Features(f) => {
                 let mut e = Element::new("features");
                 e.children = f.iter().cloned().map(Node::Element).collect();
@@ -563,6 +576,15 @@ impl Kid<'_> {
             Kid::Leaf(l) => l.write(out, indent),
             Kid::Owned(e) => e.write_xml(out, indent),
             Kid::Borrowed(e) => e.write_xml(out, indent),
+            Kid::Pair(e) => {
+                let head = Leaf {
+                    more: &e.attrs,
+                    ..Leaf::new(&e.name)
+                };
+                head.write_open(out, indent);
+                out.push_str(">\n");
+                close(&e.name, out, indent);
+            }
             Kid::Features(f) => {
                 write_elements(&Leaf::new("features"), f, out, indent);
             }

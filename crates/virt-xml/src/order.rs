@@ -72,6 +72,7 @@ pub(crate) const DEVICE_ORDER: &[&str] = &[
     "watchdog",
     "memballoon",
     "rng",
+    "nvram",
     "panic",
     "shmem",
     "memory",
@@ -100,8 +101,8 @@ pub(crate) const OS_ORDER: &[&str] = &[
     "acpi",
     "boot",
     "bootmenu",
-    "smbios",
     "bios",
+    "smbios",
 ];
 
 /// Children of `<disk>`.

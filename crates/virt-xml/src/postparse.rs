@@ -92,6 +92,7 @@ pub(crate) fn apply(def: &mut DomainDef) {
     }
     boot_options(def);
     iothreads(def);
+    devices(def);
     def.extra
         .retain(|e| !(DROPPED_WHEN_EMPTY.contains(&e.name.as_str()) && is_empty(e)));
     if let Some(features) = def.features.as_mut() {
@@ -756,6 +757,7 @@ fn loader(def: &mut DomainDef) {
     if !matches!(def.os.os_type.as_str(), "hvm" | "xen" | "xenpvh" | "uml") {
         return;
     }
+    nvram(def);
     let path = def.os.loader.clone().filter(|p| !p.is_empty());
     let given = def.os.extra.iter().find(|e| e.name == "loader");
     let attr = |n: &str| given.and_then(|e| e.attr(n)).map(str::to_string);
@@ -785,6 +787,71 @@ fn loader(def: &mut DomainDef) {
         Some(e) => *e = out,
         None => def.os.extra.push(out),
     }
+}
+
+/// Devices as libvirt writes what it read: a watchdog's action defaults
+/// to reset (virDomainWatchdogDefParseXML) and is always written; a
+/// `<panic>` with neither a model nor an address is not written
+/// (virDomainPanicDefFormat writes it only with content).
+fn devices(def: &mut DomainDef) {
+    def.devices
+        .other
+        .retain(|e| !(e.name == "panic" && is_empty(e)));
+    for w in def
+        .devices
+        .other
+        .iter_mut()
+        .filter(|e| e.name == "watchdog")
+    {
+        if w.attr("action").is_none() {
+            let at = w
+                .attrs
+                .iter()
+                .position(|(k, _)| k == "model")
+                .map_or(0, |i| i + 1);
+            w.attrs
+                .insert(at, ("action".to_string(), "reset".to_string()));
+        }
+    }
+}
+
+/// The first `<os><nvram>` as libvirt writes what it read
+/// (virDomainLoaderDefParseXMLNvram, virDomainLoaderDefFormatNvram): the
+/// template, then a storage type with its `<source>`, or else the path
+/// (the text); one with neither a template nor a path is not written,
+/// and later ones are not read.
+fn nvram(def: &mut DomainDef) {
+    let mut first = true;
+    def.os.extra.retain_mut(|e| {
+        if e.name != "nvram" {
+            return true;
+        }
+        if !std::mem::take(&mut first) {
+            return false;
+        }
+        let template = e.attr("template").map(str::to_string);
+        let mut out = Element::new("nvram");
+        if let Some(t) = &template {
+            out = out.with_attr("template", t.as_str());
+        }
+        match e.attr("type") {
+            Some(t) => {
+                out = out.with_attr("type", t);
+                out.children = std::mem::take(&mut e.children);
+            }
+            None => {
+                let path = crate::validate::string_value(e);
+                if path.is_empty() && template.is_none() {
+                    return false;
+                }
+                if !path.is_empty() {
+                    out.children = vec![Node::Text(path)];
+                }
+            }
+        }
+        *e = out;
+        true
+    });
 }
 
 /// `<memoryBacking>` as libvirt writes what it read

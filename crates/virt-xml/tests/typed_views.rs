@@ -390,12 +390,13 @@ fn bad_values_get_libvirt_errors() {
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
-    // What no view reads stays accepted and kept (strict mode refuses it).
+    // What no view reads stays accepted and kept (strict mode refuses it);
+    // the action libvirt defaults is written.
     let unknown = dev("<watchdog model='ib700' flavour='x'><colour/></watchdog>");
     let def = parse_domain(&unknown).must();
     assert!(def
         .to_xml(&inactive())
-        .contains("<watchdog model='ib700' flavour='x'>"));
+        .contains("<watchdog model='ib700' action='reset' flavour='x'>"));
     assert!(virt_xml::parse_domain_strict(&unknown).is_err());
 }
 
