@@ -19,9 +19,8 @@ use crate::client::ClientStream;
 use crate::error::RemoteError;
 use crate::wire::{
     CPUMAPS_MAX, CPUMAP_MAX, DOMAIN_GET_CPU_STATS_NCPUS_MAX, DOMAIN_LIST_MAX,
-    DOMAIN_SNAPSHOT_LIST_MAX, INTERFACE_LIST_MAX, NETWORK_DHCP_LEASES_MAX, NETWORK_LIST_MAX,
-    NODE_CPU_STATS_MAX, NODE_DEVICE_CAPS_LIST_MAX, NODE_DEVICE_LIST_MAX, STORAGE_VOL_LIST_MAX,
-    VCPUINFO_MAX,
+    DOMAIN_SNAPSHOT_LIST_MAX, INTERFACE_LIST_MAX, NETWORK_LIST_MAX, NODE_CPU_STATS_MAX,
+    NODE_DEVICE_CAPS_LIST_MAX, NODE_DEVICE_LIST_MAX, STORAGE_VOL_LIST_MAX, VCPUINFO_MAX,
 };
 use crate::xdr::{Decoder, Encoder, ListItem, Xdr};
 
@@ -560,62 +559,38 @@ fn count_arg(n: i32, max: u32, what: &str) -> Result<usize> {
     }
 }
 
-/// `{int need_results; unsigned int flags}` -> `{T list<MAX>; unsigned int ret}`,
-/// the shape of every `virConnectListAll*`.
-macro_rules! list_all {
-    ($m:ty, $item:ty) => {
-        impl Procedure<(u32,), Vec<$item>> for $m {
-            type Args = (i32, u32);
+/// Every listing procedure but `list_domain_ids`: the call's arguments
+/// travel in order with libvirt's count slipped in between the ones before
+/// it (`lead`) and the ones after (`tail`, the flags where there are any).
+///
+/// - `need`: `{LEAD; int need_results; TAIL}` -> `{ITEM list<MAX>; unsigned
+///   ret}`, the shape of every `virConnectListAll*` and of the listings of
+///   an object's children shaped like them; the client always asks for the
+///   list, the daemon sends it only when asked and refuses one over the
+///   item's limit.
+/// - `names`: `{LEAD; int maxnames; TAIL}` -> `{remote_nonnull_string
+///   names<MAX>}`, the older name listings; the client asks for as many as
+///   the protocol allows, the daemon gives at most what was asked.
+macro_rules! listing {
+    (need $m:ty: [$($lead:ident: $lt:ty),*] [$($tail:ident: $tt:ty),*] -> $item:ty) => {
+        impl Procedure<($($lt,)* $($tt,)*), Vec<$item>> for $m {
+            type Args = ($($lt,)* i32, $($tt,)*);
             type Ret = (Vec<$item>, u32);
             type Extra = bool;
             type Prep = ();
-            fn args_to_wire(a: (u32,), _driver: &dyn Driver) -> Result<((i32, u32), ())> {
-                Ok(((1, a.0), ()))
-            }
-            fn ret_from_wire(
-                r: (Vec<$item>, u32),
-                _prep: (),
+            fn args_to_wire(
+                a: ($($lt,)* $($tt,)*),
                 _driver: &dyn Driver,
-            ) -> Result<Vec<$item>> {
-                Ok(r.0)
-            }
-            fn args_from_wire(w: (i32, u32)) -> Result<((u32,), bool)> {
-                Ok(((w.1,), w.0 != 0))
-            }
-            fn ret_to_wire(r: Vec<$item>, need: bool) -> Result<(Vec<$item>, u32)> {
-                if r.len() > <$item as ListItem>::LIST_MAX as usize {
-                    return Err(over_limit("the list"));
-                }
-                let n = r.len() as u32;
-                Ok((if need { r } else { Vec::new() }, n))
-            }
-        }
-    };
-}
-list_all!(marker::list_all_domains, DomainRef);
-list_all!(marker::list_all_networks, NetworkRef);
-list_all!(marker::list_all_storage_pools, StoragePoolRef);
-list_all!(marker::list_all_interfaces, InterfaceRef);
-list_all!(marker::list_all_node_devices, NodeDeviceRef);
-
-/// `{OBJ; int need_results; unsigned int flags}` -> `{ITEM list<MAX>;
-/// int ret}`: an object's listing shaped as the `virConnectListAll*`
-/// calls (a domain's snapshots or checkpoints, their children).
-macro_rules! list_all_of {
-    ($m:ty, $obj:ty, $item:ty) => {
-        impl Procedure<($obj, u32), Vec<$item>> for $m {
-            type Args = ($obj, i32, u32);
-            type Ret = (Vec<$item>, u32);
-            type Extra = bool;
-            type Prep = ();
-            fn args_to_wire(a: ($obj, u32), _driver: &dyn Driver) -> Result<(Self::Args, ())> {
-                Ok(((a.0, 1, a.1), ()))
+            ) -> Result<(Self::Args, ())> {
+                let ($($lead,)* $($tail,)*) = a;
+                Ok((($($lead,)* 1, $($tail,)*), ()))
             }
             fn ret_from_wire(r: Self::Ret, _prep: (), _driver: &dyn Driver) -> Result<Vec<$item>> {
                 Ok(r.0)
             }
-            fn args_from_wire(w: Self::Args) -> Result<(($obj, u32), bool)> {
-                Ok(((w.0, w.2), w.1 != 0))
+            fn args_from_wire(w: Self::Args) -> Result<(($($lt,)* $($tt,)*), bool)> {
+                let ($($lead,)* need, $($tail,)*) = w;
+                Ok((($($lead,)* $($tail,)*), need != 0))
             }
             fn ret_to_wire(r: Vec<$item>, need: bool) -> Result<Self::Ret> {
                 if r.len() > <$item as ListItem>::LIST_MAX as usize {
@@ -626,55 +601,25 @@ macro_rules! list_all_of {
             }
         }
     };
-}
-list_all_of!(
-    marker::storage_pool_list_all_volumes,
-    StoragePoolRef,
-    StorageVolRef
-);
-list_all_of!(
-    marker::domain_list_all_snapshots,
-    DomainRef,
-    DomainSnapshotRef
-);
-list_all_of!(
-    marker::domain_snapshot_list_all_children,
-    DomainSnapshotRef,
-    DomainSnapshotRef
-);
-list_all_of!(
-    marker::domain_list_all_checkpoints,
-    DomainRef,
-    DomainCheckpointRef
-);
-list_all_of!(
-    marker::domain_checkpoint_list_all_children,
-    DomainCheckpointRef,
-    DomainCheckpointRef
-);
-
-/// `{OBJ; int maxnames; unsigned int flags}` -> `{remote_nonnull_string
-/// names<REMOTE_DOMAIN_SNAPSHOT_LIST_MAX>}`: the snapshot name listings.
-macro_rules! snapshot_names {
-    ($m:ty, $obj:ty) => {
-        impl Procedure<($obj, u32), Vec<String>> for $m {
-            type Args = ($obj, i32, u32);
+    (names $m:ty: [$($lead:ident: $lt:ty),*] [$($tail:ident: $tt:ty),*], $max:expr) => {
+        impl Procedure<($($lt,)* $($tt,)*), Vec<String>> for $m {
+            type Args = ($($lt,)* i32, $($tt,)*);
             type Ret = Vec<String>;
             type Extra = usize;
             type Prep = ();
-            fn args_to_wire(a: ($obj, u32), _d: &dyn Driver) -> Result<(Self::Args, ())> {
-                Ok(((a.0, DOMAIN_SNAPSHOT_LIST_MAX as i32, a.1), ()))
-            }
-            fn ret_from_wire(
-                r: Vec<String>,
-                _prep: (),
+            fn args_to_wire(
+                a: ($($lt,)* $($tt,)*),
                 _driver: &dyn Driver,
-            ) -> Result<Vec<String>> {
+            ) -> Result<(Self::Args, ())> {
+                let ($($lead,)* $($tail,)*) = a;
+                Ok((($($lead,)* $max as i32, $($tail,)*), ()))
+            }
+            fn ret_from_wire(r: Vec<String>, _prep: (), _driver: &dyn Driver) -> Result<Vec<String>> {
                 Ok(r)
             }
-            fn args_from_wire(w: Self::Args) -> Result<(($obj, u32), usize)> {
-                let max = count_arg(w.1, DOMAIN_SNAPSHOT_LIST_MAX, "maxnames")?;
-                Ok(((w.0, w.2), max))
+            fn args_from_wire(w: Self::Args) -> Result<(($($lt,)* $($tt,)*), usize)> {
+                let ($($lead,)* max, $($tail,)*) = w;
+                Ok((($($lead,)* $($tail,)*), count_arg(max, $max, "maxnames")?))
             }
             fn ret_to_wire(mut r: Vec<String>, max: usize) -> Result<Vec<String>> {
                 r.truncate(max);
@@ -683,11 +628,27 @@ macro_rules! snapshot_names {
         }
     };
 }
-snapshot_names!(marker::domain_snapshot_list_names, DomainRef);
-snapshot_names!(
-    marker::domain_snapshot_list_children_names,
-    DomainSnapshotRef
-);
+listing!(need marker::list_all_domains: [] [flags: u32] -> DomainRef);
+listing!(need marker::list_all_networks: [] [flags: u32] -> NetworkRef);
+listing!(need marker::list_all_storage_pools: [] [flags: u32] -> StoragePoolRef);
+listing!(need marker::list_all_interfaces: [] [flags: u32] -> InterfaceRef);
+listing!(need marker::list_all_node_devices: [] [flags: u32] -> NodeDeviceRef);
+listing!(need marker::storage_pool_list_all_volumes: [pool: StoragePoolRef] [flags: u32] -> StorageVolRef);
+listing!(need marker::domain_list_all_snapshots: [dom: DomainRef] [flags: u32] -> DomainSnapshotRef);
+listing!(need marker::domain_snapshot_list_all_children: [snap: DomainSnapshotRef] [flags: u32] -> DomainSnapshotRef);
+listing!(need marker::domain_list_all_checkpoints: [dom: DomainRef] [flags: u32] -> DomainCheckpointRef);
+listing!(need marker::domain_checkpoint_list_all_children: [cp: DomainCheckpointRef] [flags: u32] -> DomainCheckpointRef);
+listing!(need marker::network_get_dhcp_leases: [net: NetworkRef, mac: Option<String>] [flags: u32] -> NetworkDhcpLease);
+listing!(names marker::list_defined_domains: [] [], DOMAIN_LIST_MAX);
+listing!(names marker::list_networks: [] [], NETWORK_LIST_MAX);
+listing!(names marker::list_defined_networks: [] [], NETWORK_LIST_MAX);
+listing!(names marker::list_interfaces: [] [], INTERFACE_LIST_MAX);
+listing!(names marker::list_defined_interfaces: [] [], INTERFACE_LIST_MAX);
+listing!(names marker::node_list_devices: [cap: Option<String>] [flags: u32], NODE_DEVICE_LIST_MAX);
+listing!(names marker::node_device_list_caps: [dev: NodeDeviceRef] [], NODE_DEVICE_CAPS_LIST_MAX);
+listing!(names marker::storage_pool_list_volumes: [pool: StoragePoolRef] [], STORAGE_VOL_LIST_MAX);
+listing!(names marker::domain_snapshot_list_names: [dom: DomainRef] [flags: u32], DOMAIN_SNAPSHOT_LIST_MAX);
+listing!(names marker::domain_snapshot_list_children_names: [snap: DomainSnapshotRef] [flags: u32], DOMAIN_SNAPSHOT_LIST_MAX);
 
 /// `{int maxids}` -> `{int ids<>}`: the client asks for as many as the
 /// protocol allows, the daemon gives at most what was asked.
@@ -707,139 +668,6 @@ impl Procedure<(), Vec<u32>> for marker::list_domain_ids {
     }
     fn ret_to_wire(r: Vec<u32>, max: usize) -> Result<Vec<i32>> {
         Ok(r.into_iter().take(max).map(|i| i as i32).collect())
-    }
-}
-
-/// `{int maxnames}` -> `{remote_nonnull_string names<MAX>}`: the shape of
-/// the name listings of domains and networks.
-macro_rules! names_list {
-    ($m:ty, $max:expr) => {
-        impl Procedure<(), Vec<String>> for $m {
-            type Args = i32;
-            type Ret = Vec<String>;
-            type Extra = usize;
-            type Prep = ();
-            fn args_to_wire(_a: (), _driver: &dyn Driver) -> Result<(i32, ())> {
-                Ok(($max as i32, ()))
-            }
-            fn ret_from_wire(
-                r: Vec<String>,
-                _prep: (),
-                _driver: &dyn Driver,
-            ) -> Result<Vec<String>> {
-                Ok(r)
-            }
-            fn args_from_wire(max: i32) -> Result<((), usize)> {
-                Ok(((), count_arg(max, $max, "maxnames")?))
-            }
-            fn ret_to_wire(mut r: Vec<String>, max: usize) -> Result<Vec<String>> {
-                r.truncate(max);
-                Ok(r)
-            }
-        }
-    };
-}
-names_list!(marker::list_defined_domains, DOMAIN_LIST_MAX);
-names_list!(marker::list_networks, NETWORK_LIST_MAX);
-names_list!(marker::list_defined_networks, NETWORK_LIST_MAX);
-names_list!(marker::list_interfaces, INTERFACE_LIST_MAX);
-names_list!(marker::list_defined_interfaces, INTERFACE_LIST_MAX);
-
-/// `{remote_string cap; int maxnames; unsigned flags}` ->
-/// `{remote_nonnull_string names<MAX>}`: the node's device names.
-impl Procedure<(Option<String>, u32), Vec<String>> for marker::node_list_devices {
-    type Args = (Option<String>, i32, u32);
-    type Ret = Vec<String>;
-    type Extra = usize;
-    type Prep = ();
-    fn args_to_wire(a: (Option<String>, u32), _d: &dyn Driver) -> Result<(Self::Args, ())> {
-        Ok(((a.0, NODE_DEVICE_LIST_MAX as i32, a.1), ()))
-    }
-    fn ret_from_wire(r: Vec<String>, _prep: (), _driver: &dyn Driver) -> Result<Vec<String>> {
-        Ok(r)
-    }
-    fn args_from_wire(w: Self::Args) -> Result<((Option<String>, u32), usize)> {
-        let max = count_arg(w.1, NODE_DEVICE_LIST_MAX, "maxnames")?;
-        Ok(((w.0, w.2), max))
-    }
-    fn ret_to_wire(mut r: Vec<String>, max: usize) -> Result<Vec<String>> {
-        r.truncate(max);
-        Ok(r)
-    }
-}
-
-/// `{OBJ; int maxnames}` -> `{remote_nonnull_string names<MAX>}`: the
-/// names an object holds (a device's capabilities, a pool's volumes).
-macro_rules! names_of {
-    ($m:ty, $obj:ty, $max:expr) => {
-        impl Procedure<($obj,), Vec<String>> for $m {
-            type Args = ($obj, i32);
-            type Ret = Vec<String>;
-            type Extra = usize;
-            type Prep = ();
-            fn args_to_wire(a: ($obj,), _d: &dyn Driver) -> Result<(Self::Args, ())> {
-                Ok(((a.0, $max as i32), ()))
-            }
-            fn ret_from_wire(
-                r: Vec<String>,
-                _prep: (),
-                _driver: &dyn Driver,
-            ) -> Result<Vec<String>> {
-                Ok(r)
-            }
-            fn args_from_wire(w: Self::Args) -> Result<(($obj,), usize)> {
-                let max = count_arg(w.1, $max, "maxnames")?;
-                Ok(((w.0,), max))
-            }
-            fn ret_to_wire(mut r: Vec<String>, max: usize) -> Result<Vec<String>> {
-                r.truncate(max);
-                Ok(r)
-            }
-        }
-    };
-}
-names_of!(
-    marker::node_device_list_caps,
-    NodeDeviceRef,
-    NODE_DEVICE_CAPS_LIST_MAX
-);
-names_of!(
-    marker::storage_pool_list_volumes,
-    StoragePoolRef,
-    STORAGE_VOL_LIST_MAX
-);
-
-/// `{net; remote_string mac; int need_results; unsigned flags}` ->
-/// `{remote_network_dhcp_lease leases<MAX>; unsigned ret}`.
-impl Procedure<(NetworkRef, Option<String>, u32), Vec<NetworkDhcpLease>>
-    for marker::network_get_dhcp_leases
-{
-    type Args = (NetworkRef, Option<String>, i32, u32);
-    type Ret = (Vec<NetworkDhcpLease>, u32);
-    type Extra = bool;
-    type Prep = ();
-    fn args_to_wire(
-        a: (NetworkRef, Option<String>, u32),
-        _d: &dyn Driver,
-    ) -> Result<(Self::Args, ())> {
-        Ok(((a.0, a.1, 1, a.2), ()))
-    }
-    fn ret_from_wire(
-        r: Self::Ret,
-        _prep: (),
-        _driver: &dyn Driver,
-    ) -> Result<Vec<NetworkDhcpLease>> {
-        Ok(r.0)
-    }
-    fn args_from_wire(w: Self::Args) -> Result<((NetworkRef, Option<String>, u32), bool)> {
-        Ok(((w.0, w.1, w.3), w.2 != 0))
-    }
-    fn ret_to_wire(r: Vec<NetworkDhcpLease>, need: bool) -> Result<Self::Ret> {
-        if r.len() > NETWORK_DHCP_LEASES_MAX as usize {
-            return Err(over_limit("the list"));
-        }
-        let n = r.len() as u32;
-        Ok((if need { r } else { Vec::new() }, n))
     }
 }
 
