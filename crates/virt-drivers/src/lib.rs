@@ -21,7 +21,11 @@ pub fn register() {
     // QEMU guests with the storage and network drivers stacked under them.
     #[cfg(feature = "qemu")]
     {
-        virt_network::register_with(virt_qemu::open, &[virt_storage::open]);
+        virt_core::register_driver(virt_core::DriverEntry {
+            name: "qemu",
+            default_uri: None,
+            open: open_qemu_stack,
+        });
         virt_qemu::tap::set_tap_opener(open_tap);
     }
     #[cfg(feature = "xen")]
@@ -47,6 +51,33 @@ pub fn guests_running() -> bool {
     return virt_qemu::guests_running();
     #[cfg(not(feature = "qemu"))]
     false
+}
+
+/// A `qemu:` connection: the QEMU driver first, then the storage and
+/// the network drivers, each answering the calls those before it decline
+/// (a member that does not take the URI, as the storage and network
+/// drivers do not take `qemu:///embed` without a root, is left out).
+#[cfg(feature = "qemu")]
+fn open_qemu_stack(
+    uri: &virt_core::Uri,
+    read_only: bool,
+) -> Option<virt_core::Result<Box<dyn virt_core::Driver>>> {
+    let mut stack = match virt_qemu::open(uri, read_only)? {
+        Ok(d) => vec![d],
+        Err(e) => return Some(Err(e)),
+    };
+    let members: [virt_core::DriverOpener; 2] = [virt_storage::open, virt_network::open];
+    for open_member in members {
+        match open_member(uri, read_only) {
+            Some(Ok(d)) => stack.push(d),
+            Some(Err(e)) => return Some(Err(e)),
+            None => {}
+        }
+    }
+    if stack.len() == 1 {
+        return stack.pop().map(Ok);
+    }
+    Some(Ok(Box::new(virt_core::DriverStack::new(stack))))
 }
 
 /// A guest interface's tap, made by the network driver for the QEMU

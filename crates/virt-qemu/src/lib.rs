@@ -80,10 +80,7 @@ pub fn register() {
 /// (other schemes, remote hosts, transports, and the node's URIs outside
 /// the daemon, which the remote client takes there).
 pub fn open(uri: &Uri, read_only: bool) -> Option<Result<Box<dyn Driver>>> {
-    if uri.driver != "qemu" || uri.transport.is_some() {
-        return None;
-    }
-    if uri.host.as_deref().is_some_and(|h| h != "localhost") {
+    if uri.driver != "qemu" || !uri.is_local() {
         return None;
     }
     let opened = match uri.path.as_str() {

@@ -12,7 +12,8 @@
 //! - [`transfer`]: volumes as the driver's end of upload and download
 //!   streams, holes kept.
 //! - [`StorageDriver`]: the [`virt_core::Driver`] member answering the
-//!   storage calls; the binaries stack it under the QEMU driver.
+//!   storage calls; virt-drivers stacks it under the QEMU driver
+//!   ([`open`]).
 //! - [`StorageError`]: this crate's error, convertible into libvirt's.
 //!
 //! Pools of type `dir`, `fs`, `netfs` and `logical` are served; other types are refused with libvirt's
@@ -31,47 +32,12 @@ pub mod transfer;
 pub use driver::StorageDriver;
 pub use error::StorageError;
 
-use std::sync::OnceLock;
-use virt_core::{Driver, DriverEntry, DriverOpener, DriverStack, Result, Uri};
-
-/// The hypervisor driver the storage member is stacked under.
-static HYPERVISOR: OnceLock<DriverOpener> = OnceLock::new();
-
-/// Register `qemu:` URIs as a stack: the hypervisor driver `hypervisor`
-/// (`virt_qemu::open`) first, this storage driver under it, which answers
-/// the storage calls the hypervisor declines. Binaries call this instead
-/// of registering the QEMU driver alone; backends never depend on each
-/// other.
-pub fn register_with(hypervisor: DriverOpener) {
-    if HYPERVISOR.set(hypervisor).is_err() {
-        return;
-    }
-    virt_core::register_driver(DriverEntry {
-        name: "qemu",
-        default_uri: None,
-        open: open_stack,
-    });
-}
-
-fn open_stack(uri: &Uri, read_only: bool) -> Option<Result<Box<dyn Driver>>> {
-    let hv = match (HYPERVISOR.get()?)(uri, read_only)? {
-        Ok(d) => d,
-        Err(e) => return Some(Err(e)),
-    };
-    match open(uri, read_only) {
-        Some(Ok(storage)) => Some(Ok(Box::new(DriverStack::new(vec![hv, storage])))),
-        Some(Err(e)) => Some(Err(e)),
-        None => Some(Ok(hv)),
-    }
-}
+use virt_core::{Driver, Result, Uri};
 
 /// Open the storage member for a `qemu:` URI, or decline a URI that is
 /// not ours (the same ones the QEMU driver takes).
 pub fn open(uri: &Uri, read_only: bool) -> Option<Result<Box<dyn Driver>>> {
-    if uri.driver != "qemu" || uri.transport.is_some() {
-        return None;
-    }
-    if uri.host.as_deref().is_some_and(|h| h != "localhost") {
+    if uri.driver != "qemu" || !uri.is_local() {
         return None;
     }
     let opened = match uri.path.as_str() {

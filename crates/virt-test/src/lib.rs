@@ -57,10 +57,7 @@ pub fn register() {
 /// Open a connection to a test node, or decline a URI that is not ours.
 /// Read-only connections are refused changes by virt-core.
 pub fn open(uri: &Uri, _read_only: bool) -> Option<Result<Box<dyn Driver>>> {
-    if uri.driver != "test" || uri.transport.is_some() {
-        return None;
-    }
-    if uri.host.as_deref().is_some_and(|h| h != "localhost") {
+    if uri.driver != "test" || !uri.is_local() {
         return None;
     }
     Some(open_path(&uri.path).map(|c| Box::new(c) as Box<dyn Driver>))
