@@ -1,9 +1,7 @@
 //! [`TestConnection`]: the `virt_core::Driver` of the test hypervisor.
 
 use crate::devstats;
-use crate::domains::{
-    memory_of, prepare_def, vcpus_of, AddMode, DomainObj, Domains, DEFAULT_WEIGHT,
-};
+use crate::domains::{memory_of, prepare_def, AddMode, DomainObj, Domains, DEFAULT_WEIGHT};
 use crate::error::{check_flags, TestError, TestResult};
 use crate::networks::{parse_network_def, NetworkObj};
 use crate::node::{self, Node};
@@ -18,7 +16,7 @@ use virt_core::{
     DomainCheckpointRef, DomainInfo, DomainRef, DomainSnapshotRef, DomainState, DomainStatsRecord,
     Driver, InterfaceRef, NetworkRef, NodeDeviceRef, NodeInfo, Result, Screenshot, SecurityLabel,
     SecurityModel, StoragePoolInfo, StoragePoolRef, StorageVolInfo, StorageVolRef, TypedKind,
-    TypedParam, TypedValue, Uuid, VcpuInfo, VcpuState,
+    TypedParam, TypedValue, Uuid, VcpuInfo,
 };
 use virt_core::{Event, EventBus, LifecycleEvent, NetworkLifecycleEvent};
 use virt_xml::{Cputune, DomainDef, FormatOptions, View};
@@ -665,136 +663,19 @@ impl Driver for TestConnection {
     }
 
     fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: u32) -> Result<u32> {
-        if flags & affect::LIVE != 0 && flags & affect::CONFIG != 0 {
-            return Err(TestError::ApiArg(
-                "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive"
-                    .into(),
-            )
-            .into());
-        }
-        check_flags(
-            flags,
-            affect::LIVE | affect::CONFIG | affect::MAXIMUM,
-            "testDomainGetVcpusFlags",
-        )?;
-        self.with_dom(dom, |obj| {
-            let affect::Defs { live, .. } = affect::defs(flags, obj.is_active(), obj.persistent)?;
-            let def = if live {
-                &obj.def
-            } else {
-                obj.config().unwrap_or(&obj.def)
-            };
-            Ok(if flags & affect::MAXIMUM != 0 {
-                def.vcpu.max
-            } else {
-                vcpus_of(def)
-            })
-        })
+        self.get_vcpus_flags(dom, flags)
     }
 
     fn domain_get_vcpus(&self, dom: &DomainRef) -> Result<Vec<VcpuInfo>> {
-        let ncpus = self.node.max_cpus();
-        self.with_dom(dom, |obj| {
-            if !obj.is_active() {
-                return Err(TestError::Invalid(
-                    "cannot list vcpus for an inactive domain".into(),
-                ));
-            }
-            let n = obj.vcpus();
-            let default_map = obj
-                .def
-                .vcpu
-                .cpuset
-                .as_deref()
-                .and_then(|s| CpuMap::parse_list(s, ncpus))
-                .unwrap_or_else(|| CpuMap::all(ncpus));
-            let per_vcpu = obj.cpu_time() / u64::from(n.max(1));
-            Ok((0..n)
-                .map(|i| {
-                    let affinity = obj
-                        .pins
-                        .get(i as usize)
-                        .and_then(Option::as_ref)
-                        .cloned()
-                        .unwrap_or_else(|| default_map.clone());
-                    let cpu = affinity.cpus().last().map_or(-1, |c| c as i32);
-                    VcpuInfo {
-                        number: i,
-                        state: VcpuState::Running,
-                        cpu_time: per_vcpu,
-                        cpu,
-                        affinity,
-                    }
-                })
-                .collect())
-        })
+        self.get_vcpus(dom)
     }
 
     fn domain_get_vcpu_pin_info(&self, dom: &DomainRef, flags: u32) -> Result<Vec<CpuMap>> {
-        check_flags(
-            flags,
-            affect::LIVE | affect::CONFIG,
-            "testDomainGetVcpuPinInfo",
-        )?;
-        let ncpus = self.node.max_cpus();
-        self.with_dom(dom, |obj| {
-            if flags & affect::LIVE != 0 && !obj.is_active() {
-                return Err(TestError::Invalid("domain is not running".into()));
-            }
-            let def = if flags & affect::CONFIG != 0 {
-                obj.config().unwrap_or(&obj.def)
-            } else {
-                &obj.def
-            };
-            let default_map = def
-                .vcpu
-                .cpuset
-                .as_deref()
-                .and_then(|s| CpuMap::parse_list(s, ncpus))
-                .unwrap_or_else(|| CpuMap::all(ncpus));
-            let live = obj.is_active() && flags & affect::CONFIG == 0;
-            Ok((0..def.vcpu.max)
-                .map(|i| {
-                    let pinned = if live {
-                        obj.pins.get(i as usize).and_then(Option::as_ref)
-                    } else {
-                        None
-                    };
-                    pinned.cloned().unwrap_or_else(|| default_map.clone())
-                })
-                .collect())
-        })
+        self.get_vcpu_pin_info(dom, flags)
     }
 
     fn domain_pin_vcpu(&self, dom: &DomainRef, vcpu: u32, map: &CpuMap, flags: u32) -> Result<()> {
-        // libvirt's test driver pins the running domain's vCPUs and takes
-        // no flags to say so.
-        check_flags(flags, 0, "testDomainPinVcpuFlags")?;
-        let ncpus = self.node.max_cpus();
-        self.with_dom_mut(dom, |obj| {
-            if !obj.is_active() {
-                return Err(TestError::Invalid(
-                    "cannot pin vcpus on an inactive domain".into(),
-                ));
-            }
-            if vcpu >= obj.vcpus() {
-                return Err(TestError::InvalidArg(format!(
-                    "requested vcpu '{vcpu}' is not present in the domain"
-                )));
-            }
-            let mut pinned = CpuMap::new(ncpus);
-            for c in map.cpus().filter(|&c| c < ncpus) {
-                pinned.set(c);
-            }
-            let i = vcpu as usize;
-            if obj.pins.len() <= i {
-                obj.pins.resize(i + 1, None);
-            }
-            if let Some(slot) = obj.pins.get_mut(i) {
-                *slot = Some(pinned);
-            }
-            Ok(())
-        })
+        self.pin_vcpu(dom, vcpu, map, flags)
     }
 
     fn domain_get_autostart(&self, dom: &DomainRef) -> Result<bool> {
