@@ -12,6 +12,7 @@ use crate::records::{
     TYPED_PARAM_FIELD_LENGTH,
 };
 use crate::report::{guard, Call};
+use crate::strings::string_calls;
 use crate::strings::{self, arg, bad_arg, null_arg, opt_arg};
 use libc::{c_char, c_int, c_uchar, c_uint, c_ulong};
 use std::ffi::CStr;
@@ -64,18 +65,10 @@ fn lookup(
     })
 }
 
-/// `virDomainLookupByName`.
-#[no_mangle]
-pub unsafe extern "C" fn virDomainLookupByName(
-    conn: *mut ConnHandle,
-    name: *const c_char,
-) -> *mut DomainHandle {
-    const API: &str = "virDomainLookupByName";
-    lookup(API, conn, |c| {
-        // SAFETY: caller's string.
-        let n = unsafe { arg(name, API, "name") }?;
-        c.conn.lookup_by_name(n)
-    })
+string_calls! {
+    /// `virDomainLookupByName`.
+    virDomainLookupByName(conn: ConnHandle; name "name")
+        -> DomainHandle via lookup |c| c.conn.lookup_by_name(name);
 }
 
 /// `virDomainLookupByID`: a running domain by id.
@@ -154,19 +147,10 @@ pub unsafe extern "C" fn virDomainLookupByUUIDString(
     })
 }
 
-/// `virDomainCreateXML`: start a transient domain.
-#[no_mangle]
-pub unsafe extern "C" fn virDomainCreateXML(
-    conn: *mut ConnHandle,
-    xml: *const c_char,
-    flags: c_uint,
-) -> *mut DomainHandle {
-    const API: &str = "virDomainCreateXML";
-    lookup(API, conn, |c| {
-        // SAFETY: caller's string.
-        let x = unsafe { arg(xml, API, "xmlDesc") }?;
-        c.conn.create_xml(x, flags)
-    })
+string_calls! {
+    /// `virDomainCreateXML`: start a transient domain.
+    virDomainCreateXML(conn: ConnHandle; xml "xmlDesc"; flags: c_uint)
+        -> DomainHandle via lookup |c| c.conn.create_xml(xml, flags);
 }
 
 /// `virDomainCreateLinux`: the old name of `virDomainCreateXML`.
@@ -180,33 +164,13 @@ pub unsafe extern "C" fn virDomainCreateLinux(
     unsafe { virDomainCreateXML(conn, xml, flags) }
 }
 
-/// `virDomainDefineXML`: define (or redefine) a persistent domain.
-#[no_mangle]
-pub unsafe extern "C" fn virDomainDefineXML(
-    conn: *mut ConnHandle,
-    xml: *const c_char,
-) -> *mut DomainHandle {
-    const API: &str = "virDomainDefineXML";
-    lookup(API, conn, |c| {
-        // SAFETY: caller's string.
-        let x = unsafe { arg(xml, API, "xml") }?;
-        c.conn.define_xml(x)
-    })
-}
-
-/// `virDomainDefineXMLFlags`.
-#[no_mangle]
-pub unsafe extern "C" fn virDomainDefineXMLFlags(
-    conn: *mut ConnHandle,
-    xml: *const c_char,
-    flags: c_uint,
-) -> *mut DomainHandle {
-    const API: &str = "virDomainDefineXMLFlags";
-    lookup(API, conn, |c| {
-        // SAFETY: caller's string.
-        let x = unsafe { arg(xml, API, "xml") }?;
-        c.conn.define_xml_flags(x, flags)
-    })
+string_calls! {
+    /// `virDomainDefineXML`: define (or redefine) a persistent domain.
+    virDomainDefineXML(conn: ConnHandle; xml "xml")
+        -> DomainHandle via lookup |c| c.conn.define_xml(xml);
+    /// `virDomainDefineXMLFlags`.
+    virDomainDefineXMLFlags(conn: ConnHandle; xml "xml"; flags: c_uint)
+        -> DomainHandle via lookup |c| c.conn.define_xml_flags(xml, flags);
 }
 
 /// `virDomainRestore`: start a domain from a saved state file.

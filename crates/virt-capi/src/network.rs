@@ -12,7 +12,8 @@ use crate::domain::{put_uuid, put_uuid_string, uuid_arg, uuid_string_arg};
 use crate::handles::{self, ChildHandle, ConnHandle, NetworkHandle, Object, PoolHandle};
 use crate::records::virStoragePoolInfo;
 use crate::report::guard;
-use crate::strings::{self, arg};
+use crate::strings;
+use crate::strings::{status_calls, string_calls};
 use libc::{c_char, c_int, c_uchar, c_uint};
 use std::ptr;
 use virt_core::{Error, ErrorCode, ErrorDomain, Network, StoragePool};
@@ -159,18 +160,10 @@ fn invalid_network_uuid(api: &str) -> Error {
     e
 }
 
-/// `virNetworkLookupByName`.
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkLookupByName(
-    conn: *mut ConnHandle,
-    name: *const c_char,
-) -> *mut NetworkHandle {
-    const API: &str = "virNetworkLookupByName";
-    net_lookup(API, conn, |c| {
-        // SAFETY: caller's string.
-        let n = unsafe { arg(name, API, "name") }?;
-        c.conn.network_lookup_by_name(n)
-    })
+string_calls! {
+    /// `virNetworkLookupByName`.
+    virNetworkLookupByName(conn: ConnHandle; name "name")
+        -> NetworkHandle via net_lookup |c| c.conn.network_lookup_by_name(name);
 }
 
 /// `virNetworkLookupByUUID`.
@@ -278,49 +271,17 @@ pub unsafe extern "C" fn virNetworkGetAutostart(
     child_autostart("virNetworkGetAutostart", net, autostart)
 }
 
-/// `virNetworkCreateXML`: create and start a transient network.
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkCreateXML(
-    conn: *mut ConnHandle,
-    xml_desc: *const c_char,
-) -> *mut NetworkHandle {
-    const API: &str = "virNetworkCreateXML";
-    net_lookup(API, conn, |c| {
-        // SAFETY: caller's string.
-        let x = unsafe { arg(xml_desc, API, "xmlDesc") }?;
-        c.conn.network_create_xml(x, 0)
-    })
+string_calls! {
+    /// `virNetworkCreateXML`: create and start a transient network.
+    virNetworkCreateXML(conn: ConnHandle; xml_desc "xmlDesc")
+        -> NetworkHandle via net_lookup |c| c.conn.network_create_xml(xml_desc, 0);
+    /// `virNetworkDefineXML`: define a persistent network, inactive.
+    virNetworkDefineXML(conn: ConnHandle; xml "xml")
+        -> NetworkHandle via net_lookup |c| c.conn.network_define_xml(xml, 0);
 }
 
-/// `virNetworkDefineXML`: define a persistent network, inactive.
-#[no_mangle]
-pub unsafe extern "C" fn virNetworkDefineXML(
-    conn: *mut ConnHandle,
-    xml: *const c_char,
-) -> *mut NetworkHandle {
-    const API: &str = "virNetworkDefineXML";
-    net_lookup(API, conn, |c| {
-        // SAFETY: caller's string.
-        let x = unsafe { arg(xml, API, "xml") }?;
-        c.conn.network_define_xml(x, 0)
-    })
-}
-
-/// Exported network calls returning 0 or -1.
-macro_rules! network_calls {
-    ($($(#[$m:meta])* $name:ident($($arg:ident: $ty:ty),*) => |$n:ident| $body:expr;)*) => {$(
-        $(#[$m])*
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(network: *mut NetworkHandle $(, $arg: $ty)*) -> c_int {
-            with_child(stringify!($name), network, -1, |h| {
-                let $n = &h.obj;
-                $body.map(|_| 0)
-            })
-        }
-    )*};
-}
-
-network_calls! {
+status_calls! {
+    network: NetworkHandle, with_child |h| &h.obj;
     /// `virNetworkCreate`: start the defined network.
     virNetworkCreate() => |n| n.create();
     /// `virNetworkDestroy`: stop the network (a transient one is gone).
@@ -331,18 +292,10 @@ network_calls! {
     virNetworkSetAutostart(autostart: c_int) => |n| n.set_autostart(autostart != 0);
 }
 
-/// `virStoragePoolLookupByName`.
-#[no_mangle]
-pub unsafe extern "C" fn virStoragePoolLookupByName(
-    conn: *mut ConnHandle,
-    name: *const c_char,
-) -> *mut PoolHandle {
-    const API: &str = "virStoragePoolLookupByName";
-    pool_lookup(API, conn, |c| {
-        // SAFETY: caller's string.
-        let n = unsafe { arg(name, API, "name") }?;
-        c.conn.storage_pool_lookup_by_name(n)
-    })
+string_calls! {
+    /// `virStoragePoolLookupByName`.
+    virStoragePoolLookupByName(conn: ConnHandle; name "name")
+        -> PoolHandle via pool_lookup |c| c.conn.storage_pool_lookup_by_name(name);
 }
 
 /// `virStoragePoolRef`.
@@ -488,51 +441,17 @@ fn invalid_pool_uuid(api: &str) -> Error {
     e
 }
 
-/// `virStoragePoolCreateXML`: start a transient pool.
-#[no_mangle]
-pub unsafe extern "C" fn virStoragePoolCreateXML(
-    conn: *mut ConnHandle,
-    xml: *const c_char,
-    flags: c_uint,
-) -> *mut PoolHandle {
-    const API: &str = "virStoragePoolCreateXML";
-    pool_lookup(API, conn, |c| {
-        // SAFETY: caller's string.
-        let x = unsafe { arg(xml, API, "xmlDesc") }?;
-        c.conn.storage_pool_create_xml(x, flags)
-    })
+string_calls! {
+    /// `virStoragePoolCreateXML`: start a transient pool.
+    virStoragePoolCreateXML(conn: ConnHandle; xml "xmlDesc"; flags: c_uint)
+        -> PoolHandle via pool_lookup |c| c.conn.storage_pool_create_xml(xml, flags);
+    /// `virStoragePoolDefineXML`: define a persistent pool.
+    virStoragePoolDefineXML(conn: ConnHandle; xml "xml"; flags: c_uint)
+        -> PoolHandle via pool_lookup |c| c.conn.storage_pool_define_xml(xml, flags);
 }
 
-/// `virStoragePoolDefineXML`: define a persistent pool.
-#[no_mangle]
-pub unsafe extern "C" fn virStoragePoolDefineXML(
-    conn: *mut ConnHandle,
-    xml: *const c_char,
-    flags: c_uint,
-) -> *mut PoolHandle {
-    const API: &str = "virStoragePoolDefineXML";
-    pool_lookup(API, conn, |c| {
-        // SAFETY: caller's string.
-        let x = unsafe { arg(xml, API, "xml") }?;
-        c.conn.storage_pool_define_xml(x, flags)
-    })
-}
-
-/// Exported pool calls returning 0 or -1.
-macro_rules! pool_calls {
-    ($($(#[$m:meta])* $name:ident($($arg:ident: $ty:ty),*) => |$p:ident| $body:expr;)*) => {$(
-        $(#[$m])*
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(pool: *mut PoolHandle $(, $arg: $ty)*) -> c_int {
-            with_child(stringify!($name), pool, -1, |h| {
-                let $p = &h.obj;
-                $body.map(|_| 0)
-            })
-        }
-    )*};
-}
-
-pool_calls! {
+status_calls! {
+    pool: PoolHandle, with_child |h| &h.obj;
     /// `virStoragePoolBuild`: build the underlying storage.
     virStoragePoolBuild(flags: c_uint) => |p| p.build(flags);
     /// `virStoragePoolCreate`: start the pool.

@@ -117,6 +117,58 @@ pub fn fill<const N: usize>(buf: &mut [c_char; N], s: &str) {
     }
 }
 
+/// Exported calls that read C strings from the caller and hand out a new
+/// handle (lookups by name, key or path, definitions and creations):
+/// `NAME(PARENT: *mut HANDLE, S: *const c_char, ..., ARG: TYPE, ...)`,
+/// each string checked by [`arg`] under its libvirt argument name, then
+/// `BODY` run through `VIA` (the file's runner for that parent: it finds
+/// the handle, reports errors and wraps the result in a new handle).
+macro_rules! string_calls {
+    ($(
+        $(#[$m:meta])*
+        $name:ident($parent:ident: $pt:ident; $($s:ident $label:literal),+ $(; $($arg:ident: $ty:ty),*)?)
+            -> $ht:ident via $via:ident |$p:ident| $body:expr;
+    )*) => {$(
+        $(#[$m])*
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(
+            $parent: *mut $pt,
+            $($s: *const c_char,)+
+            $($($arg: $ty),*)?
+        ) -> *mut $ht {
+            const API: &str = stringify!($name);
+            $via(API, $parent, |$p| {
+                $(
+                    // SAFETY: the caller's C string, per the contract.
+                    let $s = unsafe { $crate::strings::arg($s, API, $label) }?;
+                )+
+                $body
+            })
+        }
+    )*};
+}
+pub(crate) use string_calls;
+
+/// Exported calls on one handle returning 0 or -1: `NAME(HANDLE, ARG:
+/// TYPE, ...)`, `BODY` run on the object `OBJ` picks from the handle,
+/// through `WITH` (the file's runner for that kind of handle).
+macro_rules! status_calls {
+    (
+        $handle:ident: $ht:ty, $with:ident |$h:ident| $obj:expr;
+        $($(#[$m:meta])* $name:ident($($arg:ident: $ty:ty),*) => |$o:ident| $body:expr;)*
+    ) => {$(
+        $(#[$m])*
+        #[no_mangle]
+        pub unsafe extern "C" fn $name($handle: *mut $ht $(, $arg: $ty)*) -> c_int {
+            $with(stringify!($name), $handle, -1, |$h| {
+                let $o = $obj;
+                $body.map(|_| 0)
+            })
+        }
+    )*};
+}
+pub(crate) use status_calls;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ use crate::network::in_family;
 use crate::records::virStorageVolInfo;
 use crate::report::guard;
 use crate::strings::{self, arg};
+use crate::strings::{status_calls, string_calls};
 use libc::{c_char, c_int, c_uint, c_ulonglong};
 use std::ptr;
 use virt_core::{Error, ErrorDomain, StorageVol};
@@ -70,61 +71,19 @@ fn on_conn(
     })
 }
 
-/// `virStorageVolLookupByName`.
-#[no_mangle]
-pub unsafe extern "C" fn virStorageVolLookupByName(
-    pool: *mut PoolHandle,
-    name: *const c_char,
-) -> *mut VolHandle {
-    const API: &str = "virStorageVolLookupByName";
-    on_pool(API, pool, |p| {
-        // SAFETY: caller's string.
-        let n = unsafe { arg(name, API, "name") }?;
-        p.obj.storage_vol_lookup_by_name(n)
-    })
-}
-
-/// `virStorageVolLookupByKey`.
-#[no_mangle]
-pub unsafe extern "C" fn virStorageVolLookupByKey(
-    conn: *mut ConnHandle,
-    key: *const c_char,
-) -> *mut VolHandle {
-    const API: &str = "virStorageVolLookupByKey";
-    on_conn(API, conn, |c| {
-        // SAFETY: caller's string.
-        let k = unsafe { arg(key, API, "key") }?;
-        c.conn.storage_vol_lookup_by_key(k)
-    })
-}
-
-/// `virStorageVolLookupByPath`.
-#[no_mangle]
-pub unsafe extern "C" fn virStorageVolLookupByPath(
-    conn: *mut ConnHandle,
-    path: *const c_char,
-) -> *mut VolHandle {
-    const API: &str = "virStorageVolLookupByPath";
-    on_conn(API, conn, |c| {
-        // SAFETY: caller's string.
-        let p = unsafe { arg(path, API, "path") }?;
-        c.conn.storage_vol_lookup_by_path(p)
-    })
-}
-
-/// `virStorageVolCreateXML`.
-#[no_mangle]
-pub unsafe extern "C" fn virStorageVolCreateXML(
-    pool: *mut PoolHandle,
-    xml: *const c_char,
-    flags: c_uint,
-) -> *mut VolHandle {
-    const API: &str = "virStorageVolCreateXML";
-    on_pool(API, pool, |p| {
-        // SAFETY: caller's string.
-        let x = unsafe { arg(xml, API, "xmlDesc") }?;
-        p.obj.storage_vol_create_xml(x, flags)
-    })
+string_calls! {
+    /// `virStorageVolLookupByName`.
+    virStorageVolLookupByName(pool: PoolHandle; name "name")
+        -> VolHandle via on_pool |p| p.obj.storage_vol_lookup_by_name(name);
+    /// `virStorageVolLookupByKey`.
+    virStorageVolLookupByKey(conn: ConnHandle; key "key")
+        -> VolHandle via on_conn |c| c.conn.storage_vol_lookup_by_key(key);
+    /// `virStorageVolLookupByPath`.
+    virStorageVolLookupByPath(conn: ConnHandle; path "path")
+        -> VolHandle via on_conn |c| c.conn.storage_vol_lookup_by_path(path);
+    /// `virStorageVolCreateXML`.
+    virStorageVolCreateXML(pool: PoolHandle; xml "xmlDesc"; flags: c_uint)
+        -> VolHandle via on_pool |p| p.obj.storage_vol_create_xml(xml, flags);
 }
 
 /// `virStorageVolCreateXMLFrom`: a new volume holding a copy of `clone`.
@@ -231,21 +190,8 @@ pub unsafe extern "C" fn virStorageVolGetPath(vol: *mut VolHandle) -> *mut c_cha
     })
 }
 
-/// Exported volume calls returning 0 or -1.
-macro_rules! vol_calls {
-    ($($(#[$m:meta])* $name:ident($($arg:ident: $ty:ty),*) => |$v:ident| $body:expr;)*) => {$(
-        $(#[$m])*
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(vol: *mut VolHandle $(, $arg: $ty)*) -> c_int {
-            with_vol(stringify!($name), vol, -1, |h| {
-                let $v = &h.vol;
-                $body.map(|_| 0)
-            })
-        }
-    )*};
-}
-
-vol_calls! {
+status_calls! {
+    vol: VolHandle, with_vol |h| &h.vol;
     /// `virStorageVolDelete`.
     virStorageVolDelete(flags: c_uint) => |v| v.delete(flags);
     /// `virStorageVolWipe`: overwrite the data with zeroes.
