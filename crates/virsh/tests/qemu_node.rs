@@ -9,30 +9,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use virt_testkit::TempDir;
 
 const QEMU: &str = "/usr/bin/qemu-system-x86_64";
 
-/// A private state tree, removed on drop.
-struct Root(PathBuf);
-
-impl Root {
-    fn new(tag: &str) -> Root {
-        let p = PathBuf::from(format!("/tmp/vsn-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).expect("temp root");
-        Root(p)
-    }
-}
-
-impl Drop for Root {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// `virsh -c qemu:///embed?root=ROOT ARGS` with `PATH` set as given:
 /// stdout, stderr, success.
-fn run_virsh(root: &Root, path: Option<&str>, args: &[&str]) -> (String, String, bool) {
+fn run_virsh(root: &TempDir, path: Option<&str>, args: &[&str]) -> (String, String, bool) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_virsh"));
     cmd.arg("-c")
         .arg(format!("qemu:///embed?root={}", root.0.display()))
@@ -40,16 +23,57 @@ fn run_virsh(root: &Root, path: Option<&str>, args: &[&str]) -> (String, String,
     if let Some(p) = path {
         cmd.env("PATH", p);
     }
-    let out = cmd.output().expect("virsh runs");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.success(),
+    virt_testkit::output(&mut cmd)
+}
+
+/// A QEMU guest `name` (64 MiB, `vcpus` vCPUs, `os` after the machine
+/// type, `devices` after the emulator) written to ROOT/NAME.xml: the
+/// file's path.
+fn guest(root: &TempDir, name: &str, vcpus: u32, os: &str, devices: &str) -> String {
+    let xml = root.0.join(format!("{name}.xml"));
+    std::fs::write(
+        &xml,
+        format!(
+            "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
+             <vcpu>{vcpus}</vcpu><os><type arch='x86_64' machine='q35'>hvm</type>{os}</os>\
+             <devices><emulator>{QEMU}</emulator>{devices}</devices></domain>"
+        ),
     )
+    .expect("guest xml");
+    xml.to_string_lossy().into_owned()
+}
+
+/// An empty 8 MiB raw image in the root and the `<disk>` that gives it
+/// to a guest as its virtio `vda`.
+fn raw_disk(root: &TempDir) -> (PathBuf, String) {
+    let disk = root.0.join("disk.raw");
+    let f = std::fs::File::create(&disk).expect("disk");
+    f.set_len(8 << 20).expect("disk size");
+    let element = format!(
+        "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+         <source file='{}'/><target dev='vda' bus='virtio'/></disk>",
+        disk.display()
+    );
+    (disk, element)
+}
+
+/// `virsh ARGS` again every 200 ms, for 30 s at most, until its output
+/// satisfies `done`: the last output.
+fn virsh_until(root: &TempDir, args: &[&str], done: impl Fn(&str) -> bool) -> String {
+    let mut out = String::new();
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < end {
+        out = virsh(root, None, args);
+        if done(&out) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    out
 }
 
 /// [`run_virsh`]'s stdout, requiring success.
-fn virsh(root: &Root, path: Option<&str>, args: &[&str]) -> String {
+fn virsh(root: &TempDir, path: Option<&str>, args: &[&str]) -> String {
     let (out, err, ok) = run_virsh(root, path, args);
     assert!(ok, "virsh {args:?}: {out}{err}");
     out
@@ -72,7 +96,7 @@ fn meminfo_kib(key: &str) -> u64 {
 
 #[test]
 fn node_figures_are_the_hosts() {
-    let root = Root::new("node");
+    let root = TempDir::new("virsh-node-node");
     let info = virsh(&root, None, &["nodeinfo"]);
     assert_eq!(
         field(&info, "Memory size:"),
@@ -140,11 +164,10 @@ fn default_machine(binary: &Path) -> Option<String> {
 
 #[test]
 fn capabilities_come_from_probing_qemu_and_are_cached() {
-    if !Path::new(QEMU).exists() {
-        println!("qemu_node: {QEMU} not installed (apt-get install qemu-system-x86); skipped");
+    if !virt_testkit::peer("qemu_node", QEMU, "qemu-system-x86") {
         return;
     }
-    let root = Root::new("caps");
+    let root = TempDir::new("virsh-node-caps");
     // A copy of the binary alone on PATH, so its mtime can be changed.
     let bin = root.0.join("bin");
     std::fs::create_dir_all(&bin).expect("bin dir");
@@ -231,42 +254,24 @@ fn stat(text: &str, field: &str) -> Option<u64> {
 
 #[test]
 fn domstats_of_a_running_guest() {
-    if !Path::new(QEMU).exists() {
-        println!("qemu_node: {QEMU} not installed (apt-get install qemu-system-x86); skipped");
+    if !virt_testkit::peer("qemu_node", QEMU, "qemu-system-x86") {
         return;
     }
-    let root = Root::new("stats");
-    let disk = root.0.join("disk.raw");
-    let f = std::fs::File::create(&disk).expect("disk");
-    f.set_len(8 << 20).expect("disk size");
-    drop(f);
-    let xml = root.0.join("g.xml");
+    let root = TempDir::new("virsh-node-stats");
+    let (_, disk) = raw_disk(&root);
     // No OS: the firmware reads the disk's first sector looking for one,
     // which the block counters must show.
-    std::fs::write(
-        &xml,
-        format!(
-            "<domain type='qemu'><name>st</name><uuid>5a4f2a7e-1c1b-4c5e-9d3e-0a1b2c3d4e51</uuid>\
-             <memory unit='MiB'>64</memory><vcpu>2</vcpu>\
-             <os><type arch='x86_64' machine='q35'>hvm</type><boot dev='hd'/></os>\
-             <devices><emulator>{QEMU}</emulator>\
-             <disk type='file' device='disk'><driver name='qemu' type='raw'/>\
-             <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
-             <memballoon model='virtio'><stats period='1'/></memballoon></devices></domain>",
-            disk.display()
-        ),
-    )
-    .expect("xml");
-    virsh(&root, None, &["create", &xml.to_string_lossy()]);
-    let mut out = String::new();
-    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while std::time::Instant::now() < end {
-        out = virsh(&root, None, &["domstats"]);
-        if stat(&out, "block.0.rd.reqs").is_some_and(|n| n > 0) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    let xml = guest(
+        &root,
+        "st",
+        2,
+        "<boot dev='hd'/>",
+        &format!("{disk}<memballoon model='virtio'><stats period='1'/></memballoon>"),
+    );
+    virsh(&root, None, &["create", &xml]);
+    let out = virsh_until(&root, &["domstats"], |out| {
+        stat(out, "block.0.rd.reqs").is_some_and(|n| n > 0)
+    });
     let inactive = virsh(&root, None, &["domstats", "--list-inactive"]);
     let vcpu_only = virsh(&root, None, &["domstats", "--vcpu", "st"]);
     virsh(&root, None, &["destroy", "st"]);
@@ -296,34 +301,25 @@ fn domstats_of_a_running_guest() {
 
 #[test]
 fn per_device_statistics_of_a_running_guest() {
-    if !Path::new(QEMU).exists() {
-        println!("qemu_node: {QEMU} not installed (apt-get install qemu-system-x86); skipped");
+    if !virt_testkit::peer("qemu_node", QEMU, "qemu-system-x86") {
         return;
     }
-    let root = Root::new("devstats");
-    let disk = root.0.join("disk.raw");
-    let f = std::fs::File::create(&disk).expect("disk");
-    f.set_len(8 << 20).expect("disk size");
-    drop(f);
-    let xml = root.0.join("g.xml");
-    std::fs::write(
-        &xml,
-        format!(
-            "<domain type='qemu'><name>ds</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>\
-             <os><type arch='x86_64' machine='q35'>hvm</type><boot dev='hd'/></os>\
-             <devices><emulator>{QEMU}</emulator>\
-             <disk type='file' device='disk'><driver name='qemu' type='raw'/>\
-             <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
-             <interface type='user'><mac address='52:54:00:aa:bb:01'/></interface>\
+    let root = TempDir::new("virsh-node-devstats");
+    let (disk, disk_element) = raw_disk(&root);
+    let xml = guest(
+        &root,
+        "ds",
+        1,
+        "<boot dev='hd'/>",
+        &format!(
+            "{disk_element}<interface type='user'><mac address='52:54:00:aa:bb:01'/></interface>\
              <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>\
-             <memballoon model='virtio'><stats period='1'/></memballoon></devices></domain>",
-            disk.display()
+             <memballoon model='virtio'><stats period='1'/></memballoon>"
         ),
-    )
-    .expect("xml");
+    );
     // Before the guest runs: the sizes come from the image file, the
     // counters need a running guest.
-    virsh(&root, None, &["define", &xml.to_string_lossy()]);
+    virsh(&root, None, &["define", &xml]);
     assert_eq!(
         virsh(&root, None, &["domblkinfo", "ds", "vda"]),
         "Capacity:       8388608\nAllocation:     0\nPhysical:       8388608\n\n"
@@ -336,15 +332,9 @@ fn per_device_statistics_of_a_running_guest() {
     );
     virsh(&root, None, &["start", "ds"]);
     // The firmware reads the disk's first sector looking for an OS.
-    let mut out = String::new();
-    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while std::time::Instant::now() < end {
-        out = virsh(&root, None, &["domblkstat", "ds", "vda"]);
-        if out.starts_with("vda rd_req ") && !out.starts_with("vda rd_req 0\n") {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    let out = virsh_until(&root, &["domblkstat", "ds", "vda"], |out| {
+        out.starts_with("vda rd_req ") && !out.starts_with("vda rd_req 0\n")
+    });
     let human = virsh(
         &root,
         None,
@@ -454,24 +444,19 @@ fn per_device_statistics_of_a_running_guest() {
 
 #[test]
 fn screenshot_of_a_running_guest() {
-    if !Path::new(QEMU).exists() {
-        println!("qemu_node: {QEMU} not installed (apt-get install qemu-system-x86); skipped");
+    if !virt_testkit::peer("qemu_node", QEMU, "qemu-system-x86") {
         return;
     }
-    let root = Root::new("screenshot");
-    let xml = root.0.join("g.xml");
+    let root = TempDir::new("virsh-node-screenshot");
     // No OS: the firmware's screen is the picture.
-    std::fs::write(
-        &xml,
-        format!(
-            "<domain type='qemu'><name>sg</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>\
-             <os><type arch='x86_64' machine='q35'>hvm</type></os>\
-             <devices><emulator>{QEMU}</emulator>\
-             <graphics type='vnc' autoport='yes' listen='127.0.0.1'/></devices></domain>"
-        ),
-    )
-    .expect("xml");
-    virsh(&root, None, &["define", &xml.to_string_lossy()]);
+    let xml = guest(
+        &root,
+        "sg",
+        1,
+        "",
+        "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/>",
+    );
+    virsh(&root, None, &["define", &xml]);
     let file = root.0.join("shot");
     let file = file.to_string_lossy();
     let (_, err, ok) = run_virsh(&root, None, &["screenshot", "sg", &file]);
@@ -511,18 +496,8 @@ fn screenshot_of_a_running_guest() {
     assert!(leftovers.is_empty(), "QEMU's file stayed: {leftovers:?}");
 
     // A guest with neither a display nor a video card has no screen.
-    let headless = root.0.join("h.xml");
-    std::fs::write(
-        &headless,
-        format!(
-            "<domain type='qemu'><name>hl</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>\
-             <os><type arch='x86_64' machine='q35'>hvm</type></os>\
-             <devices><emulator>{QEMU}</emulator><video><model type='none'/></video>\
-             </devices></domain>"
-        ),
-    )
-    .expect("xml");
-    virsh(&root, None, &["create", &headless.to_string_lossy()]);
+    let headless = guest(&root, "hl", 1, "", "<video><model type='none'/></video>");
+    virsh(&root, None, &["create", &headless]);
     let no_screen = run_virsh(&root, None, &["screenshot", "hl", &file]);
     virsh(&root, None, &["destroy", "hl"]);
     assert_eq!(
@@ -564,7 +539,7 @@ fn cpu_stats_lines(text: &str) -> Vec<(String, u64)> {
 /// has no cgroup of its own here, so no per-CPU figures), then, where this
 /// process may make a cpuacct cgroup (root, cgroup v1), with QEMU moved
 /// into one of its own: per-CPU figures from it, summing to its total.
-fn cpu_stats_of(root: &Root, name: &str) {
+fn cpu_stats_of(root: &TempDir, name: &str) {
     let total = virsh(root, None, &["cpu-stats", name, "--total"]);
     assert!(total.starts_with("Total:\n"), "{total}");
     let fields = cpu_stats_lines(&total);

@@ -10,6 +10,7 @@ use virt_core::{Connect, Error, Result, Uri};
 use virt_network::netlink::{BridgeSpec, Netlink};
 use virt_network::paths;
 use virt_network::NetworkDriver;
+use virt_testkit::TempDir;
 
 fn ok<T>(r: Result<T>) -> T {
     match r {
@@ -41,12 +42,18 @@ fn missing() -> Option<String> {
     None
 }
 
-/// Run `f` in a thread inside a new network namespace with `lo` up.
-fn in_netns<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+/// Run `f` in a thread inside a new network namespace with `lo` up,
+/// handing it a fresh state root (removed after).
+fn in_netns<T: Send + 'static>(
+    what: &str,
+    f: impl FnOnce(PathBuf) -> T + Send + 'static,
+) -> Option<T> {
     if let Some(m) = missing() {
         println!("{what}: {m}; skipped");
         return None;
     }
+    let tmp = TempDir::new(&format!("network-{what}"));
+    let root = tmp.0.clone();
     let h = std::thread::spawn(move || {
         // SAFETY: unshare(CLONE_NEWNET) moves only this new thread, which
         // owns no sockets yet and shares nothing that depends on the
@@ -56,29 +63,11 @@ fn in_netns<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'stati
         let mut nl = Netlink::open().expect("netlink");
         let lo = nl.link_index("lo").expect("lo").expect("lo exists");
         nl.set_up(lo, true).expect("lo up");
-        f()
+        f(root)
     });
     match h.join() {
         Ok(v) => Some(v),
         Err(p) => std::panic::resume_unwind(p),
-    }
-}
-
-/// A fresh temp directory, removed when dropped.
-struct Tmp(PathBuf);
-
-impl Tmp {
-    fn new(tag: &str) -> Tmp {
-        let p = std::env::temp_dir().join(format!("virt-network-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).expect("temp dir");
-        Tmp(p)
-    }
-}
-
-impl Drop for Tmp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -94,8 +83,10 @@ fn link_exists(name: &str) -> bool {
         .is_some()
 }
 
-fn nft_table_exists(bridge: &str) -> bool {
-    std::process::Command::new(virt_network::firewall::NFT)
+/// The nft table of the network on `bridge` as `nft list` prints it, or
+/// `None` when there is none.
+fn nft_table(bridge: &str) -> Option<String> {
+    let out = std::process::Command::new(virt_network::firewall::NFT)
         .args([
             "list",
             "table",
@@ -103,9 +94,14 @@ fn nft_table_exists(bridge: &str) -> bool {
             &virt_network::firewall::table_name(bridge),
         ])
         .output()
-        .expect("nft")
-        .status
+        .expect("nft");
+    out.status
         .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn nft_table_exists(bridge: &str) -> bool {
+    nft_table(bridge).is_some()
 }
 
 fn ip_forward() -> String {
@@ -143,76 +139,75 @@ const NAT: &str = "<network><name>lan</name><forward mode='nat'/>\
 
 #[test]
 fn network_runs_and_leaves_nothing_after_destroy() {
-    let tmp = Tmp::new("life");
-    let root = tmp.0.clone();
-    in_netns("network_runs_and_leaves_nothing_after_destroy", move || {
-        let before = ip_forward();
-        let c = connect(&root);
-        // Lifecycle events, seen by another connection to the same node.
-        let watcher = connect(&root);
-        let events = ok(watcher.subscribe(virt_core::EventFilter::all()));
-        let net = ok(c.network_define_xml(NAT, 0));
-        let bridge = ok(net.bridge_name());
-        assert_eq!(bridge, "virbr0", "the first free virbrN");
-        assert!(!link_exists(&bridge));
-        ok(net.create());
-        assert!(ok(net.is_active()));
-        assert!(link_exists(&bridge));
-        assert!(nft_table_exists(&bridge));
-        assert_eq!(ip_forward(), "1");
-        // DNS and DHCP answers need a client on the bridge: the guest
-        // tests of virt-qemu ask them; here the server is up.
-        let pid = dnsmasq_pid(&root).expect("dnsmasq running");
-        assert!(Path::new(&format!("/proc/{pid}")).exists());
-        let xml = ok(net.xml_desc(0));
-        assert!(xml.contains("<bridge name='virbr0'"), "{xml}");
-        assert!(xml.contains("<mac address='52:54:00:"), "{xml}");
+    in_netns(
+        "network_runs_and_leaves_nothing_after_destroy",
+        move |root| {
+            let before = ip_forward();
+            let c = connect(&root);
+            // Lifecycle events, seen by another connection to the same node.
+            let watcher = connect(&root);
+            let events = ok(watcher.subscribe(virt_core::EventFilter::all()));
+            let net = ok(c.network_define_xml(NAT, 0));
+            let bridge = ok(net.bridge_name());
+            assert_eq!(bridge, "virbr0", "the first free virbrN");
+            assert!(!link_exists(&bridge));
+            ok(net.create());
+            assert!(ok(net.is_active()));
+            assert!(link_exists(&bridge));
+            assert!(nft_table_exists(&bridge));
+            assert_eq!(ip_forward(), "1");
+            // DNS and DHCP answers need a client on the bridge: the guest
+            // tests of virt-qemu ask them; here the server is up.
+            let pid = dnsmasq_pid(&root).expect("dnsmasq running");
+            assert!(Path::new(&format!("/proc/{pid}")).exists());
+            let xml = ok(net.xml_desc(0));
+            assert!(xml.contains("<bridge name='virbr0'"), "{xml}");
+            assert!(xml.contains("<mac address='52:54:00:"), "{xml}");
 
-        // A second process (or a restarted daemon) finds it running.
-        let again = connect(&root);
-        let net2 = ok(again.network_lookup_by_name("lan"));
-        assert!(ok(net2.is_active()));
-        ok(net2.destroy());
+            // A second process (or a restarted daemon) finds it running.
+            let again = connect(&root);
+            let net2 = ok(again.network_lookup_by_name("lan"));
+            assert!(ok(net2.is_active()));
+            ok(net2.destroy());
 
-        assert!(!ok(net.is_active()));
-        assert!(!link_exists(&bridge), "bridge left behind");
-        assert!(!nft_table_exists(&bridge), "nft table left behind");
-        assert_eq!(ip_forward(), before);
-        assert_eq!(run_files(&root), Vec::<String>::new(), "files left behind");
-        assert_eq!(dnsmasq_pid(&root), None, "dnsmasq left running");
-        ok(net.undefine());
-        use virt_core::{Delivery, Event, NetworkEventKind, NetworkLifecycleEvent as L};
-        let mut seen = Vec::new();
-        while let Some(d) = events.recv_timeout(std::time::Duration::from_secs(5)) {
-            if let Delivery::Event(Event::Network {
-                net,
-                kind: NetworkEventKind::Lifecycle { event, .. },
-            }) = d
-            {
-                seen.push((net.name, event));
+            assert!(!ok(net.is_active()));
+            assert!(!link_exists(&bridge), "bridge left behind");
+            assert!(!nft_table_exists(&bridge), "nft table left behind");
+            assert_eq!(ip_forward(), before);
+            assert_eq!(run_files(&root), Vec::<String>::new(), "files left behind");
+            assert_eq!(dnsmasq_pid(&root), None, "dnsmasq left running");
+            ok(net.undefine());
+            use virt_core::{Delivery, Event, NetworkEventKind, NetworkLifecycleEvent as L};
+            let mut seen = Vec::new();
+            while let Some(d) = events.recv_timeout(std::time::Duration::from_secs(5)) {
+                if let Delivery::Event(Event::Network {
+                    net,
+                    kind: NetworkEventKind::Lifecycle { event, .. },
+                }) = d
+                {
+                    seen.push((net.name, event));
+                }
+                if seen.len() == 4 {
+                    break;
+                }
             }
-            if seen.len() == 4 {
-                break;
-            }
-        }
-        let lan = |e| ("lan".to_string(), e);
-        assert_eq!(
-            seen,
-            [
-                lan(L::Defined),
-                lan(L::Started),
-                lan(L::Stopped),
-                lan(L::Undefined)
-            ]
-        );
-    });
+            let lan = |e| ("lan".to_string(), e);
+            assert_eq!(
+                seen,
+                [
+                    lan(L::Defined),
+                    lan(L::Started),
+                    lan(L::Stopped),
+                    lan(L::Undefined)
+                ]
+            );
+        },
+    );
 }
 
 #[test]
 fn refusals_leave_nothing_half_created() {
-    let tmp = Tmp::new("bad");
-    let root = tmp.0.clone();
-    in_netns("refusals_leave_nothing_half_created", move || {
+    in_netns("refusals_leave_nothing_half_created", move |root| {
         let c = connect(&root);
         // A bridge name taken by a device we do not own: the start fails
         // with the kernel's reason and the device stays as it was.
@@ -344,9 +339,7 @@ fn eventually(mut f: impl FnMut() -> bool) -> bool {
 #[test]
 fn live_updates_reach_dnsmasq() {
     use virt_core::{network_update as u, ErrorCode};
-    let tmp = Tmp::new("update");
-    let root = tmp.0.clone();
-    in_netns("live_updates_reach_dnsmasq", move || {
+    in_netns("live_updates_reach_dnsmasq", move |root| {
         let c = connect(&root);
         let net = ok(c.network_define_xml(NAT, 0));
         // Not running: a live change is refused, a config change kept.
@@ -483,9 +476,7 @@ fn live_updates_reach_dnsmasq() {
 
 #[test]
 fn ipv6_network_with_nat66_and_dhcpv6() {
-    let tmp = Tmp::new("six");
-    let root = tmp.0.clone();
-    in_netns("ipv6_network_with_nat66_and_dhcpv6", move || {
+    in_netns("ipv6_network_with_nat66_and_dhcpv6", move |root| {
         let c = connect(&root);
         let xml = "<network><name>six</name><forward mode='nat'><nat ipv6='yes'/></forward>\
             <ip address='10.78.0.1' prefix='24'/>\
@@ -501,16 +492,7 @@ fn ipv6_network_with_nat66_and_dhcpv6() {
         assert_eq!(sysctl(&format!("{bridge}/disable_ipv6")), "0");
         assert_eq!(sysctl(&format!("{bridge}/accept_ra")), "0");
         assert_eq!(sysctl("all/forwarding"), "1");
-        let rules = std::process::Command::new(virt_network::firewall::NFT)
-            .args([
-                "list",
-                "table",
-                "inet",
-                &virt_network::firewall::table_name(&bridge),
-            ])
-            .output()
-            .expect("nft");
-        let rules = String::from_utf8_lossy(&rules.stdout);
+        let rules = nft_table(&bridge).unwrap_or_default();
         assert!(
             rules.contains("ip6 saddr fd00:78::/64 ip6 daddr != fd00:78::/64 masquerade"),
             "{rules}"
@@ -544,27 +526,14 @@ fn ipv6_network_with_nat66_and_dhcpv6() {
 #[test]
 fn forward_interface_update_replaces_the_rules() {
     use virt_core::network_update as u;
-    let tmp = Tmp::new("fwdif");
-    let root = tmp.0.clone();
-    in_netns("forward_interface_update_replaces_the_rules", move || {
+    in_netns("forward_interface_update_replaces_the_rules", move |root| {
         let c = connect(&root);
         let xml =
             "<network><name>out</name><forward mode='nat'><interface dev='uplink7'/></forward>\
             <ip address='10.79.0.1' prefix='24'/></network>";
         let net = ok(c.network_create_xml(xml, 0));
         let bridge = ok(net.bridge_name());
-        let rules = || {
-            let out = std::process::Command::new(virt_network::firewall::NFT)
-                .args([
-                    "list",
-                    "table",
-                    "inet",
-                    &virt_network::firewall::table_name(&bridge),
-                ])
-                .output()
-                .expect("nft");
-            String::from_utf8_lossy(&out.stdout).into_owned()
-        };
+        let rules = || nft_table(&bridge).unwrap_or_default();
         assert!(rules().contains("oifname \"uplink7\""), "{}", rules());
         ok(net.update(u::ADD_FIRST, 7, -1, "<interface dev='uplink8'/>", 0));
         let now = rules();

@@ -4,8 +4,9 @@
 use crate::paths::Paths;
 use crate::StorageDriver;
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use virt_core::{Connect, Error, ErrorCode, Result, StoragePool, Uri};
+use virt_testkit::TempDir;
 
 fn ok<T>(r: Result<T>) -> T {
     match r {
@@ -18,30 +19,6 @@ fn err<T: std::fmt::Debug>(r: Result<T>) -> Error {
     match r {
         Ok(v) => panic!("expected an error, got {v:?}"),
         Err(e) => e,
-    }
-}
-
-/// A fresh temp directory, removed when dropped.
-struct Tmp(PathBuf);
-
-impl Tmp {
-    fn new(tag: &str) -> Tmp {
-        let p = std::env::temp_dir().join(format!(
-            "virt-storage-{tag}-{}-{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        if let Err(e) = std::fs::create_dir_all(&p) {
-            panic!("cannot create {}: {e}", p.display());
-        }
-        Tmp(p)
-    }
-}
-
-impl Drop for Tmp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -79,7 +56,7 @@ fn have_qemu_img() -> bool {
 
 #[test]
 fn a_dir_pool_holds_sparse_raw_volumes() {
-    let t = Tmp::new("raw");
+    let t = TempDir::new("storage-raw");
     let c = connect(&t.0);
     let pool = dir_pool(&c, &t.0);
     assert!(t.0.join("images").is_dir());
@@ -145,7 +122,7 @@ fn qcow2_volumes_and_clones_go_through_qemu_img() {
     if !have_qemu_img() {
         return;
     }
-    let t = Tmp::new("qcow2");
+    let t = TempDir::new("storage-qcow2");
     let c = connect(&t.0);
     let pool = dir_pool(&c, &t.0);
     let vol = ok(pool.storage_vol_create_xml(
@@ -187,7 +164,7 @@ fn qcow2_volumes_and_clones_go_through_qemu_img() {
 
 #[test]
 fn definitions_outlive_the_process_that_made_them() {
-    let t = Tmp::new("persist");
+    let t = TempDir::new("storage-persist");
     {
         let c = connect(&t.0);
         let p = dir_pool(&c, &t.0);
@@ -215,7 +192,7 @@ fn definitions_outlive_the_process_that_made_them() {
 
 #[test]
 fn bad_input_changes_nothing_outside_the_pool() {
-    let t = Tmp::new("bad");
+    let t = TempDir::new("storage-bad");
     let c = connect(&t.0);
     let pool = dir_pool(&c, &t.0);
     for name in ["../escape", "a/b", "..", "."] {

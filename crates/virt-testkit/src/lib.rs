@@ -22,6 +22,7 @@
 //!   another package installs (QEMU, Debian's virsh) or the tiny Linux
 //!   guest `cargo xtask guest` builds; [`wait_until`] for what such a test
 //!   polls.
+//! - [`TempDir`]: a test's own directory of state, removed after it.
 
 #![warn(missing_docs)]
 
@@ -33,6 +34,40 @@ pub mod libvirtd;
 pub mod tty;
 
 use std::path::PathBuf;
+
+/// A fresh directory for one test's files (a driver's state root, images,
+/// sockets) in the system's temp directory, named for the test, the
+/// process and a count so tests running at once never share one;
+/// removed with everything in it when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// A new empty directory named for `tag`.
+    pub fn new(tag: &str) -> TempDir {
+        // A number of its own rather than the thread's id, whose
+        // parentheses would trip tests that find processes by their
+        // command line (pgrep takes a pattern).
+        static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("virt-rs-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        if let Err(e) = std::fs::create_dir_all(&p) {
+            panic!("cannot create {}: {e}", p.display());
+        }
+        TempDir(p)
+    }
+
+    /// Where it is.
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
 
 /// The shared corpus: `$VIRT_CORPUS`, else `../shared/corpus` beside the
 /// workspace.
