@@ -1,6 +1,7 @@
 //! The network driver's errors, in libvirt's words, and their conversion
 //! into [`virt_core::Error`].
 
+use virt_core::error::DriverError;
 use virt_core::{Error, ErrorCode, ErrorDomain};
 
 /// Everything the network driver can refuse or fail at.
@@ -62,30 +63,37 @@ impl NetworkError {
     }
 }
 
-impl From<NetworkError> for Error {
-    fn from(e: NetworkError) -> Error {
+impl DriverError for NetworkError {
+    fn code_domain(&self) -> (ErrorCode, ErrorDomain) {
         use NetworkError::*;
-        let message = e.to_string();
-        let code = match &e {
+        let code = match self {
             NoNetwork(_) | NoNetworkUuid(_) => ErrorCode::NoNetwork,
             Invalid(_) => ErrorCode::OperationInvalid,
             Failed(_) => ErrorCode::OperationFailed,
             InvalidArg(_) => ErrorCode::InvalidArg,
             Unsupported(_) => ErrorCode::ConfigUnsupported,
             NoSupport(_) => ErrorCode::NoSupport,
-            Internal(_) => ErrorCode::InternalError,
+            Internal(_) | Xml(_) => ErrorCode::InternalError,
             System { .. } => ErrorCode::SystemError,
-            Xml(_) => {
-                return match e {
-                    Xml(x) => x.into(),
-                    _ => Error::raw(ErrorCode::InternalError, ErrorDomain::Network, message),
-                }
-            }
         };
-        let mut err = Error::raw(code, ErrorDomain::Network, message);
-        if let System { source, .. } = &e {
-            err.int1 = source.raw_os_error().unwrap_or(0);
+        (code, ErrorDomain::Network)
+    }
+    fn os_error(&self) -> Option<&std::io::Error> {
+        match self {
+            NetworkError::System { source, .. } => Some(source),
+            _ => None,
         }
-        err
+    }
+    fn converted(self) -> Result<Error, Self> {
+        match self {
+            NetworkError::Xml(x) => Ok(x.into()),
+            e => Err(e),
+        }
+    }
+}
+
+impl From<NetworkError> for Error {
+    fn from(e: NetworkError) -> Error {
+        virt_core::error::lower(e)
     }
 }
