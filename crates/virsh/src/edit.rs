@@ -58,6 +58,23 @@ impl Drop for TempFile {
     }
 }
 
+/// `inactive` when the driver takes that flag for the object's XML, else
+/// 0: a driver that knows no INACTIVE flag is asked for its only
+/// definition, as virsh does.
+pub fn inactive_flag(
+    inactive: u32,
+    xml_desc: impl Fn(u32) -> virt_core::Result<String>,
+) -> virt_core::Result<u32> {
+    match xml_desc(inactive) {
+        Ok(_) => Ok(inactive),
+        Err(e) if e.code == virt_core::ErrorCode::InvalidArg => {
+            virt_core::reset_last_error();
+            Ok(0)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Edit `obj` (currently named `name`) as virsh's `*-edit` commands do.
 pub fn edit(ctl: &mut Ctl, name: &str, obj: Editable<'_>) -> CmdResult {
     let subject = obj.subject;

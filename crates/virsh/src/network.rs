@@ -4,7 +4,7 @@ use crate::cmd::Cmd;
 use crate::ctl::{CmdResult, Ctl, Failure};
 use crate::domain::read_file;
 use crate::table::Table;
-use virt_core::{network_update, ErrorCode, Network};
+use virt_core::{network_update, Network};
 
 /// Filter flags shared by `net-list` and `pool-list` (libvirt uses the same
 /// numbers for both): inactive 1, active 2, persistent 4, transient 8,
@@ -353,16 +353,9 @@ pub fn net_update(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 pub fn net_edit(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let net = lookup_network(ctl, cmd)?;
     let name = net.name().to_string();
-    // The persistent definition; drivers that know no INACTIVE flag are
-    // asked for their only one, as virsh does.
-    let flags = match net.xml_desc(virt_core::network_xml_flags::INACTIVE) {
-        Ok(_) => virt_core::network_xml_flags::INACTIVE,
-        Err(e) if e.code == ErrorCode::InvalidArg => {
-            virt_core::reset_last_error();
-            0
-        }
-        Err(e) => return Err(e.into()),
-    };
+    // The persistent definition.
+    let flags =
+        crate::edit::inactive_flag(virt_core::network_xml_flags::INACTIVE, |f| net.xml_desc(f))?;
     let conn = ctl.conn()?;
     crate::edit::edit(
         ctl,

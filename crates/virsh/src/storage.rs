@@ -233,16 +233,9 @@ pub fn pool_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 pub fn pool_edit(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let pool = lookup_pool(ctl, cmd)?;
     let name = pool.name().to_string();
-    // The inactive definition, or the only one of drivers that refuse the
-    // flag, as virsh does.
-    let flags = match pool.xml_desc(virt_core::storage_xml_flags::INACTIVE) {
-        Ok(_) => virt_core::storage_xml_flags::INACTIVE,
-        Err(e) if e.code == virt_core::ErrorCode::InvalidArg => {
-            virt_core::reset_last_error();
-            0
-        }
-        Err(e) => return Err(e.into()),
-    };
+    // The persistent definition.
+    let flags =
+        crate::edit::inactive_flag(virt_core::storage_xml_flags::INACTIVE, |f| pool.xml_desc(f))?;
     let conn = ctl.conn()?;
     crate::edit::edit(
         ctl,
