@@ -452,11 +452,12 @@ pub(crate) unsafe fn put_names(
 /// `virConnectNumOfDomains`: how many domains run.
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNumOfDomains(conn: *mut ConnHandle) -> c_int {
-    guard("virConnectNumOfDomains", -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, "virConnectNumOfDomains", call) }?;
-        Ok(c.conn.num_of_domains()? as c_int)
-    })
+    number_of(
+        "virConnectNumOfDomains",
+        conn,
+        Connect::num_of_domains,
+        ErrorDomain::Domain,
+    )
 }
 
 /// `virConnectListDomains`: the ids of running domains, up to `maxids`.
@@ -484,11 +485,12 @@ pub unsafe extern "C" fn virConnectListDomains(
 /// `virConnectNumOfDefinedDomains`: how many defined domains are off.
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNumOfDefinedDomains(conn: *mut ConnHandle) -> c_int {
-    guard("virConnectNumOfDefinedDomains", -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, "virConnectNumOfDefinedDomains", call) }?;
-        Ok(c.conn.num_of_defined_domains()? as c_int)
-    })
+    number_of(
+        "virConnectNumOfDefinedDomains",
+        conn,
+        Connect::num_of_defined_domains,
+        ErrorDomain::Domain,
+    )
 }
 
 /// `virConnectListDefinedDomains`: names of defined domains that are off,
@@ -499,15 +501,15 @@ pub unsafe extern "C" fn virConnectListDefinedDomains(
     names: *mut *mut c_char,
     maxnames: c_int,
 ) -> c_int {
-    const API: &str = "virConnectListDefinedDomains";
-    guard(API, -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, API, call) }?;
-        let max = check_array(API, names, "names", maxnames, "maxnames")?;
-        let list = c.conn.list_defined_domains()?;
-        // SAFETY: the caller's array holds `max` pointers.
-        unsafe { put_names(names, max, &list) }
-    })
+    names_of(
+        "virConnectListDefinedDomains",
+        conn,
+        names,
+        maxnames,
+        |c, _| c.conn.list_defined_domains(),
+        0,
+        ErrorDomain::Domain,
+    )
 }
 
 /// Hand a list of new handles to C as libvirt does: a malloc'd array with a
@@ -624,17 +626,6 @@ pub unsafe extern "C" fn virConnectListAllNetworks(
     }
 }
 
-/// Names of active networks, from the driver's own call (the flags slot
-/// is [`names_of`]'s, unused here).
-fn active_network_names(c: &ConnHandle, _: u32) -> Result<Vec<String>, Error> {
-    c.conn.list_networks()
-}
-
-/// Names of defined, inactive networks, from the driver's own call.
-fn defined_network_names(c: &ConnHandle, _: u32) -> Result<Vec<String>, Error> {
-    c.conn.list_defined_networks()
-}
-
 /// A `virConnectNumOf*` call answered by the driver's own count.
 fn number_of(
     api: &'static str,
@@ -727,7 +718,7 @@ pub unsafe extern "C" fn virConnectListNetworks(
         conn,
         names,
         maxnames,
-        active_network_names,
+        |c, _| c.conn.list_networks(),
         0,
         ErrorDomain::Network,
     )
@@ -745,7 +736,7 @@ pub unsafe extern "C" fn virConnectListDefinedNetworks(
         conn,
         names,
         maxnames,
-        defined_network_names,
+        |c, _| c.conn.list_defined_networks(),
         0,
         ErrorDomain::Network,
     )
