@@ -144,11 +144,13 @@ fn flat_unknown(
 }
 
 mod devices;
+mod disk;
 mod domain;
 mod features;
 mod parts;
 mod tuning;
 pub use devices::*;
+pub use disk::*;
 pub use domain::*;
 pub use features::*;
 pub use parts::*;
@@ -1231,7 +1233,10 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Os, "smbios") => read::<Smbios>(el),
         (Parent::Os, "bios") => read::<Bios>(el),
         (Parent::Disk, "driver") => read::<DiskDriver>(el),
-        (Parent::Disk, "source") => read::<DiskSource>(el),
+        (Parent::Disk, "source") => {
+            read::<DiskSource>(el)?;
+            disk::check_source_children(el)
+        }
         (Parent::Disk, "backingStore") => read::<BackingStore>(el),
         (Parent::Disk, "target") => read::<DiskTarget>(el),
         (Parent::Disk, "transient") => read::<Transient>(el),
@@ -1291,6 +1296,7 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
             el.children_named("driver")
                 .try_for_each(VirtioOptions::check)
         }
+        (Parent::Disk, _) => disk::check_disk_part(el),
         _ => Ok(()),
     }
 }

@@ -8,7 +8,8 @@
 
 use proptest::prelude::*;
 use virt_xml::{
-    parse_domain, FeatureFlag, FeatureSize, Features, FormatOptions, HypervFeature, MemoryBacking,
+    parse_domain, DiskGeometry, Encryption, EncryptionCipher, EncryptionSecret, FeatureFlag,
+    FeatureSize, Features, FormatOptions, HypervFeature, Iotune, MemoryBacking,
     ProcessCapabilities, View,
 };
 
@@ -22,6 +23,25 @@ fn top(xml: &str) -> String {
 /// BASE with `xml` among the devices.
 fn device(xml: &str) -> String {
     BASE.replace("  <devices>", &format!("  <devices>\n    {xml}"))
+}
+
+/// A file disk with `xml` after its target.
+fn disk(xml: &str) -> String {
+    device(&format!(
+        "<disk type='file' device='disk'><source file='/a'/><target dev='vda'/>{xml}</disk>"
+    ))
+}
+
+/// An HTTP disk whose source holds `xml`.
+fn network_disk(xml: &str) -> String {
+    device(&format!("<disk type='network' device='disk'><source protocol='https' name='a'><host name='h'/>{xml}</source><target dev='vda'/></disk>"))
+}
+
+/// A file disk whose source holds `xml`.
+fn file_disk(xml: &str) -> String {
+    device(&format!(
+        "<disk type='file' device='disk'><source file='/a'>{xml}</source><target dev='vda'/></disk>"
+    ))
 }
 
 fn features(xml: &str) -> String {
@@ -129,6 +149,28 @@ fn bad_values_get_libvirt_errors() {
         (device("<vsock model='virtio'><driver iommu='x'/></vsock>"), "XML error: Invalid value for attribute 'iommu' in element 'driver': 'x'."),
         (device("<shmem name='a'><msi/></shmem>"), "XML error: msi option is only supported with a server"),
         (device("<shmem name='a'><model type='x'/><msi/></shmem>"), "XML error: Invalid value for attribute 'type' in element 'model': 'x'."),
+        (disk("<geometry cyls='x' heads='1' secs='1'/>"), "XML error: Invalid value for attribute 'cyls' in element 'geometry': 'x'. Expected non-negative integer value"),
+        (disk("<geometry cyls='1' heads='1' secs='1' trans='x'/>"), "XML error: Invalid value for attribute 'trans' in element 'geometry': 'x'."),
+        (disk("<blockio logical_block_size='x'/>"), "XML error: Invalid value for attribute 'logical_block_size' in element 'blockio': 'x'. Expected non-negative integer value"),
+        (disk("<iotune><total_bytes_sec>x</total_bytes_sec></iotune>"), "XML error: disk iotune field 'total_bytes_sec' must be an integer"),
+        (disk("<encryption format='x'/>"), "unsupported configuration: unknown volume encryption format type x"),
+        (disk("<encryption format='luks' engine='x'/>"), "XML error: Invalid value for attribute 'engine' in element 'encryption': 'x'."),
+        (disk("<encryption format='luks'><secret type='x' uuid='1'/></encryption>"), "unsupported configuration: unknown volume encryption secret type x"),
+        (disk("<encryption format='luks'><secret type='passphrase' uuid='x'/><cipher name='aes' size='x'/></encryption>"), "XML error: invalid secret uuid 'x'"),
+        (disk("<encryption format='luks'><cipher size='1'/></encryption>"), "XML error: cipher info missing 'name' attribute"),
+        (disk("<encryption format='luks'><cipher name='aes'/></encryption>"), "XML error: Missing required attribute 'size' in element 'cipher'"),
+        (disk("<encryption format='luks'><ivgen hash='x'/></encryption>"), "XML error: ivgen element found, but cipher is missing"),
+        (disk("<wwn>x</wwn>"), "internal error: Malformed wwn: x"),
+        (disk("<vendor>abcdefghijklmnop</vendor>"), "unsupported configuration: disk vendor is more than 8 characters"),
+        (disk("<product>abcdefghijklmnopqrstu</product>"), "unsupported configuration: disk product is more than 16 characters"),
+        (disk("<driver name='qemu' iommu='x'/>"), "XML error: Invalid value for attribute 'iommu' in element 'driver': 'x'."),
+        (network_disk("<readahead size='x'/>"), "XML error: invalid readahead size or timeout"),
+        (network_disk("<timeout seconds='x'/>"), "XML error: invalid readahead size or timeout"),
+        (network_disk("<ssl verify='x'/>"), "XML error: Invalid value for attribute 'verify' in element 'ssl': 'x'."),
+        (network_disk("<cookies><cookie name='a;'>b</cookie></cookies>"), "XML error: cookie name 'a;' contains invalid characters"),
+        (file_disk("<slices><slice type='storage' offset='x' size='1'/></slices>"), "XML error: malformed value 'x' of 'offset' attribute of slice"),
+        (file_disk("<reservations managed='x'/>"), "XML error: Invalid value for attribute 'managed' in element 'reservations': 'x'."),
+        (file_disk("<reservations enabled='yes' managed='no'><source type='unix' path='/x' mode='x'/></reservations>"), "XML error: unsupported connection mode for <reservations/>: x"),
         // libvirt reads the source before the huge pages.
         (
             backing("<hugepages><page size='x'/></hugepages><source type='x'/>"),
@@ -306,7 +348,101 @@ fn fail(e: impl std::fmt::Display) -> TestCaseError {
     TestCaseError::fail(e.to_string())
 }
 
+fn iotune_strategy() -> impl Strategy<Value = Iotune> {
+    (
+        proptest::collection::btree_map(0usize..6, 0u64..1 << 40, 0..4),
+        proptest::option::of("[a-z]{1,8}"),
+    )
+        .prop_map(|(limits, group_name)| {
+            let names = [
+                "total_bytes_sec",
+                "read_bytes_sec",
+                "write_bytes_sec",
+                "total_iops_sec",
+                "read_iops_sec",
+                "write_iops_sec",
+            ];
+            Iotune {
+                limits: limits
+                    .into_iter()
+                    .map(|(i, v)| {
+                        (
+                            names
+                                .get(i)
+                                .copied()
+                                .unwrap_or("total_bytes_sec")
+                                .to_string(),
+                            v,
+                        )
+                    })
+                    .collect(),
+                group_name,
+            }
+        })
+}
+
+fn encryption_strategy() -> impl Strategy<Value = Encryption> {
+    (
+        proptest::option::of(0usize..4),
+        proptest::option::of(0usize..2),
+        proptest::option::of((1u32..512, proptest::option::of("[a-z0-9]{1,6}"))),
+    )
+        .prop_map(|(format, engine, cipher)| Encryption {
+            format: format
+                .and_then(|i| ["default", "qcow", "luks", "luks2"].get(i))
+                .map(|f| f.to_string()),
+            engine: engine
+                .and_then(|i| ["qemu", "librbd"].get(i))
+                .map(|f| f.to_string()),
+            secrets: vec![EncryptionSecret {
+                secret_type: Some("passphrase".into()),
+                uuid: Some("c7a5fdbd-edaf-9455-926a-d65c16db1809".into()),
+                usage: None,
+            }],
+            cipher: cipher.map(|(size, mode)| EncryptionCipher {
+                name: "aes".into(),
+                size,
+                mode,
+                hash: None,
+            }),
+            ivgen: None,
+        })
+}
+
 proptest! {
+    #[test]
+    fn disk_parts_survive_a_round_trip(
+        iotune in iotune_strategy(),
+        encryption in encryption_strategy(),
+        geometry in (1u32..1024, 1u32..255, 1u32..63, proptest::option::of(0usize..3)),
+    ) {
+        let geometry = DiskGeometry {
+            cyls: Some(geometry.0),
+            heads: Some(geometry.1),
+            secs: Some(geometry.2),
+            trans: geometry.3.and_then(|i| ["none", "lba", "auto"].get(i)).map(|t| t.to_string()),
+        };
+        prop_assert_eq!(&Iotune::from_element(&iotune.to_element()).map_err(fail)?, &iotune);
+        prop_assert_eq!(&Encryption::from_element(&encryption.to_element()).map_err(fail)?, &encryption);
+        // In a disk of a definition, each part reads back as written.
+        let xml = disk(&format!(
+            "{}{}{}",
+            geometry.to_element().to_xml(0),
+            iotune.to_element().to_xml(0),
+            encryption.to_element().to_xml(0)
+        ));
+        let (once, twice) = dumped_twice(&xml).map_err(fail)?;
+        prop_assert_eq!(&once, &twice);
+        let doc = virt_xml::parse_element(&once).map_err(fail)?;
+        let disk = doc.child("devices").and_then(|d| d.child("disk")).ok_or_else(|| fail("no disk"))?;
+        let read = |name: &str| disk.child(name).cloned().ok_or_else(|| fail(format!("no {name} in {once}")));
+        prop_assert_eq!(DiskGeometry::from_element(&read("geometry")?).map_err(fail)?, geometry);
+        prop_assert_eq!(Encryption::from_element(&read("encryption")?).map_err(fail)?, encryption);
+        if !iotune.limits.is_empty() || iotune.group_name.is_some() {
+            prop_assert_eq!(Iotune::from_element(&read("iotune")?).map_err(fail)?, iotune);
+        }
+    }
+
     #[test]
     fn features_survive_a_round_trip(f in features_strategy()) {
         // Written fresh, the view reads back the same.

@@ -418,7 +418,11 @@ impl View for Tpm {
                 None => remove_children(b, "encryption"),
             }
             if self.active_pcr_banks.is_empty() {
-                remove_children(b, "active_pcr_banks");
+                // An empty <active_pcr_banks/> (no bank) stays as written.
+                b.children.retain(|n| {
+                    !matches!(n, Node::Element(e)
+                        if e.name == "active_pcr_banks" && e.elements().next().is_some())
+                });
             } else {
                 with_child(b, "active_pcr_banks", |a| {
                     let same = a

@@ -293,6 +293,10 @@ flat_view! {
         iothread: u32 = "iothread",
         queues: u32 = "queues",
         queue_size: u32 = "queue_size",
+        iommu: String = "iommu" ["on", "off"],
+        ats: String = "ats" ["on", "off"],
+        packed: String = "packed" ["on", "off"],
+        page_per_vq: String = "page_per_vq" ["on", "off"],
     }
 }
 
@@ -312,6 +316,11 @@ flat_view! {
         query: String = "query",
         index: u32 = "index",
         startup_policy: String = "startupPolicy" ["mandatory", "requisite", "optional"],
+        source_type: String = "type",
+        path: String = "path",
+        namespace: String = "namespace",
+        managed: String = "managed",
+        fdgroup: String = "fdgroup",
     }
 }
 

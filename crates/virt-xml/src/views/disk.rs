@@ -1,0 +1,575 @@
+//! Typed views of a disk's less common parts: its geometry, block sizes,
+//! I/O limits, identity strings (`<wwn>`, `<vendor>`, `<product>`),
+//! encryption, the children of a source (slices, HTTP cookies, read-ahead,
+//! timeout, TLS, reconnection, persistent reservations, identity), format
+//! metadata caches and the block job `<mirror>`. Like the other views they
+//! read from the stored element and write back into it in place; bad
+//! values are refused with libvirt 9.0's words.
+
+use super::*;
+
+flat_view! {
+    /// A disk's `<geometry>`: the BIOS geometry the guest sees.
+    DiskGeometry = "geometry" {
+        cyls: u32 = "cyls",
+        heads: u32 = "heads",
+        secs: u32 = "secs",
+        trans: String = "trans" ["none", "lba", "auto"],
+    }
+}
+
+flat_view! {
+    /// A disk's `<blockio>`: the block sizes the guest sees, in bytes.
+    BlockIo = "blockio" {
+        logical_block_size: u32 = "logical_block_size",
+        physical_block_size: u32 = "physical_block_size",
+    }
+}
+
+/// The numeric limits of `<iotune>`, in libvirt's order.
+const IOTUNE_LIMITS: &[&str] = &[
+    "total_bytes_sec",
+    "read_bytes_sec",
+    "write_bytes_sec",
+    "total_iops_sec",
+    "read_iops_sec",
+    "write_iops_sec",
+    "total_bytes_sec_max",
+    "read_bytes_sec_max",
+    "write_bytes_sec_max",
+    "total_iops_sec_max",
+    "read_iops_sec_max",
+    "write_iops_sec_max",
+    "size_iops_sec",
+    "total_bytes_sec_max_length",
+    "read_bytes_sec_max_length",
+    "write_bytes_sec_max_length",
+    "total_iops_sec_max_length",
+    "read_iops_sec_max_length",
+    "write_iops_sec_max_length",
+];
+
+/// A disk's `<iotune>`: its I/O limits (bytes or operations per second,
+/// bursts and their lengths in seconds) and throttle group.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Iotune {
+    /// The limits given, as (element name, value), in [`IOTUNE_LIMITS`]
+    /// order of the names.
+    pub limits: Vec<(String, u64)>,
+    /// `<group_name>`: the throttle group shared with other disks.
+    pub group_name: Option<String>,
+}
+
+impl View for Iotune {
+    const TAG: &'static str = "iotune";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let mut limits = Vec::new();
+        for name in IOTUNE_LIMITS {
+            if let Some(c) = el.child(name) {
+                let v = c.text().trim().parse::<u64>().map_err(|_| {
+                    XmlError::Invalid(format!("disk iotune field '{name}' must be an integer"))
+                })?;
+                limits.push((name.to_string(), v));
+            }
+        }
+        Ok(Iotune {
+            limits,
+            group_name: text_of(el, "group_name"),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        for name in IOTUNE_LIMITS {
+            let value = self.limits.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+            match value {
+                Some(v) => with_child(el, name, |c| u64::write(c, TEXT, Some(&v))),
+                None => remove_children(el, name),
+            }
+        }
+        put_text(el, "group_name", self.group_name.as_deref());
+    }
+}
+
+/// A text-only element of a disk checked as libvirt checks it.
+macro_rules! disk_text {
+    ($(#[$m:meta])* $ty:ident = $tag:literal, $check:expr) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        pub struct $ty {
+            /// The element's text.
+            pub value: Option<String>,
+        }
+
+        impl View for $ty {
+            const TAG: &'static str = $tag;
+            fn from_element(el: &Element) -> Result<Self, XmlError> {
+                let value = String::read(el, TEXT, &[])?;
+                if let Some(v) = &value {
+                    let check: fn(&str) -> Result<(), XmlError> = $check;
+                    check(v)?;
+                }
+                Ok($ty { value })
+            }
+            fn write_to(&self, el: &mut Element) {
+                String::write(el, TEXT, self.value.as_ref());
+            }
+        }
+    };
+}
+
+/// libvirt's check of a disk identity string: at most `max` printable
+/// characters.
+fn identity_string(what: &str, max: usize, v: &str) -> Result<(), XmlError> {
+    if v.chars().count() > max {
+        return Err(XmlError::Unsupported(format!(
+            "disk {what} is more than {max} characters"
+        )));
+    }
+    if !v.chars().all(|c| (' '..='~').contains(&c)) {
+        return Err(XmlError::Unsupported(format!(
+            "disk {what} is not printable string"
+        )));
+    }
+    Ok(())
+}
+
+disk_text! {
+    /// A disk's `<wwn>`: its World Wide Name, 16 hex digits (`0x` allowed).
+    DiskWwn = "wwn",
+    |v| {
+        let digits = v.strip_prefix("0x").unwrap_or(v);
+        if digits.len() == 16 && digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(())
+        } else {
+            Err(XmlError::Internal(format!("Malformed wwn: {v}")))
+        }
+    }
+}
+
+disk_text! {
+    /// A disk's `<vendor>` (SCSI), at most 8 printable characters.
+    DiskVendor = "vendor",
+    |v| identity_string("vendor", 8, v)
+}
+
+disk_text! {
+    /// A disk's `<product>` (SCSI), at most 16 printable characters.
+    DiskProduct = "product",
+    |v| identity_string("product", 16, v)
+}
+
+/// A secret an `<encryption>` uses.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EncryptionSecret {
+    /// `type=`: passphrase.
+    pub secret_type: Option<String>,
+    /// `uuid=`: the libvirt secret, by UUID.
+    pub uuid: Option<String>,
+    /// `usage=`: the libvirt secret, by usage.
+    pub usage: Option<String>,
+}
+
+impl View for EncryptionSecret {
+    const TAG: &'static str = "secret";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let secret_type = match el.attr("type") {
+            None => None,
+            Some(t @ "passphrase") => Some(t.to_string()),
+            Some(t) => {
+                return Err(XmlError::Unsupported(format!(
+                    "unknown volume encryption secret type {t}"
+                )))
+            }
+        };
+        let uuid = attr(el, "uuid");
+        if let Some(u) = uuid.as_deref().filter(|u| crate::parse_uuid(u).is_none()) {
+            return Err(XmlError::Invalid(format!("invalid secret uuid '{u}'")));
+        }
+        Ok(EncryptionSecret {
+            secret_type,
+            uuid,
+            usage: attr(el, "usage"),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        String::write(el, "type", self.secret_type.as_ref());
+        String::write(el, "uuid", self.uuid.as_ref());
+        String::write(el, "usage", self.usage.as_ref());
+    }
+}
+
+flat_view! {
+    /// The `<cipher>` of a LUKS `<encryption>`.
+    EncryptionCipher = "cipher" {
+        name: String = "name" required "cipher info missing 'name' attribute",
+        size: u32 = "size" required "Missing required attribute 'size' in element 'cipher'",
+        mode: String = "mode",
+        hash: String = "hash",
+    }
+}
+
+flat_view! {
+    /// The `<ivgen>` of a LUKS `<encryption>`.
+    EncryptionIvgen = "ivgen" { name: String = "name", hash: String = "hash" }
+}
+
+/// `<encryption>` of a disk or of a source: how the image is encrypted
+/// and where the key is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Encryption {
+    /// `format=`: default, qcow, luks, luks2.
+    pub format: Option<String>,
+    /// `engine=`: qemu, librbd.
+    pub engine: Option<String>,
+    /// `<secret>`s in order.
+    pub secrets: Vec<EncryptionSecret>,
+    /// `<cipher>`.
+    pub cipher: Option<EncryptionCipher>,
+    /// `<ivgen>`.
+    pub ivgen: Option<EncryptionIvgen>,
+}
+
+impl View for Encryption {
+    const TAG: &'static str = "encryption";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let format = match el.attr("format") {
+            None => None,
+            Some(f @ ("default" | "qcow" | "luks" | "luks2")) => Some(f.to_string()),
+            Some(f) => {
+                return Err(XmlError::Unsupported(format!(
+                    "unknown volume encryption format type {f}"
+                )))
+            }
+        };
+        let encryption = Encryption {
+            format,
+            engine: String::read(el, "engine", &["qemu", "librbd"])?,
+            secrets: child_views(el)?,
+            cipher: child_view(el)?,
+            ivgen: child_view(el)?,
+        };
+        if encryption.ivgen.is_some() && encryption.cipher.is_none() {
+            return Err(XmlError::Invalid(
+                "ivgen element found, but cipher is missing".into(),
+            ));
+        }
+        Ok(encryption)
+    }
+    fn write_to(&self, el: &mut Element) {
+        String::write(el, "format", self.format.as_ref());
+        String::write(el, "engine", self.engine.as_ref());
+        set_child_views(el, &self.secrets);
+        set_child_view(el, self.cipher.as_ref());
+        set_child_view(el, self.ivgen.as_ref());
+    }
+}
+
+/// A source's `<slices><slice type= offset= size=>`: the part of the
+/// file or device the disk uses.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SourceSlices {
+    /// (`type`, `offset`, `size`) of each slice, in order.
+    pub slices: Vec<(Option<String>, u64, u64)>,
+}
+
+impl View for SourceSlices {
+    const TAG: &'static str = "slices";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let mut slices = Vec::new();
+        for s in el.children_named("slice") {
+            let number = |name: &str| -> Result<u64, XmlError> {
+                let v = s.attr(name).unwrap_or_default();
+                v.trim().parse().map_err(|_| {
+                    XmlError::Invalid(format!(
+                        "malformed value '{v}' of '{name}' attribute of slice"
+                    ))
+                })
+            };
+            slices.push((attr(s, "type"), number("offset")?, number("size")?));
+        }
+        Ok(SourceSlices { slices })
+    }
+    fn write_to(&self, el: &mut Element) {
+        sync_children(el, "slice", &self.slices, |(t, offset, size), e| {
+            put(e, "type", t.as_deref());
+            u64::write(e, "offset", Some(offset));
+            u64::write(e, "size", Some(size));
+        });
+    }
+}
+
+/// A network source's `<cookies>`: the HTTP cookies sent, as (name,
+/// value) in order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SourceCookies {
+    /// (`name`, the element's text) of each `<cookie>`.
+    pub cookies: Vec<(String, String)>,
+}
+
+impl View for SourceCookies {
+    const TAG: &'static str = "cookies";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        // RFC 6265's token: no controls, spaces or separators.
+        const SEPARATORS: &str = "()<>@,;:\\\"/[]?={} \t";
+        let mut cookies = Vec::new();
+        for c in el.children_named("cookie") {
+            let name = c.attr("name").unwrap_or_default().to_string();
+            if name
+                .chars()
+                .any(|ch| ch.is_control() || SEPARATORS.contains(ch))
+            {
+                return Err(XmlError::Invalid(format!(
+                    "cookie name '{name}' contains invalid characters"
+                )));
+            }
+            cookies.push((name, c.text()));
+        }
+        Ok(SourceCookies { cookies })
+    }
+    fn write_to(&self, el: &mut Element) {
+        sync_children(el, "cookie", &self.cookies, |(name, value), e| {
+            put(e, "name", Some(name));
+            if e.text() != *value {
+                e.set_text(value.as_str());
+            }
+        });
+    }
+}
+
+/// A number attribute of a network source's child, with libvirt's one
+/// wording for a bad read-ahead size or timeout.
+macro_rules! source_number {
+    ($(#[$m:meta])* $ty:ident = $tag:literal, $field:ident = $attr:literal) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        pub struct $ty {
+            #[doc = concat!("`", $attr, "=`.")]
+            pub $field: Option<u64>,
+        }
+
+        impl View for $ty {
+            const TAG: &'static str = $tag;
+            fn from_element(el: &Element) -> Result<Self, XmlError> {
+                let $field = u64::read(el, $attr, &[]).map_err(|_| {
+                    XmlError::Invalid("invalid readahead size or timeout".into())
+                })?;
+                Ok($ty { $field })
+            }
+            fn write_to(&self, el: &mut Element) {
+                u64::write(el, $attr, self.$field.as_ref());
+            }
+        }
+    };
+}
+
+source_number! {
+    /// A network source's `<readahead size=...>` in bytes.
+    SourceReadahead = "readahead", size = "size"
+}
+
+source_number! {
+    /// A network source's `<timeout seconds=...>`.
+    SourceTimeout = "timeout", seconds = "seconds"
+}
+
+flat_view! {
+    /// A network source's `<ssl verify=yes|no>`.
+    SourceSsl = "ssl" { verify: String = "verify" ["yes", "no"] }
+}
+
+flat_view! {
+    /// `<reconnect>` of a source (NBD disks, character devices).
+    Reconnect = "reconnect" {
+        enabled: String = "enabled",
+        timeout: String = "timeout",
+        delay: String = "delay",
+    }
+}
+
+flat_view! {
+    /// `<identity user= group=>` of a source (NFS): who the image is read as.
+    SourceIdentity = "identity" { user: String = "user", group: String = "group" }
+}
+
+/// The socket `<source>` of persistent reservations.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReservationsSource {
+    /// `type=` (unix).
+    pub source_type: Option<String>,
+    /// `path=`: the socket.
+    pub path: Option<String>,
+    /// `mode=`: client, server.
+    pub mode: Option<String>,
+}
+
+impl View for ReservationsSource {
+    const TAG: &'static str = "source";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let mode = attr(el, "mode");
+        if let Some(m) = mode
+            .as_deref()
+            .filter(|m| !matches!(*m, "client" | "server"))
+        {
+            return Err(XmlError::Invalid(format!(
+                "unsupported connection mode for <reservations/>: {m}"
+            )));
+        }
+        Ok(ReservationsSource {
+            source_type: attr(el, "type"),
+            path: attr(el, "path"),
+            mode,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        String::write(el, "type", self.source_type.as_ref());
+        String::write(el, "path", self.path.as_ref());
+        String::write(el, "mode", self.mode.as_ref());
+    }
+}
+
+/// A source's `<reservations>`: SCSI persistent reservations, managed by
+/// libvirt or through a helper's socket.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reservations {
+    /// `enabled=yes|no`.
+    pub enabled: Option<String>,
+    /// `managed=yes|no`.
+    pub managed: Option<String>,
+    /// `<source>`: the helper's socket.
+    pub source: Option<ReservationsSource>,
+}
+
+impl View for Reservations {
+    const TAG: &'static str = "reservations";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        Ok(Reservations {
+            enabled: String::read(el, "enabled", &["yes", "no"])?,
+            managed: String::read(el, "managed", &["yes", "no"])?,
+            source: child_view(el)?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        String::write(el, "enabled", self.enabled.as_ref());
+        String::write(el, "managed", self.managed.as_ref());
+        set_child_view(el, self.source.as_ref());
+    }
+}
+
+/// `<metadata_cache><max_size>` of a format or driver: how much qcow2
+/// metadata is cached.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MetadataCache {
+    /// `<max_size>`.
+    pub max_size: Option<ScaledSize>,
+}
+
+impl View for MetadataCache {
+    const TAG: &'static str = "metadata_cache";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        Ok(MetadataCache {
+            max_size: el
+                .child("max_size")
+                .map(ScaledSize::from_element)
+                .transpose()?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        match &self.max_size {
+            Some(s) => with_child(el, "max_size", |c| s.write_to(c)),
+            None => remove_children(el, "max_size"),
+        }
+    }
+}
+
+/// A disk's `<mirror>`: the destination of a running block copy or
+/// active commit (live state: libvirt does not read it on define, so
+/// nothing here is refused).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Mirror {
+    /// `type=`: file, block, network, ...
+    pub mirror_type: Option<String>,
+    /// `file=` (the old spelling of a file destination).
+    pub file: Option<String>,
+    /// `format=` (the old spelling of `<format type=...>`).
+    pub format_attr: Option<String>,
+    /// `job=`: copy, active-commit.
+    pub job: Option<String>,
+    /// `ready=`: yes, abort, pivot.
+    pub ready: Option<String>,
+    /// `<format type=...>`.
+    pub format: Option<BackingFormat>,
+    /// `<source>`.
+    pub source: Option<DiskSource>,
+    /// `<backingStore>`.
+    pub backing_store: Option<BackingStore>,
+}
+
+impl View for Mirror {
+    const TAG: &'static str = "mirror";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let text = |name: &str| String::read(el, name, &[]);
+        Ok(Mirror {
+            mirror_type: text("type")?,
+            file: text("file")?,
+            format_attr: text("format")?,
+            job: text("job")?,
+            ready: text("ready")?,
+            format: child_view(el)?,
+            source: child_view(el)?,
+            backing_store: child_view(el)?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        String::write(el, "type", self.mirror_type.as_ref());
+        String::write(el, "file", self.file.as_ref());
+        String::write(el, "format", self.format_attr.as_ref());
+        String::write(el, "job", self.job.as_ref());
+        String::write(el, "ready", self.ready.as_ref());
+        set_child_view(el, self.format.as_ref());
+        set_child_view(el, self.source.as_ref());
+        set_child_view(el, self.backing_store.as_ref());
+    }
+}
+
+flat_view! {
+    /// A zPCI address extension (`<address type='pci'><zpci uid= fid=>`),
+    /// hex numbers kept as written.
+    Zpci = "zpci" { uid: String = "uid", fid: String = "fid" }
+}
+
+flat_view! {
+    /// `<backenddomain name=...>`: the Xen domain serving the device.
+    BackendDomain = "backenddomain" { name: String = "name" }
+}
+
+/// Check a disk's `<source>` children the views read, as libvirt does on
+/// define.
+pub(crate) fn check_source_children(source: &Element) -> Result<(), XmlError> {
+    for c in source.elements() {
+        match c.name.as_str() {
+            "encryption" => Encryption::check(c)?,
+            "slices" => SourceSlices::check(c)?,
+            "cookies" => SourceCookies::check(c)?,
+            "readahead" => SourceReadahead::check(c)?,
+            "timeout" => SourceTimeout::check(c)?,
+            "ssl" => SourceSsl::check(c)?,
+            "reservations" => Reservations::check(c)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Check the disk part `el` if it is one of this module's, as libvirt
+/// does on define.
+pub(crate) fn check_disk_part(el: &Element) -> Result<(), XmlError> {
+    match el.name.as_str() {
+        "geometry" => DiskGeometry::check(el),
+        "blockio" => BlockIo::check(el),
+        "iotune" => Iotune::check(el),
+        "encryption" => Encryption::check(el),
+        "wwn" => DiskWwn::check(el),
+        "vendor" => DiskVendor::check(el),
+        "product" => DiskProduct::check(el),
+        _ => Ok(()),
+    }
+}
