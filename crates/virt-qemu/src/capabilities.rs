@@ -69,6 +69,10 @@ pub struct MachineType {
     pub max_cpus: u32,
     /// QEMU marks it deprecated.
     pub deprecated: bool,
+    /// The CPU model a guest of this machine gets when its definition
+    /// names none (`qemu64`: QEMU's `default-cpu-type` without its
+    /// `-ARCH-cpu` type suffix), if QEMU says.
+    pub default_cpu: Option<String>,
 }
 
 /// One CPU model as QEMU reported it.
@@ -169,6 +173,10 @@ impl BinaryCaps {
                     is_default: m["is-default"].as_bool().unwrap_or(false),
                     max_cpus: m["cpu-max"].as_u64().unwrap_or(1) as u32,
                     deprecated: m["deprecated"].as_bool().unwrap_or(false),
+                    default_cpu: m["default-cpu-type"]
+                        .as_str()
+                        .map(|t| t.strip_suffix(&format!("-{target}-cpu")).unwrap_or(t))
+                        .map(str::to_string),
                 })
             })
             .collect();
@@ -366,7 +374,27 @@ fn cache_file(dir: &Path, binary: &Path) -> PathBuf {
 /// matches, else from a new probe, which is then cached (a cache that
 /// cannot be written only costs the next caller another probe).
 pub fn binary_caps(binary: &Path, dir: &Path) -> QemuResult<BinaryCaps> {
+    // Every define reads the caps of its emulator: this process keeps
+    // the last answer per binary and cache while the binary's key holds.
+    type Memo = Vec<((PathBuf, PathBuf), Value, BinaryCaps)>;
+    static MEMO: std::sync::Mutex<Memo> = std::sync::Mutex::new(Vec::new());
     let key = cache_key(binary)?;
+    let at = (binary.to_path_buf(), dir.to_path_buf());
+    if let Ok(memo) = MEMO.lock() {
+        if let Some((_, _, caps)) = memo.iter().find(|(b, k, _)| *b == at && *k == key) {
+            return Ok(caps.clone());
+        }
+    }
+    let caps = binary_caps_keyed(binary, dir, key.clone())?;
+    if let Ok(mut memo) = MEMO.lock() {
+        memo.retain(|(b, _, _)| *b != at);
+        memo.push((at, key, caps.clone()));
+    }
+    Ok(caps)
+}
+
+/// [`binary_caps`] past the in-process memo: the disk cache, else a probe.
+fn binary_caps_keyed(binary: &Path, dir: &Path, key: Value) -> QemuResult<BinaryCaps> {
     let file = cache_file(dir, binary);
     if let Some(rec) = std::fs::read(&file)
         .ok()

@@ -8,6 +8,7 @@
 //! - [`qmp`]: the QMP monitor protocol (codec + blocking client).
 //! - [`agent`]: the QEMU guest agent's protocol (sync, file system
 //!   freeze and thaw) over the host end of its virtio channel.
+//! - [`postparse`]: libvirt's define-time defaults (machine, CPU, devices).
 //! - [`process`]: spawning, reaping and watching QEMU (pidfd, no polling).
 //! - [`state`]: definitions and runtime records on disk, locks.
 //! - [`QemuDriver`]: the [`virt_core::Driver`] implementation.
@@ -28,6 +29,7 @@ pub mod capabilities;
 pub mod domcaps;
 mod driver;
 pub mod error;
+pub mod postparse;
 pub mod process;
 pub mod qmp;
 pub mod state;

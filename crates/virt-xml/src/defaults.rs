@@ -81,6 +81,8 @@ impl DomainDef {
                 wanted.push((ctype, index));
             }
         }
+        // libvirt adds them a bus at a time: SCSI, floppy, IDE, SATA.
+        wanted.sort_by_key(|(t, _)| ["scsi", "fdc", "ide", "sata"].iter().position(|k| k == t));
         for (ctype, index) in wanted {
             let exists = self.devices.other.iter().any(|o| {
                 o.name == "controller"

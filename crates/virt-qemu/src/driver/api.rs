@@ -249,7 +249,7 @@ impl Driver for QemuDriver {
 
     fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
         check_flags(flags, define_flags::VALIDATE, "qemuDomainDefineXMLFlags")?;
-        let def = Self::prepare(xml)?;
+        let def = self.prepare(xml)?;
         // Refuse at define time what could never start here.
         let ctx = LaunchContext {
             emulator: DEFAULT_EMULATOR.into(),

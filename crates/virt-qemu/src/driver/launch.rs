@@ -120,7 +120,7 @@ impl QemuDriver {
         paused: bool,
         restore: Option<(File, bool)>,
     ) -> QemuResult<DomainRef> {
-        let mut def = Self::prepare(xml)?;
+        let mut def = self.prepare(xml)?;
         let _g = self.driver_lock()?;
         self.check_identity(&def, false)?;
         let _l = self.domain_lock(&def.name)?;
@@ -147,7 +147,7 @@ impl QemuDriver {
 
     /// Give a new definition what the driver needs: UUID, MAC addresses,
     /// libvirt's defaults.
-    pub(super) fn prepare(xml: &str) -> QemuResult<DomainDef> {
+    pub(super) fn prepare(&self, xml: &str) -> QemuResult<DomainDef> {
         let mut def = virt_xml::parse_domain(xml)?;
         if def.name.contains('/') || def.name.starts_with('.') {
             return Err(QemuError::InvalidArg(format!(
@@ -155,6 +155,10 @@ impl QemuDriver {
                 def.name
             )));
         }
+        // libvirt's QEMU defaults come before the implicit controllers
+        // of the disks (fill_defaults), as in libvirt's post-parse.
+        let caps = self.emulator_caps(&def);
+        crate::postparse::apply(&mut def, caps.as_ref())?;
         def.fill_defaults();
         cpu_post_parse(&mut def)?;
         if def.uuid.is_none() {

@@ -16,6 +16,15 @@ impl QemuDriver {
         }
     }
 
+    /// What the emulator of `def` can do (its given `<emulator>`, else
+    /// the default binary), or `None` when it cannot be probed.
+    pub(super) fn emulator_caps(&self, def: &DomainDef) -> Option<capabilities::BinaryCaps> {
+        let binary = def.devices.emulator.as_deref().unwrap_or(DEFAULT_EMULATOR);
+        capabilities::binary_caps(std::path::Path::new(binary), &self.caps_cache_dir())
+            .map_err(|e| log::debug!("no capabilities of {binary}: {e}"))
+            .ok()
+    }
+
     /// The capabilities XML (`virConnectGetCapabilities`).
     pub(super) fn capabilities_xml(&self) -> String {
         capabilities::capabilities_xml(&self.caps_cache_dir())

@@ -1,0 +1,315 @@
+//! libvirt's per-device defaults (qemuDomainDeviceDefPostParse) and the
+//! devices implied by others (virDomainDefAddImplicitDevices): a disk's
+//! driver and format, a NIC's and a SCSI or USB controller's model, a
+//! serial port's target and its console, VNC's automatic port and listen
+//! address, a video device for graphics with its memory, the
+//! virtio-serial controller and ports of virtio channels, and USB ports
+//! for USB input devices.
+
+use super::devices::{insert_controller, is_q35};
+use crate::capabilities::BinaryCaps;
+use virt_xml::{CharDev, DomainDef, Element};
+
+/// Run the device post-parse steps and add the implied devices.
+pub(super) fn apply(def: &mut DomainDef, caps: &BinaryCaps) {
+    for disk in &mut def.devices.disks {
+        if disk.driver_name.is_none() {
+            disk.driver_name = Some("qemu".into());
+        }
+        if disk.driver_type.is_none() && disk.disk_type != "volume" {
+            disk.driver_type = Some("raw".into());
+        }
+    }
+    if caps.has_type("rtl8139") {
+        for iface in &mut def.devices.interfaces {
+            if iface.model.is_none() {
+                iface.model = Some("rtl8139".into());
+            }
+        }
+    }
+    let q35 = is_q35(def);
+    for c in def
+        .devices
+        .other
+        .iter_mut()
+        .filter(|e| e.name == "controller")
+    {
+        if c.attr("model").is_some() {
+            continue;
+        }
+        match c.attr("type") {
+            Some("scsi") => c.set_attr("model", "lsilogic"),
+            Some("usb") if q35 => c.set_attr("model", "qemu-xhci"),
+            Some("usb") => c.set_attr("model", "piix3-uhci"),
+            _ => {}
+        }
+    }
+    for c in &mut def.devices.chardevs {
+        // A unix socket without a path reads back without its mode: the
+        // path (and so the source) is the driver's to choose at start.
+        if c.dev_type.as_deref() == Some("unix") {
+            c.extra.retain(|e| {
+                !(e.name == "source"
+                    && e.attr("path").is_none()
+                    && e.attrs.iter().all(|(k, v)| k == "mode" && v == "bind")
+                    && e.children.is_empty())
+            });
+        }
+    }
+    serials_and_consoles(def);
+    graphics(def);
+    video(def);
+    virtio_serial(def);
+    usb_ports(def);
+}
+
+/// The child `name` of a character device, if any.
+fn child<'a>(c: &'a CharDev, name: &str) -> Option<&'a Element> {
+    c.extra.iter().find(|e| e.name == name)
+}
+
+/// Put `e` among a device's children before its alias and address.
+fn put_before_address(children: &mut Vec<Element>, e: Element) {
+    let at = children
+        .iter()
+        .position(|k| k.name == "alias" || k.name == "address")
+        .unwrap_or(children.len());
+    children.insert(at, e);
+}
+
+/// A serial port's target is an ISA serial port numbered in order; the
+/// first console of an x86 guest is that serial port's (virDomainDef
+/// AddConsoleCompat): a serial port without a console gets one, a
+/// console without a serial port lends it its settings.
+fn serials_and_consoles(def: &mut DomainDef) {
+    let chardevs = &mut def.devices.chardevs;
+    let has_serial = chardevs.iter().any(|c| c.kind == "serial");
+    let first_console = chardevs.iter().position(|c| c.kind == "console");
+    if let (false, Some(i)) = (has_serial, first_console) {
+        let con = &chardevs[i];
+        let target_type = child(con, "target").and_then(|t| t.attr("type"));
+        if matches!(target_type, None | Some("serial")) {
+            let mut serial = con.clone();
+            serial.kind = "serial".into();
+            serial.extra.retain(|e| e.name != "target");
+            let at = chardevs
+                .iter()
+                .position(|c| c.kind != "serial")
+                .unwrap_or(chardevs.len());
+            chardevs.insert(at, serial);
+        }
+    }
+    let mut port = 0u32;
+    for c in chardevs.iter_mut().filter(|c| c.kind == "serial") {
+        let given = child(c, "target").cloned();
+        let mut target = given.clone().unwrap_or_else(|| Element::new("target"));
+        if target.attr("type").is_none() {
+            target.attrs.insert(0, ("type".into(), "isa-serial".into()));
+        }
+        let n = target
+            .attr("port")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(port);
+        if target.attr("port").is_none() {
+            target.set_attr("port", n.to_string());
+        }
+        port = port.max(n + 1);
+        if target.child("model").is_none() && target.attr("type") == Some("isa-serial") {
+            target.children.push(virt_xml::Node::Element(
+                Element::new("model").with_attr("name", "isa-serial"),
+            ));
+        }
+        c.extra.retain(|e| e.name != "target");
+        put_before_address(&mut c.extra, target);
+    }
+    let first_serial = chardevs.iter().find(|c| c.kind == "serial").cloned();
+    let Some(serial) = first_serial else {
+        return;
+    };
+    let serial_port = child(&serial, "target")
+        .and_then(|t| t.attr("port"))
+        .unwrap_or("0")
+        .to_string();
+    let console_target = Element::new("target")
+        .with_attr("type", "serial")
+        .with_attr("port", serial_port);
+    match chardevs.iter().position(|c| c.kind == "console") {
+        Some(i) => {
+            let con = &mut chardevs[i];
+            let t = con.extra.iter().find(|e| e.name == "target");
+            if t.is_none_or(|t| matches!(t.attr("type"), None | Some("serial"))) {
+                con.extra.retain(|e| e.name != "target");
+                put_before_address(&mut con.extra, console_target);
+            }
+        }
+        None => {
+            let mut con = serial.clone();
+            con.kind = "console".into();
+            con.extra
+                .retain(|e| !matches!(e.name.as_str(), "target" | "alias" | "address"));
+            con.extra.push(console_target);
+            let at = chardevs
+                .iter()
+                .position(|c| !matches!(c.kind.as_str(), "serial" | "parallel"))
+                .unwrap_or(chardevs.len());
+            chardevs.insert(at, con);
+        }
+    }
+}
+
+/// VNC (and SPICE) without a port takes one when it starts
+/// (`autoport='yes'`, `port='-1'`); without a `<listen>` it listens
+/// where qemu.conf says, written as an address listen without address.
+fn graphics(def: &mut DomainDef) {
+    for g in &mut def.devices.graphics {
+        if !matches!(g.graphics_type.as_str(), "vnc" | "spice") {
+            continue;
+        }
+        let attr = |g: &virt_xml::Graphics, k: &str| {
+            g.attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        };
+        let port = attr(g, "port");
+        if matches!(port.as_deref(), None | Some("-1" | "0")) && attr(g, "autoport").is_none() {
+            g.attrs.retain(|(n, _)| n != "port");
+            g.attrs.insert(0, ("port".into(), "-1".into()));
+            let at = g
+                .attrs
+                .iter()
+                .position(|(n, _)| n == "port")
+                .map_or(0, |p| p + 1);
+            g.attrs.insert(at, ("autoport".into(), "yes".into()));
+        }
+        let listen_attr = attr(g, "listen");
+        if !g.extra.iter().any(|e| e.name == "listen") {
+            let mut l = Element::new("listen").with_attr("type", "address");
+            if let Some(a) = listen_attr {
+                l.set_attr("address", a);
+            }
+            g.extra.insert(0, l);
+        }
+    }
+}
+
+/// Graphics without a video device get the default one (cirrus, as
+/// libvirt 9.0 picks on x86 where QEMU has it); each video model gets its
+/// memory and head count, the first is the primary.
+fn video(def: &mut DomainDef) {
+    let has_video = def.devices.other.iter().any(|e| e.name == "video");
+    if !has_video && !def.devices.graphics.is_empty() {
+        def.devices.other.push(
+            Element::new("video").with_child(Element::new("model").with_attr("type", "cirrus")),
+        );
+    }
+    let mut first = true;
+    for v in def.devices.other.iter_mut().filter(|e| e.name == "video") {
+        let mut model = v
+            .child("model")
+            .cloned()
+            .unwrap_or_else(|| Element::new("model").with_attr("type", "cirrus"));
+        let vram = match model.attr("type") {
+            Some("cirrus" | "vga" | "vmvga" | "bochs") => Some("16384"),
+            Some("qxl") => Some("65536"),
+            _ => None,
+        };
+        if model.attr("type") == Some("qxl") && model.attr("ram").is_none() {
+            model.set_attr("ram", "65536");
+        }
+        if let (Some(vram), None) = (vram, model.attr("vram")) {
+            model.set_attr("vram", vram);
+        }
+        if model.attr("type") == Some("qxl") && model.attr("vgamem").is_none() {
+            model.set_attr("vgamem", "16384");
+        }
+        if model.attr("type") != Some("none") {
+            if model.attr("heads").is_none() {
+                model.set_attr("heads", "1");
+            }
+            if first && model.attr("primary").is_none() {
+                model.set_attr("primary", "yes");
+            }
+        }
+        first = false;
+        let kids: Vec<virt_xml::Node> = v
+            .children
+            .drain(..)
+            .filter(|n| !matches!(n, virt_xml::Node::Element(e) if e.name == "model"))
+            .collect();
+        v.children = std::iter::once(virt_xml::Node::Element(model))
+            .chain(
+                kids.into_iter()
+                    .filter(|n| matches!(n, virt_xml::Node::Element(_))),
+            )
+            .collect();
+    }
+}
+
+/// Virtio channels and consoles sit on virtio-serial controller 0 (added
+/// when missing), each channel on the next free port from 1 (port 0 is
+/// the virtio console's).
+fn virtio_serial(def: &mut DomainDef) {
+    let is_virtio = |c: &CharDev| {
+        matches!(c.kind.as_str(), "channel" | "console")
+            && child(c, "target").and_then(|t| t.attr("type")) == Some("virtio")
+    };
+    if !def.devices.chardevs.iter().any(is_virtio) {
+        return;
+    }
+    let has_controller = def
+        .devices
+        .other
+        .iter()
+        .any(|e| e.name == "controller" && e.attr("type") == Some("virtio-serial"));
+    if !has_controller {
+        insert_controller(
+            def,
+            Element::new("controller")
+                .with_attr("type", "virtio-serial")
+                .with_attr("index", "0"),
+        );
+    }
+    let mut used: Vec<u32> = def
+        .devices
+        .chardevs
+        .iter()
+        .filter_map(|c| child(c, "address"))
+        .filter(|a| a.attr("type") == Some("virtio-serial"))
+        .filter_map(|a| a.attr("port")?.parse().ok())
+        .collect();
+    for c in def.devices.chardevs.iter_mut() {
+        if c.kind != "channel" || !is_virtio(c) || child(c, "address").is_some() {
+            continue;
+        }
+        let port = (1..).find(|p| !used.contains(p)).unwrap_or(1);
+        used.push(port);
+        c.extra.push(
+            Element::new("address")
+                .with_attr("type", "virtio-serial")
+                .with_attr("controller", "0")
+                .with_attr("bus", "0")
+                .with_attr("port", port.to_string()),
+        );
+    }
+}
+
+/// USB input devices without an address take the next port of USB bus 0.
+fn usb_ports(def: &mut DomainDef) {
+    let has_usb = def.devices.other.iter().any(|e| {
+        e.name == "controller" && e.attr("type") == Some("usb") && e.attr("model") != Some("none")
+    });
+    if !has_usb {
+        return;
+    }
+    let mut next = 1u32;
+    for e in def.devices.other.iter_mut() {
+        if e.name != "input" || e.attr("bus") != Some("usb") || e.child("address").is_some() {
+            continue;
+        }
+        e.children.push(virt_xml::Node::Element(
+            Element::new("address")
+                .with_attr("type", "usb")
+                .with_attr("bus", "0")
+                .with_attr("port", next.to_string()),
+        ));
+        next += 1;
+    }
+}
