@@ -1,10 +1,9 @@
 //! `virDomain`.
 
-use super::checkpoint::{self, PyDomainCheckpoint};
 use super::connect::PyConnect;
 use super::convert::{as_list, cpumap_from_py, cpumap_tuple, params_dict, params_from_dict};
 use super::error::{binding_error, call};
-use super::snapshot::{self, PyDomainSnapshot};
+use super::moment::{self, PyDomainCheckpoint, PyDomainSnapshot};
 use super::stream::PyStream;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
@@ -595,7 +594,7 @@ impl PyDomain {
         ok0!(self, py, |d| d.update_device_flags(&xml, flags))
     }
 
-    // Checkpoints: the bodies are in checkpoint.rs.
+    // Checkpoints: the bodies are in moment.rs.
 
     /// Create a checkpoint described by XML.
     #[pyo3(name = "checkpointCreateXML", signature = (xml_desc, flags = 0))]
@@ -606,7 +605,7 @@ impl PyDomain {
         flags: u32,
     ) -> PyResult<Py<PyDomainCheckpoint>> {
         let d = slf.get().read(Domain::clone);
-        checkpoint::create(py, &slf, d, xml_desc, flags)
+        moment::create::<PyDomainCheckpoint>(py, &slf, d, xml_desc, flags)
     }
 
     /// Every checkpoint that passes `flags`.
@@ -617,7 +616,7 @@ impl PyDomain {
         flags: u32,
     ) -> PyResult<Vec<Py<PyDomainCheckpoint>>> {
         let d = slf.get().read(Domain::clone);
-        checkpoint::list_all(py, &slf, d, flags)
+        moment::list_all::<PyDomainCheckpoint>(py, &slf, d, flags)
     }
 
     /// Find a checkpoint by name.
@@ -629,10 +628,10 @@ impl PyDomain {
         flags: u32,
     ) -> PyResult<Py<PyDomainCheckpoint>> {
         let d = slf.get().read(Domain::clone);
-        checkpoint::lookup(py, &slf, d, name, flags)
+        moment::lookup::<PyDomainCheckpoint>(py, &slf, d, name, flags)
     }
 
-    // Snapshots: the bodies are in snapshot.rs.
+    // Snapshots: the bodies are in moment.rs.
 
     /// Take a snapshot described by XML.
     #[pyo3(name = "snapshotCreateXML", signature = (xml_desc, flags = 0))]
@@ -643,7 +642,7 @@ impl PyDomain {
         flags: u32,
     ) -> PyResult<Py<PyDomainSnapshot>> {
         let d = slf.get().read(Domain::clone);
-        snapshot::create(py, &slf, d, xml_desc, flags)
+        moment::create::<PyDomainSnapshot>(py, &slf, d, xml_desc, flags)
     }
 
     /// Every snapshot that passes `flags`.
@@ -654,7 +653,7 @@ impl PyDomain {
         flags: u32,
     ) -> PyResult<Vec<Py<PyDomainSnapshot>>> {
         let d = slf.get().read(Domain::clone);
-        snapshot::list_all(py, &slf, d, flags)
+        moment::list_all::<PyDomainSnapshot>(py, &slf, d, flags)
     }
 
     /// Find a snapshot by name.
@@ -666,7 +665,7 @@ impl PyDomain {
         flags: u32,
     ) -> PyResult<Py<PyDomainSnapshot>> {
         let d = slf.get().read(Domain::clone);
-        snapshot::lookup(py, &slf, d, name, flags)
+        moment::lookup::<PyDomainSnapshot>(py, &slf, d, name, flags)
     }
 
     /// The current snapshot.
@@ -677,7 +676,7 @@ impl PyDomain {
         flags: u32,
     ) -> PyResult<Py<PyDomainSnapshot>> {
         let d = slf.get().read(Domain::clone);
-        snapshot::current(py, &slf, d, flags)
+        moment::current(py, &slf, d, flags)
     }
 
     /// 1 when the domain has a current snapshot, else 0.
@@ -709,7 +708,7 @@ impl PyDomain {
         snap: &Bound<'_, PyDomainSnapshot>,
         flags: u32,
     ) -> PyResult<i32> {
-        snapshot::revert(py, snap.get(), flags)
+        moment::revert(py, snap.get(), flags)
     }
 
     /// Attach `st` to the console or serial device `dev_name` (the first

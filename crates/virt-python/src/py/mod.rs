@@ -6,14 +6,13 @@
 //! Every call that reaches a driver goes through `error::call`, which releases
 //! the GIL for its duration and turns a virt-core error into `libvirtError`.
 
-mod checkpoint;
 mod connect;
 mod convert;
 mod domain;
 mod error;
 mod events;
 mod host;
-mod snapshot;
+mod moment;
 mod storage;
 mod stream;
 
@@ -43,8 +42,8 @@ fn libvirtmod(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<storage::PyNetwork>()?;
     m.add_class::<storage::PyStoragePool>()?;
     m.add_class::<storage::PyStorageVol>()?;
-    m.add_class::<snapshot::PyDomainSnapshot>()?;
-    m.add_class::<checkpoint::PyDomainCheckpoint>()?;
+    m.add_class::<moment::PyDomainSnapshot>()?;
+    m.add_class::<moment::PyDomainCheckpoint>()?;
     m.add_class::<stream::PyStream>()?;
     m.add_function(wrap_pyfunction!(connect::open, m)?)?;
     m.add_function(wrap_pyfunction!(connect::open_read_only, m)?)?;
