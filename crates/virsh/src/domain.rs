@@ -643,10 +643,18 @@ pub fn dump(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         ],
     );
     // virsh keeps the older call for the raw format.
-    let r = if format == dump_format::RAW {
-        d.core_dump(&file, flags)
+    let dumper = d.clone();
+    let call = || {
+        if format == dump_format::RAW {
+            dumper.core_dump(&file, flags)
+        } else {
+            dumper.core_dump_with_format(&file, format, flags)
+        }
+    };
+    let r = if cmd.has("verbose") {
+        ctl.watch_job(&d, "Dump", call)
     } else {
-        d.core_dump_with_format(&file, format, flags)
+        call()
     };
     match r {
         Ok(()) => {

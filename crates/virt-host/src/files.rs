@@ -98,14 +98,7 @@ pub struct FileLock {
 impl FileLock {
     /// Block until the lock on `path` (created 0600 when missing) is ours.
     pub fn acquire(path: &Path) -> Result<FileLock, LockFailure> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(path)
-            .map_err(LockFailure::Open)?;
+        let file = Self::open(path)?;
         loop {
             match rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive) {
                 Ok(()) => return Ok(FileLock { _file: file }),
@@ -113,6 +106,41 @@ impl FileLock {
                 Err(e) => return Err(LockFailure::Lock(e.into())),
             }
         }
+    }
+
+    /// Wait for the lock on `path` as [`FileLock::acquire`], but while
+    /// another holds it ask `give_up` every few milliseconds, and return
+    /// `None` once it says so (a caller that can answer from what the
+    /// holder publishes instead of waiting for its end).
+    pub fn acquire_unless(
+        path: &Path,
+        mut give_up: impl FnMut() -> bool,
+    ) -> Result<Option<FileLock>, LockFailure> {
+        let file = Self::open(path)?;
+        loop {
+            match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => return Ok(Some(FileLock { _file: file })),
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(rustix::io::Errno::WOULDBLOCK) => {
+                    if give_up() {
+                        return Ok(None);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                Err(e) => return Err(LockFailure::Lock(e.into())),
+            }
+        }
+    }
+
+    fn open(path: &Path) -> Result<File, LockFailure> {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(LockFailure::Open)
     }
 }
 

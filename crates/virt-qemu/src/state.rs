@@ -158,17 +158,28 @@ pub struct Lock {
 impl Lock {
     /// Block until the lock on `path` is ours.
     pub fn acquire(path: &Path) -> QemuResult<Lock> {
-        use virt_host::files::{FileLock, LockFailure};
-        match FileLock::acquire(path) {
-            Ok(l) => Ok(Lock { _lock: l }),
-            Err(LockFailure::Open(e)) => Err(QemuError::system(
-                format!("cannot open lock file '{}'", path.display()),
-                e,
-            )),
-            Err(LockFailure::Lock(e)) => Err(QemuError::system(
-                format!("cannot lock '{}'", path.display()),
-                e,
-            )),
+        virt_host::files::FileLock::acquire(path)
+            .map(|l| Lock { _lock: l })
+            .map_err(|e| Self::failure(path, e))
+    }
+
+    /// Block until the lock on `path` is ours, or `None` once `give_up`
+    /// says so while another holds it.
+    pub fn acquire_unless(path: &Path, give_up: impl FnMut() -> bool) -> QemuResult<Option<Lock>> {
+        virt_host::files::FileLock::acquire_unless(path, give_up)
+            .map(|l| l.map(|l| Lock { _lock: l }))
+            .map_err(|e| Self::failure(path, e))
+    }
+
+    fn failure(path: &Path, e: virt_host::files::LockFailure) -> QemuError {
+        use virt_host::files::LockFailure;
+        match e {
+            LockFailure::Open(e) => {
+                QemuError::system(format!("cannot open lock file '{}'", path.display()), e)
+            }
+            LockFailure::Lock(e) => {
+                QemuError::system(format!("cannot lock '{}'", path.display()), e)
+            }
         }
     }
 }

@@ -179,11 +179,31 @@ fn transient_guest_life_over_qmp() {
     );
     assert!(xml.contains("<source path='/dev/pts/"), "{xml}");
 
-    // Core dump: an ELF file.
+    // Core dump as libvirt's: QEMU's migration stream, the last
+    // completed job's statistics kept; with MEMORY_ONLY an ELF core. The
+    // guest runs again after either.
     let core = root.join("life.core");
     d.core_dump(core.to_str().unwrap_or(""), 0).expect("dump");
     let head = std::fs::read(&core).expect("core file");
+    assert_eq!(head.get(..4), Some(&b"QEVM"[..]));
+    assert_eq!(d.state().expect("state").0, DomainState::Running);
+    let done = d.job_stats(1 | 2).expect("completed stats");
+    assert_eq!(done.kind, virt_core::job_type::COMPLETED);
+    assert!(done.params.iter().any(|p| p.field == "operation"
+        && p.value == virt_core::TypedValue::Int(virt_core::job_operation::DUMP)));
+    assert_eq!(d.job_stats(1).expect("completed").kind, done.kind);
+    assert_eq!(
+        d.job_stats(1).expect("forgotten").kind,
+        virt_core::job_type::NONE
+    );
+    d.core_dump(
+        core.to_str().unwrap_or(""),
+        virt_core::dump_flags::MEMORY_ONLY,
+    )
+    .expect("memory-only dump");
+    let head = std::fs::read(&core).expect("core file");
     assert_eq!(head.get(..4), Some(&b"\x7fELF"[..]));
+    assert_eq!(d.state().expect("state").0, DomainState::Running);
 
     let name = d.name().to_string();
     d.reboot(0).expect("reboot");

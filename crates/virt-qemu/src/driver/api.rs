@@ -466,29 +466,7 @@ impl Driver for QemuDriver {
             CRASH | LIVE | BYPASS_CACHE | RESET | MEMORY_ONLY,
             "qemuDomainCoreDumpWithFormat",
         )?;
-        let abs = std::path::absolute(path)
-            .map_err(|e| QemuError::system(format!("invalid path '{path}'"), e))?;
-        self.with_monitor(dom, |mon, _, _| {
-            mon.execute(
-                "dump-guest-memory",
-                Some(json!({"paging": false, "protocol": format!("file:{}", abs.display())})),
-            )?;
-            if flags & RESET != 0 {
-                mon.execute("system_reset", None)?;
-            }
-            Ok(())
-        })?;
-        if flags & CRASH != 0 {
-            self.domain_destroy(dom, 0)?;
-            let name = self.resolve(dom).unwrap_or_default();
-            if self.paths.config_xml(&name).exists() {
-                let _ = state::write_atomic(
-                    &self.paths.shutoff(&name),
-                    reason::SHUTOFF_CRASHED.to_string().as_bytes(),
-                );
-            }
-        }
-        Ok(())
+        self.core_dump(dom, path, flags)
     }
 
     fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
@@ -521,8 +499,14 @@ impl Driver for QemuDriver {
 
     fn domain_get_state(&self, dom: &DomainRef, flags: u32) -> Result<(DomainState, i32)> {
         check_flags(flags, 0, "qemuDomainGetState")?;
-        let d = self.open_domain(dom)?;
-        Ok((d.obs.state, d.obs.reason))
+        // A running job answers for the domain it holds.
+        let name = self.resolve(dom)?;
+        let _lock = match self.lock_unless_job(&name)? {
+            job::Held::ByJob(job) => return Ok(job.state()),
+            job::Held::Locked(lock) => lock,
+        };
+        let obs = self.observe(&name)?;
+        Ok((obs.state, obs.reason))
     }
 
     fn domain_get_os_type(&self, dom: &DomainRef) -> Result<String> {

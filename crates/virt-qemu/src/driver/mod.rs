@@ -16,6 +16,7 @@ mod console;
 mod cpustats;
 mod daemon;
 mod devstats;
+mod dump;
 mod hotplug;
 mod job;
 mod launch;
@@ -286,14 +287,26 @@ impl QemuDriver {
     }
 
     fn facts(&self, name: &str) -> QemuResult<(DomainRef, ListFacts)> {
-        let _l = self.domain_lock(name)?;
-        let obs = self.observe(name)?;
-        let id = obs.live.as_ref().map(|(rt, _)| rt.id);
+        // A job of this process holding the domain answers for it.
+        let (state, id, _lock) = match self.lock_unless_job(name)? {
+            job::Held::Locked(lock) => {
+                let obs = self.observe(name)?;
+                (
+                    obs.state,
+                    obs.live.as_ref().map(|(rt, _)| rt.id),
+                    Some(lock),
+                )
+            }
+            job::Held::ByJob(job) => {
+                let id = Runtime::load(&self.paths, name).map(|rt| rt.id);
+                (job.state().0, id, None)
+            }
+        };
         let r = self.dom_ref(name, id)?;
         Ok((
             r,
             ListFacts {
-                state: obs.state,
+                state,
                 persistent: self.paths.config_xml(name).exists(),
                 autostart: self.paths.autostart(name).exists(),
                 managed_save: false,

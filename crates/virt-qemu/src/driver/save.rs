@@ -2,6 +2,7 @@
 //! ran; the inactive XML; QEMU's migration stream) and the migrations that
 //! write and read it.
 
+use super::job::{self, JobKind};
 use super::*;
 
 /// The first 16 bytes of every save image.
@@ -97,7 +98,8 @@ impl QemuDriver {
             if running {
                 mon.execute("stop", None)?;
             }
-            self.write_memory_image(&mut mon, &def, path, runs_after(flags, running))
+            let to_run = runs_after(flags, running);
+            self.write_memory_image(&mut mon, &def, path, to_run, JobKind::Save, running)
         })();
         if let Err(e) = result {
             // Give the guest back as it was.
@@ -118,31 +120,60 @@ impl QemuDriver {
 
     /// Write the save image of the guest `def` runs to `path`: the header
     /// (its XML, whether it is to run when restored), then its memory as
-    /// QEMU's migration stream; the guest is paused when this returns
-    /// (QEMU stops it at the end of a live migration). On failure the
-    /// file is removed.
+    /// QEMU's migration stream, as a job of `kind` (a save or a
+    /// snapshot's memory); `paused` when the guest was paused for it. The
+    /// guest is paused when this returns (QEMU stops it at the end of a
+    /// live migration). On failure the file is removed.
     pub(super) fn write_memory_image(
         &self,
         mon: &mut Monitor<UnixStream>,
         def: &DomainDef,
         path: &str,
         to_run: bool,
+        kind: JobKind,
+        paused: bool,
     ) -> QemuResult<()> {
+        let xml = def.to_xml(&FormatOptions {
+            id: None,
+            inactive: true,
+            secure: true,
+        });
+        let state = if paused {
+            (DomainState::Paused, reason::PAUSED_SAVE)
+        } else {
+            (DomainState::Running, reason::RUNNING_UNPAUSED)
+        };
+        let header = image_header(&xml, to_run);
+        self.migrate_to_file(mon, def, path, &header, kind, state)
+    }
+
+    /// Have QEMU write the guest's migration stream into `path` after
+    /// `header`, as a job of `kind` that GetJobStats follows and AbortJob
+    /// cancels (`migrate_cancel`), the domain in `state` meanwhile. On
+    /// success the job's statistics are kept as the last completed job's;
+    /// on failure the file is removed.
+    pub(super) fn migrate_to_file(
+        &self,
+        mon: &mut Monitor<UnixStream>,
+        def: &DomainDef,
+        path: &str,
+        header: &[u8],
+        kind: JobKind,
+        state: (DomainState, i32),
+    ) -> QemuResult<()> {
+        let sock = self.paths.migration(&def.uuid.unwrap_or_default());
+        // The job shows before the file opens: a FIFO's open waits for
+        // its reader.
+        let guard = job::begin(sock.clone(), kind, state);
         let mut out = File::create(path)
             .map_err(|e| QemuError::system(format!("failed to create '{path}'"), e))?;
         let result = (|| -> QemuResult<()> {
-            let xml = def.to_xml(&FormatOptions {
-                id: None,
-                inactive: true,
-                secure: true,
-            });
-            out.write_all(&image_header(&xml, to_run))
+            out.write_all(header)
                 .map_err(|e| QemuError::system(format!("failed to write '{path}'"), e))?;
             mon.execute(
                 "migrate-set-capabilities",
                 Some(json!({"capabilities": [{"capability": "events", "state": true}]})),
             )?;
-            let sock = self.paths.migration(&def.uuid.unwrap_or_default());
             state::remove_quiet(&sock);
             let listener = UnixListener::bind(&sock)
                 .map_err(|e| QemuError::system("cannot create migration socket", e))?;
@@ -150,7 +181,6 @@ impl QemuDriver {
                 "migrate",
                 Some(json!({"uri": format!("unix:{}", sock.display())})),
             );
-            let guard = job::begin_save(sock.clone());
             let copied = sent.and_then(|_| {
                 // QEMU writes through a copying thread while this one
                 // publishes its progress and passes on an abort.
@@ -164,12 +194,12 @@ impl QemuDriver {
                     });
                     let mut cancelled = false;
                     while !copier.is_finished() {
-                        if !cancelled && guard.job.abort.load(std::sync::atomic::Ordering::SeqCst) {
+                        if !cancelled && guard.job.aborted() {
                             let _ = mon.execute("migrate_cancel", None);
                             cancelled = true;
                         }
                         if let Ok(info) = mon.execute("query-migrate", None) {
-                            guard.job.update(&info);
+                            guard.job.update(info);
                         }
                         std::thread::sleep(std::time::Duration::from_millis(50));
                     }
@@ -179,13 +209,15 @@ impl QemuDriver {
                 })
             });
             state::remove_quiet(&sock);
-            let aborted =
-                || QemuError::Aborted(format!("job '{}' canceled by client", guard.job.name));
             let waited = copied.and_then(|_| wait_migration(mon));
-            if guard.job.abort.load(std::sync::atomic::Ordering::SeqCst) {
-                return Err(aborted());
+            if guard.job.aborted() && waited.is_err() {
+                return Err(guard.job.aborted_error());
             }
             waited?;
+            // QEMU's final figures (its downtime, the last bytes).
+            if let Ok(info) = mon.execute("query-migrate", None) {
+                guard.job.update(info);
+            }
             // A pipe or socket (a FIFO given as the file) has nothing to sync.
             if out.metadata().is_ok_and(|m| !m.is_file()) {
                 return Ok(());
@@ -193,8 +225,9 @@ impl QemuDriver {
             out.sync_all()
                 .map_err(|e| QemuError::system(format!("failed to write '{path}'"), e))
         })();
-        if result.is_err() {
-            state::remove_quiet(Path::new(path));
+        match &result {
+            Ok(()) => guard.completed(),
+            Err(_) => state::remove_quiet(Path::new(path)),
         }
         result
     }

@@ -334,7 +334,15 @@ impl QemuDriver {
                 if was_running && flags & cf::LIVE == 0 {
                     mon.execute("stop", None)?;
                 }
-                self.write_memory_image(&mut mon, domdef, file, was_running)
+                let paused = was_running && flags & cf::LIVE == 0;
+                self.write_memory_image(
+                    &mut mon,
+                    domdef,
+                    file,
+                    was_running,
+                    super::job::JobKind::Snapshot,
+                    paused,
+                )
             })();
             if let Err(e) = saved {
                 if was_running {
