@@ -299,3 +299,96 @@ impl<K: MomentKind> DomainMoment<K> {
         c.check(K::delete(c.checked(), &self.r, flags))
     }
 }
+
+/// The six snapshot listing calls of the [`crate::Driver`] table
+/// (`virDomainSnapshotNum`, `ListNames`, `virDomainListAllSnapshots`,
+/// `NumChildren`, `ListChildrenNames`, `ListAllChildren`) for a driver
+/// that lists snapshot names with one method, as libvirt's drivers answer
+/// all six from one list of names. `$names(&self, dom, from, flags,
+/// function)` gives the names of a domain's snapshots (`from` none) or of
+/// a snapshot's children, `function` naming the call in an
+/// unsupported-flags error: `$prefix` followed by libvirt's name
+/// ("qemu" gives "qemuDomainSnapshotNum"). Used inside `impl Driver`.
+#[macro_export]
+macro_rules! snapshot_listing_methods {
+    ($prefix:literal, $($names:tt)+) => {
+        fn domain_snapshot_num(&self, dom: &$crate::DomainRef, flags: u32) -> $crate::Result<u32> {
+            let names = self.$($names)+(dom, None, flags, concat!($prefix, "DomainSnapshotNum"))?;
+            Ok(names.len() as u32)
+        }
+
+        fn domain_snapshot_list_names(
+            &self,
+            dom: &$crate::DomainRef,
+            flags: u32,
+        ) -> $crate::Result<Vec<String>> {
+            let names =
+                self.$($names)+(dom, None, flags, concat!($prefix, "DomainSnapshotListNames"))?;
+            Ok(names)
+        }
+
+        fn domain_list_all_snapshots(
+            &self,
+            dom: &$crate::DomainRef,
+            flags: u32,
+        ) -> $crate::Result<Vec<$crate::DomainSnapshotRef>> {
+            let names =
+                self.$($names)+(dom, None, flags, concat!($prefix, "DomainListAllSnapshots"))?;
+            Ok(names
+                .into_iter()
+                .map(|name| $crate::DomainSnapshotRef {
+                    domain: dom.clone(),
+                    name,
+                })
+                .collect())
+        }
+
+        fn domain_snapshot_num_children(
+            &self,
+            snap: &$crate::DomainSnapshotRef,
+            flags: u32,
+        ) -> $crate::Result<u32> {
+            let names = self.$($names)+(
+                &snap.domain,
+                Some(&snap.name),
+                flags,
+                concat!($prefix, "DomainSnapshotNumChildren"),
+            )?;
+            Ok(names.len() as u32)
+        }
+
+        fn domain_snapshot_list_children_names(
+            &self,
+            snap: &$crate::DomainSnapshotRef,
+            flags: u32,
+        ) -> $crate::Result<Vec<String>> {
+            let names = self.$($names)+(
+                &snap.domain,
+                Some(&snap.name),
+                flags,
+                concat!($prefix, "DomainSnapshotListChildrenNames"),
+            )?;
+            Ok(names)
+        }
+
+        fn domain_snapshot_list_all_children(
+            &self,
+            snap: &$crate::DomainSnapshotRef,
+            flags: u32,
+        ) -> $crate::Result<Vec<$crate::DomainSnapshotRef>> {
+            let names = self.$($names)+(
+                &snap.domain,
+                Some(&snap.name),
+                flags,
+                concat!($prefix, "DomainSnapshotListAllChildren"),
+            )?;
+            Ok(names
+                .into_iter()
+                .map(|name| $crate::DomainSnapshotRef {
+                    domain: snap.domain.clone(),
+                    name,
+                })
+                .collect())
+        }
+    };
+}

@@ -809,58 +809,7 @@ impl Driver for TestConnection {
         self.snapshot_xml(snap, flags)
     }
 
-    fn domain_snapshot_num(&self, dom: &DomainRef, flags: u32) -> Result<u32> {
-        let n = self.moment_names::<Snapshot>(dom, None, flags, "testDomainSnapshotNum")?;
-        Ok(n.len() as u32)
-    }
-
-    fn domain_snapshot_list_names(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
-        self.moment_names::<Snapshot>(dom, None, flags, "testDomainSnapshotListNames")
-    }
-
-    fn domain_list_all_snapshots(
-        &self,
-        dom: &DomainRef,
-        flags: u32,
-    ) -> Result<Vec<DomainSnapshotRef>> {
-        self.moment_list::<Snapshot>(dom, None, flags, "testDomainListAllSnapshots")
-    }
-
-    fn domain_snapshot_num_children(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<u32> {
-        let n = self.moment_names::<Snapshot>(
-            &snap.domain,
-            Some(&snap.name),
-            flags,
-            "testDomainSnapshotNumChildren",
-        )?;
-        Ok(n.len() as u32)
-    }
-
-    fn domain_snapshot_list_children_names(
-        &self,
-        snap: &DomainSnapshotRef,
-        flags: u32,
-    ) -> Result<Vec<String>> {
-        self.moment_names::<Snapshot>(
-            &snap.domain,
-            Some(&snap.name),
-            flags,
-            "testDomainSnapshotListChildrenNames",
-        )
-    }
-
-    fn domain_snapshot_list_all_children(
-        &self,
-        snap: &DomainSnapshotRef,
-        flags: u32,
-    ) -> Result<Vec<DomainSnapshotRef>> {
-        self.moment_list::<Snapshot>(
-            &snap.domain,
-            Some(&snap.name),
-            flags,
-            "testDomainSnapshotListAllChildren",
-        )
-    }
+    virt_core::snapshot_listing_methods!("test", moment_names::<Snapshot>);
 
     fn domain_snapshot_lookup_by_name(
         &self,

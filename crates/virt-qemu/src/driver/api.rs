@@ -681,73 +681,7 @@ impl Driver for QemuDriver {
         ))
     }
 
-    fn domain_snapshot_num(&self, dom: &DomainRef, flags: u32) -> Result<u32> {
-        Ok(self
-            .snapshot_names(dom, None, flags, "qemuDomainSnapshotNum")?
-            .len() as u32)
-    }
-
-    fn domain_snapshot_list_names(&self, dom: &DomainRef, flags: u32) -> Result<Vec<String>> {
-        Ok(self.snapshot_names(dom, None, flags, "qemuDomainSnapshotListNames")?)
-    }
-
-    fn domain_list_all_snapshots(
-        &self,
-        dom: &DomainRef,
-        flags: u32,
-    ) -> Result<Vec<DomainSnapshotRef>> {
-        let names = self.snapshot_names(dom, None, flags, "qemuDomainListAllSnapshots")?;
-        Ok(names
-            .into_iter()
-            .map(|name| DomainSnapshotRef {
-                domain: dom.clone(),
-                name,
-            })
-            .collect())
-    }
-
-    fn domain_snapshot_num_children(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<u32> {
-        let n = self.snapshot_names(
-            &snap.domain,
-            Some(&snap.name),
-            flags,
-            "qemuDomainSnapshotNumChildren",
-        )?;
-        Ok(n.len() as u32)
-    }
-
-    fn domain_snapshot_list_children_names(
-        &self,
-        snap: &DomainSnapshotRef,
-        flags: u32,
-    ) -> Result<Vec<String>> {
-        Ok(self.snapshot_names(
-            &snap.domain,
-            Some(&snap.name),
-            flags,
-            "qemuDomainSnapshotListChildrenNames",
-        )?)
-    }
-
-    fn domain_snapshot_list_all_children(
-        &self,
-        snap: &DomainSnapshotRef,
-        flags: u32,
-    ) -> Result<Vec<DomainSnapshotRef>> {
-        let names = self.snapshot_names(
-            &snap.domain,
-            Some(&snap.name),
-            flags,
-            "qemuDomainSnapshotListAllChildren",
-        )?;
-        Ok(names
-            .into_iter()
-            .map(|name| DomainSnapshotRef {
-                domain: snap.domain.clone(),
-                name,
-            })
-            .collect())
-    }
+    virt_core::snapshot_listing_methods!("qemu", snapshot_names);
 
     fn domain_snapshot_lookup_by_name(
         &self,
