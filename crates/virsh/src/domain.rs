@@ -316,8 +316,8 @@ pub fn create(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         &[
             ("paused", 1),
             ("autodestroy", 2),
-            ("validate", 4),
-            ("reset-nvram", 8),
+            ("validate", 16),
+            ("reset-nvram", 32),
         ],
     );
     let conn = ctl.conn()?;

@@ -737,6 +737,8 @@ pub mod start_flags {
     pub const AUTODESTROY: u32 = 2;
     /// Validate the XML against the schema.
     pub const VALIDATE: u32 = 16;
+    /// Make the guest's UEFI variable store afresh from its template.
+    pub const RESET_NVRAM: u32 = 32;
 }
 
 /// `VIR_DOMAIN_XML_*` flags of `Domain::xml_desc`.
@@ -760,6 +762,8 @@ pub mod save_flags {
     pub const RUNNING: u32 = 2;
     /// Start the restored domain paused.
     pub const PAUSED: u32 = 4;
+    /// Make the guest's UEFI variable store afresh from its template.
+    pub const RESET_NVRAM: u32 = 8;
 }
 
 /// `VIR_DUMP_*` flags of `Domain::core_dump`.
@@ -986,10 +990,14 @@ pub mod snapshot_delete_flags {
 }
 
 /// Flags of `Domain::undefine` (`VIR_DOMAIN_UNDEFINE_*`) that concern
-/// snapshots.
+/// snapshots and the UEFI variable store.
 pub mod undefine_snapshot_flags {
     /// Remove the snapshots' metadata with the domain.
     pub const SNAPSHOTS_METADATA: u32 = 1 << 1;
+    /// Remove the guest's UEFI variable store with it.
+    pub const NVRAM: u32 = 1 << 2;
+    /// Keep the guest's UEFI variable store.
+    pub const KEEP_NVRAM: u32 = 1 << 3;
 }
 
 /// Flags of `Domain::checkpoint_create_xml`

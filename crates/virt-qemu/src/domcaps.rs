@@ -361,17 +361,18 @@ impl Writer {
 
     fn os(&mut self, firmware: &Firmware) {
         self.open("os supported='yes'");
-        // Firmware auto-selection (`<os firmware='efi'>`) needs pflash and
-        // NVRAM handling the driver lacks, so no kind is offered; images
-        // QEMU maps into memory load as ROMs.
+        // Firmware auto-selection (`<os firmware='efi'>`) needs the
+        // firmware descriptors' matching, which the driver lacks, so no
+        // kind is offered; images QEMU maps into memory load as ROMs.
         self.enumeration("firmware", &[]);
         self.open("loader supported='yes'");
         for rom in &firmware.roms {
             self.text("value", rom);
         }
-        // `<loader>` becomes `-bios FILE`: a read-only ROM.
-        self.enumeration("type", &["rom"]);
-        self.enumeration("readonly", &["yes"]);
+        // A ROM `<loader>` becomes `-bios FILE`; a pflash one the
+        // machine's pflash0 (read-only or not), with its NVRAM as pflash1.
+        self.enumeration("type", &["rom", "pflash"]);
+        self.enumeration("readonly", &["yes", "no"]);
         self.enumeration("secure", &["no"]);
         self.close("loader");
         self.close("os");

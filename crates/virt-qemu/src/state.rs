@@ -107,6 +107,12 @@ impl Paths {
     pub fn shutoff(&self, name: &str) -> PathBuf {
         self.run.join(format!("{name}.shutoff"))
     }
+    /// Where the UEFI variable store of `name` goes when its definition
+    /// names none (libvirt's `nvram` folder, `NAME_VARS.fd`), beside the
+    /// definitions: it outlives the guest's runs as they do.
+    pub fn nvram(&self, name: &str) -> PathBuf {
+        self.config.join("nvram").join(format!("{name}_VARS.fd"))
+    }
     /// The QMP socket of the domain with `uuid`.
     pub fn monitor(&self, uuid: &uuid::Uuid) -> PathBuf {
         self.run.join(format!("{uuid}.monitor"))

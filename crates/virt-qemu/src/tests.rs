@@ -1180,3 +1180,124 @@ fn a_save_is_a_job_that_can_be_aborted() {
     d.destroy().expect("destroy");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// A UEFI guest's variable store as libvirt 9.0 keeps it (checked against
+/// libvirtd 9.0 on this machine: the same path rule, copy and command
+/// line): the firmware and the store are the machine's pflash0 and
+/// pflash1; the store, named at define, is made from its template at the
+/// first start, kept across starts, and made afresh on a start with
+/// RESET_NVRAM (restore takes the flag as well). OVMF is not needed: the "firmware" is a flash of
+/// `hlt` instructions, which QEMU maps and the CPU halts in.
+#[test]
+fn uefi_variables_come_from_their_template_and_reset_on_request() {
+    if !have_qemu() {
+        return;
+    }
+    let root = temp_root("nvram");
+    let (code, template) = (root.join("code.fd"), root.join("vars.fd"));
+    std::fs::write(&code, vec![0xf4u8; 64 << 10]).expect("firmware");
+    std::fs::write(&template, vec![0xaau8; 64 << 10]).expect("template");
+    let c = connect(&root);
+    let firmware = format!(
+        "<loader readonly='yes' type='pflash'>{}</loader><nvram template='{}'/></os>",
+        code.display(),
+        template.display()
+    );
+    let xml = tiny("uefi", "qemu", "<memballoon model='none'/>").replace("</os>", &firmware);
+    let e = c
+        .define_xml(&xml.replace("<features><acpi/></features>", ""))
+        .expect_err("UEFI without ACPI");
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            ErrorCode::ConfigUnsupported,
+            "unsupported configuration: UEFI requires ACPI on this architecture"
+        )
+    );
+    let mut d = c.define_xml(&xml).expect("define");
+    let store = root.join("config/nvram/uefi_VARS.fd");
+    let inactive = d.xml_desc(virt_core::xml_flags::INACTIVE).expect("xml");
+    assert!(
+        inactive.contains(&format!(
+            "<nvram template='{}'>{}</nvram>",
+            template.display(),
+            store.display()
+        )),
+        "{inactive}"
+    );
+    assert!(!store.exists());
+    let same_as_template = || std::fs::read(&store).ok() == std::fs::read(&template).ok();
+    d.create().expect("start");
+    assert!(
+        same_as_template(),
+        "made from the template at the first start"
+    );
+    let pid = Runtime::load(&paths_in(&root), "uefi")
+        .expect("runtime")
+        .pid;
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).expect("cmdline");
+    let cmdline = String::from_utf8_lossy(&cmdline);
+    assert!(
+        cmdline.contains("pflash0=libvirt-pflash0-format,pflash1=libvirt-pflash1-format"),
+        "{cmdline}"
+    );
+    d.destroy().expect("destroy");
+    std::fs::write(&store, vec![0x55u8; 64 << 10]).expect("the guest's own variables");
+    d.create().expect("start again");
+    assert_eq!(std::fs::read(&store).expect("store")[0], 0x55, "kept");
+    d.destroy().expect("destroy");
+    d.create_with_flags(virt_core::start_flags::RESET_NVRAM)
+        .expect("start with RESET_NVRAM");
+    assert!(same_as_template(), "made afresh");
+
+    // Restore takes the flag too; what the store holds after it is what
+    // QEMU's flash held at the save (the migration stream carries the
+    // flash's contents and QEMU writes them back), as under libvirt.
+    let image = root.join("uefi.save");
+    d.save(image.to_str().expect("path")).expect("save");
+    c.restore_flags(
+        image.to_str().expect("path"),
+        None,
+        virt_core::save_flags::RESET_NVRAM,
+    )
+    .expect("restore with RESET_NVRAM");
+    assert!(same_as_template());
+    let mut d = c.lookup_by_name("uefi").expect("lookup");
+    d.destroy().expect("destroy");
+
+    // No template and no store: libvirt's refusal, nothing started.
+    let untemplated = d
+        .xml_desc(virt_core::xml_flags::INACTIVE)
+        .expect("xml")
+        .replace(&format!(" template='{}'", template.display()), "");
+    let mut d = c.define_xml(&untemplated).expect("redefine");
+    std::fs::remove_file(&store).expect("remove store");
+    let e = d.create().expect_err("no template");
+    assert_eq!(e.code, ErrorCode::OperationFailed);
+    assert_eq!(
+        e.message,
+        format!(
+            "operation failed: unable to find any master var store for loader: {}",
+            code.display()
+        )
+    );
+    assert!(
+        Runtime::load(&paths_in(&root), "uefi").is_none(),
+        "not started"
+    );
+    // Undefine keeps or removes a store only when told (libvirt's rule).
+    std::fs::write(&store, b"vars").expect("store");
+    let e = d.undefine().expect_err("a store exists");
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (
+            ErrorCode::OperationInvalid,
+            "Requested operation is not valid: cannot undefine domain with nvram"
+        )
+    );
+    d.undefine_flags(virt_core::undefine_snapshot_flags::NVRAM)
+        .expect("undefine --nvram");
+    assert!(!store.exists());
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -177,6 +177,11 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
     if sounds.iter().any(|s| s.model == "pcspk") {
         machine_opt.push_str(",pcspk-audiodev=audio1");
     }
+    for (i, node) in pflash_nodes(def)?.iter().enumerate() {
+        b.push2("-blockdev", node.storage.to_string());
+        b.push2("-blockdev", node.format.to_string());
+        machine_opt.push_str(&format!(",pflash{i}=libvirt-pflash{i}-format"));
+    }
     b.push2("-machine", machine_opt);
     b.push2("-accel", accel);
     b.push2("-cpu", cpu_option(def, accel, arch)?);
@@ -629,8 +634,63 @@ fn format_utc(secs: i64) -> String {
     )
 }
 
+/// One flash device of the machine: the file's node and the raw format
+/// node over it, which the machine's `pflashN` property names.
+struct PflashNode {
+    storage: serde_json::Value,
+    format: serde_json::Value,
+}
+
+/// The machine's flash devices for a `<loader type='pflash'>`, as
+/// libvirt's command line has them: pflash0 the firmware (read-only as
+/// the loader says), pflash1 the guest's NVRAM, when it has one (the
+/// driver makes it from its template before QEMU starts).
+fn pflash_nodes(def: &DomainDef) -> QemuResult<Vec<PflashNode>> {
+    let Some(loader) = def.os_loader()? else {
+        return Ok(Vec::new());
+    };
+    if loader.loader_type.as_deref() != Some("pflash") {
+        return Ok(Vec::new());
+    }
+    let acpi = def
+        .features
+        .as_deref()
+        .unwrap_or(&[])
+        .iter()
+        .any(|f| f.name == "acpi");
+    if !acpi {
+        return Err(unsupported("UEFI requires ACPI on this architecture"));
+    }
+    let Some(code) = loader.path.as_deref() else {
+        return Err(unsupported("a pflash loader without a firmware path"));
+    };
+    let node = |i: usize, path: &str, read_only: bool| PflashNode {
+        storage: json!({
+            "driver": "file",
+            "filename": path,
+            "node-name": format!("libvirt-pflash{i}-storage"),
+            "auto-read-only": true,
+            "discard": "unmap",
+        }),
+        format: json!({
+            "node-name": format!("libvirt-pflash{i}-format"),
+            "read-only": read_only,
+            "driver": "raw",
+            "file": format!("libvirt-pflash{i}-storage"),
+        }),
+    };
+    let mut nodes = vec![node(0, code, loader.readonly.as_deref() == Some("yes"))];
+    if let Some(vars) = def.os_nvram()?.and_then(|n| n.path) {
+        nodes.push(node(1, &vars, false));
+    }
+    Ok(nodes)
+}
+
 fn boot_options(def: &DomainDef, b: &mut Builder) -> QemuResult<()> {
-    if let Some(loader) = &def.os.loader {
+    let pflash = def
+        .os_loader()?
+        .is_some_and(|l| l.loader_type.as_deref() == Some("pflash"));
+    if let (Some(loader), false) = (&def.os.loader, pflash) {
         b.push2("-bios", loader.clone());
     }
     if let Some(k) = &def.os.kernel {

@@ -241,15 +241,16 @@ impl Driver for QemuDriver {
     fn domain_create_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
         check_flags(
             flags,
-            start_flags::PAUSED | start_flags::VALIDATE,
+            start_flags::PAUSED | start_flags::VALIDATE | start_flags::RESET_NVRAM,
             "qemuDomainCreateXML",
         )?;
-        Ok(self.create(xml, flags & start_flags::PAUSED != 0, None)?)
+        Ok(self.create(xml, flags & !start_flags::VALIDATE, None)?)
     }
 
     fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
         check_flags(flags, define_flags::VALIDATE, "qemuDomainDefineXMLFlags")?;
-        let def = self.prepare(xml)?;
+        let mut def = self.prepare(xml)?;
+        self.nvram_default_path(&mut def)?;
         // Refuse at define time what could never start here.
         let ctx = LaunchContext {
             emulator: DEFAULT_EMULATOR.into(),
@@ -320,8 +321,7 @@ impl Driver for QemuDriver {
     }
 
     fn domain_undefine(&self, dom: &DomainRef, flags: u32) -> Result<()> {
-        // MANAGED_SAVE (1), SNAPSHOTS_METADATA (2), NVRAM (4), KEEP_NVRAM (8):
-        // of those only snapshot metadata can exist here.
+        // MANAGED_SAVE (1), SNAPSHOTS_METADATA (2), NVRAM (4), KEEP_NVRAM (8).
         check_flags(flags, 1 | 2 | 4 | 8, "qemuDomainUndefineFlags")?;
         let name = self.resolve(dom)?;
         let _g = self.driver_lock()?;
@@ -338,6 +338,21 @@ impl Driver for QemuDriver {
                 .into());
             }
             self.snapshot_forget_all(&name);
+        }
+        // A UEFI store goes only when asked, stays when asked, and
+        // otherwise keeps the definition (libvirt's rule).
+        let nvram = self
+            .config_def(&name)
+            .and_then(|d| d.os_nvram().ok().flatten())
+            .and_then(|n| n.path)
+            .filter(|p| Path::new(p).exists());
+        if let Some(path) = nvram {
+            if flags & virt_core::undefine_snapshot_flags::NVRAM != 0 {
+                std::fs::remove_file(&path)
+                    .map_err(|e| QemuError::system(format!("failed to remove nvram: {path}"), e))?;
+            } else if flags & virt_core::undefine_snapshot_flags::KEEP_NVRAM == 0 {
+                return Err(QemuError::Invalid("cannot undefine domain with nvram".into()).into());
+            }
         }
         // Named while its definition is still there.
         let id = Runtime::load(&self.paths, &name).map(|r| r.id);
@@ -356,7 +371,11 @@ impl Driver for QemuDriver {
     }
 
     fn domain_create(&self, dom: &DomainRef, flags: u32) -> Result<DomainRef> {
-        check_flags(flags, start_flags::PAUSED, "qemuDomainCreateWithFlags")?;
+        check_flags(
+            flags,
+            start_flags::PAUSED | start_flags::RESET_NVRAM,
+            "qemuDomainCreateWithFlags",
+        )?;
         let name = self.resolve(dom)?;
         Ok(self.start_existing(&name, flags)?)
     }
@@ -455,7 +474,11 @@ impl Driver for QemuDriver {
     }
 
     fn domain_restore(&self, path: &str, flags: u32) -> Result<DomainRef> {
-        check_flags(flags, 1 | 2 | 4, "qemuDomainRestoreFlags")?;
+        check_flags(
+            flags,
+            1 | 2 | 4 | virt_core::save_flags::RESET_NVRAM,
+            "qemuDomainRestoreFlags",
+        )?;
         Ok(self.restore(path, flags)?)
     }
 

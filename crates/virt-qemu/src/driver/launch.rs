@@ -114,17 +114,18 @@ pub(super) enum StartCause {
 impl QemuDriver {
     /// Start a new domain from its XML (create, restore), its name and
     /// UUID checked against the known domains under the driver lock.
+    /// `flags` are `virDomainCreateXML`'s (`PAUSED`, `RESET_NVRAM`).
     pub(super) fn create(
         &self,
         xml: &str,
-        paused: bool,
+        flags: u32,
         restore: Option<(File, bool)>,
     ) -> QemuResult<DomainRef> {
         let mut def = self.prepare(xml)?;
         let _g = self.driver_lock()?;
         self.check_identity(&def, false)?;
         let _l = self.domain_lock(&def.name)?;
-        self.launch_next(&mut def, paused, restore, StartCause::Boot)
+        self.launch_next(&mut def, flags, restore, StartCause::Boot)
     }
 
     /// Launch `def` (the caller holds its lock) with the next free id; its
@@ -132,12 +133,12 @@ impl QemuDriver {
     fn launch_next(
         &self,
         def: &mut DomainDef,
-        paused: bool,
+        flags: u32,
         restore: Option<(File, bool)>,
         cause: StartCause,
     ) -> QemuResult<DomainRef> {
         let id = state::next_id(&self.paths)?;
-        self.launch(def, id, paused, restore, cause)?;
+        self.launch(def, id, flags, restore, cause)?;
         Ok(DomainRef {
             name: def.name.clone(),
             uuid: def.uuid.unwrap_or_default(),
@@ -211,10 +212,12 @@ impl QemuDriver {
         &self,
         def: &mut DomainDef,
         id: u32,
-        paused: bool,
+        flags: u32,
         restore: Option<(File, bool)>,
         cause: StartCause,
     ) -> QemuResult<Runtime> {
+        let paused = flags & start_flags::PAUSED != 0;
+        self.prepare_nvram(def, flags & start_flags::RESET_NVRAM != 0)?;
         let name = def.name.clone();
         let uuid = def.uuid.unwrap_or_default();
         let emulator = def
@@ -495,7 +498,7 @@ impl QemuDriver {
             .config_def(name)
             .ok_or_else(|| QemuError::NoDomainName(name.to_string()))?;
         def.fill_defaults();
-        self.launch_next(&mut def, flags & start_flags::PAUSED != 0, None, cause)
+        self.launch_next(&mut def, flags, None, cause)
     }
 
     /// Start a transient guest again on `def` (a snapshot revert stopped
@@ -511,7 +514,7 @@ impl QemuDriver {
         self.check_identity(&def, false)?;
         let _l = self.domain_lock(&def.name)?;
         def.fill_defaults();
-        self.launch_next(&mut def, flags & start_flags::PAUSED != 0, None, cause)
+        self.launch_next(&mut def, flags, None, cause)
     }
 }
 

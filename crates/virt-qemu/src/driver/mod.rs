@@ -22,6 +22,7 @@ mod job;
 mod launch;
 mod memory;
 mod node;
+mod nvram;
 mod quiesce;
 mod save;
 mod screen;

@@ -237,7 +237,12 @@ impl QemuDriver {
         let mut file = File::open(path)
             .map_err(|e| QemuError::system(format!("cannot open domain image '{path}'"), e))?;
         let (xml, was_running) = read_image_header(&mut file, path)?;
-        self.create(&xml, false, Some((file, runs_after(flags, was_running))))
+        let reset = if flags & virt_core::save_flags::RESET_NVRAM != 0 {
+            start_flags::RESET_NVRAM
+        } else {
+            0
+        };
+        self.create(&xml, reset, Some((file, runs_after(flags, was_running))))
     }
 
     /// Feed a saved migration stream to a QEMU started with

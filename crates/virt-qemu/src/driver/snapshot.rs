@@ -465,7 +465,7 @@ impl QemuDriver {
     fn revert_states(&self, snap: &DomainSnapshotRef, flags: u32) -> QemuResult<bool> {
         check_flags(
             flags,
-            rf::RUNNING | rf::PAUSED | rf::FORCE,
+            rf::RUNNING | rf::PAUSED | rf::FORCE | rf::RESET_NVRAM,
             "qemuDomainRevertToSnapshot",
         )?;
         let d = self.open_domain(&snap.domain)?;
@@ -517,7 +517,13 @@ impl QemuDriver {
         if !persistent && !was_live {
             return Err(QemuError::NoDomainName(d.name.clone()));
         }
-        let start_again = |name: &str, flags: u32| {
+        let reset = if flags & rf::RESET_NVRAM != 0 {
+            start_flags::RESET_NVRAM
+        } else {
+            0
+        };
+        let start_again = |name: &str, start: u32| {
+            let flags = start | reset;
             if persistent {
                 self.start_existing_for(name, flags, StartCause::Snapshot)
             } else {
