@@ -93,6 +93,18 @@ pub(crate) fn apply(def: &mut DomainDef) {
     boot_options(def);
     iothreads(def);
     devices(def);
+    perf(def);
+    sysinfo(def);
+    // `./os/type[1]`: a second <type> is not read.
+    def.os.extra.retain(|e| e.name != "type");
+    def.os.unknown.retain(|u| u.element.name != "type");
+    for sec in def
+        .extra
+        .iter_mut()
+        .filter(|e| e.name == "launchSecurity" && e.attr("type") == Some("sev"))
+    {
+        sev_policy(sec);
+    }
     def.extra
         .retain(|e| !(DROPPED_WHEN_EMPTY.contains(&e.name.as_str()) && is_empty(e)));
     if let Some(features) = def.features.as_mut() {
@@ -660,8 +672,14 @@ fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
                 Some(out)
             }
             "xen" => {
-                // libvirt writes an empty <xen> over two lines: left as given.
-                f.elements().next()?;
+                // libvirt writes an empty <xen> over two lines (its end
+                // tag at the indent of a feature of a domain document).
+                if f.elements().next().is_none() {
+                    let mut out = Element::new(name);
+                    out.children = vec![Node::Text("\n    ".into())];
+                    slots[at] = Some(out);
+                    continue;
+                }
                 let mut slots: [Option<Element>; 2] = [None, None];
                 for x in f.elements() {
                     let state = x.attr("state")?;
@@ -787,6 +805,147 @@ fn loader(def: &mut DomainDef) {
         Some(e) => *e = out,
         None => def.os.extra.push(out),
     }
+}
+
+/// An SEV policy as libvirt writes the number it read (hexadecimal,
+/// virDomainSEVDefFormat's `0x%04x`).
+fn sev_policy(sec: &mut Element) {
+    let Some(Node::Element(policy)) = sec
+        .children
+        .iter_mut()
+        .find(|n| matches!(n, Node::Element(e) if e.name == "policy"))
+    else {
+        return;
+    };
+    if let Some(n) = crate::validate::c_uint(&policy.text(), 16) {
+        policy.set_text(format!("0x{n:04x}"));
+    }
+}
+
+/// The entries of the SMBIOS sections libvirt reads by name, in the order
+/// it writes them (virSysinfoBIOSFormat, ...SystemFormat, ...BaseBoardFormat,
+/// ...ChassisFormat).
+const SYSINFO_ENTRIES: &[(&str, &[&str])] = &[
+    ("bios", &["vendor", "version", "date", "release"]),
+    (
+        "system",
+        &[
+            "manufacturer",
+            "product",
+            "version",
+            "serial",
+            "uuid",
+            "sku",
+            "family",
+        ],
+    ),
+    (
+        "baseBoard",
+        &[
+            "manufacturer",
+            "product",
+            "version",
+            "serial",
+            "asset",
+            "location",
+        ],
+    ),
+    (
+        "chassis",
+        &["manufacturer", "version", "serial", "asset", "sku"],
+    ),
+];
+
+/// `<sysinfo type='smbios'>` sections as libvirt writes what it read: each
+/// named entry once (the first: `string(entry[@name='...'])`), in its
+/// order.
+fn sysinfo(def: &mut DomainDef) {
+    for info in def
+        .extra
+        .iter_mut()
+        .filter(|e| e.name == "sysinfo" && e.attr("type") == Some("smbios"))
+    {
+        for node in info.children.iter_mut() {
+            let Node::Element(section) = node else {
+                continue;
+            };
+            let Some((_, order)) = SYSINFO_ENTRIES.iter().find(|(n, _)| *n == section.name) else {
+                continue;
+            };
+            let rank = |e: &Element| {
+                let name = e.attr("name").unwrap_or_default();
+                order.iter().position(|n| *n == name)
+            };
+            let mut seen = vec![false; order.len()];
+            let mut entries: Vec<Element> = Vec::new();
+            for n in std::mem::take(&mut section.children) {
+                if let Node::Element(e) = n {
+                    match rank(&e) {
+                        Some(r) if !std::mem::replace(&mut seen[r], true) => entries.push(e),
+                        Some(_) => {}
+                        None => entries.push(e),
+                    }
+                }
+            }
+            entries.sort_by_key(|e| rank(e).unwrap_or(usize::MAX));
+            section.children = entries.into_iter().map(Node::Element).collect();
+        }
+    }
+}
+
+/// libvirt's perf events (`virPerfEvent`), in the order it writes them.
+const PERF_EVENTS: &[&str] = &[
+    "cmt",
+    "mbmt",
+    "mbml",
+    "cpu_cycles",
+    "instructions",
+    "cache_references",
+    "cache_misses",
+    "branch_instructions",
+    "branch_misses",
+    "bus_cycles",
+    "stalled_cycles_frontend",
+    "stalled_cycles_backend",
+    "ref_cpu_cycles",
+    "cpu_clock",
+    "task_clock",
+    "page_faults",
+    "context_switches",
+    "cpu_migrations",
+    "page_faults_min",
+    "page_faults_maj",
+    "alignment_faults",
+    "emulation_faults",
+];
+
+/// `<perf>` as libvirt writes what it read (virDomainPerfDefParseXML
+/// reads every `./perf/event`, virDomainPerfDefFormat writes one `<perf>`
+/// with the events in its own order): one element, where the first was.
+fn perf(def: &mut DomainDef) {
+    let Some(first) = def.extra.iter().position(|e| e.name == "perf") else {
+        return;
+    };
+    let mut events: Vec<Element> = def
+        .extra
+        .iter()
+        .filter(|e| e.name == "perf")
+        .flat_map(|p| p.children_named("event").cloned().collect::<Vec<_>>())
+        .collect();
+    let rank = |e: &Element| {
+        let name = e.attr("name").unwrap_or_default();
+        PERF_EVENTS
+            .iter()
+            .position(|n| *n == name)
+            .unwrap_or(usize::MAX)
+    };
+    events.sort_by_key(rank);
+    let mut perf = Element::new("perf");
+    perf.children = events.into_iter().map(Node::Element).collect();
+    def.extra[first] = perf;
+    let mut seen = false;
+    def.extra
+        .retain(|e| e.name != "perf" || !std::mem::replace(&mut seen, true));
 }
 
 /// Devices as libvirt writes what it read: a watchdog's action defaults

@@ -570,7 +570,7 @@ fn os_attr<'a>(def: &'a DomainDef, name: &str) -> Option<&'a str> {
 
 /// `strtoul` in `base` the way `virStrToLong_uip` takes it: spaces
 /// before, an optional sign-free `0x` in base 16, nothing after, within u32.
-fn c_uint(text: &str, base: u32) -> Option<u32> {
+pub(crate) fn c_uint(text: &str, base: u32) -> Option<u32> {
     let t = text.trim_start_matches(is_space);
     let t = t.strip_prefix('+').unwrap_or(t);
     let t = match base {
@@ -1017,7 +1017,9 @@ fn check_os(def: &DomainDef) -> Result<(), XmlError> {
             }
             let refused = [
                 (attr("readonly").is_some(), "loader attribute 'readonly' cannot be specified when firmware autoselection is enabled"),
-                (attr("type").is_some(), "loader attribute 'type' cannot be specified when firmware autoselection is enabled"),
+                // A loader path without a type is of type rom by then
+                // (virDomainDefPostParseCommon).
+                (attr("type").is_some() || path.is_some(), "loader attribute 'type' cannot be specified when firmware autoselection is enabled"),
                 (path.is_some(), "loader path cannot be specified when firmware autoselection is enabled"),
                 (template.is_some(), "nvram attribute 'template' cannot be specified when firmware autoselection is enabled"),
                 (attr("secure") == Some("no"), "loader attribute 'secure' cannot be specified when firmware autoselection is enabled"),
