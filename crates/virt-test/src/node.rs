@@ -10,7 +10,7 @@ use crate::host::{Interfaces, NodeDevices};
 use crate::networks::Networks;
 use crate::storage::{Pools, DEFAULT_POOL_XML};
 use std::path::{Path, PathBuf};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use virt_core::{EventBus, NodeInfo, Uuid};
 use virt_xml::capabilities::{
     Capabilities, Guest, GuestFeature, Host, HostCpu, HostCpuId, NumaCell, SecModel,
@@ -111,6 +111,73 @@ fn default_node_info() -> NodeInfo {
     }
 }
 
+/// One kind of the node's objects behind its lock, made on first use:
+/// the built-in node's networks, pools, interfaces and devices are read
+/// from their XML only when a call asks for them, so opening
+/// `test:///default` (every virsh process does) parses its one domain only.
+pub(crate) struct Lazy<T> {
+    cell: OnceLock<RwLock<T>>,
+    make: fn() -> T,
+}
+
+impl<T: Default> Lazy<T> {
+    /// Objects made by `make` when first asked for.
+    fn built_by(make: fn() -> T) -> Self {
+        Lazy {
+            cell: OnceLock::new(),
+            make,
+        }
+    }
+
+    /// Objects already made (a node file's, read at open).
+    fn ready(value: T) -> Self {
+        Lazy {
+            cell: OnceLock::from(RwLock::new(value)),
+            make: T::default,
+        }
+    }
+
+    /// The lock, the objects made if this is the first use.
+    pub(crate) fn get(&self) -> &RwLock<T> {
+        self.cell.get_or_init(|| RwLock::new((self.make)()))
+    }
+}
+
+// The built-in node's objects. Their XML is this crate's constant text,
+// which the tests read on every run: a failure is a bug here, not input.
+fn builtin_networks() -> Networks {
+    let mut networks = Networks::default();
+    let def = virt_xml::parse_network(DEFAULT_NETWORK_XML).expect("built-in network XML");
+    networks.add_at_boot(def).expect("one built-in network");
+    networks
+}
+
+fn builtin_pools() -> Pools {
+    let mut pools = Pools::default();
+    let pool = virt_xml::parse_element(DEFAULT_POOL_XML).expect("built-in pool XML");
+    pools.add_from_node(&pool, &[]).expect("one built-in pool");
+    pools
+}
+
+fn builtin_ifaces() -> Interfaces {
+    let mut ifaces = Interfaces::default();
+    ifaces.add_at_boot(
+        virt_xml::parse_interface(DEFAULT_INTERFACE_XML).expect("built-in interface XML"),
+    );
+    ifaces
+}
+
+fn builtin_devices() -> NodeDevices {
+    let mut devices = NodeDevices::default();
+    for xml in DEFAULT_DEVICES_XML {
+        let def = virt_xml::parse_node_device(xml).expect("built-in node device XML");
+        devices
+            .add_at_boot(def)
+            .expect("distinct built-in device names");
+    }
+    devices
+}
+
 /// One NUMA cell of the simulated node.
 #[derive(Debug, Clone)]
 pub(crate) struct Cell {
@@ -132,10 +199,10 @@ pub(crate) struct Node {
     pub uri: String,
     pub info: NodeInfo,
     pub cells: Vec<Cell>,
-    pub networks: RwLock<Networks>,
-    pub pools: RwLock<Pools>,
-    pub ifaces: RwLock<Interfaces>,
-    pub devices: RwLock<NodeDevices>,
+    pub networks: Lazy<Networks>,
+    pub pools: Lazy<Pools>,
+    pub ifaces: Lazy<Interfaces>,
+    pub devices: Lazy<NodeDevices>,
     pub domains: RwLock<Domains>,
     /// The users of the node file's `<auth>`, with their passwords; a
     /// connection must authenticate as one of them when there are any.
@@ -168,26 +235,15 @@ impl Node {
         let mut def = virt_xml::parse_domain(DEFAULT_DOMAIN_XML)?;
         prepare_def(&mut def);
         domains.add_running_at_boot(def)?;
-        let mut networks = Networks::default();
-        networks.add_at_boot(virt_xml::parse_network(DEFAULT_NETWORK_XML)?)?;
-        let mut pools = Pools::default();
-        let pool = virt_xml::parse_element(DEFAULT_POOL_XML)?;
-        pools.add_from_node(&pool, &[])?;
-        let mut ifaces = Interfaces::default();
-        ifaces.add_at_boot(virt_xml::parse_interface(DEFAULT_INTERFACE_XML)?);
-        let mut devices = NodeDevices::default();
-        for xml in DEFAULT_DEVICES_XML {
-            devices.add_at_boot(virt_xml::parse_node_device(xml)?)?;
-        }
         Ok(Node {
-            ifaces: RwLock::new(ifaces),
-            devices: RwLock::new(devices),
+            ifaces: Lazy::built_by(builtin_ifaces),
+            devices: Lazy::built_by(builtin_devices),
             events: EventBus::new(),
             uri: "test:///default".into(),
             info,
             cells,
-            networks: RwLock::new(networks),
-            pools: RwLock::new(pools),
+            networks: Lazy::built_by(builtin_networks),
+            pools: Lazy::built_by(builtin_pools),
             domains: RwLock::new(domains),
             users: Vec::new(),
         })
@@ -278,10 +334,10 @@ impl Node {
             uri: format!("test://{path}"),
             info,
             cells: Vec::new(),
-            ifaces: RwLock::new(ifaces),
-            devices: RwLock::new(devices),
-            networks: RwLock::new(networks),
-            pools: RwLock::new(pools),
+            ifaces: Lazy::ready(ifaces),
+            devices: Lazy::ready(devices),
+            networks: Lazy::ready(networks),
+            pools: Lazy::ready(pools),
             domains: RwLock::new(domains),
             users,
         })
@@ -461,28 +517,49 @@ pub(crate) fn capabilities(node: &Node) -> String {
 /// The locks of the node's other object kinds, as a connection takes them.
 impl TestConnection {
     pub(crate) fn ifaces(&self) -> RwLockReadGuard<'_, Interfaces> {
-        self.node.ifaces.read().unwrap_or_else(|p| p.into_inner())
+        self.node
+            .ifaces
+            .get()
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn ifaces_mut(&self) -> RwLockWriteGuard<'_, Interfaces> {
-        self.node.ifaces.write().unwrap_or_else(|p| p.into_inner())
+        self.node
+            .ifaces
+            .get()
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn devices(&self) -> RwLockReadGuard<'_, NodeDevices> {
-        self.node.devices.read().unwrap_or_else(|p| p.into_inner())
+        self.node
+            .devices
+            .get()
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn devices_mut(&self) -> RwLockWriteGuard<'_, NodeDevices> {
-        self.node.devices.write().unwrap_or_else(|p| p.into_inner())
+        self.node
+            .devices
+            .get()
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn nets(&self) -> RwLockReadGuard<'_, Networks> {
-        self.node.networks.read().unwrap_or_else(|p| p.into_inner())
+        self.node
+            .networks
+            .get()
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn nets_mut(&self) -> RwLockWriteGuard<'_, Networks> {
         self.node
             .networks
+            .get()
             .write()
             .unwrap_or_else(|p| p.into_inner())
     }
@@ -497,10 +574,18 @@ impl TestConnection {
     }
 
     pub(crate) fn pools(&self) -> RwLockReadGuard<'_, Pools> {
-        self.node.pools.read().unwrap_or_else(|p| p.into_inner())
+        self.node
+            .pools
+            .get()
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn pools_mut(&self) -> RwLockWriteGuard<'_, Pools> {
-        self.node.pools.write().unwrap_or_else(|p| p.into_inner())
+        self.node
+            .pools
+            .get()
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
     }
 }
