@@ -2,6 +2,8 @@
 //! canonical spelling of PCI addresses. Unknown names sort last, keeping
 //! their document order.
 
+use std::fmt::Write;
+
 use crate::model::{Element, Node, Unknown};
 
 /// Children of `<domain>`, in libvirt's output order.
@@ -228,8 +230,19 @@ fn normalize_pci(e: &mut Element) {
             "function" => 1,
             _ => continue,
         };
+        // Most documents already write libvirt's form, which would be
+        // formatted again to the same text: leave those untouched.
+        let canonical = v.len() == 2 + width
+            && v.starts_with("0x")
+            && v.bytes()
+                .skip(2)
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if canonical {
+            continue;
+        }
         if let Some(n) = parse_c_number(v) {
-            *v = format!("0x{n:0width$x}");
+            v.clear();
+            let _ = write!(v, "0x{n:0width$x}");
         }
     }
 }

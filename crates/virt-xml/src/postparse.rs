@@ -568,8 +568,10 @@ const HYPERV: &[&str] = &[
 /// absent), the value ones only with a value; `None` when something is
 /// not read here (it is then left as given).
 fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
-    let mut slots: Vec<Option<Element>> = vec![None; FEATURES.len()];
-    let mut hyperv: Vec<Option<Element>> = vec![None; HYPERV.len()];
+    // (place in libvirt's order, element); a guest names a few features
+    // of the many known, so only those are kept, sorted at the end.
+    let mut slots: Vec<(usize, Option<Element>)> = Vec::with_capacity(given.len() + 1);
+    let mut hyperv: Vec<(usize, Option<Element>)> = Vec::new();
     let mut hyperv_mode: Option<String> = None;
     for f in given {
         let at = FEATURES.iter().position(|n| *n == f.name)?;
@@ -638,7 +640,7 @@ fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
                             _ => {}
                         }
                     }
-                    hyperv[at] = Some(out);
+                    put(&mut hyperv, at, Some(out));
                 }
                 None
             }
@@ -705,19 +707,34 @@ fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
             // Read with options this model keeps as given.
             _ => Some(f.clone()),
         };
-        slots[at] = written;
+        put(&mut slots, at, written);
     }
     if let Some(mode) = hyperv_mode {
         let mut h = Element::new("hyperv").with_attr("mode", mode);
-        for e in hyperv.into_iter().flatten() {
+        hyperv.sort_unstable_by_key(|(at, _)| *at);
+        for e in hyperv.into_iter().filter_map(|(_, e)| e) {
             h = h.with_child(e);
         }
         if h.children.is_empty() {
             return None;
         }
-        slots[FEATURES.iter().position(|n| *n == "hyperv")?] = Some(h);
+        put(
+            &mut slots,
+            FEATURES.iter().position(|n| *n == "hyperv")?,
+            Some(h),
+        );
     }
-    Some(slots.into_iter().flatten().collect())
+    slots.sort_unstable_by_key(|(at, _)| *at);
+    Some(slots.into_iter().filter_map(|(_, e)| e).collect())
+}
+
+/// Set the element at place `at` (a later one replaces an earlier one, as
+/// libvirt keeps the last of a feature given twice).
+fn put(slots: &mut Vec<(usize, Option<Element>)>, at: usize, e: Option<Element>) {
+    match slots.iter_mut().find(|(i, _)| *i == at) {
+        Some(slot) => slot.1 = e,
+        None => slots.push((at, e)),
+    }
 }
 
 /// A guest `<cpu>` as libvirt writes what it read (virCPUDefFormatBufFull):

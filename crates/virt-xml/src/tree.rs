@@ -276,7 +276,9 @@ impl<'d, 'a> NodeRef<'d, 'a> {
 
     /// An owned copy of the element and everything under it.
     pub(crate) fn to_element(self) -> Element {
-        let mut children = Vec::new();
+        // Sized first: growing one vector per element by doubling costs
+        // more than a walk of the sibling links.
+        let mut children = Vec::with_capacity(self.children().count());
         for c in self.children() {
             if c.is_text() {
                 children.push(Node::Text(c.text_value().to_string()));

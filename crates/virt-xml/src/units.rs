@@ -21,29 +21,30 @@ pub fn parse_memory(value: &str, unit: Option<&str>) -> Result<u64, XmlError> {
 /// Bytes per unit for a libvirt unit suffix.
 pub fn unit_scale(unit: &str) -> Result<u64, XmlError> {
     let bad = || XmlError::InvalidArg(format!("unknown suffix '{unit}'"));
-    let lower = unit.to_ascii_lowercase();
-    if lower.is_empty() {
+    if unit.is_empty() {
         return Ok(1024);
     }
-    if lower == "b" || lower == "bytes" {
+    if unit.eq_ignore_ascii_case("b") || unit.eq_ignore_ascii_case("bytes") {
         return Ok(1);
     }
     // Checked: a unit from outside may start with a multi-byte character.
-    let Some((first, rest)) = lower.split_at_checked(1) else {
+    let Some((first, rest)) = unit.split_at_checked(1) else {
         return Err(bad());
     };
-    let base: u64 = match rest {
-        "" | "ib" => 1024,
-        "b" => 1000,
-        _ => return Err(bad()),
+    let base: u64 = if rest.is_empty() || rest.eq_ignore_ascii_case("ib") {
+        1024
+    } else if rest.eq_ignore_ascii_case("b") {
+        1000
+    } else {
+        return Err(bad());
     };
-    let power = match first {
-        "k" => 1,
-        "m" => 2,
-        "g" => 3,
-        "t" => 4,
-        "p" => 5,
-        "e" => 6,
+    let power = match first.as_bytes() {
+        [b'k' | b'K'] => 1,
+        [b'm' | b'M'] => 2,
+        [b'g' | b'G'] => 3,
+        [b't' | b'T'] => 4,
+        [b'p' | b'P'] => 5,
+        [b'e' | b'E'] => 6,
         _ => return Err(bad()),
     };
     Ok(base.pow(power))
