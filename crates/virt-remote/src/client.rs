@@ -401,6 +401,31 @@ impl Wire {
         args: &A,
         stream: Option<&Arc<Queue>>,
     ) -> Result<(R, StreamId)> {
+        let put = |e: &mut Encoder| {
+            e.put(args);
+        };
+        let (body, header) = self.call_raw(proc_, &put, stream)?;
+        match Decoder::new(&body).get::<R>() {
+            Ok(r) => Ok((r, StreamId::of(&header))),
+            Err(e) => {
+                if stream.is_some() {
+                    self.streams_lock().remove(&header.serial);
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// The part of a call that does not depend on its argument and reply
+    /// types (kept out of the generic [`Wire::call_with`], which is made
+    /// once per procedure): send the packet `args` writes, wait for the
+    /// reply; its body, or the daemon's error.
+    fn call_raw(
+        &self,
+        proc_: i32,
+        args: &dyn Fn(&mut Encoder),
+        stream: Option<&Arc<Queue>>,
+    ) -> Result<(Vec<u8>, Header)> {
         let _one = self.calls.lock().unwrap_or_else(|p| p.into_inner());
         let serial = self.serial.fetch_add(1, Ordering::Relaxed);
         let header = Header::call(proc_, serial);
@@ -411,10 +436,10 @@ impl Wire {
         if r.is_err() && stream.is_some() {
             self.streams_lock().remove(&serial);
         }
-        r.map(|v| (v, StreamId::of(&header)))
+        r.map(|body| (body, header))
     }
 
-    fn exchange<A: Xdr, R: Xdr>(&self, header: &Header, args: &A) -> Result<R> {
+    fn exchange(&self, header: &Header, args: &dyn Fn(&mut Encoder)) -> Result<Vec<u8>> {
         let serial = header.serial;
         {
             let mut st = self.state();
@@ -429,7 +454,7 @@ impl Wire {
             st.reply = None;
         }
         let mut e = Encoder::packet(header);
-        e.put(args);
+        args(&mut e);
         let bytes = e.finish()?;
         if let Err(err) = self.send(&bytes) {
             self.die(err.clone(), CloseReason::Error);
@@ -450,10 +475,9 @@ impl Wire {
         };
         st.waiting = None;
         drop(st);
-        let mut d = Decoder::new(&body);
         match h.status {
-            MessageStatus::Ok => Ok(d.get::<R>()?),
-            MessageStatus::Error => Err(d.get::<WireError>()?.into()),
+            MessageStatus::Ok => Ok(body),
+            MessageStatus::Error => Err(Decoder::new(&body).get::<WireError>()?.into()),
             s => Err(Error::raw(
                 ErrorCode::Rpc,
                 ErrorDomain::Rpc,
