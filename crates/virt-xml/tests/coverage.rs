@@ -114,11 +114,8 @@ fn view_of(parent: &str, el: &Element) -> Option<Result<Element, String>> {
         ("devices", "watchdog") => fresh::<Watchdog>(el),
         ("devices", "sound") => fresh::<Sound>(el),
         ("devices", "hostdev") => fresh::<Hostdev>(el),
-        ("disk" | "interface", "boot") => {
-            let mut d = Disk::default();
-            let order = el.attr("order").and_then(|o| o.parse().ok());
-            d.set_boot_order(order);
-            return d.extra.first().cloned().map(Ok);
+        ("disk" | "interface" | "hostdev" | "redirdev" | "filesystem", "boot") => {
+            fresh::<BootEntry>(el)
         }
         ("domain", "memtune") => fresh::<Memtune>(el),
         ("domain", "idmap") => fresh::<Idmap>(el),
@@ -152,9 +149,62 @@ fn view_of(parent: &str, el: &Element) -> Option<Result<Element, String>> {
         ("vsock" | "memballoon", "driver") => fresh::<VirtioOptions>(el),
         (
             "iommu" | "vsock" | "video" | "watchdog" | "memballoon" | "controller" | "input"
-            | "disk",
+            | "disk" | "interface" | "hostdev" | "rng" | "shmem" | "smartcard" | "memory"
+            | "serial" | "console" | "parallel" | "channel" | "sound" | "filesystem" | "redirdev"
+            | "panic" | "tpm" | "hub" | "graphics" | "audio",
             "acpi",
         ) => fresh::<DeviceAcpi>(el),
+        (
+            "serial" | "console" | "channel" | "parallel" | "redirdev" | "smartcard" | "backend",
+            "log",
+        ) => fresh::<CharLog>(el),
+        (
+            "serial" | "console" | "channel" | "parallel" | "redirdev" | "smartcard" | "backend",
+            "protocol",
+        ) => fresh::<CharProtocol>(el),
+        ("source" | "graphics", "clipboard") => fresh::<Clipboard>(el),
+        ("source" | "graphics", "mouse") => fresh::<Mouse>(el),
+        ("graphics", "gl") => fresh::<GraphicsGl>(el),
+        ("graphics", "image") => fresh::<GraphicsImage>(el),
+        ("graphics", "jpeg") => fresh::<GraphicsJpeg>(el),
+        ("graphics", "zlib") => fresh::<GraphicsZlib>(el),
+        ("graphics", "playback") => fresh::<GraphicsPlayback>(el),
+        ("graphics", "streaming") => fresh::<GraphicsStreaming>(el),
+        ("graphics", "filetransfer") => fresh::<GraphicsFileTransfer>(el),
+        ("graphics", "channel") => fresh::<GraphicsChannel>(el),
+        ("graphics" | "sound", "audio") => fresh::<AudioRef>(el),
+        ("devices", "smartcard") => fresh::<Smartcard>(el),
+        ("smartcard", "certificate" | "database") => fresh::<SmartcardFile>(el),
+        ("devices", "redirdev") => fresh::<Redirdev>(el),
+        ("devices", "hub") => fresh::<Hub>(el),
+        ("devices", "nvram" | "lease") | ("target" | "filesystem", "readonly") => {
+            fresh::<Marker>(el)
+        }
+        ("source", "pmem") => fresh::<Marker>(el),
+        ("lease", "target") => fresh::<LeaseTarget>(el),
+        ("lease", "key" | "lockspace") => fresh::<LeaseName>(el),
+        ("hostdev" | "interface", "rom") => fresh::<Rom>(el),
+        ("video", "driver") => fresh::<VideoDriver>(el),
+        ("model", "resolution") => fresh::<Resolution>(el),
+        ("filesystem", "driver") => fresh::<FilesystemDriver>(el),
+        ("filesystem", "space_hard_limit" | "space_soft_limit")
+        | ("target", "requested" | "current" | "size")
+        | ("source", "alignsize")
+        | ("label", "size") => fresh::<ScaledSize>(el),
+        ("interface", "link") => fresh::<LinkState>(el),
+        ("interface", "guest") => fresh::<InterfaceGuest>(el),
+        ("interface", "backend") => fresh::<InterfaceBackend>(el),
+        ("interface", "script" | "downscript") => fresh::<InterfaceScript>(el),
+        ("interface", "port") => fresh::<InterfacePort>(el),
+        ("interface", "teaming") => fresh::<Teaming>(el),
+        ("interface", "filterref") => fresh::<FilterRef>(el),
+        ("filterref", "parameter") => fresh::<FilterParameter>(el),
+        ("interface", "portForward") => fresh::<PortForward>(el),
+        ("portForward", "range") => fresh::<PortRange>(el),
+        ("driver", "host" | "guest") => fresh::<NetOffloads>(el),
+        ("interface" | "hostdev", "route") => fresh::<GuestRoute>(el),
+        ("interface" | "hostdev", "ip") => fresh::<GuestIp>(el),
+        ("rng", "driver") => fresh::<VirtioOptions>(el),
         ("os", "bios") => fresh::<Bios>(el),
         ("os", "boot") => fresh::<OsBoot>(el),
         (_, "address") => fresh::<Address>(el),
@@ -201,7 +251,11 @@ fn view_of(parent: &str, el: &Element) -> Option<Result<Element, String>> {
         ("interface", "vlan") => fresh::<Vlan>(el),
         ("devices", "graphics") => fresh::<GraphicsOptions>(el),
         ("graphics", "listen") => fresh::<Listen>(el),
-        ("serial" | "console" | "channel" | "parallel", "source") => fresh::<CharSource>(el),
+        ("serial" | "console" | "channel" | "parallel" | "redirdev" | "smartcard", "source") => {
+            fresh::<CharSource>(el)
+        }
+        ("backend", "source") if el.attr("type").is_some() => fresh::<TpmBackendSource>(el),
+        ("backend", "source") => fresh::<CharSource>(el),
         ("serial" | "console" | "channel" | "parallel", "target") => fresh::<CharTarget>(el),
         ("target", "model") => fresh::<CharTargetModel>(el),
         ("controller", "driver") => fresh::<ControllerDriver>(el),

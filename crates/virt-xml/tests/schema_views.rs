@@ -486,3 +486,67 @@ proptest! {
         prop_assert_eq!(back.into_iter().next().unwrap_or_default(), want);
     }
 }
+
+/// `el` read as a `T` and written into a fresh element of its name.
+fn written_fresh<T: View>(xml: &str) -> Result<(String, String), String> {
+    let el = virt_xml::parse_element(xml).map_err(|e| e.to_string())?;
+    let view = T::from_element(&el).map_err(|e| e.to_string())?;
+    let mut out = virt_xml::Element::new(el.name.as_str());
+    view.write_to(&mut out);
+    Ok((el.to_xml(0), out.to_xml(0)))
+}
+
+#[test]
+fn device_part_views_write_back_what_they_read() {
+    use virt_xml::*;
+    let cases = [
+        written_fresh::<Smartcard>("<smartcard mode='passthrough' type='tcp'/>"),
+        written_fresh::<SmartcardFile>("<certificate>cert1</certificate>"),
+        written_fresh::<Redirdev>("<redirdev bus='usb' type='spicevmc'/>"),
+        written_fresh::<Hub>("<hub type='usb'/>"),
+        written_fresh::<CharLog>("<log file='/var/log/a.log' append='on'/>"),
+        written_fresh::<Clipboard>("<clipboard copypaste='yes'/>"),
+        written_fresh::<Mouse>("<mouse mode='client'/>"),
+        written_fresh::<GraphicsGl>("<gl enable='yes' rendernode='/dev/dri/renderD128'/>"),
+        written_fresh::<GraphicsStreaming>("<streaming mode='filter'/>"),
+        written_fresh::<GraphicsChannel>("<channel name='main' mode='secure'/>"),
+        written_fresh::<BootEntry>("<boot order='2' loadparm='abc'/>"),
+        written_fresh::<Rom>("<rom bar='on' file='/a.rom' enabled='yes'/>"),
+        written_fresh::<VideoDriver>("<driver name='vhostuser' vgaconf='io' iommu='on'/>"),
+        written_fresh::<FilesystemDriver>("<driver type='virtiofs' queue='1024' packed='on'/>"),
+        written_fresh::<LinkState>("<link state='down'/>"),
+        written_fresh::<InterfaceBackend>("<backend type='passt' logFile='/a.log'/>"),
+        written_fresh::<Teaming>("<teaming type='persistent'/>"),
+        written_fresh::<PortForward>("<portForward proto='tcp' address='1.2.3.4'/>"),
+        written_fresh::<PortRange>("<range start='22' end='23' to='2022'/>"),
+        written_fresh::<NetOffloads>("<host csum='off' tso4='off' mrg_rxbuf='on'/>"),
+        written_fresh::<GuestRoute>("<route family='ipv4' address='1.2.3.0' prefix='24' gateway='1.2.3.4' metric='1'/>"),
+        written_fresh::<TpmBackendSource>("<source type='file' path='/a'/>"),
+        written_fresh::<Reconnect>("<reconnect enabled='yes' timeout='10'/>"),
+        written_fresh::<Mirror>("<mirror type='file' job='copy' ready='yes'>\n  <format type='qcow2'/>\n  <source file='/b'/>\n</mirror>"),
+    ];
+    let mut bad = Vec::new();
+    for case in cases {
+        match case {
+            Ok((given, written)) if given == written => {}
+            Ok((given, written)) => bad.push(format!("{given} written as {written}")),
+            Err(e) => bad.push(e),
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    // In a definition, they are kept as given and the dump is a fixed point.
+    let xml = device("<smartcard mode='passthrough' type='spicevmc'/>\n    <redirdev bus='usb' type='spicevmc'/>\n    <hub type='usb'/>\n    <interface type='network'><source network='default'/><link state='down'/></interface>");
+    match dumped_twice(&xml) {
+        Ok((once, twice)) => {
+            assert_eq!(once, twice);
+            for want in [
+                "<hub type='usb'/>",
+                "<link state='down'/>",
+                "<smartcard mode='passthrough' type='spicevmc'",
+            ] {
+                assert!(once.contains(want), "{want} not in {once}");
+            }
+        }
+        Err(e) => panic!("{e}"),
+    }
+}

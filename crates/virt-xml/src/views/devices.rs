@@ -575,3 +575,53 @@ impl View for Hostdev {
         }
     }
 }
+
+/// `<boot order=...>` in a device's kept children.
+pub(crate) fn boot_order_in(extra: &[Element]) -> Result<Option<u32>, XmlError> {
+    let Some(b) = extra.iter().find(|e| e.name == "boot") else {
+        return Ok(None);
+    };
+    match uint::<u32>(b, "order")? {
+        None => Err(XmlError::Invalid(
+            "Missing required attribute 'order' in element 'boot'".into(),
+        )),
+        Some(0) => Err(XmlError::Invalid(
+            "Invalid value for attribute 'order' in element 'boot': Zero is not permitted".into(),
+        )),
+        Some(n) => Ok(Some(n)),
+    }
+}
+
+fn set_boot_order_in(extra: &mut Vec<Element>, order: Option<u32>) {
+    match order {
+        Some(n) => match extra.iter_mut().find(|e| e.name == "boot") {
+            Some(b) => put_num(b, "order", Some(n)),
+            None => extra.push(Element::new("boot").with_attr("order", n.to_string())),
+        },
+        None => extra.retain(|e| e.name != "boot"),
+    }
+}
+
+impl Disk {
+    /// `<boot order=N>`: this disk's place in the boot order.
+    pub fn boot_order(&self) -> Result<Option<u32>, XmlError> {
+        boot_order_in(&self.extra)
+    }
+
+    /// Set or clear `<boot order=N>`.
+    pub fn set_boot_order(&mut self, order: Option<u32>) {
+        set_boot_order_in(&mut self.extra, order)
+    }
+}
+
+impl Interface {
+    /// `<boot order=N>`: this interface's place in the boot order.
+    pub fn boot_order(&self) -> Result<Option<u32>, XmlError> {
+        boot_order_in(&self.extra)
+    }
+
+    /// Set or clear `<boot order=N>`.
+    pub fn set_boot_order(&mut self, order: Option<u32>) {
+        set_boot_order_in(&mut self.extra, order)
+    }
+}

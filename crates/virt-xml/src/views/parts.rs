@@ -433,6 +433,12 @@ flat_view! {
         queues: u32 = "queues",
         rx_queue_size: u32 = "rx_queue_size",
         tx_queue_size: u32 = "tx_queue_size",
+        rss: String = "rss",
+        rss_hash_report: String = "rss_hash_report",
+        iommu: String = "iommu",
+        ats: String = "ats",
+        packed: String = "packed",
+        page_per_vq: String = "page_per_vq",
     }
 }
 
@@ -449,6 +455,10 @@ flat_view! {
         path: String = "path",
         address: String = "address",
         port: String = "port",
+        connectionid: String = "connectionid",
+        portgroupid: String = "portgroupid",
+        switchid: String = "switchid",
+        missing: String = "missing",
     }
 }
 
@@ -617,6 +627,10 @@ flat_view! {
         display: String = "display",
         xauth: String = "xauth",
         fullscreen: String = "fullscreen",
+        tls_port: String = "tlsPort",
+        default_mode: String = "defaultMode",
+        multi_user: String = "multiUser",
+        replace_user: String = "replaceUser",
     }
 }
 
@@ -642,6 +656,8 @@ flat_view! {
         channel: String = "channel",
         append: String = "append",
         tls: String = "tls",
+        master: String = "master",
+        slave: String = "slave",
     }
 }
 
@@ -674,6 +690,10 @@ flat_view! {
         max_sectors: u32 = "max_sectors",
         ioeventfd: String = "ioeventfd" ["on", "off"],
         iothread: u32 = "iothread",
+        iommu: String = "iommu",
+        ats: String = "ats",
+        packed: String = "packed",
+        page_per_vq: String = "page_per_vq",
     }
 }
 
