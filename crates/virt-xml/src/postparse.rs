@@ -679,7 +679,7 @@ fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
                 if f.elements().next().is_none() {
                     let mut out = Element::new(name);
                     out.children = vec![Node::Text("\n    ".into())];
-                    slots[at] = Some(out);
+                    put(&mut slots, at, Some(out));
                     continue;
                 }
                 let mut slots: [Option<Element>; 2] = [None, None];
