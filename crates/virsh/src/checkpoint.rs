@@ -86,37 +86,11 @@ pub fn checkpoint_dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 pub fn checkpoint_edit(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let dom = domain(ctl, cmd)?;
     let chk = Checkpoint::lookup(ctl, cmd, "checkpointname", true, &dom)?;
-    let name = chk.name().to_string();
-    let edited = crate::edit::edit_outcome(
-        ctl,
-        &name,
-        crate::edit::Editable {
-            subject: |n| format!("Checkpoint {n}"),
-            xml: Box::new(|| chk.xml_desc(xf::SECURE)),
-            define: Box::new(|xml, _| {
-                dom.checkpoint_create_xml(xml, cf::REDEFINE)
-                    .map(|c| c.name().to_string())
-            }),
-            validates: false,
-            define_unchanged: false,
-        },
-    );
-    let failed = |ctl: &mut Ctl| ctl.fail_msg(&format!("Failed to update {name}"));
-    let edited_name = match edited {
-        Ok(crate::edit::Outcome::Unchanged) => return Ok(()),
-        Ok(crate::edit::Outcome::Defined(n)) => n,
-        // virsh 9.0 goes on with the checkpoint it did not get; the edit
-        // failed.
-        Ok(crate::edit::Outcome::NotDefined) => return Err(failed(ctl)),
-        Err(f) => {
-            failed(ctl);
-            return Err(f);
-        }
-    };
-    if edited_name == name {
-        ctl.print_extra(&format!("Checkpoint {name} edited.\n"));
+    let Some(edited_name) = moment::edit(ctl, &dom, &chk, cf::REDEFINE, false)? else {
         return Ok(());
-    }
+    };
+    let name = chk.name().to_string();
+    let failed = |ctl: &mut Ctl| ctl.fail_msg(&format!("Failed to update {name}"));
     let renamed = dom.checkpoint_lookup_by_name(&edited_name, 0)?;
     if let Err(e) = renamed.delete(df::METADATA_ONLY) {
         return Err(ctl.fail(&format!("Failed to clean up {edited_name}"), e));

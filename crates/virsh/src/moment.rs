@@ -150,6 +150,53 @@ pub(crate) fn create_as<K: VirshMoment>(ctl: &mut Ctl, cmd: &Cmd, flags: u32) ->
     create::<K>(ctl, &dom, &xml, flags, None)
 }
 
+/// The editing half of `snapshot-edit` and `checkpoint-edit`: the
+/// moment's XML (with secrets) in the editor, redefined with `flags`
+/// (`define_unchanged`: even when the text did not change). `None` when
+/// nothing is left to do (unchanged, or edited under the same name, which
+/// is said); else the new name, for the command to settle. A failed edit
+/// says "Failed to update NAME".
+pub(crate) fn edit<K: VirshMoment>(
+    ctl: &mut Ctl,
+    dom: &Domain,
+    m: &DomainMoment<K>,
+    flags: u32,
+    define_unchanged: bool,
+) -> Result<Option<String>, Failure> {
+    let name = m.name().to_string();
+    let edited = crate::edit::edit_outcome(
+        ctl,
+        &name,
+        crate::edit::Editable {
+            subject: |n| format!("{} {n}", K::TITLE),
+            xml: Box::new(|| m.xml_desc(K::XML_SECURE)),
+            define: Box::new(|xml, _| {
+                dom.moment_create_xml::<K>(xml, flags)
+                    .map(|made| made.name().to_string())
+            }),
+            validates: false,
+            define_unchanged,
+        },
+    );
+    let failed = |ctl: &mut Ctl| ctl.fail_msg(&format!("Failed to update {name}"));
+    let edited_name = match edited {
+        Ok(crate::edit::Outcome::Unchanged) => return Ok(None),
+        Ok(crate::edit::Outcome::Defined(n)) => n,
+        // virsh 9.0 goes on with the moment it did not get (and, for a
+        // snapshot, crashes); the edit failed.
+        Ok(crate::edit::Outcome::NotDefined) => return Err(failed(ctl)),
+        Err(f) => {
+            failed(ctl);
+            return Err(f);
+        }
+    };
+    if edited_name == name {
+        ctl.print_extra(&format!("{} {name} edited.\n", K::TITLE));
+        return Ok(None);
+    }
+    Ok(Some(edited_name))
+}
+
 /// virsh's `virshGetSnapshotParent`/`virshGetCheckpointParent`: the
 /// parent's name, `None` for a root; any other failure is reported.
 pub(crate) fn parent_of<K: VirshMoment>(

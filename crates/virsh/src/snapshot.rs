@@ -185,35 +185,11 @@ pub fn snapshot_edit(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     {
         flags |= cf::DISK_ONLY;
     }
-    let edited = crate::edit::edit_outcome(
-        ctl,
-        &name,
-        crate::edit::Editable {
-            subject: |n| format!("Snapshot {n}"),
-            xml: Box::new(|| snap.xml_desc(xml_flags::SECURE)),
-            define: Box::new(|xml, _| {
-                dom.snapshot_create_xml(xml, flags)
-                    .map(|s| s.name().to_string())
-            }),
-            validates: false,
-            define_unchanged: flags & cf::CURRENT != 0,
-        },
-    );
-    let failed = |ctl: &mut Ctl| ctl.fail_msg(&format!("Failed to update {name}"));
-    let edited_name = match edited {
-        Ok(crate::edit::Outcome::Unchanged) => return Ok(()),
-        Ok(crate::edit::Outcome::Defined(n)) => n,
-        // virsh 9.0 goes on with the snapshot it did not get and crashes;
-        // the edit failed.
-        Ok(crate::edit::Outcome::NotDefined) => return Err(failed(ctl)),
-        Err(f) => {
-            failed(ctl);
-            return Err(f);
-        }
+    let Some(edited_name) = moment::edit(ctl, &dom, &snap, flags, flags & cf::CURRENT != 0)? else {
+        return Ok(());
     };
-    if edited_name == name {
-        ctl.print_extra(&format!("Snapshot {name} edited.\n"));
-    } else if clone {
+    let failed = |ctl: &mut Ctl| ctl.fail_msg(&format!("Failed to update {name}"));
+    if clone {
         ctl.print_extra(&format!("Snapshot {name} cloned to {edited_name}.\n"));
     } else {
         let doomed = if rename {
