@@ -7,11 +7,13 @@
 //!   becomes the versioned machine the installed QEMU reports for it;
 //! - the default guest CPU of that machine (`qemu64`), with libvirt's
 //!   match, check and fallback;
-//! - the devices libvirt adds ([`devices`]).
+//! - the devices libvirt adds;
+//! - PCI addresses ([`address`]).
 //!
 //! Everything here keeps what the definition says and only fills in what
 //! it leaves out; running it twice changes nothing.
 
+pub mod address;
 mod devices;
 mod implicit;
 
@@ -43,6 +45,7 @@ pub fn apply(def: &mut DomainDef, caps: Option<&BinaryCaps>) -> QemuResult<()> {
     // The disks' implicit controllers, before the devices' defaults.
     def.fill_defaults();
     implicit::apply(def, caps);
+    address::assign(def);
     default_cpu(def, caps)?;
     Ok(())
 }
