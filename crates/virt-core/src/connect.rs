@@ -13,6 +13,17 @@ use crate::uri::Uri;
 use std::fmt;
 use std::sync::{Arc, Mutex, RwLock, Weak};
 
+/// A handle's call through its connection's `Checked` driver, the
+/// driver's answer given back as it is (domains, networks, pools, volumes).
+macro_rules! handle_call {
+    ($(#[$m:meta])* $name:ident => $drv:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
+        $(#[$m])*
+        pub fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
+            self.conn.check(self.conn.checked().$drv(&self.r $(, $arg)*))
+        }
+    };
+}
+
 mod storage;
 
 /// libvirt's version this API follows, `major * 1_000_000 + minor * 1000 + micro`.
@@ -705,15 +716,6 @@ impl fmt::Debug for Domain {
     }
 }
 
-macro_rules! dom_read {
-    ($(#[$m:meta])* $name:ident => $drv:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
-        $(#[$m])*
-        pub fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
-            self.conn.check(self.conn.checked().$drv(&self.r $(, $arg)*))
-        }
-    };
-}
-
 macro_rules! dom_write {
     ($(#[$m:meta])* $name:ident => $api:literal, $drv:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {
         $(#[$m])*
@@ -749,30 +751,27 @@ impl Domain {
         &self.conn
     }
 
-    dom_read!(/// State, memory, vCPUs and CPU time (`virDomainGetInfo`).
+    handle_call!(/// State, memory, vCPUs and CPU time (`virDomainGetInfo`).
         info => domain_get_info() -> DomainInfo);
-    dom_read!(/// The OS type (`virDomainGetOSType`).
+    handle_call!(/// The OS type (`virDomainGetOSType`).
         os_type => domain_get_os_type() -> String);
-    dom_read!(/// Maximum memory, KiB (`virDomainGetMaxMemory`).
+    handle_call!(/// Maximum memory, KiB (`virDomainGetMaxMemory`).
         max_memory => domain_get_max_memory() -> u64);
-    dom_read!(/// The domain XML (`virDomainGetXMLDesc`; see [`xml_flags`]).
+    handle_call!(/// The domain XML (`virDomainGetXMLDesc`; see [`xml_flags`]).
         xml_desc => domain_get_xml_desc(flags: u32) -> String);
-    /// vCPU count (`virDomainGetVcpusFlags`; see [`affect`]).
-    pub fn vcpus_flags(&self, flags: u32) -> Result<u32> {
-        self.conn
-            .check(self.conn.checked().domain_get_vcpus_flags(&self.r, flags))
-    }
-    dom_read!(/// Per-vCPU state and affinity (`virDomainGetVcpus`).
+    handle_call!(/// vCPU count (`virDomainGetVcpusFlags`; see [`affect`]).
+        vcpus_flags => domain_get_vcpus_flags(flags: u32) -> u32);
+    handle_call!(/// Per-vCPU state and affinity (`virDomainGetVcpus`).
         vcpus => domain_get_vcpus() -> Vec<VcpuInfo>);
-    dom_read!(/// Autostart flag (`virDomainGetAutostart`).
+    handle_call!(/// Autostart flag (`virDomainGetAutostart`).
         autostart => domain_get_autostart() -> bool);
-    dom_read!(/// True when running or paused (`virDomainIsActive`).
+    handle_call!(/// True when running or paused (`virDomainIsActive`).
         is_active => domain_is_active() -> bool);
-    dom_read!(/// True when persistent (`virDomainIsPersistent`).
+    handle_call!(/// True when persistent (`virDomainIsPersistent`).
         is_persistent => domain_is_persistent() -> bool);
-    dom_read!(/// True with a managed save image (`virDomainHasManagedSaveImage`).
+    handle_call!(/// True with a managed save image (`virDomainHasManagedSaveImage`).
         has_managed_save => domain_has_managed_save(flags: u32) -> bool);
-    dom_read!(/// Scheduler name and parameter count (`virDomainGetSchedulerType`).
+    handle_call!(/// Scheduler name and parameter count (`virDomainGetSchedulerType`).
         scheduler_type => domain_get_scheduler_type() -> (String, u32));
     /// Scheduler parameters (`virDomainGetSchedulerParametersFlags`). As
     /// libvirt's library does, the driver is told the caller accepts
@@ -800,13 +799,13 @@ impl Domain {
             d.domain_set_scheduler_params(&self.r, params, 0)
         })
     }
-    dom_read!(/// A disk's I/O counters (`virDomainBlockStats`).
+    handle_call!(/// A disk's I/O counters (`virDomainBlockStats`).
         block_stats => domain_block_stats(path: &str) -> BlockStats);
-    dom_read!(/// An interface's counters, by device or MAC (`virDomainInterfaceStats`).
+    handle_call!(/// An interface's counters, by device or MAC (`virDomainInterfaceStats`).
         interface_stats => domain_interface_stats(device: &str) -> InterfaceStats);
-    dom_read!(/// Up to `nr_stats` memory statistics (`virDomainMemoryStats`).
+    handle_call!(/// Up to `nr_stats` memory statistics (`virDomainMemoryStats`).
         memory_stats => domain_memory_stats(nr_stats: u32, flags: u32) -> Vec<MemoryStat>);
-    dom_read!(/// A disk's sizes (`virDomainGetBlockInfo`).
+    handle_call!(/// A disk's sizes (`virDomainGetBlockInfo`).
         block_info => domain_get_block_info(path: &str, flags: u32) -> BlockInfo);
     /// CPU time figures (`virDomainGetCPUStats`; see [`CpuStats`] for
     /// what each argument asks). As libvirt's library does, the driver is
@@ -828,13 +827,13 @@ impl Domain {
     dom_write!(/// The balloon's statistics period, seconds (`virDomainSetMemoryStatsPeriod`).
         set_memory_stats_period => "virDomainSetMemoryStatsPeriod",
         domain_set_memory_stats_period(period: i32, flags: u32) -> ());
-    dom_read!(/// The background job's kind and progress (`virDomainGetJobInfo`).
+    handle_call!(/// The background job's kind and progress (`virDomainGetJobInfo`).
         job_info => domain_get_job_info() -> DomainJobInfo);
-    dom_read!(/// The background job's figures (`virDomainGetJobStats`).
+    handle_call!(/// The background job's figures (`virDomainGetJobStats`).
         job_stats => domain_get_job_stats(flags: u32) -> DomainJobStats);
     dom_write!(/// Cancel the background job (`virDomainAbortJob`).
         abort_job => "virDomainAbortJob", domain_abort_job() -> ());
-    dom_read!(/// Security label (`virDomainGetSecurityLabel`).
+    handle_call!(/// Security label (`virDomainGetSecurityLabel`).
         security_label => domain_get_security_label() -> SecurityLabel);
 
     /// State and reason (`virDomainGetState`; see [`reason`]).
@@ -915,11 +914,8 @@ impl Domain {
         Ok(())
     }
 
-    /// Dump core to a file (`virDomainCoreDump`; see [`dump_flags`]).
-    pub fn core_dump(&self, path: &str, flags: u32) -> Result<()> {
-        self.conn
-            .check(self.conn.checked().domain_core_dump(&self.r, path, flags))
-    }
+    handle_call!(/// Dump core to a file (`virDomainCoreDump`; see [`dump_flags`]).
+        core_dump => domain_core_dump(path: &str, flags: u32) -> ());
 
     /// Dump core to a file in a format (`virDomainCoreDumpWithFormat`; see
     /// [`dump_format`] and [`dump_flags`]). A driver without the call still
@@ -935,20 +931,11 @@ impl Domain {
         self.conn.check(r)
     }
 
-    /// Set memory, KiB, with flags (`virDomainSetMemoryFlags`; see [`affect`]).
-    pub fn set_memory_flags(&self, kib: u64, flags: u32) -> Result<()> {
-        self.conn.check(
-            self.conn
-                .checked()
-                .domain_set_memory_flags(&self.r, kib, flags),
-        )
-    }
+    handle_call!(/// Set memory, KiB, with flags (`virDomainSetMemoryFlags`; see [`affect`]).
+        set_memory_flags => domain_set_memory_flags(kib: u64, flags: u32) -> ());
 
-    /// Each vCPU's affinity (`virDomainGetVcpuPinInfo`; see [`affect`]).
-    pub fn vcpu_pin_info(&self, flags: u32) -> Result<Vec<CpuMap>> {
-        self.conn
-            .check(self.conn.checked().domain_get_vcpu_pin_info(&self.r, flags))
-    }
+    handle_call!(/// Each vCPU's affinity (`virDomainGetVcpuPinInfo`; see [`affect`]).
+        vcpu_pin_info => domain_get_vcpu_pin_info(flags: u32) -> Vec<CpuMap>);
 
     fn write_as<T>(&self, api: &str, f: impl FnOnce(Checked<'_>) -> Result<T>) -> Result<T> {
         self.conn.check(f(self.conn.checked_as(api)))
@@ -1077,31 +1064,16 @@ impl Network {
     pub fn uuid(&self) -> Uuid {
         self.r.uuid
     }
-    /// True when running (`virNetworkIsActive`).
-    pub fn is_active(&self) -> Result<bool> {
-        self.conn
-            .check(self.conn.checked().network_is_active(&self.r))
-    }
-    /// True when persistent (`virNetworkIsPersistent`).
-    pub fn is_persistent(&self) -> Result<bool> {
-        self.conn
-            .check(self.conn.checked().network_is_persistent(&self.r))
-    }
-    /// Autostart flag (`virNetworkGetAutostart`).
-    pub fn autostart(&self) -> Result<bool> {
-        self.conn
-            .check(self.conn.checked().network_get_autostart(&self.r))
-    }
-    /// The network XML (`virNetworkGetXMLDesc`).
-    pub fn xml_desc(&self, flags: u32) -> Result<String> {
-        self.conn
-            .check(self.conn.checked().network_get_xml_desc(&self.r, flags))
-    }
-    /// The bridge device (`virNetworkGetBridgeName`).
-    pub fn bridge_name(&self) -> Result<String> {
-        self.conn
-            .check(self.conn.checked().network_get_bridge_name(&self.r))
-    }
+    handle_call!(/// True when running (`virNetworkIsActive`).
+        is_active => network_is_active() -> bool);
+    handle_call!(/// True when persistent (`virNetworkIsPersistent`).
+        is_persistent => network_is_persistent() -> bool);
+    handle_call!(/// Autostart flag (`virNetworkGetAutostart`).
+        autostart => network_get_autostart() -> bool);
+    handle_call!(/// The network XML (`virNetworkGetXMLDesc`).
+        xml_desc => network_get_xml_desc(flags: u32) -> String);
+    handle_call!(/// The bridge device (`virNetworkGetBridgeName`).
+        bridge_name => network_get_bridge_name() -> String);
     /// The UUID in its dashed string form (`virNetworkGetUUIDString`).
     pub fn uuid_string(&self) -> String {
         self.r.uuid.hyphenated().to_string()
@@ -1114,28 +1086,14 @@ impl Network {
     pub fn connect(&self) -> &Connect {
         &self.conn
     }
-    /// Start the defined network (`virNetworkCreate`).
-    pub fn create(&self) -> Result<()> {
-        self.conn.check(self.conn.checked().network_create(&self.r))
-    }
-    /// Stop the network (`virNetworkDestroy`).
-    pub fn destroy(&self) -> Result<()> {
-        self.conn
-            .check(self.conn.checked().network_destroy(&self.r))
-    }
-    /// Remove the persistent definition (`virNetworkUndefine`).
-    pub fn undefine(&self) -> Result<()> {
-        self.conn
-            .check(self.conn.checked().network_undefine(&self.r))
-    }
-    /// Mark or unmark for autostart (`virNetworkSetAutostart`).
-    pub fn set_autostart(&self, autostart: bool) -> Result<()> {
-        self.conn.check(
-            self.conn
-                .checked()
-                .network_set_autostart(&self.r, autostart),
-        )
-    }
+    handle_call!(/// Start the defined network (`virNetworkCreate`).
+        create => network_create() -> ());
+    handle_call!(/// Stop the network (`virNetworkDestroy`).
+        destroy => network_destroy() -> ());
+    handle_call!(/// Remove the persistent definition (`virNetworkUndefine`).
+        undefine => network_undefine() -> ());
+    handle_call!(/// Mark or unmark for autostart (`virNetworkSetAutostart`).
+        set_autostart => network_set_autostart(autostart: bool) -> ());
     /// Change one section of the definition (`virNetworkUpdate`; see
     /// [`network_update`]).
     pub fn update(

@@ -13,85 +13,40 @@ impl StoragePool {
     pub fn uuid(&self) -> Uuid {
         self.r.uuid
     }
-    /// True when active (`virStoragePoolIsActive`).
-    pub fn is_active(&self) -> Result<bool> {
-        self.conn
-            .check(self.conn.checked().storage_pool_is_active(&self.r))
-    }
-    /// True when persistent (`virStoragePoolIsPersistent`).
-    pub fn is_persistent(&self) -> Result<bool> {
-        self.conn
-            .check(self.conn.checked().storage_pool_is_persistent(&self.r))
-    }
-    /// Autostart flag (`virStoragePoolGetAutostart`).
-    pub fn autostart(&self) -> Result<bool> {
-        self.conn
-            .check(self.conn.checked().storage_pool_get_autostart(&self.r))
-    }
-    /// State, capacity, allocation, free space (`virStoragePoolGetInfo`).
-    pub fn info(&self) -> Result<StoragePoolInfo> {
-        self.conn
-            .check(self.conn.checked().storage_pool_get_info(&self.r))
-    }
-    /// The pool XML (`virStoragePoolGetXMLDesc`).
-    pub fn xml_desc(&self, flags: u32) -> Result<String> {
-        self.conn.check(
-            self.conn
-                .checked()
-                .storage_pool_get_xml_desc(&self.r, flags),
-        )
-    }
-    /// Build the underlying storage (`virStoragePoolBuild`).
-    pub fn build(&self, flags: u32) -> Result<()> {
-        let c = &self.conn;
-        c.check(c.checked().storage_pool_build(&self.r, flags))
-    }
-    /// Start the pool (`virStoragePoolCreate`).
-    pub fn create(&self, flags: u32) -> Result<()> {
-        let c = &self.conn;
-        c.check(c.checked().storage_pool_create(&self.r, flags))
-    }
-    /// Stop the pool (`virStoragePoolDestroy`).
-    pub fn destroy(&self) -> Result<()> {
-        let c = &self.conn;
-        c.check(c.checked().storage_pool_destroy(&self.r))
-    }
-    /// Delete the underlying storage (`virStoragePoolDelete`).
-    pub fn delete(&self, flags: u32) -> Result<()> {
-        let c = &self.conn;
-        c.check(c.checked().storage_pool_delete(&self.r, flags))
-    }
-    /// Remove the persistent definition (`virStoragePoolUndefine`).
-    pub fn undefine(&self) -> Result<()> {
-        let c = &self.conn;
-        c.check(c.checked().storage_pool_undefine(&self.r))
-    }
-    /// Look at the storage again (`virStoragePoolRefresh`).
-    pub fn refresh(&self, flags: u32) -> Result<()> {
-        let c = &self.conn;
-        c.check(c.checked().storage_pool_refresh(&self.r, flags))
-    }
-    /// Mark or unmark for autostart (`virStoragePoolSetAutostart`).
-    pub fn set_autostart(&self, autostart: bool) -> Result<()> {
-        let c = &self.conn;
-        c.check(c.checked().storage_pool_set_autostart(&self.r, autostart))
-    }
+    handle_call!(/// True when active (`virStoragePoolIsActive`).
+        is_active => storage_pool_is_active() -> bool);
+    handle_call!(/// True when persistent (`virStoragePoolIsPersistent`).
+        is_persistent => storage_pool_is_persistent() -> bool);
+    handle_call!(/// Autostart flag (`virStoragePoolGetAutostart`).
+        autostart => storage_pool_get_autostart() -> bool);
+    handle_call!(/// State, capacity, allocation, free space (`virStoragePoolGetInfo`).
+        info => storage_pool_get_info() -> StoragePoolInfo);
+    handle_call!(/// The pool XML (`virStoragePoolGetXMLDesc`).
+        xml_desc => storage_pool_get_xml_desc(flags: u32) -> String);
+    handle_call!(/// Build the underlying storage (`virStoragePoolBuild`).
+        build => storage_pool_build(flags: u32) -> ());
+    handle_call!(/// Start the pool (`virStoragePoolCreate`).
+        create => storage_pool_create(flags: u32) -> ());
+    handle_call!(/// Stop the pool (`virStoragePoolDestroy`).
+        destroy => storage_pool_destroy() -> ());
+    handle_call!(/// Delete the underlying storage (`virStoragePoolDelete`).
+        delete => storage_pool_delete(flags: u32) -> ());
+    handle_call!(/// Remove the persistent definition (`virStoragePoolUndefine`).
+        undefine => storage_pool_undefine() -> ());
+    handle_call!(/// Look at the storage again (`virStoragePoolRefresh`).
+        refresh => storage_pool_refresh(flags: u32) -> ());
+    handle_call!(/// Mark or unmark for autostart (`virStoragePoolSetAutostart`).
+        set_autostart => storage_pool_set_autostart(autostart: bool) -> ());
     /// Every volume (`virStoragePoolListAllVolumes`).
     pub fn list_all_volumes(&self, flags: u32) -> Result<Vec<StorageVol>> {
         let c = &self.conn;
         let refs = c.check(c.checked().storage_pool_list_all_volumes(&self.r, flags))?;
         Ok(refs.into_iter().map(|r| c.vol(r)).collect())
     }
-    /// How many volumes the pool holds (`virStoragePoolNumOfVolumes`).
-    pub fn num_of_volumes(&self) -> Result<u32> {
-        let c = &self.conn;
-        c.check(c.checked().storage_pool_num_of_volumes(&self.r))
-    }
-    /// The names of the pool's volumes (`virStoragePoolListVolumes`).
-    pub fn list_volumes(&self) -> Result<Vec<String>> {
-        let c = &self.conn;
-        c.check(c.checked().storage_pool_list_volumes(&self.r))
-    }
+    handle_call!(/// How many volumes the pool holds (`virStoragePoolNumOfVolumes`).
+        num_of_volumes => storage_pool_num_of_volumes() -> u32);
+    handle_call!(/// The names of the pool's volumes (`virStoragePoolListVolumes`).
+        list_volumes => storage_pool_list_volumes() -> Vec<String>);
     /// Find a volume by name (`virStorageVolLookupByName`).
     pub fn storage_vol_lookup_by_name(&self, name: &str) -> Result<StorageVol> {
         let c = &self.conn;
@@ -140,44 +95,20 @@ impl StorageVol {
         c.check(c.checked().storage_pool_lookup_by_volume(&self.r))
             .map(|r| c.pool(r))
     }
-    /// Delete it (`virStorageVolDelete`).
-    pub fn delete(&self, flags: u32) -> Result<()> {
-        let c = &self.conn;
-        c.check(c.checked().storage_vol_delete(&self.r, flags))
-    }
-    /// Overwrite its data with zeroes (`virStorageVolWipe`).
-    pub fn wipe(&self, flags: u32) -> Result<()> {
-        let c = &self.conn;
-        c.check(c.checked().storage_vol_wipe(&self.r, flags))
-    }
-    /// Overwrite its data with a pattern (`virStorageVolWipePattern`).
-    pub fn wipe_pattern(&self, algorithm: u32, flags: u32) -> Result<()> {
-        let c = &self.conn;
-        c.check(
-            c.checked()
-                .storage_vol_wipe_pattern(&self.r, algorithm, flags),
-        )
-    }
-    /// Change its capacity (`virStorageVolResize`).
-    pub fn resize(&self, capacity: u64, flags: u32) -> Result<()> {
-        let c = &self.conn;
-        c.check(c.checked().storage_vol_resize(&self.r, capacity, flags))
-    }
-    /// Type, capacity, allocation (`virStorageVolGetInfo`).
-    pub fn info(&self) -> Result<StorageVolInfo> {
-        let c = &self.conn;
-        c.check(c.checked().storage_vol_get_info(&self.r))
-    }
-    /// The volume XML (`virStorageVolGetXMLDesc`).
-    pub fn xml_desc(&self, flags: u32) -> Result<String> {
-        let c = &self.conn;
-        c.check(c.checked().storage_vol_get_xml_desc(&self.r, flags))
-    }
-    /// Its path on the node (`virStorageVolGetPath`).
-    pub fn path(&self) -> Result<String> {
-        let c = &self.conn;
-        c.check(c.checked().storage_vol_get_path(&self.r))
-    }
+    handle_call!(/// Delete it (`virStorageVolDelete`).
+        delete => storage_vol_delete(flags: u32) -> ());
+    handle_call!(/// Overwrite its data with zeroes (`virStorageVolWipe`).
+        wipe => storage_vol_wipe(flags: u32) -> ());
+    handle_call!(/// Overwrite its data with a pattern (`virStorageVolWipePattern`).
+        wipe_pattern => storage_vol_wipe_pattern(algorithm: u32, flags: u32) -> ());
+    handle_call!(/// Change its capacity (`virStorageVolResize`).
+        resize => storage_vol_resize(capacity: u64, flags: u32) -> ());
+    handle_call!(/// Type, capacity, allocation (`virStorageVolGetInfo`).
+        info => storage_vol_get_info() -> StorageVolInfo);
+    handle_call!(/// The volume XML (`virStorageVolGetXMLDesc`).
+        xml_desc => storage_vol_get_xml_desc(flags: u32) -> String);
+    handle_call!(/// Its path on the node (`virStorageVolGetPath`).
+        path => storage_vol_get_path() -> String);
     /// Write into it through `stream` (`virStorageVolUpload`): `length`
     /// bytes from `offset` (0: to the end); `flags` from
     /// [`crate::vol_upload_flags`].
