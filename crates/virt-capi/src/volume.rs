@@ -214,6 +214,21 @@ pub(crate) unsafe fn stream_arg<'a>(
     unsafe { handles::get(stream, api) }
 }
 
+/// An upload or a download: attach `stream` to the volume's bytes from
+/// `offset` (`length` 0: to its end) in the direction `attach` takes.
+fn transfer(
+    api: &'static str,
+    vol: *mut VolHandle,
+    stream: *mut StreamHandle,
+    attach: impl FnOnce(&StorageVol, &virt_core::Stream) -> Result<(), Error>,
+) -> c_int {
+    with_vol(api, vol, -1, |h| {
+        // SAFETY: the caller's stream handle.
+        let s = unsafe { stream_arg(stream, api) }?;
+        attach(&h.vol, &s.stream).map(|()| 0)
+    })
+}
+
 /// `virStorageVolUpload`: attach `stream` to write the volume's bytes
 /// from `offset` (`length` 0: to its end); the caller then sends.
 #[no_mangle]
@@ -224,11 +239,8 @@ pub unsafe extern "C" fn virStorageVolUpload(
     length: c_ulonglong,
     flags: c_uint,
 ) -> c_int {
-    const API: &str = "virStorageVolUpload";
-    with_vol(API, vol, -1, |h| {
-        // SAFETY: the caller's stream handle.
-        let s = unsafe { stream_arg(stream, API) }?;
-        h.vol.upload(&s.stream, offset, length, flags).map(|()| 0)
+    transfer("virStorageVolUpload", vol, stream, |v, s| {
+        v.upload(s, offset, length, flags)
     })
 }
 
@@ -242,10 +254,7 @@ pub unsafe extern "C" fn virStorageVolDownload(
     length: c_ulonglong,
     flags: c_uint,
 ) -> c_int {
-    const API: &str = "virStorageVolDownload";
-    with_vol(API, vol, -1, |h| {
-        // SAFETY: the caller's stream handle.
-        let s = unsafe { stream_arg(stream, API) }?;
-        h.vol.download(&s.stream, offset, length, flags).map(|()| 0)
+    transfer("virStorageVolDownload", vol, stream, |v, s| {
+        v.download(s, offset, length, flags)
     })
 }
