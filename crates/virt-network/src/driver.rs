@@ -11,9 +11,8 @@ use crate::run::{self, RunState};
 use std::net::IpAddr;
 use virt_core::error::check_flags;
 use virt_core::{
-    network_define_flags, network_list_flags, network_update, network_xml_flags, Driver,
-    ErrorDomain, Event, EventBus, NetworkDhcpLease, NetworkLifecycleEvent, NetworkRef, Result,
-    Uuid,
+    network_define_flags, network_list_flags, network_update, network_xml_flags, Driver, Event,
+    EventBus, NetworkDhcpLease, NetworkLifecycleEvent, NetworkRef, Result, Uuid,
 };
 use virt_xml::network::{ForwardMode, NetworkDef};
 
@@ -57,14 +56,7 @@ fn ok<T>(r: NetworkResult<T>) -> Result<T> {
 }
 
 fn flags_ok(flags: u32, allowed: u32, function: &'static str) -> NetworkResult<()> {
-    check_flags(flags, allowed, function).map_err(|f| {
-        NetworkError::InvalidArg(
-            f.into_error(ErrorDomain::Network)
-                .message
-                .trim_start_matches("invalid argument: ")
-                .to_string(),
-        )
-    })
+    Ok(check_flags(flags, allowed, function)?)
 }
 
 fn read_def(path: &std::path::Path) -> Option<NetworkDef> {

@@ -1,7 +1,7 @@
 //! The network driver's errors, in libvirt's words, and their conversion
 //! into [`virt_core::Error`].
 
-use virt_core::error::DriverError;
+use virt_core::error::{DriverError, UnsupportedFlags};
 use virt_core::{Error, ErrorCode, ErrorDomain};
 
 /// Everything the network driver can refuse or fail at.
@@ -22,6 +22,9 @@ pub enum NetworkError {
     /// A bad argument.
     #[error("invalid argument: {0}")]
     InvalidArg(String),
+    /// Flags the call does not know (libvirt's error, with its fields).
+    #[error(transparent)]
+    Flags(#[from] UnsupportedFlags),
     /// A definition this driver cannot run.
     #[error("unsupported configuration: {0}")]
     Unsupported(String),
@@ -70,7 +73,7 @@ impl DriverError for NetworkError {
             NoNetwork(_) | NoNetworkUuid(_) => ErrorCode::NoNetwork,
             Invalid(_) => ErrorCode::OperationInvalid,
             Failed(_) => ErrorCode::OperationFailed,
-            InvalidArg(_) => ErrorCode::InvalidArg,
+            InvalidArg(_) | Flags(_) => ErrorCode::InvalidArg,
             Unsupported(_) => ErrorCode::ConfigUnsupported,
             NoSupport(_) => ErrorCode::NoSupport,
             Internal(_) | Xml(_) => ErrorCode::InternalError,
@@ -86,6 +89,7 @@ impl DriverError for NetworkError {
     }
     fn converted(self) -> Result<Error, Self> {
         match self {
+            NetworkError::Flags(f) => Ok(f.into_error(ErrorDomain::Network)),
             NetworkError::Xml(x) => Ok(x.into()),
             e => Err(e),
         }

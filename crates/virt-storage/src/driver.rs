@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use virt_core::error::check_flags;
 use virt_core::{
     pool_build_flags, pool_create_flags, pool_define_flags, pool_list_flags, vol_create_flags,
-    vol_download_flags, vol_resize_flags, vol_upload_flags, vol_wipe_algorithm, Driver,
-    ErrorDomain, Result, StoragePoolInfo, StoragePoolRef, StoragePoolState, StorageVolInfo,
-    StorageVolRef, StorageVolType, StreamEnds, Uuid,
+    vol_download_flags, vol_resize_flags, vol_upload_flags, vol_wipe_algorithm, Driver, Result,
+    StoragePoolInfo, StoragePoolRef, StoragePoolState, StorageVolInfo, StorageVolRef,
+    StorageVolType, StreamEnds, Uuid,
 };
 use virt_xml::storage::{self, PoolDef, VolDef};
 use virt_xml::Element;
@@ -594,14 +594,7 @@ fn ok<T>(r: StorageResult<T>) -> Result<T> {
 }
 
 fn flags_ok(flags: u32, allowed: u32, function: &'static str) -> StorageResult<()> {
-    check_flags(flags, allowed, function).map_err(|f| {
-        StorageError::InvalidArg(
-            f.into_error(ErrorDomain::Storage)
-                .message
-                .trim_start_matches("invalid argument: ")
-                .to_string(),
-        )
-    })
+    Ok(check_flags(flags, allowed, function)?)
 }
 
 impl Driver for StorageDriver {

@@ -1,7 +1,7 @@
 //! The storage driver's errors, in libvirt's words, and their conversion
 //! into [`virt_core::Error`].
 
-use virt_core::error::DriverError;
+use virt_core::error::{DriverError, UnsupportedFlags};
 use virt_core::{Error, ErrorCode, ErrorDomain};
 
 /// Everything the storage driver can refuse or fail at.
@@ -28,6 +28,9 @@ pub enum StorageError {
     /// A bad argument.
     #[error("invalid argument: {0}")]
     InvalidArg(String),
+    /// Flags the call does not know (libvirt's error, with its fields).
+    #[error(transparent)]
+    Flags(#[from] UnsupportedFlags),
     /// A configuration libvirt does not take (a netfs pool with two hosts).
     #[error("unsupported configuration: {0}")]
     Unsupported(String),
@@ -78,7 +81,7 @@ impl DriverError for StorageError {
             VolExists(_) => ErrorCode::StorageVolExist,
             Invalid(_) => ErrorCode::OperationInvalid,
             Failed(_) => ErrorCode::OperationFailed,
-            InvalidArg(_) => ErrorCode::InvalidArg,
+            InvalidArg(_) | Flags(_) => ErrorCode::InvalidArg,
             NoSupport(_) => ErrorCode::NoSupport,
             Unsupported(_) => ErrorCode::ConfigUnsupported,
             Internal(_) | Xml(_) => ErrorCode::InternalError,
@@ -94,6 +97,7 @@ impl DriverError for StorageError {
     }
     fn converted(self) -> Result<Error, Self> {
         match self {
+            StorageError::Flags(f) => Ok(f.into_error(ErrorDomain::Storage)),
             StorageError::Xml(x) => Ok(virt_xml::storage::storage_error(x)),
             e => Err(e),
         }
