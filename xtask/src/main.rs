@@ -53,7 +53,7 @@ fn main() {
         Some("net-bench-inside") => net_bench::inside(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask bench [--quick] | daemon-bench [--quick] \
+                "usage: cargo xtask bench [--quick] [--core] | daemon-bench [--quick] \
                  | xen-vm [--timeout SECS] | lvm-vm [--timeout SECS] [--kvm] | xml-diff [--count N] [--seed S] [--record] [--show TEXT] \
                  | install-capi --prefix DIR | capi-bench [--quick] | storage-bench [--quick] \
                  | net-bench [--quick]"
@@ -74,6 +74,10 @@ struct Row {
 
 fn bench(args: &[String]) -> i32 {
     let quick = args.iter().any(|a| a == "--quick");
+    // Only the rows every version of the bench has had (virsh, in-process
+    // calls, listings, domain XML): for before/after comparisons with old
+    // commits, without building the Python module and the daemon.
+    let core = args.iter().any(|a| a == "--core");
     virt_test::register();
     let python = has_python_libvirt();
     let real_virsh = std::path::Path::new(REAL_VIRSH).exists();
@@ -171,13 +175,15 @@ fn bench(args: &[String]) -> i32 {
 
     // 5. The same through Python: virt-rs's libvirt module against
     // python3-libvirt, both under Debian's interpreter.
-    rows.extend(python_bench::rows(quick, python));
+    if !core {
+        rows.extend(python_bench::rows(quick, python));
 
-    // 6. The daemon: virt-proxy and libvirtd over their sockets.
-    rows.extend(daemon_bench::rows(quick));
+        // 6. The daemon: virt-proxy and libvirtd over their sockets.
+        rows.extend(daemon_bench::rows(quick));
 
-    // 7. Virtual networks through the daemons (root only).
-    rows.extend(net_bench::rows(quick));
+        // 7. Virtual networks through the daemons (root only).
+        rows.extend(net_bench::rows(quick));
+    }
 
     print_rows(&rows);
     if !python {
