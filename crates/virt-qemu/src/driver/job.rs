@@ -15,8 +15,12 @@ use super::*;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// How long `virDomainAbortJob` waits for the job's thread (which polls
+/// QEMU every 50 ms) to pass the cancel on.
+const ABORT_WAIT: Duration = Duration::from_secs(5);
 use virt_core::{job_operation, job_stats, job_type, DomainJobInfo, DomainJobStats};
 
 /// What a job is, as libvirt names and counts it.
@@ -60,6 +64,11 @@ pub(super) struct Job {
     paused_at: Mutex<Option<Instant>>,
     /// Set by `virDomainAbortJob`; the job's thread cancels the migration.
     abort: AtomicBool,
+    /// Whether the job's thread has told QEMU to cancel (or the job has
+    /// ended): `virDomainAbortJob` returns only then, as libvirt's returns
+    /// after its `migrate_cancel`, so a caller that stops throttling the
+    /// file's reader right after cannot let the migration win the race.
+    cancel_sent: (Mutex<bool>, Condvar),
     /// QEMU's last answer to `query-migrate` or `query-dump`.
     reply: Mutex<Value>,
     /// The domain's state while the job holds it.
@@ -77,6 +86,26 @@ impl Job {
     /// Whether `virDomainAbortJob` asked to cancel it.
     pub(super) fn aborted(&self) -> bool {
         self.abort.load(Ordering::SeqCst)
+    }
+
+    /// The job's thread has passed the abort on to QEMU (or ended): wake
+    /// the `virDomainAbortJob` caller waiting in [`Job::request_abort`].
+    pub(super) fn cancel_sent(&self) {
+        let (sent, woken) = &self.cancel_sent;
+        if let Ok(mut s) = sent.lock() {
+            *s = true;
+        }
+        woken.notify_all();
+    }
+
+    /// Ask the job to cancel and wait (a bounded time) until its thread
+    /// has told QEMU so.
+    fn request_abort(&self) {
+        self.abort.store(true, Ordering::SeqCst);
+        let (sent, woken) = &self.cancel_sent;
+        if let Ok(s) = sent.lock() {
+            let _ = woken.wait_timeout_while(s, ABORT_WAIT, |s| !*s);
+        }
     }
 
     /// The error a cancelled job ends with, libvirt's.
@@ -240,6 +269,7 @@ impl JobGuard {
 impl Drop for JobGuard {
     fn drop(&mut self) {
         with_table(|t| t.running.remove(&self.key));
+        self.job.cancel_sent();
     }
 }
 
@@ -251,6 +281,7 @@ pub(super) fn begin(key: PathBuf, kind: JobKind, state: (DomainState, i32)) -> J
         started: Instant::now(),
         paused_at: Mutex::new(None),
         abort: AtomicBool::new(false),
+        cancel_sent: (Mutex::new(false), Condvar::new()),
         reply: Mutex::new(Value::Null),
         state: Mutex::new((DomainState::Running, 0)),
     });
@@ -349,7 +380,7 @@ impl QemuDriver {
                 Err(QemuError::Invalid("cannot abort memory-only dump".into()))
             }
             Held::ByJob(job) => {
-                job.abort.store(true, Ordering::SeqCst);
+                job.request_abort();
                 Ok(())
             }
             Held::Locked(_lock) => {

@@ -196,6 +196,7 @@ impl QemuDriver {
                     while !copier.is_finished() {
                         if !cancelled && guard.job.aborted() {
                             let _ = mon.execute("migrate_cancel", None);
+                            guard.job.cancel_sent();
                             cancelled = true;
                         }
                         if let Ok(info) = mon.execute("query-migrate", None) {
