@@ -1,9 +1,12 @@
 //! The accept loop and the clients' threads.
 //!
-//! One thread per client, up to a cap: a client's calls are strictly
-//! sequential (libvirt's clients wait for each reply), so a blocking
-//! thread per connection serves it with the least latency, and a slow
-//! call (a QEMU start) holds up only its own client. At the cap the loop
+//! One thread per client, up to a cap: most of a client's calls are
+//! short and answered in turn by a blocking thread per connection, with
+//! the least latency, and a slow call (a QEMU start) holds up only its own
+//! client. The long ones of a domain job (a save, a dump) get a thread of
+//! their own, so the client's other calls on the same connection (the
+//! job's progress for `--verbose`, its abort) are answered meanwhile, as
+//! libvirt's clients expect of libvirtd. At the cap the loop
 //! stops accepting and further clients wait in the listen backlog, as with
 //! libvirtd's `max_clients`.
 
@@ -590,7 +593,7 @@ struct Hooks<'a> {
 }
 
 /// The reading side of [`serve`]: calls in, replies out, until the end.
-fn answer<W: Write>(
+fn answer<W: Write + Send>(
     input: impl Read,
     output: &Mutex<W>,
     hooks: Hooks<'_>,
@@ -608,12 +611,35 @@ fn answer<W: Write>(
     session.set_secure(transport.secure);
     session.set_event_output(event_output);
     let mut input = BufReader::with_capacity(READ_BUFFER, input);
-    loop {
+    // A long call (a save, a dump) is answered by a thread of its own
+    // while this one answers the client's other calls; the session
+    // outlives them all.
+    std::thread::scope(|calls| loop {
         match packet::read_packet(&mut input) {
             Ok(Some((header, body))) => {
                 let _guard = busy.map(|b| b.lock().unwrap_or_else(PoisonError::into_inner));
                 if shows_keepalive(&header, &body) {
                     start_timer();
+                }
+                if let Some(call) = session.detach(&header, &body) {
+                    let spawned = std::thread::Builder::new()
+                        .name(format!("call-{id}"))
+                        .spawn_scoped(calls, move || {
+                            let _guard =
+                                busy.map(|b| b.lock().unwrap_or_else(PoisonError::into_inner));
+                            let reply = call.answer();
+                            let mut output = output.lock().unwrap_or_else(PoisonError::into_inner);
+                            if let Err(e) = output.write_all(&reply).and_then(|()| output.flush()) {
+                                debug!("client {id}: reply not delivered: {e}");
+                            }
+                        });
+                    if let Err(e) = spawned {
+                        warn!(
+                            "client {id}: no thread for a long call: {e}; closing its connection"
+                        );
+                        break;
+                    }
+                    continue;
                 }
                 if let Some(reply) = session.handle(&header, &body) {
                     let mut output = output.lock().unwrap_or_else(PoisonError::into_inner);
@@ -639,5 +665,5 @@ fn answer<W: Write>(
                 break;
             }
         }
-    }
+    });
 }

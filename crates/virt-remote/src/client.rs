@@ -23,7 +23,7 @@
 //! and `keepalive_count` in the query change libvirt's defaults (5 and 6, as
 //! virsh); an interval of 0 turns keepalive off.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
@@ -91,9 +91,14 @@ impl Default for Keepalive {
 
 /// What the reader thread and callers share.
 struct State {
-    /// The serial of the call waiting for its reply.
-    waiting: Option<u32>,
-    reply: Option<(Header, Vec<u8>)>,
+    /// The serials of the calls waiting for their replies: calls from
+    /// several threads share the connection, as libvirt's client lets
+    /// them (a `--verbose` job's progress asked while the job's call
+    /// waits).
+    waiting: HashSet<u32>,
+    /// Replies read for waiting calls, by serial, until their caller
+    /// takes them.
+    replies: HashMap<u32, (Header, Vec<u8>)>,
     dead: Option<(Error, CloseReason)>,
     last_heard: Instant,
     unanswered: u32,
@@ -107,7 +112,6 @@ struct Wire {
     state: Mutex<State>,
     heard: Condvar,
     serial: AtomicU32,
-    calls: Mutex<()>,
     shutdown: Box<dyn Fn() + Send + Sync>,
     /// Open streams by serial: their packets go to their queues.
     streams: Mutex<HashMap<u32, Arc<Queue>>>,
@@ -194,8 +198,8 @@ impl Wire {
             link: Weak::new(),
             writer: Mutex::new(Box::new(std::io::sink())),
             state: Mutex::new(State {
-                waiting: None,
-                reply: None,
+                waiting: HashSet::new(),
+                replies: HashMap::new(),
                 dead: Some((
                     Error::with(
                         ErrorCode::InternalError,
@@ -209,7 +213,6 @@ impl Wire {
             }),
             heard: Condvar::new(),
             serial: AtomicU32::new(0),
-            calls: Mutex::new(()),
             shutdown: Box::new(|| {}),
             streams: Mutex::new(HashMap::new()),
         }
@@ -291,9 +294,9 @@ impl Wire {
                         st.unanswered = 0;
                         if h.prog == REMOTE_PROGRAM
                             && h.kind == MessageType::Reply
-                            && st.waiting == Some(h.serial)
+                            && st.waiting.contains(&h.serial)
                         {
-                            st.reply = Some((h, body));
+                            st.replies.insert(h.serial, (h, body));
                             drop(st);
                             self.heard.notify_all();
                             continue;
@@ -426,7 +429,6 @@ impl Wire {
         args: &dyn Fn(&mut Encoder),
         stream: Option<&Arc<Queue>>,
     ) -> Result<(Vec<u8>, Header)> {
-        let _one = self.calls.lock().unwrap_or_else(|p| p.into_inner());
         let serial = self.serial.fetch_add(1, Ordering::Relaxed);
         let header = Header::call(proc_, serial);
         if let Some(q) = stream {
@@ -441,6 +443,9 @@ impl Wire {
 
     fn exchange(&self, header: &Header, args: &dyn Fn(&mut Encoder)) -> Result<Vec<u8>> {
         let serial = header.serial;
+        let mut e = Encoder::packet(header);
+        args(&mut e);
+        let bytes = e.finish()?;
         {
             let mut st = self.state();
             if st.dead.is_some() {
@@ -450,30 +455,28 @@ impl Wire {
                     "client socket is closed",
                 ));
             }
-            st.waiting = Some(serial);
-            st.reply = None;
+            st.waiting.insert(serial);
         }
-        let mut e = Encoder::packet(header);
-        args(&mut e);
-        let bytes = e.finish()?;
         if let Err(err) = self.send(&bytes) {
             self.die(err.clone(), CloseReason::Error);
             return Err(err);
         }
         let mut st = self.state();
         let (h, body) = loop {
-            if let Some(r) = st.reply.take() {
+            if let Some(r) = st.replies.remove(&serial) {
                 break r;
             }
             if let Some((e, _)) = &st.dead {
-                return Err(e.clone());
+                let e = e.clone();
+                st.waiting.remove(&serial);
+                return Err(e);
             }
             st = match self.heard.wait(st) {
                 Ok(g) => g,
                 Err(p) => p.into_inner(),
             };
         };
-        st.waiting = None;
+        st.waiting.remove(&serial);
         drop(st);
         match h.status {
             MessageStatus::Ok => Ok(body),
@@ -690,15 +693,14 @@ fn open_wire(link: &Link, weak: Weak<Link>) -> Result<Arc<Wire>> {
         link: weak,
         writer: Mutex::new(w),
         state: Mutex::new(State {
-            waiting: None,
-            reply: None,
+            waiting: HashSet::new(),
+            replies: HashMap::new(),
             dead: None,
             last_heard: Instant::now(),
             unanswered: 0,
         }),
         heard: Condvar::new(),
         serial: AtomicU32::new(0),
-        calls: Mutex::new(()),
         shutdown,
         streams: Mutex::new(HashMap::new()),
     });

@@ -108,7 +108,7 @@ impl Session {
             .as_ref()
             .ok_or_else(|| internal("hypervisor connection not open"))?;
         if self.events.is_none() {
-            let buses = conn.driver.event_buses();
+            let buses = conn.driver.0.event_buses();
             let (Some(output), false) = (self.event_output.clone(), buses.is_empty()) else {
                 return Err(Error::no_support(api));
             };

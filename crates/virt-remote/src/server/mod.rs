@@ -19,6 +19,7 @@ use crate::packet::{
 use crate::procs::{marker, session as p, Arg, Lend, Numbered, Procedure};
 use crate::remote_error::WireError;
 use crate::xdr::{Decoder, Encoder, Xdr};
+use std::sync::Arc;
 
 mod events;
 mod streams;
@@ -81,14 +82,57 @@ impl Drop for Session {
 }
 
 struct Open {
-    driver: Box<dyn Driver>,
+    driver: Arc<Closing>,
     read_only: bool,
 }
 
-impl Drop for Open {
+/// A connection's driver, closed when its last user (the session or a
+/// detached call still running) lets it go.
+struct Closing(Box<dyn Driver>);
+
+impl Drop for Closing {
     fn drop(&mut self) {
-        if let Err(e) = self.driver.close() {
+        if let Err(e) = self.0.close() {
             log::warn!("closing the driver of a remote connection: {e}");
+        }
+    }
+}
+
+/// Procedures that wait on a guest for long (a save, a dump, a snapshot
+/// with its memory): [`Session::detach`] hands them to a thread of their
+/// own, so the connection's other calls (the job's progress, its abort)
+/// are answered meanwhile, as libvirtd's worker pool does.
+const LONG_CALLS: [i32; 5] = [
+    p::DOMAIN_SAVE,
+    232, // DOMAIN_SAVE_FLAGS
+    53,  // DOMAIN_CORE_DUMP
+    334, // DOMAIN_CORE_DUMP_WITH_FORMAT
+    185, // DOMAIN_SNAPSHOT_CREATE_XML
+];
+
+/// A long driver call taken out of its session to be answered on a
+/// thread of its own ([`Session::detach`]).
+pub struct DetachedCall {
+    driver: Arc<Closing>,
+    read_only: bool,
+    header: Header,
+    body: Vec<u8>,
+}
+
+impl DetachedCall {
+    /// Make the call: the whole reply packet.
+    pub fn answer(self) -> Vec<u8> {
+        let c = Checked::new(self.driver.0.as_ref(), self.read_only);
+        let mut out = Encoder::packet(&self.header.reply(MessageStatus::Ok));
+        let mut args = Decoder::new(&self.body);
+        let mut opened = None;
+        let proc_ = self.header.proc_;
+        let r = legacy(c, proc_, &mut args, &mut out)
+            .or_else(|| dispatch_driver_call(c, proc_, &mut args, &mut out, &mut opened))
+            .unwrap_or_else(|| Err(rpc_error(format!("unknown procedure: {proc_}"))));
+        match r.and_then(|()| out.finish().map_err(Error::from)) {
+            Ok(bytes) => bytes,
+            Err(e) => error_reply(&self.header, &e),
         }
     }
 }
@@ -129,6 +173,24 @@ impl Session {
     /// True when calls are refused changes (read-only socket or open).
     pub fn is_read_only(&self) -> bool {
         self.socket_read_only || self.conn.as_ref().is_some_and(|c| c.read_only)
+    }
+
+    /// The call in this packet when it is one of the long ones and may be
+    /// answered apart (see [`DetachedCall`]); `None` for every other
+    /// packet, which [`Session::handle`] answers.
+    pub fn detach(&self, header: &Header, body: &[u8]) -> Option<DetachedCall> {
+        let long = header.prog == REMOTE_PROGRAM
+            && header.vers == REMOTE_PROTOCOL_VERSION
+            && header.kind == MessageType::Call
+            && header.status == MessageStatus::Ok
+            && LONG_CALLS.contains(&header.proc_);
+        let c = self.conn.as_ref().filter(|_| long)?;
+        Some(DetachedCall {
+            driver: c.driver.clone(),
+            read_only: c.read_only,
+            header: *header,
+            body: body.to_vec(),
+        })
     }
 
     /// Answer one packet: the whole reply packet, or `None` where libvirt
@@ -256,7 +318,7 @@ impl Session {
 
     fn connection(&self) -> Result<Checked<'_>> {
         match &self.conn {
-            Some(c) => Ok(Checked::new(c.driver.as_ref(), c.read_only)),
+            Some(c) => Ok(Checked::new(c.driver.0.as_ref(), c.read_only)),
             None => Err(internal("hypervisor connection not open")),
         }
     }
@@ -275,7 +337,7 @@ impl Session {
         for entry in registry::drivers() {
             if let Some(res) = (entry.open)(&uri, read_only) {
                 self.conn = Some(Open {
-                    driver: res?,
+                    driver: Arc::new(Closing(res?)),
                     read_only,
                 });
                 return Ok(());
