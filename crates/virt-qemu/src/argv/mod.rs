@@ -8,6 +8,7 @@
 
 mod chardev;
 mod disk;
+mod pci;
 
 use crate::error::{QemuError, QemuResult};
 pub use chardev::chardev_id;
@@ -369,6 +370,7 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
         b.push2("-audiodev", "none,id=audio1");
     }
     chardev_options(&def.devices.chardevs, &mut b)?;
+    pci::place(def, chipset, &mut b);
     if usb_needed && !ctrl.usb_model_set {
         return Err(unsupported("USB devices need a USB controller"));
     }

@@ -13,6 +13,7 @@
 
 use super::*;
 use crate::argv::{blockdev_nodes, disk_device, drive_address, drive_address_target};
+use crate::postparse::address::{self, PciAddress};
 use crate::qmp::Event;
 use std::time::Instant;
 use virt_xml::{Address, Alias, Controller, Disk, Interface, View};
@@ -424,6 +425,7 @@ fn add_to_config(def: &mut DomainDef, device: Device) -> QemuResult<()> {
             }
             def.devices.disks.push(disk);
             def.fill_defaults();
+            address::assign(def);
         }
         Device::Interface(mut iface) => {
             if let Some(m) = &iface.mac {
@@ -440,6 +442,7 @@ fn add_to_config(def: &mut DomainDef, device: Device) -> QemuResult<()> {
             }
             iface.mac.get_or_insert_with(new_mac);
             def.devices.interfaces.push(iface);
+            address::assign(def);
         }
     }
     Ok(())
@@ -516,6 +519,12 @@ fn attach_disk_live(
         device["scsi-id"] = json!(target);
         device["lun"] = json!(unit);
     }
+    if driver.ends_with("-pci") {
+        let address = place_on_root_port(def, &have, &mut device)?;
+        if let (Some(a), Some(d)) = (address, def.devices.disks.last_mut()) {
+            d.extra.push(a);
+        }
+    }
     if let Err(e) = mon.execute("device_add", Some(device)) {
         if nodes.is_some() {
             delete_drive_nodes(mon, &format!("{node}-format"));
@@ -590,15 +599,45 @@ fn attach_interface_live(
         "vmxnet3" => "vmxnet3",
         m => return Err(QemuError::Unsupported(format!("network model '{m}'"))),
     };
+    let mut device = json!({"driver": driver, "netdev": netdev_id, "id": alias, "mac": mac});
+    let address = place_on_root_port(def, &have, &mut device)?;
     mon.execute("netdev_add", Some(netdev))?;
-    let device = json!({"driver": driver, "netdev": netdev_id, "id": alias, "mac": mac});
     if let Err(e) = mon.execute("device_add", Some(device)) {
         let _ = mon.execute("netdev_del", Some(json!({"id": netdev_id})));
         return Err(e);
     }
     iface.add_part(&alias_named(alias));
+    iface.extra.extend(address);
     def.devices.interfaces.push(iface);
     Ok(())
+}
+
+/// On q35, put a hot-plugged PCI device on the free root port QEMU has
+/// (pcie.0 takes no hot-plugged device), as libvirt does: its `bus` and
+/// `addr` on `device`, and the `<address>` for the live definition.
+/// libvirt's error when every root port is taken; nothing on a machine
+/// without root ports (i440fx plugs into bus 0).
+fn place_on_root_port(
+    def: &DomainDef,
+    have: &[String],
+    device: &mut Value,
+) -> QemuResult<Option<Element>> {
+    let present = |p: u32| have.iter().any(|h| *h == format!("pci.{p}"));
+    if let Some(port) = address::hotplug_root_port(def, present) {
+        device["bus"] = json!(format!("pci.{port}"));
+        device["addr"] = json!("0x0");
+        let at = PciAddress {
+            bus: port,
+            slot: 0,
+            function: 0,
+        };
+        return Ok(Some(at.element(false)));
+    }
+    let q35 = def.os.machine.as_deref().is_some_and(|m| m.contains("q35"));
+    if q35 && have.iter().any(|h| h.starts_with("pci.")) {
+        return Err(QemuError::Internal("No more available PCI slots".into()));
+    }
+    Ok(None)
 }
 
 /// The NIC model the command line gives an interface without one.

@@ -52,7 +52,8 @@ impl PciAddress {
         })
     }
 
-    fn element(self, multifunction: bool) -> Element {
+    /// The `<address type='pci'>` element libvirt writes for it.
+    pub fn element(self, multifunction: bool) -> Element {
         let mut e = Element::new("address")
             .with_attr("type", "pci")
             .with_attr("domain", "0x0000")
@@ -223,7 +224,7 @@ fn wanting(def: &DomainDef) -> Vec<Dev> {
 }
 
 /// Assign the PCI addresses libvirt assigns (see the module's text).
-pub(super) fn assign(def: &mut DomainDef) {
+pub(crate) fn assign(def: &mut DomainDef) {
     let q35 = is_q35(def);
     if !q35 && !is_i440fx(def) {
         return;
@@ -352,6 +353,28 @@ pub(super) fn assign(def: &mut DomainDef) {
         }
         place_root_ports(def, &mut a);
     }
+}
+
+/// True when the definition carries libvirt's whole PCI assignment (the
+/// define of this driver gives it): assigning again would add nothing.
+pub fn is_complete(def: &DomainDef) -> bool {
+    let mut again = def.clone();
+    assign(&mut again);
+    again.devices == def.devices
+}
+
+/// The root port a device hot-plugged into a running q35 guest goes
+/// to, as libvirt picks it: the lowest-numbered one no device of `def`
+/// sits on, among those QEMU has (`present`). `None` on other machines
+/// and when every port is taken.
+pub fn hotplug_root_port(def: &DomainDef, present: impl Fn(u32) -> bool) -> Option<u32> {
+    if !is_q35(def) {
+        return None;
+    }
+    let used: Vec<u32> = taken(def).iter().map(|a| a.bus).collect();
+    let mut ports = root_ports(def);
+    ports.sort_unstable();
+    ports.into_iter().find(|p| !used.contains(p) && present(*p))
 }
 
 /// The indexes of the root ports.

@@ -3,6 +3,7 @@
 //! leaves it in the live definition (libvirt's behaviour on timeout).
 
 use super::*;
+use crate::postparse::address::PciAddress;
 use virt_core::{affect, device_modify, Domain};
 
 /// The Linux test guest on an i440fx machine (its ACPI PCI hot-plug is
@@ -289,5 +290,110 @@ fn unanswered_unplug_leaves_the_device() {
         .contains("dev='vdb'"));
     d.destroy().expect("destroy");
     d.undefine().expect("undefine");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// The PCI address the definition `xml` gives disk `dev`.
+fn disk_pci_address(xml: &str, dev: &str) -> Option<PciAddress> {
+    let def = virt_xml::parse_domain(xml).ok()?;
+    let disk = def.devices.disks.iter().find(|d| d.target_dev == dev)?;
+    disk.extra.iter().find_map(PciAddress::from_element)
+}
+
+/// On q35 (virt-install's machine) a hot-plugged device goes to the root
+/// port the define left free, as libvirt's: pcie.0 takes no hot-plugged
+/// device. The guest sees the disk come and go; with the one free port
+/// taken, a second device is refused with libvirt's error, and fits once
+/// the disk is gone.
+#[test]
+fn q35_guest_hotplugs_into_the_free_root_port() {
+    if !have_qemu() {
+        return;
+    }
+    let Some(guest) = linux_guest("q35_guest_hotplugs_into_the_free_root_port") else {
+        return;
+    };
+    let root = temp_root("hotplug-q35");
+    let console = root.join("console.log");
+    let boot = root.join("boot.img");
+    let extra = root.join("extra.img");
+    for (f, size) in [(&boot, 8u64 << 20), (&extra, 16 << 20)] {
+        std::fs::File::create(f)
+            .and_then(|h| h.set_len(size))
+            .expect("image");
+    }
+    let xml = linux_xml(
+        "q35plug",
+        &guest,
+        &console,
+        "<memory unit='MiB'>192</memory><vcpu>1</vcpu>",
+        &format!(
+            "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+             <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
+             <memballoon model='none'/>",
+            boot.display()
+        ),
+    );
+    let c = connect(&root);
+    let mut d = c.define_xml(&xml).expect("define");
+    d.create().expect("start");
+    let mut d = c.lookup_by_name("q35plug").expect("lookup");
+    wait_boots(&console, 1);
+    wait_seen(&console, "disks", "vda", true);
+    let live = d.xml_desc(0).expect("xml");
+    let vda = disk_pci_address(&live, "vda").expect("vda's address");
+    assert_ne!(vda.bus, 0, "vda sits on a root port: {live}");
+    // The command line QEMU runs carries the root ports, ids pci.N.
+    let rt = Runtime::load(&paths_in(&root), "q35plug").expect("runtime");
+    let cmdline = std::fs::read_to_string(format!("/proc/{}/cmdline", rt.pid)).unwrap_or_default();
+    assert!(
+        cmdline.contains(r#""driver":"pcie-root-port""#)
+            && cmdline.contains(&format!(r#""bus":"pci.{}""#, vda.bus)),
+        "{cmdline}"
+    );
+
+    let vdb = format!(
+        "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+         <source file='{}'/><target dev='vdb' bus='virtio'/></disk>",
+        extra.display()
+    );
+    d.attach_device_flags(&vdb, affect::LIVE | affect::CONFIG)
+        .expect("attach vdb");
+    wait_seen(&console, "disks", "vdb", true);
+    let live = d.xml_desc(0).expect("xml");
+    let at = disk_pci_address(&live, "vdb").expect("vdb's live address");
+    assert!(at.bus != 0 && at.bus != vda.bus, "{live}");
+    let config = d
+        .xml_desc(virt_core::xml_flags::INACTIVE)
+        .expect("config xml");
+    let at_config = disk_pci_address(&config, "vdb").expect("vdb's config address");
+    assert_ne!(at_config.bus, 0, "{config}");
+
+    // The one free port is taken: libvirt's refusal, nothing changed.
+    let nic = "<interface type='user'><mac address='52:54:00:12:34:57'/><model type='virtio'/></interface>";
+    let e = d
+        .attach_device_flags(nic, affect::LIVE)
+        .expect_err("no free root port");
+    assert_eq!(e.code, ErrorCode::InternalError, "{e}");
+    assert!(e.message.contains("No more available PCI slots"), "{e}");
+    assert!(!d.xml_desc(0).expect("xml").contains("<interface"));
+
+    d.detach_device_flags(&vdb, affect::LIVE | affect::CONFIG)
+        .expect("detach vdb");
+    wait_seen(&console, "disks", "vdb", false);
+    assert!(!qemu_block_devices(&root, "q35plug").contains(&"vdb".to_string()));
+    assert!(!d.xml_desc(0).expect("xml").contains("dev='vdb'"));
+
+    // The port is free again.
+    d.attach_device_flags(nic, affect::LIVE)
+        .expect("attach nic");
+    wait_seen(&console, "nets", "eth0", true);
+    d.detach_device_flags(nic, affect::LIVE)
+        .expect("detach nic");
+    wait_seen(&console, "nets", "eth0", false);
+
+    d.destroy().expect("destroy");
+    d.undefine().expect("undefine");
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
     let _ = std::fs::remove_dir_all(&root);
 }

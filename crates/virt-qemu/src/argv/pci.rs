@@ -1,0 +1,344 @@
+//! PCI placement on the command line, as libvirt 9.0 writes it
+//! (qemuBuildDeviceAddressStr, qemuBuildControllerPCIDevProps): the
+//! `pcie-root-port` controllers of a q35 guest become `-device
+//! pcie-root-port` lines, and every PCI device gets the `bus` and `addr`
+//! of its `<address type='pci'>`.
+//!
+//! All or nothing: the addresses are written only when the definition
+//! carries libvirt's whole PCI assignment (as this driver's define leaves
+//! it), every PCI device on the command line has an address, and each
+//! sits on a bus the command line has (bus 0 or a root port). Otherwise
+//! the command line stays as QEMU places devices itself (the first free
+//! slot of bus 0): a definition with addresses of its own for some
+//! devices only, or on buses this driver does not build (bridges,
+//! expanders), starts as it did before.
+//! Without the root ports on the command line a q35 guest has nowhere to
+//! hot-plug a device: pcie.0 takes none.
+
+use super::{Builder, Chipset};
+use crate::postparse::address::{self, PciAddress};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use virt_xml::{DomainDef, Element};
+
+/// A root port as the command line gives it.
+struct RootPort {
+    index: u32,
+    chassis: u32,
+    port: u32,
+    at: PciAddress,
+    multifunction: bool,
+}
+
+/// The drivers of PCI devices the command line writes (devices of other
+/// buses carry their own `bus`, or sit on ISA).
+fn is_pci_driver(driver: &str) -> bool {
+    driver.ends_with("-pci")
+        || driver.starts_with("ich9-usb-")
+        || matches!(
+            driver,
+            "VGA"
+                | "cirrus-vga"
+                | "virtio-vga"
+                | "bochs-display"
+                | "qemu-xhci"
+                | "piix3-usb-uhci"
+                | "piix4-usb-uhci"
+                | "lsi53c895a"
+                | "ahci"
+                | "intel-hda"
+                | "AC97"
+                | "ES1370"
+                | "i6300esb"
+                | "e1000"
+                | "e1000e"
+                | "rtl8139"
+                | "ne2k_pci"
+                | "pcnet"
+                | "vmxnet3"
+        )
+}
+
+fn num(v: Option<&str>) -> Option<u32> {
+    let v = v?;
+    match v.strip_prefix("0x") {
+        Some(h) => u32::from_str_radix(h, 16).ok(),
+        None => v.parse().ok(),
+    }
+}
+
+/// The PCI address among `kids`, with its multifunction flag.
+fn address_in<'a>(mut kids: impl Iterator<Item = &'a Element>) -> Option<(PciAddress, bool)> {
+    kids.find_map(|k| {
+        let a = PciAddress::from_element(k)?;
+        Some((a, k.attr("multifunction") == Some("on")))
+    })
+}
+
+/// The root ports, or `None` when a PCI controller is one the command
+/// line does not build (or a root port lacks its place).
+fn root_ports(def: &DomainDef, chipset: Chipset) -> Option<Vec<RootPort>> {
+    let mut ports = Vec::new();
+    for e in def
+        .devices
+        .other
+        .iter()
+        .filter(|e| e.name == "controller" && e.attr("type") == Some("pci"))
+    {
+        match e.attr("model") {
+            Some("pci-root") if chipset == Chipset::I440fx => continue,
+            Some("pcie-root") if chipset == Chipset::Q35 => continue,
+            Some("pcie-root-port") if chipset == Chipset::Q35 => {}
+            _ => return None,
+        }
+        let index = num(e.attr("index"))?;
+        let target = e.child("target")?;
+        let (at, multifunction) = address_in(e.elements())?;
+        if at.bus != 0 {
+            return None;
+        }
+        ports.push(RootPort {
+            index,
+            chassis: num(target.attr("chassis"))?,
+            port: num(target.attr("port"))?,
+            at,
+            multifunction,
+        });
+    }
+    Some(ports)
+}
+
+/// The address of each PCI device, by the id the command line gives it.
+fn addresses_by_id(def: &DomainDef) -> HashMap<String, (PciAddress, bool)> {
+    let mut by_id = HashMap::new();
+    let mut put = |id: String, a: Option<(PciAddress, bool)>| {
+        if let Some(a) = a {
+            by_id.insert(id, a);
+        }
+    };
+    for d in &def.devices.disks {
+        put(d.target_dev.clone(), address_in(d.extra.iter()));
+    }
+    for (i, n) in def.devices.interfaces.iter().enumerate() {
+        put(format!("net{i}"), address_in(n.extra.iter()));
+    }
+    let mut video = false;
+    let mut rngs = 0;
+    for e in &def.devices.other {
+        let a = address_in(e.elements());
+        let index = e.attr("index").unwrap_or("0");
+        match e.name.as_str() {
+            "controller" => match e.attr("type") {
+                Some("usb") => put(format!("usb{}", super::suffix(index)), a),
+                Some("scsi") => put(format!("scsi{index}"), a),
+                Some("sata") => put(format!("sata{index}"), a),
+                Some("virtio-serial") => put(format!("virtio-serial{index}"), a),
+                _ => {}
+            },
+            "memballoon" => put("balloon0".into(), a),
+            "video" if !video => {
+                video = true;
+                put("video0".into(), a);
+            }
+            "sound" => put("sound0".into(), a),
+            "watchdog" => put("watchdog0".into(), a),
+            "rng" => {
+                put(format!("rng{rngs}"), a);
+                rngs += 1;
+            }
+            _ => {}
+        }
+    }
+    by_id
+}
+
+/// libvirt's name for bus `bus`.
+fn bus_name(bus: u32, chipset: Chipset) -> String {
+    match (bus, chipset) {
+        (0, Chipset::Q35) => "pcie.0".into(),
+        (n, _) => format!("pci.{n}"),
+    }
+}
+
+/// libvirt's `addr`: the slot, and the function when it is not 0.
+fn addr_value(a: PciAddress) -> String {
+    if a.function == 0 {
+        format!("0x{:x}", a.slot)
+    } else {
+        format!("0x{:x}.0x{:x}", a.slot, a.function)
+    }
+}
+
+fn place_at(dev: &mut Value, a: PciAddress, multifunction: bool, chipset: Chipset) {
+    dev["bus"] = json!(bus_name(a.bus, chipset));
+    if multifunction {
+        dev["multifunction"] = json!(true);
+    }
+    dev["addr"] = json!(addr_value(a));
+}
+
+/// Write the root ports and the devices' PCI places into `b` (see the
+/// module's text); leave `b` as it is when any device cannot be placed.
+pub(super) fn place(def: &DomainDef, chipset: Chipset, b: &mut Builder) {
+    if !address::is_complete(def) {
+        return;
+    }
+    let Some(ports) = root_ports(def, chipset) else {
+        return;
+    };
+    let by_id = addresses_by_id(def);
+    let bus_exists = |bus: u32| bus == 0 || ports.iter().any(|p| p.index == bus);
+    let mut placed: Vec<(usize, String)> = Vec::new();
+    for (i, w) in b.args.windows(2).enumerate() {
+        if w[0] != "-device" {
+            continue;
+        }
+        let Ok(mut dev) = serde_json::from_str::<Value>(&w[1]) else {
+            return;
+        };
+        let driver = dev["driver"].as_str().unwrap_or("");
+        if !is_pci_driver(driver) || dev.get("bus").is_some() {
+            continue;
+        }
+        let Some(&(a, multifunction)) = dev["id"].as_str().and_then(|id| by_id.get(id)) else {
+            return;
+        };
+        if !bus_exists(a.bus) {
+            return;
+        }
+        place_at(&mut dev, a, multifunction, chipset);
+        placed.push((i + 1, dev.to_string()));
+    }
+    if ports.is_empty() && placed.is_empty() {
+        return;
+    }
+    for (i, v) in placed {
+        b.args[i] = v;
+    }
+    // The ports come before the devices that plug into them.
+    let mut head = Vec::new();
+    for p in &ports {
+        let mut dev = json!({
+            "driver": "pcie-root-port",
+            "port": p.port,
+            "chassis": p.chassis,
+            "id": format!("pci.{}", p.index),
+        });
+        place_at(&mut dev, p.at, p.multifunction, chipset);
+        head.push("-device".to_string());
+        head.push(dev.to_string());
+    }
+    let at = b
+        .args
+        .iter()
+        .position(|a| a == "-device")
+        .unwrap_or(b.args.len());
+    b.args.splice(at..at, head);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{build, CommandLine, LaunchContext, MonitorSocket};
+    use super::*;
+
+    const Q35: &str = "<domain type='qemu'><name>q</name>\
+        <memory unit='MiB'>64</memory><vcpu>1</vcpu>\
+        <os><type arch='x86_64' machine='q35'>hvm</type></os>\
+        <devices><disk type='file' device='disk'><source file='/a.img'/>\
+        <target dev='vda' bus='virtio'/>ADDRESS</disk>\
+        <interface type='user'><mac address='52:54:00:00:00:01'/><model type='virtio'/></interface>\
+        <memballoon model='none'/></devices></domain>";
+
+    fn command_line(xml: &str, define: bool) -> CommandLine {
+        let mut def = virt_xml::parse_domain(xml).expect("valid XML");
+        def.fill_defaults();
+        if define {
+            address::assign(&mut def);
+        }
+        let ctx = LaunchContext {
+            emulator: "/usr/bin/qemu-system-x86_64".into(),
+            monitor: MonitorSocket::Fd(3),
+            kvm_usable: false,
+            incoming: None,
+            tap_fds: Vec::new(),
+        };
+        build(&def, &ctx).expect("argv")
+    }
+
+    fn devices(cl: &CommandLine) -> Vec<Value> {
+        cl.args
+            .windows(2)
+            .filter(|w| w[0] == "-device")
+            .map(|w| serde_json::from_str(&w[1]).expect("JSON"))
+            .collect()
+    }
+
+    #[test]
+    fn defined_q35_guest_gets_root_ports_and_places() {
+        let cl = command_line(&Q35.replace("ADDRESS", ""), true);
+        let devs = devices(&cl);
+        let ports: Vec<&Value> = devs
+            .iter()
+            .filter(|d| d["driver"] == "pcie-root-port")
+            .collect();
+        // As libvirt 9.0 writes the first one: eight ports to a slot.
+        assert_eq!(
+            ports[0],
+            &json!({"driver": "pcie-root-port", "port": 8, "chassis": 1, "id": "pci.1",
+                    "bus": "pcie.0", "multifunction": true, "addr": "0x1"})
+        );
+        assert_eq!(ports[1]["addr"], "0x1.0x1");
+        // Each ports' line comes before the devices on it.
+        let first_port = cl.args.iter().position(|a| a.contains("pcie-root-port"));
+        let first_other = cl
+            .args
+            .iter()
+            .position(|a| a.contains("virtio-blk-pci") || a.contains("virtio-net-pci"));
+        assert!(first_port < first_other);
+        let port_ids: Vec<&str> = ports.iter().filter_map(|p| p["id"].as_str()).collect();
+        let mut used = Vec::new();
+        for d in devs.iter().filter(|d| {
+            matches!(
+                d["driver"].as_str(),
+                Some("virtio-blk-pci" | "virtio-net-pci")
+            )
+        }) {
+            let bus = d["bus"].as_str().expect("a bus");
+            assert!(port_ids.contains(&bus), "{d}");
+            assert_eq!(d["addr"], "0x0");
+            assert!(!used.contains(&bus), "two devices on {bus}");
+            used.push(bus);
+        }
+        // One port stays free for hot-plug.
+        assert_eq!(port_ids.len(), used.len() + 1);
+    }
+
+    #[test]
+    fn partial_addresses_leave_placement_to_qemu() {
+        let given = "<address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>";
+        let cl = command_line(&Q35.replace("ADDRESS", given), false);
+        let devs = devices(&cl);
+        assert!(devs.iter().all(|d| d["driver"] != "pcie-root-port"));
+        assert!(devs.iter().all(|d| d.get("addr").is_none()), "{devs:?}");
+    }
+
+    #[test]
+    fn i440fx_places_on_pci_0_with_functions() {
+        let xml = Q35
+            .replace("machine='q35'", "machine='pc'")
+            .replace("ADDRESS", "")
+            .replace(
+                "<memballoon",
+                "<controller type='usb' index='0' model='piix3-uhci'/><memballoon",
+            );
+        let devs = devices(&command_line(&xml, true));
+        let usb = devs.iter().find(|d| d["driver"] == "piix3-usb-uhci");
+        assert_eq!(
+            usb.map(|u| (u["bus"].clone(), u["addr"].clone())),
+            Some((json!("pci.0"), json!("0x1.0x2")))
+        );
+        assert!(devs.iter().all(|d| d["driver"] != "pcie-root-port"));
+        let blk = devs.iter().find(|d| d["driver"] == "virtio-blk-pci");
+        assert!(blk.is_some_and(|b| b["bus"] == "pci.0"), "{devs:?}");
+    }
+}
