@@ -380,6 +380,16 @@ pub fn undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         ],
     );
     const NVRAM: u32 = 4;
+    // As virsh, a managed save image the user did not name stops the
+    // undefine before any flagged call (only --nvram needs that call).
+    let has_managed_save = !d.is_active().unwrap_or(true)
+        && d.has_managed_save(0).unwrap_or_else(|_| {
+            virt_core::reset_last_error();
+            false
+        });
+    if has_managed_save && !cmd.has("managed-save") && flags & NVRAM == 0 {
+        return Err(ctl.fail_msg("Refusing to undefine while domain managed save image exists"));
+    }
     // virsh tries the flagged call first; when the driver refuses the
     // flags, it falls back to the plain call (removing a managed save
     // image itself), except for --nvram, which only the flagged call can do.
@@ -389,11 +399,9 @@ pub fn undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
                 && matches!(e.code, ErrorCode::NoSupport | ErrorCode::InvalidArg) =>
         {
             virt_core::reset_last_error();
-            if d.has_managed_save(0).unwrap_or(false) {
-                // virt-core has no virDomainManagedSaveRemove yet.
-                Err(Error::no_support("virDomainManagedSaveRemove"))
+            if has_managed_save {
+                d.managed_save_remove(0).and_then(|()| d.undefine())
             } else {
-                virt_core::reset_last_error();
                 d.undefine()
             }
         }
@@ -446,8 +454,7 @@ pub fn start(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             Err(_) => virt_core::reset_last_error(),
         }
         if d.has_managed_save(0).unwrap_or(false) {
-            // virt-core has no virDomainManagedSaveRemove yet.
-            return Err(Error::no_support("virDomainManagedSaveRemove").into());
+            d.managed_save_remove(0)?;
         }
         virt_core::reset_last_error();
         flags &= !FORCE_BOOT;
@@ -591,6 +598,71 @@ pub fn save(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             e,
         )),
     }
+}
+
+/// `managedsave`.
+pub fn managed_save(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    let flags = flags_of(
+        cmd,
+        &[
+            ("bypass-cache", save_flags::BYPASS_CACHE),
+            ("running", save_flags::RUNNING),
+            ("paused", save_flags::PAUSED),
+        ],
+    );
+    let saver = d.clone();
+    let call = || {
+        let mut d = saver;
+        d.managed_save(flags)
+    };
+    let r = if cmd.has("verbose") {
+        ctl.watch_job(&d, "Managedsave", call)
+    } else {
+        call()
+    };
+    match r {
+        Ok(()) => {
+            if cmd.has("verbose") {
+                ctl.progress_done("Managedsave");
+            }
+            ctl.print_extra(&format!("\nDomain '{}' state saved by libvirt\n", d.name()));
+            Ok(())
+        }
+        Err(e) => Err(ctl.fail(&format!("Failed to save domain '{}' state", d.name()), e)),
+    }
+}
+
+/// `managedsave-remove`: removing nothing is no error.
+pub fn managed_save_remove(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let d = ctl.lookup_domain(cmd, BY_ANY)?;
+    match d.has_managed_save(0) {
+        Err(e) => {
+            return Err(ctl.fail("Failed to check for domain managed save image", e));
+        }
+        Ok(false) => {
+            ctl.print_extra(&format!(
+                "Domain '{}' has no manage save image; removal skipped",
+                d.name()
+            ));
+            return Ok(());
+        }
+        Ok(true) => {}
+    }
+    if let Err(e) = d.managed_save_remove(0) {
+        return Err(ctl.fail(
+            &format!(
+                "Failed to remove managed save image for domain '{}'",
+                d.name()
+            ),
+            e,
+        ));
+    }
+    ctl.print_extra(&format!(
+        "Removed managedsave image for domain '{}'",
+        d.name()
+    ));
+    Ok(())
 }
 
 /// `restore`.

@@ -215,6 +215,11 @@ mod checks {
         run_or_pause(api, flags)
     }
 
+    /// `virDomainManagedSave`.
+    pub fn managed_save_modes(api: &str, _dom: &DomainRef, flags: u32) -> Result<()> {
+        run_or_pause(api, flags)
+    }
+
     /// `virDomainSaveFlags` with a replacement definition.
     pub fn save_xml_modes(api: &str, _d: &DomainRef, _p: &str, _x: &str, flags: u32) -> Result<()> {
         run_or_pause(api, flags)

@@ -914,6 +914,18 @@ impl Domain {
         Ok(())
     }
 
+    /// Save to the driver's managed save image and stop
+    /// (`virDomainManagedSave`; [`save_flags`]); the handle loses its id.
+    pub fn managed_save(&mut self, flags: u32) -> Result<()> {
+        self.conn
+            .check(self.conn.checked().domain_managed_save(&self.r, flags))?;
+        self.r.id = None;
+        Ok(())
+    }
+
+    handle_call!(/// Discard the managed save image (`virDomainManagedSaveRemove`).
+        managed_save_remove => domain_managed_save_remove(flags: u32) -> ());
+
     handle_call!(/// Dump core to a file (`virDomainCoreDump`; see [`dump_flags`]).
         core_dump => domain_core_dump(path: &str, flags: u32) -> ());
 

@@ -120,6 +120,11 @@ macro_rules! for_each_driver_method {
             [virDomainResume, write] fn domain_resume(&self, dom: &$crate::DomainRef) -> ();
             /// Save the domain's state to a file and stop it.
             [virDomainSaveFlags, write, check save_modes] fn domain_save(&self, dom: &$crate::DomainRef, path: &str, flags: u32) -> ();
+            /// Save the domain's state to the image the driver keeps for it
+            /// and stop it; its next start restores from there.
+            [virDomainManagedSave, write, check managed_save_modes] fn domain_managed_save(&self, dom: &$crate::DomainRef, flags: u32) -> ();
+            /// Discard the domain's managed save image (its next start boots).
+            [virDomainManagedSaveRemove, write] fn domain_managed_save_remove(&self, dom: &$crate::DomainRef, flags: u32) -> ();
             /// Restore a domain from a saved state file.
             [virDomainRestoreFlags, write, check restore_modes] fn domain_restore(&self, path: &str, flags: u32) -> $crate::DomainRef;
             /// Dump the domain's core to a file.

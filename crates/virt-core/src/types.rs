@@ -992,6 +992,8 @@ pub mod snapshot_delete_flags {
 /// Flags of `Domain::undefine` (`VIR_DOMAIN_UNDEFINE_*`) that concern
 /// snapshots and the UEFI variable store.
 pub mod undefine_snapshot_flags {
+    /// Remove the domain's managed save image with it.
+    pub const MANAGED_SAVE: u32 = 1;
     /// Remove the snapshots' metadata with the domain.
     pub const SNAPSHOTS_METADATA: u32 = 1 << 1;
     /// Remove the guest's UEFI variable store with it.

@@ -364,6 +364,8 @@ procedures! {
     domain_is_active => DOMAIN_IS_ACTIVE = 150;
     domain_is_persistent => DOMAIN_IS_PERSISTENT = 151;
     domain_has_managed_save => DOMAIN_HAS_MANAGED_SAVE_IMAGE = 183;
+    domain_managed_save => DOMAIN_MANAGED_SAVE = 182;
+    domain_managed_save_remove => DOMAIN_MANAGED_SAVE_REMOVE = 184;
     domain_get_scheduler_type => DOMAIN_GET_SCHEDULER_TYPE = 56;
     domain_get_scheduler_params => DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS = 223 [custom];
     domain_set_scheduler_params => DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS = 219;

@@ -102,6 +102,9 @@ pub(crate) struct DomainObj {
     pub snapshots: SnapshotList,
     /// Its checkpoints' metadata.
     pub checkpoints: CheckpointList,
+    /// Stopped by a managed save, not started since (libvirt's
+    /// `hasManagedSave`: the test driver keeps no image, only this mark).
+    pub managed_save: bool,
 }
 
 impl DomainObj {
@@ -121,6 +124,7 @@ impl DomainObj {
             pins: Vec::new(),
             snapshots: SnapshotList::default(),
             checkpoints: CheckpointList::default(),
+            managed_save: false,
         }
     }
 
@@ -187,7 +191,7 @@ impl DomainObj {
             state: self.state,
             persistent: self.persistent,
             autostart: self.autostart,
-            managed_save: false,
+            managed_save: self.managed_save,
             has_snapshot: !self.snapshots.is_empty(),
             has_checkpoint: !self.checkpoints.is_empty(),
         }
@@ -415,6 +419,9 @@ impl Domains {
         obj.reason = why;
         obj.running_since = Some(Instant::now());
         obj.pins.clear();
+        // As libvirt's test driver, any start (even a fresh boot) uses up
+        // the managed save.
+        obj.managed_save = false;
         let r = obj.as_ref();
         self.inactive.remove(&r.name);
         self.by_id.insert(id, (*uuid, r.name.clone()));

@@ -365,6 +365,13 @@ impl Driver for TestConnection {
         check_flags(flags, UNDEFINE_FLAGS, "testDomainUndefineFlags")?;
         let mut doms = self.write();
         let obj = doms.for_ref_mut(dom)?;
+        if obj.managed_save && flags & virt_core::undefine_snapshot_flags::MANAGED_SAVE == 0 {
+            return Err(TestError::Invalid(
+                "Refusing to undefine while domain managed save image exists".into(),
+            )
+            .into());
+        }
+        obj.managed_save = false;
         let snapshots = obj.snapshots.len();
         if !obj.is_active()
             && snapshots > 0
@@ -502,6 +509,43 @@ impl Driver for TestConnection {
 
     fn domain_save(&self, dom: &DomainRef, path: &str, flags: u32) -> Result<()> {
         Ok(self.save(dom, path, flags)?)
+    }
+
+    fn domain_managed_save(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        use virt_core::save_flags::{BYPASS_CACHE, PAUSED, RUNNING};
+        check_flags(
+            flags,
+            BYPASS_CACHE | RUNNING | PAUSED,
+            "testDomainManagedSave",
+        )?;
+        let mut doms = self.write();
+        let obj = doms.for_ref_mut(dom)?;
+        if !obj.is_active() {
+            return Err(TestError::NotRunning.into());
+        }
+        if !obj.persistent {
+            return Err(
+                TestError::Invalid("cannot do managed save for transient domain".into()).into(),
+            );
+        }
+        obj.managed_save = true;
+        let uuid = obj.uuid;
+        Self::stop_and_emit(
+            &mut doms,
+            &self.node.events,
+            &uuid,
+            reason::SHUTOFF_SAVED,
+            stopped::SAVED,
+        );
+        Ok(())
+    }
+
+    fn domain_managed_save_remove(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(flags, 0, "testDomainManagedSaveRemove")?;
+        self.with_dom_mut(dom, |obj| {
+            obj.managed_save = false;
+            Ok(())
+        })
     }
 
     fn domain_restore_xml(&self, path: &str, dxml: &str, flags: u32) -> Result<DomainRef> {
@@ -699,7 +743,7 @@ impl Driver for TestConnection {
 
     fn domain_has_managed_save(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
         check_flags(flags, 0, "testDomainHasManagedSaveImage")?;
-        self.with_dom(dom, |_| Ok(false))
+        self.with_dom(dom, |obj| Ok(obj.managed_save))
     }
 
     fn domain_get_scheduler_type(&self, dom: &DomainRef) -> Result<(String, u32)> {

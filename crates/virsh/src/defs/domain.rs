@@ -307,6 +307,31 @@ pub static GROUP: Group = Group {
             handler: crate::edit::domain,
         },
         CmdDef {
+            name: "managedsave",
+            info: "managed save of a domain state",
+            desc: Some("Save and destroy a running domain, so it can be restarted from
+    the same state at a later time.  When the virsh 'start'
+    command is next run for the domain, it will automatically
+    be started from this saved state."),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+                OptDef { name: "bypass-cache", kind: Bool, required: false, positional: false, help: "avoid file system cache when saving" },
+                OptDef { name: "running", kind: Bool, required: false, positional: false, help: "set domain to be running on next start" },
+                OptDef { name: "paused", kind: Bool, required: false, positional: false, help: "set domain to be paused on next start" },
+                OptDef { name: "verbose", kind: Bool, required: false, positional: false, help: "display the progress of save" },
+            ],
+            handler: crate::domain::managed_save,
+        },
+        CmdDef {
+            name: "managedsave-remove",
+            info: "Remove managed save of a domain",
+            desc: Some("Remove an existing managed save state file from a domain"),
+            opts: &[
+                OptDef { name: "domain", kind: Data, required: true, positional: true, help: "domain name, id or uuid" },
+            ],
+            handler: crate::domain::managed_save_remove,
+        },
+        CmdDef {
             name: "reboot",
             info: "reboot a domain",
             desc: Some("Run a reboot command in the target domain."),

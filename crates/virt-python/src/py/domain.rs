@@ -327,6 +327,18 @@ impl PyDomain {
         self.change(py, move |d| d.save_flags_xml(&to, dxml.as_deref(), flags))
     }
 
+    /// Save the state to the domain's managed save image and stop; returns 0.
+    #[pyo3(name = "managedSave", signature = (flags = 0))]
+    fn managed_save(&self, py: Python<'_>, flags: u32) -> PyResult<i32> {
+        self.change(py, move |d| d.managed_save(flags))
+    }
+
+    /// Discard the managed save image; returns 0.
+    #[pyo3(name = "managedSaveRemove", signature = (flags = 0))]
+    fn managed_save_remove(&self, py: Python<'_>, flags: u32) -> PyResult<i32> {
+        ok0!(self, py, |d| d.managed_save_remove(flags))
+    }
+
     /// Dump the domain's core to the file `to`; returns 0.
     #[pyo3(name = "coreDump", signature = (to, flags = 0))]
     fn core_dump(&self, py: Python<'_>, to: String, flags: u32) -> PyResult<i32> {

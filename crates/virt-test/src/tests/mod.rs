@@ -1024,3 +1024,46 @@ fn screenshots_stream_libvirts_test_picture() {
         "unsupported flags (0x1) in function testDomainScreenshot"
     );
 }
+
+#[test]
+fn managed_save_stops_marks_and_start_uses_it_up() {
+    use virt_core::{list_flags, save_flags, undefine_snapshot_flags, ErrorCode};
+    let c = private();
+    let mut d = ok(c.lookup_by_name("test"));
+    let e = err(d.managed_save(save_flags::RUNNING | save_flags::PAUSED));
+    assert_eq!(e.code, ErrorCode::InvalidArg);
+    assert!(ok(d.is_active()), "a refused call changes nothing");
+    ok(d.managed_save(save_flags::BYPASS_CACHE));
+    assert_eq!(ok(d.state()), (DomainState::Shutoff, reason::SHUTOFF_SAVED));
+    assert!(ok(d.has_managed_save(0)));
+    let names = |f| -> Vec<String> {
+        ok(c.list_all_domains(f))
+            .iter()
+            .map(|d| d.name().to_string())
+            .collect()
+    };
+    assert_eq!(names(list_flags::MANAGEDSAVE), ["test"]);
+    assert!(names(list_flags::NO_MANAGEDSAVE).is_empty());
+    let e = err(d.undefine_flags(0));
+    assert_eq!(e.code, ErrorCode::OperationInvalid);
+    assert!(e
+        .message
+        .contains("Refusing to undefine while domain managed save image exists"));
+    // Managed save again needs a running domain.
+    assert_eq!(err(d.managed_save(0)).code, ErrorCode::OperationInvalid);
+    ok(d.create());
+    assert!(!ok(d.has_managed_save(0)), "a start uses the image up");
+    ok(d.managed_save(0));
+    ok(d.managed_save_remove(0));
+    assert!(!ok(d.has_managed_save(0)));
+    ok(d.create());
+    ok(d.managed_save(0));
+    ok(d.undefine_flags(undefine_snapshot_flags::MANAGED_SAVE));
+    // A transient domain has nothing to restore from.
+    let mut t = ok(c.create_xml(NEWDOM, 0));
+    let e = err(t.managed_save(0));
+    assert_eq!(e.code, ErrorCode::OperationInvalid);
+    assert!(e
+        .message
+        .contains("cannot do managed save for transient domain"));
+}
