@@ -735,6 +735,10 @@ pub mod start_flags {
     pub const PAUSED: u32 = 1;
     /// Destroy the domain when the connection closes.
     pub const AUTODESTROY: u32 = 2;
+    /// Read or write a managed save image past the file system cache.
+    pub const BYPASS_CACHE: u32 = 4;
+    /// Boot afresh, discarding a managed save image.
+    pub const FORCE_BOOT: u32 = 8;
     /// Validate the XML against the schema.
     pub const VALIDATE: u32 = 16;
     /// Make the guest's UEFI variable store afresh from its template.

@@ -113,6 +113,11 @@ impl Paths {
     pub fn nvram(&self, name: &str) -> PathBuf {
         self.config.join("nvram").join(format!("{name}_VARS.fd"))
     }
+    /// The managed save image of `name` (libvirt's `save/NAME.save`),
+    /// beside the definitions: it outlives the host's runtime folder.
+    pub fn managed_save(&self, name: &str) -> PathBuf {
+        self.config.join("save").join(format!("{name}.save"))
+    }
     /// The QMP socket of the domain with `uuid`.
     pub fn monitor(&self, uuid: &uuid::Uuid) -> PathBuf {
         self.run.join(format!("{uuid}.monitor"))

@@ -1103,6 +1103,100 @@ fn linux_guest_balloon_vcpus_save_restore() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
+/// Managed save of a persistent Linux guest: it stops with its image in
+/// the state folder, a start resumes it where it was (no second boot) and
+/// uses the image up, `FORCE_BOOT` discards a fresh image for a boot, and
+/// undefine refuses the image unless told to remove it.
+#[test]
+fn linux_guest_managed_save_and_start() {
+    use virt_core::{list_flags, start_flags, undefine_snapshot_flags};
+    if !have_qemu() {
+        return;
+    }
+    let Some(guest) = linux_guest("linux_guest_managed_save_and_start") else {
+        return;
+    };
+    let root = temp_root("msave");
+    let console = root.join("console.log");
+    let xml = linux_xml(
+        "msave",
+        &guest,
+        &console,
+        "<memory unit='MiB'>128</memory>",
+        "",
+    );
+    let c = connect(&root);
+    let mut d = c.define_xml(&xml).expect("define");
+    d.create().expect("start");
+    wait_boots(&console, 1);
+    assert!(wait_until(30, || last_report(&console, "tick").is_some()));
+    let tick = last_report(&console, "tick").expect("ticks");
+    d.managed_save(0).expect("managed save");
+    let image = root.join("config/save/msave.save");
+    assert!(image.exists());
+    assert_eq!(
+        d.state().expect("state"),
+        (DomainState::Shutoff, reason::SHUTOFF_SAVED)
+    );
+    assert!(d.has_managed_save(0).expect("has image"));
+    let names: Vec<String> = c
+        .list_all_domains(list_flags::MANAGEDSAVE)
+        .expect("list")
+        .iter()
+        .map(|d| d.name().to_string())
+        .collect();
+    assert_eq!(names, ["msave"]);
+    let e = d.undefine().expect_err("undefine with an image");
+    assert_eq!(e.code, ErrorCode::OperationInvalid);
+    assert_eq!(
+        e.message,
+        "Requested operation is not valid: Refusing to undefine while domain managed save image exists"
+    );
+    d.create().expect("start from the image");
+    assert_eq!(
+        d.state().expect("state"),
+        (DomainState::Running, reason::RUNNING_RESTORED)
+    );
+    assert!(!image.exists() && !d.has_managed_save(0).expect("has image"));
+    let alive = wait_until(60, || {
+        last_report(&console, "tick").is_some_and(|t| t > tick + 2)
+    });
+    assert!(alive, "silent after the start:\n{}", console_text(&console));
+    let text = console_text(&console);
+    assert_eq!(text.matches("virt-rs test guest: up").count(), 1, "{text}");
+
+    // A forced boot throws the image away and boots afresh.
+    d.managed_save(0).expect("managed save again");
+    d.create_with_flags(start_flags::FORCE_BOOT)
+        .expect("force boot");
+    assert!(!image.exists());
+    wait_boots(&console, 2);
+    assert_eq!(
+        d.state().expect("state"),
+        (DomainState::Running, reason::RUNNING_BOOTED)
+    );
+    d.managed_save(0).expect("managed save, third");
+    d.managed_save_remove(0).expect("remove the image");
+    assert!(!image.exists());
+    d.managed_save_remove(0).expect("removing nothing is fine");
+    d.create().expect("boot");
+    d.managed_save(0).expect("managed save, fourth");
+    d.undefine_flags(undefine_snapshot_flags::MANAGED_SAVE)
+        .expect("undefine with the image");
+    assert!(!image.exists());
+
+    // A transient guest has nowhere to come back to.
+    let mut t = c.create_xml(&xml, 0).expect("create transient");
+    let e = t.managed_save(0).expect_err("transient");
+    assert_eq!(e.code, ErrorCode::OperationInvalid);
+    assert!(e
+        .message
+        .ends_with("cannot do managed save for transient domain"));
+    t.destroy().expect("destroy");
+    assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 mod hotplug;
 mod snapshot;
 

@@ -329,6 +329,24 @@ impl Driver for QemuDriver {
         if !self.paths.config_xml(&name).exists() {
             return Err(QemuError::Invalid("cannot undefine transient domain".into()).into());
         }
+        let image = self.paths.managed_save(&name);
+        if image.exists() {
+            if flags & virt_core::undefine_snapshot_flags::MANAGED_SAVE == 0 {
+                return Err(QemuError::Invalid(
+                    "Refusing to undefine while domain managed save image exists".into(),
+                )
+                .into());
+            }
+            std::fs::remove_file(&image).map_err(|e| {
+                QemuError::system(
+                    format!(
+                        "Failed to remove domain managed save image '{}'",
+                        image.display()
+                    ),
+                    e,
+                )
+            })?;
+        }
         let snapshots = self.snapshot_count(&name);
         if snapshots > 0 && !self.paths.runtime(&name).exists() {
             if flags & virt_core::undefine_snapshot_flags::SNAPSHOTS_METADATA == 0 {
@@ -373,11 +391,14 @@ impl Driver for QemuDriver {
     fn domain_create(&self, dom: &DomainRef, flags: u32) -> Result<DomainRef> {
         check_flags(
             flags,
-            start_flags::PAUSED | start_flags::RESET_NVRAM,
+            start_flags::PAUSED
+                | start_flags::BYPASS_CACHE
+                | start_flags::FORCE_BOOT
+                | start_flags::RESET_NVRAM,
             "qemuDomainCreateWithFlags",
         )?;
         let name = self.resolve(dom)?;
-        Ok(self.start_existing(&name, flags)?)
+        Ok(self.start_or_resume_saved(&name, flags)?)
     }
 
     fn domain_shutdown(&self, dom: &DomainRef, flags: u32) -> Result<()> {
@@ -471,6 +492,27 @@ impl Driver for QemuDriver {
         // BYPASS_CACHE (1), RUNNING (2), PAUSED (4).
         check_flags(flags, 1 | 2 | 4, "qemuDomainSaveFlags")?;
         Ok(self.save(dom, path, flags)?)
+    }
+
+    fn domain_managed_save(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        // BYPASS_CACHE (1), RUNNING (2), PAUSED (4).
+        check_flags(flags, 1 | 2 | 4, "qemuDomainManagedSave")?;
+        Ok(self.managed_save(dom, flags)?)
+    }
+
+    fn domain_managed_save_remove(&self, dom: &DomainRef, flags: u32) -> Result<()> {
+        check_flags(flags, 0, "qemuDomainManagedSaveRemove")?;
+        let name = self.resolve(dom)?;
+        let _l = self.domain_lock(&name)?;
+        let image = self.paths.managed_save(&name);
+        match std::fs::remove_file(&image) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(QemuError::system(
+                format!("Failed to remove managed save file '{}'", image.display()),
+                e,
+            )
+            .into()),
+            _ => Ok(()),
+        }
     }
 
     fn domain_restore(&self, path: &str, flags: u32) -> Result<DomainRef> {
@@ -678,8 +720,8 @@ impl Driver for QemuDriver {
 
     fn domain_has_managed_save(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
         check_flags(flags, 0, "qemuDomainHasManagedSaveImage")?;
-        self.resolve(dom)?;
-        Ok(false)
+        let name = self.resolve(dom)?;
+        Ok(self.paths.managed_save(&name).exists())
     }
 
     fn domain_snapshot_create_xml(

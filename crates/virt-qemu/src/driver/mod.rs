@@ -310,7 +310,7 @@ impl QemuDriver {
                 state,
                 persistent: self.paths.config_xml(name).exists(),
                 autostart: self.paths.autostart(name).exists(),
-                managed_save: false,
+                managed_save: self.paths.managed_save(name).exists(),
                 has_snapshot: self.snapshot_count(name) > 0,
                 has_checkpoint: false,
             },

@@ -233,6 +233,62 @@ impl QemuDriver {
         result
     }
 
+    /// Save a running persistent domain into its managed save image
+    /// (through the save job, so job info and abort see it) and stop it.
+    pub(super) fn managed_save(&self, dom: &DomainRef, flags: u32) -> QemuResult<()> {
+        let name = self.resolve(dom)?;
+        if !self.paths.runtime(&name).exists() {
+            return Err(QemuError::NotRunning);
+        }
+        if !self.paths.config_xml(&name).exists() {
+            return Err(QemuError::Invalid(
+                "cannot do managed save for transient domain".into(),
+            ));
+        }
+        let image = self.paths.managed_save(&name);
+        if let Some(dir) = image.parent() {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| {
+                    QemuError::system(format!("cannot create directory '{}'", dir.display()), e)
+                })?;
+        }
+        self.save(dom, &image.to_string_lossy(), flags)
+    }
+
+    /// `virDomainCreateWithFlags` of the defined guest `name`: from its
+    /// managed save image when it has one (removed once the guest runs
+    /// again), unless `FORCE_BOOT` discards the image for a fresh boot.
+    pub(super) fn start_or_resume_saved(&self, name: &str, flags: u32) -> QemuResult<DomainRef> {
+        let image = self.paths.managed_save(name);
+        let boot = flags & !(start_flags::FORCE_BOOT | start_flags::BYPASS_CACHE);
+        if !image.exists() {
+            return self.start_existing(name, boot);
+        }
+        if flags & start_flags::FORCE_BOOT != 0 {
+            std::fs::remove_file(&image).map_err(|e| {
+                QemuError::system(
+                    format!("cannot remove managed save file '{}'", image.display()),
+                    e,
+                )
+            })?;
+            return self.start_existing(name, boot);
+        }
+        let mut restore = 0;
+        if flags & start_flags::PAUSED != 0 {
+            restore |= virt_core::save_flags::PAUSED;
+        }
+        if flags & start_flags::RESET_NVRAM != 0 {
+            restore |= virt_core::save_flags::RESET_NVRAM;
+        }
+        let r = self.restore(&image.to_string_lossy(), restore)?;
+        state::remove_quiet(&image);
+        Ok(r)
+    }
+
     /// Start the domain saved in `path`, feeding QEMU the saved stream.
     pub(super) fn restore(&self, path: &str, flags: u32) -> QemuResult<DomainRef> {
         let mut file = File::open(path)
