@@ -234,6 +234,31 @@ fn verbose_save(dom: &mut virt_core::Domain, dir: &Path, tag: &str, run: Observe
     dom.create().expect("start again");
 }
 
+/// `managedsave --verbose` through the daemon: the progress ends at
+/// [100 %], the guest stops with its image, and `start` resumes it
+/// (reason restored), using the image up.
+fn verbose_managed_save(c: &Connect, name: &str, tag: &str, run: Observer<'_>) {
+    let (out, err, ok) = run(&["managedsave", name, "--verbose"]);
+    assert!(ok, "{tag} managedsave --verbose: {err}");
+    assert_eq!(out, format!("\nDomain '{name}' state saved by libvirt\n\n"));
+    let last = err.split('\r').rfind(|l| !l.is_empty());
+    assert_eq!(last, Some("Managedsave: [100 %]"), "{tag}: {err:?}");
+    let dom = c.lookup_by_name(name).expect("lookup");
+    assert!(dom.has_managed_save(0).expect("has image"), "{tag}");
+    let (out, err, ok) = run(&["start", name]);
+    assert!(ok, "{tag} start: {err}");
+    assert_eq!(out, format!("Domain '{name}' started\n\n"));
+    assert_eq!(
+        dom.state().expect("state"),
+        (
+            virt_core::DomainState::Running,
+            virt_core::types::reason::RUNNING_RESTORED
+        ),
+        "{tag}"
+    );
+    assert!(!dom.has_managed_save(0).expect("has image"), "{tag}");
+}
+
 #[test]
 fn a_save_is_seen_and_aborted_from_another_connection() {
     if !peer("jobs through the daemon", QEMU, "qemu-system-x86") {
@@ -285,6 +310,12 @@ fn a_save_is_seen_and_aborted_from_another_connection() {
             "debian",
             &virsh_with(Path::new(DEBIAN_VIRSH)),
         );
+    }
+    if let Some(ours) = our_virsh() {
+        verbose_managed_save(&c, "jobber", "ours", &virsh_with(&ours));
+    }
+    if peer("jobs through the daemon", DEBIAN_VIRSH, "libvirt-clients") {
+        verbose_managed_save(&c, "jobber", "debian", &virsh_with(Path::new(DEBIAN_VIRSH)));
     }
     dom.destroy().expect("destroy");
     dom.undefine().expect("undefine");

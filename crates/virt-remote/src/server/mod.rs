@@ -98,13 +98,14 @@ impl Drop for Closing {
     }
 }
 
-/// Procedures that wait on a guest for long (a save, a dump, a snapshot
+/// Procedures that wait on a guest for long (a save, a managed save, a dump, a snapshot
 /// with its memory): [`Session::detach`] hands them to a thread of their
 /// own, so the connection's other calls (the job's progress, its abort)
 /// are answered meanwhile, as libvirtd's worker pool does.
-const LONG_CALLS: [i32; 5] = [
+const LONG_CALLS: [i32; 6] = [
     p::DOMAIN_SAVE,
     232, // DOMAIN_SAVE_FLAGS
+    182, // DOMAIN_MANAGED_SAVE
     53,  // DOMAIN_CORE_DUMP
     334, // DOMAIN_CORE_DUMP_WITH_FORMAT
     185, // DOMAIN_SNAPSHOT_CREATE_XML
