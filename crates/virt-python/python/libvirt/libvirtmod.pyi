@@ -418,6 +418,12 @@ class virDomain:
     def hasManagedSaveImage(self, flags=0) -> int:
         """1 when a managed save image exists, else 0."""
 
+    def managedSave(self, flags=0) -> int:
+        """Save the state to the domain's managed save image and stop; returns 0."""
+
+    def managedSaveRemove(self, flags=0) -> int:
+        """Discard the managed save image; returns 0."""
+
     def schedulerType(self) -> Tuple[str, int]:
         """`[scheduler name, number of parameters]`."""
 
