@@ -264,6 +264,18 @@ class TestHandles(Quiet):
         self.assertEqual(len({a: 1, b: 2}), 2)
         self.assertIs(a.connect(), self.conn)
 
+    def test_managed_save_round(self):
+        d = self.conn.lookupByName("test")
+        self.assertEqual(d.managedSave(libvirt.VIR_DOMAIN_SAVE_PAUSED), 0)
+        self.assertEqual(d.hasManagedSaveImage(), 1)
+        self.assertEqual(d.state(), [libvirt.VIR_DOMAIN_SHUTOFF, 5])  # SHUTOFF_SAVED
+        self.assertEqual(d.managedSaveRemove(), 0)
+        self.assertEqual(d.hasManagedSaveImage(), 0)
+        self.assertEqual(d.create(), 0)
+        with self.assertRaises(libvirt.libvirtError) as cm:
+            d.managedSave(libvirt.VIR_DOMAIN_SAVE_RUNNING | libvirt.VIR_DOMAIN_SAVE_PAUSED)
+        self.assertEqual(cm.exception.get_error_code(), libvirt.VIR_ERR_INVALID_ARG)
+
     def test_context_manager_closes(self):
         with libvirt.open("test:///default") as c:
             self.assertEqual(c.isAlive(), 1)
