@@ -121,10 +121,8 @@ fn linux_guest_sees_disks_and_nic_come_and_go() {
         &guest,
         &console,
         &format!(
-            "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
-             <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
-             <memballoon model='none'/>",
-            boot.display()
+            "{}<memballoon model='none'/>",
+            virtio_raw_disk(&boot, "vda")
         ),
     );
     let c = connect(&root);
@@ -135,11 +133,7 @@ fn linux_guest_sees_disks_and_nic_come_and_go() {
     wait_seen(&console, "disks", "vda", true);
 
     // A virtio disk, live and persistent at once.
-    let vdb = format!(
-        "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
-         <source file='{}'/><target dev='vdb' bus='virtio'/></disk>",
-        extra.display()
-    );
+    let vdb = virtio_raw_disk(&extra, "vdb");
     d.attach_device_flags(&vdb, affect::LIVE | affect::CONFIG)
         .expect("attach vdb");
     wait_seen(&console, "disks", "vdb", true);
@@ -293,6 +287,16 @@ fn unanswered_unplug_leaves_the_device() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
+/// A raw image at `path` as a virtio disk `dev`, the form both hot-plug
+/// tests boot from and attach.
+fn virtio_raw_disk(path: &Path, dev: &str) -> String {
+    format!(
+        "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+         <source file='{}'/><target dev='{dev}' bus='virtio'/></disk>",
+        path.display()
+    )
+}
+
 /// The PCI address the definition `xml` gives disk `dev`.
 fn disk_pci_address(xml: &str, dev: &str) -> Option<PciAddress> {
     let def = virt_xml::parse_domain(xml).ok()?;
@@ -328,10 +332,8 @@ fn q35_guest_hotplugs_into_the_free_root_port() {
         &console,
         "<memory unit='MiB'>192</memory><vcpu>1</vcpu>",
         &format!(
-            "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
-             <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
-             <memballoon model='none'/>",
-            boot.display()
+            "{}<memballoon model='none'/>",
+            virtio_raw_disk(&boot, "vda")
         ),
     );
     let c = connect(&root);
@@ -352,11 +354,7 @@ fn q35_guest_hotplugs_into_the_free_root_port() {
         "{cmdline}"
     );
 
-    let vdb = format!(
-        "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
-         <source file='{}'/><target dev='vdb' bus='virtio'/></disk>",
-        extra.display()
-    );
+    let vdb = virtio_raw_disk(&extra, "vdb");
     d.attach_device_flags(&vdb, affect::LIVE | affect::CONFIG)
         .expect("attach vdb");
     wait_seen(&console, "disks", "vdb", true);
