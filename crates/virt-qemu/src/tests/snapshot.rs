@@ -10,6 +10,20 @@ use virt_core::{
     DomainEventKind, Event, EventFilter,
 };
 
+/// The lifecycle events `sub` delivered since the last call, as (event,
+/// detail) pairs (a revert's are sent before it returns).
+fn lifecycle_events(sub: &virt_core::Subscription) -> Vec<(virt_core::LifecycleEvent, i32)> {
+    let mut seen = Vec::new();
+    while let Some(Delivery::Event(Event::Domain {
+        kind: DomainEventKind::Lifecycle { event, detail },
+        ..
+    })) = sub.recv_timeout(std::time::Duration::from_millis(300))
+    {
+        seen.push((event, detail));
+    }
+    seen
+}
+
 fn image_snapshots(img: &Path) -> String {
     let out = std::process::Command::new("qemu-img")
         .args(["snapshot", "-l"])
@@ -475,19 +489,7 @@ fn reverting_moves_a_guest_between_states() {
     let sub = c
         .subscribe(EventFilter::domain(domain_event_id::LIFECYCLE))
         .expect("subscribe");
-    // The lifecycle events sent since the last call (each revert's are
-    // sent before it returns).
-    let events = || {
-        let mut seen = Vec::new();
-        while let Some(Delivery::Event(Event::Domain {
-            kind: DomainEventKind::Lifecycle { event, detail },
-            ..
-        })) = sub.recv_timeout(std::time::Duration::from_millis(300))
-        {
-            seen.push((event, detail));
-        }
-        seen
-    };
+    let events = || lifecycle_events(&sub);
     use virt_core::events::lifecycle_detail as ld;
     use virt_core::LifecycleEvent as Ev;
     let live = d
@@ -894,17 +896,7 @@ fn reverting_a_transient_guest_restarts_it() {
     let sub = c
         .subscribe(EventFilter::domain(domain_event_id::LIFECYCLE))
         .expect("subscribe");
-    let events = || {
-        let mut seen = Vec::new();
-        while let Some(Delivery::Event(Event::Domain {
-            kind: DomainEventKind::Lifecycle { event, detail },
-            ..
-        })) = sub.recv_timeout(std::time::Duration::from_millis(300))
-        {
-            seen.push((event, detail));
-        }
-        seen
-    };
+    let events = || lifecycle_events(&sub);
     use virt_core::events::lifecycle_detail as ld;
     use virt_core::LifecycleEvent as Ev;
     write_live(&root, &d, 1);
