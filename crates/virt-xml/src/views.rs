@@ -15,7 +15,47 @@ use crate::model::{Devices, Disk, DomainDef, Element, Interface, Node};
 /// error), say how libvirt words an unknown one (`unknown "unknown panic
 /// model"`), and be `required "text"`: then it is no `Option` and its
 /// absence is refused with that text.
+///
+/// A view whose element also holds typed children lists them after the
+/// attributes, in a `children { ... }` block read after the attributes
+/// (libvirt's order): `field: one T` is the first child called `T::TAG`
+/// (`Option<T>`), `field: many T` every such child in order (`Vec<T>`),
+/// `field: boxed T` the first, boxed (a chain of `T`s); `= "tag"` reads
+/// children of another name than `T::TAG` (`<inbound>` and `<outbound>`
+/// of one rate view). Children are written back where they sit.
 macro_rules! flat_view {
+    (@cty one $t:ty) => { Option<$t> };
+    (@cty many $t:ty) => { Vec<$t> };
+    (@cty boxed $t:ty) => { Option<Box<$t>> };
+    (@tag $t:ty) => { <$t as $crate::views::View>::TAG };
+    (@tag $t:ty, $tag:literal) => { $tag };
+    (@cread one $el:ident, $t:ty, $tag:expr) => {
+        $crate::views::child_view_at::<$t>($el, $tag)?
+    };
+    (@cread many $el:ident, $t:ty, $tag:expr) => {
+        $crate::views::child_views_at::<$t>($el, $tag)?
+    };
+    (@cread boxed $el:ident, $t:ty, $tag:expr) => {
+        $crate::views::child_view_at::<$t>($el, $tag)?.map(Box::new)
+    };
+    (@cwrite one $el:ident, $t:ty, $tag:expr, $v:expr) => {
+        $crate::views::set_child_view_at($el, $tag, $v.as_ref())
+    };
+    (@cwrite many $el:ident, $t:ty, $tag:expr, $v:expr) => {
+        $crate::views::set_child_views_at($el, $tag, &$v)
+    };
+    (@cwrite boxed $el:ident, $t:ty, $tag:expr, $v:expr) => {
+        $crate::views::set_child_view_at($el, $tag, $v.as_deref())
+    };
+    (@ccheck one $el:ident, $t:ty, $tag:expr) => {
+        $el.child($tag).map(<$t as $crate::views::View>::check).transpose()?
+    };
+    (@ccheck boxed $el:ident, $t:ty, $tag:expr) => {
+        flat_view!(@ccheck one $el, $t, $tag)
+    };
+    (@ccheck many $el:ident, $t:ty, $tag:expr) => {
+        $el.children_named($tag).try_for_each(<$t as $crate::views::View>::check)?
+    };
     (@ty $t:ty) => { Option<$t> };
     (@ty $t:ty, $missing:literal) => { $t };
     (@opt) => { None };
@@ -38,7 +78,9 @@ macro_rules! flat_view {
     ($(#[$m:meta])* $ty:ident = $tag:literal {
         $($field:ident : $fty:ty = $attr:literal $([$($allowed:literal),*])?
             $(unknown $unknown:literal)? $(required $missing:literal)?),* $(,)?
-    }) => {
+    } $(children {
+        $($(#[$cm:meta])* $cfield:ident : $kind:ident $cty:ty $(= $ctag:literal)?),* $(,)?
+    })?) => {
         $(#[$m])*
         #[derive(Debug, Clone, PartialEq, Eq, Default)]
         pub struct $ty {
@@ -46,6 +88,10 @@ macro_rules! flat_view {
                 #[doc = concat!("`", $attr, "=`.")]
                 pub $field: flat_view!(@ty $fty $(, $missing)?),
             )*
+            $($(
+                $(#[$cm])*
+                pub $cfield: flat_view!(@cty $kind $cty),
+            )*)?
         }
 
         impl $crate::views::View for $ty {
@@ -53,13 +99,17 @@ macro_rules! flat_view {
             fn from_element(el: &$crate::model::Element) -> Result<Self, $crate::error::XmlError> {
                 Ok($ty {
                     $($field: flat_view!(@read el, $attr, $fty, [$($($allowed),*)?], [$($unknown)?] $(, $missing)?),)*
+                    $($($cfield: flat_view!(@cread $kind el, $cty, flat_view!(@tag $cty $(, $ctag)?)),)*)?
                 })
             }
             fn write_to(&self, el: &mut $crate::model::Element) {
                 $(flat_view!(@write el, $attr, $fty, self.$field $(, $missing)?);)*
+                $($(flat_view!(@cwrite $kind el, $cty, flat_view!(@tag $cty $(, $ctag)?), self.$cfield);)*)?
             }
             fn check(el: &$crate::model::Element) -> Result<(), $crate::error::XmlError> {
-                Self::check_named(&el.name, &|n| $crate::views::field(el, n))
+                Self::check_named(&el.name, &|n| $crate::views::field(el, n))?;
+                $($(flat_view!(@ccheck $kind el, $cty, flat_view!(@tag $cty $(, $ctag)?));)*)?
+                Ok(())
             }
         }
 
@@ -80,6 +130,8 @@ macro_rules! flat_view {
                 element: &str,
                 get: &dyn Fn(&str) -> Option<std::borrow::Cow<'a, str>>,
             ) -> Result<(), $crate::error::XmlError> {
+                // A view of children only reads neither.
+                let _ = (element, get);
                 $(
                     let value = get($attr);
                     $crate::views::flat_check::<$fty>(

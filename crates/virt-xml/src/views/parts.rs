@@ -192,27 +192,12 @@ flat_view! {
     }
 }
 
-/// `<auth username=...><secret .../></auth>` (network disks, iSCSI host
-/// devices).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Auth {
-    /// `username=`.
-    pub username: Option<String>,
-    /// `<secret>`.
-    pub secret: Option<Secret>,
-}
-
-impl View for Auth {
-    const TAG: &'static str = "auth";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        Ok(Auth {
-            username: String::read(el, "username", &[])?,
-            secret: child_view(el)?,
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        String::write(el, "username", self.username.as_ref());
-        set_child_view(el, self.secret.as_ref());
+flat_view! {
+    /// `<auth username=...><secret .../></auth>` (network disks, iSCSI host
+    /// devices).
+    Auth = "auth" { username: String = "username" } children {
+        /// `<secret>`.
+        secret: one Secret,
     }
 }
 
@@ -226,54 +211,62 @@ flat_view! {
     }
 }
 
-/// `<initiator><iqn name=.../></initiator>` (iSCSI).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Initiator {
-    /// `<iqn name=...>`.
-    pub iqn: Option<String>,
+flat_view! {
+    /// `<iqn name=...>` of an `<initiator>`.
+    Iqn = "iqn" { name: String = "name" }
 }
 
-impl View for Initiator {
-    const TAG: &'static str = "initiator";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        Ok(Initiator {
-            iqn: el
-                .child("iqn")
-                .and_then(|i| i.attr("name"))
-                .map(str::to_string),
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        match &self.iqn {
-            Some(n) => with_child(el, "iqn", |i| put(i, "name", Some(n))),
-            None => remove_children(el, "iqn"),
-        }
+flat_view! {
+    /// `<initiator><iqn name=.../></initiator>` (iSCSI).
+    Initiator = "initiator" {} children {
+        /// `<iqn>`.
+        iqn: one Iqn,
     }
 }
 
 /// The first child of `el` called `T::TAG`, typed.
 pub fn child_view<T: View>(el: &Element) -> Result<Option<T>, XmlError> {
-    el.child(T::TAG).map(T::from_element).transpose()
+    child_view_at(el, T::TAG)
+}
+
+/// The first child of `el` called `tag`, read as a `T`.
+pub fn child_view_at<T: View>(el: &Element, tag: &str) -> Result<Option<T>, XmlError> {
+    el.child(tag).map(T::from_element).transpose()
 }
 
 /// Every child of `el` called `T::TAG`, typed, in order.
 pub fn child_views<T: View>(el: &Element) -> Result<Vec<T>, XmlError> {
-    el.children_named(T::TAG).map(T::from_element).collect()
+    child_views_at(el, T::TAG)
+}
+
+/// Every child of `el` called `tag`, read as `T`s, in order.
+pub fn child_views_at<T: View>(el: &Element, tag: &str) -> Result<Vec<T>, XmlError> {
+    el.children_named(tag).map(T::from_element).collect()
 }
 
 /// Write `view` into the first child called `T::TAG` (added at the end
 /// when missing); `None` removes every such child.
 pub fn set_child_view<T: View>(el: &mut Element, view: Option<&T>) {
+    set_child_view_at(el, T::TAG, view)
+}
+
+/// [`set_child_view`] for children called `tag`.
+pub fn set_child_view_at<T: View>(el: &mut Element, tag: &str, view: Option<&T>) {
     match view {
-        Some(v) => with_child(el, T::TAG, |c| v.write_to(c)),
-        None => remove_children(el, T::TAG),
+        Some(v) => with_child(el, tag, |c| v.write_to(c)),
+        None => remove_children(el, tag),
     }
 }
 
 /// Write `views` into the children called `T::TAG`, in place by position:
 /// surplus ones go, new ones follow the last of them.
 pub fn set_child_views<T: View>(el: &mut Element, views: &[T]) {
-    sync_children(el, T::TAG, views, |v, e| v.write_to(e));
+    set_child_views_at(el, T::TAG, views)
+}
+
+/// [`set_child_views`] for children called `tag`.
+pub fn set_child_views_at<T: View>(el: &mut Element, tag: &str, views: &[T]) {
+    sync_children(el, tag, views, |v, e| v.write_to(e));
 }
 
 flat_view! {
@@ -329,44 +322,20 @@ flat_view! {
     BackingFormat = "format" { format: String = "type" }
 }
 
-/// `<backingStore>`: one layer of a disk's backing chain, with the layer
-/// under it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct BackingStore {
-    /// `type=`: file, block, network, ...
-    pub store_type: Option<String>,
-    /// `index=`.
-    pub index: Option<u32>,
-    /// `<format type=...>`.
-    pub format: Option<String>,
-    /// `<source>`.
-    pub source: Option<DiskSource>,
-    /// The next `<backingStore>` down the chain (`Some` of an empty
-    /// store for the chain's explicit end, `<backingStore/>`).
-    pub next: Option<Box<BackingStore>>,
-}
-
-impl View for BackingStore {
-    const TAG: &'static str = "backingStore";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        Ok(BackingStore {
-            store_type: String::read(el, "type", &[])?,
-            index: u32::read(el, "index", &[])?,
-            format: child_view::<BackingFormat>(el)?.and_then(|f| f.format),
-            source: child_view(el)?,
-            next: child_view(el)?.map(Box::new),
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        String::write(el, "type", self.store_type.as_ref());
-        u32::write(el, "index", self.index.as_ref());
-        let format = self
-            .format
-            .clone()
-            .map(|f| BackingFormat { format: Some(f) });
-        set_child_view(el, format.as_ref());
-        set_child_view(el, self.source.as_ref());
-        set_child_view(el, self.next.as_deref());
+flat_view! {
+    /// `<backingStore>`: one layer of a disk's backing chain, with the
+    /// layer under it.
+    BackingStore = "backingStore" {
+        store_type: String = "type",
+        index: u32 = "index",
+    } children {
+        /// `<format type=...>`.
+        format: one BackingFormat,
+        /// `<source>`.
+        source: one DiskSource,
+        /// The next `<backingStore>` down the chain (`Some` of an empty
+        /// store for the chain's explicit end, `<backingStore/>`).
+        next: boxed BackingStore,
     }
 }
 
@@ -507,31 +476,13 @@ flat_view! {
     }
 }
 
-/// An interface's `<bandwidth>`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Bandwidth {
-    /// `<inbound>`.
-    pub inbound: Option<BandwidthRate>,
-    /// `<outbound>`.
-    pub outbound: Option<BandwidthRate>,
-}
-
-impl View for Bandwidth {
-    const TAG: &'static str = "bandwidth";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let rate = |name| el.child(name).map(BandwidthRate::from_element).transpose();
-        Ok(Bandwidth {
-            inbound: rate("inbound")?,
-            outbound: rate("outbound")?,
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        for (name, rate) in [("inbound", &self.inbound), ("outbound", &self.outbound)] {
-            match rate {
-                Some(r) => with_child(el, name, |c| r.write_to(c)),
-                None => remove_children(el, name),
-            }
-        }
+flat_view! {
+    /// An interface's `<bandwidth>`.
+    Bandwidth = "bandwidth" {} children {
+        /// `<inbound>`.
+        inbound: one BandwidthRate = "inbound",
+        /// `<outbound>`.
+        outbound: one BandwidthRate = "outbound",
     }
 }
 
@@ -547,26 +498,12 @@ flat_view! {
     }
 }
 
-/// An interface's `<virtualport>`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct VirtualPort {
-    /// `type=`: 802.1Qbg, 802.1Qbh, openvswitch, midonet.
-    pub port_type: Option<String>,
-    /// `<parameters>`.
-    pub parameters: Option<VirtualPortParameters>,
-}
-
-impl View for VirtualPort {
-    const TAG: &'static str = "virtualport";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        Ok(VirtualPort {
-            port_type: String::read(el, "type", &[])?,
-            parameters: child_view(el)?,
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        String::write(el, "type", self.port_type.as_ref());
-        set_child_view(el, self.parameters.as_ref());
+flat_view! {
+    /// An interface's `<virtualport>`: `type=` 802.1Qbg, 802.1Qbh,
+    /// openvswitch, midonet.
+    VirtualPort = "virtualport" { port_type: String = "type" } children {
+        /// `<parameters>`.
+        parameters: one VirtualPortParameters,
     }
 }
 
@@ -578,26 +515,11 @@ flat_view! {
     }
 }
 
-/// An interface's `<vlan>`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Vlan {
-    /// `trunk='yes'`.
-    pub trunk: Option<String>,
-    /// The `<tag>`s in order.
-    pub tags: Vec<VlanTag>,
-}
-
-impl View for Vlan {
-    const TAG: &'static str = "vlan";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        Ok(Vlan {
-            trunk: String::read(el, "trunk", &["yes", "no"])?,
-            tags: child_views(el)?,
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        String::write(el, "trunk", self.trunk.as_ref());
-        set_child_views(el, &self.tags);
+flat_view! {
+    /// An interface's `<vlan>`.
+    Vlan = "vlan" { trunk: String = "trunk" ["yes", "no"] } children {
+        /// The `<tag>`s in order.
+        tags: many VlanTag,
     }
 }
 
@@ -1069,31 +991,13 @@ flat_view! {
     }
 }
 
-/// `<idmap>`: user and group id ranges of a container.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Idmap {
-    /// `<uid>`s in order.
-    pub uid: Vec<IdRange>,
-    /// `<gid>`s in order.
-    pub gid: Vec<IdRange>,
-}
-
-impl View for Idmap {
-    const TAG: &'static str = "idmap";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let ranges = |name| {
-            el.children_named(name)
-                .map(IdRange::from_element)
-                .collect::<Result<Vec<_>, _>>()
-        };
-        Ok(Idmap {
-            uid: ranges("uid")?,
-            gid: ranges("gid")?,
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        sync_children(el, "uid", &self.uid, |r, e| r.write_to(e));
-        sync_children(el, "gid", &self.gid, |r, e| r.write_to(e));
+flat_view! {
+    /// `<idmap>`: user and group id ranges of a container.
+    Idmap = "idmap" {} children {
+        /// `<uid>`s in order.
+        uid: many IdRange = "uid",
+        /// `<gid>`s in order.
+        gid: many IdRange = "gid",
     }
 }
 
@@ -1211,22 +1115,11 @@ flat_view! {
     }
 }
 
-/// `<iothreadids>`: the I/O threads by id.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct IoThreadIds {
-    /// The `<iothread>`s in order.
-    pub iothreads: Vec<IoThreadId>,
-}
-
-impl View for IoThreadIds {
-    const TAG: &'static str = "iothreadids";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        Ok(IoThreadIds {
-            iothreads: child_views(el)?,
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        set_child_views(el, &self.iothreads);
+flat_view! {
+    /// `<iothreadids>`: the I/O threads by id.
+    IoThreadIds = "iothreadids" {} children {
+        /// The `<iothread>`s in order.
+        iothreads: many IoThreadId,
     }
 }
 
