@@ -4,7 +4,7 @@ use crate::error::{ProxyError, Result};
 use crate::sys;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -120,11 +120,11 @@ impl Listener {
     }
 }
 
-impl AsRawFd for Listener {
-    fn as_raw_fd(&self) -> RawFd {
+impl AsFd for Listener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
         match self {
-            Listener::Unix { socket, .. } => socket.as_raw_fd(),
-            Listener::Tcp(t) => t.as_raw_fd(),
+            Listener::Unix { socket, .. } => socket.as_fd(),
+            Listener::Tcp(t) => t.as_fd(),
         }
     }
 }

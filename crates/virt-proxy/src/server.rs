@@ -164,7 +164,7 @@ impl Server {
             let accepting = active < self.max_clients;
             let mut fds = vec![self.wakeup.read_fd()];
             if accepting {
-                fds.extend(self.listeners.iter().map(std::os::fd::AsRawFd::as_raw_fd));
+                fds.extend(self.listeners.iter().map(std::os::fd::AsFd::as_fd));
             }
             let ready = match sys::poll_readable(&fds, timeout) {
                 Ok(r) => r,

@@ -1,11 +1,17 @@
-//! The few system calls std does not offer: the peer's credentials, the
-//! signal self-pipe, poll, umask and the pid file's lock. All of the
-//! crate's `unsafe` is here.
+//! The system calls std does not offer: the peer's credentials, the
+//! signal self-pipe, poll, umask and the pid file's lock, through rustix's
+//! safe wrappers. The crate's `unsafe` is here, and only where rustix has
+//! no wrapper: glibc's heap tuning, the signal handler and its write.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::Duration;
+
+use rustix::event::{PollFd, PollFlags, Timespec};
+use rustix::fs::{FlockOperation, Mode};
+use rustix::pipe::PipeFlags;
+use rustix::process::Resource;
 
 /// Who is on the other end of a unix socket (`SO_PEERCRED`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,56 +25,34 @@ pub struct PeerCred {
 }
 
 /// The credentials of the process that connected `fd`.
-pub fn peer_cred(fd: &impl AsRawFd) -> io::Result<PeerCred> {
-    let mut cred = libc::ucred {
-        pid: 0,
-        uid: 0,
-        gid: 0,
-    };
-    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-    // SAFETY: `cred` is a valid, writable ucred and `len` holds its size, as
-    // getsockopt(SO_PEERCRED) requires; the fd is borrowed for the call.
-    let r = unsafe {
-        libc::getsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_PEERCRED,
-            (&mut cred as *mut libc::ucred).cast(),
-            &mut len,
-        )
-    };
-    if r != 0 {
-        return Err(io::Error::last_os_error());
-    }
+pub fn peer_cred(fd: &impl AsFd) -> io::Result<PeerCred> {
+    let cred = rustix::net::sockopt::socket_peercred(fd)?;
     Ok(PeerCred {
-        pid: cred.pid,
-        uid: cred.uid,
-        gid: cred.gid,
+        pid: cred.pid.as_raw_nonzero().get(),
+        uid: cred.uid.as_raw(),
+        gid: cred.gid.as_raw(),
     })
 }
 
 /// The real user id of this process.
 pub fn uid() -> u32 {
-    // SAFETY: getuid has no arguments and cannot fail.
-    unsafe { libc::getuid() }
+    rustix::process::getuid().as_raw()
 }
 
 /// Set the process's umask, returning the previous one. Called while the
 /// daemon is still single-threaded, around each socket's bind, so a socket
 /// never exists with wider permissions than it is meant to have.
 pub fn umask(mask: u32) -> u32 {
-    // SAFETY: umask only swaps the process's file mode mask.
-    unsafe { libc::umask(mask as libc::mode_t) as u32 }
+    rustix::process::umask(Mode::from_bits_truncate(mask)).bits()
 }
 
 /// Take an exclusive, non-blocking lock on a file (`flock`); held until the
 /// file is closed.
-pub fn lock_file(fd: &impl AsRawFd) -> io::Result<()> {
-    // SAFETY: flock on a borrowed, open fd.
-    if unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+pub fn lock_file(fd: &impl AsFd) -> io::Result<()> {
+    Ok(rustix::fs::flock(
+        fd,
+        FlockOperation::NonBlockingLockExclusive,
+    )?)
 }
 
 /// Keep glibc's heap returnable. By default glibc makes a malloc arena per
@@ -102,24 +86,14 @@ pub fn trim_heap() {
 
 /// Raise the soft limit of open files to the hard limit (each client is
 /// one descriptor; the usual soft limit of 1024 would cap the daemon below
-/// libvirtd's 5000 clients). Returns the new limit.
+/// libvirtd's 5000 clients). Returns the new limit (`u64::MAX`: unlimited).
 pub fn raise_fd_limit() -> io::Result<u64> {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes into the local `lim`.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
-        return Err(io::Error::last_os_error());
+    let mut lim = rustix::process::getrlimit(Resource::Nofile);
+    if lim.current < lim.maximum {
+        lim.current = lim.maximum;
+        rustix::process::setrlimit(Resource::Nofile, lim)?;
     }
-    if lim.rlim_cur < lim.rlim_max {
-        lim.rlim_cur = lim.rlim_max;
-        // SAFETY: setrlimit reads the local `lim`.
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(lim.rlim_cur)
+    Ok(lim.current.unwrap_or(u64::MAX))
 }
 
 /// Set by the SIGTERM/SIGINT handler.
@@ -138,33 +112,26 @@ pub struct Wakeup {
 impl Wakeup {
     /// A new pipe, non-blocking on both ends.
     pub fn new() -> io::Result<Wakeup> {
-        let mut fds = [0 as libc::c_int; 2];
-        // SAFETY: `fds` has room for the two descriptors pipe2 writes.
-        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: pipe2 succeeded, so both are fresh descriptors we own.
-        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let (read, write) = rustix::pipe::pipe_with(PipeFlags::NONBLOCK | PipeFlags::CLOEXEC)?;
         Ok(Wakeup { read, write })
     }
 
     /// The end to poll.
-    pub fn read_fd(&self) -> RawFd {
-        self.read.as_raw_fd()
+    pub fn read_fd(&self) -> BorrowedFd<'_> {
+        self.read.as_fd()
     }
 
     /// Wake the sleeper. A full pipe already means "wake up", so a failed
     /// write loses nothing.
     pub fn wake(&self) {
-        wake_fd(self.write.as_raw_fd());
+        let _ = rustix::io::write(&self.write, &[1]);
     }
 
     /// Empty the pipe after a wake-up.
     pub fn drain(&self) {
         let mut buf = [0u8; 256];
-        // SAFETY: reads into a local buffer of the length given; the fd is
-        // non-blocking, so this stops at EAGAIN.
-        while unsafe { libc::read(self.read_fd(), buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
+        // Non-blocking: stops at EAGAIN.
+        while matches!(rustix::io::read(&self.read, &mut buf), Ok(n) if n > 0) {}
     }
 
     /// Route SIGTERM and SIGINT to this pipe and to [`terminating`];
@@ -201,6 +168,9 @@ impl Wakeup {
     }
 }
 
+/// The signal handler's wake-up: rustix's write wants a borrowed
+/// descriptor, which a handler cannot hold, so this is libc's write(2)
+/// (async-signal-safe) on the descriptor the handler was given.
 fn wake_fd(fd: RawFd) {
     if fd >= 0 {
         let b = 1u8;
@@ -221,29 +191,20 @@ pub fn terminating() -> bool {
 
 /// Wait until one of `fds` is readable or `timeout` passes (`None`: no
 /// limit). Returns which are readable; an interrupted wait returns none.
-pub fn poll_readable(fds: &[RawFd], timeout: Option<Duration>) -> io::Result<Vec<bool>> {
-    let mut pfds: Vec<libc::pollfd> = fds
+pub fn poll_readable(fds: &[BorrowedFd<'_>], timeout: Option<Duration>) -> io::Result<Vec<bool>> {
+    let mut pfds: Vec<PollFd<'_>> = fds
         .iter()
-        .map(|&fd| libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        })
+        .map(|fd| PollFd::from_borrowed_fd(*fd, PollFlags::IN))
         .collect();
-    let ms = match timeout {
-        None => -1,
-        Some(t) => t.as_millis().min(i32::MAX as u128) as libc::c_int,
-    };
-    // SAFETY: `pfds` is a valid array of `pfds.len()` pollfd structs.
-    let r = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, ms) };
-    if r < 0 {
-        let e = io::Error::last_os_error();
-        if e.kind() == io::ErrorKind::Interrupted {
-            return Ok(vec![false; fds.len()]);
-        }
-        return Err(e);
+    let timeout = timeout.map(|t| Timespec {
+        tv_sec: t.as_secs().min(i64::MAX as u64) as i64,
+        tv_nsec: i64::from(t.subsec_nanos()),
+    });
+    match rustix::event::poll(&mut pfds, timeout.as_ref()) {
+        Ok(_) => Ok(pfds.iter().map(|p| !p.revents().is_empty()).collect()),
+        Err(rustix::io::Errno::INTR) => Ok(vec![false; fds.len()]),
+        Err(e) => Err(e.into()),
     }
-    Ok(pfds.iter().map(|p| p.revents != 0).collect())
 }
 
 #[cfg(test)]
