@@ -64,6 +64,7 @@ RETURNS = {
     "blockStats": "Tuple[int, int, int, int, int]",
     "interfaceStats": "Tuple[int, int, int, int, int, int, int, int]",
     "memoryStats": "Dict[str, int]", "blockInfo": "List[int]", "screenshot": "str",
+    "getCPUStats": "List[Dict[str, Any]]", "jobInfo": "List[int]", "jobStats": "Dict[str, Any]",
 }
 
 

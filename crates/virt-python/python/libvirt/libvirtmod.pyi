@@ -299,7 +299,20 @@ class virDomain:
         """`[capacity, allocation, physical]` of a disk, bytes."""
 
     def getCPUStats(self, total, flags=0) -> List[Dict[str, Any]]:
-        """CPU time figures: with `total` one dict of the domain's total,"""
+        """CPU time figures: with `total` one dict of the domain's total,
+        else one dict per host CPU (empty where nothing was answered), as
+        libvirt-python asks (`virDomainGetCPUStats`, 128 CPUs a call)."""
+
+    def jobInfo(self) -> List[int]:
+        """`[type, timeElapsed, timeRemaining, dataTotal, dataProcessed,
+        dataRemaining, memTotal, memProcessed, memRemaining, fileTotal,
+        fileProcessed, fileRemaining]` of the background job."""
+
+    def jobStats(self, flags=0) -> Dict[str, Any]:
+        """The background job's figures as a dict, its kind under `type`."""
+
+    def abortJob(self) -> int:
+        """Cancel the background job; returns 0."""
 
     def state(self, flags=0) -> List[int]:
         """`[state, reason]`."""
@@ -334,6 +347,12 @@ class virDomain:
     def saveFlags(self, to, dxml=None, flags=0) -> int:
         """Save with flags and optionally the definition to restore with."""
 
+    def managedSave(self, flags=0) -> int:
+        """Save the state to the domain's managed save image and stop; returns 0."""
+
+    def managedSaveRemove(self, flags=0) -> int:
+        """Discard the managed save image; returns 0."""
+
     def coreDump(self, to, flags=0) -> int:
         """Dump the domain's core to the file `to`; returns 0."""
 
@@ -364,17 +383,9 @@ class virDomain:
     def setMemory(self, memory) -> int:
         """Set the running domain's memory, KiB; returns 0."""
 
-    def jobInfo(self) -> list:
-        """`[type, timeElapsed, timeRemaining, dataTotal, dataProcessed,"""
-
-    def jobStats(self, flags=0) -> dict:
-        """The background job's figures as a dict, its kind under `type`."""
-
-    def abortJob(self) -> int:
-        """Cancel the background job; returns 0."""
-
     def setMemoryStatsPeriod(self, period, flags=0) -> int:
-        """How often the guest's balloon driver reports statistics, seconds;"""
+        """How often the guest's balloon driver reports statistics, seconds;
+        returns 0."""
 
     def setMaxMemory(self, memory) -> int:
         """Set the maximum memory, KiB; returns 0."""
@@ -417,12 +428,6 @@ class virDomain:
 
     def hasManagedSaveImage(self, flags=0) -> int:
         """1 when a managed save image exists, else 0."""
-
-    def managedSave(self, flags=0) -> int:
-        """Save the state to the domain's managed save image and stop; returns 0."""
-
-    def managedSaveRemove(self, flags=0) -> int:
-        """Discard the managed save image; returns 0."""
 
     def schedulerType(self) -> Tuple[str, int]:
         """`[scheduler name, number of parameters]`."""
@@ -506,26 +511,26 @@ class virNetwork:
     def name(self) -> str:
         """The network's name."""
 
+    def connect(self) -> virConnect:
+        """The connection this network was found on."""
+
+    def XMLDesc(self, flags=0) -> str:
+        """The network XML."""
+
     def UUID(self) -> bytes:
         """The UUID, 16 raw bytes."""
 
     def UUIDString(self) -> str:
         """The UUID as a dashed string."""
 
-    def connect(self) -> virConnect:
-        """The connection this network was found on."""
-
     def isActive(self) -> int:
-        """1 when running, else 0."""
+        """1 when the network is active, else 0."""
 
     def isPersistent(self) -> int:
-        """1 when persistent, else 0."""
+        """1 when the network is persistent, else 0."""
 
     def autostart(self) -> int:
         """1 when the network starts with the node, else 0."""
-
-    def XMLDesc(self, flags=0) -> str:
-        """The network XML."""
 
     def bridgeName(self) -> str:
         """The network's bridge device."""
@@ -538,50 +543,50 @@ class virStoragePool:
     def name(self) -> str:
         """The pool's name."""
 
+    def connect(self) -> virConnect:
+        """The connection this pool was found on."""
+
+    def XMLDesc(self, flags=0) -> str:
+        """The pool XML."""
+
     def UUID(self) -> bytes:
         """The UUID, 16 raw bytes."""
 
     def UUIDString(self) -> str:
         """The UUID as a dashed string."""
 
-    def connect(self) -> virConnect:
-        """The connection this pool was found on."""
-
     def isActive(self) -> int:
-        """1 when active, else 0."""
+        """1 when the pool is active, else 0."""
 
     def isPersistent(self) -> int:
-        """1 when persistent, else 0."""
+        """1 when the pool is persistent, else 0."""
 
     def autostart(self) -> int:
         """1 when the pool starts with the node, else 0."""
 
-    def info(self) -> List[int]:
-        """`[state, capacity, allocation, available]`, bytes."""
-
-    def XMLDesc(self, flags=0) -> str:
-        """The pool XML."""
-
-    def build(self, flags=0) -> int:
-        """Build the underlying storage; returns 0."""
+    def setAutostart(self, autostart) -> int:
+        """Mark (non-zero) or unmark for autostart; returns 0."""
 
     def create(self, flags=0) -> int:
-        """Start the pool; returns 0."""
+        """Start the defined pool; returns 0."""
 
     def destroy(self) -> int:
         """Stop the pool; returns 0."""
 
+    def undefine(self) -> int:
+        """Remove the pool's persistent definition; returns 0."""
+
+    def info(self) -> List[int]:
+        """`[state, capacity, allocation, available]`, bytes."""
+
+    def build(self, flags=0) -> int:
+        """Build the underlying storage; returns 0."""
+
     def delete(self, flags=0) -> int:
         """Delete the underlying storage; returns 0."""
 
-    def undefine(self) -> int:
-        """Remove the persistent definition; returns 0."""
-
     def refresh(self, flags=0) -> int:
         """Look at the storage again; returns 0."""
-
-    def setAutostart(self, autostart) -> int:
-        """Mark (non-zero) or unmark for autostart; returns 0."""
 
     def listAllVolumes(self, flags=0) -> List[virStorageVol]:
         """Every volume of the pool."""
@@ -609,11 +614,14 @@ class virStorageVol:
     def name(self) -> str:
         """The volume's name."""
 
-    def key(self) -> str:
-        """The volume's key."""
-
     def connect(self) -> virConnect:
         """The connection this volume was found on."""
+
+    def XMLDesc(self, flags=0) -> str:
+        """The volume XML."""
+
+    def key(self) -> str:
+        """The volume's key."""
 
     def storagePoolLookupByVolume(self) -> virStoragePool:
         """The pool holding the volume."""
@@ -643,9 +651,6 @@ class virStorageVol:
     def info(self) -> List[int]:
         """`[type, capacity, allocation]`, bytes."""
 
-    def XMLDesc(self, flags=0) -> str:
-        """The volume XML."""
-
     def path(self) -> str:
         """Its path on the node."""
 
@@ -657,9 +662,6 @@ class virInterface:
     def name(self) -> str:
         """The interface's name."""
 
-    def MACString(self) -> str:
-        """The interface's MAC address."""
-
     def connect(self) -> virConnect:
         """The connection this interface was found on."""
 
@@ -667,16 +669,19 @@ class virInterface:
         """The interface XML."""
 
     def isActive(self) -> int:
-        """1 when the interface is up, else 0."""
+        """1 when the interface is active, else 0."""
 
     def create(self, flags=0) -> int:
-        """Bring the interface up; returns 0."""
+        """Start the defined interface; returns 0."""
 
     def destroy(self, flags=0) -> int:
-        """Bring the interface down; returns 0."""
+        """Stop the interface; returns 0."""
 
     def undefine(self) -> int:
-        """Remove the interface's definition; returns 0."""
+        """Remove the interface's persistent definition; returns 0."""
+
+    def MACString(self) -> str:
+        """The interface's MAC address."""
 
 
 class virNodeDevice:
@@ -692,6 +697,21 @@ class virNodeDevice:
     def XMLDesc(self, flags=0) -> str:
         """The device XML."""
 
+    def isActive(self) -> int:
+        """1 when the device is active, else 0."""
+
+    def isPersistent(self) -> int:
+        """1 when the device is persistent, else 0."""
+
+    def create(self, flags=0) -> int:
+        """Start the defined device; returns 0."""
+
+    def destroy(self) -> int:
+        """Stop the device; returns 0."""
+
+    def undefine(self, flags=0) -> int:
+        """Remove the device's persistent definition; returns 0."""
+
     def parent(self) -> Optional[str]:
         """The parent device's name, `None` for the root."""
 
@@ -701,25 +721,10 @@ class virNodeDevice:
     def listCaps(self) -> List[str]:
         """The device's capability names."""
 
-    def destroy(self) -> int:
-        """Remove a device made by `nodeDeviceCreateXML`; returns 0."""
-
-    def undefine(self, flags=0) -> int:
-        """Remove the device's persistent definition; returns 0."""
-
-    def create(self, flags=0) -> int:
-        """Start a defined device; returns 0."""
-
-    def isActive(self) -> int:
-        """1 when the device is active, else 0."""
-
-    def isPersistent(self) -> int:
-        """1 when the device is persistent, else 0."""
-
 
 class virDomainSnapshot:
-    """A domain snapshot (libvirt-python's `virDomainSnapshot`); handles compare
-    and hash by identity, as libvirt-python's."""
+    """A domain snapshot (libvirt-python's `virDomainSnapshot`); handles
+    compare and hash by identity, as libvirt-python's."""
 
     def getName(self) -> str:
         """The snapshot's name."""
@@ -746,7 +751,7 @@ class virDomainSnapshot:
         """Delete it; returns 0."""
 
     def listAllChildren(self, flags=0) -> List[virDomainSnapshot]:
-        """Its children (descendants with `VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS`)."""
+        """Its children (descendants with the `LIST_DESCENDANTS` flag)."""
 
     def listChildrenNames(self, flags=0) -> List[str]:
         """Its children's names."""
@@ -762,8 +767,8 @@ class virDomainSnapshot:
 
 
 class virDomainCheckpoint:
-    """A domain checkpoint (libvirt-python's `virDomainCheckpoint`); handles
-    compare and hash by identity, as libvirt-python's."""
+    """A domain checkpoint (libvirt-python's `virDomainCheckpoint`);
+    handles compare and hash by identity, as libvirt-python's."""
 
     def getName(self) -> str:
         """The checkpoint's name."""
@@ -781,16 +786,16 @@ class virDomainCheckpoint:
         """The connection of its domain."""
 
     def getXMLDesc(self, flags=0) -> str:
-        """The checkpoint XML (`VIR_DOMAIN_CHECKPOINT_XML_*` flags)."""
+        """The checkpoint XML."""
 
     def getParent(self, flags=0) -> virDomainCheckpoint:
         """Its parent."""
 
     def delete(self, flags=0) -> int:
-        """Delete it (`VIR_DOMAIN_CHECKPOINT_DELETE_*` flags); returns 0."""
+        """Delete it; returns 0."""
 
     def listAllChildren(self, flags=0) -> List[virDomainCheckpoint]:
-        """Its children (descendants with `VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS`)."""
+        """Its children (descendants with the `LIST_DESCENDANTS` flag)."""
 
 
 class virStream:

@@ -3,11 +3,12 @@
 use super::connect::PyConnect;
 use super::convert::{as_list, cpumap_from_py, cpumap_tuple, params_dict, params_from_dict};
 use super::error::{binding_error, call};
+use super::handle::ConnTie;
 use super::moment::{self, PyDomainCheckpoint, PyDomainSnapshot};
 use super::stream::PyStream;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 use virt_core::{Domain, ErrorCode};
 
 /// A domain (libvirt-python's `virDomain`). Like libvirt-python's, two
@@ -18,24 +19,22 @@ pub struct PyDomain {
     /// Behind a lock because start, destroy, save and restore change the
     /// handle's id.
     dom: RwLock<Domain>,
-    conn: Py<PyConnect>,
-    _conn_ref: Arc<()>,
+    conn: ConnTie,
 }
 
 impl PyDomain {
-    /// A `virDomain` of the connection `conn`.
     /// Its UUID (the object an event registration concerns).
     pub(super) fn uuid_of(&self) -> virt_core::Uuid {
         self.read(Domain::uuid)
     }
 
+    /// A `virDomain` of the connection `conn`.
     pub(super) fn wrap(conn: &Bound<'_, PyConnect>, dom: Domain) -> PyResult<Py<PyDomain>> {
         Py::new(
             conn.py(),
             PyDomain {
                 dom: RwLock::new(dom),
-                conn: conn.clone().unbind(),
-                _conn_ref: conn.get().token(),
+                conn: ConnTie::to(conn),
             },
         )
     }
@@ -105,7 +104,7 @@ impl PyDomain {
 
     /// The connection this domain was found on.
     fn connect(&self, py: Python<'_>) -> Py<PyConnect> {
-        self.conn.clone_ref(py)
+        self.conn.get(py)
     }
 
     /// `[state, max memory KiB, memory KiB, vCPUs, CPU time ns]`.

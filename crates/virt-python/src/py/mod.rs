@@ -11,6 +11,7 @@ mod convert;
 mod domain;
 mod error;
 mod events;
+mod handle;
 mod host;
 mod moment;
 mod storage;

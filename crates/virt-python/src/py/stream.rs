@@ -15,6 +15,7 @@
 use super::connect::PyConnect;
 use super::error::{call, raise};
 use super::events::{stream_changed, WatchSlot};
+use super::handle::ConnTie;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
@@ -157,8 +158,7 @@ impl Pump {
 #[pyclass(name = "virStream", module = "libvirt", frozen)]
 pub struct PyStream {
     stream: Arc<Stream>,
-    conn: Py<PyConnect>,
-    _conn_ref: Arc<()>,
+    conn: ConnTie,
     pump: Arc<Pump>,
     /// The `eventAddCallback` registration, if any.
     watch: Arc<WatchSlot>,
@@ -171,8 +171,7 @@ impl PyStream {
             conn.py(),
             PyStream {
                 stream: Arc::new(stream),
-                conn: conn.clone().unbind(),
-                _conn_ref: conn.get().token(),
+                conn: ConnTie::to(conn),
                 pump: Arc::default(),
                 watch: Arc::default(),
             },
@@ -313,7 +312,7 @@ fn negative(ret: &Bound<'_, PyAny>) -> Option<i64> {
 impl PyStream {
     /// The connection this stream belongs to.
     fn connect(&self, py: Python<'_>) -> Py<PyConnect> {
-        self.conn.clone_ref(py)
+        self.conn.get(py)
     }
 
     /// Send `data` (bytes, or a string sent as UTF-8); the number of bytes
