@@ -114,6 +114,12 @@ struct Walk {
     refs: Vec<String>,
     /// The element path being filled (`domain/devices/disk`).
     at: String,
+    /// For a steered walk, the path it is built to reach, until made.
+    target: Option<String>,
+    /// Numbers small and in the plain decimal form (a steered walk's:
+    /// the edges of a datatype are the differential run's business, and
+    /// libvirt refuses many of them for its own narrower types).
+    modest: bool,
 }
 
 impl<'g> Generator<'g> {
@@ -173,7 +179,13 @@ impl<'g> Generator<'g> {
             depth: 0,
             refs: Vec::new(),
             at: String::new(),
+            target: None,
+            modest: self.steer.is_some(),
         };
+        if let Some(steer) = self.steer.as_mut() {
+            let rng = &mut walk.rng;
+            walk.target = steer.aim(|n| rng.below(n)).map(str::to_string);
+        }
         let start = self
             .grammar
             .start
@@ -246,9 +258,23 @@ impl<'g> Generator<'g> {
         }
     }
 
-    /// Whether to take the optional part `q`: more often when it leads to
+    /// Whether `p` leads to the path a steered walk is built to reach
+    /// (and that path is not made yet).
+    fn aims(&mut self, p: &Pattern, walk: &Walk) -> bool {
+        let grammar = self.grammar;
+        match (self.steer.as_mut(), &walk.target) {
+            (Some(steer), Some(_)) => steer.leads_to_target(grammar, p, &walk.at),
+            _ => false,
+        }
+    }
+
+    /// Whether to take the optional part `q`: always when it leads to the
+    /// path a steered walk is built to reach, more often when it leads to
     /// a path still wanted.
     fn take(&mut self, q: &Pattern, walk: &mut Walk) -> bool {
+        if self.aims(q, walk) {
+            return true;
+        }
         if self.steer.is_some()
             && walk.depth < MAX_DEPTH
             && walk.elements < 2 * SOFT_ELEMENTS
@@ -285,6 +311,9 @@ impl<'g> Generator<'g> {
                     walk.at.push('/');
                 }
                 walk.at.push_str(name);
+                if walk.target.as_deref() == Some(walk.at.as_str()) {
+                    walk.target = None;
+                }
                 let mut inner = Content::default();
                 let r = self.fill(content, &mut inner, walk);
                 walk.at.truncate(outer);
@@ -302,6 +331,14 @@ impl<'g> Generator<'g> {
                 let NameClass::Name { name, ns: None } = name else {
                     return Ok(());
                 };
+                if let Some(t) = &walk.target {
+                    if t.strip_suffix(name.as_str())
+                        .and_then(|t| t.strip_suffix("/@"))
+                        .is_some_and(|t| t == walk.at)
+                    {
+                        walk.target = None;
+                    }
+                }
                 let value = self.value(content, walk)?;
                 if !out.attrs.iter().any(|(k, _)| k == name) {
                     out.attrs.push((name.clone(), value));
@@ -317,7 +354,16 @@ impl<'g> Generator<'g> {
                 if options.is_empty() {
                     return Ok(());
                 }
-                if self.steer.is_some() {
+                let aiming: Vec<&Pattern> = options
+                    .iter()
+                    .copied()
+                    .filter(|q| self.aims(q, walk))
+                    .collect();
+                if !aiming.is_empty() {
+                    // The alternatives leading to the path the walk is
+                    // built to reach.
+                    options = aiming;
+                } else if self.steer.is_some() {
                     // The alternatives leading somewhere still wanted, when
                     // there are any.
                     let leading: Vec<&Pattern> = options
@@ -471,7 +517,7 @@ fn data_value(datatype: &str, params: &[(String, String)], walk: &mut Walk) -> S
             | "nonNegativeInteger"
     );
     if let Some(pattern) = param("pattern") {
-        if !numeric || walk.rng.chance(0.5) {
+        if !numeric || (!walk.modest && walk.rng.chance(0.5)) {
             if let Some(v) = matching(pattern, walk) {
                 return v;
             }
@@ -501,6 +547,9 @@ fn data_value(datatype: &str, params: &[(String, String)], walk: &mut Walk) -> S
         .unwrap_or(hi)
         .max(lo);
     // Mostly small numbers (what domains hold), sometimes the edges.
+    if walk.modest {
+        return (lo + i128::from(walk.rng.below(16)).min(hi - lo)).to_string();
+    }
     let v = match walk.rng.below(8) {
         0 => lo,
         1 => hi,

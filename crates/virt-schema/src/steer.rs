@@ -28,6 +28,10 @@ type Bits = Vec<u64>;
 pub(crate) struct Steer {
     /// Path (`domain/devices/disk/@type`) -> its number.
     ids: HashMap<String, usize>,
+    /// Number -> its path.
+    names: Vec<String>,
+    /// The path the document being made is built to reach, if any.
+    target: Option<usize>,
     /// Reported reached, by number.
     reached: Vec<bool>,
     /// Documents made using it, by number.
@@ -42,14 +46,17 @@ impl Steer {
     /// Number every path `grammar` can reach from its start.
     pub(crate) fn new(grammar: &Grammar) -> Result<Self, SchemaError> {
         let paths = grammar.reachable_paths()?;
-        let ids: HashMap<String, usize> = paths
-            .into_iter()
+        let names: Vec<String> = paths.into_iter().map(|(_, p)| p).collect();
+        let ids: HashMap<String, usize> = names
+            .iter()
             .enumerate()
-            .map(|(i, (_, p))| (p, i))
+            .map(|(i, p)| (p.clone(), i))
             .collect();
         let n = ids.len();
         Ok(Steer {
             ids,
+            names,
+            target: None,
             reached: vec![false; n],
             made: vec![0; n],
             memo: HashMap::new(),
@@ -75,6 +82,35 @@ impl Steer {
         }
     }
 
+    /// Whether path number `i` is still wanted.
+    fn is_wanted(&self, i: usize) -> bool {
+        !self.reached[i] && self.made[i] < TRIES
+    }
+
+    /// Choose the path the next document is built to reach: one still
+    /// wanted, drawn by `draw` (a number below the count it is given);
+    /// none when every path is reached or given up.
+    pub(crate) fn aim(&mut self, draw: impl FnOnce(u64) -> u64) -> Option<&str> {
+        let wanted: Vec<usize> = (0..self.names.len())
+            .filter(|&i| self.is_wanted(i))
+            .collect();
+        self.target = match wanted.len() {
+            0 => None,
+            n => Some(wanted[draw(n as u64) as usize]),
+        };
+        self.target.map(|i| self.names[i].as_str())
+    }
+
+    /// Whether `p`, met at `at`, can lead to the path the document is
+    /// built to reach.
+    pub(crate) fn leads_to_target(&mut self, grammar: &Grammar, p: &Pattern, at: &str) -> bool {
+        let Some(t) = self.target else {
+            return false;
+        };
+        let bits = self.leads_to(grammar, p, at);
+        bits[t / 64] & (1 << (t % 64)) != 0
+    }
+
     /// How many wanted paths `p`, met at `at`, can lead to.
     pub(crate) fn wanted(&mut self, grammar: &Grammar, p: &Pattern, at: &str) -> usize {
         let bits = self.leads_to(grammar, p, at);
@@ -85,7 +121,7 @@ impl Steer {
                 let b = rest.trailing_zeros() as usize;
                 rest &= rest - 1;
                 let i = w * 64 + b;
-                if !self.reached[i] && self.made[i] < TRIES {
+                if self.is_wanted(i) {
                     n += 1;
                 }
             }

@@ -508,6 +508,19 @@ impl View for Hostdev {
     const TAG: &'static str = "hostdev";
     fn from_element(el: &Element) -> Result<Self, XmlError> {
         let source = el.child("source");
+        // libvirt reads a SCSI host device's adapter by its name alone;
+        // the schema's other adapter forms (fc_host, parentaddr) are the
+        // storage pool's and are refused here.
+        let adapter = source.and_then(|s| s.child("adapter"));
+        let iscsi = source.and_then(|s| s.attr("protocol")) == Some("iscsi");
+        if el.attr("type") == Some("scsi")
+            && !iscsi
+            && adapter.is_some_and(|a| a.attr("name").is_none())
+        {
+            return Err(XmlError::Invalid(
+                "'adapter' name must be specified for scsi hostdev source".into(),
+            ));
+        }
         Ok(Hostdev {
             mode: match el.attr("mode") {
                 None => None,
@@ -520,9 +533,7 @@ impl View for Hostdev {
             managed: choice(el, "managed", &["yes", "no"])?,
             driver_name: el.child("driver").and_then(|d| attr(d, "name")),
             write_filtering: source.and_then(|s| attr(s, "writeFiltering")),
-            adapter: source
-                .and_then(|s| s.child("adapter"))
-                .and_then(|a| attr(a, "name")),
+            adapter: adapter.and_then(|a| attr(a, "name")),
             source_address: source
                 .and_then(|s| s.child("address"))
                 .map(|a| a.attrs.clone())
