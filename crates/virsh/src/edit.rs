@@ -323,21 +323,18 @@ fn ask_reedit(ctl: &mut Ctl, msg: &str, err: Option<Error>, relax: bool) -> Opti
 
 /// The terminal on stdin in raw mode (one key at a time, no echo) until
 /// dropped, as virsh reads the answer.
-struct RawTerminal(Option<libc::termios>);
+struct RawTerminal(Option<rustix::termios::Termios>);
 
 impl RawTerminal {
     fn enter() -> RawTerminal {
-        // SAFETY: termios is plain data; tcgetattr fills it for fd 0.
-        let mut saved: libc::termios = unsafe { std::mem::zeroed() };
-        // SAFETY: fd 0 is open; `saved` is a valid termios to fill.
-        if unsafe { libc::tcgetattr(0, &mut saved) } != 0 {
+        use rustix::termios::{tcgetattr, tcsetattr, OptionalActions};
+        let stdin = std::io::stdin();
+        let Ok(saved) = tcgetattr(&stdin) else {
             return RawTerminal(None);
-        }
-        let mut raw = saved;
-        // SAFETY: cfmakeraw only edits the struct it is given.
-        unsafe { libc::cfmakeraw(&mut raw) };
-        // SAFETY: fd 0 is a terminal (checked by the caller); `raw` is valid.
-        if unsafe { libc::tcsetattr(0, libc::TCSAFLUSH, &raw) } != 0 {
+        };
+        let mut raw = saved.clone();
+        raw.make_raw();
+        if tcsetattr(&stdin, OptionalActions::Flush, &raw).is_err() {
             return RawTerminal(None);
         }
         RawTerminal(Some(saved))
@@ -347,8 +344,9 @@ impl RawTerminal {
 impl Drop for RawTerminal {
     fn drop(&mut self) {
         if let Some(saved) = self.0.take() {
-            // SAFETY: restores the attributes read from the same fd.
-            unsafe { libc::tcsetattr(0, libc::TCSAFLUSH, &saved) };
+            let stdin = std::io::stdin();
+            let _ =
+                rustix::termios::tcsetattr(&stdin, rustix::termios::OptionalActions::Flush, &saved);
         }
     }
 }

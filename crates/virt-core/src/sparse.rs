@@ -10,20 +10,14 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorCode, ErrorDomain, Result};
 use crate::stream::{no_holes, Piece, StreamSink, StreamSource};
 
-/// `lseek(fd, offset, whence)` for the whences std lacks.
-fn seek_to(f: &File, offset: u64, whence: libc::c_int) -> std::io::Result<u64> {
-    let offset = libc::off_t::try_from(offset)
-        .map_err(|_| std::io::Error::from_raw_os_error(libc::EOVERFLOW))?;
-    // SAFETY: lseek on a descriptor the File owns for the call's duration;
-    // no memory is passed.
-    let r = unsafe { libc::lseek(f.as_raw_fd(), offset, whence) };
-    u64::try_from(r).map_err(|_| std::io::Error::last_os_error())
+/// `lseek(fd, SEEK_DATA/SEEK_HOLE)`, which std's `Seek` lacks.
+fn seek_to(f: &File, to: rustix::fs::SeekFrom) -> std::io::Result<u64> {
+    Ok(rustix::fs::seek(f, to)?)
 }
 
 /// The size of a file or block device: where seeking to its end lands.
@@ -70,16 +64,16 @@ impl FileSource {
     /// `end` when only a hole follows. Files whose holes the kernel cannot
     /// tell (block devices, some file systems) are all data.
     fn next_data(&self) -> u64 {
-        match seek_to(&self.file, self.pos, libc::SEEK_DATA) {
+        match seek_to(&self.file, rustix::fs::SeekFrom::Data(self.pos)) {
             Ok(d) => d.min(self.end),
-            Err(e) if e.raw_os_error() == Some(libc::ENXIO) => self.end,
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::NXIO.raw_os_error()) => self.end,
             Err(_) => self.pos,
         }
     }
 
     /// Where the data at `pos` ends.
     fn data_end(&self) -> u64 {
-        seek_to(&self.file, self.pos, libc::SEEK_HOLE)
+        seek_to(&self.file, rustix::fs::SeekFrom::Hole(self.pos))
             .map(|h| h.min(self.end))
             .unwrap_or(self.end)
     }
@@ -178,24 +172,9 @@ impl FileSink {
     }
 
     fn punch(&self, offset: u64, len: u64) -> std::io::Result<()> {
-        let (Ok(off), Ok(len)) = (libc::off_t::try_from(offset), libc::off_t::try_from(len)) else {
-            return Err(std::io::Error::from_raw_os_error(libc::EOVERFLOW));
-        };
-        // SAFETY: fallocate on a descriptor the File owns for the call's
-        // duration; no memory is passed.
-        let r = unsafe {
-            libc::fallocate(
-                self.file.as_raw_fd(),
-                libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
-                off,
-                len,
-            )
-        };
-        if r == 0 {
-            Ok(())
-        } else {
-            Err(std::io::Error::last_os_error())
-        }
+        use rustix::fs::FallocateFlags;
+        let mode = FallocateFlags::PUNCH_HOLE | FallocateFlags::KEEP_SIZE;
+        Ok(rustix::fs::fallocate(&self.file, mode, offset, len)?)
     }
 
     fn zero_fill(&mut self, mut len: u64) -> Result<()> {

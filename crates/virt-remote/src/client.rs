@@ -856,8 +856,7 @@ pub fn endpoint_for(uri: &Uri, read_only: bool) -> Option<Result<(Endpoint, Stri
 
 /// libvirt's socket for a unix URI without `socket=`.
 fn default_socket(uri: &Uri, read_only: bool) -> std::path::PathBuf {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = rustix::process::geteuid().is_root();
     if !root && uri.path == "/session" {
         if let Some(run) = std::env::var_os("XDG_RUNTIME_DIR") {
             return std::path::Path::new(&run).join("libvirt/libvirt-sock");
@@ -1009,10 +1008,10 @@ fn connect(ep: &Endpoint) -> Result<Streams> {
             };
             let pid = child.id();
             let stop: Box<dyn Fn() + Send + Sync> = Box::new(move || {
-                // SAFETY: kill(2) on the ssh child we spawned (not yet
-                // reaped: the driver waits for it only after this), SIGTERM.
-                unsafe {
-                    libc::kill(pid as libc::pid_t, libc::SIGTERM);
+                // SIGTERM to the ssh child we spawned (not yet reaped: the
+                // driver waits for it only after this).
+                if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+                    let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
                 }
             });
             Ok((Box::new(r), Box::new(w), stop, Some(child)))
@@ -1439,8 +1438,7 @@ pub fn read_only_fallback(
     _read_only: bool,
     failed: &Error,
 ) -> Option<Result<Box<dyn Driver>>> {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = rustix::process::geteuid().is_root();
     let local = uri.transport.is_none() && uri.host.as_deref().is_none_or(str::is_empty);
     let node_wide = match uri.driver.as_str() {
         "xen" => matches!(uri.path.as_str(), "" | "/" | "/system"),

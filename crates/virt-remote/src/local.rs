@@ -93,8 +93,7 @@ pub fn session_socket(runtime_dir: Option<&Path>, home: Option<&Path>) -> PathBu
         (Some(r), _) if r.is_absolute() => r.join("libvirt"),
         (_, Some(h)) if h.is_absolute() => h.join(".cache/libvirt"),
         _ => {
-            // SAFETY: geteuid has no preconditions and cannot fail.
-            let uid = unsafe { libc::geteuid() };
+            let uid = rustix::process::geteuid().as_raw();
             std::env::temp_dir().join(format!("libvirt-{uid}"))
         }
     };

@@ -13,8 +13,7 @@ use std::process::Command;
 /// cannot: not root, no `/dev/loop-control`, or a tool missing (named with
 /// its Debian package hint).
 pub fn missing(tools: &[&str]) -> Option<String> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
+    if !rustix::process::geteuid().is_root() {
         return Some("not root (loop devices need it)".into());
     }
     if !Path::new("/dev/loop-control").exists() {

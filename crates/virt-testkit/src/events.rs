@@ -120,9 +120,9 @@ impl Watcher {
 
     /// Interrupt virsh as Ctrl-C would and take everything it printed.
     fn finish(mut self) -> Vec<String> {
-        // SAFETY: kill(2) on the virsh this watcher started.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGINT);
+        // Ctrl-C to the virsh this watcher started (not yet reaped).
+        if let Some(pid) = rustix::process::Pid::from_raw(self.child.id() as i32) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::INT);
         }
         let _ = self.child.wait();
         while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(5)) {

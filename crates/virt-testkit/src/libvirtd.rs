@@ -37,8 +37,7 @@ impl Libvirtd {
 
 /// Why libvirtd cannot run here, if it cannot.
 pub fn unavailable() -> Option<String> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
+    if !rustix::process::geteuid().is_root() {
         return Some("not root (libvirtd's system mode and unshare -m need it)".into());
     }
     if !Path::new(LIBVIRTD).exists() {
