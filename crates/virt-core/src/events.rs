@@ -787,9 +787,20 @@ impl EventBus {
     /// Hand `event` to every subscriber whose filter it passes, in the
     /// order of publication. Never blocks on a subscriber.
     pub fn publish(&self, event: Event) {
+        self.publish_with(|| event);
+    }
+
+    /// [`EventBus::publish`] of the event `make` builds, built only when
+    /// someone subscribes: a driver announcing every define and undefine
+    /// then copies no names while nobody listens.
+    pub fn publish_with(&self, make: impl FnOnce() -> Event) {
         let mut gone = false;
         {
             let mut subs = self.lock();
+            if subs.is_empty() {
+                return;
+            }
+            let event = make();
             subs.retain(|s| {
                 if !s.filter.matches(&event) {
                     return true;

@@ -107,7 +107,7 @@ impl TestConnection {
     fn emit(&self, dom: &DomainRef, event: LifecycleEvent, detail: i32) {
         self.node
             .events
-            .publish(Event::lifecycle(dom.clone(), event, detail));
+            .publish_with(|| Event::lifecycle(dom.clone(), event, detail));
     }
 
     /// Stop `uuid` with shut-off reason `why` and announce it as stopped
@@ -383,16 +383,21 @@ impl Driver for TestConnection {
             .into());
         }
         obj.autostart = false;
-        let r = obj.as_ref();
-        if obj.is_active() {
+        let active = obj.is_active();
+        if active {
             // A running domain stays, now transient.
             obj.persistent = false;
             obj.new_def = None;
-        } else {
-            let uuid = obj.uuid;
+        }
+        // Announced before it goes (subscribers see it only once the lock
+        // is released), so its name is copied only for a subscriber.
+        let (obj, uuid) = (&*obj, obj.uuid);
+        self.node.events.publish_with(|| {
+            Event::lifecycle(obj.as_ref(), LifecycleEvent::Undefined, undefined::REMOVED)
+        });
+        if !active {
             doms.remove(&uuid);
         }
-        self.emit(&r, LifecycleEvent::Undefined, undefined::REMOVED);
         Ok(())
     }
 

@@ -437,10 +437,7 @@ fn parse_vcpu(e: Option<NodeRef<'_, '_>>) -> Result<Vcpu, XmlError> {
 fn parse_os(e: Option<NodeRef<'_, '_>>, has_bootloader: bool) -> Result<Os, XmlError> {
     let mut os = Os::default();
     // `string(./os/type[1])`: an empty type is no type.
-    match e
-        .and_then(|o| o.child("type"))
-        .filter(|t| !t.all_text().is_empty())
-    {
+    match e.and_then(|o| o.child("type")).filter(|t| !t.has_no_text()) {
         Some(t) => {
             let name = t.first_text().trim();
             if !OS_TYPES.contains(&name) {

@@ -182,6 +182,9 @@ fn seclabels(def: &mut DomainDef) {
 /// `<keywrap>` as libvirt writes what it read: one element, aes then
 /// dea, each cipher once; none when no cipher is given.
 fn keywrap(def: &mut DomainDef) {
+    if !def.extra.iter().any(|e| e.name == "keywrap") {
+        return;
+    }
     let Ok(states) = crate::validate::keywrap(def) else {
         return;
     };
@@ -793,8 +796,13 @@ fn loader(def: &mut DomainDef) {
         return;
     }
     nvram(def);
-    let path = def.os.loader.clone().filter(|p| !p.is_empty());
     let given = def.os.extra.iter().find(|e| e.name == "loader");
+    if given.is_none() && def.os.loader.as_deref().is_none_or(str::is_empty) {
+        // Nothing to write (the common case): no element to build.
+        def.os.loader = None;
+        return;
+    }
+    let path = def.os.loader.clone().filter(|p| !p.is_empty());
     let attr = |n: &str| given.and_then(|e| e.attr(n)).map(str::to_string);
     let mut out = Element::new("loader");
     for name in ["readonly", "secure", "type", "stateless"] {

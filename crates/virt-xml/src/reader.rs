@@ -107,7 +107,7 @@ impl<'a> Parser<'a> {
         let src = self.src;
         let bytes = src.as_bytes();
         let mut stack: Vec<Open<'a>> = Vec::with_capacity(8);
-        let mut doc = Doc::with_source_len(src.len());
+        let mut doc = Doc::for_source(src);
         let mut root = false;
         let mut pos = 0;
         while pos < bytes.len() {
@@ -274,7 +274,7 @@ impl<'a> Parser<'a> {
         cfg.trim_text_end = false;
 
         let mut stack: Vec<Open<'a>> = Vec::with_capacity(8);
-        let mut doc = Doc::with_source_len(self.src.len());
+        let mut doc = Doc::for_source(self.src);
         let mut root = false;
         let mut seen_markup = false;
         loop {

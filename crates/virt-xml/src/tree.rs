@@ -42,6 +42,19 @@ impl<'a> Doc<'a> {
         }
     }
 
+    /// An empty document with room for the nodes of `src`: one per `<`
+    /// (each element opens with one, and a kept text sits before one;
+    /// blank text between elements is not kept), so the node list is
+    /// allocated once. Counting is a vectorised pass over the bytes, far
+    /// cheaper than growing (copying) the list part way through.
+    pub(crate) fn for_source(src: &str) -> Self {
+        let tags = src.bytes().filter(|&b| b == b'<').count();
+        Doc {
+            nodes: Vec::with_capacity(tags + 1),
+            attrs: Vec::with_capacity(src.len() / 40 + 4),
+        }
+    }
+
     /// The same tree, borrowing from `e`.
     pub(crate) fn from_element(e: &'a Element) -> Self {
         let mut doc = Doc::with_source_len(0);
@@ -259,6 +272,13 @@ impl<'d, 'a> NodeRef<'d, 'a> {
         self.children()
             .find(|t| t.is_text())
             .map_or("", |t| t.text_value())
+    }
+
+    /// True when the text directly inside is empty ([`NodeRef::all_text`]
+    /// without building it).
+    pub(crate) fn has_no_text(self) -> bool {
+        self.children()
+            .all(|t| !t.is_text() || t.text_value().is_empty())
     }
 
     /// All the text directly inside, concatenated.
