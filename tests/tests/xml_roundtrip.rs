@@ -3,20 +3,17 @@
 //! define, and VALIDATE refuses it naming the element and its line.
 
 use std::fs;
-use std::path::{Path, PathBuf};
 use virt_core::{define_flags, start_flags, xml_flags, Connect, ErrorCode};
-use virt_testkit::{corpus_root, first_difference};
+use virt_testkit::{corpus_folder, first_difference, xml_files, TempDir};
 use virt_tests::register_drivers;
 
 /// A connection to a private node (test:///default is shared by every
-/// test of the process), described by a node file under a fresh temp dir.
-fn private_node(tag: &str) -> Connect {
+/// test of the process), described by a node file under a fresh temp dir
+/// that goes when the returned [`TempDir`] is dropped.
+fn private_node(tag: &str) -> (Connect, TempDir) {
     register_drivers();
-    let dir = std::env::temp_dir().join(format!("virt-xml-rt-{tag}-{}", std::process::id()));
-    if let Err(e) = fs::create_dir_all(&dir) {
-        panic!("temp dir {}: {e}", dir.display());
-    }
-    let node = dir.join("node.xml");
+    let dir = TempDir::new(&format!("xml-rt-{tag}"));
+    let node = dir.path().join("node.xml");
     let xml = "<node><cpu><mhz>1000</mhz><model>i686</model><active>4</active>\
                <nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads></cpu>\
                <memory>8388608</memory></node>";
@@ -24,29 +21,18 @@ fn private_node(tag: &str) -> Connect {
         panic!("write {}: {e}", node.display());
     }
     match Connect::open(&format!("test://{}", node.display())) {
-        Ok(c) => c,
+        Ok(c) => (c, dir),
         Err(e) => panic!("open {}: {e}", node.display()),
     }
-}
-
-fn xml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    v.retain(|p| p.extension().is_some_and(|e| e == "xml"));
-    v.sort();
-    v
 }
 
 /// `define FILE; dumpxml --inactive NAME` gives the file back unchanged.
 #[test]
 fn corpus_define_dumpxml() {
-    let dir = corpus_root().join("domain-xml");
-    if !dir.is_dir() {
-        println!("corpus folder {} absent: skipped", dir.display());
+    let Some(dir) = corpus_folder("domain-xml", "corpus_define_dumpxml") else {
         return;
-    }
-    let conn = private_node("define");
+    };
+    let (conn, _node) = private_node("define");
     let files = xml_files(&dir);
     let mut passed = 0;
     let mut failed = Vec::new();
@@ -119,7 +105,7 @@ const WITH_UNKNOWN: &str = "<domain type='test' xmlns:my='http://example.org/my'
 /// Unknown content survives define + dumpxml in place; VALIDATE refuses it.
 #[test]
 fn unknown_content_kept_or_refused() {
-    let conn = private_node("unknown");
+    let (conn, _node) = private_node("unknown");
     let dom = match conn.define_domain_xml(WITH_UNKNOWN, 0) {
         Ok(d) => d,
         Err(e) => panic!("define: {e}"),

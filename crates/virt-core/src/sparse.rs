@@ -250,11 +250,7 @@ mod tests {
     use super::*;
     use std::os::unix::fs::MetadataExt;
 
-    fn temp(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("virt-core-sparse-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir.join(name)
-    }
+    use virt_testkit::TempDir;
 
     /// A file with data at 0 and at 8 MiB, 16 MiB long.
     fn sparse_file(path: &Path) {
@@ -277,6 +273,8 @@ mod tests {
 
     #[test]
     fn a_sparse_copy_stays_sparse_and_equal() {
+        let dir = TempDir::new("core-sparse");
+        let temp = |name: &str| dir.path().join(name);
         let (a, b) = (temp("a"), temp("b"));
         sparse_file(&a);
         // The target had data everywhere: the holes must punch it out.
@@ -322,7 +320,8 @@ mod tests {
 
     #[test]
     fn limits_are_kept() {
-        let a = temp("d");
+        let dir = TempDir::new("core-sparse-limits");
+        let a = dir.path().join("d");
         std::fs::write(&a, [0u8; 100]).unwrap();
         let mut s = sink(&a, 90, Some(95), false);
         assert_eq!(

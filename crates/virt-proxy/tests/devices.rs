@@ -9,12 +9,12 @@
 
 mod common;
 
-use common::{temp_dir, Daemon};
+use common::Daemon;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use virt_testkit::tty::OnTty;
-use virt_testkit::{debian_virsh, linux_guest, peer, wait_until, DEBIAN_VIRSH};
+use virt_testkit::{linux_guest, peer, wait_until, DEBIAN_VIRSH};
 
 const QEMU: &str = "/usr/bin/qemu-system-x86_64";
 
@@ -39,18 +39,10 @@ fn debian_virsh_console_and_disk_hotplug_over_the_daemon() {
     let Some((kernel, initrd)) = peers("devices") else {
         return;
     };
-    let root = temp_dir("devices-root");
-    let d = Daemon::start_in_with_env(
-        temp_dir("devices"),
-        &[],
-        &[("VIRT_QEMU_ROOT", root.as_os_str())],
-    );
-    let uri = format!("qemu+unix:///session?socket={}", d.rw().display());
-    let run = |line: &str| {
-        let (out, err, ok) = debian_virsh(&["-c", &uri, line]);
-        assert!(ok, "`{line}` failed: {err}\n{}", d.log());
-        out
-    };
+    let d = Daemon::start_qemu("devices", &[]);
+    let root = d.qemu_root();
+    let uri = d.qemu_uri("session");
+    let run = |line: &str| d.virsh(&["-c", &uri, line]);
     let disk = root.join("extra.img");
     std::fs::File::create(&disk)
         .and_then(|f| f.set_len(8 << 20))

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{temp_dir, Daemon};
+use common::Daemon;
 use std::path::Path;
 use std::process::Command;
 
@@ -128,12 +128,8 @@ fn debian_virsh_and_python_read_domcaps_from_the_daemon() {
     if !peers("domcaps") {
         return;
     }
-    let root = temp_dir("domcaps-root");
-    let d = Daemon::start_in_with_env(
-        temp_dir("domcaps"),
-        &[],
-        &[("VIRT_QEMU_ROOT", root.as_os_str())],
-    );
+    let d = Daemon::start_qemu("domcaps", &[]);
+    let root = d.qemu_root();
     // libvirt refuses it on a read-only connection (it may start QEMU).
     let ro = format!("qemu+unix:///session?socket={}", d.ro().display());
     let (_, err, ok) = virsh(&ro, &["domcapabilities"]);
@@ -226,13 +222,8 @@ fn domcaps_agree_with_libvirtd() {
     }
     let theirs = virt_testkit::libvirtd::start().unwrap_or_else(|e| panic!("libvirtd: {e}"));
     let their_uri = format!("qemu+unix:///system?socket={}", theirs.socket().display());
-    let root = temp_dir("domcaps-agree-root");
-    let d = Daemon::start_in_with_env(
-        temp_dir("domcaps-agree"),
-        &[],
-        &[("VIRT_QEMU_ROOT", root.as_os_str())],
-    );
-    let our_uri = format!("qemu+unix:///session?socket={}", d.rw().display());
+    let d = Daemon::start_qemu("domcaps-agree", &[]);
+    let our_uri = d.qemu_uri("session");
     for ask in ASKS {
         let args = [&["domcapabilities"], *ask].concat();
         let (want, err, ok) = virsh(&their_uri, &args);

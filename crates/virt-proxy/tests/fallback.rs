@@ -71,17 +71,7 @@ fn unprivileged(exe: &Path, socket: &Path) -> Vec<String> {
         Ok(o) => o,
         Err(e) => panic!("setpriv: {e}"),
     };
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text.lines()
-        // libtest may print its "test ... " prefix on the same line.
-        .filter_map(|l| l.split_once("RESULT ").map(|(_, r)| r))
-        .map(str::to_string)
-        .collect()
+    common::result_lines(&out)
 }
 
 #[test]

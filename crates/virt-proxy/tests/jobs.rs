@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::{temp_dir, Daemon};
+use common::Daemon;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -265,13 +265,9 @@ fn a_save_is_seen_and_aborted_from_another_connection() {
         return;
     }
     virt_remote::client::register();
-    let root = temp_dir("jobs-root");
-    let d = Daemon::start_in_with_env(
-        temp_dir("jobs"),
-        &[],
-        &[("VIRT_QEMU_ROOT", root.as_os_str())],
-    );
-    let uri = format!("qemu+unix:///session?socket={}", d.rw().display());
+    let d = Daemon::start_qemu("jobs", &[]);
+    let root = d.qemu_root();
+    let uri = d.qemu_uri("session");
     let c = Connect::open(&uri).unwrap_or_else(|e| panic!("connect: {e}\n{}", d.log()));
     let mut dom = c.define_xml(&guest_xml("jobber")).expect("define");
     dom.create().expect("start");
@@ -319,5 +315,4 @@ fn a_save_is_seen_and_aborted_from_another_connection() {
     }
     dom.destroy().expect("destroy");
     dom.undefine().expect("undefine");
-    let _ = std::fs::remove_dir_all(&root);
 }

@@ -8,9 +8,9 @@
 
 mod common;
 
-use common::{temp_dir, Daemon};
+use common::Daemon;
 use std::process::Command;
-use virt_testkit::{debian_virsh, peer, DEBIAN_VIRSH};
+use virt_testkit::{peer, DEBIAN_VIRSH};
 
 const QEMU: &str = "/usr/bin/qemu-system-x86_64";
 
@@ -26,18 +26,10 @@ fn debian_virsh_snapshots_a_running_guest_over_the_daemon() {
     if !here {
         return;
     }
-    let root = temp_dir("qsnap-root");
-    let d = Daemon::start_in_with_env(
-        temp_dir("qsnap"),
-        &[],
-        &[("VIRT_QEMU_ROOT", root.as_os_str())],
-    );
-    let uri = format!("qemu+unix:///session?socket={}", d.rw().display());
-    let run = |line: &str| {
-        let (out, err, ok) = debian_virsh(&["-c", &uri, line]);
-        assert!(ok, "`{line}` failed: {err}\n{}", d.log());
-        out
-    };
+    let d = Daemon::start_qemu("qsnap", &[]);
+    let root = d.qemu_root();
+    let uri = d.qemu_uri("session");
+    let run = |line: &str| d.virsh(&["-c", &uri, line]);
     let img = root.join("disk.qcow2");
     let made = Command::new("qemu-img")
         .args(["create", "-q", "-f", "qcow2"])
@@ -99,5 +91,4 @@ fn debian_virsh_snapshots_a_running_guest_over_the_daemon() {
     assert_eq!(run("domstate g").trim(), "running");
     run("destroy g");
     run("undefine g");
-    let _ = std::fs::remove_dir_all(&root);
 }

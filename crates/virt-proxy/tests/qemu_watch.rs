@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::{temp_dir, Daemon};
+use common::{scratch_dir, temp_dir, Daemon};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -150,7 +150,8 @@ fn guest_power_off_is_seen_at_once() {
     let Some(g) = guest("guest_power_off_is_seen_at_once") else {
         return;
     };
-    let qemu_root = temp_dir("watch-root");
+    let root_dir = scratch_dir("watch-root");
+    let qemu_root = root_dir.path();
     let run = qemu_root.join("session/run");
     let console = qemu_root.join("console.log");
     let mut d = start_daemon(temp_dir("watch"), &qemu_root);
@@ -205,7 +206,6 @@ fn guest_power_off_is_seen_at_once() {
         .unwrap_or_default()
         .contains("power button, powering off"));
     d.stop();
-    let _ = std::fs::remove_dir_all(&qemu_root);
 }
 
 /// Send `system_powerdown` on a guest's QMP socket (no daemon holds it).
@@ -234,7 +234,8 @@ fn guests_outlive_a_killed_daemon() {
     let Some(g) = guest("guests_outlive_a_killed_daemon") else {
         return;
     };
-    let qemu_root = temp_dir("survive-root");
+    let root_dir = scratch_dir("survive-root");
+    let qemu_root = root_dir.path();
     let run = qemu_root.join("session/run");
     let console = qemu_root.join("console.log");
     let console2 = qemu_root.join("console2.log");
@@ -310,5 +311,4 @@ fn guests_outlive_a_killed_daemon() {
     }
     drop(c);
     second.stop();
-    let _ = std::fs::remove_dir_all(&qemu_root);
 }

@@ -107,7 +107,8 @@ fn real_virsh_on_the_read_only_socket_is_refused() {
         return;
     }
     let d = Daemon::start(&[]);
-    let tmp = common::temp_dir("ro-virsh");
+    let scratch = common::scratch_dir("ro-virsh");
+    let tmp = scratch.path();
     if let Err(e) = std::fs::write(
         tmp.join("ro.xml"),
         "<domain type='test'><name>ro</name><memory>65536</memory>\
@@ -122,7 +123,6 @@ fn real_virsh_on_the_read_only_socket_is_refused() {
     assert_eq!(String::from_utf8_lossy(&got.stderr), RO_STDERR);
     assert_eq!(String::from_utf8_lossy(&got.stdout), RO_STDOUT);
     assert_eq!(got.exit, 0);
-    let _ = std::fs::remove_dir_all(&tmp);
 }
 
 /// `py_client.py` on libvirt's own in-process test driver and on
@@ -183,7 +183,8 @@ fn real_virsh_cpu_stats_over_the_socket() {
         return;
     }
     let d = Daemon::start(&[]);
-    let tmp = common::temp_dir("cpu-stats-virsh");
+    let scratch = common::scratch_dir("cpu-stats-virsh");
+    let tmp = scratch.path();
     let script = "cpu-stats test; cpu-stats test --total; cpu-stats test --start 1 --count 5; \
 cpu-stats test --count 1; cpu-stats test --start 2; destroy test; cpu-stats test";
     let run = |uri: String| {
@@ -203,5 +204,4 @@ cpu-stats test --count 1; cpu-stats test --start 2; destroy test; cpu-stats test
         String::from_utf8_lossy(&theirs.stderr)
     );
     assert!(String::from_utf8_lossy(&ours.stdout).contains("CPU1:\n"));
-    let _ = std::fs::remove_dir_all(&tmp);
 }

@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{temp_dir, Daemon};
+use common::{scratch_dir, Daemon};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::process::Command;
@@ -92,21 +92,17 @@ fn run_client(runtime: &Path, qemu_root: &Path, domain: &str) -> String {
         .env_remove("LIBVIRT_DEFAULT_URI")
         .output()
         .expect("run the client");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text.lines()
-        .find_map(|l| l.split_once("RESULT ").map(|(_, r)| r.to_string()))
-        .unwrap_or_else(|| panic!("no RESULT line: {text}"))
+    match common::result_lines(&out).into_iter().next() {
+        Some(r) => r,
+        None => panic!("no RESULT line: {}", String::from_utf8_lossy(&out.stdout)),
+    }
 }
 
 #[test]
 fn session_daemon_is_started_once() {
-    let runtime = temp_dir("session-run");
-    let qemu_root = temp_dir("session-qemu");
+    let runtime_dir = scratch_dir("session-run");
+    let root_dir = scratch_dir("session-qemu");
+    let (runtime, qemu_root) = (runtime_dir.path(), root_dir.path());
     let socket = runtime.join("libvirt/libvirt-sock");
     assert!(listener_pid(&socket).is_none());
 
@@ -134,8 +130,6 @@ fn session_daemon_is_started_once() {
         assert!(Instant::now() < deadline, "daemon {pid} did not stop");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let _ = std::fs::remove_dir_all(&runtime);
-    let _ = std::fs::remove_dir_all(&qemu_root);
 }
 
 #[test]
@@ -145,13 +139,8 @@ fn idle_daemon_waits_for_its_guests() {
         return;
     }
     virt_remote::client::register();
-    let qemu_root = temp_dir("idle-qemu");
-    let mut d = Daemon::start_in_with_env(
-        temp_dir("idle"),
-        &["--timeout", "1"],
-        &[("VIRT_QEMU_ROOT", qemu_root.as_os_str())],
-    );
-    let uri = format!("qemu+unix:///session?socket={}", d.rw().display());
+    let mut d = Daemon::start_qemu("idle", &["--timeout", "1"]);
+    let uri = d.qemu_uri("session");
     {
         let c = Connect::open(&uri).expect("connect");
         c.create_xml(
@@ -180,5 +169,4 @@ fn idle_daemon_waits_for_its_guests() {
         d.log()
     );
     assert!(d.log().contains("no client and no guest for 1 s: exiting"));
-    let _ = std::fs::remove_dir_all(&qemu_root);
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{temp_dir, Daemon};
+use common::{scratch_dir, Daemon};
 use std::path::Path;
 use virt_testkit::{debian_virsh, peer, DEBIAN_VIRSH};
 
@@ -14,19 +14,11 @@ fn debian_virsh_creates_clones_resizes_and_deletes_volumes() {
     if !peer("storage", DEBIAN_VIRSH, "libvirt-clients") {
         return;
     }
-    let root = temp_dir("storage-root");
-    let d = Daemon::start_in_with_env(
-        temp_dir("storage"),
-        &[],
-        &[("VIRT_QEMU_ROOT", root.as_os_str())],
-    );
-    let uri = format!("qemu+unix:///session?socket={}", d.rw().display());
+    let d = Daemon::start_qemu("storage", &[]);
+    let root = d.qemu_root();
+    let uri = d.qemu_uri("session");
     let images = root.join("images");
-    let run = |line: &str| {
-        let (out, err, ok) = debian_virsh(&["-q", "-c", &uri, line]);
-        assert!(ok, "`{line}` failed: {err}\n{}", d.log());
-        out
-    };
+    let run = |line: &str| d.virsh(&["-q", "-c", &uri, line]);
     run(&format!(
         "pool-define-as images dir --target {}",
         images.display()
@@ -59,7 +51,6 @@ fn debian_virsh_creates_clones_resizes_and_deletes_volumes() {
         !ok && err.contains("read only access prevents virStorageVolDelete"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// Blocks a file really holds, in bytes.
@@ -87,13 +78,9 @@ fn sparse_source(path: &Path) {
 /// pool `images` holding a 64 MiB raw volume `a.img`.
 fn daemon_with_volume() -> (Daemon, std::path::PathBuf, String) {
     virt_remote::client::register();
-    let root = temp_dir("stream-root");
-    let d = Daemon::start_in_with_env(
-        temp_dir("stream"),
-        &[],
-        &[("VIRT_QEMU_ROOT", root.as_os_str())],
-    );
-    let uri = format!("qemu+unix:///session?socket={}", d.rw().display());
+    let d = Daemon::start_qemu("stream", &[]);
+    let root = d.qemu_root().to_path_buf();
+    let uri = d.qemu_uri("session");
     let c = virt_core::Connect::open(&uri).expect("open");
     let xml = format!(
         "<pool type='dir'><name>images</name><target><path>{}</path></target></pool>",
@@ -179,7 +166,6 @@ fn debian_virsh_uploads_and_downloads_through_streams() {
     // (crates/virsh/tests/libvirtd_streams.rs checks libvirtd): the file
     // grows to hold the data; a download from there is empty.
     virt_testkit::block::upload_past_the_end(&run, &root, ("images", "a.img", &vol), 64 << 20);
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// Our own client does the same through virt-core's streams: holes come
@@ -265,7 +251,6 @@ fn our_client_streams_with_holes() {
     st.abort().expect("abort");
     // Still one connection that works.
     assert_eq!(vol.info().expect("info").capacity, 64 << 20);
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// A screenshot crosses the daemon as a stream with its MIME type: our
@@ -290,7 +275,8 @@ fn screenshots_stream_through_the_daemon() {
     if !peer("screenshot", DEBIAN_VIRSH, "libvirt-clients") {
         return;
     }
-    let out = temp_dir("shot").join("shot.png");
+    let shot = scratch_dir("shot");
+    let out = shot.path().join("shot.png");
     let line = format!("screenshot test {}", out.display());
     let (stdout, err, ok) = debian_virsh(&["-c", &d.uri(false), &line]);
     assert!(ok, "{err}\n{}", d.log());

@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{temp_dir, Daemon};
+use common::Daemon;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use virt_testkit::{debian_virsh, linux_guest, peer, wait_until, DEBIAN_VIRSH};
@@ -81,24 +81,16 @@ fn virt_tools_create_edit_and_clone_a_guest_through_the_daemon() {
     // virt-install writes the paths it was given in canonical form.
     let canonical = |p: PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
     let (kernel, initrd) = (canonical(kernel), canonical(initrd));
-    let root = temp_dir("virt-install-root");
-    let d = Daemon::start_in_with_env(
-        temp_dir("virt-install"),
-        &[],
-        &[("VIRT_QEMU_ROOT", root.as_os_str())],
-    );
-    let uri = format!("qemu+unix:///system?socket={}", d.rw().display());
+    let d = Daemon::start_qemu("virt-install", &[]);
+    let root = d.qemu_root();
+    let uri = d.qemu_uri("system");
     // Guests outlive their daemon: a failing step must not leave them
     // running (dropped before the daemon).
     let _guests = StopGuests {
         uri: uri.clone(),
         names: &["g1", "g1-clone", "m1"],
     };
-    let virsh = |line: &str| {
-        let (out, err, ok) = debian_virsh(&["-c", &uri, line]);
-        assert!(ok, "`{line}` failed: {err}\n{}", d.log());
-        out
-    };
+    let virsh = |line: &str| d.virsh(&["-c", &uri, line]);
     // virt-install puts new disks in the pool named `default` (and would
     // make one in /var/lib/libvirt/images without it).
     let images = root.join("images");

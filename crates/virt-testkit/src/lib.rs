@@ -6,6 +6,8 @@
 //! - [`corpus_root`] / [`corpus_folder`]: the shared corpus (`VIRT_CORPUS`,
 //!   else `../shared/corpus` beside the workspace), skipped with a notice
 //!   when absent.
+//! - [`xml_files`] / [`xml_cases`] / [`check_cases`]: a corpus folder's
+//!   files and cases, and the walk that checks each and reports.
 //! - [`first_difference`]: where an output first departs from the expected
 //!   one, for failure lists.
 //! - [`golden`]: the virsh-golden cases (recorded runs of Debian's virsh
@@ -33,7 +35,7 @@ pub mod libvirt_python;
 pub mod libvirtd;
 pub mod tty;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A fresh directory for one test's files (a driver's state root, images,
 /// sockets) in the system's temp directory, named for the test, the
@@ -92,11 +94,44 @@ pub fn corpus_folder(sub: &str, what: &str) -> Option<PathBuf> {
     Some(dir)
 }
 
+/// The `.xml` files directly in `dir`, sorted (none when it cannot be
+/// read).
+pub fn xml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    v.retain(|p| p.extension().is_some_and(|e| e == "xml"));
+    v.sort();
+    v
+}
+
+/// The last part of `p`'s name, as the failure lists name a case file.
+pub fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Check every case of a corpus folder: `check` says what is wrong with
+/// case `name` (`None` when it behaves as libvirt 9.0 does). Prints
+/// `what: PASSED/ALL cases as libvirt 9.0` and fails listing every
+/// failure, so a corpus test knows neither how many cases a folder holds
+/// nor which.
+pub fn check_cases(what: &str, names: &[String], mut check: impl FnMut(&str) -> Option<String>) {
+    let failures: Vec<String> = names.iter().filter_map(|c| check(c)).collect();
+    println!(
+        "{what}: {}/{} cases as libvirt 9.0",
+        names.len() - failures.len(),
+        names.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// The cases of a corpus folder: the names of its `CASE.xml` inputs,
 /// sorted, leaving out the files whose names end in one of `not_inputs`
 /// (the expected outputs and companions a layout keeps beside them, such
 /// as `.out.xml`).
-pub fn xml_cases(dir: &std::path::Path, not_inputs: &[&str]) -> Vec<String> {
+pub fn xml_cases(dir: &Path, not_inputs: &[&str]) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok())

@@ -11,33 +11,11 @@ use virt_xml::{parse_domain, parse_element, DomainDef, FormatOptions};
 
 mod common;
 use common::corpus_root;
-use virt_testkit::first_difference;
+use virt_testkit::{corpus_folder, file_name as name_of, first_difference, xml_files};
 
 /// The corpus folder `rel`, or `None` (with a notice) when it is absent.
 fn folder(rel: &str) -> Option<PathBuf> {
-    let p = corpus_root().join(rel);
-    if p.is_dir() {
-        Some(p)
-    } else {
-        println!("corpus folder {} absent: skipped", p.display());
-        None
-    }
-}
-
-/// The `.xml` files directly in `dir`, sorted.
-fn xml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    v.retain(|p| p.extension().is_some_and(|e| e == "xml"));
-    v.sort();
-    v
-}
-
-fn name_of(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    corpus_folder(rel, "virt-xml corpus")
 }
 
 /// libvirt's own output (qemuxml2xmloutdata): format(parse(x)) == x.
@@ -270,8 +248,8 @@ fn corpus_output_validates() {
         println!("virt-xml-validate not installed: skipped");
         return;
     }
-    let tmp = std::env::temp_dir().join(format!("virt-xml-validate-{}", std::process::id()));
-    let _ = fs::create_dir_all(&tmp);
+    let scratch = virt_testkit::TempDir::new("xml-validate");
+    let tmp = scratch.path();
     let files = xml_files(&dir);
     let mut ok = 0;
     let mut failed = Vec::new();
@@ -299,7 +277,6 @@ fn corpus_output_validates() {
             Err(e) => failed.push(format!("{}: {e}", name_of(f))),
         }
     }
-    let _ = fs::remove_dir_all(&tmp);
     println!("corpus_output_validates: {ok} of {} validate", files.len());
     assert!(failed.is_empty(), "{failed:#?}");
 }

@@ -3,7 +3,6 @@
 //! the document byte for byte as it was.
 
 use std::fs;
-use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use virt_xml::{
@@ -14,15 +13,7 @@ use virt_xml::{
 
 mod common;
 use common::corpus_root;
-
-fn xml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    v.retain(|p| p.extension().is_some_and(|e| e == "xml"));
-    v.sort();
-    v
-}
+use virt_testkit::{corpus_folder, xml_files};
 
 /// A test's own expectation that a value is there, with what it was instead.
 trait Must<T> {
@@ -201,11 +192,9 @@ fn check_file(text: &str, counts: &mut Counts) -> Result<(), String> {
 
 #[test]
 fn corpus_typed_views() {
-    let dir = corpus_root().join("domain-xml");
-    if !dir.is_dir() {
-        println!("corpus folder {} absent: skipped", dir.display());
+    let Some(dir) = corpus_folder("domain-xml", "corpus_typed_views") else {
         return;
-    }
+    };
     let files = xml_files(&dir);
     let mut counts = Counts::default();
     let mut failed = Vec::new();

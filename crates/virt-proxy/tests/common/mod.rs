@@ -10,6 +10,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 use virt_remote::packet::{self, Header, MessageStatus, MessageType};
+use virt_testkit::TempDir;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
@@ -27,6 +28,28 @@ pub fn temp_dir(tag: &str) -> PathBuf {
     d
 }
 
+/// A fresh directory for what a test keeps beside a daemon (a QEMU
+/// root two daemons share, a picture), removed when dropped, also when
+/// the test fails.
+pub fn scratch_dir(tag: &str) -> TempDir {
+    TempDir::new(&format!("vp-{tag}"))
+}
+
+/// The `RESULT ` lines a test binary run as a child printed (libtest may
+/// print its "test ... " prefix on the same line); the run must have
+/// succeeded.
+pub fn result_lines(out: &std::process::Output) -> Vec<String> {
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text.lines()
+        .filter_map(|l| l.split_once("RESULT ").map(|(_, r)| r.to_string()))
+        .collect()
+}
+
 /// The daemon binary.
 pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_virt-proxy")
@@ -37,6 +60,9 @@ pub struct Daemon {
     child: Option<Child>,
     /// Its `--listen` directory (also holds its log).
     pub dir: PathBuf,
+    /// The QEMU driver's own root (`VIRT_QEMU_ROOT`) when
+    /// [`Daemon::start_qemu`] made one; it goes after the daemon.
+    qemu_root: Option<TempDir>,
 }
 
 impl Daemon {
@@ -80,6 +106,7 @@ impl Daemon {
         let d = Daemon {
             child: Some(child),
             dir,
+            qemu_root: None,
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         while !(UnixStream::connect(d.rw()).is_ok() && UnixStream::connect(d.ro()).is_ok()) {
@@ -91,6 +118,47 @@ impl Daemon {
             std::thread::sleep(Duration::from_millis(5));
         }
         d
+    }
+
+    /// Start a daemon (listening in a new temp dir named for `tag`, with
+    /// `extra` options) whose QEMU driver keeps everything under a temp
+    /// root of its own, removed with the daemon.
+    pub fn start_qemu(tag: &str, extra: &[&str]) -> Daemon {
+        let root = TempDir::new(&format!("vp-{tag}-root"));
+        let mut d = Self::start_in_with_env(
+            temp_dir(tag),
+            extra,
+            &[("VIRT_QEMU_ROOT", root.path().as_os_str())],
+        );
+        d.qemu_root = Some(root);
+        d
+    }
+
+    /// The QEMU driver's root of a daemon [`Daemon::start_qemu`] started.
+    pub fn qemu_root(&self) -> &Path {
+        match &self.qemu_root {
+            Some(r) => r.path(),
+            None => panic!(
+                "daemon in {} has no QEMU root of its own",
+                self.dir.display()
+            ),
+        }
+    }
+
+    /// `qemu+unix:///{driver_path}?socket=` this daemon's read-write
+    /// socket (`driver_path` is `session` or `system`).
+    pub fn qemu_uri(&self, driver_path: &str) -> String {
+        format!("qemu+unix:///{driver_path}?socket={}", self.rw().display())
+    }
+
+    /// Run Debian's virsh with `args` (the last one the command line) and
+    /// require success: its standard output. A failure names the command,
+    /// virsh's error and this daemon's log.
+    pub fn virsh(&self, args: &[&str]) -> String {
+        let (out, err, ok) = virt_testkit::debian_virsh(args);
+        let line = args.last().copied().unwrap_or_default();
+        assert!(ok, "`{line}` failed: {err}\n{}", self.log());
+        out
     }
 
     /// The read-write socket.
