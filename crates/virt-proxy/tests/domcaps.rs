@@ -149,7 +149,7 @@ fn debian_virsh_and_python_read_domcaps_from_the_daemon() {
     for ask in ASKS {
         let (out, err, ok) = virsh(&uri, &[&["domcapabilities"], *ask].concat());
         assert!(ok, "{ask:?}: {err}\n{}", d.log());
-        validate(&root, &out);
+        validate(root, &out);
         let want_type = match ask {
             [_, "qemu"] => "qemu",
             _ if kvm => "kvm",

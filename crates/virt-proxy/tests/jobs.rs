@@ -286,23 +286,23 @@ fn a_save_is_seen_and_aborted_from_another_connection() {
     if let Some(ours) = our_virsh() {
         let observe = virsh_with(&ours);
         for kind in [Kind::Save, Kind::Dump, Kind::MemoryDump] {
-            job_seen(&c, "jobber", &root, "ours", kind, &observe);
+            job_seen(&c, "jobber", root, "ours", kind, &observe);
         }
     }
     if peer("jobs through the daemon", DEBIAN_VIRSH, "libvirt-clients") {
         let observe = virsh_with(Path::new(DEBIAN_VIRSH));
         for kind in [Kind::Save, Kind::Dump, Kind::MemoryDump] {
-            job_seen(&c, "jobber", &root, "debian", kind, &observe);
+            job_seen(&c, "jobber", root, "debian", kind, &observe);
         }
     }
     // The job's progress asked on the connection whose call runs it.
     if let Some(ours) = our_virsh() {
-        verbose_save(&mut dom, &root, "ours", &virsh_with(&ours));
+        verbose_save(&mut dom, root, "ours", &virsh_with(&ours));
     }
     if peer("jobs through the daemon", DEBIAN_VIRSH, "libvirt-clients") {
         verbose_save(
             &mut dom,
-            &root,
+            root,
             "debian",
             &virsh_with(Path::new(DEBIAN_VIRSH)),
         );

@@ -154,7 +154,7 @@ fn guest_power_off_is_seen_at_once() {
     let qemu_root = root_dir.path();
     let run = qemu_root.join("session/run");
     let console = qemu_root.join("console.log");
-    let mut d = start_daemon(temp_dir("watch"), &qemu_root);
+    let mut d = start_daemon(temp_dir("watch"), qemu_root);
     let c = connect(&d);
     let dom = c
         .create_xml(&linux_xml("linux", &g, &console), 0)
@@ -239,7 +239,7 @@ fn guests_outlive_a_killed_daemon() {
     let run = qemu_root.join("session/run");
     let console = qemu_root.join("console.log");
     let console2 = qemu_root.join("console2.log");
-    let mut first = start_daemon(temp_dir("survive1"), &qemu_root);
+    let mut first = start_daemon(temp_dir("survive1"), qemu_root);
     let c = connect(&first);
     // Three persistent guests: one keeps running, one is powered off and
     // one is killed while no daemon runs.
@@ -274,7 +274,7 @@ fn guests_outlive_a_killed_daemon() {
     let gone = wait_until(10, || !alive(pids[2]));
     assert!(gone);
 
-    let mut second = start_daemon(temp_dir("survive2"), &qemu_root);
+    let mut second = start_daemon(temp_dir("survive2"), qemu_root);
     let c = connect(&second);
     let state = |name: &str| {
         c.lookup_by_name(name)

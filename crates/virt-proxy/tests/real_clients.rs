@@ -119,7 +119,7 @@ fn real_virsh_on_the_read_only_socket_is_refused() {
     // virsh asks for a read-write connection; the socket makes it
     // read-only whatever it asks.
     let argv = ["-c".to_string(), d.uri(true), RO_SCRIPT.to_string()];
-    let got = golden::run(Path::new(VIRSH), &argv, &tmp, None);
+    let got = golden::run(Path::new(VIRSH), &argv, tmp, None);
     assert_eq!(String::from_utf8_lossy(&got.stderr), RO_STDERR);
     assert_eq!(String::from_utf8_lossy(&got.stdout), RO_STDOUT);
     assert_eq!(got.exit, 0);
@@ -189,7 +189,7 @@ fn real_virsh_cpu_stats_over_the_socket() {
 cpu-stats test --count 1; cpu-stats test --start 2; destroy test; cpu-stats test";
     let run = |uri: String| {
         let argv = ["-c".to_string(), uri, script.to_string()];
-        golden::run(Path::new(VIRSH), &argv, &tmp, None)
+        golden::run(Path::new(VIRSH), &argv, tmp, None)
     };
     let ours = run(d.uri(false));
     let theirs = run("test:///default".to_string());

@@ -106,7 +106,7 @@ fn session_daemon_is_started_once() {
     let socket = runtime.join("libvirt/libvirt-sock");
     assert!(listener_pid(&socket).is_none());
 
-    let first = run_client(&runtime, &qemu_root, "a");
+    let first = run_client(runtime, qemu_root, "a");
     assert_eq!(
         first,
         "type=QEMU uri=qemu:///session define=Ok(()) domains=[\"a\"]"
@@ -114,7 +114,7 @@ fn session_daemon_is_started_once() {
     let pid = listener_pid(&socket).expect("the client started a daemon");
     // The second client finds the same daemon, which kept the first's
     // definition (it serves the session from VIRT_QEMU_ROOT).
-    let second = run_client(&runtime, &qemu_root, "b");
+    let second = run_client(runtime, qemu_root, "b");
     assert_eq!(
         second,
         "type=QEMU uri=qemu:///session define=Ok(()) domains=[\"a\", \"b\"]"
