@@ -19,8 +19,11 @@
 //! A [`Generator::steered`] generator (the schema coverage test's) makes
 //! valid documents only and leans toward the parts of the schema no
 //! document reported to it ([`Generator::reached`]) has used yet
-//! (`steer`); a plain one is not steered, so a seed's documents stay the
-//! same from run to run whatever the caller does with them.
+//! (`steer`): each of its documents is built to reach one such path, and
+//! the parts of it libvirt's define-time rules refuse, not on the way to
+//! that path, are dropped (`repair`). A plain one is not steered, so a
+//! seed's documents stay the same from run to run whatever the caller does
+//! with them.
 
 use std::collections::HashMap;
 
@@ -28,6 +31,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use virt_xml::{Element, Node};
 
+use crate::repair;
 use crate::rng::{Grammar, NameClass, Pattern};
 use crate::steer::{paths_of, Steer};
 use crate::SchemaError;
@@ -138,9 +142,11 @@ impl<'g> Generator<'g> {
     /// attribute paths no document reported through
     /// [`Generator::reached`] has used yet: a choice prefers the
     /// alternatives leading to such a path, an optional part leading to
-    /// one is taken more often. A path stops pulling once a few documents
-    /// used it without being reported (they are refused for some other
-    /// reason).
+    /// one is taken more often, and each document is built to reach one
+    /// such path (drawn at random). A document virt-xml's define-time
+    /// rules refuse loses the parts not on the way to that path that the
+    /// refusal is about. A path stops pulling once a few documents used it
+    /// without being reported (they are refused for some other reason).
     pub fn steered(grammar: &'g Grammar, seed: u64) -> Result<Self, SchemaError> {
         Ok(Generator {
             steer: Some(Steer::new(grammar)?),
@@ -186,6 +192,7 @@ impl<'g> Generator<'g> {
             let rng = &mut walk.rng;
             walk.target = steer.aim(|n| rng.below(n)).map(str::to_string);
         }
+        let aim = walk.target.clone();
         let start = self
             .grammar
             .start
@@ -204,6 +211,8 @@ impl<'g> Generator<'g> {
         let name = format!("gen{index}");
         make_definable(&mut root, &name, &mut walk.rng);
         if let Some(steer) = self.steer.as_mut() {
+            repair::settle(&mut root);
+            repair::accept(&mut root, aim.as_deref());
             steer.made(&paths_of(&root));
         }
         let broken = if broken {
@@ -548,6 +557,7 @@ fn data_value(datatype: &str, params: &[(String, String)], walk: &mut Walk) -> S
         .max(lo);
     // Mostly small numbers (what domains hold), sometimes the edges.
     if walk.modest {
+        let lo = if hi >= 0 { lo.max(0) } else { lo };
         return (lo + i128::from(walk.rng.below(16)).min(hi - lo)).to_string();
     }
     let v = match walk.rng.below(8) {

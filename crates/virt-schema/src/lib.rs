@@ -7,7 +7,8 @@
 //!   includes and `combine` resolved.
 //! - [`generate`]: seeded random domain documents from the grammar, valid
 //!   ones and slightly broken ones (one value or element changed), or
-//!   valid ones steered toward the schema's unreached parts (`steer`).
+//!   valid ones steered toward the schema's unreached parts (`steer`) and
+//!   kept to what libvirt's define-time rules accept (`repair`).
 //! - [`diff`]: the differential run: each document defined and dumped
 //!   (`dumpxml --inactive`) by our test driver and by Debian's virsh on
 //!   `test:///default` (many documents per virsh process), and the verdicts
@@ -20,6 +21,7 @@
 pub mod cases;
 pub mod diff;
 pub mod generate;
+mod repair;
 pub mod rng;
 mod steer;
 

@@ -507,7 +507,17 @@ impl Hostdev {
 impl View for Hostdev {
     const TAG: &'static str = "hostdev";
     fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let mode = match el.attr("mode") {
+            None => None,
+            Some(m @ ("subsystem" | "capabilities")) => Some(m.to_string()),
+            Some(m) => return Err(XmlError::Unsupported(format!("unknown hostdev mode '{m}'"))),
+        };
         let source = el.child("source");
+        if source.is_none() {
+            return Err(XmlError::Invalid(
+                "Missing <source> element in hostdev device".into(),
+            ));
+        }
         // libvirt reads a SCSI host device's adapter by its name alone;
         // the schema's other adapter forms (fc_host, parentaddr) are the
         // storage pool's and are refused here.
@@ -522,13 +532,7 @@ impl View for Hostdev {
             ));
         }
         Ok(Hostdev {
-            mode: match el.attr("mode") {
-                None => None,
-                Some(m @ ("subsystem" | "capabilities")) => Some(m.to_string()),
-                Some(m) => {
-                    return Err(XmlError::Unsupported(format!("unknown hostdev mode '{m}'")))
-                }
-            },
+            mode,
             hostdev_type: required(el, "type")?,
             managed: choice(el, "managed", &["yes", "no"])?,
             driver_name: el.child("driver").and_then(|d| attr(d, "name")),
