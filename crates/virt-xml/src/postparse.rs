@@ -981,6 +981,16 @@ fn devices(def: &mut DomainDef) {
     def.devices
         .other
         .retain(|e| !(e.name == "panic" && is_empty(e)));
+    // Only VNC and D-Bus graphics have an audio backend in libvirt's
+    // model: other types' `<audio>` is not read, so not written.
+    for g in def
+        .devices
+        .graphics
+        .iter_mut()
+        .filter(|g| !matches!(g.graphics_type.as_str(), "vnc" | "dbus"))
+    {
+        g.extra.retain(|e| e.name != "audio");
+    }
     for w in def
         .devices
         .other

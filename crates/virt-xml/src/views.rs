@@ -76,7 +76,7 @@ macro_rules! flat_view {
         <$t as $crate::views::AttrValue>::write($el, $attr, Some(&$v))
     };
     ($(#[$m:meta])* $ty:ident = $tag:literal {
-        $($field:ident : $fty:ty = $attr:literal $([$($allowed:literal),*])?
+        $($field:ident : $fty:ty = $attr:literal $([$($allowed:literal),* $(,)?])?
             $(unknown $unknown:literal)? $(required $missing:literal)?),* $(,)?
     } $(children {
         $($(#[$cm:meta])* $cfield:ident : $kind:ident $cty:ty $(= $ctag:literal)?),* $(,)?
@@ -1186,11 +1186,12 @@ pub(crate) fn check_definition(def: &DomainDef) -> Result<(), XmlError> {
         for e in &g.extra {
             check_part(Parent::Graphics, e)?;
         }
+        peripherals::check_graphics(&g.graphics_type, &g.extra)?;
     }
     for e in &devices.other {
         check_part(Parent::Devices, e)?;
     }
-    Ok(())
+    peripherals::check_audio_backends(devices)
 }
 
 /// Top-level parts checked at their place in libvirt's order instead of
@@ -1333,7 +1334,8 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Devices, "watchdog") => read::<Watchdog>(el),
         (Parent::Devices, "sound") => {
             read::<Sound>(el)?;
-            el.children_named("codec").try_for_each(SoundCodec::check)
+            el.children_named("codec").try_for_each(SoundCodec::check)?;
+            peripherals::check_audio_ref(el)
         }
         (Parent::Devices, "hostdev") => read::<Hostdev>(el),
         (Parent::Devices, "filesystem") => read::<Filesystem>(el),

@@ -124,6 +124,22 @@ macro_rules! number_attr {
 }
 number_attr!(u32, u64);
 
+/// A positive attribute (`virXMLPropUInt` with `VIR_XML_PROP_NONZERO`):
+/// zero is refused with libvirt's "Zero is not permitted".
+impl AttrValue for std::num::NonZeroU32 {
+    fn parse(element: &str, name: &str, value: &str, allowed: &[&str]) -> Result<Self, XmlError> {
+        match std::num::NonZeroU32::new(u32::parse(element, name, value, allowed)?) {
+            Some(n) => Ok(n),
+            None => Err(XmlError::Invalid(format!(
+                "Invalid value for attribute '{name}' in element '{element}': Zero is not permitted"
+            ))),
+        }
+    }
+    fn format(&self, old: Option<&str>) -> String {
+        self.get().format(old)
+    }
+}
+
 /// A signed attribute libvirt reads as a non-negative `int`
 /// (`virXMLPropInt` with `VIR_XML_PROP_NONNEGATIVE`): I/O thread pool
 /// sizes.
