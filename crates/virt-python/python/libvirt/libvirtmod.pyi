@@ -574,7 +574,7 @@ class virStoragePool:
         """Stop the pool; returns 0."""
 
     def undefine(self) -> int:
-        """Remove the pool's persistent definition; returns 0."""
+        """Remove the persistent definition of the pool; returns 0."""
 
     def info(self) -> List[int]:
         """`[state, capacity, allocation, available]`, bytes."""
@@ -678,7 +678,7 @@ class virInterface:
         """Stop the interface; returns 0."""
 
     def undefine(self) -> int:
-        """Remove the interface's persistent definition; returns 0."""
+        """Remove the persistent definition of the interface; returns 0."""
 
     def MACString(self) -> str:
         """The interface's MAC address."""
@@ -710,7 +710,7 @@ class virNodeDevice:
         """Stop the device; returns 0."""
 
     def undefine(self, flags=0) -> int:
-        """Remove the device's persistent definition; returns 0."""
+        """Remove the persistent definition of the device; returns 0."""
 
     def parent(self) -> Optional[str]:
         """The parent device's name, `None` for the root."""

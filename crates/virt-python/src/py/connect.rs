@@ -4,6 +4,7 @@ use super::convert::as_list;
 use super::domain::PyDomain;
 use super::error::{binding_error, call, non_null, raise};
 use super::events::{self, ConnEvents};
+use super::handle::ConnObject;
 use super::host::{PyInterface, PyNodeDevice};
 use super::storage::{PyNetwork, PyStoragePool, PyStorageVol};
 use super::stream::PyStream;
@@ -11,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use std::sync::{Arc, Mutex, RwLock};
 use virt_core::Topic;
-use virt_core::{Connect, ErrorCode, Uuid};
+use virt_core::{Connect, ErrorCode, Network, StoragePool, Uuid};
 
 /// `VIR_CONNECT_RO`, the read-only bit of `openAuth`'s flags.
 const CONNECT_RO: u32 = 1;
@@ -87,16 +88,28 @@ impl PyConnect {
     }
 }
 
-/// An event id below `last`, or libvirt's error for it (`what` names the
-/// kind of object, as libvirt's message does).
-fn event_id(py: Python<'_>, id: i32, last: u32, what: &str) -> PyResult<u32> {
-    u32::try_from(id).ok().filter(|&i| i < last).ok_or_else(|| {
-        binding_error(
-            py,
-            ErrorCode::InvalidArg,
-            &format!("unsupported {what}event ID {id}"),
-        )
-    })
+/// `domainEventRegisterAny` and `networkEventRegisterAny`: register `cb`
+/// for the events `topic(id)` of `object` (every object when None), once
+/// `id` is known to be below `last` (else libvirt's error, whose words
+/// name the kind of object with `what`).
+fn register_any(
+    slf: &Bound<'_, PyConnect>,
+    (id, last, what): (i32, u32, &str),
+    topic: fn(u32) -> Topic,
+    object: Option<Uuid>,
+    (cb, opaque): (Py<PyAny>, Py<PyAny>),
+) -> PyResult<i32> {
+    let id = u32::try_from(id)
+        .ok()
+        .filter(|&i| i < last)
+        .ok_or_else(|| {
+            binding_error(
+                slf.py(),
+                ErrorCode::InvalidArg,
+                &format!("unsupported {what}event ID {id}"),
+            )
+        })?;
+    events::register(slf, topic(id), object, cb, opaque)
 }
 
 /// Remove the registration `id` of a kind `kind` picks.
@@ -107,28 +120,35 @@ fn deregister_any(slf: &Bound<'_, PyConnect>, id: i32, kind: fn(&Topic) -> bool)
     }
 }
 
-/// Wrap virt-core domains into `virDomain` objects of `slf`.
-fn domains(
+/// The object of `slf` that the driver call `f` finds or makes.
+fn object<W: ConnObject>(
     slf: &Bound<'_, PyConnect>,
-    doms: Vec<virt_core::Domain>,
-) -> PyResult<Vec<Py<PyDomain>>> {
-    doms.into_iter().map(|d| PyDomain::wrap(slf, d)).collect()
+    f: impl FnOnce(&Connect) -> virt_core::Result<W::Handle> + Send,
+) -> PyResult<Py<W>> {
+    let handle = slf.get().run(slf.py(), f)?;
+    W::wrap(slf, handle)
+}
+
+/// The objects of `slf` that the listing call `f` answers.
+fn objects<W: ConnObject>(
+    slf: &Bound<'_, PyConnect>,
+    f: impl FnOnce(&Connect) -> virt_core::Result<Vec<W::Handle>> + Send,
+) -> PyResult<Vec<Py<W>>> {
+    let all = slf.get().run(slf.py(), f)?;
+    all.into_iter().map(|h| W::wrap(slf, h)).collect()
 }
 
 /// The shape of the lookups and definitions: one string argument that
-/// libvirt refuses as NULL (`arg` of function `api`), the driver call `f`
-/// with it, and the object it answers wrapped for Python by `wrap`.
-fn by_string<T: Send, W>(
+/// libvirt refuses as NULL (`arg` of function `api`), and the driver call
+/// `f` with it.
+fn by_string<W: ConnObject>(
     slf: &Bound<'_, PyConnect>,
     value: Option<String>,
     (arg, api): (&str, &str),
-    f: impl FnOnce(&Connect, &str) -> virt_core::Result<T> + Send,
-    wrap: impl FnOnce(&Bound<'_, PyConnect>, T) -> PyResult<Py<W>>,
+    f: impl FnOnce(&Connect, &str) -> virt_core::Result<W::Handle> + Send,
 ) -> PyResult<Py<W>> {
-    let py = slf.py();
-    let value = non_null(py, value, arg, api)?;
-    let t = slf.get().run(py, |c| f(c, &value))?;
-    wrap(slf, t)
+    let value = non_null(slf.py(), value, arg, api)?;
+    object(slf, |c| f(c, &value))
 }
 
 /// A UUID given as 16 raw bytes.
@@ -423,10 +443,9 @@ impl PyConnect {
         cb: Py<PyAny>,
         opaque: Py<PyAny>,
     ) -> PyResult<i32> {
-        let py = slf.py();
-        let id = event_id(py, eventID, virt_core::events::domain_event_id::LAST, "")?;
-        let object = dom.map(|d| d.bind(py).get().uuid_of());
-        events::register(slf, Topic::Domain(id), object, cb, opaque)
+        let object = dom.map(|d| d.bind(slf.py()).get().uuid_of());
+        let id = (eventID, virt_core::events::domain_event_id::LAST, "");
+        register_any(slf, id, Topic::Domain, object, (cb, opaque))
     }
 
     /// Remove a registration of `domainEventRegisterAny`.
@@ -477,15 +496,13 @@ impl PyConnect {
         cb: Py<PyAny>,
         opaque: Py<PyAny>,
     ) -> PyResult<i32> {
-        let py = slf.py();
-        let id = event_id(
-            py,
+        let object = net.map(|n| n.bind(slf.py()).get().uuid_of());
+        let id = (
             eventID,
             virt_core::events::network_event_id::LAST,
             "network ",
-        )?;
-        let object = net.map(|n| n.bind(py).get().uuid_of());
-        events::register(slf, Topic::Network(id), object, cb, opaque)
+        );
+        register_any(slf, id, Topic::Network, object, (cb, opaque))
     }
 
     /// Remove a registration of `networkEventRegisterAny`.
@@ -547,9 +564,7 @@ impl PyConnect {
     /// Every domain passing `flags` (`VIR_CONNECT_LIST_DOMAINS_*`).
     #[pyo3(name = "listAllDomains", signature = (flags = 0))]
     fn list_all_domains(slf: &Bound<'_, Self>, flags: u32) -> PyResult<Vec<Py<PyDomain>>> {
-        let py = slf.py();
-        let doms = slf.get().run(py, |c| c.list_all_domains(flags))?;
-        domains(slf, doms)
+        objects(slf, |c| c.list_all_domains(flags))
     }
 
     /// Create and start a transient domain from XML.
@@ -565,7 +580,6 @@ impl PyConnect {
             xmlDesc,
             ("xmlDesc", "virDomainCreateXML"),
             |c, xmlDesc| c.create_xml(xmlDesc, flags),
-            PyDomain::wrap,
         )
     }
 
@@ -583,13 +597,9 @@ impl PyConnect {
     /// Define (or redefine) a persistent domain from XML.
     #[pyo3(name = "defineXML")]
     fn define_xml(slf: &Bound<'_, Self>, xml: Option<String>) -> PyResult<Py<PyDomain>> {
-        by_string(
-            slf,
-            xml,
-            ("xml", "virDomainDefineXML"),
-            |c, xml| c.define_xml(xml),
-            PyDomain::wrap,
-        )
+        by_string(slf, xml, ("xml", "virDomainDefineXML"), |c, xml| {
+            c.define_xml(xml)
+        })
     }
 
     /// Define with flags (`VIR_DOMAIN_DEFINE_VALIDATE`).
@@ -599,13 +609,9 @@ impl PyConnect {
         xml: Option<String>,
         flags: u32,
     ) -> PyResult<Py<PyDomain>> {
-        by_string(
-            slf,
-            xml,
-            ("xml", "virDomainDefineXMLFlags"),
-            |c, xml| c.define_xml_flags(xml, flags),
-            PyDomain::wrap,
-        )
+        by_string(slf, xml, ("xml", "virDomainDefineXMLFlags"), |c, xml| {
+            c.define_xml_flags(xml, flags)
+        })
     }
 
     /// The running domain with this id.
@@ -621,29 +627,22 @@ impl PyConnect {
             );
             return Err(raise(py, e));
         };
-        let d = slf.get().run(py, |c| c.lookup_by_id(id))?;
-        PyDomain::wrap(slf, d)
+        object(slf, |c| c.lookup_by_id(id))
     }
 
     /// The domain with this name.
     #[pyo3(name = "lookupByName")]
     fn lookup_by_name(slf: &Bound<'_, Self>, name: Option<String>) -> PyResult<Py<PyDomain>> {
-        by_string(
-            slf,
-            name,
-            ("name", "virDomainLookupByName"),
-            |c, name| c.lookup_by_name(name),
-            PyDomain::wrap,
-        )
+        by_string(slf, name, ("name", "virDomainLookupByName"), |c, name| {
+            c.lookup_by_name(name)
+        })
     }
 
     /// The domain with this UUID (16 raw bytes).
     #[pyo3(name = "lookupByUUID")]
     fn lookup_by_uuid(slf: &Bound<'_, Self>, uuid: &Bound<'_, PyBytes>) -> PyResult<Py<PyDomain>> {
-        let py = slf.py();
-        let u = uuid_bytes(py, uuid)?;
-        let d = slf.get().run(py, |c| c.lookup_by_uuid(&u))?;
-        PyDomain::wrap(slf, d)
+        let u = uuid_bytes(slf.py(), uuid)?;
+        object(slf, |c| c.lookup_by_uuid(&u))
     }
 
     /// The domain with this UUID string.
@@ -652,10 +651,9 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         uuidstr: Option<String>,
     ) -> PyResult<Py<PyDomain>> {
-        let py = slf.py();
-        let (uuidstr, _) = uuid_string(py, uuidstr, "virDomainLookupByUUIDString")?;
-        let d = slf.get().run(py, |c| c.lookup_by_uuid_string(&uuidstr))?;
-        PyDomain::wrap(slf, d)
+        let api = "virDomainLookupByUUIDString";
+        let (uuidstr, _) = uuid_string(slf.py(), uuidstr, api)?;
+        object(slf, |c| c.lookup_by_uuid_string(&uuidstr))
     }
 
     /// Restore a domain saved to the file `frm`; returns 0.
@@ -681,9 +679,7 @@ impl PyConnect {
     /// Every host interface passing `flags`.
     #[pyo3(name = "listAllInterfaces", signature = (flags = 0))]
     fn list_all_interfaces(slf: &Bound<'_, Self>, flags: u32) -> PyResult<Vec<Py<PyInterface>>> {
-        let py = slf.py();
-        let all = slf.get().run(py, |c| c.list_all_interfaces(flags))?;
-        all.into_iter().map(|i| PyInterface::wrap(slf, i)).collect()
+        objects(slf, |c| c.list_all_interfaces(flags))
     }
 
     /// The host interface with this name.
@@ -697,7 +693,6 @@ impl PyConnect {
             name,
             ("name", "virInterfaceLookupByName"),
             |c, name| c.interface_lookup_by_name(name),
-            PyInterface::wrap,
         )
     }
 
@@ -712,7 +707,6 @@ impl PyConnect {
             macstr,
             ("macstr", "virInterfaceLookupByMACString"),
             |c, mac| c.interface_lookup_by_mac_string(mac),
-            PyInterface::wrap,
         )
     }
 
@@ -723,13 +717,9 @@ impl PyConnect {
         xml: Option<String>,
         flags: u32,
     ) -> PyResult<Py<PyInterface>> {
-        by_string(
-            slf,
-            xml,
-            ("xml", "virInterfaceDefineXML"),
-            |c, xml| c.interface_define_xml(xml, flags),
-            PyInterface::wrap,
-        )
+        by_string(slf, xml, ("xml", "virInterfaceDefineXML"), |c, xml| {
+            c.interface_define_xml(xml, flags)
+        })
     }
 
     /// Names of the active host interfaces.
@@ -780,11 +770,7 @@ impl PyConnect {
     /// Every node device passing `flags`.
     #[pyo3(name = "listAllDevices", signature = (flags = 0))]
     fn list_all_devices(slf: &Bound<'_, Self>, flags: u32) -> PyResult<Vec<Py<PyNodeDevice>>> {
-        let py = slf.py();
-        let all = slf.get().run(py, |c| c.list_all_node_devices(flags))?;
-        all.into_iter()
-            .map(|d| PyNodeDevice::wrap(slf, d))
-            .collect()
+        objects(slf, |c| c.list_all_node_devices(flags))
     }
 
     /// Names of the node devices, those with capability `cap` when given.
@@ -815,7 +801,6 @@ impl PyConnect {
             name,
             ("name", "virNodeDeviceLookupByName"),
             |c, name| c.node_device_lookup_by_name(name),
-            PyNodeDevice::wrap,
         )
     }
 
@@ -832,7 +817,6 @@ impl PyConnect {
             xmlDesc,
             ("xmlDesc", "virNodeDeviceCreateXML"),
             |c, xml| c.node_device_create_xml(xml, flags),
-            PyNodeDevice::wrap,
         )
     }
 
@@ -843,21 +827,15 @@ impl PyConnect {
         xml: Option<String>,
         flags: u32,
     ) -> PyResult<Py<PyNodeDevice>> {
-        by_string(
-            slf,
-            xml,
-            ("xml", "virNodeDeviceDefineXML"),
-            |c, xml| c.node_device_define_xml(xml, flags),
-            PyNodeDevice::wrap,
-        )
+        by_string(slf, xml, ("xml", "virNodeDeviceDefineXML"), |c, xml| {
+            c.node_device_define_xml(xml, flags)
+        })
     }
 
     /// Every virtual network passing `flags`.
     #[pyo3(name = "listAllNetworks", signature = (flags = 0))]
     fn list_all_networks(slf: &Bound<'_, Self>, flags: u32) -> PyResult<Vec<Py<PyNetwork>>> {
-        let py = slf.py();
-        let nets = slf.get().run(py, |c| c.list_all_networks(flags))?;
-        nets.into_iter().map(|n| PyNetwork::wrap(slf, n)).collect()
+        objects(slf, |c| c.list_all_networks(flags))
     }
 
     /// The virtual network with this name.
@@ -866,37 +844,35 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         name: Option<String>,
     ) -> PyResult<Py<PyNetwork>> {
-        by_string(
-            slf,
-            name,
-            ("name", "virNetworkLookupByName"),
-            |c, name| c.network_lookup_by_name(name),
-            PyNetwork::wrap,
-        )
+        by_string(slf, name, ("name", "virNetworkLookupByName"), |c, name| {
+            c.network_lookup_by_name(name)
+        })
     }
 
     /// Names of the active networks.
     #[pyo3(name = "listNetworks")]
     fn list_networks(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        self.network_names(py, LIST_ACTIVE)
+        self.names(py, |c| c.list_all_networks(LIST_ACTIVE), Network::name)
     }
 
     /// Names of the inactive networks.
     #[pyo3(name = "listDefinedNetworks")]
     fn list_defined_networks(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        self.network_names(py, LIST_INACTIVE)
+        self.names(py, |c| c.list_all_networks(LIST_INACTIVE), Network::name)
     }
 
     /// Number of active networks.
     #[pyo3(name = "numOfNetworks")]
     fn num_of_networks(&self, py: Python<'_>) -> PyResult<usize> {
-        Ok(self.network_names(py, LIST_ACTIVE)?.len())
+        self.names(py, |c| c.list_all_networks(LIST_ACTIVE), Network::name)
+            .map(|n| n.len())
     }
 
     /// Number of inactive networks.
     #[pyo3(name = "numOfDefinedNetworks")]
     fn num_of_defined_networks(&self, py: Python<'_>) -> PyResult<usize> {
-        Ok(self.network_names(py, LIST_INACTIVE)?.len())
+        self.names(py, |c| c.list_all_networks(LIST_INACTIVE), Network::name)
+            .map(|n| n.len())
     }
 
     /// Every storage pool passing `flags`.
@@ -905,12 +881,7 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         flags: u32,
     ) -> PyResult<Vec<Py<PyStoragePool>>> {
-        let py = slf.py();
-        let pools = slf.get().run(py, |c| c.list_all_storage_pools(flags))?;
-        pools
-            .into_iter()
-            .map(|p| PyStoragePool::wrap(slf, p))
-            .collect()
+        objects(slf, |c| c.list_all_storage_pools(flags))
     }
 
     /// The storage pool with this name.
@@ -924,7 +895,6 @@ impl PyConnect {
             name,
             ("name", "virStoragePoolLookupByName"),
             |c, name| c.storage_pool_lookup_by_name(name),
-            PyStoragePool::wrap,
         )
     }
 
@@ -934,10 +904,8 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         uuid: &Bound<'_, PyBytes>,
     ) -> PyResult<Py<PyStoragePool>> {
-        let py = slf.py();
-        let u = uuid_bytes(py, uuid)?;
-        let p = slf.get().run(py, |c| c.storage_pool_lookup_by_uuid(&u))?;
-        PyStoragePool::wrap(slf, p)
+        let u = uuid_bytes(slf.py(), uuid)?;
+        object(slf, |c| c.storage_pool_lookup_by_uuid(&u))
     }
 
     /// The storage pool with this UUID string.
@@ -946,10 +914,9 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         uuidstr: Option<String>,
     ) -> PyResult<Py<PyStoragePool>> {
-        let py = slf.py();
-        let (_, u) = uuid_string(py, uuidstr, "virStoragePoolLookupByUUIDString")?;
-        let p = slf.get().run(py, |c| c.storage_pool_lookup_by_uuid(&u))?;
-        PyStoragePool::wrap(slf, p)
+        let api = "virStoragePoolLookupByUUIDString";
+        let (_, u) = uuid_string(slf.py(), uuidstr, api)?;
+        object(slf, |c| c.storage_pool_lookup_by_uuid(&u))
     }
 
     /// Define a persistent storage pool from XML.
@@ -959,13 +926,9 @@ impl PyConnect {
         xml: Option<String>,
         flags: u32,
     ) -> PyResult<Py<PyStoragePool>> {
-        by_string(
-            slf,
-            xml,
-            ("xml", "virStoragePoolDefineXML"),
-            |c, xml| c.storage_pool_define_xml(xml, flags),
-            PyStoragePool::wrap,
-        )
+        by_string(slf, xml, ("xml", "virStoragePoolDefineXML"), |c, xml| {
+            c.storage_pool_define_xml(xml, flags)
+        })
     }
 
     /// Create and start a transient storage pool from XML.
@@ -981,7 +944,6 @@ impl PyConnect {
             xmlDesc,
             ("xmlDesc", "virStoragePoolCreateXML"),
             |c, xml| c.storage_pool_create_xml(xml, flags),
-            PyStoragePool::wrap,
         )
     }
 
@@ -991,13 +953,9 @@ impl PyConnect {
         slf: &Bound<'_, Self>,
         key: Option<String>,
     ) -> PyResult<Py<PyStorageVol>> {
-        by_string(
-            slf,
-            key,
-            ("key", "virStorageVolLookupByKey"),
-            |c, key| c.storage_vol_lookup_by_key(key),
-            PyStorageVol::wrap,
-        )
+        by_string(slf, key, ("key", "virStorageVolLookupByKey"), |c, key| {
+            c.storage_vol_lookup_by_key(key)
+        })
     }
 
     /// The storage volume at this path.
@@ -1011,32 +969,51 @@ impl PyConnect {
             path,
             ("path", "virStorageVolLookupByPath"),
             |c, path| c.storage_vol_lookup_by_path(path),
-            PyStorageVol::wrap,
         )
     }
 
     /// Names of the active storage pools.
     #[pyo3(name = "listStoragePools")]
     fn list_storage_pools(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        self.pool_names(py, LIST_ACTIVE)
+        self.names(
+            py,
+            |c| c.list_all_storage_pools(LIST_ACTIVE),
+            StoragePool::name,
+        )
     }
 
     /// Names of the inactive storage pools.
     #[pyo3(name = "listDefinedStoragePools")]
     fn list_defined_storage_pools(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        self.pool_names(py, LIST_INACTIVE)
+        self.names(
+            py,
+            |c| c.list_all_storage_pools(LIST_INACTIVE),
+            StoragePool::name,
+        )
     }
 
     /// Number of active storage pools.
     #[pyo3(name = "numOfStoragePools")]
     fn num_of_storage_pools(&self, py: Python<'_>) -> PyResult<usize> {
-        Ok(self.pool_names(py, LIST_ACTIVE)?.len())
+        Ok(self
+            .names(
+                py,
+                |c| c.list_all_storage_pools(LIST_ACTIVE),
+                StoragePool::name,
+            )?
+            .len())
     }
 
     /// Number of inactive storage pools.
     #[pyo3(name = "numOfDefinedStoragePools")]
     fn num_of_defined_storage_pools(&self, py: Python<'_>) -> PyResult<usize> {
-        Ok(self.pool_names(py, LIST_INACTIVE)?.len())
+        Ok(self
+            .names(
+                py,
+                |c| c.list_all_storage_pools(LIST_INACTIVE),
+                StoragePool::name,
+            )?
+            .len())
     }
 
     /// A new stream (`VIR_STREAM_NONBLOCK` in `flags` for one whose
@@ -1044,9 +1021,7 @@ impl PyConnect {
     /// attach.
     #[pyo3(name = "newStream", signature = (flags = 0))]
     fn new_stream(slf: &Bound<'_, Self>, flags: u32) -> PyResult<Py<PyStream>> {
-        let py = slf.py();
-        let s = slf.get().run(py, |c| c.new_stream(flags))?;
-        PyStream::wrap(slf, s)
+        object(slf, |c| c.new_stream(flags))
     }
 
     /// This connection's last error as libvirt-python's tuple, or None.
@@ -1070,13 +1045,16 @@ impl PyConnect {
 }
 
 impl PyConnect {
-    fn network_names(&self, py: Python<'_>, flags: u32) -> PyResult<Vec<String>> {
-        let nets = self.run(py, |c| c.list_all_networks(flags))?;
-        Ok(nets.iter().map(|n| n.name().to_string()).collect())
-    }
-
-    fn pool_names(&self, py: Python<'_>, flags: u32) -> PyResult<Vec<String>> {
-        let pools = self.run(py, |c| c.list_all_storage_pools(flags))?;
-        Ok(pools.iter().map(|p| p.name().to_string()).collect())
+    /// The names of what the listing call `f` answers: libvirt's older
+    /// calls (`listNetworks`, `numOfDefinedStoragePools`, ...) as its
+    /// library answers them, from the list of objects.
+    fn names<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&Connect) -> virt_core::Result<Vec<T>> + Send,
+        name: fn(&T) -> &str,
+    ) -> PyResult<Vec<String>> {
+        let all = self.run(py, f)?;
+        Ok(all.iter().map(|t| name(t).to_string()).collect())
     }
 }

@@ -3,7 +3,7 @@
 use super::connect::PyConnect;
 use super::convert::{as_list, cpumap_from_py, cpumap_tuple, params_dict, params_from_dict};
 use super::error::{binding_error, call};
-use super::handle::ConnTie;
+use super::handle::{ConnObject, ConnTie};
 use super::moment::{self, PyDomainCheckpoint, PyDomainSnapshot};
 use super::stream::PyStream;
 use pyo3::prelude::*;
@@ -26,17 +26,6 @@ impl PyDomain {
     /// Its UUID (the object an event registration concerns).
     pub(super) fn uuid_of(&self) -> virt_core::Uuid {
         self.read(Domain::uuid)
-    }
-
-    /// A `virDomain` of the connection `conn`.
-    pub(super) fn wrap(conn: &Bound<'_, PyConnect>, dom: Domain) -> PyResult<Py<PyDomain>> {
-        Py::new(
-            conn.py(),
-            PyDomain {
-                dom: RwLock::new(dom),
-                conn: ConnTie::to(conn),
-            },
-        )
     }
 
     fn read<T>(&self, f: impl FnOnce(&Domain) -> T) -> T {
@@ -66,6 +55,20 @@ impl PyDomain {
                 .map(|(n, _)| n)
                 .or_else(|_| c.node_info().map(|i| i.max_cpus()))
         })
+    }
+}
+
+impl ConnObject for PyDomain {
+    type Handle = Domain;
+    fn wrap(conn: &Bound<'_, PyConnect>, dom: Domain) -> PyResult<Py<PyDomain>> {
+        let dom = RwLock::new(dom);
+        Py::new(
+            conn.py(),
+            PyDomain {
+                dom,
+                conn: ConnTie::to(conn),
+            },
+        )
     }
 }
 
@@ -616,7 +619,7 @@ impl PyDomain {
         flags: u32,
     ) -> PyResult<Py<PyDomainCheckpoint>> {
         let d = slf.get().read(Domain::clone);
-        moment::create::<PyDomainCheckpoint>(py, &slf, d, xml_desc, flags)
+        moment::made(py, &slf, move || d.moment_create_xml(&xml_desc, flags))
     }
 
     /// Every checkpoint that passes `flags`.
@@ -627,7 +630,7 @@ impl PyDomain {
         flags: u32,
     ) -> PyResult<Vec<Py<PyDomainCheckpoint>>> {
         let d = slf.get().read(Domain::clone);
-        moment::list_all::<PyDomainCheckpoint>(py, &slf, d, flags)
+        moment::made_all(py, &slf, move || d.list_all_moments(flags))
     }
 
     /// Find a checkpoint by name.
@@ -639,7 +642,7 @@ impl PyDomain {
         flags: u32,
     ) -> PyResult<Py<PyDomainCheckpoint>> {
         let d = slf.get().read(Domain::clone);
-        moment::lookup::<PyDomainCheckpoint>(py, &slf, d, name, flags)
+        moment::made(py, &slf, move || d.moment_lookup_by_name(&name, flags))
     }
 
     // Snapshots: the bodies are in moment.rs.
@@ -653,7 +656,7 @@ impl PyDomain {
         flags: u32,
     ) -> PyResult<Py<PyDomainSnapshot>> {
         let d = slf.get().read(Domain::clone);
-        moment::create::<PyDomainSnapshot>(py, &slf, d, xml_desc, flags)
+        moment::made(py, &slf, move || d.moment_create_xml(&xml_desc, flags))
     }
 
     /// Every snapshot that passes `flags`.
@@ -664,7 +667,7 @@ impl PyDomain {
         flags: u32,
     ) -> PyResult<Vec<Py<PyDomainSnapshot>>> {
         let d = slf.get().read(Domain::clone);
-        moment::list_all::<PyDomainSnapshot>(py, &slf, d, flags)
+        moment::made_all(py, &slf, move || d.list_all_moments(flags))
     }
 
     /// Find a snapshot by name.
@@ -676,7 +679,7 @@ impl PyDomain {
         flags: u32,
     ) -> PyResult<Py<PyDomainSnapshot>> {
         let d = slf.get().read(Domain::clone);
-        moment::lookup::<PyDomainSnapshot>(py, &slf, d, name, flags)
+        moment::made(py, &slf, move || d.moment_lookup_by_name(&name, flags))
     }
 
     /// The current snapshot.
@@ -687,7 +690,7 @@ impl PyDomain {
         flags: u32,
     ) -> PyResult<Py<PyDomainSnapshot>> {
         let d = slf.get().read(Domain::clone);
-        moment::current(py, &slf, d, flags)
+        moment::made(py, &slf, move || d.snapshot_current(flags))
     }
 
     /// 1 when the domain has a current snapshot, else 0.

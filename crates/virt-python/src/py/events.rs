@@ -15,6 +15,7 @@ use super::connect::PyConnect;
 use super::convert::params_dict;
 use super::domain::PyDomain;
 use super::error::binding_error;
+use super::handle::ConnObject;
 use super::storage::PyNetwork;
 use super::stream::PyStream;
 use pyo3::prelude::*;

@@ -37,8 +37,18 @@ impl ConnTie {
     }
 }
 
+/// A Python class of objects made from a connection: how one is made from
+/// the virt-core handle a driver call answers, so that the calls of
+/// `virConnect` that find or make objects share one shape.
+pub(super) trait ConnObject: pyo3::PyClass + Sized {
+    /// The virt-core handle it wraps.
+    type Handle: Send;
+    /// The Python object for `handle`, of the connection `conn`.
+    fn wrap(conn: &Bound<'_, PyConnect>, handle: Self::Handle) -> PyResult<Py<Self>>;
+}
+
 /// One handle class: its struct (the virt-core handle in `handle` and its
-/// [`ConnTie`]), `wrap`, and its Python methods: `name`, `connect` and
+/// [`ConnTie`]), [`ConnObject`], and its Python methods: `name`, `connect` and
 /// `XMLDesc`, then the shared methods the class has, named in `shared`,
 /// then the class's own methods. A shared method is named by its Rust name
 /// (`uuid` brings `UUID` and `UUIDString`), with `(flags)` where the class
@@ -62,9 +72,9 @@ macro_rules! handle_class {
             conn: $crate::py::handle::ConnTie,
         }
 
-        impl $class {
-            #[doc = concat!("A `", $pyname, "` of the connection `conn`.")]
-            pub(super) fn wrap(
+        impl $crate::py::handle::ConnObject for $class {
+            type Handle = $handle;
+            fn wrap(
                 conn: &::pyo3::Bound<'_, $crate::py::connect::PyConnect>,
                 handle: $handle,
             ) -> ::pyo3::PyResult<::pyo3::Py<Self>> {
@@ -162,63 +172,31 @@ macro_rules! handle_class {
         ], $own);
     };
 
-    // create, destroy, undefine: with libvirt's flags argument or without.
-    (@methods $class:ident, $word:literal, [create(flags) $($rest:tt)*], [$($done:tt)*], $own:tt) => {
+    // create, destroy, undefine (the rules that come last, so that they
+    // take no other name): with libvirt's flags argument or without.
+    (@methods $class:ident, $word:literal, [$verb:ident(flags) $($rest:tt)*], [$($done:tt)*], $own:tt) => {
         $crate::py::handle::handle_class!(@methods $class, $word, [$($rest)*], [$($done)*
-            #[doc = concat!("Start the defined ", $word, "; returns 0.")]
+            #[doc = concat!($crate::py::handle::handle_class!(@doc $verb), $word, "; returns 0.")]
             #[pyo3(signature = (flags = 0))]
-            fn create(&self, py: ::pyo3::Python<'_>, flags: u32) -> ::pyo3::PyResult<i32> {
-                $crate::py::error::call(py, || self.handle.create(flags)).map(|()| 0)
+            fn $verb(&self, py: ::pyo3::Python<'_>, flags: u32) -> ::pyo3::PyResult<i32> {
+                $crate::py::error::call(py, || self.handle.$verb(flags)).map(|()| 0)
             }
         ], $own);
     };
 
-    (@methods $class:ident, $word:literal, [create $($rest:tt)*], [$($done:tt)*], $own:tt) => {
+    (@methods $class:ident, $word:literal, [$verb:ident $($rest:tt)*], [$($done:tt)*], $own:tt) => {
         $crate::py::handle::handle_class!(@methods $class, $word, [$($rest)*], [$($done)*
-            #[doc = concat!("Start the defined ", $word, "; returns 0.")]
-            fn create(&self, py: ::pyo3::Python<'_>) -> ::pyo3::PyResult<i32> {
-                $crate::py::error::call(py, || self.handle.create()).map(|()| 0)
+            #[doc = concat!($crate::py::handle::handle_class!(@doc $verb), $word, "; returns 0.")]
+            fn $verb(&self, py: ::pyo3::Python<'_>) -> ::pyo3::PyResult<i32> {
+                $crate::py::error::call(py, || self.handle.$verb()).map(|()| 0)
             }
         ], $own);
     };
 
-    (@methods $class:ident, $word:literal, [destroy(flags) $($rest:tt)*], [$($done:tt)*], $own:tt) => {
-        $crate::py::handle::handle_class!(@methods $class, $word, [$($rest)*], [$($done)*
-            #[doc = concat!("Stop the ", $word, "; returns 0.")]
-            #[pyo3(signature = (flags = 0))]
-            fn destroy(&self, py: ::pyo3::Python<'_>, flags: u32) -> ::pyo3::PyResult<i32> {
-                $crate::py::error::call(py, || self.handle.destroy(flags)).map(|()| 0)
-            }
-        ], $own);
-    };
-
-    (@methods $class:ident, $word:literal, [destroy $($rest:tt)*], [$($done:tt)*], $own:tt) => {
-        $crate::py::handle::handle_class!(@methods $class, $word, [$($rest)*], [$($done)*
-            #[doc = concat!("Stop the ", $word, "; returns 0.")]
-            fn destroy(&self, py: ::pyo3::Python<'_>) -> ::pyo3::PyResult<i32> {
-                $crate::py::error::call(py, || self.handle.destroy()).map(|()| 0)
-            }
-        ], $own);
-    };
-
-    (@methods $class:ident, $word:literal, [undefine(flags) $($rest:tt)*], [$($done:tt)*], $own:tt) => {
-        $crate::py::handle::handle_class!(@methods $class, $word, [$($rest)*], [$($done)*
-            #[doc = concat!("Remove the ", $word, "'s persistent definition; returns 0.")]
-            #[pyo3(signature = (flags = 0))]
-            fn undefine(&self, py: ::pyo3::Python<'_>, flags: u32) -> ::pyo3::PyResult<i32> {
-                $crate::py::error::call(py, || self.handle.undefine(flags)).map(|()| 0)
-            }
-        ], $own);
-    };
-
-    (@methods $class:ident, $word:literal, [undefine $($rest:tt)*], [$($done:tt)*], $own:tt) => {
-        $crate::py::handle::handle_class!(@methods $class, $word, [$($rest)*], [$($done)*
-            #[doc = concat!("Remove the ", $word, "'s persistent definition; returns 0.")]
-            fn undefine(&self, py: ::pyo3::Python<'_>) -> ::pyo3::PyResult<i32> {
-                $crate::py::error::call(py, || self.handle.undefine()).map(|()| 0)
-            }
-        ], $own);
-    };
+    // What each of them does, in its docstring.
+    (@doc create) => { "Start the defined " };
+    (@doc destroy) => { "Stop the " };
+    (@doc undefine) => { "Remove the persistent definition of the " };
 }
 
 pub(super) use handle_class;

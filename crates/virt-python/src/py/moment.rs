@@ -9,7 +9,7 @@ use super::error::call;
 use pyo3::prelude::*;
 use pyo3::PyClass;
 use virt_core::moment::{Checkpoint, Snapshot};
-use virt_core::{Domain, DomainMoment, MomentKind};
+use virt_core::{DomainMoment, MomentKind};
 
 /// A Python moment class: the handle of one [`MomentKind`] and the
 /// `virDomain` it was reached through (what `domain()` returns).
@@ -20,68 +20,29 @@ pub(super) trait PyMoment: PyClass + Into<PyClassInitializer<Self>> {
     fn new(m: DomainMoment<Self::Kind>, dom: Py<PyDomain>) -> Self;
 }
 
-/// A Python object for a handle reached through `dom`.
-fn wrap<P: PyMoment>(
+/// The Python object for the moment that the driver call `f` finds or
+/// makes, reached through `dom` (`snapshotCreateXML`,
+/// `checkpointLookupByName`, `snapshotCurrent`, `getParent`, ...).
+pub(super) fn made<P: PyMoment>(
     py: Python<'_>,
     dom: &Py<PyDomain>,
-    m: DomainMoment<P::Kind>,
+    f: impl FnOnce() -> virt_core::Result<DomainMoment<P::Kind>> + Send,
 ) -> PyResult<Py<P>> {
+    let m = call(py, f)?;
     Py::new(py, P::new(m, dom.clone_ref(py)))
 }
 
-/// The same for a list.
-fn wrap_all<P: PyMoment>(
+/// The same for the moments a listing call answers (`listAllSnapshots`,
+/// `listAllChildren`, ...).
+pub(super) fn made_all<P: PyMoment>(
     py: Python<'_>,
     dom: &Py<PyDomain>,
-    all: Vec<DomainMoment<P::Kind>>,
+    f: impl FnOnce() -> virt_core::Result<Vec<DomainMoment<P::Kind>>> + Send,
 ) -> PyResult<Vec<Py<P>>> {
-    all.into_iter().map(|m| wrap(py, dom, m)).collect()
-}
-
-/// `snapshotCreateXML`, `checkpointCreateXML`.
-pub(super) fn create<P: PyMoment>(
-    py: Python<'_>,
-    me: &Py<PyDomain>,
-    d: Domain,
-    xml: String,
-    flags: u32,
-) -> PyResult<Py<P>> {
-    let m = call(py, move || d.moment_create_xml::<P::Kind>(&xml, flags))?;
-    wrap(py, me, m)
-}
-
-/// `listAllSnapshots`, `listAllCheckpoints`.
-pub(super) fn list_all<P: PyMoment>(
-    py: Python<'_>,
-    me: &Py<PyDomain>,
-    d: Domain,
-    flags: u32,
-) -> PyResult<Vec<Py<P>>> {
-    let v = call(py, move || d.list_all_moments::<P::Kind>(flags))?;
-    wrap_all(py, me, v)
-}
-
-/// `snapshotLookupByName`, `checkpointLookupByName`.
-pub(super) fn lookup<P: PyMoment>(
-    py: Python<'_>,
-    me: &Py<PyDomain>,
-    d: Domain,
-    name: String,
-    flags: u32,
-) -> PyResult<Py<P>> {
-    let m = call(py, move || d.moment_lookup_by_name::<P::Kind>(&name, flags))?;
-    wrap(py, me, m)
-}
-
-/// `snapshotCurrent`.
-pub(super) fn current(
-    py: Python<'_>,
-    me: &Py<PyDomain>,
-    d: Domain,
-    flags: u32,
-) -> PyResult<Py<PyDomainSnapshot>> {
-    let s = call(py, move || d.snapshot_current(flags))?;
-    wrap(py, me, s)
+    let all = call(py, f)?;
+    all.into_iter()
+        .map(|m| Py::new(py, P::new(m, dom.clone_ref(py))))
+        .collect()
 }
 
 /// `revertToSnapshot(snap, flags)`: 0 on success.
@@ -150,8 +111,7 @@ macro_rules! moment_class {
             #[pyo3(name = "getParent", signature = (flags = 0))]
             fn get_parent(&self, py: Python<'_>, flags: u32) -> PyResult<Py<Self>> {
                 let m = self.m.clone();
-                let p = call(py, move || m.parent(flags))?;
-                wrap(py, &self.dom, p)
+                made(py, &self.dom, move || m.parent(flags))
             }
 
             /// Delete it; returns 0.
@@ -165,8 +125,7 @@ macro_rules! moment_class {
             #[pyo3(name = "listAllChildren", signature = (flags = 0))]
             fn list_all_children(&self, py: Python<'_>, flags: u32) -> PyResult<Vec<Py<Self>>> {
                 let m = self.m.clone();
-                let v = call(py, move || m.list_all_children(flags))?;
-                wrap_all(py, &self.dom, v)
+                made_all(py, &self.dom, move || m.list_all_children(flags))
             }
 
             $($extra)*

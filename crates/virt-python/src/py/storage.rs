@@ -1,7 +1,7 @@
 //! `virNetwork`, `virStoragePool` and `virStorageVol`.
 
 use super::error::{call, non_null};
-use super::handle::handle_class;
+use super::handle::{handle_class, ConnObject};
 use super::stream::PyStream;
 use pyo3::prelude::*;
 use virt_core::{Network, StoragePool, StorageVol};

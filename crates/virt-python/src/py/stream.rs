@@ -15,7 +15,7 @@
 use super::connect::PyConnect;
 use super::error::{call, raise};
 use super::events::{stream_changed, WatchSlot};
-use super::handle::ConnTie;
+use super::handle::{ConnObject, ConnTie};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
@@ -164,9 +164,9 @@ pub struct PyStream {
     watch: Arc<WatchSlot>,
 }
 
-impl PyStream {
-    /// A new `virStream` of the connection `conn`.
-    pub(super) fn wrap(conn: &Bound<'_, PyConnect>, stream: Stream) -> PyResult<Py<PyStream>> {
+impl ConnObject for PyStream {
+    type Handle = Stream;
+    fn wrap(conn: &Bound<'_, PyConnect>, stream: Stream) -> PyResult<Py<PyStream>> {
         Py::new(
             conn.py(),
             PyStream {
@@ -177,7 +177,9 @@ impl PyStream {
             },
         )
     }
+}
 
+impl PyStream {
     /// The virt-core stream, for the calls that attach it.
     pub(super) fn stream(&self) -> &Stream {
         &self.stream
