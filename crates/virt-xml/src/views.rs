@@ -592,6 +592,12 @@ impl View for Cpu {
                     mem_access: choice(c, "memAccess", &["shared", "private"])?,
                 });
             }
+            // libvirt reads `<numa>` as a topology that must have cells.
+            if numa.is_empty() {
+                return Err(XmlError::Invalid(
+                    "NUMA topology defined without NUMA cells".into(),
+                ));
+            }
         }
         let cache = match el.child("cache") {
             Some(c) => Some(CpuCache {
