@@ -211,7 +211,7 @@ impl<'g> Generator<'g> {
         let name = format!("gen{index}");
         make_definable(&mut root, &name, &mut walk.rng);
         if let Some(steer) = self.steer.as_mut() {
-            repair::settle(&mut root);
+            repair::settle(&mut root, aim.as_deref());
             repair::accept(&mut root, aim.as_deref());
             steer.made(&paths_of(&root));
         }

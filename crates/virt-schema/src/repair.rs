@@ -5,21 +5,27 @@
 //! across elements (a loader needs a path unless firmware is chosen
 //! automatically, `<maxMemory>` needs slots and must not be below
 //! `<memory>`, ...). A steered document refused by such a rule is of no
-//! use to the coverage run, so the parts of it not on the way to the path
-//! it was built to reach are dropped, one at a time, while they are what
-//! the refusal is about (the refusal changes or goes when they are gone).
+//! use to the coverage run. So it is first given what those rules require
+//! of the parts it has ([`settle`]); then, if virt-xml (which makes
+//! libvirt's checks) still refuses it, the parts of it not on the way to
+//! the path it was built to reach are dropped, one at a time, while they
+//! are what the refusal is about (the refusal changes or goes when they
+//! are gone: [`accept`]).
 
 use virt_xml::{Element, Node};
 
 /// At most this many drops are tried per document (each is one parse).
-const ATTEMPTS: usize = 48;
+const ATTEMPTS: usize = 96;
 /// Parts deeper than this are not dropped one by one (their ancestors are).
 const DEPTH: usize = 3;
 
-/// Give `root` what libvirt requires of every domain whatever its schema
-/// alternative: an `<os>` with its type (a bootloader domain's schema
-/// alternative has none).
-pub(crate) fn settle(root: &mut Element) {
+/// Give `root` what libvirt's rules across elements require of the parts
+/// it has, where the schema alone does not say it (`aim` is the path the
+/// document was built to reach: what is settled keeps it).
+pub(crate) fn settle(root: &mut Element, aim: Option<&str>) {
+    let aim = aim.unwrap_or("");
+    // Every domain has an OS type (a bootloader domain's schema
+    // alternative has none).
     if root.child("os").is_none() {
         let at = root
             .children
@@ -29,6 +35,253 @@ pub(crate) fn settle(root: &mut Element) {
         let os = Element::new("os").with_child(Element::new("type").with_text("hvm"));
         root.children.insert(at, Node::Element(os));
     }
+    // The parts every document is given replace what the walk made there.
+    if aim == "domain/memory/@dumpCore" {
+        if let Some(m) = child_mut(root, "memory") {
+            m.set_attr("dumpCore", "on");
+        }
+    }
+    if let Some(os) = child_mut(root, "os") {
+        if aim == "domain/os/type/@machine" {
+            if let Some(t) = child_mut(os, "type") {
+                t.set_attr("machine", "pc");
+            }
+        }
+        settle_firmware(os, aim);
+    }
+    if let Some(idmap) = child_mut(root, "idmap") {
+        settle_idmap(idmap);
+    }
+    if let Some(resource) = child_mut(root, "resource") {
+        if resource.child("partition").is_none() && resource.child("fibrechannel").is_none() {
+            resource.children.push(Node::Element(
+                Element::new("partition").with_text("/machine"),
+            ));
+        }
+    }
+    settle_cputune(root);
+    settle_memnodes(root);
+    settle_devices(root);
+}
+
+/// Scheduler and pin entries naming vCPU 0 and I/O thread 1 (which then
+/// exists), CPU sets of CPU 0, periods and quotas within libvirt's ranges.
+fn settle_cputune(root: &mut Element) {
+    let Some(cputune) = child_mut(root, "cputune") else {
+        return;
+    };
+    let mut threads = false;
+    for c in cputune.children.iter_mut() {
+        let Node::Element(c) = c else { continue };
+        match c.name.as_str() {
+            "vcpusched" if c.attr("vcpus").is_none() => c.set_attr("vcpus", "0"),
+            "iothreadpin" => {
+                c.set_attr("iothread", "1");
+                threads = true;
+            }
+            "iothreadsched" => {
+                c.set_attr("iothreads", "1");
+                threads = true;
+            }
+            n if n.ends_with("period") => c.set_text("100000"),
+            n if n.ends_with("quota") => c.set_text("50000"),
+            _ => {}
+        }
+        if c.attr("cpuset").is_some() {
+            c.set_attr("cpuset", "0");
+        }
+    }
+    if threads {
+        let ids = child_mut(root, "iothreadids");
+        match ids {
+            Some(ids) => {
+                if !ids
+                    .children_named("iothread")
+                    .any(|t| t.attr("id") == Some("1"))
+                {
+                    ids.children
+                        .push(Node::Element(Element::new("iothread").with_attr("id", "1")));
+                }
+            }
+            None => match child_mut(root, "iothreads") {
+                Some(n) => n.set_text("4"),
+                None => root
+                    .children
+                    .push(Node::Element(Element::new("iothreads").with_text("4"))),
+            },
+        }
+    }
+}
+
+/// NUMA tuning of a memory node needs the guest NUMA cell it names.
+fn settle_memnodes(root: &mut Element) {
+    let Some(numatune) = child_mut(root, "numatune") else {
+        return;
+    };
+    if numatune.child("memnode").is_none() {
+        return;
+    }
+    let mut first = true;
+    numatune.children.retain(|n| match n {
+        Node::Element(c) if c.name == "memnode" => std::mem::take(&mut first),
+        _ => true,
+    });
+    if let Some(memnode) = child_mut(numatune, "memnode") {
+        memnode.set_attr("cellid", "0");
+        if memnode.attr("nodeset").is_some() {
+            memnode.set_attr("nodeset", "0");
+        }
+    }
+    if child_mut(root, "cpu").is_none() {
+        root.children.push(Node::Element(Element::new("cpu")));
+    }
+    let Some(cpu) = child_mut(root, "cpu") else {
+        return;
+    };
+    cpu.children
+        .retain(|n| !matches!(n, Node::Element(c) if c.name == "numa"));
+    let cell = Element::new("cell")
+        .with_attr("id", "0")
+        .with_attr("cpus", "0")
+        .with_attr("memory", "65536")
+        .with_attr("unit", "KiB");
+    cpu.children
+        .push(Node::Element(Element::new("numa").with_child(cell)));
+}
+
+/// A loader and its NVRAM as libvirt takes them: with firmware chosen
+/// automatically (EFI when there is an NVRAM), no loader path, type or
+/// template; without, a pflash loader with a path.
+fn settle_firmware(os: &mut Element, aim: &str) {
+    let firmware_aimed = aim == "domain/os/@firmware" || aim.starts_with("domain/os/firmware");
+    if os.attr("firmware").is_some() && !firmware_aimed && aim.starts_with("domain/os/loader") {
+        os.remove_attr("firmware");
+    }
+    let has_nvram = os.child("nvram").is_some();
+    if os.attr("firmware").is_some() {
+        if has_nvram {
+            os.set_attr("firmware", "efi");
+        }
+        if let Some(loader) = child_mut(os, "loader") {
+            for a in ["readonly", "type"] {
+                loader.remove_attr(a);
+            }
+            if loader.attr("secure") == Some("no") {
+                loader.remove_attr("secure");
+            }
+            loader.children.retain(|n| !matches!(n, Node::Text(_)));
+        }
+        if let Some(nvram) = child_mut(os, "nvram") {
+            nvram.remove_attr("template");
+        }
+    } else if has_nvram || os.child("loader").is_some() {
+        if os.child("loader").is_none() {
+            os.children.push(Node::Element(Element::new("loader")));
+        }
+        if let Some(loader) = child_mut(os, "loader") {
+            if loader.text().is_empty() {
+                loader.set_text("/usr/share/OVMF/OVMF_CODE.fd");
+            }
+            if has_nvram {
+                loader.set_attr("type", "pflash");
+                loader.remove_attr("stateless");
+            }
+        }
+    }
+}
+
+/// User and group ids mapped together, each from the container's root.
+fn settle_idmap(idmap: &mut Element) {
+    for (kind, other) in [("uid", "gid"), ("gid", "uid")] {
+        if idmap.child(kind).is_none() {
+            if let Some(mut copy) = idmap.child(other).cloned() {
+                copy.name = kind.to_string();
+                idmap.children.push(Node::Element(copy));
+            }
+        }
+    }
+    for kind in ["uid", "gid"] {
+        if let Some(first) = child_mut(idmap, kind) {
+            first.set_attr("start", "0");
+        }
+    }
+}
+
+/// A SCSI host device's adapter is read by its name; a character
+/// device's target port is a number.
+fn settle_devices(root: &mut Element) {
+    let Some(devices) = child_mut(root, "devices") else {
+        return;
+    };
+    for kind in ["serial", "console", "channel", "parallel"] {
+        for dev in kids_mut(devices, kind) {
+            if let Some(target) = child_mut(dev, "target") {
+                if target
+                    .attr("port")
+                    .is_some_and(|p| p.parse::<u32>().is_err())
+                {
+                    target.set_attr("port", "0");
+                }
+            }
+        }
+    }
+    for audio in kids_mut(devices, "audio") {
+        decimal_numbers(audio);
+    }
+    for controller in kids_mut(devices, "controller") {
+        if let Some(master) = child_mut(controller, "master") {
+            master.set_attr("startport", "0");
+        }
+    }
+    for hostdev in kids_mut(devices, "hostdev") {
+        if hostdev.attr("type") != Some("scsi") {
+            continue;
+        }
+        if let Some(adapter) = child_mut(hostdev, "source").and_then(|s| child_mut(s, "adapter")) {
+            if adapter.attr("name").is_none() {
+                adapter.set_attr("name", "scsi_host0");
+            }
+        }
+    }
+}
+
+/// The schema lets an audio backend's numbers be written in hex; libvirt
+/// reads them as decimal only.
+fn decimal_numbers(e: &mut Element) {
+    const NUMBERS: &[&str] = &[
+        "id",
+        "timerPeriod",
+        "voices",
+        "bufferCount",
+        "bufferLength",
+        "latency",
+        "frequency",
+        "channels",
+    ];
+    for (k, v) in e.attrs.iter_mut() {
+        if NUMBERS.contains(&k.as_str()) && v.parse::<u32>().is_err() {
+            *v = "1".to_string();
+        }
+    }
+    for n in e.children.iter_mut() {
+        if let Node::Element(c) = n {
+            decimal_numbers(c);
+        }
+    }
+}
+
+fn child_mut<'a>(e: &'a mut Element, name: &str) -> Option<&'a mut Element> {
+    e.children.iter_mut().find_map(|n| match n {
+        Node::Element(c) if c.name == name => Some(c),
+        _ => None,
+    })
+}
+
+fn kids_mut<'a>(e: &'a mut Element, name: &'a str) -> impl Iterator<Item = &'a mut Element> {
+    e.children.iter_mut().filter_map(move |n| match n {
+        Node::Element(c) if c.name == name => Some(c),
+        _ => None,
+    })
 }
 
 /// Why virt-xml refuses `root` at define (libvirt's rules), if it does.
@@ -48,36 +301,46 @@ pub(crate) fn accept(root: &mut Element, aim: Option<&str>) {
     let mut attempts = 0;
     // The largest parts first (a whole device rather than its children),
     // later siblings before earlier ones: a drop then never moves a part
-    // still to be tried at the same depth.
-    for depth in 1..=DEPTH {
-        let mut parts = Vec::new();
-        list(
-            root,
-            &mut Vec::new(),
-            &root.name.clone(),
-            aim,
-            depth,
-            &mut parts,
-        );
-        for at in parts.iter().rev() {
-            if attempts == ATTEMPTS {
-                return;
-            }
-            attempts += 1;
-            let (parent_at, last) = at.split_at(at.len() - 1);
-            let Some(parent) = element_at(root, parent_at) else {
-                continue;
-            };
-            let dropped = parent.children.remove(last[0]);
-            match refusal(root) {
-                None => return,
-                Some(now) if now != why => why = now,
-                Some(_) => {
-                    if let Some(parent) = element_at(root, parent_at) {
-                        parent.children.insert(last[0], dropped);
+    // still to be tried at the same depth. A part kept in one pass may be
+    // what the next refusal is about: passes go on while one drops some.
+    loop {
+        let mut dropped_any = false;
+        for depth in 1..=DEPTH {
+            let mut parts = Vec::new();
+            list(
+                root,
+                &mut Vec::new(),
+                &root.name.clone(),
+                aim,
+                depth,
+                &mut parts,
+            );
+            for at in parts.iter().rev() {
+                if attempts == ATTEMPTS {
+                    return;
+                }
+                attempts += 1;
+                let (parent_at, last) = at.split_at(at.len() - 1);
+                let Some(parent) = element_at(root, parent_at) else {
+                    continue;
+                };
+                let dropped = parent.children.remove(last[0]);
+                match refusal(root) {
+                    None => return,
+                    Some(now) if now != why => {
+                        why = now;
+                        dropped_any = true;
+                    }
+                    Some(_) => {
+                        if let Some(parent) = element_at(root, parent_at) {
+                            parent.children.insert(last[0], dropped);
+                        }
                     }
                 }
             }
+        }
+        if !dropped_any {
+            return;
         }
     }
 }

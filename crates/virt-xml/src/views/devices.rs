@@ -542,9 +542,21 @@ impl View for Hostdev {
                 .and_then(|s| s.child("address"))
                 .map(|a| a.attrs.clone())
                 .unwrap_or_default(),
-            source_protocol: match source {
-                Some(s) => choice(s, "protocol", &["iscsi"])?,
-                None => None,
+            // A SCSI disk's protocol is iSCSI, a SCSI host's vhost; other
+            // kinds do not read it.
+            source_protocol: match (el.attr("type"), source.and_then(|s| s.attr("protocol"))) {
+                (_, None) => None,
+                (Some("scsi"), Some(p)) if p != "iscsi" => {
+                    return Err(XmlError::Unsupported(format!(
+                        "Unknown SCSI subsystem protocol '{p}'"
+                    )))
+                }
+                (Some("scsi_host"), Some(p)) if p != "vhost" => {
+                    return Err(XmlError::Unsupported(format!(
+                        "Unknown scsi_host subsystem protocol '{p}'"
+                    )))
+                }
+                (_, Some(p)) => Some(p.to_string()),
             },
             source_name: source.and_then(|s| attr(s, "name")),
             readonly: el.child("readonly").is_some(),

@@ -855,7 +855,9 @@ impl View for MemoryDevice {
                 set_size_child(s, "pagesize", self.source_pagesize.as_ref());
                 set_child_text(s, "nodemask", self.source_nodemask.as_deref());
             });
-        } else {
+        } else if el.child("source").is_some_and(|s| !s.children.is_empty()) {
+            // An empty <source/> holds nothing the view could have taken
+            // out: it stays as it was.
             remove_children(el, "source");
         }
         if self.target_size.is_some() || self.target_node.is_some() {
