@@ -335,17 +335,7 @@ fn rust_allstats_ms(d: &Daemon, domains: usize) -> Option<f64> {
 
 /// Build the release virt-proxy; its path.
 pub(crate) fn build_virt_proxy() -> Result<String, String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let st = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "-p", "virt-proxy"])
-        .status()
-        .map_err(|e| e.to_string())?;
-    if !st.success() {
-        return Err(format!("cargo build exited with {st}"));
-    }
-    let dir = std::env::var("CARGO_TARGET_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_string());
-    Ok(format!("{dir}/release/virt-proxy"))
+    crate::build_release("virt-proxy")
 }
 
 fn mb(kib: u64) -> String {

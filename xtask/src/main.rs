@@ -84,7 +84,7 @@ fn bench(args: &[String]) -> i32 {
     let mut rows = Vec::new();
 
     // 1. virsh list --all: process start to exit, and peak RSS.
-    let ours = match build_virsh() {
+    let ours = match build_release("virsh") {
         Ok(p) => p,
         Err(e) => {
             eprintln!("xtask: building virsh failed: {e}");
@@ -289,10 +289,12 @@ fn list_all_ms(conn: &Connect, n: usize) -> Option<f64> {
     ok.then(|| times[times.len() / 2])
 }
 
-fn build_virsh() -> Result<String, String> {
+/// Build `package` (one of the workspace's binaries: virsh, virt-proxy)
+/// for release; the path of its binary.
+pub(crate) fn build_release(package: &str) -> Result<String, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let st = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "-p", "virsh"])
+        .args(["build", "--release", "--quiet", "-p", package])
         .status()
         .map_err(|e| e.to_string())?;
     if !st.success() {
@@ -300,7 +302,7 @@ fn build_virsh() -> Result<String, String> {
     }
     let dir = std::env::var("CARGO_TARGET_DIR")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_string());
-    Ok(format!("{dir}/release/virsh"))
+    Ok(format!("{dir}/release/{package}"))
 }
 
 fn has_python_libvirt() -> bool {

@@ -19,19 +19,12 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use virt_core::{Connect, Uri};
 use virt_qemu::argv::CommandLine;
+use virt_qemu::capabilities::kvm_usable;
 use virt_qemu::process::{self, Process, SpawnOptions};
 use virt_qemu::qmp::Monitor;
 use virt_qemu::state::Paths;
 
 const QEMU: &str = "/usr/bin/qemu-system-x86_64";
-
-fn kvm_usable() -> bool {
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/kvm")
-        .is_ok()
-}
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);

@@ -26,7 +26,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod dom0;
-mod initramfs;
+pub(crate) mod initramfs;
 mod prepare;
 
 use crate::vm::{cargo, cargo_executables, copy_stripped, Artifact};

@@ -8,12 +8,12 @@
 //! `cargo xtask lvm-vm` sets it inside its VM, where it does every step.
 #![cfg(feature = "qemu")]
 
-use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 use virt_testkit::block::{has_device_mapper, lvm_ok, lvm_required, missing, Loop};
 
 mod common;
 use common::embed_virsh as virsh;
+use common::logical::{delete_pool, holey_image, start_pool, stop_pool, upload_sparse};
 
 #[test]
 fn logical_pool_through_virsh() {
@@ -36,13 +36,7 @@ fn logical_pool_through_virsh() {
     ));
     run("pool-build lv");
     assert!(lvm_ok("vgs", &[&vg]), "no volume group after pool-build");
-    run("pool-start lv");
-    let list = run("pool-list --all");
-    assert!(
-        list.lines()
-            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["lv", "active", "no"]),
-        "{list}"
-    );
+    start_pool(&run);
     let info = run("pool-info lv");
     assert!(info.contains("State:          running"), "{info}");
 
@@ -58,16 +52,8 @@ fn logical_pool_through_virsh() {
         assert!(err.contains("lvcreate"), "{err}");
     }
 
-    run("pool-destroy lv");
-    let info = run("pool-info lv");
-    assert!(info.contains("State:          inactive"), "{info}");
-    run("pool-delete lv");
-    assert!(
-        !lvm_ok("vgs", &[&vg]),
-        "volume group left after pool-delete"
-    );
-    run("pool-undefine lv");
-    assert_eq!(run("pool-list --all --name").trim(), "");
+    stop_pool(&run);
+    delete_pool(&run, &vg);
 }
 
 /// Volume steps: create, list, upload and download (sparse), resize,
@@ -88,16 +74,8 @@ fn logical_volumes(r: &Path, vg: &str, run: &dyn Fn(&str) -> String) {
 
     // 8 MiB: data at 0 and at 5 MiB, holes between.
     let src = r.join("src.img");
-    let mut f = std::fs::File::create(&src).expect("src");
-    f.write_all(b"first").expect("write");
-    f.seek(SeekFrom::Start(5 << 20)).expect("seek");
-    f.write_all(&[0x5a; 4096]).expect("write");
-    f.set_len(8 << 20).expect("len");
-    drop(f);
-    run(&format!(
-        "vol-upload disk {} --pool lv --sparse",
-        src.display()
-    ));
+    holey_image(&src, b"first", 0x5a);
+    upload_sparse(run, &src);
     let back = r.join("back.img");
     run(&format!(
         "vol-download disk {} --pool lv --sparse",

@@ -11,7 +11,6 @@
 //! daemon next to virsh, where this test looks for it).
 #![cfg(feature = "qemu")]
 
-use std::io::{Seek, SeekFrom, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -19,6 +18,7 @@ use std::time::{Duration, Instant};
 use virt_testkit::block::{has_device_mapper, lvm_ok, lvm_required, missing, Loop};
 
 mod common;
+use common::logical::{delete_pool, holey_image, start_pool, stop_pool, upload_sparse};
 use common::virsh_line;
 
 /// The daemon binary: cargo builds virt-proxy into the same directory as
@@ -141,13 +141,7 @@ fn logical_pool_through_the_daemon() {
         lvm_ok("pvs", &[&lo.dev]),
         "no physical volume after pool-build"
     );
-    run("pool-start lv");
-    let list = run("pool-list --all");
-    assert!(
-        list.lines()
-            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["lv", "active", "no"]),
-        "{list}"
-    );
+    start_pool(&run);
 
     if has_device_mapper() {
         volumes(&lo.dir, &vg, &run, &uri);
@@ -162,20 +156,12 @@ fn logical_pool_through_the_daemon() {
         assert_eq!(lv_size(&vg, "disk"), None, "a failed create left a volume");
     }
 
-    run("pool-destroy lv");
-    let info = run("pool-info lv");
-    assert!(info.contains("State:          inactive"), "{info}");
+    stop_pool(&run);
     assert!(
         lvm_ok("vgs", &[&vg]),
         "pool-destroy removed the volume group"
     );
-    run("pool-delete lv");
-    assert!(
-        !lvm_ok("vgs", &[&vg]),
-        "volume group left after pool-delete"
-    );
-    run("pool-undefine lv");
-    assert_eq!(run("pool-list --all --name").trim(), "");
+    delete_pool(&run, &vg);
 }
 
 /// The guest disk's life: create, upload and download (bytes compared),
@@ -192,16 +178,8 @@ fn volumes(dir: &Path, vg: &str, run: &dyn Fn(&str) -> String, uri: &str) {
 
     // 8 MiB: data at 0 and at 5 MiB, holes between.
     let src = dir.join("src.img");
-    let mut f = std::fs::File::create(&src).expect("src");
-    f.write_all(b"guest disk").expect("write");
-    f.seek(SeekFrom::Start(5 << 20)).expect("seek");
-    f.write_all(&[0xa5; 4096]).expect("write");
-    f.set_len(8 << 20).expect("len");
-    drop(f);
-    run(&format!(
-        "vol-upload disk {} --pool lv --sparse",
-        src.display()
-    ));
+    holey_image(&src, b"guest disk", 0xa5);
+    upload_sparse(run, &src);
     assert!(
         std::fs::read(&dev).ok() == std::fs::read(&src).ok(),
         "the logical volume does not hold what was uploaded"

@@ -194,10 +194,9 @@ fn parity_with_debian_virsh() {
     // when it is there; lines that need it are skipped otherwise.
     let golden = golden_dir();
     let have_inputs = golden.join("inputs").is_dir();
-    let tmp = std::env::temp_dir().join(format!("virsh-parity-{}", std::process::id()));
-    if let Err(e) = std::fs::create_dir_all(&tmp) {
-        panic!("cannot create {}: {e}", tmp.display());
-    }
+    // Removed when dropped, also when a comparison fails.
+    let tmp_dir = virt_testkit::TempDir::new("virsh-parity");
+    let tmp = tmp_dir.path().to_path_buf();
     let cwd = if have_inputs {
         golden.clone()
     } else {
@@ -238,7 +237,6 @@ fn parity_with_debian_virsh() {
             ));
         }
     }
-    let _ = std::fs::remove_dir_all(&tmp);
     println!(
         "parity: {passed}/{} command lines identical to Debian's virsh ({skipped} skipped without the corpus inputs)",
         passed + failures.len()

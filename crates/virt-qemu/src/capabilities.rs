@@ -339,7 +339,7 @@ fn is_executable(p: &Path) -> bool {
 }
 
 /// Whether this process can open /dev/kvm (QEMU then runs under KVM).
-fn kvm_usable() -> bool {
+pub fn kvm_usable() -> bool {
     std::fs::OpenOptions::new()
         .read(true)
         .write(true)

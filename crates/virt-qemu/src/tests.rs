@@ -6,6 +6,7 @@
 //! pass (CI installs it).
 
 use crate::argv::{self, LaunchContext, MonitorSocket};
+use crate::capabilities::kvm_usable;
 use crate::driver::{QemuDriver, DEFAULT_EMULATOR};
 use crate::process::{self, Process, SpawnOptions};
 use crate::qmp::Monitor;
@@ -24,14 +25,6 @@ fn have_qemu() -> bool {
     }
     println!("NOTICE: {DEFAULT_EMULATOR} is not installed; QEMU test skipped");
     false
-}
-
-fn kvm_usable() -> bool {
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/kvm")
-        .is_ok()
 }
 
 /// A private state tree, short enough for unix socket paths.

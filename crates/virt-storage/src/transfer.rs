@@ -76,9 +76,8 @@ mod tests {
 
     #[test]
     fn the_window_is_checked() {
-        let dir = std::env::temp_dir().join(format!("virt-storage-window-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let a = dir.join("v");
+        let dir = virt_testkit::TempDir::new("storage-window");
+        let a = dir.path().join("v");
         std::fs::write(&a, [5u8; 100]).unwrap();
         // Past the end: an empty download, an upload that grows the file.
         let mut s = source(&a, 101, 0, false).unwrap();
@@ -111,6 +110,5 @@ mod tests {
             std::fs::read(&a).unwrap()[88..],
             [5, 5, 1, 1, 1, 1, 1, 5, 5, 5, 5, 5]
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

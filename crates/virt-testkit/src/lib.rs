@@ -18,7 +18,8 @@
 //! - [`libvirtd`]: a real libvirtd 9.0 in a temp dir, for differential
 //!   tests of the daemon.
 //! - [`real_xen`] / [`xen_guest`]: the gates of the tests that need a real
-//!   Xen dom0 (`VIRT_XEN_REAL=1`) and a guest (`VIRT_XEN_GUEST`).
+//!   Xen dom0 (`VIRT_XEN_REAL=1`) and a guest (`VIRT_XEN_GUEST`);
+//!   [`xen_tool`] and [`eventually`] for what they ask xl and wait for.
 //! - [`debian_virsh`]: a run of Debian's virsh, the peer of most tests.
 //! - [`peer`] / [`linux_guest`]: the gates of the tests that need a program
 //!   another package installs (QEMU, Debian's virsh) or the tiny Linux
@@ -183,6 +184,23 @@ pub fn xen_guest() -> Option<String> {
             None
         }
     }
+}
+
+/// Run a tool of the Xen toolstack (`xl`, `xenstore-read`, ...): its
+/// standard output, or `None` when it is not there or fails (an unknown
+/// domain, say).
+pub fn xen_tool(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new(cmd).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Wait up to 10 s for `done` to hold (Xen tears domains down and
+/// changes their state asynchronously); the test fails naming `what`
+/// when it never does.
+pub fn eventually(what: &str, done: impl FnMut() -> bool) {
+    assert!(wait_until(10, done), "timed out: {what}");
 }
 
 /// Whether the peer `path` (a program or file of Debian's package

@@ -10,23 +10,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // In tests a panic is the failure report.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::time::{Duration, Instant};
-use virt_testkit::{real_xen, xen_guest};
+use virt_testkit::{eventually, real_xen, xen_guest, xen_tool as tool};
 
 use virt_core::{affect, CpuMap, DomainRef, DomainState, Driver, ErrorCode, ErrorDomain, Uuid};
 use virt_xen_hv::{BufferSource, DevicePaths, HvDriver, Hypervisor};
 
 fn driver() -> HvDriver {
     HvDriver::open(false).expect("VIRT_XEN_REAL=1 but the hypervisor cannot be opened")
-}
-
-/// Run a tool; its stdout, or `None` when it is not there or fails.
-fn tool(cmd: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(cmd).args(args).output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// `xl info` as key -> value.
@@ -438,18 +429,6 @@ fn threads_share_one_connection() {
         .collect();
     for w in workers {
         w.join().unwrap();
-    }
-}
-
-/// Wait until `f` holds, for up to 10 s.
-fn eventually(what: &str, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "timed out: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

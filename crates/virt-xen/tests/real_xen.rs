@@ -7,9 +7,7 @@
 //! and compare what the driver says with what `xl` says.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // In tests a panic is the failure report.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
-use virt_testkit::{real_xen, xen_guest};
+use virt_testkit::{eventually, real_xen, xen_guest, xen_tool};
 
 use virt_core::{Connect, DomainState, ErrorCode};
 
@@ -20,10 +18,7 @@ fn open() -> Connect {
 
 /// xl's stdout, or `None` when xl fails (an unknown domain, say).
 fn xl(args: &[&str]) -> Option<String> {
-    let out = Command::new("xl").args(args).output().expect("xl runs");
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    xen_tool("xl", args)
 }
 
 /// `xl list NAME`: (id, memory MiB, vcpus, state flags).
@@ -39,15 +34,6 @@ fn xl_row(name: &str) -> Option<(u32, u64, u32, String)> {
         w.get(3)?.parse().ok()?,
         w.get(4)?.to_string(),
     ))
-}
-
-/// Wait up to 10 s for `f` to hold (Xen tears domains down asynchronously).
-fn eventually(what: &str, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(start.elapsed() < Duration::from_secs(10), "never: {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[test]

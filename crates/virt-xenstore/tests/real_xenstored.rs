@@ -7,7 +7,6 @@
 //! created with `xl`) and cross-check what xenstore says with `xl`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // In tests a panic is the failure report.
 
-use std::process::Command;
 use std::time::Duration;
 use virt_testkit::{real_xen, xen_guest};
 
@@ -29,11 +28,12 @@ fn scratch(test: &str) -> String {
     format!("/virt-rs-test/{}/{test}", std::process::id())
 }
 
-/// Run xl; its stdout.
+/// Run xl, which must succeed; its stdout.
 fn xl(args: &[&str]) -> String {
-    let out = Command::new("xl").args(args).output().expect("xl runs");
-    assert!(out.status.success(), "xl {args:?} failed: {out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    match virt_testkit::xen_tool("xl", args) {
+        Some(out) => out,
+        None => panic!("xl {args:?} failed"),
+    }
 }
 
 #[test]

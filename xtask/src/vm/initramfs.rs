@@ -329,16 +329,7 @@ mod tests {
     use super::*;
 
     /// The module list of the Xen harness, as a realistic example.
-    const DOM0_MODULES: &[&str] = &[
-        "xen-evtchn",
-        "xen-gntdev",
-        "xen-gntalloc",
-        "xenfs",
-        "xen-privcmd",
-        "virtio_pci",
-        "9pnet_virtio",
-        "9p",
-    ];
+    use crate::xen_vm::initramfs::DOM0_MODULES;
 
     #[test]
     fn cpio_entries_are_newc_and_aligned() {

@@ -40,7 +40,7 @@ fn guest_config() -> String {
 /// Kernel modules dom0 loads (Debian builds them as modules): event
 /// channels, grant tables, privcmd and xenfs for the toolstack; virtio-pci
 /// and 9p for the share with the host. Their dependencies are added.
-const DOM0_MODULES: &[&str] = &[
+pub(crate) const DOM0_MODULES: &[&str] = &[
     "xen-evtchn",
     "xen-gntdev",
     "xen-gntalloc",

@@ -7,6 +7,8 @@
 use std::path::Path;
 pub use virt_testkit::golden::{self, Case, Outcome};
 
+pub mod logical;
+
 /// The shared corpus (virt-testkit's).
 pub use virt_testkit::corpus_root as corpus;
 
