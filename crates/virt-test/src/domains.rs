@@ -341,24 +341,18 @@ impl Domains {
 
     /// Check `def` against existing domains and add it (libvirt's
     /// `virDomainObjListAdd`). Returns the UUID of the domain it now
-    /// belongs to. Nothing changes on error.
-    pub fn add(&mut self, def: DomainDef, mode: AddMode) -> TestResult<Uuid> {
+    /// belongs to and whether that domain existed (its definition
+    /// replaced). Nothing changes on error.
+    pub fn add(&mut self, def: DomainDef, mode: AddMode) -> TestResult<(Uuid, bool)> {
         let uuid = def.uuid.unwrap_or_default();
-        if let Some(existing) = self.by_uuid.get(&uuid) {
-            if existing.name != def.name {
+        if let Some(obj) = self.by_uuid.get_mut(&uuid) {
+            if obj.name != def.name {
                 return Err(TestError::UuidTaken {
-                    name: existing.name.clone(),
+                    name: obj.name.clone(),
                     uuid,
                 });
             }
-        } else if let Some(other) = self.get_by_name(&def.name) {
-            return Err(TestError::NameTaken {
-                name: other.name.clone(),
-                uuid: other.uuid,
-            });
-        }
-        match self.by_uuid.get_mut(&uuid) {
-            Some(obj) => match mode {
+            match mode {
                 AddMode::Define => {
                     if obj.is_active() {
                         obj.new_def = Some(def);
@@ -378,15 +372,20 @@ impl Domains {
                         obj.new_def = Some(config);
                     }
                 }
-            },
-            None => {
-                let obj = DomainObj::new(def, mode == AddMode::Define);
-                self.by_name.insert(obj.name.clone(), uuid);
-                self.inactive.insert(obj.name.clone(), uuid);
-                self.by_uuid.insert(uuid, obj);
             }
+            return Ok((uuid, true));
         }
-        Ok(uuid)
+        if let Some(other) = self.get_by_name(&def.name) {
+            return Err(TestError::NameTaken {
+                name: other.name.clone(),
+                uuid: other.uuid,
+            });
+        }
+        let obj = DomainObj::new(def, mode == AddMode::Define);
+        self.by_name.insert(obj.name.clone(), uuid);
+        self.inactive.insert(obj.name.clone(), uuid);
+        self.by_uuid.insert(uuid, obj);
+        Ok((uuid, false))
     }
 
     /// Remove a domain entirely.
@@ -460,7 +459,7 @@ impl Domains {
         // copies carry the interface names too (virsh's dumpxml --inactive
         // of test:///default's domain shows testnet0).
         name_interfaces(&mut def);
-        let uuid = self.add(def, AddMode::Define)?;
+        let (uuid, _) = self.add(def, AddMode::Define)?;
         // libvirt gives them no reason: they were running before anyone
         // looked.
         self.start(&uuid, reason::RUNNING_UNKNOWN)?;

@@ -96,7 +96,7 @@ impl TestConnection {
         detail: i32,
     ) -> TestResult<DomainRef> {
         let mut doms = self.write();
-        let uuid = doms.add(def, AddMode::Live)?;
+        let (uuid, _) = doms.add(def, AddMode::Live)?;
         let r = doms.start(&uuid, why)?;
         self.emit(&r, LifecycleEvent::Started, detail);
         Ok(r)
@@ -322,8 +322,7 @@ impl Driver for TestConnection {
         check_flags(flags, define_flags::VALIDATE, "testDomainDefineXMLFlags")?;
         let def = Self::parse_def(xml, flags & define_flags::VALIDATE != 0)?;
         let mut doms = self.write();
-        let existed = def.uuid.is_some_and(|u| doms.get(&u).is_some());
-        let uuid = doms.add(def, AddMode::Define)?;
+        let (uuid, existed) = doms.add(def, AddMode::Define)?;
         let r = doms
             .get(&uuid)
             .map(DomainObj::as_ref)

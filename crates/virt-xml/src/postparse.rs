@@ -67,21 +67,14 @@ fn is_empty(e: &Element) -> bool {
 
 /// Applies libvirt's post-parse changes to `def`.
 pub(crate) fn apply(def: &mut DomainDef) {
-    // A power-management state without `enabled` is left at its default,
-    // which libvirt does not write.
-    for pm in def.extra.iter_mut().filter(|e| e.name == "pm") {
-        pm.children.retain(|n| match n {
-            Node::Element(state) => state.attr("enabled").is_some(),
-            Node::Text(t) => !t.trim().is_empty(),
-        });
+    // The rewrites of the top-level parts kept as elements read and write
+    // `def.extra` alone, so they run first, together, and not at all for
+    // the many definitions without such parts; the other rewrites never
+    // read `def.extra`, so the order between the two sets is free.
+    if !def.extra.is_empty() {
+        top_level_parts(def);
     }
-    for memtune in def.extra.iter_mut().filter(|e| e.name == "memtune") {
-        memtune_in_kib(memtune);
-    }
-    seclabels(def);
     loader(def);
-    memory_backing(def);
-    keywrap(def);
     // `string(./bootloader)`: an empty one is none, and its arguments are
     // written only with it.
     if def.bootloader.as_deref().is_some_and(str::is_empty) {
@@ -91,22 +84,10 @@ pub(crate) fn apply(def: &mut DomainDef) {
         def.bootloader_args = None;
     }
     boot_options(def);
-    iothreads(def);
     devices(def);
-    perf(def);
-    sysinfo(def);
     // `./os/type[1]`: a second <type> is not read.
     def.os.extra.retain(|e| e.name != "type");
     def.os.unknown.retain(|u| u.element.name != "type");
-    for sec in def
-        .extra
-        .iter_mut()
-        .filter(|e| e.name == "launchSecurity" && e.attr("type") == Some("sev"))
-    {
-        sev_policy(sec);
-    }
-    def.extra
-        .retain(|e| !(DROPPED_WHEN_EMPTY.contains(&e.name.as_str()) && is_empty(e)));
     if let Some(features) = def.features.as_mut() {
         if let Some(read) = features_as_written(features) {
             *features = read;
@@ -123,13 +104,7 @@ pub(crate) fn apply(def: &mut DomainDef) {
             && (exe || !OS_INIT_OPTIONS.contains(&name))
             && (autoselect || name != "firmware")
     });
-    for e in def.extra.iter_mut().filter(|e| e.name == "genid") {
-        let id = match crate::parse_uuid(&e.text()) {
-            Some(id) => id,
-            None => uuid::Uuid::new_v4(),
-        };
-        e.children = vec![Node::Text(id.to_string())];
-    }
+    // Reads the vCPU placement as well (and may add `<numatune>`).
     numatune(def);
     canonical_sets(def);
     for cpu in def.extra.iter_mut().filter(|e| e.name == "cpu") {
@@ -143,6 +118,44 @@ pub(crate) fn apply(def: &mut DomainDef) {
     // leave those alone for the Xen drivers' older format).
     if def.os.os_type == "hvm" && def.os.boot.is_empty() && !def.has_boot_order() {
         def.os.boot.push("hd".into());
+    }
+}
+
+/// The post-parse rewrites of the top-level parts kept as elements
+/// (`def.extra`), in libvirt's order; they read and write nothing else.
+fn top_level_parts(def: &mut DomainDef) {
+    // A power-management state without `enabled` is left at its default,
+    // which libvirt does not write.
+    for pm in def.extra.iter_mut().filter(|e| e.name == "pm") {
+        pm.children.retain(|n| match n {
+            Node::Element(state) => state.attr("enabled").is_some(),
+            Node::Text(t) => !t.trim().is_empty(),
+        });
+    }
+    for memtune in def.extra.iter_mut().filter(|e| e.name == "memtune") {
+        memtune_in_kib(memtune);
+    }
+    seclabels(def);
+    memory_backing(def);
+    keywrap(def);
+    iothreads(def);
+    perf(def);
+    sysinfo(def);
+    for sec in def
+        .extra
+        .iter_mut()
+        .filter(|e| e.name == "launchSecurity" && e.attr("type") == Some("sev"))
+    {
+        sev_policy(sec);
+    }
+    def.extra
+        .retain(|e| !(DROPPED_WHEN_EMPTY.contains(&e.name.as_str()) && is_empty(e)));
+    for e in def.extra.iter_mut().filter(|e| e.name == "genid") {
+        let id = match crate::parse_uuid(&e.text()) {
+            Some(id) => id,
+            None => uuid::Uuid::new_v4(),
+        };
+        e.children = vec![Node::Text(id.to_string())];
     }
 }
 
