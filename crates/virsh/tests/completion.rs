@@ -6,94 +6,37 @@
 //! run the same commands.
 #![cfg(feature = "test")]
 
-use std::fs::File;
-use std::io::{Read, Write};
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
+use virt_testkit::tty::OnPty;
 
 /// A virsh shell on a pseudo-terminal.
-struct Shell {
-    master: File,
-    child: Child,
-    seen: Arc<Mutex<Vec<u8>>>,
-}
+struct Shell(OnPty);
 
 impl Drop for Shell {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.0.child.kill();
+        let _ = self.0.child.wait();
     }
 }
 
 impl Shell {
     fn start(binary: &str, home: &Path) -> Shell {
-        let (mut master, mut slave) = (-1, -1);
-        // SAFETY: openpty stores two new descriptors in the given ints;
-        // the name, termios and window size pointers may be null.
-        let rc = unsafe {
-            libc::openpty(
-                &mut master,
-                &mut slave,
-                std::ptr::null_mut(),
-                std::ptr::null(),
-                std::ptr::null(),
-            )
-        };
-        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-        // SAFETY: both descriptors were just opened and are owned here only.
-        let (master, slave) = unsafe { (File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
         let mut cmd = Command::new(binary);
         cmd.args(["-c", "test:///default"])
             .env("TERM", "xterm")
             .env("HOME", home)
             .env("XDG_CACHE_HOME", home)
-            .env("XDG_CONFIG_HOME", home)
-            .stdin(slave.try_clone().expect("dup pty"))
-            .stdout(slave.try_clone().expect("dup pty"))
-            .stderr(slave);
-        // SAFETY: between fork and exec only async-signal-safe calls:
-        // a new session, then the pty (stdin) as its controlling terminal.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().expect("virsh starts");
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let mut reader = master.try_clone().expect("dup master");
-        let sink = Arc::clone(&seen);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                if let Ok(mut s) = sink.lock() {
-                    s.extend_from_slice(&buf[..n]);
-                }
-            }
-        });
-        let mut shell = Shell {
-            master,
-            child,
-            seen,
-        };
+            .env("XDG_CONFIG_HOME", home);
+        let mut shell = Shell(OnPty::spawn(cmd));
         assert!(shell.wait_for("virsh # "), "no prompt from {binary}");
         shell
     }
 
     fn text(&self) -> String {
-        self.seen
-            .lock()
-            .map(|s| String::from_utf8_lossy(&s).into_owned())
-            .unwrap_or_default()
+        self.0.text()
     }
 
     fn wait_for(&mut self, needle: &str) -> bool {
@@ -110,11 +53,11 @@ impl Shell {
     /// Type `chunks` one after the other, giving the shell time to answer
     /// each TAB; the screen text from then on.
     fn type_keys(&mut self, chunks: &[&str], until: &str) -> String {
-        if let Ok(mut s) = self.seen.lock() {
+        if let Ok(mut s) = self.0.seen.lock() {
             s.clear();
         }
         for c in chunks {
-            self.master.write_all(c.as_bytes()).expect("type");
+            self.0.master.write_all(c.as_bytes()).expect("type");
             std::thread::sleep(Duration::from_millis(150));
         }
         self.wait_for(until);

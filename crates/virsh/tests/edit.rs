@@ -202,13 +202,11 @@ fn the_reedit_prompt_on_a_terminal() {
 
 /// A virsh `edit test` on a pseudo-terminal, answering the prompt.
 mod pty {
-    use std::fs::File;
-    use std::io::{Read, Write};
-    use std::os::fd::{FromRawFd, OwnedFd};
-    use std::os::unix::process::CommandExt;
+    use std::io::Write;
     use std::process::Command;
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
+    use virt_testkit::tty::OnPty;
 
     fn wait_for(seen: &Arc<Mutex<Vec<u8>>>, needle: &str, from: usize) -> bool {
         let end = Instant::now() + Duration::from_secs(10);
@@ -226,58 +224,17 @@ mod pty {
     }
 
     pub fn run(prog: &str, editor: &str, answers: &[&str]) -> String {
-        let (mut master, mut slave) = (-1, -1);
-        // SAFETY: openpty stores two new descriptors in the given ints;
-        // the name, termios and window size pointers may be null.
-        let rc = unsafe {
-            libc::openpty(
-                &mut master,
-                &mut slave,
-                std::ptr::null_mut(),
-                std::ptr::null(),
-                std::ptr::null(),
-            )
-        };
-        assert_eq!(rc, 0, "openpty");
-        // SAFETY: both descriptors were just opened and are owned here only.
-        let (mut master, slave) =
-            unsafe { (File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
         let mut cmd = Command::new(prog);
         cmd.args(["-c", "test:///default", "edit", "test"])
             .env("TERM", "xterm")
             .env("EDITOR", editor)
-            .env_remove("VISUAL")
-            .stdin(slave.try_clone().expect("dup"))
-            .stdout(slave.try_clone().expect("dup"))
-            .stderr(slave);
-        // SAFETY: between fork and exec only async-signal-safe calls: a new
-        // session with the pty (stdin) as its controlling terminal.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let mut child = cmd.spawn().expect("virsh starts");
-        // Our copies of the terminal's far end must go, or the reader
-        // never sees it close.
-        drop(cmd);
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let mut reader = master.try_clone().expect("dup");
-        let sink = Arc::clone(&seen);
-        let t = std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                if let Ok(mut s) = sink.lock() {
-                    s.extend_from_slice(&buf[..n]);
-                }
-            }
-        });
+            .env_remove("VISUAL");
+        let OnPty {
+            mut child,
+            mut master,
+            seen,
+            reader: t,
+        } = OnPty::spawn(cmd);
         for (prompts, a) in answers.iter().enumerate() {
             assert!(wait_for(&seen, "Try again?", prompts), "{prog}: no prompt");
             let _ = master.write_all(a.as_bytes());

@@ -198,16 +198,7 @@ fn internal_snapshots_of_a_shut_off_guest() {
         )
         .expect("external snapshot");
     let overlay = root.join("disk.ext");
-    let info = std::process::Command::new("qemu-img")
-        .args(["info", "-U"])
-        .arg(&overlay)
-        .output()
-        .expect("qemu-img info");
-    let info = String::from_utf8_lossy(&info.stdout).into_owned();
-    assert!(
-        info.contains(&format!("backing file: {}", img.display())),
-        "{info}"
-    );
+    assert_backed_by(&overlay, &img);
     let dom_xml = d.xml_desc(0).expect("domain xml");
     assert!(
         dom_xml.contains(&format!("<source file='{}'/>", overlay.display())),
@@ -392,16 +383,7 @@ fn snapshots_of_a_running_guest() {
         )
         .expect("external snapshot of a running guest");
     let overlay = root.join("disk.ext");
-    let info = std::process::Command::new("qemu-img")
-        .args(["info", "-U"])
-        .arg(&overlay)
-        .output()
-        .expect("qemu-img info");
-    let info = String::from_utf8_lossy(&info.stdout).into_owned();
-    assert!(
-        info.contains(&format!("backing file: {}", img.display())),
-        "{info}"
-    );
+    assert_backed_by(&overlay, &img);
     let dom_xml = d.xml_desc(0).expect("domain xml");
     assert!(
         dom_xml.contains(&format!("<source file='{}'", overlay.display())),
@@ -949,4 +931,19 @@ fn reverting_a_transient_guest_restarts_it() {
     d.destroy().expect("destroy");
     assert!(c.lookup_by_name("fleeting").is_err());
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// qemu-img's own view of `overlay` (read without taking its lock, as
+/// QEMU may hold it): an image backed by `img`.
+fn assert_backed_by(overlay: &Path, img: &Path) {
+    let info = std::process::Command::new("qemu-img")
+        .args(["info", "-U"])
+        .arg(overlay)
+        .output()
+        .expect("qemu-img info");
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    assert!(
+        info.contains(&format!("backing file: {}", img.display())),
+        "{info}"
+    );
 }
