@@ -201,6 +201,24 @@ class virConnect:
     def networkLookupByName(self, name) -> virNetwork:
         """The virtual network with this name."""
 
+    def networkLookupByUUID(self, uuid) -> virNetwork:
+        """The virtual network with this UUID (16 raw bytes)."""
+
+    def networkLookupByUUIDString(self, uuidstr) -> virNetwork:
+        """The virtual network with this UUID string."""
+
+    def networkDefineXML(self, xml) -> virNetwork:
+        """Define (or redefine) a persistent virtual network from XML."""
+
+    def networkDefineXMLFlags(self, xml, flags=0) -> virNetwork:
+        """Define with flags (`VIR_NETWORK_DEFINE_VALIDATE`)."""
+
+    def networkCreateXML(self, xmlDesc) -> virNetwork:
+        """Create and start a transient virtual network from XML."""
+
+    def networkCreateXMLFlags(self, xmlDesc, flags=0) -> virNetwork:
+        """Create with flags (`VIR_NETWORK_CREATE_VALIDATE`)."""
+
     def listNetworks(self) -> List[str]:
         """Names of the active networks."""
 
@@ -531,6 +549,18 @@ class virNetwork:
 
     def autostart(self) -> int:
         """1 when the network starts with the node, else 0."""
+
+    def setAutostart(self, autostart) -> int:
+        """Mark (non-zero) or unmark for autostart; returns 0."""
+
+    def create(self) -> int:
+        """Start the defined network; returns 0."""
+
+    def destroy(self) -> int:
+        """Stop the network; returns 0."""
+
+    def undefine(self) -> int:
+        """Remove the persistent definition of the network; returns 0."""
 
     def bridgeName(self) -> str:
         """The network's bridge device."""

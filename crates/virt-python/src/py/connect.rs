@@ -158,15 +158,26 @@ fn uuid_bytes(py: Python<'_>, uuid: &Bound<'_, PyBytes>) -> PyResult<Uuid> {
 }
 
 /// A UUID string, parsed by the library before any driver sees it, as
-/// libvirt's does (`api`'s "Invalid UUID").
-fn uuid_string(py: Python<'_>, uuidstr: Option<String>, api: &str) -> PyResult<(String, Uuid)> {
+/// libvirt's does. `api` refuses a malformed one in libvirt's words:
+/// "uuidstr in API must be a valid UUID", or `words` where that function
+/// says something else (virDomainLookupByUUIDString's "Invalid UUID").
+fn uuid_string(
+    py: Python<'_>,
+    uuidstr: Option<String>,
+    api: &str,
+    words: Option<&str>,
+) -> PyResult<(String, Uuid)> {
     let uuidstr = non_null(py, uuidstr, "uuidstr", api)?;
     match virt_core::parse_uuid(&uuidstr) {
         Ok(u) => Ok((uuidstr, u)),
-        Err(_) => Err(raise(
-            py,
-            virt_core::Error::invalid_arg(api, "uuidstr", "Invalid UUID"),
-        )),
+        Err(_) => {
+            let message = match words {
+                Some(w) => w.to_string(),
+                None => format!("uuidstr in {api} must be a valid UUID"),
+            };
+            let e = virt_core::Error::invalid_arg(api, "uuidstr", message);
+            Err(raise(py, e))
+        }
     }
 }
 
@@ -652,7 +663,7 @@ impl PyConnect {
         uuidstr: Option<String>,
     ) -> PyResult<Py<PyDomain>> {
         let api = "virDomainLookupByUUIDString";
-        let (uuidstr, _) = uuid_string(slf.py(), uuidstr, api)?;
+        let (uuidstr, _) = uuid_string(slf.py(), uuidstr, api, Some("Invalid UUID"))?;
         object(slf, |c| c.lookup_by_uuid_string(&uuidstr))
     }
 
@@ -849,6 +860,74 @@ impl PyConnect {
         })
     }
 
+    /// The virtual network with this UUID (16 raw bytes).
+    #[pyo3(name = "networkLookupByUUID")]
+    fn network_lookup_by_uuid(
+        slf: &Bound<'_, Self>,
+        uuid: &Bound<'_, PyBytes>,
+    ) -> PyResult<Py<PyNetwork>> {
+        let u = uuid_bytes(slf.py(), uuid)?;
+        object(slf, |c| c.network_lookup_by_uuid(&u))
+    }
+
+    /// The virtual network with this UUID string.
+    #[pyo3(name = "networkLookupByUUIDString")]
+    fn network_lookup_by_uuid_string(
+        slf: &Bound<'_, Self>,
+        uuidstr: Option<String>,
+    ) -> PyResult<Py<PyNetwork>> {
+        let api = "virNetworkLookupByUUIDString";
+        let (_, u) = uuid_string(slf.py(), uuidstr, api, None)?;
+        object(slf, |c| c.network_lookup_by_uuid(&u))
+    }
+
+    /// Define (or redefine) a persistent virtual network from XML.
+    #[pyo3(name = "networkDefineXML")]
+    fn network_define_xml(slf: &Bound<'_, Self>, xml: Option<String>) -> PyResult<Py<PyNetwork>> {
+        by_string(slf, xml, ("xml", "virNetworkDefineXML"), |c, xml| {
+            c.network_define_xml(xml, 0)
+        })
+    }
+
+    /// Define with flags (`VIR_NETWORK_DEFINE_VALIDATE`).
+    #[pyo3(name = "networkDefineXMLFlags", signature = (xml, flags = 0))]
+    fn network_define_xml_flags(
+        slf: &Bound<'_, Self>,
+        xml: Option<String>,
+        flags: u32,
+    ) -> PyResult<Py<PyNetwork>> {
+        by_string(slf, xml, ("xml", "virNetworkDefineXMLFlags"), |c, xml| {
+            c.network_define_xml(xml, flags)
+        })
+    }
+
+    /// Create and start a transient virtual network from XML.
+    #[pyo3(name = "networkCreateXML")]
+    #[allow(non_snake_case)] // libvirt-python's keyword name
+    fn network_create_xml(
+        slf: &Bound<'_, Self>,
+        xmlDesc: Option<String>,
+    ) -> PyResult<Py<PyNetwork>> {
+        by_string(
+            slf,
+            xmlDesc,
+            ("xmlDesc", "virNetworkCreateXML"),
+            |c, xml| c.network_create_xml(xml, 0),
+        )
+    }
+
+    /// Create with flags (`VIR_NETWORK_CREATE_VALIDATE`).
+    #[pyo3(name = "networkCreateXMLFlags", signature = (xmlDesc, flags = 0))]
+    #[allow(non_snake_case)] // libvirt-python's keyword name
+    fn network_create_xml_flags(
+        slf: &Bound<'_, Self>,
+        xmlDesc: Option<String>,
+        flags: u32,
+    ) -> PyResult<Py<PyNetwork>> {
+        let api = ("xmlDesc", "virNetworkCreateXMLFlags");
+        by_string(slf, xmlDesc, api, |c, xml| c.network_create_xml(xml, flags))
+    }
+
     /// Names of the active networks.
     #[pyo3(name = "listNetworks")]
     fn list_networks(&self, py: Python<'_>) -> PyResult<Vec<String>> {
@@ -915,7 +994,7 @@ impl PyConnect {
         uuidstr: Option<String>,
     ) -> PyResult<Py<PyStoragePool>> {
         let api = "virStoragePoolLookupByUUIDString";
-        let (_, u) = uuid_string(slf.py(), uuidstr, api)?;
+        let (_, u) = uuid_string(slf.py(), uuidstr, api, None)?;
         object(slf, |c| c.storage_pool_lookup_by_uuid(&u))
     }
 

@@ -10,7 +10,7 @@ handle_class!(
     /// A virtual network (libvirt-python's `virNetwork`); handles compare and
     /// hash by identity, as libvirt-python's.
     PyNetwork("virNetwork", "network", Network),
-    shared [uuid is_active is_persistent autostart],
+    shared [uuid is_active is_persistent autostart set_autostart create destroy undefine],
     {
         /// The network's bridge device.
         #[pyo3(name = "bridgeName")]
