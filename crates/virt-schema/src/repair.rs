@@ -387,3 +387,53 @@ fn element_at<'a>(root: &'a mut Element, path: &[usize]) -> Option<&'a mut Eleme
     }
     Some(e)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn domain(parts: &str) -> Element {
+        let xml = format!(
+            "<domain type='test'><name>r</name><memory>65536</memory>\
+             <os><type>hvm</type></os>{parts}</domain>"
+        );
+        virt_xml::parse_element(&xml).unwrap()
+    }
+
+    #[test]
+    fn settled_loader_and_idmap_are_accepted() {
+        let mut root = domain(
+            "<idmap><uid start='5' target='1000' count='10'/></idmap>\
+             <resource/>",
+        );
+        let os = child_mut(&mut root, "os").unwrap();
+        os.children.push(Node::Element(Element::new("loader")));
+        os.children
+            .push(Node::Element(Element::new("nvram").with_text("/var/n.fd")));
+        assert!(refusal(&root).is_some());
+        settle(&mut root, None);
+        assert_eq!(refusal(&root), None, "{}", root.to_xml(0));
+        // What the document had stays: the loader, the NVRAM, the idmap.
+        let os = root.child("os").unwrap();
+        assert_eq!(os.child("loader").unwrap().attr("type"), Some("pflash"));
+        assert!(os.child("nvram").is_some());
+        assert_eq!(root.child("idmap").unwrap().elements().count(), 2);
+    }
+
+    #[test]
+    fn accept_drops_what_is_refused_but_not_the_aim() {
+        let parts = "<cpu><vendor>Intel</vendor></cpu><clock offset='utc'/>";
+        let mut root = domain(parts);
+        let why = refusal(&root);
+        assert!(why.is_some());
+        accept(&mut root, Some("domain/clock/@offset"));
+        assert_eq!(refusal(&root), None, "{}", root.to_xml(0));
+        assert!(root.child("cpu").is_none());
+        assert!(root.child("clock").is_some());
+        // The part the document was built for is never dropped: it stays
+        // refused.
+        let mut root = domain(parts);
+        accept(&mut root, Some("domain/cpu/vendor"));
+        assert_eq!(refusal(&root), why);
+    }
+}
