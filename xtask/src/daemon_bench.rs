@@ -141,14 +141,7 @@ fn temp_dir(tag: &str) -> Option<PathBuf> {
 }
 
 fn wait_for_socket(p: &Path) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::os::unix::net::UnixStream::connect(p).is_err() {
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    true
+    crate::process::wait_for_socket(p, 20)
 }
 
 fn start_virt_proxy(bin: &str) -> Option<Daemon> {

@@ -37,12 +37,12 @@
 //! when a binary fails or the VM does not finish.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::vm::debian::{fetch, kernel_package, unpack};
 use crate::vm::initramfs::{libgcc_s, module_order, shared_libraries, Tree};
-use crate::vm::{cargo, cargo_executables, copy_stripped, tool, workspace, Failure};
+use crate::vm::{cargo, cargo_executables, copy_stripped, run_until_off, tool, workspace, Failure};
 
 /// Kernel modules the VM loads (their dependencies are added): loop
 /// devices for the pools' disks, device-mapper for logical volumes, the
@@ -395,16 +395,13 @@ fn build_initramfs(k: &Kernel, built: &Built, out: &Path) -> Result<u64, Failure
 /// not power off.
 fn boot(k: &Kernel, initrd: &Path, serial: &Path, o: &Options) -> Result<f64, Failure> {
     let qemu = tool("qemu-system-x86_64", "qemu-system-x86")?;
-    let log = std::fs::File::create(serial).map_err(|e| Failure::io(serial, e))?;
-    let log2 = log.try_clone().map_err(|e| Failure::io(serial, e))?;
     let accel: &[&str] = if o.kvm {
         &["-accel", "kvm", "-cpu", "host"]
     } else {
         &["-accel", "tcg", "-cpu", "max"]
     };
-    let start = Instant::now();
-    let mut child = Command::new(qemu)
-        .args(accel)
+    let mut vm = Command::new(qemu);
+    vm.args(accel)
         .args(["-m", "1536", "-smp", "1", "-nographic", "-no-reboot"])
         .arg("-kernel")
         .arg(&k.vmlinuz)
@@ -413,28 +410,8 @@ fn boot(k: &Kernel, initrd: &Path, serial: &Path, o: &Options) -> Result<f64, Fa
         .args([
             "-append",
             "console=ttyS0 panic=-1 quiet loglevel=2 rdinit=/init",
-        ])
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log2)
-        .spawn()
-        .map_err(|e| Failure::new(format!("cannot start QEMU: {e}")))?;
-    loop {
-        match child.try_wait() {
-            Ok(Some(st)) if st.success() => return Ok(start.elapsed().as_secs_f64()),
-            Ok(Some(st)) => return Err(Failure::new(format!("QEMU exited with {st}"))),
-            Ok(None) if start.elapsed() > o.limit => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Failure::new(format!(
-                    "the VM did not power off within {} s (killed)",
-                    o.limit.as_secs()
-                )));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => return Err(Failure::new(format!("waiting for QEMU: {e}"))),
-        }
-    }
+        ]);
+    run_until_off(vm, serial, o.limit)
 }
 
 /// One test binary's run, read back from the console.

@@ -19,7 +19,6 @@
 use crate::{Row, SYSTEM_PYTHON};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 /// Runs the rest of its arguments as a child under a prompt subreaper.
 const REAPER: &str = r#"
@@ -179,14 +178,7 @@ fn sh(cmd: &str, args: &[&str]) -> Result<(), String> {
 }
 
 fn wait_for_socket(p: &Path) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::os::unix::net::UnixStream::connect(p).is_err() {
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    true
+    crate::process::wait_for_socket(p, 30)
 }
 
 /// Inside the namespaces: libvirtd in a temp dir bound over its usual

@@ -1,4 +1,5 @@
-//! Timing a whole process, start to exit, and reading its peak RSS.
+//! Timing a whole process, start to exit, and reading its peak RSS;
+//! waiting for a daemon's socket to answer.
 
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -54,4 +55,17 @@ fn run_once(prog: &str, args: &[&str]) -> Option<i64> {
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     drop(child);
     (r == pid).then_some(usage.ru_maxrss)
+}
+
+/// Wait up to `secs` for a daemon to answer on the unix socket `p`;
+/// whether it did.
+pub fn wait_for_socket(p: &std::path::Path, secs: u64) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::os::unix::net::UnixStream::connect(p).is_err() {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    true
 }

@@ -180,16 +180,7 @@ pub(crate) fn temp_dir(tag: &str) -> Option<PathBuf> {
     Some(d)
 }
 
-fn wait_for_socket(p: &Path, secs: u64) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while std::os::unix::net::UnixStream::connect(p).is_err() {
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    true
-}
+use crate::process::wait_for_socket;
 
 pub(crate) fn start_virt_proxy(bin: &str) -> Option<Daemon> {
     let dir = temp_dir("virt-proxy")?;

@@ -22,14 +22,14 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod dom0;
 pub(crate) mod initramfs;
 mod prepare;
 
-use crate::vm::{cargo, cargo_executables, copy_stripped, Artifact};
+use crate::vm::{cargo, cargo_executables, copy_stripped, run_until_off, Artifact};
 pub use crate::vm::{run, tool, Failure};
 
 /// The PV guest's name (later guests get `-1`, `-2`, ...).
@@ -333,8 +333,6 @@ fn boot(
     limit: Duration,
 ) -> Result<f64, Failure> {
     let qemu = tool("qemu-system-x86_64", "qemu-system-x86")?;
-    let log = std::fs::File::create(serial).map_err(|e| Failure::io(serial, e))?;
-    let log2 = log.try_clone().map_err(|e| Failure::io(serial, e))?;
     let modules = format!(
         "{} {DOM0_ARGS},{}",
         qemu_escape(&p.boot_kernel.to_string_lossy()),
@@ -344,33 +342,12 @@ fn boot(
         "local,path={},mount_tag=host0,security_model=none,id=host0",
         qemu_escape(&share.to_string_lossy())
     );
-    let start = Instant::now();
-    let mut child = Command::new(qemu)
-        .args(["-accel", "tcg", "-cpu", "max", "-m", "2048", "-smp", "2"])
+    let mut vm = Command::new(qemu);
+    vm.args(["-accel", "tcg", "-cpu", "max", "-m", "2048", "-smp", "2"])
         .args(["-nographic", "-no-reboot", "-kernel"])
         .arg(&p.hypervisor)
-        .args(["-append", XEN_ARGS, "-initrd", &modules, "-virtfs", &virtfs])
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log2)
-        .spawn()
-        .map_err(|e| Failure::new(format!("cannot start QEMU: {e}")))?;
-    loop {
-        match child.try_wait() {
-            Ok(Some(st)) if st.success() => return Ok(start.elapsed().as_secs_f64()),
-            Ok(Some(st)) => return Err(Failure::new(format!("QEMU exited with {st}"))),
-            Ok(None) if start.elapsed() > limit => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Failure::new(format!(
-                    "the VM did not power off within {} s (killed)",
-                    limit.as_secs()
-                )));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => return Err(Failure::new(format!("waiting for QEMU: {e}"))),
-        }
-    }
+        .args(["-append", XEN_ARGS, "-initrd", &modules, "-virtfs", &virtfs]);
+    run_until_off(vm, serial, limit)
 }
 
 /// The last `n` lines of a file, for a failure report.

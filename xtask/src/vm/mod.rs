@@ -6,6 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 pub mod debian;
 pub mod initramfs;
@@ -45,6 +46,38 @@ pub fn tool(name: &str, package: &str) -> Result<PathBuf, Failure> {
                 "`{name}` not found: install it with `apt-get install {package}`"
             ))
         })
+}
+
+/// Run the VM `qemu` (a QEMU command line, arguments given) with its
+/// console (stdout and stderr) in the file `serial`, until it powers off;
+/// killed once `limit` has passed. The wall time, or why it did not
+/// power off.
+pub fn run_until_off(mut qemu: Command, serial: &Path, limit: Duration) -> Result<f64, Failure> {
+    let log = std::fs::File::create(serial).map_err(|e| Failure::io(serial, e))?;
+    let log2 = log.try_clone().map_err(|e| Failure::io(serial, e))?;
+    let start = Instant::now();
+    let mut child = qemu
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log2)
+        .spawn()
+        .map_err(|e| Failure::new(format!("cannot start QEMU: {e}")))?;
+    loop {
+        match child.try_wait() {
+            Ok(Some(st)) if st.success() => return Ok(start.elapsed().as_secs_f64()),
+            Ok(Some(st)) => return Err(Failure::new(format!("QEMU exited with {st}"))),
+            Ok(None) if start.elapsed() > limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Failure::new(format!(
+                    "the VM did not power off within {} s (killed)",
+                    limit.as_secs()
+                )));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => return Err(Failure::new(format!("waiting for QEMU: {e}"))),
+        }
+    }
 }
 
 /// Run a command, its stdout on success, its stderr in the error.
