@@ -14,7 +14,7 @@ use crate::{DomainDef, Element, XmlError};
 const CPUMASK_LEN: u64 = 16384;
 
 /// A refusal libvirt words without a code prefix (VIR_ERR_XML_DETAIL).
-fn detail(message: &str) -> XmlError {
+pub(crate) fn detail(message: &str) -> XmlError {
     XmlError::Refused {
         code: ErrorCode::XmlDetail,
         domain: ErrorDomain::Domain,

@@ -1181,11 +1181,13 @@ pub(crate) fn check_definition(def: &DomainDef) -> Result<(), XmlError> {
         for e in &iface.extra {
             check_part(Parent::Interface, e)?;
         }
+        peripherals::check_rom(iface.extra.iter().find(|e| e.name == "rom"))?;
     }
     for c in &devices.chardevs {
         for e in &c.extra {
             check_part(Parent::CharDev, e)?;
         }
+        peripherals::check_log(&c.extra)?;
     }
     for g in &devices.graphics {
         GraphicsOptions::check_attrs(&g.attrs)?;
@@ -1333,7 +1335,10 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         }
         (Parent::Devices, "audio") => read::<Audio>(el),
         (Parent::Devices, "input") => read::<Input>(el),
-        (Parent::Devices, "video") => read::<Video>(el),
+        (Parent::Devices, "video") => {
+            read::<Video>(el)?;
+            peripherals::check_video(el)
+        }
         (Parent::Devices, "memballoon") => read::<MemBalloon>(el),
         (Parent::Devices, "rng") => read::<Rng>(el),
         (Parent::Devices, "tpm") => read::<Tpm>(el),
@@ -1343,9 +1348,20 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
             el.children_named("codec").try_for_each(SoundCodec::check)?;
             peripherals::check_audio_ref(el)
         }
-        (Parent::Devices, "hostdev") => read::<Hostdev>(el),
+        (Parent::Devices, "hostdev") => {
+            read::<Hostdev>(el)?;
+            peripherals::check_rom(el.child("rom"))
+        }
         (Parent::Devices, "filesystem") => read::<Filesystem>(el),
-        (Parent::Devices, "memory") => read::<MemoryDevice>(el),
+        (Parent::Devices, "memory") => {
+            let dimm = MemoryDevice::from_element(el)?;
+            match dimm.model.as_deref() {
+                Some(m @ ("nvdimm" | "virtio-pmem")) if dimm.source_path.is_none() => Err(
+                    crate::validate::detail(&format!("path is required for model '{m}'")),
+                ),
+                _ => Ok(()),
+            }
+        }
         (Parent::Devices, "shmem") => read::<Shmem>(el),
         (Parent::Devices, "panic") => read::<Panic>(el),
         (Parent::Devices, "iommu") => {

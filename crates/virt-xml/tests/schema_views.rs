@@ -199,7 +199,8 @@ fn bad_values_get_libvirt_errors() {
 
 /// Each device part (`None`: accepted) as virsh 9.0 defines it on
 /// test:///default: refused with its words where libvirt's parser reads
-/// the part, accepted where it does not (SPICE options under VNC).
+/// the part, accepted where it does not (SPICE options under VNC, a
+/// second `<rom>`).
 fn peripheral_cases() -> Vec<(String, Option<&'static str>)> {
     vec![
         (device("<graphics type='spice'><gl enable='bogus'/></graphics>"), Some("XML error: Invalid value for attribute 'enable' in element 'gl': 'bogus'.")),
@@ -258,6 +259,52 @@ fn peripheral_cases() -> Vec<(String, Option<&'static str>)> {
         (device("<sound model='sb16'><audio id='x'/></sound>"), Some("XML error: Invalid value for attribute 'id' in element 'audio': 'x'. Expected non-negative integer value")),
         (device("<sound model='ich9'><audio id='1'/></sound><audio id='1' type='none'/>"), None),
         (device("<sound model='ich9'><audio id='2'/></sound><audio id='1' type='none'/>"), Some("XML error: no audio device with ID 2")),
+        (device("<serial type='pty'><log file='/a' append='bogus'/></serial>"), Some("XML error: Invalid value for attribute 'append' in element 'log': 'bogus'.")),
+        (device("<serial type='pty'><log append='on'/></serial>"), None),
+        (device("<serial type='pty'><log file='rel' append='on'/></serial>"), None),
+        (device("<serial type='pty'><log file='/a' append='off'/></serial>"), None),
+        (device("<serial type='pty'><log file='/a' append='on'/><log file='/b' append='bogus'/></serial>"), Some("XML error: only one log element is allowed for character device")),
+        (device("<serial type='pty'><log/></serial>"), None),
+        (device("<console type='pty'><log file='/a' append='bogus'/></console>"), Some("XML error: Invalid value for attribute 'append' in element 'log': 'bogus'.")),
+        (device("<channel type='pty'><target type='virtio' name='a'/><log file='/a' append='bogus'/></channel>"), Some("XML error: Invalid value for attribute 'append' in element 'log': 'bogus'.")),
+        (device("<parallel type='pty'><log file='/a' append='bogus'/></parallel>"), Some("XML error: Invalid value for attribute 'append' in element 'log': 'bogus'.")),
+        (device("<interface type='user'><rom bar='bogus'/></interface>"), Some("XML error: Invalid value for attribute 'bar' in element 'rom': 'bogus'.")),
+        (device("<interface type='user'><rom enabled='bogus'/></interface>"), Some("XML error: Invalid value for attribute 'enabled' in element 'rom': 'bogus'.")),
+        (device("<interface type='user'><rom enabled='no' bar='on'/></interface>"), Some("unsupported configuration: ROM tuning is not supported when ROM is disabled")),
+        (device("<interface type='user'><rom enabled='no' file='/x'/></interface>"), Some("unsupported configuration: ROM tuning is not supported when ROM is disabled")),
+        (device("<interface type='user'><rom enabled='no'/></interface>"), None),
+        (device("<interface type='user'><rom/></interface>"), None),
+        (device("<interface type='user'><rom bar='on'/><rom bar='bogus'/></interface>"), None),
+        (device("<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='0' slot='1' function='0'/></source><rom bar='bogus'/></hostdev>"), Some("XML error: Invalid value for attribute 'bar' in element 'rom': 'bogus'.")),
+        (device("<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='0' slot='1' function='0'/></source><rom enabled='bogus'/></hostdev>"), Some("XML error: Invalid value for attribute 'enabled' in element 'rom': 'bogus'.")),
+        (device("<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='0' slot='1' function='0'/></source><rom file=''/></hostdev>"), None),
+        (device("<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='0' slot='1' function='0'/></source><rom enabled='no' bar='off'/></hostdev>"), Some("unsupported configuration: ROM tuning is not supported when ROM is disabled")),
+        (device("<video><model type='vga'/><driver name='bogus'/></video>"), Some("XML error: Invalid value for attribute 'name' in element 'driver': 'bogus'.")),
+        (device("<video><model type='vga'/><driver vgaconf='bogus'/></video>"), None),
+        (device("<video><model type='virtio'/><driver iommu='bogus'/></video>"), Some("XML error: Invalid value for attribute 'iommu' in element 'driver': 'bogus'.")),
+        (device("<video><model type='virtio'/><driver ats='bogus'/></video>"), Some("XML error: Invalid value for attribute 'ats' in element 'driver': 'bogus'.")),
+        (device("<video><model type='virtio'/><driver packed='bogus'/></video>"), Some("XML error: Invalid value for attribute 'packed' in element 'driver': 'bogus'.")),
+        (device("<video><model type='virtio'/><driver page_per_vq='bogus'/></video>"), Some("XML error: Invalid value for attribute 'page_per_vq' in element 'driver': 'bogus'.")),
+        (device("<video><model type='vga'><resolution x='a' y='1'/></model></video>"), Some("XML error: Invalid value for attribute 'x' in element 'resolution': 'a'. Expected non-negative integer value")),
+        (device("<video><model type='vga'><resolution x='0' y='1'/></model></video>"), Some("unsupported configuration: video resolution values must be greater than 0")),
+        (device("<video><model type='vga'><resolution x='1'/></model></video>"), Some("XML error: Missing required attribute 'y' in element 'resolution'")),
+        (device("<video><model type='vga'><resolution y='2'/></model></video>"), Some("XML error: Missing required attribute 'x' in element 'resolution'")),
+        (device("<video><model type='vga'><resolution x='-1' y='2'/></model></video>"), Some("XML error: Invalid value for attribute 'x' in element 'resolution': '-1'. Expected non-negative integer value")),
+        (device("<video><model type='vga'/><driver name='qemu'/><driver name='bogus'/></video>"), None),
+        (device("<video><model type='vga'/><driver name='vhostuser'/></video>"), Some("unsupported configuration: 'vhostuser' driver is only supported with 'virtio' device")),
+        (device("<video><model type='qxl'/><driver vgaconf='bogus'/></video>"), None),
+        (device("<video><model type='vga'/><driver iommu='bogus'/></video>"), Some("XML error: Invalid value for attribute 'iommu' in element 'driver': 'bogus'.")),
+        (device("<video><model type='vga'><resolution x='0' y='0'/></model><driver name='bogus'/></video>"), Some("XML error: Invalid value for attribute 'name' in element 'driver': 'bogus'.")),
+        (device("<video><model type='vga'><resolution x='a'/></model><driver name='bogus'/></video>"), Some("XML error: Invalid value for attribute 'x' in element 'resolution': 'a'. Expected non-negative integer value")),
+        (device("<video><model type='vga'><resolution x='1' y='1'/><resolution x='a'/></model></video>"), None),
+        (device("<video><model type='vga'><acceleration accel3d='x'/><resolution x='a'/></model></video>"), Some("XML error: Invalid value for attribute 'accel3d' in element 'acceleration': 'x'.")),
+        (device("<video><driver name='bogus'/></video>"), Some("XML error: Invalid value for attribute 'name' in element 'driver': 'bogus'.")),
+        (device("<video><model type='vga'/><driver iommu='on' name='bogus'/></video>"), Some("XML error: Invalid value for attribute 'name' in element 'driver': 'bogus'.")),
+        (device("<memory model='virtio-pmem'><source/><target><size>15</size><readonly/></target></memory>"), Some("path is required for model 'virtio-pmem'")),
+        (device("<memory model='virtio-pmem'><target><size>15</size></target></memory>"), Some("path is required for model 'virtio-pmem'")),
+        (device("<memory model='virtio-pmem'><source><path>/a</path></source><target><size>1024</size></target></memory>"), None),
+        (device("<memory model='virtio-pmem'><source><path></path></source><target><size>1024</size></target></memory>"), Some("path is required for model 'virtio-pmem'")),
+        (device("<memory model='nvdimm'><target><size>1024</size></target></memory>"), Some("path is required for model 'nvdimm'")),
     ]
 }
 

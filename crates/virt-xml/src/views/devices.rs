@@ -584,7 +584,10 @@ impl View for Hostdev {
                 None => remove_children(s, "adapter"),
             }
             if self.source_address.is_empty() {
-                remove_children(s, "address");
+                // An empty `<address/>` reads as none: it stays as written.
+                s.children.retain(
+                    |n| !matches!(n, Node::Element(e) if e.name == "address" && !e.is_empty()),
+                );
             } else {
                 with_child(s, "address", |a| {
                     if a.attrs != self.source_address {

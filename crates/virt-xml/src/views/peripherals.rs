@@ -33,7 +33,21 @@ flat_view! {
 flat_view! {
     /// `<log file= append=>` of a character device (or a backend):
     /// where its output is copied.
-    CharLog = "log" { file: String = "file", append: String = "append" }
+    CharLog = "log" { file: String = "file", append: String = "append" ["on", "off"] }
+}
+
+/// A character device's `<log>`: one at most, read as [`CharLog`].
+pub(crate) fn check_log(children: &[Element]) -> Result<(), XmlError> {
+    let mut logs = children.iter().filter(|e| e.name == "log");
+    if let Some(log) = logs.next() {
+        CharLog::check(log)?;
+    }
+    match logs.next() {
+        Some(_) => Err(XmlError::Invalid(
+            "only one log element is allowed for character device".into(),
+        )),
+        None => Ok(()),
+    }
 }
 
 flat_view! {
@@ -260,24 +274,74 @@ flat_view! {
 
 flat_view! {
     /// A ROM's `<rom bar= file= enabled=>` (host devices, interfaces).
-    Rom = "rom" { bar: String = "bar", file: String = "file", enabled: String = "enabled" }
+    Rom = "rom" {
+        bar: String = "bar" ["on", "off"],
+        file: String = "file",
+        enabled: String = "enabled" ["yes", "no"],
+    }
+}
+
+/// A device's first `<rom>` (libvirt reads no other): a disabled ROM
+/// takes no tuning.
+pub(crate) fn check_rom(rom: Option<&Element>) -> Result<(), XmlError> {
+    let Some(rom) = rom else { return Ok(()) };
+    Rom::check(rom)?;
+    let tuned = rom.attr("bar").is_some() || rom.attr("file").is_some();
+    if rom.attr("enabled") == Some("no") && tuned {
+        return Err(XmlError::Unsupported(
+            "ROM tuning is not supported when ROM is disabled".into(),
+        ));
+    }
+    Ok(())
 }
 
 flat_view! {
-    /// A video device's `<driver>`: its backend and virtio options.
+    /// A video device's `<driver>`: its backend (`qemu`, `vhostuser`) and
+    /// virtio options.
     VideoDriver = "driver" {
-        name: String = "name",
+        name: String = "name" ["qemu", "vhostuser"],
         vgaconf: String = "vgaconf",
-        iommu: String = "iommu",
-        ats: String = "ats",
-        packed: String = "packed",
-        page_per_vq: String = "page_per_vq",
+        iommu: String = "iommu" ["on", "off"],
+        ats: String = "ats" ["on", "off"],
+        packed: String = "packed" ["on", "off"],
+        page_per_vq: String = "page_per_vq" ["on", "off"],
     }
 }
 
 flat_view! {
     /// A video model's `<resolution x= y=>`.
-    Resolution = "resolution" { x: String = "x", y: String = "y" }
+    Resolution = "resolution" {
+        x: u32 = "x" required "Missing required attribute 'x' in element 'resolution'",
+        y: u32 = "y" required "Missing required attribute 'y' in element 'resolution'",
+    }
+}
+
+/// A video device's parts beyond its model's attributes, as libvirt
+/// reads them (the first of each): the model's `<resolution>`, the
+/// `<driver>` (virtio options before the backend); then libvirt's checks
+/// of what was read: a positive resolution, vhost-user for virtio only.
+pub(crate) fn check_video(video: &Element) -> Result<(), XmlError> {
+    let model = video.child("model");
+    let resolution = model
+        .and_then(|m| m.child("resolution"))
+        .map(Resolution::from_element)
+        .transpose()?;
+    if let Some(driver) = video.child("driver") {
+        VirtioOptions::check(driver)?;
+        VideoDriver::check(driver)?;
+    }
+    if resolution.is_some_and(|r| r.x == 0 || r.y == 0) {
+        return Err(XmlError::Unsupported(
+            "video resolution values must be greater than 0".into(),
+        ));
+    }
+    let virtio = model.and_then(|m| m.attr("type")) == Some("virtio");
+    if video.child("driver").and_then(|d| d.attr("name")) == Some("vhostuser") && !virtio {
+        return Err(XmlError::Unsupported(
+            "'vhostuser' driver is only supported with 'virtio' device".into(),
+        ));
+    }
+    Ok(())
 }
 
 flat_view! {
