@@ -895,6 +895,157 @@ pub fn lower<E: DriverError>(e: E) -> Error {
     err
 }
 
+/// Declares a driver crate's error enum (its one thiserror enum) with the
+/// errors every driver shares written once here, and its way into
+/// [`Error`]: the [`DriverError`] mapping, `From<enum> for Error`, the
+/// crate's result type and a typed `check_flags`.
+///
+/// The shared variants, reported in the crate's error domain:
+/// `Invalid(String)` (operation invalid), `Failed(String)` (operation
+/// failed), `InvalidArg(String)`, `Flags(UnsupportedFlags)` (unknown flags,
+/// `#[from]`), `Internal(String)` and `System { what, source }` (a failed
+/// system call, carrying its OS error; built with `system(what, source)`).
+///
+/// Each of the crate's own variants names its libvirt code (an
+/// [`ErrorCode`] variant), and the error domain when it is not the crate's
+/// (`=> OperationInvalid in Domain`). Variants under `passed on` hold an
+/// error another layer has finished (XML, another driver's): they show it
+/// as it is (`#[error(transparent)]`) and give the function that makes it
+/// libvirt's.
+///
+/// ```ignore
+/// virt_core::driver_error! {
+///     /// Everything the network driver can refuse or fail at.
+///     pub enum NetworkError in Network, results NetworkResult {
+///         /// No network by that name.
+///         #[error("Network not found: no network with matching name '{0}'")]
+///         NoNetwork(String) => NoNetwork,
+///     }
+///     passed on {
+///         /// Network XML that did not parse.
+///         Xml(#[from] virt_xml::XmlError) => Error::from,
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! driver_error {
+    (@domain $own:ident) => { $crate::ErrorDomain::$own };
+    (@domain $own:ident $other:ident) => { $crate::ErrorDomain::$other };
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident in $domain:ident, results $result:ident {
+            $(
+                $(#[$($vmeta:tt)*])*
+                $variant:ident $( ( $($tuple:tt)* ) )? $( { $($fields:tt)* } )?
+                    => $code:ident $(in $vdomain:ident)?,
+            )*
+        }
+        $(passed on {
+            $(
+                $(#[$($pmeta:tt)*])*
+                $passed:ident ( $($ptuple:tt)* ) => $convert:expr,
+            )*
+        })?
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, thiserror::Error)]
+        pub enum $name {
+            /// The state of the object forbids the call, with libvirt's reason.
+            #[error("Requested operation is not valid: {0}")]
+            Invalid(String),
+            /// The operation failed, with libvirt's reason.
+            #[error("operation failed: {0}")]
+            Failed(String),
+            /// A bad argument, with libvirt's reason.
+            #[error("invalid argument: {0}")]
+            InvalidArg(String),
+            /// Flags the call does not know (libvirt's error, with its fields).
+            #[error(transparent)]
+            Flags(#[from] $crate::error::UnsupportedFlags),
+            /// An internal failure with libvirt's wording.
+            #[error("internal error: {0}")]
+            Internal(String),
+            /// A system call failed.
+            #[error("{what}: {}", $crate::error::io_error_text(.source))]
+            System {
+                /// What was being done.
+                what: String,
+                /// The OS error.
+                source: std::io::Error,
+            },
+            $(
+                $(#[$($vmeta)*])*
+                $variant $( ( $($tuple)* ) )? $( { $($fields)* } )?,
+            )*
+            $($(
+                $(#[$($pmeta)*])*
+                #[error(transparent)]
+                $passed ( $($ptuple)* ),
+            )*)?
+        }
+
+        impl $name {
+            /// A failed system call on `what`.
+            pub fn system(what: impl Into<String>, source: std::io::Error) -> Self {
+                $name::System {
+                    what: what.into(),
+                    source,
+                }
+            }
+        }
+
+        impl $crate::error::DriverError for $name {
+            fn code_domain(&self) -> ($crate::ErrorCode, $crate::ErrorDomain) {
+                let own = $crate::ErrorDomain::$domain;
+                match self {
+                    $name::Invalid(_) => ($crate::ErrorCode::OperationInvalid, own),
+                    $name::Failed(_) => ($crate::ErrorCode::OperationFailed, own),
+                    $name::InvalidArg(_) | $name::Flags(_) => ($crate::ErrorCode::InvalidArg, own),
+                    $name::Internal(_) => ($crate::ErrorCode::InternalError, own),
+                    $name::System { .. } => ($crate::ErrorCode::SystemError, own),
+                    $(
+                        $name::$variant { .. } => (
+                            $crate::ErrorCode::$code,
+                            $crate::driver_error!(@domain $domain $($vdomain)?),
+                        ),
+                    )*
+                    // Never asked: `converted` passes these on whole.
+                    $($($name::$passed(..) => ($crate::ErrorCode::InternalError, own),)*)?
+                }
+            }
+            fn os_error(&self) -> Option<&std::io::Error> {
+                match self {
+                    $name::System { source, .. } => Some(source),
+                    _ => None,
+                }
+            }
+            fn converted(self) -> std::result::Result<$crate::Error, Self> {
+                match self {
+                    $name::Flags(f) => Ok(f.into_error($crate::ErrorDomain::$domain)),
+                    $($($name::$passed(e) => Ok(($convert)(e)),)*)?
+                    e => Err(e),
+                }
+            }
+        }
+
+        impl From<$name> for $crate::Error {
+            fn from(e: $name) -> $crate::Error {
+                $crate::error::lower(e)
+            }
+        }
+
+        #[doc = concat!("This crate's results, refused with [`", stringify!($name), "`].")]
+        pub type $result<T> = std::result::Result<T, $name>;
+
+        /// virt-core's flag check ([`virt_core::error::check_flags`]), its
+        /// refusal typed as this crate's error so entry points and closures
+        /// use `?` alike.
+        pub fn check_flags(flags: u32, allowed: u32, function: &'static str) -> $result<()> {
+            Ok($crate::error::check_flags(flags, allowed, function)?)
+        }
+    };
+}
+
 /// The text of an I/O error the way C's strerror gives it, without Rust's
 /// " (os error N)" suffix.
 pub fn io_error_text(err: &std::io::Error) -> String {
@@ -1052,5 +1203,92 @@ mod tests {
     fn io_text_drops_rust_suffix() {
         let e = std::io::Error::from_raw_os_error(libc::ENOENT);
         assert_eq!(io_error_text(&e), "No such file or directory");
+    }
+
+    crate::driver_error! {
+        /// A driver error declared the way driver crates declare theirs.
+        pub enum SampleError in Network, results SampleResult {
+            /// A crate's own lookup failure.
+            #[error("Network not found: no network with matching name '{0}'")]
+            NoNetwork(String) => NoNetwork,
+            /// One reported in another error domain.
+            #[error("operation failed: {name} clashes")]
+            Clash { name: String } => OperationFailed in Domain,
+            /// One without a payload.
+            #[error("An error occurred, but the cause is unknown")]
+            NoCause => InternalError in None,
+        }
+        passed on {
+            /// Another layer's error, whole.
+            Whole(#[from] Error) => std::convert::identity,
+        }
+    }
+
+    #[test]
+    fn declared_driver_errors_lower_with_libvirt_codes() {
+        let shared = [
+            (
+                SampleError::Invalid("x".into()),
+                ErrorCode::OperationInvalid,
+                "Requested operation is not valid: x",
+            ),
+            (
+                SampleError::Failed("x".into()),
+                ErrorCode::OperationFailed,
+                "operation failed: x",
+            ),
+            (
+                SampleError::InvalidArg("x".into()),
+                ErrorCode::InvalidArg,
+                "invalid argument: x",
+            ),
+            (
+                SampleError::Internal("x".into()),
+                ErrorCode::InternalError,
+                "internal error: x",
+            ),
+            (
+                SampleError::NoNetwork("n".into()),
+                ErrorCode::NoNetwork,
+                "Network not found: no network with matching name 'n'",
+            ),
+        ];
+        for (e, code, message) in shared {
+            let e = Error::from(e);
+            assert_eq!(
+                (e.code, e.domain, e.message.as_str()),
+                (code, ErrorDomain::Network, message)
+            );
+        }
+        let e = Error::from(SampleError::system(
+            "cannot open 'f'",
+            std::io::Error::from_raw_os_error(libc::ENOENT),
+        ));
+        assert_eq!(
+            (e.code, e.domain, e.int1),
+            (ErrorCode::SystemError, ErrorDomain::Network, libc::ENOENT)
+        );
+        assert_eq!(e.message, "cannot open 'f': No such file or directory");
+        let e = Error::from(SampleError::Clash { name: "a".into() });
+        assert_eq!(
+            (e.code, e.domain),
+            (ErrorCode::OperationFailed, ErrorDomain::Domain)
+        );
+        let e = Error::from(SampleError::NoCause);
+        assert_eq!(
+            (e.code, e.domain),
+            (ErrorCode::InternalError, ErrorDomain::None)
+        );
+        let flags: SampleResult<()> = check_flags(5, 1, "networkFoo");
+        let e = Error::from(flags.expect_err("bit 4 is unknown"));
+        assert_eq!(
+            (e.code, e.domain),
+            (ErrorCode::InvalidArg, ErrorDomain::Network)
+        );
+        assert_eq!(e.str1.as_deref(), Some("networkFoo"));
+        assert_eq!(e.message, "unsupported flags (0x4) in function networkFoo");
+        let whole = Error::read_only("virDomainSuspend");
+        assert_eq!(SampleError::from(whole.clone()).to_string(), whole.message);
+        assert_eq!(Error::from(SampleError::Whole(whole.clone())), whole);
     }
 }

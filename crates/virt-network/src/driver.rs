@@ -3,13 +3,12 @@
 //! restarted daemon) sees the same networks, running ones included.
 
 use crate::dnsmasq;
-use crate::error::{NetworkError, NetworkResult};
+use crate::error::{check_flags, NetworkError, NetworkResult};
 use crate::firewall::check_device_name;
 use crate::netlink::Netlink;
 use crate::paths::{self, lock, remove_quiet, write_atomic, write_runtime, Paths};
 use crate::run::{self, RunState};
 use std::net::IpAddr;
-use virt_core::error::check_flags;
 use virt_core::{
     network_define_flags, network_list_flags, network_update, network_xml_flags, Driver, Event,
     EventBus, NetworkDhcpLease, NetworkLifecycleEvent, NetworkRef, Result, Uuid,
@@ -53,10 +52,6 @@ impl Net {
 
 fn ok<T>(r: NetworkResult<T>) -> Result<T> {
     r.map_err(Into::into)
-}
-
-fn flags_ok(flags: u32, allowed: u32, function: &'static str) -> NetworkResult<()> {
-    Ok(check_flags(flags, allowed, function)?)
 }
 
 fn read_def(path: &std::path::Path) -> Option<NetworkDef> {
@@ -445,7 +440,7 @@ impl Driver for NetworkDriver {
     }
 
     fn list_all_networks(&self, flags: u32) -> Result<Vec<NetworkRef>> {
-        ok(flags_ok(
+        ok(check_flags(
             flags,
             network_list_flags::ALL,
             "networkConnectListAllNetworks",
@@ -486,7 +481,7 @@ impl Driver for NetworkDriver {
     }
 
     fn network_get_xml_desc(&self, net: &NetworkRef, flags: u32) -> Result<String> {
-        ok(flags_ok(
+        ok(check_flags(
             flags,
             network_xml_flags::INACTIVE,
             "networkGetXMLDesc",
@@ -537,7 +532,7 @@ impl Driver for NetworkDriver {
     }
 
     fn network_create_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
-        ok(flags_ok(
+        ok(check_flags(
             flags,
             network_define_flags::VALIDATE,
             "networkCreateXMLFlags",
@@ -561,7 +556,7 @@ impl Driver for NetworkDriver {
     }
 
     fn network_define_xml(&self, xml: &str, flags: u32) -> Result<NetworkRef> {
-        ok(flags_ok(
+        ok(check_flags(
             flags,
             network_define_flags::VALIDATE,
             "networkDefineXMLFlags",
@@ -632,7 +627,7 @@ impl Driver for NetworkDriver {
         xml: &str,
         flags: u32,
     ) -> Result<()> {
-        ok(flags_ok(
+        ok(check_flags(
             flags,
             network_update::AFFECT_LIVE | network_update::AFFECT_CONFIG,
             "networkUpdate",
@@ -648,7 +643,7 @@ impl Driver for NetworkDriver {
         mac: Option<&str>,
         flags: u32,
     ) -> Result<Vec<NetworkDhcpLease>> {
-        ok(flags_ok(flags, 0, "networkGetDHCPLeases"))?;
+        ok(check_flags(flags, 0, "networkGetDHCPLeases"))?;
         let n = ok(self.net(net))?;
         ok(self.leases(&n, mac))
     }

@@ -1,14 +1,13 @@
 //! [`StorageDriver`]: pools and volumes kept on disk, answered afresh from
 //! the files at every call, so every process sees the same node.
 
-use crate::error::{StorageError, StorageResult};
+use crate::error::{check_flags, StorageError, StorageResult};
 use crate::image::{self, Measured};
 use crate::paths::{self, remove_quiet, write_atomic, Lock, Paths};
 use crate::transfer;
 use crate::{fs, lvm};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use virt_core::error::check_flags;
 use virt_core::{
     pool_build_flags, pool_create_flags, pool_define_flags, pool_list_flags, vol_create_flags,
     vol_download_flags, vol_resize_flags, vol_upload_flags, vol_wipe_algorithm, Driver, Result,
@@ -593,17 +592,13 @@ fn ok<T>(r: StorageResult<T>) -> Result<T> {
     r.map_err(Into::into)
 }
 
-fn flags_ok(flags: u32, allowed: u32, function: &'static str) -> StorageResult<()> {
-    Ok(check_flags(flags, allowed, function)?)
-}
-
 impl Driver for StorageDriver {
     fn type_name(&self) -> &str {
         "QEMU"
     }
 
     fn list_all_storage_pools(&self, flags: u32) -> Result<Vec<StoragePoolRef>> {
-        ok(flags_ok(
+        ok(check_flags(
             flags,
             pool_list_flags::ALL,
             "storageConnectListAllStoragePools",
@@ -668,7 +663,7 @@ impl Driver for StorageDriver {
     }
 
     fn storage_pool_get_xml_desc(&self, pool: &StoragePoolRef, flags: u32) -> Result<String> {
-        ok(flags_ok(
+        ok(check_flags(
             flags,
             virt_core::storage_xml_flags::INACTIVE,
             "storagePoolGetXMLDesc",
@@ -684,7 +679,7 @@ impl Driver for StorageDriver {
 
     fn storage_pool_define_xml(&self, xml: &str, flags: u32) -> Result<StoragePoolRef> {
         ok((|| {
-            flags_ok(flags, pool_define_flags::VALIDATE, "storagePoolDefineXML")?;
+            check_flags(flags, pool_define_flags::VALIDATE, "storagePoolDefineXML")?;
             let mut def = parse_pool(xml)?;
             let _lock = self.lock()?;
             self.check_identity(&mut def)?;
@@ -695,7 +690,7 @@ impl Driver for StorageDriver {
 
     fn storage_pool_create_xml(&self, xml: &str, flags: u32) -> Result<StoragePoolRef> {
         ok((|| {
-            flags_ok(flags, 0x7, "storagePoolCreateXML")?;
+            check_flags(flags, 0x7, "storagePoolCreateXML")?;
             let mut def = parse_pool(xml)?;
             let _lock = self.lock()?;
             if let Ok(p) = self.pool_named(&def.name) {
@@ -725,7 +720,7 @@ impl Driver for StorageDriver {
 
     fn storage_pool_build(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
         ok((|| {
-            flags_ok(
+            check_flags(
                 flags,
                 pool_build_flags::OVERWRITE | pool_build_flags::NO_OVERWRITE,
                 "storagePoolBuild",
@@ -742,7 +737,7 @@ impl Driver for StorageDriver {
             let all = pool_create_flags::WITH_BUILD
                 | pool_create_flags::WITH_BUILD_OVERWRITE
                 | pool_create_flags::WITH_BUILD_NO_OVERWRITE;
-            flags_ok(flags, all, "storagePoolCreate")?;
+            check_flags(flags, all, "storagePoolCreate")?;
             let _lock = self.lock()?;
             let p = self.pool(pool)?;
             p.must_be_inactive()?;
@@ -770,7 +765,7 @@ impl Driver for StorageDriver {
 
     fn storage_pool_delete(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
         ok((|| {
-            flags_ok(flags, 0, "storagePoolDelete")?;
+            check_flags(flags, 0, "storagePoolDelete")?;
             let _lock = self.lock()?;
             let p = self.pool(pool)?;
             p.must_be_inactive()?;
@@ -803,7 +798,7 @@ impl Driver for StorageDriver {
 
     fn storage_pool_refresh(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
         ok((|| {
-            flags_ok(flags, 0, "storagePoolRefresh")?;
+            check_flags(flags, 0, "storagePoolRefresh")?;
             let p = self.pool(pool)?;
             p.must_be_active()?;
             // Volumes are read from the directory at every call; a refresh
@@ -837,7 +832,7 @@ impl Driver for StorageDriver {
         flags: u32,
     ) -> Result<Vec<StorageVolRef>> {
         ok((|| {
-            flags_ok(flags, 0, "storagePoolListAllVolumes")?;
+            check_flags(flags, 0, "storagePoolListAllVolumes")?;
             let p = self.pool(pool)?;
             p.must_be_active()?;
             Self::vol_refs(&p)
@@ -897,7 +892,7 @@ impl Driver for StorageDriver {
         flags: u32,
     ) -> Result<StorageVolRef> {
         ok((|| {
-            flags_ok(
+            check_flags(
                 flags,
                 vol_create_flags::PREALLOC_METADATA | vol_create_flags::VALIDATE,
                 "storageVolCreateXML",
@@ -918,7 +913,7 @@ impl Driver for StorageDriver {
         flags: u32,
     ) -> Result<StorageVolRef> {
         ok((|| {
-            flags_ok(
+            check_flags(
                 flags,
                 vol_create_flags::PREALLOC_METADATA
                     | vol_create_flags::REFLINK
@@ -937,7 +932,7 @@ impl Driver for StorageDriver {
 
     fn storage_vol_delete(&self, vol: &StorageVolRef, flags: u32) -> Result<()> {
         ok((|| {
-            flags_ok(flags, 0, "storageVolDelete")?;
+            check_flags(flags, 0, "storageVolDelete")?;
             let _lock = self.lock()?;
             let (p, path) = self.vol(vol)?;
             if p.is_logical() {
@@ -960,7 +955,7 @@ impl Driver for StorageDriver {
         flags: u32,
     ) -> Result<()> {
         ok((|| {
-            flags_ok(flags, 0, "storageVolWipePattern")?;
+            check_flags(flags, 0, "storageVolWipePattern")?;
             if algorithm != vol_wipe_algorithm::ZERO {
                 return Err(StorageError::NoSupport(format!(
                     "wiping algorithm {algorithm} (only zeroing is done by this driver)"
@@ -980,7 +975,7 @@ impl Driver for StorageDriver {
     fn storage_vol_resize(&self, vol: &StorageVolRef, capacity: u64, flags: u32) -> Result<()> {
         ok((|| {
             use vol_resize_flags::{ALLOCATE, DELTA, SHRINK};
-            flags_ok(flags, ALLOCATE | DELTA | SHRINK, "storageVolResize")?;
+            check_flags(flags, ALLOCATE | DELTA | SHRINK, "storageVolResize")?;
             let _lock = self.lock()?;
             let (p, path) = self.vol(vol)?;
             let m = if p.is_logical() {
@@ -1049,7 +1044,7 @@ impl Driver for StorageDriver {
 
     fn storage_vol_get_xml_desc(&self, vol: &StorageVolRef, flags: u32) -> Result<String> {
         ok((|| {
-            flags_ok(flags, 0, "storageVolGetXMLDesc")?;
+            check_flags(flags, 0, "storageVolGetXMLDesc")?;
             let (p, path) = self.vol(vol)?;
             Ok(Self::vol_def(&p, &vol.name, &path)?.to_xml())
         })())
@@ -1067,7 +1062,7 @@ impl Driver for StorageDriver {
         flags: u32,
     ) -> Result<StreamEnds> {
         ok((|| {
-            flags_ok(flags, vol_upload_flags::SPARSE_STREAM, "storageVolUpload")?;
+            check_flags(flags, vol_upload_flags::SPARSE_STREAM, "storageVolUpload")?;
             let (_, path) = self.vol(vol)?;
             let sparse = flags & vol_upload_flags::SPARSE_STREAM != 0;
             let sink = transfer::sink(&path, offset, length, sparse)?;
@@ -1083,7 +1078,7 @@ impl Driver for StorageDriver {
         flags: u32,
     ) -> Result<StreamEnds> {
         ok((|| {
-            flags_ok(
+            check_flags(
                 flags,
                 vol_download_flags::SPARSE_STREAM,
                 "storageVolDownload",
