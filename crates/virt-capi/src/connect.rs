@@ -21,7 +21,7 @@ use virt_core::{Connect, Error, ErrorCode, ErrorDomain, LIB_VERSION};
 ///
 /// # Safety
 /// `p` is null or a `virConnectPtr` from this library.
-pub(crate) unsafe fn conn_of<'a>(
+unsafe fn conn_of<'a>(
     p: *mut ConnHandle,
     api: &'static str,
     call: &mut Call,
@@ -30,6 +30,40 @@ pub(crate) unsafe fn conn_of<'a>(
     let c = unsafe { handles::get(p, api) }?;
     call.on(c);
     Ok(c)
+}
+
+/// The opening every call on a connection shares: errors reported under
+/// `api`, the handle checked (errors from then on are the connection's),
+/// then `body` run on it; C gets `fail` on error.
+pub(crate) fn on_conn<T>(
+    api: &'static str,
+    conn: *mut ConnHandle,
+    fail: T,
+    body: impl FnOnce(&ConnHandle) -> Result<T, Error>,
+) -> T {
+    guard(api, fail, |call| {
+        // SAFETY: the exported caller passes its C argument through: null
+        // or a `virConnectPtr` from this library.
+        let c = unsafe { conn_of(conn, api, call) }?;
+        body(c)
+    })
+}
+
+/// [`on_conn`] for a call libvirt reports in `from`'s family: the
+/// library's refusal of a bad handle carries `from`'s error domain
+/// ([`in_family`]).
+pub(crate) fn on_conn_in<T>(
+    api: &'static str,
+    conn: *mut ConnHandle,
+    fail: T,
+    from: ErrorDomain,
+    body: impl FnOnce(&ConnHandle) -> Result<T, Error>,
+) -> T {
+    guard(api, fail, |call| {
+        // SAFETY: as in `on_conn`.
+        let c = unsafe { conn_of(conn, api, call) }.map_err(|e| in_family(e, from))?;
+        body(c)
+    })
 }
 
 /// Register the drivers this library was built with, once.
@@ -153,9 +187,8 @@ pub unsafe extern "C" fn virConnectClose(conn: *mut ConnHandle) -> c_int {
 /// `virConnectRef`: one more reference, dropped by `virConnectClose`.
 #[no_mangle]
 pub unsafe extern "C" fn virConnectRef(conn: *mut ConnHandle) -> c_int {
-    guard("virConnectRef", -1, |call| {
-        // SAFETY: caller's handle, checked.
-        handles::add_ref(unsafe { conn_of(conn, "virConnectRef", call) }?);
+    on_conn("virConnectRef", conn, -1, |c| {
+        handles::add_ref(c);
         Ok(0)
     })
 }
@@ -164,9 +197,7 @@ pub unsafe extern "C" fn virConnectRef(conn: *mut ConnHandle) -> c_int {
 /// borrowed from the connection.
 #[no_mangle]
 pub unsafe extern "C" fn virConnectGetType(conn: *mut ConnHandle) -> *const c_char {
-    guard("virConnectGetType", ptr::null(), |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, "virConnectGetType", call) }?;
+    on_conn("virConnectGetType", conn, ptr::null(), |c| {
         Ok(c.type_name.as_ptr())
     })
 }
@@ -191,9 +222,7 @@ pub unsafe extern "C" fn virConnectGetVersion(
     hv_ver: *mut c_ulong,
 ) -> c_int {
     const API: &str = "virConnectGetVersion";
-    guard(API, -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, API, call) }?;
+    on_conn(API, conn, -1, |c| {
         if hv_ver.is_null() {
             return Err(null_arg(API, "hvVer"));
         }
@@ -211,9 +240,7 @@ pub unsafe extern "C" fn virConnectGetLibVersion(
     lib_ver: *mut c_ulong,
 ) -> c_int {
     const API: &str = "virConnectGetLibVersion";
-    guard(API, -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, API, call) }?;
+    on_conn(API, conn, -1, |c| {
         let v = c.conn.lib_version()?;
         // SAFETY: caller's storage.
         unsafe { put(lib_ver, v as c_ulong, API, "libVer") }?;
@@ -227,11 +254,7 @@ fn conn_string(
     conn: *mut ConnHandle,
     f: impl FnOnce(&Connect) -> Result<String, Error>,
 ) -> *mut c_char {
-    guard(api, ptr::null_mut(), |call| {
-        // SAFETY: the exported caller passes its C argument through.
-        let c = unsafe { conn_of(conn, api, call) }?;
-        strings::out(&f(&c.conn)?)
-    })
+    on_conn(api, conn, ptr::null_mut(), |c| strings::out(&f(&c.conn)?))
 }
 
 /// `virConnectGetURI`: the connection's URI (free it with `free`).
@@ -259,9 +282,7 @@ pub unsafe extern "C" fn virConnectGetMaxVcpus(
     kind: *const c_char,
 ) -> c_int {
     const API: &str = "virConnectGetMaxVcpus";
-    guard(API, -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, API, call) }?;
+    on_conn(API, conn, -1, |c| {
         // SAFETY: caller's string, null or NUL-terminated.
         let t = unsafe { opt_arg(kind, API, "type") }?;
         Ok(c.conn.max_vcpus(t)? as c_int)
@@ -272,20 +293,14 @@ pub unsafe extern "C" fn virConnectGetMaxVcpus(
 /// this library run in-process, so an open connection cannot be cut).
 #[no_mangle]
 pub unsafe extern "C" fn virConnectIsAlive(conn: *mut ConnHandle) -> c_int {
-    guard("virConnectIsAlive", -1, |call| {
-        // SAFETY: caller's handle, checked.
-        unsafe { conn_of(conn, "virConnectIsAlive", call) }?;
-        Ok(1)
-    })
+    on_conn("virConnectIsAlive", conn, -1, |_| Ok(1))
 }
 
 /// `virNodeGetInfo`: the node's CPU and memory.
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetInfo(conn: *mut ConnHandle, info: *mut virNodeInfo) -> c_int {
     const API: &str = "virNodeGetInfo";
-    guard(API, -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, API, call) }?;
+    on_conn(API, conn, -1, |c| {
         if info.is_null() {
             return Err(null_arg(API, "info"));
         }
@@ -311,9 +326,7 @@ pub unsafe extern "C" fn virNodeGetInfo(conn: *mut ConnHandle, info: *mut virNod
 /// `virNodeGetFreeMemory`: free memory in bytes, 0 on error.
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetFreeMemory(conn: *mut ConnHandle) -> c_ulonglong {
-    guard("virNodeGetFreeMemory", 0, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, "virNodeGetFreeMemory", call) }?;
+    on_conn("virNodeGetFreeMemory", conn, 0, |c| {
         c.conn.node_free_memory()
     })
 }
@@ -328,9 +341,7 @@ pub unsafe extern "C" fn virNodeGetCellsFreeMemory(
     max_cells: c_int,
 ) -> c_int {
     const API: &str = "virNodeGetCellsFreeMemory";
-    guard(API, -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, API, call) }?;
+    on_conn(API, conn, -1, |c| {
         if free_mems.is_null() {
             return Err(null_arg(API, "freeMems"));
         }
@@ -357,9 +368,7 @@ pub unsafe extern "C" fn virNodeGetSecurityModel(
     secmodel: *mut virSecurityModel,
 ) -> c_int {
     const API: &str = "virNodeGetSecurityModel";
-    guard(API, -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, API, call) }?;
+    on_conn(API, conn, -1, |c| {
         if secmodel.is_null() {
             return Err(null_arg(API, "secmodel"));
         }
@@ -382,9 +391,7 @@ pub unsafe extern "C" fn virNodeGetCPUMap(
     flags: c_uint,
 ) -> c_int {
     const API: &str = "virNodeGetCPUMap";
-    guard(API, -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, API, call) }?;
+    on_conn(API, conn, -1, |c| {
         Error::check_flags(ErrorDomain::Domain, flags, 0, API)?;
         let (n, map) = c.conn.node_cpu_map()?;
         if !cpumap.is_null() {
@@ -468,9 +475,7 @@ pub unsafe extern "C" fn virConnectListDomains(
     maxids: c_int,
 ) -> c_int {
     const API: &str = "virConnectListDomains";
-    guard(API, -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, API, call) }?;
+    on_conn(API, conn, -1, |c| {
         let max = check_array(API, ids, "ids", maxids, "maxids")?;
         let list = c.conn.list_domains()?;
         let n = list.len().min(max);
@@ -564,9 +569,7 @@ unsafe fn list_all<T, H: handles::Handle>(
     list: impl FnOnce(&Connect) -> Result<Vec<T>, Error>,
     wrap: impl Fn(&ConnHandle, T) -> H,
 ) -> c_int {
-    guard(api, -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, api, call) }?;
+    on_conn(api, conn, -1, |c| {
         if !out.is_null() {
             // SAFETY: caller's storage; libvirt clears it before listing.
             unsafe { out.write(ptr::null_mut()) };
@@ -633,9 +636,7 @@ fn number_of(
     count: fn(&Connect) -> Result<u32, Error>,
     from: ErrorDomain,
 ) -> c_int {
-    guard(api, -1, |call| {
-        // SAFETY: the exported caller passes its C argument through.
-        let c = unsafe { conn_of(conn, api, call) }.map_err(|e| in_family(e, from))?;
+    on_conn_in(api, conn, -1, from, |c| {
         Ok(c_int::try_from(count(&c.conn)?).unwrap_or(c_int::MAX))
     })
 }
@@ -656,11 +657,7 @@ fn count_of(
     flags: u32,
     from: ErrorDomain,
 ) -> c_int {
-    guard(api, -1, |call| {
-        // SAFETY: the exported caller passes its C argument through.
-        let c = unsafe { conn_of(conn, api, call) }.map_err(|e| in_family(e, from))?;
-        Ok(list(c, flags)?.len() as c_int)
-    })
+    on_conn_in(api, conn, -1, from, |c| Ok(list(c, flags)?.len() as c_int))
 }
 
 /// A `virConnectList*` call writing the names `list` gives.
@@ -673,9 +670,7 @@ fn names_of(
     flags: u32,
     from: ErrorDomain,
 ) -> c_int {
-    guard(api, -1, |call| {
-        // SAFETY: the exported caller passes its C argument through.
-        let c = unsafe { conn_of(conn, api, call) }.map_err(|e| in_family(e, from))?;
+    on_conn_in(api, conn, -1, from, |c| {
         let max = check_array(api, names, "names", maxnames, "maxnames")
             .map_err(|e| in_family(e, from))?;
         let l = list(c, flags)?;

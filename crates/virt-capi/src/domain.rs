@@ -5,7 +5,7 @@
 
 #![allow(clippy::missing_safety_doc)]
 
-use crate::connect::{conn_of, put};
+use crate::connect::{on_conn, put};
 use crate::handles::{self, ConnHandle, DomainHandle};
 use crate::records::{
     virDomainInfo, virSecurityLabel, virTypedParameter, virVcpuInfo, TypedValueC,
@@ -57,9 +57,7 @@ fn lookup(
     conn: *mut ConnHandle,
     f: impl FnOnce(&ConnHandle) -> Result<Domain, Error>,
 ) -> *mut DomainHandle {
-    guard(api, ptr::null_mut(), |call| {
-        // SAFETY: the exported caller passes its C argument through.
-        let c = unsafe { conn_of(conn, api, call) }?;
+    on_conn(api, conn, ptr::null_mut(), |c| {
         let d = f(c)?;
         Ok(handles::into_raw(DomainHandle::new(c, d)))
     })
@@ -177,9 +175,7 @@ string_calls! {
 #[no_mangle]
 pub unsafe extern "C" fn virDomainRestore(conn: *mut ConnHandle, from: *const c_char) -> c_int {
     const API: &str = "virDomainRestore";
-    guard(API, -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, API, call) }?;
+    on_conn(API, conn, -1, |c| {
         // SAFETY: caller's string.
         let f = unsafe { arg(from, API, "from") }?;
         c.conn.restore(f).map(|_| 0)
@@ -195,9 +191,7 @@ pub unsafe extern "C" fn virDomainRestoreFlags(
     flags: c_uint,
 ) -> c_int {
     const API: &str = "virDomainRestoreFlags";
-    guard(API, -1, |call| {
-        // SAFETY: caller's handle, checked.
-        let c = unsafe { conn_of(conn, API, call) }?;
+    on_conn(API, conn, -1, |c| {
         // SAFETY: caller's strings.
         let (f, x) = unsafe { (arg(from, API, "from")?, opt_arg(dxml, API, "dxml")?) };
         c.conn.restore_flags(f, x, flags).map(|_| 0)

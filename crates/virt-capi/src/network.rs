@@ -7,7 +7,7 @@
 
 #![allow(clippy::missing_safety_doc)]
 
-use crate::connect::{conn_of, put};
+use crate::connect::{on_conn, on_conn_in, put};
 use crate::domain::{put_uuid, put_uuid_string, uuid_arg, uuid_string_arg};
 use crate::handles::{self, ChildHandle, ConnHandle, NetworkHandle, Object, PoolHandle};
 use crate::records::virStoragePoolInfo;
@@ -139,10 +139,8 @@ fn net_lookup(
     conn: *mut ConnHandle,
     f: impl FnOnce(&ConnHandle) -> Result<Network, Error>,
 ) -> *mut NetworkHandle {
-    guard(api, ptr::null_mut(), |call| {
-        let from = ErrorDomain::Network;
-        // SAFETY: the exported caller passes its C argument through.
-        let c = unsafe { conn_of(conn, api, call) }.map_err(|e| in_family(e, from))?;
+    let from = ErrorDomain::Network;
+    on_conn_in(api, conn, ptr::null_mut(), from, |c| {
         let n = f(c).map_err(|mut e| {
             if e.code == ErrorCode::XmlDetail && e.domain == ErrorDomain::Domain {
                 e.domain = from;
@@ -398,9 +396,7 @@ fn pool_lookup(
     conn: *mut ConnHandle,
     f: impl FnOnce(&ConnHandle) -> Result<StoragePool, Error>,
 ) -> *mut PoolHandle {
-    guard(api, ptr::null_mut(), |call| {
-        // SAFETY: the exported caller passes its C argument through.
-        let c = unsafe { conn_of(conn, api, call) }?;
+    on_conn(api, conn, ptr::null_mut(), |c| {
         let p = f(c).map_err(library_check_from::<StoragePool>)?;
         Ok(handles::into_raw(PoolHandle::new(c, p)))
     })

@@ -6,7 +6,7 @@
 
 #![allow(clippy::missing_safety_doc)]
 
-use crate::connect::{conn_of, put};
+use crate::connect::put;
 use crate::handles::{self, ConnHandle, PoolHandle, StreamHandle, VolHandle};
 use crate::network::in_family;
 use crate::records::virStorageVolInfo;
@@ -64,11 +64,7 @@ fn on_conn(
     conn: *mut ConnHandle,
     f: impl FnOnce(&ConnHandle) -> Result<StorageVol, Error>,
 ) -> *mut VolHandle {
-    guard(api, ptr::null_mut(), |call| {
-        // SAFETY: the exported caller passes its C argument through.
-        let c = unsafe { conn_of(conn, api, call) }?;
-        vol_from(c, f(c))
-    })
+    crate::connect::on_conn(api, conn, ptr::null_mut(), |c| vol_from(c, f(c)))
 }
 
 string_calls! {
