@@ -37,85 +37,34 @@ trait Sample<'a> {
     fn sample(s: &'a Samples) -> Self;
 }
 
-impl<'a> Sample<'a> for &'a str {
-    fn sample(s: &'a Samples) -> Self {
-        &s.xml
-    }
+/// `Sample` for each argument type: `TYPE => |samples| VALUE`.
+macro_rules! samples {
+    ($($t:ty => |$s:pat_param| $e:expr;)*) => {$(
+        impl<'a> Sample<'a> for $t {
+            fn sample($s: &'a Samples) -> Self {
+                $e
+            }
+        }
+    )*};
 }
-impl<'a> Sample<'a> for Option<&'a str> {
-    fn sample(s: &'a Samples) -> Self {
-        Some(&s.xml)
-    }
-}
-impl<'a> Sample<'a> for &'a DomainRef {
-    fn sample(s: &'a Samples) -> Self {
-        &s.dom
-    }
-}
-impl<'a> Sample<'a> for &'a NetworkRef {
-    fn sample(s: &'a Samples) -> Self {
-        &s.net
-    }
-}
-impl<'a> Sample<'a> for &'a InterfaceRef {
-    fn sample(s: &'a Samples) -> Self {
-        &s.iface
-    }
-}
-impl<'a> Sample<'a> for &'a NodeDeviceRef {
-    fn sample(s: &'a Samples) -> Self {
-        &s.dev
-    }
-}
-impl<'a> Sample<'a> for &'a CpuMap {
-    fn sample(s: &'a Samples) -> Self {
-        &s.map
-    }
-}
-impl<'a> Sample<'a> for &'a [TypedParam] {
-    fn sample(s: &'a Samples) -> Self {
-        &s.params
-    }
-}
-impl<'a> Sample<'a> for &'a StoragePoolRef {
-    fn sample(s: &'a Samples) -> Self {
-        &s.pool
-    }
-}
-impl<'a> Sample<'a> for &'a StorageVolRef {
-    fn sample(s: &'a Samples) -> Self {
-        &s.vol
-    }
-}
-impl<'a> Sample<'a> for &'a DomainSnapshotRef {
-    fn sample(s: &'a Samples) -> Self {
-        &s.snap
-    }
-}
-impl<'a> Sample<'a> for &'a DomainCheckpointRef {
-    fn sample(s: &'a Samples) -> Self {
-        &s.chk
-    }
-}
-impl Sample<'_> for u32 {
-    fn sample(_: &Samples) -> Self {
-        1
-    }
-}
-impl Sample<'_> for i32 {
-    fn sample(_: &Samples) -> Self {
-        -1
-    }
-}
-impl Sample<'_> for u64 {
-    fn sample(_: &Samples) -> Self {
-        1024 * 1024
-    }
-}
-impl Sample<'_> for bool {
-    fn sample(_: &Samples) -> Self {
-        true
-    }
+
+samples! {
+    &'a str => |s| &s.xml;
+    Option<&'a str> => |s| Some(&s.xml);
+    &'a DomainRef => |s| &s.dom;
+    &'a NetworkRef => |s| &s.net;
+    &'a InterfaceRef => |s| &s.iface;
+    &'a NodeDeviceRef => |s| &s.dev;
+    &'a CpuMap => |s| &s.map;
+    &'a [TypedParam] => |s| &s.params;
+    &'a StoragePoolRef => |s| &s.pool;
+    &'a StorageVolRef => |s| &s.vol;
+    &'a DomainSnapshotRef => |s| &s.snap;
+    &'a DomainCheckpointRef => |s| &s.chk;
+    u32 => |_| 1;
+    i32 => |_| -1;
+    u64 => |_| 1024 * 1024;
+    bool => |_| true;
 }
 
 macro_rules! only_writes {
