@@ -21,7 +21,7 @@ use virt_core::{Connect, Error, ErrorCode, ErrorDomain, LIB_VERSION};
 ///
 /// # Safety
 /// `p` is null or a `virConnectPtr` from this library.
-unsafe fn conn_of<'a>(
+pub(crate) unsafe fn conn_of<'a>(
     p: *mut ConnHandle,
     api: &'static str,
     call: &mut Call,
