@@ -1334,6 +1334,9 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
             Ok(())
         }
         (Parent::Devices, "audio") => read::<Audio>(el),
+        (Parent::Devices, "smartcard") => peripherals::check_smartcard(el),
+        (Parent::Devices, "redirdev" | "hub") => peripherals::check_usb_device(el),
+        (Parent::Devices, "lease") => peripherals::check_lease(el),
         (Parent::Devices, "input") => read::<Input>(el),
         (Parent::Devices, "video") => {
             read::<Video>(el)?;

@@ -241,10 +241,24 @@ pub(crate) fn check_graphics(graphics_type: &str, children: &[Element]) -> Resul
     Ok(())
 }
 
-flat_view! {
-    /// `<smartcard mode= type=>`.
-    Smartcard = "smartcard" { mode: String = "mode", smartcard_type: String = "type" }
-}
+/// The character device types libvirt 9.0 knows (`virDomainChrType`).
+const CHAR_TYPES: &[&str] = &[
+    "null",
+    "vc",
+    "pty",
+    "dev",
+    "file",
+    "pipe",
+    "stdio",
+    "udp",
+    "tcp",
+    "unix",
+    "spicevmc",
+    "spiceport",
+    "nmdm",
+    "qemu-vdagent",
+    "dbus",
+];
 
 flat_view! {
     /// A host-certificates smartcard's `<certificate>` or `<database>`
@@ -253,18 +267,107 @@ flat_view! {
 }
 
 flat_view! {
-    /// `<redirdev bus= type=>`: a USB device redirected from a client.
-    Redirdev = "redirdev" { bus: String = "bus", redirdev_type: String = "type" }
+    /// `<smartcard mode= type=>`: `type=` (a character device type) is
+    /// read for passthrough only, [`check_smartcard`].
+    Smartcard = "smartcard" {
+        mode: String = "mode" ["host", "host-certificates", "passthrough"]
+            required "Missing required attribute 'mode' in element 'smartcard'",
+        smartcard_type: String = "type",
+    } children {
+        /// host-certificates: the three `<certificate>`s.
+        certificates: many SmartcardFile = "certificate",
+        /// host-certificates: the `<database>` directory.
+        database: one SmartcardFile = "database",
+    }
+}
+
+/// A smartcard as libvirt reads it for its mode: a passthrough one's
+/// character device type, a host-certificates one's three certificates
+/// and absolute database path.
+pub(crate) fn check_smartcard(el: &Element) -> Result<(), XmlError> {
+    let card = Smartcard::from_element(el)?;
+    match card.mode.as_str() {
+        "passthrough" => match card.smartcard_type.as_deref() {
+            None => Err(XmlError::Invalid(
+                "passthrough mode requires a character device type attribute".into(),
+            )),
+            Some(t) if !CHAR_TYPES.contains(&t) => Err(XmlError::Unsupported(format!(
+                "unknown type presented to host for character device: {t}"
+            ))),
+            Some(_) => Ok(()),
+        },
+        "host-certificates" => {
+            if card.certificates.len() != 3 {
+                return Err(XmlError::Invalid(
+                    "host-certificates mode needs exactly three certificates".into(),
+                ));
+            }
+            match card.database.and_then(|d| d.value) {
+                Some(p) if !p.starts_with('/') => {
+                    Err(XmlError::Invalid(format!("expecting absolute path: {p}")))
+                }
+                _ => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
 }
 
 flat_view! {
-    /// `<hub type=...>`: a USB hub.
-    Hub = "hub" { hub_type: String = "type" }
+    /// `<redirdev bus= type=>`: a USB device redirected from a client.
+    Redirdev = "redirdev" {
+        bus: String = "bus" ["usb"] unknown "unknown redirdev bus",
+        redirdev_type: String = "type" [
+            "null", "vc", "pty", "dev", "file", "pipe", "stdio", "udp", "tcp", "unix", "spicevmc",
+            "spiceport", "nmdm", "qemu-vdagent", "dbus",
+        ] unknown "unknown redirdev character device type",
+    }
+}
+
+flat_view! {
+    /// `<hub type=usb>`: a USB hub.
+    Hub = "hub" { hub_type: String = "type" ["usb"] unknown "unknown hub device type" }
+}
+
+/// A redirected device or a hub: its view, and the type libvirt requires.
+pub(crate) fn check_usb_device(el: &Element) -> Result<(), XmlError> {
+    let missing = match el.name.as_str() {
+        "redirdev" => {
+            Redirdev::check(el)?;
+            "missing type in redirdev"
+        }
+        _ => {
+            Hub::check(el)?;
+            "missing hub device type"
+        }
+    };
+    match el.attr("type") {
+        Some(_) => Ok(()),
+        None => Err(XmlError::Internal(missing.into())),
+    }
 }
 
 flat_view! {
     /// A lease's `<target path= offset=>`.
-    LeaseTarget = "target" { path: String = "path", offset: String = "offset" }
+    LeaseTarget = "target" { path: String = "path", offset: u64 = "offset" }
+}
+
+/// A `<lease>`: its `<key>` and `<target>` are required, the target's
+/// offset unsigned.
+pub(crate) fn check_lease(el: &Element) -> Result<(), XmlError> {
+    let target = el.child("target");
+    if let Some(t) = target {
+        LeaseTarget::check(t)?;
+    }
+    if el.child("key").is_none() {
+        return Err(XmlError::Invalid("Missing 'key' element for lease".into()));
+    }
+    if target.is_none() {
+        return Err(XmlError::Invalid(
+            "Missing 'target' element for lease".into(),
+        ));
+    }
+    Ok(())
 }
 
 flat_view! {
