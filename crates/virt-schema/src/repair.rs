@@ -228,6 +228,7 @@ fn settle_devices(root: &mut Element) {
     for audio in kids_mut(devices, "audio") {
         decimal_numbers(audio);
     }
+    settle_audio_refs(devices);
     for controller in kids_mut(devices, "controller") {
         if let Some(master) = child_mut(controller, "master") {
             master.set_attr("startport", "0");
@@ -242,6 +243,32 @@ fn settle_devices(root: &mut Element) {
                 adapter.set_attr("name", "scsi_host0");
             }
         }
+    }
+}
+
+/// The audio backend a sound card or display names is one of the
+/// domain's `<audio>` devices (a backend of type none is added).
+fn settle_audio_refs(devices: &mut Element) {
+    let number = |e: &Element| e.attr("id").and_then(|v| v.parse::<u32>().ok());
+    let mut wanted = Vec::new();
+    for kind in ["sound", "graphics"] {
+        for dev in kids_mut(devices, kind) {
+            if let Some(audio) = child_mut(dev, "audio") {
+                if number(audio).is_none_or(|n| n == 0) {
+                    audio.set_attr("id", "1");
+                }
+                wanted.extend(number(audio));
+            }
+        }
+    }
+    let known: Vec<u32> = devices.children_named("audio").filter_map(number).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    for id in wanted.into_iter().filter(|id| !known.contains(id)) {
+        let backend = Element::new("audio")
+            .with_attr("id", id.to_string())
+            .with_attr("type", "none");
+        devices.children.push(Node::Element(backend));
     }
 }
 
