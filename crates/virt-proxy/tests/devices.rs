@@ -14,20 +14,18 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use virt_testkit::tty::OnTty;
-use virt_testkit::{linux_guest, peer, wait_until, DEBIAN_VIRSH};
+use virt_testkit::{linux_guest, wait_until, DEBIAN_VIRSH};
 
 const QEMU: &str = "/usr/bin/qemu-system-x86_64";
 
 /// The guest's kernel and initrd, when every peer is here.
 fn peers(test: &str) -> Option<(PathBuf, PathBuf)> {
-    let here = [
+    let wanted = [
         (QEMU, "qemu-system-x86"),
         (DEBIAN_VIRSH, "libvirt-clients"),
         ("/usr/bin/script", "bsdutils"),
-    ]
-    .iter()
-    .all(|(path, package)| peer(test, path, package));
-    if here {
+    ];
+    if virt_testkit::peers(test, &wanted) {
         linux_guest(test)
     } else {
         None

@@ -10,20 +10,18 @@ mod common;
 
 use common::Daemon;
 use std::process::Command;
-use virt_testkit::{peer, DEBIAN_VIRSH};
+use virt_testkit::{peers, DEBIAN_VIRSH};
 
 const QEMU: &str = "/usr/bin/qemu-system-x86_64";
 
 #[test]
 fn debian_virsh_snapshots_a_running_guest_over_the_daemon() {
-    let here = [
+    let wanted = [
         (QEMU, "qemu-system-x86"),
         ("/usr/bin/qemu-img", "qemu-utils"),
         (DEBIAN_VIRSH, "libvirt-clients"),
-    ]
-    .iter()
-    .all(|(path, package)| peer("qemu_snapshots", path, package));
-    if !here {
+    ];
+    if !peers("qemu_snapshots", &wanted) {
         return;
     }
     let d = Daemon::start_qemu("qsnap", &[]);

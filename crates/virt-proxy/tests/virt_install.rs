@@ -15,7 +15,7 @@ mod common;
 use common::Daemon;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use virt_testkit::{debian_virsh, linux_guest, peer, wait_until, DEBIAN_VIRSH};
+use virt_testkit::{debian_virsh, linux_guest, wait_until, DEBIAN_VIRSH};
 
 const QEMU: &str = "/usr/bin/qemu-system-x86_64";
 const VIRT_INSTALL: &str = "/usr/bin/virt-install";
@@ -24,14 +24,12 @@ const VIRT_CLONE: &str = "/usr/bin/virt-clone";
 
 /// The guest's kernel and initrd, when every peer is here.
 fn peers(test: &str) -> Option<(PathBuf, PathBuf)> {
-    let here = [
+    let wanted = [
         (QEMU, "qemu-system-x86"),
         (DEBIAN_VIRSH, "libvirt-clients"),
         (VIRT_INSTALL, "virtinst"),
-    ]
-    .iter()
-    .all(|(path, package)| peer(test, path, package));
-    if here {
+    ];
+    if virt_testkit::peers(test, &wanted) {
         linux_guest(test)
     } else {
         None

@@ -21,7 +21,7 @@
 //!   Xen dom0 (`VIRT_XEN_REAL=1`) and a guest (`VIRT_XEN_GUEST`);
 //!   [`xen_tool`] and [`eventually`] for what they ask xl and wait for.
 //! - [`debian_virsh`]: a run of Debian's virsh, the peer of most tests.
-//! - [`peer`] / [`linux_guest`]: the gates of the tests that need a program
+//! - [`peer`] / [`peers`] / [`linux_guest`]: the gates of the tests that need a program
 //!   another package installs (QEMU, Debian's virsh) or the tiny Linux
 //!   guest `cargo xtask guest` builds; [`wait_until`] for what such a test
 //!   polls.
@@ -212,6 +212,14 @@ pub fn peer(test: &str, path: &str, package: &str) -> bool {
     }
     println!("{test}: {path} not installed (apt-get install {package}); skipped");
     false
+}
+
+/// Whether every peer `(path, package)` of `wanted` is installed; the
+/// first one missing is named as [`peer`] names it.
+pub fn peers(test: &str, wanted: &[(&str, &str)]) -> bool {
+    wanted
+        .iter()
+        .all(|(path, package)| peer(test, path, package))
 }
 
 /// The kernel and initrd of the tiny Linux guest `cargo xtask guest`

@@ -209,11 +209,7 @@ pub fn shared_libraries(programs: &[PathBuf], extra_dir: &Path) -> Result<Vec<Li
                 continue;
             };
             let path = PathBuf::from(path);
-            let Some(name) = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .map(str::to_string)
-            else {
+            let Some(name) = file_name(&path) else {
                 continue;
             };
             if seen.insert(name.clone()) {
@@ -296,17 +292,21 @@ pub fn module_order(moddir: &Path, wanted: &[&str]) -> Result<Vec<String>, Failu
     Ok(order)
 }
 
+/// The last part of `path`'s name, when it is UTF-8 (an initramfs entry
+/// is named by text).
+fn file_name(path: &Path) -> Option<String> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_string)
+}
+
 /// Add a host folder's files (following no symlinks out of it) under `at`.
 pub fn add_tree(t: &mut Tree, from: &Path, at: &str) -> Result<(), Failure> {
     let entries = std::fs::read_dir(from).map_err(|e| Failure::io(from, e))?;
     t.dir(at);
     for e in entries.flatten() {
         let path = e.path();
-        let Some(name) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .map(str::to_string)
-        else {
+        let Some(name) = file_name(&path) else {
             continue;
         };
         let dest = format!("{at}/{name}");
