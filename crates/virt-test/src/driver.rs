@@ -83,6 +83,9 @@ impl TestConnection {
         } else {
             virt_xml::parse_domain(xml)?
         };
+        // libvirt's test driver reads every definition it is given as
+        // inactive (VIR_DOMAIN_DEF_PARSE_INACTIVE).
+        def.forget_assigned_aliases();
         prepare_def(&mut def);
         Ok(def)
     }

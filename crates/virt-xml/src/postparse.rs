@@ -110,8 +110,16 @@ pub(crate) fn apply(def: &mut DomainDef) {
     for cpu in def.extra.iter_mut().filter(|e| e.name == "cpu") {
         guest_cpu(cpu);
     }
+    merge_clocks(def);
     for clock in def.extra.iter_mut().filter(|e| e.name == "clock") {
         clock_attrs(clock);
+        for n in &mut clock.children {
+            if let Node::Element(t) = n {
+                if t.name == "timer" {
+                    timer_as_written(t);
+                }
+            }
+        }
     }
     // virDomainDefBootOrderPostParse: an HVM guest without boot devices
     // boots from disk, a directly booted kernel too (the generic defaults
@@ -387,10 +395,6 @@ fn pool_bounds(mut e: Element, min: Option<i64>, max: Option<i64>) -> Element {
     e
 }
 
-/// libvirt's "unlimited" memory limit (`VIR_DOMAIN_MEMORY_PARAM_UNLIMITED`,
-/// KiB): a limit at or above it is not set.
-const MEMORY_UNLIMITED: u64 = (1 << 53) - 1;
-
 /// `<memtune>` as libvirt writes what it read: each limit in KiB with
 /// `unit='KiB'`, in its order, limits at "unlimited" and a zero guarantee
 /// left out.
@@ -405,13 +409,17 @@ fn memtune_in_kib(memtune: &mut Element) {
         let Some(c) = memtune.child(name) else {
             continue;
         };
-        let Ok(kib) = crate::parse_memory(&c.text(), c.attr("unit")) else {
+        let kib = match name {
+            "min_guarantee" => crate::parse_memory(&c.text(), c.attr("unit")),
+            _ => crate::units::parse_memory_limit(&c.text(), c.attr("unit")),
+        };
+        let Ok(kib) = kib else {
             // Refused when read; kept as written.
             return;
         };
         let set = match name {
             "min_guarantee" => kib != 0,
-            _ => kib < MEMORY_UNLIMITED,
+            _ => kib < crate::units::MEMORY_LIMIT_UNLIMITED,
         };
         if set {
             let sized = Element::new(name)
@@ -483,6 +491,75 @@ fn clock_attrs(clock: &mut Element) {
         _ => return,
     }
     clock.attrs = attrs;
+}
+
+/// libvirt reads the clock's attributes from the first `<clock>` and its
+/// timers from every one (`./clock/timer`), and writes one `<clock>`.
+fn merge_clocks(def: &mut DomainDef) {
+    let Some(first) = def.extra.iter().position(|e| e.name == "clock") else {
+        return;
+    };
+    let mut timers = Vec::new();
+    let mut i = first + 1;
+    while i < def.extra.len() {
+        if def.extra[i].name == "clock" {
+            let later = def.extra.remove(i);
+            timers.extend(
+                later
+                    .children
+                    .into_iter()
+                    .filter(|n| matches!(n, Node::Element(t) if t.name == "timer")),
+            );
+        } else {
+            i += 1;
+        }
+    }
+    def.extra[first].children.extend(timers);
+}
+
+/// A `<timer>` as libvirt writes what it read (virDomainTimerDefFormat):
+/// its attributes in libvirt's order (a TSC's frequency and mode only for
+/// the TSC, a frequency of 0 not at all), a `<catchup>` only with a
+/// non-zero value. Left as given when a value does not read (the
+/// definition was refused then).
+fn timer_as_written(timer: &mut Element) {
+    let number = |e: &Element, a: &str| -> Option<Option<u64>> {
+        match e.attr(a) {
+            None => Some(None),
+            Some(v) => v.trim().parse().ok().map(Some),
+        }
+    };
+    let tsc = timer.attr("name") == Some("tsc");
+    let mut out = Element::new("timer");
+    for a in ["name", "present", "tickpolicy", "track"] {
+        if let Some(v) = timer.attr(a) {
+            out = out.with_attr(a, v);
+        }
+    }
+    if tsc {
+        let Some(frequency) = number(timer, "frequency") else {
+            return;
+        };
+        if let Some(f) = frequency.filter(|f| *f > 0) {
+            out = out.with_attr("frequency", f.to_string());
+        }
+        if let Some(m) = timer.attr("mode") {
+            out = out.with_attr("mode", m);
+        }
+    }
+    if let Some(catchup) = timer.child("catchup") {
+        let mut c = Element::new("catchup");
+        for a in ["threshold", "slew", "limit"] {
+            let Some(v) = number(catchup, a) else { return };
+            if let Some(v) = v.filter(|v| *v > 0) {
+                c = c.with_attr(a, v.to_string());
+            }
+        }
+        if !c.attrs.is_empty() {
+            out = out.with_child(c);
+        }
+    }
+    *timer = out;
 }
 
 /// `<numatune><memory>` as libvirt settles and writes it (mode, then the
@@ -559,6 +636,15 @@ const FEATURES: &[&str] = &[
     "tcg",
 ];
 
+/// libvirt's KVM features (`virDomainKVM`), in its order.
+const KVM: &[&str] = &[
+    "hidden",
+    "hint-dedicated",
+    "poll-control",
+    "pv-ipi",
+    "dirty-ring",
+];
+
 /// libvirt's Hyper-V enlightenments (`virDomainHyperv`), in its order.
 const HYPERV: &[&str] = &[
     "relaxed",
@@ -605,8 +691,22 @@ fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
             "htm" | "nested-hv" | "ccf-assist" => {
                 Some(Element::new(name).with_attr("state", f.attr("state")?))
             }
-            "smm" if f.elements().next().is_none() => {
-                Some(Element::new(name).with_attr("state", f.attr("state").unwrap_or("on")))
+            "smm" if f.elements().all(|c| c.name == "tseg") => {
+                let state = f.attr("state").unwrap_or("on");
+                let mut smm = Element::new(name).with_attr("state", state);
+                // The TSEG size is read only with SMM on, and written in
+                // the largest unit that divides it.
+                match f.child("tseg") {
+                    Some(t) if state == "on" && !t.text().is_empty() => {
+                        let (n, unit) = crate::views::pretty_size(crate::views::tseg_bytes(t)?);
+                        let tseg = Element::new("tseg")
+                            .with_attr("unit", unit)
+                            .with_text(n.to_string());
+                        smm = smm.with_child(tseg);
+                    }
+                    _ => {}
+                }
+                Some(smm)
             }
             "gic" => Some(match f.attr("version") {
                 Some(v) => Element::new(name).with_attr("version", v),
@@ -621,8 +721,12 @@ fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
                 if let Some(r) = f.attr("resizing") {
                     hpt = hpt.with_attr("resizing", r);
                 }
-                if let Some(m) = f.child("maxpagesize") {
-                    let kib = crate::parse_memory(&m.text(), m.attr("unit")).ok()?;
+                if let Some(m) = f.child("maxpagesize").filter(|m| !m.text().is_empty()) {
+                    // Up to ULLONG_MAX bytes, in KiB rounded up.
+                    let n = m.text().trim().parse().ok()?;
+                    let bytes =
+                        crate::units::scale_to_bytes(n, m.attr("unit"), 1024, u64::MAX).ok()?;
+                    let kib = bytes.div_ceil(1024);
                     if kib > 0 {
                         let size = Element::new("maxpagesize")
                             .with_attr("unit", "KiB")
@@ -686,6 +790,28 @@ fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
                     if let Some(state) = state {
                         out = out.with_child(Element::new(*cap).with_attr("state", state));
                     }
+                }
+                Some(out)
+            }
+            "kvm" => {
+                // Each known child once (the last counts) in libvirt's
+                // order; a dirty ring's size only when it is on.
+                let mut kids: [Option<Element>; 5] = Default::default();
+                for k in f.elements() {
+                    let at = KVM.iter().position(|n| *n == k.name)?;
+                    let state = k.attr("state")?;
+                    let mut out = Element::new(k.name.as_str()).with_attr("state", state);
+                    if k.name == "dirty-ring" && state == "on" {
+                        let size: u32 = k.attr("size")?.trim().parse().ok()?;
+                        out = out.with_attr("size", size.to_string());
+                    }
+                    kids[at] = Some(out);
+                }
+                let mut out = Element::new(name);
+                out.children = kids.into_iter().flatten().map(Node::Element).collect();
+                if out.children.is_empty() {
+                    // Written over two lines, as an empty <xen>.
+                    out.children = vec![Node::Text("\n    ".into())];
                 }
                 Some(out)
             }
@@ -1233,4 +1359,82 @@ pub(crate) fn check(def: &DomainDef) -> Result<(), XmlError> {
         }
     }
     Ok(())
+}
+
+/// libvirt's user alias: `ua-` then letters, digits, `_` and `-` only
+/// (`USER_ALIAS_PREFIX`, `USER_ALIAS_CHARS`).
+fn is_user_alias(name: &str) -> bool {
+    name.strip_prefix("ua-").is_some_and(|rest| {
+        rest.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    })
+}
+
+/// A device's children with its `<alias>`es as libvirt reads them into
+/// an inactive definition: the first one's name (`string(./alias/@name)`)
+/// is kept, as `<alias name='...'/>` in the first one's place, when it is
+/// a user alias; every other `<alias>` goes.
+fn inactive_aliases(children: &mut Vec<Node>) {
+    let name = children.iter().find_map(|n| match n {
+        Node::Element(e) if e.name == "alias" => Some(e.attr("name").unwrap_or("").to_string()),
+        _ => None,
+    });
+    let Some(name) = name else { return };
+    let mut kept = false;
+    children.retain_mut(|n| match n {
+        Node::Element(e) if e.name == "alias" => {
+            if kept || !is_user_alias(&name) {
+                return false;
+            }
+            kept = true;
+            e.attrs = vec![("name".to_string(), name.clone())];
+            e.children.clear();
+            true
+        }
+        _ => true,
+    });
+}
+
+/// The same for the stored children of a typed device.
+fn inactive_aliases_of(extra: &mut Vec<Element>) {
+    let mut children: Vec<Node> = std::mem::take(extra)
+        .into_iter()
+        .map(Node::Element)
+        .collect();
+    inactive_aliases(&mut children);
+    *extra = children
+        .into_iter()
+        .filter_map(|n| match n {
+            Node::Element(e) => Some(e),
+            Node::Text(_) => None,
+        })
+        .collect();
+}
+
+impl DomainDef {
+    /// Leave out what libvirt does not read from a definition it reads as
+    /// inactive (`VIR_DOMAIN_DEF_PARSE_INACTIVE`: define and create): the
+    /// device aliases a running guest's driver assigns. Only user aliases
+    /// (`ua-` then letters, digits, `_`, `-`) stay; drivers call this on
+    /// the definitions they are given, not on the ones they keep for
+    /// running guests.
+    pub fn forget_assigned_aliases(&mut self) {
+        let devices = &mut self.devices;
+        for d in &mut devices.disks {
+            inactive_aliases_of(&mut d.extra);
+        }
+        for i in &mut devices.interfaces {
+            inactive_aliases_of(&mut i.extra);
+        }
+        for c in &mut devices.chardevs {
+            inactive_aliases_of(&mut c.extra);
+        }
+        // Graphics carry no device info: libvirt reads no alias there.
+        for g in &mut devices.graphics {
+            g.extra.retain(|e| e.name != "alias");
+        }
+        for o in &mut devices.other {
+            inactive_aliases(&mut o.children);
+        }
+    }
 }

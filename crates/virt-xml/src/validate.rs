@@ -189,6 +189,7 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
     // virDomainDefTunablesParse: <blkiotune>, <vcpu cpuset>, <vcpus>,
     // the I/O thread pools, then <cputune>.
     crate::views::check_top(def, "blkiotune")?;
+    crate::views::check_top(def, "memtune")?;
     check_set(def.vcpu.cpuset.as_deref(), Some(&cpuset))?;
     check_vcpus(def)?;
     crate::views::check_top(def, "defaultiothread")?;
@@ -863,6 +864,28 @@ fn check_cpu(cpu: &Element) -> Result<(), XmlError> {
             "Attribute migratable is only allowed for 'host-passthrough' / 'maximum' CPU mode"
                 .into(),
         ));
+    }
+    // The model's fallback and vendor id, read for a CPU libvirt does not
+    // pass through (`string(./model[1]/@...)`: empty is none).
+    let model_attr = |name| {
+        cpu.child("model")
+            .and_then(|m| m.attr(name))
+            .filter(|v| !v.is_empty())
+    };
+    if !passthrough {
+        if model_attr("fallback").is_some_and(|f| !matches!(f, "allow" | "forbid")) {
+            return Err(XmlError::Unsupported("Invalid fallback attribute".into()));
+        }
+        if let Some(id) = model_attr("vendor_id") {
+            if id.len() != 12 {
+                return Err(XmlError::Invalid(
+                    "vendor_id must be exactly 12 characters long".into(),
+                ));
+            }
+            if id.contains(',') {
+                return Err(XmlError::Invalid("vendor id is invalid".into()));
+            }
+        }
     }
     // `string(./model[1])`: an empty model is no model.
     let has_model = cpu.child("model").is_some_and(|m| !m.text().is_empty());

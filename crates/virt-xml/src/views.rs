@@ -1209,6 +1209,7 @@ pub(crate) fn check_definition(def: &DomainDef) -> Result<(), XmlError> {
 /// [`check_late`] the last two, after the devices.
 const PLACED: &[&str] = &[
     "blkiotune",
+    "memtune",
     "vcpus",
     "defaultiothread",
     "on_lockfailure",

@@ -56,36 +56,68 @@ fn feature_size(feature: &Element) -> Result<Option<FeatureSize>, XmlError> {
             unit: unit.map(str::to_string),
         }));
     }
-    let hpt = || XmlError::Unsupported("Unable to parse HPT maxpagesize setting".into());
-    let value = match text.trim().parse::<u64>() {
-        Ok(v) => v,
-        Err(_) if feature.name == "hpt" => return Err(hpt()),
-        // An empty <tseg/> is read as no size at all.
-        Err(_) if feature.name == "smm" && text.trim().is_empty() => return Ok(None),
-        Err(_) => {
-            let xpath = match feature.name.as_str() {
-                "smm" => "string(./features/smm/tseg)",
-                _ => "./tb-cache",
-            };
-            return Err(XmlError::InvalidValue {
-                value: text,
-                xpath: xpath.into(),
-            });
-        }
+    // libvirt reads an empty size as none (`virXPathString`).
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let number = text.trim().parse::<u64>().ok();
+    let size = |value| {
+        Ok(Some(FeatureSize {
+            value,
+            unit: unit.map(str::to_string),
+        }))
     };
-    if let Some(u) = unit {
-        let scale = crate::unit_scale(u).map_err(|e| match feature.name.as_str() {
-            "hpt" => hpt(),
-            _ => e,
-        })?;
-        if value.checked_mul(scale).is_none() {
-            return Err(XmlError::Overflow(format!("value too large: {value}{u}")));
+    match feature.name.as_str() {
+        // Whatever is wrong with it, libvirt words it so.
+        "hpt" => match number.map(|n| crate::units::scale_to_bytes(n, unit, 1024, u64::MAX)) {
+            Some(Ok(_)) => size(number.unwrap_or_default()),
+            _ => Err(XmlError::Unsupported(
+                "Unable to parse HPT maxpagesize setting".into(),
+            )),
+        },
+        // In MiB without a unit, up to ULLONG_MAX bytes.
+        "smm" => {
+            let n = number.ok_or_else(|| XmlError::InvalidValue {
+                value: text.clone(),
+                xpath: "string(./features/smm/tseg)".into(),
+            })?;
+            crate::units::scale_to_bytes(n, unit, 1 << 20, u64::MAX)?;
+            size(n)
+        }
+        // A memory size (virDomainParseMemory).
+        _ => {
+            let n = number.ok_or_else(|| XmlError::InvalidValue {
+                value: text.clone(),
+                xpath: "./tb-cache".into(),
+            })?;
+            crate::parse_memory(&n.to_string(), unit)?;
+            size(n)
         }
     }
-    Ok(Some(FeatureSize {
-        value,
-        unit: unit.map(str::to_string),
-    }))
+}
+
+/// An SMM TSEG size in bytes as libvirt reads it (MiB without a unit),
+/// `None` when it does not read.
+pub(crate) fn tseg_bytes(tseg: &Element) -> Option<u64> {
+    let n = tseg.text().trim().parse().ok()?;
+    crate::units::scale_to_bytes(n, tseg.attr("unit"), 1 << 20, u64::MAX).ok()
+}
+
+/// A size in bytes as libvirt's `virFormatIntPretty` writes it: in the
+/// largest unit up to PiB that divides it.
+pub(crate) fn pretty_size(bytes: u64) -> (u64, &'static str) {
+    if bytes == 0 || bytes % 1024 != 0 {
+        return (bytes, "B");
+    }
+    let units = ["KiB", "MiB", "GiB", "TiB"];
+    let mut scale = 1024u64;
+    for unit in units {
+        if bytes % (scale * 1024) != 0 {
+            return (bytes / scale, unit);
+        }
+        scale *= 1024;
+    }
+    (bytes / scale, "PiB")
 }
 
 /// Write `size` as the size child of feature `el`.

@@ -758,15 +758,24 @@ fn size_child(el: &Element, name: &str) -> Result<Option<ScaledSize>, XmlError> 
     el.child(name).map(ScaledSize::from_element).transpose()
 }
 
-/// [`size_child`] naming the value as libvirt does for `<memtune>`.
+/// [`size_child`] naming the value as libvirt does for `<memtune>`, and
+/// scaled as libvirt scales it (refused when too large for its kind).
 fn memtune_size(el: &Element, name: &str) -> Result<Option<ScaledSize>, XmlError> {
-    size_child(el, name).map_err(|e| match e {
+    let size = size_child(el, name).map_err(|e| match e {
         XmlError::InvalidValue { value, .. } => XmlError::InvalidValue {
             value,
             xpath: format!("./memtune/{name}[1]"),
         },
         e => e,
-    })
+    })?;
+    if let Some(s) = &size {
+        let value = s.value.to_string();
+        match name {
+            "min_guarantee" => crate::parse_memory(&value, s.unit.as_deref())?,
+            _ => crate::units::parse_memory_limit(&value, s.unit.as_deref())?,
+        };
+    }
+    Ok(size)
 }
 
 fn set_size_child(el: &mut Element, name: &str, size: Option<&ScaledSize>) {
@@ -980,11 +989,16 @@ const MEMTUNE: [&str; 4] = [
 impl View for Memtune {
     const TAG: &'static str = "memtune";
     fn from_element(el: &Element) -> Result<Self, XmlError> {
+        // In libvirt's order, for the error of a definition with several
+        // bad sizes.
+        let hard_limit = memtune_size(el, MEMTUNE[0])?;
+        let soft_limit = memtune_size(el, MEMTUNE[1])?;
+        let min_guarantee = memtune_size(el, MEMTUNE[3])?;
         Ok(Memtune {
-            hard_limit: memtune_size(el, MEMTUNE[0])?,
-            soft_limit: memtune_size(el, MEMTUNE[1])?,
+            hard_limit,
+            soft_limit,
             swap_hard_limit: memtune_size(el, MEMTUNE[2])?,
-            min_guarantee: memtune_size(el, MEMTUNE[3])?,
+            min_guarantee,
         })
     }
     fn write_to(&self, el: &mut Element) {
