@@ -233,6 +233,19 @@ fn settle_devices(root: &mut Element) {
         if let Some(master) = child_mut(controller, "master") {
             master.set_attr("startport", "0");
         }
+        // The schema's uint8 may be hex; libvirt reads these as decimal.
+        if let Some(target) = child_mut(controller, "target") {
+            for (k, v) in target.attrs.iter_mut() {
+                let numeric = matches!(k.as_str(), "chassisNr" | "chassis" | "busNr" | "index");
+                if numeric && v.parse::<u32>().is_err() {
+                    let hex = v.strip_prefix("0x").or_else(|| v.strip_prefix("0X"));
+                    let n = hex
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                        .unwrap_or(1);
+                    *v = n.to_string();
+                }
+            }
+        }
     }
     for hostdev in kids_mut(devices, "hostdev") {
         if hostdev.attr("type") != Some("scsi") {
