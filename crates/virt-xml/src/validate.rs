@@ -11,7 +11,7 @@ use virt_core::{ErrorCode, ErrorDomain};
 use crate::{DomainDef, Element, XmlError};
 
 /// libvirt's `VIR_DOMAIN_CPUMASK_LEN`: the bits a CPU or node set may use.
-const CPUMASK_LEN: u64 = 16384;
+pub(crate) const CPUMASK_LEN: u64 = 16384;
 
 /// A refusal libvirt words without a code prefix (VIR_ERR_XML_DETAIL).
 pub(crate) fn detail(message: &str) -> XmlError {

@@ -199,6 +199,7 @@ mod devices;
 mod disk;
 mod domain;
 mod features;
+mod numa;
 mod parts;
 mod peripherals;
 mod tuning;
@@ -206,6 +207,7 @@ pub use devices::*;
 pub use disk::*;
 pub use domain::*;
 pub use features::*;
+pub use numa::*;
 pub use parts::*;
 pub use peripherals::*;
 pub use tuning::*;
@@ -259,7 +261,7 @@ fn attr_order(element: &str) -> &'static [&'static str] {
             "mode",
         ],
         "catchup" => &["threshold", "slew", "limit"],
-        "loader" => &["readonly", "secure", "type"],
+        "loader" => &["readonly", "secure", "stateless", "type"],
         "bootmenu" => &["enable", "timeout"],
         "seclabel" => &["type", "model", "relabel"],
         "controller" => &["type", "index", "model", "ports", "vectors"],
@@ -432,6 +434,9 @@ pub struct CpuModel {
     pub name: String,
     /// `fallback='allow|forbid'`.
     pub fallback: Option<String>,
+    /// `vendor_id=`: the CPUID vendor string the guest sees (12
+    /// characters).
+    pub vendor_id: Option<String>,
 }
 
 /// `<cpu><topology>`.
@@ -538,6 +543,14 @@ impl View for Cpu {
             Some(m) => Some(CpuModel {
                 name: m.text(),
                 fallback: choice(m, "fallback", &["allow", "forbid"])?,
+                vendor_id: match m.attr("vendor_id") {
+                    Some(v) if v.chars().count() != 12 => {
+                        return Err(XmlError::Invalid(
+                            "vendor_id must be exactly 12 characters long".into(),
+                        ))
+                    }
+                    v => v.map(str::to_string),
+                },
             }),
             None => None,
         };
@@ -638,6 +651,7 @@ impl View for Cpu {
         match &self.model {
             Some(m) => with_child(el, "model", |c| {
                 put(c, "fallback", m.fallback.as_deref());
+                put(c, "vendor_id", m.vendor_id.as_deref());
                 if c.text() != m.name {
                     c.set_text(m.name.as_str());
                 }
@@ -713,6 +727,10 @@ pub struct Timer {
     pub track: Option<String>,
     /// `<catchup threshold= slew= limit=>`, in that order.
     pub catchup: Option<[Option<u32>; 3]>,
+    /// `frequency=` (tsc) in Hz.
+    pub frequency: Option<u64>,
+    /// `mode=` (tsc): auto, native, emulate, paravirt, smpsafe.
+    pub mode: Option<String>,
 }
 
 /// `<clock>`.
@@ -780,6 +798,12 @@ impl View for Clock {
                 present: choice(t, "present", &["yes", "no"])?,
                 tickpolicy: choice(t, "tickpolicy", &["delay", "catchup", "merge", "discard"])?,
                 track: choice(t, "track", &["boot", "guest", "wall", "realtime"])?,
+                frequency: uint(t, "frequency")?,
+                mode: choice(
+                    t,
+                    "mode",
+                    &["auto", "native", "emulate", "paravirt", "smpsafe"],
+                )?,
                 catchup,
             });
         }
@@ -803,6 +827,8 @@ impl View for Clock {
             put(e, "tickpolicy", t.tickpolicy.as_deref());
             put(e, "track", t.track.as_deref());
             put(e, "present", t.present.as_deref());
+            put_num(e, "frequency", t.frequency);
+            put(e, "mode", t.mode.as_deref());
             match &t.catchup {
                 Some([th, sl, li]) => with_child(e, "catchup", |c| {
                     put_num(c, "threshold", *th);
@@ -824,6 +850,8 @@ pub struct SecLabel {
     pub model: Option<String>,
     /// `relabel=yes|no`.
     pub relabel: Option<String>,
+    /// `labelskip=yes|no` (a device source's label, status XML).
+    pub labelskip: Option<String>,
     /// `<label>`.
     pub label: Option<String>,
     /// `<imagelabel>`.
@@ -840,6 +868,7 @@ impl View for SecLabel {
             label_type,
             model: attr(el, "model"),
             relabel: choice(el, "relabel", &["yes", "no"])?,
+            labelskip: attr(el, "labelskip"),
             label: text_of(el, "label"),
             imagelabel: text_of(el, "imagelabel"),
             baselabel: text_of(el, "baselabel"),
@@ -849,6 +878,7 @@ impl View for SecLabel {
         put(el, "type", self.label_type.as_deref());
         put(el, "model", self.model.as_deref());
         put(el, "relabel", self.relabel.as_deref());
+        put(el, "labelskip", self.labelskip.as_deref());
         put_text(el, "label", self.label.as_deref());
         put_text(el, "imagelabel", self.imagelabel.as_deref());
         put_text(el, "baselabel", self.baselabel.as_deref());
@@ -864,6 +894,8 @@ pub struct Nvram {
     pub template: Option<String>,
     /// `format=`.
     pub format: Option<String>,
+    /// `type=`: file, block, network (a `<source>` says where).
+    pub nvram_type: Option<String>,
 }
 
 impl View for Nvram {
@@ -874,11 +906,13 @@ impl View for Nvram {
             path: (!t.is_empty()).then_some(t),
             template: attr(el, "template"),
             format: attr(el, "format"),
+            nvram_type: choice(el, "type", &["file", "block", "network"])?,
         })
     }
     fn write_to(&self, el: &mut Element) {
         put(el, "template", self.template.as_deref());
         put(el, "format", self.format.as_deref());
+        put(el, "type", self.nvram_type.as_deref());
         let path = self.path.clone().unwrap_or_default();
         if el.text() != path {
             el.set_text(path);
@@ -931,6 +965,8 @@ pub struct Loader {
     pub loader_type: Option<String>,
     /// `secure=yes|no`.
     pub secure: Option<String>,
+    /// `stateless=yes|no`: firmware that keeps no NVRAM.
+    pub stateless: Option<String>,
 }
 
 impl View for Loader {
@@ -942,11 +978,13 @@ impl View for Loader {
             readonly: choice(el, "readonly", &["yes", "no"])?,
             loader_type: choice(el, "type", &["rom", "pflash"])?,
             secure: choice(el, "secure", &["yes", "no"])?,
+            stateless: choice(el, "stateless", &["yes", "no"])?,
         })
     }
     fn write_to(&self, el: &mut Element) {
         put(el, "readonly", self.readonly.as_deref());
         put(el, "secure", self.secure.as_deref());
+        put(el, "stateless", self.stateless.as_deref());
         put(el, "type", self.loader_type.as_deref());
         let path = self.path.clone().unwrap_or_default();
         if el.text() != path {
@@ -1272,11 +1310,20 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         T::check(el)
     }
     match (parent, el.name.as_str()) {
-        (Parent::Domain, "cpu") => read::<Cpu>(el),
+        (Parent::Domain, "cpu") => {
+            read::<Cpu>(el)?;
+            numa::check_cpu_numa(el)
+        }
         (Parent::Domain, "clock") => read::<Clock>(el),
         (Parent::Domain, "seclabel") => read::<SecLabel>(el),
         (Parent::Domain, "numatune") => read::<Numatune>(el),
-        (Parent::Domain, "cputune") => read::<Cputune>(el),
+        (Parent::Domain, "cputune") => {
+            read::<Cputune>(el)?;
+            el.children_named("cachetune")
+                .try_for_each(CacheTune::check)?;
+            el.children_named("memorytune")
+                .try_for_each(MemoryTune::check)
+        }
         (Parent::Domain, "memoryBacking") => read::<MemoryBacking>(el),
         (Parent::Domain, "pm") => read::<Pm>(el),
         (Parent::Domain, "memtune") => read::<Memtune>(el),
@@ -1338,7 +1385,11 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Devices, "smartcard") => peripherals::check_smartcard(el),
         (Parent::Devices, "redirdev" | "hub") => peripherals::check_usb_device(el),
         (Parent::Devices, "lease") => peripherals::check_lease(el),
-        (Parent::Devices, "input") => read::<Input>(el),
+        (Parent::Devices, "input") => {
+            read::<Input>(el)?;
+            el.children_named("driver")
+                .try_for_each(VirtioOptions::check)
+        }
         (Parent::Devices, "video") => {
             read::<Video>(el)?;
             peripherals::check_video(el)
@@ -1459,6 +1510,7 @@ mod tests {
             readonly: Some("yes".into()),
             loader_type: Some("pflash".into()),
             secure: None,
+            stateless: None,
         };
         def.set_os_loader(Some(&loader));
         if let Some(d) = def.devices.disks.first_mut() {
@@ -1511,6 +1563,8 @@ mod tests {
             tickpolicy: Some("catchup".into()),
             track: Some("guest".into()),
             catchup: None,
+            frequency: None,
+            mode: None,
         };
         let clock = Clock {
             timers: vec![timer],

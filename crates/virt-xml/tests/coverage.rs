@@ -146,7 +146,11 @@ fn view_of(parent: &str, el: &Element) -> Option<Result<Element, String>> {
         ("iommu", "driver") => fresh::<IommuDriver>(el),
         ("devices", "vsock") => fresh::<Vsock>(el),
         ("vsock", "cid") => fresh::<VsockCid>(el),
-        ("vsock" | "memballoon", "driver") => fresh::<VirtioOptions>(el),
+        ("vsock" | "memballoon" | "input", "driver") => fresh::<VirtioOptions>(el),
+        ("cell", "cache") => fresh::<NumaCache>(el),
+        ("numa", "interconnects") => fresh::<Interconnects>(el),
+        ("cputune", "cachetune") => fresh::<CacheTune>(el),
+        ("cputune", "memorytune") => fresh::<MemoryTune>(el),
         (
             "iommu" | "vsock" | "video" | "watchdog" | "memballoon" | "controller" | "input"
             | "disk" | "interface" | "hostdev" | "rng" | "shmem" | "smartcard" | "memory"
@@ -214,7 +218,7 @@ fn view_of(parent: &str, el: &Element) -> Option<Result<Element, String>> {
         ("source", "initiator") => fresh::<Initiator>(el),
         ("source", "seclabel") => fresh::<SecLabel>(el),
         ("disk", "driver") => fresh::<DiskDriver>(el),
-        ("disk" | "backingStore" | "mirror", "source") => fresh::<DiskSource>(el),
+        ("disk" | "backingStore" | "mirror" | "nvram", "source") => fresh::<DiskSource>(el),
         ("disk" | "mirror", "backingStore") => fresh::<BackingStore>(el),
         ("disk", "mirror") => fresh::<Mirror>(el),
         ("mirror" | "backingStore", "format") => fresh::<BackingFormat>(el),

@@ -703,3 +703,182 @@ fn device_part_views_write_back_what_they_read() {
         Err(e) => panic!("{e}"),
     }
 }
+
+/// BASE with two guest NUMA cells, `cell` holding the first's children
+/// and `links` the `<interconnects>` content.
+fn numa(cell: &str, links: &str) -> String {
+    top(&format!(
+        "<vcpu>4</vcpu><cpu><numa><cell id='0' cpus='0-1' memory='32768'>{cell}</cell>\
+         <cell id='1' cpus='2-3' memory='32768'/><interconnects>{links}</interconnects></numa></cpu>"
+    ))
+}
+
+#[test]
+fn numa_caches_links_resctrl_and_device_extras_get_libvirt_errors() {
+    // Each text as virsh 9.0 reports it defining the same domain on
+    // test:///default.
+    let cache = |attrs: &str, size: &str| {
+        numa(
+            &format!("<cache {attrs}>{size}<line value='64' unit='B'/></cache>"),
+            "",
+        )
+    };
+    let good = "level='1' associativity='direct' policy='writeback'";
+    let size = "<size value='10' unit='KiB'/>";
+    let link = |l: &str| numa("", l);
+    let tune = |t: &str| top(&format!("<cputune>{t}</cputune>"));
+    let os = |o: &str| BASE.replace("<type>hvm</type>", &format!("<type>hvm</type>{o}"));
+    let cases = [
+        (
+            cache("level='x' associativity='direct' policy='writeback'", size),
+            "XML error: Invalid 'level' attribute in cache element for NUMA node 0",
+        ),
+        (
+            cache("associativity='direct' policy='writeback'", size),
+            "XML error: Missing 'level' attribute in cache element for NUMA node 0",
+        ),
+        (
+            cache("level='1' associativity='bogus' policy='writeback'", size),
+            "XML error: Invalid cache associativity 'bogus'",
+        ),
+        (
+            cache("level='1' associativity='direct'", size),
+            "XML error: Invalid cache policy '(null)'",
+        ),
+        (
+            cache(good, "<size value='x' unit='KiB'/>"),
+            "XML error: Invalid value 'x' for element or attribute './size/@value'",
+        ),
+        (
+            cache(good, ""),
+            "XML error: missing element or attribute './size/@value'",
+        ),
+        (
+            link("<latency initiator='x' target='1' type='access' value='5'/>"),
+            "XML error: Invalid value for attribute 'initiator' in element 'latency': 'x'. Expected non-negative integer value",
+        ),
+        (
+            link("<latency initiator='0' target='1' type='bogus' value='5'/>"),
+            "XML error: Invalid value for attribute 'type' in element 'latency': 'bogus'.",
+        ),
+        (
+            link("<latency initiator='0' target='1' type='access'/>"),
+            "XML error: Missing required attribute 'value' in element 'latency'",
+        ),
+        (
+            link("<latency initiator='0' target='7' type='access' value='5'/>"),
+            "XML error: 'target' refers to a non-existent NUMA node",
+        ),
+        (
+            link("<latency initiator='5' target='7' type='access' value='5'/>"),
+            "XML error: 'initiator' refers to a non-existent NUMA node",
+        ),
+        (
+            link("<latency initiator='0' target='1' cache='1' type='access' value='5'/>"),
+            "XML error: 'cache' refers to a non-existent NUMA node cache",
+        ),
+        (
+            link("<bandwidth initiator='0' target='1' type='read' value='5' unit='foo'/>"),
+            "invalid argument: unknown suffix 'foo'",
+        ),
+        (
+            tune("<cachetune vcpus='0-1'><monitor level='x' vcpus='0-1'/></cachetune>"),
+            "XML error: Invalid value for attribute 'level' in element 'monitor': 'x'. Expected non-negative integer value",
+        ),
+        (
+            tune("<cachetune vcpus='0-1'><monitor level='3' vcpus='x'/></cachetune>"),
+            "XML error: Invalid monitor attribute 'vcpus' value 'x'",
+        ),
+        (
+            tune("<cachetune vcpus='0-1'><cache id='0' level='3' type='bogus' size='3'/></cachetune>"),
+            "XML error: Invalid value for attribute 'type' in element 'cache': 'bogus'.",
+        ),
+        (
+            tune("<cachetune vcpus='0-1'><cache id='0' level='3' type='both' size='x'/></cachetune>"),
+            "XML error: Invalid value 'x' for element or attribute './@size'",
+        ),
+        (
+            tune("<cachetune vcpus='0-1'><cache level='3' type='both' size='3'/></cachetune>"),
+            "XML error: Missing required attribute 'id' in element 'cache'",
+        ),
+        (
+            tune("<memorytune vcpus='0-1'><node id='x' bandwidth='50'/></memorytune>"),
+            "XML error: Invalid value for attribute 'id' in element 'node': 'x'. Expected non-negative integer value",
+        ),
+        (
+            tune("<memorytune vcpus='0-1'><monitor vcpus='x'/></memorytune>"),
+            "XML error: Invalid monitor attribute 'vcpus' value 'x'",
+        ),
+        (
+            top("<clock offset='utc'><timer name='tsc' frequency='x'/></clock>"),
+            "XML error: Invalid value for attribute 'frequency' in element 'timer': 'x'. Expected non-negative integer value",
+        ),
+        (
+            top("<clock offset='utc'><timer name='tsc' mode='bogus'/></clock>"),
+            "XML error: Invalid value for attribute 'mode' in element 'timer': 'bogus'.",
+        ),
+        (
+            top("<cpu mode='custom'><model vendor_id='x'>qemu64</model></cpu>"),
+            "XML error: vendor_id must be exactly 12 characters long",
+        ),
+        (
+            os("<loader stateless='bogus'>/x</loader>"),
+            "XML error: Invalid value for attribute 'stateless' in element 'loader': 'bogus'.",
+        ),
+        (
+            device("<memballoon model='virtio' freePageReporting='xx'/>"),
+            "XML error: Invalid value for attribute 'freePageReporting' in element 'memballoon': 'xx'.",
+        ),
+        (
+            device("<rng model='virtio'><backend model='egd' type='bogus'/></rng>"),
+            "unsupported configuration: unknown backend type 'bogus' for egd",
+        ),
+        (
+            device("<hostdev mode='subsystem' type='mdev' model='bogus'><source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source></hostdev>"),
+            "XML error: Invalid value for attribute 'model' in element 'hostdev': 'bogus'.",
+        ),
+        (
+            device("<hostdev mode='subsystem' type='usb'><source startupPolicy='bogus'><vendor id='0x1234'/><product id='0xbeef'/></source></hostdev>"),
+            "XML error: Invalid value for attribute 'startupPolicy' in element 'source': 'bogus'.",
+        ),
+        (
+            device("<input type='mouse' bus='virtio' model='bogus'/>"),
+            "unsupported configuration: unknown input model 'bogus'",
+        ),
+        (
+            device("<input type='mouse' bus='virtio'><driver iommu='bogus'/></input>"),
+            "XML error: Invalid value for attribute 'iommu' in element 'driver': 'bogus'.",
+        ),
+        (
+            device("<controller type='xenbus' maxGrantFrames='x'/>"),
+            "XML error: Invalid value for attribute 'maxGrantFrames' in element 'controller': 'x'. Expected integer value",
+        ),
+        (
+            device("<controller type='pci' model='pci-root'><pcihole64>x</pcihole64></controller>"),
+            "XML error: Invalid value 'x' for element or attribute './pcihole64'",
+        ),
+        (
+            device("<video><model type='qxl' vram64='x'/></video>"),
+            "XML error: cannot parse video vram64 'x'",
+        ),
+    ];
+    for (xml, want) in &cases {
+        match parse_domain(xml) {
+            Ok(_) => panic!("accepted, libvirt refuses with {want:?}:\n{xml}"),
+            Err(e) => assert_eq!(e.to_string(), *want, "{xml}"),
+        }
+    }
+    // The good spellings of the same parts are read.
+    let fine = [
+        cache(good, size),
+        link("<latency initiator='0' target='1' type='access' value='5'/><bandwidth initiator='0' target='1' type='read' value='5' unit='MiB'/>"),
+        tune("<cachetune vcpus='0-1'><cache id='0' level='3' type='both' size='3' unit='MiB'/><monitor level='3' vcpus='0-1'/></cachetune><memorytune vcpus='2'><node id='0' bandwidth='50'/><monitor vcpus='2'/></memorytune>"),
+        device("<memballoon model='virtio' freePageReporting='on'/>"),
+        device("<hostdev mode='capabilities' type='net'><source><interface>eth0</interface></source></hostdev>"),
+    ];
+    for xml in &fine {
+        if let Err(e) = parse_domain(xml) {
+            panic!("{e}:\n{xml}");
+        }
+    }
+}

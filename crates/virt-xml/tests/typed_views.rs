@@ -425,7 +425,7 @@ proptest! {
         let mut def = parse_domain(BASE).must();
         let video = Video { model_type: Some("qxl".into()), vram: Some(vram), heads: Some(heads), primary: Some("yes".into()), ..Video::default() };
         prop_assert!(def.devices.set_view(0, &video));
-        let balloon = MemBalloon { model: "virtio".into(), autodeflate: Some("on".into()), stats_period: period };
+        let balloon = MemBalloon { model: "virtio".into(), autodeflate: Some("on".into()), stats_period: period, ..MemBalloon::default() };
         prop_assert!(def.devices.set_view(0, &balloon));
         let back = reparse(&def);
         prop_assert_eq!(back.devices.views::<Video>().must(), vec![video]);

@@ -95,6 +95,7 @@ fn default_cpu(def: &mut DomainDef, caps: &BinaryCaps) -> QemuResult<()> {
         model: Some(CpuModel {
             name: model,
             fallback: Some("forbid".into()),
+            vendor_id: None,
         }),
         ..cpu
     };

@@ -44,6 +44,15 @@ pub struct Controller {
     /// `<master startport=...>`: the first port of the USB 2 controller
     /// this USB 1 companion serves (ich9-uhci1..3 beside ich9-ehci1).
     pub master_startport: Option<u32>,
+    /// `maxGrantFrames=` (xenbus).
+    pub max_grant_frames: Option<u32>,
+    /// `maxEventChannels=` (xenbus).
+    pub max_event_channels: Option<u32>,
+    /// `<pcihole64>`: the 64-bit PCI hole's size (pci-root, pcie-root), in
+    /// `pcihole64_unit` (KiB when absent).
+    pub pcihole64: Option<u64>,
+    /// `<pcihole64 unit=>`.
+    pub pcihole64_unit: Option<String>,
 }
 
 impl View for Controller {
@@ -75,6 +84,19 @@ impl View for Controller {
                 Some(m) => uint(m, "startport")?,
                 None => None,
             },
+            max_grant_frames: int(el, "maxGrantFrames")?,
+            max_event_channels: int(el, "maxEventChannels")?,
+            pcihole64: match el.child("pcihole64") {
+                Some(h) => {
+                    let t = h.text();
+                    Some(t.trim().parse().map_err(|_| XmlError::InvalidValue {
+                        value: t.clone(),
+                        xpath: "./pcihole64".into(),
+                    })?)
+                }
+                None => None,
+            },
+            pcihole64_unit: el.child("pcihole64").and_then(|h| attr(h, "unit")),
         })
     }
     fn write_to(&self, el: &mut Element) {
@@ -87,6 +109,17 @@ impl View for Controller {
             Some(port) => with_child(el, "master", |m| put_num(m, "startport", Some(port))),
             None => remove_children(el, "master"),
         }
+        put_num(el, "maxGrantFrames", self.max_grant_frames);
+        put_num(el, "maxEventChannels", self.max_event_channels);
+        match self.pcihole64 {
+            Some(size) => with_child(el, "pcihole64", |h| {
+                put(h, "unit", self.pcihole64_unit.as_deref());
+                if h.text().trim().parse::<u64>().ok() != Some(size) {
+                    h.set_text(size.to_string());
+                }
+            }),
+            None => remove_children(el, "pcihole64"),
+        }
     }
 }
 
@@ -97,6 +130,8 @@ flat_view! {
         input_type: String = "type" ["mouse", "tablet", "keyboard", "passthrough", "evdev"]
             unknown "unknown input device type" required "missing input device type",
         bus: String = "bus" ["ps2", "usb", "xen", "parallels", "virtio", "none"],
+        model: String = "model" ["virtio", "virtio-transitional", "virtio-non-transitional"]
+            unknown "unknown input model",
     }
 }
 
@@ -107,6 +142,8 @@ pub struct Video {
     pub model_type: Option<String>,
     /// `vram=` in KiB.
     pub vram: Option<u32>,
+    /// `vram64=` in KiB (qxl): the 64-bit framebuffer.
+    pub vram64: Option<u64>,
     /// `ram=` in KiB (qxl).
     pub ram: Option<u32>,
     /// `vgamem=` in KiB (qxl).
@@ -159,6 +196,7 @@ impl View for Video {
         let good = m.attrs.iter().all(|(k, v)| match k.as_str() {
             "type" => VIDEO_MODELS.contains(&v.as_str()),
             "vram" | "ram" | "vgamem" | "heads" => v.trim().parse::<u32>().is_ok(),
+            "vram64" => v.trim().parse::<u64>().is_ok(),
             "primary" => matches!(v.as_str(), "yes" | "no"),
             _ => true,
         }) && m.children.is_empty();
@@ -177,19 +215,22 @@ impl View for Video {
             Some(t) => return Err(XmlError::Unsupported(format!("unknown video model '{t}'"))),
         };
         // libvirt's own wording for the video sizes.
-        let size = |name: &str| match m.attr(name) {
-            None => Ok(None),
-            Some(v) => v
-                .trim()
-                .parse::<u32>()
-                .map(Some)
-                .map_err(|_| XmlError::Invalid(format!("cannot parse video {name} '{v}'"))),
-        };
+        fn size<T: std::str::FromStr>(m: &Element, name: &str) -> Result<Option<T>, XmlError> {
+            match m.attr(name) {
+                None => Ok(None),
+                Some(v) => v
+                    .trim()
+                    .parse::<T>()
+                    .map(Some)
+                    .map_err(|_| XmlError::Invalid(format!("cannot parse video {name} '{v}'"))),
+            }
+        }
         Ok(Video {
             model_type,
-            vram: size("vram")?,
-            ram: size("ram")?,
-            vgamem: size("vgamem")?,
+            vram: size(m, "vram")?,
+            vram64: size(m, "vram64")?,
+            ram: size(m, "ram")?,
+            vgamem: size(m, "vgamem")?,
             heads: uint(m, "heads")?,
             primary: choice(m, "primary", &["yes", "no"])?,
             acceleration: match m.child("acceleration") {
@@ -211,6 +252,7 @@ impl View for Video {
             put(m, "type", self.model_type.as_deref());
             put_num(m, "ram", self.ram);
             put_num(m, "vram", self.vram);
+            put_num(m, "vram64", self.vram64);
             put_num(m, "vgamem", self.vgamem);
             put_num(m, "heads", self.heads);
             put(m, "primary", self.primary.as_deref());
@@ -233,6 +275,8 @@ pub struct MemBalloon {
     pub model: String,
     /// `autodeflate=on|off`.
     pub autodeflate: Option<String>,
+    /// `freePageReporting=on|off`.
+    pub free_page_reporting: Option<String>,
     /// `<stats period=...>` in seconds.
     pub stats_period: Option<u32>,
 }
@@ -259,12 +303,14 @@ impl View for MemBalloon {
         Ok(MemBalloon {
             model,
             autodeflate: choice(el, "autodeflate", &["on", "off"])?,
+            free_page_reporting: choice(el, "freePageReporting", &["on", "off"])?,
             stats_period,
         })
     }
     fn write_to(&self, el: &mut Element) {
         put(el, "model", Some(&self.model));
         put(el, "autodeflate", self.autodeflate.as_deref());
+        put(el, "freePageReporting", self.free_page_reporting.as_deref());
         match self.stats_period {
             Some(p) if el.child("stats").is_some() => {
                 with_child(el, "stats", |s| put_num(s, "period", Some(p)));
@@ -289,6 +335,9 @@ pub struct Rng {
     pub backend_model: Option<String>,
     /// The `<backend>` text: the host device for `random`.
     pub backend_path: Option<String>,
+    /// `<backend type=...>`: the character device kind of an `egd`
+    /// backend (tcp, udp, unix, ...).
+    pub backend_type: Option<String>,
     /// `<rate bytes=... period=...>`.
     pub rate: Option<(u32, Option<u32>)>,
 }
@@ -314,6 +363,17 @@ impl View for Rng {
                 }
             },
             backend_path: backend.map(|b| b.text()).filter(|t| !t.trim().is_empty()),
+            backend_type: match backend.and_then(|b| b.attr("type")) {
+                Some(t)
+                    if backend.and_then(|b| b.attr("model")) == Some("egd")
+                        && !CHARDEV_TYPES.contains(&t) =>
+                {
+                    return Err(XmlError::Unsupported(format!(
+                        "unknown backend type '{t}' for egd"
+                    )))
+                }
+                t => t.map(str::to_string),
+            },
             rate,
         })
     }
@@ -326,9 +386,13 @@ impl View for Rng {
             }),
             None => remove_children(el, "rate"),
         }
-        if self.backend_model.is_some() || self.backend_path.is_some() {
+        if self.backend_model.is_some()
+            || self.backend_path.is_some()
+            || self.backend_type.is_some()
+        {
             with_child(el, "backend", |b| {
                 put(b, "model", self.backend_model.as_deref());
+                put(b, "type", self.backend_type.as_deref());
                 if b.elements().next().is_none() {
                     let path = self.backend_path.clone().unwrap_or_default();
                     if b.text() != path {
@@ -341,6 +405,26 @@ impl View for Rng {
         }
     }
 }
+
+/// The character device kinds libvirt 9.0 knows (`<serial type=...>`,
+/// an `egd` RNG backend's `type=`).
+const CHARDEV_TYPES: &[&str] = &[
+    "null",
+    "vc",
+    "pty",
+    "dev",
+    "file",
+    "pipe",
+    "stdio",
+    "udp",
+    "tcp",
+    "unix",
+    "spicevmc",
+    "spiceport",
+    "nmdm",
+    "qemu-vdagent",
+    "dbus",
+];
 
 /// `<tpm>`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -490,7 +574,23 @@ pub struct Hostdev {
     pub readonly: bool,
     /// `<shareable/>` (scsi).
     pub shareable: bool,
+    /// `model=` (mdev): vfio-pci, vfio-ccw, vfio-ap.
+    pub model: Option<String>,
+    /// `ramfb=` (mdev display), as written.
+    pub ramfb: Option<String>,
+    /// `<source startupPolicy=>` (usb): mandatory, requisite, optional.
+    pub startup_policy: Option<String>,
+    /// `<source guestReset=>` (usb), as written.
+    pub guest_reset: Option<String>,
+    /// `<source><block>`, `<source><char>`, `<source><interface>`: the
+    /// host block device, character device or network interface of a
+    /// capabilities host device (storage, misc, net).
+    pub source_caps: [Option<String>; 3],
 }
+
+/// The children naming a capabilities host device's source, in
+/// [`Hostdev::source_caps`] order.
+const HOSTDEV_CAPS: [&str; 3] = ["block", "char", "interface"];
 
 impl Hostdev {
     /// `<source><address>`, typed.
@@ -561,12 +661,22 @@ impl View for Hostdev {
             source_name: source.and_then(|s| attr(s, "name")),
             readonly: el.child("readonly").is_some(),
             shareable: el.child("shareable").is_some(),
+            model: choice(el, "model", &["vfio-pci", "vfio-ccw", "vfio-ap"])?,
+            ramfb: attr(el, "ramfb"),
+            startup_policy: match source {
+                Some(s) => choice(s, "startupPolicy", &["mandatory", "requisite", "optional"])?,
+                None => None,
+            },
+            guest_reset: source.and_then(|s| attr(s, "guestReset")),
+            source_caps: HOSTDEV_CAPS.map(|n| source.and_then(|s| text_of(s, n))),
         })
     }
     fn write_to(&self, el: &mut Element) {
         put(el, "mode", self.mode.as_deref());
         put(el, "type", Some(&self.hostdev_type));
         put(el, "managed", self.managed.as_deref());
+        put(el, "model", self.model.as_deref());
+        put(el, "ramfb", self.ramfb.as_deref());
         match &self.driver_name {
             Some(n) => with_child(el, "driver", |d| put(d, "name", Some(n))),
             None => {
@@ -579,6 +689,11 @@ impl View for Hostdev {
             put(s, "protocol", self.source_protocol.as_deref());
             put(s, "writeFiltering", self.write_filtering.as_deref());
             put(s, "name", self.source_name.as_deref());
+            put(s, "startupPolicy", self.startup_policy.as_deref());
+            put(s, "guestReset", self.guest_reset.as_deref());
+            for (name, value) in HOSTDEV_CAPS.iter().zip(&self.source_caps) {
+                put_text(s, name, value.as_deref());
+            }
             match &self.adapter {
                 Some(a) => with_child(s, "adapter", |e| put(e, "name", Some(a))),
                 None => remove_children(s, "adapter"),

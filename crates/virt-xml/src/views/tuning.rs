@@ -427,3 +427,151 @@ impl View for Pm {
         }
     }
 }
+
+flat_view! {
+    /// `<cachetune><cache id= level= type= size= unit=>`: the share of
+    /// one host cache the vCPUs get (resctrl CAT).
+    CacheAllocation = "cache" {
+        id: u32 = "id" required "Missing required attribute 'id' in element 'cache'",
+        level: u32 = "level" required "Missing required attribute 'level' in element 'cache'",
+        cache_type: String = "type" ["both", "code", "data"]
+            required "Missing required attribute 'type' in element 'cache'",
+        size: String = "size",
+        unit: String = "unit",
+    }
+}
+
+flat_view! {
+    /// `<cachetune><monitor level= vcpus=>`: a cache occupancy monitor.
+    CacheMonitor = "monitor" {
+        level: u32 = "level" required "Missing required attribute 'level' in element 'monitor'",
+        vcpus: String = "vcpus",
+    }
+}
+
+flat_view! {
+    /// `<memorytune><node id= bandwidth=>`: the memory bandwidth share
+    /// (percent) of one host node the vCPUs get (resctrl MBA).
+    MemoryBandwidth = "node" {
+        id: u32 = "id" required "Missing required attribute 'id' in element 'node'",
+        bandwidth: u32 = "bandwidth"
+            required "Missing required attribute 'bandwidth' in element 'node'",
+    }
+}
+
+flat_view! {
+    /// `<memorytune><monitor vcpus=>`: a memory bandwidth monitor.
+    MemoryMonitor = "monitor" { vcpus: String = "vcpus" }
+}
+
+/// A resctrl monitor's `vcpus`, which libvirt reads as a CPU set.
+fn check_monitor_vcpus(vcpus: Option<&str>) -> Result<(), XmlError> {
+    match vcpus {
+        Some(v) if crate::validate::bitmap_has_bits(v, crate::validate::CPUMASK_LEN).is_none() => {
+            Err(XmlError::Invalid(format!(
+                "Invalid monitor attribute 'vcpus' value '{v}'"
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `<cputune><cachetune vcpus= id=>`: host cache allocations and monitors
+/// for a group of vCPUs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CacheTune {
+    /// `vcpus=`: the vCPUs (a CPU set).
+    pub vcpus: Option<String>,
+    /// `id=`: the resctrl group's name.
+    pub id: Option<String>,
+    /// `<cache>`s in order.
+    pub caches: Vec<CacheAllocation>,
+    /// `<monitor>`s in order.
+    pub monitors: Vec<CacheMonitor>,
+}
+
+impl View for CacheTune {
+    const TAG: &'static str = "cachetune";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let mut caches = Vec::new();
+        let mut monitors = Vec::new();
+        for c in el.elements() {
+            match c.name.as_str() {
+                "cache" => {
+                    let cache = CacheAllocation::from_element(c)?;
+                    if let Some(s) = &cache.size {
+                        if s.trim().parse::<u64>().is_err() {
+                            return Err(XmlError::InvalidValue {
+                                value: s.clone(),
+                                xpath: "./@size".into(),
+                            });
+                        }
+                    }
+                    if let Some(u) = &cache.unit {
+                        crate::units::unit_scale(u)?;
+                    }
+                    caches.push(cache);
+                }
+                "monitor" => {
+                    let monitor = CacheMonitor::from_element(c)?;
+                    check_monitor_vcpus(monitor.vcpus.as_deref())?;
+                    monitors.push(monitor);
+                }
+                _ => {}
+            }
+        }
+        Ok(CacheTune {
+            vcpus: attr(el, "vcpus"),
+            id: attr(el, "id"),
+            caches,
+            monitors,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "vcpus", self.vcpus.as_deref());
+        put(el, "id", self.id.as_deref());
+        sync_children(el, "cache", &self.caches, |c, e| c.write_to(e));
+        sync_children(el, "monitor", &self.monitors, |m, e| m.write_to(e));
+    }
+}
+
+/// `<cputune><memorytune vcpus=>`: host memory bandwidth allocations and
+/// monitors for a group of vCPUs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemoryTune {
+    /// `vcpus=`: the vCPUs (a CPU set).
+    pub vcpus: Option<String>,
+    /// `<node>`s in order.
+    pub nodes: Vec<MemoryBandwidth>,
+    /// `<monitor>`s in order.
+    pub monitors: Vec<MemoryMonitor>,
+}
+
+impl View for MemoryTune {
+    const TAG: &'static str = "memorytune";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let mut nodes = Vec::new();
+        let mut monitors = Vec::new();
+        for c in el.elements() {
+            match c.name.as_str() {
+                "node" => nodes.push(MemoryBandwidth::from_element(c)?),
+                "monitor" => {
+                    let monitor = MemoryMonitor::from_element(c)?;
+                    check_monitor_vcpus(monitor.vcpus.as_deref())?;
+                    monitors.push(monitor);
+                }
+                _ => {}
+            }
+        }
+        Ok(MemoryTune {
+            vcpus: attr(el, "vcpus"),
+            nodes,
+            monitors,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "vcpus", self.vcpus.as_deref());
+        sync_children(el, "node", &self.nodes, |n, e| n.write_to(e));
+        sync_children(el, "monitor", &self.monitors, |m, e| m.write_to(e));
+    }
+}

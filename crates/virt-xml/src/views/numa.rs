@@ -1,0 +1,253 @@
+//! Typed views of a guest NUMA cell's memory-side caches and of the
+//! interconnects between cells (`<cpu><numa><cell><cache>`,
+//! `<cpu><numa><interconnects>`): the HMAT tables a guest sees. Each value
+//! is read with libvirt 9.0's error for a bad one; the references between
+//! them (a link's cells, the cache it names) are checked as libvirt checks
+//! them at define.
+
+use super::*;
+
+/// The `<size>` or `<line>` of a NUMA cell's `<cache>`: a number and the
+/// unit it is given in (libvirt reads the number only: it writes the size
+/// back in KiB and the line in bytes whatever the unit says).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CacheExtent {
+    /// `value=`.
+    pub value: u32,
+    /// `unit=` as written.
+    pub unit: Option<String>,
+}
+
+/// `<cpu><numa><cell><cache level= associativity= policy=>`: one memory
+/// side cache of a guest NUMA node.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NumaCache {
+    /// `level=`: the cache level (1, 2, ...).
+    pub level: u32,
+    /// `associativity=`: none, direct, full.
+    pub associativity: String,
+    /// `policy=`: none, writeback, writethrough.
+    pub policy: String,
+    /// `<size value= unit=>`.
+    pub size: CacheExtent,
+    /// `<line value= unit=>`.
+    pub line: CacheExtent,
+}
+
+impl NumaCache {
+    /// Read `el` as the cache of NUMA node `node`, whose number libvirt's
+    /// errors name.
+    pub fn read_in_node(el: &Element, node: u32) -> Result<Self, XmlError> {
+        let level = match el.attr("level") {
+            None => {
+                return Err(XmlError::Invalid(format!(
+                    "Missing 'level' attribute in cache element for NUMA node {node}"
+                )))
+            }
+            Some(v) => v.trim().parse::<u32>().map_err(|_| {
+                XmlError::Invalid(format!(
+                    "Invalid 'level' attribute in cache element for NUMA node {node}"
+                ))
+            })?,
+        };
+        let associativity = match el.attr("associativity") {
+            None => {
+                return Err(XmlError::Invalid(format!(
+                    "Missing 'associativity' attribute in cache element for NUMA node {node}"
+                )))
+            }
+            Some(a @ ("none" | "direct" | "full")) => a.to_string(),
+            Some(a) => {
+                return Err(XmlError::Invalid(format!(
+                    "Invalid cache associativity '{a}'"
+                )))
+            }
+        };
+        // libvirt names a missing policy by the null it read.
+        let policy = match el.attr("policy") {
+            Some(p @ ("none" | "writeback" | "writethrough")) => p.to_string(),
+            p => {
+                return Err(XmlError::Invalid(format!(
+                    "Invalid cache policy '{}'",
+                    p.unwrap_or("(null)")
+                )))
+            }
+        };
+        Ok(NumaCache {
+            level,
+            associativity,
+            policy,
+            size: cache_extent(el, "size")?,
+            line: cache_extent(el, "line")?,
+        })
+    }
+}
+
+/// The required `<size>` or `<line>` child of a NUMA cache.
+fn cache_extent(el: &Element, name: &str) -> Result<CacheExtent, XmlError> {
+    let xpath = format!("./{name}/@value");
+    let child = el.child(name);
+    let Some(v) = child.and_then(|c| c.attr("value")) else {
+        return Err(XmlError::Invalid(format!(
+            "missing element or attribute '{xpath}'"
+        )));
+    };
+    let value = v
+        .trim()
+        .parse::<u32>()
+        .map_err(|_| XmlError::InvalidValue {
+            value: v.to_string(),
+            xpath,
+        })?;
+    Ok(CacheExtent {
+        value,
+        unit: child.and_then(|c| attr(c, "unit")),
+    })
+}
+
+impl View for NumaCache {
+    const TAG: &'static str = "cache";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        NumaCache::read_in_node(el, 0)
+    }
+    fn write_to(&self, el: &mut Element) {
+        put_num(el, "level", Some(self.level));
+        put(el, "associativity", Some(&self.associativity));
+        put(el, "policy", Some(&self.policy));
+        for (name, extent) in [("size", &self.size), ("line", &self.line)] {
+            with_child(el, name, |c| {
+                put_num(c, "value", Some(extent.value));
+                put(c, "unit", extent.unit.as_deref());
+            });
+        }
+    }
+}
+
+flat_view! {
+    /// `<interconnects><latency>`: the access, read or write latency from
+    /// an initiator node to a target node (or one of its caches), in
+    /// nanoseconds.
+    Latency = "latency" {
+        initiator: u32 = "initiator"
+            required "Missing required attribute 'initiator' in element 'latency'",
+        target: u32 = "target"
+            required "Missing required attribute 'target' in element 'latency'",
+        cache: u32 = "cache",
+        latency_type: String = "type" ["access", "read", "write"]
+            required "Missing required attribute 'type' in element 'latency'",
+        value: u32 = "value"
+            required "Missing required attribute 'value' in element 'latency'",
+    }
+}
+
+flat_view! {
+    /// `<interconnects><bandwidth>`: the access, read or write bandwidth
+    /// from an initiator node to a target node (or one of its caches), a
+    /// scaled value per second (KiB when no unit is given).
+    InterconnectBandwidth = "bandwidth" {
+        initiator: u32 = "initiator"
+            required "Missing required attribute 'initiator' in element 'bandwidth'",
+        target: u32 = "target"
+            required "Missing required attribute 'target' in element 'bandwidth'",
+        cache: u32 = "cache",
+        bandwidth_type: String = "type" ["access", "read", "write"]
+            required "Missing required attribute 'type' in element 'bandwidth'",
+        value: u32 = "value"
+            required "Missing required attribute 'value' in element 'bandwidth'",
+        unit: String = "unit",
+    }
+}
+
+/// `<cpu><numa><interconnects>`: the latencies and bandwidths between
+/// guest NUMA nodes, in the order written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Interconnects {
+    /// `<latency>`s.
+    pub latencies: Vec<Latency>,
+    /// `<bandwidth>`s.
+    pub bandwidths: Vec<InterconnectBandwidth>,
+}
+
+impl View for Interconnects {
+    const TAG: &'static str = "interconnects";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let mut latencies = Vec::new();
+        let mut bandwidths = Vec::new();
+        for c in el.elements() {
+            match c.name.as_str() {
+                "latency" => latencies.push(Latency::from_element(c)?),
+                "bandwidth" => {
+                    let b = InterconnectBandwidth::from_element(c)?;
+                    if let Some(u) = &b.unit {
+                        crate::units::unit_scale(u)?;
+                    }
+                    bandwidths.push(b);
+                }
+                _ => {}
+            }
+        }
+        Ok(Interconnects {
+            latencies,
+            bandwidths,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        sync_children(el, "latency", &self.latencies, |l, e| l.write_to(e));
+        sync_children(el, "bandwidth", &self.bandwidths, |b, e| b.write_to(e));
+    }
+}
+
+/// Check a `<cpu>`'s NUMA caches and interconnects as libvirt reads them
+/// at define: each cache of each cell, then each link, whose nodes must
+/// exist and whose cache level must be one its target node has.
+pub(crate) fn check_cpu_numa(cpu: &Element) -> Result<(), XmlError> {
+    let Some(numa) = cpu.child("numa") else {
+        return Ok(());
+    };
+    let mut levels: Vec<Vec<u32>> = Vec::new();
+    for (n, cell) in numa.children_named("cell").enumerate() {
+        let node = cell
+            .attr("id")
+            .and_then(|i| i.trim().parse().ok())
+            .unwrap_or(n as u32);
+        let mut cell_levels = Vec::new();
+        for cache in cell.children_named("cache") {
+            cell_levels.push(NumaCache::read_in_node(cache, node)?.level);
+        }
+        levels.push(cell_levels);
+    }
+    let Some(links) = numa.child("interconnects") else {
+        return Ok(());
+    };
+    let links = Interconnects::from_element(links)?;
+    let ends = links
+        .latencies
+        .iter()
+        .map(|l| (l.initiator, l.target, l.cache))
+        .chain(
+            links
+                .bandwidths
+                .iter()
+                .map(|b| (b.initiator, b.target, b.cache)),
+        );
+    for (initiator, target, cache) in ends {
+        if initiator as usize >= levels.len() {
+            return Err(XmlError::Invalid(
+                "'initiator' refers to a non-existent NUMA node".into(),
+            ));
+        }
+        let Some(target_levels) = levels.get(target as usize) else {
+            return Err(XmlError::Invalid(
+                "'target' refers to a non-existent NUMA node".into(),
+            ));
+        };
+        if let Some(level) = cache {
+            if !target_levels.contains(&level) {
+                return Err(XmlError::Invalid(
+                    "'cache' refers to a non-existent NUMA node cache".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
