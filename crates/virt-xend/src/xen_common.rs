@@ -215,6 +215,7 @@ pub(crate) fn push_usb_input(def: &mut DomainDef, usbdevice: &str) {
         def.devices.push_view(&Input {
             input_type: usbdevice.into(),
             bus: Some("usb".into()),
+            model: None,
         });
     }
 }
@@ -274,6 +275,7 @@ pub(crate) fn add_implicit_devices(
             def.devices.push_view(&Input {
                 input_type: t.into(),
                 bus: Some(bus.into()),
+                model: None,
             });
         }
     }
