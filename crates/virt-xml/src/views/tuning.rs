@@ -476,6 +476,14 @@ fn check_monitor_vcpus(vcpus: Option<&str>) -> Result<(), XmlError> {
     }
 }
 
+/// A `<cachetune>` or `<memorytune>` whose `vcpus` set holds no vCPU
+/// (`^3` alone): libvirt reads nothing more of it at define.
+fn reads_nothing(tune: &Element) -> bool {
+    tune.attr("vcpus").is_some_and(|v| {
+        crate::validate::bitmap_has_bits(v, crate::validate::CPUMASK_LEN) == Some(false)
+    })
+}
+
 /// `<cputune><cachetune vcpus= id=>`: host cache allocations and monitors
 /// for a group of vCPUs.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -492,6 +500,12 @@ pub struct CacheTune {
 
 impl View for CacheTune {
     const TAG: &'static str = "cachetune";
+    fn check(el: &Element) -> Result<(), XmlError> {
+        if reads_nothing(el) {
+            return Ok(());
+        }
+        Self::from_element(el).map(drop)
+    }
     fn from_element(el: &Element) -> Result<Self, XmlError> {
         let mut caches = Vec::new();
         let mut monitors = Vec::new();
@@ -549,6 +563,12 @@ pub struct MemoryTune {
 
 impl View for MemoryTune {
     const TAG: &'static str = "memorytune";
+    fn check(el: &Element) -> Result<(), XmlError> {
+        if reads_nothing(el) {
+            return Ok(());
+        }
+        Self::from_element(el).map(drop)
+    }
     fn from_element(el: &Element) -> Result<Self, XmlError> {
         let mut nodes = Vec::new();
         let mut monitors = Vec::new();
