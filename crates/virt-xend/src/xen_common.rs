@@ -116,6 +116,7 @@ pub(crate) fn interface_ip(address: &str, family: &str) -> InterfaceIp {
 /// `<bandwidth>` limiting outbound traffic to `kbytes` KB/s.
 pub(crate) fn outbound_limit(kbytes: u64) -> Bandwidth {
     Bandwidth {
+        class_id: None,
         inbound: None,
         outbound: Some(BandwidthRate {
             average: Some(kbytes),

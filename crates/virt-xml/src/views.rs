@@ -195,22 +195,28 @@ fn flat_unknown(
     }
 }
 
+mod audio;
 mod devices;
 mod disk;
 mod domain;
 mod features;
+mod nic;
 mod numa;
 mod parts;
 mod peripherals;
 mod tuning;
+mod usb;
+pub use audio::*;
 pub use devices::*;
 pub use disk::*;
 pub use domain::*;
 pub use features::*;
+pub use nic::*;
 pub use numa::*;
 pub use parts::*;
 pub use peripherals::*;
 pub use tuning::*;
+pub use usb::*;
 
 /// A typed view of one element kind, read from and written back into it.
 pub trait View: Sized {
@@ -543,8 +549,13 @@ impl View for Cpu {
             Some(m) => Some(CpuModel {
                 name: m.text(),
                 fallback: choice(m, "fallback", &["allow", "forbid"])?,
+                // Read only where libvirt reads the model's attributes:
+                // not for a host-passthrough or maximum CPU.
                 vendor_id: match m.attr("vendor_id") {
-                    Some(v) if v.chars().count() != 12 => {
+                    Some(v)
+                        if v.chars().count() != 12
+                            && !matches!(el.attr("mode"), Some("host-passthrough" | "maximum")) =>
+                    {
                         return Err(XmlError::Invalid(
                             "vendor_id must be exactly 12 characters long".into(),
                         ))
@@ -1213,6 +1224,7 @@ pub(crate) fn check_definition(def: &DomainDef) -> Result<(), XmlError> {
     }
     let devices = &def.devices;
     for disk in &devices.disks {
+        DiskOptions::check_attrs(&disk.attrs)?;
         for e in &disk.extra {
             check_part(Parent::Disk, e)?;
         }
@@ -1361,7 +1373,21 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Interface, "mtu") => {
             read::<Mtu>(el).map_err(|_| XmlError::Invalid("malformed mtu size".into()))
         }
-        (Parent::Interface, "bandwidth") => read::<Bandwidth>(el),
+        (Parent::Interface, "bandwidth") => {
+            nic::check_bandwidth_class(el)?;
+            read::<Bandwidth>(el)
+        }
+        (Parent::Interface, "mac") => read::<InterfaceMac>(el),
+        (Parent::Interface, "target") => read::<InterfaceTarget>(el),
+        (Parent::Interface, "coalesce") => read::<Coalesce>(el),
+        (Parent::Interface, "tune") => read::<InterfaceTune>(el),
+        (Parent::Interface, "source") => {
+            el.elements()
+                .filter(|c| matches!(c.name.as_str(), "vendor" | "product"))
+                .try_for_each(UsbId::check)?;
+            el.children_named("route")
+                .try_for_each(nic::check_host_route_netmask)
+        }
         (Parent::Interface, "virtualport") => read::<VirtualPort>(el),
         (Parent::Interface, "vlan") => read::<Vlan>(el),
         (Parent::CharDev, "source") => read::<CharSource>(el),
@@ -1384,7 +1410,10 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
             }
             Ok(())
         }
-        (Parent::Devices, "audio") => read::<Audio>(el),
+        (Parent::Devices, "audio") => {
+            read::<Audio>(el)?;
+            audio::check_audio_streams(el)
+        }
         (Parent::Devices, "smartcard") => peripherals::check_smartcard(el),
         (Parent::Devices, "redirdev" | "hub") => peripherals::check_usb_device(el),
         (Parent::Devices, "lease") => peripherals::check_lease(el),
@@ -1421,6 +1450,7 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
             }
         }
         (Parent::Devices, "shmem") => read::<Shmem>(el),
+        (Parent::Devices, "redirfilter") => read::<RedirFilter>(el),
         (Parent::Devices, "panic") => read::<Panic>(el),
         (Parent::Devices, "iommu") => {
             read::<Iommu>(el)?;

@@ -713,6 +713,13 @@ fn numa(cell: &str, links: &str) -> String {
     ))
 }
 
+/// BASE with a network interface holding `xml` after its source.
+fn iface(xml: &str) -> String {
+    device(&format!(
+        "<interface type='network'><source network='default'/>{xml}</interface>"
+    ))
+}
+
 #[test]
 fn numa_caches_links_resctrl_and_device_extras_get_libvirt_errors() {
     // Each text as virsh 9.0 reports it defining the same domain on
@@ -861,6 +868,114 @@ fn numa_caches_links_resctrl_and_device_extras_get_libvirt_errors() {
             device("<video><model type='qxl' vram64='x'/></video>"),
             "XML error: cannot parse video vram64 'x'",
         ),
+        (
+            device("<hostdev mode='subsystem' type='pci' model='vfio-pci'><source><address domain='0' bus='0' slot='1' function='0'/></source></hostdev>"),
+            "XML error: 'model' attribute in <hostdev> is only supported when type='pci'",
+        ),
+        (
+            device("<hostdev mode='subsystem' type='mdev'><source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source></hostdev>"),
+            "XML error: Missing required attribute 'model' in element 'hostdev'",
+        ),
+        (
+            iface("<mac address='52:54:00:00:00:01' type='bogus'/>"),
+            "XML error: Invalid value for attribute 'type' in element 'mac': 'bogus'.",
+        ),
+        (
+            iface("<mac address='52:54:00:00:00:01' check='bogus'/>"),
+            "XML error: Invalid value for attribute 'check' in element 'mac': 'bogus'.",
+        ),
+        (
+            iface("<coalesce><rx><frames max='x'/></rx></coalesce>"),
+            "cannot parse value 'x' for coalesce parameter",
+        ),
+        (
+            iface("<tune><sndbuf>-1</sndbuf></tune>"),
+            "XML error: sndbuf must be a positive integer",
+        ),
+        (
+            iface("<bandwidth classID='x'/>"),
+            "classID attribute not supported on <bandwidth> in this usage context",
+        ),
+        (
+            device("<interface type='ethernet'><target dev='tap0' managed='bogus'/></interface>"),
+            "XML error: Invalid value for attribute 'managed' in element 'target': 'bogus'.",
+        ),
+        (
+            device("<interface type='ethernet'><source><route family='ipv4' address='1.2.3.0' netmask='x' gateway='1.2.3.1'/></source></interface>"),
+            "XML error: interface host IP: Bad netmask address 'x' in route definition",
+        ),
+        (
+            device("<interface type='hostdev'><source><vendor id='x'/><product id='0xbeef'/></source></interface>"),
+            "XML error: Invalid value for attribute 'id' in element 'vendor': 'x'. Expected non-negative integer value",
+        ),
+        (
+            device("<filesystem type='mount' model='bogus'><source dir='/a'/><target dir='b'/></filesystem>"),
+            "XML error: Invalid value for attribute 'model' in element 'filesystem': 'bogus'.",
+        ),
+        (
+            device("<filesystem type='mount'><driver type='virtiofs'/><binary path='/x' xattr='bogus'/><source dir='/a'/><target dir='b'/></filesystem>"),
+            "XML error: Invalid value for attribute 'xattr' in element 'binary': 'bogus'.",
+        ),
+        (
+            device("<graphics type='vnc' powerControl='bogus'/>"),
+            "XML error: Invalid value for attribute 'powerControl' in element 'graphics': 'bogus'.",
+        ),
+        (
+            device("<controller type='pci' index='1' model='pcie-expander-bus'><target busNr='100'><node>x</node></target></controller>"),
+            "XML error: invalid NUMA node in target",
+        ),
+        (
+            device("<disk type='file' device='disk' snapshot='default'><source file='/a'/><target dev='vda'/></disk>"),
+            "XML error: Invalid value for attribute 'snapshot' in element 'disk': 'default'.",
+        ),
+        (
+            device("<disk type='block' device='lun' sgio='bogus'><source dev='/dev/sda'/><target dev='sda' bus='scsi'/></disk>"),
+            "XML error: Invalid value for attribute 'sgio' in element 'disk': 'bogus'.",
+        ),
+        (
+            device("<memory model='virtio-mem'><target><size unit='KiB'>524288</size><node>0</node><block unit='bogus'>2048</block><requested unit='KiB'>0</requested></target></memory>"),
+            "invalid argument: unknown suffix 'bogus'",
+        ),
+        (
+            device("<redirfilter><usbdev class='x' allow='yes'/></redirfilter>"),
+            "XML error: Invalid value for attribute 'class' in element 'usbdev': 'x'. Expected integer value",
+        ),
+        (
+            device("<redirfilter><usbdev version='x' allow='yes'/></redirfilter>"),
+            "XML error: Cannot parse USB device version x",
+        ),
+        (
+            device("<audio id='1' type='none'><input mixingEngine='bogus'/></audio>"),
+            "XML error: Invalid value for attribute 'mixingEngine' in element 'input': 'bogus'.",
+        ),
+        (
+            device("<audio id='1' type='none'><output voices='x'/></audio>"),
+            "XML error: Invalid value for attribute 'voices' in element 'output': 'x'. Expected non-negative integer value",
+        ),
+        (
+            device("<audio id='1' type='none'><output fixedSettings='yes'/></audio>"),
+            "unsupported configuration: fixed audio settings requires mixing engine",
+        ),
+        (
+            device("<audio id='1' type='none'><output><settings frequency='1'/></output></audio>"),
+            "unsupported configuration: audio settings specified without fixed settings flag",
+        ),
+        (
+            device("<audio id='1' type='none'><output mixingEngine='yes' fixedSettings='yes'><settings format='bogus'/></output></audio>"),
+            "XML error: Invalid value for attribute 'format' in element 'settings': 'bogus'.",
+        ),
+        (
+            device("<audio id='1' type='pulseaudio'><output latency='x'/></audio>"),
+            "XML error: Invalid value for attribute 'latency' in element 'output': 'x'. Expected non-negative integer value",
+        ),
+        (
+            top("<sysinfo type='fwcfg'><entry>x</entry></sysinfo>"),
+            "XML error: Firmware entry is missing 'name' attribute",
+        ),
+        (
+            top("<sysinfo type='fwcfg'><entry name='opt/x'/></sysinfo>"),
+            "XML error: Firmware entry must have either value or 'file' attribute",
+        ),
     ];
     for (xml, want) in &cases {
         match parse_domain(xml) {
@@ -874,6 +989,14 @@ fn numa_caches_links_resctrl_and_device_extras_get_libvirt_errors() {
         link("<latency initiator='0' target='1' type='access' value='5'/><bandwidth initiator='0' target='1' type='read' value='5' unit='MiB'/>"),
         tune("<cachetune vcpus='0-1'><cache id='0' level='3' type='both' size='3' unit='MiB'/><monitor level='3' vcpus='0-1'/></cachetune><memorytune vcpus='2'><node id='0' bandwidth='50'/><monitor vcpus='2'/></memorytune>"),
         device("<memballoon model='virtio' freePageReporting='on'/>"),
+        top("<cpu mode='host-passthrough'><model vendor_id='u'/></cpu>"),
+        device("<disk type='file' device='disk' model='default'><source file='/a'/><target dev='vda'/></disk>"),
+        device("<hostdev mode='subsystem' type='pci' ramfb='x'><source guestReset='x'><address domain='0' bus='0' slot='1' function='0'/></source></hostdev>"),
+        device("<smartcard mode='passthrough' type='spicevmc'><target type='bogus' port='x'/></smartcard>"),
+        device("<redirfilter><usbdev class='0x08' vendor='0x1234' product='0xbeef' version='2.0' allow='yes'/><usbdev allow='no'/></redirfilter>"),
+        iface("<mac address='52:54:00:00:00:01' type='static' check='no'/><coalesce><rx><frames max='7'/></rx></coalesce><tune><sndbuf>0</sndbuf></tune>"),
+        top("<sysinfo type='fwcfg'><entry name='opt/x'>v</entry><entry name='opt/y' file='/a'/></sysinfo>"),
+        top("<cputune><memorytune vcpus='^3'><monitor vcpus='f'/></memorytune></cputune>"),
         device("<hostdev mode='capabilities' type='net'><source><interface>eth0</interface></source></hostdev>"),
     ];
     for xml in &fine {

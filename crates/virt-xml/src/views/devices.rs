@@ -588,6 +588,26 @@ pub struct Hostdev {
     pub source_caps: [Option<String>; 3],
 }
 
+/// A host device's `model=`: required of a mediated device (subsystem
+/// `mdev`), refused on the other subsystem types (libvirt names the type
+/// given), kept as written on a capabilities device, which libvirt does
+/// not read it for.
+fn hostdev_model(el: &Element) -> Result<Option<String>, XmlError> {
+    if el.attr("mode").is_some_and(|m| m != "subsystem") {
+        return Ok(attr(el, "model"));
+    }
+    match (el.attr("type"), el.attr("model")) {
+        (Some("mdev"), None) => Err(XmlError::Invalid(
+            "Missing required attribute 'model' in element 'hostdev'".into(),
+        )),
+        (Some("mdev"), Some(_)) => choice(el, "model", &["vfio-pci", "vfio-ccw", "vfio-ap"]),
+        (Some(t), Some(_)) => Err(XmlError::Invalid(format!(
+            "'model' attribute in <hostdev> is only supported when type='{t}'"
+        ))),
+        (_, m) => Ok(m.map(str::to_string)),
+    }
+}
+
 /// The children naming a capabilities host device's source, in
 /// [`Hostdev::source_caps`] order.
 const HOSTDEV_CAPS: [&str; 3] = ["block", "char", "interface"];
@@ -661,7 +681,7 @@ impl View for Hostdev {
             source_name: source.and_then(|s| attr(s, "name")),
             readonly: el.child("readonly").is_some(),
             shareable: el.child("shareable").is_some(),
-            model: choice(el, "model", &["vfio-pci", "vfio-ccw", "vfio-ap"])?,
+            model: hostdev_model(el)?,
             ramfb: attr(el, "ramfb"),
             startup_policy: match source {
                 Some(s) => choice(s, "startupPolicy", &["mandatory", "requisite", "optional"])?,

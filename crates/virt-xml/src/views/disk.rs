@@ -573,3 +573,26 @@ pub(crate) fn check_disk_part(el: &Element) -> Result<(), XmlError> {
         _ => Ok(()),
     }
 }
+
+flat_view! {
+    /// The attributes of `<disk>` the core model keeps as given: the
+    /// virtio model, raw I/O and SG_IO filtering of a LUN, and where a
+    /// snapshot of it goes.
+    DiskOptions = "disk" {
+        model: String = "model"
+            ["default", "virtio", "virtio-transitional", "virtio-non-transitional"],
+        rawio: String = "rawio" ["yes", "no"],
+        sgio: String = "sgio" ["filtered", "unfiltered"],
+        snapshot: String = "snapshot" ["no", "internal", "external", "manual"],
+    }
+}
+
+flat_view! {
+    /// An RBD source's `<config file=>`: the Ceph configuration file.
+    SourceConfig = "config" { file: String = "file" }
+}
+
+flat_view! {
+    /// An RBD source's `<snapshot name=>`: the image snapshot read.
+    SourceSnapshot = "snapshot" { name: String = "name" }
+}

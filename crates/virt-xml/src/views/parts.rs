@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::{put, remove_children, sync_children, with_child, View};
+use super::{child_mut, put, remove_children, sync_children, with_child, View};
 use crate::error::XmlError;
 use crate::model::{CharDev, Disk, Element, Graphics, Interface, Node};
 
@@ -324,6 +324,7 @@ flat_view! {
         mode: String = "mode",
         query: String = "query",
         index: u32 = "index",
+        tls_hostname: String = "tlsHostname",
         startup_policy: String = "startupPolicy" ["mandatory", "requisite", "optional"],
         source_type: String = "type",
         path: String = "path",
@@ -340,10 +341,11 @@ flat_view! {
 
 flat_view! {
     /// `<backingStore>`: one layer of a disk's backing chain, with the
-    /// layer under it.
+    /// layer under it. Its `index` is kept as given: libvirt reads it only
+    /// from a running guest's status, not at define.
     BackingStore = "backingStore" {
         store_type: String = "type",
-        index: u32 = "index",
+        index: String = "index",
     } children {
         /// `<format type=...>`.
         format: one BackingFormat,
@@ -430,6 +432,7 @@ flat_view! {
 flat_view! {
     /// An interface's `<source>` attributes (which depend on its type).
     InterfaceSource = "source" {
+        name: String = "name",
         bridge: String = "bridge",
         network: String = "network",
         portgroup: String = "portgroup",
@@ -474,6 +477,8 @@ flat_view! {
         address: String = "address",
         prefix: u32 = "prefix",
         gateway: String = "gateway",
+        metric: String = "metric",
+        netmask: String = "netmask",
     }
 }
 
@@ -494,7 +499,7 @@ flat_view! {
 
 flat_view! {
     /// An interface's `<bandwidth>`.
-    Bandwidth = "bandwidth" {} children {
+    Bandwidth = "bandwidth" { class_id: String = "classID" } children {
         /// `<inbound>`.
         inbound: one BandwidthRate = "inbound",
         /// `<outbound>`.
@@ -552,6 +557,7 @@ flat_view! {
     /// rdp, desktop, egl-headless), in libvirt's order, so that added ones
     /// land where libvirt prints them.
     GraphicsOptions = "graphics" {
+        power_control: String = "powerControl" ["yes", "no"],
         port: String = "port",
         autoport: String = "autoport",
         websocket: String = "websocket",
@@ -644,6 +650,33 @@ flat_view! {
         bus_nr: u32 = "busNr",
         index: u32 = "index",
         hotplug: String = "hotplug",
+    } children {
+        /// `<node>` (pci-expander-bus, pcie-expander-bus).
+        node: one TargetNode,
+    }
+}
+
+/// A PCI expander bus's `<target><node>`: the guest NUMA node it is on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TargetNode {
+    /// The node (the element's text).
+    pub node: u32,
+}
+
+impl View for TargetNode {
+    const TAG: &'static str = "node";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let node = el
+            .text()
+            .trim()
+            .parse()
+            .map_err(|_| XmlError::Invalid("invalid NUMA node in target".into()))?;
+        Ok(TargetNode { node })
+    }
+    fn write_to(&self, el: &mut Element) {
+        if el.text().trim().parse::<u32>().ok() != Some(self.node) {
+            el.set_text(self.node.to_string());
+        }
     }
 }
 
@@ -662,10 +695,20 @@ flat_view! {
     Filesystem = "filesystem" {
         fs_type: String = "type",
         accessmode: String = "accessmode" ["passthrough", "mapped", "squash"],
+        model: String = "model" ["virtio", "virtio-transitional", "virtio-non-transitional"],
         multidevs: String = "multidevs",
         fmode: String = "fmode",
         dmode: String = "dmode",
+    } children {
+        /// `<binary>` (virtiofs).
+        binary: one FilesystemBinary,
     }
+}
+
+flat_view! {
+    /// A virtiofs filesystem's `<binary path= xattr=>`: the daemon run and
+    /// whether it passes extended attributes.
+    FilesystemBinary = "binary" { path: String = "path", xattr: String = "xattr" ["on", "off"] }
 }
 
 flat_view! {
@@ -816,6 +859,13 @@ pub struct MemoryDevice {
     pub target_size: Option<ScaledSize>,
     /// `<target><node>`: the guest NUMA cell.
     pub target_node: Option<u32>,
+    /// `<uuid>` (as written; libvirt reads it for the models that keep
+    /// one).
+    pub uuid: Option<String>,
+    /// `<target><label><size>` (nvdimm): the label area.
+    pub target_label_size: Option<ScaledSize>,
+    /// `<target><block>` (virtio-mem): the block size.
+    pub target_block: Option<ScaledSize>,
 }
 
 impl View for MemoryDevice {
@@ -849,6 +899,22 @@ impl View for MemoryDevice {
             source_path: source.and_then(|s| child_text(s, "path")),
             target_size: target.map(|t| size_child(t, "size")).transpose()?.flatten(),
             target_node,
+            uuid: child_text(el, "uuid"),
+            target_label_size: target
+                .and_then(|t| t.child("label"))
+                .map(|l| size_child(l, "size"))
+                .transpose()?
+                .flatten(),
+            target_block: match target.and_then(|t| t.child("block")) {
+                Some(b) => {
+                    let block = ScaledSize::from_element(b)?;
+                    if let Some(u) = &block.unit {
+                        crate::units::unit_scale(u)?;
+                    }
+                    Some(block)
+                }
+                None => None,
+            },
         })
     }
     fn write_to(&self, el: &mut Element) {
@@ -869,9 +935,26 @@ impl View for MemoryDevice {
             // out: it stays as it was.
             remove_children(el, "source");
         }
-        if self.target_size.is_some() || self.target_node.is_some() {
+        // An empty <uuid/> (read as none) stays as written.
+        if self.uuid.is_some() || el.child("uuid").is_some_and(|u| !u.text().is_empty()) {
+            set_child_text(el, "uuid", self.uuid.as_deref());
+        }
+        let target = self.target_size.is_some()
+            || self.target_node.is_some()
+            || self.target_label_size.is_some()
+            || self.target_block.is_some();
+        if target {
             with_child(el, "target", |t| {
                 set_size_child(t, "size", self.target_size.as_ref());
+                set_size_child(t, "block", self.target_block.as_ref());
+                match &self.target_label_size {
+                    Some(s) => with_child(t, "label", |l| set_size_child(l, "size", Some(s))),
+                    None => {
+                        if let Some(l) = child_mut(t, "label") {
+                            remove_children(l, "size");
+                        }
+                    }
+                }
                 let same = t
                     .child("node")
                     .and_then(|n| n.text().trim().parse::<u32>().ok())
@@ -1051,6 +1134,20 @@ pub struct Sysinfo {
     pub sections: Vec<SysinfoSection>,
     /// `<oemStrings><entry>`s in order.
     pub oem_strings: Vec<String>,
+    /// The `<entry>`s of `type='fwcfg'`, in order.
+    pub fw_cfg: Vec<FwCfgEntry>,
+}
+
+/// One `<sysinfo type='fwcfg'>` `<entry name= file=>`: a firmware
+/// configuration blob, given inline (the element's text) or from a file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FwCfgEntry {
+    /// `name=` (`opt/...`).
+    pub name: String,
+    /// `file=`: the host file holding the blob.
+    pub file: Option<String>,
+    /// The inline value (the element's text).
+    pub value: Option<String>,
 }
 
 const SYSINFO_SECTIONS: [&str; 4] = ["bios", "system", "baseBoard", "chassis"];
@@ -1078,7 +1175,28 @@ impl View for Sysinfo {
                 entries,
             });
         }
+        let mut fw_cfg = Vec::new();
+        for e in el.children_named("entry") {
+            let Some(name) = e.attr("name") else {
+                return Err(XmlError::Invalid(
+                    "Firmware entry is missing 'name' attribute".into(),
+                ));
+            };
+            let value = Some(e.text()).filter(|t| !t.is_empty());
+            let file = e.attr("file").map(str::to_string);
+            if value.is_none() && file.is_none() {
+                return Err(XmlError::Invalid(
+                    "Firmware entry must have either value or 'file' attribute".into(),
+                ));
+            }
+            fw_cfg.push(FwCfgEntry {
+                name: name.to_string(),
+                file,
+                value,
+            });
+        }
         Ok(Sysinfo {
+            fw_cfg,
             sysinfo_type: String::read(el, "type", &["smbios", "fwcfg"])?,
             sections,
             oem_strings: el
@@ -1101,6 +1219,11 @@ impl View for Sysinfo {
                 None => remove_children(el, name),
             }
         }
+        sync_children(el, "entry", &self.fw_cfg, |f, e| {
+            put(e, "name", Some(&f.name));
+            put(e, "file", f.file.as_deref());
+            put_own_text(e, f.value.as_deref());
+        });
         if self.oem_strings.is_empty() {
             remove_children(el, "oemStrings");
         } else {

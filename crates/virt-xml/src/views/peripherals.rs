@@ -557,6 +557,7 @@ flat_view! {
         prefix: String = "prefix",
         gateway: String = "gateway",
         metric: String = "metric",
+        netmask: String = "netmask",
     }
 }
 
