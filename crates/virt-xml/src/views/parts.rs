@@ -930,10 +930,11 @@ impl View for MemoryDevice {
                 set_size_child(s, "pagesize", self.source_pagesize.as_ref());
                 set_child_text(s, "nodemask", self.source_nodemask.as_deref());
             });
-        } else if el.child("source").is_some_and(|s| !s.children.is_empty()) {
-            // An empty <source/> holds nothing the view could have taken
-            // out: it stays as it was.
-            remove_children(el, "source");
+        } else if let Some(s) = child_mut(el, "source") {
+            // Only what the view types goes: an empty <source/> stays.
+            for name in ["path", "pagesize", "nodemask"] {
+                remove_children(s, name);
+            }
         }
         // An empty <uuid/> (read as none) stays as written.
         if self.uuid.is_some() || el.child("uuid").is_some_and(|u| !u.text().is_empty()) {
@@ -964,8 +965,11 @@ impl View for MemoryDevice {
                     set_child_text(t, "node", node.as_deref());
                 }
             });
-        } else {
-            remove_children(el, "target");
+        } else if let Some(t) = child_mut(el, "target") {
+            // Only what the view types goes: an empty <target/> stays.
+            for name in ["size", "node", "block"] {
+                remove_children(t, name);
+            }
         }
     }
 }
