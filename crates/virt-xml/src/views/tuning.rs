@@ -507,13 +507,15 @@ impl View for CacheTune {
         Self::from_element(el).map(drop)
     }
     fn from_element(el: &Element) -> Result<Self, XmlError> {
+        // libvirt reads no further into a group over no vCPU.
+        let checked = !reads_nothing(el);
         let mut caches = Vec::new();
         let mut monitors = Vec::new();
         for c in el.elements() {
             match c.name.as_str() {
                 "cache" => {
                     let cache = CacheAllocation::from_element(c)?;
-                    if let Some(s) = &cache.size {
+                    if let Some(s) = cache.size.as_ref().filter(|_| checked) {
                         if s.trim().parse::<u64>().is_err() {
                             return Err(XmlError::InvalidValue {
                                 value: s.clone(),
@@ -521,14 +523,16 @@ impl View for CacheTune {
                             });
                         }
                     }
-                    if let Some(u) = &cache.unit {
+                    if let Some(u) = cache.unit.as_ref().filter(|_| checked) {
                         crate::units::unit_scale(u)?;
                     }
                     caches.push(cache);
                 }
                 "monitor" => {
                     let monitor = CacheMonitor::from_element(c)?;
-                    check_monitor_vcpus(monitor.vcpus.as_deref())?;
+                    if checked {
+                        check_monitor_vcpus(monitor.vcpus.as_deref())?;
+                    }
                     monitors.push(monitor);
                 }
                 _ => {}
@@ -570,6 +574,8 @@ impl View for MemoryTune {
         Self::from_element(el).map(drop)
     }
     fn from_element(el: &Element) -> Result<Self, XmlError> {
+        // libvirt reads no further into a group over no vCPU.
+        let checked = !reads_nothing(el);
         let mut nodes = Vec::new();
         let mut monitors = Vec::new();
         for c in el.elements() {
@@ -577,7 +583,9 @@ impl View for MemoryTune {
                 "node" => nodes.push(MemoryBandwidth::from_element(c)?),
                 "monitor" => {
                     let monitor = MemoryMonitor::from_element(c)?;
-                    check_monitor_vcpus(monitor.vcpus.as_deref())?;
+                    if checked {
+                        check_monitor_vcpus(monitor.vcpus.as_deref())?;
+                    }
                     monitors.push(monitor);
                 }
                 _ => {}
