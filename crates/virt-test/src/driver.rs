@@ -164,6 +164,18 @@ impl TestConnection {
     }
 }
 
+/// Driver methods one of the node's tables (interfaces, node devices,
+/// networks, storage pools) answers whole: `fn NAME(ARGS) -> T =>
+/// TABLE.METHOD;` calls `self.TABLE().METHOD(ARGS)`, its refusal made
+/// libvirt's.
+macro_rules! on_tables {
+    ($(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty => $table:ident.$method:ident;)*) => {$(
+        fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
+            Ok(self.$table().$method($($arg),*)?)
+        }
+    )*};
+}
+
 impl Driver for TestConnection {
     fn type_name(&self) -> &str {
         "TEST"
@@ -979,8 +991,8 @@ impl Driver for TestConnection {
             .collect())
     }
 
-    fn list_all_interfaces(&self, flags: u32) -> Result<Vec<InterfaceRef>> {
-        Ok(self.ifaces().list_all(flags)?)
+    on_tables! {
+        fn list_all_interfaces(flags: u32) -> Vec<InterfaceRef> => ifaces.list_all;
     }
 
     fn num_of_interfaces(&self) -> Result<u32> {
@@ -999,24 +1011,12 @@ impl Driver for TestConnection {
         Ok(self.ifaces().names(false))
     }
 
-    fn interface_lookup_by_name(&self, name: &str) -> Result<InterfaceRef> {
-        Ok(self.ifaces().lookup_by_name(name)?)
-    }
-
-    fn interface_lookup_by_mac_string(&self, mac: &str) -> Result<InterfaceRef> {
-        Ok(self.ifaces().lookup_by_mac(mac)?)
-    }
-
-    fn interface_get_xml_desc(&self, iface: &InterfaceRef, flags: u32) -> Result<String> {
-        Ok(self.ifaces().xml_desc(iface, flags)?)
-    }
-
-    fn interface_define_xml(&self, xml: &str, flags: u32) -> Result<InterfaceRef> {
-        Ok(self.ifaces_mut().define(xml, flags)?)
-    }
-
-    fn interface_undefine(&self, iface: &InterfaceRef) -> Result<()> {
-        Ok(self.ifaces_mut().undefine(iface)?)
+    on_tables! {
+        fn interface_lookup_by_name(name: &str) -> InterfaceRef => ifaces.lookup_by_name;
+        fn interface_lookup_by_mac_string(mac: &str) -> InterfaceRef => ifaces.lookup_by_mac;
+        fn interface_get_xml_desc(iface: &InterfaceRef, flags: u32) -> String => ifaces.xml_desc;
+        fn interface_define_xml(xml: &str, flags: u32) -> InterfaceRef => ifaces_mut.define;
+        fn interface_undefine(iface: &InterfaceRef) -> () => ifaces_mut.undefine;
     }
 
     fn interface_create(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
@@ -1031,60 +1031,27 @@ impl Driver for TestConnection {
             .set_active(iface, false, flags, "testInterfaceDestroy")?)
     }
 
-    fn interface_is_active(&self, iface: &InterfaceRef) -> Result<bool> {
-        Ok(self.ifaces().is_active(iface)?)
-    }
-
-    fn interface_change_begin(&self, flags: u32) -> Result<()> {
-        Ok(self.ifaces_mut().begin(flags)?)
-    }
-
-    fn interface_change_commit(&self, flags: u32) -> Result<()> {
-        Ok(self.ifaces_mut().commit(flags)?)
-    }
-
-    fn interface_change_rollback(&self, flags: u32) -> Result<()> {
-        Ok(self.ifaces_mut().rollback(flags)?)
-    }
-
-    fn list_all_node_devices(&self, flags: u32) -> Result<Vec<NodeDeviceRef>> {
-        Ok(self.devices().list_all(flags)?)
-    }
-
-    fn node_num_of_devices(&self, cap: Option<&str>, flags: u32) -> Result<u32> {
-        Ok(self.devices().count(cap, flags)?)
-    }
-
-    fn node_list_devices(&self, cap: Option<&str>, flags: u32) -> Result<Vec<String>> {
-        Ok(self.devices().names(cap, flags)?)
-    }
-
-    fn node_device_lookup_by_name(&self, name: &str) -> Result<NodeDeviceRef> {
-        Ok(self.devices().lookup(name)?)
-    }
-
-    fn node_device_get_xml_desc(&self, dev: &NodeDeviceRef, flags: u32) -> Result<String> {
-        Ok(self.devices().xml_desc(dev, flags)?)
-    }
-
-    fn node_device_get_parent(&self, dev: &NodeDeviceRef) -> Result<Option<String>> {
-        Ok(self.devices().parent(dev)?)
+    on_tables! {
+        fn interface_is_active(iface: &InterfaceRef) -> bool => ifaces.is_active;
+        fn interface_change_begin(flags: u32) -> () => ifaces_mut.begin;
+        fn interface_change_commit(flags: u32) -> () => ifaces_mut.commit;
+        fn interface_change_rollback(flags: u32) -> () => ifaces_mut.rollback;
+        fn list_all_node_devices(flags: u32) -> Vec<NodeDeviceRef> => devices.list_all;
+        fn node_num_of_devices(cap: Option<&str>, flags: u32) -> u32 => devices.count;
+        fn node_list_devices(cap: Option<&str>, flags: u32) -> Vec<String> => devices.names;
+        fn node_device_lookup_by_name(name: &str) -> NodeDeviceRef => devices.lookup;
+        fn node_device_get_xml_desc(dev: &NodeDeviceRef, flags: u32) -> String => devices.xml_desc;
+        fn node_device_get_parent(dev: &NodeDeviceRef) -> Option<String> => devices.parent;
     }
 
     fn node_device_num_of_caps(&self, dev: &NodeDeviceRef) -> Result<u32> {
         Ok(self.devices().caps(dev)?.len() as u32)
     }
 
-    fn node_device_list_caps(&self, dev: &NodeDeviceRef) -> Result<Vec<String>> {
-        Ok(self.devices().caps(dev)?)
-    }
-
-    fn node_device_create_xml(&self, xml: &str, flags: u32) -> Result<NodeDeviceRef> {
-        Ok(self.devices_mut().create(xml, flags)?)
-    }
-
-    fn node_device_destroy(&self, dev: &NodeDeviceRef) -> Result<()> {
-        Ok(self.devices_mut().destroy(dev)?)
+    on_tables! {
+        fn node_device_list_caps(dev: &NodeDeviceRef) -> Vec<String> => devices.caps;
+        fn node_device_create_xml(xml: &str, flags: u32) -> NodeDeviceRef => devices_mut.create;
+        fn node_device_destroy(dev: &NodeDeviceRef) -> () => devices_mut.destroy;
     }
 
     // libvirt 9.0's test driver has no persistent node devices: define,
@@ -1162,8 +1129,8 @@ impl Driver for TestConnection {
         Ok(())
     }
 
-    fn network_set_autostart(&self, net: &NetworkRef, autostart: bool) -> Result<()> {
-        Ok(self.nets_mut().set_autostart(net, autostart)?)
+    on_tables! {
+        fn network_set_autostart(net: &NetworkRef, autostart: bool) -> () => nets_mut.set_autostart;
     }
 
     fn network_update(
@@ -1215,12 +1182,9 @@ impl Driver for TestConnection {
         }
     }
 
-    fn list_all_storage_pools(&self, flags: u32) -> Result<Vec<StoragePoolRef>> {
-        Ok(self.pools().list_all(flags)?)
-    }
-
-    fn storage_pool_lookup_by_name(&self, name: &str) -> Result<StoragePoolRef> {
-        Ok(self.pools().lookup_by_name(name)?)
+    on_tables! {
+        fn list_all_storage_pools(flags: u32) -> Vec<StoragePoolRef> => pools.list_all;
+        fn storage_pool_lookup_by_name(name: &str) -> StoragePoolRef => pools.lookup_by_name;
     }
 
     fn storage_pool_is_active(&self, pool: &StoragePoolRef) -> Result<bool> {
@@ -1235,64 +1199,24 @@ impl Driver for TestConnection {
         Ok(self.pools().flags_of(pool)?.2)
     }
 
-    fn storage_pool_get_info(&self, pool: &StoragePoolRef) -> Result<StoragePoolInfo> {
-        Ok(self.pools().info(pool)?)
-    }
-
-    fn storage_pool_get_xml_desc(&self, pool: &StoragePoolRef, flags: u32) -> Result<String> {
-        Ok(self.pools().xml(pool, flags)?)
-    }
-
-    fn storage_pool_lookup_by_uuid(&self, uuid: &Uuid) -> Result<StoragePoolRef> {
-        Ok(self.pools().lookup_by_uuid(uuid)?)
-    }
-
-    fn storage_pool_lookup_by_volume(&self, vol: &StorageVolRef) -> Result<StoragePoolRef> {
-        Ok(self.pools().lookup_by_volume(vol)?)
-    }
-
-    fn storage_pool_create_xml(&self, xml: &str, flags: u32) -> Result<StoragePoolRef> {
-        Ok(self.pools_mut().create_xml(xml, flags)?)
-    }
-
-    fn storage_pool_define_xml(&self, xml: &str, flags: u32) -> Result<StoragePoolRef> {
-        Ok(self.pools_mut().define(xml, flags)?)
-    }
-
-    fn storage_pool_build(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
-        Ok(self.pools().build(pool, flags)?)
-    }
-
-    fn storage_pool_create(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
-        Ok(self.pools_mut().start(pool, flags)?)
-    }
-
-    fn storage_pool_destroy(&self, pool: &StoragePoolRef) -> Result<()> {
-        Ok(self.pools_mut().destroy(pool)?)
-    }
-
-    fn storage_pool_delete(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
-        Ok(self.pools().delete(pool, flags)?)
-    }
-
-    fn storage_pool_undefine(&self, pool: &StoragePoolRef) -> Result<()> {
-        Ok(self.pools_mut().undefine(pool)?)
-    }
-
-    fn storage_pool_refresh(&self, pool: &StoragePoolRef, flags: u32) -> Result<()> {
-        Ok(self.pools().refresh(pool, flags)?)
-    }
-
-    fn storage_pool_set_autostart(&self, pool: &StoragePoolRef, autostart: bool) -> Result<()> {
-        Ok(self.pools_mut().set_autostart(pool, autostart)?)
-    }
-
-    fn storage_pool_list_all_volumes(
-        &self,
-        pool: &StoragePoolRef,
-        flags: u32,
-    ) -> Result<Vec<StorageVolRef>> {
-        Ok(self.pools().list_volumes(pool, flags)?)
+    on_tables! {
+        fn storage_pool_get_info(pool: &StoragePoolRef) -> StoragePoolInfo => pools.info;
+        fn storage_pool_get_xml_desc(pool: &StoragePoolRef, flags: u32) -> String => pools.xml;
+        fn storage_pool_lookup_by_uuid(uuid: &Uuid) -> StoragePoolRef => pools.lookup_by_uuid;
+        fn storage_pool_lookup_by_volume(vol: &StorageVolRef) -> StoragePoolRef
+            => pools.lookup_by_volume;
+        fn storage_pool_create_xml(xml: &str, flags: u32) -> StoragePoolRef => pools_mut.create_xml;
+        fn storage_pool_define_xml(xml: &str, flags: u32) -> StoragePoolRef => pools_mut.define;
+        fn storage_pool_build(pool: &StoragePoolRef, flags: u32) -> () => pools.build;
+        fn storage_pool_create(pool: &StoragePoolRef, flags: u32) -> () => pools_mut.start;
+        fn storage_pool_destroy(pool: &StoragePoolRef) -> () => pools_mut.destroy;
+        fn storage_pool_delete(pool: &StoragePoolRef, flags: u32) -> () => pools.delete;
+        fn storage_pool_undefine(pool: &StoragePoolRef) -> () => pools_mut.undefine;
+        fn storage_pool_refresh(pool: &StoragePoolRef, flags: u32) -> () => pools.refresh;
+        fn storage_pool_set_autostart(pool: &StoragePoolRef, autostart: bool) -> ()
+            => pools_mut.set_autostart;
+        fn storage_pool_list_all_volumes(pool: &StoragePoolRef, flags: u32) -> Vec<StorageVolRef>
+            => pools.list_volumes;
     }
 
     fn storage_pool_num_of_volumes(&self, pool: &StoragePoolRef) -> Result<u32> {
@@ -1304,29 +1228,13 @@ impl Driver for TestConnection {
         Ok(vols.into_iter().map(|v| v.name).collect())
     }
 
-    fn storage_vol_lookup_by_name(
-        &self,
-        pool: &StoragePoolRef,
-        name: &str,
-    ) -> Result<StorageVolRef> {
-        Ok(self.pools().vol_by_name(pool, name)?)
-    }
-
-    fn storage_vol_lookup_by_key(&self, key: &str) -> Result<StorageVolRef> {
-        Ok(self.pools().vol_by_key(key)?)
-    }
-
-    fn storage_vol_lookup_by_path(&self, path: &str) -> Result<StorageVolRef> {
-        Ok(self.pools().vol_by_path(path)?)
-    }
-
-    fn storage_vol_create_xml(
-        &self,
-        pool: &StoragePoolRef,
-        xml: &str,
-        flags: u32,
-    ) -> Result<StorageVolRef> {
-        Ok(self.pools_mut().vol_create(pool, xml, flags)?)
+    on_tables! {
+        fn storage_vol_lookup_by_name(pool: &StoragePoolRef, name: &str) -> StorageVolRef
+            => pools.vol_by_name;
+        fn storage_vol_lookup_by_key(key: &str) -> StorageVolRef => pools.vol_by_key;
+        fn storage_vol_lookup_by_path(path: &str) -> StorageVolRef => pools.vol_by_path;
+        fn storage_vol_create_xml(pool: &StoragePoolRef, xml: &str, flags: u32) -> StorageVolRef
+            => pools_mut.vol_create;
     }
 
     fn storage_vol_create_xml_from(
@@ -1341,20 +1249,11 @@ impl Driver for TestConnection {
             .vol_create_from(pool, xml, clonevol, flags)?)
     }
 
-    fn storage_vol_delete(&self, vol: &StorageVolRef, flags: u32) -> Result<()> {
-        Ok(self.pools_mut().vol_delete(vol, flags)?)
-    }
-
-    fn storage_vol_get_info(&self, vol: &StorageVolRef) -> Result<StorageVolInfo> {
-        Ok(self.pools().vol_info(vol)?)
-    }
-
-    fn storage_vol_get_xml_desc(&self, vol: &StorageVolRef, flags: u32) -> Result<String> {
-        Ok(self.pools().vol_xml(vol, flags)?)
-    }
-
-    fn storage_vol_get_path(&self, vol: &StorageVolRef) -> Result<String> {
-        Ok(self.pools().vol_path(vol)?)
+    on_tables! {
+        fn storage_vol_delete(vol: &StorageVolRef, flags: u32) -> () => pools_mut.vol_delete;
+        fn storage_vol_get_info(vol: &StorageVolRef) -> StorageVolInfo => pools.vol_info;
+        fn storage_vol_get_xml_desc(vol: &StorageVolRef, flags: u32) -> String => pools.vol_xml;
+        fn storage_vol_get_path(vol: &StorageVolRef) -> String => pools.vol_path;
     }
 
     // Wipe and resize: libvirt's test driver has neither ("not supported").
