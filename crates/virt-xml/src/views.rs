@@ -1369,7 +1369,16 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Disk | Parent::Interface, "boot") => {
             devices::boot_order_in(std::slice::from_ref(el)).map(drop)
         }
-        (Parent::Interface, "driver") => read::<InterfaceDriver>(el),
+        (Parent::Interface, "driver") => {
+            read::<InterfaceDriver>(el)?;
+            el.elements()
+                .filter(|o| matches!(o.name.as_str(), "host" | "guest"))
+                .try_for_each(NetOffloads::check)
+        }
+        (Parent::Interface, "link") => read::<LinkState>(el),
+        (Parent::Interface, "backend") => read::<InterfaceBackend>(el),
+        (Parent::Interface, "port") => read::<InterfacePort>(el),
+        (Parent::Interface, "teaming") => peripherals::check_teaming(el),
         (Parent::Interface, "mtu") => {
             read::<Mtu>(el).map_err(|_| XmlError::Invalid("malformed mtu size".into()))
         }

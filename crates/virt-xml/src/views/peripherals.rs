@@ -464,7 +464,9 @@ flat_view! {
 
 flat_view! {
     /// An interface's `<link state=up|down>`.
-    LinkState = "link" { state: String = "state" }
+    LinkState = "link" {
+        state: String = "state" ["up", "down"] unknown "unknown interface link state",
+    }
 }
 
 flat_view! {
@@ -476,7 +478,7 @@ flat_view! {
     /// An interface's `<backend>`: the tap and vhost devices and the
     /// passt log.
     InterfaceBackend = "backend" {
-        backend_type: String = "type",
+        backend_type: String = "type" ["passt"],
         tap: String = "tap",
         vhost: String = "vhost",
         log_file: String = "logFile",
@@ -490,12 +492,31 @@ flat_view! {
 
 flat_view! {
     /// An interface's `<port isolated=...>`.
-    InterfacePort = "port" { isolated: String = "isolated" }
+    InterfacePort = "port" { isolated: String = "isolated" ["yes", "no"] }
 }
 
 flat_view! {
     /// An interface's `<teaming type= persistent=>`: a failover pair.
-    Teaming = "teaming" { teaming_type: String = "type", persistent: String = "persistent" }
+    Teaming = "teaming" {
+        teaming_type: String = "type" ["persistent", "transient"] unknown "unknown teaming type",
+        persistent: String = "persistent",
+    }
+}
+
+/// An interface's `<teaming>`: a transient member names its persistent
+/// partner, a persistent one names none.
+pub(crate) fn check_teaming(el: &Element) -> Result<(), XmlError> {
+    let teaming = Teaming::from_element(el)?;
+    let refuse = |why: &str| Err(XmlError::Unsupported(why.into()));
+    match (teaming.teaming_type.as_deref(), &teaming.persistent) {
+        (Some("transient"), None) => {
+            refuse("teaming persistent attribute must be set if teaming type is 'transient'")
+        }
+        (Some("persistent"), Some(_)) => {
+            refuse("teaming persistent attribute not allowed if teaming type is 'persistent'")
+        }
+        _ => Ok(()),
+    }
 }
 
 flat_view! {
@@ -530,13 +551,13 @@ flat_view! {
 flat_view! {
     /// A virtio-net `<driver><host>` or `<guest>`: the offloads.
     NetOffloads = "host" {
-        csum: String = "csum",
-        gso: String = "gso",
-        tso4: String = "tso4",
-        tso6: String = "tso6",
-        ecn: String = "ecn",
-        ufo: String = "ufo",
-        mrg_rxbuf: String = "mrg_rxbuf",
+        csum: String = "csum" ["on", "off"],
+        gso: String = "gso" ["on", "off"],
+        tso4: String = "tso4" ["on", "off"],
+        tso6: String = "tso6" ["on", "off"],
+        ecn: String = "ecn" ["on", "off"],
+        ufo: String = "ufo" ["on", "off"],
+        mrg_rxbuf: String = "mrg_rxbuf" ["on", "off"],
     }
 }
 
