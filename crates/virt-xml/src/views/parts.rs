@@ -325,6 +325,7 @@ flat_view! {
         query: String = "query",
         index: u32 = "index",
         tls_hostname: String = "tlsHostname",
+        tls: String = "tls",
         startup_policy: String = "startupPolicy" ["mandatory", "requisite", "optional"],
         source_type: String = "type",
         path: String = "path",
@@ -753,6 +754,12 @@ flat_view! {
         id: u32 = "id",
         audio_type: String = "type",
         timer_period: u32 = "timerPeriod",
+        driver: String = "driver",
+        dsp_policy: String = "dspPolicy",
+        exclusive: String = "exclusive",
+        path: String = "path",
+        server_name: String = "serverName",
+        try_mmap: String = "tryMMap",
     }
 }
 
@@ -1540,4 +1547,24 @@ mod tests {
         let ok = Element::new("driver").with_attr("queues", "4");
         assert_eq!(ControllerDriver::check(&ok), Ok(()));
     }
+}
+
+flat_view! {
+    /// A virtiofs `<binary><cache mode=>`: the daemon's caching.
+    VirtiofsCache = "cache" { mode: String = "mode" }
+}
+
+flat_view! {
+    /// A virtiofs `<binary><lock posix= flock=>`: which locks it passes on.
+    VirtiofsLock = "lock" { posix: String = "posix", flock: String = "flock" }
+}
+
+flat_view! {
+    /// A virtiofs `<binary><sandbox mode=>`: how the daemon is confined.
+    VirtiofsSandbox = "sandbox" { mode: String = "mode" }
+}
+
+flat_view! {
+    /// A virtiofs `<binary><thread_pool size=>`: the daemon's thread pool.
+    VirtiofsThreadPool = "thread_pool" { size: String = "size" }
 }

@@ -603,3 +603,15 @@ impl View for MemoryTune {
         sync_children(el, "monitor", &self.monitors, |m, e| m.write_to(e));
     }
 }
+
+flat_view! {
+    /// `<cputune><vcpusched>`, `<iothreadsched>` or `<emulatorsched>`: the
+    /// host scheduler of a set of threads (kept as given here: validate.rs
+    /// checks the policy and priority where libvirt does).
+    Scheduler = "vcpusched" {
+        vcpus: String = "vcpus",
+        iothreads: String = "iothreads",
+        scheduler: String = "scheduler",
+        priority: String = "priority",
+    }
+}
