@@ -164,6 +164,12 @@ impl TestConnection {
     }
 }
 
+/// The domain a lookup found, or libvirt's test driver's bare "Domain not
+/// found".
+fn found(obj: Option<&DomainObj>) -> Result<DomainRef> {
+    Ok(obj.map(DomainObj::as_ref).ok_or(TestError::NoDomain)?)
+}
+
 /// Driver methods one of the node's tables (interfaces, node devices,
 /// networks, storage pools) answers whole: `fn NAME(ARGS) -> T =>
 /// TABLE.METHOD;` calls `self.TABLE().METHOD(ARGS)`, its refusal made
@@ -352,27 +358,15 @@ impl Driver for TestConnection {
     }
 
     fn domain_lookup_by_id(&self, id: u32) -> Result<DomainRef> {
-        Ok(self
-            .read()
-            .get_by_id(id)
-            .map(DomainObj::as_ref)
-            .ok_or(TestError::NoDomain)?)
+        found(self.read().get_by_id(id))
     }
 
     fn domain_lookup_by_name(&self, name: &str) -> Result<DomainRef> {
-        Ok(self
-            .read()
-            .get_by_name(name)
-            .map(DomainObj::as_ref)
-            .ok_or(TestError::NoDomain)?)
+        found(self.read().get_by_name(name))
     }
 
     fn domain_lookup_by_uuid(&self, uuid: &Uuid) -> Result<DomainRef> {
-        Ok(self
-            .read()
-            .get(uuid)
-            .map(DomainObj::as_ref)
-            .ok_or(TestError::NoDomain)?)
+        found(self.read().get(uuid))
     }
 
     fn domain_undefine(&self, dom: &DomainRef, flags: u32) -> Result<()> {
