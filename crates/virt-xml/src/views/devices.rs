@@ -408,7 +408,7 @@ impl View for Rng {
 
 /// The character device kinds libvirt 9.0 knows (`<serial type=...>`,
 /// an `egd` RNG backend's `type=`).
-const CHARDEV_TYPES: &[&str] = &[
+pub(super) const CHARDEV_TYPES: &[&str] = &[
     "null",
     "vc",
     "pty",

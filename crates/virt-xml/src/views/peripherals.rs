@@ -241,25 +241,6 @@ pub(crate) fn check_graphics(graphics_type: &str, children: &[Element]) -> Resul
     Ok(())
 }
 
-/// The character device types libvirt 9.0 knows (`virDomainChrType`).
-const CHAR_TYPES: &[&str] = &[
-    "null",
-    "vc",
-    "pty",
-    "dev",
-    "file",
-    "pipe",
-    "stdio",
-    "udp",
-    "tcp",
-    "unix",
-    "spicevmc",
-    "spiceport",
-    "nmdm",
-    "qemu-vdagent",
-    "dbus",
-];
-
 flat_view! {
     /// A host-certificates smartcard's `<certificate>` or `<database>`
     /// (the element's text).
@@ -291,9 +272,9 @@ pub(crate) fn check_smartcard(el: &Element) -> Result<(), XmlError> {
             None => Err(XmlError::Invalid(
                 "passthrough mode requires a character device type attribute".into(),
             )),
-            Some(t) if !CHAR_TYPES.contains(&t) => Err(XmlError::Unsupported(format!(
-                "unknown type presented to host for character device: {t}"
-            ))),
+            Some(t) if !super::devices::CHARDEV_TYPES.contains(&t) => Err(XmlError::Unsupported(
+                format!("unknown type presented to host for character device: {t}"),
+            )),
             Some(_) => Ok(()),
         },
         "host-certificates" => {
