@@ -265,10 +265,6 @@ const SHAPE_DIFFERENCES: &[(&str, &str)] = &[
         "open bad uri",
         "libvirt hands unknown schemes to its remote driver (a socket error); virt-rs has no remote client in this module yet",
     ),
-    (
-        "networkDefineXML junk",
-        "virt-xml's reader reports a malformed network document in VIR_FROM_DOMAIN (20) where libvirt's network parser says VIR_FROM_NETWORK (19); the binding passes the driver's error as it is",
-    ),
 ];
 
 #[test]

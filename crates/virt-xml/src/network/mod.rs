@@ -668,8 +668,23 @@ fn format_mac(m: &[u8; 6]) -> String {
 
 /// Parse a network definition, keeping what libvirt's format does not know.
 pub fn parse_network(xml: &str) -> Result<NetworkDef, XmlError> {
-    let root = crate::reader::parse_element_in(xml, NETWORK_DOCUMENT)?;
-    NetworkDef::from_element(&root)
+    crate::reader::parse_element_in(xml, NETWORK_DOCUMENT)
+        .and_then(|root| NetworkDef::from_element(&root))
+        .map_err(network_error)
+}
+
+/// libvirt's network parser (network_conf.c, the XML reading it starts
+/// included) reports in `VIR_FROM_NETWORK` what the domain parser reports
+/// in `VIR_FROM_DOMAIN`; errors of the XML helpers keep their own domain.
+fn network_error(error: XmlError) -> XmlError {
+    if error.error_domain() == virt_core::ErrorDomain::Domain {
+        XmlError::Reported {
+            domain: virt_core::ErrorDomain::Network,
+            error: Box::new(error),
+        }
+    } else {
+        error
+    }
 }
 
 /// Parse a network definition and refuse anything libvirt's schema does
