@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use virt_core::types::reason;
 use virt_core::{Connect, CpuMap, DomainState, ErrorCode, Uri};
-use virt_testkit::{linux_guest, wait_until};
+use virt_testkit::{linux_guest, wait_until, TempDir};
 
 fn have_qemu() -> bool {
     if Path::new(DEFAULT_EMULATOR).exists() {
@@ -27,12 +27,13 @@ fn have_qemu() -> bool {
     false
 }
 
-/// A private state tree, short enough for unix socket paths.
-fn temp_root(tag: &str) -> PathBuf {
+/// A private state tree, short enough for unix socket paths; removed when
+/// dropped, also when the test fails.
+fn temp_root(tag: &str) -> TempDir {
     let p = PathBuf::from(format!("/tmp/vq-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&p);
     std::fs::create_dir_all(&p).expect("temp root");
-    p
+    TempDir(p)
 }
 
 fn paths_in(root: &Path) -> Paths {
@@ -207,7 +208,6 @@ fn transient_guest_life_over_qmp() {
         ErrorCode::NoDomain
     );
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]
@@ -253,7 +253,6 @@ fn persistent_guest_across_connections() {
     d2.undefine().expect("undefine");
     assert!(c2.lookup_by_name("pers").is_err());
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]
@@ -311,7 +310,6 @@ fn autostart_once_per_host_boot() {
         "{:?}",
         leftovers(&root)
     );
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]
@@ -341,7 +339,6 @@ fn save_and_restore_an_os_less_guest() {
     let mut d = d;
     d.destroy().expect("destroy");
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]
@@ -390,7 +387,6 @@ fn failures_before_start_leave_nothing() {
     );
     assert!(c.lookup_by_name("badmachine").is_err());
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// libvirt 9.0 defines a TCG guest whose CPU is the host's (virt-xml's
@@ -432,7 +428,6 @@ fn host_passthrough_is_refused_at_start_of_a_tcg_guest_not_at_define() {
     }
     d.undefine().expect("undefine");
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// Run by `cross_process_control` in a child process: find the guest named
@@ -473,7 +468,7 @@ fn cross_process_control() {
             "tests::child_process_controls_guest",
             "--nocapture",
         ])
-        .env("VIRT_QEMU_TEST_ROOT", &root)
+        .env("VIRT_QEMU_TEST_ROOT", root.path())
         .env("VIRT_QEMU_TEST_DOMAIN", d.name())
         .output()
         .expect("child runs");
@@ -486,7 +481,6 @@ fn cross_process_control() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
     assert!(c.lookup_by_name("xproc").is_err(), "destroyed by the child");
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]
@@ -502,7 +496,7 @@ fn concurrent_callers_are_serialised() {
     let name = d.name().to_string();
     let handles: Vec<_> = (0..4)
         .map(|_| {
-            let root = root.clone();
+            let root = root.to_path_buf();
             let name = name.clone();
             std::thread::spawn(move || {
                 let c = connect(&root);
@@ -529,7 +523,6 @@ fn concurrent_callers_are_serialised() {
     assert_eq!(d.state().expect("state").0, DomainState::Running);
     let mut d = d;
     d.destroy().expect("destroy");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 // ---- the qemu-argv corpus ----
@@ -950,7 +943,6 @@ fn linux_guest_console_and_acpi_shutdown() {
         "transient guest is gone"
     );
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]
@@ -1016,7 +1008,6 @@ fn linux_guest_reboot_is_an_acpi_round_trip() {
     }
     assert!(gone, "console:\n{}", console_text(&console));
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 #[test]
@@ -1093,7 +1084,6 @@ fn linux_guest_balloon_vcpus_save_restore() {
     assert_eq!(d.info().expect("info").memory, 192 * 1024);
     d.destroy().expect("destroy");
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// Managed save of a persistent Linux guest: it stops with its image in
@@ -1187,7 +1177,6 @@ fn linux_guest_managed_save_and_start() {
         .ends_with("cannot do managed save for transient domain"));
     t.destroy().expect("destroy");
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 mod hotplug;
@@ -1265,7 +1254,6 @@ fn a_save_is_a_job_that_can_be_aborted() {
     assert_eq!(d.state().expect("state").0, DomainState::Running);
     assert_eq!(d.job_info().expect("job info").kind, job_type::NONE);
     d.destroy().expect("destroy");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// A UEFI guest's variable store as libvirt 9.0 keeps it (checked against
@@ -1386,5 +1374,4 @@ fn uefi_variables_come_from_their_template_and_reset_on_request() {
         .expect("undefine --nvram");
     assert!(!store.exists());
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
-    let _ = std::fs::remove_dir_all(&root);
 }

@@ -61,12 +61,13 @@ fn name_of(xml: &str) -> &str {
         .map_or("", |(n, _)| n)
 }
 
-/// A temp dir for an embedded driver.
-fn temp_root(tag: &str) -> PathBuf {
+/// A temp dir for an embedded driver; removed when dropped, also when the
+/// test fails.
+fn temp_root(tag: &str) -> virt_testkit::TempDir {
     let p = std::env::temp_dir().join(format!("vq-defaults-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&p);
     std::fs::create_dir_all(&p).expect("temp root");
-    p
+    virt_testkit::TempDir(p)
 }
 
 /// Define `xml` on our driver and read it back inactive.
@@ -120,7 +121,6 @@ fn kept_answers() {
             failed.push(format!("{stem}:\n{d}"));
         }
     }
-    let _ = std::fs::remove_dir_all(&root);
     println!(
         "kept_answers: {} of {} as libvirtd 9.0 wrote them",
         cases.len() - failed.len(),
@@ -176,7 +176,6 @@ fn against_libvirtd() {
             failed.push(format!("{stem}:\n{d}"));
         }
     }
-    let _ = std::fs::remove_dir_all(&root);
     println!(
         "against_libvirtd: {} of {} inputs read back as libvirtd 9.0 writes them",
         cases.len() - failed.len(),

@@ -242,7 +242,6 @@ fn linux_guest_sees_disks_and_nic_come_and_go() {
     d.destroy().expect("destroy");
     d.undefine().expect("undefine");
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// A guest with no OS never answers the unplug request: as libvirt, the
@@ -284,7 +283,6 @@ fn unanswered_unplug_leaves_the_device() {
         .contains("dev='vdb'"));
     d.destroy().expect("destroy");
     d.undefine().expect("undefine");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// A raw image at `path` as a virtio disk `dev`, the form both hot-plug
@@ -393,5 +391,4 @@ fn q35_guest_hotplugs_into_the_free_root_port() {
     d.destroy().expect("destroy");
     d.undefine().expect("undefine");
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
-    let _ = std::fs::remove_dir_all(&root);
 }

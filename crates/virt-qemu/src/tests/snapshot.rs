@@ -63,7 +63,7 @@ fn write_head(img: &Path, bytes: &[u8]) {
 
 /// A fresh temp root (`tag`) holding an empty 1 MiB qcow2 image,
 /// `disk.qcow2`, made with qemu-img.
-fn qcow2_in_temp_root(tag: &str) -> (PathBuf, PathBuf) {
+fn qcow2_in_temp_root(tag: &str) -> (TempDir, PathBuf) {
     let root = temp_root(tag);
     let img = root.join("disk.qcow2");
     let ok = std::process::Command::new("qemu-img")
@@ -86,7 +86,7 @@ fn running_qcow2_guest(
     name: &str,
     tools: &[&str],
     prepare: impl FnOnce(&Path),
-) -> Option<(PathBuf, PathBuf, Connect, virt_core::Domain)> {
+) -> Option<(TempDir, PathBuf, Connect, virt_core::Domain)> {
     if !have_qemu() {
         return None;
     }
@@ -270,7 +270,6 @@ fn internal_snapshots_of_a_shut_off_guest() {
     );
     assert_eq!(d.snapshot_num(0).expect("num"), 0);
     d.undefine().expect("undefine");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// Snapshots of a running OS-less guest with a qcow2 disk:
@@ -453,7 +452,6 @@ fn snapshots_of_a_running_guest() {
     ext.delete(df::METADATA_ONLY).expect("delete metadata");
     before.delete(df::METADATA_ONLY).expect("delete metadata");
     d.destroy().expect("destroy");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// The transitions between a guest's states that reverting makes, as
@@ -463,7 +461,7 @@ fn snapshots_of_a_running_guest() {
 /// shut-off snapshot is risky without FORCE.
 #[test]
 fn reverting_moves_a_guest_between_states() {
-    let Some((root, img, c, mut d)) =
+    let Some((_root, img, c, mut d)) =
         running_qcow2_guest("snaprevert", "reverter", &["qemu-img"], |_| {})
     else {
         return;
@@ -573,7 +571,6 @@ fn reverting_moves_a_guest_between_states() {
     .into_owned();
     assert!(!list.contains("live") && !list.contains("off"), "{list}");
     d.undefine().expect("undefine");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// Runs a qemu-io command on the running guest's disk `vda` inside QEMU
@@ -695,7 +692,6 @@ fn deleting_external_snapshots_of_a_running_guest() {
     assert_eq!(d.state().expect("state").0, DomainState::Running);
     d.destroy().expect("destroy");
     d.undefine().expect("undefine");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// External snapshots with memory of a running guest, as libvirt's
@@ -772,7 +768,6 @@ fn external_memory_snapshots_of_a_running_guest() {
             .expect("delete metadata");
     }
     d.undefine().expect("undefine");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// `--quiesce` as libvirt 9.0 answers it (checked against libvirtd 9.0
@@ -850,7 +845,6 @@ fn quiesced_snapshots_need_the_guest_agent() {
     no_snapshot(&d);
     d.destroy().expect("destroy");
     d.undefine().expect("undefine");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// A running transient guest reverted to a snapshot of its memory: as
@@ -930,7 +924,6 @@ fn reverting_a_transient_guest_restarts_it() {
     live.delete(0).expect("delete");
     d.destroy().expect("destroy");
     assert!(c.lookup_by_name("fleeting").is_err());
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// qemu-img's own view of `overlay` (read without taking its lock, as
