@@ -196,10 +196,8 @@ pub fn poll_readable(fds: &[BorrowedFd<'_>], timeout: Option<Duration>) -> io::R
         .iter()
         .map(|fd| PollFd::from_borrowed_fd(*fd, PollFlags::IN))
         .collect();
-    let timeout = timeout.map(|t| Timespec {
-        tv_sec: t.as_secs().min(i64::MAX as u64) as i64,
-        tv_nsec: i64::from(t.subsec_nanos()),
-    });
+    // A wait too long for a timespec is a wait without limit.
+    let timeout = timeout.and_then(|t| Timespec::try_from(t).ok());
     match rustix::event::poll(&mut pfds, timeout.as_ref()) {
         Ok(_) => Ok(pfds.iter().map(|p| !p.revents().is_empty()).collect()),
         Err(rustix::io::Errno::INTR) => Ok(vec![false; fds.len()]),

@@ -75,6 +75,15 @@ fn wait_seen(console: &Path, key: &str, dev: &str, present: bool) {
     );
 }
 
+/// Empty raw images (holes) of the given sizes.
+fn blank_images(images: &[(&Path, u64)]) {
+    for (f, size) in images {
+        std::fs::File::create(f)
+            .and_then(|h| h.set_len(*size))
+            .expect("image");
+    }
+}
+
 #[test]
 fn linux_guest_sees_disks_and_nic_come_and_go() {
     if !have_qemu() {
@@ -90,16 +99,12 @@ fn linux_guest_sees_disks_and_nic_come_and_go() {
     let scsi = root.join("scsi.qcow2");
     let iso1 = root.join("one.iso");
     let iso2 = root.join("two.iso");
-    for (f, size) in [
-        (&boot, 8u64 << 20),
+    blank_images(&[
+        (&boot, 8 << 20),
         (&extra, 16 << 20),
         (&iso1, 1 << 20),
         (&iso2, 2 << 20),
-    ] {
-        std::fs::File::create(f)
-            .and_then(|h| h.set_len(size))
-            .expect("image");
-    }
+    ]);
     let scsi_format = if qemu_img(&[
         "create",
         "-q",
@@ -111,9 +116,7 @@ fn linux_guest_sees_disks_and_nic_come_and_go() {
         "qcow2"
     } else {
         println!("hotplug: qemu-img failed; the SCSI disk is raw");
-        std::fs::File::create(&scsi)
-            .and_then(|h| h.set_len(32 << 20))
-            .expect("image");
+        blank_images(&[(&scsi, 32 << 20)]);
         "raw"
     };
     let xml = linux_pc_xml(
@@ -319,11 +322,7 @@ fn q35_guest_hotplugs_into_the_free_root_port() {
     let console = root.join("console.log");
     let boot = root.join("boot.img");
     let extra = root.join("extra.img");
-    for (f, size) in [(&boot, 8u64 << 20), (&extra, 16 << 20)] {
-        std::fs::File::create(f)
-            .and_then(|h| h.set_len(size))
-            .expect("image");
-    }
+    blank_images(&[(&boot, 8 << 20), (&extra, 16 << 20)]);
     let xml = linux_xml(
         "q35plug",
         &guest,

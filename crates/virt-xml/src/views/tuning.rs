@@ -484,6 +484,15 @@ fn reads_nothing(tune: &Element) -> bool {
     })
 }
 
+/// A tune group's check at define: none for a group over no vCPU, which
+/// libvirt does not read.
+fn check_unless_empty<T: View>(tune: &Element) -> Result<(), XmlError> {
+    if reads_nothing(tune) {
+        return Ok(());
+    }
+    T::from_element(tune).map(drop)
+}
+
 /// `<cputune><cachetune vcpus= id=>`: host cache allocations and monitors
 /// for a group of vCPUs.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -501,10 +510,7 @@ pub struct CacheTune {
 impl View for CacheTune {
     const TAG: &'static str = "cachetune";
     fn check(el: &Element) -> Result<(), XmlError> {
-        if reads_nothing(el) {
-            return Ok(());
-        }
-        Self::from_element(el).map(drop)
+        check_unless_empty::<Self>(el)
     }
     fn from_element(el: &Element) -> Result<Self, XmlError> {
         // libvirt reads no further into a group over no vCPU.
@@ -568,10 +574,7 @@ pub struct MemoryTune {
 impl View for MemoryTune {
     const TAG: &'static str = "memorytune";
     fn check(el: &Element) -> Result<(), XmlError> {
-        if reads_nothing(el) {
-            return Ok(());
-        }
-        Self::from_element(el).map(drop)
+        check_unless_empty::<Self>(el)
     }
     fn from_element(el: &Element) -> Result<Self, XmlError> {
         // libvirt reads no further into a group over no vCPU.
