@@ -13,8 +13,17 @@ use crate::model::{Devices, Disk, DomainDef, Element, Interface, Node};
 /// through [`AttrValue`], written back in place). A field may list the
 /// values libvirt accepts (`["a", "b"]`, refused with its "Invalid value"
 /// error), say how libvirt words an unknown one (`unknown "unknown panic
-/// model"`), and be `required "text"`: then it is no `Option` and its
-/// absence is refused with that text.
+/// model"`), and be `required`: then it is no `Option` and its absence is
+/// refused with libvirt's "Missing required attribute" error, or with the
+/// text given after `required`. A field may also say how libvirt words a
+/// value that does not read (`invalid "invalid iothreads count '{}'"`,
+/// the value in place of `{}`). An element's text (field name [`TEXT`])
+/// that libvirt requires is read as libvirt reads it: empty text is a
+/// value that does not read.
+///
+/// A view whose value also depends on more than one field ends with
+/// `validate f`: `f(&view)` runs after the view is read, and checking the
+/// view means reading it.
 ///
 /// A view whose element also holds typed children lists them after the
 /// attributes, in a `children { ... }` block read after the attributes
@@ -57,36 +66,49 @@ macro_rules! flat_view {
         $el.children_named($tag).try_for_each(<$t as $crate::views::View>::check)?
     };
     (@ty $t:ty) => { Option<$t> };
-    (@ty $t:ty, $missing:literal) => { $t };
+    (@ty $t:ty, [$($missing:literal)?]) => { $t };
     (@opt) => { None };
     (@opt $v:literal) => { Some($v) };
-    (@read $el:ident, $attr:literal, $t:ty, [$($a:literal),*], [$($u:literal)?]) => {
-        $crate::views::flat_read::<$t>($el, $attr, &[$($a),*], flat_view!(@opt $($u)?))?
+    (@read $el:ident, $attr:literal, $t:ty, [$($a:literal),*], [$($u:literal)?], [$($bad:literal)?]) => {
+        $crate::views::flat_read::<$t>(
+            $el, $attr, &[$($a),*], flat_view!(@opt $($u)?), flat_view!(@opt $($bad)?),
+        )?
     };
-    (@read $el:ident, $attr:literal, $t:ty, [$($a:literal),*], [$($u:literal)?], $missing:literal) => {
-        match $crate::views::flat_read::<$t>($el, $attr, &[$($a),*], flat_view!(@opt $($u)?))? {
+    (@read $el:ident, $attr:literal, $t:ty, [$($a:literal),*], [$($u:literal)?], [$($bad:literal)?],
+        [$($missing:literal)?]) => {
+        match flat_view!(@read $el, $attr, $t, [$($a),*], [$($u)?], [$($bad)?]) {
             Some(v) => v,
-            None => return Err($crate::error::XmlError::Invalid($missing.into())),
+            None => {
+                return Err($crate::views::flat_missing::<$t>(
+                    &$el.name, $attr, &[$($a),*], flat_view!(@opt $($bad)?),
+                    flat_view!(@opt $($missing)?),
+                ))
+            }
         }
     };
     (@write $el:ident, $attr:literal, $t:ty, $v:expr) => {
         <$t as $crate::views::AttrValue>::write($el, $attr, $v.as_ref())
     };
-    (@write $el:ident, $attr:literal, $t:ty, $v:expr, $missing:literal) => {
+    (@write $el:ident, $attr:literal, $t:ty, $v:expr, [$($missing:literal)?]) => {
         <$t as $crate::views::AttrValue>::write($el, $attr, Some(&$v))
     };
+    (@validate $v:ident) => {};
+    (@validate $v:ident, $f:path) => { $f(&$v)? };
+    (@check $el:ident, [], $body:block) => { $body };
+    (@check $el:ident, [$f:path], $body:block) => { Self::from_element($el).map(drop) };
     ($(#[$m:meta])* $ty:ident = $tag:literal {
         $($field:ident : $fty:ty = $attr:literal $([$($allowed:literal),* $(,)?])?
-            $(unknown $unknown:literal)? $(required $missing:literal)?),* $(,)?
+            $(unknown $unknown:literal)? $(required $($missing:literal)?)?
+            $(invalid $bad:literal)?),* $(,)?
     } $(children {
         $($(#[$cm:meta])* $cfield:ident : $kind:ident $cty:ty $(= $ctag:literal)?),* $(,)?
-    })?) => {
+    })? $(validate $validate:path)?) => {
         $(#[$m])*
         #[derive(Debug, Clone, PartialEq, Eq, Default)]
         pub struct $ty {
             $(
                 #[doc = concat!("`", $attr, "=`.")]
-                pub $field: flat_view!(@ty $fty $(, $missing)?),
+                pub $field: flat_view!(@ty $fty $(, [$($missing)?])?),
             )*
             $($(
                 $(#[$cm])*
@@ -97,19 +119,24 @@ macro_rules! flat_view {
         impl $crate::views::View for $ty {
             const TAG: &'static str = $tag;
             fn from_element(el: &$crate::model::Element) -> Result<Self, $crate::error::XmlError> {
-                Ok($ty {
-                    $($field: flat_view!(@read el, $attr, $fty, [$($($allowed),*)?], [$($unknown)?] $(, $missing)?),)*
+                let view = $ty {
+                    $($field: flat_view!(@read el, $attr, $fty, [$($($allowed),*)?], [$($unknown)?],
+                        [$($bad)?] $(, [$($missing)?])?),)*
                     $($($cfield: flat_view!(@cread $kind el, $cty, flat_view!(@tag $cty $(, $ctag)?)),)*)?
-                })
+                };
+                flat_view!(@validate view $(, $validate)?);
+                Ok(view)
             }
             fn write_to(&self, el: &mut $crate::model::Element) {
-                $(flat_view!(@write el, $attr, $fty, self.$field $(, $missing)?);)*
+                $(flat_view!(@write el, $attr, $fty, self.$field $(, [$($missing)?])?);)*
                 $($(flat_view!(@cwrite $kind el, $cty, flat_view!(@tag $cty $(, $ctag)?), self.$cfield);)*)?
             }
             fn check(el: &$crate::model::Element) -> Result<(), $crate::error::XmlError> {
-                Self::check_named(&el.name, &|n| $crate::views::field(el, n))?;
-                $($(flat_view!(@ccheck $kind el, $cty, flat_view!(@tag $cty $(, $ctag)?));)*)?
-                Ok(())
+                flat_view!(@check el, [$($validate)?], {
+                    Self::check_named(&el.name, &|n| $crate::views::field(el, n))?;
+                    $($(flat_view!(@ccheck $kind el, $cty, flat_view!(@tag $cty $(, $ctag)?));)*)?
+                    Ok(())
+                })
             }
         }
 
@@ -134,16 +161,22 @@ macro_rules! flat_view {
                 let _ = (element, get);
                 $(
                     let value = get($attr);
+                    let allowed: &[&str] = &[$($($allowed),*)?];
+                    let invalid = flat_view!(@opt $($bad)?);
                     $crate::views::flat_check::<$fty>(
                         element,
                         $attr,
                         value.as_deref(),
-                        &[$($($allowed),*)?],
+                        allowed,
                         flat_view!(@opt $($unknown)?),
+                        invalid,
                     )?;
                     $(
                         if value.is_none() {
-                            return Err($crate::error::XmlError::Invalid($missing.into()));
+                            let missing = flat_view!(@opt $($missing)?);
+                            return Err($crate::views::flat_missing::<$fty>(
+                                element, $attr, allowed, invalid, missing,
+                            ));
                         }
                     )?
                 )*
@@ -156,15 +189,22 @@ macro_rules! flat_view {
 /// A flat view's value: one outside `allowed` is refused with `unknown`'s
 /// wording ("unknown panic model 'x'", or the value in place of `{}`:
 /// "unknown on_lockfailure action: x") when the view gives one, else with
-/// [`AttrValue::read`]'s.
+/// [`AttrValue::read`]'s; one that does not read, with `invalid`'s when
+/// given.
 fn flat_read<T: AttrValue>(
     el: &Element,
     name: &str,
     allowed: &[&str],
     unknown: Option<&str>,
+    invalid: Option<&str>,
 ) -> Result<Option<T>, XmlError> {
-    flat_unknown(field(el, name).as_deref(), allowed, unknown)?;
-    T::read(el, name, allowed)
+    let Some(value) = field(el, name) else {
+        return Ok(None);
+    };
+    flat_unknown(Some(&value), allowed, unknown)?;
+    T::parse(&el.name, name, &value, allowed)
+        .map(Some)
+        .map_err(|e| flat_invalid(e, invalid, &value))
 }
 
 /// [`flat_read`] for the error only.
@@ -174,9 +214,48 @@ fn flat_check<T: AttrValue>(
     value: Option<&str>,
     allowed: &[&str],
     unknown: Option<&str>,
+    invalid: Option<&str>,
 ) -> Result<(), XmlError> {
     flat_unknown(value, allowed, unknown)?;
     T::check(element, name, value, allowed)
+        .map_err(|e| flat_invalid(e, invalid, value.unwrap_or("")))
+}
+
+/// The refusal of a required field that is absent: `missing` when the
+/// view words it, else libvirt's. libvirt reads an element's empty text
+/// as the empty string, so a required text is refused as that value is.
+fn flat_missing<T: AttrValue>(
+    element: &str,
+    name: &str,
+    allowed: &[&str],
+    invalid: Option<&str>,
+    missing: Option<&str>,
+) -> XmlError {
+    if let Some(text) = missing {
+        return XmlError::Invalid(text.into());
+    }
+    if name == TEXT {
+        if let Err(e) = flat_check::<T>(element, name, Some(""), allowed, None, invalid) {
+            return e;
+        }
+    }
+    missing_attr(element, name)
+}
+
+/// libvirt's refusal of an element without a required attribute.
+pub(crate) fn missing_attr(element: &str, name: &str) -> XmlError {
+    XmlError::Invalid(format!(
+        "Missing required attribute '{name}' in element '{element}'"
+    ))
+}
+
+/// A value that does not read, in the view's words (`invalid`, the value
+/// in place of `{}`) when it gives them.
+fn flat_invalid(error: XmlError, invalid: Option<&str>, value: &str) -> XmlError {
+    match invalid {
+        Some(text) => XmlError::Invalid(text.replace("{}", value)),
+        None => error,
+    }
 }
 
 fn flat_unknown(

@@ -544,7 +544,7 @@ flat_view! {
     Sound = "sound" {
         model: String = "model"
             ["sb16", "es1370", "pcspk", "ac97", "ich6", "ich7", "ich9", "usb", "ics2000", "virtio"]
-            required "Missing required attribute 'model' in element 'sound'",
+            required,
     }
 }
 

@@ -201,7 +201,7 @@ flat_view! {
     /// The `<cipher>` of a LUKS `<encryption>`.
     EncryptionCipher = "cipher" {
         name: String = "name" required "cipher info missing 'name' attribute",
-        size: u32 = "size" required "Missing required attribute 'size' in element 'cipher'",
+        size: u32 = "size" required,
         mode: String = "mode",
         hash: String = "hash",
     }

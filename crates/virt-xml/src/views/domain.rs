@@ -67,9 +67,8 @@ impl View for Resource {
 flat_view! {
     /// A `<vcpus><vcpu>`: one vCPU's state and hotplug order.
     VcpuState = "vcpu" {
-        id: u32 = "id" required "Missing required attribute 'id' in element 'vcpu'",
-        enabled: String = "enabled" ["yes", "no"]
-            required "Missing required attribute 'enabled' in element 'vcpu'",
+        id: u32 = "id" required,
+        enabled: String = "enabled" ["yes", "no"] required,
         hotpluggable: String = "hotpluggable" ["yes", "no"],
         order: u32 = "order",
     }
@@ -103,9 +102,8 @@ flat_view! {
             "stalled_cycles_frontend", "stalled_cycles_backend", "ref_cpu_cycles",
             "cpu_clock", "task_clock", "page_faults", "context_switches", "cpu_migrations",
             "page_faults_min", "page_faults_maj", "alignment_faults", "emulation_faults"
-        ] required "Missing required attribute 'name' in element 'event'",
-        enabled: String = "enabled" ["yes", "no"]
-            required "Missing required attribute 'enabled' in element 'event'",
+        ] required,
+        enabled: String = "enabled" ["yes", "no"] required,
     }
 }
 
@@ -139,10 +137,8 @@ flat_view! {
     /// A `<keywrap><cipher>`: whether the guest's s390 key wrapping with
     /// this cipher is on.
     KeywrapCipher = "cipher" {
-        name: String = "name" ["aes", "dea"]
-            required "Missing required attribute 'name' in element 'cipher'",
-        state: String = "state" ["on", "off"]
-            required "Missing required attribute 'state' in element 'cipher'",
+        name: String = "name" ["aes", "dea"] required,
+        state: String = "state" ["on", "off"] required,
     }
 }
 
@@ -199,8 +195,7 @@ pub struct LaunchSecurity {
 flat_view! {
     /// The attributes of `<launchSecurity>`, as libvirt reads them.
     LaunchSecurityType = "launchSecurity" {
-        security_type: String = "type" ["sev", "s390-pv"]
-            required "Missing required attribute 'type' in element 'launchSecurity'",
+        security_type: String = "type" ["sev", "s390-pv"] required,
         kernel_hashes: String = "kernelHashes" ["yes", "no"],
     }
 }
@@ -484,8 +479,7 @@ flat_view! {
 flat_view! {
     /// `<iommu model=...>`: the guest's IOMMU.
     Iommu = "iommu" {
-        model: String = "model" ["intel", "smmuv3", "virtio"]
-            required "Missing required attribute 'model' in element 'iommu'",
+        model: String = "model" ["intel", "smmuv3", "virtio"] required,
     }
 }
 

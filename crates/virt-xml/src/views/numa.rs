@@ -123,39 +123,35 @@ impl View for NumaCache {
     }
 }
 
-flat_view! {
-    /// `<interconnects><latency>`: the access, read or write latency from
-    /// an initiator node to a target node (or one of its caches), in
-    /// nanoseconds.
-    Latency = "latency" {
-        initiator: u32 = "initiator"
-            required "Missing required attribute 'initiator' in element 'latency'",
-        target: u32 = "target"
-            required "Missing required attribute 'target' in element 'latency'",
-        cache: u32 = "cache",
-        latency_type: String = "type" ["access", "read", "write"]
-            required "Missing required attribute 'type' in element 'latency'",
-        value: u32 = "value"
-            required "Missing required attribute 'value' in element 'latency'",
-    }
+/// A `<latency>` or `<bandwidth>` of `<interconnects>`: libvirt reads both
+/// as one kind of link (from an initiator node to a target node or one of
+/// its caches), so their attributes are declared once.
+macro_rules! interconnect_view {
+    ($(#[$m:meta])* $ty:ident = $tag:literal, $kind:ident $(, $extra:ident: $ety:ty = $eattr:literal)?) => {
+        flat_view! {
+            $(#[$m])*
+            $ty = $tag {
+                initiator: u32 = "initiator" required,
+                target: u32 = "target" required,
+                cache: u32 = "cache",
+                $kind: String = "type" ["access", "read", "write"] required,
+                value: u32 = "value" required,
+                $($extra: $ety = $eattr,)?
+            }
+        }
+    };
 }
 
-flat_view! {
-    /// `<interconnects><bandwidth>`: the access, read or write bandwidth
-    /// from an initiator node to a target node (or one of its caches), a
-    /// scaled value per second (KiB when no unit is given).
-    InterconnectBandwidth = "bandwidth" {
-        initiator: u32 = "initiator"
-            required "Missing required attribute 'initiator' in element 'bandwidth'",
-        target: u32 = "target"
-            required "Missing required attribute 'target' in element 'bandwidth'",
-        cache: u32 = "cache",
-        bandwidth_type: String = "type" ["access", "read", "write"]
-            required "Missing required attribute 'type' in element 'bandwidth'",
-        value: u32 = "value"
-            required "Missing required attribute 'value' in element 'bandwidth'",
-        unit: String = "unit",
-    }
+interconnect_view! {
+    /// `<interconnects><latency>`: the access, read or write latency of a
+    /// link, in nanoseconds.
+    Latency = "latency", latency_type
+}
+
+interconnect_view! {
+    /// `<interconnects><bandwidth>`: the access, read or write bandwidth of
+    /// a link, a scaled value per second (KiB when no unit is given).
+    InterconnectBandwidth = "bandwidth", bandwidth_type, unit: String = "unit"
 }
 
 /// `<cpu><numa><interconnects>`: the latencies and bandwidths between

@@ -66,10 +66,12 @@ pub trait AttrValue: Sized + Clone + PartialEq {
         value: Option<&str>,
         allowed: &[&str],
     ) -> Result<(), XmlError> {
-        match value {
-            Some(v) => Self::parse(element, name, v, allowed).map(drop),
-            None => Ok(()),
-        }
+        value.map_or(Ok(()), |v| Self::valid(element, name, v, allowed))
+    }
+    /// Whether `value` reads (the error [`AttrValue::parse`] would give),
+    /// for a type that can tell without building the value.
+    fn valid(element: &str, name: &str, value: &str, allowed: &[&str]) -> Result<(), XmlError> {
+        Self::parse(element, name, value, allowed).map(drop)
     }
 }
 
@@ -82,23 +84,16 @@ fn invalid_value(element: &str, name: &str, value: &str) -> XmlError {
 
 impl AttrValue for String {
     fn parse(element: &str, name: &str, value: &str, allowed: &[&str]) -> Result<Self, XmlError> {
-        Self::check(element, name, Some(value), allowed)?;
+        Self::valid(element, name, value, allowed)?;
         Ok(value.to_string())
     }
     fn format(&self, _: Option<&str>) -> String {
         self.clone()
     }
-    fn check(
-        element: &str,
-        name: &str,
-        value: Option<&str>,
-        allowed: &[&str],
-    ) -> Result<(), XmlError> {
-        match value {
-            Some(v) if !allowed.is_empty() && !allowed.contains(&v) => {
-                Err(invalid_value(element, name, v))
-            }
-            _ => Ok(()),
+    fn valid(element: &str, name: &str, value: &str, allowed: &[&str]) -> Result<(), XmlError> {
+        match allowed.is_empty() || allowed.contains(&value) {
+            true => Ok(()),
+            false => Err(invalid_value(element, name, value)),
         }
     }
 }
@@ -107,10 +102,17 @@ macro_rules! number_attr {
     ($($t:ty),*) => {$(
         impl AttrValue for $t {
             fn parse(element: &str, name: &str, value: &str, _: &[&str]) -> Result<Self, XmlError> {
-                value.trim().parse::<$t>().map_err(|_| XmlError::NotUnsigned {
-                    attr: name.into(),
-                    element: element.into(),
-                    value: value.into(),
+                value.trim().parse::<$t>().map_err(|_| match name {
+                    // An element's number, as libvirt's XPath reads it.
+                    TEXT => XmlError::InvalidValue {
+                        value: value.into(),
+                        xpath: format!("./{element}[1]"),
+                    },
+                    _ => XmlError::NotUnsigned {
+                        attr: name.into(),
+                        element: element.into(),
+                        value: value.into(),
+                    },
                 })
             }
             fn format(&self, old: Option<&str>) -> String {
@@ -375,23 +377,9 @@ fn put_own_text(el: &mut Element, value: Option<&str>) {
     }
 }
 
-/// A disk's `<serial>`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct DiskSerial {
-    /// The serial number (the element's text).
-    pub value: Option<String>,
-}
-
-impl View for DiskSerial {
-    const TAG: &'static str = "serial";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        Ok(DiskSerial {
-            value: text_value(el),
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        put_own_text(el, self.value.as_deref());
-    }
+flat_view! {
+    /// A disk's `<serial>`: the serial number (the element's text).
+    DiskSerial = "serial" { value: String = "#text" }
 }
 
 flat_view! {
@@ -657,28 +645,10 @@ flat_view! {
     }
 }
 
-/// A PCI expander bus's `<target><node>`: the guest NUMA node it is on.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct TargetNode {
-    /// The node (the element's text).
-    pub node: u32,
-}
-
-impl View for TargetNode {
-    const TAG: &'static str = "node";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let node = el
-            .text()
-            .trim()
-            .parse()
-            .map_err(|_| XmlError::Invalid("invalid NUMA node in target".into()))?;
-        Ok(TargetNode { node })
-    }
-    fn write_to(&self, el: &mut Element) {
-        if el.text().trim().parse::<u32>().ok() != Some(self.node) {
-            el.set_text(self.node.to_string());
-        }
-    }
+flat_view! {
+    /// A PCI expander bus's `<target><node>`: the guest NUMA node it is on
+    /// (the element's text).
+    TargetNode = "node" { node: u32 = "#text" required invalid "invalid NUMA node in target" }
 }
 
 flat_view! {
@@ -772,46 +742,18 @@ flat_view! {
     }
 }
 
-/// A size with its unit: `<size unit='KiB'>1024</size>`,
-/// `<hard_limit unit='KiB'>...`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ScaledSize {
-    /// The number (the element's text).
-    pub value: u64,
-    /// `unit=` (KiB when absent).
-    pub unit: Option<String>,
+flat_view! {
+    /// A size with its unit: `<size unit='KiB'>1024</size>`,
+    /// `<hard_limit unit='KiB'>...`: the number is the element's text
+    /// (refused as libvirt refuses a bad one, `./size[1]`), `unit=` KiB
+    /// when absent.
+    ScaledSize = "size" { value: u64 = "#text" required, unit: String = "unit" }
 }
 
-impl View for ScaledSize {
-    const TAG: &'static str = "size";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let t = el.text();
-        let value = t.trim().parse().map_err(|_| XmlError::InvalidValue {
-            value: t.clone(),
-            xpath: format!("./{}[1]", el.name),
-        })?;
-        Ok(ScaledSize {
-            value,
-            unit: String::read(el, "unit", &[])?,
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        String::write(el, "unit", self.unit.as_ref());
-        if el.text().trim().parse::<u64>().ok() != Some(self.value) {
-            el.set_text(self.value.to_string());
-        }
-    }
-}
-
-/// The child `name` of `el` as a [`ScaledSize`].
-fn size_child(el: &Element, name: &str) -> Result<Option<ScaledSize>, XmlError> {
-    el.child(name).map(ScaledSize::from_element).transpose()
-}
-
-/// [`size_child`] naming the value as libvirt does for `<memtune>`, and
+/// [`child_view_at`] naming the size as libvirt does for `<memtune>`, and
 /// scaled as libvirt scales it (refused when too large for its kind).
 fn memtune_size(el: &Element, name: &str) -> Result<Option<ScaledSize>, XmlError> {
-    let size = size_child(el, name).map_err(|e| match e {
+    let size = child_view_at::<ScaledSize>(el, name).map_err(|e| match e {
         XmlError::InvalidValue { value, .. } => XmlError::InvalidValue {
             value,
             xpath: format!("./memtune/{name}[1]"),
@@ -826,13 +768,6 @@ fn memtune_size(el: &Element, name: &str) -> Result<Option<ScaledSize>, XmlError
         };
     }
     Ok(size)
-}
-
-fn set_size_child(el: &mut Element, name: &str, size: Option<&ScaledSize>) {
-    match size {
-        Some(s) => with_child(el, name, |c| s.write_to(c)),
-        None => remove_children(el, name),
-    }
 }
 
 /// The text of child `name`, when not empty.
@@ -899,17 +834,20 @@ impl View for MemoryDevice {
             access: String::read(el, "access", &["shared", "private"])?,
             discard: String::read(el, "discard", &["yes", "no"])?,
             source_pagesize: source
-                .map(|s| size_child(s, "pagesize"))
+                .map(|s| child_view_at::<ScaledSize>(s, "pagesize"))
                 .transpose()?
                 .flatten(),
             source_nodemask: source.and_then(|s| child_text(s, "nodemask")),
             source_path: source.and_then(|s| child_text(s, "path")),
-            target_size: target.map(|t| size_child(t, "size")).transpose()?.flatten(),
+            target_size: target
+                .map(|t| child_view_at::<ScaledSize>(t, "size"))
+                .transpose()?
+                .flatten(),
             target_node,
             uuid: child_text(el, "uuid"),
             target_label_size: target
                 .and_then(|t| t.child("label"))
-                .map(|l| size_child(l, "size"))
+                .map(|l| child_view_at::<ScaledSize>(l, "size"))
                 .transpose()?
                 .flatten(),
             target_block: match target.and_then(|t| t.child("block")) {
@@ -934,7 +872,7 @@ impl View for MemoryDevice {
         if source {
             with_child(el, "source", |s| {
                 set_child_text(s, "path", self.source_path.as_deref());
-                set_size_child(s, "pagesize", self.source_pagesize.as_ref());
+                set_child_view_at(s, "pagesize", self.source_pagesize.as_ref());
                 set_child_text(s, "nodemask", self.source_nodemask.as_deref());
             });
         } else if let Some(s) = child_mut(el, "source") {
@@ -953,10 +891,10 @@ impl View for MemoryDevice {
             || self.target_block.is_some();
         if target {
             with_child(el, "target", |t| {
-                set_size_child(t, "size", self.target_size.as_ref());
-                set_size_child(t, "block", self.target_block.as_ref());
+                set_child_view_at(t, "size", self.target_size.as_ref());
+                set_child_view_at(t, "block", self.target_block.as_ref());
                 match &self.target_label_size {
-                    Some(s) => with_child(t, "label", |l| set_size_child(l, "size", Some(s))),
+                    Some(s) => with_child(t, "label", |l| set_child_view_at(l, "size", Some(s))),
                     None => {
                         if let Some(l) = child_mut(t, "label") {
                             remove_children(l, "size");
@@ -981,82 +919,47 @@ impl View for MemoryDevice {
     }
 }
 
-/// `<shmem>`: memory shared between guests (ivshmem).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Shmem {
-    /// `name=`.
-    pub name: Option<String>,
-    /// `role=master|peer`.
-    pub role: Option<String>,
-    /// `<model type=...>`: ivshmem, ivshmem-plain, ivshmem-doorbell.
-    pub model: Option<String>,
-    /// `<size>`.
-    pub size: Option<ScaledSize>,
-    /// `<server>` present (doorbell), with its `path=` when given.
-    pub server: Option<Option<String>>,
-    /// `<msi>` present (only with a server, libvirt says).
-    pub msi: bool,
-    /// `<msi vectors=...>`.
-    pub msi_vectors: Option<u32>,
-    /// `<msi ioeventfd=on|off>`.
-    pub msi_ioeventfd: Option<String>,
+flat_view! {
+    /// `<shmem><model type=...>`: ivshmem, ivshmem-plain, ivshmem-doorbell.
+    ShmemModel = "model" {
+        model_type: String = "type" ["ivshmem", "ivshmem-plain", "ivshmem-doorbell"],
+    }
 }
 
-impl View for Shmem {
-    const TAG: &'static str = "shmem";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let msi = el.child("msi");
-        let shmem = Shmem {
-            msi: msi.is_some(),
-            name: String::read(el, "name", &[])?,
-            role: String::read(el, "role", &["master", "peer"])?,
-            model: match el.child("model") {
-                Some(m) => {
-                    String::read(m, "type", &["ivshmem", "ivshmem-plain", "ivshmem-doorbell"])?
-                }
-                None => None,
-            },
-            size: size_child(el, "size")?,
-            server: el
-                .child("server")
-                .map(|s| s.attr("path").map(str::to_string)),
-            msi_vectors: msi
-                .map(|m| u32::read(m, "vectors", &[]))
-                .transpose()?
-                .flatten(),
-            msi_ioeventfd: msi
-                .map(|m| String::read(m, "ioeventfd", &["on", "off"]))
-                .transpose()?
-                .flatten(),
-        };
-        // Read last, as libvirt checks it.
-        if shmem.msi && shmem.server.is_none() {
-            return Err(XmlError::Invalid(
-                "msi option is only supported with a server".into(),
-            ));
-        }
-        Ok(shmem)
-    }
-    fn write_to(&self, el: &mut Element) {
-        String::write(el, "name", self.name.as_ref());
-        String::write(el, "role", self.role.as_ref());
-        match &self.model {
-            Some(m) => with_child(el, "model", |c| put(c, "type", Some(m))),
-            None => remove_children(el, "model"),
-        }
-        set_size_child(el, "size", self.size.as_ref());
-        match &self.server {
-            Some(p) => with_child(el, "server", |c| put(c, "path", p.as_deref())),
-            None => remove_children(el, "server"),
-        }
-        if self.msi || self.msi_vectors.is_some() || self.msi_ioeventfd.is_some() {
-            with_child(el, "msi", |m| {
-                u32::write(m, "vectors", self.msi_vectors.as_ref());
-                String::write(m, "ioeventfd", self.msi_ioeventfd.as_ref());
-            });
-        } else {
-            remove_children(el, "msi");
-        }
+flat_view! {
+    /// `<shmem><server path=...>`: the doorbell server's socket.
+    ShmemServer = "server" { path: String = "path" }
+}
+
+flat_view! {
+    /// `<shmem><msi vectors= ioeventfd=>` (only with a server, libvirt says).
+    ShmemMsi = "msi" { vectors: u32 = "vectors", ioeventfd: String = "ioeventfd" ["on", "off"] }
+}
+
+flat_view! {
+    /// `<shmem>`: memory shared between guests (ivshmem).
+    Shmem = "shmem" {
+        name: String = "name",
+        role: String = "role" ["master", "peer"],
+    } children {
+        /// `<model>`.
+        model: one ShmemModel,
+        /// `<size>`.
+        size: one ScaledSize,
+        /// `<server>` (doorbell).
+        server: one ShmemServer,
+        /// `<msi>`.
+        msi: one ShmemMsi,
+    } validate check_shmem
+}
+
+/// libvirt's check of a read `<shmem>`: MSI needs a server.
+fn check_shmem(shmem: &Shmem) -> Result<(), XmlError> {
+    match (&shmem.msi, &shmem.server) {
+        (Some(_), None) => Err(XmlError::Invalid(
+            "msi option is only supported with a server".into(),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -1103,7 +1006,7 @@ impl View for Memtune {
             &self.min_guarantee,
         ];
         for (name, v) in MEMTUNE.iter().zip(values) {
-            set_size_child(el, name, v.as_ref());
+            set_child_view_at(el, name, v.as_ref());
         }
     }
 }
@@ -1247,28 +1150,11 @@ impl View for Sysinfo {
     }
 }
 
-/// `<iothreads>N</iothreads>`: how many I/O threads the guest gets.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct IoThreads {
-    /// The count (the element's text).
-    pub count: u32,
-}
-
-impl View for IoThreads {
-    const TAG: &'static str = "iothreads";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let t = el.text();
-        Ok(IoThreads {
-            count: t
-                .trim()
-                .parse()
-                .map_err(|_| XmlError::Invalid(format!("invalid iothreads count '{t}'")))?,
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        if el.text().trim().parse::<u32>().ok() != Some(self.count) {
-            el.set_text(self.count.to_string());
-        }
+flat_view! {
+    /// `<iothreads>N</iothreads>`: how many I/O threads the guest gets
+    /// (the element's text).
+    IoThreads = "iothreads" {
+        count: u32 = "#text" required invalid "invalid iothreads count '{}'",
     }
 }
 

@@ -53,16 +53,14 @@ pub(crate) fn check_log(children: &[Element]) -> Result<(), XmlError> {
 flat_view! {
     /// `<clipboard copypaste=yes|no>` of a qemu-vdagent source or of graphics.
     Clipboard = "clipboard" {
-        copypaste: String = "copypaste" ["yes", "no"]
-            required "Missing required attribute 'copypaste' in element 'clipboard'",
+        copypaste: String = "copypaste" ["yes", "no"] required,
     }
 }
 
 flat_view! {
     /// `<mouse mode=server|client>` of a qemu-vdagent source or of graphics.
     Mouse = "mouse" {
-        mode: String = "mode" ["server", "client"]
-            required "Missing required attribute 'mode' in element 'mouse'",
+        mode: String = "mode" ["server", "client"] required,
     }
 }
 
@@ -79,47 +77,42 @@ flat_view! {
     /// SPICE `<image compression=...>`.
     GraphicsImage = "image" {
         compression: String = "compression" ["auto_glz", "auto_lz", "quic", "glz", "lz", "off"]
-            required "Missing required attribute 'compression' in element 'image'",
+            required,
     }
 }
 
 flat_view! {
     /// SPICE `<jpeg compression=auto|never|always>`.
     GraphicsJpeg = "jpeg" {
-        compression: String = "compression" ["auto", "never", "always"]
-            required "Missing required attribute 'compression' in element 'jpeg'",
+        compression: String = "compression" ["auto", "never", "always"] required,
     }
 }
 
 flat_view! {
     /// SPICE `<zlib compression=auto|never|always>`.
     GraphicsZlib = "zlib" {
-        compression: String = "compression" ["auto", "never", "always"]
-            required "Missing required attribute 'compression' in element 'zlib'",
+        compression: String = "compression" ["auto", "never", "always"] required,
     }
 }
 
 flat_view! {
     /// SPICE `<playback compression=on|off>`.
     GraphicsPlayback = "playback" {
-        compression: String = "compression" ["on", "off"]
-            required "Missing required attribute 'compression' in element 'playback'",
+        compression: String = "compression" ["on", "off"] required,
     }
 }
 
 flat_view! {
     /// SPICE `<streaming mode=filter|all|off>`.
     GraphicsStreaming = "streaming" {
-        mode: String = "mode" ["filter", "all", "off"]
-            required "Missing required attribute 'mode' in element 'streaming'",
+        mode: String = "mode" ["filter", "all", "off"] required,
     }
 }
 
 flat_view! {
     /// SPICE `<filetransfer enable=yes|no>`.
     GraphicsFileTransfer = "filetransfer" {
-        enable: String = "enable" ["yes", "no"]
-            required "Missing required attribute 'enable' in element 'filetransfer'",
+        enable: String = "enable" ["yes", "no"] required,
     }
 }
 
@@ -128,9 +121,8 @@ flat_view! {
     GraphicsChannel = "channel" {
         name: String = "name" [
             "main", "display", "inputs", "cursor", "playback", "record", "smartcard", "usbredir",
-        ] required "Missing required attribute 'name' in element 'channel'",
-        mode: String = "mode" ["any", "secure", "insecure"]
-            required "Missing required attribute 'mode' in element 'channel'",
+        ] required,
+        mode: String = "mode" ["any", "secure", "insecure"] required,
     }
 }
 
@@ -251,8 +243,7 @@ flat_view! {
     /// `<smartcard mode= type=>`: `type=` (a character device type) is
     /// read for passthrough only, [`check_smartcard`].
     Smartcard = "smartcard" {
-        mode: String = "mode" ["host", "host-certificates", "passthrough"]
-            required "Missing required attribute 'mode' in element 'smartcard'",
+        mode: String = "mode" ["host", "host-certificates", "passthrough"] required,
         smartcard_type: String = "type",
     } children {
         /// host-certificates: the three `<certificate>`s.
@@ -395,8 +386,8 @@ flat_view! {
 flat_view! {
     /// A video model's `<resolution x= y=>`.
     Resolution = "resolution" {
-        x: u32 = "x" required "Missing required attribute 'x' in element 'resolution'",
-        y: u32 = "y" required "Missing required attribute 'y' in element 'resolution'",
+        x: u32 = "x" required,
+        y: u32 = "y" required,
     }
 }
 

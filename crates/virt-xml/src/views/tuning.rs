@@ -432,10 +432,9 @@ flat_view! {
     /// `<cachetune><cache id= level= type= size= unit=>`: the share of
     /// one host cache the vCPUs get (resctrl CAT).
     CacheAllocation = "cache" {
-        id: u32 = "id" required "Missing required attribute 'id' in element 'cache'",
-        level: u32 = "level" required "Missing required attribute 'level' in element 'cache'",
-        cache_type: String = "type" ["both", "code", "data"]
-            required "Missing required attribute 'type' in element 'cache'",
+        id: u32 = "id" required,
+        level: u32 = "level" required,
+        cache_type: String = "type" ["both", "code", "data"] required,
         size: String = "size",
         unit: String = "unit",
     }
@@ -444,7 +443,7 @@ flat_view! {
 flat_view! {
     /// `<cachetune><monitor level= vcpus=>`: a cache occupancy monitor.
     CacheMonitor = "monitor" {
-        level: u32 = "level" required "Missing required attribute 'level' in element 'monitor'",
+        level: u32 = "level" required,
         vcpus: String = "vcpus",
     }
 }
@@ -453,9 +452,8 @@ flat_view! {
     /// `<memorytune><node id= bandwidth=>`: the memory bandwidth share
     /// (percent) of one host node the vCPUs get (resctrl MBA).
     MemoryBandwidth = "node" {
-        id: u32 = "id" required "Missing required attribute 'id' in element 'node'",
-        bandwidth: u32 = "bandwidth"
-            required "Missing required attribute 'bandwidth' in element 'node'",
+        id: u32 = "id" required,
+        bandwidth: u32 = "bandwidth" required,
     }
 }
 

@@ -100,26 +100,12 @@ fn usb_version(v: &str) -> bool {
     digits(major) && digits(minor)
 }
 
-/// `<redirfilter>`: the rules deciding which USB devices a client may
-/// redirect, in order.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RedirFilter {
-    /// `<usbdev>`s.
-    pub rules: Vec<UsbDevFilter>,
-}
-
-impl View for RedirFilter {
-    const TAG: &'static str = "redirfilter";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        Ok(RedirFilter {
-            rules: el
-                .children_named("usbdev")
-                .map(UsbDevFilter::from_element)
-                .collect::<Result<_, _>>()?,
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        sync_children(el, "usbdev", &self.rules, |r, e| r.write_to(e));
+flat_view! {
+    /// `<redirfilter>`: the rules deciding which USB devices a client may
+    /// redirect, in order.
+    RedirFilter = "redirfilter" {} children {
+        /// `<usbdev>`s.
+        rules: many UsbDevFilter,
     }
 }
 
