@@ -1180,6 +1180,7 @@ fn linux_guest_managed_save_and_start() {
 }
 
 mod hotplug;
+mod pci;
 mod snapshot;
 
 /// A save runs as a job: while QEMU writes (slowed down by a reader of a

@@ -252,6 +252,7 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
     let graphics = graphics_options(&def.devices.graphics, &mut b)?;
     let mut video_done = false;
     let mut rngs = 0;
+    let mut sound_cards = 0;
     for other in &def.devices.other {
         match other.name.as_str() {
             Controller::TAG => {}
@@ -302,18 +303,28 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
                 }
             }
             Sound::TAG => {
+                // libvirt's alias: the card's place among the sound cards.
+                let id = format!("sound{sound_cards}");
+                sound_cards += 1;
                 let driver = match Sound::from_element(other)?.model.as_str() {
                     "ac97" => "AC97",
                     "es1370" => "ES1370",
                     "sb16" => "sb16",
-                    "ich6" | "ich9" => {
-                        b.device(json!({"driver": "intel-hda", "id": "sound0"}));
-                        "hda-duplex"
+                    m @ ("ich6" | "ich9") => {
+                        let hda = if m == "ich9" {
+                            "ich9-intel-hda"
+                        } else {
+                            "intel-hda"
+                        };
+                        b.device(json!({"driver": hda, "id": id}));
+                        b.device(json!({"driver": "hda-duplex", "id": format!("{id}-codec0"),
+                            "bus": format!("{id}.0"), "cad": 0, "audiodev": "audio1"}));
+                        continue;
                     }
                     "pcspk" => continue,
                     m => return Err(unsupported(format!("sound model '{m}'"))),
                 };
-                b.device(json!({"driver": driver, "audiodev": "audio1"}));
+                b.device(json!({"driver": driver, "id": id, "audiodev": "audio1"}));
             }
             Watchdog::TAG => {
                 let watchdog = Watchdog::from_element(other)?;

@@ -1,16 +1,18 @@
 //! PCI placement on the command line, as libvirt 9.0 writes it
 //! (qemuBuildDeviceAddressStr, qemuBuildControllerPCIDevProps): the
-//! `pcie-root-port` controllers of a q35 guest become `-device
-//! pcie-root-port` lines, and every PCI device gets the `bus` and `addr`
-//! of its `<address type='pci'>`.
+//! `pcie-root-port` and `pcie-to-pci-bridge` controllers of a q35 guest
+//! become `-device pcie-root-port` and `-device pcie-pci-bridge` lines,
+//! and every PCI device gets the `bus` and `addr` of its
+//! `<address type='pci'>`.
 //!
 //! All or nothing: the addresses are written only when the definition
 //! carries libvirt's whole PCI assignment (as this driver's define leaves
 //! it), every PCI device on the command line has an address, and each
-//! sits on a bus the command line has (bus 0 or a root port). Otherwise
+//! sits on a bus the command line has (bus 0, a root port or a bridge in
+//! a root port). Otherwise
 //! the command line stays as QEMU places devices itself (the first free
 //! slot of bus 0): a definition with addresses of its own for some
-//! devices only, or on buses this driver does not build (bridges,
+//! devices only, or on buses this driver does not build (PCI bridges,
 //! expanders), starts as it did before.
 //! Without the root ports on the command line a q35 guest has nowhere to
 //! hot-plug a device: pcie.0 takes none.
@@ -21,11 +23,11 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use virt_xml::{DomainDef, Element};
 
-/// A root port as the command line gives it.
-struct RootPort {
+/// A PCI controller the command line builds: a PCIe root port (its
+/// chassis and port) or a PCIe-to-PCI bridge (`None`).
+struct PciController {
     index: u32,
-    chassis: u32,
-    port: u32,
+    root_port: Option<(u32, u32)>,
     at: PciAddress,
     multifunction: bool,
 }
@@ -47,6 +49,7 @@ fn is_pci_driver(driver: &str) -> bool {
                 | "lsi53c895a"
                 | "ahci"
                 | "intel-hda"
+                | "ich9-intel-hda"
                 | "AC97"
                 | "ES1370"
                 | "i6300esb"
@@ -75,37 +78,55 @@ fn address_in<'a>(mut kids: impl Iterator<Item = &'a Element>) -> Option<(PciAdd
     })
 }
 
-/// The root ports, or `None` when a PCI controller is one the command
-/// line does not build (or a root port lacks its place).
-fn root_ports(def: &DomainDef, chipset: Chipset) -> Option<Vec<RootPort>> {
-    let mut ports = Vec::new();
+/// The root ports and PCIe-to-PCI bridges, or `None` when a PCI
+/// controller is one the command line does not build (or lacks its
+/// place).
+fn pci_controllers(def: &DomainDef, chipset: Chipset) -> Option<Vec<PciController>> {
+    let mut controllers = Vec::new();
     for e in def
         .devices
         .other
         .iter()
         .filter(|e| e.name == "controller" && e.attr("type") == Some("pci"))
     {
-        match e.attr("model") {
+        let bridge = match e.attr("model") {
             Some("pci-root") if chipset == Chipset::I440fx => continue,
             Some("pcie-root") if chipset == Chipset::Q35 => continue,
-            Some("pcie-root-port") if chipset == Chipset::Q35 => {}
+            Some("pcie-root-port") if chipset == Chipset::Q35 => false,
+            Some("pcie-to-pci-bridge") if chipset == Chipset::Q35 => true,
             _ => return None,
-        }
+        };
         let index = num(e.attr("index"))?;
-        let target = e.child("target")?;
         let (at, multifunction) = address_in(e.elements())?;
-        if at.bus != 0 {
-            return None;
-        }
-        ports.push(RootPort {
+        let root_port = if bridge {
+            None
+        } else {
+            let target = e.child("target")?;
+            if at.bus != 0 {
+                return None;
+            }
+            Some((num(target.attr("chassis"))?, num(target.attr("port"))?))
+        };
+        controllers.push(PciController {
             index,
-            chassis: num(target.attr("chassis"))?,
-            port: num(target.attr("port"))?,
+            root_port,
             at,
             multifunction,
         });
     }
-    Some(ports)
+    // A bridge sits in a root port the command line has.
+    let has_port = |bus| {
+        controllers
+            .iter()
+            .any(|c| c.index == bus && c.root_port.is_some())
+    };
+    if controllers
+        .iter()
+        .any(|c| c.root_port.is_none() && !has_port(c.at.bus))
+    {
+        return None;
+    }
+    Some(controllers)
 }
 
 /// The address of each PCI device, by the id the command line gives it.
@@ -124,12 +145,21 @@ fn addresses_by_id(def: &DomainDef) -> HashMap<String, (PciAddress, bool)> {
     }
     let mut video = false;
     let mut rngs = 0;
+    let mut sounds = 0;
     for e in &def.devices.other {
         let a = address_in(e.elements());
         let index = e.attr("index").unwrap_or("0");
         match e.name.as_str() {
             "controller" => match e.attr("type") {
-                Some("usb") => put(format!("usb{}", super::suffix(index)), a),
+                // A companion has no id of its own: it is found by the
+                // bus it serves and its first port.
+                Some("usb") => match e.child("master").and_then(|m| m.attr("startport")) {
+                    Some(port) => put(
+                        companion_key(&format!("usb{}.0", super::suffix(index)), port),
+                        a,
+                    ),
+                    None => put(format!("usb{}", super::suffix(index)), a),
+                },
                 Some("scsi") => put(format!("scsi{index}"), a),
                 Some("sata") => put(format!("sata{index}"), a),
                 Some("virtio-serial") => put(format!("virtio-serial{index}"), a),
@@ -140,7 +170,10 @@ fn addresses_by_id(def: &DomainDef) -> HashMap<String, (PciAddress, bool)> {
                 video = true;
                 put("video0".into(), a);
             }
-            "sound" => put("sound0".into(), a),
+            "sound" => {
+                put(format!("sound{sounds}"), a);
+                sounds += 1;
+            }
             "watchdog" => put("watchdog0".into(), a),
             "rng" => {
                 put(format!("rng{rngs}"), a);
@@ -150,6 +183,21 @@ fn addresses_by_id(def: &DomainDef) -> HashMap<String, (PciAddress, bool)> {
         }
     }
     by_id
+}
+
+/// How [`addresses_by_id`] names a USB companion controller.
+fn companion_key(masterbus: &str, firstport: impl std::fmt::Display) -> String {
+    format!("{masterbus}/{firstport}")
+}
+
+/// The id a `-device` is known by here: its `id`, or for a USB
+/// companion its master bus and first port.
+fn device_key(dev: &Value) -> Option<String> {
+    if let Some(id) = dev["id"].as_str() {
+        return Some(id.to_string());
+    }
+    let bus = dev["masterbus"].as_str()?;
+    Some(companion_key(bus, dev["firstport"].as_u64()?))
 }
 
 /// libvirt's name for bus `bus`.
@@ -183,11 +231,11 @@ pub(super) fn place(def: &DomainDef, chipset: Chipset, b: &mut Builder) {
     if !address::is_complete(def) {
         return;
     }
-    let Some(ports) = root_ports(def, chipset) else {
+    let Some(controllers) = pci_controllers(def, chipset) else {
         return;
     };
     let by_id = addresses_by_id(def);
-    let bus_exists = |bus: u32| bus == 0 || ports.iter().any(|p| p.index == bus);
+    let bus_exists = |bus: u32| bus == 0 || controllers.iter().any(|c| c.index == bus);
     let mut placed: Vec<(usize, String)> = Vec::new();
     for (i, w) in b.args.windows(2).enumerate() {
         if w[0] != "-device" {
@@ -200,7 +248,10 @@ pub(super) fn place(def: &DomainDef, chipset: Chipset, b: &mut Builder) {
         if !is_pci_driver(driver) || dev.get("bus").is_some() {
             continue;
         }
-        let Some(&(a, multifunction)) = dev["id"].as_str().and_then(|id| by_id.get(id)) else {
+        let Some(&(a, multifunction)) = device_key(&dev)
+            .and_then(|id| by_id.get(&id).copied())
+            .as_ref()
+        else {
             return;
         };
         if !bus_exists(a.bus) {
@@ -209,22 +260,26 @@ pub(super) fn place(def: &DomainDef, chipset: Chipset, b: &mut Builder) {
         place_at(&mut dev, a, multifunction, chipset);
         placed.push((i + 1, dev.to_string()));
     }
-    if ports.is_empty() && placed.is_empty() {
+    if controllers.is_empty() && placed.is_empty() {
         return;
     }
     for (i, v) in placed {
         b.args[i] = v;
     }
-    // The ports come before the devices that plug into them.
+    // The controllers come before the devices that plug into them, in
+    // the order of their indexes (a bridge after its root port).
     let mut head = Vec::new();
-    for p in &ports {
-        let mut dev = json!({
-            "driver": "pcie-root-port",
-            "port": p.port,
-            "chassis": p.chassis,
-            "id": format!("pci.{}", p.index),
-        });
-        place_at(&mut dev, p.at, p.multifunction, chipset);
+    for c in &controllers {
+        let mut dev = match c.root_port {
+            Some((chassis, port)) => json!({
+                "driver": "pcie-root-port",
+                "port": port,
+                "chassis": chassis,
+                "id": format!("pci.{}", c.index),
+            }),
+            None => json!({"driver": "pcie-pci-bridge", "id": format!("pci.{}", c.index)}),
+        };
+        place_at(&mut dev, c.at, c.multifunction, chipset);
         head.push("-device".to_string());
         head.push(dev.to_string());
     }

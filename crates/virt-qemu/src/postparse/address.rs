@@ -3,18 +3,26 @@
 //!
 //! - the chipset's own functions first: on i440FX the IDE and PIIX3 USB
 //!   controllers at 00:01.1 and 00:01.2 and the primary video at 00:02;
-//!   on q35 the SATA controller at 00:1f.2 and the primary video at
-//!   00:01;
+//!   on q35 the SATA controller at 00:1f.2, the primary video at 00:01,
+//!   the first USB 2 controller set at 00:1d (the next at 00:1a) and an
+//!   ICH9 sound card at 00:1b, as on real q35 hardware;
 //! - then, in libvirt's order (NICs, sound, controllers, virtio disks,
 //!   balloon, RNGs, watchdog), the next free slot: on i440FX a slot of
-//!   bus 0; on q35 a PCIe device gets a free `pcie-root-port` (one is
-//!   added when none is free), a conventional PCI device a slot of
-//!   pcie.0 (libvirt would add a PCIe-to-PCI bridge; not done here);
+//!   bus 0; on q35 a PCIe device gets a free `pcie-root-port`, a
+//!   conventional PCI device (rtl8139 and e1000 NICs, AC97, ES1370 and
+//!   HDA sound, the i6300esb watchdog, USB 1/2 controllers) a slot of a
+//!   `pcie-to-pci-bridge`. As libvirt, this takes two passes: the first
+//!   counts the controllers the devices need (a root port per PCIe
+//!   device; a root port and the bridge in it for the first conventional
+//!   device) and adds them, the second places the controllers, then the
+//!   devices, each in the lowest free place (so the bridge takes the
+//!   lowest free root port);
 //! - a USB 2 controller and its companions share one slot (EHCI at
 //!   function 7, UHCI 1-3 at 0-2);
-//! - q35 keeps one root port free for hot-plug; the root ports sit
-//!   eight to a slot of pcie.0, their chassis their index and their port
-//!   their slot and function.
+//! - a q35 guest whose definition had no PCI controllers keeps one root
+//!   port free for hot-plug; the root ports sit eight to a slot of
+//!   pcie.0, their chassis their index and their port their slot and
+//!   function.
 //!
 //! Addresses the definition gives are kept and never handed out again.
 
@@ -78,6 +86,8 @@ enum Dev {
 struct Assigner {
     q35: bool,
     taken: Vec<PciAddress>,
+    /// The PCIe-to-PCI bridges' indexes (q35).
+    bridges: Vec<u32>,
 }
 
 impl Assigner {
@@ -93,10 +103,37 @@ impl Assigner {
     }
 
     /// The first wholly free slot of bus 0.
-    fn next_slot(&mut self) -> Option<u32> {
+    fn next_slot(&self) -> Option<u32> {
         let first = if self.q35 { 1 } else { 2 };
         let slot = (first..32).find(|s| self.slot_free(0, *s) && !(self.q35 && *s == 0x1f))?;
         Some(slot)
+    }
+
+    /// The lowest-numbered root port with nothing in it.
+    fn free_root_port(&self, def: &DomainDef) -> Option<u32> {
+        let mut ports = root_ports(def);
+        ports.sort_unstable();
+        ports
+            .into_iter()
+            .find(|p| !self.taken.iter().any(|t| t.bus == *p))
+    }
+
+    /// A slot for a conventional PCI device: on i440FX the next one of
+    /// bus 0, on q35 the next of a PCIe-to-PCI bridge (from slot 1: slot
+    /// 0 is the bridge's hot-plug controller).
+    fn legacy_slot(&self) -> Option<PciAddress> {
+        if !self.q35 {
+            return self.next_slot().map(|s| at0(s, 0));
+        }
+        self.bridges.iter().find_map(|&bus| {
+            (1..32)
+                .find(|s| self.slot_free(bus, *s))
+                .map(|slot| PciAddress {
+                    bus,
+                    slot,
+                    function: 0,
+                })
+        })
     }
 
     fn take(&mut self, a: PciAddress) -> PciAddress {
@@ -223,6 +260,23 @@ fn wanting(def: &DomainDef) -> Vec<Dev> {
     v
 }
 
+/// How a device plugs in on q35 (libvirt's connect flags, reduced to
+/// what matters here): into a PCIe root port, or into a slot of a
+/// conventional PCI bus (a PCIe-to-PCI bridge).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Connect {
+    Pcie,
+    Pci,
+}
+
+fn connect(def: &DomainDef, dev: Dev) -> Connect {
+    if is_pcie(def, dev) {
+        Connect::Pcie
+    } else {
+        Connect::Pci
+    }
+}
+
 /// Assign the PCI addresses libvirt assigns (see the module's text).
 pub(crate) fn assign(def: &mut DomainDef) {
     let q35 = is_q35(def);
@@ -232,22 +286,60 @@ pub(crate) fn assign(def: &mut DomainDef) {
     let mut a = Assigner {
         q35,
         taken: taken(def),
+        bridges: Vec::new(),
     };
+    chipset_functions(def, &mut a);
+    if q35 {
+        // libvirt's first pass: which controllers the devices need.
+        let devs = wanting(def);
+        add_controllers(def, &a, &devs);
+        a.bridges = bridges(def);
+        place_root_ports(def, &mut a);
+        place_bridges(def, &mut a);
+    }
+    // The second pass: the controllers are there, the devices take their
+    // places in libvirt's order (the positions in the device list moved
+    // with the controllers added, so the list is made again).
+    for dev in wanting(def) {
+        if let Dev::Other(i) = dev {
+            if def.devices.other[i].attr("model") == Some("ich9-ehci1") {
+                let index = def.devices.other[i].attr("index").map(str::to_string);
+                if let Some(at) = a.legacy_slot() {
+                    usb2_group(def, &mut a, at, |e| {
+                        e.attr("index").map(str::to_string) == index
+                    });
+                }
+                continue;
+            }
+        }
+        let addr = match (q35, connect(def, dev)) {
+            (true, Connect::Pcie) => a.free_root_port(def).map(|port| PciAddress {
+                bus: port,
+                slot: 0,
+                function: 0,
+            }),
+            _ => a.legacy_slot(),
+        };
+        if let Some(addr) = addr {
+            a.take(addr);
+            set_address(def, dev, addr, false);
+        }
+    }
+}
+
+/// The functions the chipset fixes (qemuDomainValidateDevicePCISlots*):
+/// on i440FX slot 1 (PIIX3: IDE at .1, USB at .2) and the primary video
+/// at slot 2; on q35 slot 0x1f (SATA at .2), the primary video at slot
+/// 1, the first USB 2 controllers at 0x1d (else 0x1a) and an ICH9 sound
+/// card at 0x1b, each where it is still free.
+fn chipset_functions(def: &mut DomainDef, a: &mut Assigner) {
+    let q35 = a.q35;
     // Bus 0's own functions.
-    a.taken.push(PciAddress {
-        bus: 0,
-        slot: 0,
-        function: 0,
-    });
-    let at = |slot, function| PciAddress {
-        bus: 0,
-        slot,
-        function,
-    };
+    a.taken.push(at0(0, 0));
     if !q35 {
         for f in 0..8 {
-            if a.is_free(at(1, f)) {
-                a.taken.push(at(1, f));
+            if a.is_free(at0(1, f)) {
+                a.taken.push(at0(1, f));
             }
         }
     }
@@ -257,21 +349,35 @@ pub(crate) fn assign(def: &mut DomainDef) {
             continue;
         }
         match (q35, e.attr("type"), e.attr("model")) {
-            (false, Some("ide"), _) => fixed.push((i, at(1, 1))),
-            (false, Some("usb"), Some("piix3-uhci")) => fixed.push((i, at(1, 2))),
-            (true, Some("sata"), _) => fixed.push((i, at(0x1f, 2))),
+            (false, Some("ide"), _) => fixed.push((i, at0(1, 1))),
+            (false, Some("usb"), Some("piix3-uhci")) => fixed.push((i, at0(1, 2))),
+            (true, Some("sata"), _) => fixed.push((i, at0(0x1f, 2))),
             _ => {}
-        }
-    }
-    if q35 {
-        for f in 0..8 {
-            a.taken.push(at(0x1f, f));
         }
     }
     for (i, addr) in fixed {
         def.devices.other[i]
             .children
             .push(Node::Element(addr.element(false)));
+    }
+    if q35 {
+        // The first USB 2 controller set at 00:1d, the next at 00:1a.
+        while let Some(i) = def.devices.other.iter().position(|e| {
+            e.name == "controller"
+                && e.attr("model") == Some("ich9-uhci1")
+                && !has_address(e.elements())
+        }) {
+            let Some(slot) = [0x1d, 0x1a].into_iter().find(|s| a.slot_free(0, *s)) else {
+                break;
+            };
+            let index = def.devices.other[i].attr("index").map(str::to_string);
+            usb2_group(def, a, at0(slot, 0), |e| {
+                e.attr("index").map(str::to_string) == index
+            });
+        }
+        for f in 0..8 {
+            a.taken.push(at0(0x1f, f));
+        }
     }
     // The primary video.
     if let Some(i) = def
@@ -286,72 +392,154 @@ pub(crate) fn assign(def: &mut DomainDef) {
         })
     {
         let slot = if q35 { 1 } else { 2 };
-        let want = at(slot, 0);
         let addr = if a.slot_free(0, slot) {
-            Some(want)
+            Some(at0(slot, 0))
         } else {
-            a.next_slot().map(|s| at(s, 0))
+            a.next_slot().map(|s| at0(s, 0))
         };
         if let Some(addr) = addr {
             a.take(addr);
             set_address(def, Dev::Other(i), addr, false);
         }
     }
-    let mut ports_used: Vec<u32> = a.taken.iter().map(|t| t.bus).filter(|b| *b > 0).collect();
-    let mut new_ports: Vec<u32> = Vec::new();
-    for dev in wanting(def) {
-        if let Dev::Other(i) = dev {
-            if def.devices.other[i].attr("model") == Some("ich9-ehci1") {
-                usb2_group(def, &mut a, i);
-                continue;
-            }
+    // An ICH9 sound card where real q35 hardware has its HD audio.
+    if q35 && a.slot_free(0, 0x1b) {
+        if let Some(i) = def.devices.other.iter().position(|e| {
+            e.name == "sound" && e.attr("model") == Some("ich9") && !has_address(e.elements())
+        }) {
+            a.take(at0(0x1b, 0));
+            set_address(def, Dev::Other(i), at0(0x1b, 0), false);
         }
-        if q35 && is_pcie(def, dev) {
-            // New root ports join the controllers after this loop, which
-            // holds positions in the device list.
-            let port = free_root_port(def, &ports_used, &new_ports);
-            ports_used.push(port);
-            if !root_ports(def).contains(&port) && !new_ports.contains(&port) {
-                new_ports.push(port);
+    }
+}
+
+/// Address `slot`.`function` of bus 0.
+fn at0(slot: u32, function: u32) -> PciAddress {
+    PciAddress {
+        bus: 0,
+        slot,
+        function,
+    }
+}
+
+/// libvirt's first pass on q35 (virDomainPCIAddressSetGrow): each PCIe
+/// device wants a free root port, else a new one; each conventional PCI
+/// device a slot of a PCIe-to-PCI bridge, and the first one that finds
+/// none adds a root port and a bridge on it. A guest whose definition
+/// had no PCI controllers and got some gets one more free root port, for
+/// hot-plug. The controllers join the definition after its last one.
+fn add_controllers(def: &mut DomainDef, a: &Assigner, devs: &[Dev]) {
+    let indexes = pci_controller_indexes(def);
+    let max_index = indexes.iter().copied().max().unwrap_or(0);
+    let bus_used = |bus: u32| a.taken.iter().any(|t| t.bus == bus);
+    let mut free_ports: Vec<u32> = root_ports(def);
+    free_ports.sort_unstable();
+    free_ports.retain(|p| !bus_used(*p));
+    let mut bridge_slots: Vec<usize> = bridges(def)
+        .into_iter()
+        .map(|b| (1..32).filter(|s| a.slot_free(b, *s)).count())
+        .collect();
+    let mut next = max_index + 1;
+    let mut added: Vec<Element> = Vec::new();
+    for dev in devs {
+        let is_ehci = matches!(dev, Dev::Other(i)
+            if def.devices.other[*i].attr("model") == Some("ich9-ehci1"));
+        if connect(def, *dev) == Connect::Pcie && !is_ehci {
+            if free_ports.is_empty() {
+                added.push(root_port(next));
+                next += 1;
+            } else {
+                free_ports.remove(0);
             }
-            set_address(
-                def,
-                dev,
-                PciAddress {
+        } else if let Some(free) = bridge_slots.iter_mut().find(|n| **n > 0) {
+            *free -= 1;
+        } else {
+            // The root port is the bridge's alone in this pass.
+            added.push(root_port(next));
+            added.push(pcie_to_pci_bridge(next + 1));
+            bridge_slots.push(30);
+            next += 2;
+        }
+    }
+    if max_index == 0 && !added.is_empty() && free_ports.is_empty() {
+        added.push(root_port(next));
+    }
+    for c in added {
+        let at = def
+            .devices
+            .other
+            .iter()
+            .rposition(|e| e.name == "controller")
+            .map_or(def.devices.other.len(), |p| p + 1);
+        def.devices.other.insert(at, c);
+    }
+}
+
+/// The indexes of the PCI controllers.
+fn pci_controller_indexes(def: &DomainDef) -> Vec<u32> {
+    def.devices
+        .other
+        .iter()
+        .filter(|e| e.name == "controller" && e.attr("type") == Some("pci"))
+        .filter_map(|e| e.attr("index")?.parse().ok())
+        .collect()
+}
+
+/// The indexes of the PCIe-to-PCI bridges.
+fn bridges(def: &DomainDef) -> Vec<u32> {
+    def.devices
+        .other
+        .iter()
+        .filter(|e| {
+            e.name == "controller"
+                && e.attr("type") == Some("pci")
+                && e.attr("model") == Some("pcie-to-pci-bridge")
+        })
+        .filter_map(|e| e.attr("index")?.parse().ok())
+        .collect()
+}
+
+fn pcie_to_pci_bridge(index: u32) -> Element {
+    Element::new("controller")
+        .with_attr("type", "pci")
+        .with_attr("index", index.to_string())
+        .with_attr("model", "pcie-to-pci-bridge")
+}
+
+/// Each PCIe-to-PCI bridge without an address goes into the lowest
+/// root port nothing sits in (libvirt places the PCI controllers before
+/// the devices), with QEMU's device name as its model name.
+fn place_bridges(def: &mut DomainDef, a: &mut Assigner) {
+    for i in 0..def.devices.other.len() {
+        let e = &def.devices.other[i];
+        if e.name != "controller"
+            || e.attr("type") != Some("pci")
+            || e.attr("model") != Some("pcie-to-pci-bridge")
+        {
+            continue;
+        }
+        let given = e.elements().any(|k| k.name == "address");
+        let addr = if given {
+            None
+        } else {
+            a.free_root_port(def).map(|port| {
+                a.take(PciAddress {
                     bus: port,
                     slot: 0,
                     function: 0,
-                },
-                false,
+                })
+            })
+        };
+        let e = &mut def.devices.other[i];
+        if e.child("model").is_none() {
+            e.children.insert(
+                0,
+                Node::Element(Element::new("model").with_attr("name", "pcie-pci-bridge")),
             );
-            continue;
         }
-        if let Some(s) = a.next_slot() {
-            let addr = a.take(at(s, 0));
-            set_address(def, dev, addr, false);
+        if let Some(addr) = addr {
+            e.children.push(Node::Element(addr.element(false)));
         }
-    }
-    if q35 {
-        // One free root port stays for hot-plug.
-        let all: Vec<u32> = root_ports(def)
-            .into_iter()
-            .chain(new_ports.clone())
-            .collect();
-        if !all.iter().any(|p| !ports_used.contains(p)) {
-            let port = free_root_port(def, &ports_used, &new_ports);
-            new_ports.push(port);
-        }
-        // libvirt appends the root ports it adds after every controller.
-        for port in new_ports {
-            let at = def
-                .devices
-                .other
-                .iter()
-                .rposition(|e| e.name == "controller")
-                .map_or(def.devices.other.len(), |p| p + 1);
-            def.devices.other.insert(at, root_port(port));
-        }
-        place_root_ports(def, &mut a);
     }
 }
 
@@ -389,27 +577,6 @@ fn root_ports(def: &DomainDef) -> Vec<u32> {
         })
         .filter_map(|e| e.attr("index")?.parse().ok())
         .collect()
-}
-
-/// The lowest-numbered root port no device uses, else the next PCI
-/// controller index.
-fn free_root_port(def: &DomainDef, used: &[u32], new: &[u32]) -> u32 {
-    let mut ports = root_ports(def);
-    ports.extend_from_slice(new);
-    ports.sort_unstable();
-    if let Some(p) = ports.into_iter().find(|p| !used.contains(p)) {
-        return p;
-    }
-    let max = def
-        .devices
-        .other
-        .iter()
-        .filter(|e| e.name == "controller" && e.attr("type") == Some("pci"))
-        .filter_map(|e| e.attr("index")?.parse::<u32>().ok())
-        .chain(new.iter().copied())
-        .max()
-        .unwrap_or(0);
-    max + 1
 }
 
 fn root_port(index: u32) -> Element {
@@ -496,37 +663,35 @@ fn place_root_ports(def: &mut DomainDef, a: &mut Assigner) {
     }
 }
 
-/// A USB 2 controller (EHCI) and its UHCI companions of the same index
-/// share one slot: EHCI at function 7, UHCI n at function n-1, the first
-/// marked multifunction.
-fn usb2_group(def: &mut DomainDef, a: &mut Assigner, ehci: usize) {
-    let Some(slot) = a.next_slot() else {
-        return;
-    };
-    let index = def.devices.other[ehci].attr("index").map(str::to_string);
-    let at = |function| PciAddress {
-        bus: 0,
-        slot,
-        function,
-    };
-    a.take(at(7));
-    set_address(def, Dev::Other(ehci), at(7), false);
-    for i in 0..def.devices.other.len() {
-        let e = &def.devices.other[i];
+/// The USB 2 controllers (EHCI and its UHCI companions) of one index
+/// (those `same` picks) share the slot of `at`: EHCI at function 7, UHCI
+/// n at function n-1, the first marked multifunction.
+fn usb2_group(
+    def: &mut DomainDef,
+    a: &mut Assigner,
+    at: PciAddress,
+    same: impl Fn(&Element) -> bool,
+) {
+    let mut group = Vec::new();
+    for (i, e) in def.devices.other.iter().enumerate() {
         if e.name != "controller"
             || e.attr("type") != Some("usb")
-            || e.attr("index").map(str::to_string) != index
+            || !same(e)
             || has_address(e.elements())
         {
             continue;
         }
-        let f = match e.attr("model") {
+        let function = match e.attr("model") {
+            Some("ich9-ehci1") => 7,
             Some("ich9-uhci1") => 0,
             Some("ich9-uhci2") => 1,
             Some("ich9-uhci3") => 2,
             _ => continue,
         };
-        a.take(at(f));
-        set_address(def, Dev::Other(i), at(f), f == 0);
+        group.push((i, function));
+    }
+    for (i, function) in group {
+        let addr = a.take(PciAddress { function, ..at });
+        set_address(def, Dev::Other(i), addr, function == 0);
     }
 }

@@ -80,7 +80,8 @@ pub(super) fn order_and_number_controllers(def: &mut DomainDef) {
         });
         taken
     };
-    for c in controllers {
+    for mut c in controllers {
+        companion_master(&mut c);
         insert_controller(def, c);
     }
     let positions = controller_positions(def);
@@ -123,6 +124,30 @@ pub(super) fn order_and_number_controllers(def: &mut DomainDef) {
         });
         set_attr_after(&mut def.devices.other[p], "index", i.to_string(), "type");
     }
+}
+
+/// An ICH9 UHCI companion without `<master>` serves the USB 2
+/// controller of its index from libvirt's port for it (0, 2 or 4), as
+/// libvirt's parser gives it.
+fn companion_master(c: &mut Element) {
+    let port = match (ctype(c), c.attr("model")) {
+        ("usb", Some("ich9-uhci1")) => "0",
+        ("usb", Some("ich9-uhci2")) => "2",
+        ("usb", Some("ich9-uhci3")) => "4",
+        _ => return,
+    };
+    if c.child("master").is_some() {
+        return;
+    }
+    let at = c
+        .children
+        .iter()
+        .position(|n| matches!(n, virt_xml::Node::Element(k) if k.name == "address"))
+        .unwrap_or(c.children.len());
+    c.children.insert(
+        at,
+        virt_xml::Node::Element(Element::new("master").with_attr("startport", port)),
+    );
 }
 
 fn is_usb2(e: &Element) -> bool {
