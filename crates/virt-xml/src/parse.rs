@@ -15,6 +15,7 @@ use crate::order::{
 use crate::reader::parse_document;
 use crate::tree::{Doc, NodeRef};
 use crate::units::parse_memory;
+use crate::validate::{Refusals, Step};
 use crate::vocabulary;
 /// Domain types libvirt 9.0 knows (`virDomainVirtType`).
 const DOMAIN_TYPES: &[&str] = &[
@@ -150,15 +151,28 @@ impl DomainDef {
                 *slot = Some(child);
             }
         }
-        // libvirt checks the name first, then the type, then the OS type.
+        // libvirt reads the parts in its order and stops at the first
+        // refusal; each read and check here is made at its step of that
+        // order (validate::Step), and the earliest refusal is the one made.
+        let mut r = Refusals::default();
         let name = t.name.map(|n| n.all_text()).unwrap_or_default();
         if name.is_empty() {
             return Err(XmlError::NoName);
         }
-        if name.contains('/') {
-            return Err(XmlError::Invalid(format!("name {name} cannot contain '/'")));
-        }
+        // virDomainDefPostParseCheckFeatures: the test driver's names
+        // cannot hold a '/'.
+        r.check(Step::PostParseFeatures, || {
+            if name.contains('/') {
+                return Err(XmlError::Invalid(format!("name {name} cannot contain '/'")));
+            }
+            Ok(())
+        });
         def.name = name;
+        if let Some(u) = &t.uuid {
+            let uuid = parse_uuid(u.first_text())
+                .ok_or_else(|| XmlError::Internal("malformed uuid element".into()));
+            def.uuid = r.take(Step::Ids, uuid);
+        }
         for (k, v) in e.attrs() {
             match *k {
                 "type" => def.domain_type = v.to_string(),
@@ -167,15 +181,18 @@ impl DomainDef {
             }
         }
         def.attrs = attrs_without_first(e, &["type", "id"]);
-        if def.domain_type.is_empty() {
-            return Err(XmlError::Internal("missing domain type attribute".into()));
-        }
-        if !DOMAIN_TYPES.contains(&def.domain_type.as_str()) {
-            return Err(XmlError::Unsupported(format!(
-                "invalid domain type {}",
-                def.domain_type
-            )));
-        }
+        r.check(Step::Caps, || {
+            if def.domain_type.is_empty() {
+                return Err(XmlError::Internal("missing domain type attribute".into()));
+            }
+            if !DOMAIN_TYPES.contains(&def.domain_type.as_str()) {
+                return Err(XmlError::Unsupported(format!(
+                    "invalid domain type {}",
+                    def.domain_type
+                )));
+            }
+            Ok(())
+        });
         def.bootloader = t.bootloader.map(|b| b.all_text());
         def.bootloader_args = t.bootloader_args.map(|b| b.all_text());
         // The typed attributes of each leaf, given here rather than looked
@@ -205,54 +222,65 @@ impl DomainDef {
         }
         // `string(./bootloader)`: an empty one is none.
         let has_bootloader = def.bootloader.as_deref().is_some_and(|b| !b.is_empty());
-        def.os = parse_os(t.os, has_bootloader)?;
-        if let Some(u) = &t.uuid {
-            def.uuid = Some(
-                parse_uuid(u.first_text())
-                    .ok_or_else(|| XmlError::Internal("malformed uuid element".into()))?,
-            );
-        }
+        def.os = r
+            .take(Step::Caps, parse_os(t.os, has_bootloader))
+            .unwrap_or_default();
         def.title = t.title.map(|n| n.all_text());
         def.description = t.description.map(|n| n.all_text());
 
+        // virDomainDefParseMemory: <memory>, <currentMemory>, <maxMemory>.
         if let Some(m) = t.memory {
-            def.memory = memory_value(m, "./memory[1]")?;
-        }
-        if def.memory == 0 && !numa {
-            return Err(XmlError::Invalid(
-                "Memory size must be specified via <memory> or in the <numa> configuration".into(),
-            ));
-        }
-        if let Some(m) = t.max_memory {
-            let size = memory_value(m, "./maxMemory[1]")?;
-            let slots = match m.attr("slots") {
-                None => None,
-                Some(s) => Some(s.parse().map_err(|_| XmlError::NotUnsigned {
-                    attr: "slots".into(),
-                    element: "maxMemory".into(),
-                    value: s.into(),
-                })?),
-            };
-            def.max_memory = Some((size, slots));
+            def.memory = r
+                .take(Step::Memory, memory_value(m, "./memory[1]"))
+                .unwrap_or_default();
         }
         if let Some(m) = t.current_memory {
-            def.current_memory = Some(memory_value(m, "./currentMemory[1]")?);
+            def.current_memory = r.take(Step::Memory, memory_value(m, "./currentMemory[1]"));
         }
-        def.vcpu = parse_vcpu(t.vcpu)?;
+        if let Some(m) = t.max_memory {
+            let size = memory_value(m, "./maxMemory[1]").and_then(|size| {
+                let slots = match m.attr("slots") {
+                    None => None,
+                    Some(s) => Some(s.parse().map_err(|_| XmlError::NotUnsigned {
+                        attr: "slots".into(),
+                        element: "maxMemory".into(),
+                        value: s.into(),
+                    })?),
+                };
+                Ok((size, slots))
+            });
+            def.max_memory = r.take(Step::Memory, size);
+        }
+        def.vcpu = r.take(Step::Vcpu, parse_vcpu(t.vcpu)).unwrap_or_default();
 
         let [poweroff, reboot, crash] = t.lifecycle;
-        def.on_poweroff = lifecycle(poweroff, "on_poweroff", "poweroff")?;
-        def.on_reboot = lifecycle(reboot, "on_reboot", "reboot")?;
-        def.on_crash = lifecycle(crash, "on_crash", "crash")?;
+        // virDomainDefLifecycleParse reads reboot, poweroff, then crash.
+        def.on_reboot = r
+            .take(Step::Lifecycle, lifecycle(reboot, "on_reboot"))
+            .flatten();
+        def.on_poweroff = r
+            .take(Step::Lifecycle, lifecycle(poweroff, "on_poweroff"))
+            .flatten();
+        def.on_crash = r
+            .take(Step::Lifecycle, lifecycle(crash, "on_crash"))
+            .flatten();
         if let Some(d) = t.devices {
-            def.devices = parse_devices(d)?;
+            def.devices = parse_devices(d, &mut r);
         }
-        crate::validate::check_parsed(&def)?;
-        crate::views::check_definition(&def)?;
-        crate::validate::check_parsed_late(&def)?;
-        crate::views::check_late(&def)?;
-        crate::postparse::check(&def)?;
-        crate::validate::check_valid(&def)?;
+        crate::validate::check_parsed(&def, &mut r);
+        crate::views::check_definition(&def, &mut r);
+        r.check(Step::PostParse, || {
+            // virDomainDefPostParseMemory.
+            if def.memory == 0 && !numa {
+                return Err(XmlError::Invalid(
+                    "Memory size must be specified via <memory> or in the <numa> configuration"
+                        .into(),
+                ));
+            }
+            crate::postparse::check(&def)
+        });
+        r.check(Step::Validate, || crate::validate::check_valid(&def));
+        r.into_result()?;
         crate::postparse::apply(&mut def);
         Ok(def)
     }
@@ -304,28 +332,19 @@ impl<'d, 'a> Places<'d, 'a> {
     }
 }
 
-/// `<on_EVENT>ACTION</on_EVENT>`, checked as libvirt checks it.
-fn lifecycle(
-    e: Option<NodeRef<'_, '_>>,
-    tag: &str,
-    event: &str,
-) -> Result<Option<LifecycleAction>, XmlError> {
+/// `<on_EVENT>ACTION</on_EVENT>` as virDomainEventActionParseXML reads
+/// it: the whole text (`string(./on_EVENT[1])`), empty meaning the
+/// default. Whether the event allows the action is checked at validation
+/// (`validate::check_valid`).
+fn lifecycle(e: Option<NodeRef<'_, '_>>, tag: &str) -> Result<Option<LifecycleAction>, XmlError> {
     let Some(e) = e else { return Ok(None) };
-    let text = e.first_text().trim();
-    let action = LifecycleAction::from_name(text)
-        .ok_or_else(|| XmlError::Unsupported(format!("unknown {tag} action: {text}")))?;
-    if event != "crash"
-        && matches!(
-            action,
-            LifecycleAction::CoredumpDestroy | LifecycleAction::CoredumpRestart
-        )
-    {
-        return Err(XmlError::Unsupported(format!(
-            "Lifecycle event '{event}' doesn't support '{}' action",
-            action.name()
-        )));
+    let text = e.all_text();
+    if text.is_empty() {
+        return Ok(None);
     }
-    Ok(Some(action))
+    LifecycleAction::from_name(&text)
+        .map(Some)
+        .ok_or_else(|| XmlError::Unsupported(format!("unknown {tag} action: {text}")))
 }
 
 /// The child elements, as owned elements.
@@ -413,11 +432,8 @@ fn parse_vcpu(e: Option<NodeRef<'_, '_>>) -> Result<Vcpu, XmlError> {
         .trim()
         .parse()
         .map_err(|_| XmlError::Invalid("maximum vcpus count must be an integer".into()))?;
-    if max == 0 {
-        return Err(XmlError::Internal(
-            "CPU IDs in <numa> exceed the <vcpu> count".into(),
-        ));
-    }
+    // A count of 0 is refused once the NUMA cells are read
+    // (validate::Step::NumaVcpus).
     let current = match e.attr("current") {
         None => None,
         Some(c) => Some(c.trim().parse::<u32>().map_err(|_| XmlError::NotUnsigned {
@@ -508,13 +524,17 @@ fn normalized(e: NodeRef<'_, '_>) -> Element {
     owned
 }
 
-fn parse_devices(e: NodeRef<'_, '_>) -> Result<Devices, XmlError> {
+fn parse_devices(e: NodeRef<'_, '_>, r: &mut Refusals) -> Devices {
     let mut devices = Devices::default();
     let mut places = Places::new(DEVICE_ORDER, e);
     for child in e.elements() {
         match child.name() {
             "emulator" => devices.emulator = Some(child.all_text()),
-            "disk" => devices.disks.push(parse_disk(child)?),
+            "disk" => {
+                if let Some(disk) = r.take(Step::device("disk"), parse_disk(child)) {
+                    devices.disks.push(disk)
+                }
+            }
             "interface" => devices.interfaces.push(parse_interface(child)),
             "graphics" => devices.graphics.push(Graphics {
                 graphics_type: first_attr(child, "type").unwrap_or_default(),
@@ -540,7 +560,7 @@ fn parse_devices(e: NodeRef<'_, '_>) -> Result<Devices, XmlError> {
             _ => devices.other.push(normalized(child)),
         }
     }
-    Ok(devices)
+    devices
 }
 
 /// The attributes of the typed element `leaf` that are not typed, kept

@@ -10,6 +10,187 @@ use virt_core::{ErrorCode, ErrorDomain};
 
 use crate::{DomainDef, Element, XmlError};
 
+/// Where a check sits in libvirt 9.0's define: the steps of
+/// `virDomainDefParseXML` in its order (each part of the document is read
+/// at one of them, the devices kind by kind), then `virDomainDefPostParse`,
+/// then `virDomainDefValidate`. libvirt stops at the first step that
+/// fails, so a definition breaking rules at several steps is refused for
+/// the earliest one, whatever order the checks run in here ([`Refusals`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Step {
+    /// virDomainDefParseIDs: the name, uuid and genid.
+    Ids,
+    /// virDomainDefParseCaps: the domain type, OS type and architecture.
+    Caps,
+    /// virSecurityLabelDefsParseXML.
+    SecLabels,
+    /// virDomainDefParseMemory: the memory sizes.
+    Memory,
+    /// virDomainDefParseMemory: `<memoryBacking>`, hugepages last.
+    MemoryBacking,
+    /// virDomainDefTunablesParse: `<blkiotune>`.
+    Blkiotune,
+    /// virDomainDefTunablesParse: `<memtune>`.
+    Memtune,
+    /// virDomainVcpuParse: `<vcpu>`, `<vcpus>`.
+    Vcpu,
+    /// virDomainDefParseIOThreads.
+    IoThreads,
+    /// virDomainDefTunablesParse: `<cputune>`.
+    Cputune,
+    /// virCPUDefParseXML: the guest `<cpu>`.
+    Cpu,
+    /// virDomainNumaDefParseXML: the guest NUMA cells.
+    Numa,
+    /// The NUMA cells' CPUs against the vCPU count.
+    NumaVcpus,
+    /// virDomainNumatuneParseXML.
+    Numatune,
+    /// virDomainResourceDefParse.
+    Resource,
+    /// virDomainFeaturesDefParse.
+    Features,
+    /// virDomainDefLifecycleParse: the actions, `<pm>`.
+    Lifecycle,
+    /// virDomainPerfDefParseXML.
+    Perf,
+    /// virDomainDefClockParse.
+    Clock,
+    /// virDomainDefParseBootOptions: `<os>` beyond its type.
+    Boot,
+    /// The devices, kind by kind in libvirt's order ([`DEVICE_PARSE_ORDER`]).
+    Device(u8),
+    /// virDomainIdmapDefParseXML.
+    Idmap,
+    /// virSysinfoParseXML.
+    Sysinfo,
+    /// virDomainKeyWrapDefParseXML.
+    Keywrap,
+    /// virDomainDefPostParse (virDomainDefPostParseCommon).
+    PostParse,
+    /// virDomainDefPostParseCheckFeatures, the end of post-parse.
+    PostParseFeatures,
+    /// virDomainDefValidate.
+    Validate,
+}
+
+/// The order in which `virDomainDefParseXML` reads the devices (and the
+/// launch security, read between the shared memory and memory devices).
+const DEVICE_PARSE_ORDER: &[&str] = &[
+    "disk",
+    "controller",
+    "lease",
+    "filesystem",
+    "interface",
+    "smartcard",
+    "parallel",
+    "serial",
+    "console",
+    "channel",
+    "input",
+    "graphics",
+    "sound",
+    "audio",
+    "video",
+    "hostdev",
+    "watchdog",
+    "memballoon",
+    "rng",
+    "tpm",
+    "nvram",
+    "hub",
+    "redirdev",
+    "redirfilter",
+    "panic",
+    "shmem",
+    "launchSecurity",
+    "memory",
+    "iommu",
+    "vsock",
+];
+
+impl Step {
+    /// The step at which libvirt reads the device element `name` (an
+    /// unknown one: with the last).
+    pub(crate) fn device(name: &str) -> Step {
+        let at = DEVICE_PARSE_ORDER
+            .iter()
+            .position(|d| *d == name)
+            .unwrap_or(DEVICE_PARSE_ORDER.len());
+        Step::Device(at as u8)
+    }
+
+    /// The step at which libvirt reads the top-level element `name`.
+    pub(crate) fn top(name: &str) -> Step {
+        match name {
+            "seclabel" => Step::SecLabels,
+            "memoryBacking" => Step::MemoryBacking,
+            "blkiotune" => Step::Blkiotune,
+            "memtune" => Step::Memtune,
+            "vcpus" => Step::Vcpu,
+            "iothreads" | "iothreadids" | "defaultiothread" => Step::IoThreads,
+            "cputune" => Step::Cputune,
+            "cpu" => Step::Cpu,
+            "numatune" => Step::Numatune,
+            "resource" => Step::Resource,
+            "on_lockfailure" | "pm" => Step::Lifecycle,
+            "perf" => Step::Perf,
+            "clock" => Step::Clock,
+            "launchSecurity" => Step::device(name),
+            "idmap" => Step::Idmap,
+            "sysinfo" => Step::Sysinfo,
+            "keywrap" => Step::Keywrap,
+            _ => Step::Ids,
+        }
+    }
+}
+
+/// The refusal libvirt makes of a definition: of the checks made, the
+/// first failing one of the earliest [`Step`]. A check at a step later
+/// than a refusal already found is not made.
+#[derive(Default)]
+pub(crate) struct Refusals {
+    first: Option<(Step, XmlError)>,
+}
+
+impl Refusals {
+    /// Whether a check at `step` could still decide the refusal.
+    pub(crate) fn open(&self, step: Step) -> bool {
+        self.first.as_ref().is_none_or(|(s, _)| step < *s)
+    }
+
+    /// Make `check`, which libvirt makes at `step`.
+    pub(crate) fn check(&mut self, step: Step, check: impl FnOnce() -> Result<(), XmlError>) {
+        if self.open(step) {
+            if let Err(e) = check() {
+                self.first = Some((step, e));
+            }
+        }
+    }
+
+    /// The value of a read libvirt makes at `step`, `None` when it fails
+    /// (the failure kept as a refusal).
+    pub(crate) fn take<T>(&mut self, step: Step, read: Result<T, XmlError>) -> Option<T> {
+        match read {
+            Ok(v) => Some(v),
+            Err(e) => {
+                if self.open(step) {
+                    self.first = Some((step, e));
+                }
+                None
+            }
+        }
+    }
+
+    /// The refusal, if any.
+    pub(crate) fn into_result(self) -> Result<(), XmlError> {
+        match self.first {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
 /// libvirt's `VIR_DOMAIN_CPUMASK_LEN`: the bits a CPU or node set may use.
 pub(crate) const CPUMASK_LEN: u64 = 16384;
 
@@ -158,10 +339,123 @@ fn top<'a>(def: &'a DomainDef, name: &'a str) -> impl Iterator<Item = &'a Elemen
     def.extra.iter().filter(move |e| e.name == name)
 }
 
-/// The checks libvirt's parser makes while reading, in its order.
-pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
-    // virDomainDefParseIDs.
-    // The generation id: once, empty (generated) or a UUID.
+/// The checks libvirt's parser makes while reading, each at its
+/// [`Step`]; the typed views of the parts add theirs at the same steps
+/// (`views::check_definition`).
+pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
+    r.check(Step::Ids, || check_genid(def));
+    r.check(Step::SecLabels, || {
+        check_seclabels(def)?;
+        crate::views::check_each(def, "seclabel")
+    });
+    let nodeset = invalid_set("nodeset");
+    let cpuset = invalid_set("cpuset");
+    // virDomainDefParseMemory: <memoryBacking>, its hugepages last.
+    r.check(Step::MemoryBacking, || {
+        if let Some(mb) = top(def, "memoryBacking").next() {
+            crate::views::check_each(def, "memoryBacking")?;
+            for hp in mb.children_named("hugepages") {
+                for page in hp.children_named("page") {
+                    check_set(page.attr("nodeset"), Some(&nodeset))?;
+                }
+            }
+        }
+        Ok(())
+    });
+    // virDomainDefTunablesParse: <blkiotune>, <memtune>, <vcpu>, <vcpus>,
+    // the I/O threads, then <cputune>.
+    r.check(Step::Blkiotune, || {
+        crate::views::check_top(def, "blkiotune")
+    });
+    r.check(Step::Memtune, || crate::views::check_top(def, "memtune"));
+    r.check(Step::Vcpu, || {
+        // The CPU set is read only without automatic placement.
+        if def.vcpu.placement.as_deref() != Some("auto") {
+            check_set(def.vcpu.cpuset.as_deref(), Some(&cpuset))?;
+        }
+        check_vcpus(def)
+    });
+    r.check(Step::IoThreads, || {
+        crate::views::check_each(def, "iothreads")?;
+        crate::views::check_top(def, "defaultiothread")?;
+        crate::views::check_each(def, "iothreadids")?;
+        // Each id once.
+        let mut ids: Vec<u32> = Vec::new();
+        for t in top(def, "iothreadids").flat_map(|e| e.children_named("iothread")) {
+            if let Some(id) = t.attr("id").and_then(|v| v.trim().parse::<u32>().ok()) {
+                if ids.contains(&id) {
+                    return Err(XmlError::Invalid(format!(
+                        "duplicate iothread id '{id}' found"
+                    )));
+                }
+                ids.push(id);
+            }
+        }
+        Ok(())
+    });
+    r.check(Step::Cputune, || match top(def, "cputune").next() {
+        Some(cputune) => {
+            check_cputune(def, cputune, &cpuset)?;
+            crate::views::check_each(def, "cputune")
+        }
+        None => Ok(()),
+    });
+    // virCPUDefParseXML, then virDomainNumaDefParseXML: the cells.
+    let cpu = top(def, "cpu").next();
+    r.check(Step::Cpu, || match cpu {
+        Some(cpu) => {
+            check_cpu(cpu)?;
+            crate::views::check_each(def, "cpu")
+        }
+        None => Ok(()),
+    });
+    r.check(Step::Numa, || match cpu {
+        Some(cpu) => {
+            for numa in cpu.children_named("numa") {
+                for cell in numa.children_named("cell") {
+                    check_set(cell.attr("cpus"), None)?;
+                }
+            }
+            crate::views::check_cpu_numa(cpu)
+        }
+        None => Ok(()),
+    });
+    r.check(Step::NumaVcpus, || check_numa_vcpus(def));
+    r.check(Step::Numatune, || {
+        check_numatune(def, &nodeset)?;
+        crate::views::check_each(def, "numatune")
+    });
+    r.check(Step::Resource, || check_resource(def));
+    // virDomainDefLifecycleParse (the actions are read with the typed
+    // model), virDomainPerfDefParseXML.
+    r.check(Step::Lifecycle, || {
+        crate::views::check_top(def, "on_lockfailure")?;
+        crate::views::check_each(def, "pm")
+    });
+    r.check(Step::Perf, || crate::views::check_top(def, "perf"));
+    r.check(Step::Clock, || {
+        check_clock(def)?;
+        crate::views::check_each(def, "clock")
+    });
+    r.check(Step::Boot, || check_boot(def));
+    // virDomainSecDefParseXML: an SEV policy is a 32-bit hex number.
+    r.check(Step::device("launchSecurity"), || {
+        for sec in top(def, "launchSecurity").filter(|e| e.attr("type") == Some("sev")) {
+            check_sev(sec)?;
+        }
+        crate::views::check_top(def, "launchSecurity")
+    });
+    r.check(Step::Idmap, || crate::views::check_each(def, "idmap"));
+    r.check(Step::Sysinfo, || crate::views::check_each(def, "sysinfo"));
+    r.check(Step::Keywrap, || {
+        keywrap(def)?;
+        crate::views::check_top(def, "keywrap")
+    });
+}
+
+/// virDomainDefParseIDs: the generation id once, empty (generated) or a
+/// UUID.
+fn check_genid(def: &DomainDef) -> Result<(), XmlError> {
     let mut genids = top(def, "genid");
     if let Some(genid) = genids.next() {
         if genids.next().is_some() {
@@ -174,52 +468,48 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
             return Err(XmlError::Internal("malformed genid element".into()));
         }
     }
-    // virSecurityLabelDefsParseXML.
-    check_seclabels(def)?;
-    let nodeset = invalid_set("nodeset");
-    let cpuset = invalid_set("cpuset");
-    // virDomainDefParseMemory: hugepages.
-    for mb in top(def, "memoryBacking") {
-        for hp in mb.children_named("hugepages") {
-            for page in hp.children_named("page") {
-                check_set(page.attr("nodeset"), Some(&nodeset))?;
-            }
-        }
+    Ok(())
+}
+
+/// The guest NUMA cells' CPUs against the vCPU count (after
+/// virDomainNumaDefParseXML): no more CPUs than vCPUs, and no CPU id at
+/// or beyond the count (with no cells the highest id is 0, so a count of
+/// 0 is refused here).
+fn check_numa_vcpus(def: &DomainDef) -> Result<(), XmlError> {
+    let sets: Vec<Vec<(u64, u64)>> = top(def, "cpu")
+        .next()
+        .and_then(|c| c.child("numa"))
+        .into_iter()
+        .flat_map(|n| n.children_named("cell"))
+        .filter_map(|cell| cell.attr("cpus").and_then(|c| bitmap(c, CPUMASK_LEN)))
+        .collect();
+    let max = u64::from(def.vcpu.max);
+    let count: u64 = sets.iter().flatten().map(|(lo, hi)| hi - lo + 1).sum();
+    if count > max {
+        return Err(XmlError::Internal(
+            "Number of CPUs in <numa> exceeds the <vcpu> count".into(),
+        ));
     }
-    // virDomainDefTunablesParse: <blkiotune>, <vcpu cpuset>, <vcpus>,
-    // the I/O thread pools, then <cputune>.
-    crate::views::check_top(def, "blkiotune")?;
-    crate::views::check_top(def, "memtune")?;
-    check_set(def.vcpu.cpuset.as_deref(), Some(&cpuset))?;
-    check_vcpus(def)?;
-    crate::views::check_top(def, "defaultiothread")?;
-    // virDomainDefParseIOThreads: each id once.
-    let mut ids: Vec<u32> = Vec::new();
-    for t in top(def, "iothreadids").flat_map(|e| e.children_named("iothread")) {
-        if let Some(id) = t.attr("id").and_then(|v| v.trim().parse::<u32>().ok()) {
-            if ids.contains(&id) {
-                return Err(XmlError::Invalid(format!(
-                    "duplicate iothread id '{id}' found"
-                )));
-            }
-            ids.push(id);
-        }
+    let highest = sets
+        .iter()
+        .filter_map(|s| s.last().map(|&(_, hi)| hi))
+        .max()
+        .unwrap_or(0);
+    if highest >= max {
+        return Err(XmlError::Internal(
+            "CPU IDs in <numa> exceed the <vcpu> count".into(),
+        ));
     }
-    if let Some(cputune) = top(def, "cputune").next() {
-        check_cputune(def, cputune, &cpuset)?;
+    Ok(())
+}
+
+/// virDomainNumatuneParseXML: one `<numatune>`; the first `<memory>`'s
+/// mode, placement and node set, then what they settle to; the
+/// `<memnode>`s.
+fn check_numatune(def: &DomainDef, nodeset: &dyn Fn(&str) -> XmlError) -> Result<(), XmlError> {
+    if top(def, "numatune").nth(1).is_some() {
+        return Err(XmlError::Invalid("only one numatune is supported".into()));
     }
-    // virCPUDefParseXML.
-    if let Some(cpu) = top(def, "cpu").next() {
-        check_cpu(cpu)?;
-        // virDomainNumaDefParseXML: a cell's cpus.
-        for numa in cpu.children_named("numa") {
-            for cell in numa.children_named("cell") {
-                check_set(cell.attr("cpus"), None)?;
-            }
-        }
-    }
-    // virDomainNumatuneParseXML: the first <memory>'s mode, placement and
-    // node set, then what they settle to.
     if let Some(memory) = top(def, "numatune").next().and_then(|n| n.child("memory")) {
         if let Some(mode) = memory.attr("mode") {
             if !matches!(mode, "strict" | "preferred" | "interleave" | "restrictive") {
@@ -235,7 +525,7 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
                 )));
             }
         }
-        check_set(memory.attr("nodeset"), Some(&nodeset))?;
+        check_set(memory.attr("nodeset"), Some(nodeset))?;
     }
     if let Some(memory) = numatune_memory(def) {
         if memory.placement == "static" && memory.nodeset.is_none() {
@@ -246,7 +536,7 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
     }
     if let Some(numatune) = top(def, "numatune").next() {
         for memory in numatune.children_named("memory") {
-            check_set(memory.attr("nodeset"), Some(&nodeset))?;
+            check_set(memory.attr("nodeset"), Some(nodeset))?;
         }
         let auto = numatune
             .child("memory")
@@ -276,53 +566,68 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
                         .into(),
                 ));
             }
-            check_set(memnode.attr("nodeset"), Some(&nodeset))?;
+            check_set(memnode.attr("nodeset"), Some(nodeset))?;
         }
     }
-    // virDomainResourceDefParse: a <resource> that gives neither a
-    // partition nor a Fibre Channel appid is refused, without a message.
-    if let Some(resource) = top(def, "resource").next() {
-        let partition = resource.child("partition").map(string_value);
-        let appid = resource.child("fibrechannel").and_then(|f| f.attr("appid"));
-        if partition.is_none_or(|p| p.is_empty()) && appid.is_none_or(str::is_empty) {
-            return Err(no_cause(
-                "<resource> has neither a <partition> nor a <fibrechannel appid>",
-            ));
-        }
+    Ok(())
+}
+
+/// virDomainResourceDefParse: one `<resource>`; one that gives neither a
+/// partition nor a Fibre Channel appid is refused, without a message.
+fn check_resource(def: &DomainDef) -> Result<(), XmlError> {
+    let mut resources = top(def, "resource");
+    let Some(resource) = resources.next() else {
+        return Ok(());
+    };
+    if resources.next().is_some() {
+        return Err(XmlError::Invalid(
+            "only one resource element is supported".into(),
+        ));
     }
-    // virDomainDefParseLifecycle, virDomainPerfDefParseXML.
-    crate::views::check_top(def, "on_lockfailure")?;
-    crate::views::check_top(def, "perf")?;
-    // virDomainDefClockParse: what each offset needs.
-    if let Some(clock) = top(def, "clock").next() {
-        match clock.attr("offset") {
-            None | Some("utc" | "localtime")
-                if clock
-                    .attr("adjustment")
-                    .is_some_and(|a| a != "reset" && c_long(a, true).is_none()) =>
-            {
-                return Err(XmlError::Invalid(format!(
-                    "unknown clock adjustment '{}'",
-                    clock.attr("adjustment").unwrap_or_default()
-                )))
-            }
-            Some("timezone") if clock.attr("timezone").is_none() => {
-                return Err(XmlError::Internal(
-                    "missing 'timezone' attribute for clock with offset='timezone'".into(),
-                ))
-            }
-            Some("absolute")
-                if clock
-                    .attr("start")
-                    .is_none_or(|s| s.trim().parse::<u64>().is_err()) =>
-            {
-                return Err(XmlError::Internal(
-                    "missing 'start' attribute for clock with offset='absolute'".into(),
-                ))
-            }
-            _ => {}
-        }
+    let partition = resource.child("partition").map(string_value);
+    let appid = resource.child("fibrechannel").and_then(|f| f.attr("appid"));
+    if partition.is_none_or(|p| p.is_empty()) && appid.is_none_or(str::is_empty) {
+        return Err(no_cause(
+            "<resource> has neither a <partition> nor a <fibrechannel appid>",
+        ));
     }
+    Ok(())
+}
+
+/// virDomainDefClockParse: what each offset needs.
+fn check_clock(def: &DomainDef) -> Result<(), XmlError> {
+    let Some(clock) = top(def, "clock").next() else {
+        return Ok(());
+    };
+    match clock.attr("offset") {
+        None | Some("utc" | "localtime")
+            if clock
+                .attr("adjustment")
+                .is_some_and(|a| a != "reset" && c_long(a, true).is_none()) =>
+        {
+            Err(XmlError::Invalid(format!(
+                "unknown clock adjustment '{}'",
+                clock.attr("adjustment").unwrap_or_default()
+            )))
+        }
+        Some("timezone") if clock.attr("timezone").is_none() => Err(XmlError::Internal(
+            "missing 'timezone' attribute for clock with offset='timezone'".into(),
+        )),
+        Some("absolute")
+            if clock
+                .attr("start")
+                .is_none_or(|s| s.trim().parse::<u64>().is_err()) =>
+        {
+            Err(XmlError::Internal(
+                "missing 'start' attribute for clock with offset='absolute'".into(),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// virDomainDefParseBootOptions: the firmware, an NVRAM's storage type.
+fn check_boot(def: &DomainDef) -> Result<(), XmlError> {
     // virDomainDefParseBootFirmwareOptions.
     if let Some(fw) = os_attr(def, "firmware") {
         if fw != "bios" && fw != "efi" {
@@ -345,10 +650,6 @@ pub(crate) fn check_parsed(def: &DomainDef) -> Result<(), XmlError> {
                 }
             }
         }
-    }
-    // virDomainSecDefParseXML: an SEV policy is a 32-bit hex number.
-    for sec in top(def, "launchSecurity").filter(|e| e.attr("type") == Some("sev")) {
-        check_sev(sec)?;
     }
     Ok(())
 }
@@ -910,13 +1211,6 @@ fn check_cpu(cpu: &Element) -> Result<(), XmlError> {
     Ok(())
 }
 
-/// The checks libvirt's parser makes after reading the devices, in its
-/// order: the key wrapping ciphers.
-pub(crate) fn check_parsed_late(def: &DomainDef) -> Result<(), XmlError> {
-    keywrap(def)?;
-    Ok(())
-}
-
 /// virDomainKeyWrapDefParseXML: each cipher named and switched once; the
 /// states of aes and dea (`None`: not given).
 pub(crate) fn keywrap(def: &DomainDef) -> Result<[Option<&str>; 2], XmlError> {
@@ -963,10 +1257,26 @@ pub(crate) fn check_valid(def: &DomainDef) -> Result<(), XmlError> {
     if let Some(iommu) = iommu {
         check_iommu_features(def, iommu)?;
     }
+    check_lifecycle(def)?;
     check_os(def)?;
     check_cputune_ranges(def)?;
     check_idmap(def)?;
     check_iothread_pools(def)?;
+    Ok(())
+}
+
+/// virDomainDefLifecycleActionValidate: the core dump actions are for a
+/// crash only.
+fn check_lifecycle(def: &DomainDef) -> Result<(), XmlError> {
+    use crate::LifecycleAction::{CoredumpDestroy, CoredumpRestart};
+    for (event, action) in [("poweroff", def.on_poweroff), ("reboot", def.on_reboot)] {
+        if let Some(action @ (CoredumpDestroy | CoredumpRestart)) = action {
+            return Err(XmlError::Unsupported(format!(
+                "Lifecycle event '{event}' doesn't support '{}' action",
+                action.name()
+            )));
+        }
+    }
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 
 use crate::error::XmlError;
 use crate::model::{Devices, Disk, DomainDef, Element, Interface, Node};
+use crate::validate::{Refusals, Step};
 
 /// A view of an element whose typed content is its attributes only: the
 /// one way every such view is written (values read with libvirt's errors
@@ -1284,71 +1285,106 @@ pub fn view_of<T: View>(el: &Element) -> Result<Option<T>, XmlError> {
 /// it on define: each part a typed view reads must read (values of the
 /// wrong kind, names outside an enumeration are refused with libvirt's
 /// error); what no view reads (unknown content) is left alone.
-pub(crate) fn check_definition(def: &DomainDef) -> Result<(), XmlError> {
+pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
     for e in def
         .extra
         .iter()
         .filter(|e| !PLACED.contains(&e.name.as_str()))
     {
-        check_part(Parent::Domain, e)?;
+        r.check(Step::top(&e.name), || check_part(Parent::Domain, e));
     }
     if let Some(f) = &def.features {
         // Bare flags (<acpi/>, <pae/>) are always good: read only the rest.
         if !f.iter().all(Element::is_empty) {
-            Features::from_elements(f)?;
+            r.check(Step::Features, || Features::from_elements(f).map(drop));
         }
     }
     for e in &def.os.extra {
-        check_part(Parent::Os, e)?;
+        r.check(Step::Boot, || check_part(Parent::Os, e));
     }
     let devices = &def.devices;
     for disk in &devices.disks {
-        DiskOptions::check_attrs(&disk.attrs)?;
-        for e in &disk.extra {
-            check_part(Parent::Disk, e)?;
-        }
+        r.check(Step::device("disk"), || {
+            DiskOptions::check_attrs(&disk.attrs)?;
+            for e in &disk.extra {
+                check_part(Parent::Disk, e)?;
+            }
+            Ok(())
+        });
     }
     for iface in &devices.interfaces {
-        InterfaceOptions::check_attrs(&iface.attrs)?;
-        for e in &iface.extra {
-            check_part(Parent::Interface, e)?;
-        }
-        peripherals::check_rom(iface.extra.iter().find(|e| e.name == "rom"))?;
+        r.check(Step::device("interface"), || {
+            InterfaceOptions::check_attrs(&iface.attrs)?;
+            for e in &iface.extra {
+                check_part(Parent::Interface, e)?;
+            }
+            peripherals::check_rom(iface.extra.iter().find(|e| e.name == "rom"))
+        });
     }
     for c in &devices.chardevs {
-        for e in &c.extra {
-            check_part(Parent::CharDev, e)?;
-        }
-        peripherals::check_log(&c.extra)?;
+        r.check(Step::device(&c.kind), || {
+            for e in &c.extra {
+                check_part(Parent::CharDev, e)?;
+            }
+            peripherals::check_log(&c.extra)
+        });
     }
     for g in &devices.graphics {
-        GraphicsOptions::check_attrs(&g.attrs)?;
-        for e in &g.extra {
-            check_part(Parent::Graphics, e)?;
-        }
-        peripherals::check_graphics(&g.graphics_type, &g.extra)?;
+        r.check(Step::device("graphics"), || {
+            GraphicsOptions::check_attrs(&g.attrs)?;
+            for e in &g.extra {
+                check_part(Parent::Graphics, e)?;
+            }
+            peripherals::check_graphics(&g.graphics_type, &g.extra)
+        });
     }
     for e in &devices.other {
-        check_part(Parent::Devices, e)?;
+        r.check(Step::device(&e.name), || check_part(Parent::Devices, e));
     }
-    peripherals::check_audio_backends(devices)
+    // virDomainDefValidate's device checks, before its others.
+    r.check(Step::Validate, || {
+        peripherals::check_audio_backends(devices)
+    });
 }
 
-/// Top-level parts checked at their place in libvirt's order instead of
-/// with the other views, so that a definition breaking rules in two parts
-/// is refused for the one libvirt meets first: `validate::check_parsed`
-/// checks the first five where libvirt parses them ([`check_top`]),
-/// [`check_late`] the last two, after the devices.
+/// Top-level parts checked by `validate::check_parsed` at their step of
+/// libvirt's order, with the checks libvirt makes of them while reading
+/// ([`check_top`]); the others are checked by [`check_definition`].
 const PLACED: &[&str] = &[
+    "seclabel",
+    "memoryBacking",
     "blkiotune",
     "memtune",
     "vcpus",
+    "iothreads",
+    "iothreadids",
     "defaultiothread",
+    "cputune",
+    "cpu",
+    "numatune",
     "on_lockfailure",
+    "pm",
     "perf",
+    "clock",
     "launchSecurity",
+    "idmap",
+    "sysinfo",
     "keywrap",
 ];
+
+/// Check every top-level element `name` through its view.
+pub(crate) fn check_each(def: &DomainDef, name: &str) -> Result<(), XmlError> {
+    def.extra
+        .iter()
+        .filter(|e| e.name == name)
+        .try_for_each(|e| check_part(Parent::Domain, e))
+}
+
+/// The guest NUMA cells of a `<cpu>`, as virDomainNumaDefParseXML reads
+/// them.
+pub(crate) fn check_cpu_numa(cpu: &Element) -> Result<(), XmlError> {
+    numa::check_cpu_numa(cpu)
+}
 
 /// Check the top-level part `name` (one of [`PLACED`]) as libvirt reads
 /// it.
@@ -1357,12 +1393,6 @@ pub(crate) fn check_top(def: &DomainDef, name: &str) -> Result<(), XmlError> {
         Some(e) => check_part(Parent::Domain, &e),
         None => Ok(()),
     }
-}
-
-/// The parts libvirt reads last: launch security, then key wrapping.
-pub(crate) fn check_late(def: &DomainDef) -> Result<(), XmlError> {
-    check_top(def, "launchSecurity")?;
-    check_top(def, "keywrap")
 }
 
 /// Top-level parts whose children libvirt reads from every copy of the
@@ -1404,10 +1434,7 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         T::check(el)
     }
     match (parent, el.name.as_str()) {
-        (Parent::Domain, "cpu") => {
-            read::<Cpu>(el)?;
-            numa::check_cpu_numa(el)
-        }
+        (Parent::Domain, "cpu") => read::<Cpu>(el),
         (Parent::Domain, "clock") => read::<Clock>(el),
         (Parent::Domain, "seclabel") => read::<SecLabel>(el),
         (Parent::Domain, "numatune") => read::<Numatune>(el),

@@ -411,6 +411,8 @@ proptest! {
             ..Cpu::default()
         };
         def.set_cpu(&cpu);
+        // libvirt refuses NUMA cells with more CPUs than vCPUs.
+        def.vcpu.max = def.vcpu.max.max(cells.len() as u32);
         let back = reparse(&def);
         prop_assert_eq!(back.cpu().must(), Some(cpu));
         // Written back unchanged, the document stays as it is.
