@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use virt_core::Connect;
 use virt_network::netlink::Netlink;
-
-const QEMU: &str = "/usr/bin/qemu-system-x86_64";
+use virt_testkit::guest::{serial_file, LinuxDomain, QEMU};
 
 /// The guest's kernel and initrd, or why this test cannot run here.
 fn prerequisites() -> Result<(PathBuf, PathBuf), String> {
@@ -50,18 +49,17 @@ fn guest_xml(
     mac: &str,
     args: &str,
 ) -> String {
-    format!(
-        "<domain type='qemu'><name>{name}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>\
-         <os><type arch='x86_64' machine='q35'>hvm</type><kernel>{}</kernel><initrd>{}</initrd>\
-         <cmdline>console=ttyS0 quiet virtrs.net {args}</cmdline></os><features><acpi/></features>\
-         <devices><emulator>{QEMU}</emulator>\
-         <serial type='file'><source path='{}' append='on'/><target port='0'/></serial>\
-         <interface type='network'><source network='guests'/><mac address='{mac}'/><model type='virtio'/></interface>\
-         <memballoon model='none'/></devices></domain>",
-        guest.0.display(),
-        guest.1.display(),
-        console.display()
-    )
+    let devices = format!(
+        "{}<interface type='network'><source network='guests'/><mac address='{mac}'/>\
+         <model type='virtio'/></interface><memballoon model='none'/>",
+        serial_file(console)
+    );
+    LinuxDomain {
+        args: &format!("virtrs.net {args}"),
+        devices: &devices,
+        ..LinuxDomain::default()
+    }
+    .xml(name, guest)
 }
 
 const NETWORK: &str = "<network><name>guests</name><forward mode='nat'/>\

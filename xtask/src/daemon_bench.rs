@@ -3,19 +3,20 @@
 //! after the other in the same run, each daemon started fresh in a
 //! temporary directory.
 //!
-//! libvirtd is started as ../shared/baselines/scripts/daemon_up.sh does,
-//! with two changes that keep it off the host: its sockets go to the
-//! temporary directory (`unix_sock_dir`), and it runs in a private mount
-//! namespace with a tmpfs over /run (it writes /run/libvirt/common). With
-//! `LIBVIRT_DRIVER_DIR` pointing at an empty directory it loads none of
-//! its driver modules and serves only the test driver, which is built
-//! into libvirt.so: no QEMU user, no virtlogd, no capability probing.
+//! Both daemons start as [`crate::daemon`] starts them; libvirtd loads
+//! none of its driver modules and serves only the test driver, which is
+//! built into libvirt.so: no QEMU user, no virtlogd, no capability
+//! probing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::daemon::{start_libvirtd, start_virt_proxy, Daemon};
 use crate::{Row, SYSTEM_PYTHON};
+
+/// The daemons' test driver, as the clients open it.
+const URI: &str = "test+unix:///default";
 
 /// The python3-libvirt client of every measurement, one mode per run;
 /// prints one number.
@@ -89,122 +90,6 @@ elif mode == "hold":
     sys.stdin.read()
 "#;
 
-/// A daemon under test.
-struct Daemon {
-    label: &'static str,
-    pid: u32,
-    dir: PathBuf,
-    /// virt-proxy is our child; libvirtd daemonizes itself.
-    child: Option<std::process::Child>,
-}
-
-impl Daemon {
-    fn socket(&self) -> PathBuf {
-        self.dir.join("libvirt-sock")
-    }
-
-    fn uri(&self) -> String {
-        format!("test+unix:///default?socket={}", self.socket().display())
-    }
-
-    fn rss_kib(&self) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.pid))
-            .unwrap_or_default()
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0)
-    }
-
-    fn stop(mut self) {
-        // SAFETY: kill(2) on the pid of a daemon this benchmark started.
-        unsafe {
-            libc::kill(self.pid as libc::pid_t, libc::SIGTERM);
-        }
-        if let Some(mut c) = self.child.take() {
-            let _ = c.wait();
-        } else {
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Path::new(&format!("/proc/{}", self.pid)).exists() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn temp_dir(tag: &str) -> Option<PathBuf> {
-    let d = std::env::temp_dir().join(format!("xtask-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).ok()?;
-    Some(d)
-}
-
-fn wait_for_socket(p: &Path) -> bool {
-    crate::process::wait_for_socket(p, 20)
-}
-
-fn start_virt_proxy(bin: &str) -> Option<Daemon> {
-    let dir = temp_dir("virt-proxy")?;
-    let child = Command::new(bin)
-        .arg("--listen")
-        .arg(&dir)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let d = Daemon {
-        label: "virt-proxy",
-        pid: child.id(),
-        dir,
-        child: Some(child),
-    };
-    wait_for_socket(&d.socket()).then_some(d)
-}
-
-fn start_libvirtd() -> Option<Daemon> {
-    if !Path::new("/usr/sbin/libvirtd").exists() || !Path::new("/usr/bin/unshare").exists() {
-        return None;
-    }
-    let dir = temp_dir("libvirtd")?;
-    std::fs::create_dir_all(dir.join("drivers")).ok()?;
-    let conf = format!(
-        "unix_sock_dir = \"{d}\"\nunix_sock_rw_perms = \"0700\"\nunix_sock_ro_perms = \"0777\"\n\
-auth_unix_ro = \"none\"\nauth_unix_rw = \"none\"\nlog_outputs = \"3:file:{d}/libvirtd.log\"\n",
-        d = dir.display()
-    );
-    std::fs::write(dir.join("libvirtd.conf"), conf).ok()?;
-    let script = format!(
-        "mount -t tmpfs tmpfs /run && exec /usr/sbin/libvirtd -d -f {d}/libvirtd.conf -p {d}/libvirtd.pid",
-        d = dir.display()
-    );
-    let st = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script])
-        .env("LIBVIRT_DRIVER_DIR", dir.join("drivers"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .ok()?;
-    if !st.success() || !wait_for_socket(&dir.join("libvirt-sock")) {
-        let _ = std::fs::remove_dir_all(&dir);
-        return None;
-    }
-    let pid = std::fs::read_to_string(dir.join("libvirtd.pid"))
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(Daemon {
-        label: "libvirtd",
-        pid,
-        dir,
-        child: None,
-    })
-}
-
 fn python(args: &[&str]) -> Option<String> {
     let out = Command::new(SYSTEM_PYTHON)
         .arg("-c")
@@ -222,7 +107,7 @@ fn python(args: &[&str]) -> Option<String> {
 /// aggregate ops/s (all ops over first start to last end).
 fn lookup_info(d: &Daemon, clients: usize, n: u32) -> Option<f64> {
     let start_at = now_secs() + 1.5;
-    let uri = d.uri();
+    let uri = d.uri.clone();
     let runs: Vec<_> = (0..clients)
         .map(|_| {
             let (uri, n) = (uri.clone(), n.to_string());
@@ -273,21 +158,21 @@ fn measure(d: &Daemon, quick: bool, domains: u32) -> Figures {
     let holder = Command::new(SYSTEM_PYTHON)
         .arg("-c")
         .arg(PY_CLIENT)
-        .args(["hold", &d.uri()])
+        .args(["hold", &d.uri])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
         .ok();
     let n = if quick { 2000 } else { 20000 };
-    f.event_ms = python(&["event", &d.uri()]).and_then(|v| v.parse().ok());
+    f.event_ms = python(&["event", &d.uri]).and_then(|v| v.parse().ok());
     f.one = lookup_info(d, 1, n);
     f.four = lookup_info(d, 4, n / 2);
     let count = domains.to_string();
-    if python(&["define", &d.uri(), &count]).is_some() {
-        f.listinfo_ms = python(&["listinfo", &d.uri()]).and_then(|v| v.parse().ok());
-        f.allstats_ms = python(&["allstats", &d.uri()]).and_then(|v| v.parse().ok());
+    if python(&["define", &d.uri, &count]).is_some() {
+        f.listinfo_ms = python(&["listinfo", &d.uri]).and_then(|v| v.parse().ok());
+        f.allstats_ms = python(&["allstats", &d.uri]).and_then(|v| v.parse().ok());
         f.allstats_rust_ms = rust_allstats_ms(d, domains as usize);
-        let _ = python(&["undefine", &d.uri()]);
+        let _ = python(&["undefine", &d.uri]);
     }
     if let Some(mut h) = holder {
         drop(h.stdin.take());
@@ -358,7 +243,7 @@ pub fn rows(quick: bool) -> Vec<Row> {
         }
     };
     let domains = if quick { 1000 } else { 10_000 };
-    let ours = match start_virt_proxy(&bin) {
+    let ours = match start_virt_proxy(&bin, URI) {
         Some(d) => {
             let f = measure(&d, quick, domains);
             d.stop();
@@ -369,14 +254,17 @@ pub fn rows(quick: bool) -> Vec<Row> {
             return Vec::new();
         }
     };
-    let theirs = start_libvirtd().map(|d| {
-        let f = measure(&d, quick, domains);
-        d.stop();
-        f
-    });
-    if theirs.is_none() {
-        eprintln!("xtask: libvirtd could not be started: its column is n/a");
-    }
+    let theirs = match start_libvirtd(&[], false, URI) {
+        Ok(d) => {
+            let f = measure(&d, quick, domains);
+            d.stop();
+            Some(f)
+        }
+        Err(e) => {
+            eprintln!("xtask: libvirtd could not be started ({e}): its column is n/a");
+            None
+        }
+    };
     let t = theirs.as_ref();
     let ratio = |o: Option<f64>, t: Option<f64>| match (o, t) {
         (Some(o), Some(t)) => format!("{:.1}x", o / t),

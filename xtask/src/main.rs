@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use virt_core::Connect;
 
 mod capi;
+mod daemon;
 mod daemon_bench;
 mod guest;
 mod lvm_vm;

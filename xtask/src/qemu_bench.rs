@@ -73,12 +73,7 @@ fn floor_once(dir: &std::path::Path, accel: &str, kill: bool) -> Result<(f64, f6
     let listener = UnixListener::bind(&sock).map_err(|e| e.to_string())?;
     let started = process::spawn(
         &cmd,
-        SpawnOptions {
-            monitor: Some(listener.as_fd()),
-            log: &log,
-            cpuset: None,
-            fds: Vec::new(),
-        },
+        SpawnOptions::monitor_only(listener.as_fd(), &log),
     )
     .map_err(|e| e.to_string())?;
     drop(listener);

@@ -14,7 +14,8 @@ use std::io::{Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use crate::qemu_daemon_bench::{median, start_libvirtd, start_virt_proxy, temp_dir, virsh, Daemon};
+use crate::daemon::{start_libvirtd, start_virt_proxy, temp_dir, Daemon};
+use crate::qemu_daemon_bench::{median, virsh};
 
 /// The steps timed, with their virsh command lines (`{src}`: the source).
 const STEPS: &[(&str, &str)] = &[
@@ -91,7 +92,7 @@ pub fn run(args: &[String]) -> i32 {
         return 1;
     }
     let mut daemons: Vec<Daemon> = Vec::new();
-    match start_virt_proxy(&bin) {
+    match start_virt_proxy(&bin, "qemu+unix:///session") {
         Some(d) => daemons.push(d),
         None => {
             eprintln!("xtask: virt-proxy did not start");
@@ -101,6 +102,7 @@ pub fn run(args: &[String]) -> i32 {
     match start_libvirtd(
         &["libvirt_driver_qemu.so", "libvirt_driver_storage.so"],
         false,
+        "qemu+unix:///system",
     ) {
         Ok(d) => daemons.push(d),
         Err(e) => eprintln!("xtask: libvirtd could not be started ({e}): its column is n/a"),

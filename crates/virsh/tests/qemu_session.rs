@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 use virt_testkit::tty::OnTty;
+use virt_testkit::guest::{serial_file, LinuxDomain, PTY_CONSOLE, QEMU};
 use virt_testkit::{linux_guest, wait_until};
 
-const QEMU: &str = "/usr/bin/qemu-system-x86_64";
 
 fn have_qemu() -> bool {
     if Path::new(QEMU).exists() {
@@ -63,20 +63,7 @@ impl Root {
 
     /// Files in the run dir besides the locks and the id counter.
     fn leftovers(&self) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(self.run_dir())
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| {
-                !matches!(
-                    n.as_str(),
-                    "locks" | "driver.lock" | "next-id" | "autostarted"
-                )
-            })
-            .collect();
-        v.sort();
-        v
+        virt_testkit::guest::leftovers(&self.run_dir())
     }
 }
 
@@ -359,23 +346,18 @@ fn linux_guest_acpi_shutdown_through_virsh() {
     if !have_qemu() {
         return;
     }
-    let Some((kernel, initrd)) = linux_guest("linux_guest_acpi_shutdown_through_virsh") else {
+    let Some(guest) = linux_guest("linux_guest_acpi_shutdown_through_virsh") else {
         return;
     };
     let root = Root::new("lx");
     let console = root.path().join("console.log");
-    let xml = format!(
-        "<domain type='qemu'><name>linux</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>\
-         <os><type arch='x86_64' machine='q35'>hvm</type><kernel>{}</kernel><initrd>{}</initrd>\
-         <cmdline>console=ttyS0 quiet</cmdline></os><features><acpi/></features>\
-         <on_poweroff>destroy</on_poweroff>\
-         <devices><emulator>{QEMU}</emulator>\
-         <serial type='file'><source path='{}'/><target port='0'/></serial>\
-         <memballoon model='none'/></devices></domain>",
-        kernel.display(),
-        initrd.display(),
-        console.display()
-    );
+    let devices = format!("{}<memballoon model='none'/>", serial_file(&console));
+    let xml = LinuxDomain {
+        head: "<memory unit='MiB'>128</memory><vcpu>1</vcpu><on_poweroff>destroy</on_poweroff>",
+        devices: &devices,
+        ..LinuxDomain::default()
+    }
+    .xml("linux", &guest);
     let xml = write_xml(&root, "linux.xml", &xml);
     ok(&root, &["create", &xml]);
     let pid = root.qemu_pid("linux").expect("pid");
@@ -419,22 +401,17 @@ fn console_on_a_pty_serial_with_escape_and_force() {
         println!("console test: `script` (util-linux) not installed; skipped");
         return;
     }
-    let Some((kernel, initrd)) = linux_guest("console_on_a_pty_serial_with_escape_and_force")
+    let Some(guest) = linux_guest("console_on_a_pty_serial_with_escape_and_force")
     else {
         return;
     };
     let root = Root::new("con");
-    let xml = format!(
-        "<domain type='qemu'><name>con</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>\
-         <os><type arch='x86_64' machine='q35'>hvm</type><kernel>{}</kernel><initrd>{}</initrd>\
-         <cmdline>console=ttyS0 quiet</cmdline></os><features><acpi/></features>\
-         <devices><emulator>{QEMU}</emulator>\
-         <serial type='pty'><target port='0'/></serial>\
-         <console type='pty'><target type='serial' port='0'/></console>\
-         <memballoon model='none'/></devices></domain>",
-        kernel.display(),
-        initrd.display(),
-    );
+    let devices = format!("{PTY_CONSOLE}<memballoon model='none'/>");
+    let xml = LinuxDomain {
+        devices: &devices,
+        ..LinuxDomain::default()
+    }
+    .xml("con", &guest);
     let xml = write_xml(&root, "con.xml", &xml);
     ok(&root, &["create", &xml]);
     assert!(

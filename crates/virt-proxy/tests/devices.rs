@@ -14,9 +14,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use virt_testkit::tty::OnTty;
+use virt_testkit::guest::{LinuxDomain, PTY_CONSOLE, QEMU};
 use virt_testkit::{linux_guest, wait_until, DEBIAN_VIRSH};
-
-const QEMU: &str = "/usr/bin/qemu-system-x86_64";
 
 /// The guest's kernel and initrd, when every peer is here.
 fn peers(test: &str) -> Option<(PathBuf, PathBuf)> {
@@ -34,7 +33,7 @@ fn peers(test: &str) -> Option<(PathBuf, PathBuf)> {
 
 #[test]
 fn debian_virsh_console_and_disk_hotplug_over_the_daemon() {
-    let Some((kernel, initrd)) = peers("devices") else {
+    let Some(guest) = peers("devices") else {
         return;
     };
     let d = Daemon::start_qemu("devices", &[]);
@@ -48,17 +47,12 @@ fn debian_virsh_console_and_disk_hotplug_over_the_daemon() {
     let xml = root.join("g.xml");
     std::fs::write(
         &xml,
-        format!(
-            "<domain type='qemu'><name>g</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>\
-             <os><type arch='x86_64' machine='pc'>hvm</type><kernel>{}</kernel><initrd>{}</initrd>\
-             <cmdline>console=ttyS0 quiet</cmdline></os><features><acpi/></features>\
-             <devices><emulator>{QEMU}</emulator>\
-             <serial type='pty'><target port='0'/></serial>\
-             <console type='pty'><target type='serial' port='0'/></console>\
-             <memballoon model='none'/></devices></domain>",
-            kernel.display(),
-            initrd.display()
-        ),
+        LinuxDomain {
+            machine: "pc",
+            devices: &format!("{PTY_CONSOLE}<memballoon model='none'/>"),
+            ..LinuxDomain::default()
+        }
+        .xml("g", &guest),
     )
     .expect("xml");
     run(&format!("create {}", xml.display()));

@@ -24,9 +24,8 @@ use virt_core::events::{domain_event_id, lifecycle_detail};
 use virt_core::{
     Connect, Delivery, DomainEventKind, DomainState, Event, EventFilter, LifecycleEvent,
 };
+use virt_testkit::guest::{serial_file, LinuxDomain, QEMU};
 use virt_testkit::{linux_guest, peer, wait_until};
-
-const QEMU: &str = "/usr/bin/qemu-system-x86_64";
 
 /// The kernel and initrd `cargo xtask guest` builds, when QEMU and they
 /// are here.
@@ -38,19 +37,13 @@ fn guest(test: &str) -> Option<(PathBuf, PathBuf)> {
     }
 }
 
-fn linux_xml(name: &str, (kernel, initrd): &(PathBuf, PathBuf), console: &Path) -> String {
-    format!(
-        "<domain type='qemu'><name>{name}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>\
-         <on_poweroff>destroy</on_poweroff>\
-         <os><type arch='x86_64' machine='q35'>hvm</type><kernel>{}</kernel><initrd>{}</initrd>\
-         <cmdline>console=ttyS0 quiet</cmdline></os><features><acpi/></features>\
-         <devices><emulator>{QEMU}</emulator>\
-         <serial type='file'><source path='{}' append='on'/><target port='0'/></serial>\
-         <memballoon model='none'/></devices></domain>",
-        kernel.display(),
-        initrd.display(),
-        console.display()
-    )
+fn linux_xml(name: &str, guest: &(PathBuf, PathBuf), console: &Path) -> String {
+    LinuxDomain {
+        head: "<memory unit='MiB'>128</memory><vcpu>1</vcpu><on_poweroff>destroy</on_poweroff>",
+        devices: &format!("{}<memballoon model='none'/>", serial_file(console)),
+        ..LinuxDomain::default()
+    }
+    .xml(name, guest)
 }
 
 fn tiny_xml(name: &str) -> String {

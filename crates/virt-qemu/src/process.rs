@@ -34,6 +34,19 @@ pub struct SpawnOptions<'a> {
     pub fds: Vec<(BorrowedFd<'a>, RawFd)>,
 }
 
+impl<'a> SpawnOptions<'a> {
+    /// Only a monitor and a log: no CPU limit, no other descriptors (a
+    /// QEMU started by hand, outside a guest's launch).
+    pub fn monitor_only(monitor: BorrowedFd<'a>, log: &'a File) -> Self {
+        SpawnOptions {
+            monitor: Some(monitor),
+            log,
+            cpuset: None,
+            fds: Vec::new(),
+        }
+    }
+}
+
 /// A started QEMU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Started {

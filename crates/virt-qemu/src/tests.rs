@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use virt_core::types::reason;
 use virt_core::{Connect, CpuMap, DomainState, ErrorCode, Uri};
+use virt_testkit::guest::{serial_file, LinuxDomain};
 use virt_testkit::{linux_guest, wait_until, TempDir};
 
 fn have_qemu() -> bool {
@@ -55,20 +56,7 @@ fn connect(root: &Path) -> Connect {
 
 /// Files left in the run dir besides locks and the id counter.
 fn leftovers(root: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(root.join("run"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| {
-            !matches!(
-                n.as_str(),
-                "locks" | "driver.lock" | "next-id" | "autostarted"
-            )
-        })
-        .collect();
-    v.sort();
-    v
+    virt_testkit::guest::leftovers(&root.join("run"))
 }
 
 fn tiny(name: &str, dtype: &str, extra_devices: &str) -> String {
@@ -659,12 +647,7 @@ fn start_and_query(cmd: &argv::CommandLine, tmp: &Path) -> Result<String, String
     let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
     let started = process::spawn(
         cmd,
-        SpawnOptions {
-            monitor: Some(listener.as_fd()),
-            log: &log,
-            cpuset: None,
-            fds: Vec::new(),
-        },
+        SpawnOptions::monitor_only(listener.as_fd(), &log),
     )
     .map_err(|e| e.to_string())?;
     drop(listener);
@@ -852,22 +835,18 @@ fn corpus_qemu_argv() {
 /// console appends to `console`.
 fn linux_xml(
     name: &str,
-    (kernel, initrd): &(PathBuf, PathBuf),
+    guest: &(PathBuf, PathBuf),
     console: &Path,
     head: &str,
     devices: &str,
 ) -> String {
-    format!(
-        "<domain type='qemu'><name>{name}</name>{head}\
-         <os><type arch='x86_64' machine='q35'>hvm</type><kernel>{}</kernel><initrd>{}</initrd>\
-         <cmdline>console=ttyS0 quiet</cmdline></os><features><acpi/></features>\
-         <devices><emulator>{DEFAULT_EMULATOR}</emulator>\
-         <serial type='file'><source path='{}' append='on'/><target port='0'/></serial>\
-         {devices}</devices></domain>",
-        kernel.display(),
-        initrd.display(),
-        console.display()
-    )
+    let devices = format!("{}{devices}", serial_file(console));
+    LinuxDomain {
+        head,
+        devices: &devices,
+        ..LinuxDomain::default()
+    }
+    .xml(name, guest)
 }
 
 /// The serial console so far.

@@ -592,6 +592,28 @@ fn ok<T>(r: StorageResult<T>) -> Result<T> {
     r.map_err(Into::into)
 }
 
+// Upload and download share their one flag's bit, so one check serves both.
+const _: () = assert!(vol_upload_flags::SPARSE_STREAM == vol_download_flags::SPARSE_STREAM);
+
+impl StorageDriver {
+    /// The opening of both stream calls: their one flag (bit 0 of each,
+    /// "holes travel") checked as `api`, then the volume's path handed to
+    /// `open` with whether the stream is sparse.
+    fn vol_stream(
+        &self,
+        vol: &StorageVolRef,
+        flags: u32,
+        api: &str,
+        open: impl FnOnce(&Path, bool) -> StorageResult<StreamEnds>,
+    ) -> Result<StreamEnds> {
+        ok((|| {
+            check_flags(flags, vol_upload_flags::SPARSE_STREAM, api)?;
+            let (_, path) = self.vol(vol)?;
+            open(&path, flags & vol_upload_flags::SPARSE_STREAM != 0)
+        })())
+    }
+}
+
 impl Driver for StorageDriver {
     fn type_name(&self) -> &str {
         "QEMU"
@@ -1061,13 +1083,10 @@ impl Driver for StorageDriver {
         length: u64,
         flags: u32,
     ) -> Result<StreamEnds> {
-        ok((|| {
-            check_flags(flags, vol_upload_flags::SPARSE_STREAM, "storageVolUpload")?;
-            let (_, path) = self.vol(vol)?;
-            let sparse = flags & vol_upload_flags::SPARSE_STREAM != 0;
-            let sink = transfer::sink(&path, offset, length, sparse)?;
+        self.vol_stream(vol, flags, "storageVolUpload", |path, sparse| {
+            let sink = transfer::sink(path, offset, length, sparse)?;
             Ok(StreamEnds::sending(Box::new(sink)))
-        })())
+        })
     }
 
     fn storage_vol_download(
@@ -1077,16 +1096,9 @@ impl Driver for StorageDriver {
         length: u64,
         flags: u32,
     ) -> Result<StreamEnds> {
-        ok((|| {
-            check_flags(
-                flags,
-                vol_download_flags::SPARSE_STREAM,
-                "storageVolDownload",
-            )?;
-            let (_, path) = self.vol(vol)?;
-            let sparse = flags & vol_download_flags::SPARSE_STREAM != 0;
-            let source = transfer::source(&path, offset, length, sparse)?;
+        self.vol_stream(vol, flags, "storageVolDownload", |path, sparse| {
+            let source = transfer::source(path, offset, length, sparse)?;
             Ok(StreamEnds::receiving(Box::new(source)))
-        })())
+        })
     }
 }

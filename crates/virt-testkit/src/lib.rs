@@ -1,5 +1,5 @@
 //! virt-testkit: what the tests of every virt-rs crate share, written once.
-//! A dev-dependency only; nothing here reaches a product.
+//! A dev-dependency only (and xtask's); nothing here reaches a product.
 //!
 //! - [`block`]: loop devices and the gates of the storage tests that
 //!   need them (root, tools, device-mapper).
@@ -25,6 +25,7 @@
 //!   another package installs (QEMU, Debian's virsh) or the tiny Linux
 //!   guest `cargo xtask guest` builds; [`wait_until`] for what such a test
 //!   polls.
+//! - [`guest`]: the Linux test guest as a QEMU domain ([`guest::LinuxDomain`]).
 //! - [`TempDir`]: a test's own directory of state, removed after it.
 
 #![warn(missing_docs)]
@@ -32,6 +33,7 @@
 pub mod block;
 pub mod events;
 pub mod golden;
+pub mod guest;
 pub mod libvirt_python;
 pub mod libvirtd;
 pub mod tty;

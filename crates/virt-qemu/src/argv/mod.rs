@@ -92,6 +92,21 @@ fn unsupported(what: impl Into<String>) -> QemuError {
     QemuError::Unsupported(what.into())
 }
 
+/// QEMU's device for a NIC of libvirt's `<model type>`, on the command
+/// line as in hot-plug.
+pub(crate) fn nic_device(model: &str) -> QemuResult<&'static str> {
+    Ok(match model {
+        "virtio" => "virtio-net-pci",
+        "e1000" => "e1000",
+        "e1000e" => "e1000e",
+        "rtl8139" => "rtl8139",
+        "ne2k_pci" => "ne2k_pci",
+        "pcnet" => "pcnet",
+        "vmxnet3" => "vmxnet3",
+        m => return Err(unsupported(format!("network model '{m}'"))),
+    })
+}
+
 /// The machine family a machine type belongs to, which decides buses and
 /// default devices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -988,16 +1003,7 @@ fn interface_options(
     } else {
         "rtl8139"
     };
-    let driver = match iface.model.as_deref().unwrap_or(default_model) {
-        "virtio" => "virtio-net-pci",
-        "e1000" => "e1000",
-        "e1000e" => "e1000e",
-        "rtl8139" => "rtl8139",
-        "ne2k_pci" => "ne2k_pci",
-        "pcnet" => "pcnet",
-        "vmxnet3" => "vmxnet3",
-        m => return Err(unsupported(format!("network model '{m}'"))),
-    };
+    let driver = nic_device(iface.model.as_deref().unwrap_or(default_model))?;
     let mut dev = json!({"driver": driver, "netdev": id, "id": format!("net{i}")});
     if let Some(mac) = &iface.mac {
         dev["mac"] = json!(mac);

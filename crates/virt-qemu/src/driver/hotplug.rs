@@ -12,7 +12,9 @@
 //! QEMU finishes the removal.
 
 use super::*;
-use crate::argv::{blockdev_nodes, disk_device, drive_address, drive_address_target};
+use crate::argv::{
+    blockdev_nodes, disk_device, drive_address, drive_address_target, nic_device,
+};
 use crate::postparse::address::{self, PciAddress};
 use crate::qmp::Event;
 use std::time::Instant;
@@ -589,16 +591,7 @@ fn attach_interface_live(
             )))
         }
     };
-    let driver = match iface.model.as_deref().unwrap_or(default_nic_model(def)) {
-        "virtio" => "virtio-net-pci",
-        "e1000" => "e1000",
-        "e1000e" => "e1000e",
-        "rtl8139" => "rtl8139",
-        "ne2k_pci" => "ne2k_pci",
-        "pcnet" => "pcnet",
-        "vmxnet3" => "vmxnet3",
-        m => return Err(QemuError::Unsupported(format!("network model '{m}'"))),
-    };
+    let driver = nic_device(iface.model.as_deref().unwrap_or(default_nic_model(def)))?;
     let mut device = json!({"driver": driver, "netdev": netdev_id, "id": alias, "mac": mac});
     let address = place_on_root_port(def, &have, &mut device)?;
     mon.execute("netdev_add", Some(netdev))?;

@@ -6,19 +6,6 @@ use super::*;
 use crate::postparse::address::PciAddress;
 use virt_core::{affect, device_modify, Domain};
 
-/// The Linux test guest on an i440fx machine (its ACPI PCI hot-plug is
-/// what libvirt uses on `pc`), defined persistently and started.
-fn linux_pc_xml(name: &str, guest: &(PathBuf, PathBuf), console: &Path, devices: &str) -> String {
-    linux_xml(
-        name,
-        guest,
-        console,
-        "<memory unit='MiB'>192</memory><vcpu>1</vcpu>",
-        devices,
-    )
-    .replace("machine='q35'", "machine='pc'")
-}
-
 /// The last `disks=` or `nets=` list the guest reported.
 fn last_list(console: &Path, key: &str) -> Option<String> {
     let needle = format!("{key}=");
@@ -84,27 +71,73 @@ fn blank_images(images: &[(&Path, u64)]) {
     }
 }
 
-#[test]
-fn linux_guest_sees_disks_and_nic_come_and_go() {
+/// A guest to plug devices into: the Linux test guest of 192 MiB,
+/// started from a persistent definition with one virtio disk `vda`, and a
+/// blank 16 MiB `extra` image beside it, ready to plug.
+struct PlugGuest {
+    root: TempDir,
+    console: PathBuf,
+    extra: PathBuf,
+    c: Connect,
+    d: Domain,
+}
+
+/// The [`PlugGuest`] `name` on `machine`, once it has booted and sees
+/// `vda`; `None` (after a notice) without QEMU or the guest.
+fn plug_guest(test: &str, name: &str, machine: &str) -> Option<PlugGuest> {
     if !have_qemu() {
-        return;
+        return None;
     }
-    let Some(guest) = linux_guest("linux_guest_sees_disks_and_nic_come_and_go") else {
-        return;
-    };
-    let root = temp_root("hotplug");
+    let guest = linux_guest(test)?;
+    let root = temp_root(name);
     let console = root.join("console.log");
     let boot = root.join("boot.img");
     let extra = root.join("extra.img");
+    blank_images(&[(&boot, 8 << 20), (&extra, 16 << 20)]);
+    let devices = format!(
+        "{}{}<memballoon model='none'/>",
+        serial_file(&console),
+        virtio_raw_disk(&boot, "vda")
+    );
+    let xml = LinuxDomain {
+        machine,
+        head: "<memory unit='MiB'>192</memory><vcpu>1</vcpu>",
+        devices: &devices,
+        ..LinuxDomain::default()
+    }
+    .xml(name, &guest);
+    let c = connect(&root);
+    let mut d = c.define_xml(&xml).expect("define");
+    d.create().expect("start");
+    let d = c.lookup_by_name(name).expect("lookup");
+    wait_boots(&console, 1);
+    wait_seen(&console, "disks", "vda", true);
+    Some(PlugGuest {
+        root,
+        console,
+        extra,
+        c,
+        d,
+    })
+}
+
+#[test]
+fn linux_guest_sees_disks_and_nic_come_and_go() {
+    // i440fx: its ACPI PCI hot-plug is what libvirt uses on `pc`.
+    let Some(PlugGuest {
+        root,
+        console,
+        extra,
+        c: _c,
+        mut d,
+    }) = plug_guest("linux_guest_sees_disks_and_nic_come_and_go", "hotplug", "pc")
+    else {
+        return;
+    };
     let scsi = root.join("scsi.qcow2");
     let iso1 = root.join("one.iso");
     let iso2 = root.join("two.iso");
-    blank_images(&[
-        (&boot, 8 << 20),
-        (&extra, 16 << 20),
-        (&iso1, 1 << 20),
-        (&iso2, 2 << 20),
-    ]);
+    blank_images(&[(&iso1, 1 << 20), (&iso2, 2 << 20)]);
     let scsi_format = if qemu_img(&[
         "create",
         "-q",
@@ -119,21 +152,6 @@ fn linux_guest_sees_disks_and_nic_come_and_go() {
         blank_images(&[(&scsi, 32 << 20)]);
         "raw"
     };
-    let xml = linux_pc_xml(
-        "hotplug",
-        &guest,
-        &console,
-        &format!(
-            "{}<memballoon model='none'/>",
-            virtio_raw_disk(&boot, "vda")
-        ),
-    );
-    let c = connect(&root);
-    let mut d = c.define_xml(&xml).expect("define");
-    d.create().expect("start");
-    let mut d = c.lookup_by_name("hotplug").expect("lookup");
-    wait_boots(&console, 1);
-    wait_seen(&console, "disks", "vda", true);
 
     // A virtio disk, live and persistent at once.
     let vdb = virtio_raw_disk(&extra, "vdb");
@@ -312,33 +330,16 @@ fn disk_pci_address(xml: &str, dev: &str) -> Option<PciAddress> {
 /// the disk is gone.
 #[test]
 fn q35_guest_hotplugs_into_the_free_root_port() {
-    if !have_qemu() {
-        return;
-    }
-    let Some(guest) = linux_guest("q35_guest_hotplugs_into_the_free_root_port") else {
+    let Some(PlugGuest {
+        root,
+        console,
+        extra,
+        c: _c,
+        mut d,
+    }) = plug_guest("q35_guest_hotplugs_into_the_free_root_port", "q35plug", "q35")
+    else {
         return;
     };
-    let root = temp_root("hotplug-q35");
-    let console = root.join("console.log");
-    let boot = root.join("boot.img");
-    let extra = root.join("extra.img");
-    blank_images(&[(&boot, 8 << 20), (&extra, 16 << 20)]);
-    let xml = linux_xml(
-        "q35plug",
-        &guest,
-        &console,
-        "<memory unit='MiB'>192</memory><vcpu>1</vcpu>",
-        &format!(
-            "{}<memballoon model='none'/>",
-            virtio_raw_disk(&boot, "vda")
-        ),
-    );
-    let c = connect(&root);
-    let mut d = c.define_xml(&xml).expect("define");
-    d.create().expect("start");
-    let mut d = c.lookup_by_name("q35plug").expect("lookup");
-    wait_boots(&console, 1);
-    wait_seen(&console, "disks", "vda", true);
     let live = d.xml_desc(0).expect("xml");
     let vda = disk_pci_address(&live, "vda").expect("vda's address");
     assert_ne!(vda.bus, 0, "vda sits on a root port: {live}");

@@ -77,6 +77,16 @@ fn qcow2_in_temp_root(tag: &str) -> (TempDir, PathBuf) {
     (root, img)
 }
 
+/// The devices of a guest booting from the qcow2 image `img` (`vda`).
+fn qcow2_disk(img: &Path) -> String {
+    format!(
+        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
+         <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
+         <memballoon model='none'/>",
+        img.display()
+    )
+}
+
 /// A guest `name` with an empty qcow2 disk `vda` (`prepare` writes to it
 /// first) in a fresh temp root `tag`, defined and started: the root, the
 /// image, the connection and the domain. `None`, after a notice, when
@@ -101,12 +111,7 @@ fn running_qcow2_guest(
     }
     let (root, img) = qcow2_in_temp_root(tag);
     prepare(&img);
-    let disk = format!(
-        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
-         <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
-         <memballoon model='none'/>",
-        img.display()
-    );
+    let disk = qcow2_disk(&img);
     let c = connect(&root);
     let mut d = c.define_xml(&tiny(name, "qemu", &disk)).expect("define");
     d.create().expect("start");
@@ -859,12 +864,7 @@ fn reverting_a_transient_guest_restarts_it() {
         return;
     }
     let (root, img) = qcow2_in_temp_root("snaptrans");
-    let disk = format!(
-        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
-         <source file='{}'/><target dev='vda' bus='virtio'/></disk>\
-         <memballoon model='none'/>",
-        img.display()
-    );
+    let disk = qcow2_disk(&img);
     let c = connect(&root);
     let d = c
         .create_xml(&tiny("fleeting", "qemu", &disk), 0)
