@@ -239,4 +239,3 @@ exec /usr/sbin/libvirtd -d -f {d}/libvirtd.conf -p {d}/libvirtd.pid"
         child,
     })
 }
-

@@ -8,7 +8,6 @@
 //! built into libvirt.so: no QEMU user, no virtlogd, no capability
 //! probing.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

@@ -71,11 +71,8 @@ fn floor_once(dir: &std::path::Path, accel: &str, kill: bool) -> Result<(f64, f6
     };
     let t0 = Instant::now();
     let listener = UnixListener::bind(&sock).map_err(|e| e.to_string())?;
-    let started = process::spawn(
-        &cmd,
-        SpawnOptions::monitor_only(listener.as_fd(), &log),
-    )
-    .map_err(|e| e.to_string())?;
+    let started = process::spawn(&cmd, SpawnOptions::monitor_only(listener.as_fd(), &log))
+        .map_err(|e| e.to_string())?;
     drop(listener);
     let s = UnixStream::connect(&sock).map_err(|e| e.to_string())?;
     let mut m = Monitor::handshake(s).map_err(|e| e.to_string())?;

@@ -15,9 +15,9 @@
 //! own QEMU children and learns of their exit from a pidfd, so it needs
 //! neither.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::daemon::{start_libvirtd, start_virt_proxy, temp_dir, Daemon};
 use crate::SYSTEM_PYTHON;
@@ -265,7 +265,11 @@ pub fn run(proxy: &str, dtype: &str, runs: usize) {
         None => println!("virt-proxy did not start"),
     }
     for subreaper in [false, true] {
-        match start_libvirtd(&["libvirt_driver_qemu.so"], subreaper, "qemu+unix:///system") {
+        match start_libvirtd(
+            &["libvirt_driver_qemu.so"],
+            subreaper,
+            "qemu+unix:///system",
+        ) {
             Ok(d) => {
                 rows.push((d.label, measure(&d, &xml, &name, runs)));
                 d.stop();

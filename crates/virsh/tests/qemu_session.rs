@@ -11,10 +11,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-use virt_testkit::tty::OnTty;
 use virt_testkit::guest::{serial_file, LinuxDomain, PTY_CONSOLE, QEMU};
+use virt_testkit::tty::OnTty;
 use virt_testkit::{linux_guest, wait_until};
-
 
 fn have_qemu() -> bool {
     if Path::new(QEMU).exists() {
@@ -401,8 +400,7 @@ fn console_on_a_pty_serial_with_escape_and_force() {
         println!("console test: `script` (util-linux) not installed; skipped");
         return;
     }
-    let Some(guest) = linux_guest("console_on_a_pty_serial_with_escape_and_force")
-    else {
+    let Some(guest) = linux_guest("console_on_a_pty_serial_with_escape_and_force") else {
         return;
     };
     let root = Root::new("con");

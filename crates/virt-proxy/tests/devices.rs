@@ -13,8 +13,8 @@ use common::Daemon;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use virt_testkit::tty::OnTty;
 use virt_testkit::guest::{LinuxDomain, PTY_CONSOLE, QEMU};
+use virt_testkit::tty::OnTty;
 use virt_testkit::{linux_guest, wait_until, DEBIAN_VIRSH};
 
 /// The guest's kernel and initrd, when every peer is here.

@@ -645,11 +645,8 @@ fn start_and_query(cmd: &argv::CommandLine, tmp: &Path) -> Result<String, String
     let listener = UnixListener::bind(&sock).map_err(|e| e.to_string())?;
     let log_path = tmp.join("qemu.log");
     let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
-    let started = process::spawn(
-        cmd,
-        SpawnOptions::monitor_only(listener.as_fd(), &log),
-    )
-    .map_err(|e| e.to_string())?;
+    let started = process::spawn(cmd, SpawnOptions::monitor_only(listener.as_fd(), &log))
+        .map_err(|e| e.to_string())?;
     drop(listener);
     let proc = Process::attach(started.pid, started.start_time);
     let result = (|| -> Result<String, String> {

@@ -603,7 +603,7 @@ impl StorageDriver {
         &self,
         vol: &StorageVolRef,
         flags: u32,
-        api: &str,
+        api: &'static str,
         open: impl FnOnce(&Path, bool) -> StorageResult<StreamEnds>,
     ) -> Result<StreamEnds> {
         ok((|| {

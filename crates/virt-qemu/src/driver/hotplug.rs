@@ -12,9 +12,7 @@
 //! QEMU finishes the removal.
 
 use super::*;
-use crate::argv::{
-    blockdev_nodes, disk_device, drive_address, drive_address_target, nic_device,
-};
+use crate::argv::{blockdev_nodes, disk_device, drive_address, drive_address_target, nic_device};
 use crate::postparse::address::{self, PciAddress};
 use crate::qmp::Event;
 use std::time::Instant;

@@ -130,7 +130,11 @@ fn linux_guest_sees_disks_and_nic_come_and_go() {
         extra,
         c: _c,
         mut d,
-    }) = plug_guest("linux_guest_sees_disks_and_nic_come_and_go", "hotplug", "pc")
+    }) = plug_guest(
+        "linux_guest_sees_disks_and_nic_come_and_go",
+        "hotplug",
+        "pc",
+    )
     else {
         return;
     };
@@ -336,7 +340,11 @@ fn q35_guest_hotplugs_into_the_free_root_port() {
         extra,
         c: _c,
         mut d,
-    }) = plug_guest("q35_guest_hotplugs_into_the_free_root_port", "q35plug", "q35")
+    }) = plug_guest(
+        "q35_guest_hotplugs_into_the_free_root_port",
+        "q35plug",
+        "q35",
+    )
     else {
         return;
     };
