@@ -354,8 +354,14 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
     r.check(Step::MemoryBacking, || {
         if let Some(mb) = top(def, "memoryBacking").next() {
             crate::views::check_each(def, "memoryBacking")?;
+            // virDomainHugepagesParseXML: the size (not zero), then the
+            // node set.
             for hp in mb.children_named("hugepages") {
                 for page in hp.children_named("page") {
+                    let size = page.attr("size").and_then(|v| c_uint(v, 10));
+                    if size == Some(0) {
+                        return Err(detail("hugepage size can't be zero"));
+                    }
                     check_set(page.attr("nodeset"), Some(&nodeset))?;
                 }
             }
@@ -393,10 +399,12 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
         }
         Ok(())
     });
+    // (The scheduler values and pins as libvirt reads them: the typed
+    // view of <cputune> is stricter, an empty <quota/> is unset here.)
     r.check(Step::Cputune, || match top(def, "cputune").next() {
         Some(cputune) => {
             check_cputune(def, cputune, &cpuset)?;
-            crate::views::check_each(def, "cputune")
+            crate::views::check_resctrl(cputune)
         }
         None => Ok(()),
     });
@@ -438,6 +446,26 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
         crate::views::check_each(def, "clock")
     });
     r.check(Step::Boot, || check_boot(def));
+    // The devices libvirt takes one of, refused before any is read.
+    for (name, what, internal) in [
+        ("watchdog", "watchdog device", true),
+        ("memballoon", "memory balloon device", true),
+        ("nvram", "nvram device", true),
+        ("iommu", "IOMMU device", false),
+        ("vsock", "vsock device", false),
+    ] {
+        r.check(Step::device(name), || {
+            let count = def.devices.other.iter().filter(|e| e.name == name).count();
+            if count < 2 {
+                return Ok(());
+            }
+            let message = format!("only a single {what} is supported");
+            Err(match internal {
+                true => XmlError::Internal(message),
+                false => XmlError::Invalid(message),
+            })
+        });
+    }
     // virDomainSecDefParseXML: an SEV policy is a 32-bit hex number.
     r.check(Step::device("launchSecurity"), || {
         for sec in top(def, "launchSecurity").filter(|e| e.attr("type") == Some("sev")) {
@@ -1134,9 +1162,9 @@ fn c_int(text: &str) -> Option<i32> {
     t.parse().ok()
 }
 
-/// `virStrToLong_ll` (`signed`) or `virStrToLong_ull` on the whole text:
-/// spaces before, a sign (a negative unsigned value wraps, as strtoull
-/// does), decimal digits, nothing after.
+/// `virStrToLong_ll` (`signed`) or `virStrToLong_ullp` on the whole
+/// text: spaces before, a sign (none but '+' when unsigned), decimal
+/// digits, nothing after.
 fn c_long(text: &str, signed: bool) -> Option<()> {
     let t = text.trim_start_matches(is_space);
     let (neg, t) = match t.as_bytes().first() {
@@ -1151,7 +1179,8 @@ fn c_long(text: &str, signed: bool) -> Option<()> {
     let fits = match (signed, neg) {
         (true, false) => n <= i64::MAX as u128,
         (true, true) => n <= i64::MAX as u128 + 1,
-        (false, _) => n <= u64::MAX as u128,
+        (false, false) => n <= u64::MAX as u128,
+        (false, true) => false,
     };
     fits.then_some(())
 }

@@ -1380,6 +1380,16 @@ pub(crate) fn check_each(def: &DomainDef, name: &str) -> Result<(), XmlError> {
         .try_for_each(|e| check_part(Parent::Domain, e))
 }
 
+/// The `<cachetune>`s and `<memorytune>`s of a `<cputune>`.
+pub(crate) fn check_resctrl(cputune: &Element) -> Result<(), XmlError> {
+    cputune
+        .children_named("cachetune")
+        .try_for_each(CacheTune::check)?;
+    cputune
+        .children_named("memorytune")
+        .try_for_each(MemoryTune::check)
+}
+
 /// The guest NUMA cells of a `<cpu>`, as virDomainNumaDefParseXML reads
 /// them.
 pub(crate) fn check_cpu_numa(cpu: &Element) -> Result<(), XmlError> {
@@ -1440,10 +1450,7 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Domain, "numatune") => read::<Numatune>(el),
         (Parent::Domain, "cputune") => {
             read::<Cputune>(el)?;
-            el.children_named("cachetune")
-                .try_for_each(CacheTune::check)?;
-            el.children_named("memorytune")
-                .try_for_each(MemoryTune::check)
+            check_resctrl(el)
         }
         (Parent::Domain, "memoryBacking") => read::<MemoryBacking>(el),
         (Parent::Domain, "pm") => read::<Pm>(el),

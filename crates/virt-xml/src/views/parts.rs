@@ -1159,11 +1159,13 @@ flat_view! {
 }
 
 flat_view! {
-    /// An `<iothread id=...>` of `<iothreadids>`.
+    /// An `<iothread id=...>` of `<iothreadids>`, read as
+    /// virDomainIOThreadIDDefParseXML reads it (a positive id, pool
+    /// sizes as non-negative ints).
     IoThreadId = "iothread" {
-        id: u32 = "id",
-        thread_pool_min: u32 = "thread_pool_min",
-        thread_pool_max: u32 = "thread_pool_max",
+        id: std::num::NonZeroU32 = "id",
+        thread_pool_min: NonNegInt = "thread_pool_min",
+        thread_pool_max: NonNegInt = "thread_pool_max",
     }
 }
 
