@@ -16,7 +16,7 @@ use crate::argv::{blockdev_nodes, disk_device, drive_address, drive_address_targ
 use crate::postparse::address::{self, PciAddress};
 use crate::qmp::Event;
 use std::time::Instant;
-use virt_xml::{Address, Alias, Controller, Disk, Interface, View};
+use virt_xml::{Address, Alias, Controller, Disk, Interface, Node, View};
 
 /// How long a detach waits for the guest to release a device, as libvirt
 /// (`qemuDomainRemoveDeviceWaitTime`).
@@ -483,18 +483,26 @@ fn attach_disk_live(
             "disk bus '{bus}' cannot be hotplugged."
         )));
     };
-    let have = peripherals(mon)?;
-    for c in new_controllers.iter().filter(|c| c.name == Controller::TAG) {
+    let mut have = peripherals(mon)?;
+    for (n, c) in new_controllers.iter().enumerate() {
+        if c.name != Controller::TAG {
+            continue;
+        }
         let c = Controller::from_element(c)?;
         if c.controller_type != "scsi" {
             continue;
         }
         let id = format!("scsi{}", c.index.unwrap_or(0));
         if !have.contains(&id) {
-            mon.execute(
-                "device_add",
-                Some(json!({"driver": "virtio-scsi-pci", "id": id})),
-            )?;
+            let mut device = json!({"driver": "virtio-scsi-pci", "id": id});
+            let address = place_pci_device(mon, def, &have, &mut device)?;
+            mon.execute("device_add", Some(device))?;
+            if let Some(a) = address {
+                def.devices.other[controllers_before + n]
+                    .children
+                    .push(Node::Element(a));
+            }
+            have.push(id);
         }
     }
     let node = format!("hp-{dev}");
@@ -520,7 +528,7 @@ fn attach_disk_live(
         device["lun"] = json!(unit);
     }
     if driver.ends_with("-pci") {
-        let address = place_on_root_port(def, &have, &mut device)?;
+        let address = place_pci_device(mon, def, &have, &mut device)?;
         if let (Some(a), Some(d)) = (address, def.devices.disks.last_mut()) {
             d.extra.push(a);
         }
@@ -591,7 +599,7 @@ fn attach_interface_live(
     };
     let driver = nic_device(iface.model.as_deref().unwrap_or(default_nic_model(def)))?;
     let mut device = json!({"driver": driver, "netdev": netdev_id, "id": alias, "mac": mac});
-    let address = place_on_root_port(def, &have, &mut device)?;
+    let address = place_pci_device(mon, def, &have, &mut device)?;
     mon.execute("netdev_add", Some(netdev))?;
     if let Err(e) = mon.execute("device_add", Some(device)) {
         let _ = mon.execute("netdev_del", Some(json!({"id": netdev_id})));
@@ -629,6 +637,43 @@ fn place_on_root_port(
         return Err(QemuError::Internal("No more available PCI slots".into()));
     }
     Ok(None)
+}
+
+/// Where a hot-plugged PCI device goes, as libvirt places it: on q35 the
+/// free root port ([`place_on_root_port`]); on i440fx the lowest free
+/// slot of bus 0 (free in the live definition and in what QEMU's
+/// `query-pci` reports), given to QEMU as `bus`/`addr` and kept as the
+/// device's `<address>`, so the live XML says where it is and a restore
+/// puts it there again. libvirt's error when no slot is left.
+fn place_pci_device(
+    mon: &mut Monitor<UnixStream>,
+    def: &DomainDef,
+    have: &[String],
+    device: &mut Value,
+) -> QemuResult<Option<Element>> {
+    if !address::is_i440fx(def) {
+        return place_on_root_port(def, have, device);
+    }
+    let in_use = qemu_bus0_slots(mon)?;
+    let Some(at) = address::hotplug_slot(def, |s| in_use.contains(&s)) else {
+        return Err(QemuError::Internal("No more available PCI slots".into()));
+    };
+    device["bus"] = json!("pci.0");
+    device["addr"] = json!(format!("0x{:x}", at.slot));
+    Ok(Some(at.element(false)))
+}
+
+/// The slots of PCI bus 0 that hold a device, as QEMU reports them.
+fn qemu_bus0_slots(mon: &mut Monitor<UnixStream>) -> QemuResult<Vec<u32>> {
+    let buses = mon.execute("query-pci", None)?;
+    Ok(buses
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|b| b["bus"] == 0)
+        .flat_map(|b| b["devices"].as_array().cloned().unwrap_or_default())
+        .filter_map(|d| d["slot"].as_u64().and_then(|s| u32::try_from(s).ok()))
+        .collect())
 }
 
 /// The NIC model the command line gives an interface without one.

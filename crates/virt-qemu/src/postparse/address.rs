@@ -26,7 +26,8 @@
 //!
 //! Addresses the definition gives are kept and never handed out again.
 
-use super::devices::{is_i440fx, is_q35};
+pub(crate) use super::devices::is_i440fx;
+use super::devices::is_q35;
 use virt_xml::{DomainDef, Element, Node};
 
 /// A PCI address (domain 0).
@@ -563,6 +564,27 @@ pub fn hotplug_root_port(def: &DomainDef, present: impl Fn(u32) -> bool) -> Opti
     let mut ports = root_ports(def);
     ports.sort_unstable();
     ports.into_iter().find(|p| !used.contains(p) && present(*p))
+}
+
+/// The slot of bus 0 a device hot-plugged into a running i440FX guest
+/// goes to, as libvirt picks it (qemuDomainEnsurePCIAddress): the
+/// lowest slot from 2 on that no device of `def` has and QEMU does not
+/// report in use (`in_use`: a guest started from a definition whose
+/// places QEMU chose has devices `def` does not place). `None` on other
+/// machines and when bus 0 is full.
+pub fn hotplug_slot(def: &DomainDef, in_use: impl Fn(u32) -> bool) -> Option<PciAddress> {
+    if !is_i440fx(def) {
+        return None;
+    }
+    let a = Assigner {
+        q35: false,
+        taken: taken(def),
+        bridges: Vec::new(),
+    };
+    // Slot 0 is the host bridge, slot 1 the PIIX3.
+    (2..32)
+        .find(|s| a.slot_free(0, *s) && !in_use(*s))
+        .map(|s| at0(s, 0))
 }
 
 /// The indexes of the root ports.

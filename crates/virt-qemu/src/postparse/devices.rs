@@ -199,7 +199,7 @@ pub(super) fn is_q35(def: &DomainDef) -> bool {
 }
 
 /// True for an i440FX machine (`pc`, `pc-i440fx-*`, the old `pc-0.x`).
-pub(super) fn is_i440fx(def: &DomainDef) -> bool {
+pub(crate) fn is_i440fx(def: &DomainDef) -> bool {
     def.os.machine.as_deref().is_some_and(|m| {
         m == "pc"
             || m.starts_with("pc-i440fx")

@@ -45,6 +45,29 @@ fn qemu_block_devices(root: &Path, name: &str) -> Vec<String> {
         .collect()
 }
 
+/// Where QEMU has device `id` on PCI bus 0 (`query-pci`): its slot.
+fn qemu_bus0_slot(root: &Path, name: &str, id: &str) -> Option<u32> {
+    let rt = Runtime::load(&paths_in(root), name)?;
+    let s = UnixStream::connect(&rt.monitor).ok()?;
+    let mut mon = Monitor::handshake(s).ok()?;
+    let buses = mon.execute("query-pci", None).ok()?;
+    let bus0 = buses.as_array()?.iter().find(|b| b["bus"] == 0)?;
+    let dev = bus0["devices"]
+        .as_array()?
+        .iter()
+        .find(|d| d["qdev_id"] == id)?;
+    u32::try_from(dev["slot"].as_u64()?).ok()
+}
+
+/// The PCI address the definition `xml` gives the element that holds
+/// `marker` (a device's first line).
+fn pci_address_after(xml: &str, marker: &str) -> Option<PciAddress> {
+    let (_, rest) = xml.split_once(marker)?;
+    let line = rest.lines().find(|l| l.contains("<address type='pci'"))?;
+    let e = virt_xml::parse_element(line.trim()).ok()?;
+    PciAddress::from_element(&e)
+}
+
 fn qemu_img(args: &[&str]) -> bool {
     std::process::Command::new("qemu-img")
         .args(args)
@@ -169,6 +192,23 @@ fn linux_guest_sees_disks_and_nic_come_and_go() {
     for flags in [0, virt_core::xml_flags::INACTIVE] {
         assert!(d.xml_desc(flags).expect("xml").contains("dev='vdb'"));
     }
+    // As libvirt on i440fx: the next free slot of bus 0, given to QEMU
+    // and written in the live XML; the persistent definition gets the
+    // address define would give.
+    let live = d.xml_desc(0).expect("xml");
+    let vdb_at = disk_pci_address(&live, "vdb").expect("vdb's live address");
+    assert_eq!(vdb_at.bus, 0, "{live}");
+    assert_eq!(
+        qemu_bus0_slot(&root, "hotplug", "vdb"),
+        Some(vdb_at.slot),
+        "{live}"
+    );
+    let vda_at = disk_pci_address(&live, "vda").expect("vda's address");
+    assert_eq!(vdb_at.slot, vda_at.slot + 1, "{live}");
+    let config = d
+        .xml_desc(virt_core::xml_flags::INACTIVE)
+        .expect("config xml");
+    assert!(disk_pci_address(&config, "vdb").is_some(), "{config}");
 
     // A SCSI disk (qcow2): its controller is plugged with it.
     let sda = format!(
@@ -181,6 +221,13 @@ fn linux_guest_sees_disks_and_nic_come_and_go() {
     wait_seen(&console, "disks", "sda", true);
     let live = d.xml_desc(0).expect("xml");
     assert!(live.contains("<controller type='scsi'"), "{live}");
+    let scsi_at =
+        pci_address_after(&live, "<controller type='scsi'").expect("the controller's address");
+    assert_eq!(
+        qemu_bus0_slot(&root, "hotplug", "scsi0"),
+        Some(scsi_at.slot),
+        "{live}"
+    );
     assert!(!d
         .xml_desc(virt_core::xml_flags::INACTIVE)
         .expect("xml")
@@ -214,6 +261,14 @@ fn linux_guest_sees_disks_and_nic_come_and_go() {
     d.attach_device_flags(nic, affect::LIVE)
         .expect("attach nic");
     wait_seen(&console, "nets", "eth0", true);
+    let live = d.xml_desc(0).expect("xml");
+    let nic_at = pci_address_after(&live, "<interface type='user'").expect("the NIC's address");
+    assert_eq!(
+        qemu_bus0_slot(&root, "hotplug", "net0"),
+        Some(nic_at.slot),
+        "{live}"
+    );
+    assert!(nic_at.slot != vdb_at.slot && nic_at.slot != scsi_at.slot);
 
     // Errors change nothing.
     let e = d
