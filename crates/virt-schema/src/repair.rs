@@ -61,7 +61,135 @@ pub(crate) fn settle(root: &mut Element, aim: Option<&str>) {
     }
     settle_cputune(root);
     settle_memnodes(root);
+    settle_interconnects(root);
     settle_devices(root);
+    settle_iommu(root);
+}
+
+/// NUMA interconnects between guest cells that exist
+/// (`virDomainNumaDefValidate`): the cells are one, cell 0 with a CPU,
+/// every latency and bandwidth runs from it to itself, a `cache=` names a
+/// cache level the cell has, and no two entries say the same (one latency
+/// and one bandwidth stay).
+fn settle_interconnects(root: &mut Element) {
+    let Some(numa) = child_mut(root, "cpu").and_then(|c| child_mut(c, "numa")) else {
+        return;
+    };
+    let Some(links) = child_mut(numa, "interconnects") else {
+        return;
+    };
+    let mut seen = Vec::new();
+    links.children.retain(|n| match n {
+        Node::Element(e) if seen.contains(&e.name) => false,
+        Node::Element(e) => {
+            seen.push(e.name.clone());
+            true
+        }
+        Node::Text(_) => true,
+    });
+    let mut want_cache = false;
+    for link in links.children.iter_mut() {
+        if let Node::Element(l) = link {
+            l.set_attr("initiator", "0");
+            l.set_attr("target", "0");
+            want_cache |= l.attr("cache").is_some();
+        }
+    }
+    let mut first = true;
+    numa.children.retain(|n| match n {
+        Node::Element(c) if c.name == "cell" => std::mem::take(&mut first),
+        _ => true,
+    });
+    if first {
+        let at = numa.children.len().saturating_sub(1);
+        numa.children
+            .insert(at, Node::Element(Element::new("cell")));
+    }
+    let Some(cell) = child_mut(numa, "cell") else {
+        return;
+    };
+    cell.set_attr("id", "0");
+    cell.set_attr("cpus", "0");
+    cell.set_attr("memory", "65536");
+    cell.set_attr("unit", "KiB");
+    cell.remove_attr("discard");
+    let level = match cell.child("cache").and_then(|c| c.attr("level")) {
+        Some(l) if want_cache => l.to_string(),
+        _ if want_cache => {
+            cell.children
+                .retain(|n| !matches!(n, Node::Element(c) if c.name == "cache"));
+            let cache = Element::new("cache")
+                .with_attr("level", "1")
+                .with_attr("associativity", "direct")
+                .with_attr("policy", "writeback")
+                .with_child(
+                    Element::new("size")
+                        .with_attr("value", "10")
+                        .with_attr("unit", "KiB"),
+                )
+                .with_child(
+                    Element::new("line")
+                        .with_attr("value", "64")
+                        .with_attr("unit", "B"),
+                );
+            cell.children.push(Node::Element(cache));
+            "1".to_string()
+        }
+        _ => return,
+    };
+    let Some(links) = child_mut(numa, "interconnects") else {
+        return;
+    };
+    for link in links.children.iter_mut() {
+        if let Node::Element(l) = link {
+            if l.attr("cache").is_some() {
+                l.set_attr("cache", level.as_str());
+            }
+        }
+    }
+}
+
+/// An IOMMU with driver options is Intel's (the others take none);
+/// extended interrupt mode needs interrupt remapping, which needs the
+/// split I/O APIC (`virDomainDefIOMMUValidate`).
+fn settle_iommu(root: &mut Element) {
+    let Some(iommu) = child_mut(root, "devices").and_then(|d| child_mut(d, "iommu")) else {
+        return;
+    };
+    let Some(driver) = child_mut(iommu, "driver") else {
+        return;
+    };
+    if driver.attr("eim") == Some("on") {
+        driver.set_attr("intremap", "on");
+    }
+    let remapping = driver.attr("intremap") == Some("on");
+    if driver
+        .attr("aw_bits")
+        .is_some_and(|b| b.parse::<u32>().is_err())
+    {
+        driver.set_attr("aw_bits", "48");
+    }
+    iommu.set_attr("model", "intel");
+    if !remapping {
+        return;
+    }
+    if child_mut(root, "features").is_none() {
+        let at = root
+            .children
+            .iter()
+            .position(|n| matches!(n, Node::Element(c) if c.name == "devices"))
+            .unwrap_or(root.children.len());
+        root.children
+            .insert(at, Node::Element(Element::new("features")));
+    }
+    if let Some(features) = child_mut(root, "features") {
+        features
+            .children
+            .retain(|n| !matches!(n, Node::Element(c) if c.name == "ioapic"));
+        features.children.push(Node::Element(
+            Element::new("ioapic").with_attr("driver", "qemu"),
+        ));
+    }
 }
 
 /// Scheduler and pin entries naming vCPU 0 and I/O thread 1 (which then
@@ -227,6 +355,15 @@ fn settle_devices(root: &mut Element) {
     }
     for audio in kids_mut(devices, "audio") {
         decimal_numbers(audio);
+        // Fixed stream settings are the mixing engine's.
+        for stream in ["input", "output"] {
+            if let Some(s) = child_mut(audio, stream) {
+                if s.child("settings").is_some() {
+                    s.set_attr("mixingEngine", "yes");
+                    s.set_attr("fixedSettings", "yes");
+                }
+            }
+        }
     }
     settle_audio_refs(devices);
     for controller in kids_mut(devices, "controller") {
@@ -458,6 +595,37 @@ mod tests {
         assert_eq!(os.child("loader").unwrap().attr("type"), Some("pflash"));
         assert!(os.child("nvram").is_some());
         assert_eq!(root.child("idmap").unwrap().elements().count(), 2);
+    }
+
+    #[test]
+    fn settled_interconnects_iommu_and_audio_settings_are_accepted() {
+        let mut root = domain(
+            "<vcpu>2</vcpu><cpu><numa><cell id='3' cpus='1' memory='1024'/><cell id='7' memory='1'/>\
+             <interconnects><latency initiator='3' target='7' cache='2' type='read' value='5'/>\
+             <latency initiator='7' target='3' type='read' value='6'/>\
+             <bandwidth initiator='1' target='9' cache='4' type='write' value='5' unit='KiB'/>\
+             </interconnects></numa></cpu>\
+             <devices><iommu model='virtio'><driver eim='on' aw_bits='48'/></iommu>\
+             <audio id='1' type='none'><input><settings frequency='44100' channels='2' format='s16'/>\
+             </input></audio></devices>",
+        );
+        assert!(refusal(&root).is_some());
+        settle(&mut root, None);
+        assert_eq!(refusal(&root), None, "{}", root.to_xml(0));
+        // The parts stay: one latency, the bandwidth, their cache levels,
+        // the IOMMU's options, the audio settings.
+        let xml = root.to_xml(0);
+        for part in [
+            "<latency",
+            "cache='1'",
+            "<bandwidth",
+            "eim='on'",
+            "aw_bits='48'",
+            "<settings",
+        ] {
+            assert!(xml.contains(part), "{part} not in {xml}");
+        }
+        assert_eq!(xml.matches("<latency").count(), 1, "{xml}");
     }
 
     #[test]

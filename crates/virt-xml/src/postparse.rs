@@ -1117,6 +1117,7 @@ fn perf(def: &mut DomainDef) {
 /// `<panic>` with neither a model nor an address is not written
 /// (virDomainPanicDefFormat writes it only with content).
 fn devices(def: &mut DomainDef) {
+    crate::views::drop_unread(&mut def.devices);
     def.devices
         .other
         .retain(|e| !(e.name == "panic" && is_empty(e)));

@@ -279,7 +279,9 @@ mod audio;
 mod devices;
 mod disk;
 mod domain;
+mod extras;
 mod features;
+mod hostdev;
 mod nic;
 mod numa;
 mod parts;
@@ -290,7 +292,9 @@ pub use audio::*;
 pub use devices::*;
 pub use disk::*;
 pub use domain::*;
+pub use extras::*;
 pub use features::*;
+pub use hostdev::*;
 pub use nic::*;
 pub use numa::*;
 pub use parts::*;
@@ -1286,6 +1290,9 @@ pub fn view_of<T: View>(el: &Element) -> Result<Option<T>, XmlError> {
 /// wrong kind, names outside an enumeration are refused with libvirt's
 /// error); what no view reads (unknown content) is left alone.
 pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
+    if let Some((_, attrs)) = def.leaf_attrs.iter().find(|(e, _)| e == "memory") {
+        r.check(Step::Memory, || MemoryDumpCore::check_attrs(attrs));
+    }
     for e in def
         .extra
         .iter()
@@ -1332,6 +1339,9 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
     for g in &devices.graphics {
         r.check(Step::device("graphics"), || {
             GraphicsOptions::check_attrs(&g.attrs)?;
+            if g.graphics_type == "dbus" {
+                extras::check_dbus_display(&g.attrs)?;
+            }
             for e in &g.extra {
                 check_part(Parent::Graphics, e)?;
             }
@@ -1343,6 +1353,11 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
     }
     // virDomainDefValidate's device checks, before its others.
     r.check(Step::Validate, || {
+        devices
+            .other
+            .iter()
+            .filter(|e| e.name == "hostdev")
+            .try_for_each(hostdev::validate_hostdev)?;
         peripherals::check_audio_backends(devices)
     });
 }
@@ -1558,7 +1573,11 @@ fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
             peripherals::check_audio_ref(el)
         }
         (Parent::Devices, "hostdev") => {
+            if el.attr("type").is_some() && el.child("source").is_some() {
+                hostdev::check_hostdev_options(el)?;
+            }
             read::<Hostdev>(el)?;
+            hostdev::check_hostdev_source(el)?;
             peripherals::check_rom(el.child("rom"))
         }
         (Parent::Devices, "filesystem") => read::<Filesystem>(el),

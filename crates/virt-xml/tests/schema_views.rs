@@ -1017,3 +1017,199 @@ fn numa_caches_links_resctrl_and_device_extras_get_libvirt_errors() {
         }
     }
 }
+
+/// A SCSI host device holding `attrs` and an adapter `adapter` (the
+/// attributes and children after its name).
+fn scsi_hostdev(attrs: &str, adapter: &str) -> String {
+    device(&format!(
+        "<hostdev mode='subsystem' type='scsi'{attrs}><source><adapter name='scsi_host0'{adapter}</adapter>\
+         <address bus='0' target='0' unit='0'/></source></hostdev>"
+    ))
+}
+
+#[test]
+fn host_device_options_dbus_display_and_dump_core_get_libvirt_errors() {
+    // Each text as virsh 9.0 reports it defining the same domain on
+    // test:///default.
+    let pci = |attrs: &str| {
+        device(&format!("<hostdev mode='subsystem' type='pci'{attrs}><source><address domain='0' bus='0' slot='1' function='0'/></source></hostdev>"))
+    };
+    let mdev = |attrs: &str| {
+        device(&format!("<hostdev mode='subsystem' type='mdev' model='vfio-pci'{attrs}><source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source></hostdev>"))
+    };
+    let vhost = |source: &str| {
+        device(&format!(
+            "<hostdev mode='subsystem' type='scsi_host'><source{source}/></hostdev>"
+        ))
+    };
+    let dump_core = |v: &str| {
+        BASE.replace(
+            "<memory unit='KiB'>",
+            &format!("<memory unit='KiB' dumpCore='{v}'>"),
+        )
+    };
+    let cases = [
+        (
+            scsi_hostdev(" rawio='bogus'", ">"),
+            "XML error: Invalid value for attribute 'rawio' in element 'hostdev': 'bogus'.",
+        ),
+        (
+            scsi_hostdev(" sgio='bogus'", ">"),
+            "XML error: Invalid value for attribute 'sgio' in element 'hostdev': 'bogus'.",
+        ),
+        (
+            scsi_hostdev(" sgio='default'", ">"),
+            "XML error: Invalid value for attribute 'sgio' in element 'hostdev': 'default'.",
+        ),
+        (
+            scsi_hostdev(" sgio='unfiltered' rawio='yes'", ">"),
+            "unsupported configuration: unfiltered sgio is no longer supported",
+        ),
+        (
+            pci(" rawio='yes'"),
+            "XML error: rawio is only supported for scsi host device",
+        ),
+        (
+            pci(" sgio='filtered'"),
+            "XML error: sgio is only supported for scsi host device",
+        ),
+        (
+            pci(" rawio='bogus' model='vfio-pci'"),
+            "XML error: Invalid value for attribute 'rawio' in element 'hostdev': 'bogus'.",
+        ),
+        (
+            mdev(" display='bogus'"),
+            "XML error: Invalid value for attribute 'display' in element 'hostdev': 'bogus'.",
+        ),
+        (
+            vhost(" protocol='vhost' wwpn='bogus'"),
+            "XML error: malformed 'wwpn' value",
+        ),
+        (
+            vhost(" protocol='vhost' wwpn='naa.5123456789abcde'"),
+            "XML error: malformed 'wwpn' value",
+        ),
+        (
+            vhost(" protocol='vhost'"),
+            "XML error: missing vhost-scsi hostdev source wwpn",
+        ),
+        (
+            vhost(" wwpn='naa.5123456789abcde0'"),
+            "XML error: Missing scsi_host subsystem protocol",
+        ),
+        (
+            device("<graphics type='dbus' p2p='bogus'/>"),
+            "XML error: Invalid value for attribute 'p2p' in element 'graphics': 'bogus'.",
+        ),
+        (
+            device("<graphics type='dbus' p2p='yes' address='unix:path=/x'/>"),
+            "XML error: D-Bus p2p with an address is not supported",
+        ),
+        (
+            dump_core("bogus"),
+            "XML error: Invalid value for attribute 'dumpCore' in element 'memory': 'bogus'.",
+        ),
+    ];
+    for (xml, want) in &cases {
+        match parse_domain(xml) {
+            Ok(_) => panic!("accepted, libvirt refuses with {want:?}:\n{xml}"),
+            Err(e) => assert_eq!(e.to_string(), *want, "{xml}"),
+        }
+    }
+    // What libvirt accepts, with what its dump keeps: the options where
+    // it reads them, an adapter's name only, no D-Bus options on another
+    // display, no p2p='no', no macTableManager on a defined interface.
+    let fine = [
+        (scsi_hostdev(" sgio='filtered' rawio='yes'", " type='fc_host' wwnn='bogus' managed='x'><parentaddr unique_id='x'/>"),
+         vec!["<hostdev mode='subsystem' type='scsi' sgio='filtered' rawio='yes'>", "<adapter name='scsi_host0'/>"], vec!["wwnn", "parentaddr"]),
+        (mdev(" display='on'"), vec!["display='on'"], vec![]),
+        (pci(" display='bogus'"), vec!["<hostdev mode='subsystem' type='pci'>"], vec!["display"]),
+        (device("<hostdev mode='capabilities' type='storage' rawio='bogus' sgio='x'><source><block>/dev/sda</block></source></hostdev>"),
+         vec!["<hostdev mode='capabilities' type='storage'>"], vec!["rawio", "sgio"]),
+        (vhost(" protocol='vhost' wwpn='naa.0x5123456789abcdeF'"), vec!["wwpn='naa.0x5123456789abcdeF'"], vec![]),
+        (device("<graphics type='vnc' p2p='bogus' address='x'/>"), vec![], vec!["p2p", "address='x'"]),
+        (device("<graphics type='dbus' p2p='no' address='unix:path=/x'/>"), vec!["<graphics type='dbus' address='unix:path=/x'"], vec!["p2p"]),
+        (device("<graphics type='dbus' p2p='yes'/>"), vec!["<graphics type='dbus' p2p='yes'"], vec![]),
+        (device("<interface type='bridge'><source bridge='br0' macTableManager='bogus'/></interface>"), vec!["<source bridge='br0'/>"], vec!["macTableManager"]),
+        (dump_core("off"), vec!["<memory dumpCore='off' unit='KiB'>"], vec![]),
+        (top("<bootloader>/usr/bin/pygrub</bootloader><bootloader_args>-q &amp; x</bootloader_args>"), vec!["<bootloader_args>-q &amp; x</bootloader_args>"], vec![]),
+        (top("<bootloader_args>-q</bootloader_args>"), vec![], vec!["bootloader_args"]),
+    ];
+    for (xml, kept, dropped) in &fine {
+        let dump = match dumped_twice(xml) {
+            Ok((once, twice)) => {
+                assert_eq!(once, twice, "{xml}");
+                once
+            }
+            Err(e) => panic!("{e}:\n{xml}"),
+        };
+        for k in kept {
+            assert!(dump.contains(k), "{k} not in\n{dump}");
+        }
+        for d in dropped {
+            assert!(!dump.contains(d), "{d} kept in\n{dump}");
+        }
+    }
+}
+
+#[test]
+fn schema_adapter_and_last_parts_views_write_back_what_they_read() {
+    use virt_xml::*;
+    let cases = [
+        written_fresh::<StorageAdapter>("<adapter type='fc_host' parent='scsi_host1' managed='yes' parent_wwnn='20000000c9831b4b' parent_wwpn='10000000c9831b4b' parent_fabric_wwn='0x2000000000000001' wwnn='20000000c9831b4c' wwpn='10000000c9831b4c'/>"),
+        written_fresh::<StorageAdapter>("<adapter type='scsi_host'>\n  <parentaddr unique_id='1'>\n    <address domain='0x0000' bus='0x00' slot='0x1f' function='0x2'/>\n  </parentaddr>\n</adapter>"),
+        written_fresh::<StorageAdapter>("<adapter name='scsi_host0'/>"),
+        written_fresh::<VhostScsiSource>("<source protocol='vhost' wwpn='naa.5123456789abcde0'/>"),
+        written_fresh::<HostdevOptions>("<hostdev sgio='filtered' rawio='no' display='off'/>"),
+        written_fresh::<DbusDisplay>("<graphics address='unix:path=/x' p2p='no'/>"),
+        written_fresh::<MacTableSource>("<source macTableManager='libvirt'/>"),
+        written_fresh::<MemoryDumpCore>("<memory dumpCore='on'/>"),
+        written_fresh::<BootloaderArgs>("<bootloader_args>-q</bootloader_args>"),
+    ];
+    let mut bad = Vec::new();
+    for case in cases {
+        match case {
+            Ok((given, written)) if given == written => {}
+            Ok((given, written)) => bad.push(format!("{given} written as {written}")),
+            Err(e) => bad.push(e),
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    // The adapter's values and rules as libvirt's storage pool reads them.
+    let adapter = |xml: &str| {
+        StorageAdapter::from_element(&parse_element(xml).unwrap())
+            .and_then(|a| a.validate())
+            .map_err(|e| e.to_string())
+    };
+    let refused = [
+        ("<adapter type='fc_host' wwnn='x' wwpn='10000000c9831b4c'/>", "internal error: Malformed wwn: x"),
+        ("<adapter type='bogus'/>", "XML error: Invalid value for attribute 'type' in element 'adapter': 'bogus'."),
+        ("<adapter type='fc_host' managed='x' wwnn='20000000c9831b4c' wwpn='10000000c9831b4c'/>", "XML error: Invalid value for attribute 'managed' in element 'adapter': 'x'."),
+        ("<adapter name='a' wwnn='20000000c9831b4c'/>", "XML error: Use of 'wwnn', 'wwpn', and 'parent' attributes requires use of the adapter 'type'"),
+        ("<adapter name='a'><parentaddr unique_id='1'><address domain='0' bus='0' slot='1' function='0'/></parentaddr></adapter>", "XML error: Use of 'parentaddr' element requires use of the adapter 'type'"),
+        ("<adapter type='scsi_host'><parentaddr unique_id='1'/></adapter>", "XML error: Missing scsi_host PCI address element"),
+        ("<adapter type='scsi_host'><parentaddr unique_id='-1'><address domain='0' bus='0' slot='1' function='0'/></parentaddr></adapter>", "XML error: Missing or invalid scsi adapter 'unique_id' value"),
+        ("<adapter type='scsi_host'><parentaddr><address domain='0' bus='0' slot='1' function='0'/></parentaddr></adapter>", "XML error: Missing or invalid scsi adapter 'unique_id' value"),
+        ("<adapter type='fc_host' wwnn='20000000c9831b4c'/>", "XML error: 'wwnn' and 'wwpn' must be specified for adapter type 'fchost'"),
+        ("<adapter type='fc_host' parent_wwnn='20000000c9831b4b' wwnn='20000000c9831b4c' wwpn='10000000c9831b4c'/>", "XML error: when providing parent_wwnn='20000000c9831b4b', the parent_wwpn must also be provided"),
+        ("<adapter type='scsi_host'/>", "XML error: Either 'name' or 'parent' must be specified for the 'scsi_host' adapter"),
+        ("<adapter type='scsi_host' name='a'><parentaddr unique_id='1'><address domain='0' bus='0' slot='1' function='0'/></parentaddr></adapter>", "XML error: Both 'name' and 'parent' cannot be specified for the 'scsi_host' adapter"),
+        ("<adapter/>", "XML error: missing storage pool source adapter"),
+    ];
+    for (xml, want) in refused {
+        assert_eq!(adapter(xml), Err(want.to_string()), "{xml}");
+    }
+    assert_eq!(
+        adapter("<adapter type='scsi_host' name='scsi_host2'/>"),
+        Ok(())
+    );
+    assert_eq!(adapter("<adapter name='scsi_host2'/>"), Ok(()));
+    assert_eq!(
+        MacTableSource::from_element(&parse_element("<source macTableManager='x'/>").unwrap())
+            .map_err(|e| e.to_string()),
+        Err(
+            "XML error: Invalid macTableManager setting 'x' in domain interface's <actual> element"
+                .to_string()
+        )
+    );
+}

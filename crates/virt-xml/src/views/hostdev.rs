@@ -1,0 +1,353 @@
+//! The parts of a host device beyond its address and driver: the SCSI
+//! options of a `<hostdev type='scsi'>` (`sgio=`, `rawio=`), a mediated
+//! device's `display=`, a vhost-scsi source's WWPN, and the SCSI host
+//! adapter in the schema's shared form (`sourceinfoadapter`, the storage
+//! pool's adapter: a scsi_host by name or by its parent's PCI address, an
+//! fc_host by WWNs).
+//!
+//! libvirt reads a host device's adapter by its name alone (the name is
+//! [`crate::Hostdev::adapter`]); the rest of the schema's adapter is read
+//! the way its storage pool reads it when [`StorageAdapter`] is asked, and
+//! dropped at define ([`keep_adapter_name`]), as libvirt's dump shows.
+
+use super::parts::AttrValue;
+use super::{child_mut, View};
+use crate::error::XmlError;
+use crate::model::Element;
+
+/// A World Wide Name (`wwn` in the schema): 16 hex digits, optionally
+/// after `0x`, kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Wwn(pub String);
+
+impl Wwn {
+    /// Whether `value` is a WWN as libvirt's `virValidateWWN` takes it.
+    pub fn is_valid(value: &str) -> bool {
+        let digits = value.strip_prefix("0x").unwrap_or(value);
+        digits.len() == 16 && digits.bytes().all(|b| b.is_ascii_hexdigit())
+    }
+}
+
+impl AttrValue for Wwn {
+    fn parse(_: &str, _: &str, value: &str, _: &[&str]) -> Result<Self, XmlError> {
+        if Wwn::is_valid(value) {
+            Ok(Wwn(value.to_string()))
+        } else {
+            Err(XmlError::Internal(format!("Malformed wwn: {value}")))
+        }
+    }
+    fn format(&self, _: Option<&str>) -> String {
+        self.0.clone()
+    }
+}
+
+flat_view! {
+    /// A SCSI host device's kernel options (`<hostdev type='scsi'>`):
+    /// `sgio=` filtered or unfiltered (libvirt 9.0 refuses unfiltered at
+    /// define), `rawio=` yes or no; and a mediated device's `display=` on
+    /// or off. [`check_hostdev_options`] applies libvirt's rules on which
+    /// kinds may carry them.
+    HostdevOptions = "hostdev" {
+        sgio: String = "sgio" ["filtered", "unfiltered"],
+        rawio: String = "rawio" ["yes", "no"],
+        display: String = "display" ["on", "off"],
+    }
+}
+
+/// libvirt's checks of a subsystem host device's options as it parses
+/// them (`virDomainHostdevDefParseXMLSubsys`), before the device's model
+/// and source: `sgio` and `rawio` belong to SCSI devices only, `display`
+/// is read for mediated devices only. A capabilities device reads none of
+/// them.
+pub(crate) fn check_hostdev_options(el: &Element) -> Result<(), XmlError> {
+    if el.attr("mode").is_some_and(|m| m != "subsystem") {
+        return Ok(());
+    }
+    let kind = el.attr("type").unwrap_or_default();
+    for (name, allowed) in [
+        ("sgio", &["filtered", "unfiltered"][..]),
+        ("rawio", &["yes", "no"]),
+    ] {
+        if let Some(v) = el.attr(name) {
+            String::check("hostdev", name, Some(v), allowed)?;
+            if kind != "scsi" {
+                return Err(XmlError::Invalid(format!(
+                    "{name} is only supported for scsi host device"
+                )));
+            }
+        }
+    }
+    if kind == "mdev" {
+        String::check("hostdev", "display", el.attr("display"), &["on", "off"])?;
+    }
+    Ok(())
+}
+
+/// libvirt's check of a subsystem host device after its source is read:
+/// a vhost-scsi source needs a well-formed `naa.` WWPN.
+pub(crate) fn check_hostdev_source(el: &Element) -> Result<(), XmlError> {
+    let subsystem = el.attr("mode").is_none_or(|m| m == "subsystem");
+    match (el.attr("type"), el.child("source")) {
+        (Some("scsi_host"), Some(source)) if subsystem => VhostScsiSource::check(source),
+        _ => Ok(()),
+    }
+}
+
+/// libvirt's validation of a host device (`virDomainHostdevDefValidate`):
+/// a SCSI device's `sgio='unfiltered'` is no longer supported.
+pub(crate) fn validate_hostdev(el: &Element) -> Result<(), XmlError> {
+    let subsystem = el.attr("mode").is_none_or(|m| m == "subsystem");
+    if subsystem && el.attr("type") == Some("scsi") && el.attr("sgio") == Some("unfiltered") {
+        return Err(XmlError::Unsupported(
+            "unfiltered sgio is no longer supported".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// What libvirt keeps of a host device's options at define: `sgio` and
+/// `rawio` on a SCSI subsystem device, `display` on a mediated one, an
+/// adapter's name ([`keep_adapter_name`]); it does not read the rest.
+pub(crate) fn drop_unread_options(hostdev: &mut Element) {
+    let subsystem = hostdev.attr("mode").is_none_or(|m| m == "subsystem");
+    let kind = hostdev.attr("type").unwrap_or_default().to_string();
+    hostdev.attrs.retain(|(k, _)| match k.as_str() {
+        "sgio" | "rawio" => subsystem && kind == "scsi",
+        "display" => subsystem && kind == "mdev",
+        _ => true,
+    });
+    keep_adapter_name(hostdev);
+}
+
+/// A vhost-scsi host device's `<source protocol='vhost' wwpn='naa.…'>`:
+/// the WWPN of the host's vhost-scsi target.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VhostScsiSource {
+    /// `protocol=`: vhost, the only one libvirt knows.
+    pub protocol: String,
+    /// `wwpn=`: `naa.` and a WWN.
+    pub wwpn: String,
+}
+
+impl View for VhostScsiSource {
+    const TAG: &'static str = "source";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let protocol = match el.attr("protocol") {
+            None => {
+                return Err(XmlError::Invalid(
+                    "Missing scsi_host subsystem protocol".into(),
+                ))
+            }
+            Some(p @ "vhost") => p.to_string(),
+            Some(p) => {
+                return Err(XmlError::Unsupported(format!(
+                    "Unknown scsi_host subsystem protocol '{p}'"
+                )))
+            }
+        };
+        let wwpn = match el.attr("wwpn") {
+            None => {
+                return Err(XmlError::Invalid(
+                    "missing vhost-scsi hostdev source wwpn".into(),
+                ))
+            }
+            Some(w) if w.strip_prefix("naa.").is_some_and(Wwn::is_valid) => w.to_string(),
+            Some(_) => return Err(XmlError::Invalid("malformed 'wwpn' value".into())),
+        };
+        Ok(VhostScsiSource { protocol, wwpn })
+    }
+    fn write_to(&self, el: &mut Element) {
+        String::write(el, "protocol", Some(&self.protocol));
+        String::write(el, "wwpn", Some(&self.wwpn));
+    }
+}
+
+/// A SCSI host adapter's parent (`<parentaddr unique_id=…><address …/>`):
+/// the PCI address of the HBA and the unique id of its SCSI host.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ParentAddr {
+    /// `unique_id=` (the storage pool requires it, [`StorageAdapter::validate`]).
+    pub unique_id: Option<u32>,
+    /// `<address>`: the parent's PCI address.
+    pub address: super::Address,
+}
+
+impl View for ParentAddr {
+    const TAG: &'static str = "parentaddr";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let Some(address) = el.child("address") else {
+            return Err(XmlError::Invalid(
+                "Missing scsi_host PCI address element".into(),
+            ));
+        };
+        let unique_id = match el.attr("unique_id") {
+            None => None,
+            Some(v) => Some(
+                v.trim()
+                    .parse::<i32>()
+                    .ok()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(bad_unique_id)?,
+            ),
+        };
+        Ok(ParentAddr {
+            unique_id,
+            address: super::Address::from_element(address)?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        u32::write(el, "unique_id", self.unique_id.as_ref());
+        super::set_child_view(el, Some(&self.address));
+    }
+}
+
+fn bad_unique_id() -> XmlError {
+    XmlError::Invalid("Missing or invalid scsi adapter 'unique_id' value".into())
+}
+
+/// The schema's SCSI host adapter (`<adapter>`), read as libvirt's storage
+/// pool reads it: `type=` scsi_host (by `name=` or by [`ParentAddr`]) or
+/// fc_host (by `wwnn=` and `wwpn=`, with an optional parent named, given
+/// by its WWNs or fabric, and `managed=`), each value with its datatype.
+/// [`StorageAdapter::validate`] adds the storage pool's rules across the
+/// attributes (without a type only a name is allowed, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StorageAdapter {
+    /// `type=`: scsi_host or fc_host.
+    pub adapter_type: Option<String>,
+    /// `name=` (scsi_host): `scsi_hostN`.
+    pub name: Option<String>,
+    /// `<parentaddr>` (scsi_host).
+    pub parent_addr: Option<ParentAddr>,
+    /// `parent=` (fc_host): the parent HBA's name.
+    pub parent: Option<String>,
+    /// `managed=` yes or no (fc_host).
+    pub managed: Option<String>,
+    /// `parent_wwnn=` (fc_host).
+    pub parent_wwnn: Option<Wwn>,
+    /// `parent_wwpn=` (fc_host).
+    pub parent_wwpn: Option<Wwn>,
+    /// `parent_fabric_wwn=` (fc_host).
+    pub parent_fabric_wwn: Option<Wwn>,
+    /// `wwnn=` (fc_host).
+    pub wwnn: Option<Wwn>,
+    /// `wwpn=` (fc_host).
+    pub wwpn: Option<Wwn>,
+}
+
+impl View for StorageAdapter {
+    const TAG: &'static str = "adapter";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let adapter_type = match el.attr("type") {
+            None => None,
+            Some(t @ ("scsi_host" | "fc_host")) => Some(t.to_string()),
+            Some(t) => {
+                return Err(XmlError::Invalid(format!(
+                    "Invalid value for attribute 'type' in element 'adapter': '{t}'."
+                )))
+            }
+        };
+        let wwn = |name: &str| Wwn::read(el, name, &[]);
+        Ok(StorageAdapter {
+            name: el.attr("name").map(str::to_string),
+            parent_addr: super::child_view_at(el, ParentAddr::TAG)?,
+            managed: String::read(el, "managed", &["yes", "no"])?,
+            parent: el.attr("parent").map(str::to_string),
+            parent_wwnn: wwn("parent_wwnn")?,
+            parent_wwpn: wwn("parent_wwpn")?,
+            parent_fabric_wwn: wwn("parent_fabric_wwn")?,
+            wwnn: wwn("wwnn")?,
+            wwpn: wwn("wwpn")?,
+            adapter_type,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        String::write(el, "type", self.adapter_type.as_ref());
+        String::write(el, "name", self.name.as_ref());
+        String::write(el, "parent", self.parent.as_ref());
+        String::write(el, "managed", self.managed.as_ref());
+        Wwn::write(el, "parent_wwnn", self.parent_wwnn.as_ref());
+        Wwn::write(el, "parent_wwpn", self.parent_wwpn.as_ref());
+        Wwn::write(el, "parent_fabric_wwn", self.parent_fabric_wwn.as_ref());
+        Wwn::write(el, "wwnn", self.wwnn.as_ref());
+        Wwn::write(el, "wwpn", self.wwpn.as_ref());
+        super::set_child_view(el, self.parent_addr.as_ref());
+    }
+}
+
+impl StorageAdapter {
+    /// The storage pool's rules across the adapter's parts
+    /// (`virStorageAdapterValidate`), in libvirt's words.
+    pub fn validate(&self) -> Result<(), XmlError> {
+        let invalid = |m: String| Err(XmlError::Invalid(m));
+        if self.adapter_type.is_none() {
+            // The form from before the type existed: a name alone.
+            if self.wwnn.is_some() || self.wwpn.is_some() || self.parent.is_some() {
+                return invalid(
+                    "Use of 'wwnn', 'wwpn', and 'parent' attributes requires use of the \
+                     adapter 'type'"
+                        .into(),
+                );
+            }
+            if self.parent_addr.is_some() {
+                return invalid(
+                    "Use of 'parentaddr' element requires use of the adapter 'type'".into(),
+                );
+            }
+        }
+        // Without a type, a name makes a scsi_host adapter (the form from
+        // before the type existed).
+        let kind = (self.adapter_type.as_deref()).or(self.name.as_ref().map(|_| "scsi_host"));
+        match kind {
+            None => invalid("missing storage pool source adapter".into()),
+            Some("fc_host") => match (&self.wwnn, &self.wwpn) {
+                (Some(_), Some(_)) => match (&self.parent_wwnn, &self.parent_wwpn) {
+                    (Some(n), None) => invalid(format!(
+                        "when providing parent_wwnn='{}', the parent_wwpn must also be provided",
+                        n.0
+                    )),
+                    (None, Some(p)) => invalid(format!(
+                        "when providing parent_wwpn='{}', the parent_wwnn must also be provided",
+                        p.0
+                    )),
+                    _ => Ok(()),
+                },
+                _ => {
+                    invalid("'wwnn' and 'wwpn' must be specified for adapter type 'fchost'".into())
+                }
+            },
+            _ if self
+                .parent_addr
+                .as_ref()
+                .is_some_and(|p| p.unique_id.is_none()) =>
+            {
+                Err(bad_unique_id())
+            }
+            _ => match (&self.name, &self.parent_addr) {
+                (None, None) => invalid(
+                    "Either 'name' or 'parent' must be specified for the 'scsi_host' adapter"
+                        .into(),
+                ),
+                (Some(_), Some(_)) => invalid(
+                    "Both 'name' and 'parent' cannot be specified for the 'scsi_host' adapter"
+                        .into(),
+                ),
+                _ => Ok(()),
+            },
+        }
+    }
+}
+
+/// A host device's adapter as libvirt keeps it at define: its name, and
+/// nothing else of the storage pool's form (libvirt reads `name=` only
+/// and writes only that back).
+fn keep_adapter_name(hostdev: &mut Element) {
+    if hostdev.attr("type") != Some("scsi") {
+        return;
+    }
+    let Some(adapter) = child_mut(hostdev, "source").and_then(|s| child_mut(s, "adapter")) else {
+        return;
+    };
+    adapter.attrs.retain(|(k, _)| k == "name");
+    adapter.children.clear();
+}
