@@ -44,10 +44,15 @@ use crate::error::{Error, Result};
 /// virt_core::for_each_driver_method!(names);
 /// assert!(NAMES.contains(&"domain_lookup_by_name"));
 /// ```
+///
+/// `for_each_driver_method!(callback(TOKENS))` passes `TOKENS` before the
+/// entries: `($)` lets a callback write a macro of its own (see
+/// `delegate!`).
 #[macro_export]
 macro_rules! for_each_driver_method {
-    ($callback:ident) => {
+    ($callback:ident $(($($lead:tt)*))?) => {
         $callback! {
+            $($($lead)*)?
             /// Release what the connection holds.
             [virConnectClose, read, default { Ok(()) }] fn close(&self) -> ();
             /// Hypervisor version, `major * 1_000_000 + minor * 1000 + micro`.

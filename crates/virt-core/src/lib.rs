@@ -11,7 +11,8 @@
 //! - [`for_each_driver_method!`]: the one table of driver calls, for
 //!   other crates to generate code from; [`Method`] names its entries.
 //! - [`Routed`] and [`Route`]: forwarding generated from the table, with a
-//!   policy of what a stack member leaves to the next one.
+//!   policy of what a stack member leaves to the next one; `delegate!`:
+//!   the Driver methods a backend answers with one of its own.
 //! - [`register_driver`]: the URI registry behind [`Connect::open`].
 //! - [`Error`] and friends: libvirt's error model (codes, domains, levels,
 //!   last error per thread and per connection, callbacks).
@@ -21,7 +22,8 @@
 //! - [`auth`]: credentials asked while a connection opens
 //!   ([`Connect::open_auth`]).
 //! - [`Uri`]: connection URI parsing.
-//! - [`types`]: the plain values the API hands out; [`devstats`]: a
+//! - [`types`]: the plain values the API hands out, and libvirt's flag
+//!   sets (`save_flags`, `affect`, ...); [`devstats`]: a
 //!   running domain's per-device statistics; [`job`]: its background job's
 //!   progress.
 //! - [`events`]: domain and network events: the [`EventBus`] a driver
@@ -38,6 +40,7 @@ pub mod devstats;
 pub mod driver;
 pub mod error;
 pub mod events;
+mod flags;
 mod host;
 pub mod job;
 pub mod moment;

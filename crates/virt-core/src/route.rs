@@ -1,7 +1,8 @@
 //! Forwarding generated from the driver table: a shared driver is itself
 //! a driver (`Arc<D>`), and [`Routed`] puts a routing policy in front of
 //! one, so a stack member can leave calls to the next member without a
-//! hand-written forwarder per call.
+//! hand-written forwarder per call; `delegate!` writes
+//! the Driver methods a backend answers with a method of its own.
 
 use std::sync::Arc;
 
@@ -78,6 +79,53 @@ macro_rules! forwarding {
 }
 
 crate::for_each_driver_method!(forwarding);
+
+/// Writes `delegate!`: one arm per call of the table,
+/// each spelling the call's signature once, here.
+macro_rules! delegate_table {
+    ($d:tt $(
+        $(#[$m:meta])*
+        [$api:ident, $kind:ident $(, check $check:ident)? $(, default $default:block)?]
+        fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;
+    )*) => {
+        /// Driver methods a backend answers with a method of its own,
+        /// their signatures taken from the driver table instead of copied
+        /// into every backend. Inside `impl Driver for X`,
+        ///
+        /// ```text
+        /// virt_core::delegate! {
+        ///     domain_lookup_by_name => lookup_name,
+        ///     interface_undefine => ifaces_mut().undefine,
+        /// }
+        /// ```
+        ///
+        /// writes `fn domain_lookup_by_name(&self, name: &str) ->
+        /// Result<DomainRef>` as `Ok(self.lookup_name(name)?)`, and the
+        /// second as `Ok(self.ifaces_mut().undefine(iface)?)`: the
+        /// arguments in the table's order, the backend's error made
+        /// libvirt's by its `From`.
+        #[macro_export]
+        macro_rules! delegate {
+            () => {};
+            $(
+                ($name => $d via:ident () . $d target:ident $d(, $d($d rest:tt)*)?) => {
+                    fn $name(&self $(, $arg: $ty)*) -> $crate::Result<$ret> {
+                        Ok(self.$d via().$d target($($arg),*)?)
+                    }
+                    $crate::delegate!($d($d($d rest)*)?);
+                };
+                ($name => $d target:ident $d(, $d($d rest:tt)*)?) => {
+                    fn $name(&self $(, $arg: $ty)*) -> $crate::Result<$ret> {
+                        Ok(self.$d target($($arg),*)?)
+                    }
+                    $crate::delegate!($d($d($d rest)*)?);
+                };
+            )*
+        }
+    };
+}
+
+crate::for_each_driver_method!(delegate_table($));
 
 #[cfg(test)]
 mod tests {

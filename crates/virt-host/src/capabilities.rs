@@ -324,6 +324,7 @@ pub(crate) fn parse_cpuset(s: &str) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake_sysfs::{cpu_topology, write};
     use virt_xml::capabilities::Machine;
 
     #[test]
@@ -331,14 +332,6 @@ mod tests {
         assert_eq!(parse_cpuset("0-3,8,10-11\n"), vec![0, 1, 2, 3, 8, 10, 11]);
         assert!(parse_cpuset("x,2").is_empty());
         assert!(parse_cpuset("5-1").is_empty());
-    }
-
-    fn write(root: &Path, rel: &str, text: &str) {
-        let p = root.join(rel);
-        if let Some(d) = p.parent() {
-            let _ = fs::create_dir_all(d);
-        }
-        assert!(fs::write(&p, text).is_ok(), "{}", p.display());
     }
 
     /// A fake /proc + /sys with two cells of two hyperthreaded CPUs.
@@ -385,19 +378,7 @@ mod tests {
                 "2\n",
             );
             for c in [n * 2, n * 2 + 1] {
-                let t = format!("sys/devices/system/cpu/cpu{c}/topology");
-                write(
-                    &root,
-                    &format!("{t}/physical_package_id"),
-                    &format!("{n}\n"),
-                );
-                write(&root, &format!("{t}/die_id"), "0\n");
-                write(&root, &format!("{t}/core_id"), "0\n");
-                write(
-                    &root,
-                    &format!("{t}/thread_siblings_list"),
-                    &format!("{}-{}\n", n * 2, n * 2 + 1),
-                );
+                cpu_topology(&root, c, n, 0, (n * 2, n * 2 + 1));
             }
         }
         let guest = Guest::new(

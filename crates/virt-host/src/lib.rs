@@ -57,6 +57,46 @@ fn configured_cpus() -> u32 {
     })
 }
 
+/// A fake /proc and /sys for the tests of what reads them.
+#[cfg(test)]
+pub(crate) mod fake_sysfs {
+    use std::fs;
+    use std::path::Path;
+
+    /// Write `text` to `rel` under `root`, making its directories.
+    pub(crate) fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        if let Some(d) = p.parent() {
+            let _ = fs::create_dir_all(d);
+        }
+        assert!(fs::write(&p, text).is_ok(), "{}", p.display());
+    }
+
+    /// CPU `cpu`'s topology: on socket `package`, core `core`, with the
+    /// hyperthreads `siblings` (a first-last range).
+    pub(crate) fn cpu_topology(
+        root: &Path,
+        cpu: u32,
+        package: u32,
+        core: u32,
+        siblings: (u32, u32),
+    ) {
+        let t = format!("sys/devices/system/cpu/cpu{cpu}/topology");
+        write(
+            root,
+            &format!("{t}/physical_package_id"),
+            &format!("{package}\n"),
+        );
+        write(root, &format!("{t}/die_id"), "0\n");
+        write(root, &format!("{t}/core_id"), &format!("{core}\n"));
+        write(
+            root,
+            &format!("{t}/thread_siblings_list"),
+            &format!("{}-{}\n", siblings.0, siblings.1),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -211,15 +211,8 @@ pub fn cpu_map_at(root: &Path) -> (u32, CpuMap) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake_sysfs::{cpu_topology, write};
     use std::fs;
-
-    fn write(root: &Path, rel: &str, text: &str) {
-        let p = root.join(rel);
-        if let Some(d) = p.parent() {
-            let _ = fs::create_dir_all(d);
-        }
-        assert!(fs::write(&p, text).is_ok(), "{}", p.display());
-    }
 
     /// Two cells of one socket each, two cores of two threads per socket,
     /// CPU 7 present but offline.
@@ -264,24 +257,8 @@ mod tests {
                 &format!("{}-{last}\n", n * 4),
             );
             for c in n * 4..=last {
-                let t = format!("sys/devices/system/cpu/cpu{c}/topology");
-                write(
-                    &root,
-                    &format!("{t}/physical_package_id"),
-                    &format!("{n}\n"),
-                );
-                write(&root, &format!("{t}/die_id"), "0\n");
-                write(
-                    &root,
-                    &format!("{t}/core_id"),
-                    &format!("{}\n", (c % 4) / 2),
-                );
                 let first = c - c % 2;
-                write(
-                    &root,
-                    &format!("{t}/thread_siblings_list"),
-                    &format!("{first}-{}\n", first + 1),
-                );
+                cpu_topology(&root, c, n, (c % 4) / 2, (first, first + 1));
             }
         }
         root

@@ -10,6 +10,7 @@ use crate::error::{NetworkError, NetworkResult};
 use crate::firewall;
 use crate::netlink::{BridgeSpec, Netlink};
 use crate::paths::{remove_quiet, write_runtime, Paths};
+use crate::tap::parse_mac;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 use std::os::fd::OwnedFd;
@@ -167,14 +168,6 @@ pub fn check_route_collision(def: &NetworkDef) -> NetworkResult<()> {
         }
     }
     Ok(())
-}
-
-fn parse_mac(mac: &str) -> Option<[u8; 6]> {
-    let v: Vec<u8> = mac
-        .split(':')
-        .map(|p| u8::from_str_radix(p, 16).ok())
-        .collect::<Option<_>>()?;
-    v.try_into().ok()
 }
 
 fn forwards(def: &NetworkDef) -> bool {

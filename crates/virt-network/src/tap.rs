@@ -84,7 +84,8 @@ pub fn open_on_bridge(bridge: &str, guest_mac: Option<&str>) -> NetworkResult<(O
     Ok((OwnedFd::from(file), name))
 }
 
-fn parse_mac(mac: &str) -> Option<[u8; 6]> {
+/// The six bytes of a MAC address written `52:54:00:12:34:56`.
+pub(crate) fn parse_mac(mac: &str) -> Option<[u8; 6]> {
     let v: Vec<u8> = mac
         .split(':')
         .map(|p| u8::from_str_radix(p, 16).ok())

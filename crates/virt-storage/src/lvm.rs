@@ -80,23 +80,30 @@ pub fn delete(vg: &str, devices: &[String]) -> StorageResult<()> {
     Ok(())
 }
 
-/// The group's size and free space.
-pub fn group_size(vg: &str) -> StorageResult<GroupSize> {
-    let out = run(
-        "vgs",
+/// An LVM report (`vgs`, `lvs`) of `fields` of group `vg`, as libvirt
+/// asks for it: sizes in bytes without a suffix, one line an object, the
+/// fields parted by `separator`.
+fn report(tool: &str, separator: &str, fields: &str, vg: &str) -> StorageResult<String> {
+    run(
+        tool,
         &[
             "--separator",
-            ",",
+            separator,
             "--noheadings",
             "--units",
             "b",
             "--unbuffered",
             "--nosuffix",
             "--options",
-            "vg_size,vg_free",
+            fields,
             vg,
         ],
-    )?;
+    )
+}
+
+/// The group's size and free space.
+pub fn group_size(vg: &str) -> StorageResult<GroupSize> {
+    let out = report("vgs", ",", "vg_size,vg_free", vg)?;
     let line = out.trim();
     let (size, free) = line
         .split_once(',')
@@ -110,21 +117,7 @@ pub fn group_size(vg: &str) -> StorageResult<GroupSize> {
 
 /// The group's logical volumes, by name.
 pub fn volumes(vg: &str) -> StorageResult<Vec<LogicalVolume>> {
-    let out = run(
-        "lvs",
-        &[
-            "--separator",
-            "#",
-            "--noheadings",
-            "--units",
-            "b",
-            "--unbuffered",
-            "--nosuffix",
-            "--options",
-            "lv_name,uuid,lv_size,lv_attr",
-            vg,
-        ],
-    )?;
+    let out = report("lvs", "#", "lv_name,uuid,lv_size,lv_attr", vg)?;
     let mut v: Vec<LogicalVolume> = out.lines().filter_map(parse_lvs_line).collect();
     v.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(v)

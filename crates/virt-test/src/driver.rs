@@ -15,8 +15,7 @@ use virt_core::{
     network_list_flags, network_update, reason, start_flags, xml_flags, CpuMap,
     DomainCheckpointRef, DomainInfo, DomainRef, DomainSnapshotRef, DomainState, DomainStatsRecord,
     Driver, InterfaceRef, NetworkRef, NodeDeviceRef, NodeInfo, Result, Screenshot, SecurityLabel,
-    SecurityModel, StoragePoolInfo, StoragePoolRef, StorageVolInfo, StorageVolRef, TypedKind,
-    TypedParam, TypedValue, Uuid, VcpuInfo,
+    SecurityModel, StoragePoolRef, StorageVolRef, TypedKind, TypedParam, TypedValue, Uuid,
 };
 use virt_core::{Event, EventBus, LifecycleEvent, NetworkLifecycleEvent};
 use virt_xml::{Cputune, DomainDef, FormatOptions, View};
@@ -113,17 +112,11 @@ impl TestConnection {
             .publish_with(|| Event::lifecycle(dom.clone(), event, detail));
     }
 
-    /// Stop `uuid` with shut-off reason `why` and announce it as stopped
-    /// with `detail`.
-    pub(crate) fn stop_and_emit(
-        doms: &mut Domains,
-        bus: &EventBus,
-        uuid: &Uuid,
-        why: i32,
-        detail: i32,
-    ) {
-        if let Some(r) = doms.stop(uuid, why) {
-            bus.publish(Event::lifecycle(r, LifecycleEvent::Stopped, detail));
+    /// Stop `uuid` for reason `how` and announce it as stopped.
+    pub(crate) fn stop_and_emit(&self, doms: &mut Domains, uuid: &Uuid, how: Stop) {
+        if let Some(r) = doms.stop(uuid, how.reason()) {
+            let event = Event::lifecycle(r, LifecycleEvent::Stopped, how.detail());
+            self.node.events.publish(event);
         }
     }
 
@@ -164,22 +157,44 @@ impl TestConnection {
     }
 }
 
+/// Why a domain stopped: libvirt pairs each shut-off reason with the
+/// detail of the Stopped event announcing it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Stop {
+    /// The guest shut down.
+    Shutdown,
+    /// Destroyed.
+    Destroyed,
+    /// Saved (to a file or the managed image).
+    Saved,
+    /// A crash dump stopped it.
+    Crashed,
+}
+
+impl Stop {
+    fn reason(self) -> i32 {
+        match self {
+            Stop::Shutdown => reason::SHUTOFF_SHUTDOWN,
+            Stop::Destroyed => reason::SHUTOFF_DESTROYED,
+            Stop::Saved => reason::SHUTOFF_SAVED,
+            Stop::Crashed => reason::SHUTOFF_CRASHED,
+        }
+    }
+
+    fn detail(self) -> i32 {
+        match self {
+            Stop::Shutdown => stopped::SHUTDOWN,
+            Stop::Destroyed => stopped::DESTROYED,
+            Stop::Saved => stopped::SAVED,
+            Stop::Crashed => stopped::CRASHED,
+        }
+    }
+}
+
 /// The domain a lookup found, or libvirt's test driver's bare "Domain not
 /// found".
 fn found(obj: Option<&DomainObj>) -> Result<DomainRef> {
     Ok(obj.map(DomainObj::as_ref).ok_or(TestError::NoDomain)?)
-}
-
-/// Driver methods one of the node's tables (interfaces, node devices,
-/// networks, storage pools) answers whole: `fn NAME(ARGS) -> T =>
-/// TABLE.METHOD;` calls `self.TABLE().METHOD(ARGS)`, its refusal made
-/// libvirt's.
-macro_rules! on_tables {
-    ($(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty => $table:ident.$method:ident;)*) => {$(
-        fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
-            Ok(self.$table().$method($($arg),*)?)
-        }
-    )*};
 }
 
 impl Driver for TestConnection {
@@ -426,13 +441,7 @@ impl Driver for TestConnection {
             return Err(TestError::NotRunningNamed(obj.name.clone()).into());
         }
         let uuid = obj.uuid;
-        Self::stop_and_emit(
-            &mut doms,
-            &self.node.events,
-            &uuid,
-            reason::SHUTOFF_SHUTDOWN,
-            stopped::SHUTDOWN,
-        );
+        self.stop_and_emit(&mut doms, &uuid, Stop::Shutdown);
         Ok(())
     }
 
@@ -449,13 +458,7 @@ impl Driver for TestConnection {
         match obj.def.on_reboot.unwrap_or(A::Restart) {
             A::Destroy | A::Preserve | A::CoredumpDestroy => {
                 let uuid = obj.uuid;
-                Self::stop_and_emit(
-                    &mut doms,
-                    &self.node.events,
-                    &uuid,
-                    reason::SHUTOFF_SHUTDOWN,
-                    stopped::SHUTDOWN,
-                );
+                self.stop_and_emit(&mut doms, &uuid, Stop::Shutdown);
             }
             A::Restart | A::RenameRestart | A::CoredumpRestart => {
                 // Same id, fresh boot.
@@ -478,13 +481,7 @@ impl Driver for TestConnection {
             return Err(TestError::NotRunning.into());
         }
         let uuid = obj.uuid;
-        Self::stop_and_emit(
-            &mut doms,
-            &self.node.events,
-            &uuid,
-            reason::SHUTOFF_DESTROYED,
-            stopped::DESTROYED,
-        );
+        self.stop_and_emit(&mut doms, &uuid, Stop::Destroyed);
         Ok(())
     }
 
@@ -520,8 +517,8 @@ impl Driver for TestConnection {
         Err(TestError::XmlChangeUnsupported.into())
     }
 
-    fn domain_save(&self, dom: &DomainRef, path: &str, flags: u32) -> Result<()> {
-        Ok(self.save(dom, path, flags)?)
+    virt_core::delegate! {
+        domain_save => save,
     }
 
     fn domain_managed_save(&self, dom: &DomainRef, flags: u32) -> Result<()> {
@@ -543,13 +540,7 @@ impl Driver for TestConnection {
         }
         obj.managed_save = true;
         let uuid = obj.uuid;
-        Self::stop_and_emit(
-            &mut doms,
-            &self.node.events,
-            &uuid,
-            reason::SHUTOFF_SAVED,
-            stopped::SAVED,
-        );
+        self.stop_and_emit(&mut doms, &uuid, Stop::Saved);
         Ok(())
     }
 
@@ -567,8 +558,8 @@ impl Driver for TestConnection {
         Err(TestError::XmlChangeUnsupported.into())
     }
 
-    fn domain_restore(&self, path: &str, flags: u32) -> Result<DomainRef> {
-        Ok(self.restore(path, flags)?)
+    virt_core::delegate! {
+        domain_restore => restore,
     }
 
     fn domain_screenshot(&self, _dom: &DomainRef, _screen: u32, flags: u32) -> Result<Screenshot> {
@@ -579,14 +570,8 @@ impl Driver for TestConnection {
         self.domain_core_dump_with_format(dom, path, dump_format::RAW, flags)
     }
 
-    fn domain_core_dump_with_format(
-        &self,
-        dom: &DomainRef,
-        path: &str,
-        format: u32,
-        flags: u32,
-    ) -> Result<()> {
-        Ok(self.core_dump(dom, path, format, flags)?)
+    virt_core::delegate! {
+        domain_core_dump_with_format => core_dump,
     }
 
     fn domain_get_info(&self, dom: &DomainRef) -> Result<DomainInfo> {
@@ -715,24 +700,12 @@ impl Driver for TestConnection {
         })
     }
 
-    fn domain_set_vcpus_flags(&self, dom: &DomainRef, nvcpus: u32, flags: u32) -> Result<()> {
-        self.set_vcpus_flags(dom, nvcpus, flags)
-    }
-
-    fn domain_get_vcpus_flags(&self, dom: &DomainRef, flags: u32) -> Result<u32> {
-        self.get_vcpus_flags(dom, flags)
-    }
-
-    fn domain_get_vcpus(&self, dom: &DomainRef) -> Result<Vec<VcpuInfo>> {
-        self.get_vcpus(dom)
-    }
-
-    fn domain_get_vcpu_pin_info(&self, dom: &DomainRef, flags: u32) -> Result<Vec<CpuMap>> {
-        self.get_vcpu_pin_info(dom, flags)
-    }
-
-    fn domain_pin_vcpu(&self, dom: &DomainRef, vcpu: u32, map: &CpuMap, flags: u32) -> Result<()> {
-        self.pin_vcpu(dom, vcpu, map, flags)
+    virt_core::delegate! {
+        domain_set_vcpus_flags => set_vcpus_flags,
+        domain_get_vcpus_flags => get_vcpus_flags,
+        domain_get_vcpus => get_vcpus,
+        domain_get_vcpu_pin_info => get_vcpu_pin_info,
+        domain_pin_vcpu => pin_vcpu,
     }
 
     fn domain_get_autostart(&self, dom: &DomainRef) -> Result<bool> {
@@ -853,17 +826,9 @@ impl Driver for TestConnection {
         })
     }
 
-    fn domain_snapshot_create_xml(
-        &self,
-        dom: &DomainRef,
-        xml: &str,
-        flags: u32,
-    ) -> Result<DomainSnapshotRef> {
-        self.snapshot_create(dom, xml, flags)
-    }
-
-    fn domain_snapshot_get_xml_desc(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<String> {
-        self.snapshot_xml(snap, flags)
+    virt_core::delegate! {
+        domain_snapshot_create_xml => snapshot_create,
+        domain_snapshot_get_xml_desc => snapshot_xml,
     }
 
     virt_core::snapshot_listing_methods!("test", moment_names::<Snapshot>);
@@ -906,29 +871,17 @@ impl Driver for TestConnection {
         self.snapshot_is(snap, flags, false, "testDomainSnapshotHasMetadata")
     }
 
-    fn domain_revert_to_snapshot(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
-        self.snapshot_revert(snap, flags)
+    virt_core::delegate! {
+        domain_revert_to_snapshot => snapshot_revert,
     }
 
     fn domain_snapshot_delete(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
         self.moment_delete::<Snapshot>(snap, flags)
     }
 
-    fn domain_checkpoint_create_xml(
-        &self,
-        dom: &DomainRef,
-        xml: &str,
-        flags: u32,
-    ) -> Result<DomainCheckpointRef> {
-        self.checkpoint_create(dom, xml, flags)
-    }
-
-    fn domain_checkpoint_get_xml_desc(
-        &self,
-        c: &DomainCheckpointRef,
-        flags: u32,
-    ) -> Result<String> {
-        self.checkpoint_xml(c, flags)
+    virt_core::delegate! {
+        domain_checkpoint_create_xml => checkpoint_create,
+        domain_checkpoint_get_xml_desc => checkpoint_xml,
     }
 
     fn domain_list_all_checkpoints(
@@ -985,8 +938,8 @@ impl Driver for TestConnection {
             .collect())
     }
 
-    on_tables! {
-        fn list_all_interfaces(flags: u32) -> Vec<InterfaceRef> => ifaces.list_all;
+    virt_core::delegate! {
+        list_all_interfaces => ifaces().list_all,
     }
 
     fn num_of_interfaces(&self) -> Result<u32> {
@@ -1005,12 +958,12 @@ impl Driver for TestConnection {
         Ok(self.ifaces().names(false))
     }
 
-    on_tables! {
-        fn interface_lookup_by_name(name: &str) -> InterfaceRef => ifaces.lookup_by_name;
-        fn interface_lookup_by_mac_string(mac: &str) -> InterfaceRef => ifaces.lookup_by_mac;
-        fn interface_get_xml_desc(iface: &InterfaceRef, flags: u32) -> String => ifaces.xml_desc;
-        fn interface_define_xml(xml: &str, flags: u32) -> InterfaceRef => ifaces_mut.define;
-        fn interface_undefine(iface: &InterfaceRef) -> () => ifaces_mut.undefine;
+    virt_core::delegate! {
+        interface_lookup_by_name => ifaces().lookup_by_name,
+        interface_lookup_by_mac_string => ifaces().lookup_by_mac,
+        interface_get_xml_desc => ifaces().xml_desc,
+        interface_define_xml => ifaces_mut().define,
+        interface_undefine => ifaces_mut().undefine,
     }
 
     fn interface_create(&self, iface: &InterfaceRef, flags: u32) -> Result<()> {
@@ -1025,27 +978,27 @@ impl Driver for TestConnection {
             .set_active(iface, false, flags, "testInterfaceDestroy")?)
     }
 
-    on_tables! {
-        fn interface_is_active(iface: &InterfaceRef) -> bool => ifaces.is_active;
-        fn interface_change_begin(flags: u32) -> () => ifaces_mut.begin;
-        fn interface_change_commit(flags: u32) -> () => ifaces_mut.commit;
-        fn interface_change_rollback(flags: u32) -> () => ifaces_mut.rollback;
-        fn list_all_node_devices(flags: u32) -> Vec<NodeDeviceRef> => devices.list_all;
-        fn node_num_of_devices(cap: Option<&str>, flags: u32) -> u32 => devices.count;
-        fn node_list_devices(cap: Option<&str>, flags: u32) -> Vec<String> => devices.names;
-        fn node_device_lookup_by_name(name: &str) -> NodeDeviceRef => devices.lookup;
-        fn node_device_get_xml_desc(dev: &NodeDeviceRef, flags: u32) -> String => devices.xml_desc;
-        fn node_device_get_parent(dev: &NodeDeviceRef) -> Option<String> => devices.parent;
+    virt_core::delegate! {
+        interface_is_active => ifaces().is_active,
+        interface_change_begin => ifaces_mut().begin,
+        interface_change_commit => ifaces_mut().commit,
+        interface_change_rollback => ifaces_mut().rollback,
+        list_all_node_devices => devices().list_all,
+        node_num_of_devices => devices().count,
+        node_list_devices => devices().names,
+        node_device_lookup_by_name => devices().lookup,
+        node_device_get_xml_desc => devices().xml_desc,
+        node_device_get_parent => devices().parent,
     }
 
     fn node_device_num_of_caps(&self, dev: &NodeDeviceRef) -> Result<u32> {
         Ok(self.devices().caps(dev)?.len() as u32)
     }
 
-    on_tables! {
-        fn node_device_list_caps(dev: &NodeDeviceRef) -> Vec<String> => devices.caps;
-        fn node_device_create_xml(xml: &str, flags: u32) -> NodeDeviceRef => devices_mut.create;
-        fn node_device_destroy(dev: &NodeDeviceRef) -> () => devices_mut.destroy;
+    virt_core::delegate! {
+        node_device_list_caps => devices().caps,
+        node_device_create_xml => devices_mut().create,
+        node_device_destroy => devices_mut().destroy,
     }
 
     // libvirt 9.0's test driver has no persistent node devices: define,
@@ -1123,8 +1076,8 @@ impl Driver for TestConnection {
         Ok(())
     }
 
-    on_tables! {
-        fn network_set_autostart(net: &NetworkRef, autostart: bool) -> () => nets_mut.set_autostart;
+    virt_core::delegate! {
+        network_set_autostart => nets_mut().set_autostart,
     }
 
     fn network_update(
@@ -1176,9 +1129,9 @@ impl Driver for TestConnection {
         }
     }
 
-    on_tables! {
-        fn list_all_storage_pools(flags: u32) -> Vec<StoragePoolRef> => pools.list_all;
-        fn storage_pool_lookup_by_name(name: &str) -> StoragePoolRef => pools.lookup_by_name;
+    virt_core::delegate! {
+        list_all_storage_pools => pools().list_all,
+        storage_pool_lookup_by_name => pools().lookup_by_name,
     }
 
     fn storage_pool_is_active(&self, pool: &StoragePoolRef) -> Result<bool> {
@@ -1193,24 +1146,21 @@ impl Driver for TestConnection {
         Ok(self.pools().flags_of(pool)?.2)
     }
 
-    on_tables! {
-        fn storage_pool_get_info(pool: &StoragePoolRef) -> StoragePoolInfo => pools.info;
-        fn storage_pool_get_xml_desc(pool: &StoragePoolRef, flags: u32) -> String => pools.xml;
-        fn storage_pool_lookup_by_uuid(uuid: &Uuid) -> StoragePoolRef => pools.lookup_by_uuid;
-        fn storage_pool_lookup_by_volume(vol: &StorageVolRef) -> StoragePoolRef
-            => pools.lookup_by_volume;
-        fn storage_pool_create_xml(xml: &str, flags: u32) -> StoragePoolRef => pools_mut.create_xml;
-        fn storage_pool_define_xml(xml: &str, flags: u32) -> StoragePoolRef => pools_mut.define;
-        fn storage_pool_build(pool: &StoragePoolRef, flags: u32) -> () => pools.build;
-        fn storage_pool_create(pool: &StoragePoolRef, flags: u32) -> () => pools_mut.start;
-        fn storage_pool_destroy(pool: &StoragePoolRef) -> () => pools_mut.destroy;
-        fn storage_pool_delete(pool: &StoragePoolRef, flags: u32) -> () => pools.delete;
-        fn storage_pool_undefine(pool: &StoragePoolRef) -> () => pools_mut.undefine;
-        fn storage_pool_refresh(pool: &StoragePoolRef, flags: u32) -> () => pools.refresh;
-        fn storage_pool_set_autostart(pool: &StoragePoolRef, autostart: bool) -> ()
-            => pools_mut.set_autostart;
-        fn storage_pool_list_all_volumes(pool: &StoragePoolRef, flags: u32) -> Vec<StorageVolRef>
-            => pools.list_volumes;
+    virt_core::delegate! {
+        storage_pool_get_info => pools().info,
+        storage_pool_get_xml_desc => pools().xml,
+        storage_pool_lookup_by_uuid => pools().lookup_by_uuid,
+        storage_pool_lookup_by_volume => pools().lookup_by_volume,
+        storage_pool_create_xml => pools_mut().create_xml,
+        storage_pool_define_xml => pools_mut().define,
+        storage_pool_build => pools().build,
+        storage_pool_create => pools_mut().start,
+        storage_pool_destroy => pools_mut().destroy,
+        storage_pool_delete => pools().delete,
+        storage_pool_undefine => pools_mut().undefine,
+        storage_pool_refresh => pools().refresh,
+        storage_pool_set_autostart => pools_mut().set_autostart,
+        storage_pool_list_all_volumes => pools().list_volumes,
     }
 
     fn storage_pool_num_of_volumes(&self, pool: &StoragePoolRef) -> Result<u32> {
@@ -1222,32 +1172,16 @@ impl Driver for TestConnection {
         Ok(vols.into_iter().map(|v| v.name).collect())
     }
 
-    on_tables! {
-        fn storage_vol_lookup_by_name(pool: &StoragePoolRef, name: &str) -> StorageVolRef
-            => pools.vol_by_name;
-        fn storage_vol_lookup_by_key(key: &str) -> StorageVolRef => pools.vol_by_key;
-        fn storage_vol_lookup_by_path(path: &str) -> StorageVolRef => pools.vol_by_path;
-        fn storage_vol_create_xml(pool: &StoragePoolRef, xml: &str, flags: u32) -> StorageVolRef
-            => pools_mut.vol_create;
-    }
-
-    fn storage_vol_create_xml_from(
-        &self,
-        pool: &StoragePoolRef,
-        xml: &str,
-        clonevol: &StorageVolRef,
-        flags: u32,
-    ) -> Result<StorageVolRef> {
-        Ok(self
-            .pools_mut()
-            .vol_create_from(pool, xml, clonevol, flags)?)
-    }
-
-    on_tables! {
-        fn storage_vol_delete(vol: &StorageVolRef, flags: u32) -> () => pools_mut.vol_delete;
-        fn storage_vol_get_info(vol: &StorageVolRef) -> StorageVolInfo => pools.vol_info;
-        fn storage_vol_get_xml_desc(vol: &StorageVolRef, flags: u32) -> String => pools.vol_xml;
-        fn storage_vol_get_path(vol: &StorageVolRef) -> String => pools.vol_path;
+    virt_core::delegate! {
+        storage_vol_lookup_by_name => pools().vol_by_name,
+        storage_vol_lookup_by_key => pools().vol_by_key,
+        storage_vol_lookup_by_path => pools().vol_by_path,
+        storage_vol_create_xml => pools_mut().vol_create,
+        storage_vol_create_xml_from => pools_mut().vol_create_from,
+        storage_vol_delete => pools_mut().vol_delete,
+        storage_vol_get_info => pools().vol_info,
+        storage_vol_get_xml_desc => pools().vol_xml,
+        storage_vol_get_path => pools().vol_path,
     }
 
     // Wipe and resize: libvirt's test driver has neither ("not supported").

@@ -3,10 +3,10 @@
 //! can restore what another one saved, as libvirt's test driver allows.
 //! Screenshots: libvirt's test picture.
 
-use crate::driver::TestConnection;
+use crate::driver::{Stop, TestConnection};
 use crate::error::{check_flags, TestError, TestResult};
 use crate::image::{self, Image};
-use virt_core::events::lifecycle_detail::{started, stopped};
+use virt_core::events::lifecycle_detail::started;
 use virt_core::{dump_flags, dump_format, reason, DomainRef};
 
 /// The picture libvirt's test driver shows as every domain's screen
@@ -45,13 +45,7 @@ impl TestConnection {
             &format!("saving domain '{}' to '{path}'", obj.name),
         )?;
         let uuid = obj.uuid;
-        Self::stop_and_emit(
-            &mut doms,
-            &self.node.events,
-            &uuid,
-            reason::SHUTOFF_SAVED,
-            stopped::SAVED,
-        );
+        self.stop_and_emit(&mut doms, &uuid, Stop::Saved);
         Ok(())
     }
 
@@ -109,13 +103,7 @@ impl TestConnection {
         })?;
         if flags & dump_flags::CRASH != 0 {
             let uuid = obj.uuid;
-            Self::stop_and_emit(
-                &mut doms,
-                &self.node.events,
-                &uuid,
-                reason::SHUTOFF_CRASHED,
-                stopped::CRASHED,
-            );
+            self.stop_and_emit(&mut doms, &uuid, Stop::Crashed);
         }
         Ok(())
     }

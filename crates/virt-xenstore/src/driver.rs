@@ -530,22 +530,8 @@ mod tests {
         Uuid::parse_str(s).unwrap()
     }
 
-    /// Domain-0, a 2-vCPU PV guest (id 3) and an HVM guest with VNC (12).
     fn populated() -> FakeXenstored {
-        let fake = FakeXenstored::start().unwrap();
-        fake.populate_dom0(4_194_304).unwrap();
-        let mut pv = FakeGuest::new(3, "debian-pv", uuid(PV_UUID));
-        pv.vcpus = 2;
-        pv.memory_kib = 262_144;
-        fake.add_guest(&pv).unwrap();
-        let mut hvm = FakeGuest::new(12, "win-hvm", uuid(HVM_UUID));
-        hvm.hvm = true;
-        hvm.memory_kib = 1_048_576;
-        hvm.max_memory_kib = 2_097_152;
-        hvm.vnc_port = Some(5901);
-        hvm.tty = None;
-        fake.add_guest(&hvm).unwrap();
-        fake
+        FakeXenstored::sample().unwrap()
     }
 
     fn open(fake: &FakeXenstored) -> XenstoreDriver {

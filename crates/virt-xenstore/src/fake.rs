@@ -1103,6 +1103,35 @@ impl FakeXenstored {
         self.shared.store().watches.len()
     }
 
+    /// The node the tests read: Domain-0 with 4 GiB, a 2-vCPU PV guest
+    /// `debian-pv` (id 3, 256 of 512 MiB, two NICs, a console) and an
+    /// HVM guest `win-hvm` (id 12, 1 of 2 GiB, VNC on 5901, no console).
+    pub fn sample() -> Result<FakeXenstored> {
+        let fake = FakeXenstored::start()?;
+        fake.populate_dom0(4_194_304)?;
+        let mut pv = FakeGuest::new(
+            3,
+            "debian-pv",
+            Uuid::from_u128(0x4dea22b3_1d52_d8f3_2516_782e98ab3fa0),
+        );
+        pv.vcpus = 2;
+        pv.memory_kib = 262_144;
+        pv.macs = vec!["00:16:3e:5d:c7:9e".into(), "00:16:3e:00:00:01".into()];
+        fake.add_guest(&pv)?;
+        let mut hvm = FakeGuest::new(
+            12,
+            "win-hvm",
+            Uuid::from_u128(0x8a6a5f2e_7b1c_4d3e_9f00_112233445566),
+        );
+        hvm.hvm = true;
+        hvm.memory_kib = 1_048_576;
+        hvm.max_memory_kib = 2_097_152;
+        hvm.vnc_port = Some(5901);
+        hvm.tty = None;
+        fake.add_guest(&hvm)?;
+        Ok(fake)
+    }
+
     /// Lay out dom0 as `xen-init-dom0` and xl leave it on Xen 4.17.
     pub fn populate_dom0(&self, memory_kib: u64) -> Result<()> {
         let d = "/local/domain/0";

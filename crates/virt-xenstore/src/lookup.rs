@@ -388,21 +388,7 @@ mod tests {
     }
 
     fn populated() -> FakeXenstored {
-        let fake = FakeXenstored::start().unwrap();
-        fake.populate_dom0(4_194_304).unwrap();
-        let mut pv = FakeGuest::new(3, "debian-pv", uuid("4dea22b3-1d52-d8f3-2516-782e98ab3fa0"));
-        pv.vcpus = 2;
-        pv.tty = Some("/dev/pts/3".into());
-        pv.macs = vec!["00:16:3e:5d:c7:9e".into(), "00:16:3e:00:00:01".into()];
-        fake.add_guest(&pv).unwrap();
-        let mut hvm = FakeGuest::new(12, "win-hvm", uuid("8a6a5f2e-7b1c-4d3e-9f00-112233445566"));
-        hvm.hvm = true;
-        hvm.memory_kib = 1_048_576;
-        hvm.max_memory_kib = 2_097_152;
-        hvm.vnc_port = Some(5901);
-        hvm.tty = None;
-        fake.add_guest(&hvm).unwrap();
-        fake
+        FakeXenstored::sample().unwrap()
     }
 
     #[test]

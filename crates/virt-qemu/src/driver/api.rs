@@ -112,29 +112,11 @@ impl Driver for QemuDriver {
         Ok(node::security_model())
     }
 
-    fn domain_block_stats(&self, dom: &DomainRef, path: &str) -> Result<virt_core::BlockStats> {
-        Ok(self.block_stats(dom, path)?)
-    }
-
-    fn domain_interface_stats(
-        &self,
-        dom: &DomainRef,
-        device: &str,
-    ) -> Result<virt_core::InterfaceStats> {
-        Ok(self.interface_stats(dom, device)?)
-    }
-
-    fn domain_memory_stats(
-        &self,
-        dom: &DomainRef,
-        nr_stats: u32,
-        flags: u32,
-    ) -> Result<Vec<virt_core::MemoryStat>> {
-        Ok(self.memory_stats(dom, nr_stats, flags)?)
-    }
-
-    fn domain_get_job_info(&self, dom: &DomainRef) -> Result<DomainJobInfo> {
-        Ok(self.job_info(dom)?)
+    virt_core::delegate! {
+        domain_block_stats => block_stats,
+        domain_interface_stats => interface_stats,
+        domain_memory_stats => memory_stats,
+        domain_get_job_info => job_info,
     }
 
     fn domain_get_job_stats(&self, dom: &DomainRef, flags: u32) -> Result<DomainJobStats> {
@@ -142,37 +124,11 @@ impl Driver for QemuDriver {
         Ok(self.job_stats(dom, flags)?)
     }
 
-    fn domain_abort_job(&self, dom: &DomainRef) -> Result<()> {
-        Ok(self.abort_job(dom)?)
-    }
-
-    fn domain_get_block_info(
-        &self,
-        dom: &DomainRef,
-        path: &str,
-        flags: u32,
-    ) -> Result<virt_core::BlockInfo> {
-        Ok(self.block_info(dom, path, flags)?)
-    }
-
-    fn domain_get_cpu_stats(
-        &self,
-        dom: &DomainRef,
-        nparams: u32,
-        start_cpu: i32,
-        ncpus: u32,
-        flags: u32,
-    ) -> Result<virt_core::CpuStats> {
-        Ok(self.cpu_stats(dom, nparams, start_cpu, ncpus, flags)?)
-    }
-
-    fn domain_set_memory_stats_period(
-        &self,
-        dom: &DomainRef,
-        period: i32,
-        flags: u32,
-    ) -> Result<()> {
-        Ok(self.set_memory_stats_period(dom, period, flags)?)
+    virt_core::delegate! {
+        domain_abort_job => abort_job,
+        domain_get_block_info => block_info,
+        domain_get_cpu_stats => cpu_stats,
+        domain_set_memory_stats_period => set_memory_stats_period,
     }
 
     fn domain_get_security_label(&self, dom: &DomainRef) -> Result<SecurityLabel> {
@@ -229,13 +185,8 @@ impl Driver for QemuDriver {
         Ok(out)
     }
 
-    fn get_all_domain_stats(
-        &self,
-        doms: &[DomainRef],
-        stats: u32,
-        flags: u32,
-    ) -> Result<Vec<DomainStatsRecord>> {
-        Ok(self.all_domain_stats(doms, stats, flags)?)
+    virt_core::delegate! {
+        get_all_domain_stats => all_domain_stats,
     }
 
     fn domain_create_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
@@ -693,29 +644,12 @@ impl Driver for QemuDriver {
         Ok(self.paths.config_xml(&name).exists())
     }
 
-    fn domain_attach_device(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<()> {
-        Ok(self.attach_device(dom, xml, flags)?)
-    }
-
-    fn domain_detach_device(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<()> {
-        Ok(self.detach_device(dom, xml, flags)?)
-    }
-
-    fn domain_update_device(&self, dom: &DomainRef, xml: &str, flags: u32) -> Result<()> {
-        Ok(self.update_device(dom, xml, flags)?)
-    }
-
-    fn domain_open_console(
-        &self,
-        dom: &DomainRef,
-        dev_name: Option<&str>,
-        flags: u32,
-    ) -> Result<StreamEnds> {
-        Ok(self.open_console(dom, dev_name, flags)?)
-    }
-
-    fn domain_screenshot(&self, dom: &DomainRef, screen: u32, flags: u32) -> Result<Screenshot> {
-        self.screenshot(dom, screen, flags)
+    virt_core::delegate! {
+        domain_attach_device => attach_device,
+        domain_detach_device => detach_device,
+        domain_update_device => update_device,
+        domain_open_console => open_console,
+        domain_screenshot => screenshot,
     }
 
     fn domain_has_managed_save(&self, dom: &DomainRef, flags: u32) -> Result<bool> {
@@ -724,13 +658,8 @@ impl Driver for QemuDriver {
         Ok(self.paths.managed_save(&name).exists())
     }
 
-    fn domain_snapshot_create_xml(
-        &self,
-        dom: &DomainRef,
-        xml: &str,
-        flags: u32,
-    ) -> Result<DomainSnapshotRef> {
-        Ok(self.snapshot_create(dom, xml, flags)?)
+    virt_core::delegate! {
+        domain_snapshot_create_xml => snapshot_create,
     }
 
     fn domain_snapshot_get_xml_desc(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<String> {
@@ -807,11 +736,8 @@ impl Driver for QemuDriver {
         Ok(true)
     }
 
-    fn domain_revert_to_snapshot(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
-        Ok(self.snapshot_revert(snap, flags)?)
-    }
-
-    fn domain_snapshot_delete(&self, snap: &DomainSnapshotRef, flags: u32) -> Result<()> {
-        Ok(self.snapshot_delete(snap, flags)?)
+    virt_core::delegate! {
+        domain_revert_to_snapshot => snapshot_revert,
+        domain_snapshot_delete => snapshot_delete,
     }
 }
