@@ -52,6 +52,7 @@
 pub mod capabilities;
 pub mod checkpoint;
 mod defaults;
+mod devinfo;
 mod element;
 mod error;
 mod format;

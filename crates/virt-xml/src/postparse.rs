@@ -1115,12 +1115,23 @@ fn perf(def: &mut DomainDef) {
 /// Devices as libvirt writes what it read: a watchdog's action defaults
 /// to reset (virDomainWatchdogDefParseXML) and is always written; a
 /// `<panic>` with neither a model nor an address is not written
-/// (virDomainPanicDefFormat writes it only with content).
+/// (virDomainPanicDefFormat writes it only with content); every device's
+/// information as libvirt writes it (`devinfo`).
 fn devices(def: &mut DomainDef) {
     crate::views::drop_unread(&mut def.devices);
-    def.devices
-        .other
-        .retain(|e| !(e.name == "panic" && is_empty(e)));
+    for device in &mut def.devices.other {
+        crate::devinfo::rewrite(device);
+    }
+    for c in &mut def.devices.chardevs {
+        crate::devinfo::rewrite_chardev(c.dev_type.as_deref(), &mut c.extra);
+    }
+    // An empty `<redirfilter>` is not written either
+    // (virDomainRedirFilterDefFormat).
+    def.devices.other.retain(|e| match e.name.as_str() {
+        "panic" => !is_empty(e),
+        "redirfilter" => e.child("usbdev").is_some(),
+        _ => true,
+    });
     // Only VNC and D-Bus graphics have an audio backend in libvirt's
     // model: other types' `<audio>` is not read, so not written.
     for g in def

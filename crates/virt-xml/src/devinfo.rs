@@ -1,0 +1,709 @@
+//! A device's information as libvirt writes what it read
+//! (virDomainDeviceInfoParseXML, virDomainDeviceInfoFormat): the
+//! children every device shares (`<alias>`, `<master>`, `<boot>`,
+//! `<rom>`, `<acpi>`, `<address>`), each read once (the first), written
+//! together in that order at the place each device's formatter gives
+//! them, the address with the fields of its type in libvirt's spelling.
+//! Also the device post-parse values libvirt fills in
+//! (virDomainDeviceDefPostParseCommon), which it then writes.
+//!
+//! A value libvirt refuses leaves the element as written: the definition
+//! is refused by the checks, not here.
+
+use crate::{Element, Node};
+
+/// The device information children, in the order libvirt writes them.
+const INFO: [&str; 6] = ["alias", "master", "boot", "rom", "acpi", "address"];
+
+/// For each device kept as an element: the children its formatter writes
+/// after the device information (it is written before the first of
+/// them, or last), and whether it reads `<boot>` and `<rom>`
+/// (`VIR_DOMAIN_DEF_PARSE_ALLOW_BOOT`, `..._ALLOW_ROM`).
+struct Layout {
+    device: &'static str,
+    after_info: &'static [&'static str],
+    boot: bool,
+    rom: bool,
+}
+
+const fn layout(device: &'static str, after_info: &'static [&'static str]) -> Layout {
+    Layout {
+        device,
+        after_info,
+        boot: false,
+        rom: false,
+    }
+}
+
+/// libvirt's device formatters, as far as the place of the device
+/// information goes.
+const LAYOUTS: &[Layout] = &[
+    layout("controller", &["pcihole64"]),
+    Layout {
+        boot: true,
+        ..layout("filesystem", &["space_hard_limit", "space_soft_limit"])
+    },
+    layout("smartcard", &[]),
+    layout("input", &[]),
+    layout("tpm", &["privateData"]),
+    layout("sound", &[]),
+    layout("video", &[]),
+    Layout {
+        boot: true,
+        rom: true,
+        ..layout("hostdev", &[])
+    },
+    Layout {
+        boot: true,
+        ..layout("redirdev", &[])
+    },
+    layout("hub", &[]),
+    layout("watchdog", &[]),
+    layout("memballoon", &["driver"]),
+    layout("rng", &[]),
+    layout("nvram", &[]),
+    layout("panic", &[]),
+    layout("shmem", &[]),
+    layout("memory", &[]),
+    layout("iommu", &[]),
+    layout("vsock", &["driver"]),
+    layout("crypto", &[]),
+];
+
+/// Rewrites the device information of `device` (an element of
+/// `<devices>`) as libvirt writes it, and the values its post-parse
+/// fills in; devices without device information are left alone.
+pub(crate) fn rewrite(device: &mut Element) {
+    let Some(layout) = LAYOUTS.iter().find(|l| l.device == device.name) else {
+        return;
+    };
+    match device.name.as_str() {
+        "vsock" => vsock_cid(device),
+        "rng" => rng(device),
+        "shmem" => shmem(device),
+        _ => {}
+    }
+    device.children = placed(std::mem::take(&mut device.children), layout);
+}
+
+/// The children of a character device (serial, parallel, console,
+/// channel) as libvirt writes what it read (virDomainChrDefFormat): a
+/// `<protocol>` only for a TCP source, where it always has its type
+/// (raw when not given), and the device information last.
+pub(crate) fn rewrite_chardev(dev_type: Option<&str>, children: &mut Vec<Element>) {
+    let protocols = children.iter().filter(|c| c.name == "protocol").count();
+    if protocols == 1 {
+        let tcp = dev_type == Some("tcp");
+        children.retain_mut(|c| {
+            if c.name != "protocol" {
+                return true;
+            }
+            if tcp && c.attr("type").is_none() {
+                c.set_attr("type", "raw");
+            }
+            tcp
+        });
+    }
+    let nodes = std::mem::take(children)
+        .into_iter()
+        .map(Node::Element)
+        .collect();
+    *children = placed(nodes, &layout("chardev", &[]))
+        .into_iter()
+        .filter_map(|n| match n {
+            Node::Element(e) => Some(e),
+            Node::Text(_) => None,
+        })
+        .collect();
+}
+
+/// `children` with the device information written as libvirt writes it,
+/// at the place `layout` gives.
+fn placed(children: Vec<Node>, layout: &Layout) -> Vec<Node> {
+    let reads = |name: &str| match name {
+        "boot" => layout.boot,
+        "rom" => layout.rom,
+        _ => INFO.contains(&name),
+    };
+    let mut first: [Option<Element>; 6] = Default::default();
+    let mut had_info = false;
+    let mut kept = Vec::with_capacity(children.len());
+    for n in children {
+        match n {
+            Node::Element(e) if reads(&e.name) => {
+                let Some(i) = INFO.iter().position(|n| *n == e.name) else {
+                    continue;
+                };
+                had_info = true;
+                if first[i].is_none() {
+                    first[i] = Some(e);
+                }
+            }
+            other => kept.push(other),
+        }
+    }
+    let mut info = Vec::new();
+    for (name, e) in INFO.iter().zip(first) {
+        let Some(e) = e else { continue };
+        let written = match *name {
+            "alias" => alias(&e),
+            "master" => master(&e),
+            "boot" => boot(&e),
+            "rom" => rom(&e),
+            "acpi" => acpi(&e),
+            _ => address(&e),
+        };
+        match written {
+            Written::As(w) => info.push(Node::Element(w)),
+            Written::Nothing => {}
+            // Refused when checked: keep the document as it was.
+            Written::Refused => info.push(Node::Element(e)),
+        }
+    }
+    if !had_info {
+        return kept;
+    }
+    let place = kept
+        .iter()
+        .position(|n| matches!(n, Node::Element(e) if layout.after_info.contains(&e.name.as_str())))
+        .unwrap_or(kept.len());
+    kept.splice(place..place, info);
+    kept
+}
+
+/// What libvirt writes for one part it read.
+enum Written {
+    /// This element.
+    As(Element),
+    /// Nothing: the part reads into a default libvirt does not write.
+    Nothing,
+    /// libvirt refuses the value; the checks say so.
+    Refused,
+}
+
+/// `string(./alias/@name)`: an empty name is none.
+fn alias(e: &Element) -> Written {
+    match e.attr("name") {
+        Some(name) if !name.is_empty() => {
+            Written::As(Element::new("alias").with_attr("name", name))
+        }
+        _ => Written::Nothing,
+    }
+}
+
+/// `<master startport=...>` of a USB companion controller.
+fn master(e: &Element) -> Written {
+    let startport = match e.attr("startport") {
+        None => 0,
+        Some(v) => match c_unsigned(v, 10) {
+            Some(n) => n,
+            None => return Written::Refused,
+        },
+    };
+    Written::As(Element::new("master").with_attr("startport", startport.to_string()))
+}
+
+/// `<boot order=... loadparm=...>`: the order is required and not zero,
+/// the load parameter written in upper case.
+fn boot(e: &Element) -> Written {
+    let Some(order) = e
+        .attr("order")
+        .and_then(|v| c_unsigned(v, 10))
+        .filter(|n| *n != 0)
+    else {
+        return Written::Refused;
+    };
+    let mut out = Element::new("boot").with_attr("order", order.to_string());
+    if let Some(l) = e.attr("loadparm") {
+        out = out.with_attr("loadparm", l.to_ascii_uppercase());
+    }
+    Written::As(out)
+}
+
+/// `<rom enabled= bar= file=>`, only with one of them.
+fn rom(e: &Element) -> Written {
+    let mut out = Element::new("rom");
+    for (name, values) in [("enabled", ["yes", "no"]), ("bar", ["on", "off"])] {
+        match e.attr(name) {
+            None => {}
+            Some(v) if values.contains(&v) => out = out.with_attr(name, v),
+            Some(_) => return Written::Refused,
+        }
+    }
+    if let Some(f) = e.attr("file") {
+        out = out.with_attr("file", f);
+    }
+    if out.attrs.is_empty() {
+        Written::Nothing
+    } else {
+        Written::As(out)
+    }
+}
+
+/// `<acpi index=...>`: not written without an index (zero is refused).
+fn acpi(e: &Element) -> Written {
+    match e.attr("index") {
+        None => Written::Nothing,
+        Some(v) => match c_unsigned(v, 10).filter(|n| *n != 0) {
+            Some(n) => Written::As(Element::new("acpi").with_attr("index", n.to_string())),
+            None => Written::Refused,
+        },
+    }
+}
+
+/// Reads the unsigned attribute `name` of `e` as virXMLPropUInt does in
+/// `base`: `Ok(None)` when absent, `Err(())` when libvirt refuses it.
+fn prop(e: &Element, name: &str, base: u32) -> Result<Option<u64>, ()> {
+    prop_max(e, name, base, u64::from(u32::MAX))
+}
+
+fn prop_max(e: &Element, name: &str, base: u32, max: u64) -> Result<Option<u64>, ()> {
+    match e.attr(name) {
+        None => Ok(None),
+        Some(v) => c_unsigned(v, base)
+            .filter(|n| *n <= max)
+            .map(Some)
+            .ok_or(()),
+    }
+}
+
+/// An `<address>` as libvirt writes what it read, by type; `Refused` for
+/// what its parser refuses.
+fn address(e: &Element) -> Written {
+    match address_fields(e) {
+        Ok(Some(a)) => Written::As(a),
+        Ok(None) => Written::Nothing,
+        Err(()) => Written::Refused,
+    }
+}
+
+fn address_fields(e: &Element) -> Result<Option<Element>, ()> {
+    let Some(kind) = e.attr("type") else {
+        return Err(());
+    };
+    let mut out = Element::new("address").with_attr("type", kind);
+    let get = |name: &str, base: u32| prop(e, name, base).map(Option::unwrap_or_default);
+    match kind {
+        "pci" => {
+            let fields = [
+                get("domain", 0)?,
+                get("bus", 0)?,
+                get("slot", 0)?,
+                get("function", 0)?,
+            ];
+            let multi = match e.attr("multifunction") {
+                None => None,
+                Some(m @ ("on" | "off")) => Some(m),
+                Some(_) => return Err(()),
+            };
+            if fields.iter().any(|f| *f != 0) {
+                let [domain, bus, slot, function] = fields;
+                out = out
+                    .with_attr("domain", format!("0x{domain:04x}"))
+                    .with_attr("bus", format!("0x{bus:02x}"))
+                    .with_attr("slot", format!("0x{slot:02x}"))
+                    .with_attr("function", format!("0x{function}"));
+            }
+            if let Some(m) = multi {
+                out = out.with_attr("multifunction", m);
+            }
+            // The zPCI extension: the last `<zpci>`, with what it sets.
+            if let Some(z) = e.children_named("zpci").last() {
+                let uid = prop(z, "uid", 0)?;
+                let fid = prop(z, "fid", 0)?;
+                if uid.is_some() || fid.is_some() {
+                    let (uid, fid) = (uid.unwrap_or(0), fid.unwrap_or(0));
+                    out = out.with_child(
+                        Element::new("zpci")
+                            .with_attr("uid", format!("0x{uid:04x}"))
+                            .with_attr("fid", format!("0x{fid:08x}")),
+                    );
+                }
+            }
+        }
+        "drive" => {
+            for name in ["controller", "bus", "target", "unit"] {
+                out = out.with_attr(name, get(name, 10)?.to_string());
+            }
+        }
+        "virtio-serial" => {
+            for name in ["controller", "bus", "port"] {
+                out = out.with_attr(name, get(name, 10)?.to_string());
+            }
+        }
+        "ccid" => {
+            for name in ["controller", "slot"] {
+                out = out.with_attr(name, get(name, 10)?.to_string());
+            }
+        }
+        "usb" => {
+            let port = match e.attr("port") {
+                None => None,
+                Some(p) => Some(usb_port(p).ok_or(())?),
+            };
+            out = out.with_attr("bus", get("bus", 10)?.to_string());
+            if let Some(p) = port.filter(|p| !p.is_empty()) {
+                out = out.with_attr("port", p);
+            }
+        }
+        "spapr-vio" => {
+            if let Some(reg) = prop_max(e, "reg", 16, u64::MAX)? {
+                out = out.with_attr("reg", format!("0x{reg:08x}"));
+            }
+        }
+        "ccw" => {
+            let given = ["cssid", "ssid", "devno"].map(|n| e.attr(n).is_some());
+            let (cssid, ssid, devno) = (get("cssid", 0)?, get("ssid", 0)?, get("devno", 0)?);
+            // virCCWDeviceAddressIsValid, and all three or none.
+            if cssid > 0xfe || ssid > 3 || devno > 0xffff {
+                return Err(());
+            }
+            if given.iter().any(|g| *g) && !given.iter().all(|g| *g) {
+                return Err(());
+            }
+            out = out
+                .with_attr("cssid", format!("0x{cssid:x}"))
+                .with_attr("ssid", format!("0x{ssid:x}"))
+                .with_attr("devno", format!("0x{devno:04x}"));
+        }
+        "isa" => {
+            for name in ["iobase", "irq"] {
+                let v = get(name, 16)?;
+                if v > 0 {
+                    out = out.with_attr(name, format!("0x{v:x}"));
+                }
+            }
+        }
+        "dimm" => {
+            let Some(slot) = prop(e, "slot", 10)? else {
+                return Err(());
+            };
+            out = out.with_attr("slot", slot.to_string());
+            let base = prop_max(e, "base", 16, u64::MAX)?.unwrap_or(0);
+            if base != 0 {
+                out = out.with_attr("base", format!("0x{base:x}"));
+            }
+        }
+        "virtio-mmio" | "unassigned" => {}
+        _ => return Err(()),
+    }
+    Ok(Some(out))
+}
+
+/// A USB port path (`1.2.3`, at most four levels) in libvirt's
+/// spelling: the levels up to the first zero.
+fn usb_port(p: &str) -> Option<String> {
+    let mut levels = Vec::new();
+    for part in p.split('.') {
+        if levels.len() == 4 {
+            return None;
+        }
+        levels.push(c_unsigned_prefix(part)?);
+    }
+    Some(
+        levels
+            .iter()
+            .take_while(|l| **l != 0)
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join("."),
+    )
+}
+
+/// A whole decimal level of a USB port (strtoul: leading blanks and a
+/// sign allowed, no minus).
+fn c_unsigned_prefix(s: &str) -> Option<u64> {
+    c_unsigned(s, 10)
+}
+
+/// An unsigned number as libvirt's virStrToLong_uip/ullp read it in
+/// `base` (0: C's prefixes; 16: an optional `0x`): leading white space
+/// and a `+` allowed, a minus or trailing text refused.
+pub(crate) fn c_unsigned(s: &str, base: u32) -> Option<u64> {
+    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let s = s.strip_prefix('+').unwrap_or(s);
+    fn hex(s: &str) -> Option<&str> {
+        s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))
+    }
+    let (digits, radix) = match base {
+        0 => match hex(s) {
+            Some(h) => (h, 16),
+            None if s.len() > 1 && s.starts_with('0') => (&s[1..], 8),
+            None => (s, 10),
+        },
+        16 => (hex(s).unwrap_or(s), 16),
+        b => (s, b),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    u64::from_str_radix(digits, radix).ok()
+}
+
+/// An `<rng>` as libvirt writes what it read (virDomainRNGDefParseXML,
+/// virDomainRNGDefPostParse): the rate first, only with bytes (its
+/// period only when set), a `random` backend reading `/dev/random`
+/// when it names no file.
+fn rng(rng: &mut Element) {
+    let rate = match rng.child("rate") {
+        None => None,
+        Some(r) => {
+            let Ok(bytes) = prop(r, "bytes", 10) else {
+                return;
+            };
+            let bytes = bytes.unwrap_or(0);
+            let period = if bytes > 0 {
+                let Ok(p) = prop(r, "period", 10) else { return };
+                p.unwrap_or(0)
+            } else {
+                0
+            };
+            Some((bytes, period))
+        }
+    };
+    rng.children
+        .retain(|n| !matches!(n, Node::Element(e) if e.name == "rate"));
+    if let Some((bytes, period)) = rate.filter(|(b, _)| *b > 0) {
+        let mut r = Element::new("rate").with_attr("bytes", bytes.to_string());
+        if period > 0 {
+            r = r.with_attr("period", period.to_string());
+        }
+        rng.children.insert(0, Node::Element(r));
+    }
+    let mut backends = rng.children.iter_mut().filter_map(|n| match n {
+        Node::Element(e) if e.name == "backend" => Some(e),
+        _ => None,
+    });
+    if let (Some(b), None) = (backends.next(), backends.next()) {
+        if b.attr("model") == Some("random") && b.text().is_empty() {
+            b.children = vec![Node::Text("/dev/random".into())];
+        }
+    }
+}
+
+/// The shared memory models (`virDomainShmemModel`): the first is the
+/// default.
+const SHMEM_MODELS: [&str; 3] = ["ivshmem", "ivshmem-plain", "ivshmem-doorbell"];
+
+/// A `<shmem>` as libvirt writes what it read (virDomainShmemDefParseXML,
+/// virDomainShmemDefFormat): name, role (not for the plain `ivshmem`
+/// model), the model (ivshmem when not given), the size in whole MiB,
+/// the server and the MSI options; nothing else but the device
+/// information.
+fn shmem(shmem: &mut Element) {
+    let model = match shmem.child("model").map(|m| m.attr("type")) {
+        None | Some(None) => SHMEM_MODELS[0],
+        Some(Some(m)) => match SHMEM_MODELS.iter().find(|k| **k == m) {
+            Some(k) => k,
+            None => return,
+        },
+    };
+    let Some(name) = shmem.attr("name") else {
+        return;
+    };
+    let mut out = Element::new("shmem").with_attr("name", name);
+    if model != "ivshmem" {
+        match shmem.attr("role") {
+            None => {}
+            Some(r @ ("master" | "peer")) => out = out.with_attr("role", r),
+            Some(_) => return,
+        }
+    }
+    out = out.with_child(Element::new("model").with_attr("type", model));
+    if let Some(size) = shmem.child("size") {
+        let Ok(n) = size.text().trim().parse::<u64>() else {
+            return;
+        };
+        let Ok(bytes) = crate::units::scale_to_bytes(n, size.attr("unit"), 1, u64::MAX) else {
+            return;
+        };
+        if bytes != 0 {
+            out = out.with_child(
+                Element::new("size")
+                    .with_attr("unit", "M")
+                    .with_text((bytes >> 20).to_string()),
+            );
+        }
+    }
+    if let Some(server) = shmem.child("server") {
+        let mut s = Element::new("server");
+        if let Some(p) = server.attr("path") {
+            s = s.with_attr("path", sanitized_path(p));
+        }
+        out = out.with_child(s);
+    }
+    if let Some(msi) = shmem.child("msi") {
+        let mut m = Element::new("msi");
+        let Ok(vectors) = prop(msi, "vectors", 0) else {
+            return;
+        };
+        if let Some(v) = vectors.filter(|v| *v != 0) {
+            m = m.with_attr("vectors", v.to_string());
+        }
+        match msi.attr("ioeventfd") {
+            None => {}
+            Some(v @ ("on" | "off")) => m = m.with_attr("ioeventfd", v),
+            Some(_) => return,
+        }
+        out = out.with_child(m);
+    }
+    let info = shmem
+        .children
+        .iter()
+        .filter(|n| matches!(n, Node::Element(e) if INFO.contains(&e.name.as_str())))
+        .cloned();
+    out.children.extend(info);
+    *shmem = out;
+}
+
+/// A path as virFileSanitizePath writes it: no repeated `/`, no `/` at
+/// the end (but `/` itself), a leading `//` (not `///`) kept, a URI left
+/// alone.
+fn sanitized_path(path: &str) -> String {
+    if let Some(uri) = path.find("://") {
+        if path.find('/').is_some_and(|s| s > uri) {
+            return path.to_string();
+        }
+    }
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    if let Some(r) = path.strip_prefix("//").filter(|r| !r.starts_with('/')) {
+        out.push_str("//");
+        rest = r;
+    }
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '/' {
+            out.push(c);
+            continue;
+        }
+        while chars.next_if_eq(&'/').is_some() {}
+        if !out.is_empty() && chars.peek().is_none() {
+            break;
+        }
+        out.push('/');
+    }
+    out
+}
+
+/// virDomainVsockDefPostParse: the guest CID is automatic unless an
+/// address is given; libvirt then always writes `<cid>`, first.
+fn vsock_cid(vsock: &mut Element) {
+    let cid = vsock.child("cid");
+    let address = match cid.and_then(|c| c.attr("address")) {
+        None => 0,
+        Some(a) => match c_unsigned(a, 10).filter(|n| *n != 0 && *n <= u64::from(u32::MAX)) {
+            Some(n) => n,
+            None => return,
+        },
+    };
+    let auto = match cid.and_then(|c| c.attr("auto")) {
+        Some(a @ ("yes" | "no")) => a,
+        Some(_) => return,
+        None if address != 0 => "no",
+        None => "yes",
+    };
+    let mut out = Element::new("cid").with_attr("auto", auto);
+    if address != 0 {
+        out = out.with_attr("address", address.to_string());
+    }
+    vsock
+        .children
+        .retain(|n| !matches!(n, Node::Element(e) if e.name == "cid"));
+    vsock.children.insert(0, Node::Element(out));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(xml: &str) -> String {
+        let mut e = crate::parse_element(xml).unwrap();
+        rewrite(&mut e);
+        e.to_xml(0)
+    }
+
+    #[test]
+    fn addresses_in_libvirts_spelling() {
+        assert_eq!(
+            written("<nvram><address type='ccw' cssid='5' ssid='0' devno='65535'/></nvram>"),
+            "<nvram>\n  <address type='ccw' cssid='0x5' ssid='0x0' devno='0xffff'/>\n</nvram>\n"
+        );
+        assert_eq!(
+            written("<watchdog><address type='drive' target='3'/></watchdog>"),
+            "<watchdog>\n  <address type='drive' controller='0' bus='0' target='3' unit='0'/>\n</watchdog>\n"
+        );
+        assert_eq!(
+            written("<panic><address type='isa' iobase='0xFdc' irq='0xa'/></panic>"),
+            "<panic>\n  <address type='isa' iobase='0xfdc' irq='0xa'/>\n</panic>\n"
+        );
+        assert_eq!(
+            written("<hub><address type='usb' bus='1' port='2.0.3'/></hub>"),
+            "<hub>\n  <address type='usb' bus='1' port='2'/>\n</hub>\n"
+        );
+        assert_eq!(
+            written("<hub><address type='pci' domain='0' bus='0' slot='0' function='0'/></hub>"),
+            "<hub>\n  <address type='pci'/>\n</hub>\n"
+        );
+    }
+
+    #[test]
+    fn information_once_in_libvirts_order_and_place() {
+        assert_eq!(
+            written(
+                "<memballoon model='virtio'><acpi index='7'/><address type='isa'/><acpi index='8'/><stats period='2'/><driver iommu='on'/></memballoon>"
+            ),
+            "<memballoon model='virtio'>\n  <stats period='2'/>\n  <acpi index='7'/>\n  <address type='isa'/>\n  <driver iommu='on'/>\n</memballoon>\n"
+        );
+        // An ACPI index-less <acpi/> is nothing.
+        assert_eq!(written("<panic><acpi/></panic>"), "<panic/>\n");
+        // A refused value stays as written.
+        assert_eq!(
+            written("<panic><acpi index='x'/></panic>"),
+            "<panic>\n  <acpi index='x'/>\n</panic>\n"
+        );
+    }
+
+    #[test]
+    fn vsock_cid_is_settled() {
+        assert_eq!(
+            written("<vsock><alias name='ua-x'/><cid/></vsock>"),
+            "<vsock>\n  <cid auto='yes'/>\n  <alias name='ua-x'/>\n</vsock>\n"
+        );
+        assert_eq!(
+            written("<vsock><cid address='63'/></vsock>"),
+            "<vsock>\n  <cid auto='no' address='63'/>\n</vsock>\n"
+        );
+    }
+
+    #[test]
+    fn paths_sanitized() {
+        assert_eq!(sanitized_path("//a//b/"), "//a/b");
+        assert_eq!(sanitized_path("///a"), "/a");
+        assert_eq!(sanitized_path("/"), "/");
+        assert_eq!(sanitized_path("a//b"), "a/b");
+        assert_eq!(sanitized_path("unix://x//y"), "unix://x//y");
+    }
+
+    #[test]
+    fn shmem_and_rng_as_libvirt_writes_them() {
+        assert_eq!(
+            written("<shmem name='s' role='peer'><driver/><size unit='k'>3072</size><acpi index='2'/></shmem>"),
+            "<shmem name='s'>\n  <model type='ivshmem'/>\n  <size unit='M'>3</size>\n  <acpi index='2'/>\n</shmem>\n"
+        );
+        assert_eq!(
+            written("<rng model='virtio'><backend model='random'/><rate bytes='9' period='0'/></rng>"),
+            "<rng model='virtio'>\n  <rate bytes='9'/>\n  <backend model='random'>/dev/random</backend>\n</rng>\n"
+        );
+    }
+
+    #[test]
+    fn c_numbers() {
+        assert_eq!(c_unsigned("0x1f", 0), Some(31));
+        assert_eq!(c_unsigned("017", 0), Some(15));
+        assert_eq!(c_unsigned("1f", 16), Some(31));
+        assert_eq!(c_unsigned(" +5", 10), Some(5));
+        assert_eq!(c_unsigned("-5", 10), None);
+        assert_eq!(c_unsigned("5x", 10), None);
+    }
+}
