@@ -447,7 +447,7 @@ fn add_controllers(def: &mut DomainDef, a: &Assigner, devs: &[Dev]) {
             if def.devices.other[*i].attr("model") == Some("ich9-ehci1"));
         if connect(def, *dev) == Connect::Pcie && !is_ehci {
             if free_ports.is_empty() {
-                added.push(root_port(next));
+                added.push(pci_controller(next, "pcie-root-port"));
                 next += 1;
             } else {
                 free_ports.remove(0);
@@ -456,14 +456,14 @@ fn add_controllers(def: &mut DomainDef, a: &Assigner, devs: &[Dev]) {
             *free -= 1;
         } else {
             // The root port is the bridge's alone in this pass.
-            added.push(root_port(next));
-            added.push(pcie_to_pci_bridge(next + 1));
+            added.push(pci_controller(next, "pcie-root-port"));
+            added.push(pci_controller(next + 1, "pcie-to-pci-bridge"));
             bridge_slots.push(30);
             next += 2;
         }
     }
     if max_index == 0 && !added.is_empty() && free_ports.is_empty() {
-        added.push(root_port(next));
+        added.push(pci_controller(next, "pcie-root-port"));
     }
     for c in added {
         let at = def
@@ -488,23 +488,7 @@ fn pci_controller_indexes(def: &DomainDef) -> Vec<u32> {
 
 /// The indexes of the PCIe-to-PCI bridges.
 fn bridges(def: &DomainDef) -> Vec<u32> {
-    def.devices
-        .other
-        .iter()
-        .filter(|e| {
-            e.name == "controller"
-                && e.attr("type") == Some("pci")
-                && e.attr("model") == Some("pcie-to-pci-bridge")
-        })
-        .filter_map(|e| e.attr("index")?.parse().ok())
-        .collect()
-}
-
-fn pcie_to_pci_bridge(index: u32) -> Element {
-    Element::new("controller")
-        .with_attr("type", "pci")
-        .with_attr("index", index.to_string())
-        .with_attr("model", "pcie-to-pci-bridge")
+    pci_controllers(def, "pcie-to-pci-bridge")
 }
 
 /// Each PCIe-to-PCI bridge without an address goes into the lowest
@@ -589,23 +573,29 @@ pub fn hotplug_slot(def: &DomainDef, in_use: impl Fn(u32) -> bool) -> Option<Pci
 
 /// The indexes of the root ports.
 fn root_ports(def: &DomainDef) -> Vec<u32> {
+    pci_controllers(def, "pcie-root-port")
+}
+
+/// The indexes of the PCI controllers of `model`.
+fn pci_controllers(def: &DomainDef, model: &str) -> Vec<u32> {
     def.devices
         .other
         .iter()
         .filter(|e| {
             e.name == "controller"
                 && e.attr("type") == Some("pci")
-                && e.attr("model") == Some("pcie-root-port")
+                && e.attr("model") == Some(model)
         })
         .filter_map(|e| e.attr("index")?.parse().ok())
         .collect()
 }
 
-fn root_port(index: u32) -> Element {
+/// A new PCI controller of `model`.
+fn pci_controller(index: u32, model: &str) -> Element {
     Element::new("controller")
         .with_attr("type", "pci")
         .with_attr("index", index.to_string())
-        .with_attr("model", "pcie-root-port")
+        .with_attr("model", model)
 }
 
 /// Give each root port without an address one on pcie.0, eight to a
