@@ -234,7 +234,8 @@ impl DomainDef {
                 .take(Step::Memory, memory_value(m, "./memory[1]"))
                 .unwrap_or_default();
         }
-        if let Some(m) = t.current_memory {
+        // `string(./currentMemory[1])`: an empty one is none.
+        if let Some(m) = t.current_memory.filter(|m| !m.all_text().is_empty()) {
             def.current_memory = r.take(Step::Memory, memory_value(m, "./currentMemory[1]"));
         }
         if let Some(m) = t.max_memory {

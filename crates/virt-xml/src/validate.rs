@@ -358,10 +358,7 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
             // node set.
             for hp in mb.children_named("hugepages") {
                 for page in hp.children_named("page") {
-                    let size = page.attr("size").and_then(|v| c_uint(v, 10));
-                    if size == Some(0) {
-                        return Err(detail("hugepage size can't be zero"));
-                    }
+                    check_hugepage_size(page)?;
                     check_set(page.attr("nodeset"), Some(&nodeset))?;
                 }
             }
@@ -474,7 +471,13 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
         crate::views::check_top(def, "launchSecurity")
     });
     r.check(Step::Idmap, || crate::views::check_each(def, "idmap"));
-    r.check(Step::Sysinfo, || crate::views::check_each(def, "sysinfo"));
+    r.check(Step::Sysinfo, || {
+        crate::views::check_each(def, "sysinfo")?;
+        for sysinfo in top(def, "sysinfo").filter(|s| s.attr("type") == Some("smbios")) {
+            check_smbios(def, sysinfo)?;
+        }
+        Ok(())
+    });
     r.check(Step::Keywrap, || {
         keywrap(def)?;
         crate::views::check_top(def, "keywrap")
@@ -676,6 +679,26 @@ fn check_boot(def: &DomainDef) -> Result<(), XmlError> {
                 if nvram.child("source").is_none() {
                     return Err(no_cause("<nvram type=...> without <source>"));
                 }
+            }
+        }
+    }
+    // virDomainDefParseBootAcpiOptions (HVM guests): one table in all,
+    // a SLIC table.
+    if def.os.os_type == "hvm" {
+        let mut tables = def
+            .os
+            .extra
+            .iter()
+            .filter(|e| e.name == "acpi")
+            .flat_map(|a| a.children_named("table"));
+        if let Some(table) = tables.next() {
+            if tables.next().is_some() {
+                return Err(XmlError::Invalid("Only one acpi table is supported".into()));
+            }
+            match table.attr("type") {
+                None => return Err(XmlError::Invalid("Missing acpi table type".into())),
+                Some("slic") => {}
+                Some(t) => return Err(XmlError::Invalid(format!("Unknown acpi table type: {t}"))),
             }
         }
     }
@@ -899,10 +922,17 @@ fn os_attr<'a>(def: &'a DomainDef, name: &str) -> Option<&'a str> {
 }
 
 /// `strtoul` in `base` the way `virStrToLong_uip` takes it: spaces
-/// before, an optional sign-free `0x` in base 16, nothing after, within u32.
+/// before, an optional sign-free `0x` in base 16, nothing after, within
+/// u32; base 0 reads `0x` as hexadecimal and a leading 0 as octal.
 pub(crate) fn c_uint(text: &str, base: u32) -> Option<u32> {
     let t = text.trim_start_matches(is_space);
     let t = t.strip_prefix('+').unwrap_or(t);
+    let base = match base {
+        0 if t.len() > 2 && (t.starts_with("0x") || t.starts_with("0X")) => 16,
+        0 if t.len() > 1 && t.starts_with('0') => 8,
+        0 => 10,
+        b => b,
+    };
     let t = match base {
         16 => t
             .strip_prefix("0x")
@@ -1116,6 +1146,37 @@ fn required_uint(e: &Element, attr: &str, nonzero: bool) -> Result<u32, XmlError
     }
 }
 
+/// virDomainHugepagesParseXML: a page's size is a required memory size
+/// (`virDomainParseMemory` on `./@size`), not zero once in KiB.
+fn check_hugepage_size(page: &Element) -> Result<(), XmlError> {
+    let size = page.attr("size").unwrap_or_default();
+    if size.is_empty() {
+        return Err(XmlError::Invalid(
+            "missing element or attribute './@size'".into(),
+        ));
+    }
+    if c_ulong(size).is_none() {
+        return Err(XmlError::InvalidValue {
+            value: size.into(),
+            xpath: "./@size".into(),
+        });
+    }
+    if crate::parse_memory(size.trim(), page.attr("unit"))? == 0 {
+        return Err(detail("hugepage size can't be zero"));
+    }
+    Ok(())
+}
+
+/// `virStrToLong_ullp`: spaces before, digits (no sign), nothing after.
+fn c_ulong(text: &str) -> Option<u64> {
+    let t = text.trim_start_matches(is_space);
+    let t = t.strip_prefix('+').unwrap_or(t);
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok()
+}
+
 fn missing_attr(e: &Element, attr: &str) -> XmlError {
     XmlError::Invalid(format!(
         "Missing required attribute '{attr}' in element '{}'",
@@ -1240,6 +1301,261 @@ fn check_cpu(cpu: &Element) -> Result<(), XmlError> {
     Ok(())
 }
 
+/// virSysinfoParseSMBIOSDef: the first `<bios>`'s date as mm/dd/yy or
+/// mm/dd/yyyy, the first `<system>`'s uuid a UUID, the domain's own.
+fn check_smbios(def: &DomainDef, sysinfo: &Element) -> Result<(), XmlError> {
+    // `string(entry[@name='...'])`: the first such entry, empty is none.
+    let entry = |section: &str, name: &str| {
+        sysinfo
+            .child(section)
+            .and_then(|s| {
+                s.children_named("entry")
+                    .find(|e| e.attr("name") == Some(name))
+            })
+            .map(string_value)
+            .filter(|v| !v.is_empty())
+    };
+    if let Some(date) = entry("bios", "date") {
+        if !bios_date(&date) {
+            return Err(detail("Invalid BIOS 'date' format"));
+        }
+    }
+    if let Some(uuid) = entry("system", "uuid") {
+        let Some(parsed) = crate::parse_uuid(&uuid) else {
+            return Err(detail("malformed <sysinfo> uuid element"));
+        };
+        if def.uuid.is_some_and(|own| own != parsed) {
+            return Err(detail("UUID mismatch between <uuid> and <sysinfo>"));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a BIOS date reads as libvirt reads it: month/day/year, each
+/// as `virStrToLong_i` takes a number followed by more text, the month
+/// 1-12, the day 1-31, the year 0-99 or from 1900.
+fn bios_date(date: &str) -> bool {
+    let Some((month, rest)) = c_int_prefix(date) else {
+        return false;
+    };
+    let Some((day, rest)) = rest.strip_prefix('/').and_then(c_int_prefix) else {
+        return false;
+    };
+    let Some((year, rest)) = rest.strip_prefix('/').and_then(c_int_prefix) else {
+        return false;
+    };
+    rest.is_empty()
+        && (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && ((0..100).contains(&year) || year >= 1900)
+}
+
+/// `strtol` within i32 on the start of `text` (spaces, a sign, at least
+/// one digit): the number and the rest.
+fn c_int_prefix(text: &str) -> Option<(i32, &str)> {
+    let t = text.trim_start_matches(is_space);
+    let body = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let end = t.len() - body.len() + digits;
+    Some((c_int(&t[..end])?, &t[end..]))
+}
+
+/// virDomainDeviceInfoParseXML: a device's `<acpi index>` (not zero) and
+/// its `<address>` (the first of each), read as libvirt reads them.
+pub(crate) fn check_device_info<'a>(
+    first: impl Fn(&str) -> Option<&'a Element>,
+) -> Result<(), XmlError> {
+    if let Some(acpi) = first("acpi") {
+        prop_uint(acpi, "index", 10, false, true)?;
+    }
+    if let Some(address) = first("address") {
+        check_address(address)?;
+    }
+    Ok(())
+}
+
+/// The address types libvirt 9.0 knows (`virDomainDeviceAddressType`,
+/// without "none").
+const ADDRESS_TYPES: &[&str] = &[
+    "pci",
+    "drive",
+    "virtio-serial",
+    "ccid",
+    "usb",
+    "spapr-vio",
+    "virtio-s390",
+    "ccw",
+    "virtio-mmio",
+    "isa",
+    "dimm",
+    "unassigned",
+];
+
+/// `virXMLPropUInt` (`long`: `virXMLPropULongLong`) in `base`: refused
+/// when not a number, or zero for a `nonzero` one, or missing for a
+/// `required` one.
+fn prop_uint(
+    e: &Element,
+    attr: &str,
+    base: u32,
+    required: bool,
+    nonzero: bool,
+) -> Result<Option<u64>, XmlError> {
+    let Some(v) = e.attr(attr) else {
+        return match required {
+            true => Err(missing_attr(e, attr)),
+            false => Ok(None),
+        };
+    };
+    let n = c_uint(v, base)
+        .map(u64::from)
+        .ok_or_else(|| XmlError::NotUnsigned {
+            attr: attr.into(),
+            element: e.name.clone(),
+            value: v.into(),
+        })?;
+    if nonzero && n == 0 {
+        return Err(XmlError::Invalid(format!(
+            "Invalid value for attribute '{attr}' in element '{}': Zero is not permitted",
+            e.name
+        )));
+    }
+    Ok(Some(n))
+}
+
+/// `virXMLPropULongLong` in base 16.
+fn prop_ulong_hex(e: &Element, attr: &str) -> Result<(), XmlError> {
+    let Some(v) = e.attr(attr) else {
+        return Ok(());
+    };
+    let t = v.trim_start_matches(is_space);
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let t = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .filter(|r| r.starts_with(|c: char| c.is_ascii_hexdigit()))
+        .unwrap_or(t);
+    match !t.starts_with('+') && u64::from_str_radix(t, 16).is_ok() {
+        true => Ok(()),
+        false => Err(XmlError::NotUnsigned {
+            attr: attr.into(),
+            element: e.name.clone(),
+            value: v.into(),
+        }),
+    }
+}
+
+/// virDomainDeviceAddressParseXML: a type, and the numbers each type
+/// reads.
+fn check_address(address: &Element) -> Result<(), XmlError> {
+    let Some(kind) = address.attr("type") else {
+        return Err(XmlError::Internal(
+            "No type specified for device address".into(),
+        ));
+    };
+    if !ADDRESS_TYPES.contains(&kind) {
+        return Err(XmlError::Unsupported(format!(
+            "unknown address type '{kind}'"
+        )));
+    }
+    let numbers = |attrs: &[&str], base: u32| -> Result<(), XmlError> {
+        for attr in attrs {
+            prop_uint(address, attr, base, false, false)?;
+        }
+        Ok(())
+    };
+    match kind {
+        "pci" => {
+            numbers(&["domain", "bus", "slot", "function"], 0)?;
+            if let Some(v) = address.attr("multifunction") {
+                if !matches!(v, "on" | "off") {
+                    return Err(XmlError::Invalid(format!(
+                        "Invalid value for attribute 'multifunction' in element 'address': '{v}'."
+                    )));
+                }
+            }
+        }
+        "drive" => numbers(&["controller", "bus", "target", "unit"], 10)?,
+        "virtio-serial" => numbers(&["controller", "bus", "port"], 10)?,
+        "ccid" => numbers(&["controller", "slot"], 10)?,
+        "usb" => {
+            if let Some(port) = address.attr("port") {
+                if !usb_port(port) {
+                    return Err(XmlError::Internal(
+                        "Cannot parse <address> 'port' attribute".into(),
+                    ));
+                }
+            }
+            numbers(&["bus"], 10)?;
+        }
+        "spapr-vio" => prop_ulong_hex(address, "reg")?,
+        "isa" => numbers(&["iobase", "irq"], 16)?,
+        "virtio-s390" => {
+            return Err(XmlError::Invalid(
+                "virtio-s390 bus doesn't have an address".into(),
+            ))
+        }
+        "dimm" => {
+            prop_uint(address, "slot", 10, true, false)?;
+            prop_ulong_hex(address, "base")?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// virDomainDeviceUSBAddressParsePort: up to four numbers joined by dots.
+fn usb_port(port: &str) -> bool {
+    let mut rest = port;
+    for _ in 0..4 {
+        let t = rest.trim_start_matches(is_space);
+        let t = t.strip_prefix('+').unwrap_or(t);
+        let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || t[..digits].parse::<u32>().is_err() {
+            return false;
+        }
+        rest = &t[digits..];
+        if rest.is_empty() {
+            return true;
+        }
+        if let Some(r) = rest.strip_prefix('.') {
+            rest = r;
+        }
+    }
+    false
+}
+
+/// virDomainDeviceInfoValidate: an unassigned address is for host
+/// devices only.
+pub(crate) fn check_unassigned(def: &DomainDef) -> Result<(), XmlError> {
+    let d = &def.devices;
+    let addresses = d
+        .disks
+        .iter()
+        .flat_map(|x| x.extra.iter())
+        .chain(d.interfaces.iter().flat_map(|x| x.extra.iter()))
+        .chain(d.chardevs.iter().flat_map(|x| x.extra.iter()))
+        .chain(d.graphics.iter().flat_map(|x| x.extra.iter()))
+        .filter(|e| e.name == "address")
+        .chain(
+            d.other
+                .iter()
+                .filter(|o| o.name != "hostdev")
+                .filter_map(|o| o.child("address")),
+        );
+    for a in addresses {
+        if a.attr("type") == Some("unassigned") {
+            return Err(XmlError::Unsupported(
+                "address of type 'unassigned' is supported only for hostdevs".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// virDomainKeyWrapDefParseXML: each cipher named and switched once; the
 /// states of aes and dea (`None`: not given).
 pub(crate) fn keywrap(def: &DomainDef) -> Result<[Option<&str>; 2], XmlError> {
@@ -1279,6 +1595,7 @@ pub(crate) fn keywrap(def: &DomainDef) -> Result<[Option<&str>; 2], XmlError> {
 /// the devices' own (virDomainDeviceDefValidate), then those of
 /// `virDomainDefValidateInternal`.
 pub(crate) fn check_valid(def: &DomainDef) -> Result<(), XmlError> {
+    check_unassigned(def)?;
     check_chardev_sources(def)?;
     let iommu = def.devices.other.iter().find(|e| e.name == "iommu");
     if let Some(iommu) = iommu {

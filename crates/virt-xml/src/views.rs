@@ -1301,22 +1301,21 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
         r.check(Step::top(&e.name), || check_part(Parent::Domain, e));
     }
     if let Some(f) = &def.features {
-        // Bare flags (<acpi/>, <pae/>) are always good: read only the rest.
-        if !f.iter().all(Element::is_empty) {
-            r.check(Step::Features, || Features::from_elements(f).map(drop));
-        }
+        // Even a bare flag may lack what libvirt requires (`<msrs/>`).
+        r.check(Step::Features, || Features::from_elements(f).map(drop));
     }
     for e in &def.os.extra {
         r.check(Step::Boot, || check_part(Parent::Os, e));
     }
     let devices = &def.devices;
+    use crate::validate::check_device_info as info;
     for disk in &devices.disks {
         r.check(Step::device("disk"), || {
             DiskOptions::check_attrs(&disk.attrs)?;
             for e in &disk.extra {
                 check_part(Parent::Disk, e)?;
             }
-            Ok(())
+            info(|n| disk.extra.iter().find(|e| e.name == n))
         });
     }
     for iface in &devices.interfaces {
@@ -1325,7 +1324,8 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
             for e in &iface.extra {
                 check_part(Parent::Interface, e)?;
             }
-            peripherals::check_rom(iface.extra.iter().find(|e| e.name == "rom"))
+            peripherals::check_rom(iface.extra.iter().find(|e| e.name == "rom"))?;
+            info(|n| iface.extra.iter().find(|e| e.name == n))
         });
     }
     for c in &devices.chardevs {
@@ -1333,7 +1333,8 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
             for e in &c.extra {
                 check_part(Parent::CharDev, e)?;
             }
-            peripherals::check_log(&c.extra)
+            peripherals::check_log(&c.extra)?;
+            info(|n| c.extra.iter().find(|e| e.name == n))
         });
     }
     for g in &devices.graphics {
@@ -1349,7 +1350,10 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
         });
     }
     for e in &devices.other {
-        r.check(Step::device(&e.name), || check_part(Parent::Devices, e));
+        r.check(Step::device(&e.name), || {
+            check_part(Parent::Devices, e)?;
+            info(|n| e.child(n))
+        });
     }
     // virDomainDefValidate's device checks, before its others.
     r.check(Step::Validate, || {

@@ -459,6 +459,26 @@ impl View for Tpm {
             },
             None => None,
         };
+        // An external backend names its socket's type.
+        if backend_type.as_deref() == Some("external") {
+            let source = backend
+                .and_then(|b| b.child("source"))
+                .and_then(|s| s.attr("type"))
+                .filter(|t| !t.is_empty());
+            match source {
+                None => {
+                    return Err(XmlError::Invalid(
+                        "missing external TPM backend type".into(),
+                    ))
+                }
+                Some(t) if !CHARDEV_TYPES.contains(&t) => {
+                    return Err(XmlError::Unsupported(format!(
+                        "unknown backend type '{t}' for external TPM"
+                    )))
+                }
+                Some(_) => {}
+            }
+        }
         Ok(Tpm {
             model: choice(
                 el,

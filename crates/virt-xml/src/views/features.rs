@@ -319,6 +319,113 @@ pub struct Features {
     pub capabilities: Option<ProcessCapabilities>,
 }
 
+/// The Hyper-V enlightenments libvirt 9.0 knows (`virDomainHyperv`).
+const HYPERV_FEATURES: &[&str] = &[
+    "relaxed",
+    "vapic",
+    "spinlocks",
+    "vpindex",
+    "runtime",
+    "synic",
+    "stimer",
+    "reset",
+    "vendor_id",
+    "frequencies",
+    "reenlightenment",
+    "tlbflush",
+    "ipi",
+    "evmcs",
+    "avic",
+];
+
+/// The KVM features libvirt 9.0 knows (`virDomainKVM`).
+const KVM_FEATURES: &[&str] = &[
+    "hidden",
+    "hint-dedicated",
+    "poll-control",
+    "pv-ipi",
+    "dirty-ring",
+];
+
+/// libvirt's `VIR_DOMAIN_HYPERV_VENDOR_ID_MAX`.
+const HYPERV_VENDOR_ID_MAX: usize = 12;
+
+/// `virXMLPropUInt` with VIR_XML_PROP_REQUIRED in base 0 (`0x` hex,
+/// leading-zero octal, else decimal).
+fn prop_uint(el: &Element, name: &str) -> Result<u32, XmlError> {
+    let Some(v) = el.attr(name) else {
+        return Err(XmlError::Invalid(format!(
+            "Missing required attribute '{name}' in element '{}'",
+            el.name
+        )));
+    };
+    crate::validate::c_uint(v, 0).ok_or_else(|| XmlError::NotUnsigned {
+        attr: name.into(),
+        element: el.name.clone(),
+        value: v.into(),
+    })
+}
+
+/// virDomainFeaturesHyperVDefParse: what a switched-on spinlock count or
+/// vendor id needs.
+fn check_hyperv_value(h: &Element, on: bool) -> Result<(), XmlError> {
+    match h.name.as_str() {
+        "spinlocks" if on => {
+            if prop_uint(h, "retries")? < 0xFFF {
+                return Err(XmlError::Invalid(
+                    "HyperV spinlock retry count must be at least 4095".into(),
+                ));
+            }
+        }
+        "vendor_id" if on => {
+            let Some(id) = h.attr("value") else {
+                return Err(XmlError::Invalid(
+                    "missing 'value' attribute for HyperV feature 'vendor_id'".into(),
+                ));
+            };
+            if id.len() > HYPERV_VENDOR_ID_MAX {
+                return Err(XmlError::Invalid(format!(
+                    "HyperV vendor_id value must not be more than {HYPERV_VENDOR_ID_MAX} characters."
+                )));
+            }
+            if id.contains(',') {
+                return Err(XmlError::Invalid(
+                    "HyperV vendor_id value is invalid".into(),
+                ));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// virDomainFeaturesDefParse: the values of the flag features that carry
+/// one (enumerations; `msrs` requires its `unknown`).
+fn check_flag_values(e: &Element) -> Result<(), XmlError> {
+    let (attr, allowed): (&str, &[&str]) = match e.name.as_str() {
+        "apic" => ("eoi", &["on", "off"]),
+        "msrs" => ("unknown", &["ignore", "fault"]),
+        "gic" => ("version", &["2", "3", "host"]),
+        "ioapic" => ("driver", &["kvm", "qemu"]),
+        "hpt" => ("resizing", &["enabled", "disabled", "required"]),
+        "cfpc" | "sbbc" => ("value", &["broken", "workaround", "fixed"]),
+        "ibs" => (
+            "value",
+            &["broken", "workaround", "fixed-ibs", "fixed-ccd", "fixed-na"],
+        ),
+        _ => return Ok(()),
+    };
+    if choice(e, attr, allowed)?.is_none() && e.name == "msrs" {
+        return Err(XmlError::Invalid(format!(
+            "Missing required attribute '{attr}' in element 'msrs'"
+        )));
+    }
+    Ok(())
+}
+
+/// The flag features whose `state` libvirt 9.0 requires.
+const REQUIRED_STATE_FEATURES: &[&str] = &["htm", "nested-hv", "ccf-assist"];
+
 /// The flag features whose `state=on|off` libvirt 9.0 reads (and checks).
 const TRISTATE_FEATURES: &[&str] = &[
     "pmu",
@@ -347,10 +454,18 @@ impl Features {
         for e in els {
             match e.name.as_str() {
                 "hyperv" => {
+                    let mode = choice(e, "mode", &["custom", "passthrough"])?;
                     let mut list = Vec::new();
                     for h in e.elements() {
+                        if !HYPERV_FEATURES.contains(&h.name.as_str()) {
+                            return Err(XmlError::Unsupported(format!(
+                                "unsupported HyperV Enlightenment feature: {}",
+                                h.name
+                            )));
+                        }
                         let value = h.attrs.iter().find(|(k, _)| k != "state").cloned();
-                        let state = choice(h, "state", &["on", "off"])?;
+                        let state = Some(required_state(h)?);
+                        check_hyperv_value(h, state.as_deref() == Some("on"))?;
                         let mut direct = None;
                         // libvirt reads a timer's children only when it is on.
                         let on = state.as_deref() == Some("on");
@@ -374,9 +489,27 @@ impl Features {
                             direct,
                         });
                     }
-                    f.hyperv = Some((attr(e, "mode"), list));
+                    f.hyperv = Some((mode, list));
                 }
                 "kvm" => {
+                    // Each child named, switched, and a dirty ring's size.
+                    for k in e.elements() {
+                        if !KVM_FEATURES.contains(&k.name.as_str()) {
+                            return Err(XmlError::Unsupported(format!(
+                                "unsupported KVM feature: {}",
+                                k.name
+                            )));
+                        }
+                        let on = required_state(k)? == "on";
+                        if k.name == "dirty-ring" && on {
+                            let size = prop_uint(k, "size")?;
+                            if !size.is_power_of_two() || !(1024..=65536).contains(&size) {
+                                return Err(XmlError::Invalid(
+                                    "dirty ring must be power of 2 and ranges [1024, 65536]".into(),
+                                ));
+                            }
+                        }
+                    }
                     f.kvm_hidden = match e.child("hidden") {
                         Some(h) => choice(h, "state", &["on", "off"])?,
                         None => None,
@@ -395,14 +528,14 @@ impl Features {
                 _ if e.children.is_empty() || SIZED_FEATURES.iter().any(|(n, _)| *n == e.name) => {
                     // libvirt reads `state` only of the features that
                     // can be switched off; the others ignore it.
-                    let state = if TRISTATE_FEATURES.contains(&e.name.as_str()) {
+                    let state = if REQUIRED_STATE_FEATURES.contains(&e.name.as_str()) {
+                        Some(required_state(e)?)
+                    } else if TRISTATE_FEATURES.contains(&e.name.as_str()) {
                         choice(e, "state", &["on", "off"])?
                     } else {
                         attr(e, "state")
                     };
-                    if e.name == "apic" {
-                        choice(e, "eoi", &["on", "off"])?;
-                    }
+                    check_flag_values(e)?;
                     f.flags.push(FeatureFlag {
                         name: e.name.clone(),
                         state,
