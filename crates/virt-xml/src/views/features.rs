@@ -370,12 +370,10 @@ fn prop_uint(el: &Element, name: &str) -> Result<u32, XmlError> {
 /// vendor id needs.
 fn check_hyperv_value(h: &Element, on: bool) -> Result<(), XmlError> {
     match h.name.as_str() {
-        "spinlocks" if on => {
-            if prop_uint(h, "retries")? < 0xFFF {
-                return Err(XmlError::Invalid(
-                    "HyperV spinlock retry count must be at least 4095".into(),
-                ));
-            }
+        "spinlocks" if on && prop_uint(h, "retries")? < 0xFFF => {
+            return Err(XmlError::Invalid(
+                "HyperV spinlock retry count must be at least 4095".into(),
+            ));
         }
         "vendor_id" if on => {
             let Some(id) = h.attr("value") else {
