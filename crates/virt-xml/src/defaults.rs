@@ -28,6 +28,7 @@ impl DomainDef {
         if self.os.os_type == "hvm"
             && self.os.boot.is_empty()
             && self.os.kernel.is_none()
+            && self.bootloader.is_none()
             && !self.has_boot_order()
         {
             self.os.boot.push("hd".into());

@@ -44,6 +44,9 @@ const DROPPED_WHEN_EMPTY: &[&str] = &[
     "vcpus",
 ];
 
+/// Top-level elements libvirt reads from their first copy only.
+const FIRST_ONLY: &[&str] = &["metadata", "on_lockfailure"];
+
 /// `<os>` children libvirt drops when they are empty.
 const OS_DROPPED_WHEN_EMPTY: &[&str] = &["acpi", "bios", "bootmenu", "firmware", "smbios"];
 
@@ -73,6 +76,13 @@ pub(crate) fn apply(def: &mut DomainDef) {
     // read `def.extra`, so the order between the two sets is free.
     if !def.extra.is_empty() {
         top_level_parts(def);
+    }
+    // `string(./title[1])`: an empty one is none.
+    if def.title.as_deref() == Some("") {
+        def.title = None;
+    }
+    if def.description.as_deref() == Some("") {
+        def.description = None;
     }
     loader(def);
     // `string(./bootloader)`: an empty one is none, and its arguments are
@@ -104,6 +114,7 @@ pub(crate) fn apply(def: &mut DomainDef) {
             && (exe || !OS_INIT_OPTIONS.contains(&name))
             && (autoselect || name != "firmware")
     });
+    firmware_features(def);
     // Reads the vCPU placement as well (and may add `<numatune>`).
     numatune(def);
     canonical_sets(def);
@@ -123,8 +134,13 @@ pub(crate) fn apply(def: &mut DomainDef) {
     }
     // virDomainDefBootOrderPostParse: an HVM guest without boot devices
     // boots from disk, a directly booted kernel too (the generic defaults
-    // leave those alone for the Xen drivers' older format).
-    if def.os.os_type == "hvm" && def.os.boot.is_empty() && !def.has_boot_order() {
+    // leave those alone for the Xen drivers' older format). With a
+    // bootloader no boot device is written (virDomainDefFormatInternal).
+    if def.os.os_type == "hvm"
+        && def.os.boot.is_empty()
+        && !def.has_boot_order()
+        && def.bootloader.is_none()
+    {
         def.os.boot.push("hd".into());
     }
 }
@@ -132,16 +148,30 @@ pub(crate) fn apply(def: &mut DomainDef) {
 /// The post-parse rewrites of the top-level parts kept as elements
 /// (`def.extra`), in libvirt's order; they read and write nothing else.
 fn top_level_parts(def: &mut DomainDef) {
-    // A power-management state without `enabled` is left at its default,
-    // which libvirt does not write.
-    for pm in def.extra.iter_mut().filter(|e| e.name == "pm") {
-        pm.children.retain(|n| match n {
-            Node::Element(state) => state.attr("enabled").is_some(),
-            Node::Text(t) => !t.trim().is_empty(),
-        });
+    // `virXPathNode("./metadata[1]")`, `string(./on_lockfailure[1])`.
+    for name in FIRST_ONLY {
+        let mut first = true;
+        def.extra
+            .retain(|e| e.name != *name || std::mem::take(&mut first));
     }
-    for memtune in def.extra.iter_mut().filter(|e| e.name == "memtune") {
-        memtune_in_kib(memtune);
+    // `./pm/suspend-to-mem`: the first state of each kind in any `<pm>`,
+    // written with its `enabled` (without one it is left at its default,
+    // which libvirt does not write).
+    if let Some(pm) = merged(def, "pm") {
+        let mut out = Element::new("pm");
+        for state in ["suspend-to-mem", "suspend-to-disk"] {
+            if let Some(enabled) = pm.child(state).and_then(|s| s.attr("enabled")) {
+                out = out.with_child(Element::new(state).with_attr("enabled", enabled));
+            }
+        }
+        write_once(def, out);
+    }
+    blkiotune(def);
+    // `./memtune/hard_limit[1]`, ...: each limit from the first copy
+    // giving it.
+    if let Some(mut memtune) = merged(def, "memtune") {
+        memtune_in_kib(&mut memtune);
+        write_once(def, memtune);
     }
     seclabels(def);
     memory_backing(def);
@@ -149,13 +179,7 @@ fn top_level_parts(def: &mut DomainDef) {
     iothreads(def);
     perf(def);
     sysinfo(def);
-    for sec in def
-        .extra
-        .iter_mut()
-        .filter(|e| e.name == "launchSecurity" && e.attr("type") == Some("sev"))
-    {
-        sev_policy(sec);
-    }
+    launch_security(def);
     def.extra
         .retain(|e| !(DROPPED_WHEN_EMPTY.contains(&e.name.as_str()) && is_empty(e)));
     for e in def.extra.iter_mut().filter(|e| e.name == "genid") {
@@ -200,6 +224,36 @@ fn seclabels(def: &mut DomainDef) {
     });
 }
 
+/// The top-level part `out.name` written once, as `out`, where its first
+/// copy was (libvirt reads every copy into one structure and writes that);
+/// not at all when `out` is empty.
+fn write_once(def: &mut DomainDef, out: Element) {
+    let mut first = true;
+    let keep = !is_empty(&out);
+    def.extra.retain_mut(|e| {
+        if e.name != out.name {
+            return true;
+        }
+        if !(std::mem::take(&mut first) && keep) {
+            return false;
+        }
+        *e = out.clone();
+        true
+    });
+}
+
+/// Every copy of the top-level part `name` as one element holding all
+/// their children, in document order: what an XPath such as
+/// `./memtune/hard_limit[1]` looks through.
+fn merged(def: &DomainDef, name: &str) -> Option<Element> {
+    let mut copies = def.extra.iter().filter(|e| e.name == name);
+    let mut out = copies.next()?.clone();
+    for e in copies {
+        out.children.extend(e.children.iter().cloned());
+    }
+    Some(out)
+}
+
 /// `<keywrap>` as libvirt writes what it read: one element, aes then
 /// dea, each cipher once; none when no cipher is given.
 fn keywrap(def: &mut DomainDef) {
@@ -218,18 +272,50 @@ fn keywrap(def: &mut DomainDef) {
             out = out.with_child(cipher);
         }
     }
-    let mut first = true;
-    let keep = !out.children.is_empty();
-    def.extra.retain_mut(|e| {
-        if e.name != "keywrap" {
-            return true;
+    write_once(def, out);
+}
+
+/// `<blkiotune>` as libvirt writes what it read (virDomainDefTunablesParse,
+/// virDomainDefFormatBlkiotune): the first weight of every copy, when it
+/// reads as a positive number; the devices of every copy, each only with a
+/// limit set and then with the limits set, in libvirt's order.
+fn blkiotune(def: &mut DomainDef) {
+    use crate::views::View;
+    let Some(read) = merged(def, "blkiotune") else {
+        return;
+    };
+    let Ok(tune) = crate::views::Blkiotune::from_element(&read) else {
+        return;
+    };
+    let mut out = Element::new("blkiotune");
+    // virXPathUInt: what does not read is no weight.
+    let weight = tune
+        .weight
+        .as_deref()
+        .and_then(|w| crate::validate::c_uint(w, 10))
+        .filter(|w| *w != 0);
+    if let Some(w) = weight {
+        out = out.with_child(Element::new("weight").with_text(w.to_string()));
+    }
+    for d in &tune.devices {
+        let limits = [
+            ("weight", d.weight.map(u64::from)),
+            ("read_iops_sec", d.read_iops_sec.map(u64::from)),
+            ("write_iops_sec", d.write_iops_sec.map(u64::from)),
+            ("read_bytes_sec", d.read_bytes_sec),
+            ("write_bytes_sec", d.write_bytes_sec),
+        ];
+        let mut device = Element::new("device").with_child(Element::new("path").with_text(&d.path));
+        for (name, value) in limits {
+            if let Some(v) = value.filter(|v| *v != 0) {
+                device = device.with_child(Element::new(name).with_text(v.to_string()));
+            }
         }
-        if !(std::mem::take(&mut first) && keep) {
-            return false;
+        if device.children.len() > 1 {
+            out = out.with_child(device);
         }
-        *e = out.clone();
-        true
-    });
+    }
+    write_once(def, out);
 }
 
 /// The boot devices libvirt reads (`VIR_DOMAIN_BOOT_LAST`).
@@ -292,6 +378,59 @@ fn boot_options(def: &mut DomainDef) {
             true
         }
         _ => true,
+    });
+}
+
+/// libvirt's firmware features (`virDomainOsDefFirmwareFeature`), in its
+/// order.
+const FIRMWARE_FEATURES: &[&str] = &["enrolled-keys", "secure-boot"];
+
+/// The firmware features as libvirt reads them
+/// (virDomainDefParseBootFirmwareOptions): `./os/firmware/feature`, across
+/// every `<firmware>`, the last word on a feature counting; `None` when a
+/// feature does not read (the definition is refused then).
+fn read_firmware_features(def: &DomainDef) -> Option<[Option<&str>; 2]> {
+    let mut states = [None; 2];
+    for firmware in def.os.extra.iter().filter(|e| e.name == "firmware") {
+        for f in firmware.children_named("feature") {
+            let at = FIRMWARE_FEATURES
+                .iter()
+                .position(|n| Some(*n) == f.attr("name"))?;
+            states[at] = Some(f.attr("enabled").filter(|v| matches!(*v, "yes" | "no"))?);
+        }
+    }
+    Some(states)
+}
+
+/// `<os><firmware>` as libvirt writes what it read: one element, each
+/// feature once in libvirt's order; enrolled keys imply secure boot
+/// (virDomainDefPostParseOs).
+fn firmware_features(def: &mut DomainDef) {
+    let Some(mut states) = read_firmware_features(def) else {
+        return;
+    };
+    if states[0] == Some("yes") {
+        states[1] = Some("yes");
+    }
+    let mut out = Element::new("firmware");
+    for (name, state) in FIRMWARE_FEATURES.iter().zip(states) {
+        if let Some(state) = state {
+            let feature = Element::new("feature")
+                .with_attr("enabled", state)
+                .with_attr("name", *name);
+            out = out.with_child(feature);
+        }
+    }
+    let mut first = true;
+    def.os.extra.retain_mut(|e| {
+        if e.name != "firmware" {
+            return true;
+        }
+        if !std::mem::take(&mut first) || out.children.is_empty() {
+            return false;
+        }
+        *e = out.clone();
+        true
     });
 }
 
@@ -858,7 +997,8 @@ fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
             h = h.with_child(e);
         }
         if h.children.is_empty() {
-            return None;
+            // Written over two lines, as an empty <kvm>.
+            h.children = vec![Node::Text("\n    ".into())];
         }
         put(
             &mut slots,
@@ -971,19 +1111,49 @@ fn loader(def: &mut DomainDef) {
     }
 }
 
-/// An SEV policy as libvirt writes the number it read (hexadecimal,
-/// virDomainSEVDefFormat's `0x%04x`).
-fn sev_policy(sec: &mut Element) {
-    let Some(Node::Element(policy)) = sec
-        .children
-        .iter_mut()
-        .find(|n| matches!(n, Node::Element(e) if e.name == "policy"))
-    else {
+/// `<launchSecurity>` as libvirt writes what it read (virDomainSecDefParseXML
+/// on the first one, virDomainSecDefFormat): for SEV the host-dependent
+/// numbers given, as C's `%d` prints them, the policy in hexadecimal
+/// (`0x%04x`), the certificate and session when not empty, and no handle
+/// (libvirt reads none).
+fn launch_security(def: &mut DomainDef) {
+    let Some(sec) = def.extra.iter().find(|e| e.name == "launchSecurity") else {
         return;
     };
-    if let Some(n) = crate::validate::c_uint(&policy.text(), 16) {
-        policy.set_text(format!("0x{n:04x}"));
+    let mut out = Element::new("launchSecurity");
+    match sec.attr("type") {
+        Some("s390-pv") => out = out.with_attr("type", "s390-pv"),
+        Some("sev") => {
+            out = out.with_attr("type", "sev");
+            if let Some(k) = sec.attr("kernelHashes") {
+                out = out.with_attr("kernelHashes", k);
+            }
+            let text = |name: &str| sec.child(name).map(Element::text).unwrap_or_default();
+            for name in ["cbitpos", "reducedPhysBits"] {
+                let t = text(name);
+                if t.is_empty() {
+                    continue;
+                }
+                let Some(n) = crate::validate::c_uint(&t, 10) else {
+                    return;
+                };
+                out = out.with_child(Element::new(name).with_text((n as i32).to_string()));
+            }
+            let Some(policy) = crate::validate::c_uint(&text("policy"), 16) else {
+                return;
+            };
+            out = out.with_child(Element::new("policy").with_text(format!("0x{policy:04x}")));
+            for name in ["dhCert", "session"] {
+                let t = text(name);
+                if !t.is_empty() {
+                    out = out.with_child(Element::new(name).with_text(t));
+                }
+            }
+        }
+        // Refused when read.
+        _ => return,
     }
+    write_once(def, out);
 }
 
 /// The entries of the SMBIOS sections libvirt reads by name, in the order
@@ -1359,6 +1529,17 @@ pub(crate) fn check(def: &DomainDef) -> Result<(), XmlError> {
                 "maximum memory size must be equal or greater than the actual memory size".into(),
             ));
         }
+    }
+    // virDomainDefPostParseOs: enrolled keys need secure boot (features
+    // are read for HVM guests with firmware autoselection only, as
+    // libvirt 9.0 as Debian ships it reads them).
+    if def.os.os_type == "hvm"
+        && def.os.attrs.iter().any(|(k, _)| k == "firmware")
+        && read_firmware_features(def).is_some_and(|s| s == [Some("yes"), Some("no")])
+    {
+        return Err(crate::validate::detail(
+            "firmware feature 'enrolled-keys' cannot be enabled when firmware feature 'secure-boot' is disabled",
+        ));
     }
     // virDomainDefPostParseCPU: a check only with a model to check.
     if let Some(cpu) = def.extra.iter().find(|e| e.name == "cpu") {
