@@ -7,6 +7,7 @@
 //! here, with libvirt's `VIR_ERR_CONFIG_UNSUPPORTED`, before anything starts.
 
 mod chardev;
+pub mod dimm;
 mod disk;
 mod pci;
 
@@ -201,8 +202,13 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
     b.push2("-machine", machine_opt);
     b.push2("-accel", accel);
     b.push2("-cpu", cpu_option(def, accel, arch)?);
-    b.push2("-m", memory_option(def));
+    let modules = dimm::dimms(def)?;
+    dimm::validate(def, None)?;
+    b.push2("-m", memory_option(def, &modules));
     b.push2("-smp", smp_option(def)?);
+    for (arg, value) in dimm::numa_args(def)? {
+        b.push2(arg, value);
+    }
     if let Some(u) = def.uuid {
         b.push2("-uuid", u.to_string());
     }
@@ -379,8 +385,13 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
             // The backend libvirt gives every guest: sound goes nowhere
             // (`-audiodev none` below, when a sound device needs it).
             "audio" if other.attr("type") == Some("none") => {}
-            "filesystem" | "smartcard" | "redirdev" | "tpm" | "shmem" | "memory" | "iommu"
-            | "vsock" | "lease" | "hub" | "audio" => {
+            "memory" => {
+                let module = dimm::Dimm::from_element(other)?;
+                b.push2("-object", module.backend().to_string());
+                b.device(module.device());
+            }
+            "filesystem" | "smartcard" | "redirdev" | "tpm" | "shmem" | "iommu" | "vsock"
+            | "lease" | "hub" | "audio" => {
                 return Err(unsupported(format!(
                     "device <{}> is not supported by this driver",
                     other.name
@@ -559,11 +570,11 @@ fn cpu_option(def: &DomainDef, accel: &str, arch: &str) -> QemuResult<String> {
     Ok(out)
 }
 
-fn memory_option(def: &DomainDef) -> String {
+fn memory_option(def: &DomainDef, modules: &[(usize, dimm::Dimm)]) -> String {
     // QEMU's RAM size is in MiB here; round up like libvirt, never give less.
-    let mib = def.memory.div_ceil(1024).max(1);
+    let mib = dimm::initial_memory(def, modules).div_ceil(1024).max(1);
     match def.max_memory {
-        Some((max, slots)) if max > def.memory => format!(
+        Some((max, slots)) if max > def.memory.min(dimm::initial_memory(def, modules)) => format!(
             "size={mib},slots={},maxmem={}M",
             slots.unwrap_or(16),
             max.div_ceil(1024)

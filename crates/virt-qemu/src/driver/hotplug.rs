@@ -12,6 +12,7 @@
 //! QEMU finishes the removal.
 
 use super::*;
+use crate::argv::dimm::{self, Dimm};
 use crate::argv::{blockdev_nodes, disk_device, drive_address, drive_address_target, nic_device};
 use crate::postparse::address::{self, PciAddress};
 use crate::qmp::Event;
@@ -27,6 +28,8 @@ const UNPLUG_WAIT: Duration = Duration::from_secs(5);
 enum Device {
     Disk(Disk),
     Interface(Interface),
+    /// A `<memory model='dimm'>` module: its element and what it says.
+    Memory(Element, Dimm),
 }
 
 /// Read one device element the way a whole domain's devices are read
@@ -40,6 +43,10 @@ fn parse_device(xml: &str) -> QemuResult<Device> {
     }
     if let Some(iface) = devices.interfaces.into_iter().next() {
         return Ok(Device::Interface(iface));
+    }
+    if let Some(memory) = devices.other.into_iter().find(|e| e.name == "memory") {
+        let dimm = Dimm::from_element(&memory)?;
+        return Ok(Device::Memory(memory, dimm));
     }
     Err(QemuError::OperationUnsupported(format!(
         "device type '{}' cannot be attached, detached or updated by this driver",
@@ -234,6 +241,9 @@ impl QemuDriver {
             match device {
                 Device::Disk(disk) => attach_disk_live(&mut mon, &mut def, disk)?,
                 Device::Interface(iface) => attach_interface_live(&mut mon, &mut def, iface)?,
+                Device::Memory(element, module) => {
+                    attach_memory_live(&mut mon, &mut def, element, module)?
+                }
             }
             self.store_live(&def, rt.id)?;
         }
@@ -264,6 +274,11 @@ impl QemuDriver {
                 Device::Interface(iface) => {
                     let i = find_interface(&def, iface)?;
                     def.devices.interfaces.remove(i);
+                }
+                Device::Memory(_, module) => {
+                    let i = find_memory(&def, module)?;
+                    def.devices.other.remove(i);
+                    dimm::update_totals(&mut def)?;
                 }
             }
             Some(def)
@@ -296,6 +311,10 @@ impl QemuDriver {
                     let i = find_interface(&def, iface)?;
                     let alias = alias_of(&def.devices.interfaces[i]).unwrap_or_default();
                     (alias, None)
+                }
+                Device::Memory(_, module) => {
+                    let i = find_memory(&def, module)?;
+                    (Dimm::from_element(&def.devices.other[i])?.alias(), None)
                 }
             };
             // The aliases pinned above must outlive a timed-out unplug.
@@ -398,6 +417,15 @@ impl QemuDriver {
             let _ = mon.execute("netdev_del", Some(json!({"id": netdev_of(&id)})));
             remove_from_live(def, &id);
         }
+        let gone_modules: Vec<String> = dimm::dimms(def)?
+            .into_iter()
+            .map(|(_, m)| m.alias())
+            .filter(|a| !have.contains(a))
+            .collect();
+        for id in gone_modules {
+            let _ = mon.execute("object-del", Some(json!({"id": format!("mem{id}")})));
+            remove_from_live(def, &id);
+        }
         Ok(())
     }
 }
@@ -443,6 +471,9 @@ fn add_to_config(def: &mut DomainDef, device: Device) -> QemuResult<()> {
             iface.mac.get_or_insert_with(new_mac);
             def.devices.interfaces.push(iface);
             address::assign(def);
+        }
+        Device::Memory(element, module) => {
+            insert_memory(def, element, module, false)?;
         }
     }
     Ok(())
@@ -696,15 +727,112 @@ fn release_backend(mon: &mut Monitor<UnixStream>, device: &Device, id: &str, dri
         Device::Interface(_) => {
             let _ = mon.execute("netdev_del", Some(json!({"id": netdev_of(id)})));
         }
+        Device::Memory(..) => {
+            let _ = mon.execute("object-del", Some(json!({"id": format!("mem{id}")})));
+        }
     }
 }
 
-/// Drop the disk or interface QEMU knows as `id` from a live definition.
+/// Drop the disk, interface or memory module QEMU knows as `id` from a
+/// live definition (a module's size leaves `<memory>` with it).
 fn remove_from_live(def: &mut DomainDef, id: &str) {
     def.devices.disks.retain(|d| d.target_dev != id);
     def.devices
         .interfaces
         .retain(|i| alias_of(i).as_deref() != Some(id));
+    let before = def.devices.other.len();
+    def.devices
+        .other
+        .retain(|e| e.name != "memory" || Dimm::from_element(e).map_or(true, |d| d.alias() != id));
+    if def.devices.other.len() != before {
+        let _ = dimm::update_totals(def);
+    }
+}
+
+/// The memory module of `def` that `wanted` names (libvirt's
+/// `virDomainMemoryFindByDef`): same size and node, and same slot when
+/// `wanted` gives one.
+fn find_memory(def: &DomainDef, wanted: &Dimm) -> QemuResult<usize> {
+    dimm::dimms(def)?
+        .into_iter()
+        .find(|(_, d)| {
+            d.size == wanted.size
+                && d.node == wanted.node
+                && wanted.slot.is_none_or(|s| d.slot == Some(s))
+                && wanted.base.is_none_or(|b| d.base == Some(b))
+        })
+        .map(|(i, _)| i)
+        .ok_or_else(|| QemuError::DeviceMissing("matching memory device was not found".into()))
+}
+
+/// Give `module` a free slot of `def` (unless it names one) and add it to
+/// `def`'s devices, `<memory>` and `<currentMemory>` raised by its size,
+/// after libvirt's checks. Returns the module as placed.
+fn insert_memory(
+    def: &mut DomainDef,
+    mut element: Element,
+    mut module: Dimm,
+    live: bool,
+) -> QemuResult<Dimm> {
+    dimm::validate(def, Some(&module))?;
+    let modules = dimm::dimms(def)?;
+    match module.slot {
+        Some(s) if modules.iter().any(|(_, d)| d.slot == Some(s)) => {
+            return Err(QemuError::Unsupported(format!(
+                "memory device slot '{s}' is already being used by another memory device"
+            )))
+        }
+        Some(_) => {}
+        None => module.slot = Some(dimm::free_slot(def, &modules)?),
+    }
+    module.write_into(&mut element, live);
+    def.devices.other.push(element);
+    dimm::update_totals(def)?;
+    Ok(module)
+}
+
+/// Plug a memory module into a running guest (`object-add` of its
+/// backend, then `device_add` of the `pc-dimm`) and add it to the live
+/// definition with the guest physical address QEMU chose.
+fn attach_memory_live(
+    mon: &mut Monitor<UnixStream>,
+    def: &mut DomainDef,
+    element: Element,
+    module: Dimm,
+) -> QemuResult<()> {
+    let module = insert_memory(def, element, module, true)?;
+    mon.execute("object-add", Some(module.backend()))?;
+    if let Err(e) = mon.execute("device_add", Some(module.device())) {
+        let _ = mon.execute(
+            "object-del",
+            Some(json!({"id": format!("mem{}", module.alias())})),
+        );
+        return Err(e);
+    }
+    // libvirt's qemuDomainUpdateMemoryDeviceInfo: best effort.
+    if let Ok(list) = mon.execute("query-memory-devices", None) {
+        let bases: Vec<(String, u64)> = list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| {
+                let data = m.get("data")?;
+                Some((
+                    data.get("id")?.as_str()?.to_string(),
+                    data.get("addr")?.as_u64()?,
+                ))
+            })
+            .collect();
+        for e in def.devices.other.iter_mut().filter(|e| e.name == "memory") {
+            if let Ok(mut d) = Dimm::from_element(e) {
+                if let Some((_, base)) = bases.iter().find(|(id, _)| *id == d.alias()) {
+                    d.base = Some(*base);
+                    d.write_into(e, true);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `old` with the media (source, format) of `new`, its place kept.

@@ -162,6 +162,7 @@ impl QemuDriver {
         crate::postparse::apply(&mut def, caps.as_ref())?;
         def.fill_defaults();
         cpu_post_parse(&mut def)?;
+        argv::dimm::assign_slots(&mut def, false)?;
         if def.uuid.is_none() {
             def.uuid = Some(Uuid::new_v4());
         }
@@ -266,6 +267,7 @@ impl QemuDriver {
             })?;
         }
         check_cpu_mode(def)?;
+        argv::dimm::assign_slots(def, true)?;
         let cmd = argv::build(def, &ctx)?;
         let cpuset = match &def.vcpu.cpuset {
             Some(s) => Some(online_cpus_in(s)?),

@@ -455,3 +455,163 @@ fn q35_guest_hotplugs_into_the_free_root_port() {
     d.undefine().expect("undefine");
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
 }
+
+/// QEMU's own view of the guest's memory modules (`query-memory-devices`):
+/// their ids and sizes in bytes.
+fn qemu_memory_devices(root: &Path, name: &str) -> Vec<(String, u64)> {
+    let Some(rt) = Runtime::load(&paths_in(root), name) else {
+        return Vec::new();
+    };
+    let Ok(s) = UnixStream::connect(&rt.monitor) else {
+        return Vec::new();
+    };
+    let Ok(mut mon) = Monitor::handshake(s) else {
+        return Vec::new();
+    };
+    let list = mon
+        .execute("query-memory-devices", None)
+        .unwrap_or_default();
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| {
+            let data = m.get("data")?;
+            Some((
+                data.get("id")?.as_str()?.to_string(),
+                data.get("size")?.as_u64()?,
+            ))
+        })
+        .collect()
+}
+
+/// `<memory>` of a domain XML, in KiB.
+fn total_memory(xml: &str) -> Option<u64> {
+    let (_, rest) = xml.split_once("<memory unit='KiB'>")?;
+    rest.split('<').next()?.parse().ok()
+}
+
+#[test]
+fn linux_guest_gets_and_loses_a_dimm() {
+    if !have_qemu() {
+        return;
+    }
+    let Some(guest) = linux_guest("linux_guest_gets_and_loses_a_dimm") else {
+        return;
+    };
+    let name = "dimms";
+    let root = temp_root(name);
+    let console = root.join("console.log");
+    let module = |slot: &str| {
+        format!(
+            "<memory model='dimm'><target><size unit='MiB'>128</size><node>0</node></target>{slot}</memory>"
+        )
+    };
+    let devices = format!(
+        "{}{}<memballoon model='none'/>",
+        serial_file(&console),
+        module("")
+    );
+    let xml = LinuxDomain {
+        machine: "pc",
+        head: "<maxMemory slots='2' unit='MiB'>1024</maxMemory><memory unit='MiB'>320</memory>\
+               <vcpu>1</vcpu><cpu><numa><cell id='0' cpus='0' memory='192' unit='MiB'/></numa></cpu>",
+        devices: &devices,
+        // The guest kernel onlines hot-added memory blocks itself, in
+        // the movable zone so that it can give them back on unplug.
+        args: "memhp_default_state=online_movable",
+        ..LinuxDomain::default()
+    }
+    .xml(name, &guest);
+    let c = connect(&root);
+    let mut d = c.define_xml(&xml).expect("define");
+    d.create().expect("start with a DIMM");
+    let mut d = c.lookup_by_name(name).expect("lookup");
+    wait_boots(&console, 1);
+    // The module of the definition is on the command line: QEMU has it
+    // in slot 0, as libvirt names it.
+    assert_eq!(
+        qemu_memory_devices(&root, name),
+        vec![("dimm0".to_string(), 128 << 20)]
+    );
+    let live = d.xml_desc(0).expect("xml");
+    assert!(live.contains("<alias name='dimm0'/>"), "{live}");
+    assert_eq!(total_memory(&live), Some(320 << 10), "{live}");
+    assert!(wait_until(60, || last_report(&console, "memtotal").is_some()));
+    let before = last_report(&console, "memtotal").unwrap_or(0);
+
+    // A second module, live: object-add and device_add, slot 1.
+    d.attach_device_flags(&module(""), affect::LIVE)
+        .expect("attach a DIMM");
+    let plugged = qemu_memory_devices(&root, name);
+    assert!(
+        plugged.contains(&("dimm1".to_string(), 128 << 20)),
+        "{plugged:?}"
+    );
+    let live = d.xml_desc(0).expect("xml");
+    assert!(live.contains("<alias name='dimm1'/>"), "{live}");
+    assert!(
+        live.contains("<address type='dimm' slot='1' base='0x"),
+        "{live}"
+    );
+    assert_eq!(total_memory(&live), Some(448 << 10), "{live}");
+    // The guest sees the module through ACPI memory hot-plug and onlines
+    // it: MemTotal grows by its 128 MiB.
+    let grew = wait_until(60, || {
+        last_report(&console, "memtotal").is_some_and(|m| m >= before + 120 * 1024)
+    });
+    assert!(
+        grew,
+        "guest never saw the DIMM; console:\n{}",
+        console_text(&console)
+    );
+
+    // Both slots are taken: libvirt's refusal, nothing changed.
+    let e = d
+        .attach_device_flags(&module(""), affect::LIVE)
+        .expect_err("no slot left");
+    assert_eq!(e.code, ErrorCode::ConfigUnsupported, "{e}");
+    assert_eq!(
+        e.message,
+        "unsupported configuration: memory device count '3' exceeds slots count '2'"
+    );
+    assert_eq!(qemu_memory_devices(&root, name).len(), 2);
+
+    // Out again: device_del, the guest's DEVICE_DELETED, object-del.
+    d.detach_device_flags(&module("<address type='dimm' slot='1'/>"), affect::LIVE)
+        .expect("detach the DIMM");
+    assert_eq!(
+        qemu_memory_devices(&root, name),
+        vec![("dimm0".to_string(), 128 << 20)]
+    );
+    let released = wait_until(60, || {
+        last_report(&console, "memtotal").is_some_and(|m| m < before + 8 * 1024)
+    });
+    assert!(
+        released,
+        "guest kept the DIMM; console:\n{}",
+        console_text(&console)
+    );
+    let live = d.xml_desc(0).expect("xml");
+    assert!(!live.contains("<alias name='dimm1'/>"), "{live}");
+    assert_eq!(total_memory(&live), Some(320 << 10), "{live}");
+
+    // The persistent definition: a module gets the next free slot.
+    d.attach_device_flags(&module(""), affect::CONFIG)
+        .expect("attach to the definition");
+    let config = d
+        .xml_desc(virt_core::xml_flags::INACTIVE)
+        .expect("config xml");
+    assert!(
+        config.contains("<address type='dimm' slot='1'/>"),
+        "{config}"
+    );
+    assert_eq!(total_memory(&config), Some(448 << 10), "{config}");
+    d.detach_device_flags(&module("<address type='dimm' slot='1'/>"), affect::CONFIG)
+        .expect("detach from the definition");
+    let config = d
+        .xml_desc(virt_core::xml_flags::INACTIVE)
+        .expect("config xml");
+    assert!(!config.contains("slot='1'"), "{config}");
+    assert_eq!(total_memory(&config), Some(320 << 10), "{config}");
+    let _ = d.destroy();
+}
