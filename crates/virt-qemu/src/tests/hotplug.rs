@@ -519,7 +519,6 @@ fn linux_guest_gets_and_loses_a_dimm() {
         // The guest kernel onlines hot-added memory blocks itself, in
         // the movable zone so that it can give them back on unplug.
         args: "memhp_default_state=online_movable",
-        ..LinuxDomain::default()
     }
     .xml(name, &guest);
     let c = connect(&root);
