@@ -65,7 +65,9 @@ pub fn domain_capabilities(req: &Request<'_>, cache: &Path) -> QemuResult<String
         None if caps.kvm => "kvm",
         None => "qemu",
         Some(t @ ("kvm" | "qemu")) => t,
-        Some(t) if KNOWN_VIRT_TYPES.contains(&t) => {
+        // libvirt's domain types (`virDomainVirtType`) other than QEMU's get its
+        // "does not support virt type" rather than "unknown virttype".
+        Some(t) if virt_xml::DOMAIN_TYPES.contains(&t) => {
             return Err(QemuError::InvalidArg(format!(
                 "Emulator '{bin}' does not support virt type '{t}'"
             )))
@@ -130,28 +132,6 @@ const LIBVIRT_ARCHES: &[&str] = &[
     "x86_64",
     "xtensa",
     "xtensaeb",
-];
-
-/// libvirt's domain types (`virDomainVirtType`): known words, but not
-/// QEMU's, get libvirt's "does not support virt type" rather than
-/// "unknown virttype".
-const KNOWN_VIRT_TYPES: &[&str] = &[
-    "none",
-    "xen",
-    "lxc",
-    "uml",
-    "openvz",
-    "test",
-    "vmware",
-    "hyperv",
-    "vbox",
-    "phyp",
-    "parallels",
-    "bhyve",
-    "vz",
-    "kqemu",
-    "kvm",
-    "qemu",
 ];
 
 /// Where QEMU's firmware descriptors live, in the order of precedence the

@@ -27,6 +27,7 @@
 //!   polls.
 //! - [`guest`]: the Linux test guest as a QEMU domain ([`guest::LinuxDomain`]).
 //! - [`TempDir`]: a test's own directory of state, removed after it.
+//! - [`NEWDOM`]: the small test-driver domain the tests define first.
 
 #![warn(missing_docs)]
 
@@ -39,6 +40,22 @@ pub mod libvirtd;
 pub mod tty;
 
 use std::path::{Path, PathBuf};
+
+/// `newdom`: the small domain of the test hypervisor that virsh's own
+/// tests define (one vCPU, 512 MiB, HVM), the one the tests define first.
+pub const NEWDOM: &str = "<domain type='test'>
+  <name>newdom</name>
+  <uuid>11111111-2222-3333-4444-555555555555</uuid>
+  <memory unit='KiB'>524288</memory>
+  <currentMemory unit='KiB'>524288</currentMemory>
+  <vcpu>1</vcpu>
+  <os>
+    <type>hvm</type>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+</domain>";
 
 /// A fresh directory for one test's files (a driver's state root, images,
 /// sockets) in the system's temp directory, named for the test, the

@@ -3,20 +3,7 @@
 
 use std::time::Instant;
 
-const NEWDOM: &str = "<domain type='test'>
-  <name>newdom</name>
-  <uuid>11111111-2222-3333-4444-555555555555</uuid>
-  <memory unit='KiB'>524288</memory>
-  <currentMemory unit='KiB'>524288</currentMemory>
-  <vcpu>1</vcpu>
-  <os>
-    <type>hvm</type>
-  </os>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>restart</on_reboot>
-  <on_crash>destroy</on_crash>
-</domain>
-";
+use virt_testkit::NEWDOM;
 
 fn main() {
     let rounds = 200_000u32;

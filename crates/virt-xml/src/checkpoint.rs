@@ -295,28 +295,17 @@ pub fn parse_checkpoint(xml: &str, redefine: bool) -> Result<CheckpointDef, XmlE
     Ok(def)
 }
 
-fn push_text(out: &mut String, name: &str, value: &str) {
-    out.push_str(&format!("  <{name}>{}</{name}>\n", crate::escape(value)));
-}
-
 impl CheckpointDef {
     /// The definition as libvirt writes it.
     pub fn to_xml(&self, how: CheckpointFormat) -> String {
         let mut out = String::from("<domaincheckpoint>\n");
-        if let Some(n) = &self.name {
-            push_text(&mut out, "name", n);
-        }
-        if let Some(d) = &self.description {
-            push_text(&mut out, "description", d);
-        }
-        if let Some(p) = &self.parent {
-            out.push_str("  <parent>\n");
-            out.push_str(&format!("    <name>{}</name>\n", crate::escape(p)));
-            out.push_str("  </parent>\n");
-        }
-        if let Some(t) = self.creation_time.filter(|t| *t != 0) {
-            push_text(&mut out, "creationTime", &t.to_string());
-        }
+        let head = [
+            self.name.as_deref(),
+            self.description.as_deref(),
+            None,
+            self.parent.as_deref(),
+        ];
+        crate::snapshot::push_moment_head(&mut out, head, self.creation_time);
         if !self.disks.is_empty() {
             out.push_str("  <disks>\n");
             for d in &self.disks {

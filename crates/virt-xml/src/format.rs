@@ -712,33 +712,24 @@ impl Disk {
             kids.push((r, k))
         };
         let key = disk_source_key(&self.disk_type);
-        let driver_attrs = [("name", &self.driver_name), ("type", &self.driver_type)];
-        let source_attrs = [(key, &self.source)];
-        let mut have = [false; 3];
-        for e in &self.extra {
-            let merged = match e.name.as_str() {
-                "driver" if !have[0] => {
-                    have[0] = true;
-                    merge(e, &driver_attrs)
-                }
-                "source" if !have[1] => {
-                    have[1] = true;
-                    merge(e, &source_attrs)
-                }
-                "target" if !have[2] => {
-                    have[2] = true;
-                    let target_dev = Some(self.target_dev.clone());
-                    merge(e, &[("dev", &target_dev), ("bus", &self.target_bus)])
-                }
-                _ => {
-                    push(Kid::Borrowed(e));
-                    continue;
-                }
-            };
-            if let Some(m) = merged {
-                push(Kid::Owned(m));
-            }
-        }
+        let have = merge_disk_parts(
+            &self.extra,
+            [
+                &[
+                    ("name", self.driver_name.as_deref()),
+                    ("type", self.driver_type.as_deref()),
+                ],
+                &[(key, self.source.as_deref())],
+                &[
+                    ("dev", Some(&self.target_dev)),
+                    ("bus", self.target_bus.as_deref()),
+                ],
+            ],
+            |part| match part {
+                Ok(merged) => push(Kid::Owned(merged)),
+                Err(stored) => push(Kid::Borrowed(stored)),
+            },
+        );
         let missing = [
             Leaf {
                 attrs: [
@@ -814,7 +805,7 @@ impl Interface {
                 if !have[i] {
                     have[i] = true;
                     let (_, attr, value) = simple[i];
-                    if let Some(m) = merge(e, &[(attr, value)]) {
+                    if let Some(m) = merge(e, &[(attr, value.as_deref())]) {
                         push(Kid::Owned(m));
                     }
                     continue;
@@ -860,38 +851,22 @@ impl Disk {
         disk.attrs.extend(self.attrs.iter().cloned());
         let mut kids = Vec::with_capacity(4 + self.extra.len());
         let key = disk_source_key(&self.disk_type);
-        let driver_attrs = [("name", &self.driver_name), ("type", &self.driver_type)];
-        let source_attrs = [(key, &self.source)];
-        let target_dev = Some(self.target_dev.clone());
-        let target_attrs = [("dev", &target_dev), ("bus", &self.target_bus)];
-        let mut have = [false; 3];
-        for e in &self.extra {
-            let merged = match e.name.as_str() {
-                "driver" if !have[0] => {
-                    have[0] = true;
-                    merge(e, &driver_attrs)
-                }
-                "source" if !have[1] => {
-                    have[1] = true;
-                    merge(e, &source_attrs)
-                }
-                "target" if !have[2] => {
-                    have[2] = true;
-                    merge(e, &target_attrs)
-                }
-                _ => Some(e.clone()),
-            };
-            kids.extend(merged);
-        }
-        for (i, (tag, attrs)) in [
-            ("driver", &driver_attrs[..]),
-            ("source", &source_attrs[..]),
-            ("target", &target_attrs[..]),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            if !have[i] {
+        let typed: [&[(&str, Option<&str>)]; 3] = [
+            &[
+                ("name", self.driver_name.as_deref()),
+                ("type", self.driver_type.as_deref()),
+            ],
+            &[(key, self.source.as_deref())],
+            &[
+                ("dev", Some(&self.target_dev)),
+                ("bus", self.target_bus.as_deref()),
+            ],
+        ];
+        let have = merge_disk_parts(&self.extra, typed, |part| {
+            kids.push(part.unwrap_or_else(Element::clone))
+        });
+        for ((tag, attrs), have) in DISK_PARTS.into_iter().zip(typed).zip(have) {
+            if !have {
                 kids.extend(merge(&Element::new(tag), attrs));
             }
         }
@@ -930,7 +905,7 @@ impl Interface {
                 if !have[i] {
                     have[i] = true;
                     let (_, attr, value) = simple[i];
-                    kids.extend(merge(e, &[(attr, value)]));
+                    kids.extend(merge(e, &[(attr, value.as_deref())]));
                     continue;
                 }
             }
@@ -993,13 +968,42 @@ impl CharDev {
     }
 }
 
+/// The disk parts whose attributes the model types: `<driver>` (name,
+/// type), `<source>` (its file, dev, ... attribute), `<target>` (dev,
+/// bus).
+const DISK_PARTS: [&str; 3] = ["driver", "source", "target"];
+
+/// Walk a disk's stored children in order: the first of each of
+/// [`DISK_PARTS`] with the model's `typed` attributes merged in (`Ok`,
+/// left out when nothing is left of it), the others as stored (`Err`).
+/// Says which of the parts the disk stores.
+fn merge_disk_parts<'a>(
+    extra: &'a [Element],
+    typed: [&[(&str, Option<&str>)]; 3],
+    mut each: impl FnMut(Result<Element, &'a Element>),
+) -> [bool; 3] {
+    let mut have = [false; 3];
+    for e in extra {
+        match DISK_PARTS.iter().position(|p| *p == e.name) {
+            Some(i) if !have[i] => {
+                have[i] = true;
+                if let Some(merged) = merge(e, typed[i]) {
+                    each(Ok(merged));
+                }
+            }
+            _ => each(Err(e)),
+        }
+    }
+    have
+}
+
 /// `full` with the typed attribute values put in (in place, or appended),
 /// or removed when `None`; `None` when nothing is left to write.
-fn merge(full: &Element, typed: &[(&str, &Option<String>)]) -> Option<Element> {
+fn merge(full: &Element, typed: &[(&str, Option<&str>)]) -> Option<Element> {
     let mut e = full.clone();
     for (name, value) in typed {
         match value {
-            Some(v) => e.set_attr(name, v.as_str()),
+            Some(v) => e.set_attr(name, *v),
             None => {
                 e.remove_attr(name);
             }

@@ -18,7 +18,7 @@ use crate::units::parse_memory;
 use crate::validate::{Refusals, Step};
 use crate::vocabulary;
 /// Domain types libvirt 9.0 knows (`virDomainVirtType`).
-const DOMAIN_TYPES: &[&str] = &[
+pub const DOMAIN_TYPES: &[&str] = &[
     "none",
     "qemu",
     "kqemu",

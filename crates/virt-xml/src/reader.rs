@@ -79,6 +79,31 @@ struct Open<'s> {
     blank: Option<&'s str>,
 }
 
+impl<'s> Open<'s> {
+    /// A start tag read: an empty element at the top is the root, any
+    /// other element is open until its end tag.
+    #[inline]
+    fn enter(
+        stack: &mut Vec<Open<'s>>,
+        root: &mut bool,
+        empty: bool,
+        element: usize,
+        name: &'s str,
+        start: usize,
+    ) {
+        if empty {
+            *root |= stack.is_empty();
+        } else {
+            stack.push(Open {
+                element,
+                name,
+                start,
+                blank: None,
+            });
+        }
+    }
+}
+
 impl<'a> Parser<'a> {
     /// Read the document: [`Parser::run_plain`] when it can, else the
     /// full tokenizer, which also finds and words every error.
@@ -163,16 +188,7 @@ impl<'a> Parser<'a> {
                         self.check_schema(&stack, name, doc.pending_attrs(element), start)
                             .ok()?;
                     }
-                    if empty {
-                        root |= stack.is_empty();
-                    } else {
-                        stack.push(Open {
-                            element,
-                            name,
-                            start,
-                            blank: None,
-                        });
-                    }
+                    Open::enter(&mut stack, &mut root, empty, element, name, start);
                     pos = gt + 1;
                 }
             }
@@ -306,16 +322,7 @@ impl<'a> Parser<'a> {
                     if self.strict {
                         self.check_schema(&stack, name, doc.pending_attrs(element), start)?;
                     }
-                    if empty {
-                        root |= stack.is_empty();
-                    } else {
-                        stack.push(Open {
-                            element,
-                            name,
-                            start,
-                            blank: None,
-                        });
-                    }
+                    Open::enter(&mut stack, &mut root, empty, element, name, start);
                 }
                 Event::End(tag) => {
                     // The name as written: "</" is two bytes from the start.

@@ -393,28 +393,40 @@ fn push_text(out: &mut String, name: &str, value: &str) {
     out.push_str(&format!("  <{name}>{}</{name}>\n", crate::escape(value)));
 }
 
+/// What a snapshot and a checkpoint both start with, as libvirt writes a
+/// moment: name, description, the state (snapshots only), the parent's
+/// name and the creation time (none when zero).
+pub(crate) fn push_moment_head(
+    out: &mut String,
+    [name, description, state, parent]: [Option<&str>; 4],
+    creation_time: Option<i64>,
+) {
+    for (tag, value) in [
+        ("name", name),
+        ("description", description),
+        ("state", state),
+    ] {
+        if let Some(v) = value {
+            push_text(out, tag, v);
+        }
+    }
+    if let Some(p) = parent {
+        out.push_str("  <parent>\n");
+        out.push_str(&format!("    <name>{}</name>\n", crate::escape(p)));
+        out.push_str("  </parent>\n");
+    }
+    if let Some(t) = creation_time.filter(|t| *t != 0) {
+        push_text(out, "creationTime", &t.to_string());
+    }
+}
+
 impl SnapshotDef {
     /// The definition as libvirt writes it; `uuid` is the domain's, written
     /// as a bare `<domain><uuid>` when no domain is recorded.
     pub fn to_xml(&self, uuid: Option<&str>, how: SnapshotFormat) -> String {
         let mut out = String::from("<domainsnapshot>\n");
-        if let Some(n) = &self.name {
-            push_text(&mut out, "name", n);
-        }
-        if let Some(d) = &self.description {
-            push_text(&mut out, "description", d);
-        }
-        if let Some(s) = &self.state {
-            push_text(&mut out, "state", s);
-        }
-        if let Some(p) = &self.parent {
-            out.push_str("  <parent>\n");
-            out.push_str(&format!("    <name>{}</name>\n", crate::escape(p)));
-            out.push_str("  </parent>\n");
-        }
-        if let Some(t) = self.creation_time.filter(|t| *t != 0) {
-            push_text(&mut out, "creationTime", &t.to_string());
-        }
+        let head = [&self.name, &self.description, &self.state, &self.parent];
+        push_moment_head(&mut out, head.map(Option::as_deref), self.creation_time);
         if let Some(m) = &self.memory {
             let mut e = Element::new("memory").with_attr("snapshot", &m.snapshot);
             if let Some(f) = &m.file {

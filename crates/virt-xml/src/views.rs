@@ -33,8 +33,15 @@ use crate::validate::{Refusals, Step};
 /// `field: boxed T` the first, boxed (a chain of `T`s); `= "tag"` reads
 /// children of another name than `T::TAG` (`<inbound>` and `<outbound>`
 /// of one rate view). Children are written back where they sit.
+/// `field: same T` reads the element itself as a `T` too (the virtio
+/// options every device `<driver>` holds, which libvirt reads with one
+/// function); `field: text String = "tag"` is the text of the first child
+/// `tag` (`Option<String>`, none when empty; an empty child stays as
+/// written).
 macro_rules! flat_view {
     (@cty one $t:ty) => { Option<$t> };
+    (@cty same $t:ty) => { $t };
+    (@cty text $t:ty) => { Option<$t> };
     (@cty many $t:ty) => { Vec<$t> };
     (@cty boxed $t:ty) => { Option<Box<$t>> };
     (@tag $t:ty) => { <$t as $crate::views::View>::TAG };
@@ -45,6 +52,12 @@ macro_rules! flat_view {
     (@cread many $el:ident, $t:ty, $tag:expr) => {
         $crate::views::child_views_at::<$t>($el, $tag)?
     };
+    (@cread same $el:ident, $t:ty, $tag:expr) => {
+        <$t as $crate::views::View>::from_element($el)?
+    };
+    (@cread text $el:ident, $t:ty, $tag:expr) => {
+        $crate::views::child_text($el, $tag)
+    };
     (@cread boxed $el:ident, $t:ty, $tag:expr) => {
         $crate::views::child_view_at::<$t>($el, $tag)?.map(Box::new)
     };
@@ -54,12 +67,22 @@ macro_rules! flat_view {
     (@cwrite many $el:ident, $t:ty, $tag:expr, $v:expr) => {
         $crate::views::set_child_views_at($el, $tag, &$v)
     };
+    (@cwrite same $el:ident, $t:ty, $tag:expr, $v:expr) => {
+        $crate::views::View::write_to(&$v, $el)
+    };
+    (@cwrite text $el:ident, $t:ty, $tag:expr, $v:expr) => {
+        $crate::views::set_child_text($el, $tag, $v.as_deref())
+    };
     (@cwrite boxed $el:ident, $t:ty, $tag:expr, $v:expr) => {
         $crate::views::set_child_view_at($el, $tag, $v.as_deref())
     };
     (@ccheck one $el:ident, $t:ty, $tag:expr) => {
         $el.child($tag).map(<$t as $crate::views::View>::check).transpose()?
     };
+    (@ccheck same $el:ident, $t:ty, $tag:expr) => {
+        <$t as $crate::views::View>::check($el)?
+    };
+    (@ccheck text $el:ident, $t:ty, $tag:expr) => {};
     (@ccheck boxed $el:ident, $t:ty, $tag:expr) => {
         flat_view!(@ccheck one $el, $t, $tag)
     };

@@ -52,19 +52,7 @@ fn temp_path(tag: &str) -> PathBuf {
     ))
 }
 
-const NEWDOM: &str = "<domain type='test'>
-  <name>newdom</name>
-  <uuid>11111111-2222-3333-4444-555555555555</uuid>
-  <memory unit='KiB'>524288</memory>
-  <currentMemory unit='KiB'>524288</currentMemory>
-  <vcpu>1</vcpu>
-  <os>
-    <type>hvm</type>
-  </os>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>restart</on_reboot>
-  <on_crash>destroy</on_crash>
-</domain>";
+use virt_testkit::NEWDOM;
 
 fn small(name: &str) -> String {
     format!("<domain type='test'><name>{name}</name><memory>524288</memory><vcpu>2</vcpu><os><type>hvm</type></os></domain>")

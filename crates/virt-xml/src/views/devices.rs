@@ -7,12 +7,7 @@ use super::*;
 
 /// `type=` required on a device, with libvirt's "missing" error.
 fn required(el: &Element, name: &str) -> Result<String, XmlError> {
-    attr(el, name).ok_or_else(|| {
-        XmlError::Invalid(format!(
-            "Missing required attribute '{name}' in element '{}'",
-            el.name
-        ))
-    })
+    attr(el, name).ok_or_else(|| missing_attr(&el.name, name))
 }
 
 /// A signed integer attribute, with libvirt's error for a bad value.
@@ -617,9 +612,7 @@ fn hostdev_model(el: &Element) -> Result<Option<String>, XmlError> {
         return Ok(attr(el, "model"));
     }
     match (el.attr("type"), el.attr("model")) {
-        (Some("mdev"), None) => Err(XmlError::Invalid(
-            "Missing required attribute 'model' in element 'hostdev'".into(),
-        )),
+        (Some("mdev"), None) => Err(missing_attr("hostdev", "model")),
         (Some("mdev"), Some(_)) => choice(el, "model", &["vfio-pci", "vfio-ccw", "vfio-ap"]),
         (Some(t), Some(_)) => Err(XmlError::Invalid(format!(
             "'model' attribute in <hostdev> is only supported when type='{t}'"
@@ -767,9 +760,7 @@ pub(crate) fn boot_order_in(extra: &[Element]) -> Result<Option<u32>, XmlError> 
         return Ok(None);
     };
     match uint::<u32>(b, "order")? {
-        None => Err(XmlError::Invalid(
-            "Missing required attribute 'order' in element 'boot'".into(),
-        )),
+        None => Err(missing_attr("boot", "order")),
         Some(0) => Err(XmlError::Invalid(
             "Invalid value for attribute 'order' in element 'boot': Zero is not permitted".into(),
         )),

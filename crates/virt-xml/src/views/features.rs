@@ -263,12 +263,7 @@ fn xen_features(el: &Element) -> Result<Vec<HypervFeature>, XmlError> {
 
 /// `state=on|off` that must be there.
 fn required_state(el: &Element) -> Result<String, XmlError> {
-    choice(el, "state", &["on", "off"])?.ok_or_else(|| {
-        XmlError::Invalid(format!(
-            "Missing required attribute 'state' in element '{}'",
-            el.name
-        ))
-    })
+    choice(el, "state", &["on", "off"])?.ok_or_else(|| super::missing_attr(&el.name, "state"))
 }
 
 /// `<features><hyperv>` children: `<relaxed state='on'/>`, `<spinlocks state='on' retries='4096'/>`, ...

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::{child_mut, put, remove_children, sync_children, with_child, View};
+use super::{child_mut, put, remove_children, sync_children, with_child, View, VirtioOptions};
 use crate::error::XmlError;
 use crate::model::{CharDev, Disk, Element, Graphics, Interface, Node};
 
@@ -287,6 +287,23 @@ pub fn set_child_views_at<T: View>(el: &mut Element, tag: &str, views: &[T]) {
     sync_children(el, tag, views, |v, e| v.write_to(e));
 }
 
+/// The text of the first child called `tag`, when not empty.
+pub fn child_text(el: &Element, tag: &str) -> Option<String> {
+    el.child(tag).and_then(text_value)
+}
+
+/// Write the text of the first child called `tag` (added at the end when
+/// missing); `None` removes the children holding text (an empty one, read
+/// as none, stays as written).
+pub fn set_child_text(el: &mut Element, tag: &str, value: Option<&str>) {
+    match value {
+        Some(v) => with_child(el, tag, |c| put_own_text(c, Some(v))),
+        None => el
+            .children
+            .retain(|n| !matches!(n, Node::Element(e) if e.name == tag && !e.text().is_empty())),
+    }
+}
+
 flat_view! {
     /// A disk's `<driver>`: the image format and how I/O reaches it.
     DiskDriver = "driver" {
@@ -304,10 +321,9 @@ flat_view! {
         iothread: u32 = "iothread",
         queues: u32 = "queues",
         queue_size: u32 = "queue_size",
-        iommu: String = "iommu" ["on", "off"],
-        ats: String = "ats" ["on", "off"],
-        packed: String = "packed" ["on", "off"],
-        page_per_vq: String = "page_per_vq" ["on", "off"],
+    } children {
+        /// The virtio options (`iommu=`, `ats=`, `packed=`, `page_per_vq=`).
+        virtio: same VirtioOptions,
     }
 }
 
@@ -770,18 +786,6 @@ fn memtune_size(el: &Element, name: &str) -> Result<Option<ScaledSize>, XmlError
     Ok(size)
 }
 
-/// The text of child `name`, when not empty.
-fn child_text(el: &Element, name: &str) -> Option<String> {
-    el.child(name).and_then(text_value)
-}
-
-fn set_child_text(el: &mut Element, name: &str, value: Option<&str>) {
-    match value {
-        Some(v) => with_child(el, name, |c| put_own_text(c, Some(v))),
-        None => remove_children(el, name),
-    }
-}
-
 /// `<memory>` device: a DIMM, NVDIMM or virtio-mem the guest can plug.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MemoryDevice {
@@ -882,9 +886,7 @@ impl View for MemoryDevice {
             }
         }
         // An empty <uuid/> (read as none) stays as written.
-        if self.uuid.is_some() || el.child("uuid").is_some_and(|u| !u.text().is_empty()) {
-            set_child_text(el, "uuid", self.uuid.as_deref());
-        }
+        set_child_text(el, "uuid", self.uuid.as_deref());
         let target = self.target_size.is_some()
             || self.target_node.is_some()
             || self.target_label_size.is_some()
@@ -1185,30 +1187,13 @@ flat_view! {
     }
 }
 
-/// `<os><boot>`: a boot device, `dev=` as libvirt writes it, or the
-/// element's text as 0.2-era definitions spelled it (`<boot>cdrom</boot>`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct OsBoot {
-    /// `dev=`: hd, fd, cdrom, network.
-    pub dev: Option<String>,
-    /// The 0.2-era spelling: the device as the element's text.
-    pub legacy_dev: Option<String>,
-}
-
-impl View for OsBoot {
-    const TAG: &'static str = "boot";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        Ok(OsBoot {
-            dev: String::read(el, "dev", &["hd", "fd", "cdrom", "network"])?,
-            legacy_dev: text_value(el).map(|t| t.trim().to_string()),
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        String::write(el, "dev", self.dev.as_ref());
-        let same = text_value(el).map(|t| t.trim().to_string()) == self.legacy_dev;
-        if !same {
-            put_own_text(el, self.legacy_dev.as_deref());
-        }
+flat_view! {
+    /// `<os><boot>`: a boot device, `dev=` as libvirt writes it, or the
+    /// element's text as 0.2-era definitions spelled it
+    /// (`<boot>cdrom</boot>`, `legacy_dev`).
+    OsBoot = "boot" {
+        dev: String = "dev" ["hd", "fd", "cdrom", "network"],
+        legacy_dev: String = "#text",
     }
 }
 

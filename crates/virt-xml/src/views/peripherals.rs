@@ -141,10 +141,7 @@ flat_view! {
 fn required(el: &Element, name: &str) -> Result<(), XmlError> {
     match el.attr(name) {
         Some(_) => Ok(()),
-        None => Err(XmlError::Invalid(format!(
-            "Missing required attribute '{name}' in element '{}'",
-            el.name
-        ))),
+        None => Err(missing_attr(&el.name, name)),
     }
 }
 
@@ -376,10 +373,9 @@ flat_view! {
     VideoDriver = "driver" {
         name: String = "name" ["qemu", "vhostuser"],
         vgaconf: String = "vgaconf",
-        iommu: String = "iommu" ["on", "off"],
-        ats: String = "ats" ["on", "off"],
-        packed: String = "packed" ["on", "off"],
-        page_per_vq: String = "page_per_vq" ["on", "off"],
+    } children {
+        /// The virtio options.
+        virtio: same VirtioOptions,
     }
 }
 
@@ -403,7 +399,7 @@ pub(crate) fn check_video(video: &Element) -> Result<(), XmlError> {
         .transpose()?;
     if let Some(driver) = video.child("driver") {
         VirtioOptions::check(driver)?;
-        VideoDriver::check(driver)?;
+        VideoDriver::check_attrs(&driver.attrs)?;
     }
     if resolution.is_some_and(|r| r.x == 0 || r.y == 0) {
         return Err(XmlError::Unsupported(

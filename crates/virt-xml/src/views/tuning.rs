@@ -91,9 +91,7 @@ impl View for Numatune {
         let mut memnodes = Vec::new();
         for n in el.children_named("memnode") {
             let Some(cellid) = uint(n, "cellid")? else {
-                return Err(XmlError::Invalid(
-                    "Missing required attribute 'cellid' in element 'memnode'".into(),
-                ));
+                return Err(missing_attr("memnode", "cellid"));
             };
             memnodes.push(MemNode {
                 cellid,
