@@ -11,8 +11,8 @@ use uuid::Uuid;
 use crate::element::{escape_into, push_indent};
 use crate::model::*;
 use crate::order::{
-    place_unknown, rank, sort_children, DEVICE_ORDER, DISK_ORDER, DOMAIN_ORDER, INTERFACE_ORDER,
-    OS_ORDER,
+    place_unknown, rank, sort_children, unknown_slot, DEVICE_ORDER, DISK_ORDER, DOMAIN_ORDER,
+    INTERFACE_ORDER, OS_ORDER,
 };
 use crate::parse::{disk_source_key, leaf_typed_attrs};
 
@@ -142,9 +142,8 @@ impl DomainDef {
         for e in &self.extra {
             push(Kid::Borrowed(e));
         }
-        kids.sort_by_key(|(r, _)| *r);
         with_leaf_attrs(&mut kids, &self.leaf_attrs);
-        place_unknown_kids(&mut kids, &self.unknown);
+        sort_and_place(&mut kids, &self.unknown);
         kids
     }
 }
@@ -215,9 +214,8 @@ impl Os {
                 push(Kid::Borrowed(e));
             }
         }
-        kids.sort_by_key(|(r, _)| *r);
         with_leaf_attrs(&mut kids, &self.leaf_attrs);
-        place_unknown_kids(&mut kids, &self.unknown);
+        sort_and_place(&mut kids, &self.unknown);
         kids
     }
 }
@@ -263,8 +261,7 @@ impl Devices {
             let pair = e.name == "nvram" && e.elements().next().is_none();
             push(if pair { Kid::Pair(e) } else { Kid::Borrowed(e) });
         }
-        kids.sort_by_key(|(r, _)| *r);
-        place_unknown_kids(&mut kids, &self.unknown);
+        sort_and_place(&mut kids, &self.unknown);
         kids
     }
 }
@@ -676,18 +673,13 @@ fn close(name: &str, out: &mut String, indent: usize) {
     out.push_str(">\n");
 }
 
-/// [`place_unknown`] for borrowed children.
-fn place_unknown_kids<'a>(kids: &mut Vec<(usize, Kid<'a>)>, unknown: &'a [Unknown]) {
+/// Put `kids` in libvirt's order (by rank, document order among equals),
+/// then the unknown children back where they sat ([`place_unknown`] for
+/// borrowed children).
+fn sort_and_place<'a>(kids: &mut Vec<(usize, Kid<'a>)>, unknown: &'a [Unknown]) {
+    kids.sort_by_key(|(r, _)| *r);
     for u in unknown {
-        let at = match &u.after {
-            None => 0,
-            Some((name, occ)) => kids
-                .iter()
-                .enumerate()
-                .filter(|(_, (_, k))| k.name() == name)
-                .nth(*occ)
-                .map_or(kids.len(), |(i, _)| i + 1),
-        };
+        let at = unknown_slot(kids, u, |(_, k)| k.name());
         kids.insert(at, (usize::MAX, Kid::Borrowed(&u.element)));
     }
 }
@@ -763,8 +755,7 @@ impl Disk {
         if self.shareable {
             push(Kid::Leaf(Leaf::new("shareable")));
         }
-        kids.sort_by_key(|(r, _)| *r);
-        place_unknown_kids(&mut kids, &self.unknown);
+        sort_and_place(&mut kids, &self.unknown);
         write_container(&head, &kids, out, indent, opts);
     }
 }
@@ -836,8 +827,7 @@ impl Interface {
                 ..Leaf::new("source")
             }));
         }
-        kids.sort_by_key(|(r, _)| *r);
-        place_unknown_kids(&mut kids, &self.unknown);
+        sort_and_place(&mut kids, &self.unknown);
         write_container(&head, &kids, out, indent, opts);
     }
 }

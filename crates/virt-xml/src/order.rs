@@ -183,16 +183,23 @@ pub(crate) fn placed(order: &[&str], name: &str) -> bool {
 /// last.
 pub(crate) fn place_unknown(kids: &mut Vec<Element>, unknown: &[Unknown]) {
     for u in unknown {
-        let at = match &u.after {
-            None => 0,
-            Some((name, occ)) => kids
-                .iter()
-                .enumerate()
-                .filter(|(_, k)| k.name == *name)
-                .nth(*occ)
-                .map_or(kids.len(), |(i, _)| i + 1),
-        };
+        let at = unknown_slot(kids, u, |k| &k.name);
         kids.insert(at, u.element.clone());
+    }
+}
+
+/// Where the unknown child `u` goes back among `kids` (named by `name`):
+/// after the `n`-th child of the name it followed, first when it followed
+/// none, last when that child is gone.
+pub(crate) fn unknown_slot<T>(kids: &[T], u: &Unknown, name: impl Fn(&T) -> &str) -> usize {
+    match &u.after {
+        None => 0,
+        Some((after, occ)) => kids
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| name(k) == after)
+            .nth(*occ)
+            .map_or(kids.len(), |(i, _)| i + 1),
     }
 }
 

@@ -702,56 +702,6 @@ pub(crate) static VOCABULARY: &[(&str, &[&str], &[&str])] = &[
     ("idmap", &["gid", "uid"], &[]),
     ("image", &[], &["compression"]),
     ("imagelabel", &["#text"], &[]),
-    (
-        "inactiveDomain",
-        &[
-            "blkiotune",
-            "bootloader",
-            "bootloader_args",
-            "capabilities",
-            "clock",
-            "commandline",
-            "cpu",
-            "cputune",
-            "currentMemory",
-            "datacenterpath",
-            "defaultiothread",
-            "deprecation",
-            "description",
-            "devices",
-            "features",
-            "genid",
-            "idmap",
-            "iothreadids",
-            "iothreads",
-            "keywrap",
-            "launchSecurity",
-            "maxMemory",
-            "memory",
-            "memoryBacking",
-            "memtune",
-            "metadata",
-            "name",
-            "namespace",
-            "numatune",
-            "on_crash",
-            "on_lockfailure",
-            "on_poweroff",
-            "on_reboot",
-            "os",
-            "override",
-            "perf",
-            "pm",
-            "resource",
-            "seclabel",
-            "sysinfo",
-            "title",
-            "uuid",
-            "vcpu",
-            "vcpus",
-        ],
-        &["id", "type"],
-    ),
     ("inbound", &[], &["average", "burst", "floor", "peak"]),
     ("init", &[], &[]),
     ("initarg", &["#text"], &[]),
@@ -1477,6 +1427,11 @@ pub(crate) static VOCABULARY: &[(&str, &[&str], &[&str])] = &[
 /// What the schema says `parent` may hold, or `None` for a name it does
 /// not know.
 fn entry(parent: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
+    // A snapshot's `<inactiveDomain>` is a domain definition.
+    let parent = match parent {
+        "inactiveDomain" => "domain",
+        p => p,
+    };
     let i = VOCABULARY
         .binary_search_by(|(n, _, _)| (*n).cmp(parent))
         .ok()?;
