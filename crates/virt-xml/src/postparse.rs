@@ -775,34 +775,6 @@ const FEATURES: &[&str] = &[
     "tcg",
 ];
 
-/// libvirt's KVM features (`virDomainKVM`), in its order.
-const KVM: &[&str] = &[
-    "hidden",
-    "hint-dedicated",
-    "poll-control",
-    "pv-ipi",
-    "dirty-ring",
-];
-
-/// libvirt's Hyper-V enlightenments (`virDomainHyperv`), in its order.
-const HYPERV: &[&str] = &[
-    "relaxed",
-    "vapic",
-    "spinlocks",
-    "vpindex",
-    "runtime",
-    "synic",
-    "stimer",
-    "reset",
-    "vendor_id",
-    "frequencies",
-    "reenlightenment",
-    "tlbflush",
-    "ipi",
-    "evmcs",
-    "avic",
-];
-
 /// `<features>` as libvirt writes what it read (virDomainFeaturesDefParse,
 /// virDomainDefFormatFeatures): each feature once (the last one given
 /// counts), in libvirt's order; the on/off ones with their state (on when
@@ -878,7 +850,9 @@ fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
             "hyperv" => {
                 hyperv_mode = Some(f.attr("mode").unwrap_or("custom").to_string());
                 for e in f.elements() {
-                    let at = HYPERV.iter().position(|n| *n == e.name)?;
+                    let at = crate::views::HYPERV_FEATURES
+                        .iter()
+                        .position(|n| *n == e.name)?;
                     let state = e.attr("state")?;
                     let mut out = Element::new(e.name.as_str()).with_attr("state", state);
                     if state == "on" {
@@ -937,7 +911,9 @@ fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
                 // order; a dirty ring's size only when it is on.
                 let mut kids: [Option<Element>; 5] = Default::default();
                 for k in f.elements() {
-                    let at = KVM.iter().position(|n| *n == k.name)?;
+                    let at = crate::views::KVM_FEATURES
+                        .iter()
+                        .position(|n| *n == k.name)?;
                     let state = k.attr("state")?;
                     let mut out = Element::new(k.name.as_str()).with_attr("state", state);
                     if k.name == "dirty-ring" && state == "on" {

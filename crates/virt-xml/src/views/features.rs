@@ -314,8 +314,9 @@ pub struct Features {
     pub capabilities: Option<ProcessCapabilities>,
 }
 
-/// The Hyper-V enlightenments libvirt 9.0 knows (`virDomainHyperv`).
-const HYPERV_FEATURES: &[&str] = &[
+/// The Hyper-V enlightenments libvirt 9.0 knows (`virDomainHyperv`), in
+/// its order: the parser refuses others, post-parse writes them in it.
+pub(crate) const HYPERV_FEATURES: &[&str] = &[
     "relaxed",
     "vapic",
     "spinlocks",
@@ -333,8 +334,8 @@ const HYPERV_FEATURES: &[&str] = &[
     "avic",
 ];
 
-/// The KVM features libvirt 9.0 knows (`virDomainKVM`).
-const KVM_FEATURES: &[&str] = &[
+/// The KVM features libvirt 9.0 knows (`virDomainKVM`), in its order.
+pub(crate) const KVM_FEATURES: &[&str] = &[
     "hidden",
     "hint-dedicated",
     "poll-control",
