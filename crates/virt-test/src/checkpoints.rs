@@ -6,8 +6,7 @@
 use crate::domains::DomainObj;
 use crate::driver::TestConnection;
 use crate::error::{check_flags, TestError, TestResult};
-use crate::moments::{find, handle};
-use crate::snapshots::now;
+use crate::moments::{find, for_create, handle, name_new};
 use virt_core::moment::Checkpoint;
 use virt_core::{
     checkpoint_create_flags as cf, checkpoint_xml_flags as xf, DomainCheckpointRef, DomainRef,
@@ -30,13 +29,7 @@ impl TestConnection {
         )?;
         let redefine = flags & cf::REDEFINE != 0;
         let mut doms = self.write();
-        let obj = doms.for_ref_mut(dom)?;
-        if !obj.snapshots.is_empty() {
-            return Err(TestError::Unsupported(
-                "cannot create checkpoint while snapshot exists".into(),
-            )
-            .into());
-        }
+        let obj = for_create::<Checkpoint>(&mut doms, dom)?;
         if !obj.is_active() {
             return Err(TestError::Unsupported(
                 "cannot create checkpoint for inactive domain".into(),
@@ -47,12 +40,7 @@ impl TestConnection {
         let name = if redefine {
             Self::checkpoint_redefine(obj, def)?
         } else {
-            def.creation_time = Some(now());
-            let name = def
-                .name
-                .clone()
-                .unwrap_or_else(|| def.creation_time.unwrap_or_default().to_string());
-            def.name = Some(name.clone());
+            let name = name_new(&mut def.name, &mut def.creation_time);
             def.domain = Some(Box::new(obj.def.clone()));
             def.align_disks(&obj.def).map_err(TestError::Xml)?;
             def.parent = obj.checkpoints.current().map(str::to_string);

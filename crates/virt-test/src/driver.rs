@@ -72,6 +72,32 @@ impl TestConnection {
         Ok(f(doms.for_ref_mut(r)?)?)
     }
 
+    /// The opening of the setters that change one definition per call, as
+    /// libvirt's test driver picks it (virDomainObjGetOneDefState): the
+    /// flags checked against `accepted` (unsupported ones named with
+    /// `function`), LIVE and CONFIG refused together, and `f` given the
+    /// domain and the definition the flags choose.
+    fn with_one_def<T>(
+        &self,
+        r: &DomainRef,
+        flags: u32,
+        accepted: u32,
+        function: &'static str,
+        f: impl FnOnce(&mut DomainObj, affect::Defs) -> TestResult<T>,
+    ) -> Result<T> {
+        check_flags(flags, accepted, function)?;
+        virt_core::Error::check_exclusive(
+            flags,
+            (affect::LIVE, "VIR_DOMAIN_AFFECT_LIVE"),
+            (affect::CONFIG, "VIR_DOMAIN_AFFECT_CONFIG"),
+            "virDomainObjGetOneDefState",
+        )?;
+        self.with_dom_mut(r, |obj| {
+            let defs = affect::defs(flags, obj.is_active(), obj.persistent)?;
+            f(obj, defs)
+        })
+    }
+
     /// Parse and prepare a definition. With `validate`
     /// (VIR_DOMAIN_DEFINE_VALIDATE / VIR_DOMAIN_START_VALIDATE) anything
     /// libvirt's schema does not know is refused, naming it; without, it
@@ -110,6 +136,41 @@ impl TestConnection {
         self.node
             .events
             .publish_with(|| Event::lifecycle(dom.clone(), event, detail));
+    }
+
+    /// The shape of the methods that may end a domain (shutdown, destroy,
+    /// reboot, save, managed save, crash dump): find it under the write
+    /// lock, let `act` look at it, refuse or change it, and stop it for
+    /// `how` (announced) when `act` says so.
+    pub(crate) fn stop_if(
+        &self,
+        r: &DomainRef,
+        how: Stop,
+        act: impl FnOnce(&mut DomainObj) -> TestResult<bool>,
+    ) -> TestResult<()> {
+        let mut doms = self.write();
+        let obj = doms.for_ref_mut(r)?;
+        if act(obj)? {
+            let uuid = obj.uuid;
+            self.stop_and_emit(&mut doms, &uuid, how);
+        }
+        Ok(())
+    }
+
+    /// [`Self::stop_if`] for a domain that must be running first, refused
+    /// as libvirt's virDomainObjCheckActive refuses.
+    pub(crate) fn stop_running(
+        &self,
+        r: &DomainRef,
+        how: Stop,
+        act: impl FnOnce(&mut DomainObj) -> TestResult<bool>,
+    ) -> TestResult<()> {
+        self.stop_if(r, how, |obj| {
+            if !obj.is_active() {
+                return Err(TestError::NotRunning);
+            }
+            act(obj)
+        })
     }
 
     /// Stop `uuid` for reason `how` and announce it as stopped.
@@ -435,54 +496,41 @@ impl Driver for TestConnection {
 
     fn domain_shutdown(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         check_flags(flags, 0, "testDomainShutdownFlags")?;
-        let mut doms = self.write();
-        let obj = doms.for_ref(dom)?;
-        if obj.state == DomainState::Shutoff {
-            return Err(TestError::NotRunningNamed(obj.name.clone()).into());
-        }
-        let uuid = obj.uuid;
-        self.stop_and_emit(&mut doms, &uuid, Stop::Shutdown);
-        Ok(())
+        // libvirt's test driver asks the state here, not
+        // virDomainObjCheckActive, and so names the domain.
+        Ok(self.stop_if(dom, Stop::Shutdown, |obj| {
+            if obj.state == DomainState::Shutoff {
+                return Err(TestError::NotRunningNamed(obj.name.clone()));
+            }
+            Ok(true)
+        })?)
     }
 
     fn domain_reboot(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         // The reboot methods (ACPI, guest agent, initctl, signal, paravirt)
         // make no difference to a simulated guest.
         check_flags(flags, 0x1f, "testDomainReboot")?;
-        let mut doms = self.write();
-        let obj = doms.for_ref_mut(dom)?;
-        if !obj.is_active() {
-            return Err(TestError::NotRunning.into());
-        }
         use virt_xml::LifecycleAction as A;
-        match obj.def.on_reboot.unwrap_or(A::Restart) {
-            A::Destroy | A::Preserve | A::CoredumpDestroy => {
-                let uuid = obj.uuid;
-                self.stop_and_emit(&mut doms, &uuid, Stop::Shutdown);
-            }
-            A::Restart | A::RenameRestart | A::CoredumpRestart => {
-                // Same id, fresh boot.
-                obj.state = DomainState::Running;
-                obj.reason = reason::RUNNING_BOOTED;
-                if obj.running_since.is_none() {
-                    obj.running_since = Some(std::time::Instant::now());
+        Ok(self.stop_running(dom, Stop::Shutdown, |obj| {
+            Ok(match obj.def.on_reboot.unwrap_or(A::Restart) {
+                A::Destroy | A::Preserve | A::CoredumpDestroy => true,
+                A::Restart | A::RenameRestart | A::CoredumpRestart => {
+                    // Same id, fresh boot.
+                    obj.state = DomainState::Running;
+                    obj.reason = reason::RUNNING_BOOTED;
+                    if obj.running_since.is_none() {
+                        obj.running_since = Some(std::time::Instant::now());
+                    }
+                    false
                 }
-            }
-        }
-        Ok(())
+            })
+        })?)
     }
 
     fn domain_destroy(&self, dom: &DomainRef, flags: u32) -> Result<()> {
         // VIR_DOMAIN_DESTROY_GRACEFUL: nothing to be graceful with.
         check_flags(flags, 1, "testDomainDestroyFlags")?;
-        let mut doms = self.write();
-        let obj = doms.for_ref(dom)?;
-        if !obj.is_active() {
-            return Err(TestError::NotRunning.into());
-        }
-        let uuid = obj.uuid;
-        self.stop_and_emit(&mut doms, &uuid, Stop::Destroyed);
-        Ok(())
+        Ok(self.stop_running(dom, Stop::Destroyed, |_| Ok(true))?)
     }
 
     fn domain_suspend(&self, dom: &DomainRef) -> Result<()> {
@@ -528,20 +576,15 @@ impl Driver for TestConnection {
             BYPASS_CACHE | RUNNING | PAUSED,
             "testDomainManagedSave",
         )?;
-        let mut doms = self.write();
-        let obj = doms.for_ref_mut(dom)?;
-        if !obj.is_active() {
-            return Err(TestError::NotRunning.into());
-        }
-        if !obj.persistent {
-            return Err(
-                TestError::Invalid("cannot do managed save for transient domain".into()).into(),
-            );
-        }
-        obj.managed_save = true;
-        let uuid = obj.uuid;
-        self.stop_and_emit(&mut doms, &uuid, Stop::Saved);
-        Ok(())
+        Ok(self.stop_running(dom, Stop::Saved, |obj| {
+            if !obj.persistent {
+                return Err(TestError::Invalid(
+                    "cannot do managed save for transient domain".into(),
+                ));
+            }
+            obj.managed_save = true;
+            Ok(true)
+        })?)
     }
 
     fn domain_managed_save_remove(&self, dom: &DomainRef, flags: u32) -> Result<()> {
@@ -601,55 +644,49 @@ impl Driver for TestConnection {
     }
 
     fn domain_set_memory_flags(&self, dom: &DomainRef, kib: u64, flags: u32) -> Result<()> {
-        check_flags(
+        let accepted = affect::LIVE | affect::CONFIG | affect::MAXIMUM;
+        self.with_one_def(
+            dom,
             flags,
-            affect::LIVE | affect::CONFIG | affect::MAXIMUM,
+            accepted,
             "testDomainSetMemoryFlags",
-        )?;
-        // libvirt's test driver changes one definition per call.
-        virt_core::Error::check_exclusive(
-            flags,
-            (affect::LIVE, "VIR_DOMAIN_AFFECT_LIVE"),
-            (affect::CONFIG, "VIR_DOMAIN_AFFECT_CONFIG"),
-            "virDomainObjGetOneDefState",
-        )?;
-        self.with_dom_mut(dom, |obj| {
-            let affect::Defs { live, config } =
-                affect::defs(flags, obj.is_active(), obj.persistent)?;
-            if flags & affect::MAXIMUM != 0 {
-                if live {
-                    return Err(TestError::Invalid(
-                        "cannot resize the maximum memory on an active domain".into(),
+            |obj, defs| {
+                let affect::Defs { live, config } = defs;
+                if flags & affect::MAXIMUM != 0 {
+                    if live {
+                        return Err(TestError::Invalid(
+                            "cannot resize the maximum memory on an active domain".into(),
+                        ));
+                    }
+                    if let Some(c) = obj.config_mut() {
+                        c.memory = kib;
+                        if memory_of(c) > kib {
+                            c.current_memory = Some(kib);
+                        }
+                    }
+                    return Ok(());
+                }
+                let max = if live {
+                    obj.def.memory
+                } else {
+                    obj.config().map_or(0, |c| c.memory)
+                };
+                if kib > max {
+                    return Err(TestError::InvalidArg(
+                        "cannot set memory higher than max memory".into(),
                     ));
                 }
-                if let Some(c) = obj.config_mut() {
-                    c.memory = kib;
-                    if memory_of(c) > kib {
+                if config {
+                    if let Some(c) = obj.config_mut() {
                         c.current_memory = Some(kib);
                     }
                 }
-                return Ok(());
-            }
-            let max = if live {
-                obj.def.memory
-            } else {
-                obj.config().map_or(0, |c| c.memory)
-            };
-            if kib > max {
-                return Err(TestError::InvalidArg(
-                    "cannot set memory higher than max memory".into(),
-                ));
-            }
-            if config {
-                if let Some(c) = obj.config_mut() {
-                    c.current_memory = Some(kib);
+                if live {
+                    obj.def.current_memory = Some(kib);
                 }
-            }
-            if live {
-                obj.def.current_memory = Some(kib);
-            }
-            Ok(())
-        })
+                Ok(())
+            },
+        )
     }
 
     fn domain_set_memory_stats_period(
@@ -658,30 +695,24 @@ impl Driver for TestConnection {
         period: i32,
         flags: u32,
     ) -> Result<()> {
-        check_flags(
+        let accepted = affect::LIVE | affect::CONFIG;
+        self.with_one_def(
+            dom,
             flags,
-            affect::LIVE | affect::CONFIG,
+            accepted,
             "testDomainSetMemoryStatsPeriod",
-        )?;
-        // One definition per call, as libvirt's test driver picks it.
-        virt_core::Error::check_exclusive(
-            flags,
-            (affect::LIVE, "VIR_DOMAIN_AFFECT_LIVE"),
-            (affect::CONFIG, "VIR_DOMAIN_AFFECT_CONFIG"),
-            "virDomainObjGetOneDefState",
-        )?;
-        self.with_dom_mut(dom, |obj| {
-            let affect::Defs { live, .. } = affect::defs(flags, obj.is_active(), obj.persistent)?;
-            let def = if live {
-                &mut obj.def
-            } else {
-                match obj.config_mut() {
-                    Some(c) => c,
-                    None => return Err(TestError::Transient),
-                }
-            };
-            devstats::set_stats_period(def, period)
-        })
+            |obj, defs| {
+                let def = if defs.live {
+                    &mut obj.def
+                } else {
+                    match obj.config_mut() {
+                        Some(c) => c,
+                        None => return Err(TestError::Transient),
+                    }
+                };
+                devstats::set_stats_period(def, period)
+            },
+        )
     }
 
     fn domain_get_xml_desc(&self, dom: &DomainRef, flags: u32) -> Result<String> {

@@ -4,7 +4,7 @@
 //! each kind and the driver's names for them; snapshots.rs and
 //! checkpoints.rs keep what differs (create, XML, revert).
 
-use crate::domains::DomainObj;
+use crate::domains::{DomainObj, Domains};
 use crate::driver::TestConnection;
 use crate::error::{check_flags, TestError, TestResult};
 use virt_core::moment::{Checkpoint, Snapshot};
@@ -20,6 +20,10 @@ use virt_xml::{Moment, MomentList};
 pub(crate) trait TestMoment: MomentKind {
     /// Its definition.
     type Def: Moment;
+    /// The kind a domain cannot keep beside this one: libvirt's test
+    /// driver, as its qemu driver, makes no snapshot while a checkpoint
+    /// exists and no checkpoint while a snapshot exists.
+    type Other: TestMoment;
     /// The driver's function names in its unsupported-flags errors.
     const LOOKUP: &'static str;
     /// See [`TestMoment::LOOKUP`].
@@ -42,6 +46,7 @@ pub(crate) trait TestMoment: MomentKind {
 
 impl TestMoment for Snapshot {
     type Def = SnapshotDef;
+    type Other = Checkpoint;
     const LOOKUP: &'static str = "testDomainSnapshotLookupByName";
     const PARENT: &'static str = "testDomainSnapshotGetParent";
     const DELETE: &'static str = "testDomainSnapshotDelete";
@@ -71,6 +76,7 @@ impl TestMoment for Snapshot {
 
 impl TestMoment for Checkpoint {
     type Def = CheckpointDef;
+    type Other = Snapshot;
     const LOOKUP: &'static str = "testDomainCheckpointLookupByName";
     const PARENT: &'static str = "testDomainCheckpointGetParent";
     const DELETE: &'static str = "testDomainCheckpointDelete";
@@ -104,6 +110,33 @@ pub(crate) fn find<'a, K: TestMoment>(obj: &'a DomainObj, name: &str) -> TestRes
     K::moments(obj)
         .get(name)
         .ok_or_else(|| K::no_such(format!("no domain {} with matching name '{name}'", K::NAME)))
+}
+
+/// The opening of a create: the domain for changes, refused while it
+/// keeps moments of the [`TestMoment::Other`] kind.
+pub(crate) fn for_create<'a, K: TestMoment>(
+    doms: &'a mut Domains,
+    dom: &DomainRef,
+) -> TestResult<&'a mut DomainObj> {
+    let obj = doms.for_ref_mut(dom)?;
+    if !K::Other::moments(obj).is_empty() {
+        return Err(TestError::Unsupported(format!(
+            "cannot create {} while {} exists",
+            K::NAME,
+            <K::Other as MomentKind>::NAME
+        )));
+    }
+    Ok(obj)
+}
+
+/// A new moment's name: the one it was given, else its creation time in
+/// seconds (libvirt's virDomainMomentDefPostParse), which is now.
+pub(crate) fn name_new(name: &mut Option<String>, creation_time: &mut Option<i64>) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    *creation_time = Some(now);
+    name.get_or_insert_with(|| now.to_string()).clone()
 }
 
 /// The identity of the moment `name` of `obj`.

@@ -26,27 +26,22 @@ impl TestConnection {
     pub(crate) fn save(&self, dom: &DomainRef, path: &str, flags: u32) -> TestResult<()> {
         // No cache to bypass and no choice of state on restore.
         check_flags(flags, 0, "testDomainSaveFlags")?;
-        let mut doms = self.write();
-        let obj = doms.for_ref(dom)?;
-        if !obj.is_active() {
-            return Err(TestError::NotRunning);
-        }
-        let xml = Self::format(obj, &obj.def, None, false);
-        let data = image::encode(
-            image::SAVE_MAGIC,
-            &Image {
-                state: obj.state.number() as u32,
-                xml,
-            },
-        );
-        image::write_file(
-            path,
-            &data,
-            &format!("saving domain '{}' to '{path}'", obj.name),
-        )?;
-        let uuid = obj.uuid;
-        self.stop_and_emit(&mut doms, &uuid, Stop::Saved);
-        Ok(())
+        self.stop_running(dom, Stop::Saved, |obj| {
+            let xml = Self::format(obj, &obj.def, None, false);
+            let data = image::encode(
+                image::SAVE_MAGIC,
+                &Image {
+                    state: obj.state.number() as u32,
+                    xml,
+                },
+            );
+            image::write_file(
+                path,
+                &data,
+                &format!("saving domain '{}' to '{path}'", obj.name),
+            )?;
+            Ok(true)
+        })
     }
 
     /// virDomainRestore: a domain saved in `path`, running again.
@@ -71,40 +66,32 @@ impl TestConnection {
         flags: u32,
     ) -> TestResult<()> {
         check_flags(flags, dump_flags::CRASH, "testDomainCoreDumpWithFormat")?;
-        let mut doms = self.write();
-        let obj = doms.for_ref(dom)?;
-        if !obj.is_active() {
-            return Err(TestError::NotRunning);
-        }
-        if format != dump_format::RAW {
-            // libvirt's test driver opens the file before it looks at the
-            // format: the file is left behind, empty here.
-            let name = obj.name.clone();
-            std::fs::write(path, b"").map_err(|source| TestError::System {
-                what: format!("domain '{name}' coredump: failed to open {path}"),
-                source,
-            })?;
-            return Err(TestError::Unsupported(
-                "kdump-compressed format is not supported here".into(),
-            ));
-        }
-        let xml = Self::format(obj, &obj.def, obj.id, false);
-        let data = image::encode(
-            image::DUMP_MAGIC,
-            &Image {
-                state: obj.state.number() as u32,
-                xml,
-            },
-        );
-        let name = obj.name.clone();
-        std::fs::write(path, &data).map_err(|source| TestError::System {
-            what: format!("domain '{name}' coredump: failed to open {path}"),
-            source,
-        })?;
-        if flags & dump_flags::CRASH != 0 {
-            let uuid = obj.uuid;
-            self.stop_and_emit(&mut doms, &uuid, Stop::Crashed);
-        }
-        Ok(())
+        self.stop_running(dom, Stop::Crashed, |obj| {
+            let write = |data: &[u8]| {
+                std::fs::write(path, data).map_err(|source| TestError::System {
+                    what: format!("domain '{}' coredump: failed to open {path}", obj.name),
+                    source,
+                })
+            };
+            if format != dump_format::RAW {
+                // libvirt's test driver opens the file before it looks at the
+                // format: the file is left behind, empty here.
+                write(b"")?;
+                return Err(TestError::Unsupported(
+                    "kdump-compressed format is not supported here".into(),
+                ));
+            }
+            let xml = Self::format(obj, &obj.def, obj.id, false);
+            let data = image::encode(
+                image::DUMP_MAGIC,
+                &Image {
+                    state: obj.state.number() as u32,
+                    xml,
+                },
+            );
+            write(&data)?;
+            // Only a crash dump stops the domain.
+            Ok(flags & dump_flags::CRASH != 0)
+        })
     }
 }

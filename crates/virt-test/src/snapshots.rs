@@ -6,7 +6,7 @@
 use crate::domains::{DomainObj, Domains};
 use crate::driver::TestConnection;
 use crate::error::{check_flags, TestError, TestResult};
-use crate::moments::{find, handle};
+use crate::moments::{find, for_create, handle, name_new};
 use virt_core::events::lifecycle_detail::{started, stopped, suspended};
 use virt_core::moment::Snapshot;
 use virt_core::{
@@ -106,13 +106,6 @@ fn state_word(state: DomainState) -> &'static str {
         .unwrap_or("nostate")
 }
 
-/// Seconds since the epoch, as moments record their creation.
-pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 impl TestConnection {
     /// `virDomainSnapshotCreateXML`.
     pub(crate) fn snapshot_create(
@@ -134,13 +127,7 @@ impl TestConnection {
         )?;
         let redefine = flags & cf::REDEFINE != 0;
         let mut doms = self.write();
-        let obj = doms.for_ref_mut(dom)?;
-        if !obj.checkpoints.is_empty() {
-            return Err(TestError::Unsupported(
-                "cannot create snapshot while checkpoint exists".into(),
-            )
-            .into());
-        }
+        let obj = for_create::<Snapshot>(&mut doms, dom)?;
         if !obj.persistent && flags & cf::HALT != 0 {
             return Err(
                 TestError::Invalid("cannot halt after transient domain snapshot".into()).into(),
@@ -158,12 +145,7 @@ impl TestConnection {
             let r = Self::redefine(obj, def, flags)?;
             return Ok(r);
         }
-        def.creation_time = Some(now());
-        let name = def
-            .name
-            .clone()
-            .unwrap_or_else(|| def.creation_time.unwrap_or_default().to_string());
-        def.name = Some(name.clone());
+        let name = name_new(&mut def.name, &mut def.creation_time);
         let location = if def
             .memory
             .as_ref()
