@@ -1,0 +1,254 @@
+//! `<features>` as libvirt writes them back: in its order, each with its
+//! state.
+
+use super::*;
+
+/// libvirt's features (`virDomainFeature`), in the order it writes them.
+pub(super) const FEATURES: &[&str] = &[
+    "acpi",
+    "apic",
+    "pae",
+    "hap",
+    "viridian",
+    "privnet",
+    "hyperv",
+    "kvm",
+    "pvspinlock",
+    "capabilities",
+    "pmu",
+    "vmport",
+    "gic",
+    "smm",
+    "ioapic",
+    "hpt",
+    "vmcoreinfo",
+    "htm",
+    "nested-hv",
+    "msrs",
+    "ccf-assist",
+    "xen",
+    "cfpc",
+    "sbbc",
+    "ibs",
+    "tcg",
+];
+
+/// `<features>` as libvirt writes what it read (virDomainFeaturesDefParse,
+/// virDomainDefFormatFeatures): each feature once (the last one given
+/// counts), in libvirt's order; the on/off ones with their state (on when
+/// absent), the value ones only with a value; `None` when something is
+/// not read here (it is then left as given).
+pub(super) fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
+    // (place in libvirt's order, element); a guest names a few features
+    // of the many known, so only those are kept, sorted at the end.
+    let mut slots: Vec<(usize, Option<Element>)> = Vec::with_capacity(given.len() + 1);
+    let mut hyperv: Vec<(usize, Option<Element>)> = Vec::new();
+    let mut hyperv_mode: Option<String> = None;
+    for f in given {
+        let at = FEATURES.iter().position(|n| *n == f.name)?;
+        let name = f.name.as_str();
+        let written = match name {
+            "acpi" | "pae" | "viridian" | "privnet" => Some(Element::new(name)),
+            "apic" => Some(match f.attr("eoi") {
+                Some(eoi) => Element::new(name).with_attr("eoi", eoi),
+                None => Element::new(name),
+            }),
+            "msrs" => Some(Element::new(name).with_attr("unknown", f.attr("unknown")?)),
+            "vmcoreinfo" | "hap" | "pmu" | "pvspinlock" | "vmport" => {
+                Some(Element::new(name).with_attr("state", f.attr("state").unwrap_or("on")))
+            }
+            "htm" | "nested-hv" | "ccf-assist" => {
+                Some(Element::new(name).with_attr("state", f.attr("state")?))
+            }
+            "smm" if f.elements().all(|c| c.name == "tseg") => {
+                let state = f.attr("state").unwrap_or("on");
+                let mut smm = Element::new(name).with_attr("state", state);
+                // The TSEG size is read only with SMM on, and written in
+                // the largest unit that divides it.
+                match f.child("tseg") {
+                    Some(t) if state == "on" && !t.text().is_empty() => {
+                        let (n, unit) = crate::views::pretty_size(crate::views::tseg_bytes(t)?);
+                        let tseg = Element::new("tseg")
+                            .with_attr("unit", unit)
+                            .with_text(n.to_string());
+                        smm = smm.with_child(tseg);
+                    }
+                    _ => {}
+                }
+                Some(smm)
+            }
+            "gic" => Some(match f.attr("version") {
+                Some(v) => Element::new(name).with_attr("version", v),
+                None => Element::new(name),
+            }),
+            "ioapic" | "cfpc" | "sbbc" | "ibs" => {
+                let attr = if name == "ioapic" { "driver" } else { "value" };
+                f.attr(attr).map(|v| Element::new(name).with_attr(attr, v))
+            }
+            "hpt" => {
+                let mut hpt = Element::new(name);
+                if let Some(r) = f.attr("resizing") {
+                    hpt = hpt.with_attr("resizing", r);
+                }
+                if let Some(m) = f.child("maxpagesize").filter(|m| !m.text().is_empty()) {
+                    // Up to ULLONG_MAX bytes, in KiB rounded up.
+                    let n = m.text().trim().parse().ok()?;
+                    let bytes =
+                        crate::units::scale_to_bytes(n, m.attr("unit"), 1024, u64::MAX).ok()?;
+                    let kib = bytes.div_ceil(1024);
+                    if kib > 0 {
+                        let size = Element::new("maxpagesize")
+                            .with_attr("unit", "KiB")
+                            .with_text(kib.to_string());
+                        hpt = hpt.with_child(size);
+                    }
+                }
+                (!hpt.attrs.is_empty() || !hpt.children.is_empty()).then_some(hpt)
+            }
+            "hyperv" => {
+                hyperv_mode = Some(f.attr("mode").unwrap_or("custom").to_string());
+                for e in f.elements() {
+                    let at = crate::views::HYPERV_FEATURES
+                        .iter()
+                        .position(|n| *n == e.name)?;
+                    let state = e.attr("state")?;
+                    let mut out = Element::new(e.name.as_str()).with_attr("state", state);
+                    if state == "on" {
+                        match e.name.as_str() {
+                            "spinlocks" => {
+                                let retries: u32 = e.attr("retries")?.trim().parse().ok()?;
+                                out = out.with_attr("retries", retries.to_string());
+                            }
+                            "vendor_id" => out = out.with_attr("value", e.attr("value")?),
+                            "stimer" => {
+                                let direct = e.elements().filter(|d| d.name == "direct").last();
+                                if direct.and_then(|d| d.attr("state")) == Some("on") {
+                                    out = out.with_child(
+                                        Element::new("direct").with_attr("state", "on"),
+                                    );
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    put(&mut hyperv, at, Some(out));
+                }
+                None
+            }
+            "tcg" => {
+                let kib = match f.child("tb-cache") {
+                    Some(c) => crate::parse_memory(&c.text(), c.attr("unit")).ok()?,
+                    None => 0,
+                };
+                (kib > 0).then(|| {
+                    let cache = Element::new("tb-cache")
+                        .with_attr("unit", "KiB")
+                        .with_text(kib.to_string());
+                    Element::new(name).with_child(cache)
+                })
+            }
+            "capabilities" => {
+                let mut caps: Vec<Option<&str>> = vec![None; crate::views::PROCESS_CAPS.len()];
+                for c in f.elements() {
+                    let at = crate::views::PROCESS_CAPS
+                        .iter()
+                        .position(|n| *n == c.name)?;
+                    caps[at] = Some(c.attr("state").unwrap_or("on"));
+                }
+                let policy = f.attr("policy").unwrap_or("default");
+                let mut out = Element::new(name).with_attr("policy", policy);
+                for (cap, state) in crate::views::PROCESS_CAPS.iter().zip(caps) {
+                    if let Some(state) = state {
+                        out = out.with_child(Element::new(*cap).with_attr("state", state));
+                    }
+                }
+                Some(out)
+            }
+            "kvm" => {
+                // Each known child once (the last counts) in libvirt's
+                // order; a dirty ring's size only when it is on.
+                let mut kids: [Option<Element>; 5] = Default::default();
+                for k in f.elements() {
+                    let at = crate::views::KVM_FEATURES
+                        .iter()
+                        .position(|n| *n == k.name)?;
+                    let state = k.attr("state")?;
+                    let mut out = Element::new(k.name.as_str()).with_attr("state", state);
+                    if k.name == "dirty-ring" && state == "on" {
+                        let size: u32 = k.attr("size")?.trim().parse().ok()?;
+                        out = out.with_attr("size", size.to_string());
+                    }
+                    kids[at] = Some(out);
+                }
+                let mut out = Element::new(name);
+                out.children = kids.into_iter().flatten().map(Node::Element).collect();
+                if out.children.is_empty() {
+                    // Written over two lines, as an empty <xen>.
+                    out.children = vec![Node::Text("\n    ".into())];
+                }
+                Some(out)
+            }
+            "xen" => {
+                // libvirt writes an empty <xen> over two lines (its end
+                // tag at the indent of a feature of a domain document).
+                if f.elements().next().is_none() {
+                    let mut out = Element::new(name);
+                    out.children = vec![Node::Text("\n    ".into())];
+                    put(&mut slots, at, Some(out));
+                    continue;
+                }
+                let mut slots: [Option<Element>; 2] = [None, None];
+                for x in f.elements() {
+                    let state = x.attr("state")?;
+                    let mut out = Element::new(x.name.as_str()).with_attr("state", state);
+                    let at = match x.name.as_str() {
+                        "e820_host" => 0,
+                        "passthrough" => {
+                            if let Some(mode) = x.attr("mode").filter(|_| state == "on") {
+                                out = out.with_attr("mode", mode);
+                            }
+                            1
+                        }
+                        _ => return None,
+                    };
+                    slots[at] = Some(out);
+                }
+                let mut out = Element::new(name);
+                for x in slots.into_iter().flatten() {
+                    out = out.with_child(x);
+                }
+                Some(out)
+            }
+            // Read with options this model keeps as given.
+            _ => Some(f.clone()),
+        };
+        put(&mut slots, at, written);
+    }
+    if let Some(mode) = hyperv_mode {
+        let mut h = Element::new("hyperv").with_attr("mode", mode);
+        hyperv.sort_unstable_by_key(|(at, _)| *at);
+        for e in hyperv.into_iter().filter_map(|(_, e)| e) {
+            h = h.with_child(e);
+        }
+        if h.children.is_empty() {
+            // Written over two lines, as an empty <kvm>.
+            h.children = vec![Node::Text("\n    ".into())];
+        }
+        put(
+            &mut slots,
+            FEATURES.iter().position(|n| *n == "hyperv")?,
+            Some(h),
+        );
+    }
+    slots.sort_unstable_by_key(|(at, _)| *at);
+    Some(slots.into_iter().filter_map(|(_, e)| e).collect())
+}
+
+/// Set the element at place `at` (a later one replaces an earlier one, as
+/// libvirt keeps the last of a feature given twice).
+pub(super) fn put(slots: &mut Vec<(usize, Option<Element>)>, at: usize, e: Option<Element>) {
+    match slots.iter_mut().find(|(i, _)| *i == at) {
+        Some(slot) => slot.1 = e,
+        None => slots.push((at, e)),
+    }
+}

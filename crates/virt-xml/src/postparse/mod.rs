@@ -1,0 +1,584 @@
+//! What libvirt's parser does to a definition after reading it and before
+//! keeping it, where the model would otherwise keep the document as
+//! written (found by the differential run against libvirt 9.0, see
+//! crates/virt-schema):
+//!
+//! - empty containers libvirt reads into nothing are not kept (`<vcpus/>`,
+//!   `<memtune/>`, `<cpu/>`, `<os><bios/></os>`, ...): libvirt formats them
+//!   only when they hold something; nor are `<pm>` states without
+//!   `enabled`;
+//! - the init options of `<os>` (`<init>`, `<initarg>`, ...) are read for
+//!   container guests (`<type>exe</type>`) only, and dropped otherwise;
+//! - an empty `<genid/>` asks for a generated VM generation ID, a given
+//!   one is written in libvirt's UUID format;
+//! - an HVM guest without boot devices boots from `hd`;
+//! - a `variable` clock always has its adjustment and basis;
+//! - `<memtune>` limits are written in KiB, unset ones left out;
+//! - CPU and node sets are written in libvirt's form (`0-2,^1` -> `0,2`);
+//! - `<os><firmware>` features are dropped without `<os firmware=...>`
+//!   (libvirt 9.0 as Debian ships it: no autoselection, nothing to select);
+//!
+//! and the cross-check libvirt makes on the values read ([`check`]): the
+//! maximum memory not below the memory (the vCPU counts are checked where
+//! libvirt reads them, `validate`).
+
+use crate::validate::{canonical_set, read_seclabel};
+use crate::{DomainDef, Element, Node, XmlError};
+
+mod clock;
+mod features;
+mod os;
+mod tuning;
+use clock::*;
+use features::*;
+use os::*;
+use tuning::*;
+
+/// Top-level elements libvirt drops when they are empty (no attribute, no
+/// child): each is read into a structure it formats only when set.
+const DROPPED_WHEN_EMPTY: &[&str] = &[
+    "blkiotune",
+    "cpu",
+    "cputune",
+    "defaultiothread",
+    "idmap",
+    "iothreadids",
+    "keywrap",
+    "memoryBacking",
+    "memtune",
+    "numatune",
+    "perf",
+    "pm",
+    "seclabel",
+    "vcpus",
+];
+
+/// Top-level elements libvirt reads from their first copy only.
+const FIRST_ONLY: &[&str] = &["metadata", "on_lockfailure"];
+
+/// `<os>` children libvirt drops when they are empty.
+const OS_DROPPED_WHEN_EMPTY: &[&str] = &["acpi", "bios", "bootmenu", "firmware", "smbios"];
+
+/// `<os>` children read only for `<type>exe</type>`.
+const OS_INIT_OPTIONS: &[&str] = &[
+    "init",
+    "initarg",
+    "initdir",
+    "initenv",
+    "initgroup",
+    "inituser",
+];
+
+fn is_empty(e: &Element) -> bool {
+    e.attrs.is_empty()
+        && e.children.iter().all(|n| match n {
+            Node::Text(t) => t.trim().is_empty(),
+            Node::Element(_) => false,
+        })
+}
+
+/// Applies libvirt's post-parse changes to `def`.
+pub(crate) fn apply(def: &mut DomainDef) {
+    // The rewrites of the top-level parts kept as elements read and write
+    // `def.extra` alone, so they run first, together, and not at all for
+    // the many definitions without such parts; the other rewrites never
+    // read `def.extra`, so the order between the two sets is free.
+    if !def.extra.is_empty() {
+        top_level_parts(def);
+    }
+    // `string(./title[1])`: an empty one is none.
+    if def.title.as_deref() == Some("") {
+        def.title = None;
+    }
+    if def.description.as_deref() == Some("") {
+        def.description = None;
+    }
+    loader(def);
+    // `string(./bootloader)`: an empty one is none, and its arguments are
+    // written only with it.
+    if def.bootloader.as_deref().is_some_and(str::is_empty) {
+        def.bootloader = None;
+    }
+    if def.bootloader.is_none() || def.bootloader_args.as_deref() == Some("") {
+        def.bootloader_args = None;
+    }
+    boot_options(def);
+    devices(def);
+    // `./os/type[1]`: a second <type> is not read.
+    def.os.extra.retain(|e| e.name != "type");
+    def.os.unknown.retain(|u| u.element.name != "type");
+    if let Some(features) = def.features.as_mut() {
+        if let Some(read) = features_as_written(features) {
+            *features = read;
+        }
+    }
+    if def.features.as_ref().is_some_and(Vec::is_empty) {
+        def.features = None;
+    }
+    let exe = def.os.os_type == "exe";
+    let autoselect = def.os.attrs.iter().any(|(k, _)| k == "firmware");
+    def.os.extra.retain(|e| {
+        let name = e.name.as_str();
+        !(OS_DROPPED_WHEN_EMPTY.contains(&name) && is_empty(e))
+            && (exe || !OS_INIT_OPTIONS.contains(&name))
+            && (autoselect || name != "firmware")
+    });
+    firmware_features(def);
+    // Reads the vCPU placement as well (and may add `<numatune>`).
+    numatune(def);
+    canonical_sets(def);
+    for cpu in def.extra.iter_mut().filter(|e| e.name == "cpu") {
+        guest_cpu(cpu);
+    }
+    merge_clocks(def);
+    for clock in def.extra.iter_mut().filter(|e| e.name == "clock") {
+        clock_attrs(clock);
+        for n in &mut clock.children {
+            if let Node::Element(t) = n {
+                if t.name == "timer" {
+                    timer_as_written(t);
+                }
+            }
+        }
+    }
+    // virDomainDefBootOrderPostParse: an HVM guest without boot devices
+    // boots from disk, a directly booted kernel too (the generic defaults
+    // leave those alone for the Xen drivers' older format). With a
+    // bootloader no boot device is written (virDomainDefFormatInternal).
+    if def.os.os_type == "hvm"
+        && def.os.boot.is_empty()
+        && !def.has_boot_order()
+        && def.bootloader.is_none()
+    {
+        def.os.boot.push("hd".into());
+    }
+}
+
+/// The post-parse rewrites of the top-level parts kept as elements
+/// (`def.extra`), in libvirt's order; they read and write nothing else.
+fn top_level_parts(def: &mut DomainDef) {
+    // `virXPathNode("./metadata[1]")`, `string(./on_lockfailure[1])`.
+    for name in FIRST_ONLY {
+        let mut first = true;
+        def.extra
+            .retain(|e| e.name != *name || std::mem::take(&mut first));
+    }
+    // `./pm/suspend-to-mem`: the first state of each kind in any `<pm>`,
+    // written with its `enabled` (without one it is left at its default,
+    // which libvirt does not write).
+    if let Some(pm) = merged(def, "pm") {
+        let mut out = Element::new("pm");
+        for state in ["suspend-to-mem", "suspend-to-disk"] {
+            if let Some(enabled) = pm.child(state).and_then(|s| s.attr("enabled")) {
+                out = out.with_child(Element::new(state).with_attr("enabled", enabled));
+            }
+        }
+        write_once(def, out);
+    }
+    blkiotune(def);
+    // `./memtune/hard_limit[1]`, ...: each limit from the first copy
+    // giving it.
+    if let Some(mut memtune) = merged(def, "memtune") {
+        memtune_in_kib(&mut memtune);
+        write_once(def, memtune);
+    }
+    seclabels(def);
+    memory_backing(def);
+    keywrap(def);
+    iothreads(def);
+    perf(def);
+    sysinfo(def);
+    launch_security(def);
+    def.extra
+        .retain(|e| !(DROPPED_WHEN_EMPTY.contains(&e.name.as_str()) && is_empty(e)));
+    for e in def.extra.iter_mut().filter(|e| e.name == "genid") {
+        let id = match crate::parse_uuid(&e.text()) {
+            Some(id) => id,
+            None => uuid::Uuid::new_v4(),
+        };
+        e.children = vec![Node::Text(id.to_string())];
+    }
+}
+
+/// The domain's `<seclabel>`s as libvirt writes what it read: type,
+/// model and relabel in that order (relabel not for type none), the
+/// static label or the dynamic base label; one of the "default" type
+/// (no `type=`) is not written at all.
+fn seclabels(def: &mut DomainDef) {
+    def.extra.retain_mut(|e| {
+        if e.name != "seclabel" {
+            return true;
+        }
+        let Ok(label) = read_seclabel(e) else {
+            return true;
+        };
+        let Some(label_type) = label.label_type else {
+            return false;
+        };
+        let mut out = Element::new("seclabel").with_attr("type", label_type);
+        if let Some(model) = label.model {
+            out = out.with_attr("model", model);
+        }
+        if label_type != "none" {
+            out = out.with_attr("relabel", if label.relabel { "yes" } else { "no" });
+            if let Some(l) = label.label {
+                out = out.with_child(Element::new("label").with_text(l));
+            }
+            if let Some(b) = label.baselabel {
+                out = out.with_child(Element::new("baselabel").with_text(b));
+            }
+        }
+        *e = out;
+        true
+    });
+}
+
+/// The top-level part `out.name` written once, as `out`, where its first
+/// copy was (libvirt reads every copy into one structure and writes that);
+/// not at all when `out` is empty.
+fn write_once(def: &mut DomainDef, out: Element) {
+    let mut first = true;
+    let keep = !is_empty(&out);
+    def.extra.retain_mut(|e| {
+        if e.name != out.name {
+            return true;
+        }
+        if !(std::mem::take(&mut first) && keep) {
+            return false;
+        }
+        *e = out.clone();
+        true
+    });
+}
+
+/// Every copy of the top-level part `name` as one element holding all
+/// their children, in document order: what an XPath such as
+/// `./memtune/hard_limit[1]` looks through.
+fn merged(def: &DomainDef, name: &str) -> Option<Element> {
+    let mut copies = def.extra.iter().filter(|e| e.name == name);
+    let mut out = copies.next()?.clone();
+    for e in copies {
+        out.children.extend(e.children.iter().cloned());
+    }
+    Some(out)
+}
+
+/// `<keywrap>` as libvirt writes what it read: one element, aes then
+/// dea, each cipher once; none when no cipher is given.
+fn keywrap(def: &mut DomainDef) {
+    if !def.extra.iter().any(|e| e.name == "keywrap") {
+        return;
+    }
+    let Ok(states) = crate::validate::keywrap(def) else {
+        return;
+    };
+    let mut out = Element::new("keywrap");
+    for (name, state) in ["aes", "dea"].into_iter().zip(states) {
+        if let Some(state) = state {
+            let cipher = Element::new("cipher")
+                .with_attr("name", name)
+                .with_attr("state", state);
+            out = out.with_child(cipher);
+        }
+    }
+    write_once(def, out);
+}
+
+/// `<blkiotune>` as libvirt writes what it read (virDomainDefTunablesParse,
+/// virDomainDefFormatBlkiotune): the first weight of every copy, when it
+/// reads as a positive number; the devices of every copy, each only with a
+/// limit set and then with the limits set, in libvirt's order.
+fn blkiotune(def: &mut DomainDef) {
+    use crate::views::View;
+    let Some(read) = merged(def, "blkiotune") else {
+        return;
+    };
+    let Ok(tune) = crate::views::Blkiotune::from_element(&read) else {
+        return;
+    };
+    let mut out = Element::new("blkiotune");
+    // virXPathUInt: what does not read is no weight.
+    let weight = tune
+        .weight
+        .as_deref()
+        .and_then(|w| crate::validate::c_uint(w, 10))
+        .filter(|w| *w != 0);
+    if let Some(w) = weight {
+        out = out.with_child(Element::new("weight").with_text(w.to_string()));
+    }
+    for d in &tune.devices {
+        let limits = [
+            ("weight", d.weight.map(u64::from)),
+            ("read_iops_sec", d.read_iops_sec.map(u64::from)),
+            ("write_iops_sec", d.write_iops_sec.map(u64::from)),
+            ("read_bytes_sec", d.read_bytes_sec),
+            ("write_bytes_sec", d.write_bytes_sec),
+        ];
+        let mut device = Element::new("device").with_child(Element::new("path").with_text(&d.path));
+        for (name, value) in limits {
+            if let Some(v) = value.filter(|v| *v != 0) {
+                device = device.with_child(Element::new(name).with_text(v.to_string()));
+            }
+        }
+        if device.children.len() > 1 {
+            out = out.with_child(device);
+        }
+    }
+    write_once(def, out);
+}
+
+/// `<launchSecurity>` as libvirt writes what it read (virDomainSecDefParseXML
+/// on the first one, virDomainSecDefFormat): for SEV the host-dependent
+/// numbers given, as C's `%d` prints them, the policy in hexadecimal
+/// (`0x%04x`), the certificate and session when not empty, and no handle
+/// (libvirt reads none).
+fn launch_security(def: &mut DomainDef) {
+    let Some(sec) = def.extra.iter().find(|e| e.name == "launchSecurity") else {
+        return;
+    };
+    let mut out = Element::new("launchSecurity");
+    match sec.attr("type") {
+        Some("s390-pv") => out = out.with_attr("type", "s390-pv"),
+        Some("sev") => {
+            out = out.with_attr("type", "sev");
+            if let Some(k) = sec.attr("kernelHashes") {
+                out = out.with_attr("kernelHashes", k);
+            }
+            let text = |name: &str| sec.child(name).map(Element::text).unwrap_or_default();
+            for name in ["cbitpos", "reducedPhysBits"] {
+                let t = text(name);
+                if t.is_empty() {
+                    continue;
+                }
+                let Some(n) = crate::validate::c_uint(&t, 10) else {
+                    return;
+                };
+                out = out.with_child(Element::new(name).with_text((n as i32).to_string()));
+            }
+            let Some(policy) = crate::validate::c_uint(&text("policy"), 16) else {
+                return;
+            };
+            out = out.with_child(Element::new("policy").with_text(format!("0x{policy:04x}")));
+            for name in ["dhCert", "session"] {
+                let t = text(name);
+                if !t.is_empty() {
+                    out = out.with_child(Element::new(name).with_text(t));
+                }
+            }
+        }
+        // Refused when read.
+        _ => return,
+    }
+    write_once(def, out);
+}
+
+/// Devices as libvirt writes what it read: a watchdog's action defaults
+/// to reset (virDomainWatchdogDefParseXML) and is always written; a
+/// `<panic>` with neither a model nor an address is not written
+/// (virDomainPanicDefFormat writes it only with content); every device's
+/// information as libvirt writes it (`devinfo`).
+fn devices(def: &mut DomainDef) {
+    crate::views::drop_unread(&mut def.devices);
+    for device in &mut def.devices.other {
+        crate::devinfo::rewrite(device);
+    }
+    for c in &mut def.devices.chardevs {
+        crate::devinfo::rewrite_chardev(c.dev_type.as_deref(), &mut c.extra);
+    }
+    // An empty `<redirfilter>` is not written either
+    // (virDomainRedirFilterDefFormat).
+    def.devices.other.retain(|e| match e.name.as_str() {
+        "panic" => !is_empty(e),
+        "redirfilter" => e.child("usbdev").is_some(),
+        _ => true,
+    });
+    // Only VNC and D-Bus graphics have an audio backend in libvirt's
+    // model: other types' `<audio>` is not read, so not written.
+    for g in def
+        .devices
+        .graphics
+        .iter_mut()
+        .filter(|g| !matches!(g.graphics_type.as_str(), "vnc" | "dbus"))
+    {
+        g.extra.retain(|e| e.name != "audio");
+    }
+    for w in def
+        .devices
+        .other
+        .iter_mut()
+        .filter(|e| e.name == "watchdog")
+    {
+        if w.attr("action").is_none() {
+            let at = w
+                .attrs
+                .iter()
+                .position(|(k, _)| k == "model")
+                .map_or(0, |i| i + 1);
+            w.attrs
+                .insert(at, ("action".to_string(), "reset".to_string()));
+        }
+    }
+}
+
+/// CPU and node sets written back the way libvirt formats what it read
+/// (`0-2,^1,5` -> `0,2,5`); a `<vcpu cpuset>` with automatic placement is
+/// not read at all.
+fn canonical_sets(def: &mut DomainDef) {
+    if def.vcpu.placement.as_deref() == Some("auto") {
+        def.vcpu.cpuset = None;
+    }
+    if let Some(set) = def.vcpu.cpuset.as_deref().and_then(canonical_set) {
+        def.vcpu.cpuset = Some(set);
+    }
+    let rewrite = |e: &mut Element, attr: &str| {
+        if let Some(set) = e.attr(attr).and_then(canonical_set) {
+            e.set_attr(attr, set);
+        }
+    };
+    for e in def.extra.iter_mut() {
+        match e.name.as_str() {
+            "cputune" => {
+                for c in e.children.iter_mut() {
+                    if let Node::Element(c) = c {
+                        if matches!(c.name.as_str(), "vcpupin" | "emulatorpin" | "iothreadpin") {
+                            rewrite(c, "cpuset");
+                        }
+                    }
+                }
+            }
+            "numatune" => {
+                for c in e.children.iter_mut() {
+                    if let Node::Element(c) = c {
+                        if matches!(c.name.as_str(), "memory" | "memnode") {
+                            rewrite(c, "nodeset");
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// libvirt's checks across values of a parsed definition, with its errors.
+pub(crate) fn check(def: &DomainDef) -> Result<(), XmlError> {
+    // virDomainDefPostParseMemory: a maximum and a slot count, both or
+    // neither (zero is unset). A `<maxMemory>` without `slots` is the
+    // libvirt 0.2 form (the domain's maximum memory, as the 0.2-era test
+    // driver documents give it), which libvirt 9.0 refuses and this model
+    // still reads.
+    if let Some((max, Some(slots))) = def.max_memory {
+        if (max != 0) != (slots != 0) {
+            return Err(XmlError::Invalid(
+                "both maximum memory size and memory slot count must be specified".into(),
+            ));
+        }
+    }
+    if let Some((max, _)) = def.max_memory {
+        if max != 0 && max < def.memory {
+            return Err(XmlError::Invalid(
+                "maximum memory size must be equal or greater than the actual memory size".into(),
+            ));
+        }
+    }
+    // virDomainDefPostParseOs: enrolled keys need secure boot (features
+    // are read for HVM guests with firmware autoselection only, as
+    // libvirt 9.0 as Debian ships it reads them).
+    if def.os.os_type == "hvm"
+        && def.os.attrs.iter().any(|(k, _)| k == "firmware")
+        && read_firmware_features(def).is_some_and(|s| s == [Some("yes"), Some("no")])
+    {
+        return Err(crate::validate::detail(
+            "firmware feature 'enrolled-keys' cannot be enabled when firmware feature 'secure-boot' is disabled",
+        ));
+    }
+    // virDomainDefPostParseCPU: a check only with a model to check.
+    if let Some(cpu) = def.extra.iter().find(|e| e.name == "cpu") {
+        let custom = cpu.attr("mode").is_none_or(|m| m == "custom");
+        let has_model = cpu.child("model").is_some_and(|m| !m.text().is_empty());
+        if custom && !has_model && cpu.attr("check").is_some_and(|c| c != "default") {
+            return Err(XmlError::Unsupported(
+                "check attribute specified for CPU with no model".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// libvirt's user alias: `ua-` then letters, digits, `_` and `-` only
+/// (`USER_ALIAS_PREFIX`, `USER_ALIAS_CHARS`).
+fn is_user_alias(name: &str) -> bool {
+    name.strip_prefix("ua-").is_some_and(|rest| {
+        rest.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    })
+}
+
+/// A device's children with its `<alias>`es as libvirt reads them into
+/// an inactive definition: the first one's name (`string(./alias/@name)`)
+/// is kept, as `<alias name='...'/>` in the first one's place, when it is
+/// a user alias; every other `<alias>` goes.
+fn inactive_aliases(children: &mut Vec<Node>) {
+    let name = children.iter().find_map(|n| match n {
+        Node::Element(e) if e.name == "alias" => Some(e.attr("name").unwrap_or("").to_string()),
+        _ => None,
+    });
+    let Some(name) = name else { return };
+    let mut kept = false;
+    children.retain_mut(|n| match n {
+        Node::Element(e) if e.name == "alias" => {
+            if kept || !is_user_alias(&name) {
+                return false;
+            }
+            kept = true;
+            e.attrs = vec![("name".to_string(), name.clone())];
+            e.children.clear();
+            true
+        }
+        _ => true,
+    });
+}
+
+/// The same for the stored children of a typed device.
+fn inactive_aliases_of(extra: &mut Vec<Element>) {
+    let mut children: Vec<Node> = std::mem::take(extra)
+        .into_iter()
+        .map(Node::Element)
+        .collect();
+    inactive_aliases(&mut children);
+    *extra = children
+        .into_iter()
+        .filter_map(|n| match n {
+            Node::Element(e) => Some(e),
+            Node::Text(_) => None,
+        })
+        .collect();
+}
+
+impl DomainDef {
+    /// Leave out what libvirt does not read from a definition it reads as
+    /// inactive (`VIR_DOMAIN_DEF_PARSE_INACTIVE`: define and create): the
+    /// device aliases a running guest's driver assigns. Only user aliases
+    /// (`ua-` then letters, digits, `_`, `-`) stay; drivers call this on
+    /// the definitions they are given, not on the ones they keep for
+    /// running guests.
+    pub fn forget_assigned_aliases(&mut self) {
+        let devices = &mut self.devices;
+        for d in &mut devices.disks {
+            inactive_aliases_of(&mut d.extra);
+        }
+        for i in &mut devices.interfaces {
+            inactive_aliases_of(&mut i.extra);
+        }
+        for c in &mut devices.chardevs {
+            inactive_aliases_of(&mut c.extra);
+        }
+        // Graphics carry no device info: libvirt reads no alias there.
+        for g in &mut devices.graphics {
+            g.extra.retain(|e| e.name != "alias");
+        }
+        for o in &mut devices.other {
+            inactive_aliases(&mut o.children);
+        }
+    }
+}

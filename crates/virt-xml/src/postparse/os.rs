@@ -1,0 +1,275 @@
+//! What libvirt rewrites in `<os>` and `<sysinfo>` at define: boot
+//! options, firmware features, the loader, the first `<nvram>`, SMBIOS
+//! entries in libvirt's order.
+
+use super::*;
+
+/// The boot devices libvirt reads (`VIR_DOMAIN_BOOT_LAST`).
+pub(super) const BOOT_DEVICES_MAX: usize = 4;
+
+/// The boot options of an HVM guest as libvirt writes what it read
+/// (virDomainDefParseBootXML): at most four boot devices; the first
+/// `<bootmenu>` only with `enable`, its timeout only when enabled; the
+/// first `<bios>` with the serial console choice (an unreadable one is
+/// "no") and the reboot timeout, only when one is set. With a bootloader
+/// none of them is written.
+pub(super) fn boot_options(def: &mut DomainDef) {
+    if def.os.os_type != "hvm" {
+        return;
+    }
+    def.os.boot.truncate(BOOT_DEVICES_MAX);
+    let bootloader = def.bootloader.is_some();
+    if bootloader {
+        def.os.boot.clear();
+    }
+    let (mut first_menu, mut first_bios) = (true, true);
+    def.os.extra.retain_mut(|e| match e.name.as_str() {
+        "bootmenu" => {
+            if !std::mem::take(&mut first_menu) || bootloader {
+                return false;
+            }
+            let Some(enable) = e.attr("enable").filter(|v| matches!(*v, "yes" | "no")) else {
+                return false;
+            };
+            let mut menu = Element::new("bootmenu").with_attr("enable", enable);
+            if enable == "yes" {
+                if let Some(t) = e.attr("timeout").and_then(|t| t.trim().parse::<u32>().ok()) {
+                    menu = menu.with_attr("timeout", t.to_string());
+                }
+            }
+            *e = menu;
+            true
+        }
+        "bios" => {
+            if !std::mem::take(&mut first_bios) || bootloader {
+                return false;
+            }
+            let serial = e
+                .attr("useserial")
+                .map(|v| if v == "yes" { "yes" } else { "no" });
+            let reboot = e
+                .attr("rebootTimeout")
+                .and_then(|t| t.trim().parse::<i32>().ok());
+            if serial.is_none() && reboot.is_none() {
+                return false;
+            }
+            let mut bios = Element::new("bios");
+            if let Some(s) = serial {
+                bios = bios.with_attr("useserial", s);
+            }
+            if let Some(r) = reboot {
+                bios = bios.with_attr("rebootTimeout", r.to_string());
+            }
+            *e = bios;
+            true
+        }
+        _ => true,
+    });
+}
+
+/// libvirt's firmware features (`virDomainOsDefFirmwareFeature`), in its
+/// order.
+pub(super) const FIRMWARE_FEATURES: &[&str] = &["enrolled-keys", "secure-boot"];
+
+/// The firmware features as libvirt reads them
+/// (virDomainDefParseBootFirmwareOptions): `./os/firmware/feature`, across
+/// every `<firmware>`, the last word on a feature counting; `None` when a
+/// feature does not read (the definition is refused then).
+pub(super) fn read_firmware_features(def: &DomainDef) -> Option<[Option<&str>; 2]> {
+    let mut states = [None; 2];
+    for firmware in def.os.extra.iter().filter(|e| e.name == "firmware") {
+        for f in firmware.children_named("feature") {
+            let at = FIRMWARE_FEATURES
+                .iter()
+                .position(|n| Some(*n) == f.attr("name"))?;
+            states[at] = Some(f.attr("enabled").filter(|v| matches!(*v, "yes" | "no"))?);
+        }
+    }
+    Some(states)
+}
+
+/// `<os><firmware>` as libvirt writes what it read: one element, each
+/// feature once in libvirt's order; enrolled keys imply secure boot
+/// (virDomainDefPostParseOs).
+pub(super) fn firmware_features(def: &mut DomainDef) {
+    let Some(mut states) = read_firmware_features(def) else {
+        return;
+    };
+    if states[0] == Some("yes") {
+        states[1] = Some("yes");
+    }
+    let mut out = Element::new("firmware");
+    for (name, state) in FIRMWARE_FEATURES.iter().zip(states) {
+        if let Some(state) = state {
+            let feature = Element::new("feature")
+                .with_attr("enabled", state)
+                .with_attr("name", *name);
+            out = out.with_child(feature);
+        }
+    }
+    let mut first = true;
+    def.os.extra.retain_mut(|e| {
+        if e.name != "firmware" {
+            return true;
+        }
+        if !std::mem::take(&mut first) || out.children.is_empty() {
+            return false;
+        }
+        *e = out.clone();
+        true
+    });
+}
+
+/// The boot loader of a guest whose loader libvirt reads (HVM, Xen, UML)
+/// as it writes it back: readonly, secure, type (rom when a path is given
+/// without one) and stateless, in that order, around the path.
+pub(super) fn loader(def: &mut DomainDef) {
+    if !matches!(def.os.os_type.as_str(), "hvm" | "xen" | "xenpvh" | "uml") {
+        return;
+    }
+    nvram(def);
+    let given = def.os.extra.iter().find(|e| e.name == "loader");
+    if given.is_none() && def.os.loader.as_deref().is_none_or(str::is_empty) {
+        // Nothing to write (the common case): no element to build.
+        def.os.loader = None;
+        return;
+    }
+    let path = def.os.loader.clone().filter(|p| !p.is_empty());
+    let attr = |n: &str| given.and_then(|e| e.attr(n)).map(str::to_string);
+    let mut out = Element::new("loader");
+    for name in ["readonly", "secure", "type", "stateless"] {
+        let value = match (name, attr(name)) {
+            ("type", None) if path.is_some() => Some("rom".to_string()),
+            (_, v) => v,
+        };
+        if let Some(v) = value {
+            out = out.with_attr(name, v);
+        }
+    }
+    if out.attrs.is_empty() {
+        def.os.extra.retain(|e| e.name != "loader");
+        if path.is_none() {
+            def.os.loader = None;
+        }
+        return;
+    }
+    if path.is_none() {
+        // Written without a path only where firmware autoselection
+        // stands for it: left as given.
+        return;
+    }
+    match def.os.extra.iter_mut().find(|e| e.name == "loader") {
+        Some(e) => *e = out,
+        None => def.os.extra.push(out),
+    }
+}
+
+/// The entries of the SMBIOS sections libvirt reads by name, in the order
+/// it writes them (virSysinfoBIOSFormat, ...SystemFormat, ...BaseBoardFormat,
+/// ...ChassisFormat).
+pub(super) const SYSINFO_ENTRIES: &[(&str, &[&str])] = &[
+    ("bios", &["vendor", "version", "date", "release"]),
+    (
+        "system",
+        &[
+            "manufacturer",
+            "product",
+            "version",
+            "serial",
+            "uuid",
+            "sku",
+            "family",
+        ],
+    ),
+    (
+        "baseBoard",
+        &[
+            "manufacturer",
+            "product",
+            "version",
+            "serial",
+            "asset",
+            "location",
+        ],
+    ),
+    (
+        "chassis",
+        &["manufacturer", "version", "serial", "asset", "sku"],
+    ),
+];
+
+/// `<sysinfo type='smbios'>` sections as libvirt writes what it read: each
+/// named entry once (the first: `string(entry[@name='...'])`), in its
+/// order.
+pub(super) fn sysinfo(def: &mut DomainDef) {
+    for info in def
+        .extra
+        .iter_mut()
+        .filter(|e| e.name == "sysinfo" && e.attr("type") == Some("smbios"))
+    {
+        for node in info.children.iter_mut() {
+            let Node::Element(section) = node else {
+                continue;
+            };
+            let Some((_, order)) = SYSINFO_ENTRIES.iter().find(|(n, _)| *n == section.name) else {
+                continue;
+            };
+            let rank = |e: &Element| {
+                let name = e.attr("name").unwrap_or_default();
+                order.iter().position(|n| *n == name)
+            };
+            let mut seen = vec![false; order.len()];
+            let mut entries: Vec<Element> = Vec::new();
+            for n in std::mem::take(&mut section.children) {
+                if let Node::Element(e) = n {
+                    match rank(&e) {
+                        Some(r) if !std::mem::replace(&mut seen[r], true) => entries.push(e),
+                        Some(_) => {}
+                        None => entries.push(e),
+                    }
+                }
+            }
+            entries.sort_by_key(|e| rank(e).unwrap_or(usize::MAX));
+            section.children = entries.into_iter().map(Node::Element).collect();
+        }
+    }
+}
+
+/// The first `<os><nvram>` as libvirt writes what it read
+/// (virDomainLoaderDefParseXMLNvram, virDomainLoaderDefFormatNvram): the
+/// template, then a storage type with its `<source>`, or else the path
+/// (the text); one with neither a template nor a path is not written,
+/// and later ones are not read.
+pub(super) fn nvram(def: &mut DomainDef) {
+    let mut first = true;
+    def.os.extra.retain_mut(|e| {
+        if e.name != "nvram" {
+            return true;
+        }
+        if !std::mem::take(&mut first) {
+            return false;
+        }
+        let template = e.attr("template").map(str::to_string);
+        let mut out = Element::new("nvram");
+        if let Some(t) = &template {
+            out = out.with_attr("template", t.as_str());
+        }
+        match e.attr("type") {
+            Some(t) => {
+                out = out.with_attr("type", t);
+                out.children = std::mem::take(&mut e.children);
+            }
+            None => {
+                let path = crate::validate::string_value(e);
+                if path.is_empty() && template.is_none() {
+                    return false;
+                }
+                if !path.is_empty() {
+                    out.children = vec![Node::Text(path)];
+                }
+            }
+        }
+        *e = out;
+        true
+    });
+}

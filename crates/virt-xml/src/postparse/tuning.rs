@@ -1,0 +1,396 @@
+//! What libvirt rewrites in a definition's resource tuning at define:
+//! I/O threads, `<memtune>` limits in KiB, `<numatune>`, the guest CPU,
+//! `<perf>` events and `<memoryBacking>`.
+
+use super::*;
+
+/// How many I/O threads libvirt fills in beyond the given ids before
+/// this model refuses to (libvirt allocates them all; for a count near
+/// 2^32 it aborts).
+pub(super) const IOTHREADS_FILLED_MAX: u64 = 1 << 16;
+
+/// The I/O threads as libvirt writes what it read
+/// (virDomainDefParseIOThreads, virDomainDefIOThreadsFormat): the count is
+/// the larger of `<iothreads>` and the ids given, 0 written as nothing;
+/// `<iothreadids>` (one, holding every id) is written when an id was
+/// given or a thread pool set, the given ids first and then the lowest
+/// free ones up to the count; `<defaultiothread>` only with a pool bound.
+pub(super) fn iothreads(def: &mut DomainDef) {
+    let count: u64 = match def.extra.iter().find(|e| e.name == "iothreads") {
+        Some(e) => match e.text().trim().parse::<u32>() {
+            Ok(n) => u64::from(n),
+            Err(_) => return,
+        },
+        None => 0,
+    };
+    let bound = |e: &Element, name: &str| -> Option<i64> {
+        e.attr(name)
+            .and_then(|v| v.trim().parse::<i32>().ok())
+            .map(i64::from)
+            .filter(|&v| v >= 0)
+    };
+    let mut ids: Vec<(u64, Option<i64>, Option<i64>)> = Vec::new();
+    for e in def.extra.iter().filter(|e| e.name == "iothreadids") {
+        for t in e.children_named("iothread") {
+            let Some(id) = t.attr("id").and_then(|v| v.trim().parse::<u32>().ok()) else {
+                return;
+            };
+            ids.push((
+                u64::from(id),
+                bound(t, "thread_pool_min"),
+                bound(t, "thread_pool_max"),
+            ));
+        }
+    }
+    let total = count.max(ids.len() as u64);
+    let given = ids.len();
+    if total - given as u64 > IOTHREADS_FILLED_MAX && given > 0 {
+        return;
+    }
+    let write_ids = given > 0;
+    if write_ids {
+        let mut next = 1u64;
+        while (ids.len() as u64) < total {
+            while ids.iter().any(|&(id, _, _)| id == next) {
+                next += 1;
+            }
+            ids.push((next, None, None));
+            next += 1;
+        }
+    }
+    let mut first_count = true;
+    let mut first_ids = true;
+    let mut first_default = true;
+    def.extra.retain_mut(|e| match e.name.as_str() {
+        "iothreads" => std::mem::take(&mut first_count) && total > 0,
+        "iothreadids" => std::mem::take(&mut first_ids) && write_ids,
+        "defaultiothread" => {
+            let (min, max) = (bound(e, "thread_pool_min"), bound(e, "thread_pool_max"));
+            if !std::mem::take(&mut first_default) || (min.is_none() && max.is_none()) {
+                return false;
+            }
+            *e = pool_bounds(Element::new("defaultiothread"), min, max);
+            true
+        }
+        _ => true,
+    });
+    if total > 0 {
+        let text = total.to_string();
+        match def.extra.iter_mut().find(|e| e.name == "iothreads") {
+            Some(e) => e.set_text(text),
+            None => def.extra.push(Element::new("iothreads").with_text(text)),
+        }
+    }
+    if write_ids {
+        if let Some(e) = def.extra.iter_mut().find(|e| e.name == "iothreadids") {
+            let mut out = Element::new("iothreadids");
+            for (id, min, max) in ids {
+                let t = Element::new("iothread").with_attr("id", id.to_string());
+                out = out.with_child(pool_bounds(t, min, max));
+            }
+            *e = out;
+        }
+    }
+}
+
+/// `e` with the thread pool bounds that are set.
+pub(super) fn pool_bounds(mut e: Element, min: Option<i64>, max: Option<i64>) -> Element {
+    if let Some(min) = min {
+        e = e.with_attr("thread_pool_min", min.to_string());
+    }
+    if let Some(max) = max {
+        e = e.with_attr("thread_pool_max", max.to_string());
+    }
+    e
+}
+
+/// `<memtune>` as libvirt writes what it read: each limit in KiB with
+/// `unit='KiB'`, in its order, limits at "unlimited" and a zero guarantee
+/// left out.
+pub(super) fn memtune_in_kib(memtune: &mut Element) {
+    let mut children = Vec::new();
+    for name in [
+        "hard_limit",
+        "soft_limit",
+        "min_guarantee",
+        "swap_hard_limit",
+    ] {
+        let Some(c) = memtune.child(name) else {
+            continue;
+        };
+        let kib = match name {
+            "min_guarantee" => crate::parse_memory(&c.text(), c.attr("unit")),
+            _ => crate::units::parse_memory_limit(&c.text(), c.attr("unit")),
+        };
+        let Ok(kib) = kib else {
+            // Refused when read; kept as written.
+            return;
+        };
+        let set = match name {
+            "min_guarantee" => kib != 0,
+            _ => kib < crate::units::MEMORY_LIMIT_UNLIMITED,
+        };
+        if set {
+            let sized = Element::new(name)
+                .with_attr("unit", "KiB")
+                .with_text(kib.to_string());
+            children.push(Node::Element(sized));
+        }
+    }
+    let others = memtune.children.iter().filter(|n| match n {
+        Node::Element(e) => !matches!(
+            e.name.as_str(),
+            "hard_limit" | "soft_limit" | "min_guarantee" | "swap_hard_limit"
+        ),
+        Node::Text(_) => false,
+    });
+    children.extend(others.cloned());
+    memtune.children = children;
+}
+
+/// `<numatune><memory>` as libvirt settles and writes it (mode, then the
+/// node set for static placement or `placement='auto'`), added when
+/// automatic vCPU placement implies it; automatic memory placement makes
+/// the vCPU placement automatic too when nothing pins a thread.
+pub(super) fn numatune(def: &mut DomainDef) {
+    let memory = crate::validate::numatune_memory(def);
+    let Some(memory) = memory else {
+        for n in def.extra.iter_mut().filter(|e| e.name == "numatune") {
+            n.children
+                .retain(|c| !matches!(c, Node::Element(m) if m.name == "memory"));
+        }
+        return;
+    };
+    let mut element = Element::new("memory").with_attr("mode", memory.mode.as_str());
+    element = match &memory.nodeset {
+        Some(set) if memory.placement == "static" => element.with_attr("nodeset", set.as_str()),
+        _ => element.with_attr("placement", memory.placement),
+    };
+    if memory.placement == "auto" {
+        let pinned = def.vcpu.cpuset.is_some()
+            || def.extra.iter().filter(|e| e.name == "cputune").any(|c| {
+                c.elements()
+                    .any(|p| matches!(p.name.as_str(), "vcpupin" | "emulatorpin" | "iothreadpin"))
+            });
+        if !pinned {
+            def.vcpu.placement = Some("auto".into());
+        }
+    }
+    match def.extra.iter_mut().find(|e| e.name == "numatune") {
+        Some(n) => {
+            let memnodes: Vec<Node> = n
+                .children
+                .drain(..)
+                .filter(|c| matches!(c, Node::Element(m) if m.name != "memory"))
+                .collect();
+            n.attrs.clear();
+            n.children = std::iter::once(Node::Element(element))
+                .chain(memnodes)
+                .collect();
+        }
+        None => def.extra.push(Element::new("numatune").with_child(element)),
+    }
+}
+
+/// A guest `<cpu>` as libvirt writes what it read (virCPUDefFormatBufFull):
+/// its attributes only when it names a model or a mode other than custom
+/// (mode, match for custom, exact by default, check unless default,
+/// migratable for host-passthrough and maximum), its topology with the
+/// dies (1 by default).
+pub(super) fn guest_cpu(cpu: &mut Element) {
+    let mode = cpu.attr("mode").unwrap_or("custom").to_string();
+    let has_model = cpu.child("model").is_some_and(|m| !m.text().is_empty());
+    let mut attrs: Vec<(String, String)> = Vec::new();
+    if mode != "custom" || has_model {
+        attrs.push(("mode".into(), mode.clone()));
+        if mode == "custom" {
+            let m = cpu.attr("match").unwrap_or("exact");
+            attrs.push(("match".into(), m.to_string()));
+        }
+        if let Some(check) = cpu.attr("check").filter(|c| *c != "default") {
+            attrs.push(("check".into(), check.to_string()));
+        }
+        if matches!(mode.as_str(), "host-passthrough" | "maximum") {
+            if let Some(m) = cpu.attr("migratable") {
+                attrs.push(("migratable".into(), m.to_string()));
+            }
+        }
+    }
+    cpu.attrs = attrs;
+    let mut first = true;
+    cpu.children.retain_mut(|n| {
+        let Node::Element(t) = n else { return true };
+        if t.name != "topology" {
+            return true;
+        }
+        if !std::mem::take(&mut first) {
+            return false;
+        }
+        let number = |a: &str| t.attr(a).and_then(|v| v.trim().parse::<u32>().ok());
+        if let (Some(s), Some(c), Some(th)) =
+            (number("sockets"), number("cores"), number("threads"))
+        {
+            *t = Element::new("topology")
+                .with_attr("sockets", s.to_string())
+                .with_attr("dies", number("dies").unwrap_or(1).to_string())
+                .with_attr("cores", c.to_string())
+                .with_attr("threads", th.to_string());
+        }
+        true
+    });
+}
+
+/// libvirt's perf events (`virPerfEvent`), in the order it writes them.
+pub(super) const PERF_EVENTS: &[&str] = &[
+    "cmt",
+    "mbmt",
+    "mbml",
+    "cpu_cycles",
+    "instructions",
+    "cache_references",
+    "cache_misses",
+    "branch_instructions",
+    "branch_misses",
+    "bus_cycles",
+    "stalled_cycles_frontend",
+    "stalled_cycles_backend",
+    "ref_cpu_cycles",
+    "cpu_clock",
+    "task_clock",
+    "page_faults",
+    "context_switches",
+    "cpu_migrations",
+    "page_faults_min",
+    "page_faults_maj",
+    "alignment_faults",
+    "emulation_faults",
+];
+
+/// `<perf>` as libvirt writes what it read (virDomainPerfDefParseXML
+/// reads every `./perf/event`, virDomainPerfDefFormat writes one `<perf>`
+/// with the events in its own order): one element, where the first was.
+pub(super) fn perf(def: &mut DomainDef) {
+    let Some(first) = def.extra.iter().position(|e| e.name == "perf") else {
+        return;
+    };
+    let mut events: Vec<Element> = def
+        .extra
+        .iter()
+        .filter(|e| e.name == "perf")
+        .flat_map(|p| p.children_named("event").cloned().collect::<Vec<_>>())
+        .collect();
+    let rank = |e: &Element| {
+        let name = e.attr("name").unwrap_or_default();
+        PERF_EVENTS
+            .iter()
+            .position(|n| *n == name)
+            .unwrap_or(usize::MAX)
+    };
+    events.sort_by_key(rank);
+    let mut perf = Element::new("perf");
+    perf.children = events.into_iter().map(Node::Element).collect();
+    def.extra[first] = perf;
+    let mut seen = false;
+    def.extra
+        .retain(|e| e.name != "perf" || !std::mem::replace(&mut seen, true));
+}
+
+/// `<memoryBacking>` as libvirt writes what it read
+/// (virDomainDefParseMemory, virDomainMemorybackingFormat): hugepages
+/// (each page's size in KiB, its node set in libvirt's form), nosharepages,
+/// locked, the source type, the access mode, the allocation (only with a
+/// mode or threads), discard, in that order, from every `<memoryBacking>`.
+pub(super) fn memory_backing(def: &mut DomainDef) {
+    let backings: Vec<&Element> = def
+        .extra
+        .iter()
+        .filter(|e| e.name == "memoryBacking")
+        .collect();
+    if backings.is_empty() {
+        return;
+    }
+    let children = || backings.iter().flat_map(|b| b.elements());
+    let first = |name: &str| children().find(|c| c.name == name);
+    let first_attr = |name: &str, attr: &str| {
+        children()
+            .filter(|c| c.name == name)
+            .find_map(|c| c.attr(attr))
+            .map(str::to_string)
+    };
+    // virDomainDefPostParseMemtune: without guest NUMA cells a page's
+    // node set of just node 0 is dropped.
+    let numa_cells = def
+        .extra
+        .iter()
+        .filter(|e| e.name == "cpu")
+        .flat_map(|c| c.children_named("numa"))
+        .any(|n| n.child("cell").is_some());
+    let mut out = Element::new("memoryBacking");
+    if first("hugepages").is_some() {
+        let mut hp = Element::new("hugepages");
+        for page in children()
+            .filter(|c| c.name == "hugepages")
+            .flat_map(|h| h.children_named("page"))
+        {
+            let Some(size) = page.attr("size") else {
+                return;
+            };
+            let Ok(kib) = crate::parse_memory(size, page.attr("unit")) else {
+                return;
+            };
+            let mut p = Element::new("page")
+                .with_attr("size", kib.to_string())
+                .with_attr("unit", "KiB");
+            if let Some(set) = page.attr("nodeset") {
+                let Some(set) = canonical_set(set) else {
+                    return;
+                };
+                if numa_cells || set != "0" {
+                    p = p.with_attr("nodeset", set);
+                }
+            }
+            hp = hp.with_child(p);
+        }
+        out = out.with_child(hp);
+    }
+    for flag in ["nosharepages", "locked"] {
+        if first(flag).is_some() {
+            out = out.with_child(Element::new(flag));
+        }
+    }
+    for (name, attr) in [("source", "type"), ("access", "mode")] {
+        if let Some(v) = first_attr(name, attr) {
+            out = out.with_child(Element::new(name).with_attr(attr, v));
+        }
+    }
+    let mut allocation = Element::new("allocation");
+    if let Some(mode) = first_attr("allocation", "mode") {
+        allocation = allocation.with_attr("mode", mode);
+    }
+    if let Some(threads) = first_attr("allocation", "threads") {
+        let Ok(n) = threads.trim().parse::<u32>() else {
+            return;
+        };
+        if n > 0 {
+            allocation = allocation.with_attr("threads", n.to_string());
+        }
+    }
+    if !allocation.attrs.is_empty() {
+        out = out.with_child(allocation);
+    }
+    if first("discard").is_some() {
+        out = out.with_child(Element::new("discard"));
+    }
+    let keep = !out.children.is_empty();
+    let mut first_backing = true;
+    def.extra.retain_mut(|e| {
+        if e.name != "memoryBacking" {
+            return true;
+        }
+        if !(std::mem::take(&mut first_backing) && keep) {
+            return false;
+        }
+        *e = out.clone();
+        true
+    });
+}

@@ -1,0 +1,277 @@
+//! The checks `virDomainDefValidate` makes after a definition is parsed:
+//! character device sources, lifecycle actions, the IOMMU, the loader and
+//! firmware, cputune ranges, idmaps and I/O thread pools.
+
+use super::*;
+
+/// The checks of `virDomainDefValidate` this model makes, in its order:
+/// the devices' own (virDomainDeviceDefValidate), then those of
+/// `virDomainDefValidateInternal`.
+pub(crate) fn check_valid(def: &DomainDef) -> Result<(), XmlError> {
+    check_unassigned(def)?;
+    check_chardev_sources(def)?;
+    let iommu = def.devices.other.iter().find(|e| e.name == "iommu");
+    if let Some(iommu) = iommu {
+        check_iommu_device(iommu)?;
+    }
+    if let Some(iommu) = iommu {
+        check_iommu_features(def, iommu)?;
+    }
+    check_lifecycle(def)?;
+    check_os(def)?;
+    check_cputune_ranges(def)?;
+    check_idmap(def)?;
+    check_iothread_pools(def)?;
+    Ok(())
+}
+
+/// virDomainChrSourceDefValidate, for each character device in turn:
+/// the path of a file, device, pipe or UNIX socket (a UNIX socket of a
+/// Xen or virtio channel may leave it to libvirt), the host and service
+/// of a TCP one, all read from the first `<source>`.
+pub(super) fn check_chardev_sources(def: &DomainDef) -> Result<(), XmlError> {
+    for c in &def.devices.chardevs {
+        let source = c.extra.iter().find(|e| e.name == "source");
+        let given = |attr: &str| source.and_then(|s| s.attr(attr)).is_some();
+        let missing = |what: &str| {
+            Err(XmlError::Internal(format!(
+                "Missing source {what} attribute for char device"
+            )))
+        };
+        match c.dev_type.as_deref().unwrap_or("pty") {
+            "file" | "dev" | "pipe" if !given("path") => return missing("path"),
+            "unix" if !given("path") => {
+                let target = c.extra.iter().find(|e| e.name == "target");
+                let generated = c.kind == "channel"
+                    && matches!(target.and_then(|t| t.attr("type")), Some("xen" | "virtio"));
+                if !generated {
+                    return missing("path");
+                }
+            }
+            "tcp" if !given("host") => return missing("host"),
+            "tcp" if !given("service") => return missing("service"),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// virDomainDefLifecycleActionValidate: the core dump actions are for a
+/// crash only.
+pub(super) fn check_lifecycle(def: &DomainDef) -> Result<(), XmlError> {
+    use crate::LifecycleAction::{CoredumpDestroy, CoredumpRestart};
+    for (event, action) in [("poweroff", def.on_poweroff), ("reboot", def.on_reboot)] {
+        if let Some(action @ (CoredumpDestroy | CoredumpRestart)) = action {
+            return Err(XmlError::Unsupported(format!(
+                "Lifecycle event '{event}' doesn't support '{}' action",
+                action.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// virDomainIOMMUDefValidate: smmuv3 and virtio take no driver options,
+/// smmuv3 and intel no address.
+pub(super) fn check_iommu_device(iommu: &Element) -> Result<(), XmlError> {
+    let model = iommu.attr("model").unwrap_or_default();
+    let driver = iommu.child("driver");
+    let switch_set = |attr: &str| driver.and_then(|d| d.attr(attr)).is_some();
+    let aw_bits = driver
+        .and_then(|d| d.attr("aw_bits"))
+        .and_then(|v| c_uint(v, 10))
+        .unwrap_or(0);
+    let options = ["intremap", "caching_mode", "eim", "iotlb"]
+        .iter()
+        .any(|a| switch_set(a))
+        || aw_bits != 0;
+    if matches!(model, "smmuv3" | "virtio") && options {
+        return Err(XmlError::Invalid(format!(
+            "iommu model '{model}' doesn't support additional attributes"
+        )));
+    }
+    if matches!(model, "smmuv3" | "intel")
+        && iommu
+            .child("address")
+            .is_some_and(|a| a.attr("type").is_some())
+    {
+        return Err(XmlError::Invalid(format!(
+            "iommu model '{model}' can't have address"
+        )));
+    }
+    Ok(())
+}
+
+/// virDomainDefIOMMUValidate: interrupt remapping needs the split I/O
+/// APIC, extended interrupt mode needs interrupt remapping.
+pub(super) fn check_iommu_features(def: &DomainDef, iommu: &Element) -> Result<(), XmlError> {
+    let switch = |attr: &str| iommu.child("driver").and_then(|d| d.attr(attr));
+    let split_apic = def
+        .features
+        .iter()
+        .flatten()
+        .any(|f| f.name == "ioapic" && f.attr("driver") == Some("qemu"));
+    if switch("intremap") == Some("on") && !split_apic {
+        return Err(XmlError::Unsupported(
+            "IOMMU interrupt remapping requires split I/O APIC (ioapic driver='qemu')".into(),
+        ));
+    }
+    if switch("eim") == Some("on") && switch("intremap") != Some("on") {
+        return Err(XmlError::Unsupported(
+            "IOMMU eim requires interrupt remapping to be enabled".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// virDomainDefOSValidate: the loader against firmware autoselection.
+pub(super) fn check_os(def: &DomainDef) -> Result<(), XmlError> {
+    let loader_el = def.os.extra.iter().find(|e| e.name == "loader");
+    let nvram = def.os.extra.iter().find(|e| e.name == "nvram");
+    let has_loader = def.os.loader.is_some() || nvram.is_some();
+    let path = def.os.loader.as_deref().filter(|p| !p.is_empty());
+    let attr = |n: &str| loader_el.and_then(|l| l.attr(n));
+    let template = nvram.and_then(|n| n.attr("template"));
+    // A loader's NVRAM: a path as text, or a typed source.
+    let has_nvram = nvram.is_some_and(|n| n.attr("type").is_some() || !n.text().is_empty());
+    match os_attr(def, "firmware") {
+        Some(firmware) => {
+            if !has_loader {
+                return Ok(());
+            }
+            let refused = [
+                (attr("readonly").is_some(), "loader attribute 'readonly' cannot be specified when firmware autoselection is enabled"),
+                // A loader path without a type is of type rom by then
+                // (virDomainDefPostParseCommon).
+                (attr("type").is_some() || path.is_some(), "loader attribute 'type' cannot be specified when firmware autoselection is enabled"),
+                (path.is_some(), "loader path cannot be specified when firmware autoselection is enabled"),
+                (template.is_some(), "nvram attribute 'template' cannot be specified when firmware autoselection is enabled"),
+                (attr("secure") == Some("no"), "loader attribute 'secure' cannot be specified when firmware autoselection is enabled"),
+            ];
+            if let Some((_, why)) = refused.iter().find(|(bad, _)| *bad) {
+                return Err(detail(why));
+            }
+            if has_nvram && firmware != "efi" {
+                return Err(detail(&format!(
+                    "firmware type '{firmware}' does not support nvram"
+                )));
+            }
+        }
+        None => {
+            // libvirt 9.0 as Debian ships it drops the firmware features
+            // of a definition without autoselection (postparse) instead of
+            // refusing them.
+            if !has_loader {
+                return Ok(());
+            }
+            if path.is_none() {
+                return Err(detail(
+                    "no loader path specified and firmware auto selection disabled",
+                ));
+            }
+        }
+    }
+    match attr("stateless") {
+        Some("yes") if template.is_some() => Err(detail(
+            "NVRAM template is not permitted when loader is stateless",
+        )),
+        Some("yes") if has_nvram => Err(detail("NVRAM is not permitted when loader is stateless")),
+        Some("no") => match os_attr(def, "firmware") {
+            None if attr("type") != Some("pflash") => {
+                Err(detail("Only pflash loader type permits NVRAM"))
+            }
+            Some(fw) if fw != "efi" => Err(detail("Only EFI firmware permits NVRAM")),
+            _ => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// virDomainDefCputuneValidate: shares, periods and quotas within the
+/// cgroup ranges (0 and negative values mean "not set").
+pub(super) fn check_cputune_ranges(def: &DomainDef) -> Result<(), XmlError> {
+    let Some(cputune) = top(def, "cputune").next() else {
+        return Ok(());
+    };
+    let value = |name: &str| -> Option<i128> {
+        cputune
+            .child(name)
+            .and_then(|e| e.text().trim().parse::<i128>().ok())
+    };
+    if let Some(shares) = value("shares").filter(|&s| s > 0) {
+        if !(2..=262_144).contains(&shares) {
+            return Err(XmlError::Unsupported(
+                "Value of cputune 'shares' must be in range [2, 262144]".into(),
+            ));
+        }
+    }
+    let periods = [
+        "period",
+        "global_period",
+        "emulator_period",
+        "iothread_period",
+    ];
+    let quotas = ["quota", "global_quota", "emulator_quota", "iothread_quota"];
+    let ranges = periods
+        .iter()
+        .map(|n| (*n, 1000, 1_000_000))
+        .chain(quotas.iter().map(|n| (*n, 1000, 17_592_186_044_415)));
+    for (name, min, max) in ranges {
+        if let Some(v) = value(name).filter(|&v| v > 0) {
+            if v < min || v > max {
+                return Err(XmlError::Unsupported(format!(
+                    "Value of cputune '{name}' must be in range [{min}, {max}]"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// virDomainDefIdMapValidate: uids and gids mapped together, root first.
+pub(super) fn check_idmap(def: &DomainDef) -> Result<(), XmlError> {
+    let Some(idmap) = top(def, "idmap").next() else {
+        return Ok(());
+    };
+    let (uid, gid) = (idmap.child("uid"), idmap.child("gid"));
+    if uid.is_some() != gid.is_some() {
+        return Err(XmlError::Unsupported(
+            "uid and gid should be mapped both".into(),
+        ));
+    }
+    let starts_at_root = |e: Option<&Element>| {
+        e.is_none_or(|e| e.attr("start").and_then(|s| s.trim().parse::<u64>().ok()) == Some(0))
+    };
+    if !starts_at_root(uid) || !starts_at_root(gid) {
+        return Err(XmlError::Unsupported(
+            "You must map the root user of container".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// virDomainDefValidateIOThreads: each thread pool's bounds (-1: unset).
+pub(super) fn check_iothread_pools(def: &DomainDef) -> Result<(), XmlError> {
+    let pools = top(def, "iothreadids")
+        .flat_map(|e| e.children_named("iothread"))
+        .chain(top(def, "defaultiothread"));
+    for pool in pools {
+        let bound = |n: &str| {
+            pool.attr(n)
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .unwrap_or(-1)
+        };
+        let (min, max) = (bound("thread_pool_min"), bound("thread_pool_max"));
+        if max == 0 {
+            return Err(XmlError::Unsupported(
+                "thread_pool_max must be a positive integer".into(),
+            ));
+        }
+        if min > max {
+            return Err(XmlError::Unsupported(
+                "thread_pool_min must be smaller or equal to thread_pool_max".into(),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! The checks of a device's information libvirt's parser makes
+//! (virDomainDeviceInfoParseXML): addresses, their numbers and kinds.
+
+use super::*;
+
+/// virDomainDeviceInfoParseXML: a device's `<acpi index>` (not zero) and
+/// its `<address>` (the first of each), read as libvirt reads them.
+pub(crate) fn check_device_info<'a>(
+    first: impl Fn(&str) -> Option<&'a Element>,
+) -> Result<(), XmlError> {
+    if let Some(acpi) = first("acpi") {
+        prop_uint(acpi, "index", 10, false, true)?;
+    }
+    if let Some(address) = first("address") {
+        check_address(address)?;
+    }
+    Ok(())
+}
+
+/// The address types libvirt 9.0 knows (`virDomainDeviceAddressType`,
+/// without "none").
+pub(super) const ADDRESS_TYPES: &[&str] = &[
+    "pci",
+    "drive",
+    "virtio-serial",
+    "ccid",
+    "usb",
+    "spapr-vio",
+    "virtio-s390",
+    "ccw",
+    "virtio-mmio",
+    "isa",
+    "dimm",
+    "unassigned",
+];
+
+/// `virXMLPropUInt` (`long`: `virXMLPropULongLong`) in `base`: refused
+/// when not a number, or zero for a `nonzero` one, or missing for a
+/// `required` one.
+pub(super) fn prop_uint(
+    e: &Element,
+    attr: &str,
+    base: u32,
+    required: bool,
+    nonzero: bool,
+) -> Result<Option<u64>, XmlError> {
+    let Some(v) = e.attr(attr) else {
+        return match required {
+            true => Err(missing_attr(e, attr)),
+            false => Ok(None),
+        };
+    };
+    let n = c_uint(v, base)
+        .map(u64::from)
+        .ok_or_else(|| XmlError::NotUnsigned {
+            attr: attr.into(),
+            element: e.name.clone(),
+            value: v.into(),
+        })?;
+    if nonzero && n == 0 {
+        return Err(XmlError::Invalid(format!(
+            "Invalid value for attribute '{attr}' in element '{}': Zero is not permitted",
+            e.name
+        )));
+    }
+    Ok(Some(n))
+}
+
+/// `virXMLPropULongLong` in base 16.
+pub(super) fn prop_ulong_hex(e: &Element, attr: &str) -> Result<(), XmlError> {
+    let Some(v) = e.attr(attr) else {
+        return Ok(());
+    };
+    let t = v.trim_start_matches(is_space);
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let t = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .filter(|r| r.starts_with(|c: char| c.is_ascii_hexdigit()))
+        .unwrap_or(t);
+    match !t.starts_with('+') && u64::from_str_radix(t, 16).is_ok() {
+        true => Ok(()),
+        false => Err(XmlError::NotUnsigned {
+            attr: attr.into(),
+            element: e.name.clone(),
+            value: v.into(),
+        }),
+    }
+}
+
+/// virDomainDeviceAddressParseXML: a type, and the numbers each type
+/// reads.
+pub(super) fn check_address(address: &Element) -> Result<(), XmlError> {
+    let Some(kind) = address.attr("type") else {
+        return Err(XmlError::Internal(
+            "No type specified for device address".into(),
+        ));
+    };
+    if !ADDRESS_TYPES.contains(&kind) {
+        return Err(XmlError::Unsupported(format!(
+            "unknown address type '{kind}'"
+        )));
+    }
+    let numbers = |attrs: &[&str], base: u32| -> Result<(), XmlError> {
+        for attr in attrs {
+            prop_uint(address, attr, base, false, false)?;
+        }
+        Ok(())
+    };
+    match kind {
+        "pci" => {
+            numbers(&["domain", "bus", "slot", "function"], 0)?;
+            if let Some(v) = address.attr("multifunction") {
+                if !matches!(v, "on" | "off") {
+                    return Err(XmlError::Invalid(format!(
+                        "Invalid value for attribute 'multifunction' in element 'address': '{v}'."
+                    )));
+                }
+            }
+        }
+        "drive" => numbers(&["controller", "bus", "target", "unit"], 10)?,
+        "virtio-serial" => numbers(&["controller", "bus", "port"], 10)?,
+        "ccid" => numbers(&["controller", "slot"], 10)?,
+        "usb" => {
+            if let Some(port) = address.attr("port") {
+                if !usb_port(port) {
+                    return Err(XmlError::Internal(
+                        "Cannot parse <address> 'port' attribute".into(),
+                    ));
+                }
+            }
+            numbers(&["bus"], 10)?;
+        }
+        "spapr-vio" => prop_ulong_hex(address, "reg")?,
+        "isa" => numbers(&["iobase", "irq"], 16)?,
+        "virtio-s390" => {
+            return Err(XmlError::Invalid(
+                "virtio-s390 bus doesn't have an address".into(),
+            ))
+        }
+        "dimm" => {
+            prop_uint(address, "slot", 10, true, false)?;
+            prop_ulong_hex(address, "base")?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// virDomainDeviceUSBAddressParsePort: up to four numbers joined by dots.
+pub(super) fn usb_port(port: &str) -> bool {
+    let mut rest = port;
+    for _ in 0..4 {
+        let t = rest.trim_start_matches(is_space);
+        let t = t.strip_prefix('+').unwrap_or(t);
+        let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || t[..digits].parse::<u32>().is_err() {
+            return false;
+        }
+        rest = &t[digits..];
+        if rest.is_empty() {
+            return true;
+        }
+        if let Some(r) = rest.strip_prefix('.') {
+            rest = r;
+        }
+    }
+    false
+}
+
+/// virDomainDeviceInfoValidate: an unassigned address is for host
+/// devices only.
+pub(crate) fn check_unassigned(def: &DomainDef) -> Result<(), XmlError> {
+    let d = &def.devices;
+    let addresses = d
+        .disks
+        .iter()
+        .flat_map(|x| x.extra.iter())
+        .chain(d.interfaces.iter().flat_map(|x| x.extra.iter()))
+        .chain(d.chardevs.iter().flat_map(|x| x.extra.iter()))
+        .chain(d.graphics.iter().flat_map(|x| x.extra.iter()))
+        .filter(|e| e.name == "address")
+        .chain(
+            d.other
+                .iter()
+                .filter(|o| o.name != "hostdev")
+                .filter_map(|o| o.child("address")),
+        );
+    for a in addresses {
+        if a.attr("type") == Some("unassigned") {
+            return Err(XmlError::Unsupported(
+                "address of type 'unassigned' is supported only for hostdevs".into(),
+            ));
+        }
+    }
+    Ok(())
+}

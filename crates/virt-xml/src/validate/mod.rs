@@ -1,0 +1,429 @@
+//! libvirt's checks of a definition's values against each other, the ones
+//! its parser makes while reading (CPU sets and node sets, the CPU model,
+//! I/O thread pins, firmware) and the ones `virDomainDefValidate` makes
+//! after it, in libvirt 9.0's order so that a definition breaking several
+//! rules is refused for the same one. Each check names the rule of
+//! libvirt it follows; all were found by the differential run against
+//! libvirt 9.0 (crates/virt-schema).
+
+use virt_core::{ErrorCode, ErrorDomain};
+
+use crate::{DomainDef, Element, XmlError};
+
+mod bitmap;
+mod definition;
+mod devices;
+mod parser;
+pub(crate) use bitmap::*;
+pub(crate) use definition::*;
+pub(crate) use devices::*;
+pub(crate) use parser::*;
+
+/// Where a check sits in libvirt 9.0's define: the steps of
+/// `virDomainDefParseXML` in its order (each part of the document is read
+/// at one of them, the devices kind by kind), then `virDomainDefPostParse`,
+/// then `virDomainDefValidate`. libvirt stops at the first step that
+/// fails, so a definition breaking rules at several steps is refused for
+/// the earliest one, whatever order the checks run in here ([`Refusals`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Step {
+    /// virDomainDefParseIDs: the name, uuid and genid.
+    Ids,
+    /// virDomainDefParseCaps: the domain type, OS type and architecture.
+    Caps,
+    /// virSecurityLabelDefsParseXML.
+    SecLabels,
+    /// virDomainDefParseMemory: the memory sizes.
+    Memory,
+    /// virDomainDefParseMemory: `<memoryBacking>`, hugepages last.
+    MemoryBacking,
+    /// virDomainDefTunablesParse: `<blkiotune>`.
+    Blkiotune,
+    /// virDomainDefTunablesParse: `<memtune>`.
+    Memtune,
+    /// virDomainVcpuParse: `<vcpu>`, `<vcpus>`.
+    Vcpu,
+    /// virDomainDefParseIOThreads.
+    IoThreads,
+    /// virDomainDefTunablesParse: `<cputune>`.
+    Cputune,
+    /// virCPUDefParseXML: the guest `<cpu>`.
+    Cpu,
+    /// virDomainNumaDefParseXML: the guest NUMA cells.
+    Numa,
+    /// The NUMA cells' CPUs against the vCPU count.
+    NumaVcpus,
+    /// virDomainNumatuneParseXML.
+    Numatune,
+    /// virDomainResourceDefParse.
+    Resource,
+    /// virDomainFeaturesDefParse.
+    Features,
+    /// virDomainDefLifecycleParse: the actions, `<pm>`.
+    Lifecycle,
+    /// virDomainPerfDefParseXML.
+    Perf,
+    /// virDomainDefClockParse.
+    Clock,
+    /// virDomainDefParseBootOptions: `<os>` beyond its type.
+    Boot,
+    /// The devices, kind by kind in libvirt's order ([`DEVICE_PARSE_ORDER`]).
+    Device(u8),
+    /// virDomainIdmapDefParseXML.
+    Idmap,
+    /// virSysinfoParseXML.
+    Sysinfo,
+    /// virDomainKeyWrapDefParseXML.
+    Keywrap,
+    /// virDomainDefPostParse (virDomainDefPostParseCommon).
+    PostParse,
+    /// virDomainDefPostParseCheckFeatures, the end of post-parse.
+    PostParseFeatures,
+    /// virDomainDefValidate.
+    Validate,
+}
+
+/// The order in which `virDomainDefParseXML` reads the devices (and the
+/// launch security, read between the shared memory and memory devices).
+const DEVICE_PARSE_ORDER: &[&str] = &[
+    "disk",
+    "controller",
+    "lease",
+    "filesystem",
+    "interface",
+    "smartcard",
+    "parallel",
+    "serial",
+    "console",
+    "channel",
+    "input",
+    "graphics",
+    "sound",
+    "audio",
+    "video",
+    "hostdev",
+    "watchdog",
+    "memballoon",
+    "rng",
+    "tpm",
+    "nvram",
+    "hub",
+    "redirdev",
+    "redirfilter",
+    "panic",
+    "shmem",
+    "launchSecurity",
+    "memory",
+    "iommu",
+    "vsock",
+];
+
+impl Step {
+    /// The step at which libvirt reads the device element `name` (an
+    /// unknown one: with the last).
+    pub(crate) fn device(name: &str) -> Step {
+        let at = DEVICE_PARSE_ORDER
+            .iter()
+            .position(|d| *d == name)
+            .unwrap_or(DEVICE_PARSE_ORDER.len());
+        Step::Device(at as u8)
+    }
+
+    /// The step at which libvirt reads the top-level element `name`.
+    pub(crate) fn top(name: &str) -> Step {
+        match name {
+            "seclabel" => Step::SecLabels,
+            "memoryBacking" => Step::MemoryBacking,
+            "blkiotune" => Step::Blkiotune,
+            "memtune" => Step::Memtune,
+            "vcpus" => Step::Vcpu,
+            "iothreads" | "iothreadids" | "defaultiothread" => Step::IoThreads,
+            "cputune" => Step::Cputune,
+            "cpu" => Step::Cpu,
+            "numatune" => Step::Numatune,
+            "resource" => Step::Resource,
+            "on_lockfailure" | "pm" => Step::Lifecycle,
+            "perf" => Step::Perf,
+            "clock" => Step::Clock,
+            "launchSecurity" => Step::device(name),
+            "idmap" => Step::Idmap,
+            "sysinfo" => Step::Sysinfo,
+            "keywrap" => Step::Keywrap,
+            _ => Step::Ids,
+        }
+    }
+}
+
+/// The refusal libvirt makes of a definition: of the checks made, the
+/// first failing one of the earliest [`Step`]. A check at a step later
+/// than a refusal already found is not made.
+#[derive(Default)]
+pub(crate) struct Refusals {
+    first: Option<(Step, XmlError)>,
+}
+
+impl Refusals {
+    /// Whether a check at `step` could still decide the refusal.
+    pub(crate) fn open(&self, step: Step) -> bool {
+        self.first.as_ref().is_none_or(|(s, _)| step < *s)
+    }
+
+    /// Make `check`, which libvirt makes at `step`.
+    pub(crate) fn check(&mut self, step: Step, check: impl FnOnce() -> Result<(), XmlError>) {
+        if self.open(step) {
+            if let Err(e) = check() {
+                self.first = Some((step, e));
+            }
+        }
+    }
+
+    /// The value of a read libvirt makes at `step`, `None` when it fails
+    /// (the failure kept as a refusal).
+    pub(crate) fn take<T>(&mut self, step: Step, read: Result<T, XmlError>) -> Option<T> {
+        match read {
+            Ok(v) => Some(v),
+            Err(e) => {
+                if self.open(step) {
+                    self.first = Some((step, e));
+                }
+                None
+            }
+        }
+    }
+
+    /// The refusal, if any.
+    pub(crate) fn into_result(self) -> Result<(), XmlError> {
+        match self.first {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// libvirt's `VIR_DOMAIN_CPUMASK_LEN`: the bits a CPU or node set may use.
+pub(crate) const CPUMASK_LEN: u64 = 16384;
+
+/// A refusal libvirt words without a code prefix (VIR_ERR_XML_DETAIL).
+pub(crate) fn detail(message: &str) -> XmlError {
+    XmlError::Refused {
+        code: ErrorCode::XmlDetail,
+        domain: ErrorDomain::Domain,
+        message: message.to_string(),
+    }
+}
+
+fn top<'a>(def: &'a DomainDef, name: &'a str) -> impl Iterator<Item = &'a Element> {
+    def.extra.iter().filter(move |e| e.name == name)
+}
+
+/// The checks libvirt's parser makes while reading, each at its
+/// [`Step`]; the typed views of the parts add theirs at the same steps
+/// (`views::check_definition`).
+pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
+    r.check(Step::Ids, || check_genid(def));
+    r.check(Step::SecLabels, || {
+        check_seclabels(def)?;
+        crate::views::check_each(def, "seclabel")
+    });
+    let nodeset = invalid_set("nodeset");
+    let cpuset = invalid_set("cpuset");
+    // virDomainDefParseMemory: <memoryBacking>, its hugepages last.
+    r.check(Step::MemoryBacking, || {
+        if let Some(mb) = top(def, "memoryBacking").next() {
+            crate::views::check_each(def, "memoryBacking")?;
+            // virDomainHugepagesParseXML: the size (not zero), then the
+            // node set.
+            for hp in mb.children_named("hugepages") {
+                for page in hp.children_named("page") {
+                    check_hugepage_size(page)?;
+                    check_set(page.attr("nodeset"), Some(&nodeset))?;
+                }
+            }
+        }
+        Ok(())
+    });
+    // virDomainDefTunablesParse: <blkiotune>, <memtune>, <vcpu>, <vcpus>,
+    // the I/O threads, then <cputune>.
+    r.check(Step::Blkiotune, || {
+        crate::views::check_top(def, "blkiotune")
+    });
+    r.check(Step::Memtune, || crate::views::check_top(def, "memtune"));
+    r.check(Step::Vcpu, || {
+        // The CPU set is read only without automatic placement.
+        if def.vcpu.placement.as_deref() != Some("auto") {
+            check_set(def.vcpu.cpuset.as_deref(), Some(&cpuset))?;
+        }
+        check_vcpus(def)
+    });
+    r.check(Step::IoThreads, || {
+        crate::views::check_each(def, "iothreads")?;
+        crate::views::check_top(def, "defaultiothread")?;
+        crate::views::check_each(def, "iothreadids")?;
+        // Each id once.
+        let mut ids: Vec<u32> = Vec::new();
+        for t in top(def, "iothreadids").flat_map(|e| e.children_named("iothread")) {
+            if let Some(id) = t.attr("id").and_then(|v| v.trim().parse::<u32>().ok()) {
+                if ids.contains(&id) {
+                    return Err(XmlError::Invalid(format!(
+                        "duplicate iothread id '{id}' found"
+                    )));
+                }
+                ids.push(id);
+            }
+        }
+        Ok(())
+    });
+    // (The scheduler values and pins as libvirt reads them: the typed
+    // view of <cputune> is stricter, an empty <quota/> is unset here.)
+    r.check(Step::Cputune, || match top(def, "cputune").next() {
+        Some(cputune) => {
+            check_cputune(def, cputune, &cpuset)?;
+            crate::views::check_resctrl(cputune)
+        }
+        None => Ok(()),
+    });
+    // virCPUDefParseXML, then virDomainNumaDefParseXML: the cells.
+    let cpu = top(def, "cpu").next();
+    r.check(Step::Cpu, || match cpu {
+        Some(cpu) => {
+            check_cpu(cpu)?;
+            crate::views::check_each(def, "cpu")
+        }
+        None => Ok(()),
+    });
+    r.check(Step::Numa, || match cpu {
+        Some(cpu) => {
+            for numa in cpu.children_named("numa") {
+                for cell in numa.children_named("cell") {
+                    check_set(cell.attr("cpus"), None)?;
+                }
+            }
+            crate::views::check_cpu_numa(cpu)
+        }
+        None => Ok(()),
+    });
+    r.check(Step::NumaVcpus, || check_numa_vcpus(def));
+    r.check(Step::Numatune, || {
+        check_numatune(def, &nodeset)?;
+        crate::views::check_each(def, "numatune")
+    });
+    r.check(Step::Resource, || check_resource(def));
+    // virDomainDefLifecycleParse (the actions are read with the typed
+    // model), virDomainPerfDefParseXML.
+    r.check(Step::Lifecycle, || {
+        crate::views::check_top(def, "on_lockfailure")?;
+        crate::views::check_each(def, "pm")
+    });
+    r.check(Step::Perf, || crate::views::check_top(def, "perf"));
+    r.check(Step::Clock, || {
+        check_clock(def)?;
+        crate::views::check_each(def, "clock")
+    });
+    r.check(Step::Boot, || check_boot(def));
+    // The devices libvirt takes one of, refused before any is read.
+    for (name, what, internal) in [
+        ("watchdog", "watchdog device", true),
+        ("memballoon", "memory balloon device", true),
+        ("nvram", "nvram device", true),
+        ("iommu", "IOMMU device", false),
+        ("vsock", "vsock device", false),
+    ] {
+        r.check(Step::device(name), || {
+            let count = def.devices.other.iter().filter(|e| e.name == name).count();
+            if count < 2 {
+                return Ok(());
+            }
+            let message = format!("only a single {what} is supported");
+            Err(match internal {
+                true => XmlError::Internal(message),
+                false => XmlError::Invalid(message),
+            })
+        });
+    }
+    // virDomainSecDefParseXML: an SEV policy is a 32-bit hex number.
+    r.check(Step::device("launchSecurity"), || {
+        for sec in top(def, "launchSecurity").filter(|e| e.attr("type") == Some("sev")) {
+            check_sev(sec)?;
+        }
+        crate::views::check_top(def, "launchSecurity")
+    });
+    r.check(Step::Idmap, || crate::views::check_each(def, "idmap"));
+    r.check(Step::Sysinfo, || {
+        crate::views::check_each(def, "sysinfo")?;
+        for sysinfo in top(def, "sysinfo").filter(|s| s.attr("type") == Some("smbios")) {
+            check_smbios(def, sysinfo)?;
+        }
+        Ok(())
+    });
+    r.check(Step::Keywrap, || {
+        keywrap(def)?;
+        crate::views::check_top(def, "keywrap")
+    });
+}
+
+/// virDomainKeyWrapDefParseXML: each cipher named and switched once; the
+/// states of aes and dea (`None`: not given).
+pub(crate) fn keywrap(def: &DomainDef) -> Result<[Option<&str>; 2], XmlError> {
+    let mut states = [None, None];
+    for cipher in top(def, "keywrap").flat_map(|k| k.children_named("cipher")) {
+        let slot = match cipher.attr("name") {
+            None => return Err(missing_attr(cipher, "name")),
+            Some("aes") => 0,
+            Some("dea") => 1,
+            Some(v) => {
+                return Err(XmlError::Invalid(format!(
+                    "Invalid value for attribute 'name' in element 'cipher': '{v}'."
+                )))
+            }
+        };
+        let state = match cipher.attr("state") {
+            None => return Err(missing_attr(cipher, "state")),
+            Some(v @ ("on" | "off")) => v,
+            Some(v) => {
+                return Err(XmlError::Invalid(format!(
+                    "Invalid value for attribute 'state' in element 'cipher': '{v}'."
+                )))
+            }
+        };
+        if states[slot].is_some() {
+            return Err(XmlError::Internal(format!(
+                "A domain definition can have no more than one cipher node with name {}",
+                ["aes", "dea"][slot]
+            )));
+        }
+        states[slot] = Some(state);
+    }
+    Ok(states)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bitmaps_read_like_libvirt() {
+        assert_eq!(bitmap_has_bits("0-3,^2", 16), Some(true));
+        assert_eq!(bitmap_has_bits(" 1 - 2 , 5", 16), Some(true));
+        assert_eq!(bitmap_has_bits("^3", 16), Some(false));
+        assert_eq!(bitmap_has_bits("3,^3", 16), Some(false));
+        assert_eq!(bitmap_has_bits("^3,3", 16), Some(true));
+        assert_eq!(
+            canonical_set("5,0-2,3,^1,9-9").as_deref(),
+            Some("0,2-3,5,9")
+        );
+        assert_eq!(canonical_set("1-3,2-6,8").as_deref(), Some("1-6,8"));
+        for bad in [
+            "",
+            "x",
+            "3-1",
+            "^1-2",
+            "1,,2",
+            "16",
+            "1-16",
+            "2147483648",
+            "1 2",
+        ] {
+            assert_eq!(bitmap_has_bits(bad, 16), None, "{bad:?}");
+        }
+    }
+}

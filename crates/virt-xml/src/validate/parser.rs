@@ -1,0 +1,888 @@
+//! The checks libvirt's parser makes while it reads a definition
+//! (virDomainDefParseXML): ids, seclabels, NUMA tuning, the clock, boot
+//! options, vCPUs, `<cputune>`, hugepages, the guest CPU and SMBIOS, with
+//! the C number readers they share.
+
+use super::*;
+
+/// virDomainDefParseIDs: the generation id once, empty (generated) or a
+/// UUID.
+pub(super) fn check_genid(def: &DomainDef) -> Result<(), XmlError> {
+    let mut genids = top(def, "genid");
+    if let Some(genid) = genids.next() {
+        if genids.next().is_some() {
+            return Err(XmlError::Invalid(
+                "element 'genid' can only appear once".into(),
+            ));
+        }
+        let text = genid.text();
+        if !text.is_empty() && crate::parse_uuid(&text).is_none() {
+            return Err(XmlError::Internal("malformed genid element".into()));
+        }
+    }
+    Ok(())
+}
+
+/// The guest NUMA cells' CPUs against the vCPU count (after
+/// virDomainNumaDefParseXML): no more CPUs than vCPUs, and no CPU id at
+/// or beyond the count (with no cells the highest id is 0, so a count of
+/// 0 is refused here).
+pub(super) fn check_numa_vcpus(def: &DomainDef) -> Result<(), XmlError> {
+    let sets: Vec<Vec<(u64, u64)>> = top(def, "cpu")
+        .next()
+        .and_then(|c| c.child("numa"))
+        .into_iter()
+        .flat_map(|n| n.children_named("cell"))
+        .filter_map(|cell| cell.attr("cpus").and_then(|c| bitmap(c, CPUMASK_LEN)))
+        .collect();
+    let max = u64::from(def.vcpu.max);
+    let count: u64 = sets.iter().flatten().map(|(lo, hi)| hi - lo + 1).sum();
+    if count > max {
+        return Err(XmlError::Internal(
+            "Number of CPUs in <numa> exceeds the <vcpu> count".into(),
+        ));
+    }
+    let highest = sets
+        .iter()
+        .filter_map(|s| s.last().map(|&(_, hi)| hi))
+        .max()
+        .unwrap_or(0);
+    if highest >= max {
+        return Err(XmlError::Internal(
+            "CPU IDs in <numa> exceed the <vcpu> count".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// virDomainNumatuneParseXML: one `<numatune>`; the first `<memory>`'s
+/// mode, placement and node set, then what they settle to; the
+/// `<memnode>`s.
+pub(super) fn check_numatune(
+    def: &DomainDef,
+    nodeset: &dyn Fn(&str) -> XmlError,
+) -> Result<(), XmlError> {
+    if top(def, "numatune").nth(1).is_some() {
+        return Err(XmlError::Invalid("only one numatune is supported".into()));
+    }
+    if let Some(memory) = top(def, "numatune").next().and_then(|n| n.child("memory")) {
+        if let Some(mode) = memory.attr("mode") {
+            if !matches!(mode, "strict" | "preferred" | "interleave" | "restrictive") {
+                return Err(XmlError::Unsupported(format!(
+                    "Unsupported NUMA memory tuning mode '{mode}'"
+                )));
+            }
+        }
+        if let Some(placement) = memory.attr("placement") {
+            if !matches!(placement, "default" | "static" | "auto") {
+                return Err(XmlError::Unsupported(format!(
+                    "Unsupported NUMA memory placement mode '{placement}'"
+                )));
+            }
+        }
+        check_set(memory.attr("nodeset"), Some(nodeset))?;
+    }
+    if let Some(memory) = numatune_memory(def) {
+        if memory.placement == "static" && memory.nodeset.is_none() {
+            return Err(XmlError::Unsupported(
+                "nodeset for NUMA memory tuning must be set if 'placement' is 'static'".into(),
+            ));
+        }
+    }
+    if let Some(numatune) = top(def, "numatune").next() {
+        for memory in numatune.children_named("memory") {
+            check_set(memory.attr("nodeset"), Some(nodeset))?;
+        }
+        let auto = numatune
+            .child("memory")
+            .is_some_and(|m| m.attr("placement") == Some("auto"));
+        let cells = top(def, "cpu")
+            .next()
+            .and_then(|c| c.child("numa"))
+            .map_or(0, |n| n.children_named("cell").count());
+        for memnode in numatune.children_named("memnode") {
+            if auto {
+                return Err(XmlError::Unsupported(
+                    "Per-node binding is not compatible with automatic NUMA placement.".into(),
+                ));
+            }
+            if cells == 0 {
+                return Err(XmlError::Invalid(
+                    "Element 'memnode' is invalid without any guest NUMA cells".into(),
+                ));
+            }
+            let cellid = memnode
+                .attr("cellid")
+                .and_then(|c| c.trim().parse::<u64>().ok());
+            if cellid.is_some_and(|c| c >= cells as u64) {
+                return Err(XmlError::Invalid(
+                    "Argument 'cellid' in memnode element must correspond to existing \
+                     guest's NUMA cell"
+                        .into(),
+                ));
+            }
+            check_set(memnode.attr("nodeset"), Some(nodeset))?;
+        }
+    }
+    Ok(())
+}
+
+/// virDomainResourceDefParse: one `<resource>`; one that gives neither a
+/// partition nor a Fibre Channel appid is refused, without a message.
+pub(super) fn check_resource(def: &DomainDef) -> Result<(), XmlError> {
+    let mut resources = top(def, "resource");
+    let Some(resource) = resources.next() else {
+        return Ok(());
+    };
+    if resources.next().is_some() {
+        return Err(XmlError::Invalid(
+            "only one resource element is supported".into(),
+        ));
+    }
+    let partition = resource.child("partition").map(string_value);
+    let appid = resource.child("fibrechannel").and_then(|f| f.attr("appid"));
+    if partition.is_none_or(|p| p.is_empty()) && appid.is_none_or(str::is_empty) {
+        return Err(no_cause(
+            "<resource> has neither a <partition> nor a <fibrechannel appid>",
+        ));
+    }
+    Ok(())
+}
+
+/// virDomainDefClockParse: what each offset needs.
+pub(super) fn check_clock(def: &DomainDef) -> Result<(), XmlError> {
+    let Some(clock) = top(def, "clock").next() else {
+        return Ok(());
+    };
+    match clock.attr("offset") {
+        None | Some("utc" | "localtime")
+            if clock
+                .attr("adjustment")
+                .is_some_and(|a| a != "reset" && c_long(a, true).is_none()) =>
+        {
+            Err(XmlError::Invalid(format!(
+                "unknown clock adjustment '{}'",
+                clock.attr("adjustment").unwrap_or_default()
+            )))
+        }
+        Some("timezone") if clock.attr("timezone").is_none() => Err(XmlError::Internal(
+            "missing 'timezone' attribute for clock with offset='timezone'".into(),
+        )),
+        Some("absolute")
+            if clock
+                .attr("start")
+                .is_none_or(|s| s.trim().parse::<u64>().is_err()) =>
+        {
+            Err(XmlError::Internal(
+                "missing 'start' attribute for clock with offset='absolute'".into(),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// virDomainDefParseBootOptions: the firmware, an NVRAM's storage type.
+pub(super) fn check_boot(def: &DomainDef) -> Result<(), XmlError> {
+    // virDomainDefParseBootFirmwareOptions.
+    if let Some(fw) = os_attr(def, "firmware") {
+        if fw != "bios" && fw != "efi" {
+            return Err(XmlError::Invalid(format!("unknown firmware value {fw}")));
+        }
+    }
+    // virDomainLoaderDefParseXMLNvram (boot loaders of HVM, Xen and UML
+    // guests): an <nvram> with a storage type needs its <source>, else it
+    // is refused without a message.
+    if matches!(def.os.os_type.as_str(), "hvm" | "xen" | "xenpvh" | "uml") {
+        if let Some(nvram) = def.os.extra.iter().find(|e| e.name == "nvram") {
+            if let Some(t) = nvram.attr("type") {
+                if !STORAGE_TYPES.contains(&t) {
+                    return Err(XmlError::Invalid(format!(
+                        "Invalid value for attribute 'type' in element 'nvram': '{t}'."
+                    )));
+                }
+                if nvram.child("source").is_none() {
+                    return Err(no_cause("<nvram type=...> without <source>"));
+                }
+            }
+        }
+    }
+    // virDomainDefParseBootAcpiOptions (HVM guests): one table in all,
+    // a SLIC table.
+    if def.os.os_type == "hvm" {
+        let mut tables = def
+            .os
+            .extra
+            .iter()
+            .filter(|e| e.name == "acpi")
+            .flat_map(|a| a.children_named("table"));
+        if let Some(table) = tables.next() {
+            if tables.next().is_some() {
+                return Err(XmlError::Invalid("Only one acpi table is supported".into()));
+            }
+            match table.attr("type") {
+                None => return Err(XmlError::Invalid("Missing acpi table type".into())),
+                Some("slic") => {}
+                Some(t) => return Err(XmlError::Invalid(format!("Unknown acpi table type: {t}"))),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// libvirt's storage types (`virStorageType`, without "none"'s zero:
+/// `virXMLPropEnum` without NONZERO takes it).
+pub(super) const STORAGE_TYPES: &[&str] = &[
+    "none",
+    "file",
+    "block",
+    "dir",
+    "network",
+    "volume",
+    "nvme",
+    "vhostuser",
+];
+
+/// libvirt's text for a refusal raised without a message of its own
+/// (`virErrorGenericFailure`: VIR_ERR_INTERNAL_ERROR, from no part of
+/// libvirt); `why` says what libvirt 9.0 refused.
+pub(super) fn no_cause(why: &str) -> XmlError {
+    XmlError::Refused {
+        code: ErrorCode::InternalError,
+        domain: ErrorDomain::None,
+        message: format!("An error occurred, but the cause is unknown: {why}"),
+    }
+}
+
+/// XPath's `string()` of an element: all the text inside it.
+pub(crate) fn string_value(e: &Element) -> String {
+    let mut out = String::new();
+    for n in &e.children {
+        match n {
+            crate::Node::Text(t) => out.push_str(t),
+            crate::Node::Element(c) => out.push_str(&string_value(c)),
+        }
+    }
+    out
+}
+
+/// A domain `<seclabel>` as libvirt 9.0 reads it for an inactive
+/// definition (virSecurityLabelDefParseXML).
+pub(crate) struct SecLabel {
+    /// `type=`; `None` is libvirt's "default" type, which it does not
+    /// write back at all.
+    pub(crate) label_type: Option<&'static str>,
+    /// `model=`.
+    pub(crate) model: Option<String>,
+    /// Whether resources are relabelled.
+    pub(crate) relabel: bool,
+    /// `<label>` (read for static labels only).
+    pub(crate) label: Option<String>,
+    /// `<baselabel>` (read for dynamic labels only).
+    pub(crate) baselabel: Option<String>,
+}
+
+/// libvirt's `VIR_SECURITY_MODEL_BUFLEN` and `VIR_SECURITY_LABEL_BUFLEN`,
+/// less the terminating NUL: longer models are dropped, longer labels refused.
+pub(super) const SECURITY_MODEL_MAX: usize = 256;
+pub(super) const SECURITY_LABEL_MAX: usize = 4096;
+
+/// Read one `<seclabel>` of the domain as libvirt does.
+pub(crate) fn read_seclabel(e: &Element) -> Result<SecLabel, XmlError> {
+    let model = e
+        .attr("model")
+        .filter(|m| m.len() <= SECURITY_MODEL_MAX)
+        .map(str::to_string);
+    let invalid = |attr: &str, v: &str| {
+        XmlError::Invalid(format!(
+            "Invalid value for attribute '{attr}' in element 'seclabel': '{v}'."
+        ))
+    };
+    let label_type = match e.attr("type") {
+        None => None,
+        Some("dynamic") => Some("dynamic"),
+        Some("static") => Some("static"),
+        Some("none") => Some("none"),
+        Some(v) => return Err(invalid("type", v)),
+    };
+    let mut relabel = !matches!(label_type, Some("static" | "none"));
+    match e.attr("relabel") {
+        None => {}
+        Some("yes") => relabel = true,
+        Some("no") => relabel = false,
+        Some(v) => return Err(invalid("relabel", v)),
+    }
+    if label_type == Some("dynamic") && !relabel {
+        return Err(XmlError::Unsupported(
+            "dynamic label type must use resource relabeling".into(),
+        ));
+    }
+    if label_type == Some("none") && relabel {
+        return Err(XmlError::Unsupported(
+            "resource relabeling is not compatible with 'none' label type".into(),
+        ));
+    }
+    let mut label = SecLabel {
+        label_type,
+        model,
+        relabel,
+        label: None,
+        baselabel: None,
+    };
+    // An inactive definition: model 'none' means no labelling at all.
+    if label.model.as_deref() == Some("none") {
+        label.label_type = Some("none");
+        label.relabel = false;
+        return Ok(label);
+    }
+    let first = |name: &str| e.child(name).map(string_value).filter(|t| !t.is_empty());
+    match label.label_type {
+        Some("static") => match first("label") {
+            Some(l) if l.len() <= SECURITY_LABEL_MAX => label.label = Some(l),
+            _ => return Err(XmlError::Invalid("security label is missing".into())),
+        },
+        Some("dynamic") => {
+            label.baselabel = first("baselabel").filter(|b| b.len() <= SECURITY_LABEL_MAX)
+        }
+        _ => {}
+    }
+    Ok(label)
+}
+
+/// virSecurityLabelDefsParseXML: each label read, one per model, and a
+/// model for each when there are several.
+pub(super) fn check_seclabels(def: &DomainDef) -> Result<(), XmlError> {
+    let mut models: Vec<Option<String>> = Vec::new();
+    for e in top(def, "seclabel") {
+        let label = read_seclabel(e)?;
+        if models.contains(&label.model) {
+            return Err(detail(&format!(
+                "seclabel for model {} is already provided",
+                label.model.as_deref().unwrap_or("(null)")
+            )));
+        }
+        models.push(label.model);
+    }
+    if models.len() > 1 && models.iter().any(Option::is_none) {
+        return Err(XmlError::Invalid(
+            "missing security model when using multiple labels".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The guest memory's NUMA tuning as libvirt settles it
+/// (virDomainNumatuneParseXML, virDomainNumatuneSet).
+pub(crate) struct NumatuneMemory {
+    /// The mode (strict unless given).
+    pub(crate) mode: String,
+    /// "static" or "auto" (a default placement is static with a node set
+    /// or static vCPU placement, else auto).
+    pub(crate) placement: &'static str,
+    /// The node set in libvirt's form (dropped for auto placement).
+    pub(crate) nodeset: Option<String>,
+}
+
+/// The settled `<numatune><memory>`, `None` when nothing sets it (no
+/// element, or one with nothing libvirt reads, with static vCPU placement).
+pub(crate) fn numatune_memory(def: &DomainDef) -> Option<NumatuneMemory> {
+    let vcpus_static = def.vcpu.placement.as_deref() != Some("auto");
+    let node = top(def, "numatune").next().and_then(|n| n.child("memory"));
+    let mode = node.and_then(|n| n.attr("mode"));
+    let mut placement = node.and_then(|n| n.attr("placement"));
+    let nodeset = node.and_then(|n| n.attr("nodeset")).and_then(canonical_set);
+    if !vcpus_static && node.is_none() {
+        placement = Some("auto");
+    }
+    if mode.is_none() && placement.is_none() && nodeset.is_none() {
+        return None;
+    }
+    let placement = match placement.unwrap_or("default") {
+        "static" => "static",
+        "auto" => "auto",
+        _ if nodeset.is_some() || vcpus_static => "static",
+        _ => "auto",
+    };
+    Some(NumatuneMemory {
+        mode: mode.unwrap_or("strict").to_string(),
+        placement,
+        nodeset: if placement == "auto" { None } else { nodeset },
+    })
+}
+
+/// virDomainVcpuParse: each `<vcpus><vcpu>` read, its id below the
+/// maximum count, then the current count within it.
+pub(super) fn check_vcpus(def: &DomainDef) -> Result<(), XmlError> {
+    crate::views::check_top(def, "vcpus")?;
+    for vcpus in top(def, "vcpus") {
+        for vcpu in vcpus.children_named("vcpu") {
+            let Some(id) = vcpu.attr("id").and_then(|v| v.parse::<u32>().ok()) else {
+                continue;
+            };
+            if id >= def.vcpu.max {
+                return Err(XmlError::Invalid(format!(
+                    "vcpu id '{id}' is out of range of maximum vcpu count"
+                )));
+            }
+        }
+    }
+    if def
+        .vcpu
+        .current
+        .is_some_and(|current| current > def.vcpu.max)
+    {
+        return Err(XmlError::Unsupported(
+            "maximum vCPU count must not be less than current vCPU count".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn os_attr<'a>(def: &'a DomainDef, name: &str) -> Option<&'a str> {
+    def.os
+        .attrs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// `strtoul` in `base` the way `virStrToLong_uip` takes it: spaces
+/// before, an optional sign-free `0x` in base 16, nothing after, within
+/// u32; base 0 reads `0x` as hexadecimal and a leading 0 as octal.
+pub(crate) fn c_uint(text: &str, base: u32) -> Option<u32> {
+    let t = text.trim_start_matches(is_space);
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let base = match base {
+        0 if t.len() > 2 && (t.starts_with("0x") || t.starts_with("0X")) => 16,
+        0 if t.len() > 1 && t.starts_with('0') => 8,
+        0 => 10,
+        b => b,
+    };
+    let t = match base {
+        16 => t
+            .strip_prefix("0x")
+            .or_else(|| t.strip_prefix("0X"))
+            .filter(|r| r.starts_with(|c: char| c.is_ascii_hexdigit()))
+            .unwrap_or(t),
+        _ => t,
+    };
+    if t.is_empty() || !t.chars().all(|c| c.is_digit(base)) {
+        return None;
+    }
+    u32::from_str_radix(t, base).ok()
+}
+
+/// virDomainSEVDefParseXML: the policy (required), cbitpos and
+/// reducedPhysBits as numbers.
+pub(super) fn check_sev(sec: &Element) -> Result<(), XmlError> {
+    let text = |n: &str| sec.child(n).map(Element::text).unwrap_or_default();
+    if c_uint(&text("policy"), 16).is_none() {
+        return Err(XmlError::Invalid(
+            "failed to get launch security policy".into(),
+        ));
+    }
+    for (name, what) in [
+        ("cbitpos", "cbitpos"),
+        ("reducedPhysBits", "reduced-phys-bits"),
+    ] {
+        let t = text(name);
+        if !t.is_empty() && c_uint(&t, 10).is_none() {
+            return Err(XmlError::Invalid(format!(
+                "Invalid format for launch security {what}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The I/O thread ids a definition has: its `<iothreadids>`, then as many
+/// of the lowest free ids as `<iothreads>` asks beyond them.
+pub(super) fn has_iothread(def: &DomainDef, id: u64) -> bool {
+    let explicit: Vec<u64> = top(def, "iothreadids")
+        .flat_map(|e| e.children_named("iothread"))
+        .filter_map(|t| t.attr("id").and_then(|v| v.trim().parse().ok()))
+        .collect();
+    if explicit.contains(&id) {
+        return true;
+    }
+    let count: u64 = top(def, "iothreads")
+        .next()
+        .and_then(|e| e.text().trim().parse().ok())
+        .unwrap_or(0);
+    let extra = count.saturating_sub(explicit.len() as u64);
+    let below = explicit.iter().filter(|&&e| e >= 1 && e < id).count() as u64;
+    id >= 1 && id - below <= extra
+}
+
+pub(super) fn check_cputune(
+    def: &DomainDef,
+    cputune: &Element,
+    cpuset: &dyn Fn(&str) -> XmlError,
+) -> Result<(), XmlError> {
+    // The scheduler values, read as numbers (`virXPathULongLong`,
+    // `virXPathLongLong`): an empty one is unset.
+    for (name, what, signed) in [
+        ("shares", "shares", false),
+        ("period", "period", false),
+        ("quota", "quota", true),
+        ("global_period", "global period", false),
+        ("global_quota", "global quota", true),
+        ("emulator_period", "emulator period", false),
+        ("emulator_quota", "emulator quota", true),
+        ("iothread_period", "iothread period", false),
+        ("iothread_quota", "iothread quota", true),
+    ] {
+        let Some(text) = cputune.child(name).map(string_value) else {
+            continue;
+        };
+        if !text.is_empty() && c_long(&text, signed).is_none() {
+            return Err(XmlError::Invalid(format!(
+                "can't parse cputune {what} value"
+            )));
+        }
+    }
+    let mut pinned_vcpus: Vec<u32> = Vec::new();
+    for pin in cputune.children_named("vcpupin") {
+        let vcpu = required_uint(pin, "vcpu", false)?;
+        // libvirt ignores a pin of a vCPU the domain does not have, unread.
+        if vcpu >= def.vcpu.max {
+            continue;
+        }
+        let set = pin_cpuset(pin)?;
+        if pinned_vcpus.contains(&vcpu) {
+            return Err(XmlError::Internal(format!(
+                "duplicate vcpupin for vcpu '{vcpu}'"
+            )));
+        }
+        pinned_vcpus.push(vcpu);
+        check_set(Some(set), Some(cpuset))?;
+    }
+    let mut emulatorpins = cputune.children_named("emulatorpin");
+    if let Some(pin) = emulatorpins.next() {
+        if emulatorpins.next().is_some() {
+            return Err(XmlError::Invalid(
+                "only one emulatorpin is supported".into(),
+            ));
+        }
+        check_set(Some(pin_cpuset(pin)?), Some(cpuset))?;
+    }
+    let mut pinned_threads: Vec<u32> = Vec::new();
+    for pin in cputune.children_named("iothreadpin") {
+        let id = required_uint(pin, "iothread", true)?;
+        if !has_iothread(def, u64::from(id)) {
+            return Err(XmlError::Unsupported(format!(
+                "Cannot find 'iothread' : {id}"
+            )));
+        }
+        check_set(Some(pin_cpuset(pin)?), Some(cpuset))?;
+        if pinned_threads.contains(&id) {
+            return Err(XmlError::Internal(format!(
+                "duplicate iothreadpin for same iothread '{id}'"
+            )));
+        }
+        pinned_threads.push(id);
+    }
+    for (element, attr) in [("vcpusched", "vcpus"), ("iothreadsched", "iothreads")] {
+        let mut taken: Vec<(u64, u64)> = Vec::new();
+        for sched in cputune.children_named(element) {
+            let Some(v) = sched.attr(attr) else {
+                return Err(XmlError::Invalid(format!(
+                    "Missing attribute '{attr}' in element '{element}'"
+                )));
+            };
+            let set = bitmap(v, CPUMASK_LEN)
+                .ok_or_else(|| XmlError::InvalidArg(format!("Failed to parse bitmap '{v}'")))?;
+            if set.is_empty() {
+                return Err(XmlError::Unsupported(format!(
+                    "'{attr}' scheduler bitmap '{v}' is empty"
+                )));
+            }
+            check_scheduler(sched)?;
+            for &(lo, hi) in &set {
+                for bit in lo..=hi {
+                    let present = match attr {
+                        "vcpus" => bit < u64::from(def.vcpu.max),
+                        _ => has_iothread(def, bit),
+                    };
+                    if !present {
+                        return Err(XmlError::Unsupported(match attr {
+                            "vcpus" => {
+                                format!("vCPU '{bit}' is not present in domain definition")
+                            }
+                            _ => format!("Cannot find 'iothread' : {bit}"),
+                        }));
+                    }
+                    if taken.iter().any(|&(a, b)| a <= bit && bit <= b) {
+                        return Err(detail(&format!(
+                            "'{element}' attributes '{attr}' must not overlap"
+                        )));
+                    }
+                }
+            }
+            taken.extend(set);
+        }
+    }
+    let mut emulatorscheds = cputune.children_named("emulatorsched");
+    if let Some(sched) = emulatorscheds.next() {
+        if emulatorscheds.next().is_some() {
+            return Err(XmlError::Invalid(
+                "only one emulatorsched is supported".into(),
+            ));
+        }
+        check_scheduler(sched)?;
+    }
+    for element in ["cachetune", "memorytune"] {
+        for tune in cputune.children_named(element) {
+            if let Some(v) = tune.attr("vcpus") {
+                if bitmap_has_bits(v, CPUMASK_LEN).is_none() {
+                    return Err(XmlError::Invalid(format!(
+                        "Invalid {element} attribute 'vcpus' value '{v}'"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A pin's `cpuset`, which libvirt requires (an internal error without).
+pub(super) fn pin_cpuset(pin: &Element) -> Result<&str, XmlError> {
+    pin.attr("cpuset")
+        .ok_or_else(|| XmlError::Internal(format!("missing cpuset for {}", pin.name)))
+}
+
+/// `virXMLPropUInt` with VIR_XML_PROP_REQUIRED (and NONZERO when
+/// `nonzero`), base 10.
+pub(super) fn required_uint(e: &Element, attr: &str, nonzero: bool) -> Result<u32, XmlError> {
+    let Some(v) = e.attr(attr) else {
+        return Err(missing_attr(e, attr));
+    };
+    match c_uint(v, 10) {
+        None => Err(XmlError::NotUnsigned {
+            attr: attr.into(),
+            element: e.name.clone(),
+            value: v.into(),
+        }),
+        Some(0) if nonzero => Err(XmlError::Invalid(format!(
+            "Invalid value for attribute '{attr}' in element '{}': Zero is not permitted",
+            e.name
+        ))),
+        Some(n) => Ok(n),
+    }
+}
+
+/// virDomainHugepagesParseXML: a page's size is a required memory size
+/// (`virDomainParseMemory` on `./@size`), not zero once in KiB.
+pub(super) fn check_hugepage_size(page: &Element) -> Result<(), XmlError> {
+    let size = page.attr("size").unwrap_or_default();
+    if size.is_empty() {
+        return Err(XmlError::Invalid(
+            "missing element or attribute './@size'".into(),
+        ));
+    }
+    if c_ulong(size).is_none() {
+        return Err(XmlError::InvalidValue {
+            value: size.into(),
+            xpath: "./@size".into(),
+        });
+    }
+    if crate::parse_memory(size.trim(), page.attr("unit"))? == 0 {
+        return Err(detail("hugepage size can't be zero"));
+    }
+    Ok(())
+}
+
+/// `virStrToLong_ullp`: spaces before, digits (no sign), nothing after.
+pub(super) fn c_ulong(text: &str) -> Option<u64> {
+    let t = text.trim_start_matches(is_space);
+    let t = t.strip_prefix('+').unwrap_or(t);
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok()
+}
+
+pub(super) fn missing_attr(e: &Element, attr: &str) -> XmlError {
+    XmlError::Invalid(format!(
+        "Missing required attribute '{attr}' in element '{}'",
+        e.name
+    ))
+}
+
+/// virDomainSchedulerParseCommonAttrs: a policy other than "none", and a
+/// priority for the real-time ones.
+pub(super) fn check_scheduler(sched: &Element) -> Result<(), XmlError> {
+    let Some(policy) = sched.attr("scheduler") else {
+        return Err(missing_attr(sched, "scheduler"));
+    };
+    if !matches!(policy, "batch" | "idle" | "fifo" | "rr") {
+        return Err(XmlError::Invalid(format!(
+            "Invalid value for attribute 'scheduler' in element '{}': '{policy}'.",
+            sched.name
+        )));
+    }
+    if matches!(policy, "fifo" | "rr") {
+        let Some(p) = sched.attr("priority") else {
+            return Err(missing_attr(sched, "priority"));
+        };
+        if c_int(p).is_none() {
+            return Err(XmlError::Invalid(format!(
+                "Invalid value for attribute 'priority' in element '{}': '{p}'. \
+                 Expected integer value",
+                sched.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `strtol`/`strtoll` as `virStrToLong_i` takes it: spaces before, a
+/// sign, digits, nothing after, within i32.
+pub(super) fn c_int(text: &str) -> Option<i32> {
+    let t = text.trim_start_matches(is_space);
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok()
+}
+
+/// `virStrToLong_ll` (`signed`) or `virStrToLong_ullp` on the whole
+/// text: spaces before, a sign (none but '+' when unsigned), decimal
+/// digits, nothing after.
+pub(super) fn c_long(text: &str, signed: bool) -> Option<()> {
+    let t = text.trim_start_matches(is_space);
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u128 = t.parse().ok()?;
+    let fits = match (signed, neg) {
+        (true, false) => n <= i64::MAX as u128,
+        (true, true) => n <= i64::MAX as u128 + 1,
+        (false, false) => n <= u64::MAX as u128,
+        (false, true) => false,
+    };
+    fits.then_some(())
+}
+
+/// virCPUDefParseXML's checks of a guest CPU.
+pub(super) fn check_cpu(cpu: &Element) -> Result<(), XmlError> {
+    let mode = cpu.attr("mode").unwrap_or("custom");
+    let passthrough = matches!(mode, "host-passthrough" | "maximum");
+    if cpu.attr("migratable").is_some() && !passthrough {
+        return Err(XmlError::Unsupported(
+            "Attribute migratable is only allowed for 'host-passthrough' / 'maximum' CPU mode"
+                .into(),
+        ));
+    }
+    // The model's fallback and vendor id, read for a CPU libvirt does not
+    // pass through (`string(./model[1]/@...)`: empty is none).
+    let model_attr = |name| {
+        cpu.child("model")
+            .and_then(|m| m.attr(name))
+            .filter(|v| !v.is_empty())
+    };
+    if !passthrough {
+        if model_attr("fallback").is_some_and(|f| !matches!(f, "allow" | "forbid")) {
+            return Err(XmlError::Unsupported("Invalid fallback attribute".into()));
+        }
+        if let Some(id) = model_attr("vendor_id") {
+            if id.len() != 12 {
+                return Err(XmlError::Invalid(
+                    "vendor_id must be exactly 12 characters long".into(),
+                ));
+            }
+            if id.contains(',') {
+                return Err(XmlError::Invalid("vendor id is invalid".into()));
+            }
+        }
+    }
+    // `string(./model[1])`: an empty model is no model.
+    let has_model = cpu.child("model").is_some_and(|m| !m.text().is_empty());
+    if cpu.child("vendor").is_some_and(|v| !v.text().is_empty()) && !has_model {
+        return Err(XmlError::Invalid(
+            "CPU vendor specified without CPU model".into(),
+        ));
+    }
+    if let Some(topology) = cpu.child("topology") {
+        required_uint(topology, "sockets", true)?;
+        if topology.attr("dies").is_some() {
+            required_uint(topology, "dies", true)?;
+        }
+        required_uint(topology, "cores", true)?;
+        required_uint(topology, "threads", true)?;
+    }
+    if cpu.child("feature").is_some() && !has_model && mode == "custom" {
+        return Err(XmlError::Invalid(
+            "Non-empty feature list specified without CPU model".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// virSysinfoParseSMBIOSDef: the first `<bios>`'s date as mm/dd/yy or
+/// mm/dd/yyyy, the first `<system>`'s uuid a UUID, the domain's own.
+pub(super) fn check_smbios(def: &DomainDef, sysinfo: &Element) -> Result<(), XmlError> {
+    // `string(entry[@name='...'])`: the first such entry, empty is none.
+    let entry = |section: &str, name: &str| {
+        sysinfo
+            .child(section)
+            .and_then(|s| {
+                s.children_named("entry")
+                    .find(|e| e.attr("name") == Some(name))
+            })
+            .map(string_value)
+            .filter(|v| !v.is_empty())
+    };
+    if let Some(date) = entry("bios", "date") {
+        if !bios_date(&date) {
+            return Err(detail("Invalid BIOS 'date' format"));
+        }
+    }
+    if let Some(uuid) = entry("system", "uuid") {
+        let Some(parsed) = crate::parse_uuid(&uuid) else {
+            return Err(detail("malformed <sysinfo> uuid element"));
+        };
+        if def.uuid.is_some_and(|own| own != parsed) {
+            return Err(detail("UUID mismatch between <uuid> and <sysinfo>"));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a BIOS date reads as libvirt reads it: month/day/year, each
+/// as `virStrToLong_i` takes a number followed by more text, the month
+/// 1-12, the day 1-31, the year 0-99 or from 1900.
+pub(super) fn bios_date(date: &str) -> bool {
+    let Some((month, rest)) = c_int_prefix(date) else {
+        return false;
+    };
+    let Some((day, rest)) = rest.strip_prefix('/').and_then(c_int_prefix) else {
+        return false;
+    };
+    let Some((year, rest)) = rest.strip_prefix('/').and_then(c_int_prefix) else {
+        return false;
+    };
+    rest.is_empty()
+        && (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && ((0..100).contains(&year) || year >= 1900)
+}
+
+/// `strtol` within i32 on the start of `text` (spaces, a sign, at least
+/// one digit): the number and the rest.
+pub(super) fn c_int_prefix(text: &str) -> Option<(i32, &str)> {
+    let t = text.trim_start_matches(is_space);
+    let body = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let end = t.len() - body.len() + digits;
+    Some((c_int(&t[..end])?, &t[end..]))
+}

@@ -1,0 +1,115 @@
+//! Typed views of the firmware parts of `<os>`: `<nvram>`, `<bootmenu>`
+//! and `<loader>`.
+
+use super::*;
+
+/// `<os><nvram>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Nvram {
+    /// The path (the element's text).
+    pub path: Option<String>,
+    /// `template=`.
+    pub template: Option<String>,
+    /// `format=`.
+    pub format: Option<String>,
+    /// `type=`: a storage type (file, block, network, ...; a `<source>`
+    /// says where).
+    pub nvram_type: Option<String>,
+}
+
+impl View for Nvram {
+    const TAG: &'static str = "nvram";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let t = el.text();
+        Ok(Nvram {
+            path: (!t.is_empty()).then_some(t),
+            template: attr(el, "template"),
+            format: attr(el, "format"),
+            // Checked with the loader (validate.rs), for the guests whose
+            // loader libvirt reads.
+            nvram_type: attr(el, "type"),
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "template", self.template.as_deref());
+        put(el, "format", self.format.as_deref());
+        put(el, "type", self.nvram_type.as_deref());
+        let path = self.path.clone().unwrap_or_default();
+        if el.text() != path {
+            el.set_text(path);
+        }
+    }
+}
+
+/// `<os><bootmenu>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BootMenu {
+    /// `enable=yes|no`.
+    pub enable: Option<String>,
+    /// `timeout=` in milliseconds.
+    pub timeout: Option<u32>,
+}
+
+impl View for BootMenu {
+    const TAG: &'static str = "bootmenu";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let enable = choice(el, "enable", &["yes", "no"])?;
+        let timeout = match uint::<u32>(el, "timeout")? {
+            Some(t) if t > 65535 => {
+                return Err(XmlError::Unsupported(
+                    "invalid value for boot menu timeout, must be in range [0,65535]".into(),
+                ))
+            }
+            t => t,
+        };
+        Ok(BootMenu { enable, timeout })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "enable", self.enable.as_deref());
+        put_num(el, "timeout", self.timeout);
+    }
+}
+
+flat_view! {
+    /// `<os><smbios mode=.../>`.
+    Smbios = "smbios" { mode: String = "mode" ["emulate", "host", "sysinfo"] }
+}
+
+/// `<os><loader>`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Loader {
+    /// The firmware path (the element's text).
+    pub path: Option<String>,
+    /// `readonly=yes|no`.
+    pub readonly: Option<String>,
+    /// `type=rom|pflash`.
+    pub loader_type: Option<String>,
+    /// `secure=yes|no`.
+    pub secure: Option<String>,
+    /// `stateless=yes|no`: firmware that keeps no NVRAM.
+    pub stateless: Option<String>,
+}
+
+impl View for Loader {
+    const TAG: &'static str = "loader";
+    fn from_element(el: &Element) -> Result<Self, XmlError> {
+        let t = el.text();
+        Ok(Loader {
+            path: (!t.is_empty()).then_some(t),
+            readonly: choice(el, "readonly", &["yes", "no"])?,
+            loader_type: choice(el, "type", &["rom", "pflash"])?,
+            secure: choice(el, "secure", &["yes", "no"])?,
+            stateless: choice(el, "stateless", &["yes", "no"])?,
+        })
+    }
+    fn write_to(&self, el: &mut Element) {
+        put(el, "readonly", self.readonly.as_deref());
+        put(el, "secure", self.secure.as_deref());
+        put(el, "stateless", self.stateless.as_deref());
+        put(el, "type", self.loader_type.as_deref());
+        let path = self.path.clone().unwrap_or_default();
+        if el.text() != path {
+            el.set_text(path);
+        }
+    }
+}

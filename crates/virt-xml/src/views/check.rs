@@ -1,0 +1,330 @@
+//! The define-time checks of the parts the model keeps as stored elements:
+//! each part a view reads is read the way libvirt's parser reads it, in
+//! libvirt's order (see `validate::Step`), so that a bad value is refused
+//! with libvirt's error.
+
+use super::*;
+
+/// Check what the model keeps as stored elements the way libvirt checks
+/// it on define: each part a typed view reads must read (values of the
+/// wrong kind, names outside an enumeration are refused with libvirt's
+/// error); what no view reads (unknown content) is left alone.
+pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
+    if let Some((_, attrs)) = def.leaf_attrs.iter().find(|(e, _)| e == "memory") {
+        r.check(Step::Memory, || MemoryDumpCore::check_attrs(attrs));
+    }
+    for e in def
+        .extra
+        .iter()
+        .filter(|e| !PLACED.contains(&e.name.as_str()))
+    {
+        r.check(Step::top(&e.name), || check_part(Parent::Domain, e));
+    }
+    if let Some(f) = &def.features {
+        // Even a bare flag may lack what libvirt requires (`<msrs/>`).
+        r.check(Step::Features, || Features::from_elements(f).map(drop));
+    }
+    for e in &def.os.extra {
+        r.check(Step::Boot, || check_part(Parent::Os, e));
+    }
+    let devices = &def.devices;
+    use crate::validate::check_device_info as info;
+    for disk in &devices.disks {
+        r.check(Step::device("disk"), || {
+            DiskOptions::check_attrs(&disk.attrs)?;
+            for e in &disk.extra {
+                check_part(Parent::Disk, e)?;
+            }
+            info(|n| disk.extra.iter().find(|e| e.name == n))
+        });
+    }
+    for iface in &devices.interfaces {
+        r.check(Step::device("interface"), || {
+            InterfaceOptions::check_attrs(&iface.attrs)?;
+            for e in &iface.extra {
+                check_part(Parent::Interface, e)?;
+            }
+            peripherals::check_rom(iface.extra.iter().find(|e| e.name == "rom"))?;
+            info(|n| iface.extra.iter().find(|e| e.name == n))
+        });
+    }
+    for c in &devices.chardevs {
+        r.check(Step::device(&c.kind), || {
+            for e in &c.extra {
+                check_part(Parent::CharDev, e)?;
+            }
+            peripherals::check_log(&c.extra)?;
+            info(|n| c.extra.iter().find(|e| e.name == n))
+        });
+    }
+    for g in &devices.graphics {
+        r.check(Step::device("graphics"), || {
+            GraphicsOptions::check_attrs(&g.attrs)?;
+            if g.graphics_type == "dbus" {
+                extras::check_dbus_display(&g.attrs)?;
+            }
+            for e in &g.extra {
+                check_part(Parent::Graphics, e)?;
+            }
+            peripherals::check_graphics(&g.graphics_type, &g.extra)
+        });
+    }
+    for e in &devices.other {
+        r.check(Step::device(&e.name), || {
+            check_part(Parent::Devices, e)?;
+            info(|n| e.child(n))
+        });
+    }
+    // virDomainDefValidate's device checks, before its others.
+    r.check(Step::Validate, || {
+        devices
+            .other
+            .iter()
+            .filter(|e| e.name == "hostdev")
+            .try_for_each(hostdev::validate_hostdev)?;
+        peripherals::check_audio_backends(devices)
+    });
+}
+
+/// Top-level parts checked by `validate::check_parsed` at their step of
+/// libvirt's order, with the checks libvirt makes of them while reading
+/// ([`check_top`]); the others are checked by [`check_definition`].
+pub(super) const PLACED: &[&str] = &[
+    "seclabel",
+    "memoryBacking",
+    "blkiotune",
+    "memtune",
+    "vcpus",
+    "iothreads",
+    "iothreadids",
+    "defaultiothread",
+    "cputune",
+    "cpu",
+    "numatune",
+    "on_lockfailure",
+    "pm",
+    "perf",
+    "clock",
+    "launchSecurity",
+    "idmap",
+    "sysinfo",
+    "keywrap",
+];
+
+/// Check every top-level element `name` through its view.
+pub(crate) fn check_each(def: &DomainDef, name: &str) -> Result<(), XmlError> {
+    def.extra
+        .iter()
+        .filter(|e| e.name == name)
+        .try_for_each(|e| check_part(Parent::Domain, e))
+}
+
+/// The `<cachetune>`s and `<memorytune>`s of a `<cputune>`.
+pub(crate) fn check_resctrl(cputune: &Element) -> Result<(), XmlError> {
+    cputune
+        .children_named("cachetune")
+        .try_for_each(CacheTune::check)?;
+    cputune
+        .children_named("memorytune")
+        .try_for_each(MemoryTune::check)
+}
+
+/// Check the top-level part `name` (one of [`PLACED`]) as libvirt reads
+/// it.
+pub(crate) fn check_top(def: &DomainDef, name: &str) -> Result<(), XmlError> {
+    match as_libvirt_reads(def, name) {
+        Some(e) => check_part(Parent::Domain, &e),
+        None => Ok(()),
+    }
+}
+
+/// Top-level parts whose children libvirt reads from every copy of the
+/// part (`./perf/event`): a doubled `<perf>` is read as one holding both
+/// lists, so a name given in each is a duplicate.
+pub(super) const MERGED: &[&str] = &["blkiotune", "vcpus", "perf", "keywrap"];
+
+/// The top-level part `name` as libvirt reads it: every copy merged into
+/// one for the [`MERGED`] parts, else the first.
+pub(super) fn as_libvirt_reads<'a>(
+    def: &'a DomainDef,
+    name: &str,
+) -> Option<std::borrow::Cow<'a, Element>> {
+    let mut all = def.extra.iter().filter(|e| e.name == name);
+    let first = all.next()?;
+    let rest: Vec<&Element> = all.collect();
+    if rest.is_empty() || !MERGED.contains(&name) {
+        return Some(std::borrow::Cow::Borrowed(first));
+    }
+    let mut merged = first.clone();
+    for e in rest {
+        merged.children.extend(e.children.iter().cloned());
+    }
+    Some(std::borrow::Cow::Owned(merged))
+}
+
+/// Where a stored element sits, for [`check_part`].
+#[derive(Clone, Copy)]
+pub(super) enum Parent {
+    Domain,
+    Os,
+    Disk,
+    Interface,
+    CharDev,
+    Graphics,
+    Devices,
+}
+
+/// Read `el` (a child of `parent`) through its view, for the error only.
+pub(super) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
+    fn read<T: View>(el: &Element) -> Result<(), XmlError> {
+        T::check(el)
+    }
+    match (parent, el.name.as_str()) {
+        (Parent::Domain, "cpu") => read::<Cpu>(el),
+        (Parent::Domain, "clock") => read::<Clock>(el),
+        (Parent::Domain, "seclabel") => read::<SecLabel>(el),
+        (Parent::Domain, "numatune") => read::<Numatune>(el),
+        (Parent::Domain, "cputune") => {
+            read::<Cputune>(el)?;
+            check_resctrl(el)
+        }
+        (Parent::Domain, "memoryBacking") => read::<MemoryBacking>(el),
+        (Parent::Domain, "pm") => read::<Pm>(el),
+        (Parent::Domain, "memtune") => read::<Memtune>(el),
+        (Parent::Domain, "idmap") => read::<Idmap>(el),
+        (Parent::Domain, "sysinfo") => read::<Sysinfo>(el),
+        (Parent::Domain, "iothreads") => read::<IoThreads>(el),
+        (Parent::Domain, "iothreadids") => read::<IoThreadIds>(el),
+        (Parent::Domain, "blkiotune") => read::<Blkiotune>(el),
+        (Parent::Domain, "vcpus") => read::<Vcpus>(el),
+        (Parent::Domain, "perf") => read::<Perf>(el),
+        (Parent::Domain, "keywrap") => read::<Keywrap>(el),
+        (Parent::Domain, "launchSecurity") => read::<LaunchSecurity>(el),
+        (Parent::Domain, "defaultiothread") => read::<DefaultIoThread>(el),
+        (Parent::Domain, "on_lockfailure") => read::<OnLockFailure>(el),
+        (Parent::Os, "loader") => read::<Loader>(el),
+        (Parent::Os, "nvram") => read::<Nvram>(el),
+        (Parent::Os, "bootmenu") => read::<BootMenu>(el),
+        (Parent::Os, "smbios") => read::<Smbios>(el),
+        (Parent::Os, "bios") => read::<Bios>(el),
+        (Parent::Disk, "driver") => read::<DiskDriver>(el),
+        (Parent::Disk, "source") => {
+            read::<DiskSource>(el)?;
+            disk::check_source_children(el)
+        }
+        (Parent::Disk, "backingStore") => read::<BackingStore>(el),
+        (Parent::Disk, "target") => read::<DiskTarget>(el),
+        (Parent::Disk, "transient") => read::<Transient>(el),
+        (Parent::Disk | Parent::Interface, "boot") => {
+            devices::boot_order_in(std::slice::from_ref(el)).map(drop)
+        }
+        (Parent::Interface, "driver") => {
+            read::<InterfaceDriver>(el)?;
+            el.elements()
+                .filter(|o| matches!(o.name.as_str(), "host" | "guest"))
+                .try_for_each(NetOffloads::check)
+        }
+        (Parent::Interface, "link") => read::<LinkState>(el),
+        (Parent::Interface, "backend") => read::<InterfaceBackend>(el),
+        (Parent::Interface, "port") => read::<InterfacePort>(el),
+        (Parent::Interface, "teaming") => peripherals::check_teaming(el),
+        (Parent::Interface, "mtu") => {
+            read::<Mtu>(el).map_err(|_| XmlError::Invalid("malformed mtu size".into()))
+        }
+        (Parent::Interface, "bandwidth") => {
+            nic::check_bandwidth_class(el)?;
+            read::<Bandwidth>(el)
+        }
+        (Parent::Interface, "mac") => read::<InterfaceMac>(el),
+        (Parent::Interface, "target") => read::<InterfaceTarget>(el),
+        (Parent::Interface, "coalesce") => read::<Coalesce>(el),
+        (Parent::Interface, "tune") => read::<InterfaceTune>(el),
+        (Parent::Interface, "source") => {
+            el.elements()
+                .filter(|c| matches!(c.name.as_str(), "vendor" | "product"))
+                .try_for_each(UsbId::check)?;
+            el.children_named("route")
+                .try_for_each(nic::check_host_route_netmask)
+        }
+        (Parent::Interface, "virtualport") => read::<VirtualPort>(el),
+        (Parent::Interface, "vlan") => read::<Vlan>(el),
+        (Parent::CharDev, "source") => read::<CharSource>(el),
+        (Parent::CharDev, "target") => match el.attr("port") {
+            Some(p) if p.trim().parse::<u32>().is_err() => {
+                Err(XmlError::Invalid(format!("Invalid port number: {p}")))
+            }
+            _ => read::<CharTarget>(el),
+        },
+        (Parent::Graphics, "listen") => read::<Listen>(el),
+        (Parent::Devices, "controller") => {
+            read::<Controller>(el)?;
+            for c in el.elements() {
+                match c.name.as_str() {
+                    "driver" => read::<ControllerDriver>(c)?,
+                    "target" => read::<ControllerTarget>(c)?,
+                    "master" => read::<ControllerMaster>(c)?,
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+        (Parent::Devices, "audio") => {
+            read::<Audio>(el)?;
+            audio::check_audio_streams(el)
+        }
+        (Parent::Devices, "smartcard") => peripherals::check_smartcard(el),
+        (Parent::Devices, "redirdev" | "hub") => peripherals::check_usb_device(el),
+        (Parent::Devices, "lease") => peripherals::check_lease(el),
+        (Parent::Devices, "input") => {
+            read::<Input>(el)?;
+            el.children_named("driver")
+                .try_for_each(VirtioOptions::check)
+        }
+        (Parent::Devices, "video") => {
+            read::<Video>(el)?;
+            peripherals::check_video(el)
+        }
+        (Parent::Devices, "memballoon") => read::<MemBalloon>(el),
+        (Parent::Devices, "rng") => read::<Rng>(el),
+        (Parent::Devices, "tpm") => read::<Tpm>(el),
+        (Parent::Devices, "watchdog") => read::<Watchdog>(el),
+        (Parent::Devices, "sound") => {
+            read::<Sound>(el)?;
+            el.children_named("codec").try_for_each(SoundCodec::check)?;
+            peripherals::check_audio_ref(el)
+        }
+        (Parent::Devices, "hostdev") => {
+            if el.attr("type").is_some() && el.child("source").is_some() {
+                hostdev::check_hostdev_options(el)?;
+            }
+            read::<Hostdev>(el)?;
+            hostdev::check_hostdev_source(el)?;
+            peripherals::check_rom(el.child("rom"))
+        }
+        (Parent::Devices, "filesystem") => read::<Filesystem>(el),
+        (Parent::Devices, "memory") => {
+            let dimm = MemoryDevice::from_element(el)?;
+            match dimm.model.as_deref() {
+                Some(m @ ("nvdimm" | "virtio-pmem")) if dimm.source_path.is_none() => Err(
+                    crate::validate::detail(&format!("path is required for model '{m}'")),
+                ),
+                _ => Ok(()),
+            }
+        }
+        (Parent::Devices, "shmem") => read::<Shmem>(el),
+        (Parent::Devices, "redirfilter") => read::<RedirFilter>(el),
+        (Parent::Devices, "panic") => read::<Panic>(el),
+        (Parent::Devices, "iommu") => {
+            read::<Iommu>(el)?;
+            el.children_named("driver").try_for_each(IommuDriver::check)
+        }
+        (Parent::Devices, "vsock") => {
+            read::<Vsock>(el)?;
+            el.children_named("cid").try_for_each(VsockCid::check)?;
+            el.children_named("driver")
+                .try_for_each(VirtioOptions::check)
+        }
+        (Parent::Disk, _) => disk::check_disk_part(el),
+        _ => Ok(()),
+    }
+}
