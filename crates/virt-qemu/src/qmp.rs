@@ -297,6 +297,35 @@ impl Monitor<std::os::unix::net::UnixStream> {
     }
 }
 
+/// A memory module as QEMU's `query-memory-devices` describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryDevice {
+    /// Its device id (libvirt's alias, `dimm0`).
+    pub id: String,
+    /// Where QEMU placed it in the guest's physical memory.
+    pub addr: u64,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// The modules of a `query-memory-devices` answer (each entry's `data`),
+/// those it describes fully.
+pub fn memory_devices(answer: &Value) -> Vec<MemoryDevice> {
+    answer
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| {
+            let data = m.get("data")?;
+            Some(MemoryDevice {
+                id: data.get("id")?.as_str()?.to_string(),
+                addr: data.get("addr")?.as_u64()?,
+                size: data.get("size")?.as_u64()?,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

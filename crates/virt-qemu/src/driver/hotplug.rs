@@ -223,34 +223,26 @@ impl QemuDriver {
             "qemuDomainAttachDeviceFlags",
         )?;
         let device = parse_device(xml)?;
-        let (d, affect::Defs { live, config }) = self.open_affected(dom, flags)?;
-        // Check the persistent side first, so a refusal changes nothing.
-        let new_config = if config {
-            let mut def = self.def(&d.name, false)?;
-            add_to_config(&mut def, device.clone())?;
-            argv::build(&def, &check_context())?;
-            Some(def)
-        } else {
-            None
-        };
-        if live {
-            let rt = d.runtime()?;
-            let mut def = self.def(&d.name, true)?;
-            let mut mon = Self::monitor_session(rt)?;
-            self.finish_unplugs(&mut mon, &mut def)?;
-            match device {
-                Device::Disk(disk) => attach_disk_live(&mut mon, &mut def, disk)?,
-                Device::Interface(iface) => attach_interface_live(&mut mon, &mut def, iface)?,
-                Device::Memory(element, module) => {
-                    attach_memory_live(&mut mon, &mut def, element, module)?
+        let for_config = device.clone();
+        self.change_devices(
+            dom,
+            flags,
+            |def| {
+                add_to_config(def, for_config)?;
+                argv::build(def, &check_context())?;
+                Ok(())
+            },
+            |_, rt, def| {
+                let mut mon = self.plug_session(rt, def)?;
+                match device {
+                    Device::Disk(disk) => attach_disk_live(&mut mon, def, disk),
+                    Device::Interface(iface) => attach_interface_live(&mut mon, def, iface),
+                    Device::Memory(element, module) => {
+                        attach_memory_live(&mut mon, def, element, module)
+                    }
                 }
-            }
-            self.store_live(&def, rt.id)?;
-        }
-        if let Some(def) = new_config {
-            self.store_config(&def)?;
-        }
-        Ok(())
+            },
+        )
     }
 
     /// virDomainDetachDeviceFlags.
@@ -261,79 +253,75 @@ impl QemuDriver {
             "qemuDomainDetachDeviceFlags",
         )?;
         let device = parse_device(xml)?;
-        let (d, affect::Defs { live, config }) = self.open_affected(dom, flags)?;
-        let new_config = if config {
-            let mut def = self.def(&d.name, false)?;
-            match &device {
-                Device::Disk(disk) => {
-                    let i = disk_index(&def, &disk.target_dev).ok_or_else(|| {
-                        QemuError::DeviceMissing(format!("no target device {}", disk.target_dev))
-                    })?;
-                    def.devices.disks.remove(i);
-                }
-                Device::Interface(iface) => {
-                    let i = find_interface(&def, iface)?;
-                    def.devices.interfaces.remove(i);
-                }
-                Device::Memory(_, module) => {
-                    let i = find_memory(&def, module)?;
-                    def.devices.other.remove(i);
-                    dimm::update_totals(&mut def)?;
-                }
-            }
-            Some(def)
-        } else {
-            None
-        };
-        if live {
-            let rt = d.runtime()?;
-            let mut def = self.def(&d.name, true)?;
-            let mut mon = Self::monitor_session(rt)?;
-            self.finish_unplugs(&mut mon, &mut def)?;
-            let (id, drive) = match &device {
-                Device::Disk(disk) => {
-                    let i = disk_index(&def, &disk.target_dev).ok_or_else(|| {
-                        QemuError::DeviceMissing(format!("disk {} not found", disk.target_dev))
-                    })?;
-                    let found = &def.devices.disks[i];
-                    let bus = found.target_bus.as_deref().unwrap_or("");
-                    if hotplug_driver(bus, disk_device(found)).is_none() {
-                        return Err(QemuError::OperationUnsupported(format!(
-                            "This type of disk cannot be hot unplugged: bus '{bus}'"
-                        )));
+        self.change_devices(
+            dom,
+            flags,
+            |def| {
+                match &device {
+                    Device::Disk(disk) => {
+                        let i = disk_index(def, &disk.target_dev).ok_or_else(|| {
+                            QemuError::DeviceMissing(format!(
+                                "no target device {}",
+                                disk.target_dev
+                            ))
+                        })?;
+                        def.devices.disks.remove(i);
                     }
-                    let id = found.target_dev.clone();
-                    let node = drive_node_of(&mut mon, &id)?;
-                    (id, node)
+                    Device::Interface(iface) => {
+                        let i = find_interface(def, iface)?;
+                        def.devices.interfaces.remove(i);
+                    }
+                    Device::Memory(_, module) => {
+                        let i = find_memory(def, module)?;
+                        def.devices.other.remove(i);
+                        dimm::update_totals(def)?;
+                    }
                 }
-                Device::Interface(iface) => {
-                    pin_interface_aliases(&mut def);
-                    let i = find_interface(&def, iface)?;
-                    let alias = alias_of(&def.devices.interfaces[i]).unwrap_or_default();
-                    (alias, None)
+                Ok(())
+            },
+            |name, rt, def| {
+                let mut mon = self.plug_session(rt, def)?;
+                let (id, drive) = match &device {
+                    Device::Disk(disk) => {
+                        let i = disk_index(def, &disk.target_dev).ok_or_else(|| {
+                            QemuError::DeviceMissing(format!("disk {} not found", disk.target_dev))
+                        })?;
+                        let found = &def.devices.disks[i];
+                        let bus = found.target_bus.as_deref().unwrap_or("");
+                        if hotplug_driver(bus, disk_device(found)).is_none() {
+                            return Err(QemuError::OperationUnsupported(format!(
+                                "This type of disk cannot be hot unplugged: bus '{bus}'"
+                            )));
+                        }
+                        let id = found.target_dev.clone();
+                        let node = drive_node_of(&mut mon, &id)?;
+                        (id, node)
+                    }
+                    Device::Interface(iface) => {
+                        pin_interface_aliases(def);
+                        let i = find_interface(def, iface)?;
+                        let alias = alias_of(&def.devices.interfaces[i]).unwrap_or_default();
+                        (alias, None)
+                    }
+                    Device::Memory(_, module) => {
+                        let i = find_memory(def, module)?;
+                        (Dimm::from_element(&def.devices.other[i])?.alias(), None)
+                    }
+                };
+                // The aliases pinned above must outlive a timed-out unplug.
+                self.store_live(def, rt.id)?;
+                if unplug(&mut mon, &id, UNPLUG_WAIT)? {
+                    release_backend(&mut mon, &device, &id, drive.as_deref());
+                    remove_from_live(def, &id);
+                } else {
+                    log::warn!(
+                        "guest of domain '{}' has not released device '{id}' yet",
+                        name
+                    );
                 }
-                Device::Memory(_, module) => {
-                    let i = find_memory(&def, module)?;
-                    (Dimm::from_element(&def.devices.other[i])?.alias(), None)
-                }
-            };
-            // The aliases pinned above must outlive a timed-out unplug.
-            self.store_live(&def, rt.id)?;
-            if unplug(&mut mon, &id, UNPLUG_WAIT)? {
-                release_backend(&mut mon, &device, &id, drive.as_deref());
-                remove_from_live(&mut def, &id);
-                self.store_live(&def, rt.id)?;
-            } else {
-                log::warn!(
-                    "guest of domain '{}' has not released device '{id}' yet",
-                    d.name
-                );
-            }
-        }
-        if let Some(def) = new_config {
-            self.store_config(&def)?;
-        }
-        Ok(())
+                Ok(())
+            },
+        )
     }
 
     /// virDomainUpdateDeviceFlags: a CD-ROM's or floppy's media (live with
@@ -350,41 +338,77 @@ impl QemuDriver {
                 "only disk media can be updated by this driver".into(),
             ));
         };
-        let (d, affect::Defs { live, config }) = self.open_affected(dom, flags)?;
-        let new_config = if config {
-            let mut def = self.def(&d.name, false)?;
-            let i = disk_index(&def, &disk.target_dev).ok_or_else(|| {
+        let target = |def: &DomainDef| {
+            disk_index(def, &disk.target_dev).ok_or_else(|| {
                 QemuError::InvalidArg(format!("target {} doesn't exist.", disk.target_dev))
-            })?;
-            def.devices.disks[i] = replaced_disk(&def.devices.disks[i], &disk);
-            argv::build(&def, &check_context())?;
+            })
+        };
+        self.change_devices(
+            dom,
+            flags,
+            |def| {
+                let i = target(def)?;
+                def.devices.disks[i] = replaced_disk(&def.devices.disks[i], &disk);
+                argv::build(def, &check_context())?;
+                Ok(())
+            },
+            |_, rt, def| {
+                let i = target(def)?;
+                let old = &def.devices.disks[i];
+                if !matches!(disk_device(old), "cdrom" | "floppy") {
+                    return Err(QemuError::OperationUnsupported(format!(
+                        "disk '{}' of device type '{}' cannot change its media while running",
+                        old.target_dev,
+                        disk_device(old)
+                    )));
+                }
+                let mut mon = Self::monitor_session(rt)?;
+                change_media(&mut mon, &disk, flags & device_modify::FORCE != 0)?;
+                def.devices.disks[i] = replaced_disk(old, &disk);
+                Ok(())
+            },
+        )
+    }
+
+    /// The frame of the device calls (qemuDomainAttachDeviceFlags and its
+    /// siblings): the definitions `flags` choose; the persistent one
+    /// changed by `config` first, so that a refusal there changes nothing;
+    /// then the running guest by `live` (given the domain's name, its
+    /// runtime record and live definition, stored after); the persistent
+    /// change stored last.
+    fn change_devices(
+        &self,
+        dom: &DomainRef,
+        flags: u32,
+        config: impl FnOnce(&mut DomainDef) -> QemuResult<()>,
+        live: impl FnOnce(&str, &Runtime, &mut DomainDef) -> QemuResult<()>,
+    ) -> QemuResult<()> {
+        let (d, defs) = self.open_affected(dom, flags)?;
+        let new_config = if defs.config {
+            let mut def = self.def(&d.name, false)?;
+            config(&mut def)?;
             Some(def)
         } else {
             None
         };
-        if live {
+        if defs.live {
             let rt = d.runtime()?;
             let mut def = self.def(&d.name, true)?;
-            let i = disk_index(&def, &disk.target_dev).ok_or_else(|| {
-                QemuError::InvalidArg(format!("target {} doesn't exist.", disk.target_dev))
-            })?;
-            let old = &def.devices.disks[i];
-            if !matches!(disk_device(old), "cdrom" | "floppy") {
-                return Err(QemuError::OperationUnsupported(format!(
-                    "disk '{}' of device type '{}' cannot change its media while running",
-                    old.target_dev,
-                    disk_device(old)
-                )));
-            }
-            let mut mon = Self::monitor_session(rt)?;
-            change_media(&mut mon, &disk, flags & device_modify::FORCE != 0)?;
-            def.devices.disks[i] = replaced_disk(old, &disk);
+            live(&d.name, rt, &mut def)?;
             self.store_live(&def, rt.id)?;
         }
         if let Some(def) = new_config {
             self.store_config(&def)?;
         }
         Ok(())
+    }
+
+    /// A monitor session for plugging or unplugging, after the removals
+    /// the guest granted since the last call are finished.
+    fn plug_session(&self, rt: &Runtime, def: &mut DomainDef) -> QemuResult<MonitorSession> {
+        let mut mon = Self::monitor_session(rt)?;
+        self.finish_unplugs(&mut mon, def)?;
+        Ok(mon)
     }
 
     /// Finish the removals a guest granted after their detach call gave
@@ -456,18 +480,7 @@ fn add_to_config(def: &mut DomainDef, device: Device) -> QemuResult<()> {
             address::assign(def);
         }
         Device::Interface(mut iface) => {
-            if let Some(m) = &iface.mac {
-                if def
-                    .devices
-                    .interfaces
-                    .iter()
-                    .any(|i| i.mac.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(m)))
-                {
-                    return Err(QemuError::Invalid(format!(
-                        "domain already has an interface with MAC address {m}"
-                    )));
-                }
-            }
+            check_mac_free(def, &iface)?;
             iface.mac.get_or_insert_with(new_mac);
             def.devices.interfaces.push(iface);
             address::assign(def);
@@ -573,6 +586,25 @@ fn attach_disk_live(
     Ok(())
 }
 
+/// Refuse an interface whose MAC address one of `def` has already (in
+/// any case): asked alike of the persistent and the live definition.
+fn check_mac_free(def: &DomainDef, iface: &Interface) -> QemuResult<()> {
+    let Some(m) = &iface.mac else {
+        return Ok(());
+    };
+    let taken = def
+        .devices
+        .interfaces
+        .iter()
+        .any(|i| i.mac.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(m)));
+    if taken {
+        return Err(QemuError::Invalid(format!(
+            "domain already has an interface with MAC address {m}"
+        )));
+    }
+    Ok(())
+}
+
 /// Plug a network interface into a running guest and add it to its live
 /// definition.
 fn attach_interface_live(
@@ -581,18 +613,7 @@ fn attach_interface_live(
     mut iface: Interface,
 ) -> QemuResult<()> {
     pin_interface_aliases(def);
-    if let Some(m) = &iface.mac {
-        if def
-            .devices
-            .interfaces
-            .iter()
-            .any(|i| i.mac.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(m)))
-        {
-            return Err(QemuError::Invalid(format!(
-                "domain already has an interface with MAC address {m}"
-            )));
-        }
-    }
+    check_mac_free(def, &iface)?;
     let mac = iface.mac.get_or_insert_with(new_mac).clone();
     let have = peripherals(mon)?;
     let used = |n: &usize| {
@@ -811,22 +832,11 @@ fn attach_memory_live(
     }
     // libvirt's qemuDomainUpdateMemoryDeviceInfo: best effort.
     if let Ok(list) = mon.execute("query-memory-devices", None) {
-        let bases: Vec<(String, u64)> = list
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|m| {
-                let data = m.get("data")?;
-                Some((
-                    data.get("id")?.as_str()?.to_string(),
-                    data.get("addr")?.as_u64()?,
-                ))
-            })
-            .collect();
+        let placed = crate::qmp::memory_devices(&list);
         for e in def.devices.other.iter_mut().filter(|e| e.name == "memory") {
             if let Ok(mut d) = Dimm::from_element(e) {
-                if let Some((_, base)) = bases.iter().find(|(id, _)| *id == d.alias()) {
-                    d.base = Some(*base);
+                if let Some(m) = placed.iter().find(|m| m.id == d.alias()) {
+                    d.base = Some(m.addr);
                     d.write_into(e, true);
                 }
             }

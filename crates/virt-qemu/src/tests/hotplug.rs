@@ -21,18 +21,18 @@ fn guest_has(console: &Path, key: &str, dev: &str) -> bool {
     last_list(console, key).is_some_and(|l| l.split(',').any(|d| d == dev))
 }
 
+/// QEMU's answer to `command` for the running guest `name`, asked on a
+/// monitor session of its own; `None` when it does not run or answer.
+fn ask_qemu(root: &Path, name: &str, command: &str) -> Option<serde_json::Value> {
+    let rt = Runtime::load(&paths_in(root), name)?;
+    let s = UnixStream::connect(&rt.monitor).ok()?;
+    let mut mon = Monitor::handshake(s).ok()?;
+    mon.execute(command, None).ok()
+}
+
 /// QEMU's own view: the ids of its block devices (`query-block`'s qdev).
 fn qemu_block_devices(root: &Path, name: &str) -> Vec<String> {
-    let Some(rt) = Runtime::load(&paths_in(root), name) else {
-        return Vec::new();
-    };
-    let Ok(s) = UnixStream::connect(&rt.monitor) else {
-        return Vec::new();
-    };
-    let Ok(mut mon) = Monitor::handshake(s) else {
-        return Vec::new();
-    };
-    let blocks = mon.execute("query-block", None).unwrap_or_default();
+    let blocks = ask_qemu(root, name, "query-block").unwrap_or_default();
     blocks
         .as_array()
         .into_iter()
@@ -47,10 +47,7 @@ fn qemu_block_devices(root: &Path, name: &str) -> Vec<String> {
 
 /// Where QEMU has device `id` on PCI bus 0 (`query-pci`): its slot.
 fn qemu_bus0_slot(root: &Path, name: &str, id: &str) -> Option<u32> {
-    let rt = Runtime::load(&paths_in(root), name)?;
-    let s = UnixStream::connect(&rt.monitor).ok()?;
-    let mut mon = Monitor::handshake(s).ok()?;
-    let buses = mon.execute("query-pci", None).ok()?;
+    let buses = ask_qemu(root, name, "query-pci")?;
     let bus0 = buses.as_array()?.iter().find(|b| b["bus"] == 0)?;
     let dev = bus0["devices"]
         .as_array()?
@@ -105,28 +102,26 @@ struct PlugGuest {
     d: Domain,
 }
 
-/// The [`PlugGuest`] `name` on `machine`, once it has booted and sees
-/// `vda`; `None` (after a notice) without QEMU or the guest.
-fn plug_guest(test: &str, name: &str, machine: &str) -> Option<PlugGuest> {
+/// The Linux test guest `name` of `shape`, its devices a serial console
+/// into the returned console.log then what `devices` gives for the
+/// guest's directory, defined, started and booted; `None` (after a
+/// notice) without QEMU or the guest.
+fn boot_guest(
+    test: &str,
+    name: &str,
+    shape: LinuxDomain,
+    devices: impl FnOnce(&Path) -> String,
+) -> Option<(TempDir, PathBuf, Connect, Domain)> {
     if !have_qemu() {
         return None;
     }
     let guest = linux_guest(test)?;
     let root = temp_root(name);
     let console = root.join("console.log");
-    let boot = root.join("boot.img");
-    let extra = root.join("extra.img");
-    blank_images(&[(&boot, 8 << 20), (&extra, 16 << 20)]);
-    let devices = format!(
-        "{}{}<memballoon model='none'/>",
-        serial_file(&console),
-        virtio_raw_disk(&boot, "vda")
-    );
+    let devices = format!("{}{}", serial_file(&console), devices(&root));
     let xml = LinuxDomain {
-        machine,
-        head: "<memory unit='MiB'>192</memory><vcpu>1</vcpu>",
         devices: &devices,
-        ..LinuxDomain::default()
+        ..shape
     }
     .xml(name, &guest);
     let c = connect(&root);
@@ -134,6 +129,27 @@ fn plug_guest(test: &str, name: &str, machine: &str) -> Option<PlugGuest> {
     d.create().expect("start");
     let d = c.lookup_by_name(name).expect("lookup");
     wait_boots(&console, 1);
+    Some((root, console, c, d))
+}
+
+/// The [`PlugGuest`] `name` on `machine`, once it has booted and sees
+/// `vda`; `None` (after a notice) without QEMU or the guest.
+fn plug_guest(test: &str, name: &str, machine: &str) -> Option<PlugGuest> {
+    let shape = LinuxDomain {
+        machine,
+        head: "<memory unit='MiB'>192</memory><vcpu>1</vcpu>",
+        ..LinuxDomain::default()
+    };
+    let mut extra = PathBuf::new();
+    let (root, console, c, d) = boot_guest(test, name, shape, |root| {
+        let boot = root.join("boot.img");
+        extra = root.join("extra.img");
+        blank_images(&[(&boot, 8 << 20), (&extra, 16 << 20)]);
+        format!(
+            "{}<memballoon model='none'/>",
+            virtio_raw_disk(&boot, "vda")
+        )
+    })?;
     wait_seen(&console, "disks", "vda", true);
     Some(PlugGuest {
         root,
@@ -459,28 +475,10 @@ fn q35_guest_hotplugs_into_the_free_root_port() {
 /// QEMU's own view of the guest's memory modules (`query-memory-devices`):
 /// their ids and sizes in bytes.
 fn qemu_memory_devices(root: &Path, name: &str) -> Vec<(String, u64)> {
-    let Some(rt) = Runtime::load(&paths_in(root), name) else {
-        return Vec::new();
-    };
-    let Ok(s) = UnixStream::connect(&rt.monitor) else {
-        return Vec::new();
-    };
-    let Ok(mut mon) = Monitor::handshake(s) else {
-        return Vec::new();
-    };
-    let list = mon
-        .execute("query-memory-devices", None)
-        .unwrap_or_default();
-    list.as_array()
+    let list = ask_qemu(root, name, "query-memory-devices").unwrap_or_default();
+    crate::qmp::memory_devices(&list)
         .into_iter()
-        .flatten()
-        .filter_map(|m| {
-            let data = m.get("data")?;
-            Some((
-                data.get("id")?.as_str()?.to_string(),
-                data.get("size")?.as_u64()?,
-            ))
-        })
+        .map(|m| (m.id, m.size))
         .collect()
 }
 
@@ -492,40 +490,28 @@ fn total_memory(xml: &str) -> Option<u64> {
 
 #[test]
 fn linux_guest_gets_and_loses_a_dimm() {
-    if !have_qemu() {
-        return;
-    }
-    let Some(guest) = linux_guest("linux_guest_gets_and_loses_a_dimm") else {
-        return;
-    };
     let name = "dimms";
-    let root = temp_root(name);
-    let console = root.join("console.log");
     let module = |slot: &str| {
         format!(
             "<memory model='dimm'><target><size unit='MiB'>128</size><node>0</node></target>{slot}</memory>"
         )
     };
-    let devices = format!(
-        "{}{}<memballoon model='none'/>",
-        serial_file(&console),
-        module("")
-    );
-    let xml = LinuxDomain {
+    let shape = LinuxDomain {
         machine: "pc",
         head: "<maxMemory slots='2' unit='MiB'>1024</maxMemory><memory unit='MiB'>320</memory>\
                <vcpu>1</vcpu><cpu><numa><cell id='0' cpus='0' memory='192' unit='MiB'/></numa></cpu>",
-        devices: &devices,
         // The guest kernel onlines hot-added memory blocks itself, in
         // the movable zone so that it can give them back on unplug.
         args: "memhp_default_state=online_movable",
-    }
-    .xml(name, &guest);
-    let c = connect(&root);
-    let mut d = c.define_xml(&xml).expect("define");
-    d.create().expect("start with a DIMM");
-    let mut d = c.lookup_by_name(name).expect("lookup");
-    wait_boots(&console, 1);
+        ..LinuxDomain::default()
+    };
+    let Some((root, console, _c, mut d)) =
+        boot_guest("linux_guest_gets_and_loses_a_dimm", name, shape, |_| {
+            format!("{}<memballoon model='none'/>", module(""))
+        })
+    else {
+        return;
+    };
     // The module of the definition is on the command line: QEMU has it
     // in slot 0, as libvirt names it.
     assert_eq!(
