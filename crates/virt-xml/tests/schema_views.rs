@@ -13,7 +13,7 @@ use common::define_misses;
 use virt_xml::{
     parse_domain, DiskGeometry, Encryption, EncryptionCipher, EncryptionSecret, FeatureFlag,
     FeatureSize, Features, FormatOptions, HypervFeature, Iotune, MemoryBacking,
-    ProcessCapabilities, View,
+    ProcessCapabilities, SecretUuid, View,
 };
 
 const BASE: &str = "<domain type='test'>\n  <name>g</name>\n  <memory unit='KiB'>65536</memory>\n  <os>\n    <type>hvm</type>\n  </os>\n  <devices>\n  </devices>\n</domain>\n";
@@ -549,7 +549,7 @@ fn encryption_strategy() -> impl Strategy<Value = Encryption> {
                 .map(|f| f.to_string()),
             secrets: vec![EncryptionSecret {
                 secret_type: Some("passphrase".into()),
-                uuid: Some("c7a5fdbd-edaf-9455-926a-d65c16db1809".into()),
+                uuid: Some(SecretUuid("c7a5fdbd-edaf-9455-926a-d65c16db1809".into())),
                 usage: None,
             }],
             cipher: cipher.map(|(size, mode)| EncryptionCipher {

@@ -41,32 +41,23 @@ impl View for Nvram {
     }
 }
 
-/// `<os><bootmenu>`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct BootMenu {
-    /// `enable=yes|no`.
-    pub enable: Option<String>,
-    /// `timeout=` in milliseconds.
-    pub timeout: Option<u32>,
+flat_view! {
+    /// `<os><bootmenu enable= timeout=>`: whether the firmware offers a boot
+    /// menu, and for how many milliseconds.
+    BootMenu = "bootmenu" {
+        enable: String = "enable" ["yes", "no"],
+        timeout: u32 = "timeout",
+    } validate boot_menu_timeout
 }
 
-impl View for BootMenu {
-    const TAG: &'static str = "bootmenu";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let enable = choice(el, "enable", &["yes", "no"])?;
-        let timeout = match uint::<u32>(el, "timeout")? {
-            Some(t) if t > 65535 => {
-                return Err(XmlError::Unsupported(
-                    "invalid value for boot menu timeout, must be in range [0,65535]".into(),
-                ))
-            }
-            t => t,
-        };
-        Ok(BootMenu { enable, timeout })
-    }
-    fn write_to(&self, el: &mut Element) {
-        put(el, "enable", self.enable.as_deref());
-        put_num(el, "timeout", self.timeout);
+/// libvirt's bound on the boot menu's timeout (a 16-bit number of
+/// milliseconds).
+fn boot_menu_timeout(menu: &BootMenu) -> Result<(), XmlError> {
+    match menu.timeout {
+        Some(t) if t > 65535 => Err(XmlError::Unsupported(
+            "invalid value for boot menu timeout, must be in range [0,65535]".into(),
+        )),
+        _ => Ok(()),
     }
 }
 

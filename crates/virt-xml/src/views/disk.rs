@@ -157,43 +157,21 @@ disk_text! {
     |v| identity_string("product", 16, v)
 }
 
-/// A secret an `<encryption>` uses.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct EncryptionSecret {
-    /// `type=`: passphrase.
-    pub secret_type: Option<String>,
-    /// `uuid=`: the libvirt secret, by UUID.
-    pub uuid: Option<String>,
-    /// `usage=`: the libvirt secret, by usage.
-    pub usage: Option<String>,
+checked_text! {
+    /// The UUID naming the libvirt secret an `<encryption>` uses.
+    SecretUuid,
+    valid |v| crate::parse_uuid(v).is_some(),
+    refuse |_, _, v| XmlError::Invalid(format!("invalid secret uuid '{v}'"))
 }
 
-impl View for EncryptionSecret {
-    const TAG: &'static str = "secret";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let secret_type = match el.attr("type") {
-            None => None,
-            Some(t @ "passphrase") => Some(t.to_string()),
-            Some(t) => {
-                return Err(XmlError::Unsupported(format!(
-                    "unknown volume encryption secret type {t}"
-                )))
-            }
-        };
-        let uuid = attr(el, "uuid");
-        if let Some(u) = uuid.as_deref().filter(|u| crate::parse_uuid(u).is_none()) {
-            return Err(XmlError::Invalid(format!("invalid secret uuid '{u}'")));
-        }
-        Ok(EncryptionSecret {
-            secret_type,
-            uuid,
-            usage: attr(el, "usage"),
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        String::write(el, "type", self.secret_type.as_ref());
-        String::write(el, "uuid", self.uuid.as_ref());
-        String::write(el, "usage", self.usage.as_ref());
+flat_view! {
+    /// A `<secret type= uuid= usage=>` an `<encryption>` uses: a
+    /// passphrase, by the secret's UUID or its usage.
+    EncryptionSecret = "secret" {
+        secret_type: String = "type" ["passphrase"]
+            unknown "unknown volume encryption secret type {}",
+        uuid: SecretUuid = "uuid",
+        usage: String = "usage",
     }
 }
 
@@ -390,39 +368,14 @@ flat_view! {
     SourceIdentity = "identity" { user: String = "user", group: String = "group" }
 }
 
-/// The socket `<source>` of persistent reservations.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ReservationsSource {
-    /// `type=` (unix).
-    pub source_type: Option<String>,
-    /// `path=`: the socket.
-    pub path: Option<String>,
-    /// `mode=`: client, server.
-    pub mode: Option<String>,
-}
-
-impl View for ReservationsSource {
-    const TAG: &'static str = "source";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let mode = attr(el, "mode");
-        if let Some(m) = mode
-            .as_deref()
-            .filter(|m| !matches!(*m, "client" | "server"))
-        {
-            return Err(XmlError::Invalid(format!(
-                "unsupported connection mode for <reservations/>: {m}"
-            )));
-        }
-        Ok(ReservationsSource {
-            source_type: attr(el, "type"),
-            path: attr(el, "path"),
-            mode,
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        String::write(el, "type", self.source_type.as_ref());
-        String::write(el, "path", self.path.as_ref());
-        String::write(el, "mode", self.mode.as_ref());
+flat_view! {
+    /// The socket `<source type= path= mode=>` of persistent reservations:
+    /// libvirt or the helper listens there (mode server or client).
+    ReservationsSource = "source" {
+        source_type: String = "type",
+        path: String = "path",
+        mode: String = "mode" ["client", "server"]
+            invalid "unsupported connection mode for <reservations/>: {}",
     }
 }
 

@@ -3,10 +3,8 @@
 //! display's `address` and `p2p`, and a bridge source's `macTableManager`
 //! (which libvirt reads from a running interface only).
 
-use super::parts::AttrValue;
-use super::View;
 use crate::error::XmlError;
-use crate::model::{Devices, Element};
+use crate::model::Devices;
 
 flat_view! {
     /// `<bootloader_args>`: the arguments of a Xen PV guest's host-side
@@ -45,31 +43,14 @@ pub(crate) fn check_dbus_display(attrs: &[(String, String)]) -> Result<(), XmlEr
     Ok(())
 }
 
-/// `<interface><source macTableManager=…>`: who manages the bridge's MAC
-/// table, kernel or libvirt. libvirt reads it from a running interface's
-/// `<actual>` only (with this error for a bad value); a defined
-/// interface's source drops it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct MacTableSource {
-    /// `macTableManager=`: kernel or libvirt.
-    pub mac_table_manager: Option<String>,
-}
-
-impl View for MacTableSource {
-    const TAG: &'static str = "source";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        match el.attr("macTableManager") {
-            None => Ok(MacTableSource::default()),
-            Some(m @ ("kernel" | "libvirt")) => Ok(MacTableSource {
-                mac_table_manager: Some(m.to_string()),
-            }),
-            Some(m) => Err(XmlError::Invalid(format!(
-                "Invalid macTableManager setting '{m}' in domain interface's <actual> element"
-            ))),
-        }
-    }
-    fn write_to(&self, el: &mut Element) {
-        String::write(el, "macTableManager", self.mac_table_manager.as_ref());
+flat_view! {
+    /// `<interface><source macTableManager=…>`: who manages the bridge's MAC
+    /// table, kernel or libvirt. libvirt reads it from a running interface's
+    /// `<actual>` only (with this error for a bad value); a defined
+    /// interface's source drops it.
+    MacTableSource = "source" {
+        mac_table_manager: String = "macTableManager" ["kernel", "libvirt"]
+            invalid "Invalid macTableManager setting '{}' in domain interface's <actual> element",
     }
 }
 

@@ -119,46 +119,21 @@ pub(crate) fn drop_unread_options(hostdev: &mut Element) {
     keep_adapter_name(hostdev);
 }
 
-/// A vhost-scsi host device's `<source protocol='vhost' wwpn='naa.…'>`:
-/// the WWPN of the host's vhost-scsi target.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct VhostScsiSource {
-    /// `protocol=`: vhost, the only one libvirt knows.
-    pub protocol: String,
-    /// `wwpn=`: `naa.` and a WWN.
-    pub wwpn: String,
+checked_text! {
+    /// A vhost-scsi target's WWPN: `naa.` and a [`Wwn`].
+    NaaWwpn,
+    valid |v| v.strip_prefix("naa.").is_some_and(Wwn::is_valid),
+    refuse |_, _, _| XmlError::Invalid("malformed 'wwpn' value".into())
 }
 
-impl View for VhostScsiSource {
-    const TAG: &'static str = "source";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let protocol = match el.attr("protocol") {
-            None => {
-                return Err(XmlError::Invalid(
-                    "Missing scsi_host subsystem protocol".into(),
-                ))
-            }
-            Some(p @ "vhost") => p.to_string(),
-            Some(p) => {
-                return Err(XmlError::Unsupported(format!(
-                    "Unknown scsi_host subsystem protocol '{p}'"
-                )))
-            }
-        };
-        let wwpn = match el.attr("wwpn") {
-            None => {
-                return Err(XmlError::Invalid(
-                    "missing vhost-scsi hostdev source wwpn".into(),
-                ))
-            }
-            Some(w) if w.strip_prefix("naa.").is_some_and(Wwn::is_valid) => w.to_string(),
-            Some(_) => return Err(XmlError::Invalid("malformed 'wwpn' value".into())),
-        };
-        Ok(VhostScsiSource { protocol, wwpn })
-    }
-    fn write_to(&self, el: &mut Element) {
-        String::write(el, "protocol", Some(&self.protocol));
-        String::write(el, "wwpn", Some(&self.wwpn));
+flat_view! {
+    /// A vhost-scsi host device's `<source protocol='vhost' wwpn='naa.…'>`:
+    /// the WWPN of the host's vhost-scsi target (vhost is the only protocol
+    /// libvirt knows).
+    VhostScsiSource = "source" {
+        protocol: String = "protocol" ["vhost"] unknown "Unknown scsi_host subsystem protocol"
+            required "Missing scsi_host subsystem protocol",
+        wwpn: NaaWwpn = "wwpn" required "missing vhost-scsi hostdev source wwpn",
     }
 }
 

@@ -210,6 +210,38 @@ macro_rules! flat_view {
     };
 }
 
+/// An attribute value kept as written that libvirt reads with a rule of
+/// its own (a hexadecimal USB id, a WWPN, a secret's UUID): a flat view's
+/// field type, so that such views are written the [`flat_view!`] way too.
+/// `valid` says whether a value reads; `refuse(element, name, value)` is
+/// libvirt's refusal of one that does not.
+macro_rules! checked_text {
+    ($(#[$m:meta])* $ty:ident, valid $valid:expr, refuse $refuse:expr) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        pub struct $ty(pub String);
+
+        impl $crate::views::AttrValue for $ty {
+            fn parse(
+                element: &str,
+                name: &str,
+                value: &str,
+                _: &[&str],
+            ) -> Result<Self, $crate::error::XmlError> {
+                let valid: fn(&str) -> bool = $valid;
+                let refuse: fn(&str, &str, &str) -> $crate::error::XmlError = $refuse;
+                match valid(value) {
+                    true => Ok($ty(value.to_string())),
+                    false => Err(refuse(element, name, value)),
+                }
+            }
+            fn format(&self, _: Option<&str>) -> String {
+                self.0.clone()
+            }
+        }
+    };
+}
+
 /// A flat view's value: one outside `allowed` is refused with `unknown`'s
 /// wording ("unknown panic model 'x'", or the value in place of `{}`:
 /// "unknown on_lockfailure action: x") when the view gives one, else with

@@ -5,90 +5,51 @@
 
 use super::*;
 
-/// A USB id or class as libvirt reads it in hexadecimal (`0x1234` or
-/// `1234`), with `-1` meaning any in a redirection filter.
-fn usb_number(el: &Element, name: &str, any: bool) -> Result<Option<String>, XmlError> {
-    let Some(v) = el.attr(name) else {
-        return Ok(None);
-    };
-    let good = (any && v.trim() == "-1") || crate::validate::c_uint(v, 16).is_some();
-    if good {
-        return Ok(Some(v.to_string()));
-    }
-    let expected = match any {
-        true => "Expected integer value",
-        false => "Expected non-negative integer value",
-    };
-    Err(XmlError::Invalid(format!(
-        "Invalid value for attribute '{name}' in element '{}': '{v}'. {expected}",
-        el.name
-    )))
+/// libvirt's refusal of a USB number that does not read (`expected`:
+/// what it wanted).
+fn bad_usb_number(element: &str, name: &str, value: &str, expected: &str) -> XmlError {
+    XmlError::Invalid(format!(
+        "Invalid value for attribute '{name}' in element '{element}': '{value}'. {expected}"
+    ))
 }
 
-/// `<vendor id=...>` or `<product id=...>` of a host USB device source: a
-/// hexadecimal id.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct UsbId {
-    /// `id=` as written (`0x1234`).
-    pub id: Option<String>,
+checked_text! {
+    /// A USB vendor or product id as libvirt reads it: hexadecimal
+    /// (`0x1234` or `1234`), kept as written.
+    UsbNumber,
+    valid |v| crate::validate::c_uint(v, 16).is_some(),
+    refuse |e, n, v| bad_usb_number(e, n, v, "Expected non-negative integer value")
 }
 
-impl View for UsbId {
-    const TAG: &'static str = "vendor";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        Ok(UsbId {
-            id: usb_number(el, "id", false)?,
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        put(el, "id", self.id.as_deref());
-    }
+checked_text! {
+    /// A USB class, vendor or product in a redirection filter: a
+    /// [`UsbNumber`], or `-1` for any.
+    UsbMatch,
+    valid |v| v.trim() == "-1" || crate::validate::c_uint(v, 16).is_some(),
+    refuse |e, n, v| bad_usb_number(e, n, v, "Expected integer value")
 }
 
-/// One `<redirfilter><usbdev>` rule: which redirected USB devices (by
-/// class, vendor, product, version; `-1` or absent for any) are allowed.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct UsbDevFilter {
-    /// `class=`.
-    pub class: Option<String>,
-    /// `vendor=`.
-    pub vendor: Option<String>,
-    /// `product=`.
-    pub product: Option<String>,
-    /// `version=` (`2.0`), or `-1`.
-    pub version: Option<String>,
-    /// `allow=yes|no`.
-    pub allow: Option<String>,
+checked_text! {
+    /// A USB version in a redirection filter (`2.0`), or `-1` for any.
+    UsbVersion,
+    valid |v| v.trim() == "-1" || usb_version(v),
+    refuse |_, _, v| XmlError::Invalid(format!("Cannot parse USB device version {v}"))
 }
 
-impl View for UsbDevFilter {
-    const TAG: &'static str = "usbdev";
-    fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let class = usb_number(el, "class", true)?;
-        let vendor = usb_number(el, "vendor", true)?;
-        let product = usb_number(el, "product", true)?;
-        let version = match el.attr("version") {
-            Some(v) if v.trim() != "-1" && !usb_version(v) => {
-                return Err(XmlError::Invalid(format!(
-                    "Cannot parse USB device version {v}"
-                )))
-            }
-            v => v.map(str::to_string),
-        };
-        Ok(UsbDevFilter {
-            class,
-            vendor,
-            product,
-            version,
-            allow: choice(el, "allow", &["yes", "no"])?,
-        })
-    }
-    fn write_to(&self, el: &mut Element) {
-        put(el, "class", self.class.as_deref());
-        put(el, "vendor", self.vendor.as_deref());
-        put(el, "product", self.product.as_deref());
-        put(el, "version", self.version.as_deref());
-        put(el, "allow", self.allow.as_deref());
+flat_view! {
+    /// `<vendor id=...>` or `<product id=...>` of a host USB device source.
+    UsbId = "vendor" { id: UsbNumber = "id" }
+}
+
+flat_view! {
+    /// One `<redirfilter><usbdev>` rule: which redirected USB devices (by
+    /// class, vendor, product, version; `-1` or absent for any) are allowed.
+    UsbDevFilter = "usbdev" {
+        class: UsbMatch = "class",
+        vendor: UsbMatch = "vendor",
+        product: UsbMatch = "product",
+        version: UsbVersion = "version",
+        allow: String = "allow" ["yes", "no"],
     }
 }
 
