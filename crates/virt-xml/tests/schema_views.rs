@@ -1109,9 +1109,9 @@ fn host_device_options_dbus_display_and_dump_core_get_libvirt_errors() {
     // display, no p2p='no', no macTableManager on a defined interface.
     let fine = [
         (scsi_hostdev(" sgio='filtered' rawio='yes'", " type='fc_host' wwnn='bogus' managed='x'><parentaddr unique_id='x'/>"),
-         vec!["<hostdev mode='subsystem' type='scsi' sgio='filtered' rawio='yes'>", "<adapter name='scsi_host0'/>"], vec!["wwnn", "parentaddr"]),
+         vec!["<hostdev mode='subsystem' type='scsi' managed='no' sgio='filtered' rawio='yes'>", "<adapter name='scsi_host0'/>"], vec!["wwnn", "parentaddr"]),
         (mdev(" display='on'"), vec!["display='on'"], vec![]),
-        (pci(" display='bogus'"), vec!["<hostdev mode='subsystem' type='pci'>"], vec!["display"]),
+        (pci(" display='bogus'"), vec!["<hostdev mode='subsystem' type='pci' managed='no'>"], vec!["display"]),
         (device("<hostdev mode='capabilities' type='storage' rawio='bogus' sgio='x'><source><block>/dev/sda</block></source></hostdev>"),
          vec!["<hostdev mode='capabilities' type='storage'>"], vec!["rawio", "sgio"]),
         (vhost(" protocol='vhost' wwpn='naa.0x5123456789abcdeF'"), vec!["wwpn='naa.0x5123456789abcdeF'"], vec![]),

@@ -26,6 +26,7 @@ use crate::validate::{canonical_set, read_seclabel};
 use crate::{DomainDef, Element, Node, XmlError};
 
 mod clock;
+mod device_parts;
 mod features;
 mod os;
 mod tuning;
@@ -380,6 +381,7 @@ fn launch_security(def: &mut DomainDef) {
 fn devices(def: &mut DomainDef) {
     crate::views::drop_unread(&mut def.devices);
     for device in &mut def.devices.other {
+        device_parts::rewrite(device);
         crate::devinfo::rewrite(device);
     }
     for c in &mut def.devices.chardevs {
@@ -580,5 +582,8 @@ impl DomainDef {
         for o in &mut devices.other {
             inactive_aliases(&mut o.children);
         }
+        // A `<panic>` left with nothing is not written
+        // (virDomainPanicDefFormat), as at define.
+        devices.other.retain(|e| e.name != "panic" || !is_empty(e));
     }
 }

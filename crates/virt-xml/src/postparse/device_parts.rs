@@ -1,0 +1,307 @@
+//! Devices kept as elements, written back as libvirt's formatters write
+//! what its parsers read (domain_conf.c): what a device reads into a
+//! default it does not write is left out, values it rescales are written
+//! in its unit, attributes it always writes are filled in. A value
+//! libvirt refuses leaves the element as written: the checks refuse the
+//! definition, not this.
+
+use crate::devinfo::c_unsigned;
+use crate::units::scale_to_bytes;
+use crate::{Element, Node};
+
+/// The device information children (virDomainDeviceInfoParseXML).
+const INFO: [&str; 6] = ["alias", "master", "boot", "rom", "acpi", "address"];
+
+/// Rewrites `device` (an element of `<devices>`) as libvirt writes what
+/// it read; runs before its device information is placed (`devinfo`).
+pub(super) fn rewrite(device: &mut Element) {
+    match device.name.as_str() {
+        "memballoon" => memballoon(device),
+        "vsock" => virtio_driver(device),
+        "hostdev" => hostdev(device),
+        "audio" => audio(device),
+        "filesystem" => filesystem(device),
+        _ => {}
+    }
+}
+
+fn elements(e: &Element) -> impl Iterator<Item = &Element> {
+    e.children.iter().filter_map(|n| match n {
+        Node::Element(c) => Some(c),
+        Node::Text(_) => None,
+    })
+}
+
+fn remove_named(e: &mut Element, names: &[&str]) {
+    e.children
+        .retain(|n| !matches!(n, Node::Element(c) if names.contains(&c.name.as_str())));
+}
+
+/// The virtio options of a device's first `<driver>`
+/// (virDomainVirtioOptionsParseXML, virDomainVirtioOptionsFormat):
+/// written alone, in libvirt's order, and no `<driver>` without one.
+fn virtio_driver(device: &mut Element) {
+    let Some(driver) = device.child("driver") else {
+        return;
+    };
+    let mut out = Element::new("driver");
+    for name in ["iommu", "ats", "packed", "page_per_vq"] {
+        match driver.attr(name) {
+            None => {}
+            Some(v @ ("on" | "off")) => out = out.with_attr(name, v),
+            Some(_) => return,
+        }
+    }
+    let mut first = true;
+    device.children.retain_mut(|n| match n {
+        Node::Element(c) if c.name == "driver" => {
+            if !std::mem::take(&mut first) || out.attrs.is_empty() {
+                return false;
+            }
+            *c = out.clone();
+            true
+        }
+        _ => true,
+    });
+}
+
+/// `<memballoon>` (virDomainMemballoonDefParseXML,
+/// virDomainMemballoonDefFormat): `<stats>` first and only with a
+/// positive period (a negative one reads as none); no device information
+/// for model none, which libvirt does not read; the virtio options.
+fn memballoon(balloon: &mut Element) {
+    if balloon.attr("model") == Some("none") {
+        remove_named(balloon, &INFO);
+    }
+    if let Some(stats) = balloon.child("stats") {
+        let period = match stats.attr("period") {
+            None => Some(0),
+            Some(p) => c_int(p),
+        };
+        if let Some(period) = period {
+            remove_named(balloon, &["stats"]);
+            if period > 0 {
+                let out = Element::new("stats").with_attr("period", period.to_string());
+                balloon.children.insert(0, Node::Element(out));
+            }
+        }
+    }
+    virtio_driver(balloon);
+}
+
+/// A C `int` as virStrToLong_i reads it in base 0 (decimal, `0x` hex or
+/// `0` octal, with a sign); `None` when libvirt refuses it.
+fn c_int(s: &str) -> Option<i64> {
+    let t = s.trim_start();
+    let (negative, digits) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    if negative && digits.starts_with(['+', '-']) {
+        return None;
+    }
+    let n = i64::try_from(c_unsigned(digits, 0)?).ok()?;
+    let n = if negative { -n } else { n };
+    (i64::from(i32::MIN)..=i64::from(i32::MAX))
+        .contains(&n)
+        .then_some(n)
+}
+
+/// `<hostdev>` (virDomainHostdevDefParseXML, virDomainHostdevDefFormat):
+/// its mode (subsystem when not given), type and, in subsystem mode, the
+/// managed flag always written, the type's own attributes after them in
+/// libvirt's order; `<readonly/>` and `<shareable/>` read for SCSI
+/// subsystem devices only, once each, written after the rest.
+fn hostdev(dev: &mut Element) {
+    let mode = dev.attr("mode").unwrap_or("subsystem");
+    let Some(kind) = dev.attr("type") else {
+        return;
+    };
+    let mut attrs = vec![
+        ("mode".to_string(), mode.to_string()),
+        ("type".to_string(), kind.to_string()),
+    ];
+    match mode {
+        "subsystem" => {
+            let managed = if dev.attr("managed") == Some("yes") {
+                "yes"
+            } else {
+                "no"
+            };
+            attrs.push(("managed".into(), managed.into()));
+            let own: &[&str] = match kind {
+                "scsi" => &["sgio", "rawio"],
+                "scsi_host" => &["model"],
+                "mdev" => &["model", "display", "ramfb"],
+                _ => &[],
+            };
+            for name in own {
+                if let Some(v) = dev.attr(name) {
+                    attrs.push((name.to_string(), v.to_string()));
+                }
+            }
+        }
+        "capabilities" => {}
+        // Refused when read.
+        _ => return,
+    }
+    let scsi = mode == "subsystem" && kind == "scsi";
+    let flags: Vec<&str> = ["readonly", "shareable"]
+        .into_iter()
+        .filter(|f| scsi && dev.child(f).is_some())
+        .collect();
+    let flags: Vec<Element> = flags.into_iter().map(Element::new).collect();
+    dev.attrs = attrs;
+    remove_named(dev, &["readonly", "shareable"]);
+    let at = dev
+        .children
+        .iter()
+        .position(|n| matches!(n, Node::Element(c) if INFO.contains(&c.name.as_str())))
+        .unwrap_or(dev.children.len());
+    dev.children
+        .splice(at..at, flags.into_iter().map(Node::Element));
+}
+
+/// `<audio>` (virDomainAudioCommonParse, virDomainAudioCommonFormat): an
+/// `<input>` or `<output>` that sets nothing is not written (one with
+/// `<settings>` but no attributes is refused when read).
+fn audio(audio: &mut Element) {
+    audio.children.retain(|n| match n {
+        Node::Element(c) if c.name == "input" || c.name == "output" => {
+            !(c.attrs.is_empty() && elements(c).next().is_none())
+        }
+        _ => true,
+    });
+}
+
+/// `<filesystem>` (virDomainFSDefParseXML, virDomainFSDefPostParse,
+/// virDomainFSDefFormat): passthrough access when none is given and the
+/// source is not a socket; a RAM source's usage in KiB; the space limits
+/// in bytes (`unit='bytes'`, none when zero), each read from its first
+/// copy.
+fn filesystem(fs: &mut Element) {
+    let source = fs.child("source");
+    let socket = source.is_some_and(|s| s.attr("socket").is_some());
+    if fs.attr("accessmode").is_none() && !socket {
+        let at = fs
+            .attrs
+            .iter()
+            .position(|(k, _)| k == "type")
+            .map_or(0, |i| i + 1);
+        fs.attrs
+            .insert(at, ("accessmode".to_string(), "passthrough".to_string()));
+    }
+    if fs.attr("type") == Some("ram") {
+        ram_usage(fs);
+    }
+    for name in ["space_hard_limit", "space_soft_limit"] {
+        let Some(limit) = fs.child(name) else {
+            continue;
+        };
+        let Ok(n) = limit.text().trim().parse::<u64>() else {
+            continue;
+        };
+        let Ok(bytes) = scale_to_bytes(n, limit.attr("unit"), 1, u64::MAX) else {
+            continue;
+        };
+        let mut first = true;
+        fs.children.retain_mut(|n| match n {
+            Node::Element(c) if c.name == name => {
+                if !std::mem::take(&mut first) || bytes == 0 {
+                    return false;
+                }
+                *c = Element::new(name)
+                    .with_attr("unit", "bytes")
+                    .with_text(bytes.to_string());
+                true
+            }
+            _ => true,
+        });
+    }
+}
+
+/// A RAM filesystem's `<source usage= units=>`: read in KiB unless
+/// `units` says otherwise, written in KiB (rounded down).
+fn ram_usage(fs: &mut Element) {
+    let Some(source) = fs.children.iter_mut().find_map(|n| match n {
+        Node::Element(c) if c.name == "source" => Some(c),
+        _ => None,
+    }) else {
+        return;
+    };
+    let Some(usage) = source.attr("usage") else {
+        return;
+    };
+    let Ok(n) = usage.trim().parse::<u64>() else {
+        return;
+    };
+    let Ok(bytes) = scale_to_bytes(n, source.attr("units"), 1024, u64::MAX) else {
+        return;
+    };
+    source.attrs = vec![
+        ("usage".to_string(), (bytes / 1024).to_string()),
+        ("units".to_string(), "KiB".to_string()),
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(xml: &str) -> String {
+        let mut e = crate::parse_element(xml).unwrap();
+        rewrite(&mut e);
+        e.to_xml(0)
+    }
+
+    #[test]
+    fn memballoon_as_libvirt_writes_it() {
+        assert_eq!(
+            written("<memballoon model='virtio'><driver/><stats period='-3'/></memballoon>"),
+            "<memballoon model='virtio'/>\n"
+        );
+        assert_eq!(
+            written("<memballoon model='none'><alias name='ua-b'/><driver ats='on' iommu='off'/><stats period='0x10'/></memballoon>"),
+            "<memballoon model='none'>\n  <stats period='16'/>\n  <driver iommu='off' ats='on'/>\n</memballoon>\n"
+        );
+    }
+
+    #[test]
+    fn hostdev_flags_only_for_scsi_subsystem_devices() {
+        assert_eq!(
+            written("<hostdev mode='capabilities' type='storage'><source><block>b</block></source><readonly/><shareable/></hostdev>"),
+            "<hostdev mode='capabilities' type='storage'>\n  <source>\n    <block>b</block>\n  </source>\n</hostdev>\n"
+        );
+        assert_eq!(
+            written("<hostdev type='scsi' managed='x'><shareable/><alias name='ua-h'/><readonly/><readonly/></hostdev>"),
+            "<hostdev mode='subsystem' type='scsi' managed='no'>\n  <readonly/>\n  <shareable/>\n  <alias name='ua-h'/>\n</hostdev>\n"
+        );
+    }
+
+    #[test]
+    fn filesystem_sizes_in_libvirts_units() {
+        assert_eq!(
+            written("<filesystem type='ram'><source usage='3' units='MiB'/><space_soft_limit unit='k'>2</space_soft_limit><space_hard_limit>0</space_hard_limit></filesystem>"),
+            "<filesystem type='ram' accessmode='passthrough'>\n  <source usage='3072' units='KiB'/>\n  <space_soft_limit unit='bytes'>2048</space_soft_limit>\n</filesystem>\n"
+        );
+        assert_eq!(
+            written("<filesystem><source socket='s'/></filesystem>"),
+            "<filesystem>\n  <source socket='s'/>\n</filesystem>\n"
+        );
+    }
+
+    #[test]
+    fn empty_audio_streams_are_not_written() {
+        assert_eq!(
+            written("<audio id='1' type='alsa'><output/><input dev='d'/></audio>"),
+            "<audio id='1' type='alsa'>\n  <input dev='d'/>\n</audio>\n"
+        );
+    }
+
+    #[test]
+    fn c_ints() {
+        assert_eq!(c_int("-0x10"), Some(-16));
+        assert_eq!(c_int("2147483648"), None);
+        assert_eq!(c_int("--1"), None);
+    }
+}
