@@ -87,8 +87,14 @@ struct Typed<'d, 'a> {
     bootloader: Option<NodeRef<'d, 'a>>,
     bootloader_args: Option<NodeRef<'d, 'a>>,
     os: Option<NodeRef<'d, 'a>>,
+    /// The `<os>` copies after the first: libvirt's `./os/...` paths look
+    /// through every copy.
+    more_os: Vec<NodeRef<'d, 'a>>,
     lifecycle: [Option<NodeRef<'d, 'a>>; 3],
     devices: Option<NodeRef<'d, 'a>>,
+    /// The `<devices>` copies after the first: libvirt's `./devices/disk`,
+    /// ... look through every copy.
+    more_devices: Vec<NodeRef<'d, 'a>>,
 }
 
 impl DomainDef {
@@ -126,10 +132,18 @@ impl DomainDef {
                 "vcpu" => &mut t.vcpu,
                 "bootloader" => &mut t.bootloader,
                 "bootloader_args" => &mut t.bootloader_args,
+                "os" if t.os.is_some() => {
+                    t.more_os.push(child);
+                    continue;
+                }
                 "os" => &mut t.os,
                 "on_poweroff" => &mut t.lifecycle[0],
                 "on_reboot" => &mut t.lifecycle[1],
                 "on_crash" => &mut t.lifecycle[2],
+                "devices" if t.devices.is_some() => {
+                    t.more_devices.push(child);
+                    continue;
+                }
                 "devices" => &mut t.devices,
                 "features" => {
                     def.features = Some(owned_elements(child));
@@ -223,7 +237,7 @@ impl DomainDef {
         // `string(./bootloader)`: an empty one is none.
         let has_bootloader = def.bootloader.as_deref().is_some_and(|b| !b.is_empty());
         def.os = r
-            .take(Step::Caps, parse_os(t.os, has_bootloader))
+            .take(Step::Caps, parse_os(t.os, &t.more_os, has_bootloader))
             .unwrap_or_default();
         def.title = t.title.map(|n| n.all_text());
         def.description = t.description.map(|n| n.all_text());
@@ -266,7 +280,7 @@ impl DomainDef {
             .take(Step::Lifecycle, lifecycle(crash, "on_crash"))
             .flatten();
         if let Some(d) = t.devices {
-            def.devices = parse_devices(d, &mut r);
+            def.devices = parse_devices(d, &t.more_devices, &mut r);
         }
         crate::validate::check_parsed(&def, &mut r);
         crate::views::check_definition(&def, &mut r);
@@ -451,14 +465,34 @@ fn parse_vcpu(e: Option<NodeRef<'_, '_>>) -> Result<Vcpu, XmlError> {
     })
 }
 
-fn parse_os(e: Option<NodeRef<'_, '_>>, has_bootloader: bool) -> Result<Os, XmlError> {
+fn parse_os<'d, 'a>(
+    e: Option<NodeRef<'d, 'a>>,
+    more: &[NodeRef<'d, 'a>],
+    has_bootloader: bool,
+) -> Result<Os, XmlError> {
     let mut os = Os::default();
+    // The children of every copy of `<os>`, in document order: libvirt
+    // reads `./os/type[1]`, `./os/boot`, ... through all of them.
+    let children = || {
+        e.into_iter()
+            .chain(more.iter().copied())
+            .flat_map(|o| o.elements())
+    };
     // `string(./os/type[1])`: an empty type is no type.
-    match e.and_then(|o| o.child("type")).filter(|t| !t.has_no_text()) {
+    let os_type = children().find(|c| c.name() == "type");
+    match os_type.filter(|t| !t.has_no_text()) {
         Some(t) => {
             let name = t.first_text().trim();
             if !OS_TYPES.contains(&name) {
                 return Err(XmlError::Unsupported(format!("unknown OS type '{name}'")));
+            }
+            // `string(./os/type[1]/@arch)`: an empty one is none.
+            if let Some(arch) = t.attr("arch").filter(|a| !a.is_empty()) {
+                if !ARCHES.contains(&arch) {
+                    return Err(XmlError::Unsupported(format!(
+                        "Unknown architecture {arch}"
+                    )));
+                }
             }
         }
         // libvirt lets a bootloader stand for a Xen paravirtualised guest.
@@ -468,13 +502,17 @@ fn parse_os(e: Option<NodeRef<'_, '_>>, has_bootloader: bool) -> Result<Os, XmlE
     let Some(e) = e else { return Ok(os) };
     os.attrs = e.owned_attrs_except(&[]);
     let mut seen_type = false;
+    let mut seen_loader = false;
     let mut places = Places::new(OS_ORDER, e);
-    for child in e.elements() {
+    for child in children() {
         match child.name() {
             "type" if !seen_type => {
                 seen_type = true;
                 keep_leaf_attrs(child, &mut os.leaf_attrs);
-                os.arch = child.attr("arch").map(str::to_string);
+                os.arch = child
+                    .attr("arch")
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string);
                 os.machine = child.attr("machine").map(str::to_string);
                 let t = child.all_text();
                 os.os_type =
@@ -484,7 +522,10 @@ fn parse_os(e: Option<NodeRef<'_, '_>>, has_bootloader: bool) -> Result<Os, XmlE
                         t
                     };
             }
+            // `./os/loader[1]`: later ones are not read.
+            "loader" if seen_loader => {}
             "loader" => {
+                seen_loader = true;
                 if child.attrs().is_empty() {
                     os.loader = Some(child.all_text());
                 } else {
@@ -492,15 +533,18 @@ fn parse_os(e: Option<NodeRef<'_, '_>>, has_bootloader: bool) -> Result<Os, XmlE
                     os.extra.push(child.to_element());
                 }
             }
+            // `string(./os/kernel[1])`, ...: the first of each.
             "kernel" | "initrd" | "root" | "cmdline" => {
-                let text = Some(child.all_text());
-                match child.name() {
-                    "kernel" => os.kernel = text,
-                    "initrd" => os.initrd = text,
-                    "root" => os.root = text,
-                    _ => os.cmdline = text,
+                let slot = match child.name() {
+                    "kernel" => &mut os.kernel,
+                    "initrd" => &mut os.initrd,
+                    "root" => &mut os.root,
+                    _ => &mut os.cmdline,
+                };
+                if slot.is_none() {
+                    *slot = Some(child.all_text());
+                    keep_leaf_attrs(child, &mut os.leaf_attrs);
                 }
-                keep_leaf_attrs(child, &mut os.leaf_attrs);
             }
             "boot" if child.attrs().len() == 1 && child.has_no_children() => {
                 match child.attr("dev") {
@@ -518,6 +562,46 @@ fn parse_os(e: Option<NodeRef<'_, '_>>, has_bootloader: bool) -> Result<Os, XmlE
     Ok(os)
 }
 
+/// libvirt's architectures (virArchFromString; its "none" is not one).
+const ARCHES: &[&str] = &[
+    "alpha",
+    "armv6l",
+    "armv7l",
+    "armv7b",
+    "aarch64",
+    "cris",
+    "i686",
+    "ia64",
+    "lm32",
+    "m68k",
+    "microblaze",
+    "microblazeel",
+    "mips",
+    "mipsel",
+    "mips64",
+    "mips64el",
+    "openrisc",
+    "parisc",
+    "parisc64",
+    "ppc",
+    "ppcle",
+    "ppc64",
+    "ppc64le",
+    "ppcemb",
+    "riscv32",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sh4",
+    "sh4eb",
+    "sparc",
+    "sparc64",
+    "unicore32",
+    "x86_64",
+    "xtensa",
+    "xtensaeb",
+];
+
 /// An owned copy of `e` with its PCI addresses in libvirt's spelling.
 fn normalized(e: NodeRef<'_, '_>) -> Element {
     let mut owned = e.to_element();
@@ -525,11 +609,20 @@ fn normalized(e: NodeRef<'_, '_>) -> Element {
     owned
 }
 
-fn parse_devices(e: NodeRef<'_, '_>, r: &mut Refusals) -> Devices {
+fn parse_devices<'d, 'a>(
+    e: NodeRef<'d, 'a>,
+    more: &[NodeRef<'d, 'a>],
+    r: &mut Refusals,
+) -> Devices {
     let mut devices = Devices::default();
     let mut places = Places::new(DEVICE_ORDER, e);
-    for child in e.elements() {
+    let children = std::iter::once(e)
+        .chain(more.iter().copied())
+        .flat_map(|d| d.elements());
+    for child in children {
         match child.name() {
+            // `string(./devices/emulator[1])`.
+            "emulator" if devices.emulator.is_some() => {}
             "emulator" => devices.emulator = Some(child.all_text()),
             "disk" => {
                 if let Some(disk) = r.take(Step::device("disk"), parse_disk(child)) {

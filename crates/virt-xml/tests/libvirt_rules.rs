@@ -344,3 +344,117 @@ fn numatune_memory_is_settled_as_libvirt_does() {
         ErrorCode::ConfigUnsupported
     );
 }
+
+#[test]
+fn sysinfo_sections_are_written_as_libvirt_reads_them() {
+    let out = dump(&domain(
+        "",
+        "<sysinfo type='smbios'>\
+           <bios><entry name='version'>a</entry></bios>\
+           <bios><entry name='vendor'>b</entry></bios>\
+           <system><entry name='family'>f</entry><entry name='bogus'>x</entry>\
+             <entry name='product'>p</entry><entry name='product'>q</entry></system>\
+           <baseBoard><entry name='serial'/></baseBoard>\
+           <baseBoard><entry name='asset'>s</entry></baseBoard>\
+           <baseBoard><entry name='location'>l</entry></baseBoard>\
+           <chassis><entry name='sku'>k</entry></chassis>\
+           <chassis><entry name='asset'>c</entry></chassis>\
+           <oemStrings><entry>o1</entry><entry>o2</entry></oemStrings>\
+           <oemStrings><entry>o3</entry></oemStrings>\
+         </sysinfo>",
+    ));
+    // The first bios, system and chassis, every base board with an
+    // entry set, the first OEM strings; named entries once, in order.
+    let want = "<sysinfo type='smbios'>
+    <bios>
+      <entry name='version'>a</entry>
+    </bios>
+    <system>
+      <entry name='product'>p</entry>
+      <entry name='family'>f</entry>
+    </system>
+    <baseBoard>
+      <entry name='asset'>s</entry>
+    </baseBoard>
+    <baseBoard>
+      <entry name='location'>l</entry>
+    </baseBoard>
+    <chassis>
+      <entry name='sku'>k</entry>
+    </chassis>
+    <oemStrings>
+      <entry>o1</entry>
+      <entry>o2</entry>
+    </oemStrings>
+  </sysinfo>";
+    assert!(out.contains(want), "{out}");
+}
+
+#[test]
+fn os_and_devices_copies_are_read_as_one() {
+    // `./os/boot` looks through every <os>; `./os/dtb[1]`,
+    // `./os/loader[1]` and `./os/smbios/@mode` take the first.
+    let out = dump(
+        "<domain type='test'><name>t</name><memory>1024</memory>\
+         <os><type>hvm</type><boot dev='cdrom'/><dtb>d1</dtb><dtb>d2</dtb>\
+           <smbios/><smbios mode='host'/><smbios mode='emulate'/></os>\
+         <os><type>hvm</type><boot dev='network'/></os></domain>",
+    );
+    assert!(
+        out.contains(
+            "<dtb>d1</dtb>\n    <boot dev='cdrom'/>\n    <boot dev='network'/>\n    \
+             <smbios mode='host'/>\n  </os>"
+        ),
+        "{out}"
+    );
+    assert_eq!(out.matches("<os>").count(), 1, "{out}");
+    // `./devices/memballoon` too: two <devices> with one balloon each.
+    let balloon = "<devices><memballoon model='none'/></devices>";
+    assert_eq!(
+        refusal(&domain("", &format!("{balloon}{balloon}"))).to_string(),
+        "internal error: only a single memory balloon device is supported"
+    );
+}
+
+#[test]
+fn os_architecture_and_resource_as_libvirt_reads_them() {
+    let xml = "<domain type='test'><name>t</name><memory>1024</memory>\
+               <os><type arch='none'>hvm</type></os></domain>";
+    assert_eq!(
+        refusal(xml).to_string(),
+        "unsupported configuration: Unknown architecture none"
+    );
+    // An empty one is none (the driver puts its default there).
+    let xml = "<domain type='test'><name>t</name><memory>1024</memory>\
+               <os><type arch=''>hvm</type></os></domain>";
+    assert!(dump(xml).contains("<type>hvm</type>"), "{}", dump(xml));
+    let out = dump(&domain(
+        "",
+        "<resource><fibrechannel appid='a'/><fibrechannel appid='b'/>\
+         <partition>/p</partition></resource>",
+    ));
+    assert!(
+        out.contains(
+            "<resource>\n    <partition>/p</partition>\n    <fibrechannel appid='a'/>\n  </resource>"
+        ),
+        "{out}"
+    );
+    // A maximum memory of zero without slots is none.
+    let out = dump(&domain("", "<maxMemory slots='0'>0</maxMemory>"));
+    assert!(!out.contains("maxMemory"), "{out}");
+}
+
+#[test]
+fn nvram_sources_are_read_as_storage_sources() {
+    let nvram = |source: &str| {
+        domain(
+            &format!("<loader readonly='yes' type='pflash'>/l</loader><nvram type='network'>{source}</nvram>"),
+            "",
+        )
+    };
+    assert_eq!(
+        refusal(&nvram("<source protocol='gluster' name='img'/>")).to_string(),
+        "XML error: can't split path 'img' into pool name and image name"
+    );
+    assert!(dump(&nvram("<source protocol='gluster' name='vol/img'/>")).contains("name='vol/img'"));
+}

@@ -94,6 +94,11 @@ pub(crate) fn apply(def: &mut DomainDef) {
     if def.description.as_deref() == Some("") {
         def.description = None;
     }
+    // virDomainDefHasMemoryHotplug: a maximum memory of zero with no
+    // slots is no maximum, and is not written.
+    if matches!(def.max_memory, Some((0, None | Some(0)))) {
+        def.max_memory = None;
+    }
     loader(def);
     // `string(./bootloader)`: an empty one is none, and its arguments are
     // written only with it.
@@ -104,6 +109,7 @@ pub(crate) fn apply(def: &mut DomainDef) {
         def.bootloader_args = None;
     }
     boot_options(def);
+    first_os_parts(def);
     devices(def);
     // `./os/type[1]`: a second <type> is not read.
     def.os.extra.retain(|e| e.name != "type");
@@ -183,6 +189,7 @@ fn top_level_parts(def: &mut DomainDef) {
         memtune_in_kib(&mut memtune);
         write_once(def, memtune);
     }
+    resource(def);
     seclabels(def);
     memory_backing(def);
     keywrap(def);
@@ -262,6 +269,24 @@ fn merged(def: &DomainDef, name: &str) -> Option<Element> {
         out.children.extend(e.children.iter().cloned());
     }
     Some(out)
+}
+
+/// `<resource>` as libvirt writes what it read (virDomainResourceDefParse,
+/// virDomainResourceDefFormat): the partition, then the Fibre Channel
+/// appid, each once.
+fn resource(def: &mut DomainDef) {
+    let Some(given) = def.extra.iter().find(|e| e.name == "resource") else {
+        return;
+    };
+    let (partition, appid) = crate::validate::resource_parts(given);
+    let mut out = Element::new("resource");
+    if let Some(p) = partition {
+        out = out.with_child(Element::new("partition").with_text(p));
+    }
+    if let Some(a) = appid {
+        out = out.with_child(Element::new("fibrechannel").with_attr("appid", a));
+    }
+    write_once(def, out);
 }
 
 /// `<keywrap>` as libvirt writes what it read: one element, aes then

@@ -120,6 +120,35 @@ pub(super) fn firmware_features(def: &mut DomainDef) {
     });
 }
 
+/// The `<os>` parts libvirt reads from their first copy (all copies of
+/// `<os>` taken together): `string(./os/dtb[1])` (an empty one is none)
+/// and `string(./os/smbios/@mode)` (the first `<smbios>` with a mode),
+/// written back as `<dtb>` text and `<smbios mode=...>`.
+pub(super) fn first_os_parts(def: &mut DomainDef) {
+    let (mut first_dtb, mut first_smbios) = (true, true);
+    def.os.extra.retain_mut(|e| match e.name.as_str() {
+        "dtb" => {
+            let text = crate::validate::string_value(e);
+            if !std::mem::take(&mut first_dtb) || text.is_empty() {
+                return false;
+            }
+            *e = Element::new("dtb").with_text(text);
+            true
+        }
+        "smbios" => {
+            let Some(mode) = e.attr("mode").map(str::to_string) else {
+                return false;
+            };
+            if !std::mem::take(&mut first_smbios) {
+                return false;
+            }
+            *e = Element::new("smbios").with_attr("mode", mode);
+            true
+        }
+        _ => true,
+    });
+}
+
 /// The boot loader of a guest whose loader libvirt reads (HVM, Xen, UML)
 /// as it writes it back: readonly, secure, type (rom when a path is given
 /// without one) and stateless, in that order, around the path.
@@ -198,41 +227,71 @@ pub(super) const SYSINFO_ENTRIES: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// `<sysinfo type='smbios'>` sections as libvirt writes what it read: each
-/// named entry once (the first: `string(entry[@name='...'])`), in its
-/// order.
+/// `<sysinfo type='smbios'>` as libvirt writes what it read
+/// (virSysinfoParseSMBIOSDef, virSysinfoFormatSMBIOS): the first `<bios>`,
+/// `<system>` and `<chassis>` and every `<baseBoard>`, each with its named
+/// entries once (`string(entry[@name='...'])`: the first such entry, an
+/// empty one is none) in libvirt's order, and not at all when none is
+/// set; the first `<oemStrings>` with all its entries. Nothing else is
+/// read.
 pub(super) fn sysinfo(def: &mut DomainDef) {
     for info in def
         .extra
         .iter_mut()
         .filter(|e| e.name == "sysinfo" && e.attr("type") == Some("smbios"))
     {
-        for node in info.children.iter_mut() {
-            let Node::Element(section) = node else {
-                continue;
-            };
-            let Some((_, order)) = SYSINFO_ENTRIES.iter().find(|(n, _)| *n == section.name) else {
-                continue;
-            };
-            let rank = |e: &Element| {
-                let name = e.attr("name").unwrap_or_default();
-                order.iter().position(|n| *n == name)
-            };
-            let mut seen = vec![false; order.len()];
-            let mut entries: Vec<Element> = Vec::new();
-            for n in std::mem::take(&mut section.children) {
-                if let Node::Element(e) = n {
-                    match rank(&e) {
-                        Some(r) if !std::mem::replace(&mut seen[r], true) => entries.push(e),
-                        Some(_) => {}
-                        None => entries.push(e),
+        *info = smbios_as_written(info);
+    }
+}
+
+fn smbios_as_written(info: &Element) -> Element {
+    let mut out = Element::new("sysinfo").with_attr("type", "smbios");
+    for (section, names) in SYSINFO_ENTRIES {
+        let read: Vec<&Element> = match *section {
+            "baseBoard" => info.children_named(section).collect(),
+            _ => info.child(section).into_iter().collect(),
+        };
+        for given in read {
+            let mut written = Element::new(*section);
+            for name in *names {
+                let value = given
+                    .children_named("entry")
+                    .find(|e| e.attr("name") == Some(*name))
+                    .map(crate::validate::string_value)
+                    .filter(|v| !v.is_empty());
+                let Some(mut value) = value else { continue };
+                if *name == "uuid" {
+                    // Written as libvirt formats the UUID it parsed (a
+                    // malformed one is refused when read).
+                    if let Some(u) = crate::parse_uuid(&value) {
+                        value = u.to_string();
                     }
                 }
+                let entry = Element::new("entry")
+                    .with_attr("name", *name)
+                    .with_text(value);
+                written = written.with_child(entry);
             }
-            entries.sort_by_key(|e| rank(e).unwrap_or(usize::MAX));
-            section.children = entries.into_iter().map(Node::Element).collect();
+            if !written.children.is_empty() {
+                out = out.with_child(written);
+            }
+        }
+        if *section == "chassis" {
+            // `./oemStrings[1]`, written after the chassis.
+            if let Some(oem) = info.child("oemStrings") {
+                let entries: Vec<Element> = oem
+                    .children_named("entry")
+                    .map(|e| Element::new("entry").with_text(crate::validate::string_value(e)))
+                    .collect();
+                if !entries.is_empty() {
+                    let mut written = Element::new("oemStrings");
+                    written.children = entries.into_iter().map(Node::Element).collect();
+                    out = out.with_child(written);
+                }
+            }
         }
     }
+    out
 }
 
 /// The first `<os><nvram>` as libvirt writes what it read

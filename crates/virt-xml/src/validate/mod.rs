@@ -14,10 +14,12 @@ mod bitmap;
 mod definition;
 mod devices;
 mod parser;
+mod storage_source;
 pub(crate) use bitmap::*;
 pub(crate) use definition::*;
 pub(crate) use devices::*;
 pub(crate) use parser::*;
+pub(crate) use storage_source::*;
 
 /// Where a check sits in libvirt 9.0's define: the steps of
 /// `virDomainDefParseXML` in its order (each part of the document is read

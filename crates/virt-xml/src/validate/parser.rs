@@ -139,14 +139,28 @@ pub(super) fn check_resource(def: &DomainDef) -> Result<(), XmlError> {
             "only one resource element is supported".into(),
         ));
     }
-    let partition = resource.child("partition").map(string_value);
-    let appid = resource.child("fibrechannel").and_then(|f| f.attr("appid"));
-    if partition.is_none_or(|p| p.is_empty()) && appid.is_none_or(str::is_empty) {
+    let (partition, appid) = resource_parts(resource);
+    if partition.is_none() && appid.is_none() {
         return Err(no_cause(
             "<resource> has neither a <partition> nor a <fibrechannel appid>",
         ));
     }
     Ok(())
+}
+
+/// What libvirt reads of a `<resource>`: `string(./partition)` and
+/// `string(./fibrechannel/@appid)` (the first Fibre Channel element with
+/// an appid), an empty one being none.
+pub(crate) fn resource_parts(resource: &Element) -> (Option<String>, Option<&str>) {
+    let partition = resource
+        .child("partition")
+        .map(string_value)
+        .filter(|p| !p.is_empty());
+    let appid = resource
+        .children_named("fibrechannel")
+        .find_map(|f| f.attr("appid"))
+        .filter(|a| !a.is_empty());
+    (partition, appid)
 }
 
 /// virDomainDefClockParse: what each offset needs.
@@ -200,9 +214,11 @@ pub(super) fn check_boot(def: &DomainDef) -> Result<(), XmlError> {
                         "Invalid value for attribute 'type' in element 'nvram': '{t}'."
                     )));
                 }
-                if nvram.child("source").is_none() {
+                // `./os/nvram/source[1]`.
+                let Some(source) = nvram.child("source") else {
                     return Err(no_cause("<nvram type=...> without <source>"));
-                }
+                };
+                super::check_storage_source(t, source)?;
             }
         }
     }
