@@ -26,11 +26,15 @@ use crate::validate::{canonical_set, read_seclabel};
 use crate::{DomainDef, Element, Node, XmlError};
 
 mod clock;
+mod cpu;
+mod cputune;
 mod device_parts;
 mod features;
 mod os;
 mod tuning;
 use clock::*;
+use cpu::*;
+use cputune::*;
 use features::*;
 use os::*;
 use tuning::*;
@@ -137,6 +141,8 @@ pub(crate) fn apply(def: &mut DomainDef) {
     for cpu in def.extra.iter_mut().filter(|e| e.name == "cpu") {
         guest_cpu(cpu);
     }
+    // What libvirt read into nothing it does not write.
+    def.extra.retain(|e| e.name != "cpu" || !is_empty(e));
     merge_clocks(def);
     for clock in def.extra.iter_mut().filter(|e| e.name == "clock") {
         clock_attrs(clock);
@@ -194,6 +200,7 @@ fn top_level_parts(def: &mut DomainDef) {
     memory_backing(def);
     keywrap(def);
     iothreads(def);
+    cputune(def);
     perf(def);
     sysinfo(def);
     launch_security(def);

@@ -1,6 +1,5 @@
 //! What libvirt rewrites in a definition's resource tuning at define:
-//! I/O threads, `<memtune>` limits in KiB, `<numatune>`, the guest CPU,
-//! `<perf>` events and `<memoryBacking>`.
+//! I/O threads, `<memtune>` limits in KiB, `<numatune>`, `<perf>` events and `<memoryBacking>`.
 
 use super::*;
 
@@ -16,12 +15,8 @@ pub(super) const IOTHREADS_FILLED_MAX: u64 = 1 << 16;
 /// given or a thread pool set, the given ids first and then the lowest
 /// free ones up to the count; `<defaultiothread>` only with a pool bound.
 pub(super) fn iothreads(def: &mut DomainDef) {
-    let count: u64 = match def.extra.iter().find(|e| e.name == "iothreads") {
-        Some(e) => match e.text().trim().parse::<u32>() {
-            Ok(n) => u64::from(n),
-            Err(_) => return,
-        },
-        None => 0,
+    let Some(count) = crate::validate::iothreads_count(def).map(u64::from) else {
+        return;
     };
     let bound = |e: &Element, name: &str| -> Option<i64> {
         e.attr(name)
@@ -190,54 +185,6 @@ pub(super) fn numatune(def: &mut DomainDef) {
         }
         None => def.extra.push(Element::new("numatune").with_child(element)),
     }
-}
-
-/// A guest `<cpu>` as libvirt writes what it read (virCPUDefFormatBufFull):
-/// its attributes only when it names a model or a mode other than custom
-/// (mode, match for custom, exact by default, check unless default,
-/// migratable for host-passthrough and maximum), its topology with the
-/// dies (1 by default).
-pub(super) fn guest_cpu(cpu: &mut Element) {
-    let mode = cpu.attr("mode").unwrap_or("custom").to_string();
-    let has_model = cpu.child("model").is_some_and(|m| !m.text().is_empty());
-    let mut attrs: Vec<(String, String)> = Vec::new();
-    if mode != "custom" || has_model {
-        attrs.push(("mode".into(), mode.clone()));
-        if mode == "custom" {
-            let m = cpu.attr("match").unwrap_or("exact");
-            attrs.push(("match".into(), m.to_string()));
-        }
-        if let Some(check) = cpu.attr("check").filter(|c| *c != "default") {
-            attrs.push(("check".into(), check.to_string()));
-        }
-        if matches!(mode.as_str(), "host-passthrough" | "maximum") {
-            if let Some(m) = cpu.attr("migratable") {
-                attrs.push(("migratable".into(), m.to_string()));
-            }
-        }
-    }
-    cpu.attrs = attrs;
-    let mut first = true;
-    cpu.children.retain_mut(|n| {
-        let Node::Element(t) = n else { return true };
-        if t.name != "topology" {
-            return true;
-        }
-        if !std::mem::take(&mut first) {
-            return false;
-        }
-        let number = |a: &str| t.attr(a).and_then(|v| v.trim().parse::<u32>().ok());
-        if let (Some(s), Some(c), Some(th)) =
-            (number("sockets"), number("cores"), number("threads"))
-        {
-            *t = Element::new("topology")
-                .with_attr("sockets", s.to_string())
-                .with_attr("dies", number("dies").unwrap_or(1).to_string())
-                .with_attr("cores", c.to_string())
-                .with_attr("threads", th.to_string());
-        }
-        true
-    });
 }
 
 /// libvirt's perf events (`virPerfEvent`), in the order it writes them.

@@ -190,7 +190,7 @@ pub(super) fn check_os(def: &DomainDef) -> Result<(), XmlError> {
 /// virDomainDefCputuneValidate: shares, periods and quotas within the
 /// cgroup ranges (0 and negative values mean "not set").
 pub(super) fn check_cputune_ranges(def: &DomainDef) -> Result<(), XmlError> {
-    let Some(cputune) = top(def, "cputune").next() else {
+    let Some(cputune) = merged_top(def, "cputune") else {
         return Ok(());
     };
     let value = |name: &str| -> Option<i128> {

@@ -218,6 +218,18 @@ fn top<'a>(def: &'a DomainDef, name: &'a str) -> impl Iterator<Item = &'a Elemen
     def.extra.iter().filter(move |e| e.name == name)
 }
 
+/// Every copy of the top-level part `name` as one element holding all
+/// their children in document order, as libvirt's `./cputune/vcpupin`
+/// reads them.
+pub(crate) fn merged_top(def: &DomainDef, name: &str) -> Option<Element> {
+    let mut copies = top(def, name);
+    let mut out = copies.next()?.clone();
+    for e in copies {
+        out.children.extend(e.children.iter().cloned());
+    }
+    Some(out)
+}
+
 /// The checks libvirt's parser makes while reading, each at its
 /// [`Step`]; the typed views of the parts add theirs at the same steps
 /// (`views::check_definition`).
@@ -258,7 +270,14 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
         check_vcpus(def)
     });
     r.check(Step::IoThreads, || {
-        crate::views::check_each(def, "iothreads")?;
+        // `string(./iothreads[1])`: empty is no count.
+        if iothreads_count(def).is_none() {
+            let text = top(def, "iothreads").next().map(string_value);
+            return Err(XmlError::Invalid(format!(
+                "invalid iothreads count '{}'",
+                text.unwrap_or_default()
+            )));
+        }
         crate::views::check_top(def, "defaultiothread")?;
         crate::views::check_each(def, "iothreadids")?;
         // Each id once.
@@ -277,10 +296,10 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
     });
     // (The scheduler values and pins as libvirt reads them: the typed
     // view of <cputune> is stricter, an empty <quota/> is unset here.)
-    r.check(Step::Cputune, || match top(def, "cputune").next() {
+    r.check(Step::Cputune, || match merged_top(def, "cputune") {
         Some(cputune) => {
-            check_cputune(def, cputune, &cpuset)?;
-            crate::views::check_resctrl(cputune)
+            check_cputune(def, &cputune, &cpuset)?;
+            crate::views::check_resctrl(&cputune, def.vcpu.max)
         }
         None => Ok(()),
     });
@@ -295,10 +314,8 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
     });
     r.check(Step::Numa, || match cpu {
         Some(cpu) => {
-            for numa in cpu.children_named("numa") {
-                for cell in numa.children_named("cell") {
-                    check_set(cell.attr("cpus"), None)?;
-                }
+            if let Some(numa) = cpu.child("numa") {
+                check_numa_cells(numa)?;
             }
             crate::views::check_cpu_numa(cpu)
         }

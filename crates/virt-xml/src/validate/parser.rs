@@ -510,6 +510,17 @@ pub(super) fn check_sev(sec: &Element) -> Result<(), XmlError> {
     Ok(())
 }
 
+/// The I/O thread count `<iothreads>` asks for as libvirt reads it
+/// (`string(./iothreads[1])`, virStrToLong_uip): 0 when absent or empty,
+/// `None` when it does not read.
+pub(crate) fn iothreads_count(def: &DomainDef) -> Option<u32> {
+    match top(def, "iothreads").next().map(string_value) {
+        None => Some(0),
+        Some(t) if t.is_empty() => Some(0),
+        Some(t) => c_uint(&t, 10),
+    }
+}
+
 /// The I/O thread ids a definition has: its `<iothreadids>`, then as many
 /// of the lowest free ids as `<iothreads>` asks beyond them.
 pub(super) fn has_iothread(def: &DomainDef, id: u64) -> bool {
@@ -520,10 +531,7 @@ pub(super) fn has_iothread(def: &DomainDef, id: u64) -> bool {
     if explicit.contains(&id) {
         return true;
     }
-    let count: u64 = top(def, "iothreads")
-        .next()
-        .and_then(|e| e.text().trim().parse().ok())
-        .unwrap_or(0);
+    let count = u64::from(iothreads_count(def).unwrap_or(0));
     let extra = count.saturating_sub(explicit.len() as u64);
     let below = explicit.iter().filter(|&&e| e >= 1 && e < id).count() as u64;
     id >= 1 && id - below <= extra
@@ -707,6 +715,78 @@ pub(super) fn check_hugepage_size(page: &Element) -> Result<(), XmlError> {
     Ok(())
 }
 
+/// virDomainNumaDefParseXML: the guest NUMA cells, one by one: the id
+/// (the cell's place when absent) below the cell count and not given
+/// twice, the CPUs (a set, not overlapping an earlier cell's), the
+/// memory size.
+pub(super) fn check_numa_cells(numa: &Element) -> Result<(), XmlError> {
+    let cells: Vec<&Element> = numa.children_named("cell").collect();
+    /// A cell read: its CPUs (as ranges), its memory in KiB.
+    type Read = (Vec<(u64, u64)>, u64);
+    let mut read: Vec<Option<Read>> = vec![None; cells.len()];
+    for (i, cell) in cells.iter().enumerate() {
+        let id = match cell.attr("id") {
+            None => i,
+            Some(v) => c_uint(v, 10).ok_or_else(|| XmlError::NotUnsigned {
+                attr: "id".into(),
+                element: "cell".into(),
+                value: v.into(),
+            })? as usize,
+        };
+        if id >= cells.len() {
+            return Err(XmlError::Invalid(
+                "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous \
+                 ranges or ranges not starting from 0 are not allowed"
+                    .into(),
+            ));
+        }
+        // libvirt tells a cell read before by its memory size.
+        if read[id].as_ref().is_some_and(|(_, kib)| *kib != 0) {
+            return Err(XmlError::Invalid(format!(
+                "Duplicate NUMA cell info for cell id '{id}'"
+            )));
+        }
+        check_set(cell.attr("cpus"), None)?;
+        let cpus = cell
+            .attr("cpus")
+            .and_then(|c| bitmap(c, CPUMASK_LEN))
+            .unwrap_or_default();
+        for (other, earlier) in read.iter().enumerate() {
+            let Some((theirs, _)) = earlier.as_ref().filter(|_| other != id) else {
+                continue;
+            };
+            let overlap = cpus
+                .iter()
+                .any(|&(a, b)| theirs.iter().any(|&(c, d)| a <= d && c <= b));
+            if overlap {
+                return Err(XmlError::Unsupported(format!(
+                    "NUMA cells {id} and {other} have overlapping vCPU ids"
+                )));
+            }
+        }
+        read[id] = Some((cpus, check_cell_memory(cell)?));
+    }
+    Ok(())
+}
+
+/// A guest NUMA cell's size in KiB, a required memory size
+/// (`virDomainParseMemory` on `./@memory`, uncapped).
+fn check_cell_memory(cell: &Element) -> Result<u64, XmlError> {
+    let size = cell.attr("memory").unwrap_or_default();
+    if size.is_empty() {
+        return Err(XmlError::Invalid(
+            "missing element or attribute './@memory'".into(),
+        ));
+    }
+    if c_ulong(size).is_none() {
+        return Err(XmlError::InvalidValue {
+            value: size.into(),
+            xpath: "./@memory".into(),
+        });
+    }
+    crate::parse_memory(size.trim(), cell.attr("unit"))
+}
+
 /// `virStrToLong_ullp`: spaces before, digits (no sign), nothing after.
 pub(super) fn c_ulong(text: &str) -> Option<u64> {
     let t = text.trim_start_matches(is_space);
@@ -838,7 +918,80 @@ pub(super) fn check_cpu(cpu: &Element) -> Result<(), XmlError> {
             "Non-empty feature list specified without CPU model".into(),
         ));
     }
+    // Each feature: a known policy, a name, once.
+    let mut names: Vec<&str> = Vec::new();
+    for feature in cpu.children_named("feature") {
+        let policies = ["force", "require", "optional", "disable", "forbid"];
+        if feature
+            .attr("policy")
+            .is_some_and(|p| !policies.contains(&p))
+        {
+            return Err(XmlError::Unsupported("Invalid CPU feature policy".into()));
+        }
+        let Some(name) = feature.attr("name").filter(|n| !n.is_empty()) else {
+            return Err(XmlError::Invalid("Invalid CPU feature name".into()));
+        };
+        if names.contains(&name) {
+            return Err(XmlError::Invalid(format!(
+                "CPU feature '{name}' specified more than once"
+            )));
+        }
+        names.push(name);
+    }
+    // virCPUDefParseXMLCache: one cache at most, its level (1 to 3) and
+    // mode.
+    let mut caches = cpu.children_named("cache");
+    if let Some(cache) = caches.next() {
+        if caches.next().is_some() {
+            return Err(XmlError::Invalid(
+                "at most one CPU cache element may be specified".into(),
+            ));
+        }
+        if let Some(level) = nonnegative_int(cache, "level")? {
+            if !(1..=3).contains(&level) {
+                return Err(XmlError::Invalid(
+                    "invalid CPU cache level, must be in range [1,3]".into(),
+                ));
+            }
+        }
+        required_choice(cache, "mode", &["emulate", "passthrough", "disable"])?;
+    }
+    // The first `<maxphysaddr>`: its mode, its bits.
+    if let Some(addr) = cpu.child("maxphysaddr") {
+        required_choice(addr, "mode", &["passthrough", "emulate"])?;
+        nonnegative_int(addr, "bits")?;
+    }
     Ok(())
+}
+
+/// `virXMLPropInt` with VIR_XML_PROP_NONNEGATIVE, base 10.
+fn nonnegative_int(e: &Element, attr: &str) -> Result<Option<i32>, XmlError> {
+    let Some(v) = e.attr(attr) else {
+        return Ok(None);
+    };
+    let bad = |why: &str| {
+        XmlError::Invalid(format!(
+            "Invalid value for attribute '{attr}' in element '{}': '{v}'. {why}",
+            e.name
+        ))
+    };
+    match c_int(v) {
+        None => Err(bad("Expected integer value")),
+        Some(n) if n < 0 => Err(bad("Expected non-negative value")),
+        Some(n) => Ok(Some(n)),
+    }
+}
+
+/// `virXMLPropEnum` with VIR_XML_PROP_REQUIRED: one of `values`.
+fn required_choice<'a>(e: &'a Element, attr: &str, values: &[&str]) -> Result<&'a str, XmlError> {
+    match e.attr(attr) {
+        None => Err(missing_attr(e, attr)),
+        Some(v) if values.contains(&v) => Ok(v),
+        Some(v) => Err(XmlError::Invalid(format!(
+            "Invalid value for attribute '{attr}' in element '{}': '{v}'.",
+            e.name
+        ))),
+    }
 }
 
 /// virSysinfoParseSMBIOSDef: the first `<bios>`'s date as mm/dd/yy or
@@ -901,4 +1054,78 @@ pub(super) fn c_int_prefix(text: &str) -> Option<(i32, &str)> {
     }
     let end = t.len() - body.len() + digits;
     Some((c_int(&t[..end])?, &t[end..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(check: fn(&Element) -> Result<(), XmlError>, xml: &str) -> String {
+        let e = crate::reader::parse_element(xml).unwrap();
+        check(&e).err().map(|e| e.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn guest_cpu_caches_and_features_as_libvirt_reads_them() {
+        let cpu = |body: &str| refusal(check_cpu, &format!("<cpu mode='host-model'>{body}</cpu>"));
+        assert_eq!(
+            cpu("<cache mode='emulate'/><cache mode='emulate'/>"),
+            "XML error: at most one CPU cache element may be specified"
+        );
+        assert_eq!(
+            cpu("<cache level='4' mode='emulate'/>"),
+            "XML error: invalid CPU cache level, must be in range [1,3]"
+        );
+        assert_eq!(cpu("<cache level='-1' mode='emulate'/>"), "XML error: Invalid value for attribute 'level' in element 'cache': '-1'. Expected non-negative value");
+        assert_eq!(
+            cpu("<cache level='3'/>"),
+            "XML error: Missing required attribute 'mode' in element 'cache'"
+        );
+        assert_eq!(cpu("<maxphysaddr mode='emulate' bits='4294967295'/>"), "XML error: Invalid value for attribute 'bits' in element 'maxphysaddr': '4294967295'. Expected integer value");
+        assert_eq!(
+            cpu("<feature name='a'/><feature policy='x' name='b'/>"),
+            "unsupported configuration: Invalid CPU feature policy"
+        );
+        assert_eq!(
+            cpu("<feature name='a'/><feature name='a'/>"),
+            "XML error: CPU feature 'a' specified more than once"
+        );
+        // The features come before the cache in libvirt's reading.
+        assert_eq!(
+            cpu("<cache mode='x'/><feature name=''/>"),
+            "XML error: Invalid CPU feature name"
+        );
+        assert_eq!(
+            cpu("<cache level='1' mode='disable'/><maxphysaddr mode='passthrough'/>"),
+            ""
+        );
+    }
+
+    #[test]
+    fn numa_cells_read_one_by_one() {
+        let cells = |body: &str| refusal(check_numa_cells, &format!("<numa>{body}</numa>"));
+        // The second cell's id is out of range before its size overflows.
+        assert_eq!(
+            cells("<cell memory='1'/><cell id='7' memory='18446744073709551615'/>"),
+            "XML error: Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed"
+        );
+        // The first cell's size overflows before the second cell's CPUs are read.
+        assert_eq!(
+            cells("<cell memory='18446744073709551615' unit='b'/><cell cpus='x' memory='1'/>"),
+            "numerical overflow: value too large: 18446744073709551615b"
+        );
+        assert_eq!(
+            cells("<cell id='1' cpus='0-1' memory='1'/><cell id='1' memory='1'/>"),
+            "XML error: Duplicate NUMA cell info for cell id '1'"
+        );
+        // A cell of no memory is not told from one not read yet.
+        assert_eq!(
+            cells("<cell id='0' memory='0'/><cell id='0' memory='1'/>"),
+            ""
+        );
+        assert_eq!(
+            cells("<cell cpus='0-3' memory='1'/><cell cpus='3' memory='1'/>"),
+            "unsupported configuration: NUMA cells 1 and 0 have overlapping vCPU ids"
+        );
+    }
 }

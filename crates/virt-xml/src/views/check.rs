@@ -119,13 +119,24 @@ pub(crate) fn check_each(def: &DomainDef, name: &str) -> Result<(), XmlError> {
         .try_for_each(|e| check_part(Parent::Domain, e))
 }
 
-/// The `<cachetune>`s and `<memorytune>`s of a `<cputune>`.
-pub(crate) fn check_resctrl(cputune: &Element) -> Result<(), XmlError> {
+/// The `<cachetune>`s and `<memorytune>`s of a `<cputune>` over any of
+/// the domain's `vcpus` vCPUs (virDomainResctrlParseVcpus shrinks a
+/// group's set to them; libvirt reads no further into a group with none
+/// left).
+pub(crate) fn check_resctrl(cputune: &Element, vcpus: u32) -> Result<(), XmlError> {
+    let read = |group: &&Element| {
+        group.attr("vcpus").is_none_or(|v| {
+            crate::validate::bitmap(v, crate::validate::CPUMASK_LEN)
+                .is_none_or(|set| set.first().is_some_and(|&(lo, _)| lo < u64::from(vcpus)))
+        })
+    };
     cputune
         .children_named("cachetune")
+        .filter(read)
         .try_for_each(CacheTune::check)?;
     cputune
         .children_named("memorytune")
+        .filter(read)
         .try_for_each(MemoryTune::check)
 }
 
@@ -186,7 +197,8 @@ pub(super) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Domain, "numatune") => read::<Numatune>(el),
         (Parent::Domain, "cputune") => {
             read::<Cputune>(el)?;
-            check_resctrl(el)
+            // (The vCPU count is the definition's: validate knows it.)
+            check_resctrl(el, u32::MAX)
         }
         (Parent::Domain, "memoryBacking") => read::<MemoryBacking>(el),
         (Parent::Domain, "pm") => read::<Pm>(el),

@@ -480,15 +480,6 @@ fn reads_nothing(tune: &Element) -> bool {
     })
 }
 
-/// A tune group's check at define: none for a group over no vCPU, which
-/// libvirt does not read.
-fn check_unless_empty<T: View>(tune: &Element) -> Result<(), XmlError> {
-    if reads_nothing(tune) {
-        return Ok(());
-    }
-    T::from_element(tune).map(drop)
-}
-
 /// `<cputune><cachetune vcpus= id=>`: host cache allocations and monitors
 /// for a group of vCPUs.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -505,38 +496,37 @@ pub struct CacheTune {
 
 impl View for CacheTune {
     const TAG: &'static str = "cachetune";
+    /// The values libvirt reads of a group over some vCPU: each cache's
+    /// size and unit, each monitor's vCPUs.
     fn check(el: &Element) -> Result<(), XmlError> {
-        check_unless_empty::<Self>(el)
+        if reads_nothing(el) {
+            return Ok(());
+        }
+        let tune = Self::from_element(el)?;
+        for cache in &tune.caches {
+            if let Some(s) = &cache.size {
+                if s.trim().parse::<u64>().is_err() {
+                    return Err(XmlError::InvalidValue {
+                        value: s.clone(),
+                        xpath: "./@size".into(),
+                    });
+                }
+            }
+            if let Some(u) = &cache.unit {
+                crate::units::unit_scale(u)?;
+            }
+        }
+        tune.monitors
+            .iter()
+            .try_for_each(|m| check_monitor_vcpus(m.vcpus.as_deref()))
     }
     fn from_element(el: &Element) -> Result<Self, XmlError> {
-        // libvirt reads no further into a group over no vCPU.
-        let checked = !reads_nothing(el);
         let mut caches = Vec::new();
         let mut monitors = Vec::new();
         for c in el.elements() {
             match c.name.as_str() {
-                "cache" => {
-                    let cache = CacheAllocation::from_element(c)?;
-                    if let Some(s) = cache.size.as_ref().filter(|_| checked) {
-                        if s.trim().parse::<u64>().is_err() {
-                            return Err(XmlError::InvalidValue {
-                                value: s.clone(),
-                                xpath: "./@size".into(),
-                            });
-                        }
-                    }
-                    if let Some(u) = cache.unit.as_ref().filter(|_| checked) {
-                        crate::units::unit_scale(u)?;
-                    }
-                    caches.push(cache);
-                }
-                "monitor" => {
-                    let monitor = CacheMonitor::from_element(c)?;
-                    if checked {
-                        check_monitor_vcpus(monitor.vcpus.as_deref())?;
-                    }
-                    monitors.push(monitor);
-                }
+                "cache" => caches.push(CacheAllocation::from_element(c)?),
+                "monitor" => monitors.push(CacheMonitor::from_element(c)?),
                 _ => {}
             }
         }
@@ -569,24 +559,24 @@ pub struct MemoryTune {
 
 impl View for MemoryTune {
     const TAG: &'static str = "memorytune";
+    /// The values libvirt reads of a group over some vCPU: each
+    /// monitor's vCPUs.
     fn check(el: &Element) -> Result<(), XmlError> {
-        check_unless_empty::<Self>(el)
+        if reads_nothing(el) {
+            return Ok(());
+        }
+        Self::from_element(el)?
+            .monitors
+            .iter()
+            .try_for_each(|m| check_monitor_vcpus(m.vcpus.as_deref()))
     }
     fn from_element(el: &Element) -> Result<Self, XmlError> {
-        // libvirt reads no further into a group over no vCPU.
-        let checked = !reads_nothing(el);
         let mut nodes = Vec::new();
         let mut monitors = Vec::new();
         for c in el.elements() {
             match c.name.as_str() {
                 "node" => nodes.push(MemoryBandwidth::from_element(c)?),
-                "monitor" => {
-                    let monitor = MemoryMonitor::from_element(c)?;
-                    if checked {
-                        check_monitor_vcpus(monitor.vcpus.as_deref())?;
-                    }
-                    monitors.push(monitor);
-                }
+                "monitor" => monitors.push(MemoryMonitor::from_element(c)?),
                 _ => {}
             }
         }
