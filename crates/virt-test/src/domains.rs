@@ -47,6 +47,13 @@ pub(crate) fn prepare_def(def: &mut DomainDef) {
         def.os.arch = Some("i686".into());
     }
     def.fill_defaults();
+    // testDomainDevicesDefPostParse: the test driver's video model.
+    let video_model = match (def.os.os_type.as_str(), def.os.arch.as_deref()) {
+        ("xen" | "linux", _) => "xen",
+        (_, Some("ppc64" | "ppc64le")) => "vga",
+        _ => "cirrus",
+    };
+    def.add_implicit_devices(video_model);
     if def.uuid.is_none() {
         def.uuid = Some(uuid::Builder::from_random_bytes(random_bytes()).into_uuid());
     }

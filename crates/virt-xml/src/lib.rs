@@ -57,6 +57,7 @@ mod element;
 mod error;
 mod format;
 pub mod hostdev;
+mod implicit;
 pub mod model;
 mod moment_list;
 pub mod network;

@@ -21,8 +21,87 @@ pub(super) fn rewrite(device: &mut Element) {
         "hostdev" => hostdev(device),
         "audio" => audio(device),
         "filesystem" => filesystem(device),
+        "lease" => lease(device),
         _ => {}
     }
+}
+
+/// `<input>`'s bus (virDomainInputDefParseXML, virDomainInputDefFormat):
+/// when none is given, PS/2 for an HVM x86 guest's mouse and keyboard
+/// (and a guest of no known architecture), virtio on s390 and for
+/// passthrough, none for evdev, USB otherwise; Xen's for Xen guests;
+/// the first bus (PS/2) for the other guests. Bus none is not written.
+/// `os_type` as libvirt reads it (a Xen domain's `linux` is `xen`).
+pub(super) fn input_bus(input: &mut Element, os_type: &str, arch: Option<&str>) {
+    let Some(kind) = input.attr("type") else {
+        return;
+    };
+    let bus = match input.attr("bus") {
+        Some(b) => b,
+        None if os_type == "hvm" => {
+            let x86 = matches!(arch, None | Some("i686" | "x86_64"));
+            let s390 = matches!(arch, Some("s390" | "s390x"));
+            if matches!(kind, "mouse" | "keyboard") && x86 {
+                "ps2"
+            } else if s390 || kind == "passthrough" {
+                "virtio"
+            } else if kind == "evdev" {
+                "none"
+            } else {
+                "usb"
+            }
+        }
+        None if matches!(os_type, "xen" | "xenpvh") => "xen",
+        None => "ps2",
+    }
+    .to_string();
+    input.remove_attr("bus");
+    if bus != "none" {
+        let at = input
+            .attrs
+            .iter()
+            .position(|(k, _)| k == "type")
+            .map_or(0, |i| i + 1);
+        input.attrs.insert(at, ("bus".to_string(), bus));
+    }
+}
+
+/// `<lease>` (virDomainLeaseDefParseXML, virDomainLeaseDefFormat): its
+/// lock space when not empty, key, and target path with an offset other
+/// than zero, in that order.
+fn lease(lease: &mut Element) {
+    let key = lease.child("key").map(Element::text).unwrap_or_default();
+    let lockspace = lease
+        .child("lockspace")
+        .map(Element::text)
+        .unwrap_or_default();
+    let Some(target) = lease.child("target") else {
+        return;
+    };
+    let Some(path) = target.attr("path") else {
+        return;
+    };
+    let offset = match target.attr("offset") {
+        None => 0,
+        Some(o) => match c_unsigned(o, 10) {
+            Some(n) => n,
+            None => return,
+        },
+    };
+    if key.is_empty() {
+        return;
+    }
+    let mut target = Element::new("target").with_attr("path", path);
+    if offset != 0 {
+        target = target.with_attr("offset", offset.to_string());
+    }
+    let mut out = Element::new("lease");
+    if !lockspace.is_empty() {
+        out = out.with_child(Element::new("lockspace").with_text(lockspace));
+    }
+    *lease = out
+        .with_child(Element::new("key").with_text(key))
+        .with_child(target);
 }
 
 fn elements(e: &Element) -> impl Iterator<Item = &Element> {
@@ -296,6 +375,23 @@ mod tests {
             written("<audio id='1' type='alsa'><output/><input dev='d'/></audio>"),
             "<audio id='1' type='alsa'>\n  <input dev='d'/>\n</audio>\n"
         );
+    }
+
+    #[test]
+    fn lease_and_input_as_libvirt_writes_them() {
+        assert_eq!(
+            written("<lease><target path='p' offset='0'/><key>k</key><lockspace/></lease>"),
+            "<lease>\n  <key>k</key>\n  <target path='p'/>\n</lease>\n"
+        );
+        let mut input = crate::parse_element("<input type='tablet'/>").unwrap();
+        input_bus(&mut input, "hvm", Some("i686"));
+        assert_eq!(input.to_xml(0), "<input type='tablet' bus='usb'/>\n");
+        let mut input = crate::parse_element("<input type='mouse' bus='none'/>").unwrap();
+        input_bus(&mut input, "hvm", None);
+        assert_eq!(input.to_xml(0), "<input type='mouse'/>\n");
+        let mut input = crate::parse_element("<input type='keyboard'/>").unwrap();
+        input_bus(&mut input, "xen", None);
+        assert_eq!(input.to_xml(0), "<input type='keyboard' bus='xen'/>\n");
     }
 
     #[test]

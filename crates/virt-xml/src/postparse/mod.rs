@@ -412,7 +412,16 @@ fn launch_security(def: &mut DomainDef) {
 /// information as libvirt writes it (`devinfo`).
 fn devices(def: &mut DomainDef) {
     crate::views::drop_unread(&mut def.devices);
+    crate::implicit::assign_controller_indexes(&mut def.devices.other);
+    // virDomainDefParseCaps: a Xen domain's `linux` guests are `xen` ones.
+    let os_type = match def.os.os_type.as_str() {
+        "linux" if def.domain_type == "xen" => "xen",
+        t => t,
+    };
     for device in &mut def.devices.other {
+        if device.name == "input" {
+            device_parts::input_bus(device, os_type, def.os.arch.as_deref());
+        }
         device_parts::rewrite(device);
         crate::devinfo::rewrite(device);
     }

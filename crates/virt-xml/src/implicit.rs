@@ -1,0 +1,439 @@
+//! The devices libvirt adds to a definition after parsing it, and the
+//! values it fills in on those it has (domain_postparse.c): controller
+//! indexes (virDomainAssignControllerIndexes), SCSI host device addresses
+//! (virDomainHostdevAssignAddress), the controllers that devices' addresses
+//! refer to (virDomainDefAddImplicitControllers: virtio-serial for virtio
+//! channels and consoles, CCID for smartcards, SCSI for SCSI host
+//! devices), a video device for graphics (virDomainDefAddImplicitVideo)
+//! and the video defaults (virDomainDefPostParseVideo,
+//! virDomainVideoDefPostParse).
+
+use crate::model::{DomainDef, Element, Node};
+use crate::views::{Video, View};
+
+/// The drive address fields (controller, bus, target, unit).
+type Drive = [u64; 4];
+
+/// SCSI units per controller libvirt assigns from on a narrow bus
+/// (`SCSI_NARROW_BUS_MAX_CONT_UNIT`; no driver of ours asks for a wide one).
+const SCSI_UNITS: u64 = 7;
+
+fn number(e: &Element, name: &str) -> u64 {
+    e.attr(name)
+        .and_then(|v| crate::devinfo::c_unsigned(v, 10))
+        .unwrap_or(0)
+}
+
+/// A `<address type='drive'>`'s fields.
+fn drive_address(device: &Element) -> Option<Drive> {
+    let a = device
+        .elements()
+        .find(|e| e.name == "address" && e.attr("type") == Some("drive"))?;
+    Some(["controller", "bus", "target", "unit"].map(|f| number(a, f)))
+}
+
+fn is_scsi_hostdev(e: &Element) -> bool {
+    e.name == "hostdev"
+        && e.attr("mode").unwrap_or("subsystem") == "subsystem"
+        && e.attr("type") == Some("scsi")
+}
+
+/// Assigns each controller without an index the lowest index not used by
+/// a controller of its type; a USB2 companion controller following another
+/// USB2 controller joins that one's index when its model is not there yet.
+pub(crate) fn assign_controller_indexes(other: &mut [Element]) {
+    const USB2: [&str; 4] = ["ich9-ehci1", "ich9-uhci1", "ich9-uhci2", "ich9-uhci3"];
+    let is_usb2 = |e: &Element| {
+        e.attr("type") == Some("usb") && e.attr("model").is_some_and(|m| USB2.contains(&m))
+    };
+    let controllers: Vec<usize> = (0..other.len())
+        .filter(|i| other[*i].name == "controller")
+        .collect();
+    for (n, &at) in controllers.iter().enumerate() {
+        if other[at].attr("index").is_some() {
+            continue;
+        }
+        let kind = other[at].attr("type").unwrap_or("").to_string();
+        let index_of = |e: &Element| e.attr("index").and_then(|v| v.parse::<i64>().ok());
+        let mut index = None;
+        if n > 0 && is_usb2(&other[at]) {
+            let prev = controllers[..n]
+                .iter()
+                .rev()
+                .map(|i| &other[*i])
+                .find(|e| e.attr("type") == Some("usb"))
+                .filter(|p| is_usb2(p))
+                .and_then(index_of);
+            let model = other[at].attr("model");
+            index = prev.filter(|p| {
+                !controllers.iter().map(|i| &other[*i]).any(|e| {
+                    e.attr("type") == Some("usb")
+                        && index_of(e) == Some(*p)
+                        && e.attr("model") == model
+                })
+            });
+        }
+        let index = index.unwrap_or_else(|| {
+            (0..)
+                .find(|i| {
+                    !controllers
+                        .iter()
+                        .map(|c| &other[*c])
+                        .any(|e| e.attr("type") == Some(kind.as_str()) && index_of(e) == Some(*i))
+                })
+                .unwrap_or(0)
+        });
+        let e = &mut other[at];
+        let place = e
+            .attrs
+            .iter()
+            .position(|(k, _)| k == "type")
+            .map_or(0, |i| i + 1);
+        e.attrs
+            .insert(place, ("index".to_string(), index.to_string()));
+    }
+}
+
+impl DomainDef {
+    /// Add the devices libvirt adds after parsing and fill in the values
+    /// it gives them, as every libvirt driver does after the generic
+    /// defaults ([`DomainDef::fill_defaults`]): SCSI host device
+    /// addresses, the virtio-serial, CCID and SCSI controllers the devices
+    /// refer to, smartcard addresses, a video device when there are
+    /// graphics but none, and the video defaults (the first one primary,
+    /// sizes, one head). `video_model` is the driver's model for a
+    /// `<video>` without one.
+    pub fn add_implicit_devices(&mut self, video_model: &str) {
+        self.assign_hostdev_addresses();
+        self.add_virtio_serial_controllers();
+        self.add_smartcard_controllers();
+        self.add_hostdev_scsi_controllers();
+        if !self.devices.graphics.is_empty()
+            && !self.devices.other.iter().any(|e| e.name == "video")
+        {
+            self.devices.other.push(Element::new("video"));
+        }
+        self.video_defaults(video_model);
+    }
+
+    fn controller(&self, kind: &str, index: u64) -> Option<&Element> {
+        self.devices.other.iter().find(|e| {
+            e.name == "controller" && e.attr("type") == Some(kind) && number(e, "index") == index
+        })
+    }
+
+    /// virDomainDefMaybeAddController: a controller of `kind` at `index`
+    /// unless there is one.
+    fn maybe_add_controller(&mut self, kind: &str, index: u64, model: Option<&str>) {
+        if self.controller(kind, index).is_some() {
+            return;
+        }
+        let mut c = Element::new("controller")
+            .with_attr("type", kind)
+            .with_attr("index", index.to_string());
+        if let Some(m) = model {
+            c = c.with_attr("model", m);
+        }
+        self.devices.other.push(c);
+    }
+
+    /// virDomainSCSIDriveAddressIsUsed: the controller's model limits,
+    /// then the disks and SCSI host devices at that address.
+    fn scsi_address_used(&self, addr: Drive) -> bool {
+        let [controller, _, _, unit] = addr;
+        let (max, reserved) = match self
+            .controller("scsi", controller)
+            .and_then(|c| c.attr("model"))
+        {
+            Some("virtio-scsi" | "virtio-transitional" | "virtio-non-transitional") => {
+                (Some(16383), None)
+            }
+            Some("ibmvscsi") => (Some(31), Some(7)),
+            Some("lsisas1068") => (Some(1), None),
+            Some("lsisas1078") => (Some(255), None),
+            Some("lsilogic" | "vmpvscsi" | "buslogic") => (None, Some(7)),
+            Some("ncr53c90" | "dc390" | "am53c974") => (Some(6), None),
+            _ => (None, None),
+        };
+        if max.is_some_and(|m| unit > m) || reserved == Some(unit) {
+            return true;
+        }
+        let disk = self.devices.disks.iter().any(|d| {
+            d.target_bus.as_deref() == Some("scsi")
+                && d.extra
+                    .iter()
+                    .find(|e| e.name == "address" && e.attr("type") == Some("drive"))
+                    .map(|a| ["controller", "bus", "target", "unit"].map(|f| number(a, f)))
+                    == Some(addr)
+        });
+        disk || self
+            .devices
+            .other
+            .iter()
+            .any(|e| is_scsi_hostdev(e) && drive_address(e) == Some(addr))
+    }
+
+    /// virDomainHostdevAssignAddress: a SCSI host device without an
+    /// address gets the first free unit at bus 0, target 0, of the first
+    /// controller with one.
+    fn assign_hostdev_addresses(&mut self) {
+        for i in 0..self.devices.other.len() {
+            let e = &self.devices.other[i];
+            if !is_scsi_hostdev(e) || e.child("address").is_some() {
+                continue;
+            }
+            let mut controller = 0;
+            let unit = loop {
+                if let Some(u) =
+                    (0..SCSI_UNITS).find(|u| !self.scsi_address_used([controller, 0, 0, *u]))
+                {
+                    break u;
+                }
+                controller += 1;
+            };
+            let address = Element::new("address")
+                .with_attr("type", "drive")
+                .with_attr("controller", controller.to_string())
+                .with_attr("bus", "0")
+                .with_attr("target", "0")
+                .with_attr("unit", unit.to_string());
+            self.devices.other[i].children.push(Node::Element(address));
+        }
+    }
+
+    /// virDomainDefMaybeAddVirtioSerialController: the controller of each
+    /// virtio channel, then of each virtio console.
+    fn add_virtio_serial_controllers(&mut self) {
+        let mut wanted = Vec::new();
+        for kind in ["channel", "console"] {
+            for c in self.devices.chardevs.iter().filter(|c| c.kind == kind) {
+                let virtio = c
+                    .extra
+                    .iter()
+                    .find(|e| e.name == "target")
+                    .is_some_and(|t| t.attr("type") == Some("virtio"));
+                if !virtio {
+                    continue;
+                }
+                let index = c
+                    .extra
+                    .iter()
+                    .find(|e| e.name == "address" && e.attr("type") == Some("virtio-serial"))
+                    .map_or(0, |a| number(a, "controller"));
+                wanted.push(index);
+            }
+        }
+        for index in wanted {
+            self.maybe_add_controller("virtio-serial", index, None);
+        }
+    }
+
+    /// virDomainDefMaybeAddSmartcardController: a smartcard without an
+    /// address gets the next CCID slot of controller 0; each smartcard's
+    /// CCID controller is added.
+    fn add_smartcard_controllers(&mut self) {
+        for i in 0..self.devices.other.len() {
+            if self.devices.other[i].name != "smartcard" {
+                continue;
+            }
+            let address = self.devices.other[i].child("address").cloned();
+            let index = match address {
+                Some(a) if a.attr("type") == Some("ccid") => number(&a, "controller"),
+                Some(_) => 0,
+                None => {
+                    let max = self
+                        .devices
+                        .other
+                        .iter()
+                        .filter(|e| e.name == "smartcard")
+                        .filter_map(|e| e.child("address"))
+                        .filter(|a| a.attr("type") == Some("ccid") && number(a, "controller") == 0)
+                        .map(|a| number(a, "slot") as i64)
+                        .max()
+                        .unwrap_or(-1);
+                    let address = Element::new("address")
+                        .with_attr("type", "ccid")
+                        .with_attr("controller", "0")
+                        .with_attr("slot", (max + 1).to_string());
+                    self.devices.other[i].children.push(Node::Element(address));
+                    0
+                }
+            };
+            self.maybe_add_controller("ccid", index, None);
+        }
+    }
+
+    /// virDomainDefMaybeAddHostdevSCSIcontroller: SCSI controllers up to
+    /// the highest one a SCSI host device uses, of the model of the
+    /// controller the last highest one found.
+    fn add_hostdev_scsi_controllers(&mut self) {
+        let mut max: Option<u64> = None;
+        let mut model: Option<String> = None;
+        for e in self.devices.other.iter().filter(|e| is_scsi_hostdev(e)) {
+            let Some(addr) = drive_address(e) else {
+                continue;
+            };
+            if max.is_some_and(|m| addr[0] <= m) {
+                continue;
+            }
+            max = Some(addr[0]);
+            if let Some(m) = self
+                .controller("scsi", addr[0])
+                .and_then(|c| c.attr("model"))
+            {
+                model = Some(m.to_string());
+            }
+        }
+        let Some(max) = max else { return };
+        for index in 0..=max {
+            self.maybe_add_controller("scsi", index, model.as_deref());
+        }
+    }
+
+    /// The video defaults: the driver's model for one without, the first
+    /// one primary (unless of model none, which keeps nothing), the
+    /// model's RAM and VRAM sizes where none is given, rounded up to a
+    /// power of two, and one head.
+    fn video_defaults(&mut self, video_model: &str) {
+        // The parser puts a video marked primary first.
+        let videos: Vec<usize> = (0..self.devices.other.len())
+            .filter(|i| self.devices.other[*i].name == "video")
+            .collect();
+        let primary = |e: &Element| {
+            e.child("model")
+                .is_some_and(|m| m.attr("primary") == Some("yes"))
+        };
+        if let Some(&at) = videos
+            .iter()
+            .skip(1)
+            .rev()
+            .find(|i| primary(&self.devices.other[**i]))
+        {
+            let v = self.devices.other.remove(at);
+            self.devices.other.insert(videos[0], v);
+        }
+        let mut first = true;
+        for e in self.devices.other.iter_mut().filter(|e| e.name == "video") {
+            let Ok(mut v) = Video::from_element(e) else {
+                return;
+            };
+            let is_first = std::mem::take(&mut first);
+            let kind = v
+                .model_type
+                .clone()
+                .unwrap_or_else(|| video_model.to_string());
+            if is_first && kind == "none" {
+                v = Video {
+                    model_type: Some(kind),
+                    ..Video::default()
+                };
+                v.write_to(e);
+                continue;
+            }
+            if v.ram.unwrap_or(0) == 0 && kind == "qxl" {
+                v.ram = Some(default_video_ram(&kind));
+            }
+            if v.vram.unwrap_or(0) == 0 {
+                v.vram = Some(default_video_ram(&kind));
+            }
+            v.ram = v.ram.map(power_of_two).filter(|r| *r != 0);
+            v.vram = v.vram.map(power_of_two).filter(|r| *r != 0);
+            v.heads = match v.heads {
+                None => Some(1),
+                Some(0) => None,
+                h => h,
+            };
+            v.primary = (is_first || v.primary.as_deref() == Some("yes")).then(|| "yes".into());
+            v.model_type = Some(kind);
+            v.write_to(e);
+        }
+    }
+}
+
+/// virDomainVideoDefaultRAM for the drivers of this crate (not VirtualBox
+/// or VMware), in KiB.
+fn default_video_ram(model: &str) -> u32 {
+    match model {
+        "vga" | "cirrus" | "vmvga" | "bochs" => 16 * 1024,
+        "xen" => 4 * 1024,
+        "qxl" => 64 * 1024,
+        _ => 0,
+    }
+}
+
+/// VIR_ROUND_UP_POWER_OF_TWO: zero for zero and above 2^31.
+fn power_of_two(v: u32) -> u32 {
+    if v == 0 || v > 1 << 31 {
+        0
+    } else {
+        v.next_power_of_two()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::FormatOptions;
+
+    fn devices(xml: &str) -> String {
+        let mut def = crate::parse_domain(&format!(
+            "<domain type='test'><name>t</name><memory>1024</memory><os><type>hvm</type></os>\
+             <devices>{xml}</devices></domain>"
+        ))
+        .unwrap();
+        def.fill_defaults();
+        def.add_implicit_devices("cirrus");
+        let out = def.to_xml(&FormatOptions::default());
+        let start = out.find("<devices>").unwrap();
+        let end = out.find("</devices>").unwrap();
+        out[start + "<devices>".len()..end]
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("")
+    }
+
+    #[test]
+    fn controllers_get_the_lowest_free_index() {
+        assert_eq!(
+            devices("<controller type='ide' index='0'/><controller type='ide'/><controller type='isa'/>"),
+            "<controller type='ide' index='0'/><controller type='ide' index='1'/><controller type='isa' index='0'/>"
+        );
+    }
+
+    #[test]
+    fn controllers_for_smartcards_scsi_host_devices_and_virtio_channels() {
+        assert_eq!(
+            devices("<smartcard mode='host'/><smartcard mode='host'><address type='ccid' controller='0' slot='4'/></smartcard>"),
+            "<controller type='ccid' index='0'/>\
+             <smartcard mode='host'><address type='ccid' controller='0' slot='5'/></smartcard>\
+             <smartcard mode='host'><address type='ccid' controller='0' slot='4'/></smartcard>"
+        );
+        assert_eq!(
+            devices("<controller type='scsi' index='0' model='lsilogic'/>\
+                     <hostdev mode='subsystem' type='scsi'><source><adapter name='a'/><address bus='0' target='0' unit='1'/></source>\
+                     <address type='drive' controller='0' bus='0' target='0' unit='0'/></hostdev>\
+                     <hostdev mode='subsystem' type='scsi'><source><adapter name='a'/><address bus='0' target='0' unit='2'/></source></hostdev>"),
+            "<controller type='scsi' index='0' model='lsilogic'/>\
+             <hostdev mode='subsystem' type='scsi' managed='no'><source><adapter name='a'/><address bus='0' target='0' unit='1'/></source>\
+             <address type='drive' controller='0' bus='0' target='0' unit='0'/></hostdev>\
+             <hostdev mode='subsystem' type='scsi' managed='no'><source><adapter name='a'/><address bus='0' target='0' unit='2'/></source>\
+             <address type='drive' controller='0' bus='0' target='0' unit='1'/></hostdev>"
+        );
+        assert!(devices("<channel type='pty'><target type='virtio'/><address type='virtio-serial' controller='2'/></channel>")
+            .starts_with("<controller type='virtio-serial' index='2'/>"));
+    }
+
+    #[test]
+    fn videos_get_libvirts_defaults() {
+        assert_eq!(
+            devices("<graphics type='vnc'/>"),
+            "<graphics type='vnc'/><video><model type='cirrus' vram='16384' heads='1' primary='yes'/></video>"
+        );
+        assert_eq!(
+            devices("<video><model type='qxl' vram='9000'/></video><video><model type='vga' primary='yes'/></video>"),
+            "<video><model type='vga' vram='16384' heads='1' primary='yes'/></video>\
+             <video><model type='qxl' ram='65536' vram='16384' heads='1'/></video>"
+        );
+    }
+}
