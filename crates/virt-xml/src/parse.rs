@@ -45,14 +45,14 @@ const OS_TYPES: &[&str] = &["hvm", "xen", "linux", "exe", "uml", "xenpvh"];
 /// Parse a `<domain>` document and validate it. Elements and attributes
 /// libvirt does not know are kept, in their places.
 pub fn parse_domain(xml: &str) -> Result<DomainDef, XmlError> {
-    DomainDef::from_node(parse_document(xml, false)?.root())
+    DomainDef::from_node(parse_document(xml, false)?.root(), Scope::Domain)
 }
 
 /// [`parse_domain`] that refuses what libvirt's domain schema does not
 /// allow (`VIR_DOMAIN_DEFINE_VALIDATE`): the error (VIR_ERR_XML_DETAIL)
 /// names the first such element or attribute and its line.
 pub fn parse_domain_strict(xml: &str) -> Result<DomainDef, XmlError> {
-    DomainDef::from_node(parse_document(xml, true)?.root())
+    DomainDef::from_node(parse_document(xml, true)?.root(), Scope::Domain)
 }
 
 /// Read one device element (`<disk>`, `<interface>`, ...), as attach and
@@ -70,7 +70,17 @@ pub fn parse_device(
         .with_child(Element::new("memory").with_text("1024"))
         .with_child(Element::new("os").with_child(Element::new("type").with_text(os_type)))
         .with_child(Element::new("devices").with_child(device.clone()));
-    Ok(DomainDef::from_element(&wrapper)?.devices)
+    Ok(DomainDef::from_node(Doc::from_element(&wrapper).root(), Scope::Device)?.devices)
+}
+
+/// What a document read stands for: a domain, or a wrapper around one
+/// device to attach or detach ([`parse_device`]), whose checks against
+/// the rest of the domain (its memory, its USB controllers) belong to
+/// the domain the device goes to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    Domain,
+    Device,
 }
 
 /// The top-level elements the model types, found in the tree.
@@ -100,7 +110,7 @@ struct Typed<'d, 'a> {
 impl DomainDef {
     /// Read a domain definition from its `<domain>` element.
     pub fn from_element(e: &Element) -> Result<DomainDef, XmlError> {
-        Self::from_node(Doc::from_element(e).root())
+        Self::from_node(Doc::from_element(e).root(), Scope::Domain)
     }
 
     /// Read a domain definition from its `<domain>` element (taking it).
@@ -108,7 +118,7 @@ impl DomainDef {
         Self::from_element(&e)
     }
 
-    fn from_node(e: NodeRef<'_, '_>) -> Result<DomainDef, XmlError> {
+    fn from_node(e: NodeRef<'_, '_>, scope: Scope) -> Result<DomainDef, XmlError> {
         if e.name() != "domain" {
             return Err(XmlError::Invalid(format!(
                 "expecting root element of 'domain', not '{}'",
@@ -285,16 +295,14 @@ impl DomainDef {
         crate::validate::check_parsed(&def, &mut r);
         crate::views::check_definition(&def, &mut r);
         r.check(Step::PostParse, || {
+            crate::postparse::check_each_device(&def)?;
             // virDomainDefPostParseMemory.
-            if def.memory == 0 && !numa {
-                return Err(XmlError::Invalid(
-                    "Memory size must be specified via <memory> or in the <numa> configuration"
-                        .into(),
-                ));
+            if scope == Scope::Domain {
+                crate::postparse::check_memory(&def, numa)?;
             }
             crate::postparse::check(&def)
         });
-        r.check(Step::Validate, || crate::validate::check_valid(&def));
+        r.check(Step::Validate, || crate::validate::check_valid(&def, scope));
         r.into_result()?;
         crate::postparse::apply(&mut def);
         Ok(def)

@@ -688,7 +688,9 @@ fn device_part_views_write_back_what_they_read() {
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     // In a definition, they are kept as given and the dump is a fixed point.
-    let xml = device("<smartcard mode='passthrough' type='spicevmc'/>\n    <redirdev bus='usb' type='spicevmc'/>\n    <hub type='usb'/>\n    <interface type='network'><source network='default'/><link state='down'/></interface>");
+    // (A USB redirection needs a USB controller: libvirt refuses it
+    // without one.)
+    let xml = device("<controller type='usb' model='qemu-xhci'/>\n    <smartcard mode='passthrough' type='spicevmc'/>\n    <redirdev bus='usb' type='spicevmc'/>\n    <hub type='usb'/>\n    <interface type='network'><source network='default'/><link state='down'/></interface>");
     match dumped_twice(&xml) {
         Ok((once, twice)) => {
             assert_eq!(once, twice);

@@ -29,12 +29,15 @@ mod clock;
 mod cpu;
 mod cputune;
 mod device_parts;
+mod devices;
 mod features;
 mod os;
 mod tuning;
 use clock::*;
 use cpu::*;
 use cputune::*;
+use devices::check_panics;
+pub(crate) use devices::{check_each_device, check_memory};
 use features::*;
 use os::*;
 use tuning::*;
@@ -535,6 +538,8 @@ pub(crate) fn check(def: &DomainDef) -> Result<(), XmlError> {
             "firmware feature 'enrolled-keys' cannot be enabled when firmware feature 'secure-boot' is disabled",
         ));
     }
+    // virDomainDefRejectDuplicatePanics.
+    check_panics(def)?;
     // virDomainDefPostParseCPU: a check only with a model to check.
     if let Some(cpu) = def.extra.iter().find(|e| e.name == "cpu") {
         let custom = cpu.attr("mode").is_none_or(|m| m == "custom");

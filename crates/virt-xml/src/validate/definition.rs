@@ -1,19 +1,16 @@
 //! The checks `virDomainDefValidate` makes after a definition is parsed:
-//! character device sources, lifecycle actions, the IOMMU, the loader and
+//! the devices' own (each_device.rs), lifecycle actions, the IOMMU, the loader and
 //! firmware, cputune ranges, idmaps and I/O thread pools.
 
 use super::*;
+use crate::parse::Scope;
 
 /// The checks of `virDomainDefValidate` this model makes, in its order:
 /// the devices' own (virDomainDeviceDefValidate), then those of
 /// `virDomainDefValidateInternal`.
-pub(crate) fn check_valid(def: &DomainDef) -> Result<(), XmlError> {
-    check_unassigned(def)?;
-    check_chardev_sources(def)?;
+pub(crate) fn check_valid(def: &DomainDef, scope: Scope) -> Result<(), XmlError> {
+    check_devices(def, scope)?;
     let iommu = def.devices.other.iter().find(|e| e.name == "iommu");
-    if let Some(iommu) = iommu {
-        check_iommu_device(iommu)?;
-    }
     if let Some(iommu) = iommu {
         check_iommu_features(def, iommu)?;
     }
@@ -22,37 +19,6 @@ pub(crate) fn check_valid(def: &DomainDef) -> Result<(), XmlError> {
     check_cputune_ranges(def)?;
     check_idmap(def)?;
     check_iothread_pools(def)?;
-    Ok(())
-}
-
-/// virDomainChrSourceDefValidate, for each character device in turn:
-/// the path of a file, device, pipe or UNIX socket (a UNIX socket of a
-/// Xen or virtio channel may leave it to libvirt), the host and service
-/// of a TCP one, all read from the first `<source>`.
-pub(super) fn check_chardev_sources(def: &DomainDef) -> Result<(), XmlError> {
-    for c in &def.devices.chardevs {
-        let source = c.extra.iter().find(|e| e.name == "source");
-        let given = |attr: &str| source.and_then(|s| s.attr(attr)).is_some();
-        let missing = |what: &str| {
-            Err(XmlError::Internal(format!(
-                "Missing source {what} attribute for char device"
-            )))
-        };
-        match c.dev_type.as_deref().unwrap_or("pty") {
-            "file" | "dev" | "pipe" if !given("path") => return missing("path"),
-            "unix" if !given("path") => {
-                let target = c.extra.iter().find(|e| e.name == "target");
-                let generated = c.kind == "channel"
-                    && matches!(target.and_then(|t| t.attr("type")), Some("xen" | "virtio"));
-                if !generated {
-                    return missing("path");
-                }
-            }
-            "tcp" if !given("host") => return missing("host"),
-            "tcp" if !given("service") => return missing("service"),
-            _ => {}
-        }
-    }
     Ok(())
 }
 

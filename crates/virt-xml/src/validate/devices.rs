@@ -167,31 +167,3 @@ pub(super) fn usb_port(port: &str) -> bool {
     }
     false
 }
-
-/// virDomainDeviceInfoValidate: an unassigned address is for host
-/// devices only.
-pub(crate) fn check_unassigned(def: &DomainDef) -> Result<(), XmlError> {
-    let d = &def.devices;
-    let addresses = d
-        .disks
-        .iter()
-        .flat_map(|x| x.extra.iter())
-        .chain(d.interfaces.iter().flat_map(|x| x.extra.iter()))
-        .chain(d.chardevs.iter().flat_map(|x| x.extra.iter()))
-        .chain(d.graphics.iter().flat_map(|x| x.extra.iter()))
-        .filter(|e| e.name == "address")
-        .chain(
-            d.other
-                .iter()
-                .filter(|o| o.name != "hostdev")
-                .filter_map(|o| o.child("address")),
-        );
-    for a in addresses {
-        if a.attr("type") == Some("unassigned") {
-            return Err(XmlError::Unsupported(
-                "address of type 'unassigned' is supported only for hostdevs".into(),
-            ));
-        }
-    }
-    Ok(())
-}

@@ -13,11 +13,13 @@ use crate::{DomainDef, Element, XmlError};
 mod bitmap;
 mod definition;
 mod devices;
+mod each_device;
 mod parser;
 mod storage_source;
 pub(crate) use bitmap::*;
 pub(crate) use definition::*;
 pub(crate) use devices::*;
+pub(crate) use each_device::*;
 pub(crate) use parser::*;
 pub(crate) use storage_source::*;
 

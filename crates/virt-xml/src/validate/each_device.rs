@@ -1,0 +1,369 @@
+//! virDomainDeviceDefValidate for each device, in the order libvirt
+//! walks the devices (virDomainDeviceInfoIterateFlags): the device's
+//! address (virDomainDeviceInfoValidate), then the rules of its kind.
+
+use super::*;
+use crate::parse::Scope;
+use crate::CharDev;
+
+/// The device kinds in the order libvirt walks them (the kinds of device
+/// with no device information, graphics, audio and leases, come last and
+/// have no address to check).
+const ITERATION_ORDER: &[&str] = &[
+    "disk",
+    "interface",
+    "sound",
+    "hostdev",
+    "video",
+    "controller",
+    "smartcard",
+    "serial",
+    "parallel",
+    "channel",
+    "console",
+    "input",
+    "filesystem",
+    "watchdog",
+    "memballoon",
+    "rng",
+    "nvram",
+    "hub",
+    "shmem",
+    "tpm",
+    "panic",
+    "memory",
+    "redirdev",
+    "iommu",
+    "vsock",
+];
+
+/// A device as the model keeps it.
+enum Device<'a> {
+    /// A character device (its kind in [`CharDev::kind`]).
+    Char(&'a CharDev),
+    /// A disk or interface: only its children matter here.
+    Children(&'a [Element]),
+    /// A device kept as its element.
+    Element(&'a Element),
+}
+
+impl<'a> Device<'a> {
+    fn child(&self, name: &str) -> Option<&'a Element> {
+        match self {
+            Device::Char(c) => c.extra.iter().find(|e| e.name == name),
+            Device::Children(children) => children.iter().find(|e| e.name == name),
+            Device::Element(e) => e.child(name),
+        }
+    }
+}
+
+/// The devices of `kind`, in document order.
+fn devices_of<'a>(def: &'a DomainDef, kind: &'a str) -> Vec<Device<'a>> {
+    let d = &def.devices;
+    match kind {
+        "disk" => d.disks.iter().map(|x| Device::Children(&x.extra)).collect(),
+        "interface" => d
+            .interfaces
+            .iter()
+            .map(|x| Device::Children(&x.extra))
+            .collect(),
+        "serial" | "parallel" | "channel" | "console" => d
+            .chardevs
+            .iter()
+            .filter(|c| c.kind == kind)
+            .map(Device::Char)
+            .collect(),
+        _ => d
+            .other
+            .iter()
+            .filter(|e| e.name == kind)
+            .map(Device::Element)
+            .collect(),
+    }
+}
+
+/// virDomainDeviceDefValidateInternal for every device, in libvirt's
+/// order (for a lone device, without the checks against the rest of
+/// its domain).
+pub(crate) fn check_devices(def: &DomainDef, scope: Scope) -> Result<(), XmlError> {
+    for kind in ITERATION_ORDER {
+        for device in devices_of(def, kind) {
+            check_info(&device)?;
+            match device {
+                Device::Char(c) => check_chardev_source(c)?,
+                Device::Element(e) => check_device(def, e, scope)?,
+                Device::Children(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// virDomainDeviceInfoValidate: an unassigned address is for host
+/// devices only.
+fn check_info(device: &Device<'_>) -> Result<(), XmlError> {
+    let unassigned = device
+        .child("address")
+        .is_some_and(|a| a.attr("type") == Some("unassigned"));
+    let hostdev = matches!(device, Device::Element(e) if e.name == "hostdev");
+    if unassigned && !hostdev {
+        return Err(XmlError::Unsupported(
+            "address of type 'unassigned' is supported only for hostdevs".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The rules of the kinds kept as elements.
+fn check_device(def: &DomainDef, e: &Element, scope: Scope) -> Result<(), XmlError> {
+    match e.name.as_str() {
+        // virDomainSmartcardDefValidate.
+        "smartcard" => {
+            let address = e.child("address").and_then(|a| a.attr("type"));
+            if address.is_some_and(|t| t != "ccid") {
+                return Err(XmlError::Unsupported(
+                    "Controllers must use the 'ccid' address type".into(),
+                ));
+            }
+            if e.attr("mode") == Some("passthrough") {
+                let kind = e.attr("type").unwrap_or("pty");
+                check_source(kind, &sources(e.elements()), None)?;
+            }
+            Ok(())
+        }
+        // virDomainRNGDefValidate: an EGD backend's character device.
+        "rng" => match e.child("backend") {
+            Some(b) if b.attr("model") == Some("egd") => {
+                let kind = b.attr("type").unwrap_or("pty");
+                check_source(kind, &sources(b.elements()), None)
+            }
+            _ => Ok(()),
+        },
+        // virDomainRedirdevDefValidate.
+        "redirdev" => {
+            if scope == Scope::Domain && e.attr("bus") == Some("usb") && !has_usb(def) {
+                return Err(XmlError::Unsupported(
+                    "cannot add redirected USB device: USB is disabled for this domain".into(),
+                ));
+            }
+            let kind = e.attr("type").unwrap_or("pty");
+            check_source(kind, &sources(e.elements()), None)
+        }
+        "iommu" => check_iommu_device(e),
+        "vsock" => check_vsock(e),
+        _ => Ok(()),
+    }
+}
+
+/// virDomainDefHasUSB: a USB controller of a model other than none. A
+/// QEMU domain without one gets its default controller from the QEMU
+/// driver's post-parse (qemuDomainDefAddDefaultDevices), which libvirt
+/// runs before this check and virt-qemu after reading the definition:
+/// that driver's own rules decide there.
+fn has_usb(def: &DomainDef) -> bool {
+    if matches!(def.domain_type.as_str(), "qemu" | "kvm") {
+        return true;
+    }
+    def.devices.other.iter().any(|c| {
+        c.name == "controller" && c.attr("type") == Some("usb") && c.attr("model") != Some("none")
+    })
+}
+
+/// virDomainVsockDefValidate: a guest CID of 3 at least, and the virtio
+/// driver options for a virtio model only.
+fn check_vsock(vsock: &Element) -> Result<(), XmlError> {
+    let cid = vsock
+        .child("cid")
+        .and_then(|c| c.attr("address"))
+        .and_then(|a| c_uint(a, 10))
+        .unwrap_or(0);
+    if (1..=2).contains(&cid) {
+        return Err(XmlError::Unsupported("guest CIDs must be >= 3".into()));
+    }
+    let virtio = matches!(
+        vsock.attr("model"),
+        Some("virtio" | "virtio-transitional" | "virtio-non-transitional")
+    );
+    if !virtio {
+        check_virtio_options_absent(vsock.child("driver"))?;
+    }
+    Ok(())
+}
+
+/// virDomainCheckVirtioOptionsAreAbsent: the virtio driver options of a
+/// device that is not virtio, each refused when given.
+pub(crate) fn check_virtio_options_absent(driver: Option<&Element>) -> Result<(), XmlError> {
+    let Some(driver) = driver else { return Ok(()) };
+    for (attr, what) in [
+        ("iommu", "iommu driver option"),
+        ("ats", "ats driver option"),
+        ("packed", "packed driver option"),
+        ("page_per_vq", "page_per_vq option"),
+    ] {
+        if driver.attr(attr).is_some() {
+            return Err(XmlError::Unsupported(format!(
+                "{what} is only supported for virtio devices"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The `<source>` children of a character device.
+fn sources<'a>(children: impl Iterator<Item = &'a Element>) -> Vec<&'a Element> {
+    children.filter(|c| c.name == "source").collect()
+}
+
+/// virDomainChrDefValidate: the source of a serial, parallel, console or
+/// channel device.
+fn check_chardev_source(c: &CharDev) -> Result<(), XmlError> {
+    check_source(
+        c.dev_type.as_deref().unwrap_or("pty"),
+        &sources(c.extra.iter()),
+        Some(c),
+    )
+}
+
+/// Characters a Spice port or D-Bus channel name may use.
+fn channel_name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+/// virDomainChrSourceDefValidate: what each type of character device
+/// needs of its source, read as libvirt reads it (the first `<source>`;
+/// for UDP the first in connect mode of the first two).
+fn check_source(kind: &str, sources: &[&Element], chr: Option<&CharDev>) -> Result<(), XmlError> {
+    let first = |attr: &str| sources.first().and_then(|s| s.attr(attr));
+    let internal = |m: &str| Err(XmlError::Internal(m.into()));
+    let missing =
+        |what: &str| internal(&format!("Missing source {what} attribute for char device"));
+    match kind {
+        "file" | "dev" | "pipe" if first("path").is_none() => missing("path"),
+        "nmdm" if first("master").is_some() != first("slave").is_some() => {
+            internal("Should define both master and slave path attributes for nmdm device")
+        }
+        "tcp" if first("host").is_none() => missing("host"),
+        "tcp" if first("service").is_none() => missing("service"),
+        "udp" => {
+            let (mut host, mut service) = (None, None);
+            for s in sources.iter().take(2) {
+                let connect = s.attr("mode").is_none_or(|m| m == "connect");
+                if connect && host.is_none() && service.is_none() {
+                    host = s.attr("host");
+                    service = s.attr("service");
+                }
+            }
+            match service {
+                None => missing("service"),
+                Some(_) => Ok(()),
+            }
+        }
+        "unix" if first("path").is_none() => {
+            let generated = chr.is_some_and(|c| {
+                let target = c.extra.iter().find(|e| e.name == "target");
+                c.kind == "channel"
+                    && matches!(target.and_then(|t| t.attr("type")), Some("xen" | "virtio"))
+            });
+            match generated {
+                true => Ok(()),
+                false => missing("path"),
+            }
+        }
+        "spiceport" | "dbus" => match first("channel") {
+            None => Err(XmlError::Unsupported(
+                "Missing source channel attribute for char device".into(),
+            )),
+            Some(name) if !name.bytes().all(channel_name_char) => Err(XmlError::Refused {
+                code: virt_core::ErrorCode::InvalidArg,
+                domain: ErrorDomain::Domain,
+                message: "Invalid character in source channel for char device".into(),
+            }),
+            Some(_) => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn element(xml: &str) -> Element {
+        crate::parse_element(xml).unwrap()
+    }
+
+    #[test]
+    fn virtio_options_only_for_virtio_vsock() {
+        let refused = |xml: &str| check_vsock(&element(xml)).err().map(|e| e.to_string());
+        assert_eq!(
+            refused("<vsock><driver ats='on' page_per_vq='on'/></vsock>").as_deref(),
+            Some(
+                "unsupported configuration: ats driver option is only supported for virtio devices"
+            )
+        );
+        assert_eq!(
+            refused("<vsock><driver page_per_vq='off'/></vsock>").as_deref(),
+            Some("unsupported configuration: page_per_vq option is only supported for virtio devices")
+        );
+        assert_eq!(
+            refused("<vsock model='virtio'><driver iommu='on'/></vsock>"),
+            None
+        );
+        assert_eq!(
+            refused("<vsock model='virtio'><cid address='2'/></vsock>").as_deref(),
+            Some("unsupported configuration: guest CIDs must be >= 3")
+        );
+    }
+
+    #[test]
+    fn usb_redirection_needs_a_usb_controller_of_its_domain() {
+        let domain = |devices: &str| {
+            crate::parse_domain(&format!(
+                "<domain type='test'><name>g</name><memory>65536</memory>\
+                 <os><type>hvm</type></os><devices>{devices}</devices></domain>"
+            ))
+        };
+        let redirdev = "<redirdev bus='usb' type='spicevmc'/>";
+        assert!(domain(redirdev)
+            .unwrap_err()
+            .to_string()
+            .contains("USB is disabled for this domain"));
+        assert!(domain(&format!("<controller type='usb' model='none'/>{redirdev}")).is_err());
+        assert!(domain(&format!("<controller type='usb'/>{redirdev}")).is_ok());
+        // QEMU's driver adds its default USB controller first.
+        assert!(crate::parse_domain(
+            "<domain type='kvm'><name>g</name><memory>65536</memory>\
+             <os><type>hvm</type></os><devices><redirdev bus='usb' type='spicevmc'/>\
+             </devices></domain>"
+        )
+        .is_ok());
+        // Alone, to attach: the domain it goes to decides.
+        assert!(crate::parse_device(&element(redirdev), "kvm", "hvm").is_ok());
+    }
+
+    #[test]
+    fn chardev_sources_read_like_libvirt() {
+        let source = |kind: &str, xml: &str| {
+            let e = element(xml);
+            check_source(kind, &sources(e.elements()), None)
+                .err()
+                .map(|e| e.to_string())
+        };
+        assert!(source("spiceport", "<x><source/></x>").is_some());
+        assert!(source("spiceport", "<x><source channel='a b'/></x>").is_some());
+        assert_eq!(
+            source("spiceport", "<x><source channel='org.a-b_1'/></x>"),
+            None
+        );
+        // UDP: the service of the first source in connect mode.
+        assert_eq!(
+            source(
+                "udp",
+                "<x><source mode='bind' service='1'/><source service='2'/></x>"
+            ),
+            None
+        );
+        assert!(source("udp", "<x><source mode='bind' service='1'/></x>").is_some());
+        assert!(source("udp", "<x/>").is_some());
+    }
+}
