@@ -511,6 +511,7 @@ fn parse_os<'d, 'a>(
     os.attrs = e.owned_attrs_except(&[]);
     let mut seen_type = false;
     let mut seen_loader = false;
+    let mut seen_kernel_option = [false; 4];
     let mut places = Places::new(OS_ORDER, e);
     for child in children() {
         match child.name() {
@@ -541,16 +542,17 @@ fn parse_os<'d, 'a>(
                     os.extra.push(child.to_element());
                 }
             }
-            // `string(./os/kernel[1])`, ...: the first of each.
+            // `string(./os/kernel[1])`, ...: the first of each, an empty
+            // one being none.
             "kernel" | "initrd" | "root" | "cmdline" => {
-                let slot = match child.name() {
-                    "kernel" => &mut os.kernel,
-                    "initrd" => &mut os.initrd,
-                    "root" => &mut os.root,
-                    _ => &mut os.cmdline,
+                let (at, slot) = match child.name() {
+                    "kernel" => (0, &mut os.kernel),
+                    "initrd" => (1, &mut os.initrd),
+                    "root" => (2, &mut os.root),
+                    _ => (3, &mut os.cmdline),
                 };
-                if slot.is_none() {
-                    *slot = Some(child.all_text());
+                if !std::mem::replace(&mut seen_kernel_option[at], true) {
+                    *slot = Some(child.all_text()).filter(|t| !t.is_empty());
                     keep_leaf_attrs(child, &mut os.leaf_attrs);
                 }
             }

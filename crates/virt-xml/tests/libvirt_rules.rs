@@ -458,3 +458,23 @@ fn nvram_sources_are_read_as_storage_sources() {
     );
     assert!(dump(&nvram("<source protocol='gluster' name='vol/img'/>")).contains("name='vol/img'"));
 }
+
+#[test]
+fn kernel_options_are_read_as_libvirt_reads_them() {
+    // `string(./os/root[1])`: the first, an empty one being none.
+    let out = dump(&domain(
+        "<root/><root>/r</root><cmdline>c</cmdline><cmdline>d</cmdline>",
+        "",
+    ));
+    assert!(!out.contains("root"), "{out}");
+    assert!(
+        out.contains("<cmdline>c</cmdline>") && !out.contains(">d<"),
+        "{out}"
+    );
+    // Not read at all for a container.
+    let out = dump(
+        "<domain type='test'><name>t</name><memory>1024</memory>\
+         <os><type>exe</type><init>/bin/sh</init><kernel>/k</kernel><dtb>/d</dtb></os></domain>",
+    );
+    assert!(!out.contains("kernel") && !out.contains("dtb"), "{out}");
+}

@@ -19,6 +19,7 @@ pub(crate) fn check_storage_source(kind: &str, source: &Element) -> Result<(), X
         "network" => network(source)?,
         "volume" => pool(source)?,
         "nvme" => nvme(source)?,
+        "vhostuser" => vhost_user(source)?,
         "none" => {
             return Err(XmlError::Internal("unexpected disk type none".into()));
         }
@@ -125,6 +126,28 @@ fn nvme(source: &Element) -> Result<(), XmlError> {
         return Err(XmlError::Invalid(
             "NVMe disk source is missing address".into(),
         ));
+    }
+    Ok(())
+}
+
+/// virDomainDiskSourceVHostUserParse: a UNIX socket with its path, and
+/// its reconnection (virDomainChrSourceReconnectDefParseXML: a timeout
+/// when enabled).
+fn vhost_user(source: &Element) -> Result<(), XmlError> {
+    let problem = match source.attr("type") {
+        None => Some("missing 'type' attribute"),
+        Some("unix") if source.attr("path").is_none() => Some("missing 'path' attribute"),
+        Some("unix") => None,
+        Some(_) => Some("invalid 'type' attribute"),
+    };
+    if let Some(p) = problem {
+        return Err(XmlError::Invalid(format!("{p} for vhostuser disk source")));
+    }
+    if let Some(reconnect) = source.child("reconnect") {
+        tristate_bool(reconnect, "enabled")?;
+        if reconnect.attr("enabled") == Some("yes") {
+            prop_uint(reconnect, "timeout", 10, true, false)?;
+        }
     }
     Ok(())
 }
@@ -251,6 +274,18 @@ mod tests {
             )
             .as_deref(),
             Some("XML error: missing offset or size attribute of slice")
+        );
+        assert_eq!(
+            message(
+                "vhostuser",
+                "<source type='unix' path='/s'><reconnect enabled='yes'/></source>"
+            )
+            .as_deref(),
+            Some("XML error: Missing required attribute 'timeout' in element 'reconnect'")
+        );
+        assert_eq!(
+            message("vhostuser", "<source type='unix'/>").as_deref(),
+            Some("XML error: missing 'path' attribute for vhostuser disk source")
         );
         // The part of the type is read first.
         assert_eq!(
