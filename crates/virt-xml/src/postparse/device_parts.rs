@@ -22,7 +22,92 @@ pub(super) fn rewrite(device: &mut Element) {
         "audio" => audio(device),
         "filesystem" => filesystem(device),
         "lease" => lease(device),
+        // virDomainChrSourceDefParseProtocol: a passthrough smartcard's
+        // protocol only for TCP.
+        "smartcard"
+            if device.attr("mode") == Some("passthrough") && device.attr("type") != Some("tcp") =>
+        {
+            remove_named(device, &["protocol"]);
+        }
         _ => {}
+    }
+}
+
+/// A character device's `<source>` as libvirt writes what it read
+/// (virDomainChrSourceDefParseXML, virDomainChrSourceDefFormat), for the
+/// types whose source is a path or a channel name (a pty's is read from
+/// live definitions only: [`crate::DomainDef::forget_assigned_aliases`]):
+/// a file's is written with its
+/// `append`, a device's or pipe's alone, a SPICE port's or D-Bus
+/// channel's name alone; the types without a source write none (nor its
+/// security labels). Written sources with security labels, more than one
+/// source and the network types are left as written.
+pub(super) fn chardev_source(dev_type: Option<&str>, children: &mut Vec<Element>) {
+    let mut sources = children.iter().filter(|c| c.name == "source");
+    let Some(source) = sources.next() else {
+        return;
+    };
+    if sources.next().is_some() {
+        return;
+    }
+    let keep: &[&str] = match dev_type {
+        Some("null" | "vc" | "stdio" | "spicevmc") => &[],
+        Some("dev" | "pipe") => &["path"],
+        Some("file") => match source.attr("append") {
+            None | Some("on" | "off") => &["path", "append"],
+            Some(_) => return,
+        },
+        Some("spiceport" | "dbus") => &["channel"],
+        _ => return,
+    };
+    if !keep.is_empty() && source.child("seclabel").is_some() {
+        return;
+    }
+    let mut out = Element::new("source");
+    for name in keep {
+        if let Some(v) = source.attr(name) {
+            out = out.with_attr(*name, v);
+        }
+    }
+    let written = !keep.is_empty() && (dev_type != Some("file") || out.attr("path").is_some());
+    children.retain_mut(|c| {
+        if c.name != "source" {
+            return true;
+        }
+        *c = out.clone();
+        written
+    });
+}
+
+/// A parallel port's `<target>` (virDomainChrDefParseTargetXML,
+/// virDomainChrDefPostParse, virDomainChrTargetDefFormat): its port, the
+/// one after the highest of the parallel ports before it when not given.
+pub(super) fn parallel_targets(chardevs: &mut [crate::CharDev]) {
+    let mut max: i64 = -1;
+    for c in chardevs.iter_mut().filter(|c| c.kind == "parallel") {
+        let port = match c.extra.iter().find(|e| e.name == "target") {
+            None => None,
+            Some(t) => match t.attr("port") {
+                None => None,
+                Some(p) => match c_unsigned(p, 10).filter(|n| *n <= u64::from(u32::MAX)) {
+                    Some(n) => Some(n as i64),
+                    // Refused when read.
+                    None => return,
+                },
+            },
+        };
+        let port = port.unwrap_or(max + 1);
+        max = max.max(port);
+        let target = Element::new("target").with_attr("port", port.to_string());
+        let at = c.extra.iter().position(|e| e.name == "target");
+        c.extra.retain(|e| e.name != "target");
+        let at = at.unwrap_or_else(|| {
+            c.extra
+                .iter()
+                .position(|e| INFO.contains(&e.name.as_str()))
+                .unwrap_or(c.extra.len())
+        });
+        c.extra.insert(at.min(c.extra.len()), target);
     }
 }
 
@@ -392,6 +477,37 @@ mod tests {
         let mut input = crate::parse_element("<input type='keyboard'/>").unwrap();
         input_bus(&mut input, "xen", None);
         assert_eq!(input.to_xml(0), "<input type='keyboard' bus='xen'/>\n");
+    }
+
+    #[test]
+    fn chardev_sources_and_parallel_ports() {
+        let source = |kind: &str, xml: &str| {
+            let e = crate::parse_element(xml).unwrap();
+            let mut children: Vec<Element> = e.elements().cloned().collect();
+            chardev_source(Some(kind), &mut children);
+            children.iter().map(|c| c.to_xml(0)).collect::<String>()
+        };
+        let xml = "<c><source path='p' append='on' channel='c' tls='no'><reconnect enabled='yes'/></source><target/></c>";
+        assert_eq!(
+            source("file", xml),
+            "<source path='p' append='on'/>\n<target/>\n"
+        );
+        assert_eq!(source("pipe", xml), "<source path='p'/>\n<target/>\n");
+        assert_eq!(source("stdio", xml), "<target/>\n");
+        let mut devs = vec![
+            crate::CharDev {
+                kind: "parallel".into(),
+                extra: vec![Element::new("target").with_attr("port", "3")],
+                ..Default::default()
+            },
+            crate::CharDev {
+                kind: "parallel".into(),
+                extra: vec![Element::new("log")],
+                ..Default::default()
+            },
+        ];
+        parallel_targets(&mut devs);
+        assert_eq!(devs[1].extra[1].to_xml(0), "<target port='4'/>\n");
     }
 
     #[test]

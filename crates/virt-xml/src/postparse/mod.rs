@@ -443,7 +443,9 @@ fn devices(def: &mut DomainDef) {
         device_parts::rewrite(device);
         crate::devinfo::rewrite(device);
     }
+    device_parts::parallel_targets(&mut def.devices.chardevs);
     for c in &mut def.devices.chardevs {
+        device_parts::chardev_source(c.dev_type.as_deref(), &mut c.extra);
         crate::devinfo::rewrite_chardev(c.dev_type.as_deref(), &mut c.extra);
     }
     // An empty `<redirfilter>` is not written either
@@ -621,7 +623,7 @@ fn inactive_aliases_of(extra: &mut Vec<Element>) {
 impl DomainDef {
     /// Leave out what libvirt does not read from a definition it reads as
     /// inactive (`VIR_DOMAIN_DEF_PARSE_INACTIVE`: define and create): the
-    /// device aliases a running guest's driver assigns. Only user aliases
+    /// device aliases a running guest's driver assigns, a pty's path. Only user aliases
     /// (`ua-` then letters, digits, `_`, `-`) stay; drivers call this on
     /// the definitions they are given, not on the ones they keep for
     /// running guests.
@@ -635,6 +637,11 @@ impl DomainDef {
         }
         for c in &mut devices.chardevs {
             inactive_aliases_of(&mut c.extra);
+            // A pty's path is read from live definitions only
+            // (virDomainChrSourceDefParseXML).
+            if c.dev_type.as_deref() == Some("pty") {
+                c.extra.retain(|e| e.name != "source");
+            }
         }
         // Graphics carry no device info: libvirt reads no alias there.
         for g in &mut devices.graphics {
