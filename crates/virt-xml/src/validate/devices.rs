@@ -37,7 +37,7 @@ pub(super) const ADDRESS_TYPES: &[&str] = &[
 /// `virXMLPropUInt` (`long`: `virXMLPropULongLong`) in `base`: refused
 /// when not a number, or zero for a `nonzero` one, or missing for a
 /// `required` one.
-pub(super) fn prop_uint(
+pub(crate) fn prop_uint(
     e: &Element,
     attr: &str,
     base: u32,

@@ -15,12 +15,14 @@ mod definition;
 mod devices;
 mod each_device;
 mod parser;
+mod sockaddr;
 mod storage_source;
 pub(crate) use bitmap::*;
 pub(crate) use definition::*;
 pub(crate) use devices::*;
 pub(crate) use each_device::*;
 pub(crate) use parser::*;
+pub(crate) use sockaddr::parse_numeric_address;
 pub(crate) use storage_source::*;
 
 /// Where a check sits in libvirt 9.0's define: the steps of

@@ -32,8 +32,12 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
     for disk in &devices.disks {
         r.check(Step::device("disk"), || {
             DiskOptions::check_attrs(&disk.attrs)?;
+            let source = disk.extra.iter().find(|e| e.name == "source");
             for e in &disk.extra {
                 check_part(Parent::Disk, e)?;
+                if source.is_some_and(|s| std::ptr::eq(s, e)) {
+                    disk::check_source_auth(e, &disk.extra)?;
+                }
             }
             info(|n| disk.extra.iter().find(|e| e.name == n))
         });
@@ -50,6 +54,9 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
     }
     for c in &devices.chardevs {
         r.check(Step::device(&c.kind), || {
+            // virDomainChrDefParseXML reads the (first) target first.
+            let target = c.extra.iter().find(|e| e.name == "target");
+            peripherals::check_chr_target(&c.kind, target)?;
             for e in &c.extra {
                 check_part(Parent::CharDev, e)?;
             }
@@ -261,12 +268,8 @@ pub(super) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Interface, "virtualport") => read::<VirtualPort>(el),
         (Parent::Interface, "vlan") => read::<Vlan>(el),
         (Parent::CharDev, "source") => read::<CharSource>(el),
-        (Parent::CharDev, "target") => match el.attr("port") {
-            Some(p) if p.trim().parse::<u32>().is_err() => {
-                Err(XmlError::Invalid(format!("Invalid port number: {p}")))
-            }
-            _ => read::<CharTarget>(el),
-        },
+        // Read with the device's kind: peripherals::check_chr_target.
+        (Parent::CharDev, "target") => Ok(()),
         (Parent::Graphics, "listen") => read::<Listen>(el),
         (Parent::Devices, "controller") => {
             read::<Controller>(el)?;

@@ -512,6 +512,21 @@ pub(crate) fn check_source_children(source: &Element) -> Result<(), XmlError> {
     Ok(())
 }
 
+/// virDomainDiskDefParseSourceXML: a disk's `<auth>` and `<encryption>`
+/// may be given in its (first) `<source>` or beside it, not both; the
+/// disk's own `<auth>` is read (and checked in document order here)
+/// between the two checks.
+pub(crate) fn check_source_auth(source: &Element, disk: &[Element]) -> Result<(), XmlError> {
+    for what in ["auth", "encryption"] {
+        if source.child(what).is_some() && disk.iter().any(|e| e.name == what) {
+            return Err(XmlError::Unsupported(format!(
+                "an <{what}> definition already found for disk source"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Check the disk part `el` if it is one of this module's, as libvirt
 /// does on define.
 pub(crate) fn check_disk_part(el: &Element) -> Result<(), XmlError> {
@@ -548,4 +563,54 @@ flat_view! {
 flat_view! {
     /// An RBD source's `<snapshot name=>`: the image snapshot read.
     SourceSnapshot = "snapshot" { name: String = "name" }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse_domain;
+
+    // Texts observed from libvirt 9.0 through virsh.
+    #[test]
+    fn auth_and_encryption_given_once() {
+        let disk = |inner: &str| {
+            format!(
+                "<domain type='test'><name>d</name><memory>1024</memory>\
+                 <os><type>hvm</type></os><devices><disk type='network'>{inner}\
+                 <target dev='vda' bus='virtio'/></disk></devices></domain>"
+            )
+        };
+        let auth = "<auth username='u'><secret type='ceph' usage='a'/></auth>";
+        let refused = |inner: &str| {
+            parse_domain(&disk(inner))
+                .map(drop)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            refused(&format!(
+                "<source protocol='rbd' name='p/x' index='99999999999'>{auth}</source>{auth}"
+            )),
+            Err(
+                "unsupported configuration: an <auth> definition already found for disk source"
+                    .into()
+            )
+        );
+        assert_eq!(
+            refused(
+                "<source protocol='rbd' name='p/x'><encryption format='luks'/></source>\
+                 <encryption format='luks'/>"
+            ),
+            Err(
+                "unsupported configuration: an <encryption> definition already found for disk \
+                 source"
+                    .into()
+            )
+        );
+        // A source index is read only from a running guest's status.
+        assert_eq!(
+            refused(&format!(
+                "<source protocol='rbd' name='p/x' index='99999999999'>{auth}</source>"
+            )),
+            Ok(())
+        );
+    }
 }

@@ -253,7 +253,7 @@ impl View for LaunchSecurity {
 /// A number the way `virStrToLong_ui`/`_ull` read it: spaces before, a
 /// sign, digits, nothing after; a negative number wraps around, as C's
 /// `strtoul` makes it (`-1` is the largest value).
-fn c_unsigned(text: &str, max: u64) -> Option<u64> {
+pub(crate) fn c_unsigned(text: &str, max: u64) -> Option<u64> {
     let t = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
     let (neg, digits) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),

@@ -341,7 +341,8 @@ flat_view! {
         volume: String = "volume",
         mode: String = "mode",
         query: String = "query",
-        index: u32 = "index",
+        // Read only from a running guest's status, not at define.
+        index: String = "index",
         tls_hostname: String = "tlsHostname",
         tls: String = "tls",
         startup_policy: String = "startupPolicy" ["mandatory", "requisite", "optional"],

@@ -50,6 +50,98 @@ pub(crate) fn check_log(children: &[Element]) -> Result<(), XmlError> {
     }
 }
 
+/// virDomainChrDefParseTargetXML: the `<target>` of a character device
+/// of `kind` (serial, console, parallel, channel) as libvirt reads it,
+/// before the device's source: the target type (a channel must name
+/// one) and a serial port's model by name, then a guest forward
+/// channel's address (numeric IPv4) and port, or any other device's
+/// port number. Other channels' ports are not read.
+pub(crate) fn check_chr_target(kind: &str, target: Option<&Element>) -> Result<(), XmlError> {
+    let Some(target) = target else {
+        return match kind {
+            "channel" => Err(XmlError::Invalid(
+                "target type must be specified for channel device".into(),
+            )),
+            _ => Ok(()),
+        };
+    };
+    let target_type = target.attr("type");
+    let types: &[&str] = match kind {
+        "channel" => &["none", "guestfwd", "virtio", "xen"],
+        "console" => &[
+            "none", "serial", "xen", "uml", "virtio", "lxc", "openvz", "sclp", "sclplm",
+        ],
+        "serial" => &[
+            "none",
+            "isa-serial",
+            "usb-serial",
+            "pci-serial",
+            "spapr-vio-serial",
+            "system-serial",
+            "sclp-serial",
+            "isa-debug",
+        ],
+        _ => &[],
+    };
+    let known = match target_type {
+        // A channel has no default type.
+        None => kind != "channel",
+        Some(t) => types.is_empty() || types.contains(&t),
+    };
+    if !known {
+        return Err(XmlError::Unsupported(format!(
+            "unknown target type '{}' specified for character device",
+            target_type.unwrap_or("(null)")
+        )));
+    }
+    // `string(./model/@name)`: empty is none; only serial ports have models.
+    let model = target
+        .child("model")
+        .and_then(|m| m.attr("name"))
+        .filter(|m| !m.is_empty());
+    if let Some(m) = model.filter(|_| kind == "serial") {
+        const MODELS: &[&str] = &[
+            "none",
+            "isa-serial",
+            "usb-serial",
+            "pci-serial",
+            "spapr-vty",
+            "pl011",
+            "sclpconsole",
+            "sclplmconsole",
+            "16550a",
+            "isa-debugcon",
+        ];
+        if !MODELS.contains(&m) {
+            return Err(XmlError::Unsupported(format!(
+                "unknown target model '{m}' specified for character device"
+            )));
+        }
+    }
+    match (kind, target_type) {
+        ("channel", Some("guestfwd")) => {
+            let Some(address) = target.attr("address") else {
+                return Err(XmlError::Invalid(
+                    "guestfwd channel does not define a target address".into(),
+                ));
+            };
+            if !crate::validate::parse_numeric_address(address)?.is_ipv4() {
+                return Err(XmlError::Unsupported(
+                    "guestfwd channel only supports IPv4 addresses".into(),
+                ));
+            }
+            crate::validate::prop_uint(target, "port", 10, true, false).map(drop)
+        }
+        ("channel", _) => Ok(()),
+        _ => match target.attr("port") {
+            Some(p) if domain::c_unsigned(p, u64::from(u32::MAX)).is_none() => {
+                Err(XmlError::Invalid(format!("Invalid port number: {p}")))
+            }
+            _ => Ok(()),
+        },
+    }
+}
+
 flat_view! {
     /// `<clipboard copypaste=yes|no>` of a qemu-vdagent source or of graphics.
     Clipboard = "clipboard" {
@@ -557,5 +649,54 @@ flat_view! {
         family: String = "family",
         prefix: String = "prefix",
         peer: String = "peer",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse_domain;
+
+    /// The refusal of a test domain with `devices`, or "OK".
+    fn verdict(devices: &str) -> String {
+        let xml = format!(
+            "<domain type='test'><name>c</name><memory>1024</memory>\
+             <os><type>hvm</type></os><devices>{devices}</devices></domain>"
+        );
+        match parse_domain(&xml) {
+            Ok(_) => "OK".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    // Texts observed from libvirt 9.0 through virsh.
+    #[test]
+    fn character_device_targets_read_as_libvirt_reads_them() {
+        let cases = [
+            ("<channel type='pty'/>", "XML error: target type must be specified for channel device"),
+            ("<channel type='pty'><target/></channel>", "unsupported configuration: unknown target type '(null)' specified for character device"),
+            ("<serial type='pty'><target type='virtio'/></serial>", "unsupported configuration: unknown target type 'virtio' specified for character device"),
+            ("<serial type='pty'><target><model name='bogus'/></target></serial>", "unsupported configuration: unknown target model 'bogus' specified for character device"),
+            ("<serial type='pty'><target><model name=''/></target></serial>", "OK"),
+            ("<console type='pty'><target port='-1'/></console>", "OK"),
+            ("<parallel type='pty'><target type='junk' port='x'/></parallel>", "XML error: Invalid port number: x"),
+            ("<channel type='pty'><target type='virtio' port='x'/></channel>", "OK"),
+            ("<channel type='pty'><target type='guestfwd' port='x'/></channel>", "XML error: guestfwd channel does not define a target address"),
+            // The address is read before the port, and no name is looked up.
+            ("<channel type='pty'><target type='guestfwd' address='localhost' port='x'/></channel>", "Cannot parse socket address 'localhost': Name or service not known"),
+            ("<channel type='pty'><target type='guestfwd' address='::1' port='x'/></channel>", "unsupported configuration: guestfwd channel only supports IPv4 addresses"),
+            ("<channel type='pty'><target type='guestfwd' address='10.1'/></channel>", "XML error: Missing required attribute 'port' in element 'target'"),
+            ("<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='-1'/></channel>", "XML error: Invalid value for attribute 'port' in element 'target': '-1'. Expected non-negative integer value"),
+            ("<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='4600'/></channel>", "OK"),
+            // The target is read before the source.
+            ("<channel type='file'><source/><target type='guestfwd' address='x' port='1'/></channel>", "Cannot parse socket address 'x': Name or service not known"),
+        ];
+        let mut bad = Vec::new();
+        for (devices, want) in cases {
+            let got = verdict(devices);
+            if got != want {
+                bad.push(format!("{devices}\n got {got}\nwant {want}"));
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
     }
 }
