@@ -296,6 +296,7 @@ impl DomainDef {
         crate::views::check_definition(&def, &mut r);
         r.check(Step::PostParse, || {
             crate::postparse::check_each_device(&def)?;
+            crate::validate::check_vcpu_states(&def)?;
             // virDomainDefPostParseMemory.
             if scope == Scope::Domain {
                 crate::postparse::check_memory(&def, numa)?;

@@ -31,6 +31,7 @@ mod cputune;
 mod device_parts;
 mod devices;
 mod features;
+mod numa;
 mod os;
 mod tuning;
 use clock::*;
@@ -39,6 +40,7 @@ use cputune::*;
 use devices::check_panics;
 pub(crate) use devices::{check_each_device, check_memory};
 use features::*;
+use numa::*;
 use os::*;
 use tuning::*;
 
@@ -159,6 +161,7 @@ pub(crate) fn apply(def: &mut DomainDef) {
     for cpu in def.extra.iter_mut().filter(|e| e.name == "cpu") {
         guest_cpu(cpu);
     }
+    guest_numa(def);
     // What libvirt read into nothing it does not write.
     def.extra.retain(|e| e.name != "cpu" || !is_empty(e));
     merge_clocks(def);

@@ -148,12 +148,16 @@ pub(super) fn memtune_in_kib(memtune: &mut Element) {
 /// automatic vCPU placement implies it; automatic memory placement makes
 /// the vCPU placement automatic too when nothing pins a thread.
 pub(super) fn numatune(def: &mut DomainDef) {
+    memnodes(def);
     let memory = crate::validate::numatune_memory(def);
     let Some(memory) = memory else {
         for n in def.extra.iter_mut().filter(|e| e.name == "numatune") {
             n.children
                 .retain(|c| !matches!(c, Node::Element(m) if m.name == "memory"));
         }
+        // Written only with a memory or a memnode to write.
+        def.extra
+            .retain(|e| e.name != "numatune" || e.child("memnode").is_some());
         return;
     };
     let mut element = Element::new("memory").with_attr("mode", memory.mode.as_str());
@@ -185,6 +189,38 @@ pub(super) fn numatune(def: &mut DomainDef) {
         }
         None => def.extra.push(Element::new("numatune").with_child(element)),
     }
+}
+
+/// The `<memnode>`s of `<numatune>` as libvirt writes what it read
+/// (virDomainNumatuneFormatXML): by cell id, each with its mode (strict
+/// by default) and its node set in libvirt's form.
+fn memnodes(def: &mut DomainDef) {
+    let Some(numatune) = def.extra.iter_mut().find(|e| e.name == "numatune") else {
+        return;
+    };
+    let mut nodes: Vec<(u32, Element)> = Vec::new();
+    for m in numatune.children_named("memnode") {
+        let cellid = m
+            .attr("cellid")
+            .and_then(|c| crate::validate::c_uint(c, 10));
+        let set = m.attr("nodeset").and_then(canonical_set);
+        let (Some(cellid), Some(set)) = (cellid, set) else {
+            // Refused when read.
+            return;
+        };
+        let e = Element::new("memnode")
+            .with_attr("cellid", cellid.to_string())
+            .with_attr("mode", m.attr("mode").unwrap_or("strict"))
+            .with_attr("nodeset", set);
+        nodes.push((cellid, e));
+    }
+    nodes.sort_by_key(|(id, _)| *id);
+    numatune
+        .children
+        .retain(|c| !matches!(c, Node::Element(m) if m.name == "memnode"));
+    numatune
+        .children
+        .extend(nodes.into_iter().map(|(_, e)| Node::Element(e)));
 }
 
 /// libvirt's perf events (`virPerfEvent`), in the order it writes them.

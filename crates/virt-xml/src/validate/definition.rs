@@ -11,13 +11,16 @@ use crate::parse::Scope;
 pub(crate) fn check_valid(def: &DomainDef, scope: Scope) -> Result<(), XmlError> {
     check_devices(def, scope)?;
     let iommu = def.devices.other.iter().find(|e| e.name == "iommu");
+    check_topology(def)?;
     if let Some(iommu) = iommu {
         check_iommu_features(def, iommu)?;
     }
     check_lifecycle(def)?;
+    check_hugepages(def)?;
     check_os(def)?;
     check_cputune_ranges(def)?;
     check_idmap(def)?;
+    check_numa_valid(def)?;
     check_iothread_pools(def)?;
     Ok(())
 }

@@ -14,6 +14,7 @@ mod bitmap;
 mod definition;
 mod devices;
 mod each_device;
+mod numa;
 mod parser;
 mod sockaddr;
 mod storage_source;
@@ -21,6 +22,7 @@ pub(crate) use bitmap::*;
 pub(crate) use definition::*;
 pub(crate) use devices::*;
 pub(crate) use each_device::*;
+pub(crate) use numa::*;
 pub(crate) use parser::*;
 pub(crate) use sockaddr::parse_numeric_address;
 pub(crate) use storage_source::*;
@@ -312,20 +314,18 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
     r.check(Step::Cpu, || match cpu {
         Some(cpu) => {
             check_cpu(cpu)?;
-            crate::views::check_each(def, "cpu")
+            // The cells are read at the next step.
+            top(def, "cpu").try_for_each(|c| {
+                let mut c = c.clone();
+                c.children
+                    .retain(|n| !matches!(n, crate::Node::Element(e) if e.name == "numa"));
+                <crate::views::Cpu as crate::views::View>::check(&c)
+            })
         }
         None => Ok(()),
     });
-    r.check(Step::Numa, || match cpu {
-        Some(cpu) => {
-            if let Some(numa) = cpu.child("numa") {
-                check_numa_cells(numa)?;
-            }
-            crate::views::check_cpu_numa(cpu)
-        }
-        None => Ok(()),
-    });
-    r.check(Step::NumaVcpus, || check_numa_vcpus(def));
+    let numa = r.take(Step::Numa, read_guest_numa(def)).flatten();
+    r.check(Step::NumaVcpus, || check_numa_vcpus(def, numa.as_ref()));
     r.check(Step::Numatune, || {
         check_numatune(def, &nodeset)?;
         crate::views::check_each(def, "numatune")

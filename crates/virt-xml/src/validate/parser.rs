@@ -27,16 +27,19 @@ pub(super) fn check_genid(def: &DomainDef) -> Result<(), XmlError> {
 /// virDomainNumaDefParseXML): no more CPUs than vCPUs, and no CPU id at
 /// or beyond the count (with no cells the highest id is 0, so a count of
 /// 0 is refused here).
-pub(super) fn check_numa_vcpus(def: &DomainDef) -> Result<(), XmlError> {
-    let sets: Vec<Vec<(u64, u64)>> = top(def, "cpu")
-        .next()
-        .and_then(|c| c.child("numa"))
+pub(super) fn check_numa_vcpus(def: &DomainDef, numa: Option<&GuestNuma>) -> Result<(), XmlError> {
+    let sets: Vec<&Vec<(u64, u64)>> = numa
         .into_iter()
-        .flat_map(|n| n.children_named("cell"))
-        .filter_map(|cell| cell.attr("cpus").and_then(|c| bitmap(c, CPUMASK_LEN)))
+        .flat_map(|n| n.cells.iter())
+        .filter_map(|cell| cell.cpus.as_ref())
         .collect();
     let max = u64::from(def.vcpu.max);
-    let count: u64 = sets.iter().flatten().map(|(lo, hi)| hi - lo + 1).sum();
+    let count: u64 = sets
+        .iter()
+        .copied()
+        .flatten()
+        .map(|(lo, hi)| hi - lo + 1)
+        .sum();
     if count > max {
         return Err(XmlError::Internal(
             "Number of CPUs in <numa> exceeds the <vcpu> count".into(),
@@ -93,36 +96,81 @@ pub(super) fn check_numatune(
         for memory in numatune.children_named("memory") {
             check_set(memory.attr("nodeset"), Some(nodeset))?;
         }
-        let auto = numatune
-            .child("memory")
-            .is_some_and(|m| m.attr("placement") == Some("auto"));
-        let cells = top(def, "cpu")
-            .next()
-            .and_then(|c| c.child("numa"))
-            .map_or(0, |n| n.children_named("cell").count());
-        for memnode in numatune.children_named("memnode") {
-            if auto {
-                return Err(XmlError::Unsupported(
-                    "Per-node binding is not compatible with automatic NUMA placement.".into(),
-                ));
-            }
-            if cells == 0 {
-                return Err(XmlError::Invalid(
-                    "Element 'memnode' is invalid without any guest NUMA cells".into(),
-                ));
-            }
-            let cellid = memnode
-                .attr("cellid")
-                .and_then(|c| c.trim().parse::<u64>().ok());
-            if cellid.is_some_and(|c| c >= cells as u64) {
-                return Err(XmlError::Invalid(
-                    "Argument 'cellid' in memnode element must correspond to existing \
-                     guest's NUMA cell"
-                        .into(),
-                ));
-            }
-            check_set(memnode.attr("nodeset"), Some(nodeset))?;
+        check_memnodes(def, numatune, nodeset)?;
+    }
+    Ok(())
+}
+
+/// virDomainNumatuneNodeParseXML: each `<memnode>` names an existing guest
+/// cell once, with a mode (restrictive when the memory's is) and a node
+/// set; none with automatic memory placement.
+fn check_memnodes(
+    def: &DomainDef,
+    numatune: &Element,
+    nodeset: &dyn Fn(&str) -> XmlError,
+) -> Result<(), XmlError> {
+    let memnodes: Vec<&Element> = numatune.children_named("memnode").collect();
+    if memnodes.is_empty() {
+        return Ok(());
+    }
+    let memory = numatune_memory(def);
+    if memory.as_ref().is_some_and(|m| m.placement == "auto") {
+        return Err(XmlError::Unsupported(
+            "Per-node binding is not compatible with automatic NUMA placement.".into(),
+        ));
+    }
+    let cells = match read_guest_numa(def) {
+        Ok(Some(numa)) => numa.cells.len(),
+        _ => 0,
+    };
+    if cells == 0 {
+        return Err(XmlError::Invalid(
+            "Element 'memnode' is invalid without any guest NUMA cells".into(),
+        ));
+    }
+    let restrictive = memory.is_some_and(|m| m.mode == "restrictive");
+    let mut seen: Vec<u32> = Vec::new();
+    for memnode in memnodes {
+        let Some(text) = memnode.attr("cellid") else {
+            return Err(missing_attr(memnode, "cellid"));
+        };
+        let cellid = c_uint(text, 10).ok_or_else(|| XmlError::NotUnsigned {
+            attr: "cellid".into(),
+            element: "memnode".into(),
+            value: text.into(),
+        })?;
+        if cellid as usize >= cells {
+            return Err(XmlError::Invalid(
+                "Argument 'cellid' in memnode element must correspond to existing \
+                 guest's NUMA cell"
+                    .into(),
+            ));
         }
+        if seen.contains(&cellid) {
+            return Err(XmlError::Invalid(format!(
+                "Multiple memnode elements with cellid {cellid}"
+            )));
+        }
+        let mode = memnode.attr("mode").unwrap_or("strict");
+        if !matches!(mode, "strict" | "preferred" | "interleave" | "restrictive") {
+            return Err(XmlError::Invalid(format!(
+                "Invalid value for attribute 'mode' in element 'memnode': '{mode}'."
+            )));
+        }
+        if restrictive && mode != "restrictive" {
+            return Err(XmlError::Invalid(
+                "'restrictive' mode is required in memnode element when mode is \
+                 'restrictive' in memory element"
+                    .into(),
+            ));
+        }
+        if memnode.attr("nodeset").is_none() {
+            return Err(XmlError::Invalid(
+                "Missing required nodeset attribute in memnode element".into(),
+            ));
+        }
+        check_set(memnode.attr("nodeset"), Some(nodeset))?;
+        seen.push(cellid);
     }
     Ok(())
 }
@@ -715,78 +763,6 @@ pub(super) fn check_hugepage_size(page: &Element) -> Result<(), XmlError> {
     Ok(())
 }
 
-/// virDomainNumaDefParseXML: the guest NUMA cells, one by one: the id
-/// (the cell's place when absent) below the cell count and not given
-/// twice, the CPUs (a set, not overlapping an earlier cell's), the
-/// memory size.
-pub(super) fn check_numa_cells(numa: &Element) -> Result<(), XmlError> {
-    let cells: Vec<&Element> = numa.children_named("cell").collect();
-    /// A cell read: its CPUs (as ranges), its memory in KiB.
-    type Read = (Vec<(u64, u64)>, u64);
-    let mut read: Vec<Option<Read>> = vec![None; cells.len()];
-    for (i, cell) in cells.iter().enumerate() {
-        let id = match cell.attr("id") {
-            None => i,
-            Some(v) => c_uint(v, 10).ok_or_else(|| XmlError::NotUnsigned {
-                attr: "id".into(),
-                element: "cell".into(),
-                value: v.into(),
-            })? as usize,
-        };
-        if id >= cells.len() {
-            return Err(XmlError::Invalid(
-                "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous \
-                 ranges or ranges not starting from 0 are not allowed"
-                    .into(),
-            ));
-        }
-        // libvirt tells a cell read before by its memory size.
-        if read[id].as_ref().is_some_and(|(_, kib)| *kib != 0) {
-            return Err(XmlError::Invalid(format!(
-                "Duplicate NUMA cell info for cell id '{id}'"
-            )));
-        }
-        check_set(cell.attr("cpus"), None)?;
-        let cpus = cell
-            .attr("cpus")
-            .and_then(|c| bitmap(c, CPUMASK_LEN))
-            .unwrap_or_default();
-        for (other, earlier) in read.iter().enumerate() {
-            let Some((theirs, _)) = earlier.as_ref().filter(|_| other != id) else {
-                continue;
-            };
-            let overlap = cpus
-                .iter()
-                .any(|&(a, b)| theirs.iter().any(|&(c, d)| a <= d && c <= b));
-            if overlap {
-                return Err(XmlError::Unsupported(format!(
-                    "NUMA cells {id} and {other} have overlapping vCPU ids"
-                )));
-            }
-        }
-        read[id] = Some((cpus, check_cell_memory(cell)?));
-    }
-    Ok(())
-}
-
-/// A guest NUMA cell's size in KiB, a required memory size
-/// (`virDomainParseMemory` on `./@memory`, uncapped).
-fn check_cell_memory(cell: &Element) -> Result<u64, XmlError> {
-    let size = cell.attr("memory").unwrap_or_default();
-    if size.is_empty() {
-        return Err(XmlError::Invalid(
-            "missing element or attribute './@memory'".into(),
-        ));
-    }
-    if c_ulong(size).is_none() {
-        return Err(XmlError::InvalidValue {
-            value: size.into(),
-            xpath: "./@memory".into(),
-        });
-    }
-    crate::parse_memory(size.trim(), cell.attr("unit"))
-}
-
 /// `virStrToLong_ullp`: spaces before, digits (no sign), nothing after.
 pub(super) fn c_ulong(text: &str) -> Option<u64> {
     let t = text.trim_start_matches(is_space);
@@ -1098,34 +1074,6 @@ mod tests {
         assert_eq!(
             cpu("<cache level='1' mode='disable'/><maxphysaddr mode='passthrough'/>"),
             ""
-        );
-    }
-
-    #[test]
-    fn numa_cells_read_one_by_one() {
-        let cells = |body: &str| refusal(check_numa_cells, &format!("<numa>{body}</numa>"));
-        // The second cell's id is out of range before its size overflows.
-        assert_eq!(
-            cells("<cell memory='1'/><cell id='7' memory='18446744073709551615'/>"),
-            "XML error: Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed"
-        );
-        // The first cell's size overflows before the second cell's CPUs are read.
-        assert_eq!(
-            cells("<cell memory='18446744073709551615' unit='b'/><cell cpus='x' memory='1'/>"),
-            "numerical overflow: value too large: 18446744073709551615b"
-        );
-        assert_eq!(
-            cells("<cell id='1' cpus='0-1' memory='1'/><cell id='1' memory='1'/>"),
-            "XML error: Duplicate NUMA cell info for cell id '1'"
-        );
-        // A cell of no memory is not told from one not read yet.
-        assert_eq!(
-            cells("<cell id='0' memory='0'/><cell id='0' memory='1'/>"),
-            ""
-        );
-        assert_eq!(
-            cells("<cell cpus='0-3' memory='1'/><cell cpus='3' memory='1'/>"),
-            "unsupported configuration: NUMA cells 1 and 0 have overlapping vCPU ids"
         );
     }
 }

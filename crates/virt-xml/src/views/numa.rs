@@ -13,25 +13,27 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CacheExtent {
     /// `value=`.
-    pub value: u32,
+    pub value: u64,
     /// `unit=` as written.
     pub unit: Option<String>,
 }
 
 /// `<cpu><numa><cell><cache level= associativity= policy=>`: one memory
-/// side cache of a guest NUMA node.
+/// side cache of a guest NUMA node, read in the form libvirt writes it
+/// too (an associativity or policy of none and a line of 0 left out).
+/// libvirt's refusals at define are `validate::read_guest_numa`'s.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NumaCache {
     /// `level=`: the cache level (1, 2, ...).
     pub level: u32,
-    /// `associativity=`: none, direct, full.
-    pub associativity: String,
-    /// `policy=`: none, writeback, writethrough.
-    pub policy: String,
+    /// `associativity=`: none, direct, full (absent: none).
+    pub associativity: Option<String>,
+    /// `policy=`: none, writeback, writethrough (absent: none).
+    pub policy: Option<String>,
     /// `<size value= unit=>`.
     pub size: CacheExtent,
-    /// `<line value= unit=>`.
-    pub line: CacheExtent,
+    /// `<line value= unit=>` (absent: 0).
+    pub line: Option<CacheExtent>,
 }
 
 impl NumaCache {
@@ -44,46 +46,46 @@ impl NumaCache {
                     "Missing 'level' attribute in cache element for NUMA node {node}"
                 )))
             }
-            Some(v) => v.trim().parse::<u32>().map_err(|_| {
-                XmlError::Invalid(format!(
-                    "Invalid 'level' attribute in cache element for NUMA node {node}"
-                ))
-            })?,
+            // Level 0 is no cache level.
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|l| *l != 0)
+                .ok_or_else(|| {
+                    XmlError::Invalid(format!(
+                        "Invalid 'level' attribute in cache element for NUMA node {node}"
+                    ))
+                })?,
         };
         let associativity = match el.attr("associativity") {
-            None => {
-                return Err(XmlError::Invalid(format!(
-                    "Missing 'associativity' attribute in cache element for NUMA node {node}"
-                )))
-            }
-            Some(a @ ("none" | "direct" | "full")) => a.to_string(),
+            None => None,
+            Some(a @ ("none" | "direct" | "full")) => Some(a.to_string()),
             Some(a) => {
                 return Err(XmlError::Invalid(format!(
                     "Invalid cache associativity '{a}'"
                 )))
             }
         };
-        // libvirt names a missing policy by the null it read.
         let policy = match el.attr("policy") {
-            Some(p @ ("none" | "writeback" | "writethrough")) => p.to_string(),
-            p => {
-                return Err(XmlError::Invalid(format!(
-                    "Invalid cache policy '{}'",
-                    p.unwrap_or("(null)")
-                )))
-            }
+            None => None,
+            Some(p @ ("none" | "writeback" | "writethrough")) => Some(p.to_string()),
+            Some(p) => return Err(XmlError::Invalid(format!("Invalid cache policy '{p}'"))),
         };
         Ok(NumaCache {
             level,
             associativity,
             policy,
             size: cache_extent(el, "size")?,
-            line: cache_extent(el, "line")?,
+            line: match el.child("line") {
+                Some(_) => Some(cache_extent(el, "line")?),
+                None => None,
+            },
         })
     }
 }
 
-/// The required `<size>` or `<line>` child of a NUMA cache.
+/// The `<size>` or `<line>` child of a NUMA cache.
 fn cache_extent(el: &Element, name: &str) -> Result<CacheExtent, XmlError> {
     let xpath = format!("./{name}/@value");
     let child = el.child(name);
@@ -94,7 +96,7 @@ fn cache_extent(el: &Element, name: &str) -> Result<CacheExtent, XmlError> {
     };
     let value = v
         .trim()
-        .parse::<u32>()
+        .parse::<u64>()
         .map_err(|_| XmlError::InvalidValue {
             value: v.to_string(),
             xpath,
@@ -112,13 +114,16 @@ impl View for NumaCache {
     }
     fn write_to(&self, el: &mut Element) {
         put_num(el, "level", Some(self.level));
-        put(el, "associativity", Some(&self.associativity));
-        put(el, "policy", Some(&self.policy));
-        for (name, extent) in [("size", &self.size), ("line", &self.line)] {
-            with_child(el, name, |c| {
-                put_num(c, "value", Some(extent.value));
-                put(c, "unit", extent.unit.as_deref());
-            });
+        put(el, "associativity", self.associativity.as_deref());
+        put(el, "policy", self.policy.as_deref());
+        for (name, extent) in [("size", Some(&self.size)), ("line", self.line.as_ref())] {
+            match extent {
+                Some(extent) => with_child(el, name, |c| {
+                    put_num(c, "value", Some(extent.value));
+                    put(c, "unit", extent.unit.as_deref());
+                }),
+                None => remove_children(el, name),
+            }
         }
     }
 }
@@ -135,7 +140,7 @@ macro_rules! interconnect_view {
                 target: u32 = "target" required,
                 cache: u32 = "cache",
                 $kind: String = "type" ["access", "read", "write"] required,
-                value: u32 = "value" required,
+                value: u64 = "value" required,
                 $($extra: $ety = $eattr,)?
             }
         }
@@ -191,59 +196,4 @@ impl View for Interconnects {
         sync_children(el, "latency", &self.latencies, |l, e| l.write_to(e));
         sync_children(el, "bandwidth", &self.bandwidths, |b, e| b.write_to(e));
     }
-}
-
-/// Check a `<cpu>`'s NUMA caches and interconnects as libvirt reads them
-/// at define: each cache of each cell, then each link, whose nodes must
-/// exist and whose cache level must be one its target node has.
-pub(crate) fn check_cpu_numa(cpu: &Element) -> Result<(), XmlError> {
-    let Some(numa) = cpu.child("numa") else {
-        return Ok(());
-    };
-    let mut levels: Vec<Vec<u32>> = Vec::new();
-    for (n, cell) in numa.children_named("cell").enumerate() {
-        let node = cell
-            .attr("id")
-            .and_then(|i| i.trim().parse().ok())
-            .unwrap_or(n as u32);
-        let mut cell_levels = Vec::new();
-        for cache in cell.children_named("cache") {
-            cell_levels.push(NumaCache::read_in_node(cache, node)?.level);
-        }
-        levels.push(cell_levels);
-    }
-    let Some(links) = numa.child("interconnects") else {
-        return Ok(());
-    };
-    let links = Interconnects::from_element(links)?;
-    let ends = links
-        .latencies
-        .iter()
-        .map(|l| (l.initiator, l.target, l.cache))
-        .chain(
-            links
-                .bandwidths
-                .iter()
-                .map(|b| (b.initiator, b.target, b.cache)),
-        );
-    for (initiator, target, cache) in ends {
-        if initiator as usize >= levels.len() {
-            return Err(XmlError::Invalid(
-                "'initiator' refers to a non-existent NUMA node".into(),
-            ));
-        }
-        let Some(target_levels) = levels.get(target as usize) else {
-            return Err(XmlError::Invalid(
-                "'target' refers to a non-existent NUMA node".into(),
-            ));
-        };
-        if let Some(level) = cache {
-            if !target_levels.contains(&level) {
-                return Err(XmlError::Invalid(
-                    "'cache' refers to a non-existent NUMA node cache".into(),
-                ));
-            }
-        }
-    }
-    Ok(())
 }
