@@ -156,11 +156,8 @@ mod tests {
 
     #[test]
     fn memory_devices_fit_in_the_memory() {
-        let dimm = |kib: u64| {
-            format!(
-                "<memory model='dimm'><target><size>{kib}</size><node>0</node></target></memory>"
-            )
-        };
+        let dimm =
+            |kib: u64| format!("<memory model='dimm'><target><size>{kib}</size></target></memory>");
         let domain = |memory: u64, devices: &str| {
             crate::parse_domain(&format!(
                 "<domain type='test'><name>g</name><memory>{memory}</memory>\

@@ -149,8 +149,136 @@ fn check_device(def: &DomainDef, e: &Element, scope: Scope) -> Result<(), XmlErr
             let kind = e.attr("type").unwrap_or("pty");
             check_source(kind, &sources(e.elements()), None)
         }
+        "memory" => check_memory_device(def, e),
         "iommu" => check_iommu_device(e),
         "vsock" => check_vsock(e),
+        _ => Ok(()),
+    }
+}
+
+/// A size as libvirt reads it into KiB (`virDomainParseMemory`), 0 when
+/// absent.
+fn size_kib(e: Option<&Element>) -> u64 {
+    e.and_then(|s| crate::parse_memory(s.text().trim(), s.attr("unit")).ok())
+        .unwrap_or(0)
+}
+
+/// The host's transparent huge page size in KiB (virHostMemGetTHPSize),
+/// 2 MiB when it cannot be read, as libvirt falls back.
+fn thp_size_kib() -> u64 {
+    std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size")
+        .ok()
+        .and_then(|t| t.trim().parse::<u64>().ok())
+        .map(|bytes| bytes / 1024)
+        .unwrap_or(2048)
+}
+
+/// virDomainMemoryDefValidate: the guest NUMA node a memory device
+/// names exists, and what each model needs (a backing path for NVDIMM
+/// and virtio-pmem, virtio-mem sizes in whole blocks of a power of two
+/// not below the host's huge page, no address for SGX EPC).
+pub(crate) fn check_memory_device(def: &DomainDef, mem: &Element) -> Result<(), XmlError> {
+    let target = mem.child("target");
+    let node = target
+        .and_then(|t| t.child("node"))
+        .and_then(|n| n.text().trim().parse::<i64>().ok());
+    let cells = def
+        .extra
+        .iter()
+        .filter(|e| e.name == "cpu")
+        .take(1)
+        .flat_map(|c| c.children_named("numa"))
+        .take(1)
+        .flat_map(|n| n.children_named("cell"))
+        .count();
+    if let Some(node) = node {
+        if cells == 0 {
+            return Err(detail(
+                "can't add memory backend as guest has no NUMA nodes configured",
+            ));
+        }
+        if node >= cells as i64 {
+            return Err(detail(&format!(
+                "can't add memory backend for guest node '{node}' as the guest has only '{cells}' NUMA nodes configured"
+            )));
+        }
+    }
+    let path = mem
+        .child("source")
+        .and_then(|s| s.child("path"))
+        .is_some_and(|p| !p.text().is_empty());
+    let discard = mem.attr("discard") == Some("yes");
+    let model = mem.attr("model").unwrap_or_default();
+    match model {
+        "nvdimm" | "virtio-pmem" if !path => {
+            Err(detail(&format!("path is required for model '{model}'")))
+        }
+        "nvdimm" if discard => Err(XmlError::Unsupported(
+            "discard is not supported for nvdimms".into(),
+        )),
+        "nvdimm" => {
+            let ppc64 = matches!(def.os.arch.as_deref(), Some("ppc64" | "ppc64le"));
+            let label = size_kib(
+                target
+                    .and_then(|t| t.child("label"))
+                    .and_then(|l| l.child("size")),
+            );
+            if ppc64 && label == 0 {
+                return Err(XmlError::Unsupported(
+                    "label size is required for NVDIMM device".into(),
+                ));
+            }
+            if !ppc64 && mem.child("uuid").is_some_and(|u| !u.text().is_empty()) {
+                return Err(XmlError::Unsupported(
+                    "UUID is not supported for NVDIMM device".into(),
+                ));
+            }
+            Ok(())
+        }
+        "virtio-pmem" if discard => Err(XmlError::Unsupported(format!(
+            "discard is not supported for model '{model}'"
+        ))),
+        // (No access given is shared: virDomainMemoryDefPostParse.)
+        "virtio-pmem" if mem.attr("access").is_some_and(|a| a != "shared") => Err(
+            XmlError::Unsupported("shared access mode required for virtio-pmem device".into()),
+        ),
+        "virtio-pmem" if node.is_some() => Err(XmlError::Unsupported(
+            "virtio-pmem does not support NUMA nodes".into(),
+        )),
+        "virtio-mem" => {
+            let size = size_kib(target.and_then(|t| t.child("size")));
+            let requested = size_kib(target.and_then(|t| t.child("requested")));
+            let block = size_kib(target.and_then(|t| t.child("block")));
+            if requested > size {
+                return Err(detail(&format!(
+                    "requested size must be smaller than or equal to @size ({size}KiB)"
+                )));
+            }
+            if !block.is_power_of_two() {
+                return Err(detail("block size must be a power of two"));
+            }
+            let thp = thp_size_kib();
+            if block < thp {
+                return Err(detail(&format!(
+                    "block size too small, must be at least {thp}KiB"
+                )));
+            }
+            if requested % block != 0 {
+                return Err(detail(
+                    "requested size must be an integer multiple of block size",
+                ));
+            }
+            Ok(())
+        }
+        "sgx-epc"
+            if mem
+                .child("address")
+                .is_some_and(|a| a.attr("type").is_some()) =>
+        {
+            Err(XmlError::Unsupported(format!(
+                "memory device address is not supported for model '{model}'"
+            )))
+        }
         _ => Ok(()),
     }
 }
@@ -339,6 +467,69 @@ mod tests {
         .is_ok());
         // Alone, to attach: the domain it goes to decides.
         assert!(crate::parse_device(&element(redirdev), "kvm", "hvm").is_ok());
+    }
+
+    fn define(devices: &str) -> Result<(), String> {
+        crate::parse_domain(&format!(
+            "<domain type='test'><name>g</name><memory>65536</memory>\
+             <os><type>hvm</type></os><devices>{devices}</devices></domain>"
+        ))
+        .map(drop)
+        .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn spicevmc_targets_and_sources_as_libvirt_parses_them() {
+        assert!(define("<channel type='spicevmc'><target type='virtio'/></channel>").is_ok());
+        // The place of usb-serial and xen in their lists is virtio's.
+        assert!(define("<serial type='spicevmc'><target type='usb-serial'/></serial>").is_ok());
+        assert!(define("<console type='spicevmc'><target type='xen'/></console>").is_ok());
+        for bad in [
+            "<channel type='spicevmc'><target type='xen' name='f'/></channel>",
+            "<serial type='spicevmc'><target type='isa-serial'/></serial>",
+            "<parallel type='spicevmc'/>",
+        ] {
+            assert_eq!(
+                define(bad).err().as_deref(),
+                Some("unsupported configuration: spicevmc device type only supports virtio"),
+                "{bad}"
+            );
+        }
+        assert!(define("<serial type='pty'><source/><source/></serial>")
+            .is_err_and(|e| e.contains("only one source element")));
+        assert!(define(
+            "<serial type='udp'><source service='1'/><source mode='bind' service='2'/></serial>"
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn memory_devices_as_libvirt_validates_them() {
+        let nvdimm =
+            "<memory model='nvdimm'><target><size>1024</size><node>0</node></target></memory>";
+        assert_eq!(
+            define(nvdimm).err().as_deref(),
+            Some("can't add memory backend as guest has no NUMA nodes configured")
+        );
+        assert!(
+            define("<memory model='virtio-pmem'><target><size>1024</size></target></memory>")
+                .is_err_and(|e| e.contains("path is required for model 'virtio-pmem'"))
+        );
+        assert!(define(
+            "<memory model='virtio-pmem' access='shared'><source><path>/p</path></source>\
+             <target><size>1024</size></target></memory>"
+        )
+        .is_ok());
+        assert!(define(
+            "<memory model='virtio-pmem' access='private'><source><path>/p</path></source>\
+             <target><size>1024</size></target></memory>"
+        )
+        .is_err_and(|e| e.contains("shared access mode required")));
+        assert!(define(
+            "<memory model='virtio-pmem'><source><path>/p</path></source>\
+             <target><size>1024</size></target></memory>"
+        )
+        .is_ok());
     }
 
     #[test]

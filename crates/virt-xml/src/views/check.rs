@@ -53,14 +53,19 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
         });
     }
     for c in &devices.chardevs {
+        // virDomainChrDefParseXML: the target, the sources, the log,
+        // the source type against the target, the address.
         r.check(Step::device(&c.kind), || {
-            // virDomainChrDefParseXML reads the (first) target first.
+            // virDomainChrDefParseXML reads the (first) target first,
+            // then the sources.
             let target = c.extra.iter().find(|e| e.name == "target");
             peripherals::check_chr_target(&c.kind, target)?;
+            peripherals::check_source_count(c)?;
             for e in &c.extra {
                 check_part(Parent::CharDev, e)?;
             }
             peripherals::check_log(&c.extra)?;
+            peripherals::check_spicevmc(c)?;
             info(|n| c.extra.iter().find(|e| e.name == n))
         });
     }
@@ -317,15 +322,9 @@ pub(super) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
             peripherals::check_rom(el.child("rom"))
         }
         (Parent::Devices, "filesystem") => read::<Filesystem>(el),
-        (Parent::Devices, "memory") => {
-            let dimm = MemoryDevice::from_element(el)?;
-            match dimm.model.as_deref() {
-                Some(m @ ("nvdimm" | "virtio-pmem")) if dimm.source_path.is_none() => Err(
-                    crate::validate::detail(&format!("path is required for model '{m}'")),
-                ),
-                _ => Ok(()),
-            }
-        }
+        // (What each model needs is checked at validation,
+        // validate::check_memory_device.)
+        (Parent::Devices, "memory") => read::<MemoryDevice>(el),
         (Parent::Devices, "shmem") => read::<Shmem>(el),
         (Parent::Devices, "redirfilter") => read::<RedirFilter>(el),
         (Parent::Devices, "panic") => read::<Panic>(el),

@@ -142,6 +142,51 @@ pub(crate) fn check_chr_target(kind: &str, target: Option<&Element>) -> Result<(
     }
 }
 
+/// virDomainChrSourceDefParseXML: one `<source>` (two for UDP, its
+/// connect and bind ends).
+pub(crate) fn check_source_count(c: &crate::CharDev) -> Result<(), XmlError> {
+    let sources = c.extra.iter().filter(|e| e.name == "source").count();
+    let udp = c.dev_type.as_deref() == Some("udp");
+    if sources > 1 && !udp {
+        return Err(XmlError::Invalid(
+            "only one source element is allowed for character device".into(),
+        ));
+    }
+    if sources > 2 {
+        return Err(XmlError::Invalid(
+            "only two source elements are allowed for character device".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// virDomainChrDefParseXML: a spicevmc character device only on a virtio
+/// target. libvirt compares the target type's place in its device kind's
+/// list with that of the channel's `virtio`, so a usb-serial serial port
+/// and a xen console pass too (a parallel port has no target types).
+pub(crate) fn check_spicevmc(c: &crate::CharDev) -> Result<(), XmlError> {
+    if c.dev_type.as_deref() != Some("spicevmc") {
+        return Ok(());
+    }
+    let kinds: &[&str] = match c.kind.as_str() {
+        "serial" => &["none", "isa-serial", "usb-serial"],
+        "channel" => &["none", "guestfwd", "virtio"],
+        "console" => &["none", "serial", "xen"],
+        _ => &[],
+    };
+    let target = c
+        .extra
+        .iter()
+        .find(|e| e.name == "target")
+        .and_then(|t| t.attr("type"));
+    if target.is_some() && kinds.get(2).copied() == target {
+        return Ok(());
+    }
+    Err(XmlError::Unsupported(
+        "spicevmc device type only supports virtio".into(),
+    ))
+}
+
 flat_view! {
     /// `<clipboard copypaste=yes|no>` of a qemu-vdagent source or of graphics.
     Clipboard = "clipboard" {
