@@ -155,8 +155,11 @@ impl DomainDef {
                     continue;
                 }
                 "devices" => &mut t.devices,
+                // `./features/*`: the features of every copy.
                 "features" => {
-                    def.features = Some(owned_elements(child));
+                    def.features
+                        .get_or_insert_with(Vec::new)
+                        .extend(owned_elements(child));
                     continue;
                 }
                 name if !placed(DOMAIN_ORDER, name) => {

@@ -408,6 +408,15 @@ fn os_and_devices_copies_are_read_as_one() {
         "{out}"
     );
     assert_eq!(out.matches("<os>").count(), 1, "{out}");
+    // `./features/*` too.
+    let out = dump(&domain(
+        "",
+        "<features><pae/></features><features><acpi/></features>",
+    ));
+    assert!(
+        out.contains("<features>\n    <acpi/>\n    <pae/>\n  </features>"),
+        "{out}"
+    );
     // `./devices/memballoon` too: two <devices> with one balloon each.
     let balloon = "<devices><memballoon model='none'/></devices>";
     assert_eq!(
@@ -477,4 +486,24 @@ fn kernel_options_are_read_as_libvirt_reads_them() {
          <os><type>exe</type><init>/bin/sh</init><kernel>/k</kernel><dtb>/d</dtb></os></domain>",
     );
     assert!(!out.contains("kernel") && !out.contains("dtb"), "{out}");
+}
+
+#[test]
+fn a_domain_without_uuid_takes_the_smbios_one() {
+    let system = |uuid: &str| {
+        format!(
+            "<sysinfo type='smbios'><system><entry name='uuid'>{uuid}</entry></system></sysinfo>"
+        )
+    };
+    let xml = format!(
+        "<domain type='test'><name>t</name><memory>1024</memory><os><type>hvm</type></os>{}{}</domain>",
+        system("6695EB01F6A4830479AA97F2502E193F"),
+        system("11111111-2222-3333-4444-555555555555")
+    );
+    let def = parse_domain(&xml).unwrap();
+    assert_eq!(
+        def.uuid.map(|u| u.to_string()).as_deref(),
+        Some("11111111-2222-3333-4444-555555555555")
+    );
+    assert!(dump(&xml).contains("<entry name='uuid'>6695eb01-f6a4-8304-79aa-97f2502e193f</entry>"));
 }

@@ -242,6 +242,19 @@ pub(super) fn sysinfo(def: &mut DomainDef) {
     {
         *info = smbios_as_written(info);
     }
+    // virSysinfoSystemParseXML: a domain given without a UUID takes the
+    // SMBIOS system UUID (each sysinfo giving one in turn: the last).
+    if def.uuid.is_none() {
+        def.uuid = def
+            .extra
+            .iter()
+            .filter(|e| e.name == "sysinfo" && e.attr("type") == Some("smbios"))
+            .filter_map(|s| s.child("system"))
+            .flat_map(|s| s.children_named("entry"))
+            .filter(|e| e.attr("name") == Some("uuid"))
+            .filter_map(|e| crate::parse_uuid(&e.text()))
+            .last();
+    }
 }
 
 fn smbios_as_written(info: &Element) -> Element {
