@@ -6,25 +6,11 @@
 //! refusals leave nothing behind.
 
 use std::path::{Path, PathBuf};
-use virt_core::{Connect, Error, Result, Uri};
+use virt_core::{Connect, Uri};
 use virt_network::netlink::{BridgeSpec, Netlink};
 use virt_network::paths;
 use virt_network::NetworkDriver;
-use virt_testkit::TempDir;
-
-fn ok<T>(r: Result<T>) -> T {
-    match r {
-        Ok(v) => v,
-        Err(e) => panic!("unexpected error: {e} ({:?})", e.code),
-    }
-}
-
-fn err<T: std::fmt::Debug>(r: Result<T>) -> Error {
-    match r {
-        Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => e,
-    }
-}
+use virt_testkit::{err, ok, TempDir};
 
 /// What these tests need, or the line saying what is missing.
 fn missing() -> Option<String> {

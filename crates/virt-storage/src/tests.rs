@@ -5,22 +5,8 @@ use crate::paths::Paths;
 use crate::StorageDriver;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use virt_core::{Connect, Error, ErrorCode, Result, StoragePool, Uri};
-use virt_testkit::TempDir;
-
-fn ok<T>(r: Result<T>) -> T {
-    match r {
-        Ok(v) => v,
-        Err(e) => panic!("unexpected error: {e} ({:?})", e.code),
-    }
-}
-
-fn err<T: std::fmt::Debug>(r: Result<T>) -> Error {
-    match r {
-        Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => e,
-    }
-}
+use virt_core::{Connect, Error, ErrorCode, StoragePool, Uri};
+use virt_testkit::{err, ok, TempDir};
 
 /// A connection whose storage lives under `root` (state in `root/state`).
 fn connect(root: &Path) -> Connect {

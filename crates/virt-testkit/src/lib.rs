@@ -309,6 +309,23 @@ pub fn wait_until(secs: u64, mut done: impl FnMut() -> bool) -> bool {
     false
 }
 
+/// The value of a call a test expects to succeed; an error fails the
+/// test, shown in words and in full.
+pub fn ok<T, E: std::fmt::Display + std::fmt::Debug>(r: Result<T, E>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("unexpected error: {e} ({e:?})"),
+    }
+}
+
+/// The error of a call a test expects to fail; a value fails the test.
+pub fn err<T: std::fmt::Debug, E>(r: Result<T, E>) -> E {
+    match r {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => e,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,29 +8,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use virt_core::{
     affect, dump_flags, dump_format, list_flags, pool_list_flags, reason, save_flags, xml_flags,
-    Connect, CpuMap, DomainState, ErrorCode, ErrorDomain, Result, TypedParam, TypedValue, Uri,
-    Uuid,
+    Connect, CpuMap, DomainState, ErrorCode, ErrorDomain, TypedParam, TypedValue, Uri, Uuid,
 };
+use virt_testkit::{err, ok};
 
 mod checkpoints;
 mod events;
 mod networks;
 mod node;
 mod storage;
-
-fn ok<T>(r: Result<T>) -> T {
-    match r {
-        Ok(v) => v,
-        Err(e) => panic!("unexpected error: {e} ({:?})", e.code),
-    }
-}
-
-fn err<T: std::fmt::Debug>(r: Result<T>) -> virt_core::Error {
-    match r {
-        Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => e,
-    }
-}
 
 /// A connection to a fresh, private copy of the built-in node.
 fn private() -> Connect {

@@ -107,7 +107,7 @@ fn corpus_era02_testnode() {
                 }
             };
             let conn = if *uri == "DEFAULT" {
-                TestConnection::new(Arc::new(ok(Node::builtin().map_err(Into::into))))
+                TestConnection::new(Arc::new(ok(Node::builtin())))
             } else {
                 ok(crate::open_path(&testnode.to_string_lossy()))
             };
