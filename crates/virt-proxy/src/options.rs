@@ -46,7 +46,7 @@ impl Default for Options {
             idle_timeout: None,
             pid_file: None,
             max_clients: DEFAULT_MAX_CLIENTS,
-            keepalive: Keepalive::default(),
+            keepalive: Keepalive::DAEMON,
         }
     }
 }
@@ -221,6 +221,8 @@ mod tests {
         assert_eq!(o.max_clients, 7);
         assert!(run(&["--stdio", "--read-only"]).read_only);
         assert_eq!(run(&[]), Options::default());
+        // libvirtd's keepalive, not virsh's (which gives up after 6).
+        assert_eq!(run(&[]).keepalive.count, 5);
     }
 
     #[test]

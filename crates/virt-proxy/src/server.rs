@@ -316,24 +316,9 @@ pub struct Transport {
 
 /// libvirtd's keepalive towards its clients: once a client has shown it
 /// speaks keepalive, a PING after `interval` without a byte from it, and
-/// the connection closed when `count` PINGs in a row went unanswered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Keepalive {
-    /// Silence before a PING; zero turns keepalive off.
-    pub interval: Duration,
-    /// Unanswered PINGs before the connection is closed.
-    pub count: u32,
-}
-
-impl Default for Keepalive {
-    /// libvirtd's `keepalive_interval = 5` and `keepalive_count = 5`.
-    fn default() -> Self {
-        Keepalive {
-            interval: Duration::from_secs(5),
-            count: 5,
-        }
-    }
-}
+/// the connection closed when `count` PINGs in a row went unanswered
+/// ([`Keepalive::DAEMON`] unless told otherwise).
+pub use virt_remote::packet::Keepalive;
 
 /// What the reading side of a connection tells its keepalive timer.
 struct Pulse {

@@ -7,6 +7,7 @@
 //! [`MESSAGE_MAX`].
 
 use std::io::{self, Read, Write};
+use std::time::Duration;
 
 use crate::error::RemoteError;
 
@@ -301,6 +302,36 @@ pub fn write_packet(
     let bytes = encode_packet(header, payload)?;
     w.write_all(&bytes).map_err(RemoteError::Io)?;
     w.flush().map_err(RemoteError::Io)
+}
+
+/// Keepalive settings, either side's: a PING after `interval` of
+/// silence, the connection dead after `count` unanswered ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keepalive {
+    /// Silence before a PING; zero turns keepalive off.
+    pub interval: Duration,
+    /// PINGs without an answer before the connection is closed.
+    pub count: u32,
+}
+
+impl Keepalive {
+    /// virsh's: every 5 s, dead after 6.
+    pub const CLIENT: Keepalive = Keepalive {
+        interval: Duration::from_secs(5),
+        count: 6,
+    };
+    /// libvirtd's `keepalive_interval = 5` and `keepalive_count = 5`.
+    pub const DAEMON: Keepalive = Keepalive {
+        interval: Duration::from_secs(5),
+        count: 5,
+    };
+}
+
+impl Default for Keepalive {
+    /// [`Keepalive::CLIENT`].
+    fn default() -> Self {
+        Keepalive::CLIENT
+    }
 }
 
 #[cfg(test)]

@@ -155,15 +155,7 @@ type Streams = (
 
 pub(super) fn connect(ep: &Endpoint) -> Result<Streams> {
     match ep {
-        Endpoint::Local(local) => {
-            let s = crate::local::connect(local)?;
-            let (r, w, k) = clones(
-                &s,
-                |s| s.try_clone(),
-                |s| s.shutdown(std::net::Shutdown::Both),
-            )?;
-            Ok((Box::new(r), Box::new(w), k, None))
-        }
+        Endpoint::Local(local) => socket_streams(crate::local::connect(local)?),
         Endpoint::Unix(path) => {
             let s = UnixStream::connect(path).map_err(|e| {
                 Error::system(
@@ -172,12 +164,7 @@ pub(super) fn connect(ep: &Endpoint) -> Result<Streams> {
                     &e,
                 )
             })?;
-            let (r, w, k) = clones(
-                &s,
-                |s| s.try_clone(),
-                |s| s.shutdown(std::net::Shutdown::Both),
-            )?;
-            Ok((Box::new(r), Box::new(w), k, None))
+            socket_streams(s)
         }
         Endpoint::Tcp { host, port } => {
             let s = TcpStream::connect((host.as_str(), *port)).map_err(|e| {
@@ -188,12 +175,7 @@ pub(super) fn connect(ep: &Endpoint) -> Result<Streams> {
                 )
             })?;
             let _ = s.set_nodelay(true);
-            let (r, w, k) = clones(
-                &s,
-                |s| s.try_clone(),
-                |s| s.shutdown(std::net::Shutdown::Both),
-            )?;
-            Ok((Box::new(r), Box::new(w), k, None))
+            socket_streams(s)
         }
         Endpoint::Ssh {
             command,
@@ -245,21 +227,39 @@ pub(super) fn connect(ep: &Endpoint) -> Result<Streams> {
     }
 }
 
-#[allow(clippy::type_complexity)]
-fn clones<S: Read + Write + Send + Sync + 'static>(
-    s: &S,
-    dup: impl Fn(&S) -> std::io::Result<S>,
-    stop: fn(&S) -> std::io::Result<()>,
-) -> Result<(S, S, Box<dyn Fn() + Send + Sync>)> {
+/// A connected socket the reading and the writing side share, which a
+/// third handle can shut down under both.
+trait Socket: Read + Write + Send + Sync + Sized + 'static {
+    /// Another handle on the same socket.
+    fn dup(&self) -> std::io::Result<Self>;
+    /// Shut both directions down, waking a blocked reader.
+    fn hang_up(&self) -> std::io::Result<()>;
+}
+
+macro_rules! socket {
+    ($($t:ty),*) => {$(
+        impl Socket for $t {
+            fn dup(&self) -> std::io::Result<Self> {
+                self.try_clone()
+            }
+            fn hang_up(&self) -> std::io::Result<()> {
+                self.shutdown(std::net::Shutdown::Both)
+            }
+        }
+    )*};
+}
+
+socket!(UnixStream, TcpStream);
+
+/// The connection's streams over socket `s`: a reader, a writer and a
+/// hang-up, each a handle of its own.
+fn socket_streams<S: Socket>(s: S) -> Result<Streams> {
     let e = |e: std::io::Error| Error::system(ErrorDomain::Rpc, "Cannot duplicate the socket", &e);
-    let r = dup(s).map_err(e)?;
-    let w = dup(s).map_err(e)?;
-    let k = dup(s).map_err(e)?;
-    Ok((
-        r,
-        w,
-        Box::new(move || {
-            let _ = stop(&k);
-        }),
-    ))
+    let r = s.dup().map_err(e)?;
+    let w = s.dup().map_err(e)?;
+    let k = s.dup().map_err(e)?;
+    let stop: Box<dyn Fn() + Send + Sync> = Box::new(move || {
+        let _ = k.hang_up();
+    });
+    Ok((Box::new(r), Box::new(w), stop, None))
 }

@@ -76,25 +76,7 @@ pub enum CloseReason {
     Client = 3,
 }
 
-/// Keepalive settings: a PING after `interval` of silence, the connection
-/// dead after `count` unanswered ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Keepalive {
-    /// Silence before a PING; zero turns keepalive off.
-    pub interval: Duration,
-    /// PINGs without an answer before the connection is closed.
-    pub count: u32,
-}
-
-impl Default for Keepalive {
-    /// virsh's: every 5 s, dead after 6.
-    fn default() -> Self {
-        Keepalive {
-            interval: Duration::from_secs(5),
-            count: 6,
-        }
-    }
-}
+pub use crate::packet::Keepalive;
 
 /// What the reader thread and callers share.
 struct State {
