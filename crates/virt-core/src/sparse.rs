@@ -25,14 +25,38 @@ pub fn size_of(f: &mut File) -> std::io::Result<u64> {
     f.seek(SeekFrom::End(0))
 }
 
-/// A file read as a stream's source, from `pos` to `end`.
-pub struct FileSource {
+/// What a file end of a stream holds, source or sink: the file, its
+/// name and error domain for errors, where it is, and whether holes stay
+/// holes.
+struct OpenFile {
     file: File,
     path: PathBuf,
     domain: ErrorDomain,
     pos: u64,
-    end: u64,
     sparse: bool,
+}
+
+impl OpenFile {
+    fn new(file: File, path: &Path, domain: ErrorDomain, pos: u64, sparse: bool) -> Self {
+        OpenFile {
+            file,
+            path: path.to_path_buf(),
+            domain,
+            pos,
+            sparse,
+        }
+    }
+
+    /// A system error of `what` on this file ("unable to read").
+    fn fail(&self, what: &str, e: std::io::Error) -> Error {
+        Error::system(self.domain, format!("{what} '{}'", self.path.display()), &e)
+    }
+}
+
+/// A file read as a stream's source, from `pos` to `end`.
+pub struct FileSource {
+    f: OpenFile,
+    end: u64,
 }
 
 impl FileSource {
@@ -47,33 +71,25 @@ impl FileSource {
         sparse: bool,
     ) -> Self {
         FileSource {
-            file,
-            path: path.to_path_buf(),
-            domain,
-            pos: start,
+            f: OpenFile::new(file, path, domain, start, sparse),
             end,
-            sparse,
         }
-    }
-
-    fn fail(&self, what: &str, e: std::io::Error) -> Error {
-        Error::system(self.domain, format!("{what} '{}'", self.path.display()), &e)
     }
 
     /// Where the data at or after `pos` starts: `pos` itself in data,
     /// `end` when only a hole follows. Files whose holes the kernel cannot
     /// tell (block devices, some file systems) are all data.
     fn next_data(&self) -> u64 {
-        match seek_to(&self.file, rustix::fs::SeekFrom::Data(self.pos)) {
+        match seek_to(&self.f.file, rustix::fs::SeekFrom::Data(self.f.pos)) {
             Ok(d) => d.min(self.end),
             Err(e) if e.raw_os_error() == Some(rustix::io::Errno::NXIO.raw_os_error()) => self.end,
-            Err(_) => self.pos,
+            Err(_) => self.f.pos,
         }
     }
 
     /// Where the data at `pos` ends.
     fn data_end(&self) -> u64 {
-        seek_to(&self.file, rustix::fs::SeekFrom::Hole(self.pos))
+        seek_to(&self.f.file, rustix::fs::SeekFrom::Hole(self.f.pos))
             .map(|h| h.min(self.end))
             .unwrap_or(self.end)
     }
@@ -81,47 +97,45 @@ impl FileSource {
 
 impl StreamSource for FileSource {
     fn read(&mut self, buf: &mut [u8]) -> Result<Piece> {
-        if self.pos >= self.end {
+        if self.f.pos >= self.end {
             return Ok(Piece::End);
         }
         let mut until = self.end;
-        if self.sparse {
+        if self.f.sparse {
             let data = self.next_data();
-            if data > self.pos {
-                let hole = data - self.pos;
-                self.pos = data;
+            if data > self.f.pos {
+                let hole = data - self.f.pos;
+                self.f.pos = data;
                 return Ok(Piece::Hole(hole));
             }
-            until = self.data_end().max(self.pos + 1);
+            until = self.data_end().max(self.f.pos + 1);
         }
-        let want = usize::try_from(until - self.pos)
+        let want = usize::try_from(until - self.f.pos)
             .unwrap_or(usize::MAX)
             .min(buf.len());
-        self.file
-            .seek(SeekFrom::Start(self.pos))
-            .map_err(|e| self.fail("unable to seek in", e))?;
+        self.f
+            .file
+            .seek(SeekFrom::Start(self.f.pos))
+            .map_err(|e| self.f.fail("unable to seek in", e))?;
         let n = self
+            .f
             .file
             .read(&mut buf[..want])
-            .map_err(|e| self.fail("unable to read", e))?;
+            .map_err(|e| self.f.fail("unable to read", e))?;
         if n == 0 {
             // The file shrank under us: what is left is the end.
-            self.end = self.pos;
+            self.end = self.f.pos;
             return Ok(Piece::End);
         }
-        self.pos += n as u64;
+        self.f.pos += n as u64;
         Ok(Piece::Data(n))
     }
 }
 
 /// A file written as a stream's sink, from `pos`, up to `end` if set.
 pub struct FileSink {
-    file: File,
-    path: PathBuf,
-    domain: ErrorDomain,
-    pos: u64,
+    f: OpenFile,
     end: Option<u64>,
-    sparse: bool,
 }
 
 impl FileSink {
@@ -135,36 +149,21 @@ impl FileSink {
         end: Option<u64>,
         sparse: bool,
     ) -> Result<Self> {
-        file.seek(SeekFrom::Start(start)).map_err(|e| {
-            Error::system(
-                domain,
-                format!("unable to seek in '{}'", path.display()),
-                &e,
-            )
-        })?;
-        Ok(FileSink {
-            file,
-            path: path.to_path_buf(),
-            domain,
-            pos: start,
-            end,
-            sparse,
-        })
-    }
-
-    fn fail(&self, what: &str, e: std::io::Error) -> Error {
-        Error::system(self.domain, format!("{what} '{}'", self.path.display()), &e)
+        let seeked = file.seek(SeekFrom::Start(start));
+        let f = OpenFile::new(file, path, domain, start, sparse);
+        seeked.map_err(|e| f.fail("unable to seek in", e))?;
+        Ok(FileSink { f, end })
     }
 
     /// Refuse to go past the end the caller asked for.
     fn room_for(&self, n: u64) -> Result<()> {
         match self.end {
-            Some(end) if self.pos.saturating_add(n) > end => Err(Error::with(
+            Some(end) if self.f.pos.saturating_add(n) > end => Err(Error::with(
                 ErrorCode::OperationFailed,
-                self.domain,
+                self.f.domain,
                 format!(
                     "stream data beyond the requested length of '{}'",
-                    self.path.display()
+                    self.f.path.display()
                 ),
             )),
             _ => Ok(()),
@@ -174,19 +173,21 @@ impl FileSink {
     fn punch(&self, offset: u64, len: u64) -> std::io::Result<()> {
         use rustix::fs::FallocateFlags;
         let mode = FallocateFlags::PUNCH_HOLE | FallocateFlags::KEEP_SIZE;
-        Ok(rustix::fs::fallocate(&self.file, mode, offset, len)?)
+        Ok(rustix::fs::fallocate(&self.f.file, mode, offset, len)?)
     }
 
     fn zero_fill(&mut self, mut len: u64) -> Result<()> {
-        self.file
-            .seek(SeekFrom::Start(self.pos))
-            .map_err(|e| self.fail("unable to seek in", e))?;
+        self.f
+            .file
+            .seek(SeekFrom::Start(self.f.pos))
+            .map_err(|e| self.f.fail("unable to seek in", e))?;
         let zeroes = vec![0u8; 1 << 20];
         while len > 0 {
             let n = len.min(zeroes.len() as u64) as usize;
-            self.file
+            self.f
+                .file
                 .write_all(&zeroes[..n])
-                .map_err(|e| self.fail("unable to write", e))?;
+                .map_err(|e| self.f.fail("unable to write", e))?;
             len -= n as u64;
         }
         Ok(())
@@ -196,52 +197,56 @@ impl FileSink {
 impl StreamSink for FileSink {
     fn write(&mut self, data: &[u8]) -> Result<()> {
         self.room_for(data.len() as u64)?;
-        self.file
+        self.f
+            .file
             .write_all(data)
-            .map_err(|e| self.fail("unable to write", e))?;
-        self.pos += data.len() as u64;
+            .map_err(|e| self.f.fail("unable to write", e))?;
+        self.f.pos += data.len() as u64;
         Ok(())
     }
 
     /// Make `length` bytes from the current position zeroes without
     /// writing them.
     fn hole(&mut self, length: u64) -> Result<()> {
-        if !self.sparse {
+        if !self.f.sparse {
             return Err(no_holes());
         }
         self.room_for(length)?;
-        let new = self.pos.checked_add(length).ok_or_else(|| {
+        let new = self.f.pos.checked_add(length).ok_or_else(|| {
             Error::with(
                 ErrorCode::InvalidArg,
-                self.domain,
+                self.f.domain,
                 format!("hole of {length} bytes overflows"),
             )
         })?;
-        let size = size_of(&mut self.file).map_err(|e| self.fail("unable to seek in", e))?;
-        if self.pos < size {
-            let len = size.min(new) - self.pos;
-            if self.punch(self.pos, len).is_err() {
+        let size = size_of(&mut self.f.file).map_err(|e| self.f.fail("unable to seek in", e))?;
+        if self.f.pos < size {
+            let len = size.min(new) - self.f.pos;
+            if self.punch(self.f.pos, len).is_err() {
                 // No hole punching here (a block device, an old file
                 // system): write the zeroes.
                 self.zero_fill(len)?;
             }
         }
-        if new > size && self.file.metadata().is_ok_and(|m| m.is_file()) {
-            self.file
+        if new > size && self.f.file.metadata().is_ok_and(|m| m.is_file()) {
+            self.f
+                .file
                 .set_len(new)
-                .map_err(|e| self.fail("unable to extend", e))?;
+                .map_err(|e| self.f.fail("unable to extend", e))?;
         }
-        self.pos = new;
-        self.file
+        self.f.pos = new;
+        self.f
+            .file
             .seek(SeekFrom::Start(new))
-            .map_err(|e| self.fail("unable to seek in", e))?;
+            .map_err(|e| self.f.fail("unable to seek in", e))?;
         Ok(())
     }
 
     fn finish(&mut self) -> Result<()> {
-        self.file
+        self.f
+            .file
             .sync_all()
-            .map_err(|e| self.fail("unable to sync", e))
+            .map_err(|e| self.f.fail("unable to sync", e))
     }
 }
 
