@@ -21,7 +21,8 @@
 //! - [`sparse`]: files as stream ends that keep holes.
 //! - [`auth`]: credentials asked while a connection opens
 //!   ([`Connect::open_auth`]).
-//! - [`Uri`]: connection URI parsing.
+//! - [`Uri`]: connection URI parsing; [`utc`]: calendar dates of epoch
+//!   seconds.
 //! - [`types`]: the plain values the API hands out, and libvirt's flag
 //!   sets (`save_flags`, `affect`, ...); [`devstats`]: a
 //!   running domain's per-device statistics; [`job`]: its background job's
@@ -51,6 +52,7 @@ pub mod sparse;
 pub mod stream;
 pub mod types;
 pub mod uri;
+pub mod utc;
 
 pub use auth::{Authenticator, CallbackAuth, Credential, Terminal};
 pub use checked::Checked;
