@@ -292,22 +292,11 @@ mod tests {
 
     #[test]
     fn exit_is_seen_without_polling() {
-        let log = tempfile_in_tmp("spawn-log");
-        let cmd = CommandLine {
-            program: "/bin/sh".into(),
-            args: vec!["-c".into(), "echo bye >&2; sleep 0.2".into()],
-            env: vec![],
-        };
-        let s = spawn(
-            &cmd,
-            SpawnOptions {
-                monitor: None,
-                log: &log.1,
-                cpuset: None,
-                fds: Vec::new(),
-            },
-        )
-        .expect("spawn sh");
+        let (s, log) = spawn_logged(
+            "spawn-log",
+            &["/bin/sh", "-c", "echo bye >&2; sleep 0.2"],
+            None,
+        );
         let p = Process::attach(s.pid, s.start_time).expect("attach");
         assert!(!p.wait_exit(Some(Duration::ZERO)));
         assert!(p.wait_exit(Some(Duration::from_secs(10))));
@@ -318,31 +307,34 @@ mod tests {
 
     #[test]
     fn kill_is_delivered() {
-        let log = tempfile_in_tmp("kill-log");
-        let cmd = CommandLine {
-            program: "/bin/sleep".into(),
-            args: vec!["30".into()],
-            env: vec![],
-        };
-        let s = spawn(
-            &cmd,
-            SpawnOptions {
-                monitor: None,
-                log: &log.1,
-                cpuset: Some(vec![0]),
-                fds: Vec::new(),
-            },
-        )
-        .expect("spawn sleep");
+        let (s, log) = spawn_logged("kill-log", &["/bin/sleep", "30"], Some(vec![0]));
         let p = Process::attach(s.pid, s.start_time).expect("attach");
         p.signal(libc::SIGKILL).expect("kill");
         assert!(p.wait_exit(Some(Duration::from_secs(10))));
         let _ = std::fs::remove_file(&log.0);
     }
 
-    fn tempfile_in_tmp(tag: &str) -> (std::path::PathBuf, File) {
+    /// `argv` spawned as QEMU is (no monitor), its output into a log file
+    /// named after `tag` in the temp directory: what started, and the log.
+    fn spawn_logged(
+        tag: &str,
+        argv: &[&str],
+        cpuset: Option<Vec<u32>>,
+    ) -> (Started, (std::path::PathBuf, File)) {
         let p = std::env::temp_dir().join(format!("virt-qemu-{tag}-{}", std::process::id()));
         let f = File::create(&p).expect("create log");
-        (p, f)
+        let cmd = CommandLine {
+            program: argv[0].into(),
+            args: argv[1..].iter().map(|a| a.to_string()).collect(),
+            env: vec![],
+        };
+        let options = SpawnOptions {
+            monitor: None,
+            log: &f,
+            cpuset,
+            fds: Vec::new(),
+        };
+        let s = spawn(&cmd, options).expect("spawn");
+        (s, (p, f))
     }
 }

@@ -202,18 +202,14 @@ impl Job {
                 num(&ram, "normal-bytes").unwrap_or(0),
             );
         }
-        ull(
-            "memory_dirty_rate",
-            num(&ram, "dirty-pages-rate").unwrap_or(0),
-        );
-        ull(
-            "memory_iteration",
-            num(&ram, "dirty-sync-count").unwrap_or(0),
-        );
-        ull(
-            "memory_postcopy_requests",
-            num(&ram, "postcopy-requests").unwrap_or(0),
-        );
+        // Always given, zero when QEMU leaves them out.
+        for (field, key) in [
+            ("memory_dirty_rate", "dirty-pages-rate"),
+            ("memory_iteration", "dirty-sync-count"),
+            ("memory_postcopy_requests", "postcopy-requests"),
+        ] {
+            ull(field, num(&ram, key).unwrap_or(0));
+        }
         if let Some(p) = num(&ram, "page-size").filter(|p| *p > 0) {
             ull("memory_page_size", p);
         }

@@ -364,6 +364,22 @@ impl QemuDriver {
         })
     }
 
+    /// The opening of delete and revert: the domain of the snapshot a
+    /// handle names, opened (locked), its snapshots, and that one, refused
+    /// when it is gone.
+    fn open_snapshot(
+        &self,
+        snap: &DomainSnapshotRef,
+    ) -> QemuResult<(Opened, SnapshotList, SnapshotDef)> {
+        let d = self.open_domain(&snap.domain)?;
+        let list = self.load_snapshots(&d.name);
+        let def = list
+            .get(&snap.name)
+            .cloned()
+            .ok_or_else(|| no_such(&snap.name))?;
+        Ok((d, list, def))
+    }
+
     /// The snapshot a handle names, checked to exist.
     pub(super) fn snapshot_get(&self, snap: &DomainSnapshotRef) -> QemuResult<SnapshotDef> {
         self.with_snapshots(&snap.domain, |_, list| {
@@ -388,12 +404,7 @@ impl QemuDriver {
             df::CHILDREN | df::CHILDREN_ONLY | df::METADATA_ONLY,
             "qemuDomainSnapshotDelete",
         )?;
-        let d = self.open_domain(&snap.domain)?;
-        let mut list = self.load_snapshots(&d.name);
-        let def = list
-            .get(&snap.name)
-            .cloned()
-            .ok_or_else(|| no_such(&snap.name))?;
+        let (d, mut list, def) = self.open_snapshot(snap)?;
         let running = d.obs.live.is_some();
         let vm = self.def(&d.name, running)?;
         let uuid = vm.uuid.unwrap_or_default();
@@ -468,12 +479,7 @@ impl QemuDriver {
             rf::RUNNING | rf::PAUSED | rf::FORCE | rf::RESET_NVRAM,
             "qemuDomainRevertToSnapshot",
         )?;
-        let d = self.open_domain(&snap.domain)?;
-        let mut list = self.load_snapshots(&d.name);
-        let def = list
-            .get(&snap.name)
-            .cloned()
-            .ok_or_else(|| no_such(&snap.name))?;
+        let (d, mut list, def) = self.open_snapshot(snap)?;
         let with_memory = matches!(def.state.as_deref(), Some("running" | "paused"));
         let asks_to_run = flags & (rf::RUNNING | rf::PAUSED) != 0;
         let persistent = self.paths.config_xml(&d.name).exists();
