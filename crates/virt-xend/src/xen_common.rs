@@ -543,3 +543,28 @@ fn disk_index(dev: &str) -> i64 {
     }
     idx - 1
 }
+
+/// VNC settings of a `<graphics>`: (autoport, port, listen address, the
+/// attribute else the first `<listen>`'s). A port of -1 is the old
+/// spelling of autoport. The S-expression form (`sexpr`) takes no port as
+/// autoport whatever autoport says, and writes it -1; the xm form keeps
+/// autoport='no' without a port at port 0, as libvirt 9's parser leaves
+/// it.
+pub(crate) fn vnc_settings(
+    g: &Graphics,
+    o: &GraphicsOptions,
+    sexpr: bool,
+) -> Result<(bool, i64, Option<String>), XendError> {
+    let port = o.port.as_deref().and_then(|p| p.parse::<i64>().ok());
+    let listen = match &o.listen {
+        Some(l) => Some(l.clone()),
+        None => g.part::<Listen>()?.and_then(|l| l.address),
+    };
+    // No port and no say on autoport means one is chosen.
+    let autoport = match o.autoport.as_deref() {
+        Some("yes") => true,
+        Some(_) if !sexpr => port == Some(-1),
+        _ => matches!(port, None | Some(-1)),
+    };
+    Ok((autoport, port.unwrap_or(if sexpr { -1 } else { 0 }), listen))
+}

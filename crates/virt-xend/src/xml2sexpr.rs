@@ -3,15 +3,12 @@
 //! escaped field by field as libvirt did, so this writes text directly
 //! rather than through [`crate::Sexpr`]'s printer.
 
-use virt_xml::{
-    CharDev, CharProtocol, CharSource, Disk, DomainDef, Graphics, GraphicsOptions, Input,
-    Interface, Listen,
-};
+use virt_xml::{CharDev, CharProtocol, CharSource, Disk, DomainDef, Graphics, Input, Interface};
 
 use crate::xen_common::{
     boot_order, feature_state, hpet_present, interface_ips, is_transient, lifecycle_names,
     memory_mib, ordered_disks, outbound_average, pci_hostdevs, pci_numbers, serial_ports,
-    sound_models, tap_format, target_name,
+    sound_models, tap_format, target_name, vnc_settings,
 };
 use crate::XendError;
 
@@ -315,20 +312,6 @@ pub fn chr_sexpr(c: &CharDev, out: &mut String) -> Result<(), XendError> {
     Ok(())
 }
 
-/// VNC settings read from `<graphics>`: (autoport, port, listen).
-fn vnc_settings(
-    g: &Graphics,
-    o: &GraphicsOptions,
-) -> Result<(bool, i64, Option<String>), XendError> {
-    let port = o.port.as_deref().and_then(|p| p.parse::<i64>().ok());
-    let autoport = o.autoport.as_deref() == Some("yes") || matches!(port, None | Some(-1));
-    let listen = match &o.listen {
-        Some(l) => Some(l.clone()),
-        None => g.part::<Listen>()?.and_then(|l| l.address),
-    };
-    Ok((autoport, port.unwrap_or(-1), listen))
-}
-
 /// Graphics inside the HVM image: `(vnc 1)(vncunused 0)(vncdisplay N)...`.
 fn graphics_old(g: &Graphics, out: &mut String) -> Result<(), XendError> {
     match g.graphics_type.as_str() {
@@ -364,7 +347,7 @@ fn graphics_settings(g: &Graphics, out: &mut String) -> Result<(), XendError> {
         }
         return Ok(());
     }
-    let (autoport, port, listen) = vnc_settings(g, &o)?;
+    let (autoport, port, listen) = vnc_settings(g, &o, true)?;
     if autoport {
         out.push_str("(vncunused 1)");
     } else {

@@ -3,7 +3,7 @@
 //! order: identity, memory, vCPUs, features, clock, lifecycle, emulator,
 //! graphics, network, PCI, character devices, sound, OS, disks, USB.
 
-use virt_xml::{CharDev, Disk, DomainDef, Graphics, GraphicsOptions, Input, Interface, Listen};
+use virt_xml::{CharDev, Disk, DomainDef, Graphics, Input, Interface};
 
 use super::cfg2xml::multiple_serials;
 use super::conf::{Conf, ConfValue};
@@ -11,7 +11,7 @@ use super::XmOptions;
 use crate::xen_common::{
     boot_order, feature_state, hpet_present, interface_ips, is_transient, lifecycle_names,
     memory_mib, ordered_disks, outbound_average, pci_hostdevs, pci_numbers, serial_ports,
-    sound_models, tap_format, target_name,
+    sound_models, tap_format, target_name, vnc_settings,
 };
 use crate::xml2sexpr::chr_sexpr;
 use crate::XendError;
@@ -157,28 +157,6 @@ fn format_clock(def: &DomainDef, conf: &mut Conf, hvm: bool) -> Result<(), XendE
     Ok(())
 }
 
-/// VNC settings as libvirt's parser left them: (autoport, port,
-/// listen address). A port of -1 is the old spelling of autoport; no
-/// port is port 0.
-// Not xml2sexpr's: there autoport='no' without a port still chose one; libvirt 9 keeps it port 0.
-fn vnc_settings(
-    g: &Graphics,
-    o: &GraphicsOptions,
-) -> Result<(bool, i64, Option<String>), XendError> {
-    let port = o.port.as_deref().and_then(|p| p.parse::<i64>().ok());
-    // No port and no say on autoport means one is chosen.
-    let autoport = match o.autoport.as_deref() {
-        Some("yes") => true,
-        Some(_) => port == Some(-1),
-        None => matches!(port, None | Some(-1)),
-    };
-    let listen = match &o.listen {
-        Some(l) => Some(l.clone()),
-        None => g.part::<Listen>()?.and_then(|l| l.address),
-    };
-    Ok((autoport, port.unwrap_or(0), listen))
-}
-
 /// VNC or SDL: top-level settings for HVM, one `vfb` entry for PV.
 fn format_graphics(g: &Graphics, conf: &mut Conf, hvm: bool) -> Result<(), XendError> {
     let kind = g.graphics_type.as_str();
@@ -203,7 +181,7 @@ fn format_graphics(g: &Graphics, conf: &mut Conf, hvm: bool) -> Result<(), XendE
             settings.push(("sdl", ConfValue::Unsigned(0)));
             settings.push(("vnc", ConfValue::Unsigned(1)));
         }
-        let (autoport, port, listen) = vnc_settings(g, &o)?;
+        let (autoport, port, listen) = vnc_settings(g, &o, false)?;
         settings.push(("vncunused", ConfValue::Unsigned(u64::from(autoport))));
         if !autoport {
             let display = port - 5900;
