@@ -419,25 +419,16 @@ pub fn dnsmasq_files(def: &NetworkDef, paths: DnsmasqPaths<'_>) -> NetworkResult
         })
         .collect();
     let dhcp_served = v4.is_some() || v6.is_some();
-    if dhcp_served {
-        let _ = writeln!(
-            c,
-            "dhcp-hostsfile={}",
-            one_line(
-                "state directory",
-                &state_file(paths.state_dir, name, "hostsfile")
-            )?
-        );
-    }
-    if want_dns {
-        let _ = writeln!(
-            c,
-            "addn-hosts={}",
-            one_line(
-                "state directory",
-                &state_file(paths.state_dir, name, "addnhosts")
-            )?
-        );
+    // The host lists dnsmasq reads beside this file, in the state
+    // directory.
+    for (wanted, key, suffix) in [
+        (dhcp_served, "dhcp-hostsfile", "hostsfile"),
+        (want_dns, "addn-hosts", "addnhosts"),
+    ] {
+        if wanted {
+            let file = state_file(paths.state_dir, name, suffix);
+            let _ = writeln!(c, "{key}={}", one_line("state directory", &file)?);
+        }
     }
     if let Some(mtu) = def.mtu.filter(|m| *m > 0) {
         let _ = writeln!(c, "dhcp-option=option:mtu,{mtu}");

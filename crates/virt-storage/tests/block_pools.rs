@@ -13,7 +13,7 @@ use virt_storage::{fs, lvm};
 use virt_testkit::block::{lvm_ok, lvm_required, missing, Loop};
 
 mod common;
-use common::{connect, upload_marks};
+use common::{after_restart, connect, upload_marks};
 
 #[test]
 fn logical_pool_on_a_loop_device() {
@@ -87,17 +87,8 @@ fn logical_pool_on_a_loop_device() {
         // A driver opened afresh on the same state (a restarted daemon)
         // knows the pool, running, and finds its volumes in the group.
         {
-            let again = connect(&lo.dir);
-            let p2 = again
-                .storage_pool_lookup_by_name("lv")
-                .expect("pool after restart");
-            assert!(p2.is_active().expect("state"));
-            let names: Vec<String> = p2
-                .list_all_volumes(0)
-                .expect("volumes")
-                .iter()
-                .map(|v| v.name().to_string())
-                .collect();
+            let (active, names, again) = after_restart(&lo.dir, "lv");
+            assert!(active);
             assert_eq!(names, ["copy", "disk"]);
             assert_eq!(
                 again

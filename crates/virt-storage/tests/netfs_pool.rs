@@ -16,7 +16,7 @@ use virt_core::{pool_build_flags, ErrorCode};
 use virt_storage::fs;
 
 mod common;
-use common::{connect, upload_marks};
+use common::{after_restart, connect, upload_marks};
 
 fn temp(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("vrs-netfs-{tag}-{}", std::process::id()));
@@ -204,18 +204,9 @@ fn netfs_pool_on_an_nfs_export() {
         "deleted on the mount, still on the export"
     );
     // A driver opened afresh (a restarted daemon) finds the pool running.
-    {
-        let again = connect(&dir);
-        let p2 = again.storage_pool_lookup_by_name("nfs").expect("pool");
-        assert!(p2.is_active().expect("state"));
-        let names: Vec<String> = p2
-            .list_all_volumes(0)
-            .expect("volumes")
-            .iter()
-            .map(|v| v.name().to_string())
-            .collect();
-        assert_eq!(names, ["b.img"]);
-    }
+    let (active, names, _) = after_restart(&dir, "nfs");
+    assert!(active);
+    assert_eq!(names, ["b.img"]);
     pool.destroy().expect("stop: umount");
     assert!(!fs::is_mounted(&mnt));
     assert!(

@@ -1,5 +1,5 @@
 //! What the pool tests share: a driver over a private state directory,
-//! and a sparse upload of a marked pattern.
+//! what a restarted one finds, and a sparse upload of a marked pattern.
 
 use std::path::Path;
 use virt_core::{vol_upload_flags, Connect, Piece, StorageVol, Uri};
@@ -19,6 +19,23 @@ pub fn connect(root: &Path) -> Connect {
         Uri::parse("qemu:///session").expect("uri"),
         false,
     )
+}
+
+/// What a driver opened afresh on `root` (a restarted daemon) finds of
+/// pool `name`: whether it runs, its volumes' names, and the connection.
+pub fn after_restart(root: &Path, name: &str) -> (bool, Vec<String>, Connect) {
+    let again = connect(root);
+    let pool = again
+        .storage_pool_lookup_by_name(name)
+        .expect("pool after restart");
+    let active = pool.is_active().expect("state");
+    let names = pool
+        .list_all_volumes(0)
+        .expect("volumes")
+        .iter()
+        .map(|v| v.name().to_string())
+        .collect();
+    (active, names, again)
 }
 
 /// Upload `mark`, a 1 MiB hole, and `mark` again into `v` as a sparse
