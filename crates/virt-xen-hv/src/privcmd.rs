@@ -7,7 +7,7 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::mem::{align_of, size_of};
 use std::os::unix::fs::OpenOptionsExt;
-use std::os::unix::io::AsRawFd;
+use std::os::unix::io::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
 
@@ -116,38 +116,13 @@ fn page_round(len: usize) -> usize {
 impl HypercallBuffer {
     /// Map `len` bytes (rounded up to pages) from `/dev/xen/hypercall`.
     pub(crate) fn from_device(device: &File, len: usize) -> io::Result<Self> {
-        let len = page_round(len);
-        // SAFETY: a new shared mapping with no address hint cannot overlap
-        // anything Rust owns; the result is checked against MAP_FAILED.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                device.as_raw_fd(),
-                0,
-            )
-        };
-        Self::adopt(p, len)
+        Self::map(len, libc::MAP_SHARED, device.as_raw_fd())
     }
 
     /// Lock `len` bytes (rounded up to pages) of fresh anonymous memory.
     pub(crate) fn anonymous(len: usize) -> io::Result<Self> {
-        let len = page_round(len);
-        // SAFETY: a new private anonymous mapping with no address hint
-        // cannot overlap anything Rust owns; the result is checked.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        let buf = Self::adopt(p, len)?;
+        let buf = Self::map(len, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1)?;
+        let len = buf.len;
         // SAFETY: the range is exactly the mapping just made and owned by
         // `buf`.
         if unsafe { libc::mlock(buf.ptr.as_ptr().cast(), len) } != 0 {
@@ -161,7 +136,22 @@ impl HypercallBuffer {
         Ok(buf)
     }
 
-    fn adopt(p: *mut libc::c_void, len: usize) -> io::Result<Self> {
+    /// A new read-write mapping of `len` bytes (rounded up to pages) of
+    /// `fd` (-1 for none), shared or private as `flags` say.
+    fn map(len: usize, flags: libc::c_int, fd: RawFd) -> io::Result<Self> {
+        let len = page_round(len);
+        // SAFETY: a new mapping with no address hint cannot overlap
+        // anything Rust owns; the result is checked against MAP_FAILED.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                flags,
+                fd,
+                0,
+            )
+        };
         if p == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }

@@ -49,6 +49,26 @@ struct Change {
     removal: bool,
 }
 
+impl Change {
+    /// Node `path` written (or made, or its permissions changed).
+    fn written(path: String, perms: Vec<Permission>) -> Self {
+        Change {
+            path,
+            perms,
+            removal: false,
+        }
+    }
+
+    /// The subtree at `path` removed.
+    fn removed(path: String, perms: Vec<Permission>) -> Self {
+        Change {
+            path,
+            perms,
+            removal: true,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Transaction {
     conn: u64,
@@ -496,28 +516,14 @@ impl Store {
                     }
                     None => self.create(conn, tx, &p, value.clone())?,
                 };
-                self.record(
-                    tx,
-                    Change {
-                        path: p,
-                        perms: node.perms,
-                        removal: false,
-                    },
-                );
+                self.record(tx, Change::written(p, node.perms));
                 ok()
             }
             Request::Mkdir { path } => {
                 let p = self.canon(conn, path)?;
                 if self.node(tx, &p).is_none() {
                     let node = self.create(conn, tx, &p, Vec::new())?;
-                    self.record(
-                        tx,
-                        Change {
-                            path: p,
-                            perms: node.perms,
-                            removal: false,
-                        },
-                    );
+                    self.record(tx, Change::written(p, node.perms));
                 }
                 ok()
             }
@@ -552,14 +558,7 @@ impl Store {
                 if let Some(parent_node) = self.node(tx, &parent) {
                     self.put(tx, &parent, parent_node);
                 }
-                self.record(
-                    tx,
-                    Change {
-                        path: p,
-                        perms: node.perms,
-                        removal: true,
-                    },
-                );
+                self.record(tx, Change::removed(p, node.perms));
                 ok()
             }
             Request::Directory { path } => {
@@ -597,14 +596,7 @@ impl Store {
                 }
                 node.perms = perms.clone();
                 self.put(tx, &p, node);
-                self.record(
-                    tx,
-                    Change {
-                        path: p,
-                        perms: perms.clone(),
-                        removal: false,
-                    },
-                );
+                self.record(tx, Change::written(p, perms.clone()));
                 ok()
             }
             Request::Watch { path, token } => {
@@ -719,11 +711,7 @@ impl Store {
 }
 
 fn special(name: &str) -> Change {
-    Change {
-        path: name.to_string(),
-        perms: Vec::new(),
-        removal: false,
-    }
+    Change::written(name.to_string(), Vec::new())
 }
 
 fn event_bytes(path: &str, token: &str) -> Option<Vec<u8>> {
