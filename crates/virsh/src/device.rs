@@ -62,18 +62,53 @@ fn device_file(ctl: &mut Ctl, cmd: &Cmd, attach: bool) -> CmdResult {
     let file = ctl.req_str(cmd, "file")?.to_string();
     let flags = persistent_live(cmd, &d, flags);
     let xml = read_file(&file)?;
+    plug_told(
+        ctl,
+        (&d, &xml),
+        (flags, current),
+        attach,
+        "device",
+        &format!(" from {file}"),
+    )
+}
+
+/// Plug `xml` into `d` (`attach`) or out of it as the flags say, and
+/// tell how it went in virsh's words for `what` ("disk"); a failure
+/// names `from` too, as attach-device names its file.
+fn plug_told(
+    ctl: &mut Ctl,
+    (d, xml): (&Domain, &str),
+    (flags, current): (u32, bool),
+    attach: bool,
+    what: &str,
+    from: &str,
+) -> CmdResult {
     let (verb, done) = if attach {
         ("attach", "attached")
     } else {
         ("detach", "detached")
     };
-    match plug(&d, &xml, flags, current, attach) {
+    match plug(d, xml, flags, current, attach) {
         Ok(()) => {
-            ctl.print_extra(&format!("Device {done} successfully\n"));
+            let mut told = what.to_string();
+            if let Some(first) = told.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            ctl.print_extra(&format!("{told} {done} successfully\n"));
             Ok(())
         }
-        Err(e) => Err(ctl.fail(&format!("Failed to {verb} device from {file}"), e)),
+        Err(e) => Err(ctl.fail(&format!("Failed to {verb} {what}{from}"), e)),
     }
+}
+
+/// `--print-xml`: the XML a command built printed instead of plugged;
+/// whether it was.
+fn printed_only(ctl: &mut Ctl, cmd: &Cmd, xml: &str) -> bool {
+    let only = cmd.has("print-xml");
+    if only {
+        ctl.print(xml);
+    }
+    only
 }
 
 /// `update-device`.
@@ -231,19 +266,12 @@ pub fn attach_disk(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         xml.push_str(&format!("  <wwn>{w}</wwn>\n"));
     }
     xml.push_str("</disk>\n");
-    if cmd.has("print-xml") {
-        ctl.print(&xml);
+    if printed_only(ctl, cmd, &xml) {
         return Ok(());
     }
     let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let flags = persistent_live(cmd, &d, flags);
-    match plug(&d, &xml, flags, current, true) {
-        Ok(()) => {
-            ctl.print_extra("Disk attached successfully\n");
-            Ok(())
-        }
-        Err(e) => Err(ctl.fail("Failed to attach disk", e)),
-    }
+    plug_told(ctl, (&d, &xml), (flags, current), true, "disk", "")
 }
 
 fn is_block_device(path: &str) -> bool {
@@ -412,19 +440,12 @@ pub fn attach_interface(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         xml.push_str("  </bandwidth>\n");
     }
     xml.push_str("</interface>\n");
-    if cmd.has("print-xml") {
-        ctl.print(&xml);
+    if printed_only(ctl, cmd, &xml) {
         return Ok(());
     }
     let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let flags = persistent_live(cmd, &d, flags);
-    match plug(&d, &xml, flags, current, true) {
-        Ok(()) => {
-            ctl.print_extra("Interface attached successfully\n");
-            Ok(())
-        }
-        Err(e) => Err(ctl.fail("Failed to attach interface", e)),
-    }
+    plug_told(ctl, (&d, &xml), (flags, current), true, "interface", "")
 }
 
 /// The `<devices>` children named `kind` of the domain's XML (the
@@ -481,17 +502,10 @@ pub fn detach_disk(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         _ => true,
     });
     let xml = as_printed(&disk);
-    if cmd.has("print-xml") {
-        ctl.print(&xml);
+    if printed_only(ctl, cmd, &xml) {
         return Ok(());
     }
-    match plug(&d, &xml, flags, current, false) {
-        Ok(()) => {
-            ctl.print_extra("Disk detached successfully\n");
-            Ok(())
-        }
-        Err(e) => Err(ctl.fail("Failed to detach disk", e)),
-    }
+    plug_told(ctl, (&d, &xml), (flags, current), false, "disk", "")
 }
 
 /// `detach-interface`.
@@ -542,15 +556,8 @@ pub fn detach_interface(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         ));
     };
     let xml = as_printed(&iface);
-    if cmd.has("print-xml") {
-        ctl.print(&xml);
+    if printed_only(ctl, cmd, &xml) {
         return Ok(());
     }
-    match plug(&d, &xml, flags, current, false) {
-        Ok(()) => {
-            ctl.print_extra("Interface detached successfully\n");
-            Ok(())
-        }
-        Err(e) => Err(ctl.fail("Failed to detach interface", e)),
-    }
+    plug_told(ctl, (&d, &xml), (flags, current), false, "interface", "")
 }
