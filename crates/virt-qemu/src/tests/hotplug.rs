@@ -21,6 +21,12 @@ fn guest_has(console: &Path, key: &str, dev: &str) -> bool {
     last_list(console, key).is_some_and(|l| l.split(',').any(|d| d == dev))
 }
 
+/// The persistent definition of `d`.
+fn config_xml(d: &Domain) -> String {
+    d.xml_desc(virt_core::xml_flags::INACTIVE)
+        .expect("config xml")
+}
+
 /// QEMU's answer to `command` for the running guest `name`, asked on a
 /// monitor session of its own; `None` when it does not run or answer.
 fn ask_qemu(root: &Path, name: &str, command: &str) -> Option<serde_json::Value> {
@@ -221,9 +227,7 @@ fn linux_guest_sees_disks_and_nic_come_and_go() {
     );
     let vda_at = disk_pci_address(&live, "vda").expect("vda's address");
     assert_eq!(vdb_at.slot, vda_at.slot + 1, "{live}");
-    let config = d
-        .xml_desc(virt_core::xml_flags::INACTIVE)
-        .expect("config xml");
+    let config = config_xml(&d);
     assert!(disk_pci_address(&config, "vdb").is_some(), "{config}");
 
     // A SCSI disk (qcow2): its controller is plugged with it.
@@ -244,10 +248,7 @@ fn linux_guest_sees_disks_and_nic_come_and_go() {
         Some(scsi_at.slot),
         "{live}"
     );
-    assert!(!d
-        .xml_desc(virt_core::xml_flags::INACTIVE)
-        .expect("xml")
-        .contains("dev='sda'"));
+    assert!(!config_xml(&d).contains("dev='sda'"));
 
     // A SCSI CD-ROM, then its media changed and ejected.
     let cd = |src: Option<&Path>| {
@@ -318,10 +319,7 @@ fn linux_guest_sees_disks_and_nic_come_and_go() {
     wait_seen(&console, "disks", "vdb", false);
     assert!(!qemu_block_devices(&root, "hotplug").contains(&"vdb".to_string()));
     assert!(!d.xml_desc(0).expect("xml").contains("dev='vdb'"));
-    assert!(!d
-        .xml_desc(virt_core::xml_flags::INACTIVE)
-        .expect("xml")
-        .contains("dev='vdb'"));
+    assert!(!config_xml(&d).contains("dev='vdb'"));
     d.detach_device_flags(nic, affect::LIVE)
         .expect("detach nic");
     wait_seen(&console, "nets", "eth0", false);
@@ -373,10 +371,7 @@ fn unanswered_unplug_leaves_the_device() {
         .expect("detach is only a request");
     assert!(t.elapsed() >= Duration::from_secs(5), "{:?}", t.elapsed());
     assert!(d.xml_desc(0).expect("live").contains("dev='vdb'"));
-    assert!(!d
-        .xml_desc(virt_core::xml_flags::INACTIVE)
-        .expect("config")
-        .contains("dev='vdb'"));
+    assert!(!config_xml(&d).contains("dev='vdb'"));
     d.destroy().expect("destroy");
     d.undefine().expect("undefine");
 }
@@ -438,9 +433,7 @@ fn q35_guest_hotplugs_into_the_free_root_port() {
     let live = d.xml_desc(0).expect("xml");
     let at = disk_pci_address(&live, "vdb").expect("vdb's live address");
     assert!(at.bus != 0 && at.bus != vda.bus, "{live}");
-    let config = d
-        .xml_desc(virt_core::xml_flags::INACTIVE)
-        .expect("config xml");
+    let config = config_xml(&d);
     let at_config = disk_pci_address(&config, "vdb").expect("vdb's config address");
     assert_ne!(at_config.bus, 0, "{config}");
 
@@ -583,9 +576,7 @@ fn linux_guest_gets_and_loses_a_dimm() {
     // The persistent definition: a module gets the next free slot.
     d.attach_device_flags(&module(""), affect::CONFIG)
         .expect("attach to the definition");
-    let config = d
-        .xml_desc(virt_core::xml_flags::INACTIVE)
-        .expect("config xml");
+    let config = config_xml(&d);
     assert!(
         config.contains("<address type='dimm' slot='1'/>"),
         "{config}"
@@ -593,9 +584,7 @@ fn linux_guest_gets_and_loses_a_dimm() {
     assert_eq!(total_memory(&config), Some(448 << 10), "{config}");
     d.detach_device_flags(&module("<address type='dimm' slot='1'/>"), affect::CONFIG)
         .expect("detach from the definition");
-    let config = d
-        .xml_desc(virt_core::xml_flags::INACTIVE)
-        .expect("config xml");
+    let config = config_xml(&d);
     assert!(!config.contains("slot='1'"), "{config}");
     assert_eq!(total_memory(&config), Some(320 << 10), "{config}");
     let _ = d.destroy();
