@@ -104,23 +104,25 @@ fn virt_tools_create_edit_and_clone_a_guest_through_the_daemon() {
         kernel.display(),
         initrd.display()
     );
-    let serial_opt = format!("file,path={}", serial.display());
-    // TCG: this test guest needs no KVM, and boots where nested KVM
-    // cannot run it.
-    let install = |extra: &[&str]| {
+    // Guest `name` of OS `osinfo` on TCG (this test guest needs no KVM,
+    // and boots where nested KVM cannot run it), its serial console into
+    // NAME.serial, and `extra`.
+    let install_as = |name: &str, osinfo: &str, extra: &[&str]| {
+        let serial_opt = format!(
+            "file,path={}",
+            root.join(format!("{name}.serial")).display()
+        );
         let mut args = vec![
             "--connect",
             &uri,
             "--name",
-            "g1",
+            name,
             "--virt-type",
             "qemu",
             "--memory",
             "128",
-            "--vcpus",
-            "1",
             "--osinfo",
-            "generic",
+            osinfo,
             "--disk",
             "size=1",
             "--network",
@@ -137,6 +139,8 @@ fn virt_tools_create_edit_and_clone_a_guest_through_the_daemon() {
         args.extend_from_slice(extra);
         virt_tool(VIRT_INSTALL, &home, &args)
     };
+    let install =
+        |extra: &[&str]| install_as("g1", "generic", &[&["--vcpus", "1"], extra].concat());
     let nothing_made = |when: &str| {
         assert!(!virsh("list --all --name").contains("g1"), "{when}");
         assert!(!virsh("vol-list default").contains("g1.qcow2"), "{when}");
@@ -296,32 +300,8 @@ fn virt_tools_create_edit_and_clone_a_guest_through_the_daemon() {
     // machine, virtio disk and network, an RNG and the guest agent's
     // channel, whose socket the driver places while the guest runs.
     let serial = root.join("m1.serial");
-    let serial_opt = format!("file,path={}", serial.display());
-    let out = tool(
-        VIRT_INSTALL,
-        &[
-            "--name",
-            "m1",
-            "--virt-type",
-            "qemu",
-            "--memory",
-            "128",
-            "--osinfo",
-            "linux2022",
-            "--disk",
-            "size=1",
-            "--network",
-            "user",
-            "--graphics",
-            "none",
-            "--serial",
-            &serial_opt,
-            "--import",
-            "--boot",
-            &boot,
-            "--noautoconsole",
-        ],
-    );
+    let (out, err, ok) = install_as("m1", "linux2022", &[]);
+    assert!(ok, "virt-install m1: {out}{err}\n{}", d.log());
     assert!(out.contains("Domain creation completed."), "{out}");
     let live = virsh("dumpxml m1");
     for part in [
