@@ -495,6 +495,13 @@ mod tests {
                 "{bad}"
             );
         }
+        assert!(define(
+            "<controller type='usb'/><redirdev bus='usb' type='spicevmc'><address type='pci'/></redirdev>"
+        )
+        .is_err_and(|e| e.contains("Invalid address for a USB device")));
+        assert!(
+            define("<controller type='usb'/><hub type='usb'><address type='pci'/></hub>").is_ok()
+        );
         assert!(define("<serial type='pty'><source/><source/></serial>")
             .is_err_and(|e| e.contains("only one source element")));
         assert!(define(

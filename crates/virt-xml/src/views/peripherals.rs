@@ -453,6 +453,19 @@ pub(crate) fn check_usb_device(el: &Element) -> Result<(), XmlError> {
     }
 }
 
+/// virDomainRedirdevDefParseXML: a USB redirection (its only bus is
+/// USB) sits at a USB address, if it has one. (A hub's address is not
+/// checked so.)
+pub(crate) fn check_usb_address(el: &Element) -> Result<(), XmlError> {
+    if el.name != "redirdev" {
+        return Ok(());
+    }
+    match el.child("address").and_then(|a| a.attr("type")) {
+        Some(t) if t != "usb" => Err(XmlError::Invalid("Invalid address for a USB device".into())),
+        _ => Ok(()),
+    }
+}
+
 flat_view! {
     /// A lease's `<target path= offset=>`.
     LeaseTarget = "target" { path: String = "path", offset: u64 = "offset" }
