@@ -4,7 +4,9 @@
 //! and writes that once, in its own order.
 
 use super::*;
-use crate::validate::{bitmap, c_uint, format_bitmap, string_value, CPUMASK_LEN};
+use crate::validate::{
+    bitmap, c_uint, format_bitmap, read_resctrls, resctrl_elements, string_value, CPUMASK_LEN,
+};
 
 /// The scheduler values in libvirt's order, and whether each is signed
 /// (`virXPathLongLong`) or not (`virXPathULongLong`).
@@ -25,7 +27,7 @@ const VALUES: [(&str, bool); 9] = [
 /// vCPUs the domain has in vCPU order, the emulator pin, the I/O thread
 /// pins in I/O thread order, the emulator scheduler, one vCPU scheduler
 /// per vCPU and one I/O thread scheduler per thread, then the
-/// `<cachetune>`s and `<memorytune>`s over vCPUs the domain has. Sets in
+/// resource control groups (`validate::read_resctrls`). Sets in
 /// libvirt's form. Left as given when a value does not read (the
 /// definition was refused then).
 pub(super) fn cputune(def: &mut DomainDef) {
@@ -113,12 +115,9 @@ fn written(def: &DomainDef, tune: &Element) -> Option<Element> {
             out = out.with_child(e);
         }
     }
-    for element in ["cachetune", "memorytune"] {
-        for group in tune.children_named(element) {
-            if let Some(group) = resctrl_group(group, vcpus) {
-                out = out.with_child(group);
-            }
-        }
+    let groups = read_resctrls(tune, def.vcpu.max).ok()?;
+    for group in resctrl_elements(&groups) {
+        out = out.with_child(group);
     }
     Some(out)
 }
@@ -159,36 +158,6 @@ fn scheduler(sched: &Element, thread: Option<(&str, u64)>) -> Option<Element> {
     Some(out)
 }
 
-/// A `<cachetune>` or `<memorytune>` as libvirt keeps it: over the vCPUs
-/// of its set the domain has (virDomainResctrlParseVcpus shrinks the set
-/// to the vCPU count), not at all when none is left or it allocates and
-/// monitors nothing; without its name (`id`), which only a running
-/// domain's definition has.
-fn resctrl_group(group: &Element, vcpus: u64) -> Option<Element> {
-    let set = group.attr("vcpus").and_then(|v| bitmap(v, CPUMASK_LEN))?;
-    let set: Vec<(u64, u64)> = set
-        .into_iter()
-        .filter(|&(lo, _)| lo < vcpus)
-        .map(|(lo, hi)| (lo, hi.min(vcpus - 1)))
-        .collect();
-    let parts = match group.name.as_str() {
-        "cachetune" => "cache",
-        _ => "node",
-    };
-    if set.is_empty()
-        || !group
-            .elements()
-            .any(|c| c.name == parts || c.name == "monitor")
-    {
-        return None;
-    }
-    let mut out = group.clone();
-    out.set_attr("vcpus", format_bitmap(&set));
-    // The group's name is the running domain's business.
-    out.remove_attr("id");
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,7 +191,7 @@ mod tests {
         let xml =
             "<cputune><cachetune vcpus='^53,54,^84,25'><monitor level='3' vcpus='0'/></cachetune>\
                    <memorytune vcpus='0-5'><node id='0' bandwidth='20'/></memorytune>\
-                   <memorytune vcpus='0'/></cputune>";
+                   <memorytune vcpus='5'/></cputune>";
         assert_eq!(
             written_for(2, xml).unwrap(),
             "<cputune>\n  <memorytune vcpus='0-1'>\n    <node id='0' bandwidth='20'/>\n  \

@@ -16,6 +16,7 @@ mod devices;
 mod each_device;
 mod numa;
 mod parser;
+mod resctrl;
 mod sockaddr;
 mod storage_source;
 pub(crate) use bitmap::*;
@@ -24,6 +25,7 @@ pub(crate) use devices::*;
 pub(crate) use each_device::*;
 pub(crate) use numa::*;
 pub(crate) use parser::*;
+pub(crate) use resctrl::*;
 pub(crate) use sockaddr::parse_numeric_address;
 pub(crate) use storage_source::*;
 
@@ -305,7 +307,7 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
     r.check(Step::Cputune, || match merged_top(def, "cputune") {
         Some(cputune) => {
             check_cputune(def, &cputune, &cpuset)?;
-            crate::views::check_resctrl(&cputune, def.vcpu.max)
+            read_resctrls(&cputune, def.vcpu.max).map(drop)
         }
         None => Ok(()),
     });

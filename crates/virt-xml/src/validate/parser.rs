@@ -702,17 +702,7 @@ pub(super) fn check_cputune(
         }
         check_scheduler(sched)?;
     }
-    for element in ["cachetune", "memorytune"] {
-        for tune in cputune.children_named(element) {
-            if let Some(v) = tune.attr("vcpus") {
-                if bitmap_has_bits(v, CPUMASK_LEN).is_none() {
-                    return Err(XmlError::Invalid(format!(
-                        "Invalid {element} attribute 'vcpus' value '{v}'"
-                    )));
-                }
-            }
-        }
-    }
+    // Then the resource control groups (read_resctrls).
     Ok(())
 }
 
@@ -959,7 +949,11 @@ fn nonnegative_int(e: &Element, attr: &str) -> Result<Option<i32>, XmlError> {
 }
 
 /// `virXMLPropEnum` with VIR_XML_PROP_REQUIRED: one of `values`.
-fn required_choice<'a>(e: &'a Element, attr: &str, values: &[&str]) -> Result<&'a str, XmlError> {
+pub(super) fn required_choice<'a>(
+    e: &'a Element,
+    attr: &str,
+    values: &[&str],
+) -> Result<&'a str, XmlError> {
     match e.attr(attr) {
         None => Err(missing_attr(e, attr)),
         Some(v) if values.contains(&v) => Ok(v),
