@@ -22,6 +22,7 @@ pub(super) fn rewrite(device: &mut Element) {
         "audio" => audio(device),
         "filesystem" => filesystem(device),
         "lease" => lease(device),
+        "memory" => memory_target(device),
         // virDomainChrSourceDefParseProtocol: a passthrough smartcard's
         // protocol only for TCP.
         "smartcard"
@@ -148,6 +149,79 @@ pub(super) fn input_bus(input: &mut Element, os_type: &str, arch: Option<&str>) 
             .position(|(k, _)| k == "type")
             .map_or(0, |i| i + 1);
         input.attrs.insert(at, ("bus".to_string(), bus));
+    }
+}
+
+/// A memory device's `<target>` (virDomainMemoryTargetDefParseXML,
+/// virDomainMemoryTargetDefFormat): its size in KiB, its node, an NVDIMM's
+/// label size (none when zero) and read-only flag, a virtio-mem device's
+/// block and requested sizes (with a block size); nothing else.
+fn memory_target(memory: &mut Element) {
+    let model = memory.attr("model").unwrap_or("").to_string();
+    let Some(target) = memory.child("target") else {
+        return;
+    };
+    let size = |name: &str| -> Result<Option<u64>, ()> {
+        match target.child(name) {
+            None => Ok(None),
+            Some(e) => crate::units::parse_memory(&e.text(), e.attr("unit"))
+                .map(Some)
+                .map_err(drop),
+        }
+    };
+    let kib = |name: &str, n: u64| {
+        Element::new(name)
+            .with_attr("unit", "KiB")
+            .with_text(n.to_string())
+    };
+    let Ok(Some(total)) = size("size") else {
+        return;
+    };
+    let mut out = Element::new("target").with_child(kib("size", total));
+    if let Some(node) = target.child("node") {
+        match node.text().trim().parse::<i32>() {
+            Ok(n) if n >= 0 => out = out.with_child(Element::new("node").with_text(n.to_string())),
+            _ => return,
+        }
+    }
+    match model.as_str() {
+        "nvdimm" => {
+            let label = match target.child("label") {
+                None => None,
+                Some(l) => match l.child("size") {
+                    None => None,
+                    Some(e) => match crate::units::parse_memory(&e.text(), e.attr("unit")) {
+                        Ok(n) => Some(n),
+                        Err(_) => return,
+                    },
+                },
+            };
+            if let Some(n) = label.filter(|n| *n != 0) {
+                out = out.with_child(Element::new("label").with_child(kib("size", n)));
+            }
+            if target.child("readonly").is_some() {
+                out = out.with_child(Element::new("readonly"));
+            }
+        }
+        "virtio-mem" => {
+            let (Ok(block), Ok(requested)) = (size("block"), size("requested")) else {
+                return;
+            };
+            if let Some(b) = block.filter(|b| *b != 0) {
+                out = out
+                    .with_child(kib("block", b))
+                    .with_child(kib("requested", requested.unwrap_or(0)));
+            }
+        }
+        _ => {}
+    }
+    for n in memory.children.iter_mut() {
+        if let Node::Element(c) = n {
+            if c.name == "target" {
+                *c = out;
+                break;
+            }
+        }
     }
 }
 
@@ -508,6 +582,18 @@ mod tests {
         ];
         parallel_targets(&mut devs);
         assert_eq!(devs[1].extra[1].to_xml(0), "<target port='4'/>\n");
+    }
+
+    #[test]
+    fn memory_targets_in_kib() {
+        assert_eq!(
+            written("<memory model='sgx-epc'><target><size>824</size><label><size>9</size></label><readonly/></target></memory>"),
+            "<memory model='sgx-epc'>\n  <target>\n    <size unit='KiB'>824</size>\n  </target>\n</memory>\n"
+        );
+        assert_eq!(
+            written("<memory model='nvdimm'><target><readonly/><size unit='M'>2</size><node>1</node><label><size>128</size></label></target></memory>"),
+            "<memory model='nvdimm'>\n  <target>\n    <size unit='KiB'>2048</size>\n    <node>1</node>\n    <label>\n      <size unit='KiB'>128</size>\n    </label>\n    <readonly/>\n  </target>\n</memory>\n"
+        );
     }
 
     #[test]
