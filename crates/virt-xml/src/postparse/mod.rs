@@ -162,6 +162,7 @@ pub(crate) fn apply(def: &mut DomainDef) {
         guest_cpu(cpu);
     }
     guest_numa(def);
+    vcpu_states(def);
     // What libvirt read into nothing it does not write.
     def.extra.retain(|e| e.name != "cpu" || !is_empty(e));
     merge_clocks(def);

@@ -3,6 +3,7 @@
 //! `<cpu>`'s first `<numa>` (`validate::read_guest_numa`), each cell by
 //! id with its memory in KiB, its CPU set in libvirt's form, its
 //! distances to every cell and its caches in libvirt's units.
+//! Also the `<vcpus>` states, written for every vCPU once given for one.
 
 use super::*;
 
@@ -23,5 +24,89 @@ pub(super) fn guest_numa(def: &mut DomainDef) {
                 cpu.children.push(Node::Element(numa.to_element()));
             }
         }
+    }
+}
+
+/// The `<vcpus>` states as libvirt writes what it read
+/// (virDomainVcpuParse, virDomainVcpuDefPostParse, virDomainCpuDefFormat):
+/// given any, every vCPU up to the count is written, in id order, with
+/// the state of the last entry for it (offline when none), hotpluggable
+/// as given or settled (an online vCPU is not, an offline one is), its
+/// order when not 0; the current count is the vCPUs online, written when
+/// some are not.
+pub(super) fn vcpu_states(def: &mut DomainDef) {
+    let max = def.vcpu.max as usize;
+    // (online, hotpluggable, order) by id.
+    let mut states: Vec<(bool, Option<String>, u32)> = vec![(false, None, 0); max];
+    let mut given = false;
+    for e in def
+        .extra
+        .iter()
+        .filter(|e| e.name == "vcpus")
+        .flat_map(|v| v.children_named("vcpu"))
+    {
+        let number = |a: &str| e.attr(a).and_then(|v| crate::validate::c_uint(v, 10));
+        let Some(slot) = number("id").and_then(|id| states.get_mut(id as usize)) else {
+            // Refused when read.
+            return;
+        };
+        *slot = (
+            e.attr("enabled") == Some("yes"),
+            e.attr("hotpluggable").map(str::to_string),
+            number("order").unwrap_or(0),
+        );
+        given = true;
+    }
+    if !given {
+        return;
+    }
+    let mut vcpus = Element::new("vcpus");
+    for (id, (online, hotpluggable, order)) in states.iter().enumerate() {
+        let settled = if *online { "no" } else { "yes" };
+        let mut v = Element::new("vcpu")
+            .with_attr("id", id.to_string())
+            .with_attr("enabled", if *online { "yes" } else { "no" })
+            .with_attr("hotpluggable", hotpluggable.as_deref().unwrap_or(settled));
+        if *order != 0 {
+            v = v.with_attr("order", order.to_string());
+        }
+        vcpus = vcpus.with_child(v);
+    }
+    let online = states.iter().filter(|s| s.0).count() as u32;
+    def.vcpu.current = (online != def.vcpu.max).then_some(online);
+    let mut first = true;
+    def.extra
+        .retain(|e| e.name != "vcpus" || std::mem::take(&mut first));
+    if let Some(e) = def.extra.iter_mut().find(|e| e.name == "vcpus") {
+        *e = vcpus;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_vcpu_written_once_states_are_given() {
+        let xml = "<domain type='test'><name>v</name><memory>1024</memory>\
+                   <os><type>hvm</type></os><vcpu current='3'>4</vcpu><vcpus>\
+                   <vcpu id='2' enabled='yes' order='2'/>\
+                   <vcpu id='1' enabled='no' hotpluggable='no'/>\
+                   <vcpu id='1' enabled='yes' hotpluggable='no'/></vcpus></domain>";
+        let def = crate::parse_domain(xml).unwrap();
+        // Two online of four: the given current count is not kept.
+        assert_eq!(def.vcpu.current, Some(2));
+        let vcpus = def.extra.iter().find(|e| e.name == "vcpus").unwrap();
+        let written: Vec<String> = vcpus
+            .children_named("vcpu")
+            .map(|v| v.to_xml(0).trim().to_string())
+            .collect();
+        assert_eq!(
+            written,
+            [
+                "<vcpu id='0' enabled='no' hotpluggable='yes'/>",
+                "<vcpu id='1' enabled='yes' hotpluggable='no'/>",
+                "<vcpu id='2' enabled='yes' hotpluggable='no' order='2'/>",
+                "<vcpu id='3' enabled='no' hotpluggable='yes'/>",
+            ]
+        );
     }
 }
