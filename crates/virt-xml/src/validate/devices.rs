@@ -17,6 +17,13 @@ pub(crate) fn check_device_info<'a>(
     Ok(())
 }
 
+/// Whether libvirt reads the device information (`<address>`, `<acpi>`,
+/// ...) of the device element `e`: not for a memory balloon of model
+/// none (virDomainMemballoonDefParseXML ignores it).
+pub(crate) fn reads_device_info(e: &Element) -> bool {
+    !(e.name == "memballoon" && e.attr("model") == Some("none"))
+}
+
 /// The address types libvirt 9.0 knows (`virDomainDeviceAddressType`,
 /// without "none").
 pub(super) const ADDRESS_TYPES: &[&str] = &[
@@ -166,4 +173,39 @@ pub(super) fn usb_port(port: &str) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse_domain;
+
+    /// libvirt 9.0 (virsh) ignores a model none memory balloon's address,
+    /// and reads any other's.
+    #[test]
+    fn memballoon_none_has_no_device_information() {
+        let refusal = |balloon: &str| {
+            let xml = format!(
+                "<domain type='test'><name>m</name><memory>1024</memory>\
+                 <os><type>hvm</type></os><devices>{balloon}</devices></domain>"
+            );
+            parse_domain(&xml).err().map(|e| e.to_string())
+        };
+        for address in [
+            "<address type='usb' bus='0' port='0x1.x'/>",
+            "<address type='unassigned'/>",
+        ] {
+            let none = format!("<memballoon model='none'>{address}</memballoon>");
+            assert_eq!(refusal(&none), None, "{none}");
+        }
+        assert_eq!(
+            refusal("<memballoon model='virtio'><address type='usb' bus='0' port='0x1.x'/></memballoon>")
+                .as_deref(),
+            Some("internal error: Cannot parse <address> 'port' attribute")
+        );
+        assert_eq!(
+            refusal("<memballoon model='virtio'><address type='unassigned'/></memballoon>")
+                .as_deref(),
+            Some("unsupported configuration: address of type 'unassigned' is supported only for hostdevs")
+        );
+    }
 }

@@ -106,7 +106,9 @@ fn check_info(device: &Device<'_>) -> Result<(), XmlError> {
         .child("address")
         .is_some_and(|a| a.attr("type") == Some("unassigned"));
     let hostdev = matches!(device, Device::Element(e) if e.name == "hostdev");
-    if unassigned && !hostdev {
+    // A device whose information libvirt does not read has no address.
+    let read = !matches!(device, Device::Element(e) if !reads_device_info(e));
+    if unassigned && !hostdev && read {
         return Err(XmlError::Unsupported(
             "address of type 'unassigned' is supported only for hostdevs".into(),
         ));

@@ -84,7 +84,9 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
     for e in &devices.other {
         r.check(Step::device(&e.name), || {
             check_part(Parent::Devices, e)?;
-            info(|n| e.child(n))?;
+            if crate::validate::reads_device_info(e) {
+                info(|n| e.child(n))?;
+            }
             peripherals::check_usb_address(e)
         });
     }
