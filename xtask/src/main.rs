@@ -5,6 +5,7 @@
 //! and python3-libvirt (`/usr/bin/python3`) are installed; otherwise its
 //! columns say "n/a".
 
+use probe::small_domain;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use virt_core::Connect;
@@ -13,8 +14,10 @@ mod capi;
 mod daemon;
 mod daemon_bench;
 mod guest;
+mod instructions;
 mod lvm_vm;
 mod net_bench;
+mod probe;
 mod process;
 mod python_bench;
 mod qemu_bench;
@@ -28,15 +31,6 @@ mod xml_diff;
 const REAL_VIRSH: &str = "/usr/bin/virsh";
 const SYSTEM_PYTHON: &str = "/usr/bin/python3";
 
-/// The domain the define/undefine benchmarks use: 64 MiB, one vCPU, as in
-/// the libvirt baseline.
-fn small_domain(name: &str) -> String {
-    format!(
-        "<domain type='test'><name>{name}</name><memory unit='MiB'>64</memory>\
-         <vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>"
-    )
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
@@ -44,6 +38,7 @@ fn main() {
         Some("daemon-bench") => daemon_bench_only(&args[1..]),
         Some("qemu-bench") => qemu_bench::run(&args[1..]),
         Some("guest") => guest::main(),
+        Some("instructions") => instructions::run(&args[1..]),
         Some("xen-vm") => xen_vm::main(&args[1..]),
         Some("lvm-vm") => lvm_vm::main(&args[1..]),
         Some("xml-diff") => xml_diff::main(&args[1..]),
@@ -54,7 +49,7 @@ fn main() {
         Some("net-bench-inside") => net_bench::inside(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask bench [--quick] [--core] | daemon-bench [--quick] \
+                "usage: cargo xtask bench [--quick] [--core] | instructions [TREE...] | daemon-bench [--quick] \
                  | xen-vm [--timeout SECS] | lvm-vm [--timeout SECS] [--kvm] | xml-diff [--count N] [--seed S] [--record] [--show TEXT] \
                  | install-capi --prefix DIR | capi-bench [--quick] | storage-bench [--quick] \
                  | net-bench [--quick]"

@@ -3,55 +3,11 @@
 //! through the test hypervisor next to python3-libvirt's `defineXML()` +
 //! `XMLDesc()` on test:///default, measured in the same run.
 
+use crate::probe::{corpus_documents, SMALL, TYPICAL};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use virt_core::{xml_flags, Connect};
 use virt_xml::{parse_domain, DomainDef, FormatOptions};
-
-/// A domain as tools write them: disk, network, console, graphics, video.
-const TYPICAL: &str = "<domain type='test'>
-  <name>bench-xml</name>
-  <uuid>c7a5fdbd-cdaf-9455-926a-d65c16db1809</uuid>
-  <memory unit='KiB'>1048576</memory>
-  <currentMemory unit='KiB'>1048576</currentMemory>
-  <vcpu placement='static'>2</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <boot dev='hd'/>
-  </os>
-  <features>
-    <acpi/>
-    <apic/>
-  </features>
-  <clock offset='utc'/>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>restart</on_reboot>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source file='/var/lib/libvirt/images/bench.qcow2'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-    <interface type='network'>
-      <mac address='52:54:00:12:34:56'/>
-      <source network='default'/>
-      <model type='virtio'/>
-    </interface>
-    <console type='pty'/>
-    <graphics type='vnc' port='-1' autoport='yes'/>
-    <video>
-      <model type='cirrus' vram='16384' heads='1' primary='yes'/>
-    </video>
-  </devices>
-</domain>
-";
-
-/// The 64 MiB, one-vCPU domain of the define/undefine benchmark, with a
-/// UUID so that defining it again replaces it.
-const SMALL: &str = "<domain type='test'><name>bench-xml-small</name>\
-<uuid>c7a5fdbd-cdaf-9455-926a-d65c16db1810</uuid><memory unit='MiB'>64</memory>\
-<vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>";
 
 /// Define, then dump the inactive XML, N times; ops/s.
 const PY_DEFINE_DUMP: &str = r#"
@@ -66,7 +22,8 @@ for _ in range(n):
 print(n / (time.perf_counter() - t))
 "#;
 
-fn corpus_dir() -> PathBuf {
+/// The corpus's domain-xml folder: under `$VIRT_CORPUS`, else ../shared/corpus.
+pub(crate) fn corpus_dir() -> PathBuf {
     match std::env::var_os("VIRT_CORPUS") {
         Some(p) => PathBuf::from(p),
         None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus")),
@@ -95,15 +52,7 @@ pub fn run(quick: bool, python: bool) {
     let secs = if quick { 0.3 } else { 1.5 };
     println!("\ndomain XML");
     let dir = corpus_dir();
-    let mut docs: Vec<String> = std::fs::read_dir(&dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "xml"))
-                .filter_map(|p| std::fs::read_to_string(p).ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    docs.sort();
+    let docs = corpus_documents(&dir);
     if docs.is_empty() {
         println!(
             "  corpus folder {} absent: parse/format figures skipped",
