@@ -125,6 +125,13 @@ fn placed(children: Vec<Node>, layout: &Layout) -> Vec<Node> {
         "rom" => layout.rom,
         _ => INFO.contains(&name),
     };
+    // Most devices have none: their children stay where they are.
+    if !children
+        .iter()
+        .any(|n| matches!(n, Node::Element(e) if reads(&e.name)))
+    {
+        return children;
+    }
     let mut first: [Option<Element>; 6] = Default::default();
     let mut had_info = false;
     let mut kept = Vec::with_capacity(children.len());
@@ -156,8 +163,9 @@ fn placed(children: Vec<Node>, layout: &Layout) -> Vec<Node> {
         match written {
             Written::As(w) => info.push(Node::Element(w)),
             Written::Nothing => {}
-            // Refused when checked: keep the document as it was.
-            Written::Refused => info.push(Node::Element(e)),
+            // Already as libvirt writes it; or refused when checked: keep
+            // the document as it was.
+            Written::Unchanged | Written::Refused => info.push(Node::Element(e)),
         }
     }
     if !had_info {
@@ -177,6 +185,9 @@ enum Written {
     As(Element),
     /// Nothing: the part reads into a default libvirt does not write.
     Nothing,
+    /// The element as it is: libvirt writes it the same way (kept
+    /// without building a copy; most addresses are written so).
+    Unchanged,
     /// libvirt refuses the value; the checks say so.
     Refused,
 }
@@ -184,6 +195,9 @@ enum Written {
 /// `string(./alias/@name)`: an empty name is none.
 fn alias(e: &Element) -> Written {
     match e.attr("name") {
+        Some(name) if !name.is_empty() && e.attrs.len() == 1 && e.children.is_empty() => {
+            Written::Unchanged
+        }
         Some(name) if !name.is_empty() => {
             Written::As(Element::new("alias").with_attr("name", name))
         }
@@ -271,17 +285,96 @@ fn prop_max(e: &Element, name: &str, base: u32, max: u64) -> Result<Option<u64>,
 /// what its parser refuses.
 fn address(e: &Element) -> Written {
     match address_fields(e) {
-        Ok(Some(a)) => Written::As(a),
-        Ok(None) => Written::Nothing,
+        Ok((fields, None)) if e.children.is_empty() && fields.written_in(e) => Written::Unchanged,
+        Ok((fields, zpci)) => {
+            let mut out = fields.element("address");
+            out.children.extend(zpci.map(Node::Element));
+            Written::As(out)
+        }
         Err(()) => Written::Refused,
     }
 }
 
-fn address_fields(e: &Element) -> Result<Option<Element>, ()> {
+/// An attribute value as libvirt prints it, formatted only when an
+/// element is built.
+enum Value<'a> {
+    Text(&'a str),
+    Owned(String),
+    Dec(u64),
+    /// `0x`, then at least this many lower-case hex digits.
+    Hex(u64, usize),
+    /// `0x`, then the number in decimal (libvirt's `0x%d` of a PCI
+    /// function).
+    HexPrefixedDec(u64),
+}
+
+impl std::fmt::Display for Value<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Text(t) => f.write_str(t),
+            Value::Owned(t) => f.write_str(t),
+            Value::Dec(n) => write!(f, "{n}"),
+            Value::Hex(n, width) => write!(f, "0x{n:0width$x}"),
+            Value::HexPrefixedDec(n) => write!(f, "0x{n}"),
+        }
+    }
+}
+
+/// Whether `value` prints as exactly `text`, compared while it is
+/// formatted (no copy is made).
+fn prints_as(value: &Value, text: &str) -> bool {
+    struct Rest<'t>(&'t str);
+    impl std::fmt::Write for Rest<'_> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 = self.0.strip_prefix(s).ok_or(std::fmt::Error)?;
+            Ok(())
+        }
+    }
+    let mut rest = Rest(text);
+    std::fmt::write(&mut rest, format_args!("{value}")).is_ok() && rest.0.is_empty()
+}
+
+/// The attributes libvirt writes, in its order, not yet formatted: an
+/// element already written so is kept as it is instead of being copied
+/// attribute by attribute.
+struct Fields<'a>(Vec<(&'static str, Value<'a>)>);
+
+impl<'a> Fields<'a> {
+    fn push(&mut self, name: &'static str, value: Value<'a>) {
+        self.0.push((name, value));
+    }
+
+    /// Whether `e` has exactly these attributes, in this order and
+    /// spelling.
+    fn written_in(&self, e: &Element) -> bool {
+        e.attrs.len() == self.0.len()
+            && e.attrs
+                .iter()
+                .zip(&self.0)
+                .all(|((n, v), (name, value))| n == name && prints_as(value, v))
+    }
+
+    /// An element `name` with these attributes.
+    fn element(&self, name: &str) -> Element {
+        let mut out = Element::new(name);
+        out.attrs = self
+            .0
+            .iter()
+            .map(|(n, v)| ((*n).to_string(), v.to_string()))
+            .collect();
+        out
+    }
+}
+
+/// The attributes of an `<address>` as libvirt writes what it read, and
+/// its `<zpci>` child when it has one; `Err` for what libvirt refuses.
+fn address_fields(e: &Element) -> Result<(Fields<'_>, Option<Element>), ()> {
     let Some(kind) = e.attr("type") else {
         return Err(());
     };
-    let mut out = Element::new("address").with_attr("type", kind);
+    let mut out = Fields(Vec::with_capacity(6));
+    out.push("type", Value::Text(kind));
+    let mut zpci = None;
     let get = |name: &str, base: u32| prop(e, name, base).map(Option::unwrap_or_default);
     match kind {
         "pci" => {
@@ -298,14 +391,13 @@ fn address_fields(e: &Element) -> Result<Option<Element>, ()> {
             };
             if fields.iter().any(|f| *f != 0) {
                 let [domain, bus, slot, function] = fields;
-                out = out
-                    .with_attr("domain", format!("0x{domain:04x}"))
-                    .with_attr("bus", format!("0x{bus:02x}"))
-                    .with_attr("slot", format!("0x{slot:02x}"))
-                    .with_attr("function", format!("0x{function}"));
+                out.push("domain", Value::Hex(domain, 4));
+                out.push("bus", Value::Hex(bus, 2));
+                out.push("slot", Value::Hex(slot, 2));
+                out.push("function", Value::HexPrefixedDec(function));
             }
             if let Some(m) = multi {
-                out = out.with_attr("multifunction", m);
+                out.push("multifunction", Value::Text(m));
             }
             // The zPCI extension: the last `<zpci>`, with what it sets.
             if let Some(z) = e.children_named("zpci").last() {
@@ -313,7 +405,7 @@ fn address_fields(e: &Element) -> Result<Option<Element>, ()> {
                 let fid = prop(z, "fid", 0)?;
                 if uid.is_some() || fid.is_some() {
                     let (uid, fid) = (uid.unwrap_or(0), fid.unwrap_or(0));
-                    out = out.with_child(
+                    zpci = Some(
                         Element::new("zpci")
                             .with_attr("uid", format!("0x{uid:04x}"))
                             .with_attr("fid", format!("0x{fid:08x}")),
@@ -323,17 +415,17 @@ fn address_fields(e: &Element) -> Result<Option<Element>, ()> {
         }
         "drive" => {
             for name in ["controller", "bus", "target", "unit"] {
-                out = out.with_attr(name, get(name, 10)?.to_string());
+                out.push(name, Value::Dec(get(name, 10)?));
             }
         }
         "virtio-serial" => {
             for name in ["controller", "bus", "port"] {
-                out = out.with_attr(name, get(name, 10)?.to_string());
+                out.push(name, Value::Dec(get(name, 10)?));
             }
         }
         "ccid" => {
             for name in ["controller", "slot"] {
-                out = out.with_attr(name, get(name, 10)?.to_string());
+                out.push(name, Value::Dec(get(name, 10)?));
             }
         }
         "usb" => {
@@ -341,14 +433,14 @@ fn address_fields(e: &Element) -> Result<Option<Element>, ()> {
                 None => None,
                 Some(p) => Some(usb_port(p).ok_or(())?),
             };
-            out = out.with_attr("bus", get("bus", 10)?.to_string());
+            out.push("bus", Value::Dec(get("bus", 10)?));
             if let Some(p) = port.filter(|p| !p.is_empty()) {
-                out = out.with_attr("port", p);
+                out.push("port", Value::Owned(p));
             }
         }
         "spapr-vio" => {
             if let Some(reg) = prop_max(e, "reg", 16, u64::MAX)? {
-                out = out.with_attr("reg", format!("0x{reg:08x}"));
+                out.push("reg", Value::Hex(reg, 8));
             }
         }
         "ccw" => {
@@ -361,16 +453,15 @@ fn address_fields(e: &Element) -> Result<Option<Element>, ()> {
             if given.iter().any(|g| *g) && !given.iter().all(|g| *g) {
                 return Err(());
             }
-            out = out
-                .with_attr("cssid", format!("0x{cssid:x}"))
-                .with_attr("ssid", format!("0x{ssid:x}"))
-                .with_attr("devno", format!("0x{devno:04x}"));
+            out.push("cssid", Value::Hex(cssid, 0));
+            out.push("ssid", Value::Hex(ssid, 0));
+            out.push("devno", Value::Hex(devno, 4));
         }
         "isa" => {
             for name in ["iobase", "irq"] {
                 let v = get(name, 16)?;
                 if v > 0 {
-                    out = out.with_attr(name, format!("0x{v:x}"));
+                    out.push(name, Value::Hex(v, 0));
                 }
             }
         }
@@ -378,16 +469,16 @@ fn address_fields(e: &Element) -> Result<Option<Element>, ()> {
             let Some(slot) = prop(e, "slot", 10)? else {
                 return Err(());
             };
-            out = out.with_attr("slot", slot.to_string());
+            out.push("slot", Value::Dec(slot));
             let base = prop_max(e, "base", 16, u64::MAX)?.unwrap_or(0);
             if base != 0 {
-                out = out.with_attr("base", format!("0x{base:x}"));
+                out.push("base", Value::Hex(base, 0));
             }
         }
         "virtio-mmio" | "unassigned" => {}
         _ => return Err(()),
     }
-    Ok(Some(out))
+    Ok((out, zpci))
 }
 
 /// A USB port path (`1.2.3`, at most four levels) in libvirt's
@@ -648,12 +739,71 @@ mod tests {
     }
 
     #[test]
+    fn addresses_already_in_libvirts_spelling_stay_and_others_are_rewritten() {
+        for kept in [
+            "<hub>\n  <address type='pci' domain='0x0000' bus='0x00' slot='0x1f' function='0x7' multifunction='on'/>\n</hub>\n",
+            "<hub>\n  <address type='drive' controller='0' bus='1' target='0' unit='12'/>\n</hub>\n",
+            "<hub>\n  <address type='ccw' cssid='0xfe' ssid='0x0' devno='0x000a'/>\n</hub>\n",
+            "<hub>\n  <alias name='hub0'/>\n  <address type='spapr-vio' reg='0x00002000'/>\n</hub>\n",
+        ] {
+            assert_eq!(written(kept), kept);
+        }
+        for (given, libvirts) in [
+            // Upper-case digits, one digit too many, another order.
+            (
+                "<hub><address type='pci' bus='0x0A' domain='0x00000' slot='0x01' function='0x1'/></hub>",
+                "<address type='pci' domain='0x0000' bus='0x0a' slot='0x01' function='0x1'/>",
+            ),
+            // A function of ten is "0x10", libvirt's "0x%d".
+            (
+                "<hub><address type='pci' domain='0' bus='0' slot='1' function='10'/></hub>",
+                "<address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x10'/>",
+            ),
+            // An attribute libvirt does not read is not written.
+            (
+                "<hub><address type='drive' controller='0' bus='0' target='0' unit='0' port='3'/></hub>",
+                "<address type='drive' controller='0' bus='0' target='0' unit='0'/>",
+            ),
+            // Nor a child.
+            (
+                "<hub><address type='drive' controller='0' bus='0' target='0' unit='0'><x/></address></hub>",
+                "<address type='drive' controller='0' bus='0' target='0' unit='0'/>",
+            ),
+            ("<hub><address type='drive' controller='+0' bus='00' target='0' unit='0'/></hub>",
+                "<address type='drive' controller='0' bus='0' target='0' unit='0'/>",
+            ),
+        ] {
+            assert_eq!(written(given), format!("<hub>\n  {libvirts}\n</hub>\n"), "{given}");
+        }
+    }
+
+    #[test]
+    fn values_compare_as_they_print() {
+        assert!(prints_as(&Value::Hex(0x1f, 2), "0x1f"));
+        assert!(!prints_as(&Value::Hex(0x1f, 2), "0x1F"));
+        assert!(!prints_as(&Value::Hex(0x1f, 2), "0x01f"));
+        assert!(!prints_as(&Value::Hex(0x1f, 2), "0x1"));
+        assert!(prints_as(&Value::Hex(5, 4), "0x0005"));
+        assert!(prints_as(&Value::Hex(5, 0), "0x5"));
+        assert!(prints_as(&Value::HexPrefixedDec(12), "0x12"));
+        assert!(prints_as(&Value::Dec(0), "0"));
+        assert!(!prints_as(&Value::Dec(0), "00"));
+        assert!(!prints_as(&Value::Text("on"), "on "));
+    }
+
+    #[test]
     fn information_once_in_libvirts_order_and_place() {
         assert_eq!(
             written(
                 "<memballoon model='virtio'><acpi index='7'/><address type='isa'/><acpi index='8'/><stats period='2'/><driver iommu='on'/></memballoon>"
             ),
             "<memballoon model='virtio'>\n  <stats period='2'/>\n  <acpi index='7'/>\n  <address type='isa'/>\n  <driver iommu='on'/>\n</memballoon>\n"
+        );
+        // A nameless alias is nothing; an alias's other attributes go.
+        assert_eq!(written("<panic><alias name=''/></panic>"), "<panic/>\n");
+        assert_eq!(
+            written("<panic><alias name='a' x='y'/></panic>"),
+            "<panic>\n  <alias name='a'/>\n</panic>\n"
         );
         // An ACPI index-less <acpi/> is nothing.
         assert_eq!(written("<panic><acpi/></panic>"), "<panic/>\n");
