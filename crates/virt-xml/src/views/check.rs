@@ -45,8 +45,14 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
     for iface in &devices.interfaces {
         r.check(Step::device("interface"), || {
             InterfaceOptions::check_attrs(&iface.attrs)?;
+            // libvirt reads the first <bandwidth> only.
+            let bandwidth = iface.extra.iter().find(|e| e.name == "bandwidth");
             for e in &iface.extra {
-                check_part(Parent::Interface, e)?;
+                match bandwidth.is_some_and(|b| std::ptr::eq(b, e)) {
+                    true => nic::check_bandwidth(e, iface.iface_type == "network")?,
+                    false if e.name == "bandwidth" => {}
+                    false => check_part(Parent::Interface, e)?,
+                }
             }
             peripherals::check_rom(iface.extra.iter().find(|e| e.name == "rom"))?;
             info(|n| iface.extra.iter().find(|e| e.name == n))
@@ -257,10 +263,6 @@ pub(super) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Interface, "teaming") => peripherals::check_teaming(el),
         (Parent::Interface, "mtu") => {
             read::<Mtu>(el).map_err(|_| XmlError::Invalid("malformed mtu size".into()))
-        }
-        (Parent::Interface, "bandwidth") => {
-            nic::check_bandwidth_class(el)?;
-            read::<Bandwidth>(el)
         }
         (Parent::Interface, "mac") => read::<InterfaceMac>(el),
         (Parent::Interface, "target") => read::<InterfaceTarget>(el),

@@ -99,15 +99,88 @@ impl View for InterfaceTune {
     }
 }
 
-/// libvirt's refusal of a `classID` on an interface's `<bandwidth>`: only
-/// a network's own bandwidth may name its class.
-pub(crate) fn check_bandwidth_class(bandwidth: &Element) -> Result<(), XmlError> {
-    match bandwidth.attr("classID") {
-        Some(_) => Err(crate::validate::detail(
+/// An interface's `<bandwidth>` as `virNetDevBandwidthParse` reads it: no
+/// `classID` (only a network's own bandwidth names its class), one
+/// `<inbound>` and one `<outbound>` at most, each rate read as
+/// [`check_bandwidth_rate`] does, a `floor` only inbound and only where
+/// the interface allows one (`allow_floor`: a network interface).
+pub(crate) fn check_bandwidth(bandwidth: &Element, allow_floor: bool) -> Result<(), XmlError> {
+    if bandwidth.attr("classID").is_some() {
+        return Err(crate::validate::detail(
             "classID attribute not supported on <bandwidth> in this usage context",
-        )),
-        None => Ok(()),
+        ));
     }
+    let mut inbound = None;
+    let mut outbound = None;
+    for e in bandwidth.elements() {
+        let slot = match e.name.as_str() {
+            "inbound" => &mut inbound,
+            "outbound" => &mut outbound,
+            _ => continue,
+        };
+        if slot.is_some() {
+            return Err(crate::validate::detail(&format!(
+                "Only one child <{}> element allowed",
+                e.name
+            )));
+        }
+        *slot = Some(e);
+    }
+    if let Some(rate) = inbound {
+        if check_bandwidth_rate(rate)? && !allow_floor {
+            return Err(XmlError::Unsupported(
+                "floor attribute is not supported for this config".into(),
+            ));
+        }
+    }
+    if let Some(rate) = outbound {
+        if check_bandwidth_rate(rate)? {
+            return Err(XmlError::Unsupported(
+                "'floor' attribute allowed only in <inbound> element".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One `<inbound>` or `<outbound>` as `virNetDevBandwidthParseRate` reads
+/// it: an `average` or a `floor` is required, `peak` and `burst` need an
+/// `average`, every value is an unsigned decimal (`virStrToLong_ullp`).
+/// Whether it sets a floor (a non-zero one).
+fn check_bandwidth_rate(rate: &Element) -> Result<bool, XmlError> {
+    let value = |name: &str| -> Result<Option<u64>, XmlError> {
+        let Some(v) = rate.attr(name) else {
+            return Ok(None);
+        };
+        c_ullp(v).map(Some).ok_or_else(|| {
+            XmlError::Unsupported(format!("could not convert bandwidth {name} value '{v}'"))
+        })
+    };
+    let average = value("average")?;
+    if average.is_none() && rate.attr("floor").is_none() {
+        return Err(crate::validate::detail(
+            "Missing mandatory average or floor attributes",
+        ));
+    }
+    if average.is_none() && (rate.attr("peak").is_some() || rate.attr("burst").is_some()) {
+        return Err(XmlError::Unsupported(
+            "'peak' and 'burst' require 'average' attribute".into(),
+        ));
+    }
+    value("peak")?;
+    value("burst")?;
+    Ok(value("floor")?.is_some_and(|f| f != 0))
+}
+
+/// `virStrToLong_ullp` in base 10: `strtoull` (leading white space, an
+/// optional sign) with no minus sign and nothing after the digits.
+fn c_ullp(text: &str) -> Option<u64> {
+    let t = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let digits = t.strip_prefix('+').unwrap_or(t);
+    if t.starts_with('-') || digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok()
 }
 
 /// libvirt's refusal of a host-side `<source><route netmask=>` that is no
@@ -118,5 +191,77 @@ pub(crate) fn check_host_route_netmask(route: &Element) -> Result<(), XmlError> 
             "interface host IP: Bad netmask address '{m}' in route definition"
         ))),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_domain;
+
+    /// The error libvirt 9.0 gives for a test domain with one interface
+    /// of `kind` holding `bandwidth`, or `None` when it accepts it.
+    fn refusal(kind: &str, bandwidth: &str) -> Option<String> {
+        let xml = format!(
+            "<domain type='test'><name>b</name><memory>1024</memory>\
+             <os><type>hvm</type></os><devices><interface type='{kind}'>\
+             <source network='default' bridge='br0'/>{bandwidth}</interface>\
+             </devices></domain>"
+        );
+        parse_domain(&xml).err().map(|e| e.to_string())
+    }
+
+    #[test]
+    fn bandwidth_rates_are_read_as_libvirt_reads_them() {
+        let ok = "<bandwidth><inbound average='10' peak='20' burst='5'/>\
+                  <outbound floor='0'/></bandwidth>";
+        assert_eq!(refusal("bridge", ok), None);
+        assert_eq!(
+            refusal(
+                "bridge",
+                "<bandwidth><inbound peak='770' burst='19'/></bandwidth>"
+            )
+            .as_deref(),
+            Some("Missing mandatory average or floor attributes")
+        );
+        assert_eq!(
+            refusal(
+                "network",
+                "<bandwidth><inbound floor='5' peak='1'/></bandwidth>"
+            )
+            .as_deref(),
+            Some("unsupported configuration: 'peak' and 'burst' require 'average' attribute")
+        );
+        assert_eq!(
+            refusal("network", "<bandwidth><inbound floor='5'/></bandwidth>"),
+            None
+        );
+        assert_eq!(
+            refusal("bridge", "<bandwidth><inbound floor='5'/></bandwidth>").as_deref(),
+            Some("unsupported configuration: floor attribute is not supported for this config")
+        );
+        assert_eq!(
+            refusal(
+                "network",
+                "<bandwidth><outbound average='1' floor='5'/></bandwidth>"
+            )
+            .as_deref(),
+            Some("unsupported configuration: 'floor' attribute allowed only in <inbound> element")
+        );
+        assert_eq!(
+            refusal("bridge", "<bandwidth><inbound average='-1'/></bandwidth>").as_deref(),
+            Some("unsupported configuration: could not convert bandwidth average value '-1'")
+        );
+        assert_eq!(
+            refusal(
+                "bridge",
+                "<bandwidth><inbound average='1'/><inbound average='2'/></bandwidth>"
+            )
+            .as_deref(),
+            Some("Only one child <inbound> element allowed")
+        );
+        assert_eq!(c_ullp(" +12"), Some(12));
+        assert_eq!(c_ullp("12 "), None);
+        assert_eq!(c_ullp("18446744073709551616"), None);
     }
 }
