@@ -151,7 +151,7 @@ fn check_device(def: &DomainDef, e: &Element, scope: Scope) -> Result<(), XmlErr
             let kind = e.attr("type").unwrap_or("pty");
             check_source(kind, &sources(e.elements()), None)
         }
-        "memory" => check_memory_device(def, e),
+        "memory" => check_memory_device(def, e, scope),
         "iommu" => check_iommu_device(e),
         "vsock" => check_vsock(e),
         _ => Ok(()),
@@ -179,7 +179,15 @@ fn thp_size_kib() -> u64 {
 /// names exists, and what each model needs (a backing path for NVDIMM
 /// and virtio-pmem, virtio-mem sizes in whole blocks of a power of two
 /// not below the host's huge page, no address for SGX EPC).
-pub(crate) fn check_memory_device(def: &DomainDef, mem: &Element) -> Result<(), XmlError> {
+///
+/// A device read alone to be attached (`scope` [`Scope::Device`]) has no
+/// guest NUMA cells beside it: its node is checked against the domain it
+/// goes to, not here.
+pub(crate) fn check_memory_device(
+    def: &DomainDef,
+    mem: &Element,
+    scope: Scope,
+) -> Result<(), XmlError> {
     let target = mem.child("target");
     let node = target
         .and_then(|t| t.child("node"))
@@ -193,7 +201,7 @@ pub(crate) fn check_memory_device(def: &DomainDef, mem: &Element) -> Result<(), 
         .take(1)
         .flat_map(|n| n.children_named("cell"))
         .count();
-    if let Some(node) = node {
+    if let Some(node) = node.filter(|_| scope == Scope::Domain) {
         if cells == 0 {
             return Err(detail(
                 "can't add memory backend as guest has no NUMA nodes configured",
@@ -520,6 +528,12 @@ mod tests {
             define(nvdimm).err().as_deref(),
             Some("can't add memory backend as guest has no NUMA nodes configured")
         );
+        // A module read alone to be hot-plugged names a node of the domain
+        // it goes to, which holds the cells.
+        let dimm = "<memory model='dimm'><target><size unit='MiB'>128</size><node>0</node>\
+                    </target></memory>";
+        let device = crate::parse_element(dimm).expect("element");
+        assert!(crate::parse_device(&device, "kvm", "hvm").is_ok());
         assert!(
             define("<memory model='virtio-pmem'><target><size>1024</size></target></memory>")
                 .is_err_and(|e| e.contains("path is required for model 'virtio-pmem'"))
