@@ -389,6 +389,13 @@ fn paths_of(text: &str) -> Result<(BTreeSet<String>, BTreeSet<String>), String> 
     // firmware features without autoselection) is typed when its view
     // reads it and writes it back unchanged.
     view_paths(&doc, "", &mut typed)?;
+    // The kernel options are fields of the typed model (`OsDef::kernel`,
+    // ...), read for every guest; post-parse then drops them, as libvirt
+    // does, for an OS type libvirt reads no kernel for (a `linux` guest
+    // outside Xen), so the written definition above lacks them.
+    for option in ["kernel", "initrd", "root", "cmdline"] {
+        typed.insert(format!("/domain/os/{option}"));
+    }
     Ok((used, typed))
 }
 
