@@ -26,7 +26,7 @@ use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 use virt_core::events::GraphicsAddress;
 use virt_core::{
@@ -37,9 +37,12 @@ use virt_core::{
 /// `VIR_EVENT_HANDLE_READABLE`.
 const HANDLE_READABLE: i32 = 1;
 
-/// A delivery waiting for the loop's thread.
+/// A delivery waiting for the loop's thread. Weak: a queued delivery
+/// must not keep its connection object alive, or a connection its
+/// program dropped would stay open (and test:///default keep its state)
+/// until the loop ran again, as libvirt-python's never does.
 struct Pending {
-    target: Arc<Target>,
+    target: Weak<Target>,
     delivery: Delivery,
 }
 
@@ -86,7 +89,7 @@ fn app_loop() -> MutexGuard<'static, Option<AppLoop>> {
 }
 
 /// Queue a delivery and wake whichever loop runs.
-fn push(target: &Arc<Target>, delivery: Delivery) {
+fn push(target: &Weak<Target>, delivery: Delivery) {
     push_work(Work::Conn(Box::new(Pending {
         target: target.clone(),
         delivery,
@@ -191,10 +194,11 @@ impl ConnEvents {
         filter: EventFilter,
     ) -> virt_core::Result<Subscription> {
         // Weak: the subscription's thread may outlive this state a little,
-        // and must not keep the connection object alive meanwhile.
+        // and must not keep the connection object alive meanwhile (nor
+        // drop the last reference to it away from the interpreter's lock).
         let t = Arc::downgrade(&self.target);
         c.subscribe_with(filter, move |d| {
-            if let Some(t) = t.upgrade() {
+            if t.strong_count() > 0 {
                 push(&t, d);
             }
         })
@@ -419,7 +423,11 @@ fn domain_args<'py>(py: Python<'py>, kind: &DomainEventKind) -> PyResult<Vec<PyO
 
 /// Hand one delivery to the registrations (or close callback) it concerns.
 fn deliver(py: Python<'_>, p: Pending) -> PyResult<()> {
-    let conn = p.target.conn.bind(py);
+    // The connection's registrations are gone: nobody to tell.
+    let Some(target) = p.target.upgrade() else {
+        return Ok(());
+    };
+    let conn = target.conn.bind(py);
     match p.delivery {
         Delivery::Event(event) => {
             let (topic, uuid) = (
@@ -429,7 +437,7 @@ fn deliver(py: Python<'_>, p: Pending) -> PyResult<()> {
                     Event::Network { net, .. } => net.uuid,
                 },
             );
-            let wanted: Vec<(Py<PyAny>, Py<PyAny>)> = registrations(&p.target)
+            let wanted: Vec<(Py<PyAny>, Py<PyAny>)> = registrations(&target)
                 .iter()
                 .filter(|r| r.topic == topic && r.object.is_none_or(|o| o == uuid))
                 .map(|r| (r.callback.clone_ref(py), r.opaque.clone_ref(py)))
@@ -467,8 +475,7 @@ fn deliver(py: Python<'_>, p: Pending) -> PyResult<()> {
             }
         }
         Delivery::Ended(why) => {
-            let cb = p
-                .target
+            let cb = target
                 .close
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)

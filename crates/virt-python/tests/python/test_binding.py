@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -172,6 +173,35 @@ class TestEvents(Quiet):
             ("evtpy", libvirt.VIR_DOMAIN_EVENT_UNDEFINED, "any"),
         ])
         conn.close()
+
+    def test_a_dropped_connection_closes_with_events_queued(self):
+        # An event queued for a connection whose callbacks are gone must
+        # not keep it open: once the program drops it, test:///default
+        # starts afresh, as with python3-libvirt. (libvirt-python's
+        # test_aio relies on it between its tests.) Its own process: this
+        # class holds a connection open.
+        code = """if True:
+            import json, time, libvirt
+            libvirt.registerErrorHandler(lambda c, e: None, None)
+            libvirt.virEventRegisterDefaultImpl()
+            c = libvirt.open("test:///default")
+            d = c.lookupByName("test")
+            cb = c.domainEventRegisterAny(
+                d, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, lambda *a: None, None)
+            d.destroy()
+            time.sleep(0.3)  # the event reaches the queue; no loop runs it
+            c.domainEventDeregisterAny(cb)
+            del d, c
+            c = libvirt.open("test:///default")
+            print(json.dumps(c.lookupByName("test").state()))
+        """
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                             text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        fresh = [libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_UNKNOWN]
+        self.assertEqual(json.loads(out.stdout), fresh)
+        if os.environ.get("VIRT_REFERENCE_PYTHON"):
+            self.assertEqual(reference(code), fresh)
 
     def test_bad_registrations_are_refused(self):
         conn = libvirt.open("test:///default")
