@@ -36,7 +36,9 @@ pub fn domain_capabilities(req: &Request<'_>, cache: &Path) -> QemuResult<String
     let arch = req
         .arch
         .unwrap_or_else(|| virt_xml::capabilities::host_arch());
-    if !LIBVIRT_ARCHES.contains(&arch) {
+    // libvirt's virArchFromString: a name it does not know is refused
+    // before any binary is looked for.
+    if !virt_xml::ARCHES.contains(&arch) {
         return Err(QemuError::InvalidArg(format!(
             "unknown architecture: {arch}"
         )));
@@ -92,47 +94,6 @@ pub fn domain_capabilities(req: &Request<'_>, cache: &Path) -> QemuResult<String
     let firmware = Firmware::find(&caps.arch, &machine.name, &descriptor_dirs());
     Ok(Writer::default().document(&caps, virttype, &machine.name, machine.max_cpus, &firmware))
 }
-
-/// libvirt's architecture names (`virArch`).
-const LIBVIRT_ARCHES: &[&str] = &[
-    "alpha",
-    "armv6l",
-    "armv7l",
-    "armv7b",
-    "aarch64",
-    "cris",
-    "i686",
-    "ia64",
-    "lm32",
-    "loongarch64",
-    "m68k",
-    "microblaze",
-    "microblazeel",
-    "mips",
-    "mipsel",
-    "mips64",
-    "mips64el",
-    "openrisc",
-    "parisc",
-    "parisc64",
-    "ppc",
-    "ppcle",
-    "ppc64",
-    "ppc64le",
-    "ppcemb",
-    "riscv32",
-    "riscv64",
-    "s390",
-    "s390x",
-    "sh4",
-    "sh4eb",
-    "sparc",
-    "sparc64",
-    "unicore32",
-    "x86_64",
-    "xtensa",
-    "xtensaeb",
-];
 
 /// Where QEMU's firmware descriptors live, in the order of precedence the
 /// firmware.json specification gives (a file name in an earlier directory
@@ -615,6 +576,23 @@ mod tests {
         assert!(
             doc(&c, "qemu", "pc").contains("<model usable='no' vendor='unknown'>qemu64</model>")
         );
+    }
+
+    #[test]
+    fn architectures_libvirt_does_not_know_are_refused_before_any_probe() {
+        // loongarch64 came to virArch after libvirt 9.0.
+        for arch in ["sparc64x", "loongarch64", "none"] {
+            let req = Request {
+                arch: Some(arch),
+                ..Request::default()
+            };
+            match domain_capabilities(&req, Path::new("/nonexistent/virt-qemu-cache")) {
+                Err(QemuError::InvalidArg(m)) => {
+                    assert_eq!(m, format!("unknown architecture: {arch}"))
+                }
+                other => panic!("{arch}: {other:?}"),
+            }
+        }
     }
 
     #[test]

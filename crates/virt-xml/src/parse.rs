@@ -576,8 +576,10 @@ fn parse_os<'d, 'a>(
     Ok(os)
 }
 
-/// libvirt's architectures (virArchFromString; its "none" is not one).
-const ARCHES: &[&str] = &[
+/// libvirt 9.0's architecture names (`virArch`, as `virArchFromString`
+/// reads them; its "none" is not one). An `<os><type arch>` outside it is
+/// refused, and the QEMU driver refuses domain capabilities for it.
+pub const ARCHES: &[&str] = &[
     "alpha",
     "armv6l",
     "armv7l",
