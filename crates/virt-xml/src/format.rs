@@ -765,6 +765,20 @@ fn typed<'a>(value: &'a Option<String>, name: &'a str) -> Option<(&'a str, Value
     value.as_deref().map(|v| (name, Value::Str(v)))
 }
 
+/// A child of `<interface>` as [`Interface::children`] finds it.
+enum InterfacePart<'a> {
+    /// A stored child with typed values merged in.
+    Merged(Element),
+    /// A stored child written as it is.
+    Stored(&'a Element),
+    /// A typed value no stored child carried: the element, its one
+    /// attribute and the value.
+    Field(&'static str, &'static str, &'a str),
+    /// The typed `<source>` attributes, no stored `<source>` having
+    /// carried them.
+    Source,
+}
+
 impl Interface {
     /// Write `<interface>` (the same content as [`Interface::to_element`],
     /// built only where stored and typed content merge).
@@ -778,55 +792,22 @@ impl Interface {
             more: &self.attrs,
             ..Leaf::new("interface")
         };
-        let simple: [(&str, &str, &Option<String>); 5] = [
-            ("mac", "address", &self.mac),
-            ("script", "path", &self.script),
-            ("target", "dev", &self.target_dev),
-            ("model", "type", &self.model),
-            ("ip", "address", &self.ip),
-        ];
         let mut kids: Vec<(usize, Kid<'a>)> = Vec::with_capacity(6 + self.extra.len());
-        let mut push = |k: Kid<'a>| {
-            let r = rank(INTERFACE_ORDER, k.name());
-            kids.push((r, k))
-        };
-        let mut have = [false; 6];
-        for e in &self.extra {
-            if let Some(i) = simple.iter().position(|(t, _, _)| *t == e.name) {
-                if !have[i] {
-                    have[i] = true;
-                    let (_, attr, value) = simple[i];
-                    if let Some(m) = merge(e, &[(attr, value.as_deref())]) {
-                        push(Kid::Owned(m));
-                    }
-                    continue;
-                }
-            }
-            if e.name == "source" && !have[5] {
-                have[5] = true;
-                let mut s = e.clone();
-                s.attrs = self.source.clone();
-                push(Kid::Owned(s));
-                continue;
-            }
-            push(Kid::Borrowed(e));
-        }
-        for (i, (tag, attr, value)) in simple.iter().enumerate() {
-            if !have[i] {
-                if let Some(v) = typed(value, attr) {
-                    push(Kid::Leaf(Leaf {
-                        attrs: [Some(v), None, None],
-                        ..Leaf::new(tag)
-                    }));
-                }
-            }
-        }
-        if !have[5] && !self.source.is_empty() {
-            push(Kid::Leaf(Leaf {
-                more: &self.source,
-                ..Leaf::new("source")
-            }));
-        }
+        self.children(|part| {
+            let k = match part {
+                InterfacePart::Merged(e) => Kid::Owned(e),
+                InterfacePart::Stored(e) => Kid::Borrowed(e),
+                InterfacePart::Field(tag, attr, v) => Kid::Leaf(Leaf {
+                    attrs: [Some((attr, Value::Str(v))), None, None],
+                    ..Leaf::new(tag)
+                }),
+                InterfacePart::Source => Kid::Leaf(Leaf {
+                    more: &self.source,
+                    ..Leaf::new("source")
+                }),
+            };
+            kids.push((rank(INTERFACE_ORDER, k.name()), k));
+        });
         sort_and_place(&mut kids, &self.unknown);
         write_container(&head, &kids, out, indent, opts);
     }
@@ -874,6 +855,53 @@ impl Disk {
 }
 
 impl Interface {
+    /// Hands `each` the children of `<interface>` before sorting: the
+    /// stored ones in their order, the first `<mac>`, `<script>`,
+    /// `<target>`, `<model>`, `<ip>` and `<source>` among them carrying
+    /// the typed value (one whose last attribute the typed value empties
+    /// dropped), then the typed values no stored child carried. Both
+    /// writers build from this one walk.
+    fn children<'a>(&'a self, mut each: impl FnMut(InterfacePart<'a>)) {
+        // The children whose one attribute is a model field.
+        let simple: [(&'static str, &'static str, &'a Option<String>); 5] = [
+            ("mac", "address", &self.mac),
+            ("script", "path", &self.script),
+            ("target", "dev", &self.target_dev),
+            ("model", "type", &self.model),
+            ("ip", "address", &self.ip),
+        ];
+        let mut have = [false; 5];
+        let mut have_source = false;
+        for e in &self.extra {
+            if let Some(i) = simple.iter().position(|(t, _, _)| *t == e.name) {
+                if !have[i] {
+                    have[i] = true;
+                    let (_, attr, value) = simple[i];
+                    if let Some(m) = merge(e, &[(attr, value.as_deref())]) {
+                        each(InterfacePart::Merged(m));
+                    }
+                    continue;
+                }
+            }
+            if e.name == "source" && !have_source {
+                have_source = true;
+                let mut s = e.clone();
+                s.attrs = self.source.clone();
+                each(InterfacePart::Merged(s));
+                continue;
+            }
+            each(InterfacePart::Stored(e));
+        }
+        for ((tag, attr, value), have) in simple.into_iter().zip(have) {
+            if let (false, Some(v)) = (have, value) {
+                each(InterfacePart::Field(tag, attr, v));
+            }
+        }
+        if !have_source && !self.source.is_empty() {
+            each(InterfacePart::Source);
+        }
+    }
+
     /// `<interface>` in libvirt's order.
     pub fn to_element(&self) -> Element {
         let mut iface = Element::new("interface");
@@ -881,45 +909,19 @@ impl Interface {
             iface.attrs.push(("type".into(), self.iface_type.clone()));
         }
         iface.attrs.extend(self.attrs.iter().cloned());
-        let simple: [(&str, &str, &Option<String>); 5] = [
-            ("mac", "address", &self.mac),
-            ("script", "path", &self.script),
-            ("target", "dev", &self.target_dev),
-            ("model", "type", &self.model),
-            ("ip", "address", &self.ip),
-        ];
         let mut kids = Vec::with_capacity(6 + self.extra.len());
-        let mut have = [false; 6];
-        for e in &self.extra {
-            if let Some(i) = simple.iter().position(|(t, _, _)| *t == e.name) {
-                if !have[i] {
-                    have[i] = true;
-                    let (_, attr, value) = simple[i];
-                    kids.extend(merge(e, &[(attr, value.as_deref())]));
-                    continue;
+        self.children(|part| {
+            kids.push(match part {
+                InterfacePart::Merged(e) => e,
+                InterfacePart::Stored(e) => e.clone(),
+                InterfacePart::Field(tag, attr, v) => Element::new(tag).with_attr(attr, v),
+                InterfacePart::Source => {
+                    let mut s = Element::new("source");
+                    s.attrs = self.source.clone();
+                    s
                 }
-            }
-            if e.name == "source" && !have[5] {
-                have[5] = true;
-                let mut s = e.clone();
-                s.attrs = self.source.clone();
-                kids.push(s);
-                continue;
-            }
-            kids.push(e.clone());
-        }
-        for (i, (tag, attr, value)) in simple.iter().enumerate() {
-            if !have[i] {
-                if let Some(v) = value {
-                    kids.push(Element::new(*tag).with_attr(*attr, v.as_str()));
-                }
-            }
-        }
-        if !have[5] && !self.source.is_empty() {
-            let mut s = Element::new("source");
-            s.attrs = self.source.clone();
-            kids.push(s);
-        }
+            })
+        });
         sort_children(INTERFACE_ORDER, &mut kids);
         place_unknown(&mut kids, &self.unknown);
         iface.children = kids.into_iter().map(Node::Element).collect();

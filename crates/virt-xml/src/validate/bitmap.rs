@@ -91,15 +91,17 @@ pub(crate) fn bitmap_has_bits(text: &str, limit: u64) -> Option<bool> {
     bitmap(text, limit).map(|s| !s.is_empty())
 }
 
-/// A set as `virBitmapFormat` writes it: ranges `N-M`, single bits `N`.
+/// A set as `virBitmapFormat` writes it: ranges `N-M`, single bits `N`,
+/// which is virt-core's cpulist form (sets are read below
+/// [`CPUMASK_LEN`], so every bit fits the map).
 pub(crate) fn format_bitmap(set: &[(u64, u64)]) -> String {
-    set.iter()
-        .map(|&(lo, hi)| match hi - lo {
-            0 => lo.to_string(),
-            _ => format!("{lo}-{hi}"),
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+    let mut map = virt_core::CpuMap::default();
+    for bit in set.iter().flat_map(|&(lo, hi)| lo..=hi) {
+        if let Ok(bit) = u32::try_from(bit) {
+            map.set(bit);
+        }
+    }
+    map.to_string()
 }
 
 /// A set attribute rewritten the way libvirt writes it back.
