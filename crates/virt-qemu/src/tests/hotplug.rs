@@ -97,17 +97,6 @@ fn blank_images(images: &[(&Path, u64)]) {
     }
 }
 
-/// A guest to plug devices into: the Linux test guest of 192 MiB,
-/// started from a persistent definition with one virtio disk `vda`, and a
-/// blank 16 MiB `extra` image beside it, ready to plug.
-struct PlugGuest {
-    root: TempDir,
-    console: PathBuf,
-    extra: PathBuf,
-    c: Connect,
-    d: Domain,
-}
-
 /// The Linux test guest `name` of `shape`, its devices a serial console
 /// into the returned console.log then what `devices` gives for the
 /// guest's directory, defined, started and booted; `None` (after a
@@ -138,9 +127,17 @@ fn boot_guest(
     Some((root, console, c, d))
 }
 
-/// The [`PlugGuest`] `name` on `machine`, once it has booted and sees
-/// `vda`; `None` (after a notice) without QEMU or the guest.
-fn plug_guest(test: &str, name: &str, machine: &str) -> Option<PlugGuest> {
+/// A guest to plug devices into: the Linux test guest `name` of 192 MiB on
+/// `machine`, started from a persistent definition with one virtio disk
+/// `vda`, once it has booted and sees `vda`, with a blank 16 MiB image
+/// beside it, ready to plug. Its directory, console log, that image, the
+/// connection and the domain; `None` (after a notice) without QEMU or the
+/// guest.
+fn plug_guest(
+    test: &str,
+    name: &str,
+    machine: &str,
+) -> Option<(TempDir, PathBuf, PathBuf, Connect, Domain)> {
     let shape = LinuxDomain {
         machine,
         head: "<memory unit='MiB'>192</memory><vcpu>1</vcpu>",
@@ -157,30 +154,17 @@ fn plug_guest(test: &str, name: &str, machine: &str) -> Option<PlugGuest> {
         )
     })?;
     wait_seen(&console, "disks", "vda", true);
-    Some(PlugGuest {
-        root,
-        console,
-        extra,
-        c,
-        d,
-    })
+    Some((root, console, extra, c, d))
 }
 
 #[test]
 fn linux_guest_sees_disks_and_nic_come_and_go() {
     // i440fx: its ACPI PCI hot-plug is what libvirt uses on `pc`.
-    let Some(PlugGuest {
-        root,
-        console,
-        extra,
-        c: _c,
-        mut d,
-    }) = plug_guest(
+    let Some((root, console, extra, _c, mut d)) = plug_guest(
         "linux_guest_sees_disks_and_nic_come_and_go",
         "hotplug",
         "pc",
-    )
-    else {
+    ) else {
         return;
     };
     let scsi = root.join("scsi.qcow2");
@@ -288,30 +272,36 @@ fn linux_guest_sees_disks_and_nic_come_and_go() {
     assert!(nic_at.slot != vdb_at.slot && nic_at.slot != scsi_at.slot);
 
     // Errors change nothing.
-    let e = d
-        .detach_device_flags(
-            "<disk type='file'><source file='/nowhere'/><target dev='vdz' bus='virtio'/></disk>",
-            affect::LIVE,
-        )
-        .expect_err("no vdz");
-    assert_eq!(e.code, ErrorCode::DeviceMissing, "{e}");
-    let e = d
-        .attach_device_flags(
-            &format!(
-                "<disk type='file'><source file='{}'/><target dev='hdb' bus='ide'/></disk>",
-                extra.display()
+    let ide = format!(
+        "<disk type='file'><source file='{}'/><target dev='hdb' bus='ide'/></disk>",
+        extra.display()
+    );
+    for (what, refused, code) in [
+        (
+            "no vdz",
+            d.detach_device_flags(
+                "<disk type='file'><source file='/nowhere'/><target dev='vdz' bus='virtio'/></disk>",
+                affect::LIVE,
             ),
-            affect::LIVE,
-        )
-        .expect_err("ide");
-    assert_eq!(e.code, ErrorCode::OperationUnsupported, "{e}");
-    let e = d
-        .detach_device_flags(
-            "<interface type='user'><mac address='52:54:00:99:99:99'/></interface>",
-            affect::LIVE,
-        )
-        .expect_err("no such nic");
-    assert_eq!(e.code, ErrorCode::DeviceMissing, "{e}");
+            ErrorCode::DeviceMissing,
+        ),
+        (
+            "ide",
+            d.attach_device_flags(&ide, affect::LIVE),
+            ErrorCode::OperationUnsupported,
+        ),
+        (
+            "no such nic",
+            d.detach_device_flags(
+                "<interface type='user'><mac address='52:54:00:99:99:99'/></interface>",
+                affect::LIVE,
+            ),
+            ErrorCode::DeviceMissing,
+        ),
+    ] {
+        let e = refused.expect_err(what);
+        assert_eq!(e.code, code, "{what}: {e}");
+    }
 
     // And out again: the guest sees each device go, QEMU drops its drive.
     d.detach_device_flags(&vdb, affect::LIVE | affect::CONFIG)
@@ -400,18 +390,11 @@ fn disk_pci_address(xml: &str, dev: &str) -> Option<PciAddress> {
 /// the disk is gone.
 #[test]
 fn q35_guest_hotplugs_into_the_free_root_port() {
-    let Some(PlugGuest {
-        root,
-        console,
-        extra,
-        c: _c,
-        mut d,
-    }) = plug_guest(
+    let Some((root, console, extra, _c, mut d)) = plug_guest(
         "q35_guest_hotplugs_into_the_free_root_port",
         "q35plug",
         "q35",
-    )
-    else {
+    ) else {
         return;
     };
     let live = d.xml_desc(0).expect("xml");

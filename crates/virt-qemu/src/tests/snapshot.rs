@@ -4,15 +4,21 @@
 
 use super::*;
 use serde_json::json;
-use virt_core::events::domain_event_id;
+use virt_core::events::{domain_event_id, lifecycle_detail as ld};
 use virt_core::{
     snapshot_create_flags as cf, snapshot_delete_flags as df, snapshot_list_flags as lf, Delivery,
-    DomainEventKind, Event, EventFilter,
+    DomainEventKind, Event, EventFilter, LifecycleEvent as Ev, Subscription,
 };
+
+/// A subscription to `c`'s lifecycle events, for [`lifecycle_events`].
+fn lifecycle_subscription(c: &Connect) -> Subscription {
+    c.subscribe(EventFilter::domain(domain_event_id::LIFECYCLE))
+        .expect("subscribe")
+}
 
 /// The lifecycle events `sub` delivered since the last call, as (event,
 /// detail) pairs (a revert's are sent before it returns).
-fn lifecycle_events(sub: &virt_core::Subscription) -> Vec<(virt_core::LifecycleEvent, i32)> {
+fn lifecycle_events(sub: &Subscription) -> Vec<(Ev, i32)> {
     let mut seen = Vec::new();
     while let Some(Delivery::Event(Event::Domain {
         kind: DomainEventKind::Lifecycle { event, detail },
@@ -471,12 +477,8 @@ fn reverting_moves_a_guest_between_states() {
     else {
         return;
     };
-    let sub = c
-        .subscribe(EventFilter::domain(domain_event_id::LIFECYCLE))
-        .expect("subscribe");
+    let sub = lifecycle_subscription(&c);
     let events = || lifecycle_events(&sub);
-    use virt_core::events::lifecycle_detail as ld;
-    use virt_core::LifecycleEvent as Ev;
     let live = d
         .snapshot_create_xml(
             "<domainsnapshot><name>live</name></domainsnapshot>",
@@ -869,12 +871,8 @@ fn reverting_a_transient_guest_restarts_it() {
     let d = c
         .create_xml(&tiny("fleeting", "qemu", &disk), 0)
         .expect("create transient");
-    let sub = c
-        .subscribe(EventFilter::domain(domain_event_id::LIFECYCLE))
-        .expect("subscribe");
+    let sub = lifecycle_subscription(&c);
     let events = || lifecycle_events(&sub);
-    use virt_core::events::lifecycle_detail as ld;
-    use virt_core::LifecycleEvent as Ev;
     write_live(&root, &d, 1);
     let live = d
         .snapshot_create_xml("<domainsnapshot><name>live</name></domainsnapshot>", 0)
