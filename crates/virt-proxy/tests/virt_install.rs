@@ -70,6 +70,19 @@ impl Drop for StopGuests {
     }
 }
 
+/// Waits (five minutes at most) for the test guest's console, appended to
+/// `serial`, to say the guest is up; fails with the console and the
+/// daemon's log otherwise.
+fn assert_boots(serial: &Path, d: &Daemon) {
+    assert!(
+        wait_until(300, || std::fs::read_to_string(serial)
+            .is_ok_and(|s| s.contains("virt-rs test guest: up"))),
+        "{:?}\n{}",
+        std::fs::read_to_string(serial),
+        d.log()
+    );
+}
+
 #[test]
 fn virt_tools_create_edit_and_clone_a_guest_through_the_daemon() {
     let test = "virt_install";
@@ -225,13 +238,7 @@ fn virt_tools_create_edit_and_clone_a_guest_through_the_daemon() {
         assert!(live.contains(&part), "no {part} in\n{live}");
     }
     // The guest boots: its console writes to the file.
-    assert!(
-        wait_until(300, || std::fs::read_to_string(&serial)
-            .is_ok_and(|s| s.contains("virt-rs test guest: up"))),
-        "{:?}\n{}",
-        std::fs::read_to_string(&serial),
-        d.log()
-    );
+    assert_boots(&serial, &d);
     assert!(virsh("domstate g1").starts_with("running"));
 
     // virt-xml edits the definition and plugs a disk into the running
@@ -328,13 +335,7 @@ fn virt_tools_create_edit_and_clone_a_guest_through_the_daemon() {
     assert!(agent.exists(), "{}", agent.display());
     // The definition itself keeps leaving the path to the driver.
     assert!(!virsh("dumpxml m1 --inactive").contains(&*agent.to_string_lossy()));
-    assert!(
-        wait_until(300, || std::fs::read_to_string(&serial)
-            .is_ok_and(|s| s.contains("virt-rs test guest: up"))),
-        "{:?}\n{}",
-        std::fs::read_to_string(&serial),
-        d.log()
-    );
+    assert_boots(&serial, &d);
     virsh("destroy m1");
     assert!(!agent.exists(), "{}", agent.display());
     virsh("undefine m1 --remove-all-storage");
