@@ -724,21 +724,30 @@ mod tests {
 
     #[test]
     fn node_info_model_is_32_words() {
+        // Every number differs (and memory needs both halves of its
+        // hyper), so a field out of its place shows.
         let n = NodeInfo {
             model: "i686".into(),
-            memory: 3_145_728,
+            memory: (3 << 32) | 5,
             cpus: 16,
             mhz: 1400,
             nodes: 2,
-            sockets: 2,
-            cores: 2,
-            threads: 2,
+            sockets: 3,
+            cores: 4,
+            threads: 7,
         };
         let mut e = Encoder::new();
         e.put(&n);
         let b = e.finish().unwrap();
         assert_eq!(b.len(), 32 * 4 + 8 + 6 * 4);
         assert_eq!(&b[..8], [0, 0, 0, b'i', 0, 0, 0, b'6']);
+        // After the model: memory (high word first), then the counts in
+        // virNodeInfo's order.
+        let words: Vec<u32> = b[32 * 4..]
+            .chunks(4)
+            .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
+            .collect();
+        assert_eq!(words, [3, 5, 16, 1400, 2, 3, 4, 7]);
         round(n);
     }
 
