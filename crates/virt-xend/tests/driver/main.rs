@@ -102,18 +102,11 @@ fn version_and_node_come_from_the_node_description() {
     assert_eq!(drv.config_format(), 4);
     let n = drv.node_info().expect("node info");
     assert_eq!(
-        (
-            n.model.as_str(),
-            n.memory,
-            n.cpus,
-            n.mhz,
-            n.nodes,
-            n.sockets,
-            n.cores,
-            n.threads
-        ),
-        ("x86_64", 4096 * 1024, 4, 2394, 1, 1, 4, 1)
+        (n.model.as_str(), n.memory, n.cpus, n.mhz),
+        ("x86_64", 4096 * 1024, 4, 2394)
     );
+    // The topology as xend gives it; below, as virt-xend derives it.
+    assert_eq!((n.nodes, n.sockets, n.cores, n.threads), (1, 1, 4, 1));
     // Xen 3.2 left out sockets_per_node: derived from the CPU count.
     fake.set_node(FakeNode {
         sockets_per_node: 0,
