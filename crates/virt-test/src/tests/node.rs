@@ -372,12 +372,12 @@ fn host_interfaces_live_and_roll_back_as_libvirts() {
     );
     let e = err(c.interface_lookup_by_name("nope"));
     assert_eq!(
-        (e.code, e.domain),
-        (ErrorCode::NoInterface, ErrorDomain::Test)
-    );
-    assert_eq!(
-        e.message,
-        "Interface not found: no interface with matching name 'nope'"
+        (e.code, e.domain, e.message.as_str()),
+        (
+            ErrorCode::NoInterface,
+            ErrorDomain::Test,
+            "Interface not found: no interface with matching name 'nope'"
+        )
     );
     assert_eq!(
         err(eth1.xml_desc(1)).message,
