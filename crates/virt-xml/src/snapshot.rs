@@ -524,7 +524,6 @@ fn disk_element(d: &SnapshotDisk) -> Element {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 mod tests {
     use super::*;
 
