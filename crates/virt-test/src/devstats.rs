@@ -240,7 +240,6 @@ pub(crate) fn cpu_stats(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use virt_core::{Connect, ErrorCode};
 
     /// The library's checks, then the test driver's answers, through the
