@@ -511,7 +511,7 @@ mod tests {
             "displays": ["none", "sdl"],
             "vnc": false,
         });
-        BinaryCaps::from_record(&rec).unwrap_or_else(|e| panic!("{e}"))
+        BinaryCaps::from_record(&rec).unwrap()
     }
 
     fn doc(caps: &BinaryCaps, virttype: &str, machine: &str) -> String {
@@ -607,8 +607,8 @@ mod tests {
     }
 
     fn descriptor(dir: &Path, name: &str, text: &str) {
-        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join(name), text).unwrap();
     }
 
     #[test]

@@ -238,7 +238,6 @@ impl QemuDriver {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
