@@ -7,8 +7,19 @@ use serde_json::json;
 use virt_core::events::{domain_event_id, lifecycle_detail as ld};
 use virt_core::{
     snapshot_create_flags as cf, snapshot_delete_flags as df, snapshot_list_flags as lf, Delivery,
-    DomainEventKind, Event, EventFilter, LifecycleEvent as Ev, Subscription,
+    Domain, DomainEventKind, DomainSnapshot, Event, EventFilter, LifecycleEvent as Ev,
+    Subscription,
 };
+
+/// A disk-only (external) snapshot `name` of `d`: the driver puts its
+/// overlay beside the image as `disk.NAME`.
+fn disk_only_snapshot(d: &Domain, name: &str) -> DomainSnapshot {
+    d.snapshot_create_xml(
+        &format!("<domainsnapshot><name>{name}</name></domainsnapshot>"),
+        cf::DISK_ONLY,
+    )
+    .unwrap_or_else(|e| panic!("disk-only snapshot {name}: {e}"))
+}
 
 /// A subscription to `c`'s lifecycle events, for [`lifecycle_events`].
 fn lifecycle_subscription(c: &Connect) -> Subscription {
@@ -30,12 +41,14 @@ fn lifecycle_events(sub: &Subscription) -> Vec<(Ev, i32)> {
     seen
 }
 
+/// `qemu-img snapshot -l` of `img`, read without taking the image's lock
+/// (`-U`), as a running QEMU may hold it.
 fn image_snapshots(img: &Path) -> String {
     let out = std::process::Command::new("qemu-img")
-        .args(["snapshot", "-l"])
+        .args(["snapshot", "-l", "-U"])
         .arg(img)
         .output()
-        .expect("qemu-img snapshot -l");
+        .expect("qemu-img snapshot -l -U");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -202,12 +215,7 @@ fn internal_snapshots_of_a_shut_off_guest() {
 
     // External, disk-only: an overlay backed by the image, and the guest's
     // definition moved onto it.
-    let ext = d
-        .snapshot_create_xml(
-            "<domainsnapshot><name>ext</name></domainsnapshot>",
-            cf::DISK_ONLY,
-        )
-        .expect("external snapshot");
+    let ext = disk_only_snapshot(&d, "ext");
     let overlay = root.join("disk.ext");
     assert_backed_by(&overlay, &img);
     let dom_xml = d.xml_desc(0).expect("domain xml");
@@ -243,12 +251,7 @@ fn internal_snapshots_of_a_shut_off_guest() {
     // of a shut-off guest's chain); its data is committed into the image
     // below and the guest moves down onto it.
     write_head(&overlay, &[4]);
-    let ext2 = d
-        .snapshot_create_xml(
-            "<domainsnapshot><name>ext2</name></domainsnapshot>",
-            cf::DISK_ONLY,
-        )
-        .expect("second external snapshot");
+    let ext2 = disk_only_snapshot(&d, "ext2");
     let overlay2 = root.join("disk.ext2");
     write_head(&overlay2, &[5]);
     assert_eq!(
@@ -296,14 +299,7 @@ fn snapshots_of_a_running_guest() {
     else {
         return;
     };
-    let listed = || {
-        let out = std::process::Command::new("qemu-img")
-            .args(["snapshot", "-l", "-U"])
-            .arg(&img)
-            .output()
-            .expect("qemu-img snapshot -l -U");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let listed = || image_snapshots(&img);
 
     let s1 = d
         .snapshot_create_xml("<domainsnapshot><name>s1</name></domainsnapshot>", 0)
@@ -386,12 +382,7 @@ fn snapshots_of_a_running_guest() {
         .expect("snapshot before the external one");
     // External, disk-only: the guest goes on running on an overlay
     // backed by the image, and its live XML says so.
-    let ext = d
-        .snapshot_create_xml(
-            "<domainsnapshot><name>ext</name></domainsnapshot>",
-            cf::DISK_ONLY,
-        )
-        .expect("external snapshot of a running guest");
+    let ext = disk_only_snapshot(&d, "ext");
     let overlay = root.join("disk.ext");
     assert_backed_by(&overlay, &img);
     let dom_xml = d.xml_desc(0).expect("domain xml");
@@ -567,15 +558,7 @@ fn reverting_moves_a_guest_between_states() {
     d.destroy().expect("destroy");
     off.delete(0).expect("delete off");
     live.delete(0).expect("delete live");
-    let list = String::from_utf8_lossy(
-        &std::process::Command::new("qemu-img")
-            .args(["snapshot", "-l"])
-            .arg(&img)
-            .output()
-            .expect("qemu-img snapshot -l")
-            .stdout,
-    )
-    .into_owned();
+    let list = image_snapshots(&img);
     assert!(!list.contains("live") && !list.contains("off"), "{list}");
     d.undefine().expect("undefine");
 }
@@ -630,19 +613,9 @@ fn deleting_external_snapshots_of_a_running_guest() {
     else {
         return;
     };
-    let s1 = d
-        .snapshot_create_xml(
-            "<domainsnapshot><name>s1</name></domainsnapshot>",
-            cf::DISK_ONLY,
-        )
-        .expect("s1");
+    let s1 = disk_only_snapshot(&d, "s1");
     write_live(&root, &d, 2);
-    let s2 = d
-        .snapshot_create_xml(
-            "<domainsnapshot><name>s2</name></domainsnapshot>",
-            cf::DISK_ONLY,
-        )
-        .expect("s2");
+    let s2 = disk_only_snapshot(&d, "s2");
     write_live(&root, &d, 3);
     let (o1, o2) = (root.join("disk.s1"), root.join("disk.s2"));
     assert!(shared_head(&o1, 2) && shared_head(&o2, 3));
@@ -656,19 +629,7 @@ fn deleting_external_snapshots_of_a_running_guest() {
     s1.delete(0).expect("delete s1");
     assert!(!o1.exists());
     assert!(shared_head(&img, 2));
-    let info = String::from_utf8_lossy(
-        &std::process::Command::new("qemu-img")
-            .args(["info", "-U"])
-            .arg(&o2)
-            .output()
-            .expect("qemu-img info")
-            .stdout,
-    )
-    .into_owned();
-    assert!(
-        info.contains(&format!("backing file: {}", img.display())),
-        "{info}"
-    );
+    assert_backed_by(&o2, &img);
     let s2xml = s2.xml_desc(0).expect("s2 xml");
     assert!(
         s2xml.contains(&format!("<source file='{}'/>", img.display())),
