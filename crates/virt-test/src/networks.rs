@@ -102,14 +102,23 @@ impl Networks {
                 def.name
             )));
         }
-        self.list.push(NetworkObj {
+        self.add(def, true, true);
+        Ok(())
+    }
+
+    /// A new network object at the end of the list, not autostarted;
+    /// its identity.
+    fn add(&mut self, def: NetworkDef, active: bool, persistent: bool) -> NetworkRef {
+        let n = NetworkObj {
             def,
             new_def: None,
-            active: true,
-            persistent: true,
+            active,
+            persistent,
             autostart: false,
-        });
-        Ok(())
+        };
+        let r = n.identity();
+        self.list.push(n);
+        r
     }
 
     /// The clash checks of libvirt's `virNetworkObjAssignDef`: the name
@@ -151,18 +160,7 @@ impl Networks {
                 n.persistent = true;
                 Ok(n.identity())
             }
-            None => {
-                let n = NetworkObj {
-                    def,
-                    new_def: None,
-                    active: false,
-                    persistent: true,
-                    autostart: false,
-                };
-                let r = n.identity();
-                self.list.push(n);
-                Ok(r)
-            }
+            None => Ok(self.add(def, false, true)),
         }
     }
 
@@ -186,18 +184,7 @@ impl Networks {
                 n.active = true;
                 Ok(n.identity())
             }
-            None => {
-                let n = NetworkObj {
-                    def,
-                    new_def: None,
-                    active: true,
-                    persistent: false,
-                    autostart: false,
-                };
-                let r = n.identity();
-                self.list.push(n);
-                Ok(r)
-            }
+            None => Ok(self.add(def, true, false)),
         }
     }
 
