@@ -7,7 +7,9 @@
 
 use crate::error::{QemuError, QemuResult};
 use serde_json::{json, Value};
-use virt_xml::{DomainDef, Element, Node};
+use virt_xml::{
+    child_view, set_child_view, Address, Alias, DomainDef, Element, MemoryDevice, ScaledSize, View,
+};
 
 /// DIMM sizes are whole multiples of 2 MiB on x86, as libvirt rounds them
 /// (`qemuDomainGetMemoryModuleSizeAlignment`), in KiB.
@@ -40,35 +42,28 @@ impl Dimm {
     /// Read a `<memory>` device element; other models than `dimm` are
     /// refused (this driver runs DIMMs only).
     pub fn from_element(e: &Element) -> QemuResult<Dimm> {
-        match e.attr("model") {
-            Some("dimm") => {}
-            m => {
-                return Err(config(format!(
-                    "memory device model '{}' is not supported by this driver",
-                    m.unwrap_or("")
-                )))
-            }
+        let memory = MemoryDevice::from_element(e)?;
+        if memory.model.as_deref() != Some("dimm") {
+            return Err(config(format!(
+                "memory device model '{}' is not supported by this driver",
+                memory.model.as_deref().unwrap_or("")
+            )));
         }
-        let target = e.child("target");
-        let size = match target.and_then(|t| t.child("size")) {
-            Some(s) => virt_xml::parse_memory(&s.text(), s.attr("unit"))?,
+        let size = match &memory.target_size {
+            Some(s) => virt_xml::parse_memory(&s.value.to_string(), s.unit.as_deref())?,
             None => return Err(config("memory device size must be specified")),
         };
-        let node = match target.and_then(|t| t.child("node")) {
-            Some(n) => Some(number(&n.text(), "memory device node")?),
-            None => None,
-        };
         let (mut slot, mut base) = (None, None);
-        if let Some(a) = e.child("address") {
-            if a.attr("type") != Some("dimm") {
+        if let Some(a) = child_view::<Address>(e)? {
+            if a.address_type.as_deref() != Some("dimm") {
                 return Err(config(
                     "only 'dimm' addresses are supported for the pc-dimm device",
                 ));
             }
-            if let Some(s) = a.attr("slot") {
+            if let Some(s) = &a.slot {
                 slot = Some(number(s, "memory device slot")?);
             }
-            if let Some(b) = a.attr("base") {
+            if let Some(b) = &a.base {
                 let hex = b.trim_start_matches("0x").trim_start_matches("0X");
                 base = Some(u64::from_str_radix(hex, 16).map_err(|_| {
                     QemuError::InvalidArg(format!("invalid memory device base '{b}'"))
@@ -77,7 +72,7 @@ impl Dimm {
         }
         Ok(Dimm {
             size: size.div_ceil(DIMM_ALIGN_KIB) * DIMM_ALIGN_KIB,
-            node,
+            node: memory.target_node,
             slot,
             base,
         })
@@ -113,38 +108,33 @@ impl Dimm {
     }
 
     /// Write size, slot, base and (in a live definition, `live`) alias
-    /// back into the device element, as libvirt's XML shows them.
-    pub fn write_into(&self, e: &mut Element, live: bool) {
-        e.children
-            .retain(|c| !matches!(c, Node::Element(k) if k.name == "address" || k.name == "alias"));
-        for c in e.children.iter_mut() {
-            if let Node::Element(t) = c {
-                if t.name == "target" {
-                    for s in t.children.iter_mut() {
-                        if let Node::Element(s) = s {
-                            if s.name == "size" {
-                                *s = Element::new("size")
-                                    .with_attr("unit", "KiB")
-                                    .with_text(self.size.to_string());
-                            }
-                        }
-                    }
-                }
-            }
+    /// back into the device element, as libvirt's XML shows them: the
+    /// alias and address (made anew) close the element.
+    pub fn write_into(&self, e: &mut Element, live: bool) -> QemuResult<()> {
+        let mut memory = MemoryDevice::from_element(e)?;
+        if memory.target_size.is_some() {
+            memory.target_size = Some(ScaledSize {
+                value: self.size,
+                unit: Some("KiB".into()),
+            });
+            memory.write_to(e);
         }
+        set_child_view::<Address>(e, None);
+        set_child_view::<Alias>(e, None);
         if live {
-            e.children.push(Node::Element(
-                Element::new("alias").with_attr("name", self.alias()),
-            ));
+            let alias = Alias {
+                name: Some(self.alias()),
+            };
+            set_child_view(e, Some(&alias));
         }
-        let mut a = Element::new("address").with_attr("type", "dimm");
-        if let Some(s) = self.slot {
-            a = a.with_attr("slot", s.to_string());
-        }
-        if let Some(b) = self.base {
-            a = a.with_attr("base", format!("0x{b:x}"));
-        }
-        e.children.push(Node::Element(a));
+        let address = Address {
+            address_type: Some("dimm".into()),
+            slot: self.slot.map(|s| s.to_string()),
+            base: self.base.map(|b| format!("0x{b:x}")),
+            ..Address::default()
+        };
+        set_child_view(e, Some(&address));
+        Ok(())
     }
 }
 
@@ -155,7 +145,7 @@ pub fn dimms(def: &DomainDef) -> QemuResult<Vec<(usize, Dimm)>> {
         .other
         .iter()
         .enumerate()
-        .filter(|(_, e)| e.name == "memory")
+        .filter(|(_, e)| e.name == MemoryDevice::TAG)
         .map(|(i, e)| Ok((i, Dimm::from_element(e)?)))
         .collect()
 }
@@ -287,7 +277,7 @@ pub fn assign_slots(def: &mut DomainDef, live: bool) -> QemuResult<()> {
             modules[n].1.slot = Some(s);
         }
         let (i, d) = &modules[n];
-        d.write_into(&mut def.devices.other[*i], live);
+        d.write_into(&mut def.devices.other[*i], live)?;
     }
     Ok(())
 }
@@ -376,7 +366,7 @@ mod tests {
         );
         assert_eq!(d.backend()["size"], json!(128u64 << 20));
         let mut out = e.clone();
-        d.write_into(&mut out, true);
+        d.write_into(&mut out, true).expect("written");
         assert_eq!(Dimm::from_element(&out).expect("again"), d);
         assert!(out.to_xml(0).contains("<alias name='dimm1'/>"));
         let nvdimm = virt_xml::parse_element("<memory model='nvdimm'/>").expect("xml");

@@ -18,9 +18,9 @@ pub(crate) use disk::{blockdev_nodes, disk_device, drive_address, drive_address_
 use disk::{disk_options, suffix};
 use serde_json::{json, Map, Value};
 use virt_xml::{
-    view_of, Bios, BootMenu, CharDev, Controller, Disk, DomainDef, Graphics, Hostdev, Input,
-    Interface, LifecycleAction, Listen, MemBalloon, MemoryBacking, Panic, Rng, Sound, Video, View,
-    Watchdog,
+    view_of, Audio, Bios, BootMenu, CharDev, Controller, Disk, DomainDef, Graphics, Hostdev, Input,
+    Interface, LifecycleAction, Listen, MemBalloon, MemoryBacking, MemoryDevice, Panic, Rng, Sound,
+    Video, View, Watchdog,
 };
 
 /// Where the QMP monitor listens.
@@ -384,8 +384,8 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
             }
             // The backend libvirt gives every guest: sound goes nowhere
             // (`-audiodev none` below, when a sound device needs it).
-            "audio" if other.attr("type") == Some("none") => {}
-            "memory" => {
+            Audio::TAG if Audio::from_element(other)?.audio_type.as_deref() == Some("none") => {}
+            MemoryDevice::TAG => {
                 let module = dimm::Dimm::from_element(other)?;
                 b.push2("-object", module.backend().to_string());
                 b.device(module.device());
@@ -934,6 +934,7 @@ fn interface_options(
     b: &mut Builder,
 ) -> QemuResult<()> {
     let id = format!("hostnet{i}");
+    let source = iface.typed_source()?;
     let netdev = match iface.iface_type.as_str() {
         // A tap we made and plugged into the bridge, open in QEMU at fd N.
         "network" | "bridge" if tap_fd.is_some() => {
@@ -948,14 +949,15 @@ fn interface_options(
             s
         }
         "bridge" => {
-            let br = iface
-                .source_attr("bridge")
+            let br = source
+                .bridge
+                .as_deref()
                 .ok_or_else(|| unsupported("bridge interface without <source bridge='...'/>"))?;
             format!("bridge,id={id},br={}", escape_comma(br))
         }
         "mcast" | "server" | "client" | "udp" => {
-            let addr = iface.source_attr("address").unwrap_or("127.0.0.1");
-            let port = iface.source_attr("port").ok_or_else(|| {
+            let addr = source.address.as_deref().unwrap_or("127.0.0.1");
+            let port = source.port.as_deref().ok_or_else(|| {
                 unsupported(format!("{} interface without a port", iface.iface_type))
             })?;
             let key = match iface.iface_type.as_str() {
@@ -978,7 +980,7 @@ fn interface_options(
         "network" => {
             // Name the network and say what works instead: the
             // bridge a libvirt network sits on can be named directly.
-            let net = iface.source_attr("network").unwrap_or("");
+            let net = source.network.as_deref().unwrap_or("");
             return Err(unsupported(format!(
                 "interface type 'network' (network '{net}') needs a virtual network \
                      driver, which virt-rs does not have yet; use <interface type='user'>, or \

@@ -21,7 +21,10 @@ use super::{Builder, Chipset};
 use crate::postparse::address::{self, PciAddress};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use virt_xml::{DomainDef, Element};
+use virt_xml::{
+    child_view, view_of, Address, Controller, ControllerTarget, DomainDef, Element, MemBalloon,
+    Rng, Sound, Video, View, Watchdog,
+};
 
 /// A PCI controller the command line builds: a PCIe root port (its
 /// chassis and port) or a PCIe-to-PCI bridge (`None`).
@@ -70,12 +73,16 @@ fn num(v: Option<&str>) -> Option<u32> {
     }
 }
 
-/// The PCI address among `kids`, with its multifunction flag.
-fn address_in<'a>(mut kids: impl Iterator<Item = &'a Element>) -> Option<(PciAddress, bool)> {
-    kids.find_map(|k| {
-        let a = PciAddress::from_element(k)?;
-        Some((a, k.attr("multifunction") == Some("on")))
-    })
+/// The PCI place `address` gives, with its multifunction flag.
+fn pci_place(address: Option<Address>) -> Option<(PciAddress, bool)> {
+    let address = address?;
+    let at = PciAddress::from_address(&address)?;
+    Some((at, address.multifunction.as_deref() == Some("on")))
+}
+
+/// The PCI place of a device the model keeps generic.
+fn place_of(e: &Element) -> Option<(PciAddress, bool)> {
+    pci_place(child_view::<Address>(e).ok().flatten())
 }
 
 /// The root ports and PCIe-to-PCI bridges, or `None` when a PCI
@@ -83,29 +90,30 @@ fn address_in<'a>(mut kids: impl Iterator<Item = &'a Element>) -> Option<(PciAdd
 /// place).
 fn pci_controllers(def: &DomainDef, chipset: Chipset) -> Option<Vec<PciController>> {
     let mut controllers = Vec::new();
-    for e in def
-        .devices
-        .other
-        .iter()
-        .filter(|e| e.name == "controller" && e.attr("type") == Some("pci"))
-    {
-        let bridge = match e.attr("model") {
+    for e in &def.devices.other {
+        let Ok(Some(c)) = view_of::<Controller>(e) else {
+            continue;
+        };
+        if c.controller_type != "pci" {
+            continue;
+        }
+        let bridge = match c.model.as_deref() {
             Some("pci-root") if chipset == Chipset::I440fx => continue,
             Some("pcie-root") if chipset == Chipset::Q35 => continue,
             Some("pcie-root-port") if chipset == Chipset::Q35 => false,
             Some("pcie-to-pci-bridge") if chipset == Chipset::Q35 => true,
             _ => return None,
         };
-        let index = num(e.attr("index"))?;
-        let (at, multifunction) = address_in(e.elements())?;
+        let index = c.index?;
+        let (at, multifunction) = place_of(e)?;
         let root_port = if bridge {
             None
         } else {
-            let target = e.child("target")?;
+            let target = child_view::<ControllerTarget>(e).ok().flatten()?;
             if at.bus != 0 {
                 return None;
             }
-            Some((num(target.attr("chassis"))?, num(target.attr("port"))?))
+            Some((target.chassis?, num(target.port.as_deref())?))
         };
         controllers.push(PciController {
             index,
@@ -138,44 +146,49 @@ fn addresses_by_id(def: &DomainDef) -> HashMap<String, (PciAddress, bool)> {
         }
     };
     for d in &def.devices.disks {
-        put(d.target_dev.clone(), address_in(d.extra.iter()));
+        put(d.target_dev.clone(), pci_place(d.part().ok().flatten()));
     }
     for (i, n) in def.devices.interfaces.iter().enumerate() {
-        put(format!("net{i}"), address_in(n.extra.iter()));
+        put(format!("net{i}"), pci_place(n.part().ok().flatten()));
     }
     let mut video = false;
     let mut rngs = 0;
     let mut sounds = 0;
     for e in &def.devices.other {
-        let a = address_in(e.elements());
-        let index = e.attr("index").unwrap_or("0");
+        let a = place_of(e);
         match e.name.as_str() {
-            "controller" => match e.attr("type") {
-                // A companion has no id of its own: it is found by the
-                // bus it serves and its first port.
-                Some("usb") => match e.child("master").and_then(|m| m.attr("startport")) {
-                    Some(port) => put(
-                        companion_key(&format!("usb{}.0", super::suffix(index)), port),
-                        a,
-                    ),
-                    None => put(format!("usb{}", super::suffix(index)), a),
-                },
-                Some("scsi") => put(format!("scsi{index}"), a),
-                Some("sata") => put(format!("sata{index}"), a),
-                Some("virtio-serial") => put(format!("virtio-serial{index}"), a),
-                _ => {}
-            },
-            "memballoon" => put("balloon0".into(), a),
-            "video" if !video => {
+            Controller::TAG => {
+                let Ok(c) = Controller::from_element(e) else {
+                    continue;
+                };
+                let index = c.index.unwrap_or(0).to_string();
+                match c.controller_type.as_str() {
+                    // A companion has no id of its own: it is found by the
+                    // bus it serves and its first port.
+                    "usb" => match c.master_startport {
+                        Some(port) => put(
+                            companion_key(&format!("usb{}.0", super::suffix(&index)), port),
+                            a,
+                        ),
+                        None => put(format!("usb{}", super::suffix(&index)), a),
+                    },
+                    "scsi" => put(format!("scsi{index}"), a),
+                    "sata" => put(format!("sata{index}"), a),
+                    "virtio-serial" => put(format!("virtio-serial{index}"), a),
+                    _ => {}
+                }
+            }
+            MemBalloon::TAG => put("balloon0".into(), a),
+            Video::TAG if !video => {
                 video = true;
                 put("video0".into(), a);
             }
-            "sound" => {
+            Sound::TAG => {
                 put(format!("sound{sounds}"), a);
                 sounds += 1;
             }
-            "watchdog" => put("watchdog0".into(), a),
-            "rng" => {
+            Watchdog::TAG => put("watchdog0".into(), a),
+            Rng::TAG => {
                 put(format!("rng{rngs}"), a);
                 rngs += 1;
             }

@@ -17,7 +17,7 @@ use crate::argv::{blockdev_nodes, disk_device, drive_address, drive_address_targ
 use crate::postparse::address::{self, PciAddress};
 use crate::qmp::Event;
 use std::time::Instant;
-use virt_xml::{Address, Alias, Controller, Disk, Interface, Node, View};
+use virt_xml::{Address, Alias, Controller, Disk, Interface, MemoryDevice, Node, View};
 
 /// How long a detach waits for the guest to release a device, as libvirt
 /// (`qemuDomainRemoveDeviceWaitTime`).
@@ -44,7 +44,11 @@ fn parse_device(xml: &str) -> QemuResult<Device> {
     if let Some(iface) = devices.interfaces.into_iter().next() {
         return Ok(Device::Interface(iface));
     }
-    if let Some(memory) = devices.other.into_iter().find(|e| e.name == "memory") {
+    if let Some(memory) = devices
+        .other
+        .into_iter()
+        .find(|e| e.name == MemoryDevice::TAG)
+    {
         let dimm = Dimm::from_element(&memory)?;
         return Ok(Device::Memory(memory, dimm));
     }
@@ -638,7 +642,8 @@ fn attach_interface_live(
             v
         }
         "bridge" => {
-            let br = iface.source_attr("bridge").ok_or_else(|| {
+            let source = iface.typed_source()?;
+            let br = source.bridge.ok_or_else(|| {
                 QemuError::Unsupported("bridge interface without <source bridge='...'/>".into())
             })?;
             json!({"type": "bridge", "id": netdev_id, "br": br})
@@ -762,9 +767,9 @@ fn remove_from_live(def: &mut DomainDef, id: &str) {
         .interfaces
         .retain(|i| alias_of(i).as_deref() != Some(id));
     let before = def.devices.other.len();
-    def.devices
-        .other
-        .retain(|e| e.name != "memory" || Dimm::from_element(e).map_or(true, |d| d.alias() != id));
+    def.devices.other.retain(|e| {
+        e.name != MemoryDevice::TAG || Dimm::from_element(e).map_or(true, |d| d.alias() != id)
+    });
     if def.devices.other.len() != before {
         let _ = dimm::update_totals(def);
     }
@@ -806,7 +811,7 @@ fn insert_memory(
         Some(_) => {}
         None => module.slot = Some(dimm::free_slot(def, &modules)?),
     }
-    module.write_into(&mut element, live);
+    module.write_into(&mut element, live)?;
     def.devices.other.push(element);
     dimm::update_totals(def)?;
     Ok(module)
@@ -833,11 +838,16 @@ fn attach_memory_live(
     // libvirt's qemuDomainUpdateMemoryDeviceInfo: best effort.
     if let Ok(list) = mon.execute("query-memory-devices", None) {
         let placed = crate::qmp::memory_devices(&list);
-        for e in def.devices.other.iter_mut().filter(|e| e.name == "memory") {
+        for e in def
+            .devices
+            .other
+            .iter_mut()
+            .filter(|e| e.name == MemoryDevice::TAG)
+        {
             if let Ok(mut d) = Dimm::from_element(e) {
                 if let Some(m) = placed.iter().find(|m| m.id == d.alias()) {
                     d.base = Some(m.addr);
-                    d.write_into(e, true);
+                    d.write_into(e, true)?;
                 }
             }
         }

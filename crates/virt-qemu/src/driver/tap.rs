@@ -55,12 +55,13 @@ pub fn open_taps(def: &DomainDef, system: bool) -> QemuResult<Vec<Option<Tap>>> 
     let mut out = Vec::new();
     for iface in &def.devices.interfaces {
         let wants = matches!(iface.iface_type.as_str(), "network" | "bridge");
+        let source = iface.typed_source()?;
         let tap = match (wants, OPENER.get()) {
             (true, Some(open)) => Some(
                 open(&TapRequest {
                     system,
-                    network: iface.source_attr("network"),
-                    bridge: iface.source_attr("bridge"),
+                    network: source.network.as_deref(),
+                    bridge: source.bridge.as_deref(),
                     mac: iface.mac.as_deref(),
                 })
                 .map_err(QemuError::Driver)?,

@@ -28,7 +28,7 @@
 
 pub(crate) use super::devices::is_i440fx;
 use super::devices::is_q35;
-use virt_xml::{DomainDef, Element, Node};
+use virt_xml::{Address, DomainDef, Element, Node};
 
 /// A PCI address (domain 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +58,25 @@ impl PciAddress {
             bus: num("bus")?,
             slot: num("slot")?,
             function: num("function")?,
+        })
+    }
+
+    /// The PCI place `a` gives (`type='pci'`, unset numbers 0).
+    pub fn from_address(a: &Address) -> Option<PciAddress> {
+        if a.address_type.as_deref() != Some("pci") {
+            return None;
+        }
+        let num = |v: &Option<String>| {
+            let v = v.as_deref().unwrap_or("0");
+            match v.strip_prefix("0x") {
+                Some(h) => u32::from_str_radix(h, 16).ok(),
+                None => v.parse().ok(),
+            }
+        };
+        Some(PciAddress {
+            bus: num(&a.bus)?,
+            slot: num(&a.slot)?,
+            function: num(&a.function)?,
         })
     }
 
