@@ -687,7 +687,7 @@ fn place_on_root_port(
             slot: 0,
             function: 0,
         };
-        return Ok(Some(at.element(false)));
+        return Ok(Some(at.to_address(false).to_element()));
     }
     let q35 = def.os.machine.as_deref().is_some_and(|m| m.contains("q35"));
     if q35 && have.iter().any(|h| h.starts_with("pci.")) {
@@ -717,7 +717,7 @@ fn place_pci_device(
     };
     device["bus"] = json!("pci.0");
     device["addr"] = json!(format!("0x{:x}", at.slot));
-    Ok(Some(at.element(false)))
+    Ok(Some(at.to_address(false).to_element()))
 }
 
 /// The slots of PCI bus 0 that hold a device, as QEMU reports them.

@@ -28,7 +28,10 @@
 
 pub(crate) use super::devices::is_i440fx;
 use super::devices::is_q35;
-use virt_xml::{Address, DomainDef, Element, Node};
+use virt_xml::{
+    child_view, set_child_view, view_of, Address, Alias, Controller, ControllerModel,
+    ControllerTarget, DomainDef, Element, MemBalloon, Node, Rng, Sound, Video, View, Watchdog,
+};
 
 /// A PCI address (domain 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,25 +45,6 @@ pub struct PciAddress {
 }
 
 impl PciAddress {
-    /// Read an `<address type='pci'>`.
-    pub fn from_element(e: &Element) -> Option<PciAddress> {
-        if e.name != "address" || e.attr("type") != Some("pci") {
-            return None;
-        }
-        let num = |k: &str| {
-            let v = e.attr(k).unwrap_or("0");
-            match v.strip_prefix("0x") {
-                Some(h) => u32::from_str_radix(h, 16).ok(),
-                None => v.parse().ok(),
-            }
-        };
-        Some(PciAddress {
-            bus: num("bus")?,
-            slot: num("slot")?,
-            function: num("function")?,
-        })
-    }
-
     /// The PCI place `a` gives (`type='pci'`, unset numbers 0).
     pub fn from_address(a: &Address) -> Option<PciAddress> {
         if a.address_type.as_deref() != Some("pci") {
@@ -80,18 +64,17 @@ impl PciAddress {
         })
     }
 
-    /// The `<address type='pci'>` element libvirt writes for it.
-    pub fn element(self, multifunction: bool) -> Element {
-        let mut e = Element::new("address")
-            .with_attr("type", "pci")
-            .with_attr("domain", "0x0000")
-            .with_attr("bus", format!("0x{:02x}", self.bus))
-            .with_attr("slot", format!("0x{:02x}", self.slot))
-            .with_attr("function", format!("0x{:x}", self.function));
-        if multifunction {
-            e = e.with_attr("multifunction", "on");
+    /// The `<address type='pci'>` libvirt writes for it.
+    pub fn to_address(self, multifunction: bool) -> Address {
+        Address {
+            address_type: Some("pci".into()),
+            domain: Some("0x0000".into()),
+            bus: Some(format!("0x{:02x}", self.bus)),
+            slot: Some(format!("0x{:02x}", self.slot)),
+            function: Some(format!("0x{:x}", self.function)),
+            multifunction: multifunction.then(|| "on".into()),
+            ..Address::default()
         }
-        e
     }
 }
 
@@ -164,42 +147,52 @@ impl Assigner {
 
 /// Every PCI address in the definition.
 fn taken(def: &DomainDef) -> Vec<PciAddress> {
-    let mut v = Vec::new();
-    let mut scan = |kids: &mut dyn Iterator<Item = &Element>| {
-        for k in kids {
-            if let Some(a) = PciAddress::from_element(k) {
-                v.push(a);
-            }
-        }
-    };
-    for d in &def.devices.disks {
-        scan(&mut d.extra.iter());
-    }
-    for i in &def.devices.interfaces {
-        scan(&mut i.extra.iter());
-    }
-    for c in &def.devices.chardevs {
-        scan(&mut c.extra.iter());
-    }
-    for g in &def.devices.graphics {
-        scan(&mut g.extra.iter());
-    }
-    for o in &def.devices.other {
-        scan(&mut o.elements());
-    }
-    v
+    let d = &def.devices;
+    let parts = d.disks.iter().map(|x| x.part::<Address>());
+    let parts = parts.chain(d.interfaces.iter().map(|x| x.part::<Address>()));
+    let parts = parts.chain(d.chardevs.iter().map(|x| x.part::<Address>()));
+    let parts = parts.chain(d.graphics.iter().map(|x| x.part::<Address>()));
+    let parts = parts.chain(d.other.iter().map(child_view::<Address>));
+    parts
+        .filter_map(|a| PciAddress::from_address(&a.ok()??))
+        .collect()
 }
 
-fn has_address<'a>(mut kids: impl Iterator<Item = &'a Element>) -> bool {
-    kids.any(|k| k.name == "address")
+/// Whether a device's address (read or not) is there: one that does not
+/// read is the definition's too, and no place is handed to it.
+fn addressed(address: Result<Option<Address>, virt_xml::XmlError>) -> bool {
+    !matches!(address, Ok(None))
+}
+
+/// Whether a device the model keeps generic has an address.
+fn has_address(e: &Element) -> bool {
+    addressed(child_view::<Address>(e))
+}
+
+/// The controller `e` is, when it is one that reads.
+fn controller(e: &Element) -> Option<Controller> {
+    view_of::<Controller>(e).ok().flatten()
+}
+
+/// The `model=` of a device the model keeps generic: a controller's,
+/// sound card's, balloon's, RNG's or watchdog's.
+fn model(e: &Element) -> Option<String> {
+    match e.name.as_str() {
+        Controller::TAG => controller(e)?.model,
+        Sound::TAG => Some(Sound::from_element(e).ok()?.model),
+        MemBalloon::TAG => Some(MemBalloon::from_element(e).ok()?.model),
+        Rng::TAG => Some(Rng::from_element(e).ok()?.model),
+        Watchdog::TAG => Some(Watchdog::from_element(e).ok()?.model),
+        _ => None,
+    }
 }
 
 fn set_address(def: &mut DomainDef, dev: Dev, a: PciAddress, multifunction: bool) {
-    let e = a.element(multifunction);
+    let address = a.to_address(multifunction);
     match dev {
-        Dev::Disk(i) => def.devices.disks[i].extra.push(e),
-        Dev::Net(i) => def.devices.interfaces[i].extra.push(e),
-        Dev::Other(i) => def.devices.other[i].children.push(Node::Element(e)),
+        Dev::Disk(i) => def.devices.disks[i].set_part(Some(&address)),
+        Dev::Net(i) => def.devices.interfaces[i].set_part(Some(&address)),
+        Dev::Other(i) => set_child_view(&mut def.devices.other[i], Some(&address)),
     }
 }
 
@@ -214,13 +207,15 @@ fn is_pcie(def: &DomainDef, dev: Dev) -> bool {
         Dev::Other(i) => {
             let e = &def.devices.other[i];
             match e.name.as_str() {
-                "controller" => matches!(
-                    (e.attr("type"), e.attr("model")),
-                    (Some("virtio-serial"), _)
-                        | (Some("usb"), Some("qemu-xhci" | "nec-xhci"))
-                        | (Some("scsi"), Some("virtio-scsi"))
-                ),
-                "memballoon" | "rng" => true,
+                Controller::TAG => controller(e).is_some_and(|c| {
+                    matches!(
+                        (c.controller_type.as_str(), c.model.as_deref()),
+                        ("virtio-serial", _)
+                            | ("usb", Some("qemu-xhci" | "nec-xhci"))
+                            | ("scsi", Some("virtio-scsi"))
+                    )
+                }),
+                MemBalloon::TAG | Rng::TAG => true,
                 _ => false,
             }
         }
@@ -231,26 +226,25 @@ fn is_pcie(def: &DomainDef, dev: Dev) -> bool {
 fn wanting(def: &DomainDef) -> Vec<Dev> {
     let mut v = Vec::new();
     let other = &def.devices.other;
-    let unaddressed = |e: &Element| !has_address(e.elements());
     for (i, n) in def.devices.interfaces.iter().enumerate() {
-        if !has_address(n.extra.iter()) && n.iface_type != "hostdev" {
+        if !addressed(n.part::<Address>()) && n.iface_type != "hostdev" {
             v.push(Dev::Net(i));
         }
     }
     for (i, e) in other.iter().enumerate() {
-        if e.name == "sound" && unaddressed(e) && e.attr("model") != Some("pcspk") {
+        if e.name == Sound::TAG && !has_address(e) && model(e).as_deref() != Some("pcspk") {
             v.push(Dev::Other(i));
         }
     }
     for (i, e) in other.iter().enumerate() {
-        if e.name != "controller" || !unaddressed(e) {
+        let Some(c) = controller(e).filter(|_| !has_address(e)) else {
             continue;
-        }
-        let pci_device = match (e.attr("type"), e.attr("model")) {
-            (Some("usb"), Some("none")) => false,
-            (Some("usb"), _) => e.child("master").is_none(),
-            (Some("scsi" | "virtio-serial"), _) => true,
-            (Some("sata"), _) => true,
+        };
+        let pci_device = match (c.controller_type.as_str(), c.model.as_deref()) {
+            ("usb", Some("none")) => false,
+            ("usb", _) => c.master_startport.is_none(),
+            ("scsi" | "virtio-serial", _) => true,
+            ("sata", _) => true,
             _ => false,
         };
         if pci_device {
@@ -258,19 +252,20 @@ fn wanting(def: &DomainDef) -> Vec<Dev> {
         }
     }
     for (i, d) in def.devices.disks.iter().enumerate() {
-        if d.target_bus.as_deref() == Some("virtio") && !has_address(d.extra.iter()) {
+        if d.target_bus.as_deref() == Some("virtio") && !addressed(d.part::<Address>()) {
             v.push(Dev::Disk(i));
         }
     }
-    for name in ["memballoon", "rng", "watchdog"] {
+    for name in [MemBalloon::TAG, Rng::TAG, Watchdog::TAG] {
         for (i, e) in other.iter().enumerate() {
-            if e.name != name || !unaddressed(e) {
+            if e.name != name || has_address(e) {
                 continue;
             }
+            let model = model(e);
             let pci = match name {
-                "memballoon" => e.attr("model") == Some("virtio"),
-                "rng" => e.attr("model").is_some_and(|m| m.starts_with("virtio")),
-                _ => e.attr("model") == Some("i6300esb"),
+                MemBalloon::TAG => model.as_deref() == Some("virtio"),
+                Rng::TAG => model.is_some_and(|m| m.starts_with("virtio")),
+                _ => model.as_deref() == Some("i6300esb"),
             };
             if pci {
                 v.push(Dev::Other(i));
@@ -322,12 +317,11 @@ pub(crate) fn assign(def: &mut DomainDef) {
     // with the controllers added, so the list is made again).
     for dev in wanting(def) {
         if let Dev::Other(i) = dev {
-            if def.devices.other[i].attr("model") == Some("ich9-ehci1") {
-                let index = def.devices.other[i].attr("index").map(str::to_string);
+            let ehci = controller(&def.devices.other[i])
+                .filter(|c| c.model.as_deref() == Some("ich9-ehci1"));
+            if let Some(ehci) = ehci {
                 if let Some(at) = a.legacy_slot() {
-                    usb2_group(def, &mut a, at, |e| {
-                        e.attr("index").map(str::to_string) == index
-                    });
+                    usb2_group(def, &mut a, at, ehci.index);
                 }
                 continue;
             }
@@ -365,35 +359,28 @@ fn chipset_functions(def: &mut DomainDef, a: &mut Assigner) {
     }
     let mut fixed: Vec<(usize, PciAddress)> = Vec::new();
     for (i, e) in def.devices.other.iter().enumerate() {
-        if e.name != "controller" || has_address(e.elements()) || e.attr("index") != Some("0") {
+        let Some(c) = controller(e).filter(|c| c.index == Some(0) && !has_address(e)) else {
             continue;
-        }
-        match (q35, e.attr("type"), e.attr("model")) {
-            (false, Some("ide"), _) => fixed.push((i, at0(1, 1))),
-            (false, Some("usb"), Some("piix3-uhci")) => fixed.push((i, at0(1, 2))),
-            (true, Some("sata"), _) => fixed.push((i, at0(0x1f, 2))),
+        };
+        match (q35, c.controller_type.as_str(), c.model.as_deref()) {
+            (false, "ide", _) => fixed.push((i, at0(1, 1))),
+            (false, "usb", Some("piix3-uhci")) => fixed.push((i, at0(1, 2))),
+            (true, "sata", _) => fixed.push((i, at0(0x1f, 2))),
             _ => {}
         }
     }
     for (i, addr) in fixed {
-        def.devices.other[i]
-            .children
-            .push(Node::Element(addr.element(false)));
+        set_address(def, Dev::Other(i), addr, false);
     }
     if q35 {
         // The first USB 2 controller set at 00:1d, the next at 00:1a.
-        while let Some(i) = def.devices.other.iter().position(|e| {
-            e.name == "controller"
-                && e.attr("model") == Some("ich9-uhci1")
-                && !has_address(e.elements())
+        while let Some(uhci) = def.devices.other.iter().find_map(|e| {
+            controller(e).filter(|c| c.model.as_deref() == Some("ich9-uhci1") && !has_address(e))
         }) {
             let Some(slot) = [0x1d, 0x1a].into_iter().find(|s| a.slot_free(0, *s)) else {
                 break;
             };
-            let index = def.devices.other[i].attr("index").map(str::to_string);
-            usb2_group(def, a, at0(slot, 0), |e| {
-                e.attr("index").map(str::to_string) == index
-            });
+            usb2_group(def, a, at0(slot, 0), uhci.index);
         }
         for f in 0..8 {
             a.taken.push(at0(0x1f, f));
@@ -404,11 +391,11 @@ fn chipset_functions(def: &mut DomainDef, a: &mut Assigner) {
         .devices
         .other
         .iter()
-        .position(|e| e.name == "video")
+        .position(|e| e.name == Video::TAG)
         .filter(|&i| {
             let e = &def.devices.other[i];
-            !has_address(e.elements())
-                && e.child("model").and_then(|m| m.attr("type")) != Some("none")
+            let model = Video::from_element(e).ok().and_then(|v| v.model_type);
+            !has_address(e) && model.as_deref() != Some("none")
         })
     {
         let slot = if q35 { 1 } else { 2 };
@@ -425,7 +412,7 @@ fn chipset_functions(def: &mut DomainDef, a: &mut Assigner) {
     // An ICH9 sound card where real q35 hardware has its HD audio.
     if q35 && a.slot_free(0, 0x1b) {
         if let Some(i) = def.devices.other.iter().position(|e| {
-            e.name == "sound" && e.attr("model") == Some("ich9") && !has_address(e.elements())
+            e.name == Sound::TAG && model(e).as_deref() == Some("ich9") && !has_address(e)
         }) {
             a.take(at0(0x1b, 0));
             set_address(def, Dev::Other(i), at0(0x1b, 0), false);
@@ -463,7 +450,7 @@ fn add_controllers(def: &mut DomainDef, a: &Assigner, devs: &[Dev]) {
     let mut added: Vec<Element> = Vec::new();
     for dev in devs {
         let is_ehci = matches!(dev, Dev::Other(i)
-            if def.devices.other[*i].attr("model") == Some("ich9-ehci1"));
+            if model(&def.devices.other[*i]).as_deref() == Some("ich9-ehci1"));
         if connect(def, *dev) == Connect::Pcie && !is_ehci {
             if free_ports.is_empty() {
                 added.push(pci_controller(next, "pcie-root-port"));
@@ -489,19 +476,26 @@ fn add_controllers(def: &mut DomainDef, a: &Assigner, devs: &[Dev]) {
             .devices
             .other
             .iter()
-            .rposition(|e| e.name == "controller")
+            .rposition(|e| e.name == Controller::TAG)
             .map_or(def.devices.other.len(), |p| p + 1);
         def.devices.other.insert(at, c);
     }
 }
 
-/// The indexes of the PCI controllers.
-fn pci_controller_indexes(def: &DomainDef) -> Vec<u32> {
+/// The PCI controllers.
+fn pci_controllers_all(def: &DomainDef) -> impl Iterator<Item = (usize, Controller)> + '_ {
     def.devices
         .other
         .iter()
-        .filter(|e| e.name == "controller" && e.attr("type") == Some("pci"))
-        .filter_map(|e| e.attr("index")?.parse().ok())
+        .enumerate()
+        .filter_map(|(i, e)| Some((i, controller(e)?)))
+        .filter(|(_, c)| c.controller_type == "pci")
+}
+
+/// The indexes of the PCI controllers.
+fn pci_controller_indexes(def: &DomainDef) -> Vec<u32> {
+    pci_controllers_all(def)
+        .filter_map(|(_, c)| c.index)
         .collect()
 }
 
@@ -514,16 +508,12 @@ fn bridges(def: &DomainDef) -> Vec<u32> {
 /// root port nothing sits in (libvirt places the PCI controllers before
 /// the devices), with QEMU's device name as its model name.
 fn place_bridges(def: &mut DomainDef, a: &mut Assigner) {
-    for i in 0..def.devices.other.len() {
-        let e = &def.devices.other[i];
-        if e.name != "controller"
-            || e.attr("type") != Some("pci")
-            || e.attr("model") != Some("pcie-to-pci-bridge")
-        {
-            continue;
-        }
-        let given = e.elements().any(|k| k.name == "address");
-        let addr = if given {
+    let bridges: Vec<usize> = pci_controllers_all(def)
+        .filter(|(_, c)| c.model.as_deref() == Some("pcie-to-pci-bridge"))
+        .map(|(i, _)| i)
+        .collect();
+    for i in bridges {
+        let addr = if has_address(&def.devices.other[i]) {
             None
         } else {
             a.free_root_port(def).map(|port| {
@@ -535,16 +525,22 @@ fn place_bridges(def: &mut DomainDef, a: &mut Assigner) {
             })
         };
         let e = &mut def.devices.other[i];
-        if e.child("model").is_none() {
-            e.children.insert(
-                0,
-                Node::Element(Element::new("model").with_attr("name", "pcie-pci-bridge")),
-            );
+        if lacks_model(e) {
+            let model = ControllerModel {
+                name: Some("pcie-pci-bridge".into()),
+            };
+            e.children.insert(0, Node::Element(model.to_element()));
         }
         if let Some(addr) = addr {
-            e.children.push(Node::Element(addr.element(false)));
+            set_child_view(e, Some(&addr.to_address(false)));
         }
     }
+}
+
+/// Whether a controller lacks its `<model>` (one that does not read is
+/// there).
+fn lacks_model(e: &Element) -> bool {
+    matches!(child_view::<ControllerModel>(e), Ok(None))
 }
 
 /// True when the definition carries libvirt's whole PCI assignment (the
@@ -597,40 +593,37 @@ fn root_ports(def: &DomainDef) -> Vec<u32> {
 
 /// The indexes of the PCI controllers of `model`.
 fn pci_controllers(def: &DomainDef, model: &str) -> Vec<u32> {
-    def.devices
-        .other
-        .iter()
-        .filter(|e| {
-            e.name == "controller"
-                && e.attr("type") == Some("pci")
-                && e.attr("model") == Some(model)
-        })
-        .filter_map(|e| e.attr("index")?.parse().ok())
+    pci_controllers_all(def)
+        .filter(|(_, c)| c.model.as_deref() == Some(model))
+        .filter_map(|(_, c)| c.index)
         .collect()
 }
 
 /// A new PCI controller of `model`.
 fn pci_controller(index: u32, model: &str) -> Element {
-    Element::new("controller")
-        .with_attr("type", "pci")
-        .with_attr("index", index.to_string())
-        .with_attr("model", model)
+    Controller {
+        controller_type: "pci".into(),
+        index: Some(index),
+        model: Some(model.into()),
+        ..Controller::default()
+    }
+    .to_element()
 }
 
 /// Give each root port without an address one on pcie.0, eight to a
 /// slot, with its model name, chassis and port.
 fn place_root_ports(def: &mut DomainDef, a: &mut Assigner) {
+    let ports: Vec<(usize, u32)> = pci_controllers_all(def)
+        .filter(|(_, c)| c.model.as_deref() == Some("pcie-root-port"))
+        .map(|(i, c)| (i, c.index.unwrap_or(0)))
+        .collect();
     let mut slot: Option<(u32, u32)> = None;
-    for i in 0..def.devices.other.len() {
+    for (i, index) in ports {
         let e = &def.devices.other[i];
-        if e.name != "controller"
-            || e.attr("type") != Some("pci")
-            || e.attr("model") != Some("pcie-root-port")
-        {
-            continue;
-        }
-        let index: u32 = e.attr("index").and_then(|x| x.parse().ok()).unwrap_or(0);
-        let given = e.elements().find_map(PciAddress::from_element);
+        let given = child_view::<Address>(e)
+            .ok()
+            .flatten()
+            .and_then(|g| PciAddress::from_address(&g));
         let addr = match given {
             Some(g) => g,
             None => {
@@ -659,60 +652,51 @@ fn place_root_ports(def: &mut DomainDef, a: &mut Assigner) {
             }
         };
         let e = &mut def.devices.other[i];
-        if e.child("model").is_none() {
+        if lacks_model(e) {
             let at = e
                 .children
                 .iter()
-                .position(|n| matches!(n, Node::Element(k) if k.name != "model"))
+                .position(|n| matches!(n, Node::Element(_)))
                 .unwrap_or(e.children.len());
-            e.children.insert(
-                at,
-                Node::Element(Element::new("model").with_attr("name", "pcie-root-port")),
-            );
+            let model = ControllerModel {
+                name: Some("pcie-root-port".into()),
+            };
+            e.children.insert(at, Node::Element(model.to_element()));
         }
-        if e.child("target").is_none() {
+        if matches!(child_view::<ControllerTarget>(e), Ok(None)) {
             let at = e
                 .children
                 .iter()
-                .position(
-                    |n| matches!(n, Node::Element(k) if k.name == "address" || k.name == "alias"),
-                )
+                .position(|n| {
+                    matches!(n, Node::Element(k) if k.name == Address::TAG || k.name == Alias::TAG)
+                })
                 .unwrap_or(e.children.len());
-            e.children.insert(
-                at,
-                Node::Element(
-                    Element::new("target")
-                        .with_attr("chassis", index.to_string())
-                        .with_attr("port", format!("0x{:x}", addr.slot * 8 + addr.function)),
-                ),
-            );
+            let target = ControllerTarget {
+                chassis: Some(index),
+                port: Some(format!("0x{:x}", addr.slot * 8 + addr.function)),
+                ..ControllerTarget::default()
+            };
+            e.children.insert(at, Node::Element(target.to_element()));
         }
         if given.is_none() {
-            e.children
-                .push(Node::Element(addr.element(addr.function == 0)));
+            set_child_view(e, Some(&addr.to_address(addr.function == 0)));
         }
     }
 }
 
-/// The USB 2 controllers (EHCI and its UHCI companions) of one index
-/// (those `same` picks) share the slot of `at`: EHCI at function 7, UHCI
-/// n at function n-1, the first marked multifunction.
-fn usb2_group(
-    def: &mut DomainDef,
-    a: &mut Assigner,
-    at: PciAddress,
-    same: impl Fn(&Element) -> bool,
-) {
+/// The USB 2 controllers (EHCI and its UHCI companions) of `index`
+/// share the slot of `at`: EHCI at function 7, UHCI n at function n-1,
+/// the first marked multifunction.
+fn usb2_group(def: &mut DomainDef, a: &mut Assigner, at: PciAddress, index: Option<u32>) {
     let mut group = Vec::new();
     for (i, e) in def.devices.other.iter().enumerate() {
-        if e.name != "controller"
-            || e.attr("type") != Some("usb")
-            || !same(e)
-            || has_address(e.elements())
-        {
+        let Some(c) = controller(e) else {
+            continue;
+        };
+        if c.controller_type != "usb" || c.index != index || has_address(e) {
             continue;
         }
-        let function = match e.attr("model") {
+        let function = match c.model.as_deref() {
             Some("ich9-ehci1") => 7,
             Some("ich9-uhci1") => 0,
             Some("ich9-uhci2") => 1,

@@ -68,7 +68,7 @@ fn pci_address_after(xml: &str, marker: &str) -> Option<PciAddress> {
     let (_, rest) = xml.split_once(marker)?;
     let line = rest.lines().find(|l| l.contains("<address type='pci'"))?;
     let e = virt_xml::parse_element(line.trim()).ok()?;
-    PciAddress::from_element(&e)
+    PciAddress::from_address(&<virt_xml::Address as virt_xml::View>::from_element(&e).ok()?)
 }
 
 fn qemu_img(args: &[&str]) -> bool {
@@ -380,7 +380,7 @@ fn virtio_raw_disk(path: &Path, dev: &str) -> String {
 fn disk_pci_address(xml: &str, dev: &str) -> Option<PciAddress> {
     let def = virt_xml::parse_domain(xml).ok()?;
     let disk = def.devices.disks.iter().find(|d| d.target_dev == dev)?;
-    disk.extra.iter().find_map(PciAddress::from_element)
+    PciAddress::from_address(&disk.part::<virt_xml::Address>().ok()??)
 }
 
 /// On q35 (virt-install's machine) a hot-plugged device goes to the root
