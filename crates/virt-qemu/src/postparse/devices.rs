@@ -7,16 +7,15 @@
 //! graphics, and a serial port's console.
 
 use crate::capabilities::BinaryCaps;
-use virt_xml::{DomainDef, Element};
+use virt_xml::{
+    view_of, Address, Audio, Controller, ControllerMaster, DomainDef, Element, Input, MemBalloon,
+    Node, View,
+};
 
-/// The controller's `type=`.
-fn ctype(e: &Element) -> &str {
-    e.attr("type").unwrap_or("")
-}
-
-/// The controller's `index=`, if it has a valid one.
-fn index(e: &Element) -> Option<u32> {
-    e.attr("index").and_then(|i| i.parse().ok())
+/// The controller `e` is (type and index unset when it does not read,
+/// which the parser's checks leave to controllers it refused).
+fn controller(e: &Element) -> Controller {
+    Controller::from_element(e).unwrap_or_default()
 }
 
 /// Positions in `other` of the controllers, in order.
@@ -25,7 +24,7 @@ fn controller_positions(def: &DomainDef) -> Vec<usize> {
         .other
         .iter()
         .enumerate()
-        .filter(|(_, e)| e.name == "controller")
+        .filter(|(_, e)| e.name == Controller::TAG)
         .map(|(i, _)| i)
         .collect()
 }
@@ -37,20 +36,20 @@ fn controller_positions(def: &DomainDef) -> Vec<usize> {
 pub(super) fn insert_controller(def: &mut DomainDef, c: Element) {
     let positions = controller_positions(def);
     let mut at: Option<usize> = None;
-    let new_index = index(&c);
+    let new = controller(&c);
     for &p in positions.iter().rev() {
-        let cur = &def.devices.other[p];
-        if ctype(cur) != ctype(&c) {
+        let cur = controller(&def.devices.other[p]);
+        if cur.controller_type != new.controller_type {
             continue;
         }
-        let Some(new_index) = new_index else {
+        let Some(new_index) = new.index else {
             at = Some(p + 1);
             break;
         };
-        let cur_index = index(cur);
+        let cur_index = cur.index;
         // Before a higher index, and a USB 2 master before its companions.
-        let master_first = c.child("master").is_none()
-            && cur.child("master").is_some()
+        let master_first = new.master_startport.is_none()
+            && cur.master_startport.is_some()
             && cur_index == Some(new_index);
         if cur_index.is_some_and(|i| i > new_index) || master_first {
             at = Some(p);
@@ -71,7 +70,7 @@ pub(super) fn order_and_number_controllers(def: &mut DomainDef) {
     let controllers: Vec<Element> = {
         let mut taken = Vec::new();
         def.devices.other.retain(|e| {
-            if e.name == "controller" {
+            if e.name == Controller::TAG {
                 taken.push(e.clone());
                 false
             } else {
@@ -86,23 +85,26 @@ pub(super) fn order_and_number_controllers(def: &mut DomainDef) {
     }
     let positions = controller_positions(def);
     for (n, &p) in positions.iter().enumerate() {
-        if index(&def.devices.other[p]).is_some() {
+        // One that does not read is left as written.
+        let Ok(mut cur) = Controller::from_element(&def.devices.other[p]) else {
+            continue;
+        };
+        if cur.index.is_some() {
             continue;
         }
-        let cur = def.devices.other[p].clone();
         let mut chosen = None;
         if n > 0 && is_usb2(&cur) {
             let prev = positions[..n]
                 .iter()
                 .rev()
-                .map(|&q| &def.devices.other[q])
-                .find(|e| ctype(e) == "usb")
-                .filter(|e| is_usb2(e));
+                .map(|&q| controller(&def.devices.other[q]))
+                .find(|e| e.controller_type == "usb")
+                .filter(is_usb2);
             if let Some(prev) = prev {
-                let pi = index(prev);
+                let pi = prev.index;
                 let clash = positions.iter().any(|&q| {
-                    let e = &def.devices.other[q];
-                    ctype(e) == "usb" && index(e) == pi && e.attr("model") == cur.attr("model")
+                    let e = controller(&def.devices.other[q]);
+                    e.controller_type == "usb" && e.index == pi && e.model == cur.model
                 });
                 if !clash {
                     chosen = pi;
@@ -110,19 +112,22 @@ pub(super) fn order_and_number_controllers(def: &mut DomainDef) {
             }
         }
         let i = chosen.unwrap_or_else(|| {
-            if ctype(&cur) == "pci" && matches!(cur.attr("model"), Some("pci-root" | "pcie-root")) {
+            let root = matches!(cur.model.as_deref(), Some("pci-root" | "pcie-root"));
+            if cur.controller_type == "pci" && root {
                 return 0;
             }
             (0..)
                 .find(|i| {
                     !positions.iter().any(|&q| {
-                        let e = &def.devices.other[q];
-                        ctype(e) == ctype(&cur) && index(e) == Some(*i)
+                        let e = controller(&def.devices.other[q]);
+                        e.controller_type == cur.controller_type && e.index == Some(*i)
                     })
                 })
                 .unwrap_or(0)
         });
-        set_attr_after(&mut def.devices.other[p], "index", i.to_string(), "type");
+        // The index lands after the type, where libvirt writes it.
+        cur.index = Some(i);
+        cur.write_to(&mut def.devices.other[p]);
     }
 }
 
@@ -130,64 +135,56 @@ pub(super) fn order_and_number_controllers(def: &mut DomainDef) {
 /// controller of its index from libvirt's port for it (0, 2 or 4), as
 /// libvirt's parser gives it.
 fn companion_master(c: &mut Element) {
-    let port = match (ctype(c), c.attr("model")) {
-        ("usb", Some("ich9-uhci1")) => "0",
-        ("usb", Some("ich9-uhci2")) => "2",
-        ("usb", Some("ich9-uhci3")) => "4",
+    let view = controller(c);
+    let port = match (view.controller_type.as_str(), view.model.as_deref()) {
+        ("usb", Some("ich9-uhci1")) => 0,
+        ("usb", Some("ich9-uhci2")) => 2,
+        ("usb", Some("ich9-uhci3")) => 4,
         _ => return,
     };
-    if c.child("master").is_some() {
+    if matches!(
+        virt_xml::child_view::<ControllerMaster>(c),
+        Ok(Some(_)) | Err(_)
+    ) {
         return;
     }
     let at = c
         .children
         .iter()
-        .position(|n| matches!(n, virt_xml::Node::Element(k) if k.name == "address"))
+        .position(|n| matches!(n, Node::Element(k) if k.name == Address::TAG))
         .unwrap_or(c.children.len());
-    c.children.insert(
-        at,
-        virt_xml::Node::Element(Element::new("master").with_attr("startport", port)),
-    );
+    let master = ControllerMaster {
+        startport: Some(port),
+    };
+    c.children.insert(at, Node::Element(master.to_element()));
 }
 
-fn is_usb2(e: &Element) -> bool {
-    ctype(e) == "usb"
+fn is_usb2(c: &Controller) -> bool {
+    c.controller_type == "usb"
         && matches!(
-            e.attr("model"),
+            c.model.as_deref(),
             Some("ich9-ehci1" | "ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3" | "vt82c686b-uhci")
         )
 }
 
-/// Set `name` on `e`, placed right after the attribute `after` when it is
-/// new (libvirt writes `type` then `index`).
-fn set_attr_after(e: &mut Element, name: &str, value: String, after: &str) {
-    if e.attr(name).is_some() {
-        e.set_attr(name, value);
-        return;
-    }
-    let at = e
-        .attrs
-        .iter()
-        .position(|(k, _)| k == after)
-        .map_or(e.attrs.len(), |p| p + 1);
-    e.attrs.insert(at, (name.to_string(), value));
+fn has_controller(def: &DomainDef, t: &str, i: u32) -> bool {
+    def.devices.other.iter().any(|e| {
+        e.name == Controller::TAG && {
+            let c = controller(e);
+            c.controller_type == t && c.index == Some(i)
+        }
+    })
 }
 
-fn has_controller<'a>(def: &'a DomainDef, t: &str, i: u32) -> Option<&'a Element> {
-    def.devices
-        .other
-        .iter()
-        .find(|e| e.name == "controller" && ctype(e) == t && index(e) == Some(i))
-}
-
-fn controller(t: &str, i: u32, model: Option<&str>) -> Element {
-    let mut c = Element::new("controller")
-        .with_attr("type", t)
-        .with_attr("index", i.to_string());
-    if let Some(m) = model {
-        c = c.with_attr("model", m);
+/// A new controller of type `t`, index `i` and `model`.
+pub(super) fn new_controller(t: &str, i: u32, model: Option<&str>) -> Element {
+    Controller {
+        controller_type: t.into(),
+        index: Some(i),
+        model: model.map(str::to_string),
+        ..Controller::default()
     }
-    c
+    .to_element()
 }
 
 /// True for a q35 machine.
@@ -220,7 +217,7 @@ pub(super) fn add_default_devices(def: &mut DomainDef, caps: &BinaryCaps) {
         return;
     }
     let q35 = is_q35(def);
-    if has_controller(def, "usb", 0).is_none() {
+    if !has_controller(def, "usb", 0) {
         // The machine's own USB controller: on q35 USB 3 where QEMU has
         // it; on i440FX libvirt leaves the model to the machine, which
         // its device post-parse makes piix3-uhci.
@@ -237,15 +234,15 @@ pub(super) fn add_default_devices(def: &mut DomainDef, caps: &BinaryCaps) {
             Some("piix3-uhci")
         };
         if let Some(m) = model {
-            insert_controller(def, controller("usb", 0, Some(m)));
+            insert_controller(def, new_controller("usb", 0, Some(m)));
         }
     }
-    if q35 && has_controller(def, "sata", 0).is_none() {
-        insert_controller(def, controller("sata", 0, None));
+    if q35 && !has_controller(def, "sata", 0) {
+        insert_controller(def, new_controller("sata", 0, None));
     }
-    if (q35 || is_i440fx(def)) && has_controller(def, "pci", 0).is_none() {
+    if (q35 || is_i440fx(def)) && !has_controller(def, "pci", 0) {
         let root = if q35 { "pcie-root" } else { "pci-root" };
-        insert_controller(def, controller("pci", 0, Some(root)));
+        insert_controller(def, new_controller("pci", 0, Some(root)));
     }
     add_memballoon(def);
     add_audio(def);
@@ -254,25 +251,27 @@ pub(super) fn add_default_devices(def: &mut DomainDef, caps: &BinaryCaps) {
 /// An input of this type and bus unless one is there
 /// (virDomainDefMaybeAddInput).
 fn add_input(def: &mut DomainDef, t: &str, bus: &str) {
-    let there = def
-        .devices
-        .other
-        .iter()
-        .any(|e| e.name == "input" && e.attr("type") == Some(t) && e.attr("bus") == Some(bus));
+    let there = def.devices.other.iter().any(|e| {
+        view_of::<Input>(e)
+            .ok()
+            .flatten()
+            .is_some_and(|i| i.input_type == t && i.bus.as_deref() == Some(bus))
+    });
     if !there {
-        def.devices.other.push(
-            Element::new("input")
-                .with_attr("type", t)
-                .with_attr("bus", bus),
-        );
+        def.devices.push_view(&Input {
+            input_type: t.into(),
+            bus: Some(bus.into()),
+            model: None,
+        });
     }
 }
 
 fn add_memballoon(def: &mut DomainDef) {
-    if !def.devices.other.iter().any(|e| e.name == "memballoon") {
-        def.devices
-            .other
-            .push(Element::new("memballoon").with_attr("model", "virtio"));
+    if !def.devices.other.iter().any(|e| e.name == MemBalloon::TAG) {
+        def.devices.push_view(&MemBalloon {
+            model: "virtio".into(),
+            ..MemBalloon::default()
+        });
     }
 }
 
@@ -281,7 +280,7 @@ fn add_memballoon(def: &mut DomainDef) {
 /// (SPICE), or SDL (passthrough of the host's, which needs
 /// QEMU_AUDIO_DRV to be added).
 fn add_audio(def: &mut DomainDef) {
-    if def.devices.other.iter().any(|e| e.name == "audio") {
+    if def.devices.other.iter().any(|e| e.name == Audio::TAG) {
         return;
     }
     let mut add = def.devices.graphics.is_empty();
@@ -313,11 +312,11 @@ fn add_audio(def: &mut DomainDef) {
         }
     }
     if add {
-        def.devices.other.push(
-            Element::new("audio")
-                .with_attr("id", "1")
-                .with_attr("type", backend),
-        );
+        def.devices.push_view(&Audio {
+            id: Some(1),
+            audio_type: Some(backend.into()),
+            ..Audio::default()
+        });
     }
 }
 

@@ -6,7 +6,7 @@
 //! virtio-serial controller and ports of virtio channels, and USB ports
 //! for USB input devices.
 
-use super::devices::{insert_controller, is_q35};
+use super::devices::{insert_controller, is_q35, new_controller};
 use crate::capabilities::BinaryCaps;
 use virt_xml::{CharDev, DomainDef, Element};
 
@@ -260,12 +260,7 @@ fn virtio_serial(def: &mut DomainDef) {
         .iter()
         .any(|e| e.name == "controller" && e.attr("type") == Some("virtio-serial"));
     if !has_controller {
-        insert_controller(
-            def,
-            Element::new("controller")
-                .with_attr("type", "virtio-serial")
-                .with_attr("index", "0"),
-        );
+        insert_controller(def, new_controller("virtio-serial", 0, None));
     }
     let mut used: Vec<u32> = def
         .devices
