@@ -26,7 +26,33 @@ fn private_node(tag: &str) -> (Connect, TempDir) {
     }
 }
 
-/// `define FILE; dumpxml --inactive NAME` gives the file back unchanged.
+/// `out` without the host-side interface names the test driver gave
+/// (`<target dev='testnetN'/>` lines `text` does not have): libvirt's
+/// test driver names every interface without one at define
+/// (testDomainGenerateIfnames) and writes the names into the inactive
+/// definition too, while the corpus documents come from the QEMU
+/// driver, which keeps an inactive definition without them.
+fn without_test_names(out: &str, text: &str) -> String {
+    let given: std::collections::HashSet<&str> = text.lines().collect();
+    let named = |l: &str| {
+        l.trim()
+            .strip_prefix("<target dev='testnet")
+            .and_then(|r| r.strip_suffix("'/>"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let mut kept: String = out
+        .lines()
+        .filter(|l| !named(l) || given.contains(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if out.ends_with('\n') {
+        kept.push('\n');
+    }
+    kept
+}
+
+/// `define FILE; dumpxml --inactive NAME` gives the file back unchanged
+/// (but for the interface names the test driver adds).
 #[test]
 fn corpus_define_dumpxml() {
     let Some(dir) = corpus_folder("domain-xml", "corpus_define_dumpxml") else {
@@ -49,7 +75,10 @@ fn corpus_define_dumpxml() {
                 continue;
             }
         };
-        match dom.xml_desc(xml_flags::INACTIVE) {
+        match dom
+            .xml_desc(xml_flags::INACTIVE)
+            .map(|out| without_test_names(&out, &text))
+        {
             Ok(out) if out == text => passed += 1,
             Ok(out) => failed.push(format!("{name}: {}", first_difference(&text, &out))),
             Err(e) => failed.push(format!("{name}: dumpxml: {e}")),

@@ -42,7 +42,7 @@ pub(crate) fn random_bytes() -> [u8; 16] {
 /// stored: i686 guests, libvirt's generic defaults, a UUID and MAC
 /// addresses. Each only fills what is absent, so a complete definition is
 /// stored exactly as written.
-pub(crate) fn prepare_def(def: &mut DomainDef) {
+pub(crate) fn prepare_def(def: &mut DomainDef) -> TestResult<()> {
     if def.os.arch.is_none() {
         def.os.arch = Some("i686".into());
     }
@@ -53,7 +53,7 @@ pub(crate) fn prepare_def(def: &mut DomainDef) {
         (_, Some("ppc64" | "ppc64le")) => "vga",
         _ => "cirrus",
     };
-    def.add_implicit_devices(video_model);
+    def.add_implicit_devices(video_model)?;
     if def.uuid.is_none() {
         def.uuid = Some(uuid::Builder::from_random_bytes(random_bytes()).into_uuid());
     }
@@ -69,18 +69,33 @@ pub(crate) fn prepare_def(def: &mut DomainDef) {
             iface.source.retain(|(k, _)| k != "bridge");
         }
     }
+    name_interfaces(def);
+    Ok(())
 }
 
-/// Name the host side of each interface `testnetN`, as the test driver
-/// does when a domain runs. libvirt also writes the names into a
-/// definition it merely stores; we keep the stored one as the user wrote
-/// it (libvirt's own define/dumpxml changes 19 of the 110 corpus files
-/// that way), so only running definitions get them.
+/// Name the host side of each interface without one `testnetN`, the
+/// lowest N no interface of the domain has (testDomainGenerateIfnames).
+/// libvirt's test driver does it on every definition it keeps, defined
+/// or started, and writes the names even into the inactive definition
+/// (they have none of the prefixes of generated names it leaves out).
 pub(crate) fn name_interfaces(def: &mut DomainDef) {
-    for (i, iface) in def.devices.interfaces.iter_mut().enumerate() {
-        if iface.target_dev.is_none() {
-            iface.target_dev = Some(format!("testnet{i}"));
+    for i in 0..def.devices.interfaces.len() {
+        if def.devices.interfaces[i].target_dev.is_some() {
+            continue;
         }
+        let taken = |name: &str| {
+            def.devices
+                .interfaces
+                .iter()
+                .any(|n| n.target_dev.as_deref() == Some(name))
+        };
+        let Some(name) = (0..1024)
+            .map(|n| format!("testnet{n}"))
+            .find(|name| !taken(name))
+        else {
+            return;
+        };
+        def.devices.interfaces[i].target_dev = Some(name);
     }
 }
 

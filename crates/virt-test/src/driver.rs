@@ -111,7 +111,7 @@ impl TestConnection {
         // libvirt's test driver reads every definition it is given as
         // inactive (VIR_DOMAIN_DEF_PARSE_INACTIVE).
         def.forget_assigned_aliases();
-        prepare_def(&mut def);
+        prepare_def(&mut def)?;
         Ok(def)
     }
 

@@ -233,7 +233,7 @@ impl Node {
             .collect();
         let mut domains = Domains::default();
         let mut def = virt_xml::parse_domain(DEFAULT_DOMAIN_XML)?;
-        prepare_def(&mut def);
+        prepare_def(&mut def)?;
         domains.add_running_at_boot(def)?;
         Ok(Node {
             ifaces: Lazy::built_by(builtin_ifaces),
@@ -290,7 +290,7 @@ impl Node {
                         }
                         None => DomainDef::from_element(el)?,
                     };
-                    prepare_def(&mut def);
+                    prepare_def(&mut def)?;
                     domains.add_running_at_boot(def)?;
                 }
                 "network" => {

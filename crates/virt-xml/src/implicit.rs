@@ -11,6 +11,9 @@
 use crate::model::{DomainDef, Element, Node};
 use crate::views::{Video, View};
 
+mod chardev;
+mod video;
+
 /// The drive address fields (controller, bus, target, unit).
 type Drive = [u64; 4];
 
@@ -102,8 +105,12 @@ impl DomainDef {
     /// refer to, smartcard addresses, a video device when there are
     /// graphics but none, and the video defaults (the first one primary,
     /// sizes, one head). `video_model` is the driver's model for a
-    /// `<video>` without one.
-    pub fn add_implicit_devices(&mut self, video_model: &str) {
+    /// `<video>` without one. Serial ports and consoles get their ports
+    /// and targets, and an HVM guest's first console its serial port
+    /// (libvirt's refusals on the way: more than four ISA serial ports,
+    /// a serial console other than the first).
+    pub fn add_implicit_devices(&mut self, video_model: &str) -> Result<(), crate::XmlError> {
+        chardev::serials_and_consoles(&mut self.devices.chardevs, &self.os.os_type)?;
         self.assign_hostdev_addresses();
         self.add_virtio_serial_controllers();
         self.add_smartcard_controllers();
@@ -114,6 +121,7 @@ impl DomainDef {
             self.devices.other.push(Element::new("video"));
         }
         self.video_defaults(video_model);
+        Ok(())
     }
 
     fn controller(&self, kind: &str, index: u64) -> Option<&Element> {
@@ -295,6 +303,9 @@ impl DomainDef {
     /// model's RAM and VRAM sizes where none is given, rounded up to a
     /// power of two, and one head.
     fn video_defaults(&mut self, video_model: &str) {
+        for e in self.devices.other.iter_mut().filter(|e| e.name == "video") {
+            video::merge_models(e);
+        }
         // The parser puts a video marked primary first.
         let videos: Vec<usize> = (0..self.devices.other.len())
             .filter(|i| self.devices.other[*i].name == "video")
@@ -323,11 +334,12 @@ impl DomainDef {
                 .clone()
                 .unwrap_or_else(|| video_model.to_string());
             if is_first && kind == "none" {
-                v = Video {
-                    model_type: Some(kind),
-                    ..Video::default()
-                };
-                v.write_to(e);
+                // virDomainVideoDefClear: the model alone, and a user
+                // alias.
+                e.children
+                    .retain(|n| matches!(n, Node::Element(c) if c.name == "alias"));
+                let model = Element::new("model").with_attr("type", kind);
+                e.children.insert(0, Node::Element(model));
                 continue;
             }
             if v.ram.unwrap_or(0) == 0 && kind == "qxl" {
@@ -345,7 +357,7 @@ impl DomainDef {
             };
             v.primary = (is_first || v.primary.as_deref() == Some("yes")).then(|| "yes".into());
             v.model_type = Some(kind);
-            v.write_to(e);
+            video::write(e, &v);
         }
     }
 }
@@ -381,7 +393,7 @@ mod tests {
         ))
         .unwrap();
         def.fill_defaults();
-        def.add_implicit_devices("cirrus");
+        def.add_implicit_devices("cirrus").unwrap();
         let out = def.to_xml(&FormatOptions::default());
         let start = out.find("<devices>").unwrap();
         let end = out.find("</devices>").unwrap();
@@ -428,12 +440,48 @@ mod tests {
     fn videos_get_libvirts_defaults() {
         assert_eq!(
             devices("<graphics type='vnc'/>"),
-            "<graphics type='vnc'/><video><model type='cirrus' vram='16384' heads='1' primary='yes'/></video>"
+            "<graphics type='vnc' port='-1' autoport='yes'><listen type='address'/></graphics>\
+             <video><model type='cirrus' vram='16384' heads='1' primary='yes'/></video>"
         );
         assert_eq!(
             devices("<video><model type='qxl' vram='9000'/></video><video><model type='vga' primary='yes'/></video>"),
             "<video><model type='vga' vram='16384' heads='1' primary='yes'/></video>\
              <video><model type='qxl' ram='65536' vram='16384' heads='1'/></video>"
+        );
+    }
+
+    #[test]
+    fn videos_are_written_as_libvirt_formats_them() {
+        // The model before the device information; sizes as numbers,
+        // zero ones left out, in libvirt's order.
+        assert_eq!(
+            devices("<video><acpi index='5'/><address type='virtio-mmio'/></video>"),
+            "<video><model type='cirrus' vram='16384' heads='1' primary='yes'/>\
+             <acpi index='5'/><address type='virtio-mmio'/></video>"
+        );
+        assert_eq!(
+            devices("<video><model type='qxl' ram='22' vgamem='033' vram64='0' primary='yes'/></video>"),
+            "<video><model type='qxl' ram='32' vram='65536' vgamem='33' heads='1' primary='yes'/></video>"
+        );
+        // Each model attribute from the first <model> with it; the first
+        // driver, in libvirt's order, without the default VGA conf; a
+        // primary value other than yes is no.
+        assert_eq!(
+            devices("<video><model type='virtio' heads='0' primary='junk'><resolution x='0800' y='600'/>\
+                     <acceleration accel3d='yes'/></model><driver name='qemu' vgaconf='io' packed='on' iommu='off'/>\
+                     <model vram='3'/></video>\
+                     <video><model type='vga' vgamem='0' vram64='00'/><driver vgaconf='on'/></video>"),
+            "<video><driver iommu='off' packed='on' name='qemu'/><model type='virtio' vram='4' primary='yes'>\
+             <acceleration accel3d='yes'/><resolution x='800' y='600'/></model></video>\
+             <video><driver vgaconf='on'/><model type='vga' vram='16384' heads='1'/></video>"
+        );
+        // A first video of model none keeps nothing but a user alias.
+        assert_eq!(
+            devices(
+                "<video><driver vgaconf='on'/><model type='none' heads='3'/><alias name='ua-v'/>\
+                     <address type='pci' domain='0' bus='0' slot='3' function='0'/></video>"
+            ),
+            "<video><model type='none'/><alias name='ua-v'/></video>"
         );
     }
 }

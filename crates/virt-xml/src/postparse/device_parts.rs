@@ -23,6 +23,7 @@ pub(super) fn rewrite(device: &mut Element) {
         "filesystem" => filesystem(device),
         "lease" => lease(device),
         "memory" => memory_target(device),
+        "tpm" => tpm_backend(device),
         // virDomainChrSourceDefParseProtocol: a passthrough smartcard's
         // protocol only for TCP.
         "smartcard"
@@ -263,6 +264,106 @@ fn lease(lease: &mut Element) {
         .with_child(target);
 }
 
+/// A TPM's `<backend>` (virDomainTPMDefParseXML, virDomainTPMDefFormat):
+/// its type, then what that type reads. A passthrough backend's device
+/// path (the first `<device path>`; the host's `/dev/tpm0` when none or
+/// empty) alone; an emulator's version, `persistent_state` only when
+/// `yes`, the secret of its state encryption in libvirt's UUID form, and
+/// the PCR banks (of every `<active_pcr_banks>`) in libvirt's order; an
+/// external one's UNIX socket path in client (`connect`) mode. More
+/// than one backend, or a value libvirt refuses, leaves it as written.
+fn tpm_backend(tpm: &mut Element) {
+    let Some(out) = tpm_backend_written(tpm) else {
+        return;
+    };
+    for n in &mut tpm.children {
+        if let Node::Element(c) = n {
+            if c.name == "backend" {
+                *c = out;
+                return;
+            }
+        }
+    }
+}
+
+/// The `<backend>` libvirt writes for `tpm`'s, `None` to leave it.
+fn tpm_backend_written(tpm: &Element) -> Option<Element> {
+    let mut backends = tpm.children_named("backend");
+    let (Some(backend), None) = (backends.next(), backends.next()) else {
+        return None;
+    };
+    let kind = backend.attr("type")?;
+    let mut out = Element::new("backend").with_attr("type", kind);
+    match kind {
+        "passthrough" => {
+            let path = backend
+                .children_named("device")
+                .find_map(|d| d.attr("path"))
+                .filter(|p| !p.is_empty())
+                .unwrap_or("/dev/tpm0");
+            out = out.with_child(Element::new("device").with_attr("path", path));
+        }
+        "emulator" => {
+            match backend.attr("version") {
+                None => {}
+                Some(v @ ("1.2" | "2.0")) => out = out.with_attr("version", v),
+                Some(_) => return None,
+            }
+            match backend.attr("persistent_state") {
+                None | Some("no") => {}
+                Some("yes") => out = out.with_attr("persistent_state", "yes"),
+                Some(_) => return None,
+            }
+            let secret = backend
+                .children_named("encryption")
+                .find_map(|e| e.attr("secret"))
+                .filter(|s| !s.is_empty());
+            if let Some(secret) = secret {
+                let uuid = crate::parse_uuid(secret)?;
+                out = out.with_child(
+                    Element::new("encryption").with_attr("secret", uuid.hyphenated().to_string()),
+                );
+            }
+            const BANKS: [&str; 4] = ["sha1", "sha256", "sha384", "sha512"];
+            let mut given = [false; 4];
+            let mut any = false;
+            for bank in backend
+                .children_named("active_pcr_banks")
+                .flat_map(Element::elements)
+            {
+                let at = BANKS.iter().position(|b| *b == bank.name)?;
+                given[at] = true;
+                any = true;
+            }
+            if any {
+                let mut banks = Element::new("active_pcr_banks");
+                for (name, _) in BANKS.iter().zip(given).filter(|(_, g)| *g) {
+                    banks = banks.with_child(Element::new(*name));
+                }
+                out = out.with_child(banks);
+            }
+        }
+        "external" => {
+            let source = backend.child("source")?;
+            match (source.attr("type"), source.attr("path")) {
+                (Some("unix"), Some(path)) => {
+                    out = out.with_child(
+                        Element::new("source")
+                            .with_attr("type", "unix")
+                            .with_attr("mode", "connect")
+                            .with_attr("path", path),
+                    );
+                }
+                (Some("unix"), None) => return None,
+                _ => {}
+            }
+        }
+        // Refused when read.
+        _ => return None,
+    }
+    Some(out)
+}
+
 fn elements(e: &Element) -> impl Iterator<Item = &Element> {
     e.children.iter().filter_map(|n| match n {
         Node::Element(c) => Some(c),
@@ -490,6 +591,47 @@ mod tests {
         let mut e = crate::parse_element(xml).unwrap();
         rewrite(&mut e);
         e.to_xml(0)
+    }
+
+    #[test]
+    fn tpm_backend_as_libvirt_writes_it() {
+        let flat = |xml: &str| written(xml).lines().map(str::trim).collect::<String>();
+        // A passthrough backend reads its host device alone, /dev/tpm0
+        // when no path (or an empty one) comes first.
+        assert_eq!(
+            flat("<tpm><backend type='passthrough' version='2.0'/></tpm>"),
+            "<tpm><backend type='passthrough'><device path='/dev/tpm0'/></backend></tpm>"
+        );
+        assert_eq!(
+            flat("<tpm><backend type='passthrough'><device/><device path='/dev/tpmX'/></backend></tpm>"),
+            "<tpm><backend type='passthrough'><device path='/dev/tpmX'/></backend></tpm>"
+        );
+        assert_eq!(
+            flat("<tpm><backend type='passthrough'><device path=''/><device path='/dev/tpmX'/></backend></tpm>"),
+            "<tpm><backend type='passthrough'><device path='/dev/tpm0'/></backend></tpm>"
+        );
+        // An emulator's: its version, a persistent state only when kept,
+        // the secret as a UUID, the PCR banks in libvirt's order.
+        assert_eq!(
+            flat("<tpm model='tpm-crb'><backend type='emulator' persistent_state='no' version='2.0'>\
+                  <device path='/dev/x'/><encryption secret='32EE7E762178-47a1-ab7b-269e6e348015'/>\
+                  <active_pcr_banks><sha512/><sha1/></active_pcr_banks><active_pcr_banks><sha256/></active_pcr_banks>\
+                  </backend></tpm>"),
+            "<tpm model='tpm-crb'><backend type='emulator' version='2.0'>\
+             <encryption secret='32ee7e76-2178-47a1-ab7b-269e6e348015'/>\
+             <active_pcr_banks><sha1/><sha256/><sha512/></active_pcr_banks></backend></tpm>"
+        );
+        assert_eq!(
+            flat("<tpm><backend type='external'><source type='unix' path='/s'/></backend></tpm>"),
+            "<tpm><backend type='external'><source type='unix' mode='connect' path='/s'/></backend></tpm>"
+        );
+        // Refused values stay for the checks to refuse.
+        for kept in [
+            "<tpm><backend type='emulator' version='3'/></tpm>",
+            "<tpm><backend type='emulator'><active_pcr_banks><md5/></active_pcr_banks></backend></tpm>",
+        ] {
+            assert_eq!(flat(kept), kept);
+        }
     }
 
     #[test]

@@ -31,6 +31,8 @@ mod cputune;
 mod device_parts;
 mod devices;
 mod features;
+mod graphics;
+mod interface;
 mod numa;
 mod os;
 mod tuning;
@@ -447,6 +449,12 @@ fn devices(def: &mut DomainDef) {
         device_parts::rewrite(device);
         crate::devinfo::rewrite(device);
     }
+    for i in &mut def.devices.interfaces {
+        interface::rewrite(i);
+    }
+    for g in &mut def.devices.graphics {
+        graphics::rewrite(g);
+    }
     device_parts::parallel_targets(&mut def.devices.chardevs);
     for c in &mut def.devices.chardevs {
         device_parts::chardev_source(c.dev_type.as_deref(), &mut c.extra);
@@ -638,6 +646,25 @@ impl DomainDef {
         }
         for i in &mut devices.interfaces {
             inactive_aliases_of(&mut i.extra);
+            // virDomainNetDefParseXML: a host device name a driver made up
+            // (vnet, macvtap, macvlan) is not kept, unless libvirt does
+            // not manage the device.
+            let managed = i
+                .extra
+                .iter()
+                .find(|e| e.name == "target")
+                .and_then(|t| t.attr("managed"));
+            let generated = i.target_dev.as_deref().is_some_and(|d| {
+                ["vnet", "macvtap", "macvlan"]
+                    .iter()
+                    .any(|p| d.starts_with(p))
+            });
+            if generated && managed != Some("no") {
+                i.target_dev = None;
+                for t in i.extra.iter_mut().filter(|e| e.name == "target") {
+                    t.remove_attr("dev");
+                }
+            }
         }
         for c in &mut devices.chardevs {
             inactive_aliases_of(&mut c.extra);
@@ -650,6 +677,7 @@ impl DomainDef {
         // Graphics carry no device info: libvirt reads no alias there.
         for g in &mut devices.graphics {
             g.extra.retain(|e| e.name != "alias");
+            graphics::inactive_ports(g);
         }
         for o in &mut devices.other {
             inactive_aliases(&mut o.children);

@@ -32,7 +32,7 @@ pub(super) fn guest_numa(def: &mut DomainDef) {
 /// given any, every vCPU up to the count is written, in id order, with
 /// the state of the last entry for it (offline when none), hotpluggable
 /// as given or settled (an online vCPU is not, an offline one is), its
-/// order when not 0; the current count is the vCPUs online, written when
+/// order when not 0 (as a C `int`); the current count is the vCPUs online, written when
 /// some are not.
 pub(super) fn vcpu_states(def: &mut DomainDef) {
     let max = def.vcpu.max as usize;
@@ -68,7 +68,8 @@ pub(super) fn vcpu_states(def: &mut DomainDef) {
             .with_attr("enabled", if *online { "yes" } else { "no" })
             .with_attr("hotpluggable", hotpluggable.as_deref().unwrap_or(settled));
         if *order != 0 {
-            v = v.with_attr("order", order.to_string());
+            // virDomainCpuDefFormat prints the unsigned order with `%d`.
+            v = v.with_attr("order", (*order as i32).to_string());
         }
         vcpus = vcpus.with_child(v);
     }
@@ -108,5 +109,20 @@ mod tests {
                 "<vcpu id='3' enabled='no' hotpluggable='yes'/>",
             ]
         );
+    }
+
+    #[test]
+    fn an_order_is_written_as_a_c_int() {
+        let xml = "<domain type='test'><name>v</name><memory>1024</memory>\
+                   <os><type>hvm</type></os><vcpu>2</vcpu><vcpus>\
+                   <vcpu id='0' enabled='no' order='4294967295'/>\
+                   <vcpu id='1' enabled='yes' order='2147483648'/></vcpus></domain>";
+        let def = crate::parse_domain(xml).unwrap();
+        let vcpus = def.extra.iter().find(|e| e.name == "vcpus").unwrap();
+        let orders: Vec<&str> = vcpus
+            .children_named("vcpu")
+            .filter_map(|v| v.attr("order"))
+            .collect();
+        assert_eq!(orders, ["-1", "-2147483648"]);
     }
 }

@@ -145,7 +145,7 @@ pub struct Video {
     pub vgamem: Option<u32>,
     /// `heads=`.
     pub heads: Option<u32>,
-    /// `primary=yes|no`.
+    /// `primary=yes|no` (libvirt reads any other value as no).
     pub primary: Option<String>,
     /// `<model><acceleration accel3d=... accel2d=... rendernode=...>`.
     pub acceleration: Option<VideoAcceleration>,
@@ -192,7 +192,7 @@ impl View for Video {
             "type" => VIDEO_MODELS.contains(&v.as_str()),
             "vram" | "ram" | "vgamem" | "heads" => v.trim().parse::<u32>().is_ok(),
             "vram64" => v.trim().parse::<u64>().is_ok(),
-            "primary" => matches!(v.as_str(), "yes" | "no"),
+            "primary" => true,
             _ => true,
         }) && m.children.is_empty();
         if good {
@@ -227,7 +227,12 @@ impl View for Video {
             ram: size(m, "ram")?,
             vgamem: size(m, "vgamem")?,
             heads: uint(m, "heads")?,
-            primary: choice(m, "primary", &["yes", "no"])?,
+            // virStringParseYesNo, its failure ignored: any other value
+            // is no.
+            primary: m
+                .attr("primary")
+                .filter(|p| matches!(*p, "yes" | "no"))
+                .map(str::to_string),
             acceleration: match m.child("acceleration") {
                 Some(a) => Some(VideoAcceleration {
                     accel3d: choice(a, "accel3d", &["yes", "no"])?,

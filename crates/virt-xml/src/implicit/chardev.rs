@@ -1,0 +1,426 @@
+//! Serial ports and consoles as libvirt settles and writes them: the
+//! ports of ISA serial ports (virDomainChrIsaSerialDefPostParse), the
+//! ports and console target types the device post-parse fills in
+//! (virDomainChrDefPostParse), the serial port an HVM guest's first
+//! console stands for (virDomainDefAddConsoleCompat), and the targets as
+//! virDomainChrTargetDefFormat writes them, the first console of an HVM
+//! guest as a copy of its serial port (virDomainDefFormatInternal).
+
+use crate::model::{CharDev, Element};
+use crate::XmlError;
+
+/// The device information children, which come after the target.
+const INFO: [&str; 6] = ["alias", "master", "boot", "rom", "acpi", "address"];
+
+/// libvirt's serial target types (virDomainChrSerialTarget, `none` not
+/// written).
+const SERIAL_TYPES: [&str; 7] = [
+    "isa-serial",
+    "usb-serial",
+    "pci-serial",
+    "spapr-vio-serial",
+    "system-serial",
+    "sclp-serial",
+    "isa-debug",
+];
+
+/// libvirt's console target types (virDomainChrConsoleTarget).
+const CONSOLE_TYPES: [&str; 8] = [
+    "serial", "xen", "uml", "virtio", "lxc", "openvz", "sclp", "sclplm",
+];
+
+/// libvirt's serial target models (virDomainChrSerialTargetModel).
+const SERIAL_MODELS: [&str; 9] = [
+    "isa-serial",
+    "usb-serial",
+    "pci-serial",
+    "spapr-vty",
+    "pl011",
+    "sclpconsole",
+    "sclplmconsole",
+    "16550a",
+    "isa-debugcon",
+];
+
+/// `VIR_MAX_ISA_SERIAL_PORTS`.
+const ISA_PORTS: i32 = 4;
+
+/// A serial port's or console's target as libvirt reads it: its type
+/// (`None`: none), port (-1: to be chosen) and model.
+#[derive(Clone, Debug, PartialEq)]
+struct Target {
+    kind: Option<String>,
+    port: i32,
+    model: Option<String>,
+}
+
+/// The port as virStrToLong_ui reads it (a minus wraps around, `-1` is
+/// the largest value), kept in a C `int`.
+fn port(v: &str) -> Option<i32> {
+    let t = v.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, digits) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let n = crate::devinfo::c_unsigned(digits, 10)?;
+    let n = if negative {
+        if n > u64::from(u32::MAX) {
+            return None;
+        }
+        (n as u32).wrapping_neg()
+    } else {
+        u32::try_from(n).ok()?
+    };
+    Some(n as i32)
+}
+
+/// The target of `c` as read, `None` when libvirt refuses it.
+fn read_target(c: &CharDev) -> Option<Target> {
+    let known: &[&str] = if c.kind == "serial" {
+        &SERIAL_TYPES
+    } else {
+        &CONSOLE_TYPES
+    };
+    let Some(t) = c.extra.iter().find(|e| e.name == "target") else {
+        return Some(Target {
+            kind: None,
+            port: -1,
+            model: None,
+        });
+    };
+    let kind = match t.attr("type") {
+        None => None,
+        Some("none") if c.kind == "serial" => None,
+        Some(k) if known.contains(&k) => Some(k.to_string()),
+        Some(_) => return None,
+    };
+    let model = match t.children_named("model").find_map(|m| m.attr("name")) {
+        Some(m) if c.kind == "serial" => {
+            if !SERIAL_MODELS.contains(&m) {
+                return None;
+            }
+            Some(m.to_string())
+        }
+        _ => None,
+    };
+    let port = match t.attr("port") {
+        None => -1,
+        Some(p) => port(p)?,
+    };
+    Some(Target { kind, port, model })
+}
+
+/// The `<target>` virDomainChrTargetDefFormat writes.
+fn target_element(t: &Target) -> Element {
+    let mut out = Element::new("target");
+    if let Some(k) = &t.kind {
+        out = out.with_attr("type", k);
+    }
+    out = out.with_attr("port", t.port.to_string());
+    if let Some(m) = &t.model {
+        out = out.with_child(Element::new("model").with_attr("name", m));
+    }
+    out
+}
+
+/// `c` with `target` in libvirt's place: after its source, before its
+/// device information.
+fn put_target(c: &mut CharDev, target: Element) {
+    c.extra.retain(|e| e.name != "target");
+    let at = c
+        .extra
+        .iter()
+        .position(|e| INFO.contains(&e.name.as_str()))
+        .unwrap_or(c.extra.len());
+    c.extra.insert(at, target);
+}
+
+/// Settles and writes the serial ports and consoles of a definition of
+/// OS type `os_type`, with libvirt's refusals on the way.
+pub(super) fn serials_and_consoles(
+    chardevs: &mut Vec<CharDev>,
+    os_type: &str,
+) -> Result<(), XmlError> {
+    // virDomainChrDefParseXML: a character device without a type is a
+    // pty; `tty` is written only for a running guest's pty console.
+    for c in chardevs.iter_mut() {
+        if c.dev_type.is_none() {
+            c.dev_type = Some("pty".into());
+        }
+        c.tty = None;
+    }
+    let idx = |chardevs: &Vec<CharDev>, kind: &str| -> Vec<usize> {
+        (0..chardevs.len())
+            .filter(|i| chardevs[*i].kind == kind)
+            .collect()
+    };
+    let serials = idx(chardevs, "serial");
+    let consoles = idx(chardevs, "console");
+    let mut serial_targets = Vec::with_capacity(serials.len());
+    let mut console_targets = Vec::with_capacity(consoles.len());
+    for (list, out) in [
+        (&serials, &mut serial_targets),
+        (&consoles, &mut console_targets),
+    ] {
+        for i in list {
+            // Refused when read: left for the checks.
+            let Some(t) = read_target(&chardevs[*i]) else {
+                return Ok(());
+            };
+            out.push(t);
+        }
+    }
+    // virDomainDefParseXML: a console's port is its place among the
+    // consoles, whatever it gives.
+    for (i, t) in console_targets.iter_mut().enumerate() {
+        t.port = i32::try_from(i).unwrap_or(i32::MAX);
+    }
+    isa_serial_ports(&mut serial_targets)?;
+    // virDomainChrDefPostParse, device by device: a console without a
+    // target type is a serial console; a serial port not given is the
+    // one after the highest.
+    for i in 0..serial_targets.len() {
+        if serial_targets[i].port == -1 {
+            let max = serial_targets.iter().map(|t| t.port).max().unwrap_or(-1);
+            serial_targets[i].port = max.saturating_add(1);
+        }
+    }
+    for t in &mut console_targets {
+        if t.kind.is_none() {
+            t.kind = Some("serial".into());
+        }
+    }
+    if console_targets
+        .iter()
+        .skip(1)
+        .any(|t| t.kind.as_deref() == Some("serial"))
+    {
+        return Err(XmlError::Unsupported(
+            "Only the first console can be a serial port".into(),
+        ));
+    }
+    for (i, t) in serials.iter().zip(&serial_targets) {
+        put_target(&mut chardevs[*i], target_element(t));
+    }
+    for (i, t) in consoles.iter().zip(&console_targets) {
+        put_target(&mut chardevs[*i], target_element(t));
+    }
+    if os_type != "hvm" {
+        return Ok(());
+    }
+    console_compat(chardevs, &serial_targets, &console_targets);
+    Ok(())
+}
+
+/// virDomainChrIsaSerialDefPostParse: at most four ISA serial ports, on
+/// ports 0 to 3, each once; those without a port get the lowest free one.
+fn isa_serial_ports(targets: &mut [Target]) -> Result<(), XmlError> {
+    let mut used = [false; ISA_PORTS as usize];
+    let mut count = 0;
+    for t in targets
+        .iter()
+        .filter(|t| t.kind.as_deref() == Some("isa-serial"))
+    {
+        count += 1;
+        if count > ISA_PORTS || t.port >= ISA_PORTS {
+            return Err(XmlError::Internal(format!(
+                "Maximum supported number of ISA serial ports is '{ISA_PORTS}'"
+            )));
+        }
+        if t.port >= 0 {
+            if used[t.port as usize] {
+                return Err(XmlError::Internal(format!(
+                    "target port '{}' already allocated",
+                    t.port
+                )));
+            }
+            used[t.port as usize] = true;
+        }
+    }
+    for t in targets
+        .iter_mut()
+        .filter(|t| t.kind.as_deref() == Some("isa-serial") && t.port == -1)
+    {
+        if let Some(free) = used.iter().position(|u| !u) {
+            used[free] = true;
+            t.port = free as i32;
+        }
+    }
+    Ok(())
+}
+
+/// virDomainDefAddConsoleCompat for an HVM guest, then the first
+/// console written as its serial port. A first serial console without a
+/// serial port becomes that port (port 0, no target type); with one,
+/// it stands for it. Without such a console, a serial port of a type a
+/// console can stand for (not PCI, USB or ISA debug) gets one.
+fn console_compat(chardevs: &mut Vec<CharDev>, serials: &[Target], consoles: &[Target]) {
+    let first_console = chardevs.iter().position(|c| c.kind == "console");
+    let first_serial = chardevs.iter().position(|c| c.kind == "serial");
+    let serial_console = consoles
+        .first()
+        .is_some_and(|t| t.kind.as_deref() == Some("serial"));
+    match (first_console, first_serial) {
+        (Some(c), None) if serial_console => {
+            let mut serial = chardevs[c].clone();
+            serial.kind = "serial".into();
+            let target = Target {
+                kind: None,
+                port: 0,
+                model: None,
+            };
+            put_target(&mut serial, target_element(&target));
+            chardevs.insert(c, serial);
+        }
+        (Some(_), Some(_)) if serial_console => {}
+        (_, Some(s)) => {
+            let stands_for = !matches!(
+                serials.first().and_then(|t| t.kind.as_deref()),
+                Some("pci-serial" | "usb-serial" | "isa-debug")
+            );
+            if !stands_for {
+                return;
+            }
+            // A console inserted first, written as the serial port.
+            let mut console = chardevs[s].clone();
+            console.kind = "console".into();
+            chardevs.insert(first_console.unwrap_or(chardevs.len()), console);
+        }
+        _ => return,
+    }
+    // The first console is written as a copy of the first serial port,
+    // with a serial console target on its port (whether libvirt kept the
+    // console or, its source differing, put a stub in its place).
+    let Some(serial) = chardevs.iter().find(|c| c.kind == "serial").cloned() else {
+        return;
+    };
+    let port = serial
+        .extra
+        .iter()
+        .find(|e| e.name == "target")
+        .and_then(|t| t.attr("port"))
+        .unwrap_or("0")
+        .to_string();
+    let Some(c) = chardevs.iter().position(|c| c.kind == "console") else {
+        return;
+    };
+    let mut console = serial;
+    console.kind = "console".into();
+    let target = Element::new("target")
+        .with_attr("type", "serial")
+        .with_attr("port", port);
+    put_target(&mut console, target);
+    chardevs[c] = console;
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::FormatOptions;
+
+    fn devices(os: &str, xml: &str) -> Result<String, String> {
+        let mut def = crate::parse_domain(&format!(
+            "<domain type='test'><name>t</name><memory>1024</memory><os><type>{os}</type></os>\
+             <devices>{xml}</devices></domain>"
+        ))
+        .map_err(|e| e.to_string())?;
+        def.add_implicit_devices("cirrus")
+            .map_err(|e| e.to_string())?;
+        let out = def.to_xml(&FormatOptions::default());
+        let start = out.find("<devices>").unwrap_or(0);
+        let end = out.find("</devices>").unwrap_or(out.len());
+        Ok(out[start + "<devices>".len()..end]
+            .lines()
+            .map(str::trim)
+            .collect())
+    }
+
+    #[test]
+    fn an_hvm_console_stands_for_its_serial_port() {
+        // A console alone becomes the serial port, and is written as it.
+        assert_eq!(
+            devices("hvm", "<console tty='/dev/pts/3'/>").as_deref(),
+            Ok("<serial type='pty'><target port='0'/></serial>\
+                <console type='pty'><target type='serial' port='0'/></console>")
+        );
+        assert_eq!(
+            devices("hvm", "<console type='file'><source path='/l'/><log file='/g'/></console>").as_deref(),
+            Ok("<serial type='file'><source path='/l'/><log file='/g'/><target port='0'/></serial>\
+                <console type='file'><source path='/l'/><log file='/g'/><target type='serial' port='0'/></console>")
+        );
+        // With a serial port, the first console is written as that port.
+        assert_eq!(
+            devices(
+                "hvm",
+                "<serial type='file'><source path='/a'/></serial>\
+                            <console type='file'><source path='/b'/></console>"
+            )
+            .as_deref(),
+            Ok(
+                "<serial type='file'><source path='/a'/><target port='0'/></serial>\
+                <console type='file'><source path='/a'/><target type='serial' port='0'/></console>"
+            )
+        );
+        // A serial port gets a console, before a virtio one.
+        assert_eq!(
+            devices("hvm", "<serial type='pty'/><console type='pty'><target type='virtio' port='7'/></console>").as_deref(),
+            Ok("<controller type='virtio-serial' index='0'/><serial type='pty'><target port='0'/></serial>\
+                <console type='pty'><target type='serial' port='0'/></console>\
+                <console type='pty'><target type='virtio' port='0'/></console>")
+        );
+        // Not a USB serial port.
+        assert_eq!(
+            devices(
+                "hvm",
+                "<serial type='pty'><target type='usb-serial' port='2'/></serial>"
+            )
+            .as_deref(),
+            Ok("<serial type='pty'><target type='usb-serial' port='2'/></serial>")
+        );
+    }
+
+    #[test]
+    fn ports_follow_the_highest_of_their_kind() {
+        assert_eq!(
+            devices("hvm", "<serial type='pty'><target port='3'/></serial><serial type='pty'/>\
+                            <serial type='pty'><target type='isa-serial'><model name='isa-serial'/></target></serial>").as_deref(),
+            Ok("<serial type='pty'><target port='3'/></serial><serial type='pty'><target port='4'/></serial>\
+                <serial type='pty'><target type='isa-serial' port='0'><model name='isa-serial'/></target></serial>\
+                <console type='pty'><target type='serial' port='3'/></console>")
+        );
+        // Not an HVM guest: no serial port is made up. A console's port
+        // is its place.
+        assert_eq!(
+            devices(
+                "xen",
+                "<console type='pty'/><console type='pty'><target type='xen' port='-5'/></console>"
+            )
+            .as_deref(),
+            Ok(
+                "<console type='pty'><target type='serial' port='0'/></console>\
+                <console type='pty'><target type='xen' port='1'/></console>"
+            )
+        );
+    }
+
+    #[test]
+    fn libvirts_refusals() {
+        assert_eq!(
+            devices("hvm", "<console type='pty'/><console type='pty'/>").unwrap_err(),
+            "unsupported configuration: Only the first console can be a serial port"
+        );
+        let isa = "<serial type='pty'><target type='isa-serial'/></serial>";
+        assert_eq!(
+            devices("hvm", &isa.repeat(5)).unwrap_err(),
+            "internal error: Maximum supported number of ISA serial ports is '4'"
+        );
+        assert_eq!(
+            devices(
+                "hvm",
+                "<serial type='pty'><target type='isa-serial' port='1'/></serial>\
+                            <serial type='pty'><target type='isa-serial' port='1'/></serial>"
+            )
+            .unwrap_err(),
+            "internal error: target port '1' already allocated"
+        );
+    }
+}

@@ -1,0 +1,270 @@
+//! A guest network interface as libvirt writes what it read
+//! (virDomainNetDefParseXML, virDomainNetDefFormat): its MAC address in
+//! libvirt's spelling, a VDS switch id as a UUID, the `<driver>` only
+//! for a virtio model (with its options in libvirt's order), and the
+//! knobs libvirt writes only when set (`<coalesce>`, `<tune>`, `<rom>`).
+//! A value libvirt refuses leaves its part as written: the checks refuse
+//! the definition, not this.
+
+use crate::{Element, Interface};
+
+/// The models libvirt's virDomainNetIsVirtioModel knows as virtio.
+const VIRTIO_MODELS: [&str; 3] = ["virtio", "virtio-transitional", "virtio-non-transitional"];
+
+/// Rewrites `iface` as libvirt writes what it read.
+pub(super) fn rewrite(iface: &mut Interface) {
+    if let Some(mac) = iface.mac.as_deref().and_then(mac_address) {
+        for e in iface.extra.iter_mut().filter(|e| e.name == "mac") {
+            if e.attr("address").is_some() {
+                e.set_attr("address", mac.clone());
+            }
+        }
+        iface.mac = Some(mac);
+    }
+    if iface.iface_type == "vds" {
+        let id = iface
+            .source_attr("switchid")
+            .and_then(crate::parse_uuid)
+            .map(|u| u.hyphenated().to_string());
+        if let Some(id) = id {
+            for (k, v) in iface.source.iter_mut() {
+                if k == "switchid" {
+                    *v = id.clone();
+                }
+            }
+            for e in iface.extra.iter_mut().filter(|e| e.name == "source") {
+                if e.attr("switchid").is_some() {
+                    e.set_attr("switchid", id.clone());
+                }
+            }
+        }
+    }
+    // A host device interface is written by another formatter.
+    if iface.iface_type != "hostdev" {
+        let virtio = iface
+            .model
+            .as_deref()
+            .is_some_and(|m| VIRTIO_MODELS.contains(&m));
+        driver(&mut iface.extra, virtio);
+    }
+    knobs(&mut iface.extra);
+}
+
+/// virMacAddrParse, then virMacAddrFormat: six groups of one or two hex
+/// digits separated by `:` (after the last, the end or a blank or
+/// control character), written as two lowercase digits each. `None`
+/// when libvirt refuses it.
+pub(crate) fn mac_address(s: &str) -> Option<String> {
+    let mut rest = s.as_bytes();
+    let mut out = String::with_capacity(17);
+    for i in 0..6 {
+        let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+        if !(1..=2).contains(&digits) {
+            return None;
+        }
+        let text = std::str::from_utf8(&rest[..digits]).ok()?;
+        let byte = u8::from_str_radix(text, 16).ok()?;
+        if i > 0 {
+            out.push(':');
+        }
+        out.push_str(&format!("{byte:02x}"));
+        rest = &rest[digits..];
+        match (i, rest.first()) {
+            (5, None) => {}
+            (5, Some(b)) if *b <= b' ' => {}
+            (0..=4, Some(b':')) => rest = &rest[1..],
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The `<driver>` as libvirt writes it: none unless the model is virtio;
+/// for virtio the first one, its attributes in libvirt's order (a queue
+/// count of one, and zero sizes, are no value), its `<host>` and
+/// `<guest>` options only when they set something.
+fn driver(extra: &mut Vec<Element>, virtio: bool) {
+    if !virtio {
+        extra.retain(|e| e.name != "driver");
+        return;
+    }
+    let Some(at) = extra.iter().position(|e| e.name == "driver") else {
+        return;
+    };
+    let Some(written) = virtio_driver(&extra[at]) else {
+        return;
+    };
+    let mut first = true;
+    extra.retain(|e| e.name != "driver" || std::mem::take(&mut first));
+    match written {
+        Some(d) => extra[at] = d,
+        None => {
+            extra.remove(at);
+        }
+    }
+}
+
+/// `Some(None)`: no driver written; `None`: a value libvirt refuses.
+fn virtio_driver(given: &Element) -> Option<Option<Element>> {
+    const SWITCHES: [&str; 2] = ["on", "off"];
+    let mut out = Element::new("driver");
+    let attrs: [(&str, &[&str]); 13] = [
+        ("name", &["qemu", "vhost", "vhost-user"]),
+        ("txmode", &["iothread", "timer"]),
+        ("ioeventfd", &SWITCHES),
+        ("event_idx", &SWITCHES),
+        ("queues", &[]),
+        ("rx_queue_size", &[]),
+        ("tx_queue_size", &[]),
+        ("rss", &SWITCHES),
+        ("rss_hash_report", &SWITCHES),
+        ("iommu", &SWITCHES),
+        ("ats", &SWITCHES),
+        ("packed", &SWITCHES),
+        ("page_per_vq", &SWITCHES),
+    ];
+    for (name, values) in attrs {
+        let Some(v) = given.attr(name) else { continue };
+        if values.is_empty() {
+            let n = crate::devinfo::c_unsigned(v, 10).filter(|n| *n <= u64::from(u32::MAX))?;
+            // There is always one queue: one is none.
+            if n != 0 && !(name == "queues" && n == 1) {
+                out = out.with_attr(name, n.to_string());
+            }
+        } else if values.contains(&v) {
+            out = out.with_attr(name, v);
+        } else {
+            return None;
+        }
+    }
+    let options: [(&str, &[&str]); 2] = [
+        (
+            "host",
+            &["csum", "gso", "tso4", "tso6", "ecn", "ufo", "mrg_rxbuf"],
+        ),
+        ("guest", &["csum", "tso4", "tso6", "ecn", "ufo"]),
+    ];
+    for (name, known) in options {
+        let Some(given) = given.child(name) else {
+            continue;
+        };
+        let mut o = Element::new(name);
+        for k in known {
+            match given.attr(k) {
+                None => {}
+                Some(v) if SWITCHES.contains(&v) => o = o.with_attr(*k, v),
+                Some(_) => return None,
+            }
+        }
+        if !o.attrs.is_empty() {
+            out = out.with_child(o);
+        }
+    }
+    let empty = out.attrs.is_empty() && out.children.is_empty();
+    Some((!empty).then_some(out))
+}
+
+/// `<coalesce>` only with a frame count (not zero), `<tune>` only with a
+/// send buffer, `<rom>` only with something set.
+fn knobs(extra: &mut Vec<Element>) {
+    let mut coalesce_seen = false;
+    let mut keep = Vec::with_capacity(extra.len());
+    for mut e in std::mem::take(extra) {
+        match e.name.as_str() {
+            "coalesce" => {
+                let first = !std::mem::replace(&mut coalesce_seen, true);
+                let max = e
+                    .child("rx")
+                    .and_then(|rx| rx.child("frames"))
+                    .and_then(|f| f.attr("max"))
+                    .map(|v| {
+                        crate::devinfo::c_unsigned(v, 10).filter(|n| *n <= u64::from(u32::MAX))
+                    });
+                match max {
+                    // Refused when read: left for the checks.
+                    Some(None) => keep.push(e),
+                    Some(Some(n)) if first && n != 0 => {
+                        let frames = Element::new("frames").with_attr("max", n.to_string());
+                        e = Element::new("coalesce")
+                            .with_child(Element::new("rx").with_child(frames));
+                        keep.push(e);
+                    }
+                    _ => {}
+                }
+            }
+            "tune" if e.child("sndbuf").is_none() => {}
+            "rom" if e.attrs.is_empty() => {}
+            _ => keep.push(e),
+        }
+    }
+    *extra = keep;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mac_addresses_in_libvirts_spelling() {
+        assert_eq!(
+            mac_address("D6:5C:24:Bc:cf:BE").as_deref(),
+            Some("d6:5c:24:bc:cf:be")
+        );
+        assert_eq!(
+            mac_address("a:b:c:d:e:f").as_deref(),
+            Some("0a:0b:0c:0d:0e:0f")
+        );
+        assert_eq!(
+            mac_address("52:54:00:aa:bb:cc\t").as_deref(),
+            Some("52:54:00:aa:bb:cc")
+        );
+        for bad in [
+            "52:54:00:aa:bb",
+            "52:54:00:aa:bb:ccc",
+            "52-54-00-aa-bb-cc",
+            "52:54:00:aa:bb:cc:dd",
+            "",
+        ] {
+            assert_eq!(mac_address(bad), None, "{bad}");
+        }
+    }
+
+    fn rewritten(xml: &str) -> String {
+        let def = crate::parse_domain(&format!(
+            "<domain type='test'><name>t</name><memory>1024</memory><os><type>hvm</type></os>\
+             <devices>{xml}</devices></domain>"
+        ))
+        .unwrap();
+        let out = def.to_xml(&crate::FormatOptions::default());
+        let start = out.find("<interface").unwrap();
+        let end = out.rfind("</interface>").unwrap();
+        out[start..end + "</interface>".len()]
+            .lines()
+            .map(str::trim)
+            .collect()
+    }
+
+    #[test]
+    fn interfaces_as_libvirt_writes_them() {
+        // No driver, empty knobs or unset ROM for a non-virtio model; the
+        // MAC and VDS switch in libvirt's spelling.
+        assert_eq!(
+            rewritten("<interface type='vds'><source switchid='3706aa0E-6E2e-fBDF-b0ae-BaDc6d65cacC' portid='5' \
+                       portgroupid='x' connectionid='1'/><mac address='D6:5C:24:Bc:cf:BE' type='static'/>\
+                       <driver name='xen'><guest/></driver><tune/><coalesce/><rom/></interface>"),
+            "<interface type='vds'><mac address='d6:5c:24:bc:cf:be' type='static'/>\
+             <source switchid='3706aa0e-6e2e-fbdf-b0ae-badc6d65cacc' portid='5' portgroupid='x' connectionid='1'/>\
+             </interface>"
+        );
+        // A virtio driver: its options in libvirt's order, one queue is
+        // none, empty host and guest options are not written; a frame
+        // count of zero is none.
+        assert_eq!(
+            rewritten("<interface type='user'><model type='virtio'/><driver queues='1' packed='on' name='vhost'>\
+                       <host/><guest tso4='off' csum='on'/></driver><coalesce><rx><frames max='0'/></rx></coalesce>\
+                       <coalesce><rx><frames max='5'/></rx></coalesce></interface>"),
+            "<interface type='user'><model type='virtio'/><driver name='vhost' packed='on'>\
+             <guest csum='on' tso4='off'/></driver></interface>"
+        );
+    }
+}
