@@ -12,8 +12,9 @@
 
 use crate::{Element, Node};
 
-/// The device information children, in the order libvirt writes them.
-const INFO: [&str; 6] = ["alias", "master", "boot", "rom", "acpi", "address"];
+/// The device information children, in the order libvirt writes them
+/// (virDomainDeviceInfoFormat: the boot order first).
+const INFO: [&str; 6] = ["boot", "alias", "master", "rom", "acpi", "address"];
 
 /// For each device kept as an element: the children its formatter writes
 /// after the device information (it is written before the first of
@@ -798,6 +799,11 @@ mod tests {
                 "<memballoon model='virtio'><acpi index='7'/><address type='isa'/><acpi index='8'/><stats period='2'/><driver iommu='on'/></memballoon>"
             ),
             "<memballoon model='virtio'>\n  <stats period='2'/>\n  <acpi index='7'/>\n  <address type='isa'/>\n  <driver iommu='on'/>\n</memballoon>\n"
+        );
+        // The boot order before the alias.
+        assert_eq!(
+            written("<redirdev bus='usb' type='spicevmc'><alias name='ua-r'/><boot order='2'/></redirdev>"),
+            "<redirdev bus='usb' type='spicevmc'>\n  <boot order='2'/>\n  <alias name='ua-r'/>\n</redirdev>\n"
         );
         // A nameless alias is nothing; an alias's other attributes go.
         assert_eq!(written("<panic><alias name=''/></panic>"), "<panic/>\n");

@@ -406,14 +406,15 @@ impl LifecycleAction {
     }
 }
 
-/// Parse a UUID the way libvirt does: 32 hex digits, with or without
-/// dashes between byte pairs, surrounding blanks allowed.
+/// Parse a UUID the way libvirt does (virUUIDParse): 32 hex digits in
+/// pairs, any number of `-` and blanks before and between the pairs,
+/// surrounding whitespace allowed.
 pub fn parse_uuid(s: &str) -> Option<Uuid> {
-    let s = s.trim_matches(|c: char| c == ' ' || c == '\t' || c == '\n');
+    let s = s.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
     let mut bytes = [0u8; 16];
     let mut chars = s.bytes().peekable();
-    for (i, slot) in bytes.iter_mut().enumerate() {
-        if i > 0 && chars.peek() == Some(&b'-') {
+    for slot in bytes.iter_mut() {
+        while matches!(chars.peek(), Some(b'-' | b' ')) {
             chars.next();
         }
         let hi = (chars.next()? as char).to_digit(16)?;
@@ -887,6 +888,14 @@ mod tests {
         assert_eq!(parse_uuid("6695EB01F6A4830479AA97F2502E193F"), a);
         assert_eq!(parse_uuid(" 6695eb01f6a4830479aa97f2502e193f\n"), a);
         assert!(parse_uuid("xyz").is_none());
+        // Dashes and blanks anywhere between the pairs, none inside one,
+        // only whitespace after the last.
+        assert_eq!(
+            parse_uuid("\t- 6695-eb01--f6a4 8304-79aa-97f2502e193f \x0b"),
+            a
+        );
+        assert!(parse_uuid("6695eb01-f6a4-8304-79aa-97f2502e193f-").is_none());
+        assert!(parse_uuid("6-695eb01f6a4830479aa97f2502e193f").is_none());
         assert!(parse_uuid("6695eb01f6a4830479aa97f2502e193f00").is_none());
     }
 

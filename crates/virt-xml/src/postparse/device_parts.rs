@@ -6,7 +6,6 @@
 //! definition, not this.
 
 use crate::devinfo::c_unsigned;
-use crate::units::scale_to_bytes;
 use crate::{Element, Node};
 
 /// The device information children (virDomainDeviceInfoParseXML).
@@ -20,10 +19,12 @@ pub(super) fn rewrite(device: &mut Element) {
         "vsock" => virtio_driver(device),
         "hostdev" => hostdev(device),
         "audio" => audio(device),
-        "filesystem" => filesystem(device),
+        "filesystem" => super::filesystem::filesystem(device),
         "lease" => lease(device),
         "memory" => memory_target(device),
         "tpm" => tpm_backend(device),
+        "controller" => super::platform::pcihole64(device),
+        "iommu" => super::platform::iommu(device),
         // virDomainChrSourceDefParseProtocol: a passthrough smartcard's
         // protocol only for TCP.
         "smartcard"
@@ -40,10 +41,11 @@ pub(super) fn rewrite(device: &mut Element) {
 /// types whose source is a path or a channel name (a pty's is read from
 /// live definitions only: [`crate::DomainDef::forget_assigned_aliases`]):
 /// a file's is written with its
-/// `append`, a device's or pipe's alone, a SPICE port's or D-Bus
-/// channel's name alone; the types without a source write none (nor its
-/// security labels). Written sources with security labels, more than one
-/// source and the network types are left as written.
+/// `append`, a device's or pipe's alone, each with its security labels
+/// (`sources::source_seclabels`); a SPICE port's or D-Bus channel's name
+/// alone; the types without a source write none (nor its security
+/// labels). More than one source and the network types are left as
+/// written.
 pub(super) fn chardev_source(dev_type: Option<&str>, children: &mut Vec<Element>) {
     let mut sources = children.iter().filter(|c| c.name == "source");
     let Some(source) = sources.next() else {
@@ -52,24 +54,31 @@ pub(super) fn chardev_source(dev_type: Option<&str>, children: &mut Vec<Element>
     if sources.next().is_some() {
         return;
     }
-    let keep: &[&str] = match dev_type {
-        Some("null" | "vc" | "stdio" | "spicevmc") => &[],
-        Some("dev" | "pipe") => &["path"],
+    // The attributes written, and whether the security labels are.
+    let (keep, labels): (&[&str], bool) = match dev_type {
+        Some("null" | "vc" | "stdio" | "spicevmc") => (&[], false),
+        Some("dev" | "pipe") => (&["path"], true),
         Some("file") => match source.attr("append") {
-            None | Some("on" | "off") => &["path", "append"],
+            None | Some("on" | "off") => (&["path", "append"], true),
             Some(_) => return,
         },
-        Some("spiceport" | "dbus") => &["channel"],
+        Some("spiceport" | "dbus") => (&["channel"], false),
         _ => return,
     };
-    if !keep.is_empty() && source.child("seclabel").is_some() {
-        return;
-    }
     let mut out = Element::new("source");
     for name in keep {
         if let Some(v) = source.attr(name) {
             out = out.with_attr(*name, v);
         }
+    }
+    if labels {
+        out.children = source
+            .children
+            .iter()
+            .filter(|n| matches!(n, Node::Element(c) if c.name == "seclabel"))
+            .cloned()
+            .collect();
+        super::sources::source_seclabels(&mut out);
     }
     let written = !keep.is_empty() && (dev_type != Some("file") || out.attr("path").is_some());
     children.retain_mut(|c| {
@@ -485,6 +494,7 @@ fn hostdev(dev: &mut Element) {
         _ => return,
     }
     let scsi = mode == "subsystem" && kind == "scsi";
+    let mdev = mode == "subsystem" && kind == "mdev";
     let flags: Vec<&str> = ["readonly", "shareable"]
         .into_iter()
         .filter(|f| scsi && dev.child(f).is_some())
@@ -492,6 +502,9 @@ fn hostdev(dev: &mut Element) {
     let flags: Vec<Element> = flags.into_iter().map(Element::new).collect();
     dev.attrs = attrs;
     remove_named(dev, &["readonly", "shareable"]);
+    if mdev {
+        mdev_source(dev);
+    }
     let at = dev
         .children
         .iter()
@@ -499,6 +512,28 @@ fn hostdev(dev: &mut Element) {
         .unwrap_or(dev.children.len());
     dev.children
         .splice(at..at, flags.into_iter().map(Node::Element));
+}
+
+/// A mediated device's `<source>` (virDomainHostdevSubsysMediatedDevDefParseXML,
+/// virDomainHostdevDefFormatSubsysMdev): its address's UUID alone, in
+/// libvirt's spelling, in the first source's place.
+fn mdev_source(dev: &mut Element) {
+    let Ok(uuid) = crate::views::mdev_uuid(dev) else {
+        // Refused when read.
+        return;
+    };
+    let address = Element::new("address").with_attr("uuid", uuid.to_string());
+    let mut first = true;
+    dev.children.retain_mut(|n| match n {
+        Node::Element(c) if c.name == "source" => {
+            if !std::mem::take(&mut first) {
+                return false;
+            }
+            *c = Element::new("source").with_child(address.clone());
+            true
+        }
+        _ => true,
+    });
 }
 
 /// `<audio>` (virDomainAudioCommonParse, virDomainAudioCommonFormat): an
@@ -511,76 +546,6 @@ fn audio(audio: &mut Element) {
         }
         _ => true,
     });
-}
-
-/// `<filesystem>` (virDomainFSDefParseXML, virDomainFSDefPostParse,
-/// virDomainFSDefFormat): passthrough access when none is given and the
-/// source is not a socket; a RAM source's usage in KiB; the space limits
-/// in bytes (`unit='bytes'`, none when zero), each read from its first
-/// copy.
-fn filesystem(fs: &mut Element) {
-    let source = fs.child("source");
-    let socket = source.is_some_and(|s| s.attr("socket").is_some());
-    if fs.attr("accessmode").is_none() && !socket {
-        let at = fs
-            .attrs
-            .iter()
-            .position(|(k, _)| k == "type")
-            .map_or(0, |i| i + 1);
-        fs.attrs
-            .insert(at, ("accessmode".to_string(), "passthrough".to_string()));
-    }
-    if fs.attr("type") == Some("ram") {
-        ram_usage(fs);
-    }
-    for name in ["space_hard_limit", "space_soft_limit"] {
-        let Some(limit) = fs.child(name) else {
-            continue;
-        };
-        let Ok(n) = limit.text().trim().parse::<u64>() else {
-            continue;
-        };
-        let Ok(bytes) = scale_to_bytes(n, limit.attr("unit"), 1, u64::MAX) else {
-            continue;
-        };
-        let mut first = true;
-        fs.children.retain_mut(|n| match n {
-            Node::Element(c) if c.name == name => {
-                if !std::mem::take(&mut first) || bytes == 0 {
-                    return false;
-                }
-                *c = Element::new(name)
-                    .with_attr("unit", "bytes")
-                    .with_text(bytes.to_string());
-                true
-            }
-            _ => true,
-        });
-    }
-}
-
-/// A RAM filesystem's `<source usage= units=>`: read in KiB unless
-/// `units` says otherwise, written in KiB (rounded down).
-fn ram_usage(fs: &mut Element) {
-    let Some(source) = fs.children.iter_mut().find_map(|n| match n {
-        Node::Element(c) if c.name == "source" => Some(c),
-        _ => None,
-    }) else {
-        return;
-    };
-    let Some(usage) = source.attr("usage") else {
-        return;
-    };
-    let Ok(n) = usage.trim().parse::<u64>() else {
-        return;
-    };
-    let Ok(bytes) = scale_to_bytes(n, source.attr("units"), 1024, u64::MAX) else {
-        return;
-    };
-    source.attrs = vec![
-        ("usage".to_string(), (bytes / 1024).to_string()),
-        ("units".to_string(), "KiB".to_string()),
-    ];
 }
 
 #[cfg(test)]
@@ -656,17 +621,9 @@ mod tests {
             written("<hostdev type='scsi' managed='x'><shareable/><alias name='ua-h'/><readonly/><readonly/></hostdev>"),
             "<hostdev mode='subsystem' type='scsi' managed='no'>\n  <readonly/>\n  <shareable/>\n  <alias name='ua-h'/>\n</hostdev>\n"
         );
-    }
-
-    #[test]
-    fn filesystem_sizes_in_libvirts_units() {
         assert_eq!(
-            written("<filesystem type='ram'><source usage='3' units='MiB'/><space_soft_limit unit='k'>2</space_soft_limit><space_hard_limit>0</space_hard_limit></filesystem>"),
-            "<filesystem type='ram' accessmode='passthrough'>\n  <source usage='3072' units='KiB'/>\n  <space_soft_limit unit='bytes'>2048</space_soft_limit>\n</filesystem>\n"
-        );
-        assert_eq!(
-            written("<filesystem><source socket='s'/></filesystem>"),
-            "<filesystem>\n  <source socket='s'/>\n</filesystem>\n"
+            written("<hostdev managed='yes' type='mdev' model='vfio-ap' display='off'><source x='y'><z/><address uuid=' 1F6344cD-E0cb-48CC-c84B-B45bcaDee05f' type='pci'/></source><shareable/><source/></hostdev>"),
+            "<hostdev mode='subsystem' type='mdev' managed='yes' model='vfio-ap' display='off'>\n  <source>\n    <address uuid='1f6344cd-e0cb-48cc-c84b-b45bcadee05f'/>\n  </source>\n</hostdev>\n"
         );
     }
 

@@ -31,10 +31,13 @@ mod cputune;
 mod device_parts;
 mod devices;
 mod features;
+mod filesystem;
 mod graphics;
 mod interface;
 mod numa;
 mod os;
+mod platform;
+mod sources;
 mod tuning;
 use clock::*;
 use cpu::*;
@@ -436,6 +439,21 @@ fn launch_security(def: &mut DomainDef) {
 /// information as libvirt writes it (`devinfo`).
 fn devices(def: &mut DomainDef) {
     crate::views::drop_unread(&mut def.devices);
+    for disk in &mut def.devices.disks {
+        disk.unknown.retain(|u| u.element.name != "privateData");
+        let network = disk.disk_type == "network";
+        for part in &mut disk.extra {
+            sources::drop_private_data(part);
+            // A network source's labels are not written
+            // (virDomainDiskSourceFormat).
+            if part.name == "source" && !network {
+                sources::source_seclabels(part);
+            }
+        }
+    }
+    for nvram in def.os.extra.iter_mut().filter(|e| e.name == "nvram") {
+        sources::drop_private_data(nvram);
+    }
     crate::implicit::assign_controller_indexes(&mut def.devices.other);
     // virDomainDefParseCaps: a Xen domain's `linux` guests are `xen` ones.
     let os_type = match def.os.os_type.as_str() {
@@ -443,6 +461,7 @@ fn devices(def: &mut DomainDef) {
         t => t,
     };
     for device in &mut def.devices.other {
+        sources::drop_private_data(device);
         if device.name == "input" {
             device_parts::input_bus(device, os_type, def.os.arch.as_deref());
         }

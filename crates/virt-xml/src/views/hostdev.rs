@@ -84,13 +84,35 @@ pub(crate) fn check_hostdev_options(el: &Element) -> Result<(), XmlError> {
 }
 
 /// libvirt's check of a subsystem host device after its source is read:
-/// a vhost-scsi source needs a well-formed `naa.` WWPN.
+/// a vhost-scsi source needs a well-formed `naa.` WWPN, a mediated
+/// device's the UUID of its `<address>` ([`mdev_uuid`]).
 pub(crate) fn check_hostdev_source(el: &Element) -> Result<(), XmlError> {
     let subsystem = el.attr("mode").is_none_or(|m| m == "subsystem");
     match (el.attr("type"), el.child("source")) {
         (Some("scsi_host"), Some(source)) if subsystem => VhostScsiSource::check(source),
+        (Some("mdev"), Some(_)) if subsystem => mdev_uuid(el).map(|_| ()),
         _ => Ok(()),
     }
+}
+
+/// A mediated device's UUID as libvirt reads it
+/// (virDomainHostdevSubsysMediatedDevDefParseXML): the `uuid` of the
+/// first `./source/address`, both required, parsed as virUUIDParse does.
+pub(crate) fn mdev_uuid(hostdev: &Element) -> Result<uuid::Uuid, XmlError> {
+    let Some(address) = hostdev
+        .children_named("source")
+        .find_map(|s| s.child("address"))
+    else {
+        return Err(XmlError::Unsupported("Missing <address> element".into()));
+    };
+    let Some(uuid) = address.attr("uuid") else {
+        return Err(XmlError::Unsupported(
+            "Missing 'uuid' attribute for element <address>".into(),
+        ));
+    };
+    crate::parse_uuid(uuid).ok_or_else(|| {
+        XmlError::Internal("Cannot parse uuid attribute of element <address>".into())
+    })
 }
 
 /// libvirt's validation of a host device (`virDomainHostdevDefValidate`):

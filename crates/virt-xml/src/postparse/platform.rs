@@ -1,0 +1,155 @@
+//! The guest platform's devices kept as elements, written back as
+//! libvirt's formatters write what its parsers read (domain_conf.c): a
+//! PCI root's 64-bit hole, the IOMMU. A value libvirt refuses leaves the
+//! element as written: the checks refuse the definition, not this.
+
+use crate::devinfo::c_unsigned;
+use crate::units::scale_to_bytes;
+use crate::validate::string_value;
+use crate::{Element, Node};
+
+/// The device information children (virDomainDeviceInfoParseXML).
+const INFO: [&str; 6] = ["alias", "master", "boot", "rom", "acpi", "address"];
+
+/// A controller's `<pcihole64>` (virDomainControllerDefParseXML,
+/// virDomainControllerDefFormat): read for a PCI or PCIe root only, as
+/// `string(./pcihole64)` scaled by `string(./pcihole64/@unit)` (the first
+/// `unit` of any copy; KiB without one), written once in KiB rounded up;
+/// not written when empty, nor for any other controller.
+pub(super) fn pcihole64(controller: &mut Element) {
+    let holes: Vec<&Element> = controller.children_named("pcihole64").collect();
+    let Some(first) = holes.first() else {
+        return;
+    };
+    let root = controller.attr("type") == Some("pci")
+        && matches!(controller.attr("model"), Some("pci-root" | "pcie-root"));
+    let written = if root {
+        let text = string_value(first);
+        let unit = holes.iter().find_map(|h| h.attr("unit"));
+        if text.is_empty() {
+            None
+        } else {
+            // 1024 * ULONG_MAX, wrapped as libvirt's unsigned long long
+            // product wraps.
+            let limit = 1024u64.wrapping_mul(u64::MAX);
+            let Some(kib) = c_unsigned(&text, 10)
+                .and_then(|n| scale_to_bytes(n, unit, 1024, limit).ok())
+                .map(|bytes| bytes.div_ceil(1024))
+            else {
+                // Refused when read.
+                return;
+            };
+            Some(
+                Element::new("pcihole64")
+                    .with_attr("unit", "KiB")
+                    .with_text(kib.to_string()),
+            )
+        }
+    } else {
+        None
+    };
+    controller
+        .children
+        .retain(|n| !matches!(n, Node::Element(c) if c.name == "pcihole64"));
+    if let Some(hole) = written {
+        controller.children.push(Node::Element(hole));
+    }
+}
+
+/// `<iommu>` (virDomainIOMMUDefParseXML, virDomainIOMMUDefFormat): its
+/// model alone, the first `<driver>`'s switches (interrupt remapping,
+/// caching mode, EIM, IOTLB) and address width in libvirt's order (the
+/// width printed as libvirt's `%d` prints an unsigned int, none when
+/// zero), then the device information.
+pub(super) fn iommu(iommu: &mut Element) {
+    let Some(model) = iommu.attr("model").map(str::to_string) else {
+        // Refused when read.
+        return;
+    };
+    let mut driver = Element::new("driver");
+    if let Some(d) = iommu.child("driver") {
+        for name in ["intremap", "caching_mode", "eim", "iotlb"] {
+            match d.attr(name) {
+                None => {}
+                Some(v @ ("on" | "off")) => driver = driver.with_attr(name, v),
+                // Refused when read.
+                Some(_) => return,
+            }
+        }
+        match d.attr("aw_bits") {
+            None => {}
+            Some(v) => match c_unsigned(v, 10).and_then(|n| u32::try_from(n).ok()) {
+                Some(0) => {}
+                // libvirt prints the unsigned width with `%d`.
+                Some(n) => driver = driver.with_attr("aw_bits", (n as i32).to_string()),
+                None => return,
+            },
+        }
+    }
+    let mut children: Vec<Node> = Vec::new();
+    if !driver.attrs.is_empty() {
+        children.push(Node::Element(driver));
+    }
+    children.extend(
+        std::mem::take(&mut iommu.children)
+            .into_iter()
+            .filter(|n| matches!(n, Node::Element(c) if INFO.contains(&c.name.as_str()))),
+    );
+    iommu.attrs = vec![("model".to_string(), model)];
+    iommu.children = children;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(xml: &str, rewrite: fn(&mut Element)) -> String {
+        let mut e = crate::parse_element(xml).unwrap();
+        rewrite(&mut e);
+        e.to_xml(0)
+    }
+
+    #[test]
+    fn pci_roots_hole_in_kib() {
+        assert_eq!(
+            written("<controller type='pci' model='pcie-root'><pcihole64>52</pcihole64></controller>", pcihole64),
+            "<controller type='pci' model='pcie-root'>\n  <pcihole64 unit='KiB'>52</pcihole64>\n</controller>\n"
+        );
+        // The text of the first copy, the first unit given.
+        assert_eq!(
+            written("<controller type='pci' model='pci-root'><pcihole64>1<x>5</x></pcihole64><pcihole64 unit='MiB'>7</pcihole64></controller>", pcihole64),
+            "<controller type='pci' model='pci-root'>\n  <pcihole64 unit='KiB'>15360</pcihole64>\n</controller>\n"
+        );
+        assert_eq!(
+            written("<controller type='pci' model='pci-root'><pcihole64 unit='b'>1025</pcihole64></controller>", pcihole64),
+            "<controller type='pci' model='pci-root'>\n  <pcihole64 unit='KiB'>2</pcihole64>\n</controller>\n"
+        );
+        for xml in [
+            "<controller type='pci' model='pci-bridge'><pcihole64>52</pcihole64></controller>",
+            "<controller type='usb' model='pci-root'><pcihole64>52</pcihole64></controller>",
+            "<controller type='pci' model='pci-root'><pcihole64 unit='G'/></controller>",
+        ] {
+            let name = xml.split('>').next().unwrap();
+            assert_eq!(written(xml, pcihole64), format!("{name}/>\n"));
+        }
+    }
+
+    #[test]
+    fn iommu_as_libvirt_writes_it() {
+        assert_eq!(
+            written("<iommu model='intel'><driver/></iommu>", iommu),
+            "<iommu model='intel'/>\n"
+        );
+        assert_eq!(
+            written(
+                "<iommu model='intel' x='y'><alias name='ua-i'/><driver aw_bits=' +3000000000' iotlb='on' intremap='off' eim='off' caching_mode='on'/><driver aw_bits='7'/></iommu>",
+                iommu
+            ),
+            "<iommu model='intel'>\n  <driver intremap='off' caching_mode='on' eim='off' iotlb='on' aw_bits='-1294967296'/>\n  <alias name='ua-i'/>\n</iommu>\n"
+        );
+        assert_eq!(
+            written("<iommu model='virtio'><driver aw_bits='0'/></iommu>", iommu),
+            "<iommu model='virtio'/>\n"
+        );
+    }
+}
