@@ -8,7 +8,10 @@
 
 use super::devices::{insert_controller, is_q35, new_controller};
 use crate::capabilities::BinaryCaps;
-use virt_xml::{CharDev, DomainDef, Element};
+use virt_xml::{
+    child_view, set_child_view, view_of, Address, CharDev, CharSource, CharTarget, Controller,
+    DomainDef, Element, Input, View,
+};
 
 /// Run the device post-parse steps and add the implied devices.
 pub(super) fn apply(def: &mut DomainDef, caps: &BinaryCaps) {
@@ -28,32 +31,36 @@ pub(super) fn apply(def: &mut DomainDef, caps: &BinaryCaps) {
         }
     }
     let q35 = is_q35(def);
-    for c in def
-        .devices
-        .other
-        .iter_mut()
-        .filter(|e| e.name == "controller")
-    {
-        if c.attr("model").is_some() {
+    for c in def.devices.other.iter_mut() {
+        let Ok(Some(mut controller)) = view_of::<Controller>(c) else {
+            continue;
+        };
+        if controller.model.is_some() {
             continue;
         }
-        match c.attr("type") {
-            Some("scsi") => c.set_attr("model", "lsilogic"),
-            Some("usb") if q35 => c.set_attr("model", "qemu-xhci"),
-            Some("usb") => c.set_attr("model", "piix3-uhci"),
-            _ => {}
-        }
+        let model = match controller.controller_type.as_str() {
+            "scsi" => "lsilogic",
+            "usb" if q35 => "qemu-xhci",
+            "usb" => "piix3-uhci",
+            _ => continue,
+        };
+        controller.model = Some(model.into());
+        controller.write_to(c);
     }
+    // A unix socket's source with no path and nothing but a bind mode.
+    let bare = [
+        CharSource::default().to_element(),
+        CharSource {
+            mode: Some("bind".into()),
+            ..CharSource::default()
+        }
+        .to_element(),
+    ];
     for c in &mut def.devices.chardevs {
         // A unix socket without a path reads back without its mode: the
         // path (and so the source) is the driver's to choose at start.
         if c.dev_type.as_deref() == Some("unix") {
-            c.extra.retain(|e| {
-                !(e.name == "source"
-                    && e.attr("path").is_none()
-                    && e.attrs.iter().all(|(k, v)| k == "mode" && v == "bind")
-                    && e.children.is_empty())
-            });
+            c.extra.retain(|e| !bare.contains(e));
         }
     }
     serials_and_consoles(def);
@@ -248,17 +255,19 @@ fn video(def: &mut DomainDef) {
 /// the virtio console's).
 fn virtio_serial(def: &mut DomainDef) {
     let is_virtio = |c: &CharDev| {
+        let target = c.part::<CharTarget>().ok().flatten();
         matches!(c.kind.as_str(), "channel" | "console")
-            && child(c, "target").and_then(|t| t.attr("type")) == Some("virtio")
+            && target.and_then(|t| t.target_type).as_deref() == Some("virtio")
     };
     if !def.devices.chardevs.iter().any(is_virtio) {
         return;
     }
-    let has_controller = def
-        .devices
-        .other
-        .iter()
-        .any(|e| e.name == "controller" && e.attr("type") == Some("virtio-serial"));
+    let has_controller = def.devices.other.iter().any(|e| {
+        view_of::<Controller>(e)
+            .ok()
+            .flatten()
+            .is_some_and(|c| c.controller_type == "virtio-serial")
+    });
     if !has_controller {
         insert_controller(def, new_controller("virtio-serial", 0, None));
     }
@@ -266,45 +275,53 @@ fn virtio_serial(def: &mut DomainDef) {
         .devices
         .chardevs
         .iter()
-        .filter_map(|c| child(c, "address"))
-        .filter(|a| a.attr("type") == Some("virtio-serial"))
-        .filter_map(|a| a.attr("port")?.parse().ok())
+        .filter_map(|c| c.part::<Address>().ok().flatten())
+        .filter(|a| a.address_type.as_deref() == Some("virtio-serial"))
+        .filter_map(|a| a.port?.parse().ok())
         .collect();
     for c in def.devices.chardevs.iter_mut() {
-        if c.kind != "channel" || !is_virtio(c) || child(c, "address").is_some() {
+        if c.kind != "channel" || !is_virtio(c) || !matches!(c.part::<Address>(), Ok(None)) {
             continue;
         }
         let port = (1..).find(|p| !used.contains(p)).unwrap_or(1);
         used.push(port);
-        c.extra.push(
-            Element::new("address")
-                .with_attr("type", "virtio-serial")
-                .with_attr("controller", "0")
-                .with_attr("bus", "0")
-                .with_attr("port", port.to_string()),
-        );
+        c.add_part(&Address {
+            address_type: Some("virtio-serial".into()),
+            controller: Some("0".into()),
+            bus: Some("0".into()),
+            port: Some(port.to_string()),
+            ..Address::default()
+        });
     }
 }
 
 /// USB input devices without an address take the next port of USB bus 0.
 fn usb_ports(def: &mut DomainDef) {
     let has_usb = def.devices.other.iter().any(|e| {
-        e.name == "controller" && e.attr("type") == Some("usb") && e.attr("model") != Some("none")
+        view_of::<Controller>(e)
+            .ok()
+            .flatten()
+            .is_some_and(|c| c.controller_type == "usb" && c.model.as_deref() != Some("none"))
     });
     if !has_usb {
         return;
     }
     let mut next = 1u32;
     for e in def.devices.other.iter_mut() {
-        if e.name != "input" || e.attr("bus") != Some("usb") || e.child("address").is_some() {
+        let usb_input = view_of::<Input>(e)
+            .ok()
+            .flatten()
+            .is_some_and(|i| i.bus.as_deref() == Some("usb"));
+        if !usb_input || !matches!(child_view::<Address>(e), Ok(None)) {
             continue;
         }
-        e.children.push(virt_xml::Node::Element(
-            Element::new("address")
-                .with_attr("type", "usb")
-                .with_attr("bus", "0")
-                .with_attr("port", next.to_string()),
-        ));
+        let address = Address {
+            address_type: Some("usb".into()),
+            bus: Some("0".into()),
+            port: Some(next.to_string()),
+            ..Address::default()
+        };
+        set_child_view(e, Some(&address));
         next += 1;
     }
 }

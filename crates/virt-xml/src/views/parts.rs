@@ -172,15 +172,16 @@ impl AttrValue for NonNegInt {
 flat_view! {
     /// `<address>`: where a device sits on its bus (pci, drive, usb,
     /// virtio-serial, isa, dimm, ccw, ...). PCI numbers keep their hex
-    /// spelling, so every field is text.
+    /// spelling, so every field is text. Fields are in libvirt's order
+    /// (a drive's or a virtio-serial port's controller before its bus).
     Address = "address" {
         address_type: String = "type",
+        controller: String = "controller",
         domain: String = "domain",
         bus: String = "bus",
         slot: String = "slot",
         function: String = "function",
         multifunction: String = "multifunction" ["on", "off"],
-        controller: String = "controller",
         target: String = "target",
         unit: String = "unit",
         port: String = "port",
