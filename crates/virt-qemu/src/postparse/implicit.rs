@@ -9,8 +9,8 @@
 use super::devices::{insert_controller, is_q35, new_controller};
 use crate::capabilities::BinaryCaps;
 use virt_xml::{
-    child_view, set_child_view, view_of, Address, CharDev, CharSource, CharTarget, Controller,
-    DomainDef, Element, Input, View,
+    child_view, set_child_view, view_of, Address, Alias, CharDev, CharSource, CharTarget,
+    CharTargetModel, Controller, DomainDef, Element, GraphicsOptions, Input, Listen, View,
 };
 
 /// Run the device post-parse steps and add the implied devices.
@@ -70,16 +70,16 @@ pub(super) fn apply(def: &mut DomainDef, caps: &BinaryCaps) {
     usb_ports(def);
 }
 
-/// The child `name` of a character device, if any.
-fn child<'a>(c: &'a CharDev, name: &str) -> Option<&'a Element> {
-    c.extra.iter().find(|e| e.name == name)
+/// The `<target>` of a character device, if it has one that reads.
+fn target(c: &CharDev) -> Option<CharTarget> {
+    c.part::<CharTarget>().ok().flatten()
 }
 
 /// Put `e` among a device's children before its alias and address.
 fn put_before_address(children: &mut Vec<Element>, e: Element) {
     let at = children
         .iter()
-        .position(|k| k.name == "alias" || k.name == "address")
+        .position(|k| k.name == Alias::TAG || k.name == Address::TAG)
         .unwrap_or(children.len());
     children.insert(at, e);
 }
@@ -94,11 +94,11 @@ fn serials_and_consoles(def: &mut DomainDef) {
     let first_console = chardevs.iter().position(|c| c.kind == "console");
     if let (false, Some(i)) = (has_serial, first_console) {
         let con = &chardevs[i];
-        let target_type = child(con, "target").and_then(|t| t.attr("type"));
-        if matches!(target_type, None | Some("serial")) {
+        let target_type = target(con).and_then(|t| t.target_type);
+        if matches!(target_type.as_deref(), None | Some("serial")) {
             let mut serial = con.clone();
             serial.kind = "serial".into();
-            serial.extra.retain(|e| e.name != "target");
+            serial.set_part::<CharTarget>(None);
             let at = chardevs
                 .iter()
                 .position(|c| c.kind != "serial")
@@ -108,53 +108,59 @@ fn serials_and_consoles(def: &mut DomainDef) {
     }
     let mut port = 0u32;
     for c in chardevs.iter_mut().filter(|c| c.kind == "serial") {
-        let given = child(c, "target").cloned();
-        let mut target = given.clone().unwrap_or_else(|| Element::new("target"));
-        if target.attr("type").is_none() {
-            target.attrs.insert(0, ("type".into(), "isa-serial".into()));
-        }
-        let n = target
-            .attr("port")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(port);
-        if target.attr("port").is_none() {
-            target.set_attr("port", n.to_string());
-        }
+        let mut element = c
+            .extra
+            .iter()
+            .find(|e| e.name == CharTarget::TAG)
+            .cloned()
+            .unwrap_or_else(|| CharTarget::default().to_element());
+        let Ok(mut view) = CharTarget::from_element(&element) else {
+            continue;
+        };
+        let isa = "isa-serial";
+        let target_type = view.target_type.get_or_insert_with(|| isa.into()).clone();
+        let n = *view.port.get_or_insert(port);
         port = port.max(n + 1);
-        if target.child("model").is_none() && target.attr("type") == Some("isa-serial") {
-            target.children.push(virt_xml::Node::Element(
-                Element::new("model").with_attr("name", "isa-serial"),
-            ));
+        view.write_to(&mut element);
+        if target_type == isa && matches!(child_view::<CharTargetModel>(&element), Ok(None)) {
+            let model = CharTargetModel {
+                name: Some(isa.into()),
+            };
+            set_child_view(&mut element, Some(&model));
         }
-        c.extra.retain(|e| e.name != "target");
-        put_before_address(&mut c.extra, target);
+        c.set_part::<CharTarget>(None);
+        put_before_address(&mut c.extra, element);
     }
     let first_serial = chardevs.iter().find(|c| c.kind == "serial").cloned();
     let Some(serial) = first_serial else {
         return;
     };
-    let serial_port = child(&serial, "target")
-        .and_then(|t| t.attr("port"))
-        .unwrap_or("0")
-        .to_string();
-    let console_target = Element::new("target")
-        .with_attr("type", "serial")
-        .with_attr("port", serial_port);
+    let console_target = CharTarget {
+        target_type: Some("serial".into()),
+        port: Some(target(&serial).and_then(|t| t.port).unwrap_or(0)),
+        ..CharTarget::default()
+    };
     match chardevs.iter().position(|c| c.kind == "console") {
         Some(i) => {
             let con = &mut chardevs[i];
-            let t = con.extra.iter().find(|e| e.name == "target");
-            if t.is_none_or(|t| matches!(t.attr("type"), None | Some("serial"))) {
-                con.extra.retain(|e| e.name != "target");
-                put_before_address(&mut con.extra, console_target);
+            let given = con.part::<CharTarget>();
+            let serial_like = match &given {
+                Ok(None) => true,
+                Ok(Some(t)) => matches!(t.target_type.as_deref(), None | Some("serial")),
+                Err(_) => false,
+            };
+            if serial_like {
+                con.set_part::<CharTarget>(None);
+                put_before_address(&mut con.extra, console_target.to_element());
             }
         }
         None => {
             let mut con = serial.clone();
             con.kind = "console".into();
-            con.extra
-                .retain(|e| !matches!(e.name.as_str(), "target" | "alias" | "address"));
-            con.extra.push(console_target);
+            con.set_part::<CharTarget>(None);
+            con.set_part::<Alias>(None);
+            con.set_part::<Address>(None);
+            con.add_part(&console_target);
             let at = chardevs
                 .iter()
                 .position(|c| !matches!(c.kind.as_str(), "serial" | "parallel"))
@@ -172,27 +178,29 @@ fn graphics(def: &mut DomainDef) {
         if !matches!(g.graphics_type.as_str(), "vnc" | "spice") {
             continue;
         }
-        let attr = |g: &virt_xml::Graphics, k: &str| {
-            g.attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        let Ok(mut options) = g.options() else {
+            continue;
         };
-        let port = attr(g, "port");
-        if matches!(port.as_deref(), None | Some("-1" | "0")) && attr(g, "autoport").is_none() {
-            g.attrs.retain(|(n, _)| n != "port");
-            g.attrs.insert(0, ("port".into(), "-1".into()));
-            let at = g
-                .attrs
-                .iter()
-                .position(|(n, _)| n == "port")
-                .map_or(0, |p| p + 1);
-            g.attrs.insert(at, ("autoport".into(), "yes".into()));
+        let unset = matches!(options.port.as_deref(), None | Some("-1" | "0"));
+        if unset && options.autoport.is_none() {
+            // The port and autoport come first, where libvirt writes them.
+            options.port = None;
+            g.set_options(&options);
+            let mut head = virt_xml::Graphics::default();
+            head.set_options(&GraphicsOptions {
+                port: Some("-1".into()),
+                autoport: Some("yes".into()),
+                ..GraphicsOptions::default()
+            });
+            g.attrs.splice(0..0, head.attrs);
         }
-        let listen_attr = attr(g, "listen");
-        if !g.extra.iter().any(|e| e.name == "listen") {
-            let mut l = Element::new("listen").with_attr("type", "address");
-            if let Some(a) = listen_attr {
-                l.set_attr("address", a);
-            }
-            g.extra.insert(0, l);
+        if matches!(g.part::<Listen>(), Ok(None)) {
+            let listen = Listen {
+                listen_type: Some("address".into()),
+                address: options.listen,
+                ..Listen::default()
+            };
+            g.extra.insert(0, listen.to_element());
         }
     }
 }

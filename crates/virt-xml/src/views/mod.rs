@@ -432,6 +432,8 @@ fn attr_order(element: &str) -> &'static [&'static str] {
         "vcpupin" => &["vcpu", "cpuset"],
         "iothreadpin" => &["iothread", "cpuset"],
         "page" => &["size", "unit", "nodeset"],
+        // A character device's target: its type before its port.
+        "target" => &["type", "port"],
         _ => &[],
     }
 }
