@@ -887,7 +887,11 @@ impl Interface {
                 have_source = true;
                 let mut s = e.clone();
                 s.attrs = self.source.clone();
-                each(InterfacePart::Merged(s));
+                // An empty <source/> is never written (libvirt keeps
+                // nothing of it).
+                if !s.attrs.is_empty() || s.elements().next().is_some() {
+                    each(InterfacePart::Merged(s));
+                }
                 continue;
             }
             each(InterfacePart::Stored(e));

@@ -845,7 +845,9 @@ fn parse_interface(e: NodeRef<'_, '_>) -> Interface {
             // now, not part of the definition.
             let skip: &[&str] = if network { &["bridge", "dev"] } else { &[] };
             let attrs = child.owned_attrs_except(skip);
-            if child.elements().next().is_some() {
+            // An empty <source/> is kept too: libvirt tells it from
+            // none (the interface types that require one).
+            if child.elements().next().is_some() || attrs.is_empty() {
                 let mut owned = child.to_element();
                 owned.attrs = attrs.clone();
                 iface.extra.push(owned);

@@ -151,6 +151,7 @@ fn check_device(def: &DomainDef, e: &Element, scope: Scope) -> Result<(), XmlErr
             let kind = e.attr("type").unwrap_or("pty");
             check_source(kind, &sources(e.elements()), None)
         }
+        "video" => crate::views::validate_video(e),
         "memory" => check_memory_device(def, e, scope),
         "iommu" => check_iommu_device(e),
         "vsock" => check_vsock(e),

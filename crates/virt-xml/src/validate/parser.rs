@@ -293,6 +293,40 @@ pub(super) fn check_boot(def: &DomainDef) -> Result<(), XmlError> {
     Ok(())
 }
 
+/// virDomainDefParseBootXML (HVM guests), after the loader and the ACPI
+/// tables, before the boot menu: the first four `<boot>`s
+/// (`VIR_DOMAIN_BOOT_LAST`) each name a device libvirt knows. (The model
+/// keeps the plain `<boot dev=>`s apart from the others: they are taken
+/// first.)
+pub(crate) fn check_boot_devices(def: &DomainDef) -> Result<(), XmlError> {
+    if def.os.os_type != "hvm" {
+        return Ok(());
+    }
+    let plain = def.os.boot.iter().map(|d| Some(d.as_str()));
+    let others = def
+        .os
+        .extra
+        .iter()
+        .filter(|e| e.name == "boot")
+        .map(|b| b.attr("dev"));
+    for dev in plain.chain(others).take(4) {
+        match dev {
+            None => {
+                return Err(XmlError::Invalid(
+                    "Missing required attribute 'dev' in element 'boot'".into(),
+                ))
+            }
+            Some("fd" | "cdrom" | "hd" | "network") => {}
+            Some(d) => {
+                return Err(XmlError::Invalid(format!(
+                    "Invalid value for attribute 'dev' in element 'boot': '{d}'."
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
 /// libvirt's storage types (`virStorageType`, without "none"'s zero:
 /// `virXMLPropEnum` without NONZERO takes it).
 pub(super) const STORAGE_TYPES: &[&str] = &[
@@ -763,7 +797,7 @@ pub(super) fn c_ulong(text: &str) -> Option<u64> {
     t.parse().ok()
 }
 
-pub(super) fn missing_attr(e: &Element, attr: &str) -> XmlError {
+pub(crate) fn missing_attr(e: &Element, attr: &str) -> XmlError {
     XmlError::Invalid(format!(
         "Missing required attribute '{attr}' in element '{}'",
         e.name
@@ -799,7 +833,7 @@ pub(super) fn check_scheduler(sched: &Element) -> Result<(), XmlError> {
 
 /// `strtol`/`strtoll` as `virStrToLong_i` takes it: spaces before, a
 /// sign, digits, nothing after, within i32.
-pub(super) fn c_int(text: &str) -> Option<i32> {
+pub(crate) fn c_int(text: &str) -> Option<i32> {
     let t = text.trim_start_matches(is_space);
     let t = t.strip_prefix('+').unwrap_or(t);
     let digits = t.strip_prefix('-').unwrap_or(t);
@@ -812,7 +846,7 @@ pub(super) fn c_int(text: &str) -> Option<i32> {
 /// `virStrToLong_ll` (`signed`) or `virStrToLong_ullp` on the whole
 /// text: spaces before, a sign (none but '+' when unsigned), decimal
 /// digits, nothing after.
-pub(super) fn c_long(text: &str, signed: bool) -> Option<()> {
+pub(crate) fn c_long(text: &str, signed: bool) -> Option<()> {
     let t = text.trim_start_matches(is_space);
     let (neg, t) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),

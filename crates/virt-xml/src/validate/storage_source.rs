@@ -31,6 +31,65 @@ pub(crate) fn check_storage_source(kind: &str, source: &Element) -> Result<(), X
     slices(source)
 }
 
+/// libvirt's image formats (`virStorageFileFormat`; its "none" is no
+/// format).
+const FORMATS: &[&str] = &[
+    "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop", "cow",
+    "qcow", "qcow2", "qed", "vmdk",
+];
+
+/// virDomainDiskDefParseSourceXML: a disk's first `<source>` read as a
+/// storage source of the disk's type (its `<auth>` and `<encryption>`
+/// beside it, then its backing chain, [`check_backing_store`], are read
+/// next). Whether the type is one libvirt knows is checked with the
+/// disk's attributes.
+pub(crate) fn check_disk_source(disk_type: &str, source: Option<&Element>) -> Result<(), XmlError> {
+    match source {
+        Some(source) if STORAGE_TYPES.contains(&disk_type) && disk_type != "none" => {
+            check_storage_source(disk_type, source)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// virDomainDiskBackingStoreParse: a layer with a type (none: the
+/// chain's end) has a format and a source, both of a kind libvirt
+/// knows; its source is read as a storage source of its type, then the
+/// layer under it.
+pub(crate) fn check_backing_store(store: Option<&Element>) -> Result<(), XmlError> {
+    let Some(store) = store else { return Ok(()) };
+    let Some(kind) = store.attr("type") else {
+        return Ok(());
+    };
+    // `string(./format/@type)`: empty is none.
+    let format = store
+        .children_named("format")
+        .find_map(|f| f.attr("type"))
+        .filter(|f| !f.is_empty());
+    let Some(format) = format else {
+        return Err(XmlError::Invalid(
+            "missing disk backing store format".into(),
+        ));
+    };
+    let Some(source) = store.child("source") else {
+        return Err(XmlError::Invalid(
+            "missing disk backing store source".into(),
+        ));
+    };
+    if kind == "none" || !STORAGE_TYPES.contains(&kind) {
+        return Err(XmlError::Invalid(format!(
+            "unknown storage source type '{kind}'"
+        )));
+    }
+    if !FORMATS.contains(&format) {
+        return Err(XmlError::Invalid(format!(
+            "unknown storage source format '{format}'"
+        )));
+    }
+    check_storage_source(kind, source)?;
+    check_backing_store(store.child("backingStore"))
+}
+
 /// `virXMLPropTristateBool`: yes or no, when given.
 fn tristate_bool(e: &Element, attr: &str) -> Result<(), XmlError> {
     match e.attr(attr) {
@@ -65,6 +124,71 @@ fn network(source: &Element) -> Result<(), XmlError> {
             return Err(XmlError::Invalid(format!(
                 "can't split path '{name}' into pool name and image name"
             )));
+        }
+    }
+    source.children_named("host").try_for_each(host)
+}
+
+/// virDomainHostdevSubsysSCSIiSCSIDefParseXML: an iSCSI host device's
+/// source names its target and exactly one host.
+pub(crate) fn check_iscsi_hostdev_source(source: &Element) -> Result<(), XmlError> {
+    if source.attr("name").is_none() {
+        return Err(XmlError::Invalid(
+            "missing iSCSI hostdev source path name".into(),
+        ));
+    }
+    source.children_named("host").try_for_each(host)?;
+    match source.children_named("host").count() {
+        0 => Err(XmlError::Invalid(
+            "missing the host address for the iSCSI hostdev".into(),
+        )),
+        1 => Ok(()),
+        _ => Err(XmlError::Invalid(
+            "only one source host address may be specified for the iSCSI hostdev".into(),
+        )),
+    }
+}
+
+/// virDomainStorageNetworkParseHost: a known transport (TCP by
+/// default); a socket for UNIX and only for it; else a name, and a port
+/// as virStringParsePort reads it (an unsigned decimal up to 65535).
+fn host(host: &Element) -> Result<(), XmlError> {
+    let transport = host.attr("transport");
+    if let Some(t) = transport.filter(|t| !matches!(*t, "tcp" | "unix" | "rdma")) {
+        return Err(XmlError::Unsupported(format!(
+            "unknown protocol transport type '{t}'"
+        )));
+    }
+    let unix = transport == Some("unix");
+    match (unix, host.attr("socket").is_some()) {
+        (true, false) => {
+            return Err(XmlError::Invalid(
+                "missing socket for unix transport".into(),
+            ))
+        }
+        (false, true) => {
+            // (libvirt prints "(null)" for the default transport.)
+            return Err(XmlError::Invalid(format!(
+                "transport '{}' does not support socket attribute",
+                transport.unwrap_or("(null)")
+            )));
+        }
+        _ => {}
+    }
+    if unix {
+        return Ok(());
+    }
+    if host.attr("name").is_none() {
+        return Err(XmlError::Invalid("missing name for host".into()));
+    }
+    if let Some(port) = host.attr("port") {
+        let Some(n) = c_uint(port, 10) else {
+            return Err(XmlError::InvalidArg(format!(
+                "failed to parse port number '{port}'"
+            )));
+        };
+        if n > u32::from(u16::MAX) {
+            return Err(XmlError::InvalidArg(format!("port '{port}' out of range")));
         }
     }
     Ok(())
@@ -287,6 +411,75 @@ mod tests {
             message("vhostuser", "<source type='unix'/>").as_deref(),
             Some("XML error: missing 'path' attribute for vhostuser disk source")
         );
+        // Hosts (texts observed from libvirt 9.0 through virsh).
+        assert_eq!(
+            message(
+                "network",
+                "<source protocol='nbd'><host name='a' port='x'/></source>"
+            )
+            .as_deref(),
+            Some("invalid argument: failed to parse port number 'x'")
+        );
+        let iscsi = |hosts: &str| {
+            check_iscsi_hostdev_source(&source(&format!(
+                "<source protocol='iscsi' name='t'>{hosts}</source>"
+            )))
+            .err()
+            .map(|e| e.to_string())
+        };
+        assert_eq!(iscsi("<host name='h' port=' +5'/>"), None);
+        assert_eq!(
+            iscsi("<host name='h' port='-1'/>").as_deref(),
+            Some("invalid argument: failed to parse port number '-1'")
+        );
+        assert_eq!(
+            iscsi("<host name='h' port='65536'/>").as_deref(),
+            Some("invalid argument: port '65536' out of range")
+        );
+        assert_eq!(
+            iscsi("").as_deref(),
+            Some("XML error: missing the host address for the iSCSI hostdev")
+        );
+        assert_eq!(
+            iscsi("<host name='a'/><host name='b'/>").as_deref(),
+            Some("XML error: only one source host address may be specified for the iSCSI hostdev")
+        );
+        assert_eq!(
+            iscsi("<host port='1'/>").as_deref(),
+            Some("XML error: missing name for host")
+        );
+        assert_eq!(
+            iscsi("<host name='a' socket='/s'/>").as_deref(),
+            Some("XML error: transport '(null)' does not support socket attribute")
+        );
+        assert_eq!(
+            iscsi("<host name='a' transport='x'/>").as_deref(),
+            Some("unsupported configuration: unknown protocol transport type 'x'")
+        );
+        assert_eq!(
+            iscsi("<host name='a' transport='unix'/>").as_deref(),
+            Some("XML error: missing socket for unix transport")
+        );
+        // A disk's backing chain, layer by layer.
+        let chain = |store: &str| {
+            check_backing_store(Some(&source(store)))
+                .err()
+                .map(|e| e.to_string())
+        };
+        for (store, want) in [
+            ("<backingStore/>", None),
+            ("<backingStore type='file'><source file='/b'/></backingStore>", Some("XML error: missing disk backing store format")),
+            ("<backingStore type='file'><format type=''/><source/></backingStore>", Some("XML error: missing disk backing store format")),
+            ("<backingStore type='file'><format type='raw'/></backingStore>", Some("XML error: missing disk backing store source")),
+            ("<backingStore type='x'><format type='luks'/><source/></backingStore>", Some("XML error: unknown storage source type 'x'")),
+            ("<backingStore type='none'><format type='raw'/><source/></backingStore>", Some("XML error: unknown storage source type 'none'")),
+            ("<backingStore type='file'><format type='luks'/><source/></backingStore>", Some("XML error: unknown storage source format 'luks'")),
+            ("<backingStore type='file'><format type='qcow2'/><source><reservations managed='no'/></source></backingStore>", Some("XML error: missing connection type for <reservations/>")),
+            ("<backingStore type='file'><format type='raw'/><source/><backingStore type='file'><format type='raw'/></backingStore></backingStore>", Some("XML error: missing disk backing store source")),
+            ("<backingStore type='file'><format type='raw'/><source/><backingStore/></backingStore>", None),
+        ] {
+            assert_eq!(chain(store).as_deref(), want, "{store}");
+        }
         // The part of the type is read first.
         assert_eq!(
             message(

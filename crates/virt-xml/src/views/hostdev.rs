@@ -14,6 +14,7 @@ use super::parts::AttrValue;
 use super::{child_mut, View};
 use crate::error::XmlError;
 use crate::model::Element;
+use crate::validate::prop_uint;
 
 /// A World Wide Name (`wwn` in the schema): 16 hex digits, optionally
 /// after `0x`, kept as written.
@@ -91,6 +92,19 @@ pub(crate) fn check_hostdev_source(el: &Element) -> Result<(), XmlError> {
     match (el.attr("type"), el.child("source")) {
         (Some("scsi_host"), Some(source)) if subsystem => VhostScsiSource::check(source),
         (Some("mdev"), Some(_)) if subsystem => mdev_uuid(el).map(|_| ()),
+        (Some("usb"), Some(source)) if subsystem => check_usb_source(source),
+        (Some("scsi"), Some(source)) if subsystem && source.attr("protocol") == Some("iscsi") => {
+            crate::validate::check_iscsi_hostdev_source(source)
+        }
+        // virDomainHostdevDefParseXMLCaps: a network device's addresses
+        // and routes (beside its <source>).
+        (Some("net"), Some(_)) if el.attr("mode") == Some("capabilities") => {
+            crate::validate::check_ip_info(
+                "Domain hostdev device",
+                el.children_named("ip"),
+                el.children_named("route"),
+            )
+        }
         _ => Ok(()),
     }
 }
@@ -113,6 +127,40 @@ pub(crate) fn mdev_uuid(hostdev: &Element) -> Result<uuid::Uuid, XmlError> {
     crate::parse_uuid(uuid).ok_or_else(|| {
         XmlError::Internal("Cannot parse uuid attribute of element <address>".into())
     })
+}
+
+/// virDomainHostdevSubsysUSBDefParseXML: the source's switches, then a
+/// vendor and a product id together (numbers in C's bases, the vendor's
+/// not zero), then the bus and device of its address.
+fn check_usb_source(source: &Element) -> Result<(), XmlError> {
+    let enumerated = |attr: &str, values: &[&str]| match source.attr(attr) {
+        Some(v) if !values.contains(&v) => Err(XmlError::Invalid(format!(
+            "Invalid value for attribute '{attr}' in element 'source': '{v}'."
+        ))),
+        _ => Ok(()),
+    };
+    enumerated("startupPolicy", &["mandatory", "requisite", "optional"])?;
+    enumerated("autoAddress", &["yes", "no"])?;
+    // ("default", the enumeration's zero, is refused too.)
+    enumerated("guestReset", &["off", "uninitialized", "on"])?;
+    let (vendor, product) = (source.child("vendor"), source.child("product"));
+    if let Some(v) = vendor {
+        prop_uint(v, "id", 0, true, true)?;
+        if product.is_none() {
+            return Err(XmlError::Internal("missing product".into()));
+        }
+    }
+    if let Some(p) = product {
+        prop_uint(p, "id", 0, true, false)?;
+        if vendor.is_none() {
+            return Err(XmlError::Internal("missing vendor".into()));
+        }
+    }
+    if let Some(address) = source.child("address") {
+        prop_uint(address, "bus", 0, true, false)?;
+        prop_uint(address, "device", 0, true, false)?;
+    }
+    Ok(())
 }
 
 /// libvirt's validation of a host device (`virDomainHostdevDefValidate`):
@@ -347,4 +395,82 @@ fn keep_adapter_name(hostdev: &mut Element) {
     };
     adapter.attrs.retain(|(k, _)| k == "name");
     adapter.children.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse_domain;
+
+    /// libvirt 9.0's refusal of a test domain with `hostdev`, or "OK".
+    fn verdict(hostdev: &str) -> String {
+        let xml = format!(
+            "<domain type='test'><name>h</name><memory>1024</memory>\
+             <os><type>hvm</type></os><devices>{hostdev}</devices></domain>"
+        );
+        match parse_domain(&xml) {
+            Ok(_) => "OK".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    // Texts observed from libvirt 9.0 through virsh.
+    #[test]
+    fn network_and_iscsi_sources_read_as_libvirt_reads_them() {
+        let net =
+            "<hostdev mode='capabilities' type='net'><source><interface>eth0</interface></source>";
+        assert_eq!(
+            verdict(&format!(
+                "{net}<ip address='1.2.3.4' prefix='33'/></hostdev>"
+            )),
+            "XML error: Invalid prefix value '33' in <ip>"
+        );
+        assert_eq!(
+            verdict(&format!("{net}<route address='::' gateway='::1'/></hostdev>")),
+            "XML error: Domain hostdev device: No family specified for non-IPv4 address '::' in route definition"
+        );
+        assert_eq!(
+            verdict(&format!(
+                "{net}<ip address='1.2.3.4' prefix='24'/>\
+                 <route address='1.2.3.0' prefix='24' gateway='1.2.3.1'/></hostdev>"
+            )),
+            "OK"
+        );
+        assert_eq!(
+            verdict(
+                "<hostdev mode='subsystem' type='scsi'><source protocol='iscsi' name='t'>\
+                 <host name='h' port='-1'/></source></hostdev>"
+            ),
+            "invalid argument: failed to parse port number '-1'"
+        );
+    }
+
+    // Texts observed from libvirt 9.0 through virsh.
+    #[test]
+    fn usb_sources_read_as_libvirt_reads_them() {
+        let usb = |source: &str| {
+            verdict(&format!(
+                "<hostdev mode='subsystem' type='usb'>{source}</hostdev>"
+            ))
+        };
+        let cases = [
+            ("<source guestReset='default'/>", "XML error: Invalid value for attribute 'guestReset' in element 'source': 'default'."),
+            ("<source autoAddress='x'/>", "XML error: Invalid value for attribute 'autoAddress' in element 'source': 'x'."),
+            ("<source><vendor id='0x10'/></source>", "internal error: missing product"),
+            ("<source><product id='0x10'/></source>", "internal error: missing vendor"),
+            ("<source><vendor id='0'/><product id='1'/></source>", "XML error: Invalid value for attribute 'id' in element 'vendor': Zero is not permitted"),
+            ("<source><vendor id='1'/><product id='0'/></source>", "OK"),
+            ("<source><address bus='0x1' device='010'/></source>", "OK"),
+            ("<source><address bus='1'/></source>", "XML error: Missing required attribute 'device' in element 'address'"),
+            ("<source guestReset='uninitialized'><address bus='f2' device='1'/></source>", "XML error: Invalid value for attribute 'bus' in element 'address': 'f2'. Expected non-negative integer value"),
+            ("<source></source>", "OK"),
+        ];
+        let mut bad = Vec::new();
+        for (source, want) in cases {
+            let got = usb(source);
+            if got != want {
+                bad.push(format!("{source}\n got {got}\nwant {want}"));
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
 }

@@ -341,6 +341,7 @@ mod domain;
 mod extras;
 mod features;
 mod hostdev;
+mod interface;
 mod nic;
 mod numa;
 mod parts;

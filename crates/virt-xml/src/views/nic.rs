@@ -183,17 +183,6 @@ fn c_ullp(text: &str) -> Option<u64> {
     digits.parse::<u64>().ok()
 }
 
-/// libvirt's refusal of a host-side `<source><route netmask=>` that is no
-/// IP address.
-pub(crate) fn check_host_route_netmask(route: &Element) -> Result<(), XmlError> {
-    match route.attr("netmask") {
-        Some(m) if m.parse::<std::net::IpAddr>().is_err() => Err(XmlError::Invalid(format!(
-            "interface host IP: Bad netmask address '{m}' in route definition"
-        ))),
-        _ => Ok(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

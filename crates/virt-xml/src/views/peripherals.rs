@@ -145,8 +145,17 @@ pub(crate) fn check_chr_target(kind: &str, target: Option<&Element>) -> Result<(
 /// virDomainChrSourceDefParseXML: one `<source>` (two for UDP, its
 /// connect and bind ends).
 pub(crate) fn check_source_count(c: &crate::CharDev) -> Result<(), XmlError> {
-    let sources = c.extra.iter().filter(|e| e.name == "source").count();
-    let udp = c.dev_type.as_deref() == Some("udp");
+    source_count(c.dev_type.as_deref(), &c.extra)
+}
+
+/// The sources of a character device of type `dev_type` among
+/// `children` (a USB redirection's too: virDomainChrSourceDefParseXML).
+fn source_count<'a>(
+    dev_type: Option<&str>,
+    children: impl IntoIterator<Item = &'a Element>,
+) -> Result<(), XmlError> {
+    let sources = children.into_iter().filter(|e| e.name == "source").count();
+    let udp = dev_type == Some("udp");
     if sources > 1 && !udp {
         return Err(XmlError::Invalid(
             "only one source element is allowed for character device".into(),
@@ -448,6 +457,7 @@ pub(crate) fn check_usb_device(el: &Element) -> Result<(), XmlError> {
         }
     };
     match el.attr("type") {
+        Some(t) if el.name == "redirdev" => source_count(Some(t), el.elements()),
         Some(_) => Ok(()),
         None => Err(XmlError::Internal(missing.into())),
     }
@@ -539,28 +549,66 @@ flat_view! {
 
 /// A video device's parts beyond its model's attributes, as libvirt
 /// reads them (the first of each): the model's `<resolution>`, the
-/// `<driver>` (virtio options before the backend); then libvirt's checks
-/// of what was read: a positive resolution, vhost-user for virtio only.
+/// `<driver>` (virtio options before the backend). What was read is
+/// checked at validation ([`validate_video`]).
 pub(crate) fn check_video(video: &Element) -> Result<(), XmlError> {
-    let model = video.child("model");
-    let resolution = model
-        .and_then(|m| m.child("resolution"))
-        .map(Resolution::from_element)
-        .transpose()?;
+    if let Some(res) = video.child("model").and_then(|m| m.child("resolution")) {
+        Resolution::check(res)?;
+    }
     if let Some(driver) = video.child("driver") {
         VirtioOptions::check(driver)?;
         VideoDriver::check_attrs(&driver.attrs)?;
     }
-    if resolution.is_some_and(|r| r.x == 0 || r.y == 0) {
-        return Err(XmlError::Unsupported(
-            "video resolution values must be greater than 0".into(),
-        ));
-    }
+    Ok(())
+}
+
+/// virDomainVideoDefValidate, after the whole definition is read:
+/// vhost-user for a virtio model only, then a positive resolution.
+pub(crate) fn validate_video(video: &Element) -> Result<(), XmlError> {
+    let model = video.child("model");
     let virtio = model.and_then(|m| m.attr("type")) == Some("virtio");
     if video.child("driver").and_then(|d| d.attr("name")) == Some("vhostuser") && !virtio {
         return Err(XmlError::Unsupported(
             "'vhostuser' driver is only supported with 'virtio' device".into(),
         ));
+    }
+    let resolution = model
+        .and_then(|m| m.child("resolution"))
+        .map(Resolution::from_element)
+        .transpose()?;
+    if resolution.is_some_and(|r| r.x == 0 || r.y == 0) {
+        return Err(XmlError::Unsupported(
+            "video resolution values must be greater than 0".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// virDomainFSDefParseXML's first reads of a `<filesystem>`: its type
+/// and access mode (names libvirt knows), then the file and directory
+/// modes, octal numbers up to 0777 (its model is read after them).
+pub(crate) fn check_filesystem_modes(fs: &Element) -> Result<(), XmlError> {
+    for (attr, values) in [
+        (
+            "type",
+            &[
+                "mount", "block", "file", "template", "ram", "bind", "volume",
+            ][..],
+        ),
+        ("accessmode", &["passthrough", "mapped", "squash"][..]),
+    ] {
+        if let Some(v) = fs.attr(attr).filter(|v| !values.contains(v)) {
+            return Err(XmlError::Invalid(format!(
+                "Invalid value for attribute '{attr}' in element 'filesystem': '{v}'."
+            )));
+        }
+    }
+    for attr in ["fmode", "dmode"] {
+        if let Some(mode) = crate::validate::prop_uint(fs, attr, 8, false, false)? {
+            if mode > 0o777 {
+                return Err(XmlError::Invalid(format!("invalid {attr}: '0{mode:o}'")));
+            }
+        }
     }
     Ok(())
 }
@@ -724,6 +772,62 @@ mod tests {
             Ok(_) => "OK".into(),
             Err(e) => e.to_string(),
         }
+    }
+
+    // Texts observed from libvirt 9.0 through virsh: a video device's
+    // backend and resolution are checked at validation, after every
+    // device is read.
+    #[test]
+    fn video_checked_after_the_devices_are_read() {
+        let panic = "<panic><address type='usb' bus='0' port='x'/></panic>";
+        let port = "internal error: Cannot parse <address> 'port' attribute";
+        assert_eq!(
+            verdict(&format!(
+                "<video><driver name='vhostuser'/><model type='vga'/></video>{panic}"
+            )),
+            port
+        );
+        assert_eq!(
+            verdict(&format!(
+                "<video><model type='vga'><resolution x='0' y='1'/></model></video>{panic}"
+            )),
+            port
+        );
+        // A filesystem's modes are octal, read before its model.
+        let fs = |attrs: &str| {
+            verdict(&format!(
+                "<filesystem {attrs}><source dir='/a'/><target dir='t'/></filesystem>"
+            ))
+        };
+        assert_eq!(fs("dmode='18'"), "XML error: Invalid value for attribute 'dmode' in element 'filesystem': '18'. Expected non-negative integer value");
+        assert_eq!(fs("fmode='1000'"), "XML error: invalid fmode: '01000'");
+        assert_eq!(fs("fmode='0777' dmode='  +0755'"), "OK");
+        assert_eq!(
+            fs("accessmode='x' fmode='9'"),
+            "XML error: Invalid value for attribute 'accessmode' in element 'filesystem': 'x'."
+        );
+        assert_eq!(fs("fmode='9' model='x'"), "XML error: Invalid value for attribute 'fmode' in element 'filesystem': '9'. Expected non-negative integer value");
+        assert_eq!(
+            fs("type='x' fmode='9'"),
+            "XML error: Invalid value for attribute 'type' in element 'filesystem': 'x'."
+        );
+        // (And a USB redirection's sources, at parse.)
+        assert_eq!(
+            verdict("<redirdev bus='usb' type='pty'><source/><source/></redirdev>"),
+            "XML error: only one source element is allowed for character device"
+        );
+        assert_eq!(
+            verdict("<redirdev bus='usb' type='udp'><source/><source/><source/></redirdev>"),
+            "XML error: only two source elements are allowed for character device"
+        );
+        assert_eq!(
+            verdict("<video><driver name='vhostuser'/><model type='vga'><resolution x='0' y='1'/></model></video>"),
+            "unsupported configuration: 'vhostuser' driver is only supported with 'virtio' device"
+        );
+        assert_eq!(
+            verdict(&format!("<video><model type='vga'><resolution x='a' y='1'/></model></video>{panic}")),
+            "XML error: Invalid value for attribute 'x' in element 'resolution': 'a'. Expected non-negative integer value"
+        );
     }
 
     // Texts observed from libvirt 9.0 through virsh.

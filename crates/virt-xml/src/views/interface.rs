@@ -1,0 +1,313 @@
+//! A guest network interface read at define in libvirt 9.0's order
+//! (virDomainNetDefParseXML): its type and model, the host side of its
+//! `<source>` and what each type requires of the source, the virtual
+//! port, then its parts one kind after another, the guest-side
+//! addresses and routes after the device information. A definition
+//! breaking several rules is refused for the one libvirt reads first.
+
+use super::check::{check_part, Parent};
+use super::*;
+use crate::validate::{check_device_info, check_ip_info, prop_uint};
+
+/// libvirt's interface types (`virDomainNet`).
+const TYPES: &[&str] = &[
+    "user",
+    "ethernet",
+    "vhostuser",
+    "server",
+    "client",
+    "mcast",
+    "network",
+    "bridge",
+    "internal",
+    "direct",
+    "hostdev",
+    "udp",
+    "vdpa",
+    "null",
+    "vds",
+];
+
+/// The parts read between the virtual port and the device information,
+/// in libvirt's order.
+const BEFORE_INFO: &[&str] = &["target", "bandwidth", "vlan", "mac"];
+
+/// The parts read after the guest-side addresses, in libvirt's order.
+const AFTER_ADDRESSES: &[&str] = &[
+    "driver", "backend", "link", "teaming", "tune", "mtu", "coalesce", "port",
+];
+
+/// Check `iface` as libvirt reads it on define.
+pub(crate) fn check_interface(iface: &Interface) -> Result<(), XmlError> {
+    let kind = iface.iface_type.as_str();
+    if !TYPES.contains(&kind) {
+        return Err(XmlError::Invalid(format!(
+            "Invalid value for attribute 'type' in element 'interface': '{kind}'."
+        )));
+    }
+    InterfaceOptions::check_attrs(&iface.attrs)?;
+    // virDomainNetSetModelString: a name libvirt knows, or one of its
+    // characters (every known name is made of them).
+    let model = iface.model.as_deref().or_else(|| {
+        iface
+            .extra
+            .iter()
+            .find(|e| e.name == "model")
+            .and_then(|m| m.attr("type"))
+    });
+    if let Some(m) = model.filter(|m| !m.is_empty()) {
+        if !m
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(XmlError::InvalidArg(
+                "Model name contains invalid characters".into(),
+            ));
+        }
+    }
+    // The first <source>: kept as an element when it has children, else
+    // as its attributes.
+    let source_el = iface.extra.iter().find(|e| e.name == "source");
+    let source = match source_el {
+        Some(s) => Some(std::borrow::Cow::Borrowed(s)),
+        None if !iface.source.is_empty() => {
+            let mut s = Element::new("source");
+            s.attrs = iface.source.clone();
+            Some(std::borrow::Cow::Owned(s))
+        }
+        None => None,
+    };
+    if let Some(s) = source_el {
+        check_part(Parent::Interface, s)?;
+        check_ip_info(
+            "interface host IP",
+            s.children_named("ip"),
+            s.children_named("route"),
+        )?;
+    }
+    check_source(kind, source.as_deref())?;
+    if iface.extra.iter().any(|e| e.name == "virtualport")
+        && !matches!(kind, "network" | "bridge" | "direct" | "hostdev")
+    {
+        return Err(XmlError::Unsupported(format!(
+            "<virtualport> element unsupported for <interface type='{kind}'>"
+        )));
+    }
+    each(iface, &["virtualport"])?;
+    each(iface, BEFORE_INFO)?;
+    // virDomainDeviceInfoParseXML: the boot order, the ROM, the ACPI
+    // index and the address.
+    each(iface, &["boot"])?;
+    peripherals::check_rom(iface.extra.iter().find(|e| e.name == "rom"))?;
+    check_device_info(|n| iface.extra.iter().find(|e| e.name == n))?;
+    // The guest side: every <ip> (a lone one with only its address is
+    // kept as the model's), then every <route>.
+    let lone_ip = iface
+        .ip
+        .as_ref()
+        .map(|a| Element::new("ip").with_attr("address", a.as_str()));
+    let mut ips: Vec<&Element> = iface.extra.iter().filter(|e| e.name == "ip").collect();
+    if ips.is_empty() {
+        ips.extend(lone_ip.as_ref());
+    }
+    check_ip_info(
+        "guest interface",
+        ips,
+        iface.extra.iter().filter(|e| e.name == "route"),
+    )?;
+    each(iface, AFTER_ADDRESSES)
+}
+
+/// Check every part of `iface` named in `names`, kind by kind. libvirt
+/// reads the first `<bandwidth>` only.
+fn each(iface: &Interface, names: &[&str]) -> Result<(), XmlError> {
+    for name in names {
+        if *name == "bandwidth" {
+            if let Some(b) = iface.extra.iter().find(|e| e.name == "bandwidth") {
+                nic::check_bandwidth(b, iface.iface_type == "network")?;
+            }
+            continue;
+        }
+        for e in iface.extra.iter().filter(|e| e.name == *name) {
+            check_part(Parent::Interface, e)?;
+        }
+    }
+    Ok(())
+}
+
+/// What interface type `kind` requires of its `<source>` (the switch of
+/// virDomainNetDefParseXML). An empty `<source/>` is not kept by the
+/// model apart from a missing one.
+fn check_source(kind: &str, source: Option<&Element>) -> Result<(), XmlError> {
+    let needs_source = !matches!(kind, "user" | "ethernet" | "hostdev" | "null");
+    let source = match source {
+        Some(s) => s,
+        None if needs_source => {
+            return Err(XmlError::Invalid(format!(
+                "interface type='{kind}' requires a 'source' element"
+            )))
+        }
+        None => return Ok(()),
+    };
+    let required = |attr: &str| -> Result<&str, XmlError> {
+        source
+            .attr(attr)
+            .ok_or_else(|| crate::validate::missing_attr(source, attr))
+    };
+    let invalid = |attr: &str, v: &str, why: &str| {
+        XmlError::Invalid(format!(
+            "Invalid value for attribute '{attr}' in element '{}': '{v}'.{why}",
+            source.name
+        ))
+    };
+    match kind {
+        "network" => required("network").map(drop),
+        "internal" => required("name").map(drop),
+        "bridge" => required("bridge").map(drop),
+        "vdpa" => required("dev").map(drop),
+        "vds" => {
+            let switch = required("switchid")?;
+            if crate::parse_uuid(switch).is_none() {
+                return Err(invalid("switchid", switch, " Expected UUID"));
+            }
+            for (attr, text) in [
+                ("portid", true),
+                ("portgroupid", false),
+                ("connectionid", true),
+            ] {
+                let v = required(attr)?;
+                if text && crate::validate::c_long(v, true).is_none() {
+                    return Err(invalid(attr, v, " Expected long long integer value"));
+                }
+            }
+            Ok(())
+        }
+        "direct" => {
+            required("dev")?;
+            match source.attr("mode") {
+                None | Some("vepa" | "private" | "bridge" | "passthrough") => Ok(()),
+                Some(m) => Err(invalid("mode", m, "")),
+            }
+        }
+        "vhostuser" => {
+            let socket = required("type")?;
+            if socket != "unix" {
+                return Err(XmlError::Unsupported(format!(
+                    "Type='{socket}' unsupported for <interface type='vhostuser'>"
+                )));
+            }
+            required("path")?;
+            match required("mode")? {
+                "client" | "server" => {}
+                m => return Err(invalid("mode", m, "")),
+            }
+            // virDomainChrSourceReconnectDefParseXML.
+            if let Some(reconnect) = source.child("reconnect") {
+                match reconnect.attr("enabled") {
+                    None | Some("no") => {}
+                    Some("yes") => {
+                        prop_uint(reconnect, "timeout", 10, true, false)?;
+                    }
+                    Some(v) => {
+                        return Err(XmlError::Invalid(format!(
+                            "Invalid value for attribute 'enabled' in element 'reconnect': '{v}'."
+                        )))
+                    }
+                }
+            }
+            Ok(())
+        }
+        "server" | "client" | "mcast" | "udp" => {
+            if kind != "server" {
+                required("address")?;
+            }
+            socket_port(source)?;
+            if kind == "udp" {
+                let Some(local) = source.child("local") else {
+                    return Err(XmlError::Invalid(
+                        "'<local>' element missing for 'udp' socket interface".into(),
+                    ));
+                };
+                if local.attr("address").is_none() {
+                    return Err(crate::validate::missing_attr(local, "address"));
+                }
+                socket_port(local)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `virXMLPropInt(port, base 10, required)`.
+fn socket_port(e: &Element) -> Result<(), XmlError> {
+    let Some(v) = e.attr("port") else {
+        return Err(crate::validate::missing_attr(e, "port"));
+    };
+    match crate::validate::c_int(v) {
+        Some(_) => Ok(()),
+        None => Err(XmlError::Invalid(format!(
+            "Invalid value for attribute 'port' in element '{}': '{v}'. Expected integer value",
+            e.name
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse_domain;
+
+    /// libvirt's refusal of a test domain with `devices`, or "OK".
+    fn verdict(devices: &str) -> String {
+        let xml = format!(
+            "<domain type='test'><name>n</name><memory>1024</memory>\
+             <os><type>hvm</type></os><devices>{devices}</devices></domain>"
+        );
+        match parse_domain(&xml) {
+            Ok(_) => "OK".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    // Texts observed from libvirt 9.0 through virsh.
+    #[test]
+    fn interfaces_read_in_libvirts_order() {
+        let vds = "switchid='4bb1a5cc-a740-48b7-8967-ccaeaaa98899'";
+        let cases = [
+            ("<interface type='bogus'/>".to_string(), "XML error: Invalid value for attribute 'type' in element 'interface': 'bogus'."),
+            ("<interface type='bridge'/>".into(), "XML error: interface type='bridge' requires a 'source' element"),
+            ("<interface type='network'><source bridge='x'/></interface>".into(), "XML error: Missing required attribute 'network' in element 'source'"),
+            ("<interface type='vds'><source switchid='x'/></interface>".into(), "XML error: Invalid value for attribute 'switchid' in element 'source': 'x'. Expected UUID"),
+            (format!("<interface type='vds'><source {vds} portid='x'/></interface>"), "XML error: Invalid value for attribute 'portid' in element 'source': 'x'. Expected long long integer value"),
+            (format!("<interface type='vds'><source {vds} portid='-1' portgroupid='a'/></interface>"), "XML error: Missing required attribute 'connectionid' in element 'source'"),
+            (format!("<interface type='vds'><source {vds} portid='1' portgroupid='a' connectionid='2'/></interface>"), "OK"),
+            ("<interface type='direct'><source dev='e' mode='x'/></interface>".into(), "XML error: Invalid value for attribute 'mode' in element 'source': 'x'."),
+            ("<interface type='vhostuser'><source type='tcp'/></interface>".into(), "unsupported configuration: Type='tcp' unsupported for <interface type='vhostuser'>"),
+            ("<interface type='vhostuser'><source type='unix' path='/p'/></interface>".into(), "XML error: Missing required attribute 'mode' in element 'source'"),
+            ("<interface type='vhostuser'><source type='unix' path='/p' mode='client'><reconnect enabled='yes'/></source></interface>".into(), "XML error: Missing required attribute 'timeout' in element 'reconnect'"),
+            ("<interface type='server'><source port='x'/></interface>".into(), "XML error: Invalid value for attribute 'port' in element 'source': 'x'. Expected integer value"),
+            ("<interface type='server'><source port='-5'/></interface>".into(), "OK"),
+            ("<interface type='client'><source port='5'/></interface>".into(), "XML error: Missing required attribute 'address' in element 'source'"),
+            ("<interface type='udp'><source address='1' port='5'/></interface>".into(), "XML error: '<local>' element missing for 'udp' socket interface"),
+            ("<interface type='udp'><source address='1' port='5'><local address='a' port=' 7'/></source></interface>".into(), "OK"),
+            ("<interface type='ethernet'><virtualport/></interface>".into(), "unsupported configuration: <virtualport> element unsupported for <interface type='ethernet'>"),
+            ("<interface type='user'><model type='a.b'/></interface>".into(), "invalid argument: Model name contains invalid characters"),
+            // The host side is read before the type's source, the guest
+            // side after the device information.
+            ("<interface type='bridge'><source><route address='::' gateway='::1'/></source></interface>".into(), "XML error: interface host IP: No family specified for non-IPv4 address '::' in route definition"),
+            ("<interface type='user'><route address='::' gateway='::1'/><acpi index='0'/></interface>".into(), "XML error: Invalid value for attribute 'index' in element 'acpi': Zero is not permitted"),
+            ("<interface type='user'><route address='::' gateway='::1'/></interface>".into(), "XML error: guest interface: No family specified for non-IPv4 address '::' in route definition"),
+            ("<interface type='user'><ip address='1.2.3.4' prefix='33'/></interface>".into(), "XML error: Invalid prefix value '33' in <ip>"),
+            ("<interface type='user'><ip address='x'/></interface>".into(), "XML error: Invalid address 'x' in <ip>"),
+            ("<interface type='bridge'><ip address='x'/></interface>".into(), "XML error: interface type='bridge' requires a 'source' element"),
+        ];
+        let mut bad = Vec::new();
+        for (devices, want) in &cases {
+            let got = verdict(devices);
+            if got != *want {
+                bad.push(format!("{devices}\n got {got}\nwant {want}"));
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+}
