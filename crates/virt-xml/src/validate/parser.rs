@@ -303,11 +303,15 @@ pub(crate) fn check_boot_devices(def: &DomainDef) -> Result<(), XmlError> {
         return Ok(());
     }
     let plain = def.os.boot.iter().map(|d| Some(d.as_str()));
+    // A Xen guest may name its boot device the 0.2-era way, as the text
+    // of <boot> (libvirt 0.2's Xen driver wrote and read that form).
+    let legacy =
+        |b: &Element| def.domain_type == "xen" && b.attr("dev").is_none() && !b.text().is_empty();
     let others = def
         .os
         .extra
         .iter()
-        .filter(|e| e.name == "boot")
+        .filter(|e| e.name == "boot" && !legacy(e))
         .map(|b| b.attr("dev"));
     for dev in plain.chain(others).take(4) {
         match dev {

@@ -66,7 +66,7 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
     }
     for iface in &devices.interfaces {
         r.check(Step::device("interface"), || {
-            interface::check_interface(iface)
+            interface::check_interface(iface, def.domain_type == "xen")
         });
     }
     for c in &devices.chardevs {

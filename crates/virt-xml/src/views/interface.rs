@@ -37,8 +37,10 @@ const AFTER_ADDRESSES: &[&str] = &[
     "driver", "backend", "link", "teaming", "tune", "mtu", "coalesce", "port",
 ];
 
-/// Check `iface` as libvirt reads it on define.
-pub(crate) fn check_interface(iface: &Interface) -> Result<(), XmlError> {
+/// Check `iface` as libvirt reads it on define. A Xen guest's bridge
+/// interface may go without a `<source>`, as libvirt 0.2's Xen driver
+/// took it (xend attaches it to its default bridge): `legacy_xen`.
+pub(crate) fn check_interface(iface: &Interface, legacy_xen: bool) -> Result<(), XmlError> {
     let kind = iface.iface_type.as_str();
     if !TYPES.contains(&kind) {
         return Err(XmlError::Invalid(format!(
@@ -85,7 +87,9 @@ pub(crate) fn check_interface(iface: &Interface) -> Result<(), XmlError> {
             s.children_named("route"),
         )?;
     }
-    check_source(kind, source.as_deref())?;
+    if !(legacy_xen && kind == "bridge" && source.is_none()) {
+        check_source(kind, source.as_deref())?;
+    }
     if iface.extra.iter().any(|e| e.name == "virtualport")
         && !matches!(kind, "network" | "bridge" | "direct" | "hostdev")
     {
@@ -301,6 +305,10 @@ mod tests {
             ("<interface type='user'><ip address='x'/></interface>".into(), "XML error: Invalid address 'x' in <ip>"),
             ("<interface type='bridge'><ip address='x'/></interface>".into(), "XML error: interface type='bridge' requires a 'source' element"),
         ];
+        // A 0.2-era Xen guest's bridge interface without a source.
+        let xen = "<domain type='xen'><name>x</name><memory>1024</memory><os><type>hvm</type>\
+                   <boot>cdrom</boot></os><devices><interface type='bridge'/></devices></domain>";
+        assert!(parse_domain(xen).is_ok());
         let mut bad = Vec::new();
         for (devices, want) in &cases {
             let got = verdict(devices);
