@@ -13,8 +13,12 @@
 //! Every document is made to be one libvirt's test driver can take as a
 //! definition at all: `<domain type='test'>`, a unique `<name>` (`genN`) and
 //! a `<uuid>` (so the dumps of both sides can be compared byte for byte).
-//! A *broken* document then gets one change: a value replaced by junk, an
-//! unknown attribute, a required child removed, or an element doubled.
+//! A valid document is then given what libvirt's rules across elements
+//! require of the parts it has (`repair`'s settling: a USB redirection
+//! device gets a USB controller, ...), so that libvirt accepts it more
+//! often and its dump is compared. A *broken* document instead gets one
+//! change: a value replaced by junk, an unknown attribute, a required child
+//! removed, or an element doubled.
 //!
 //! A [`Generator::steered`] generator (the schema coverage test's) makes
 //! valid documents only and leans toward the parts of the schema no
@@ -214,6 +218,11 @@ impl<'g> Generator<'g> {
             repair::settle(&mut root, aim.as_deref());
             repair::accept(&mut root, aim.as_deref());
             steer.made(&paths_of(&root));
+        } else if !broken {
+            // A valid document gets what libvirt's rules across elements
+            // require of the parts it has: refused by one of them, its
+            // devices' dumps would never be compared.
+            repair::settle(&mut root, None);
         }
         let broken = if broken {
             Some(break_one(&mut root, &mut walk.rng))

@@ -23,6 +23,7 @@ pub mod diff;
 pub mod generate;
 mod repair;
 pub mod rng;
+mod settle_devices;
 mod steer;
 
 /// Where Debian's libvirt-clients installs the domain schema.

@@ -1,5 +1,7 @@
-//! Making a steered document one the define-time rules accept (the schema
-//! coverage test's mode, [`crate::generate::Generator::steered`]).
+//! Making a document one the define-time rules accept (a steered
+//! document of the schema coverage test,
+//! [`crate::generate::Generator::steered`], and a valid document of the
+//! differential run: [`settle`] only).
 //!
 //! The schema says what a domain may contain, libvirt's parser adds rules
 //! across elements (a loader needs a path unless firmware is chosen
@@ -63,7 +65,8 @@ pub(crate) fn settle(root: &mut Element, aim: Option<&str>) {
     settle_memnodes(root);
     settle_interconnects(root);
     settle_devices(root);
-    settle_iommu(root);
+    settle_iommu(root, aim);
+    crate::settle_devices::settle(root, aim);
 }
 
 /// NUMA interconnects between guest cells that exist
@@ -149,13 +152,27 @@ fn settle_interconnects(root: &mut Element) {
     }
 }
 
-/// An IOMMU with driver options is Intel's (the others take none);
-/// extended interrupt mode needs interrupt remapping, which needs the
-/// split I/O APIC (`virDomainDefIOMMUValidate`).
-fn settle_iommu(root: &mut Element) {
+/// An IOMMU with driver options is Intel's (the others take none), one
+/// with an address is virtio's (Intel's and SMMUv3 take none:
+/// `virDomainIOMMUDefValidate`); extended interrupt mode needs interrupt
+/// remapping, which needs the split I/O APIC (`virDomainDefIOMMUValidate`).
+fn settle_iommu(root: &mut Element, aim: &str) {
     let Some(iommu) = child_mut(root, "devices").and_then(|d| child_mut(d, "iommu")) else {
         return;
     };
+    let options = iommu.child("driver").is_some_and(|d| !d.attrs.is_empty());
+    if iommu.child("address").is_some() {
+        if !options || aim.starts_with("domain/devices/iommu/address") {
+            iommu.set_attr("model", "virtio");
+            if let Some(driver) = child_mut(iommu, "driver") {
+                driver.attrs.clear();
+            }
+            return;
+        }
+        iommu
+            .children
+            .retain(|n| !matches!(n, Node::Element(c) if c.name == "address"));
+    }
     let Some(driver) = child_mut(iommu, "driver") else {
         return;
     };

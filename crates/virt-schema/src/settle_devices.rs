@@ -1,0 +1,623 @@
+//! The rules across a device's parts (and between a device and the rest
+//! of the domain) that libvirt's parser and validator have and the schema
+//! does not say: what [`crate::repair::settle`] gives a device so that a
+//! definition holding it is not refused for them.
+
+use virt_xml::{Element, Node};
+
+/// The devices whose source is a character device's (`<source>` children,
+/// the type on the device).
+const CHARACTER_DEVICES: &[&str] = &["serial", "parallel", "console", "channel", "redirdev"];
+
+/// Give the devices of `root` what libvirt's rules across elements require.
+pub(crate) fn settle(root: &mut Element, aim: &str) {
+    settle_distances(root);
+    settle_hugepages(root);
+    let Some(devices) = child_mut(root, "devices") else {
+        return;
+    };
+    for kind in CHARACTER_DEVICES {
+        for dev in kids_mut(devices, kind) {
+            let auto_path = *kind == "channel";
+            if *kind == "channel" {
+                settle_channel_target(dev);
+            } else if dev.attr("type") == Some("spicevmc") && *kind != "redirdev" {
+                // A SPICE agent channel is a virtio channel's only
+                // (`virDomainChrDefParseXML`).
+                dev.set_attr("type", "pty");
+            }
+            let virtio_channel = auto_path
+                && dev
+                    .child("target")
+                    .and_then(|t| t.attr("type"))
+                    .is_some_and(|t| t == "virtio" || t == "xen");
+            settle_chr_source(dev, virtio_channel);
+        }
+    }
+    for card in kids_mut(devices, "smartcard") {
+        settle_smartcard(card);
+    }
+    for rng in kids_mut(devices, "rng") {
+        if let Some(backend) = child_mut(rng, "backend") {
+            if backend.attr("model") == Some("egd") {
+                settle_chr_source(backend, false);
+            }
+        }
+    }
+    settle_usb(devices);
+    for (i, disk) in kids_mut(devices, "disk").enumerate() {
+        settle_disk_target(disk, i);
+    }
+    for interface in kids_mut(devices, "interface") {
+        settle_bandwidth(interface);
+    }
+    for dev in devices.children.iter_mut() {
+        if let Node::Element(dev) = dev {
+            if let Some(address) = child_mut(dev, "address") {
+                settle_address(address);
+            }
+        }
+    }
+    settle_memory_devices(root, aim);
+}
+
+/// A disk has a target device name (`virDomainDiskDefParseXML`), a
+/// floppy's starting with `fd` (`virDomainDiskDefValidate`); the `n`th
+/// disk's made-up name is counted down from the last letter, away from the
+/// generated ones.
+fn settle_disk_target(disk: &mut Element, n: usize) {
+    let prefix = if disk.attr("device") == Some("floppy") {
+        "fd"
+    } else {
+        "vd"
+    };
+    let letter = char::from(b'z' - (n % 26) as u8);
+    if disk.child("target").is_none() {
+        disk.children.push(Node::Element(Element::new("target")));
+    }
+    if let Some(target) = child_mut(disk, "target") {
+        if target.attr("dev").is_none() {
+            target.set_attr("dev", format!("{prefix}{letter}"));
+        }
+    }
+}
+
+/// An interface's bandwidth as `virNetDevBandwidthParse` takes it: a peak
+/// or burst needs an average, a rate an average or a floor; a floor other
+/// than 0 is an inbound one of an interface on a network; a class id is
+/// never the domain's.
+fn settle_bandwidth(interface: &mut Element) {
+    let on_network = interface.attr("type") == Some("network");
+    let Some(bandwidth) = child_mut(interface, "bandwidth") else {
+        return;
+    };
+    bandwidth.remove_attr("classID");
+    for rate in bandwidth.children.iter_mut() {
+        let Node::Element(rate) = rate else { continue };
+        let bounded = ["peak", "burst"].iter().any(|a| rate.attr(a).is_some());
+        if rate.attr("average").is_none() && (bounded || rate.attr("floor").is_none()) {
+            rate.set_attr("average", "1000");
+        }
+        if rate.attr("floor").is_some() && (rate.name == "outbound" || !on_network) {
+            rate.set_attr("floor", "0");
+        }
+    }
+}
+
+/// A redirected USB device needs USB (`virDomainRedirdevDefValidate`:
+/// a USB controller not of model none); a USB controller of model none
+/// is then the only one, and no USB hub goes with it (the controllers'
+/// and hubs' parsing). A USB device's address is a USB port
+/// (`virDomainRedirdevDefParseXML`).
+fn settle_usb(devices: &mut Element) {
+    let redirected = devices.child("redirdev").is_some();
+    let hub = devices
+        .children_named("hub")
+        .any(|h| h.attr("type") == Some("usb"));
+    let usb: Vec<bool> = devices
+        .children_named("controller")
+        .filter(|c| c.attr("type") == Some("usb"))
+        .map(|c| c.attr("model") == Some("none"))
+        .collect();
+    let disabled = usb.contains(&true);
+    if (redirected || hub || usb.len() > 1) && disabled {
+        for c in kids_mut(devices, "controller") {
+            if c.attr("type") == Some("usb") && c.attr("model") == Some("none") {
+                c.remove_attr("model");
+            }
+        }
+    }
+    if redirected && usb.is_empty() {
+        let at = devices
+            .children
+            .iter()
+            .position(|n| matches!(n, Node::Element(c) if c.name == "redirdev"))
+            .unwrap_or(devices.children.len());
+        devices.children.insert(
+            at,
+            Node::Element(Element::new("controller").with_attr("type", "usb")),
+        );
+    }
+    for dev in kids_mut(devices, "redirdev") {
+        if let Some(address) = child_mut(dev, "address") {
+            if address.attr("type") != Some("usb") {
+                retype_address(address, "usb", &["bus", "port"]);
+            }
+        }
+    }
+}
+
+/// An address made another type: the attributes that type has stay, the
+/// others (and children) go.
+fn retype_address(address: &mut Element, kind: &str, keep: &[&str]) {
+    address
+        .attrs
+        .retain(|(k, _)| k == "type" || keep.contains(&k.as_str()));
+    address.set_attr("type", kind);
+    address.children.clear();
+}
+
+/// An address as libvirt's parser reads it (`virDomainDeviceAddressParseXML`):
+/// a DIMM slot is given, a USB port is dotted decimal numbers.
+fn settle_address(address: &mut Element) {
+    match address.attr("type") {
+        Some("dimm") if address.attr("slot").is_none() => address.set_attr("slot", "0"),
+        Some("usb") => {
+            let port_ok = address.attr("port").is_none_or(|p| {
+                p.split('.').count() <= 4 && p.split('.').all(|n| n.parse::<u8>().is_ok())
+            });
+            if !port_ok {
+                address.set_attr("port", "1");
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A smart card's address is a CCID slot, its host certificates are three,
+/// and a passthrough card's source is a character device's
+/// (`virDomainSmartcardDefParseXML`, `virDomainSmartcardDefValidate`).
+fn settle_smartcard(card: &mut Element) {
+    if let Some(address) = child_mut(card, "address") {
+        if address.attr("type") != Some("ccid") {
+            retype_address(address, "ccid", &["controller", "slot"]);
+        }
+    }
+    match card.attr("mode") {
+        Some("host-certificates") => {
+            let certificates: Vec<Element> = card.children_named("certificate").cloned().collect();
+            let Some(first) = certificates.first().cloned() else {
+                return;
+            };
+            let mut three = certificates;
+            three.truncate(3);
+            while three.len() < 3 {
+                let mut copy = first.clone();
+                copy.set_text(format!("cert{}.pem", three.len() + 1));
+                three.push(copy);
+            }
+            let at = card
+                .children
+                .iter()
+                .position(|n| matches!(n, Node::Element(c) if c.name == "certificate"))
+                .unwrap_or(0);
+            card.children
+                .retain(|n| !matches!(n, Node::Element(c) if c.name == "certificate"));
+            for (i, c) in three.into_iter().enumerate() {
+                card.children.insert(at + i, Node::Element(c));
+            }
+        }
+        Some("passthrough") => settle_chr_source(card, false),
+        _ => {}
+    }
+}
+
+/// A channel has a target of a type, virtio for a SPICE agent channel; a
+/// guest forwarding target has an IP address and a port
+/// (`virDomainChrDefParseTargetXML`, `virDomainChrDefParseXML`).
+fn settle_channel_target(channel: &mut Element) {
+    let channel_spice = channel.attr("type") == Some("spicevmc");
+    if channel.child("target").is_none() {
+        channel.children.push(Node::Element(
+            Element::new("target").with_attr("type", "virtio"),
+        ));
+    }
+    let Some(target) = child_mut(channel, "target") else {
+        return;
+    };
+    let spice = channel_spice;
+    match target.attr("type") {
+        _ if spice => target.set_attr("type", "virtio"),
+        None => target.set_attr("type", "virtio"),
+        Some("guestfwd") => {
+            let address = target.attr("address");
+            if address.is_none_or(|a| a.parse::<std::net::IpAddr>().is_err()) {
+                target.set_attr("address", "10.0.2.1");
+            }
+            if target
+                .attr("port")
+                .is_none_or(|p| p.parse::<u16>().is_err())
+            {
+                target.set_attr("port", "4600");
+            }
+        }
+        Some(_) => {}
+    }
+}
+
+/// A character device's source as libvirt's parser and
+/// `virDomainChrSourceDefValidate` take it: one source (two for UDP),
+/// with what its type needs (a path, a host and service, a channel name,
+/// both ends of a null modem), reconnection only when connecting, with a
+/// timeout. `holder` carries the type; a virtio or Xen channel's UNIX
+/// socket path may be left to libvirt (`auto_path`).
+fn settle_chr_source(holder: &mut Element, auto_path: bool) {
+    let kind = holder.attr("type").unwrap_or("pty").to_string();
+    if kind != "udp" {
+        let mut first = true;
+        holder.children.retain(|n| match n {
+            Node::Element(c) if c.name == "source" => std::mem::take(&mut first),
+            _ => true,
+        });
+    }
+    let needs: &[(&str, &str)] = match kind.as_str() {
+        "file" | "dev" | "pipe" => &[("path", "/tmp/chardev")],
+        "unix" if !auto_path => &[("path", "/tmp/chardev.sock")],
+        "tcp" => &[("host", "localhost"), ("service", "4000")],
+        _ => &[],
+    };
+    if !needs.is_empty() && holder.child("source").is_none() {
+        holder
+            .children
+            .insert(0, Node::Element(Element::new("source")));
+    }
+    for source in kids_mut(holder, "source") {
+        for (attr, value) in needs {
+            if source.attr(attr).is_none() {
+                source.set_attr(attr, *value);
+            }
+        }
+        if let Some(r) = child_mut(source, "reconnect") {
+            if r.attr("enabled") == Some("yes")
+                && r.attr("timeout").is_none_or(|t| t.parse::<u32>().is_err())
+            {
+                r.set_attr("timeout", "5");
+            }
+        }
+        let reconnecting = source
+            .child("reconnect")
+            .is_some_and(|r| r.attr("enabled") == Some("yes"));
+        if reconnecting && source.attr("mode") == Some("bind") {
+            source.set_attr("mode", "connect");
+        }
+        match kind.as_str() {
+            "nmdm" => match (source.attr("master"), source.attr("slave")) {
+                (Some(_), None) => source.set_attr("slave", "/dev/nmdm0B"),
+                (None, Some(_)) => source.set_attr("master", "/dev/nmdm0A"),
+                _ => {}
+            },
+            "spiceport" | "dbus" => {
+                let named = source.attr("channel").is_some_and(|c| {
+                    !c.is_empty()
+                        && c.chars()
+                            .all(|ch| ch.is_ascii_alphanumeric() || "_.-".contains(ch))
+                });
+                if !named {
+                    source.set_attr("channel", "org.qemu.console.0");
+                }
+            }
+            _ => {}
+        }
+    }
+    if kind == "udp" {
+        let connects = holder
+            .children_named("source")
+            .any(|s| s.attr("mode") != Some("bind"));
+        if !connects {
+            holder.children.insert(
+                0,
+                Node::Element(Element::new("source").with_attr("mode", "connect")),
+            );
+        }
+        // The first connecting source is the one read.
+        if let Some(s) = kids_mut(holder, "source").find(|s| s.attr("mode") != Some("bind")) {
+            if s.attr("service").is_none() {
+                s.set_attr("service", "4000");
+            }
+        }
+    } else if kind == "spiceport" && holder.child("source").is_none() {
+        holder.children.insert(
+            0,
+            Node::Element(Element::new("source").with_attr("channel", "org.qemu.console.0")),
+        );
+    }
+}
+
+/// Memory devices as `virDomainMemoryDefValidate` takes them: an NVDIMM
+/// or virtio-pmem device has a backing path, virtio-pmem is shared, not
+/// discarded and on no NUMA node, an SGX EPC section has no address, a
+/// NUMA node named exists (the guest's cells are numbered from 0); and
+/// their sizes fit in the domain's memory (`virDomainDefPostParseMemory`).
+fn settle_memory_devices(root: &mut Element, aim: &str) {
+    let cells = root
+        .child("cpu")
+        .and_then(|c| c.child("numa"))
+        .map_or(0, |n| n.children_named("cell").count());
+    let mut wants_cell = false;
+    let Some(devices) = child_mut(root, "devices") else {
+        return;
+    };
+    for mem in kids_mut(devices, "memory") {
+        let model = mem.attr("model").unwrap_or("").to_string();
+        if model == "nvdimm" || model == "virtio-pmem" {
+            if mem.child("source").is_none() {
+                mem.children
+                    .insert(0, Node::Element(Element::new("source")));
+            }
+            if let Some(source) = child_mut(mem, "source") {
+                if source.child("path").is_none() {
+                    source.children.insert(
+                        0,
+                        Node::Element(Element::new("path").with_text("/tmp/nvdimm")),
+                    );
+                }
+            }
+            mem.remove_attr("discard");
+        }
+        if model == "virtio-pmem" {
+            mem.set_attr("access", "shared");
+        }
+        if model == "sgx-epc" && mem.child("address").is_some() {
+            if aim.starts_with("domain/devices/memory/address") {
+                mem.set_attr("model", "dimm");
+            } else {
+                mem.children
+                    .retain(|n| !matches!(n, Node::Element(c) if c.name == "address"));
+            }
+        }
+        let Some(target) = child_mut(mem, "target") else {
+            continue;
+        };
+        if model == "virtio-pmem" {
+            target
+                .children
+                .retain(|n| !matches!(n, Node::Element(c) if c.name == "node"));
+        }
+        if let Some(node) = child_mut(target, "node") {
+            let n = node.text().trim().parse::<usize>().ok();
+            if n.is_none_or(|n| n >= cells.max(1)) {
+                node.set_text("0");
+            }
+            wants_cell |= cells == 0;
+        }
+    }
+    if wants_cell {
+        ensure_numa_cell(root);
+    }
+}
+
+/// Huge pages as `virDomainDefMemtuneValidate` takes them: one size
+/// without a node set at most, node sets apart, naming guest NUMA cells
+/// that exist (cell 0, added when there is none).
+fn settle_hugepages(root: &mut Element) {
+    let Some(pages) = child_mut(root, "memoryBacking").and_then(|m| child_mut(m, "hugepages"))
+    else {
+        return;
+    };
+    let (mut master, mut bound) = (false, false);
+    pages.children.retain(|n| match n {
+        Node::Element(p) if p.name == "page" => {
+            let seen = if p.attr("nodeset").is_some() {
+                &mut bound
+            } else {
+                &mut master
+            };
+            !std::mem::replace(seen, true)
+        }
+        _ => true,
+    });
+    for page in kids_mut(pages, "page") {
+        if page.attr("nodeset").is_some() {
+            page.set_attr("nodeset", "0");
+        }
+    }
+    if bound {
+        ensure_numa_cell(root);
+    }
+}
+
+/// The guest has a NUMA cell (cell 0, of vCPU 0, added when it has none).
+fn ensure_numa_cell(root: &mut Element) {
+    let cells = root
+        .child("cpu")
+        .and_then(|c| c.child("numa"))
+        .is_some_and(|n| n.child("cell").is_some());
+    if cells {
+        return;
+    }
+    if child_mut(root, "cpu").is_none() {
+        root.children.push(Node::Element(Element::new("cpu")));
+    }
+    if let Some(cpu) = child_mut(root, "cpu") {
+        cpu.children
+            .retain(|n| !matches!(n, Node::Element(c) if c.name == "numa"));
+        let cell = Element::new("cell")
+            .with_attr("id", "0")
+            .with_attr("cpus", "0")
+            .with_attr("memory", "65536")
+            .with_attr("unit", "KiB");
+        cpu.children
+            .push(Node::Element(Element::new("numa").with_child(cell)));
+    }
+}
+
+/// The distances of a guest NUMA cell name cells that exist, 10 to itself
+/// and 11 to 255 to the others (`virDomainNumaDefNodeDistanceParseXML`;
+/// a cell without an id is the cell of its place: `virDomainNumaDefParseXML`).
+fn settle_distances(root: &mut Element) {
+    let Some(numa) = child_mut(root, "cpu").and_then(|c| child_mut(c, "numa")) else {
+        return;
+    };
+    let cells = numa.children_named("cell").count();
+    for (i, cell) in kids_mut(numa, "cell").enumerate() {
+        // A cell without an id is the cell of its place.
+        let own = match cell.attr("id") {
+            Some(id) => id.parse::<usize>().ok(),
+            None => Some(i),
+        };
+        let Some(distances) = child_mut(cell, "distances") else {
+            continue;
+        };
+        for sibling in kids_mut(distances, "sibling") {
+            let id = sibling
+                .attr("id")
+                .and_then(|i| i.parse::<usize>().ok())
+                .filter(|&i| i < cells)
+                .or(own)
+                .unwrap_or(0);
+            sibling.set_attr("id", id.to_string());
+            let value = sibling.attr("value").and_then(|v| v.parse::<u32>().ok());
+            let value = match value {
+                _ if Some(id) == own => 10,
+                Some(v @ 11..=255) => v,
+                _ => 20,
+            };
+            sibling.set_attr("value", value.to_string());
+        }
+    }
+}
+
+fn child_mut<'a>(e: &'a mut Element, name: &str) -> Option<&'a mut Element> {
+    e.children.iter_mut().find_map(|n| match n {
+        Node::Element(c) if c.name == name => Some(c),
+        _ => None,
+    })
+}
+
+fn kids_mut<'a>(e: &'a mut Element, name: &'a str) -> impl Iterator<Item = &'a mut Element> {
+    e.children.iter_mut().filter_map(move |n| match n {
+        Node::Element(c) if c.name == name => Some(c),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(root: &Element) -> Option<String> {
+        virt_xml::parse_domain(&root.to_xml(0))
+            .err()
+            .map(|e| e.to_string())
+    }
+
+    fn domain(parts: &str) -> Element {
+        let xml = format!(
+            "<domain type='test'><name>r</name><memory>1048576</memory>\
+             <os><type>hvm</type></os>{parts}</domain>"
+        );
+        virt_xml::parse_element(&xml).unwrap()
+    }
+
+    /// Each device alone is refused by one of libvirt's rules; settled,
+    /// the domain is accepted and keeps the device.
+    #[test]
+    fn settled_devices_are_accepted_and_kept() {
+        let cases = [
+            ("<redirdev bus='usb' type='spicevmc'/>", "<redirdev"),
+            (
+                "<controller type='usb' model='none'/>\
+                 <redirdev bus='usb' type='tcp'><source mode='bind'>\
+                 <reconnect enabled='yes'/></source>\
+                 <address type='pci' slot='3'/></redirdev>",
+                "<address type='usb'",
+            ),
+            (
+                "<smartcard mode='host-certificates'><certificate>a</certificate>\
+                 <address type='ccw' cssid='0' ssid='0' devno='1'/></smartcard>",
+                "<address type='ccid'",
+            ),
+            (
+                "<smartcard mode='passthrough' type='file'/>",
+                "<source path=",
+            ),
+            ("<channel type='pty'/>", "<target type='virtio'"),
+            (
+                "<channel type='pty'><target type='guestfwd'/></channel>",
+                "<target type='guestfwd' address=",
+            ),
+            ("<serial type='udp'><source mode='bind'/></serial>", "mode='connect'"),
+            ("<serial type='nmdm'><source master='/dev/a'/></serial>", "slave="),
+            ("<parallel type='spiceport'/>", "channel="),
+            (
+                "<memory model='nvdimm'><target><size>1024</size><node>3</node></target></memory>",
+                "<path>",
+            ),
+            (
+                "<memory model='sgx-epc'><target><size>1024</size></target>\
+                 <address type='dimm' slot='1'/></memory>",
+                "sgx-epc",
+            ),
+            (
+                "<memory model='dimm'><target><size>1024</size></target><address type='dimm'/></memory>",
+                "slot='0'",
+            ),
+            ("<iommu model='intel'><address type='pci' slot='4'/></iommu>", "model='virtio'"),
+            ("<disk type='file' device='floppy'><source file='/f'/></disk>", "dev='fdz'"),
+            (
+                "<interface type='user'><bandwidth classID='3'><inbound burst='5' floor='9'/>\
+                 <outbound average='3' floor='4'/></bandwidth></interface>",
+                "<inbound burst='5' floor='0' average='1000'/>",
+            ),
+            ("<serial type='spicevmc'/>", "<serial type='pty'"),
+            (
+                "<channel type='spicevmc'><target type='guestfwd' address='x'/></channel>",
+                "<target type='virtio'",
+            ),
+            (
+                "<channel type='pty'><target type='guestfwd' address='x' port='1'/></channel>",
+                "address='10.0.2.1'",
+            ),
+        ];
+        for (device, kept) in cases {
+            let mut root = domain(&format!("<devices>{device}</devices>"));
+            assert!(refusal(&root).is_some(), "{device} is accepted as it is");
+            crate::repair::settle(&mut root, None);
+            let xml = root.to_xml(0);
+            assert_eq!(refusal(&root), None, "{xml}");
+            assert!(xml.contains(kept), "{kept} not in {xml}");
+        }
+    }
+
+    #[test]
+    fn settled_hugepages_name_cells_that_exist() {
+        let mut root = domain(
+            "<memoryBacking><hugepages><page size='2048'/><page size='4'/>\
+             <page size='1' nodeset='3'/></hugepages></memoryBacking>",
+        );
+        assert!(refusal(&root).is_some());
+        crate::repair::settle(&mut root, None);
+        let xml = root.to_xml(0);
+        assert_eq!(refusal(&root), None, "{xml}");
+        assert!(xml.contains("<page size='2048'/>"), "{xml}");
+        assert!(xml.contains("nodeset='0'"), "{xml}");
+        assert!(xml.contains("<cell id='0'"), "{xml}");
+    }
+
+    #[test]
+    fn settled_distances_name_cells_that_exist() {
+        let mut root = domain(
+            "<vcpu>2</vcpu><cpu><numa><cell id='0' cpus='0' memory='1024'>\
+             <distances><sibling id='7' value='10'/><sibling id='1' value='10'/></distances></cell>\
+             <cell cpus='1' memory='1024'><distances><sibling id='1' value='30'/>\
+             </distances></cell></numa></cpu>",
+        );
+        assert!(refusal(&root).is_some());
+        crate::repair::settle(&mut root, None);
+        assert_eq!(refusal(&root), None, "{}", root.to_xml(0));
+        let xml = root.to_xml(0);
+        assert!(xml.contains("<sibling id='0' value='10'/>"), "{xml}");
+        assert!(xml.contains("<sibling id='1' value='20'/>"), "{xml}");
+        assert!(xml.contains("<sibling id='1' value='10'/>"), "{xml}");
+    }
+}
