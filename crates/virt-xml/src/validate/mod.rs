@@ -134,10 +134,44 @@ impl Step {
     /// The step at which libvirt reads the device element `name` (an
     /// unknown one: with the last).
     pub(crate) fn device(name: &str) -> Step {
-        let at = DEVICE_PARSE_ORDER
-            .iter()
-            .position(|d| *d == name)
-            .unwrap_or(DEVICE_PARSE_ORDER.len());
+        // A match, not a search of DEVICE_PARSE_ORDER: every define asks
+        // this for each device and each one-of-a-kind rule, and a match
+        // compares the name with one or two candidates of its length
+        // where a search compared it with up to thirty (the test below
+        // keeps the two in step).
+        let at = match name {
+            "disk" => 0,
+            "controller" => 1,
+            "lease" => 2,
+            "filesystem" => 3,
+            "interface" => 4,
+            "smartcard" => 5,
+            "parallel" => 6,
+            "serial" => 7,
+            "console" => 8,
+            "channel" => 9,
+            "input" => 10,
+            "graphics" => 11,
+            "sound" => 12,
+            "audio" => 13,
+            "video" => 14,
+            "hostdev" => 15,
+            "watchdog" => 16,
+            "memballoon" => 17,
+            "rng" => 18,
+            "tpm" => 19,
+            "nvram" => 20,
+            "hub" => 21,
+            "redirdev" => 22,
+            "redirfilter" => 23,
+            "panic" => 24,
+            "shmem" => 25,
+            "launchSecurity" => 26,
+            "memory" => 27,
+            "iommu" => 28,
+            "vsock" => 29,
+            _ => DEVICE_PARSE_ORDER.len(),
+        };
         Step::Device(at as u8)
     }
 
@@ -426,6 +460,18 @@ pub(crate) fn keywrap(def: &DomainDef) -> Result<[Option<&str>; 2], XmlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_steps_follow_libvirts_parse_order() {
+        for (at, name) in DEVICE_PARSE_ORDER.iter().enumerate() {
+            assert_eq!(Step::device(name), Step::Device(at as u8), "{name}");
+        }
+        assert_eq!(
+            Step::device("unknown"),
+            Step::Device(DEVICE_PARSE_ORDER.len() as u8)
+        );
+        assert!(Step::device("vsock") > Step::device("disk"));
+    }
 
     #[test]
     fn bitmaps_read_like_libvirt() {
