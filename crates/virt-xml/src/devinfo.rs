@@ -321,18 +321,38 @@ impl std::fmt::Display for Value<'_> {
     }
 }
 
-/// Whether `value` prints as exactly `text`, compared while it is
-/// formatted (no copy is made).
+/// Whether `value` prints as exactly `text` ([`Value`]'s `Display`),
+/// decided from `text` without formatting: every address of every
+/// device read is compared so, and going through the formatter cost
+/// more than reading the address.
 fn prints_as(value: &Value, text: &str) -> bool {
-    struct Rest<'t>(&'t str);
-    impl std::fmt::Write for Rest<'_> {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0 = self.0.strip_prefix(s).ok_or(std::fmt::Error)?;
-            Ok(())
-        }
+    match value {
+        Value::Text(t) => *t == text,
+        Value::Owned(t) => t == text,
+        Value::Dec(n) => is_decimal_of(text, *n),
+        Value::HexPrefixedDec(n) => text
+            .strip_prefix("0x")
+            .is_some_and(|d| is_decimal_of(d, *n)),
+        Value::Hex(n, width) => text.strip_prefix("0x").is_some_and(|digits| {
+            // `{n:0width$x}`: the digits of `n` (one for 0), zero-padded
+            // to `width`, lower case.
+            let needed = (64 - n.leading_zeros()).div_ceil(4).max(1) as usize;
+            digits.len() == needed.max(*width)
+                && digits
+                    .bytes()
+                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+                && u64::from_str_radix(digits, 16) == Ok(*n)
+        }),
     }
-    let mut rest = Rest(text);
-    std::fmt::write(&mut rest, format_args!("{value}")).is_ok() && rest.0.is_empty()
+}
+
+/// Whether `text` is `n` as `{n}` prints it: digits only, no leading
+/// zero but for 0 itself.
+fn is_decimal_of(text: &str, n: u64) -> bool {
+    !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'))
+        && text.parse::<u64>() == Ok(n)
 }
 
 /// The attributes libvirt writes, in its order, not yet formatted: an
@@ -790,6 +810,49 @@ mod tests {
         assert!(prints_as(&Value::Dec(0), "0"));
         assert!(!prints_as(&Value::Dec(0), "00"));
         assert!(!prints_as(&Value::Text("on"), "on "));
+    }
+
+    #[test]
+    fn prints_as_agrees_with_display() {
+        let mut values = Vec::new();
+        for n in [0, 1, 9, 10, 15, 16, 255, 256, 4095, 65535, u64::MAX] {
+            values.push(Value::Dec(n));
+            values.push(Value::HexPrefixedDec(n));
+            for width in [0, 1, 2, 4, 8] {
+                values.push(Value::Hex(n, width));
+            }
+        }
+        let texts: Vec<String> = values
+            .iter()
+            .map(|v| v.to_string())
+            .chain(
+                [
+                    "",
+                    "0",
+                    "00",
+                    "0x",
+                    "0x0",
+                    "0x00",
+                    "0x000f",
+                    "0x000F",
+                    "0xf",
+                    "+1",
+                    "0x+f",
+                    "-1",
+                    "010",
+                    "0x010",
+                    "0xffffffffffffffff",
+                    "0x1ffffffffffffffff",
+                ]
+                .map(String::from),
+            )
+            .collect();
+        for v in &values {
+            let printed = v.to_string();
+            for t in &texts {
+                assert_eq!(prints_as(v, t), printed == *t, "{printed:?} vs {t:?}");
+            }
+        }
     }
 
     #[test]
