@@ -39,6 +39,11 @@ pub(super) fn rewrite(iface: &mut Interface) {
             }
         }
     }
+    // virDomainNetDefParseXML reads a traffic filter for network,
+    // bridge and ethernet interfaces only.
+    if !matches!(iface.iface_type.as_str(), "network" | "bridge" | "ethernet") {
+        iface.extra.retain(|e| e.name != "filterref");
+    }
     // A host device interface is written by another formatter.
     if iface.iface_type != "hostdev" {
         let virtio = iface
@@ -255,6 +260,14 @@ mod tests {
             "<interface type='vds'><mac address='d6:5c:24:bc:cf:be' type='static'/>\
              <source switchid='3706aa0e-6e2e-fbdf-b0ae-badc6d65cacc' portid='5' portgroupid='x' connectionid='1'/>\
              </interface>"
+        );
+        // A filter only where libvirt reads one.
+        assert_eq!(
+            rewritten("<interface type='vdpa'><source dev='/d'/><filterref filter='f'/></interface>\
+                       <interface type='bridge'><source bridge='b'/><filterref filter='f'/></interface>")
+            .matches("<filterref filter='f'/>")
+            .count(),
+            1
         );
         // A virtio driver: its options in libvirt's order, one queue is
         // none, empty host and guest options are not written; a frame
