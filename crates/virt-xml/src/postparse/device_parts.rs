@@ -21,7 +21,10 @@ pub(super) fn rewrite(device: &mut Element) {
         "audio" => audio(device),
         "filesystem" => super::filesystem::filesystem(device),
         "lease" => lease(device),
-        "memory" => memory_target(device),
+        "memory" => {
+            memory_source(device);
+            memory_target(device);
+        }
         "tpm" => tpm_backend(device),
         "controller" => super::platform::pcihole64(device),
         "iommu" => super::platform::iommu(device),
@@ -160,6 +163,70 @@ pub(super) fn input_bus(input: &mut Element, os_type: &str, arch: Option<&str>) 
             .map_or(0, |i| i + 1);
         input.attrs.insert(at, ("bus".to_string(), bus));
     }
+}
+
+/// A memory device's `<source>` (virDomainMemorySourceDefParseXML,
+/// virDomainMemorySourceDefFormat), what its model reads: a DIMM's or
+/// virtio-mem device's host nodes (in libvirt's set form) and page size
+/// (KiB, none when zero), an NVDIMM's path, alignment (KiB, none when
+/// zero) and `<pmem/>`, a virtio-pmem device's path, an SGX EPC
+/// section's host nodes; not written when it holds nothing.
+fn memory_source(memory: &mut Element) {
+    let Some(source) = memory.child("source") else {
+        return;
+    };
+    // `string(./name)`: none when empty.
+    let text = |name: &str| {
+        source
+            .child(name)
+            .map(crate::validate::string_value)
+            .filter(|t| !t.is_empty())
+    };
+    // virDomainParseMemory: `string(./name)` scaled by the first unit.
+    let kib = |name: &str| -> Result<Option<Element>, ()> {
+        let Some(t) = text(name) else { return Ok(None) };
+        let unit = source.children_named(name).find_map(|e| e.attr("unit"));
+        let n = crate::units::parse_memory(&t, unit).map_err(drop)?;
+        Ok((n != 0).then(|| {
+            Element::new(name)
+                .with_attr("unit", "KiB")
+                .with_text(n.to_string())
+        }))
+    };
+    let nodes = || -> Result<Option<Element>, ()> {
+        let Some(t) = text("nodemask") else {
+            return Ok(None);
+        };
+        let set = crate::validate::canonical_set(&t).ok_or(())?;
+        Ok(Some(Element::new("nodemask").with_text(set)))
+    };
+    let path = || text("path").map(|p| Element::new("path").with_text(p));
+    let parts: Result<Vec<Option<Element>>, ()> = match memory.attr("model") {
+        Some("dimm" | "virtio-mem") => nodes().and_then(|n| Ok(vec![n, kib("pagesize")?])),
+        Some("nvdimm") => kib("alignsize").map(|a| {
+            let pmem = source.child("pmem").map(|_| Element::new("pmem"));
+            vec![path(), a, pmem]
+        }),
+        Some("virtio-pmem") => Ok(vec![path()]),
+        Some("sgx-epc") => nodes().map(|n| vec![n]),
+        _ => Ok(Vec::new()),
+    };
+    // Refused when read.
+    let Ok(parts) = parts else { return };
+    let mut out = Element::new("source");
+    out.children = parts.into_iter().flatten().map(Node::Element).collect();
+    let written = !out.children.is_empty();
+    let mut first = true;
+    memory.children.retain_mut(|n| match n {
+        Node::Element(c) if c.name == "source" => {
+            if !std::mem::take(&mut first) || !written {
+                return false;
+            }
+            *c = out.clone();
+            true
+        }
+        _ => true,
+    });
 }
 
 /// A memory device's `<target>` (virDomainMemoryTargetDefParseXML,
@@ -681,6 +748,26 @@ mod tests {
         ];
         parallel_targets(&mut devs);
         assert_eq!(devs[1].extra[1].to_xml(0), "<target port='4'/>\n");
+    }
+
+    #[test]
+    fn memory_sources_by_model() {
+        assert_eq!(
+            written("<memory model='sgx-epc'><source><path>p</path><nodemask>0-2,^1</nodemask><pagesize>4</pagesize></source></memory>"),
+            "<memory model='sgx-epc'>\n  <source>\n    <nodemask>0,2</nodemask>\n  </source>\n</memory>\n"
+        );
+        assert_eq!(
+            written("<memory model='sgx-epc'><source><path>edhkg</path><alignsize>5</alignsize></source></memory>"),
+            "<memory model='sgx-epc'/>\n"
+        );
+        assert_eq!(
+            written("<memory model='dimm'><source><pagesize unit='M'>2</pagesize><nodemask>1</nodemask><pmem/></source></memory>"),
+            "<memory model='dimm'>\n  <source>\n    <nodemask>1</nodemask>\n    <pagesize unit='KiB'>2048</pagesize>\n  </source>\n</memory>\n"
+        );
+        assert_eq!(
+            written("<memory model='nvdimm'><source><pmem/><alignsize>0</alignsize><path>/p</path></source></memory>"),
+            "<memory model='nvdimm'>\n  <source>\n    <path>/p</path>\n    <pmem/>\n  </source>\n</memory>\n"
+        );
     }
 
     #[test]
