@@ -468,6 +468,62 @@ const REFUSED_AT_DEFINE: &[(&str, &str, &str)] = &[(
     "classID attribute not supported on <bandwidth> in this usage context",
 )];
 
+/// Devices whose address is of one type only (`<redirdev>`'s a USB port,
+/// `virDomainRedirdevDefParseXML`; `<smartcard>`'s a CCID slot,
+/// `virDomainSmartcardDefValidate`): the device with `{address}`, the
+/// address it takes, and libvirt's refusal of an address of any other
+/// type (virsh 9.0 on test:///default). The attributes and children only
+/// other types of address have are refused wherever they are used.
+const ONE_ADDRESS_TYPE: &[(&str, &str, &str, &str)] = &[
+    (
+        "redirdev",
+        "<controller type='usb'/><redirdev bus='usb' type='spicevmc'>{address}</redirdev>",
+        "<address type='usb' bus='0' port='1'/>",
+        "XML error: Invalid address for a USB device",
+    ),
+    (
+        "smartcard",
+        "<smartcard mode='host'>{address}</smartcard>",
+        "<address type='ccid' controller='0' slot='0'/>",
+        "unsupported configuration: Controllers must use the 'ccid' address type",
+    ),
+];
+
+/// An address of each type the schema has, with every attribute and
+/// child that type takes.
+const ADDRESSES: &[&str] = &[
+    "<address type='pci' domain='0' bus='0' slot='5' function='0' multifunction='off'>\
+     <zpci uid='1' fid='1'/></address>",
+    "<address type='drive' controller='0' bus='0' target='0' unit='0'/>",
+    "<address type='virtio-serial' controller='0' bus='0' port='1'/>",
+    "<address type='ccid' controller='0' slot='0'/>",
+    "<address type='usb' bus='0' port='1'/>",
+    "<address type='spapr-vio' reg='0x1000'/>",
+    "<address type='ccw' cssid='0xfe' ssid='0' devno='0x0001'/>",
+    "<address type='isa' iobase='0x3f8' irq='4'/>",
+    "<address type='dimm' slot='0' base='0x100000000'/>",
+];
+
+/// The coverage paths of `address` as the address of `device`
+/// (`/domain/devices/redirdev/address@slot`, `.../address/zpci@uid`).
+fn address_paths(device: &str, address: &str) -> BTreeSet<String> {
+    fn walk(e: &virt_xml::Element, at: &str, out: &mut BTreeSet<String>) {
+        for (k, _) in &e.attrs {
+            out.insert(format!("{at}@{k}"));
+        }
+        for c in e.elements() {
+            let here = format!("{at}/{}", c.name);
+            out.insert(here.clone());
+            walk(c, &here, out);
+        }
+    }
+    let mut out = BTreeSet::new();
+    if let Ok(e) = virt_xml::parse_element(address) {
+        walk(&e, &format!("/domain/devices/{device}/address"), &mut out);
+    }
+    out
+}
+
 /// Coverage of libvirt's schema rather than of the corpus: documents
 /// generated from libvirt 9.0's domain schema (virt-schema's seeded
 /// generator, steered toward the paths no parsed document has used yet)
@@ -532,6 +588,43 @@ fn schema_typed_coverage() {
         }
         if schema.contains(*path) && !reached.contains(&path.to_string()) {
             refused.insert(path.to_string());
+        }
+    }
+    for (device, template, taken, why) in ONE_ADDRESS_TYPE {
+        let allowed = address_paths(device, taken);
+        for address in ADDRESSES {
+            let own: BTreeSet<String> = address_paths(device, address)
+                .difference(&allowed)
+                .cloned()
+                .collect();
+            if own.is_empty() {
+                continue;
+            }
+            let xml = format!(
+                "<domain type='test'><name>r</name><memory>65536</memory><os><type>hvm</type></os>\
+                 <devices>{}</devices></domain>",
+                template.replace("{address}", address)
+            );
+            match parse_domain(&xml) {
+                Err(e) if e.to_string() == *why => {}
+                other => failed.push(format!(
+                    "{device} {address}: {other:?}, libvirt refuses it with {why}"
+                )),
+            }
+            for path in own {
+                if schema.contains(&path) && !reached.contains(&path) {
+                    refused.insert(path);
+                }
+            }
+        }
+        // The address libvirt takes is taken.
+        let xml = format!(
+            "<domain type='test'><name>r</name><memory>65536</memory><os><type>hvm</type></os>\
+             <devices>{}</devices></domain>",
+            template.replace("{address}", taken)
+        );
+        if let Err(e) = parse_domain(&xml) {
+            failed.push(format!("{device} {taken}: {e}, libvirt takes it"));
         }
     }
     let mut left: Vec<(&String, usize)> = uses

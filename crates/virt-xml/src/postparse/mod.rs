@@ -223,6 +223,7 @@ fn top_level_parts(def: &mut DomainDef) {
         write_once(def, memtune);
     }
     resource(def);
+    idmap(def);
     seclabels(def);
     memory_backing(def);
     keywrap(def);
@@ -303,6 +304,38 @@ fn merged(def: &DomainDef, name: &str) -> Option<Element> {
         out.children.extend(e.children.iter().cloned());
     }
     Some(out)
+}
+
+/// `<idmap>` as libvirt writes what it read (virDomainIdmapDefParseXML
+/// reads `./idmap/uid` and `./idmap/gid` through every copy, each kind
+/// sorted by start; its format writes the `<uid>`s, then the `<gid>`s, and
+/// nothing without a `<uid>`).
+fn idmap(def: &mut DomainDef) {
+    let Some(given) = merged(def, "idmap") else {
+        return;
+    };
+    let mut out = Element::new("idmap");
+    if given.child("uid").is_some() {
+        for kind in ["uid", "gid"] {
+            let mut ranges: Vec<[u32; 3]> = given
+                .children_named(kind)
+                .filter_map(|e| {
+                    let n = |a: &str| e.attr(a).and_then(|v| v.trim().parse::<u32>().ok());
+                    Some([n("start")?, n("target")?, n("count")?])
+                })
+                .collect();
+            ranges.sort_by_key(|r| r[0]);
+            for [start, target, count] in ranges {
+                out = out.with_child(
+                    Element::new(kind)
+                        .with_attr("start", start.to_string())
+                        .with_attr("target", target.to_string())
+                        .with_attr("count", count.to_string()),
+                );
+            }
+        }
+    }
+    write_once(def, out);
 }
 
 /// `<resource>` as libvirt writes what it read (virDomainResourceDefParse,
@@ -704,5 +737,35 @@ impl DomainDef {
         // A `<panic>` left with nothing is not written
         // (virDomainPanicDefFormat), as at define.
         devices.other.retain(|e| e.name != "panic" || !is_empty(e));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn idmap_uids_then_gids_sorted_by_start_through_every_copy() {
+        let xml = "<domain type='test'><name>i</name><memory>1024</memory>\
+                   <os><type>hvm</type></os>\
+                   <idmap><gid start='0' target='9' count='2'/><uid start='5' target='7' count='1'/></idmap>\
+                   <idmap><uid start='0' target='1000' count='5'/></idmap></domain>";
+        let def = crate::parse_domain(xml).unwrap();
+        let copies: Vec<String> = def
+            .extra
+            .iter()
+            .filter(|e| e.name == "idmap")
+            .map(|e| e.to_xml(0))
+            .collect();
+        assert_eq!(copies.len(), 1, "{copies:?}");
+        let written: Vec<&str> = copies[0].lines().map(str::trim).collect();
+        assert_eq!(
+            written,
+            [
+                "<idmap>",
+                "<uid start='0' target='1000' count='5'/>",
+                "<uid start='5' target='7' count='1'/>",
+                "<gid start='0' target='9' count='2'/>",
+                "</idmap>",
+            ]
+        );
     }
 }

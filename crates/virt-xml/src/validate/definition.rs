@@ -197,21 +197,24 @@ pub(super) fn check_cputune_ranges(def: &DomainDef) -> Result<(), XmlError> {
     Ok(())
 }
 
-/// virDomainDefIdMapValidate: uids and gids mapped together, root first.
+/// virDomainDefIdMapValidate: uids and gids mapped together, root first
+/// (the ranges of every `<idmap>` copy, each kind sorted by start:
+/// virDomainIdmapDefParseXML).
 pub(super) fn check_idmap(def: &DomainDef) -> Result<(), XmlError> {
-    let Some(idmap) = top(def, "idmap").next() else {
-        return Ok(());
-    };
-    let (uid, gid) = (idmap.child("uid"), idmap.child("gid"));
+    let ranges = |kind: &'static str| top(def, "idmap").flat_map(move |m| m.children_named(kind));
+    let (uid, gid) = (ranges("uid").next(), ranges("gid").next());
     if uid.is_some() != gid.is_some() {
         return Err(XmlError::Unsupported(
             "uid and gid should be mapped both".into(),
         ));
     }
-    let starts_at_root = |e: Option<&Element>| {
-        e.is_none_or(|e| e.attr("start").and_then(|s| s.trim().parse::<u64>().ok()) == Some(0))
+    let starts_at_root = |kind: &'static str| {
+        ranges(kind)
+            .map(|e| e.attr("start").and_then(|s| s.trim().parse::<u64>().ok()))
+            .min()
+            .is_none_or(|first| first == Some(0))
     };
-    if !starts_at_root(uid) || !starts_at_root(gid) {
+    if !starts_at_root("uid") || !starts_at_root("gid") {
         return Err(XmlError::Unsupported(
             "You must map the root user of container".into(),
         ));
