@@ -10,7 +10,7 @@ use super::devices::{insert_controller, is_q35, new_controller};
 use crate::capabilities::BinaryCaps;
 use virt_xml::{
     child_view, set_child_view, view_of, Address, Alias, CharDev, CharSource, CharTarget,
-    CharTargetModel, Controller, DomainDef, Element, GraphicsOptions, Input, Listen, View,
+    CharTargetModel, Controller, DomainDef, Element, GraphicsOptions, Input, Listen, Video, View,
 };
 
 /// Run the device post-parse steps and add the implied devices.
@@ -209,52 +209,56 @@ fn graphics(def: &mut DomainDef) {
 /// libvirt 9.0 picks on x86 where QEMU has it); each video model gets its
 /// memory and head count, the first is the primary.
 fn video(def: &mut DomainDef) {
-    let has_video = def.devices.other.iter().any(|e| e.name == "video");
+    let has_video = def.devices.other.iter().any(|e| e.name == Video::TAG);
     if !has_video && !def.devices.graphics.is_empty() {
-        def.devices.other.push(
-            Element::new("video").with_child(Element::new("model").with_attr("type", "cirrus")),
-        );
+        def.devices.push_view(&Video {
+            model_type: Some("cirrus".into()),
+            ..Video::default()
+        });
     }
     let mut first = true;
-    for v in def.devices.other.iter_mut().filter(|e| e.name == "video") {
-        let mut model = v
-            .child("model")
-            .cloned()
-            .unwrap_or_else(|| Element::new("model").with_attr("type", "cirrus"));
-        let vram = match model.attr("type") {
-            Some("cirrus" | "vga" | "vmvga" | "bochs") => Some("16384"),
-            Some("qxl") => Some("65536"),
+    for v in def
+        .devices
+        .other
+        .iter_mut()
+        .filter(|e| e.name == Video::TAG)
+    {
+        let given = Video::has_model(v);
+        let Ok(mut video) = Video::from_element(v) else {
+            first = false;
+            continue;
+        };
+        if !given {
+            video.model_type = Some("cirrus".into());
+        }
+        let model = video.model_type.clone();
+        let vram = match model.as_deref() {
+            Some("cirrus" | "vga" | "vmvga" | "bochs") => Some(16384),
+            Some("qxl") => Some(65536),
             _ => None,
         };
-        if model.attr("type") == Some("qxl") && model.attr("ram").is_none() {
-            model.set_attr("ram", "65536");
+        let qxl = model.as_deref() == Some("qxl");
+        if qxl {
+            video.ram.get_or_insert(65536);
         }
-        if let (Some(vram), None) = (vram, model.attr("vram")) {
-            model.set_attr("vram", vram);
+        if let (Some(vram), None) = (vram, video.vram) {
+            video.vram = Some(vram);
         }
-        if model.attr("type") == Some("qxl") && model.attr("vgamem").is_none() {
-            model.set_attr("vgamem", "16384");
+        if qxl {
+            video.vgamem.get_or_insert(16384);
         }
-        if model.attr("type") != Some("none") {
-            if model.attr("heads").is_none() {
-                model.set_attr("heads", "1");
-            }
-            if first && model.attr("primary").is_none() {
-                model.set_attr("primary", "yes");
+        if model.as_deref() != Some("none") {
+            video.heads.get_or_insert(1);
+            if first {
+                video.primary.get_or_insert_with(|| "yes".into());
             }
         }
         first = false;
-        let kids: Vec<virt_xml::Node> = v
-            .children
-            .drain(..)
-            .filter(|n| !matches!(n, virt_xml::Node::Element(e) if e.name == "model"))
-            .collect();
-        v.children = std::iter::once(virt_xml::Node::Element(model))
-            .chain(
-                kids.into_iter()
-                    .filter(|n| matches!(n, virt_xml::Node::Element(_))),
-            )
-            .collect();
+        video.write_to(v);
+        // libvirt writes the model first, the device's other parts after.
+        Video::model_first(v);
+        v.children
+            .retain(|n| matches!(n, virt_xml::Node::Element(_)));
     }
 }
 

@@ -268,6 +268,27 @@ impl View for Video {
     }
 }
 
+impl Video {
+    /// Whether the `<video>` element `el` has a `<model>` (one without
+    /// attributes reads as no model).
+    pub fn has_model(el: &Element) -> bool {
+        el.child("model").is_some()
+    }
+
+    /// Move the `<model>` of the `<video>` element `el` before its other
+    /// children, where libvirt writes it.
+    pub fn model_first(el: &mut Element) {
+        if let Some(at) = el
+            .children
+            .iter()
+            .position(|n| matches!(n, Node::Element(e) if e.name == "model"))
+        {
+            let model = el.children.remove(at);
+            el.children.insert(0, model);
+        }
+    }
+}
+
 /// `<memballoon>`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MemBalloon {
