@@ -39,6 +39,15 @@ pub(super) fn rewrite(device: &mut Element) {
     }
 }
 
+/// virDomainRedirdevDefFormat ends its start tag with `>` whatever
+/// follows: a redirdev with no source and no device information is
+/// written over two lines, its end tag at the device's indent.
+pub(super) fn redirdev_end_tag(device: &mut Element) {
+    if device.name == "redirdev" && elements(device).next().is_none() {
+        device.children = vec![Node::Text("\n    ".into())];
+    }
+}
+
 /// A character device's `<source>` as libvirt writes what it read
 /// (virDomainChrSourceDefParseXML, virDomainChrSourceDefFormat), for the
 /// types whose source is a path or a channel name (a pty's is read from
@@ -787,5 +796,45 @@ mod tests {
         assert_eq!(c_int("-0x10"), Some(-16));
         assert_eq!(c_int("2147483648"), None);
         assert_eq!(c_int("--1"), None);
+    }
+}
+
+#[cfg(test)]
+mod redirdev_tests {
+    use crate::parse_domain;
+
+    fn dumped(devices: &str) -> String {
+        let xml = format!(
+            "<domain type='test'><name>r</name><memory>65536</memory><os><type>hvm</type></os>\
+             <devices><controller type='usb' model='qemu-xhci'/>{devices}</devices></domain>"
+        );
+        let opts = crate::FormatOptions::default();
+        parse_domain(&xml)
+            .map(|d| d.to_element(&opts).to_xml(0))
+            .unwrap_or_else(|e| e.to_string())
+    }
+
+    #[test]
+    fn an_empty_redirdev_is_written_over_two_lines() {
+        let out = dumped("<redirdev bus='usb' type='spicevmc'/>");
+        assert!(
+            out.contains("    <redirdev bus='usb' type='spicevmc'>\n    </redirdev>\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_redirdev_with_an_address_is_written_as_before() {
+        let out = dumped(
+            "<redirdev bus='usb' type='spicevmc'><address type='usb' bus='0' port='1'/></redirdev>",
+        );
+        assert!(
+            out.contains("<address type='usb' bus='0' port='1'/>\n    </redirdev>"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("<redirdev bus='usb' type='spicevmc'>\n    </redirdev>"),
+            "{out}"
+        );
     }
 }

@@ -500,6 +500,7 @@ fn devices(def: &mut DomainDef) {
         }
         device_parts::rewrite(device);
         crate::devinfo::rewrite(device);
+        device_parts::redirdev_end_tag(device);
     }
     for i in &mut def.devices.interfaces {
         interface::rewrite(i);
