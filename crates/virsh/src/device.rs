@@ -288,25 +288,6 @@ fn valid_wwn(w: &str) -> bool {
     digits.len() == 16 && digits.chars().all(|c| c.is_ascii_hexdigit())
 }
 
-/// Interface types libvirt knows (`virDomainNetType`).
-const NET_TYPES: &[&str] = &[
-    "user",
-    "ethernet",
-    "vhostuser",
-    "server",
-    "client",
-    "mcast",
-    "network",
-    "bridge",
-    "internal",
-    "direct",
-    "hostdev",
-    "udp",
-    "vdpa",
-    "null",
-    "vds",
-];
-
 /// One `average,peak,burst,floor` rate of `--inbound` / `--outbound`.
 fn parse_rate(ctl: &mut Ctl, text: &str) -> Result<[u64; 4], Failure> {
     let fields: Vec<&str> = text.split(',').collect();
@@ -347,7 +328,7 @@ pub fn attach_interface(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let outbound = opt("outbound")?;
     let source_mode = opt("source-mode")?;
     let no_support = format!("No support for {kind} in command 'attach-interface'");
-    if !NET_TYPES.contains(&kind.as_str()) {
+    if !virt_xml::NET_TYPES.contains(&kind.as_str()) {
         return Err(ctl.fail_msg(&no_support));
     }
     if let Some(m) = source_mode

@@ -577,6 +577,41 @@ fn parse_os<'d, 'a>(
     Ok(os)
 }
 
+/// libvirt's interface types (`virDomainNetType`): an `<interface
+/// type>` outside it is refused, by the parser and by virsh's
+/// attach-interface alike.
+pub const NET_TYPES: &[&str] = &[
+    "user",
+    "ethernet",
+    "vhostuser",
+    "server",
+    "client",
+    "mcast",
+    "network",
+    "bridge",
+    "internal",
+    "direct",
+    "hostdev",
+    "udp",
+    "vdpa",
+    "null",
+    "vds",
+];
+
+/// libvirt's serial port target models (`virDomainChrSerialTargetModel`,
+/// its "none" aside).
+pub(crate) const SERIAL_MODELS: &[&str] = &[
+    "isa-serial",
+    "usb-serial",
+    "pci-serial",
+    "spapr-vty",
+    "pl011",
+    "sclpconsole",
+    "sclplmconsole",
+    "16550a",
+    "isa-debugcon",
+];
+
 /// libvirt 9.0's architecture names (`virArch`, as `virArchFromString`
 /// reads them; its "none" is not one). An `<os><type arch>` outside it is
 /// refused, and the QEMU driver refuses domain capabilities for it.

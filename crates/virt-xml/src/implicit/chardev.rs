@@ -29,19 +29,6 @@ const CONSOLE_TYPES: [&str; 8] = [
     "serial", "xen", "uml", "virtio", "lxc", "openvz", "sclp", "sclplm",
 ];
 
-/// libvirt's serial target models (virDomainChrSerialTargetModel).
-const SERIAL_MODELS: [&str; 9] = [
-    "isa-serial",
-    "usb-serial",
-    "pci-serial",
-    "spapr-vty",
-    "pl011",
-    "sclpconsole",
-    "sclplmconsole",
-    "16550a",
-    "isa-debugcon",
-];
-
 /// `VIR_MAX_ISA_SERIAL_PORTS`.
 const ISA_PORTS: i32 = 4;
 
@@ -96,7 +83,7 @@ fn read_target(c: &CharDev) -> Option<Target> {
     };
     let model = match t.children_named("model").find_map(|m| m.attr("name")) {
         Some(m) if c.kind == "serial" => {
-            if !SERIAL_MODELS.contains(&m) {
+            if !crate::parse::SERIAL_MODELS.contains(&m) {
                 return None;
             }
             Some(m.to_string())

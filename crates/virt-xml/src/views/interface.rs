@@ -9,25 +9,6 @@ use super::check::{check_part, Parent};
 use super::*;
 use crate::validate::{check_device_info, check_ip_info, prop_uint};
 
-/// libvirt's interface types (`virDomainNet`).
-const TYPES: &[&str] = &[
-    "user",
-    "ethernet",
-    "vhostuser",
-    "server",
-    "client",
-    "mcast",
-    "network",
-    "bridge",
-    "internal",
-    "direct",
-    "hostdev",
-    "udp",
-    "vdpa",
-    "null",
-    "vds",
-];
-
 /// The parts read between the virtual port and the device information,
 /// in libvirt's order.
 const BEFORE_INFO: &[&str] = &["target", "bandwidth", "vlan", "mac"];
@@ -42,7 +23,7 @@ const AFTER_ADDRESSES: &[&str] = &[
 /// took it (xend attaches it to its default bridge): `legacy_xen`.
 pub(crate) fn check_interface(iface: &Interface, legacy_xen: bool) -> Result<(), XmlError> {
     let kind = iface.iface_type.as_str();
-    if !TYPES.contains(&kind) {
+    if !crate::NET_TYPES.contains(&kind) {
         return Err(XmlError::Invalid(format!(
             "Invalid value for attribute 'type' in element 'interface': '{kind}'."
         )));

@@ -100,19 +100,7 @@ pub(crate) fn check_chr_target(kind: &str, target: Option<&Element>) -> Result<(
         .and_then(|m| m.attr("name"))
         .filter(|m| !m.is_empty());
     if let Some(m) = model.filter(|_| kind == "serial") {
-        const MODELS: &[&str] = &[
-            "none",
-            "isa-serial",
-            "usb-serial",
-            "pci-serial",
-            "spapr-vty",
-            "pl011",
-            "sclpconsole",
-            "sclplmconsole",
-            "16550a",
-            "isa-debugcon",
-        ];
-        if !MODELS.contains(&m) {
+        if m != "none" && !crate::parse::SERIAL_MODELS.contains(&m) {
             return Err(XmlError::Unsupported(format!(
                 "unknown target model '{m}' specified for character device"
             )));
