@@ -110,7 +110,9 @@ pub(super) fn memtune_in_kib(memtune: &mut Element) {
         "min_guarantee",
         "swap_hard_limit",
     ] {
-        let Some(c) = memtune.child(name) else {
+        // An empty text is no value to libvirt (see views' memtune_size):
+        // the limit is left unset and not written back.
+        let Some(c) = memtune.child(name).filter(|c| !c.text().is_empty()) else {
             continue;
         };
         let kib = match name {
@@ -376,4 +378,42 @@ pub(super) fn memory_backing(def: &mut DomainDef) {
         *e = out.clone();
         true
     });
+}
+
+#[cfg(test)]
+mod tests {
+    /// The memtune part of `xml`'s definition as written back.
+    fn memtune(xml: &str) -> Vec<String> {
+        let def = crate::parse_domain(xml).unwrap();
+        def.extra
+            .iter()
+            .filter(|e| e.name == "memtune")
+            .map(|e| e.to_xml(0))
+            .collect()
+    }
+
+    #[test]
+    fn an_empty_memtune_limit_is_no_limit() {
+        let doc = |tune: &str| {
+            format!(
+                "<domain type='test'><name>m</name><memory>1024</memory>\
+                 <os><type>hvm</type></os><memtune>{tune}</memtune></domain>"
+            )
+        };
+        // libvirt's XPath string helper reads '' as absent: accepted, and
+        // nothing is written for it.
+        assert_eq!(
+            memtune(&doc("<min_guarantee unit='T'/><hard_limit/>")),
+            Vec::<String>::new()
+        );
+        let kept = memtune(&doc("<hard_limit></hard_limit><soft_limit>2</soft_limit>"));
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert!(
+            kept[0].contains("<soft_limit unit='KiB'>2</soft_limit>"),
+            "{kept:?}"
+        );
+        assert!(!kept[0].contains("hard_limit"), "{kept:?}");
+        // Blanks are not empty: libvirt's number parser refuses them.
+        assert!(crate::parse_domain(&doc("<hard_limit> </hard_limit>")).is_err());
+    }
 }

@@ -771,6 +771,11 @@ flat_view! {
 /// [`child_view_at`] naming the size as libvirt does for `<memtune>`, and
 /// scaled as libvirt scales it (refused when too large for its kind).
 fn memtune_size(el: &Element, name: &str) -> Result<Option<ScaledSize>, XmlError> {
+    // libvirt reads the number with its XPath string helper, which takes
+    // an empty text for no value at all: the limit is then not set.
+    if el.child(name).is_some_and(|c| c.text().is_empty()) {
+        return Ok(None);
+    }
     let size = child_view_at::<ScaledSize>(el, name).map_err(|e| match e {
         XmlError::InvalidValue { value, .. } => XmlError::InvalidValue {
             value,
