@@ -622,7 +622,8 @@ fn shmem(shmem: &mut Element) {
         }
     }
     out = out.with_child(Element::new("model").with_attr("type", model));
-    if let Some(size) = shmem.child("size") {
+    // `string(./size[1])`: an empty one is no size.
+    if let Some(size) = shmem.child("size").filter(|s| !s.text().is_empty()) {
         let Ok(n) = size.text().trim().parse::<u64>() else {
             return;
         };
@@ -909,6 +910,11 @@ mod tests {
         assert_eq!(
             written("<shmem name='s' role='peer'><driver/><size unit='k'>3072</size><acpi index='2'/></shmem>"),
             "<shmem name='s'>\n  <model type='ivshmem'/>\n  <size unit='M'>3</size>\n  <acpi index='2'/>\n</shmem>\n"
+        );
+        // An empty size is none, as libvirt reads it.
+        assert_eq!(
+            written("<shmem name='s'><size unit='G'></size></shmem>"),
+            "<shmem name='s'>\n  <model type='ivshmem'/>\n</shmem>\n"
         );
         assert_eq!(
             written("<rng model='virtio'><backend model='random'/><rate bytes='9' period='0'/></rng>"),

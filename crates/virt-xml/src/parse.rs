@@ -255,18 +255,23 @@ impl DomainDef {
         def.title = t.title.map(|n| n.all_text());
         def.description = t.description.map(|n| n.all_text());
 
-        // virDomainDefParseMemory: <memory>, <currentMemory>, <maxMemory>.
-        if let Some(m) = t.memory {
+        // virDomainDefParseMemory: <memory>, <currentMemory>, <maxMemory>,
+        // each `string(...)`: an empty one is none (unset, zero).
+        if let Some(m) = t.memory.filter(|m| !m.all_text().is_empty()) {
             def.memory = r
                 .take(Step::Memory, memory_value(m, "./memory[1]"))
                 .unwrap_or_default();
         }
-        // `string(./currentMemory[1])`: an empty one is none.
         if let Some(m) = t.current_memory.filter(|m| !m.all_text().is_empty()) {
             def.current_memory = r.take(Step::Memory, memory_value(m, "./currentMemory[1]"));
         }
         if let Some(m) = t.max_memory {
-            let size = memory_value(m, "./maxMemory[1]").and_then(|size| {
+            let size = if m.all_text().is_empty() {
+                Ok(0)
+            } else {
+                memory_value(m, "./maxMemory[1]")
+            };
+            let size = size.and_then(|size| {
                 let slots = match m.attr("slots") {
                     None => None,
                     Some(s) => Some(s.parse().map_err(|_| XmlError::NotUnsigned {
@@ -958,6 +963,12 @@ mod tests {
             (&*format!("<domain type='test'><name>c</name>{os}<memory>1</memory><on_poweroff>coredump-destroy</on_poweroff></domain>"), "67 unsupported configuration: Lifecycle event 'poweroff' doesn't support 'coredump-destroy' action".into()),
             (&*format!("<domain type='test'><name>e</name>{os}<memory>1</memory><devices><disk type='file'><source file='/a'/></disk></devices></domain>"), "20 missing target information for device /a".into()),
             (&*format!("<domain type='test'><name>c</name>{os}<memory unit='T'>9999999999</memory></domain>"), "82 numerical overflow: value too large: 9999999999T".into()),
+            // An empty size is no size (libvirt's XPath string helper).
+            (&*format!("<domain type='test'><name>a</name>{os}<memory unit='KiB'></memory></domain>"), "27 XML error: Memory size must be specified via <memory> or in the <numa> configuration".into()),
+            (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><maxMemory slots='2'></maxMemory></domain>"), "27 XML error: both maximum memory size and memory slot count must be specified".into()),
+            (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><memoryBacking><hugepages><page size=''/></hugepages></memoryBacking></domain>"), "27 XML error: missing element or attribute './@size'".into()),
+            (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><memoryBacking><hugepages><page/></hugepages></memoryBacking></domain>"), "27 XML error: missing element or attribute './@size'".into()),
+            (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><devices><controller type='pci' model='pci-root'><pcihole64></pcihole64></controller><shmem name='x'><size/></shmem></devices></domain>"), "OK".into()),
         ];
         let mut bad = Vec::new();
         for (xml, want) in &cases {

@@ -81,7 +81,8 @@ impl View for Controller {
             },
             max_grant_frames: int(el, "maxGrantFrames")?,
             max_event_channels: int(el, "maxEventChannels")?,
-            pcihole64: match el.child("pcihole64") {
+            // `string(./pcihole64)`: an empty one is no size at all.
+            pcihole64: match el.child("pcihole64").filter(|h| !h.text().is_empty()) {
                 Some(h) => {
                     let t = h.text();
                     Some(t.trim().parse().map_err(|_| XmlError::InvalidValue {

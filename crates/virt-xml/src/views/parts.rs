@@ -250,7 +250,10 @@ pub fn child_view<T: View>(el: &Element) -> Result<Option<T>, XmlError> {
 
 /// The first child of `el` called `tag`, read as a `T`.
 pub fn child_view_at<T: View>(el: &Element, tag: &str) -> Result<Option<T>, XmlError> {
-    el.child(tag).map(T::from_element).transpose()
+    el.child(tag)
+        .filter(|c| !T::absent(c))
+        .map(T::from_element)
+        .transpose()
 }
 
 /// Every child of `el` called `T::TAG`, typed, in order.
@@ -765,17 +768,19 @@ flat_view! {
     /// `<hard_limit unit='KiB'>...`: the number is the element's text
     /// (refused as libvirt refuses a bad one, `./size[1]`), `unit=` KiB
     /// when absent.
-    ScaledSize = "size" { value: u64 = "#text" required, unit: String = "unit" }
+    ScaledSize = "size" { value: u64 = "#text" required, unit: String = "unit" } absent scaled_size_absent
+}
+
+/// libvirt reads a size's number with its XPath string helper
+/// (`virParseScaledValue`), which gives no value for an empty text: the
+/// size is then unset (or missing, where libvirt requires it).
+fn scaled_size_absent(el: &Element) -> bool {
+    el.text().is_empty()
 }
 
 /// [`child_view_at`] naming the size as libvirt does for `<memtune>`, and
 /// scaled as libvirt scales it (refused when too large for its kind).
 fn memtune_size(el: &Element, name: &str) -> Result<Option<ScaledSize>, XmlError> {
-    // libvirt reads the number with its XPath string helper, which takes
-    // an empty text for no value at all: the limit is then not set.
-    if el.child(name).is_some_and(|c| c.text().is_empty()) {
-        return Ok(None);
-    }
     let size = child_view_at::<ScaledSize>(el, name).map_err(|e| match e {
         XmlError::InvalidValue { value, .. } => XmlError::InvalidValue {
             value,

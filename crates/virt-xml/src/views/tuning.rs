@@ -325,8 +325,18 @@ impl View for MemoryBacking {
         let mut pages = Vec::new();
         if let Some(h) = el.child("hugepages") {
             for p in h.children_named("page") {
-                let size = match p.attr("size").map(|v| (v, v.trim().parse::<u64>())) {
-                    None => return Err(XmlError::Invalid("missing hugepage size".into())),
+                // virDomainParseMemory on a required `./@size`: an empty
+                // one is missing too.
+                let size = match p
+                    .attr("size")
+                    .filter(|v| !v.is_empty())
+                    .map(|v| (v, v.trim().parse::<u64>()))
+                {
+                    None => {
+                        return Err(XmlError::Invalid(
+                            "missing element or attribute './@size'".into(),
+                        ))
+                    }
                     Some((_, Ok(n))) => n,
                     Some((v, Err(_))) => {
                         return Err(XmlError::InvalidValue {
