@@ -18,9 +18,10 @@ pub(crate) use disk::{blockdev_nodes, disk_device, drive_address, drive_address_
 use disk::{disk_options, suffix};
 use serde_json::{json, Map, Value};
 use virt_xml::{
-    view_of, Audio, Bios, BootMenu, CharDev, Controller, Disk, DomainDef, Graphics, Hostdev, Input,
-    Interface, LifecycleAction, Listen, MemBalloon, MemoryBacking, MemoryDevice, Panic, Rng, Sound,
-    Video, View, Watchdog,
+    view_of, Audio, Bios, BootMenu, CgroupTuning, CharDev, Controller, Disk, DomainDef, Filesystem,
+    Graphics, Hostdev, Hub, Input, Interface, Iommu, Lease, LifecycleAction, Listen, MemBalloon,
+    MemoryBacking, MemoryDevice, Panic, Redirdev, Rng, Shmem, Smartcard, Sound, Tpm, Video, View,
+    Vsock, Watchdog,
 };
 
 /// Where the QMP monitor listens.
@@ -390,8 +391,16 @@ pub fn build(def: &DomainDef, ctx: &LaunchContext) -> QemuResult<CommandLine> {
                 b.push2("-object", module.backend().to_string());
                 b.device(module.device());
             }
-            "filesystem" | "smartcard" | "redirdev" | "tpm" | "shmem" | "iommu" | "vsock"
-            | "lease" | "hub" | "audio" => {
+            Filesystem::TAG
+            | Smartcard::TAG
+            | Redirdev::TAG
+            | Tpm::TAG
+            | Shmem::TAG
+            | Iommu::TAG
+            | Vsock::TAG
+            | Lease::TAG
+            | Hub::TAG
+            | Audio::TAG => {
                 return Err(unsupported(format!(
                     "device <{}> is not supported by this driver",
                     other.name
@@ -485,25 +494,10 @@ fn extra_elements_check(def: &DomainDef) -> QemuResult<()> {
                 "hugepage backing is not supported by this driver",
             ));
         }
-        match e.name.as_str() {
-            "memtune" | "blkiotune" | "numatune" => {
-                return Err(unsupported(format!(
-                    "<{}> needs cgroup support, which this driver does not have",
-                    e.name
-                )))
-            }
-            "cputune" => {
-                if let Some(k) = e
-                    .elements()
-                    .find(|k| k.name != "vcpupin" && k.name != "emulatorpin")
-                {
-                    return Err(unsupported(format!(
-                        "<cputune><{}> needs cgroup support, which this driver does not have",
-                        k.name
-                    )));
-                }
-            }
-            _ => {}
+        if let Some(tuning) = CgroupTuning::of(e) {
+            return Err(unsupported(format!(
+                "{tuning} needs cgroup support, which this driver does not have"
+            )));
         }
     }
     Ok(())
@@ -1332,11 +1326,24 @@ mod tests {
             (TINY.replace("<vcpu>1</vcpu>", "<vcpu>3</vcpu><cpu><topology sockets='2' cores='1' threads='1'/></cpu>"), "topology"),
             (TINY.replace("type='kvm'", "type='xen'"), "domain type 'xen'"),
             (TINY.replace("<memballoon model='none'/>", "<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='0' slot='1' function='0'/></source></hostdev>"), "hostdev"),
+            (TINY.replace("<memballoon model='none'/>", "<lease><key>k</key><target path='/l'/></lease>"), "device <lease> is not supported"),
+            (TINY.replace("<memballoon model='none'/>", "<vsock model='virtio'><cid auto='yes'/></vsock>"), "device <vsock> is not supported"),
+            (TINY.replace("<vcpu>1</vcpu>", "<vcpu>1</vcpu><memtune><hard_limit>1048576</hard_limit></memtune>"), "<memtune> needs cgroup support"),
+            (TINY.replace("<vcpu>1</vcpu>", "<vcpu>1</vcpu><cputune><vcpupin vcpu='0' cpuset='0'/><shares>2048</shares></cputune>"), "<cputune><shares> needs cgroup support"),
         ] {
             let e = virt_core::Error::from(build(&def(&bad), &ctx()).expect_err(needle));
             assert_eq!(e.code, virt_core::ErrorCode::ConfigUnsupported, "{needle}");
             assert!(e.message.contains(needle), "{} lacks {needle}", e.message);
         }
+    }
+
+    #[test]
+    fn cputune_of_pins_alone_needs_no_cgroups() {
+        let xml = TINY.replace(
+            "<vcpu>1</vcpu>",
+            "<vcpu>1</vcpu><cputune><vcpupin vcpu='0' cpuset='0'/><emulatorpin cpuset='0'/></cputune>",
+        );
+        assert!(build(&def(&xml), &ctx()).is_ok());
     }
 
     #[test]

@@ -309,7 +309,7 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         }
         (Parent::Devices, "smartcard") => peripherals::check_smartcard(el),
         (Parent::Devices, "redirdev" | "hub") => peripherals::check_usb_device(el),
-        (Parent::Devices, "lease") => peripherals::check_lease(el),
+        (Parent::Devices, "lease") => Lease::check(el),
         (Parent::Devices, "input") => {
             read::<Input>(el)?;
             el.children_named("driver")

@@ -469,17 +469,26 @@ flat_view! {
     LeaseTarget = "target" { path: String = "path", offset: u64 = "offset" }
 }
 
-/// A `<lease>`: its `<key>` and `<target>` are required, the target's
-/// offset unsigned.
-pub(crate) fn check_lease(el: &Element) -> Result<(), XmlError> {
-    let target = el.child("target");
-    if let Some(t) = target {
-        LeaseTarget::check(t)?;
-    }
-    if el.child("key").is_none() {
+flat_view! {
+    /// A `<lease>`: a lock manager lease the guest holds, its `<key>` and
+    /// `<target>` required, the target (read first, as libvirt does) with
+    /// an unsigned offset.
+    Lease = "lease" {} children {
+        /// `<target path= offset=>`.
+        target: one LeaseTarget,
+        /// `<lockspace>`.
+        lockspace: one LeaseName = "lockspace",
+        /// `<key>`.
+        key: one LeaseName,
+    } validate lease_required
+}
+
+/// libvirt's refusals of a lease without its key or target, in its order.
+fn lease_required(lease: &Lease) -> Result<(), XmlError> {
+    if lease.key.is_none() {
         return Err(XmlError::Invalid("Missing 'key' element for lease".into()));
     }
-    if target.is_none() {
+    if lease.target.is_none() {
         return Err(XmlError::Invalid(
             "Missing 'target' element for lease".into(),
         ));

@@ -236,6 +236,57 @@ impl View for Cputune {
     }
 }
 
+/// A tuning part of a definition that the host applies through cgroups:
+/// a whole `<memtune>`, `<blkiotune>` or `<numatune>`, or a child of
+/// `<cputune>` other than the vCPU and emulator pins (the scheduler's
+/// shares, periods and quotas, I/O thread pins, cache and memory tunes),
+/// which a driver that pins threads itself can honour without cgroups.
+/// Written as the element path: `<memtune>`, `<cputune><shares>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CgroupTuning<'a> {
+    /// The top-level element.
+    pub element: &'static str,
+    /// The child of `<cputune>` in question.
+    pub child: Option<&'a str>,
+}
+
+impl<'a> CgroupTuning<'a> {
+    /// The first part of `el`, a top-level element of a definition, that
+    /// needs cgroups; `None` for other elements and for a `<cputune>` of
+    /// pins only.
+    pub fn of(el: &'a Element) -> Option<Self> {
+        let whole = |element| {
+            Some(CgroupTuning {
+                element,
+                child: None,
+            })
+        };
+        match el.name.as_str() {
+            Memtune::TAG => whole(Memtune::TAG),
+            Blkiotune::TAG => whole(Blkiotune::TAG),
+            Numatune::TAG => whole(Numatune::TAG),
+            Cputune::TAG => el
+                .elements()
+                .find(|k| k.name != "vcpupin" && k.name != "emulatorpin")
+                .map(|k| CgroupTuning {
+                    element: Cputune::TAG,
+                    child: Some(k.name.as_str()),
+                }),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for CgroupTuning<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{}>", self.element)?;
+        match self.child {
+            Some(c) => write!(f, "<{c}>"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// `<memoryBacking><hugepages><page>`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HugePage {
@@ -612,5 +663,37 @@ flat_view! {
         iothreads: String = "iothreads",
         scheduler: String = "scheduler",
         priority: String = "priority",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_element;
+
+    fn tuning(xml: &str) -> Option<String> {
+        let el = parse_element(xml).expect("xml");
+        CgroupTuning::of(&el).map(|t| t.to_string())
+    }
+
+    #[test]
+    fn cgroup_tuning_names_the_part_that_needs_cgroups() {
+        assert_eq!(tuning("<memtune/>").as_deref(), Some("<memtune>"));
+        assert_eq!(tuning("<blkiotune/>").as_deref(), Some("<blkiotune>"));
+        assert_eq!(
+            tuning("<numatune><memory nodeset='0'/></numatune>").as_deref(),
+            Some("<numatune>")
+        );
+        // Pins alone are the driver's own business.
+        assert_eq!(
+            tuning("<cputune><vcpupin vcpu='0' cpuset='1'/><emulatorpin cpuset='0'/></cputune>"),
+            None
+        );
+        assert_eq!(
+            tuning("<cputune><vcpupin vcpu='0' cpuset='1'/><shares>2</shares><quota>5</quota></cputune>")
+                .as_deref(),
+            Some("<cputune><shares>")
+        );
+        assert_eq!(tuning("<memoryBacking/>"), None);
     }
 }
