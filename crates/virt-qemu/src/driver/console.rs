@@ -2,7 +2,7 @@
 //! definition.
 
 use super::*;
-use virt_xml::{CharSource, CharTarget, View};
+use virt_xml::{CharSource, CharTarget, GraphicsOptions, View};
 
 /// Put the pty paths QEMU chose into the live definition.
 /// Write the port QEMU's VNC server listens on (`query-vnc`) into the
@@ -24,20 +24,16 @@ pub(super) fn record_vnc_port(def: &mut DomainDef, vnc: &Value) {
     else {
         return;
     };
-    let chosen = match g.attrs.iter_mut().find(|(k, _)| k == "port") {
-        Some((_, v)) => {
-            let auto = v == "-1";
-            *v = port.to_string();
-            auto
-        }
-        None => {
-            g.attrs.insert(0, ("port".into(), port.to_string()));
-            true
-        }
+    let Ok(options) = g.options() else {
+        return;
     };
-    if chosen && !g.attrs.iter().any(|(k, _)| k == "autoport") {
-        g.attrs.insert(1, ("autoport".into(), "yes".into()));
-    }
+    // QEMU chose the port when none was given or it was left to it.
+    let chosen = options.port.as_deref().is_none_or(|p| p == "-1");
+    g.set_options_first(&GraphicsOptions {
+        port: Some(port.to_string()),
+        autoport: (chosen && options.autoport.is_none()).then(|| "yes".into()),
+        ..GraphicsOptions::default()
+    });
 }
 
 pub(super) fn record_pty_paths(def: &mut DomainDef, chardevs: &Value) {
@@ -99,6 +95,42 @@ mod tests {
             .chardevs
             .iter()
             .all(|c| c.tty.as_deref() == Some("/dev/pts/7")));
+    }
+
+    #[test]
+    fn vnc_port_lands_first_in_live_xml() {
+        let live = |graphics: &str| {
+            let mut def = virt_xml::parse_domain(&format!(
+                "<domain type='qemu'><name>p</name><memory>1024</memory>\
+                 <os><type>hvm</type></os><devices>{graphics}</devices></domain>"
+            ))
+            .expect("xml");
+            record_vnc_port(&mut def, &json!({"service": "5901"}));
+            def.devices.graphics[0].attrs.clone()
+        };
+        let attrs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        // Left to QEMU: the port it chose, where libvirt writes it.
+        assert_eq!(
+            live("<graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'/>"),
+            attrs(&[
+                ("port", "5901"),
+                ("autoport", "yes"),
+                ("listen", "127.0.0.1")
+            ])
+        );
+        assert_eq!(
+            live("<graphics type='vnc' keymap='de'/>"),
+            attrs(&[("port", "5901"), ("autoport", "yes"), ("keymap", "de")])
+        );
+        // A port the definition gave stays a given one.
+        assert_eq!(
+            live("<graphics type='vnc' keymap='de' port='5901' autoport='no'/>"),
+            attrs(&[("port", "5901"), ("autoport", "no"), ("keymap", "de")])
+        );
     }
 }
 

@@ -186,13 +186,11 @@ fn graphics(def: &mut DomainDef) {
             // The port and autoport come first, where libvirt writes them.
             options.port = None;
             g.set_options(&options);
-            let mut head = virt_xml::Graphics::default();
-            head.set_options(&GraphicsOptions {
+            g.set_options_first(&GraphicsOptions {
                 port: Some("-1".into()),
                 autoport: Some("yes".into()),
                 ..GraphicsOptions::default()
             });
-            g.attrs.splice(0..0, head.attrs);
         }
         if matches!(g.part::<Listen>(), Ok(None)) {
             let listen = Listen {

@@ -1342,6 +1342,26 @@ impl Graphics {
     pub fn set_options(&mut self, options: &GraphicsOptions) {
         set_attrs_view(&mut self.attrs, options)
     }
+
+    /// Write the options `head` sets where libvirt writes the port and
+    /// autoport of VNC and SPICE, first: one the graphics has is changed
+    /// in place, a new one goes after the last of `head`'s before it (the
+    /// start when there is none). The options `head` leaves unset stay.
+    pub fn set_options_first(&mut self, head: &GraphicsOptions) {
+        let mut at = 0;
+        for (name, value) in head.to_element().attrs {
+            match self.attrs.iter().position(|(k, _)| *k == name) {
+                Some(i) => {
+                    self.attrs[i].1 = value;
+                    at = i + 1;
+                }
+                None => {
+                    self.attrs.insert(at, (name, value));
+                    at += 1;
+                }
+            }
+        }
+    }
 }
 
 impl Disk {
