@@ -45,7 +45,8 @@ fn align_disks(def: &mut SnapshotDef, dom: &DomainDef, default: &str) -> TestRes
         if given.iter().any(|(j, _)| *j == i) {
             return Err(unsupported(format!("disk '{}' specified twice", d.name)));
         }
-        let own = disk_snapshot_attr(&dom.devices.disks[i]);
+        let own = dom.devices.disks[i].options()?.snapshot;
+        let own = own.as_deref();
         let mut d = d;
         if d.snapshot.is_none() {
             d.snapshot = Some(own.unwrap_or(default).to_string());
@@ -75,27 +76,17 @@ fn align_disks(def: &mut SnapshotDef, dom: &DomainDef, default: &str) -> TestRes
         .iter()
         .enumerate()
         .map(|(i, x)| match given.iter().position(|(j, _)| *j == i) {
-            Some(k) => given.swap_remove(k).1,
+            Some(k) => Ok(given.swap_remove(k).1),
             None => {
-                let snap = if x.source.is_none() {
-                    "no"
-                } else {
-                    disk_snapshot_attr(x).unwrap_or(default)
+                let snap = match x.source {
+                    None => "no".to_string(),
+                    Some(_) => x.options()?.snapshot.unwrap_or_else(|| default.into()),
                 };
-                SnapshotDisk::new(x.target_dev.clone(), Some(snap))
+                Ok(SnapshotDisk::new(x.target_dev.clone(), Some(snap.as_str())))
             }
         })
-        .collect();
+        .collect::<TestResult<_>>()?;
     Ok(())
-}
-
-/// A domain disk's own `snapshot=` attribute.
-fn disk_snapshot_attr(d: &virt_xml::Disk) -> Option<&str> {
-    d.attrs
-        .iter()
-        .find(|(k, _)| k == "snapshot")
-        .map(|(_, v)| v.as_str())
-        .filter(|v| *v != "default")
 }
 
 /// The word a snapshot records for a domain's state.

@@ -211,7 +211,7 @@ impl QemuDriver {
             let name = def.name.clone().unwrap_or_default();
             if def.disks.is_empty() {
                 if let Some(SnapshotDomain::Full(sd)) = &def.domain {
-                    def.disks = default_disks(sd, "internal");
+                    def.disks = default_disks(sd, "internal")?;
                 }
             }
             list.replace(def);
@@ -759,7 +759,7 @@ pub(super) fn align_disks(
     dom: &DomainDef,
     location: &str,
 ) -> QemuResult<Vec<SnapshotDisk>> {
-    let mut out = default_disks(dom, location);
+    let mut out = default_disks(dom, location)?;
     for g in given {
         let Some(i) =
             dom.devices.disks.iter().position(|x| {
@@ -782,22 +782,17 @@ pub(super) fn align_disks(
 
 /// One entry per disk of `def`: its own `snapshot=` or `default`, `no`
 /// for an empty drive (libvirt's alignment of a new snapshot's disks).
-fn default_disks(def: &DomainDef, default: &str) -> Vec<SnapshotDisk> {
+fn default_disks(def: &DomainDef, default: &str) -> QemuResult<Vec<SnapshotDisk>> {
     def.devices
         .disks
         .iter()
         .map(|x| {
-            let own = x
-                .attrs
-                .iter()
-                .find(|(k, _)| k == "snapshot")
-                .map(|(_, v)| v.as_str());
             let s = if x.source.is_none() || x.device == "cdrom" {
-                "no"
+                "no".to_string()
             } else {
-                own.unwrap_or(default)
+                x.options()?.snapshot.unwrap_or_else(|| default.to_string())
             };
-            SnapshotDisk::new(x.target_dev.clone(), Some(s))
+            Ok(SnapshotDisk::new(x.target_dev.clone(), Some(s.as_str())))
         })
         .collect()
 }

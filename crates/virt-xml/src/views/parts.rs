@@ -6,7 +6,9 @@
 
 use std::borrow::Cow;
 
-use super::{child_mut, put, remove_children, sync_children, with_child, View, VirtioOptions};
+use super::{
+    child_mut, put, remove_children, sync_children, with_child, DiskOptions, View, VirtioOptions,
+};
 use crate::error::XmlError;
 use crate::model::{CharDev, Disk, Element, Graphics, Interface, Node};
 
@@ -1365,6 +1367,12 @@ impl Graphics {
 }
 
 impl Disk {
+    /// The attributes of `<disk>` beyond its type, device and the ones
+    /// the model types (model, rawio, sgio, snapshot), typed.
+    pub fn options(&self) -> Result<DiskOptions, XmlError> {
+        attrs_view(&self.attrs)
+    }
+
     /// The `<driver>`, typed: the name and format from the typed fields,
     /// the rest from the stored element. `None` when there is none.
     pub fn driver(&self) -> Result<Option<DiskDriver>, XmlError> {
