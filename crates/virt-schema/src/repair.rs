@@ -464,14 +464,19 @@ fn decimal_numbers(e: &mut Element) {
     }
 }
 
-fn child_mut<'a>(e: &'a mut Element, name: &str) -> Option<&'a mut Element> {
+/// The first child element `name` of `e`, to change.
+pub(crate) fn child_mut<'a>(e: &'a mut Element, name: &str) -> Option<&'a mut Element> {
     e.children.iter_mut().find_map(|n| match n {
         Node::Element(c) if c.name == name => Some(c),
         _ => None,
     })
 }
 
-fn kids_mut<'a>(e: &'a mut Element, name: &'a str) -> impl Iterator<Item = &'a mut Element> {
+/// The child elements `name` of `e`, to change.
+pub(crate) fn kids_mut<'a>(
+    e: &'a mut Element,
+    name: &'a str,
+) -> impl Iterator<Item = &'a mut Element> {
     e.children.iter_mut().filter_map(move |n| match n {
         Node::Element(c) if c.name == name => Some(c),
         _ => None,
@@ -479,7 +484,7 @@ fn kids_mut<'a>(e: &'a mut Element, name: &'a str) -> impl Iterator<Item = &'a m
 }
 
 /// Why virt-xml refuses `root` at define (libvirt's rules), if it does.
-fn refusal(root: &Element) -> Option<String> {
+pub(crate) fn refusal(root: &Element) -> Option<String> {
     virt_xml::parse_domain(&root.to_xml(0))
         .err()
         .map(|e| e.to_string())
@@ -583,15 +588,21 @@ fn element_at<'a>(root: &'a mut Element, path: &[usize]) -> Option<&'a mut Eleme
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn domain(parts: &str) -> Element {
+    /// A test domain of `memory_kib` with `parts` after its `<os>`, as
+    /// the settling tests (here and in settle_devices) start from.
+    pub(crate) fn domain_of(memory_kib: u64, parts: &str) -> Element {
         let xml = format!(
-            "<domain type='test'><name>r</name><memory>65536</memory>\
+            "<domain type='test'><name>r</name><memory>{memory_kib}</memory>\
              <os><type>hvm</type></os>{parts}</domain>"
         );
         virt_xml::parse_element(&xml).unwrap()
+    }
+
+    fn domain(parts: &str) -> Element {
+        domain_of(65536, parts)
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! does not say: what [`crate::repair::settle`] gives a device so that a
 //! definition holding it is not refused for them.
 
+use crate::repair::{child_mut, kids_mut};
 use virt_xml::{Element, Node};
 
 /// The devices whose source is a character device's (`<source>` children,
@@ -487,36 +488,13 @@ fn settle_distances(root: &mut Element) {
     }
 }
 
-fn child_mut<'a>(e: &'a mut Element, name: &str) -> Option<&'a mut Element> {
-    e.children.iter_mut().find_map(|n| match n {
-        Node::Element(c) if c.name == name => Some(c),
-        _ => None,
-    })
-}
-
-fn kids_mut<'a>(e: &'a mut Element, name: &'a str) -> impl Iterator<Item = &'a mut Element> {
-    e.children.iter_mut().filter_map(move |n| match n {
-        Node::Element(c) if c.name == name => Some(c),
-        _ => None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn refusal(root: &Element) -> Option<String> {
-        virt_xml::parse_domain(&root.to_xml(0))
-            .err()
-            .map(|e| e.to_string())
-    }
+    use crate::repair::{refusal, tests::domain_of};
 
     fn domain(parts: &str) -> Element {
-        let xml = format!(
-            "<domain type='test'><name>r</name><memory>1048576</memory>\
-             <os><type>hvm</type></os>{parts}</domain>"
-        );
-        virt_xml::parse_element(&xml).unwrap()
+        domain_of(1048576, parts)
     }
 
     /// Each device alone is refused by one of libvirt's rules; settled,
