@@ -552,6 +552,20 @@ pub(crate) fn c_unsigned(s: &str, base: u32) -> Option<u64> {
     u64::from_str_radix(digits, radix).ok()
 }
 
+/// An unsigned int as libvirt's virStrToLong_ui reads it in base 10:
+/// like [`c_unsigned`], but a minus is allowed and wraps as C's unsigned
+/// arithmetic does ("-1" is `u32::MAX`), refused beyond what an int holds.
+pub(crate) fn c_uint_wrapping(s: &str) -> Option<u32> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    match t.strip_prefix('-') {
+        Some(n) if n.starts_with(|c: char| c.is_ascii_digit()) => {
+            let n = u32::try_from(c_unsigned(n, 10)?).ok()?;
+            Some(n.wrapping_neg())
+        }
+        _ => u32::try_from(c_unsigned(t, 10)?).ok(),
+    }
+}
+
 /// An `<rng>` as libvirt writes what it read (virDomainRNGDefParseXML,
 /// virDomainRNGDefPostParse): the rate first, only with bytes (its
 /// period only when set), a `random` backend reading `/dev/random`
@@ -924,6 +938,13 @@ mod tests {
 
     #[test]
     fn c_numbers() {
+        assert_eq!(c_uint_wrapping(" 2"), Some(2));
+        assert_eq!(c_uint_wrapping("2 "), None);
+        assert_eq!(c_uint_wrapping("+2"), Some(2));
+        assert_eq!(c_uint_wrapping("-1"), Some(u32::MAX));
+        assert_eq!(c_uint_wrapping("--1"), None);
+        assert_eq!(c_uint_wrapping("- 1"), None);
+        assert_eq!(c_uint_wrapping("4294967296"), None);
         assert_eq!(c_unsigned("0x1f", 0), Some(31));
         assert_eq!(c_unsigned("017", 0), Some(15));
         assert_eq!(c_unsigned("1f", 16), Some(31));

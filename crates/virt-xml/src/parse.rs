@@ -434,17 +434,14 @@ pub fn parse_uuid(s: &str) -> Option<Uuid> {
 
 fn memory_value(e: NodeRef<'_, '_>, xpath: &str) -> Result<u64, XmlError> {
     let text = e.first_text();
-    let value = text.trim();
-    if value.is_empty()
-        || !value.bytes().all(|b| b.is_ascii_digit())
-        || value.parse::<u64>().is_err()
-    {
+    // virStrToLong_ullp: blanks and a '+' before the digits, nothing after.
+    let Some(value) = crate::devinfo::c_unsigned(text, 10) else {
         return Err(XmlError::InvalidValue {
             value: text.to_string(),
             xpath: xpath.to_string(),
         });
-    }
-    parse_memory(value, e.attr("unit"))
+    };
+    parse_memory(&value.to_string(), e.attr("unit"))
 }
 
 fn has_numa(e: NodeRef<'_, '_>) -> bool {
@@ -460,11 +457,10 @@ fn parse_vcpu(e: Option<NodeRef<'_, '_>>) -> Result<Vcpu, XmlError> {
             ..Vcpu::default()
         });
     };
-    let max: u32 = e
-        .first_text()
-        .trim()
-        .parse()
-        .map_err(|_| XmlError::Invalid("maximum vcpus count must be an integer".into()))?;
+    // virStrToLong_ui: blanks and a sign before the digits (a negative
+    // count wraps as C's unsigned does), nothing after.
+    let max = crate::devinfo::c_uint_wrapping(e.first_text())
+        .ok_or_else(|| XmlError::Invalid("maximum vcpus count must be an integer".into()))?;
     // A count of 0 is refused once the NUMA cells are read
     // (validate::Step::NumaVcpus).
     let current = match e.attr("current") {
@@ -963,6 +959,17 @@ mod tests {
             (&*format!("<domain type='test'><name>c</name>{os}<memory>1</memory><on_poweroff>coredump-destroy</on_poweroff></domain>"), "67 unsupported configuration: Lifecycle event 'poweroff' doesn't support 'coredump-destroy' action".into()),
             (&*format!("<domain type='test'><name>e</name>{os}<memory>1</memory><devices><disk type='file'><source file='/a'/></disk></devices></domain>"), "20 missing target information for device /a".into()),
             (&*format!("<domain type='test'><name>c</name>{os}<memory unit='T'>9999999999</memory></domain>"), "82 numerical overflow: value too large: 9999999999T".into()),
+            // Numbers as C's strtoul reads them (virStrToLong_ullp, _ui):
+            // blanks and a sign before the digits, nothing after; a
+            // negative vCPU count wraps, and a count of a whole C unsigned
+            // int costs nothing to read.
+            (&*format!("<domain type='test'><name>a</name>{os}<memory>+1024</memory></domain>"), "OK".into()),
+            (&*format!("<domain type='test'><name>a</name>{os}<memory>1024 </memory></domain>"), "27 XML error: Invalid value '1024 ' for element or attribute './memory[1]'".into()),
+            (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><currentMemory>\n512</currentMemory></domain>"), "OK".into()),
+            (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><memtune><soft_limit>5 </soft_limit></memtune></domain>"), "27 XML error: Invalid value '5 ' for element or attribute './memtune/soft_limit[1]'".into()),
+            (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><vcpu>2 </vcpu></domain>"), "27 XML error: maximum vcpus count must be an integer".into()),
+            (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><vcpu>-1</vcpu></domain>"), "OK".into()),
+            (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><vcpu>4294967295</vcpu></domain>"), "OK".into()),
             // An empty size is no size (libvirt's XPath string helper).
             (&*format!("<domain type='test'><name>a</name>{os}<memory unit='KiB'></memory></domain>"), "27 XML error: Memory size must be specified via <memory> or in the <numa> configuration".into()),
             (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><maxMemory slots='2'></maxMemory></domain>"), "27 XML error: both maximum memory size and memory slot count must be specified".into()),

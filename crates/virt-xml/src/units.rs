@@ -33,9 +33,10 @@ pub fn scale_to_bytes(
     Ok(number * scale)
 }
 
-/// The number of a size: digits only, refused as libvirt refuses it.
+/// The number of a size as virStrToLong_ullp reads it (blanks and a '+'
+/// before the digits, nothing after), refused as libvirt refuses it.
 fn size_number(value: &str) -> Result<u64, XmlError> {
-    value.trim().parse().map_err(|_| XmlError::InvalidValue {
+    crate::devinfo::c_unsigned(value, 10).ok_or_else(|| XmlError::InvalidValue {
         value: value.to_string(),
         xpath: "memory".to_string(),
     })

@@ -35,9 +35,27 @@ pub(super) fn guest_numa(def: &mut DomainDef) {
 /// order when not 0 (as a C `int`); the current count is the vCPUs online, written when
 /// some are not.
 pub(super) fn vcpu_states(def: &mut DomainDef) {
+    let mut entries = def
+        .extra
+        .iter()
+        .filter(|e| e.name == "vcpus")
+        .flat_map(|v| v.children_named("vcpu"))
+        .peekable();
+    // Nothing to settle without entries: no table either, so a huge
+    // count (a C unsigned int's worth) costs nothing here.
+    if entries.peek().is_none() {
+        return;
+    }
+    drop(entries);
     let max = def.vcpu.max as usize;
     // (online, hotpluggable, order) by id.
-    let mut states: Vec<(bool, Option<String>, u32)> = vec![(false, None, 0); max];
+    let mut states: Vec<(bool, Option<String>, u32)> = Vec::new();
+    if states.try_reserve_exact(max).is_err() {
+        // More vCPUs than this host can hold a table for: libvirt dies
+        // allocating it; left as written instead.
+        return;
+    }
+    states.resize(max, (false, None, 0));
     let mut given = false;
     for e in def
         .extra

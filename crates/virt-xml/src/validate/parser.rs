@@ -793,12 +793,7 @@ pub(super) fn check_hugepage_size(page: &Element) -> Result<(), XmlError> {
 
 /// `virStrToLong_ullp`: spaces before, digits (no sign), nothing after.
 pub(super) fn c_ulong(text: &str) -> Option<u64> {
-    let t = text.trim_start_matches(is_space);
-    let t = t.strip_prefix('+').unwrap_or(t);
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    t.parse().ok()
+    crate::devinfo::c_unsigned(text, 10)
 }
 
 pub(crate) fn missing_attr(e: &Element, attr: &str) -> XmlError {

@@ -783,6 +783,16 @@ fn scaled_size_absent(el: &Element) -> bool {
 /// [`child_view_at`] naming the size as libvirt does for `<memtune>`, and
 /// scaled as libvirt scales it (refused when too large for its kind).
 fn memtune_size(el: &Element, name: &str) -> Result<Option<ScaledSize>, XmlError> {
+    // The number as virStrToLong_ullp reads it (nothing after the digits).
+    if let Some(c) = el.child(name).filter(|c| !ScaledSize::absent(c)) {
+        let text = c.text();
+        if crate::devinfo::c_unsigned(&text, 10).is_none() {
+            return Err(XmlError::InvalidValue {
+                value: text,
+                xpath: format!("./memtune/{name}[1]"),
+            });
+        }
+    }
     let size = child_view_at::<ScaledSize>(el, name).map_err(|e| match e {
         XmlError::InvalidValue { value, .. } => XmlError::InvalidValue {
             value,
