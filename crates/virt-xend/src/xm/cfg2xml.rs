@@ -4,6 +4,7 @@
 //! `domxml-from-native xen-xm` wrote.
 
 use uuid::Uuid;
+use virt_core::{CpuListError, CpuMap};
 use virt_xml::{
     view_of, CharDev, Controller, Disk, DomainDef, Element, FeatureFlag, Features, Graphics,
     Interface, InterfaceSource, LifecycleAction, Loader,
@@ -188,57 +189,20 @@ fn parse_vcpus(s: &Settings, def: &mut DomainDef) -> Result<(), XendError> {
 }
 
 /// The CPUs libvirt's bitmaps can name.
-const CPU_SET_SIZE: usize = 4096;
+const CPU_SET_SIZE: u32 = 4096;
 
-/// A CPU list (`0-3,^2,5`) in libvirt's canonical spelling (`0-1,3,5`).
+/// A CPU list (`0-3,^2,5`) in libvirt's canonical spelling (`0-1,3,5`),
+/// read and written by virt-core's [`CpuMap`] (`virBitmapParse` with
+/// libvirt's Xen limit, `virBitmapFormat`); a list that leaves no CPU is
+/// the empty set libvirt writes as `''`.
 fn cpu_set(text: &str) -> Result<String, XendError> {
-    let refused = || XendError::InvalidArg(format!("Failed to parse bitmap '{text}'"));
-    let mut set = vec![false; CPU_SET_SIZE];
-    let number = |n: &str| {
-        n.trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n < CPU_SET_SIZE)
-            .ok_or_else(refused)
-    };
-    for item in text.split(',') {
-        let item = item.trim();
-        if let Some(neg) = item.strip_prefix('^') {
-            if let Some(slot) = set.get_mut(number(neg)?) {
-                *slot = false;
-            }
-            continue;
-        }
-        let (from, to) = match item.split_once('-') {
-            Some((a, b)) => (number(a)?, number(b)?),
-            None => (number(item)?, number(item)?),
-        };
-        if to < from {
-            return Err(refused());
-        }
-        for slot in set.iter_mut().take(to + 1).skip(from) {
-            *slot = true;
-        }
+    match CpuMap::parse_below(text, CPU_SET_SIZE) {
+        Ok(set) => Ok(set.to_string()),
+        Err(CpuListError::Empty) => Ok(String::new()),
+        Err(CpuListError::Syntax) => Err(XendError::InvalidArg(format!(
+            "Failed to parse bitmap '{text}'"
+        ))),
     }
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < CPU_SET_SIZE {
-        if !set.get(i).copied().unwrap_or(false) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while set.get(i + 1).copied().unwrap_or(false) {
-            i += 1;
-        }
-        out.push(if start == i {
-            start.to_string()
-        } else {
-            format!("{start}-{i}")
-        });
-        i += 1;
-    }
-    Ok(out.join(","))
 }
 
 fn parse_os(
@@ -909,6 +873,14 @@ mod tests {
             e.to_string(),
             "invalid argument: Failed to parse bitmap '3-1'"
         );
+        // virBitmapParse wants a digit first, and CPUs below Xen's 4096.
+        for bad in ["+3", "4096", "1,^x"] {
+            let e = convert9(&format!("{base}cpus = \"{bad}\"\n")).expect_err(bad);
+            assert_eq!(
+                e.to_string(),
+                format!("invalid argument: Failed to parse bitmap '{bad}'")
+            );
+        }
         // Zero vCPUs stay zero; vcpu_avail is not read.
         let xml = convert9(&format!("{base}vcpus = 0\nmaxvcpus = 1\n")).expect("converts");
         assert!(
