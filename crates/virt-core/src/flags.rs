@@ -510,4 +510,55 @@ pub mod network_update {
     pub const AFFECT_LIVE: u32 = 1;
     /// `VIR_NETWORK_UPDATE_AFFECT_CONFIG`.
     pub const AFFECT_CONFIG: u32 = 2;
+
+    /// The definitions a `virNetworkUpdate` with `flags` changes on a
+    /// network that is `active` and/or `persistent`: CURRENT resolved as
+    /// the drivers' `networkUpdate` does, then
+    /// `virNetworkObjConfigChangeSetup`'s refusals, which are the domains'
+    /// rules ([`crate::affect::defs`]; the flag bits are the same) in the
+    /// network's words. The error is libvirt's reason, for the driver's
+    /// `VIR_ERR_OPERATION_INVALID`.
+    pub fn defs(
+        flags: u32,
+        active: bool,
+        persistent: bool,
+    ) -> Result<crate::affect::Defs, &'static str> {
+        use crate::affect::{self, Refusal};
+        affect::defs(flags & (AFFECT_LIVE | AFFECT_CONFIG), active, persistent).map_err(|r| match r
+        {
+            Refusal::NotRunning => "network is not running",
+            Refusal::Transient => "cannot change persistent config of a transient network",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::network_update::{defs, AFFECT_CONFIG, AFFECT_CURRENT, AFFECT_LIVE};
+    use crate::affect::Defs;
+
+    #[test]
+    fn network_updates_touch_the_definitions_libvirt_picks() {
+        let both = AFFECT_LIVE | AFFECT_CONFIG;
+        let pick = |live, config| Ok(Defs { live, config });
+        // CURRENT: the running definition of a running network, else the
+        // persistent one.
+        assert_eq!(defs(AFFECT_CURRENT, true, true), pick(true, false));
+        assert_eq!(defs(AFFECT_CURRENT, false, true), pick(false, true));
+        assert_eq!(defs(both, true, true), pick(true, true));
+        assert_eq!(
+            defs(AFFECT_LIVE, false, true),
+            Err("network is not running")
+        );
+        // Both refusals come before any change: a transient running
+        // network refuses LIVE|CONFIG outright.
+        assert_eq!(
+            defs(both, true, false),
+            Err("cannot change persistent config of a transient network")
+        );
+        assert_eq!(
+            defs(AFFECT_CURRENT, false, false),
+            Err("cannot change persistent config of a transient network")
+        );
+    }
 }

@@ -325,29 +325,18 @@ impl NetworkDriver {
         xml: &str,
         flags: u32,
     ) -> NetworkResult<()> {
-        use network_update::{AFFECT_CONFIG, AFFECT_LIVE};
-        let mut flags = flags;
-        if flags & (AFFECT_LIVE | AFFECT_CONFIG) == 0 {
-            flags |= if n.active { AFFECT_LIVE } else { AFFECT_CONFIG };
-        }
-        if flags & AFFECT_LIVE != 0 && !n.active {
-            return Err(NetworkError::Invalid("network is not running".into()));
-        }
-        if flags & AFFECT_CONFIG != 0 && n.config.is_none() {
-            return Err(NetworkError::Invalid(
-                "cannot change persistent config of a transient network".into(),
-            ));
-        }
+        let defs = network_update::defs(flags, n.active, n.config.is_some())
+            .map_err(|reason| NetworkError::Invalid(reason.into()))?;
         // The live copy first, then the persistent one, as libvirt
         // changes them (so its first refusal is the one reported).
-        let live = if flags & AFFECT_LIVE != 0 {
+        let live = if defs.live {
             let mut d = n.def.clone();
             d.update_number(command, section, parent_index, xml)?;
             Some(d)
         } else {
             None
         };
-        let config = match (&n.config, flags & AFFECT_CONFIG != 0) {
+        let config = match (&n.config, defs.config) {
             (Some(c), true) => {
                 let mut c = c.clone();
                 c.update_number(command, section, parent_index, xml)?;

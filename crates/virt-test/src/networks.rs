@@ -245,28 +245,17 @@ impl Networks {
         xml: &str,
         flags: u32,
     ) -> TestResult<()> {
-        use network_update::{AFFECT_CONFIG, AFFECT_LIVE};
         let n = self.get_mut(r)?;
-        let mut flags = flags;
-        if flags & (AFFECT_LIVE | AFFECT_CONFIG) == 0 {
-            flags |= if n.active { AFFECT_LIVE } else { AFFECT_CONFIG };
-        }
+        let defs = network_update::defs(flags, n.active, n.persistent)
+            .map_err(|reason| TestError::NetworkState(reason.into()))?;
         let mut live = None;
-        if flags & AFFECT_LIVE != 0 {
-            if !n.active {
-                return Err(TestError::NetworkState("network is not running".into()));
-            }
+        if defs.live {
             let mut d = n.def.clone();
             d.update_number(command, section, parent_index, xml)?;
             live = Some(d);
         }
         let mut config = None;
-        if flags & AFFECT_CONFIG != 0 {
-            if !n.persistent {
-                return Err(TestError::NetworkState(
-                    "cannot change persistent config of a transient network".into(),
-                ));
-            }
+        if defs.config {
             let mut d = n.persistent_def().clone();
             d.update_number(command, section, parent_index, xml)?;
             config = Some(d);
