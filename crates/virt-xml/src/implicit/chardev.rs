@@ -258,46 +258,46 @@ fn console_compat(chardevs: &mut Vec<CharDev>, serials: &[Target], consoles: &[T
             };
             put_target(&mut serial, target_element(&target));
             chardevs.insert(c, serial);
+            // The console, a copy of that port but for its serial target
+            // on port 0 (its place among the consoles), is already
+            // written so.
         }
-        (Some(_), Some(_)) if serial_console => {}
+        (Some(c), Some(s)) if serial_console => {
+            chardevs[c] = console_of(&chardevs[s]);
+        }
         (_, Some(s)) => {
             let stands_for = !matches!(
                 serials.first().and_then(|t| t.kind.as_deref()),
                 Some("pci-serial" | "usb-serial" | "isa-debug")
             );
-            if !stands_for {
-                return;
+            if stands_for {
+                // A console inserted first, written as the serial port.
+                let console = console_of(&chardevs[s]);
+                chardevs.insert(first_console.unwrap_or(chardevs.len()), console);
             }
-            // A console inserted first, written as the serial port.
-            let mut console = chardevs[s].clone();
-            console.kind = "console".into();
-            chardevs.insert(first_console.unwrap_or(chardevs.len()), console);
         }
-        _ => return,
+        _ => {}
     }
-    // The first console is written as a copy of the first serial port,
-    // with a serial console target on its port (whether libvirt kept the
-    // console or, its source differing, put a stub in its place).
-    let Some(serial) = chardevs.iter().find(|c| c.kind == "serial").cloned() else {
-        return;
-    };
+}
+
+/// The first console as libvirt writes it when it stands for `serial`:
+/// a copy of that port, with a serial console target on its port
+/// (whether libvirt kept the console or, its source differing, put a
+/// stub in its place).
+fn console_of(serial: &CharDev) -> CharDev {
     let port = serial
         .extra
         .iter()
         .find(|e| e.name == "target")
         .and_then(|t| t.attr("port"))
-        .unwrap_or("0")
-        .to_string();
-    let Some(c) = chardevs.iter().position(|c| c.kind == "console") else {
-        return;
-    };
-    let mut console = serial;
-    console.kind = "console".into();
+        .unwrap_or("0");
     let target = Element::new("target")
         .with_attr("type", "serial")
         .with_attr("port", port);
+    let mut console = serial.clone();
+    console.kind = "console".into();
     put_target(&mut console, target);
-    chardevs[c] = console;
+    console
 }
 
 #[cfg(test)]

@@ -56,6 +56,9 @@ pub(super) fn write(video: &mut Element, v: &Video) {
         v.write_to(video);
         return;
     };
+    if driver.is_none() && resolution.is_none() && written_as(video, v) {
+        return;
+    }
     let mut model = Element::new("model");
     if let Some(t) = &v.model_type {
         model = model.with_attr("type", t);
@@ -90,6 +93,58 @@ pub(super) fn write(video: &mut Element, v: &Video) {
         .map(Node::Element)
         .chain(rest)
         .collect();
+}
+
+/// Whether `video` (without a `<driver>` or `<resolution>`) already is
+/// what [`write`] makes of it: its first child a `<model>` holding
+/// nothing and carrying exactly the attributes `v` writes, in libvirt's
+/// order. A definition read back from libvirt's own output is, and is
+/// then left as it is rather than rebuilt (a dozen allocations).
+fn written_as(video: &Element, v: &Video) -> bool {
+    let Some(Node::Element(model)) = video.children.first() else {
+        return false;
+    };
+    if model.name != "model" || !model.children.is_empty() || v.acceleration.is_some() {
+        return false;
+    }
+    let sizes = [
+        ("ram", v.ram.map(u64::from)),
+        ("vram", v.vram.map(u64::from)),
+        ("vram64", v.vram64),
+        ("vgamem", v.vgamem.map(u64::from)),
+        ("heads", v.heads.map(u64::from)),
+    ];
+    let mut have = model.attrs.iter();
+    let mut next_is = |name: &str, same: &dyn Fn(&str) -> bool| {
+        have.next()
+            .is_some_and(|(k, value)| k == name && same(value))
+    };
+    if let Some(t) = &v.model_type {
+        if !next_is("type", &|value| value == t) {
+            return false;
+        }
+    }
+    for (name, value) in sizes {
+        if let Some(n) = value.filter(|n| *n != 0) {
+            if !next_is(name, &|value| is_decimal(value, n)) {
+                return false;
+            }
+        }
+    }
+    if v.primary.as_deref() == Some("yes") && !next_is("primary", &|value| value == "yes") {
+        return false;
+    }
+    have.next().is_none()
+        && !video.children[1..]
+            .iter()
+            .any(|n| matches!(n, Node::Element(e) if e.name == "driver" || e.name == "model"))
+}
+
+/// Whether `s` is `n` written as `n.to_string()` writes it.
+fn is_decimal(s: &str, n: u64) -> bool {
+    s.bytes().all(|b| b.is_ascii_digit())
+        && (s.len() == 1 || !s.starts_with('0'))
+        && s.parse::<u64>() == Ok(n)
 }
 
 /// The `<driver>` libvirt writes for the first one given: `Some(None)`
@@ -152,4 +207,65 @@ fn resolution(r: &Element) -> Result<Element, ()> {
     } else {
         out
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_formatters_spelling_is_a_decimal() {
+        assert!(is_decimal("16384", 16384));
+        assert!(is_decimal("0", 0));
+        for (s, n) in [("016384", 16384), ("+1", 1), (" 1", 1), ("", 0), ("2", 1)] {
+            assert!(!is_decimal(s, n), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_video_as_libvirt_writes_it_is_kept_and_any_other_rebuilt() {
+        let v = Video {
+            model_type: Some("cirrus".into()),
+            vram: Some(16384),
+            heads: Some(1),
+            primary: Some("yes".into()),
+            ..Video::default()
+        };
+        let video = |model: Element| Element::new("video").with_child(model);
+        let written = Element::new("model")
+            .with_attr("type", "cirrus")
+            .with_attr("vram", "16384")
+            .with_attr("heads", "1")
+            .with_attr("primary", "yes");
+        assert!(written_as(&video(written.clone()), &v));
+        let mut e = video(written.clone());
+        write(&mut e, &v);
+        assert_eq!(e, video(written.clone()));
+        for other in [
+            // Another spelling, order or set of the attributes.
+            written.clone().with_attr("ram", "0"),
+            Element::new("model")
+                .with_attr("vram", "16384")
+                .with_attr("type", "cirrus")
+                .with_attr("heads", "1")
+                .with_attr("primary", "yes"),
+            Element::new("model")
+                .with_attr("type", "cirrus")
+                .with_attr("vram", "016384")
+                .with_attr("heads", "1")
+                .with_attr("primary", "yes"),
+            written.clone().with_child(Element::new("acceleration")),
+        ] {
+            assert!(!written_as(&video(other.clone()), &v), "{other:?}");
+        }
+        let mut e = video(Element::new("model").with_attr("type", "cirrus"));
+        e.children.insert(0, Node::Element(Element::new("alias")));
+        assert!(!written_as(&e, &v));
+        write(&mut e, &v);
+        assert_eq!(
+            e,
+            video(written).with_child(Element::new("alias")),
+            "the model first, as libvirt writes it"
+        );
+    }
 }

@@ -15,7 +15,7 @@ const VIRTIO_MODELS: [&str; 3] = ["virtio", "virtio-transitional", "virtio-non-t
 pub(super) fn rewrite(iface: &mut Interface) {
     if let Some(mac) = iface.mac.as_deref().and_then(mac_address) {
         for e in iface.extra.iter_mut().filter(|e| e.name == "mac") {
-            if e.attr("address").is_some() {
+            if e.attr("address").is_some_and(|a| a != mac) {
                 e.set_attr("address", mac.clone());
             }
         }
@@ -72,7 +72,11 @@ pub(crate) fn mac_address(s: &str) -> Option<String> {
         if i > 0 {
             out.push(':');
         }
-        out.push_str(&format!("{byte:02x}"));
+        // Two lowercase digits, pushed as they are (a `format!` here
+        // allocated six strings per interface of every define).
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0xf)]));
         rest = &rest[digits..];
         match (i, rest.first()) {
             (5, None) => {}
