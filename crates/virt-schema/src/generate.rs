@@ -149,8 +149,9 @@ impl<'g> Generator<'g> {
     /// one is taken more often, and each document is built to reach one
     /// such path (drawn at random). A document virt-xml's define-time
     /// rules refuse loses the parts not on the way to that path that the
-    /// refusal is about. A path stops pulling once a few documents used it
-    /// without being reported (they are refused for some other reason).
+    /// refusal is about. A path stops pulling once a few documents built
+    /// to reach it were not reported with it (libvirt refuses it in any
+    /// definition).
     pub fn steered(grammar: &'g Grammar, seed: u64) -> Result<Self, SchemaError> {
         Ok(Generator {
             steer: Some(Steer::new(grammar)?),
@@ -214,10 +215,9 @@ impl<'g> Generator<'g> {
             .ok_or_else(|| SchemaError::Grammar("the start pattern made no element".into()))?;
         let name = format!("gen{index}");
         make_definable(&mut root, &name, &mut walk.rng);
-        if let Some(steer) = self.steer.as_mut() {
-            repair::settle(&mut root, aim.as_deref());
+        if self.steer.is_some() {
+            repair::settle_steered(&mut root, aim.as_deref());
             repair::accept(&mut root, aim.as_deref());
-            steer.made(&paths_of(&root));
         } else if !broken {
             // A valid document gets what libvirt's rules across elements
             // require of the parts it has: refused by one of them, its

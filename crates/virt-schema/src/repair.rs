@@ -69,6 +69,17 @@ pub(crate) fn settle(root: &mut Element, aim: Option<&str>) {
     crate::settle_devices::settle(root, aim);
 }
 
+/// [`settle`], and what a steered document is given beyond it (the
+/// differential run's documents stay as they were, so that its seeds
+/// keep making the same documents): storage sources, IP settings,
+/// addresses and controllers as libvirt's parser reads them.
+pub(crate) fn settle_steered(root: &mut Element, aim: Option<&str>) {
+    settle(root, aim);
+    settle_schedulers(root);
+    crate::settle_sources::settle(root);
+    crate::settle_devices::settle_steered(root, aim.unwrap_or(""));
+}
+
 /// NUMA interconnects between guest cells that exist
 /// (`virDomainNumaDefValidate`): the cells are one, cell 0 with a CPU,
 /// every latency and bandwidth runs from it to itself, a `cache=` names a
@@ -254,6 +265,35 @@ fn settle_cputune(root: &mut Element) {
                     .children
                     .push(Node::Element(Element::new("iothreads").with_text("4"))),
             },
+        }
+    }
+}
+
+/// The vCPU and I/O thread sets of scheduler and resource control
+/// entries are bitmaps (`virBitmapParse`; the schema's pattern also lets
+/// through letters): one that is not is made vCPU 0 or I/O thread 1
+/// (which [`settle_cputune`] makes exist).
+fn settle_schedulers(root: &mut Element) {
+    let Some(cputune) = child_mut(root, "cputune") else {
+        return;
+    };
+    let bitmap = |v: &str| {
+        !v.is_empty()
+            && v.split(',').all(|part| {
+                let part = part.trim().trim_start_matches('^');
+                let mut ends = part.splitn(2, '-');
+                ends.all(|n| n.trim().parse::<u16>().is_ok())
+            })
+    };
+    for c in cputune.children.iter_mut() {
+        let Node::Element(c) = c else { continue };
+        let (attr, value) = match c.name.as_str() {
+            "vcpusched" | "cachetune" | "memorytune" => ("vcpus", "0"),
+            "iothreadsched" => ("iothreads", "1"),
+            _ => continue,
+        };
+        if c.attr(attr).is_some_and(|v| !bitmap(v)) {
+            c.set_attr(attr, value);
         }
     }
 }
@@ -516,6 +556,7 @@ pub(crate) fn accept(root: &mut Element, aim: Option<&str>) {
             );
             for at in parts.iter().rev() {
                 if attempts == ATTEMPTS {
+                    settle_steered(root, aim);
                     return;
                 }
                 attempts += 1;
@@ -524,9 +565,19 @@ pub(crate) fn accept(root: &mut Element, aim: Option<&str>) {
                     continue;
                 };
                 let dropped = parent.children.remove(last[0]);
-                match refusal(root) {
-                    None => return,
-                    Some(now) if now != why => {
+                // What is left is settled before it is judged: a part the
+                // rules require (a `<resource>`'s partition, a disk's
+                // target) is then given back, and its drop changes no
+                // refusal (libvirt's earlier check refusing the part's
+                // absence is no progress toward an accepted document).
+                let mut settled = root.clone();
+                settle_steered(&mut settled, aim);
+                match refusal(&settled) {
+                    None => {
+                        *root = settled;
+                        return;
+                    }
+                    Some(now) if now != why && !missing(&now, &dropped) => {
                         why = now;
                         dropped_any = true;
                     }
@@ -539,9 +590,21 @@ pub(crate) fn accept(root: &mut Element, aim: Option<&str>) {
             }
         }
         if !dropped_any {
+            settle_steered(root, aim);
             return;
         }
     }
+}
+
+/// Whether `refusal` is about the absence of `part` (libvirt's "missing
+/// ..." errors naming it: a hostdev's `<source>`, a disk's target): a
+/// refusal its drop caused, not one it uncovered.
+fn missing(refusal: &str, part: &Node) -> bool {
+    let Node::Element(part) = part else {
+        return false;
+    };
+    let refusal = refusal.to_ascii_lowercase();
+    refusal.contains("missing") && refusal.contains(&part.name.to_ascii_lowercase())
 }
 
 /// The index paths of the parts of `e` (at `path`, `idx`) `depth` levels
@@ -671,5 +734,34 @@ pub(crate) mod tests {
         let mut root = domain(parts);
         accept(&mut root, Some("domain/cpu/vendor"));
         assert_eq!(refusal(&root), why);
+    }
+
+    /// A part the rules require is not dropped for the earlier refusal
+    /// its absence brings (a `<resource>`'s partition, a host device's
+    /// source), and a scheduler's vCPU set that is no bitmap is one.
+    #[test]
+    fn accept_keeps_what_the_rules_require() {
+        let aim = Some("domain/devices/watchdog/@model");
+        let mut root = domain(
+            "<resource><partition>/machine</partition></resource>\
+             <cputune><vcpusched vcpus='pr7' scheduler='fifo' priority='1'/></cputune>\
+             <devices><hostdev mode='capabilities' type='net'><source><interface>eth0</interface>\
+             </source><route address='0.0.0.0' gateway='1.2.3.4'/></hostdev>\
+             <watchdog model='none-such'/></devices>",
+        );
+        settle_steered(&mut root, aim);
+        let why = refusal(&root);
+        assert!(
+            why.as_deref().is_some_and(|w| w.contains("none-such")),
+            "{why:?}"
+        );
+        accept(&mut root, aim);
+        // The unknown model stays refused, as it was built to be;
+        // nothing it does not need was dropped for it.
+        assert_eq!(refusal(&root), why, "{}", root.to_xml(0));
+        let xml = root.to_xml(0);
+        for part in ["<partition>", "<interface>eth0", "vcpus='0'"] {
+            assert!(xml.contains(part), "{part} not in {xml}");
+        }
     }
 }

@@ -62,6 +62,77 @@ pub(crate) fn settle(root: &mut Element, aim: &str) {
     settle_memory_devices(root, aim);
 }
 
+/// What a steered document's devices are given beyond [`settle`] (the
+/// differential run's documents stay as they were): every address's
+/// numbers as libvirt reads them, a controller's I/O thread where
+/// libvirt takes one.
+pub(crate) fn settle_steered(root: &mut Element, aim: &str) {
+    let Some(devices) = child_mut(root, "devices") else {
+        return;
+    };
+    for controller in kids_mut(devices, "controller") {
+        settle_controller_iothread(controller, aim);
+    }
+    for hostdev in kids_mut(devices, "hostdev") {
+        if hostdev.attr("type") == Some("usb") {
+            if let Some(source) = child_mut(hostdev, "source") {
+                settle_usb_source(source);
+            }
+        }
+    }
+    settle_addresses(devices);
+}
+
+/// A USB host device's source as libvirt reads it
+/// (`virDomainHostdevSubsysUSBDefParseXML`): the vendor and product ids
+/// and the bus and device numbers in C's bases (the schema's hex without
+/// `0x` reads as a bad decimal), a vendor id other than 0.
+fn settle_usb_source(source: &mut Element) {
+    for (part, attr) in [
+        ("vendor", "id"),
+        ("product", "id"),
+        ("address", "bus"),
+        ("address", "device"),
+    ] {
+        let Some(e) = child_mut(source, part) else {
+            continue;
+        };
+        let Some(v) = e.attr(attr) else { continue };
+        if fits_u32(v, 0) && !(part == "vendor" && v.trim_start_matches(['0', 'x', 'X']).is_empty())
+        {
+            continue;
+        }
+        let hex = format!("0x{v}");
+        let value = if fits_u32(&hex, 0) && hex != "0x0" {
+            hex
+        } else {
+            "0x1".to_string()
+        };
+        e.set_attr(attr, value);
+    }
+}
+
+/// A controller's I/O thread is a virtio SCSI controller's only (the
+/// schema gives every controller's driver the attribute;
+/// `virDomainControllerDefParseXML` refuses it elsewhere): a SCSI
+/// controller with one, or any controller built to reach it, is made
+/// one (its children other types have go).
+fn settle_controller_iothread(controller: &mut Element, aim: &str) {
+    let threaded = controller
+        .child("driver")
+        .and_then(|d| d.attr("iothread"))
+        .is_some_and(|t| t.parse::<u32>() != Ok(0));
+    let aimed = aim == "domain/devices/controller/driver/@iothread";
+    if !threaded || (controller.attr("type") != Some("scsi") && !aimed) {
+        return;
+    }
+    controller.set_attr("type", "scsi");
+    controller.set_attr("model", "virtio-scsi");
+    controller.children.retain(|n| {
+        !matches!(n, Node::Element(c) if matches!(c.name.as_str(), "model" | "target" | "master"))
+    });
+}
+
 /// A disk has a target device name (`virDomainDiskDefParseXML`), a
 /// floppy's starting with `fd` (`virDomainDiskDefValidate`); the `n`th
 /// disk's made-up name is counted down from the last letter, away from the
@@ -158,6 +229,58 @@ fn retype_address(address: &mut Element, kind: &str, keep: &[&str]) {
     address.children.clear();
 }
 
+/// Every device address under `e` (a device's, a host device source's,
+/// an NVMe disk source's), with its numbers as [`settle_address_numbers`]
+/// makes them.
+fn settle_addresses(e: &mut Element) {
+    for n in e.children.iter_mut() {
+        if let Node::Element(c) = n {
+            if c.name == "address" && c.attr("type").is_some() {
+                settle_address_numbers(c);
+                settle_address(c);
+            }
+            settle_addresses(c);
+        }
+    }
+}
+
+/// An address's numbers as libvirt's parser reads them
+/// (`virDomainDeviceAddressParseXML`): each number of its type in the
+/// base libvirt reads it in (the schema also lets a USB bus or a drive
+/// unit be hex), within its width.
+fn settle_address_numbers(address: &mut Element) {
+    let numbers: &[(&str, u32)] = match address.attr("type") {
+        Some("pci") => &[("domain", 0), ("bus", 0), ("slot", 0), ("function", 0)],
+        Some("drive") => &[
+            ("controller", 10),
+            ("bus", 10),
+            ("target", 10),
+            ("unit", 10),
+        ],
+        Some("virtio-serial") => &[("controller", 10), ("bus", 10), ("port", 10)],
+        Some("ccid") => &[("controller", 10), ("slot", 10)],
+        Some("usb") => &[("bus", 10)],
+        Some("isa") => &[("iobase", 16), ("irq", 16)],
+        Some("dimm") => &[("slot", 10)],
+        _ => &[],
+    };
+    for (attr, base) in numbers {
+        if address.attr(attr).is_some_and(|v| !fits_u32(v, *base)) {
+            address.set_attr(attr, "0");
+        }
+    }
+    // Read as unsigned 64-bit hex numbers.
+    for attr in ["reg", "base"] {
+        let hex = |v: &str| {
+            let digits = v.strip_prefix("0x").or_else(|| v.strip_prefix("0X"));
+            u64::from_str_radix(digits.unwrap_or(v), 16).is_ok()
+        };
+        if address.attr(attr).is_some_and(|v| !hex(v)) {
+            address.set_attr(attr, "0x100000000");
+        }
+    }
+}
+
 /// An address as libvirt's parser reads it (`virDomainDeviceAddressParseXML`):
 /// a DIMM slot is given, a USB port is dotted decimal numbers.
 fn settle_address(address: &mut Element) {
@@ -173,6 +296,26 @@ fn settle_address(address: &mut Element) {
         }
         _ => {}
     }
+}
+
+/// Whether `v` reads as an unsigned 32-bit number in `base` (0: C's
+/// choice by prefix, `0x` hex, a leading 0 octal).
+fn fits_u32(v: &str, base: u32) -> bool {
+    let (digits, radix) = match base {
+        0 => match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+            Some(hex) => (hex, 16),
+            None if v.len() > 1 && v.starts_with('0') => (&v[1..], 8),
+            None => (v, 10),
+        },
+        16 => (
+            v.strip_prefix("0x")
+                .or_else(|| v.strip_prefix("0X"))
+                .unwrap_or(v),
+            16,
+        ),
+        _ => (v, base),
+    };
+    u32::from_str_radix(digits, radix).is_ok()
 }
 
 /// A smart card's address is a CCID slot, its host certificates are three,
@@ -597,5 +740,49 @@ mod tests {
         assert!(xml.contains("<sibling id='0' value='10'/>"), "{xml}");
         assert!(xml.contains("<sibling id='1' value='20'/>"), "{xml}");
         assert!(xml.contains("<sibling id='1' value='10'/>"), "{xml}");
+    }
+
+    /// A steered document's addresses and controllers: refused as they
+    /// are, accepted settled, the parts kept.
+    #[test]
+    fn steered_addresses_and_controllers_are_accepted() {
+        let cases = [
+            (
+                "<controller type='scsi' model='lsilogic'><driver iothread='2'/></controller>",
+                "",
+                "<controller type='scsi' model='virtio-scsi'>",
+            ),
+            (
+                "<controller type='pci' model='pcie-root-port'><driver iothread='2'/>\
+                 <target chassis='1'/></controller>",
+                "domain/devices/controller/driver/@iothread",
+                "<driver iothread='2'/>",
+            ),
+            (
+                "<hostdev mode='subsystem' type='usb'><source><vendor id='F'/><product id='29dC'/>\
+                 <address bus='C1' device='2'/></source></hostdev>",
+                "",
+                "<address bus='0xC1' device='2'/>",
+            ),
+            (
+                "<hub type='usb'><address type='usb' bus='0xfE' port='1'/></hub>",
+                "",
+                "bus='0'",
+            ),
+            (
+                "<memory model='dimm'><target><size>1024</size></target>\
+                 <address type='dimm' slot='1' base='0x91a4ea70efd146cee30b'/></memory>",
+                "",
+                "base='0x100000000'",
+            ),
+        ];
+        for (device, aim, kept) in cases {
+            let mut root = domain(&format!("<devices>{device}</devices>"));
+            assert!(refusal(&root).is_some(), "{device} is accepted as it is");
+            crate::repair::settle_steered(&mut root, Some(aim).filter(|a| !a.is_empty()));
+            let xml = root.to_xml(0);
+            assert_eq!(refusal(&root), None, "{xml}");
+            assert!(xml.contains(kept), "{kept} not in {xml}");
+        }
     }
 }

@@ -7,9 +7,13 @@
 //! the walk asks which paths it could lead to; a choice then prefers the
 //! alternatives leading somewhere still wanted, and an optional part
 //! leading somewhere wanted is taken more often. A path is wanted until a
-//! document that uses it is reported as reached (it parsed), or until it
-//! was made often enough without that (documents using it are refused
-//! for other reasons: the walk stops insisting).
+//! document that uses it is reported as reached (it parsed), or until
+//! enough documents were built to reach it without that (libvirt refuses
+//! it in every definition: the walk stops insisting). Documents that
+//! merely happen to use a path do not count toward giving it up: they
+//! are refused for whatever else they hold, which says nothing of the
+//! path, and giving a path up on them would leave it to the luck of the
+//! sample.
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -17,8 +21,8 @@ use std::rc::Rc;
 use crate::rng::{Grammar, NameClass, Pattern};
 use crate::SchemaError;
 
-/// How many documents may use a path without one being reported reached
-/// before the walk stops steering toward it.
+/// How many documents built to reach a path may go without one being
+/// reported reached before the walk stops steering toward it.
 const TRIES: u32 = 6;
 
 /// A set of path numbers.
@@ -34,8 +38,8 @@ pub(crate) struct Steer {
     target: Option<usize>,
     /// Reported reached, by number.
     reached: Vec<bool>,
-    /// Documents made using it, by number.
-    made: Vec<u32>,
+    /// Documents built to reach it, by number.
+    aimed: Vec<u32>,
     /// The paths a define leads to from a place: (define, place) -> set.
     memo: HashMap<(String, String), Rc<Bits>>,
     /// Defines being expanded at a place (a cycle adds nothing new).
@@ -58,19 +62,10 @@ impl Steer {
             names,
             target: None,
             reached: vec![false; n],
-            made: vec![0; n],
+            aimed: vec![0; n],
             memo: HashMap::new(),
             open: HashSet::new(),
         })
-    }
-
-    /// Count a document made: each path it uses once.
-    pub(crate) fn made(&mut self, paths: &HashSet<String>) {
-        for p in paths {
-            if let Some(&i) = self.ids.get(p) {
-                self.made[i] = self.made[i].saturating_add(1);
-            }
-        }
     }
 
     /// Paths a document that was reported good uses: no longer wanted.
@@ -84,7 +79,7 @@ impl Steer {
 
     /// Whether path number `i` is still wanted.
     fn is_wanted(&self, i: usize) -> bool {
-        !self.reached[i] && self.made[i] < TRIES
+        !self.reached[i] && self.aimed[i] < TRIES
     }
 
     /// Choose the path the next document is built to reach: one still
@@ -98,6 +93,9 @@ impl Steer {
             0 => None,
             n => Some(wanted[draw(n as u64) as usize]),
         };
+        if let Some(t) = self.target {
+            self.aimed[t] = self.aimed[t].saturating_add(1);
+        }
         self.target.map(|i| self.names[i].as_str())
     }
 
