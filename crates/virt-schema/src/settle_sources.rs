@@ -6,6 +6,7 @@
 
 use std::net::IpAddr;
 
+use crate::repair::{child_mut, kids_mut};
 use virt_xml::{Element, Node};
 
 /// Give the storage sources and the IP settings of `root` what libvirt's
@@ -173,41 +174,24 @@ fn settle_ip_info(holder: &mut Element) {
     }
 }
 
-fn child_mut<'a>(e: &'a mut Element, name: &str) -> Option<&'a mut Element> {
-    e.children.iter_mut().find_map(|n| match n {
-        Node::Element(c) if c.name == name => Some(c),
-        _ => None,
-    })
-}
-
-fn kids_mut<'a>(e: &'a mut Element, name: &'a str) -> impl Iterator<Item = &'a mut Element> {
-    e.children.iter_mut().filter_map(move |n| match n {
-        Node::Element(c) if c.name == name => Some(c),
-        _ => None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn refusal(root: &Element) -> Option<String> {
-        virt_xml::parse_domain(&root.to_xml(0))
-            .err()
-            .map(|e| e.to_string())
-    }
+    use crate::repair::{refusal, tests::domain_of};
 
-    /// A domain with `parts`, and an OS of type hvm unless they bring one.
+    /// A domain with `parts`; those starting with `<os>` are the OS's
+    /// own children (a loader, an NVRAM).
     fn domain(parts: &str) -> Element {
-        let os = if parts.starts_with("<os>") {
-            ""
-        } else {
-            "<os><type>hvm</type></os>"
+        let Some(os_parts) = parts.strip_prefix("<os>") else {
+            return domain_of(1048576, parts);
         };
-        let xml = format!(
-            "<domain type='test'><name>r</name><memory>1048576</memory>{os}{parts}</domain>"
-        );
-        virt_xml::parse_element(&xml).unwrap()
+        let mut root = domain_of(1048576, "");
+        let os = virt_xml::parse_element(&format!("<os>{os_parts}")).unwrap();
+        if let Some(o) = child_mut(&mut root, "os") {
+            o.children.extend(os.children.into_iter().skip(1));
+        }
+        root
     }
 
     /// Each part alone is refused by one of libvirt's rules; settled, the
