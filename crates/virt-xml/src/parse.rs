@@ -14,7 +14,6 @@ use crate::order::{
 };
 use crate::reader::parse_document;
 use crate::tree::{Doc, NodeRef};
-use crate::units::parse_memory;
 use crate::validate::{Refusals, Step};
 use crate::vocabulary;
 /// Domain types libvirt 9.0 knows (`virDomainVirtType`).
@@ -441,7 +440,7 @@ fn memory_value(e: NodeRef<'_, '_>, xpath: &str) -> Result<u64, XmlError> {
             xpath: xpath.to_string(),
         });
     };
-    parse_memory(&value.to_string(), e.attr("unit"))
+    crate::units::memory_kib(value, e.attr("unit"))
 }
 
 fn has_numa(e: NodeRef<'_, '_>) -> bool {

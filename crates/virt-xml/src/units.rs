@@ -48,7 +48,12 @@ fn size_number(value: &str) -> Result<u64, XmlError> {
 /// as libvirt's `virDomainParseMemory` does: at most `LLONG_MAX` bytes,
 /// and less than that many KiB once rounded ("size value too large").
 pub fn parse_memory(value: &str, unit: Option<&str>) -> Result<u64, XmlError> {
-    let bytes = scale_to_bytes(size_number(value)?, unit, 1024, MEMORY_MAX_BYTES)?;
+    memory_kib(size_number(value)?, unit)
+}
+
+/// [`parse_memory`] of a number already read.
+pub(crate) fn memory_kib(number: u64, unit: Option<&str>) -> Result<u64, XmlError> {
+    let bytes = scale_to_bytes(number, unit, 1024, MEMORY_MAX_BYTES)?;
     let kib = bytes.div_ceil(1024);
     if kib >= MEMORY_MAX_BYTES.div_ceil(1024) {
         return Err(XmlError::Overflow("size value too large".into()));

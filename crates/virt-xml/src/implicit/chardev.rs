@@ -249,8 +249,19 @@ fn console_compat(chardevs: &mut Vec<CharDev>, serials: &[Target], consoles: &[T
         .is_some_and(|t| t.kind.as_deref() == Some("serial"));
     match (first_console, first_serial) {
         (Some(c), None) if serial_console => {
-            let mut serial = chardevs[c].clone();
-            serial.kind = "serial".into();
+            // A copy of the console but for its target (not cloned only
+            // to be replaced).
+            let console = &chardevs[c];
+            let mut serial = CharDev {
+                kind: "serial".into(),
+                dev_type: console.dev_type.clone(),
+                tty: console.tty.clone(),
+                extra: Vec::with_capacity(console.extra.len()),
+                attrs: console.attrs.clone(),
+            };
+            serial
+                .extra
+                .extend(console.extra.iter().filter(|e| e.name != "target").cloned());
             let target = Target {
                 kind: None,
                 port: 0,

@@ -11,6 +11,12 @@ use super::*;
 /// the start-up adjustment (`adjustment0`) only in live state; a timezone
 /// and a start only with their offsets; nothing else.
 pub(super) fn clock_attrs(clock: &mut Element) {
+    // The usual clock, its offset alone and fixed, is written as given.
+    if let [(k, v)] = clock.attrs.as_slice() {
+        if k == "offset" && matches!(v.as_str(), "utc" | "localtime") {
+            return;
+        }
+    }
     let offset = clock.attr("offset").unwrap_or("utc").to_string();
     let adjustment = clock.attr("adjustment").map(str::to_string);
     let number = |a: &Option<String>| a.as_deref().and_then(|a| a.trim().parse::<i64>().ok());
