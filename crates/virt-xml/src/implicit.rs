@@ -306,22 +306,33 @@ impl DomainDef {
         for e in self.devices.other.iter_mut().filter(|e| e.name == "video") {
             video::merge_models(e);
         }
-        // The parser puts a video marked primary first.
-        let videos: Vec<usize> = (0..self.devices.other.len())
-            .filter(|i| self.devices.other[*i].name == "video")
-            .collect();
-        let primary = |e: &Element| {
-            e.child("model")
-                .is_some_and(|m| m.attr("primary") == Some("yes"))
-        };
-        if let Some(&at) = videos
+        // The parser puts a video marked primary first (most guests have
+        // one video: no list of them then).
+        let is_video = |e: &Element| e.name == "video";
+        if self
+            .devices
+            .other
             .iter()
-            .skip(1)
-            .rev()
-            .find(|i| primary(&self.devices.other[**i]))
+            .filter(|e| is_video(e))
+            .nth(1)
+            .is_some()
         {
-            let v = self.devices.other.remove(at);
-            self.devices.other.insert(videos[0], v);
+            let videos: Vec<usize> = (0..self.devices.other.len())
+                .filter(|i| is_video(&self.devices.other[*i]))
+                .collect();
+            let primary = |e: &Element| {
+                e.child("model")
+                    .is_some_and(|m| m.attr("primary") == Some("yes"))
+            };
+            if let Some(&at) = videos
+                .iter()
+                .skip(1)
+                .rev()
+                .find(|i| primary(&self.devices.other[**i]))
+            {
+                let v = self.devices.other.remove(at);
+                self.devices.other.insert(videos[0], v);
+            }
         }
         let mut first = true;
         for e in self.devices.other.iter_mut().filter(|e| e.name == "video") {
@@ -331,7 +342,7 @@ impl DomainDef {
             let is_first = std::mem::take(&mut first);
             let kind = v
                 .model_type
-                .clone()
+                .take()
                 .unwrap_or_else(|| video_model.to_string());
             if is_first && kind == "none" {
                 // virDomainVideoDefClear: the model alone, and a user
@@ -355,7 +366,11 @@ impl DomainDef {
                 Some(0) => None,
                 h => h,
             };
-            v.primary = (is_first || v.primary.as_deref() == Some("yes")).then(|| "yes".into());
+            if !(is_first || v.primary.as_deref() == Some("yes")) {
+                v.primary = None;
+            } else if v.primary.as_deref() != Some("yes") {
+                v.primary = Some("yes".into());
+            }
             v.model_type = Some(kind);
             video::write(e, &v);
         }
