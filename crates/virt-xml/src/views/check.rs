@@ -42,11 +42,17 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
             // as its main attribute when it has no other), the <auth>
             // and <encryption> beside it, its backing chain.
             let key = crate::parse::disk_source_key(&disk.disk_type);
+            let source = disk.extra.iter().find(|e| e.name == "source");
+            // A file, block or directory source kept as its path alone
+            // has nothing libvirt refuses (virDomainStorageSourceParse
+            // takes the path as it is, and the rest it reads are
+            // children): it is not made into an element to be checked.
+            let path_only = matches!(disk.disk_type.as_str(), "file" | "block" | "dir");
             let plain = disk
                 .source
                 .as_deref()
+                .filter(|_| source.is_none() && !path_only)
                 .map(|v| Element::new("source").with_attr(key, v));
-            let source = disk.extra.iter().find(|e| e.name == "source");
             crate::validate::check_disk_source(&disk.disk_type, source.or(plain.as_ref()))?;
             if let Some(s) = source {
                 disk::check_source_auth(s, &disk.extra)?;
