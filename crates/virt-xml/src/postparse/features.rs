@@ -39,6 +39,26 @@ pub(super) const FEATURES: &[&str] = &[
 /// absent), the value ones only with a value; `None` when something is
 /// not read here (it is then left as given).
 pub(super) fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
+    // The usual features (`<acpi/><apic/><pae/>`): bare flags libvirt
+    // writes bare, given in its order and each once, are already as it
+    // writes them, and left so.
+    let bare = |f: &Element| {
+        f.attrs.is_empty()
+            && f.children.is_empty()
+            && matches!(
+                f.name.as_str(),
+                "acpi" | "apic" | "pae" | "viridian" | "privnet"
+            )
+    };
+    let mut last = None;
+    if given.iter().all(|f| {
+        let at = FEATURES.iter().position(|n| *n == f.name);
+        let in_order = bare(f) && at > last;
+        last = at;
+        in_order
+    }) {
+        return None;
+    }
     // (place in libvirt's order, element); a guest names a few features
     // of the many known, so only those are kept, sorted at the end.
     let mut slots: Vec<(usize, Option<Element>)> = Vec::with_capacity(given.len() + 1);
@@ -250,5 +270,33 @@ pub(super) fn put(slots: &mut Vec<(usize, Option<Element>)>, at: usize, e: Optio
     match slots.iter_mut().find(|(i, _)| *i == at) {
         Some(slot) => slot.1 = e,
         None => slots.push((at, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(els: &[Element]) -> Vec<&str> {
+        els.iter().map(|e| e.name.as_str()).collect()
+    }
+
+    #[test]
+    fn bare_flags_in_libvirts_order_are_left_and_others_rewritten() {
+        let bare = |n: &str| Element::new(n);
+        assert_eq!(
+            features_as_written(&[bare("acpi"), bare("apic"), bare("pae")]),
+            None
+        );
+        assert_eq!(features_as_written(&[]), None);
+        // Out of order, twice, or with a state or value: rewritten.
+        let out = features_as_written(&[bare("pae"), bare("acpi")]).expect("read");
+        assert_eq!(names(&out), ["acpi", "pae"]);
+        let out = features_as_written(&[bare("acpi"), bare("acpi")]).expect("read");
+        assert_eq!(names(&out), ["acpi"]);
+        let out = features_as_written(&[bare("acpi"), bare("pmu")]).expect("read");
+        assert_eq!(out[1], bare("pmu").with_attr("state", "on"));
+        let out = features_as_written(&[bare("acpi").with_child(bare("x"))]).expect("read");
+        assert_eq!(out, [bare("acpi")]);
     }
 }
