@@ -5,6 +5,9 @@
 //! `--connect=URI`) and its per-command options have their own grammar and
 //! error texts (see `opts`), which scripts depend on and clap cannot produce.
 #![warn(missing_docs)]
+// The process starts at `entry::main` (C's `main`), not through the Rust
+// runtime's start; see entry.rs for why. Test builds keep the harness's.
+#![cfg_attr(not(test), no_main)]
 
 mod builtin;
 mod checkpoint;
@@ -18,6 +21,8 @@ mod devstats;
 mod display;
 mod domain;
 mod edit;
+#[cfg(not(test))]
+mod entry;
 mod event;
 mod host;
 mod job;
@@ -32,7 +37,6 @@ mod storage;
 mod table;
 
 use ctl::Ctl;
-use std::process::ExitCode;
 
 const VERSION: &str = "9.0.0";
 
@@ -184,11 +188,16 @@ fn parse_global(args: &[String]) -> Result<Global, Early> {
     Ok(g)
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let g = match parse_global(&args) {
+/// Exit statuses, as virsh's.
+const SUCCESS: u8 = 0;
+const FAILURE: u8 = 1;
+
+/// virsh with `args`, the words after the program name; its exit status.
+#[cfg_attr(test, allow(dead_code))]
+fn run(args: &[String]) -> u8 {
+    let g = match parse_global(args) {
         Ok(g) => g,
-        Err(Early::Exit(code)) => return ExitCode::from(code),
+        Err(Early::Exit(code)) => return code,
     };
     // The URI: -c, else VIRSH_DEFAULT_CONNECT_URI, else the library's default
     // (LIBVIRT_DEFAULT_URI, then the first backend's own).
@@ -206,9 +215,9 @@ fn main() -> ExitCode {
     let cmds = match cmds {
         Some(Err(errs)) => {
             shell::report_parse(&mut ctl, &errs);
-            return ExitCode::FAILURE;
+            return FAILURE;
         }
-        Some(Ok(c)) if c.is_empty() => return ExitCode::FAILURE,
+        Some(Ok(c)) if c.is_empty() => return FAILURE,
         other => other.and_then(Result::ok),
     };
     virt_drivers::register();
@@ -217,20 +226,20 @@ fn main() -> ExitCode {
             ctl.error(&e.message);
         }
         if cmds.is_some() {
-            return ExitCode::FAILURE;
+            return FAILURE;
         }
     }
     match cmds {
         Some(cmds) => {
             if shell::run(&mut ctl, &cmds) {
-                ExitCode::SUCCESS
+                SUCCESS
             } else {
-                ExitCode::FAILURE
+                FAILURE
             }
         }
         None => {
             shell::interactive(&mut ctl);
-            ExitCode::SUCCESS
+            SUCCESS
         }
     }
 }
