@@ -53,6 +53,19 @@ impl<'a> Checked<'a> {
     pub fn type_name(&self) -> &'a str {
         self.driver.type_name()
     }
+
+    /// A driver's error as the caller sees it: a call standing for another
+    /// public function (`api`) is "not supported" under that function's
+    /// name, and a decline is plain "not supported". Given the error by
+    /// value and not `self`, so that neither the answer nor this value
+    /// needs a place in memory of its own on the way of a successful call.
+    #[cold]
+    fn settled(api: Option<&str>, e: Error) -> Error {
+        match api {
+            Some(public) if e.is_declined() => Error::no_support(public),
+            _ => e.settled(),
+        }
+    }
 }
 
 /// Refuse a `write` entry on a read-only connection.
@@ -82,18 +95,18 @@ macro_rules! checked_methods {
         impl Checked<'_> {
             $(
                 $(#[$m])*
+                // Inlined into its caller (a `Connect` or handle method, the
+                // daemon's dispatch), the driver's answer passed on as it
+                // came, only an error touched: the checks cost a call nothing
+                // beyond a flag test when they pass.
+                #[inline]
                 pub fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
                     // Read entries without a check do not use the name.
                     #[allow(unused_variables)]
                     let api = self.api.unwrap_or(stringify!($api));
                     refuse_read_only!($kind, self, api);
                     run_check!(api; $($arg),*; $($check)?);
-                    // A call standing for another public function is
-                    // "not supported" under that function's name.
-                    self.driver.$name($($arg),*).map_err(|e| match self.api {
-                        Some(public) if e.is_declined() => Error::no_support(public),
-                        _ => e.settled(),
-                    })
+                    self.driver.$name($($arg),*).map_err(|e| Self::settled(self.api, e))
                 }
             )*
         }
