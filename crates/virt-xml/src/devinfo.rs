@@ -566,6 +566,26 @@ pub(crate) fn c_uint_wrapping(s: &str) -> Option<u32> {
     }
 }
 
+/// A C `int` as virStrToLong_i reads it in base 0 (decimal, `0x` hex or
+/// `0` octal, with a sign); `None` when libvirt refuses it.
+pub(crate) fn c_int(s: &str) -> Option<i64> {
+    const SPACE: [char; 6] = [' ', '\t', '\n', '\r', '\x0b', '\x0c'];
+    let t = s.trim_start_matches(SPACE);
+    let (negative, digits) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    // strtol takes one sign, right before the digits.
+    if negative && digits.starts_with(['+', '-']) || digits.starts_with(SPACE) {
+        return None;
+    }
+    let n = i64::try_from(c_unsigned(digits, 0)?).ok()?;
+    let n = if negative { -n } else { n };
+    (i64::from(i32::MIN)..=i64::from(i32::MAX))
+        .contains(&n)
+        .then_some(n)
+}
+
 /// An `<rng>` as libvirt writes what it read (virDomainRNGDefParseXML,
 /// virDomainRNGDefPostParse): the rate first, only with bytes (its
 /// period only when set), a `random` backend reading `/dev/random`
@@ -686,7 +706,7 @@ fn shmem(shmem: &mut Element) {
 /// A path as virFileSanitizePath writes it: no repeated `/`, no `/` at
 /// the end (but `/` itself), a leading `//` (not `///`) kept, a URI left
 /// alone.
-fn sanitized_path(path: &str) -> String {
+pub(crate) fn sanitized_path(path: &str) -> String {
     if let Some(uri) = path.find("://") {
         if path.find('/').is_some_and(|s| s > uri) {
             return path.to_string();
@@ -742,6 +762,19 @@ fn vsock_cid(vsock: &mut Element) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn c_ints_read_in_base_0() {
+        use super::c_int;
+        assert_eq!(c_int("-0x10"), Some(-16));
+        assert_eq!(c_int(" 010"), Some(8));
+        assert_eq!(c_int("092"), None);
+        assert_eq!(c_int("-2147483648"), Some(-2147483648));
+        assert_eq!(c_int("2147483648"), None);
+        assert_eq!(c_int("--1"), None);
+        assert_eq!(c_int("- 1"), None);
+        assert_eq!(c_int("+-1"), None);
+    }
+
     use super::*;
 
     fn written(xml: &str) -> String {

@@ -57,7 +57,7 @@ pub enum XmlError {
     #[error("missing name information")]
     NoName,
     /// A device without `<target>`: the detail names the device.
-    #[error("missing target information for device {0}")]
+    #[error("missing target information for device{}", space_before(.0))]
     NoTarget(String),
     /// libvirt reports this as an internal error ("malformed uuid element").
     #[error("internal error: {0}")]
@@ -168,5 +168,14 @@ mod tests {
             (e.code.number(), e.message.as_str()),
             (21, "missing name information")
         );
+    }
+}
+
+/// `text` after a space, or nothing when empty (libvirt's messages with
+/// an optional detail).
+fn space_before(text: &str) -> String {
+    match text {
+        "" => String::new(),
+        t => format!(" {t}"),
     }
 }

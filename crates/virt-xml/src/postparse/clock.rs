@@ -39,7 +39,8 @@ pub(super) fn clock_attrs(clock: &mut Element) {
         "variable" => {
             put("offset", offset.clone());
             put("adjustment", number(&adjustment).unwrap_or(0).to_string());
-            put("basis", clock.attr("basis").unwrap_or("utc").to_string());
+            let basis = clock.attr("basis").filter(|b| !b.is_empty());
+            put("basis", basis.unwrap_or("utc").to_string());
         }
         "timezone" => {
             put("offset", offset.clone());

@@ -5,7 +5,7 @@
 //! libvirt refuses leaves the element as written: the checks refuse the
 //! definition, not this.
 
-use crate::devinfo::c_unsigned;
+use crate::devinfo::{c_int, c_unsigned};
 use crate::{Element, Node};
 
 /// The device information children (virDomainDeviceInfoParseXML).
@@ -513,24 +513,6 @@ fn memballoon(balloon: &mut Element) {
     virtio_driver(balloon);
 }
 
-/// A C `int` as virStrToLong_i reads it in base 0 (decimal, `0x` hex or
-/// `0` octal, with a sign); `None` when libvirt refuses it.
-fn c_int(s: &str) -> Option<i64> {
-    let t = s.trim_start();
-    let (negative, digits) = match t.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, t),
-    };
-    if negative && digits.starts_with(['+', '-']) {
-        return None;
-    }
-    let n = i64::try_from(c_unsigned(digits, 0)?).ok()?;
-    let n = if negative { -n } else { n };
-    (i64::from(i32::MIN)..=i64::from(i32::MAX))
-        .contains(&n)
-        .then_some(n)
-}
-
 /// `<hostdev>` (virDomainHostdevDefParseXML, virDomainHostdevDefFormat):
 /// its mode (subsystem when not given), type and, in subsystem mode, the
 /// managed flag always written, the type's own attributes after them in
@@ -571,6 +553,7 @@ fn hostdev(dev: &mut Element) {
     }
     let scsi = mode == "subsystem" && kind == "scsi";
     let mdev = mode == "subsystem" && kind == "mdev";
+    let usb = mode == "subsystem" && kind == "usb";
     let flags: Vec<&str> = ["readonly", "shareable"]
         .into_iter()
         .filter(|f| scsi && dev.child(f).is_some())
@@ -580,6 +563,9 @@ fn hostdev(dev: &mut Element) {
     remove_named(dev, &["readonly", "shareable"]);
     if mdev {
         mdev_source(dev);
+    }
+    if usb {
+        usb_source(dev);
     }
     let at = dev
         .children
@@ -612,6 +598,59 @@ fn mdev_source(dev: &mut Element) {
     });
 }
 
+/// A USB host device's first `<source>` as libvirt writes what it read
+/// (virDomainHostdevSubsysUSBDefParseXML,
+/// virDomainHostdevDefFormatSubsysUSB): its startup policy and guest
+/// reset, the vendor and product ids (read in C's bases) as four hex
+/// digits when a vendor is set, the bus and device of its address (as C
+/// `int`s) when either is set; nothing when it sets none of them.
+fn usb_source(dev: &mut Element) {
+    let Some(source) = dev.child("source") else {
+        return;
+    };
+    let number = |child: &str, attr: &str| {
+        source
+            .child(child)
+            .and_then(|c| c.attr(attr))
+            .and_then(|v| c_unsigned(v, 0))
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(0)
+    };
+    let mut out = Element::new("source");
+    for attr in ["startupPolicy", "guestReset"] {
+        if let Some(v) = source.attr(attr) {
+            out = out.with_attr(attr, v);
+        }
+    }
+    let vendor = number("vendor", "id");
+    if vendor != 0 {
+        let product = number("product", "id");
+        out = out
+            .with_child(Element::new("vendor").with_attr("id", format!("0x{vendor:04x}")))
+            .with_child(Element::new("product").with_attr("id", format!("0x{product:04x}")));
+    }
+    let (bus, device) = (number("address", "bus"), number("address", "device"));
+    if bus != 0 || device != 0 {
+        out = out.with_child(
+            Element::new("address")
+                .with_attr("bus", (bus as i32).to_string())
+                .with_attr("device", (device as i32).to_string()),
+        );
+    }
+    let keep = !out.is_empty();
+    let mut first = true;
+    dev.children.retain_mut(|n| match n {
+        Node::Element(c) if c.name == "source" => {
+            if !std::mem::take(&mut first) || !keep {
+                return false;
+            }
+            *c = out.clone();
+            true
+        }
+        _ => true,
+    });
+}
+
 /// `<audio>` (virDomainAudioCommonParse, virDomainAudioCommonFormat): an
 /// `<input>` or `<output>` that sets nothing is not written (one with
 /// `<settings>` but no attributes is refused when read).
@@ -632,6 +671,22 @@ mod tests {
         let mut e = crate::parse_element(xml).unwrap();
         rewrite(&mut e);
         e.to_xml(0)
+    }
+
+    #[test]
+    fn usb_hostdev_source_as_libvirt_writes_it() {
+        let flat = |xml: &str| written(xml).lines().map(str::trim).collect::<String>();
+        // (Observed from libvirt 9.0 through virsh.)
+        assert_eq!(
+            flat("<hostdev mode='subsystem' type='usb'><source guestReset='off' startupPolicy='optional' autoAddress='yes'>\
+                  <vendor id='0xBe'/><product id='010'/><address bus='4294967295' device='0x10'/></source></hostdev>"),
+            "<hostdev mode='subsystem' type='usb' managed='no'><source startupPolicy='optional' guestReset='off'>\
+             <vendor id='0x00be'/><product id='0x0008'/><address bus='-1' device='16'/></source></hostdev>"
+        );
+        assert_eq!(
+            flat("<hostdev mode='subsystem' type='usb'><source/><source><vendor id='1'/><product id='1'/></source></hostdev>"),
+            "<hostdev mode='subsystem' type='usb' managed='no'/>"
+        );
     }
 
     #[test]
@@ -789,13 +844,6 @@ mod tests {
             written("<memory model='nvdimm'><target><readonly/><size unit='M'>2</size><node>1</node><label><size>128</size></label></target></memory>"),
             "<memory model='nvdimm'>\n  <target>\n    <size unit='KiB'>2048</size>\n    <node>1</node>\n    <label>\n      <size unit='KiB'>128</size>\n    </label>\n    <readonly/>\n  </target>\n</memory>\n"
         );
-    }
-
-    #[test]
-    fn c_ints() {
-        assert_eq!(c_int("-0x10"), Some(-16));
-        assert_eq!(c_int("2147483648"), None);
-        assert_eq!(c_int("--1"), None);
     }
 }
 

@@ -113,6 +113,10 @@ pub(crate) fn apply(def: &mut DomainDef) {
     if matches!(def.max_memory, Some((0, None | Some(0)))) {
         def.max_memory = None;
     }
+    // `string(./os/@firmware)`: an empty one is none.
+    def.os
+        .attrs
+        .retain(|(k, v)| !(k == "firmware" && v.is_empty()));
     loader(def);
     // `string(./bootloader)`: an empty one is none, and its arguments are
     // written only with it.
@@ -167,6 +171,11 @@ pub(crate) fn apply(def: &mut DomainDef) {
         guest_cpu(cpu);
     }
     guest_numa(def);
+    // virCPUDefParseXML reads `./cpu[1]` alone (the NUMA cells of every
+    // copy were read above).
+    let mut first_cpu = true;
+    def.extra
+        .retain(|e| e.name != "cpu" || std::mem::take(&mut first_cpu));
     vcpu_states(def);
     // What libvirt read into nothing it does not write.
     def.extra.retain(|e| e.name != "cpu" || !is_empty(e));
@@ -203,6 +212,12 @@ fn top_level_parts(def: &mut DomainDef) {
         def.extra
             .retain(|e| e.name != *name || std::mem::take(&mut first));
     }
+    // `string(./on_lockfailure[1])`: none when empty, and the default
+    // action is not written.
+    def.extra.retain(|e| {
+        e.name != "on_lockfailure"
+            || !matches!(crate::validate::string_value(e).as_str(), "" | "default")
+    });
     // `./pm/suspend-to-mem`: the first state of each kind in any `<pm>`,
     // written with its `enabled` (without one it is left at its default,
     // which libvirt does not write).
@@ -613,7 +628,7 @@ pub(crate) fn check(def: &DomainDef) -> Result<(), XmlError> {
     // are read for HVM guests with firmware autoselection only, as
     // libvirt 9.0 as Debian ships it reads them).
     if def.os.os_type == "hvm"
-        && def.os.attrs.iter().any(|(k, _)| k == "firmware")
+        && crate::validate::firmware(def).is_some()
         && read_firmware_features(def).is_some_and(|s| s == [Some("yes"), Some("no")])
     {
         return Err(crate::validate::detail(
@@ -743,6 +758,36 @@ impl DomainDef {
 
 #[cfg(test)]
 mod tests {
+    /// Empty values read as none (`string()`), the default lock failure
+    /// action and later `<cpu>` copies not written, the SLIC table's path
+    /// cleaned (observed from libvirt 9.0 through virsh).
+    #[test]
+    fn parts_written_as_libvirt_reads_them() {
+        let xml = "<domain type='test'><name>s</name><memory>1024</memory>\
+                   <os firmware=''><type>hvm</type><acpi><table type='slic'>//a//b/</table></acpi>\
+                   <smbios mode=''/><smbios mode='host'/></os><clock offset='variable' basis=''/>\
+                   <on_lockfailure>default</on_lockfailure><cpu><topology sockets='1' cores='1' threads='1'/></cpu>\
+                   <cpu><numa><cell id='0' cpus='0' memory='512'/></numa></cpu>\
+                   <vcpu current='61'>2</vcpu><vcpus><vcpu id='0' enabled='yes'/></vcpus></domain>";
+        let mut def = crate::parse_domain(xml).unwrap();
+        def.uuid = None;
+        let out = def.to_xml(&crate::FormatOptions {
+            inactive: true,
+            ..Default::default()
+        });
+        // (libvirt's dump less what the test driver adds: the vCPU
+        // placement, the architecture, the lifecycle actions.)
+        let want = "<domain type='test'>\n  <name>s</name>\n  <memory unit='KiB'>1024</memory>\n  \
+            <currentMemory unit='KiB'>1024</currentMemory>\n  <vcpu current='1'>2</vcpu>\n  \
+            <vcpus>\n    <vcpu id='0' enabled='yes' hotpluggable='no'/>\n    \
+            <vcpu id='1' enabled='no' hotpluggable='yes'/>\n  </vcpus>\n  <os>\n    \
+            <type>hvm</type>\n    <acpi>\n      <table type='slic'>//a/b</table>\n    </acpi>\n    \
+            <boot dev='hd'/>\n  </os>\n  <cpu>\n    <topology sockets='1' dies='1' cores='1' threads='1'/>\n    \
+            <numa>\n      <cell id='0' cpus='0' memory='512' unit='KiB'/>\n    </numa>\n  </cpu>\n  \
+            <clock offset='variable' adjustment='0' basis='utc'/>\n  <devices>\n  </devices>\n</domain>\n";
+        assert_eq!(out, want);
+    }
+
     #[test]
     fn idmap_uids_then_gids_sorted_by_start_through_every_copy() {
         let xml = "<domain type='test'><name>i</name><memory>1024</memory>\

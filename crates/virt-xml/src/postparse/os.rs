@@ -126,6 +126,7 @@ pub(super) fn firmware_features(def: &mut DomainDef) {
 /// written back as `<dtb>` text and `<smbios mode=...>`.
 pub(super) fn first_os_parts(def: &mut DomainDef) {
     let (mut first_dtb, mut first_smbios) = (true, true);
+    let hvm = def.os.os_type == "hvm";
     def.os.extra.retain_mut(|e| match e.name.as_str() {
         "dtb" => {
             let text = crate::validate::string_value(e);
@@ -135,11 +136,28 @@ pub(super) fn first_os_parts(def: &mut DomainDef) {
             *e = Element::new("dtb").with_text(text);
             true
         }
+        // virDomainDefParseBootAcpiOptions: the SLIC table's path as
+        // virFileSanitizePath cleans it.
+        "acpi" if hvm => {
+            for n in &mut e.children {
+                if let Node::Element(t) = n {
+                    if t.name == "table" && t.attr("type") == Some("slic") {
+                        let path = crate::devinfo::sanitized_path(&t.text());
+                        if path != t.text() {
+                            t.set_text(path);
+                        }
+                    }
+                }
+            }
+            true
+        }
         "smbios" => {
             let Some(mode) = e.attr("mode").map(str::to_string) else {
                 return false;
             };
-            if !std::mem::take(&mut first_smbios) {
+            // `string(./os/smbios/@mode)`: the first mode given, none
+            // when empty.
+            if !std::mem::take(&mut first_smbios) || mode.is_empty() {
                 return false;
             }
             *e = Element::new("smbios").with_attr("mode", mode);

@@ -4,9 +4,10 @@
 use super::*;
 
 /// How many I/O threads libvirt fills in beyond the given ids before
-/// this model refuses to (libvirt allocates them all; for a count near
-/// 2^32 it aborts).
-pub(super) const IOTHREADS_FILLED_MAX: u64 = 1 << 16;
+/// this model refuses to (libvirt allocates them all, one structure each:
+/// a million is well within a host's memory, as it is for libvirt; for a
+/// count near 2^32 libvirt aborts).
+pub(super) const IOTHREADS_FILLED_MAX: u64 = 1 << 20;
 
 /// The I/O threads as libvirt writes what it read
 /// (virDomainDefParseIOThreads, virDomainDefIOThreadsFormat): the count is
@@ -44,9 +45,11 @@ pub(super) fn iothreads(def: &mut DomainDef) {
     }
     let write_ids = given > 0;
     if write_ids {
+        // virDomainIOThreadIDDefArrayInit: the lowest ids not given.
+        let given: std::collections::HashSet<u64> = ids.iter().map(|&(id, _, _)| id).collect();
         let mut next = 1u64;
         while (ids.len() as u64) < total {
-            while ids.iter().any(|&(id, _, _)| id == next) {
+            while given.contains(&next) {
                 next += 1;
             }
             ids.push((next, None, None));
@@ -415,5 +418,39 @@ mod tests {
         assert!(!kept[0].contains("hard_limit"), "{kept:?}");
         // Blanks are not empty: libvirt's number parser refuses them.
         assert!(crate::parse_domain(&doc("<hard_limit> </hard_limit>")).is_err());
+    }
+
+    /// The `<iothreads>` and `<iothreadids>` lines of `xml`'s definition
+    /// as written back.
+    fn iothreads(xml: &str) -> String {
+        let def = crate::parse_domain(&format!(
+            "<domain type='test'><name>t</name><memory>1024</memory><os><type>hvm</type></os>\
+             {xml}</domain>"
+        ))
+        .unwrap();
+        let out = def.to_xml(&crate::FormatOptions {
+            inactive: true,
+            ..Default::default()
+        });
+        out.lines()
+            .map(str::trim)
+            .filter(|l| l.contains("iothread"))
+            .collect()
+    }
+
+    /// virDomainIOThreadIDDefArrayInit: the ids not given are the lowest
+    /// free ones, written after the given ones (observed from libvirt 9.0
+    /// through virsh); a count far above the ids given is filled too.
+    #[test]
+    fn iothread_ids_filled_as_libvirt_fills_them() {
+        assert_eq!(
+            iothreads("<iothreads>4</iothreads><iothreadids><iothread id='3'/><iothread id='9'/></iothreadids>"),
+            "<iothreads>4</iothreads><iothreadids><iothread id='3'/><iothread id='9'/>\
+             <iothread id='1'/><iothread id='2'/></iothreadids>"
+        );
+        let many =
+            iothreads("<iothreads>200000</iothreads><iothreadids><iothread id='7'/></iothreadids>");
+        assert_eq!(many.matches("<iothread id=").count(), 200000);
+        assert!(many.ends_with("<iothread id='200000'/></iothreadids>"));
     }
 }

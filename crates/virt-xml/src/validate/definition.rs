@@ -19,6 +19,10 @@ pub(crate) fn check_valid(def: &DomainDef, scope: Scope) -> Result<(), XmlError>
     check_hugepages(def)?;
     check_os(def)?;
     check_cputune_ranges(def)?;
+    if def.os.os_type == "hvm" {
+        crate::views::check_boot_ranges(&def.os.extra)?;
+    }
+    check_blkio_paths(def)?;
     check_idmap(def)?;
     check_numa_valid(def)?;
     check_iothread_pools(def)?;
@@ -103,7 +107,7 @@ pub(super) fn check_os(def: &DomainDef) -> Result<(), XmlError> {
     let template = nvram.and_then(|n| n.attr("template"));
     // A loader's NVRAM: a path as text, or a typed source.
     let has_nvram = nvram.is_some_and(|n| n.attr("type").is_some() || !n.text().is_empty());
-    match os_attr(def, "firmware") {
+    match firmware(def) {
         Some(firmware) => {
             if !has_loader {
                 return Ok(());
@@ -145,7 +149,7 @@ pub(super) fn check_os(def: &DomainDef) -> Result<(), XmlError> {
             "NVRAM template is not permitted when loader is stateless",
         )),
         Some("yes") if has_nvram => Err(detail("NVRAM is not permitted when loader is stateless")),
-        Some("no") => match os_attr(def, "firmware") {
+        Some("no") => match firmware(def) {
             None if attr("type") != Some("pflash") => {
                 Err(detail("Only pflash loader type permits NVRAM"))
             }
@@ -218,6 +222,27 @@ pub(super) fn check_idmap(def: &DomainDef) -> Result<(), XmlError> {
         return Err(XmlError::Unsupported(
             "You must map the root user of container".into(),
         ));
+    }
+    Ok(())
+}
+
+/// virDomainDefTunablesValidate: each `<blkiotune><device>` path once
+/// (across every copy of `<blkiotune>`, as libvirt reads them).
+pub(super) fn check_blkio_paths(def: &DomainDef) -> Result<(), XmlError> {
+    let Some(tune) = merged_top(def, "blkiotune") else {
+        return Ok(());
+    };
+    // (One that does not read was refused while parsing.)
+    let Ok(tune) = <crate::views::Blkiotune as crate::views::View>::from_element(&tune) else {
+        return Ok(());
+    };
+    for (i, d) in tune.devices.iter().enumerate() {
+        if tune.devices[..i].iter().any(|p| p.path == d.path) {
+            return Err(XmlError::Unsupported(format!(
+                "duplicate blkio device path '{}'",
+                d.path
+            )));
+        }
     }
     Ok(())
 }

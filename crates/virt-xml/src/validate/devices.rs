@@ -116,13 +116,37 @@ pub(super) fn check_address(address: &Element) -> Result<(), XmlError> {
     };
     match kind {
         "pci" => {
-            numbers(&["domain", "bus", "slot", "function"], 0)?;
+            let mut at = [0; 4];
+            for (n, attr) in at.iter_mut().zip(["domain", "bus", "slot", "function"]) {
+                *n = prop_uint(address, attr, 0, false, false)?.unwrap_or(0);
+            }
             if let Some(v) = address.attr("multifunction") {
                 if !matches!(v, "on" | "off") {
                     return Err(XmlError::Invalid(format!(
                         "Invalid value for attribute 'multifunction' in element 'address': '{v}'."
                     )));
                 }
+            }
+            // virPCIDeviceAddressIsValid, for an address not all zero.
+            let [domain, bus, slot, function] = at;
+            if domain != 0 || bus != 0 || slot != 0 {
+                let bad =
+                    |what: String| Err(XmlError::Invalid(format!("Invalid PCI address {what}")));
+                if bus > 0xff {
+                    return bad(format!("bus='{bus:#x}', must be <= 0xFF"));
+                }
+                if slot > 0x1f {
+                    return bad(format!("slot='{slot:#x}', must be <= 0x1F"));
+                }
+                if function > 7 {
+                    return bad(format!("function={function:#x}, must be <= 7"));
+                }
+            }
+            // virZPCIDeviceAddressParseXML: the last <zpci>, its numbers
+            // in base 0.
+            if let Some(zpci) = address.children_named("zpci").last() {
+                prop_uint(zpci, "uid", 0, false, false)?;
+                prop_uint(zpci, "fid", 0, false, false)?;
             }
         }
         "drive" => numbers(&["controller", "bus", "target", "unit"], 10)?,
@@ -207,5 +231,31 @@ mod tests {
                 .as_deref(),
             Some("unsupported configuration: address of type 'unassigned' is supported only for hostdevs")
         );
+    }
+
+    /// virPCIDeviceAddressParseXML: the numbers, their bounds (for an
+    /// address not all zero), then the last `<zpci>`'s numbers in base 0
+    /// (texts observed from libvirt 9.0 through virsh).
+    #[test]
+    fn pci_addresses_read_as_libvirt_reads_them() {
+        let refusal = |address: &str| {
+            let xml = format!(
+                "<domain type='test'><name>p</name><memory>1024</memory>\
+                 <os><type>hvm</type></os><devices><watchdog model='i6300esb'>{address}</watchdog></devices></domain>"
+            );
+            parse_domain(&xml).err().map(|e| e.to_string())
+        };
+        let cases = [
+            ("<address type='pci' bus='0x100'/>", Some("XML error: Invalid PCI address bus='0x100', must be <= 0xFF")),
+            ("<address type='pci' slot='32'/>", Some("XML error: Invalid PCI address slot='0x20', must be <= 0x1F")),
+            ("<address type='pci' slot='1' function='9'/>", Some("XML error: Invalid PCI address function=0x9, must be <= 7")),
+            ("<address type='pci' function='9'/>", None),
+            ("<address type='pci' slot='1'><zpci uid='BD'/></address>", Some("XML error: Invalid value for attribute 'uid' in element 'zpci': 'BD'. Expected non-negative integer value")),
+            ("<address type='pci' slot='1'><zpci fid='c2CfbbF1'/></address>", Some("XML error: Invalid value for attribute 'fid' in element 'zpci': 'c2CfbbF1'. Expected non-negative integer value")),
+            ("<address type='pci' slot='1'><zpci uid='x'/><zpci uid='0x5' fid='010'/></address>", None),
+        ];
+        for (address, want) in cases {
+            assert_eq!(refusal(address).as_deref(), want, "{address}");
+        }
     }
 }

@@ -41,8 +41,10 @@ const ITERATION_ORDER: &[&str] = &[
 enum Device<'a> {
     /// A character device (its kind in [`CharDev::kind`]).
     Char(&'a CharDev),
-    /// A disk or interface: only its children matter here.
+    /// A disk: only its children matter here.
     Children(&'a [Element]),
+    /// An interface.
+    Net(&'a crate::Interface),
     /// A device kept as its element.
     Element(&'a Element),
 }
@@ -52,6 +54,7 @@ impl<'a> Device<'a> {
         match self {
             Device::Char(c) => c.extra.iter().find(|e| e.name == name),
             Device::Children(children) => children.iter().find(|e| e.name == name),
+            Device::Net(net) => net.extra.iter().find(|e| e.name == name),
             Device::Element(e) => e.child(name),
         }
     }
@@ -73,11 +76,7 @@ fn devices_in_order(def: &DomainDef) -> Vec<Device<'_>> {
         all.extend(d.disks.iter().map(|x| (at, Device::Children(&x.extra))));
     }
     if let Some(at) = rank("interface") {
-        all.extend(
-            d.interfaces
-                .iter()
-                .map(|x| (at, Device::Children(&x.extra))),
-        );
+        all.extend(d.interfaces.iter().map(|x| (at, Device::Net(x))));
     }
     all.extend(
         d.chardevs
@@ -105,6 +104,7 @@ pub(crate) fn check_devices(def: &DomainDef, scope: Scope) -> Result<(), XmlErro
         match device {
             Device::Char(c) => check_chardev_source(c)?,
             Device::Element(e) => check_device(def, e, scope)?,
+            Device::Net(net) => check_net(net)?,
             Device::Children(_) => {}
         }
     }
@@ -164,6 +164,36 @@ fn check_device(def: &DomainDef, e: &Element, scope: Scope) -> Result<(), XmlErr
             check_source(kind, &sources(e.elements()), None)
         }
         "video" => crate::views::validate_video(e),
+        // virDomainFSDefValidate: a target (`string(./target/@dir)`,
+        // named by the source path or socket when missing), then a boot
+        // order for virtiofs only (the driver's type, `./driver`).
+        "filesystem" => {
+            let target = e
+                .children_named("target")
+                .find_map(|t| t.attr("dir"))
+                .filter(|d| !d.is_empty());
+            if target.is_none() {
+                let source = e.child("source");
+                let path_attr = match e.attr("type").unwrap_or("mount") {
+                    "mount" | "bind" => Some("dir"),
+                    "file" => Some("file"),
+                    "block" => Some("dev"),
+                    "template" => Some("name"),
+                    _ => None,
+                };
+                let path = path_attr.and_then(|a| source.and_then(|s| s.attr(a)));
+                let named = path.or_else(|| source.and_then(|s| s.attr("socket")));
+                return Err(XmlError::NoTarget(named.unwrap_or_default().to_string()));
+            }
+            let boots = e.child("boot").is_some_and(|b| b.attr("order").is_some());
+            let virtiofs = e.child("driver").and_then(|d| d.attr("type")) == Some("virtiofs");
+            if boots && !virtiofs {
+                return Err(XmlError::Unsupported(
+                    "boot order is only supported for virtiofs".into(),
+                ));
+            }
+            Ok(())
+        }
         "memory" => check_memory_device(def, e, scope),
         "iommu" => check_iommu_device(e),
         "vsock" => check_vsock(e),
@@ -341,6 +371,25 @@ fn check_vsock(vsock: &Element) -> Result<(), XmlError> {
     Ok(())
 }
 
+/// virDomainNetDefValidate: the virtio driver options are for a virtio
+/// model only.
+fn check_net(net: &crate::Interface) -> Result<(), XmlError> {
+    let model = net.model.as_deref().or_else(|| {
+        net.extra
+            .iter()
+            .find(|e| e.name == "model")
+            .and_then(|m| m.attr("type"))
+    });
+    let virtio = matches!(
+        model,
+        Some("virtio" | "virtio-transitional" | "virtio-non-transitional")
+    );
+    if !virtio {
+        check_virtio_options_absent(net.extra.iter().find(|e| e.name == "driver"))?;
+    }
+    Ok(())
+}
+
 /// virDomainCheckVirtioOptionsAreAbsent: the virtio driver options of a
 /// device that is not virtio, each refused when given.
 pub(crate) fn check_virtio_options_absent(driver: Option<&Element>) -> Result<(), XmlError> {
@@ -491,6 +540,62 @@ mod tests {
         assert_eq!(
             refused("<vsock model='virtio'><cid address='2'/></vsock>").as_deref(),
             Some("unsupported configuration: guest CIDs must be >= 3")
+        );
+    }
+
+    #[test]
+    fn virtio_options_only_for_virtio_interfaces() {
+        let refused = |iface: &str| {
+            let xml = format!(
+                "<domain type='test'><name>n</name><memory>1024</memory>\
+                 <os><type>hvm</type></os><devices>{iface}</devices></domain>"
+            );
+            crate::parse_domain(&xml).err().map(|e| e.to_string())
+        };
+        assert_eq!(
+            refused("<interface type='user'><driver ats='off'/></interface>").as_deref(),
+            Some(
+                "unsupported configuration: ats driver option is only supported for virtio devices"
+            )
+        );
+        assert_eq!(
+            refused("<interface type='user'><model type='e1000'/><driver packed='on'/></interface>")
+                .as_deref(),
+            Some(
+                "unsupported configuration: packed driver option is only supported for virtio devices"
+            )
+        );
+        assert_eq!(
+            refused("<interface type='user'><model type='virtio'/><driver ats='off'/></interface>"),
+            None
+        );
+    }
+
+    /// virDomainFSDefValidate: a target, then a boot order only for
+    /// virtiofs (texts observed from libvirt 9.0 through virsh).
+    #[test]
+    fn filesystems_validated_as_libvirt_validates_them() {
+        let refused = |fs: &str| {
+            let xml = format!(
+                "<domain type='test'><name>f</name><memory>1024</memory>\
+                 <os><type>hvm</type></os><devices><filesystem type='mount'>\
+                 <source dir='/a'/>{fs}</filesystem></devices></domain>"
+            );
+            crate::parse_domain(&xml).err().map(|e| e.to_string())
+        };
+        let no_target = Some("missing target information for device /a");
+        assert_eq!(refused("<boot order='1'/>").as_deref(), no_target);
+        assert_eq!(
+            refused("<target dir=''/><target dir='/b'/><boot order='1'/>").as_deref(),
+            no_target
+        );
+        assert_eq!(
+            refused("<driver type='virtiofs'/><target dir='t'/><boot order='1'/>"),
+            None
+        );
+        assert_eq!(
+            refused("<driver type='path'/><target dir='t'/><boot order='1'/>").as_deref(),
+            Some("unsupported configuration: boot order is only supported for virtiofs")
         );
     }
 

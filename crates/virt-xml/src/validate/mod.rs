@@ -352,13 +352,11 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
     r.check(Step::Cpu, || match cpu {
         Some(cpu) => {
             check_cpu(cpu)?;
-            // The cells are read at the next step.
-            top(def, "cpu").try_for_each(|c| {
-                let mut c = c.clone();
-                c.children
-                    .retain(|n| !matches!(n, crate::Node::Element(e) if e.name == "numa"));
-                <crate::views::Cpu as crate::views::View>::check(&c)
-            })
+            // `./cpu[1]` alone; the cells are read at the next step.
+            let mut c = cpu.clone();
+            c.children
+                .retain(|n| !matches!(n, crate::Node::Element(e) if e.name == "numa"));
+            <crate::views::Cpu as crate::views::View>::check(&c)
         }
         None => Ok(()),
     });
@@ -414,7 +412,18 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
         for sysinfo in top(def, "sysinfo").filter(|s| s.attr("type") == Some("smbios")) {
             check_smbios(def, sysinfo)?;
         }
-        Ok(())
+        // `string(./os/smbios/@mode)`, read after the sysinfo: the first
+        // mode given (an empty one is none).
+        let mode = def
+            .os
+            .extra
+            .iter()
+            .filter(|e| e.name == "smbios")
+            .find_map(|e| e.attr("mode"));
+        match mode {
+            None | Some("" | "emulate" | "host" | "sysinfo") => Ok(()),
+            Some(m) => Err(XmlError::Unsupported(format!("unknown smbios mode '{m}'"))),
+        }
     });
     r.check(Step::Keywrap, || {
         keywrap(def)?;
@@ -471,6 +480,40 @@ mod tests {
             Step::Device(DEVICE_PARSE_ORDER.len() as u8)
         );
         assert!(Step::device("vsock") > Step::device("disk"));
+    }
+
+    /// The SMBIOS mode is read after the sysinfo, before the key wrap;
+    /// the clock's basis with the clock (texts observed from libvirt 9.0
+    /// through virsh).
+    #[test]
+    fn smbios_mode_and_clock_basis_read_in_libvirts_order() {
+        let verdict = |body: &str| {
+            let xml =
+                format!("<domain type='test'><name>s</name><memory>1024</memory>{body}</domain>");
+            match crate::parse_domain(&xml) {
+                Ok(_) => "OK".to_string(),
+                Err(e) => e.to_string(),
+            }
+        };
+        let cases = [
+            (
+                "<os><type>hvm</type><smbios mode='x'/></os><keywrap><cipher name='x' state='on'/></keywrap>",
+                "unsupported configuration: unknown smbios mode 'x'",
+            ),
+            (
+                "<os><type>hvm</type><smbios mode='x'/></os><sysinfo type='q'/>",
+                "XML error: Invalid value for attribute 'type' in element 'sysinfo': 'q'.",
+            ),
+            (
+                "<os><type>hvm</type><smbios/><smbios mode=''/><smbios mode='x'/></os><clock offset='variable' basis='bogus'/>",
+                "unsupported configuration: unknown clock basis 'bogus'",
+            ),
+            ("<os><type>hvm</type><smbios/><smbios mode=''/><smbios mode='x'/></os>", "OK"),
+            ("<os><type>hvm</type></os><clock offset='variable' basis=''/>", "OK"),
+        ];
+        for (body, want) in cases {
+            assert_eq!(verdict(body), want, "{body}");
+        }
     }
 
     #[test]

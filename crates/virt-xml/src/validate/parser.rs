@@ -227,6 +227,17 @@ pub(super) fn check_clock(def: &DomainDef) -> Result<(), XmlError> {
                 clock.attr("adjustment").unwrap_or_default()
             )))
         }
+        // `string(./clock/@basis)`: an empty one is none (utc).
+        Some("variable")
+            if clock
+                .attr("basis")
+                .is_some_and(|b| !matches!(b, "" | "utc" | "localtime")) =>
+        {
+            Err(XmlError::Unsupported(format!(
+                "unknown clock basis '{}'",
+                clock.attr("basis").unwrap_or_default()
+            )))
+        }
         Some("timezone") if clock.attr("timezone").is_none() => Err(XmlError::Internal(
             "missing 'timezone' attribute for clock with offset='timezone'".into(),
         )),
@@ -246,7 +257,7 @@ pub(super) fn check_clock(def: &DomainDef) -> Result<(), XmlError> {
 /// virDomainDefParseBootOptions: the firmware, an NVRAM's storage type.
 pub(super) fn check_boot(def: &DomainDef) -> Result<(), XmlError> {
     // virDomainDefParseBootFirmwareOptions.
-    if let Some(fw) = os_attr(def, "firmware") {
+    if let Some(fw) = firmware(def).filter(|_| def.os.os_type == "hvm") {
         if fw != "bios" && fw != "efi" {
             return Err(XmlError::Invalid(format!("unknown firmware value {fw}")));
         }
@@ -527,16 +538,26 @@ pub(super) fn check_vcpus(def: &DomainDef) -> Result<(), XmlError> {
             }
         }
     }
-    if def
-        .vcpu
-        .current
-        .is_some_and(|current| current > def.vcpu.max)
+    // The current count is read only without per-vCPU states (which
+    // then decide it).
+    let states = top(def, "vcpus").any(|v| v.child("vcpu").is_some());
+    if !states
+        && def
+            .vcpu
+            .current
+            .is_some_and(|current| current > def.vcpu.max)
     {
         return Err(XmlError::Unsupported(
             "maximum vCPU count must not be less than current vCPU count".into(),
         ));
     }
     Ok(())
+}
+
+/// The firmware to select (`string(./os/@firmware)`: an empty one is
+/// none, autoselection off).
+pub(crate) fn firmware(def: &DomainDef) -> Option<&str> {
+    os_attr(def, "firmware").filter(|f| !f.is_empty())
 }
 
 pub(super) fn os_attr<'a>(def: &'a DomainDef, name: &str) -> Option<&'a str> {
@@ -868,7 +889,24 @@ pub(crate) fn c_long(text: &str, signed: bool) -> Option<()> {
 /// virCPUDefParseXML's checks of a guest CPU.
 pub(super) fn check_cpu(cpu: &Element) -> Result<(), XmlError> {
     let mode = cpu.attr("mode").unwrap_or("custom");
+    if !matches!(
+        mode,
+        "custom" | "host-model" | "host-passthrough" | "maximum"
+    ) {
+        return Err(XmlError::Unsupported(format!(
+            "Invalid mode attribute '{mode}'"
+        )));
+    }
     let passthrough = matches!(mode, "host-passthrough" | "maximum");
+    // virXMLPropTristateSwitch, then the modes it is for.
+    if let Some(m) = cpu
+        .attr("migratable")
+        .filter(|m| !matches!(*m, "on" | "off"))
+    {
+        return Err(XmlError::Invalid(format!(
+            "Invalid value for attribute 'migratable' in element 'cpu': '{m}'."
+        )));
+    }
     if cpu.attr("migratable").is_some() && !passthrough {
         return Err(XmlError::Unsupported(
             "Attribute migratable is only allowed for 'host-passthrough' / 'maximum' CPU mode"
@@ -1102,5 +1140,16 @@ mod tests {
             cpu("<cache level='1' mode='disable'/><maxphysaddr mode='passthrough'/>"),
             ""
         );
+        // The mode, then migratable's value, then the modes it is for.
+        let top = |attrs: &str| refusal(check_cpu, &format!("<cpu {attrs}/>"));
+        assert_eq!(
+            top("mode='x' migratable='x'"),
+            "unsupported configuration: Invalid mode attribute 'x'"
+        );
+        assert_eq!(
+            top("migratable='99'"),
+            "XML error: Invalid value for attribute 'migratable' in element 'cpu': '99'."
+        );
+        assert_eq!(top("mode='maximum' migratable='on'"), "");
     }
 }

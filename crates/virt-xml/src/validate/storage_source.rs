@@ -126,7 +126,21 @@ fn network(source: &Element) -> Result<(), XmlError> {
             )));
         }
     }
-    source.children_named("host").try_for_each(host)
+    source.children_named("host").try_for_each(host)?;
+    // The web protocols' options, each read for the protocols it is for:
+    // the first `<ssl>` (https, ftps), the first `<cookies>` (http,
+    // https).
+    if matches!(protocol, "https" | "ftps") {
+        if let Some(ssl) = source.child("ssl") {
+            tristate_bool(ssl, "verify")?;
+        }
+    }
+    if matches!(protocol, "http" | "https") {
+        if let Some(cookies) = source.child("cookies") {
+            <crate::views::SourceCookies as crate::views::View>::check(cookies)?;
+        }
+    }
+    Ok(())
 }
 
 /// virDomainHostdevSubsysSCSIiSCSIDefParseXML: an iSCSI host device's

@@ -38,30 +38,160 @@ flat_view! {
     }
 }
 
-/// Check an `<audio>` backend's streams as libvirt reads them at define:
-/// `<input>` then `<output>`, each one's attributes, then the rules
-/// between them (fixed settings need the mixing engine, `<settings>` need
-/// fixed settings), then its `<settings>`.
-pub(crate) fn check_audio_streams(audio: &Element) -> Result<(), XmlError> {
-    for name in ["input", "output"] {
-        let Some(stream) = audio.child(name) else {
-            continue;
-        };
-        let s = AudioStream::from_element(stream)?;
-        let fixed = s.fixed_settings.as_deref() == Some("yes");
-        if fixed && s.mixing_engine.as_deref() != Some("yes") {
-            return Err(XmlError::Unsupported(
-                "fixed audio settings requires mixing engine".into(),
-            ));
+/// `virXMLPropUInt` in base 10: `None` when absent; refused when not a
+/// number, zero for a `nonzero` one, or missing for a `required` one.
+fn uint_attr(el: &Element, name: &str, required: bool, nonzero: bool) -> Result<(), XmlError> {
+    crate::validate::prop_uint(el, name, 10, required, nonzero).map(drop)
+}
+
+/// `virXMLPropEnum` (and `virXMLPropTristateBool`, `values` yes/no): a
+/// value from `values`, the first one refused when `nonzero`.
+fn enum_attr(el: &Element, name: &str, values: &[&str], nonzero: bool) -> Result<(), XmlError> {
+    let Some(v) = el.attr(name) else {
+        return Ok(());
+    };
+    match values.iter().position(|x| *x == v) {
+        Some(0) if nonzero => {}
+        Some(_) => return Ok(()),
+        None => {}
+    }
+    Err(XmlError::Invalid(format!(
+        "Invalid value for attribute '{name}' in element '{}': '{v}'.",
+        el.name
+    )))
+}
+
+const YES_NO: &[&str] = &["yes", "no"];
+
+/// Check an `<audio>` backend as libvirt reads it at define
+/// (virDomainAudioDefParseXML): its type, id and timer period; the
+/// options every backend's `<input>` then `<output>` has
+/// (virDomainAudioCommonParse); then the options of its type, on the
+/// backend and on each stream. What a type does not read is not
+/// checked.
+pub(crate) fn check_audio(audio: &Element) -> Result<(), XmlError> {
+    const TYPES: &[&str] = &[
+        "none",
+        "alsa",
+        "coreaudio",
+        "jack",
+        "oss",
+        "pulseaudio",
+        "sdl",
+        "spice",
+        "file",
+        "dbus",
+    ];
+    let Some(kind) = audio.attr("type") else {
+        return Err(crate::validate::missing_attr(audio, "type"));
+    };
+    enum_attr(audio, "type", TYPES, false)?;
+    uint_attr(audio, "id", true, true)?;
+    uint_attr(audio, "timerPeriod", false, true)?;
+    let streams = [audio.child("input"), audio.child("output")];
+    for stream in streams.iter().flatten() {
+        check_stream(stream)?;
+    }
+    match kind {
+        "sdl" => {
+            const DRIVERS: &[&str] = &["", "esd", "alsa", "arts", "pulseaudio"];
+            enum_attr(audio, "driver", DRIVERS, true)?;
         }
-        if let Some(settings) = stream.child("settings") {
-            if !fixed {
-                return Err(XmlError::Unsupported(
-                    "audio settings specified without fixed settings flag".into(),
-                ));
+        "oss" => {
+            enum_attr(audio, "tryMMap", YES_NO, false)?;
+            enum_attr(audio, "exclusive", YES_NO, false)?;
+            if let Some(v) = audio.attr("dspPolicy") {
+                match crate::validate::c_int(v) {
+                    None => {
+                        return Err(XmlError::Invalid(format!(
+                            "Invalid value for attribute 'dspPolicy' in element 'audio': '{v}'. Expected integer value"
+                        )))
+                    }
+                    Some(n) if n < 0 => {
+                        return Err(XmlError::Invalid(format!(
+                            "cannot parse 'dspPolicy' value '{n}'"
+                        )))
+                    }
+                    Some(_) => {}
+                }
             }
-            AudioSettings::check(settings)?;
+        }
+        _ => {}
+    }
+    for stream in streams.iter().flatten() {
+        match kind {
+            "coreaudio" | "sdl" => uint_attr(stream, "bufferCount", false, false)?,
+            "jack" => enum_attr(stream, "exactName", YES_NO, false)?,
+            "oss" => {
+                enum_attr(stream, "tryPoll", YES_NO, false)?;
+                uint_attr(stream, "bufferCount", false, false)?;
+            }
+            "pulseaudio" => uint_attr(stream, "latency", false, false)?,
+            _ => {}
         }
     }
     Ok(())
+}
+
+/// virDomainAudioCommonParse: the mixing engine and fixed settings (fixed
+/// settings need the engine), voices and buffer length (not zero), then
+/// the fixed `<settings>` (only with fixed settings), each value not
+/// zero.
+fn check_stream(stream: &Element) -> Result<(), XmlError> {
+    enum_attr(stream, "mixingEngine", YES_NO, false)?;
+    enum_attr(stream, "fixedSettings", YES_NO, false)?;
+    let fixed = stream.attr("fixedSettings") == Some("yes");
+    if fixed && stream.attr("mixingEngine") != Some("yes") {
+        return Err(XmlError::Unsupported(
+            "fixed audio settings requires mixing engine".into(),
+        ));
+    }
+    uint_attr(stream, "voices", false, true)?;
+    uint_attr(stream, "bufferLength", false, true)?;
+    if let Some(settings) = stream.child("settings") {
+        if !fixed {
+            return Err(XmlError::Unsupported(
+                "audio settings specified without fixed settings flag".into(),
+            ));
+        }
+        uint_attr(settings, "frequency", false, true)?;
+        uint_attr(settings, "channels", false, true)?;
+        const FORMATS: &[&str] = &["", "u8", "s8", "u16", "s16", "u32", "s32", "f32"];
+        enum_attr(settings, "format", FORMATS, true)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    // Texts observed from libvirt 9.0 through virsh.
+    #[test]
+    fn audio_backends_read_as_libvirt_reads_them() {
+        let verdict = |audio: &str| {
+            let xml = format!(
+                "<domain type='test'><name>a</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices>{audio}</devices></domain>"
+            );
+            match crate::parse_domain(&xml) {
+                Ok(_) => "OK".to_string(),
+                Err(e) => e.to_string(),
+            }
+        };
+        let cases = [
+            ("<audio id='1' type='oss' dspPolicy='-5'/>", "XML error: cannot parse 'dspPolicy' value '-5'"),
+            ("<audio id='1' type='alsa' dspPolicy='-5'/>", "OK"),
+            ("<audio id='1' type='oss' dspPolicy='x'/>", "XML error: Invalid value for attribute 'dspPolicy' in element 'audio': 'x'. Expected integer value"),
+            ("<audio id='1' type='oss'><input bufferLength='0'/></audio>", "XML error: Invalid value for attribute 'bufferLength' in element 'input': Zero is not permitted"),
+            ("<audio id='1' type='alsa'><input bufferCount='x'/></audio>", "OK"),
+            ("<audio id='1' type='sdl' driver=''/>", "XML error: Invalid value for attribute 'driver' in element 'audio': ''."),
+            ("<audio type='none'/>", "XML error: Missing required attribute 'id' in element 'audio'"),
+            ("<audio id='0' type='none'/>", "XML error: Invalid value for attribute 'id' in element 'audio': Zero is not permitted"),
+            ("<audio id='1' type='oss'><output fixedSettings='yes' mixingEngine='yes'><settings format=''/></output></audio>", "XML error: Invalid value for attribute 'format' in element 'settings': ''."),
+            ("<audio id='1' type='bogus'/>", "XML error: Invalid value for attribute 'type' in element 'audio': 'bogus'."),
+            ("<audio id='1' type='jack'><output exactName='x'/></audio>", "XML error: Invalid value for attribute 'exactName' in element 'output': 'x'."),
+        ];
+        for (audio, want) in cases {
+            assert_eq!(verdict(audio), want, "{audio}");
+        }
+    }
 }

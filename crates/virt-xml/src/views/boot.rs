@@ -50,6 +50,52 @@ flat_view! {
     } validate boot_menu_timeout
 }
 
+/// The first `<bootmenu>` or `<bios>` of `<os>` as libvirt reads it
+/// (virDomainDefParseBootXML): the menu's switch, its timeout only when
+/// it is on; the BIOS's serial console choice (an unreadable one reads
+/// as "no", not refused), its reboot timeout as a C `int`. Their ranges
+/// are libvirt's validation's ([`check_boot_ranges`]).
+pub(crate) fn check_boot_options(el: &Element) -> Result<(), XmlError> {
+    match el.name.as_str() {
+        "bootmenu" => {
+            let enable = String::read(el, "enable", &["yes", "no"])?;
+            if enable.as_deref() == Some("yes") {
+                u32::read(el, "timeout", &[])?;
+            }
+        }
+        "bios" => {
+            if let Some(v) = el.attr("rebootTimeout") {
+                if crate::validate::c_int(v).is_none() {
+                    return Err(XmlError::Invalid(format!(
+                        "Invalid value for attribute 'rebootTimeout' in element 'bios': '{v}'. Expected integer value"
+                    )));
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// virDomainDefBootValidate: the first `<bootmenu>`'s timeout (read when
+/// the menu is on) and the first `<bios>`'s reboot timeout within
+/// libvirt's ranges.
+pub(crate) fn check_boot_ranges(os: &[Element]) -> Result<(), XmlError> {
+    let first = |name: &str| os.iter().find(|e| e.name == name);
+    if let Some(menu) = first("bootmenu").filter(|m| m.attr("enable") == Some("yes")) {
+        boot_menu_timeout(&BootMenu::from_element(menu)?)?;
+    }
+    let reboot = first("bios")
+        .and_then(|b| b.attr("rebootTimeout"))
+        .and_then(crate::validate::c_int);
+    if reboot.is_some_and(|t| !(-1..=65535).contains(&t)) {
+        return Err(XmlError::Unsupported(
+            "invalid value for rebootTimeout, must be in range [-1,65535]".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// libvirt's bound on the boot menu's timeout (a 16-bit number of
 /// milliseconds).
 fn boot_menu_timeout(menu: &BootMenu) -> Result<(), XmlError> {

@@ -23,6 +23,31 @@ fn int(el: &Element, name: &str) -> Result<Option<u32>, XmlError> {
     }
 }
 
+/// A PCI root controller's `<pcihole64>` as libvirt reads it
+/// (`virParseScaledValue("./pcihole64")`, for pci-root and pcie-root
+/// only): the first one's text (empty is none), in the first unit given,
+/// at most `1024 * ULONG_MAX` bytes as that product wraps.
+fn pcihole64(el: &Element) -> Result<Option<u64>, XmlError> {
+    let root = el.attr("type") == Some("pci")
+        && matches!(el.attr("model"), Some("pci-root" | "pcie-root"));
+    let Some(hole) = el.child("pcihole64").filter(|_| root) else {
+        return Ok(None);
+    };
+    let text = crate::validate::string_value(hole);
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let Some(size) = crate::devinfo::c_unsigned(&text, 10) else {
+        return Err(XmlError::InvalidValue {
+            value: text,
+            xpath: "./pcihole64".into(),
+        });
+    };
+    let unit = el.children_named("pcihole64").find_map(|h| h.attr("unit"));
+    crate::units::scale_to_bytes(size, unit, 1024, 1024u64.wrapping_mul(u64::MAX))?;
+    Ok(Some(size))
+}
+
 /// `<controller>`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Controller {
@@ -81,17 +106,7 @@ impl View for Controller {
             },
             max_grant_frames: int(el, "maxGrantFrames")?,
             max_event_channels: int(el, "maxEventChannels")?,
-            // `string(./pcihole64)`: an empty one is no size at all.
-            pcihole64: match el.child("pcihole64").filter(|h| !h.text().is_empty()) {
-                Some(h) => {
-                    let t = h.text();
-                    Some(t.trim().parse().map_err(|_| XmlError::InvalidValue {
-                        value: t.clone(),
-                        xpath: "./pcihole64".into(),
-                    })?)
-                }
-                None => None,
-            },
+            pcihole64: pcihole64(el)?,
             pcihole64_unit: el.child("pcihole64").and_then(|h| attr(h, "unit")),
         })
     }
@@ -318,8 +333,17 @@ impl View for MemBalloon {
                 "balloon memory must contain model name".into(),
             ));
         };
-        let stats_period = match el.child("stats") {
-            Some(s) => int(s, "period")?,
+        // virXMLPropInt in base 0 (`0x10`, `010`); a negative period is
+        // none.
+        let stats_period = match el.child("stats").and_then(|s| s.attr("period")) {
+            Some(v) => match crate::devinfo::c_int(v) {
+                Some(p) => Some(p.max(0) as u32),
+                None => {
+                    return Err(XmlError::Invalid(format!(
+                        "Invalid value for attribute 'period' in element 'stats': '{v}'. Expected integer value"
+                    )))
+                }
+            },
             None => None,
         };
         Ok(MemBalloon {
@@ -826,5 +850,38 @@ impl Interface {
     /// Set or clear `<boot order=N>`.
     pub fn set_boot_order(&mut self, order: Option<u32>) {
         set_boot_order_in(&mut self.extra, order)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // Texts observed from libvirt 9.0 through virsh.
+    #[test]
+    fn balloon_period_and_pci_hole_read_as_libvirt_reads_them() {
+        let verdict = |device: &str| {
+            let xml = format!(
+                "<domain type='test'><name>d</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices>{device}</devices></domain>"
+            );
+            match crate::parse_domain(&xml) {
+                Ok(_) => "OK".to_string(),
+                Err(e) => e.to_string(),
+            }
+        };
+        let root =
+            |hole: &str| format!("<controller type='pci' model='pci-root'>{hole}</controller>");
+        let cases = [
+            ("<controller type='pci' model='pcie-root'><pcihole64>18446744073709551615</pcihole64></controller>".to_string(), "numerical overflow: value too large: 18446744073709551615"),
+            ("<controller type='usb'><pcihole64>x</pcihole64></controller>".into(), "OK"),
+            (root("<pcihole64 unit='x'>1</pcihole64>"), "invalid argument: unknown suffix 'x'"),
+            (root("<pcihole64>x</pcihole64>"), "XML error: Invalid value 'x' for element or attribute './pcihole64'"),
+            (root("<pcihole64></pcihole64>"), "OK"),
+            ("<memballoon model='virtio'><stats period='092'/></memballoon>".into(), "XML error: Invalid value for attribute 'period' in element 'stats': '092'. Expected integer value"),
+            ("<memballoon model='virtio'><stats period='-5'/></memballoon>".into(), "OK"),
+            ("<memballoon model='virtio'><stats period='0x10'/></memballoon>".into(), "OK"),
+        ];
+        for (device, want) in cases {
+            assert_eq!(verdict(&device), want, "{device}");
+        }
     }
 }

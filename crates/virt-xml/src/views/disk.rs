@@ -286,20 +286,49 @@ pub struct SourceCookies {
 impl View for SourceCookies {
     const TAG: &'static str = "cookies";
     fn from_element(el: &Element) -> Result<Self, XmlError> {
-        // RFC 6265's token: no controls, spaces or separators.
-        const SEPARATORS: &str = "()<>@,;:\\\"/[]?={} \t";
+        // virDomainStorageNetCookieParse: a name and a value, neither
+        // empty (`string(./@name)`, `string(.)`).
         let mut cookies = Vec::new();
         for c in el.children_named("cookie") {
             let name = c.attr("name").unwrap_or_default().to_string();
+            if name.is_empty() {
+                return Err(XmlError::Invalid("missing cookie name".into()));
+            }
+            let value = crate::validate::string_value(c);
+            if value.is_empty() {
+                return Err(XmlError::Invalid(format!(
+                    "missing value for cookie '{name}'"
+                )));
+            }
+            cookies.push((name, value));
+        }
+        // virStorageSourceNetCookiesValidate: RFC 6265's characters (no
+        // controls, spaces, quotes, commas, semicolons or backslashes;
+        // no separators in a name; a value may be quoted), each name once.
+        let invalid = |ch: char| matches!(ch, '\u{1}'..='\u{1f}' | ' ' | '"' | ',' | ';' | '\\');
+        for (i, (name, value)) in cookies.iter().enumerate() {
             if name
                 .chars()
-                .any(|ch| ch.is_control() || SEPARATORS.contains(ch))
+                .any(|ch| invalid(ch) || "()<>@:/[]?={}".contains(ch))
             {
                 return Err(XmlError::Invalid(format!(
                     "cookie name '{name}' contains invalid characters"
                 )));
             }
-            cookies.push((name, c.text()));
+            // (A lone quote opens and closes.)
+            let unquoted = match value.strip_prefix('"') {
+                Some("") => Some(""),
+                Some(rest) => rest.strip_suffix('"'),
+                None => Some(value.as_str()),
+            };
+            if unquoted.is_none_or(|v| v.chars().any(invalid)) {
+                return Err(XmlError::Invalid(format!(
+                    "value of cookie '{name}' contains invalid characters"
+                )));
+            }
+            if cookies[i + 1..].iter().any(|(other, _)| other == name) {
+                return Err(XmlError::Invalid(format!("duplicate cookie '{name}'")));
+            }
         }
         Ok(SourceCookies { cookies })
     }
@@ -568,6 +597,48 @@ flat_view! {
 #[cfg(test)]
 mod tests {
     use crate::parse_domain;
+
+    // Texts observed from libvirt 9.0 through virsh.
+    #[test]
+    fn http_cookies_read_as_libvirt_reads_them() {
+        let verdict = |cookies: &str| {
+            let xml = format!(
+                "<domain type='test'><name>c</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices><disk type='network' device='disk'><source protocol='http' name='x'>\
+                 <host name='h'/><cookies>{cookies}</cookies></source><target dev='vda'/></disk>\
+                 </devices></domain>"
+            );
+            match parse_domain(&xml) {
+                Ok(_) => "OK".to_string(),
+                Err(e) => e.to_string(),
+            }
+        };
+        let invalid_value = "XML error: value of cookie 'a' contains invalid characters";
+        let cases = [
+            ("<cookie name='a'>\"</cookie>", "OK"),
+            ("<cookie name='a'>\"x\"</cookie>", "OK"),
+            ("<cookie name='a'><b>x</b></cookie>", "OK"),
+            ("<cookie name='a'>\"x</cookie>", invalid_value),
+            ("<cookie name='a'>x\"</cookie>", invalid_value),
+            ("<cookie name='a'>\"x y\"</cookie>", invalid_value),
+            (
+                "<cookie name='a'/>",
+                "XML error: missing value for cookie 'a'",
+            ),
+            ("<cookie>x</cookie>", "XML error: missing cookie name"),
+            (
+                "<cookie name='a:'>x</cookie>",
+                "XML error: cookie name 'a:' contains invalid characters",
+            ),
+            (
+                "<cookie name='a'>x</cookie><cookie name='a'>y</cookie>",
+                "XML error: duplicate cookie 'a'",
+            ),
+        ];
+        for (cookies, want) in cases {
+            assert_eq!(verdict(cookies), want, "{cookies}");
+        }
+    }
 
     // Texts observed from libvirt 9.0 through virsh.
     #[test]
