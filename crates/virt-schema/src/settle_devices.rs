@@ -80,7 +80,38 @@ pub(crate) fn settle_steered(root: &mut Element, aim: &str) {
             }
         }
     }
+    for interface in kids_mut(devices, "interface") {
+        settle_nic_model(interface);
+    }
     settle_addresses(devices);
+}
+
+/// An interface whose `<driver>` sets a virtio option has a virtio model
+/// (`virDomainNetDefValidate` refuses the options on any other).
+fn settle_nic_model(interface: &mut Element) {
+    let options = interface.child("driver").is_some_and(|d| {
+        ["iommu", "ats", "packed", "page_per_vq"]
+            .iter()
+            .any(|a| d.attr(a).is_some())
+    });
+    let virtio = interface
+        .child("model")
+        .and_then(|m| m.attr("type"))
+        .is_some_and(|t| {
+            matches!(
+                t,
+                "virtio" | "virtio-transitional" | "virtio-non-transitional"
+            )
+        });
+    if !options || virtio {
+        return;
+    }
+    match child_mut(interface, "model") {
+        Some(model) => model.set_attr("type", "virtio"),
+        None => interface.children.push(Node::Element(
+            Element::new("model").with_attr("type", "virtio"),
+        )),
+    }
 }
 
 /// A USB host device's source as libvirt reads it

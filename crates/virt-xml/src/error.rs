@@ -149,6 +149,15 @@ impl From<XmlError> for virt_core::Error {
     }
 }
 
+/// `text` after a space, or nothing when empty (libvirt's messages with
+/// an optional detail).
+fn space_before(text: &str) -> String {
+    match text {
+        "" => String::new(),
+        t => format!(" {t}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,14 +177,5 @@ mod tests {
             (e.code.number(), e.message.as_str()),
             (21, "missing name information")
         );
-    }
-}
-
-/// `text` after a space, or nothing when empty (libvirt's messages with
-/// an optional detail).
-fn space_before(text: &str) -> String {
-    match text {
-        "" => String::new(),
-        t => format!(" {t}"),
     }
 }

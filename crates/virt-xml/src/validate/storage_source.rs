@@ -137,7 +137,7 @@ fn network(source: &Element) -> Result<(), XmlError> {
     }
     if matches!(protocol, "http" | "https") {
         if let Some(cookies) = source.child("cookies") {
-            <crate::views::SourceCookies as crate::views::View>::check(cookies)?;
+            crate::views::check_cookies(cookies)?;
         }
     }
     Ok(())

@@ -286,49 +286,20 @@ pub struct SourceCookies {
 impl View for SourceCookies {
     const TAG: &'static str = "cookies";
     fn from_element(el: &Element) -> Result<Self, XmlError> {
-        // virDomainStorageNetCookieParse: a name and a value, neither
-        // empty (`string(./@name)`, `string(.)`).
+        // RFC 6265's token: no controls, spaces or separators.
+        const SEPARATORS: &str = "()<>@,;:\\\"/[]?={} \t";
         let mut cookies = Vec::new();
         for c in el.children_named("cookie") {
             let name = c.attr("name").unwrap_or_default().to_string();
-            if name.is_empty() {
-                return Err(XmlError::Invalid("missing cookie name".into()));
-            }
-            let value = crate::validate::string_value(c);
-            if value.is_empty() {
-                return Err(XmlError::Invalid(format!(
-                    "missing value for cookie '{name}'"
-                )));
-            }
-            cookies.push((name, value));
-        }
-        // virStorageSourceNetCookiesValidate: RFC 6265's characters (no
-        // controls, spaces, quotes, commas, semicolons or backslashes;
-        // no separators in a name; a value may be quoted), each name once.
-        let invalid = |ch: char| matches!(ch, '\u{1}'..='\u{1f}' | ' ' | '"' | ',' | ';' | '\\');
-        for (i, (name, value)) in cookies.iter().enumerate() {
             if name
                 .chars()
-                .any(|ch| invalid(ch) || "()<>@:/[]?={}".contains(ch))
+                .any(|ch| ch.is_control() || SEPARATORS.contains(ch))
             {
                 return Err(XmlError::Invalid(format!(
                     "cookie name '{name}' contains invalid characters"
                 )));
             }
-            // (A lone quote opens and closes.)
-            let unquoted = match value.strip_prefix('"') {
-                Some("") => Some(""),
-                Some(rest) => rest.strip_suffix('"'),
-                None => Some(value.as_str()),
-            };
-            if unquoted.is_none_or(|v| v.chars().any(invalid)) {
-                return Err(XmlError::Invalid(format!(
-                    "value of cookie '{name}' contains invalid characters"
-                )));
-            }
-            if cookies[i + 1..].iter().any(|(other, _)| other == name) {
-                return Err(XmlError::Invalid(format!("duplicate cookie '{name}'")));
-            }
+            cookies.push((name, c.text()));
         }
         Ok(SourceCookies { cookies })
     }
@@ -340,6 +311,55 @@ impl View for SourceCookies {
             }
         });
     }
+}
+
+/// A network source's `<cookies>` as libvirt reads them for the HTTP
+/// protocols (virDomainStorageNetCookiesParse): each a name and a value,
+/// neither empty (`string(./@name)`, `string(.)`); then
+/// virStorageSourceNetCookiesValidate: RFC 6265's characters (no
+/// controls, spaces, quotes, commas, semicolons or backslashes; no
+/// separators in a name; a value may be quoted), each name once.
+pub(crate) fn check_cookies(el: &Element) -> Result<(), XmlError> {
+    let mut cookies = Vec::new();
+    for c in el.children_named("cookie") {
+        let name = c.attr("name").unwrap_or_default();
+        if name.is_empty() {
+            return Err(XmlError::Invalid("missing cookie name".into()));
+        }
+        let value = crate::validate::string_value(c);
+        if value.is_empty() {
+            return Err(XmlError::Invalid(format!(
+                "missing value for cookie '{name}'"
+            )));
+        }
+        cookies.push((name, value));
+    }
+    let invalid = |ch: char| matches!(ch, '\u{1}'..='\u{1f}' | ' ' | '"' | ',' | ';' | '\\');
+    for (i, (name, value)) in cookies.iter().enumerate() {
+        if name
+            .chars()
+            .any(|ch| invalid(ch) || "()<>@:/[]?={}".contains(ch))
+        {
+            return Err(XmlError::Invalid(format!(
+                "cookie name '{name}' contains invalid characters"
+            )));
+        }
+        // (A lone quote opens and closes.)
+        let unquoted = match value.strip_prefix('"') {
+            Some("") => Some(""),
+            Some(rest) => rest.strip_suffix('"'),
+            None => Some(value.as_str()),
+        };
+        if unquoted.is_none_or(|v| v.chars().any(invalid)) {
+            return Err(XmlError::Invalid(format!(
+                "value of cookie '{name}' contains invalid characters"
+            )));
+        }
+        if cookies[i + 1..].iter().any(|(other, _)| other == name) {
+            return Err(XmlError::Invalid(format!("duplicate cookie '{name}'")));
+        }
+    }
+    Ok(())
 }
 
 /// A number attribute of a network source's child, with libvirt's one
