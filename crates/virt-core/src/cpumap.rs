@@ -87,48 +87,73 @@ impl CpuMap {
         }
         m
     }
-    /// Parse a cpulist whose CPUs must all be below `limit`, with libvirt's
-    /// rules (`virBitmapParse`): comma-separated `N`, `N-M` or `^N`, spaces
-    /// around numbers allowed, a later `^N` removing an earlier CPU.
+    /// Parse a cpulist whose CPUs must all be below `limit`, as libvirt's
+    /// `virBitmapParse` reads it (see [`CpuMap::parse_ranges`]); an empty
+    /// result is [`CpuListError::Empty`].
     pub fn parse_below(s: &str, limit: u32) -> Result<CpuMap, CpuListError> {
-        // Sized for the limit, bounded: a huge limit must not allocate up front.
-        let mut m = CpuMap::new(limit.min(1 << 16));
-        let num = |t: &str| -> Result<u32, CpuListError> {
-            let t = t.trim();
-            if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(CpuListError::Syntax);
-            }
-            t.parse()
-                .ok()
-                .filter(|&c| c < limit)
-                .ok_or(CpuListError::Syntax)
-        };
-        for part in s.split(',') {
-            let part = part.trim();
-            match part.strip_prefix('^') {
-                // libvirt takes out single CPUs only: "^2-3" is malformed.
-                Some(body) => m.clear(num(body)?),
-                None => {
-                    let (lo, hi) = match part.split_once('-') {
-                        Some((a, b)) => (num(a)?, num(b)?),
-                        None => {
-                            let v = num(part)?;
-                            (v, v)
-                        }
-                    };
-                    if lo > hi {
-                        return Err(CpuListError::Syntax);
-                    }
-                    for c in lo..=hi {
-                        m.set(c);
-                    }
-                }
-            }
-        }
-        if m.cpus().next().is_none() {
+        let ranges = Self::parse_ranges(s, limit)?;
+        if ranges.is_empty() {
             return Err(CpuListError::Empty);
         }
+        // Sized for the limit, bounded: a huge limit must not allocate up front.
+        let mut m = CpuMap::new(limit.min(1 << 16));
+        for cpu in ranges.into_iter().flat_map(|(lo, hi)| lo..=hi) {
+            m.set(cpu);
+        }
         Ok(m)
+    }
+    /// The CPUs of a cpulist, every one below `limit`, as sorted disjoint
+    /// ranges (empty when `^N`s took every CPU out again), read the way
+    /// libvirt's `virBitmapParse` reads it: comma-separated `N`, `N-M`
+    /// (N <= M) or `^N` (taking out an earlier CPU); each `N` starts with
+    /// a digit, `M` is read as `strtol` reads it (spaces and a sign before
+    /// it), both fit a C int; spaces are allowed around items and the
+    /// dash, and a comma may end the list.
+    pub fn parse_ranges(s: &str, limit: u32) -> Result<Vec<(u32, u32)>, CpuListError> {
+        use CpuListError::Syntax;
+        let mut set: Vec<(u32, u32)> = Vec::new();
+        let mut rest = s.trim_start_matches(is_space);
+        if rest.is_empty() {
+            return Err(Syntax);
+        }
+        while !rest.is_empty() {
+            let neg = rest.starts_with('^');
+            if neg {
+                rest = &rest[1..];
+            }
+            if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+                return Err(Syntax);
+            }
+            let (start, used) = c_int(rest).ok_or(Syntax)?;
+            rest = rest[used..].trim_start_matches(is_space);
+            let mut last = start;
+            if let Some(after) = rest.strip_prefix('-') {
+                if neg {
+                    return Err(Syntax);
+                }
+                let (end, used) = c_int(after).ok_or(Syntax)?;
+                if end < start {
+                    return Err(Syntax);
+                }
+                last = end;
+                rest = after[used..].trim_start_matches(is_space);
+            }
+            // Both ends are at least 0 here (`start` begins with a digit).
+            let (start, last) = (start as u32, last as u32);
+            if last >= limit {
+                return Err(Syntax);
+            }
+            set = match neg {
+                true => take_out(set, start),
+                false => merge(set, (start, last)),
+            };
+            match rest.strip_prefix(',') {
+                Some(r) => rest = r.trim_start_matches(is_space),
+                None if rest.is_empty() => break,
+                None => return Err(Syntax),
+            }
+        }
+        Ok(set)
     }
     /// Parse virsh's cpulist for a node with `ncpus` CPUs: libvirt's syntax
     /// with every CPU below `ncpus`, or "r" for all of them; `None` when
@@ -139,6 +164,71 @@ impl CpuMap {
         }
         Self::parse_below(s, ncpus).ok()
     }
+}
+
+/// glib's `g_ascii_isspace`, the spaces `virSkipSpaces` and C's `strtol`
+/// pass over.
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
+}
+
+/// A number as `virStrToLong_i` reads it with C's `strtol`: spaces, a
+/// sign, at least one digit, the value fitting an int; with the bytes
+/// read.
+fn c_int(s: &str) -> Option<(i64, usize)> {
+    let body = s.trim_start_matches(is_space);
+    let (negative, sign) = match body.as_bytes().first() {
+        Some(b'-') => (true, 1),
+        Some(b'+') => (false, 1),
+        _ => (false, 0),
+    };
+    let digits = body[sign..].bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for b in body[sign..sign + digits].bytes() {
+        value = value * 10 + i64::from(b - b'0');
+        if value > 1 << 31 {
+            return None;
+        }
+    }
+    let value = if negative { -value } else { value };
+    i32::try_from(value).ok()?;
+    Some((value, s.len() - body.len() + sign + digits))
+}
+
+/// `set` (sorted, disjoint, not adjacent) with `add` in it, kept so.
+fn merge(set: Vec<(u32, u32)>, add: (u32, u32)) -> Vec<(u32, u32)> {
+    let (mut lo, mut hi) = add;
+    let mut out = Vec::with_capacity(set.len() + 1);
+    for (a, b) in set {
+        if b.saturating_add(1) < lo || hi.saturating_add(1) < a {
+            out.push((a, b));
+        } else {
+            lo = lo.min(a);
+            hi = hi.max(b);
+        }
+    }
+    out.push((lo, hi));
+    out.sort_unstable();
+    out
+}
+
+/// `set` without `cpu`: the range holding it split around it.
+fn take_out(set: Vec<(u32, u32)>, cpu: u32) -> Vec<(u32, u32)> {
+    set.into_iter()
+        .flat_map(|(lo, hi)| {
+            if lo <= cpu && cpu <= hi {
+                let below = (lo < cpu).then(|| (lo, cpu - 1));
+                let above = (cpu < hi).then(|| (cpu + 1, hi));
+                [below, above]
+            } else {
+                [Some((lo, hi)), None]
+            }
+        })
+        .flatten()
+        .collect()
 }
 
 /// libvirt's cpulist form: runs of consecutive CPUs as "N-M", joined by
@@ -190,7 +280,37 @@ mod tests {
             Ok("1-2".into())
         );
         assert_eq!("^1".parse::<CpuMap>(), Err(CpuListError::Empty));
-        for bad in ["", "abc", "3-1", "1,,2", "^2-3", "+1", "1024", "-1"] {
+        // virBitmapParse's own leniencies: a comma at the end, spaces and
+        // a sign before the end of a range.
+        for (text, set) in [
+            ("1,", "1"),
+            ("0-+3", "0-3"),
+            ("0 -\t 2 ,", "0-2"),
+            ("1-3,^2", "1,3"),
+        ] {
+            assert_eq!(
+                text.parse::<CpuMap>().map(|m| m.to_string()),
+                Ok(set.into()),
+                "{text:?}"
+            );
+        }
+        assert_eq!(CpuMap::parse_ranges("0-3,^0,^1,^2,^3", 8), Ok(Vec::new()));
+        assert_eq!(CpuMap::parse_ranges("5,0-2,3", 8), Ok(vec![(0, 3), (5, 5)]));
+        for bad in [
+            "",
+            " ",
+            "abc",
+            "3-1",
+            "1,,2",
+            "^2-3",
+            "+1",
+            "1024",
+            "-1",
+            "^ 1",
+            "1 2",
+            "0-2147483648",
+            "^1024",
+        ] {
             assert_eq!(bad.parse::<CpuMap>(), Err(CpuListError::Syntax), "{bad:?}");
         }
         assert!(CpuMap::parse_list("16", 16).is_none());
