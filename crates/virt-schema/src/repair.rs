@@ -317,6 +317,13 @@ fn settle_memnodes(root: &mut Element) {
             memnode.set_attr("nodeset", "0");
         }
     }
+    one_numa_cell(root);
+}
+
+/// Give the guest one NUMA cell in place of any `<numa>` it has: cell 0,
+/// of vCPU 0, with 64 MiB, the node settled memnodes and hugepage
+/// nodesets name.
+pub(crate) fn one_numa_cell(root: &mut Element) {
     if child_mut(root, "cpu").is_none() {
         root.children.push(Node::Element(Element::new("cpu")));
     }

@@ -3,7 +3,7 @@
 //! does not say: what [`crate::repair::settle`] gives a device so that a
 //! definition holding it is not refused for them.
 
-use crate::repair::{child_mut, kids_mut};
+use crate::repair::{child_mut, kids_mut, one_numa_cell};
 use virt_xml::{Element, Node};
 
 /// The devices whose source is a character device's (`<source>` children,
@@ -610,20 +610,7 @@ fn ensure_numa_cell(root: &mut Element) {
     if cells {
         return;
     }
-    if child_mut(root, "cpu").is_none() {
-        root.children.push(Node::Element(Element::new("cpu")));
-    }
-    if let Some(cpu) = child_mut(root, "cpu") {
-        cpu.children
-            .retain(|n| !matches!(n, Node::Element(c) if c.name == "numa"));
-        let cell = Element::new("cell")
-            .with_attr("id", "0")
-            .with_attr("cpus", "0")
-            .with_attr("memory", "65536")
-            .with_attr("unit", "KiB");
-        cpu.children
-            .push(Node::Element(Element::new("numa").with_child(cell)));
-    }
+    one_numa_cell(root);
 }
 
 /// The distances of a guest NUMA cell name cells that exist, 10 to itself
