@@ -299,10 +299,12 @@ pub(super) fn memory_backing(def: &mut DomainDef) {
     }
     let children = || backings.iter().flat_map(|b| b.elements());
     let first = |name: &str| children().find(|c| c.name == name);
+    // (`string(...)`: an empty value is none.)
     let first_attr = |name: &str, attr: &str| {
         children()
             .filter(|c| c.name == name)
             .find_map(|c| c.attr(attr))
+            .filter(|v| !v.is_empty())
             .map(str::to_string)
     };
     // virDomainDefPostParseMemtune: without guest NUMA cells a page's
@@ -436,6 +438,36 @@ mod tests {
             .map(str::trim)
             .filter(|l| l.contains("iothread"))
             .collect()
+    }
+
+    /// `string(./memoryBacking/source/@type)` and the like: the first
+    /// value given, an empty one none (observed from libvirt 9.0 through
+    /// virsh).
+    #[test]
+    fn memory_backing_choices_read_from_the_first_given() {
+        let written = |mb: &str| {
+            let def = crate::parse_domain(&format!(
+                "<domain type='test'><name>t</name><memory>1024</memory><os><type>hvm</type></os>\
+                 {mb}</domain>"
+            ))
+            .unwrap();
+            let out = def.to_xml(&crate::FormatOptions::default());
+            let (a, b) = (
+                out.find("<memoryBacking>").unwrap(),
+                out.find("</memoryBacking>").unwrap(),
+            );
+            out[a..b].lines().map(str::trim).collect::<String>()
+        };
+        assert_eq!(
+            written("<memoryBacking><nosharepages/><source type=''/></memoryBacking>"),
+            "<memoryBacking><nosharepages/>"
+        );
+        assert_eq!(
+            written(
+                "<memoryBacking><source/><source type='file'/><access mode=''/></memoryBacking>"
+            ),
+            "<memoryBacking><source type='file'/>"
+        );
     }
 
     /// virDomainIOThreadIDDefArrayInit: the ids not given are the lowest

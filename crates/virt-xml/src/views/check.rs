@@ -349,7 +349,15 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         }
         // (What each model needs is checked at validation,
         // validate::check_memory_device.)
-        (Parent::Devices, "memory") => read::<MemoryDevice>(el),
+        (Parent::Devices, "memory") => {
+            // virDomainMemoryTargetDefParseXML: the target size scaled
+            // as virDomainParseMemory scales it (at most LLONG_MAX bytes).
+            let device = MemoryDevice::from_element(el)?;
+            if let Some(size) = &device.target_size {
+                crate::parse_memory(&size.value.to_string(), size.unit.as_deref())?;
+            }
+            Ok(())
+        }
         (Parent::Devices, "shmem") => read::<Shmem>(el),
         (Parent::Devices, "redirfilter") => el
             .children_named("usbdev")
@@ -453,5 +461,19 @@ mod tests {
         for (os, rest, want) in cases {
             assert_eq!(verdict(os, rest), want, "{os}");
         }
+    }
+
+    /// A memory device's target size is scaled at define, whatever its
+    /// model (text observed from libvirt 9.0 through virsh).
+    #[test]
+    fn memory_device_size_scaled_at_define() {
+        let xml =
+            "<domain type='test'><name>m</name><memory>1024</memory><os><type>hvm</type></os>\
+                   <devices><memory model='virtio-pmem'><source><path>/tmp/n</path></source>\
+                   <target><size unit='EiB'>8</size></target></memory></devices></domain>";
+        assert_eq!(
+            parse_domain(xml).err().map(|e| e.to_string()).as_deref(),
+            Some("numerical overflow: value too large: 8EiB")
+        );
     }
 }

@@ -356,8 +356,10 @@ impl View for MemoryBacking {
         // huge pages, each unknown value with its own words.
         let mut chosen = [None, None, None];
         for (slot, (child, attr, allowed)) in chosen.iter_mut().zip(BACKING_CHOICES) {
-            *slot = match el.child(child).and_then(|c| c.attr(attr)) {
-                None => None,
+            // `string(./memoryBacking/source/@type)`: the first given,
+            // an empty one is none.
+            *slot = match el.children_named(child).find_map(|c| c.attr(attr)) {
+                None | Some("") => None,
                 Some(v) if allowed.contains(&v) => Some(v.to_string()),
                 Some(v) => {
                     return Err(XmlError::Unsupported(format!(
