@@ -88,23 +88,9 @@ pub(crate) fn rewrite(device: &mut Element) {
 }
 
 /// The children of a character device (serial, parallel, console,
-/// channel) as libvirt writes what it read (virDomainChrDefFormat): a
-/// `<protocol>` only for a TCP source, where it always has its type
-/// (raw when not given), and the device information last.
-pub(crate) fn rewrite_chardev(dev_type: Option<&str>, children: &mut Vec<Element>) {
-    let protocols = children.iter().filter(|c| c.name == "protocol").count();
-    if protocols == 1 {
-        let tcp = dev_type == Some("tcp");
-        children.retain_mut(|c| {
-            if c.name != "protocol" {
-                return true;
-            }
-            if tcp && c.attr("type").is_none() {
-                c.set_attr("type", "raw");
-            }
-            tcp
-        });
-    }
+/// channel) as libvirt writes what it read (virDomainChrDefFormat): the
+/// device information last.
+pub(crate) fn rewrite_chardev(children: &mut Vec<Element>) {
     let nodes = std::mem::take(children)
         .into_iter()
         .map(Node::Element)

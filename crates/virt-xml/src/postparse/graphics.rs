@@ -14,6 +14,18 @@ pub(super) fn rewrite(g: &mut Graphics) {
     let rewritten = match g.graphics_type.as_str() {
         "vnc" => vnc(g),
         "rdp" => rdp(g),
+        "spice" => {
+            if let Some((attrs, children)) = spice(g) {
+                g.attrs = attrs;
+                g.extra = children;
+            }
+            return;
+        }
+        // virDomainGraphicsDefFormat writes `fullscreen` only when set.
+        "sdl" | "desktop" => {
+            g.attrs.retain(|(k, v)| !(k == "fullscreen" && v == "no"));
+            return;
+        }
         _ => return,
     };
     if let Some((attrs, listens)) = rewritten {
@@ -106,7 +118,7 @@ fn listens(g: &Graphics) -> Option<Vec<Listen>> {
         if !matches!(kind, "address" | "network" | "socket" | "none") {
             return None;
         }
-        if matches!(kind, "socket" | "none") && !vnc {
+        if matches!(kind, "socket" | "none") && !vnc && g.graphics_type != "spice" {
             return None;
         }
         let mut address = l.attr("address");
@@ -267,6 +279,118 @@ fn rdp(g: &Graphics) -> Option<(Attrs, Vec<Element>)> {
     Some((attrs, listens.iter().map(Listen::element).collect()))
 }
 
+/// SPICE graphics as libvirt writes what it read
+/// (virDomainGraphicsDefParseXMLSpice, virDomainDefPostParseGraphics,
+/// virDomainGraphicsDefFormat): the ports (none in an inactive definition
+/// with autoport, `-1` for both being the old autoport), a first address
+/// listen without ports or autoport made a listen of type none, the
+/// attributes in libvirt's order, then the listens, each channel's last
+/// mode in libvirt's order of channel names, and the first of each of the
+/// other settings.
+fn spice(g: &Graphics) -> Option<(Attrs, Vec<Element>)> {
+    let mut listens = listens(g)?;
+    let number = |name: &str| match attr(g, name) {
+        None => Some(0),
+        Some(p) => c_int(p),
+    };
+    let (mut port, mut tls_port) = (number("port")?, number("tlsPort")?);
+    let mut autoport = match attr(g, "autoport") {
+        None | Some("no") => false,
+        Some("yes") => true,
+        Some(_) => return None,
+    };
+    if port == -1 && tls_port == -1 {
+        autoport = true;
+    }
+    if autoport {
+        (port, tls_port) = (0, 0);
+    }
+    let first = &mut listens[0];
+    if first.kind == "address" && port == 0 && tls_port == 0 && !autoport {
+        first.kind = "none".into();
+        first.address = None;
+    }
+    let mut attrs = Attrs::new();
+    if matches!(first.kind.as_str(), "address" | "network") {
+        if port != 0 {
+            attrs.push(("port".into(), port.to_string()));
+        }
+        if tls_port != 0 {
+            attrs.push(("tlsPort".into(), tls_port.to_string()));
+        }
+        let auto = if autoport { "yes" } else { "no" };
+        attrs.push(("autoport".into(), auto.into()));
+        listen_attr(&mut attrs, first);
+    }
+    if let Some(k) = attr(g, "keymap") {
+        attrs.push(("keymap".into(), k.into()));
+    }
+    match attr(g, "defaultMode") {
+        None | Some("any") => {}
+        Some(m) => attrs.push(("defaultMode".into(), m.into())),
+    }
+    if attr(g, "passwd").is_some() {
+        for name in ["passwd", "passwdValidTo", "connected"] {
+            if let Some(v) = attr(g, name) {
+                attrs.push((name.into(), v.into()));
+            }
+        }
+    }
+    let mut children: Vec<Element> = listens.iter().map(Listen::element).collect();
+    const CHANNELS: [&str; 8] = [
+        "main",
+        "display",
+        "inputs",
+        "cursor",
+        "playback",
+        "record",
+        "smartcard",
+        "usbredir",
+    ];
+    for name in CHANNELS {
+        let mode = g
+            .extra
+            .iter()
+            .filter(|e| e.name == "channel" && e.attr("name") == Some(name))
+            .filter_map(|e| e.attr("mode"))
+            .last();
+        if let Some(m) = mode.filter(|m| *m != "any") {
+            children.push(
+                Element::new("channel")
+                    .with_attr("name", name)
+                    .with_attr("mode", m),
+            );
+        }
+    }
+    for (name, value) in [
+        ("image", "compression"),
+        ("jpeg", "compression"),
+        ("zlib", "compression"),
+        ("playback", "compression"),
+        ("streaming", "mode"),
+        ("mouse", "mode"),
+        ("clipboard", "copypaste"),
+        ("filetransfer", "enable"),
+    ] {
+        if let Some(v) = g
+            .extra
+            .iter()
+            .find(|e| e.name == name)
+            .and_then(|e| e.attr(value))
+        {
+            children.push(Element::new(name).with_attr(value, v));
+        }
+    }
+    if let Some(gl) = g.extra.iter().find(|e| e.name == "gl") {
+        let mut out = Element::new("gl").with_attr("enable", gl.attr("enable")?);
+        if let Some(r) = gl.attr("rendernode") {
+            out.set_attr("rendernode", r);
+        }
+        children.push(out);
+    }
+    Some((attrs, children))
+}
+
 #[cfg(test)]
 mod tests {
     fn graphics(xml: &str) -> String {
@@ -283,6 +407,28 @@ mod tests {
         let start = out.find("<graphics").unwrap();
         let end = out.rfind("</devices>").unwrap();
         out[start..end].lines().map(str::trim).collect()
+    }
+
+    #[test]
+    fn spice_as_libvirt_writes_it() {
+        assert!(graphics("<graphics type='spice'><image compression='glz'/><playback compression='off'/></graphics>")
+            .starts_with("<graphics type='spice'><listen type='none'/><image compression='glz'/><playback compression='off'/></graphics>"));
+        assert!(graphics(
+            "<graphics type='spice' port='-1' tlsPort='-1' keymap='en'><channel name='usbredir' mode='secure'/>\
+             <channel name='main' mode='any'/><mouse mode='client'/><listen type='address' address='1.2.3.4'/></graphics>"
+        )
+        .starts_with(
+            "<graphics type='spice' autoport='yes' listen='1.2.3.4' keymap='en'><listen type='address' address='1.2.3.4'/>\
+             <channel name='usbredir' mode='secure'/><mouse mode='client'/></graphics>"
+        ));
+    }
+
+    #[test]
+    fn fullscreen_written_only_when_set() {
+        assert!(graphics("<graphics type='desktop' fullscreen='no'/>")
+            .starts_with("<graphics type='desktop'/>"));
+        assert!(graphics("<graphics type='sdl' fullscreen='yes'/>")
+            .starts_with("<graphics type='sdl' fullscreen='yes'/>"));
     }
 
     #[test]

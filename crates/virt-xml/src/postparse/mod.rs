@@ -25,6 +25,7 @@
 use crate::validate::{canonical_set, read_seclabel};
 use crate::{DomainDef, Element, Node, XmlError};
 
+mod chr_source;
 mod clock;
 mod cpu;
 mod cputune;
@@ -42,6 +43,7 @@ mod tuning;
 use clock::*;
 use cpu::*;
 use cputune::*;
+pub(crate) use device_parts::input_bus_of;
 use devices::check_panics;
 pub(crate) use devices::{check_each_device, check_memory};
 use features::*;
@@ -501,6 +503,15 @@ fn devices(def: &mut DomainDef) {
     }
     for nvram in def.os.extra.iter_mut().filter(|e| e.name == "nvram") {
         sources::drop_private_data(nvram);
+        if nvram.attr("type") == Some("vhostuser") {
+            for n in nvram.children.iter_mut() {
+                if let Node::Element(s) = n {
+                    if s.name == "source" {
+                        chr_source::vhostuser_reconnect(s);
+                    }
+                }
+            }
+        }
     }
     crate::implicit::assign_controller_indexes(&mut def.devices.other);
     // virDomainDefParseCaps: a Xen domain's `linux` guests are `xen` ones.
@@ -525,8 +536,21 @@ fn devices(def: &mut DomainDef) {
     }
     device_parts::parallel_targets(&mut def.devices.chardevs);
     for c in &mut def.devices.chardevs {
-        device_parts::chardev_source(c.dev_type.as_deref(), &mut c.extra);
-        crate::devinfo::rewrite_chardev(c.dev_type.as_deref(), &mut c.extra);
+        device_parts::channel_target(c);
+        let dev_type = c.dev_type.as_deref().unwrap_or("pty");
+        let mut children: Vec<Node> = std::mem::take(&mut c.extra)
+            .into_iter()
+            .map(Node::Element)
+            .collect();
+        chr_source::rewrite(dev_type, &mut children, chr_source::Owner::CharDev);
+        c.extra = children
+            .into_iter()
+            .filter_map(|n| match n {
+                Node::Element(e) => Some(e),
+                Node::Text(_) => None,
+            })
+            .collect();
+        crate::devinfo::rewrite_chardev(&mut c.extra);
     }
     // An empty `<redirfilter>` is not written either
     // (virDomainRedirFilterDefFormat).

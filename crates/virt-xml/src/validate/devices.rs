@@ -199,6 +199,166 @@ pub(super) fn usb_port(port: &str) -> bool {
     false
 }
 
+/// virDomainMemoryTargetDefParseXML: a memory device's `<target>` (it
+/// must have one) as libvirt reads it: the guest node, the size
+/// (required), an NVDIMM's label size (at least 128 KiB, below the
+/// size), a virtio-mem device's block and requested sizes.
+pub(crate) fn check_memory_target(mem: &Element) -> Result<(), XmlError> {
+    let Some(target) = mem.child("target") else {
+        return Err(XmlError::Invalid(
+            "missing <target> element for <memory> device".into(),
+        ));
+    };
+    // `string(./node)`: absent or empty is no node.
+    let node = target
+        .child("node")
+        .map(Element::text)
+        .filter(|t| !t.is_empty());
+    if node.is_some_and(|n| c_int(&n).is_none_or(|n| n < 0)) {
+        return Err(XmlError::Invalid(
+            "invalid value of memory device node".into(),
+        ));
+    }
+    // virDomainParseMemory of `xpath` below the target.
+    let size = |path: &[&str], xpath: &str, required: bool| -> Result<u64, XmlError> {
+        let mut e = Some(target);
+        for name in path {
+            e = e.and_then(|e| e.child(name));
+        }
+        let text = e.map(Element::text).filter(|t| !t.is_empty());
+        if text.is_none() && !required {
+            return Ok(0);
+        }
+        memory_kib(text.as_deref(), xpath, e.and_then(|e| e.attr("unit")))
+    };
+    let total = size(&["size"], "./size", true)?;
+    match mem.attr("model") {
+        Some("nvdimm") => {
+            let label = size(&["label", "size"], "./label/size", false)?;
+            if label != 0 && label < 128 {
+                return Err(XmlError::Invalid(
+                    "nvdimm label must be at least 128KiB".into(),
+                ));
+            }
+            if label >= total {
+                return Err(XmlError::Invalid(
+                    "label size must be smaller than NVDIMM size".into(),
+                ));
+            }
+        }
+        Some("virtio-mem") => {
+            size(&["block"], "./block", false)?;
+            size(&["requested"], "./requested", false)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// virDomainShmemDefParseXML: the model's type, the name (required), the
+/// role (for models other than the plain `ivshmem`, the default), the
+/// size in bytes, the server, the MSI options, MSI only with a server.
+pub(crate) fn check_shmem_parse(shmem: &Element) -> Result<(), XmlError> {
+    let enumerated = |e: &Element, attr: &str, values: &[&str]| match e.attr(attr) {
+        Some(v) if !values.contains(&v) => Err(XmlError::Invalid(format!(
+            "Invalid value for attribute '{attr}' in element '{}': '{v}'.",
+            e.name
+        ))),
+        _ => Ok(()),
+    };
+    let model = shmem.child("model");
+    if let Some(m) = model {
+        enumerated(m, "type", &["ivshmem", "ivshmem-plain", "ivshmem-doorbell"])?;
+    }
+    if shmem.attr("name").is_none() {
+        return Err(XmlError::Invalid(
+            "shmem element must contain 'name' attribute".into(),
+        ));
+    }
+    if model
+        .and_then(|m| m.attr("type"))
+        .is_some_and(|t| t != "ivshmem")
+    {
+        // `default` is the enumeration's zero: not permitted.
+        enumerated(shmem, "role", &["master", "peer"])?;
+    }
+    let size = shmem.child("size");
+    let text = size.map(Element::text).filter(|t| !t.is_empty());
+    if text.is_some() {
+        let unit = size.and_then(|s| s.attr("unit"));
+        scaled(text.as_deref(), "./size[1]", unit, 1, u64::MAX)?;
+    }
+    let msi = shmem.child("msi");
+    if let Some(msi) = msi {
+        prop_uint(msi, "vectors", 0, false, false)?;
+        enumerated(msi, "ioeventfd", &["on", "off"])?;
+        if shmem.child("server").is_none() {
+            return Err(XmlError::Invalid(
+                "msi option is only supported with a server".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// virDomainRNGDefParseXML up to the device information: the model, the
+/// rate, exactly one backend, its model, and an EGD backend's character
+/// device.
+pub(crate) fn check_rng_parse(rng: &Element) -> Result<(), XmlError> {
+    let Some(model) = rng.attr("model") else {
+        return Err(XmlError::Invalid("missing RNG device model".into()));
+    };
+    if !matches!(
+        model,
+        "virtio" | "virtio-transitional" | "virtio-non-transitional"
+    ) {
+        return Err(XmlError::Unsupported(format!(
+            "unknown RNG model '{model}'"
+        )));
+    }
+    // virXPathUInt of `string(./rate/@...)`: empty is none.
+    let rate = |attr: &str| -> Result<u32, XmlError> {
+        match rng
+            .child("rate")
+            .and_then(|r| r.attr(attr))
+            .filter(|v| !v.is_empty())
+        {
+            None => Ok(0),
+            Some(v) => c_uint(v, 10)
+                .ok_or_else(|| XmlError::Invalid(format!("invalid RNG rate {attr} value"))),
+        }
+    };
+    if rate("bytes")? > 0 {
+        rate("period")?;
+    }
+    let backends: Vec<&Element> = rng.children_named("backend").collect();
+    let [backend] = backends.as_slice() else {
+        return Err(XmlError::Invalid(
+            "only one RNG backend is supported".into(),
+        ));
+    };
+    let Some(kind) = backend.attr("model") else {
+        return Err(XmlError::Invalid("missing RNG device backend model".into()));
+    };
+    match kind {
+        "random" | "builtin" => Ok(()),
+        "egd" => {
+            let Some(t) = backend.attr("type") else {
+                return Err(XmlError::Invalid("missing EGD backend type".into()));
+            };
+            if !crate::views::CHARDEV_TYPES.contains(&t) {
+                return Err(XmlError::Unsupported(format!(
+                    "unknown backend type '{t}' for egd"
+                )));
+            }
+            check_chr_source(t, backend.elements())
+        }
+        m => Err(XmlError::Unsupported(format!(
+            "unknown RNG backend model '{m}'"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::parse_domain;
@@ -257,5 +417,96 @@ mod tests {
         for (address, want) in cases {
             assert_eq!(refusal(address).as_deref(), want, "{address}");
         }
+    }
+
+    fn refusal(devices: &str) -> Option<String> {
+        let xml = format!(
+            "<domain type='test'><name>m</name><memory>1048576</memory>\
+             <os><type>hvm</type></os><devices>{devices}</devices></domain>"
+        );
+        parse_domain(&xml).err().map(|e| e.to_string())
+    }
+
+    #[test]
+    fn memory_device_targets_read_before_their_validation() {
+        let nvdimm = |target: &str| {
+            format!("<memory model='nvdimm'><uuid>4fc1d68b-e9cf-c85f-975c-e96cca2ddad2</uuid><source><path>/p</path></source><target>{target}</target></memory>")
+        };
+        // Read at parse, so refused before the UUID (a validation rule).
+        assert_eq!(
+            refusal(&nvdimm("<size unit='eb'>18446744073709551615</size>")).as_deref(),
+            Some("numerical overflow: value too large: 18446744073709551615eb")
+        );
+        assert_eq!(
+            refusal(&nvdimm("<size>1024</size><label><size>27</size></label>")).as_deref(),
+            Some("XML error: nvdimm label must be at least 128KiB")
+        );
+        assert_eq!(
+            refusal(&nvdimm("<size>1024</size><label><size>x</size></label>")).as_deref(),
+            Some("XML error: Invalid value 'x' for element or attribute './label/size'")
+        );
+        assert_eq!(
+            refusal(&nvdimm("<size>128</size><label><size>128</size></label>")).as_deref(),
+            Some("XML error: label size must be smaller than NVDIMM size")
+        );
+        assert_eq!(
+            refusal(
+                "<memory model='dimm'><target><node>-1</node><size>1024</size></target></memory>"
+            )
+            .as_deref(),
+            Some("XML error: invalid value of memory device node")
+        );
+        assert_eq!(
+            refusal("<memory model='dimm'><target/></memory>").as_deref(),
+            Some("XML error: missing element or attribute './size'")
+        );
+        assert_eq!(
+            refusal("<memory model='dimm'/>").as_deref(),
+            Some("XML error: missing <target> element for <memory> device")
+        );
+    }
+
+    #[test]
+    fn shmem_read_in_libvirts_order() {
+        // The size is read before the MSI options.
+        assert_eq!(
+            refusal("<shmem name='s'><size unit='e'>20</size><msi/></shmem>").as_deref(),
+            Some("numerical overflow: value too large: 20e")
+        );
+        assert_eq!(
+            refusal("<shmem name='s'><msi/></shmem>").as_deref(),
+            Some("XML error: msi option is only supported with a server")
+        );
+        // The plain ivshmem model reads no role.
+        assert_eq!(refusal("<shmem name='s' role='x'/>"), None);
+        assert_eq!(
+            refusal("<shmem name='s' role='x'><model type='ivshmem-plain'/></shmem>").as_deref(),
+            Some("XML error: Invalid value for attribute 'role' in element 'shmem': 'x'.")
+        );
+        assert_eq!(
+            refusal("<shmem/>").as_deref(),
+            Some("XML error: shmem element must contain 'name' attribute")
+        );
+    }
+
+    #[test]
+    fn an_rng_has_exactly_one_backend() {
+        assert_eq!(
+            refusal("<rng model='virtio'><address type='unassigned'/></rng>").as_deref(),
+            Some("XML error: only one RNG backend is supported")
+        );
+        assert_eq!(
+            refusal("<rng model='virtio'><backend model='random'/><backend model='x'/></rng>")
+                .as_deref(),
+            Some("XML error: only one RNG backend is supported")
+        );
+        assert_eq!(
+            refusal("<rng model='virtio'><backend model='egd'/></rng>").as_deref(),
+            Some("XML error: missing EGD backend type")
+        );
+        assert_eq!(
+            refusal("<rng model='virtio'><backend model='egd' type='pty'><protocol/><protocol/></backend></rng>").as_deref(),
+            Some("XML error: only one protocol element is allowed for character device")
+        );
     }
 }

@@ -161,7 +161,14 @@ fn check_device(def: &DomainDef, e: &Element, scope: Scope) -> Result<(), XmlErr
                 ));
             }
             let kind = e.attr("type").unwrap_or("pty");
-            check_source(kind, &sources(e.elements()), None)
+            let sources = sources(e.elements());
+            // virDomainRedirdevDefParseXML names a D-Bus redirection's
+            // channel when its source does not.
+            let named = sources.first().and_then(|s| s.attr("channel")).is_some();
+            if kind == "dbus" && !named {
+                return Ok(());
+            }
+            check_source(kind, &sources, None)
         }
         "video" => crate::views::validate_video(e),
         // virDomainFSDefValidate: a target (`string(./target/@dir)`,
@@ -194,9 +201,96 @@ fn check_device(def: &DomainDef, e: &Element, scope: Scope) -> Result<(), XmlErr
             }
             Ok(())
         }
+        "input" => check_input(def, e),
+        "shmem" => check_shmem(e),
         "memory" => check_memory_device(def, e, scope),
         "iommu" => check_iommu_device(e),
         "vsock" => check_vsock(e),
+        _ => Ok(()),
+    }
+}
+
+/// virDomainInputDefValidate: the bus (as the parser fills it in) the
+/// guest's OS type allows for the input's type, then what the type and
+/// the model need of it.
+fn check_input(def: &DomainDef, input: &Element) -> Result<(), XmlError> {
+    // virDomainDefParseCaps: a Xen domain's `linux` guests are `xen` ones.
+    let os_type = match def.os.os_type.as_str() {
+        "linux" if def.domain_type == "xen" => "xen",
+        t => t,
+    };
+    let Some(bus) = crate::postparse::input_bus_of(input, os_type, def.os.arch.as_deref()) else {
+        return Ok(());
+    };
+    let kind = input.attr("type").unwrap_or_default();
+    let internal = |m: String| Err(XmlError::Internal(m));
+    let mouse_or_keyboard = matches!(kind, "mouse" | "keyboard");
+    match os_type {
+        "hvm" if bus == "ps2" && !mouse_or_keyboard => {
+            return internal(format!("ps2 bus does not support {kind} input device"));
+        }
+        "hvm" if bus == "xen" => return internal(format!("unsupported input bus {bus}")),
+        "hvm" => {}
+        "xen" | "xenpvh" if bus != "xen" => {
+            return internal(format!("unsupported input bus {bus}"));
+        }
+        "xen" | "xenpvh" if !mouse_or_keyboard => {
+            return internal(format!("xen bus does not support {kind} input device"));
+        }
+        "xen" | "xenpvh" => {}
+        _ if matches!(def.domain_type.as_str(), "vz" | "parallels") => {
+            if bus != "parallels" {
+                return internal(format!(
+                    "parallels containers don't support input bus {bus}"
+                ));
+            }
+            if !mouse_or_keyboard {
+                return internal(format!(
+                    "parallels bus does not support {kind} input device"
+                ));
+            }
+        }
+        _ => {
+            return internal(
+                "Input devices are not supported by this virtualization driver.".into(),
+            )
+        }
+    }
+    let unsupported = |m: String| Err(XmlError::Unsupported(m));
+    // (A mouse, tablet or keyboard never reads an evdev path.)
+    match kind {
+        "passthrough" if bus != "virtio" => {
+            return unsupported(
+                "only bus 'virtio' is supported for 'passthrough' input devices".into(),
+            );
+        }
+        "evdev" if bus != "none" => {
+            return unsupported("input evdev doesn't support bus element".into());
+        }
+        _ => {}
+    }
+    match input.attr("model") {
+        Some(m @ ("virtio" | "virtio-transitional" | "virtio-non-transitional"))
+            if bus != "virtio" =>
+        {
+            unsupported(format!(
+                "only bus 'virtio' is supported for input model '{m}'"
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// virDomainShmemDefValidate: a name that can name a file of its own.
+fn check_shmem(shmem: &Element) -> Result<(), XmlError> {
+    let name = shmem.attr("name").unwrap_or_default();
+    let refuse = |m: &str| Err(XmlError::Unsupported(m.into()));
+    if name.contains('/') {
+        return refuse("shmem name cannot include '/' character");
+    }
+    match name {
+        "." => refuse("shmem name cannot be equal to '.'"),
+        ".." => refuse("shmem name cannot be equal to '..'"),
         _ => Ok(()),
     }
 }
@@ -632,6 +726,71 @@ mod tests {
         ))
         .map(drop)
         .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn inputs_on_the_bus_their_guest_and_model_allow() {
+        assert_eq!(
+            define("<input type='evdev' model='virtio-transitional'><source dev='/d'/></input>"),
+            Err("unsupported configuration: only bus 'virtio' is supported for input model 'virtio-transitional'".into())
+        );
+        assert_eq!(
+            define("<input type='tablet' bus='ps2'/>"),
+            Err("internal error: ps2 bus does not support tablet input device".into())
+        );
+        assert_eq!(
+            define("<input type='passthrough' bus='usb'><source evdev='/d'/></input>"),
+            Err("unsupported configuration: only bus 'virtio' is supported for 'passthrough' input devices".into())
+        );
+        assert_eq!(
+            define("<input type='evdev' bus='virtio'><source dev='/d'/></input>"),
+            Err("unsupported configuration: input evdev doesn't support bus element".into())
+        );
+        // The bus the parser gives a passthrough input is virtio.
+        assert_eq!(
+            define("<input type='passthrough' model='virtio'><source evdev='/d'/></input>"),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn shmem_names_that_name_a_file() {
+        for (name, want) in [
+            (
+                "a/b",
+                Err(
+                    "unsupported configuration: shmem name cannot include '/' character"
+                        .to_string(),
+                ),
+            ),
+            (
+                "..",
+                Err("unsupported configuration: shmem name cannot be equal to '..'".into()),
+            ),
+            (
+                ".",
+                Err("unsupported configuration: shmem name cannot be equal to '.'".into()),
+            ),
+            ("...", Ok(())),
+        ] {
+            assert_eq!(define(&format!("<shmem name='{name}'/>")), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_dbus_redirection_has_libvirts_channel_by_default() {
+        let usb = "<controller type='usb'/>";
+        assert_eq!(
+            define(&format!("{usb}<redirdev bus='usb' type='dbus'/>")),
+            Ok(())
+        );
+        assert_eq!(
+            define(&format!("{usb}<redirdev bus='usb' type='spiceport'/>")),
+            Err(
+                "unsupported configuration: Missing source channel attribute for char device"
+                    .into()
+            )
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use virt_core::{ErrorCode, ErrorDomain};
 use crate::{DomainDef, Element, XmlError};
 
 mod bitmap;
+mod chr_source;
 mod definition;
 mod devices;
 mod each_device;
@@ -21,6 +22,7 @@ mod resctrl;
 mod sockaddr;
 mod storage_source;
 pub(crate) use bitmap::*;
+pub(crate) use chr_source::*;
 pub(crate) use definition::*;
 pub(crate) use devices::*;
 pub(crate) use each_device::*;

@@ -111,7 +111,7 @@ fn prop_enum(
 /// `virParseScaledValue` of a required number (`xpath` names it in the
 /// errors), scaled by `unit` (`default_scale` bytes without one), at most
 /// `max` bytes.
-fn scaled(
+pub(super) fn scaled(
     value: Option<&str>,
     xpath: &str,
     unit: Option<&str>,
@@ -132,7 +132,11 @@ fn scaled(
 }
 
 /// `virDomainParseMemory` (not capped): a size in KiB, rounded up.
-fn memory_kib(value: Option<&str>, xpath: &str, unit: Option<&str>) -> Result<u64, XmlError> {
+pub(super) fn memory_kib(
+    value: Option<&str>,
+    xpath: &str,
+    unit: Option<&str>,
+) -> Result<u64, XmlError> {
     let max = crate::units::MEMORY_MAX_BYTES;
     let kib = scaled(value, xpath, unit, 1024, max)?.div_ceil(1024);
     if kib >= max.div_ceil(1024) {

@@ -454,7 +454,7 @@ impl View for Rng {
 
 /// The character device kinds libvirt 9.0 knows (`<serial type=...>`,
 /// an `egd` RNG backend's `type=`).
-pub(super) const CHARDEV_TYPES: &[&str] = &[
+pub(crate) const CHARDEV_TYPES: &[&str] = &[
     "null",
     "vc",
     "pty",

@@ -36,20 +36,6 @@ flat_view! {
     CharLog = "log" { file: String = "file", append: String = "append" ["on", "off"] }
 }
 
-/// A character device's `<log>`: one at most, read as [`CharLog`].
-pub(crate) fn check_log(children: &[Element]) -> Result<(), XmlError> {
-    let mut logs = children.iter().filter(|e| e.name == "log");
-    if let Some(log) = logs.next() {
-        CharLog::check(log)?;
-    }
-    match logs.next() {
-        Some(_) => Err(XmlError::Invalid(
-            "only one log element is allowed for character device".into(),
-        )),
-        None => Ok(()),
-    }
-}
-
 /// virDomainChrDefParseTargetXML: the `<target>` of a character device
 /// of `kind` (serial, console, parallel, channel) as libvirt reads it,
 /// before the device's source: the target type (a channel must name
@@ -128,33 +114,6 @@ pub(crate) fn check_chr_target(kind: &str, target: Option<&Element>) -> Result<(
             _ => Ok(()),
         },
     }
-}
-
-/// virDomainChrSourceDefParseXML: one `<source>` (two for UDP, its
-/// connect and bind ends).
-pub(crate) fn check_source_count(c: &crate::CharDev) -> Result<(), XmlError> {
-    source_count(c.dev_type.as_deref(), &c.extra)
-}
-
-/// The sources of a character device of type `dev_type` among
-/// `children` (a USB redirection's too: virDomainChrSourceDefParseXML).
-fn source_count<'a>(
-    dev_type: Option<&str>,
-    children: impl IntoIterator<Item = &'a Element>,
-) -> Result<(), XmlError> {
-    let sources = children.into_iter().filter(|e| e.name == "source").count();
-    let udp = dev_type == Some("udp");
-    if sources > 1 && !udp {
-        return Err(XmlError::Invalid(
-            "only one source element is allowed for character device".into(),
-        ));
-    }
-    if sources > 2 {
-        return Err(XmlError::Invalid(
-            "only two source elements are allowed for character device".into(),
-        ));
-    }
-    Ok(())
 }
 
 /// virDomainChrDefParseXML: a spicevmc character device only on a virtio
@@ -364,6 +323,77 @@ pub(crate) fn check_graphics(graphics_type: &str, children: &[Element]) -> Resul
     Ok(())
 }
 
+/// virDomainGraphicsListensParseXML, for the graphics types that read
+/// listens (VNC, RDP, SPICE; read before their other attributes): each
+/// `<listen>`'s type, one the graphics type offers, the first one's
+/// address or socket matching the graphics' old `listen` or `socket`
+/// attribute, a network or socket only for its own listen type.
+pub(crate) fn check_graphics_listens(g: &crate::Graphics) -> Result<(), XmlError> {
+    let kind = g.graphics_type.as_str();
+    if !matches!(kind, "vnc" | "rdp" | "spice") {
+        return Ok(());
+    }
+    let parent = |name: &str| {
+        g.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let unsupported = |m: String| Err(XmlError::Unsupported(m));
+    for (i, l) in g.extra.iter().filter(|e| e.name == "listen").enumerate() {
+        let Some(listen_type) = l.attr("type") else {
+            return Err(missing_attr("listen", "type"));
+        };
+        match listen_type {
+            "address" | "network" => {}
+            "socket" | "none" if matches!(kind, "vnc" | "spice") => {}
+            "socket" | "none" => {
+                return unsupported(format!(
+                    "listen type '{listen_type}' is not available for graphics type '{kind}'"
+                ))
+            }
+            t => {
+                return Err(XmlError::Invalid(format!(
+                    "Invalid value for attribute 'type' in element 'listen': '{t}'."
+                )))
+            }
+        }
+        let first = i == 0;
+        if listen_type == "address" && first {
+            if let (Some(a), Some(c)) = (l.attr("address"), parent("listen")) {
+                if a != c {
+                    return unsupported(format!(
+                        "graphics 'listen' attribute '{c}' must match 'address' attribute of first listen element (found '{a}')"
+                    ));
+                }
+            }
+        }
+        let mut socket = l.attr("socket");
+        if listen_type == "socket" && first {
+            if let (Some(s), Some(c)) = (socket, parent("socket")) {
+                if s != c {
+                    return unsupported(format!(
+                        "graphics 'socket' attribute '{c}' must match 'socket' attribute of first listen element (found '{s}')"
+                    ));
+                }
+            }
+            socket = socket.or(parent("socket"));
+        }
+        let given = |v: Option<&str>| v.is_some_and(|v| !v.is_empty());
+        if given(l.attr("network")) && listen_type != "network" {
+            return Err(XmlError::Invalid(
+                "'network' attribute is valid only for listen type 'network'".into(),
+            ));
+        }
+        if given(socket) && listen_type != "socket" {
+            return Err(XmlError::Invalid(
+                "'socket' attribute is valid only for listen type 'socket'".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 flat_view! {
     /// A host-certificates smartcard's `<certificate>` or `<database>`
     /// (the element's text).
@@ -445,7 +475,7 @@ pub(crate) fn check_usb_device(el: &Element) -> Result<(), XmlError> {
         }
     };
     match el.attr("type") {
-        Some(t) if el.name == "redirdev" => source_count(Some(t), el.elements()),
+        Some(t) if el.name == "redirdev" => crate::validate::check_chr_source(t, el.elements()),
         Some(_) => Ok(()),
         None => Err(XmlError::Internal(missing.into())),
     }
@@ -577,6 +607,10 @@ pub(crate) fn validate_video(video: &Element) -> Result<(), XmlError> {
         return Err(XmlError::Unsupported(
             "video resolution values must be greater than 0".into(),
         ));
+    }
+    // No model type is virtio by default.
+    if !virtio {
+        crate::validate::check_virtio_options_absent(video.child("driver"))?;
     }
     Ok(())
 }
@@ -769,6 +803,38 @@ mod tests {
             Ok(_) => "OK".into(),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn graphics_listens_read_before_the_later_devices() {
+        let panics = "<panic/><panic/>";
+        assert_eq!(
+            verdict(&format!("<graphics type='rdp'><listen type='socket'/><listen type='none'/></graphics>{panics}")),
+            "unsupported configuration: listen type 'socket' is not available for graphics type 'rdp'"
+        );
+        assert_eq!(
+            verdict("<graphics type='spice'><listen type='address' network='n'/></graphics>"),
+            "XML error: 'network' attribute is valid only for listen type 'network'"
+        );
+        assert_eq!(
+            verdict("<graphics type='vnc' listen='1.2.3.4'><listen type='address' address='1.2.3.5'/></graphics>"),
+            "unsupported configuration: graphics 'listen' attribute '1.2.3.4' must match 'address' attribute of first listen element (found '1.2.3.5')"
+        );
+        // Types without listens do not read them (nor a status-only
+        // attribute).
+        assert_eq!(
+            verdict("<graphics type='sdl'><listen type='x'/></graphics>"),
+            "OK"
+        );
+        assert_eq!(
+            verdict("<graphics type='vnc'><listen type='none' autoGenerated='x'/></graphics>"),
+            "OK"
+        );
+        // A video device's virtio options only for a virtio model.
+        assert_eq!(
+            verdict("<video><driver iommu='on'/></video>"),
+            "unsupported configuration: iommu driver option is only supported for virtio devices"
+        );
     }
 
     // Texts observed from libvirt 9.0 through virsh: a video device's
