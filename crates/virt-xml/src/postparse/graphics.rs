@@ -351,9 +351,10 @@ fn spice(g: &Graphics) -> Option<(Attrs, Vec<Element>)> {
         let mode = g
             .extra
             .iter()
+            .rev()
             .filter(|e| e.name == "channel" && e.attr("name") == Some(name))
             .filter_map(|e| e.attr("mode"))
-            .last();
+            .next();
         if let Some(m) = mode.filter(|m| *m != "any") {
             children.push(
                 Element::new("channel")
