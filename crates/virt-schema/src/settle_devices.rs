@@ -83,6 +83,21 @@ pub(crate) fn settle_steered(root: &mut Element, aim: &str) {
     for interface in kids_mut(devices, "interface") {
         settle_nic_model(interface);
     }
+    for kind in CHARACTER_DEVICES.iter().chain(&["smartcard"]) {
+        for dev in kids_mut(devices, kind) {
+            settle_chr_mode(dev);
+        }
+    }
+    for rng in kids_mut(devices, "rng") {
+        if let Some(backend) = child_mut(rng, "backend") {
+            settle_chr_mode(backend);
+        }
+    }
+    if aim.starts_with("domain/devices/video/driver/@") {
+        for video in kids_mut(devices, "video") {
+            settle_video_virtio(video);
+        }
+    }
     settle_addresses(devices);
 }
 
@@ -109,6 +124,32 @@ fn settle_nic_model(interface: &mut Element) {
     match child_mut(interface, "model") {
         Some(model) => model.set_attr("type", "virtio"),
         None => interface.children.push(Node::Element(
+            Element::new("model").with_attr("type", "virtio"),
+        )),
+    }
+}
+
+/// A character device source's mode is connect or bind
+/// (`virDomainChrSourceDefParseXML`, for the network types): another is
+/// made connect.
+fn settle_chr_mode(holder: &mut Element) {
+    for source in kids_mut(holder, "source") {
+        if source
+            .attr("mode")
+            .is_some_and(|m| m != "connect" && m != "bind")
+        {
+            source.set_attr("mode", "connect");
+        }
+    }
+}
+
+/// A video device's virtio options are a virtio model's only
+/// (`virDomainVideoDefValidate`): a video built to reach one is made
+/// virtio.
+fn settle_video_virtio(video: &mut Element) {
+    match child_mut(video, "model") {
+        Some(model) => model.set_attr("type", "virtio"),
+        None => video.children.push(Node::Element(
             Element::new("model").with_attr("type", "virtio"),
         )),
     }

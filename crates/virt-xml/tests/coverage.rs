@@ -460,13 +460,22 @@ fn coverage_spelling(schema_path: &str) -> String {
 /// definition using one and libvirt's refusal (virsh 9.0 on
 /// test:///default): no parsed document can reach them, so they are
 /// counted apart, each checked to be refused so.
-const REFUSED_AT_DEFINE: &[(&str, &str, &str)] = &[(
-    // The class id is a network's business: libvirt reads an interface's
-    // bandwidth without one, running (<actual>) or not.
-    "/domain/devices/interface/bandwidth@classID",
-    "<interface type='network'><source network='default'/><bandwidth classID='1'/></interface>",
-    "classID attribute not supported on <bandwidth> in this usage context",
-)];
+const REFUSED_AT_DEFINE: &[(&str, &str, &str)] = &[
+    (
+        // The class id is a network's business: libvirt reads an interface's
+        // bandwidth without one, running (<actual>) or not.
+        "/domain/devices/interface/bandwidth@classID",
+        "<interface type='network'><source network='default'/><bandwidth classID='1'/></interface>",
+        "classID attribute not supported on <bandwidth> in this usage context",
+    ),
+    (
+        // virDomainNetBackendParseXML: 9.0's schema names passt, its parser
+        // refuses it (and `default` is not permitted).
+        "/domain/devices/interface/backend@type",
+        "<interface type='user'><backend type='passt'/></interface>",
+        "XML error: Invalid value for attribute 'type' in element 'backend': 'passt'.",
+    ),
+];
 
 /// Devices whose address is of one type only (`<redirdev>`'s a USB port,
 /// `virDomainRedirdevDefParseXML`; `<smartcard>`'s a CCID slot,

@@ -86,8 +86,12 @@ fn written(dev_type: &str, children: &[&Element], owner: Owner) -> Vec<Element> 
                 out.push(s);
             }
         }
-        // (A pty's path is read from live definitions only.)
-        "dev" | "file" | "pipe" => {
+        // A pty's path is read from live definitions only: a character
+        // device keeps it here, for the driver's live definition
+        // (`DomainDef::forget_assigned_aliases` drops it at define); the
+        // others are only ever defined.
+        "pty" if owner != Owner::CharDev => {}
+        "dev" | "file" | "pipe" | "pty" => {
             let mut s = Element::new("source");
             copy(&mut s, &["path"]);
             if dev_type == "file" {
@@ -166,7 +170,7 @@ fn written(dev_type: &str, children: &[&Element], owner: Owner) -> Vec<Element> 
                 out.push(Element::new("source").with_attr("channel", c));
             }
         }
-        // null, vc, stdio, spicevmc, pty: no source written.
+        // null, vc, stdio, spicevmc: no source written.
         _ => {}
     }
     if let Some(log) = children.iter().find(|c| c.name == "log") {
@@ -300,6 +304,15 @@ mod tests {
             "<source path='p'>\n  <seclabel model='m' relabel='no'/>\n</source>\n"
         );
         assert_eq!(written("dev", xml, Owner::Other), "<source path='p'/>\n");
+        // A character device's pty path stays for the live definition.
+        assert_eq!(
+            written(
+                "pty",
+                "<c><source path='/dev/pts/3' mode='x'/></c>",
+                Owner::CharDev
+            ),
+            "<source path='/dev/pts/3'/>\n"
+        );
         assert_eq!(
             written("dbus", "<r><protocol/></r>", Owner::Redirdev),
             "<source channel='org.qemu.usbredir'/>\n"
