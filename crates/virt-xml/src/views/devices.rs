@@ -441,7 +441,9 @@ impl View for Rng {
                 put(b, "type", self.backend_type.as_deref());
                 if b.elements().next().is_none() {
                     let path = self.backend_path.clone().unwrap_or_default();
-                    if b.text() != path {
+                    // Blanks are no path (an EGD backend's end tag on a
+                    // line of its own, as libvirt writes it): kept.
+                    if b.text().trim() != path {
                         b.set_text(path);
                     }
                 }
