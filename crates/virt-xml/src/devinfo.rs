@@ -91,11 +91,28 @@ pub(crate) fn rewrite(device: &mut Element) {
 /// channel) as libvirt writes what it read (virDomainChrDefFormat): the
 /// device information last.
 pub(crate) fn rewrite_chardev(children: &mut Vec<Element>) {
+    placed_elements(children, &layout("chardev", &[]));
+}
+
+/// The children of an interface as libvirt writes its device information
+/// (virDomainNetDefFormat: it reads the boot order and the ROM too); the
+/// interface's own order places them.
+pub(crate) fn rewrite_interface(children: &mut Vec<Element>) {
+    let net = Layout {
+        boot: true,
+        rom: true,
+        ..layout("interface", &[])
+    };
+    placed_elements(children, &net);
+}
+
+/// [`placed`] for children kept as elements.
+fn placed_elements(children: &mut Vec<Element>, layout: &Layout) {
     let nodes = std::mem::take(children)
         .into_iter()
         .map(Node::Element)
         .collect();
-    *children = placed(nodes, &layout("chardev", &[]))
+    *children = placed(nodes, layout)
         .into_iter()
         .filter_map(|n| match n {
             Node::Element(e) => Some(e),
@@ -396,7 +413,9 @@ fn address_fields(e: &Element) -> Result<(Fields<'_>, Option<Element>), ()> {
                 Some(m @ ("on" | "off")) => Some(m),
                 Some(_) => return Err(()),
             };
-            if fields.iter().any(|f| *f != 0) {
+            // virPCIDeviceAddressIsEmpty looks at the domain, bus and
+            // slot only: a function alone is not written.
+            if fields[..3].iter().any(|f| *f != 0) {
                 let [domain, bus, slot, function] = fields;
                 out.push("domain", Value::Hex(domain, 4));
                 out.push("bus", Value::Hex(bus, 2));
@@ -790,6 +809,11 @@ mod tests {
         assert_eq!(
             written("<hub><address type='pci' domain='0' bus='0' slot='0' function='0'/></hub>"),
             "<hub>\n  <address type='pci'/>\n</hub>\n"
+        );
+        // A function alone is an empty address; the zPCI ids in hex.
+        assert_eq!(
+            written("<hub><address type='pci' function='7'><zpci uid='0xFCF' fid='310085'/></address></hub>"),
+            "<hub>\n  <address type='pci'>\n    <zpci uid='0x0fcf' fid='0x0004bb45'/>\n  </address>\n</hub>\n"
         );
     }
 

@@ -144,6 +144,7 @@ pub(crate) const INTERFACE_ORDER: &[&str] = &[
     "bandwidth",
     "ip",
     "route",
+    "portForward",
     "script",
     "downscript",
     "backenddomain",
@@ -255,7 +256,7 @@ fn normalize_pci(e: &mut Element) {
 }
 
 /// An unsigned number in C's base-0 spelling (0x.. hex, 0.. octal, decimal).
-fn parse_c_number(s: &str) -> Option<u64> {
+pub(crate) fn parse_c_number(s: &str) -> Option<u64> {
     let s = s.trim();
     if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         u64::from_str_radix(h, 16).ok()

@@ -32,9 +32,12 @@ pub(super) fn rewrite(device: &mut Element) {
         "iommu" => super::platform::iommu(device),
         // virDomainSmartcardDefFormat: a passthrough card's character
         // device.
-        "smartcard" if device.attr("mode") == Some("passthrough") => {
-            if let Some(t) = device.attr("type").map(str::to_string) {
-                chr_source::rewrite(&t, &mut device.children, Owner::Other);
+        "smartcard" => {
+            smartcard(device);
+            if device.attr("mode") == Some("passthrough") {
+                if let Some(t) = device.attr("type").map(str::to_string) {
+                    chr_source::rewrite(&t, &mut device.children, Owner::Other);
+                }
             }
         }
         "redirdev" => {
@@ -201,6 +204,25 @@ fn c_int_any_base(text: &str) -> Option<i32> {
     }
     let n = i64::from_str_radix(digits, radix).ok()?;
     i32::try_from(if negative { -n } else { n }).ok()
+}
+
+/// A smartcard as libvirt writes what it read (virDomainSmartcardDefParseXML):
+/// the children of its mode (a host-certificates card's certificates and
+/// database, a passthrough card's character device source, log and, for
+/// TCP, protocol) and its device information; nothing else is read (a
+/// `<target>` included).
+fn smartcard(card: &mut Element) {
+    let own: &[&str] = match card.attr("mode") {
+        Some("host-certificates") => &["certificate", "database"],
+        Some("passthrough") if card.attr("type") == Some("tcp") => &["source", "log", "protocol"],
+        Some("passthrough") => &["source", "log"],
+        _ => &[],
+    };
+    const INFO: [&str; 6] = ["boot", "alias", "master", "rom", "acpi", "address"];
+    card.children.retain(|n| match n {
+        Node::Element(c) => own.contains(&c.name.as_str()) || INFO.contains(&c.name.as_str()),
+        Node::Text(_) => true,
+    });
 }
 
 /// virDomainRedirdevDefFormat ends its start tag with `>` whatever
@@ -757,6 +779,17 @@ fn hostdev(dev: &mut Element) {
     let flags: Vec<Element> = flags.into_iter().map(Element::new).collect();
     dev.attrs = attrs;
     remove_named(dev, &["readonly", "shareable"]);
+    // A SCSI device's protocol 'adapter' is libvirt's none: only iSCSI
+    // is written (virDomainHostdevDefFormatSubsysSCSI).
+    if scsi {
+        for n in dev.children.iter_mut() {
+            if let Node::Element(s) = n {
+                if s.name == "source" && s.attr("protocol") == Some("adapter") {
+                    s.remove_attr("protocol");
+                }
+            }
+        }
+    }
     if mdev {
         mdev_source(dev);
     }
@@ -991,6 +1024,26 @@ mod tests {
         assert_eq!(
             written("<hostdev managed='yes' type='mdev' model='vfio-ap' display='off'><source x='y'><z/><address uuid=' 1F6344cD-E0cb-48CC-c84B-B45bcaDee05f' type='pci'/></source><shareable/><source/></hostdev>"),
             "<hostdev mode='subsystem' type='mdev' managed='yes' model='vfio-ap' display='off'>\n  <source>\n    <address uuid='1f6344cd-e0cb-48cc-c84b-b45bcadee05f'/>\n  </source>\n</hostdev>\n"
+        );
+        assert_eq!(
+            written("<hostdev type='scsi'><source protocol='adapter'><adapter name='scsi_host0'/></source></hostdev>"),
+            "<hostdev mode='subsystem' type='scsi' managed='no'>\n  <source>\n    <adapter name='scsi_host0'/>\n  </source>\n</hostdev>\n"
+        );
+    }
+
+    #[test]
+    fn smartcards_keep_what_their_mode_reads() {
+        assert_eq!(
+            written("<smartcard mode='passthrough' type='spicevmc'><protocol/><target type='isa-debug' port='p'/><address type='ccid' controller='0' slot='0'/></smartcard>"),
+            "<smartcard mode='passthrough' type='spicevmc'>\n  <address type='ccid' controller='0' slot='0'/>\n</smartcard>\n"
+        );
+        assert_eq!(
+            written("<smartcard mode='passthrough' type='tcp'><source mode='connect' host='h' service='1'/><protocol type='raw'/></smartcard>"),
+            "<smartcard mode='passthrough' type='tcp'>\n  <source mode='connect' host='h' service='1'/>\n  <protocol type='raw'/>\n</smartcard>\n"
+        );
+        assert_eq!(
+            written("<smartcard mode='host'><certificate>c</certificate><source path='/p'/></smartcard>"),
+            "<smartcard mode='host'/>\n"
         );
     }
 

@@ -99,7 +99,72 @@ fn check_controller(controller: &Element) -> Result<(), XmlError> {
 /// The devices' own post-parse refusals (virDomainDeviceDefPostParse,
 /// made for each device before the domain's post-parse).
 pub(crate) fn check_each_device(def: &DomainDef) -> Result<(), XmlError> {
+    // libvirt walks the disks, then the host devices, then the
+    // controllers.
+    for disk in &def.devices.disks {
+        check_disk_name(disk)?;
+    }
+    devices(def, "hostdev").try_for_each(check_mdev_address)?;
     devices(def, "controller").try_for_each(check_controller)
+}
+
+/// virDomainDiskDefPostParse: a disk without an address gets one from its
+/// target's name (virDomainDiskDefAssignAddress), which must then be
+/// one libvirt can number.
+fn check_disk_name(disk: &crate::Disk) -> Result<(), XmlError> {
+    if disk.extra.iter().any(|e| e.name == "address") {
+        return Ok(());
+    }
+    let dst = disk.target_dev.as_str();
+    if !dst.is_empty() && disk_name_index(dst).is_none() {
+        return Err(XmlError::Invalid(format!(
+            "Unknown disk name '{dst}' and no address specified"
+        )));
+    }
+    Ok(())
+}
+
+/// virDiskNameParse: a drive prefix (`fd`, `hd`, `vd`, `sd`, `xvd`,
+/// `ubd`), lowercase letters numbering the disk (`a` is 0, `aa` 26), then
+/// only digits (a partition); the disk's index, `None` when the name is
+/// not of that form.
+fn disk_name_index(name: &str) -> Option<i64> {
+    let rest = ["fd", "hd", "vd", "sd", "xvd", "ubd"]
+        .into_iter()
+        .find_map(|p| name.strip_prefix(p))?;
+    let letters = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+    if letters == 0 || !rest.bytes().skip(letters).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut idx: i64 = 0;
+    for (i, b) in rest.bytes().take(letters).enumerate() {
+        idx = (idx + i64::from(i > 0)).wrapping_mul(26) + i64::from(b - b'a');
+    }
+    Some(idx)
+}
+
+/// virDomainHostdevDefPostParse: a mediated device with an address has
+/// the address type of its model (PCI for vfio-pci, CCW for vfio-ccw).
+fn check_mdev_address(hostdev: &Element) -> Result<(), XmlError> {
+    let subsystem = hostdev.attr("mode").is_none_or(|m| m == "subsystem");
+    if !subsystem || hostdev.attr("type") != Some("mdev") {
+        return Ok(());
+    }
+    let Some(address) = hostdev.child("address").and_then(|a| a.attr("type")) else {
+        return Ok(());
+    };
+    let model = hostdev.attr("model").unwrap_or_default();
+    let wanted = match model {
+        "vfio-pci" => "pci",
+        "vfio-ccw" => "ccw",
+        _ => return Ok(()),
+    };
+    if address != wanted {
+        return Err(XmlError::Invalid(format!(
+            "Unsupported address type '{address}' with mediated device model '{model}'"
+        )));
+    }
+    Ok(())
 }
 
 /// virDomainDefPostParseMemory: the memory devices' sizes (KiB) summed
@@ -146,9 +211,108 @@ pub(crate) fn check_panics(def: &DomainDef) -> Result<(), XmlError> {
     Ok(())
 }
 
+/// virDomainDefBootOrderPostParse (HVM guests): each device's boot order
+/// (`<boot order=>` of the devices that take one, in
+/// virDomainDeviceInfoIterate's order: disks, interfaces, host devices,
+/// filesystems, redirected devices) used once, and per-device orders
+/// not mixed with `<os><boot>`s.
+pub(crate) fn check_boot_orders(def: &DomainDef) -> Result<(), XmlError> {
+    if def.os.os_type != "hvm" {
+        return Ok(());
+    }
+    fn first_boot<'a>(mut kids: impl Iterator<Item = &'a Element>) -> Option<u64> {
+        kids.find(|e| e.name == "boot")
+            .and_then(|b| b.attr("order"))
+            .and_then(|o| crate::devinfo::c_unsigned(o, 10))
+            .filter(|o| *o != 0)
+    }
+    let mut orders: Vec<u64> = Vec::new();
+    let disks = def.devices.disks.iter().map(|d| first_boot(d.extra.iter()));
+    let nets = def
+        .devices
+        .interfaces
+        .iter()
+        .map(|i| first_boot(i.extra.iter()));
+    let others = ["hostdev", "filesystem", "redirdev"]
+        .into_iter()
+        .flat_map(|kind| devices(def, kind))
+        .map(|e| first_boot(e.elements()));
+    for order in disks.chain(nets).chain(others).flatten() {
+        if orders.contains(&order) {
+            return Err(XmlError::Unsupported(format!(
+                "boot order '{order}' used for more than one device"
+            )));
+        }
+        orders.push(order);
+    }
+    let os_boots = def.os.boot.len() + def.os.extra.iter().filter(|e| e.name == "boot").count();
+    if os_boots > 0 && !orders.is_empty() {
+        return Err(XmlError::Unsupported(
+            "per-device boot elements cannot be used together with os/boot elements".into(),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn disk_names_as_libvirt_numbers_them() {
+        assert_eq!(disk_name_index("hda"), Some(0));
+        assert_eq!(disk_name_index("sdz"), Some(25));
+        assert_eq!(disk_name_index("vdaa"), Some(26));
+        assert_eq!(disk_name_index("xvdb12"), Some(1));
+        for bad in ["vdYZ4z", "hd1", "vd", "sda1x", "nvme0n1"] {
+            assert_eq!(disk_name_index(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn mediated_devices_take_the_address_type_of_their_model() {
+        let mdev = |model: &str, address: &str| {
+            let xml = format!(
+                "<hostdev mode='subsystem' type='mdev' model='{model}'><source>\
+                 <address uuid='8cbbcaee-ecff-f1f2-f4b0-ccbba937cdef'/></source>{address}</hostdev>"
+            );
+            check_mdev_address(&crate::parse_element(&xml).unwrap()).map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            mdev("vfio-pci", "<address type='drive' controller='3'/>"),
+            Err(
+                "XML error: Unsupported address type 'drive' with mediated device model 'vfio-pci'"
+                    .into()
+            )
+        );
+        assert!(mdev("vfio-pci", "<address type='pci' slot='3'/>").is_ok());
+        assert!(mdev("vfio-ccw", "<address type='pci' slot='3'/>").is_err());
+        assert!(mdev("vfio-ap", "<address type='drive'/>").is_ok());
+        assert!(mdev("vfio-pci", "").is_ok());
+    }
+
+    #[test]
+    fn per_device_boot_orders_once_and_not_with_os_boot() {
+        let domain = |os: &str, devices: &str| {
+            crate::parse_domain(&format!(
+                "<domain type='test'><name>g</name><memory>65536</memory>\
+                 <os><type>hvm</type>{os}</os><devices>{devices}</devices></domain>"
+            ))
+            .err()
+            .map(|e| e.to_string())
+        };
+        let hostdev = "<hostdev mode='subsystem' type='usb'><source><vendor id='0x1'/><product id='0x2'/></source><boot order='5'/></hostdev>";
+        assert_eq!(domain("", hostdev), None);
+        assert_eq!(
+            domain("<boot dev='hd'/>", hostdev).as_deref(),
+            Some("unsupported configuration: per-device boot elements cannot be used together with os/boot elements")
+        );
+        let nic = "<interface type='user'><boot order='5'/></interface>";
+        assert_eq!(
+            domain("", &format!("{hostdev}{nic}")).as_deref(),
+            Some("unsupported configuration: boot order '5' used for more than one device")
+        );
+    }
 
     fn element(xml: &str) -> Element {
         crate::parse_element(xml).unwrap()

@@ -6,7 +6,7 @@
 //! A value libvirt refuses leaves its part as written: the checks refuse
 //! the definition, not this.
 
-use crate::{Element, Interface};
+use crate::{Element, Interface, Node};
 
 /// The models libvirt's virDomainNetIsVirtioModel knows as virtio.
 const VIRTIO_MODELS: [&str; 3] = ["virtio", "virtio-transitional", "virtio-non-transitional"];
@@ -53,6 +53,127 @@ pub(super) fn rewrite(iface: &mut Interface) {
         driver(&mut iface.extra, virtio);
     }
     knobs(&mut iface.extra);
+    // virNetworkPortOptionsFormat: `<port>` only with its isolation.
+    let mut first_port = true;
+    iface.extra.retain(|e| {
+        e.name != "port" || (std::mem::take(&mut first_port) && e.attr("isolated").is_some())
+    });
+    addresses(iface);
+    bandwidth(&mut iface.extra);
+}
+
+/// The guest side's `<ip>`s and the host side's (under `<source>`) as
+/// libvirt writes what it read (virDomainNetIPParseXML,
+/// virDomainNetIPInfoFormat): the address in its canonical form with its
+/// family, the prefix when not zero, the peer.
+fn addresses(iface: &mut Interface) {
+    // A lone `<ip>` with only an address is held as the typed value: it
+    // is written with its family now, so as an element too.
+    if iface.ip.is_some() && !iface.extra.iter().any(|e| e.name == "ip") {
+        let ip = Element::new("ip").with_attr("address", iface.ip.clone().unwrap_or_default());
+        if let Some(ip) = ip_written(&ip) {
+            iface.ip = ip.attr("address").map(str::to_string);
+            iface.extra.push(ip);
+        }
+        return;
+    }
+    let mut first = true;
+    for e in iface.extra.iter_mut() {
+        if e.name == "ip" {
+            if let Some(ip) = ip_written(e) {
+                if std::mem::take(&mut first) {
+                    iface.ip = ip.attr("address").map(str::to_string);
+                }
+                *e = ip;
+            }
+        } else if e.name == "source" {
+            for n in e.children.iter_mut() {
+                if let Node::Element(c) = n {
+                    if c.name == "ip" {
+                        if let Some(ip) = ip_written(c) {
+                            *c = ip;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One `<ip>` as libvirt writes it; `None` when libvirt refuses it (the
+/// checks refuse the definition).
+fn ip_written(ip: &Element) -> Option<Element> {
+    let parse = |v: &str| crate::validate::parse_numeric_address(v).ok();
+    let address = parse(ip.attr("address")?)?;
+    let mut out = Element::new("ip")
+        .with_attr("address", crate::validate::format_address(&address))
+        .with_attr("family", if address.is_ipv6() { "ipv6" } else { "ipv4" });
+    if let Some(p) = ip.attr("prefix") {
+        let p = crate::views::c_unsigned(p, u64::from(u32::MAX))?;
+        if p != 0 {
+            out = out.with_attr("prefix", p.to_string());
+        }
+    }
+    if let Some(peer) = ip.attr("peer") {
+        out = out.with_attr("peer", crate::validate::format_address(&parse(peer)?));
+    }
+    Some(out)
+}
+
+/// The first `<bandwidth>` as libvirt writes what it read
+/// (virNetDevBandwidthParse, virNetDevBandwidthFormat): none without an
+/// `<inbound>` or `<outbound>`; each direction only with an average or a
+/// floor, its rates in libvirt's order (average, peak, floor, burst),
+/// those that are zero left out; an element with neither direction
+/// written is still written, with its end tag.
+fn bandwidth(extra: &mut Vec<Element>) {
+    let mut first = true;
+    extra.retain_mut(|e| {
+        if e.name != "bandwidth" {
+            return true;
+        }
+        if !std::mem::take(&mut first) {
+            return false;
+        }
+        let mut out = Element::new("bandwidth");
+        let mut directions = 0;
+        for dir in ["inbound", "outbound"] {
+            let Some(rate) = e.child(dir) else { continue };
+            directions += 1;
+            let value = |a: &str| -> Option<u64> {
+                match rate.attr(a) {
+                    None => Some(0),
+                    Some(v) => v.trim_start().parse::<u64>().ok(),
+                }
+            };
+            let mut written = Element::new(dir);
+            let mut values = [0u64; 4];
+            for (i, a) in ["average", "peak", "floor", "burst"]
+                .into_iter()
+                .enumerate()
+            {
+                let Some(v) = value(a) else {
+                    // Refused when read.
+                    return true;
+                };
+                values[i] = v;
+                if v != 0 {
+                    written = written.with_attr(a, v.to_string());
+                }
+            }
+            if values[0] != 0 || values[2] != 0 {
+                out = out.with_child(written);
+            }
+        }
+        if directions == 0 {
+            return false;
+        }
+        if out.children.is_empty() {
+            out.children = vec![Node::Text("\n      ".into())];
+        }
+        *e = out;
+        true
+    });
 }
 
 /// virMacAddrParse, then virMacAddrFormat: six groups of one or two hex

@@ -39,6 +39,7 @@ mod numa;
 mod os;
 mod platform;
 mod sources;
+mod storage_source;
 mod tuning;
 use clock::*;
 use cpu::*;
@@ -47,6 +48,7 @@ pub(crate) use device_parts::input_bus_of;
 use devices::check_panics;
 pub(crate) use devices::{check_each_device, check_memory};
 use features::*;
+pub(crate) use interface::mac_address;
 use numa::*;
 use os::*;
 use tuning::*;
@@ -530,6 +532,7 @@ fn devices(def: &mut DomainDef) {
     }
     for i in &mut def.devices.interfaces {
         interface::rewrite(i);
+        crate::devinfo::rewrite_interface(&mut i.extra);
     }
     for g in &mut def.devices.graphics {
         graphics::rewrite(g);
@@ -661,6 +664,7 @@ pub(crate) fn check(def: &DomainDef) -> Result<(), XmlError> {
     }
     // virDomainDefRejectDuplicatePanics.
     check_panics(def)?;
+    devices::check_boot_orders(def)?;
     // virDomainDefPostParseCPU: a check only with a model to check.
     if let Some(cpu) = def.extra.iter().find(|e| e.name == "cpu") {
         let custom = cpu.attr("mode").is_none_or(|m| m == "custom");

@@ -331,6 +331,14 @@ fn smbios_as_written(info: &Element) -> Element {
 /// (the text); one with neither a template nor a path is not written,
 /// and later ones are not read.
 pub(super) fn nvram(def: &mut DomainDef) {
+    // `./os/nvram/source[1]`: the first source of any `<nvram>`.
+    let source = def
+        .os
+        .extra
+        .iter()
+        .filter(|e| e.name == "nvram")
+        .find_map(|e| e.child("source"))
+        .cloned();
     let mut first = true;
     def.os.extra.retain_mut(|e| {
         if e.name != "nvram" {
@@ -347,7 +355,14 @@ pub(super) fn nvram(def: &mut DomainDef) {
         match e.attr("type") {
             Some(t) => {
                 out = out.with_attr("type", t);
-                out.children = std::mem::take(&mut e.children);
+                // An empty source is not written (virXMLFormatElement).
+                let written = source
+                    .as_ref()
+                    .map(|s| super::storage_source::written_source(t, s, 8))
+                    .filter(|s| !s.attrs.is_empty() || !s.children.is_empty());
+                if let Some(s) = written {
+                    out.children = vec![Node::Element(s)];
+                }
             }
             None => {
                 let path = crate::validate::string_value(e);

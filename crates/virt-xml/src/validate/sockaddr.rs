@@ -31,6 +31,57 @@ pub(crate) fn parse_numeric_address(val: &str) -> Result<IpAddr, XmlError> {
     }
 }
 
+/// virSocketAddrFormat (getnameinfo with `NI_NUMERICHOST`, glibc's
+/// inet_ntop): IPv4 dotted; IPv6 in lowercase hex groups with the longest
+/// run of two or more zero groups (the first of equal ones) written `::`,
+/// and an IPv4-compatible (`::a.b.c.d`) or IPv4-mapped
+/// (`::ffff:a.b.c.d`) address with its last 32 bits dotted.
+pub(crate) fn format_address(addr: &IpAddr) -> String {
+    let v6 = match addr {
+        IpAddr::V4(v4) => return v4.to_string(),
+        IpAddr::V6(v6) => v6,
+    };
+    let words = v6.segments();
+    let (mut best, mut run): ((usize, usize), Option<(usize, usize)>) = ((0, 0), None);
+    for (i, w) in words.iter().enumerate() {
+        if *w == 0 {
+            let (start, len) = run.unwrap_or((i, 0));
+            run = Some((start, len + 1));
+            if len + 1 > best.1 {
+                best = (start, len + 1);
+            }
+        } else {
+            run = None;
+        }
+    }
+    if best.1 < 2 {
+        best = (usize::MAX, 0);
+    }
+    let mut out = String::new();
+    let mut i = 0;
+    while i < 8 {
+        if i == best.0 {
+            out.push(':');
+            i += best.1;
+            if i == 8 {
+                out.push(':');
+            }
+            continue;
+        }
+        if i > 0 {
+            out.push(':');
+        }
+        if i == 6 && best.0 == 0 && (best.1 == 6 || (best.1 == 5 && words[5] == 0xffff)) {
+            let o = v6.octets();
+            out.push_str(&Ipv4Addr::new(o[12], o[13], o[14], o[15]).to_string());
+            break;
+        }
+        out.push_str(&format!("{:x}", words[i]));
+        i += 1;
+    }
+    out
+}
+
 /// glibc's `__inet_aton_exact`: one to four parts, each a C number
 /// (`0x` hex, `0` octal, else decimal) starting with a digit, the last
 /// filling the bytes the others left, and nothing after.
@@ -134,6 +185,22 @@ mod tests {
         ] {
             assert_eq!(v4(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn addresses_written_as_glibc_writes_them() {
+        let f = |s: &str| format_address(&s.parse::<IpAddr>().unwrap());
+        assert_eq!(f("2C5::BD:55:7aC7"), "2c5::bd:55:7ac7");
+        assert_eq!(f("1:0:0:2:0:0:0:3"), "1:0:0:2::3");
+        assert_eq!(f("1:0:2:3:4:5:6:7"), "1:0:2:3:4:5:6:7");
+        assert_eq!(f("::"), "::");
+        assert_eq!(f("::1"), "::1");
+        assert_eq!(f("1::"), "1::");
+        assert_eq!(f("::1.2.3.4"), "::1.2.3.4");
+        assert_eq!(f("::ffff:1.2.3.4"), "::ffff:1.2.3.4");
+        assert_eq!(f("::1:0:0:0"), "::1:0:0:0");
+        assert_eq!(f("1:0:0:2:0:0:3:4"), "1::2:0:0:3:4");
+        assert_eq!(f("10.0.0.1"), "10.0.0.1");
     }
 
     #[test]

@@ -118,13 +118,9 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
             peripherals::check_usb_address(e)
         });
     }
-    // virDomainDefValidate's device checks, before its others.
+    // virDomainDefValidate's device checks, before its others (the host
+    // devices' in `validate::check_devices`, in libvirt's walk).
     r.check(Step::Validate, || {
-        devices
-            .other
-            .iter()
-            .filter(|e| e.name == "hostdev")
-            .try_for_each(hostdev::validate_hostdev)?;
         peripherals::check_audio_backends(devices)
     });
 }

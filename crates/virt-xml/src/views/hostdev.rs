@@ -109,6 +109,42 @@ pub(crate) fn check_hostdev_source(el: &Element) -> Result<(), XmlError> {
     }
 }
 
+/// The host device of an `<interface type='hostdev'>` as
+/// virDomainNetDefParseXML reads it (virDomainHostdevDefParseXMLSubsys on
+/// the interface, `attrs` being its attributes): the subsystem type is
+/// its source address's type (a source naming a vendor is a USB one),
+/// then the options and the source as a `<hostdev>`'s.
+pub(crate) fn check_interface_hostdev(
+    attrs: &[(String, String)],
+    source: Option<&Element>,
+) -> Result<(), XmlError> {
+    let addr_type = source
+        .and_then(|s| s.child("address"))
+        .and_then(|a| a.attr("type"))
+        .filter(|t| !t.is_empty())
+        .or_else(|| source.and_then(|s| s.child("vendor")).map(|_| "usb"));
+    let Some(kind) = addr_type else {
+        return Err(XmlError::Invalid("missing source address type".into()));
+    };
+    if !["usb", "pci", "scsi", "scsi_host", "mdev"].contains(&kind) {
+        return Err(XmlError::Unsupported(format!(
+            "unknown host device source address type '{kind}'"
+        )));
+    }
+    let Some(source) = source else {
+        return Err(XmlError::Invalid(
+            "Missing <source> element in hostdev device".into(),
+        ));
+    };
+    let mut hostdev = Element::new("hostdev");
+    hostdev.attrs = attrs.to_vec();
+    hostdev.set_attr("mode", "subsystem");
+    hostdev.set_attr("type", kind);
+    let hostdev = hostdev.with_child(source.clone());
+    check_hostdev_options(&hostdev)?;
+    check_hostdev_source(&hostdev)
+}
+
 /// A mediated device's UUID as libvirt reads it
 /// (virDomainHostdevSubsysMediatedDevDefParseXML): the `uuid` of the
 /// first `./source/address`, both required, parsed as virUUIDParse does.
@@ -164,13 +200,55 @@ fn check_usb_source(source: &Element) -> Result<(), XmlError> {
 }
 
 /// libvirt's validation of a host device (`virDomainHostdevDefValidate`):
-/// a SCSI device's `sgio='unfiltered'` is no longer supported.
+/// a subsystem device's address of the type its kind takes (a PCI device
+/// a PCI or unassigned one, a SCSI device a drive, a vhost-scsi device a
+/// PCI or CCW one, a USB device a USB one), a SCSI device's
+/// `sgio='unfiltered'` no longer supported; a teaming member transient,
+/// naming its persistent partner, and a PCI subsystem device.
 pub(crate) fn validate_hostdev(el: &Element) -> Result<(), XmlError> {
     let subsystem = el.attr("mode").is_none_or(|m| m == "subsystem");
-    if subsystem && el.attr("type") == Some("scsi") && el.attr("sgio") == Some("unfiltered") {
-        return Err(XmlError::Unsupported(
-            "unfiltered sgio is no longer supported".into(),
-        ));
+    let kind = el.attr("type").unwrap_or_default();
+    let address = el.child("address").and_then(|a| a.attr("type"));
+    let address_in = |types: &[&str]| address.is_none_or(|t| types.contains(&t));
+    let unsupported = |why: &str| Err(XmlError::Unsupported(why.into()));
+    if subsystem {
+        match kind {
+            "pci" if !address_in(&["unassigned", "pci"]) => {
+                return Err(XmlError::Internal(
+                    "PCI host devices must use 'pci' or 'unassigned' address type".into(),
+                ))
+            }
+            "scsi" if !address_in(&["drive"]) => {
+                return unsupported("SCSI host device must use 'drive' address type")
+            }
+            "scsi" if el.attr("sgio") == Some("unfiltered") => {
+                return unsupported("unfiltered sgio is no longer supported")
+            }
+            "scsi_host" if !address_in(&["pci", "ccw"]) => {
+                return unsupported("SCSI_host host device must use 'pci' or 'ccw' address type")
+            }
+            "usb" if !address_in(&["usb"]) => {
+                return unsupported("USB host device must use 'usb' address type")
+            }
+            _ => {}
+        }
+    }
+    // virDomainNetTeamingInfoParseXML: `string(./teaming/@...)`.
+    let teaming = |attr: &str| {
+        el.child("teaming")
+            .and_then(|t| t.attr(attr))
+            .filter(|v| !v.is_empty())
+    };
+    if teaming("type").is_some() || teaming("persistent").is_some() {
+        if teaming("type") != Some("transient") {
+            return unsupported("teaming hostdev devices must have type='transient'");
+        }
+        if teaming("persistent").is_none() {
+            return unsupported("missing required persistent attribute in hostdev teaming element");
+        }
+        if !(subsystem && kind == "pci") {
+            return unsupported("teaming is only supported for pci hostdev devices");
+        }
     }
     Ok(())
 }

@@ -71,6 +71,9 @@ pub(crate) fn check_interface(iface: &Interface, legacy_xen: bool) -> Result<(),
     if !(legacy_xen && kind == "bridge" && source.is_none()) {
         check_source(kind, source.as_deref())?;
     }
+    if kind == "hostdev" {
+        hostdev::check_interface_hostdev(&iface.attrs, source.as_deref())?;
+    }
     if iface.extra.iter().any(|e| e.name == "virtualport")
         && !matches!(kind, "network" | "bridge" | "direct" | "hostdev")
     {
@@ -285,6 +288,10 @@ mod tests {
             ("<interface type='user'><ip address='1.2.3.4' prefix='33'/></interface>".into(), "XML error: Invalid prefix value '33' in <ip>"),
             ("<interface type='user'><ip address='x'/></interface>".into(), "XML error: Invalid address 'x' in <ip>"),
             ("<interface type='bridge'><ip address='x'/></interface>".into(), "XML error: interface type='bridge' requires a 'source' element"),
+            // A host device interface's source is read before its bandwidth.
+            ("<interface type='hostdev'><source><vendor id='C8c'/><product id='1'/></source><bandwidth><outbound/></bandwidth></interface>".into(), "XML error: Invalid value for attribute 'id' in element 'vendor': 'C8c'. Expected non-negative integer value"),
+            ("<interface type='hostdev'><source/></interface>".into(), "XML error: missing source address type"),
+            ("<interface type='hostdev'><source><address type='bogus'/></source></interface>".into(), "unsupported configuration: unknown host device source address type 'bogus'"),
         ];
         // A 0.2-era Xen guest's bridge interface without a source.
         let xen = "<domain type='xen'><name>x</name><memory>1024</memory><os><type>hvm</type>\

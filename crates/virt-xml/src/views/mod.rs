@@ -874,6 +874,9 @@ mod tests {
         if let Some(d) = def.devices.disks.first_mut() {
             d.set_boot_order(Some(2));
         }
+        // A per-device boot order replaces the `<os><boot>` libvirt
+        // gave the definition (it refuses both).
+        def.os.boot.clear();
         let out = xml(&def);
         assert!(
             out.contains(
