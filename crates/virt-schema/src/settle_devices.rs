@@ -101,14 +101,16 @@ pub(crate) fn settle_steered(root: &mut Element, aim: &str) {
     settle_addresses(devices);
 }
 
-/// An interface whose `<driver>` sets a virtio option has a virtio model
-/// (`virDomainNetDefValidate` refuses the options on any other).
+/// An interface whose `<driver>` sets a virtio option, or a vhost-user
+/// one, has a virtio model (`virDomainNetDefValidate` refuses the options
+/// on any other, and a vhost-user interface of any other).
 fn settle_nic_model(interface: &mut Element) {
     let options = interface.child("driver").is_some_and(|d| {
         ["iommu", "ats", "packed", "page_per_vq"]
             .iter()
             .any(|a| d.attr(a).is_some())
     });
+    let vhost_user = interface.attr("type") == Some("vhostuser");
     let virtio = interface
         .child("model")
         .and_then(|m| m.attr("type"))
@@ -118,7 +120,7 @@ fn settle_nic_model(interface: &mut Element) {
                 "virtio" | "virtio-transitional" | "virtio-non-transitional"
             )
         });
-    if !options || virtio {
+    if !(options || vhost_user) || virtio {
         return;
     }
     match child_mut(interface, "model") {
@@ -766,6 +768,22 @@ mod tests {
             let xml = root.to_xml(0);
             assert_eq!(refusal(&root), None, "{xml}");
             assert!(xml.contains(kept), "{kept} not in {xml}");
+        }
+    }
+
+    /// A steered document's interfaces that only a virtio model may be.
+    #[test]
+    fn steered_interfaces_get_the_virtio_model_libvirt_requires() {
+        for device in [
+            "<interface type='vhostuser'><source type='unix' path='/p' mode='client'/></interface>",
+            "<interface type='user'><model type='e1000'/><driver packed='on'/></interface>",
+        ] {
+            let mut root = domain(&format!("<devices>{device}</devices>"));
+            assert!(refusal(&root).is_some(), "{device} is accepted as it is");
+            crate::repair::settle_steered(&mut root, None);
+            let xml = root.to_xml(0);
+            assert_eq!(refusal(&root), None, "{xml}");
+            assert!(xml.contains("<model type='virtio'/>"), "{xml}");
         }
     }
 

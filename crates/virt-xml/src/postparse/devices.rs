@@ -101,8 +101,9 @@ fn check_controller(controller: &Element) -> Result<(), XmlError> {
 pub(crate) fn check_each_device(def: &DomainDef) -> Result<(), XmlError> {
     // libvirt walks the disks, then the host devices, then the
     // controllers.
+    let xen = def.domain_type == "xen";
     for disk in &def.devices.disks {
-        check_disk_name(disk)?;
+        check_disk_name(disk, xen)?;
     }
     devices(def, "hostdev").try_for_each(check_mdev_address)?;
     devices(def, "controller").try_for_each(check_controller)
@@ -110,13 +111,23 @@ pub(crate) fn check_each_device(def: &DomainDef) -> Result<(), XmlError> {
 
 /// virDomainDiskDefPostParse: a disk without an address gets one from its
 /// target's name (virDomainDiskDefAssignAddress), which must then be
-/// one libvirt can number.
-fn check_disk_name(disk: &crate::Disk) -> Result<(), XmlError> {
+/// one libvirt can number. A Xen guest's target may still be named the
+/// way libvirt 0.2's Xen driver read it (`legacy_xen`): `ioemu:hda`, or
+/// with xend's device kind after it (`xvda:disk`, `hdc:cdrom`).
+fn check_disk_name(disk: &crate::Disk, legacy_xen: bool) -> Result<(), XmlError> {
     if disk.extra.iter().any(|e| e.name == "address") {
         return Ok(());
     }
     let dst = disk.target_dev.as_str();
-    if !dst.is_empty() && disk_name_index(dst).is_none() {
+    let name = if legacy_xen {
+        let bare = dst.strip_prefix("ioemu:").unwrap_or(dst);
+        bare.strip_suffix(":disk")
+            .or_else(|| bare.strip_suffix(":cdrom"))
+            .unwrap_or(bare)
+    } else {
+        dst
+    };
+    if !dst.is_empty() && disk_name_index(name).is_none() {
         return Err(XmlError::Invalid(format!(
             "Unknown disk name '{dst}' and no address specified"
         )));
@@ -267,6 +278,13 @@ mod tests {
         for bad in ["vdYZ4z", "hd1", "vd", "sda1x", "nvme0n1"] {
             assert_eq!(disk_name_index(bad), None, "{bad}");
         }
+        let disk = |dst: &str| crate::Disk {
+            target_dev: dst.into(),
+            ..crate::Disk::default()
+        };
+        assert!(check_disk_name(&disk("ioemu:hda"), true).is_ok());
+        assert!(check_disk_name(&disk("xvda:disk"), true).is_ok());
+        assert!(check_disk_name(&disk("ioemu:hda"), false).is_err());
     }
 
     #[test]
