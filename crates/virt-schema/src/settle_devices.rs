@@ -79,6 +79,9 @@ pub(crate) fn settle_steered(root: &mut Element, aim: &str) {
                 settle_usb_source(source);
             }
         }
+        if aim == "domain/devices/hostdev/address/@port" {
+            settle_hostdev_address(hostdev);
+        }
     }
     for interface in kids_mut(devices, "interface") {
         settle_nic_model(interface);
@@ -99,6 +102,29 @@ pub(crate) fn settle_steered(root: &mut Element, aim: &str) {
         }
     }
     settle_addresses(devices);
+}
+
+/// A subsystem host device's address is of a type its kind takes
+/// (`virDomainHostdevDefValidate`: PCI for PCI, a drive for SCSI, PCI for
+/// vhost-scsi, USB for USB); given to documents aimed at the address's
+/// port, which only a USB address has (a wider aim perturbs the steered
+/// walk of other paths).
+fn settle_hostdev_address(hostdev: &mut Element) {
+    if hostdev.attr("mode").is_some_and(|m| m != "subsystem") {
+        return;
+    }
+    let fitting: &[&str] = match hostdev.attr("type") {
+        Some("pci") => &["pci", "unassigned"],
+        Some("scsi") => &["drive"],
+        Some("scsi_host") => &["pci", "ccw"],
+        Some("usb") => &["usb"],
+        _ => return,
+    };
+    if let Some(address) = child_mut(hostdev, "address") {
+        if !address.attr("type").is_some_and(|t| fitting.contains(&t)) {
+            address.set_attr("type", fitting[0]);
+        }
+    }
 }
 
 /// An interface whose `<driver>` sets a virtio option, or a vhost-user
@@ -785,6 +811,22 @@ mod tests {
             assert_eq!(refusal(&root), None, "{xml}");
             assert!(xml.contains("<model type='virtio'/>"), "{xml}");
         }
+    }
+
+    #[test]
+    fn host_device_addresses_of_the_type_their_kind_takes() {
+        let mut root = domain(
+            "<devices><hostdev mode='subsystem' type='usb'><source><vendor id='0x1'/>\
+             <product id='0x2'/></source><address type='pci' bus='1' port='2'/></hostdev></devices>",
+        );
+        assert!(refusal(&root).is_some());
+        crate::repair::settle_steered(&mut root, Some("domain/devices/hostdev/address/@port"));
+        let xml = root.to_xml(0);
+        assert_eq!(refusal(&root), None, "{xml}");
+        assert!(
+            xml.contains("<address type='usb' bus='1' port='2'/>"),
+            "{xml}"
+        );
     }
 
     #[test]
