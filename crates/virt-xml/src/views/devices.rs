@@ -733,8 +733,7 @@ impl View for Hostdev {
             source_protocol: match (el.attr("type"), source.and_then(|s| s.attr("protocol"))) {
                 (_, None) => None,
                 // ("adapter" is the enumeration's none: a host adapter.)
-                (Some("scsi"), Some("adapter")) => None,
-                (Some("scsi"), Some(p)) if p != "iscsi" => {
+                (Some("scsi"), Some(p)) if p != "iscsi" && p != "adapter" => {
                     return Err(XmlError::Unsupported(format!(
                         "Unknown SCSI subsystem protocol '{p}'"
                     )))
