@@ -2,7 +2,7 @@
 //! controllers, inputs, video, the memory balloon, RNGs, TPMs, watchdogs,
 //! sound cards and host devices.
 
-use super::parts::{attrs_view, set_attrs_view};
+use super::values::{attrs_view, set_attrs_view};
 use super::*;
 
 /// `type=` required on a device, with libvirt's "missing" error.

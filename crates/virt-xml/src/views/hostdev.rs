@@ -10,7 +10,7 @@
 //! the way its storage pool reads it when [`StorageAdapter`] is asked, and
 //! dropped at define ([`keep_adapter_name`]), as libvirt's dump shows.
 
-use super::parts::AttrValue;
+use super::values::AttrValue;
 use super::{child_mut, View};
 use crate::error::XmlError;
 use crate::model::Element;
