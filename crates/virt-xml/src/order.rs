@@ -142,6 +142,9 @@ pub(crate) const INTERFACE_ORDER: &[&str] = &[
     "vlan",
     "virtualport",
     "bandwidth",
+    // virNetworkPortOptionsFormat right after the bandwidth, in the
+    // inactive and the live layout alike.
+    "port",
     "ip",
     "route",
     "portForward",
@@ -159,7 +162,6 @@ pub(crate) const INTERFACE_ORDER: &[&str] = &[
     "link",
     "mtu",
     "coalesce",
-    "port",
     "boot",
     "alias",
     "rom",

@@ -53,6 +53,7 @@ pub(super) fn rewrite(iface: &mut Interface) {
         driver(&mut iface.extra, virtio);
     }
     knobs(&mut iface.extra);
+    guest_names(&mut iface.extra);
     // virNetworkPortOptionsFormat: `<port>` only with its isolation.
     let mut first_port = true;
     iface.extra.retain(|e| {
@@ -330,6 +331,58 @@ fn knobs(extra: &mut Vec<Element>) {
     *extra = keep;
 }
 
+/// `<guest>` as virDomainNetDefParseXML reads it: the XPath strings
+/// `./guest/@dev` and `./guest/@actual` (the first such attribute of any
+/// `<guest>`, an empty one none), written once, and only when one is set.
+fn guest_names(extra: &mut Vec<Element>) {
+    let mut guests = extra.iter().filter(|e| e.name == "guest");
+    let Some(first) = guests.next() else {
+        return;
+    };
+    let name = |attr: &str| {
+        extra
+            .iter()
+            .filter(|e| e.name == "guest")
+            .find_map(|e| e.attr(attr))
+            .filter(|v| !v.is_empty())
+    };
+    let (dev, actual) = (name("dev"), name("actual"));
+    let written: Vec<(&str, &str)> = [("dev", dev), ("actual", actual)]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+    // Already as libvirt writes it: nothing to rebuild.
+    let as_written = guests.next().is_none()
+        && first.children.is_empty()
+        && first.attrs.len() == written.len()
+        && first
+            .attrs
+            .iter()
+            .zip(&written)
+            .all(|((k, v), (wk, wv))| k == wk && v == wv);
+    if as_written && !written.is_empty() {
+        return;
+    }
+    let one = (!written.is_empty()).then(|| {
+        written
+            .iter()
+            .fold(Element::new("guest"), |e, (k, v)| e.with_attr(*k, *v))
+    });
+    let mut one = one;
+    extra.retain_mut(|e| {
+        if e.name != "guest" {
+            return true;
+        }
+        match one.take() {
+            Some(g) => {
+                *e = g;
+                true
+            }
+            None => false,
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,6 +446,26 @@ mod tests {
             .matches("<filterref filter='f'/>")
             .count(),
             1
+        );
+        // `<guest>` once, with the first non-empty names of any.
+        assert_eq!(
+            rewritten("<interface type='user'><guest/><model type='e1000'/></interface>"),
+            "<interface type='user'><model type='e1000'/></interface>"
+        );
+        assert_eq!(
+            rewritten("<interface type='user'><guest actual='a' dev=''/><guest dev='d'>x</guest></interface>"),
+            "<interface type='user'><guest actual='a'/></interface>"
+        );
+        assert_eq!(
+            rewritten("<interface type='user'><guest dev='d'/><guest actual='a'/></interface>"),
+            "<interface type='user'><guest dev='d' actual='a'/></interface>"
+        );
+        // `<port>` right after the bandwidth.
+        assert_eq!(
+            rewritten("<interface type='ethernet'><mtu size='1500'/><port isolated='no'/><ip address='1.2.3.4'/>\
+                       <bandwidth><outbound average='1'/></bandwidth><model type='e1000'/></interface>"),
+            "<interface type='ethernet'><bandwidth><outbound average='1'/></bandwidth><port isolated='no'/>\
+             <ip address='1.2.3.4' family='ipv4'/><model type='e1000'/><mtu size='1500'/></interface>"
         );
         // A virtio driver: its options in libvirt's order, one queue is
         // none, empty host and guest options are not written; a frame
