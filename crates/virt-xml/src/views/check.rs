@@ -360,7 +360,8 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         }
         (Parent::Devices, "filesystem") => {
             peripherals::check_filesystem_modes(el)?;
-            read::<Filesystem>(el)
+            read::<Filesystem>(el)?;
+            peripherals::check_filesystem_space(el)
         }
         // (What each model needs is checked at validation,
         // validate::check_memory_device.)
@@ -477,6 +478,42 @@ mod tests {
         ];
         for (os, rest, want) in cases {
             assert_eq!(verdict(os, rest), want, "{os}");
+        }
+    }
+
+    /// A filesystem's space limits as virParseScaledValue reads them
+    /// (texts observed from libvirt 9.0 through virsh).
+    #[test]
+    fn filesystem_space_limits_scaled_at_define() {
+        let define = |limits: &str| {
+            parse_domain(&format!(
+                "<domain type='test'><name>f</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices><filesystem type='mount'><source dir='/a'/><target dir='t'/>{limits}\
+                 </filesystem></devices></domain>"
+            ))
+            .err()
+            .map(|e| e.to_string())
+        };
+        for (limits, error) in [
+            (
+                "<space_hard_limit unit='p'>18446744073709551615</space_hard_limit>",
+                Some("numerical overflow: value too large: 18446744073709551615p"),
+            ),
+            (
+                "<space_hard_limit>-1</space_hard_limit>",
+                Some("XML error: Invalid value '-1' for element or attribute './space_hard_limit[1]'"),
+            ),
+            (
+                "<space_hard_limit unit='zz'>1</space_hard_limit>",
+                Some("invalid argument: unknown suffix 'zz'"),
+            ),
+            (
+                "<space_hard_limit> 5</space_hard_limit><space_soft_limit unit='k'>x</space_soft_limit>",
+                Some("XML error: Invalid value 'x' for element or attribute './space_soft_limit[1]'"),
+            ),
+            ("<space_hard_limit></space_hard_limit><space_soft_limit unit='E'>15</space_soft_limit>", None),
+        ] {
+            assert_eq!(define(limits).as_deref(), error, "{limits}");
         }
     }
 

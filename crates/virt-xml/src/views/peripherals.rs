@@ -644,6 +644,30 @@ pub(crate) fn check_filesystem_modes(fs: &Element) -> Result<(), XmlError> {
     Ok(())
 }
 
+/// virDomainFSDefParseXML's space limits, read after the model and
+/// before the source: `virParseScaledValue` of `./space_hard_limit[1]`,
+/// then of the soft one (an empty text none, bytes without a unit, at
+/// most ULLONG_MAX bytes).
+pub(crate) fn check_filesystem_space(fs: &Element) -> Result<(), XmlError> {
+    for name in ["space_hard_limit", "space_soft_limit"] {
+        let Some(limit) = fs.child(name) else {
+            continue;
+        };
+        let text = crate::validate::string_value(limit);
+        if text.is_empty() {
+            continue;
+        }
+        let number =
+            crate::devinfo::c_unsigned(&text, 10).ok_or_else(|| XmlError::InvalidValue {
+                value: text.clone(),
+                xpath: format!("./{name}[1]"),
+            })?;
+        let unit = limit.attr("unit").filter(|u| !u.is_empty());
+        crate::units::scale_to_bytes(number, unit, 1, u64::MAX)?;
+    }
+    Ok(())
+}
+
 flat_view! {
     /// A filesystem's `<driver>`: how it is exported and its virtio options.
     FilesystemDriver = "driver" {
