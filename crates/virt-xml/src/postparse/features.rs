@@ -111,11 +111,14 @@ pub(super) fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
                     hpt = hpt.with_attr("resizing", r);
                 }
                 if let Some(m) = f.child("maxpagesize").filter(|m| !m.text().is_empty()) {
-                    // Up to ULLONG_MAX bytes, in KiB rounded up.
+                    // Up to ULLONG_MAX bytes, in KiB rounded up as
+                    // libvirt's VIR_DIV_UP does: its `+ 1023` wraps
+                    // within 1023 bytes of ULLONG_MAX, which gives no
+                    // size (and no `<hpt>` without `resizing`).
                     let n = m.text().trim().parse().ok()?;
                     let bytes =
                         crate::units::scale_to_bytes(n, m.attr("unit"), 1024, u64::MAX).ok()?;
-                    let kib = bytes.div_ceil(1024);
+                    let kib = bytes.wrapping_add(1023) / 1024;
                     if kib > 0 {
                         let size = Element::new("maxpagesize")
                             .with_attr("unit", "KiB")
@@ -298,5 +301,29 @@ mod tests {
         assert_eq!(out[1], bare("pmu").with_attr("state", "on"));
         let out = features_as_written(&[bare("acpi").with_child(bare("x"))]).expect("read");
         assert_eq!(out, [bare("acpi")]);
+    }
+
+    /// `<hpt><maxpagesize>` in KiB rounded up as VIR_DIV_UP does, wrapping
+    /// to no size within 1023 bytes of ULLONG_MAX (as virsh 9.0 dumps it).
+    #[test]
+    fn hpt_page_size_rounded_as_libvirt_does() {
+        let hpt = |size: &str, unit: &str| {
+            let size = Element::new("maxpagesize")
+                .with_attr("unit", unit)
+                .with_text(size);
+            features_as_written(&[Element::new("hpt").with_child(size)]).expect("read")
+        };
+        let out = hpt("1025", "b");
+        assert_eq!(
+            out[0].child("maxpagesize").map(|m| m.text()).as_deref(),
+            Some("2")
+        );
+        assert!(hpt("18446744073709551615", "BytE").is_empty());
+        assert!(hpt("18446744073709550593", "b").is_empty());
+        let out = hpt("18446744073709550592", "b");
+        assert_eq!(
+            out[0].child("maxpagesize").map(|m| m.text()).as_deref(),
+            Some("18014398509481983")
+        );
     }
 }
