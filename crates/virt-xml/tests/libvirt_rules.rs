@@ -423,6 +423,20 @@ fn os_and_devices_copies_are_read_as_one() {
         refusal(&domain("", &format!("{balloon}{balloon}"))).to_string(),
         "internal error: only a single memory balloon device is supported"
     );
+    // `./devices/redirfilter`: one set of rules, refused before a later
+    // device kind's own checks (two panics of one model, refused after
+    // parsing).
+    let filter = "<redirfilter><usbdev allow='no'/></redirfilter>";
+    assert_eq!(
+        refusal(&domain(
+            "",
+            &format!(
+                "<devices>{filter}<panic/><panic/></devices><devices><redirfilter/></devices>"
+            )
+        ))
+        .to_string(),
+        "internal error: only one set of redirection filter rule is supported"
+    );
 }
 
 #[test]

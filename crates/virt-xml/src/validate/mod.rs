@@ -401,6 +401,22 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
             })
         });
     }
+    // One set of USB redirection filter rules, refused after the
+    // redirected devices are read and before the first set is.
+    r.check(Step::device("redirfilter"), || {
+        match def
+            .devices
+            .other
+            .iter()
+            .filter(|e| e.name == "redirfilter")
+            .count()
+        {
+            0 | 1 => Ok(()),
+            _ => Err(XmlError::Internal(
+                "only one set of redirection filter rule is supported".into(),
+            )),
+        }
+    });
     // virDomainSecDefParseXML: an SEV policy is a 32-bit hex number.
     r.check(Step::device("launchSecurity"), || {
         for sec in top(def, "launchSecurity").filter(|e| e.attr("type") == Some("sev")) {
