@@ -1,11 +1,13 @@
-//! `cargo xtask xml-diff [--count N] [--seed S] [--record] [--show TEXT]`: the
+//! `cargo xtask xml-diff [--count N] [--seed S] [--record] [--show TEXT] [--save DIR]`: the
 //! differential run of virt-schema (random documents from libvirt's domain
 //! schema, our test driver against Debian's virsh) at any size. Prints the
 //! agreement figures and the kinds of disagreement, most common first;
 //! `--record` keeps each kind not kept yet as a case in
 //! crates/virt-schema/tests/disagreements (the document, libvirt's verdict,
 //! an OPEN.tsv line); `--show TEXT` prints the first few documents of the
-//! kinds whose signature contains TEXT, with both verdicts.
+//! kinds whose signature contains TEXT, with both verdicts; `--save DIR`
+//! writes every disagreeing document to DIR (`<key>-<name>.xml`, both
+//! verdicts beside it), for going through a kind's documents one by one.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,6 +21,7 @@ pub fn main(args: &[String]) -> i32 {
     let mut seed = 1u64;
     let mut record = false;
     let mut show: Option<String> = None;
+    let mut save: Option<std::path::PathBuf> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let number = |v: Option<&String>| v.and_then(|v| v.parse::<u64>().ok());
@@ -34,6 +37,10 @@ pub fn main(args: &[String]) -> i32 {
             "--record" => record = true,
             "--show" => match it.next() {
                 Some(text) => show = Some(text.clone()),
+                None => return usage(),
+            },
+            "--save" => match it.next() {
+                Some(dir) => save = Some(dir.into()),
                 None => return usage(),
             },
             _ => return usage(),
@@ -95,6 +102,12 @@ pub fn main(args: &[String]) -> i32 {
     if let Some(text) = &show {
         show_matching(&outcomes, text);
     }
+    if let Some(dir) = &save {
+        if let Err(e) = save_disagreements(&outcomes, dir) {
+            eprintln!("xml-diff: {}: {e}", dir.display());
+            return 1;
+        }
+    }
     if record {
         match cases::record(&dir, &outcomes) {
             Ok(added) => println!("recorded {} new kinds in {}", added.len(), dir.display()),
@@ -126,7 +139,26 @@ fn show_matching(outcomes: &[diff::Outcome], text: &str) {
     }
 }
 
+/// Every disagreement's document under `dir`, named by its kind's key and
+/// the document's name, with our verdict and libvirt's beside it
+/// (`.ours`, `.libvirt`, in the kept cases' format).
+fn save_disagreements(outcomes: &[diff::Outcome], dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for o in outcomes.iter().filter(|o| !o.agreement.agrees()) {
+        let stem = dir.join(format!("{}-{}", cases::key(&signature(o)), o.document.name));
+        std::fs::write(stem.with_extension("xml"), &o.document.xml)?;
+        std::fs::write(stem.with_extension("ours"), cases::verdict_text(&o.ours))?;
+        std::fs::write(
+            stem.with_extension("libvirt"),
+            cases::verdict_text(&o.libvirt),
+        )?;
+    }
+    Ok(())
+}
+
 fn usage() -> i32 {
-    eprintln!("usage: cargo xtask xml-diff [--count N] [--seed S] [--record] [--show KIND-TEXT]");
+    eprintln!(
+        "usage: cargo xtask xml-diff [--count N] [--seed S] [--record] [--show KIND-TEXT] [--save DIR]"
+    );
     2
 }

@@ -28,7 +28,10 @@ pub(super) fn rewrite(device: &mut Element) {
             memory_target(device);
         }
         "tpm" => tpm_backend(device),
-        "controller" => super::platform::pcihole64(device),
+        "controller" => {
+            super::platform::controller_attrs(device);
+            super::platform::pcihole64(device);
+        }
         "iommu" => super::platform::iommu(device),
         // virDomainSmartcardDefFormat: a passthrough card's character
         // device.

@@ -13,7 +13,7 @@ fn devices<'a>(def: &'a DomainDef, name: &'a str) -> impl Iterator<Item = &'a El
 /// (`virDomainControllerModel*`): the model is kept as its place in the
 /// list of its controller's type, and some checks compare that place
 /// alone, whatever the type.
-fn controller_models(kind: &str) -> &'static [&'static str] {
+pub(crate) fn controller_models(kind: &str) -> &'static [&'static str] {
     match kind {
         "scsi" => &[
             "auto",

@@ -46,7 +46,7 @@ use cpu::*;
 use cputune::*;
 pub(crate) use device_parts::input_bus_of;
 use devices::check_panics;
-pub(crate) use devices::{check_each_device, check_memory};
+pub(crate) use devices::{check_each_device, check_memory, controller_models};
 use features::*;
 pub(crate) use interface::mac_address;
 use numa::*;

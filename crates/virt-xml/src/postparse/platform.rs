@@ -56,6 +56,69 @@ pub(super) fn pcihole64(controller: &mut Element) {
     }
 }
 
+/// A controller's attributes as virDomainControllerDefFormat writes what
+/// virDomainControllerDefParseXML read: its type and index first (the
+/// index as a plain decimal), the model, then only the numbers its type
+/// reads (ports and vectors of a virtio-serial controller, ports of a USB
+/// one, the grant frames and event channels of a xenbus one); the others
+/// are not read, so not written. Numbers libvirt refuses leave the
+/// element as written (the checks refuse the definition).
+pub(super) fn controller_attrs(controller: &mut Element) {
+    let Some(kind) = controller.attr("type").map(str::to_string) else {
+        return;
+    };
+    // virXMLPropInt in base 10, non-negative.
+    let number = |name: &str| -> Result<Option<u32>, ()> {
+        match controller.attr(name) {
+            None => Ok(None),
+            Some(v) => c_unsigned(v.trim_start_matches([' ', '\t', '\n', '\r']), 10)
+                .filter(|n| *n <= i32::MAX as u64)
+                .map(|n| Some(n as u32))
+                .ok_or(()),
+        }
+    };
+    let typed: &[&str] = match kind.as_str() {
+        "virtio-serial" => &["ports", "vectors"],
+        "usb" => &["ports"],
+        "xenbus" => &["maxGrantFrames", "maxEventChannels"],
+        _ => &[],
+    };
+    let mut attrs = vec![("type".to_string(), kind.clone())];
+    // libvirt reads the index (0 by default) and always writes it.
+    let Ok(index) = number("index") else { return };
+    attrs.push(("index".into(), index.unwrap_or(0).to_string()));
+    if let Some(model) = controller.attr("model") {
+        attrs.push(("model".into(), model.to_string()));
+    }
+    // The ports of other types are still read (and refused when bad).
+    if number("ports").is_err() {
+        return;
+    }
+    for name in typed {
+        match number(name) {
+            Ok(Some(n)) => attrs.push((name.to_string(), n.to_string())),
+            Ok(None) => {}
+            Err(()) => return,
+        }
+    }
+    // What no libvirt reader takes (unknown attributes) stays after.
+    let known = [
+        "type",
+        "index",
+        "model",
+        "ports",
+        "vectors",
+        "maxGrantFrames",
+        "maxEventChannels",
+    ];
+    for (k, v) in &controller.attrs {
+        if !known.contains(&k.as_str()) {
+            attrs.push((k.clone(), v.clone()));
+        }
+    }
+    controller.attrs = attrs;
+}
+
 /// `<iommu>` (virDomainIOMMUDefParseXML, virDomainIOMMUDefFormat): its
 /// model alone, the first `<driver>`'s switches (interrupt remapping,
 /// caching mode, EIM, IOTLB) and address width in libvirt's order (the
@@ -131,6 +194,33 @@ mod tests {
         ] {
             let name = xml.split('>').next().unwrap();
             assert_eq!(written(xml, pcihole64), format!("{name}/>\n"));
+        }
+    }
+
+    /// Checked against virsh 9.0 (seeds 5 and 6 of the differential run
+    /// wrote isa and xenbus controllers index first).
+    #[test]
+    fn controller_attributes_in_libvirts_order() {
+        let cases = [
+            ("<controller index='012' type='xenbus'/>", "<controller type='xenbus' index='12'/>\n"),
+            (
+                "<controller maxEventChannels='02' maxGrantFrames='01' index='05' type='xenbus' ports='3' vectors='5'/>",
+                "<controller type='xenbus' index='5' maxGrantFrames='1' maxEventChannels='2'/>\n",
+            ),
+            (
+                "<controller index='6' type='virtio-serial' vectors='3' ports='2' maxGrantFrames='1'/>",
+                "<controller type='virtio-serial' index='6' ports='2' vectors='3'/>\n",
+            ),
+            (
+                "<controller index='7' type='usb' vectors='3' ports='2' model='nec-xhci'/>",
+                "<controller type='usb' index='7' model='nec-xhci' ports='2'/>\n",
+            ),
+            ("<controller type='isa'/>", "<controller type='isa' index='0'/>\n"),
+            // Refused when read: left as written.
+            ("<controller index='x' type='isa'/>", "<controller index='x' type='isa'/>\n"),
+        ];
+        for (xml, want) in cases {
+            assert_eq!(written(xml, controller_attrs), want, "{xml}");
         }
     }
 

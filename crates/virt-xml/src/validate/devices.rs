@@ -17,6 +17,32 @@ pub(crate) fn check_device_info<'a>(
     Ok(())
 }
 
+/// virDomainDeviceBootParseXML, for the devices that take a boot entry
+/// (disks, filesystems, interfaces, host devices, redirections): the
+/// order is required, an unsigned int, not zero; the load parameter,
+/// upper-cased, 1 to 8 characters of letters, digits, dots and blanks.
+pub(crate) fn check_boot_entry(boot: Option<&Element>) -> Result<(), XmlError> {
+    let Some(boot) = boot else { return Ok(()) };
+    prop_uint(boot, "order", 10, true, true)?;
+    if let Some(lp) = boot.attr("loadparm") {
+        let lp = lp.to_ascii_uppercase();
+        if lp.trim_start_matches(is_space).is_empty() || lp.len() > 8 {
+            return Err(XmlError::Internal(format!(
+                "loadparm value '{lp}' must be between 1 and 8 characters"
+            )));
+        }
+        if !lp
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b' ')
+        {
+            return Err(XmlError::Internal(format!(
+                "invalid loadparm value '{lp}', expecting chars in set of [a-zA-Z0-9.] and blank spaces"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Whether libvirt reads the device information (`<address>`, `<acpi>`,
 /// ...) of the device element `e`: not for a memory balloon of model
 /// none (virDomainMemballoonDefParseXML ignores it).
@@ -115,40 +141,7 @@ pub(super) fn check_address(address: &Element) -> Result<(), XmlError> {
         Ok(())
     };
     match kind {
-        "pci" => {
-            let mut at = [0; 4];
-            for (n, attr) in at.iter_mut().zip(["domain", "bus", "slot", "function"]) {
-                *n = prop_uint(address, attr, 0, false, false)?.unwrap_or(0);
-            }
-            if let Some(v) = address.attr("multifunction") {
-                if !matches!(v, "on" | "off") {
-                    return Err(XmlError::Invalid(format!(
-                        "Invalid value for attribute 'multifunction' in element 'address': '{v}'."
-                    )));
-                }
-            }
-            // virPCIDeviceAddressIsValid, for an address not all zero.
-            let [domain, bus, slot, function] = at;
-            if domain != 0 || bus != 0 || slot != 0 {
-                let bad =
-                    |what: String| Err(XmlError::Invalid(format!("Invalid PCI address {what}")));
-                if bus > 0xff {
-                    return bad(format!("bus='{bus:#x}', must be <= 0xFF"));
-                }
-                if slot > 0x1f {
-                    return bad(format!("slot='{slot:#x}', must be <= 0x1F"));
-                }
-                if function > 7 {
-                    return bad(format!("function={function:#x}, must be <= 7"));
-                }
-            }
-            // virZPCIDeviceAddressParseXML: the last <zpci>, its numbers
-            // in base 0.
-            if let Some(zpci) = address.children_named("zpci").last() {
-                prop_uint(zpci, "uid", 0, false, false)?;
-                prop_uint(zpci, "fid", 0, false, false)?;
-            }
-        }
+        "pci" => check_pci_address(address)?,
         "drive" => numbers(&["controller", "bus", "target", "unit"], 10)?,
         "virtio-serial" => numbers(&["controller", "bus", "port"], 10)?,
         "ccid" => numbers(&["controller", "slot"], 10)?,
@@ -174,6 +167,44 @@ pub(super) fn check_address(address: &Element) -> Result<(), XmlError> {
             prop_ulong_hex(address, "base")?;
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// virPCIDeviceAddressParseXML: a PCI address's numbers in base 0, a
+/// valid address unless all zero, its last `<zpci>` (device addresses,
+/// PCI host device and NVMe disk sources).
+pub(crate) fn check_pci_address(address: &Element) -> Result<(), XmlError> {
+    let mut at = [0; 4];
+    for (n, attr) in at.iter_mut().zip(["domain", "bus", "slot", "function"]) {
+        *n = prop_uint(address, attr, 0, false, false)?.unwrap_or(0);
+    }
+    if let Some(v) = address.attr("multifunction") {
+        if !matches!(v, "on" | "off") {
+            return Err(XmlError::Invalid(format!(
+                "Invalid value for attribute 'multifunction' in element 'address': '{v}'."
+            )));
+        }
+    }
+    // virPCIDeviceAddressIsValid, for an address not all zero.
+    let [domain, bus, slot, function] = at;
+    if domain != 0 || bus != 0 || slot != 0 {
+        let bad = |what: String| Err(XmlError::Invalid(format!("Invalid PCI address {what}")));
+        if bus > 0xff {
+            return bad(format!("bus='{bus:#x}', must be <= 0xFF"));
+        }
+        if slot > 0x1f {
+            return bad(format!("slot='{slot:#x}', must be <= 0x1F"));
+        }
+        if function > 7 {
+            return bad(format!("function={function:#x}, must be <= 7"));
+        }
+    }
+    // virZPCIDeviceAddressParseXML: the last <zpci>, its numbers
+    // in base 0.
+    if let Some(zpci) = address.children_named("zpci").last() {
+        prop_uint(zpci, "uid", 0, false, false)?;
+        prop_uint(zpci, "fid", 0, false, false)?;
     }
     Ok(())
 }

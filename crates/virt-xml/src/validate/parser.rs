@@ -256,8 +256,32 @@ pub(super) fn check_clock(def: &DomainDef) -> Result<(), XmlError> {
 
 /// virDomainDefParseBootOptions: the firmware, an NVRAM's storage type.
 pub(super) fn check_boot(def: &DomainDef) -> Result<(), XmlError> {
-    // virDomainDefParseBootFirmwareOptions.
+    // virDomainDefParseBootFirmwareOptions: the firmware features
+    // (`./os/firmware/feature`) only with a firmware to select (Debian's
+    // 9.0 ignores them without one, for migrations from 8.6 to 9.1), each
+    // a known name and a yes/no state, then the firmware.
     if let Some(fw) = firmware(def).filter(|_| def.os.os_type == "hvm") {
+        let features = def.os.extra.iter().filter(|e| e.name == "firmware");
+        for f in features.flat_map(|e| e.children_named("feature")) {
+            match f.attr("name") {
+                None => return Err(missing_attr(f, "name")),
+                Some("enrolled-keys" | "secure-boot") => {}
+                Some(n) => {
+                    return Err(XmlError::Invalid(format!(
+                        "Invalid value for attribute 'name' in element 'feature': '{n}'."
+                    )))
+                }
+            }
+            match f.attr("enabled") {
+                None => return Err(missing_attr(f, "enabled")),
+                Some("yes" | "no") => {}
+                Some(v) => {
+                    return Err(XmlError::Invalid(format!(
+                        "Invalid value for attribute 'enabled' in element 'feature': '{v}'."
+                    )))
+                }
+            }
+        }
         if fw != "bios" && fw != "efi" {
             return Err(XmlError::Invalid(format!("unknown firmware value {fw}")));
         }

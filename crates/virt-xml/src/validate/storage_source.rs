@@ -260,12 +260,12 @@ fn nvme(source: &Element) -> Result<(), XmlError> {
         )));
     }
     tristate_bool(source, "managed")?;
-    if source.child("address").is_none() {
-        return Err(XmlError::Invalid(
+    match source.child("address") {
+        Some(address) => check_pci_address(address),
+        None => Err(XmlError::Invalid(
             "NVMe disk source is missing address".into(),
-        ));
+        )),
     }
-    Ok(())
 }
 
 /// virDomainDiskSourceVHostUserParse: a UNIX socket with its path, and

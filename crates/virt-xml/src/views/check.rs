@@ -113,6 +113,11 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
         r.check(Step::device(&e.name), || {
             check_part(Parent::Devices, e)?;
             if crate::validate::reads_device_info(e) {
+                // The boot entry is read before the ACPI index and the
+                // address (virDomainDeviceInfoParseXML).
+                if matches!(e.name.as_str(), "hostdev" | "filesystem" | "redirdev") {
+                    crate::validate::check_boot_entry(e.child("boot"))?;
+                }
                 info(|n| e.child(n))?;
             }
             peripherals::check_usb_address(e)

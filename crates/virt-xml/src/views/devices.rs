@@ -90,12 +90,21 @@ impl View for Controller {
             "xenbus",
             "isa",
         ];
-        let controller_type = choice(el, "type", &types)?;
+        let controller_type = match choice(el, "type", &types)? {
+            Some(t) => t,
+            None => required(el, "type")?,
+        };
+        // virDomainControllerModelTypeFromString: the models of the
+        // controller's type (none for fdc, sata, ccid, xenbus and isa).
+        if let Some(model) = el.attr("model") {
+            if !crate::postparse::controller_models(&controller_type).contains(&model) {
+                return Err(XmlError::Unsupported(format!(
+                    "Unknown model type '{model}'"
+                )));
+            }
+        }
         Ok(Controller {
-            controller_type: match controller_type {
-                Some(t) => t,
-                None => required(el, "type")?,
-            },
+            controller_type,
             index: int(el, "index")?,
             model: attr(el, "model"),
             ports: int(el, "ports")?,

@@ -93,6 +93,11 @@ pub(crate) fn check_hostdev_source(el: &Element) -> Result<(), XmlError> {
         (Some("scsi_host"), Some(source)) if subsystem => VhostScsiSource::check(source),
         (Some("mdev"), Some(_)) if subsystem => mdev_uuid(el).map(|_| ()),
         (Some("usb"), Some(source)) if subsystem => check_usb_source(source),
+        // virDomainHostdevSubsysPCIDefParseXML: the first address.
+        (Some("pci"), Some(source)) if subsystem => match source.child("address") {
+            Some(address) => crate::validate::check_pci_address(address),
+            None => Ok(()),
+        },
         (Some("scsi"), Some(source)) if subsystem && source.attr("protocol") == Some("iscsi") => {
             crate::validate::check_iscsi_hostdev_source(source)
         }
