@@ -36,9 +36,9 @@ const ISA_PORTS: i32 = 4;
 /// (`None`: none), port (-1: to be chosen) and model.
 #[derive(Clone, Debug, PartialEq)]
 struct Target {
-    kind: Option<String>,
+    kind: Option<&'static str>,
     port: i32,
-    model: Option<String>,
+    model: Option<&'static str>,
 }
 
 /// The port as virStrToLong_ui reads it (a minus wraps around, `-1` is
@@ -78,15 +78,11 @@ fn read_target(c: &CharDev) -> Option<Target> {
     let kind = match t.attr("type") {
         None => None,
         Some("none") if c.kind == "serial" => None,
-        Some(k) if known.contains(&k) => Some(k.to_string()),
-        Some(_) => return None,
+        Some(k) => Some(*known.iter().find(|n| **n == k)?),
     };
     let model = match t.children_named("model").find_map(|m| m.attr("name")) {
         Some(m) if c.kind == "serial" => {
-            if !crate::parse::SERIAL_MODELS.contains(&m) {
-                return None;
-            }
-            Some(m.to_string())
+            Some(*crate::parse::SERIAL_MODELS.iter().find(|n| **n == m)?)
         }
         _ => None,
     };
@@ -100,14 +96,68 @@ fn read_target(c: &CharDev) -> Option<Target> {
 /// The `<target>` virDomainChrTargetDefFormat writes.
 fn target_element(t: &Target) -> Element {
     let mut out = Element::new("target");
-    if let Some(k) = &t.kind {
+    if let Some(k) = t.kind {
         out = out.with_attr("type", k);
     }
     out = out.with_attr("port", t.port.to_string());
-    if let Some(m) = &t.model {
+    if let Some(m) = t.model {
         out = out.with_child(Element::new("model").with_attr("name", m));
     }
     out
+}
+
+/// Whether `e` is the `<target>` virDomainChrTargetDefFormat writes of `t`.
+fn is_written_as(t: &Target, e: &Element) -> bool {
+    let mut attrs = e.attrs.iter();
+    if let Some(k) = t.kind {
+        if !attrs.next().is_some_and(|(n, v)| n == "type" && v == k) {
+            return false;
+        }
+    }
+    // The port in decimal as written: no sign but a minus, no leading
+    // zero.
+    let canonical = |v: &str| {
+        v.parse() == Ok(t.port)
+            && !v.starts_with('+')
+            && (v == "0" || !v.trim_start_matches('-').starts_with('0'))
+    };
+    let port_written = attrs
+        .next()
+        .is_some_and(|(n, v)| n == "port" && canonical(v));
+    let model_written = match (t.model, e.children.as_slice()) {
+        (None, []) => true,
+        (Some(m), [crate::model::Node::Element(c)]) => {
+            c.name == "model"
+                && c.children.is_empty()
+                && matches!(c.attrs.as_slice(), [(n, v)] if n == "name" && v == m)
+        }
+        _ => false,
+    };
+    port_written && attrs.next().is_none() && model_written
+}
+
+/// `c` with the target `t` written in libvirt's place: after its source,
+/// before its device information. A target already written so is kept.
+fn write_target(c: &mut CharDev, t: &Target) {
+    let mut targets = c
+        .extra
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.name == "target");
+    if let (Some((at, e)), None) = (targets.next(), targets.next()) {
+        // Its place: after every other part, before the device
+        // information.
+        let placed = !c.extra[..at]
+            .iter()
+            .any(|e| INFO.contains(&e.name.as_str()))
+            && c.extra
+                .get(at + 1)
+                .is_none_or(|n| INFO.contains(&n.name.as_str()));
+        if placed && is_written_as(t, e) {
+            return;
+        }
+    }
+    put_target(c, target_element(t));
 }
 
 /// `c` with `target` in libvirt's place: after its source, before its
@@ -174,23 +224,23 @@ pub(super) fn serials_and_consoles(
     }
     for t in &mut console_targets {
         if t.kind.is_none() {
-            t.kind = Some("serial".into());
+            t.kind = Some("serial");
         }
     }
     if console_targets
         .iter()
         .skip(1)
-        .any(|t| t.kind.as_deref() == Some("serial"))
+        .any(|t| t.kind == Some("serial"))
     {
         return Err(XmlError::Unsupported(
             "Only the first console can be a serial port".into(),
         ));
     }
     for (i, t) in serials.iter().zip(&serial_targets) {
-        put_target(&mut chardevs[*i], target_element(t));
+        write_target(&mut chardevs[*i], t);
     }
     for (i, t) in consoles.iter().zip(&console_targets) {
-        put_target(&mut chardevs[*i], target_element(t));
+        write_target(&mut chardevs[*i], t);
     }
     if os_type != "hvm" {
         return Ok(());
@@ -204,10 +254,7 @@ pub(super) fn serials_and_consoles(
 fn isa_serial_ports(targets: &mut [Target]) -> Result<(), XmlError> {
     let mut used = [false; ISA_PORTS as usize];
     let mut count = 0;
-    for t in targets
-        .iter()
-        .filter(|t| t.kind.as_deref() == Some("isa-serial"))
-    {
+    for t in targets.iter().filter(|t| t.kind == Some("isa-serial")) {
         count += 1;
         if count > ISA_PORTS || t.port >= ISA_PORTS {
             return Err(XmlError::Internal(format!(
@@ -226,7 +273,7 @@ fn isa_serial_ports(targets: &mut [Target]) -> Result<(), XmlError> {
     }
     for t in targets
         .iter_mut()
-        .filter(|t| t.kind.as_deref() == Some("isa-serial") && t.port == -1)
+        .filter(|t| t.kind == Some("isa-serial") && t.port == -1)
     {
         if let Some(free) = used.iter().position(|u| !u) {
             used[free] = true;
@@ -244,9 +291,7 @@ fn isa_serial_ports(targets: &mut [Target]) -> Result<(), XmlError> {
 fn console_compat(chardevs: &mut Vec<CharDev>, serials: &[Target], consoles: &[Target]) {
     let first_console = chardevs.iter().position(|c| c.kind == "console");
     let first_serial = chardevs.iter().position(|c| c.kind == "serial");
-    let serial_console = consoles
-        .first()
-        .is_some_and(|t| t.kind.as_deref() == Some("serial"));
+    let serial_console = consoles.first().is_some_and(|t| t.kind == Some("serial"));
     match (first_console, first_serial) {
         (Some(c), None) if serial_console => {
             // A copy of the console but for its target (not cloned only
@@ -278,7 +323,7 @@ fn console_compat(chardevs: &mut Vec<CharDev>, serials: &[Target], consoles: &[T
         }
         (_, Some(s)) => {
             let stands_for = !matches!(
-                serials.first().and_then(|t| t.kind.as_deref()),
+                serials.first().and_then(|t| t.kind),
                 Some("pci-serial" | "usb-serial" | "isa-debug")
             );
             if stands_for {
@@ -373,6 +418,43 @@ mod tests {
             )
             .as_deref(),
             Ok("<serial type='pty'><target type='usb-serial' port='2'/></serial>")
+        );
+    }
+
+    #[test]
+    fn targets_written_as_libvirt_writes_them_stay_and_others_are_made() {
+        use super::{is_written_as, Target};
+        let t = Target {
+            kind: Some("isa-serial"),
+            port: 0,
+            model: Some("16550a"),
+        };
+        let target = |xml: &str| crate::parse_element(xml).unwrap_or_else(|e| panic!("{xml}: {e}"));
+        let written = "<target type='isa-serial' port='0'><model name='16550a'/></target>";
+        assert!(is_written_as(&t, &target(written)));
+        for other in [
+            "<target type='isa-serial' port='00'><model name='16550a'/></target>",
+            "<target type='isa-serial' port='+0'><model name='16550a'/></target>",
+            "<target port='0' type='isa-serial'><model name='16550a'/></target>",
+            "<target type='isa-serial' port='0'/>",
+            "<target type='isa-serial' port='0' x='1'><model name='16550a'/></target>",
+            "<target type='isa-serial' port='0'><model name='16550a' x='1'/></target>",
+        ] {
+            assert!(!is_written_as(&t, &target(other)), "{other}");
+        }
+        // A port spelled otherwise, and a target after the device
+        // information, are written again in libvirt's way and place.
+        assert_eq!(
+            devices("xen", "<serial type='pty'><target port='007'/></serial>").as_deref(),
+            Ok("<serial type='pty'><target port='7'/></serial>")
+        );
+        assert_eq!(
+            devices(
+                "xen",
+                "<serial type='pty'><alias name='ua-x'/><target port='1'/></serial>"
+            )
+            .as_deref(),
+            Ok("<serial type='pty'><target port='1'/><alias name='ua-x'/></serial>")
         );
     }
 

@@ -92,15 +92,20 @@ fn written(dev_type: &str, children: &[&Element], owner: Owner) -> Vec<Element> 
         // others are only ever defined.
         "pty" if owner != Owner::CharDev => {}
         "dev" | "file" | "pipe" | "pty" => {
-            let mut s = Element::new("source");
-            copy(&mut s, &["path"]);
-            if dev_type == "file" {
-                copy(&mut s, &["append"]);
-            }
-            if owner == Owner::CharDev {
-                s.children = labels(source);
-            }
-            if !s.attrs.is_empty() || !s.children.is_empty() {
+            let labels = if owner == Owner::CharDev {
+                labels(source)
+            } else {
+                Vec::new()
+            };
+            let append = attr("append").filter(|_| dev_type == "file");
+            // Nothing to write (a pty's usual case): no element made.
+            if attr("path").is_some() || append.is_some() || !labels.is_empty() {
+                let mut s = Element::new("source");
+                copy(&mut s, &["path"]);
+                if dev_type == "file" {
+                    copy(&mut s, &["append"]);
+                }
+                s.children = labels;
                 out.push(s);
             }
         }

@@ -9,11 +9,27 @@
 use crate::{Element, Graphics};
 
 /// Rewrites `g` as libvirt writes it (VNC and RDP; the other types are
-/// left as they are).
+/// left as they are). What is already as libvirt writes it is kept, not
+/// made again.
 pub(super) fn rewrite(g: &mut Graphics) {
-    let rewritten = match g.graphics_type.as_str() {
-        "vnc" => vnc(g),
-        "rdp" => rdp(g),
+    let (attrs, listens) = match g.graphics_type.as_str() {
+        "vnc" | "rdp" => {
+            let Some(listens) = listens(g) else { return };
+            let attrs = if g.graphics_type == "vnc" {
+                vnc(g, &listens[0])
+            } else {
+                rdp(g, &listens[0])
+            };
+            let Some(attrs) = attrs else { return };
+            // The listens libvirt writes come first, in their order.
+            let kept = listens.len() == g.extra.iter().filter(|e| e.name == "listen").count()
+                && listens
+                    .iter()
+                    .zip(&g.extra)
+                    .all(|(l, e)| l.is_written_as(e));
+            let listens = (!kept).then(|| listens.iter().map(Listen::element).collect::<Vec<_>>());
+            (attrs.finish(), listens)
+        }
         "spice" => {
             if let Some((attrs, children)) = spice(g) {
                 g.attrs = attrs;
@@ -28,16 +44,85 @@ pub(super) fn rewrite(g: &mut Graphics) {
         }
         _ => return,
     };
-    if let Some((attrs, listens)) = rewritten {
+    if let Some(attrs) = attrs {
         g.attrs = attrs;
+    }
+    if let Some(listens) = listens {
         g.extra.retain(|e| e.name != "listen");
-        for (i, l) in listens.into_iter().enumerate() {
-            g.extra.insert(i, l);
-        }
+        g.extra.splice(0..0, listens);
     }
 }
 
 type Attrs = Vec<(String, String)>;
+
+/// The attributes libvirt writes, compared one by one with those given
+/// as they are made: nothing is copied while they agree, and graphics
+/// already written as libvirt writes them keep theirs.
+struct Written<'g> {
+    given: &'g [(String, String)],
+    /// How many of `given` the attributes made so far agree with.
+    agreed: usize,
+    /// The attributes made, from the first that differs from `given`.
+    made: Option<Attrs>,
+}
+
+impl<'g> Written<'g> {
+    fn new(given: &'g [(String, String)]) -> Self {
+        Written {
+            given,
+            agreed: 0,
+            made: None,
+        }
+    }
+
+    fn push(&mut self, name: &str, value: &str) {
+        if self.made.is_none() {
+            if self
+                .given
+                .get(self.agreed)
+                .is_some_and(|(k, v)| k == name && v == value)
+            {
+                self.agreed += 1;
+                return;
+            }
+            self.made = Some(self.given[..self.agreed].to_vec());
+        }
+        if let Some(made) = self.made.as_mut() {
+            made.push((name.to_string(), value.to_string()));
+        }
+    }
+
+    /// A port or other C `int`, written in decimal (on the stack: most
+    /// agree with the value given).
+    fn push_int(&mut self, name: &str, value: i32) {
+        let mut buf = [0u8; 11];
+        let mut at = buf.len();
+        let mut n = value.unsigned_abs();
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        if value < 0 {
+            at -= 1;
+            buf[at] = b'-';
+        }
+        self.push(name, std::str::from_utf8(&buf[at..]).unwrap_or_default());
+    }
+
+    /// The attributes to write instead of those given; `None` when they
+    /// are the same.
+    fn finish(self) -> Option<Attrs> {
+        match self.made {
+            Some(made) => Some(made),
+            None if self.agreed == self.given.len() => None,
+            None => Some(self.given[..self.agreed].to_vec()),
+        }
+    }
+}
 
 /// What an inactive definition keeps of the port of VNC or RDP graphics
 /// with autoport (virDomainGraphicsDefParseXMLVNC/RDP with
@@ -53,7 +138,7 @@ pub(super) fn inactive_ports(g: &mut Graphics) {
         return;
     }
     for (k, v) in g.attrs.iter_mut() {
-        if k == "port" {
+        if k == "port" && v != none {
             *v = none.to_string();
         }
     }
@@ -77,28 +162,45 @@ fn c_int(s: &str) -> Option<i32> {
     i32::try_from(if negative { -n } else { n }).ok()
 }
 
-/// A listen as libvirt reads it: type, address, network, socket.
-struct Listen {
-    kind: String,
-    address: Option<String>,
-    network: Option<String>,
-    socket: Option<String>,
+/// A listen as libvirt reads it: type, address, network, socket (read
+/// in place from the graphics).
+struct Listen<'g> {
+    kind: &'g str,
+    address: Option<&'g str>,
+    network: Option<&'g str>,
+    socket: Option<&'g str>,
 }
 
-impl Listen {
+impl Listen<'_> {
+    /// The attributes virDomainGraphicsListenDefFormat writes for an
+    /// inactive definition, after `type`.
+    fn value(&self) -> Option<(&'static str, &str)> {
+        match self.kind {
+            "address" => self.address.map(|a| ("address", a)),
+            "network" => self.network.map(|n| ("network", n)),
+            "socket" => self.socket.map(|s| ("socket", s)),
+            _ => None,
+        }
+    }
+
     /// virDomainGraphicsListenDefFormat, for an inactive definition.
     fn element(&self) -> Element {
-        let mut e = Element::new("listen").with_attr("type", &self.kind);
-        if let (Some(a), "address") = (&self.address, self.kind.as_str()) {
-            e = e.with_attr("address", a);
-        }
-        if let (Some(n), "network") = (&self.network, self.kind.as_str()) {
-            e = e.with_attr("network", n);
-        }
-        if let (Some(s), "socket") = (&self.socket, self.kind.as_str()) {
-            e = e.with_attr("socket", s);
+        let mut e = Element::new("listen").with_attr("type", self.kind);
+        if let Some((k, v)) = self.value() {
+            e = e.with_attr(k, v);
         }
         e
+    }
+
+    /// Whether `e` is this listen as libvirt writes it.
+    fn is_written_as(&self, e: &Element) -> bool {
+        let value = self.value();
+        e.name == "listen"
+            && e.children.is_empty()
+            && e.attrs.len() == 1 + usize::from(value.is_some())
+            && e.attrs[0].0 == "type"
+            && e.attrs[0].1 == self.kind
+            && value.is_none_or(|(k, v)| e.attrs[1].0 == k && e.attrs[1].1 == v)
     }
 }
 
@@ -107,11 +209,13 @@ impl Listen {
 /// none), or one made of those attributes; a VNC `socket` attribute
 /// replaces a first address or network listen. `None` when libvirt
 /// refuses one.
-fn listens(g: &Graphics) -> Option<Vec<Listen>> {
+fn listens(g: &Graphics) -> Option<Vec<Listen<'_>>> {
     let vnc = g.graphics_type == "vnc";
     let compat_address = attr(g, "listen");
     let compat_socket = if vnc { attr(g, "socket") } else { None };
-    let nonempty = |v: Option<&str>| v.filter(|v| !v.is_empty()).map(str::to_string);
+    fn nonempty(v: Option<&str>) -> Option<&str> {
+        v.filter(|v| !v.is_empty())
+    }
     let mut out = Vec::new();
     for (i, l) in g.extra.iter().filter(|e| e.name == "listen").enumerate() {
         let kind = l.attr("type")?;
@@ -145,7 +249,7 @@ fn listens(g: &Graphics) -> Option<Vec<Listen>> {
             return None;
         }
         out.push(Listen {
-            kind: kind.to_string(),
+            kind,
             // A network's address is what it runs on now, not kept.
             address: nonempty(address).filter(|_| kind == "address"),
             network,
@@ -154,13 +258,13 @@ fn listens(g: &Graphics) -> Option<Vec<Listen>> {
     }
     let made = match compat_socket {
         Some(s) => Listen {
-            kind: "socket".into(),
+            kind: "socket",
             address: None,
             network: None,
-            socket: Some(s.to_string()),
+            socket: Some(s),
         },
         None => Listen {
-            kind: "address".into(),
+            kind: "address",
             address: nonempty(compat_address),
             network: None,
             socket: None,
@@ -168,7 +272,7 @@ fn listens(g: &Graphics) -> Option<Vec<Listen>> {
     };
     if out.is_empty() {
         out.push(made);
-    } else if made.kind == "socket" && matches!(out[0].kind.as_str(), "address" | "network") {
+    } else if made.kind == "socket" && matches!(out[0].kind, "address" | "network") {
         out[0] = made;
     }
     Some(out)
@@ -176,14 +280,15 @@ fn listens(g: &Graphics) -> Option<Vec<Listen>> {
 
 /// The old `listen` attribute (virDomainGraphicsListenDefFormatAddr):
 /// the first listen's address.
-fn listen_attr(attrs: &mut Attrs, first: &Listen) {
-    if let (Some(a), "address") = (&first.address, first.kind.as_str()) {
-        attrs.push(("listen".into(), a.clone()));
+fn listen_attr(attrs: &mut Written<'_>, first: &Listen<'_>) {
+    if let (Some(a), "address") = (first.address, first.kind) {
+        attrs.push("listen", a);
     }
 }
 
-fn vnc(g: &Graphics) -> Option<(Attrs, Vec<Element>)> {
-    let listens = listens(g)?;
+/// The attributes libvirt writes of VNC graphics whose first listen is
+/// `first`; `None` when it refuses a value.
+fn vnc<'g>(g: &'g Graphics, first: &Listen<'_>) -> Option<Written<'g>> {
     let (mut port, mut autoport) = match attr(g, "port") {
         None => (0, true),
         Some(p) => match c_int(p)? {
@@ -207,26 +312,24 @@ fn vnc(g: &Graphics) -> Option<(Attrs, Vec<Element>)> {
         Some(w) => c_int(w)?,
     };
     let generated = attr(g, "websocketGenerated") == Some("yes");
-    let mut attrs = Attrs::new();
-    let first = &listens[0];
-    match first.kind.as_str() {
+    let mut attrs = Written::new(&g.attrs);
+    match first.kind {
         "socket" => {
-            if let Some(s) = &first.socket {
-                attrs.push(("socket".into(), s.clone()));
+            if let Some(s) = first.socket {
+                attrs.push("socket", s);
             }
         }
         "address" | "network" => {
             if port != 0 {
-                attrs.push(("port".into(), port.to_string()));
+                attrs.push_int("port", port);
             } else if autoport {
-                attrs.push(("port".into(), "-1".into()));
+                attrs.push("port", "-1");
             }
-            let auto = if autoport { "yes" } else { "no" };
-            attrs.push(("autoport".into(), auto.into()));
+            attrs.push("autoport", if autoport { "yes" } else { "no" });
             if generated {
-                attrs.push(("websocket".into(), "-1".into()));
+                attrs.push("websocket", "-1");
             } else if websocket != 0 {
-                attrs.push(("websocket".into(), websocket.to_string()));
+                attrs.push_int("websocket", websocket);
             }
             listen_attr(&mut attrs, first);
         }
@@ -234,7 +337,7 @@ fn vnc(g: &Graphics) -> Option<(Attrs, Vec<Element>)> {
     }
     for name in ["keymap", "sharePolicy", "powerControl"] {
         if let Some(v) = attr(g, name) {
-            attrs.push((name.into(), v.into()));
+            attrs.push(name, v);
         }
     }
     // The password settings, written with a password only (the password
@@ -242,15 +345,16 @@ fn vnc(g: &Graphics) -> Option<(Attrs, Vec<Element>)> {
     if attr(g, "passwd").is_some() {
         for name in ["passwd", "passwdValidTo", "connected"] {
             if let Some(v) = attr(g, name) {
-                attrs.push((name.into(), v.into()));
+                attrs.push(name, v);
             }
         }
     }
-    Some((attrs, listens.iter().map(Listen::element).collect()))
+    Some(attrs)
 }
 
-fn rdp(g: &Graphics) -> Option<(Attrs, Vec<Element>)> {
-    let listens = listens(g)?;
+/// The attributes libvirt writes of RDP graphics whose first listen is
+/// `first`; `None` when it refuses a value.
+fn rdp<'g>(g: &'g Graphics, first: &Listen<'_>) -> Option<Written<'g>> {
     let (port, mut autoport) = match attr(g, "port") {
         None => (0, true),
         Some(p) => match c_int(p)? {
@@ -261,22 +365,22 @@ fn rdp(g: &Graphics) -> Option<(Attrs, Vec<Element>)> {
     if attr(g, "autoport") == Some("yes") {
         autoport = true;
     }
-    let mut attrs = Attrs::new();
+    let mut attrs = Written::new(&g.attrs);
     if port != 0 {
-        attrs.push(("port".into(), port.to_string()));
+        attrs.push_int("port", port);
     } else if autoport {
-        attrs.push(("port".into(), "0".into()));
+        attrs.push("port", "0");
     }
     if autoport {
-        attrs.push(("autoport".into(), "yes".into()));
+        attrs.push("autoport", "yes");
     }
     for name in ["replaceUser", "multiUser"] {
         if attr(g, name) == Some("yes") {
-            attrs.push((name.into(), "yes".into()));
+            attrs.push(name, "yes");
         }
     }
-    listen_attr(&mut attrs, &listens[0]);
-    Some((attrs, listens.iter().map(Listen::element).collect()))
+    listen_attr(&mut attrs, first);
+    Some(attrs)
 }
 
 /// SPICE graphics as libvirt writes what it read
@@ -307,11 +411,11 @@ fn spice(g: &Graphics) -> Option<(Attrs, Vec<Element>)> {
     }
     let first = &mut listens[0];
     if first.kind == "address" && port == 0 && tls_port == 0 && !autoport {
-        first.kind = "none".into();
+        first.kind = "none";
         first.address = None;
     }
     let mut attrs = Attrs::new();
-    if matches!(first.kind.as_str(), "address" | "network") {
+    if matches!(first.kind, "address" | "network") {
         if port != 0 {
             attrs.push(("port".into(), port.to_string()));
         }
@@ -320,7 +424,9 @@ fn spice(g: &Graphics) -> Option<(Attrs, Vec<Element>)> {
         }
         let auto = if autoport { "yes" } else { "no" };
         attrs.push(("autoport".into(), auto.into()));
-        listen_attr(&mut attrs, first);
+        if let (Some(a), "address") = (first.address, first.kind) {
+            attrs.push(("listen".into(), a.to_string()));
+        }
     }
     if let Some(k) = attr(g, "keymap") {
         attrs.push(("keymap".into(), k.into()));
@@ -430,6 +536,53 @@ mod tests {
             .starts_with("<graphics type='desktop'/>"));
         assert!(graphics("<graphics type='sdl' fullscreen='yes'/>")
             .starts_with("<graphics type='sdl' fullscreen='yes'/>"));
+    }
+
+    #[test]
+    fn attributes_already_written_are_kept() {
+        let given = |attrs: &[(&str, &str)]| -> Vec<(String, String)> {
+            attrs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let same = given(&[("port", "-2147483648"), ("autoport", "no")]);
+        let mut w = super::Written::new(&same);
+        w.push_int("port", i32::MIN);
+        w.push("autoport", "no");
+        assert_eq!(w.finish(), None);
+        // One more given than written: the written ones.
+        let more = given(&[("port", "5900"), ("keymap", "en")]);
+        let mut w = super::Written::new(&more);
+        w.push_int("port", 5900);
+        assert_eq!(w.finish(), Some(given(&[("port", "5900")])));
+        // A difference: the agreeing ones, then those made.
+        let mut w = super::Written::new(&more);
+        w.push_int("port", 5900);
+        w.push("autoport", "no");
+        w.push("keymap", "en");
+        assert_eq!(
+            w.finish(),
+            Some(given(&[
+                ("port", "5900"),
+                ("autoport", "no"),
+                ("keymap", "en")
+            ]))
+        );
+        // Listens already written so stay as they are, in their place.
+        assert_eq!(
+            graphics(
+                "<graphics type='vnc' port='-1' autoport='yes'><listen type='address'/></graphics>"
+            ),
+            "<graphics type='vnc' port='-1' autoport='yes'><listen type='address'/></graphics>"
+        );
+        assert!(graphics(
+            "<audio id='1' type='none'/><graphics type='vnc' port='-1' autoport='yes'>\
+             <audio id='1'/><listen type='address'/></graphics>"
+        )
+        .starts_with(
+            "<graphics type='vnc' port='-1' autoport='yes'><listen type='address'/><audio id='1'/></graphics>"
+        ));
     }
 
     #[test]

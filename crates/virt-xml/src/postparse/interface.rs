@@ -13,13 +13,18 @@ const VIRTIO_MODELS: [&str; 3] = ["virtio", "virtio-transitional", "virtio-non-t
 
 /// Rewrites `iface` as libvirt writes what it read.
 pub(super) fn rewrite(iface: &mut Interface) {
-    if let Some(mac) = iface.mac.as_deref().and_then(mac_address) {
+    // Most addresses are already in libvirt's spelling: spelled on the
+    // stack, copied only when they are not.
+    if let Some(text) = iface.mac.as_deref().and_then(mac_text) {
+        let mac = std::str::from_utf8(&text).unwrap_or_default();
         for e in iface.extra.iter_mut().filter(|e| e.name == "mac") {
             if e.attr("address").is_some_and(|a| a != mac) {
-                e.set_attr("address", mac.clone());
+                e.set_attr("address", mac);
             }
         }
-        iface.mac = Some(mac);
+        if iface.mac.as_deref() != Some(mac) {
+            iface.mac = Some(mac.to_string());
+        }
     }
     if iface.iface_type == "vds" {
         let id = iface
@@ -182,8 +187,13 @@ fn bandwidth(extra: &mut Vec<Element>) {
 /// control character), written as two lowercase digits each. `None`
 /// when libvirt refuses it.
 pub(crate) fn mac_address(s: &str) -> Option<String> {
+    mac_text(s).map(|t| String::from_utf8_lossy(&t).into_owned())
+}
+
+/// [`mac_address`], spelled into a buffer of its own (ASCII).
+fn mac_text(s: &str) -> Option<[u8; 17]> {
     let mut rest = s.as_bytes();
-    let mut out = String::with_capacity(17);
+    let mut out = [b':'; 17];
     for i in 0..6 {
         let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
         if !(1..=2).contains(&digits) {
@@ -191,14 +201,12 @@ pub(crate) fn mac_address(s: &str) -> Option<String> {
         }
         let text = std::str::from_utf8(&rest[..digits]).ok()?;
         let byte = u8::from_str_radix(text, 16).ok()?;
-        if i > 0 {
-            out.push(':');
-        }
-        // Two lowercase digits, pushed as they are (a `format!` here
-        // allocated six strings per interface of every define).
+        // Two lowercase digits, the colons between the pairs already in
+        // place (a `format!` here allocated six strings per interface of
+        // every define).
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0xf)]));
+        out[3 * i] = HEX[usize::from(byte >> 4)];
+        out[3 * i + 1] = HEX[usize::from(byte & 0xf)];
         rest = &rest[digits..];
         match (i, rest.first()) {
             (5, None) => {}

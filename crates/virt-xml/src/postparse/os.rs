@@ -92,6 +92,10 @@ pub(super) fn read_firmware_features(def: &DomainDef) -> Option<[Option<&str>; 2
 /// feature once in libvirt's order; enrolled keys imply secure boot
 /// (virDomainDefPostParseOs).
 pub(super) fn firmware_features(def: &mut DomainDef) {
+    // Most guests have none: nothing to make.
+    if !def.os.extra.iter().any(|e| e.name == "firmware") {
+        return;
+    }
     let Some(mut states) = read_firmware_features(def) else {
         return;
     };
@@ -107,16 +111,24 @@ pub(super) fn firmware_features(def: &mut DomainDef) {
             out = out.with_child(feature);
         }
     }
+    // The first `<firmware>` becomes `out` (moved, not copied), when it
+    // has a feature; the others go.
+    let mut out = Some(out).filter(|o| !o.children.is_empty());
     let mut first = true;
     def.os.extra.retain_mut(|e| {
         if e.name != "firmware" {
             return true;
         }
-        if !std::mem::take(&mut first) || out.children.is_empty() {
+        if !std::mem::take(&mut first) {
             return false;
         }
-        *e = out.clone();
-        true
+        match out.take() {
+            Some(o) => {
+                *e = o;
+                true
+            }
+            None => false,
+        }
     });
 }
 

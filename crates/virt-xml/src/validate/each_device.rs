@@ -68,10 +68,12 @@ const CHAR_KINDS: &[&str] = &["serial", "parallel", "channel", "console"];
 /// pass over the devices and sorted by kind (a stable sort keeps the
 /// document order within a kind), rather than one pass over them per
 /// kind: a define walks 25 kinds, most of them absent.
-fn devices_in_order(def: &DomainDef) -> Vec<Device<'_>> {
+fn devices_in_order(def: &DomainDef) -> impl Iterator<Item = Device<'_>> {
     let rank = |kind: &str| ITERATION_ORDER.iter().position(|k| *k == kind);
     let d = &def.devices;
-    let mut all: Vec<(usize, Device<'_>)> = Vec::new();
+    // One allocation: room for every device, sorted in place.
+    let mut all: Vec<(usize, Device<'_>)> =
+        Vec::with_capacity(d.disks.len() + d.interfaces.len() + d.chardevs.len() + d.other.len());
     if let Some(at) = rank("disk") {
         all.extend(d.disks.iter().map(|x| (at, Device::Children(&x.extra))));
     }
@@ -92,7 +94,7 @@ fn devices_in_order(def: &DomainDef) -> Vec<Device<'_>> {
             .filter_map(|e| Some((rank(&e.name)?, Device::Element(e)))),
     );
     all.sort_by_key(|(at, _)| *at);
-    all.into_iter().map(|(_, device)| device).collect()
+    all.into_iter().map(|(_, device)| device)
 }
 
 /// virDomainDeviceDefValidateInternal for every device, in libvirt's

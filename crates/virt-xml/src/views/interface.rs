@@ -49,15 +49,11 @@ pub(crate) fn check_interface(iface: &Interface, legacy_xen: bool) -> Result<(),
         }
     }
     // The first <source>: kept as an element when it has children, else
-    // as its attributes.
+    // as its attributes (checked in place, not made into an element).
     let source_el = iface.extra.iter().find(|e| e.name == "source");
     let source = match source_el {
-        Some(s) => Some(std::borrow::Cow::Borrowed(s)),
-        None if !iface.source.is_empty() => {
-            let mut s = Element::new("source");
-            s.attrs = iface.source.clone();
-            Some(std::borrow::Cow::Owned(s))
-        }
+        Some(s) => Some(Source::Element(s)),
+        None if !iface.source.is_empty() => Some(Source::Attrs(&iface.source)),
         None => None,
     };
     if let Some(s) = source_el {
@@ -69,10 +65,24 @@ pub(crate) fn check_interface(iface: &Interface, legacy_xen: bool) -> Result<(),
         )?;
     }
     if !(legacy_xen && kind == "bridge" && source.is_none()) {
-        check_source(kind, source.as_deref())?;
+        check_source(kind, source)?;
     }
     if kind == "hostdev" {
-        hostdev::check_interface_hostdev(&iface.attrs, source.as_deref())?;
+        // The host device check reads the source as a `<hostdev>`'s: an
+        // element is made for it here only (host device interfaces are
+        // rare).
+        let made;
+        let source = match source {
+            Some(Source::Element(e)) => Some(e),
+            Some(Source::Attrs(attrs)) => {
+                let mut e = Element::new("source");
+                e.attrs = attrs.to_vec();
+                made = e;
+                Some(&made)
+            }
+            None => None,
+        };
+        hostdev::check_interface_hostdev(&iface.attrs, source)?;
     }
     if iface.extra.iter().any(|e| e.name == "virtualport")
         && !matches!(kind, "network" | "bridge" | "direct" | "hostdev")
@@ -123,10 +133,39 @@ fn each(iface: &Interface, names: &[&str]) -> Result<(), XmlError> {
     Ok(())
 }
 
+/// An interface's first `<source>` as the model keeps it: the element
+/// (when it has children), or its attributes alone.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Element(&'a Element),
+    Attrs(&'a [(String, String)]),
+}
+
+impl<'a> Source<'a> {
+    fn attr(self, name: &str) -> Option<&'a str> {
+        match self {
+            Source::Element(e) => e.attr(name),
+            Source::Attrs(attrs) => attrs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str()),
+        }
+    }
+
+    /// The first child called `name` (a source kept as its attributes
+    /// has none).
+    fn child(self, name: &str) -> Option<&'a Element> {
+        match self {
+            Source::Element(e) => e.child(name),
+            Source::Attrs(_) => None,
+        }
+    }
+}
+
 /// What interface type `kind` requires of its `<source>` (the switch of
 /// virDomainNetDefParseXML). An empty `<source/>` is not kept by the
 /// model apart from a missing one.
-fn check_source(kind: &str, source: Option<&Element>) -> Result<(), XmlError> {
+fn check_source(kind: &str, source: Option<Source<'_>>) -> Result<(), XmlError> {
     let needs_source = !matches!(kind, "user" | "ethernet" | "hostdev" | "null");
     let source = match source {
         Some(s) => s,
@@ -138,14 +177,15 @@ fn check_source(kind: &str, source: Option<&Element>) -> Result<(), XmlError> {
         None => return Ok(()),
     };
     let required = |attr: &str| -> Result<&str, XmlError> {
-        source
-            .attr(attr)
-            .ok_or_else(|| crate::validate::missing_attr(source, attr))
+        source.attr(attr).ok_or_else(|| {
+            XmlError::Invalid(format!(
+                "Missing required attribute '{attr}' in element 'source'"
+            ))
+        })
     };
     let invalid = |attr: &str, v: &str, why: &str| {
         XmlError::Invalid(format!(
-            "Invalid value for attribute '{attr}' in element '{}': '{v}'.{why}",
-            source.name
+            "Invalid value for attribute '{attr}' in element 'source': '{v}'.{why}"
         ))
     };
     match kind {
@@ -209,7 +249,7 @@ fn check_source(kind: &str, source: Option<&Element>) -> Result<(), XmlError> {
             if kind != "server" {
                 required("address")?;
             }
-            socket_port(source)?;
+            socket_port("source", source.attr("port"))?;
             if kind == "udp" {
                 let Some(local) = source.child("local") else {
                     return Err(XmlError::Invalid(
@@ -219,7 +259,7 @@ fn check_source(kind: &str, source: Option<&Element>) -> Result<(), XmlError> {
                 if local.attr("address").is_none() {
                     return Err(crate::validate::missing_attr(local, "address"));
                 }
-                socket_port(local)?;
+                socket_port("local", local.attr("port"))?;
             }
             Ok(())
         }
@@ -227,16 +267,18 @@ fn check_source(kind: &str, source: Option<&Element>) -> Result<(), XmlError> {
     }
 }
 
-/// `virXMLPropInt(port, base 10, required)`.
-fn socket_port(e: &Element) -> Result<(), XmlError> {
-    let Some(v) = e.attr("port") else {
-        return Err(crate::validate::missing_attr(e, "port"));
+/// `virXMLPropInt(port, base 10, required)` of the element called
+/// `element`, whose `port` is `port`.
+fn socket_port(element: &str, port: Option<&str>) -> Result<(), XmlError> {
+    let Some(v) = port else {
+        return Err(XmlError::Invalid(format!(
+            "Missing required attribute 'port' in element '{element}'"
+        )));
     };
     match crate::validate::c_int(v) {
         Some(_) => Ok(()),
         None => Err(XmlError::Invalid(format!(
-            "Invalid value for attribute 'port' in element '{}': '{v}'. Expected integer value",
-            e.name
+            "Invalid value for attribute 'port' in element '{element}': '{v}'. Expected integer value"
         ))),
     }
 }
