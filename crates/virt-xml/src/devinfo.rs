@@ -108,6 +108,11 @@ pub(crate) fn rewrite_interface(children: &mut Vec<Element>) {
 
 /// [`placed`] for children kept as elements.
 fn placed_elements(children: &mut Vec<Element>, layout: &Layout) {
+    // Most are already as libvirt writes them: left in place, not moved
+    // to nodes and back.
+    if already_placed(children, |e| Some(e), layout) {
+        return;
+    }
     let nodes = std::mem::take(children)
         .into_iter()
         .map(Node::Element)
@@ -121,21 +126,80 @@ fn placed_elements(children: &mut Vec<Element>, layout: &Layout) {
         .collect();
 }
 
-/// `children` with the device information written as libvirt writes it,
-/// at the place `layout` gives.
-fn placed(children: Vec<Node>, layout: &Layout) -> Vec<Node> {
-    let reads = |name: &str| match name {
+/// Whether `layout` reads the device information child `name`.
+fn reads(layout: &Layout, name: &str) -> bool {
+    match name {
         "boot" => layout.boot,
         "rom" => layout.rom,
         _ => INFO.contains(&name),
-    };
-    // Most devices have none: their children stay where they are.
-    if !children
+    }
+}
+
+/// Whether `children` (elements, or nodes: `element` tells which)
+/// already are what [`placed`] makes of them: no device information, or
+/// each part once, in libvirt's order, together at the place `layout`
+/// gives, each written as libvirt writes it. Checked in place, so that
+/// the usual device is not taken apart and put together again.
+fn already_placed<T>(children: &[T], element: fn(&T) -> Option<&Element>, layout: &Layout) -> bool {
+    let mut block: Option<(usize, usize)> = None;
+    let mut last: Option<usize> = None;
+    for (at, e) in children
         .iter()
-        .any(|n| matches!(n, Node::Element(e) if reads(&e.name)))
+        .enumerate()
+        .filter_map(|(at, n)| Some((at, element(n)?)))
     {
+        if !reads(layout, &e.name) {
+            continue;
+        }
+        let Some(i) = INFO.iter().position(|n| *n == e.name) else {
+            return false;
+        };
+        // Each once, in libvirt's order, side by side.
+        if last.is_some_and(|l| i <= l) {
+            return false;
+        }
+        last = Some(i);
+        block = match block {
+            None => Some((at, at + 1)),
+            Some((start, end)) if end == at => Some((start, at + 1)),
+            Some(_) => return false,
+        };
+        let written = match e.name.as_str() {
+            "alias" => alias(e),
+            "address" => address(e),
+            // The others are written anew (numbers respelled): rare.
+            _ => return false,
+        };
+        if !matches!(written, Written::Unchanged | Written::Refused) {
+            return false;
+        }
+    }
+    let Some((start, end)) = block else {
+        return true;
+    };
+    // At its place: before the first child written after it, or last.
+    let after_info =
+        |n: &T| element(n).is_some_and(|e| layout.after_info.contains(&e.name.as_str()));
+    !children[..start].iter().any(after_info) && children.get(end).is_none_or(after_info)
+}
+
+/// The element a node is, if it is one.
+fn node_element(n: &Node) -> Option<&Element> {
+    match n {
+        Node::Element(e) => Some(e),
+        Node::Text(_) => None,
+    }
+}
+
+/// `children` with the device information written as libvirt writes it,
+/// at the place `layout` gives.
+fn placed(children: Vec<Node>, layout: &Layout) -> Vec<Node> {
+    // Most devices have none, or have it as libvirt writes it: their
+    // children stay where they are.
+    if already_placed(&children, node_element, layout) {
         return children;
     }
+    let reads = |name: &str| reads(layout, name);
     let mut first: [Option<Element>; 6] = Default::default();
     let mut had_info = false;
     let mut kept = Vec::with_capacity(children.len());
@@ -939,6 +1003,55 @@ mod tests {
             written("<panic><acpi index='x'/></panic>"),
             "<panic>\n  <acpi index='x'/>\n</panic>\n"
         );
+    }
+
+    #[test]
+    fn information_already_in_place_is_kept_and_any_other_placed() {
+        use super::{already_placed, layout, LAYOUTS};
+        let memballoon = LAYOUTS
+            .iter()
+            .find(|l| l.device == "memballoon")
+            .expect("memballoon layout");
+        let children = |xml: &str| crate::parse_element(xml).expect(xml).children;
+        let placed = |xml: &str| {
+            let nodes = children(xml);
+            already_placed(&nodes, super::node_element, memballoon)
+        };
+        // Nothing to place; alias and address in order, before <driver>.
+        assert!(placed("<memballoon><stats period='2'/></memballoon>"));
+        assert!(placed(
+            "<memballoon><stats period='2'/><alias name='a'/><address type='isa'/><driver iommu='on'/></memballoon>"
+        ));
+        for moved in [
+            // After <driver>, out of order, twice, apart, respelled.
+            "<memballoon><driver iommu='on'/><alias name='a'/></memballoon>",
+            "<memballoon><address type='isa'/><alias name='a'/></memballoon>",
+            "<memballoon><alias name='a'/><alias name='b'/></memballoon>",
+            "<memballoon><alias name='a'/><stats period='2'/><address type='isa'/></memballoon>",
+            "<memballoon><alias name='a' x='y'/></memballoon>",
+            "<memballoon><acpi index='7'/></memballoon>",
+        ] {
+            assert!(!placed(moved), "{moved}");
+        }
+        // Elements kept apart from nodes: the same rule.
+        let elements: Vec<crate::Element> =
+            children("<serial><target port='0'/><alias name='a'/></serial>")
+                .into_iter()
+                .filter_map(|n| match n {
+                    crate::Node::Element(e) => Some(e),
+                    crate::Node::Text(_) => None,
+                })
+                .collect();
+        assert!(already_placed(
+            &elements,
+            |e| Some(e),
+            &layout("chardev", &[])
+        ));
+        assert!(!already_placed(
+            &elements,
+            |e| Some(e),
+            &layout("chardev", &["target"])
+        ));
     }
 
     #[test]

@@ -195,12 +195,17 @@ fn mac_text(s: &str) -> Option<[u8; 17]> {
     let mut rest = s.as_bytes();
     let mut out = [b':'; 17];
     for i in 0..6 {
-        let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
-        if !(1..=2).contains(&digits) {
+        // One or two hex digits, read as they come (no string to parse).
+        let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
+        let high = hex(rest.first())?;
+        let (byte, digits) = match hex(rest.get(1)) {
+            Some(low) => (high * 16 + low, 2),
+            None => (high, 1),
+        };
+        if hex(rest.get(digits)).is_some() {
             return None;
         }
-        let text = std::str::from_utf8(&rest[..digits]).ok()?;
-        let byte = u8::from_str_radix(text, 16).ok()?;
+        let byte = byte as u8;
         // Two lowercase digits, the colons between the pairs already in
         // place (a `format!` here allocated six strings per interface of
         // every define).
