@@ -331,8 +331,45 @@ fn check_device(def: &DomainDef, e: &Element, scope: Scope) -> Result<(), XmlErr
         "memory" => check_memory_device(def, e, scope),
         "iommu" => check_iommu_device(e),
         "vsock" => check_vsock(e),
+        "tpm" => check_tpm(e),
         _ => Ok(()),
     }
+}
+
+/// virDomainTPMDevValidate: an emulator's PCR banks (any bank in any
+/// `<active_pcr_banks>`) for TPM 2.0 only, the version being the one
+/// written (libvirt's test driver fills in none); an external TPM's
+/// socket a UNIX one libvirt connects to, with a path (an empty one
+/// will do).
+fn check_tpm(tpm: &Element) -> Result<(), XmlError> {
+    let Some(backend) = tpm.child("backend") else {
+        return Ok(());
+    };
+    let invalid = |why: &str| Err(XmlError::Invalid(why.into()));
+    match backend.attr("type") {
+        Some("emulator") => {
+            let banks = backend
+                .children_named("active_pcr_banks")
+                .any(|a| a.elements().next().is_some());
+            if banks && backend.attr("version") != Some("2.0") {
+                return invalid("<active_pcr_banks/> requires TPM version '2.0'");
+            }
+        }
+        Some("external") => {
+            let source = backend.child("source");
+            if source.and_then(|s| s.attr("type")) != Some("unix") {
+                return invalid("only source type 'unix' is supported for external TPM device");
+            }
+            if source.and_then(|s| s.attr("mode")) == Some("bind") {
+                return invalid("only 'client' mode is supported for external TPM device");
+            }
+            if source.and_then(|s| s.attr("path")).is_none() {
+                return invalid("missing socket path for external TPM device");
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// virDomainInputDefValidate: the bus (as the parser fills it in) the
@@ -895,6 +932,48 @@ mod tests {
         ))
         .map(drop)
         .map_err(|e| e.to_string())
+    }
+
+    // Texts observed from libvirt 9.0 through virsh.
+    #[test]
+    fn tpms_validated_as_libvirt_validates_them() {
+        let emulator = |attrs: &str, banks: &str| {
+            define(&format!(
+                "<tpm><backend type='emulator'{attrs}><active_pcr_banks>{banks}</active_pcr_banks></backend></tpm>"
+            ))
+        };
+        let v2 = "XML error: <active_pcr_banks/> requires TPM version '2.0'";
+        assert_eq!(emulator("", "<sha256/>").unwrap_err(), v2);
+        assert_eq!(emulator(" version='1.2'", "<sha256/>").unwrap_err(), v2);
+        assert_eq!(emulator(" version='2.0'", "<sha256/>"), Ok(()));
+        assert_eq!(emulator(" version='1.2'", ""), Ok(()));
+        let external = |source: &str| {
+            define(&format!(
+                "<tpm><backend type='external'>{source}</backend></tpm>"
+            ))
+        };
+        assert_eq!(
+            external("<source type='tcp' host='h'/>").unwrap_err(),
+            "XML error: only source type 'unix' is supported for external TPM device"
+        );
+        assert_eq!(
+            external("<source type='unix' mode='bind' path='/x'/>").unwrap_err(),
+            "XML error: only 'client' mode is supported for external TPM device"
+        );
+        assert_eq!(
+            external("<source type='unix' mode='connect'/>").unwrap_err(),
+            "XML error: missing socket path for external TPM device"
+        );
+        assert_eq!(external("<source type='unix' path=''/>"), Ok(()));
+        // Devices in libvirt's order: the TPM before the IOMMU's address.
+        assert_eq!(
+            define(
+                "<iommu model='smmuv3'><address type='unassigned'/></iommu>\
+                 <tpm><backend type='emulator'><active_pcr_banks><sha1/></active_pcr_banks></backend></tpm>"
+            )
+            .unwrap_err(),
+            v2
+        );
     }
 
     #[test]

@@ -55,16 +55,28 @@ flat_view! {
     }
 }
 
+/// The subsystem host device kinds (virDomainHostdevSubsysType).
+const SUBSYSTEM_KINDS: [&str; 5] = ["usb", "pci", "scsi", "scsi_host", "mdev"];
+
 /// libvirt's checks of a subsystem host device's options as it parses
 /// them (`virDomainHostdevDefParseXMLSubsys`), before the device's model
-/// and source: `sgio` and `rawio` belong to SCSI devices only, `display`
-/// is read for mediated devices only. A capabilities device reads none of
-/// them.
+/// and source: a start-up policy (on any `<source>`, whatever its value:
+/// `boolean(./source/@startupPolicy)`) belongs to USB devices only,
+/// `sgio` and `rawio` to SCSI devices only, `display` is read for
+/// mediated devices only. A capabilities device reads none of them.
 pub(crate) fn check_hostdev_options(el: &Element) -> Result<(), XmlError> {
     if el.attr("mode").is_some_and(|m| m != "subsystem") {
         return Ok(());
     }
     let kind = el.attr("type").unwrap_or_default();
+    let policy = el
+        .children_named("source")
+        .any(|s| s.attr("startupPolicy").is_some());
+    if kind != "usb" && SUBSYSTEM_KINDS.contains(&kind) && policy {
+        return Err(XmlError::Unsupported(
+            "Setting startupPolicy is only allowed for USB devices".into(),
+        ));
+    }
     for (name, allowed) in [
         ("sgio", &["filtered", "unfiltered"][..]),
         ("rawio", &["yes", "no"]),
@@ -524,6 +536,40 @@ mod tests {
                  <host name='h' port='-1'/></source></hostdev>"
             ),
             "invalid argument: failed to parse port number '-1'"
+        );
+    }
+
+    // Texts observed from libvirt 9.0 through virsh.
+    #[test]
+    fn a_startup_policy_only_for_usb_devices() {
+        let pci = "<address domain='0' bus='0' slot='1' function='0'/>";
+        let refused =
+            "unsupported configuration: Setting startupPolicy is only allowed for USB devices";
+        // Whatever its value, on any source, before the SCSI options.
+        assert_eq!(
+            verdict(&format!(
+                "<hostdev mode='subsystem' type='pci' sgio='x'><source startupPolicy=''>{pci}</source></hostdev>"
+            )),
+            refused
+        );
+        assert_eq!(
+            verdict(&format!(
+                "<hostdev mode='subsystem' type='pci'><source/><source startupPolicy='optional'>{pci}</source></hostdev>"
+            )),
+            refused
+        );
+        assert_eq!(
+            verdict("<interface type='hostdev'><source startupPolicy='optional'><address type='pci' domain='0' bus='0' slot='1' function='0'/></source></interface>"),
+            refused
+        );
+        // A capabilities device does not read it.
+        assert_eq!(
+            verdict("<hostdev mode='capabilities' type='storage'><source startupPolicy='optional'><block>/dev/sda</block></source></hostdev>"),
+            "OK"
+        );
+        assert_eq!(
+            verdict("<hostdev mode='subsystem' type='usb'><source startupPolicy='optional'><vendor id='1'/><product id='2'/></source></hostdev>"),
+            "OK"
         );
     }
 
