@@ -30,6 +30,7 @@ pub(super) fn rewrite(device: &mut Element) {
         "tpm" => tpm_backend(device),
         "controller" => {
             super::platform::controller_attrs(device);
+            super::platform::controller_driver(device);
             super::platform::pcihole64(device);
         }
         "iommu" => super::platform::iommu(device),
@@ -1144,6 +1145,26 @@ mod redirdev_tests {
     #[test]
     fn an_empty_redirdev_is_written_over_two_lines() {
         let out = dumped("<redirdev bus='usb' type='spicevmc'/>");
+        assert!(
+            out.contains("    <redirdev bus='usb' type='spicevmc'>\n    </redirdev>\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_redirdev_whose_alias_is_dropped_at_define_is_written_over_two_lines() {
+        let xml =
+            "<domain type='test'><name>r</name><memory>65536</memory><os><type>hvm</type></os>\
+             <devices><controller type='usb'/><redirdev bus='usb' type='spicevmc'>\
+             <source host='h' append='off'><clipboard copypaste='yes'/></source>\
+             <alias name='x0'/></redirdev></devices></domain>";
+        let mut def = parse_domain(xml).unwrap();
+        def.forget_assigned_aliases();
+        let opts = crate::FormatOptions {
+            inactive: true,
+            ..Default::default()
+        };
+        let out = def.to_element(&opts).to_xml(0);
         assert!(
             out.contains("    <redirdev bus='usb' type='spicevmc'>\n    </redirdev>\n"),
             "{out}"

@@ -777,6 +777,9 @@ impl DomainDef {
         }
         for o in &mut devices.other {
             inactive_aliases(&mut o.children);
+            // A redirdev left with nothing but its dropped alias still
+            // ends its start tag with `>`.
+            device_parts::redirdev_end_tag(o);
         }
         // A `<panic>` left with nothing is not written
         // (virDomainPanicDefFormat), as at define.

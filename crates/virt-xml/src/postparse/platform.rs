@@ -1,6 +1,6 @@
 //! The guest platform's devices kept as elements, written back as
 //! libvirt's formatters write what its parsers read (domain_conf.c): a
-//! PCI root's 64-bit hole, the IOMMU. A value libvirt refuses leaves the
+//! controller's driver options, a PCI root's 64-bit hole, the IOMMU. A value libvirt refuses leaves the
 //! element as written: the checks refuse the definition, not this.
 
 use crate::devinfo::c_unsigned;
@@ -119,6 +119,69 @@ pub(super) fn controller_attrs(controller: &mut Element) {
     controller.attrs = attrs;
 }
 
+/// A controller's `<driver>` (virDomainControllerDefParseXML,
+/// virDomainControllerDriverFormat): the first one's queues, commands
+/// per LUN, maximum sectors (unsigned ints in base 10), I/O event fd
+/// switch and I/O thread, then the virtio options, each written only
+/// when set (a count of 0 is none); no `<driver>` at all when none is.
+/// Written after the PCI model and target. A value libvirt refuses
+/// leaves the drivers as written.
+pub(super) fn controller_driver(controller: &mut Element) {
+    let Some(driver) = controller.child("driver") else {
+        return;
+    };
+    let mut out = Element::new("driver");
+    let switch = |name: &str| match driver.attr(name) {
+        None => Some(None),
+        Some(v @ ("on" | "off")) => Some(Some(v)),
+        Some(_) => None,
+    };
+    for name in [
+        "queues",
+        "cmd_per_lun",
+        "max_sectors",
+        "ioeventfd",
+        "iothread",
+    ] {
+        let value = if name == "ioeventfd" {
+            let Some(v) = switch(name) else { return };
+            v.map(str::to_string)
+        } else {
+            match driver.attr(name) {
+                None => None,
+                Some(v) => match crate::validate::c_uint(v, 10) {
+                    Some(0) => None,
+                    Some(n) => Some(n.to_string()),
+                    None => return,
+                },
+            }
+        };
+        if let Some(v) = value {
+            out.set_attr(name, v);
+        }
+    }
+    for name in ["iommu", "ats", "packed", "page_per_vq"] {
+        let Some(v) = switch(name) else { return };
+        if let Some(v) = v {
+            out.set_attr(name, v);
+        }
+    }
+    controller
+        .children
+        .retain(|n| !matches!(n, Node::Element(c) if c.name == "driver"));
+    if out.attrs.is_empty() {
+        return;
+    }
+    let after_pci = controller
+        .children
+        .iter()
+        .rposition(
+            |n| matches!(n, Node::Element(c) if matches!(c.name.as_str(), "model" | "target")),
+        )
+        .map_or(0, |at| at + 1);
+    controller.children.insert(after_pci, Node::Element(out));
+}
+
 /// `<iommu>` (virDomainIOMMUDefParseXML, virDomainIOMMUDefFormat): its
 /// model alone, the first `<driver>`'s switches (interrupt remapping,
 /// caching mode, EIM, IOTLB) and address width in libvirt's order (the
@@ -222,6 +285,39 @@ mod tests {
         for (xml, want) in cases {
             assert_eq!(written(xml, controller_attrs), want, "{xml}");
         }
+    }
+
+    // Observed from libvirt 9.0 through virsh.
+    #[test]
+    fn controller_drivers_as_libvirt_writes_them() {
+        let flat = |xml: &str| {
+            written(xml, controller_driver)
+                .lines()
+                .map(str::trim)
+                .collect::<String>()
+        };
+        assert_eq!(
+            flat("<controller type='scsi'><address type='pci'/><driver iommu='on' queues='04' iothread='0' ioeventfd='on' cmd_per_lun='0' max_sectors='+5'/></controller>"),
+            "<controller type='scsi'><driver queues='4' max_sectors='5' ioeventfd='on' iommu='on'/><address type='pci'/></controller>"
+        );
+        // Nothing set, no driver; only the first one is read.
+        assert_eq!(
+            flat("<controller type='scsi'><alias name='a'/><address type='virtio-mmio'/><driver/></controller>"),
+            "<controller type='scsi'><alias name='a'/><address type='virtio-mmio'/></controller>"
+        );
+        assert_eq!(
+            flat("<controller type='usb'><driver queues='0'/><driver queues='2'/></controller>"),
+            "<controller type='usb'/>"
+        );
+        // After the PCI model and target (the device information is
+        // placed after it by devinfo).
+        assert_eq!(
+            flat("<controller type='pci'><driver iothread='1'/><model name='m'/><target index='1'/></controller>"),
+            "<controller type='pci'><model name='m'/><target index='1'/><driver iothread='1'/></controller>"
+        );
+        // A value libvirt refuses leaves the drivers as written.
+        let kept = "<controller type='scsi'><driver queues='-1'/><driver/></controller>";
+        assert_eq!(flat(kept), kept);
     }
 
     #[test]
