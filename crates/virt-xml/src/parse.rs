@@ -470,16 +470,6 @@ fn parse_vcpu(e: Option<NodeRef<'_, '_>>) -> Result<Vcpu, XmlError> {
             value: c.into(),
         })?),
     };
-    // virXMLPropEnumDefault: static or auto, before the CPU set is read
-    // (an empty value is a bad one, not a missing one).
-    if let Some(p) = e
-        .attr("placement")
-        .filter(|p| !matches!(*p, "static" | "auto"))
-    {
-        return Err(XmlError::Invalid(format!(
-            "Invalid value for attribute 'placement' in element 'vcpu': '{p}'."
-        )));
-    }
     Ok(Vcpu {
         max,
         current,
@@ -978,8 +968,8 @@ mod tests {
             (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><memtune><soft_limit>5 </soft_limit></memtune></domain>"), "27 XML error: Invalid value '5 ' for element or attribute './memtune/soft_limit[1]'".into()),
             (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><vcpu>2 </vcpu></domain>"), "27 XML error: maximum vcpus count must be an integer".into()),
             (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><vcpu>-1</vcpu></domain>"), "OK".into()),
-            // The placement after the current count, before the CPU set
-            // (and before <cputune>'s sets).
+            // The placement (validate::check_parsed, Step::Vcpu) after the
+            // current count, before the CPU set and <cputune>'s sets.
             (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><vcpu placement='' cpuset='x'>2</vcpu></domain>"), "27 XML error: Invalid value for attribute 'placement' in element 'vcpu': ''.".into()),
             (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><vcpu placement='' current='x'>2</vcpu></domain>"), "27 XML error: Invalid value for attribute 'current' in element 'vcpu': 'x'. Expected non-negative integer value".into()),
             (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><vcpu placement='zz'>2</vcpu><cputune><vcpupin vcpu='0' cpuset='q'/></cputune></domain>"), "27 XML error: Invalid value for attribute 'placement' in element 'vcpu': 'zz'.".into()),
