@@ -14,80 +14,9 @@ use virt_core::{
     DomainSnapshotRef, DomainState, EventBus, LifecycleEvent, Result,
 };
 use virt_xml::snapshot::{
-    parse_snapshot, SnapshotDef, SnapshotDisk, SnapshotDomain, SnapshotFormat, SnapshotMemory,
-    SnapshotParse,
+    parse_snapshot, SnapshotDef, SnapshotDomain, SnapshotFormat, SnapshotMemory, SnapshotParse,
 };
 use virt_xml::DomainDef;
-
-/// libvirt's `virDomainSnapshotAlignDisks`: one entry per disk of the
-/// domain, in its order, named by target; disks the XML names must exist
-/// (by target or source) and appear once; the others get the disk's own
-/// `snapshot=` or `default` (`no` for an empty drive).
-fn align_disks(def: &mut SnapshotDef, dom: &DomainDef, default: &str) -> TestResult<()> {
-    let unsupported = |m: String| {
-        TestError::Xml(virt_xml::snapshot::snapshot_error(
-            virt_xml::XmlError::Unsupported(m),
-        ))
-    };
-    if def.disks.len() > dom.devices.disks.len() {
-        return Err(unsupported(
-            "too many disk snapshot requests for domain".into(),
-        ));
-    }
-    let mut given: Vec<(usize, SnapshotDisk)> = Vec::new();
-    for d in std::mem::take(&mut def.disks) {
-        let i = dom
-            .devices
-            .disks
-            .iter()
-            .position(|x| x.target_dev == d.name || x.source.as_deref() == Some(d.name.as_str()))
-            .ok_or_else(|| unsupported(format!("no disk named '{}'", d.name)))?;
-        if given.iter().any(|(j, _)| *j == i) {
-            return Err(unsupported(format!("disk '{}' specified twice", d.name)));
-        }
-        let own = dom.devices.disks[i].options()?.snapshot;
-        let own = own.as_deref();
-        let mut d = d;
-        if d.snapshot.is_none() {
-            d.snapshot = Some(own.unwrap_or(default).to_string());
-        } else if default == "internal"
-            && d.snapshot.as_deref() != Some(default)
-            && !(d.snapshot.as_deref() == Some("no") && own == Some("no"))
-        {
-            return Err(unsupported(format!(
-                "disk '{}' must use snapshot mode '{default}'",
-                d.name
-            )));
-        }
-        if let Some(p) = d.path() {
-            if d.snapshot.as_deref() != Some("external") {
-                return Err(unsupported(format!(
-                    "file '{p}' for disk '{}' requires use of external snapshot mode",
-                    d.name
-                )));
-            }
-        }
-        d.name = dom.devices.disks[i].target_dev.clone();
-        given.push((i, d));
-    }
-    def.disks = dom
-        .devices
-        .disks
-        .iter()
-        .enumerate()
-        .map(|(i, x)| match given.iter().position(|(j, _)| *j == i) {
-            Some(k) => Ok(given.swap_remove(k).1),
-            None => {
-                let snap = match x.source {
-                    None => "no".to_string(),
-                    Some(_) => x.options()?.snapshot.unwrap_or_else(|| default.into()),
-                };
-                Ok(SnapshotDisk::new(x.target_dev.clone(), Some(snap.as_str())))
-            }
-        })
-        .collect::<TestResult<_>>()?;
-    Ok(())
-}
 
 /// The word a snapshot records for a domain's state.
 fn state_word(state: DomainState) -> &'static str {
@@ -146,7 +75,8 @@ impl TestConnection {
         } else {
             "internal"
         };
-        align_disks(&mut def, &obj.def, location)?;
+        def.align_disks(&obj.def, location)
+            .map_err(TestError::Xml)?;
         def.state = Some(state_word(obj.state).into());
         if def.memory.as_ref().is_none_or(|m| m.snapshot != "external") {
             def.memory = Some(SnapshotMemory {
@@ -218,7 +148,7 @@ impl TestConnection {
                 } else {
                     "internal"
                 };
-                align_disks(&mut def, &d, location)?
+                def.align_disks(&d, location).map_err(TestError::Xml)?
             }
             None => return Err(TestError::Internal("missing domain in snapshot".into())),
         }

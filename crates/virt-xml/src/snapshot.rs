@@ -6,7 +6,7 @@
 
 use crate::error::XmlError;
 use crate::format::FormatOptions;
-use crate::model::{DomainDef, Element, Node};
+use crate::model::{Disk, DomainDef, Element, Node};
 use crate::reader::parse_element_in;
 use virt_core::ErrorDomain;
 
@@ -496,6 +496,119 @@ impl SnapshotDef {
     }
 }
 
+impl SnapshotDef {
+    /// libvirt's `virDomainSnapshotAlignDisks` as the QEMU and test drivers
+    /// call it (internal snapshots taken of every disk or none): one entry
+    /// per disk of `dom`, in its order, named by target. A disk the XML
+    /// names must exist (by target, or by source for a name starting with
+    /// `/`), appear once, and keep `default` (`internal` or `external`)
+    /// when that is internal, unless both it and the domain's disk say
+    /// `no`; a disk given a new image must be external. The disks the XML
+    /// leaves out get their own `snapshot=` ([`Disk::snapshot_location`])
+    /// or `default`, `no` for an empty drive.
+    pub fn align_disks(&mut self, dom: &DomainDef, default: &str) -> Result<(), XmlError> {
+        let unsupported = |m: String| snapshot_error(XmlError::Unsupported(m));
+        let disks = &dom.devices.disks;
+        if self.disks.len() > disks.len() {
+            return Err(unsupported(
+                "too many disk snapshot requests for domain".into(),
+            ));
+        }
+        // A guest without disks is possible: nothing to align.
+        if disks.is_empty() {
+            return Ok(());
+        }
+        let uniform_internal = default == "internal";
+        let mut given: Vec<(usize, SnapshotDisk)> = Vec::new();
+        for mut d in std::mem::take(&mut self.disks) {
+            let i = disk_index(dom, &d.name)
+                .ok_or_else(|| unsupported(format!("no disk named '{}'", d.name)))?;
+            if given.iter().any(|(j, _)| *j == i) {
+                return Err(unsupported(format!("disk '{}' specified twice", d.name)));
+            }
+            let own = disks[i].snapshot_location()?;
+            match d.snapshot.as_deref() {
+                None | Some("default") => {
+                    let keep_own = own
+                        .as_deref()
+                        .filter(|o| !uniform_internal || *o == "no")
+                        .map(str::to_string);
+                    d.snapshot = Some(keep_own.unwrap_or_else(|| default.to_string()));
+                }
+                Some(s) => {
+                    if uniform_internal
+                        && s != default
+                        && !(s == "no" && own.as_deref() == Some("no"))
+                    {
+                        return Err(unsupported(format!(
+                            "disk '{}' must use snapshot mode '{default}'",
+                            d.name
+                        )));
+                    }
+                }
+            }
+            if let Some(p) = d.path() {
+                if d.snapshot.as_deref() != Some("external") {
+                    return Err(unsupported(format!(
+                        "file '{p}' for disk '{}' requires use of external snapshot mode",
+                        d.name
+                    )));
+                }
+            }
+            d.name = disks[i].target_dev.clone();
+            given.push((i, d));
+        }
+        self.disks = disks
+            .iter()
+            .enumerate()
+            .map(|(i, x)| match given.iter().position(|(j, _)| *j == i) {
+                Some(k) => Ok(given.swap_remove(k).1),
+                None => {
+                    let snap = match x.source {
+                        // libvirt does not snapshot an empty drive.
+                        None => "no".to_string(),
+                        Some(_) => x.snapshot_location()?.unwrap_or_else(|| default.into()),
+                    };
+                    Ok(SnapshotDisk::new(x.target_dev.clone(), Some(snap.as_str())))
+                }
+            })
+            .collect::<Result<_, XmlError>>()?;
+        Ok(())
+    }
+}
+
+impl Disk {
+    /// Where a snapshot takes this disk unless told otherwise: its
+    /// `snapshot=`, else `no` for a read-only disk (a CD-ROM always is
+    /// one) or a vhost-user one, as libvirt's disk post-parse sets it.
+    pub fn snapshot_location(&self) -> Result<Option<String>, XmlError> {
+        let no_snapshot = self.readonly || self.device == "cdrom" || self.disk_type == "vhostuser";
+        Ok(self
+            .options()?
+            .snapshot
+            .or_else(|| no_snapshot.then(|| "no".to_string())))
+    }
+}
+
+/// libvirt's `virDomainDiskIndexByName` without probing: a name starting
+/// with `/` is a source path (refused when several disks have it), any
+/// other a target.
+fn disk_index(dom: &DomainDef, name: &str) -> Option<usize> {
+    let disks = &dom.devices.disks;
+    if !name.starts_with('/') {
+        return disks.iter().position(|d| d.target_dev == name);
+    }
+    let mut found = disks
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.source.as_deref() == Some(name))
+        .map(|(i, _)| i);
+    match (found.next(), found.next()) {
+        (Some(i), None) => Some(i),
+        _ => None,
+    }
+}
+
 /// `<disk>` in libvirt's layout: `type=` and `<driver>`/`<source>` only
 /// for a disk with a new image.
 fn disk_element(d: &SnapshotDisk) -> Element {
@@ -592,6 +705,103 @@ mod tests {
                 false
             ),
             "XML error: external memory snapshots require a filename"
+        );
+    }
+
+    /// A domain with a plain disk, one whose own `snapshot=` is external,
+    /// a read-only one, a CD-ROM and an empty floppy.
+    const ALIGN_DOMAIN: &str = "<domain type='test'><name>a</name><memory>1024</memory>\
+        <os><type>hvm</type></os><devices>\
+        <disk type='file' device='disk'><source file='/i/a.img'/><target dev='vda' bus='virtio'/></disk>\
+        <disk type='file' device='disk' snapshot='external'><source file='/i/b.img'/><target dev='vdb' bus='virtio'/></disk>\
+        <disk type='file' device='disk'><source file='/i/c.img'/><target dev='vdc' bus='virtio'/><readonly/></disk>\
+        <disk type='file' device='cdrom'><source file='/i/d.iso'/><target dev='hdc' bus='ide'/></disk>\
+        <disk type='file' device='floppy'><target dev='fda' bus='fdc'/></disk>\
+        </devices></domain>";
+
+    fn aligned(disks: &str, default: &str) -> Result<Vec<(String, String)>, String> {
+        let dom = crate::parse_domain(ALIGN_DOMAIN).map_err(|e| e.to_string())?;
+        let xml = format!("<domainsnapshot><disks>{disks}</disks></domainsnapshot>");
+        let mut def = parse_snapshot(&xml, SnapshotParse::default()).map_err(|e| e.to_string())?;
+        def.align_disks(&dom, default).map_err(|e| e.to_string())?;
+        Ok(def
+            .disks
+            .iter()
+            .map(|d| (d.name.clone(), d.snapshot.clone().unwrap_or_default()))
+            .collect())
+    }
+
+    fn names(v: &[(String, String)]) -> Vec<String> {
+        v.iter().map(|(n, s)| format!("{n}={s}")).collect()
+    }
+
+    #[test]
+    fn alignment_fills_in_every_disk_as_libvirt_does() {
+        // Checked against libvirt 9.0's test driver: read-only disks and
+        // CD-ROMs are not snapshotted, nor is an empty drive; a disk's own
+        // location holds for the disks the XML leaves out.
+        let out = aligned("<disk name='/i/a.img'/>", "internal").map(|v| names(&v));
+        assert_eq!(
+            out,
+            Ok(vec![
+                "vda=internal".into(),
+                "vdb=external".into(),
+                "vdc=no".into(),
+                "hdc=no".into(),
+                "fda=no".into(),
+            ])
+        );
+        // A disk named without a location takes the uniform internal one,
+        // not its own external one; for an external snapshot its own.
+        let out = aligned("<disk name='vdb'/>", "internal").map(|v| names(&v));
+        assert_eq!(out.map(|v| v[1].clone()), Ok("vdb=internal".into()));
+        let out = aligned("<disk name='vdc'/><disk name='vda'/>", "external").map(|v| names(&v));
+        assert_eq!(
+            out.map(|v| v[..3].to_vec()),
+            Ok(vec![
+                "vda=external".into(),
+                "vdb=external".into(),
+                "vdc=no".into()
+            ])
+        );
+    }
+
+    #[test]
+    fn alignment_refuses_what_libvirt_refuses() {
+        let err = |disks: &str, default: &str| aligned(disks, default).err();
+        let six: String = (0..6).map(|_| "<disk name='vda'/>").collect();
+        assert_eq!(
+            err(&six, "internal"),
+            Some("unsupported configuration: too many disk snapshot requests for domain".into())
+        );
+        assert_eq!(
+            err("<disk name='vdz'/>", "internal"),
+            Some("unsupported configuration: no disk named 'vdz'".into())
+        );
+        assert_eq!(
+            err("<disk name='vda'/><disk name='/i/a.img'/>", "external"),
+            Some("unsupported configuration: disk '/i/a.img' specified twice".into())
+        );
+        assert_eq!(
+            err("<disk name='vda' snapshot='external'/>", "internal"),
+            Some("unsupported configuration: disk 'vda' must use snapshot mode 'internal'".into())
+        );
+        // Leaving out a disk is allowed only when the domain does too.
+        assert_eq!(
+            err("<disk name='vda' snapshot='no'/>", "internal"),
+            Some("unsupported configuration: disk 'vda' must use snapshot mode 'internal'".into())
+        );
+        assert_eq!(err("<disk name='vdc' snapshot='no'/>", "internal"), None);
+        assert_eq!(
+            err(
+                "<disk name='vda' snapshot='no'><source file='/n.qcow2'/></disk>",
+                "external"
+            ),
+            Some(
+                "unsupported configuration: file '/n.qcow2' for disk 'vda' requires use of \
+                 external snapshot mode"
+                    .into()
+            )
         );
     }
 }

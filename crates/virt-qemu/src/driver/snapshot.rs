@@ -15,8 +15,7 @@ use virt_core::{
     snapshot_revert_flags as rf, DomainSnapshotRef,
 };
 use virt_xml::snapshot::{
-    parse_snapshot, SnapshotDef, SnapshotDisk, SnapshotDomain, SnapshotFormat, SnapshotMemory,
-    SnapshotParse,
+    parse_snapshot, SnapshotDef, SnapshotDomain, SnapshotFormat, SnapshotMemory, SnapshotParse,
 };
 use virt_xml::SnapshotList;
 
@@ -209,10 +208,22 @@ impl QemuDriver {
         if redefine {
             list.check_cycles(&def).map_err(QemuError::Driver)?;
             let name = def.name.clone().unwrap_or_default();
-            if def.disks.is_empty() {
-                if let Some(SnapshotDomain::Full(sd)) = &def.domain {
-                    def.disks = default_disks(sd, "internal")?;
+            // libvirt's virDomainSnapshotRedefinePrep: the disks aligned
+            // with the snapshot's domain, or the one it redefines.
+            let recorded = match (&def.domain, list.get(&name).and_then(|o| o.domain.as_ref())) {
+                (Some(SnapshotDomain::Full(sd)), _) | (None, Some(SnapshotDomain::Full(sd))) => {
+                    Some((**sd).clone())
                 }
+                _ => None,
+            };
+            if let Some(sd) = recorded {
+                let disk_only = def.state.as_deref() == Some("disk-snapshot");
+                let location = if disk_only || def.is_external() {
+                    "external"
+                } else {
+                    "internal"
+                };
+                def.align_disks(&sd, location)?;
             }
             list.replace(def);
             if flags & cf::CURRENT != 0 {
@@ -247,17 +258,15 @@ impl QemuDriver {
                 "domain moment {name} already exists"
             )));
         }
-        let external = flags & cf::DISK_ONLY != 0
-            || memory_external
-            || def
-                .disks
-                .iter()
-                .any(|x| x.snapshot.as_deref() == Some("external"));
+        // libvirt's qemuSnapshotCreateAlignDisks: external only for a
+        // disk-only snapshot or external memory; a disk asking for an
+        // external image otherwise is refused by the alignment.
+        let external = flags & cf::DISK_ONLY != 0 || memory_external;
         if live {
             if external {
                 self.snapshot_external_live(&d, &mut def, &domdef, flags)?;
             } else {
-                def.disks = align_disks(std::mem::take(&mut def.disks), &domdef, "internal")?;
+                def.align_disks(&domdef, "internal")?;
                 self.snapshot_save_live(&d, &mut def, &domdef)?;
             }
             def.domain = Some(SnapshotDomain::Full(Box::new(domdef)));
@@ -284,7 +293,7 @@ impl QemuDriver {
         });
         def.state = Some("shutoff".into());
         let location = if external { "external" } else { "internal" };
-        def.disks = align_disks(std::mem::take(&mut def.disks), &domdef, location)?;
+        def.align_disks(&domdef, location)?;
         if external {
             let mut newdef = domdef.clone();
             self.create_overlays(
@@ -749,50 +758,4 @@ fn virtual_size(image: &str) -> QemuResult<u64> {
                 String::from_utf8_lossy(&out.stderr).trim()
             ))
         })
-}
-
-/// libvirt's alignment of a new snapshot's disks: one entry per disk of
-/// the domain, named by target, the ones the XML names checked and kept,
-/// the others from `default_disks`.
-pub(super) fn align_disks(
-    given: Vec<SnapshotDisk>,
-    dom: &DomainDef,
-    location: &str,
-) -> QemuResult<Vec<SnapshotDisk>> {
-    let mut out = default_disks(dom, location)?;
-    for g in given {
-        let Some(i) =
-            dom.devices.disks.iter().position(|x| {
-                x.target_dev == g.name || x.source.as_deref() == Some(g.name.as_str())
-            })
-        else {
-            return Err(QemuError::Xml(virt_xml::snapshot::snapshot_error(
-                virt_xml::XmlError::Unsupported(format!("no disk named '{}'", g.name)),
-            )));
-        };
-        let mut g = g;
-        g.name = dom.devices.disks[i].target_dev.clone();
-        if g.snapshot.is_none() {
-            g.snapshot = out[i].snapshot.clone();
-        }
-        out[i] = g;
-    }
-    Ok(out)
-}
-
-/// One entry per disk of `def`: its own `snapshot=` or `default`, `no`
-/// for an empty drive (libvirt's alignment of a new snapshot's disks).
-fn default_disks(def: &DomainDef, default: &str) -> QemuResult<Vec<SnapshotDisk>> {
-    def.devices
-        .disks
-        .iter()
-        .map(|x| {
-            let s = if x.source.is_none() || x.device == "cdrom" {
-                "no".to_string()
-            } else {
-                x.options()?.snapshot.unwrap_or_else(|| default.to_string())
-            };
-            Ok(SnapshotDisk::new(x.target_dev.clone(), Some(s.as_str())))
-        })
-        .collect()
 }

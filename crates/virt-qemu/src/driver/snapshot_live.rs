@@ -9,7 +9,6 @@
 //! one `blockdev-snapshot` transaction, so every disk moves at once.
 
 use super::hotplug::{delete_drive_nodes, drive_node_of};
-use super::snapshot::align_disks;
 use super::*;
 use crate::argv::blockdev_nodes;
 use virt_xml::snapshot::{SnapshotDef, SnapshotMemory};
@@ -283,7 +282,7 @@ impl QemuDriver {
             )),
             _ => None,
         };
-        snap.disks = align_disks(std::mem::take(&mut snap.disks), domdef, "external")?;
+        snap.align_disks(domdef, "external")?;
         if snap
             .disks
             .iter()
