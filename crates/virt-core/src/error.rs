@@ -903,7 +903,9 @@ pub fn lower<E: DriverError>(e: E) -> Error {
 /// The shared variants, reported in the crate's error domain:
 /// `Invalid(String)` (operation invalid), `Failed(String)` (operation
 /// failed), `InvalidArg(String)`, `Flags(UnsupportedFlags)` (unknown flags,
-/// `#[from]`), `Internal(String)` and `System { what, source }` (a failed
+/// `#[from]`), `Refused(affect::Refusal)` (LIVE or CONFIG the domain cannot
+/// serve, `From`, reported in the domain error domain as libvirt does),
+/// `Internal(String)` and `System { what, source }` (a failed
 /// system call, carrying its OS error; built with `system(what, source)`).
 ///
 /// Each of the crate's own variants names its libvirt code (an
@@ -962,6 +964,10 @@ macro_rules! driver_error {
             /// Flags the call does not know (libvirt's error, with its fields).
             #[error(transparent)]
             Flags(#[from] $crate::error::UnsupportedFlags),
+            /// LIVE or CONFIG asked of a domain that cannot serve it
+            /// ([`affect::defs`](crate::affect::defs)'s refusal).
+            #[error("{}", .0.into_error($crate::ErrorDomain::Domain).message)]
+            Refused($crate::affect::Refusal),
             /// An internal failure with libvirt's wording.
             #[error("internal error: {0}")]
             Internal(String),
@@ -984,6 +990,12 @@ macro_rules! driver_error {
             )*)?
         }
 
+        impl From<$crate::affect::Refusal> for $name {
+            fn from(r: $crate::affect::Refusal) -> Self {
+                $name::Refused(r)
+            }
+        }
+
         impl $name {
             /// A failed system call on `what`.
             pub fn system(what: impl Into<String>, source: std::io::Error) -> Self {
@@ -1001,6 +1013,7 @@ macro_rules! driver_error {
                     $name::Invalid(_) => ($crate::ErrorCode::OperationInvalid, own),
                     $name::Failed(_) => ($crate::ErrorCode::OperationFailed, own),
                     $name::InvalidArg(_) | $name::Flags(_) => ($crate::ErrorCode::InvalidArg, own),
+                    $name::Refused(_) => ($crate::ErrorCode::OperationInvalid, $crate::ErrorDomain::Domain),
                     $name::Internal(_) => ($crate::ErrorCode::InternalError, own),
                     $name::System { .. } => ($crate::ErrorCode::SystemError, own),
                     $(
@@ -1022,6 +1035,8 @@ macro_rules! driver_error {
             fn converted(self) -> std::result::Result<$crate::Error, Self> {
                 match self {
                     $name::Flags(f) => Ok(f.into_error($crate::ErrorDomain::$domain)),
+                    // libvirt refuses in domain_conf.c, whichever driver asks.
+                    $name::Refused(r) => Ok(r.into_error($crate::ErrorDomain::Domain)),
                     $($($name::$passed(e) => Ok(($convert)(e)),)*)?
                     e => Err(e),
                 }

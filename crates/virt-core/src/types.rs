@@ -687,6 +687,20 @@ pub mod affect {
         Transient,
     }
 
+    impl Refusal {
+        /// libvirt's error for the refusal (`VIR_ERR_OPERATION_INVALID`
+        /// with its reason), reported from `domain`. libvirt checks in
+        /// `virDomainObjUpdateModificationImpact` (domain_conf.c) for every
+        /// driver, so drivers pass [`ErrorDomain::Domain`].
+        pub fn into_error(self, domain: crate::ErrorDomain) -> crate::Error {
+            let reason = match self {
+                Refusal::NotRunning => "domain is not running",
+                Refusal::Transient => "transient domains do not have any persistent config",
+            };
+            crate::Error::with(crate::ErrorCode::OperationInvalid, domain, reason)
+        }
+    }
+
     /// The definitions a call with `flags` (LIVE / CONFIG, CURRENT when
     /// neither) touches on a domain that is `active` and/or `persistent`:
     /// libvirt's `virDomainObjUpdateModificationImpact` rules, shared by

@@ -2,7 +2,7 @@
 //! [`virt_core::Error`] (code + error domain + message) at the crate edge
 //! (the errors every driver shares come from [`virt_core::driver_error!`]).
 
-use virt_core::{affect, Error};
+use virt_core::Error;
 
 virt_core::driver_error! {
     /// Everything the QEMU driver can refuse or fail at.
@@ -76,17 +76,6 @@ virt_core::driver_error! {
     }
 }
 
-impl From<affect::Refusal> for QemuError {
-    fn from(r: affect::Refusal) -> Self {
-        match r {
-            affect::Refusal::NotRunning => QemuError::NotRunning,
-            affect::Refusal::Transient => {
-                QemuError::Invalid("transient domains do not have any persistent config".into())
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +87,17 @@ mod tests {
         assert_eq!(e.code, ErrorCode::ConfigUnsupported);
         assert_eq!(e.domain, ErrorDomain::Qemu);
         assert_eq!(e.message, "unsupported configuration: disk type 'network'");
+        // virDomainObjUpdateModificationImpact reports from domain_conf.c
+        // (VIR_FROM_DOMAIN), not from the QEMU driver.
+        let e = Error::from(QemuError::from(virt_core::affect::Refusal::NotRunning));
+        assert_eq!(
+            (e.code, e.domain, e.message.as_str()),
+            (
+                ErrorCode::OperationInvalid,
+                ErrorDomain::Domain,
+                "Requested operation is not valid: domain is not running"
+            )
+        );
         let e = Error::from(QemuError::NoDomainName("x".into()));
         assert_eq!(e.code, ErrorCode::NoDomain);
         assert_eq!(

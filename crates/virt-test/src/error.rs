@@ -2,7 +2,7 @@
 //! [`virt_core::Error`] (code + error domain + message) at the crate edge
 //! (the errors every driver shares come from [`virt_core::driver_error!`]).
 
-use virt_core::{affect, Error, Uuid};
+use virt_core::{Error, Uuid};
 
 virt_core::driver_error! {
     /// Everything the test driver can refuse or fail at. Each variant maps
@@ -142,15 +142,6 @@ virt_core::driver_error! {
     }
 }
 
-impl From<affect::Refusal> for TestError {
-    fn from(r: affect::Refusal) -> Self {
-        match r {
-            affect::Refusal::NotRunning => TestError::NotRunning,
-            affect::Refusal::Transient => TestError::Transient,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,6 +180,17 @@ mod tests {
             "cannot read domain image '/x': No such file or directory"
         );
         assert_eq!((e.code, e.int1), (ErrorCode::SystemError, 2));
+        // LIVE or CONFIG the domain cannot serve: libvirt's words from
+        // domain_conf.c, in its error domain.
+        let e = Error::from(TestError::from(virt_core::affect::Refusal::Transient));
+        assert_eq!(
+            (e.code, e.domain, e.message.as_str()),
+            (
+                ErrorCode::OperationInvalid,
+                ErrorDomain::Domain,
+                "Requested operation is not valid: transient domains do not have any persistent config"
+            )
+        );
         let e = Error::from(TestError::from(UnsupportedFlags {
             flags: 1,
             function: "testDomainShutdownFlags",
