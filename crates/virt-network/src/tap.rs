@@ -9,10 +9,11 @@ use crate::error::{NetworkError, NetworkResult};
 use crate::netlink::Netlink;
 use crate::paths::{self, Paths};
 use std::fs::OpenOptions;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
-/// `TUNSETIFF` (`_IOW('T', 202, int)`).
-const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
+/// `TUNSETIFF` (`_IOW('T', 202, int)`: the kernel declares an `int` but
+/// reads and writes a `struct ifreq`).
+const TUNSETIFF: rustix::ioctl::Opcode = rustix::ioctl::opcode::write::<libc::c_int>(b'T', 202);
 const IFF_TAP: libc::c_short = 0x0002;
 const IFF_NO_PI: libc::c_short = 0x1000;
 
@@ -33,6 +34,23 @@ pub fn network_bridge(paths: &Paths, name: &str) -> NetworkResult<String> {
     })
 }
 
+/// Make `file`, an open `/dev/net/tun`, a new tap (`vnetN`, the kernel
+/// picking N, without packet information); returns its name.
+fn make_tap(file: &std::fs::File) -> std::io::Result<String> {
+    let mut ifr = [0u8; 40];
+    ifr[..6].copy_from_slice(b"vnet%d");
+    ifr[16..18].copy_from_slice(&(IFF_TAP | IFF_NO_PI).to_ne_bytes());
+    // SAFETY: TUNSETIFF reads and writes a `struct ifreq` (40 bytes on
+    // Linux), which the updater points at: a live, writable 40-byte buffer
+    // borrowed for the whole call.
+    unsafe {
+        let set = rustix::ioctl::Updater::<TUNSETIFF, [u8; 40]>::new(&mut ifr);
+        rustix::ioctl::ioctl(file, set)
+    }?;
+    let end = ifr[..16].iter().position(|b| *b == 0).unwrap_or(16);
+    Ok(String::from_utf8_lossy(&ifr[..end]).into_owned())
+}
+
 /// Make a tap, plugged into `bridge` and up; returns it open, and its name.
 pub fn open_on_bridge(bridge: &str, guest_mac: Option<&str>) -> NetworkResult<(OwnedFd, String)> {
     let file = OpenOptions::new()
@@ -42,20 +60,8 @@ pub fn open_on_bridge(bridge: &str, guest_mac: Option<&str>) -> NetworkResult<(O
         .map_err(|e| {
             NetworkError::system("Unable to open /dev/net/tun, is tun module loaded?", e)
         })?;
-    let mut ifr = [0u8; 40];
-    ifr[..6].copy_from_slice(b"vnet%d");
-    ifr[16..18].copy_from_slice(&(IFF_TAP | IFF_NO_PI).to_ne_bytes());
-    // SAFETY: TUNSETIFF reads and writes a `struct ifreq` (40 bytes on
-    // Linux) at the pointer, which is a live, writable 40-byte buffer.
-    let rc = unsafe { libc::ioctl(file.as_raw_fd(), TUNSETIFF, ifr.as_mut_ptr()) };
-    if rc < 0 {
-        return Err(NetworkError::system(
-            "Unable to create tap device",
-            std::io::Error::last_os_error(),
-        ));
-    }
-    let end = ifr[..16].iter().position(|b| *b == 0).unwrap_or(16);
-    let name = String::from_utf8_lossy(&ifr[..end]).into_owned();
+    let name =
+        make_tap(&file).map_err(|e| NetworkError::system("Unable to create tap device", e))?;
     let fail = |what: String| move |e| NetworkError::system(what, e);
     let mut nl = Netlink::open().map_err(fail("cannot open a netlink socket".into()))?;
     let index = nl
@@ -112,4 +118,39 @@ pub fn open(
         }
     };
     Ok(open_on_bridge(&bridge, guest_mac)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tunsetiff_is_the_kernels_number() {
+        // `_IOW('T', 202, int)` as linux/if_tun.h has it.
+        assert_eq!(TUNSETIFF as u64, 0x4004_54ca);
+    }
+
+    /// A tap made through the ioctl exists under the name the kernel gave
+    /// it, and goes with its descriptor. Hosts without the tun device (or
+    /// the right to make one) have nothing to test.
+    #[test]
+    fn a_tap_is_made_and_named() -> std::io::Result<()> {
+        let Ok(file) = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/net/tun")
+        else {
+            return Ok(());
+        };
+        let name = match make_tap(&file) {
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return Ok(()),
+            r => r?,
+        };
+        assert!(name.starts_with("vnet"), "{name}");
+        let sys = std::path::Path::new("/sys/class/net").join(&name);
+        assert!(sys.exists(), "{}", sys.display());
+        drop(file);
+        assert!(!sys.exists(), "{} outlived its descriptor", sys.display());
+        Ok(())
+    }
 }

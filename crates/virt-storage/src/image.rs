@@ -111,19 +111,29 @@ pub fn create(
     qemu_img(&args).map(|_| ())
 }
 
-/// Allocate the first `len` bytes of `f` (`posix_fallocate`).
+/// Allocate the first `len` bytes of `f`, as libvirt's `safezero` does:
+/// `fallocate`, and where the file system cannot (`EOPNOTSUPP`), zeros
+/// written over the range (what `posix_fallocate` falls back to).
 fn allocate(f: &std::fs::File, len: u64) -> std::io::Result<()> {
     if len == 0 {
         return Ok(());
     }
-    let len =
-        libc::off_t::try_from(len).map_err(|_| std::io::Error::from_raw_os_error(libc::EFBIG))?;
-    use std::os::fd::AsRawFd;
-    // SAFETY: the descriptor is open for writing for the whole call; the
-    // range is within off_t.
-    let rc = unsafe { libc::posix_fallocate(f.as_raw_fd(), 0, len) };
-    if rc != 0 {
-        return Err(std::io::Error::from_raw_os_error(rc));
+    match rustix::fs::fallocate(f, rustix::fs::FallocateFlags::empty(), 0, len) {
+        Err(rustix::io::Errno::OPNOTSUPP) => write_zeros(f, len),
+        r => r.map_err(std::io::Error::from),
+    }
+}
+
+/// Write zeros over the first `len` bytes of `f`, a megabyte at a time.
+fn write_zeros(f: &std::fs::File, len: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    const CHUNK: u64 = 1 << 20;
+    let zeros = vec![0u8; CHUNK as usize];
+    let mut at = 0;
+    while at < len {
+        let n = CHUNK.min(len - at);
+        f.write_all_at(&zeros[..n as usize], at)?;
+        at += n;
     }
     Ok(())
 }
@@ -255,4 +265,34 @@ pub fn zero(path: &Path, len: u64) -> StorageResult<()> {
         f.sync_all()
     })();
     r.map_err(sys(format!("cannot wipe '{shown}'")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::MetadataExt;
+    use virt_testkit::TempDir;
+
+    /// Both ways of allocating leave the range backed by blocks (a sparse
+    /// file of the same length has none).
+    #[test]
+    fn allocation_backs_the_range_with_blocks() -> std::io::Result<()> {
+        let dir = TempDir::new("allocate");
+        let len = 3 << 20;
+        for (name, how) in [
+            (
+                "fallocated",
+                allocate as fn(&std::fs::File, u64) -> std::io::Result<()>,
+            ),
+            ("zeroed", write_zeros),
+        ] {
+            let path = dir.0.join(name);
+            let f = std::fs::File::create(&path)?;
+            how(&f, len)?;
+            let md = f.metadata()?;
+            assert_eq!(md.len(), len, "{name}");
+            assert!(md.blocks() * 512 >= len, "{name}: {} blocks", md.blocks());
+        }
+        Ok(())
+    }
 }
