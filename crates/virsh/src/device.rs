@@ -7,7 +7,7 @@ use crate::ctl::BY_ANY;
 use crate::ctl::{CmdResult, Ctl, Failure};
 use crate::domain::read_file;
 use virt_core::{affect, device_modify, xml_flags, Domain, Error, ErrorCode, ErrorDomain};
-use virt_xml::{escape, Element};
+use virt_xml::{doc_disks, doc_interfaces, escape, DocInterface, Element};
 
 /// virsh's `--persistent`, `--config`, `--live`, `--current` as flags;
 /// `None` when none says anything (virsh then calls the call without
@@ -429,26 +429,22 @@ pub fn attach_interface(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     plug_told(ctl, (&d, &xml), (flags, current), true, "interface", "")
 }
 
-/// The `<devices>` children named `kind` of the domain's XML (the
-/// persistent one when only `--config` is asked, as virsh).
-fn devices_of(d: &Domain, flags: u32, kind: &str) -> Result<Vec<Element>, Failure> {
+/// The domain's XML document (the persistent one when only `--config` is
+/// asked, as virsh).
+fn domain_doc(d: &Domain, flags: u32) -> Result<Element, Failure> {
     let xml_flags = if flags == affect::CONFIG {
         xml_flags::INACTIVE
     } else {
         0
     };
     let xml = d.xml_desc(xml_flags)?;
-    let doc = virt_xml::parse_element(&xml).map_err(|e| {
+    virt_xml::parse_element(&xml).map_err(|e| {
         Failure::from(Error::raw(
             ErrorCode::XmlError,
             ErrorDomain::Xml,
             e.to_string(),
         ))
-    })?;
-    Ok(doc
-        .child("devices")
-        .map(|devs| devs.children_named(kind).cloned().collect())
-        .unwrap_or_default())
+    })
 }
 
 /// A device element as virsh prints it with `--print-xml`: libxml2's dump
@@ -463,25 +459,22 @@ pub fn detach_disk(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let d = ctl.lookup_domain(cmd, BY_ANY)?;
     let target = ctl.req_str(cmd, "target")?.to_string();
     let flags = persistent_live(cmd, &d, flags);
-    let disks = devices_of(&d, flags, "disk")?;
-    let found = disks.into_iter().find(|disk| {
-        disk.child("target").and_then(|t| t.attr("dev")) == Some(target.as_str())
-            || disk.child("source").is_some_and(|s| {
-                ["file", "dev", "dir", "name"]
-                    .iter()
-                    .any(|k| s.attr(k) == Some(target.as_str()))
-            })
+    let doc = domain_doc(&d, flags)?;
+    let found = doc_disks(&doc).into_iter().find(|disk| {
+        let by_source = disk.source().is_some_and(|s| {
+            [s.file, s.dev, s.dir, s.name]
+                .iter()
+                .any(|v| v.as_deref() == Some(target.as_str()))
+        });
+        disk.target().as_deref() == Some(target.as_str()) || by_source
     });
-    let Some(mut disk) = found else {
+    let Some(found) = found else {
         return Err(ctl.fail_msg(&format!(
             "No disk found whose source path or target is {target}"
         )));
     };
     // virsh drops the backing chain: the detach names the top image only.
-    disk.children.retain(|n| match n {
-        virt_xml::Node::Element(e) => e.name != "backingStore",
-        _ => true,
-    });
+    let disk = found.without_backing_chain();
     let xml = as_printed(&disk);
     if printed_only(ctl, cmd, &xml) {
         return Ok(());
@@ -496,9 +489,10 @@ pub fn detach_interface(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let kind = ctl.req_str(cmd, "type")?.to_string();
     let mac = ctl.opt_str(cmd, "mac")?.map(str::to_string);
     let flags = persistent_live(cmd, &d, flags);
-    let of_kind: Vec<Element> = devices_of(&d, flags, "interface")?
+    let doc = domain_doc(&d, flags)?;
+    let of_kind: Vec<DocInterface> = doc_interfaces(&doc)
         .into_iter()
-        .filter(|i| i.attr("type") == Some(kind.as_str()))
+        .filter(|i| i.interface_type() == Some(kind.as_str()))
         .collect();
     let fail = |ctl: &mut Ctl, msg: &str| {
         ctl.error(msg);
@@ -511,11 +505,9 @@ pub fn detach_interface(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         ));
     }
     let chosen = match &mac {
-        Some(m) => of_kind.into_iter().find(|i| {
-            i.child("mac")
-                .and_then(|x| x.attr("address"))
-                .is_some_and(|a| a.eq_ignore_ascii_case(m))
-        }),
+        Some(m) => of_kind
+            .into_iter()
+            .find(|i| i.mac().is_some_and(|a| a.eq_ignore_ascii_case(m))),
         None if of_kind.len() > 1 => {
             return Err(fail(
                 ctl,
@@ -536,7 +528,7 @@ pub fn detach_interface(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ),
         ));
     };
-    let xml = as_printed(&iface);
+    let xml = as_printed(iface.element());
     if printed_only(ctl, cmd, &xml) {
         return Ok(());
     }

@@ -12,6 +12,7 @@ use virt_core::{
     vol_resize_flags, vol_upload_flags, ErrorDomain, StoragePool, StoragePoolState, StorageVol,
     StreamSink, StreamSource,
 };
+use virt_xml::doc_disks;
 
 /// Find a storage pool named by option `opt`: by UUID when it has a UUID's
 /// shape, then by name (`virshCommandOptPoolBy`).
@@ -797,13 +798,7 @@ pub fn vol_clone(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let xml = orig.xml_desc(0)?;
     let mut doc =
         virt_xml::parse_element(&xml).map_err(|e| Failure::from(virt_core::Error::from(e)))?;
-    for n in doc.children.iter_mut() {
-        if let virt_xml::Node::Element(e) = n {
-            if e.name == "name" {
-                e.children = vec![virt_xml::Node::Text(new_name.clone())];
-            }
-        }
-    }
+    virt_xml::storage::rename_volume(&mut doc, &new_name);
     let new_xml = doc.to_libxml2();
     if cmd.has("print-xml") {
         ctl.print(&new_xml);
@@ -1053,35 +1048,31 @@ pub fn domain_volumes(
     let mut wanted: Option<Vec<Option<String>>> =
         chosen.map(|c| c.split(',').map(|s| Some(s.to_string())).collect());
     let mut out = Vec::new();
-    let disks = doc
-        .child("devices")
-        .into_iter()
-        .flat_map(|d| d.children_named("disk"));
-    for disk in disks {
-        let Some(target) = disk.child("target").and_then(|t| t.attr("dev")) else {
+    for disk in doc_disks(&doc) {
+        let Some(target) = disk.target() else {
             continue;
         };
-        // The first of these source attributes, in document order.
-        let src = disk.child("source");
-        let source = src.and_then(|s| {
-            s.attrs
-                .iter()
-                .find(|(k, _)| ["file", "dir", "name", "dev", "volume"].contains(&k.as_str()))
-                .map(|(_, v)| v.clone())
+        // virsh's XPath union of the source's file, dir, name, dev and
+        // volume (a source has one of them: which one follows its type).
+        let src = disk.source();
+        let source = src.as_ref().and_then(|s| {
+            [&s.file, &s.dir, &s.name, &s.dev, &s.volume]
+                .into_iter()
+                .find_map(Clone::clone)
         });
         let Some(source) = source else {
             continue;
         };
         if let Some(list) = wanted.as_mut() {
-            let hit = list
-                .iter_mut()
-                .find(|w| w.as_deref() == Some(target) || w.as_deref() == Some(source.as_str()));
+            let hit = list.iter_mut().find(|w| {
+                w.as_deref() == Some(target.as_str()) || w.as_deref() == Some(source.as_str())
+            });
             match hit {
                 Some(w) => *w = None,
                 None => continue,
             }
         }
-        let vol = match src.and_then(|s| s.attr("pool")) {
+        let vol = match src.and_then(|s| s.pool).as_deref() {
             Some(pool) => match conn.storage_pool_lookup_by_name(pool) {
                 Ok(p) => p.storage_vol_lookup_by_name(&source),
                 Err(_) => {
@@ -1096,7 +1087,7 @@ pub fn domain_volumes(
         };
         match vol {
             Ok(vol) => out.push(DiskVolume {
-                target: target.to_string(),
+                target,
                 source,
                 vol,
             }),

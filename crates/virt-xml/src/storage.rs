@@ -617,6 +617,18 @@ impl PoolDef {
     }
 }
 
+/// Rename volume document `doc` in place (its `<name>`), the rest left as
+/// written: virsh's `vol-clone` makes the new volume's XML this way.
+pub fn rename_volume(doc: &mut Element, name: &str) {
+    for e in doc.children.iter_mut() {
+        if let Node::Element(e) = e {
+            if e.name == "name" {
+                e.children = vec![Node::Text(name.to_string())];
+            }
+        }
+    }
+}
+
 /// Parse volume XML as `virStorageVolDefParseString` does for a pool of
 /// type `pool_type` (which decides the formats allowed and the default).
 pub fn parse_volume(xml: &str, pool_type: &str) -> Result<VolDef, XmlError> {
