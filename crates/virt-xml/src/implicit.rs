@@ -14,6 +14,8 @@ use crate::views::{Video, View};
 mod chardev;
 mod video;
 
+pub(crate) use chardev::{CONSOLE_TARGET_TYPES, SERIAL_TARGET_TYPES};
+
 /// The drive address fields (controller, bus, target, unit).
 type Drive = [u64; 4];
 

@@ -12,9 +12,10 @@ use crate::XmlError;
 /// The device information children, which come after the target.
 const INFO: [&str; 6] = ["alias", "master", "boot", "rom", "acpi", "address"];
 
-/// libvirt's serial target types (virDomainChrSerialTarget, `none` not
-/// written).
-const SERIAL_TYPES: [&str; 7] = [
+/// libvirt's serial target types (virDomainChrSerialTarget), `none` (not
+/// written) first.
+pub(crate) const SERIAL_TARGET_TYPES: [&str; 8] = [
+    "none",
     "isa-serial",
     "usb-serial",
     "pci-serial",
@@ -24,9 +25,10 @@ const SERIAL_TYPES: [&str; 7] = [
     "isa-debug",
 ];
 
-/// libvirt's console target types (virDomainChrConsoleTarget).
-const CONSOLE_TYPES: [&str; 8] = [
-    "serial", "xen", "uml", "virtio", "lxc", "openvz", "sclp", "sclplm",
+/// libvirt's console target types (virDomainChrConsoleTarget), `none`
+/// first.
+pub(crate) const CONSOLE_TARGET_TYPES: [&str; 9] = [
+    "none", "serial", "xen", "uml", "virtio", "lxc", "openvz", "sclp", "sclplm",
 ];
 
 /// `VIR_MAX_ISA_SERIAL_PORTS`.
@@ -63,10 +65,11 @@ fn port(v: &str) -> Option<i32> {
 
 /// The target of `c` as read, `None` when libvirt refuses it.
 fn read_target(c: &CharDev) -> Option<Target> {
+    // `none` is read apart (a serial port's means no type).
     let known: &[&str] = if c.kind == "serial" {
-        &SERIAL_TYPES
+        &SERIAL_TARGET_TYPES[1..]
     } else {
-        &CONSOLE_TYPES
+        &CONSOLE_TARGET_TYPES[1..]
     };
     let Some(t) = c.extra.iter().find(|e| e.name == "target") else {
         return Some(Target {

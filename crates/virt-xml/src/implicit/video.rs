@@ -41,6 +41,17 @@ pub(super) fn merge_models(video: &mut Element) {
     });
 }
 
+/// The sizes of a video `<model>`, in the order libvirt writes them.
+fn sizes(v: &Video) -> [(&'static str, Option<u64>); 5] {
+    [
+        ("ram", v.ram.map(u64::from)),
+        ("vram", v.vram.map(u64::from)),
+        ("vram64", v.vram64),
+        ("vgamem", v.vgamem.map(u64::from)),
+        ("heads", v.heads.map(u64::from)),
+    ]
+}
+
 /// `video`'s children as libvirt writes them, from `v` (its model as the
 /// post-parse left it): the `<driver>` (virtio options, `vgaconf` other
 /// than `io`, a backend name), the `<model>`, then the rest (the device
@@ -63,14 +74,7 @@ pub(super) fn write(video: &mut Element, v: &Video) {
     if let Some(t) = &v.model_type {
         model = model.with_attr("type", t);
     }
-    let sizes = [
-        ("ram", v.ram.map(u64::from)),
-        ("vram", v.vram.map(u64::from)),
-        ("vram64", v.vram64),
-        ("vgamem", v.vgamem.map(u64::from)),
-        ("heads", v.heads.map(u64::from)),
-    ];
-    for (name, value) in sizes {
+    for (name, value) in sizes(v) {
         if let Some(n) = value.filter(|n| *n != 0) {
             model = model.with_attr(name, n.to_string());
         }
@@ -107,13 +111,6 @@ fn written_as(video: &Element, v: &Video) -> bool {
     if model.name != "model" || !model.children.is_empty() || v.acceleration.is_some() {
         return false;
     }
-    let sizes = [
-        ("ram", v.ram.map(u64::from)),
-        ("vram", v.vram.map(u64::from)),
-        ("vram64", v.vram64),
-        ("vgamem", v.vgamem.map(u64::from)),
-        ("heads", v.heads.map(u64::from)),
-    ];
     let mut have = model.attrs.iter();
     let mut next_is = |name: &str, same: &dyn Fn(&str) -> bool| {
         have.next()
@@ -124,7 +121,7 @@ fn written_as(video: &Element, v: &Video) -> bool {
             return false;
         }
     }
-    for (name, value) in sizes {
+    for (name, value) in sizes(v) {
         if let Some(n) = value.filter(|n| *n != 0) {
             if !next_is(name, &|value| is_decimal(value, n)) {
                 return false;

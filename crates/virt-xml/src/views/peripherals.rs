@@ -54,19 +54,8 @@ pub(crate) fn check_chr_target(kind: &str, target: Option<&Element>) -> Result<(
     let target_type = target.attr("type");
     let types: &[&str] = match kind {
         "channel" => &["none", "guestfwd", "virtio", "xen"],
-        "console" => &[
-            "none", "serial", "xen", "uml", "virtio", "lxc", "openvz", "sclp", "sclplm",
-        ],
-        "serial" => &[
-            "none",
-            "isa-serial",
-            "usb-serial",
-            "pci-serial",
-            "spapr-vio-serial",
-            "system-serial",
-            "sclp-serial",
-            "isa-debug",
-        ],
+        "console" => &crate::implicit::CONSOLE_TARGET_TYPES,
+        "serial" => &crate::implicit::SERIAL_TARGET_TYPES,
         _ => &[],
     };
     let known = match target_type {
