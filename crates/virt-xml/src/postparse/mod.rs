@@ -761,6 +761,15 @@ impl DomainDef {
                     t.remove_attr("dev");
                 }
             }
+            // virDomainNetDefParseXML reads a network interface's port
+            // (`portid`) from live definitions only: not kept, nor
+            // checked, at define.
+            if i.iface_type == "network" {
+                i.source.retain(|(k, _)| k != "portid");
+                for s in i.extra.iter_mut().filter(|e| e.name == "source") {
+                    s.remove_attr("portid");
+                }
+            }
         }
         for c in &mut devices.chardevs {
             inactive_aliases_of(&mut c.extra);
@@ -817,6 +826,23 @@ mod tests {
             <numa>\n      <cell id='0' cpus='0' memory='512' unit='KiB'/>\n    </numa>\n  </cpu>\n  \
             <clock offset='variable' adjustment='0' basis='utc'/>\n  <devices>\n  </devices>\n</domain>\n";
         assert_eq!(out, want);
+    }
+
+    /// Observed from libvirt 9.0 through virsh: the port of a network
+    /// interface is not read at define, whatever its value.
+    #[test]
+    fn a_network_interfaces_port_is_not_kept_at_define() {
+        for portid in ["5AFdeEde-86Ea-Fe7B-CFE9-aCb3D1eFAabC", "x"] {
+            let xml = format!(
+                "<domain type='test'><name>p</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices><interface type='network'><source network='n' portid='{portid}'/></interface>\
+                 </devices></domain>"
+            );
+            let mut def = crate::parse_domain(&xml).unwrap();
+            def.forget_assigned_aliases();
+            let out = def.to_xml(&crate::FormatOptions::default());
+            assert!(out.contains("<source network='n'/>"), "{out}");
+        }
     }
 
     #[test]
