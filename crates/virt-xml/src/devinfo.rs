@@ -601,7 +601,7 @@ fn c_unsigned_prefix(s: &str) -> Option<u64> {
 /// `base` (0: C's prefixes; 16: an optional `0x`): leading white space
 /// and a `+` allowed, a minus or trailing text refused.
 pub(crate) fn c_unsigned(s: &str, base: u32) -> Option<u64> {
-    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let s = skip_c_space(s);
     let s = s.strip_prefix('+').unwrap_or(s);
     fn hex(s: &str) -> Option<&str> {
         s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))
@@ -615,10 +615,30 @@ pub(crate) fn c_unsigned(s: &str, base: u32) -> Option<u64> {
         16 => (hex(s).unwrap_or(s), 16),
         b => (s, b),
     };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+    digits_value(digits, radix)
+}
+
+/// `s` after C's `isspace` characters, which strtoul skips; a number
+/// (the common case) starts with a digit and is returned as it is.
+pub(crate) fn skip_c_space(s: &str) -> &str {
+    match s.as_bytes().first() {
+        Some(b) if b.is_ascii_digit() => s,
+        _ => s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']),
+    }
+}
+
+/// The value of `digits` when it is one or more digits of `radix` and
+/// nothing else, within a u64: one pass over the bytes (a check that
+/// every character is a digit, then `from_str_radix`, read each twice
+/// and cost about 140 instructions for an address's "0x00").
+pub(crate) fn digits_value(digits: &str, radix: u32) -> Option<u64> {
+    if digits.is_empty() {
         return None;
     }
-    u64::from_str_radix(digits, radix).ok()
+    digits.bytes().try_fold(0u64, |n, b| {
+        let d = char::from(b).to_digit(radix)?;
+        n.checked_mul(u64::from(radix))?.checked_add(u64::from(d))
+    })
 }
 
 /// An unsigned int as libvirt's virStrToLong_ui reads it in base 10:
@@ -831,6 +851,31 @@ fn vsock_cid(vsock: &mut Element) {
 
 #[cfg(test)]
 mod tests {
+    /// strtoul's reading, as the two-pass check and parse it replaced
+    /// read it: digits of the base only, within the type.
+    #[test]
+    fn unsigned_numbers_read_as_strtoul_reads_them() {
+        use super::{c_unsigned, digits_value};
+        use crate::validate::c_uint;
+        assert_eq!(digits_value("", 10), None);
+        assert_eq!(digits_value("18446744073709551615", 10), Some(u64::MAX));
+        assert_eq!(digits_value("18446744073709551616", 10), None);
+        assert_eq!(digits_value("fF", 16), Some(255));
+        assert_eq!(digits_value("8", 8), None);
+        assert_eq!(digits_value("1\u{e9}", 16), None);
+        assert_eq!(c_unsigned(" \t+0x1f", 0), Some(31));
+        assert_eq!(c_unsigned("017", 0), Some(15));
+        assert_eq!(c_unsigned("0x", 0), None);
+        assert_eq!(c_unsigned("12 ", 10), None);
+        assert_eq!(c_unsigned("-1", 10), None);
+        assert_eq!(c_uint("0x00", 0), Some(0));
+        assert_eq!(c_uint("4294967295", 10), Some(u32::MAX));
+        assert_eq!(c_uint("4294967296", 10), None);
+        assert_eq!(c_uint("\n 0x", 16), None);
+        assert_eq!(c_uint("0xg", 0), None);
+        assert_eq!(c_uint("++1", 10), None);
+    }
+
     #[test]
     fn c_ints_read_in_base_0() {
         use super::c_int;

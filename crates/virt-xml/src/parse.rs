@@ -69,7 +69,8 @@ pub fn parse_device(
         .with_child(Element::new("memory").with_text("1024"))
         .with_child(Element::new("os").with_child(Element::new("type").with_text(os_type)))
         .with_child(Element::new("devices").with_child(device.clone()));
-    Ok(DomainDef::from_node(Doc::from_element(&wrapper).root(), Scope::Device)?.devices)
+    let def = DomainDef::from_node(Doc::from_element(&wrapper).root(), Scope::Device)?;
+    Ok(def.devices)
 }
 
 /// What a document read stands for: a domain, or a wrapper around one

@@ -596,7 +596,7 @@ pub(super) fn os_attr<'a>(def: &'a DomainDef, name: &str) -> Option<&'a str> {
 /// before, an optional sign-free `0x` in base 16, nothing after, within
 /// u32; base 0 reads `0x` as hexadecimal and a leading 0 as octal.
 pub(crate) fn c_uint(text: &str, base: u32) -> Option<u32> {
-    let t = text.trim_start_matches(is_space);
+    let t = crate::devinfo::skip_c_space(text);
     let t = t.strip_prefix('+').unwrap_or(t);
     let base = match base {
         0 if t.len() > 2 && (t.starts_with("0x") || t.starts_with("0X")) => 16,
@@ -612,10 +612,7 @@ pub(crate) fn c_uint(text: &str, base: u32) -> Option<u32> {
             .unwrap_or(t),
         _ => t,
     };
-    if t.is_empty() || !t.chars().all(|c| c.is_digit(base)) {
-        return None;
-    }
-    u32::from_str_radix(t, base).ok()
+    u32::try_from(crate::devinfo::digits_value(t, base)?).ok()
 }
 
 /// virDomainSEVDefParseXML: the policy (required), cbitpos and
