@@ -24,6 +24,7 @@ pub mod generate;
 mod repair;
 pub mod rng;
 mod settle_devices;
+mod settle_disk;
 mod settle_sources;
 mod steer;
 

@@ -48,9 +48,21 @@ pub(crate) fn settle(root: &mut Element, aim: &str) {
     settle_usb(devices);
     for (i, disk) in kids_mut(devices, "disk").enumerate() {
         settle_disk_target(disk, i);
+        crate::settle_disk::settle_disk(disk);
     }
     for interface in kids_mut(devices, "interface") {
         settle_bandwidth(interface);
+    }
+    // A boot order is for virtiofs only (virDomainFSDefValidate).
+    for fs in kids_mut(devices, "filesystem") {
+        if fs.child("boot").is_some() {
+            if fs.child("driver").is_none() {
+                fs.children.push(Node::Element(Element::new("driver")));
+            }
+            if let Some(driver) = child_mut(fs, "driver") {
+                driver.set_attr("type", "virtiofs");
+            }
+        }
     }
     for dev in devices.children.iter_mut() {
         if let Node::Element(dev) = dev {
@@ -234,7 +246,8 @@ fn settle_controller_iothread(controller: &mut Element, aim: &str) {
 }
 
 /// A disk has a target device name (`virDomainDiskDefParseXML`), a
-/// floppy's starting with `fd` (`virDomainDiskDefValidate`); the `n`th
+/// floppy's starting with `fd` (`virDomainDiskDefValidate`), a removable
+/// one on USB; the `n`th
 /// disk's made-up name is counted down from the last letter, away from the
 /// generated ones.
 fn settle_disk_target(disk: &mut Element, n: usize) {
@@ -247,9 +260,19 @@ fn settle_disk_target(disk: &mut Element, n: usize) {
     if disk.child("target").is_none() {
         disk.children.push(Node::Element(Element::new("target")));
     }
+    let floppy = prefix == "fd";
     if let Some(target) = child_mut(disk, "target") {
         if target.attr("dev").is_none() {
             target.set_attr("dev", format!("{prefix}{letter}"));
+        }
+        // A removable disk is a USB one (virDomainDiskDefValidate), and a
+        // floppy is on its controller.
+        if target.attr("removable").is_some() {
+            if floppy {
+                target.remove_attr("removable");
+            } else {
+                target.set_attr("bus", "usb");
+            }
         }
     }
 }

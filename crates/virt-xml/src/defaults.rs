@@ -34,6 +34,16 @@ impl DomainDef {
             self.os.boot.push("hd".into());
         }
         for disk in &mut self.devices.disks {
+            // virDomainDiskDefPostParse drops the `ioemu:` of libvirt's
+            // old Xen driver from every target name first.
+            if let Some(dst) = disk.target_dev.strip_prefix("ioemu:") {
+                disk.target_dev = dst.to_string();
+                for t in disk.extra.iter_mut().filter(|e| e.name == "target") {
+                    if t.attr("dev").is_some() {
+                        t.set_attr("dev", disk.target_dev.clone());
+                    }
+                }
+            }
             if disk.target_bus.is_none() {
                 disk.target_bus =
                     default_bus(&disk.target_dev, &self.os.os_type).map(str::to_string);

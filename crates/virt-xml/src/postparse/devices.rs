@@ -118,12 +118,13 @@ fn check_disk_name(disk: &crate::Disk, legacy_xen: bool) -> Result<(), XmlError>
     if disk.extra.iter().any(|e| e.name == "address") {
         return Ok(());
     }
+    // Post-parse drops the `ioemu:` prefix first, for every guest.
     let dst = disk.target_dev.as_str();
+    let dst = dst.strip_prefix("ioemu:").unwrap_or(dst);
     let name = if legacy_xen {
-        let bare = dst.strip_prefix("ioemu:").unwrap_or(dst);
-        bare.strip_suffix(":disk")
-            .or_else(|| bare.strip_suffix(":cdrom"))
-            .unwrap_or(bare)
+        dst.strip_suffix(":disk")
+            .or_else(|| dst.strip_suffix(":cdrom"))
+            .unwrap_or(dst)
     } else {
         dst
     };
@@ -284,7 +285,11 @@ mod tests {
         };
         assert!(check_disk_name(&disk("ioemu:hda"), true).is_ok());
         assert!(check_disk_name(&disk("xvda:disk"), true).is_ok());
-        assert!(check_disk_name(&disk("ioemu:hda"), false).is_err());
+        assert!(check_disk_name(&disk("ioemu:hda"), false).is_ok());
+        assert_eq!(
+            check_disk_name(&disk("ioemu:hdA"), false).map_err(|e| e.to_string()),
+            Err("XML error: Unknown disk name 'hdA' and no address specified".to_string())
+        );
     }
 
     #[test]

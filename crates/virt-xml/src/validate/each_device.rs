@@ -41,8 +41,8 @@ const ITERATION_ORDER: &[&str] = &[
 enum Device<'a> {
     /// A character device (its kind in [`CharDev::kind`]).
     Char(&'a CharDev),
-    /// A disk: only its children matter here.
-    Children(&'a [Element]),
+    /// A disk.
+    Disk(&'a crate::Disk),
     /// An interface.
     Net(&'a crate::Interface),
     /// A device kept as its element.
@@ -53,7 +53,7 @@ impl<'a> Device<'a> {
     fn child(&self, name: &str) -> Option<&'a Element> {
         match self {
             Device::Char(c) => c.extra.iter().find(|e| e.name == name),
-            Device::Children(children) => children.iter().find(|e| e.name == name),
+            Device::Disk(disk) => disk.extra.iter().find(|e| e.name == name),
             Device::Net(net) => net.extra.iter().find(|e| e.name == name),
             Device::Element(e) => e.child(name),
         }
@@ -75,7 +75,7 @@ fn devices_in_order(def: &DomainDef) -> impl Iterator<Item = Device<'_>> {
     let mut all: Vec<(usize, Device<'_>)> =
         Vec::with_capacity(d.disks.len() + d.interfaces.len() + d.chardevs.len() + d.other.len());
     if let Some(at) = rank("disk") {
-        all.extend(d.disks.iter().map(|x| (at, Device::Children(&x.extra))));
+        all.extend(d.disks.iter().map(|x| (at, Device::Disk(x))));
     }
     if let Some(at) = rank("interface") {
         all.extend(d.interfaces.iter().map(|x| (at, Device::Net(x))));
@@ -112,16 +112,7 @@ pub(crate) fn check_devices(def: &DomainDef, scope: Scope) -> Result<(), XmlErro
             }
             Device::Element(e) => check_device(def, e, scope)?,
             Device::Net(net) => check_net(net)?,
-            Device::Children(disk) => {
-                // Each storage source of the disk's chain.
-                let mut chain = disk.iter().find(|e| e.name == "source");
-                let mut next = disk.iter().find(|e| e.name == "backingStore");
-                while let Some(source) = chain {
-                    check_label_overrides(def, source)?;
-                    chain = next.and_then(|b| b.child("source"));
-                    next = next.and_then(|b| b.child("backingStore"));
-                }
-            }
+            Device::Disk(disk) => check_disk(def, disk)?,
         }
     }
     Ok(())
@@ -147,7 +138,7 @@ fn check_info(device: &Device<'_>) -> Result<(), XmlError> {
 /// virSecurityDeviceLabelDefValidate: a label a device's `source`
 /// overrides (its `<seclabel>`s) must be relabelled by the domain's label
 /// of the same model (no model matching no model).
-fn check_label_overrides(def: &DomainDef, source: &Element) -> Result<(), XmlError> {
+pub(super) fn check_label_overrides(def: &DomainDef, source: &Element) -> Result<(), XmlError> {
     let domain: Vec<SecLabel> = def
         .extra
         .iter()
