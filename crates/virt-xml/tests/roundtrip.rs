@@ -63,7 +63,8 @@ fn disk() -> impl Strategy<Value = Disk> {
     )
         .prop_map(|(t, d, src, dev, ro, sh)| Disk {
             disk_type: t.into(),
-            device: d.into(),
+            // Only removable media may be empty (virDomainDiskDefValidate).
+            device: if src.is_some() { d } else { "cdrom" }.into(),
             source: src,
             target_dev: dev,
             readonly: ro,
