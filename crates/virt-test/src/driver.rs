@@ -188,17 +188,20 @@ impl TestConnection {
             .publish(Event::network_lifecycle(net.clone(), event));
     }
 
-    /// The XML of a definition, with live-only parts (vCPU pinning) added.
+    /// The XML of a definition, with live-only parts (vCPU pinning) added;
+    /// passwords only when `secure` (VIR_DOMAIN_XML_SECURE, and the save
+    /// and dump images, which keep the whole definition).
     pub(crate) fn format(
         obj: &DomainObj,
         def: &DomainDef,
         id: Option<u32>,
         inactive: bool,
+        secure: bool,
     ) -> String {
         let opts = FormatOptions {
             id,
             inactive,
-            secure: true,
+            secure,
         };
         if inactive || obj.pins.iter().all(Option::is_none) {
             return def.to_xml(&opts);
@@ -721,12 +724,13 @@ impl Driver for TestConnection {
             xml_flags::SECURE | xml_flags::INACTIVE | xml_flags::MIGRATABLE,
             "testDomainGetXMLDesc",
         )?;
+        let secure = flags & xml_flags::SECURE != 0;
         self.with_dom(dom, |obj| {
             if flags & xml_flags::INACTIVE != 0 {
                 let def = obj.config().unwrap_or(&obj.def);
-                Ok(Self::format(obj, def, None, true))
+                Ok(Self::format(obj, def, None, true, secure))
             } else {
-                Ok(Self::format(obj, &obj.def, obj.id, false))
+                Ok(Self::format(obj, &obj.def, obj.id, false, secure))
             }
         })
     }

@@ -27,7 +27,7 @@ impl TestConnection {
         // No cache to bypass and no choice of state on restore.
         check_flags(flags, 0, "testDomainSaveFlags")?;
         self.stop_running(dom, Stop::Saved, |obj| {
-            let xml = Self::format(obj, &obj.def, None, false);
+            let xml = Self::format(obj, &obj.def, None, false, true);
             let data = image::encode(
                 image::SAVE_MAGIC,
                 &Image {
@@ -81,7 +81,7 @@ impl TestConnection {
                     "kdump-compressed format is not supported here".into(),
                 ));
             }
-            let xml = Self::format(obj, &obj.def, obj.id, false);
+            let xml = Self::format(obj, &obj.def, obj.id, false, true);
             let data = image::encode(
                 image::DUMP_MAGIC,
                 &Image {

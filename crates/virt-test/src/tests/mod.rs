@@ -175,6 +175,21 @@ fn xml_matches_virsh_dumpxml() {
     assert_eq!(ok(nd.xml_desc(0)), want);
 }
 
+/// Graphics passwords only with VIR_DOMAIN_XML_SECURE, as libvirt's test
+/// driver formats them (virsh dumpxml shows them with --security-info).
+#[test]
+fn passwords_only_in_secure_xml() {
+    let c = private();
+    let xml = "<domain type='test'><name>pw</name><memory>524288</memory><os><type>hvm</type></os>\
+<devices><graphics type='vnc' passwd='s3cret'/><graphics type='spice' passwd='s3cret'/></devices></domain>";
+    let d = ok(c.define_xml(xml));
+    for flags in [0, xml_flags::INACTIVE] {
+        assert!(!ok(d.xml_desc(flags)).contains("passwd"), "{flags}");
+        let secure = ok(d.xml_desc(flags | xml_flags::SECURE));
+        assert_eq!(secure.matches("passwd='s3cret'").count(), 2, "{secure}");
+    }
+}
+
 #[test]
 fn interfaces_get_test_names_and_macs() {
     let c = private();
