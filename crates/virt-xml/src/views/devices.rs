@@ -75,34 +75,43 @@ pub struct Controller {
     pub pcihole64_unit: Option<String>,
 }
 
+/// A controller's `type=` as libvirt reads it (required, one of its
+/// types), then its `model=` against the models of that type
+/// (virDomainControllerModelTypeFromString: none for fdc, sata, ccid,
+/// xenbus and isa).
+fn controller_type(el: &Element) -> Result<&str, XmlError> {
+    const TYPES: [&str; 10] = [
+        "ide",
+        "fdc",
+        "scsi",
+        "sata",
+        "usb",
+        "pci",
+        "virtio-serial",
+        "ccid",
+        "xenbus",
+        "isa",
+    ];
+    let controller_type = match el.attr("type") {
+        Some(t) if TYPES.contains(&t) => t,
+        // choice's refusal of a value outside them.
+        Some(_) => return choice(el, "type", &TYPES).map(|_| ""),
+        None => return Err(missing_attr(&el.name, "type")),
+    };
+    if let Some(model) = el.attr("model") {
+        if !crate::postparse::controller_models(controller_type).contains(&model) {
+            return Err(XmlError::Unsupported(format!(
+                "Unknown model type '{model}'"
+            )));
+        }
+    }
+    Ok(controller_type)
+}
+
 impl View for Controller {
     const TAG: &'static str = "controller";
     fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let types = [
-            "ide",
-            "fdc",
-            "scsi",
-            "sata",
-            "usb",
-            "pci",
-            "virtio-serial",
-            "ccid",
-            "xenbus",
-            "isa",
-        ];
-        let controller_type = match choice(el, "type", &types)? {
-            Some(t) => t,
-            None => required(el, "type")?,
-        };
-        // virDomainControllerModelTypeFromString: the models of the
-        // controller's type (none for fdc, sata, ccid, xenbus and isa).
-        if let Some(model) = el.attr("model") {
-            if !crate::postparse::controller_models(&controller_type).contains(&model) {
-                return Err(XmlError::Unsupported(format!(
-                    "Unknown model type '{model}'"
-                )));
-            }
-        }
+        let controller_type = controller_type(el)?.to_string();
         Ok(Controller {
             controller_type,
             index: int(el, "index")?,
@@ -118,6 +127,20 @@ impl View for Controller {
             pcihole64: pcihole64(el)?,
             pcihole64_unit: el.child("pcihole64").and_then(|h| attr(h, "unit")),
         })
+    }
+    /// [`View::from_element`]'s refusals, in its order, without the
+    /// copies: every define checks each controller this way.
+    fn check(el: &Element) -> Result<(), XmlError> {
+        controller_type(el)?;
+        int(el, "index")?;
+        int(el, "ports")?;
+        int(el, "vectors")?;
+        if let Some(m) = el.child("master") {
+            uint::<u32>(m, "startport")?;
+        }
+        int(el, "maxGrantFrames")?;
+        int(el, "maxEventChannels")?;
+        pcihole64(el).map(drop)
     }
     fn write_to(&self, el: &mut Element) {
         put(el, "type", Some(&self.controller_type));
@@ -867,6 +890,34 @@ impl Interface {
 
 #[cfg(test)]
 mod tests {
+    use super::{Controller, View};
+    use crate::XmlError;
+
+    /// A controller's check refuses what reading it refuses, with the
+    /// same error, first refusal first.
+    #[test]
+    fn controller_check_refuses_as_reading_does() -> Result<(), XmlError> {
+        let cases = [
+            "<controller type='usb' index='0' model='qemu-xhci' ports='4'/>",
+            "<controller/>",
+            "<controller type='floppy'/>",
+            "<controller type='fdc' model='x'/>",
+            "<controller type='usb' model='pci-root'/>",
+            "<controller type='usb' index='-1' ports='z'/>",
+            "<controller type='virtio-serial' ports='2' vectors='x'/>",
+            "<controller type='usb' model='ich9-uhci1'><master startport='a'/></controller>",
+            "<controller type='xenbus' maxGrantFrames='1' maxEventChannels='q'/>",
+            "<controller type='pci' model='pci-root'><pcihole64>x</pcihole64></controller>",
+        ];
+        for xml in cases {
+            let el = crate::reader::parse_element(xml)?;
+            let read = Controller::from_element(&el).map(drop).map_err(|e| e.to_string());
+            let check = Controller::check(&el).map_err(|e| e.to_string());
+            assert_eq!(check, read, "{xml}");
+        }
+        Ok(())
+    }
+
     // Texts observed from libvirt 9.0 through virsh.
     #[test]
     fn balloon_period_and_pci_hole_read_as_libvirt_reads_them() {
