@@ -911,7 +911,9 @@ mod tests {
         ];
         for xml in cases {
             let el = crate::reader::parse_element(xml)?;
-            let read = Controller::from_element(&el).map(drop).map_err(|e| e.to_string());
+            let read = Controller::from_element(&el)
+                .map(drop)
+                .map_err(|e| e.to_string());
             let check = Controller::check(&el).map_err(|e| e.to_string());
             assert_eq!(check, read, "{xml}");
         }
