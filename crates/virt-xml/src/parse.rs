@@ -679,7 +679,7 @@ fn parse_devices<'d, 'a>(
             "emulator" => devices.emulator = Some(child.all_text()),
             "disk" => {
                 if let Some(disk) = r.take(Step::device("disk"), parse_disk(child)) {
-                    devices.disks.push(disk)
+                    insert_disk(&mut devices.disks, disk)
                 }
             }
             "interface" => devices.interfaces.push(parse_interface(child)),
@@ -781,6 +781,27 @@ pub(crate) fn disk_source_key(disk_type: &str) -> &'static str {
         "volume" => "volume",
         _ => "file",
     }
+}
+
+/// virDomainDiskInsert: each disk read goes among the disks of its bus
+/// (as given; none matches none) by the index its target names (none, -1,
+/// for a name libvirt cannot number): before the first later one, else
+/// after the last of its bus, else last.
+fn insert_disk(disks: &mut Vec<Disk>, disk: Disk) {
+    let index = |d: &Disk| crate::postparse::disk_name_index(&d.target_dev).unwrap_or(-1);
+    let new = index(&disk);
+    let mut at = None;
+    for (i, d) in disks.iter().enumerate().rev() {
+        if d.target_bus != disk.target_bus {
+            continue;
+        }
+        if index(d) > new {
+            at = Some(i);
+        } else if at.is_none() {
+            at = Some(i + 1);
+        }
+    }
+    disks.insert(at.unwrap_or(disks.len()), disk);
 }
 
 fn parse_disk(e: NodeRef<'_, '_>) -> Result<Disk, XmlError> {

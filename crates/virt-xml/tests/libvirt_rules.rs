@@ -521,3 +521,52 @@ fn a_domain_without_uuid_takes_the_smbios_one() {
     );
     assert!(dump(&xml).contains("<entry name='uuid'>6695eb01-f6a4-8304-79aa-97f2502e193f</entry>"));
 }
+
+/// Disks are kept in virDomainDiskInsert's order: each among the disks
+/// of its bus (as given) by its target's index (orders checked against
+/// Debian's virsh 9.0).
+#[test]
+fn disks_ordered_as_libvirt_inserts_them() {
+    let disk = |dev: &str, bus: &str| {
+        format!("<disk type='file'><source file='/{dev}'/><target dev='{dev}'{bus}/></disk>")
+    };
+    for (disks, order) in [
+        (
+            [
+                disk("vda", ""),
+                disk("hdc", ""),
+                disk("vdc", ""),
+                disk("vdb", ""),
+            ]
+            .concat(),
+            &["vda", "vdb", "hdc", "vdc"][..],
+        ),
+        (
+            [
+                disk("vdz", ""),
+                disk("vdy", " bus='virtio'"),
+                disk("vdx", ""),
+            ]
+            .concat(),
+            &["vdx", "vdz", "vdy"][..],
+        ),
+        (
+            [
+                disk("xvda", ""),
+                disk("vdaa", ""),
+                disk("vdb", ""),
+                disk("hda", ""),
+            ]
+            .concat(),
+            &["xvda", "hda", "vdb", "vdaa"][..],
+        ),
+    ] {
+        let out = dump(&domain("", &format!("<devices>{disks}</devices>")));
+        let got: Vec<&str> = out
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("<target dev='"))
+            .filter_map(|l| l.split('\'').next())
+            .collect();
+        assert_eq!(got, order, "{out}");
+    }
+}

@@ -140,7 +140,7 @@ fn check_disk_name(disk: &crate::Disk, legacy_xen: bool) -> Result<(), XmlError>
 /// `ubd`), lowercase letters numbering the disk (`a` is 0, `aa` 26), then
 /// only digits (a partition); the disk's index, `None` when the name is
 /// not of that form.
-fn disk_name_index(name: &str) -> Option<i64> {
+pub(crate) fn disk_name_index(name: &str) -> Option<i64> {
     let rest = ["fd", "hd", "vd", "sd", "xvd", "ubd"]
         .into_iter()
         .find_map(|p| name.strip_prefix(p))?;

@@ -46,7 +46,7 @@ use cpu::*;
 use cputune::*;
 pub(crate) use device_parts::input_bus_of;
 use devices::check_panics;
-pub(crate) use devices::{check_each_device, check_memory, controller_models};
+pub(crate) use devices::{check_each_device, check_memory, controller_models, disk_name_index};
 use features::*;
 pub(crate) use interface::mac_address;
 use numa::*;

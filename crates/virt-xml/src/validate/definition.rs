@@ -10,6 +10,7 @@ use crate::parse::Scope;
 /// `virDomainDefValidateInternal`.
 pub(crate) fn check_valid(def: &DomainDef, scope: Scope) -> Result<(), XmlError> {
     check_devices(def, scope)?;
+    check_duplicate_targets(def)?;
     let iommu = def.devices.other.iter().find(|e| e.name == "iommu");
     check_topology(def)?;
     if let Some(iommu) = iommu {

@@ -172,6 +172,40 @@ fn source_empty(disk: &Disk) -> bool {
     }
 }
 
+/// virDomainDiskGetSource: the path (or network name) of the disk's own
+/// source, none when empty.
+fn source_path(disk: &Disk) -> Option<&str> {
+    if !matches!(
+        disk.disk_type.as_str(),
+        "file" | "block" | "dir" | "network"
+    ) {
+        return None;
+    }
+    let key = crate::parse::disk_source_key(&disk.disk_type);
+    match child(disk, "source") {
+        Some(s) => s.attr(key),
+        None => disk.source.as_deref(),
+    }
+    .filter(|p| !p.is_empty())
+}
+
+/// virDomainDefDuplicateDiskInfoValidate: no two disks with one target.
+pub(crate) fn check_duplicate_targets(def: &DomainDef) -> Result<(), XmlError> {
+    let disks = &def.devices.disks;
+    for (i, a) in disks.iter().enumerate() {
+        if let Some(b) = disks[i + 1..].iter().find(|b| target(b) == target(a)) {
+            let name = |d: &Disk| source_path(d).unwrap_or("<null>").to_string();
+            return Err(XmlError::Invalid(format!(
+                "target '{}' duplicated for disk sources '{}' and '{}'",
+                target(a),
+                name(a),
+                name(b)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// virDomainDiskDefSourceLUNValidate: a LUN is an iSCSI network source,
 /// a block device or a volume, raw, unsliced and unencrypted.
 fn check_lun(disk: &Disk) -> Result<(), XmlError> {
@@ -566,6 +600,9 @@ mod tests {
              Some("XML error: disk startupPolicy 'requisite' is allowed only for cdrom or floppy")),
             ("<disk type='file'><source file='/a'><reservations managed='yes'/></source><target dev='sda'/></disk>".into(),
              Some("unsupported configuration: <reservations/> allowed only for lun devices")),
+            (format!("<disk type='file'>{file}<target dev='vdb'/></disk><disk type='file' device='cdrom'>\
+                      <source file=''/><target dev='vdb'/></disk>"),
+             Some("XML error: target 'vdb' duplicated for disk sources '/a' and '<null>'")),
             // The target named without the old Xen driver's prefix.
             (format!("<disk type='file'>{file}<target dev='ioemu:hda'/></disk>"), None),
         ] {

@@ -26,7 +26,7 @@ pub(crate) use bitmap::*;
 pub(crate) use chr_source::*;
 pub(crate) use definition::*;
 pub(crate) use devices::*;
-use disk::check_disk;
+use disk::{check_disk, check_duplicate_targets};
 pub(crate) use each_device::*;
 pub(crate) use netip::*;
 pub(crate) use numa::*;
