@@ -143,6 +143,17 @@ fn domain() -> impl Strategy<Value = DomainDef> {
                     unknown: place_after_devices(extra),
                     ..DomainDef::default()
                 };
+                // One disk per target (virDomainDefDuplicateDiskInfoValidate),
+                // kept in virDomainDiskInsert's order: all on no given bus,
+                // so by target index, ties in document order.
+                let mut disks = disks;
+                let mut seen = Vec::new();
+                disks.retain(|d| {
+                    let first = !seen.contains(&d.target_dev);
+                    seen.push(d.target_dev.clone());
+                    first
+                });
+                disks.sort_by_key(|d| d.target_dev.as_bytes()[2]);
                 def.devices.disks = disks;
                 def.devices.interfaces = interfaces;
                 def
