@@ -18,6 +18,23 @@ pub(super) fn rewrite(device: &mut Element) {
     match device.name.as_str() {
         "memballoon" => memballoon(device),
         "vsock" => virtio_driver(device),
+        // virDomainInputDefFormat: the virtio options' <driver> (none
+        // when it has none) before the source.
+        "input" => {
+            virtio_driver(device);
+            let at = |name: &str| {
+                device
+                    .children
+                    .iter()
+                    .position(|n| matches!(n, Node::Element(e) if e.name == name))
+            };
+            if let (Some(d), Some(s)) = (at("driver"), at("source")) {
+                if s < d {
+                    let driver = device.children.remove(d);
+                    device.children.insert(s, driver);
+                }
+            }
+        }
         "hostdev" => hostdev(device),
         "audio" => audio(device),
         "filesystem" => super::filesystem::filesystem(device),
@@ -1168,6 +1185,27 @@ mod redirdev_tests {
         assert!(
             out.contains("    <redirdev bus='usb' type='spicevmc'>\n    </redirdev>\n"),
             "{out}"
+        );
+    }
+
+    /// Observed from libvirt 9.0 through virsh (seed 7's gen6550).
+    #[test]
+    fn an_inputs_driver_only_with_virtio_options_before_its_source() {
+        let input = |inner: &str| {
+            let out = dumped(&format!(
+                "<input type='passthrough' bus='virtio'>{inner}</input>"
+            ));
+            let start = out.find("<input").unwrap_or(0);
+            let end = out.find("</input>").map_or(out.len(), |e| e + 8);
+            out[start..end].lines().map(str::trim).collect::<String>()
+        };
+        assert_eq!(
+            input("<driver/><source evdev='/e'/>"),
+            "<input type='passthrough' bus='virtio'><source evdev='/e'/></input>"
+        );
+        assert_eq!(
+            input("<source evdev='/e'/><driver iommu='on'/>"),
+            "<input type='passthrough' bus='virtio'><driver iommu='on'/><source evdev='/e'/></input>"
         );
     }
 
