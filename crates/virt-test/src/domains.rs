@@ -89,14 +89,28 @@ pub(crate) fn name_interfaces(def: &mut DomainDef) {
                 .iter()
                 .any(|n| n.target_dev.as_deref() == Some(name))
         };
-        let Some(name) = (0..1024)
-            .map(|n| format!("testnet{n}"))
-            .find(|name| !taken(name))
-        else {
+        // Each candidate spelled in one buffer (the first is nearly
+        // always free), copied once.
+        let mut name = String::with_capacity(12);
+        let free = (0..1024).any(|n: u32| {
+            name.clear();
+            name.push_str("testnet");
+            push_decimal(&mut name, n);
+            !taken(&name)
+        });
+        if !free {
             return;
-        };
+        }
         def.devices.interfaces[i].target_dev = Some(name);
     }
+}
+
+/// `n` in decimal, appended to `out`.
+fn push_decimal(out: &mut String, n: u32) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// One domain.
@@ -495,4 +509,16 @@ fn cpu_clock_origin() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(1, |d| d.as_nanos() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn decimals_as_format_writes_them() {
+        for n in [0, 7, 10, 99, 1023, u32::MAX] {
+            let mut out = String::from("testnet");
+            super::push_decimal(&mut out, n);
+            assert_eq!(out, format!("testnet{n}"));
+        }
+    }
 }

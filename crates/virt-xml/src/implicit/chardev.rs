@@ -189,22 +189,15 @@ pub(super) fn serials_and_consoles(
         }
         c.tty = None;
     }
-    let idx = |chardevs: &Vec<CharDev>, kind: &str| -> Vec<usize> {
-        (0..chardevs.len())
-            .filter(|i| chardevs[*i].kind == kind)
-            .collect()
-    };
-    let serials = idx(chardevs, "serial");
-    let consoles = idx(chardevs, "console");
-    let mut serial_targets = Vec::with_capacity(serials.len());
-    let mut console_targets = Vec::with_capacity(consoles.len());
-    for (list, out) in [
-        (&serials, &mut serial_targets),
-        (&consoles, &mut console_targets),
+    let mut serial_targets = Vec::new();
+    let mut console_targets = Vec::new();
+    for (kind, out) in [
+        ("serial", &mut serial_targets),
+        ("console", &mut console_targets),
     ] {
-        for i in list {
+        for c in chardevs.iter().filter(|c| c.kind == kind) {
             // Refused when read: left for the checks.
-            let Some(t) = read_target(&chardevs[*i]) else {
+            let Some(t) = read_target(c) else {
                 return Ok(());
             };
             out.push(t);
@@ -239,11 +232,10 @@ pub(super) fn serials_and_consoles(
             "Only the first console can be a serial port".into(),
         ));
     }
-    for (i, t) in serials.iter().zip(&serial_targets) {
-        write_target(&mut chardevs[*i], t);
-    }
-    for (i, t) in consoles.iter().zip(&console_targets) {
-        write_target(&mut chardevs[*i], t);
+    for (kind, targets) in [("serial", &serial_targets), ("console", &console_targets)] {
+        for (c, t) in chardevs.iter_mut().filter(|c| c.kind == kind).zip(targets) {
+            write_target(c, t);
+        }
     }
     if os_type != "hvm" {
         return Ok(());

@@ -692,11 +692,21 @@ fn is_user_alias(name: &str) -> bool {
 /// is kept, as `<alias name='...'/>` in the first one's place, when it is
 /// a user alias; every other `<alias>` goes.
 fn inactive_aliases(children: &mut Vec<Node>) {
-    let name = children.iter().find_map(|n| match n {
-        Node::Element(e) if e.name == "alias" => Some(e.attr("name").unwrap_or("").to_string()),
+    let mut aliases = children.iter().filter_map(|n| match n {
+        Node::Element(e) if e.name == "alias" => Some(e),
         _ => None,
     });
-    let Some(name) = name else { return };
+    let Some(first) = aliases.next() else { return };
+    let name = first.attr("name").unwrap_or("");
+    // One user alias with its name alone: kept as it is.
+    if aliases.next().is_none()
+        && is_user_alias(name)
+        && first.attrs.len() == 1
+        && first.children.is_empty()
+    {
+        return;
+    }
+    let name = name.to_string();
     let mut kept = false;
     children.retain_mut(|n| match n {
         Node::Element(e) if e.name == "alias" => {
@@ -714,6 +724,10 @@ fn inactive_aliases(children: &mut Vec<Node>) {
 
 /// The same for the stored children of a typed device.
 fn inactive_aliases_of(extra: &mut Vec<Element>) {
+    // Most have none: the children are not moved to nodes and back.
+    if !extra.iter().any(|e| e.name == "alias") {
+        return;
+    }
     let mut children: Vec<Node> = std::mem::take(extra)
         .into_iter()
         .map(Node::Element)
@@ -798,6 +812,51 @@ impl DomainDef {
 
 #[cfg(test)]
 mod tests {
+    /// An inactive definition keeps the first alias when it is a user
+    /// alias, written with its name alone; a lone one already so stays
+    /// as it is, other aliases go.
+    #[test]
+    fn only_a_first_user_alias_is_kept() {
+        let kept = |disk_children: &str| {
+            let mut def = crate::parse_domain(&format!(
+                "<domain type='test'><name>t</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices><disk type='file' device='disk'><source file='/a'/><target dev='vda'/>\
+                 {disk_children}</disk><watchdog model='i6300esb'>{disk_children}</watchdog></devices></domain>"
+            ))
+            .unwrap();
+            def.forget_assigned_aliases();
+            let disk: Vec<_> = def.devices.disks[0]
+                .extra
+                .iter()
+                .filter(|e| e.name == "alias")
+                .map(|e| e.attrs.clone())
+                .collect();
+            let watchdog = def
+                .devices
+                .other
+                .iter()
+                .find(|e| e.name == "watchdog")
+                .map(|w| {
+                    w.elements()
+                        .filter(|e| e.name == "alias")
+                        .map(|e| e.attrs.clone())
+                        .collect::<Vec<_>>()
+                });
+            assert_eq!(Some(&disk), watchdog.as_ref(), "{disk_children}");
+            disk
+        };
+        let name = |n: &str| vec![vec![("name".to_string(), n.to_string())]];
+        assert_eq!(kept("<alias name='ua-disk_1'/>"), name("ua-disk_1"));
+        assert_eq!(kept("<alias name='ua-d' x='y'/>"), name("ua-d"));
+        assert_eq!(
+            kept("<alias name='ua-a'/><alias name='ua-b'/>"),
+            name("ua-a")
+        );
+        assert!(kept("<alias name='virtio-disk0'/>").is_empty());
+        assert!(kept("<alias name='ua-a b'/>").is_empty());
+        assert!(kept("").is_empty());
+    }
+
     /// Empty values read as none (`string()`), the default lock failure
     /// action and later `<cpu>` copies not written, the SLIC table's path
     /// cleaned (observed from libvirt 9.0 through virsh).
