@@ -17,7 +17,12 @@ pub(super) fn clock_attrs(clock: &mut Element) {
             return;
         }
     }
-    let offset = clock.attr("offset").unwrap_or("utc").to_string();
+    // An empty offset is none (virXPathString), utc.
+    let offset = clock
+        .attr("offset")
+        .filter(|o| !o.is_empty())
+        .unwrap_or("utc")
+        .to_string();
     let adjustment = clock.attr("adjustment").map(str::to_string);
     let number = |a: &Option<String>| a.as_deref().and_then(|a| a.trim().parse::<i64>().ok());
     let mut attrs: Vec<(String, String)> = Vec::new();

@@ -901,19 +901,104 @@ fn usb_source(dev: &mut Element) {
     });
 }
 
-/// `<audio>` (virDomainAudioCommonParse, virDomainAudioCommonFormat): an
-/// `<input>` or `<output>` that sets nothing is not written (one with
-/// `<settings>` but no attributes is refused when read).
+/// `<audio>` (virDomainAudioDefParseXML, virDomainAudioDefFormat): its
+/// attributes, then its first `<input>` and first `<output>` as
+/// [`audio_stream`] writes them; nothing else.
 fn audio(audio: &mut Element) {
-    if let Some(attrs) = audio_attrs(audio) {
-        audio.attrs = attrs;
-    }
-    audio.children.retain(|n| match n {
-        Node::Element(c) if c.name == "input" || c.name == "output" => {
-            !(c.attrs.is_empty() && elements(c).next().is_none())
+    let Some(attrs) = audio_attrs(audio) else {
+        return;
+    };
+    let kind = attrs[1].1.clone();
+    let mut streams = Vec::new();
+    for name in ["input", "output"] {
+        if let Some(stream) = audio.child(name) {
+            // A value libvirt refuses: left as written.
+            let Some(written) = audio_stream(&kind, stream) else {
+                return;
+            };
+            streams.extend(written.map(Node::Element));
         }
-        _ => true,
-    });
+    }
+    audio.attrs = attrs;
+    audio.children = streams;
+}
+
+/// An audio stream as virDomainAudioCommonFormat writes what
+/// virDomainAudioCommonParse and its type's parser read: the mixing
+/// engine, fixed settings, voices and buffer length, then the options of
+/// the backend's type (ALSA: dev; CoreAudio, SDL: bufferCount; JACK:
+/// serverName, clientName, connectPorts, exactName; OSS: dev,
+/// bufferCount, tryPoll; PulseAudio: name, streamName, latency), numbers
+/// as read, zero ones left out; the fixed `<settings>` only with fixed
+/// settings. `Some(None)`: a stream that sets nothing, not written;
+/// `None`: a value that does not read.
+fn audio_stream(kind: &str, stream: &Element) -> Option<Option<Element>> {
+    // virXMLPropUInt in base 10: absent and zero are unset.
+    let number = |e: &Element, name: &str| -> Option<Option<String>> {
+        match e.attr(name) {
+            None => Some(None),
+            Some(v) => {
+                let n = crate::validate::c_uint(v, 10)?;
+                Some((n != 0).then(|| n.to_string()))
+            }
+        }
+    };
+    let yes_no = |name: &str| -> Option<Option<String>> {
+        match stream.attr(name) {
+            None => Some(None),
+            Some(v @ ("yes" | "no")) => Some(Some(v.to_string())),
+            Some(_) => None,
+        }
+    };
+    let fixed = stream.attr("fixedSettings") == Some("yes");
+    let mut out = Element::new(&stream.name);
+    let common = [
+        ("mixingEngine", yes_no("mixingEngine")?),
+        ("fixedSettings", yes_no("fixedSettings")?),
+        ("voices", number(stream, "voices")?),
+        ("bufferLength", number(stream, "bufferLength")?),
+    ];
+    let own: &[&str] = match kind {
+        "alsa" => &["dev"],
+        "coreaudio" | "sdl" => &["bufferCount"],
+        "jack" => &["serverName", "clientName", "connectPorts", "exactName"],
+        "oss" => &["dev", "bufferCount", "tryPoll"],
+        "pulseaudio" => &["name", "streamName", "latency"],
+        _ => &[],
+    };
+    let mut attrs: Vec<(&str, String)> = common
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+    for name in own {
+        let value = match *name {
+            "bufferCount" | "latency" => number(stream, name)?,
+            "exactName" | "tryPoll" => yes_no(name)?,
+            _ => stream.attr(name).map(str::to_string),
+        };
+        attrs.extend(value.map(|v| (*name, v)));
+    }
+    if attrs.is_empty() {
+        return Some(None);
+    }
+    for (k, v) in attrs {
+        out = out.with_attr(k, v);
+    }
+    if fixed {
+        let mut settings = Element::new("settings");
+        if let Some(given) = stream.child("settings") {
+            for name in ["frequency", "channels"] {
+                if let Some(n) = number(given, name)? {
+                    settings = settings.with_attr(name, n);
+                }
+            }
+            if let Some(f) = given.attr("format").filter(|f| !f.is_empty()) {
+                settings = settings.with_attr("format", f);
+            }
+        }
+        out = out.with_child(settings);
+    }
+    Some(Some(out))
 }
 
 /// An `<audio>`'s attributes as virDomainAudioDefFormat writes what
@@ -1073,6 +1158,24 @@ mod tests {
         assert_eq!(
             written("<audio id='1' type='alsa'><output/><input dev='d'/></audio>"),
             "<audio id='1' type='alsa'>\n  <input dev='d'/>\n</audio>\n"
+        );
+    }
+
+    /// Checked against virsh 9.0 (seeds 5 and 6 wrote stream options out
+    /// of libvirt's order).
+    #[test]
+    fn audio_streams_in_libvirts_order() {
+        assert_eq!(
+            written("<audio id='1' type='oss'><output bufferCount='0' tryPoll='no' dev='/d' voices='2' fixedSettings='yes' mixingEngine='yes'><settings format='s16' channels='02'/></output><input fixedSettings='no'/><input voices='3'/><x/></audio>"),
+            "<audio id='1' type='oss'>\n  <input fixedSettings='no'/>\n  <output mixingEngine='yes' fixedSettings='yes' voices='2' dev='/d' tryPoll='no'>\n    <settings channels='2' format='s16'/>\n  </output>\n</audio>\n"
+        );
+        assert_eq!(
+            written("<audio id='2' type='jack'><input exactName='yes' connectPorts='p' clientName='c' serverName='s' bufferCount='3' dev='d'/><output/></audio>"),
+            "<audio id='2' type='jack'>\n  <input serverName='s' clientName='c' connectPorts='p' exactName='yes'/>\n</audio>\n"
+        );
+        assert_eq!(
+            written("<audio id='4' type='alsa'><output dev='x' bufferLength='010'/></audio>"),
+            "<audio id='4' type='alsa'>\n  <output bufferLength='10' dev='x'/>\n</audio>\n"
         );
     }
 

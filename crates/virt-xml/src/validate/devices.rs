@@ -43,6 +43,38 @@ pub(crate) fn check_boot_entry(boot: Option<&Element>) -> Result<(), XmlError> {
     Ok(())
 }
 
+/// virDomainDefControllersParse, once every controller is read: at most
+/// one USB controller when one of model none disables USB, and some USB
+/// controller that is not a companion (`<master>`, or an ICH9 UHCI model,
+/// which implies one) when there are any.
+pub(crate) fn check_usb_controllers(devices: &[Element]) -> Result<(), XmlError> {
+    let (mut none, mut other, mut master) = (false, false, false);
+    let usb = devices
+        .iter()
+        .filter(|e| e.name == "controller" && e.attr("type") == Some("usb"));
+    for c in usb {
+        let model = c.attr("model");
+        if none || (other && model == Some("none")) {
+            return Err(detail(
+                "Can't add another USB controller: USB is disabled for this domain",
+            ));
+        }
+        match model {
+            Some("none") => none = true,
+            _ => other = true,
+        }
+        // A controller of model none has no device information read.
+        let companion = model != Some("none")
+            && (c.child("master").is_some()
+                || matches!(model, Some("ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3")));
+        master |= !companion;
+    }
+    if other && !master {
+        return Err(detail("No master USB controller specified"));
+    }
+    Ok(())
+}
+
 /// Whether libvirt reads the device information (`<address>`, `<acpi>`,
 /// ...) of the device element `e`: not for a memory balloon of model
 /// none (virDomainMemballoonDefParseXML ignores it).
@@ -228,6 +260,23 @@ pub(super) fn usb_port(port: &str) -> bool {
         }
     }
     false
+}
+
+/// virDomainMemorySourceDefParseXML: the host nodes of a DIMM, virtio-mem
+/// or SGX EPC source (`string(./nodemask)`, none when empty) as a bitmap
+/// with some node.
+pub(crate) fn check_memory_source(mem: &Element) -> Result<(), XmlError> {
+    let Some(source) = mem.child("source") else {
+        return Ok(());
+    };
+    if !matches!(mem.attr("model"), Some("dimm" | "virtio-mem" | "sgx-epc")) {
+        return Ok(());
+    }
+    let mask = source
+        .child("nodemask")
+        .map(string_value)
+        .filter(|t| !t.is_empty());
+    check_set(mask.as_deref(), Some(&invalid_set("nodemask")))
 }
 
 /// virDomainMemoryTargetDefParseXML: a memory device's `<target>` (it

@@ -570,6 +570,16 @@ mod tests {
             ("", "<os><firmware><feature enabled='no' name='0x'/></firmware></os>".into(), "OK"),
             (" firmware='efi'", "<os><firmware><feature enabled='no' name='0x'/></firmware></os>".into(), "XML error: Invalid value for attribute 'name' in element 'feature': '0x'."),
             (" firmware='efi'", "<os><firmware><feature name='secure-boot'/></firmware></os>".into(), "XML error: Missing required attribute 'enabled' in element 'feature'"),
+            // An empty clock offset or allocation thread count is none.
+            ("", "<clock offset='' adjustment='375'/>".into(), "OK"),
+            ("", "<memoryBacking><allocation mode='immediate' threads=''/></memoryBacking>".into(), "OK"),
+            // The USB controllers once all are read.
+            ("", "<devices><controller type='usb' index='0'><master startport='0'/></controller></devices>".into(), "No master USB controller specified"),
+            ("", "<devices><controller type='usb' model='ich9-uhci1'/></devices>".into(), "No master USB controller specified"),
+            ("", "<devices><controller type='usb' index='1'/><controller type='usb' model='none'/></devices>".into(), "Can't add another USB controller: USB is disabled for this domain"),
+            ("", "<devices><controller type='usb' model='none'><master startport='0'/></controller></devices>".into(), "OK"),
+            // A memory device's host nodes, read before its target.
+            ("", "<maxMemory slots='4'>8388608</maxMemory><devices><memory model='sgx-epc'><source><nodemask>m2</nodemask></source><target><size unit='G'>822</size></target></memory></devices>".into(), "invalid argument: Failed to parse bitmap 'm2'"),
         ];
         for (os, body, want) in cases {
             assert_eq!(verdict(os, &body), want, "{body}");

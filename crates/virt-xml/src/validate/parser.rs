@@ -216,7 +216,8 @@ pub(super) fn check_clock(def: &DomainDef) -> Result<(), XmlError> {
     let Some(clock) = top(def, "clock").next() else {
         return Ok(());
     };
-    match clock.attr("offset") {
+    // `string(./clock/@offset)`: an empty one is none (utc).
+    match clock.attr("offset").filter(|o| !o.is_empty()) {
         None | Some("utc" | "localtime")
             if clock
                 .attr("adjustment")

@@ -123,6 +123,10 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
             peripherals::check_usb_address(e)
         });
     }
+    // virDomainDefControllersParse, after the controllers are read.
+    r.check(Step::device("controller"), || {
+        crate::validate::check_usb_controllers(&devices.other)
+    });
     // virDomainDefValidate's device checks, before its others (the host
     // devices' in `validate::check_devices`, in libvirt's walk).
     r.check(Step::Validate, || {
@@ -378,6 +382,7 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
                 .children
                 .retain(|n| !matches!(n, Node::Element(c) if c.name == "target"));
             read::<MemoryDevice>(&untargeted)?;
+            crate::validate::check_memory_source(el)?;
             crate::validate::check_memory_target(el)?;
             read::<MemoryDevice>(el)
         }

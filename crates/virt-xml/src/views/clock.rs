@@ -51,8 +51,9 @@ impl View for Clock {
         Self::from_element(el).map(drop)
     }
     fn from_element(el: &Element) -> Result<Self, XmlError> {
+        // `string(./clock/@offset)`: an empty one is none (utc).
         let offset = match el.attr("offset") {
-            None => None,
+            None | Some("") => None,
             Some(o @ ("utc" | "localtime" | "timezone" | "variable" | "absolute")) => {
                 Some(o.into())
             }

@@ -369,7 +369,12 @@ impl View for MemoryBacking {
             };
         }
         let [source_type, access_mode, allocation_mode] = chosen;
-        let allocation_threads = match el.child("allocation") {
+        // `string(./memoryBacking/allocation/@threads)`: an empty one is
+        // none.
+        let allocation_threads = match el
+            .child("allocation")
+            .filter(|a| a.attr("threads") != Some(""))
+        {
             Some(a) => uint::<u32>(a, "threads").map_err(|_| {
                 XmlError::Invalid("Failed to parse memory allocation threads".into())
             })?,
