@@ -302,7 +302,8 @@ fn settle_bandwidth(interface: &mut Element) {
 /// A redirected USB device needs USB (`virDomainRedirdevDefValidate`:
 /// a USB controller not of model none); a USB controller of model none
 /// is then the only one, and no USB hub goes with it (the controllers'
-/// and hubs' parsing). A USB device's address is a USB port
+/// and hubs' parsing); companion USB controllers get a master. A USB
+/// device's address is a USB port
 /// (`virDomainRedirdevDefParseXML`).
 fn settle_usb(devices: &mut Element) {
     let redirected = devices.child("redirdev").is_some();
@@ -321,6 +322,34 @@ fn settle_usb(devices: &mut Element) {
                 c.remove_attr("model");
             }
         }
+    }
+    // virDomainDefControllersParse: USB companions (a `<master>`, or an
+    // ICH9 UHCI model) need a USB controller that is not one; it gets
+    // the first companion's index, as a real master shares it.
+    let companion = |c: &Element| {
+        c.child("master").is_some()
+            || matches!(
+                c.attr("model"),
+                Some("ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3")
+            )
+    };
+    let usb_kept: Vec<&Element> = devices
+        .children_named("controller")
+        .filter(|c| c.attr("type") == Some("usb"))
+        .collect();
+    if !usb_kept.is_empty() && usb_kept.iter().all(|c| companion(c)) {
+        let mut master = Element::new("controller").with_attr("type", "usb");
+        if let Some(index) = usb_kept[0].attr("index") {
+            master = master.with_attr("index", index);
+        }
+        let at = devices
+            .children
+            .iter()
+            .position(|n| {
+                matches!(n, Node::Element(c) if c.name == "controller" && c.attr("type") == Some("usb"))
+            })
+            .unwrap_or(devices.children.len());
+        devices.children.insert(at, Node::Element(master));
     }
     if redirected && usb.is_empty() {
         let at = devices
@@ -808,6 +837,10 @@ mod tests {
             (
                 "<channel type='pty'><target type='guestfwd' address='x' port='1'/></channel>",
                 "address='10.0.2.1'",
+            ),
+            (
+                "<controller type='usb' index='2' model='ich9-uhci2'><master startport='2'/></controller>",
+                "<controller type='usb' index='2'/>",
             ),
         ];
         for (device, kept) in cases {
