@@ -85,6 +85,17 @@ pub(crate) fn settle_steered(root: &mut Element, aim: &str) {
     for controller in kids_mut(devices, "controller") {
         settle_controller_iothread(controller, aim);
     }
+    // virDomainTPMDevValidate: an emulator's PCR banks for TPM 2.0 only.
+    for tpm in kids_mut(devices, "tpm") {
+        if let Some(backend) = child_mut(tpm, "backend") {
+            let banks = backend
+                .children_named("active_pcr_banks")
+                .any(|a| a.elements().next().is_some());
+            if banks && backend.attr("type") == Some("emulator") {
+                backend.set_attr("version", "2.0");
+            }
+        }
+    }
     for hostdev in kids_mut(devices, "hostdev") {
         if hostdev.attr("type") == Some("usb") {
             if let Some(source) = child_mut(hostdev, "source") {
