@@ -15,25 +15,13 @@ fn drop_children(e: &mut Element, names: &[&str]) {
 
 /// The bus post-parse gives a disk of target `target`.
 fn bus_of(target: Option<&Element>, floppy: bool) -> String {
-    if let Some(bus) = target.and_then(|t| t.attr("bus")) {
-        return bus.to_string();
+    match target.and_then(|t| t.attr("bus")) {
+        Some(bus) => bus.to_string(),
+        None => {
+            let dev = target.and_then(|t| t.attr("dev")).unwrap_or_default();
+            virt_xml::post_parse_disk_bus(floppy, dev).to_string()
+        }
     }
-    if floppy {
-        return "fdc".into();
-    }
-    let dev = target.and_then(|t| t.attr("dev")).unwrap_or_default();
-    let dev = dev.strip_prefix("ioemu:").unwrap_or(dev);
-    [
-        ("hd", "ide"),
-        ("sd", "scsi"),
-        ("vd", "virtio"),
-        ("xvd", "xen"),
-        ("ubd", "uml"),
-    ]
-    .iter()
-    .find(|(p, _)| dev.starts_with(p))
-    .map_or("ide", |(_, b)| b)
-    .to_string()
 }
 
 /// The `<encryption>` of `holder` (a disk or its source): LUKS2 when it

@@ -139,6 +139,27 @@ impl Disk {
     }
 }
 
+/// The bus virDomainDiskDefPostParse gives a disk that names none: a
+/// floppy's controller, else the one its target's prefix names (`ioemu:`
+/// dropped first), else IDE. (What `fill_defaults` writes back is
+/// [`default_bus`], which differs for names of no known prefix.)
+pub fn post_parse_disk_bus(floppy: bool, target_dev: &str) -> &'static str {
+    if floppy {
+        return "fdc";
+    }
+    let dev = target_dev.strip_prefix("ioemu:").unwrap_or(target_dev);
+    [
+        ("hd", "ide"),
+        ("sd", "scsi"),
+        ("vd", "virtio"),
+        ("xvd", "xen"),
+        ("ubd", "uml"),
+    ]
+    .iter()
+    .find(|(prefix, _)| dev.starts_with(prefix))
+    .map_or("ide", |(_, bus)| bus)
+}
+
 /// The bus libvirt picks from a target name's prefix.
 fn default_bus(dev: &str, os_type: &str) -> Option<&'static str> {
     Some(if dev.starts_with("hd") {

@@ -74,6 +74,7 @@ pub mod views;
 mod vocabulary;
 
 pub use capabilities::Capabilities;
+pub use defaults::post_parse_disk_bus;
 pub use element::escape;
 pub use error::XmlError;
 pub use format::FormatOptions;

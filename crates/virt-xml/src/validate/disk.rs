@@ -55,23 +55,10 @@ fn target(disk: &Disk) -> &str {
 
 /// The bus post-parse gives the disk (virDomainDiskDefPostParse).
 fn bus(disk: &Disk) -> &str {
-    if let Some(bus) = disk.target_bus.as_deref() {
-        return bus;
+    match disk.target_bus.as_deref() {
+        Some(bus) => bus,
+        None => crate::post_parse_disk_bus(disk.device == "floppy", &disk.target_dev),
     }
-    if disk.device == "floppy" {
-        return "fdc";
-    }
-    let dst = target(disk);
-    [
-        ("hd", "ide"),
-        ("sd", "scsi"),
-        ("vd", "virtio"),
-        ("xvd", "xen"),
-        ("ubd", "uml"),
-    ]
-    .iter()
-    .find(|(prefix, _)| dst.starts_with(prefix))
-    .map_or("ide", |(_, bus)| bus)
 }
 
 /// One storage source of the disk's chain: its type, and its `<source>`.
