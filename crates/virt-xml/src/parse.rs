@@ -304,6 +304,7 @@ impl DomainDef {
         crate::views::check_definition(&def, &mut r);
         r.check(Step::PostParse, || {
             crate::postparse::check_each_device(&def)?;
+            crate::postparse::check_init(&def)?;
             crate::validate::check_vcpu_states(&def)?;
             // virDomainDefPostParseMemory.
             if scope == Scope::Domain {

@@ -630,6 +630,26 @@ fn canonical_sets(def: &mut DomainDef) {
     }
 }
 
+/// virDomainDefPostParseCommon's first check: a container (`<type>exe</type>`)
+/// needs the binary to start, `string(./os/init[1])`, where an empty
+/// `<init/>` counts as none.
+pub(crate) fn check_init(def: &DomainDef) -> Result<(), XmlError> {
+    if def.os.os_type != "exe" {
+        return Ok(());
+    }
+    fn has_text(e: &Element) -> bool {
+        e.children.iter().any(|n| match n {
+            Node::Text(t) => !t.is_empty(),
+            Node::Element(c) => has_text(c),
+        })
+    }
+    let init = def.os.extra.iter().find(|e| e.name == "init");
+    if init.is_some_and(has_text) {
+        return Ok(());
+    }
+    Err(XmlError::Invalid("init binary must be specified".into()))
+}
+
 /// libvirt's checks across values of a parsed definition, with its errors.
 pub(crate) fn check(def: &DomainDef) -> Result<(), XmlError> {
     // virDomainDefPostParseMemory: a maximum and a slot count, both or
@@ -812,6 +832,29 @@ impl DomainDef {
 
 #[cfg(test)]
 mod tests {
+    /// A container needs a non-empty `<init>` (the first one counts), and
+    /// the check comes before the vCPU states' (both as virsh shows them).
+    #[test]
+    fn a_container_needs_its_init_binary() {
+        let define = |init: &str| {
+            crate::parse_domain(&format!(
+                "<domain type='test'><name>c</name><memory>1024</memory>\
+                 <vcpus><vcpu id='0' enabled='no' hotpluggable='no'/></vcpus>\
+                 <os><type>exe</type>{init}</os></domain>"
+            ))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        };
+        let missing = "init binary must be specified";
+        let vcpu = "vcpu '0' is both offline and not hotpluggable";
+        for init in ["", "<init/>", "<init/><init>/bin/sh</init>"] {
+            assert!(define(init).unwrap_err().contains(missing), "{init}");
+        }
+        for init in ["<init>/bin/sh</init>", "<init> </init>"] {
+            assert!(define(init).unwrap_err().contains(vcpu), "{init}");
+        }
+    }
+
     /// An inactive definition keeps the first alias when it is a user
     /// alias, written with its name alone; a lone one already so stays
     /// as it is, other aliases go.
