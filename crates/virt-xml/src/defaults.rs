@@ -44,9 +44,14 @@ impl DomainDef {
                     }
                 }
             }
+            // libvirt lists a CD-ROM as read-only whatever the XML says.
+            if disk.device == "cdrom" {
+                disk.readonly = true;
+            }
             if disk.target_bus.is_none() {
-                disk.target_bus =
-                    default_bus(&disk.target_dev, &self.os.os_type).map(str::to_string);
+                disk.target_bus = Some(
+                    post_parse_disk_bus(disk.device == "floppy", &disk.target_dev).to_string(),
+                );
             }
             disk.assign_drive_address();
         }
@@ -141,8 +146,7 @@ impl Disk {
 
 /// The bus virDomainDiskDefPostParse gives a disk that names none: a
 /// floppy's controller, else the one its target's prefix names (`ioemu:`
-/// dropped first), else IDE. (What `fill_defaults` writes back is
-/// [`default_bus`], which differs for names of no known prefix.)
+/// dropped first), else IDE, whatever the guest's OS type.
 pub fn post_parse_disk_bus(floppy: bool, target_dev: &str) -> &'static str {
     if floppy {
         return "fdc";
@@ -158,27 +162,6 @@ pub fn post_parse_disk_bus(floppy: bool, target_dev: &str) -> &'static str {
     .iter()
     .find(|(prefix, _)| dev.starts_with(prefix))
     .map_or("ide", |(_, bus)| bus)
-}
-
-/// The bus libvirt picks from a target name's prefix.
-fn default_bus(dev: &str, os_type: &str) -> Option<&'static str> {
-    Some(if dev.starts_with("hd") {
-        "ide"
-    } else if dev.starts_with("sd") {
-        "scsi"
-    } else if dev.starts_with("vd") {
-        "virtio"
-    } else if dev.starts_with("xvd") {
-        "xen"
-    } else if dev.starts_with("ubd") {
-        "uml"
-    } else if dev.starts_with("fd") {
-        "fdc"
-    } else if os_type == "xen" || os_type == "linux" {
-        "xen"
-    } else {
-        return None;
-    })
 }
 
 /// The index encoded in a target name: hda -> 0, sdb -> 1, vdaa -> 26.
@@ -208,5 +191,38 @@ mod tests {
         assert_eq!(disk_index("sdz"), Some(25));
         assert_eq!(disk_index("vdaa"), Some(26));
         assert_eq!(disk_index("hd1"), None);
+    }
+
+    /// virDomainDiskDefPostParse as virsh 9.0 shows it on test:///default:
+    /// the bus comes from the device (floppy) or the target's prefix, IDE
+    /// otherwise whatever the OS type (a CD-ROM `fda` or `xyz` of a Xen
+    /// guest is IDE), and a CD-ROM is read-only.
+    #[test]
+    fn disk_bus_and_cdrom_read_only_as_libvirt_sets_them() -> Result<(), crate::XmlError> {
+        let settled = |os: &str, device: &str, dev: &str| {
+            let xml = format!(
+                "<domain type='test'><name>b</name><memory>1024</memory><os><type>{os}</type></os>\
+                 <devices><disk type='file' device='{device}'><source file='/x'/>\
+                 <target dev='{dev}'/><address type='drive' controller='0' bus='0' target='0' unit='0'/>\
+                 </disk></devices></domain>"
+            );
+            let mut def = crate::parse_domain(&xml)?;
+            def.fill_defaults();
+            let disk = def.devices.disks.first().cloned();
+            Ok::<_, crate::XmlError>(disk.map(|d| (d.target_bus, d.readonly)))
+        };
+        let ide = Some((Some("ide".to_string()), true));
+        assert_eq!(settled("hvm", "cdrom", "fda")?, ide);
+        assert_eq!(settled("xen", "cdrom", "xyz")?, ide);
+        assert_eq!(settled("linux", "cdrom", "ioemu:hdc")?, ide);
+        assert_eq!(
+            settled("xen", "floppy", "fda")?,
+            Some((Some("fdc".to_string()), false))
+        );
+        assert_eq!(
+            settled("xen", "disk", "xvda")?,
+            Some((Some("xen".to_string()), false))
+        );
+        Ok(())
     }
 }
