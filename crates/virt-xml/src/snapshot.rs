@@ -92,6 +92,14 @@ impl SnapshotDisk {
         s.attr("file").or_else(|| s.attr("dev"))
     }
 
+    /// The new image as libvirt's `src->path` holds it: the file or
+    /// device, or the name of a network source.
+    fn image_path(&self) -> Option<&str> {
+        let source = self.source.as_ref()?;
+        let path = source.attr("file").or_else(|| source.attr("dev"));
+        path.or_else(|| (self.disk_type == "network").then(|| source.attr("name"))?)
+    }
+
     /// Name file `path` as the new image (`<source file=>`), replacing
     /// any source written.
     pub fn set_file(&mut self, path: &str) {
@@ -505,7 +513,8 @@ impl SnapshotDef {
     /// when that is internal, unless both it and the domain's disk say
     /// `no`; a disk given a new image must be external. The disks the XML
     /// leaves out get their own `snapshot=` ([`Disk::snapshot_location`])
-    /// or `default`, `no` for an empty drive.
+    /// or `default`, `no` for an empty drive. Last, the external disks
+    /// given no new image get libvirt's default name for one.
     pub fn align_disks(&mut self, dom: &DomainDef, default: &str) -> Result<(), XmlError> {
         let unsupported = |m: String| snapshot_error(XmlError::Unsupported(m));
         let disks = &dom.devices.disks;
@@ -573,6 +582,59 @@ impl SnapshotDef {
                 }
             })
             .collect::<Result<_, XmlError>>()?;
+        self.assign_external_names(dom)
+    }
+
+    /// libvirt's `virDomainSnapshotDefAssignExternalNames`, the end of
+    /// the alignment: an external disk given no new image gets one beside
+    /// its source, the source's name without its suffix then `.NAME` of
+    /// the snapshot (`/i/a.qcow2` -> `/i/a.s1`). Refused for a new image
+    /// that is not a file, a disk without a source or whose source is not
+    /// a regular file, and a name another disk already has. `self.disks`
+    /// are aligned with `dom`'s disks.
+    fn assign_external_names(&mut self, dom: &DomainDef) -> Result<(), XmlError> {
+        let unsupported = |m: String| snapshot_error(XmlError::Unsupported(m));
+        let name = self.name.clone().unwrap_or_default();
+        for i in 0..self.disks.len() {
+            let disk = &self.disks[i];
+            if disk.snapshot.as_deref() != Some("external") || disk.image_path().is_some() {
+                continue;
+            }
+            if disk.disk_type != "file" {
+                return Err(unsupported(format!(
+                    "cannot generate external snapshot name for disk '{}' on a '{}' device",
+                    disk.name, disk.disk_type
+                )));
+            }
+            let Some(original) = dom.devices.disks.get(i).and_then(|d| d.source.as_deref()) else {
+                return Err(unsupported(format!(
+                    "cannot generate external snapshot name for disk '{}' without source",
+                    disk.name
+                )));
+            };
+            if !std::fs::metadata(original).is_ok_and(|m| m.is_file()) {
+                return Err(unsupported(format!(
+                    "source for disk '{}' is not a regular file; refusing to generate external snapshot name",
+                    disk.name
+                )));
+            }
+            // The suffix is what follows the last dot of the file's name.
+            let stem = match original.rfind('.') {
+                Some(dot) if !original[dot..].contains('/') => &original[..dot],
+                _ => original,
+            };
+            let path = format!("{stem}.{name}");
+            if let Some(other) = self.disks[..i]
+                .iter()
+                .find(|d| d.image_path() == Some(path.as_str()))
+            {
+                return Err(unsupported(format!(
+                    "cannot generate external snapshot name for disk '{}': collision with disk '{}'",
+                    self.disks[i].name, other.name
+                )));
+            }
+            self.disks[i].set_file(&path);
+        }
         Ok(())
     }
 }
@@ -719,16 +781,113 @@ mod tests {
         <disk type='file' device='floppy'><target dev='fda' bus='fdc'/></disk>\
         </devices></domain>";
 
-    fn aligned(disks: &str, default: &str) -> Result<Vec<(String, String)>, String> {
-        let dom = crate::parse_domain(ALIGN_DOMAIN).map_err(|e| e.to_string())?;
-        let xml = format!("<domainsnapshot><disks>{disks}</disks></domainsnapshot>");
+    /// A folder of the test's own holding `ALIGN_DOMAIN`'s images as
+    /// regular files (an external disk's default name needs one).
+    fn images() -> Result<virt_testkit::TempDir, String> {
+        let dir = virt_testkit::TempDir::new("align");
+        for f in ["a.img", "b.img", "c.img", "d.iso"] {
+            std::fs::write(dir.join(f), b"").map_err(|e| e.to_string())?;
+        }
+        Ok(dir)
+    }
+
+    /// The snapshot `<disks>` aligned with `ALIGN_DOMAIN` (`/i/` in both
+    /// naming the images' folder), each disk with its location and new
+    /// image (the folder written `/i/` again).
+    fn aligned_images(
+        disks: &str,
+        default: &str,
+    ) -> Result<Vec<(String, String, Option<String>)>, String> {
+        let folder = images()?;
+        let dir = format!("{}/", folder.display());
+        let dom =
+            crate::parse_domain(&ALIGN_DOMAIN.replace("/i/", &dir)).map_err(|e| e.to_string())?;
+        let xml = format!("<domainsnapshot><name>s1</name><disks>{disks}</disks></domainsnapshot>")
+            .replace("/i/", &dir);
         let mut def = parse_snapshot(&xml, SnapshotParse::default()).map_err(|e| e.to_string())?;
-        def.align_disks(&dom, default).map_err(|e| e.to_string())?;
+        def.align_disks(&dom, default)
+            .map_err(|e| e.to_string().replace(&dir, "/i/"))?;
         Ok(def
             .disks
             .iter()
-            .map(|d| (d.name.clone(), d.snapshot.clone().unwrap_or_default()))
+            .map(|d| {
+                let image = d.path().map(|p| p.replace(&dir, "/i/"));
+                (
+                    d.name.clone(),
+                    d.snapshot.clone().unwrap_or_default(),
+                    image,
+                )
+            })
             .collect())
+    }
+
+    fn aligned(disks: &str, default: &str) -> Result<Vec<(String, String)>, String> {
+        let v = aligned_images(disks, default)?;
+        Ok(v.into_iter().map(|(n, s, _)| (n, s)).collect())
+    }
+
+    #[test]
+    fn external_disks_get_libvirts_default_names() {
+        // Checked against libvirt 9.0's test driver: `a.img` -> `a.s1`.
+        let out = aligned_images("<disk name='vdc'/><disk name='vda'/>", "external");
+        let images: Result<Vec<_>, _> = out.map(|v| v.into_iter().map(|(_, _, i)| i).collect());
+        assert_eq!(
+            images,
+            Ok(vec![
+                Some("/i/a.s1".to_string()),
+                Some("/i/b.s1".to_string()),
+                None,
+                None,
+                None
+            ])
+        );
+        // A name given stays; the default one must not take it.
+        let out = aligned_images(
+            "<disk name='vda' snapshot='no'/><disk name='vdb'><source file='/i/x'/></disk>",
+            "external",
+        );
+        assert_eq!(out.map(|v| v[1].2.clone()), Ok(Some("/i/x".to_string())));
+        let collision = aligned_images(
+            "<disk name='vda'><source file='/i/b.s1'/></disk>",
+            "external",
+        );
+        assert_eq!(
+            collision.err(),
+            Some(
+                "unsupported configuration: cannot generate external snapshot name for disk \
+                 'vdb': collision with disk 'vda'"
+                    .into()
+            )
+        );
+        let dom = crate::parse_domain(&ALIGN_DOMAIN.replace("/i/a.img", "/nonexistent/a.img"));
+        let refused = dom.map_err(|e| e.to_string()).and_then(|dom| {
+            let mut def = parse_snapshot(
+                "<domainsnapshot><name>s1</name></domainsnapshot>",
+                SnapshotParse::default(),
+            )
+            .map_err(|e| e.to_string())?;
+            def.align_disks(&dom, "external").map_err(|e| e.to_string())
+        });
+        assert_eq!(
+            refused,
+            Err(
+                "unsupported configuration: source for disk 'vda' is not a regular file; \
+                 refusing to generate external snapshot name"
+                    .into()
+            )
+        );
+        let block = aligned_images(
+            "<disk name='vda' type='block'/><disk name='vdb' snapshot='no'/>",
+            "external",
+        );
+        assert_eq!(
+            block.err(),
+            Some(
+                "unsupported configuration: cannot generate external snapshot name for disk \
+                 'vda' on a 'block' device"
+                    .into()
+            )
+        );
     }
 
     fn names(v: &[(String, String)]) -> Vec<String> {

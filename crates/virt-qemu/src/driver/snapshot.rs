@@ -296,13 +296,7 @@ impl QemuDriver {
         def.align_disks(&domdef, location)?;
         if external {
             let mut newdef = domdef.clone();
-            self.create_overlays(
-                &mut def,
-                &mut newdef,
-                &name,
-                flags & cf::REUSE_EXT != 0,
-                false,
-            )?;
+            self.create_overlays(&mut def, &mut newdef, flags & cf::REUSE_EXT != 0, false)?;
             def.domain = Some(SnapshotDomain::Full(Box::new(domdef)));
             def.parent = list.current().map(str::to_string);
             // The guest now runs on the overlays.
@@ -658,7 +652,6 @@ impl QemuDriver {
         &self,
         snap: &mut SnapshotDef,
         newdef: &mut DomainDef,
-        name: &str,
         reuse: bool,
         in_use: bool,
     ) -> QemuResult<Vec<String>> {
@@ -680,25 +673,15 @@ impl QemuDriver {
             else {
                 continue;
             };
-            let Some(orig) = disk.source.clone() else {
+            // The alignment named every external file image
+            // (SnapshotDef::align_disks); what is left is no file.
+            let (Some(orig), Some(path)) = (disk.source.clone(), sd.path().map(str::to_string))
+            else {
                 undo(&made);
                 return Err(QemuError::Unsupported(format!(
-                    "cannot generate external snapshot name for disk '{}' without source",
+                    "external snapshot of disk '{}' needs a file image",
                     sd.name
                 )));
-            };
-            let path = match sd.path() {
-                Some(p) => p.to_string(),
-                None => {
-                    // libvirt's default: the original without its suffix, then ".NAME".
-                    let stem = match orig.rfind('.') {
-                        Some(i) if !orig[i..].contains('/') => &orig[..i],
-                        _ => orig.as_str(),
-                    };
-                    let p = format!("{stem}.{name}");
-                    sd.set_file(&p);
-                    p
-                }
             };
             sd.format.get_or_insert_with(|| "qcow2".into());
             let exists = Path::new(&path).metadata().is_ok_and(|m| m.len() > 0);

@@ -393,9 +393,8 @@ impl QemuDriver {
     ) -> QemuResult<()> {
         let rt = d.runtime()?;
         let mut mon = Self::monitor_session(rt)?;
-        let name = snap.name.clone().unwrap_or_default();
         let mut newdef = domdef.clone();
-        let made = self.create_overlays(snap, &mut newdef, &name, reuse, true)?;
+        let made = self.create_overlays(snap, &mut newdef, reuse, true)?;
         // Node names unique among this QEMU's (at most 31 characters).
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
