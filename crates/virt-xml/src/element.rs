@@ -237,9 +237,15 @@ impl Element {
 
 /// Append `n` spaces.
 pub(crate) fn push_indent(out: &mut String, n: usize) {
-    for _ in 0..n {
-        out.push(' ');
+    // One copy of a run of spaces rather than a push (and its capacity
+    // check) per space: every line of a definition starts with one.
+    const SPACES: &str = "                                ";
+    let mut left = n;
+    while left > SPACES.len() {
+        out.push_str(SPACES);
+        left -= SPACES.len();
     }
+    out.push_str(&SPACES[..left]);
 }
 
 /// `s` escaped the way libvirt escapes text and attribute values (the five
@@ -253,9 +259,15 @@ pub fn escape(s: &str) -> String {
 /// Append `s` escaped the way libvirt escapes both text and attribute
 /// values: the five XML specials become entities.
 pub(crate) fn escape_into(out: &mut String, s: &str) {
+    // Nearly every value has no special: found with one table look-up a
+    // byte, it is copied whole.
     let bytes = s.as_bytes();
+    let Some(first) = bytes.iter().position(|&b| SPECIAL[usize::from(b)]) else {
+        out.push_str(s);
+        return;
+    };
     let mut last = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(first) {
         let rep = match b {
             b'<' => "&lt;",
             b'>' => "&gt;",
@@ -271,9 +283,52 @@ pub(crate) fn escape_into(out: &mut String, s: &str) {
     out.push_str(&s[last..]);
 }
 
+/// The bytes [`escape_into`] writes as entities.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'&' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escapes_every_special_wherever_it_is() {
+        for (given, written) in [
+            ("", ""),
+            ("plain /path_1", "plain /path_1"),
+            ("<", "&lt;"),
+            ("a<b>c&d\"e'f", "a&lt;b&gt;c&amp;d&quot;e&apos;f"),
+            ("x'", "x&apos;"),
+            ("é&ü", "é&amp;ü"),
+        ] {
+            let mut out = String::from(">");
+            escape_into(&mut out, given);
+            assert_eq!(out, format!(">{written}"), "{given}");
+        }
+    }
+
+    #[test]
+    fn indents_any_depth() {
+        for n in [0, 1, 31, 32, 33, 64, 70] {
+            let mut out = String::from("x");
+            push_indent(&mut out, n);
+            assert_eq!(out.len(), n + 1, "{n}");
+            assert!(out[1..].bytes().all(|b| b == b' '), "{n}");
+        }
+        let deep = (0..20).fold(Element::new("leaf"), |e, _| Element::new("n").with_child(e));
+        let xml = deep.to_xml(0);
+        assert!(
+            xml.contains(&format!("\n{}<leaf/>\n", " ".repeat(40))),
+            "{xml}"
+        );
+    }
 
     #[test]
     fn writes_libvirt_layout() {

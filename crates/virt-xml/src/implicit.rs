@@ -338,6 +338,10 @@ impl DomainDef {
         }
         let mut first = true;
         for e in self.devices.other.iter_mut().filter(|e| e.name == "video") {
+            if video::settled(e, first) {
+                first = false;
+                continue;
+            }
             let Ok(mut v) = Video::from_element(e) else {
                 return;
             };
@@ -451,6 +455,47 @@ mod tests {
         );
         assert!(devices("<channel type='pty'><target type='virtio'/><address type='virtio-serial' controller='2'/></channel>")
             .starts_with("<controller type='virtio-serial' index='2'/>"));
+    }
+
+    /// Videos already as libvirt writes them are kept without being read
+    /// into their view; those near that shape but not in it are still
+    /// settled (each checked with virsh against libvirt 9.0).
+    #[test]
+    fn settled_videos_are_kept_and_the_others_settled() {
+        let kept = "<video><model type='cirrus' vram='16384' heads='1' primary='yes'/></video>\
+                    <video><model type='cirrus' vram='8192' heads='2'/></video>";
+        assert_eq!(devices(kept), kept);
+        assert_eq!(
+            devices("<video><model type='vga' vram='16384' heads='1'/></video>"),
+            "<video><model type='vga' vram='16384' heads='1' primary='yes'/></video>"
+        );
+        assert_eq!(
+            devices(
+                "<video><model type='vga' vram='16000' heads='1' primary='yes'/></video>\
+                     <video><model type='vga' vram='16384' heads='1' primary='no'/></video>"
+            ),
+            "<video><model type='vga' vram='16384' heads='1' primary='yes'/></video>\
+             <video><model type='vga' vram='16384' heads='1'/></video>"
+        );
+        assert_eq!(
+            devices("<video><model type='vga' vram='016384' heads='0' primary='yes'/></video>"),
+            "<video><model type='vga' vram='16384' primary='yes'/></video>"
+        );
+        let first = |xml: &str| -> Result<bool, crate::XmlError> {
+            let e = crate::reader::parse_element(xml)?;
+            Ok(super::video::settled(&e, true))
+        };
+        for (xml, settled) in [
+            ("<video><model type='vga' vram='16384' heads='1' primary='yes'/></video>", true),
+            ("<video><model type='qxl' vram='16384' heads='1' primary='yes'/></video>", false),
+            ("<video><model type='none' vram='16384' heads='1' primary='yes'/></video>", false),
+            ("<video><model type='vga' vram='16384' heads='1' primary='yes'/><driver name='qemu'/></video>", false),
+            ("<video><model type='vga' vram=' 16384' heads='1' primary='yes'/></video>", false),
+            ("<video><model type='vga' vram='4294967296' heads='1' primary='yes'/></video>", false),
+            ("<video><model type='vga' heads='1' vram='16384' primary='yes'/></video>", false),
+        ] {
+            assert_eq!(first(xml).ok(), Some(settled), "{xml}");
+        }
     }
 
     #[test]

@@ -257,16 +257,16 @@ impl DomainDef {
 
         // virDomainDefParseMemory: <memory>, <currentMemory>, <maxMemory>,
         // each `string(...)`: an empty one is none (unset, zero).
-        if let Some(m) = t.memory.filter(|m| !m.all_text().is_empty()) {
+        if let Some(m) = t.memory.filter(|m| !m.has_no_text()) {
             def.memory = r
                 .take(Step::Memory, memory_value(m, "./memory[1]"))
                 .unwrap_or_default();
         }
-        if let Some(m) = t.current_memory.filter(|m| !m.all_text().is_empty()) {
+        if let Some(m) = t.current_memory.filter(|m| !m.has_no_text()) {
             def.current_memory = r.take(Step::Memory, memory_value(m, "./currentMemory[1]"));
         }
         if let Some(m) = t.max_memory {
-            let size = if m.all_text().is_empty() {
+            let size = if m.has_no_text() {
                 Ok(0)
             } else {
                 memory_value(m, "./maxMemory[1]")
@@ -371,7 +371,8 @@ impl<'d, 'a> Places<'d, 'a> {
 /// (`validate::check_valid`).
 fn lifecycle(e: Option<NodeRef<'_, '_>>, tag: &str) -> Result<Option<LifecycleAction>, XmlError> {
     let Some(e) = e else { return Ok(None) };
-    let text = e.all_text();
+    // Compared, not kept: borrowed from the document.
+    let text = e.text();
     if text.is_empty() {
         return Ok(None);
     }
@@ -530,13 +531,8 @@ fn parse_os<'d, 'a>(
                     .filter(|a| !a.is_empty())
                     .map(str::to_string);
                 os.machine = child.attr("machine").map(str::to_string);
-                let t = child.all_text();
-                os.os_type =
-                    if t.starts_with(char::is_whitespace) || t.ends_with(char::is_whitespace) {
-                        t.trim().to_string()
-                    } else {
-                        t
-                    };
+                // One copy, of the trimmed text.
+                os.os_type = child.text().trim().to_string();
             }
             // `./os/loader[1]`: later ones are not read.
             "loader" if seen_loader => {}

@@ -335,6 +335,30 @@ impl<'d, 'a> NodeRef<'d, 'a> {
             .all(|t| !t.is_text() || t.text_value().is_empty())
     }
 
+    /// All the text directly inside, concatenated, borrowed from the
+    /// document when it is one text node (nearly always): the readers
+    /// that only compare or test the text make no copy of it.
+    pub(crate) fn text(self) -> std::borrow::Cow<'d, str> {
+        let mut texts = self
+            .children()
+            .filter(|t| t.is_text())
+            .map(|t| t.text_value())
+            .filter(|t| !t.is_empty());
+        let Some(first) = texts.next() else {
+            return std::borrow::Cow::Borrowed("");
+        };
+        match texts.next() {
+            None => std::borrow::Cow::Borrowed(first),
+            Some(second) => {
+                let mut out = String::with_capacity(first.len() + second.len());
+                out.push_str(first);
+                out.push_str(second);
+                texts.for_each(|t| out.push_str(t));
+                std::borrow::Cow::Owned(out)
+            }
+        }
+    }
+
     /// All the text directly inside, concatenated.
     pub(crate) fn all_text(self) -> String {
         let mut texts = self.children().filter(|t| t.is_text());
@@ -406,6 +430,29 @@ mod tests {
         assert_eq!((second.nodes.capacity(), second.attrs.capacity()), room);
         let text = second.root().to_element().to_xml(0);
         assert_eq!(text, "<a y='&amp;'>\n  <c>t</c>\n</a>\n");
+        Ok(())
+    }
+
+    #[test]
+    fn text_is_borrowed_unless_split() -> Result<(), crate::XmlError> {
+        use std::borrow::Cow;
+        let doc = crate::reader::parse_document(
+            "<a><one> x </one><split>res<b/>tart<c/></split><none><b/></none><empty></empty></a>",
+            false,
+        )?;
+        let root = doc.root();
+        let text = |name: &str| root.child(name).map(|e| (e.text(), e.all_text()));
+        let (one, all) = text("one").ok_or_else(|| crate::XmlError::Internal("one".into()))?;
+        assert!(matches!(one, Cow::Borrowed(" x ")), "{one:?}");
+        assert_eq!(one, all);
+        let (split, all) =
+            text("split").ok_or_else(|| crate::XmlError::Internal("split".into()))?;
+        assert!(matches!(split, Cow::Owned(_)), "{split:?}");
+        assert_eq!((split.as_ref(), all.as_str()), ("restart", "restart"));
+        for name in ["none", "empty"] {
+            let (t, all) = text(name).ok_or_else(|| crate::XmlError::Internal(name.into()))?;
+            assert_eq!((t.as_ref(), all.as_str()), ("", ""), "{name}");
+        }
         Ok(())
     }
 

@@ -137,6 +137,51 @@ fn written_as(video: &Element, v: &Video) -> bool {
             .any(|n| matches!(n, Node::Element(e) if e.name == "driver" || e.name == "model"))
 }
 
+/// Whether `video` is already what the video defaults and [`write`]
+/// leave of it, checked without reading it into its view: the shape a
+/// tool or libvirt's own output gives, `<model>` first with exactly
+/// `type` (a known model that needs no `ram`), `vram` (a power of two),
+/// `heads` (not zero) and, on the first video, `primary='yes'`, no
+/// child, and no `<driver>` or second `<model>`. Anything else is read
+/// and settled in full.
+pub(super) fn settled(video: &Element, is_first: bool) -> bool {
+    let Some(Node::Element(model)) = video.children.first() else {
+        return false;
+    };
+    if model.name != "model" || !model.children.is_empty() {
+        return false;
+    }
+    let [(t, kind), (v, vram), (h, heads), rest @ ..] = model.attrs.as_slice() else {
+        return false;
+    };
+    let primary = match rest {
+        [] => false,
+        [(p, yes)] if p == "primary" && yes == "yes" => true,
+        _ => return false,
+    };
+    let canonical = |s: &str| {
+        !s.is_empty()
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && (s.len() == 1 || !s.starts_with('0'))
+    };
+    let vram_settled = canonical(vram)
+        && vram
+            .parse::<u32>()
+            .is_ok_and(|n| n != 0 && n <= 1 << 31 && n.is_power_of_two());
+    let heads_settled = canonical(heads) && heads.parse::<u32>().is_ok_and(|n| n != 0);
+    t == "type"
+        && v == "vram"
+        && h == "heads"
+        && crate::views::VIDEO_MODELS.contains(&kind.as_str())
+        && !matches!(kind.as_str(), "none" | "qxl")
+        && vram_settled
+        && heads_settled
+        && (primary || !is_first)
+        && !video.children[1..]
+            .iter()
+            .any(|n| matches!(n, Node::Element(e) if e.name == "driver" || e.name == "model"))
+}
+
 /// Whether `s` is `n` written as `n.to_string()` writes it.
 fn is_decimal(s: &str, n: u64) -> bool {
     s.bytes().all(|b| b.is_ascii_digit())

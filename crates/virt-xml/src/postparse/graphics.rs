@@ -27,7 +27,11 @@ pub(super) fn rewrite(g: &mut Graphics) {
                     .iter()
                     .zip(&g.extra)
                     .all(|(l, e)| l.is_written_as(e));
-            let listens = (!kept).then(|| listens.iter().map(Listen::element).collect::<Vec<_>>());
+            // Nearly always one listen: made without a list to hold it.
+            let listens = (!kept).then(|| match listens.as_slice() {
+                [one] => Made::One(one.element()),
+                many => Made::Many(many.iter().map(Listen::element).collect()),
+            });
             (attrs.finish(), listens)
         }
         "spice" => {
@@ -49,8 +53,19 @@ pub(super) fn rewrite(g: &mut Graphics) {
     }
     if let Some(listens) = listens {
         g.extra.retain(|e| e.name != "listen");
-        g.extra.splice(0..0, listens);
+        match listens {
+            Made::One(listen) => g.extra.insert(0, listen),
+            Made::Many(listens) => {
+                g.extra.splice(0..0, listens);
+            }
+        }
     }
+}
+
+/// The `<listen>` elements made to replace those given.
+enum Made {
+    One(Element),
+    Many(Vec<Element>),
 }
 
 type Attrs = Vec<(String, String)>;

@@ -211,7 +211,7 @@ pub struct VideoAcceleration {
 }
 
 /// Video models libvirt 9.0 knows.
-const VIDEO_MODELS: &[&str] = &[
+pub(crate) const VIDEO_MODELS: &[&str] = &[
     "default",
     "vga",
     "cirrus",
