@@ -874,6 +874,15 @@ mod tests {
         assert_eq!(c_uint("\n 0x", 16), None);
         assert_eq!(c_uint("0xg", 0), None);
         assert_eq!(c_uint("++1", 10), None);
+        assert_eq!(c_uint(" +0X1f", 0), Some(31));
+        assert_eq!(c_uint("0x1F", 16), Some(31));
+        assert_eq!(c_uint("1F", 16), Some(31));
+        assert_eq!(c_uint("010", 0), Some(8));
+        assert_eq!(c_uint("08", 0), None);
+        assert_eq!(c_uint("0", 0), Some(0));
+        assert_eq!(c_uint("0x", 0), None);
+        assert_eq!(c_uint("", 10), None);
+        assert_eq!(c_uint("+", 10), None);
     }
 
     #[test]

@@ -82,23 +82,6 @@ pub(crate) fn reads_device_info(e: &Element) -> bool {
     !(e.name == "memballoon" && e.attr("model") == Some("none"))
 }
 
-/// The address types libvirt 9.0 knows (`virDomainDeviceAddressType`,
-/// without "none").
-pub(super) const ADDRESS_TYPES: &[&str] = &[
-    "pci",
-    "drive",
-    "virtio-serial",
-    "ccid",
-    "usb",
-    "spapr-vio",
-    "virtio-s390",
-    "ccw",
-    "virtio-mmio",
-    "isa",
-    "dimm",
-    "unassigned",
-];
-
 /// `virXMLPropUInt` (`long`: `virXMLPropULongLong`) in `base`: refused
 /// when not a number, or zero for a `nonzero` one, or missing for a
 /// `required` one.
@@ -154,29 +137,51 @@ pub(super) fn prop_ulong_hex(e: &Element, attr: &str) -> Result<(), XmlError> {
 }
 
 /// virDomainDeviceAddressParseXML: a type, and the numbers each type
-/// reads.
+/// reads. Every define checks every device's address, so each type's
+/// numbers are found in one pass over the attributes (a `match` on the
+/// name) rather than one search of them per number; they are then read
+/// in libvirt's order, so the first refused is the one libvirt names.
 pub(super) fn check_address(address: &Element) -> Result<(), XmlError> {
     let Some(kind) = address.attr("type") else {
         return Err(XmlError::Internal(
             "No type specified for device address".into(),
         ));
     };
-    if !ADDRESS_TYPES.contains(&kind) {
-        return Err(XmlError::Unsupported(format!(
-            "unknown address type '{kind}'"
-        )));
-    }
-    let numbers = |attrs: &[&str], base: u32| -> Result<(), XmlError> {
-        for attr in attrs {
-            prop_uint(address, attr, base, false, false)?;
-        }
-        Ok(())
-    };
     match kind {
-        "pci" => check_pci_address(address)?,
-        "drive" => numbers(&["controller", "bus", "target", "unit"], 10)?,
-        "virtio-serial" => numbers(&["controller", "bus", "port"], 10)?,
-        "ccid" => numbers(&["controller", "slot"], 10)?,
+        "pci" => check_pci_address(address),
+        "drive" => address_numbers(
+            address,
+            ["controller", "bus", "target", "unit"],
+            |k| match k {
+                "controller" => Some(0),
+                "bus" => Some(1),
+                "target" => Some(2),
+                "unit" => Some(3),
+                _ => None,
+            },
+            10,
+        ),
+        "virtio-serial" => address_numbers(
+            address,
+            ["controller", "bus", "port"],
+            |k| match k {
+                "controller" => Some(0),
+                "bus" => Some(1),
+                "port" => Some(2),
+                _ => None,
+            },
+            10,
+        ),
+        "ccid" => address_numbers(
+            address,
+            ["controller", "slot"],
+            |k| match k {
+                "controller" => Some(0),
+                "slot" => Some(1),
+                _ => None,
+            },
+            10,
+        ),
         "usb" => {
             if let Some(port) = address.attr("port") {
                 if !usb_port(port) {
@@ -185,33 +190,95 @@ pub(super) fn check_address(address: &Element) -> Result<(), XmlError> {
                     ));
                 }
             }
-            numbers(&["bus"], 10)?;
+            prop_uint(address, "bus", 10, false, false).map(drop)
         }
-        "spapr-vio" => prop_ulong_hex(address, "reg")?,
-        "isa" => numbers(&["iobase", "irq"], 16)?,
-        "virtio-s390" => {
-            return Err(XmlError::Invalid(
-                "virtio-s390 bus doesn't have an address".into(),
-            ))
-        }
+        "spapr-vio" => prop_ulong_hex(address, "reg"),
+        "isa" => address_numbers(
+            address,
+            ["iobase", "irq"],
+            |k| match k {
+                "iobase" => Some(0),
+                "irq" => Some(1),
+                _ => None,
+            },
+            16,
+        ),
+        "virtio-s390" => Err(XmlError::Invalid(
+            "virtio-s390 bus doesn't have an address".into(),
+        )),
         "dimm" => {
             prop_uint(address, "slot", 10, true, false)?;
-            prop_ulong_hex(address, "base")?;
+            prop_ulong_hex(address, "base")
         }
-        _ => {}
+        "ccw" | "virtio-mmio" | "unassigned" => Ok(()),
+        _ => Err(XmlError::Unsupported(format!(
+            "unknown address type '{kind}'"
+        ))),
+    }
+}
+
+/// The optional unsigned numbers `names` of `address` in `base`
+/// (virXMLPropUInt), found in one pass (`slot` gives a name's place in
+/// `names`), read in the order of `names`.
+fn address_numbers<const N: usize>(
+    address: &Element,
+    names: [&str; N],
+    slot: impl Fn(&str) -> Option<usize>,
+    base: u32,
+) -> Result<(), XmlError> {
+    let values: [Option<&str>; N] = attr_values(address, slot);
+    for (attr, value) in names.into_iter().zip(values) {
+        uint_value(address, attr, value, base)?;
     }
     Ok(())
+}
+
+/// The values of the attributes of `e` that `slot` places (the first of
+/// each), in one pass over the attributes.
+fn attr_values<const N: usize>(
+    e: &Element,
+    slot: impl Fn(&str) -> Option<usize>,
+) -> [Option<&str>; N] {
+    let mut values = [None; N];
+    for (k, v) in &e.attrs {
+        if let Some(value) = slot(k).and_then(|i| values.get_mut(i)) {
+            value.get_or_insert(v.as_str());
+        }
+    }
+    values
+}
+
+/// The optional attribute `attr` of `e` (its `value`), read as
+/// `virXMLPropUInt` in `base` reads it ([`prop_uint`]'s refusal).
+fn uint_value(e: &Element, attr: &str, value: Option<&str>, base: u32) -> Result<u64, XmlError> {
+    let Some(v) = value else { return Ok(0) };
+    c_uint(v, base)
+        .map(u64::from)
+        .ok_or_else(|| XmlError::NotUnsigned {
+            attr: attr.into(),
+            element: e.name.clone(),
+            value: v.into(),
+        })
 }
 
 /// virPCIDeviceAddressParseXML: a PCI address's numbers in base 0, a
 /// valid address unless all zero, its last `<zpci>` (device addresses,
 /// PCI host device and NVMe disk sources).
 pub(crate) fn check_pci_address(address: &Element) -> Result<(), XmlError> {
+    const NUMBERS: [&str; 4] = ["domain", "bus", "slot", "function"];
+    let values: [Option<&str>; 5] = attr_values(address, |k| match k {
+        "domain" => Some(0),
+        "bus" => Some(1),
+        "slot" => Some(2),
+        "function" => Some(3),
+        "multifunction" => Some(4),
+        _ => None,
+    });
     let mut at = [0; 4];
-    for (n, attr) in at.iter_mut().zip(["domain", "bus", "slot", "function"]) {
-        *n = prop_uint(address, attr, 0, false, false)?.unwrap_or(0);
+    for ((n, attr), value) in at.iter_mut().zip(NUMBERS).zip(values) {
+        *n = uint_value(address, attr, value, 0)?;
     }
-    if let Some(v) = address.attr("multifunction") {
+    if let Some(v) = values[4] {
         if !matches!(v, "on" | "off") {
             return Err(XmlError::Invalid(format!(
                 "Invalid value for attribute 'multifunction' in element 'address': '{v}'."
@@ -496,6 +563,46 @@ mod tests {
         ];
         for (address, want) in cases {
             assert_eq!(refusal(address).as_deref(), want, "{address}");
+        }
+    }
+
+    /// An address's numbers are read in libvirt's order, whatever the
+    /// order of the attributes (texts observed from libvirt 9.0 through
+    /// virsh).
+    #[test]
+    fn address_numbers_refused_in_libvirts_order() {
+        let cases = [
+            (
+                "<address type='pci' function='x' domain='y'/>",
+                "XML error: Invalid value for attribute 'domain' in element 'address': 'y'. Expected non-negative integer value",
+            ),
+            (
+                "<address type='drive' unit='x' controller='y'/>",
+                "XML error: Invalid value for attribute 'controller' in element 'address': 'y'. Expected non-negative integer value",
+            ),
+            (
+                "<address type='pci' multifunction='maybe' bus='0x1' slot='z'/>",
+                "XML error: Invalid value for attribute 'slot' in element 'address': 'z'. Expected non-negative integer value",
+            ),
+            (
+                "<address type='isa' irq='g' iobase='0x3f8'/>",
+                "XML error: Invalid value for attribute 'irq' in element 'address': 'g'. Expected non-negative integer value",
+            ),
+            (
+                "<address type='bogus' bus='x'/>",
+                "unsupported configuration: unknown address type 'bogus'",
+            ),
+        ];
+        for (address, want) in cases {
+            let watchdog = format!("<watchdog model='i6300esb'>{address}</watchdog>");
+            assert_eq!(refusal(&watchdog).as_deref(), Some(want), "{address}");
+        }
+        for address in [
+            "<address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0' multifunction='on'/>",
+            "<address type='drive' controller='0' bus='0' target='0' unit='1'/>",
+        ] {
+            let watchdog = format!("<watchdog model='i6300esb'>{address}</watchdog>");
+            assert_eq!(refusal(&watchdog), None, "{address}");
         }
     }
 

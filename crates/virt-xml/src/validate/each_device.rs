@@ -8,7 +8,9 @@ use crate::CharDev;
 
 /// The device kinds in the order libvirt walks them (the kinds of device
 /// with no device information, graphics, audio and leases, come last and
-/// have no address to check).
+/// have no address to check). [`walk_rank`] is its match, held to it by
+/// a test.
+#[cfg(test)]
 const ITERATION_ORDER: &[&str] = &[
     "disk",
     "interface",
@@ -69,7 +71,7 @@ const CHAR_KINDS: &[&str] = &["serial", "parallel", "channel", "console"];
 /// document order within a kind), rather than one pass over them per
 /// kind: a define walks 25 kinds, most of them absent.
 fn devices_in_order(def: &DomainDef) -> impl Iterator<Item = Device<'_>> {
-    let rank = |kind: &str| ITERATION_ORDER.iter().position(|k| *k == kind);
+    let rank = walk_rank;
     let d = &def.devices;
     // One allocation: room for every device, sorted in place.
     let mut all: Vec<(usize, Device<'_>)> =
@@ -95,6 +97,42 @@ fn devices_in_order(def: &DomainDef) -> impl Iterator<Item = Device<'_>> {
     );
     all.sort_by_key(|(at, _)| *at);
     all.into_iter().map(|(_, device)| device)
+}
+
+/// The place of device kind `kind` in `ITERATION_ORDER` (`None` for a
+/// kind libvirt does not walk). A match, not a search of the list: each
+/// define asks it for every device, and a match compares the name with
+/// one or two candidates of its length where the search compared it with
+/// up to 25 (a test keeps the two in step).
+fn walk_rank(kind: &str) -> Option<usize> {
+    Some(match kind {
+        "disk" => 0,
+        "interface" => 1,
+        "sound" => 2,
+        "hostdev" => 3,
+        "video" => 4,
+        "controller" => 5,
+        "smartcard" => 6,
+        "serial" => 7,
+        "parallel" => 8,
+        "channel" => 9,
+        "console" => 10,
+        "input" => 11,
+        "filesystem" => 12,
+        "watchdog" => 13,
+        "memballoon" => 14,
+        "rng" => 15,
+        "nvram" => 16,
+        "hub" => 17,
+        "shmem" => 18,
+        "tpm" => 19,
+        "panic" => 20,
+        "memory" => 21,
+        "redirdev" => 22,
+        "iommu" => 23,
+        "vsock" => 24,
+        _ => return None,
+    })
 }
 
 /// virDomainDeviceDefValidateInternal for every device, in libvirt's
@@ -715,6 +753,17 @@ fn check_source(kind: &str, sources: &[&Element], chr: Option<&CharDev>) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The walk's match places every kind where the list does.
+    #[test]
+    fn walk_rank_follows_the_iteration_order() {
+        for (i, kind) in ITERATION_ORDER.iter().enumerate() {
+            assert_eq!(walk_rank(kind), Some(i), "{kind}");
+        }
+        for kind in ["graphics", "audio", "lease", "redirfilter", "bogus", ""] {
+            assert_eq!(walk_rank(kind), None, "{kind}");
+        }
+    }
 
     fn element(xml: &str) -> Element {
         crate::parse_element(xml).unwrap()

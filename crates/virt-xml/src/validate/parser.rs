@@ -596,24 +596,69 @@ pub(super) fn os_attr<'a>(def: &'a DomainDef, name: &str) -> Option<&'a str> {
 /// `strtoul` in `base` the way `virStrToLong_uip` takes it: spaces
 /// before, an optional sign-free `0x` in base 16, nothing after, within
 /// u32; base 0 reads `0x` as hexadecimal and a leading 0 as octal.
+///
+/// Read byte by byte, accumulating in a u32 (a number beyond it is
+/// refused either way): every device address's numbers pass here.
 pub(crate) fn c_uint(text: &str, base: u32) -> Option<u32> {
-    let t = crate::devinfo::skip_c_space(text);
-    let t = t.strip_prefix('+').unwrap_or(t);
-    let base = match base {
-        0 if t.len() > 2 && (t.starts_with("0x") || t.starts_with("0X")) => 16,
-        0 if t.len() > 1 && t.starts_with('0') => 8,
-        0 => 10,
-        b => b,
-    };
-    let t = match base {
-        16 => t
-            .strip_prefix("0x")
-            .or_else(|| t.strip_prefix("0X"))
-            .filter(|r| r.starts_with(|c: char| c.is_ascii_hexdigit()))
-            .unwrap_or(t),
+    let t = crate::devinfo::skip_c_space(text).as_bytes();
+    let t = match t {
+        [b'+', rest @ ..] => rest,
         _ => t,
     };
-    u32::try_from(crate::devinfo::digits_value(t, base)?).ok()
+    let base = match (base, t) {
+        (0, [b'0', b'x' | b'X', _, ..]) => 16,
+        (0, [b'0', _, ..]) => 8,
+        (0, _) => 10,
+        (b, _) => b,
+    };
+    let digits = match t {
+        [b'0', b'x' | b'X', rest @ ..]
+            if base == 16 && rest.first().is_some_and(u8::is_ascii_hexdigit) =>
+        {
+            rest
+        }
+        _ => t,
+    };
+    // The base a constant in the loop: a shift or a multiplication by a
+    // constant per digit, not a division's worth of generic digit checks.
+    match base {
+        8 => digits_in::<8>(digits),
+        10 => digits_in::<10>(digits),
+        16 => digits_in::<16>(digits),
+        b => digits_in_base(digits, b),
+    }
+}
+
+/// The value of `digits` (one or more digits of `BASE`, nothing else)
+/// within a u32.
+fn digits_in<const BASE: u32>(digits: &[u8]) -> Option<u32> {
+    digits_in_base(digits, BASE)
+}
+
+/// [`digits_in`] in a base known only at run time (up to 36, as
+/// `char::to_digit` takes them).
+#[inline(always)]
+fn digits_in_base(digits: &[u8], base: u32) -> Option<u32> {
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n = 0u64;
+    for &b in digits {
+        let d = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'z' => b - b'a' + 10,
+            b'A'..=b'Z' => b - b'A' + 10,
+            _ => return None,
+        };
+        if u32::from(d) >= base {
+            return None;
+        }
+        n = n * u64::from(base) + u64::from(d);
+        if n > u64::from(u32::MAX) {
+            return None;
+        }
+    }
+    u32::try_from(n).ok()
 }
 
 /// virDomainSEVDefParseXML: the policy (required), cbitpos and
