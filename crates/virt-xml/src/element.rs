@@ -39,6 +39,24 @@ impl Element {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The values of the attributes `slot` places (the index it gives a
+    /// name; the first of each), found in one pass over the attributes:
+    /// the define-time checks read several attributes of every device, and
+    /// a `match` on each attribute's name costs less than one search of
+    /// the attributes per name read.
+    pub(crate) fn attr_values<const N: usize>(
+        &self,
+        slot: impl Fn(&str) -> Option<usize>,
+    ) -> [Option<&str>; N] {
+        let mut values = [None; N];
+        for (k, v) in &self.attrs {
+            if let Some(value) = slot(k).and_then(|i| values.get_mut(i)) {
+                value.get_or_insert(v.as_str());
+            }
+        }
+        values
+    }
+
     /// Set attribute `name`, replacing its value in place or appending it.
     pub fn set_attr(&mut self, name: &str, value: impl Into<String>) {
         let value = value.into();

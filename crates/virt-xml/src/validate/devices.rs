@@ -226,26 +226,11 @@ fn address_numbers<const N: usize>(
     slot: impl Fn(&str) -> Option<usize>,
     base: u32,
 ) -> Result<(), XmlError> {
-    let values: [Option<&str>; N] = attr_values(address, slot);
+    let values: [Option<&str>; N] = address.attr_values(slot);
     for (attr, value) in names.into_iter().zip(values) {
         uint_value(address, attr, value, base)?;
     }
     Ok(())
-}
-
-/// The values of the attributes of `e` that `slot` places (the first of
-/// each), in one pass over the attributes.
-fn attr_values<const N: usize>(
-    e: &Element,
-    slot: impl Fn(&str) -> Option<usize>,
-) -> [Option<&str>; N] {
-    let mut values = [None; N];
-    for (k, v) in &e.attrs {
-        if let Some(value) = slot(k).and_then(|i| values.get_mut(i)) {
-            value.get_or_insert(v.as_str());
-        }
-    }
-    values
 }
 
 /// The optional attribute `attr` of `e` (its `value`), read as
@@ -266,7 +251,7 @@ fn uint_value(e: &Element, attr: &str, value: Option<&str>, base: u32) -> Result
 /// PCI host device and NVMe disk sources).
 pub(crate) fn check_pci_address(address: &Element) -> Result<(), XmlError> {
     const NUMBERS: [&str; 4] = ["domain", "bus", "slot", "function"];
-    let values: [Option<&str>; 5] = attr_values(address, |k| match k {
+    let values: [Option<&str>; 5] = address.attr_values(|k| match k {
         "domain" => Some(0),
         "bus" => Some(1),
         "slot" => Some(2),

@@ -80,25 +80,30 @@ pub struct Controller {
 /// (virDomainControllerModelTypeFromString: none for fdc, sata, ccid,
 /// xenbus and isa).
 fn controller_type(el: &Element) -> Result<&str, XmlError> {
-    const TYPES: [&str; 10] = [
-        "ide",
-        "fdc",
-        "scsi",
-        "sata",
-        "usb",
-        "pci",
-        "virtio-serial",
-        "ccid",
-        "xenbus",
-        "isa",
-    ];
-    let controller_type = match el.attr("type") {
-        Some(t) if TYPES.contains(&t) => t,
-        // choice's refusal of a value outside them.
-        Some(_) => return choice(el, "type", &TYPES).map(|_| ""),
+    controller_type_of(el, el.attr("type"), el.attr("model"))
+}
+
+/// [`controller_type`] of the values `kind` and `model` of `el`'s
+/// `type=` and `model=`.
+fn controller_type_of<'a>(
+    el: &Element,
+    kind: Option<&'a str>,
+    model: Option<&str>,
+) -> Result<&'a str, XmlError> {
+    let controller_type = match kind {
+        Some(
+            t @ ("ide" | "fdc" | "scsi" | "sata" | "usb" | "pci" | "virtio-serial" | "ccid"
+            | "xenbus" | "isa"),
+        ) => t,
+        Some(t) => {
+            return Err(XmlError::Invalid(format!(
+                "Invalid value for attribute 'type' in element '{}': '{t}'.",
+                el.name
+            )))
+        }
         None => return Err(missing_attr(&el.name, "type")),
     };
-    if let Some(model) = el.attr("model") {
+    if let Some(model) = model {
         if !crate::postparse::controller_models(controller_type).contains(&model) {
             return Err(XmlError::Unsupported(format!(
                 "Unknown model type '{model}'"
@@ -106,6 +111,18 @@ fn controller_type(el: &Element) -> Result<&str, XmlError> {
         }
     }
     Ok(controller_type)
+}
+
+/// A controller's count attribute `name` (its `value`) as [`int`] reads
+/// it.
+fn int_value(el: &Element, name: &str, value: Option<&str>) -> Result<(), XmlError> {
+    match value {
+        Some(v) if v.trim().parse::<u32>().is_err() => Err(XmlError::Invalid(format!(
+            "Invalid value for attribute '{name}' in element '{}': '{v}'. Expected integer value",
+            el.name
+        ))),
+        _ => Ok(()),
+    }
 }
 
 impl View for Controller {
@@ -130,16 +147,30 @@ impl View for Controller {
     }
     /// [`View::from_element`]'s refusals, in its order, without the
     /// copies: every define checks each controller this way.
+    /// The attributes are found in one pass (`Element::attr_values`).
     fn check(el: &Element) -> Result<(), XmlError> {
-        controller_type(el)?;
-        int(el, "index")?;
-        int(el, "ports")?;
-        int(el, "vectors")?;
+        let [kind, model, index, ports, vectors, grant_frames, event_channels] =
+            el.attr_values(|k| {
+                Some(match k {
+                    "type" => 0,
+                    "model" => 1,
+                    "index" => 2,
+                    "ports" => 3,
+                    "vectors" => 4,
+                    "maxGrantFrames" => 5,
+                    "maxEventChannels" => 6,
+                    _ => return None,
+                })
+            });
+        controller_type_of(el, kind, model)?;
+        int_value(el, "index", index)?;
+        int_value(el, "ports", ports)?;
+        int_value(el, "vectors", vectors)?;
         if let Some(m) = el.child("master") {
             uint::<u32>(m, "startport")?;
         }
-        int(el, "maxGrantFrames")?;
-        int(el, "maxEventChannels")?;
+        int_value(el, "maxGrantFrames", grant_frames)?;
+        int_value(el, "maxEventChannels", event_channels)?;
         pcihole64(el).map(drop)
     }
     fn write_to(&self, el: &mut Element) {
@@ -350,40 +381,85 @@ pub struct MemBalloon {
     pub stats_period: Option<u32>,
 }
 
+/// The models of a `<memballoon>`.
+const BALLOON_MODELS: [&str; 5] = [
+    "virtio",
+    "xen",
+    "none",
+    "virtio-transitional",
+    "virtio-non-transitional",
+];
+
+/// A memory balloon's `<stats period>` as libvirt reads it
+/// (virXMLPropInt in base 0: `0x10`, `010`; a negative period is none).
+fn balloon_stats_period(el: &Element) -> Result<Option<u32>, XmlError> {
+    match el.child("stats").and_then(|s| s.attr("period")) {
+        Some(v) => match crate::devinfo::c_int(v) {
+            Some(p) => Ok(Some(p.max(0) as u32)),
+            None => Err(XmlError::Invalid(format!(
+                "Invalid value for attribute 'period' in element 'stats': '{v}'. Expected integer value"
+            ))),
+        },
+        None => Ok(None),
+    }
+}
+
+/// A `<memballoon>` switch (`autodeflate=`, `freePageReporting=`): on or
+/// off, as [`choice`] reads it, without its copy.
+fn balloon_switch(el: &Element, name: &str, value: Option<&str>) -> Result<(), XmlError> {
+    match value {
+        Some(v) if !matches!(v, "on" | "off") => Err(XmlError::Invalid(format!(
+            "Invalid value for attribute '{name}' in element '{}': '{v}'.",
+            el.name
+        ))),
+        _ => Ok(()),
+    }
+}
+
 impl View for MemBalloon {
     const TAG: &'static str = "memballoon";
     fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let allowed = [
-            "virtio",
-            "xen",
-            "none",
-            "virtio-transitional",
-            "virtio-non-transitional",
-        ];
-        let Some(model) = choice(el, "model", &allowed)? else {
+        let Some(model) = choice(el, "model", &BALLOON_MODELS)? else {
             return Err(XmlError::Invalid(
                 "balloon memory must contain model name".into(),
             ));
         };
-        // virXMLPropInt in base 0 (`0x10`, `010`); a negative period is
-        // none.
-        let stats_period = match el.child("stats").and_then(|s| s.attr("period")) {
-            Some(v) => match crate::devinfo::c_int(v) {
-                Some(p) => Some(p.max(0) as u32),
-                None => {
-                    return Err(XmlError::Invalid(format!(
-                        "Invalid value for attribute 'period' in element 'stats': '{v}'. Expected integer value"
-                    )))
-                }
-            },
-            None => None,
-        };
+        let stats_period = balloon_stats_period(el)?;
         Ok(MemBalloon {
             model,
             autodeflate: choice(el, "autodeflate", &["on", "off"])?,
             free_page_reporting: choice(el, "freePageReporting", &["on", "off"])?,
             stats_period,
         })
+    }
+    /// [`View::from_element`]'s refusals, in its order, without building
+    /// the view (every define with a balloon checks it).
+    fn check(el: &Element) -> Result<(), XmlError> {
+        let [model, autodeflate, free_page_reporting] = el.attr_values(|k| {
+            Some(match k {
+                "model" => 0,
+                "autodeflate" => 1,
+                "freePageReporting" => 2,
+                _ => return None,
+            })
+        });
+        match model {
+            None => {
+                return Err(XmlError::Invalid(
+                    "balloon memory must contain model name".into(),
+                ))
+            }
+            Some(m) if !BALLOON_MODELS.contains(&m) => {
+                return Err(XmlError::Invalid(format!(
+                    "Invalid value for attribute 'model' in element '{}': '{m}'.",
+                    el.name
+                )))
+            }
+            Some(_) => {}
+        }
+        balloon_stats_period(el)?;
+        balloon_switch(el, "autodeflate", autodeflate)?;
+        balloon_switch(el, "freePageReporting", free_page_reporting)
     }
     fn write_to(&self, el: &mut Element) {
         put(el, "model", Some(&self.model));
@@ -890,8 +966,32 @@ impl Interface {
 
 #[cfg(test)]
 mod tests {
-    use super::{Controller, View};
+    use super::{Controller, MemBalloon, View};
     use crate::XmlError;
+
+    /// A memory balloon's check refuses what reading it refuses, with
+    /// the same error, first refusal first.
+    #[test]
+    fn memballoon_check_refuses_as_reading_does() -> Result<(), XmlError> {
+        let cases = [
+            "<memballoon model='virtio' autodeflate='on' freePageReporting='off'><stats period='10'/></memballoon>",
+            "<memballoon/>",
+            "<memballoon model='q' autodeflate='x'/>",
+            "<memballoon model='none' autodeflate='x'><stats period='y'/></memballoon>",
+            "<memballoon model='xen' freePageReporting='1' autodeflate='2'/>",
+            "<memballoon model='virtio' freePageReporting='1'><stats period='-0x10'/></memballoon>",
+            "<memballoon autodeflate='x' model='virtio-transitional'/>",
+        ];
+        for xml in cases {
+            let el = crate::reader::parse_element(xml)?;
+            let read = MemBalloon::from_element(&el)
+                .map(drop)
+                .map_err(|e| e.to_string());
+            let check = MemBalloon::check(&el).map_err(|e| e.to_string());
+            assert_eq!(check, read, "{xml}");
+        }
+        Ok(())
+    }
 
     /// A controller's check refuses what reading it refuses, with the
     /// same error, first refusal first.
