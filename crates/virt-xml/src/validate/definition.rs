@@ -206,6 +206,10 @@ pub(super) fn check_cputune_ranges(def: &DomainDef) -> Result<(), XmlError> {
 /// (the ranges of every `<idmap>` copy, each kind sorted by start:
 /// virDomainIdmapDefParseXML).
 pub(super) fn check_idmap(def: &DomainDef) -> Result<(), XmlError> {
+    // Most definitions have no map: one look for it, not four walks.
+    if top(def, "idmap").next().is_none() {
+        return Ok(());
+    }
     let ranges = |kind: &'static str| top(def, "idmap").flat_map(move |m| m.children_named(kind));
     let (uid, gid) = (ranges("uid").next(), ranges("gid").next());
     if uid.is_some() != gid.is_some() {

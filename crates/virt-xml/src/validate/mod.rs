@@ -136,7 +136,9 @@ const DEVICE_PARSE_ORDER: &[&str] = &[
 
 impl Step {
     /// The step at which libvirt reads the device element `name` (an
-    /// unknown one: with the last).
+    /// unknown one: with the last). Inlined, so that a constant name
+    /// (a one-of-a-kind rule's) folds to its step.
+    #[inline]
     pub(crate) fn device(name: &str) -> Step {
         // A match, not a search of DEVICE_PARSE_ORDER: every define asks
         // this for each device and each one-of-a-kind rule, and a match
@@ -391,16 +393,32 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
         crate::views::check_each(def, "clock")
     });
     r.check(Step::Boot, || check_boot(def));
-    // The devices libvirt takes one of, refused before any is read.
-    for (name, what, internal) in [
+    // The devices libvirt takes one of, refused before any is read;
+    // counted in one pass over the devices.
+    let mut counts = [0usize; 6];
+    for e in &def.devices.other {
+        let kind = match e.name.as_str() {
+            "watchdog" => 0,
+            "memballoon" => 1,
+            "nvram" => 2,
+            "iommu" => 3,
+            "vsock" => 4,
+            "redirfilter" => 5,
+            _ => continue,
+        };
+        counts[kind] += 1;
+    }
+    for ((name, what, internal), count) in [
         ("watchdog", "watchdog device", true),
         ("memballoon", "memory balloon device", true),
         ("nvram", "nvram device", true),
         ("iommu", "IOMMU device", false),
         ("vsock", "vsock device", false),
-    ] {
+    ]
+    .into_iter()
+    .zip(counts)
+    {
         r.check(Step::device(name), || {
-            let count = def.devices.other.iter().filter(|e| e.name == name).count();
             if count < 2 {
                 return Ok(());
             }
@@ -413,19 +431,11 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
     }
     // One set of USB redirection filter rules, refused after the
     // redirected devices are read and before the first set is.
-    r.check(Step::device("redirfilter"), || {
-        match def
-            .devices
-            .other
-            .iter()
-            .filter(|e| e.name == "redirfilter")
-            .count()
-        {
-            0 | 1 => Ok(()),
-            _ => Err(XmlError::Internal(
-                "only one set of redirection filter rule is supported".into(),
-            )),
-        }
+    r.check(Step::device("redirfilter"), || match counts[5] {
+        0 | 1 => Ok(()),
+        _ => Err(XmlError::Internal(
+            "only one set of redirection filter rule is supported".into(),
+        )),
     });
     // virDomainSecDefParseXML: an SEV policy is a 32-bit hex number.
     r.check(Step::device("launchSecurity"), || {
@@ -496,6 +506,38 @@ pub(crate) fn keywrap(def: &DomainDef) -> Result<[Option<&str>; 2], XmlError> {
 
 #[cfg(test)]
 mod tests {
+    /// The one-of-a-kind devices are refused at their kind's step, the
+    /// earliest kind first (texts observed from libvirt 9.0 through
+    /// virsh).
+    #[test]
+    fn doubled_one_of_a_kind_devices_refused_in_libvirts_order() {
+        let refusal = |devices: &str| {
+            let xml = format!(
+                "<domain type='test'><name>a</name><memory>1024</memory>\
+                 <os><type>hvm</type></os><devices>{devices}</devices></domain>"
+            );
+            crate::parse_domain(&xml).err().map(|e| e.to_string())
+        };
+        let watchdog = "<watchdog model='i6300esb'/>".repeat(2);
+        let iommu = "<iommu model='intel'/>".repeat(2);
+        let vsock = "<vsock model='virtio'><cid auto='yes'/></vsock>".repeat(2);
+        let filters = "<redirfilter/><redirfilter/>";
+        let cases = [
+            (
+                format!("{filters}{watchdog}"),
+                "internal error: only a single watchdog device is supported",
+            ),
+            (
+                format!("{filters}{iommu}"),
+                "internal error: only one set of redirection filter rule is supported",
+            ),
+            (vsock, "XML error: only a single vsock device is supported"),
+        ];
+        for (devices, want) in cases {
+            assert_eq!(refusal(&devices).as_deref(), Some(want), "{devices}");
+        }
+    }
+
     use super::*;
 
     #[test]
