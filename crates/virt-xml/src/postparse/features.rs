@@ -159,9 +159,14 @@ pub(super) fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
                 None
             }
             "tcg" => {
-                let kib = match f.child("tb-cache") {
-                    Some(c) => crate::parse_memory(&c.text(), c.attr("unit")).ok()?,
-                    None => 0,
+                // virParseScaledValue reads an empty size as none given
+                // (virXPathString gives no string for ""), so an empty
+                // <tb-cache> makes no <tcg>, as an absent one does.
+                let kib = match f.child("tb-cache").map(|c| (c.text(), c)) {
+                    Some((text, c)) if !text.is_empty() => {
+                        crate::parse_memory(&text, c.attr("unit")).ok()?
+                    }
+                    _ => 0,
                 };
                 (kib > 0).then(|| {
                     let cache = Element::new("tb-cache")
@@ -301,6 +306,19 @@ mod tests {
         assert_eq!(out[1], bare("pmu").with_attr("state", "on"));
         let out = features_as_written(&[bare("acpi").with_child(bare("x"))]).expect("read");
         assert_eq!(out, [bare("acpi")]);
+    }
+
+    /// An empty `<tb-cache>` is no size (virParseScaledValue), so
+    /// `<tcg>` is dropped and the other features still rewritten: the
+    /// empty `<kvm>` over two lines, `<pvspinlock>` with its state.
+    #[test]
+    fn empty_tb_cache_drops_tcg() {
+        let tcg = Element::new("tcg").with_child(Element::new("tb-cache").with_attr("unit", "Pb"));
+        let out = features_as_written(&[Element::new("kvm"), Element::new("pvspinlock"), tcg])
+            .expect("read");
+        assert_eq!(names(&out), ["kvm", "pvspinlock"]);
+        assert_eq!(out[0].children, [Node::Text("\n    ".into())]);
+        assert_eq!(out[1].attr("state"), Some("on"));
     }
 
     /// `<hpt><maxpagesize>` in KiB rounded up as VIR_DIV_UP does, wrapping

@@ -41,6 +41,25 @@ pub(super) fn rewrite(g: &mut Graphics) {
             }
             return;
         }
+        // libvirt reads only the first <gl>'s render node of an
+        // egl-headless display (virDomainGraphicsDefParseXMLEGLHeadless)
+        // and writes `<gl rendernode=.../>` only when there is one.
+        "egl-headless" => {
+            let gl = g.extra.iter().find(|e| e.name == "gl");
+            let rendernode = gl.and_then(|gl| gl.attr("rendernode"));
+            let written = rendernode.map(|r| Element::new("gl").with_attr("rendernode", r));
+            let as_written = g.attrs.is_empty()
+                && match (&written, g.extra.as_slice()) {
+                    (None, []) => true,
+                    (Some(w), [given]) => w == given,
+                    _ => false,
+                };
+            if !as_written {
+                g.attrs.clear();
+                g.extra = written.into_iter().collect();
+            }
+            return;
+        }
         // virDomainGraphicsDefFormat writes `fullscreen` only when set.
         "sdl" | "desktop" => {
             g.attrs.retain(|(k, v)| !(k == "fullscreen" && v == "no"));
@@ -543,6 +562,18 @@ mod tests {
             "<graphics type='spice' autoport='yes' listen='1.2.3.4' keymap='en'><listen type='address' address='1.2.3.4'/>\
              <channel name='usbredir' mode='secure'/><mouse mode='client'/></graphics>"
         ));
+    }
+
+    /// An egl-headless display keeps only its first `<gl>`'s render node
+    /// (as virsh 9.0 dumps it): a `<gl/>` without one is dropped.
+    #[test]
+    fn egl_headless_keeps_only_the_render_node() {
+        assert!(graphics("<graphics type='egl-headless'><gl/></graphics>")
+            .starts_with("<graphics type='egl-headless'/>"));
+        assert!(graphics(
+            "<graphics type='egl-headless'><gl rendernode='/dev/dri/a'/><gl rendernode='/b'/></graphics>"
+        )
+        .starts_with("<graphics type='egl-headless'><gl rendernode='/dev/dri/a'/></graphics>"));
     }
 
     #[test]
