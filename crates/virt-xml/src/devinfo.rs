@@ -106,6 +106,26 @@ pub(crate) fn rewrite_interface(children: &mut Vec<Element>) {
     placed_elements(children, &net);
 }
 
+/// A disk's `<address>` as libvirt writes what it read (the first one,
+/// `./address`; the disk's formatter places it): in libvirt's spelling,
+/// none when it reads into no address. One libvirt refuses is left for
+/// the checks.
+pub(crate) fn rewrite_disk_address(children: &mut Vec<Element>) {
+    let Some(at) = children.iter().position(|e| e.name == "address") else {
+        return;
+    };
+    match address(&children[at]) {
+        Written::As(e) => children[at] = e,
+        Written::Nothing => {
+            children.remove(at);
+        }
+        Written::Unchanged => {}
+        Written::Refused => return,
+    }
+    let mut first = true;
+    children.retain(|e| e.name != "address" || std::mem::take(&mut first));
+}
+
 /// [`placed`] for children kept as elements.
 fn placed_elements(children: &mut Vec<Element>, layout: &Layout) {
     // Most are already as libvirt writes them: left in place, not moved
@@ -597,6 +617,17 @@ fn c_unsigned_prefix(s: &str) -> Option<u64> {
     c_unsigned(s, 10)
 }
 
+/// An unsigned long long as `virStrToLong_ull` reads it in base 10
+/// (strtoull: leading blanks, a sign, a negative wrapping around).
+pub(crate) fn c_ull(s: &str) -> Option<u64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    match t.strip_prefix('-') {
+        Some(rest) if !rest.starts_with(['+', '-']) => c_unsigned(rest, 10).map(u64::wrapping_neg),
+        Some(_) => None,
+        None => c_unsigned(t, 10),
+    }
+}
+
 /// An unsigned number as libvirt's virStrToLong_uip/ullp read it in
 /// `base` (0: C's prefixes; 16: an optional `0x`): leading white space
 /// and a `+` allowed, a minus or trailing text refused.
@@ -904,6 +935,29 @@ mod tests {
         let mut e = crate::parse_element(xml).unwrap();
         rewrite(&mut e);
         e.to_xml(0)
+    }
+
+    /// A disk's first address in libvirt's spelling (as virsh 9.0 dumps
+    /// it), the later ones not read.
+    #[test]
+    fn disk_address_in_libvirts_spelling() {
+        let disk = |xml: &str| {
+            let mut children: Vec<Element> = crate::parse_element(&format!("<disk>{xml}</disk>"))
+                .unwrap()
+                .elements()
+                .cloned()
+                .collect();
+            rewrite_disk_address(&mut children);
+            children.iter().map(|e| e.to_xml(0)).collect::<String>()
+        };
+        assert_eq!(
+            disk("<target dev='sda'/><address type='ccw' cssid='0xdE' ssid='3' devno='0xBC8'/><address type='pci'/>"),
+            "<target dev='sda'/>\n<address type='ccw' cssid='0xde' ssid='0x3' devno='0x0bc8'/>\n"
+        );
+        assert_eq!(
+            disk("<address type='drive' controller='0' bus='0' unit='1'/>"),
+            "<address type='drive' controller='0' bus='0' target='0' unit='1'/>\n"
+        );
     }
 
     #[test]

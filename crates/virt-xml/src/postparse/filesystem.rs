@@ -3,7 +3,7 @@
 //! refuses leaves the element as written: the checks refuse the
 //! definition, not this.
 
-use crate::devinfo::c_unsigned;
+use crate::devinfo::{c_ull, c_unsigned};
 use crate::units::scale_to_bytes;
 use crate::{Element, Node};
 
@@ -56,17 +56,6 @@ fn nested_attr<'a>(fs: &'a Element, parent: &'a str, attr: &str) -> Option<&'a s
     fs.children_named(parent)
         .find_map(|p| p.attr(attr))
         .filter(|v| !v.is_empty())
-}
-
-/// An unsigned long long as `virStrToLong_ull` reads it in base 10
-/// (strtoull: leading blanks, a sign, a negative wrapping around).
-fn c_ull(s: &str) -> Option<u64> {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    match t.strip_prefix('-') {
-        Some(rest) if !rest.starts_with(['+', '-']) => c_unsigned(rest, 10).map(u64::wrapping_neg),
-        Some(_) => None,
-        None => c_unsigned(t, 10),
-    }
 }
 
 /// An int as `virStrToLong_i` reads it in base 10.
@@ -271,7 +260,7 @@ fn written_source(
         "file" => one("file", attr("file")),
         "template" => one("name", attr("name")),
         "ram" => {
-            let usage = c_unsigned(attr("usage")?, 10)?;
+            let usage = c_ull(attr("usage")?)?;
             let bytes = scale_to_bytes(usage, attr("units"), 1024, u64::MAX).ok()?;
             Some(
                 Element::new("source")
@@ -324,6 +313,12 @@ mod tests {
         assert_eq!(
             written("<filesystem type='ram' fmode='077'><source usage='3' units='MiB'/><space_soft_limit unit='k'>2</space_soft_limit><space_hard_limit>0</space_hard_limit></filesystem>"),
             "<filesystem type='ram' accessmode='passthrough' fmode='0077'>\n  <source usage='3072' units='KiB'/>\n  <space_soft_limit unit='bytes'>2048</space_soft_limit>\n</filesystem>\n"
+        );
+        // The usage as strtoull reads it: a minus wraps (virsh 9.0 dumps
+        // ULLONG_MAX bytes in KiB, rounded down).
+        assert_eq!(
+            written("<filesystem type='ram'><source usage='-1' units='b'/></filesystem>"),
+            "<filesystem type='ram' accessmode='passthrough'>\n  <source usage='18014398509481983' units='KiB'/>\n</filesystem>\n"
         );
         assert_eq!(
             written("<filesystem dmode='0'><source socket='s' dir='d'/><target dir='t'/></filesystem>"),

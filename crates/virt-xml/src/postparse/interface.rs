@@ -66,6 +66,54 @@ pub(super) fn rewrite(iface: &mut Interface) {
     });
     addresses(iface);
     bandwidth(&mut iface.extra);
+    vlan(&mut iface.extra);
+}
+
+/// The first `<vlan>` as libvirt writes what it read (virNetDevVlanParse,
+/// virNetDevVlanFormat; later ones are not read): `trunk='yes'` with more
+/// than one tag or when given as yes in any case (a `no` is dropped), each
+/// tag's id as a number, the native mode on every tag of the native id.
+fn vlan(extra: &mut Vec<Element>) {
+    let mut first = true;
+    extra.retain(|e| e.name != "vlan" || std::mem::take(&mut first));
+    if let Some(v) = extra.iter_mut().find(|e| e.name == "vlan") {
+        if let Some(written) = vlan_written(v).filter(|w| w != v) {
+            *v = written;
+        }
+    }
+}
+
+/// [`vlan`]'s element, `None` when libvirt refuses it (left for the checks).
+fn vlan_written(v: &Element) -> Option<Element> {
+    let mut ids = Vec::new();
+    let mut native: Option<(&str, u64)> = None;
+    for tag in v.children_named("tag") {
+        let id = crate::devinfo::c_unsigned(tag.attr("id")?, 10).filter(|id| *id <= 4095)?;
+        if let Some(mode) = tag.attr("nativeMode") {
+            if native.is_some() || !matches!(mode, "tagged" | "untagged") {
+                return None;
+            }
+            native = Some((mode, id));
+        }
+        ids.push(id);
+    }
+    let trunk = match v.attr("trunk") {
+        _ if ids.is_empty() => return None,
+        Some(t) => t.eq_ignore_ascii_case("yes"),
+        None => ids.len() > 1,
+    };
+    let mut out = Element::new("vlan");
+    if trunk {
+        out = out.with_attr("trunk", "yes");
+    }
+    for id in ids {
+        let mut tag = Element::new("tag").with_attr("id", id.to_string());
+        if let Some((mode, _)) = native.filter(|(_, n)| *n == id) {
+            tag = tag.with_attr("nativeMode", mode);
+        }
+        out = out.with_child(tag);
+    }
+    Some(out)
 }
 
 /// The guest side's `<ip>`s and the host side's (under `<source>`) as
@@ -438,6 +486,29 @@ mod tests {
             .lines()
             .map(str::trim)
             .collect()
+    }
+
+    /// The first `<vlan>` as virsh 9.0 dumps it: a trunk with more than
+    /// one tag, the native mode on each tag of the native id.
+    #[test]
+    fn vlan_as_libvirt_writes_it() {
+        assert_eq!(
+            rewritten("<interface type='user'><vlan><tag id='23'/><tag id='4095'/></vlan></interface>"),
+            "<interface type='user'><vlan trunk='yes'><tag id='23'/><tag id='4095'/></vlan></interface>"
+        );
+        assert_eq!(
+            rewritten(
+                "<interface type='user'><vlan trunk='no'><tag id='+07'/></vlan>\
+                       <vlan><tag id='9'/></vlan></interface>"
+            ),
+            "<interface type='user'><vlan><tag id='7'/></vlan></interface>"
+        );
+        assert_eq!(
+            rewritten("<interface type='user'><vlan trunk='YES'><tag id='5' nativeMode='untagged'/>\
+                       <tag id='6'/><tag id='5'/></vlan></interface>"),
+            "<interface type='user'><vlan trunk='yes'><tag id='5' nativeMode='untagged'/><tag id='6'/>\
+             <tag id='5' nativeMode='untagged'/></vlan></interface>"
+        );
     }
 
     #[test]

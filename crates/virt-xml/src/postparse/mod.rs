@@ -502,6 +502,16 @@ fn devices(def: &mut DomainDef) {
                 sources::source_seclabels(part);
             }
         }
+        crate::devinfo::rewrite_disk_address(&mut disk.extra);
+        // The first <backingStore> only, as libvirt writes what it read.
+        let mut first_backing = true;
+        disk.extra
+            .retain(|e| e.name != "backingStore" || std::mem::take(&mut first_backing));
+        if let Some(b) = disk.extra.iter_mut().find(|e| e.name == "backingStore") {
+            if let Some(written) = storage_source::written_backing_store(b, 8).filter(|w| w != b) {
+                *b = written;
+            }
+        }
     }
     for nvram in def.os.extra.iter_mut().filter(|e| e.name == "nvram") {
         sources::drop_private_data(nvram);

@@ -137,6 +137,57 @@ pub(super) fn written_source(kind: &str, source: &Element, indent: usize) -> Ele
     out
 }
 
+/// A `<backingStore>` as libvirt writes what it read into an inactive
+/// definition (virDomainDiskBackingStoreParse,
+/// virDomainDiskBackingStoreFormat): one without a type ends the chain and
+/// is written empty, whatever it holds; a typed one keeps its type (not
+/// its index, read from live definitions only), its format with a
+/// metadata cache size in bytes (none when zero), its `<source>` as a
+/// storage source of its type, and the next (the first `<backingStore>`
+/// of each). `indent` is the column of its children. `None` when libvirt
+/// refuses it (refused when read, left as given here).
+pub(super) fn written_backing_store(b: &Element, indent: usize) -> Option<Element> {
+    let out = Element::new("backingStore");
+    let Some(kind) = b.attr("type") else {
+        return Some(out);
+    };
+    // `string(./format/@type)`, `./source`, `./format/metadata_cache/max_size`.
+    let formats = || b.children_named("format");
+    let format = formats()
+        .find_map(|f| f.attr("type"))
+        .filter(|t| !t.is_empty())?;
+    let source = b.child("source")?;
+    let mut format = Element::new("format").with_attr("type", format);
+    let max_size = formats()
+        .flat_map(|f| f.children_named("metadata_cache"))
+        .flat_map(|m| m.children_named("max_size"))
+        .next();
+    if let Some(m) = max_size {
+        let text = crate::validate::string_value(m);
+        let bytes = match text.is_empty() {
+            true => 0,
+            false => {
+                let n = crate::devinfo::c_unsigned(&text, 10)?;
+                crate::units::scale_to_bytes(n, m.attr("unit"), 1, u64::MAX).ok()?
+            }
+        };
+        if bytes > 0 {
+            let size = Element::new("max_size")
+                .with_attr("unit", "bytes")
+                .with_text(bytes.to_string());
+            format = format.with_child(Element::new("metadata_cache").with_child(size));
+        }
+    }
+    let mut out = out
+        .with_attr("type", kind)
+        .with_child(format)
+        .with_child(written_source(kind, source, indent + 2));
+    if let Some(next) = b.child("backingStore") {
+        out = out.with_child(written_backing_store(next, indent + 2)?);
+    }
+    Some(out)
+}
+
 /// Copies `attr` when given; an empty value is kept only when
 /// `keep_empty` (a path libvirt reads as empty is dropped).
 fn copy_attr(from: &Element, to: &mut Element, attr: &str, keep_empty: bool) {
@@ -348,6 +399,34 @@ mod tests {
 
     fn written(kind: &str, xml: &str) -> String {
         written_source(kind, &crate::parse_element(xml).unwrap(), 2).to_xml(0)
+    }
+
+    /// Backing chains as virsh 9.0 dumps them: an untyped one is the
+    /// chain's end, written empty; no index; the cache size in bytes.
+    #[test]
+    fn backing_stores_as_libvirt_writes_them() {
+        let written = |xml: &str| {
+            written_backing_store(&crate::parse_element(xml).unwrap(), 2)
+                .map(|b| b.to_xml(0).lines().map(str::trim).collect::<String>())
+        };
+        assert_eq!(
+            written("<backingStore><source startupPolicy='optional'/><backingStore type='file'/></backingStore>"),
+            Some("<backingStore/>".into())
+        );
+        assert_eq!(
+            written("<backingStore index='3' type='file'><format type='qcow2'><metadata_cache>\
+                     <max_size unit='KiB'>1</max_size></metadata_cache></format><source file='/b'/>\
+                     <backingStore><format type='raw'/></backingStore><backingStore/></backingStore>"),
+            Some("<backingStore type='file'><format type='qcow2'><metadata_cache>\
+                  <max_size unit='bytes'>1024</max_size></metadata_cache></format><source file='/b'/>\
+                  <backingStore/></backingStore>"
+                .into())
+        );
+        // Refused when read (no format): left alone.
+        assert_eq!(
+            written("<backingStore type='file'><source file='/b'/></backingStore>"),
+            None
+        );
     }
 
     #[test]

@@ -334,7 +334,7 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
                 .try_for_each(UsbId::check)
         }
         (Parent::Interface, "virtualport") => read::<VirtualPort>(el),
-        (Parent::Interface, "vlan") => read::<Vlan>(el),
+        (Parent::Interface, "vlan") => net_parts::check_vlan(el),
         (Parent::CharDev, "source") => read::<CharSource>(el),
         // Read with the device's kind: peripherals::check_chr_target.
         (Parent::CharDev, "target") => Ok(()),
@@ -364,9 +364,11 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
             el.children_named("driver")
                 .try_for_each(VirtioOptions::check)
         }
+        // virDomainVideoDefParseXML reads the acceleration, resolution
+        // and driver before the model's type and sizes.
         (Parent::Devices, "video") => {
-            read::<Video>(el)?;
-            peripherals::check_video(el)
+            peripherals::check_video(el)?;
+            read::<Video>(el)
         }
         (Parent::Devices, "memballoon") => read::<MemBalloon>(el),
         (Parent::Devices, "rng") => {
@@ -395,7 +397,8 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Devices, "filesystem") => {
             peripherals::check_filesystem_modes(el)?;
             read::<Filesystem>(el)?;
-            peripherals::check_filesystem_space(el)
+            peripherals::check_filesystem_space(el)?;
+            peripherals::check_filesystem_ram(el)
         }
         // (What each model needs is checked at validation,
         // validate::check_memory_device.)

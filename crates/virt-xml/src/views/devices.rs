@@ -301,9 +301,10 @@ impl View for Video {
         }
         Ok(Video {
             model_type,
+            // In libvirt's order: ram, vram, vram64, vgamem, heads.
+            ram: size(m, "ram")?,
             vram: size(m, "vram")?,
             vram64: size(m, "vram64")?,
-            ram: size(m, "ram")?,
             vgamem: size(m, "vgamem")?,
             heads: uint(m, "heads")?,
             // virStringParseYesNo, its failure ignored: any other value

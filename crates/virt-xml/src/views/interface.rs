@@ -117,12 +117,18 @@ pub(crate) fn check_interface(iface: &Interface, legacy_xen: bool) -> Result<(),
 }
 
 /// Check every part of `iface` named in `names`, kind by kind. libvirt
-/// reads the first `<bandwidth>` only.
+/// reads the first `<bandwidth>` and the first `<vlan>` only.
 fn each(iface: &Interface, names: &[&str]) -> Result<(), XmlError> {
     for name in names {
         if *name == "bandwidth" {
             if let Some(b) = iface.extra.iter().find(|e| e.name == "bandwidth") {
                 nic::check_bandwidth(b, iface.iface_type == "network")?;
+            }
+            continue;
+        }
+        if *name == "vlan" {
+            if let Some(v) = iface.extra.iter().find(|e| e.name == "vlan") {
+                check_part(Parent::Interface, v)?;
             }
             continue;
         }

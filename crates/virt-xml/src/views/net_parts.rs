@@ -141,6 +141,59 @@ flat_view! {
     }
 }
 
+/// virNetDevVlanParse's refusals, in its order: at least one tag, each
+/// with a number id up to 4095 and at most one native mode among them;
+/// then `trunk` (yes or no in any case), not `no` with more than one tag
+/// or with a native mode.
+pub(crate) fn check_vlan(vlan: &Element) -> Result<(), XmlError> {
+    let mut tags = 0;
+    let mut native = false;
+    for tag in vlan.children_named("tag") {
+        tags += 1;
+        let id = crate::validate::prop_uint(tag, "id", 10, true, false)?.unwrap_or_default();
+        if id > 4095 {
+            return Err(XmlError::Invalid(format!(
+                "vlan tag id {id} too large (maximum 4095)"
+            )));
+        }
+        if let Some(mode) = tag.attr("nativeMode") {
+            if !matches!(mode, "tagged" | "untagged") {
+                return Err(XmlError::Invalid(format!(
+                    "Invalid value for attribute 'nativeMode' in element 'tag': '{mode}'."
+                )));
+            }
+            if std::mem::replace(&mut native, true) {
+                return Err(XmlError::Invalid("duplicate native vlan setting".into()));
+            }
+        }
+    }
+    if tags == 0 {
+        return Err(XmlError::Invalid(
+            "missing tag id - each <vlan> must have at least one <tag id='n'/> subelement".into(),
+        ));
+    }
+    match vlan.attr("trunk") {
+        Some(t) if !t.eq_ignore_ascii_case("yes") => {
+            if tags > 1 {
+                Err(XmlError::Invalid(format!(
+                    "invalid \"trunk='{t}'\" in <vlan> - trunk='yes' is required for more than one vlan tag"
+                )))
+            } else if native {
+                Err(XmlError::Invalid(
+                    "invalid configuration in <vlan> - \"trunk='no'\" is not allowed with a native vlan id".into(),
+                ))
+            } else if !t.eq_ignore_ascii_case("no") {
+                Err(XmlError::Invalid(format!(
+                    "invalid \"trunk='{t}'\" in <vlan> - must be yes or no"
+                )))
+            } else {
+                Ok(())
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
 flat_view! {
     /// The attributes of `<interface>` beyond its type.
     InterfaceOptions = "interface" {
@@ -171,5 +224,62 @@ impl Interface {
         if let Some(e) = self.extra.iter_mut().find(|e| e.name == "source") {
             e.attrs = self.source.clone();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn verdict(vlans: &str) -> String {
+        let xml = format!(
+            "<domain type='test'><name>c</name><memory>1024</memory><os><type>hvm</type></os>\
+             <devices><interface type='user'>{vlans}</interface></devices></domain>"
+        );
+        match crate::parse_domain(&xml) {
+            Ok(_) => "OK".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    // Texts observed from libvirt 9.0 through virsh: virNetDevVlanParse's
+    // refusals in its order; a trunk in any case; the first <vlan> only.
+    #[test]
+    fn vlan_refused_as_libvirt_refuses_it() {
+        let xml_error = |m: &str| format!("XML error: {m}");
+        assert_eq!(
+            verdict("<vlan trunk='x'/>"),
+            xml_error(
+                "missing tag id - each <vlan> must have at least one <tag id='n'/> subelement"
+            )
+        );
+        assert_eq!(
+            verdict("<vlan><tag id='4096'/></vlan>"),
+            xml_error("vlan tag id 4096 too large (maximum 4095)")
+        );
+        assert_eq!(
+            verdict("<vlan><tag id='1' nativeMode='default'/></vlan>"),
+            xml_error("Invalid value for attribute 'nativeMode' in element 'tag': 'default'.")
+        );
+        assert_eq!(
+            verdict(
+                "<vlan><tag id='1' nativeMode='tagged'/><tag id='2' nativeMode='untagged'/></vlan>"
+            ),
+            xml_error("duplicate native vlan setting")
+        );
+        assert_eq!(
+            verdict("<vlan trunk='No'><tag id='1'/><tag id='2'/></vlan>"),
+            xml_error("invalid \"trunk='No'\" in <vlan> - trunk='yes' is required for more than one vlan tag")
+        );
+        assert_eq!(
+            verdict("<vlan trunk='x'><tag id='1' nativeMode='tagged'/></vlan>"),
+            xml_error("invalid configuration in <vlan> - \"trunk='no'\" is not allowed with a native vlan id")
+        );
+        assert_eq!(
+            verdict("<vlan trunk='x'><tag id='1'/></vlan>"),
+            xml_error("invalid \"trunk='x'\" in <vlan> - must be yes or no")
+        );
+        assert_eq!(
+            verdict("<vlan trunk='YES'><tag id='1'/></vlan><vlan/>"),
+            "OK"
+        );
     }
 }

@@ -564,10 +564,21 @@ flat_view! {
 }
 
 /// A video device's parts beyond its model's attributes, as libvirt
-/// reads them (the first of each): the model's `<resolution>`, the
+/// reads them (the first of each) before those attributes: the model's
+/// `<acceleration>` (virDomainVideoAccelDefParseXML: its states, then at
+/// least one of them or a render node), its `<resolution>`, the
 /// `<driver>` (virtio options before the backend). What was read is
 /// checked at validation ([`validate_video`]).
 pub(crate) fn check_video(video: &Element) -> Result<(), XmlError> {
+    if let Some(accel) = video.child("model").and_then(|m| m.child("acceleration")) {
+        let accel3d = choice(accel, "accel3d", &["yes", "no"])?;
+        let accel2d = choice(accel, "accel2d", &["yes", "no"])?;
+        if accel.attr("rendernode").is_none() && accel3d.is_none() && accel2d.is_none() {
+            return Err(XmlError::Unsupported(
+                "missing values for acceleration".into(),
+            ));
+        }
+    }
     if let Some(res) = video.child("model").and_then(|m| m.child("resolution")) {
         Resolution::check(res)?;
     }
@@ -655,6 +666,25 @@ pub(crate) fn check_filesystem_space(fs: &Element) -> Result<(), XmlError> {
         crate::units::scale_to_bytes(number, unit, 1, u64::MAX)?;
     }
     Ok(())
+}
+
+/// virDomainFSDefParseXML's last check: a RAM filesystem's `<source
+/// usage= units=>`, the size required, read as virStrToLong_ull reads it
+/// (a minus wraps) and scaled by its units (KiB without one), at most
+/// ULLONG_MAX bytes.
+pub(crate) fn check_filesystem_ram(fs: &Element) -> Result<(), XmlError> {
+    if fs.attr("type") != Some("ram") {
+        return Ok(());
+    }
+    let source = fs.child("source");
+    let usage = source
+        .and_then(|s| s.attr("usage"))
+        .ok_or_else(|| XmlError::Invalid("missing 'usage' attribute for RAM filesystem".into()))?;
+    let number = crate::devinfo::c_ull(usage).ok_or_else(|| {
+        XmlError::Invalid(format!("cannot parse usage '{usage}' for RAM filesystem"))
+    })?;
+    let units = source.and_then(|s| s.attr("units"));
+    crate::units::scale_to_bytes(number, units, 1024, u64::MAX).map(drop)
 }
 
 flat_view! {
@@ -848,6 +878,71 @@ mod tests {
             verdict("<video><driver iommu='on'/></video>"),
             "unsupported configuration: iommu driver option is only supported for virtio devices"
         );
+    }
+
+    // Texts observed from libvirt 9.0 through virsh: a video model's
+    // acceleration is read first (its states, then one of them or a
+    // render node), before its resolution, type and sizes (ram first).
+    #[test]
+    fn video_acceleration_read_before_the_model() {
+        let video = |model: &str| verdict(&format!("<video>{model}</video>"));
+        assert_eq!(
+            video("<model type='qxl'><acceleration/></model>"),
+            "unsupported configuration: missing values for acceleration"
+        );
+        assert_eq!(
+            video("<model type='x'><acceleration/><resolution x='a' y='1'/></model>"),
+            "unsupported configuration: missing values for acceleration"
+        );
+        assert_eq!(
+            video("<model type='x'><acceleration accel3d='maybe'/></model>"),
+            "XML error: Invalid value for attribute 'accel3d' in element 'acceleration': 'maybe'."
+        );
+        assert_eq!(
+            video("<model type='x'><acceleration rendernode=''/></model>"),
+            "unsupported configuration: unknown video model 'x'"
+        );
+        assert_eq!(
+            video("<model type='vga' vram='x' ram='y'/>"),
+            "XML error: cannot parse video ram 'y'"
+        );
+        assert_eq!(
+            video("<model type='vga'><acceleration accel2d='no'/></model>"),
+            "OK"
+        );
+    }
+
+    // virDomainFSDefParseXML's last check, a RAM filesystem's size (as
+    // virsh 9.0 refuses it).
+    #[test]
+    fn ram_filesystem_size_required_and_bounded() {
+        let fs = |source: &str| {
+            verdict(&format!(
+                "<filesystem type='ram'>{source}<target dir='t'/></filesystem>"
+            ))
+        };
+        assert_eq!(
+            fs(""),
+            "XML error: missing 'usage' attribute for RAM filesystem"
+        );
+        assert_eq!(
+            fs("<source usage='x'/>"),
+            "XML error: cannot parse usage 'x' for RAM filesystem"
+        );
+        assert_eq!(
+            fs("<source usage='50' units='EB'/>"),
+            "numerical overflow: value too large: 50EB"
+        );
+        assert_eq!(
+            fs("<source usage='-1' units=''/>"),
+            "numerical overflow: value too large: 18446744073709551615"
+        );
+        assert_eq!(
+            fs("<source usage='1' units='q'/>"),
+            "invalid argument: unknown suffix 'q'"
+        );
+        // A minus wraps (strtoull): ULLONG_MAX bytes fit.
+        assert_eq!(fs("<source usage='-1' units='b'/>"), "OK");
     }
 
     // Texts observed from libvirt 9.0 through virsh: a video device's
