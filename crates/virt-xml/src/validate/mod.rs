@@ -366,7 +366,11 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
     r.check(Step::Cpu, || match cpu {
         Some(cpu) => {
             check_cpu(cpu)?;
-            // `./cpu[1]` alone; the cells are read at the next step.
+            // `./cpu[1]` alone; the cells are read at the next step (a
+            // copy without them only when there are some).
+            if cpu.child("numa").is_none() {
+                return <crate::views::Cpu as crate::views::View>::check(cpu);
+            }
             let mut c = cpu.clone();
             c.children
                 .retain(|n| !matches!(n, crate::Node::Element(e) if e.name == "numa"));
