@@ -44,6 +44,9 @@ pub(super) fn rewrite(iface: &mut Interface) {
             }
         }
     }
+    if iface.iface_type == "direct" {
+        direct_source(iface);
+    }
     // virDomainNetDefParseXML reads a traffic filter for network,
     // bridge and ethernet interfaces only.
     if !matches!(iface.iface_type.as_str(), "network" | "bridge" | "ethernet") {
@@ -67,6 +70,28 @@ pub(super) fn rewrite(iface: &mut Interface) {
     addresses(iface);
     bandwidth(&mut iface.extra);
     vlan(&mut iface.extra);
+}
+
+/// A direct (macvtap) interface's `<source>` as virDomainNetDefFormat
+/// writes it: the device, then the mode, VEPA (the first of
+/// virNetDevMacVLanMode) when none is given.
+fn direct_source(iface: &mut Interface) {
+    let Some(dev) = iface.source_attr("dev") else {
+        return;
+    };
+    let mode = iface.source_attr("mode").unwrap_or("vepa");
+    if matches!(iface.source.as_slice(), [(d, _), (m, v)] if d == "dev" && m == "mode" && v == mode)
+    {
+        return;
+    }
+    let written = vec![
+        ("dev".to_string(), dev.to_string()),
+        ("mode".to_string(), mode.to_string()),
+    ];
+    if let Some(e) = iface.extra.iter_mut().find(|e| e.name == "source") {
+        e.attrs = written.clone();
+    }
+    iface.source = written;
 }
 
 /// The first `<vlan>` as libvirt writes what it read (virNetDevVlanParse,
@@ -486,6 +511,20 @@ mod tests {
             .lines()
             .map(str::trim)
             .collect()
+    }
+
+    /// A direct interface's source with its mode, VEPA by default, after
+    /// its device (as virsh 9.0 dumps it).
+    #[test]
+    fn direct_source_with_its_mode() {
+        assert_eq!(
+            rewritten("<interface type='direct'><source dev='eth0'/></interface>"),
+            "<interface type='direct'><source dev='eth0' mode='vepa'/></interface>"
+        );
+        assert_eq!(
+            rewritten("<interface type='direct'><source mode='bridge' dev='eth0'/></interface>"),
+            "<interface type='direct'><source dev='eth0' mode='bridge'/></interface>"
+        );
     }
 
     /// The first `<vlan>` as virsh 9.0 dumps it: a trunk with more than
