@@ -94,6 +94,17 @@ pub(crate) fn rewrite_chardev(children: &mut Vec<Element>) {
     placed_elements(children, &layout("chardev", &[]));
 }
 
+/// The children of a disk as libvirt writes its device information
+/// (virDomainDiskDefFormat: it reads the boot order, not the ROM); the
+/// disk's own order places them.
+pub(crate) fn rewrite_disk(children: &mut Vec<Element>) {
+    let disk = Layout {
+        boot: true,
+        ..layout("disk", &[])
+    };
+    placed_elements(children, &disk);
+}
+
 /// The children of an interface as libvirt writes its device information
 /// (virDomainNetDefFormat: it reads the boot order and the ROM too); the
 /// interface's own order places them.

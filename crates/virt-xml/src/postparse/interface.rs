@@ -52,14 +52,15 @@ pub(super) fn rewrite(iface: &mut Interface) {
     if !matches!(iface.iface_type.as_str(), "network" | "bridge" | "ethernet") {
         iface.extra.retain(|e| e.name != "filterref");
     }
+    let virtio = iface
+        .model
+        .as_deref()
+        .is_some_and(|m| VIRTIO_MODELS.contains(&m));
     // A host device interface is written by another formatter.
     if iface.iface_type != "hostdev" {
-        let virtio = iface
-            .model
-            .as_deref()
-            .is_some_and(|m| VIRTIO_MODELS.contains(&m));
         driver(&mut iface.extra, virtio);
     }
+    backend(&mut iface.extra, virtio && iface.iface_type != "hostdev");
     knobs(&mut iface.extra);
     guest_names(&mut iface.extra);
     // virNetworkPortOptionsFormat: `<port>` only with its isolation.
@@ -381,6 +382,41 @@ fn virtio_driver(given: &Element) -> Option<Option<Element>> {
     Some((!empty).then_some(out))
 }
 
+/// The first `<backend>` as virDomainNetBackendParseXML reads it and
+/// virDomainNetBackendFormat writes it: its type, the tap and (for a
+/// virtio model, not a host device) vhost device paths sanitized, the log
+/// file; not written when none is set. A type libvirt refuses leaves it
+/// as written, for the checks.
+fn backend(extra: &mut Vec<Element>, reads_vhost: bool) {
+    let Some(at) = extra.iter().position(|e| e.name == "backend") else {
+        return;
+    };
+    let mut first = true;
+    extra.retain(|e| e.name != "backend" || std::mem::take(&mut first));
+    let given = &extra[at];
+    if given.attr("type").is_some_and(|t| t != "qemu") {
+        return;
+    }
+    let mut out = Element::new("backend");
+    if let Some(t) = given.attr("type") {
+        out = out.with_attr("type", t);
+    }
+    if let Some(tap) = given.attr("tap") {
+        out = out.with_attr("tap", crate::devinfo::sanitized_path(tap));
+    }
+    if let Some(vhost) = given.attr("vhost").filter(|_| reads_vhost) {
+        out = out.with_attr("vhost", crate::devinfo::sanitized_path(vhost));
+    }
+    if let Some(log) = given.attr("logFile") {
+        out = out.with_attr("logFile", log);
+    }
+    if out.attrs.is_empty() {
+        extra.remove(at);
+    } else if out != extra[at] {
+        extra[at] = out;
+    }
+}
+
 /// `<coalesce>` only with a frame count (not zero), `<tune>` only with a
 /// send buffer, `<rom>` only with something set.
 fn knobs(extra: &mut Vec<Element>) {
@@ -589,6 +625,21 @@ mod tests {
                        <bandwidth><outbound average='1'/></bandwidth><model type='e1000'/></interface>"),
             "<interface type='ethernet'><bandwidth><outbound average='1'/></bandwidth><port isolated='no'/>\
              <ip address='1.2.3.4' family='ipv4'/><model type='e1000'/><mtu size='1500'/></interface>"
+        );
+        // The backend (seed 8 of the differential run, as libvirt 9.0
+        // writes it): none when empty, paths sanitized, vhost only for a
+        // virtio model, the first one only.
+        assert_eq!(
+            rewritten("<interface type='user'><backend/><model type='e1000'/><backend tap='/t'/></interface>"),
+            "<interface type='user'><model type='e1000'/></interface>"
+        );
+        assert_eq!(
+            rewritten("<interface type='user'><backend logFile='/l' vhost='//a//b/' tap='/t//x/'/></interface>"),
+            "<interface type='user'><backend tap='/t/x' logFile='/l'/></interface>"
+        );
+        assert_eq!(
+            rewritten("<interface type='user'><model type='virtio'/><backend logFile='' vhost='//a//b/' tap=''/></interface>"),
+            "<interface type='user'><model type='virtio'/><backend tap='' vhost='//a/b' logFile=''/></interface>"
         );
         // A virtio driver: its options in libvirt's order, one queue is
         // none, empty host and guest options are not written; a frame

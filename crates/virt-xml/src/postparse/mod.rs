@@ -31,6 +31,7 @@ mod cpu;
 mod cputune;
 mod device_parts;
 mod devices;
+mod disk;
 mod features;
 mod filesystem;
 mod graphics;
@@ -493,6 +494,7 @@ fn devices(def: &mut DomainDef) {
     crate::views::drop_unread(&mut def.devices);
     for disk in &mut def.devices.disks {
         disk.unknown.retain(|u| u.element.name != "privateData");
+        disk::rewrite(disk);
         let network = disk.disk_type == "network";
         for part in &mut disk.extra {
             sources::drop_private_data(part);

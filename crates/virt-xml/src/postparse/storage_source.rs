@@ -341,7 +341,7 @@ fn auth_written(auth: &Element) -> Element {
 
 /// virStorageEncryptionFormat: format and engine, each secret, and for
 /// LUKS the first cipher and ivgen; the end tag is always written.
-fn encryption(enc: &Element, indent: usize) -> Element {
+pub(super) fn encryption(enc: &Element, indent: usize) -> Element {
     let format = enc.attr("format").unwrap_or_default();
     let mut out = Element::new("encryption").with_attr("format", format);
     if let Some(e) = enc.attr("engine").filter(|e| *e != "default") {

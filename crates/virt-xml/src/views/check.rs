@@ -116,7 +116,7 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
                 }
                 info(|n| e.child(n))?;
             }
-            peripherals::check_usb_address(e)
+            peripherals::check_usb_address(e, def)
         });
     }
     // virDomainDefControllersParse, after the controllers are read.

@@ -404,7 +404,7 @@ flat_view! {
 }
 
 /// A smartcard as libvirt reads it for its mode: a passthrough one's
-/// character device type, a host-certificates one's three certificates
+/// character device type and source, a host-certificates one's three certificates
 /// and absolute database path.
 pub(crate) fn check_smartcard(el: &Element) -> Result<(), XmlError> {
     let card = Smartcard::from_element(el)?;
@@ -416,7 +416,9 @@ pub(crate) fn check_smartcard(el: &Element) -> Result<(), XmlError> {
             Some(t) if !super::devices::CHARDEV_TYPES.contains(&t) => Err(XmlError::Unsupported(
                 format!("unknown type presented to host for character device: {t}"),
             )),
-            Some(_) => Ok(()),
+            // virDomainChrSourceDefParseXML reads the card's source, log
+            // and protocol as a character device's.
+            Some(t) => crate::validate::check_chr_source(t, el.elements()),
         },
         "host-certificates" => {
             if card.certificates.len() != 3 {
@@ -470,11 +472,27 @@ pub(crate) fn check_usb_device(el: &Element) -> Result<(), XmlError> {
     }
 }
 
-/// virDomainRedirdevDefParseXML: a USB redirection (its only bus is
-/// USB) sits at a USB address, if it has one. (A hub's address is not
-/// checked so.)
-pub(crate) fn check_usb_address(el: &Element) -> Result<(), XmlError> {
-    if el.name != "redirdev" {
+/// virDomainRedirdevDefParseXML and virDomainInputDefParseXML: a USB
+/// redirection (its only bus is USB) and an input device on the USB bus
+/// (given, or the one the parser fills in for the guest's OS type and
+/// architecture) sit at a USB address, if they have one. (A hub's
+/// address is not checked so.)
+pub(crate) fn check_usb_address(el: &Element, def: &DomainDef) -> Result<(), XmlError> {
+    let on_usb = match el.name.as_str() {
+        "redirdev" => true,
+        "input" => {
+            // virDomainDefParseCaps: a Xen domain's `linux` guests are
+            // `xen` ones.
+            let os_type = match def.os.os_type.as_str() {
+                "linux" if def.domain_type == "xen" => "xen",
+                t => t,
+            };
+            crate::postparse::input_bus_of(el, os_type, def.os.arch.as_deref()).as_deref()
+                == Some("usb")
+        }
+        _ => false,
+    };
+    if !on_usb {
         return Ok(());
     }
     match el.child("address").and_then(|a| a.attr("type")) {
@@ -590,13 +608,24 @@ pub(crate) fn check_video(video: &Element) -> Result<(), XmlError> {
 }
 
 /// virDomainVideoDefValidate, after the whole definition is read:
-/// vhost-user for a virtio model only, then a positive resolution.
+/// vhost-user for a virtio model only (and a render node for vhost-user
+/// only), then a positive resolution.
 pub(crate) fn validate_video(video: &Element) -> Result<(), XmlError> {
     let model = video.child("model");
     let virtio = model.and_then(|m| m.attr("type")) == Some("virtio");
-    if video.child("driver").and_then(|d| d.attr("name")) == Some("vhostuser") && !virtio {
+    if video.child("driver").and_then(|d| d.attr("name")) == Some("vhostuser") {
+        if !virtio {
+            return Err(XmlError::Unsupported(
+                "'vhostuser' driver is only supported with 'virtio' device".into(),
+            ));
+        }
+    } else if model
+        .and_then(|m| m.child("acceleration"))
+        .is_some_and(|a| a.attr("rendernode").is_some())
+    {
+        // Only a vhost-user backend has a render node of its own.
         return Err(XmlError::Unsupported(
-            "'vhostuser' driver is only supported with 'virtio' device".into(),
+            "unsupported rendernode accel attribute without 'vhostuser'".into(),
         ));
     }
     let resolution = model
@@ -912,6 +941,25 @@ mod tests {
         );
     }
 
+    // Texts observed from libvirt 9.0 through virsh (seeds 5 and 6 of the
+    // differential run).
+    #[test]
+    fn a_passthrough_smartcard_reads_its_source_as_a_character_device() {
+        assert_eq!(
+            verdict("<smartcard mode='passthrough' type='tcp'><source mode='f' host='h' service='1'/></smartcard>"),
+            "XML error: Invalid value for attribute 'mode' in element 'source': 'f'."
+        );
+        assert_eq!(
+            verdict("<smartcard mode='passthrough' type='unix'><source mode='nymzi' path='/p'/></smartcard>"),
+            "XML error: Invalid value for attribute 'mode' in element 'source': 'nymzi'."
+        );
+        // A spicevmc card has no source to read.
+        assert_eq!(
+            verdict("<smartcard mode='passthrough' type='spicevmc'><source mode='f'/></smartcard>"),
+            "OK"
+        );
+    }
+
     // virDomainFSDefParseXML's last check, a RAM filesystem's size (as
     // virsh 9.0 refuses it).
     #[test]
@@ -943,6 +991,34 @@ mod tests {
         );
         // A minus wraps (strtoull): ULLONG_MAX bytes fit.
         assert_eq!(fs("<source usage='-1' units='b'/>"), "OK");
+    }
+
+    // Texts observed from libvirt 9.0 through virsh (seed 8 of the
+    // differential run): an input device on the USB bus, given or filled
+    // in, sits at a USB address.
+    #[test]
+    fn a_usb_input_device_sits_at_a_usb_address() {
+        let refused = "XML error: Invalid address for a USB device";
+        assert_eq!(
+            verdict("<input type='keyboard' bus='usb'><address type='drive'/></input>"),
+            refused
+        );
+        assert_eq!(
+            verdict("<input type='tablet'><address type='pci'/></input>"),
+            refused
+        );
+        assert_eq!(
+            verdict("<input type='mouse'><address type='pci'/></input>"),
+            "OK"
+        );
+        assert_eq!(
+            verdict("<input type='tablet' bus='virtio'><address type='pci'/></input>"),
+            "OK"
+        );
+        assert_eq!(
+            verdict("<input type='tablet'><address type='usb' bus='0' port='1'/></input>"),
+            "OK"
+        );
     }
 
     // Texts observed from libvirt 9.0 through virsh: a video device's
@@ -994,6 +1070,20 @@ mod tests {
         assert_eq!(
             verdict("<video><driver name='vhostuser'/><model type='vga'><resolution x='0' y='1'/></model></video>"),
             "unsupported configuration: 'vhostuser' driver is only supported with 'virtio' device"
+        );
+        // A render node without a vhost-user backend, before the
+        // resolution (seed 8 of the differential run).
+        assert_eq!(
+            verdict("<video><model type='vga'><acceleration rendernode=''/><resolution x='0' y='1'/></model></video>"),
+            "unsupported configuration: unsupported rendernode accel attribute without 'vhostuser'"
+        );
+        assert_eq!(
+            verdict("<video><driver name='qemu'/><model type='virtio'><acceleration rendernode='/d'/></model></video>"),
+            "unsupported configuration: unsupported rendernode accel attribute without 'vhostuser'"
+        );
+        assert_eq!(
+            verdict("<video><driver name='vhostuser'/><model type='virtio'><acceleration rendernode='/d'/></model></video>"),
+            "OK"
         );
         assert_eq!(
             verdict(&format!("<video><model type='vga'><resolution x='a' y='1'/></model></video>{panic}")),

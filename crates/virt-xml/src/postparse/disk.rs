@@ -1,0 +1,156 @@
+//! A disk's own children as libvirt writes what it read into an inactive
+//! definition (virDomainDiskDefParseXML, virDomainDiskDefFormat), where
+//! the model keeps them as written: the block job `<mirror>`, the tray
+//! state, the encryption given on the disk itself and the device
+//! information.
+
+use crate::Disk;
+
+/// The column of a disk's children in a dumped definition
+/// (`<domain>`, `<devices>`, `<disk>`, two spaces each).
+const CHILD_INDENT: usize = 6;
+
+/// Rewrites `disk`'s children as libvirt writes them back.
+pub(super) fn rewrite(disk: &mut Disk) {
+    // virDomainDiskDefParseXML reads `<mirror>` only from a live or status
+    // definition (not with VIR_DOMAIN_DEF_PARSE_INACTIVE, which define
+    // uses), and virDomainDiskDefFormatMirror writes none into an
+    // inactive one: a defined disk has no block job.
+    disk.extra.retain(|e| e.name != "mirror");
+    snapshot(disk);
+    let tray_written = matches!(disk.device.as_str(), "cdrom" | "floppy");
+    for part in &mut disk.extra {
+        match part.name.as_str() {
+            // The tray state is written only for a CD-ROM or floppy, and
+            // only when open (closed is its default).
+            "target" => part
+                .attrs
+                .retain(|(k, v)| k != "tray" || (tray_written && v != "closed")),
+            // An `<encryption>` given on the disk rather than in its source
+            // is written there again, as any storage encryption
+            // (virStorageEncryptionFormat: always with an end tag).
+            "encryption" => *part = super::storage_source::encryption(part, CHILD_INDENT),
+            _ => {}
+        }
+    }
+    // virDomainDeviceInfoFormat with VIR_DOMAIN_DEF_FORMAT_ALLOW_BOOT.
+    crate::devinfo::rewrite_disk(&mut disk.extra);
+}
+
+/// The disk's `snapshot` location as virDomainDiskDefPostParse settles
+/// it and virDomainDiskDefFormat writes it: a vhost-user disk cannot be
+/// snapshotted, so it gets `no` when none is given; `no` is not written
+/// for a read-only disk (a read-only disk without one gets it, unwritten).
+fn snapshot(disk: &mut Disk) {
+    let given = disk.attrs.iter().position(|(k, _)| k == "snapshot");
+    if given.is_none() && disk.disk_type == "vhostuser" && !disk.readonly {
+        disk.attrs.push(("snapshot".into(), "no".into()));
+    }
+    if disk.readonly {
+        disk.attrs.retain(|(k, v)| k != "snapshot" || v != "no");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::FormatOptions;
+
+    /// The `<disk>` of a definition holding `disk`, as dumped.
+    fn dumped(disk: &str) -> String {
+        let xml = format!(
+            "<domain type='test'><name>d</name><memory>65536</memory><os><type>hvm</type></os>\
+             <devices>{disk}</devices></domain>"
+        );
+        let def = crate::parse_domain(&xml).unwrap();
+        let out = def.to_xml(&FormatOptions {
+            inactive: true,
+            ..FormatOptions::default()
+        });
+        let start = out.find("<disk").unwrap();
+        let end = out.find("</disk>").unwrap();
+        out[start..end + "</disk>".len()].to_string()
+    }
+
+    #[test]
+    fn a_defined_disk_has_no_mirror() {
+        let out = dumped(
+            "<disk type='file'><source file='/a'/><mirror file='/m' format='raw' job='copy'>\
+             <format type='raw'/></mirror><target dev='vda' bus='virtio'/></disk>",
+        );
+        assert!(!out.contains("mirror"), "{out}");
+    }
+
+    #[test]
+    fn snapshot_locations_as_libvirt_settles_them() {
+        let vhostuser = "<source type='unix' path='/x'/><target dev='vdc' bus='virtio'/>\
+                         <driver type='raw'/>";
+        let out = dumped(&format!(
+            "<disk type='vhostuser' model='virtio'>{vhostuser}</disk>"
+        ));
+        assert!(
+            out.starts_with("<disk type='vhostuser' device='disk' model='virtio' snapshot='no'>"),
+            "{out}"
+        );
+        let readonly = |snapshot: &str| {
+            dumped(&format!(
+                "<disk type='file' snapshot='{snapshot}'><source file='/a'/>\
+                 <target dev='vda' bus='virtio'/><readonly/></disk>"
+            ))
+        };
+        assert!(readonly("no").starts_with("<disk type='file' device='disk'>"));
+        assert!(readonly("external")
+            .starts_with("<disk type='file' device='disk' snapshot='external'>"));
+    }
+
+    #[test]
+    fn the_tray_is_written_open_on_removable_media_only() {
+        let disk = |device: &str, target: &str, tray: &str| {
+            dumped(&format!(
+                "<disk type='file' device='{device}'><source file='/a'/>\
+                 <target {target} tray='{tray}'/></disk>"
+            ))
+        };
+        let ide = "dev='hda' bus='ide'";
+        assert!(disk("cdrom", ide, "open").contains("<target dev='hda' bus='ide' tray='open'/>"));
+        let fdc = "dev='fda' bus='fdc'";
+        assert!(disk("floppy", fdc, "open").contains("<target dev='fda' bus='fdc' tray='open'/>"));
+        assert!(disk("cdrom", ide, "closed").contains("<target dev='hda' bus='ide'/>"));
+        assert!(disk("disk", ide, "closed").contains("<target dev='hda' bus='ide'/>"));
+    }
+
+    #[test]
+    fn an_empty_disk_encryption_keeps_its_end_tag() {
+        let out = dumped(
+            "<disk type='file'><source file='/a'/><target dev='vda' bus='virtio'/>\
+             <encryption format='qcow'/></disk>",
+        );
+        assert!(
+            out.contains("      <encryption format='qcow'>\n      </encryption>\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_disk_address_is_written_as_libvirt_reads_it() {
+        let out = dumped(
+            "<disk type='file'><source file='/a'/><target dev='vda' bus='virtio'/>\
+             <address type='ccw'/><boot order='01'/></disk>",
+        );
+        assert!(
+            out.contains(
+                "<boot order='1'/>\n      <address type='ccw' cssid='0x0' ssid='0x0' devno='0x0000'/>"
+            ),
+            "{out}"
+        );
+        let out = dumped(
+            "<disk type='file'><source file='/a'/><target dev='vda' bus='virtio'/>\
+             <address type='pci' slot='3'/></disk>",
+        );
+        assert!(
+            out.contains(
+                "<address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>"
+            ),
+            "{out}"
+        );
+    }
+}
