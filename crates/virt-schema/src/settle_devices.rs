@@ -102,12 +102,28 @@ pub(crate) fn settle_steered(root: &mut Element, aim: &str) {
                 settle_usb_source(source);
             }
         }
-        if aim == "domain/devices/hostdev/address/@port" {
+        // Only for documents aimed at a host device's parts: a wider
+        // change perturbs the steered walk of other paths.
+        if aim.starts_with("domain/devices/hostdev/") {
+            settle_hostdev_source(hostdev);
+        }
+        if aim.starts_with("domain/devices/hostdev/address/") {
             settle_hostdev_address(hostdev);
         }
     }
     for interface in kids_mut(devices, "interface") {
         settle_nic_model(interface);
+        // A host device interface's USB source reads as a USB host
+        // device's (virDomainHostdevSubsysUSBDefParseXML); only for
+        // documents aimed at an interface source, not to perturb the
+        // steered walk of other paths.
+        if aim.starts_with("domain/devices/interface/source/")
+            && interface.attr("type") == Some("hostdev")
+        {
+            if let Some(source) = child_mut(interface, "source") {
+                settle_usb_source(source);
+            }
+        }
     }
     for kind in CHARACTER_DEVICES.iter().chain(&["smartcard"]) {
         for dev in kids_mut(devices, kind) {
@@ -124,7 +140,36 @@ pub(crate) fn settle_steered(root: &mut Element, aim: &str) {
             settle_video_virtio(video);
         }
     }
+    if aim == "domain/devices/video/model/acceleration/@rendernode" {
+        for video in kids_mut(devices, "video") {
+            settle_video_vhost_user(video);
+        }
+    }
     settle_addresses(devices);
+}
+
+/// A host device's source as libvirt reads it
+/// (`virDomainHostdevSubsysPCIDefParseXML`, `virDomainHostdevDefValidate`):
+/// a start-up policy for a USB device only, a PCI device's source address
+/// numbers in the C bases libvirt reads them in (the schema's hex without
+/// `0x` reads as a bad decimal).
+fn settle_hostdev_source(hostdev: &mut Element) {
+    let kind = hostdev.attr("type").unwrap_or_default().to_string();
+    let Some(source) = child_mut(hostdev, "source") else {
+        return;
+    };
+    if kind != "usb" {
+        source.remove_attr("startupPolicy");
+    }
+    if kind == "pci" {
+        for address in kids_mut(source, "address") {
+            for attr in ["domain", "bus", "slot", "function"] {
+                if address.attr(attr).is_some_and(|v| !fits_u32(v, 0)) {
+                    address.set_attr(attr, "0");
+                }
+            }
+        }
+    }
 }
 
 /// A subsystem host device's address is of a type its kind takes
@@ -203,6 +248,20 @@ fn settle_video_virtio(video: &mut Element) {
         None => video.children.push(Node::Element(
             Element::new("model").with_attr("type", "virtio"),
         )),
+    }
+}
+
+/// A render node is a vhost-user video backend's only
+/// (`virDomainVideoDefValidate`), and vhost-user a virtio model's: a video
+/// built to reach the render node gets both.
+fn settle_video_vhost_user(video: &mut Element) {
+    settle_video_virtio(video);
+    match child_mut(video, "driver") {
+        Some(driver) => driver.set_attr("name", "vhostuser"),
+        None => video.children.insert(
+            0,
+            Node::Element(Element::new("driver").with_attr("name", "vhostuser")),
+        ),
     }
 }
 
@@ -880,6 +939,38 @@ mod tests {
         }
     }
 
+    /// A host device interface built to reach its source's USB address
+    /// gets the numbers libvirt reads.
+    #[test]
+    fn steered_host_device_interfaces_read_their_usb_source() {
+        let mut root = domain(
+            "<devices><interface type='hostdev'><source><vendor id='FE7C'/><product id='0x1F5'/>\
+             <address bus='A' device='0xc8'/></source></interface></devices>",
+        );
+        assert!(refusal(&root).is_some());
+        crate::repair::settle_steered(&mut root, Some("domain/devices/interface/source/address/@device"));
+        let xml = root.to_xml(0);
+        assert_eq!(refusal(&root), None, "{xml}");
+        assert!(xml.contains("<vendor id='0xFE7C'/>"), "{xml}");
+    }
+
+    /// A video built to reach its render node gets the vhost-user backend
+    /// and virtio model libvirt requires of one.
+    #[test]
+    fn steered_render_nodes_get_a_vhost_user_video() {
+        let mut root = domain(
+            "<devices><video><model type='vga'><acceleration rendernode='/d'/></model></video></devices>",
+        );
+        assert!(refusal(&root).is_some());
+        crate::repair::settle_steered(
+            &mut root,
+            Some("domain/devices/video/model/acceleration/@rendernode"),
+        );
+        let xml = root.to_xml(0);
+        assert_eq!(refusal(&root), None, "{xml}");
+        assert!(xml.contains("<driver name='vhostuser'/>"), "{xml}");
+    }
+
     #[test]
     fn host_device_addresses_of_the_type_their_kind_takes() {
         let mut root = domain(
@@ -894,6 +985,17 @@ mod tests {
             xml.contains("<address type='usb' bus='1' port='2'/>"),
             "{xml}"
         );
+        // A PCI one aimed at its address: a PCI address, its source's
+        // numbers read as libvirt reads them, no start-up policy.
+        let mut root = domain(
+            "<devices><hostdev mode='subsystem' type='pci'><source startupPolicy='optional'>\
+             <address domain='C75' bus='9'/></source><address type='isa' multifunction='on'/></hostdev></devices>",
+        );
+        assert!(refusal(&root).is_some());
+        crate::repair::settle_steered(&mut root, Some("domain/devices/hostdev/address/@multifunction"));
+        let xml = root.to_xml(0);
+        assert_eq!(refusal(&root), None, "{xml}");
+        assert!(xml.contains("<address type='pci' multifunction='on'/>"), "{xml}");
     }
 
     #[test]
