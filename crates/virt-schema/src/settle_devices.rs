@@ -948,7 +948,10 @@ mod tests {
              <address bus='A' device='0xc8'/></source></interface></devices>",
         );
         assert!(refusal(&root).is_some());
-        crate::repair::settle_steered(&mut root, Some("domain/devices/interface/source/address/@device"));
+        crate::repair::settle_steered(
+            &mut root,
+            Some("domain/devices/interface/source/address/@device"),
+        );
         let xml = root.to_xml(0);
         assert_eq!(refusal(&root), None, "{xml}");
         assert!(xml.contains("<vendor id='0xFE7C'/>"), "{xml}");
@@ -992,10 +995,16 @@ mod tests {
              <address domain='C75' bus='9'/></source><address type='isa' multifunction='on'/></hostdev></devices>",
         );
         assert!(refusal(&root).is_some());
-        crate::repair::settle_steered(&mut root, Some("domain/devices/hostdev/address/@multifunction"));
+        crate::repair::settle_steered(
+            &mut root,
+            Some("domain/devices/hostdev/address/@multifunction"),
+        );
         let xml = root.to_xml(0);
         assert_eq!(refusal(&root), None, "{xml}");
-        assert!(xml.contains("<address type='pci' multifunction='on'/>"), "{xml}");
+        assert!(
+            xml.contains("<address type='pci' multifunction='on'/>"),
+            "{xml}"
+        );
     }
 
     #[test]

@@ -42,11 +42,13 @@ pub(super) fn rewrite(disk: &mut Disk) {
 /// snapshotted, so it gets `no` when none is given; `no` is not written
 /// for a read-only disk (a read-only disk without one gets it, unwritten).
 fn snapshot(disk: &mut Disk) {
+    // virDomainDiskDefPostParse makes a CD-ROM read-only first.
+    let readonly = disk.readonly || disk.device == "cdrom";
     let given = disk.attrs.iter().position(|(k, _)| k == "snapshot");
-    if given.is_none() && disk.disk_type == "vhostuser" && !disk.readonly {
+    if given.is_none() && disk.disk_type == "vhostuser" && !readonly {
         disk.attrs.push(("snapshot".into(), "no".into()));
     }
-    if disk.readonly {
+    if readonly {
         disk.attrs.retain(|(k, v)| k != "snapshot" || v != "no");
     }
 }
@@ -98,6 +100,13 @@ mod tests {
             ))
         };
         assert!(readonly("no").starts_with("<disk type='file' device='disk'>"));
+        let cdrom = dumped(
+            "<disk type='file' device='cdrom' snapshot='no'><source file='/a'/><target dev='hda' bus='ide'/></disk>",
+        );
+        assert!(
+            cdrom.starts_with("<disk type='file' device='cdrom'>"),
+            "{cdrom}"
+        );
         assert!(readonly("external")
             .starts_with("<disk type='file' device='disk' snapshot='external'>"));
     }
