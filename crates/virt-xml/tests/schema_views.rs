@@ -594,6 +594,13 @@ proptest! {
         if encryption.format.as_deref() == Some("luks") && encryption.cipher.is_some() {
             encryption.format = Some("luks2".into());
         }
+        // virStorageEncryptionFormat writes a cipher for LUKS only (virsh
+        // 9.0 drops a default or LUKS2 encryption's cipher); one without
+        // a format (libvirt refuses it, virt-xml not yet) stays as written.
+        let mut expected = encryption.clone();
+        if expected.format.is_some() {
+            expected.cipher = None;
+        }
         let xml = disk(&format!(
             "{}{}{}",
             geometry.to_element().to_xml(0),
@@ -606,7 +613,7 @@ proptest! {
         let disk = doc.child("devices").and_then(|d| d.child("disk")).ok_or_else(|| fail("no disk"))?;
         let read = |name: &str| disk.child(name).cloned().ok_or_else(|| fail(format!("no {name} in {once}")));
         prop_assert_eq!(DiskGeometry::from_element(&read("geometry")?).map_err(fail)?, geometry);
-        prop_assert_eq!(Encryption::from_element(&read("encryption")?).map_err(fail)?, encryption);
+        prop_assert_eq!(Encryption::from_element(&read("encryption")?).map_err(fail)?, expected);
         if !iotune.limits.is_empty() || iotune.group_name.is_some() {
             prop_assert_eq!(Iotune::from_element(&read("iotune")?).map_err(fail)?, iotune);
         }

@@ -29,7 +29,11 @@ pub(super) fn rewrite(disk: &mut Disk) {
             // An `<encryption>` given on the disk rather than in its source
             // is written there again, as any storage encryption
             // (virStorageEncryptionFormat: always with an end tag).
-            "encryption" => *part = super::storage_source::encryption(part, CHILD_INDENT),
+            // (One without a format, which libvirt refuses and virt-xml
+            // does not yet, is left as written.)
+            "encryption" if part.attr("format").is_some() => {
+                *part = super::storage_source::encryption(part, CHILD_INDENT);
+            }
             _ => {}
         }
     }
