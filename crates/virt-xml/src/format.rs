@@ -6,6 +6,9 @@
 //! about one pass over the output instead of an allocation per name,
 //! attribute and text.
 
+use std::cell::Cell;
+use std::ops::{Deref, DerefMut};
+
 use uuid::Uuid;
 
 use crate::element::{escape_into, push_indent};
@@ -41,7 +44,7 @@ impl DomainDef {
         let mut root = self.root_leaf(opts).into_element();
         root.children = self
             .kids()
-            .into_iter()
+            .drain(..)
             .map(|(_, k)| Node::Element(k.into_owned(opts)))
             .collect();
         root
@@ -62,8 +65,8 @@ impl DomainDef {
 
     /// The children of `<domain>` in libvirt's order, with their ranks,
     /// borrowing what is written as stored.
-    fn kids<'a>(&'a self) -> Vec<(usize, Kid<'a>)> {
-        let mut kids: Vec<(usize, Kid<'a>)> = Vec::with_capacity(20 + self.extra.len());
+    fn kids<'a>(&'a self) -> Kids<'a> {
+        let mut kids = Kids::with_capacity(20 + self.extra.len());
         let mut push = |k: Kid<'a>| {
             let r = rank(DOMAIN_ORDER, k.name());
             kids.push((r, k))
@@ -156,7 +159,7 @@ impl Os {
         let opts = FormatOptions::default();
         os.children = self
             .kids()
-            .into_iter()
+            .drain(..)
             .map(|(_, k)| Node::Element(k.into_owned(&opts)))
             .collect();
         os
@@ -164,9 +167,8 @@ impl Os {
 
     /// The children of `<os>` to write, in libvirt's order (the same
     /// content as [`Os::to_element`], without building it).
-    fn kids<'a>(&'a self) -> Vec<(usize, Kid<'a>)> {
-        let mut kids: Vec<(usize, Kid<'a>)> =
-            Vec::with_capacity(4 + self.boot.len() + self.extra.len());
+    fn kids<'a>(&'a self) -> Kids<'a> {
+        let mut kids = Kids::with_capacity(4 + self.boot.len() + self.extra.len());
         let mut push = |k: Kid<'a>| {
             let r = rank(OS_ORDER, k.name());
             kids.push((r, k))
@@ -226,7 +228,7 @@ impl Devices {
         let mut d = Element::new("devices");
         d.children = self
             .kids()
-            .into_iter()
+            .drain(..)
             .map(|(_, k)| Node::Element(k.into_owned(opts)))
             .collect();
         if d.children.is_empty() {
@@ -237,8 +239,8 @@ impl Devices {
     }
 
     /// The devices in libvirt's order, borrowing the generic ones.
-    fn kids<'a>(&'a self) -> Vec<(usize, Kid<'a>)> {
-        let mut kids = Vec::with_capacity(
+    fn kids<'a>(&'a self) -> Kids<'a> {
+        let mut kids = Kids::with_capacity(
             1 + self.disks.len()
                 + self.interfaces.len()
                 + self.graphics.len()
@@ -684,6 +686,95 @@ fn sort_and_place<'a>(kids: &mut Vec<(usize, Kid<'a>)>, unknown: &'a [Unknown]) 
     }
 }
 
+/// The children of one element being written, with their ranks in
+/// libvirt's order.
+///
+/// The list's storage is one this thread used for an earlier element and
+/// gives back when dropped: a `Kid` is about 200 bytes, so `<domain>`'s
+/// list alone asked glibc's malloc for about 4 KB per dump, and every
+/// request of 1 KB or more first makes it merge all the small chunks
+/// freed since (`malloc_consolidate`), after which small requests miss
+/// its per-thread cache. Lists are taken and given back in nesting order
+/// (`<domain>`, then `<os>` or `<devices>`, then a disk or interface), so
+/// a dump after the first finds each level's list already large enough.
+struct Kids<'a>(Vec<(usize, Kid<'a>)>);
+
+/// The emptied lists of [`Kids`] dropped on this thread, the last dropped
+/// on top.
+type SpareKids = Vec<Vec<(usize, Kid<'static>)>>;
+
+/// At most this many spare lists are kept (the nesting is three deep).
+const SPARE_LISTS: usize = 8;
+
+/// A list longer than this (a domain with thousands of devices) is freed,
+/// not kept: a thread keeps at most a few hundred kilobytes.
+const SPARE_KIDS: usize = 256;
+
+thread_local! {
+    static SPARE: Cell<SpareKids> = const { Cell::new(Vec::new()) };
+}
+
+impl<'a> Kids<'a> {
+    /// An empty list with room for `n` children: a spare one if this
+    /// thread has one.
+    fn with_capacity(n: usize) -> Self {
+        let spare = SPARE
+            .try_with(|s| {
+                let mut lists = s.take();
+                let list = lists.pop();
+                s.set(lists);
+                list
+            })
+            .ok()
+            .flatten();
+        let mut kids: Vec<(usize, Kid<'a>)> = spare.unwrap_or_default();
+        kids.reserve(n);
+        Kids(kids)
+    }
+}
+
+impl<'a> Deref for Kids<'a> {
+    type Target = Vec<(usize, Kid<'a>)>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl DerefMut for Kids<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Kids<'_> {
+    // The `filter_map` to nothing is the point: it changes the list's
+    // lifetime, which a plain `clear` cannot (as the reader's spare
+    // lists do).
+    #[allow(clippy::unnecessary_filter_map)]
+    fn drop(&mut self) {
+        let mut kids = std::mem::take(&mut self.0);
+        if kids.capacity() == 0 || kids.capacity() > SPARE_KIDS {
+            return;
+        }
+        // Children are dropped where they lie (a collect that drops them
+        // moves each out first: a 200-byte copy per child).
+        kids.clear();
+        // Emptied, the list borrows nothing: the collect keeps the
+        // allocation (std's in-place collect of a vector into one of the
+        // same layout) and has no child left to visit.
+        let kids: Vec<(usize, Kid<'static>)> = kids.into_iter().filter_map(|_| None).collect();
+        // (At the thread's end the lists are simply freed.)
+        let _ = SPARE.try_with(|s| {
+            let mut lists = s.take();
+            if lists.len() < SPARE_LISTS {
+                lists.push(kids);
+            }
+            s.set(lists);
+        });
+    }
+}
+
 impl Disk {
     /// The children of `<disk>` to write, in libvirt's order (the same
     /// content as [`Disk::to_element`], built only where stored and typed
@@ -698,7 +789,7 @@ impl Disk {
             more: &self.attrs,
             ..Leaf::new("disk")
         };
-        let mut kids: Vec<(usize, Kid<'a>)> = Vec::with_capacity(5 + self.extra.len());
+        let mut kids = Kids::with_capacity(5 + self.extra.len());
         let mut push = |k: Kid<'a>| {
             let r = rank(DISK_ORDER, k.name());
             kids.push((r, k))
@@ -782,7 +873,7 @@ enum InterfacePart<'a> {
 impl Interface {
     /// Write `<interface>` (the same content as [`Interface::to_element`],
     /// built only where stored and typed content merge).
-    fn write<'a>(&'a self, out: &mut String, indent: usize, opts: &FormatOptions) {
+    fn write(&self, out: &mut String, indent: usize, opts: &FormatOptions) {
         let head = Leaf {
             attrs: [
                 (!self.iface_type.is_empty()).then_some(("type", Value::Str(&self.iface_type))),
@@ -792,7 +883,7 @@ impl Interface {
             more: &self.attrs,
             ..Leaf::new("interface")
         };
-        let mut kids: Vec<(usize, Kid<'a>)> = Vec::with_capacity(6 + self.extra.len());
+        let mut kids = Kids::with_capacity(6 + self.extra.len());
         self.children(|part| {
             let k = match part {
                 InterfacePart::Merged(e) => Kid::Owned(e),
@@ -1006,4 +1097,51 @@ fn merge(full: &Element, typed: &[(&str, Option<&str>)]) -> Option<Element> {
         }
     }
     (!e.is_empty()).then_some(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where this thread's spare lists of children are and how large.
+    fn spare_lists() -> Vec<(usize, usize)> {
+        SPARE.with(|s| {
+            let lists = s.take();
+            let seen = lists
+                .iter()
+                .map(|l| (l.as_ptr() as usize, l.capacity()))
+                .collect();
+            s.set(lists);
+            seen
+        })
+    }
+
+    /// A dump after the first writes the same text with the lists of
+    /// children the first gave back, one per level, allocating none.
+    #[test]
+    fn the_next_dump_reuses_the_lists_of_children() -> Result<(), crate::XmlError> {
+        let xml = "<domain type='test'><name>a</name><memory>1024</memory><vcpu>1</vcpu>\
+                   <os><type>hvm</type><boot dev='hd'/></os><devices>\
+                   <disk type='file' device='disk'><source file='/a.img'/><target dev='vda'/></disk>\
+                   <interface type='network'><source network='default'/></interface>\
+                   </devices></domain>";
+        let def = crate::parse_domain(xml)?;
+        let opts = FormatOptions {
+            inactive: true,
+            ..FormatOptions::default()
+        };
+        let first = def.to_xml(&opts);
+        let after_first = spare_lists();
+        // <domain>, then <os> or <devices>, then a disk or interface.
+        assert!(after_first.len() >= 3, "{after_first:?}");
+        assert!(after_first.iter().all(|&(_, cap)| cap > 0));
+        let second = def.to_xml(&opts);
+        assert_eq!(first, second);
+        assert_eq!(spare_lists(), after_first);
+        assert!(
+            first.contains("<disk type='file' device='disk'>"),
+            "{first}"
+        );
+        Ok(())
+    }
 }
