@@ -210,7 +210,8 @@ pub(super) fn check_address(address: &Element) -> Result<(), XmlError> {
             prop_uint(address, "slot", 10, true, false)?;
             prop_ulong_hex(address, "base")
         }
-        "ccw" | "virtio-mmio" | "unassigned" => Ok(()),
+        "ccw" => check_ccw_address(address),
+        "virtio-mmio" | "unassigned" => Ok(()),
         _ => Err(XmlError::Unsupported(format!(
             "unknown address type '{kind}'"
         ))),
@@ -244,6 +245,35 @@ fn uint_value(e: &Element, attr: &str, value: Option<&str>, base: u32) -> Result
             element: e.name.clone(),
             value: v.into(),
         })
+}
+
+/// virCCWDeviceAddressParseXML: the three numbers in base 0, within
+/// virCCWDeviceAddressIsValid's bounds, then all three given or none.
+fn check_ccw_address(address: &Element) -> Result<(), XmlError> {
+    const NUMBERS: [&str; 3] = ["cssid", "ssid", "devno"];
+    let values: [Option<&str>; 3] = address.attr_values(|k| match k {
+        "cssid" => Some(0),
+        "ssid" => Some(1),
+        "devno" => Some(2),
+        _ => None,
+    });
+    let mut at = [0; 3];
+    for ((n, attr), value) in at.iter_mut().zip(NUMBERS).zip(values) {
+        *n = uint_value(address, attr, value, 0)?;
+    }
+    let [cssid, ssid, devno] = at;
+    if cssid > 0xfe || ssid > 3 || devno > 0xffff {
+        return Err(XmlError::Internal(format!(
+            "Invalid specification for virtio ccw address: cssid='{cssid:#x}' ssid='{ssid:#x}' devno='0x{devno:04x}'"
+        )));
+    }
+    let given = values.iter().filter(|v| v.is_some()).count();
+    if given != 0 && given != NUMBERS.len() {
+        return Err(XmlError::Internal(
+            "Invalid partial specification for virtio ccw address".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// virPCIDeviceAddressParseXML: a PCI address's numbers in base 0, a
@@ -494,6 +524,41 @@ pub(crate) fn check_rng_parse(rng: &Element) -> Result<(), XmlError> {
 #[cfg(test)]
 mod tests {
     use crate::parse_domain;
+
+    /// A CCW address's numbers, bounds and partial forms refused with
+    /// libvirt 9.0's texts (each checked with virsh on test:///default).
+    #[test]
+    fn ccw_addresses_read_as_libvirt_reads_them() {
+        let refusal = |attrs: &str| {
+            let xml = format!(
+                "<domain type='test'><name>c</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices><watchdog model='i6300esb'><address type='ccw' {attrs}/></watchdog>\
+                 </devices></domain>"
+            );
+            parse_domain(&xml).err().map(|e| e.to_string())
+        };
+        let refused = [
+            ("cssid='q'", "Invalid value for attribute 'cssid' in element 'address': 'q'. Expected non-negative integer value"),
+            ("cssid='-1' ssid='0' devno='0'", "'cssid' in element 'address': '-1'"),
+            ("cssid='0x1' ssid='q' devno='1'", "'ssid' in element 'address': 'q'"),
+            ("cssid='1'", "Invalid partial specification for virtio ccw address"),
+            ("ssid='0' devno='0'", "Invalid partial specification for virtio ccw address"),
+            ("cssid='0xff' ssid='0' devno='1'", "cssid='0xff' ssid='0x0' devno='0x0001'"),
+            ("cssid='0' ssid='4' devno='0x10000'", "cssid='0x0' ssid='0x4' devno='0x10000'"),
+        ];
+        for (attrs, text) in refused {
+            let got = refusal(attrs).unwrap_or_default();
+            assert!(got.contains(text), "{attrs}: {got}");
+        }
+        for attrs in [
+            "",
+            "cssid='0' ssid='0' devno='0'",
+            "cssid='0xfe' ssid='3' devno='0xffff'",
+            "cssid='010' ssid='0' devno='0'",
+        ] {
+            assert_eq!(refusal(attrs), None, "{attrs}");
+        }
+    }
 
     /// libvirt 9.0 (virsh) ignores a model none memory balloon's address,
     /// and reads any other's.
