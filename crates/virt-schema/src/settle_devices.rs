@@ -208,12 +208,7 @@ fn settle_nic_model(interface: &mut Element) {
     let virtio = interface
         .child("model")
         .and_then(|m| m.attr("type"))
-        .is_some_and(|t| {
-            matches!(
-                t,
-                "virtio" | "virtio-transitional" | "virtio-non-transitional"
-            )
-        });
+        .is_some_and(virt_xml::is_virtio_model);
     if !(options || vhost_user) || virtio {
         return;
     }

@@ -596,6 +596,17 @@ pub const NET_TYPES: &[&str] = &[
     "vds",
 ];
 
+/// The virtio models of libvirt's devices (a disk's, an interface's as
+/// virDomainNetIsVirtioModel knows them, an RNG's, a filesystem's, an
+/// input's, a vsock's): virtio and its transitional and non-transitional
+/// PCI flavours.
+pub const VIRTIO_MODELS: &[&str] = &["virtio", "virtio-transitional", "virtio-non-transitional"];
+
+/// Whether `model` is one of [`VIRTIO_MODELS`].
+pub fn is_virtio_model(model: &str) -> bool {
+    VIRTIO_MODELS.contains(&model)
+}
+
 /// libvirt's serial port target models (`virDomainChrSerialTargetModel`,
 /// its "none" aside).
 pub(crate) const SERIAL_MODELS: &[&str] = &[

@@ -104,7 +104,7 @@ fn written(fs: &Element) -> Option<Element> {
     };
     let model = match fs.attr("model") {
         None => None,
-        Some(m @ ("virtio" | "virtio-transitional" | "virtio-non-transitional")) => Some(m),
+        Some(m) if crate::is_virtio_model(m) => Some(m),
         Some(_) => return None,
     };
     let multidevs = choice(

@@ -6,10 +6,7 @@
 //! A value libvirt refuses leaves its part as written: the checks refuse
 //! the definition, not this.
 
-use crate::{Element, Interface, Node};
-
-/// The models libvirt's virDomainNetIsVirtioModel knows as virtio.
-const VIRTIO_MODELS: [&str; 3] = ["virtio", "virtio-transitional", "virtio-non-transitional"];
+use crate::{is_virtio_model, Element, Interface, Node};
 
 /// Rewrites `iface` as libvirt writes what it read.
 pub(super) fn rewrite(iface: &mut Interface) {
@@ -52,10 +49,7 @@ pub(super) fn rewrite(iface: &mut Interface) {
     if !matches!(iface.iface_type.as_str(), "network" | "bridge" | "ethernet") {
         iface.extra.retain(|e| e.name != "filterref");
     }
-    let virtio = iface
-        .model
-        .as_deref()
-        .is_some_and(|m| VIRTIO_MODELS.contains(&m));
+    let virtio = iface.model.as_deref().is_some_and(is_virtio_model);
     // A host device interface is written by another formatter.
     if iface.iface_type != "hostdev" {
         driver(&mut iface.extra, virtio);

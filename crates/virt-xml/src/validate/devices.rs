@@ -470,10 +470,7 @@ pub(crate) fn check_rng_parse(rng: &Element) -> Result<(), XmlError> {
     let Some(model) = rng.attr("model") else {
         return Err(XmlError::Invalid("missing RNG device model".into()));
     };
-    if !matches!(
-        model,
-        "virtio" | "virtio-transitional" | "virtio-non-transitional"
-    ) {
+    if !crate::is_virtio_model(model) {
         return Err(XmlError::Unsupported(format!(
             "unknown RNG model '{model}'"
         )));

@@ -272,9 +272,7 @@ fn check_iotune(disk: &Disk) -> Result<(), XmlError> {
 
 /// The checks of a disk on a bus other than virtio.
 fn check_not_virtio(disk: &Disk, bus: &str) -> Result<(), XmlError> {
-    if let Some(model @ ("virtio" | "virtio-transitional" | "virtio-non-transitional")) =
-        disk_attr(disk, "model")
-    {
+    if let Some(model) = disk_attr(disk, "model").filter(|m| crate::is_virtio_model(m)) {
         return Err(XmlError::Unsupported(format!(
             "disk model '{model}' not supported for bus '{bus}'"
         )));

@@ -249,12 +249,7 @@ fn check_net(iface: &crate::Interface) -> Result<(), XmlError> {
         .model
         .as_deref()
         .or_else(|| first("model").and_then(|m| m.attr("type")));
-    let virtio = model.is_some_and(|m| {
-        matches!(
-            m,
-            "virtio" | "virtio-transitional" | "virtio-non-transitional"
-        )
-    });
+    let virtio = model.is_some_and(crate::is_virtio_model);
     if !virtio {
         check_virtio_options_absent(first("driver"))?;
     }
@@ -461,13 +456,9 @@ fn check_input(def: &DomainDef, input: &Element) -> Result<(), XmlError> {
         _ => {}
     }
     match input.attr("model") {
-        Some(m @ ("virtio" | "virtio-transitional" | "virtio-non-transitional"))
-            if bus != "virtio" =>
-        {
-            unsupported(format!(
-                "only bus 'virtio' is supported for input model '{m}'"
-            ))
-        }
+        Some(m) if crate::is_virtio_model(m) && bus != "virtio" => unsupported(format!(
+            "only bus 'virtio' is supported for input model '{m}'"
+        )),
         _ => Ok(()),
     }
 }
@@ -646,10 +637,7 @@ fn check_vsock(vsock: &Element) -> Result<(), XmlError> {
     if (1..=2).contains(&cid) {
         return Err(XmlError::Unsupported("guest CIDs must be >= 3".into()));
     }
-    let virtio = matches!(
-        vsock.attr("model"),
-        Some("virtio" | "virtio-transitional" | "virtio-non-transitional")
-    );
+    let virtio = vsock.attr("model").is_some_and(crate::is_virtio_model);
     if !virtio {
         check_virtio_options_absent(vsock.child("driver"))?;
     }
