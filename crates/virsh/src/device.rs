@@ -1,13 +1,16 @@
 //! Device commands: attach-device, detach-device, update-device, and the
 //! shortcuts that write the device XML themselves (attach-disk,
-//! detach-disk, attach-interface, detach-interface) as virsh 9.0 writes it.
+//! detach-disk, attach-interface, detach-interface) as virsh 9.0 writes it;
+//! the disk is built and the documents read through virt-xml.
 
 use crate::cmd::Cmd;
 use crate::ctl::BY_ANY;
 use crate::ctl::{CmdResult, Ctl, Failure};
 use crate::domain::read_file;
 use virt_core::{affect, device_modify, xml_flags, Domain, Error, ErrorCode, ErrorDomain};
-use virt_xml::{doc_disks, doc_interfaces, escape, DocInterface, Element};
+use virt_xml::{
+    doc_disks, doc_interfaces, DiskMode, DiskToAttach, DocInterface, Element, SourceHost,
+};
 
 /// virsh's `--persistent`, `--config`, `--live`, `--current` as flags;
 /// `None` when none says anything (virsh then calls the call without
@@ -130,13 +133,6 @@ pub fn update_device(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
 }
 
-/// ` name='value'` with the value escaped, or nothing.
-fn attr(name: &str, value: Option<&str>) -> String {
-    value
-        .map(|v| format!(" {name}='{}'", escape(v)))
-        .unwrap_or_default()
-}
-
 /// `attach-disk`.
 pub fn attach_disk(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let (flags, current) = device_flags(ctl, cmd)?;
@@ -184,10 +180,7 @@ pub fn attach_disk(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     if (kind == "network") != protocol.is_some() {
         return Err(ctl.fail_msg("--source-protocol option requires --sourcetype network"));
     }
-    if let Some(m) = mode
-        .as_deref()
-        .filter(|m| !matches!(*m, "readonly" | "shareable"))
-    {
+    if let Some(m) = mode.as_deref().filter(|m| DiskMode::from_word(m).is_none()) {
         return Err(ctl.fail_msg(&format!("No support for {m} in command 'attach-disk'")));
     }
     if let Some(w) = wwn.as_deref().filter(|w| !valid_wwn(w)) {
@@ -200,72 +193,36 @@ pub fn attach_disk(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     if address.is_some() {
         return Err(ctl.fail_msg("Invalid address."));
     }
-    let mut xml = format!(
-        "<disk type='{kind}'{}{}>\n",
-        attr("device", device.as_deref()),
-        if cmd.has("rawio") { " rawio='yes'" } else { "" }
-    );
-    let drv = [
-        attr("name", driver.as_deref()),
-        attr("type", subdriver.as_deref()),
-        attr("iothread", iothread.as_deref()),
-        attr("cache", cache.as_deref()),
-        attr("io", io.as_deref()),
-    ]
-    .concat();
-    if !drv.is_empty() {
-        xml.push_str(&format!("  <driver{drv}/>\n"));
-    }
-    match kind {
-        "file" => xml.push_str(&format!("  <source{}/>\n", attr("file", Some(source)))),
-        "block" => xml.push_str(&format!("  <source{}/>\n", attr("dev", Some(source)))),
-        _ => {
-            let src = [
-                attr("protocol", protocol.as_deref()),
-                attr("name", Some(source)),
-            ]
-            .concat();
-            let (hname, hport) = match host_name.as_deref() {
-                Some(h) => match h.split_once(':') {
-                    Some((n, p)) => (Some(n), Some(p)),
-                    None => (Some(h), None),
-                },
-                None => (None, None),
-            };
-            let host = [
-                attr("transport", host_transport.as_deref()),
-                attr("socket", host_socket.as_deref()),
-                attr("name", hname),
-                attr("port", hport),
-            ]
-            .concat();
-            if host.is_empty() {
-                xml.push_str(&format!("  <source{src}/>\n"));
-            } else {
-                xml.push_str(&format!(
-                    "  <source{src}>\n    <host{host}/>\n  </source>\n"
-                ));
-            }
-        }
-    }
-    xml.push_str(&format!("  <target dev='{target}'"));
-    if let Some(b) = &targetbus {
-        xml.push_str(&format!(" bus='{b}'"));
-    }
-    xml.push_str("/>\n");
-    if let Some(m) = &mode {
-        xml.push_str(&format!("  <{m}/>\n"));
-    }
-    if let Some(s) = &serial {
-        xml.push_str(&format!("  <serial>{s}</serial>\n"));
-    }
-    if let Some(a) = &alias {
-        xml.push_str(&format!("  <alias name='{a}'/>\n"));
-    }
-    if let Some(w) = &wwn {
-        xml.push_str(&format!("  <wwn>{w}</wwn>\n"));
-    }
-    xml.push_str("</disk>\n");
+    let host = host_name.as_deref().map(|h| match h.split_once(':') {
+        Some((n, p)) => (Some(n.to_string()), Some(p.to_string())),
+        None => (Some(h.to_string()), None),
+    });
+    let (host_name, host_port) = host.unwrap_or_default();
+    let disk = DiskToAttach {
+        disk_type: kind.to_string(),
+        device,
+        rawio: cmd.has("rawio"),
+        driver_name: driver,
+        driver_format: subdriver,
+        iothread,
+        cache,
+        io,
+        source: source.to_string(),
+        protocol,
+        host: Some(SourceHost {
+            name: host_name,
+            port: host_port,
+            transport: host_transport,
+            socket: host_socket,
+        }),
+        target,
+        bus: targetbus,
+        mode: mode.as_deref().and_then(DiskMode::from_word),
+        serial,
+        alias,
+        wwn,
+    };
+    let xml = disk.to_element().to_xml(0);
     if printed_only(ctl, cmd, &xml) {
         return Ok(());
     }

@@ -336,6 +336,7 @@ fn flat_unknown(
     }
 }
 
+mod attach;
 mod audio;
 mod boot;
 mod check;
@@ -360,6 +361,7 @@ mod seclabel;
 mod tuning;
 mod usb;
 mod values;
+pub use attach::*;
 pub use audio::*;
 pub use boot::*;
 pub(crate) use check::*;
