@@ -19,6 +19,7 @@ use virt_core::types::reason;
 use virt_core::{Connect, CpuMap, DomainState, ErrorCode, Uri};
 use virt_testkit::guest::{serial_file, LinuxDomain};
 use virt_testkit::{linux_guest, wait_until, TempDir};
+use virt_xml::{CharSource, DiskSource, Listen};
 
 fn have_qemu() -> bool {
     if Path::new(DEFAULT_EMULATOR).exists() {
@@ -557,31 +558,28 @@ fn localize(
                 return Err(format!("this host's qemu-img cannot create a {fmt} image"));
             }
         }
+        let image = img.to_string_lossy().into_owned();
         disk.disk_type = "file".into();
-        disk.source = Some(img.to_string_lossy().into_owned());
-        // The source element is kept in `extra` when it had more attributes.
-        for e in &mut disk.extra {
-            if e.name == "source" {
-                for (k, v) in &mut e.attrs {
-                    if k == "file" || k == "dev" {
-                        *k = "file".into();
-                        *v = img.to_string_lossy().into_owned();
-                    }
-                }
-            }
+        disk.source = Some(image.clone());
+        // The source kept whole when it had more attributes: the new
+        // file in place of the file or device it named.
+        let kept = disk.part::<DiskSource>().map_err(|e| e.to_string())?;
+        if let Some(mut source) = kept.filter(|s| s.file.is_some() || s.dev.is_some()) {
+            source.file = Some(image);
+            source.dev = None;
+            disk.set_part(Some(&source));
         }
     }
     for c in &mut def.devices.chardevs {
         let dev_type = c.dev_type.clone().unwrap_or_default();
-        for e in &mut c.extra {
-            if e.name != "source" {
-                continue;
-            }
-            if dev_type == "tcp" && e.attr("mode") != Some("bind") {
+        let mut sources = c.parts::<CharSource>().map_err(|e| e.to_string())?;
+        for source in &mut sources {
+            let connects = source.mode.as_deref() != Some("bind");
+            if dev_type == "tcp" && connects {
                 let addr = format!(
                     "{}:{}",
-                    e.attr("host").unwrap_or("127.0.0.1"),
-                    e.attr("service").unwrap_or("0")
+                    source.host.as_deref().unwrap_or("127.0.0.1"),
+                    source.service.as_deref().unwrap_or("0")
                 );
                 if !bound.contains(&addr) {
                     let l = std::net::TcpListener::bind(&addr).map_err(|err| {
@@ -591,7 +589,7 @@ fn localize(
                     bound.push(addr);
                 }
             }
-            if let Some(p) = e.attr("path").map(str::to_string) {
+            if let Some(p) = source.path.clone() {
                 match dev_type.as_str() {
                     "dev" => {
                         if !Path::new(&p).exists() {
@@ -605,38 +603,37 @@ fn localize(
                             .unwrap_or_else(|| "chardev".into());
                         let local = tmp.join(file);
                         let key = local.to_string_lossy().into_owned();
-                        if dev_type == "unix"
-                            && e.attr("mode") != Some("bind")
-                            && !bound.contains(&key)
-                        {
+                        if dev_type == "unix" && connects && !bound.contains(&key) {
                             let l = UnixListener::bind(&local).map_err(|err| err.to_string())?;
                             peers.push(Box::new(l));
-                            bound.push(key);
+                            bound.push(key.clone());
                         }
-                        e.set_attr("path", local.to_string_lossy().into_owned());
+                        source.path = Some(key);
                     }
                 }
             }
         }
+        c.set_parts(&sources);
     }
     for g in &mut def.devices.graphics {
         if g.graphics_type == "sdl" && std::env::var_os("DISPLAY").is_none() {
             return Err("SDL display needs an X server (no DISPLAY)".into());
         }
-        for (k, v) in &mut g.attrs {
-            if k == "socket" {
-                *v = tmp.join("vnc.sock").to_string_lossy().into_owned();
-            }
-            // An address this host does not have cannot be bound.
-            if k == "listen" && !matches!(v.as_str(), "127.0.0.1" | "0.0.0.0" | "::" | "::1") {
-                *v = "127.0.0.1".into();
-            }
+        let mut options = g.options().map_err(|e| e.to_string())?;
+        if options.socket.is_some() {
+            options.socket = Some(tmp.join("vnc.sock").to_string_lossy().into_owned());
         }
-        for l in g.extra.iter_mut().filter(|e| e.name == "listen") {
-            if l.attr("address").is_some() {
-                l.set_attr("address", "127.0.0.1");
-            }
+        // An address this host does not have cannot be bound.
+        let local = |a: &str| matches!(a, "127.0.0.1" | "0.0.0.0" | "::" | "::1");
+        if options.listen.as_deref().is_some_and(|a| !local(a)) {
+            options.listen = Some("127.0.0.1".into());
         }
+        g.set_options(&options);
+        let mut listens = g.parts::<Listen>().map_err(|e| e.to_string())?;
+        for l in listens.iter_mut().filter(|l| l.address.is_some()) {
+            l.address = Some("127.0.0.1".into());
+        }
+        g.set_parts(&listens);
     }
     for i in &def.devices.interfaces {
         if i.iface_type == "ethernet" && !Path::new("/dev/net/tun").exists() {

@@ -301,6 +301,42 @@ mod tests {
 
     const DOMAIN: &str = "<domain type='kvm'>\n  <name>g</name>\n  <memory unit='KiB'>1024</memory>\n  <os>\n    <type arch='x86_64'>hvm</type>\n  </os>\n  <devices>\n    <disk type='file' device='disk'>\n      <driver name='qemu' type='raw'/>\n      <source file='/a.img'/>\n      <target dev='vda' bus='virtio'/>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x04' function='0x0'/>\n    </disk>\n  </devices>\n</domain>\n";
 
+    /// The two `<source>`s of a udp character device are written back in
+    /// place, one by one; fewer views drop the surplus, more add after.
+    #[test]
+    fn stored_parts_are_written_back_by_position() -> Result<(), XmlError> {
+        let mut def = parse_domain(
+            "<domain type='kvm'><name>g</name><memory>1024</memory><os><type>hvm</type></os>\
+             <devices><serial type='udp'><source mode='bind' host='a' service='1'/>\
+             <source mode='connect' host='b' service='2'/><target port='0'/></serial>\
+             </devices></domain>",
+        )?;
+        let Some(serial) = def.devices.chardevs.first_mut() else {
+            return Err(XmlError::Invalid("no serial".into()));
+        };
+        let mut sources = serial.parts::<CharSource>()?;
+        let hosts: Vec<_> = sources.iter().map(|s| s.host.clone()).collect();
+        assert_eq!(hosts, [Some("a".to_string()), Some("b".to_string())]);
+        for s in &mut sources {
+            s.service = Some("9".into());
+        }
+        serial.set_parts(&sources);
+        let names =
+            |c: &crate::model::CharDev| c.extra.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(serial), ["source", "source", "target"]);
+        let services: Vec<_> = serial
+            .parts::<CharSource>()?
+            .into_iter()
+            .map(|s| s.service)
+            .collect();
+        assert_eq!(services, [Some("9".to_string()), Some("9".to_string())]);
+        serial.set_parts(&sources[..1]);
+        assert_eq!(names(serial), ["source", "target"]);
+        serial.set_parts(&[sources[0].clone(), CharSource::default()]);
+        assert_eq!(names(serial), ["source", "target", "source"]);
+        Ok(())
+    }
+
     #[test]
     fn disk_driver_and_address_write_back() -> Result<(), XmlError> {
         let mut def = parse_domain(DOMAIN)?;

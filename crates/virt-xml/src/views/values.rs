@@ -320,6 +320,20 @@ macro_rules! stored_parts {
             pub fn add_part<T: View>(&mut self, view: &T) {
                 self.extra.push(view.to_element())
             }
+
+            /// Write `views` into the stored children called `T::TAG`, in
+            /// place by position: surplus ones go, new ones follow the
+            /// others.
+            pub fn set_parts<T: View>(&mut self, views: &[T]) {
+                let mut views = views.iter();
+                self.extra.retain_mut(|e| {
+                    if e.name != T::TAG {
+                        return true;
+                    }
+                    views.next().map(|v| v.write_to(e)).is_some()
+                });
+                self.extra.extend(views.map(View::to_element));
+            }
         }
     )*};
 }
