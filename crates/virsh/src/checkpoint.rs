@@ -145,7 +145,7 @@ impl VirshMoment for Checkpoint {
         }
     }
 
-    fn columns(_root: &virt_xml::Element) -> Option<Vec<String>> {
+    fn columns(_moment: &virt_xml::DocMoment<'_>) -> Option<Vec<String>> {
         Some(Vec::new())
     }
 

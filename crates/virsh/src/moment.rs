@@ -40,7 +40,7 @@ pub(crate) trait VirshMoment: MomentKind {
 
     /// The values of [`VirshMoment::COLUMNS`] from a moment's XML; none
     /// leaves the moment out of the table, as virsh does.
-    fn columns(root: &virt_xml::Element) -> Option<Vec<String>>;
+    fn columns(moment: &virt_xml::DocMoment<'_>) -> Option<Vec<String>>;
 
     /// The `<memory>` element `create-as` writes, if any.
     fn memory_xml(_ctl: &mut Ctl, _cmd: &Cmd) -> Result<Option<String>, Failure> {
@@ -356,12 +356,11 @@ pub(crate) fn list<K: VirshMoment>(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         let Ok(root) = virt_xml::parse_element(&xml) else {
             continue;
         };
-        let text = |e: Option<&virt_xml::Element>| e.map(|e| e.text());
-        let Some(columns) = K::columns(&root) else {
+        let moment = virt_xml::doc_moment(&root);
+        let Some(columns) = K::columns(&moment) else {
             continue;
         };
-        let Some(time) = text(root.child("creationTime")).and_then(|t| t.trim().parse().ok())
-        else {
+        let Some(time) = moment.creation_time() else {
             continue;
         };
         let when = crate::network::local_time_zone(time)
@@ -370,7 +369,7 @@ pub(crate) fn list<K: VirshMoment>(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         let mut row = vec![m.name().to_string(), when];
         row.extend(columns);
         if parent {
-            row.push(text(root.child("parent").and_then(|p| p.child("name"))).unwrap_or_default());
+            row.push(moment.parent().unwrap_or_default());
         }
         table.row(row);
     }

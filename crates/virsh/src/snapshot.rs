@@ -231,29 +231,19 @@ pub fn snapshot_info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let xml = snap.xml_desc(0)?;
     let root =
         virt_xml::parse_element(&xml).map_err(|e| Failure::from(virt_core::Error::from(e)))?;
-    let Some(state) = root.child("state").map(|e| e.text()) else {
+    let moment = virt_xml::doc_moment(&root);
+    let Some(state) = moment.state() else {
         ctl.print(&out);
         return Err(ctl.fail_msg("unexpected problem reading snapshot xml"));
     };
     out.push_str(&line("State:", &state));
-    let external = match root.child("memory") {
-        Some(m) => {
-            m.attr("snapshot") == Some("external")
-                || root.child("disks").is_some_and(|d| {
-                    d.children_named("disk")
-                        .any(|x| x.attr("snapshot") == Some("external"))
-                })
-        }
-        None => state == "disk-snapshot",
+    let location = if moment.is_external() {
+        "external"
+    } else {
+        "internal"
     };
-    out.push_str(&line(
-        "Location:",
-        if external { "external" } else { "internal" },
-    ));
-    let parent = root
-        .child("parent")
-        .and_then(|p| p.child("name"))
-        .map(|n| n.text());
+    out.push_str(&line("Location:", location));
+    let parent = moment.parent();
     out.push_str(&line("Parent:", parent.as_deref().unwrap_or("-")));
     ctl.print(&out);
     let children = snap.num_children(0)?;
@@ -329,8 +319,8 @@ impl VirshMoment for Snapshot {
         }
     }
 
-    fn columns(root: &virt_xml::Element) -> Option<Vec<String>> {
-        Some(vec![root.child("state")?.text()])
+    fn columns(moment: &virt_xml::DocMoment<'_>) -> Option<Vec<String>> {
+        Some(vec![moment.state()?])
     }
 
     fn memory_xml(ctl: &mut Ctl, cmd: &Cmd) -> Result<Option<String>, Failure> {

@@ -4,6 +4,8 @@
 //! MAC address, and print the element back as the document has it. The
 //! document is read as it is (no definition is built from it), so a
 //! client reads a newer daemon's XML too; the matching reads typed views.
+//! Snapshot and checkpoint documents are read the same way for what
+//! `snapshot-info` and the list tables show.
 
 use super::*;
 
@@ -77,6 +79,52 @@ impl<'a> DocInterface<'a> {
     }
 }
 
+/// A snapshot's or checkpoint's XML document as virsh reads it for
+/// `snapshot-info` and the `*-list` tables: the document as given, read
+/// without a definition built from it.
+#[derive(Debug, Clone, Copy)]
+pub struct DocMoment<'a>(&'a Element);
+
+/// The moment document whose root is `root`.
+pub fn doc_moment(root: &Element) -> DocMoment<'_> {
+    DocMoment(root)
+}
+
+impl DocMoment<'_> {
+    /// `<state>`: the domain's state when the snapshot was taken.
+    pub fn state(&self) -> Option<String> {
+        self.0.child("state").map(Element::text)
+    }
+
+    /// `<creationTime>`, seconds since the epoch (`None` when it does not
+    /// read).
+    pub fn creation_time(&self) -> Option<i64> {
+        self.0.child("creationTime")?.text().trim().parse().ok()
+    }
+
+    /// `<parent><name>`: the moment this one was taken after.
+    pub fn parent(&self) -> Option<String> {
+        self.0.child("parent")?.child("name").map(Element::text)
+    }
+
+    /// Whether a snapshot is external, as virsh's `snapshot-info` decides
+    /// it: with a `<memory>`, when the memory or some disk is external;
+    /// without one (older documents), when it is a disk-only snapshot.
+    pub fn is_external(&self) -> bool {
+        let external = |e: &Element| e.attr("snapshot") == Some("external");
+        match self.0.child("memory") {
+            Some(m) => {
+                external(m)
+                    || self
+                        .0
+                        .child("disks")
+                        .is_some_and(|d| d.children_named("disk").any(external))
+            }
+            None => self.state().as_deref() == Some("disk-snapshot"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +136,33 @@ mod tests {
         <disk type='volume'><source pool='p' volume='v'/><target dev='vdb'/></disk>\
         <interface type='network'><mac address='52:54:00:aa:bb:cc'/></interface>\
         <interface type='user'/></devices></domain>";
+
+    #[test]
+    fn a_moment_document_reads_what_virsh_shows() -> Result<(), XmlError> {
+        let read = |xml: &str| {
+            let root = crate::parse_element(xml)?;
+            let m = doc_moment(&root);
+            Ok::<_, XmlError>((m.state(), m.creation_time(), m.parent(), m.is_external()))
+        };
+        assert_eq!(
+            read("<domainsnapshot><name>s</name><state>running</state><parent><name>p</name></parent>\
+                  <creationTime> 17 </creationTime><memory snapshot='internal'/>\
+                  <disks><disk name='vda' snapshot='external'/></disks></domainsnapshot>")?,
+            (Some("running".into()), Some(17), Some("p".into()), true)
+        );
+        assert_eq!(
+            read("<domainsnapshot><state>disk-snapshot</state><creationTime>x</creationTime></domainsnapshot>")?,
+            (Some("disk-snapshot".into()), None, None, true)
+        );
+        let with_memory = read(
+            "<domainsnapshot><state>disk-snapshot</state><memory snapshot='no'/></domainsnapshot>",
+        )?;
+        assert!(
+            !with_memory.3,
+            "a disk-only state with an internal memory is internal"
+        );
+        Ok(())
+    }
 
     #[test]
     fn devices_are_found_and_read_typed() -> Result<(), XmlError> {
