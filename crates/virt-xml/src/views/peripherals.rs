@@ -262,6 +262,15 @@ pub(crate) fn check_audio_backends(devices: &Devices) -> Result<(), XmlError> {
             )));
         }
     }
+    // virDomainAudioDefValidate: the audio devices come after the sound
+    // cards and displays in libvirt's walk; each ID names one of them.
+    for (i, id) in known.iter().enumerate() {
+        if known[..i].contains(id) {
+            return Err(XmlError::Invalid(format!(
+                "audio ID {id} is used multiple times"
+            )));
+        }
+    }
     Ok(())
 }
 
@@ -864,6 +873,22 @@ flat_view! {
 #[cfg(test)]
 mod tests {
     use crate::parse_domain;
+
+    /// Two audio devices with one ID are refused, after a sound card's
+    /// missing backend (virDomainAudioDefValidate, as virsh 9.0 shows).
+    #[test]
+    fn an_audio_id_names_one_device() {
+        let none = |id: u32| format!("<audio id='{id}' type='none'/>");
+        let twice = format!("{}{}{}", none(1), none(2), none(1));
+        assert!(verdict(&twice).contains("audio ID 1 is used multiple times"));
+        let missing = format!(
+            "<sound model='ich9'><audio id='3'/></sound>{}{}",
+            none(1),
+            none(1)
+        );
+        assert!(verdict(&missing).contains("no audio device with ID 3"));
+        assert_eq!(verdict(&format!("{}{}", none(1), none(2))), "OK");
+    }
 
     /// The refusal of a test domain with `devices`, or "OK".
     fn verdict(devices: &str) -> String {
