@@ -117,26 +117,6 @@ pub(crate) fn rewrite_interface(children: &mut Vec<Element>) {
     placed_elements(children, &net);
 }
 
-/// A disk's `<address>` as libvirt writes what it read (the first one,
-/// `./address`; the disk's formatter places it): in libvirt's spelling,
-/// none when it reads into no address. One libvirt refuses is left for
-/// the checks.
-pub(crate) fn rewrite_disk_address(children: &mut Vec<Element>) {
-    let Some(at) = children.iter().position(|e| e.name == "address") else {
-        return;
-    };
-    match address(&children[at]) {
-        Written::As(e) => children[at] = e,
-        Written::Nothing => {
-            children.remove(at);
-        }
-        Written::Unchanged => {}
-        Written::Refused => return,
-    }
-    let mut first = true;
-    children.retain(|e| e.name != "address" || std::mem::take(&mut first));
-}
-
 /// [`placed`] for children kept as elements.
 fn placed_elements(children: &mut Vec<Element>, layout: &Layout) {
     // Most are already as libvirt writes them: left in place, not moved
@@ -949,7 +929,7 @@ mod tests {
     }
 
     /// A disk's first address in libvirt's spelling (as virsh 9.0 dumps
-    /// it), the later ones not read.
+    /// it), the later ones not read: [`rewrite_disk`]'s device information.
     #[test]
     fn disk_address_in_libvirts_spelling() {
         let disk = |xml: &str| {
@@ -958,7 +938,7 @@ mod tests {
                 .elements()
                 .cloned()
                 .collect();
-            rewrite_disk_address(&mut children);
+            rewrite_disk(&mut children);
             children.iter().map(|e| e.to_xml(0)).collect::<String>()
         };
         assert_eq!(

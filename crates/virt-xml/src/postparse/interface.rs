@@ -94,8 +94,7 @@ fn direct_source(iface: &mut Interface) {
 /// than one tag or when given as yes in any case (a `no` is dropped), each
 /// tag's id as a number, the native mode on every tag of the native id.
 fn vlan(extra: &mut Vec<Element>) {
-    let mut first = true;
-    extra.retain(|e| e.name != "vlan" || std::mem::take(&mut first));
+    super::keep_first(extra, "vlan");
     if let Some(v) = extra.iter_mut().find(|e| e.name == "vlan") {
         if let Some(written) = vlan_written(v).filter(|w| w != v) {
             *v = written;
@@ -385,8 +384,7 @@ fn backend(extra: &mut Vec<Element>, reads_vhost: bool) {
     let Some(at) = extra.iter().position(|e| e.name == "backend") else {
         return;
     };
-    let mut first = true;
-    extra.retain(|e| e.name != "backend" || std::mem::take(&mut first));
+    super::keep_first(extra, "backend");
     let given = &extra[at];
     if given.attr("type").is_some_and(|t| t != "qemu") {
         return;

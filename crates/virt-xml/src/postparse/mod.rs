@@ -89,6 +89,13 @@ const OS_INIT_OPTIONS: &[&str] = &[
     "inituser",
 ];
 
+/// The parts named `name` less all but the first: libvirt reads
+/// `./name[1]` and writes what it read.
+pub(super) fn keep_first(parts: &mut Vec<Element>, name: &str) {
+    let mut first = true;
+    parts.retain(|e| e.name != name || std::mem::take(&mut first));
+}
+
 fn is_empty(e: &Element) -> bool {
     e.attrs.is_empty()
         && e.children.iter().all(|n| match n {
@@ -178,9 +185,7 @@ pub(crate) fn apply(def: &mut DomainDef) {
     guest_numa(def);
     // virCPUDefParseXML reads `./cpu[1]` alone (the NUMA cells of every
     // copy were read above).
-    let mut first_cpu = true;
-    def.extra
-        .retain(|e| e.name != "cpu" || std::mem::take(&mut first_cpu));
+    keep_first(&mut def.extra, "cpu");
     vcpu_states(def);
     // What libvirt read into nothing it does not write.
     def.extra.retain(|e| e.name != "cpu" || !is_empty(e));
@@ -213,9 +218,7 @@ pub(crate) fn apply(def: &mut DomainDef) {
 fn top_level_parts(def: &mut DomainDef) {
     // `virXPathNode("./metadata[1]")`, `string(./on_lockfailure[1])`.
     for name in FIRST_ONLY {
-        let mut first = true;
-        def.extra
-            .retain(|e| e.name != *name || std::mem::take(&mut first));
+        keep_first(&mut def.extra, name);
     }
     // `string(./on_lockfailure[1])`: none when empty, and the default
     // action is not written.
@@ -504,11 +507,8 @@ fn devices(def: &mut DomainDef) {
                 sources::source_seclabels(part);
             }
         }
-        crate::devinfo::rewrite_disk_address(&mut disk.extra);
         // The first <backingStore> only, as libvirt writes what it read.
-        let mut first_backing = true;
-        disk.extra
-            .retain(|e| e.name != "backingStore" || std::mem::take(&mut first_backing));
+        keep_first(&mut disk.extra, "backingStore");
         if let Some(b) = disk.extra.iter_mut().find(|e| e.name == "backingStore") {
             if let Some(written) = storage_source::written_backing_store(b, 8).filter(|w| w != b) {
                 *b = written;
@@ -649,14 +649,8 @@ pub(crate) fn check_init(def: &DomainDef) -> Result<(), XmlError> {
     if def.os.os_type != "exe" {
         return Ok(());
     }
-    fn has_text(e: &Element) -> bool {
-        e.children.iter().any(|n| match n {
-            Node::Text(t) => !t.is_empty(),
-            Node::Element(c) => has_text(c),
-        })
-    }
     let init = def.os.extra.iter().find(|e| e.name == "init");
-    if init.is_some_and(has_text) {
+    if init.is_some_and(|e| !crate::validate::string_value(e).is_empty()) {
         return Ok(());
     }
     Err(XmlError::Invalid("init binary must be specified".into()))

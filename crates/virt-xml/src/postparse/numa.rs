@@ -93,9 +93,7 @@ pub(super) fn vcpu_states(def: &mut DomainDef) {
     }
     let online = states.iter().filter(|s| s.0).count() as u32;
     def.vcpu.current = (online != def.vcpu.max).then_some(online);
-    let mut first = true;
-    def.extra
-        .retain(|e| e.name != "vcpus" || std::mem::take(&mut first));
+    super::keep_first(&mut def.extra, "vcpus");
     if let Some(e) = def.extra.iter_mut().find(|e| e.name == "vcpus") {
         *e = vcpus;
     }

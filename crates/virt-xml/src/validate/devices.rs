@@ -160,7 +160,8 @@ pub(super) fn check_address(address: &Element) -> Result<(), XmlError> {
                 _ => None,
             },
             10,
-        ),
+        )
+        .map(drop),
         "virtio-serial" => address_numbers(
             address,
             ["controller", "bus", "port"],
@@ -171,7 +172,8 @@ pub(super) fn check_address(address: &Element) -> Result<(), XmlError> {
                 _ => None,
             },
             10,
-        ),
+        )
+        .map(drop),
         "ccid" => address_numbers(
             address,
             ["controller", "slot"],
@@ -181,7 +183,8 @@ pub(super) fn check_address(address: &Element) -> Result<(), XmlError> {
                 _ => None,
             },
             10,
-        ),
+        )
+        .map(drop),
         "usb" => {
             if let Some(port) = address.attr("port") {
                 if !usb_port(port) {
@@ -202,7 +205,8 @@ pub(super) fn check_address(address: &Element) -> Result<(), XmlError> {
                 _ => None,
             },
             16,
-        ),
+        )
+        .map(drop),
         "virtio-s390" => Err(XmlError::Invalid(
             "virtio-s390 bus doesn't have an address".into(),
         )),
@@ -219,19 +223,20 @@ pub(super) fn check_address(address: &Element) -> Result<(), XmlError> {
 }
 
 /// The optional unsigned numbers `names` of `address` in `base`
-/// (virXMLPropUInt), found in one pass (`slot` gives a name's place in
-/// `names`), read in the order of `names`.
+/// (virXMLPropUInt, zero when not given), found in one pass (`slot`
+/// gives a name's place in `names`), read in the order of `names`.
 fn address_numbers<const N: usize>(
     address: &Element,
     names: [&str; N],
     slot: impl Fn(&str) -> Option<usize>,
     base: u32,
-) -> Result<(), XmlError> {
+) -> Result<[u64; N], XmlError> {
     let values: [Option<&str>; N] = address.attr_values(slot);
-    for (attr, value) in names.into_iter().zip(values) {
-        uint_value(address, attr, value, base)?;
+    let mut at = [0; N];
+    for ((n, attr), value) in at.iter_mut().zip(names).zip(values) {
+        *n = uint_value(address, attr, value, base)?;
     }
-    Ok(())
+    Ok(at)
 }
 
 /// The optional attribute `attr` of `e` (its `value`), read as
@@ -251,23 +256,19 @@ fn uint_value(e: &Element, attr: &str, value: Option<&str>, base: u32) -> Result
 /// virCCWDeviceAddressIsValid's bounds, then all three given or none.
 fn check_ccw_address(address: &Element) -> Result<(), XmlError> {
     const NUMBERS: [&str; 3] = ["cssid", "ssid", "devno"];
-    let values: [Option<&str>; 3] = address.attr_values(|k| match k {
+    let slot = |k: &str| match k {
         "cssid" => Some(0),
         "ssid" => Some(1),
         "devno" => Some(2),
         _ => None,
-    });
-    let mut at = [0; 3];
-    for ((n, attr), value) in at.iter_mut().zip(NUMBERS).zip(values) {
-        *n = uint_value(address, attr, value, 0)?;
-    }
-    let [cssid, ssid, devno] = at;
+    };
+    let [cssid, ssid, devno] = address_numbers(address, NUMBERS, slot, 0)?;
     if cssid > 0xfe || ssid > 3 || devno > 0xffff {
         return Err(XmlError::Internal(format!(
             "Invalid specification for virtio ccw address: cssid='{cssid:#x}' ssid='{ssid:#x}' devno='0x{devno:04x}'"
         )));
     }
-    let given = values.iter().filter(|v| v.is_some()).count();
+    let given = NUMBERS.iter().filter(|n| address.attr(n).is_some()).count();
     if given != 0 && given != NUMBERS.len() {
         return Err(XmlError::Internal(
             "Invalid partial specification for virtio ccw address".into(),

@@ -5,6 +5,7 @@
 //! 9.0's error for a bad one.
 
 use super::*;
+use crate::devinfo::c_unsigned;
 
 flat_view! {
     /// An interface's `<mac address= type= check=>`: the address, whether
@@ -152,7 +153,8 @@ fn check_bandwidth_rate(rate: &Element) -> Result<bool, XmlError> {
         let Some(v) = rate.attr(name) else {
             return Ok(None);
         };
-        c_ullp(v).map(Some).ok_or_else(|| {
+        // virStrToLong_ullp in base 10.
+        c_unsigned(v, 10).map(Some).ok_or_else(|| {
             XmlError::Unsupported(format!("could not convert bandwidth {name} value '{v}'"))
         })
     };
@@ -170,17 +172,6 @@ fn check_bandwidth_rate(rate: &Element) -> Result<bool, XmlError> {
     value("peak")?;
     value("burst")?;
     Ok(value("floor")?.is_some_and(|f| f != 0))
-}
-
-/// `virStrToLong_ullp` in base 10: `strtoull` (leading white space, an
-/// optional sign) with no minus sign and nothing after the digits.
-fn c_ullp(text: &str) -> Option<u64> {
-    let t = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let digits = t.strip_prefix('+').unwrap_or(t);
-    if t.starts_with('-') || digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse::<u64>().ok()
 }
 
 #[cfg(test)]
@@ -249,8 +240,8 @@ mod tests {
             .as_deref(),
             Some("Only one child <inbound> element allowed")
         );
-        assert_eq!(c_ullp(" +12"), Some(12));
-        assert_eq!(c_ullp("12 "), None);
-        assert_eq!(c_ullp("18446744073709551616"), None);
+        assert_eq!(c_unsigned(" +12", 10), Some(12));
+        assert_eq!(c_unsigned("12 ", 10), None);
+        assert_eq!(c_unsigned("18446744073709551616", 10), None);
     }
 }
