@@ -317,67 +317,34 @@ pub fn attach_interface(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         }
         None => None,
     };
-    let mut xml = format!(
-        "<interface type='{kind}'{}>\n",
-        if cmd.has("managed") {
-            " managed='yes'"
-        } else {
-            ""
-        }
-    );
-    match kind.as_str() {
-        "network" | "bridge" => xml.push_str(&format!("  <source {kind}='{source}'/>\n")),
-        "direct" => xml.push_str(&format!("  <source dev='{source}'/>\n")),
-        "vhostuser" => {
-            let Some(m) = source_mode else {
-                return Err(ctl.fail_msg("source-mode is mandatory"));
-            };
-            xml.push_str(&format!(
-                "  <source type='unix' path='{source}' mode='{m}'/>\n"
-            ));
-        }
-        // A host PCI device's address: not written by this virsh yet.
-        "hostdev" => {
-            return Err(ctl.fail_msg(&format!(
-                "cannot parse pci address '{source}' for network interface"
-            )))
-        }
-        _ => return Err(ctl.fail_msg(&no_support)),
+    // A host PCI device's address: not written by this virsh yet.
+    if kind == "hostdev" {
+        return Err(ctl.fail_msg(&format!(
+            "cannot parse pci address '{source}' for network interface"
+        )));
     }
-    for (name, a, v) in [
-        ("target", "dev", &target),
-        ("mac", "address", &mac),
-        ("script", "path", &script),
-        ("model", "type", &model),
-        ("alias", "name", &alias),
-    ] {
-        if let Some(v) = v {
-            xml.push_str(&format!("  <{name} {a}='{v}'/>\n"));
+    let iface = virt_xml::views::InterfaceToAttach {
+        net_type: kind,
+        managed: cmd.has("managed"),
+        source,
+        source_mode,
+        target,
+        mac,
+        script,
+        model,
+        alias,
+        inbound,
+        outbound,
+    };
+    let xml = match iface.to_element() {
+        Ok(e) => e.to_xml(0),
+        Err(virt_xml::views::InterfaceToAttachError::NoSourceMode) => {
+            return Err(ctl.fail_msg("source-mode is mandatory"))
         }
-    }
-    if inbound.is_some() || outbound.is_some() {
-        xml.push_str("  <bandwidth>\n");
-        if let Some(r) = inbound {
-            xml.push_str("    <inbound");
-            for (i, n) in ["average", "peak", "burst", "floor"].iter().enumerate() {
-                if r[i] > 0 {
-                    xml.push_str(&format!(" {n}='{}'", r[i]));
-                }
-            }
-            xml.push_str("/>\n");
+        Err(virt_xml::views::InterfaceToAttachError::Unsupported) => {
+            return Err(ctl.fail_msg(&no_support))
         }
-        if let Some(r) = outbound {
-            xml.push_str(&format!("    <outbound average='{}'", r[0]));
-            for (i, n) in ["peak", "burst"].iter().enumerate() {
-                if r[i + 1] > 0 {
-                    xml.push_str(&format!(" {n}='{}'", r[i + 1]));
-                }
-            }
-            xml.push_str("/>\n");
-        }
-        xml.push_str("  </bandwidth>\n");
-    }
-    xml.push_str("</interface>\n");
+    };
     if printed_only(ctl, cmd, &xml) {
         return Ok(());
     }
