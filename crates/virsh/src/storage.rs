@@ -497,55 +497,20 @@ pub fn pool_create(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 fn pool_xml_from_args(ctl: &mut Ctl, cmd: &Cmd) -> Result<(String, String), Failure> {
     let name = ctl.req_str(cmd, "name")?.to_string();
     let kind = ctl.req_str(cmd, "type")?.to_string();
-    let mut opt = |o: &str| ctl.opt_str(cmd, o).map(|v| v.map(virt_xml::escape));
-    let host = opt("source-host")?;
-    let path = opt("source-path")?;
-    let dev = opt("source-dev")?;
-    let src_name = opt("source-name")?;
-    let target = opt("target")?;
-    let format = opt("source-format")?;
-    let initiator = opt("source-initiator")?;
-    let proto = opt("source-protocol-ver")?;
-    let mut x = format!(
-        "<pool type='{}'>\n  <name>{}</name>\n",
-        virt_xml::escape(&kind),
-        virt_xml::escape(&name)
-    );
-    let any = [&host, &path, &dev, &src_name, &format, &initiator]
-        .iter()
-        .any(|o| o.is_some());
-    if any {
-        x.push_str("  <source>\n");
-        if let Some(h) = &host {
-            x.push_str(&format!("    <host name='{h}'/>\n"));
-        }
-        if let Some(p) = &path {
-            x.push_str(&format!("    <dir path='{p}'/>\n"));
-        }
-        if let Some(d) = &dev {
-            x.push_str(&format!("    <device path='{d}'/>\n"));
-        }
-        if let Some(i) = &initiator {
-            x.push_str(&format!(
-                "    <initiator>\n      <iqn name='{i}'/>\n    </initiator>\n"
-            ));
-        }
-        if let Some(f) = &format {
-            x.push_str(&format!("    <format type='{f}'/>\n"));
-        }
-        if let Some(n) = &src_name {
-            x.push_str(&format!("    <name>{n}</name>\n"));
-        }
-        if let Some(v) = &proto {
-            x.push_str(&format!("    <protocol ver='{v}'/>\n"));
-        }
-        x.push_str("  </source>\n");
-    }
-    if let Some(t) = &target {
-        x.push_str(&format!("  <target>\n    <path>{t}</path>\n  </target>\n"));
-    }
-    x.push_str("</pool>\n");
-    Ok((name, x))
+    let mut opt = |o: &str| ctl.opt_str(cmd, o).map(|v| v.map(str::to_string));
+    let pool = virt_xml::storage::PoolToDefine {
+        source_host: opt("source-host")?,
+        source_path: opt("source-path")?,
+        source_dev: opt("source-dev")?,
+        source_name: opt("source-name")?,
+        target: opt("target")?,
+        source_format: opt("source-format")?,
+        source_initiator: opt("source-initiator")?,
+        source_protocol_ver: opt("source-protocol-ver")?,
+        pool_type: kind,
+        name: name.clone(),
+    };
+    Ok((name, pool.to_element().to_xml(0)))
 }
 
 /// `pool-define-as`.
@@ -743,19 +708,13 @@ pub fn vol_create_as(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         None => None,
     };
     let format = ctl.opt_str(cmd, "format")?.map(str::to_string);
-    let mut x = format!(
-        "<volume>\n  <name>{}</name>\n  <capacity>{capacity}</capacity>\n",
-        virt_xml::escape(&name)
-    );
-    if let Some(a) = allocation {
-        x.push_str(&format!("  <allocation>{a}</allocation>\n"));
-    }
-    if let Some(f) = &format {
-        x.push_str(&format!(
-            "  <target>\n    <format type='{}'/>\n  </target>\n",
-            virt_xml::escape(f)
-        ));
-    }
+    let mut vol = virt_xml::storage::VolumeToCreate {
+        name: name.clone(),
+        capacity,
+        allocation,
+        format,
+        ..Default::default()
+    };
     if let Some(b) = ctl.opt_str(cmd, "backing-vol")? {
         let b = b.to_string();
         let conn = ctl.conn()?;
@@ -764,17 +723,10 @@ pub fn vol_create_as(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             .or_else(|_| conn.storage_vol_lookup_by_key(&b))
             .or_else(|_| conn.storage_vol_lookup_by_path(&b))
             .map_err(|e| ctl.fail(&format!("failed to get vol '{b}'"), e))?;
-        let path = backing.path()?;
-        x.push_str(&format!(
-            "  <backingStore>\n    <path>{}</path>\n",
-            virt_xml::escape(&path)
-        ));
-        if let Some(bf) = ctl.opt_str(cmd, "backing-vol-format")? {
-            x.push_str(&format!("    <format type='{}'/>\n", virt_xml::escape(bf)));
-        }
-        x.push_str("  </backingStore>\n");
+        vol.backing_path = Some(backing.path()?);
+        vol.backing_format = ctl.opt_str(cmd, "backing-vol-format")?.map(str::to_string);
     }
-    x.push_str("</volume>\n");
+    let x = vol.to_element().to_xml(0);
     if cmd.has("print-xml") {
         ctl.print(&x);
         return Ok(());

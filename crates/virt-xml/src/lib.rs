@@ -38,7 +38,9 @@
 //! - [`parse_domain_strict`]: refuse what libvirt's schema does not know
 //!   (`VIR_DOMAIN_DEFINE_VALIDATE`); [`parse_domain`] keeps it in place.
 //! - [`storage`]: storage pool and volume XML ([`storage::PoolDef`],
-//!   [`storage::VolDef`]), typed where drivers need it, the rest kept.
+//!   [`storage::VolDef`]), typed where drivers need it, the rest kept, and
+//!   the documents a client builds from its options ([`storage::PoolToDefine`],
+//!   [`storage::VolumeToCreate`]).
 //! - [`network`]: network XML ([`NetworkDef`], [`parse_network`],
 //!   [`parse_network_strict`]), typed and lossless in the same way.
 //! - [`snapshot`]: domain snapshot XML ([`snapshot::SnapshotDef`]), the

@@ -7,6 +7,10 @@
 //! `virStorageVolDefParseXML` check, with their messages; sizes take
 //! libvirt's unit suffixes and are written in bytes.
 
+mod request;
+
+pub use request::{PoolToDefine, VolumeToCreate};
+
 use crate::error::XmlError;
 use crate::model::{Element, Node};
 use crate::reader::parse_element_in;
