@@ -351,13 +351,24 @@ fn prop(e: &Element, name: &str, base: u32) -> Result<Option<u64>, ()> {
 }
 
 fn prop_max(e: &Element, name: &str, base: u32, max: u64) -> Result<Option<u64>, ()> {
-    match e.attr(name) {
+    prop_value(e.attr(name), base, max)
+}
+
+/// [`prop_max`] of a value already found (`None`: absent).
+fn prop_value(value: Option<&str>, base: u32, max: u64) -> Result<Option<u64>, ()> {
+    match value {
         None => Ok(None),
         Some(v) => c_unsigned(v, base)
             .filter(|n| *n <= max)
             .map(Some)
             .ok_or(()),
     }
+}
+
+/// An unsigned int attribute's value found by [`Element::attr_values`],
+/// 0 when absent (see [`prop`]).
+fn uint_or_zero(value: Option<&str>, base: u32) -> Result<u64, ()> {
+    prop_value(value, base, u64::from(u32::MAX)).map(Option::unwrap_or_default)
 }
 
 /// An `<address>` as libvirt writes what it read, by type; `Refused` for
@@ -426,7 +437,7 @@ fn prints_as(value: &Value, text: &str) -> bool {
 
 /// Whether `text` is `n` as `{n}` prints it: digits only, no leading
 /// zero but for 0 itself.
-fn is_decimal_of(text: &str, n: u64) -> bool {
+pub(crate) fn is_decimal_of(text: &str, n: u64) -> bool {
     !text.is_empty()
         && text.bytes().all(|b| b.is_ascii_digit())
         && (text == "0" || !text.starts_with('0'))
@@ -435,21 +446,40 @@ fn is_decimal_of(text: &str, n: u64) -> bool {
 
 /// The attributes libvirt writes, in its order, not yet formatted: an
 /// element already written so is kept as it is instead of being copied
-/// attribute by attribute.
-struct Fields<'a>(Vec<(&'static str, Value<'a>)>);
+/// attribute by attribute. Held in place (an address has at most six),
+/// not in a list of its own: every address of every device read is
+/// checked so.
+struct Fields<'a> {
+    items: [(&'static str, Value<'a>); 6],
+    len: usize,
+}
 
 impl<'a> Fields<'a> {
+    fn new() -> Self {
+        Fields {
+            items: std::array::from_fn(|_| ("", Value::Dec(0))),
+            len: 0,
+        }
+    }
+
     fn push(&mut self, name: &'static str, value: Value<'a>) {
-        self.0.push((name, value));
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = (name, value);
+            self.len += 1;
+        }
+    }
+
+    fn fields(&self) -> &[(&'static str, Value<'a>)] {
+        &self.items[..self.len]
     }
 
     /// Whether `e` has exactly these attributes, in this order and
     /// spelling.
     fn written_in(&self, e: &Element) -> bool {
-        e.attrs.len() == self.0.len()
+        e.attrs.len() == self.len
             && e.attrs
                 .iter()
-                .zip(&self.0)
+                .zip(self.fields())
                 .all(|((n, v), (name, value))| n == name && prints_as(value, v))
     }
 
@@ -457,7 +487,7 @@ impl<'a> Fields<'a> {
     fn element(&self, name: &str) -> Element {
         let mut out = Element::new(name);
         out.attrs = self
-            .0
+            .fields()
             .iter()
             .map(|(n, v)| ((*n).to_string(), v.to_string()))
             .collect();
@@ -471,19 +501,28 @@ fn address_fields(e: &Element) -> Result<(Fields<'_>, Option<Element>), ()> {
     let Some(kind) = e.attr("type") else {
         return Err(());
     };
-    let mut out = Fields(Vec::with_capacity(6));
+    let mut out = Fields::new();
     out.push("type", Value::Text(kind));
     let mut zpci = None;
     let get = |name: &str, base: u32| prop(e, name, base).map(Option::unwrap_or_default);
     match kind {
         "pci" => {
+            // One pass over the attributes for the five read.
+            let [domain, bus, slot, function, multi] = e.attr_values(|k| match k {
+                "domain" => Some(0),
+                "bus" => Some(1),
+                "slot" => Some(2),
+                "function" => Some(3),
+                "multifunction" => Some(4),
+                _ => None,
+            });
             let fields = [
-                get("domain", 0)?,
-                get("bus", 0)?,
-                get("slot", 0)?,
-                get("function", 0)?,
+                uint_or_zero(domain, 0)?,
+                uint_or_zero(bus, 0)?,
+                uint_or_zero(slot, 0)?,
+                uint_or_zero(function, 0)?,
             ];
-            let multi = match e.attr("multifunction") {
+            let multi = match multi {
                 None => None,
                 Some(m @ ("on" | "off")) => Some(m),
                 Some(_) => return Err(()),
@@ -515,8 +554,18 @@ fn address_fields(e: &Element) -> Result<(Fields<'_>, Option<Element>), ()> {
             }
         }
         "drive" => {
-            for name in ["controller", "bus", "target", "unit"] {
-                out.push(name, Value::Dec(get(name, 10)?));
+            let values: [Option<&str>; 4] = e.attr_values(|k| match k {
+                "controller" => Some(0),
+                "bus" => Some(1),
+                "target" => Some(2),
+                "unit" => Some(3),
+                _ => None,
+            });
+            for (name, v) in ["controller", "bus", "target", "unit"]
+                .into_iter()
+                .zip(values)
+            {
+                out.push(name, Value::Dec(uint_or_zero(v, 10)?));
             }
         }
         "virtio-serial" => {
@@ -1016,6 +1065,24 @@ mod tests {
             ),
         ] {
             assert_eq!(written(given), format!("<hub>\n  {libvirts}\n</hub>\n"), "{given}");
+        }
+        // Values libvirt refuses (beyond an unsigned int, a minus, not a
+        // number) leave the address as written, for the checks to refuse.
+        for refused in [
+            "<hub><address type='pci' domain='0' bus='0x100000000' slot='1'/></hub>",
+            "<hub><address type='pci' slot='x' multifunction='on'/></hub>",
+            "<hub><address type='pci' slot='1' multifunction='yes'/></hub>",
+            "<hub><address type='drive' controller='0' unit='-1'/></hub>",
+            "<hub><address type='drive' bus='4294967296'/></hub>",
+        ] {
+            let address = refused
+                .trim_start_matches("<hub>")
+                .trim_end_matches("</hub>");
+            assert_eq!(
+                written(refused),
+                format!("<hub>\n  {address}\n</hub>\n"),
+                "{refused}"
+            );
         }
     }
 

@@ -64,7 +64,7 @@ pub(super) fn pcihole64(controller: &mut Element) {
 /// are not read, so not written. Numbers libvirt refuses leave the
 /// element as written (the checks refuse the definition).
 pub(super) fn controller_attrs(controller: &mut Element) {
-    let Some(kind) = controller.attr("type").map(str::to_string) else {
+    let Some(kind) = controller.attr("type") else {
         return;
     };
     // virXMLPropInt in base 10, non-negative.
@@ -77,46 +77,92 @@ pub(super) fn controller_attrs(controller: &mut Element) {
                 .ok_or(()),
         }
     };
-    let typed: &[&str] = match kind.as_str() {
+    let typed: &[&'static str] = match kind {
         "virtio-serial" => &["ports", "vectors"],
         "usb" => &["ports"],
         "xenbus" => &["maxGrantFrames", "maxEventChannels"],
         _ => &[],
     };
-    let mut attrs = vec![("type".to_string(), kind.clone())];
     // libvirt reads the index (0 by default) and always writes it.
     let Ok(index) = number("index") else { return };
-    attrs.push(("index".into(), index.unwrap_or(0).to_string()));
-    if let Some(model) = controller.attr("model") {
-        attrs.push(("model".into(), model.to_string()));
-    }
+    let index = index.unwrap_or(0);
     // The ports of other types are still read (and refused when bad).
     if number("ports").is_err() {
         return;
     }
+    let mut numbers: [(&'static str, u32); 2] = [("", 0); 2];
+    let mut count = 0;
     for name in typed {
         match number(name) {
-            Ok(Some(n)) => attrs.push((name.to_string(), n.to_string())),
+            Ok(Some(n)) => {
+                numbers[count] = (name, n);
+                count += 1;
+            }
             Ok(None) => {}
             Err(()) => return,
         }
     }
+    let numbers = &numbers[..count];
+    let model = controller.attr("model");
+    // Nearly every controller is already written so: kept, not copied.
+    if controller_attrs_written(&controller.attrs, kind, index, model, numbers) {
+        return;
+    }
+    let mut attrs = Vec::with_capacity(controller.attrs.len() + 1);
+    attrs.push(("type".to_string(), kind.to_string()));
+    attrs.push(("index".into(), index.to_string()));
+    if let Some(model) = model {
+        attrs.push(("model".into(), model.to_string()));
+    }
+    for (name, n) in numbers {
+        attrs.push((name.to_string(), n.to_string()));
+    }
     // What no libvirt reader takes (unknown attributes) stays after.
-    let known = [
-        "type",
-        "index",
-        "model",
-        "ports",
-        "vectors",
-        "maxGrantFrames",
-        "maxEventChannels",
-    ];
     for (k, v) in &controller.attrs {
-        if !known.contains(&k.as_str()) {
+        if !CONTROLLER_READS.contains(&k.as_str()) {
             attrs.push((k.clone(), v.clone()));
         }
     }
     controller.attrs = attrs;
+}
+
+/// The controller attributes libvirt reads (virDomainControllerDefParseXML).
+const CONTROLLER_READS: [&str; 7] = [
+    "type",
+    "index",
+    "model",
+    "ports",
+    "vectors",
+    "maxGrantFrames",
+    "maxEventChannels",
+];
+
+/// Whether `given` already are the attributes [`controller_attrs`]
+/// writes: the type, the index and model, the numbers read in decimal,
+/// then only attributes libvirt does not read.
+fn controller_attrs_written(
+    given: &[(String, String)],
+    kind: &str,
+    index: u32,
+    model: Option<&str>,
+    numbers: &[(&str, u32)],
+) -> bool {
+    fn next_is(
+        given: &mut std::slice::Iter<'_, (String, String)>,
+        name: &str,
+        value: impl Fn(&str) -> bool,
+    ) -> bool {
+        given.next().is_some_and(|(k, v)| k == name && value(v))
+    }
+    let decimal = |n: u32| move |v: &str| crate::devinfo::is_decimal_of(v, u64::from(n));
+    let mut given = given.iter();
+    next_is(&mut given, "type", |v| v == kind)
+        && next_is(&mut given, "index", decimal(index))
+        && model.is_none_or(|m| next_is(&mut given, "model", |v| v == m))
+        && numbers
+            .iter()
+            .all(|(name, n)| next_is(&mut given, name, decimal(*n)))
+        && given.all(|(k, _)| !CONTROLLER_READS.contains(&k.as_str()))
 }
 
 /// A controller's `<driver>` (virDomainControllerDefParseXML,
@@ -285,6 +331,45 @@ mod tests {
         for (xml, want) in cases {
             assert_eq!(written(xml, controller_attrs), want, "{xml}");
         }
+    }
+
+    /// Controllers already written as libvirt writes them are recognised
+    /// (and kept as they are); any difference from that form is not.
+    #[test]
+    fn controller_attributes_already_written() {
+        let attrs = |xml: &str| {
+            crate::parse_element(xml)
+                .map(|e| e.attrs)
+                .unwrap_or_default()
+        };
+        let check = |xml: &str, numbers: &[(&str, u32)]| {
+            let model = crate::parse_element(xml)
+                .ok()
+                .and_then(|e| e.attr("model").map(String::from));
+            controller_attrs_written(&attrs(xml), "usb", 1, model.as_deref(), numbers)
+        };
+        assert!(check("<controller type='usb' index='1'/>", &[]));
+        assert!(check(
+            "<controller type='usb' index='1' model='qemu-xhci' ports='15' x='y'/>",
+            &[("ports", 15)]
+        ));
+        for other in [
+            "<controller index='1' type='usb'/>",
+            "<controller type='usb' index='01'/>",
+            "<controller type='usb'/>",
+            "<controller type='usb' index='1' vectors='2'/>",
+            "<controller type='usb' index='1' x='y' model='m'/>",
+        ] {
+            assert!(!check(other, &[]), "{other}");
+        }
+        assert!(!check(
+            "<controller type='usb' index='1' ports='015'/>",
+            &[("ports", 15)]
+        ));
+        assert!(!check(
+            "<controller type='usb' index='1'/>",
+            &[("ports", 15)]
+        ));
     }
 
     // Observed from libvirt 9.0 through virsh.
