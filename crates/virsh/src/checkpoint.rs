@@ -8,7 +8,7 @@ use virt_core::{
     checkpoint_create_flags as cf, checkpoint_delete_flags as df, checkpoint_list_flags as lf,
     checkpoint_xml_flags as xf, Domain, DomainCheckpoint, ErrorCode,
 };
-use virt_xml::escape;
+use virt_xml::Element;
 
 fn domain(ctl: &mut Ctl, cmd: &Cmd) -> Result<Domain, Failure> {
     ctl.lookup_domain(cmd, BY_ANY)
@@ -31,7 +31,7 @@ pub fn checkpoint_create(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 }
 
 /// `--diskspec disk[,checkpoint=type][,bitmap=name]` as `<disk>`.
-fn diskspec(spec: &str) -> Option<String> {
+fn diskspec(spec: &str) -> Option<Element> {
     let parts = split_spec(spec);
     let name = parts.first()?;
     let (mut checkpoint, mut bitmap) = (None, None);
@@ -44,15 +44,14 @@ fn diskspec(spec: &str) -> Option<String> {
             return None;
         }
     }
-    let mut out = format!("    <disk name='{}'", escape(name));
-    if let Some(c) = checkpoint {
-        out.push_str(&format!(" checkpoint='{c}'"));
-    }
-    if let Some(b) = bitmap {
-        out.push_str(&format!(" bitmap='{b}'"));
-    }
-    out.push_str("/>\n");
-    Some(out)
+    Some(
+        virt_xml::CheckpointDiskSpec {
+            name: name.to_string(),
+            checkpoint: checkpoint.map(str::to_string),
+            bitmap: bitmap.map(str::to_string),
+        }
+        .to_element(),
+    )
 }
 
 /// `checkpoint-create-as`.
@@ -149,7 +148,9 @@ impl VirshMoment for Checkpoint {
         Some(Vec::new())
     }
 
-    fn disk_xml(spec: &str) -> Result<String, String> {
+    const ROOT: virt_xml::MomentRoot = virt_xml::MomentRoot::Checkpoint;
+
+    fn disk_spec(spec: &str) -> Result<Element, String> {
         diskspec(spec).ok_or_else(|| format!("unable to parse diskspec: {spec}"))
     }
 }

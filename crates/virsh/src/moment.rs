@@ -10,7 +10,7 @@ use crate::cmd::Cmd;
 use crate::ctl::{CmdResult, Ctl, Failure, BY_ANY};
 pub(crate) use virt_core::moment::{Checkpoint, Snapshot};
 use virt_core::{Domain, DomainMoment, MomentKind};
-use virt_xml::escape;
+use virt_xml::Element;
 
 /// A moment kind as virsh's commands see it: what its commands take
 /// beyond what both kinds take.
@@ -42,13 +42,16 @@ pub(crate) trait VirshMoment: MomentKind {
     /// leaves the moment out of the table, as virsh does.
     fn columns(moment: &virt_xml::DocMoment<'_>) -> Option<Vec<String>>;
 
+    /// The definition's root.
+    const ROOT: virt_xml::MomentRoot;
+
     /// The `<memory>` element `create-as` writes, if any.
-    fn memory_xml(_ctl: &mut Ctl, _cmd: &Cmd) -> Result<Option<String>, Failure> {
+    fn memory_spec(_ctl: &mut Ctl, _cmd: &Cmd) -> Result<Option<Element>, Failure> {
         Ok(None)
     }
 
     /// One `--diskspec` as a `<disk>` element, or the error text.
-    fn disk_xml(spec: &str) -> Result<String, String>;
+    fn disk_spec(spec: &str) -> Result<Element, String>;
 }
 
 fn domain(ctl: &mut Ctl, cmd: &Cmd) -> Result<Domain, Failure> {
@@ -108,7 +111,9 @@ pub(crate) fn create_from_file<K: VirshMoment>(ctl: &mut Ctl, cmd: &Cmd, flags: 
     let from = ctl.opt_str(cmd, "xmlfile")?;
     let xml = match from {
         Some(f) => crate::domain::read_file(f)?,
-        None => format!("<domain{}/>", K::NAME),
+        None => virt_xml::MomentToCreate::new(K::ROOT)
+            .to_element()
+            .to_xml(0),
     };
     create::<K>(ctl, &dom, &xml, flags, from)
 }
@@ -120,29 +125,17 @@ pub(crate) fn create_as<K: VirshMoment>(ctl: &mut Ctl, cmd: &Cmd, flags: u32) ->
     let dom = domain(ctl, cmd)?;
     let name = ctl.opt_str(cmd, "name")?;
     let desc = ctl.opt_str(cmd, "description")?;
-    let root = format!("domain{}", K::NAME);
-    let mut xml = format!("<{root}>\n");
-    if let Some(n) = name {
-        xml.push_str(&format!("  <name>{}</name>\n", escape(n)));
-    }
-    if let Some(d) = desc {
-        xml.push_str(&format!("  <description>{}</description>\n", escape(d)));
-    }
-    if let Some(m) = K::memory_xml(ctl, cmd)? {
-        xml.push_str(&m);
-    }
-    let disks = cmd.all("diskspec");
-    if !disks.is_empty() {
-        xml.push_str("  <disks>\n");
-        for d in disks {
-            match K::disk_xml(d) {
-                Ok(x) => xml.push_str(&x),
-                Err(m) => return Err(ctl.fail_msg(&m)),
-            }
+    let mut moment = virt_xml::MomentToCreate::new(K::ROOT);
+    moment.name = name.map(str::to_string);
+    moment.description = desc.map(str::to_string);
+    moment.memory = K::memory_spec(ctl, cmd)?;
+    for d in cmd.all("diskspec") {
+        match K::disk_spec(d) {
+            Ok(e) => moment.disks.push(e),
+            Err(m) => return Err(ctl.fail_msg(&m)),
         }
-        xml.push_str("  </disks>\n");
     }
-    xml.push_str(&format!("</{root}>\n"));
+    let xml = moment.to_xml();
     if cmd.has("print-xml") {
         ctl.print(&format!("{xml}\n"));
         return Ok(());

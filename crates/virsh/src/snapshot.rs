@@ -8,7 +8,7 @@ use virt_core::{
     snapshot_create_flags as cf, snapshot_delete_flags as df, snapshot_list_flags as lf,
     snapshot_revert_flags as rf, xml_flags, Domain, DomainSnapshot,
 };
-use virt_xml::escape;
+use virt_xml::Element;
 
 const CREATE_FLAGS: &[(&str, u32)] = &[
     ("no-metadata", cf::NO_METADATA),
@@ -29,7 +29,7 @@ pub fn snapshot_create(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 }
 
 /// `--memspec [file=]name[,snapshot=type]` as `<memory>`.
-fn memspec(spec: &str) -> Option<String> {
+fn memspec(spec: &str) -> Option<Element> {
     let (mut snapshot, mut file) = (None, None);
     for part in split_spec(spec) {
         if snapshot.is_none() && part.starts_with("snapshot=") {
@@ -42,20 +42,12 @@ fn memspec(spec: &str) -> Option<String> {
             return None;
         }
     }
-    let mut out = String::from("  <memory");
-    if let Some(s) = snapshot {
-        out.push_str(&format!(" snapshot='{}'", escape(&s)));
-    }
-    if let Some(f) = file {
-        out.push_str(&format!(" file='{}'", escape(&f)));
-    }
-    out.push_str("/>\n");
-    Some(out)
+    Some(virt_xml::SnapshotMemorySpec { snapshot, file }.to_element())
 }
 
 /// `--diskspec disk[,snapshot=type][,driver=type][,stype=type][,file=name]`
 /// as `<disk>`; the error text when it cannot be read.
-fn diskspec(spec: &str) -> Result<String, String> {
+fn diskspec(spec: &str) -> Result<Element, String> {
     let bad = || format!("unable to parse diskspec: {spec}");
     let parts = split_spec(spec);
     let name = parts.first().filter(|n| !n.is_empty()).ok_or_else(bad)?;
@@ -77,34 +69,20 @@ fn diskspec(spec: &str) -> Result<String, String> {
             return Err(bad());
         }
     }
-    let mut out = format!("    <disk name='{}'", escape(name));
-    if let Some(s) = &snapshot {
-        out.push_str(&format!(" snapshot='{s}'"));
-    }
-    let mut is_file = true;
     if let Some(t) = &stype {
-        match t.as_str() {
-            "block" => is_file = false,
-            "file" => {}
+        if !matches!(t.as_str(), "block" | "file") {
             // virsh reports both.
-            _ => return Err(format!("Unknown storage type: '{t}'\nerror: {}", bad())),
+            return Err(format!("Unknown storage type: '{t}'\nerror: {}", bad()));
         }
-        out.push_str(&format!(" type='{t}'"));
     }
-    if driver.is_none() && file.is_none() {
-        out.push_str("/>\n");
-        return Ok(out);
+    Ok(virt_xml::SnapshotDiskSpec {
+        name: name.clone(),
+        snapshot,
+        source_type: stype,
+        driver,
+        file,
     }
-    out.push_str(">\n");
-    if let Some(d) = &driver {
-        out.push_str(&format!("      <driver type='{d}'/>\n"));
-    }
-    if let Some(f) = &file {
-        let attr = if is_file { "file" } else { "dev" };
-        out.push_str(&format!("      <source {attr}='{}'/>\n", escape(f)));
-    }
-    out.push_str("    </disk>\n");
-    Ok(out)
+    .to_element())
 }
 
 /// `snapshot-create-as`.
@@ -323,7 +301,9 @@ impl VirshMoment for Snapshot {
         Some(vec![moment.state()?])
     }
 
-    fn memory_xml(ctl: &mut Ctl, cmd: &Cmd) -> Result<Option<String>, Failure> {
+    const ROOT: virt_xml::MomentRoot = virt_xml::MomentRoot::Snapshot;
+
+    fn memory_spec(ctl: &mut Ctl, cmd: &Cmd) -> Result<Option<Element>, Failure> {
         match ctl.opt_str(cmd, "memspec")? {
             Some(m) => match memspec(m) {
                 Some(x) => Ok(Some(x)),
@@ -333,7 +313,7 @@ impl VirshMoment for Snapshot {
         }
     }
 
-    fn disk_xml(spec: &str) -> Result<String, String> {
+    fn disk_spec(spec: &str) -> Result<Element, String> {
         diskspec(spec)
     }
 }

@@ -47,7 +47,8 @@
 //!   embedded domain typed, the rest kept.
 //! - [`checkpoint`]: domain checkpoint XML ([`checkpoint::CheckpointDef`]).
 //! - [`MomentList`]: a domain's snapshots ([`SnapshotList`]) or
-//!   checkpoints ([`CheckpointList`]) as a tree with libvirt's listings.
+//!   checkpoints ([`CheckpointList`]) as a tree with libvirt's listings;
+//!   [`MomentToCreate`]: the definitions a client builds from its options.
 //! - [`XmlError`]: this crate's error, convertible into `virt_core::Error`.
 #![warn(missing_docs)]
 
@@ -62,6 +63,7 @@ pub mod hostdev;
 mod implicit;
 pub mod model;
 mod moment_list;
+mod moment_request;
 pub mod network;
 mod order;
 mod parse;
@@ -83,6 +85,9 @@ pub use format::FormatOptions;
 pub use hostdev::{parse_interface, parse_node_device, InterfaceDef, NodeDeviceDef};
 pub use model::*;
 pub use moment_list::{CheckpointList, Moment, MomentList, SnapshotList};
+pub use moment_request::{
+    CheckpointDiskSpec, MomentRoot, MomentToCreate, SnapshotDiskSpec, SnapshotMemorySpec,
+};
 pub use network::{parse_network, parse_network_strict, NetworkDef};
 pub use order::normalize_addresses;
 pub use parse::{
