@@ -118,7 +118,7 @@ pub fn freecell(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         let caps = conn
             .capabilities()
             .map_err(|e| ctl.fail("unable to get node capabilities", e))?;
-        let ids = cell_ids(&caps)
+        let ids = virt_xml::capabilities::numa_cell_ids(&caps)
             .ok_or_else(|| ctl.fail_msg("could not get information about NUMA topology"))?;
         let mut out = String::new();
         let mut total = 0u64;
@@ -161,23 +161,6 @@ pub fn freecell(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         ctl.print(&format!("Total: {} KiB\n", free / 1024));
     }
     Ok(())
-}
-
-/// The ids of the NUMA cells in a capabilities document, in order; `None`
-/// when it does not parse.
-fn cell_ids(caps: &str) -> Option<Vec<u32>> {
-    let doc = virt_xml::parse_element_in(caps, "(capabilities)").ok()?;
-    let Some(cells) = doc
-        .child("host")
-        .and_then(|h| h.child("topology"))
-        .and_then(|t| t.child("cells"))
-    else {
-        return Some(Vec::new());
-    };
-    cells
-        .children_named("cell")
-        .map(|c| c.attr("id")?.parse().ok())
-        .collect()
 }
 
 /// `nodememstats`: the memory figures of the node, or of NUMA cell

@@ -287,14 +287,7 @@ impl NodeDevices {
         check_flags(flags, 0, "testNodeDeviceCreateXML")?;
         let def = virt_xml::parse_node_device(xml)?;
         let wwns = def
-            .tree
-            .children_named("capability")
-            .filter(|c| c.attr("type") == Some("scsi_host"))
-            .find_map(|c| virt_xml::hostdev::nested(c, "fc_host"))
-            .and_then(|fc| {
-                let text = |n: &str| fc.child(n).map(|e| e.text().trim().to_string());
-                Some((text("wwnn")?, text("wwpn")?))
-            })
+            .fc_host_wwns()
             .ok_or_else(|| TestError::InvalidArg("device is not a fibre channel HBA".into()))?;
         if let Some(p) = &def.parent {
             self.get(p)
@@ -303,14 +296,9 @@ impl NodeDevices {
         // The new host is numbered after the model's, whatever exists: a
         // second vHBA replaces the first, as libvirt's mock does.
         let mut new = self.get(VHBA_MODEL)?.clone();
-        let host = new
-            .tree
-            .children_named("capability")
-            .find_map(|c| c.child("host"))
-            .and_then(|h| h.text().trim().parse::<u32>().ok())
-            .unwrap_or(0);
+        let host = new.scsi_host_number().unwrap_or(0);
         new.rename(&format!("scsi_host{}", host + 1));
-        set_wwns(&mut new, &wwns.0, &wwns.1);
+        new.set_fc_host_wwns(&wwns.0, &wwns.1);
         let r = NodeDeviceRef {
             name: new.name.clone(),
         };
@@ -325,27 +313,5 @@ impl NodeDevices {
         self.get(&dev.name)?;
         self.list.retain(|d| d.name != dev.name);
         Ok(())
-    }
-}
-
-/// Write a vHBA's WWNN and WWPN into its `fc_host` capability.
-fn set_wwns(def: &mut NodeDeviceDef, wwnn: &str, wwpn: &str) {
-    use virt_xml::Node;
-    for cap in def.tree.children.iter_mut() {
-        let Node::Element(cap) = cap else { continue };
-        for fc in cap.children.iter_mut() {
-            let Node::Element(fc) = fc else { continue };
-            if fc.name != "capability" || fc.attr("type") != Some("fc_host") {
-                continue;
-            }
-            for v in fc.children.iter_mut() {
-                let Node::Element(v) = v else { continue };
-                match v.name.as_str() {
-                    "wwnn" => v.set_text(wwnn),
-                    "wwpn" => v.set_text(wwpn),
-                    _ => {}
-                }
-            }
-        }
     }
 }

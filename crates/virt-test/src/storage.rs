@@ -132,19 +132,7 @@ fn same_source(a: &PoolDef, b: &PoolDef) -> bool {
     if a.pool_type != b.pool_type {
         return false;
     }
-    let host_dir = |d: &PoolDef| {
-        let host = d
-            .source
-            .child("host")
-            .and_then(|h| h.attr("name"))
-            .map(str::to_string);
-        let dir = d
-            .source
-            .child("dir")
-            .and_then(|h| h.attr("path"))
-            .map(str::to_string);
-        (host, dir)
-    };
+    let host_dir = |d: &PoolDef| (d.source_hosts().into_iter().next(), d.source_dir());
     match a.pool_type.as_str() {
         "dir" => a.target_path().is_some() && a.target_path() == b.target_path(),
         "fs" | "disk" => {

@@ -259,6 +259,24 @@ pub fn host_arch() -> &'static str {
     }
 }
 
+/// The ids of the NUMA cells in a capabilities document
+/// (`<host><topology><cells><cell id=>`), in order: empty when it has no
+/// cells, `None` when it does not parse or an id is not a number.
+pub fn numa_cell_ids(doc: &str) -> Option<Vec<u32>> {
+    let doc = crate::reader::parse_element_in(doc, "(capabilities)").ok()?;
+    let Some(cells) = doc
+        .child("host")
+        .and_then(|h| h.child("topology"))
+        .and_then(|t| t.child("cells"))
+    else {
+        return Some(Vec::new());
+    };
+    cells
+        .children_named("cell")
+        .map(|c| c.attr("id")?.parse().ok())
+        .collect()
+}
+
 impl Capabilities {
     /// The document as libvirt writes it.
     pub fn to_xml(&self) -> String {
@@ -463,5 +481,26 @@ impl Guest {
             s.push_str("    </features>\n");
         }
         s.push_str("  </guest>\n\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numa_cell_ids_are_read_in_order() {
+        let caps = "<capabilities><host><topology><cells num='2'>\
+                    <cell id='1'/><cell id='0'/></cells></topology></host></capabilities>";
+        assert_eq!(numa_cell_ids(caps), Some(vec![1, 0]));
+        assert_eq!(
+            numa_cell_ids("<capabilities><host/></capabilities>"),
+            Some(vec![])
+        );
+        assert_eq!(
+            numa_cell_ids("<capabilities><host><topology><cells><cell id='x'/></cells></topology></host></capabilities>"),
+            None
+        );
+        assert_eq!(numa_cell_ids("<capabilities>"), None);
     }
 }

@@ -230,6 +230,48 @@ impl NodeDeviceDef {
         }
     }
 
+    /// A fibre channel SCSI host's WWNN and WWPN: its `scsi_host`
+    /// capability's nested `fc_host`, as a vHBA's creation reads them.
+    pub fn fc_host_wwns(&self) -> Option<(String, String)> {
+        let fc = self
+            .tree
+            .children_named("capability")
+            .filter(|c| c.attr("type") == Some("scsi_host"))
+            .find_map(|c| nested(c, "fc_host"))?;
+        let text = |n: &str| fc.child(n).map(|e| e.text().trim().to_string());
+        Some((text("wwnn")?, text("wwpn")?))
+    }
+
+    /// A SCSI host's number: its capability's `<host>`.
+    pub fn scsi_host_number(&self) -> Option<u32> {
+        self.tree
+            .children_named("capability")
+            .find_map(|c| c.child("host"))
+            .and_then(|h| h.text().trim().parse().ok())
+    }
+
+    /// Give a fibre channel SCSI host a new WWNN and WWPN (in every
+    /// nested `fc_host` capability).
+    pub fn set_fc_host_wwns(&mut self, wwnn: &str, wwpn: &str) {
+        for cap in self.tree.children.iter_mut() {
+            let Node::Element(cap) = cap else { continue };
+            for fc in cap.children.iter_mut() {
+                let Node::Element(fc) = fc else { continue };
+                if fc.name != "capability" || fc.attr("type") != Some("fc_host") {
+                    continue;
+                }
+                for v in fc.children.iter_mut() {
+                    let Node::Element(v) = v else { continue };
+                    match v.name.as_str() {
+                        "wwnn" => v.set_text(wwnn),
+                        "wwpn" => v.set_text(wwpn),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
     /// The definition as libvirt writes it.
     pub fn to_xml(&self) -> String {
         self.tree.to_xml(0)
@@ -318,5 +360,28 @@ mod tests {
         assert!(d.has_cap("fc_host") && d.has_cap("vports") && !d.has_cap("pci"));
         assert!(d.to_xml().contains("<max_vports>0</max_vports>"));
         assert_eq!(d.parent.as_deref(), Some("computer"));
+    }
+
+    #[test]
+    fn a_vhba_s_wwns_and_host_number_are_read_and_written() {
+        let mut dev = parse_node_device(
+            "<device><name>scsi_host5</name><parent>pci</parent>\
+             <capability type='scsi_host'><host>5</host>\
+             <capability type='fc_host'><wwnn>1000</wwnn><wwpn>2000</wwpn></capability>\
+             </capability></device>",
+        )
+        .unwrap();
+        assert_eq!(dev.scsi_host_number(), Some(5));
+        assert_eq!(dev.fc_host_wwns(), Some(("1000".into(), "2000".into())));
+        dev.set_fc_host_wwns("3000", "4000");
+        assert_eq!(dev.fc_host_wwns(), Some(("3000".into(), "4000".into())));
+        let plain = parse_node_device(
+            "<device><name>n</name><capability type='net'><interface>e</interface></capability></device>",
+        )
+        .unwrap();
+        assert_eq!(
+            (plain.fc_host_wwns(), plain.scsi_host_number()),
+            (None, None)
+        );
     }
 }
