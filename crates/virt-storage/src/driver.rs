@@ -15,7 +15,6 @@ use virt_core::{
     StorageVolType, StreamEnds, Uuid,
 };
 use virt_xml::storage::{self, PoolDef, VolDef};
-use virt_xml::Element;
 
 /// The pool types this driver serves: a directory, a file system mounted
 /// on one (`fs`, or `netfs` from a server), an LVM volume group
@@ -458,16 +457,8 @@ impl StorageDriver {
         let md = std::fs::metadata(path).map_err(|e| {
             StorageError::system(format!("cannot stat file '{}'", path.display()), e)
         })?;
-        let perms = Element::new("permissions")
-            .with_child(Element::new("mode").with_text(format!("{:04o}", md.mode() & 0o7777)))
-            .with_child(Element::new("owner").with_text(md.uid().to_string()))
-            .with_child(Element::new("group").with_text(md.gid().to_string()));
-        let mut extra = Vec::new();
-        if let Some(b) = &m.backing {
-            extra.push(Element::new("backingStore").with_child(Element::new("path").with_text(b)));
-        }
         let key = p.target().join(name).display().to_string();
-        Ok(VolDef {
+        let mut def = VolDef {
             kind: Some(StorageVolType::File),
             name: name.to_string(),
             key: Some(key.clone()),
@@ -477,9 +468,14 @@ impl StorageDriver {
             path: Some(key),
             format: Some(m.format),
             source: None,
-            target_extra: vec![perms],
-            extra,
-        })
+            target_extra: Vec::new(),
+            extra: Vec::new(),
+        };
+        def.set_permissions(md.mode(), md.uid(), md.gid());
+        if let Some(b) = &m.backing {
+            def.set_backing_path(b);
+        }
+        Ok(def)
     }
 
     /// Create the file of a new volume `def` in pool `p`, optionally as a
@@ -529,15 +525,7 @@ impl StorageDriver {
                 }
             }
             None => {
-                let backing = def
-                    .extra
-                    .iter()
-                    .find(|e| e.name == "backingStore")
-                    .and_then(|b| {
-                        let path = b.child("path")?.text();
-                        let fmt = b.child("format").and_then(|f| f.attr("type"));
-                        Some((path.trim().to_string(), fmt.map(str::to_string)))
-                    });
+                let backing = def.backing_store();
                 let prealloc = flags & vol_create_flags::PREALLOC_METADATA != 0;
                 image::create(
                     &path,

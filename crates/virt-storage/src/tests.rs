@@ -123,6 +123,24 @@ fn qcow2_volumes_and_clones_go_through_qemu_img() {
         "a fresh qcow2 holds metadata only"
     );
     assert!(ok(vol.xml_desc(0)).contains("<format type='qcow2'/>"));
+    // An overlay on it: qemu-img writes the backing file into the image,
+    // and the volume's XML reads it back with the file's permissions.
+    let base = t.0.join("images/g.qcow2").display().to_string();
+    let overlay = ok(pool.storage_vol_create_xml(
+        &format!(
+            "<volume><name>o.qcow2</name><capacity unit='G'>1</capacity>\
+             <target><format type='qcow2'/></target>\
+             <backingStore><path>{base}</path><format type='qcow2'/></backingStore></volume>"
+        ),
+        0,
+    ));
+    let xml = ok(overlay.xml_desc(0));
+    assert!(
+        xml.contains(&format!("<backingStore>\n    <path>{base}</path>")),
+        "{xml}"
+    );
+    assert!(xml.contains("<permissions>\n      <mode>0"), "{xml}");
+    ok(overlay.delete(0));
     // A clone keeps the format and the capacity.
     let clone = ok(pool.storage_vol_create_xml_from(
         "<volume><name>h.qcow2</name><capacity unit='G'>1</capacity>\

@@ -794,6 +794,33 @@ fn target_children(t: &Element) -> Result<Vec<Element>, XmlError> {
 }
 
 impl VolDef {
+    /// The `<backingStore>`'s path and format, when the volume has one.
+    pub fn backing_store(&self) -> Option<(String, Option<String>)> {
+        let b = self.extra.iter().find(|e| e.name == "backingStore")?;
+        let path = b.child("path")?.text().trim().to_string();
+        let format = b.child("format").and_then(|f| f.attr("type"));
+        Some((path, format.map(str::to_string)))
+    }
+
+    /// Give the volume a `<backingStore>` of `path` (replacing one it had).
+    pub fn set_backing_path(&mut self, path: &str) {
+        self.extra.retain(|e| e.name != "backingStore");
+        self.extra
+            .push(Element::new("backingStore").with_child(Element::new("path").with_text(path)));
+    }
+
+    /// Give the volume's target its file's `<permissions>`: the mode (in
+    /// octal, as libvirt writes it), owner and group (replacing any).
+    pub fn set_permissions(&mut self, mode: u32, owner: u32, group: u32) {
+        self.target_extra.retain(|e| e.name != "permissions");
+        self.target_extra.push(
+            Element::new("permissions")
+                .with_child(Element::new("mode").with_text(format!("{:04o}", mode & 0o7777)))
+                .with_child(Element::new("owner").with_text(owner.to_string()))
+                .with_child(Element::new("group").with_text(group.to_string())),
+        );
+    }
+
     /// The XML in libvirt's layout (`virStorageVolDefFormat`).
     pub fn to_xml(&self) -> String {
         let mut out = String::with_capacity(512);
@@ -980,5 +1007,26 @@ mod tests {
         );
         assert_eq!(sanitize_path("/"), "/");
         assert_eq!(sanitize_path("//srv/x"), "//srv/x");
+    }
+
+    #[test]
+    fn a_volume_s_backing_store_and_permissions_are_read_and_written() {
+        let mut vol = parse_volume(
+            "<volume><name>v</name><capacity>1</capacity>\
+             <backingStore><path>/b.img</path><format type='qcow2'/></backingStore></volume>",
+            "dir",
+        )
+        .unwrap();
+        assert_eq!(
+            vol.backing_store(),
+            Some(("/b.img".to_string(), Some("qcow2".to_string())))
+        );
+        vol.set_backing_path("/c.img");
+        assert_eq!(vol.backing_store(), Some(("/c.img".to_string(), None)));
+        vol.set_permissions(0o100644, 107, 0);
+        vol.set_permissions(0o100600, 0, 0);
+        let xml = vol.to_xml();
+        assert!(xml.contains("<permissions>\n      <mode>0600</mode>\n      <owner>0</owner>\n      <group>0</group>\n    </permissions>"), "{xml}");
+        assert_eq!(xml.matches("<permissions>").count(), 1, "{xml}");
     }
 }
