@@ -19,6 +19,15 @@ impl Element {
         self
     }
 
+    /// This element with one more attribute when there is a value
+    /// (builder style: an option left out writes nothing).
+    pub fn with_attr_opt(self, name: impl Into<String>, value: Option<&str>) -> Self {
+        match value {
+            Some(v) => self.with_attr(name, v),
+            None => self,
+        }
+    }
+
     /// This element with one more child element (builder style).
     pub fn with_child(mut self, child: Element) -> Self {
         self.children.push(Node::Element(child));

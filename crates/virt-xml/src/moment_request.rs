@@ -87,14 +87,6 @@ impl MomentToCreate {
     }
 }
 
-/// `el` with `name=value` added when there is a value.
-fn with_opt(el: Element, name: &str, value: Option<&str>) -> Element {
-    match value {
-        Some(v) => el.with_attr(name, v),
-        None => el,
-    }
-}
-
 /// A snapshot's `--memspec`: `<memory snapshot= file=>`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SnapshotMemorySpec {
@@ -107,8 +99,9 @@ pub struct SnapshotMemorySpec {
 impl SnapshotMemorySpec {
     /// The `<memory>` element.
     pub fn to_element(&self) -> Element {
-        let memory = with_opt(Element::new("memory"), "snapshot", self.snapshot.as_deref());
-        with_opt(memory, "file", self.file.as_deref())
+        Element::new("memory")
+            .with_attr_opt("snapshot", self.snapshot.as_deref())
+            .with_attr_opt("file", self.file.as_deref())
     }
 }
 
@@ -132,8 +125,9 @@ impl SnapshotDiskSpec {
     /// The `<disk>` element.
     pub fn to_element(&self) -> Element {
         let disk = Element::new("disk").with_attr("name", &self.name);
-        let disk = with_opt(disk, "snapshot", self.snapshot.as_deref());
-        let mut disk = with_opt(disk, "type", self.source_type.as_deref());
+        let mut disk = disk
+            .with_attr_opt("snapshot", self.snapshot.as_deref())
+            .with_attr_opt("type", self.source_type.as_deref());
         if let Some(d) = &self.driver {
             disk = disk.with_child(Element::new("driver").with_attr("type", d));
         }
@@ -164,8 +158,8 @@ impl CheckpointDiskSpec {
     /// The `<disk>` element.
     pub fn to_element(&self) -> Element {
         let disk = Element::new("disk").with_attr("name", &self.name);
-        let disk = with_opt(disk, "checkpoint", self.checkpoint.as_deref());
-        with_opt(disk, "bitmap", self.bitmap.as_deref())
+        disk.with_attr_opt("checkpoint", self.checkpoint.as_deref())
+            .with_attr_opt("bitmap", self.bitmap.as_deref())
     }
 }
 

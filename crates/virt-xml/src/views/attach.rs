@@ -73,23 +73,13 @@ impl DiskMode {
     }
 }
 
-/// `el` with `name=value` added when there is a value.
-fn with_opt(el: Element, name: &str, value: Option<&str>) -> Element {
-    match value {
-        Some(v) => el.with_attr(name, v),
-        None => el,
-    }
-}
-
 impl DiskToAttach {
     /// The `<disk>` element, laid out as virsh 9.0's attach-disk writes
     /// it (an element with nothing to say is left out).
     pub fn to_element(&self) -> Element {
-        let mut disk = with_opt(
-            Element::new("disk").with_attr("type", &self.disk_type),
-            "device",
-            self.device.as_deref(),
-        );
+        let mut disk = Element::new("disk")
+            .with_attr("type", &self.disk_type)
+            .with_attr_opt("device", self.device.as_deref());
         if self.rawio {
             disk = disk.with_attr("rawio", "yes");
         }
@@ -101,7 +91,9 @@ impl DiskToAttach {
             ("io", self.io.as_deref()),
         ]
         .into_iter()
-        .fold(Element::new(DiskDriver::TAG), |e, (n, v)| with_opt(e, n, v));
+        .fold(Element::new(DiskDriver::TAG), |e, (n, v)| {
+            e.with_attr_opt(n, v)
+        });
         if !driver.attrs.is_empty() {
             disk = disk.with_child(driver);
         }
@@ -110,7 +102,8 @@ impl DiskToAttach {
             "file" => source.with_attr("file", &self.source),
             "block" => source.with_attr("dev", &self.source),
             _ => {
-                let mut source = with_opt(source, "protocol", self.protocol.as_deref())
+                let mut source = source
+                    .with_attr_opt("protocol", self.protocol.as_deref())
                     .with_attr("name", &self.source);
                 if let Some(h) = &self.host {
                     let host = [
@@ -120,7 +113,9 @@ impl DiskToAttach {
                         ("port", h.port.as_deref()),
                     ]
                     .into_iter()
-                    .fold(Element::new(SourceHost::TAG), |e, (n, v)| with_opt(e, n, v));
+                    .fold(Element::new(SourceHost::TAG), |e, (n, v)| {
+                        e.with_attr_opt(n, v)
+                    });
                     if !host.attrs.is_empty() {
                         source = source.with_child(host);
                     }
@@ -128,11 +123,11 @@ impl DiskToAttach {
                 source
             }
         };
-        disk = disk.with_child(source).with_child(with_opt(
-            Element::new(DiskTarget::TAG).with_attr("dev", &self.target),
-            "bus",
-            self.bus.as_deref(),
-        ));
+        disk = disk.with_child(source).with_child(
+            Element::new(DiskTarget::TAG)
+                .with_attr("dev", &self.target)
+                .with_attr_opt("bus", self.bus.as_deref()),
+        );
         if let Some(m) = self.mode {
             disk = disk.with_child(Element::new(m.tag()));
         }
