@@ -295,7 +295,74 @@ pub fn comparable(xml: &str, v: Verdict) -> Verdict {
     } else {
         v
     };
-    without_generated_macs(xml, v)
+    without_generated_port_ids(xml, without_generated_macs(xml, v))
+}
+
+/// A dump with the virtual port ids each side made up masked: libvirt
+/// gives a `<virtualport>` without an `interfaceid` (Open vSwitch, or no
+/// type) or an `instanceid` (802.1Qbg, or no type) a random UUID at
+/// define (virNetDevVPortProfileParse). Only those two attributes of a
+/// virtual port's `<parameters>`, only when the value is a UUID in
+/// libvirt's spelling, and only when the document does not hold it
+/// (in any of the spellings libvirt reads: a given id is compared as it
+/// is): the comparison is then that both sides wrote a UUID there.
+pub fn without_generated_port_ids(xml: &str, v: Verdict) -> Verdict {
+    const IDS: [&str; 2] = [" instanceid='", " interfaceid='"];
+    let Verdict::Accepted(dump) = v else {
+        return v;
+    };
+    if !dump.contains("<virtualport") {
+        return Verdict::Accepted(dump);
+    }
+    // The document's hex digits as libvirt's UUID reader takes them:
+    // dashes and blanks between the pairs, any case.
+    let given: String = xml
+        .chars()
+        .filter(|c| !matches!(c, '-' | ' '))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let mut in_port = false;
+    let lines: Vec<String> = dump
+        .lines()
+        .map(|l| {
+            if l.contains("<virtualport") {
+                in_port = !l.trim_end().ends_with("/>");
+                return l.to_string();
+            }
+            if l.contains("</virtualport>") {
+                in_port = false;
+                return l.to_string();
+            }
+            if !in_port || !l.trim_start().starts_with("<parameters") {
+                return l.to_string();
+            }
+            let mut line = l.to_string();
+            for attr in IDS {
+                let Some(at) = line.find(attr) else { continue };
+                let start = at + attr.len();
+                let Some(len) = line[start..].find('\'') else {
+                    continue;
+                };
+                let value = &line[start..start + len];
+                if is_uuid(value) && !given.contains(&value.replace('-', "")) {
+                    line.replace_range(start..start + len, "(generated)");
+                }
+            }
+            line
+        })
+        .collect();
+    Verdict::Accepted(lines.join("\n"))
+}
+
+/// Whether `s` is a UUID as libvirt writes one (virUUIDFormat: lowercase
+/// hex digits in groups of 8-4-4-4-12).
+fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
 }
 
 /// A dump with the MAC addresses each side made up masked: an interface
@@ -431,6 +498,68 @@ mod tests {
         assert_ne!(
             comparable(doc, dump("02:00:00:01:02:03")),
             comparable(doc, dump("02:00:00:04:05:06"))
+        );
+    }
+    #[test]
+    fn made_up_port_ids_are_masked_given_ones_kept() {
+        let doc = "<domain><devices><interface type='bridge'>\
+                   <virtualport type='openvswitch'/></interface>\
+                   <interface type='network'><virtualport><parameters \
+                   interfaceid='6B29FC40CA471067B31D00DD010662DA'/></virtualport>\
+                   </interface></devices></domain>";
+        let dump = |made: &str, instance: &str| {
+            Verdict::Accepted(format!(
+                "<virtualport type='openvswitch'>\n  <parameters interfaceid='{made}'/>\n</virtualport>\n\
+                 <virtualport>\n  <parameters instanceid='{instance}' \
+                 interfaceid='6b29fc40-ca47-1067-b31d-00dd010662da'/>\n</virtualport>"
+            ))
+        };
+        let a = comparable(
+            doc,
+            dump(
+                "13f9c690-e492-4f89-a746-9f3f936cc780",
+                "00000000-0000-0000-0000-00000000000a",
+            ),
+        );
+        let b = comparable(
+            doc,
+            dump(
+                "d3816e5f-2470-47fa-b7cd-b764a079c149",
+                "00000000-0000-0000-0000-00000000000b",
+            ),
+        );
+        assert_eq!(a, b);
+        let Verdict::Accepted(text) = a else {
+            panic!("{a:?}")
+        };
+        assert!(
+            text.contains("<parameters interfaceid='(generated)'/>"),
+            "{text}"
+        );
+        // The given interface id is compared as it is.
+        assert!(
+            text.contains("interfaceid='6b29fc40-ca47-1067-b31d-00dd010662da'"),
+            "{text}"
+        );
+        // A value that is not a UUID, or an id on one side only, still
+        // differs.
+        assert_ne!(
+            comparable(doc, dump("x", "00000000-0000-0000-0000-00000000000a")),
+            comparable(doc, dump("y", "00000000-0000-0000-0000-00000000000a"))
+        );
+        let Verdict::Accepted(made) = dump("13f9c690-e492-4f89-a746-9f3f936cc780", "x") else {
+            unreachable!()
+        };
+        let without = made.replace(" interfaceid='13f9c690-e492-4f89-a746-9f3f936cc780'", "");
+        assert_ne!(
+            comparable(doc, Verdict::Accepted(without)),
+            comparable(doc, Verdict::Accepted(made))
+        );
+        // Nothing outside a virtual port is masked.
+        let other = |u: &str| Verdict::Accepted(format!("<parameters interfaceid='{u}'/>"));
+        assert_ne!(
+            comparable(doc, other("13f9c690-e492-4f89-a746-9f3f936cc780")),
+            comparable(doc, other("d3816e5f-2470-47fa-b7cd-b764a079c149"))
         );
     }
 }

@@ -716,13 +716,19 @@ pub(crate) fn digits_value(digits: &str, radix: u32) -> Option<u64> {
 /// like [`c_unsigned`], but a minus is allowed and wraps as C's unsigned
 /// arithmetic does ("-1" is `u32::MAX`), refused beyond what an int holds.
 pub(crate) fn c_uint_wrapping(s: &str) -> Option<u32> {
+    c_uint_wrapping_in(s, 10)
+}
+
+/// [`c_uint_wrapping`] in `base` (0: C's `0x` and `0` prefixes, after
+/// the minus too, as strtoul reads "-0x10").
+pub(crate) fn c_uint_wrapping_in(s: &str, base: u32) -> Option<u32> {
     let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
     match t.strip_prefix('-') {
         Some(n) if n.starts_with(|c: char| c.is_ascii_digit()) => {
-            let n = u32::try_from(c_unsigned(n, 10)?).ok()?;
+            let n = u32::try_from(c_unsigned(n, base)?).ok()?;
             Some(n.wrapping_neg())
         }
-        _ => u32::try_from(c_unsigned(t, 10)?).ok(),
+        _ => u32::try_from(c_unsigned(t, base)?).ok(),
     }
 }
 
@@ -1267,6 +1273,10 @@ mod tests {
         assert_eq!(c_uint_wrapping("--1"), None);
         assert_eq!(c_uint_wrapping("- 1"), None);
         assert_eq!(c_uint_wrapping("4294967296"), None);
+        assert_eq!(c_uint_wrapping_in("-0x10", 0), Some(16u32.wrapping_neg()));
+        assert_eq!(c_uint_wrapping_in("010", 0), Some(8));
+        assert_eq!(c_uint_wrapping_in("08", 0), None);
+        assert_eq!(c_uint_wrapping_in("-4294967295", 0), Some(1));
         assert_eq!(c_unsigned("0x1f", 0), Some(31));
         assert_eq!(c_unsigned("017", 0), Some(15));
         assert_eq!(c_unsigned("1f", 16), Some(31));

@@ -65,6 +65,37 @@ pub(super) fn rewrite(iface: &mut Interface) {
     addresses(iface);
     bandwidth(&mut iface.extra);
     vlan(&mut iface.extra);
+    virtualport(iface);
+}
+
+/// The first `<virtualport>` as virNetDevVPortProfileParse reads it and
+/// virNetDevVPortProfileFormat writes it (later ones are not read): the
+/// ids libvirt generates when missing given random values (an Open
+/// vSwitch port's interface id, an 802.1Qbg port's instance id, both
+/// for a port without a type), the parameters its type does not use
+/// left out. A port libvirt refuses is left as written, for the checks.
+fn virtualport(iface: &mut Interface) {
+    let Some(rules) = crate::views::port_rules(&iface.iface_type) else {
+        return;
+    };
+    let Some(at) = iface.extra.iter().position(|e| e.name == "virtualport") else {
+        return;
+    };
+    let Ok(port) = crate::views::PortProfile::read(&iface.extra[at], rules, uuid::Uuid::new_v4)
+    else {
+        return;
+    };
+    let mut index = 0;
+    iface.extra.retain(|e| {
+        index += 1;
+        index <= at + 1 || e.name != "virtualport"
+    });
+    match port.written() {
+        Some(e) => iface.extra[at] = e,
+        None => {
+            iface.extra.remove(at);
+        }
+    }
 }
 
 /// A direct (macvtap) interface's `<source>` as virDomainNetDefFormat
@@ -642,6 +673,33 @@ mod tests {
                        <coalesce><rx><frames max='5'/></rx></coalesce></interface>"),
             "<interface type='user'><model type='virtio'/><driver name='vhost' packed='on'>\
              <guest csum='on' tso4='off'/></driver></interface>"
+        );
+    }
+    /// A virtual port's missing ids generated at define, random each
+    /// time; a given one kept; the first port only (as virsh 9.0 dumps
+    /// them).
+    #[test]
+    fn virtualport_ids_generated_at_define() {
+        let ovs = "<interface type='bridge'><source bridge='b'/>\
+                   <virtualport type='openvswitch'><parameters/></virtualport>\
+                   <virtualport type='midonet'/></interface>";
+        let id = |text: &str| {
+            let at = text.find("interfaceid='").unwrap() + "interfaceid='".len();
+            text[at..at + 36].to_string()
+        };
+        let (a, b) = (rewritten(ovs), rewritten(ovs));
+        assert!(crate::parse_uuid(&id(&a)).is_some(), "{a}");
+        assert_ne!(id(&a), id(&b));
+        assert_eq!(
+            a.replace(&id(&a), "ID"),
+            "<interface type='bridge'><source bridge='b'/>\
+             <virtualport type='openvswitch'><parameters interfaceid='ID'/></virtualport></interface>"
+        );
+        let given = "<interface type='bridge'><source bridge='b'/><virtualport type='openvswitch'>\
+                     <parameters interfaceid='09B11C53-8b5c-4eeb-8f00-d84eaa0aaa4f'/></virtualport></interface>";
+        assert_eq!(
+            id(&rewritten(given)),
+            "09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f"
         );
     }
 }

@@ -84,14 +84,16 @@ pub(crate) fn check_interface(iface: &Interface, legacy_xen: bool) -> Result<(),
         };
         hostdev::check_interface_hostdev(&iface.attrs, source)?;
     }
-    if iface.extra.iter().any(|e| e.name == "virtualport")
-        && !matches!(kind, "network" | "bridge" | "direct" | "hostdev")
-    {
-        return Err(XmlError::Unsupported(format!(
-            "<virtualport> element unsupported for <interface type='{kind}'>"
-        )));
+    // The first <virtualport> only, as virNetDevVPortProfileParse reads
+    // it for this type (the ids it generates do not matter here).
+    if let Some(port) = iface.extra.iter().find(|e| e.name == "virtualport") {
+        let Some(rules) = port_rules(kind) else {
+            return Err(XmlError::Unsupported(format!(
+                "<virtualport> element unsupported for <interface type='{kind}'>"
+            )));
+        };
+        PortProfile::read(port, rules, uuid::Uuid::nil)?;
     }
-    each(iface, &["virtualport"])?;
     each(iface, BEFORE_INFO)?;
     // virDomainDeviceInfoParseXML: the boot order, the ROM, the ACPI
     // index and the address.
