@@ -442,7 +442,7 @@ fn hex_spelled(v: &str, width: usize) -> bool {
 }
 
 /// Whether `v` is an unsigned int as `{n}` writes it.
-fn uint_spelled(v: &str) -> bool {
+pub(crate) fn uint_spelled(v: &str) -> bool {
     !v.is_empty()
         && v.bytes().all(|b| b.is_ascii_digit())
         && (v == "0" || !v.starts_with('0'))

@@ -905,6 +905,14 @@ fn usb_source(dev: &mut Element) {
 /// attributes, then its first `<input>` and first `<output>` as
 /// [`audio_stream`] writes them; nothing else.
 fn audio(audio: &mut Element) {
+    // `<audio id='1' type='none'/>`, as libvirt and tools write it (every
+    // definition of the corpus has one): kept, not rebuilt.
+    let as_written = audio.children.is_empty()
+        && matches!(audio.attrs.as_slice(),
+            [(i, id), (t, _)] if i == "id" && t == "type" && crate::devinfo::uint_spelled(id));
+    if as_written {
+        return;
+    }
     let Some(attrs) = audio_attrs(audio) else {
         return;
     };
@@ -1384,6 +1392,19 @@ mod redirdev_tests {
             out.contains("<audio id='1' type='file' timerPeriod='1' path='p'/>"),
             "{out}"
         );
+        // An id and type alone, the id as libvirt writes it, stay.
+        for (given, written) in [
+            ("<audio id='1' type='none'/>", "<audio id='1' type='none'/>"),
+            (
+                "<audio id='+1' type='none'/>",
+                "<audio id='1' type='none'/>",
+            ),
+            ("<audio type='none' id='2'/>", "<audio id='2' type='none'/>"),
+        ] {
+            let mut audio = crate::parse_element(given).unwrap_or_default();
+            super::audio(&mut audio);
+            assert_eq!(audio.to_xml(0), format!("{written}\n"), "{given}");
+        }
     }
 
     #[test]
