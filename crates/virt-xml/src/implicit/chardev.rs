@@ -98,11 +98,22 @@ fn read_target(c: &CharDev) -> Option<Target> {
 
 /// The `<target>` virDomainChrTargetDefFormat writes.
 fn target_element(t: &Target) -> Element {
-    let mut out = Element::new("target");
+    let mut attrs = Vec::with_capacity(2);
     if let Some(k) = t.kind {
-        out = out.with_attr("type", k);
+        attrs.push(("type".to_string(), k.to_string()));
     }
-    out = out.with_attr("port", t.port.to_string());
+    // Nearly always port 0 (or another single digit): spelled without
+    // the formatting machinery.
+    let port = match u8::try_from(t.port) {
+        Ok(n @ 0..=9) => char::from(b'0' + n).to_string(),
+        _ => t.port.to_string(),
+    };
+    attrs.push(("port".to_string(), port));
+    let mut out = Element {
+        name: "target".to_string(),
+        attrs,
+        children: Vec::new(),
+    };
     if let Some(m) = t.model {
         out = out.with_child(Element::new("model").with_attr("name", m));
     }
