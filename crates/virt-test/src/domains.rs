@@ -293,6 +293,10 @@ pub(crate) struct Domains {
     /// The id the next started domain gets. Ids are never reused while
     /// the node lives, as in libvirt.
     next_id: u32,
+    /// The definition the last define replaced, kept until the next
+    /// define frees it before reading its document (see
+    /// [`Domains::free_replaced`]).
+    replaced: Option<DomainDef>,
 }
 
 /// How a definition is added (libvirt's `virDomainObjListAdd` flags).
@@ -420,11 +424,11 @@ impl Domains {
             }
             match mode {
                 AddMode::Define => {
-                    if obj.is_active() {
-                        obj.new_def = Some(def);
+                    self.replaced = if obj.is_active() {
+                        obj.new_def.replace(def)
                     } else {
-                        obj.def = def;
-                    }
+                        Some(std::mem::replace(&mut obj.def, def))
+                    };
                     obj.persistent = true;
                 }
                 AddMode::Live => {
@@ -452,6 +456,19 @@ impl Domains {
         self.inactive.insert(obj.name.clone(), uuid);
         self.by_uuid.insert(uuid, obj);
         Ok((uuid, false))
+    }
+
+    /// Free the definition the last define replaced: the next define
+    /// calls this before it reads its document. A definition is a few dozen
+    /// small blocks: freed right after the define that replaced it, they
+    /// overflow glibc's per-thread cache into its fast bins, which the
+    /// dump's output (a request of 1 KB or more) then makes malloc merge
+    /// (`malloc_consolidate`), and the next define's blocks come from its
+    /// slow path; freed just before a define reads, they are what its
+    /// blocks are made of. (Dropped where it lies: a definition is large
+    /// to move.)
+    pub fn free_replaced(&mut self) {
+        self.replaced = None;
     }
 
     /// Remove a domain entirely.
@@ -554,6 +571,30 @@ mod tests {
         };
         assert_eq!(hash(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(hash(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn a_replaced_definition_is_kept_until_the_next_define_frees_it() {
+        use super::{AddMode, Domains};
+        let def = |memory: u64| {
+            let mut d = virt_xml::parse_domain(
+                "<domain type='test'><name>d</name>\
+                 <uuid>c7a5fdbd-cdaf-9455-926a-d65c16db1811</uuid>\
+                 <memory>1024</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>",
+            )
+            .expect("parse");
+            d.memory = memory;
+            d
+        };
+        let mut doms = Domains::default();
+        doms.add(def(1024), AddMode::Define).expect("define");
+        assert!(doms.replaced.is_none(), "nothing replaced yet");
+        let (uuid, existed) = doms.add(def(2048), AddMode::Define).expect("redefine");
+        assert!(existed);
+        assert_eq!(doms.replaced.as_ref().map(|d| d.memory), Some(1024));
+        assert_eq!(doms.get(&uuid).map(|o| o.def.memory), Some(2048));
+        doms.free_replaced();
+        assert!(doms.replaced.is_none());
     }
 
     #[test]

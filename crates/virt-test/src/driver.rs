@@ -420,6 +420,7 @@ impl Driver for TestConnection {
 
     fn domain_define_xml(&self, xml: &str, flags: u32) -> Result<DomainRef> {
         check_flags(flags, define_flags::VALIDATE, "testDomainDefineXMLFlags")?;
+        self.write().free_replaced();
         let def = Self::parse_def(xml, flags & define_flags::VALIDATE != 0)?;
         let mut doms = self.write();
         let (uuid, existed) = doms.add(def, AddMode::Define)?;
