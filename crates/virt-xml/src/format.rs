@@ -14,10 +14,20 @@ use uuid::Uuid;
 use crate::element::{escape_into, push_indent};
 use crate::model::*;
 use crate::order::{
-    place_unknown, rank, sort_children, unknown_slot, DEVICE_ORDER, DISK_ORDER, DOMAIN_ORDER,
-    INTERFACE_ORDER, OS_ORDER,
+    place_unknown, rank, rank_const, sort_children, unknown_slot, DEVICE_ORDER, DISK_ORDER,
+    DOMAIN_ORDER, INTERFACE_ORDER, OS_ORDER,
 };
 use crate::parse::{disk_source_key, leaf_typed_attrs};
+
+/// The rank of the literal element name `$name` in `$order`, computed
+/// when compiled: the typed children's ranks need no search of the order
+/// (a scan of dozens of names per child, string comparisons, on every
+/// dump).
+macro_rules! at {
+    ($order:expr, $name:literal) => {
+        const { rank_const($order, $name) }
+    };
+}
 
 /// How to write a definition.
 #[derive(Default, Clone, Debug)]
@@ -67,83 +77,120 @@ impl DomainDef {
     /// borrowing what is written as stored.
     fn kids<'a>(&'a self) -> Kids<'a> {
         let mut kids = Kids::with_capacity(20 + self.extra.len());
-        let mut push = |k: Kid<'a>| {
-            let r = rank(DOMAIN_ORDER, k.name());
+        let mut push = |r: usize, k: Kid<'a>| {
+            debug_assert_eq!(r, rank(DOMAIN_ORDER, k.name()), "{}", k.name());
             kids.push((r, k))
         };
-        push(Kid::Leaf(Leaf::text("name", Value::Str(&self.name))));
+        push(
+            at!(DOMAIN_ORDER, "name"),
+            Kid::Leaf(Leaf::text("name", Value::Str(&self.name))),
+        );
         if let Some(u) = &self.uuid {
-            push(Kid::Leaf(Leaf::text("uuid", Value::Uuid(u))));
+            push(
+                at!(DOMAIN_ORDER, "uuid"),
+                Kid::Leaf(Leaf::text("uuid", Value::Uuid(u))),
+            );
         }
         if let Some(t) = &self.title {
-            push(Kid::Leaf(Leaf::text("title", Value::Str(t))));
+            push(
+                at!(DOMAIN_ORDER, "title"),
+                Kid::Leaf(Leaf::text("title", Value::Str(t))),
+            );
         }
         if let Some(d) = &self.description {
-            push(Kid::Leaf(Leaf::text("description", Value::Str(d))));
+            push(
+                at!(DOMAIN_ORDER, "description"),
+                Kid::Leaf(Leaf::text("description", Value::Str(d))),
+            );
         }
         if let Some((size, slots)) = self.max_memory {
             let slots = slots.map(|s| ("slots", Value::Num(u64::from(s))));
-            push(Kid::Leaf(Leaf {
-                attrs: [slots, Some(("unit", Value::Str("KiB"))), None],
-                text: Some(Value::Num(size)),
-                ..Leaf::new("maxMemory")
-            }));
+            push(
+                at!(DOMAIN_ORDER, "maxMemory"),
+                Kid::Leaf(Leaf {
+                    attrs: [slots, Some(("unit", Value::Str("KiB"))), None],
+                    text: Some(Value::Num(size)),
+                    ..Leaf::new("maxMemory")
+                }),
+            );
         }
-        push(Kid::Leaf(Leaf {
-            attrs: [Some(("unit", Value::Str("KiB"))), None, None],
-            text: Some(Value::Num(self.memory)),
-            ..Leaf::new("memory")
-        }));
-        push(Kid::Leaf(Leaf {
-            attrs: [Some(("unit", Value::Str("KiB"))), None, None],
-            text: Some(Value::Num(self.current_memory.unwrap_or(self.memory))),
-            ..Leaf::new("currentMemory")
-        }));
-        push(Kid::Leaf(Leaf {
-            attrs: [
-                self.vcpu
-                    .placement
-                    .as_deref()
-                    .map(|p| ("placement", Value::Str(p))),
-                self.vcpu
-                    .cpuset
-                    .as_deref()
-                    .map(|c| ("cpuset", Value::Str(c))),
-                self.vcpu
-                    .current
-                    .map(|c| ("current", Value::Num(u64::from(c)))),
-            ],
-            text: Some(Value::Num(u64::from(self.vcpu.max))),
-            ..Leaf::new("vcpu")
-        }));
+        push(
+            at!(DOMAIN_ORDER, "memory"),
+            Kid::Leaf(Leaf {
+                attrs: [Some(("unit", Value::Str("KiB"))), None, None],
+                text: Some(Value::Num(self.memory)),
+                ..Leaf::new("memory")
+            }),
+        );
+        push(
+            at!(DOMAIN_ORDER, "currentMemory"),
+            Kid::Leaf(Leaf {
+                attrs: [Some(("unit", Value::Str("KiB"))), None, None],
+                text: Some(Value::Num(self.current_memory.unwrap_or(self.memory))),
+                ..Leaf::new("currentMemory")
+            }),
+        );
+        push(
+            at!(DOMAIN_ORDER, "vcpu"),
+            Kid::Leaf(Leaf {
+                attrs: [
+                    self.vcpu
+                        .placement
+                        .as_deref()
+                        .map(|p| ("placement", Value::Str(p))),
+                    self.vcpu
+                        .cpuset
+                        .as_deref()
+                        .map(|c| ("cpuset", Value::Str(c))),
+                    self.vcpu
+                        .current
+                        .map(|c| ("current", Value::Num(u64::from(c)))),
+                ],
+                text: Some(Value::Num(u64::from(self.vcpu.max))),
+                ..Leaf::new("vcpu")
+            }),
+        );
         if let Some(b) = &self.bootloader {
-            push(Kid::Leaf(Leaf::text("bootloader", Value::Str(b))));
+            push(
+                at!(DOMAIN_ORDER, "bootloader"),
+                Kid::Leaf(Leaf::text("bootloader", Value::Str(b))),
+            );
         }
         if let Some(b) = &self.bootloader_args {
-            push(Kid::Leaf(Leaf::text("bootloader_args", Value::Str(b))));
+            push(
+                at!(DOMAIN_ORDER, "bootloader_args"),
+                Kid::Leaf(Leaf::text("bootloader_args", Value::Str(b))),
+            );
         }
-        push(Kid::Os(&self.os));
+        push(at!(DOMAIN_ORDER, "os"), Kid::Os(&self.os));
         if let Some(features) = &self.features {
-            push(Kid::Features(features));
+            push(at!(DOMAIN_ORDER, "features"), Kid::Features(features));
         }
         if !self.extra.iter().any(|e| e.name == "clock") {
-            push(Kid::Leaf(Leaf {
-                attrs: [Some(("offset", Value::Str("utc"))), None, None],
-                ..Leaf::new("clock")
-            }));
+            push(
+                at!(DOMAIN_ORDER, "clock"),
+                Kid::Leaf(Leaf {
+                    attrs: [Some(("offset", Value::Str("utc"))), None, None],
+                    ..Leaf::new("clock")
+                }),
+            );
         }
-        for (tag, action) in [
-            ("on_poweroff", self.on_poweroff),
-            ("on_reboot", self.on_reboot),
-            ("on_crash", self.on_crash),
+        for (tag, r, action) in [
+            (
+                "on_poweroff",
+                at!(DOMAIN_ORDER, "on_poweroff"),
+                self.on_poweroff,
+            ),
+            ("on_reboot", at!(DOMAIN_ORDER, "on_reboot"), self.on_reboot),
+            ("on_crash", at!(DOMAIN_ORDER, "on_crash"), self.on_crash),
         ] {
             if let Some(a) = action {
-                push(Kid::Leaf(Leaf::text(tag, Value::Str(a.name()))));
+                push(r, Kid::Leaf(Leaf::text(tag, Value::Str(a.name()))));
             }
         }
-        push(Kid::Devices(&self.devices));
+        push(at!(DOMAIN_ORDER, "devices"), Kid::Devices(&self.devices));
         for e in &self.extra {
-            push(Kid::Borrowed(e));
+            push(rank(DOMAIN_ORDER, &e.name), Kid::Borrowed(e));
         }
         with_leaf_attrs(&mut kids, &self.leaf_attrs);
         sort_and_place(&mut kids, &self.unknown);
@@ -169,38 +216,47 @@ impl Os {
     /// content as [`Os::to_element`], without building it).
     fn kids<'a>(&'a self) -> Kids<'a> {
         let mut kids = Kids::with_capacity(4 + self.boot.len() + self.extra.len());
-        let mut push = |k: Kid<'a>| {
-            let r = rank(OS_ORDER, k.name());
+        let mut push = |r: usize, k: Kid<'a>| {
+            debug_assert_eq!(r, rank(OS_ORDER, k.name()), "{}", k.name());
             kids.push((r, k))
         };
-        push(Kid::Leaf(Leaf {
-            attrs: [
-                self.arch.as_deref().map(|a| ("arch", Value::Str(a))),
-                self.machine.as_deref().map(|m| ("machine", Value::Str(m))),
-                None,
-            ],
-            text: Some(Value::Str(&self.os_type)),
-            ..Leaf::new("type")
-        }));
+        push(
+            at!(OS_ORDER, "type"),
+            Kid::Leaf(Leaf {
+                attrs: [
+                    self.arch.as_deref().map(|a| ("arch", Value::Str(a))),
+                    self.machine.as_deref().map(|m| ("machine", Value::Str(m))),
+                    None,
+                ],
+                text: Some(Value::Str(&self.os_type)),
+                ..Leaf::new("type")
+            }),
+        );
         let full_loader = self.extra.iter().any(|e| e.name == "loader");
         if let (Some(l), false) = (&self.loader, full_loader) {
-            push(Kid::Leaf(Leaf::text("loader", Value::Str(l))));
+            push(
+                at!(OS_ORDER, "loader"),
+                Kid::Leaf(Leaf::text("loader", Value::Str(l))),
+            );
         }
-        for (tag, v) in [
-            ("kernel", &self.kernel),
-            ("initrd", &self.initrd),
-            ("cmdline", &self.cmdline),
-            ("root", &self.root),
+        for (tag, r, v) in [
+            ("kernel", at!(OS_ORDER, "kernel"), &self.kernel),
+            ("initrd", at!(OS_ORDER, "initrd"), &self.initrd),
+            ("cmdline", at!(OS_ORDER, "cmdline"), &self.cmdline),
+            ("root", at!(OS_ORDER, "root"), &self.root),
         ] {
             if let Some(v) = v {
-                push(Kid::Leaf(Leaf::text(tag, Value::Str(v))));
+                push(r, Kid::Leaf(Leaf::text(tag, Value::Str(v))));
             }
         }
         for dev in &self.boot {
-            push(Kid::Leaf(Leaf {
-                attrs: [Some(("dev", Value::Str(dev))), None, None],
-                ..Leaf::new("boot")
-            }));
+            push(
+                at!(OS_ORDER, "boot"),
+                Kid::Leaf(Leaf {
+                    attrs: [Some(("dev", Value::Str(dev))), None, None],
+                    ..Leaf::new("boot")
+                }),
+            );
         }
         for e in &self.extra {
             if e.name == "loader" {
@@ -208,12 +264,12 @@ impl Os {
                     Some(l) => {
                         let mut e = e.clone();
                         e.set_text(l.as_str());
-                        push(Kid::Owned(e));
+                        push(at!(OS_ORDER, "loader"), Kid::Owned(e));
                     }
                     None => continue,
                 }
             } else {
-                push(Kid::Borrowed(e));
+                push(rank(OS_ORDER, &e.name), Kid::Borrowed(e));
             }
         }
         with_leaf_attrs(&mut kids, &self.leaf_attrs);
@@ -248,20 +304,33 @@ impl Devices {
                 + self.other.len()
                 + self.unknown.len(),
         );
-        let mut push = |k: Kid<'a>| {
-            let r = rank(DEVICE_ORDER, k.name());
+        let mut push = |r: usize, k: Kid<'a>| {
+            debug_assert_eq!(r, rank(DEVICE_ORDER, k.name()), "{}", k.name());
             kids.push((r, k))
         };
         if let Some(e) = &self.emulator {
-            push(Kid::Leaf(Leaf::text("emulator", Value::Str(e))));
+            push(
+                at!(DEVICE_ORDER, "emulator"),
+                Kid::Leaf(Leaf::text("emulator", Value::Str(e))),
+            );
         }
-        self.disks.iter().for_each(|d| push(Kid::Disk(d)));
-        self.interfaces.iter().for_each(|i| push(Kid::Interface(i)));
-        self.chardevs.iter().for_each(|c| push(Kid::CharDev(c)));
-        self.graphics.iter().for_each(|g| push(Kid::Graphics(g)));
+        let disk = at!(DEVICE_ORDER, "disk");
+        self.disks.iter().for_each(|d| push(disk, Kid::Disk(d)));
+        let interface = at!(DEVICE_ORDER, "interface");
+        self.interfaces
+            .iter()
+            .for_each(|i| push(interface, Kid::Interface(i)));
+        for c in &self.chardevs {
+            push(rank(DEVICE_ORDER, &c.kind), Kid::CharDev(c));
+        }
+        let graphics = at!(DEVICE_ORDER, "graphics");
+        self.graphics
+            .iter()
+            .for_each(|g| push(graphics, Kid::Graphics(g)));
         for e in &self.other {
             let pair = e.name == "nvram" && e.elements().next().is_none();
-            push(if pair { Kid::Pair(e) } else { Kid::Borrowed(e) });
+            let r = rank(DEVICE_ORDER, &e.name);
+            push(r, if pair { Kid::Pair(e) } else { Kid::Borrowed(e) });
         }
         sort_and_place(&mut kids, &self.unknown);
         kids

@@ -175,6 +175,34 @@ pub(crate) fn rank(order: &[&str], name: &str) -> usize {
     order.iter().position(|n| *n == name).unwrap_or(order.len())
 }
 
+/// [`rank`] when compiled, for a name known then.
+pub(crate) const fn rank_const(order: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < order.len() {
+        if same_name(order[i], name) {
+            return i;
+        }
+        i += 1;
+    }
+    order.len()
+}
+
+/// `a == b`, as a `const fn`.
+const fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// True when libvirt's layout places `name` inside a container whose
 /// order is `order`.
 pub(crate) fn placed(order: &[&str], name: &str) -> bool {
@@ -272,6 +300,27 @@ pub(crate) fn parse_c_number(s: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rank_when_compiled_is_rank() {
+        for order in [
+            DOMAIN_ORDER,
+            OS_ORDER,
+            DEVICE_ORDER,
+            DISK_ORDER,
+            INTERFACE_ORDER,
+        ] {
+            for name in order
+                .iter()
+                .copied()
+                .chain(["widget", "", "qemu:commandline"])
+            {
+                assert_eq!(rank_const(order, name), rank(order, name), "{name}");
+            }
+        }
+        const DEVICES: usize = rank_const(DOMAIN_ORDER, "devices");
+        assert_eq!(DOMAIN_ORDER[DEVICES], "devices");
+    }
 
     #[test]
     fn pci_addresses() {
