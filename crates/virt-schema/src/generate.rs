@@ -103,6 +103,9 @@ pub struct Generator<'g> {
     generatable: HashMap<String, bool>,
     /// For a steered generator, what its documents reached.
     steer: Option<Steer>,
+    /// The OS type every document's `<os><type>` is given (hvm unless
+    /// [`Generator::with_os_type`] says otherwise).
+    os_type: String,
 }
 
 /// What one element's content gathers while it is generated.
@@ -138,7 +141,16 @@ impl<'g> Generator<'g> {
             seed,
             generatable: HashMap::new(),
             steer: None,
+            os_type: "hvm".into(),
         }
+    }
+
+    /// The same generator with `os_type` (xen, linux, exe, uml, xenpvh)
+    /// in place of hvm in every document's `<os><type>`: a measure of the
+    /// rules of other guests than HVM, which the default mix leaves out.
+    pub fn with_os_type(mut self, os_type: &str) -> Self {
+        self.os_type = os_type.to_string();
+        self
     }
 
     /// A generator over `grammar` for the run `seed` that makes valid
@@ -171,6 +183,21 @@ impl<'g> Generator<'g> {
     /// Document `index` of the run: valid when `index` is even-ish (three in
     /// four), broken otherwise.
     pub fn document(&mut self, index: u64) -> Result<Document, SchemaError> {
+        self.make(index, None)
+    }
+
+    /// Document `index` of a steered run, built to reach `path` (in the
+    /// grammar's spelling, `domain/devices/disk/@type`) rather than a
+    /// path drawn at random: the coverage test's second phase, which aims
+    /// at each path the first left unreached, one after the other, so
+    /// that what is reached depends on the repairs, not on which paths the
+    /// draws happened to pick. A plain generator, or a path the grammar
+    /// does not reach, makes [`Generator::document`]'s document.
+    pub fn document_for(&mut self, index: u64, path: &str) -> Result<Document, SchemaError> {
+        self.make(index, Some(path))
+    }
+
+    fn make(&mut self, index: u64, path: Option<&str>) -> Result<Document, SchemaError> {
         let mut rng = Rng::new(self.seed ^ index.wrapping_mul(0xa076_1d64_78bd_642f));
         let mut seed_bytes = [0u8; 32];
         for chunk in seed_bytes.chunks_mut(8) {
@@ -195,7 +222,11 @@ impl<'g> Generator<'g> {
         };
         if let Some(steer) = self.steer.as_mut() {
             let rng = &mut walk.rng;
-            walk.target = steer.aim(|n| rng.below(n)).map(str::to_string);
+            let aimed = path.and_then(|p| steer.aim_at(p));
+            walk.target = match aimed {
+                Some(p) => Some(p.to_string()),
+                None => steer.aim(|n| rng.below(n)).map(str::to_string),
+            };
         }
         let aim = walk.target.clone();
         let start = self
@@ -214,7 +245,7 @@ impl<'g> Generator<'g> {
             })
             .ok_or_else(|| SchemaError::Grammar("the start pattern made no element".into()))?;
         let name = format!("gen{index}");
-        make_definable(&mut root, &name, &mut walk.rng);
+        make_definable(&mut root, &name, &self.os_type, &mut walk.rng);
         if self.steer.is_some() {
             repair::settle_steered(&mut root, aim.as_deref());
             repair::accept(&mut root, aim.as_deref());
@@ -622,7 +653,7 @@ fn shorter_numbers(v: &str, rng: &mut Rng) -> String {
 /// take it as a definition at all and both dumps can be compared: `type`
 /// test, the name, a uuid, a memory size and an `hvm` OS type (the test
 /// driver's only one). The rest stays as the grammar walk made it.
-fn make_definable(root: &mut Element, name: &str, rng: &mut Rng) {
+fn make_definable(root: &mut Element, name: &str, os_type: &str, rng: &mut Rng) {
     root.set_attr("type", "test");
     let uuid = format!(
         "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
@@ -664,7 +695,7 @@ fn make_definable(root: &mut Element, name: &str, rng: &mut Rng) {
         for n in &mut os.children {
             if let Node::Element(t) = n {
                 if t.name == "type" {
-                    t.set_text("hvm");
+                    t.set_text(os_type);
                     t.attrs
                         .retain(|(k, v)| k == "arch" && (v == "i686" || v == "x86_64"));
                 }

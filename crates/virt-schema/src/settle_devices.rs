@@ -486,6 +486,20 @@ fn settle_address_numbers(address: &mut Element) {
             address.set_attr(attr, "0");
         }
     }
+    // A PCI address's zPCI ids are read in C's base (`0x` hex, a leading
+    // 0 octal: virZPCIDeviceAddressParseXML); the schema's hex without
+    // `0x` is refused.
+    if address.attr("type") == Some("pci") {
+        for zpci in address.children.iter_mut() {
+            if let Node::Element(z) = zpci {
+                for attr in ["uid", "fid"] {
+                    if z.name == "zpci" && z.attr(attr).is_some_and(|v| !fits_u32(v, 0)) {
+                        z.set_attr(attr, "0x1");
+                    }
+                }
+            }
+        }
+    }
     // Read as unsigned 64-bit hex numbers.
     for attr in ["reg", "base"] {
         let hex = |v: &str| {
@@ -1066,6 +1080,13 @@ mod tests {
                  <address type='dimm' slot='1' base='0x91a4ea70efd146cee30b'/></memory>",
                 "",
                 "base='0x100000000'",
+            ),
+            (
+                "<memory model='virtio-mem'><target><size>1024</size><block>2048</block>\
+                 <requested>0</requested></target><address type='pci' domain='0' bus='0' \
+                 slot='5' function='0'><zpci uid='18D' fid='2F'/></address></memory>",
+                "domain/devices/memory/address/zpci/@fid",
+                "<zpci uid='0x1' fid='0x1'/>",
             ),
         ];
         for (device, aim, kept) in cases {

@@ -99,6 +99,16 @@ impl Steer {
         self.target.map(|i| self.names[i].as_str())
     }
 
+    /// Build the next document to reach `path`, whether or not it is
+    /// still wanted (a path given up after [`TRIES`] documents may yet be
+    /// reached by more); `None` when the grammar has no such path.
+    pub(crate) fn aim_at(&mut self, path: &str) -> Option<&str> {
+        let i = *self.ids.get(path)?;
+        self.target = Some(i);
+        self.aimed[i] = self.aimed[i].saturating_add(1);
+        Some(self.names[i].as_str())
+    }
+
     /// Whether `p`, met at `at`, can lead to the path the document is
     /// built to reach.
     pub(crate) fn leads_to_target(&mut self, grammar: &Grammar, p: &Pattern, at: &str) -> bool {
