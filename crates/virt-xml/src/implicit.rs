@@ -365,8 +365,18 @@ impl DomainDef {
             if v.vram.unwrap_or(0) == 0 {
                 v.vram = Some(default_video_ram(&kind));
             }
+            // A size VIR_ROUND_UP_POWER_OF_TWO makes zero (above 2^31)
+            // is dumped as the default, as if the fill above ran again
+            // (virsh 9.0: a QXL `ram='4294967295'` comes back 65536).
+            let default = default_video_ram(&kind);
             v.ram = v.ram.map(power_of_two).filter(|r| *r != 0);
+            if v.ram.is_none() && kind == "qxl" {
+                v.ram = Some(default);
+            }
             v.vram = v.vram.map(power_of_two).filter(|r| *r != 0);
+            if v.vram.is_none() && default != 0 {
+                v.vram = Some(default);
+            }
             v.heads = match v.heads {
                 None => Some(1),
                 Some(0) => None,
@@ -509,6 +519,20 @@ mod tests {
             devices("<video><model type='qxl' vram='9000'/></video><video><model type='vga' primary='yes'/></video>"),
             "<video><model type='vga' vram='16384' heads='1' primary='yes'/></video>\
              <video><model type='qxl' ram='65536' vram='16384' heads='1'/></video>"
+        );
+        // Sizes rounded up past 2^31 (zero) come back as the defaults
+        // (virsh 9.0); a model without a default has none.
+        assert_eq!(
+            devices("<video><model type='qxl' ram='4294967295' vram='3000000000'/></video>"),
+            "<video><model type='qxl' ram='65536' vram='65536' heads='1' primary='yes'/></video>"
+        );
+        assert_eq!(
+            devices("<video><model type='vga' vram='4294967295'/></video>"),
+            "<video><model type='vga' vram='16384' heads='1' primary='yes'/></video>"
+        );
+        assert_eq!(
+            devices("<video><model type='virtio' vram='4294967295'/></video>"),
+            "<video><model type='virtio' heads='1' primary='yes'/></video>"
         );
     }
 

@@ -572,6 +572,11 @@ fn parse_os<'d, 'a>(
             _ => os.extra.push(child.to_element()),
         }
     }
+    // virDomainDefParseBootFirmwareOptions: firmware autoselection is read
+    // for an HVM guest only; another's `firmware=` is not read at all.
+    if os.os_type != "hvm" {
+        os.attrs.retain(|(k, _)| k != "firmware");
+    }
     Ok(os)
 }
 
@@ -821,8 +826,10 @@ fn parse_disk(e: NodeRef<'_, '_>) -> Result<Disk, XmlError> {
     disk.attrs = attrs_without_first(e, &["type", "device"]);
     let key = disk_source_key(&disk.disk_type);
     let mut has_target = false;
+    let mut has_source = false;
     let mut places = Places::new(DISK_ORDER, e);
     for child in e.elements() {
+        has_source |= child.name() == "source";
         match child.name() {
             "driver" => {
                 disk.driver_name = first_attr(child, "name");
@@ -865,6 +872,16 @@ fn parse_disk(e: NodeRef<'_, '_>) -> Result<Disk, XmlError> {
     }
     if !has_target || disk.target_dev.is_empty() {
         return Err(XmlError::NoTarget(disk.source.clone().unwrap_or_default()));
+    }
+    // virDomainDiskDefParseSourceXML: a disk of a type libvirt knows
+    // without a `<source>` is a file disk (one of another type is
+    // refused before, with its type).
+    let known = matches!(
+        disk.disk_type.as_str(),
+        "block" | "dir" | "network" | "volume" | "nvme" | "vhostuser"
+    );
+    if !has_source && known {
+        disk.disk_type = "file".into();
     }
     Ok(disk)
 }

@@ -62,7 +62,9 @@ fn disk() -> impl Strategy<Value = Disk> {
         any::<bool>(),
     )
         .prop_map(|(t, d, src, dev, ro, sh)| Disk {
-            disk_type: t.into(),
+            // A disk without a source is a file disk
+            // (virDomainDiskDefParseSourceXML).
+            disk_type: if src.is_some() { t } else { "file" }.into(),
             // Only removable media may be empty (virDomainDiskDefValidate).
             device: if src.is_some() { d } else { "cdrom" }.into(),
             source: src,

@@ -536,14 +536,12 @@ fn iotune_strategy() -> impl Strategy<Value = Iotune> {
 
 fn encryption_strategy() -> impl Strategy<Value = Encryption> {
     (
-        proptest::option::of(0usize..4),
+        0usize..4,
         proptest::option::of(0usize..2),
         proptest::option::of((1u32..512, proptest::option::of("[a-z0-9]{1,6}"))),
     )
         .prop_map(|(format, engine, cipher)| Encryption {
-            format: format
-                .and_then(|i| ["default", "qcow", "luks", "luks2"].get(i))
-                .map(|f| f.to_string()),
+            format: ["default", "qcow", "luks", "luks2"][format].to_string(),
             engine: engine
                 .and_then(|i| ["qemu", "librbd"].get(i))
                 .map(|f| f.to_string()),
@@ -591,16 +589,13 @@ proptest! {
             *v == 0 || !totals.iter().any(|t| *k == format!("read_{t}") || *k == format!("write_{t}"))
         });
         let mut encryption = encryption;
-        if encryption.format.as_deref() == Some("luks") && encryption.cipher.is_some() {
-            encryption.format = Some("luks2".into());
+        if encryption.format == "luks" && encryption.cipher.is_some() {
+            encryption.format = "luks2".into();
         }
         // virStorageEncryptionFormat writes a cipher for LUKS only (virsh
-        // 9.0 drops a default or LUKS2 encryption's cipher); one without
-        // a format (libvirt refuses it, virt-xml not yet) stays as written.
+        // 9.0 drops a default or LUKS2 encryption's cipher).
         let mut expected = encryption.clone();
-        if expected.format.is_some() {
-            expected.cipher = None;
-        }
+        expected.cipher = None;
         let xml = disk(&format!(
             "{}{}{}",
             geometry.to_element().to_xml(0),

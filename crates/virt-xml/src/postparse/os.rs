@@ -12,9 +12,23 @@ pub(super) const BOOT_DEVICES_MAX: usize = 4;
 /// `<bootmenu>` only with `enable`, its timeout only when enabled; the
 /// first `<bios>` with the serial console choice (an unreadable one is
 /// "no") and the reboot timeout, only when one is set. With a bootloader
-/// none of them is written.
+/// none of them is written. Another guest's boot devices, menu, BIOS
+/// and ACPI tables are not read at all (virDomainDefParseBootOptions
+/// reads them for HVM only), so they are dropped unchecked.
 pub(super) fn boot_options(def: &mut DomainDef) {
     if def.os.os_type != "hvm" {
+        def.os.boot.clear();
+        def.os
+            .extra
+            .retain(|e| !matches!(e.name.as_str(), "boot" | "bootmenu" | "bios" | "acpi"));
+        // Nor, but for Xen and UML guests, the loader and NVRAM
+        // (virDomainDefParseBootLoaderOptions).
+        if !matches!(def.os.os_type.as_str(), "xen" | "xenpvh" | "uml") {
+            def.os.loader = None;
+            def.os
+                .extra
+                .retain(|e| !matches!(e.name.as_str(), "loader" | "nvram"));
+        }
         return;
     }
     def.os.boot.truncate(BOOT_DEVICES_MAX);
@@ -389,4 +403,59 @@ pub(super) fn nvram(def: &mut DomainDef) {
         *e = out;
         true
     });
+}
+
+#[cfg(test)]
+mod tests {
+    /// The `<os>` of a guest other than HVM as virsh 9.0 dumps it: its
+    /// boot devices, menu, BIOS, ACPI tables and firmware autoselection
+    /// are not read, bad values included (an HVM guest's are).
+    #[test]
+    fn boot_options_are_an_hvm_guests_only() {
+        let dump = |os_type: &str, parts: &str| {
+            let def = crate::parse_domain(&format!(
+                "<domain type='test'><name>o</name><memory>1024</memory>\
+                 <os firmware='efi'><type>{os_type}</type>{parts}</os></domain>"
+            ))
+            .map_err(|e| e.to_string())?;
+            let xml = def.to_xml(&crate::FormatOptions {
+                inactive: true,
+                ..crate::FormatOptions::default()
+            });
+            let at = xml.find("<os").unwrap_or(0);
+            let end = xml.find("</os>").unwrap_or(xml.len());
+            Ok::<String, String>(
+                xml[at..end]
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        };
+        let parts = "<boot dev='bogus'/><bootmenu enable='yes' timeout='x'/>\
+                     <bios useserial='bogus' rebootTimeout='99999'/>\
+                     <acpi><table type='bogus'>/x</table></acpi><loader type='rom'>/x</loader>";
+        for os_type in ["xen", "xenpvh", "uml"] {
+            assert_eq!(
+                dump(os_type, parts),
+                Ok(format!(
+                    "<os> <type>{os_type}</type> <loader type='rom'>/x</loader>"
+                )),
+                "{os_type}"
+            );
+        }
+        // A `linux` guest (outside Xen) has no loader or NVRAM read either.
+        assert_eq!(
+            dump("linux", &format!("{parts}<nvram>/n</nvram>")),
+            Ok("<os> <type>linux</type>".to_string())
+        );
+        assert!(dump("hvm", "<boot dev='hd'/>").is_ok_and(|os| os.contains("firmware='efi'")));
+        assert_eq!(
+            dump("hvm", "<loader type='rom'>/x</loader>"),
+            Err(
+                "loader attribute 'type' cannot be specified when firmware autoselection \
+                 is enabled"
+                    .into()
+            )
+        );
+    }
 }

@@ -765,11 +765,18 @@ fn target_children(t: &Element) -> Result<Vec<Element>, XmlError> {
         "features",
     ];
     let mut out = Vec::new();
+    let mut encryption_read = false;
     for e in t.elements() {
         match e.name.as_str() {
             // Timestamps are what a driver reports, never read from input.
             "path" | "format" | "nocow" | "timestamps" => {}
             "permissions" => out.push(permissions(e)?),
+            // The first is read as a disk's (virStorageEncryptionParseNode).
+            "encryption" if !encryption_read => {
+                encryption_read = true;
+                <crate::views::Encryption as crate::views::View>::check(e)?;
+                out.push(e.clone());
+            }
             "clusterSize" => {
                 let bytes = size_of(e, "clusterSize")?;
                 out.push(
@@ -961,6 +968,7 @@ mod tests {
             ("<volume><name>h</name><capacity>1</capacity><allocation>x</allocation></volume>", "XML error: malformed capacity element"),
             ("<volume><name>k</name><capacity>9223372036854775808</capacity></volume>", "numerical overflow: value too large: 9223372036854775808"),
             ("<volume><name>m</name><capacity unit='E'>8</capacity></volume>", "numerical overflow: value too large: 8E"),
+            ("<volume><name>n</name><capacity>1</capacity><target><encryption/></target></volume>", "XML error: unknown volume encryption format"),
         ];
         for (xml, msg) in cases {
             assert_eq!(

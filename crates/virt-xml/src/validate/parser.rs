@@ -369,7 +369,7 @@ pub(crate) fn check_boot_devices(def: &DomainDef) -> Result<(), XmlError> {
 
 /// libvirt's storage types (`virStorageType`, without "none"'s zero:
 /// `virXMLPropEnum` without NONZERO takes it).
-pub(super) const STORAGE_TYPES: &[&str] = &[
+pub(crate) const STORAGE_TYPES: &[&str] = &[
     "none",
     "file",
     "block",

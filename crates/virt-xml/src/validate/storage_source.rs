@@ -25,6 +25,11 @@ pub(crate) fn check_storage_source(kind: &str, source: &Element) -> Result<(), X
         }
         _ => {}
     }
+    // Its `<encryption>` (the first) is read after the type's part: a
+    // backing layer's or an NVRAM's as much as a disk's.
+    if let Some(encryption) = source.child("encryption") {
+        <crate::views::Encryption as crate::views::View>::check(encryption)?;
+    }
     if let Some(pr) = source.child("reservations") {
         reservations(pr)?;
     }
@@ -33,7 +38,7 @@ pub(crate) fn check_storage_source(kind: &str, source: &Element) -> Result<(), X
 
 /// libvirt's image formats (`virStorageFileFormat`; its "none" is no
 /// format).
-const FORMATS: &[&str] = &[
+pub(crate) const IMAGE_FORMATS: &[&str] = &[
     "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop", "cow",
     "qcow", "qcow2", "qed", "vmdk",
 ];
@@ -81,7 +86,7 @@ pub(crate) fn check_backing_store(store: Option<&Element>) -> Result<(), XmlErro
             "unknown storage source type '{kind}'"
         )));
     }
-    if !FORMATS.contains(&format) {
+    if !IMAGE_FORMATS.contains(&format) {
         return Err(XmlError::Invalid(format!(
             "unknown storage source format '{format}'"
         )));

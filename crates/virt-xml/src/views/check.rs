@@ -38,6 +38,14 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
     use crate::validate::check_device_info as info;
     for disk in &devices.disks {
         r.check(Step::device("disk"), || {
+            // Its type first (`virXMLPropEnumDefault`, file by default,
+            // none refused).
+            let t = disk.disk_type.as_str();
+            if t == "none" || !crate::validate::STORAGE_TYPES.contains(&t) {
+                return Err(XmlError::Invalid(format!(
+                    "Invalid value for attribute 'type' in element 'disk': '{t}'."
+                )));
+            }
             // The storage source first: the disk's first <source> (kept
             // as its main attribute when it has no other), the <auth>
             // and <encryption> beside it, its backing chain.
@@ -107,8 +115,14 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
     }
     for e in &devices.other {
         r.check(Step::device(&e.name), || {
+            // virDomainPanicDefParseXML reads the device information
+            // before the model (the other devices after their own parts).
+            let info_first = e.name == "panic";
+            if info_first && crate::validate::reads_device_info(e) {
+                info(|n| e.child(n))?;
+            }
             check_part(Parent::Devices, e)?;
-            if crate::validate::reads_device_info(e) {
+            if !info_first && crate::validate::reads_device_info(e) {
                 // The boot entry is read before the ACPI index and the
                 // address (virDomainDeviceInfoParseXML).
                 if matches!(e.name.as_str(), "hostdev" | "filesystem" | "redirdev") {
@@ -398,6 +412,7 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
             peripherals::check_filesystem_modes(el)?;
             read::<Filesystem>(el)?;
             peripherals::check_filesystem_space(el)?;
+            peripherals::check_filesystem_driver(el)?;
             peripherals::check_filesystem_ram(el)
         }
         // (What each model needs is checked at validation,
@@ -438,6 +453,94 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
 #[cfg(test)]
 mod tests {
     use crate::parse_domain;
+
+    /// Devices as virsh 9.0 takes them on test:///default: `devices` in a
+    /// domain, its verdict and (accepted) its disks' types.
+    fn device_verdict(devices: &str) -> String {
+        let xml = format!(
+            "<domain type='test'><name>d</name><memory>65536</memory>\
+             <os><type>hvm</type></os><devices>{devices}</devices></domain>"
+        );
+        match parse_domain(&xml) {
+            Ok(def) => def
+                .devices
+                .disks
+                .iter()
+                .map(|d| d.disk_type.clone())
+                .collect::<Vec<_>>()
+                .join(","),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn device_parse_order_and_reads_as_libvirts() {
+        let cases = [
+            // virDomainPanicDefParseXML: the address before the model.
+            (
+                "<panic model='bogus'><address type='pci' slot='c'/></panic>",
+                "XML error: Invalid value for attribute 'slot' in element 'address': 'c'. \
+                 Expected non-negative integer value",
+            ),
+            (
+                "<panic model='bogus'/>",
+                "unsupported configuration: unknown panic model 'bogus'",
+            ),
+            // virDomainFSDefParseXML's driver.
+            (
+                "<filesystem><source dir='/'/><target dir='i'/><driver format='luks'/></filesystem>",
+                "unsupported configuration: unknown driver format value 'luks'",
+            ),
+            (
+                "<filesystem><source dir='/'/><target dir='i'/><driver format=''/></filesystem>",
+                "unsupported configuration: unknown driver format value ''",
+            ),
+            (
+                "<filesystem><source dir='/'/><target dir='i'/><driver type='x'/></filesystem>",
+                "XML error: Invalid value for attribute 'type' in element 'driver': 'x'.",
+            ),
+            (
+                "<filesystem><source dir='/'/><target dir='i'/>\
+                 <driver type='path' wrpolicy='x'/></filesystem>",
+                "XML error: Invalid value for attribute 'wrpolicy' in element 'driver': 'x'.",
+            ),
+            (
+                "<filesystem><source dir='/'/><target dir='i'/><driver iommu='x'/></filesystem>",
+                "XML error: Invalid value for attribute 'iommu' in element 'driver': 'x'.",
+            ),
+            (
+                "<filesystem><source dir='/'/><target dir='i'/>\
+                 <driver type='default' wrpolicy='default' format='raw'/></filesystem>",
+                "",
+            ),
+            // virDomainDiskDefParseSourceXML: a disk without a source is
+            // a file disk (so no LUN), a type libvirt knows is needed.
+            (
+                "<disk device='lun' type='volume'><target dev='sda' bus='scsi'/></disk>",
+                "unsupported configuration: disk device='lun' is only valid for block type \
+                 disk source",
+            ),
+            (
+                "<disk device='cdrom' type='network'><target dev='sda' bus='scsi'/></disk>",
+                "file",
+            ),
+            (
+                "<disk device='cdrom' type='volume'><source/><target dev='sda' bus='scsi'/></disk>",
+                "volume",
+            ),
+            (
+                "<disk device='cdrom' type='bogus'><target dev='sda' bus='scsi'/></disk>",
+                "XML error: Invalid value for attribute 'type' in element 'disk': 'bogus'.",
+            ),
+            (
+                "<disk device='cdrom' type='none'><target dev='sda' bus='scsi'/></disk>",
+                "XML error: Invalid value for attribute 'type' in element 'disk': 'none'.",
+            ),
+        ];
+        for (devices, want) in cases {
+            assert_eq!(device_verdict(devices), want, "{devices}");
+        }
+    }
 
     /// libvirt 9.0's refusal of a test domain with `os` inside its
     /// `<os>`, or "OK".

@@ -187,15 +187,19 @@ flat_view! {
 
 flat_view! {
     /// The `<ivgen>` of a LUKS `<encryption>`.
-    EncryptionIvgen = "ivgen" { name: String = "name", hash: String = "hash" }
+    EncryptionIvgen = "ivgen" {
+        name: String = "name" required "missing ivgen info name string",
+        hash: String = "hash",
+    }
 }
 
 /// `<encryption>` of a disk or of a source: how the image is encrypted
 /// and where the key is.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Encryption {
-    /// `format=`: default, qcow, luks, luks2.
-    pub format: Option<String>,
+    /// `format=`: default, qcow, luks, luks2 (libvirt refuses an
+    /// encryption without one).
+    pub format: String,
     /// `engine=`: qemu, librbd.
     pub engine: Option<String>,
     /// `<secret>`s in order.
@@ -209,35 +213,56 @@ pub struct Encryption {
 impl View for Encryption {
     const TAG: &'static str = "encryption";
     fn from_element(el: &Element) -> Result<Self, XmlError> {
+        // virStorageEncryptionParseNode: an absent or empty format is
+        // refused before anything else is read.
         let format = match el.attr("format") {
-            None => None,
-            Some(f @ ("default" | "qcow" | "luks" | "luks2")) => Some(f.to_string()),
+            None | Some("") => {
+                return Err(XmlError::Invalid("unknown volume encryption format".into()))
+            }
+            Some(f @ ("default" | "qcow" | "luks" | "luks2")) => f.to_string(),
             Some(f) => {
                 return Err(XmlError::Unsupported(format!(
                     "unknown volume encryption format type {f}"
                 )))
             }
         };
-        let encryption = Encryption {
-            format,
-            engine: String::read(el, "engine", &["qemu", "librbd"])?,
-            secrets: child_views(el)?,
-            cipher: child_view(el)?,
-            ivgen: child_view(el)?,
+        let engine = String::read(el, "engine", &["qemu", "librbd"])?;
+        let secrets = child_views(el)?;
+        // Only a LUKS encryption's first cipher and ivgen are read (and
+        // checked); libvirt ignores them in any other format, where the
+        // view keeps them when they read.
+        let (cipher, ivgen) = if format == "luks" {
+            let cipher: Option<EncryptionCipher> = child_view(el)?;
+            if el.child("ivgen").is_some() && cipher.is_none() {
+                return Err(XmlError::Invalid(
+                    "ivgen element found, but cipher is missing".into(),
+                ));
+            }
+            (cipher, child_view(el)?)
+        } else {
+            (child_view(el).ok().flatten(), child_view(el).ok().flatten())
         };
-        if encryption.ivgen.is_some() && encryption.cipher.is_none() {
-            return Err(XmlError::Invalid(
-                "ivgen element found, but cipher is missing".into(),
-            ));
-        }
-        Ok(encryption)
+        Ok(Encryption {
+            format,
+            engine,
+            secrets,
+            cipher,
+            ivgen,
+        })
     }
     fn write_to(&self, el: &mut Element) {
-        String::write(el, "format", self.format.as_ref());
+        String::write(el, "format", Some(&self.format));
         String::write(el, "engine", self.engine.as_ref());
         set_child_views(el, &self.secrets);
-        set_child_view(el, self.cipher.as_ref());
-        set_child_view(el, self.ivgen.as_ref());
+        // A cipher or ivgen of another format that does not read is not
+        // the view's: it stays as written.
+        let luks = self.format == "luks";
+        if luks || self.cipher.is_some() {
+            set_child_view(el, self.cipher.as_ref());
+        }
+        if luks || self.ivgen.is_some() {
+            set_child_view(el, self.ivgen.as_ref());
+        }
     }
 }
 
@@ -617,6 +642,73 @@ flat_view! {
 #[cfg(test)]
 mod tests {
     use crate::parse_domain;
+
+    /// virStorageEncryptionParseNode, wherever a disk's image may be
+    /// encrypted (texts from virsh 9.0 on test:///default).
+    #[test]
+    fn encryption_read_as_libvirt_reads_it() {
+        let verdict = |disk: &str| {
+            let xml = format!(
+                "<domain type='test'><name>c</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices><disk type='file' device='disk'>{disk}<target dev='vda'/></disk>\
+                 </devices></domain>"
+            );
+            match parse_domain(&xml) {
+                Ok(_) => "OK".to_string(),
+                Err(e) => e.to_string(),
+            }
+        };
+        let no_format = "XML error: unknown volume encryption format";
+        let secret = "<secret type='passphrase' uuid='0a81f5b2-8403-7b23-c8d6-21ccc2f80d6f'/>";
+        let cases = [
+            ("<source file='/a'/><encryption/>".to_string(), no_format),
+            (
+                "<source file='/a'/><encryption format=''/>".into(),
+                no_format,
+            ),
+            (
+                format!("<source file='/a'><encryption>{secret}</encryption></source>"),
+                no_format,
+            ),
+            (
+                "<source file='/a'/><backingStore type='file'><format type='qcow2'/>\
+                 <source file='/b'><encryption/></source></backingStore>"
+                    .into(),
+                no_format,
+            ),
+            (
+                "<source file='/a'/><encryption format='qcow' engine='x'/>".into(),
+                "XML error: Invalid value for attribute 'engine' in element 'encryption': 'x'.",
+            ),
+            // A cipher and ivgen are read for LUKS only.
+            (
+                "<source file='/a'/><encryption format='qcow'><cipher size='x'/></encryption>"
+                    .into(),
+                "OK",
+            ),
+            (
+                "<source file='/a'/><encryption format='luks2'><ivgen name='plain'/>\
+                 </encryption>"
+                    .into(),
+                "OK",
+            ),
+            (
+                "<source file='/a'/><encryption format='luks'><ivgen name='plain'/>\
+                 </encryption>"
+                    .into(),
+                "XML error: ivgen element found, but cipher is missing",
+            ),
+            (
+                "<source file='/a'/><encryption format='luks'><cipher name='aes' size='256'/>\
+                 <ivgen hash='sha256'/></encryption>"
+                    .into(),
+                "XML error: missing ivgen info name string",
+            ),
+        ];
+        for (disk, want) in cases {
+            assert_eq!(verdict(&disk), want, "{disk}");
+        }
+    }
 
     // Texts observed from libvirt 9.0 through virsh.
     #[test]

@@ -706,6 +706,39 @@ pub(crate) fn check_filesystem_space(fs: &Element) -> Result<(), XmlError> {
     Ok(())
 }
 
+/// virDomainFSDefParseXML's `./driver` (the first): its type and write
+/// policy (names libvirt knows, `default` among them), its format (an
+/// image format libvirt knows, `none` and empty refused), its virtio
+/// options.
+pub(crate) fn check_filesystem_driver(fs: &Element) -> Result<(), XmlError> {
+    let Some(driver) = fs.child("driver") else {
+        return Ok(());
+    };
+    for (attr, values) in [
+        (
+            "type",
+            &[
+                "default", "path", "handle", "loop", "nbd", "ploop", "virtiofs",
+            ][..],
+        ),
+        ("wrpolicy", &["default", "immediate"][..]),
+    ] {
+        if let Some(v) = driver.attr(attr).filter(|v| !values.contains(v)) {
+            return Err(XmlError::Invalid(format!(
+                "Invalid value for attribute '{attr}' in element 'driver': '{v}'."
+            )));
+        }
+    }
+    if let Some(format) = driver.attr("format") {
+        if !crate::validate::IMAGE_FORMATS.contains(&format) {
+            return Err(XmlError::Unsupported(format!(
+                "unknown driver format value '{format}'"
+            )));
+        }
+    }
+    VirtioOptions::check(driver)
+}
+
 /// virDomainFSDefParseXML's last check: a RAM filesystem's `<source
 /// usage= units=>`, the size required, read as virStrToLong_ull reads it
 /// (a minus wraps) and scaled by its units (KiB without one), at most
