@@ -175,6 +175,11 @@ pub(crate) fn apply(def: &mut DomainDef) {
             && (exe || !OS_INIT_OPTIONS.contains(&name))
             && (autoselect || name != "firmware")
     });
+    // virDomainDefParseBootInitOptions: `./os/init[1]`, `./os/initdir[1]`,
+    // ... (every initarg and initenv).
+    for name in ["init", "initdir", "inituser", "initgroup"] {
+        keep_first(&mut def.os.extra, name);
+    }
     firmware_features(def);
     // Reads the vCPU placement as well (and may add `<numatune>`).
     numatune(def);
@@ -859,6 +864,31 @@ mod tests {
         for init in ["<init>/bin/sh</init>", "<init> </init>"] {
             assert!(define(init).unwrap_err().contains(vcpu), "{init}");
         }
+    }
+
+    /// A container's init options are read once each, the first copy
+    /// (virsh 9.0 dumps one `<init>` of two).
+    #[test]
+    fn a_containers_init_options_are_read_once() {
+        let def = crate::parse_domain(
+            "<domain type='test'><name>c</name><memory>1024</memory><os><type>exe</type>\
+             <init>/a</init><init>/b</init><inituser>u</inituser><inituser>v</inituser>\
+             <initarg>x</initarg><initarg>y</initarg></os></domain>",
+        )
+        .unwrap();
+        let xml = def.to_xml(&crate::FormatOptions::default());
+        assert!(
+            xml.contains("<init>/a</init>") && !xml.contains("/b"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<inituser>u</inituser>") && !xml.contains(">v<"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<initarg>x</initarg>") && xml.contains("<initarg>y</initarg>"),
+            "{xml}"
+        );
     }
 
     /// An inactive definition keeps the first alias when it is a user

@@ -23,7 +23,8 @@ pub(super) fn boot_options(def: &mut DomainDef) {
             .retain(|e| !matches!(e.name.as_str(), "boot" | "bootmenu" | "bios" | "acpi"));
         // Nor, but for Xen and UML guests, the loader and NVRAM
         // (virDomainDefParseBootLoaderOptions).
-        if !matches!(def.os.os_type.as_str(), "xen" | "xenpvh" | "uml") {
+        let xen_linux = def.os.os_type == "linux" && def.domain_type == "xen";
+        if !(matches!(def.os.os_type.as_str(), "xen" | "xenpvh" | "uml") || xen_linux) {
             def.os.loader = None;
             def.os
                 .extra
@@ -443,9 +444,14 @@ mod tests {
                 "{os_type}"
             );
         }
-        // A `linux` guest (outside Xen) has no loader or NVRAM read either.
+        // A `linux` guest (outside Xen) has no loader or NVRAM read
+        // either, so none is checked.
         assert_eq!(
             dump("linux", &format!("{parts}<nvram>/n</nvram>")),
+            Ok("<os> <type>linux</type>".to_string())
+        );
+        assert_eq!(
+            dump("linux", "<loader readonly='yes'/><nvram>/n</nvram>"),
             Ok("<os> <type>linux</type>".to_string())
         );
         assert!(dump("hvm", "<boot dev='hd'/>").is_ok_and(|os| os.contains("firmware='efi'")));

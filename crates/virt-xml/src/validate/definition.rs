@@ -100,6 +100,12 @@ pub(super) fn check_iommu_features(def: &DomainDef, iommu: &Element) -> Result<(
 
 /// virDomainDefOSValidate: the loader against firmware autoselection.
 pub(super) fn check_os(def: &DomainDef) -> Result<(), XmlError> {
+    // virDomainDefParseBootOptions reads a loader and NVRAM for HVM, Xen
+    // and UML guests only (a Xen domain's "linux" is Xen's).
+    let xen_linux = def.os.os_type == "linux" && def.domain_type == "xen";
+    if !(matches!(def.os.os_type.as_str(), "hvm" | "xen" | "xenpvh" | "uml") || xen_linux) {
+        return Ok(());
+    }
     let loader_el = def.os.extra.iter().find(|e| e.name == "loader");
     let nvram = def.os.extra.iter().find(|e| e.name == "nvram");
     let has_loader = def.os.loader.is_some() || nvram.is_some();
