@@ -75,6 +75,7 @@ pub(crate) fn settle(root: &mut Element, aim: Option<&str>) {
 /// addresses and controllers as libvirt's parser reads them.
 pub(crate) fn settle_steered(root: &mut Element, aim: Option<&str>) {
     settle(root, aim);
+    settle_vcpu_states(root);
     settle_schedulers(root);
     crate::settle_sources::settle(root);
     crate::settle_devices::settle_steered(root, aim.unwrap_or(""));
@@ -265,6 +266,42 @@ fn settle_cputune(root: &mut Element) {
                     .children
                     .push(Node::Element(Element::new("iothreads").with_text("4"))),
             },
+        }
+    }
+}
+
+/// Per-vCPU states as `virDomainVcpuParse` and its post-parse read them:
+/// the entries' ids count from 0 (each below the `<vcpu>` count, which
+/// grows to take them), and none is both offline and not hotpluggable.
+fn settle_vcpu_states(root: &mut Element) {
+    let Some(vcpus) = child_mut(root, "vcpus") else {
+        return;
+    };
+    let mut n = 0u32;
+    for vcpu in kids_mut(vcpus, "vcpu") {
+        vcpu.set_attr("id", n.to_string());
+        n += 1;
+        if vcpu.attr("enabled") != Some("yes") && vcpu.attr("hotpluggable") == Some("no") {
+            vcpu.set_attr("hotpluggable", "yes");
+        }
+    }
+    if n == 0 {
+        return;
+    }
+    match child_mut(root, "vcpu") {
+        Some(count) => {
+            if count.text().trim().parse::<u32>().is_ok_and(|c| c < n) {
+                count.set_text(n.to_string());
+            }
+        }
+        None => {
+            let at = root
+                .children
+                .iter()
+                .position(|c| matches!(c, Node::Element(e) if e.name == "memory"))
+                .map_or(root.children.len(), |i| i + 1);
+            let count = Element::new("vcpu").with_text(n.to_string());
+            root.children.insert(at, Node::Element(count));
         }
     }
 }
@@ -746,6 +783,24 @@ pub(crate) mod tests {
     /// A part the rules require is not dropped for the earlier refusal
     /// its absence brings (a `<resource>`'s partition, a host device's
     /// source), and a scheduler's vCPU set that is no bitmap is one.
+    /// Per-vCPU states naming vCPUs beyond the count, or offline and
+    /// fixed: refused as they are, accepted settled, their attributes kept.
+    #[test]
+    fn steered_vcpu_states_are_accepted() {
+        let mut root = domain(
+            "<vcpus><vcpu id='7' enabled='no' hotpluggable='no'/>\
+             <vcpu id='12' enabled='yes' hotpluggable='no' order='1'/></vcpus>",
+        );
+        assert!(refusal(&root).is_some());
+        settle_steered(&mut root, Some("domain/vcpus/vcpu/@hotpluggable"));
+        let xml = root.to_xml(0);
+        assert_eq!(refusal(&root), None, "{xml}");
+        assert!(
+            xml.contains("<vcpu id='1' enabled='yes' hotpluggable='no' order='1'/>"),
+            "{xml}"
+        );
+    }
+
     #[test]
     fn accept_keeps_what_the_rules_require() {
         let aim = Some("domain/devices/watchdog/@model");

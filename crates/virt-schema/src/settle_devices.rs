@@ -531,7 +531,7 @@ fn settle_address(address: &mut Element) {
 
 /// Whether `v` reads as an unsigned 32-bit number in `base` (0: C's
 /// choice by prefix, `0x` hex, a leading 0 octal).
-fn fits_u32(v: &str, base: u32) -> bool {
+pub(crate) fn fits_u32(v: &str, base: u32) -> bool {
     let (digits, radix) = match base {
         0 => match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
             Some(hex) => (hex, 16),

@@ -38,12 +38,37 @@ fn settle_storage(holder: &mut Element) {
         if source.attr("protocol").is_some() {
             settle_network_source(source);
         }
+        if source.attr("type") == Some("pci") {
+            settle_nvme_source(source);
+        }
     }
     for layer in kids_mut(holder, "backingStore") {
         settle_backing_layer(layer);
     }
     if let Some(mirror) = child_mut(holder, "mirror") {
         settle_storage(mirror);
+    }
+}
+
+/// An NVMe source as `virDomainDiskSourceNVMeParse` reads it (a disk's
+/// or a backing layer's): a decimal namespace from 1, its PCI address's
+/// numbers in C's base (the schema also lets through hex without `0x`).
+fn settle_nvme_source(source: &mut Element) {
+    if !source
+        .attr("namespace")
+        .is_some_and(|n| n.parse::<u64>().is_ok_and(|n| n > 0))
+    {
+        source.set_attr("namespace", "1");
+    }
+    if let Some(address) = child_mut(source, "address") {
+        for attr in ["domain", "bus", "slot", "function"] {
+            if address
+                .attr(attr)
+                .is_some_and(|v| !crate::settle_devices::fits_u32(v, 0))
+            {
+                address.set_attr(attr, "0");
+            }
+        }
     }
 }
 
@@ -215,6 +240,13 @@ mod tests {
                  <backingStore type='network'><format type='luks'/><source protocol='rbd'>\
                  <snapshot name='s'/></source></backingStore><target dev='vda'/></disk></devices>",
                 "<snapshot name='s'/>",
+            ),
+            (
+                "<devices><disk type='file' device='disk'><source file='/a'/>\
+                 <backingStore type='nvme'><format type='raw'/><source type='pci' \
+                 managed='yes' namespace='0x1e'><address domain='Cd4' bus='0' slot='1' \
+                 function='0'/></source></backingStore><target dev='vda'/></disk></devices>",
+                "<address domain='0' bus='0' slot='1' function='0'/>",
             ),
             (
                 "<os><type>hvm</type><loader type='pflash'>/l</loader>\
