@@ -41,12 +41,37 @@ fn settle_storage(holder: &mut Element) {
         if source.attr("type") == Some("pci") {
             settle_nvme_source(source);
         }
+        if let Some(reservations) = child_mut(source, "reservations") {
+            settle_reservations(reservations);
+        }
     }
     for layer in kids_mut(holder, "backingStore") {
         settle_backing_layer(layer);
     }
     if let Some(mirror) = child_mut(holder, "mirror") {
         settle_storage(mirror);
+    }
+}
+
+/// Persistent reservations as `virStoragePRDefParseXML` reads them:
+/// `managed` given; a connection (required when not managed, read when
+/// given) over a UNIX socket in client mode, with a path.
+fn settle_reservations(reservations: &mut Element) {
+    if !matches!(reservations.attr("managed"), Some("yes" | "no")) {
+        reservations.set_attr("managed", "yes");
+    }
+    let unmanaged = reservations.attr("managed") == Some("no");
+    if unmanaged && reservations.child("source").is_none() {
+        reservations
+            .children
+            .push(Node::Element(Element::new("source")));
+    }
+    if let Some(source) = child_mut(reservations, "source") {
+        source.set_attr("type", "unix");
+        source.set_attr("mode", "client");
+        if source.attr("path").is_none() {
+            source.set_attr("path", "/r");
+        }
     }
 }
 
@@ -247,6 +272,13 @@ mod tests {
                  managed='yes' namespace='0x1e'><address domain='Cd4' bus='0' slot='1' \
                  function='0'/></source></backingStore><target dev='vda'/></disk></devices>",
                 "<address domain='0' bus='0' slot='1' function='0'/>",
+            ),
+            (
+                "<devices><disk type='file' device='disk'><source file='/a'/>\
+                 <backingStore type='file'><format type='raw'/><source file='/b'>\
+                 <reservations><source type='unix' mode='server'/></reservations></source>\
+                 </backingStore><target dev='vda'/></disk></devices>",
+                "<source type='unix' mode='client' path='/r'/>",
             ),
             (
                 "<os><type>hvm</type><loader type='pflash'>/l</loader>\
