@@ -137,12 +137,19 @@ impl<'a> Parser<'a> {
         let mut pos = 0;
         while pos < bytes.len() {
             if bytes.get(pos) != Some(&b'<') {
-                // Text up to the next markup.
-                let end = memchr::memchr(b'<', bytes.get(pos..)?).map_or(bytes.len(), |n| pos + n);
+                // Text up to the next markup. Most is the blank between
+                // tags, a few bytes read here; the rest is searched.
+                let mut end = pos;
+                while bytes.get(end).is_some_and(u8::is_ascii_whitespace) {
+                    end += 1;
+                }
+                let blank = end == bytes.len() || bytes.get(end) == Some(&b'<');
+                if !blank {
+                    end = memchr::memchr(b'<', bytes.get(end..)?).map_or(bytes.len(), |n| end + n);
+                }
                 let raw: &'a str = src.get(pos..end)?;
                 let start = pos;
                 pos = end;
-                let blank = raw.bytes().all(|b| b.is_ascii_whitespace());
                 let open = match stack.last_mut() {
                     Some(open) => open,
                     None if blank => continue,
@@ -161,16 +168,25 @@ impl<'a> Parser<'a> {
             let start = pos;
             match bytes.get(pos + 1) {
                 Some(b'/') => {
-                    let gt = pos + 2 + memchr::memchr(b'>', bytes.get(pos + 2..)?)?;
-                    let name = src
-                        .get(pos + 2..gt)?
-                        // quick-xml trims XML white space only (a form
-                        // feed stays part of the name).
-                        .trim_end_matches([' ', '\t', '\r', '\n']);
                     let open = stack.pop()?;
-                    if open.name != name {
-                        return None;
-                    }
+                    // Mostly `</name>` exactly: no search for the '>'.
+                    let after = pos + 2 + open.name.len();
+                    let gt = if bytes.get(pos + 2..after) == Some(open.name.as_bytes())
+                        && bytes.get(after) == Some(&b'>')
+                    {
+                        after
+                    } else {
+                        let gt = pos + 2 + memchr::memchr(b'>', bytes.get(pos + 2..)?)?;
+                        let name = src
+                            .get(pos + 2..gt)?
+                            // quick-xml trims XML white space only (a form
+                            // feed stays part of the name).
+                            .trim_end_matches([' ', '\t', '\r', '\n']);
+                        if open.name != name {
+                            return None;
+                        }
+                        gt
+                    };
                     if let (Some(blank), true) = (open.blank, doc.childless(open.element)) {
                         doc.push_text(open.element, Cow::Borrowed(blank));
                     }
@@ -251,16 +267,26 @@ impl<'a> Parser<'a> {
                 _ => return None,
             };
             let value_start = p + 1;
-            let value_end = value_start + memchr::memchr2(quote, b'<', bytes.get(value_start..)?)?;
-            if bytes.get(value_end) != Some(&quote) {
-                return None;
+            // To the closing quote in one pass, noting what needs
+            // unescaping or normalising (most values need neither); a
+            // '<' first is an error the full reading words.
+            let mut value_end = value_start;
+            let mut plain = true;
+            loop {
+                let b = *bytes.get(value_end)?;
+                if VALUE_BYTES[usize::from(b)] {
+                    match b {
+                        _ if b == quote => break,
+                        b'<' => return None,
+                        b'&' | b'\n' | b'\t' | b'\r' => plain = false,
+                        _ => {}
+                    }
+                }
+                value_end += 1;
             }
             p = value_end + 1;
             let raw_value: &'a str = src.get(value_start..value_end)?;
-            let plain = raw_value.len() <= MAX_TEXT_LENGTH
-                && !raw_value
-                    .bytes()
-                    .any(|b| matches!(b, b'&' | b'\n' | b'\t' | b'\r'));
+            let plain = plain && raw_value.len() <= MAX_TEXT_LENGTH;
             let value = if plain {
                 Cow::Borrowed(raw_value)
             } else {
@@ -596,6 +622,12 @@ impl<'a> Parser<'a> {
             };
             return Err(self.fail(msg, base));
         }
+        // Most texts are short and hold neither: one pass over the bytes
+        // costs less than two searches.
+        let special = |b: &u8| *b == b'&' || *b == b']';
+        if raw.len() < 64 && !raw.as_bytes().iter().any(special) {
+            return Ok(Cow::Borrowed(raw));
+        }
         if content && raw.as_bytes().contains(&b']') {
             if let Some(i) = raw.find("]]>") {
                 return Err(self.fail("Sequence ']]>' not allowed in content", base + i));
@@ -812,6 +844,20 @@ fn name_length(s: &[u8]) -> usize {
         .unwrap_or(rest.len())
 }
 
+/// The bytes an attribute value's reading stops at: either quote, '<',
+/// and what needs unescaping or normalising.
+const VALUE_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'\'' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'&' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\r' as usize] = true;
+    t
+};
+
 /// [`NAME_BYTES`] flag: the byte may start a name.
 const NAME_START: u8 = 1;
 /// [`NAME_BYTES`] flag: the byte may continue a name.
@@ -897,6 +943,52 @@ mod tests {
         ] {
             assert!(plain(other).is_none(), "{other}");
             assert!(parse_element(other).is_ok(), "{other}");
+        }
+    }
+
+    /// The fast reading's one-pass scans (blank text, `</name>`, values
+    /// to their quote) read what the full tokenizer reads, and leave what
+    /// they cannot read to it, which then gives libxml2's error.
+    #[test]
+    fn fast_scans_agree_with_the_tokenizer() {
+        let long = "x".repeat(70);
+        let cases = [
+            "<a>\n  <b/>\n</a>".to_string(),
+            "<a> \t\r\n</a>".into(),
+            "<a>  x  </a>".into(),
+            "<a>\n  <b/>\n  t\n</a>".into(),
+            "<a><b></b ></a>".into(),
+            "<a><b></b\n></a>".into(),
+            "<a><bc></b></a>".into(),
+            "<a><b></bc></a>".into(),
+            "<a><b></b".into(),
+            "<a x=\"it's\" y='say \"hi\"'/>".into(),
+            "<a x='1<2'/>".into(),
+            "<a x='1".into(),
+            "<a x='a&amp;b' y='l1\nl2\tx\ry'/>".into(),
+            "<a x='&bogus;'/>".into(),
+            "<a>]]></a>".into(),
+            "<a>x]y</a>".into(),
+            format!("<a>{long}&amp;{long}</a>"),
+            format!("<a>{long}]]>{long}</a>"),
+            format!("<a>{long}</a>"),
+            "<a>&lt;</a>".into(),
+        ];
+        for xml in &cases {
+            let full = parse_element(xml);
+            if let Some(fast) = plain(xml) {
+                assert_eq!(full.as_ref().ok(), Some(&fast), "{xml}");
+            }
+        }
+        // What is not well formed is left to the full reading.
+        for (i, xml) in cases.iter().enumerate() {
+            let bad = matches!(i, 6 | 7 | 8 | 10 | 11 | 13 | 14 | 17);
+            assert_eq!(parse_element(xml).is_err(), bad, "{xml}");
+            assert!(!bad || plain(xml).is_none(), "{xml}");
+        }
+        // The plain ones are taken by the fast reading.
+        for xml in ["<a>\n  <b/>\n</a>", "<a><b></b ></a>", "<a x=\"it's\"/>"] {
+            assert!(plain(xml).is_some(), "{xml}");
         }
     }
 

@@ -72,17 +72,6 @@ impl Drop for Doc<'_> {
     }
 }
 
-/// How many times `byte` occurs in `bytes`, counted in byte-wide sums of
-/// at most 255 bytes, which the compiler turns into 16 comparisons per
-/// instruction; a `filter(..).count()` over the bytes is compiled byte by
-/// byte and cost as much as a tenth of reading a document.
-fn count_byte(bytes: &[u8], byte: u8) -> usize {
-    bytes
-        .chunks(255)
-        .map(|chunk| usize::from(chunk.iter().fold(0u8, |n, &b| n + u8::from(b == byte))))
-        .sum()
-}
-
 impl<'a> Doc<'a> {
     /// An empty document with room for a source of `len` bytes.
     pub(crate) fn with_source_len(len: usize) -> Self {
@@ -92,19 +81,17 @@ impl<'a> Doc<'a> {
         }
     }
 
-    /// An empty document with room for the nodes of `src`: one per `<`
-    /// (each element opens with one, and a kept text sits before one;
-    /// blank text between elements is not kept), so the node list is
-    /// allocated once. Counting is a vectorised pass over the bytes, far
-    /// cheaper than growing (copying) the list part way through.
+    /// An empty document with room for the nodes of a usual document of
+    /// `src`'s size (domain XML runs 20-40 bytes a node; a denser one
+    /// grows the list, once per thread, see below). Counting the `<`s
+    /// for an exact size cost a pass over every byte of every document.
     ///
     /// The lists are the ones the last document read on this thread left
     /// (see [`Spare`]) when it has them: a definition read after another
     /// (a daemon's defines, a corpus) allocates no list at all.
     pub(crate) fn for_source(src: &str) -> Self {
-        let tags = count_byte(src.as_bytes(), b'<');
         let (mut nodes, mut attrs) = SPARE.try_with(Cell::take).unwrap_or_default();
-        nodes.reserve(tags + 1);
+        nodes.reserve(src.len() / 16 + 4);
         attrs.reserve(src.len() / 40 + 4);
         Doc { nodes, attrs }
     }
@@ -415,7 +402,6 @@ impl<'d, 'a> Iterator for Children<'d, 'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     /// A document read after another on the same thread gets the lists
     /// the first left, and reads the same as with new ones.
@@ -454,19 +440,5 @@ mod tests {
             assert_eq!((t.as_ref(), all.as_str()), ("", ""), "{name}");
         }
         Ok(())
-    }
-
-    #[test]
-    fn bytes_are_counted_across_chunk_boundaries() {
-        // Runs of the byte longer than one chunk (255) must not wrap a
-        // chunk's byte-wide sum, and the count must not depend on where
-        // the chunks split.
-        for len in [0, 1, 254, 255, 256, 600, 1021] {
-            let all = vec![b'<'; len];
-            assert_eq!(count_byte(&all, b'<'), len, "{len}");
-            let mixed: Vec<u8> = (0..len).map(|i| [b'<', b'a', b'>'][i % 3]).collect();
-            let expected = mixed.iter().filter(|&&b| b == b'<').count();
-            assert_eq!(count_byte(&mixed, b'<'), expected, "{len}");
-        }
     }
 }
