@@ -271,13 +271,21 @@ fn top<'a>(def: &'a DomainDef, name: &'a str) -> impl Iterator<Item = &'a Elemen
 /// Every copy of the top-level part `name` as one element holding all
 /// their children in document order, as libvirt's `./cputune/vcpupin`
 /// reads them.
-pub(crate) fn merged_top(def: &DomainDef, name: &str) -> Option<Element> {
+/// The one copy is borrowed, not cloned: most definitions have one.
+pub(crate) fn merged_top<'a>(
+    def: &'a DomainDef,
+    name: &'a str,
+) -> Option<std::borrow::Cow<'a, Element>> {
     let mut copies = top(def, name);
-    let mut out = copies.next()?.clone();
-    for e in copies {
+    let first = copies.next()?;
+    let Some(second) = copies.next() else {
+        return Some(std::borrow::Cow::Borrowed(first));
+    };
+    let mut out = first.clone();
+    for e in std::iter::once(second).chain(copies) {
         out.children.extend(e.children.iter().cloned());
     }
-    Some(out)
+    Some(std::borrow::Cow::Owned(out))
 }
 
 /// The checks libvirt's parser makes while reading, each at its

@@ -18,7 +18,7 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
     }
     if let Some(f) = &def.features {
         // Even a bare flag may lack what libvirt requires (`<msrs/>`).
-        r.check(Step::Features, || Features::from_elements(f).map(drop));
+        r.check(Step::Features, || Features::check(f));
     }
     // The boot devices are read after the loader, before the boot menu
     // and the BIOS options.

@@ -266,6 +266,22 @@ fn required_state(el: &Element) -> Result<String, XmlError> {
     choice(el, "state", &["on", "off"])?.ok_or_else(|| super::missing_attr(&el.name, "state"))
 }
 
+/// [`required_state`] without the copy.
+fn required_state_of(el: &Element) -> Result<&str, XmlError> {
+    check_choice(el, "state", &["on", "off"])?;
+    el.attr("state")
+        .ok_or_else(|| super::missing_attr(&el.name, "state"))
+}
+
+/// `choice`'s refusal of attribute `name` of `el`, without the copy of
+/// its value.
+fn check_choice(el: &Element, name: &str, allowed: &[&str]) -> Result<(), XmlError> {
+    match el.attr(name) {
+        Some(v) if !allowed.contains(&v) => choice(el, name, allowed).map(drop),
+        _ => Ok(()),
+    }
+}
+
 /// `<features><hyperv>` children: `<relaxed state='on'/>`, `<spinlocks state='on' retries='4096'/>`, ...
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HypervFeature {
@@ -543,6 +559,101 @@ impl Features {
         Ok(f)
     }
 
+    /// [`Features::from_elements`]'s refusals, in its order, without
+    /// building the view: every define with `<features>` checks them, and
+    /// the view's copies of names, states and values were made only to be
+    /// dropped (a test holds the two to the same verdicts).
+    pub(crate) fn check(els: &[Element]) -> Result<(), XmlError> {
+        for e in els {
+            match e.name.as_str() {
+                "hyperv" => {
+                    check_choice(e, "mode", &["custom", "passthrough"])?;
+                    for h in e.elements() {
+                        if !HYPERV_FEATURES.contains(&h.name.as_str()) {
+                            return Err(XmlError::Unsupported(format!(
+                                "unsupported HyperV Enlightenment feature: {}",
+                                h.name
+                            )));
+                        }
+                        let on = required_state_of(h)? == "on";
+                        check_hyperv_value(h, on)?;
+                        // libvirt reads a timer's children only when it is on.
+                        if !on || h.name != "stimer" {
+                            continue;
+                        }
+                        for d in h.elements() {
+                            if d.name != "direct" {
+                                return Err(XmlError::Unsupported(format!(
+                                    "unsupported Hyper-V stimer feature: {}",
+                                    d.name
+                                )));
+                            }
+                            required_state_of(d)?;
+                        }
+                    }
+                }
+                "kvm" => {
+                    // (The hidden state and the others' are the states
+                    // checked here: reading them again refuses nothing.)
+                    for k in e.elements() {
+                        if !KVM_FEATURES.contains(&k.name.as_str()) {
+                            return Err(XmlError::Unsupported(format!(
+                                "unsupported KVM feature: {}",
+                                k.name
+                            )));
+                        }
+                        let on = required_state_of(k)? == "on";
+                        if k.name == "dirty-ring" && on {
+                            let size = prop_uint(k, "size")?;
+                            if !size.is_power_of_two() || !(1024..=65536).contains(&size) {
+                                return Err(XmlError::Invalid(
+                                    "dirty ring must be power of 2 and ranges [1024, 65536]".into(),
+                                ));
+                            }
+                        }
+                    }
+                }
+                "xen" => {
+                    for x in e.elements() {
+                        if !matches!(x.name.as_str(), "e820_host" | "passthrough") {
+                            return Err(XmlError::Unsupported(format!(
+                                "unsupported Xen feature: {}",
+                                x.name
+                            )));
+                        }
+                        required_state_of(x)?;
+                        if x.name == "passthrough" {
+                            check_choice(x, "mode", &["sync_pt", "share_pt"])?;
+                        }
+                    }
+                }
+                "capabilities" => {
+                    check_choice(e, "policy", &["default", "allow", "deny"])?;
+                    for c in e.elements() {
+                        if !PROCESS_CAPS.contains(&c.name.as_str()) {
+                            return Err(XmlError::Unsupported(format!(
+                                "unexpected capability feature '{}'",
+                                c.name
+                            )));
+                        }
+                        check_choice(c, "state", &["on", "off"])?;
+                    }
+                }
+                _ if e.children.is_empty() || SIZED_FEATURES.iter().any(|(n, _)| *n == e.name) => {
+                    if REQUIRED_STATE_FEATURES.contains(&e.name.as_str()) {
+                        required_state_of(e)?;
+                    } else if TRISTATE_FEATURES.contains(&e.name.as_str()) {
+                        check_choice(e, "state", &["on", "off"])?;
+                    }
+                    check_flag_values(e)?;
+                    feature_size(e)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Write the features into `<features>`' children, in place: flags not
     /// listed go, new ones are added at the end.
     pub fn write_to(&self, els: &mut Vec<Element>) {
@@ -641,5 +752,69 @@ fn write_part<T>(
             }
         },
         None => els.retain(|e| e.name != name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Features;
+    use crate::model::Element;
+
+    /// `Features::check` refuses what `Features::from_elements` refuses,
+    /// with the same text, first refusal first, and passes the rest.
+    #[test]
+    fn check_gives_the_views_verdicts() -> Result<(), crate::XmlError> {
+        let cases = [
+            "<acpi/><apic eoi='on'/><pae/>",
+            "<apic eoi='maybe'/>",
+            "<msrs/>",
+            "<msrs unknown='ignore'/><gic version='4'/>",
+            "<pmu state='x'/>",
+            "<htm/>",
+            "<vmcoreinfo state='whatever'/>",
+            "<ioapic driver='kvm'/><hpt resizing='no'/>",
+            "<ibs value='fixed-na'/><cfpc value='x'/>",
+            "<hpt><maxpagesize unit='q'>1</maxpagesize></hpt>",
+            "<smm state='on'><tseg unit='MiB'>x</tseg></smm>",
+            "<smm state='off'><tseg unit='MiB'>x</tseg></smm>",
+            "<tcg><tb-cache unit='KiB'>x</tb-cache></tcg>",
+            "<hyperv mode='custom'><relaxed state='on'/><spinlocks state='on' retries='4095'/></hyperv>",
+            "<hyperv mode='nope'/>",
+            "<hyperv><relaxed/></hyperv>",
+            "<hyperv><bogus state='on'/></hyperv>",
+            "<hyperv><spinlocks state='on' retries='12'/></hyperv>",
+            "<hyperv><vendor_id state='on' value='a,b'/></hyperv>",
+            "<hyperv><stimer state='on'><direct/></stimer></hyperv>",
+            "<hyperv><stimer state='on'><other state='on'/></stimer></hyperv>",
+            "<hyperv><stimer state='off'><other/><direct state='x'/></stimer></hyperv>",
+            "<kvm><hidden state='on'/><dirty-ring state='on' size='4096'/></kvm>",
+            "<kvm><hidden state='q'/></kvm>",
+            "<kvm><dirty-ring state='on' size='1000'/></kvm>",
+            "<kvm><dirty-ring state='on'/></kvm>",
+            "<kvm><poll/></kvm>",
+            "<xen><e820_host state='on'/><passthrough state='on' mode='sync_pt'/></xen>",
+            "<xen><passthrough state='on' mode='x'/></xen>",
+            "<xen><passthrough/></xen>",
+            "<xen><other state='on'/></xen>",
+            "<capabilities policy='allow'><sys_admin state='on'/></capabilities>",
+            "<capabilities policy='q'/>",
+            "<capabilities><bogus/></capabilities>",
+            "<capabilities><chown state='maybe'/></capabilities>",
+            "<apic eoi='x'/><hyperv><bogus/></hyperv>",
+            "<hyperv><bogus/></hyperv><apic eoi='x'/>",
+        ];
+        let mut refused = 0;
+        for case in cases {
+            let features = crate::reader::parse_element(&format!("<features>{case}</features>"))?;
+            let els: Vec<Element> = features.elements().cloned().collect();
+            let view = Features::from_elements(&els)
+                .map(drop)
+                .map_err(|e| e.to_string());
+            refused += usize::from(view.is_err());
+            let check = Features::check(&els).map_err(|e| e.to_string());
+            assert_eq!(check, view, "{case}");
+        }
+        assert!(refused > 20, "{refused}");
+        Ok(())
     }
 }
