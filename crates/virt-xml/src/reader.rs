@@ -161,7 +161,13 @@ impl<'a> Parser<'a> {
                     }
                     continue;
                 }
-                let value = self.unescape(raw, start, true).ok()?;
+                // Most texts are short and hold no reference: borrowed
+                // after one pass, without a call.
+                let value = if raw.len() < 64 && !raw.bytes().any(|b| b == b'&' || b == b']') {
+                    Cow::Borrowed(raw)
+                } else {
+                    self.unescape(raw, start, true).ok()?
+                };
                 doc.push_text(open.element, value);
                 continue;
             }
@@ -297,8 +303,12 @@ impl<'a> Parser<'a> {
                     value
                 }
             };
-            if doc.pending_attrs(element).iter().any(|(k, _)| *k == attr) {
-                return None;
+            // A loop, not a call of `any` per attribute; the first has
+            // nothing to repeat.
+            for (k, _) in doc.pending_attrs(element) {
+                if k.len() == attr.len() && *k == attr {
+                    return None;
+                }
             }
             doc.push_attr(attr, value);
         }
