@@ -799,6 +799,11 @@ pub(crate) fn c_uint_wrapping_in(s: &str, base: u32) -> Option<u32> {
 /// A C `int` as virStrToLong_i reads it in base 0 (decimal, `0x` hex or
 /// `0` octal, with a sign); `None` when libvirt refuses it.
 pub(crate) fn c_int(s: &str) -> Option<i64> {
+    c_int_in(s, 0)
+}
+
+/// [`c_int`] in `base` (virStrToLong_i's; 10 reads "010" as ten).
+pub(crate) fn c_int_in(s: &str, base: u32) -> Option<i64> {
     const SPACE: [char; 6] = [' ', '\t', '\n', '\r', '\x0b', '\x0c'];
     let t = s.trim_start_matches(SPACE);
     let (negative, digits) = match t.strip_prefix('-') {
@@ -809,7 +814,7 @@ pub(crate) fn c_int(s: &str) -> Option<i64> {
     if negative && digits.starts_with(['+', '-']) || digits.starts_with(SPACE) {
         return None;
     }
-    let n = i64::try_from(c_unsigned(digits, 0)?).ok()?;
+    let n = i64::try_from(c_unsigned(digits, base)?).ok()?;
     let n = if negative { -n } else { n };
     (i64::from(i32::MIN)..=i64::from(i32::MAX))
         .contains(&n)
@@ -1037,6 +1042,9 @@ mod tests {
         assert_eq!(c_int("--1"), None);
         assert_eq!(c_int("- 1"), None);
         assert_eq!(c_int("+-1"), None);
+        assert_eq!(super::c_int_in(" 010", 10), Some(10));
+        assert_eq!(super::c_int_in("08", 10), Some(8));
+        assert_eq!(super::c_int_in("0x8", 10), None);
     }
 
     use super::*;

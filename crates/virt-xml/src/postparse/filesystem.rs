@@ -58,19 +58,6 @@ fn nested_attr<'a>(fs: &'a Element, parent: &'a str, attr: &str) -> Option<&'a s
         .filter(|v| !v.is_empty())
 }
 
-/// An int as `virStrToLong_i` reads it in base 10.
-fn c_int(s: &str) -> Option<i32> {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    match t.strip_prefix('-') {
-        Some(rest) if !rest.starts_with(['+', '-']) => {
-            let n = i64::try_from(c_unsigned(rest, 10)?).ok()?;
-            i32::try_from(-n).ok()
-        }
-        Some(_) => None,
-        None => i32::try_from(c_unsigned(t, 10)?).ok(),
-    }
-}
-
 /// A mode (`fmode`, `dmode`): octal, at most 0777, none when zero.
 fn mode(fs: &Element, name: &str) -> Option<Option<String>> {
     match fs.attr(name) {
@@ -229,7 +216,7 @@ fn binary(fs: &Element) -> Option<Option<Element>> {
         .find_map(|t| t.attr("size"));
     match size {
         None | Some("") => {}
-        Some(s) => match c_int(s)? {
+        Some(s) => match crate::devinfo::c_int_in(s, 10)? {
             n if n >= 0 => {
                 out = out.with_child(Element::new("thread_pool").with_attr("size", n.to_string()))
             }
@@ -369,7 +356,8 @@ mod tests {
         assert_eq!(c_ull(" +7"), Some(7));
         assert_eq!(c_ull("-1"), Some(u64::MAX));
         assert_eq!(c_ull("--1"), None);
-        assert_eq!(c_int("-2147483648"), Some(i32::MIN));
+        let c_int = |s| crate::devinfo::c_int_in(s, 10);
+        assert_eq!(c_int("-2147483648"), Some(i64::from(i32::MIN)));
         assert_eq!(c_int("2147483648"), None);
     }
 }

@@ -66,6 +66,57 @@ pub(super) fn rewrite(iface: &mut Interface) {
     bandwidth(&mut iface.extra);
     vlan(&mut iface.extra);
     virtualport(iface);
+    for pf in iface.extra.iter_mut().filter(|e| e.name == "portForward") {
+        if let Some(written) = port_forward_written(pf) {
+            *pf = written;
+        }
+    }
+}
+
+/// A `<portForward>` as virDomainNetPortForwardsFormat writes what
+/// virDomainNetPortForwardDefParseXML read: protocol, address in its
+/// canonical form, device; each `<range>` with its start and, only with
+/// one, its end and target, then exclude; a range with none of them not
+/// written. `None` when libvirt refuses it (left for the checks).
+fn port_forward_written(pf: &Element) -> Option<Element> {
+    let proto = pf.attr("proto").filter(|p| matches!(*p, "tcp" | "udp"))?;
+    let address = match pf.attr("address") {
+        None => None,
+        Some(a) => Some(crate::validate::parse_numeric_address(a).ok()?),
+    };
+    let mut out = Element::new("portForward")
+        .with_attr("proto", proto)
+        .with_attr_opt(
+            "address",
+            address
+                .map(|a| crate::validate::format_address(&a))
+                .as_deref(),
+        )
+        .with_attr_opt("dev", pf.attr("dev"));
+    for range in pf.children_named("range") {
+        let number = |name: &str| match range.attr(name) {
+            None => Some(None),
+            Some(v) => crate::validate::c_uint(v, 10).filter(|n| *n != 0).map(Some),
+        };
+        let (start, end, to) = (number("start")?, number("end")?, number("to")?);
+        let exclude = match range.attr("exclude") {
+            None => None,
+            Some(v @ ("yes" | "no")) => Some(v),
+            Some(_) => return None,
+        };
+        let mut r = Element::new("range");
+        if let Some(start) = start {
+            r = r
+                .with_attr("start", start.to_string())
+                .with_attr_opt("end", end.map(|n| n.to_string()).as_deref())
+                .with_attr_opt("to", to.map(|n| n.to_string()).as_deref());
+        }
+        r = r.with_attr_opt("exclude", exclude);
+        if !r.attrs.is_empty() {
+            out = out.with_child(r);
+        }
+    }
+    Some(out)
 }
 
 /// The first `<virtualport>` as virNetDevVPortProfileParse reads it and
@@ -700,6 +751,21 @@ mod tests {
         assert_eq!(
             id(&rewritten(given)),
             "09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f"
+        );
+    }
+    /// Port forwards as virsh 9.0 dumps them: the address canonical, a
+    /// range's end and target only with its start, an empty range gone.
+    #[test]
+    fn port_forwards_as_libvirt_writes_them() {
+        assert_eq!(
+            rewritten(
+                "<interface type='user'><portForward dev='d' address='E41:B:c:FFd::7' proto='tcp'>\
+                 <range start=' 5' end='6' to='7' exclude='no'/><range end='5' to='6' exclude='yes'/>\
+                 <range/></portForward><portForward proto='udp' address='0x7f.1'/></interface>"
+            ),
+            "<interface type='user'><portForward proto='tcp' address='e41:b:c:ffd::7' dev='d'>\
+             <range start='5' end='6' to='7' exclude='no'/><range exclude='yes'/></portForward>\
+             <portForward proto='udp' address='127.0.0.1'/></interface>"
         );
     }
 }

@@ -115,7 +115,48 @@ pub(crate) fn check_interface(iface: &Interface, legacy_xen: bool) -> Result<(),
         ips,
         iface.extra.iter().filter(|e| e.name == "route"),
     )?;
+    iface
+        .extra
+        .iter()
+        .filter(|e| e.name == "portForward")
+        .try_for_each(check_port_forward)?;
     each(iface, AFTER_ADDRESSES)
+}
+
+/// One `<portForward>` as virDomainNetPortForwardDefParseXML reads it:
+/// its protocol (tcp or udp, required), its address (a numeric one),
+/// then each `<range>`: start, end and to (numbers, not zero), exclude.
+fn check_port_forward(pf: &Element) -> Result<(), XmlError> {
+    match pf.attr("proto") {
+        None => return Err(crate::validate::missing_attr(pf, "proto")),
+        Some("tcp" | "udp") => {}
+        Some(p) => {
+            return Err(XmlError::Invalid(format!(
+                "Invalid value for attribute 'proto' in element 'portForward': '{p}'."
+            )))
+        }
+    }
+    if let Some(a) = pf.attr("address") {
+        if crate::validate::parse_numeric_address(a).is_err() {
+            return Err(XmlError::Invalid(format!(
+                "Invalid address '{a}' in <portForward>"
+            )));
+        }
+    }
+    for range in pf.children_named("range") {
+        for attr in ["start", "end", "to"] {
+            prop_uint(range, attr, 10, false, true)?;
+        }
+        match range.attr("exclude") {
+            None | Some("yes" | "no") => {}
+            Some(v) => {
+                return Err(XmlError::Invalid(format!(
+                    "Invalid value for attribute 'exclude' in element 'range': '{v}'."
+                )))
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Check every part of `iface` named in `names`, kind by kind. libvirt
@@ -341,6 +382,15 @@ mod tests {
             // A host device interface's source is read before its bandwidth.
             ("<interface type='hostdev'><source><vendor id='C8c'/><product id='1'/></source><bandwidth><outbound/></bandwidth></interface>".into(), "XML error: Invalid value for attribute 'id' in element 'vendor': 'C8c'. Expected non-negative integer value"),
             ("<interface type='hostdev'><source/></interface>".into(), "XML error: missing source address type"),
+            // Port forwards after the guest side, before the driver.
+            ("<interface type='user'><portForward/></interface>".into(), "XML error: Missing required attribute 'proto' in element 'portForward'"),
+            ("<interface type='user'><portForward proto='none'/></interface>".into(), "XML error: Invalid value for attribute 'proto' in element 'portForward': 'none'."),
+            ("<interface type='user'><portForward proto='udp' address=' 1.2.3.4'/></interface>".into(), "XML error: Invalid address ' 1.2.3.4' in <portForward>"),
+            ("<interface type='user'><ip address='x'/><portForward proto='udp' address='x'/></interface>".into(), "XML error: Invalid address 'x' in <ip>"),
+            ("<interface type='user'><portForward proto='udp'><range start='0'/></portForward><driver queues='x'/></interface>".into(), "XML error: Invalid value for attribute 'start' in element 'range': Zero is not permitted"),
+            ("<interface type='user'><portForward proto='udp'><range end='-1'/></portForward></interface>".into(), "XML error: Invalid value for attribute 'end' in element 'range': '-1'. Expected non-negative integer value"),
+            ("<interface type='user'><portForward proto='udp'><range exclude='x'/></portForward></interface>".into(), "XML error: Invalid value for attribute 'exclude' in element 'range': 'x'."),
+            ("<interface type='user'><portForward proto='tcp' address='0x7f.1'><range start=' 5' to='6'/><range/></portForward></interface>".into(), "OK"),
             ("<interface type='hostdev'><source><address type='bogus'/></source></interface>".into(), "unsupported configuration: unknown host device source address type 'bogus'"),
         ];
         // A 0.2-era Xen guest's bridge interface without a source.

@@ -706,37 +706,87 @@ pub(crate) fn check_filesystem_space(fs: &Element) -> Result<(), XmlError> {
     Ok(())
 }
 
-/// virDomainFSDefParseXML's `./driver` (the first): its type and write
-/// policy (names libvirt knows, `default` among them), its format (an
-/// image format libvirt knows, `none` and empty refused), its virtio
-/// options.
+/// virDomainFSDefParseXML's reads of a filesystem's first `<driver>`,
+/// after its source and target: the driver type and write policy (names
+/// libvirt knows), the format (a storage file format other than none),
+/// the virtio options; then for virtiofs the queue size, the daemon's
+/// thread pool size and its `<binary>` options.
 pub(crate) fn check_filesystem_driver(fs: &Element) -> Result<(), XmlError> {
-    let Some(driver) = fs.child("driver") else {
+    let driver = fs.child("driver");
+    if let Some(d) = driver {
+        for (attr, values) in [
+            (
+                "type",
+                &[
+                    "default", "path", "handle", "loop", "nbd", "ploop", "virtiofs",
+                ][..],
+            ),
+            ("wrpolicy", &["default", "immediate"][..]),
+        ] {
+            enum_value(d, attr, values)?;
+        }
+        if let Some(f) = d.attr("format") {
+            // virStorageFileFormatTypeFromString, 0 (none) refused too.
+            if !crate::storage::FILE_FORMATS[1..].contains(&f) {
+                return Err(XmlError::Unsupported(format!(
+                    "unknown driver format value '{f}'"
+                )));
+            }
+        }
+        VirtioOptions::check(d)?;
+    }
+    if driver.and_then(|d| d.attr("type")) != Some("virtiofs") {
         return Ok(());
-    };
-    for (attr, values) in [
-        (
-            "type",
-            &[
-                "default", "path", "handle", "loop", "nbd", "ploop", "virtiofs",
-            ][..],
-        ),
-        ("wrpolicy", &["default", "immediate"][..]),
-    ] {
-        if let Some(v) = driver.attr(attr).filter(|v| !values.contains(v)) {
+    }
+    // Read by XPath: `./driver/@queue` is the first driver's holding one,
+    // `./binary/lock` the first lock of any binary.
+    let binaries = || fs.children_named("binary");
+    let queue = fs.children_named("driver").find_map(|d| d.attr("queue"));
+    if let Some(q) = queue {
+        if crate::devinfo::c_ull(q).is_none() {
             return Err(XmlError::Invalid(format!(
-                "Invalid value for attribute '{attr}' in element 'driver': '{v}'."
+                "cannot parse queue size '{q}' for virtiofs"
             )));
         }
     }
-    if let Some(format) = driver.attr("format") {
-        if !crate::validate::IMAGE_FORMATS.contains(&format) {
-            return Err(XmlError::Unsupported(format!(
-                "unknown driver format value '{format}'"
+    let pool = binaries()
+        .flat_map(|b| b.children_named("thread_pool"))
+        .find_map(|t| t.attr("size"));
+    if let Some(t) = pool {
+        if crate::devinfo::c_int_in(t, 10).is_none() {
+            return Err(XmlError::Invalid(format!(
+                "cannot parse thread pool size '{t}' for virtiofs"
             )));
         }
     }
-    VirtioOptions::check(driver)
+    if let Some(b) = fs.child("binary") {
+        enum_value(b, "xattr", &["on", "off"])?;
+    }
+    let first = |name: &'static str| binaries().find_map(move |b| b.child(name));
+    if let Some(lock) = first("lock") {
+        enum_value(lock, "posix", &["on", "off"])?;
+        enum_value(lock, "flock", &["on", "off"])?;
+    }
+    for (name, values) in [
+        ("cache", &["none", "always"][..]),
+        ("sandbox", &["namespace", "chroot"][..]),
+    ] {
+        if let Some(el) = first(name) {
+            enum_value(el, "mode", values)?;
+        }
+    }
+    Ok(())
+}
+
+/// `virXMLPropEnum`'s refusal of a value outside `values`, when given.
+fn enum_value(el: &Element, attr: &str, values: &[&str]) -> Result<(), XmlError> {
+    match el.attr(attr) {
+        Some(v) if !values.contains(&v) => Err(XmlError::Invalid(format!(
+            "Invalid value for attribute '{attr}' in element '{}': '{v}'.",
+            el.name
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// virDomainFSDefParseXML's last check: a RAM filesystem's `<source
@@ -906,6 +956,47 @@ flat_view! {
 #[cfg(test)]
 mod tests {
     use crate::parse_domain;
+
+    // Texts observed from libvirt 9.0 through virsh: a filesystem's
+    // driver read after its space limits, before a RAM filesystem's
+    // usage; the virtiofs options only for virtiofs.
+    #[test]
+    fn filesystem_driver_read_as_libvirt_reads_it() {
+        let verdict = |fs: &str| {
+            let xml = format!(
+                "<domain type='test'><name>c</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices><filesystem{fs}<target dir='i'/></filesystem></devices></domain>"
+            );
+            match parse_domain(&xml) {
+                Ok(_) => "OK".to_string(),
+                Err(e) => e.to_string(),
+            }
+        };
+        let cases = [
+            ("><driver format='luks'/><source dir='/'/>", "unsupported configuration: unknown driver format value 'luks'"),
+            ("><driver format='none'/><source dir='/'/>", "unsupported configuration: unknown driver format value 'none'"),
+            ("><driver format='RAW'/><source dir='/'/>", "unsupported configuration: unknown driver format value 'RAW'"),
+            ("><driver format='vmdk' type='path'/><source dir='/'/>", "OK"),
+            ("><driver format='raw' type='x'/><source dir='/'/>", "XML error: Invalid value for attribute 'type' in element 'driver': 'x'."),
+            ("><driver wrpolicy='x'/><source dir='/'/>", "XML error: Invalid value for attribute 'wrpolicy' in element 'driver': 'x'."),
+            ("><driver type='loop' format='qcow2' iommu='x'/><source dir='/'/>", "XML error: Invalid value for attribute 'iommu' in element 'driver': 'x'."),
+            ("><space_hard_limit>x</space_hard_limit><driver format='luks'/><source dir='/'/>", "XML error: Invalid value 'x' for element or attribute './space_hard_limit[1]'"),
+            (" type='ram'><driver format='luks'/>", "unsupported configuration: unknown driver format value 'luks'"),
+            ("><driver type='virtiofs' queue='x'/><source dir='/'/>", "XML error: cannot parse queue size 'x' for virtiofs"),
+            ("><driver type='virtiofs'/><binary><thread_pool size='0x1'/></binary><source dir='/'/>", "XML error: cannot parse thread pool size '0x1' for virtiofs"),
+            ("><driver type='virtiofs'/><binary><thread_pool size='08'/></binary><source dir='/'/>", "OK"),
+            ("><driver type='virtiofs'/><binary><cache mode='default'/></binary><source dir='/'/>", "XML error: Invalid value for attribute 'mode' in element 'cache': 'default'."),
+            ("><driver type='path'/><binary><cache mode='default'/></binary><source dir='/'/>", "OK"),
+        ];
+        let mut bad = Vec::new();
+        for (fs, want) in cases {
+            let got = verdict(fs);
+            if got != want {
+                bad.push(format!("{fs}\n got {got}\nwant {want}"));
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
 
     /// Two audio devices with one ID are refused, after a sound card's
     /// missing backend (virDomainAudioDefValidate, as virsh 9.0 shows).
