@@ -438,6 +438,8 @@ const REQUIRED_STATE_FEATURES: &[&str] = &["htm", "nested-hv", "ccf-assist"];
 
 /// The flag features whose `state=on|off` libvirt 9.0 reads (and checks).
 const TRISTATE_FEATURES: &[&str] = &[
+    "vmcoreinfo",
+    "smm",
     "pmu",
     "vmport",
     "hap",
@@ -816,5 +818,34 @@ mod tests {
         }
         assert!(refused > 20, "{refused}");
         Ok(())
+    }
+
+    /// virDomainFeaturesDefParse reads `vmcoreinfo` and `smm` states as
+    /// on/off (virXMLPropTristateSwitch), SMM's before its TSEG size.
+    #[test]
+    fn vmcoreinfo_and_smm_states_are_on_or_off() {
+        for (features, refusal) in [
+            (
+                "<vmcoreinfo state='-1'/>",
+                Some(
+                    "XML error: Invalid value for attribute 'state' in element 'vmcoreinfo': '-1'.",
+                ),
+            ),
+            (
+                "<smm state='-1'><tseg>x</tseg></smm>",
+                Some("XML error: Invalid value for attribute 'state' in element 'smm': '-1'."),
+            ),
+            (
+                "<smm state='on'><tseg unit='MiB'>48</tseg></smm><vmcoreinfo state='off'/>",
+                None,
+            ),
+        ] {
+            let xml = format!(
+                "<domain type='test'><name>f</name><memory>65536</memory><os><type>hvm</type></os>\
+                 <features>{features}</features></domain>"
+            );
+            let got = crate::parse_domain(&xml).err().map(|e| e.to_string());
+            assert_eq!(got.as_deref(), refusal, "{features}");
+        }
     }
 }
