@@ -793,6 +793,7 @@ fn hostdev(dev: &mut Element) {
     let scsi = mode == "subsystem" && kind == "scsi";
     let mdev = mode == "subsystem" && kind == "mdev";
     let usb = mode == "subsystem" && kind == "usb";
+    let pci = mode == "subsystem" && kind == "pci";
     let flags: Vec<&str> = ["readonly", "shareable"]
         .into_iter()
         .filter(|f| scsi && dev.child(f).is_some())
@@ -817,6 +818,9 @@ fn hostdev(dev: &mut Element) {
     if usb {
         usb_source(dev);
     }
+    if pci {
+        pci_source_address(dev);
+    }
     let at = dev
         .children
         .iter()
@@ -824,6 +828,34 @@ fn hostdev(dev: &mut Element) {
         .unwrap_or(dev.children.len());
     dev.children
         .splice(at..at, flags.into_iter().map(Node::Element));
+}
+
+/// A PCI host device's source address as libvirt writes what it read
+/// (virDomainHostdevSubsysPCIDefParseXML reads the first `<source>`'s
+/// first `<address>`; virDomainHostdevDefFormatSubsysPCI writes it with
+/// virPCIDeviceAddressFormat: all four numbers, in hex, no `<zpci>`),
+/// so a partial address gains the numbers it left at 0 and a second one
+/// goes.
+fn pci_source_address(dev: &mut Element) {
+    let Some(Node::Element(source)) = dev
+        .children
+        .iter_mut()
+        .find(|n| matches!(n, Node::Element(c) if c.name == "source"))
+    else {
+        return;
+    };
+    // The first address is read and written; libvirt writes no other.
+    let mut first = true;
+    source.children.retain_mut(|n| match n {
+        Node::Element(c) if c.name == "address" => {
+            if !std::mem::take(&mut first) {
+                return false;
+            }
+            *c = super::storage_source::pci_address(c);
+            true
+        }
+        _ => true,
+    });
 }
 
 /// A mediated device's `<source>` (virDomainHostdevSubsysMediatedDevDefParseXML,
@@ -1054,6 +1086,38 @@ mod tests {
         let mut e = crate::parse_element(xml).unwrap();
         rewrite(&mut e);
         e.to_xml(0)
+    }
+
+    #[test]
+    fn pci_hostdev_source_address_is_written_whole() {
+        let flat = |xml: &str| written(xml).lines().map(str::trim).collect::<String>();
+        for (address, written) in [
+            (
+                "function='0x7'",
+                "domain='0x0000' bus='0x00' slot='0x00' function='0x7'",
+            ),
+            (
+                "bus='1' slot='0x1f'",
+                "domain='0x0000' bus='0x01' slot='0x1f' function='0x0'",
+            ),
+            (
+                "domain='0x0000' bus='0x01' slot='0x02' function='0x3'",
+                "domain='0x0000' bus='0x01' slot='0x02' function='0x3'",
+            ),
+            (
+                "bus='2' slot='3'/><address bus='4' slot='5'",
+                "domain='0x0000' bus='0x02' slot='0x03' function='0x0'",
+            ),
+        ] {
+            assert_eq!(
+                flat(&format!(
+                    "<hostdev mode='subsystem' type='pci' managed='yes'><source><address {address}/></source></hostdev>"
+                )),
+                format!(
+                    "<hostdev mode='subsystem' type='pci' managed='yes'><source><address {written}/></source></hostdev>"
+                )
+            );
+        }
     }
 
     #[test]

@@ -281,7 +281,7 @@ fn network(source: &Element, out: &mut Element, kids: &mut Vec<Element>) {
 }
 
 /// virPCIDeviceAddressFormat without the type: all four parts, in hex.
-fn pci_address(a: &Element) -> Element {
+pub(super) fn pci_address(a: &Element) -> Element {
     let part = |name: &str| {
         a.attr(name)
             .and_then(crate::order::parse_c_number)
