@@ -452,6 +452,30 @@ const TRISTATE_FEATURES: &[&str] = &[
     "ps2",
 ];
 
+/// `<kvm>`'s children as virDomainFeaturesKVMDefParse reads them: each a
+/// known feature with a required on/off state, a dirty ring that is on
+/// with a power-of-two size in [1024, 65536].
+fn check_kvm(kvm: &Element) -> Result<(), XmlError> {
+    for k in kvm.elements() {
+        if !KVM_FEATURES.contains(&k.name.as_str()) {
+            return Err(XmlError::Unsupported(format!(
+                "unsupported KVM feature: {}",
+                k.name
+            )));
+        }
+        let on = required_state_of(k)? == "on";
+        if k.name == "dirty-ring" && on {
+            let size = prop_uint(k, "size")?;
+            if !size.is_power_of_two() || !(1024..=65536).contains(&size) {
+                return Err(XmlError::Invalid(
+                    "dirty ring must be power of 2 and ranges [1024, 65536]".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Features {
     /// True when flag `name` is present and not `state='off'`.
     pub fn enabled(&self, name: &str) -> bool {
@@ -505,23 +529,7 @@ impl Features {
                 }
                 "kvm" => {
                     // Each child named, switched, and a dirty ring's size.
-                    for k in e.elements() {
-                        if !KVM_FEATURES.contains(&k.name.as_str()) {
-                            return Err(XmlError::Unsupported(format!(
-                                "unsupported KVM feature: {}",
-                                k.name
-                            )));
-                        }
-                        let on = required_state(k)? == "on";
-                        if k.name == "dirty-ring" && on {
-                            let size = prop_uint(k, "size")?;
-                            if !size.is_power_of_two() || !(1024..=65536).contains(&size) {
-                                return Err(XmlError::Invalid(
-                                    "dirty ring must be power of 2 and ranges [1024, 65536]".into(),
-                                ));
-                            }
-                        }
-                    }
+                    check_kvm(e)?;
                     f.kvm_hidden = match e.child("hidden") {
                         Some(h) => choice(h, "state", &["on", "off"])?,
                         None => None,
@@ -597,23 +605,7 @@ impl Features {
                 "kvm" => {
                     // (The hidden state and the others' are the states
                     // checked here: reading them again refuses nothing.)
-                    for k in e.elements() {
-                        if !KVM_FEATURES.contains(&k.name.as_str()) {
-                            return Err(XmlError::Unsupported(format!(
-                                "unsupported KVM feature: {}",
-                                k.name
-                            )));
-                        }
-                        let on = required_state_of(k)? == "on";
-                        if k.name == "dirty-ring" && on {
-                            let size = prop_uint(k, "size")?;
-                            if !size.is_power_of_two() || !(1024..=65536).contains(&size) {
-                                return Err(XmlError::Invalid(
-                                    "dirty ring must be power of 2 and ranges [1024, 65536]".into(),
-                                ));
-                            }
-                        }
-                    }
+                    check_kvm(e)?;
                 }
                 "xen" => {
                     for x in e.elements() {
