@@ -25,6 +25,7 @@
 use crate::validate::{canonical_set, read_seclabel};
 use crate::{DomainDef, Element, Node, XmlError};
 
+mod audio;
 mod chr_source;
 mod clock;
 mod cpu;
