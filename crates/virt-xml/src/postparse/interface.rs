@@ -44,6 +44,9 @@ pub(super) fn rewrite(iface: &mut Interface) {
     if iface.iface_type == "direct" {
         direct_source(iface);
     }
+    if iface.iface_type == "hostdev" {
+        hostdev_source(iface);
+    }
     // virDomainNetDefParseXML reads a traffic filter for network,
     // bridge and ethernet interfaces only.
     if !matches!(iface.iface_type.as_str(), "network" | "bridge" | "ethernet") {
@@ -82,14 +85,14 @@ fn port_forward_written(pf: &Element) -> Option<Element> {
     let proto = pf.attr("proto").filter(|p| matches!(*p, "tcp" | "udp"))?;
     let address = match pf.attr("address") {
         None => None,
-        Some(a) => Some(crate::validate::parse_numeric_address(a).ok()?),
+        Some(a) => Some(crate::validate::parse_scoped_address(a).ok()?),
     };
     let mut out = Element::new("portForward")
         .with_attr("proto", proto)
         .with_attr_opt(
             "address",
             address
-                .map(|a| crate::validate::format_address(&a))
+                .map(|a| crate::validate::format_scoped_address(&a))
                 .as_deref(),
         )
         .with_attr_opt("dev", pf.attr("dev"));
@@ -217,52 +220,95 @@ fn vlan_written(v: &Element) -> Option<Element> {
     Some(out)
 }
 
-/// The guest side's `<ip>`s and the host side's (under `<source>`) as
-/// libvirt writes what it read (virDomainNetIPParseXML,
-/// virDomainNetIPInfoFormat): the address in its canonical form with its
-/// family, the prefix when not zero, the peer.
+/// A host device interface's source as virDomainNetDefFormat writes it
+/// (virDomainHostdevDefFormatSubsys with the address's type): a PCI one
+/// (virDomainNetDefParseXML takes the type of the first
+/// `./source/address`) as [`super::hostdev::pci_source_written`] writes it.
+fn hostdev_source(iface: &mut Interface) {
+    let Some(source) = iface.extra.iter_mut().find(|e| e.name == "source") else {
+        return;
+    };
+    if source.child("address").and_then(|a| a.attr("type")) == Some("pci") {
+        super::hostdev::pci_source_written(source, true);
+    }
+}
+
+/// The guest side's `<ip>`s and `<route>`s and the host side's (under
+/// `<source>`) as libvirt writes what it read (virDomainNetIPInfoFormat):
+/// each address and route in [`ip_written`]'s and [`route_written`]'s
+/// form; under `<source>` the addresses, then the routes, last.
 fn addresses(iface: &mut Interface) {
     // A lone `<ip>` with only an address is held as the typed value: it
     // is written with its family now, so as an element too.
-    if iface.ip.is_some() && !iface.extra.iter().any(|e| e.name == "ip") {
+    let lone = iface.ip.is_some() && !iface.extra.iter().any(|e| e.name == "ip");
+    if lone {
         let ip = Element::new("ip").with_attr("address", iface.ip.clone().unwrap_or_default());
         if let Some(ip) = ip_written(&ip) {
             iface.ip = ip.attr("address").map(str::to_string);
             iface.extra.push(ip);
         }
-        return;
     }
-    let mut first = true;
+    let mut first = !lone;
     for e in iface.extra.iter_mut() {
-        if e.name == "ip" {
+        if e.name == "ip" && !lone {
             if let Some(ip) = ip_written(e) {
                 if std::mem::take(&mut first) {
                     iface.ip = ip.attr("address").map(str::to_string);
                 }
                 *e = ip;
             }
-        } else if e.name == "source" {
-            for n in e.children.iter_mut() {
-                if let Node::Element(c) = n {
-                    if c.name == "ip" {
-                        if let Some(ip) = ip_written(c) {
-                            *c = ip;
-                        }
-                    }
-                }
+        } else if e.name == "route" {
+            if let Some(route) = route_written(e) {
+                *e = route;
             }
+        } else if e.name == "source" {
+            ip_info(&mut e.children, None);
         }
     }
+}
+
+/// The `<ip>`s and `<route>`s among `children` (an interface's
+/// `<source>`, a network host device) as virDomainNetIPInfoFormat writes
+/// what virDomainNetIPInfoParseXML read: the addresses, then the routes,
+/// right after the first of the other children named `after` (first when
+/// there is none), or last when `after` is `None`.
+pub(super) fn ip_info(children: &mut Vec<Node>, after: Option<&str>) {
+    let is_info = |n: &Node| matches!(n, Node::Element(c) if c.name == "ip" || c.name == "route");
+    if !children.iter().any(is_info) {
+        return;
+    }
+    let (mut ips, mut routes) = (Vec::new(), Vec::new());
+    let mut others = Vec::with_capacity(children.len());
+    for n in children.drain(..) {
+        match n {
+            Node::Element(c) if c.name == "ip" => {
+                ips.push(Node::Element(ip_written(&c).unwrap_or(c)))
+            }
+            Node::Element(c) if c.name == "route" => {
+                routes.push(Node::Element(route_written(&c).unwrap_or(c)))
+            }
+            other => others.push(other),
+        }
+    }
+    let at = match after {
+        None => others.len(),
+        Some(name) => others
+            .iter()
+            .position(|n| matches!(n, Node::Element(c) if c.name == name))
+            .map_or(0, |i| i + 1),
+    };
+    others.splice(at..at, ips.into_iter().chain(routes));
+    *children = others;
 }
 
 /// One `<ip>` as libvirt writes it; `None` when libvirt refuses it (the
 /// checks refuse the definition).
 fn ip_written(ip: &Element) -> Option<Element> {
-    let parse = |v: &str| crate::validate::parse_numeric_address(v).ok();
+    let parse = |v: &str| crate::validate::parse_scoped_address(v).ok();
     let address = parse(ip.attr("address")?)?;
     let mut out = Element::new("ip")
-        .with_attr("address", crate::validate::format_address(&address))
-        .with_attr("family", if address.is_ipv6() { "ipv6" } else { "ipv4" });
+        .with_attr("address", crate::validate::format_scoped_address(&address))
+        .with_attr("family", if address.ip.is_ipv6() { "ipv6" } else { "ipv4" });
     if let Some(p) = ip.attr("prefix") {
         let p = crate::views::c_unsigned(p, u64::from(u32::MAX))?;
         if p != 0 {
@@ -270,9 +316,46 @@ fn ip_written(ip: &Element) -> Option<Element> {
         }
     }
     if let Some(peer) = ip.attr("peer") {
-        out = out.with_attr("peer", crate::validate::format_address(&parse(peer)?));
+        out = out.with_attr(
+            "peer",
+            crate::validate::format_scoped_address(&parse(peer)?),
+        );
     }
     Some(out)
+}
+
+/// One `<route>` as virNetDevIPRouteFormat writes what
+/// virNetDevIPRouteParseXML read: the family as given, the address, the
+/// netmask when given, the prefix when given (in decimal), the gateway,
+/// the metric; the addresses in their canonical form with their scopes.
+/// `None` when libvirt refuses it (the checks refuse the definition).
+fn route_written(route: &Element) -> Option<Element> {
+    let address = |v: &str| {
+        crate::validate::parse_scoped_address(v)
+            .ok()
+            .map(|a| crate::validate::format_scoped_address(&a))
+    };
+    let number = |name: &str| match route.attr(name) {
+        None => Some(None),
+        Some(v) => crate::validate::c_uint(v, 10).map(Some),
+    };
+    let (prefix, metric) = (number("prefix")?, number("metric")?);
+    let netmask = match route.attr("netmask") {
+        None => None,
+        Some(m) => Some(address(m)?),
+    };
+    Some(
+        Element::new("route")
+            .with_attr_opt("family", route.attr("family"))
+            .with_attr("address", address(route.attr("address")?)?)
+            .with_attr_opt("netmask", netmask.as_deref())
+            .with_attr_opt("prefix", prefix.map(|p| p.to_string()).as_deref())
+            .with_attr("gateway", address(route.attr("gateway")?)?)
+            .with_attr_opt(
+                "metric",
+                metric.filter(|m| *m > 0).map(|m| m.to_string()).as_deref(),
+            ),
+    )
 }
 
 /// The first `<bandwidth>` as libvirt writes what it read
@@ -766,6 +849,71 @@ mod tests {
             "<interface type='user'><portForward proto='tcp' address='e41:b:c:ffd::7' dev='d'>\
              <range start='5' end='6' to='7' exclude='no'/><range exclude='yes'/></portForward>\
              <portForward proto='udp' address='127.0.0.1'/></interface>"
+        );
+    }
+
+    /// An IPv6 address's scope is kept where libvirt reads an address
+    /// (virSocketAddrParse) and written as getnameinfo writes it: a
+    /// number for an address that is not link-local (leading zeros gone),
+    /// none for 0 (as virsh 9.0 dumps them).
+    #[test]
+    fn ipv6_scopes_kept_in_addresses_routes_and_port_forwards() {
+        assert_eq!(
+            rewritten(
+                "<interface type='user'><portForward proto='tcp' address='2001:DB8::1%05'/>\
+                 <portForward proto='udp' address='fe80::2%0'/></interface>"
+            ),
+            "<interface type='user'><portForward proto='tcp' address='2001:db8::1%5'/>\
+             <portForward proto='udp' address='fe80::2'/></interface>"
+        );
+        assert_eq!(
+            rewritten(
+                "<interface type='ethernet'><ip address='2001:db8::2%007' peer='2001:db8::3%9'/>\
+                 <route family='ipv6' gateway='2001:DB8::1%3' prefix='064' address='2001:db8::%3' metric='+2'/>\
+                 </interface>"
+            ),
+            "<interface type='ethernet'><ip address='2001:db8::2%7' family='ipv6' peer='2001:db8::3%9'/>\
+             <route family='ipv6' address='2001:db8::%3' prefix='64' gateway='2001:db8::1%3' metric='2'/>\
+             </interface>"
+        );
+    }
+
+    /// The host side's addresses, then its routes, each as libvirt
+    /// writes it, also beside a lone guest-side `<ip>` (as virsh 9.0
+    /// dumps them).
+    #[test]
+    fn host_side_addresses_before_routes() {
+        assert_eq!(
+            rewritten(
+                "<interface type='ethernet'><source>\
+                 <route gateway='10.0.0.1' address='010.1.0.0' netmask='255.255.0.0'/>\
+                 <ip address='10.0.0.2'/></source><ip address='10.0.0.3'/></interface>"
+            ),
+            "<interface type='ethernet'><source><ip address='10.0.0.2' family='ipv4'/>\
+             <route address='8.1.0.0' netmask='255.255.0.0' gateway='10.0.0.1'/></source>\
+             <ip address='10.0.0.3' family='ipv4'/></interface>"
+        );
+    }
+
+    /// A host device interface's PCI source address written whole, in
+    /// hex, with its type, its first address only (as virsh 9.0 dumps
+    /// it); a USB one as given.
+    #[test]
+    fn hostdev_interface_pci_source_written_whole() {
+        assert_eq!(
+            rewritten(
+                "<interface type='hostdev'><source><address type='pci' bus='1' slot='31'>\
+                 <zpci uid='0x1' fid='0x2'/></address><address type='pci' bus='4'/></source></interface>"
+            ),
+            "<interface type='hostdev'><source>\
+             <address type='pci' domain='0x0000' bus='0x01' slot='0x1f' function='0x0'/>\
+             </source></interface>"
+        );
+        assert_eq!(
+            rewritten(
+                "<interface type='hostdev'><source><address type='usb' bus='1' device='2'/></source></interface>"
+            ),
+            "<interface type='hostdev'><source><address type='usb' bus='1' device='2'/></source></interface>"
         );
     }
 }

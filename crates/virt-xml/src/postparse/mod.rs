@@ -36,6 +36,7 @@ mod disk;
 mod features;
 mod filesystem;
 mod graphics;
+mod hostdev;
 mod interface;
 mod numa;
 mod os;

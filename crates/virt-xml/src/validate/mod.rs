@@ -32,7 +32,7 @@ pub(crate) use netip::*;
 pub(crate) use numa::*;
 pub(crate) use parser::*;
 pub(crate) use resctrl::*;
-pub(crate) use sockaddr::{format_address, parse_numeric_address};
+pub(crate) use sockaddr::{format_scoped_address, parse_numeric_address, parse_scoped_address};
 pub(crate) use storage_source::*;
 
 /// Where a check sits in libvirt 9.0's define: the steps of

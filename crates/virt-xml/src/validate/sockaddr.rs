@@ -3,7 +3,8 @@
 //! looks no name up. It takes an IPv4 address in any `inet_aton` form
 //! (`10.1`, `0x7f.1`, octal parts) given whole, else an IPv6 address as
 //! `inet_pton` reads it, with a scope after a `%`; anything else is
-//! refused as a name it may not resolve.
+//! refused as a name it may not resolve. The scope is kept and written
+//! back as glibc's `getnameinfo` writes it.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -11,24 +12,70 @@ use virt_core::{ErrorCode, ErrorDomain};
 
 use crate::XmlError;
 
+/// A numeric address as libvirt holds it (a `virSocketAddr`): the address
+/// and, for IPv6, the scope id read from after its `%` (0: none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ScopedAddress {
+    /// The address itself.
+    pub(crate) ip: IpAddr,
+    /// `sin6_scope_id`: an interface index or a number; 0 when none.
+    pub(crate) scope_id: u32,
+}
+
 /// `virSocketAddrParse(addr, val, AF_UNSPEC)`: the address, or libvirt's
 /// system error (`gai_strerror(EAI_NONAME)`).
 pub(crate) fn parse_numeric_address(val: &str) -> Result<IpAddr, XmlError> {
+    parse_scoped_address(val).map(|a| a.ip)
+}
+
+/// [`parse_numeric_address`] keeping an IPv6 address's scope, which
+/// libvirt writes back ([`format_scoped_address`]).
+pub(crate) fn parse_scoped_address(val: &str) -> Result<ScopedAddress, XmlError> {
     if let Some(v4) = inet_aton_exact(val) {
-        return Ok(IpAddr::V4(v4));
+        return Ok(ScopedAddress {
+            ip: IpAddr::V4(v4),
+            scope_id: 0,
+        });
     }
     let (host, scope) = match val.split_once('%') {
         Some((host, scope)) => (host, Some(scope)),
         None => (val, None),
     };
-    match host.parse::<Ipv6Addr>() {
-        Ok(v6) if scope.is_none_or(|s| scope_id(&v6, s)) => Ok(IpAddr::V6(v6)),
-        _ => Err(XmlError::Refused {
-            code: ErrorCode::SystemError,
-            domain: ErrorDomain::None,
-            message: format!("Cannot parse socket address '{val}': Name or service not known"),
-        }),
+    let parsed = host.parse::<Ipv6Addr>().ok().and_then(|v6| {
+        let scope_id = match scope {
+            None => 0,
+            Some(s) => scope_id(&v6, s)?,
+        };
+        Some(ScopedAddress {
+            ip: IpAddr::V6(v6),
+            scope_id,
+        })
+    });
+    parsed.ok_or_else(|| XmlError::Refused {
+        code: ErrorCode::SystemError,
+        domain: ErrorDomain::None,
+        message: format!("Cannot parse socket address '{val}': Name or service not known"),
+    })
+}
+
+/// virSocketAddrFormat of a scoped address (glibc's `getnameinfo` with
+/// `NI_NUMERICHOST`): the address as [`format_address`] writes it, then
+/// a non-zero scope after a `%`: for a link-local unicast or multicast
+/// address the name of the interface of that index if this host has one
+/// (`if_indextoname`), else the number.
+pub(crate) fn format_scoped_address(addr: &ScopedAddress) -> String {
+    let mut out = format_address(&addr.ip);
+    if let (IpAddr::V6(v6), 1..) = (addr.ip, addr.scope_id) {
+        out.push('%');
+        let [first, second, ..] = v6.octets();
+        let link_local =
+            (first == 0xfe && second & 0xc0 == 0x80) || (first == 0xff && second & 0x0f == 2);
+        match interface_name(addr.scope_id).filter(|_| link_local) {
+            Some(name) => out.push_str(&name),
+            None => out.push_str(&addr.scope_id.to_string()),
+        }
     }
+    out
 }
 
 /// virSocketAddrFormat (getnameinfo with `NI_NUMERICHOST`, glibc's
@@ -125,28 +172,49 @@ fn c_number(part: &str) -> Option<u64> {
     (n <= u64::from(u32::MAX)).then_some(n)
 }
 
-/// glibc's `__inet6_scopeid_pton`: for a link-local address the name of
-/// a network interface of this host, else (or failing that) decimal
+/// glibc's `__inet6_scopeid_pton`: for a link-local address (unicast,
+/// or multicast of node or link scope) the index of the network
+/// interface of this host of that name, else (or failing that) decimal
 /// digits up to 2^32-1, nothing else.
-fn scope_id(address: &Ipv6Addr, scope: &str) -> bool {
+fn scope_id(address: &Ipv6Addr, scope: &str) -> Option<u32> {
     let [first, second, ..] = address.octets();
     let link_local = (first == 0xfe && second & 0xc0 == 0x80)
         || (first == 0xff && matches!(second & 0x0f, 1 | 2));
-    if link_local && interface_exists(scope) {
-        return true;
+    if let Some(index) = interface_index(scope).filter(|_| link_local) {
+        return Some(index);
     }
-    !scope.is_empty() && scope.bytes().all(|b| b.is_ascii_digit()) && scope.parse::<u32>().is_ok()
+    if !scope.starts_with(|c: char| c.is_ascii_digit())
+        || !scope.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    scope.parse::<u32>().ok()
 }
 
-/// Whether `if_nametoindex(name)` finds an interface (a name the kernel
-/// can hold, listed under /sys/class/net).
-fn interface_exists(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() < 16
-        && !name.contains('/')
-        && name != "."
-        && name != ".."
-        && std::path::Path::new("/sys/class/net").join(name).exists()
+/// `if_nametoindex(name)`: the index of this host's network interface
+/// of that name (a name the kernel can hold, listed under
+/// /sys/class/net), or `None`.
+fn interface_index(name: &str) -> Option<u32> {
+    if name.is_empty() || name.len() >= 16 || name.contains('/') || name == "." || name == ".." {
+        return None;
+    }
+    let path = std::path::Path::new("/sys/class/net")
+        .join(name)
+        .join("ifindex");
+    let index: u32 = std::fs::read_to_string(path).ok()?.trim().parse().ok()?;
+    (index != 0).then_some(index)
+}
+
+/// `if_indextoname(index)`: the name of this host's network interface of
+/// that index, or `None`.
+fn interface_name(index: u32) -> Option<String> {
+    std::fs::read_dir("/sys/class/net")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            (interface_index(&name) == Some(index)).then_some(name)
+        })
 }
 
 #[cfg(test)]
@@ -201,6 +269,39 @@ mod tests {
         assert_eq!(f("::1:0:0:0"), "::1:0:0:0");
         assert_eq!(f("1:0:0:2:0:0:3:4"), "1::2:0:0:3:4");
         assert_eq!(f("10.0.0.1"), "10.0.0.1");
+    }
+
+    #[test]
+    fn scopes_kept_and_written_as_getnameinfo_writes_them() {
+        let round = |s: &str| {
+            parse_scoped_address(s)
+                .map(|a| format_scoped_address(&a))
+                .ok()
+        };
+        // A number is written as a number where the address is not
+        // link-local, and leading zeros go; a scope of 0 is none.
+        assert_eq!(round("2001:DB8::1%5").as_deref(), Some("2001:db8::1%5"));
+        assert_eq!(round("2001:db8::2%007").as_deref(), Some("2001:db8::2%7"));
+        assert_eq!(round("fe80::3%0").as_deref(), Some("fe80::3"));
+        assert_eq!(
+            round("::ffff:1.2.3.4%9").as_deref(),
+            Some("::ffff:1.2.3.4%9")
+        );
+        assert_eq!(round("10.0.0.1").as_deref(), Some("10.0.0.1"));
+        // An interface name is a link-local address's only; a node-local
+        // multicast one reads it but is written with its number.
+        assert_eq!(round("2001:db8::1%lo"), None);
+        let Some(index) = interface_index("lo") else {
+            return;
+        };
+        assert_eq!(round("fe80::1%lo").as_deref(), Some("fe80::1%lo"));
+        assert_eq!(
+            round(&format!("fe80::1%{index}")).as_deref(),
+            Some("fe80::1%lo")
+        );
+        assert_eq!(round("ff02::1%lo").as_deref(), Some("ff02::1%lo"));
+        assert_eq!(round("ff01::1%lo"), Some(format!("ff01::1%{index}")));
+        assert_eq!(round("fe80::1%lo0"), None);
     }
 
     #[test]

@@ -1,0 +1,301 @@
+//! A `<hostdev>` as libvirt writes what it read (virDomainHostdevDefParseXML,
+//! virDomainHostdevDefFormat), and the host device parts an
+//! `<interface type='hostdev'>` shares with it.
+
+use super::device_parts::{remove_named, INFO};
+use crate::devinfo::c_unsigned;
+use crate::{Element, Node};
+
+/// `<hostdev>` (virDomainHostdevDefParseXML, virDomainHostdevDefFormat):
+/// its mode (subsystem when not given), type and, in subsystem mode, the
+/// managed flag always written, the type's own attributes after them in
+/// libvirt's order; `<readonly/>` and `<shareable/>` read for SCSI
+/// subsystem devices only, once each, written after the rest.
+pub(super) fn hostdev(dev: &mut Element) {
+    let mode = dev.attr("mode").unwrap_or("subsystem");
+    let Some(kind) = dev.attr("type") else {
+        return;
+    };
+    let mut attrs = vec![
+        ("mode".to_string(), mode.to_string()),
+        ("type".to_string(), kind.to_string()),
+    ];
+    match mode {
+        "subsystem" => {
+            let managed = if dev.attr("managed") == Some("yes") {
+                "yes"
+            } else {
+                "no"
+            };
+            attrs.push(("managed".into(), managed.into()));
+            let own: &[&str] = match kind {
+                "scsi" => &["sgio", "rawio"],
+                "scsi_host" => &["model"],
+                "mdev" => &["model", "display", "ramfb"],
+                _ => &[],
+            };
+            for name in own {
+                if let Some(v) = dev.attr(name) {
+                    attrs.push((name.to_string(), v.to_string()));
+                }
+            }
+        }
+        "capabilities" => {}
+        // Refused when read.
+        _ => return,
+    }
+    let scsi = mode == "subsystem" && kind == "scsi";
+    let mdev = mode == "subsystem" && kind == "mdev";
+    let usb = mode == "subsystem" && kind == "usb";
+    let pci = mode == "subsystem" && kind == "pci";
+    let net = mode == "capabilities" && kind == "net";
+    let flags: Vec<&str> = ["readonly", "shareable"]
+        .into_iter()
+        .filter(|f| scsi && dev.child(f).is_some())
+        .collect();
+    let flags: Vec<Element> = flags.into_iter().map(Element::new).collect();
+    dev.attrs = attrs;
+    remove_named(dev, &["readonly", "shareable"]);
+    // A SCSI device's protocol 'adapter' is libvirt's none: only iSCSI
+    // is written (virDomainHostdevDefFormatSubsysSCSI).
+    if scsi {
+        for n in dev.children.iter_mut() {
+            if let Node::Element(s) = n {
+                if s.name == "source" && s.attr("protocol") == Some("adapter") {
+                    s.remove_attr("protocol");
+                }
+            }
+        }
+    }
+    if mdev {
+        mdev_source(dev);
+    }
+    if usb {
+        usb_source(dev);
+    }
+    if pci {
+        pci_source_address(dev);
+    }
+    // virDomainHostdevDefFormatCaps: a network device's addresses and
+    // routes right after its source.
+    if net {
+        super::interface::ip_info(&mut dev.children, Some("source"));
+    }
+    let at = dev
+        .children
+        .iter()
+        .position(|n| matches!(n, Node::Element(c) if INFO.contains(&c.name.as_str())))
+        .unwrap_or(dev.children.len());
+    dev.children
+        .splice(at..at, flags.into_iter().map(Node::Element));
+}
+
+/// A PCI host device's source address as libvirt writes what it read
+/// (virDomainHostdevSubsysPCIDefParseXML reads the first `<source>`'s
+/// first `<address>`): see [`pci_source_written`].
+fn pci_source_address(dev: &mut Element) {
+    if let Some(Node::Element(source)) = dev
+        .children
+        .iter_mut()
+        .find(|n| matches!(n, Node::Element(c) if c.name == "source"))
+    {
+        pci_source_written(source, false);
+    }
+}
+
+/// A PCI host device's `<source>` (a `<hostdev>`'s, or an `<interface
+/// type='hostdev'>`'s, which names the address's type: `with_type`) as
+/// virDomainHostdevDefFormatSubsysPCI writes it with
+/// virPCIDeviceAddressFormat: its first address with all four numbers,
+/// in hex, no `<zpci>`, so a partial address gains the numbers it left
+/// at 0, and a second one goes.
+pub(super) fn pci_source_written(source: &mut Element, with_type: bool) {
+    let mut first = true;
+    source.children.retain_mut(|n| match n {
+        Node::Element(c) if c.name == "address" => {
+            if !std::mem::take(&mut first) {
+                return false;
+            }
+            let written = super::storage_source::pci_address(c);
+            *c = if with_type {
+                let mut typed = Element::new("address").with_attr("type", "pci");
+                typed.attrs.extend(written.attrs);
+                typed
+            } else {
+                written
+            };
+            true
+        }
+        _ => true,
+    });
+}
+
+/// A mediated device's `<source>` (virDomainHostdevSubsysMediatedDevDefParseXML,
+/// virDomainHostdevDefFormatSubsysMdev): its address's UUID alone, in
+/// libvirt's spelling, in the first source's place.
+fn mdev_source(dev: &mut Element) {
+    let Ok(uuid) = crate::views::mdev_uuid(dev) else {
+        // Refused when read.
+        return;
+    };
+    let address = Element::new("address").with_attr("uuid", uuid.to_string());
+    let mut first = true;
+    dev.children.retain_mut(|n| match n {
+        Node::Element(c) if c.name == "source" => {
+            if !std::mem::take(&mut first) {
+                return false;
+            }
+            *c = Element::new("source").with_child(address.clone());
+            true
+        }
+        _ => true,
+    });
+}
+
+/// A USB host device's first `<source>` as libvirt writes what it read
+/// (virDomainHostdevSubsysUSBDefParseXML,
+/// virDomainHostdevDefFormatSubsysUSB): its startup policy and guest
+/// reset, the vendor and product ids (read in C's bases) as four hex
+/// digits when a vendor is set, the bus and device of its address (as C
+/// `int`s) when either is set; nothing when it sets none of them.
+fn usb_source(dev: &mut Element) {
+    let Some(source) = dev.child("source") else {
+        return;
+    };
+    let number = |child: &str, attr: &str| {
+        source
+            .child(child)
+            .and_then(|c| c.attr(attr))
+            .and_then(|v| c_unsigned(v, 0))
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(0)
+    };
+    let mut out = Element::new("source");
+    for attr in ["startupPolicy", "guestReset"] {
+        if let Some(v) = source.attr(attr) {
+            out = out.with_attr(attr, v);
+        }
+    }
+    let vendor = number("vendor", "id");
+    if vendor != 0 {
+        let product = number("product", "id");
+        out = out
+            .with_child(Element::new("vendor").with_attr("id", format!("0x{vendor:04x}")))
+            .with_child(Element::new("product").with_attr("id", format!("0x{product:04x}")));
+    }
+    let (bus, device) = (number("address", "bus"), number("address", "device"));
+    if bus != 0 || device != 0 {
+        out = out.with_child(
+            Element::new("address")
+                .with_attr("bus", (bus as i32).to_string())
+                .with_attr("device", (device as i32).to_string()),
+        );
+    }
+    let keep = !out.is_empty();
+    let mut first = true;
+    dev.children.retain_mut(|n| match n {
+        Node::Element(c) if c.name == "source" => {
+            if !std::mem::take(&mut first) || !keep {
+                return false;
+            }
+            *c = out.clone();
+            true
+        }
+        _ => true,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+
+    fn written(xml: &str) -> String {
+        let mut e = crate::parse_element(xml).unwrap();
+        super::super::device_parts::rewrite(&mut e);
+        e.to_xml(0)
+    }
+
+    #[test]
+    fn pci_hostdev_source_address_is_written_whole() {
+        let flat = |xml: &str| written(xml).lines().map(str::trim).collect::<String>();
+        for (address, written) in [
+            (
+                "function='0x7'",
+                "domain='0x0000' bus='0x00' slot='0x00' function='0x7'",
+            ),
+            (
+                "bus='1' slot='0x1f'",
+                "domain='0x0000' bus='0x01' slot='0x1f' function='0x0'",
+            ),
+            (
+                "domain='0x0000' bus='0x01' slot='0x02' function='0x3'",
+                "domain='0x0000' bus='0x01' slot='0x02' function='0x3'",
+            ),
+            (
+                "bus='2' slot='3'/><address bus='4' slot='5'",
+                "domain='0x0000' bus='0x02' slot='0x03' function='0x0'",
+            ),
+        ] {
+            assert_eq!(
+                flat(&format!(
+                    "<hostdev mode='subsystem' type='pci' managed='yes'><source><address {address}/></source></hostdev>"
+                )),
+                format!(
+                    "<hostdev mode='subsystem' type='pci' managed='yes'><source><address {written}/></source></hostdev>"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn usb_hostdev_source_as_libvirt_writes_it() {
+        let flat = |xml: &str| written(xml).lines().map(str::trim).collect::<String>();
+        // (Observed from libvirt 9.0 through virsh.)
+        assert_eq!(
+            flat("<hostdev mode='subsystem' type='usb'><source guestReset='off' startupPolicy='optional' autoAddress='yes'>\
+                  <vendor id='0xBe'/><product id='010'/><address bus='4294967295' device='0x10'/></source></hostdev>"),
+            "<hostdev mode='subsystem' type='usb' managed='no'><source startupPolicy='optional' guestReset='off'>\
+             <vendor id='0x00be'/><product id='0x0008'/><address bus='-1' device='16'/></source></hostdev>"
+        );
+        assert_eq!(
+            flat("<hostdev mode='subsystem' type='usb'><source/><source><vendor id='1'/><product id='1'/></source></hostdev>"),
+            "<hostdev mode='subsystem' type='usb' managed='no'/>"
+        );
+    }
+
+    #[test]
+    fn hostdev_flags_only_for_scsi_subsystem_devices() {
+        assert_eq!(
+            written("<hostdev mode='capabilities' type='storage'><source><block>b</block></source><readonly/><shareable/></hostdev>"),
+            "<hostdev mode='capabilities' type='storage'>\n  <source>\n    <block>b</block>\n  </source>\n</hostdev>\n"
+        );
+        assert_eq!(
+            written("<hostdev type='scsi' managed='x'><shareable/><alias name='ua-h'/><readonly/><readonly/></hostdev>"),
+            "<hostdev mode='subsystem' type='scsi' managed='no'>\n  <readonly/>\n  <shareable/>\n  <alias name='ua-h'/>\n</hostdev>\n"
+        );
+        assert_eq!(
+            written("<hostdev managed='yes' type='mdev' model='vfio-ap' display='off'><source x='y'><z/><address uuid=' 1F6344cD-E0cb-48CC-c84B-B45bcaDee05f' type='pci'/></source><shareable/><source/></hostdev>"),
+            "<hostdev mode='subsystem' type='mdev' managed='yes' model='vfio-ap' display='off'>\n  <source>\n    <address uuid='1f6344cd-e0cb-48cc-c84b-b45bcadee05f'/>\n  </source>\n</hostdev>\n"
+        );
+        assert_eq!(
+            written("<hostdev type='scsi'><source protocol='adapter'><adapter name='scsi_host0'/></source></hostdev>"),
+            "<hostdev mode='subsystem' type='scsi' managed='no'>\n  <source>\n    <adapter name='scsi_host0'/>\n  </source>\n</hostdev>\n"
+        );
+    }
+
+    /// A network host device's addresses, then its routes, right after
+    /// its source, as libvirt writes them (virsh 9.0 dumps them so).
+    #[test]
+    fn network_hostdev_addresses_and_routes_after_the_source() {
+        let flat = |xml: &str| written(xml).lines().map(str::trim).collect::<String>();
+        assert_eq!(
+            flat("<hostdev mode='capabilities' type='net'>\
+                  <route family='ipv6' address='FE80::' prefix='16' gateway='fe80::1%5'/>\
+                  <ip address='10.0.0.1' prefix='0'/><source><interface>eth0</interface></source>\
+                  <alias name='ua-x'/><ip address='2001::2%01' prefix='064'/></hostdev>"),
+            "<hostdev mode='capabilities' type='net'><source><interface>eth0</interface></source>\
+             <ip address='10.0.0.1' family='ipv4'/><ip address='2001::2%1' family='ipv6' prefix='64'/>\
+             <route family='ipv6' address='fe80::' prefix='16' gateway='fe80::1%5'/>\
+             <alias name='ua-x'/></hostdev>"
+        );
+    }
+}
