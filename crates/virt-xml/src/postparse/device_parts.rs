@@ -551,7 +551,7 @@ fn memory_target(memory: &mut Element) {
 }
 
 /// `<lease>` (virDomainLeaseDefParseXML, virDomainLeaseDefFormat): its
-/// lock space when not empty, key, and target path with an offset other
+/// lock space (never empty: refused at define), key, and target path with an offset other
 /// than zero, in that order.
 fn lease(lease: &mut Element) {
     let key = lease.child("key").map(Element::text).unwrap_or_default();
@@ -834,8 +834,10 @@ mod tests {
     #[test]
     fn lease_and_input_as_libvirt_writes_them() {
         assert_eq!(
-            written("<lease><target path='p' offset='0'/><key>k</key><lockspace/></lease>"),
-            "<lease>\n  <key>k</key>\n  <target path='p'/>\n</lease>\n"
+            written(
+                "<lease><target path='p' offset='0'/><key>k</key><lockspace>l</lockspace></lease>"
+            ),
+            "<lease>\n  <lockspace>l</lockspace>\n  <key>k</key>\n  <target path='p'/>\n</lease>\n"
         );
         let mut input = crate::parse_element("<input type='tablet'/>").unwrap();
         input_bus(&mut input, "hvm", Some("i686"));

@@ -383,7 +383,7 @@ pub(crate) const STORAGE_TYPES: &[&str] = &[
 /// libvirt's text for a refusal raised without a message of its own
 /// (`virErrorGenericFailure`: VIR_ERR_INTERNAL_ERROR, from no part of
 /// libvirt); `why` says what libvirt 9.0 refused.
-pub(super) fn no_cause(why: &str) -> XmlError {
+pub(crate) fn no_cause(why: &str) -> XmlError {
     XmlError::Refused {
         code: ErrorCode::InternalError,
         domain: ErrorDomain::None,

@@ -372,7 +372,7 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         }
         (Parent::Devices, "smartcard") => peripherals::check_smartcard(el),
         (Parent::Devices, "redirdev" | "hub") => peripherals::check_usb_device(el),
-        (Parent::Devices, "lease") => Lease::check(el),
+        (Parent::Devices, "lease") => peripherals::check_lease(el),
         (Parent::Devices, "input") => {
             read::<Input>(el)?;
             el.children_named("driver")
@@ -418,12 +418,13 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         // (What each model needs is checked at validation,
         // validate::check_memory_device.)
         (Parent::Devices, "memory") => {
-            // virDomainMemoryDefParseXML reads the target last, in its
-            // own way (validate::check_memory_target).
+            // virDomainMemoryDefParseXML reads the source, then the
+            // target, last, each in its own way
+            // (validate::check_memory_source, check_memory_target).
             let mut untargeted = el.clone();
-            untargeted
-                .children
-                .retain(|n| !matches!(n, Node::Element(c) if c.name == "target"));
+            untargeted.children.retain(
+                |n| !matches!(n, Node::Element(c) if c.name == "target" || c.name == "source"),
+            );
             read::<MemoryDevice>(&untargeted)?;
             crate::validate::check_memory_source(el)?;
             crate::validate::check_memory_target(el)?;

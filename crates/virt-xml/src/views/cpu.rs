@@ -116,23 +116,28 @@ impl View for Cpu {
             }
         };
         let model = match el.child("model") {
-            Some(m) => Some(CpuModel {
-                name: m.text(),
-                fallback: choice(m, "fallback", &["allow", "forbid"])?,
-                // Read only where libvirt reads the model's attributes:
-                // not for a host-passthrough or maximum CPU.
-                vendor_id: match m.attr("vendor_id") {
-                    Some(v)
-                        if v.chars().count() != 12
-                            && !matches!(el.attr("mode"), Some("host-passthrough" | "maximum")) =>
-                    {
-                        return Err(XmlError::Invalid(
-                            "vendor_id must be exactly 12 characters long".into(),
-                        ))
-                    }
-                    v => v.map(str::to_string),
-                },
-            }),
+            Some(m) => {
+                // Checked only where libvirt reads the model's attributes
+                // (not for a host-passthrough or maximum CPU), each as
+                // `string(./model[1]/@...)`: an empty one is none (seed
+                // 16's gen2673, vendor_id=''), the vendor id's length in
+                // bytes (strlen).
+                let read = !matches!(el.attr("mode"), Some("host-passthrough" | "maximum"));
+                let given = |name| m.attr(name).filter(|v| read && !v.is_empty());
+                if given("fallback").is_some_and(|f| !matches!(f, "allow" | "forbid")) {
+                    return Err(XmlError::Unsupported("Invalid fallback attribute".into()));
+                }
+                if given("vendor_id").is_some_and(|v| v.len() != 12) {
+                    return Err(XmlError::Invalid(
+                        "vendor_id must be exactly 12 characters long".into(),
+                    ));
+                }
+                Some(CpuModel {
+                    name: m.text(),
+                    fallback: m.attr("fallback").map(str::to_string),
+                    vendor_id: m.attr("vendor_id").map(str::to_string),
+                })
+            }
             None => None,
         };
         let topology = match el.child("topology") {
@@ -292,5 +297,55 @@ impl View for Cpu {
             }),
             None => remove_children(el, "maxphysaddr"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse_domain;
+
+    // As virsh 9.0 reads a CPU model's attributes (seed 16's gen2673 is
+    // the first case): an empty one is none, none is read for a
+    // host-passthrough CPU, the vendor id is 12 bytes.
+    #[test]
+    fn cpu_model_attributes_read_as_libvirt_reads_them() {
+        let verdict = |cpu: &str| {
+            let xml = format!(
+                "<domain type='test'><name>m</name><memory>1048576</memory>\
+                 <os><type>hvm</type></os>{cpu}</domain>"
+            );
+            parse_domain(&xml).err().map(|e| e.to_string())
+        };
+        assert_eq!(
+            verdict("<cpu mode='host-model'><model vendor_id=''>x</model></cpu>"),
+            None
+        );
+        assert_eq!(
+            verdict("<cpu mode='host-model'><model fallback=''>x</model></cpu>"),
+            None
+        );
+        assert_eq!(
+            verdict(
+                "<cpu mode='host-passthrough'><model fallback='x' vendor_id='a'>x</model></cpu>"
+            ),
+            None
+        );
+        assert_eq!(
+            verdict("<cpu mode='custom'><model fallback='x'>x</model></cpu>").as_deref(),
+            Some("unsupported configuration: Invalid fallback attribute")
+        );
+        assert_eq!(
+            verdict("<cpu mode='custom'><model vendor_id='ééééééé'>x</model></cpu>").as_deref(),
+            Some("XML error: vendor_id must be exactly 12 characters long")
+        );
+        assert_eq!(
+            verdict("<cpu mode='custom'><model vendor_id='éééééé'>x</model></cpu>"),
+            None
+        );
+        assert_eq!(
+            verdict("<cpu mode='custom'><model vendor_id='abc,defghijk'>x</model></cpu>")
+                .as_deref(),
+            Some("XML error: vendor id is invalid")
+        );
     }
 }
