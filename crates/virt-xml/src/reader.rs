@@ -6,6 +6,7 @@
 //! shows it: `FILE:LINE: TEXT`, the offending source line and a caret line.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -104,6 +105,36 @@ impl<'s> Open<'s> {
     }
 }
 
+thread_local! {
+    /// The emptied stack of open elements of the last document read on
+    /// this thread (see [`spare_stack`]).
+    static SPARE_STACK: Cell<Vec<Open<'static>>> = const { Cell::new(Vec::new()) };
+}
+
+/// The stack of open elements for a fast reading: the one the last
+/// document read on this thread left, emptied (one allocation and its
+/// free less per document, as the tree's lists, `tree::Spare`).
+fn spare_stack<'s>() -> Vec<Open<'s>> {
+    let v = SPARE_STACK.try_with(Cell::take).unwrap_or_default();
+    // The spare holds no entry: the collect only gives it the document's
+    // lifetime, keeping the allocation.
+    #[allow(clippy::unnecessary_filter_map)]
+    let mut v: Vec<Open<'s>> = v.into_iter().filter_map(|_| None).collect();
+    v.reserve(8);
+    v
+}
+
+/// Keep `stack`, emptied, for the next document (a deep document's is
+/// freed).
+fn keep_stack(stack: Vec<Open<'_>>) {
+    if stack.capacity() > MAX_DEPTH {
+        return;
+    }
+    #[allow(clippy::unnecessary_filter_map)]
+    let v: Vec<Open<'static>> = stack.into_iter().filter_map(|_| None).collect();
+    let _ = SPARE_STACK.try_with(|s| s.set(v));
+}
+
 impl<'a> Parser<'a> {
     /// Read the document: [`Parser::run_plain`] when it can, else the
     /// full tokenizer, which also finds and words every error.
@@ -129,9 +160,16 @@ impl<'a> Parser<'a> {
     /// every error, gives `None`, and the full tokenizer reads the
     /// document again to report exactly what libxml2 reports.
     fn run_plain(&self) -> Option<Doc<'a>> {
+        let mut stack = spare_stack();
+        let doc = self.run_plain_with(&mut stack);
+        keep_stack(stack);
+        doc
+    }
+
+    /// [`Parser::run_plain`] with the stack of open elements `stack`.
+    fn run_plain_with(&self, stack: &mut Vec<Open<'a>>) -> Option<Doc<'a>> {
         let src = self.src;
         let bytes = src.as_bytes();
-        let mut stack: Vec<Open<'a>> = Vec::with_capacity(8);
         let mut doc = Doc::for_source(src);
         let mut root = false;
         let mut pos = 0;
@@ -207,10 +245,10 @@ impl<'a> Parser<'a> {
                     let parent = stack.last().map(|o| o.element);
                     let (element, name, empty, gt) = self.plain_start_tag(pos, &mut doc, parent)?;
                     if self.strict {
-                        self.check_schema(&stack, name, doc.pending_attrs(element), start)
+                        self.check_schema(stack, name, doc.pending_attrs(element), start)
                             .ok()?;
                     }
-                    Open::enter(&mut stack, &mut root, empty, element, name, start);
+                    Open::enter(stack, &mut root, empty, element, name, start);
                     pos = gt + 1;
                 }
             }

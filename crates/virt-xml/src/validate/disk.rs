@@ -83,25 +83,31 @@ impl<'a> Source<'a> {
     }
 }
 
-/// The disk's storage sources, its own first, then its backing chain.
-fn chain(disk: &Disk) -> Vec<Source<'_>> {
-    let mut out = vec![Source {
+/// The disk's own storage source.
+fn own_source(disk: &Disk) -> Source<'_> {
+    Source {
         kind: &disk.disk_type,
         source: child(disk, "source"),
         outer: Some(disk),
-    }];
+    }
+}
+
+/// The disk's storage sources, its own first, then its backing chain;
+/// walked, not collected (each define checks every disk's chain twice,
+/// and a list cost an allocation each time).
+fn chain(disk: &Disk) -> impl Iterator<Item = Source<'_>> {
     let mut next = child(disk, "backingStore");
-    while let Some(b) = next {
+    std::iter::once(own_source(disk)).chain(std::iter::from_fn(move || {
+        let b = next?;
         // A `<backingStore/>` without a type ends the chain.
-        let Some(kind) = b.attr("type") else { break };
-        out.push(Source {
+        let kind = b.attr("type")?;
+        next = b.child("backingStore");
+        Some(Source {
             kind,
             source: b.child("source"),
             outer: None,
-        });
-        next = b.child("backingStore");
-    }
-    out
+        })
+    }))
 }
 
 /// virDomainDiskDefValidateSourceChainOne: authentication for the network
@@ -196,7 +202,7 @@ pub(crate) fn check_duplicate_targets(def: &DomainDef) -> Result<(), XmlError> {
 /// virDomainDiskDefSourceLUNValidate: a LUN is an iSCSI network source,
 /// a block device or a volume, raw, unsliced and unencrypted.
 fn check_lun(disk: &Disk) -> Result<(), XmlError> {
-    let own = &chain(disk)[0];
+    let own = &own_source(disk);
     if disk.disk_type == "network" {
         let protocol = own.protocol();
         if protocol != "iscsi" {
@@ -354,7 +360,7 @@ fn check_vhostuser(disk: &Disk, bus: &str) -> Result<(), XmlError> {
     if child(disk, "backingStore").is_some() {
         return refuse("backingStore");
     }
-    let own = &chain(disk)[0];
+    let own = &own_source(disk);
     if own.part("encryption").is_some() {
         return refuse("encryption");
     }
@@ -392,7 +398,7 @@ fn check_vhostuser(disk: &Disk, bus: &str) -> Result<(), XmlError> {
 /// virDomainDiskDefValidateStartupPolicy: a start-up policy for local
 /// storage and volumes only, `requisite` for removable media only.
 fn check_startup_policy(disk: &Disk) -> Result<(), XmlError> {
-    let own = &chain(disk)[0];
+    let own = &own_source(disk);
     let Some(policy) = own
         .source
         .and_then(|s| s.attr("startupPolicy"))
@@ -416,10 +422,10 @@ fn check_startup_policy(disk: &Disk) -> Result<(), XmlError> {
 
 /// virDomainDiskDefValidate, after the disk's address was checked.
 pub(super) fn check_disk(def: &DomainDef, disk: &Disk) -> Result<(), XmlError> {
-    let sources = chain(disk);
-    for src in &sources {
-        check_source(src)?;
+    for src in chain(disk) {
+        check_source(&src)?;
     }
+    let own = own_source(disk);
     if disk_attr(disk, "sgio") == Some("unfiltered") {
         return Err(XmlError::Unsupported(
             "unfiltered sgio is no longer supported".into(),
@@ -428,7 +434,7 @@ pub(super) fn check_disk(def: &DomainDef, disk: &Disk) -> Result<(), XmlError> {
     if disk.device == "lun" {
         check_lun(disk)?;
     } else {
-        if sources[0]
+        if own
             .source
             .and_then(|s| s.child("reservations"))
             .is_some()
@@ -452,7 +458,7 @@ pub(super) fn check_disk(def: &DomainDef, disk: &Disk) -> Result<(), XmlError> {
         check_not_virtio(disk, bus)?;
     }
     if disk.disk_type == "nvme" {
-        let namespace = sources[0]
+        let namespace = own
             .source
             .and_then(|s| s.attr("namespace"))
             .and_then(|n| crate::devinfo::c_unsigned(n, 10));
@@ -463,7 +469,7 @@ pub(super) fn check_disk(def: &DomainDef, disk: &Disk) -> Result<(), XmlError> {
     if disk.disk_type == "vhostuser" {
         check_vhostuser(disk, bus)?;
     }
-    for src in &sources {
+    for src in chain(disk) {
         if let Some(source) = src.source {
             check_label_overrides(def, source)?;
         }
