@@ -434,11 +434,7 @@ pub(super) fn check_disk(def: &DomainDef, disk: &Disk) -> Result<(), XmlError> {
     if disk.device == "lun" {
         check_lun(disk)?;
     } else {
-        if own
-            .source
-            .and_then(|s| s.child("reservations"))
-            .is_some()
-        {
+        if own.source.and_then(|s| s.child("reservations")).is_some() {
             return Err(XmlError::Unsupported(
                 "<reservations/> allowed only for lun devices".into(),
             ));
