@@ -356,8 +356,68 @@ fn check_device(def: &DomainDef, e: &Element, scope: Scope) -> Result<(), XmlErr
         "iommu" => check_iommu_device(e),
         "vsock" => check_vsock(e),
         "tpm" => check_tpm(e),
+        "controller" if e.attr("type") == Some("pci") => check_pci_controller(e),
         _ => Ok(()),
     }
+}
+
+/// virDomainControllerDefValidate for a PCI controller: no address for a
+/// root bus, then the index and each `<target>` number given within
+/// libvirt's bounds (read as virXMLPropInt reads them, in base 0; parse
+/// refused anything else), then no NUMA node for index 0. None of them
+/// was checked before seed 17's gen2605 (a pci-root with an address).
+fn check_pci_controller(e: &Element) -> Result<(), XmlError> {
+    let refuse = |why: String| Err(XmlError::Unsupported(why));
+    let root = matches!(e.attr("model"), Some("pci-root" | "pcie-root"));
+    if root && e.child("address").is_some() {
+        return refuse("pci-root and pcie-root controllers should not have an address".into());
+    }
+    let index = e.attr("index").and_then(|i| c_uint(i, 10)).unwrap_or(0);
+    if index > 255 {
+        return refuse(format!(
+            "PCI controller index {index} too high, maximum is 255"
+        ));
+    }
+    // The first <target> (parse refused a second one).
+    let target = e.child("target");
+    let number = |name: &str| target.and_then(|t| t.attr(name)).and_then(|v| c_uint(v, 0));
+    if let Some(t) = number("index") {
+        if t > 30 {
+            return refuse(format!(
+                "PCI controller target index '{t}' out of range - must be 0-30"
+            ));
+        }
+        if (index == 0) != (t == 0) {
+            return refuse(
+                "Only the PCI controller with index 0 can have target index 0, and vice versa"
+                    .into(),
+            );
+        }
+    }
+    let bounds = [
+        ("chassisNr", 1, 255),
+        ("chassis", 0, 255),
+        ("port", 0, 255),
+        ("busNr", 1, 254),
+    ];
+    for (name, low, high) in bounds {
+        if let Some(n) = number(name).filter(|n| !(low..=high).contains(n)) {
+            return refuse(format!(
+                "PCI controller {name} '{n}' out of range - must be {low}-{high}"
+            ));
+        }
+    }
+    // `string(./target/node)`: parse refused a negative or bad one.
+    let node = target
+        .and_then(|t| t.child("node"))
+        .and_then(|n| c_int(&n.text()))
+        .is_some_and(|n| n >= 0);
+    if node && index == 0 {
+        return refuse(
+            "The PCI controller with index=0 can't be associated with a NUMA node".into(),
+        );
+    }
+    Ok(())
 }
 
 /// virDomainTPMDevValidate: an emulator's PCR banks (any bank in any
@@ -960,6 +1020,41 @@ mod tests {
         ))
         .map(drop)
         .map_err(|e| e.to_string())
+    }
+
+    // Texts observed from libvirt 9.0 through virsh (seed 17's gen2605
+    // is the first case): virDomainControllerDefValidate's PCI rules.
+    #[test]
+    fn pci_controllers_validated_as_libvirt_validates_them() {
+        let refused = |devices: &str| define(devices).err().unwrap_or_default();
+        let cases = [
+            ("<controller type='pci' model='pci-root'><address type='pci' bus='61'><zpci/></address><target busNr='0'/></controller>", "pci-root and pcie-root controllers should not have an address"),
+            ("<controller type='pci' model='pcie-root'><address type='drive'/></controller>", "pci-root and pcie-root controllers should not have an address"),
+            ("<controller type='pci' model='pci-root'><target busNr='0'><node>48</node></target></controller>", "PCI controller busNr '0' out of range - must be 1-254"),
+            ("<controller type='pci' model='pci-root'><target><node>48</node></target></controller>", "The PCI controller with index=0 can't be associated with a NUMA node"),
+            ("<controller type='pci' model='pci-root'><target chassisNr='0' busNr='0'/></controller>", "PCI controller chassisNr '0' out of range - must be 1-255"),
+            ("<controller type='pci' model='pci-root' index='256'/>", "PCI controller index 256 too high, maximum is 255"),
+            ("<controller type='pci' model='pci-root'><target index='3'/></controller>", "Only the PCI controller with index 0 can have target index 0, and vice versa"),
+            ("<controller type='pci' model='pci-expander-bus' index='2'><target index='0'/></controller>", "Only the PCI controller with index 0 can have target index 0, and vice versa"),
+            ("<controller type='pci' model='pci-expander-bus' index='2'><target index='31'/></controller>", "PCI controller target index '31' out of range - must be 0-30"),
+            ("<controller type='pci' model='pcie-root-port' index='2'><target port='256'/></controller>", "PCI controller port '256' out of range - must be 0-255"),
+            ("<controller type='pci' model='pcie-root-port' index='2'><target chassis='256'/></controller>", "PCI controller chassis '256' out of range - must be 0-255"),
+            ("<controller type='pci' model='pcie-root-port' index='3'><target busNr='255' chassis='0' port='0x10'/></controller>", "PCI controller busNr '255' out of range - must be 1-254"),
+        ];
+        for (devices, want) in cases {
+            let got = refused(devices);
+            assert!(got.ends_with(want), "{devices}: {got}");
+        }
+        // A controller of no model has no root bus; other types no rules.
+        assert_eq!(
+            define("<controller type='pci' index='0'><address type='pci' bus='1'/></controller>"),
+            Ok(())
+        );
+        assert_eq!(define("<controller type='pci' model='pcie-root-port'/><controller type='pci' model='pci-root'/>"), Ok(()));
+        assert_eq!(
+            define("<controller type='usb' index='0'><target><node>1</node></target></controller>"),
+            Ok(())
+        );
     }
 
     // Texts observed from libvirt 9.0 through virsh.

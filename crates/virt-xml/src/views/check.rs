@@ -87,8 +87,16 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
         // virDomainChrDefParseXML: the target, the sources, the log,
         // the source type against the target, the address.
         r.check(Step::device(&c.kind), || {
-            // virDomainChrDefParseXML reads the (first) target first,
-            // then the sources.
+            // virDomainChrDefParseXML reads the device's type first (no
+            // type is a pty; an empty one is unknown: seed 17's gen2433),
+            // then the (first) target, then the sources.
+            if let Some(t) = c.dev_type.as_deref() {
+                if !super::devices::CHARDEV_TYPES.contains(&t) {
+                    return Err(XmlError::Unsupported(format!(
+                        "unknown type presented to host for character device: {t}"
+                    )));
+                }
+            }
             let target = c.extra.iter().find(|e| e.name == "target");
             peripherals::check_chr_target(&c.kind, target)?;
             let dev_type = c.dev_type.as_deref().unwrap_or("pty");

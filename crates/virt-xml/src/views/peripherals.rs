@@ -1311,6 +1311,11 @@ mod tests {
             ("<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='4600'/></channel>", "OK"),
             // The target is read before the source.
             ("<channel type='file'><source/><target type='guestfwd' address='x' port='1'/></channel>", "Cannot parse socket address 'x': Name or service not known"),
+            // The device's type before its target (seed 17's gen2433).
+            ("<channel type='99999999999999999999999'><target type='guestfwd' address='x' port='fh'/></channel>", "unsupported configuration: unknown type presented to host for character device: 99999999999999999999999"),
+            ("<channel type='bogus'><target type='virtio'/></channel>", "unsupported configuration: unknown type presented to host for character device: bogus"),
+            ("<serial type=''><target port='x'/></serial>", "unsupported configuration: unknown type presented to host for character device: "),
+            ("<channel type='bogus'/>", "unsupported configuration: unknown type presented to host for character device: bogus"),
         ];
         let mut bad = Vec::new();
         for (devices, want) in cases {
