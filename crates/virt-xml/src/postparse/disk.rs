@@ -4,7 +4,7 @@
 //! state, the encryption given on the disk itself and the device
 //! information.
 
-use crate::Disk;
+use crate::{Disk, Element};
 
 /// The column of a disk's children in a dumped definition
 /// (`<domain>`, `<devices>`, `<disk>`, two spaces each).
@@ -18,6 +18,7 @@ pub(super) fn rewrite(disk: &mut Disk) {
     // inactive one: a defined disk has no block job.
     disk.extra.retain(|e| e.name != "mirror");
     snapshot(disk);
+    blockio_and_transient(disk);
     let tray_written = matches!(disk.device.as_str(), "cdrom" | "floppy");
     for part in &mut disk.extra {
         match part.name.as_str() {
@@ -39,6 +40,61 @@ pub(super) fn rewrite(disk: &mut Disk) {
     }
     // virDomainDeviceInfoFormat with VIR_DOMAIN_DEF_FORMAT_ALLOW_BOOT.
     crate::devinfo::rewrite_disk(&mut disk.extra);
+}
+
+/// The first `<blockio>` and `<transient>` as virDomainDiskDefParseXML
+/// reads them and virDomainDiskDefFormat writes them (seed 18's
+/// gen2551): the block sizes in decimal, only those above zero, the
+/// element only with one; `<transient/>`, with `shareBacking` only when
+/// `yes`. Others of each are not read. A size libvirt refuses leaves
+/// them as written (refused at define).
+fn blockio_and_transient(disk: &mut Disk) {
+    let size = |b: &Element, name: &str| match b.attr(name) {
+        None => Some(0),
+        Some(v) => crate::validate::c_uint(v, 10),
+    };
+    let blockio = match disk.extra.iter().find(|e| e.name == "blockio") {
+        None => None,
+        Some(b) => match (
+            size(b, "logical_block_size"),
+            size(b, "physical_block_size"),
+        ) {
+            (Some(logical), Some(physical)) => {
+                let mut out = Element::new("blockio");
+                if logical > 0 {
+                    out = out.with_attr("logical_block_size", logical.to_string());
+                }
+                if physical > 0 {
+                    out = out.with_attr("physical_block_size", physical.to_string());
+                }
+                Some((!out.attrs.is_empty()).then_some(out))
+            }
+            _ => return,
+        },
+    };
+    let transient =
+        disk.extra
+            .iter()
+            .find(|e| e.name == "transient")
+            .map(|t| match t.attr("shareBacking") {
+                Some("yes") => Element::new("transient").with_attr("shareBacking", "yes"),
+                _ => Element::new("transient"),
+            });
+    let (mut blockio, mut transient) = (blockio.flatten(), transient);
+    disk.extra.retain_mut(|e| {
+        let first = match e.name.as_str() {
+            "blockio" => &mut blockio,
+            "transient" => &mut transient,
+            _ => return true,
+        };
+        match first.take() {
+            Some(written) => {
+                *e = written;
+                true
+            }
+            None => false,
+        }
+    });
 }
 
 /// The disk's `snapshot` location as virDomainDiskDefPostParse settles
@@ -75,6 +131,39 @@ mod tests {
         let start = out.find("<disk").unwrap();
         let end = out.find("</disk>").unwrap();
         out[start..end + "</disk>".len()].to_string()
+    }
+
+    // As virsh 9.0 writes them back (seed 18's gen2551 is the first).
+    #[test]
+    fn blockio_and_transient_written_as_libvirt_writes_them() {
+        let disk = |parts: &str| {
+            dumped(&format!(
+                "<disk type='file'><source file='/a'/><target dev='vda' bus='virtio'/>{parts}</disk>"
+            ))
+        };
+        let out = disk("<blockio/><transient shareBacking='no'/>");
+        assert!(
+            !out.contains("blockio") && out.contains("<transient/>"),
+            "{out}"
+        );
+        let out = disk(
+            "<blockio logical_block_size='0' physical_block_size='010'/><blockio logical_block_size='512'/>\
+             <transient/><transient shareBacking='yes'/>",
+        );
+        assert!(
+            out.contains("<blockio physical_block_size='10'/>\n"),
+            "{out}"
+        );
+        assert_eq!(out.matches("<blockio").count(), 1, "{out}");
+        assert!(
+            out.contains("<transient/>") && !out.contains("shareBacking"),
+            "{out}"
+        );
+        let out = disk("<blockio physical_block_size='+4096' logical_block_size=' 512'/>");
+        assert!(
+            out.contains("<blockio logical_block_size='512' physical_block_size='4096'/>"),
+            "{out}"
+        );
     }
 
     #[test]

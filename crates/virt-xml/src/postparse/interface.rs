@@ -575,8 +575,22 @@ fn backend(extra: &mut Vec<Element>, reads_vhost: bool) {
 }
 
 /// `<coalesce>` only with a frame count (not zero), `<tune>` only with a
-/// send buffer, `<rom>` only with something set.
+/// send buffer, `<rom>` only with something set, one `<mtu>` with the
+/// size of `string(./mtu/@size)` in decimal, only when not zero (seed
+/// 18's gen5261).
 fn knobs(extra: &mut Vec<Element>) {
+    // A malformed size is refused at define: left as written.
+    let mtu = match extra
+        .iter()
+        .filter(|e| e.name == "mtu")
+        .find_map(|e| e.attr("size"))
+        .filter(|s| !s.is_empty())
+    {
+        None => Some(0),
+        Some(s) => crate::validate::c_uint(s, 10),
+    };
+    let mut mtu =
+        mtu.map(|n| (n != 0).then(|| Element::new("mtu").with_attr("size", n.to_string())));
     let mut coalesce_seen = false;
     let mut keep = Vec::with_capacity(extra.len());
     for mut e in std::mem::take(extra) {
@@ -604,6 +618,10 @@ fn knobs(extra: &mut Vec<Element>) {
             }
             "tune" if e.child("sndbuf").is_none() => {}
             "rom" if e.attrs.is_empty() => {}
+            "mtu" => match &mut mtu {
+                None => keep.push(e),
+                Some(written) => keep.extend(written.take()),
+            },
             _ => keep.push(e),
         }
     }
@@ -775,6 +793,20 @@ mod tests {
         assert_eq!(
             rewritten("<interface type='user'><guest dev='d'/><guest actual='a'/></interface>"),
             "<interface type='user'><guest dev='d' actual='a'/></interface>"
+        );
+        // One `<mtu>`, its size from the first given, in decimal, none
+        // for zero (as virsh 9.0 writes them; seed 18's gen5261).
+        assert_eq!(
+            rewritten("<interface type='user'><mtu size='0'/><model type='e1000'/></interface>"),
+            "<interface type='user'><model type='e1000'/></interface>"
+        );
+        assert_eq!(
+            rewritten("<interface type='user'><mtu/><mtu size='010'/></interface>"),
+            "<interface type='user'><mtu size='10'/></interface>"
+        );
+        assert_eq!(
+            rewritten("<interface type='user'><mtu size=' +9000'/><mtu size='1'/></interface>"),
+            "<interface type='user'><mtu size='9000'/></interface>"
         );
         // `<port>` right after the bandwidth.
         assert_eq!(
