@@ -111,7 +111,7 @@ pub struct Generator<'g> {
 /// What one element's content gathers while it is generated.
 #[derive(Default)]
 struct Content {
-    attrs: Vec<(String, String)>,
+    attrs: Vec<virt_xml::Attr>,
     children: Vec<Node>,
     text: String,
 }
@@ -390,7 +390,7 @@ impl<'g> Generator<'g> {
                 }
                 let value = self.value(content, walk)?;
                 if !out.attrs.iter().any(|(k, _)| k == name) {
-                    out.attrs.push((name.clone(), value));
+                    out.attrs.push((name.into(), value));
                 }
             }
             Pattern::Group(v) | Pattern::Interleave(v) => {

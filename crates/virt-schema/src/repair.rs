@@ -424,7 +424,7 @@ fn settle_idmap(idmap: &mut Element) {
     for (kind, other) in [("uid", "gid"), ("gid", "uid")] {
         if idmap.child(kind).is_none() {
             if let Some(mut copy) = idmap.child(other).cloned() {
-                copy.name = kind.to_string();
+                copy.name = kind.into();
                 idmap.children.push(Node::Element(copy));
             }
         }
@@ -648,7 +648,7 @@ fn missing(refusal: &str, part: &Node) -> bool {
         return false;
     };
     let refusal = refusal.to_ascii_lowercase();
-    refusal.contains("missing") && refusal.contains(&part.name.to_ascii_lowercase())
+    refusal.contains("missing") && refusal.contains(&part.name.as_str().to_ascii_lowercase())
 }
 
 /// The index paths of the parts of `e` (at `path`, `idx`) `depth` levels

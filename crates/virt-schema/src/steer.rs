@@ -223,7 +223,7 @@ impl Steer {
 pub(crate) fn paths_of(root: &virt_xml::Element) -> HashSet<String> {
     fn walk(e: &virt_xml::Element, at: &str, out: &mut HashSet<String>) {
         let here = if at.is_empty() {
-            e.name.clone()
+            e.name.to_string()
         } else {
             format!("{at}/{}", e.name)
         };

@@ -151,7 +151,7 @@ fn steered_documents_reach_what_was_not_reached() {
         let names: Vec<String> = root
             .elements()
             .filter(|e| !matches!(e.name.as_str(), "name" | "uuid" | "memory" | "os"))
-            .map(|e| e.name.clone())
+            .map(|e| e.name.to_string())
             .collect();
         seen.extend(names);
         steered.reached(&d);

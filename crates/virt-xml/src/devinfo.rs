@@ -10,6 +10,7 @@
 //! A value libvirt refuses leaves the element as written: the definition
 //! is refused by the checks, not here.
 
+use crate::model::Attr;
 use crate::{Element, Node};
 
 /// The device information children, in the order libvirt writes them
@@ -397,7 +398,7 @@ fn spelled_as_written(e: &Element) -> bool {
     if !e.children.is_empty() {
         return false;
     }
-    let named = |given: &[(String, String)], names: &[&str]| {
+    let named = |given: &[Attr], names: &[&str]| {
         given.len() == names.len() && given.iter().zip(names).all(|((k, _), n)| k == n)
     };
     match e.attrs.as_slice() {
@@ -553,7 +554,7 @@ impl<'a> Fields<'a> {
         out.attrs = self
             .fields()
             .iter()
-            .map(|(n, v)| ((*n).to_string(), v.to_string()))
+            .map(|(n, v)| ((*n).into(), v.to_string()))
             .collect();
         out
     }

@@ -1,11 +1,11 @@
 //! The generic element tree: building, querying and writing it in
 //! libvirt's layout (two-space indent, single-quoted attributes).
 
-use crate::model::{Element, Node};
+use crate::model::{Element, Name, Node};
 
 impl Element {
     /// An element with no attributes and no children.
-    pub fn new(name: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<Name>) -> Self {
         Element {
             name: name.into(),
             attrs: Vec::new(),
@@ -14,14 +14,14 @@ impl Element {
     }
 
     /// This element with one more attribute (builder style).
-    pub fn with_attr(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn with_attr(mut self, name: impl Into<Name>, value: impl Into<String>) -> Self {
         self.attrs.push((name.into(), value.into()));
         self
     }
 
     /// This element with one more attribute when there is a value
     /// (builder style: an option left out writes nothing).
-    pub fn with_attr_opt(self, name: impl Into<String>, value: Option<&str>) -> Self {
+    pub fn with_attr_opt(self, name: impl Into<Name>, value: Option<&str>) -> Self {
         match value {
             Some(v) => self.with_attr(name, v),
             None => self,
@@ -71,7 +71,7 @@ impl Element {
         let value = value.into();
         match self.attrs.iter_mut().find(|(k, _)| k == name) {
             Some(slot) => slot.1 = value,
-            None => self.attrs.push((name.to_string(), value)),
+            None => self.attrs.push((name.into(), value)),
         }
     }
 

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::element::{escape_into, push_indent};
 use crate::model::*;
+use crate::model::{Attr, Name};
 use crate::order::{
     place_unknown, rank, rank_const, sort_children, unknown_slot, DEVICE_ORDER, DISK_ORDER,
     DOMAIN_ORDER, INTERFACE_ORDER, OS_ORDER,
@@ -395,7 +396,7 @@ struct Leaf<'a> {
     name: &'a str,
     attrs: [Option<(&'a str, Value<'a>)>; 3],
     /// Stored attributes written after the typed ones.
-    more: &'a [(String, String)],
+    more: &'a [Attr],
     /// A stored attribute left out (graphics passwords); "" for none.
     hide: &'a str,
     text: Option<Value<'a>>,
@@ -517,7 +518,7 @@ impl<'a> Leaf<'a> {
                 AttrOut::Typed(v) => v.to_owned_string(),
                 AttrOut::Stored(v) => v.to_string(),
             };
-            e.attrs.push((k.to_string(), v));
+            e.attrs.push((k.into(), v));
         });
         if let Some(t) = self.text {
             e.children.push(Node::Text(t.to_owned_string()));
@@ -542,7 +543,7 @@ fn typed_attr_names(element: &str) -> &'static [&'static str] {
 
 /// Give the leaves among `kids` the stored attributes kept for their
 /// elements (usually there are none).
-fn with_leaf_attrs<'a>(kids: &mut [(usize, Kid<'a>)], kept: &'a [(String, Vec<(String, String)>)]) {
+fn with_leaf_attrs<'a>(kids: &mut [(usize, Kid<'a>)], kept: &'a [(Name, Vec<Attr>)]) {
     if kept.is_empty() {
         return;
     }

@@ -100,7 +100,7 @@ fn first_unknown(
     rank: &dyn Fn(&str, &str) -> Option<usize>,
 ) -> Option<(String, String)> {
     el.elements().find_map(|c| match rank(&el.name, &c.name) {
-        None => Some((el.name.clone(), c.name.clone())),
+        None => Some((el.name.to_string(), c.name.to_string())),
         Some(_) => first_unknown(c, rank),
     })
 }

@@ -94,8 +94,7 @@ pub(crate) fn assign_controller_indexes(other: &mut [Element]) {
             .iter()
             .position(|(k, _)| k == "type")
             .map_or(0, |i| i + 1);
-        e.attrs
-            .insert(place, ("index".to_string(), index.to_string()));
+        e.attrs.insert(place, ("index".into(), index.to_string()));
     }
 }
 

@@ -4,13 +4,24 @@
 
 use uuid::Uuid;
 
+/// An element or attribute name. Names of 24 bytes or less (nearly every
+/// name libvirt's schemas define) are held in the value itself, without an
+/// allocation: they were a quarter of the blocks a definition is made of,
+/// each a malloc when read and a free when dropped. It reads as a `str`
+/// (`Deref`), compares with `&str` and `String`, and is made from either
+/// with `.into()`.
+pub type Name = compact_str::CompactString;
+
+/// An attribute: its name and its (unescaped) value.
+pub type Attr = (Name, String);
+
 /// A generic XML element, kept in document order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Element {
     /// Tag name.
-    pub name: String,
+    pub name: Name,
     /// Attributes in document order.
-    pub attrs: Vec<(String, String)>,
+    pub attrs: Vec<Attr>,
     /// Child nodes in document order.
     pub children: Vec<Node>,
 }
@@ -32,7 +43,7 @@ pub struct Unknown {
     /// The sibling element it followed in the source: that element's name
     /// and which occurrence of the name it was (0 for the first); `None`
     /// when it was the first child.
-    pub after: Option<(String, usize)>,
+    pub after: Option<(Name, usize)>,
     /// The element itself, whole.
     pub element: Element,
 }
@@ -91,13 +102,13 @@ pub struct Os {
     /// Other children of `<os>` (bootmenu, smbios, nvram, loader attrs, ...).
     pub extra: Vec<Element>,
     /// Attributes of `<os>` itself (firmware=...), in order.
-    pub attrs: Vec<(String, String)>,
+    pub attrs: Vec<Attr>,
     /// Children of `<os>` libvirt does not know, with their places.
     pub unknown: Vec<Unknown>,
     /// Attributes of the typed children (`<type>`, `<kernel>`, ...) that
     /// no field holds, by element name, in order (see
     /// [`DomainDef::leaf_attrs`]).
-    pub leaf_attrs: Vec<(String, Vec<(String, String)>)>,
+    pub leaf_attrs: Vec<(Name, Vec<Attr>)>,
 }
 
 /// `<disk>`.
@@ -125,7 +136,7 @@ pub struct Disk {
     /// plus the full `<driver>` / `<source>` when they have more attributes.
     pub extra: Vec<Element>,
     /// Other attributes of `<disk>` (model, rawio, sgio, snapshot), in order.
-    pub attrs: Vec<(String, String)>,
+    pub attrs: Vec<Attr>,
     /// Children of `<disk>` libvirt does not know, with their places.
     pub unknown: Vec<Unknown>,
 }
@@ -138,7 +149,7 @@ pub struct Interface {
     /// `<mac address=...>`.
     pub mac: Option<String>,
     /// `<source>` attributes (bridge=, network=, dev=, ...), in order.
-    pub source: Vec<(String, String)>,
+    pub source: Vec<Attr>,
     /// `<script path=...>`.
     pub script: Option<String>,
     /// `<target dev=...>`.
@@ -150,7 +161,7 @@ pub struct Interface {
     /// Every other child, in order.
     pub extra: Vec<Element>,
     /// Other attributes of `<interface>` (trustGuestRxFilters, ...), in order.
-    pub attrs: Vec<(String, String)>,
+    pub attrs: Vec<Attr>,
     /// Children of `<interface>` libvirt does not know, with their places.
     pub unknown: Vec<Unknown>,
 }
@@ -171,7 +182,7 @@ pub struct Graphics {
     /// `type=`: vnc, sdl, spice, ...
     pub graphics_type: String,
     /// Every other attribute (port, autoport, listen, passwd, keymap), in order.
-    pub attrs: Vec<(String, String)>,
+    pub attrs: Vec<Attr>,
     /// Children (listen, ...), in order.
     pub extra: Vec<Element>,
 }
@@ -188,7 +199,7 @@ pub struct CharDev {
     /// Every other child (source, target, address, ...), in order.
     pub extra: Vec<Element>,
     /// Other attributes of the element, in order.
-    pub attrs: Vec<(String, String)>,
+    pub attrs: Vec<Attr>,
 }
 
 /// `<devices>`.
@@ -253,7 +264,7 @@ pub struct DomainDef {
     /// in order.
     pub extra: Vec<Element>,
     /// Other attributes of `<domain>` (xmlns:qemu=...), in order.
-    pub attrs: Vec<(String, String)>,
+    pub attrs: Vec<Attr>,
     /// Top-level elements libvirt does not know (namespaced ones too), with their places.
     pub unknown: Vec<Unknown>,
     /// Attributes of the typed top-level elements (`<memory>`, `<vcpu>`,
@@ -261,5 +272,5 @@ pub struct DomainDef {
     /// `<memory dumpCore='on'>`, and attributes libvirt does not know,
     /// kept instead of dropped. A typed attribute's name among them marks
     /// where its value is written (it followed an unknown one).
-    pub leaf_attrs: Vec<(String, Vec<(String, String)>)>,
+    pub leaf_attrs: Vec<(Name, Vec<Attr>)>,
 }

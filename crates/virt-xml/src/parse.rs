@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::error::XmlError;
 use crate::model::*;
+use crate::model::{Attr, Name};
 use crate::order::{
     normalize_addresses, placed, DEVICE_ORDER, DISK_ORDER, DOMAIN_ORDER, INTERFACE_ORDER, OS_ORDER,
 };
@@ -244,7 +245,7 @@ impl DomainDef {
             let Some(leaf) = leaf else { continue };
             if !leaf.attrs().iter().all(|(k, _)| typed.contains(k)) {
                 def.leaf_attrs
-                    .push((leaf.name().to_string(), attrs_without_first(leaf, typed)));
+                    .push((leaf.name().into(), attrs_without_first(leaf, typed)));
             }
         }
         // `string(./bootloader)`: an empty one is none.
@@ -323,14 +324,14 @@ impl DomainDef {
 /// it does not place sat (the sibling before it: its name and which
 /// occurrence of the name it was), in document order. Empty (and cheap)
 /// when every child is placed.
-fn placements(order: &[&str], e: NodeRef<'_, '_>) -> Vec<Option<(String, usize)>> {
+fn placements(order: &[&str], e: NodeRef<'_, '_>) -> Vec<Option<(Name, usize)>> {
     let mut out = Vec::new();
     let mut prev: Option<(usize, &str)> = None;
     for (i, c) in e.elements().enumerate() {
         if !placed(order, c.name()) {
             out.push(prev.map(|(at, name)| {
                 let occ = e.elements().take(at).filter(|q| q.name() == name).count();
-                (name.to_string(), occ)
+                (Name::from(name), occ)
             }));
         }
         prev = Some((i, c.name()));
@@ -343,7 +344,7 @@ fn placements(order: &[&str], e: NodeRef<'_, '_>) -> Vec<Option<(String, usize)>
 struct Places<'d, 'a> {
     order: &'static [&'static str],
     container: NodeRef<'d, 'a>,
-    found: Option<std::vec::IntoIter<Option<(String, usize)>>>,
+    found: Option<std::vec::IntoIter<Option<(Name, usize)>>>,
 }
 
 impl<'d, 'a> Places<'d, 'a> {
@@ -356,7 +357,7 @@ impl<'d, 'a> Places<'d, 'a> {
     }
 
     /// Where the next unplaced child sat.
-    fn next(&mut self) -> Option<(String, usize)> {
+    fn next(&mut self) -> Option<(Name, usize)> {
         let (order, container) = (self.order, self.container);
         self.found
             .get_or_insert_with(|| placements(order, container).into_iter())
@@ -742,7 +743,7 @@ fn parse_devices<'d, 'a>(
 
 /// The attributes of the typed element `leaf` that are not typed, kept
 /// under its name (nothing is stored when every attribute is typed).
-fn keep_leaf_attrs(leaf: NodeRef<'_, '_>, out: &mut Vec<(String, Vec<(String, String)>)>) {
+fn keep_leaf_attrs(leaf: NodeRef<'_, '_>, out: &mut Vec<(Name, Vec<Attr>)>) {
     let attrs = leaf.attrs();
     if attrs.is_empty() {
         return;
@@ -752,7 +753,7 @@ fn keep_leaf_attrs(leaf: NodeRef<'_, '_>, out: &mut Vec<(String, Vec<(String, St
     if attrs.iter().all(|(k, _)| typed.contains(k)) {
         return;
     }
-    out.push((name.to_string(), attrs_without_first(leaf, typed)));
+    out.push((name.into(), attrs_without_first(leaf, typed)));
 }
 
 /// The attributes the model types on a leaf element it types.
@@ -776,7 +777,7 @@ fn first_attr(e: NodeRef<'_, '_>, name: &str) -> Option<String> {
 /// followed an attribute libvirt does not know stays in the list as a
 /// marker of its place, so that the unknown one is written where it was
 /// (the formatter writes the typed value there).
-fn attrs_without_first(e: NodeRef<'_, '_>, names: &[&str]) -> Vec<(String, String)> {
+fn attrs_without_first(e: NodeRef<'_, '_>, names: &[&str]) -> Vec<Attr> {
     let attrs = e.attrs();
     // Grown on the first push only: typed fields often take every attribute.
     let mut out = Vec::new();
@@ -797,7 +798,7 @@ fn attrs_without_first(e: NodeRef<'_, '_>, names: &[&str]) -> Vec<(String, Strin
         {
             unknown_before = true;
         }
-        out.push((k.to_string(), v.to_string()));
+        out.push((Name::from(*k), v.to_string()));
     }
     out
 }

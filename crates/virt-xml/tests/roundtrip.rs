@@ -26,7 +26,7 @@ fn unknown_element() -> impl Strategy<Value = Element> {
             let mut e = Element::new(format!("x_{name}"));
             for (k, v) in attrs {
                 if e.attr(&k).is_none() {
-                    e.attrs.push((k, v));
+                    e.attrs.push((k.into(), v));
                 }
             }
             if let Some(b) = body {
@@ -40,7 +40,7 @@ fn unknown_element() -> impl Strategy<Value = Element> {
 /// one before it.
 fn place_after_devices(elements: Vec<Element>) -> Vec<Unknown> {
     let mut out: Vec<Unknown> = Vec::new();
-    let mut after = ("devices".to_string(), 0);
+    let mut after = ("devices".into(), 0);
     for e in elements {
         let occ = out.iter().filter(|u| u.element.name == e.name).count();
         out.push(Unknown {
@@ -102,7 +102,7 @@ fn interface() -> impl Strategy<Value = Interface> {
                 source: if t == "user" || t == "ethernet" {
                     vec![]
                 } else {
-                    vec![(key.to_string(), src)]
+                    vec![(key.into(), src)]
                 },
                 model,
                 ..Interface::default()

@@ -420,7 +420,7 @@ fn features_strategy() -> impl Strategy<Value = Features> {
                         state: Some(state),
                         value: mode
                             .and_then(|i| ["sync_pt", "share_pt"].get(i))
-                            .map(|m| ("mode".to_string(), m.to_string())),
+                            .map(|m| ("mode".into(), m.to_string())),
                         ..HypervFeature::default()
                     });
                 }

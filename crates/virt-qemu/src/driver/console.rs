@@ -108,9 +108,9 @@ mod tests {
             record_vnc_port(&mut def, &json!({"service": "5901"}));
             def.devices.graphics[0].attrs.clone()
         };
-        let attrs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        let attrs = |list: &[(&str, &str)]| -> Vec<virt_xml::Attr> {
             list.iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .map(|(k, v)| ((*k).into(), v.to_string()))
                 .collect()
         };
         // Left to QEMU: the port it chose, where libvirt writes it.

@@ -100,7 +100,7 @@ fn read_target(c: &CharDev) -> Option<Target> {
 fn target_element(t: &Target) -> Element {
     let mut attrs = Vec::with_capacity(2);
     if let Some(k) = t.kind {
-        attrs.push(("type".to_string(), k.to_string()));
+        attrs.push(("type".into(), k.to_string()));
     }
     // Nearly always port 0 (or another single digit): spelled without
     // the formatting machinery.
@@ -108,9 +108,9 @@ fn target_element(t: &Target) -> Element {
         Ok(n @ 0..=9) => char::from(b'0' + n).to_string(),
         _ => t.port.to_string(),
     };
-    attrs.push(("port".to_string(), port));
+    attrs.push(("port".into(), port));
     let mut out = Element {
-        name: "target".to_string(),
+        name: "target".into(),
         attrs,
         children: Vec::new(),
     };

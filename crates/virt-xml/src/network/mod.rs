@@ -19,6 +19,7 @@ mod format;
 mod parse;
 mod update;
 
+use crate::model::Attr;
 use parse::*;
 pub use update::{UpdateCommand, UPDATE_SECTIONS};
 
@@ -29,7 +30,7 @@ pub const NETWORK_DOCUMENT: &str = "(network_definition)";
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Extra {
     /// Unknown attributes, in document order.
-    pub attrs: Vec<(String, String)>,
+    pub attrs: Vec<Attr>,
     /// Unknown child elements, in document order.
     pub children: Vec<Element>,
 }
@@ -695,7 +696,7 @@ pub fn parse_network_strict(xml: &str) -> Result<NetworkDef, XmlError> {
         .extra
         .children
         .first()
-        .map(|c| ("network".to_string(), c.name.clone()));
+        .map(|c| ("network".into(), c.name.to_string()));
     if first.is_none() {
         if let Some((a, _)) = def.extra.attrs.first() {
             first = Some(("network".into(), format!("@{a}")));
@@ -704,7 +705,7 @@ pub fn parse_network_strict(xml: &str) -> Result<NetworkDef, XmlError> {
     def.visit_extras(&mut |parent, e| {
         if first.is_none() {
             if let Some(c) = e.children.first() {
-                first = Some((parent.to_string(), c.name.clone()));
+                first = Some((parent.to_string(), c.name.to_string()));
             } else if let Some((a, _)) = e.attrs.first() {
                 first = Some((parent.to_string(), format!("@{a}")));
             }

@@ -2,7 +2,7 @@
 //! virDomainAudioDefFormat): its attributes in the order its type reads
 //! them, its first `<input>` and `<output>` streams, nothing else.
 
-use crate::{Element, Node};
+use crate::{Attr, Element, Node};
 
 /// `<audio>` (virDomainAudioDefParseXML, virDomainAudioDefFormat): its
 /// attributes, then its first `<input>` and first `<output>` as
@@ -62,7 +62,7 @@ fn audio_stream(kind: &str, stream: &Element) -> Option<Option<Element>> {
         }
     };
     let fixed = stream.attr("fixedSettings") == Some("yes");
-    let mut out = Element::new(&stream.name);
+    let mut out = Element::new(stream.name.clone());
     let common = [
         ("mixingEngine", yes_no("mixingEngine")?),
         ("fixedSettings", yes_no("fixedSettings")?),
@@ -116,7 +116,7 @@ fn audio_stream(kind: &str, stream: &Element) -> Option<Option<Element>> {
 /// virDomainAudioDefParseXML read: id, type, timer period, then those its
 /// type reads (OSS: tryMMap, exclusive, dspPolicy; PulseAudio: serverName;
 /// SDL: driver; file: path). `None` when a number does not read.
-fn audio_attrs(audio: &Element) -> Option<Vec<(String, String)>> {
+fn audio_attrs(audio: &Element) -> Option<Vec<Attr>> {
     let number = |name: &str| -> Option<Option<String>> {
         match audio.attr(name) {
             None => Some(None),
@@ -125,8 +125,8 @@ fn audio_attrs(audio: &Element) -> Option<Vec<(String, String)>> {
     };
     let kind = audio.attr("type")?;
     let mut out = vec![
-        ("id".to_string(), number("id")??),
-        ("type".to_string(), kind.to_string()),
+        ("id".into(), number("id")??),
+        ("type".into(), kind.to_string()),
     ];
     if let Some(t) = number("timerPeriod")? {
         out.push(("timerPeriod".into(), t));
@@ -144,7 +144,7 @@ fn audio_attrs(audio: &Element) -> Option<Vec<(String, String)>> {
             "dspPolicy" => crate::validate::c_int(v)?.to_string(),
             _ => v.to_string(),
         };
-        out.push((name.to_string(), v));
+        out.push(((*name).into(), v));
     }
     Some(out)
 }

@@ -2,6 +2,7 @@
 //! clock becomes variable), clocks merged, timers as written.
 
 use super::*;
+use crate::model::Attr;
 
 /// A clock's attributes as libvirt writes what it read
 /// (virDomainDefClockParse, virDomainClockDefFormat): the offset (utc when
@@ -25,8 +26,8 @@ pub(super) fn clock_attrs(clock: &mut Element) {
         .to_string();
     let adjustment = clock.attr("adjustment").map(str::to_string);
     let number = |a: &Option<String>| a.as_deref().and_then(|a| a.trim().parse::<i64>().ok());
-    let mut attrs: Vec<(String, String)> = Vec::new();
-    let mut put = |k: &str, v: String| attrs.push((k.to_string(), v));
+    let mut attrs: Vec<Attr> = Vec::new();
+    let mut put = |k: &str, v: String| attrs.push((k.into(), v));
     match offset.as_str() {
         "utc" | "localtime" => match adjustment.as_deref() {
             None => put("offset", offset.clone()),

@@ -3,6 +3,7 @@
 //! it reads and writes it in its own order, whatever the document's.
 
 use super::*;
+use crate::model::Attr;
 use crate::validate::c_uint;
 
 /// A guest `<cpu>` as libvirt writes what it read: its attributes only
@@ -34,7 +35,7 @@ pub(super) fn guest_cpu(cpu: &mut Element) {
     let vendor_id = model_attr("vendor_id");
     let fallback = model_attr("fallback").unwrap_or_else(|| "allow".into());
 
-    let mut attrs: Vec<(String, String)> = Vec::new();
+    let mut attrs: Vec<Attr> = Vec::new();
     if mode != "custom" || model.is_some() {
         attrs.push(("mode".into(), mode.clone()));
         if mode == "custom" {

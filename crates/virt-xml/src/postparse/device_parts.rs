@@ -358,7 +358,7 @@ pub(super) fn input_bus(input: &mut Element, os_type: &str, arch: Option<&str>) 
             .iter()
             .position(|(k, _)| k == "type")
             .map_or(0, |i| i + 1);
-        input.attrs.insert(at, ("bus".to_string(), bus));
+        input.attrs.insert(at, ("bus".into(), bus));
     }
 }
 

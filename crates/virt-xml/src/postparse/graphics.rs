@@ -6,6 +6,7 @@
 //! attribute. A value libvirt refuses leaves the graphics as written:
 //! the checks refuse the definition, not this.
 
+use crate::model::Attr;
 use crate::{Element, Graphics};
 
 /// Rewrites `g` as libvirt writes it (VNC and RDP; the other types are
@@ -87,13 +88,13 @@ enum Made {
     Many(Vec<Element>),
 }
 
-type Attrs = Vec<(String, String)>;
+type Attrs = Vec<Attr>;
 
 /// The attributes libvirt writes, compared one by one with those given
 /// as they are made: nothing is copied while they agree, and graphics
 /// already written as libvirt writes them keep theirs.
 struct Written<'g> {
-    given: &'g [(String, String)],
+    given: &'g [Attr],
     /// How many of `given` the attributes made so far agree with.
     agreed: usize,
     /// The attributes made, from the first that differs from `given`.
@@ -101,7 +102,7 @@ struct Written<'g> {
 }
 
 impl<'g> Written<'g> {
-    fn new(given: &'g [(String, String)]) -> Self {
+    fn new(given: &'g [Attr]) -> Self {
         Written {
             given,
             agreed: 0,
@@ -122,7 +123,7 @@ impl<'g> Written<'g> {
             self.made = Some(self.given[..self.agreed].to_vec());
         }
         if let Some(made) = self.made.as_mut() {
-            made.push((name.to_string(), value.to_string()));
+            made.push((name.into(), value.to_string()));
         }
     }
 
@@ -586,10 +587,10 @@ mod tests {
 
     #[test]
     fn attributes_already_written_are_kept() {
-        let given = |attrs: &[(&str, &str)]| -> Vec<(String, String)> {
+        let given = |attrs: &[(&str, &str)]| -> Vec<crate::model::Attr> {
             attrs
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .map(|(k, v)| ((*k).into(), v.to_string()))
                 .collect()
         };
         let same = given(&[("port", "-2147483648"), ("autoport", "no")]);

@@ -17,8 +17,8 @@ pub(super) fn hostdev(dev: &mut Element) {
         return;
     };
     let mut attrs = vec![
-        ("mode".to_string(), mode.to_string()),
-        ("type".to_string(), kind.to_string()),
+        ("mode".into(), mode.to_string()),
+        ("type".into(), kind.to_string()),
     ];
     match mode {
         "subsystem" => {
@@ -36,7 +36,7 @@ pub(super) fn hostdev(dev: &mut Element) {
             };
             for name in own {
                 if let Some(v) = dev.attr(name) {
-                    attrs.push((name.to_string(), v.to_string()));
+                    attrs.push(((*name).into(), v.to_string()));
                 }
             }
         }

@@ -165,8 +165,8 @@ fn direct_source(iface: &mut Interface) {
         return;
     }
     let written = vec![
-        ("dev".to_string(), dev.to_string()),
-        ("mode".to_string(), mode.to_string()),
+        ("dev".into(), dev.to_string()),
+        ("mode".into(), mode.to_string()),
     ];
     if let Some(e) = iface.extra.iter_mut().find(|e| e.name == "source") {
         e.attrs = written.clone();

@@ -603,8 +603,7 @@ fn devices(def: &mut DomainDef) {
                 .iter()
                 .position(|(k, _)| k == "model")
                 .map_or(0, |i| i + 1);
-            w.attrs
-                .insert(at, ("action".to_string(), "reset".to_string()));
+            w.attrs.insert(at, ("action".into(), "reset".to_string()));
         }
     }
 }
@@ -747,7 +746,7 @@ fn inactive_aliases(children: &mut Vec<Node>) {
                 return false;
             }
             kept = true;
-            e.attrs = vec![("name".to_string(), name.clone())];
+            e.attrs = vec![("name".into(), name.clone())];
             e.children.clear();
             true
         }
@@ -926,7 +925,7 @@ mod tests {
             assert_eq!(Some(&disk), watchdog.as_ref(), "{disk_children}");
             disk
         };
-        let name = |n: &str| vec![vec![("name".to_string(), n.to_string())]];
+        let name = |n: &str| vec![vec![("name".into(), n.to_string())]];
         assert_eq!(kept("<alias name='ua-disk_1'/>"), name("ua-disk_1"));
         assert_eq!(kept("<alias name='ua-d' x='y'/>"), name("ua-d"));
         assert_eq!(

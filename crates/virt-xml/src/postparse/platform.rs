@@ -4,6 +4,7 @@
 //! element as written: the checks refuse the definition, not this.
 
 use crate::devinfo::c_unsigned;
+use crate::model::Attr;
 use crate::units::scale_to_bytes;
 use crate::validate::string_value;
 use crate::{Element, Node};
@@ -109,13 +110,13 @@ pub(super) fn controller_attrs(controller: &mut Element) {
         return;
     }
     let mut attrs = Vec::with_capacity(controller.attrs.len() + 1);
-    attrs.push(("type".to_string(), kind.to_string()));
+    attrs.push(("type".into(), kind.to_string()));
     attrs.push(("index".into(), index.to_string()));
     if let Some(model) = model {
         attrs.push(("model".into(), model.to_string()));
     }
     for (name, n) in numbers {
-        attrs.push((name.to_string(), n.to_string()));
+        attrs.push(((*name).into(), n.to_string()));
     }
     // What no libvirt reader takes (unknown attributes) stays after.
     for (k, v) in &controller.attrs {
@@ -141,14 +142,14 @@ const CONTROLLER_READS: [&str; 7] = [
 /// writes: the type, the index and model, the numbers read in decimal,
 /// then only attributes libvirt does not read.
 fn controller_attrs_written(
-    given: &[(String, String)],
+    given: &[Attr],
     kind: &str,
     index: u32,
     model: Option<&str>,
     numbers: &[(&str, u32)],
 ) -> bool {
     fn next_is(
-        given: &mut std::slice::Iter<'_, (String, String)>,
+        given: &mut std::slice::Iter<'_, Attr>,
         name: &str,
         value: impl Fn(&str) -> bool,
     ) -> bool {
@@ -267,7 +268,7 @@ pub(super) fn iommu(iommu: &mut Element) {
             .into_iter()
             .filter(|n| matches!(n, Node::Element(c) if INFO.contains(&c.name.as_str()))),
     );
-    iommu.attrs = vec![("model".to_string(), model)];
+    iommu.attrs = vec![("model".into(), model)];
     iommu.children = children;
 }
 

@@ -192,7 +192,7 @@ pub(super) fn written_backing_store(b: &Element, indent: usize) -> Option<Elemen
 /// `keep_empty` (a path libvirt reads as empty is dropped).
 fn copy_attr(from: &Element, to: &mut Element, attr: &str, keep_empty: bool) {
     if let Some(v) = from.attr(attr).filter(|v| keep_empty || !v.is_empty()) {
-        to.attrs.push((attr.to_string(), v.to_string()));
+        to.attrs.push((attr.into(), v.to_string()));
     }
 }
 

@@ -442,9 +442,9 @@ fn normalize_source(source: &mut Element, pool_type: &str) -> Result<(), XmlErro
                 c.remove_attr("username");
                 let mut attrs = Vec::new();
                 if let Some(t) = kind {
-                    attrs.push(("type".to_string(), t));
+                    attrs.push(("type".into(), t));
                 }
-                attrs.push(("username".to_string(), user));
+                attrs.push(("username".into(), user));
                 attrs.append(&mut c.attrs);
                 c.attrs = attrs;
             }

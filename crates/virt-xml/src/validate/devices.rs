@@ -102,7 +102,7 @@ pub(crate) fn prop_uint(
         .map(u64::from)
         .ok_or_else(|| XmlError::NotUnsigned {
             attr: attr.into(),
-            element: e.name.clone(),
+            element: e.name.to_string(),
             value: v.into(),
         })?;
     if nonzero && n == 0 {
@@ -130,7 +130,7 @@ pub(super) fn prop_ulong_hex(e: &Element, attr: &str) -> Result<(), XmlError> {
         true => Ok(()),
         false => Err(XmlError::NotUnsigned {
             attr: attr.into(),
-            element: e.name.clone(),
+            element: e.name.to_string(),
             value: v.into(),
         }),
     }
@@ -247,7 +247,7 @@ fn uint_value(e: &Element, attr: &str, value: Option<&str>, base: u32) -> Result
         .map(u64::from)
         .ok_or_else(|| XmlError::NotUnsigned {
             attr: attr.into(),
-            element: e.name.clone(),
+            element: e.name.to_string(),
             value: v.into(),
         })
 }

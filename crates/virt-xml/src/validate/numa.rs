@@ -78,7 +78,7 @@ fn prop_uint(el: &Element, name: &str, required: bool) -> Result<Option<u32>, Xm
             .map(Some)
             .ok_or_else(|| XmlError::NotUnsigned {
                 attr: name.into(),
-                element: el.name.clone(),
+                element: el.name.to_string(),
                 value: v.into(),
             }),
     }

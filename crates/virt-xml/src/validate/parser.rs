@@ -847,7 +847,7 @@ pub(super) fn required_uint(e: &Element, attr: &str, nonzero: bool) -> Result<u3
     match c_uint(v, 10) {
         None => Err(XmlError::NotUnsigned {
             attr: attr.into(),
-            element: e.name.clone(),
+            element: e.name.to_string(),
             value: v.into(),
         }),
         Some(0) if nonzero => Err(XmlError::Invalid(format!(

@@ -4,6 +4,7 @@
 
 use super::values::{attrs_view, set_attrs_view};
 use super::*;
+use crate::model::Attr;
 
 /// `type=` required on a device, with libvirt's "missing" error.
 fn required(el: &Element, name: &str) -> Result<String, XmlError> {
@@ -656,7 +657,7 @@ impl View for Tpm {
                 .and_then(|e| attr(e, "secret")),
             active_pcr_banks: backend
                 .and_then(|b| b.child("active_pcr_banks"))
-                .map(|a| a.elements().map(|e| e.name.clone()).collect())
+                .map(|a| a.elements().map(|e| e.name.to_string()).collect())
                 .unwrap_or_default(),
         })
     }
@@ -742,7 +743,7 @@ pub struct Hostdev {
     pub adapter: Option<String>,
     /// `<source><address>` attributes in order (domain/bus/slot/function
     /// for pci, bus/target/unit for scsi, bus/device for usb).
-    pub source_address: Vec<(String, String)>,
+    pub source_address: Vec<Attr>,
     /// `<source protocol=...>` (iscsi).
     pub source_protocol: Option<String>,
     /// `<source name=...>` (the iSCSI target and LUN).

@@ -4,6 +4,7 @@
 //! (which libvirt reads from a running interface only).
 
 use crate::error::XmlError;
+use crate::model::Attr;
 use crate::model::Devices;
 
 flat_view! {
@@ -32,7 +33,7 @@ flat_view! {
 /// libvirt's reading of a D-Bus display's attributes (`attrs`, its type
 /// aside): `p2p` yes or no, and peer to peer with an address is not
 /// supported.
-pub(crate) fn check_dbus_display(attrs: &[(String, String)]) -> Result<(), XmlError> {
+pub(crate) fn check_dbus_display(attrs: &[Attr]) -> Result<(), XmlError> {
     let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
     DbusDisplay::check_attrs(attrs)?;
     if get("p2p") == Some("yes") && get("address").is_some() {

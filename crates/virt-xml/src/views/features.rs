@@ -6,6 +6,7 @@ use super::{
     attr, choice, put, remove_children, remove_children_with, with_child, AttrValue, TEXT,
 };
 use crate::error::XmlError;
+use crate::model::Attr;
 use crate::model::{Element, Node};
 
 /// A feature under `<features>` that is a flag: `<acpi/>`, `<pae/>`,
@@ -17,7 +18,7 @@ pub struct FeatureFlag {
     /// `state=on|off`, when given.
     pub state: Option<String>,
     /// The other attribute some carry (`<apic eoi='on'/>`), as (name, value).
-    pub value: Option<(String, String)>,
+    pub value: Option<Attr>,
     /// The size child three of them carry: `<hpt><maxpagesize>`,
     /// `<smm><tseg>`, `<tcg><tb-cache>`.
     pub size: Option<FeatureSize>,
@@ -202,7 +203,7 @@ impl ProcessCapabilities {
                     c.name
                 )));
             }
-            caps.push((c.name.clone(), choice(c, "state", &["on", "off"])?));
+            caps.push((c.name.to_string(), choice(c, "state", &["on", "off"])?));
         }
         Ok(ProcessCapabilities { policy, caps })
     }
@@ -247,12 +248,12 @@ fn xen_features(el: &Element) -> Result<Vec<HypervFeature>, XmlError> {
         let state = required_state(x)?;
         let value = match x.name.as_str() {
             "passthrough" => {
-                choice(x, "mode", &["sync_pt", "share_pt"])?.map(|m| ("mode".to_string(), m))
+                choice(x, "mode", &["sync_pt", "share_pt"])?.map(|m| ("mode".into(), m))
             }
             _ => None,
         };
         list.push(HypervFeature {
-            name: x.name.clone(),
+            name: x.name.to_string(),
             state: Some(state),
             value,
             ..HypervFeature::default()
@@ -290,7 +291,7 @@ pub struct HypervFeature {
     /// `state=on|off`.
     pub state: Option<String>,
     /// The second attribute some carry (`retries=`, `value=`), as (name, value).
-    pub value: Option<(String, String)>,
+    pub value: Option<Attr>,
     /// `<stimer><direct state=on|off>`: direct-mode synthetic timers.
     pub direct: Option<String>,
 }
@@ -373,7 +374,7 @@ fn prop_uint(el: &Element, name: &str) -> Result<u32, XmlError> {
     };
     crate::validate::c_uint(v, 0).ok_or_else(|| XmlError::NotUnsigned {
         attr: name.into(),
-        element: el.name.clone(),
+        element: el.name.to_string(),
         value: v.into(),
     })
 }
@@ -519,7 +520,7 @@ impl Features {
                             };
                         }
                         list.push(HypervFeature {
-                            name: h.name.clone(),
+                            name: h.name.to_string(),
                             state,
                             value,
                             direct,
@@ -536,7 +537,7 @@ impl Features {
                     };
                     for k in e.elements().filter(|k| k.name != "hidden") {
                         f.kvm.push(HypervFeature {
-                            name: k.name.clone(),
+                            name: k.name.to_string(),
                             state: choice(k, "state", &["on", "off"])?,
                             value: k.attrs.iter().find(|(n, _)| n != "state").cloned(),
                             direct: None,
@@ -557,7 +558,7 @@ impl Features {
                     };
                     check_flag_values(e)?;
                     f.flags.push(FeatureFlag {
-                        name: e.name.clone(),
+                        name: e.name.to_string(),
                         state,
                         value: e.attrs.iter().find(|(k, _)| k != "state").cloned(),
                         size: feature_size(e)?,

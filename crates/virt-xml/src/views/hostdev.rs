@@ -13,6 +13,7 @@
 use super::values::AttrValue;
 use super::{child_mut, View};
 use crate::error::XmlError;
+use crate::model::Attr;
 use crate::model::Element;
 use crate::validate::prop_uint;
 
@@ -132,7 +133,7 @@ pub(crate) fn check_hostdev_source(el: &Element) -> Result<(), XmlError> {
 /// its source address's type (a source naming a vendor is a USB one),
 /// then the options and the source as a `<hostdev>`'s.
 pub(crate) fn check_interface_hostdev(
-    attrs: &[(String, String)],
+    attrs: &[Attr],
     source: Option<&Element>,
 ) -> Result<(), XmlError> {
     let addr_type = source

@@ -7,6 +7,7 @@
 
 use super::check::{check_part, Parent};
 use super::*;
+use crate::model::Attr;
 use crate::validate::{check_device_info, check_ip_info, prop_uint};
 
 /// The parts read between the virtual port and the device information,
@@ -187,7 +188,7 @@ fn each(iface: &Interface, names: &[&str]) -> Result<(), XmlError> {
 #[derive(Clone, Copy)]
 enum Source<'a> {
     Element(&'a Element),
-    Attrs(&'a [(String, String)]),
+    Attrs(&'a [Attr]),
 }
 
 impl<'a> Source<'a> {

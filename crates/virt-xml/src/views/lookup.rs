@@ -176,7 +176,8 @@ mod tests {
             Some((Some("p".into()), Some("v".into())))
         );
         let top = disks.first().map(DocDisk::without_backing_chain);
-        let kept: Option<Vec<String>> = top.map(|e| e.elements().map(|c| c.name.clone()).collect());
+        let kept: Option<Vec<String>> =
+            top.map(|e| e.elements().map(|c| c.name.to_string()).collect());
         assert_eq!(kept, Some(vec!["source".into(), "target".into()]));
         let nics = doc_interfaces(&doc);
         let found: Vec<_> = nics.iter().map(|i| (i.interface_type(), i.mac())).collect();

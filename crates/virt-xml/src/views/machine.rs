@@ -353,7 +353,7 @@ impl View for Sysinfo {
                 entries.push((name.to_string(), e.text()));
             }
             sections.push(SysinfoSection {
-                name: s.name.clone(),
+                name: s.name.to_string(),
                 entries,
             });
         }

@@ -174,7 +174,7 @@ macro_rules! flat_view {
             /// Check stored attributes (of an element called
             #[doc = concat!("`", $tag, "`)")]
             /// the way the view reads them, without a copy.
-            pub fn check_attrs(attrs: &[(String, String)]) -> Result<(), $crate::error::XmlError> {
+            pub fn check_attrs(attrs: &[$crate::model::Attr]) -> Result<(), $crate::error::XmlError> {
                 Self::check_named($tag, &|n| {
                     attrs
                         .iter()
@@ -478,7 +478,7 @@ fn put(el: &mut Element, name: &str, value: Option<&str>) {
                     .unwrap_or(el.attrs.len()),
                 None => el.attrs.len(),
             };
-            el.attrs.insert(at, (name.to_string(), v.to_string()));
+            el.attrs.insert(at, (name.into(), v.to_string()));
         }
         Some(v) => {
             if el.attr(name) != Some(v) {
@@ -512,7 +512,7 @@ fn uint<T: std::str::FromStr>(el: &Element, name: &str) -> Result<Option<T>, Xml
             .map(Some)
             .map_err(|_| XmlError::NotUnsigned {
                 attr: name.into(),
-                element: el.name.clone(),
+                element: el.name.to_string(),
                 value: v.into(),
             }),
     }

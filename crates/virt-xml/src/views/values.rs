@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use super::{put, remove_children, sync_children, with_child, View};
 use crate::error::XmlError;
+use crate::model::Attr;
 use crate::model::{CharDev, Disk, Element, Graphics, Interface, Node};
 
 /// A flat view field name that stands for the element's own text
@@ -269,18 +270,18 @@ pub(super) fn set_first_in<T: View>(els: &mut Vec<Element>, view: Option<&T>) {
 }
 
 /// Views of stored attributes: an element holding just them.
-pub(super) fn attrs_view<T: View>(attrs: &[(String, String)]) -> Result<T, XmlError> {
+pub(super) fn attrs_view<T: View>(attrs: &[Attr]) -> Result<T, XmlError> {
     let el = Element {
-        name: T::TAG.to_string(),
+        name: T::TAG.into(),
         attrs: attrs.to_vec(),
         children: Vec::new(),
     };
     T::from_element(&el)
 }
 
-pub(super) fn set_attrs_view<T: View>(attrs: &mut Vec<(String, String)>, view: &T) {
+pub(super) fn set_attrs_view<T: View>(attrs: &mut Vec<Attr>, view: &T) {
     let mut el = Element {
-        name: T::TAG.to_string(),
+        name: T::TAG.into(),
         attrs: std::mem::take(attrs),
         children: Vec::new(),
     };
