@@ -190,7 +190,6 @@ impl<'a> Parser<'a> {
                             .map_or(bytes.len(), |n| end + n);
                     }
                 }
-                let raw: &'a str = src.get(pos..end)?;
                 let start = pos;
                 pos = end;
                 let open = match stack.last_mut() {
@@ -199,11 +198,14 @@ impl<'a> Parser<'a> {
                     None => return None,
                 };
                 if blank {
+                    // Kept only while its element has no child (most
+                    // blanks are between elements).
                     if open.blank.is_none() && doc.childless(open.element) {
-                        open.blank = Some(raw);
+                        open.blank = Some(src.get(start..end)?);
                     }
                     continue;
                 }
+                let raw: &'a str = src.get(start..end)?;
                 // Most texts are short and hold no reference (nor a ']',
                 // which may start a forbidden "]]>"): borrowed as read.
                 let value = if plain && raw.len() < SHORT_TEXT {
@@ -220,7 +222,7 @@ impl<'a> Parser<'a> {
                     let open = stack.pop()?;
                     // Mostly `</name>` exactly: no search for the '>'.
                     let after = pos + 2 + open.name.len();
-                    let gt = if bytes.get(pos + 2..after) == Some(open.name.as_bytes())
+                    let gt = if same_name(bytes, open.start + 1, pos + 2, open.name.len())
                         && bytes.get(after) == Some(&b'>')
                     {
                         after
@@ -306,11 +308,18 @@ impl<'a> Parser<'a> {
                 return None;
             }
             let attr = src.get(p..p + attr_len)?;
-            p = skip_blank(p + attr_len);
+            // Mostly `name='value'`, without blanks to skip.
+            p += attr_len;
             if bytes.get(p) != Some(&b'=') {
-                return None;
+                p = skip_blank(p);
+                if bytes.get(p) != Some(&b'=') {
+                    return None;
+                }
             }
-            p = skip_blank(p + 1);
+            p += 1;
+            if !matches!(bytes.get(p), Some(b'\'' | b'"')) {
+                p = skip_blank(p);
+            }
             let quote = match bytes.get(p)? {
                 &q @ (b'\'' | b'"') => q,
                 _ => return None,
@@ -932,6 +941,21 @@ fn above(w: u64, n: u8) -> u64 {
     (w.wrapping_add(bytes_of(0x7f - n)) | w) & HIGH_BITS
 }
 
+/// Whether the `len` bytes at `a` and at `b` are the same: one word
+/// each for a name of up to eight bytes (a call of `memcmp` cost more
+/// than the compare), else the slices.
+#[inline(always)]
+fn same_name(bytes: &[u8], a: usize, b: usize, len: usize) -> bool {
+    if let (1..=8, Some(x), Some(y)) = (len, word_at(bytes, a), word_at(bytes, b)) {
+        // The low `len` bytes of the little-endian words.
+        let mask = u64::MAX >> (64 - 8 * len);
+        return (x ^ y) & mask == 0;
+    }
+    bytes
+        .get(a..a + len)
+        .is_some_and(|x| bytes.get(b..b + len) == Some(x))
+}
+
 /// Which byte of a word is the first flagged (has a bit set; 8 for
 /// none).
 #[inline(always)]
@@ -1133,6 +1157,12 @@ mod tests {
                         naive(&bytes, at, &text),
                         "{bytes:?} {at}"
                     );
+                    for (b, n) in [(0, at), (at / 2, len - at), (at, len / 3)] {
+                        let same = bytes
+                            .get(at..at + n)
+                            .is_some_and(|x| bytes.get(b..b + n) == Some(x));
+                        assert_eq!(same_name(&bytes, at, b, n), same, "{bytes:?} {at} {b} {n}");
+                    }
                 }
             }
         }
