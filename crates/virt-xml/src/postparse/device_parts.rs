@@ -362,6 +362,35 @@ pub(super) fn input_bus(input: &mut Element, os_type: &str, arch: Option<&str>) 
     }
 }
 
+/// An input device's `<source>` (virDomainInputDefParseXML,
+/// virDomainInputDefFormat): only a passthrough or evdev device's first
+/// one is read and written, its host device path (`evdev=`, `dev=`)
+/// cleaned as virFileSanitizePath cleans it (seed 16's gen1211: `m:\/`
+/// is written `m:\`); other devices' are dropped.
+pub(super) fn input_source(input: &mut Element) {
+    let attr = match input.attr("type") {
+        Some("passthrough") => Some("evdev"),
+        Some("evdev") => Some("dev"),
+        _ => None,
+    };
+    let mut first = attr.is_some();
+    input.children.retain_mut(|n| match n {
+        Node::Element(e) if e.name == "source" => {
+            if !std::mem::take(&mut first) {
+                return false;
+            }
+            if let Some((a, path)) = attr.and_then(|a| Some((a, e.attr(a)?))) {
+                let clean = crate::devinfo::sanitized_path(path);
+                if clean != path {
+                    e.set_attr(a, clean);
+                }
+            }
+            true
+        }
+        _ => true,
+    });
+}
+
 /// The bus libvirt gives `input` (see [`input_bus`]), `None` without a
 /// type.
 pub(crate) fn input_bus_of(input: &Element, os_type: &str, arch: Option<&str>) -> Option<String> {
@@ -839,6 +868,29 @@ mod tests {
             ),
             "<lease>\n  <lockspace>l</lockspace>\n  <key>k</key>\n  <target path='p'/>\n</lease>\n"
         );
+        // The host device's path cleaned as virsh 9.0 writes it.
+        for (given, want) in [
+            (
+                "<input type='evdev'><source dev='m:\\/' grab='all'/></input>",
+                "<input type='evdev'>\n  <source dev='m:\\' grab='all'/>\n</input>\n",
+            ),
+            (
+                "<input type='passthrough'><source evdev='//a//b/'/></input>",
+                "<input type='passthrough'>\n  <source evdev='//a/b'/>\n</input>\n",
+            ),
+            (
+                "<input type='evdev'><source dev='/dev/input/'/><source dev='/x//'/></input>",
+                "<input type='evdev'>\n  <source dev='/dev/input'/>\n</input>\n",
+            ),
+            (
+                "<input type='mouse'><source dev='/x'/></input>",
+                "<input type='mouse'/>\n",
+            ),
+        ] {
+            let mut input = crate::parse_element(given).unwrap();
+            input_source(&mut input);
+            assert_eq!(input.to_xml(0), want);
+        }
         let mut input = crate::parse_element("<input type='tablet'/>").unwrap();
         input_bus(&mut input, "hvm", Some("i686"));
         assert_eq!(input.to_xml(0), "<input type='tablet' bus='usb'/>\n");

@@ -544,6 +544,7 @@ fn devices(def: &mut DomainDef) {
         sources::drop_private_data(device);
         if device.name == "input" {
             device_parts::input_bus(device, os_type, def.os.arch.as_deref());
+            device_parts::input_source(device);
         }
         device_parts::rewrite(device);
         crate::devinfo::rewrite(device);
