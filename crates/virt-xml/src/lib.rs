@@ -64,6 +64,7 @@ mod implicit;
 pub mod model;
 mod moment_list;
 mod moment_request;
+mod name;
 pub mod network;
 mod order;
 mod parse;

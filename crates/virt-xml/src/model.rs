@@ -4,13 +4,7 @@
 
 use uuid::Uuid;
 
-/// An element or attribute name. Names of 24 bytes or less (nearly every
-/// name libvirt's schemas define) are held in the value itself, without an
-/// allocation: they were a quarter of the blocks a definition is made of,
-/// each a malloc when read and a free when dropped. It reads as a `str`
-/// (`Deref`), compares with `&str` and `String`, and is made from either
-/// with `.into()`.
-pub type Name = compact_str::CompactString;
+pub use crate::name::Name;
 
 /// An attribute: its name and its (unescaped) value.
 pub type Attr = (Name, String);
