@@ -8,25 +8,29 @@
 //! branch-free small string (`compact_str`'s, measured) spent in those
 //! comparisons all that its allocations saved.
 
+use arrayvec::ArrayString;
 use std::borrow::{Borrow, Cow};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
 /// The longest name held in place: every element and attribute name of
-/// libvirt's domain schema but three of `<iotune>`'s (24-26 bytes).
-const INLINE: usize = 22;
+/// libvirt's domain schema but a few (`trustGuestRxFilters`,
+/// `forwardPlainNames`, `<iotune>`'s longest), which keeps a `Name` in the
+/// 24 bytes of a `String`.
+const INLINE: usize = 16;
 
 /// An element or attribute name: reads as a `str` (`Deref`), compares
 /// with `str`, `&str` and `String`, and is made from either with
-/// `.into()`. Names up to 22 bytes are held in the value itself.
+/// `.into()`. Names up to 16 bytes are held in the value itself.
 #[derive(Clone)]
 pub struct Name(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    /// `len` bytes of `bytes`, valid UTF-8 (copied from a `str`).
-    Inline { len: u8, bytes: [u8; INLINE] },
+    /// A short name, in place (`arrayvec` keeps it a `str` without
+    /// checking it again at each read).
+    Inline(ArrayString<INLINE>),
     /// A longer name.
     Heap(Box<str>),
 }
@@ -35,17 +39,9 @@ impl Name {
     /// The name `s`.
     #[inline]
     pub fn new(s: &str) -> Self {
-        let mut bytes = [0u8; INLINE];
-        match bytes.get_mut(..s.len()) {
-            Some(to) => {
-                to.copy_from_slice(s.as_bytes());
-                Name(Repr::Inline {
-                    // At most INLINE (checked by the get_mut above).
-                    len: s.len() as u8,
-                    bytes,
-                })
-            }
-            None => Name(Repr::Heap(s.into())),
+        match ArrayString::from(s) {
+            Ok(inline) => Name(Repr::Inline(inline)),
+            Err(_) => Name(Repr::Heap(s.into())),
         }
     }
 
@@ -53,17 +49,12 @@ impl Name {
     #[inline]
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            Repr::Inline { len, bytes } => {
-                // SAFETY: `new` copied the first `len` bytes from a `str`
-                // (a whole one, so they end on a character boundary) and
-                // `len <= INLINE`; nothing changes them afterwards.
-                unsafe { std::str::from_utf8_unchecked(bytes.get_unchecked(..usize::from(*len))) }
-            }
+            Repr::Inline(s) => s.as_str(),
             Repr::Heap(s) => s,
         }
     }
 
-    /// True when the name did not fit in place (longer than 22 bytes).
+    /// True when the name did not fit in place (longer than 16 bytes).
     pub fn is_heap_allocated(&self) -> bool {
         matches!(self.0, Repr::Heap(_))
     }
@@ -208,7 +199,7 @@ impl From<Name> for String {
     fn from(n: Name) -> String {
         match n.0 {
             Repr::Heap(s) => s.into_string(),
-            Repr::Inline { .. } => n.as_str().to_owned(),
+            Repr::Inline(s) => s.as_str().to_owned(),
         }
     }
 }
@@ -224,8 +215,8 @@ mod tests {
             "a",
             "disk",
             "trustGuestRxFilters",
-            "exactly_22_bytes_long_",
-            "exactly_23_bytes_long__",
+            "exactly_16_bytes",
+            "exactly_17_bytes_",
             "read_iops_sec_max_length",
             "é名前",
         ] {

@@ -419,9 +419,9 @@ mod tests {
         Ok(())
     }
 
-    /// The names of a read element are held in place: none of them is a
-    /// block of its own to allocate and free (they were a quarter of a
-    /// definition's blocks as `String`s).
+    /// The names of a read element are held in place: none of them but
+    /// the rare longer than 16 bytes is a block of its own to allocate and
+    /// free (they were a quarter of a definition's blocks as `String`s).
     #[test]
     fn names_take_no_allocation() -> Result<(), crate::XmlError> {
         fn names(e: &crate::Element, out: &mut Vec<crate::Name>) {
@@ -440,8 +440,9 @@ mod tests {
         names(&doc.root().to_element(), &mut all);
         assert_eq!(all.len(), 17);
         for name in &all {
-            assert!(!name.is_heap_allocated(), "{name}");
+            assert_eq!(name.is_heap_allocated(), name.len() > 16, "{name}");
         }
+        assert!(all.iter().any(|n| n == "trustGuestRxFilters"));
         Ok(())
     }
 
