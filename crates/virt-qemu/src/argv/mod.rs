@@ -1326,7 +1326,7 @@ mod tests {
             (TINY.replace("<vcpu>1</vcpu>", "<vcpu>3</vcpu><cpu><topology sockets='2' cores='1' threads='1'/></cpu>"), "topology"),
             (TINY.replace("type='kvm'", "type='xen'"), "domain type 'xen'"),
             (TINY.replace("<memballoon model='none'/>", "<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='0' slot='1' function='0'/></source></hostdev>"), "hostdev"),
-            (TINY.replace("<memballoon model='none'/>", "<lease><key>k</key><target path='/l'/></lease>"), "device <lease> is not supported"),
+            (TINY.replace("<memballoon model='none'/>", "<lease><lockspace>s</lockspace><key>k</key><target path='/l'/></lease>"), "device <lease> is not supported"),
             (TINY.replace("<memballoon model='none'/>", "<vsock model='virtio'><cid auto='yes'/></vsock>"), "device <vsock> is not supported"),
             (TINY.replace("<vcpu>1</vcpu>", "<vcpu>1</vcpu><memtune><hard_limit>1048576</hard_limit></memtune>"), "<memtune> needs cgroup support"),
             (TINY.replace("<vcpu>1</vcpu>", "<vcpu>1</vcpu><cputune><vcpupin vcpu='0' cpuset='0'/><shares>2048</shares></cputune>"), "<cputune><shares> needs cgroup support"),
