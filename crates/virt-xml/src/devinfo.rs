@@ -560,6 +560,21 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// The five attributes a PCI address is read from (virPCIDeviceAddressParseXML):
+/// domain, bus, slot, function and multifunction, found in one pass over
+/// the attributes.
+#[inline]
+pub(crate) fn pci_address_values(e: &Element) -> [Option<&str>; 5] {
+    e.attr_values(|k| match k {
+        "domain" => Some(0),
+        "bus" => Some(1),
+        "slot" => Some(2),
+        "function" => Some(3),
+        "multifunction" => Some(4),
+        _ => None,
+    })
+}
+
 /// The attributes of an `<address>` as libvirt writes what it read, and
 /// its `<zpci>` child when it has one; `Err` for what libvirt refuses.
 fn address_fields(e: &Element) -> Result<(Fields<'_>, Option<Element>), ()> {
@@ -572,15 +587,7 @@ fn address_fields(e: &Element) -> Result<(Fields<'_>, Option<Element>), ()> {
     let get = |name: &str, base: u32| prop(e, name, base).map(Option::unwrap_or_default);
     match kind {
         "pci" => {
-            // One pass over the attributes for the five read.
-            let [domain, bus, slot, function, multi] = e.attr_values(|k| match k {
-                "domain" => Some(0),
-                "bus" => Some(1),
-                "slot" => Some(2),
-                "function" => Some(3),
-                "multifunction" => Some(4),
-                _ => None,
-            });
+            let [domain, bus, slot, function, multi] = pci_address_values(e);
             let fields = [
                 uint_or_zero(domain, 0)?,
                 uint_or_zero(bus, 0)?,

@@ -282,14 +282,7 @@ fn check_ccw_address(address: &Element) -> Result<(), XmlError> {
 /// PCI host device and NVMe disk sources).
 pub(crate) fn check_pci_address(address: &Element) -> Result<(), XmlError> {
     const NUMBERS: [&str; 4] = ["domain", "bus", "slot", "function"];
-    let values: [Option<&str>; 5] = address.attr_values(|k| match k {
-        "domain" => Some(0),
-        "bus" => Some(1),
-        "slot" => Some(2),
-        "function" => Some(3),
-        "multifunction" => Some(4),
-        _ => None,
-    });
+    let values = crate::devinfo::pci_address_values(address);
     let mut at = [0; 4];
     for ((n, attr), value) in at.iter_mut().zip(NUMBERS).zip(values) {
         *n = uint_value(address, attr, value, 0)?;

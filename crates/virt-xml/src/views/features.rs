@@ -453,6 +453,38 @@ const TRISTATE_FEATURES: &[&str] = &[
     "ps2",
 ];
 
+/// `<hyperv>` as virDomainFeaturesHyperVDefParse reads it: its mode,
+/// then each child a known enlightenment with a required on/off state,
+/// the value a switched-on one needs, and a switched-on timer's children
+/// each a `<direct>` with a required state.
+fn check_hyperv(hyperv: &Element) -> Result<(), XmlError> {
+    check_choice(hyperv, "mode", &["custom", "passthrough"])?;
+    for h in hyperv.elements() {
+        if !HYPERV_FEATURES.contains(&h.name.as_str()) {
+            return Err(XmlError::Unsupported(format!(
+                "unsupported HyperV Enlightenment feature: {}",
+                h.name
+            )));
+        }
+        let on = required_state_of(h)? == "on";
+        check_hyperv_value(h, on)?;
+        // libvirt reads a timer's children only when it is on.
+        if !on || h.name != "stimer" {
+            continue;
+        }
+        for d in h.elements() {
+            if d.name != "direct" {
+                return Err(XmlError::Unsupported(format!(
+                    "unsupported Hyper-V stimer feature: {}",
+                    d.name
+                )));
+            }
+            required_state_of(d)?;
+        }
+    }
+    Ok(())
+}
+
 /// `<kvm>`'s children as virDomainFeaturesKVMDefParse reads them: each a
 /// known feature with a required on/off state, a dirty ring that is on
 /// with a power-of-two size in [1024, 65536].
@@ -491,42 +523,26 @@ impl Features {
         for e in els {
             match e.name.as_str() {
                 "hyperv" => {
-                    let mode = choice(e, "mode", &["custom", "passthrough"])?;
-                    let mut list = Vec::new();
-                    for h in e.elements() {
-                        if !HYPERV_FEATURES.contains(&h.name.as_str()) {
-                            return Err(XmlError::Unsupported(format!(
-                                "unsupported HyperV Enlightenment feature: {}",
-                                h.name
-                            )));
-                        }
-                        let value = h.attrs.iter().find(|(k, _)| k != "state").cloned();
-                        let state = Some(required_state(h)?);
-                        check_hyperv_value(h, state.as_deref() == Some("on"))?;
-                        let mut direct = None;
-                        // libvirt reads a timer's children only when it is on.
-                        let on = state.as_deref() == Some("on");
-                        for d in h.elements().filter(|_| h.name == "stimer") {
-                            direct = match (on, d.name.as_str()) {
-                                (true, "direct") => Some(required_state(d)?),
-                                (true, _) => {
-                                    return Err(XmlError::Unsupported(format!(
-                                        "unsupported Hyper-V stimer feature: {}",
-                                        d.name
-                                    )))
-                                }
-                                (false, "direct") => attr(d, "state"),
-                                (false, _) => direct,
-                            };
-                        }
-                        list.push(HypervFeature {
+                    // Each child named and switched, its value, a timer's
+                    // children: read below without refusals.
+                    check_hyperv(e)?;
+                    let list = e
+                        .elements()
+                        .map(|h| HypervFeature {
                             name: h.name.to_string(),
-                            state,
-                            value,
-                            direct,
-                        });
-                    }
-                    f.hyperv = Some((mode, list));
+                            state: attr(h, "state"),
+                            value: h.attrs.iter().find(|(k, _)| k != "state").cloned(),
+                            // What the last `<direct>` says (libvirt reads
+                            // a timer's children only when it is on, and
+                            // each is then a `<direct>`).
+                            direct: h
+                                .elements()
+                                .filter(|d| h.name == "stimer" && d.name == "direct")
+                                .last()
+                                .and_then(|d| attr(d, "state")),
+                        })
+                        .collect();
+                    f.hyperv = Some((attr(e, "mode"), list));
                 }
                 "kvm" => {
                     // Each child named, switched, and a dirty ring's size.
@@ -577,32 +593,7 @@ impl Features {
     pub(crate) fn check(els: &[Element]) -> Result<(), XmlError> {
         for e in els {
             match e.name.as_str() {
-                "hyperv" => {
-                    check_choice(e, "mode", &["custom", "passthrough"])?;
-                    for h in e.elements() {
-                        if !HYPERV_FEATURES.contains(&h.name.as_str()) {
-                            return Err(XmlError::Unsupported(format!(
-                                "unsupported HyperV Enlightenment feature: {}",
-                                h.name
-                            )));
-                        }
-                        let on = required_state_of(h)? == "on";
-                        check_hyperv_value(h, on)?;
-                        // libvirt reads a timer's children only when it is on.
-                        if !on || h.name != "stimer" {
-                            continue;
-                        }
-                        for d in h.elements() {
-                            if d.name != "direct" {
-                                return Err(XmlError::Unsupported(format!(
-                                    "unsupported Hyper-V stimer feature: {}",
-                                    d.name
-                                )));
-                            }
-                            required_state_of(d)?;
-                        }
-                    }
-                }
+                "hyperv" => check_hyperv(e)?,
                 "kvm" => {
                     // (The hidden state and the others' are the states
                     // checked here: reading them again refuses nothing.)
