@@ -76,6 +76,7 @@ pub(super) fn hostdev(dev: &mut Element) {
     if pci {
         pci_source_address(dev);
     }
+    backend_driver(dev, pci);
     // virDomainHostdevDefFormatCaps: a network device's addresses and
     // routes right after its source.
     if net {
@@ -89,6 +90,42 @@ pub(super) fn hostdev(dev: &mut Element) {
     dev.children
         .splice(at..at, flags.into_iter().map(Node::Element));
 }
+
+/// A host device's `<driver>` as libvirt writes what it read: only a PCI
+/// subsystem device's first one is read (virDomainHostdevDefParseXMLSubsys,
+/// its backend `name`), and written right before the source
+/// (virDomainHostdevDefFormatSubsysPCI) when it names one; the others
+/// go.
+fn backend_driver(dev: &mut Element, pci: bool) {
+    let Some(first) = dev.child("driver") else {
+        return;
+    };
+    let backend = first
+        .attr("name")
+        .filter(|n| pci && HOSTDEV_PCI_BACKENDS.contains(n))
+        .map(|n| Element::new("driver").with_attr("name", n));
+    let at = |dev: &Element, name: &str| {
+        dev.children
+            .iter()
+            .position(|n| matches!(n, Node::Element(c) if c.name == name))
+    };
+    // Already alone, as written, right before the source: kept as is.
+    if backend.as_ref().is_some_and(|b| b == first)
+        && dev.children_named("driver").count() == 1
+        && at(dev, "driver").map(|d| d + 1) == at(dev, "source")
+    {
+        return;
+    }
+    remove_named(dev, &["driver"]);
+    if let Some(backend) = backend {
+        let source = at(dev, "source").unwrap_or(0);
+        dev.children.insert(source, Node::Element(backend));
+    }
+}
+
+/// A PCI host device's backends as a `<driver name=>`
+/// (virDomainHostdevSubsysPCIBackend, its default not among them).
+pub(crate) const HOSTDEV_PCI_BACKENDS: [&str; 3] = ["kvm", "vfio", "xen"];
 
 /// A PCI host device's source address as libvirt writes what it read
 /// (virDomainHostdevSubsysPCIDefParseXML reads the first `<source>`'s
@@ -296,6 +333,37 @@ mod tests {
              <ip address='10.0.0.1' family='ipv4'/><ip address='2001::2%1' family='ipv6' prefix='64'/>\
              <route family='ipv6' address='fe80::' prefix='16' gateway='fe80::1%5'/>\
              <alias name='ua-x'/></hostdev>"
+        );
+    }
+
+    /// A PCI host device's first `<driver>` written right before its
+    /// source, the others dropped; a driver of another kind of device
+    /// dropped (as virsh 9.0 dumps them).
+    #[test]
+    fn pci_hostdev_backend_driver_before_the_source() {
+        let flat = |xml: &str| written(xml).lines().map(str::trim).collect::<String>();
+        let pci = |kids: &str| {
+            flat(&format!(
+                "<hostdev mode='subsystem' type='pci' managed='no'>{kids}</hostdev>"
+            ))
+        };
+        let source =
+            "<source><address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source>";
+        assert_eq!(
+            pci(&format!("{source}<driver name='xen'/><driver name='kvm'/>")),
+            format!("<hostdev mode='subsystem' type='pci' managed='no'><driver name='xen'/>{source}</hostdev>")
+        );
+        assert_eq!(
+            pci(&format!("<driver name='vfio' x='y'/>{source}")),
+            format!("<hostdev mode='subsystem' type='pci' managed='no'><driver name='vfio'/>{source}</hostdev>")
+        );
+        assert_eq!(
+            pci(&format!("{source}<driver/>")),
+            format!("<hostdev mode='subsystem' type='pci' managed='no'>{source}</hostdev>")
+        );
+        assert_eq!(
+            flat("<hostdev mode='subsystem' type='usb'><source><address bus='1' device='2'/></source><driver name='vfio'/></hostdev>"),
+            "<hostdev mode='subsystem' type='usb' managed='no'><source><address bus='1' device='2'/></source></hostdev>"
         );
     }
 }

@@ -53,8 +53,9 @@ pub(super) fn rewrite(iface: &mut Interface) {
         iface.extra.retain(|e| e.name != "filterref");
     }
     let virtio = iface.model.as_deref().is_some_and(is_virtio_model);
-    // A host device interface is written by another formatter.
-    if iface.iface_type != "hostdev" {
+    if iface.iface_type == "hostdev" {
+        hostdev_drivers(iface, virtio);
+    } else {
         driver(&mut iface.extra, virtio);
     }
     backend(&mut iface.extra, virtio && iface.iface_type != "hostdev");
@@ -230,6 +231,52 @@ fn hostdev_source(iface: &mut Interface) {
     };
     if source.child("address").and_then(|a| a.attr("type")) == Some("pci") {
         super::hostdev::pci_source_written(source, true);
+    }
+}
+
+/// A host device interface's `<driver>` as virDomainNetDefFormat writes
+/// what it read from the first one: for a PCI source its backend `name`
+/// (virDomainHostdevDefParseXMLSubsys) right before the source
+/// (virDomainHostdevDefFormatSubsysPCI), kept with its place after the
+/// `<mac>` (the formatter ranks children by name, and the other
+/// `<driver>` goes after the model); for a virtio model its virtio
+/// options (virDomainVirtioOptionsParseXML, the only part of it read for
+/// a host device) after the model; nothing else.
+fn hostdev_drivers(iface: &mut Interface, virtio: bool) {
+    let Some(first) = iface.extra.iter().find(|e| e.name == "driver") else {
+        return;
+    };
+    let pci = iface
+        .extra
+        .iter()
+        .find(|e| e.name == "source")
+        .and_then(|s| s.child("address"))
+        .and_then(|a| a.attr("type"))
+        == Some("pci");
+    let backend = first
+        .attr("name")
+        .filter(|n| pci && super::HOSTDEV_PCI_BACKENDS.contains(n))
+        .map(|n| Element::new("driver").with_attr("name", n));
+    let mut options = Element::new("driver");
+    if virtio {
+        // virDomainVirtioOptionsFormat's order.
+        for name in ["iommu", "ats", "packed", "page_per_vq"] {
+            if let Some(v) = first.attr(name) {
+                options = options.with_attr(name, v);
+            }
+        }
+    }
+    iface.extra.retain(|e| e.name != "driver");
+    if !options.attrs.is_empty() {
+        iface.extra.push(options);
+    }
+    if let Some(backend) = backend {
+        // Placed after the first `<mac>`, ahead of what else is placed
+        // there: the last placed is inserted first.
+        iface.unknown.push(crate::Unknown {
+            after: Some(("mac".into(), 0)),
+            element: backend,
+        });
     }
 }
 
@@ -946,6 +993,38 @@ mod tests {
                 "<interface type='hostdev'><source><address type='usb' bus='1' device='2'/></source></interface>"
             ),
             "<interface type='hostdev'><source><address type='usb' bus='1' device='2'/></source></interface>"
+        );
+    }
+
+    /// A host device interface's backend driver right before its PCI
+    /// source, its virtio options after a virtio model, nothing else of
+    /// its drivers (as virsh 9.0 dumps them).
+    #[test]
+    fn hostdev_interface_drivers_as_libvirt_writes_them() {
+        let source = "<source><address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source>";
+        assert_eq!(
+            rewritten(&format!(
+                "<interface type='hostdev'><mac address='52:54:00:01:02:03'/>{source}<model type='virtio'/>\
+                 <driver name='vfio' iommu='on' queues='3'><host csum='off'/></driver><driver name='xen'/></interface>"
+            )),
+            format!(
+                "<interface type='hostdev'><mac address='52:54:00:01:02:03'/><driver name='vfio'/>{source}\
+                 <model type='virtio'/><driver iommu='on'/></interface>"
+            )
+        );
+        assert_eq!(
+            rewritten(&format!(
+                "<interface type='hostdev'><driver queues='2'/><mac address='52:54:00:01:02:03'/>{source}</interface>"
+            )),
+            format!("<interface type='hostdev'><mac address='52:54:00:01:02:03'/>{source}</interface>")
+        );
+        assert_eq!(
+            rewritten(
+                "<interface type='hostdev'><mac address='52:54:00:01:02:03'/>\
+                 <source><address type='usb' bus='1' device='2'/></source><driver name='vfio'/></interface>"
+            ),
+            "<interface type='hostdev'><mac address='52:54:00:01:02:03'/>\
+             <source><address type='usb' bus='1' device='2'/></source></interface>"
         );
     }
 }

@@ -51,6 +51,7 @@ pub(crate) use device_parts::input_bus_of;
 use devices::check_panics;
 pub(crate) use devices::{check_each_device, check_memory, controller_models, disk_name_index};
 use features::*;
+pub(crate) use hostdev::HOSTDEV_PCI_BACKENDS;
 pub(crate) use interface::mac_address;
 use numa::*;
 use os::*;

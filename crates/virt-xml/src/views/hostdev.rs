@@ -107,10 +107,12 @@ pub(crate) fn check_hostdev_source(el: &Element) -> Result<(), XmlError> {
         (Some("mdev"), Some(_)) if subsystem => mdev_uuid(el).map(|_| ()),
         (Some("usb"), Some(source)) if subsystem => check_usb_source(source),
         // virDomainHostdevSubsysPCIDefParseXML: the first address.
-        (Some("pci"), Some(source)) if subsystem => match source.child("address") {
-            Some(address) => crate::validate::check_pci_address(address),
-            None => Ok(()),
-        },
+        (Some("pci"), Some(source)) if subsystem => {
+            if let Some(address) = source.child("address") {
+                crate::validate::check_pci_address(address)?;
+            }
+            check_pci_backend(el)
+        }
         (Some("scsi"), Some(source)) if subsystem && source.attr("protocol") == Some("iscsi") => {
             crate::validate::check_iscsi_hostdev_source(source)
         }
@@ -127,6 +129,19 @@ pub(crate) fn check_hostdev_source(el: &Element) -> Result<(), XmlError> {
     }
 }
 
+/// virDomainHostdevDefParseXMLSubsys: a PCI device's first `<driver>`
+/// names one of its backends when it names one (the default is no name).
+fn check_pci_backend(el: &Element) -> Result<(), XmlError> {
+    match el.child("driver").and_then(|d| d.attr("name")) {
+        Some(name) if !crate::postparse::HOSTDEV_PCI_BACKENDS.contains(&name) => {
+            Err(XmlError::Invalid(format!(
+                "Invalid value for attribute 'name' in element 'driver': '{name}'."
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The host device of an `<interface type='hostdev'>` as
 /// virDomainNetDefParseXML reads it (virDomainHostdevDefParseXMLSubsys on
 /// the interface, `attrs` being its attributes): the subsystem type is
@@ -135,6 +150,7 @@ pub(crate) fn check_hostdev_source(el: &Element) -> Result<(), XmlError> {
 pub(crate) fn check_interface_hostdev(
     attrs: &[Attr],
     source: Option<&Element>,
+    driver: Option<&Element>,
 ) -> Result<(), XmlError> {
     let addr_type = source
         .and_then(|s| s.child("address"))
@@ -158,7 +174,10 @@ pub(crate) fn check_interface_hostdev(
     hostdev.attrs = attrs.to_vec();
     hostdev.set_attr("mode", "subsystem");
     hostdev.set_attr("type", kind);
-    let hostdev = hostdev.with_child(source.clone());
+    let mut hostdev = hostdev.with_child(source.clone());
+    if let Some(d) = driver {
+        hostdev = hostdev.with_child(d.clone());
+    }
     check_hostdev_options(&hostdev)?;
     check_hostdev_source(&hostdev)
 }
@@ -510,6 +529,21 @@ mod tests {
     }
 
     // Texts observed from libvirt 9.0 through virsh.
+    #[test]
+    fn a_pci_backend_among_libvirts() {
+        let pci = |driver: &str| {
+            verdict(&format!(
+                "<hostdev mode='subsystem' type='pci'><source><address bus='1'/></source>{driver}</hostdev>"
+            ))
+        };
+        assert_eq!(
+            pci("<driver name=''/>"),
+            "XML error: Invalid value for attribute 'name' in element 'driver': ''."
+        );
+        assert_eq!(pci("<driver name='vfio'/><driver name='qemu'/>"), "OK");
+        assert_eq!(pci("<driver/>"), "OK");
+    }
+
     #[test]
     fn network_and_iscsi_sources_read_as_libvirt_reads_them() {
         let net =

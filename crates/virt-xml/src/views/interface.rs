@@ -83,7 +83,8 @@ pub(crate) fn check_interface(iface: &Interface, legacy_xen: bool) -> Result<(),
             }
             None => None,
         };
-        hostdev::check_interface_hostdev(&iface.attrs, source)?;
+        let driver = iface.extra.iter().find(|e| e.name == "driver");
+        hostdev::check_interface_hostdev(&iface.attrs, source, driver)?;
     }
     // The first <virtualport> only, as virNetDevVPortProfileParse reads
     // it for this type (the ids it generates do not matter here).
@@ -393,6 +394,10 @@ mod tests {
             ("<interface type='user'><portForward proto='udp'><range exclude='x'/></portForward></interface>".into(), "XML error: Invalid value for attribute 'exclude' in element 'range': 'x'."),
             ("<interface type='user'><portForward proto='tcp' address='0x7f.1'><range start=' 5' to='6'/><range/></portForward></interface>".into(), "OK"),
             ("<interface type='hostdev'><source><address type='bogus'/></source></interface>".into(), "unsupported configuration: unknown host device source address type 'bogus'"),
+            // A PCI source's backend, after the source (a USB one has none).
+            ("<interface type='hostdev'><driver name='qemu'/><source><address type='pci' bus='1'/></source></interface>".into(), "XML error: Invalid value for attribute 'name' in element 'driver': 'qemu'."),
+            ("<interface type='hostdev'><driver name='qemu'/><source><address type='pci' bus='300'/></source></interface>".into(), "XML error: Invalid PCI address bus='0x12c', must be <= 0xFF"),
+            ("<interface type='hostdev'><driver name='qemu'/><source><address type='usb' bus='1' device='2'/></source></interface>".into(), "OK"),
         ];
         // A 0.2-era Xen guest's bridge interface without a source.
         let xen = "<domain type='xen'><name>x</name><memory>1024</memory><os><type>hvm</type>\
