@@ -148,12 +148,18 @@ pub(crate) fn check_devices(def: &DomainDef, scope: Scope) -> Result<(), XmlErro
                     check_label_overrides(def, source)?;
                 }
             }
-            Device::Element(e) => check_device(def, e, scope)?,
+            Device::Element(e) => {
+                check_device(def, e, scope)?;
+                if e.name == "sound" {
+                    crate::views::check_sound_audio(&def.devices, e)?;
+                }
+            }
             Device::Net(net) => check_net(net)?,
             Device::Disk(disk) => check_disk(def, disk)?,
         }
     }
-    Ok(())
+    // The devices without device information come last in the walk.
+    crate::views::check_display_audio(&def.devices)
 }
 
 /// virDomainDeviceInfoValidate: an unassigned address is for host
@@ -842,6 +848,40 @@ mod tests {
         assert_eq!(
             first(&def).as_deref(),
             Some("unsupported configuration: Controllers must use the 'ccid' address type")
+        );
+    }
+
+    /// Checked with virsh 9.0 (seed 20): a display's unknown audio ID is
+    /// refused after every device with device information, a sound
+    /// card's at the sound cards' place in the walk.
+    #[test]
+    fn audio_ids_are_checked_at_their_devices_places() {
+        let first = |devices: &str| {
+            let xml = format!(
+                "<domain type='test'><name>a</name><memory>65536</memory>\
+                 <os><type>hvm</type></os><devices>{devices}</devices></domain>"
+            );
+            crate::parse_domain(&xml).err().map(|e| e.to_string())
+        };
+        let vsock = "<vsock><address type='virtio-mmio'/><driver iommu='off'/></vsock>";
+        let iommu =
+            "unsupported configuration: iommu driver option is only supported for virtio devices";
+        let display = "<graphics type='vnc'><audio id='255'/></graphics>";
+        let sound = "<sound model='ich9'><audio id='7'/></sound>";
+        assert_eq!(first(&format!("{display}{vsock}")), first(vsock));
+        assert!(
+            first(vsock).is_some_and(|e| e.contains(iommu)),
+            "{:?}",
+            first(vsock)
+        );
+        assert_eq!(
+            first(display).as_deref(),
+            Some("XML error: no audio device with ID 255")
+        );
+        // The sound cards come before the virtio devices in the walk.
+        assert_eq!(
+            first(&format!("{vsock}{sound}")).as_deref(),
+            Some("XML error: no audio device with ID 7")
         );
     }
 

@@ -145,11 +145,6 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
     r.check(Step::device("controller"), || {
         crate::validate::check_usb_controllers(&devices.other)
     });
-    // virDomainDefValidate's device checks, before its others (the host
-    // devices' in `validate::check_devices`, in libvirt's walk).
-    r.check(Step::Validate, || {
-        peripherals::check_audio_backends(devices)
-    });
 }
 
 /// Top-level parts checked by `validate::check_parsed` at their step of

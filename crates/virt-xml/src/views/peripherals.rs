@@ -233,37 +233,51 @@ pub(crate) fn check_audio_ref(sound: &Element) -> Result<(), XmlError> {
     check_audio_first(sound.child("audio"))
 }
 
-/// Every audio backend a sound card or a VNC or D-Bus display names
-/// (sound cards first, as libvirt checks them) is one of the domain's
-/// `<audio>` devices.
-pub(crate) fn check_audio_backends(devices: &Devices) -> Result<(), XmlError> {
-    let id = |e: &Element| e.attr("id").and_then(|v| v.trim().parse::<u32>().ok());
+/// The audio device IDs of the domain's `<audio>` devices.
+fn audio_id(e: &Element) -> Option<u32> {
+    e.attr("id").and_then(|v| v.trim().parse::<u32>().ok())
+}
+
+/// virDomainEnsureAudioID: the audio backend `named` (a sound card's or a
+/// display's `<audio>`) is one of the domain's `<audio>` devices.
+fn check_audio_named(devices: &Devices, named: Option<&Element>) -> Result<(), XmlError> {
+    let Some(wanted) = named.and_then(audio_id) else {
+        return Ok(());
+    };
+    let known = devices.other.iter().filter(|e| e.name == "audio");
+    if known.filter_map(audio_id).any(|id| id == wanted) {
+        Ok(())
+    } else {
+        Err(XmlError::Invalid(format!(
+            "no audio device with ID {wanted}"
+        )))
+    }
+}
+
+/// virDomainSoundDefValidate: the backend a sound card plays through, at
+/// the sound card's place in libvirt's walk of the devices.
+pub(crate) fn check_sound_audio(devices: &Devices, sound: &Element) -> Result<(), XmlError> {
+    check_audio_named(devices, sound.child("audio"))
+}
+
+/// After the devices with device information, libvirt's walk reaches the
+/// displays (virDomainGraphicsDefValidate: a VNC or D-Bus display's
+/// audio backend), then the audio devices (virDomainAudioDefValidate:
+/// each ID names one of them).
+pub(crate) fn check_display_audio(devices: &Devices) -> Result<(), XmlError> {
+    let displays = devices
+        .graphics
+        .iter()
+        .filter(|g| matches!(g.graphics_type.as_str(), "vnc" | "dbus"));
+    for g in displays {
+        check_audio_named(devices, g.extra.iter().find(|e| e.name == "audio"))?;
+    }
     let known: Vec<u32> = devices
         .other
         .iter()
         .filter(|e| e.name == "audio")
-        .filter_map(id)
+        .filter_map(audio_id)
         .collect();
-    let sounds = devices.other.iter().filter(|e| e.name == "sound");
-    let displays = devices
-        .graphics
-        .iter()
-        .filter(|g| matches!(g.graphics_type.as_str(), "vnc" | "dbus"))
-        .map(|g| g.extra.iter().find(|e| e.name == "audio"));
-    let named = sounds
-        .map(|s| s.child("audio"))
-        .chain(displays)
-        .flatten()
-        .filter_map(id);
-    for wanted in named {
-        if !known.contains(&wanted) {
-            return Err(XmlError::Invalid(format!(
-                "no audio device with ID {wanted}"
-            )));
-        }
-    }
-    // virDomainAudioDefValidate: the audio devices come after the sound
-    // cards and displays in libvirt's walk; each ID names one of them.
     for (i, id) in known.iter().enumerate() {
         if known[..i].contains(id) {
             return Err(XmlError::Invalid(format!(
