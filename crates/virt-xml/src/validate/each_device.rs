@@ -148,12 +148,7 @@ pub(crate) fn check_devices(def: &DomainDef, scope: Scope) -> Result<(), XmlErro
                     check_label_overrides(def, source)?;
                 }
             }
-            Device::Element(e) => {
-                check_device(def, e, scope)?;
-                if e.name == "sound" {
-                    crate::views::check_sound_audio(&def.devices, e)?;
-                }
-            }
+            Device::Element(e) => check_device(def, e, scope)?,
             Device::Net(net) => check_net(net)?,
             Device::Disk(disk) => check_disk(def, disk)?,
         }
@@ -285,6 +280,8 @@ fn check_net(iface: &crate::Interface) -> Result<(), XmlError> {
 /// The rules of the kinds kept as elements.
 fn check_device(def: &DomainDef, e: &Element, scope: Scope) -> Result<(), XmlError> {
     match e.name.as_str() {
+        // virDomainSoundDefValidate.
+        "sound" => crate::views::check_sound_audio(&def.devices, e),
         // virDomainSmartcardDefValidate.
         "smartcard" => {
             let address = e.child("address").and_then(|a| a.attr("type"));

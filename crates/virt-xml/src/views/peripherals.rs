@@ -233,7 +233,8 @@ pub(crate) fn check_audio_ref(sound: &Element) -> Result<(), XmlError> {
     check_audio_first(sound.child("audio"))
 }
 
-/// The audio device IDs of the domain's `<audio>` devices.
+/// The ID an `<audio>` device has, or a sound card's or display's
+/// `<audio>` names.
 fn audio_id(e: &Element) -> Option<u32> {
     e.attr("id").and_then(|v| v.trim().parse::<u32>().ok())
 }
