@@ -1,5 +1,5 @@
 //! `cargo xtask xml-diff [--count N] [--seed S] [--record] [--show TEXT] [--save DIR]
-//! [--os-type T]`: the
+//! [--os-type T] [--files DIR]`: the
 //! differential run of virt-schema (random documents from libvirt's domain
 //! schema, our test driver against Debian's virsh) at any size. Prints the
 //! agreement figures and the kinds of disagreement, most common first;
@@ -10,7 +10,10 @@
 //! writes every disagreeing document to DIR (`<key>-<name>.xml`, both
 //! verdicts beside it), for going through a kind's documents one by one;
 //! `--os-type T` gives every document the OS type T in place of hvm (a
-//! measure of other guests' rules; its kinds are recorded like any).
+//! measure of other guests' rules; its kinds are recorded like any);
+//! `--files DIR` sends DIR's `*.xml` documents instead of generated ones
+//! and names each one's verdicts (for a saved document re-run with a
+//! part removed or fixed: what hides under a libvirt bug).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -26,6 +29,7 @@ pub fn main(args: &[String]) -> i32 {
     let mut show: Option<String> = None;
     let mut save: Option<std::path::PathBuf> = None;
     let mut os_type = String::from("hvm");
+    let mut files: Option<std::path::PathBuf> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let number = |v: Option<&String>| v.and_then(|v| v.parse::<u64>().ok());
@@ -47,6 +51,10 @@ pub fn main(args: &[String]) -> i32 {
                 Some(t) => os_type = t.clone(),
                 None => return usage(),
             },
+            "--files" => match it.next() {
+                Some(dir) => files = Some(dir.into()),
+                None => return usage(),
+            },
             "--save" => match it.next() {
                 Some(dir) => save = Some(dir.into()),
                 None => return usage(),
@@ -65,17 +73,30 @@ pub fn main(args: &[String]) -> i32 {
             return 1;
         }
     };
-    let mut generator = Generator::new(&grammar, seed).with_os_type(&os_type);
-    let mut documents = Vec::with_capacity(count as usize);
-    for i in 0..count {
-        match generator.document(i) {
-            Ok(d) => documents.push(d),
+    let documents = match &files {
+        Some(dir) => match read_documents(dir) {
+            Ok(d) => d,
             Err(e) => {
-                eprintln!("xml-diff: document {i}: {e}");
+                eprintln!("xml-diff: {}: {e}", dir.display());
                 return 1;
             }
+        },
+        None => {
+            let mut generator = Generator::new(&grammar, seed).with_os_type(&os_type);
+            let mut documents = Vec::with_capacity(count as usize);
+            for i in 0..count {
+                match generator.document(i) {
+                    Ok(d) => documents.push(d),
+                    Err(e) => {
+                        eprintln!("xml-diff: document {i}: {e}");
+                        return 1;
+                    }
+                }
+            }
+            documents
         }
-    }
+    };
+    let count = documents.len();
     let scratch = std::env::temp_dir().join(format!("virt-xml-diff-{}", std::process::id()));
     let started = std::time::Instant::now();
     let outcomes = match diff::run(documents, Path::new(VIRSH), &scratch) {
@@ -86,11 +107,23 @@ pub fn main(args: &[String]) -> i32 {
         }
     };
     let _ = std::fs::remove_dir_all(&scratch);
+    let from = match &files {
+        Some(dir) => format!("from {}", dir.display()),
+        None => format!("seed {seed}"),
+    };
     println!(
-        "xml-diff: {count} documents, seed {seed}, {:.1} s",
+        "xml-diff: {count} documents, {from}, {:.1} s",
         started.elapsed().as_secs_f64()
     );
     println!("{}", diff::summary(&outcomes));
+    if files.is_some() {
+        for o in &outcomes {
+            match o.agreement.agrees() {
+                true => println!("  agree {}", o.document.broken.as_deref().unwrap_or("")),
+                false => println!("  DIFFER {}", diff::describe(o)),
+            }
+        }
+    }
     let dir = virt_schema::cases_dir();
     let open = cases::open_signatures(&dir);
     let mut kinds: BTreeMap<String, (usize, String)> = BTreeMap::new();
@@ -164,9 +197,35 @@ fn save_disagreements(outcomes: &[diff::Outcome], dir: &Path) -> std::io::Result
     Ok(())
 }
 
+/// The `*.xml` documents of `dir`, in name order, each named by its
+/// domain's `<name>` (the run defines and undefines it by that name) and
+/// described by its file name.
+fn read_documents(dir: &Path) -> std::io::Result<Vec<virt_schema::generate::Document>> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    paths.sort();
+    let mut documents = Vec::with_capacity(paths.len());
+    for (index, path) in paths.into_iter().enumerate() {
+        let xml = std::fs::read_to_string(&path)?;
+        let name = xml
+            .split_once("<name>")
+            .and_then(|(_, rest)| rest.split_once("</name>"))
+            .map_or_else(|| format!("file{index}"), |(n, _)| n.trim().to_string());
+        documents.push(virt_schema::generate::Document {
+            index: index as u64,
+            name,
+            xml,
+            broken: Some(path.display().to_string()),
+        });
+    }
+    Ok(documents)
+}
+
 fn usage() -> i32 {
     eprintln!(
-        "usage: cargo xtask xml-diff [--count N] [--seed S] [--record] [--show KIND-TEXT] [--save DIR] [--os-type T]"
+        "usage: cargo xtask xml-diff [--count N] [--seed S] [--record] [--show KIND-TEXT] [--save DIR] [--os-type T] [--files DIR]"
     );
     2
 }
