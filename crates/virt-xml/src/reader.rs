@@ -290,7 +290,11 @@ impl<'a> Parser<'a> {
         let mut p = start + 1 + name_len;
         loop {
             let blank_from = p;
-            p = skip_blank(p);
+            // Mostly one space before an attribute, none before the end.
+            p = match bytes.get(p..p + 2) {
+                Some(&[b' ', next]) if !next.is_ascii_whitespace() => p + 1,
+                _ => skip_blank(p),
+            };
             match bytes.get(p)? {
                 b'>' => {
                     doc.close_attrs(element);
