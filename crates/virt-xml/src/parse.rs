@@ -127,7 +127,6 @@ impl DomainDef {
             )));
         }
         let mut def = DomainDef::default();
-        let numa = has_numa(e);
         let mut t = Typed::default();
         let mut places = Places::new(DOMAIN_ORDER, e);
         for child in e.elements() {
@@ -303,13 +302,16 @@ impl DomainDef {
         }
         crate::validate::check_parsed(&def, &mut r);
         crate::views::check_definition(&def, &mut r);
+        // virDomainDefPostParseMemory settles the size before its checks
+        // and the later ones that read it.
+        let from_numa = scope == Scope::Domain && crate::postparse::memory_from_numa(&mut def);
         r.check(Step::PostParse, || {
             crate::postparse::check_each_device(&def)?;
             crate::postparse::check_init(&def)?;
             crate::validate::check_vcpu_states(&def)?;
             // virDomainDefPostParseMemory.
             if scope == Scope::Domain {
-                crate::postparse::check_memory(&def, numa)?;
+                crate::postparse::check_memory(&def, from_numa)?;
             }
             crate::postparse::check(&def)
         });
@@ -462,12 +464,6 @@ fn memory_value(e: NodeRef<'_, '_>, xpath: &str) -> Result<u64, XmlError> {
         });
     };
     crate::units::memory_kib(value, e.attr("unit"))
-}
-
-fn has_numa(e: NodeRef<'_, '_>) -> bool {
-    e.child("cpu")
-        .and_then(|c| c.child("numa"))
-        .is_some_and(|n| n.child("cell").is_some())
 }
 
 fn parse_vcpu(e: Option<NodeRef<'_, '_>>) -> Result<Vcpu, XmlError> {

@@ -293,11 +293,6 @@ impl<'d, 'a> NodeRef<'d, 'a> {
         self.children().filter(|c| !c.is_text())
     }
 
-    /// The first child element called `name`.
-    pub(crate) fn child(self, name: &str) -> Option<NodeRef<'d, 'a>> {
-        self.elements().find(|c| c.name() == name)
-    }
-
     /// True when the element has no child nodes.
     pub(crate) fn has_no_children(self) -> bool {
         self.raw().is_none_or(|n| n.first == NONE)
@@ -454,7 +449,11 @@ mod tests {
             false,
         )?;
         let root = doc.root();
-        let text = |name: &str| root.child(name).map(|e| (e.text(), e.all_text()));
+        let text = |name: &str| {
+            root.elements()
+                .find(|e| e.name() == name)
+                .map(|e| (e.text(), e.all_text()))
+        };
         let (one, all) = text("one").ok_or_else(|| crate::XmlError::Internal("one".into()))?;
         assert!(matches!(one, Cow::Borrowed(" x ")), "{one:?}");
         assert_eq!(one, all);

@@ -179,12 +179,10 @@ fn check_mdev_address(hostdev: &Element) -> Result<(), XmlError> {
     Ok(())
 }
 
-/// virDomainDefPostParseMemory: the memory devices' sizes (KiB) summed
-/// as libvirt sums them (wrapping), and with a memory size given (or no
-/// guest NUMA cells to take one from) not above it; the memory they
-/// leave must not be nothing.
-pub(crate) fn check_memory(def: &DomainDef, numa: bool) -> Result<(), XmlError> {
-    let hotplug = devices(def, "memory")
+/// The memory devices' sizes (KiB) summed as libvirt sums them
+/// (wrapping).
+fn hotplug_memory(def: &DomainDef) -> u64 {
+    devices(def, "memory")
         .filter_map(|m| {
             use crate::views::View;
             let size = crate::views::MemoryDevice::from_element(m)
@@ -192,14 +190,47 @@ pub(crate) fn check_memory(def: &DomainDef, numa: bool) -> Result<(), XmlError> 
                 .target_size?;
             crate::parse_memory(&size.value.to_string(), size.unit.as_deref()).ok()
         })
-        .fold(0u64, u64::wrapping_add);
-    let from_numa = def.memory == 0 && numa;
-    if !from_numa && hotplug > def.memory {
+        .fold(0u64, u64::wrapping_add)
+}
+
+/// virDomainDefPostParseMemory's first step: a domain given no memory
+/// size (none, or zero) takes the sum of its guest NUMA cells' memory
+/// (virDomainNumaGetMemorySize) and its memory devices' sizes. Whether
+/// it did (the cells hold some memory): then the memory devices are not
+/// checked against the size ([`check_memory`]).
+pub(crate) fn memory_from_numa(def: &mut DomainDef) -> bool {
+    if def.memory != 0 {
+        return false;
+    }
+    // Cells refused when read leave the definition refused anyway.
+    let Ok(Some(numa)) = crate::validate::read_guest_numa(def) else {
+        return false;
+    };
+    let cells = numa
+        .cells
+        .iter()
+        .fold(0u64, |sum, cell| sum.wrapping_add(cell.memory));
+    if cells == 0 {
+        return false;
+    }
+    def.memory = cells.wrapping_add(hotplug_memory(def));
+    true
+}
+
+/// virDomainDefPostParseMemory: with the memory size given (not taken
+/// from the guest NUMA cells, `from_numa`), the memory devices' sizes
+/// not above it; the memory they leave must not be nothing.
+pub(crate) fn check_memory(def: &DomainDef, from_numa: bool) -> Result<(), XmlError> {
+    if from_numa {
+        return Ok(());
+    }
+    let hotplug = hotplug_memory(def);
+    if hotplug > def.memory {
         return Err(XmlError::Invalid(
             "Total size of memory devices exceeds the total memory size".into(),
         ));
     }
-    if !from_numa && def.memory.wrapping_sub(hotplug) == 0 {
+    if def.memory.wrapping_sub(hotplug) == 0 {
         return Err(XmlError::Invalid(
             "Memory size must be specified via <memory> or in the <numa> configuration".into(),
         ));
@@ -269,6 +300,44 @@ pub(crate) fn check_boot_orders(def: &DomainDef) -> Result<(), XmlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_memory_size_not_given_is_the_numa_cells_and_memory_devices() {
+        let domain = |memory: &str, devices: &str| {
+            format!(
+                "<domain type='test'><name>m</name>{memory}\
+                 <os><type>hvm</type></os><cpu><numa><cell cpus='0' memory='512'/>\
+                 </numa></cpu><devices>{devices}</devices></domain>"
+            )
+        };
+        let memory = |xml: &str| crate::parse_domain(xml).map(|d| d.memory);
+        // As virsh 9.0 dumps them: the cells' 512 KiB, with a 256 MiB
+        // DIMM 262656; a size given (here 1024) is kept as given.
+        assert_eq!(memory(&domain("", "")).ok(), Some(512));
+        assert_eq!(memory(&domain("<memory>0</memory>", "")).ok(), Some(512));
+        let dimm = "<memory model='dimm'><target><size unit='MiB'>256</size>\
+                    <node>0</node></target></memory>";
+        assert_eq!(
+            memory(&domain("<maxMemory slots='4'>4194304</maxMemory>", dimm)).ok(),
+            Some(262656)
+        );
+        assert_eq!(
+            memory(&domain("<memory>1024</memory>", "")).ok(),
+            Some(1024)
+        );
+        // The size taken from the cells is the one a maximum must reach.
+        let refused = memory(&domain("<maxMemory slots='4'>300</maxMemory>", "")).unwrap_err();
+        assert!(refused
+            .to_string()
+            .contains("maximum memory size must be equal"));
+        // Cells of no memory give none.
+        let empty = "<domain type='test'><name>m</name><os><type>hvm</type></os>\
+                     <cpu><numa><cell cpus='0' memory='0'/></numa></cpu></domain>";
+        assert!(memory(empty)
+            .unwrap_err()
+            .to_string()
+            .contains("Memory size must be specified"));
+    }
 
     #[test]
     fn disk_names_as_libvirt_numbers_them() {

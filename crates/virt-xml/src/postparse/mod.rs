@@ -49,7 +49,9 @@ use cpu::*;
 use cputune::*;
 pub(crate) use device_parts::input_bus_of;
 use devices::check_panics;
-pub(crate) use devices::{check_each_device, check_memory, controller_models, disk_name_index};
+pub(crate) use devices::{
+    check_each_device, check_memory, controller_models, disk_name_index, memory_from_numa,
+};
 use features::*;
 pub(crate) use hostdev::HOSTDEV_PCI_BACKENDS;
 pub(crate) use interface::mac_address;
