@@ -1154,16 +1154,30 @@ fn merge_disk_parts<'a>(
     have
 }
 
-/// `full` with the typed attribute values put in (in place, or appended),
-/// or removed when `None`; `None` when nothing is left to write.
+/// `full` with the typed attribute values put in (in place; one it lacks
+/// right after the typed attribute before it, as libvirt writes a
+/// target's bus after its name, or appended when it is the first), or
+/// removed when `None`; `None` when nothing is left to write.
 fn merge(full: &Element, typed: &[(&str, Option<&str>)]) -> Option<Element> {
     let mut e = full.clone();
+    let mut after: Option<usize> = None;
     for (name, value) in typed {
-        match value {
-            Some(v) => e.set_attr(name, *v),
-            None => {
-                e.remove_attr(name);
+        let at = e.attrs.iter().position(|(k, _)| k == name);
+        match (value, at) {
+            (Some(v), Some(i)) => {
+                e.attrs[i].1 = (*v).to_string();
+                after = Some(i);
             }
+            (Some(v), None) => {
+                let i = after.map_or(e.attrs.len(), |i| i + 1);
+                e.attrs.insert(i, ((*name).into(), (*v).to_string()));
+                after = Some(i);
+            }
+            (None, Some(i)) => {
+                e.attrs.remove(i);
+                after = after.map(|a| if a > i { a - 1 } else { a });
+            }
+            (None, None) => {}
         }
     }
     (!e.is_empty()).then_some(e)

@@ -22,11 +22,7 @@ pub(super) fn rewrite(disk: &mut Disk) {
     let tray_written = matches!(disk.device.as_str(), "cdrom" | "floppy");
     for part in &mut disk.extra {
         match part.name.as_str() {
-            // The tray state is written only for a CD-ROM or floppy, and
-            // only when open (closed is its default).
-            "target" => part
-                .attrs
-                .retain(|(k, v)| k != "tray" || (tray_written && v != "closed")),
+            "target" => target(part, tray_written),
             // An `<encryption>` given on the disk rather than in its source
             // is written there again, as any storage encryption
             // (virStorageEncryptionFormat: always with an end tag).
@@ -40,6 +36,38 @@ pub(super) fn rewrite(disk: &mut Disk) {
     }
     // virDomainDeviceInfoFormat with VIR_DOMAIN_DEF_FORMAT_ALLOW_BOOT.
     crate::devinfo::rewrite_disk(&mut disk.extra);
+}
+
+/// The attributes of a disk's `<target>` virDomainDiskDefParseXML reads,
+/// in the order virDomainDiskDefFormat writes them.
+const TARGET_ORDER: [&str; 5] = ["dev", "bus", "tray", "removable", "rotation_rate"];
+
+/// A disk's `<target>` as virDomainDiskDefFormat writes it (seed 31's
+/// gen2711): the device name and bus first (a bus libvirt infers from the
+/// name is put in after the name when formatted), then the tray state,
+/// only for a CD-ROM or floppy and only when open (closed is its
+/// default), `removable` (refused on any bus but USB) and the rotation
+/// rate, written with `%u` and not at all when zero. Nothing else is
+/// read, so nothing else is written. A rate libvirt refuses is left as
+/// written (refused at define).
+fn target(part: &mut Element, tray_written: bool) {
+    let mut attrs = Vec::with_capacity(part.attrs.len());
+    for name in TARGET_ORDER {
+        let Some(value) = part.attr(name) else {
+            continue;
+        };
+        let value = match name {
+            "tray" if !tray_written || value == "closed" => continue,
+            "rotation_rate" => match crate::validate::c_uint(value, 10) {
+                Some(0) => continue,
+                Some(rate) => rate.to_string(),
+                None => value.to_string(),
+            },
+            _ => value.to_string(),
+        };
+        attrs.push((name.into(), value));
+    }
+    part.attrs = attrs;
 }
 
 /// The first `<blockio>` and `<transient>` as virDomainDiskDefParseXML
@@ -218,6 +246,47 @@ mod tests {
         assert!(disk("floppy", fdc, "open").contains("<target dev='fda' bus='fdc' tray='open'/>"));
         assert!(disk("cdrom", ide, "closed").contains("<target dev='hda' bus='ide'/>"));
         assert!(disk("disk", ide, "closed").contains("<target dev='hda' bus='ide'/>"));
+    }
+
+    // As virsh 9.0 writes them back (seed 31's gen2711 is the first).
+    #[test]
+    fn target_attributes_are_written_in_libvirts_order() {
+        let target = |device: &str, attrs: &str| {
+            let out = dumped(&format!(
+                "<disk type='file' device='{device}'><source file='/a'/><target {attrs}/></disk>"
+            ));
+            let start = out.find("<target").unwrap();
+            out[start..start + out[start..].find("/>").unwrap() + 2].to_string()
+        };
+        assert_eq!(
+            target(
+                "floppy",
+                "rotation_rate='+05' dev='fda' tray='open' bus='fdc'"
+            ),
+            "<target dev='fda' bus='fdc' tray='open' rotation_rate='5'/>"
+        );
+        assert_eq!(
+            target(
+                "disk",
+                "removable='on' bus='usb' rotation_rate='0' dev='sda'"
+            ),
+            "<target dev='sda' bus='usb' removable='on'/>"
+        );
+        // A bus libvirt infers from the name comes right after it.
+        let xml =
+            "<domain type='test'><name>d</name><memory>65536</memory><os><type>hvm</type></os>\
+                   <devices><disk type='file' device='cdrom'>\
+                   <target dev='hda' tray='closed' rotation_rate='7'/></disk></devices></domain>";
+        let mut def = crate::parse_domain(xml).unwrap();
+        def.fill_defaults();
+        let out = def.to_xml(&FormatOptions {
+            inactive: true,
+            ..FormatOptions::default()
+        });
+        assert!(
+            out.contains("<target dev='hda' bus='ide' rotation_rate='7'/>"),
+            "{out}"
+        );
     }
 
     #[test]
