@@ -145,6 +145,24 @@ fn network(source: &Element) -> Result<(), XmlError> {
             crate::views::check_cookies(cookies)?;
         }
     }
+    // Then, for all four web protocols, the read-ahead size and the
+    // timeout (`virXPathULongLong` of `string(./readahead/@size)` and
+    // `string(./timeout/@seconds)`: the first such attribute, an empty
+    // one none, else an unsigned decimal as virStrToLong_ullp reads it).
+    // Any other protocol's are not read (seed 32's gen7060: an NVRAM's).
+    if matches!(protocol, "http" | "https" | "ftp" | "ftps") {
+        for (child, attr) in [("readahead", "size"), ("timeout", "seconds")] {
+            let value = source
+                .children_named(child)
+                .find_map(|c| c.attr(attr))
+                .filter(|v| !v.is_empty());
+            if value.is_some_and(|v| crate::devinfo::c_unsigned(v, 10).is_none()) {
+                return Err(XmlError::Invalid(
+                    "invalid readahead size or timeout".into(),
+                ));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -370,6 +388,45 @@ mod tests {
         check_storage_source(kind, &source(xml))
             .err()
             .map(|e| e.to_string())
+    }
+
+    // As virsh 9.0 reads them (seed 32's gen7060 is an NVRAM's).
+    #[test]
+    fn web_options_are_read_for_their_protocols_only() {
+        let refused = |protocol: &str, parts: &str| {
+            message(
+                "network",
+                &format!("<source protocol='{protocol}' name='a'>{parts}</source>"),
+            )
+        };
+        let invalid = Some("XML error: invalid readahead size or timeout".to_string());
+        assert_eq!(refused("ftps", "<readahead size='-1'/>"), invalid);
+        assert_eq!(
+            refused("http", "<readahead/><readahead size='x'/>"),
+            invalid
+        );
+        assert_eq!(refused("ftp", "<timeout seconds='-1'/>"), invalid);
+        assert_eq!(
+            refused("https", "<readahead size=''/><timeout seconds=' +5'/>"),
+            None
+        );
+        for other in ["nbd", "iscsi", "vxhs"] {
+            assert_eq!(refused(other, "<readahead size='-1'/>"), None);
+            assert_eq!(refused(other, "<ssl verify='x'/>"), None);
+            assert_eq!(
+                refused(other, "<cookies><cookie name='a b'>v</cookie></cookies>"),
+                None
+            );
+        }
+        assert_eq!(
+            refused("ftps", "<ssl verify='x'/>").as_deref(),
+            Some("XML error: Invalid value for attribute 'verify' in element 'ssl': 'x'.")
+        );
+        assert_eq!(refused("ftp", "<ssl verify='x'/>"), None);
+        assert_eq!(
+            refused("ftp", "<cookies><cookie name='a b'>v</cookie></cookies>"),
+            None
+        );
     }
 
     #[test]

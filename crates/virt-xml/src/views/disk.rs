@@ -569,16 +569,14 @@ flat_view! {
 }
 
 /// Check a disk's `<source>` children the views read, as libvirt does on
-/// define.
+/// define. (A network source's `<ssl>`, `<cookies>`, `<readahead>` and
+/// `<timeout>` are read for some protocols only: checked with the rest of
+/// a network source, `validate::check_storage_source`.)
 pub(crate) fn check_source_children(source: &Element) -> Result<(), XmlError> {
     for c in source.elements() {
         match c.name.as_str() {
             "encryption" => Encryption::check(c)?,
             "slices" => SourceSlices::check(c)?,
-            "cookies" => SourceCookies::check(c)?,
-            "readahead" => SourceReadahead::check(c)?,
-            "timeout" => SourceTimeout::check(c)?,
-            "ssl" => SourceSsl::check(c)?,
             "reservations" => Reservations::check(c)?,
             _ => {}
         }
