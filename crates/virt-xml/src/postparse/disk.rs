@@ -17,6 +17,7 @@ pub(super) fn rewrite(disk: &mut Disk) {
     // uses), and virDomainDiskDefFormatMirror writes none into an
     // inactive one: a defined disk has no block job.
     disk.extra.retain(|e| e.name != "mirror");
+    network_source(disk);
     snapshot(disk);
     blockio_and_transient(disk);
     let tray_written = matches!(disk.device.as_str(), "cdrom" | "floppy");
@@ -68,6 +69,28 @@ fn target(part: &mut Element, tray_written: bool) {
         attrs.push((name.into(), value));
     }
     part.attrs = attrs;
+}
+
+/// A network disk's first `<source>` as libvirt reads it
+/// (virDomainDiskSourceNetworkParse: hosts with their default ports, the
+/// TLS verification, readahead and timeout of the protocols that have
+/// them, no backing `index` in an inactive definition), settles it
+/// (virDomainDiskDefPostParse: an iSCSI name is given LUN 0) and writes
+/// it (virDomainDiskSourceFormat), as a backing store's source is; the
+/// name the model keeps follows.
+fn network_source(disk: &mut Disk) {
+    if disk.disk_type != "network" {
+        return;
+    }
+    let Some(source) = disk.extra.iter_mut().find(|e| e.name == "source") else {
+        return;
+    };
+    let mut written = super::storage_source::written_source("network", source, CHILD_INDENT + 2);
+    if written.attr("protocol") == Some("iscsi") {
+        super::hostdev::iscsi_lun(&mut written);
+    }
+    disk.source = written.attr("name").map(str::to_string);
+    *source = written;
 }
 
 /// The first `<blockio>` and `<transient>` as virDomainDiskDefParseXML
@@ -159,6 +182,41 @@ mod tests {
         let start = out.find("<disk").unwrap();
         let end = out.find("</disk>").unwrap();
         out[start..end + "</disk>".len()].to_string()
+    }
+
+    // As virsh 9.0 writes them back (seed 21's gen7475).
+    #[test]
+    fn a_network_source_and_target_written_as_libvirt_writes_them() {
+        let flat = |disk: &str| dumped(disk).lines().map(str::trim).collect::<String>();
+        assert_eq!(
+            flat(
+                "<disk type='network' device='lun'><source protocol='iscsi' name='c' index='20'>\
+                 <host name='h'/><host transport='unix' socket='s'/><ssl verify='no'/>\
+                 <readahead size='51'/></source><target rotation_rate='39' bus='uml' dev='ubda'/></disk>"
+            ),
+            "<disk type='network' device='lun'><source protocol='iscsi' name='c/0'>\
+             <host name='h' port='3260'/><host transport='unix' socket='s'/></source>\
+             <target dev='ubda' bus='uml' rotation_rate='39'/></disk>"
+        );
+        // A LUN given is kept; HTTPS keeps its TLS verification and readahead.
+        assert_eq!(
+            flat(
+                "<disk type='network'><source protocol='iscsi' name='iqn.x/3'/>\
+                 <target dev='sda' bus='scsi'/></disk>"
+            ),
+            "<disk type='network' device='disk'><source protocol='iscsi' name='iqn.x/3'/>\
+             <target dev='sda' bus='scsi'/></disk>"
+        );
+        assert_eq!(
+            flat(
+                "<disk type='network' device='cdrom'><source protocol='https' name='i'>\
+                 <host name='h'/><ssl verify='no'/><readahead size='51'/></source>\
+                 <target dev='hda' bus='ide'/></disk>"
+            ),
+            "<disk type='network' device='cdrom'><source protocol='https' name='i'>\
+             <host name='h' port='443'/><ssl verify='no'/><readahead size='51'/></source>\
+             <target dev='hda' bus='ide'/></disk>"
+        );
     }
 
     // As virsh 9.0 writes them back (seed 18's gen2551 is the first).

@@ -57,12 +57,16 @@ pub(super) fn hostdev(dev: &mut Element) {
     dev.attrs = attrs;
     remove_named(dev, &["readonly", "shareable"]);
     // A SCSI device's protocol 'adapter' is libvirt's none: only iSCSI
-    // is written (virDomainHostdevDefFormatSubsysSCSI).
+    // is written (virDomainHostdevDefFormatSubsysSCSI). An iSCSI source's
+    // name is given a LUN (virDomainHostdevDefPostParse).
     if scsi {
         for n in dev.children.iter_mut() {
             if let Node::Element(s) = n {
                 if s.name == "source" && s.attr("protocol") == Some("adapter") {
                     s.remove_attr("protocol");
+                }
+                if s.name == "source" && s.attr("protocol") == Some("iscsi") {
+                    iscsi_lun(s);
                 }
             }
         }
@@ -89,6 +93,16 @@ pub(super) fn hostdev(dev: &mut Element) {
         .unwrap_or(dev.children.len());
     dev.children
         .splice(at..at, flags.into_iter().map(Node::Element));
+}
+
+/// virDomainPostParseCheckISCSIPath: an iSCSI source's name (the
+/// target's IQN) without a `/` is given LUN 0 (`IQN/0`), for a disk's
+/// network source and a SCSI host device's alike.
+pub(super) fn iscsi_lun(source: &mut Element) {
+    if let Some(name) = source.attr("name").filter(|n| !n.contains('/')) {
+        let name = format!("{name}/0");
+        source.set_attr("name", name);
+    }
 }
 
 /// A host device's `<driver>` as libvirt writes what it read: only a PCI
@@ -249,6 +263,24 @@ mod tests {
         let mut e = crate::parse_element(xml).unwrap();
         super::super::device_parts::rewrite(&mut e);
         e.to_xml(0)
+    }
+
+    // As virsh 9.0 writes it back (seed 21's gen4645).
+    #[test]
+    fn an_iscsi_hostdev_name_is_given_lun_0() {
+        let flat = |xml: &str| written(xml).lines().map(str::trim).collect::<String>();
+        for (name, written) in [("joh", "joh/0"), ("iqn.x/2", "iqn.x/2"), ("", "/0")] {
+            assert_eq!(
+                flat(&format!(
+                    "<hostdev mode='subsystem' type='scsi'><source protocol='iscsi' name='{name}'>\
+                     <host name='h'/></source></hostdev>"
+                )),
+                format!(
+                    "<hostdev mode='subsystem' type='scsi' managed='no'><source protocol='iscsi' name='{written}'>\
+                     <host name='h'/></source></hostdev>"
+                )
+            );
+        }
     }
 
     #[test]
