@@ -364,28 +364,37 @@ pub(super) fn input_bus(input: &mut Element, os_type: &str, arch: Option<&str>) 
 
 /// An input device's `<source>` (virDomainInputDefParseXML,
 /// virDomainInputDefFormat): only a passthrough or evdev device's first
-/// one is read and written, its host device path (`evdev=`, `dev=`)
-/// cleaned as virFileSanitizePath cleans it (seed 16's gen1211: `m:\/`
-/// is written `m:\`); other devices' are dropped.
+/// one is read, and written with what was read alone: its host device
+/// path (`evdev=`, `dev=`) cleaned as virFileSanitizePath cleans it (seed
+/// 16's gen1211: `m:\/` is written `m:\`), then an evdev device's
+/// `grab`, `grabToggle` and `repeat`, in that order; other attributes
+/// and any content are dropped, and so is a source left with nothing.
+/// Other devices' sources are dropped.
 pub(super) fn input_source(input: &mut Element) {
-    let attr = match input.attr("type") {
-        Some("passthrough") => Some("evdev"),
-        Some("evdev") => Some("dev"),
-        _ => None,
+    let (path, options): (&str, &[&str]) = match input.attr("type") {
+        Some("passthrough") => ("evdev", &[]),
+        Some("evdev") => ("dev", &["grab", "grabToggle", "repeat"]),
+        _ => ("", &[]),
     };
-    let mut first = attr.is_some();
+    let mut first = !path.is_empty();
     input.children.retain_mut(|n| match n {
         Node::Element(e) if e.name == "source" => {
             if !std::mem::take(&mut first) {
                 return false;
             }
-            if let Some((a, path)) = attr.and_then(|a| Some((a, e.attr(a)?))) {
-                let clean = crate::devinfo::sanitized_path(path);
-                if clean != path {
-                    e.set_attr(a, clean);
+            let mut written = Element::new("source");
+            if let Some(p) = e.attr(path) {
+                written
+                    .attrs
+                    .push((path.into(), crate::devinfo::sanitized_path(p)));
+            }
+            for &name in options {
+                if let Some(v) = e.attr(name) {
+                    written.attrs.push((name.into(), v.to_string()));
                 }
             }
-            true
+            *e = written;
+            !e.attrs.is_empty()
         }
         _ => true,
     });
@@ -885,6 +894,21 @@ mod tests {
             (
                 "<input type='mouse'><source dev='/x'/></input>",
                 "<input type='mouse'/>\n",
+            ),
+            // virsh 9.0: an evdev source's options in virDomainInputDefFormat's
+            // order, what is not read dropped (a passthrough device's
+            // options, the other device type's path, content).
+            (
+                "<input type='evdev'><source repeat='on' grabToggle='alt-alt' grab='all' evdev='/x' dev='/d'/></input>",
+                "<input type='evdev'>\n  <source dev='/d' grab='all' grabToggle='alt-alt' repeat='on'/>\n</input>\n",
+            ),
+            (
+                "<input type='passthrough'><source evdev='/e' dev='/d' repeat='on' grab='all'/></input>",
+                "<input type='passthrough'>\n  <source evdev='/e'/>\n</input>\n",
+            ),
+            (
+                "<input type='evdev'><source dev='/d' repeat='off'><x/>t</source></input>",
+                "<input type='evdev'>\n  <source dev='/d' repeat='off'/>\n</input>\n",
             ),
         ] {
             let mut input = crate::parse_element(given).unwrap();

@@ -138,7 +138,13 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
                 }
                 info(|n| e.child(n))?;
             }
-            peripherals::check_usb_address(e, def)
+            peripherals::check_usb_address(e, def)?;
+            // virDomainInputDefParseXML reads the source and the virtio
+            // options after the device information and the USB address.
+            match e.name.as_str() {
+                "input" => devices::check_input_source(e),
+                _ => Ok(()),
+            }
         });
     }
     // virDomainDefControllersParse, after the controllers are read.
@@ -376,11 +382,7 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Devices, "smartcard") => peripherals::check_smartcard(el),
         (Parent::Devices, "redirdev" | "hub") => peripherals::check_usb_device(el),
         (Parent::Devices, "lease") => peripherals::check_lease(el),
-        (Parent::Devices, "input") => {
-            read::<Input>(el)?;
-            el.children_named("driver")
-                .try_for_each(VirtioOptions::check)
-        }
+        (Parent::Devices, "input") => devices::check_input(el),
         // virDomainVideoDefParseXML reads the acceleration, resolution
         // and driver before the model's type and sizes.
         (Parent::Devices, "video") => {

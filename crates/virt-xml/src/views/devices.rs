@@ -200,14 +200,51 @@ impl View for Controller {
 
 flat_view! {
     /// `<input>`: `type=` mouse, tablet, keyboard, passthrough, evdev;
-    /// `bus=` ps2, usb, xen, virtio, ...
+    /// `model=`; `bus=` ps2, usb, xen, virtio, ... (checked in
+    /// virDomainInputDefParseXML's order: type, model, bus).
     Input = "input" {
         input_type: String = "type" ["mouse", "tablet", "keyboard", "passthrough", "evdev"]
             unknown "unknown input device type" required "missing input device type",
-        bus: String = "bus" ["ps2", "usb", "xen", "parallels", "virtio", "none"],
         model: String = "model" ["virtio", "virtio-transitional", "virtio-non-transitional"]
             unknown "unknown input model",
+        bus: String = "bus" ["ps2", "usb", "xen", "parallels", "virtio", "none"]
+            unknown "unknown input bus type",
     }
+}
+
+/// What virDomainInputDefParseXML checks of an `<input>` before its
+/// device information: the type (an internal error when missing), the
+/// model, the bus.
+pub(crate) fn check_input(input: &Element) -> Result<(), XmlError> {
+    if input.attr("type").is_none() {
+        return Err(XmlError::Internal("missing input device type".into()));
+    }
+    Input::check(input)
+}
+
+/// What virDomainInputDefParseXML checks of an `<input>` after its
+/// device information and USB address: a passthrough or evdev device's
+/// first `<source>` must name the host device (`evdev=`, `dev=`; an empty
+/// one does), then an evdev device's `grab`, `grabToggle` and `repeat`
+/// (their zero values `default` and `absent` refused too); then the first
+/// `<driver>`'s virtio options. Other devices' sources are not read.
+pub(crate) fn check_input_source(input: &Element) -> Result<(), XmlError> {
+    let path = match input.attr("type") {
+        Some("passthrough") => Some("evdev"),
+        Some("evdev") => Some("dev"),
+        _ => None,
+    };
+    if let (Some(path), Some(source)) = (path, input.child("source")) {
+        if source.attr(path).is_none() {
+            return Err(XmlError::Invalid(
+                "Missing evdev path for input device".into(),
+            ));
+        }
+        if path == "dev" {
+            super::parts::InputSource::check(source)?;
+        }
+    }
+    input.child("driver").map_or(Ok(()), VirtioOptions::check)
 }
 
 /// `<video>` (its `<model>`).
@@ -1020,6 +1057,53 @@ mod tests {
             assert_eq!(check, read, "{xml}");
         }
         Ok(())
+    }
+
+    // virDomainInputDefParseXML's order (type, model, bus, device
+    // information, USB address, source, virtio options) and texts, as
+    // virsh 9.0 prints them.
+    #[test]
+    fn input_checked_in_libvirts_order() {
+        let verdict = |device: &str| {
+            let xml = format!(
+                "<domain type='test'><name>d</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices>{device}</devices></domain>"
+            );
+            match crate::parse_domain(&xml) {
+                Ok(_) => "OK".to_string(),
+                Err(e) => e.to_string(),
+            }
+        };
+        let bad = |attr: &str, value: &str| {
+            format!(
+                "XML error: Invalid value for attribute '{attr}' in element 'source': '{value}'."
+            )
+        };
+        let cases = [
+            ("<input model='junk'/>".to_string(), "internal error: missing input device type".to_string()),
+            ("<input type='mouse' bus='junk' model='junk'/>".into(), "unsupported configuration: unknown input model 'junk'".into()),
+            ("<input type='mouse' bus='junk'/>".into(), "unsupported configuration: unknown input bus type 'junk'".into()),
+            ("<input type='evdev'><source dev='/d' repeat='x' grab='y'/></input>".into(), bad("grab", "y")),
+            ("<input type='evdev'><source dev='/d' grabToggle='x' grab='all'/></input>".into(), bad("grabToggle", "x")),
+            ("<input type='evdev'><source dev='/d' grabToggle='default'/></input>".into(), bad("grabToggle", "default")),
+            ("<input type='evdev'><source dev='/d' repeat='default'/></input>".into(), bad("repeat", "default")),
+            ("<input type='evdev'><source dev='/d' grab='default'/></input>".into(), bad("grab", "default")),
+            ("<input type='evdev'><source dev='/d' repeat='x'/><driver iommu='junk'/></input>".into(), bad("repeat", "x")),
+            ("<input type='evdev'><source dev='/d' repeat='x'/><address type='usb' bus='x'/></input>".into(), "XML error: Invalid value for attribute 'bus' in element 'address': 'x'. Expected non-negative integer value".into()),
+            ("<input type='evdev'><driver iommu='junk'/><address type='junk'/><source dev='/d'/></input>".into(), "unsupported configuration: unknown address type 'junk'".into()),
+            ("<input type='evdev'><source repeat='on'/></input>".into(), "XML error: Missing evdev path for input device".into()),
+            ("<input type='evdev'><source evdev='/d'/></input>".into(), "XML error: Missing evdev path for input device".into()),
+            ("<input type='passthrough' bus='virtio'><source dev='/d'/></input>".into(), "XML error: Missing evdev path for input device".into()),
+            ("<input type='passthrough' bus='virtio'><source grab='bad'/><driver iommu='on'/></input>".into(), "XML error: Missing evdev path for input device".into()),
+            ("<input type='passthrough' bus='virtio'><source evdev='/e' grab='bad'/></input>".into(), "OK".into()),
+            ("<input type='evdev'><source dev='' grab='all'/></input>".into(), "OK".into()),
+            ("<input type='evdev'><source dev='/d' grab='all' repeat='off'/><source dev='/e' grab='bad'/></input>".into(), "OK".into()),
+            ("<input type='mouse'><source dev='/d' grab='bad'/></input>".into(), "OK".into()),
+            ("<input type='evdev'/>".into(), "OK".into()),
+        ];
+        for (device, want) in cases {
+            assert_eq!(verdict(&device), want, "{device}");
+        }
     }
 
     // Texts observed from libvirt 9.0 through virsh.

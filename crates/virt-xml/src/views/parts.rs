@@ -201,13 +201,17 @@ flat_view! {
 }
 
 flat_view! {
-    /// An input's `<source>` (passthrough and evdev inputs).
+    /// An input's `<source>`: the host device path (`evdev=` of a
+    /// passthrough device, `dev=` of an evdev one; any text), then an
+    /// evdev device's options in virDomainInputDefParseXML's order.
     InputSource = "source" {
         evdev: String = "evdev",
         dev: String = "dev",
-        grab: String = "grab",
-        grab_toggle: String = "grabToggle",
-        repeat: String = "repeat",
+        grab: String = "grab" ["all"],
+        grab_toggle: String = "grabToggle" [
+            "ctrl-ctrl", "alt-alt", "shift-shift", "meta-meta", "scrolllock", "ctrl-scrolllock",
+        ],
+        repeat: String = "repeat" ["on", "off"],
     }
 }
 
