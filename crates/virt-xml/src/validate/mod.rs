@@ -618,6 +618,12 @@ mod tests {
             ("", format!("<devices>{usb}<redirdev bus='usb' type='spicevmc'><boot order='18446744073709551615'/></redirdev></devices>"), "XML error: Invalid value for attribute 'order' in element 'boot': '18446744073709551615'. Expected non-negative integer value"),
             ("", "<devices><hostdev mode='subsystem' type='pci'><source><address domain='0' bus='1' slot='2'/></source><boot order='0'/></hostdev></devices>".into(), "XML error: Invalid value for attribute 'order' in element 'boot': Zero is not permitted"),
             ("", "<devices><filesystem type='mount'><source dir='/a'/><target dir='b'/><boot order='1' loadparm='toolongname'/></filesystem></devices>".into(), "internal error: loadparm value 'TOOLONGNAME' must be between 1 and 8 characters"),
+            // A disk's and an interface's too (seed 41's gen1617), before
+            // the device's address.
+            ("", "<devices><disk type='file'><source file='/a'/><target dev='vda' bus='virtio'/><boot order='1' loadparm=' '/></disk></devices>".into(), "internal error: loadparm value ' ' must be between 1 and 8 characters"),
+            ("", "<devices><disk type='file'><source file='/a'/><target dev='vda' bus='virtio'/><boot order='1' loadparm='a_b'/><address type='junk'/></disk></devices>".into(), "internal error: invalid loadparm value 'A_B', expecting chars in set of [a-zA-Z0-9.] and blank spaces"),
+            ("", "<devices><interface type='user'><boot order='1' loadparm='123456789'/></interface></devices>".into(), "internal error: loadparm value '123456789' must be between 1 and 8 characters"),
+            ("", "<devices><interface type='user'><boot order='1' loadparm='x'/></interface></devices>".into(), "OK"),
             ("", "<devices><hostdev mode='subsystem' type='pci'><source><address domain='0x63' bus='13' slot='0f'/></source></hostdev></devices>".into(), "XML error: Invalid value for attribute 'slot' in element 'address': '0f'. Expected non-negative integer value"),
             ("", "<devices><controller type='isa' model='q'/></devices>".into(), "unsupported configuration: Unknown model type 'q'"),
             // Firmware features are read only with a firmware to select.

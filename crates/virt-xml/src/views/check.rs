@@ -320,9 +320,9 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Disk, "backingStore") => read::<BackingStore>(el),
         (Parent::Disk, "target") => read::<DiskTarget>(el),
         (Parent::Disk, "transient") => read::<Transient>(el),
-        (Parent::Disk | Parent::Interface, "boot") => {
-            devices::boot_order_in(std::slice::from_ref(el)).map(drop)
-        }
+        // virDomainDeviceBootParseXML: the order, then the load
+        // parameter (seed 41's gen1617: a disk's `loadparm=' '`).
+        (Parent::Disk | Parent::Interface, "boot") => crate::validate::check_boot_entry(Some(el)),
         (Parent::Interface, "driver") => {
             read::<InterfaceDriver>(el)?;
             el.elements()
