@@ -516,6 +516,9 @@ fn devices(def: &mut DomainDef) {
             if part.name == "source" && !network {
                 sources::source_seclabels(part);
             }
+            if part.name == "source" {
+                sources::source_secret_uuids(part);
+            }
         }
         // The first <backingStore> only, as libvirt writes what it read.
         keep_first(&mut disk.extra, "backingStore");

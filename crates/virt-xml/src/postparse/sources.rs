@@ -61,6 +61,34 @@ pub(super) fn source_seclabels(source: &mut Element) {
     });
 }
 
+/// The secrets of a disk's `<source>`'s `<encryption>` and `<auth>` as
+/// libvirt writes what it read (virSecretLookupParseSecret,
+/// virSecretLookupFormatSecret): a UUID in its canonical form, as
+/// virUUIDParse reads it (seed 41's gen9977: `83EafC16...` is written
+/// `83eafc16-2aee-...`). One that does not read is refused at define and
+/// left as written.
+pub(super) fn source_secret_uuids(source: &mut Element) {
+    for c in source.children.iter_mut() {
+        let Node::Element(c) = c else { continue };
+        if !matches!(c.name.as_str(), "encryption" | "auth") {
+            continue;
+        }
+        for s in c.children.iter_mut() {
+            let Node::Element(s) = s else { continue };
+            if s.name != "secret" {
+                continue;
+            }
+            let canonical = s
+                .attr("uuid")
+                .and_then(crate::parse::parse_uuid)
+                .map(|u| u.hyphenated().to_string());
+            if let Some(u) = canonical {
+                s.set_attr("uuid", u);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +113,30 @@ mod tests {
             tpm.to_xml(0),
             "<tpm>\n  <backend type='emulator'/>\n</tpm>\n"
         );
+    }
+
+    // As virsh 9.0 writes them (seed 41's gen9977, a CD-ROM's source
+    // without a path; a file's; an RBD source's authentication).
+    #[test]
+    fn source_secrets_written_in_uuid_form() {
+        for (given, want) in [
+            (
+                "<source startupPolicy='requisite'><encryption format='qcow'><secret type='passphrase' uuid='83EafC162aee2Da1eaaaAbab92aF0F7d'/></encryption></source>",
+                "<source startupPolicy='requisite'>\n  <encryption format='qcow'>\n    <secret type='passphrase' uuid='83eafc16-2aee-2da1-eaaa-abab92af0f7d'/>\n  </encryption>\n</source>\n",
+            ),
+            (
+                "<source protocol='rbd' name='p/i'><auth username='u'><secret type='ceph' uuid=' 83ea fc16-2aee2da1eaaaabab92af0f7d'/></auth></source>",
+                "<source protocol='rbd' name='p/i'>\n  <auth username='u'>\n    <secret type='ceph' uuid='83eafc16-2aee-2da1-eaaa-abab92af0f7d'/>\n  </auth>\n</source>\n",
+            ),
+            (
+                "<source file='/a'><encryption format='qcow'><secret type='passphrase' uuid='x'/></encryption></source>",
+                "<source file='/a'>\n  <encryption format='qcow'>\n    <secret type='passphrase' uuid='x'/>\n  </encryption>\n</source>\n",
+            ),
+        ] {
+            let mut source = element(given);
+            source_secret_uuids(&mut source);
+            assert_eq!(source.to_xml(0), want, "{given}");
+        }
     }
 
     #[test]
