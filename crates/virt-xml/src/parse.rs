@@ -272,12 +272,14 @@ impl DomainDef {
                 memory_value(m, "./maxMemory[1]")
             };
             let size = size.and_then(|size| {
+                // virXPathUInt: an empty count is none (0, not the 0.2
+                // form without the attribute), another read by strtoul
+                // without a sign.
                 let slots = match m.attr("slots") {
                     None => None,
-                    Some(s) => Some(s.parse().map_err(|_| XmlError::NotUnsigned {
-                        attr: "slots".into(),
-                        element: "maxMemory".into(),
-                        value: s.into(),
+                    Some("") => Some(0),
+                    Some(s) => Some(crate::validate::c_uint(s, 10).ok_or_else(|| {
+                        XmlError::Invalid("Failed to parse memory slot count".into())
                     })?),
                 };
                 Ok((size, slots))
@@ -545,8 +547,12 @@ fn parse_os<'d, 'a>(
                     .filter(|a| !a.is_empty())
                     .map(str::to_string);
                 os.machine = child.attr("machine").map(str::to_string);
-                // One copy, of the trimmed text.
-                os.os_type = child.text().trim().to_string();
+                // One copy, of the trimmed text; an empty one keeps what a
+                // bootloader made of it above.
+                let text = child.text();
+                if !text.trim().is_empty() {
+                    os.os_type = text.trim().to_string();
+                }
             }
             // `./os/loader[1]`: later ones are not read.
             "loader" if seen_loader => {}
@@ -1044,6 +1050,11 @@ mod tests {
             // An empty size is no size (libvirt's XPath string helper).
             (&*format!("<domain type='test'><name>a</name>{os}<memory unit='KiB'></memory></domain>"), "27 XML error: Memory size must be specified via <memory> or in the <numa> configuration".into()),
             (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><maxMemory slots='2'></maxMemory></domain>"), "27 XML error: both maximum memory size and memory slot count must be specified".into()),
+            // virXPathUInt on `@slots`: checked with virsh 9.0.
+            (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><maxMemory slots='x'>4096</maxMemory></domain>"), "27 XML error: Failed to parse memory slot count".into()),
+            (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><maxMemory slots='-1'>4096</maxMemory></domain>"), "27 XML error: Failed to parse memory slot count".into()),
+            (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><maxMemory slots=''>4096</maxMemory></domain>"), "27 XML error: both maximum memory size and memory slot count must be specified".into()),
+            (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><maxMemory slots=' +3'>4096</maxMemory></domain>"), "OK".into()),
             (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><memoryBacking><hugepages><page size=''/></hugepages></memoryBacking></domain>"), "27 XML error: missing element or attribute './@size'".into()),
             (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><memoryBacking><hugepages><page/></hugepages></memoryBacking></domain>"), "27 XML error: missing element or attribute './@size'".into()),
             (&*format!("<domain type='test'><name>a</name>{os}<memory>1024</memory><devices><controller type='pci' model='pci-root'><pcihole64></pcihole64></controller><shmem name='x'><size/></shmem></devices></domain>"), "OK".into()),
@@ -1056,6 +1067,22 @@ mod tests {
             }
         }
         assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+
+    // virDomainDefParseCaps: `string(./os/type[1])` empty is no type, so a
+    // bootloader makes the guest Xen's even where an empty `<type>` is
+    // written (virsh 9.0 dumps `<type arch='x86_64'>xen</type>`).
+    #[test]
+    fn an_empty_os_type_with_a_bootloader_is_xen() {
+        let xml = "<domain type='test'><name>a</name><memory>1024</memory>\
+            <bootloader>/b</bootloader><os><type arch='x86_64'/></os></domain>";
+        let def = match parse_domain(xml) {
+            Ok(d) => d,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(def.os.os_type, "xen");
+        let out = def.to_xml(&crate::FormatOptions::default());
+        assert!(out.contains("<type arch='x86_64'>xen</type>"), "{out}");
     }
 
     #[test]
