@@ -65,14 +65,6 @@ fn is_pci_driver(driver: &str) -> bool {
         )
 }
 
-fn num(v: Option<&str>) -> Option<u32> {
-    let v = v?;
-    match v.strip_prefix("0x") {
-        Some(h) => u32::from_str_radix(h, 16).ok(),
-        None => v.parse().ok(),
-    }
-}
-
 /// The PCI place `address` gives, with its multifunction flag.
 fn pci_place(address: Option<Address>) -> Option<(PciAddress, bool)> {
     let address = address?;
@@ -113,7 +105,8 @@ fn pci_controllers(def: &DomainDef, chipset: Chipset) -> Option<Vec<PciControlle
             if at.bus != 0 {
                 return None;
             }
-            Some((target.chassis?, num(target.port.as_deref())?))
+            // Both non-negative ints (refused otherwise at define).
+            Some((target.chassis?.0 as u32, target.port?.0 as u32))
         };
         controllers.push(PciController {
             index,

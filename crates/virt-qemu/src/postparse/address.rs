@@ -30,7 +30,8 @@ pub(crate) use super::devices::is_i440fx;
 use super::devices::is_q35;
 use virt_xml::{
     child_view, set_child_view, view_of, Address, Alias, Controller, ControllerModel,
-    ControllerTarget, DomainDef, Element, MemBalloon, Node, Rng, Sound, Video, View, Watchdog,
+    ControllerTarget, DomainDef, Element, MemBalloon, Node, NonNegInt, PciPort, Rng, Sound, Video,
+    View, Watchdog,
 };
 
 /// A PCI address (domain 0).
@@ -672,8 +673,8 @@ fn place_root_ports(def: &mut DomainDef, a: &mut Assigner) {
                 })
                 .unwrap_or(e.children.len());
             let target = ControllerTarget {
-                chassis: Some(index),
-                port: Some(format!("0x{:x}", addr.slot * 8 + addr.function)),
+                chassis: Some(NonNegInt(index as i32)),
+                port: Some(PciPort((addr.slot * 8 + addr.function) as i32)),
                 ..ControllerTarget::default()
             };
             e.children.insert(at, Node::Element(target.to_element()));

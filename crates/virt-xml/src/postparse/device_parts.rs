@@ -47,6 +47,7 @@ pub(super) fn rewrite(device: &mut Element) {
         "tpm" => tpm_backend(device),
         "controller" => {
             super::platform::controller_attrs(device);
+            super::platform::controller_pci_parts(device);
             super::platform::controller_driver(device);
             super::platform::pcihole64(device);
         }

@@ -166,6 +166,85 @@ fn controller_attrs_written(
         && given.all(|(k, _)| !CONTROLLER_READS.contains(&k.as_str()))
 }
 
+/// A controller's `<model>` and `<target>` as virDomainControllerDefFormatPCI
+/// writes what virDomainControllerDefParseXML read: for a PCI controller
+/// the model's name (none for `none`), then the target's numbers in
+/// libvirt's order and form (`chassisNr`, `chassis`, `port` as `0x%x`,
+/// `busNr`, `index`, each a decimal int, then `hotplug`) with its NUMA
+/// `<node>`, no `<target>` when it holds none; another type's model and
+/// target are not read, so not written. Both come first among the
+/// controller's children. A value libvirt refuses leaves them as written.
+pub(super) fn controller_pci_parts(controller: &mut Element) {
+    let is_part =
+        |n: &Node| matches!(n, Node::Element(c) if matches!(c.name.as_str(), "model" | "target"));
+    if !controller.children.iter().any(is_part) {
+        return;
+    }
+    let mut written = Vec::with_capacity(2);
+    if controller.attr("type") == Some("pci") {
+        if let Some(model) = controller.child("model") {
+            match model.attr("name") {
+                None | Some("none") => {}
+                Some(name) if PCI_MODEL_NAMES.contains(&name) => {
+                    written.push(Element::new("model").with_attr("name", name));
+                }
+                Some(_) => return,
+            }
+        }
+        if let Some(target) = controller.child("target") {
+            let mut out = Element::new("target");
+            for name in ["chassisNr", "chassis", "port", "busNr", "index"] {
+                let Some(value) = target.attr(name) else {
+                    continue;
+                };
+                match crate::devinfo::c_int_in(value, 0) {
+                    Some(n) if n >= 0 && name == "port" => out.set_attr(name, format!("0x{n:x}")),
+                    Some(n) if n >= 0 => out.set_attr(name, n.to_string()),
+                    _ => return,
+                }
+            }
+            match target.attr("hotplug") {
+                None => {}
+                Some(v @ ("on" | "off")) => out.set_attr("hotplug", v),
+                Some(_) => return,
+            }
+            let node = target
+                .child("node")
+                .map(string_value)
+                .filter(|n| !n.is_empty());
+            if let Some(node) = node {
+                match crate::devinfo::c_int_in(&node, 10) {
+                    Some(n) if n >= 0 => out
+                        .children
+                        .push(Node::Element(Element::new("node").with_text(n.to_string()))),
+                    _ => return,
+                }
+            }
+            if !out.attrs.is_empty() || !out.children.is_empty() {
+                written.push(out);
+            }
+        }
+    }
+    controller.children.retain(|n| !is_part(n));
+    for (at, part) in written.into_iter().enumerate() {
+        controller.children.insert(at, Node::Element(part));
+    }
+}
+
+/// virDomainControllerPCIModelName's names (`none` is none).
+const PCI_MODEL_NAMES: [&str; 10] = [
+    "pci-bridge",
+    "i82801b11-bridge",
+    "ioh3420",
+    "x3130-upstream",
+    "xio3130-downstream",
+    "pxb",
+    "pxb-pcie",
+    "pcie-root-port",
+    "spapr-pci-host-bridge",
+    "pcie-pci-bridge",
+];
+
 /// A controller's `<driver>` (virDomainControllerDefParseXML,
 /// virDomainControllerDriverFormat): the first one's queues, commands
 /// per LUN, maximum sectors (unsigned ints in base 10), I/O event fd

@@ -133,12 +133,12 @@ flat_view! {
 flat_view! {
     /// A PCI controller's `<target>`.
     ControllerTarget = "target" {
-        chassis_nr: u32 = "chassisNr",
-        chassis: u32 = "chassis",
-        port: String = "port",
-        bus_nr: u32 = "busNr",
-        index: u32 = "index",
-        hotplug: String = "hotplug",
+        chassis_nr: NonNegInt<0> = "chassisNr",
+        chassis: NonNegInt<0> = "chassis",
+        port: PciPort = "port",
+        bus_nr: NonNegInt<0> = "busNr",
+        hotplug: String = "hotplug" ["on", "off"],
+        index: NonNegInt<0> = "index",
     } children {
         /// `<node>` (pci-expander-bus, pcie-expander-bus).
         node: one TargetNode,
@@ -148,12 +148,19 @@ flat_view! {
 flat_view! {
     /// A PCI expander bus's `<target><node>`: the guest NUMA node it is on
     /// (the element's text).
-    TargetNode = "node" { node: u32 = "#text" required invalid "invalid NUMA node in target" }
+    TargetNode = "node" { node: u32 = "#text" invalid "invalid NUMA node in target" }
 }
 
 flat_view! {
-    /// A PCI controller's `<model name=...>`: the emulated device.
-    ControllerModel = "model" { name: String = "name" }
+    /// A PCI controller's `<model name=...>`: the emulated device
+    /// (virDomainControllerPCIModelName; `none` is none).
+    ControllerModel = "model" {
+        name: String = "name" [
+            "none", "pci-bridge", "i82801b11-bridge", "ioh3420", "x3130-upstream",
+            "xio3130-downstream", "pxb", "pxb-pcie", "pcie-root-port",
+            "spapr-pci-host-bridge", "pcie-pci-bridge",
+        ],
+    }
 }
 
 flat_view! {

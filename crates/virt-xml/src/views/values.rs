@@ -143,28 +143,49 @@ impl AttrValue for std::num::NonZeroU32 {
 }
 
 /// A signed attribute libvirt reads as a non-negative `int`
-/// (`virXMLPropInt` with `VIR_XML_PROP_NONNEGATIVE`): I/O thread pool
-/// sizes.
+/// (`virXMLPropInt` in `BASE` with `VIR_XML_PROP_NONNEGATIVE`): I/O
+/// thread pool sizes in base 10, a PCI controller's `<target>` numbers
+/// in base 0 (C's `0x` and `0` prefixes). Read as `virStrToLong_i`
+/// reads it: blanks and one sign before the digits, nothing after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct NonNegInt(pub i32);
+pub struct NonNegInt<const BASE: u32 = 10>(pub i32);
 
-impl AttrValue for NonNegInt {
+impl<const BASE: u32> AttrValue for NonNegInt<BASE> {
     fn parse(element: &str, name: &str, value: &str, _: &[&str]) -> Result<Self, XmlError> {
         let bad = |why: &str| {
             XmlError::Invalid(format!(
                 "Invalid value for attribute '{name}' in element '{element}': '{value}'. {why}"
             ))
         };
-        match value.trim().parse::<i32>() {
-            Err(_) => Err(bad("Expected integer value")),
-            Ok(n) if n < 0 => Err(bad("Expected non-negative value")),
-            Ok(n) => Ok(NonNegInt(n)),
+        match crate::devinfo::c_int_in(value, BASE).and_then(|n| i32::try_from(n).ok()) {
+            None => Err(bad("Expected integer value")),
+            Some(n) if n < 0 => Err(bad("Expected non-negative value")),
+            Some(n) => Ok(NonNegInt(n)),
         }
     }
     fn format(&self, old: Option<&str>) -> String {
+        let same = old.and_then(|o| crate::devinfo::c_int_in(o, BASE)) == Some(i64::from(self.0));
         match old {
-            Some(o) if o.trim().parse::<i32>().ok() == Some(self.0) => o.to_string(),
+            Some(o) if same => o.to_string(),
             _ => self.0.to_string(),
+        }
+    }
+}
+
+/// A PCI controller's `<target port>`: read as [`NonNegInt<0>`], written
+/// as virDomainControllerDefFormatPCI writes it (`0x%x`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PciPort(pub i32);
+
+impl AttrValue for PciPort {
+    fn parse(element: &str, name: &str, value: &str, allowed: &[&str]) -> Result<Self, XmlError> {
+        NonNegInt::<0>::parse(element, name, value, allowed).map(|n| PciPort(n.0))
+    }
+    fn format(&self, old: Option<&str>) -> String {
+        let same = old.and_then(|o| crate::devinfo::c_int_in(o, 0)) == Some(i64::from(self.0));
+        match old {
+            Some(o) if same => o.to_string(),
+            _ => format!("0x{:x}", self.0),
         }
     }
 }
