@@ -128,7 +128,7 @@ fn check_disk_name(disk: &crate::Disk, legacy_xen: bool) -> Result<(), XmlError>
     } else {
         dst
     };
-    if !dst.is_empty() && disk_name_index(name).is_none() {
+    if crate::parse::disk_target_named(disk) && disk_name_index(name).is_none() {
         return Err(XmlError::Invalid(format!(
             "Unknown disk name '{dst}' and no address specified"
         )));

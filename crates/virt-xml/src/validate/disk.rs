@@ -110,6 +110,34 @@ fn chain(disk: &Disk) -> impl Iterator<Item = Source<'_>> {
     }))
 }
 
+/// What libvirt names a disk without a target by (virDomainDiskDefValidate):
+/// a volume's pool and volume, else its source path as read (a network
+/// source's name, past the pool for RBD and Gluster), none when it has
+/// none.
+fn untargeted_source(disk: &Disk) -> String {
+    let source = disk.extra.iter().find(|e| e.name == "source");
+    let attr = |name: &str| source.and_then(|s| s.attr(name));
+    if disk.disk_type == "volume" {
+        if let (Some(pool), Some(volume)) = (attr("pool"), attr("volume")) {
+            return format!("pool = '{pool}', volume = '{volume}'");
+        }
+    }
+    let key = crate::parse::disk_source_key(&disk.disk_type);
+    let path = match disk.disk_type.as_str() {
+        "file" | "block" | "dir" | "network" => {
+            source.map_or(disk.source.as_deref(), |s| s.attr(key))
+        }
+        _ => None,
+    };
+    let path = match (disk.disk_type.as_str(), attr("protocol")) {
+        ("network", Some("rbd" | "gluster")) => {
+            path.and_then(|p| p.split_once('/')).map(|(_, p)| p)
+        }
+        _ => path,
+    };
+    path.unwrap_or_default().to_string()
+}
+
 /// virDomainDiskDefValidateSourceChainOne: authentication for the network
 /// protocols that take it, with a secret of the protocol's kind; no
 /// `<cipher>` for a LUKS disk.
@@ -422,6 +450,10 @@ fn check_startup_policy(disk: &Disk) -> Result<(), XmlError> {
 
 /// virDomainDiskDefValidate, after the disk's address was checked.
 pub(super) fn check_disk(def: &DomainDef, disk: &Disk) -> Result<(), XmlError> {
+    // The target first: libvirt's other checks use it.
+    if !crate::parse::disk_target_named(disk) {
+        return Err(XmlError::NoTarget(untargeted_source(disk)));
+    }
     for src in chain(disk) {
         check_source(&src)?;
     }
