@@ -140,9 +140,12 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
             }
             peripherals::check_usb_address(e, def)?;
             // virDomainInputDefParseXML reads the source and the virtio
-            // options after the device information and the USB address.
+            // options after the device information and the USB address,
+            // virDomainControllerDefParseXML the counts after the device
+            // information.
             match e.name.as_str() {
                 "input" => devices::check_input_source(e),
+                "controller" => devices::check_controller_tail(e),
                 _ => Ok(()),
             }
         });
@@ -364,7 +367,8 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         // Read with the graphics' type: peripherals::check_graphics_listens.
         (Parent::Graphics, "listen") => Ok(()),
         (Parent::Devices, "controller") => {
-            read::<Controller>(el)?;
+            // (The counts after the device information: check_definition.)
+            devices::check_controller_head(el)?;
             check_controller_parts(el)?;
             el.children_named("master")
                 .try_for_each(read::<ControllerMaster>)

@@ -11,16 +11,25 @@ fn required(el: &Element, name: &str) -> Result<String, XmlError> {
     attr(el, name).ok_or_else(|| missing_attr(&el.name, name))
 }
 
-/// A signed integer attribute, with libvirt's error for a bad value.
+/// A non-negative `int` attribute as virXMLPropInt reads it in base 10
+/// (VIR_XML_PROP_NONNEGATIVE): blanks and a sign before the digits, none
+/// after, at most 2^31 - 1 (seed 42's gen7259: `maxGrantFrames='4294967295'`
+/// is refused), with libvirt's errors.
 fn int(el: &Element, name: &str) -> Result<Option<u32>, XmlError> {
-    match el.attr(name) {
-        None => Ok(None),
-        Some(v) => v.trim().parse::<u32>().map(Some).map_err(|_| {
-            XmlError::Invalid(format!(
-                "Invalid value for attribute '{name}' in element '{}': '{v}'. Expected integer value",
-                el.name
-            ))
-        }),
+    let Some(v) = el.attr(name) else {
+        return Ok(None);
+    };
+    let refuse = |what: &str| {
+        XmlError::Invalid(format!(
+            "Invalid value for attribute '{name}' in element '{}': '{v}'. Expected {what} value",
+            el.name
+        ))
+    };
+    match crate::devinfo::c_int_in(v, 10) {
+        None => Err(refuse("integer")),
+        Some(n) => u32::try_from(n)
+            .map(Some)
+            .map_err(|_| refuse("non-negative")),
     }
 }
 
@@ -114,65 +123,90 @@ fn controller_type_of<'a>(
     Ok(controller_type)
 }
 
-/// A controller's count attribute `name` (its `value`) as [`int`] reads
-/// it.
-fn int_value(el: &Element, name: &str, value: Option<&str>) -> Result<(), XmlError> {
-    match value {
-        Some(v) if v.trim().parse::<u32>().is_err() => Err(XmlError::Invalid(format!(
-            "Invalid value for attribute '{name}' in element '{}': '{v}'. Expected integer value",
-            el.name
-        ))),
-        _ => Ok(()),
-    }
+/// What virDomainControllerDefParseXML reads of a controller's own
+/// attributes before its children and device information: the type,
+/// the model, the index.
+pub(crate) fn check_controller_head(el: &Element) -> Result<(), XmlError> {
+    controller_type(el)?;
+    int(el, "index").map(drop)
+}
+
+/// What virDomainControllerDefParseXML reads of a controller after its
+/// device information: the ports (of any type), then what its type
+/// reads: a virtio-serial controller's vectors, a PCI root's
+/// `<pcihole64>`, a xenbus controller's grant frames and event channels
+/// (seed 42's gen7259: a bad `maxGrantFrames` is refused after an
+/// unknown address type, and read for xenbus only).
+pub(crate) fn check_controller_tail(el: &Element) -> Result<(), XmlError> {
+    controller_counts(el).map(drop)
+}
+
+/// The counts [`check_controller_tail`] reads, in its order: ports,
+/// vectors, the PCI hole, grant frames, event channels.
+#[allow(clippy::type_complexity)]
+fn controller_counts(
+    el: &Element,
+) -> Result<
+    (
+        Option<u32>,
+        Option<u32>,
+        Option<u64>,
+        Option<u32>,
+        Option<u32>,
+    ),
+    XmlError,
+> {
+    let ports = int(el, "ports")?;
+    let kind = el.attr("type");
+    let vectors = match kind {
+        Some("virtio-serial") => int(el, "vectors")?,
+        _ => None,
+    };
+    let pcihole64 = pcihole64(el)?;
+    let (frames, channels) = match kind {
+        Some("xenbus") => (int(el, "maxGrantFrames")?, int(el, "maxEventChannels")?),
+        _ => (None, None),
+    };
+    Ok((ports, vectors, pcihole64, frames, channels))
 }
 
 impl View for Controller {
     const TAG: &'static str = "controller";
+    /// Read in virDomainControllerDefParseXML's order; a count the
+    /// controller's type does not read is none.
     fn from_element(el: &Element) -> Result<Self, XmlError> {
         let controller_type = controller_type(el)?.to_string();
+        let index = int(el, "index")?;
+        let master_startport = match el.child("master") {
+            Some(m) => uint(m, "startport")?,
+            None => None,
+        };
+        let (ports, vectors, pcihole64, max_grant_frames, max_event_channels) =
+            controller_counts(el)?;
         Ok(Controller {
             controller_type,
-            index: int(el, "index")?,
+            index,
             model: attr(el, "model"),
-            ports: int(el, "ports")?,
-            vectors: int(el, "vectors")?,
-            master_startport: match el.child("master") {
-                Some(m) => uint(m, "startport")?,
-                None => None,
-            },
-            max_grant_frames: int(el, "maxGrantFrames")?,
-            max_event_channels: int(el, "maxEventChannels")?,
-            pcihole64: pcihole64(el)?,
-            pcihole64_unit: el.child("pcihole64").and_then(|h| attr(h, "unit")),
+            ports,
+            vectors,
+            master_startport,
+            max_grant_frames,
+            max_event_channels,
+            pcihole64_unit: pcihole64
+                .and_then(|_| el.child("pcihole64"))
+                .and_then(|h| attr(h, "unit")),
+            pcihole64,
         })
     }
     /// [`View::from_element`]'s refusals, in its order, without the
-    /// copies: every define checks each controller this way.
-    /// The attributes are found in one pass (`Element::attr_values`).
+    /// copies (a define checks the two halves on either side of the
+    /// device information).
     fn check(el: &Element) -> Result<(), XmlError> {
-        let [kind, model, index, ports, vectors, grant_frames, event_channels] =
-            el.attr_values(|k| {
-                Some(match k {
-                    "type" => 0,
-                    "model" => 1,
-                    "index" => 2,
-                    "ports" => 3,
-                    "vectors" => 4,
-                    "maxGrantFrames" => 5,
-                    "maxEventChannels" => 6,
-                    _ => return None,
-                })
-            });
-        controller_type_of(el, kind, model)?;
-        int_value(el, "index", index)?;
-        int_value(el, "ports", ports)?;
-        int_value(el, "vectors", vectors)?;
+        check_controller_head(el)?;
         if let Some(m) = el.child("master") {
             uint::<u32>(m, "startport")?;
         }
-        int_value(el, "maxGrantFrames", grant_frames)?;
-        int_value(el, "maxEventChannels", event_channels)?;
-        pcihole64(el).map(drop)
+        check_controller_tail(el)
     }
     fn write_to(&self, el: &mut Element) {
         put(el, "type", Some(&self.controller_type));
@@ -1100,6 +1134,46 @@ mod tests {
             ("<input type='evdev'><source dev='/d' grab='all' repeat='off'/><source dev='/e' grab='bad'/></input>".into(), "OK".into()),
             ("<input type='mouse'><source dev='/d' grab='bad'/></input>".into(), "OK".into()),
             ("<input type='evdev'/>".into(), "OK".into()),
+        ];
+        for (device, want) in cases {
+            assert_eq!(verdict(&device), want, "{device}");
+        }
+    }
+
+    // virDomainControllerDefParseXML's ints (virXMLPropInt, base 10,
+    // non-negative) and its order: the index before the device
+    // information, the counts after it, each read for its type only
+    // (texts observed from libvirt 9.0 through virsh).
+    #[test]
+    fn controller_counts_read_as_libvirt_reads_them() {
+        let verdict = |device: &str| {
+            let xml = format!(
+                "<domain type='test'><name>d</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices>{device}</devices></domain>"
+            );
+            match crate::parse_domain(&xml) {
+                Ok(_) => "OK".to_string(),
+                Err(e) => e.to_string(),
+            }
+        };
+        let bad = |attr: &str, value: &str, what: &str| {
+            format!("XML error: Invalid value for attribute '{attr}' in element 'controller': '{value}'. Expected {what} value")
+        };
+        let cases = [
+            ("<controller type='virtio-serial' index='4294967295'/>".to_string(), bad("index", "4294967295", "integer")),
+            ("<controller type='virtio-serial' index='5 '/>".into(), bad("index", "5 ", "integer")),
+            ("<controller type='virtio-serial' index='-1'/>".into(), bad("index", "-1", "non-negative")),
+            ("<controller type='virtio-serial' index=' +5'/>".into(), "OK".into()),
+            ("<controller type='virtio-serial' ports='2147483648'/>".into(), bad("ports", "2147483648", "integer")),
+            ("<controller type='virtio-serial' vectors='4294967295'/>".into(), bad("vectors", "4294967295", "integer")),
+            ("<controller type='xenbus' maxGrantFrames='4294967295'/>".into(), bad("maxGrantFrames", "4294967295", "integer")),
+            ("<controller type='xenbus' maxEventChannels='2147483648'/>".into(), bad("maxEventChannels", "2147483648", "integer")),
+            ("<controller type='xenbus' maxGrantFrames='4294967295'><address type='unassigned'/></controller>".into(), bad("maxGrantFrames", "4294967295", "integer")),
+            ("<controller type='xenbus' maxGrantFrames='x'><address type='junk'/></controller>".into(), "unsupported configuration: unknown address type 'junk'".into()),
+            ("<controller type='virtio-serial' ports='x'><address type='junk'/></controller>".into(), "unsupported configuration: unknown address type 'junk'".into()),
+            ("<controller type='virtio-serial' index='x'><address type='junk'/></controller>".into(), bad("index", "x", "integer")),
+            ("<controller type='xenbus' ports='x' maxGrantFrames='y'/>".into(), bad("ports", "x", "integer")),
+            ("<controller type='usb' maxGrantFrames='x' vectors='y'/>".into(), "OK".into()),
         ];
         for (device, want) in cases {
             assert_eq!(verdict(&device), want, "{device}");
