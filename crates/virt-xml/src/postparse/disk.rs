@@ -18,6 +18,13 @@ pub(super) fn rewrite(disk: &mut Disk) {
     // inactive one: a defined disk has no block job.
     disk.extra.retain(|e| e.name != "mirror");
     network_source(disk);
+    // virXPathString("string(./serial)") and the like: the first of
+    // each, none when empty.
+    for name in ["serial", "wwn", "vendor", "product"] {
+        super::keep_first(&mut disk.extra, name);
+        disk.extra
+            .retain(|e| e.name != name || !crate::validate::string_value(e).is_empty());
+    }
     snapshot(disk);
     blockio_and_transient(disk);
     let tray_written = matches!(disk.device.as_str(), "cdrom" | "floppy");
@@ -182,6 +189,20 @@ mod tests {
         let start = out.find("<disk").unwrap();
         let end = out.find("</disk>").unwrap();
         out[start..end + "</disk>".len()].to_string()
+    }
+
+    // As virsh 9.0 writes them back (seed 26's gen9982).
+    #[test]
+    fn empty_identity_strings_are_not_written() {
+        let flat = |disk: &str| dumped(disk).lines().map(str::trim).collect::<String>();
+        assert_eq!(
+            flat(
+                "<disk type='file'><source file='/a'/><target dev='sda' bus='scsi'/>\
+                 <serial/><vendor></vendor><product>p</product><product>q</product></disk>"
+            ),
+            "<disk type='file' device='disk'><source file='/a'/><target dev='sda' bus='scsi'/>\
+             <product>p</product></disk>"
+        );
     }
 
     // As virsh 9.0 writes them back (seed 21's gen7475).

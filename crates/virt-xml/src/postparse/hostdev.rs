@@ -35,7 +35,12 @@ pub(super) fn hostdev(dev: &mut Element) {
                 _ => &[],
             };
             for name in own {
-                if let Some(v) = dev.attr(name) {
+                // A SCSI host's model 'default' is libvirt's none, not
+                // written (virDomainHostdevDefFormat).
+                if let Some(v) = dev
+                    .attr(name)
+                    .filter(|v| !(kind == "scsi_host" && *name == "model" && *v == "default"))
+                {
                     attrs.push(((*name).into(), v.to_string()));
                 }
             }
@@ -86,13 +91,17 @@ pub(super) fn hostdev(dev: &mut Element) {
     if net {
         super::interface::ip_info(&mut dev.children, Some("source"));
     }
+    // virDomainHostdevDefFormat: the teaming (the first, as read) after
+    // the source, right before the flags and the device information.
+    let teaming = dev.child("teaming").cloned();
+    remove_named(dev, &["teaming"]);
     let at = dev
         .children
         .iter()
         .position(|n| matches!(n, Node::Element(c) if INFO.contains(&c.name.as_str())))
         .unwrap_or(dev.children.len());
     dev.children
-        .splice(at..at, flags.into_iter().map(Node::Element));
+        .splice(at..at, teaming.into_iter().chain(flags).map(Node::Element));
 }
 
 /// virDomainPostParseCheckISCSIPath: an iSCSI source's name (the
@@ -263,6 +272,39 @@ mod tests {
         let mut e = crate::parse_element(xml).unwrap();
         super::super::device_parts::rewrite(&mut e);
         e.to_xml(0)
+    }
+
+    // As virsh 9.0 writes it back (seed 26's gen1057).
+    #[test]
+    fn a_hostdev_teaming_after_its_source() {
+        let flat = |xml: &str| written(xml).lines().map(str::trim).collect::<String>();
+        assert_eq!(
+            flat(
+                "<hostdev mode='subsystem' type='pci'><teaming type='transient' persistent='p'/>\
+                 <driver name='xen'/><source><address domain='0' bus='0xf' slot='0x1f' function='0'/></source>\
+                 <alias name='ua-x'/></hostdev>"
+            ),
+            "<hostdev mode='subsystem' type='pci' managed='no'><driver name='xen'/><source>\
+             <address domain='0x0000' bus='0x0f' slot='0x1f' function='0x0'/></source>\
+             <teaming type='transient' persistent='p'/><alias name='ua-x'/></hostdev>"
+        );
+    }
+
+    // As virsh 9.0 writes it back (seed 26's gen4890): 'default' is
+    // libvirt's none.
+    #[test]
+    fn a_scsi_host_default_model_is_not_written() {
+        let model = |m: &str| {
+            let xml = format!(
+                "<hostdev mode='subsystem' type='scsi_host' model='{m}'>\
+                 <source protocol='vhost' wwpn='naa.5123456789abcde0'/></hostdev>"
+            );
+            let mut e = crate::parse_element(&xml).unwrap();
+            super::super::device_parts::rewrite(&mut e);
+            e.attr("model").map(str::to_string)
+        };
+        assert_eq!(model("virtio").as_deref(), Some("virtio"));
+        assert_eq!(model("default"), None);
     }
 
     // As virsh 9.0 writes it back (seed 21's gen4645).

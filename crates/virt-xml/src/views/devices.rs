@@ -838,7 +838,8 @@ pub struct Hostdev {
 }
 
 /// A host device's `model=`: required of a mediated device (subsystem
-/// `mdev`), refused on the other subsystem types (libvirt names the type
+/// `mdev`), one of the vhost models on a SCSI host (`scsi_host`), refused
+/// on the other subsystem types (libvirt names the type
 /// given), kept as written on a capabilities device, which libvirt does
 /// not read it for.
 fn hostdev_model(el: &Element) -> Result<Option<String>, XmlError> {
@@ -848,6 +849,17 @@ fn hostdev_model(el: &Element) -> Result<Option<String>, XmlError> {
     match (el.attr("type"), el.attr("model")) {
         (Some("mdev"), None) => Err(missing_attr("hostdev", "model")),
         (Some("mdev"), Some(_)) => choice(el, "model", &["vfio-pci", "vfio-ccw", "vfio-ap"]),
+        // A vhost SCSI host's virtio model (virDomainHostdevSubsysSCSIVHostModel).
+        (Some("scsi_host"), Some(_)) => choice(
+            el,
+            "model",
+            &[
+                "default",
+                "virtio",
+                "virtio-transitional",
+                "virtio-non-transitional",
+            ],
+        ),
         (Some(t), Some(_)) => Err(XmlError::Invalid(format!(
             "'model' attribute in <hostdev> is only supported when type='{t}'"
         ))),

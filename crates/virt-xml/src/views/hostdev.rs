@@ -574,6 +574,22 @@ mod tests {
         );
     }
 
+    // As virsh 9.0 reads and writes them (seed 26's gen4890).
+    #[test]
+    fn a_scsi_host_model_among_the_vhost_models() {
+        let scsi_host = |model: &str| {
+            format!(
+                "<hostdev mode='subsystem' type='scsi_host' model='{model}'>\
+                 <source protocol='vhost' wwpn='naa.5123456789abcde0'/></hostdev>"
+            )
+        };
+        assert_eq!(verdict(&scsi_host("virtio-transitional")), "OK");
+        assert_eq!(
+            verdict(&scsi_host("bogus")),
+            "XML error: Invalid value for attribute 'model' in element 'hostdev': 'bogus'."
+        );
+    }
+
     // Texts observed from libvirt 9.0 through virsh.
     #[test]
     fn a_startup_policy_only_for_usb_devices() {
