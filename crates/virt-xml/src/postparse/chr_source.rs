@@ -208,7 +208,7 @@ fn labels(source: Option<&Element>) -> Vec<Node> {
 
 /// virDomainChrSourceReconnectDefFormat: the first `<reconnect>`'s
 /// state, its timeout only when enabled.
-fn reconnect(source: Option<&Element>) -> Option<Element> {
+pub(super) fn reconnect(source: Option<&Element>) -> Option<Element> {
     let r = source?.child("reconnect")?;
     let enabled = r.attr("enabled")?;
     let mut out = Element::new("reconnect").with_attr("enabled", enabled);
