@@ -40,6 +40,16 @@ pub(super) fn rewrite(device: &mut Element) {
         "filesystem" => super::filesystem::filesystem(device),
         "lease" => lease(device),
         "memory" => {
+            // virDomainMemoryDefPostParse: virtio-pmem needs shared
+            // access, its default.
+            if device.attr("model") == Some("virtio-pmem") && device.attr("access").is_none() {
+                let at = device
+                    .attrs
+                    .iter()
+                    .position(|(k, _)| k == "model")
+                    .map_or(0, |i| i + 1);
+                device.attrs.insert(at, ("access".into(), "shared".into()));
+            }
             memory_uuid(device);
             memory_source(device);
             memory_target(device);
@@ -1114,6 +1124,28 @@ mod redirdev_tests {
         assert_eq!(
             part(&out, "<redirfilter", "</redirfilter>"),
             "<redirfilter><usbdev allow='yes'/><usbdev class='0x08' vendor='0x001B' version='2.10' allow='no'/></redirfilter>"
+        );
+    }
+
+    // As virsh 9.0 writes it back (seed 27's gen7793).
+    #[test]
+    fn a_virtio_pmem_device_has_shared_access() {
+        let access = |attrs: &str| {
+            let xml = format!(
+                "<memory model='virtio-pmem'{attrs}><source><path>/x</path></source></memory>"
+            );
+            let mut e = crate::parse_element(&xml).unwrap();
+            super::rewrite(&mut e);
+            e.attrs
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(access(""), "model=virtio-pmem access=shared");
+        assert_eq!(
+            access(" access='shared'"),
+            "model=virtio-pmem access=shared"
         );
     }
 

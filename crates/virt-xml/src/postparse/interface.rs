@@ -43,7 +43,12 @@ pub(super) fn rewrite(iface: &mut Interface) {
     }
     match iface.iface_type.as_str() {
         "direct" => direct_source(iface),
-        "hostdev" => hostdev_source(iface),
+        "hostdev" => {
+            hostdev_source(iface);
+            // virDomainNetDefFormat writes a host device interface's
+            // `managed` only when set.
+            iface.attrs.retain(|(k, v)| k != "managed" || v == "yes");
+        }
         _ => source(iface),
     }
     // virDomainNetDefParseXML reads a traffic filter for network,
@@ -799,6 +804,27 @@ fn guest_names(extra: &mut Vec<Element>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // As virsh 9.0 writes them back (seed 27's gen2299).
+    #[test]
+    fn a_hostdev_interface_is_written_managed_only_when_it_is() {
+        let managed = |value: &str| {
+            let xml = format!(
+                "<domain type='test'><name>m</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices><interface type='hostdev' managed='{value}'><source>\
+                 <address type='pci' domain='0' bus='1' slot='0' function='0'/></source>\
+                 </interface></devices></domain>"
+            );
+            let def = crate::parse_domain(&xml).unwrap();
+            def.devices.interfaces[0]
+                .attrs
+                .iter()
+                .find(|(k, _)| k == "managed")
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(managed("yes").as_deref(), Some("yes"));
+        assert_eq!(managed("no"), None);
+    }
 
     #[test]
     fn mac_addresses_in_libvirts_spelling() {
