@@ -1201,6 +1201,29 @@ mod tests {
         );
     }
 
+    // As virsh 9.0 refuses them (seed 35's gen1130 is the first).
+    #[test]
+    fn a_usb_serial_port_has_a_usb_address_or_none() {
+        let serial = |address: &str| {
+            define(&format!(
+                "<serial type='pty'><target type='usb-serial' port='0'/>{address}</serial>"
+            ))
+            .err()
+        };
+        for bad in [
+            "<address type='pci' bus='0x3E' multifunction='on'/>",
+            "<address type='drive'/>",
+        ] {
+            assert_eq!(
+                serial(bad).as_deref(),
+                Some("unsupported configuration: usb-serial requires address of usb type"),
+                "{bad}"
+            );
+        }
+        assert_eq!(serial(""), None);
+        assert_eq!(serial("<address type='usb' bus='0' port='1'/>"), None);
+    }
+
     #[test]
     fn spicevmc_targets_and_sources_as_libvirt_parses_them() {
         assert!(define("<channel type='spicevmc'><target type='virtio'/></channel>").is_ok());

@@ -105,7 +105,8 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
                 check_part(Parent::CharDev, e)?;
             }
             peripherals::check_spicevmc(c)?;
-            info(|n| c.extra.iter().find(|e| e.name == n))
+            info(|n| c.extra.iter().find(|e| e.name == n))?;
+            peripherals::check_usb_serial_address(c)
         });
     }
     for g in &devices.graphics {

@@ -132,6 +132,20 @@ pub(crate) fn check_spicevmc(c: &crate::CharDev) -> Result<(), XmlError> {
     ))
 }
 
+/// virDomainChrDefParseXML, after the device information: a usb-serial
+/// serial port has a USB address or none (seed 35's gen1130: a PCI one).
+pub(crate) fn check_usb_serial_address(c: &crate::CharDev) -> Result<(), XmlError> {
+    let first = |name: &str| c.extra.iter().find(|e| e.name == name);
+    let usb_serial = first("target").and_then(|t| t.attr("type")) == Some("usb-serial");
+    let address = first("address").and_then(|a| a.attr("type"));
+    if c.kind == "serial" && usb_serial && address.is_some_and(|t| t != "none" && t != "usb") {
+        return Err(XmlError::Unsupported(
+            "usb-serial requires address of usb type".into(),
+        ));
+    }
+    Ok(())
+}
+
 flat_view! {
     /// `<clipboard copypaste=yes|no>` of a qemu-vdagent source or of graphics.
     Clipboard = "clipboard" {
