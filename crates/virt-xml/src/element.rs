@@ -147,7 +147,10 @@ impl Element {
                 .children
                 .iter()
                 .any(|n| matches!(n, Node::Text(t) if !t.is_empty()));
-            if !text {
+            // One empty text is an element libvirt writes with its end
+            // tag though it holds nothing (`<table type='slic'></table>`).
+            let pair = matches!(self.children.as_slice(), [Node::Text(t)] if t.is_empty());
+            if !text && !pair {
                 out.push_str("/>\n");
                 return;
             }

@@ -415,10 +415,13 @@ fn features_strategy() -> impl Strategy<Value = Features> {
                     });
                 }
                 if let Some(state) = pass {
+                    // libvirt reads the mode only when passthrough is on.
+                    let on = state == "on";
                     list.push(HypervFeature {
                         name: "passthrough".into(),
                         state: Some(state),
                         value: mode
+                            .filter(|_| on)
                             .and_then(|i| ["sync_pt", "share_pt"].get(i))
                             .map(|m| ("mode".into(), m.to_string())),
                         ..HypervFeature::default()
@@ -891,6 +894,10 @@ fn numa_caches_links_resctrl_and_device_extras_get_libvirt_errors() {
         (
             device("<hostdev mode='subsystem' type='pci' model='vfio-pci'><source><address domain='0' bus='0' slot='1' function='0'/></source></hostdev>"),
             "XML error: 'model' attribute in <hostdev> is only supported when type='pci'",
+        ),
+        (
+            device("<hostdev mode='subsystem' type='scsi_host' model='bogus'><source protocol='vhost' wwpn='naa.5123456789abcde0'/></hostdev>"),
+            "XML error: Invalid value for attribute 'model' in element 'hostdev': 'bogus'.",
         ),
         (
             device("<hostdev mode='subsystem' type='mdev'><source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source></hostdev>"),

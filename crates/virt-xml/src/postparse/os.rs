@@ -170,7 +170,11 @@ pub(super) fn first_os_parts(def: &mut DomainDef) {
                 if let Node::Element(t) = n {
                     if t.name == "table" && t.attr("type") == Some("slic") {
                         let path = crate::devinfo::sanitized_path(&t.text());
-                        if path != t.text() {
+                        if path.is_empty() {
+                            // virBufferEscapeString writes an empty path
+                            // between the tags.
+                            t.children = vec![Node::Text(String::new())];
+                        } else if path != t.text() {
                             t.set_text(path);
                         }
                     }

@@ -246,8 +246,10 @@ fn xen_features(el: &Element) -> Result<Vec<HypervFeature>, XmlError> {
             )));
         }
         let state = required_state(x)?;
+        // virDomainFeaturesXenDefParse reads passthrough's mode only
+        // when it is on.
         let value = match x.name.as_str() {
-            "passthrough" => {
+            "passthrough" if state == "on" => {
                 choice(x, "mode", &["sync_pt", "share_pt"])?.map(|m| ("mode".into(), m))
             }
             _ => None,
@@ -607,8 +609,8 @@ impl Features {
                                 x.name
                             )));
                         }
-                        required_state_of(x)?;
-                        if x.name == "passthrough" {
+                        let on = required_state_of(x)? == "on";
+                        if x.name == "passthrough" && on {
                             check_choice(x, "mode", &["sync_pt", "share_pt"])?;
                         }
                     }
@@ -780,6 +782,7 @@ mod tests {
             "<kvm><poll/></kvm>",
             "<xen><e820_host state='on'/><passthrough state='on' mode='sync_pt'/></xen>",
             "<xen><passthrough state='on' mode='x'/></xen>",
+            "<xen><passthrough state='off' mode='x'/></xen>",
             "<xen><passthrough/></xen>",
             "<xen><other state='on'/></xen>",
             "<capabilities policy='allow'><sys_admin state='on'/></capabilities>",
@@ -801,6 +804,13 @@ mod tests {
             assert_eq!(check, view, "{case}");
         }
         assert!(refused > 20, "{refused}");
+        // virDomainFeaturesXenDefParse: passthrough's mode is read only
+        // when it is on (virsh 9.0 takes this one).
+        let off = crate::reader::parse_element(
+            "<features><xen><passthrough state='off' mode='x'/></xen></features>",
+        )?;
+        let els: Vec<Element> = off.elements().cloned().collect();
+        assert_eq!(Features::check(&els).map_err(|e| e.to_string()), Ok(()));
         Ok(())
     }
 
