@@ -34,9 +34,14 @@ impl Element {
         self
     }
 
-    /// This element with text content appended (builder style).
+    /// This element with text content appended (builder style); an empty
+    /// text adds nothing (a lone empty text node is the writer's mark of
+    /// an element written with its end tag, see [`Element::write_xml`]).
     pub fn with_text(mut self, text: impl Into<String>) -> Self {
-        self.children.push(Node::Text(text.into()));
+        let text = text.into();
+        if !text.is_empty() {
+            self.children.push(Node::Text(text));
+        }
         self
     }
 
@@ -110,10 +115,13 @@ impl Element {
         out
     }
 
-    /// Replace the content of this element by `text`.
+    /// Replace the content of this element by `text` (none when empty).
     pub fn set_text(&mut self, text: impl Into<String>) {
         self.children.clear();
-        self.children.push(Node::Text(text.into()));
+        let text = text.into();
+        if !text.is_empty() {
+            self.children.push(Node::Text(text));
+        }
     }
 
     /// True when the element has neither attributes nor children.
@@ -129,7 +137,10 @@ impl Element {
         out
     }
 
-    /// Append the element as XML to `out` (see [`Element::to_xml`]).
+    /// Append the element as XML to `out` (see [`Element::to_xml`]). An
+    /// element without content is written `<x/>`, but one whose only
+    /// child is an empty text `<x></x>`, as libvirt writes an empty value
+    /// it escapes between tags.
     pub fn write_xml(&self, out: &mut String, indent: usize) {
         push_indent(out, indent);
         out.push('<');

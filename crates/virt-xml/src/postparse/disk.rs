@@ -4,7 +4,7 @@
 //! state, the encryption given on the disk itself and the device
 //! information.
 
-use crate::{Disk, Element};
+use crate::{Disk, Element, Node};
 
 /// The column of a disk's children in a dumped definition
 /// (`<domain>`, `<devices>`, `<disk>`, two spaces each).
@@ -31,6 +31,7 @@ pub(super) fn rewrite(disk: &mut Disk) {
     for part in &mut disk.extra {
         match part.name.as_str() {
             "target" => target(part, tray_written),
+            "driver" => driver_metadata_cache(part),
             // An `<encryption>` given on the disk rather than in its source
             // is written there again, as any storage encryption
             // (virStorageEncryptionFormat: always with an end tag).
@@ -44,6 +45,30 @@ pub(super) fn rewrite(disk: &mut Disk) {
     }
     // virDomainDeviceInfoFormat with VIR_DOMAIN_DEF_FORMAT_ALLOW_BOOT.
     crate::devinfo::rewrite_disk(&mut disk.extra);
+}
+
+/// A disk `<driver>`'s metadata cache as virDomainDiskDefFormatDriver
+/// writes what was read: the size in bytes, none when 0. A size libvirt
+/// refuses leaves the driver as written (refused at define).
+fn driver_metadata_cache(driver: &mut Element) {
+    let has = |d: &Element| d.children_named("metadata_cache").next().is_some();
+    if !has(driver) {
+        return;
+    }
+    let Ok(bytes) = crate::validate::metadata_cache_bytes(driver) else {
+        return;
+    };
+    driver
+        .children
+        .retain(|n| !matches!(n, Node::Element(c) if c.name == "metadata_cache"));
+    if bytes > 0 {
+        let size = Element::new("max_size")
+            .with_attr("unit", "bytes")
+            .with_text(bytes.to_string());
+        driver.children.push(Node::Element(
+            Element::new("metadata_cache").with_child(size),
+        ));
+    }
 }
 
 /// The attributes of a disk's `<target>` virDomainDiskDefParseXML reads,
@@ -202,6 +227,46 @@ mod tests {
             ),
             "<disk type='file' device='disk'><source file='/a'/><target dev='sda' bus='scsi'/>\
              <product>p</product></disk>"
+        );
+    }
+
+    /// A disk driver's metadata cache as virsh 9.0 reads and writes it
+    /// (seed 55's gen3466): in bytes, none when 0, refused past 2^64-1.
+    #[test]
+    fn a_driver_metadata_cache_in_bytes() {
+        let flat = |driver: &str| {
+            let disk =
+                format!("<disk type='file'>{driver}<source file='/a'/><target dev='vda'/></disk>");
+            dumped(&disk).lines().map(str::trim).collect::<String>()
+        };
+        assert_eq!(
+            flat("<driver name='qemu' type='qcow2'><metadata_cache><max_size unit='KiB'>3</max_size></metadata_cache></driver>"),
+            "<disk type='file' device='disk'><driver name='qemu' type='qcow2'><metadata_cache>\
+             <max_size unit='bytes'>3072</max_size></metadata_cache></driver><source file='/a'/>\
+             <target dev='vda'/></disk>"
+        );
+        assert_eq!(
+            flat("<driver name='qemu'><metadata_cache><max_size>0</max_size></metadata_cache></driver>"),
+            "<disk type='file' device='disk'><driver name='qemu'/><source file='/a'/>\
+             <target dev='vda'/></disk>"
+        );
+        let refused = |driver: &str| {
+            let xml = format!(
+                "<domain type='test'><name>d</name><memory>65536</memory><os><type>hvm</type></os>\
+                 <devices><disk type='file'>{driver}<source file='/a'/><target dev='vda'/></disk></devices></domain>"
+            );
+            crate::parse_domain(&xml).err().map(|e| e.to_string())
+        };
+        assert_eq!(
+            refused("<driver><metadata_cache><max_size unit='eIB'>29</max_size></metadata_cache></driver>").as_deref(),
+            Some("numerical overflow: value too large: 29eIB")
+        );
+        assert_eq!(
+            refused("<driver><metadata_cache><max_size>x</max_size></metadata_cache></driver>")
+                .as_deref(),
+            Some(
+                "XML error: Invalid value 'x' for element or attribute './metadata_cache/max_size'"
+            )
         );
     }
 

@@ -210,6 +210,33 @@ fn source_path(disk: &Disk) -> Option<&str> {
     .filter(|p| !p.is_empty())
 }
 
+/// The metadata cache size of a disk's `<driver>` in bytes as
+/// virDomainDiskDefDriverSourceParseXML reads it (virParseScaledValue of
+/// `./metadata_cache/max_size`, in bytes without a unit, at most
+/// 2^64-1 bytes): 0 when none or empty.
+pub(crate) fn metadata_cache_bytes(driver: &Element) -> Result<u64, XmlError> {
+    let sizes = || {
+        driver
+            .children_named("metadata_cache")
+            .flat_map(|m| m.children_named("max_size"))
+    };
+    let Some(size) = sizes().next() else {
+        return Ok(0);
+    };
+    let text = string_value(size);
+    if text.is_empty() {
+        return Ok(0);
+    }
+    let n = crate::devinfo::c_unsigned(&text, 10).ok_or_else(|| XmlError::InvalidValue {
+        value: text.clone(),
+        xpath: "./metadata_cache/max_size".into(),
+    })?;
+    let unit = sizes()
+        .find_map(|m| m.attr("unit"))
+        .filter(|u| !u.is_empty());
+    crate::units::scale_to_bytes(n, unit, 1, u64::MAX)
+}
+
 /// virDomainDefDuplicateDiskInfoValidate: no two disks with one target.
 pub(crate) fn check_duplicate_targets(def: &DomainDef) -> Result<(), XmlError> {
     let disks = &def.devices.disks;

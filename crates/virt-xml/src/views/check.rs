@@ -316,7 +316,11 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Domain, "on_lockfailure") => read::<OnLockFailure>(el),
         (Parent::Os, "loader") => read::<Loader>(el),
         (Parent::Os, "nvram") => read::<Nvram>(el),
-        (Parent::Disk, "driver") => read::<DiskDriver>(el),
+        (Parent::Disk, "driver") => {
+            read::<DiskDriver>(el)?;
+            // virDomainDiskDefDriverSourceParseXML, after the driver's own.
+            crate::validate::metadata_cache_bytes(el).map(drop)
+        }
         (Parent::Disk, "source") => {
             read::<DiskSource>(el)?;
             disk::check_source_children(el)
