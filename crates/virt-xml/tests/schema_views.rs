@@ -903,6 +903,20 @@ fn numa_caches_links_resctrl_and_device_extras_get_libvirt_errors() {
             device("<hostdev mode='subsystem' type='mdev'><source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source></hostdev>"),
             "XML error: Missing required attribute 'model' in element 'hostdev'",
         ),
+        // virDomainNetDefParseXMLDriver: the virtio options first, the
+        // backend's on a virtio model only (seed 44's gen7545).
+        (
+            iface("<model type='virtio'/><driver name='bogus' iommu='bogus'/>"),
+            "XML error: Invalid value for attribute 'iommu' in element 'driver': 'bogus'.",
+        ),
+        (
+            iface("<model type='virtio'/><driver txmode='iothread' name='vhost-user'/>"),
+            "XML error: Invalid value for attribute 'name' in element 'driver': 'vhost-user'.",
+        ),
+        (
+            iface("<model type='e1000'/><driver rx_queue_size='18446744073709551615' ats='bogus'/>"),
+            "XML error: Invalid value for attribute 'ats' in element 'driver': 'bogus'.",
+        ),
         (
             iface("<mac address='52:54:00:00:00:01' type='bogus'/>"),
             "XML error: Invalid value for attribute 'type' in element 'mac': 'bogus'.",

@@ -606,7 +606,7 @@ fn virtio_driver(given: &Element) -> Option<Option<Element>> {
     const SWITCHES: [&str; 2] = ["on", "off"];
     let mut out = Element::new("driver");
     let attrs: [(&str, &[&str]); 13] = [
-        ("name", &["qemu", "vhost", "vhost-user"]),
+        ("name", &["qemu", "vhost"]),
         ("txmode", &["iothread", "timer"]),
         ("ioeventfd", &SWITCHES),
         ("event_idx", &SWITCHES),

@@ -8,12 +8,14 @@ use super::values::{attrs_view, set_attrs_view};
 use super::*;
 
 flat_view! {
-    /// An interface's `<driver>`: the backend and its queues.
+    /// An interface's `<driver>`: the backend and its queues (what a
+    /// virtio model's reads, [`check_virtio_net_driver`]; another
+    /// model's are not read, so any value stands).
     InterfaceDriver = "driver" {
         name: String = "name",
         txmode: String = "txmode",
-        ioeventfd: String = "ioeventfd" ["on", "off"],
-        event_idx: String = "event_idx" ["on", "off"],
+        ioeventfd: String = "ioeventfd",
+        event_idx: String = "event_idx",
         queues: u32 = "queues",
         rx_queue_size: u32 = "rx_queue_size",
         tx_queue_size: u32 = "tx_queue_size",
@@ -471,6 +473,28 @@ impl Interface {
             e.attrs = self.source.clone();
         }
     }
+}
+
+/// virDomainNetDefParseXMLDriver on a virtio model of a type other than
+/// hostdev: the virtio options, then the backend's name and TX mode,
+/// switches, queue sizes and RSS switches in libvirt's order, then the
+/// `<host>` and `<guest>` offloads.
+pub(crate) fn check_virtio_net_driver(d: &Element) -> Result<(), XmlError> {
+    const SWITCH: &[&str] = &["on", "off"];
+    VirtioOptions::check(d)?;
+    let choice = |name: &str, values: &[&str]| String::check("driver", name, d.attr(name), values);
+    choice("name", &["qemu", "vhost"])?;
+    choice("txmode", &["iothread", "timer"])?;
+    choice("ioeventfd", SWITCH)?;
+    choice("event_idx", SWITCH)?;
+    for name in ["queues", "rx_queue_size", "tx_queue_size"] {
+        u32::check("driver", name, d.attr(name), &[])?;
+    }
+    choice("rss", SWITCH)?;
+    choice("rss_hash_report", SWITCH)?;
+    d.elements()
+        .filter(|o| matches!(o.name.as_str(), "host" | "guest"))
+        .try_for_each(NetOffloads::check)
 }
 
 #[cfg(test)]
