@@ -28,10 +28,14 @@ pub(super) fn rewrite(disk: &mut Disk) {
     snapshot(disk);
     blockio_and_transient(disk);
     let tray_written = matches!(disk.device.as_str(), "cdrom" | "floppy");
+    let vhostuser = disk.disk_type == "vhostuser";
     for part in &mut disk.extra {
         match part.name.as_str() {
             "target" => target(part, tray_written),
             "driver" => driver_metadata_cache(part),
+            // virDomainDiskSourceVhostuserFormat: the socket's reconnect
+            // state, its timeout only when enabled (seed 56's gen9099).
+            "source" if vhostuser => super::chr_source::vhostuser_reconnect(part),
             // An `<encryption>` given on the disk rather than in its source
             // is written there again, as any storage encryption
             // (virStorageEncryptionFormat: always with an end tag).
@@ -227,6 +231,26 @@ mod tests {
             ),
             "<disk type='file' device='disk'><source file='/a'/><target dev='sda' bus='scsi'/>\
              <product>p</product></disk>"
+        );
+    }
+
+    /// A vhost-user disk's `<reconnect>` as virsh 9.0 writes it: the
+    /// first one, its timeout only when enabled (seed 56's gen9099).
+    #[test]
+    fn a_vhost_user_disk_reconnect_as_libvirt_writes_it() {
+        let flat = |reconnect: &str| {
+            let disk = format!(
+                "<disk type='vhostuser'><driver name='qemu' type='raw'/><source type='unix' path='/s'>\
+                 {reconnect}</source><target dev='vda' bus='virtio'/></disk>"
+            );
+            dumped(&disk).lines().map(str::trim).collect::<String>()
+        };
+        assert!(flat("<reconnect enabled='no' timeout='327'/>")
+            .contains("<source type='unix' path='/s'><reconnect enabled='no'/></source>"));
+        assert!(
+            flat("<reconnect enabled='yes' timeout='7'/><reconnect enabled='no'/>").contains(
+                "<source type='unix' path='/s'><reconnect enabled='yes' timeout='7'/></source>"
+            )
         );
     }
 
