@@ -1054,6 +1054,19 @@ mod tests {
     use super::{Controller, MemBalloon, View};
     use crate::XmlError;
 
+    /// libvirt's verdict on a test domain holding `device`: "OK", or its
+    /// refusal.
+    fn verdict(device: &str) -> String {
+        let xml = format!(
+            "<domain type='test'><name>d</name><memory>1024</memory><os><type>hvm</type></os>\
+             <devices>{device}</devices></domain>"
+        );
+        match crate::parse_domain(&xml) {
+            Ok(_) => "OK".to_string(),
+            Err(e) => e.to_string(),
+        }
+    }
+
     /// A memory balloon's check refuses what reading it refuses, with
     /// the same error, first refusal first.
     #[test]
@@ -1110,16 +1123,6 @@ mod tests {
     // virsh 9.0 prints them.
     #[test]
     fn input_checked_in_libvirts_order() {
-        let verdict = |device: &str| {
-            let xml = format!(
-                "<domain type='test'><name>d</name><memory>1024</memory><os><type>hvm</type></os>\
-                 <devices>{device}</devices></domain>"
-            );
-            match crate::parse_domain(&xml) {
-                Ok(_) => "OK".to_string(),
-                Err(e) => e.to_string(),
-            }
-        };
         let bad = |attr: &str, value: &str| {
             format!(
                 "XML error: Invalid value for attribute '{attr}' in element 'source': '{value}'."
@@ -1158,16 +1161,6 @@ mod tests {
     // (texts observed from libvirt 9.0 through virsh).
     #[test]
     fn controller_counts_read_as_libvirt_reads_them() {
-        let verdict = |device: &str| {
-            let xml = format!(
-                "<domain type='test'><name>d</name><memory>1024</memory><os><type>hvm</type></os>\
-                 <devices>{device}</devices></domain>"
-            );
-            match crate::parse_domain(&xml) {
-                Ok(_) => "OK".to_string(),
-                Err(e) => e.to_string(),
-            }
-        };
         let bad = |attr: &str, value: &str, what: &str| {
             format!("XML error: Invalid value for attribute '{attr}' in element 'controller': '{value}'. Expected {what} value")
         };
@@ -1195,16 +1188,6 @@ mod tests {
     // Texts observed from libvirt 9.0 through virsh.
     #[test]
     fn balloon_period_and_pci_hole_read_as_libvirt_reads_them() {
-        let verdict = |device: &str| {
-            let xml = format!(
-                "<domain type='test'><name>d</name><memory>1024</memory><os><type>hvm</type></os>\
-                 <devices>{device}</devices></domain>"
-            );
-            match crate::parse_domain(&xml) {
-                Ok(_) => "OK".to_string(),
-                Err(e) => e.to_string(),
-            }
-        };
         let root =
             |hole: &str| format!("<controller type='pci' model='pci-root'>{hole}</controller>");
         let cases = [
