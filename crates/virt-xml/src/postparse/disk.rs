@@ -65,13 +65,8 @@ fn driver_metadata_cache(driver: &mut Element) {
     driver
         .children
         .retain(|n| !matches!(n, Node::Element(c) if c.name == "metadata_cache"));
-    if bytes > 0 {
-        let size = Element::new("max_size")
-            .with_attr("unit", "bytes")
-            .with_text(bytes.to_string());
-        driver.children.push(Node::Element(
-            Element::new("metadata_cache").with_child(size),
-        ));
+    if let Some(cache) = super::storage_source::written_metadata_cache(bytes) {
+        driver.children.push(Node::Element(cache));
     }
 }
 

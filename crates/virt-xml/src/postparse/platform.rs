@@ -7,6 +7,7 @@ use crate::devinfo::c_unsigned;
 use crate::model::Attr;
 use crate::units::scale_to_bytes;
 use crate::validate::string_value;
+use crate::views::ControllerModel;
 use crate::{Element, Node};
 
 /// The device information children (virDomainDeviceInfoParseXML).
@@ -185,7 +186,8 @@ pub(super) fn controller_pci_parts(controller: &mut Element) {
         if let Some(model) = controller.child("model") {
             match model.attr("name") {
                 None | Some("none") => {}
-                Some(name) if PCI_MODEL_NAMES.contains(&name) => {
+                // The view's list of virDomainControllerPCIModelName.
+                Some(name) if ControllerModel::check_attrs(&model.attrs).is_ok() => {
                     written.push(Element::new("model").with_attr("name", name));
                 }
                 Some(_) => return,
@@ -230,20 +232,6 @@ pub(super) fn controller_pci_parts(controller: &mut Element) {
         controller.children.insert(at, Node::Element(part));
     }
 }
-
-/// virDomainControllerPCIModelName's names (`none` is none).
-const PCI_MODEL_NAMES: [&str; 10] = [
-    "pci-bridge",
-    "i82801b11-bridge",
-    "ioh3420",
-    "x3130-upstream",
-    "xio3130-downstream",
-    "pxb",
-    "pxb-pcie",
-    "pcie-root-port",
-    "spapr-pci-host-bridge",
-    "pcie-pci-bridge",
-];
 
 /// A controller's `<driver>` (virDomainControllerDefParseXML,
 /// virDomainControllerDriverFormat): the first one's queues, commands

@@ -152,31 +152,15 @@ pub(super) fn written_backing_store(b: &Element, indent: usize) -> Option<Elemen
         return Some(out);
     };
     // `string(./format/@type)`, `./source`, `./format/metadata_cache/max_size`.
-    let formats = || b.children_named("format");
-    let format = formats()
+    let format = b
+        .children_named("format")
         .find_map(|f| f.attr("type"))
         .filter(|t| !t.is_empty())?;
     let source = b.child("source")?;
     let mut format = Element::new("format").with_attr("type", format);
-    let max_size = formats()
-        .flat_map(|f| f.children_named("metadata_cache"))
-        .flat_map(|m| m.children_named("max_size"))
-        .next();
-    if let Some(m) = max_size {
-        let text = crate::validate::string_value(m);
-        let bytes = match text.is_empty() {
-            true => 0,
-            false => {
-                let n = crate::devinfo::c_unsigned(&text, 10)?;
-                crate::units::scale_to_bytes(n, m.attr("unit"), 1, u64::MAX).ok()?
-            }
-        };
-        if bytes > 0 {
-            let size = Element::new("max_size")
-                .with_attr("unit", "bytes")
-                .with_text(bytes.to_string());
-            format = format.with_child(Element::new("metadata_cache").with_child(size));
-        }
+    let bytes = crate::validate::backing_metadata_cache_bytes(b).ok()?;
+    if let Some(cache) = written_metadata_cache(bytes) {
+        format = format.with_child(cache);
     }
     let mut out = out
         .with_attr("type", kind)
@@ -186,6 +170,17 @@ pub(super) fn written_backing_store(b: &Element, indent: usize) -> Option<Elemen
         out = out.with_child(written_backing_store(next, indent + 2)?);
     }
     Some(out)
+}
+
+/// A `<metadata_cache>` of `bytes` as libvirt writes one (in bytes; none
+/// when 0), in a disk's `<driver>` or a backing store's `<format>`.
+pub(super) fn written_metadata_cache(bytes: u64) -> Option<Element> {
+    (bytes > 0).then(|| {
+        let size = Element::new("max_size")
+            .with_attr("unit", "bytes")
+            .with_text(bytes.to_string());
+        Element::new("metadata_cache").with_child(size)
+    })
 }
 
 /// Copies `attr` when given; an empty value is kept only when
@@ -420,6 +415,18 @@ mod tests {
             Some("<backingStore type='file'><format type='qcow2'><metadata_cache>\
                   <max_size unit='bytes'>1024</max_size></metadata_cache></format><source file='/b'/>\
                   <backingStore/></backingStore>"
+                .into())
+        );
+        // The number of the first <max_size>, the unit of the first
+        // that has one (virParseScaledValue's `string(.../@unit)`).
+        assert_eq!(
+            written("<backingStore type='file'><format type='qcow2'><metadata_cache>\
+                     <max_size>2</max_size></metadata_cache><metadata_cache>\
+                     <max_size unit='KiB'>5</max_size></metadata_cache></format><source file='/b'/>\
+                     </backingStore>"),
+            Some("<backingStore type='file'><format type='qcow2'><metadata_cache>\
+                  <max_size unit='bytes'>2048</max_size></metadata_cache></format><source file='/b'/>\
+                  </backingStore>"
                 .into())
         );
         // Refused when read (no format): left alone.

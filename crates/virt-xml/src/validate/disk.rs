@@ -215,11 +215,35 @@ fn source_path(disk: &Disk) -> Option<&str> {
 /// `./metadata_cache/max_size`, in bytes without a unit, at most
 /// 2^64-1 bytes): 0 when none or empty.
 pub(crate) fn metadata_cache_bytes(driver: &Element) -> Result<u64, XmlError> {
-    let sizes = || {
-        driver
-            .children_named("metadata_cache")
-            .flat_map(|m| m.children_named("max_size"))
-    };
+    scaled_max_size(
+        || driver.children_named("metadata_cache"),
+        "./metadata_cache/max_size",
+    )
+}
+
+/// The metadata cache size of a `<backingStore>`'s `<format>` in bytes
+/// as virDomainDiskBackingStoreParse reads it (`xpath`
+/// `./format/metadata_cache/max_size`, as for a disk's driver).
+pub(crate) fn backing_metadata_cache_bytes(store: &Element) -> Result<u64, XmlError> {
+    scaled_max_size(
+        || {
+            store
+                .children_named("format")
+                .flat_map(|f| f.children_named("metadata_cache"))
+        },
+        "./format/metadata_cache/max_size",
+    )
+}
+
+/// virParseScaledValue(`xpath`, NULL, ..., 1, ULLONG_MAX, false) over the
+/// `<max_size>` children of `caches`' `<metadata_cache>` elements: the
+/// number is the first `<max_size>`'s text (empty is none, so 0), its
+/// unit `string(xpath/@unit)`, the first `<max_size>` that has one.
+fn scaled_max_size<'e, I>(caches: impl Fn() -> I, xpath: &str) -> Result<u64, XmlError>
+where
+    I: Iterator<Item = &'e Element>,
+{
+    let sizes = || caches().flat_map(|m| m.children_named("max_size"));
     let Some(size) = sizes().next() else {
         return Ok(0);
     };
@@ -229,7 +253,7 @@ pub(crate) fn metadata_cache_bytes(driver: &Element) -> Result<u64, XmlError> {
     }
     let n = crate::devinfo::c_unsigned(&text, 10).ok_or_else(|| XmlError::InvalidValue {
         value: text.clone(),
-        xpath: "./metadata_cache/max_size".into(),
+        xpath: xpath.into(),
     })?;
     let unit = sizes()
         .find_map(|m| m.attr("unit"))

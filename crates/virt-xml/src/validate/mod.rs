@@ -26,7 +26,7 @@ pub(crate) use bitmap::*;
 pub(crate) use chr_source::*;
 pub(crate) use definition::*;
 pub(crate) use devices::*;
-pub(crate) use disk::metadata_cache_bytes;
+pub(crate) use disk::{backing_metadata_cache_bytes, metadata_cache_bytes};
 use disk::{check_disk, check_duplicate_targets};
 pub(crate) use each_device::*;
 pub(crate) use netip::*;

@@ -91,6 +91,7 @@ pub(crate) fn check_backing_store(store: Option<&Element>) -> Result<(), XmlErro
             "unknown storage source format '{format}'"
         )));
     }
+    crate::validate::backing_metadata_cache_bytes(store)?;
     check_storage_source(kind, source)?;
     check_backing_store(store.child("backingStore"))
 }
@@ -553,6 +554,11 @@ mod tests {
             ("<backingStore type='file'><format type='qcow2'/><source><reservations managed='no'/></source></backingStore>", Some("XML error: missing connection type for <reservations/>")),
             ("<backingStore type='file'><format type='raw'/><source/><backingStore type='file'><format type='raw'/></backingStore></backingStore>", Some("XML error: missing disk backing store source")),
             ("<backingStore type='file'><format type='raw'/><source/><backingStore/></backingStore>", None),
+            // The cache size after the format, before the source.
+            ("<backingStore type='file'><format type='qcow2'><metadata_cache><max_size>junk</max_size></metadata_cache></format></backingStore>", Some("XML error: missing disk backing store source")),
+            ("<backingStore type='file'><format type='qcow2'><metadata_cache><max_size>junk</max_size></metadata_cache></format><source><reservations/></source></backingStore>", Some("XML error: Invalid value 'junk' for element or attribute './format/metadata_cache/max_size'")),
+            ("<backingStore type='file'><format type='qcow2'><metadata_cache><max_size unit='x'>1</max_size></metadata_cache></format><source/></backingStore>", Some("invalid argument: unknown suffix 'x'")),
+            ("<backingStore type='file'><format type='qcow2'><metadata_cache><max_size/></metadata_cache></format><source/></backingStore>", None),
         ] {
             assert_eq!(chain(store).as_deref(), want, "{store}");
         }

@@ -484,10 +484,8 @@ fn check_controller_parts(el: &Element) -> Result<(), XmlError> {
     }
     let target = single(el, "target")?;
     if let (true, Some(target)) = (pci, target) {
-        // (Its <node> is read below, as for any type.)
-        let mut attrs = target.clone();
-        attrs.children.clear();
-        ControllerTarget::check(&attrs)?;
+        // Its attributes only: its <node> is read below, as for any type.
+        ControllerTarget::check_attrs(&target.attrs)?;
     }
     let node = target
         .and_then(|t| t.child("node"))
