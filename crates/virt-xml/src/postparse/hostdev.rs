@@ -54,6 +54,7 @@ pub(super) fn hostdev(dev: &mut Element) {
     let usb = mode == "subsystem" && kind == "usb";
     let pci = mode == "subsystem" && kind == "pci";
     let net = mode == "capabilities" && kind == "net";
+    let caps = (mode == "capabilities").then(|| kind.to_string());
     let flags: Vec<&str> = ["readonly", "shareable"]
         .into_iter()
         .filter(|f| scsi && dev.child(f).is_some())
@@ -76,6 +77,15 @@ pub(super) fn hostdev(dev: &mut Element) {
             }
         }
     }
+    if let Some(kind) = caps {
+        caps_source(dev, &kind);
+    }
+    // The first <source> only is read (virXPathNode("./source")).
+    let mut first = true;
+    dev.children.retain(|n| match n {
+        Node::Element(c) if c.name == "source" => std::mem::take(&mut first),
+        _ => true,
+    });
     if mdev {
         mdev_source(dev);
     }
@@ -102,6 +112,25 @@ pub(super) fn hostdev(dev: &mut Element) {
         .unwrap_or(dev.children.len());
     dev.children
         .splice(at..at, teaming.into_iter().chain(flags).map(Node::Element));
+}
+
+/// A capabilities host device's `<source>` as virDomainHostdevDefFormatCaps
+/// writes what virDomainHostdevDefParseXMLCaps read: its name alone (the
+/// first `<block>`, `<char>` or `<interface>` of any source), in the
+/// first source's place.
+fn caps_source(dev: &mut Element, kind: &str) {
+    let (child, _) = crate::views::caps_source_child(kind);
+    let Some(name) = crate::views::caps_source_name(dev, child) else {
+        // Refused when read.
+        return;
+    };
+    if let Some(Node::Element(source)) = dev
+        .children
+        .iter_mut()
+        .find(|n| matches!(n, Node::Element(c) if c.name == "source"))
+    {
+        *source = Element::new("source").with_child(Element::new(child).with_text(name));
+    }
 }
 
 /// virDomainPostParseCheckISCSIPath: an iSCSI source's name (the
@@ -168,8 +197,14 @@ fn pci_source_address(dev: &mut Element) {
 /// virDomainHostdevDefFormatSubsysPCI writes it with
 /// virPCIDeviceAddressFormat: its first address with all four numbers,
 /// in hex, no `<zpci>`, so a partial address gains the numbers it left
-/// at 0, and a second one goes.
+/// at 0, and a second one goes; a source without one is written with
+/// address 0000:00:00.0 (the numbers libvirt's definition starts with).
 pub(super) fn pci_source_written(source: &mut Element, with_type: bool) {
+    if source.child("address").is_none() {
+        source
+            .children
+            .insert(0, Node::Element(Element::new("address")));
+    }
     let mut first = true;
     source.children.retain_mut(|n| match n {
         Node::Element(c) if c.name == "address" => {
@@ -354,6 +389,35 @@ mod tests {
                     "<hostdev mode='subsystem' type='pci' managed='yes'><source><address {written}/></source></hostdev>"
                 )
             );
+        }
+    }
+
+    // Dumps observed from libvirt 9.0 through virsh.
+    #[test]
+    fn only_the_first_source_and_a_capabilities_devices_name_alone() {
+        let flat = |xml: &str| written(xml).lines().map(str::trim).collect::<String>();
+        for (hostdev, want) in [
+            (
+                "<hostdev mode='subsystem' type='pci'><source/><source><address bus='3'/></source></hostdev>",
+                "<hostdev mode='subsystem' type='pci' managed='no'><source>\
+                 <address domain='0x0000' bus='0x00' slot='0x00' function='0x0'/></source></hostdev>",
+            ),
+            (
+                "<hostdev mode='subsystem' type='scsi_host'><source protocol='vhost' wwpn='naa.5000c5001234567a'/><source/></hostdev>",
+                "<hostdev mode='subsystem' type='scsi_host' managed='no'>\
+                 <source protocol='vhost' wwpn='naa.5000c5001234567a'/></hostdev>",
+            ),
+            (
+                "<hostdev mode='capabilities' type='misc'><source><char>/a</char><char>/c</char></source>\
+                 <source><char>/b</char></source></hostdev>",
+                "<hostdev mode='capabilities' type='misc'><source><char>/a</char></source></hostdev>",
+            ),
+            (
+                "<hostdev mode='capabilities' type='net'><source/><source><interface>b</interface></source></hostdev>",
+                "<hostdev mode='capabilities' type='net'><source><interface>b</interface></source></hostdev>",
+            ),
+        ] {
+            assert_eq!(flat(hostdev), want, "{hostdev}");
         }
     }
 

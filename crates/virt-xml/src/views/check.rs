@@ -409,9 +409,8 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
             peripherals::check_audio_ref(el)
         }
         (Parent::Devices, "hostdev") => {
-            if el.attr("type").is_some() && el.child("source").is_some() {
-                hostdev::check_hostdev_options(el)?;
-            }
+            hostdev::check_hostdev_kind(el)?;
+            hostdev::check_hostdev_options(el)?;
             read::<Hostdev>(el)?;
             hostdev::check_hostdev_source(el)?;
             peripherals::check_rom(el.child("rom"))

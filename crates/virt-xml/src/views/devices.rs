@@ -842,7 +842,7 @@ pub struct Hostdev {
 /// on the other subsystem types (libvirt names the type
 /// given), kept as written on a capabilities device, which libvirt does
 /// not read it for.
-fn hostdev_model(el: &Element) -> Result<Option<String>, XmlError> {
+pub(crate) fn hostdev_model(el: &Element) -> Result<Option<String>, XmlError> {
     if el.attr("mode").is_some_and(|m| m != "subsystem") {
         return Ok(attr(el, "model"));
     }

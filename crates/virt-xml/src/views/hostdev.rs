@@ -59,12 +59,42 @@ flat_view! {
 /// The subsystem host device kinds (virDomainHostdevSubsysType).
 const SUBSYSTEM_KINDS: [&str; 5] = ["usb", "pci", "scsi", "scsi_host", "mdev"];
 
+/// The capabilities host device kinds (virDomainHostdevCapsType).
+const CAPS_KINDS: [&str; 3] = ["storage", "misc", "net"];
+
+/// What virDomainHostdevDefParseXML reads of a `<hostdev>` before
+/// anything else: its mode (subsystem when none), then, in
+/// virDomainHostdevDefParseXMLSubsys or virDomainHostdevDefParseXMLCaps,
+/// its type (required, one of the mode's kinds) and its `<source>`.
+pub(crate) fn check_hostdev_kind(el: &Element) -> Result<(), XmlError> {
+    let kinds: &[&str] = match el.attr("mode") {
+        None | Some("subsystem") => &SUBSYSTEM_KINDS,
+        Some("capabilities") => &CAPS_KINDS,
+        Some(m) => return Err(XmlError::Unsupported(format!("unknown hostdev mode '{m}'"))),
+    };
+    let Some(kind) = el.attr("type") else {
+        return Err(XmlError::Invalid("missing source address type".into()));
+    };
+    if !kinds.contains(&kind) {
+        return Err(XmlError::Unsupported(format!(
+            "unknown host device source address type '{kind}'"
+        )));
+    }
+    if el.child("source").is_none() {
+        return Err(XmlError::Invalid(
+            "Missing <source> element in hostdev device".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// libvirt's checks of a subsystem host device's options as it parses
-/// them (`virDomainHostdevDefParseXMLSubsys`), before the device's model
-/// and source: a start-up policy (on any `<source>`, whatever its value:
+/// them (`virDomainHostdevDefParseXMLSubsys`), after its kind
+/// ([`check_hostdev_kind`]), before its source: a start-up policy (on any `<source>`, whatever its value:
 /// `boolean(./source/@startupPolicy)`) belongs to USB devices only,
-/// `sgio` and `rawio` to SCSI devices only, `display` is read for
-/// mediated devices only. A capabilities device reads none of them.
+/// `sgio` and `rawio` to SCSI devices only, then the model
+/// ([`super::devices::hostdev_model`]), then `display`, read for mediated
+/// devices only. A capabilities device reads none of them.
 pub(crate) fn check_hostdev_options(el: &Element) -> Result<(), XmlError> {
     if el.attr("mode").is_some_and(|m| m != "subsystem") {
         return Ok(());
@@ -91,6 +121,10 @@ pub(crate) fn check_hostdev_options(el: &Element) -> Result<(), XmlError> {
             }
         }
     }
+    // Then its model: refused on a kind that has none, one of its
+    // kind's on a SCSI host or mediated device (required of the latter),
+    // and a mediated device's display.
+    super::devices::hostdev_model(el)?;
     if kind == "mdev" {
         String::check("hostdev", "display", el.attr("display"), &["on", "off"])?;
     }
@@ -116,9 +150,20 @@ pub(crate) fn check_hostdev_source(el: &Element) -> Result<(), XmlError> {
         (Some("scsi"), Some(source)) if subsystem && source.attr("protocol") == Some("iscsi") => {
             crate::validate::check_iscsi_hostdev_source(source)
         }
-        // virDomainHostdevDefParseXMLCaps: a network device's addresses
-        // and routes (beside its <source>).
-        (Some("net"), Some(_)) if el.attr("mode") == Some("capabilities") => {
+        // virDomainHostdevDefParseXMLCaps: the device's name, then a
+        // network device's addresses and routes (beside its <source>).
+        (Some(kind @ ("storage" | "misc" | "net")), Some(_))
+            if el.attr("mode") == Some("capabilities") =>
+        {
+            let (child, what) = caps_source_child(kind);
+            if caps_source_name(el, child).is_none() {
+                return Err(XmlError::Invalid(format!(
+                    "Missing <{child}> element in hostdev {what} device"
+                )));
+            }
+            if kind != "net" {
+                return Ok(());
+            }
             crate::validate::check_ip_info(
                 "Domain hostdev device",
                 el.children_named("ip"),
@@ -127,6 +172,26 @@ pub(crate) fn check_hostdev_source(el: &Element) -> Result<(), XmlError> {
         }
         _ => Ok(()),
     }
+}
+
+/// The `<source>` child naming a capabilities host device of `kind`
+/// (storage, misc, net) and the word libvirt's error uses for the kind.
+pub(crate) fn caps_source_child(kind: &str) -> (&'static str, &'static str) {
+    match kind {
+        "storage" => ("block", "storage"),
+        "misc" => ("char", "character"),
+        _ => ("interface", "net"),
+    }
+}
+
+/// The name of a capabilities host device as virDomainHostdevDefParseXMLCaps
+/// reads it: `string(./source/CHILD[1])`, the first `child` of any
+/// `<source>` in document order; `None` when there is none or it is empty.
+pub(crate) fn caps_source_name(el: &Element, child: &str) -> Option<String> {
+    el.children_named("source")
+        .find_map(|s| s.child(child))
+        .map(crate::validate::string_value)
+        .filter(|v| !v.is_empty())
 }
 
 /// virDomainHostdevDefParseXMLSubsys: a PCI device's first `<driver>`
@@ -529,6 +594,40 @@ mod tests {
     }
 
     // Texts observed from libvirt 9.0 through virsh.
+    #[test]
+    fn mode_type_and_source_first_then_options_then_model() {
+        for (hostdev, want) in [
+            ("<hostdev mode='subsystem' type='bogus' model='vfio-pci'><source/></hostdev>",
+             "unsupported configuration: unknown host device source address type 'bogus'"),
+            ("<hostdev mode='capabilities' type='bogus'><source/></hostdev>",
+             "unsupported configuration: unknown host device source address type 'bogus'"),
+            ("<hostdev mode='subsystem' type=''><source/></hostdev>",
+             "unsupported configuration: unknown host device source address type ''"),
+            ("<hostdev mode='subsystem' type='bogus'/>",
+             "unsupported configuration: unknown host device source address type 'bogus'"),
+            ("<hostdev mode='subsystem' type='usb'/>",
+             "XML error: Missing <source> element in hostdev device"),
+            ("<hostdev type='x' mode='junk'/>", "unsupported configuration: unknown hostdev mode 'junk'"),
+            ("<hostdev/>", "XML error: missing source address type"),
+            ("<hostdev mode='subsystem' type='mdev' display='x'><source/></hostdev>",
+             "XML error: Missing required attribute 'model' in element 'hostdev'"),
+            ("<hostdev mode='subsystem' type='mdev' model='x' display='x'><source/></hostdev>",
+             "XML error: Invalid value for attribute 'model' in element 'hostdev': 'x'."),
+            ("<hostdev mode='subsystem' type='scsi_host' model='x' display='x'><source protocol='vhost' wwpn='naa.5000c5001234567a'/></hostdev>",
+             "XML error: Invalid value for attribute 'model' in element 'hostdev': 'x'."),
+            ("<hostdev mode='subsystem' type='pci' model='x' sgio='filtered'><source/></hostdev>",
+             "XML error: sgio is only supported for scsi host device"),
+            // A capabilities device's name: the first of any source's.
+            ("<hostdev mode='capabilities' type='storage'><source/></hostdev>",
+             "XML error: Missing <block> element in hostdev storage device"),
+            ("<hostdev mode='capabilities' type='misc'><source><char></char></source></hostdev>",
+             "XML error: Missing <char> element in hostdev character device"),
+            ("<hostdev mode='capabilities' type='net'><source/><source><interface>b</interface></source></hostdev>", "OK"),
+        ] {
+            assert_eq!(verdict(hostdev), want, "{hostdev}");
+        }
+    }
+
     #[test]
     fn a_pci_backend_among_libvirts() {
         let pci = |driver: &str| {
