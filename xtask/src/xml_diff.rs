@@ -199,7 +199,8 @@ fn save_disagreements(outcomes: &[diff::Outcome], dir: &Path) -> std::io::Result
 
 /// The `*.xml` documents of `dir`, in name order, each named by its
 /// domain's `<name>` (the run defines and undefines it by that name) and
-/// described by its file name.
+/// described by its file name. Two documents of one name are refused:
+/// the run tells the verdicts apart by name.
 fn read_documents(dir: &Path) -> std::io::Result<Vec<virt_schema::generate::Document>> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -213,6 +214,19 @@ fn read_documents(dir: &Path) -> std::io::Result<Vec<virt_schema::generate::Docu
             .split_once("<name>")
             .and_then(|(_, rest)| rest.split_once("</name>"))
             .map_or_else(|| format!("file{index}"), |(n, _)| n.trim().to_string());
+        if let Some(other) = documents
+            .iter()
+            .find(|d: &&virt_schema::generate::Document| d.name == name)
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "{} and {} both define domain '{name}': give each its own <name>",
+                    other.broken.as_deref().unwrap_or_default(),
+                    path.display()
+                ),
+            ));
+        }
         documents.push(virt_schema::generate::Document {
             index: index as u64,
             name,
@@ -228,4 +242,35 @@ fn usage() -> i32 {
         "usage: cargo xtask xml-diff [--count N] [--seed S] [--record] [--show KIND-TEXT] [--save DIR] [--os-type T] [--files DIR]"
     );
     2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_documents;
+
+    #[test]
+    fn files_are_named_by_their_domain_and_a_name_twice_is_refused() {
+        let dir = std::env::temp_dir().join(format!("xml-diff-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let doc = |file: &str, name: &str| {
+            std::fs::write(
+                dir.join(file),
+                format!("<domain><name>{name}</name></domain>"),
+            )
+            .unwrap()
+        };
+        doc("a.xml", "one");
+        doc("b.xml", "two");
+        std::fs::write(dir.join("c.txt"), "not a document").unwrap();
+        let names: Vec<String> = read_documents(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        assert_eq!(names, ["one", "two"]);
+        doc("c.xml", "one");
+        let err = read_documents(&dir).unwrap_err().to_string();
+        assert!(err.contains("both define domain 'one'"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
