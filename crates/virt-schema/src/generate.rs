@@ -180,6 +180,15 @@ impl<'g> Generator<'g> {
         }
     }
 
+    /// Whether a steered generator still has paths to build documents
+    /// for (some path neither reported reached nor given up). Once it has
+    /// none, its documents are valid ones no longer aimed anywhere: a long
+    /// steered run starts a fresh generator there, for another round of
+    /// documents aimed at every path. False for a plain generator.
+    pub fn wants_more(&self) -> bool {
+        self.steer.as_ref().is_some_and(Steer::any_wanted)
+    }
+
     /// Document `index` of the run: valid when `index` is even-ish (three in
     /// four), broken otherwise.
     pub fn document(&mut self, index: u64) -> Result<Document, SchemaError> {

@@ -82,6 +82,11 @@ impl Steer {
         !self.reached[i] && self.aimed[i] < TRIES
     }
 
+    /// Whether any path is still wanted (neither reached nor given up).
+    pub(crate) fn any_wanted(&self) -> bool {
+        (0..self.names.len()).any(|i| self.is_wanted(i))
+    }
+
     /// Choose the path the next document is built to reach: one still
     /// wanted, drawn by `draw` (a number below the count it is given);
     /// none when every path is reached or given up.

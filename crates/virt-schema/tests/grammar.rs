@@ -157,10 +157,14 @@ fn steered_documents_reach_what_was_not_reached() {
         steered.reached(&d);
     }
     assert_eq!(seen.len(), 12, "{seen:?}");
+    // Every path reached: nothing left to steer toward.
+    assert!(!steered.wants_more());
+    assert!(Generator::steered(&g, 3).unwrap().wants_more());
     // Steering is the steered generator's own: a plain one of the same
     // seed makes the same documents whatever is reported to it.
     let mut plain = Generator::new(&g, 3);
     let mut again = Generator::new(&g, 3);
+    assert!(!plain.wants_more());
     for i in 0..12 {
         let d = plain.document(i).unwrap();
         plain.reached(&d);
