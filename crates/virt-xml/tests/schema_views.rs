@@ -506,7 +506,7 @@ fn fail(e: impl std::fmt::Display) -> TestCaseError {
 
 fn iotune_strategy() -> impl Strategy<Value = Iotune> {
     (
-        proptest::collection::btree_map(0usize..6, 0u64..1 << 40, 0..4),
+        proptest::collection::btree_map(0usize..6, 1u64..1 << 40, 0..4),
         proptest::option::of("[a-z]{1,8}"),
     )
         .prop_map(|(limits, group_name)| {

@@ -27,12 +27,19 @@ pub(super) fn rewrite(disk: &mut Disk) {
     }
     snapshot(disk);
     blockio_and_transient(disk);
+    iotune(disk);
+    // virDomainDiskDefParseSourceXML reads the disk's first `<auth>`
+    // (`./auth`), and virDomainDiskDefFormat writes it back beside the
+    // source as virStorageAuthDefFormat writes any (seed 26's gen9982: its
+    // secret's UUID in canonical form).
+    super::keep_first(&mut disk.extra, "auth");
     let tray_written = matches!(disk.device.as_str(), "cdrom" | "floppy");
     let vhostuser = disk.disk_type == "vhostuser";
     for part in &mut disk.extra {
         match part.name.as_str() {
             "target" => target(part, tray_written),
             "driver" => driver_metadata_cache(part),
+            "auth" => *part = super::storage_source::auth_written(part),
             // virDomainDiskSourceVhostuserFormat: the socket's reconnect
             // state, its timeout only when enabled (seed 56's gen9099).
             "source" if vhostuser => super::chr_source::vhostuser_reconnect(part),
@@ -179,6 +186,37 @@ fn blockio_and_transient(disk: &mut Disk) {
     });
 }
 
+/// The disk's `<iotune>`s as virDomainDiskDefIotuneParse reads them (the
+/// first of each limit under any of them) and virDomainDiskDefFormatIotune
+/// writes them (seed 26's gen9982): one element, the limits above zero and
+/// the group in libvirt's order, none when nothing is set. Limits libvirt
+/// refuses leave them as written (refused at define).
+fn iotune(disk: &mut Disk) {
+    if !disk.extra.iter().any(|e| e.name == "iotune") {
+        return;
+    }
+    let Ok(tune) = crate::views::Iotune::of_disk(&disk.extra) else {
+        return;
+    };
+    let mut written = tune.is_set().then(|| {
+        let mut el = Element::new("iotune");
+        crate::views::View::write_to(&tune, &mut el);
+        el
+    });
+    disk.extra.retain_mut(|e| {
+        if e.name != "iotune" {
+            return true;
+        }
+        match written.take() {
+            Some(w) => {
+                *e = w;
+                true
+            }
+            None => false,
+        }
+    });
+}
+
 /// The disk's `snapshot` location as virDomainDiskDefPostParse settles
 /// it and virDomainDiskDefFormat writes it: a vhost-user disk cannot be
 /// snapshotted, so it gets `no` when none is given; `no` is not written
@@ -226,6 +264,65 @@ mod tests {
             ),
             "<disk type='file' device='disk'><source file='/a'/><target dev='sda' bus='scsi'/>\
              <product>p</product></disk>"
+        );
+    }
+
+    /// A disk's `<iotune>`s and `<auth>`s as virsh 9.0 writes them back
+    /// (seed 26's gen9982): one `<iotune>`, the first of each limit, no
+    /// zero, the group before the lengths, none when nothing is set; the
+    /// first `<auth>` beside the source, its type unless none, its first
+    /// secret's UUID in canonical form; a volume source's own `<auth>` not
+    /// written.
+    #[test]
+    fn iotune_and_auth_written_as_libvirt_writes_them() {
+        let flat = |disk: &str| dumped(disk).lines().map(str::trim).collect::<String>();
+        let file = "<disk type='file'><source file='/a'/><target dev='sda' bus='scsi'/>";
+        assert_eq!(
+            flat(&format!(
+                "{file}<iotune><write_iops_sec_max_length>3</write_iops_sec_max_length>\
+                 <write_bytes_sec_max>0</write_bytes_sec_max><group_name>g</group_name>\
+                 <size_iops_sec>4</size_iops_sec><read_bytes_sec> +7</read_bytes_sec></iotune>\
+                 <readonly/><iotune><read_bytes_sec>8</read_bytes_sec>\
+                 <total_iops_sec>9</total_iops_sec></iotune></disk>"
+            )),
+            "<disk type='file' device='disk'><source file='/a'/><target dev='sda' bus='scsi'/>\
+             <iotune><read_bytes_sec>7</read_bytes_sec><total_iops_sec>9</total_iops_sec>\
+             <size_iops_sec>4</size_iops_sec><group_name>g</group_name>\
+             <write_iops_sec_max_length>3</write_iops_sec_max_length></iotune><readonly/></disk>"
+        );
+        assert_eq!(
+            flat(&format!(
+                "{file}<iotune><total_bytes_sec>0</total_bytes_sec><group_name/></iotune></disk>"
+            )),
+            "<disk type='file' device='disk'><source file='/a'/><target dev='sda' bus='scsi'/></disk>"
+        );
+        assert_eq!(
+            flat(
+                "<disk type='block' device='lun'><source dev='/d'/>\
+                 <auth type='none' username='u' x='y'><secret type='iscsi' \
+                 uuid='a6AA75E1-AFD8-F1ff-5ab8-618469E8E8Bc'/><secret usage='z'/></auth>\
+                 <auth username='v'><secret usage='w'/></auth><target dev='sda' bus='scsi'/></disk>"
+            ),
+            "<disk type='block' device='lun'><auth username='u'>\
+             <secret type='iscsi' uuid='a6aa75e1-afd8-f1ff-5ab8-618469e8e8bc'/></auth>\
+             <source dev='/d'/><target dev='sda' bus='scsi'/></disk>"
+        );
+        assert_eq!(
+            flat(
+                "<disk type='file'><source file='/a'><auth type='ceph' username='u'>\
+                 <secret usage='x'/></auth><auth username='v'><secret usage='w'/></auth>\
+                 </source><target dev='sda' bus='scsi'/></disk>"
+            ),
+            "<disk type='file' device='disk'><source file='/a'><auth type='ceph' username='u'>\
+             <secret usage='x'/></auth></source><target dev='sda' bus='scsi'/></disk>"
+        );
+        assert_eq!(
+            flat(
+                "<disk type='volume'><source pool='p' volume='v'><auth username='u'>\
+                 <secret usage='x'/></auth></source><target dev='sda' bus='scsi'/></disk>"
+            ),
+            "<disk type='volume' device='disk'><source pool='p' volume='v'/>\
+             <target dev='sda' bus='scsi'/></disk>"
         );
     }
 

@@ -73,6 +73,7 @@ pub(super) fn hostdev(dev: &mut Element) {
                 }
                 if s.name == "source" && s.attr("protocol") == Some("iscsi") {
                     iscsi_lun(s);
+                    iscsi_children(s);
                 }
             }
         }
@@ -141,6 +142,45 @@ pub(super) fn iscsi_lun(source: &mut Element) {
         let name = format!("{name}/0");
         source.set_attr("name", name);
     }
+}
+
+/// An iSCSI host device's source children as
+/// virDomainHostdevSubsysSCSIiSCSIDefParseXML reads them and
+/// virDomainHostdevDefFormatSubsysSCSI writes them: its one host (name,
+/// and port when not 0), the first `<auth>` (virStorageAuthDefFormat), the
+/// initiator's IQN when named (`string(./initiator/iqn/@name)`). A source
+/// libvirt refuses is left as written (refused at define).
+fn iscsi_children(source: &mut Element) {
+    let hosts = source.children_named("host").count();
+    let Some(host) = source.child("host").filter(|_| hosts == 1) else {
+        return;
+    };
+    let mut out = Element::new("host");
+    if let Some(n) = host.attr("name") {
+        out = out.with_attr("name", n);
+    }
+    let port = host
+        .attr("port")
+        .and_then(|p| crate::devinfo::c_unsigned(p, 10))
+        .unwrap_or(0);
+    if port != 0 {
+        out = out.with_attr("port", port.to_string());
+    }
+    let mut kids = vec![out];
+    if let Some(auth) = source.child("auth") {
+        kids.push(super::storage_source::auth_written(auth));
+    }
+    let iqn = source
+        .children_named("initiator")
+        .flat_map(|i| i.children_named("iqn"))
+        .next()
+        .and_then(|i| i.attr("name"))
+        .filter(|n| !n.is_empty());
+    if let Some(iqn) = iqn {
+        let iqn = Element::new("iqn").with_attr("name", iqn);
+        kids.push(Element::new("initiator").with_child(iqn));
+    }
+    source.children = kids.into_iter().map(Node::Element).collect();
 }
 
 /// A host device's `<driver>` as libvirt writes what it read: only a PCI
@@ -343,6 +383,25 @@ mod tests {
     }
 
     // As virsh 9.0 writes it back (seed 21's gen4645).
+    /// An iSCSI source's children as virsh 9.0 writes them back: the host,
+    /// the first `<auth>` (no type none), the initiator's IQN.
+    #[test]
+    fn an_iscsi_hostdev_source_as_libvirt_writes_it() {
+        let flat = |xml: &str| written(xml).lines().map(str::trim).collect::<String>();
+        assert_eq!(
+            flat(
+                "<hostdev mode='subsystem' type='scsi'><source protocol='iscsi' name='q/1'>\
+                 <initiator><iqn name='i'/></initiator><auth username='u' type='none'>\
+                 <secret type='iscsi' uuid='A6aa75e1afd8f1ff5ab8618469e8e8bc'/></auth><auth/>\
+                 <host name='h' port=' +3260'/></source></hostdev>"
+            ),
+            "<hostdev mode='subsystem' type='scsi' managed='no'><source protocol='iscsi' name='q/1'>\
+             <host name='h' port='3260'/><auth username='u'>\
+             <secret type='iscsi' uuid='a6aa75e1-afd8-f1ff-5ab8-618469e8e8bc'/></auth>\
+             <initiator><iqn name='i'/></initiator></source></hostdev>"
+        );
+    }
+
     #[test]
     fn an_iscsi_hostdev_name_is_given_lun_0() {
         let flat = |xml: &str| written(xml).lines().map(str::trim).collect::<String>();

@@ -498,6 +498,20 @@ fn launch_security(def: &mut DomainDef) {
     write_once(def, out);
 }
 
+/// The `<auth>` of a disk's first `<source>` as virDomainStorageSourceParse
+/// reads it (`./auth`: the first) and virDomainDiskSourceFormat writes it:
+/// never for a storage volume, whose authentication is its pool's.
+fn source_auth(disk: &mut crate::Disk) {
+    let volume = disk.disk_type == "volume";
+    let Some(source) = disk.extra.iter_mut().find(|e| e.name == "source") else {
+        return;
+    };
+    let mut first = !volume;
+    source.children.retain(|n| {
+        !matches!(n, Node::Element(c) if c.name == "auth") || std::mem::take(&mut first)
+    });
+}
+
 /// Devices as libvirt writes what it read: a watchdog's action defaults
 /// to reset (virDomainWatchdogDefParseXML) and is always written; a
 /// `<panic>` with neither a model nor an address is not written
@@ -520,6 +534,7 @@ fn devices(def: &mut DomainDef) {
                 sources::source_secret_uuids(part);
             }
         }
+        source_auth(disk);
         // The first <backingStore> only, as libvirt writes what it read.
         keep_first(&mut disk.extra, "backingStore");
         if let Some(b) = disk.extra.iter_mut().find(|e| e.name == "backingStore") {

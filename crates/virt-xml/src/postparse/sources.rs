@@ -66,8 +66,16 @@ pub(super) fn source_seclabels(source: &mut Element) {
 /// virSecretLookupFormatSecret): a UUID in its canonical form, as
 /// virUUIDParse reads it (seed 41's gen9977: `83EafC16...` is written
 /// `83eafc16-2aee-...`). One that does not read is refused at define and
-/// left as written.
+/// left as written. The `<auth>` is written as virStorageAuthDefFormat
+/// writes it (`auth_written`); which `<auth>`s are kept is the caller's.
 pub(super) fn source_secret_uuids(source: &mut Element) {
+    for c in source.children.iter_mut() {
+        if let Node::Element(c) = c {
+            if c.name == "auth" {
+                *c = super::storage_source::auth_written(c);
+            }
+        }
+    }
     for c in source.children.iter_mut() {
         let Node::Element(c) = c else { continue };
         if !matches!(c.name.as_str(), "encryption" | "auth") {

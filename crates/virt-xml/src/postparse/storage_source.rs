@@ -305,16 +305,16 @@ fn reconnect(r: &Element) -> Option<Element> {
 }
 
 /// virSecretLookupFormatSecret: the type given, then the UUID in its
-/// canonical form or the usage.
+/// canonical form (as virUUIDParse reads it) or the usage.
 fn secret(s: &Element, secret_type: Option<&str>) -> Element {
     let mut out = Element::new("secret");
     if let Some(t) = secret_type {
         out = out.with_attr("type", t);
     }
     if let Some(u) = s.attr("uuid") {
-        let canonical = uuid::Uuid::parse_str(u.trim())
+        let canonical = crate::parse::parse_uuid(u)
             .map(|u| u.hyphenated().to_string())
-            .unwrap_or_else(|_| u.to_string());
+            .unwrap_or_else(|| u.to_string());
         out.with_attr("uuid", canonical)
     } else if let Some(u) = s.attr("usage") {
         out.with_attr("usage", u)
@@ -323,10 +323,14 @@ fn secret(s: &Element, secret_type: Option<&str>) -> Element {
     }
 }
 
-/// virStorageAuthDefFormat: the type (when given), the user, the secret.
-fn auth_written(auth: &Element) -> Element {
+/// virStorageAuthDefFormat, of what virStorageAuthDefParse read: the
+/// authentication type unless none (`string(./@type)`: an empty one is
+/// none), the user, the first secret.
+pub(super) fn auth_written(auth: &Element) -> Element {
     let mut out = Element::new("auth");
-    copy_attr(auth, &mut out, "type", false);
+    if let Some(t) = auth.attr("type").filter(|t| !t.is_empty() && *t != "none") {
+        out = out.with_attr("type", t);
+    }
     copy_attr(auth, &mut out, "username", false);
     if let Some(s) = auth.child("secret") {
         out = out.with_child(secret(s, s.attr("type")));

@@ -337,22 +337,28 @@ fn check_address(disk: &Disk, bus: &str) -> Result<(), XmlError> {
 }
 
 /// The block I/O tuning pairs libvirt refuses together: a total with a
-/// read or write limit.
+/// read or write limit (virDomainDiskDefValidate, on the limits as
+/// virDomainDiskDefIotuneParse read them from every `<iotune>`).
 fn check_iotune(disk: &Disk) -> Result<(), XmlError> {
-    let Some(tune) = child(disk, "iotune") else {
+    let Some(tune) = iotune(disk) else {
         return Ok(());
     };
     for what in ["bytes_sec", "iops_sec", "bytes_sec_max", "iops_sec_max"] {
-        let total = positive_text(tune, &format!("total_{what}"));
-        let split = positive_text(tune, &format!("read_{what}"))
-            || positive_text(tune, &format!("write_{what}"));
-        if total && split {
+        let set = |side: &str| tune.limit(&format!("{side}_{what}")) > 0;
+        if set("total") && (set("read") || set("write")) {
             return Err(XmlError::Invalid(format!(
                 "total and read/write {what} cannot be set at the same time"
             )));
         }
     }
     Ok(())
+}
+
+/// The disk's I/O tuning as libvirt read it; none without one (or with
+/// one refused when read).
+fn iotune(disk: &Disk) -> Option<crate::views::Iotune> {
+    child(disk, "iotune")?;
+    crate::views::Iotune::of_disk(&disk.extra).ok()
 }
 
 /// The checks of a disk on a bus other than virtio.
@@ -428,13 +434,8 @@ fn check_vhostuser(disk: &Disk, bus: &str) -> Result<(), XmlError> {
     if metadata_cache {
         return refuse("metadata_cache");
     }
-    if let Some(tune) = child(disk, "iotune") {
-        let any = tune
-            .elements()
-            .any(|c| c.name == "group_name" || positive_text(tune, &c.name));
-        if any {
-            return refuse("iotune");
-        }
+    if iotune(disk).is_some_and(|t| t.is_set()) {
+        return refuse("iotune");
     }
     if child(disk, "backingStore").is_some() {
         return refuse("backingStore");

@@ -25,8 +25,12 @@ pub(crate) fn check_storage_source(kind: &str, source: &Element) -> Result<(), X
         }
         _ => {}
     }
-    // Its `<encryption>` (the first) is read after the type's part: a
-    // backing layer's or an NVRAM's as much as a disk's.
+    // Its `<auth>`, then its `<encryption>` (the first of each) are read
+    // after the type's part: a backing layer's or an NVRAM's as much as a
+    // disk's.
+    if let Some(auth) = source.child("auth") {
+        check_storage_auth(auth)?;
+    }
     if let Some(encryption) = source.child("encryption") {
         <crate::views::Encryption as crate::views::View>::check(encryption)?;
     }
@@ -34,6 +38,43 @@ pub(crate) fn check_storage_source(kind: &str, source: &Element) -> Result<(), X
         reservations(pr)?;
     }
     slices(source)
+}
+
+/// virStorageAuthDefParse: a user (`string(./@username)`: empty is
+/// none), an authentication type libvirt knows (empty is none), a
+/// `<secret>` (the first) naming its secret as virSecretLookupParseSecret
+/// reads it.
+pub(crate) fn check_storage_auth(auth: &Element) -> Result<(), XmlError> {
+    if auth.attr("username").is_none_or(str::is_empty) {
+        return Err(XmlError::Invalid("missing username for auth".into()));
+    }
+    if let Some(t) = auth.attr("type").filter(|t| !t.is_empty()) {
+        if !matches!(t, "none" | "chap" | "ceph") {
+            return Err(XmlError::Unsupported(format!("unknown auth type '{t}'")));
+        }
+    }
+    let Some(secret) = auth.child("secret") else {
+        return Err(XmlError::Invalid("Missing <secret> element in auth".into()));
+    };
+    check_secret_lookup(secret)
+}
+
+/// virSecretLookupParseSecret: a secret named by its UUID (as virUUIDParse
+/// reads it) or its usage, one of the two (an empty value counts as
+/// given).
+pub(crate) fn check_secret_lookup(secret: &Element) -> Result<(), XmlError> {
+    match (secret.attr("uuid"), secret.attr("usage")) {
+        (None, None) => Err(XmlError::Invalid(
+            "missing secret uuid or usage attribute".into(),
+        )),
+        (Some(_), Some(_)) => Err(XmlError::Invalid(
+            "either secret uuid or usage expected".into(),
+        )),
+        (Some(u), None) if crate::parse::parse_uuid(u).is_none() => {
+            Err(XmlError::Invalid(format!("invalid secret uuid '{u}'")))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// libvirt's image formats (`virStorageFileFormat`; its "none" is no
@@ -168,7 +209,8 @@ fn network(source: &Element) -> Result<(), XmlError> {
 }
 
 /// virDomainHostdevSubsysSCSIiSCSIDefParseXML: an iSCSI host device's
-/// source names its target and exactly one host.
+/// source names its target and exactly one host; its (first) `<auth>` is
+/// a storage authentication whose secret is an iSCSI one.
 pub(crate) fn check_iscsi_hostdev_source(source: &Element) -> Result<(), XmlError> {
     if source.attr("name").is_none() {
         return Err(XmlError::Invalid(
@@ -177,13 +219,34 @@ pub(crate) fn check_iscsi_hostdev_source(source: &Element) -> Result<(), XmlErro
     }
     source.children_named("host").try_for_each(host)?;
     match source.children_named("host").count() {
-        0 => Err(XmlError::Invalid(
-            "missing the host address for the iSCSI hostdev".into(),
+        0 => {
+            return Err(XmlError::Invalid(
+                "missing the host address for the iSCSI hostdev".into(),
+            ))
+        }
+        1 => {}
+        _ => {
+            return Err(XmlError::Invalid(
+                "only one source host address may be specified for the iSCSI hostdev".into(),
+            ))
+        }
+    }
+    let Some(auth) = source.child("auth") else {
+        return Ok(());
+    };
+    check_storage_auth(auth)?;
+    // virSecretUsageTypeFromString of the secret's type (a missing one
+    // printed "(null)").
+    let usage = auth.child("secret").and_then(|s| s.attr("type"));
+    match usage {
+        Some("iscsi") => Ok(()),
+        Some(u @ ("none" | "volume" | "ceph" | "tls" | "vtpm")) => Err(XmlError::Internal(
+            format!("hostdev invalid secret type '{u}'"),
         )),
-        1 => Ok(()),
-        _ => Err(XmlError::Invalid(
-            "only one source host address may be specified for the iSCSI hostdev".into(),
-        )),
+        u => Err(XmlError::Unsupported(format!(
+            "invalid secret type {}",
+            u.unwrap_or("(null)")
+        ))),
     }
 }
 
@@ -517,6 +580,43 @@ mod tests {
             iscsi("").as_deref(),
             Some("XML error: missing the host address for the iSCSI hostdev")
         );
+        // Its authentication (virsh 9.0's texts).
+        for (auth, want) in [
+            (
+                "<auth username='u'><secret type='iscsi' usage='x'/></auth><auth/>",
+                None,
+            ),
+            (
+                "<auth username=''><secret type='iscsi' usage='x'/></auth>",
+                Some("XML error: missing username for auth"),
+            ),
+            (
+                "<auth type='x' username='u'><secret type='iscsi' usage='x'/></auth>",
+                Some("unsupported configuration: unknown auth type 'x'"),
+            ),
+            (
+                "<auth username='u'><secret type='iscsi'/></auth>",
+                Some("XML error: missing secret uuid or usage attribute"),
+            ),
+            (
+                "<auth username='u'><secret usage='x'/></auth>",
+                Some("unsupported configuration: invalid secret type (null)"),
+            ),
+            (
+                "<auth username='u'><secret type='x' usage='x'/></auth>",
+                Some("unsupported configuration: invalid secret type x"),
+            ),
+            (
+                "<auth username='u'><secret type='ceph' usage='x'/></auth>",
+                Some("internal error: hostdev invalid secret type 'ceph'"),
+            ),
+        ] {
+            assert_eq!(
+                iscsi(&format!("<host name='h'/>{auth}")).as_deref(),
+                want,
+                "{auth}"
+            );
+        }
         assert_eq!(
             iscsi("<host name='a'/><host name='b'/>").as_deref(),
             Some("XML error: only one source host address may be specified for the iSCSI hostdev")

@@ -62,18 +62,13 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
                 .filter(|_| source.is_none() && !path_only)
                 .map(|v| Element::new("source").with_attr(key, v));
             crate::validate::check_disk_source(&disk.disk_type, source.or(plain.as_ref()))?;
-            if let Some(s) = source {
-                disk::check_source_auth(s, &disk.extra)?;
-            }
+            disk::check_source_auth(source, &disk.extra)?;
             let backing = disk.extra.iter().find(|e| e.name == "backingStore");
             crate::validate::check_backing_store(backing)?;
             DiskOptions::check_attrs(&disk.attrs)?;
-            let source = disk.extra.iter().find(|e| e.name == "source");
             for e in &disk.extra {
                 check_part(Parent::Disk, e)?;
-                if source.is_some_and(|s| std::ptr::eq(s, e)) {
-                    disk::check_source_auth(e, &disk.extra)?;
-                }
+                disk::check_disk_iotune(e, &disk.extra)?;
             }
             info(|n| disk.extra.iter().find(|e| e.name == n))
         });

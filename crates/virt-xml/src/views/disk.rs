@@ -50,14 +50,50 @@ const IOTUNE_LIMITS: &[&str] = &[
 ];
 
 /// A disk's `<iotune>`: its I/O limits (bytes or operations per second,
-/// bursts and their lengths in seconds) and throttle group.
+/// bursts and their lengths in seconds) and throttle group, as
+/// virDomainDiskDefIotuneParse reads them: each limit the string value of
+/// the first element of its name, none when empty, else a decimal number
+/// as virStrToLong_ullp reads it (leading blanks and `+`, no sign, no
+/// trailing text, at most 2^64-1); 0 is no limit; the group the first
+/// `<group_name>`'s text, none when empty.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Iotune {
-    /// The limits given, as (element name, value), in [`IOTUNE_LIMITS`]
-    /// order of the names.
+    /// The limits set (above zero), as (element name, value), in
+    /// [`IOTUNE_LIMITS`] order of the names.
     pub limits: Vec<(String, u64)>,
     /// `<group_name>`: the throttle group shared with other disks.
     pub group_name: Option<String>,
+}
+
+impl Iotune {
+    /// The I/O tuning of a disk whose children are `parts`, read as libvirt
+    /// reads it: `string(./iotune/NAME)` takes the first `NAME` under any
+    /// of the disk's `<iotune>`s, so several merge, the first of each
+    /// limit winning.
+    pub fn of_disk(parts: &[Element]) -> Result<Self, XmlError> {
+        let mut merged = Element::new(Self::TAG);
+        let tunes = || parts.iter().filter(|e| e.name == Self::TAG);
+        for name in IOTUNE_LIMITS.iter().chain(&["group_name"]) {
+            if let Some(c) = tunes().find_map(|t| t.child(name)) {
+                merged.children.push(Node::Element(c.clone()));
+            }
+        }
+        Self::from_element(&merged)
+    }
+
+    /// The value of limit `name`, 0 when not set.
+    pub fn limit(&self, name: &str) -> u64 {
+        self.limits
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(0, |(_, v)| *v)
+    }
+
+    /// virDomainBlockIoTuneInfoHasAny, or a group: whether
+    /// virDomainDiskDefFormatIotune writes anything.
+    pub fn is_set(&self) -> bool {
+        !self.limits.is_empty() || self.group_name.is_some()
+    }
 }
 
 impl View for Iotune {
@@ -65,27 +101,44 @@ impl View for Iotune {
     fn from_element(el: &Element) -> Result<Self, XmlError> {
         let mut limits = Vec::new();
         for name in IOTUNE_LIMITS {
-            if let Some(c) = el.child(name) {
-                let v = c.text().trim().parse::<u64>().map_err(|_| {
-                    XmlError::Invalid(format!("disk iotune field '{name}' must be an integer"))
-                })?;
+            let Some(c) = el.child(name) else { continue };
+            let text = crate::validate::string_value(c);
+            if text.is_empty() {
+                continue;
+            }
+            let v = crate::devinfo::c_unsigned(&text, 10).ok_or_else(|| {
+                XmlError::Invalid(format!("disk iotune field '{name}' must be an integer"))
+            })?;
+            if v > 0 {
                 limits.push((name.to_string(), v));
             }
         }
-        Ok(Iotune {
-            limits,
-            group_name: text_of(el, "group_name"),
-        })
+        let group_name = el
+            .child("group_name")
+            .map(crate::validate::string_value)
+            .filter(|g| !g.is_empty());
+        Ok(Iotune { limits, group_name })
     }
+    /// Writes what differs from what `el` reads as: a limit set is
+    /// written (in place, or added), one no longer set removed, so an
+    /// element written back unchanged stays as it was (zeros and empty
+    /// values included). Added in virDomainDiskDefFormatIotune's order
+    /// (the group after `size_iops_sec`, before the lengths).
     fn write_to(&self, el: &mut Element) {
+        let now = Self::from_element(el).unwrap_or_default();
         for name in IOTUNE_LIMITS {
-            let value = self.limits.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
-            match value {
-                Some(v) => with_child(el, name, |c| u64::write(c, TEXT, Some(&v))),
-                None => remove_children(el, name),
+            if *name == "total_bytes_sec_max_length" && now.group_name != self.group_name {
+                put_text(el, "group_name", self.group_name.as_deref());
+            }
+            let v = self.limit(name);
+            if now.limit(name) == v {
+                continue;
+            }
+            match v {
+                0 => remove_children(el, name),
+                v => with_child(el, name, |c| c.set_text(v.to_string())),
             }
         }
-        put_text(el, "group_name", self.group_name.as_deref());
     }
 }
 
@@ -227,7 +280,26 @@ impl View for Encryption {
             }
         };
         let engine = String::read(el, "engine", &["qemu", "librbd"])?;
-        let secrets = child_views(el)?;
+        // virStorageEncryptionSecretParse, secret by secret: its type,
+        // then the secret it names (virSecretLookupParseSecret).
+        let mut secrets = Vec::new();
+        for s in el.children_named("secret") {
+            match s.attr("type") {
+                None | Some("") => {
+                    return Err(XmlError::Invalid(
+                        "unknown volume encryption secret type".into(),
+                    ))
+                }
+                Some("passphrase") => {}
+                Some(t) => {
+                    return Err(XmlError::Unsupported(format!(
+                        "unknown volume encryption secret type {t}"
+                    )))
+                }
+            }
+            crate::validate::check_secret_lookup(s)?;
+            secrets.push(EncryptionSecret::from_element(s)?);
+        }
         // Only a LUKS encryption's first cipher and ivgen are read (and
         // checked); libvirt ignores them in any other format, where the
         // view keeps them when they read.
@@ -585,16 +657,36 @@ pub(crate) fn check_source_children(source: &Element) -> Result<(), XmlError> {
 }
 
 /// virDomainDiskDefParseSourceXML: a disk's `<auth>` and `<encryption>`
-/// may be given in its (first) `<source>` or beside it, not both; the
-/// disk's own `<auth>` is read (and checked in document order here)
-/// between the two checks.
-pub(crate) fn check_source_auth(source: &Element, disk: &[Element]) -> Result<(), XmlError> {
+/// may be given in its first `<source>` or beside it, not both; the
+/// disk's own (first) `<auth>`, then `<encryption>`, are read each after
+/// its check, with or without a source.
+pub(crate) fn check_source_auth(
+    source: Option<&Element>,
+    disk: &[Element],
+) -> Result<(), XmlError> {
     for what in ["auth", "encryption"] {
-        if source.child(what).is_some() && disk.iter().any(|e| e.name == what) {
+        let Some(own) = disk.iter().find(|e| e.name == what) else {
+            continue;
+        };
+        if source.is_some_and(|s| s.child(what).is_some()) {
             return Err(XmlError::Unsupported(format!(
                 "an <{what}> definition already found for disk source"
             )));
         }
+        match what {
+            "auth" => crate::validate::check_storage_auth(own)?,
+            _ => Encryption::check(own)?,
+        }
+    }
+    Ok(())
+}
+
+/// virDomainDiskDefIotuneParse over the disk's children `parts`: checked
+/// where the first `<iotune>` stands, the others merged into it.
+pub(crate) fn check_disk_iotune(el: &Element, parts: &[Element]) -> Result<(), XmlError> {
+    let first = parts.iter().find(|e| e.name == Iotune::TAG);
+    if first.is_some_and(|f| std::ptr::eq(f, el)) {
+        Iotune::of_disk(parts)?;
     }
     Ok(())
 }
@@ -605,7 +697,7 @@ pub(crate) fn check_disk_part(el: &Element) -> Result<(), XmlError> {
     match el.name.as_str() {
         "geometry" => DiskGeometry::check(el),
         "blockio" => BlockIo::check(el),
-        "iotune" => Iotune::check(el),
+        // Every `<iotune>` of a disk is read at once: `check_disk_iotune`.
         "encryption" => Encryption::check(el),
         "wwn" => DiskWwn::check(el),
         "vendor" => DiskVendor::check(el),
@@ -751,6 +843,179 @@ mod tests {
     }
 
     // Texts observed from libvirt 9.0 through virsh.
+    /// virStorageAuthDefParse and virSecretLookupParseSecret, for an
+    /// `<auth>` beside the disk's source, in it, or in a backing layer's
+    /// (texts from virsh 9.0 on test:///default).
+    #[test]
+    fn auth_read_as_libvirt_reads_it() {
+        let verdict = |disk: &str| {
+            let xml = format!(
+                "<domain type='test'><name>c</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices><disk type='file'>{disk}<target dev='sda'/></disk></devices></domain>"
+            );
+            match parse_domain(&xml) {
+                Ok(_) => "OK".to_string(),
+                Err(e) => e.to_string(),
+            }
+        };
+        let beside = |auth: &str| verdict(&format!("<source file='/a'/>{auth}"));
+        let inside = |auth: &str| verdict(&format!("<source file='/a'>{auth}</source>"));
+        let backing = |auth: &str| {
+            verdict(&format!(
+                "<source file='/a'/><backingStore type='file'><format type='raw'/>\
+                 <source file='/b'>{auth}</source></backingStore>"
+            ))
+        };
+        let uuid = "a6aa75e1-afd8-f1ff-5ab8-618469e8e8bc";
+        for (auth, want) in [
+            (
+                format!("<auth username='u'><secret type='iscsi' uuid='{uuid}'/></auth>"),
+                "OK",
+            ),
+            (
+                "<auth type='chap' username='u'><secret usage=''/></auth>".into(),
+                "OK",
+            ),
+            (
+                "<auth type='' username='u'><secret usage='x'/></auth>".into(),
+                "OK",
+            ),
+            (
+                "<auth type='bad' username='u'><secret usage='x'/></auth>".into(),
+                "unsupported configuration: unknown auth type 'bad'",
+            ),
+            (
+                "<auth username=''><secret usage='x'/></auth>".into(),
+                "XML error: missing username for auth",
+            ),
+            (
+                "<auth type='bad'><secret usage='x'/></auth>".into(),
+                "XML error: missing username for auth",
+            ),
+            (
+                "<auth username='u'><x/></auth>".into(),
+                "XML error: Missing <secret> element in auth",
+            ),
+            (
+                "<auth username='u'><secret type='iscsi'/></auth>".into(),
+                "XML error: missing secret uuid or usage attribute",
+            ),
+            (
+                "<auth username='u'><secret uuid='zz' usage='x'/></auth>".into(),
+                "XML error: either secret uuid or usage expected",
+            ),
+            (
+                "<auth username='u'><secret uuid=''/></auth>".into(),
+                "XML error: invalid secret uuid ''",
+            ),
+            // Only the first secret is read.
+            (
+                "<auth username='u'><secret usage='x'/><secret/></auth>".into(),
+                "OK",
+            ),
+        ] {
+            assert_eq!(beside(&auth), want, "{auth}");
+            assert_eq!(inside(&auth), want, "{auth}");
+            assert_eq!(backing(&auth), want, "{auth}");
+        }
+        // Only the first <auth> is read; the disk's is read without a
+        // source too.
+        let bad = "<auth username='u'/>";
+        let good = "<auth username='u'><secret usage='x'/></auth>";
+        assert_eq!(beside(&format!("{good}{bad}")), "OK");
+        assert_eq!(inside(&format!("{good}{bad}")), "OK");
+        assert_eq!(verdict(bad), "XML error: Missing <secret> element in auth");
+        // The disk's own <auth> is read before its <encryption> is checked.
+        assert_eq!(
+            verdict(&format!(
+                "<source file='/a'><encryption format='qcow'/></source>{}\
+                 <encryption format='qcow'/>",
+                "<auth username=''/>"
+            )),
+            "XML error: missing username for auth"
+        );
+        // An encryption's secrets are read the same way, after their type.
+        let encrypted = |secret: &str| {
+            verdict(&format!(
+                "<source file='/a'/><encryption format='qcow'>{secret}</encryption>"
+            ))
+        };
+        assert_eq!(
+            encrypted("<secret type='passphrase'/>"),
+            "XML error: missing secret uuid or usage attribute"
+        );
+        assert_eq!(
+            encrypted("<secret type='passphrase' uuid='x' usage='y'/>"),
+            "XML error: either secret uuid or usage expected"
+        );
+        assert_eq!(
+            encrypted("<secret uuid='x' usage='y'/>"),
+            "XML error: unknown volume encryption secret type"
+        );
+    }
+
+    /// virDomainDiskDefIotuneParse over every `<iotune>` of a disk (as
+    /// virsh 9.0 reads them).
+    #[test]
+    fn iotune_read_as_libvirt_reads_it() {
+        use crate::views::{Iotune, View};
+        let read = |parts: &str| {
+            let disk = crate::parse_element(&format!("<disk>{parts}</disk>")).unwrap();
+            let parts: Vec<_> = disk.elements().cloned().collect();
+            Iotune::of_disk(&parts).map_err(|e| e.to_string())
+        };
+        let limits = |l: &[(&str, u64)]| {
+            l.iter()
+                .map(|(n, v)| (n.to_string(), *v))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            read(
+                "<iotune><read_bytes_sec>+5</read_bytes_sec><total_bytes_sec_max>0</total_bytes_sec_max>\
+                 <group_name></group_name><write_bytes_sec>\n 6</write_bytes_sec></iotune>\
+                 <iotune><read_bytes_sec>x</read_bytes_sec><size_iops_sec><b>1</b>2</size_iops_sec>\
+                 <group_name>g</group_name></iotune>"
+            ),
+            Ok(Iotune {
+                limits: limits(&[
+                    ("read_bytes_sec", 5),
+                    ("write_bytes_sec", 6),
+                    ("size_iops_sec", 12),
+                ]),
+                // The first `<group_name>`, empty.
+                group_name: None,
+            })
+        );
+        assert_eq!(
+            read("<iotune><read_iops_sec></read_iops_sec><total_iops_sec>18446744073709551615</total_iops_sec></iotune>"),
+            Ok(Iotune {
+                limits: limits(&[("total_iops_sec", u64::MAX)]),
+                group_name: None,
+            })
+        );
+        for bad in ["5 ", "-1", "0x10", "18446744073709551616", "1\n"] {
+            assert_eq!(
+                read(&format!(
+                    "<iotune><read_bytes_sec>{bad}</read_bytes_sec></iotune>"
+                )),
+                Err("XML error: disk iotune field 'read_bytes_sec' must be an integer".into()),
+                "{bad:?}"
+            );
+        }
+        let tune = read(
+            "<iotune><write_iops_sec_max_length>3</write_iops_sec_max_length>\
+                         <group_name>g</group_name><size_iops_sec>4</size_iops_sec></iotune>",
+        )
+        .unwrap();
+        let mut el = crate::Element::new("iotune");
+        tune.write_to(&mut el);
+        assert_eq!(
+            el.to_xml(0),
+            "<iotune>\n  <size_iops_sec>4</size_iops_sec>\n  <group_name>g</group_name>\n  \
+             <write_iops_sec_max_length>3</write_iops_sec_max_length>\n</iotune>\n"
+        );
+    }
+
     #[test]
     fn auth_and_encryption_given_once() {
         let disk = |inner: &str| {
