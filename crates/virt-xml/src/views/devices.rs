@@ -655,6 +655,40 @@ pub(crate) const CHARDEV_TYPES: &[&str] = &[
     "dbus",
 ];
 
+/// An emulated TPM's backend as virDomainTPMDefParseXML reads it: its
+/// version (1.2 or 2.0, `default` refused), the secret of its state
+/// encryption (`string(./backend/encryption/@secret)`, in libvirt's UUID
+/// forms), its `persistent_state` (yes or no), its PCR banks' names.
+fn check_tpm_emulator(backend: &Element) -> Result<(), XmlError> {
+    choice(backend, "version", &["1.2", "2.0"])?;
+    let secret = backend
+        .children_named("encryption")
+        .find_map(|e| e.attr("secret"))
+        .filter(|s| !s.is_empty());
+    if let Some(secret) = secret.filter(|s| crate::parse_uuid(s).is_none()) {
+        return Err(XmlError::Internal(format!(
+            "Unable to parse secret uuid '{secret}'"
+        )));
+    }
+    if !matches!(backend.attr("persistent_state"), None | Some("yes" | "no")) {
+        return Err(XmlError::Internal(
+            "Invalid persistent_state value, either 'yes' or 'no'".into(),
+        ));
+    }
+    let banks = backend
+        .children_named("active_pcr_banks")
+        .flat_map(Element::elements);
+    for bank in banks {
+        if !["sha1", "sha256", "sha384", "sha512"].contains(&bank.name.as_str()) {
+            return Err(XmlError::Unsupported(format!(
+                "Unsupported PCR banks '{}'",
+                bank.name
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `<tpm>`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Tpm {
@@ -676,58 +710,62 @@ pub struct Tpm {
 
 impl View for Tpm {
     const TAG: &'static str = "tpm";
+    /// Read in virDomainTPMDefParseXML's order: the model, then one
+    /// backend and its type, then what that type reads.
     fn from_element(el: &Element) -> Result<Self, XmlError> {
-        let backend = el.child("backend");
-        let backend_type = match backend {
-            Some(b) => match b.attr("type") {
-                None => return Err(XmlError::Invalid("missing TPM device backend type".into())),
-                Some(t @ ("passthrough" | "emulator" | "external")) => Some(t.to_string()),
-                Some(t) => {
-                    return Err(XmlError::Invalid(format!("Unknown TPM backend type '{t}'")))
-                }
-            },
-            None => None,
-        };
-        // An external backend names its socket's type.
-        if backend_type.as_deref() == Some("external") {
-            let source = backend
-                .and_then(|b| b.child("source"))
-                .and_then(|s| s.attr("type"))
-                .filter(|t| !t.is_empty());
-            match source {
-                None => {
-                    return Err(XmlError::Invalid(
-                        "missing external TPM backend type".into(),
-                    ))
-                }
-                Some(t) if !CHARDEV_TYPES.contains(&t) => {
-                    return Err(XmlError::Unsupported(format!(
-                        "unknown backend type '{t}' for external TPM"
-                    )))
-                }
-                Some(_) => {}
+        let model = choice(
+            el,
+            "model",
+            &["tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy"],
+        )?;
+        let mut backends = el.children_named("backend");
+        let backend = match (backends.next(), backends.next()) {
+            (Some(_), Some(_)) => {
+                return Err(XmlError::Invalid(
+                    "only one TPM backend is supported".into(),
+                ))
             }
+            (None, _) => return Err(XmlError::Invalid("missing TPM device backend".into())),
+            (Some(b), None) => b,
+        };
+        let types = ["passthrough", "emulator", "external"];
+        let Some(backend_type) = choice(backend, "type", &types)? else {
+            return Err(missing_attr("backend", "type"));
+        };
+        match backend_type.as_str() {
+            "emulator" => check_tpm_emulator(backend)?,
+            // An external backend names its socket's type.
+            "external" => {
+                let source = backend
+                    .child("source")
+                    .and_then(|s| s.attr("type"))
+                    .filter(|t| !t.is_empty());
+                match source {
+                    None => {
+                        return Err(XmlError::Invalid(
+                            "missing external TPM backend type".into(),
+                        ))
+                    }
+                    Some(t) if !CHARDEV_TYPES.contains(&t) => {
+                        return Err(XmlError::Unsupported(format!(
+                            "unknown backend type '{t}' for external TPM"
+                        )))
+                    }
+                    Some(_) => {}
+                }
+            }
+            _ => {}
         }
         Ok(Tpm {
-            model: choice(
-                el,
-                "model",
-                &["tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy"],
-            )?,
-            backend_type,
-            backend_version: backend.and_then(|b| attr(b, "version")),
-            device_path: backend
-                .and_then(|b| b.child("device"))
-                .and_then(|d| attr(d, "path")),
-            persistent_state: match backend {
-                Some(b) => choice(b, "persistent_state", &["yes", "no"])?,
-                None => None,
-            },
-            encryption_secret: backend
-                .and_then(|b| b.child("encryption"))
-                .and_then(|e| attr(e, "secret")),
+            model,
+            backend_type: Some(backend_type),
+            backend_version: attr(backend, "version"),
+            device_path: backend.child("device").and_then(|d| attr(d, "path")),
+            // (Checked above for an emulator, the one type reading it.)
+            persistent_state: attr(backend, "persistent_state"),
+            encryption_secret: backend.child("encryption").and_then(|e| attr(e, "secret")),
             active_pcr_banks: backend
-                .and_then(|b| b.child("active_pcr_banks"))
+                .child("active_pcr_banks")
                 .map(|a| a.elements().map(|e| e.name.to_string()).collect())
                 .unwrap_or_default(),
         })
@@ -1064,6 +1102,29 @@ mod tests {
         match crate::parse_domain(&xml) {
             Ok(_) => "OK".to_string(),
             Err(e) => e.to_string(),
+        }
+    }
+
+    // Texts observed from libvirt 9.0 through virsh.
+    #[test]
+    fn tpm_read_in_libvirts_order() {
+        for (tpm, want) in [
+            ("<tpm model='x'/>", "XML error: Invalid value for attribute 'model' in element 'tpm': 'x'."),
+            ("<tpm><backend type='emulator'/><backend type='passthrough'/></tpm>", "XML error: only one TPM backend is supported"),
+            ("<tpm/>", "XML error: missing TPM device backend"),
+            ("<tpm><backend/></tpm>", "XML error: Missing required attribute 'type' in element 'backend'"),
+            ("<tpm><backend type='x'/></tpm>", "XML error: Invalid value for attribute 'type' in element 'backend': 'x'."),
+            ("<tpm><backend type='emulator' version='default'/></tpm>", "XML error: Invalid value for attribute 'version' in element 'backend': 'default'."),
+            ("<tpm><backend type='emulator' version='x'><encryption secret='0x'/></backend></tpm>", "XML error: Invalid value for attribute 'version' in element 'backend': 'x'."),
+            ("<tpm><backend type='emulator' persistent_state='x'><encryption secret='0x'/></backend></tpm>", "internal error: Unable to parse secret uuid '0x'"),
+            ("<tpm><backend type='emulator' persistent_state='x'><active_pcr_banks><foo/></active_pcr_banks></backend></tpm>", "internal error: Invalid persistent_state value, either 'yes' or 'no'"),
+            ("<tpm><backend type='emulator'><active_pcr_banks><foo/></active_pcr_banks></backend></tpm>", "unsupported configuration: Unsupported PCR banks 'foo'"),
+            ("<tpm><backend type='emulator'><encryption/><encryption secret='C2177883F1BB47F0914D32A22E3A8804'/></backend></tpm>", "OK"),
+            ("<tpm><backend type='emulator'><encryption secret=''/></backend></tpm>", "OK"),
+            // Read by an emulator only.
+            ("<tpm model='tpm-crb'><backend type='passthrough' version='2.0' persistent_state='x'><encryption secret='0x'/></backend></tpm>", "OK"),
+        ] {
+            assert_eq!(verdict(tpm), want, "{tpm}");
         }
     }
 
