@@ -113,6 +113,7 @@ pub(crate) fn settle_steered(root: &mut Element, aim: &str) {
     }
     for interface in kids_mut(devices, "interface") {
         settle_nic_model(interface);
+        settle_hostdev_interface_address(interface);
         // A host device interface's USB source reads as a USB host
         // device's (virDomainHostdevSubsysUSBDefParseXML); only for
         // documents aimed at an interface source, not to perturb the
@@ -191,6 +192,33 @@ fn settle_hostdev_address(hostdev: &mut Element) {
     if let Some(address) = child_mut(hostdev, "address") {
         if !address.attr("type").is_some_and(|t| fitting.contains(&t)) {
             address.set_attr("type", fitting[0]);
+        }
+    }
+}
+
+/// A host device interface's address is of a type its host device takes
+/// (libvirt validates the interface as a host device too,
+/// `virDomainHostdevDefValidate`: see [`settle_hostdev_address`]), the
+/// device's type being its source address's.
+fn settle_hostdev_interface_address(interface: &mut Element) {
+    if interface.attr("type") != Some("hostdev") {
+        return;
+    }
+    let kind = interface
+        .child("source")
+        .and_then(|s| s.child("address"))
+        .and_then(|a| a.attr("type"))
+        .map(str::to_string);
+    let fitting = match kind.as_deref() {
+        Some("pci") => "pci",
+        Some("scsi") => "drive",
+        Some("scsi_host") => "pci",
+        Some("usb") => "usb",
+        _ => return,
+    };
+    if let Some(address) = child_mut(interface, "address") {
+        if address.attr("type").is_some_and(|t| t != fitting) {
+            address.set_attr("type", fitting);
         }
     }
 }
@@ -981,6 +1009,21 @@ mod tests {
         let xml = root.to_xml(0);
         assert_eq!(refusal(&root), None, "{xml}");
         assert!(xml.contains("<driver name='vhostuser'/>"), "{xml}");
+    }
+
+    /// A host device interface's address is of the type its host device
+    /// takes (libvirt validates it as a host device too), whatever the aim.
+    #[test]
+    fn host_device_interface_addresses_of_the_type_their_device_takes() {
+        let mut root = domain(
+            "<devices><interface type='hostdev'><source><address type='usb' bus='1' device='2'/>\
+             </source><address type='spapr-vio' reg='5'/></interface></devices>",
+        );
+        assert!(refusal(&root).is_some());
+        crate::repair::settle_steered(&mut root, Some("domain/devices/interface/@type"));
+        let xml = root.to_xml(0);
+        assert_eq!(refusal(&root), None, "{xml}");
+        assert!(xml.contains("<address type='usb' reg='5'/>"), "{xml}");
     }
 
     #[test]

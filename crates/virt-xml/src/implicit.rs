@@ -8,7 +8,7 @@
 //! and the video defaults (virDomainDefPostParseVideo,
 //! virDomainVideoDefPostParse).
 
-use crate::model::{DomainDef, Element, Node};
+use crate::model::{DomainDef, Element, Interface, Node};
 use crate::views::{Video, View};
 
 mod chardev;
@@ -41,6 +41,30 @@ fn is_scsi_hostdev(e: &Element) -> bool {
     e.name == "hostdev"
         && e.attr("mode").unwrap_or("subsystem") == "subsystem"
         && e.attr("type") == Some("scsi")
+}
+
+/// Whether `iface` is a host device interface of a SCSI host device (its
+/// source address of type scsi): a SCSI host device too, its address the
+/// interface's (see [`crate::views::interface_as_hostdev`]).
+fn is_scsi_interface(iface: &Interface) -> bool {
+    let source = iface.extra.iter().find(|e| e.name == "source");
+    // An iSCSI source is written without its address (these run on the
+    // definition as libvirt writes it).
+    iface.iface_type == "hostdev"
+        && (source
+            .and_then(|s| s.child("address"))
+            .and_then(|a| a.attr("type"))
+            == Some("scsi")
+            || iface.source_attr("protocol") == Some("iscsi"))
+}
+
+/// A SCSI host device interface's drive address.
+fn interface_drive_address(iface: &Interface) -> Option<Drive> {
+    let a = iface
+        .extra
+        .iter()
+        .find(|e| e.name == "address" && e.attr("type") == Some("drive"))?;
+    Some(["controller", "bus", "target", "unit"].map(|f| number(a, f)))
 }
 
 /// Assigns each controller without an index the lowest index not used by
@@ -112,7 +136,7 @@ impl DomainDef {
     /// a serial console other than the first).
     pub fn add_implicit_devices(&mut self, video_model: &str) -> Result<(), crate::XmlError> {
         chardev::serials_and_consoles(&mut self.devices.chardevs, &self.os.os_type)?;
-        self.assign_hostdev_addresses();
+        self.assign_hostdev_addresses()?;
         self.add_virtio_serial_controllers();
         self.add_smartcard_controllers();
         self.add_hostdev_scsi_controllers();
@@ -167,46 +191,97 @@ impl DomainDef {
         if max.is_some_and(|m| unit > m) || reserved == Some(unit) {
             return true;
         }
-        let disk = self.devices.disks.iter().any(|d| {
+        self.scsi_disk_at(addr) || self.scsi_hostdev_addresses().any(|a| a == addr)
+    }
+
+    /// The drive addresses of the SCSI host devices, in libvirt's order
+    /// of host devices (the host device interfaces' first).
+    fn scsi_hostdev_addresses(&self) -> impl Iterator<Item = Drive> + '_ {
+        let d = &self.devices;
+        d.interfaces
+            .iter()
+            .filter(|i| is_scsi_interface(i))
+            .filter_map(interface_drive_address)
+            .chain(
+                d.other
+                    .iter()
+                    .filter(|e| is_scsi_hostdev(e))
+                    .filter_map(drive_address),
+            )
+    }
+
+    /// virDomainDriveAddressIsUsedByDisk: a SCSI disk at `addr`.
+    fn scsi_disk_at(&self, addr: Drive) -> bool {
+        self.devices.disks.iter().any(|d| {
             d.target_bus.as_deref() == Some("scsi")
                 && d.extra
                     .iter()
                     .find(|e| e.name == "address" && e.attr("type") == Some("drive"))
                     .map(|a| ["controller", "bus", "target", "unit"].map(|f| number(a, f)))
                     == Some(addr)
-        });
-        disk || self
-            .devices
-            .other
-            .iter()
-            .any(|e| is_scsi_hostdev(e) && drive_address(e) == Some(addr))
+        })
     }
 
-    /// virDomainHostdevAssignAddress: a SCSI host device without an
-    /// address gets the first free unit at bus 0, target 0, of the first
-    /// controller with one.
-    fn assign_hostdev_addresses(&mut self) {
-        for i in 0..self.devices.other.len() {
-            let e = &self.devices.other[i];
-            if !is_scsi_hostdev(e) || e.child("address").is_some() {
+    /// The first free unit at bus 0, target 0, of the first controller
+    /// with one (virDomainHostdevAssignAddress).
+    fn free_scsi_address(&self) -> Element {
+        let mut controller = 0;
+        let unit = loop {
+            if let Some(u) =
+                (0..SCSI_UNITS).find(|u| !self.scsi_address_used([controller, 0, 0, *u]))
+            {
+                break u;
+            }
+            controller += 1;
+        };
+        Element::new("address")
+            .with_attr("type", "drive")
+            .with_attr("controller", controller.to_string())
+            .with_attr("bus", "0")
+            .with_attr("target", "0")
+            .with_attr("unit", unit.to_string())
+    }
+
+    /// virDomainHostdevDefPostParse for each SCSI host device, the host
+    /// device interfaces' first: one without an address gets the first
+    /// free unit ([`Self::free_scsi_address`], virDomainHostdevAssignAddress);
+    /// one given a SCSI disk's address is refused.
+    fn assign_hostdev_addresses(&mut self) -> Result<(), crate::XmlError> {
+        for i in 0..self.devices.interfaces.len() {
+            let iface = &self.devices.interfaces[i];
+            if !is_scsi_interface(iface) {
                 continue;
             }
-            let mut controller = 0;
-            let unit = loop {
-                if let Some(u) =
-                    (0..SCSI_UNITS).find(|u| !self.scsi_address_used([controller, 0, 0, *u]))
-                {
-                    break u;
-                }
-                controller += 1;
-            };
-            let address = Element::new("address")
-                .with_attr("type", "drive")
-                .with_attr("controller", controller.to_string())
-                .with_attr("bus", "0")
-                .with_attr("target", "0")
-                .with_attr("unit", unit.to_string());
-            self.devices.other[i].children.push(Node::Element(address));
+            if !iface.extra.iter().any(|e| e.name == "address") {
+                let address = self.free_scsi_address();
+                self.devices.interfaces[i].extra.push(address);
+            }
+            self.check_scsi_disk_conflict(interface_drive_address(&self.devices.interfaces[i]))?;
+        }
+        for i in 0..self.devices.other.len() {
+            let e = &self.devices.other[i];
+            if !is_scsi_hostdev(e) {
+                continue;
+            }
+            if e.child("address").is_none() {
+                let address = self.free_scsi_address();
+                self.devices.other[i].children.push(Node::Element(address));
+            }
+            self.check_scsi_disk_conflict(drive_address(&self.devices.other[i]))?;
+        }
+        Ok(())
+    }
+
+    /// virDomainHostdevDefPostParse: a SCSI host device's drive address
+    /// must not be a SCSI disk's.
+    fn check_scsi_disk_conflict(&self, addr: Option<Drive>) -> Result<(), crate::XmlError> {
+        match addr {
+            Some(a @ [controller, bus, target, unit]) if self.scsi_disk_at(a) => {
+                Err(crate::XmlError::Invalid(format!(
+                    "SCSI host address controller='{controller}' bus='{bus}' target='{target}' unit='{unit}' in use by a SCSI disk"
+                )))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -278,10 +353,8 @@ impl DomainDef {
     fn add_hostdev_scsi_controllers(&mut self) {
         let mut max: Option<u64> = None;
         let mut model: Option<String> = None;
-        for e in self.devices.other.iter().filter(|e| is_scsi_hostdev(e)) {
-            let Some(addr) = drive_address(e) else {
-                continue;
-            };
+        let addresses: Vec<Drive> = self.scsi_hostdev_addresses().collect();
+        for addr in addresses {
             if max.is_some_and(|m| addr[0] <= m) {
                 continue;
             }
@@ -433,6 +506,44 @@ mod tests {
             .filter(|l| !l.is_empty())
             .collect::<Vec<_>>()
             .join("")
+    }
+
+    /// A host device interface of a SCSI device is a SCSI host device
+    /// too (virDomainNetInsert): it gets the first free drive address
+    /// before the `<hostdev>`s (libvirt walks it first), its controller
+    /// is added, and an address given is checked against the SCSI disks'
+    /// (checked with virsh 9.0).
+    #[test]
+    fn a_scsi_host_device_interface_gets_a_drive_address_first() {
+        let source = "<source><adapter name='scsi_host0'/><address type='scsi' bus='0' target='0' unit='0'/></source>";
+        let out = devices(&format!(
+            "<hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host1'/>\
+             <address bus='0' target='0' unit='0'/></source></hostdev>\
+             <interface type='hostdev'><mac address='52:54:00:00:00:01'/>{source}</interface>"
+        ));
+        assert!(out.contains(
+            "</source><address type='drive' controller='0' bus='0' target='0' unit='0'/></interface>"
+        ), "{out}");
+        assert!(out.contains(
+            "</source><address type='drive' controller='0' bus='0' target='0' unit='1'/></hostdev>"
+        ), "{out}");
+        assert!(
+            out.starts_with("<controller type='scsi' index='0'/>"),
+            "{out}"
+        );
+        let mut def = crate::parse_domain(&format!(
+            "<domain type='test'><name>t</name><memory>1024</memory><os><type>hvm</type></os><devices>\
+             <disk type='file' device='disk'><source file='/x'/><target dev='sda' bus='scsi'/>\
+             <address type='drive' controller='0' bus='0' target='0' unit='2'/></disk>\
+             <interface type='hostdev'>{source}<address type='drive' controller='0' bus='0' target='0' unit='2'/></interface>\
+             </devices></domain>"
+        ))
+        .unwrap();
+        def.fill_defaults();
+        assert_eq!(
+            def.add_implicit_devices("cirrus").map_err(|e| e.to_string()),
+            Err("XML error: SCSI host address controller='0' bus='0' target='0' unit='2' in use by a SCSI disk".into())
+        );
     }
 
     #[test]

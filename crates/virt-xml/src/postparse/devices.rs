@@ -105,7 +105,11 @@ pub(crate) fn check_each_device(def: &DomainDef) -> Result<(), XmlError> {
     for disk in &def.devices.disks {
         check_disk_name(disk, xen)?;
     }
-    devices(def, "hostdev").try_for_each(check_mdev_address)?;
+    // (A host device interface's host device comes first, as the
+    // interfaces are parsed before the `<hostdev>`s.)
+    for hostdev in crate::validate::host_devices(def) {
+        check_mdev_address(&hostdev)?;
+    }
     devices(def, "controller").try_for_each(check_controller)
 }
 

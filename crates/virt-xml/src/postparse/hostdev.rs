@@ -265,6 +265,58 @@ pub(super) fn pci_source_written(source: &mut Element, with_type: bool) {
     });
 }
 
+/// The `<source>` of a host device interface of a USB, SCSI, vhost-scsi
+/// or mediated device (`kind`; `hostdev` its host device,
+/// [`crate::views::interface_as_hostdev`]) as
+/// virDomainHostdevDefFormatSubsys writes it for an interface: as a
+/// `<hostdev>`'s ([`hostdev`]), its address naming its type for a USB
+/// device and a SCSI adapter's; an iSCSI source without an address, a
+/// vhost-scsi one with its protocol and WWPN.
+///
+/// Where libvirt writes a source it cannot read back (no address type
+/// to tell the device's type by: a vhost-scsi source without its
+/// address, a mediated device's address without its type, no source for
+/// a USB device of bus and device 0 without ids), we keep the type: a
+/// vhost-scsi source's `<address type='scsi_host'/>`, a mediated
+/// device's `type='mdev'`, a USB address of bus and device 0.
+pub(super) fn interface_source_written(mut hostdev: Element, kind: &str) -> Element {
+    hostdev
+        .children
+        .retain(|n| !matches!(n, Node::Element(c) if c.name == "address"));
+    self::hostdev(&mut hostdev);
+    let mut source = hostdev
+        .child("source")
+        .cloned()
+        .unwrap_or_else(|| Element::new("source"));
+    let iscsi = source.attr("protocol") == Some("iscsi");
+    match kind {
+        "usb" if source.child("address").is_none() && source.child("vendor").is_none() => {
+            source = source.with_child(
+                Element::new("address")
+                    .with_attr("bus", "0")
+                    .with_attr("device", "0"),
+            );
+        }
+        "scsi" if iscsi => remove_named(&mut source, &["address"]),
+        "scsi_host" => {
+            source = Element::new("source")
+                .with_attr_opt("protocol", source.attr("protocol"))
+                .with_attr_opt("wwpn", source.attr("wwpn"))
+                .with_child(Element::new("address"));
+        }
+        _ => {}
+    }
+    for n in source.children.iter_mut() {
+        if let Node::Element(a) = n {
+            if a.name == "address" {
+                a.attrs.retain(|(k, _)| k != "type");
+                a.attrs.insert(0, ("type".into(), kind.into()));
+            }
+        }
+    }
+    source
+}
+
 /// A mediated device's `<source>` (virDomainHostdevSubsysMediatedDevDefParseXML,
 /// virDomainHostdevDefFormatSubsysMdev): its address's UUID alone, in
 /// libvirt's spelling, in the first source's place.

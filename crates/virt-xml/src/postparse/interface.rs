@@ -46,8 +46,17 @@ pub(super) fn rewrite(iface: &mut Interface) {
         "hostdev" => {
             hostdev_source(iface);
             // virDomainNetDefFormat writes a host device interface's
-            // `managed` only when set.
-            iface.attrs.retain(|(k, v)| k != "managed" || v == "yes");
+            // `managed` only when set, none of the other host device
+            // options it read from the interface, nor a SCSI device's
+            // flags (virDomainHostdevDefFormat's, not the interface's).
+            iface.attrs.retain(|(k, v)| match k.as_str() {
+                "managed" => v == "yes",
+                "sgio" | "rawio" | "model" | "display" | "ramfb" => false,
+                _ => true,
+            });
+            iface
+                .unknown
+                .retain(|u| !matches!(u.element.name.as_str(), "readonly" | "shareable"));
         }
         _ => source(iface),
     }
@@ -298,13 +307,26 @@ fn vlan_written(v: &Element) -> Option<Element> {
 /// A host device interface's source as virDomainNetDefFormat writes it
 /// (virDomainHostdevDefFormatSubsys with the address's type): a PCI one
 /// (virDomainNetDefParseXML takes the type of the first
-/// `./source/address`) as [`super::hostdev::pci_source_written`] writes it.
+/// `./source/address`) as [`super::hostdev::pci_source_written`] writes
+/// it, the others as [`super::hostdev::interface_source_written`] does.
 fn hostdev_source(iface: &mut Interface) {
+    let Some(hostdev) = crate::views::interface_as_hostdev(iface) else {
+        return;
+    };
     let Some(source) = iface.extra.iter_mut().find(|e| e.name == "source") else {
         return;
     };
-    if source.child("address").and_then(|a| a.attr("type")) == Some("pci") {
-        super::hostdev::pci_source_written(source, true);
+    let kind = hostdev.attr("type").unwrap_or_default().to_string();
+    match kind.as_str() {
+        "pci" => super::hostdev::pci_source_written(source, true),
+        "usb" | "scsi" | "scsi_host" | "mdev" => {
+            // (The source's attributes are kept apart, in
+            // `Interface::source`.)
+            let written = super::hostdev::interface_source_written(hostdev, &kind);
+            iface.source = written.attrs.clone();
+            *source = written;
+        }
+        _ => {}
     }
 }
 
@@ -1135,6 +1157,51 @@ mod tests {
     /// A host device interface's backend driver right before its PCI
     /// source, its virtio options after a virtio model, nothing else of
     /// its drivers (as virsh 9.0 dumps them).
+    /// A host device interface's source and options as
+    /// virDomainNetDefFormat writes them (virDomainHostdevDefFormatSubsys
+    /// with the address's type; checked with virsh 9.0): only `managed`
+    /// of the host device options, no SCSI flags; a USB source as a
+    /// `<hostdev>`'s with a typed address, a SCSI adapter's address
+    /// typed, an iSCSI source without its address, a vhost-scsi source
+    /// with its protocol and WWPN, a mediated device's address with its
+    /// UUID (and, unlike libvirt, which then cannot read its dump back,
+    /// each with its address's type).
+    #[test]
+    fn hostdev_interface_sources_as_libvirt_writes_them() {
+        for (written, want) in [
+            (
+                "<interface type='hostdev' rawio='yes' sgio='filtered'><source protocol='adapter'>\
+                 <adapter name='h'/><address type='scsi' bus='0' target='0' unit='0'/></source><readonly/></interface>",
+                "<interface type='hostdev'><source><adapter name='h'/><address type='scsi' bus='0' target='0' unit='0'/></source></interface>",
+            ),
+            (
+                "<interface type='hostdev'><source protocol='iscsi' name='iqn.x'><host name='h'/><address type='scsi'/></source></interface>",
+                "<interface type='hostdev'><source protocol='iscsi' name='iqn.x/0'><host name='h'/></source></interface>",
+            ),
+            (
+                "<interface type='hostdev'><source wwpn='naa.5123456789abcde0' protocol='vhost'><address type='scsi_host'/></source></interface>",
+                "<interface type='hostdev'><source protocol='vhost' wwpn='naa.5123456789abcde0'><address type='scsi_host'/></source></interface>",
+            ),
+            (
+                "<interface type='hostdev' model='vfio-pci' display='on' ramfb='on'><source>\
+                 <address type='mdev' uuid='C2177883-F1BB-47f0-914d-32a22e3a8804'/></source></interface>",
+                "<interface type='hostdev'><source><address type='mdev' uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source></interface>",
+            ),
+            (
+                "<interface type='hostdev'><source guestReset='off'><vendor id='0xBe'/><product id='010'/>\
+                 <address type='usb' bus='0x3' device='07'/></source></interface>",
+                "<interface type='hostdev'><source guestReset='off'><vendor id='0x00be'/><product id='0x0008'/>\
+                 <address type='usb' bus='3' device='7'/></source></interface>",
+            ),
+            (
+                "<interface type='hostdev'><source><address type='usb' bus='0' device='0'/></source><model type='e1000'/></interface>",
+                "<interface type='hostdev'><source><address type='usb' bus='0' device='0'/></source><model type='e1000'/></interface>",
+            ),
+        ] {
+            assert_eq!(rewritten(written), want, "{written}");
+        }
+    }
+
     #[test]
     fn hostdev_interface_drivers_as_libvirt_writes_them() {
         let source = "<source><address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source>";

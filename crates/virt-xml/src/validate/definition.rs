@@ -11,6 +11,9 @@ use crate::parse::Scope;
 pub(crate) fn check_valid(def: &DomainDef, scope: Scope) -> Result<(), XmlError> {
     check_devices(def, scope)?;
     check_duplicate_targets(def)?;
+    let hostdevs = host_devices(def);
+    crate::views::check_hostdevs(&hostdevs)?;
+    crate::views::check_hostdev_drive_addresses(&hostdevs)?;
     let iommu = def.devices.other.iter().find(|e| e.name == "iommu");
     check_topology(def)?;
     if let Some(iommu) = iommu {
@@ -28,6 +31,25 @@ pub(crate) fn check_valid(def: &DomainDef, scope: Scope) -> Result<(), XmlError>
     check_numa_valid(def)?;
     check_iothread_pools(def)?;
     Ok(())
+}
+
+/// The domain's host devices in libvirt's order: those of its host
+/// device interfaces ([`crate::views::interface_as_hostdev`]), then the
+/// `<hostdev>` elements.
+pub(crate) fn host_devices(def: &DomainDef) -> Vec<std::borrow::Cow<'_, Element>> {
+    use std::borrow::Cow;
+    let d = &def.devices;
+    d.interfaces
+        .iter()
+        .filter_map(crate::views::interface_as_hostdev)
+        .map(Cow::Owned)
+        .chain(
+            d.other
+                .iter()
+                .filter(|e| e.name == "hostdev")
+                .map(Cow::Borrowed),
+        )
+        .collect()
 }
 
 /// virDomainDefLifecycleActionValidate: the core dump actions are for a
@@ -282,4 +304,82 @@ pub(super) fn check_iothread_pools(def: &DomainDef) -> Result<(), XmlError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    fn verdict(devices: &str) -> String {
+        let xml = format!(
+            "<domain type='test'><name>t</name><memory>1024</memory><os><type>hvm</type></os>\
+             <devices>{devices}</devices></domain>"
+        );
+        match crate::parse_domain(&xml) {
+            Ok(_) => "OK".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// An `<interface type='hostdev'>` is validated as the host device
+    /// it also is (virDomainHostdevDefValidate on its source's type and
+    /// the interface's address), and counts among the host devices
+    /// checked together (virDomainDefHostdevValidate,
+    /// virDomainDefDuplicateDriveAddressesValidate). Texts from virsh 9.0.
+    #[test]
+    fn a_host_device_interface_is_validated_as_a_host_device() {
+        let usb = "<source><address type='usb' bus='1' device='2'/></source>";
+        let pci = "<source><address type='pci' domain='0' bus='1' slot='2' function='0'/></source>";
+        let scsi = "<source><adapter name='scsi_host0'/><address type='scsi' bus='0' target='0' unit='0'/></source>";
+        let mdev =
+            "<source><address type='mdev' uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source>";
+        let cases = [
+            (format!("<interface type='hostdev'>{usb}<address type='spapr-vio' reg='5'/></interface>"),
+             "unsupported configuration: USB host device must use 'usb' address type"),
+            (format!("<interface type='hostdev'>{usb}<address type='usb' bus='0' port='1'/></interface>"), "OK"),
+            (format!("<interface type='hostdev'>{pci}<address type='usb' bus='0' port='1'/></interface>"),
+             "internal error: PCI host devices must use 'pci' or 'unassigned' address type"),
+            (format!("<interface type='hostdev'>{scsi}<address type='pci' bus='0' slot='3'/></interface>"),
+             "unsupported configuration: SCSI host device must use 'drive' address type"),
+            (format!("<interface type='hostdev' sgio='unfiltered'>{scsi}</interface>"),
+             "unsupported configuration: unfiltered sgio is no longer supported"),
+            ("<interface type='hostdev'><source protocol='vhost' wwpn='naa.5123456789abcde0'>\
+              <address type='scsi_host'/></source><address type='usb' bus='0' port='1'/></interface>".into(),
+             "unsupported configuration: SCSI_host host device must use 'pci' or 'ccw' address type"),
+            // Parsed as a host device from the interface's attributes.
+            (format!("<interface type='hostdev'>{mdev}</interface>"),
+             "XML error: Missing required attribute 'model' in element 'interface'"),
+            (format!("<interface type='hostdev' model='vfio-pci' ramfb='x'>{mdev}</interface>"),
+             "XML error: Invalid value for attribute 'ramfb' in element 'interface': 'x'."),
+            (format!("<interface type='hostdev' model='vfio-pci'>{usb}</interface>"),
+             "XML error: 'model' attribute in <hostdev> is only supported when type='usb'"),
+            ("<interface type='hostdev'><source><address type='scsi' bus='0' target='0' unit='0'/></source></interface>".into(),
+             "XML error: 'adapter' name must be specified for scsi hostdev source"),
+            // Post-parse: a mediated device's address.
+            (format!("<interface type='hostdev' model='vfio-ccw'>{mdev}<address type='pci' bus='0' slot='4'/></interface>"),
+             "XML error: Unsupported address type 'pci' with mediated device model 'vfio-ccw'"),
+            // The checks across host devices.
+            (format!("<interface type='hostdev'>{pci}</interface><hostdev mode='subsystem' type='pci'>\
+              <source><address domain='0' bus='1' slot='2'/></source></hostdev>"),
+             "XML error: Hostdev already exists in the domain configuration"),
+            (format!("<interface type='hostdev'>{usb}</interface><hostdev mode='subsystem' type='usb'>\
+              <source><vendor id='1'/><product id='2'/><address bus='1' device='2'/></source></hostdev>"),
+             "XML error: Hostdev already exists in the domain configuration"),
+            // (The first's vendor and product are compared when it has no
+            // bus and device: the second's are.)
+            ("<hostdev mode='subsystem' type='usb'><source><vendor id='1'/><product id='2'/>\
+              <address bus='1' device='2'/></source></hostdev><hostdev mode='subsystem' type='usb'>\
+              <source><vendor id='1'/><product id='3'/><address bus='1' device='3'/></source></hostdev>".into(),
+             "OK"),
+            (format!("<interface type='hostdev' model='vfio-pci' ramfb='on'>{mdev}</interface>\
+              <hostdev mode='subsystem' type='mdev' model='vfio-pci' ramfb='on'><source>\
+              <address uuid='c2177883-f1bb-47f0-914d-32a22e3a8805'/></source></hostdev>"),
+             "unsupported configuration: Only one vgpu device can have 'ramfb' enabled"),
+            (format!("<interface type='hostdev'>{scsi}<address type='drive' controller='1' bus='0' target='0' unit='3'/></interface>\
+              <hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host1'/><address bus='0' target='0' unit='0'/></source>\
+              <address type='drive' controller='1' bus='0' target='0' unit='3'/></hostdev>"),
+             "unsupported configuration: SCSI host address controller='0' bus='1' target='0' unit='3' in use by another SCSI host device"),
+        ];
+        for (devices, want) in cases {
+            assert_eq!(verdict(&devices), want, "{devices}");
+        }
+    }
 }

@@ -49,15 +49,20 @@ enum Device<'a> {
     Net(&'a crate::Interface),
     /// A device kept as its element.
     Element(&'a Element),
+    /// The host device of an `<interface type='hostdev'>`
+    /// ([`crate::views::interface_as_hostdev`]): libvirt walks it with
+    /// the host devices, ahead of the `<hostdev>` elements.
+    NetHostdev(Element),
 }
 
-impl<'a> Device<'a> {
-    fn child(&self, name: &str) -> Option<&'a Element> {
+impl Device<'_> {
+    fn child(&self, name: &str) -> Option<&Element> {
         match self {
             Device::Char(c) => c.extra.iter().find(|e| e.name == name),
             Device::Disk(disk) => disk.extra.iter().find(|e| e.name == name),
             Device::Net(net) => net.extra.iter().find(|e| e.name == name),
             Device::Element(e) => e.child(name),
+            Device::NetHostdev(e) => e.child(name),
         }
     }
 }
@@ -81,6 +86,15 @@ fn devices_in_order(def: &DomainDef) -> impl Iterator<Item = Device<'_>> {
     }
     if let Some(at) = rank("interface") {
         all.extend(d.interfaces.iter().map(|x| (at, Device::Net(x))));
+    }
+    // (Before the `<hostdev>` elements: the sort is stable.)
+    if let Some(at) = rank("hostdev") {
+        all.extend(
+            d.interfaces
+                .iter()
+                .filter_map(crate::views::interface_as_hostdev)
+                .map(|h| (at, Device::NetHostdev(h))),
+        );
     }
     all.extend(
         d.chardevs
@@ -150,6 +164,7 @@ pub(crate) fn check_devices(def: &DomainDef, scope: Scope) -> Result<(), XmlErro
             }
             Device::Element(e) => check_device(def, e, scope)?,
             Device::Net(net) => check_net(net)?,
+            Device::NetHostdev(hostdev) => crate::views::validate_hostdev(&hostdev)?,
             Device::Disk(disk) => check_disk(def, disk)?,
         }
     }
@@ -163,7 +178,8 @@ fn check_info(device: &Device<'_>) -> Result<(), XmlError> {
     let unassigned = device
         .child("address")
         .is_some_and(|a| a.attr("type") == Some("unassigned"));
-    let hostdev = matches!(device, Device::Element(e) if e.name == "hostdev");
+    let hostdev = matches!(device, Device::Element(e) if e.name == "hostdev")
+        || matches!(device, Device::NetHostdev(_));
     // A device whose information libvirt does not read has no address.
     let read = !matches!(device, Device::Element(e) if !reads_device_info(e));
     if unassigned && !hostdev && read {

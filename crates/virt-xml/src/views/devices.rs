@@ -885,7 +885,7 @@ pub(crate) fn hostdev_model(el: &Element) -> Result<Option<String>, XmlError> {
         return Ok(attr(el, "model"));
     }
     match (el.attr("type"), el.attr("model")) {
-        (Some("mdev"), None) => Err(missing_attr("hostdev", "model")),
+        (Some("mdev"), None) => Err(missing_attr(&el.name, "model")),
         (Some("mdev"), Some(_)) => choice(el, "model", &["vfio-pci", "vfio-ccw", "vfio-ap"]),
         // A vhost SCSI host's virtio model (virDomainHostdevSubsysSCSIVHostModel).
         (Some("scsi_host"), Some(_)) => choice(
@@ -903,6 +903,43 @@ pub(crate) fn hostdev_model(el: &Element) -> Result<Option<String>, XmlError> {
         ))),
         (_, m) => Ok(m.map(str::to_string)),
     }
+}
+
+/// A SCSI host device's adapter (virDomainHostdevSubsysSCSIHostDefParseXML):
+/// libvirt reads it by its name alone (`string(./adapter/@name)`: none
+/// without an adapter); the schema's other adapter forms (fc_host,
+/// parentaddr) are the storage pool's and are refused here.
+pub(crate) fn check_scsi_adapter(el: &Element) -> Result<(), XmlError> {
+    let source = el.child("source");
+    let adapter = source.and_then(|s| s.child("adapter"));
+    let iscsi = source.and_then(|s| s.attr("protocol")) == Some("iscsi");
+    if el.attr("type") == Some("scsi") && !iscsi && adapter.and_then(|a| a.attr("name")).is_none() {
+        return Err(XmlError::Invalid(
+            "'adapter' name must be specified for scsi hostdev source".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A host device's source protocol: a SCSI device's is iSCSI (or
+/// `adapter`, the enumeration's none: a host adapter), a SCSI host's
+/// vhost; other kinds do not read it.
+pub(crate) fn source_protocol(el: &Element) -> Result<Option<String>, XmlError> {
+    let protocol = el.child("source").and_then(|s| s.attr("protocol"));
+    Ok(match (el.attr("type"), protocol) {
+        (_, None) => None,
+        (Some("scsi"), Some(p)) if p != "iscsi" && p != "adapter" => {
+            return Err(XmlError::Unsupported(format!(
+                "Unknown SCSI subsystem protocol '{p}'"
+            )))
+        }
+        (Some("scsi_host"), Some(p)) if p != "vhost" => {
+            return Err(XmlError::Unsupported(format!(
+                "Unknown scsi_host subsystem protocol '{p}'"
+            )))
+        }
+        (_, Some(p)) => Some(p.to_string()),
+    })
 }
 
 /// The children naming a capabilities host device's source, in
@@ -935,19 +972,8 @@ impl View for Hostdev {
                 "Missing <source> element in hostdev device".into(),
             ));
         }
-        // libvirt reads a SCSI host device's adapter by its name alone;
-        // the schema's other adapter forms (fc_host, parentaddr) are the
-        // storage pool's and are refused here.
+        check_scsi_adapter(el)?;
         let adapter = source.and_then(|s| s.child("adapter"));
-        let iscsi = source.and_then(|s| s.attr("protocol")) == Some("iscsi");
-        if el.attr("type") == Some("scsi")
-            && !iscsi
-            && adapter.is_some_and(|a| a.attr("name").is_none())
-        {
-            return Err(XmlError::Invalid(
-                "'adapter' name must be specified for scsi hostdev source".into(),
-            ));
-        }
         Ok(Hostdev {
             mode,
             hostdev_type: required(el, "type")?,
@@ -961,21 +987,7 @@ impl View for Hostdev {
                 .unwrap_or_default(),
             // A SCSI disk's protocol is iSCSI, a SCSI host's vhost; other
             // kinds do not read it.
-            source_protocol: match (el.attr("type"), source.and_then(|s| s.attr("protocol"))) {
-                (_, None) => None,
-                // ("adapter" is the enumeration's none: a host adapter.)
-                (Some("scsi"), Some(p)) if p != "iscsi" && p != "adapter" => {
-                    return Err(XmlError::Unsupported(format!(
-                        "Unknown SCSI subsystem protocol '{p}'"
-                    )))
-                }
-                (Some("scsi_host"), Some(p)) if p != "vhost" => {
-                    return Err(XmlError::Unsupported(format!(
-                        "Unknown scsi_host subsystem protocol '{p}'"
-                    )))
-                }
-                (_, Some(p)) => Some(p.to_string()),
-            },
+            source_protocol: source_protocol(el)?,
             source_name: source.and_then(|s| attr(s, "name")),
             readonly: el.child("readonly").is_some(),
             shareable: el.child("shareable").is_some(),

@@ -93,8 +93,10 @@ pub(crate) fn check_hostdev_kind(el: &Element) -> Result<(), XmlError> {
 /// ([`check_hostdev_kind`]), before its source: a start-up policy (on any `<source>`, whatever its value:
 /// `boolean(./source/@startupPolicy)`) belongs to USB devices only,
 /// `sgio` and `rawio` to SCSI devices only, then the model
-/// ([`super::devices::hostdev_model`]), then `display`, read for mediated
-/// devices only. A capabilities device reads none of them.
+/// ([`super::devices::hostdev_model`]), then `display` and `ramfb`, read
+/// for mediated devices only. A capabilities device reads none of them.
+/// The messages name the element read (`<hostdev>`, or the
+/// `<interface>` of a host device interface).
 pub(crate) fn check_hostdev_options(el: &Element) -> Result<(), XmlError> {
     if el.attr("mode").is_some_and(|m| m != "subsystem") {
         return Ok(());
@@ -113,7 +115,7 @@ pub(crate) fn check_hostdev_options(el: &Element) -> Result<(), XmlError> {
         ("rawio", &["yes", "no"]),
     ] {
         if let Some(v) = el.attr(name) {
-            String::check("hostdev", name, Some(v), allowed)?;
+            String::check(&el.name, name, Some(v), allowed)?;
             if kind != "scsi" {
                 return Err(XmlError::Invalid(format!(
                     "{name} is only supported for scsi host device"
@@ -126,7 +128,9 @@ pub(crate) fn check_hostdev_options(el: &Element) -> Result<(), XmlError> {
     // and a mediated device's display.
     super::devices::hostdev_model(el)?;
     if kind == "mdev" {
-        String::check("hostdev", "display", el.attr("display"), &["on", "off"])?;
+        for switch in ["display", "ramfb"] {
+            String::check(&el.name, switch, el.attr(switch), &["on", "off"])?;
+        }
     }
     Ok(())
 }
@@ -217,12 +221,7 @@ pub(crate) fn check_interface_hostdev(
     source: Option<&Element>,
     driver: Option<&Element>,
 ) -> Result<(), XmlError> {
-    let addr_type = source
-        .and_then(|s| s.child("address"))
-        .and_then(|a| a.attr("type"))
-        .filter(|t| !t.is_empty())
-        .or_else(|| source.and_then(|s| s.child("vendor")).map(|_| "usb"));
-    let Some(kind) = addr_type else {
+    let Some(kind) = interface_hostdev_type(source) else {
         return Err(XmlError::Invalid("missing source address type".into()));
     };
     if !["usb", "pci", "scsi", "scsi_host", "mdev"].contains(&kind) {
@@ -235,7 +234,9 @@ pub(crate) fn check_interface_hostdev(
             "Missing <source> element in hostdev device".into(),
         ));
     };
-    let mut hostdev = Element::new("hostdev");
+    // Named as the element libvirt reads the options from, for its
+    // messages.
+    let mut hostdev = Element::new("interface");
     hostdev.attrs = attrs.to_vec();
     hostdev.set_attr("mode", "subsystem");
     hostdev.set_attr("type", kind);
@@ -244,7 +245,209 @@ pub(crate) fn check_interface_hostdev(
         hostdev = hostdev.with_child(d.clone());
     }
     check_hostdev_options(&hostdev)?;
+    super::devices::source_protocol(&hostdev)?;
+    super::devices::check_scsi_adapter(&hostdev)?;
     check_hostdev_source(&hostdev)
+}
+
+/// The subsystem type of an `<interface type='hostdev'>`'s host device
+/// (virDomainNetDefParseXML): the type of its `./source/address`, USB
+/// when it has none but names a vendor.
+fn interface_hostdev_type(source: Option<&Element>) -> Option<&str> {
+    source
+        .and_then(|s| s.child("address"))
+        .and_then(|a| a.attr("type"))
+        .filter(|t| !t.is_empty())
+        .or_else(|| source.and_then(|s| s.child("vendor")).map(|_| "usb"))
+}
+
+/// The `<hostdev>` an `<interface type='hostdev'>` also is: libvirt keeps
+/// its host device in the domain's host devices too (virDomainNetInsert,
+/// ahead of the `<hostdev>` elements, which are parsed later), so the
+/// host device rules (post-parse, validation, the checks across host
+/// devices) apply to it. A subsystem device of its source address's
+/// type, with the interface's host device options (`managed`, `sgio`,
+/// `rawio`, `model`, `display`, `ramfb`: libvirt reads them from the
+/// interface), its source and, as the device information is the
+/// interface's, the interface's `<address>`. `None` for another type of
+/// interface or one whose source names no type (refused when read).
+pub(crate) fn interface_as_hostdev(iface: &crate::Interface) -> Option<Element> {
+    if iface.iface_type != "hostdev" {
+        return None;
+    }
+    let source = iface.extra.iter().find(|e| e.name == "source");
+    let kind = interface_hostdev_type(source)?;
+    let mut hostdev = Element::new("hostdev")
+        .with_attr("mode", "subsystem")
+        .with_attr("type", kind);
+    for (k, v) in &iface.attrs {
+        if matches!(
+            k.as_str(),
+            "managed" | "sgio" | "rawio" | "model" | "display" | "ramfb"
+        ) {
+            hostdev.set_attr(k, v.as_str());
+        }
+    }
+    let mut hostdev = hostdev.with_child(source?.clone());
+    if let Some(address) = iface.extra.iter().find(|e| e.name == "address") {
+        hostdev = hostdev.with_child(address.clone());
+    }
+    Some(hostdev)
+}
+
+/// What virDomainHostdevMatch compares of a host device: its mode and
+/// type, then its source's identity (a PCI address; a USB bus and device
+/// when both are set, else its vendor and product; a SCSI adapter's name
+/// and address, or an iSCSI source's first host, port and target; a
+/// vhost-scsi WWPN; a mediated device's UUID; a capabilities device's
+/// block, character or network device).
+#[derive(Debug, PartialEq, Eq)]
+enum HostdevIdentity {
+    Pci([u64; 4]),
+    /// Bus, device, vendor, product.
+    Usb([u64; 4]),
+    ScsiAdapter(String, [u64; 3]),
+    Iscsi(String, u64, String),
+    ScsiHost(String, String),
+    Mdev(uuid::Uuid),
+    Caps(String, Option<String>),
+}
+
+impl HostdevIdentity {
+    /// virDomainHostdevMatch(self, other): one USB device is another
+    /// when its own bus and device (both set) are the other's, or (one
+    /// of them not set) its vendor and product are.
+    fn matches(&self, other: &HostdevIdentity) -> bool {
+        match (self, other) {
+            (HostdevIdentity::Usb([bus, device, ..]), HostdevIdentity::Usb(o))
+                if *bus != 0 && *device != 0 =>
+            {
+                [*bus, *device] == [o[0], o[1]]
+            }
+            (HostdevIdentity::Usb([.., vendor, product]), HostdevIdentity::Usb(o)) => {
+                [*vendor, *product] == [o[2], o[3]]
+            }
+            _ => self == other,
+        }
+    }
+}
+
+/// A host device's [`HostdevIdentity`], `None` for one libvirt matches
+/// with none (it refuses such a device when reading it).
+fn hostdev_identity(hostdev: &Element) -> Option<HostdevIdentity> {
+    let number = |e: Option<&Element>, attr: &str, base: u32| {
+        e.and_then(|e| e.attr(attr))
+            .and_then(|v| crate::devinfo::c_unsigned(v, base))
+            .unwrap_or(0)
+    };
+    let source = hostdev.child("source");
+    let kind = hostdev.attr("type")?;
+    if hostdev.attr("mode").is_some_and(|m| m == "capabilities") {
+        let child = match kind {
+            "storage" => "block",
+            "misc" => "char",
+            "net" => "interface",
+            _ => return None,
+        };
+        let text = source
+            .and_then(|s| s.child(child))
+            .map(|c| c.text().to_string());
+        return Some(HostdevIdentity::Caps(kind.to_string(), text));
+    }
+    let address = source.and_then(|s| s.child("address"));
+    Some(match kind {
+        "pci" => HostdevIdentity::Pci(
+            ["domain", "bus", "slot", "function"].map(|f| number(address, f, 0)),
+        ),
+        "usb" => {
+            let id = |child: &str| number(source.and_then(|s| s.child(child)), "id", 0);
+            HostdevIdentity::Usb([
+                number(address, "bus", 0),
+                number(address, "device", 0),
+                id("vendor"),
+                id("product"),
+            ])
+        }
+        "scsi" if source?.attr("protocol") == Some("iscsi") => {
+            let host = source?.child("host");
+            HostdevIdentity::Iscsi(
+                host.and_then(|h| h.attr("name")).unwrap_or_default().into(),
+                number(host, "port", 10),
+                source?.attr("name").unwrap_or_default().into(),
+            )
+        }
+        "scsi" => HostdevIdentity::ScsiAdapter(
+            source?.child("adapter")?.attr("name")?.into(),
+            ["bus", "target", "unit"].map(|f| number(address, f, 0)),
+        ),
+        "scsi_host" => HostdevIdentity::ScsiHost(
+            source?.attr("protocol").unwrap_or_default().into(),
+            source?.attr("wwpn").unwrap_or_default().into(),
+        ),
+        "mdev" => HostdevIdentity::Mdev(mdev_uuid(hostdev).ok()?),
+        _ => return None,
+    })
+}
+
+/// virDomainDefDuplicateDriveAddressesValidate's host device half: two
+/// SCSI host devices at one drive address are refused (libvirt's message
+/// gives the bus as the controller and the controller as the bus).
+pub(crate) fn check_hostdev_drive_addresses(
+    hostdevs: &[std::borrow::Cow<'_, Element>],
+) -> Result<(), XmlError> {
+    let drive = |h: &Element| {
+        let scsi =
+            h.attr("mode").is_none_or(|m| m == "subsystem") && h.attr("type") == Some("scsi");
+        let a = h
+            .child("address")
+            .filter(|a| a.attr("type") == Some("drive"))?;
+        scsi.then(|| {
+            ["controller", "bus", "target", "unit"].map(|f| {
+                a.attr(f)
+                    .and_then(|v| crate::devinfo::c_unsigned(v, 10))
+                    .unwrap_or(0)
+            })
+        })
+    };
+    let addresses: Vec<Option<[u64; 4]>> = hostdevs.iter().map(|h| drive(h)).collect();
+    for (i, a) in addresses.iter().enumerate() {
+        let Some(a @ [controller, bus, target, unit]) = a else {
+            continue;
+        };
+        if addresses[i + 1..].iter().any(|b| b.as_ref() == Some(a)) {
+            return Err(XmlError::Unsupported(format!(
+                "SCSI host address controller='{bus}' bus='{controller}' target='{target}' unit='{unit}' in use by another SCSI host device"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// virDomainDefHostdevValidate over a domain's host devices in libvirt's
+/// order (its host device interfaces' first, [`interface_as_hostdev`]):
+/// no two the same device (virDomainHostdevMatch), and `ramfb` on for
+/// one mediated device at most.
+pub(crate) fn check_hostdevs(hostdevs: &[std::borrow::Cow<'_, Element>]) -> Result<(), XmlError> {
+    let ids: Vec<Option<HostdevIdentity>> = hostdevs.iter().map(|h| hostdev_identity(h)).collect();
+    let mut ramfb = false;
+    for (i, dev) in hostdevs.iter().enumerate() {
+        if let Some(id) = &ids[i] {
+            if ids[i + 1..].iter().flatten().any(|other| id.matches(other)) {
+                return Err(XmlError::Invalid(
+                    "Hostdev already exists in the domain configuration".into(),
+                ));
+            }
+        }
+        let subsystem = dev.attr("mode").is_none_or(|m| m == "subsystem");
+        let ramfb_on =
+            subsystem && dev.attr("type") == Some("mdev") && dev.attr("ramfb") == Some("on");
+        if ramfb_on && std::mem::replace(&mut ramfb, true) {
+            return Err(XmlError::Unsupported(
+                "Only one vgpu device can have 'ramfb' enabled".into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A mediated device's UUID as libvirt reads it
