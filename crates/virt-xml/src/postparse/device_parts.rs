@@ -78,6 +78,7 @@ pub(super) fn rewrite(device: &mut Element) {
             }
         }
         "rng" => {
+            rng_rate(device);
             rng_backend(device);
             virtio_driver(device);
             // virDomainRNGDefFormat: the virtio options after the backend.
@@ -102,9 +103,27 @@ pub(super) fn rewrite(device: &mut Element) {
     }
 }
 
-/// An EGD backend's character device as libvirt writes it
-/// (virDomainRNGDefFormat): its source parts, and its end tag on a line
-/// of its own even when it has none.
+/// An RNG's rate as virDomainRNGDefFormat writes what was read
+/// ([`crate::validate::rng_rate`]): first, the bytes and the period
+/// when not 0, none without bytes.
+fn rng_rate(rng: &mut Element) {
+    let Ok((bytes, period)) = crate::validate::rng_rate(rng) else {
+        // Refused when read.
+        return;
+    };
+    remove_named(rng, &["rate"]);
+    if bytes > 0 {
+        let mut rate = Element::new("rate").with_attr("bytes", bytes.to_string());
+        if period > 0 {
+            rate.set_attr("period", period.to_string());
+        }
+        rng.children.insert(0, Node::Element(rate));
+    }
+}
+
+/// An RNG backend as libvirt writes it (virDomainRNGDefFormat): a
+/// builtin one empty; an EGD one's character device with its source
+/// parts, and its end tag on a line of its own even when it has none.
 fn rng_backend(rng: &mut Element) {
     let mut backends = rng.children.iter_mut().filter_map(|n| match n {
         Node::Element(e) if e.name == "backend" => Some(e),
@@ -113,6 +132,10 @@ fn rng_backend(rng: &mut Element) {
     let (Some(b), None) = (backends.next(), backends.next()) else {
         return;
     };
+    if b.attr("model") == Some("builtin") {
+        b.children.clear();
+        return;
+    }
     if b.attr("model") != Some("egd") {
         return;
     }
@@ -809,6 +832,30 @@ mod tests {
         let mut e = crate::parse_element(xml).unwrap();
         rewrite(&mut e);
         e.to_xml(0)
+    }
+
+    // Dumps observed from libvirt 9.0 through virsh.
+    #[test]
+    fn rng_rate_first_and_a_builtin_backend_empty() {
+        let flat = |xml: &str| written(xml).lines().map(str::trim).collect::<String>();
+        for (rng, want) in [
+            (
+                "<rng model='virtio'><backend model='random'>/dev/urandom</backend>\
+                 <rate bytes='1'/><rate bytes='2' period='3'/></rng>",
+                "<rng model='virtio'><rate bytes='1' period='3'/>\
+                 <backend model='random'>/dev/urandom</backend></rng>",
+            ),
+            (
+                "<rng model='virtio'><rate bytes='0' period='x'/><backend model='builtin'>/dev/x</backend></rng>",
+                "<rng model='virtio'><backend model='builtin'/></rng>",
+            ),
+            (
+                "<rng model='virtio'><rate bytes='0x10' period='0'/><backend model='builtin'/></rng>",
+                "<rng model='virtio'><rate bytes='0x10' period='0'/><backend model='builtin'/></rng>",
+            ),
+        ] {
+            assert_eq!(flat(rng), want, "{rng}");
+        }
     }
 
     #[test]

@@ -596,8 +596,14 @@ fn devices(def: &mut DomainDef) {
             .collect();
         crate::devinfo::rewrite_chardev(&mut c.extra);
     }
-    // An empty `<redirfilter>` is not written either
-    // (virDomainRedirFilterDefFormat).
+    // A panic's model 'default' is libvirt's none, not written
+    // (virDomainPanicDefFormat). An empty `<redirfilter>` is not written
+    // either (virDomainRedirFilterDefFormat).
+    for panic in def.devices.other.iter_mut().filter(|e| e.name == "panic") {
+        if panic.attr("model") == Some("default") {
+            panic.remove_attr("model");
+        }
+    }
     def.devices.other.retain(|e| match e.name.as_str() {
         "panic" => !is_empty(e),
         "redirfilter" => e.child("usbdev").is_some(),

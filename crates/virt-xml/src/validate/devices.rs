@@ -474,6 +474,27 @@ pub(crate) fn check_shmem_parse(shmem: &Element) -> Result<(), XmlError> {
     Ok(())
 }
 
+/// An RNG's rate as virDomainRNGDefParseXML reads it: the bytes
+/// (virXPathUInt of `string(./rate/@bytes)`, the first `<rate>` that has
+/// them; empty is none), then, when there are some, the period the same
+/// way; (0, 0) when none.
+pub(crate) fn rng_rate(rng: &Element) -> Result<(u32, u32), XmlError> {
+    let rate = |attr: &str| -> Result<u32, XmlError> {
+        match rng
+            .children_named("rate")
+            .find_map(|r| r.attr(attr))
+            .filter(|v| !v.is_empty())
+        {
+            None => Ok(0),
+            Some(v) => c_uint(v, 10)
+                .ok_or_else(|| XmlError::Invalid(format!("invalid RNG rate {attr} value"))),
+        }
+    };
+    let bytes = rate("bytes")?;
+    let period = if bytes > 0 { rate("period")? } else { 0 };
+    Ok((bytes, period))
+}
+
 /// virDomainRNGDefParseXML up to the device information: the model, the
 /// rate, exactly one backend, its model, and an EGD backend's character
 /// device.
@@ -486,21 +507,7 @@ pub(crate) fn check_rng_parse(rng: &Element) -> Result<(), XmlError> {
             "unknown RNG model '{model}'"
         )));
     }
-    // virXPathUInt of `string(./rate/@...)`: empty is none.
-    let rate = |attr: &str| -> Result<u32, XmlError> {
-        match rng
-            .child("rate")
-            .and_then(|r| r.attr(attr))
-            .filter(|v| !v.is_empty())
-        {
-            None => Ok(0),
-            Some(v) => c_uint(v, 10)
-                .ok_or_else(|| XmlError::Invalid(format!("invalid RNG rate {attr} value"))),
-        }
-    };
-    if rate("bytes")? > 0 {
-        rate("period")?;
-    }
+    rng_rate(rng)?;
     let backends: Vec<&Element> = rng.children_named("backend").collect();
     let [backend] = backends.as_slice() else {
         return Err(XmlError::Invalid(

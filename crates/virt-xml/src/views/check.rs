@@ -138,9 +138,10 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
             // virDomainInputDefParseXML reads the source and the virtio
             // options after the device information and the USB address,
             // virDomainControllerDefParseXML the counts after the device
-            // information.
+            // information, virDomainRNGDefParseXML the virtio options.
             match e.name.as_str() {
                 "input" => devices::check_input_source(e),
+                "rng" => e.child("driver").map_or(Ok(()), VirtioOptions::check),
                 "controller" => devices::check_controller_tail(e),
                 _ => Ok(()),
             }
@@ -393,7 +394,15 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
             read::<Rng>(el)
         }
         (Parent::Devices, "tpm") => read::<Tpm>(el),
-        (Parent::Devices, "watchdog") => read::<Watchdog>(el),
+        (Parent::Devices, "watchdog") => {
+            // virDomainWatchdogDefParseXML's one internal error.
+            if el.attr("model").is_none() {
+                return Err(XmlError::Internal(
+                    "watchdog must contain model name".into(),
+                ));
+            }
+            read::<Watchdog>(el)
+        }
         (Parent::Devices, "sound") => {
             read::<Sound>(el)?;
             // virDomainSoundDefParseXML reads codecs for the ICH6 and

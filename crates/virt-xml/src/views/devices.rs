@@ -575,7 +575,10 @@ impl View for Rng {
         let model = required(el, "model")?;
         let backend = el.child("backend");
         let rate = match el.child("rate") {
-            Some(r) => Some((uint(r, "bytes")?.unwrap_or(0), uint(r, "period")?)),
+            Some(_) => {
+                let (bytes, period) = crate::validate::rng_rate(el)?;
+                Some((bytes, (period > 0).then_some(period)))
+            }
             None => None,
         };
         Ok(Rng {
@@ -814,10 +817,11 @@ impl View for Tpm {
 }
 
 flat_view! {
-    /// `<watchdog>`: `model=` i6300esb, ib700, diag288, itco; `action=`
-    /// reset, shutdown, poweroff, pause, dump, none, inject-nmi.
+    /// `<watchdog>`: `model=` i6300esb, ib700, diag288 (libvirt 9.0 has
+    /// no itco); `action=` reset, shutdown, poweroff, pause, dump, none,
+    /// inject-nmi.
     Watchdog = "watchdog" {
-        model: String = "model" ["i6300esb", "ib700", "diag288", "itco"]
+        model: String = "model" ["i6300esb", "ib700", "diag288"]
             unknown "unknown watchdog model" required "watchdog must contain model name",
         action: String = "action"
             ["reset", "shutdown", "poweroff", "pause", "dump", "none", "inject-nmi"]
@@ -1118,6 +1122,23 @@ mod tests {
     }
 
     // Texts observed from libvirt 9.0 through virsh.
+    #[test]
+    fn panic_watchdog_and_rng_read_as_libvirt_reads_them() {
+        for (device, want) in [
+            ("<panic model='default'/>", "OK"),
+            ("<panic/><panic model='default'/>", "XML error: Multiple panic devices with model 'default'"),
+            ("<watchdog/>", "internal error: watchdog must contain model name"),
+            ("<watchdog model='itco'/>", "unsupported configuration: unknown watchdog model 'itco'"),
+            ("<rng model='virtio'><rate bytes='0' period='x'/><backend model='random'>/dev/urandom</backend></rng>", "OK"),
+            ("<rng model='virtio'><rate bytes='10' period='x'/><backend model='random'>/dev/urandom</backend></rng>", "XML error: invalid RNG rate period value"),
+            ("<rng model='virtio'><rate bytes='1'/><rate period='x'/><backend model='random'>/dev/urandom</backend></rng>", "XML error: invalid RNG rate period value"),
+            ("<rng model='virtio'><backend model='random'>/dev/urandom</backend><driver iommu='x'/></rng>", "XML error: Invalid value for attribute 'iommu' in element 'driver': 'x'."),
+            ("<rng model='virtio'><backend model='random'>/dev/urandom</backend><address type='bogus'/><driver iommu='x'/></rng>", "unsupported configuration: unknown address type 'bogus'"),
+        ] {
+            assert_eq!(verdict(device), want, "{device}");
+        }
+    }
+
     #[test]
     fn tpm_read_in_libvirts_order() {
         for (tpm, want) in [

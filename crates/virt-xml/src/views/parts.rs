@@ -246,9 +246,9 @@ flat_view! {
 
 flat_view! {
     /// `<panic>`: the guest panic notifier, `model=` isa, pseries,
-    /// hyperv, s390, pvpanic.
+    /// hyperv, s390, pvpanic (`default` is none).
     Panic = "panic" {
-        model: String = "model" ["isa", "pseries", "hyperv", "s390", "pvpanic"]
+        model: String = "model" ["default", "isa", "pseries", "hyperv", "s390", "pvpanic"]
             unknown "unknown panic model",
     }
 }
