@@ -596,12 +596,15 @@ fn devices(def: &mut DomainDef) {
             .collect();
         crate::devinfo::rewrite_chardev(&mut c.extra);
     }
-    // A panic's model 'default' is libvirt's none, not written
-    // (virDomainPanicDefFormat). An empty `<redirfilter>` is not written
-    // either (virDomainRedirFilterDefFormat).
-    for panic in def.devices.other.iter_mut().filter(|e| e.name == "panic") {
-        if panic.attr("model") == Some("default") {
-            panic.remove_attr("model");
+    // A panic's and a vsock's model 'default' is libvirt's none, not
+    // written (virDomainPanicDefFormat, virDomainVsockDefFormat). An
+    // empty `<redirfilter>` is not written either
+    // (virDomainRedirFilterDefFormat).
+    for device in def.devices.other.iter_mut() {
+        if matches!(device.name.as_str(), "panic" | "vsock")
+            && device.attr("model") == Some("default")
+        {
+            device.remove_attr("model");
         }
     }
     def.devices.other.retain(|e| match e.name.as_str() {

@@ -138,10 +138,13 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
             // virDomainInputDefParseXML reads the source and the virtio
             // options after the device information and the USB address,
             // virDomainControllerDefParseXML the counts after the device
-            // information, virDomainRNGDefParseXML the virtio options.
+            // information, the RNG's, the memory balloon's and the vsock's
+            // parsers the virtio options of their first <driver>.
             match e.name.as_str() {
                 "input" => devices::check_input_source(e),
-                "rng" => e.child("driver").map_or(Ok(()), VirtioOptions::check),
+                "rng" | "memballoon" | "vsock" => {
+                    e.child("driver").map_or(Ok(()), VirtioOptions::check)
+                }
                 "controller" => devices::check_controller_tail(e),
                 _ => Ok(()),
             }
@@ -448,14 +451,14 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Devices, "panic") => read::<Panic>(el),
         (Parent::Devices, "iommu") => {
             read::<Iommu>(el)?;
-            el.children_named("driver").try_for_each(IommuDriver::check)
+            // `./driver`: the first.
+            el.child("driver").map_or(Ok(()), IommuDriver::check)
         }
         (Parent::Devices, "vsock") => {
             read::<Vsock>(el)?;
-            // `./cid`: the first.
-            el.child("cid").map_or(Ok(()), VsockCid::check)?;
-            el.children_named("driver")
-                .try_for_each(VirtioOptions::check)
+            // `./cid`: the first (its virtio options after the device
+            // information, below).
+            el.child("cid").map_or(Ok(()), VsockCid::check)
         }
         (Parent::Disk, _) => disk::check_disk_part(el),
         _ => Ok(()),

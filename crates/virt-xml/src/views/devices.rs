@@ -493,9 +493,7 @@ impl View for MemBalloon {
     const TAG: &'static str = "memballoon";
     fn from_element(el: &Element) -> Result<Self, XmlError> {
         let Some(model) = choice(el, "model", &BALLOON_MODELS)? else {
-            return Err(XmlError::Invalid(
-                "balloon memory must contain model name".into(),
-            ));
+            return Err(missing_attr("memballoon", "model"));
         };
         let stats_period = balloon_stats_period(el)?;
         Ok(MemBalloon {
@@ -517,11 +515,7 @@ impl View for MemBalloon {
             })
         });
         match model {
-            None => {
-                return Err(XmlError::Invalid(
-                    "balloon memory must contain model name".into(),
-                ))
-            }
+            None => return Err(missing_attr("memballoon", "model")),
             Some(m) if !BALLOON_MODELS.contains(&m) => {
                 return Err(XmlError::Invalid(format!(
                     "Invalid value for attribute 'model' in element '{}': '{m}'.",
@@ -1123,7 +1117,7 @@ mod tests {
 
     // Texts observed from libvirt 9.0 through virsh.
     #[test]
-    fn panic_watchdog_and_rng_read_as_libvirt_reads_them() {
+    fn panic_watchdog_rng_balloon_vsock_iommu_read_as_libvirt_reads_them() {
         for (device, want) in [
             ("<panic model='default'/>", "OK"),
             ("<panic/><panic model='default'/>", "XML error: Multiple panic devices with model 'default'"),
@@ -1134,6 +1128,13 @@ mod tests {
             ("<rng model='virtio'><rate bytes='1'/><rate period='x'/><backend model='random'>/dev/urandom</backend></rng>", "XML error: invalid RNG rate period value"),
             ("<rng model='virtio'><backend model='random'>/dev/urandom</backend><driver iommu='x'/></rng>", "XML error: Invalid value for attribute 'iommu' in element 'driver': 'x'."),
             ("<rng model='virtio'><backend model='random'>/dev/urandom</backend><address type='bogus'/><driver iommu='x'/></rng>", "unsupported configuration: unknown address type 'bogus'"),
+            ("<rng model='virtio'><backend model='random'>/dev/urandom</backend><driver iommu='on'/><driver iommu='x'/></rng>", "OK"),
+            ("<memballoon/>", "XML error: Missing required attribute 'model' in element 'memballoon'"),
+            ("<memballoon model='virtio'><driver iommu='x'/></memballoon>", "XML error: Invalid value for attribute 'iommu' in element 'driver': 'x'."),
+            ("<vsock model='default'><cid address='3'/></vsock>", "OK"),
+            ("<vsock model='virtio'><address type='bogus'/><driver iommu='x'/></vsock>", "unsupported configuration: unknown address type 'bogus'"),
+            ("<vsock model='virtio'><driver iommu='on'/><driver iommu='x'/></vsock>", "OK"),
+            ("<iommu model='intel'><driver iommu='on'/><driver aw_bits='x'/></iommu>", "OK"),
         ] {
             assert_eq!(verdict(device), want, "{device}");
         }

@@ -500,7 +500,10 @@ flat_view! {
 
 flat_view! {
     /// `<vsock model=...>`: the guest's virtio socket device.
-    Vsock = "vsock" { model: String = "model" ["virtio", "virtio-transitional", "virtio-non-transitional"] }
+    Vsock = "vsock" {
+        model: String = "model"
+            ["default", "virtio", "virtio-transitional", "virtio-non-transitional"],
+    }
 }
 
 flat_view! {
