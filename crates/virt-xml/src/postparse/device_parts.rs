@@ -267,6 +267,14 @@ fn c_int_any_base(text: &str) -> Option<i32> {
 /// TCP, protocol) and its device information; nothing else is read (a
 /// `<target>` included).
 fn smartcard(card: &mut Element) {
+    // Only a passthrough card has attributes beside its mode (its
+    // character device's).
+    if card.attr("mode") != Some("passthrough") {
+        card.attrs.retain(|(k, _)| k == "mode");
+    }
+    if card.attr("mode") == Some("host-certificates") {
+        smartcard_files(card);
+    }
     let own: &[&str] = match card.attr("mode") {
         Some("host-certificates") => &["certificate", "database"],
         Some("passthrough") if card.attr("type") == Some("tcp") => &["source", "log", "protocol"],
@@ -278,6 +286,40 @@ fn smartcard(card: &mut Element) {
         Node::Element(c) => own.contains(&c.name.as_str()) || INFO.contains(&c.name.as_str()),
         Node::Text(_) => true,
     });
+}
+
+/// A host-certificates smartcard's files as virDomainSmartcardDefFormat
+/// writes what was read: the three certificates (each one's whole text,
+/// an empty one with its end tag), then the database
+/// ([`crate::views::smartcard_database`]), first. A card libvirt refuses
+/// is left as written.
+fn smartcard_files(card: &mut Element) {
+    let certificates: Vec<String> = card
+        .children_named("certificate")
+        .map(crate::validate::string_value)
+        .collect();
+    if certificates.len() != 3 {
+        return;
+    }
+    let database = match card.child("database") {
+        Some(_) => match crate::views::smartcard_database(card) {
+            Some(d) => Some(d),
+            None => return,
+        },
+        None => None,
+    };
+    let file = |name: &str, text: String| {
+        let mut e = Element::new(name);
+        // An empty text is kept: `<certificate></certificate>`.
+        e.children.push(Node::Text(text));
+        Node::Element(e)
+    };
+    remove_named(card, &["certificate", "database"]);
+    let files = certificates
+        .into_iter()
+        .map(|c| file("certificate", c))
+        .chain(database.map(|d| file("database", d)));
+    card.children.splice(0..0, files);
 }
 
 /// virDomainRedirdevDefFormat ends its start tag with `>` whatever
@@ -835,6 +877,22 @@ mod tests {
     }
 
     // Dumps observed from libvirt 9.0 through virsh.
+    #[test]
+    fn smartcard_files_and_attributes_as_libvirt_writes_them() {
+        let flat = |xml: &str| written(xml).lines().map(str::trim).collect::<String>();
+        for (card, want) in [
+            (
+                "<smartcard mode='host-certificates'><database>/db</database><database>/db2</database>\
+                 <certificate>a</certificate><certificate>b</certificate><certificate/></smartcard>",
+                "<smartcard mode='host-certificates'><certificate>a</certificate><certificate>b</certificate>\
+                 <certificate></certificate><database>/db</database></smartcard>",
+            ),
+            ("<smartcard mode='host' type='tcp'/>", "<smartcard mode='host'/>"),
+        ] {
+            assert_eq!(flat(card), want, "{card}");
+        }
+    }
+
     #[test]
     fn rng_rate_first_and_a_builtin_backend_empty() {
         let flat = |xml: &str| written(xml).lines().map(str::trim).collect::<String>();

@@ -1135,6 +1135,10 @@ mod tests {
             ("<vsock model='virtio'><address type='bogus'/><driver iommu='x'/></vsock>", "unsupported configuration: unknown address type 'bogus'"),
             ("<vsock model='virtio'><driver iommu='on'/><driver iommu='x'/></vsock>", "OK"),
             ("<iommu model='intel'><driver iommu='on'/><driver aw_bits='x'/></iommu>", "OK"),
+            ("<smartcard mode='host-certificates'><certificate>a</certificate><certificate>b</certificate><certificate>c</certificate><database/></smartcard>",
+             "An error occurred, but the cause is unknown: a smartcard <database> without text"),
+            ("<smartcard mode='host-certificates'><certificate>a</certificate><certificate>b</certificate><certificate>c</certificate><database>rel</database><database>/abs</database></smartcard>",
+             "XML error: expecting absolute path: rel"),
         ] {
             assert_eq!(verdict(device), want, "{device}");
         }

@@ -464,15 +464,34 @@ pub(crate) fn check_smartcard(el: &Element) -> Result<(), XmlError> {
                     "host-certificates mode needs exactly three certificates".into(),
                 ));
             }
-            match card.database.and_then(|d| d.value) {
+            if el.child("database").is_none() {
+                return Ok(());
+            }
+            match smartcard_database(el) {
+                None => Err(crate::validate::no_cause(
+                    "a smartcard <database> without text",
+                )),
                 Some(p) if !p.starts_with('/') => {
                     Err(XmlError::Invalid(format!("expecting absolute path: {p}")))
                 }
-                _ => Ok(()),
+                Some(_) => Ok(()),
             }
         }
         _ => Ok(()),
     }
+}
+
+/// A host-certificates smartcard's database as virDomainSmartcardDefParseXML
+/// reads it: `string(./database/text())`, the first text node directly
+/// in a `<database>` (a comment ends it); `None` when empty.
+pub(crate) fn smartcard_database(card: &Element) -> Option<String> {
+    card.children_named("database")
+        .flat_map(|d| d.children.iter())
+        .find_map(|n| match n {
+            Node::Text(t) => Some(t.to_string()),
+            Node::Element(_) => None,
+        })
+        .filter(|t| !t.is_empty())
 }
 
 flat_view! {
