@@ -319,6 +319,32 @@ mod tests {
         }
     }
 
+    /// virDomainVideoDefValidate: a model none alone, QXL's sizes on QXL
+    /// only (0 is unset), no address on a ramfb (seed 46's gen4375; texts
+    /// from virsh 9.0).
+    #[test]
+    fn videos_validated_as_libvirt_validates_them() {
+        let pci = "<address type='pci' bus='0' slot='5'/>";
+        for (devices, want) in [
+            (format!("<video><model type='ramfb'/>{pci}</video>"),
+             "unsupported configuration: address not supported for video type ramfb"),
+            ("<video><model type='ramfb'/></video>".into(), "OK"),
+            ("<video><model type='vga' ram='1024'/></video>".into(),
+             "unsupported configuration: ram attribute only supported for video type qxl"),
+            ("<video><model type='vga' ram='0'/></video>".into(), "OK"),
+            ("<video><model type='vga' vram64='1024'/></video>".into(),
+             "unsupported configuration: vram64 attribute only supported for video type qxl"),
+            (format!("<video><model type='ramfb' vgamem='1024'/>{pci}</video>"),
+             "unsupported configuration: vgamem attribute only supported for video type qxl"),
+            ("<video><model type='qxl' ram='65536' vram64='1024' vgamem='16384'/></video>".into(), "OK"),
+            ("<video><model type='vga'/></video><video><model type='none'/></video>".into(),
+             "unsupported configuration: a 'none' video type must be the only video device defined for the domain"),
+            (format!("<video><model type='none'/>{pci}</video>"), "OK"),
+        ] {
+            assert_eq!(verdict(&devices), want, "{devices}");
+        }
+    }
+
     /// An `<interface type='hostdev'>` is validated as the host device
     /// it also is (virDomainHostdevDefValidate on its source's type and
     /// the interface's address), and counts among the host devices

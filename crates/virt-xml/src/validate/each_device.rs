@@ -337,7 +337,18 @@ fn check_device(def: &DomainDef, e: &Element, scope: Scope) -> Result<(), XmlErr
             }
             check_source(kind, &sources, None)
         }
-        "video" => crate::views::validate_video(e),
+        "video" => {
+            let videos: Vec<&Element> = def
+                .devices
+                .other
+                .iter()
+                .filter(|v| v.name == "video")
+                .collect();
+            let none = videos
+                .iter()
+                .any(|v| crate::views::video_model_attr(v, "type") == Some("none"));
+            crate::views::validate_video(e, none && videos.len() > 1)
+        }
         // virDomainFSDefValidate: a target (`string(./target/@dir)`,
         // named by the source path or socket when missing), then a boot
         // order for virtiofs only (the driver's type, `./driver`).

@@ -681,10 +681,23 @@ pub(crate) fn check_video(video: &Element) -> Result<(), XmlError> {
     Ok(())
 }
 
-/// virDomainVideoDefValidate, after the whole definition is read:
-/// vhost-user for a virtio model only (and a render node for vhost-user
-/// only), then a positive resolution.
-pub(crate) fn validate_video(video: &Element) -> Result<(), XmlError> {
+/// Attribute `name` of the first `<model>` of `video` that has it.
+pub(crate) fn video_model_attr<'a>(video: &'a Element, name: &str) -> Option<&'a str> {
+    video.children_named("model").find_map(|m| m.attr(name))
+}
+
+/// virDomainVideoDefValidate, after the whole definition is read: a
+/// video of model none is the domain's only one (`none_among_others`: the
+/// domain has one of model none and others), vhost-user for a virtio
+/// model only (and a render node for vhost-user only), then a positive
+/// resolution, the sizes only QXL has (`ram`, `vram64`, `vgamem`, set
+/// and not 0) refused on other models, a ramfb without an address.
+pub(crate) fn validate_video(video: &Element, none_among_others: bool) -> Result<(), XmlError> {
+    if none_among_others {
+        return Err(XmlError::Unsupported(
+            "a 'none' video type must be the only video device defined for the domain".into(),
+        ));
+    }
     let model = video.child("model");
     let virtio = model.and_then(|m| m.attr("type")) == Some("virtio");
     if video.child("driver").and_then(|d| d.attr("name")) == Some("vhostuser") {
@@ -709,6 +722,30 @@ pub(crate) fn validate_video(video: &Element) -> Result<(), XmlError> {
     if resolution.is_some_and(|r| r.x == 0 || r.y == 0) {
         return Err(XmlError::Unsupported(
             "video resolution values must be greater than 0".into(),
+        ));
+    }
+    // virDomainVideoDefParseXML reads each size from the first <model>
+    // that has it (`string(./model/@ram)`).
+    let kind = video_model_attr(video, "type");
+    if kind != Some("qxl") {
+        for size in ["ram", "vram64", "vgamem"] {
+            let set = video_model_attr(video, size)
+                .and_then(|v| crate::devinfo::c_unsigned(v, 10))
+                .is_some_and(|n| n != 0);
+            if set {
+                return Err(XmlError::Unsupported(format!(
+                    "{size} attribute only supported for video type qxl"
+                )));
+            }
+        }
+    }
+    if kind == Some("ramfb")
+        && video
+            .child("address")
+            .is_some_and(|a| a.attr("type").is_some())
+    {
+        return Err(XmlError::Unsupported(
+            "address not supported for video type ramfb".into(),
         ));
     }
     // No model type is virtio by default.
