@@ -26,6 +26,7 @@ pub(crate) fn check_valid(def: &DomainDef, scope: Scope) -> Result<(), XmlError>
     if def.os.os_type == "hvm" {
         crate::views::check_boot_ranges(&def.os.extra)?;
     }
+    crate::views::check_primary_videos(def.devices.other.iter().filter(|e| e.name == "video"))?;
     check_blkio_paths(def)?;
     check_idmap(def)?;
     check_numa_valid(def)?;

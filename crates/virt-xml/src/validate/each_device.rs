@@ -320,9 +320,10 @@ fn check_device(def: &DomainDef, e: &Element, scope: Scope) -> Result<(), XmlErr
             }
             _ => Ok(()),
         },
-        // virDomainRedirdevDefValidate.
+        // virDomainRedirdevDefValidate (the bus is USB when not given).
         "redirdev" => {
-            if scope == Scope::Domain && e.attr("bus") == Some("usb") && !has_usb(def) {
+            let usb = e.attr("bus").is_none_or(|b| b == "usb");
+            if scope == Scope::Domain && usb && !has_usb(def) {
                 return Err(XmlError::Unsupported(
                     "cannot add redirected USB device: USB is disabled for this domain".into(),
                 ));
@@ -1066,6 +1067,11 @@ mod tests {
             .contains("USB is disabled for this domain"));
         assert!(domain(&format!("<controller type='usb' model='none'/>{redirdev}")).is_err());
         assert!(domain(&format!("<controller type='usb'/>{redirdev}")).is_ok());
+        // No bus is USB (virsh 9.0 refuses it too).
+        assert!(domain("<redirdev type='spicevmc'/>")
+            .unwrap_err()
+            .to_string()
+            .contains("USB is disabled for this domain"));
         // QEMU's driver adds its default USB controller first.
         assert!(crate::parse_domain(
             "<domain type='kvm'><name>g</name><memory>65536</memory>\

@@ -411,7 +411,12 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
             // virDomainSoundDefParseXML reads codecs for the ICH6 and
             // ICH9 models only.
             if matches!(el.attr("model"), Some("ich6" | "ich9")) {
-                el.children_named("codec").try_for_each(SoundCodec::check)?;
+                el.children_named("codec")
+                    .try_for_each(|c| match c.attr("type") {
+                        // virDomainSoundCodecTypeFromString(NULL).
+                        None => Err(XmlError::Unsupported("unknown codec type '(null)'".into())),
+                        Some(_) => SoundCodec::check(c),
+                    })?;
             }
             peripherals::check_audio_ref(el)
         }

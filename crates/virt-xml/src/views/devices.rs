@@ -378,7 +378,15 @@ impl View for Video {
             vram: size(m, "vram")?,
             vram64: size(m, "vram64")?,
             vgamem: size(m, "vgamem")?,
-            heads: uint(m, "heads")?,
+            // (An internal error, as libvirt words it.)
+            heads: match m.attr("heads") {
+                None => None,
+                Some(v) => {
+                    Some(v.trim().parse::<u32>().map_err(|_| {
+                        XmlError::Internal(format!("cannot parse video heads '{v}'"))
+                    })?)
+                }
+            },
             // virStringParseYesNo, its failure ignored: any other value
             // is no.
             primary: m
@@ -1117,7 +1125,7 @@ mod tests {
 
     // Texts observed from libvirt 9.0 through virsh.
     #[test]
-    fn panic_watchdog_rng_balloon_vsock_iommu_read_as_libvirt_reads_them() {
+    fn devices_read_as_libvirt_reads_them() {
         for (device, want) in [
             ("<panic model='default'/>", "OK"),
             ("<panic/><panic model='default'/>", "XML error: Multiple panic devices with model 'default'"),
@@ -1135,6 +1143,13 @@ mod tests {
             ("<vsock model='virtio'><address type='bogus'/><driver iommu='x'/></vsock>", "unsupported configuration: unknown address type 'bogus'"),
             ("<vsock model='virtio'><driver iommu='on'/><driver iommu='x'/></vsock>", "OK"),
             ("<iommu model='intel'><driver iommu='on'/><driver aw_bits='x'/></iommu>", "OK"),
+            ("<video><model type='vga' heads='x'/></video>", "internal error: cannot parse video heads 'x'"),
+            ("<video><model type='vga' vgamem='3'/></video>", "unsupported configuration: vgamem attribute only supported for video type qxl"),
+            ("<video><model type='none'/></video><video><model type='vga'/></video>",
+             "unsupported configuration: a 'none' video type must be the only video device defined for the domain"),
+            ("<video><model type='vga' primary='yes'/></video><video><model type='qxl' primary='yes'/></video>",
+             "unsupported configuration: Only one primary video device is supported"),
+            ("<sound model='ich6'><codec/></sound>", "unsupported configuration: unknown codec type '(null)'"),
             ("<smartcard mode='host-certificates'><certificate>a</certificate><certificate>b</certificate><certificate>c</certificate><database/></smartcard>",
              "An error occurred, but the cause is unknown: a smartcard <database> without text"),
             ("<smartcard mode='host-certificates'><certificate>a</certificate><certificate>b</certificate><certificate>c</certificate><database>rel</database><database>/abs</database></smartcard>",

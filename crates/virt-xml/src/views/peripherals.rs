@@ -755,6 +755,21 @@ pub(crate) fn validate_video(video: &Element, none_among_others: bool) -> Result
     Ok(())
 }
 
+/// virDomainDefVideoValidate: one primary video device at most (the
+/// first primary one is put first, so any other primary is a second).
+pub(crate) fn check_primary_videos<'e>(
+    videos: impl Iterator<Item = &'e Element>,
+) -> Result<(), XmlError> {
+    let primary =
+        |v: &Element| v.children_named("model").find_map(|m| m.attr("primary")) == Some("yes");
+    if videos.filter(|v| primary(v)).count() > 1 {
+        return Err(XmlError::Unsupported(
+            "Only one primary video device is supported".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// virDomainFSDefParseXML's first reads of a `<filesystem>`: its type
 /// and access mode (names libvirt knows), then the file and directory
 /// modes, octal numbers up to 0777 (its model is read after them).
