@@ -238,8 +238,19 @@ fn pci_source_address(dev: &mut Element) {
 /// virPCIDeviceAddressFormat: its first address with all four numbers,
 /// in hex, no `<zpci>`, so a partial address gains the numbers it left
 /// at 0, and a second one goes; a source without one is written with
-/// address 0000:00:00.0 (the numbers libvirt's definition starts with).
+/// address 0000:00:00.0 (the numbers libvirt's definition starts with);
+/// its `writeFiltering` alone of its attributes.
 pub(super) fn pci_source_written(source: &mut Element, with_type: bool) {
+    // virDomainHostdevSubsysPCIDefParseXML reads `writeFiltering` of the
+    // source's attributes (`missing` is set by the driver, never read) and
+    // its `<address>` of its children (`<origstates>` from status XML
+    // only).
+    source
+        .attrs
+        .retain(|(k, v)| k == "writeFiltering" && matches!(v.as_str(), "yes" | "no"));
+    source
+        .children
+        .retain(|n| matches!(n, Node::Element(c) if c.name == "address"));
     if source.child("address").is_none() {
         source
             .children
@@ -469,6 +480,23 @@ mod tests {
                 )
             );
         }
+    }
+
+    /// A PCI source's attributes and children as virsh 9.0 writes them:
+    /// `writeFiltering` alone, the address alone (seed 36's gen8291:
+    /// `missing` is never read).
+    #[test]
+    fn pci_hostdev_source_keeps_write_filtering_alone() {
+        let flat = |xml: &str| written(xml).lines().map(str::trim).collect::<String>();
+        assert_eq!(
+            flat(
+                "<hostdev mode='subsystem' type='pci' managed='yes'><source missing='x' \
+                 writeFiltering='no' foo='1'><origstates><unbind/></origstates>\
+                 <address bus='1'/><x/></source></hostdev>"
+            ),
+            "<hostdev mode='subsystem' type='pci' managed='yes'><source writeFiltering='no'>\
+             <address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source></hostdev>"
+        );
     }
 
     #[test]

@@ -318,7 +318,15 @@ fn hostdev_source(iface: &mut Interface) {
     };
     let kind = hostdev.attr("type").unwrap_or_default().to_string();
     match kind.as_str() {
-        "pci" => super::hostdev::pci_source_written(source, true),
+        "pci" => {
+            super::hostdev::pci_source_written(source, true);
+            // virDomainHostdevSubsysPCIDefParseXML reads `writeFiltering`
+            // alone of the source's attributes (seed 36's gen8291:
+            // `missing` is never read).
+            iface
+                .source
+                .retain(|(k, v)| k == "writeFiltering" && matches!(v.as_str(), "yes" | "no"));
+        }
         "usb" | "scsi" | "scsi_host" | "mdev" => {
             // (The source's attributes are kept apart, in
             // `Interface::source`.)
@@ -1151,6 +1159,27 @@ mod tests {
                 "<interface type='hostdev'><source><address type='usb' bus='1' device='2'/></source></interface>"
             ),
             "<interface type='hostdev'><source><address type='usb' bus='1' device='2'/></source></interface>"
+        );
+        // As virsh 9.0 writes them (seed 36's gen8291): `missing` is never
+        // read, `writeFiltering` only for PCI, a USB source in libvirt's
+        // order and spelling.
+        assert_eq!(
+            rewritten(
+                "<interface type='hostdev'><source missing='no' writeFiltering='yes'>\
+                 <address type='pci' bus='1'/><x/></source></interface>"
+            ),
+            "<interface type='hostdev'><source writeFiltering='yes'>\
+             <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\
+             </source></interface>"
+        );
+        assert_eq!(
+            rewritten(
+                "<interface type='hostdev'><source missing='no' guestReset='off' writeFiltering='yes'>\
+                 <address type='usb' bus='1' device='2'/><vendor id='0xccEA'/><product id='0xBB'/>\
+                 </source></interface>"
+            ),
+            "<interface type='hostdev'><source guestReset='off'><vendor id='0xccea'/>\
+             <product id='0x00bb'/><address type='usb' bus='1' device='2'/></source></interface>"
         );
     }
 

@@ -144,8 +144,15 @@ pub(crate) fn check_hostdev_source(el: &Element) -> Result<(), XmlError> {
         (Some("scsi_host"), Some(source)) if subsystem => VhostScsiSource::check(source),
         (Some("mdev"), Some(_)) if subsystem => mdev_uuid(el).map(|_| ()),
         (Some("usb"), Some(source)) if subsystem => check_usb_source(source),
-        // virDomainHostdevSubsysPCIDefParseXML: the first address.
+        // virDomainHostdevSubsysPCIDefParseXML: `writeFiltering`, then
+        // the first address.
         (Some("pci"), Some(source)) if subsystem => {
+            String::check(
+                "source",
+                "writeFiltering",
+                source.attr("writeFiltering"),
+                &["yes", "no"],
+            )?;
             if let Some(address) = source.child("address") {
                 crate::validate::check_pci_address(address)?;
             }
@@ -844,6 +851,22 @@ mod tests {
         );
         assert_eq!(pci("<driver name='vfio'/><driver name='qemu'/>"), "OK");
         assert_eq!(pci("<driver/>"), "OK");
+        // `writeFiltering` (a tristate) before the address.
+        let filtering = |value: &str, address: &str| {
+            verdict(&format!(
+                "<hostdev mode='subsystem' type='pci'><source writeFiltering='{value}'>\
+                 <address {address}/></source></hostdev>"
+            ))
+        };
+        assert_eq!(filtering("yes", "bus='1'"), "OK");
+        assert_eq!(
+            filtering("x", "bus='x'"),
+            "XML error: Invalid value for attribute 'writeFiltering' in element 'source': 'x'."
+        );
+        assert_eq!(
+            filtering("", "bus='1'"),
+            "XML error: Invalid value for attribute 'writeFiltering' in element 'source': ''."
+        );
     }
 
     #[test]
