@@ -135,8 +135,10 @@ pub(super) fn check_os(def: &DomainDef) -> Result<(), XmlError> {
     let path = def.os.loader.as_deref().filter(|p| !p.is_empty());
     let attr = |n: &str| loader_el.and_then(|l| l.attr(n));
     let template = nvram.and_then(|n| n.attr("template"));
-    // A loader's NVRAM: a path as text, or a typed source.
-    let has_nvram = nvram.is_some_and(|n| n.attr("type").is_some() || !n.text().is_empty());
+    // A loader's NVRAM: a typed source, or a path, the element's whole
+    // text (virXMLNodeContentString: its children's text too).
+    let has_nvram = nvram
+        .is_some_and(|n| n.attr("type").is_some() || !crate::validate::string_value(n).is_empty());
     match firmware(def) {
         Some(firmware) => {
             if !has_loader {

@@ -292,6 +292,13 @@ pub(crate) fn merged_top<'a>(
 /// The checks libvirt's parser makes while reading, each at its
 /// [`Step`]; the typed views of the parts add theirs at the same steps
 /// (`views::check_definition`).
+/// virDomainHugepagesParseXML, one `<page>`: its size (not zero), then
+/// its node set.
+pub(crate) fn check_hugepage(page: &Element) -> Result<(), XmlError> {
+    check_hugepage_size(page)?;
+    check_set(page.attr("nodeset"), Some(&invalid_set("nodeset")))
+}
+
 pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
     r.check(Step::Ids, || check_genid(def));
     r.check(Step::SecLabels, || {
@@ -307,10 +314,7 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
             // virDomainHugepagesParseXML: the size (not zero), then the
             // node set.
             for hp in mb.children_named("hugepages") {
-                for page in hp.children_named("page") {
-                    check_hugepage_size(page)?;
-                    check_set(page.attr("nodeset"), Some(&nodeset))?;
-                }
+                hp.children_named("page").try_for_each(check_hugepage)?;
             }
         }
         Ok(())
@@ -519,6 +523,19 @@ pub(crate) fn keywrap(def: &DomainDef) -> Result<[Option<&str>; 2], XmlError> {
 
 #[cfg(test)]
 mod tests {
+    /// An NVRAM without a type is a path, the element's whole text
+    /// (virXMLNodeContentString), so a bios firmware refuses one that
+    /// has text only in its children (seed 48, gen3861; virsh 9.0).
+    #[test]
+    fn an_nvram_path_is_its_whole_text() {
+        let xml = "<domain type='test'><name>n</name><memory>1024</memory><os firmware='bios'>\
+                   <type>hvm</type><nvram><source><label>x</label></source></nvram></os></domain>";
+        assert_eq!(
+            crate::parse_domain(xml).unwrap_err().to_string(),
+            "firmware type 'bios' does not support nvram"
+        );
+    }
+
     /// The one-of-a-kind devices are refused at their kind's step, the
     /// earliest kind first (texts observed from libvirt 9.0 through
     /// virsh).
@@ -615,6 +632,10 @@ mod tests {
         let usb = "<controller type='usb' index='0'/>";
         let cases = [
             ("", "<vcpu placement=''>2</vcpu>".to_string(), "XML error: Invalid value for attribute 'placement' in element 'vcpu': ''."),
+            // Hugepages page by page: the first's zero size before the
+            // second's bad number (seed 48, gen5548).
+            ("", "<memoryBacking><hugepages><page size='0' unit='tIB' nodeset='c0wo'/><page size='1.5'/></hugepages></memoryBacking>".into(), "hugepage size can't be zero"),
+            ("", "<memoryBacking><hugepages><page size='1' nodeset='x'/><page size='1.5'/></hugepages></memoryBacking>".into(), "invalid argument: Failed to parse bitmap 'x'"),
             ("", "<vcpu placement='auto' cpuset='x'>2</vcpu>".into(), "OK"),
             ("", format!("<devices>{usb}<redirdev bus='usb' type='spicevmc'><boot order='18446744073709551615'/></redirdev></devices>"), "XML error: Invalid value for attribute 'order' in element 'boot': '18446744073709551615'. Expected non-negative integer value"),
             ("", "<devices><hostdev mode='subsystem' type='pci'><source><address domain='0' bus='1' slot='2'/></source><boot order='0'/></hostdev></devices>".into(), "XML error: Invalid value for attribute 'order' in element 'boot': Zero is not permitted"),

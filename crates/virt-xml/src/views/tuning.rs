@@ -383,6 +383,9 @@ impl View for MemoryBacking {
         let mut pages = Vec::new();
         if let Some(h) = el.child("hugepages") {
             for p in h.children_named("page") {
+                // Page by page: its size (not zero) and node set before
+                // the next page's.
+                crate::validate::check_hugepage(p)?;
                 // virDomainParseMemory on a required `./@size`: an empty
                 // one is missing too.
                 let size = match p
