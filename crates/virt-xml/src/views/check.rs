@@ -432,6 +432,7 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
             read::<Filesystem>(el)?;
             peripherals::check_filesystem_space(el)?;
             peripherals::check_filesystem_driver(el)?;
+            peripherals::check_filesystem_source(el)?;
             peripherals::check_filesystem_ram(el)
         }
         // (What each model needs is checked at validation,

@@ -906,6 +906,38 @@ fn enum_value(el: &Element, attr: &str, values: &[&str]) -> Result<(), XmlError>
     }
 }
 
+/// virDomainFSDefParseXML: a filesystem other than RAM or a storage
+/// volume names its source, the attribute its type reads of the first
+/// `<source>` (`dir` for mount, the default, and bind; `file`; `dev` for
+/// block; `name` for a template), or a vhost-user `socket`; else libvirt
+/// refuses it with the target (`string(./target/@dir)`) as the device
+/// (seed 40's gen5115: a block filesystem without a source was accepted).
+pub(crate) fn check_filesystem_source(fs: &Element) -> Result<(), XmlError> {
+    let key = match fs.attr("type").unwrap_or("mount") {
+        "mount" | "bind" => "dir",
+        "file" => "file",
+        "block" => "dev",
+        "template" => "name",
+        _ => return Ok(()),
+    };
+    let source = fs.child("source");
+    if source.is_some_and(|s| s.attr(key).is_some() || s.attr("socket").is_some()) {
+        return Ok(());
+    }
+    let target = fs
+        .child("target")
+        .and_then(|t| t.attr("dir"))
+        .filter(|d| !d.is_empty());
+    Err(XmlError::Refused {
+        code: virt_core::ErrorCode::NoSource,
+        domain: virt_core::ErrorDomain::Domain,
+        message: match target {
+            Some(t) => format!("missing source information for device {t}"),
+            None => "missing source information for device".into(),
+        },
+    })
+}
+
 /// virDomainFSDefParseXML's last check: a RAM filesystem's `<source
 /// usage= units=>`, the size required, read as virStrToLong_ull reads it
 /// (a minus wraps) and scaled by its units (KiB without one), at most
@@ -1257,6 +1289,41 @@ mod tests {
             verdict("<smartcard mode='passthrough' type='spicevmc'><source mode='f'/></smartcard>"),
             "OK"
         );
+    }
+
+    // virDomainFSDefParseXML: a source named by the attribute of the
+    // filesystem's type, or a socket (as virsh 9.0 refuses it).
+    #[test]
+    fn filesystem_source_required_but_for_ram_and_volume() {
+        let missing = "missing source information for device t";
+        for (fs, want) in [
+            (
+                "<filesystem type='block'><target dir='t'/></filesystem>",
+                missing,
+            ),
+            (
+                "<filesystem><source/><target dir='t'/></filesystem>",
+                missing,
+            ),
+            (
+                "<filesystem type='file'><source dev='x'/><target dir='t'/></filesystem>",
+                missing,
+            ),
+            (
+                "<filesystem type='block'><source dev=''/><target dir='t'/></filesystem>",
+                "OK",
+            ),
+            (
+                "<filesystem type='bind'><source socket='/s'/><target dir='t'/></filesystem>",
+                "OK",
+            ),
+            (
+                "<filesystem type='template'><source dir='x'/></filesystem>",
+                "missing source information for device",
+            ),
+        ] {
+            assert_eq!(verdict(fs), want, "{fs}");
+        }
     }
 
     // virDomainFSDefParseXML's last check, a RAM filesystem's size (as
