@@ -859,10 +859,17 @@ fn parse_disk(e: NodeRef<'_, '_>) -> Result<Disk, XmlError> {
     let mut has_target = false;
     let mut has_source = false;
     let mut places = Places::new(DISK_ORDER, e);
+    let mut has_driver = false;
     for child in e.elements() {
+        let later_source = has_source && child.name() == "source";
         has_source |= child.name() == "source";
         match child.name() {
+            // virXPathNode("./driver") and ("./source[1]"): the first of
+            // each is read, the others are not (nor written).
+            "driver" if has_driver => {}
+            "source" if later_source => {}
             "driver" => {
+                has_driver = true;
                 disk.driver_name = first_attr(child, "name");
                 disk.driver_type = first_attr(child, "type");
                 if !only_attrs(child, &["name", "type"]) {

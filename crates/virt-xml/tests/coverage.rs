@@ -465,6 +465,13 @@ fn coverage_spelling(schema_path: &str) -> String {
 /// counted apart, each checked to be refused so.
 const REFUSED_AT_DEFINE: &[(&str, &str, &str)] = &[
     (
+        // virDomainDeviceDefPostParseCheckFeatures: the test driver passes
+        // no file descriptors (a backing store's source may name a group).
+        "/domain/devices/disk/source@fdgroup",
+        "<disk type='file'><source file='/a' fdgroup='g'/><target dev='vda'/></disk>",
+        "unsupported configuration: driver does not support FD passing for disk 'vda'",
+    ),
+    (
         // The class id is a network's business: libvirt reads an interface's
         // bandwidth without one, running (<actual>) or not.
         "/domain/devices/interface/bandwidth@classID",

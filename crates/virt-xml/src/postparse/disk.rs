@@ -18,6 +18,7 @@ pub(super) fn rewrite(disk: &mut Disk) {
     // inactive one: a defined disk has no block job.
     disk.extra.retain(|e| e.name != "mirror");
     network_source(disk);
+    local_source(disk);
     // virXPathString("string(./serial)") and the like: the first of
     // each, none when empty.
     for name in ["serial", "wwn", "vendor", "product"] {
@@ -33,12 +34,20 @@ pub(super) fn rewrite(disk: &mut Disk) {
     // source as virStorageAuthDefFormat writes any (seed 26's gen9982: its
     // secret's UUID in canonical form).
     super::keep_first(&mut disk.extra, "auth");
+    // virDomainDiskDefDriverSourceParseXML: `aio` is Xen's old name for
+    // the raw format.
+    if disk.driver_type.as_deref() == Some("aio") {
+        disk.driver_type = Some("raw".into());
+    }
     let tray_written = matches!(disk.device.as_str(), "cdrom" | "floppy");
     let vhostuser = disk.disk_type == "vhostuser";
     for part in &mut disk.extra {
         match part.name.as_str() {
             "target" => target(part, tray_written),
-            "driver" => driver_metadata_cache(part),
+            "driver" => {
+                driver_attributes(part);
+                driver_metadata_cache(part);
+            }
             "auth" => *part = super::storage_source::auth_written(part),
             // virDomainDiskSourceVhostuserFormat: the socket's reconnect
             // state, its timeout only when enabled (seed 56's gen9099).
@@ -56,6 +65,57 @@ pub(super) fn rewrite(disk: &mut Disk) {
     }
     // virDomainDeviceInfoFormat with VIR_DOMAIN_DEF_FORMAT_ALLOW_BOOT.
     crate::devinfo::rewrite_disk(&mut disk.extra);
+}
+
+/// The `<driver>` attributes virDomainDiskDefDriverParseXML and
+/// virDomainDiskDefDriverSourceParseXML read, in the order
+/// virDomainDiskDefFormatDriver writes them (the virtio options last).
+const DRIVER_ORDER: [&str; 18] = [
+    "name",
+    "type",
+    "cache",
+    "error_policy",
+    "rerror_policy",
+    "io",
+    "ioeventfd",
+    "event_idx",
+    "copy_on_read",
+    "discard",
+    "iothread",
+    "detect_zeroes",
+    "queues",
+    "queue_size",
+    "iommu",
+    "ats",
+    "packed",
+    "page_per_vq",
+];
+
+/// A disk `<driver>`'s attributes as libvirt reads and writes them
+/// (steered seed 1's documents): only those it reads, in its order;
+/// `cache='default'` is the enumeration's none and is not written, the
+/// `aio` format is read as `raw`, the counts are written with `%u` and
+/// not at all when zero. A value libvirt refuses is left as written
+/// (refused at define).
+fn driver_attributes(driver: &mut Element) {
+    let mut attrs = Vec::with_capacity(driver.attrs.len());
+    for name in DRIVER_ORDER {
+        let Some(value) = driver.attr(name) else {
+            continue;
+        };
+        let value = match (name, value) {
+            ("cache", "default") => continue,
+            ("type", "aio") => "raw".to_string(),
+            ("iothread" | "queues" | "queue_size", v) => match crate::validate::c_uint(v, 10) {
+                Some(0) if name != "iothread" => continue,
+                Some(n) => n.to_string(),
+                None => v.to_string(),
+            },
+            (_, v) => v.to_string(),
+        };
+        attrs.push((name.into(), value));
+    }
+    driver.attrs = attrs;
 }
 
 /// A disk `<driver>`'s metadata cache as virDomainDiskDefFormatDriver
@@ -129,6 +189,48 @@ fn network_source(disk: &mut Disk) {
     }
     disk.source = written.attr("name").map(str::to_string);
     *source = written;
+}
+
+/// The first `<source>` of a disk of a local storage type (file, block,
+/// dir, volume, NVMe) as libvirt reads it (virDomainStorageSourceParse:
+/// the attributes of its type, an empty path read as none; no `index`
+/// in an inactive definition), settles it (virDomainDiskDefPostParse: an
+/// NVMe source is managed unless it says not) and writes it
+/// (virDomainDiskSourceFormat): its type's attributes, then
+/// `startupPolicy`, then its slices, labels, authentication, encryption
+/// and reservations; none at all when nothing of it is left (steered
+/// seed 1's `<source index='N'>`, attribute orders and NVMe addresses).
+/// The path the model keeps follows.
+fn local_source(disk: &mut Disk) {
+    let kind = disk.disk_type.as_str();
+    if !matches!(kind, "file" | "block" | "dir" | "volume" | "nvme") {
+        return;
+    }
+    let key = crate::parse::disk_source_key(kind);
+    let Some(at) = disk.extra.iter().position(|e| e.name == "source") else {
+        // Only the path given: `<source file=''/>` is no source.
+        if kind != "volume" && disk.source.as_deref() == Some("") {
+            disk.source = None;
+        }
+        return;
+    };
+    let source = &disk.extra[at];
+    let mut written = super::storage_source::written_source(kind, source, CHILD_INDENT + 2);
+    if kind == "nvme" && written.attr("managed").is_none() {
+        written.attrs.insert(1, ("managed".into(), "yes".into()));
+    }
+    if let Some(policy) = source.attr("startupPolicy") {
+        written.attrs.push(("startupPolicy".into(), policy.into()));
+    }
+    disk.source = match kind {
+        "nvme" => None,
+        _ => written.attr(key).map(str::to_string),
+    };
+    if written.is_empty() {
+        disk.extra.remove(at);
+    } else {
+        disk.extra[at] = written;
+    }
 }
 
 /// The first `<blockio>` and `<transient>` as virDomainDiskDefParseXML
@@ -324,6 +426,83 @@ mod tests {
             "<disk type='volume' device='disk'><source pool='p' volume='v'/>\
              <target dev='sda' bus='scsi'/></disk>"
         );
+    }
+
+    /// A local disk's `<source>` as virsh 9.0 writes it back (steered
+    /// seed 1's documents): its type's attributes first, then the
+    /// startup policy, no backing `index` nor attributes libvirt does not
+    /// read, an NVMe source managed by default with its PCI address in
+    /// full, and no `<source/>` left with nothing in it (a backing store's
+    /// included).
+    #[test]
+    fn a_local_disk_source_as_libvirt_writes_it() {
+        let flat = |disk: &str| dumped(disk).lines().map(str::trim).collect::<String>();
+        let cases = [
+            (
+                "<disk type='file' device='cdrom'><source index='3' startupPolicy='optional' file='/a' missing='x'/><target dev='hdc'/></disk>",
+                "<source file='/a' startupPolicy='optional'/>",
+            ),
+            (
+                "<disk type='volume'><source volume='v' index='1' pool='p' mode='direct' startupPolicy='optional'/><target dev='vda'/></disk>",
+                "<source pool='p' volume='v' mode='direct' startupPolicy='optional'/>",
+            ),
+            (
+                "<disk type='dir'><source dir='/d' index='7'/><target dev='vda'/></disk>",
+                "<source dir='/d'/>",
+            ),
+            (
+                "<disk type='nvme'><source namespace='2' type='pci' index='4'><address domain='0xeA1f' slot='6' function='0x1' multifunction='on'/></source><target dev='vda'/></disk>",
+                "<source type='pci' managed='yes' namespace='2'><address domain='0xea1f' bus='0x00' slot='0x06' function='0x1'/></source>",
+            ),
+            (
+                "<disk type='nvme'><source namespace='2' managed='no' type='pci'><address/></source><target dev='vda'/></disk>",
+                "<source type='pci' managed='no' namespace='2'><address domain='0x0000' bus='0x00' slot='0x00' function='0x0'/></source>",
+            ),
+            (
+                "<disk type='file'><source file='/a'/><backingStore type='file'><format type='raw'/><source index='2'/>\
+                 <backingStore type='block'><format type='qcow2'/><source dev=''/></backingStore></backingStore><target dev='vda'/></disk>",
+                "<source file='/a'/><backingStore type='file'><format type='raw'/>\
+                 <backingStore type='block'><format type='qcow2'/></backingStore></backingStore>",
+            ),
+        ];
+        for (disk, source) in cases {
+            let out = flat(disk);
+            assert!(out.contains(source), "{disk}:\n{out}");
+        }
+        for disk in [
+            "<disk type='file' device='cdrom'><source index='3'/><target dev='hdc'/></disk>",
+            "<disk type='file' device='cdrom'><source file=''/><target dev='hdc'/></disk>",
+            // Only the first `<source>` is read.
+            "<disk type='file' device='cdrom'><source/><source file='/b'/><target dev='hdc'/></disk>",
+        ] {
+            assert!(!flat(disk).contains("<source"), "{disk}");
+        }
+    }
+
+    /// A disk `<driver>` as virsh 9.0 writes it back (steered seed 1's
+    /// gen6516, gen4201, gen5070): libvirt's attributes in its order,
+    /// `aio` as raw, no default cache, no zero counts.
+    #[test]
+    fn a_disk_driver_as_libvirt_writes_it() {
+        let flat = |driver: &str| {
+            let disk =
+                format!("<disk type='file'>{driver}<source file='/a'/><target dev='vda'/></disk>");
+            dumped(&disk).lines().map(str::trim).collect::<String>()
+        };
+        let cases = [
+            ("<driver type='aio'/>", "<driver type='raw'/>"),
+            // Only the first `<driver>` is read.
+            ("<driver type='qcow2'/><driver type='aio' cache='none'/>", "<driver type='qcow2'/><source"),
+            ("<driver name='qemu' type='aio' cache='writeback'/>", "<driver name='qemu' type='raw' cache='writeback'/>"),
+            (
+                "<driver page_per_vq='on' ats='on' queue_size='06' queues='0' cache='default' io='native' name='qemu' foo='x'/>",
+                "<driver name='qemu' io='native' queue_size='6' ats='on' page_per_vq='on'/>",
+            ),
+        ];
+        for (driver, written) in cases {
+            let out = flat(driver);
+            assert!(out.contains(written), "{driver}:\n{out}");
+        }
     }
 
     /// A vhost-user disk's `<reconnect>` as virsh 9.0 writes it: the

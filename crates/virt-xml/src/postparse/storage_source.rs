@@ -162,10 +162,13 @@ pub(super) fn written_backing_store(b: &Element, indent: usize) -> Option<Elemen
     if let Some(cache) = written_metadata_cache(bytes) {
         format = format.with_child(cache);
     }
-    let mut out = out
-        .with_attr("type", kind)
-        .with_child(format)
-        .with_child(written_source(kind, source, indent + 2));
+    let mut out = out.with_attr("type", kind).with_child(format);
+    // virXMLFormatElement writes no `<source/>` with nothing in it (a
+    // block store without a device, say).
+    let source = written_source(kind, source, indent + 2);
+    if !source.is_empty() {
+        out = out.with_child(source);
+    }
     if let Some(next) = b.child("backingStore") {
         out = out.with_child(written_backing_store(next, indent + 2)?);
     }
