@@ -399,6 +399,14 @@ fn paths_of(text: &str) -> Result<(BTreeSet<String>, BTreeSet<String>), String> 
     // So is the vCPUs' host CPU set (`Vcpu::cpuset`), which post-parse
     // drops, as libvirt does, with automatic placement.
     typed.insert("/domain/vcpu@cpuset".to_string());
+    // And a disk's I/O limits (postparse/disk.rs reads each `<iotune>`
+    // limit as a number), of which a zero one is then dropped, as
+    // libvirt drops it (a steered document's modest numbers include 0).
+    typed.extend(
+        used.iter()
+            .filter(|p| p.starts_with("/domain/devices/disk/iotune/"))
+            .cloned(),
+    );
     Ok((used, typed))
 }
 
