@@ -125,13 +125,24 @@ fn caps_source(dev: &mut Element, kind: &str) {
         // Refused when read.
         return;
     };
-    if let Some(Node::Element(source)) = dev
-        .children
-        .iter_mut()
-        .find(|n| matches!(n, Node::Element(c) if c.name == "source"))
-    {
-        *source = Element::new("source").with_child(Element::new(child).with_text(name));
-    }
+    let source = Element::new("source").with_child(Element::new(child).with_text(name));
+    replace_source(dev, Some(source));
+}
+
+/// Puts `written` in the place of a host device's first `<source>` (no
+/// source left when `None`), and drops the others.
+fn replace_source(dev: &mut Element, written: Option<Element>) {
+    let mut written = Some(written);
+    dev.children.retain_mut(|n| match n {
+        Node::Element(c) if c.name == "source" => match written.take() {
+            Some(Some(w)) => {
+                *c = w;
+                true
+            }
+            _ => false,
+        },
+        _ => true,
+    });
 }
 
 /// virDomainPostParseCheckISCSIPath: an iSCSI source's name (the
@@ -337,17 +348,7 @@ fn mdev_source(dev: &mut Element) {
         return;
     };
     let address = Element::new("address").with_attr("uuid", uuid.to_string());
-    let mut first = true;
-    dev.children.retain_mut(|n| match n {
-        Node::Element(c) if c.name == "source" => {
-            if !std::mem::take(&mut first) {
-                return false;
-            }
-            *c = Element::new("source").with_child(address.clone());
-            true
-        }
-        _ => true,
-    });
+    replace_source(dev, Some(Element::new("source").with_child(address)));
 }
 
 /// A USB host device's first `<source>` as libvirt writes what it read
@@ -390,17 +391,7 @@ fn usb_source(dev: &mut Element) {
         );
     }
     let keep = !out.is_empty();
-    let mut first = true;
-    dev.children.retain_mut(|n| match n {
-        Node::Element(c) if c.name == "source" => {
-            if !std::mem::take(&mut first) || !keep {
-                return false;
-            }
-            *c = out.clone();
-            true
-        }
-        _ => true,
-    });
+    replace_source(dev, keep.then_some(out));
 }
 
 #[cfg(test)]

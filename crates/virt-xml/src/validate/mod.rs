@@ -313,7 +313,9 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
             crate::views::check_each(def, "memoryBacking")?;
             // virDomainHugepagesParseXML: the size (not zero), then the
             // node set.
-            for hp in mb.children_named("hugepages") {
+            // Reading the view checked the first <hugepages>' pages
+            // (check_hugepage); libvirt reads every one's.
+            for hp in mb.children_named("hugepages").skip(1) {
                 hp.children_named("page").try_for_each(check_hugepage)?;
             }
         }

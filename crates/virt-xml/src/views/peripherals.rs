@@ -760,9 +760,8 @@ pub(crate) fn validate_video(video: &Element, none_among_others: bool) -> Result
 pub(crate) fn check_primary_videos<'e>(
     videos: impl Iterator<Item = &'e Element>,
 ) -> Result<(), XmlError> {
-    let primary =
-        |v: &Element| v.children_named("model").find_map(|m| m.attr("primary")) == Some("yes");
-    if videos.filter(|v| primary(v)).count() > 1 {
+    let primary = |v: &&Element| video_model_attr(v, "primary") == Some("yes");
+    if videos.filter(primary).count() > 1 {
         return Err(XmlError::Unsupported(
             "Only one primary video device is supported".into(),
         ));
