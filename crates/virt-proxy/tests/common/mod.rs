@@ -344,7 +344,14 @@ impl Client {
     /// True when the daemon has closed this connection (reads end).
     pub fn closed(&mut self) -> bool {
         let mut b = [0u8; 1];
-        matches!(self.reader.read(&mut b), Ok(0))
+        // A daemon that hangs up with bytes of ours still unread in its
+        // receive queue makes the kernel report ECONNRESET to us rather
+        // than end-of-file (unix_release_sock); both mean it hung up.
+        match self.reader.read(&mut b) {
+            Ok(0) => true,
+            Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+            Ok(_) => false,
+        }
     }
 
     /// The stream, for shutting down or dropping halfway.
