@@ -617,7 +617,8 @@ fn memory_target(memory: &mut Element) {
         return;
     };
     let mut out = Element::new("target").with_child(kib("size", total));
-    if let Some(node) = target.child("node") {
+    // `string(./node)`: empty is no node.
+    if let Some(node) = target.child("node").filter(|n| !n.text().is_empty()) {
         match node.text().trim().parse::<i32>() {
             Ok(n) if n >= 0 => out = out.with_child(Element::new("node").with_text(n.to_string())),
             _ => return,
@@ -654,14 +655,19 @@ fn memory_target(memory: &mut Element) {
         }
         _ => {}
     }
-    for n in memory.children.iter_mut() {
-        if let Node::Element(c) = n {
-            if c.name == "target" {
-                *c = out;
-                break;
+    // libvirt reads and writes the first <target> only.
+    let mut first = true;
+    memory.children.retain_mut(|n| match n {
+        Node::Element(c) if c.name == "target" => {
+            if std::mem::take(&mut first) {
+                *c = out.clone();
+                true
+            } else {
+                false
             }
         }
-    }
+        _ => true,
+    });
 }
 
 /// `<lease>` (virDomainLeaseDefParseXML, virDomainLeaseDefFormat): its
@@ -1089,6 +1095,12 @@ mod tests {
         assert_eq!(
             written("<memory model='nvdimm'><target><readonly/><size unit='M'>2</size><node>1</node><label><size>128</size></label></target></memory>"),
             "<memory model='nvdimm'>\n  <target>\n    <size unit='KiB'>2048</size>\n    <node>1</node>\n    <label>\n      <size unit='KiB'>128</size>\n    </label>\n    <readonly/>\n  </target>\n</memory>\n"
+        );
+        // Only the first <target> is read and written; an empty <node> is
+        // no node.
+        assert_eq!(
+            written("<memory model='dimm'><target><size>1024</size><node></node></target><target><size>8</size></target></memory>"),
+            "<memory model='dimm'>\n  <target>\n    <size unit='KiB'>1024</size>\n  </target>\n</memory>\n"
         );
     }
 }

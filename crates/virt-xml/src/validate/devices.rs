@@ -716,6 +716,20 @@ mod tests {
             refusal("<memory model='dimm'/>").as_deref(),
             Some("XML error: missing <target> element for <memory> device")
         );
+        // The model is required; an NVDIMM's UUID is parsed before its
+        // source (internal error), other models never read one.
+        assert_eq!(
+            refusal("<memory><target><size>1024</size></target></memory>").as_deref(),
+            Some("XML error: Missing required attribute 'model' in element 'memory'")
+        );
+        assert_eq!(
+            refusal("<memory model='nvdimm'><uuid>junk</uuid><target/></memory>").as_deref(),
+            Some("internal error: malformed uuid element")
+        );
+        assert_eq!(
+            refusal("<memory model='dimm'><uuid>junk</uuid></memory>").as_deref(),
+            Some("XML error: missing <target> element for <memory> device")
+        );
     }
 
     // As virsh 9.0 refuses them (seed 16's gen7442 is the first): sizes

@@ -85,7 +85,11 @@ impl View for MemoryDevice {
     fn from_element(el: &Element) -> Result<Self, XmlError> {
         let source = el.child("source");
         let target = el.child("target");
-        let target_node = match target.and_then(|t| t.child("node")) {
+        // `string(./node)`: empty is no node.
+        let target_node = match target
+            .and_then(|t| t.child("node"))
+            .filter(|n| !n.text().is_empty())
+        {
             Some(n) => {
                 let t = n.text();
                 Some(t.trim().parse().map_err(|_| XmlError::InvalidValue {
@@ -95,14 +99,29 @@ impl View for MemoryDevice {
             }
             None => None,
         };
+        // virDomainMemoryDefParseXML: the model (required), access,
+        // discard, then an NVDIMM's UUID, before the source and target.
+        let model = String::read(
+            el,
+            "model",
+            &["dimm", "nvdimm", "virtio-pmem", "virtio-mem", "sgx-epc"],
+        )?
+        .ok_or_else(|| missing_attr("memory", "model"))?;
+        let access = String::read(el, "access", &["shared", "private"])?;
+        let discard = String::read(el, "discard", &["yes", "no"])?;
+        // `string(./uuid[1])`, read for NVDIMMs only; empty is none.
+        let uuid = el.child("uuid").map(crate::validate::string_value);
+        if model == "nvdimm"
+            && uuid
+                .as_deref()
+                .is_some_and(|u| !u.is_empty() && crate::parse::parse_uuid(u).is_none())
+        {
+            return Err(XmlError::Internal("malformed uuid element".into()));
+        }
         Ok(MemoryDevice {
-            model: String::read(
-                el,
-                "model",
-                &["dimm", "nvdimm", "virtio-pmem", "virtio-mem", "sgx-epc"],
-            )?,
-            access: String::read(el, "access", &["shared", "private"])?,
-            discard: String::read(el, "discard", &["yes", "no"])?,
+            model: Some(model),
+            access,
+            discard,
             source_pagesize: source
                 .map(|s| child_view_at::<ScaledSize>(s, "pagesize"))
                 .transpose()?
