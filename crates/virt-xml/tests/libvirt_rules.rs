@@ -359,12 +359,13 @@ fn sysinfo_sections_are_written_as_libvirt_reads_them() {
            <baseBoard><entry name='location'>l</entry></baseBoard>\
            <chassis><entry name='sku'>k</entry></chassis>\
            <chassis><entry name='asset'>c</entry></chassis>\
-           <oemStrings><entry>o1</entry><entry>o2</entry></oemStrings>\
+           <oemStrings><entry>o1</entry><entry/><entry>o2</entry></oemStrings>\
            <oemStrings><entry>o3</entry></oemStrings>\
          </sysinfo>",
     ));
     // The first bios, system and chassis, every base board with an
-    // entry set, the first OEM strings; named entries once, in order.
+    // entry set, the first OEM strings (an empty one with its end tag,
+    // seed 60's gen6137); named entries once, in order.
     let want = "<sysinfo type='smbios'>
     <bios>
       <entry name='version'>a</entry>
@@ -384,6 +385,7 @@ fn sysinfo_sections_are_written_as_libvirt_reads_them() {
     </chassis>
     <oemStrings>
       <entry>o1</entry>
+      <entry></entry>
       <entry>o2</entry>
     </oemStrings>
   </sysinfo>";

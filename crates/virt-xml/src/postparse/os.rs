@@ -343,7 +343,13 @@ fn smbios_as_written(info: &Element) -> Element {
             if let Some(oem) = info.child("oemStrings") {
                 let entries: Vec<Element> = oem
                     .children_named("entry")
-                    .map(|e| Element::new("entry").with_text(crate::validate::string_value(e)))
+                    .map(|e| {
+                        // virSysinfoOEMStringsFormat writes an empty
+                        // string as <entry></entry>: the end tag kept.
+                        let mut entry = Element::new("entry");
+                        entry.children = vec![Node::Text(crate::validate::string_value(e))];
+                        entry
+                    })
                     .collect();
                 if !entries.is_empty() {
                     let mut written = Element::new("oemStrings");
