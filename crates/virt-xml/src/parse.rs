@@ -702,14 +702,19 @@ fn parse_devices<'d, 'a>(
 ) -> Devices {
     let mut devices = Devices::default();
     let mut places = Places::new(DEVICE_ORDER, e);
+    let mut emulator_seen = false;
     let children = std::iter::once(e)
         .chain(more.iter().copied())
         .flat_map(|d| d.elements());
     for child in children {
         match child.name() {
-            // `string(./devices/emulator[1])`.
-            "emulator" if devices.emulator.is_some() => {}
-            "emulator" => devices.emulator = Some(child.all_text()),
+            // `string(./devices/emulator[1])`: the first one only, and
+            // an empty one is none (virXPathString).
+            "emulator" if emulator_seen => {}
+            "emulator" => {
+                emulator_seen = true;
+                devices.emulator = Some(child.all_text()).filter(|t| !t.is_empty());
+            }
             "disk" => {
                 if let Some(disk) = r.take(Step::device("disk"), parse_disk(child)) {
                     insert_disk(&mut devices.disks, disk)

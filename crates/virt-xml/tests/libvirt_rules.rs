@@ -572,3 +572,22 @@ fn disks_ordered_as_libvirt_inserts_them() {
         assert_eq!(got, order, "{out}");
     }
 }
+
+#[test]
+fn only_the_first_emulator_is_read_and_an_empty_one_is_none() {
+    // `string(./devices/emulator[1])` through virXPathString: seed 61's
+    // gen4072 (an empty <emulator/> libvirt does not write).
+    let out = dump(&domain(
+        "",
+        "<devices><emulator/><emulator>/b</emulator></devices>",
+    ));
+    assert!(!out.contains("emulator"), "{out}");
+    let out = dump(&domain(
+        "",
+        "<devices><emulator>/a</emulator><emulator>/b</emulator></devices>",
+    ));
+    assert!(
+        out.contains("<emulator>/a</emulator>") && !out.contains("/b"),
+        "{out}"
+    );
+}
