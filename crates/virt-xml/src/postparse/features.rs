@@ -4,34 +4,7 @@
 use super::*;
 
 /// libvirt's features (`virDomainFeature`), in the order it writes them.
-pub(super) const FEATURES: &[&str] = &[
-    "acpi",
-    "apic",
-    "pae",
-    "hap",
-    "viridian",
-    "privnet",
-    "hyperv",
-    "kvm",
-    "pvspinlock",
-    "capabilities",
-    "pmu",
-    "vmport",
-    "gic",
-    "smm",
-    "ioapic",
-    "hpt",
-    "vmcoreinfo",
-    "htm",
-    "nested-hv",
-    "msrs",
-    "ccf-assist",
-    "xen",
-    "cfpc",
-    "sbbc",
-    "ibs",
-    "tcg",
-];
+pub(super) use crate::views::DOMAIN_FEATURES as FEATURES;
 
 /// `<features>` as libvirt writes what it read (virDomainFeaturesDefParse,
 /// virDomainDefFormatFeatures): each feature once (the last one given
@@ -139,7 +112,8 @@ pub(super) fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
                     if state == "on" {
                         match e.name.as_str() {
                             "spinlocks" => {
-                                let retries: u32 = e.attr("retries")?.trim().parse().ok()?;
+                                // virXMLPropUInt in base 0: hex and octal too.
+                                let retries = crate::validate::c_uint(e.attr("retries")?, 0)?;
                                 out = out.with_attr("retries", retries.to_string());
                             }
                             "vendor_id" => out = out.with_attr("value", e.attr("value")?),
@@ -203,7 +177,8 @@ pub(super) fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
                     let state = k.attr("state")?;
                     let mut out = Element::new(k.name.as_str()).with_attr("state", state);
                     if k.name == "dirty-ring" && state == "on" {
-                        let size: u32 = k.attr("size")?.trim().parse().ok()?;
+                        // virXMLPropUInt in base 0.
+                        let size = crate::validate::c_uint(k.attr("size")?, 0)?;
                         out = out.with_attr("size", size.to_string());
                     }
                     kids[at] = Some(out);
@@ -342,6 +317,33 @@ mod tests {
         assert_eq!(
             out[0].child("maxpagesize").map(|m| m.text()).as_deref(),
             Some("18014398509481983")
+        );
+    }
+
+    /// A spinlock count and a dirty ring size are read in base 0 and
+    /// written in decimal (virsh 9.0: retries='0x1000' and '010000' both
+    /// dump as 4096).
+    #[test]
+    fn hex_and_octal_counts_written_in_decimal() {
+        let spinlocks = |retries: &str| {
+            let s = Element::new("spinlocks")
+                .with_attr("state", "on")
+                .with_attr("retries", retries);
+            let out = features_as_written(&[Element::new("hyperv").with_child(s)]).expect("read");
+            out[0]
+                .child("spinlocks")
+                .and_then(|s| s.attr("retries"))
+                .map(str::to_string)
+        };
+        assert_eq!(spinlocks("0x1000").as_deref(), Some("4096"));
+        assert_eq!(spinlocks("010000").as_deref(), Some("4096"));
+        let ring = Element::new("dirty-ring")
+            .with_attr("state", "on")
+            .with_attr("size", "0X400");
+        let out = features_as_written(&[Element::new("kvm").with_child(ring)]).expect("read");
+        assert_eq!(
+            out[0].child("dirty-ring").and_then(|r| r.attr("size")),
+            Some("1024")
         );
     }
 }

@@ -362,6 +362,37 @@ pub(crate) const KVM_FEATURES: &[&str] = &[
     "dirty-ring",
 ];
 
+/// libvirt 9.0's features (`virDomainFeature`), in the order it writes
+/// them; any other child of `<features>` is refused.
+pub(crate) const DOMAIN_FEATURES: &[&str] = &[
+    "acpi",
+    "apic",
+    "pae",
+    "hap",
+    "viridian",
+    "privnet",
+    "hyperv",
+    "kvm",
+    "pvspinlock",
+    "capabilities",
+    "pmu",
+    "vmport",
+    "gic",
+    "smm",
+    "ioapic",
+    "hpt",
+    "vmcoreinfo",
+    "htm",
+    "nested-hv",
+    "msrs",
+    "ccf-assist",
+    "xen",
+    "cfpc",
+    "sbbc",
+    "ibs",
+    "tcg",
+];
+
 /// libvirt's `VIR_DOMAIN_HYPERV_VENDOR_ID_MAX`.
 const HYPERV_VENDOR_ID_MAX: usize = 12;
 
@@ -379,6 +410,19 @@ fn prop_uint(el: &Element, name: &str) -> Result<u32, XmlError> {
         element: el.name.to_string(),
         value: v.into(),
     })
+}
+
+/// virDomainFeaturesDefParse: a feature libvirt 9.0 does not know (a
+/// later one such as `async-teardown`, or a typo) is refused.
+fn check_known(e: &Element) -> Result<(), XmlError> {
+    if DOMAIN_FEATURES.contains(&e.name.as_str()) {
+        Ok(())
+    } else {
+        Err(XmlError::Unsupported(format!(
+            "unexpected feature '{}'",
+            e.name
+        )))
+    }
 }
 
 /// virDomainFeaturesHyperVDefParse: what a switched-on spinlock count or
@@ -523,6 +567,7 @@ impl Features {
     pub fn from_elements(els: &[Element]) -> Result<Self, XmlError> {
         let mut f = Features::default();
         for e in els {
+            check_known(e)?;
             match e.name.as_str() {
                 "hyperv" => {
                     // Each child named and switched, its value, a timer's
@@ -594,6 +639,7 @@ impl Features {
     /// dropped (a test holds the two to the same verdicts).
     pub(crate) fn check(els: &[Element]) -> Result<(), XmlError> {
         for e in els {
+            check_known(e)?;
             match e.name.as_str() {
                 "hyperv" => check_hyperv(e)?,
                 "kvm" => {
@@ -754,6 +800,8 @@ mod tests {
     fn check_gives_the_views_verdicts() -> Result<(), crate::XmlError> {
         let cases = [
             "<acpi/><apic eoi='on'/><pae/>",
+            "<acpi/><bogus/>",
+            "<async-teardown enabled='yes'/><apic eoi='maybe'/>",
             "<apic eoi='maybe'/>",
             "<msrs/>",
             "<msrs unknown='ignore'/><gic version='4'/>",
