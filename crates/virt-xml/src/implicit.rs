@@ -67,6 +67,155 @@ fn interface_drive_address(iface: &Interface) -> Option<Drive> {
     Some(["controller", "bus", "target", "unit"].map(|f| number(a, f)))
 }
 
+/// The highest SCSI controller index added for host devices' addresses.
+const MAX_ADDED_CONTROLLER: u64 = 65_535;
+
+/// The ICH9 USB 1 companions and the first port of the USB 2 controller
+/// each serves by default (virDomainControllerDefParseXML's masterPort).
+const UHCI_MASTER_PORTS: [(&str, u32); 3] =
+    [("ich9-uhci1", 0), ("ich9-uhci2", 2), ("ich9-uhci3", 4)];
+
+/// Whether libvirt reads `controller`'s device information: not for a
+/// USB controller of model none (virDomainControllerDefParseXML ignores
+/// its address, alias, master and the rest).
+pub(crate) fn controller_reads_info(controller: &Element) -> bool {
+    !(controller.attr("type") == Some("usb") && controller.attr("model") == Some("none"))
+}
+
+/// The `<master startport>` libvirt gives an ICH9 USB 1 companion
+/// controller given none (and whose device information it reads).
+pub(crate) fn default_master_port(controller: &Element) -> Option<u32> {
+    if controller.attr("type") != Some("usb") || controller.child("master").is_some() {
+        return None;
+    }
+    let model = controller.attr("model")?;
+    UHCI_MASTER_PORTS
+        .iter()
+        .find(|(m, _)| *m == model)
+        .map(|(_, port)| *port)
+}
+
+/// The controllers as virDomainDefParseXML lists them, then with their
+/// indexes (virDomainAssignControllerIndexes), for a whole definition:
+/// - a controller with no type is an IDE one (the enumeration's first);
+/// - each is inserted as virDomainControllerInsertPreAlloced does: after
+///   the last of its type when it has no index, else before the first of
+///   its type with a higher index (or the same index, a USB companion
+///   before which its master goes), else after the last of its type; a
+///   new type goes last;
+/// - once a `<hostdev>` is read, the SCSI controllers up to the highest
+///   one a SCSI host device's drive address names (controller 0 for one
+///   without an address: its address is still zeroed) are appended
+///   unless one of that index was given (virDomainDefMaybeAddHostdevSCSIcontroller,
+///   after every host device), with the model of the named controller
+///   when it has one;
+/// - the controllers without an index get theirs.
+///
+/// The controllers keep their places among the other devices (the
+/// writer groups them); the added ones go last. libvirt lists, checks
+/// and writes them so (a given scsi controller after a ccid one added
+/// for a smartcard is written before it, steered seed 1's gen2815).
+pub(crate) fn list_controllers(def: &mut DomainDef) {
+    let other = &mut def.devices.other;
+    let places: Vec<usize> = (0..other.len())
+        .filter(|i| other[*i].name == "controller")
+        .collect();
+    for &at in &places {
+        if other[at].attr("type").is_none() {
+            other[at].attrs.insert(0, ("type".into(), "ide".into()));
+        }
+    }
+    let index_of = |e: &Element| {
+        e.attr("index")
+            .and_then(|v| crate::devinfo::c_int_in(v, 10))
+            .unwrap_or(-1)
+    };
+    let has_master = |e: &Element| {
+        controller_reads_info(e)
+            && (e.child("master").is_some() || default_master_port(e).is_some())
+    };
+    let mut listed: Vec<Element> = Vec::with_capacity(places.len());
+    for &at in &places {
+        let new = &other[at];
+        let (kind, index) = (new.attr("type"), index_of(new));
+        let mut insert_at = None;
+        for (j, current) in listed.iter().enumerate().rev() {
+            if current.attr("type") != kind {
+                continue;
+            }
+            if index == -1 {
+                insert_at = Some(j + 1);
+                break;
+            }
+            let current_index = index_of(current);
+            if current_index > index
+                || (!has_master(new) && has_master(current) && current_index == index)
+            {
+                insert_at = Some(j);
+            } else if insert_at.is_none() {
+                insert_at = Some(j + 1);
+            }
+        }
+        let new = new.clone();
+        match insert_at {
+            Some(j) => listed.insert(j, new),
+            None => listed.push(new),
+        }
+    }
+    // virDomainDefMaybeAddHostdevSCSIcontroller after each <hostdev>,
+    // over the host devices read so far (the host device interfaces'
+    // first).
+    let interfaces: Vec<Drive> = def
+        .devices
+        .interfaces
+        .iter()
+        .filter(|i| is_scsi_interface(i))
+        .map(|i| interface_drive_address(i).unwrap_or_default())
+        .collect();
+    let mut hostdevs = interfaces;
+    for e in other.iter().filter(|e| e.name == "hostdev") {
+        if is_scsi_hostdev(e) {
+            hostdevs.push(drive_address(e).unwrap_or_default());
+        }
+        let (mut max, mut model) = (None, None);
+        for addr in &hostdevs {
+            if max.is_some_and(|m| addr[0] <= m) {
+                continue;
+            }
+            max = Some(addr[0]);
+            let named = listed.iter().find(|c| {
+                c.attr("type") == Some("scsi") && u64::try_from(index_of(c)) == Ok(addr[0])
+            });
+            if let Some(m) = named.and_then(|c| c.attr("model")) {
+                model = Some(m.to_string());
+            }
+        }
+        let Some(max) = max else { continue };
+        // (libvirt would add billions for a huge controller number and
+        // run out of memory; a bound keeps this from doing the same.)
+        for index in 0..=max.min(MAX_ADDED_CONTROLLER) {
+            let given = listed
+                .iter()
+                .any(|c| c.attr("type") == Some("scsi") && u64::try_from(index_of(c)) == Ok(index));
+            if !given {
+                let mut c = Element::new("controller")
+                    .with_attr("type", "scsi")
+                    .with_attr("index", index.to_string());
+                if let Some(m) = &model {
+                    c.set_attr("model", m);
+                }
+                listed.push(c);
+            }
+        }
+    }
+    assign_controller_indexes(&mut listed);
+    let mut listed = listed.into_iter();
+    for (&at, c) in places.iter().zip(listed.by_ref()) {
+        other[at] = c;
+    }
+    other.extend(listed);
+}
+
 /// Assigns each controller without an index the lowest index not used by
 /// a controller of its type; a USB2 companion controller following another
 /// USB2 controller joins that one's index when its model is not there yet.
@@ -543,6 +692,111 @@ mod tests {
         assert_eq!(
             def.add_implicit_devices("cirrus").map_err(|e| e.to_string()),
             Err("XML error: SCSI host address controller='0' bus='0' target='0' unit='2' in use by a SCSI disk".into())
+        );
+    }
+
+    /// The controllers listed as virDomainControllerInsertPreAlloced
+    /// lists them (by index within a type, types in order of first
+    /// appearance, an unindexed one after the last of its type, a USB
+    /// companion after its master), the SCSI controllers a SCSI host
+    /// device needs appended when the host device is read (before a CCID
+    /// one a smartcard needs, added later), indexes given last: checked
+    /// with virsh 9.0.
+    #[test]
+    fn controllers_listed_as_libvirt_inserts_them() {
+        assert_eq!(
+            devices("<controller type='scsi' index='1'/><controller type='usb' index='0' model='none'/>\
+                     <controller type='scsi' index='0'/><controller type='ide'/><controller type='scsi'/>"),
+            "<controller type='scsi' index='0'/><controller type='scsi' index='1'/>\
+             <controller type='scsi' index='2'/><controller type='usb' index='0' model='none'/>\
+             <controller type='ide' index='0'/>"
+        );
+        assert_eq!(
+            devices("<controller type='pci' model='pci-root'/><controller type='pci' index='0' model='pci-root'/>"),
+            "<controller type='pci' index='1' model='pci-root'/><controller type='pci' index='0' model='pci-root'/>"
+        );
+        assert_eq!(
+            devices("<controller type='usb' index='0' model='ich9-uhci1'/><controller type='usb' index='0' model='ich9-ehci1'/>"),
+            "<controller type='usb' index='0' model='ich9-ehci1'/>\
+             <controller type='usb' index='0' model='ich9-uhci1'><master startport='0'/></controller>"
+        );
+        let smartcard = "<smartcard mode='host'><address type='ccid' controller='2'/></smartcard>";
+        let hostdev = |unit: u32, controller: u32| {
+            format!(
+                "<hostdev mode='subsystem' type='scsi'><source><adapter name='a'/>\
+                 <address bus='0' target='0' unit='{unit}'/></source>\
+                 <address type='drive' controller='{controller}' bus='0' target='0' unit='3'/></hostdev>"
+            )
+        };
+        let out = devices(&format!("{smartcard}{}", hostdev(1, 0)));
+        assert!(out
+            .starts_with("<controller type='scsi' index='0'/><controller type='ccid' index='2'/>"));
+        let out = devices(&format!(
+            "<controller type='scsi' model='lsilogic'/><controller type='scsi' index='2' model='virtio-scsi'/>{}{}",
+            hostdev(1, 2),
+            hostdev(2, 4)
+        ));
+        assert!(out.starts_with(
+            "<controller type='scsi' index='5' model='lsilogic'/>\
+             <controller type='scsi' index='2' model='virtio-scsi'/>\
+             <controller type='scsi' index='0' model='virtio-scsi'/>\
+             <controller type='scsi' index='1' model='virtio-scsi'/>\
+             <controller type='scsi' index='3' model='virtio-scsi'/>\
+             <controller type='scsi' index='4' model='virtio-scsi'/>"
+        ));
+    }
+
+    /// A controller with no type is an IDE one; a USB controller of model
+    /// none has no device information read (nor refused).
+    #[test]
+    fn controller_type_and_usb_none_as_libvirt_reads_them() {
+        assert_eq!(
+            devices("<controller index='0'/>"),
+            "<controller type='ide' index='0'/>"
+        );
+        assert_eq!(
+            devices(
+                "<controller type='usb' index='0' model='none'><alias name='ua-x'/>\
+                     <master startport='x'/><address type='bogus'/></controller>"
+            ),
+            "<controller type='usb' index='0' model='none'/>"
+        );
+    }
+
+    /// virDomainDefRejectDuplicateControllers, on the indexes post-parse
+    /// gave: none for two USB controllers.
+    #[test]
+    fn two_controllers_of_a_type_and_index_are_refused() {
+        let verdict = |xml: &str| {
+            crate::parse_domain(&format!(
+                "<domain type='test'><name>t</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices>{xml}</devices></domain>"
+            ))
+            .map(drop)
+            .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            verdict("<controller type='xenbus' index='9'/><controller type='xenbus' index='9'/>"),
+            Err("XML error: Multiple 'xenbus' controllers with index '9'".into())
+        );
+        assert_eq!(
+            verdict("<controller type='scsi'/><controller type='scsi' index='0'/><controller type='scsi' index='1'/>"),
+            Ok(())
+        );
+        assert_eq!(
+            verdict("<controller index='0'/><controller type='ide' index='0'/>"),
+            Err("XML error: Multiple 'ide' controllers with index '0'".into())
+        );
+        assert_eq!(
+            verdict("<controller type='usb' index='1' model='qemu-xhci'/><controller type='usb' index='1' model='qemu-xhci'/>"),
+            Ok(())
+        );
+        // The PCI checks read the index given: a pci-root without one
+        // beside index 0 is index 1, which may have a NUMA node.
+        assert_eq!(
+            verdict("<controller type='pci' model='pci-root'><target><node>1</node></target></controller>\
+                     <controller type='pci' index='0' model='pci-root'/>"),
+            Ok(())
         );
     }
 

@@ -304,6 +304,12 @@ impl DomainDef {
         }
         crate::validate::check_parsed(&def, &mut r);
         crate::views::check_definition(&def, &mut r);
+        // The controllers as virDomainDefParseXML lists them (and the
+        // host devices add to them), with the indexes post-parse gives
+        // them first: its checks read them so.
+        if scope == Scope::Domain {
+            crate::implicit::list_controllers(&mut def);
+        }
         // virDomainDefPostParseMemory settles the size before its checks
         // and the later ones that read it.
         let from_numa = scope == Scope::Domain && crate::postparse::memory_from_numa(&mut def);

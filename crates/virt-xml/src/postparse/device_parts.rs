@@ -56,6 +56,15 @@ pub(super) fn rewrite(device: &mut Element) {
         }
         "tpm" => tpm_backend(device),
         "controller" => {
+            // A USB controller of model none: its device information is
+            // not read; an ICH9 USB 1 companion without a master gets its
+            // default one (virDomainControllerDefParseXML).
+            if !crate::implicit::controller_reads_info(device) {
+                remove_named(device, &INFO);
+            } else if let Some(port) = crate::implicit::default_master_port(device) {
+                let master = Element::new("master").with_attr("startport", port.to_string());
+                device.children.push(Node::Element(master));
+            }
             super::platform::controller_attrs(device);
             super::platform::controller_pci_parts(device);
             super::platform::controller_driver(device);

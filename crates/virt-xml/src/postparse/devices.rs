@@ -263,6 +263,31 @@ pub(crate) fn check_memory(def: &DomainDef, from_numa: bool) -> Result<(), XmlEr
     Ok(())
 }
 
+/// virDomainDefRejectDuplicateControllers: one controller of a type at
+/// an index, USB controllers aside (companions share their master's
+/// index); the controllers in libvirt's list order, with the indexes
+/// post-parse gave them ([`crate::implicit::list_controllers`]).
+pub(crate) fn check_controllers_unique(def: &DomainDef) -> Result<(), XmlError> {
+    let mut seen: Vec<(&str, i64)> = Vec::new();
+    for c in devices(def, "controller") {
+        let kind = c.attr("type").unwrap_or("ide");
+        if kind == "usb" {
+            continue;
+        }
+        let index = c
+            .attr("index")
+            .and_then(|i| crate::devinfo::c_int_in(i, 10))
+            .unwrap_or(0);
+        if seen.contains(&(kind, index)) {
+            return Err(XmlError::Invalid(format!(
+                "Multiple '{kind}' controllers with index '{index}'"
+            )));
+        }
+        seen.push((kind, index));
+    }
+    Ok(())
+}
+
 /// virDomainDefRejectDuplicatePanics: one panic notifier of each model
 /// (none given: the model 'default').
 pub(crate) fn check_panics(def: &DomainDef) -> Result<(), XmlError> {

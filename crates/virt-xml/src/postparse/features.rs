@@ -158,13 +158,17 @@ pub(super) fn features_as_written(given: &[Element]) -> Option<Vec<Element>> {
                     caps[at] = Some(c.attr("state").unwrap_or("on"));
                 }
                 let policy = f.attr("policy").unwrap_or("default");
+                // The default policy is the feature's "absent" value:
+                // virDomainDefFormatFeatures writes it only with a
+                // capability named (steered seed 1's gen2762).
+                let named = caps.iter().any(Option::is_some);
                 let mut out = Element::new(name).with_attr("policy", policy);
                 for (cap, state) in crate::views::PROCESS_CAPS.iter().zip(caps) {
                     if let Some(state) = state {
                         out = out.with_child(Element::new(*cap).with_attr("state", state));
                     }
                 }
-                Some(out)
+                (policy != "default" || named).then_some(out)
             }
             "kvm" => {
                 // Each known child once (the last counts) in libvirt's
@@ -281,6 +285,21 @@ mod tests {
         assert_eq!(out[1], bare("pmu").with_attr("state", "on"));
         let out = features_as_written(&[bare("acpi").with_child(bare("x"))]).expect("read");
         assert_eq!(out, [bare("acpi")]);
+    }
+
+    /// A container's `<capabilities>` of the default policy (libvirt's
+    /// "absent" value) is written only with a capability named.
+    #[test]
+    fn default_capabilities_policy_only_with_a_capability() {
+        let caps = Element::new("capabilities").with_attr("policy", "default");
+        let out = features_as_written(&[Element::new("acpi"), caps.clone()]).expect("read");
+        assert_eq!(names(&out), ["acpi"]);
+        let out = features_as_written(&[Element::new("capabilities")]).expect("read");
+        assert!(out.is_empty());
+        let chown = caps.with_child(Element::new("chown").with_attr("state", "off"));
+        let out = features_as_written(&[chown]).expect("read");
+        assert_eq!(out[0].attr("policy"), Some("default"));
+        assert_eq!(out[0].children.len(), 1);
     }
 
     /// An empty `<tb-cache>` is no size (virParseScaledValue), so

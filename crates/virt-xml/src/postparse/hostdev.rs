@@ -78,6 +78,9 @@ pub(super) fn hostdev(dev: &mut Element) {
             }
         }
     }
+    if scsi {
+        scsi_adapter_source(dev);
+    }
     if let Some(kind) = caps {
         caps_source(dev, &kind);
     }
@@ -127,6 +130,43 @@ fn caps_source(dev: &mut Element, kind: &str) {
     };
     let source = Element::new("source").with_child(Element::new(child).with_text(name));
     replace_source(dev, Some(source));
+}
+
+/// A SCSI host device's adapter `<source>` as
+/// virDomainHostdevDefFormatSubsysSCSI writes what
+/// virDomainHostdevSubsysSCSIHostDefParseXML read: the adapter's name,
+/// then the first address's bus, target and unit in decimal (read in C's
+/// bases: `bus='010'` is bus 8), nothing else; an iSCSI source is left
+/// to [`iscsi_children`].
+fn scsi_adapter_source(dev: &mut Element) {
+    let Some(source) = dev.child("source") else {
+        return;
+    };
+    if source.attr("protocol") == Some("iscsi") {
+        return;
+    }
+    let name = source.child("adapter").and_then(|a| a.attr("name"));
+    let Some((address, name)) = source.child("address").zip(name) else {
+        // Refused when read.
+        return;
+    };
+    let number = |attr: &str| address.attr(attr).and_then(|v| c_unsigned(v, 0));
+    let (Some(bus), Some(target), Some(unit)) = (number("bus"), number("target"), number("unit"))
+    else {
+        return;
+    };
+    if u32::try_from(bus).is_err() || u32::try_from(target).is_err() {
+        return;
+    }
+    let written = Element::new("source")
+        .with_child(Element::new("adapter").with_attr("name", name))
+        .with_child(
+            Element::new("address")
+                .with_attr("bus", bus.to_string())
+                .with_attr("target", target.to_string())
+                .with_attr("unit", unit.to_string()),
+        );
+    replace_source(dev, Some(written));
 }
 
 /// Puts `written` in the place of a host device's first `<source>` (no
@@ -401,6 +441,18 @@ mod tests {
         let mut e = crate::parse_element(xml).unwrap();
         super::super::device_parts::rewrite(&mut e);
         e.to_xml(0)
+    }
+
+    /// A SCSI adapter source: its adapter's name and first address's
+    /// numbers (read in C's bases) alone, in decimal.
+    #[test]
+    fn a_scsi_adapter_source_as_libvirt_writes_it() {
+        assert_eq!(
+            written("<hostdev type='scsi'><source><adapter type='fc_host' name='scsi_host0' wwnn='1'/>\
+                     <address bus='010' target='0x1f' unit='7'/><address bus='x'/></source></hostdev>"),
+            "<hostdev mode='subsystem' type='scsi' managed='no'>\n  <source>\n    <adapter name='scsi_host0'/>\n\
+             \x20   <address bus='8' target='31' unit='7'/>\n  </source>\n</hostdev>\n"
+        );
     }
 
     // As virsh 9.0 writes it back (seed 26's gen1057).

@@ -725,6 +725,7 @@ pub(crate) fn check(def: &DomainDef) -> Result<(), XmlError> {
             "firmware feature 'enrolled-keys' cannot be enabled when firmware feature 'secure-boot' is disabled",
         ));
     }
+    devices::check_controllers_unique(def)?;
     // virDomainDefRejectDuplicatePanics.
     check_panics(def)?;
     devices::check_boot_orders(def)?;

@@ -66,9 +66,8 @@ pub(super) fn pcihole64(controller: &mut Element) {
 /// are not read, so not written. Numbers libvirt refuses leave the
 /// element as written (the checks refuse the definition).
 pub(super) fn controller_attrs(controller: &mut Element) {
-    let Some(kind) = controller.attr("type") else {
-        return;
-    };
+    // No type is an IDE controller.
+    let kind = controller.attr("type").unwrap_or("ide");
     // virXMLPropInt in base 10, non-negative.
     let number = |name: &str| -> Result<Option<u32>, ()> {
         match controller.attr(name) {

@@ -77,9 +77,14 @@ pub(crate) fn check_usb_controllers(devices: &[Element]) -> Result<(), XmlError>
 
 /// Whether libvirt reads the device information (`<address>`, `<acpi>`,
 /// ...) of the device element `e`: not for a memory balloon of model
-/// none (virDomainMemballoonDefParseXML ignores it).
+/// none (virDomainMemballoonDefParseXML ignores it), nor a USB controller
+/// of model none (virDomainControllerDefParseXML).
 pub(crate) fn reads_device_info(e: &Element) -> bool {
-    !(e.name == "memballoon" && e.attr("model") == Some("none"))
+    match e.name.as_str() {
+        "memballoon" => e.attr("model") != Some("none"),
+        "controller" => crate::implicit::controller_reads_info(e),
+        _ => true,
+    }
 }
 
 /// `virXMLPropUInt` (`long`: `virXMLPropULongLong`) in `base`: refused

@@ -153,7 +153,11 @@ fn walk_rank(kind: &str) -> Option<usize> {
 /// order (for a lone device, without the checks against the rest of
 /// its domain).
 pub(crate) fn check_devices(def: &DomainDef, scope: Scope) -> Result<(), XmlError> {
+    let replaced = replaced_console(def);
     for device in devices_in_order(def) {
+        if matches!(device, Device::Char(c) if replaced.is_some_and(|r| std::ptr::eq(r, c))) {
+            continue;
+        }
         check_info(&device)?;
         match device {
             Device::Char(c) => {
@@ -170,6 +174,38 @@ pub(crate) fn check_devices(def: &DomainDef, scope: Scope) -> Result<(), XmlErro
     }
     // The devices without device information come last in the walk.
     crate::views::check_display_audio(&def.devices)
+}
+
+/// The console virDomainDefAddConsoleCompat drops before validation: an
+/// HVM guest's first console, of target type serial or none, when there
+/// is a serial port whose source is not the console's (the console is
+/// then written as the serial port's alias; steered seed 1's gen9858: a
+/// D-Bus console with no channel beside a serial port).
+fn replaced_console(def: &DomainDef) -> Option<&CharDev> {
+    if def.os.os_type != "hvm" {
+        return None;
+    }
+    let chardevs = &def.devices.chardevs;
+    let console = chardevs.iter().find(|c| c.kind == "console")?;
+    let serial = chardevs.iter().find(|c| c.kind == "serial")?;
+    let target_type = console
+        .extra
+        .iter()
+        .find(|e| e.name == "target")
+        .and_then(|t| t.attr("type"));
+    if !matches!(target_type, None | Some("serial")) {
+        return None;
+    }
+    fn source(c: &CharDev) -> (&str, Option<&[crate::model::Attr]>) {
+        (
+            c.dev_type.as_deref().unwrap_or("pty"),
+            c.extra
+                .iter()
+                .find(|e| e.name == "source")
+                .map(|s| s.attrs.as_slice()),
+        )
+    }
+    (source(console) != source(serial)).then_some(console)
 }
 
 /// virDomainDeviceInfoValidate: an unassigned address is for host
@@ -1232,6 +1268,28 @@ mod tests {
                     .into()
             )
         );
+    }
+
+    /// An HVM guest's first console of target type serial or none, of
+    /// another source than the first serial port, is dropped for an
+    /// alias of the port before validation (virDomainDefAddConsoleCompat):
+    /// its source is not checked (virsh 9.0 defines both).
+    #[test]
+    fn a_console_replaced_by_the_serial_port_is_not_validated() {
+        let console = "<console type='dbus'/>";
+        let missing = Err(
+            "unsupported configuration: Missing source channel attribute for char device".into(),
+        );
+        assert_eq!(define(console), missing);
+        assert_eq!(
+            define(&format!("{console}<serial type='qemu-vdagent'/>")),
+            Ok(())
+        );
+        assert_eq!(
+            define("<console type='dbus'><target type='virtio'/></console><serial type='pty'/>"),
+            missing
+        );
+        assert_eq!(define(&format!("{console}<serial type='dbus'/>")), missing);
     }
 
     // As virsh 9.0 refuses them (seed 35's gen1130 is the first).

@@ -374,6 +374,11 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
             // (The counts after the device information: check_definition.)
             devices::check_controller_head(el)?;
             check_controller_parts(el)?;
+            // (Part of the device information: not read for a USB
+            // controller of model none.)
+            if !crate::validate::reads_device_info(el) {
+                return Ok(());
+            }
             el.children_named("master")
                 .try_for_each(read::<ControllerMaster>)
         }

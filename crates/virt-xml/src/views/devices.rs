@@ -85,8 +85,8 @@ pub struct Controller {
     pub pcihole64_unit: Option<String>,
 }
 
-/// A controller's `type=` as libvirt reads it (required, one of its
-/// types), then its `model=` against the models of that type
+/// A controller's `type=` as libvirt reads it (one of its types, IDE
+/// when none is given), then its `model=` against the models of that type
 /// (virDomainControllerModelTypeFromString: none for fdc, sata, ccid,
 /// xenbus and isa).
 fn controller_type(el: &Element) -> Result<&str, XmlError> {
@@ -111,7 +111,9 @@ fn controller_type_of<'a>(
                 el.name
             )))
         }
-        None => return Err(missing_attr(&el.name, "type")),
+        // virXMLPropEnum without VIR_XML_PROP_REQUIRED: none is the
+        // enumeration's first, IDE.
+        None => "ide",
     };
     if let Some(model) = model {
         if !crate::postparse::controller_models(controller_type).contains(&model) {
@@ -170,6 +172,12 @@ fn controller_counts(
     Ok((ports, vectors, pcihole64, frames, channels))
 }
 
+/// Whether the controller's device information (its `<master>`) is read:
+/// not for a USB controller of model none.
+fn reads_info(el: &Element) -> bool {
+    crate::implicit::controller_reads_info(el)
+}
+
 impl View for Controller {
     const TAG: &'static str = "controller";
     /// Read in virDomainControllerDefParseXML's order; a count the
@@ -177,7 +185,7 @@ impl View for Controller {
     fn from_element(el: &Element) -> Result<Self, XmlError> {
         let controller_type = controller_type(el)?.to_string();
         let index = int(el, "index")?;
-        let master_startport = match el.child("master") {
+        let master_startport = match el.child("master").filter(|_| reads_info(el)) {
             Some(m) => uint(m, "startport")?,
             None => None,
         };
@@ -203,7 +211,7 @@ impl View for Controller {
     /// device information).
     fn check(el: &Element) -> Result<(), XmlError> {
         check_controller_head(el)?;
-        if let Some(m) = el.child("master") {
+        if let Some(m) = el.child("master").filter(|_| reads_info(el)) {
             uint::<u32>(m, "startport")?;
         }
         check_controller_tail(el)
@@ -916,10 +924,40 @@ pub(crate) fn hostdev_model(el: &Element) -> Result<Option<String>, XmlError> {
 /// without an adapter); the schema's other adapter forms (fc_host,
 /// parentaddr) are the storage pool's and are refused here.
 pub(crate) fn check_scsi_adapter(el: &Element) -> Result<(), XmlError> {
+    if el.attr("type") != Some("scsi") {
+        return Ok(());
+    }
+    // virDomainHostdevSubsysSCSIDefParseXML: the protocol first.
+    source_protocol(el)?;
     let source = el.child("source");
+    if source.and_then(|s| s.attr("protocol")) == Some("iscsi") {
+        return Ok(());
+    }
+    // virDomainHostdevSubsysSCSIHostDefParseXML: the first address's
+    // bus, target (unsigned ints) and unit (an unsigned long long), each
+    // required, in C's bases (seed steered 1's gen2758: bus='09', not
+    // octal, refused before the device's address type is checked).
+    let Some(address) = source.and_then(|s| s.child("address")) else {
+        return Err(XmlError::Invalid(
+            "'address' must be specified for scsi hostdev source".into(),
+        ));
+    };
+    for name in ["bus", "target"] {
+        crate::validate::prop_uint(address, name, 0, true, false)?;
+    }
+    match address.attr("unit") {
+        None => return Err(missing_attr(&address.name, "unit")),
+        Some(v) if crate::devinfo::c_unsigned(v, 0).is_none() => {
+            return Err(XmlError::NotUnsigned {
+                attr: "unit".into(),
+                element: address.name.to_string(),
+                value: v.into(),
+            })
+        }
+        Some(_) => {}
+    }
     let adapter = source.and_then(|s| s.child("adapter"));
-    let iscsi = source.and_then(|s| s.attr("protocol")) == Some("iscsi");
-    if el.attr("type") == Some("scsi") && !iscsi && adapter.and_then(|a| a.attr("name")).is_none() {
+    if adapter.and_then(|a| a.attr("name")).is_none() {
         return Err(XmlError::Invalid(
             "'adapter' name must be specified for scsi hostdev source".into(),
         ));

@@ -123,10 +123,11 @@ flat_view! {
         max_sectors: u32 = "max_sectors",
         ioeventfd: String = "ioeventfd" ["on", "off"],
         iothread: u32 = "iothread",
-        iommu: String = "iommu",
-        ats: String = "ats",
-        packed: String = "packed",
-        page_per_vq: String = "page_per_vq",
+        // virDomainVirtioOptionsParseXML, after the I/O thread.
+        iommu: String = "iommu" ["on", "off"],
+        ats: String = "ats" ["on", "off"],
+        packed: String = "packed" ["on", "off"],
+        page_per_vq: String = "page_per_vq" ["on", "off"],
     }
 }
 
@@ -394,5 +395,11 @@ mod tests {
         assert!(ControllerDriver::check(&el).is_err());
         let ok = Element::new("driver").with_attr("queues", "4");
         assert_eq!(ControllerDriver::check(&ok), Ok(()));
+        // A controller's virtio options are switches.
+        let el = Element::new("driver").with_attr("iommu", "x");
+        assert_eq!(
+            ControllerDriver::check(&el).map_err(|e| e.to_string()),
+            Err("XML error: Invalid value for attribute 'iommu' in element 'driver': 'x'.".into())
+        );
     }
 }
