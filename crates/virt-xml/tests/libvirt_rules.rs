@@ -591,3 +591,56 @@ fn only_the_first_emulator_is_read_and_an_empty_one_is_none() {
         "{out}"
     );
 }
+
+#[test]
+fn timers_set_only_what_they_support_and_empty_clock_values_are_none() {
+    // virDomainDefPostParseTimer, as virsh 9.0 refuses them.
+    let clock = |timers: &str| domain("", &format!("<clock offset='utc'>{timers}</clock>"));
+    for (timers, want) in [
+        (
+            "<timer name='kvmclock' tickpolicy='delay'/>",
+            "timer kvmclock doesn't support setting of timer tickpolicy",
+        ),
+        (
+            "<timer name='rtc' tickpolicy='delay'><catchup slew='2'/></timer>",
+            "setting of timer catchup policies is only supported with tickpolicy='catchup'",
+        ),
+        (
+            "<timer name='pit' track='guest'/>",
+            "timer pit doesn't support setting of timer track",
+        ),
+        (
+            "<timer name='rtc' frequency='5'/>",
+            "timer rtc doesn't support setting of timer frequency",
+        ),
+        (
+            "<timer name='hpet' mode='native'/>",
+            "timer hpet doesn't support setting of timer mode",
+        ),
+    ] {
+        assert!(
+            refusal(&clock(timers)).to_string().contains(want),
+            "{timers}"
+        );
+    }
+    let out = dump(&clock(
+        "<timer name='rtc' tickpolicy='catchup' track='guest'><catchup slew='2'/></timer>\
+         <timer name='tsc' frequency='0' mode='native'/><timer name='rtc' tickpolicy='delay'><catchup slew='0'/></timer>",
+    ));
+    let want = "<clock offset='utc'>
+    <timer name='rtc' tickpolicy='catchup' track='guest'>
+      <catchup slew='2'/>
+    </timer>
+    <timer name='tsc' mode='native'/>
+    <timer name='rtc' tickpolicy='delay'/>
+  </clock>";
+    assert!(out.contains(want), "{out}");
+    // `string(./clock/@adjustment)` and `@timezone`: empty is none.
+    let out = dump(&domain("", "<clock offset='utc' adjustment=''/>"));
+    assert!(out.contains("<clock offset='utc'/>"), "{out}");
+    assert!(
+        refusal(&domain("", "<clock offset='timezone' timezone=''/>"))
+            .to_string()
+            .contains("missing 'timezone' attribute")
+    );
+}

@@ -24,7 +24,11 @@ pub(super) fn clock_attrs(clock: &mut Element) {
         .filter(|o| !o.is_empty())
         .unwrap_or("utc")
         .to_string();
-    let adjustment = clock.attr("adjustment").map(str::to_string);
+    // `string(./clock/@adjustment)`: an empty one is none.
+    let adjustment = clock
+        .attr("adjustment")
+        .filter(|a| !a.is_empty())
+        .map(str::to_string);
     let number = |a: &Option<String>| a.as_deref().and_then(|a| a.trim().parse::<i64>().ok());
     let mut attrs: Vec<Attr> = Vec::new();
     let mut put = |k: &str, v: String| attrs.push((k.into(), v));
@@ -137,4 +141,60 @@ pub(super) fn timer_as_written(timer: &mut Element) {
         }
     }
     *timer = out;
+}
+
+/// virDomainDefPostParseTimer: what each timer may set (after the boot
+/// orders, before the implicit devices): no tick policy on kvmclock or
+/// hypervclock, catch-up values only with the catch-up policy, a frequency
+/// and a mode on the TSC only, a track on the RTC and platform timers only.
+pub(crate) fn check_timers(def: &DomainDef) -> Result<(), XmlError> {
+    // `./clock/timer`: the timers of every <clock>.
+    let timers = def
+        .extra
+        .iter()
+        .filter(|e| e.name == "clock")
+        .flat_map(|c| c.children_named("timer"));
+    // A number read at parse time (virXMLPropULongLong, checked there);
+    // set when not zero.
+    let set = |e: Option<&Element>, name: &str| {
+        e.and_then(|e| e.attr(name))
+            .and_then(|v| crate::devinfo::c_unsigned(v, 10))
+            .is_some_and(|n| n != 0)
+    };
+    for timer in timers {
+        let name = timer.attr("name").unwrap_or_default();
+        let unsupported = |what: &str| {
+            Err(XmlError::Unsupported(format!(
+                "timer {name} doesn't support setting of timer {what}"
+            )))
+        };
+        let tickpolicy = timer.attr("tickpolicy");
+        if matches!(name, "kvmclock" | "hypervclock") && tickpolicy.is_some() {
+            return unsupported("tickpolicy");
+        }
+        // `./catchup`: the first.
+        let catchup = timer.child("catchup");
+        if tickpolicy != Some("catchup")
+            && ["threshold", "slew", "limit"]
+                .iter()
+                .any(|a| set(catchup, a))
+        {
+            return Err(XmlError::Invalid(
+                "setting of timer catchup policies is only supported with tickpolicy='catchup'"
+                    .into(),
+            ));
+        }
+        if name != "tsc" {
+            if set(Some(timer), "frequency") {
+                return unsupported("frequency");
+            }
+            if timer.attr("mode").is_some() {
+                return unsupported("mode");
+            }
+        }
+        if !matches!(name, "platform" | "rtc") && timer.attr("track").is_some() {
+            return unsupported("track");
+        }
+    }
+    Ok(())
 }

@@ -729,6 +729,7 @@ pub(crate) fn check(def: &DomainDef) -> Result<(), XmlError> {
     // virDomainDefRejectDuplicatePanics.
     check_panics(def)?;
     devices::check_boot_orders(def)?;
+    clock::check_timers(def)?;
     // virDomainDefPostParseCPU: a check only with a model to check.
     if let Some(cpu) = def.extra.iter().find(|e| e.name == "cpu") {
         let custom = cpu.attr("mode").is_none_or(|m| m == "custom");

@@ -219,9 +219,10 @@ pub(super) fn check_clock(def: &DomainDef) -> Result<(), XmlError> {
     // `string(./clock/@offset)`: an empty one is none (utc).
     match clock.attr("offset").filter(|o| !o.is_empty()) {
         None | Some("utc" | "localtime")
+            // `string(./clock/@adjustment)`: an empty one is none.
             if clock
                 .attr("adjustment")
-                .is_some_and(|a| a != "reset" && c_long(a, true).is_none()) =>
+                .is_some_and(|a| !a.is_empty() && a != "reset" && c_long(a, true).is_none()) =>
         {
             Err(XmlError::Invalid(format!(
                 "unknown clock adjustment '{}'",
@@ -239,7 +240,8 @@ pub(super) fn check_clock(def: &DomainDef) -> Result<(), XmlError> {
                 clock.attr("basis").unwrap_or_default()
             )))
         }
-        Some("timezone") if clock.attr("timezone").is_none() => Err(XmlError::Internal(
+        // `string(./clock/@timezone)`: an empty one is none.
+        Some("timezone") if clock.attr("timezone").is_none_or(str::is_empty) => Err(XmlError::Internal(
             "missing 'timezone' attribute for clock with offset='timezone'".into(),
         )),
         Some("absolute")

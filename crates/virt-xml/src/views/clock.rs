@@ -76,7 +76,7 @@ impl View for Clock {
                 ],
             )?
             else {
-                return Err(XmlError::Invalid("missing timer name".into()));
+                return Err(missing_attr("timer", "name"));
             };
             let catchup = match t.child("catchup") {
                 Some(c) => Some([uint(c, "threshold")?, uint(c, "slew")?, uint(c, "limit")?]),
