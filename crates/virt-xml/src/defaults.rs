@@ -74,43 +74,54 @@ impl DomainDef {
                 .any(|o| o.children_named("boot").any(|b| b.attr("order").is_some()))
     }
 
-    /// libvirt adds the controller each drive address refers to.
+    /// virDomainDefAddImplicitControllers' disk part
+    /// (virDomainDefAddDiskControllersForType): for each bus, a
+    /// controller of every index from 0 to the highest a disk's drive
+    /// address names, a bus at a time: SCSI, floppy, IDE, SATA (steered
+    /// seed 1's gen2741: a floppy `fdz` at controller 12 gets floppy
+    /// controllers 0 to 12).
     fn add_drive_controllers(&mut self) {
-        let mut wanted: Vec<(&'static str, String)> = Vec::new();
-        for disk in &self.devices.disks {
-            let ctype = match disk.target_bus.as_deref() {
-                Some("ide") => "ide",
-                Some("scsi") => "scsi",
-                Some("fdc") => "fdc",
-                Some("sata") => "sata",
-                _ => continue,
-            };
-            let Some(addr) = disk
-                .extra
+        for (ctype, bus) in [
+            ("scsi", "scsi"),
+            ("fdc", "fdc"),
+            ("ide", "ide"),
+            ("sata", "sata"),
+        ] {
+            let highest = self
+                .devices
+                .disks
                 .iter()
-                .find(|e| e.name == "address" && e.attr("type") == Some("drive"))
-            else {
+                .filter(|d| d.target_bus.as_deref() == Some(bus))
+                .filter_map(|d| {
+                    d.extra
+                        .iter()
+                        .find(|e| e.name == "address")
+                        .filter(|a| a.attr("type") == Some("drive"))
+                })
+                .map(|a| {
+                    a.attr("controller")
+                        .and_then(|c| crate::validate::c_uint(c, 10))
+                        .unwrap_or(0)
+                })
+                .max();
+            let Some(highest) = highest else {
                 continue;
             };
-            let index = addr.attr("controller").unwrap_or("0").to_string();
-            if !wanted.iter().any(|(t, i)| *t == ctype && *i == index) {
-                wanted.push((ctype, index));
-            }
-        }
-        // libvirt adds them a bus at a time: SCSI, floppy, IDE, SATA.
-        wanted.sort_by_key(|(t, _)| ["scsi", "fdc", "ide", "sata"].iter().position(|k| k == t));
-        for (ctype, index) in wanted {
-            let exists = self.devices.other.iter().any(|o| {
-                o.name == "controller"
-                    && o.attr("type") == Some(ctype)
-                    && o.attr("index").unwrap_or("0") == index
-            });
-            if !exists {
-                self.devices.other.push(
-                    Element::new("controller")
-                        .with_attr("type", ctype)
-                        .with_attr("index", index),
-                );
+            for index in 0..=highest {
+                let exists = self.devices.other.iter().any(|o| {
+                    o.name == "controller"
+                        && o.attr("type") == Some(ctype)
+                        && o.attr("index")
+                            .map_or(Some(0), |i| crate::validate::c_uint(i, 10))
+                            == Some(index)
+                });
+                if !exists {
+                    self.devices.other.push(
+                        Element::new("controller")
+                            .with_attr("type", ctype)
+                            .with_attr("index", index.to_string()),
+                    );
+                }
             }
         }
     }
@@ -118,19 +129,25 @@ impl DomainDef {
 
 impl Disk {
     /// Give IDE/SCSI/SATA/floppy disks without an address the drive address
-    /// libvirt derives from the target name (hda -> 0:0:0:0, hdd -> 0:1:0:1).
+    /// libvirt derives from the target name (hda -> 0:0:0:0, hdd -> 0:1:0:1,
+    /// fdc -> 1:0:0:0), as virDomainDiskDefAssignAddress does.
     fn assign_drive_address(&mut self) {
         if self.extra.iter().any(|e| e.name == "address") {
             return;
         }
-        let Some(idx) = disk_index(&self.target_dev) else {
+        // virDiskNameToIndex: a partition number after the letters is
+        // allowed (`sda1` is `sda`'s index).
+        let Some(idx) =
+            crate::postparse::disk_name_index(&self.target_dev).and_then(|i| u32::try_from(i).ok())
+        else {
             return;
         };
         let (controller, bus, unit) = match self.target_bus.as_deref() {
             Some("ide") => (idx / 4, (idx % 4) / 2, idx % 2),
             Some("scsi") => (idx / 7, 0, idx % 7),
             Some("sata") => (idx / 6, 0, idx % 6),
-            Some("fdc") => (0, 0, idx),
+            // Two units a controller, as for IDE's buses (gen2741).
+            Some("fdc") => (idx / 2, 0, idx % 2),
             _ => return,
         };
         self.extra.push(
@@ -164,33 +181,57 @@ pub fn post_parse_disk_bus(floppy: bool, target_dev: &str) -> &'static str {
     .map_or("ide", |(_, bus)| bus)
 }
 
-/// The index encoded in a target name: hda -> 0, sdb -> 1, vdaa -> 26.
-fn disk_index(dev: &str) -> Option<u32> {
-    let prefix = ["xvd", "ubd", "hd", "sd", "vd", "fd"]
-        .into_iter()
-        .find(|p| dev.starts_with(p))?;
-    let letters = &dev[prefix.len()..];
-    if letters.is_empty() || !letters.bytes().all(|b| b.is_ascii_lowercase()) {
-        return None;
-    }
-    let mut idx: u32 = 0;
-    for b in letters.bytes() {
-        idx = idx.checked_mul(26)?.checked_add(u32::from(b - b'a') + 1)?;
-    }
-    Some(idx - 1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn disk_indexes() {
-        assert_eq!(disk_index("hda"), Some(0));
-        assert_eq!(disk_index("hdd"), Some(3));
-        assert_eq!(disk_index("sdz"), Some(25));
-        assert_eq!(disk_index("vdaa"), Some(26));
-        assert_eq!(disk_index("hd1"), None);
+        let index = crate::postparse::disk_name_index;
+        assert_eq!(index("hda"), Some(0));
+        assert_eq!(index("hdd"), Some(3));
+        assert_eq!(index("sdz"), Some(25));
+        assert_eq!(index("vdaa"), Some(26));
+        assert_eq!(index("sda1"), Some(0));
+        assert_eq!(index("hd1"), None);
+    }
+
+    /// virDomainDiskDefAssignAddress and virDomainDefAddImplicitControllers
+    /// as virsh 9.0 shows them (steered seed 1's gen2741): a floppy's
+    /// two units a controller, and every controller index up to the
+    /// highest a disk names.
+    #[test]
+    fn floppy_addresses_and_the_controllers_up_to_them() -> Result<(), crate::XmlError> {
+        let xml = "<domain type='test'><name>b</name><memory>1024</memory><os><type>hvm</type></os>\
+                   <devices><disk type='file' device='floppy'><source file='/x'/><target dev='fdz'/></disk>\
+                   <disk type='file'><source file='/y'/><target dev='sdh' bus='scsi'/></disk>\
+                   <controller type='scsi' index='0' model='lsilogic'/></devices></domain>";
+        let mut def = crate::parse_domain(xml)?;
+        def.fill_defaults();
+        let address = |d: &Disk| {
+            d.extra
+                .iter()
+                .find(|e| e.name == "address")
+                .map(|a| ["controller", "unit"].map(|f| a.attr(f).unwrap_or("").to_string()))
+        };
+        let addresses: Vec<_> = def.devices.disks.iter().map(address).collect();
+        let pair = |c: &str, u: &str| Some([c.to_string(), u.to_string()]);
+        assert_eq!(addresses, vec![pair("12", "1"), pair("1", "0")]);
+        let indexes = |kind: &str| {
+            let mut v: Vec<String> = def
+                .devices
+                .other
+                .iter()
+                .filter(|e| e.name == "controller" && e.attr("type") == Some(kind))
+                .filter_map(|e| e.attr("index").map(str::to_string))
+                .collect();
+            v.sort_by_key(|i| i.parse::<u32>().unwrap_or(0));
+            v
+        };
+        let upto = |n: u32| (0..=n).map(|i| i.to_string()).collect::<Vec<_>>();
+        assert_eq!(indexes("fdc"), upto(12));
+        assert_eq!(indexes("scsi"), upto(1));
+        Ok(())
     }
 
     /// virDomainDiskDefPostParse as virsh 9.0 shows it on test:///default:

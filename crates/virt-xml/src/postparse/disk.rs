@@ -27,6 +27,8 @@ pub(super) fn rewrite(disk: &mut Disk) {
             .retain(|e| e.name != name || !crate::validate::string_value(e).is_empty());
     }
     snapshot(disk);
+    geometry(disk);
+    backend_domain(disk);
     blockio_and_transient(disk);
     iotune(disk);
     // virDomainDiskDefParseSourceXML reads the disk's first `<auth>`
@@ -319,6 +321,34 @@ fn iotune(disk: &mut Disk) {
     });
 }
 
+/// virDomainDiskExpandGroupIoTune, on the `<iotune>`s as [`iotune`]
+/// wrote them: a disk naming a throttle group but setting no limit takes
+/// the limits (and the group) of the first disk of that group that sets
+/// one.
+pub(super) fn expand_group_iotune(disks: &mut [Disk]) {
+    let tune = |d: &Disk| d.extra.iter().find(|e| e.name == "iotune").cloned();
+    let group = |t: &Element| t.child("group_name").map(crate::validate::string_value);
+    let has_any = |t: &Element| t.elements().any(|c| c.name != "group_name");
+    for i in 0..disks.len() {
+        let Some(own) = tune(&disks[i]) else {
+            continue;
+        };
+        let Some(name) = group(&own).filter(|_| !has_any(&own)) else {
+            continue;
+        };
+        let source = disks
+            .iter()
+            .filter_map(tune)
+            .find(|t| has_any(t) && group(t).as_deref() == Some(name.as_str()));
+        if let (Some(source), Some(at)) = (
+            source,
+            disks[i].extra.iter().position(|e| e.name == "iotune"),
+        ) {
+            disks[i].extra[at] = source;
+        }
+    }
+}
+
 /// The disk's `snapshot` location as virDomainDiskDefPostParse settles
 /// it and virDomainDiskDefFormat writes it: a vhost-user disk cannot be
 /// snapshotted, so it gets `no` when none is given; `no` is not written
@@ -333,6 +363,89 @@ fn snapshot(disk: &mut Disk) {
     if readonly {
         disk.attrs.retain(|(k, v)| k != "snapshot" || v != "no");
     }
+    // virDomainDiskDefFormat: the model (none for its zero, `default`),
+    // rawio, sgio, then the snapshot location (steered seed 1's gen663).
+    disk.attrs.retain(|(k, v)| k != "model" || v != "default");
+    let rank = |k: &str| {
+        ["model", "rawio", "sgio", "snapshot"]
+            .iter()
+            .position(|n| *n == k)
+            .unwrap_or(4)
+    };
+    disk.attrs.sort_by_key(|(k, _)| rank(k));
+}
+
+/// The first `<geometry>` as virDomainDiskDefGeometryParse reads it and
+/// virDomainDiskGeometryDefFormat writes it (steered seed 1's gen61 and
+/// gen5554): the three numbers in decimal and the translation when not
+/// `default`, the element only when all three are above zero. Others
+/// are not read. A value libvirt refuses leaves it as written (refused
+/// at define).
+fn geometry(disk: &mut Disk) {
+    let Some(at) = disk.extra.iter().position(|e| e.name == "geometry") else {
+        return;
+    };
+    let g = &disk.extra[at];
+    let number = |name: &str| match g.attr(name) {
+        None => Some(0),
+        Some(v) => crate::validate::c_uint(v, 10),
+    };
+    let (Some(cyls), Some(heads), Some(secs)) = (number("cyls"), number("heads"), number("secs"))
+    else {
+        return;
+    };
+    let written = (cyls > 0 && heads > 0 && secs > 0).then(|| {
+        let mut out = Element::new("geometry")
+            .with_attr("cyls", cyls.to_string())
+            .with_attr("heads", heads.to_string())
+            .with_attr("secs", secs.to_string());
+        if let Some(t) = g.attr("trans").filter(|t| *t != "default") {
+            out = out.with_attr("trans", t);
+        }
+        out
+    });
+    let mut first = written;
+    let mut seen = false;
+    disk.extra.retain_mut(|e| {
+        if e.name != "geometry" {
+            return true;
+        }
+        if seen {
+            return false;
+        }
+        seen = true;
+        match first.take() {
+            Some(w) => {
+                *e = w;
+                true
+            }
+            None => false,
+        }
+    });
+}
+
+/// `string(./backenddomain/@name)`: the first `<backenddomain>` with a
+/// name, written with that name alone; none without one.
+fn backend_domain(disk: &mut Disk) {
+    let name = disk
+        .extra
+        .iter()
+        .filter(|e| e.name == "backenddomain")
+        .find_map(|e| e.attr("name"))
+        .map(str::to_string);
+    let mut name = name;
+    disk.extra.retain_mut(|e| {
+        if e.name != "backenddomain" {
+            return true;
+        }
+        match name.take() {
+            Some(n) => {
+                *e = Element::new("backenddomain").with_attr("name", n);
+                true
+            }
+            None => false,
+        }
+    });
 }
 
 #[cfg(test)]
@@ -629,6 +742,87 @@ mod tests {
         let out = disk("<blockio physical_block_size='+4096' logical_block_size=' 512'/>");
         assert!(
             out.contains("<blockio logical_block_size='512' physical_block_size='4096'/>"),
+            "{out}"
+        );
+    }
+
+    /// As virsh 9.0 writes them back (steered seed 1's gen61, gen5554,
+    /// gen663): the first geometry only when all three numbers are above
+    /// zero, in decimal; the disk's attributes in libvirt's order, no
+    /// `model='default'`; a backend domain only with a name.
+    #[test]
+    fn geometry_attributes_and_backend_domain_as_libvirt_writes_them() {
+        let disk = |attrs: &str, parts: &str| {
+            dumped(&format!(
+                "<disk type='file'{attrs}><source file='/a'/><target dev='vda' bus='virtio'/>{parts}</disk>"
+            ))
+        };
+        for zero in [
+            "cyls='0' heads='3' secs='5'",
+            "cyls='11' heads='5' secs='0'",
+            "cyls='1' heads='1'",
+            "trans='lba'",
+            "",
+        ] {
+            let out = disk("", &format!("<geometry {zero}/>"));
+            assert!(!out.contains("geometry"), "{zero}: {out}");
+        }
+        let out = disk(
+            "",
+            "<geometry cyls='010' heads='+4' secs='8'/><geometry cyls='1' heads='1' secs='1'/>",
+        );
+        assert!(
+            out.contains("<geometry cyls='10' heads='4' secs='8'/>\n"),
+            "{out}"
+        );
+        assert_eq!(out.matches("<geometry").count(), 1, "{out}");
+        let out = disk("", "<geometry trans='auto' secs='3' heads='2' cyls='1'/>");
+        assert!(
+            out.contains("<geometry cyls='1' heads='2' secs='3' trans='auto'/>"),
+            "{out}"
+        );
+        let out = dumped(
+            "<disk type='block' device='lun' snapshot='no' sgio='filtered' rawio='no' model='virtio'>\
+             <source dev='/dev/sda'/><target dev='vda' bus='virtio'/></disk>",
+        );
+        assert!(
+            out.starts_with("<disk type='block' device='lun' model='virtio' rawio='no' sgio='filtered' snapshot='no'>"),
+            "{out}"
+        );
+        assert!(disk(" model='default'", "").starts_with("<disk type='file' device='disk'>"));
+        assert!(!disk("", "<backenddomain/>").contains("backenddomain"));
+        let out = disk("", "<backenddomain/><backenddomain name='d0'/>");
+        assert_eq!(
+            out.matches("<backenddomain name='d0'/>").count(),
+            1,
+            "{out}"
+        );
+        assert_eq!(out.matches("backenddomain").count(), 1, "{out}");
+    }
+
+    /// virDomainDiskExpandGroupIoTune as virsh 9.0 writes it: a disk
+    /// naming only a group gets the group's limits; one of another group
+    /// does not.
+    #[test]
+    fn a_throttle_group_gives_its_limits() {
+        let xml = "<domain type='test'><name>d</name><memory>65536</memory><os><type>hvm</type></os><devices>\
+                   <disk type='file'><source file='/c'/><target dev='vdc'/><iotune><group_name>h</group_name></iotune></disk>\
+                   <disk type='file'><source file='/b'/><target dev='vdb'/><iotune><group_name>g</group_name></iotune></disk>\
+                   <disk type='file'><source file='/a'/><target dev='vda'/><iotune><total_bytes_sec>5</total_bytes_sec>\
+                   <group_name>g</group_name></iotune></disk></devices></domain>";
+        let def = crate::parse_domain(xml).unwrap();
+        let out = def.to_xml(&FormatOptions {
+            inactive: true,
+            ..FormatOptions::default()
+        });
+        assert_eq!(
+            out.matches("<total_bytes_sec>5</total_bytes_sec>").count(),
+            2,
+            "{out}"
+        );
+        assert_eq!(
+            out.matches("<group_name>h</group_name>").count(),
+            1,
             "{out}"
         );
     }

@@ -522,6 +522,9 @@ fn devices(def: &mut DomainDef) {
     for disk in &mut def.devices.disks {
         disk.unknown.retain(|u| u.element.name != "privateData");
         disk::rewrite(disk);
+    }
+    disk::expand_group_iotune(&mut def.devices.disks);
+    for disk in &mut def.devices.disks {
         let network = disk.disk_type == "network";
         for part in &mut disk.extra {
             sources::drop_private_data(part);

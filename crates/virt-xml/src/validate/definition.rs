@@ -13,6 +13,7 @@ pub(crate) fn check_valid(def: &DomainDef, scope: Scope) -> Result<(), XmlError>
     check_duplicate_targets(def)?;
     let hostdevs = host_devices(def);
     crate::views::check_hostdevs(&hostdevs)?;
+    check_duplicate_drive_addresses(def)?;
     crate::views::check_hostdev_drive_addresses(&hostdevs)?;
     let iommu = def.devices.other.iter().find(|e| e.name == "iommu");
     check_topology(def)?;
@@ -382,6 +383,15 @@ mod tests {
              "XML error: 'model' attribute in <hostdev> is only supported when type='usb'"),
             ("<interface type='hostdev'><source><address type='scsi' bus='0' target='0' unit='0'/></source></interface>".into(),
              "XML error: 'adapter' name must be specified for scsi hostdev source"),
+            // The SCSI host's address first, its numbers in C's bases
+            // (steered seed 1's gen277: unit='08').
+            ("<hostdev mode='subsystem' type='scsi'><source><adapter name='h'/>\
+              <address bus='18' target='1' unit='08'/></source></hostdev>".into(),
+             "XML error: Invalid value for attribute 'unit' in element 'address': '08'. Expected non-negative integer value"),
+            ("<hostdev mode='subsystem' type='scsi'><source><address bus='0' target='0'/></source></hostdev>".into(),
+             "XML error: Missing required attribute 'unit' in element 'address'"),
+            ("<hostdev mode='subsystem' type='scsi'><source><adapter name='h'/></source></hostdev>".into(),
+             "XML error: 'address' must be specified for scsi hostdev source"),
             // Post-parse: a mediated device's address.
             (format!("<interface type='hostdev' model='vfio-ccw'>{mdev}<address type='pci' bus='0' slot='4'/></interface>"),
              "XML error: Unsupported address type 'pci' with mediated device model 'vfio-ccw'"),

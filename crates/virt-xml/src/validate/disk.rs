@@ -54,7 +54,7 @@ fn target(disk: &Disk) -> &str {
 }
 
 /// The bus post-parse gives the disk (virDomainDiskDefPostParse).
-fn bus(disk: &Disk) -> &str {
+pub(crate) fn bus(disk: &Disk) -> &str {
     match disk.target_bus.as_deref() {
         Some(bus) => bus,
         None => crate::post_parse_disk_bus(disk.device == "floppy", &disk.target_dev),
@@ -188,7 +188,10 @@ fn source_empty(disk: &Disk) -> bool {
             };
             path.is_none_or(str::is_empty)
         }
-        "network" => source.and_then(|s| s.attr("protocol")).is_none(),
+        // The protocol enumeration's zero is `none`.
+        "network" => source
+            .and_then(|s| s.attr("protocol"))
+            .is_none_or(|p| p == "none"),
         _ => false,
     }
 }
@@ -272,6 +275,52 @@ pub(crate) fn check_duplicate_targets(def: &DomainDef) -> Result<(), XmlError> {
                 target(a),
                 name(a),
                 name(b)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The drive address a disk has after post-parse, as
+/// `[controller, bus, target, unit]`: its own `<address type='drive'>`,
+/// or, for one without an address, the address
+/// virDomainDiskDefAssignAddress derives from its target's index on a
+/// controller-based bus (a narrow SCSI bus: seven units a controller).
+/// None for another address or bus.
+pub(crate) fn drive_address(disk: &Disk) -> Option<[u64; 4]> {
+    if let Some(a) = child(disk, "address") {
+        let number = |f: &str| a.attr(f).and_then(|v| c_uint(v, 10)).map_or(0, u64::from);
+        return (a.attr("type") == Some("drive"))
+            .then(|| ["controller", "bus", "target", "unit"].map(number));
+    }
+    let idx = u64::try_from(crate::postparse::disk_name_index(target(disk))?).ok()?;
+    match bus(disk) {
+        "ide" => Some([idx / 4, (idx % 4) / 2, 0, idx % 2]),
+        "scsi" => Some([idx / 7, 0, 0, idx % 7]),
+        "sata" => Some([idx / 6, 0, 0, idx % 6]),
+        "fdc" => Some([idx / 2, 0, 0, idx % 2]),
+        _ => None,
+    }
+}
+
+/// virDomainDefDuplicateDriveAddressesValidate, its disk half: no two
+/// disks on one bus at one drive address (assigned ones included).
+pub(crate) fn check_duplicate_drive_addresses(def: &DomainDef) -> Result<(), XmlError> {
+    let disks = &def.devices.disks;
+    let addresses: Vec<Option<[u64; 4]>> = disks.iter().map(drive_address).collect();
+    for (i, a) in disks.iter().enumerate() {
+        let Some(addr @ [controller, bus_, target_, unit]) = addresses[i] else {
+            continue;
+        };
+        let same = disks[i + 1..]
+            .iter()
+            .zip(&addresses[i + 1..])
+            .any(|(b, b_addr)| bus(b) == bus(a) && *b_addr == Some(addr));
+        if same {
+            return Err(XmlError::Unsupported(format!(
+                "Found duplicate drive address for disk with target name '{}' \
+                 controller='{controller}' bus='{bus_}' target='{target_}' unit='{unit}'",
+                target(a)
             )));
         }
     }

@@ -26,8 +26,10 @@ pub(crate) use bitmap::*;
 pub(crate) use chr_source::*;
 pub(crate) use definition::*;
 pub(crate) use devices::*;
-pub(crate) use disk::{backing_metadata_cache_bytes, metadata_cache_bytes};
-use disk::{check_disk, check_duplicate_targets};
+pub(crate) use disk::{
+    backing_metadata_cache_bytes, bus as disk_bus, drive_address, metadata_cache_bytes,
+};
+use disk::{check_disk, check_duplicate_drive_addresses, check_duplicate_targets};
 pub(crate) use each_device::*;
 pub(crate) use netip::*;
 pub(crate) use numa::*;

@@ -65,8 +65,21 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
             disk::check_source_auth(source, &disk.extra)?;
             let backing = disk.extra.iter().find(|e| e.name == "backingStore");
             crate::validate::check_backing_store(backing)?;
-            DiskOptions::check_attrs(&disk.attrs)?;
+            disk::check_disk_body(disk)?;
+            // The parts read before (the body's) or only once (the first
+            // of each identity string).
+            let mut seen: Vec<&str> = Vec::new();
             for e in &disk.extra {
+                let name = e.name.as_str();
+                let body = matches!(
+                    name,
+                    "target" | "geometry" | "blockio" | "driver" | "transient"
+                );
+                let once = matches!(name, "wwn" | "vendor" | "product");
+                if body || (once && seen.contains(&name)) {
+                    continue;
+                }
+                seen.push(name);
                 check_part(Parent::Disk, e)?;
                 disk::check_disk_iotune(e, &disk.extra)?;
             }

@@ -169,17 +169,18 @@ macro_rules! disk_text {
     };
 }
 
-/// libvirt's check of a disk identity string: at most `max` printable
-/// characters.
+/// libvirt's check of a disk identity string (virDomainDiskDefValidate):
+/// printable ASCII (virStringIsPrintable, an XML error), then at most
+/// `max` bytes (strlen).
 fn identity_string(what: &str, max: usize, v: &str) -> Result<(), XmlError> {
-    if v.chars().count() > max {
-        return Err(XmlError::Unsupported(format!(
-            "disk {what} is more than {max} characters"
+    if !v.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return Err(XmlError::Invalid(format!(
+            "disk {what} is not printable string"
         )));
     }
-    if !v.chars().all(|c| (' '..='~').contains(&c)) {
+    if v.len() > max {
         return Err(XmlError::Unsupported(format!(
-            "disk {what} is not printable string"
+            "disk {what} is more than {max} characters"
         )));
     }
     Ok(())
@@ -645,12 +646,51 @@ flat_view! {
 /// `<timeout>` are read for some protocols only: checked with the rest of
 /// a network source, `validate::check_storage_source`.)
 pub(crate) fn check_source_children(source: &Element) -> Result<(), XmlError> {
-    for c in source.elements() {
-        match c.name.as_str() {
-            "encryption" => Encryption::check(c)?,
-            "slices" => SourceSlices::check(c)?,
-            "reservations" => Reservations::check(c)?,
-            _ => {}
+    // `./encryption`, `./reservations`: the first of each. (The storage
+    // slice, `./slices/slice[@type='storage']`, is read with the rest of
+    // the source: validate::check_storage_source; other slices are not.)
+    if let Some(e) = source.child("encryption") {
+        Encryption::check(e)?;
+    }
+    if let Some(r) = source.child("reservations") {
+        Reservations::check(r)?;
+    }
+    check_device_seclabels(source)
+}
+
+/// virSecurityDeviceLabelDefParseXML over the `<seclabel>`s of `parent`
+/// (a storage source): one per model, `relabel` yes or no, and no label
+/// where relabelling is off (`labelskip` is read from live definitions
+/// only).
+pub(crate) fn check_device_seclabels(parent: &Element) -> Result<(), XmlError> {
+    let mut models: Vec<&str> = Vec::new();
+    for label in parent.children_named("seclabel") {
+        let model = label.attr("model");
+        if let Some(m) = model {
+            if models.contains(&m) {
+                return Err(crate::validate::detail(&format!(
+                    "seclabel for model {m} is already provided"
+                )));
+            }
+            models.push(m);
+        }
+        let relabel = label.attr("relabel");
+        prop_enum(
+            "seclabel",
+            "relabel",
+            relabel,
+            &["absent", "yes", "no"],
+            true,
+        )?;
+        let text = label
+            .child("label")
+            .map(crate::validate::string_value)
+            .filter(|t| !t.is_empty() && t.len() < 4096);
+        if text.is_some() && relabel == Some("no") {
+            return Err(XmlError::Invalid(format!(
+                "Cannot specify a label if relabelling is turned off. model={}",
+                model.unwrap_or("<null>")
+            )));
         }
     }
     Ok(())
@@ -695,8 +735,7 @@ pub(crate) fn check_disk_iotune(el: &Element, parts: &[Element]) -> Result<(), X
 /// does on define.
 pub(crate) fn check_disk_part(el: &Element) -> Result<(), XmlError> {
     match el.name.as_str() {
-        "geometry" => DiskGeometry::check(el),
-        "blockio" => BlockIo::check(el),
+        // (`<geometry>` and `<blockio>`: the first, by check_disk_body.)
         // Every `<iotune>` of a disk is read at once: `check_disk_iotune`.
         "encryption" => Encryption::check(el),
         "wwn" => DiskWwn::check(el),
@@ -704,6 +743,164 @@ pub(crate) fn check_disk_part(el: &Element) -> Result<(), XmlError> {
         "product" => DiskProduct::check(el),
         _ => Ok(()),
     }
+}
+
+/// `virXMLPropEnum` over `value`, the attribute `attr` of `element`: one
+/// of `names`, whose first is the enumeration's zero, refused when
+/// `nonzero`.
+fn prop_enum(
+    element: &str,
+    attr: &str,
+    value: Option<&str>,
+    names: &[&str],
+    nonzero: bool,
+) -> Result<(), XmlError> {
+    let Some(v) = value else {
+        return Ok(());
+    };
+    match names.iter().position(|n| *n == v) {
+        Some(i) if i > 0 || !nonzero => Ok(()),
+        _ => Err(XmlError::Invalid(format!(
+            "Invalid value for attribute '{attr}' in element '{element}': '{v}'."
+        ))),
+    }
+}
+
+/// `virXMLPropTristateSwitch` (`on`/`off`) of `el`.
+fn prop_switch(el: &Element, attr: &str) -> Result<(), XmlError> {
+    prop_enum(
+        &el.name,
+        attr,
+        el.attr(attr),
+        &["absent", "on", "off"],
+        true,
+    )
+}
+
+/// A disk's `<driver>` error policies (virDomainDiskErrorPolicy).
+const ERROR_POLICIES: &[&str] = &["default", "stop", "report", "ignore", "enospace"];
+
+/// virDomainDiskDefDriverParseXML and virDomainDiskDefDriverSourceParseXML
+/// over a disk's first `<driver>` (its format read as the model's
+/// `driver_type`): the virtio options first
+/// (virDomainVirtioOptionsParseXML), then each attribute in libvirt's
+/// order, the image format and the metadata cache last.
+fn check_disk_driver(driver: Option<&Element>, format: Option<&str>) -> Result<(), XmlError> {
+    if let Some(d) = driver {
+        for attr in ["iommu", "ats", "packed", "page_per_vq"] {
+            prop_switch(d, attr)?;
+        }
+        let e = |attr: &str, names: &[&str], nonzero: bool| {
+            prop_enum("driver", attr, d.attr(attr), names, nonzero)
+        };
+        let cache = [
+            "default",
+            "none",
+            "writethrough",
+            "writeback",
+            "directsync",
+            "unsafe",
+        ];
+        e("cache", &cache, false)?;
+        e("error_policy", ERROR_POLICIES, true)?;
+        e("rerror_policy", ERROR_POLICIES, true)?;
+        if d.attr("rerror_policy") == Some("enospace") {
+            return Err(XmlError::Unsupported(
+                "Invalid disk read error policy: 'enospace'".into(),
+            ));
+        }
+        e("io", &["default", "native", "threads", "io_uring"], true)?;
+        for attr in ["ioeventfd", "event_idx", "copy_on_read"] {
+            prop_switch(d, attr)?;
+        }
+        e("discard", &["default", "unmap", "ignore"], true)?;
+        crate::validate::prop_uint(d, "iothread", 10, false, true)?;
+        e("detect_zeroes", &["default", "off", "on", "unmap"], true)?;
+        crate::validate::prop_uint(d, "queues", 10, false, false)?;
+        crate::validate::prop_uint(d, "queue_size", 10, false, false)?;
+    }
+    // virDomainDiskDefDriverSourceParseXML: `aio` is Xen's name for raw;
+    // "none" is the enumeration's zero, refused as unknown.
+    if let Some(f) = format.filter(|f| *f != "aio") {
+        if !crate::validate::IMAGE_FORMATS.contains(&f) {
+            return Err(XmlError::Unsupported(format!(
+                "unknown driver format value '{f}'"
+            )));
+        }
+    }
+    driver.map_or(Ok(()), |d| {
+        crate::validate::metadata_cache_bytes(d).map(drop)
+    })
+}
+
+/// virDomainDiskDefParseXML after the storage source (which
+/// virDomainDiskDefParseSourceXML read first), in its order: the
+/// device, model, snapshot, rawio and sgio attributes, the first
+/// `<target>` (device name, bus, tray, removable, rotation rate), the
+/// first `<geometry>`, `<blockio>` and `<driver>`, then the first
+/// `<transient>`. Later copies of each are not read (steered seed 1's
+/// gen4417 and gen260: a `<driver iothread='0'>` is refused here, before
+/// any validation of the disk).
+pub(crate) fn check_disk_body(disk: &crate::Disk) -> Result<(), XmlError> {
+    let attr = |n: &str| {
+        disk.attrs
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.as_str())
+    };
+    let devices = ["disk", "cdrom", "floppy", "lun"];
+    prop_enum("disk", "device", Some(&disk.device), &devices, false)?;
+    let models = [
+        "default",
+        "virtio",
+        "virtio-transitional",
+        "virtio-non-transitional",
+    ];
+    prop_enum("disk", "model", attr("model"), &models, false)?;
+    let locations = ["default", "no", "internal", "external", "manual"];
+    prop_enum("disk", "snapshot", attr("snapshot"), &locations, true)?;
+    prop_enum(
+        "disk",
+        "rawio",
+        attr("rawio"),
+        &["absent", "yes", "no"],
+        true,
+    )?;
+    let sgio = ["default", "filtered", "unfiltered"];
+    prop_enum("disk", "sgio", attr("sgio"), &sgio, true)?;
+    let first = |n: &str| disk.extra.iter().find(|e| e.name == n);
+    let target = first("target");
+    let buses = [
+        "none", "ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata", "sd",
+    ];
+    prop_enum("target", "bus", disk.target_bus.as_deref(), &buses, true)?;
+    if let Some(t) = target {
+        prop_enum("target", "tray", t.attr("tray"), &["closed", "open"], false)?;
+        prop_switch(t, "removable")?;
+        crate::validate::prop_uint(t, "rotation_rate", 10, false, false)?;
+    }
+    if let Some(g) = first("geometry") {
+        for a in ["cyls", "heads", "secs"] {
+            crate::validate::prop_uint(g, a, 10, false, false)?;
+        }
+        let trans = ["default", "none", "auto", "lba"];
+        prop_enum("geometry", "trans", g.attr("trans"), &trans, true)?;
+    }
+    if let Some(b) = first("blockio") {
+        BlockIo::check(b)?;
+    }
+    check_disk_driver(first("driver"), disk.driver_type.as_deref())?;
+    if let Some(t) = first("transient") {
+        let share = ["absent", "yes", "no"];
+        prop_enum(
+            "transient",
+            "shareBacking",
+            t.attr("shareBacking"),
+            &share,
+            true,
+        )?;
+    }
+    Ok(())
 }
 
 flat_view! {
@@ -732,6 +929,73 @@ flat_view! {
 #[cfg(test)]
 mod tests {
     use crate::parse_domain;
+
+    /// virDomainDiskDefParseXML's refusals after the source, in its
+    /// order, the later copies of each part unread (texts and verdicts
+    /// from virsh 9.0 on test:///default; steered seed 1's gen4417 and
+    /// gen260 had `iothread='0'`).
+    #[test]
+    fn disk_body_read_in_libvirts_order() {
+        let verdict = |attrs: &str, parts: &str| {
+            let xml = format!(
+                "<domain type='test'><name>c</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices><disk{attrs}><source file='/a'/>{parts}</disk></devices></domain>"
+            );
+            match parse_domain(&xml) {
+                Ok(_) => "OK".to_string(),
+                Err(e) => e.to_string(),
+            }
+        };
+        let vda = "<target dev='vda'/>";
+        let bad = |attr: &str, element: &str, value: &str| {
+            format!("XML error: Invalid value for attribute '{attr}' in element '{element}': '{value}'.")
+        };
+        let zero = "XML error: Invalid value for attribute 'iothread' in element 'driver': Zero is not permitted";
+        let cases = [
+            (" device='junk'", vda.to_string(), bad("device", "disk", "junk")),
+            (" device=''", vda.into(), bad("device", "disk", "")),
+            (" snapshot='default'", vda.into(), bad("snapshot", "disk", "default")),
+            (" model='default'", vda.into(), "OK".into()),
+            ("", "<target dev='vda' bus='junk'/>".into(), bad("bus", "target", "junk")),
+            ("", "<target dev='vda' bus='none'/>".into(), bad("bus", "target", "none")),
+            // Only the first target is read.
+            ("", "<target dev='vda'/><target dev='vdb' bus='junk'/>".into(), "OK".into()),
+            ("", format!("{vda}<driver iothread='0'/>"), zero.into()),
+            // The attributes before the format, the format before the cache.
+            ("", format!("{vda}<driver type='junk' iothread='0'/>"), zero.into()),
+            (
+                "",
+                format!("{vda}<driver type='junk'><metadata_cache><max_size>x</max_size></metadata_cache></driver>"),
+                "unsupported configuration: unknown driver format value 'junk'".into(),
+            ),
+            ("", format!("{vda}<driver type='none'/>"), "unsupported configuration: unknown driver format value 'none'".into()),
+            ("", format!("{vda}<driver error_policy='default'/>"), bad("error_policy", "driver", "default")),
+            (
+                "",
+                format!("{vda}<driver io='junk' rerror_policy='enospace'/>"),
+                "unsupported configuration: Invalid disk read error policy: 'enospace'".into(),
+            ),
+            // A device='lun' file disk is refused later, at validation.
+            (" device='lun'", format!("{vda}<driver iothread='0'/>"), zero.into()),
+            // The geometry after the target, before the driver.
+            ("", "<target dev='vda' bus='x'/><geometry cyls='y'/>".into(), bad("bus", "target", "x")),
+            (
+                "",
+                format!("{vda}<driver cache='x'/><geometry trans='default'/>"),
+                bad("trans", "geometry", "default"),
+            ),
+            ("", format!("{vda}<geometry cyls='1' heads='1' secs='1'/><geometry cyls='x'/>"), "OK".into()),
+            ("", format!("{vda}<transient/><transient shareBacking='x'/>"), "OK".into()),
+            (
+                "",
+                format!("{vda}<vendor>a\u{e9}</vendor>"),
+                "XML error: disk vendor is not printable string".into(),
+            ),
+        ];
+        for (attrs, parts, want) in cases {
+            assert_eq!(verdict(attrs, &parts), want, "<disk{attrs}>{parts}");
+        }
+    }
 
     /// virStorageEncryptionParseNode, wherever a disk's image may be
     /// encrypted (texts from virsh 9.0 on test:///default).
