@@ -15,7 +15,20 @@ pub(crate) fn check_chr_source<'a>(
     dev_type: &str,
     children: impl IntoIterator<Item = &'a Element>,
 ) -> Result<(), XmlError> {
-    let children: Vec<&Element> = children.into_iter().collect();
+    chr_source(dev_type, children.into_iter().collect(), false)
+}
+
+/// [`check_chr_source`] for a serial, parallel, console or channel device
+/// (libvirt's `chr_def`): its first `<source>` also reads its
+/// `<seclabel>` overrides, after the type's part.
+pub(crate) fn check_chardev_source<'a>(
+    dev_type: &str,
+    children: impl IntoIterator<Item = &'a Element>,
+) -> Result<(), XmlError> {
+    chr_source(dev_type, children.into_iter().collect(), true)
+}
+
+fn chr_source(dev_type: &str, children: Vec<&Element>, chr_def: bool) -> Result<(), XmlError> {
     let named = |name: &str| -> Vec<&Element> {
         children
             .iter()
@@ -59,6 +72,9 @@ pub(crate) fn check_chr_source<'a>(
                 }
             }
             _ => {}
+        }
+        if chr_def {
+            check_device_seclabels(source)?;
         }
     }
     let logs = named("log");

@@ -488,6 +488,46 @@ pub(crate) fn read_seclabel(e: &Element) -> Result<SecLabel, XmlError> {
     Ok(label)
 }
 
+/// virSecurityDeviceLabelDefParseXML for an inactive definition: the
+/// `<seclabel>` overrides of a storage source or a character device's
+/// source (`node`), each model once, `relabel` yes or no (yes when
+/// absent), and no label (`string(./label)`, kept up to
+/// VIR_SECURITY_LABEL_BUFLEN - 1 bytes) when relabelling is off.
+pub(crate) fn check_device_seclabels(node: &Element) -> Result<(), XmlError> {
+    let mut models: Vec<&str> = Vec::new();
+    for e in node.children_named("seclabel") {
+        let model = e.attr("model");
+        if let Some(m) = model {
+            if models.contains(&m) {
+                return Err(detail(&format!(
+                    "seclabel for model {m} is already provided"
+                )));
+            }
+            models.push(m);
+        }
+        let relabel = match e.attr("relabel") {
+            None | Some("yes") => true,
+            Some("no") => false,
+            Some(v) => {
+                return Err(XmlError::Invalid(format!(
+                    "Invalid value for attribute 'relabel' in element 'seclabel': '{v}'."
+                )))
+            }
+        };
+        let label = e
+            .child("label")
+            .map(string_value)
+            .filter(|l| !l.is_empty() && l.len() <= SECURITY_LABEL_MAX);
+        if label.is_some() && !relabel {
+            return Err(XmlError::Invalid(format!(
+                "Cannot specify a label if relabelling is turned off. model={}",
+                model.unwrap_or("<null>")
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// virSecurityLabelDefsParseXML: each label read, one per model, and a
 /// model for each when there are several.
 pub(super) fn check_seclabels(def: &DomainDef) -> Result<(), XmlError> {
@@ -1220,5 +1260,48 @@ mod tests {
             "XML error: Invalid value for attribute 'migratable' in element 'cpu': '99'."
         );
         assert_eq!(top("mode='maximum' migratable='on'"), "");
+    }
+}
+
+#[cfg(test)]
+mod device_seclabel_tests {
+    use super::check_device_seclabels;
+
+    fn verdict(source: &str) -> String {
+        let el = crate::reader::parse_element(source).expect("well-formed");
+        match check_device_seclabels(&el) {
+            Ok(()) => "OK".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// As virsh 9.0 refuses a disk or serial source's overrides.
+    #[test]
+    fn device_seclabels_read_as_libvirt_reads_them() {
+        assert_eq!(verdict("<source><seclabel model='dac' relabel='no'/><seclabel model='selinux'><label>l</label></seclabel></source>"), "OK");
+        assert_eq!(
+            verdict(
+                "<source><seclabel model='dac' relabel='no'><label>l</label></seclabel></source>"
+            ),
+            "XML error: Cannot specify a label if relabelling is turned off. model=dac"
+        );
+        assert_eq!(
+            verdict("<source><seclabel relabel='no'><label>l</label></seclabel></source>"),
+            "XML error: Cannot specify a label if relabelling is turned off. model=<null>"
+        );
+        // An empty label is none.
+        assert_eq!(
+            verdict("<source><seclabel relabel='no'><label/></seclabel></source>"),
+            "OK"
+        );
+        assert_eq!(
+            verdict("<source><seclabel model='dac'/><seclabel/><seclabel model='dac'/></source>"),
+            "seclabel for model dac is already provided"
+        );
+        assert_eq!(verdict("<source><seclabel/><seclabel/></source>"), "OK");
+        assert_eq!(
+            verdict("<source><seclabel relabel='junk'/></source>"),
+            "XML error: Invalid value for attribute 'relabel' in element 'seclabel': 'junk'."
+        );
     }
 }

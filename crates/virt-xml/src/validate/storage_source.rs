@@ -37,7 +37,8 @@ pub(crate) fn check_storage_source(kind: &str, source: &Element) -> Result<(), X
     if let Some(pr) = source.child("reservations") {
         reservations(pr)?;
     }
-    slices(source)
+    slices(source)?;
+    check_device_seclabels(source)
 }
 
 /// virStorageAuthDefParse: a user (`string(./@username)`: empty is

@@ -108,7 +108,7 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
             let target = c.extra.iter().find(|e| e.name == "target");
             peripherals::check_chr_target(&c.kind, target)?;
             let dev_type = c.dev_type.as_deref().unwrap_or("pty");
-            crate::validate::check_chr_source(dev_type, &c.extra)?;
+            crate::validate::check_chardev_source(dev_type, &c.extra)?;
             for e in &c.extra {
                 check_part(Parent::CharDev, e)?;
             }
