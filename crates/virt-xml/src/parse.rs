@@ -727,11 +727,20 @@ fn parse_devices<'d, 'a>(
                 }
             }
             "interface" => devices.interfaces.push(parse_interface(child)),
-            "graphics" => devices.graphics.push(Graphics {
-                graphics_type: first_attr(child, "type").unwrap_or_default(),
-                attrs: attrs_without_first(child, &["type"]),
-                extra: owned_elements(child),
-            }),
+            "graphics" => {
+                let g = Graphics {
+                    graphics_type: first_attr(child, "type").unwrap_or_default(),
+                    attrs: attrs_without_first(child, &["type"]),
+                    extra: owned_elements(child),
+                };
+                // Read here, where the model still tells a missing type
+                // from an empty one.
+                let type_given = child.attr("type").is_some();
+                r.check(Step::device("graphics"), || {
+                    crate::views::check_graphics_def(&g, type_given)
+                });
+                devices.graphics.push(g);
+            }
             kind @ ("serial" | "parallel" | "console" | "channel") => {
                 let dev_type = first_attr(child, "type");
                 let tty = first_attr(child, "tty");
@@ -941,7 +950,8 @@ fn parse_disk(e: NodeRef<'_, '_>) -> Result<Disk, XmlError> {
 
 fn parse_interface(e: NodeRef<'_, '_>) -> Interface {
     let mut iface = Interface {
-        iface_type: first_attr(e, "type").unwrap_or_default(),
+        // virXMLPropEnumDefault: no type is a user interface.
+        iface_type: first_attr(e, "type").unwrap_or_else(|| "user".into()),
         ..Interface::default()
     };
     let network = iface.iface_type == "network";

@@ -9,31 +9,49 @@
 use crate::model::Attr;
 use crate::{Element, Graphics};
 
-/// Rewrites `g` as libvirt writes it (VNC and RDP; the other types are
-/// left as they are). What is already as libvirt writes it is kept, not
-/// made again.
+/// Rewrites `g` as libvirt writes it: the attributes and children its
+/// type's parse function reads, as virDomainGraphicsDefFormat writes
+/// them (what it does not read is dropped). What is already as libvirt
+/// writes it is kept, not made again.
 pub(super) fn rewrite(g: &mut Graphics) {
-    let (attrs, listens) = match g.graphics_type.as_str() {
+    let (attrs, children) = match g.graphics_type.as_str() {
         "vnc" | "rdp" => {
             let Some(listens) = listens(g) else { return };
-            let attrs = if g.graphics_type == "vnc" {
-                vnc(g, &listens[0])
+            let vnc = g.graphics_type == "vnc";
+            let attrs = if vnc {
+                vnc_attrs(g, &listens[0])
             } else {
                 rdp(g, &listens[0])
             };
             let Some(attrs) = attrs else { return };
-            // The listens libvirt writes come first, in their order.
-            let kept = listens.len() == g.extra.iter().filter(|e| e.name == "listen").count()
+            // The listens, then (VNC) the first audio backend's ID.
+            let audio = g
+                .extra
+                .iter()
+                .find(|e| e.name == "audio" && vnc)
+                .and_then(|a| a.attr("id"))
+                .and_then(|id| crate::validate::c_uint(id, 10));
+            let kept = listens.len() + usize::from(audio.is_some()) == g.extra.len()
                 && listens
                     .iter()
                     .zip(&g.extra)
-                    .all(|(l, e)| l.is_written_as(e));
-            // Nearly always one listen: made without a list to hold it.
-            let listens = (!kept).then(|| match listens.as_slice() {
-                [one] => Made::One(one.element()),
-                many => Made::Many(many.iter().map(Listen::element).collect()),
+                    .all(|(l, e)| l.is_written_as(e))
+                && audio.is_none_or(|id| {
+                    g.extra.last().is_some_and(|e| {
+                        e.name == "audio"
+                            && e.children.is_empty()
+                            && e.attrs.len() == 1
+                            && e.attr("id") == Some(id.to_string().as_str())
+                    })
+                });
+            let children = (!kept).then(|| {
+                let mut children: Vec<Element> = listens.iter().map(Listen::element).collect();
+                if let Some(id) = audio {
+                    children.push(Element::new("audio").with_attr("id", id.to_string()));
+                }
+                children
             });
-            (attrs.finish(), listens)
+            (attrs.finish(), children)
         }
         "spice" => {
             if let Some((attrs, children)) = spice(g) {
@@ -61,31 +79,122 @@ pub(super) fn rewrite(g: &mut Graphics) {
             }
             return;
         }
-        // virDomainGraphicsDefFormat writes `fullscreen` only when set.
-        "sdl" | "desktop" => {
-            g.attrs.retain(|(k, v)| !(k == "fullscreen" && v == "no"));
-            return;
+        "sdl" | "desktop" | "dbus" => {
+            let (attrs, children) = others(g);
+            (attrs.finish(), (g.extra != children).then_some(children))
         }
         _ => return,
     };
     if let Some(attrs) = attrs {
         g.attrs = attrs;
     }
-    if let Some(listens) = listens {
-        g.extra.retain(|e| e.name != "listen");
-        match listens {
-            Made::One(listen) => g.extra.insert(0, listen),
-            Made::Many(listens) => {
-                g.extra.splice(0..0, listens);
-            }
-        }
+    if let Some(children) = children {
+        g.extra = children;
     }
 }
 
-/// The `<listen>` elements made to replace those given.
-enum Made {
-    One(Element),
-    Many(Vec<Element>),
+/// SDL, desktop and D-Bus displays (virDomainGraphicsDefParseXMLSDL,
+/// Desktop, DBus; virDomainGraphicsDefFormat): SDL's display, X
+/// authority, full screen (written when set) and first `<gl>`'s switch;
+/// a desktop's display and full screen; D-Bus's peer to peer (written
+/// when set), address, first `<gl>` and first audio backend's ID.
+fn others(g: &Graphics) -> (Written<'_>, Vec<Element>) {
+    let mut attrs = Written::new(&g.attrs);
+    let mut children = Vec::new();
+    let first = |name: &str| g.extra.iter().find(|e| e.name == name);
+    match g.graphics_type.as_str() {
+        "dbus" => {
+            if attr(g, "p2p") == Some("yes") {
+                attrs.push("p2p", "yes");
+            }
+            if let Some(a) = attr(g, "address") {
+                attrs.push("address", a);
+            }
+            if let Some(enable) = first("gl").and_then(|gl| gl.attr("enable")) {
+                let mut gl = Element::new("gl").with_attr("enable", enable);
+                if let Some(r) = first("gl").and_then(|gl| gl.attr("rendernode")) {
+                    gl.set_attr("rendernode", r);
+                }
+                children.push(gl);
+            }
+            let audio = first("audio").and_then(|a| a.attr("id"));
+            if let Some(id) = audio.and_then(|id| crate::validate::c_uint(id, 10)) {
+                children.push(Element::new("audio").with_attr("id", id.to_string()));
+            }
+        }
+        kind => {
+            if let Some(d) = attr(g, "display") {
+                attrs.push("display", d);
+            }
+            if kind == "sdl" {
+                if let Some(x) = attr(g, "xauth") {
+                    attrs.push("xauth", x);
+                }
+            }
+            if attr(g, "fullscreen") == Some("yes") {
+                attrs.push("fullscreen", "yes");
+            }
+            if let Some(enable) = first("gl").and_then(|gl| gl.attr("enable")) {
+                if kind == "sdl" {
+                    children.push(Element::new("gl").with_attr("enable", enable));
+                }
+            }
+        }
+    }
+    (attrs, children)
+}
+
+/// The password settings libvirt writes (virDomainGraphicsAuthDefFormatAttr),
+/// with a password only (the password itself only with secure output,
+/// FormatOptions): the validity time as GLib writes the time it read (an
+/// impossible date is the epoch), what happens to connected clients.
+fn auth(g: &Graphics) -> impl Iterator<Item = (&'static str, std::borrow::Cow<'_, str>)> {
+    use std::borrow::Cow;
+    let passwd = attr(g, "passwd");
+    let valid_to = attr(g, "passwdValidTo").filter(|_| passwd.is_some());
+    let valid_to = valid_to.map(|v| match crate::views::password_valid_to(v) {
+        Some(t) => {
+            let written = valid_to_text(t);
+            if written == v {
+                Cow::Borrowed(v)
+            } else {
+                Cow::Owned(written)
+            }
+        }
+        None => Cow::Borrowed(v),
+    });
+    let connected = attr(g, "connected").filter(|_| passwd.is_some());
+    [
+        passwd.map(|p| ("passwd", Cow::Borrowed(p))),
+        valid_to.map(|v| ("passwdValidTo", v)),
+        connected.map(|c| ("connected", Cow::Borrowed(c))),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// A password validity time read as year, month, day, hour, minute and
+/// second, as libvirt writes it back (g_date_time_new in UTC, then
+/// `%Y-%m-%dT%H:%M:%S`): the year unpadded, 1970-01-01T00:00:00 for a
+/// date GLib refuses.
+fn valid_to_text([year, month, day, hour, minute, second]: [i64; 6]) -> String {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    };
+    let valid = (1..=9999).contains(&year)
+        && (1..=days).contains(&day)
+        && (0..24).contains(&hour)
+        && (0..60).contains(&minute)
+        && (0..60).contains(&second);
+    if !valid {
+        return "1970-01-01T00:00:00".into();
+    }
+    format!("{year}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}")
 }
 
 type Attrs = Vec<Attr>;
@@ -323,7 +432,7 @@ fn listen_attr(attrs: &mut Written<'_>, first: &Listen<'_>) {
 
 /// The attributes libvirt writes of VNC graphics whose first listen is
 /// `first`; `None` when it refuses a value.
-fn vnc<'g>(g: &'g Graphics, first: &Listen<'_>) -> Option<Written<'g>> {
+fn vnc_attrs<'g>(g: &'g Graphics, first: &Listen<'_>) -> Option<Written<'g>> {
     let (mut port, mut autoport) = match attr(g, "port") {
         None => (0, true),
         Some(p) => match c_int(p)? {
@@ -370,19 +479,18 @@ fn vnc<'g>(g: &'g Graphics, first: &Listen<'_>) -> Option<Written<'g>> {
         }
         _ => {}
     }
-    for name in ["keymap", "sharePolicy", "powerControl"] {
-        if let Some(v) = attr(g, name) {
-            attrs.push(name, v);
-        }
+    if let Some(v) = attr(g, "keymap") {
+        attrs.push("keymap", v);
     }
-    // The password settings, written with a password only (the password
-    // itself only with secure output, FormatOptions).
-    if attr(g, "passwd").is_some() {
-        for name in ["passwd", "passwdValidTo", "connected"] {
-            if let Some(v) = attr(g, name) {
-                attrs.push(name, v);
-            }
-        }
+    // The share policy's `default` is none.
+    if let Some(v) = attr(g, "sharePolicy").filter(|v| *v != "default") {
+        attrs.push("sharePolicy", v);
+    }
+    if let Some(v) = attr(g, "powerControl") {
+        attrs.push("powerControl", v);
+    }
+    for (name, v) in auth(g) {
+        attrs.push(name, &v);
     }
     Some(attrs)
 }
@@ -470,12 +578,8 @@ fn spice(g: &Graphics) -> Option<(Attrs, Vec<Element>)> {
         None | Some("any") => {}
         Some(m) => attrs.push(("defaultMode".into(), m.into())),
     }
-    if attr(g, "passwd").is_some() {
-        for name in ["passwd", "passwdValidTo", "connected"] {
-            if let Some(v) = attr(g, name) {
-                attrs.push((name.into(), v.into()));
-            }
-        }
+    for (name, v) in auth(g) {
+        attrs.push((name.into(), v.into_owned()));
     }
     let mut children: Vec<Element> = listens.iter().map(Listen::element).collect();
     const CHANNELS: [&str; 8] = [
@@ -583,6 +687,37 @@ mod tests {
             .starts_with("<graphics type='desktop'/>"));
         assert!(graphics("<graphics type='sdl' fullscreen='yes'/>")
             .starts_with("<graphics type='sdl' fullscreen='yes'/>"));
+    }
+
+    /// Each type writes what its parse function reads, in
+    /// virDomainGraphicsDefFormat's order (as virsh 9.0 dumps them).
+    #[test]
+    fn each_type_writes_what_it_reads() {
+        assert_eq!(
+            graphics("<graphics type='desktop' fullscreen='yes' display=':0' port='x'/>"),
+            "<graphics type='desktop' display=':0' fullscreen='yes'/>"
+        );
+        assert_eq!(
+            graphics("<graphics type='sdl' fullscreen='yes' xauth='/x' display=':0'><gl enable='yes' rendernode='/r'/><foo/></graphics>"),
+            "<graphics type='sdl' display=':0' xauth='/x' fullscreen='yes'><gl enable='yes'/></graphics>"
+        );
+        assert_eq!(
+            graphics("<graphics type='dbus' p2p='no' address='unix:path=/x'><audio id='01'/><gl enable='no' rendernode='/r'/></graphics>"),
+            "<graphics type='dbus' address='unix:path=/x'><gl enable='no' rendernode='/r'/><audio id='1'/></graphics>"
+        );
+        assert!(graphics(
+            "<audio id='1' type='none'/><graphics type='vnc' sharePolicy='default' passwd='a' \
+             passwdValidTo='+2010-2-3T4:5:6' connected='keep'><foo/><audio id='1'/><audio id='2'/></graphics>"
+        )
+        .starts_with(
+            "<graphics type='vnc' port='-1' autoport='yes' passwdValidTo='2010-02-03T04:05:06' connected='keep'>\
+             <listen type='address'/><audio id='1'/></graphics>"
+        ));
+        // GLib refuses the date: the epoch.
+        assert!(graphics(
+            "<graphics type='spice' passwd='a' passwdValidTo='2023-02-29T00:00:00' connected='fail'/>"
+        )
+        .starts_with("<graphics type='spice' passwdValidTo='1970-01-01T00:00:00' connected='fail'>"));
     }
 
     #[test]

@@ -23,6 +23,29 @@ pub(super) fn rewrite(iface: &mut Interface) {
             iface.mac = Some(mac.to_string());
         }
     }
+    // The same for the first <target>.
+    let mut first_target = true;
+    let dev = iface.target_dev.clone();
+    iface.extra.retain(|e| {
+        if e.name != "target" {
+            return true;
+        }
+        let keep = first_target && (dev.is_none() || e.attr("dev") == dev.as_deref());
+        first_target = false;
+        keep
+    });
+    // libvirt reads the first <mac> only: kept as an element when it has
+    // more than its address (a later one has another address or none).
+    let mut first_mac = true;
+    let address = iface.mac.clone();
+    iface.extra.retain(|e| {
+        if e.name != "mac" {
+            return true;
+        }
+        let keep = first_mac && e.attr("address") == address.as_deref();
+        first_mac = false;
+        keep
+    });
     if iface.iface_type == "vds" {
         let id = iface
             .source_attr("switchid")
@@ -64,6 +87,15 @@ pub(super) fn rewrite(iface: &mut Interface) {
     // bridge and ethernet interfaces only.
     if !matches!(iface.iface_type.as_str(), "network" | "bridge" | "ethernet") {
         iface.extra.retain(|e| e.name != "filterref");
+    } else {
+        filterref(&mut iface.extra);
+    }
+    // `string(./model/@type)`: an empty type is no model.
+    if iface.model.as_deref() == Some("") {
+        iface.model = None;
+        iface
+            .extra
+            .retain(|e| !(e.name == "model" && e.attr("type") == Some("")));
     }
     let virtio = iface.model.as_deref().is_some_and(is_virtio_model);
     if iface.iface_type == "hostdev" {
@@ -743,22 +775,26 @@ fn knobs(extra: &mut Vec<Element>) {
     let mut mtu =
         mtu.map(|n| (n != 0).then(|| Element::new("mtu").with_attr("size", n.to_string())));
     let mut coalesce_seen = false;
+    let mut link_seen = false;
+    // `string(./tune/sndbuf)`, written once where the first <tune> was
+    // (a value refused leaves the tunes as given, for the checks).
+    let sndbuf = crate::views::sndbuf_text(extra).map(|t| crate::devinfo::c_unsigned(&t, 10));
+    let mut tune = match sndbuf {
+        None => Some(None),
+        Some(None) => None,
+        Some(Some(n)) => Some(Some(
+            Element::new("tune").with_child(Element::new("sndbuf").with_text(n.to_string())),
+        )),
+    };
     let mut keep = Vec::with_capacity(extra.len());
     for mut e in std::mem::take(extra) {
         match e.name.as_str() {
             "coalesce" => {
                 let first = !std::mem::replace(&mut coalesce_seen, true);
-                let max = e
-                    .child("rx")
-                    .and_then(|rx| rx.child("frames"))
-                    .and_then(|f| f.attr("max"))
-                    .map(|v| {
-                        crate::devinfo::c_unsigned(v, 10).filter(|n| *n <= u64::from(u32::MAX))
-                    });
-                match max {
+                match crate::views::coalesce_frames(&e) {
                     // Refused when read: left for the checks.
-                    Some(None) => keep.push(e),
-                    Some(Some(n)) if first && n != 0 => {
+                    Err(_) if first => keep.push(e),
+                    Ok(Some(n)) if first && n != 0 => {
                         let frames = Element::new("frames").with_attr("max", n.to_string());
                         e = Element::new("coalesce")
                             .with_child(Element::new("rx").with_child(frames));
@@ -767,7 +803,19 @@ fn knobs(extra: &mut Vec<Element>) {
                     _ => {}
                 }
             }
-            "tune" if e.child("sndbuf").is_none() => {}
+            // `string(./link/@state)`: written once, where the first
+            // <link> with a state was (an unknown state is refused).
+            "link" => match e.attr("state") {
+                Some(state) if !link_seen => {
+                    link_seen = true;
+                    keep.push(Element::new("link").with_attr("state", state));
+                }
+                _ => {}
+            },
+            "tune" => match &mut tune {
+                None => keep.push(e),
+                Some(written) => keep.extend(written.take()),
+            },
             "rom" if e.attrs.is_empty() => {}
             "mtu" => match &mut mtu {
                 None => keep.push(e),
@@ -777,6 +825,59 @@ fn knobs(extra: &mut Vec<Element>) {
         }
     }
     *extra = keep;
+}
+
+/// The first `<filterref>` as virDomainNetDefParseXML reads it and
+/// virNWFilterFormatParamAttributes writes it: none without a filter
+/// name; its `<parameter>`s of a valid name (letters, digits, `_`) and a
+/// non-empty valid value (those and `.`, `:`), a name's values together,
+/// the names in byte order (libvirt's hash table, sorted when written).
+fn filterref(extra: &mut Vec<Element>) {
+    let Some(at) = extra.iter().position(|e| e.name == "filterref") else {
+        return;
+    };
+    let given = &extra[at];
+    let written = given.attr("filter").map(|filter| {
+        let name_ok = |n: &str| n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let value_ok = |v: &str| {
+            !v.is_empty()
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':'))
+        };
+        let mut params: Vec<(&str, Vec<&str>)> = Vec::new();
+        for p in given.children_named("parameter") {
+            let (Some(n), Some(v)) = (p.attr("name"), p.attr("value")) else {
+                continue;
+            };
+            if !name_ok(n) || !value_ok(v) {
+                continue;
+            }
+            match params.iter_mut().find(|(k, _)| *k == n) {
+                Some((_, values)) => values.push(v),
+                None => params.push((n, vec![v])),
+            }
+        }
+        params.sort_by(|a, b| a.0.cmp(b.0));
+        let mut e = Element::new("filterref").with_attr("filter", filter);
+        for (name, values) in params {
+            for v in values {
+                e = e.with_child(
+                    Element::new("parameter")
+                        .with_attr("name", name)
+                        .with_attr("value", v),
+                );
+            }
+        }
+        e
+    });
+    let single = extra.iter().filter(|e| e.name == "filterref").count() == 1;
+    if single && written.as_ref() == Some(&extra[at]) {
+        return;
+    }
+    extra.retain(|e| e.name != "filterref");
+    if let Some(w) = written {
+        extra.insert(at, w);
+    }
 }
 
 /// `<guest>` as virDomainNetDefParseXML reads it: the XPath strings
@@ -894,6 +995,41 @@ mod tests {
             .lines()
             .map(str::trim)
             .collect()
+    }
+
+    /// What virDomainNetDefParseXML reads once is written once (the first
+    /// `<mac>`, `<target>`, link state, send buffer, coalesce); a traffic
+    /// filter's parameters as virNWFilterFormatParamAttributes writes
+    /// them (valid ones, by name); an empty model is none (as virsh 9.0
+    /// dumps them).
+    #[test]
+    fn parts_read_once_written_once() {
+        let mac = "<mac address='52:54:00:00:00:01'/>";
+        assert!(rewritten(&format!(
+            "<interface type='ethernet'>{mac}<filterref filter='f' x='y'><parameter name='b' value='2'/>\
+             <parameter name='a' value='1'/><parameter name='b' value='3'/><parameter name='B' value='4'/>\
+             <parameter name='c' value=''/><parameter name='d' value='a-b'/></filterref><filterref filter='g'/></interface>"
+        ))
+        .contains(
+            "<filterref filter='f'><parameter name='B' value='4'/><parameter name='a' value='1'/>\
+             <parameter name='b' value='2'/><parameter name='b' value='3'/></filterref>"
+        ));
+        assert!(!rewritten(&format!(
+            "<interface type='ethernet'>{mac}<filterref><parameter name='a' value='1'/></filterref></interface>"
+        ))
+        .contains("filterref"));
+        let once = rewritten(
+            "<interface type='user'><mac address='52:54:00:00:00:01' type='static'/>\
+             <mac address='52:54:00:00:00:02' type='generated'/><model type=''/>\
+             <link state='up'/><link state='down'/><tune><sndbuf>0</sndbuf></tune><tune><sndbuf>5</sndbuf></tune>\
+             <coalesce><rx><frames max='5'/></rx></coalesce><coalesce><rx><frames max='x'/></rx></coalesce></interface>",
+        );
+        assert_eq!(once.matches("<mac").count(), 1, "{once}");
+        assert!(!once.contains("<model"), "{once}");
+        assert_eq!(once.matches("<link").count(), 1, "{once}");
+        assert!(once.contains("<tune><sndbuf>0</sndbuf></tune>"), "{once}");
+        assert!(!once.contains("sndbuf>5"), "{once}");
+        assert_eq!(once.matches("<coalesce>").count(), 1, "{once}");
     }
 
     /// Each type's source as virsh 9.0 dumps it (seed 33's gen2970 is

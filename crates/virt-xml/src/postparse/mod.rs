@@ -147,15 +147,13 @@ pub(crate) fn apply(def: &mut DomainDef) {
     first_os_parts(def);
     // virDomainDefParseBootOptions reads the kernel options of HVM, Xen
     // and UML guests only (a Xen domain's "linux" OS type is read as
-    // "xen").
+    // "xen"), and the command line of an exe guest with its init options.
     let xen_linux = def.os.os_type == "linux" && def.domain_type == "xen";
     if !(matches!(def.os.os_type.as_str(), "hvm" | "xen" | "xenpvh" | "uml") || xen_linux) {
-        for option in [
-            &mut def.os.kernel,
-            &mut def.os.initrd,
-            &mut def.os.cmdline,
-            &mut def.os.root,
-        ] {
+        if def.os.os_type != "exe" {
+            def.os.cmdline = None;
+        }
+        for option in [&mut def.os.kernel, &mut def.os.initrd, &mut def.os.root] {
             *option = None;
         }
         def.os.extra.retain(|e| e.name != "dtb");

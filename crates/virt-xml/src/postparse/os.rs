@@ -291,6 +291,19 @@ pub(super) fn sysinfo(def: &mut DomainDef) {
     {
         *info = smbios_as_written(info);
     }
+    // virSysinfoFormatFWCfg: an entry with a file is written without its
+    // value (virSysinfoParseFWCfgDef keeps both; the file wins).
+    let fw_cfgs = def
+        .extra
+        .iter_mut()
+        .filter(|e| e.name == "sysinfo" && e.attr("type") == Some("fwcfg"));
+    for entry in fw_cfgs.flat_map(|s| s.children.iter_mut()) {
+        if let Node::Element(e) = entry {
+            if e.name == "entry" && e.attr("file").is_some() && !e.children.is_empty() {
+                e.children.clear();
+            }
+        }
+    }
     // virSysinfoSystemParseXML: a domain given without a UUID takes the
     // SMBIOS system UUID (each sysinfo giving one in turn: the last).
     if def.uuid.is_none() {
@@ -472,6 +485,38 @@ mod tests {
                  is enabled"
                     .into()
             )
+        );
+    }
+}
+
+#[cfg(test)]
+mod sysinfo_probes {
+    fn define(sysinfo: &str) -> String {
+        let xml = format!(
+            "<domain type='test'><name>s</name><memory>1024</memory><os><type>hvm</type></os>{sysinfo}</domain>"
+        );
+        match crate::parse_domain(&xml) {
+            Ok(def) => def.to_xml(&crate::FormatOptions::default()),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// virSysinfoParseXML: the type required; a section's entry without
+    /// a name is none (read by name); a firmware entry with a file is
+    /// written without its value (as virsh 9.0 takes them).
+    #[test]
+    fn sysinfo_read_and_written_as_libvirt_does() {
+        assert_eq!(
+            define("<sysinfo/>"),
+            "XML error: Missing required attribute 'type' in element 'sysinfo'"
+        );
+        assert!(
+            !define("<sysinfo type='smbios'><bios><entry>v</entry></bios></sysinfo>")
+                .contains("<bios>")
+        );
+        assert!(
+            define("<sysinfo type='fwcfg'><entry name='opt/x' file='/f'>v</entry></sysinfo>")
+                .contains("<entry name='opt/x' file='/f'/>")
         );
     }
 }

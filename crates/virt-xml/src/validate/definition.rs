@@ -10,6 +10,7 @@ use crate::parse::Scope;
 /// `virDomainDefValidateInternal`.
 pub(crate) fn check_valid(def: &DomainDef, scope: Scope) -> Result<(), XmlError> {
     check_devices(def, scope)?;
+    check_resource_appid(def)?;
     check_duplicate_targets(def)?;
     let hostdevs = host_devices(def);
     crate::views::check_hostdevs(&hostdevs)?;
@@ -31,7 +32,31 @@ pub(crate) fn check_valid(def: &DomainDef, scope: Scope) -> Result<(), XmlError>
     check_blkio_paths(def)?;
     check_idmap(def)?;
     check_numa_valid(def)?;
+    check_virtiofs_targets(def)?;
     check_iothread_pools(def)?;
+    Ok(())
+}
+
+/// virDomainDefFSValidate: two virtiofs filesystems (the first
+/// `<driver>`'s type) do not share a mount tag (`string(./target/@dir)`).
+fn check_virtiofs_targets(def: &DomainDef) -> Result<(), XmlError> {
+    let mut seen: Vec<&str> = Vec::new();
+    let filesystems = def.devices.other.iter().filter(|e| e.name == "filesystem");
+    for fs in filesystems {
+        if fs.child("driver").and_then(|d| d.attr("type")) != Some("virtiofs") {
+            continue;
+        }
+        let target = fs
+            .children_named("target")
+            .find_map(|t| t.attr("dir"))
+            .unwrap_or_default();
+        if seen.contains(&target) {
+            return Err(XmlError::Unsupported(format!(
+                "filesystem target '{target}' specified twice"
+            )));
+        }
+        seen.push(target);
+    }
     Ok(())
 }
 

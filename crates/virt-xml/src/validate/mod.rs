@@ -465,8 +465,12 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
         }
         crate::views::check_top(def, "launchSecurity")
     });
-    r.check(Step::Idmap, || crate::views::check_each(def, "idmap"));
+    r.check(Step::Idmap, || check_idmap_ranges(def));
     r.check(Step::Sysinfo, || {
+        // virSysinfoParseXML: the type first, required.
+        if let Some(s) = top(def, "sysinfo").find(|s| s.attr("type").is_none()) {
+            return Err(missing_attr(s, "type"));
+        }
         crate::views::check_each(def, "sysinfo")?;
         for sysinfo in top(def, "sysinfo").filter(|s| s.attr("type") == Some("smbios")) {
             check_smbios(def, sysinfo)?;

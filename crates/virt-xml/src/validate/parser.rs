@@ -196,6 +196,52 @@ pub(super) fn check_resource(def: &DomainDef) -> Result<(), XmlError> {
     Ok(())
 }
 
+/// virDomainDefResourceValidate, the first of virDomainDefValidateInternal:
+/// a Fibre Channel appid is printable ASCII, 1 to 128 bytes.
+pub(crate) fn check_resource_appid(def: &DomainDef) -> Result<(), XmlError> {
+    let Some(appid) = top(def, "resource")
+        .next()
+        .and_then(|r| resource_parts(r).1)
+    else {
+        return Ok(());
+    };
+    if !appid.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Err(XmlError::Invalid(
+            "Fibre Channel 'appid' is not a printable string".into(),
+        ));
+    }
+    if !(1..=128).contains(&appid.len()) {
+        return Err(XmlError::InvalidArg(
+            "Fibre Channel 'appid' string length must be between [1, 128]".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// virDomainIdmapDefParseXML: every `<uid>` of any `<idmap>`, then every
+/// `<gid>`, has a start, target and count libvirt reads as unsigned ints
+/// (`virXPathUInt` of the attribute's string: none or an empty one is
+/// refused too).
+pub(super) fn check_idmap_ranges(def: &DomainDef) -> Result<(), XmlError> {
+    for kind in ["uid", "gid"] {
+        let ranges = top(def, "idmap").flat_map(|m| m.children_named(kind));
+        for range in ranges {
+            let unsigned = |attr: &str| {
+                range
+                    .attr(attr)
+                    .and_then(|v| crate::devinfo::c_unsigned(v, 10))
+                    .is_some_and(|n| u32::try_from(n).is_ok())
+            };
+            if !["start", "target", "count"].iter().all(|a| unsigned(a)) {
+                return Err(XmlError::Invalid(
+                    "invalid idmap start/target/count settings".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// What libvirt reads of a `<resource>`: `string(./partition)` and
 /// `string(./fibrechannel/@appid)` (the first Fibre Channel element with
 /// an appid), an empty one being none.
@@ -305,6 +351,29 @@ pub(super) fn check_boot(def: &DomainDef) -> Result<(), XmlError> {
                     return Err(no_cause("<nvram type=...> without <source>"));
                 };
                 super::check_storage_source(t, source)?;
+            }
+        }
+    }
+    // virDomainDefParseBootInitOptions (exe guests): every <initarg> has
+    // text (its first child), then every <initenv> a name and text.
+    if def.os.os_type == "exe" {
+        let first_text = |e: &Element| matches!(e.children.first(), Some(crate::Node::Text(_)));
+        let init = |name: &'static str| def.os.extra.iter().filter(move |e| e.name == name);
+        if init("initarg").any(|a| !first_text(a)) {
+            return Err(XmlError::Invalid(
+                "No data supplied for <initarg> element".into(),
+            ));
+        }
+        for env in init("initenv") {
+            let Some(name) = env.attr("name") else {
+                return Err(XmlError::Invalid(
+                    "No name supplied for <initenv> element".into(),
+                ));
+            };
+            if !first_text(env) {
+                return Err(XmlError::Invalid(format!(
+                    "No value supplied for <initenv name='{name}'> element"
+                )));
             }
         }
     }
@@ -1302,6 +1371,98 @@ mod device_seclabel_tests {
         assert_eq!(
             verdict("<source><seclabel relabel='junk'/></source>"),
             "XML error: Invalid value for attribute 'relabel' in element 'seclabel': 'junk'."
+        );
+    }
+}
+
+#[cfg(test)]
+mod init_options {
+    /// An exe guest's `<os>` as virsh 9.0 takes it on test:///default:
+    /// "OK" and its written `<os>`, or the error.
+    fn define(os: &str) -> String {
+        let xml = format!(
+            "<domain type='test'><name>e</name><memory>1024</memory><os><type>exe</type>{os}</os></domain>"
+        );
+        match crate::parse_domain(&xml) {
+            Ok(def) => {
+                let out = def.to_xml(&crate::FormatOptions::default());
+                let start = out.find("<os>").unwrap_or_default();
+                let end = out.find("</os>").unwrap_or_default();
+                out[start..end].lines().map(str::trim).collect()
+            }
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// virDomainDefParseBootInitOptions: each argument has text, each
+    /// variable a name and text; the command line is kept.
+    #[test]
+    fn init_options_read_as_libvirt_reads_them() {
+        assert_eq!(
+            define("<init>/i</init><initarg>a</initarg><initarg/>"),
+            "XML error: No data supplied for <initarg> element"
+        );
+        assert_eq!(
+            define("<init>/i</init><initenv>v</initenv>"),
+            "XML error: No name supplied for <initenv> element"
+        );
+        assert_eq!(
+            define("<init>/i</init><initenv name='x'/>"),
+            "XML error: No value supplied for <initenv name='x'> element"
+        );
+        assert!(define("<init>/i</init><cmdline>c</cmdline>").contains("<cmdline>c</cmdline>"));
+    }
+}
+
+#[cfg(test)]
+mod idmap_and_resource {
+    fn verdict(parts: &str) -> String {
+        let xml = format!(
+            "<domain type='test'><name>m</name><memory>1024</memory><os><type>hvm</type></os>{parts}</domain>"
+        );
+        match crate::parse_domain(&xml) {
+            Ok(_) => "OK".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// virDomainIdmapDefParseXML's one message for a range that does not
+    /// read, virDomainDefResourceValidate's appid (texts from virsh 9.0).
+    #[test]
+    fn idmap_ranges_and_appid_as_libvirt_reads_them() {
+        let invalid = "XML error: invalid idmap start/target/count settings";
+        let gid = "<gid start='0' target='1000' count='10'/>";
+        for uid in [
+            "<uid start='x' target='1000' count='10'/>",
+            "<uid start='0' target='1000'/>",
+            "<uid start='-1' target='1000' count='10'/>",
+        ] {
+            assert_eq!(
+                verdict(&format!("<idmap>{uid}{gid}</idmap>")),
+                invalid,
+                "{uid}"
+            );
+        }
+        assert_eq!(
+            verdict(&format!(
+                "<idmap><uid start=' 0' target='+1000' count='010'/>{gid}</idmap>"
+            )),
+            "OK"
+        );
+        let long = "a".repeat(129);
+        assert_eq!(
+            verdict(&format!(
+                "<resource><fibrechannel appid='{long}'/></resource>"
+            )),
+            "invalid argument: Fibre Channel 'appid' string length must be between [1, 128]"
+        );
+        assert_eq!(
+            verdict("<resource><fibrechannel appid='aéb'/></resource>"),
+            "XML error: Fibre Channel 'appid' is not a printable string"
+        );
+        assert_eq!(
+            verdict("<resource><fibrechannel appid='$x'/></resource>"),
+            "OK"
         );
     }
 }

@@ -117,19 +117,7 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
             peripherals::check_usb_serial_address(c)
         });
     }
-    for g in &devices.graphics {
-        r.check(Step::device("graphics"), || {
-            peripherals::check_graphics_listens(g)?;
-            GraphicsOptions::check_attrs(&g.attrs)?;
-            if g.graphics_type == "dbus" {
-                extras::check_dbus_display(&g.attrs)?;
-            }
-            for e in &g.extra {
-                check_part(Parent::Graphics, e)?;
-            }
-            peripherals::check_graphics(&g.graphics_type, &g.extra)
-        });
-    }
+    // (The displays are read where they are parsed: check_graphics_def.)
     for e in &devices.other {
         r.check(Step::device(&e.name), || {
             // virDomainPanicDefParseXML reads the device information
@@ -293,7 +281,6 @@ pub(crate) enum Parent {
     Disk,
     Interface,
     CharDev,
-    Graphics,
     Devices,
 }
 
@@ -315,7 +302,7 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::Domain, "memoryBacking") => read::<MemoryBacking>(el),
         (Parent::Domain, "pm") => read::<Pm>(el),
         (Parent::Domain, "memtune") => read::<Memtune>(el),
-        (Parent::Domain, "idmap") => read::<Idmap>(el),
+        // (`<idmap>`: validate::check_idmap_ranges, libvirt's one message.)
         (Parent::Domain, "sysinfo") => read::<Sysinfo>(el),
         (Parent::Domain, "iothreads") => read::<IoThreads>(el),
         (Parent::Domain, "iothreadids") => read::<IoThreadIds>(el),
@@ -381,8 +368,6 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
         (Parent::CharDev, "source") => read::<CharSource>(el),
         // Read with the device's kind: peripherals::check_chr_target.
         (Parent::CharDev, "target") => Ok(()),
-        // Read with the graphics' type: peripherals::check_graphics_listens.
-        (Parent::Graphics, "listen") => Ok(()),
         (Parent::Devices, "controller") => {
             // (The counts after the device information: check_definition.)
             devices::check_controller_head(el)?;
@@ -446,9 +431,11 @@ pub(crate) fn check_part(parent: Parent, el: &Element) -> Result<(), XmlError> {
             peripherals::check_rom(el.child("rom"))
         }
         (Parent::Devices, "filesystem") => {
+            // (Its <binary> is read for virtiofs only:
+            // check_filesystem_driver.)
             peripherals::check_filesystem_modes(el)?;
-            read::<Filesystem>(el)?;
             peripherals::check_filesystem_space(el)?;
+            peripherals::check_filesystem_volume(el)?;
             peripherals::check_filesystem_driver(el)?;
             peripherals::check_filesystem_source(el)?;
             peripherals::check_filesystem_ram(el)

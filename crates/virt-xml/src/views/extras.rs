@@ -3,8 +3,6 @@
 //! display's `address` and `p2p`, and a bridge source's `macTableManager`
 //! (which libvirt reads from a running interface only).
 
-use crate::error::XmlError;
-use crate::model::Attr;
 use crate::model::Devices;
 
 flat_view! {
@@ -23,25 +21,12 @@ flat_view! {
 flat_view! {
     /// A D-Bus display's own attributes (`<graphics type='dbus'>`):
     /// `address=` (the bus to serve on, any non-empty text) or `p2p=`
-    /// yes/no (peer to peer); [`check_dbus_display`] refuses both at once.
+    /// yes/no (peer to peer); [`super::validate_graphics`] refuses both at
+    /// once.
     DbusDisplay = "graphics" {
         address: String = "address",
         p2p: String = "p2p" ["yes", "no"],
     }
-}
-
-/// libvirt's reading of a D-Bus display's attributes (`attrs`, its type
-/// aside): `p2p` yes or no, and peer to peer with an address is not
-/// supported.
-pub(crate) fn check_dbus_display(attrs: &[Attr]) -> Result<(), XmlError> {
-    let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
-    DbusDisplay::check_attrs(attrs)?;
-    if get("p2p") == Some("yes") && get("address").is_some() {
-        return Err(XmlError::Invalid(
-            "D-Bus p2p with an address is not supported".into(),
-        ));
-    }
-    Ok(())
 }
 
 flat_view! {

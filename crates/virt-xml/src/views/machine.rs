@@ -363,11 +363,10 @@ impl View for Sysinfo {
             }
             let mut entries = Vec::new();
             for e in s.children_named("entry") {
+                // libvirt reads a section's entries by name
+                // (`string(entry[@name='vendor'])`): one without is none.
                 let Some(name) = e.attr("name") else {
-                    return Err(XmlError::Invalid(format!(
-                        "Missing required attribute 'name' in element 'entry' of '{}'",
-                        s.name
-                    )));
+                    continue;
                 };
                 entries.push((name.to_string(), e.text()));
             }

@@ -66,6 +66,37 @@ impl View for Coalesce {
     }
 }
 
+/// `string(./tune/sndbuf)` of an interface's children: the first
+/// `<sndbuf>` of any `<tune>`, `None` when there is none or it is empty.
+pub(crate) fn sndbuf_text(children: &[Element]) -> Option<String> {
+    let sndbuf = children
+        .iter()
+        .filter(|e| e.name == "tune")
+        .find_map(|t| t.child("sndbuf"))?;
+    Some(crate::validate::string_value(sndbuf)).filter(|t| !t.is_empty())
+}
+
+/// virDomainNetDefCoalesceParseXML: `string(./rx/frames/@max)` of the
+/// first `<coalesce>` (empty is none) as virStrToLong_ullp reads it, at
+/// most 2^32-1 (libvirt's overflow error beyond).
+pub(crate) fn coalesce_frames(coalesce: &Element) -> Result<Option<u32>, XmlError> {
+    let max = coalesce
+        .children_named("rx")
+        .flat_map(|rx| rx.children_named("frames"))
+        .find_map(|f| f.attr("max"))
+        .filter(|m| !m.is_empty());
+    let Some(v) = max else { return Ok(None) };
+    let n = crate::devinfo::c_unsigned(v, 10).ok_or_else(|| {
+        crate::validate::detail(&format!("cannot parse value '{v}' for coalesce parameter"))
+    })?;
+    u32::try_from(n).map(Some).map_err(|_| {
+        XmlError::Overflow(format!(
+            "value '{n}' is too big for coalesce parameter, maximum is '{}'",
+            u32::MAX
+        ))
+    })
+}
+
 /// An interface's `<tune><sndbuf>`: the host tap device's send buffer in
 /// bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -173,7 +173,7 @@ flat_view! {
     /// `<filesystem>`'s own attributes.
     Filesystem = "filesystem" {
         fs_type: String = "type",
-        accessmode: String = "accessmode" ["passthrough", "mapped", "squash"],
+        accessmode: String = "accessmode" ["", "passthrough", "mapped", "squash"],
         model: String = "model" ["virtio", "virtio-transitional", "virtio-non-transitional"],
         multidevs: String = "multidevs",
         fmode: String = "fmode",

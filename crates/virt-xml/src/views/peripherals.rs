@@ -4,7 +4,7 @@
 //! character device logs and protocols, ROM BARs, boot entries, video and
 //! filesystem drivers, interface extras (link state, backend, teaming,
 //! port forwarding, filters). Each attribute is read with the datatype
-//! libvirt 9.0's schema gives it; [`check_graphics`] and its siblings
+//! libvirt 9.0's schema gives it; [`super::check_graphics_def`] and these views' siblings
 //! check, at define, the parts libvirt's parser itself reads (with its
 //! error text), and leave alone what libvirt accepts as any text.
 
@@ -162,7 +162,7 @@ flat_view! {
 
 flat_view! {
     /// A graphics' `<gl enable= rendernode=>`: OpenGL acceleration
-    /// (`enable=` is required but for egl-headless, [`check_graphics`]).
+    /// (`enable=` is required but for egl-headless, [`super::check_graphics_def`]).
     GraphicsGl = "gl" {
         enable: String = "enable" ["yes", "no"],
         rendernode: String = "rendernode",
@@ -225,7 +225,7 @@ flat_view! {
 flat_view! {
     /// `<audio id=...>` of graphics or a sound card: the audio backend
     /// used (a positive number, required where libvirt reads it,
-    /// [`check_graphics`]).
+    /// [`super::check_graphics_def`]).
     AudioRef = "audio" {
         id: NonZeroU32 = "id",
     }
@@ -255,7 +255,10 @@ fn audio_id(e: &Element) -> Option<u32> {
 
 /// virDomainEnsureAudioID: the audio backend `named` (a sound card's or a
 /// display's `<audio>`) is one of the domain's `<audio>` devices.
-fn check_audio_named(devices: &Devices, named: Option<&Element>) -> Result<(), XmlError> {
+pub(super) fn check_audio_named(
+    devices: &Devices,
+    named: Option<&Element>,
+) -> Result<(), XmlError> {
     let Some(wanted) = named.and_then(audio_id) else {
         return Ok(());
     };
@@ -276,15 +279,11 @@ pub(crate) fn check_sound_audio(devices: &Devices, sound: &Element) -> Result<()
 }
 
 /// After the devices with device information, libvirt's walk reaches the
-/// displays (virDomainGraphicsDefValidate: a VNC display's audio backend;
-/// a D-Bus display's is read and written but never checked in 9.0), then
-/// the audio devices (virDomainAudioDefValidate: each ID names one of
-/// them).
+/// displays (virDomainGraphicsDefValidate, [`super::validate_graphics`]),
+/// then the audio devices (virDomainAudioDefValidate: each ID names one
+/// of them).
 pub(crate) fn check_display_audio(devices: &Devices) -> Result<(), XmlError> {
-    let displays = devices.graphics.iter().filter(|g| g.graphics_type == "vnc");
-    for g in displays {
-        check_audio_named(devices, g.extra.iter().find(|e| e.name == "audio"))?;
-    }
+    super::validate_graphics(devices)?;
     let known: Vec<u32> = devices
         .other
         .iter()
@@ -309,114 +308,6 @@ fn check_audio_first(audio: Option<&Element>) -> Result<(), XmlError> {
         }
         None => Ok(()),
     }
-}
-
-/// Check a `<graphics type=...>`'s children as libvirt's parser reads
-/// them for that type: SPICE's channels, then the first of each of its
-/// options in libvirt's order; the audio backend of VNC and D-Bus; the
-/// OpenGL switch SPICE, SDL and D-Bus require. What libvirt does not read
-/// for a type (SPICE options under VNC) is left alone, as it does.
-pub(crate) fn check_graphics(graphics_type: &str, children: &[Element]) -> Result<(), XmlError> {
-    let first = |name: &str| children.iter().find(|e| e.name == name);
-    let check_first = |name: &str, check: fn(&Element) -> Result<(), XmlError>| {
-        first(name).map(check).transpose().map(drop)
-    };
-    if graphics_type == "spice" {
-        for c in children.iter().filter(|e| e.name == "channel") {
-            GraphicsChannel::check(c)?;
-        }
-        check_first("image", GraphicsImage::check)?;
-        check_first("jpeg", GraphicsJpeg::check)?;
-        check_first("zlib", GraphicsZlib::check)?;
-        check_first("playback", GraphicsPlayback::check)?;
-        check_first("streaming", GraphicsStreaming::check)?;
-        check_first("clipboard", Clipboard::check)?;
-        check_first("filetransfer", GraphicsFileTransfer::check)?;
-    }
-    if matches!(graphics_type, "vnc" | "dbus") {
-        check_audio_first(first("audio"))?;
-    }
-    if matches!(graphics_type, "spice" | "sdl" | "dbus") {
-        if let Some(gl) = first("gl") {
-            GraphicsGl::check(gl)?;
-            required(gl, "enable")?;
-        }
-    }
-    if graphics_type == "spice" {
-        check_first("mouse", Mouse::check)?;
-    }
-    Ok(())
-}
-
-/// virDomainGraphicsListensParseXML, for the graphics types that read
-/// listens (VNC, RDP, SPICE; read before their other attributes): each
-/// `<listen>`'s type, one the graphics type offers, the first one's
-/// address or socket matching the graphics' old `listen` or `socket`
-/// attribute, a network or socket only for its own listen type.
-pub(crate) fn check_graphics_listens(g: &crate::Graphics) -> Result<(), XmlError> {
-    let kind = g.graphics_type.as_str();
-    if !matches!(kind, "vnc" | "rdp" | "spice") {
-        return Ok(());
-    }
-    let parent = |name: &str| {
-        g.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let unsupported = |m: String| Err(XmlError::Unsupported(m));
-    for (i, l) in g.extra.iter().filter(|e| e.name == "listen").enumerate() {
-        let Some(listen_type) = l.attr("type") else {
-            return Err(missing_attr("listen", "type"));
-        };
-        match listen_type {
-            "address" | "network" => {}
-            "socket" | "none" if matches!(kind, "vnc" | "spice") => {}
-            "socket" | "none" => {
-                return unsupported(format!(
-                    "listen type '{listen_type}' is not available for graphics type '{kind}'"
-                ))
-            }
-            t => {
-                return Err(XmlError::Invalid(format!(
-                    "Invalid value for attribute 'type' in element 'listen': '{t}'."
-                )))
-            }
-        }
-        let first = i == 0;
-        if listen_type == "address" && first {
-            if let (Some(a), Some(c)) = (l.attr("address"), parent("listen")) {
-                if a != c {
-                    return unsupported(format!(
-                        "graphics 'listen' attribute '{c}' must match 'address' attribute of first listen element (found '{a}')"
-                    ));
-                }
-            }
-        }
-        let mut socket = l.attr("socket");
-        if listen_type == "socket" && first {
-            if let (Some(s), Some(c)) = (socket, parent("socket")) {
-                if s != c {
-                    return unsupported(format!(
-                        "graphics 'socket' attribute '{c}' must match 'socket' attribute of first listen element (found '{s}')"
-                    ));
-                }
-            }
-            socket = socket.or(parent("socket"));
-        }
-        let given = |v: Option<&str>| v.is_some_and(|v| !v.is_empty());
-        if given(l.attr("network")) && listen_type != "network" {
-            return Err(XmlError::Invalid(
-                "'network' attribute is valid only for listen type 'network'".into(),
-            ));
-        }
-        if given(socket) && listen_type != "socket" {
-            return Err(XmlError::Invalid(
-                "'socket' attribute is valid only for listen type 'socket'".into(),
-            ));
-        }
-    }
-    Ok(())
 }
 
 flat_view! {
@@ -775,7 +666,7 @@ pub(crate) fn check_primary_videos<'e>(
 
 /// virDomainFSDefParseXML's first reads of a `<filesystem>`: its type
 /// and access mode (names libvirt knows), then the file and directory
-/// modes, octal numbers up to 0777 (its model is read after them).
+/// modes, octal numbers up to 0777, then its model and `multidevs`.
 pub(crate) fn check_filesystem_modes(fs: &Element) -> Result<(), XmlError> {
     for (attr, values) in [
         (
@@ -784,7 +675,8 @@ pub(crate) fn check_filesystem_modes(fs: &Element) -> Result<(), XmlError> {
                 "mount", "block", "file", "template", "ram", "bind", "volume",
             ][..],
         ),
-        ("accessmode", &["passthrough", "mapped", "squash"][..]),
+        // The access mode's default is spelled empty.
+        ("accessmode", &["", "passthrough", "mapped", "squash"][..]),
     ] {
         if let Some(v) = fs.attr(attr).filter(|v| !values.contains(v)) {
             return Err(XmlError::Invalid(format!(
@@ -799,7 +691,42 @@ pub(crate) fn check_filesystem_modes(fs: &Element) -> Result<(), XmlError> {
             }
         }
     }
-    Ok(())
+    // The model (its default refused), then how several host devices
+    // under one export are told apart.
+    enum_value(
+        fs,
+        "model",
+        &["virtio", "virtio-transitional", "virtio-non-transitional"],
+    )?;
+    enum_value(fs, "multidevs", &["default", "remap", "forbid", "warn"])
+}
+
+/// virDomainFSDefParseXML's source of a storage volume filesystem, read
+/// after the space limits (virDomainDiskSourcePoolDefParse): none, or a
+/// pool and a volume together, and a mode libvirt knows (its default
+/// refused).
+pub(crate) fn check_filesystem_volume(fs: &Element) -> Result<(), XmlError> {
+    if fs.attr("type") != Some("volume") {
+        return Ok(());
+    }
+    let Some(source) = fs.child("source") else {
+        return Ok(());
+    };
+    match (source.attr("pool"), source.attr("volume")) {
+        (None, None) => return Ok(()),
+        (Some(_), Some(_)) => {}
+        _ => {
+            return Err(XmlError::Invalid(
+                "'pool' and 'volume' must be specified together for 'pool' type source".into(),
+            ))
+        }
+    }
+    match source.attr("mode") {
+        Some(m) if !matches!(m, "host" | "direct") => Err(XmlError::Unsupported(format!(
+            "unknown source mode '{m}' for volume type disk"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// virDomainFSDefParseXML's space limits, read after the model and
@@ -1335,6 +1262,56 @@ mod tests {
         ] {
             assert_eq!(verdict(fs), want, "{fs}");
         }
+    }
+
+    // virDomainFSDefParseXML's attributes, a volume's pool and the
+    // <binary> of virtiofs only; virDomainDefFSValidate's mount tags (as
+    // virsh 9.0 takes them).
+    #[test]
+    fn filesystem_attributes_and_volume_read_as_libvirt_reads_them() {
+        let dir = "<source dir='/a'/><target dir='t'/>";
+        let volume = |source: &str| {
+            verdict(&format!(
+                "<filesystem type='volume'>{source}<target dir='t'/></filesystem>"
+            ))
+        };
+        assert_eq!(
+            verdict(&format!("<filesystem multidevs='x'>{dir}</filesystem>")),
+            "XML error: Invalid value for attribute 'multidevs' in element 'filesystem': 'x'."
+        );
+        assert_eq!(
+            verdict(&format!(
+                "<filesystem accessmode='' multidevs='warn'>{dir}</filesystem>"
+            )),
+            "OK"
+        );
+        let together =
+            "XML error: 'pool' and 'volume' must be specified together for 'pool' type source";
+        assert_eq!(volume("<source pool='p'/>"), together);
+        assert_eq!(volume("<source volume='v'/>"), together);
+        assert_eq!(
+            volume("<source pool='p' volume='v' mode='default'/>"),
+            "unsupported configuration: unknown source mode 'default' for volume type disk"
+        );
+        assert_eq!(volume("<source pool='p' volume='v' mode='direct'/>"), "OK");
+        // A <binary> is read for virtiofs only.
+        assert_eq!(
+            verdict(&format!(
+                "<filesystem>{dir}<driver type='path'/><binary xattr='x'/></filesystem>"
+            )),
+            "OK"
+        );
+        let virtiofs = |source: &str| {
+            format!("<filesystem><source dir='{source}'/><target dir='t'/><driver type='virtiofs'/></filesystem>")
+        };
+        assert_eq!(
+            verdict(&format!("{}{}", virtiofs("/a"), virtiofs("/b"))),
+            "unsupported configuration: filesystem target 't' specified twice"
+        );
+        assert_eq!(
+            verdict(&format!("{}<filesystem>{dir}</filesystem>", virtiofs("/a"))),
+            "OK"
+        );
     }
 
     // virDomainFSDefParseXML's last check, a RAM filesystem's size (as
