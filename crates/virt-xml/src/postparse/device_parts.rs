@@ -401,7 +401,9 @@ pub(super) fn channel_target(c: &mut crate::CharDev) {
                 return;
             };
             out.set_attr("address", address.to_string());
-            out.set_attr("port", port.to_string());
+            // virSocketAddrSetPort keeps the port as 16 bits
+            // (htons((uint16_t)port)): 99999 is written 34463.
+            out.set_attr("port", (port & 0xffff).to_string());
         }
         "virtio" | "xen" => {
             if let Some(n) = target.attr("name") {
@@ -1299,5 +1301,34 @@ mod redirdev_tests {
             out.contains("<target type='guestfwd' address='10.0.0.1' port='10'/>"),
             "{out}"
         );
+    }
+}
+
+#[cfg(test)]
+mod chr_target_probes {
+    fn define(devices: &str) -> String {
+        let xml = format!(
+            "<domain type='test'><name>c</name><memory>1024</memory><os><type>hvm</type></os>\
+             <devices>{devices}</devices></domain>"
+        );
+        match crate::parse_domain(&xml) {
+            Ok(def) => def.to_xml(&crate::FormatOptions::default()),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// virDomainChrDefParseTargetXML: the model is the first name of any
+    /// <model>; a guestfwd port is kept as 16 bits (as virsh 9.0 takes
+    /// them).
+    #[test]
+    fn chr_targets_read_and_written_as_libvirt_does() {
+        assert_eq!(
+            define("<serial type='pty'><target><model/><model name='x'/></target></serial>"),
+            "unsupported configuration: unknown target model 'x' specified for character device"
+        );
+        assert!(define(
+            "<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='99999'/></channel>"
+        )
+        .contains("<target type='guestfwd' address='10.0.2.1' port='34463'/>"));
     }
 }

@@ -69,10 +69,11 @@ pub(crate) fn check_chr_target(kind: &str, target: Option<&Element>) -> Result<(
             target_type.unwrap_or("(null)")
         )));
     }
-    // `string(./model/@name)`: empty is none; only serial ports have models.
+    // `string(./model/@name)` (the first name of any <model>): empty is
+    // none; only serial ports have models.
     let model = target
-        .child("model")
-        .and_then(|m| m.attr("name"))
+        .children_named("model")
+        .find_map(|m| m.attr("name"))
         .filter(|m| !m.is_empty());
     if let Some(m) = model.filter(|_| kind == "serial") {
         if m != "none" && !crate::parse::SERIAL_MODELS.contains(&m) {
