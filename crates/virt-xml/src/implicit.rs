@@ -746,6 +746,29 @@ mod tests {
         ));
     }
 
+    /// virDomainDefAddDiskControllersForType: every controller up to the
+    /// highest a disk's drive address names, a bus at a time (SCSI before
+    /// IDE), each added after those given (virsh 9.0's order).
+    #[test]
+    fn disks_add_every_controller_up_to_theirs() {
+        assert_eq!(
+            devices(
+                "<disk type='file'><source file='/a'/><target dev='hdb' bus='ide'/>\
+                     <address type='drive' controller='1'/></disk>\
+                     <disk type='file'><source file='/a'/><target dev='sdb' bus='scsi'/>\
+                     <address type='drive' controller='2' bus='0' target='0' unit='0'/></disk>\
+                     <controller type='ide' index='0' model='piix4'/>"
+            )
+            .split("</disk>")
+            .last(),
+            Some(
+                "<controller type='ide' index='0' model='piix4'/>\
+                 <controller type='scsi' index='0'/><controller type='scsi' index='1'/>\
+                 <controller type='scsi' index='2'/><controller type='ide' index='1'/>"
+            )
+        );
+    }
+
     /// A controller with no type is an IDE one; a USB controller of model
     /// none has no device information read (nor refused).
     #[test]

@@ -854,8 +854,8 @@ impl DomainDef {
         for c in &mut devices.chardevs {
             inactive_aliases_of(&mut c.extra);
             // A pty's path is read from live definitions only
-            // (virDomainChrSourceDefParseXML).
-            if c.dev_type.as_deref() == Some("pty") {
+            // (virDomainChrSourceDefParseXML); no type is a pty too.
+            if c.dev_type.as_deref().is_none_or(|t| t == "pty") {
                 c.extra.retain(|e| e.name != "source");
             }
         }
@@ -1015,6 +1015,23 @@ mod tests {
             def.forget_assigned_aliases();
             let out = def.to_xml(&crate::FormatOptions::default());
             assert!(out.contains("<source network='n'/>"), "{out}");
+        }
+    }
+
+    /// A pty's source path is not read at define, and a character
+    /// device without a type is a pty (virsh 9.0 drops `<source path>`
+    /// of a `<serial>` without a type).
+    #[test]
+    fn a_typeless_chardevs_pty_path_is_not_kept_at_define() {
+        for serial in ["<serial>", "<serial type='pty'>"] {
+            let xml = format!(
+                "<domain type='test'><name>p</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices>{serial}<source path='/x'/></serial></devices></domain>"
+            );
+            let mut def = crate::parse_domain(&xml).unwrap();
+            def.forget_assigned_aliases();
+            let out = def.to_xml(&crate::FormatOptions::default());
+            assert!(!out.contains("<source"), "{out}");
         }
     }
 

@@ -857,10 +857,22 @@ fn check_source(kind: &str, sources: &[&Element], chr: Option<&CharDev>) -> Resu
             Some(name) if !name.bytes().all(channel_name_char) => Err(XmlError::Refused {
                 code: virt_core::ErrorCode::InvalidArg,
                 domain: ErrorDomain::Domain,
-                message: "Invalid character in source channel for char device".into(),
+                message: "invalid argument: Invalid character in source channel for char device"
+                    .into(),
             }),
             Some(_) => Ok(()),
         },
+        // A TCP or UNIX source listening: no reconnecting, enabled or
+        // not (libvirt tests the tristate's being set).
+        "tcp" | "unix"
+            if first("mode") == Some("bind")
+                && sources
+                    .first()
+                    .and_then(|s| s.child("reconnect"))
+                    .is_some_and(|r| r.attr("enabled").is_some()) =>
+        {
+            internal("chardev reconnect is possible only for connect mode")
+        }
         _ => Ok(()),
     }
 }
@@ -1290,6 +1302,24 @@ mod tests {
             missing
         );
         assert_eq!(define(&format!("{console}<serial type='dbus'/>")), missing);
+    }
+
+    /// virDomainChrSourceDefValidate: a listening TCP or UNIX source
+    /// cannot reconnect (an `enabled` given either way counts); a bad
+    /// channel name is an invalid argument (virsh 9.0's words).
+    #[test]
+    fn listening_sources_do_not_reconnect() {
+        let reconnect = "internal error: chardev reconnect is possible only for connect mode";
+        for (source, want) in [
+            ("type='unix'><source mode='bind' path='/a'><reconnect enabled='yes' timeout='3'/>", Err(reconnect.to_string())),
+            ("type='unix'><source mode='bind' path='/a'><reconnect enabled='no'/>", Err(reconnect.to_string())),
+            ("type='unix'><source mode='bind' path='/a'><reconnect/>", Ok(())),
+            ("type='tcp'><source mode='bind' host='a' service='1'><reconnect enabled='yes' timeout='2'/>", Err(reconnect.to_string())),
+            ("type='tcp'><source host='a' service='1'><reconnect enabled='yes' timeout='2'/>", Ok(())),
+            ("type='spiceport'><source channel='a b'>", Err("invalid argument: Invalid character in source channel for char device".to_string())),
+        ] {
+            assert_eq!(define(&format!("<serial {source}</source></serial>")), want, "{source}");
+        }
     }
 
     // As virsh 9.0 refuses them (seed 35's gen1130 is the first).

@@ -416,7 +416,7 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
     r.check(Step::Boot, || check_boot(def));
     // The devices libvirt takes one of, refused before any is read;
     // counted in one pass over the devices.
-    let mut counts = [0usize; 6];
+    let mut counts = [0usize; 7];
     for e in &def.devices.other {
         let kind = match e.name.as_str() {
             "watchdog" => 0,
@@ -425,10 +425,20 @@ pub(crate) fn check_parsed(def: &DomainDef, r: &mut Refusals) {
             "iommu" => 3,
             "vsock" => 4,
             "redirfilter" => 5,
+            "tpm" => 6,
             _ => continue,
         };
         counts[kind] += 1;
     }
+    // Two TPMs at most (one a proxy, checked when they are read), refused
+    // before any is read (steered seed 2's gen6636: three).
+    r.check(Step::device("tpm"), || match counts[6] {
+        0..=2 => Ok(()),
+        _ => Err(XmlError::Invalid(
+            "a maximum of two TPM devices is supported, one of them being a TPM Proxy device"
+                .into(),
+        )),
+    });
     for ((name, what, internal), count) in [
         ("watchdog", "watchdog device", true),
         ("memballoon", "memory balloon device", true),
@@ -570,6 +580,11 @@ mod tests {
                 "internal error: only one set of redirection filter rule is supported",
             ),
             (vsock, "XML error: only a single vsock device is supported"),
+            (
+                "<tpm model='tpm-crb'><backend type='emulator'/></tpm>".repeat(2)
+                    + "<tpm><backend type='x'/></tpm>",
+                "XML error: a maximum of two TPM devices is supported, one of them being a TPM Proxy device",
+            ),
         ];
         for (devices, want) in cases {
             assert_eq!(refusal(&devices).as_deref(), Some(want), "{devices}");
