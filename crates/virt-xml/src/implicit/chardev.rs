@@ -78,12 +78,17 @@ fn read_target(c: &CharDev) -> Option<Target> {
             model: None,
         });
     };
+    // `none`, the enumerations' zero, is no type for a console too (an
+    // HVM guest's first console of type `none` stands for its serial
+    // port, as one without a type).
     let kind = match t.attr("type") {
-        None => None,
-        Some("none") if c.kind == "serial" => None,
+        None | Some("none") => None,
         Some(k) => Some(*known.iter().find(|n| **n == k)?),
     };
+    // `string(./model/@name)`: empty is none (virXPathString), and `none`
+    // is the model enumeration's zero, no model.
     let model = match t.children_named("model").find_map(|m| m.attr("name")) {
+        Some("" | "none") => None,
         Some(m) if c.kind == "serial" => {
             Some(*crate::parse::SERIAL_MODELS.iter().find(|n| **n == m)?)
         }
@@ -425,6 +430,32 @@ mod tests {
             .as_deref(),
             Ok("<serial type='pty'><target type='usb-serial' port='2'/></serial>")
         );
+    }
+
+    /// As virsh 9.0 writes them: a console target of type `none` is one
+    /// without a type (an HVM guest's first console is its serial port);
+    /// a serial model named `none` or nothing is no model.
+    #[test]
+    fn none_target_types_and_models_are_none() {
+        assert_eq!(
+            devices("hvm", "<console type='pty'><target type='none'/></console>").as_deref(),
+            Ok("<serial type='pty'><target port='0'/></serial>\
+                <console type='pty'><target type='serial' port='0'/></console>")
+        );
+        for model in ["none", ""] {
+            assert_eq!(
+                devices(
+                    "hvm",
+                    &format!(
+                        "<serial type='pty'><target><model name='{model}'/></target></serial>"
+                    )
+                )
+                .as_deref(),
+                Ok("<serial type='pty'><target port='0'/></serial>\
+                    <console type='pty'><target type='serial' port='0'/></console>"),
+                "{model}"
+            );
+        }
     }
 
     #[test]

@@ -655,44 +655,8 @@ pub(crate) fn check_source_children(source: &Element) -> Result<(), XmlError> {
     if let Some(r) = source.child("reservations") {
         Reservations::check(r)?;
     }
-    check_device_seclabels(source)
-}
-
-/// virSecurityDeviceLabelDefParseXML over the `<seclabel>`s of `parent`
-/// (a storage source): one per model, `relabel` yes or no, and no label
-/// where relabelling is off (`labelskip` is read from live definitions
-/// only).
-pub(crate) fn check_device_seclabels(parent: &Element) -> Result<(), XmlError> {
-    let mut models: Vec<&str> = Vec::new();
-    for label in parent.children_named("seclabel") {
-        let model = label.attr("model");
-        if let Some(m) = model {
-            if models.contains(&m) {
-                return Err(crate::validate::detail(&format!(
-                    "seclabel for model {m} is already provided"
-                )));
-            }
-            models.push(m);
-        }
-        let relabel = label.attr("relabel");
-        prop_enum(
-            "seclabel",
-            "relabel",
-            relabel,
-            &["absent", "yes", "no"],
-            true,
-        )?;
-        let text = label
-            .child("label")
-            .map(crate::validate::string_value)
-            .filter(|t| !t.is_empty() && t.len() < 4096);
-        if text.is_some() && relabel == Some("no") {
-            return Err(XmlError::Invalid(format!(
-                "Cannot specify a label if relabelling is turned off. model={}",
-                model.unwrap_or("<null>")
-            )));
-        }
-    }
+    // (The `<seclabel>` overrides: with the rest of the storage source,
+    // validate::check_storage_source.)
     Ok(())
 }
 
