@@ -67,10 +67,13 @@ impl DomainDef {
         };
         self.devices.disks.iter().any(|d| has(&d.extra))
             || self.devices.interfaces.iter().any(|i| has(&i.extra))
+            // (Only these read a <boot> (VIR_DOMAIN_DEF_PARSE_ALLOW_BOOT):
+            // another device's is not read.)
             || self
                 .devices
                 .other
                 .iter()
+                .filter(|o| matches!(o.name.as_str(), "hostdev" | "filesystem" | "redirdev"))
                 .any(|o| o.children_named("boot").any(|b| b.attr("order").is_some()))
     }
 
@@ -184,6 +187,30 @@ pub fn post_parse_disk_bus(floppy: bool, target_dev: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only disks, interfaces, host devices, filesystems and redirected
+    /// devices read a `<boot order>`: another device's does not keep an
+    /// HVM guest from its default `<boot dev='hd'/>` (virsh 9.0).
+    #[test]
+    fn only_bootable_devices_boot_orders_count() {
+        let boots = |device: &str| {
+            let mut def = crate::parse_domain(&format!(
+                "<domain type='test'><name>b</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices>{device}</devices></domain>"
+            ))
+            .unwrap();
+            def.fill_defaults();
+            def.os.boot.clone()
+        };
+        assert_eq!(
+            boots("<controller type='scsi' index='0'><boot order='1'/></controller>"),
+            ["hd"]
+        );
+        assert!(boots(
+            "<disk type='file'><source file='/a'/><target dev='vda'/><boot order='1'/></disk>"
+        )
+        .is_empty());
+    }
 
     #[test]
     fn disk_indexes() {

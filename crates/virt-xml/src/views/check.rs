@@ -148,7 +148,8 @@ pub(crate) fn check_definition(def: &DomainDef, r: &mut Refusals) {
                 }
                 "controller" => devices::check_controller_tail(e),
                 _ => Ok(()),
-            }
+            }?;
+            check_usb_disabled(def, e)
         });
     }
     // virDomainDefControllersParse, after the controllers are read.
@@ -516,6 +517,37 @@ fn check_controller_parts(el: &Element) -> Result<(), XmlError> {
     }
 }
 
+/// virDomainDefParseXML, once a device is read: with a USB controller of
+/// model none, no USB host device, USB input device (the bus its type
+/// takes by default included) or USB hub.
+fn check_usb_disabled(def: &DomainDef, e: &Element) -> Result<(), XmlError> {
+    let usb_none = def.devices.other.iter().any(|c| {
+        c.name == "controller" && c.attr("type") == Some("usb") && c.attr("model") == Some("none")
+    });
+    if !usb_none {
+        return Ok(());
+    }
+    let refuse = |why: &str| Err(XmlError::Unsupported(why.into()));
+    match e.name.as_str() {
+        "hostdev"
+            if e.attr("mode").is_none_or(|m| m == "subsystem") && e.attr("type") == Some("usb") =>
+        {
+            refuse("Can't add host USB device: USB is disabled in this host")
+        }
+        "input"
+            if crate::postparse::input_bus_of(e, &def.os.os_type, def.os.arch.as_deref())
+                .as_deref()
+                == Some("usb") =>
+        {
+            refuse("Can't add USB input device. USB bus is disabled")
+        }
+        "hub" if e.attr("type") == Some("usb") => {
+            refuse("Can't add USB hub: USB is disabled for this domain")
+        }
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::parse_domain;
@@ -542,6 +574,21 @@ mod tests {
     #[test]
     fn device_parse_order_and_reads_as_libvirts() {
         let cases = [
+            // With a USB controller of model none: no USB host device,
+            // input (a tablet's default bus is USB) or hub (virsh 9.0).
+            (
+                "<controller type='usb' index='0' model='none'/><input type='tablet'/>",
+                "unsupported configuration: Can't add USB input device. USB bus is disabled",
+            ),
+            (
+                "<controller type='usb' index='0' model='none'/><hostdev mode='subsystem' type='usb'>\
+                 <source><vendor id='0x1'/><product id='0x2'/></source></hostdev>",
+                "unsupported configuration: Can't add host USB device: USB is disabled in this host",
+            ),
+            (
+                "<controller type='usb' index='0' model='none'/><hub type='usb'/>",
+                "unsupported configuration: Can't add USB hub: USB is disabled for this domain",
+            ),
             // virDomainPanicDefParseXML: the address before the model.
             (
                 "<panic model='bogus'><address type='pci' slot='c'/></panic>",
