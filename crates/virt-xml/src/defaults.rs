@@ -90,6 +90,8 @@ impl DomainDef {
             ("ide", "ide"),
             ("sata", "sata"),
         ] {
+            // libvirt compares the controller numbers as C ints: from
+            // 2^31 on they are negative and add nothing.
             let highest = self
                 .devices
                 .disks
@@ -101,30 +103,21 @@ impl DomainDef {
                         .find(|e| e.name == "address")
                         .filter(|a| a.attr("type") == Some("drive"))
                 })
-                .map(|a| {
-                    a.attr("controller")
+                .filter_map(|a| {
+                    let controller = a
+                        .attr("controller")
                         .and_then(|c| crate::validate::c_uint(c, 10))
-                        .unwrap_or(0)
+                        .unwrap_or(0);
+                    crate::implicit::controller_reach(controller.into())
                 })
                 .max();
-            let Some(highest) = highest else {
-                continue;
-            };
-            for index in 0..=highest {
-                let exists = self.devices.other.iter().any(|o| {
-                    o.name == "controller"
-                        && o.attr("type") == Some(ctype)
-                        && o.attr("index")
-                            .map_or(Some(0), |i| crate::validate::c_uint(i, 10))
-                            == Some(index)
-                });
-                if !exists {
-                    self.devices.other.push(
-                        Element::new("controller")
-                            .with_attr("type", ctype)
-                            .with_attr("index", index.to_string()),
-                    );
-                }
+            if let Some(highest) = highest {
+                crate::implicit::add_controllers_up_to(
+                    &mut self.devices.other,
+                    ctype,
+                    highest,
+                    None,
+                );
             }
         }
     }
@@ -259,6 +252,67 @@ mod tests {
         assert_eq!(indexes("fdc"), upto(12));
         assert_eq!(indexes("scsi"), upto(1));
         Ok(())
+    }
+
+    /// The drive address's controller number as virsh 9.0 takes it: a C
+    /// int, so from 2^31 on it adds no controller (4294967295 once made
+    /// this spin forever); up to 65535 every index is added (the SATA
+    /// controllers of a disk at 65535 are what virsh writes); past it,
+    /// where libvirt takes seconds to forever, the definition is refused,
+    /// whether the address is given, derived from a long target name or
+    /// a SCSI host device's.
+    #[test]
+    fn drive_controller_numbers_reach_as_far_as_libvirt_and_no_further() {
+        let disk = |bus: &str, controller: &str| {
+            format!(
+                "<disk type='file'><source file='/x'/><target dev='sda' bus='{bus}'/>\
+                 <address type='drive' controller='{controller}' bus='0' target='0' unit='0'/></disk>"
+            )
+        };
+        let hostdev = |controller: &str| {
+            format!(
+                "<hostdev mode='subsystem' type='scsi'><source><adapter name='scsi_host0'/>\
+                 <address bus='0' target='0' unit='0'/></source>\
+                 <address type='drive' controller='{controller}' bus='0' target='0' unit='0'/></hostdev>"
+            )
+        };
+        let define = |devices: &str| {
+            let xml = format!(
+                "<domain type='test'><name>b</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices>{devices}</devices></domain>"
+            );
+            crate::parse_domain(&xml).map(|mut def| {
+                def.fill_defaults();
+                let _ = def.add_implicit_devices("cirrus");
+                def.devices
+                    .other
+                    .iter()
+                    .filter(|e| e.name == "controller")
+                    .count()
+            })
+        };
+        for big in ["2147483648", "4294967295"] {
+            assert_eq!(define(&disk("scsi", big)).ok(), Some(0), "disk {big}");
+            assert_eq!(define(&hostdev(big)).ok(), Some(0), "hostdev {big}");
+        }
+        assert_eq!(define(&disk("sata", "65535")).ok(), Some(65_536));
+        assert_eq!(define(&hostdev("65535")).ok(), Some(65_536));
+        let long_name = "<disk type='file'><source file='/x'/><target dev='sdzzzzz'/></disk>";
+        for devices in [
+            disk("ide", "65536"),
+            disk("scsi", "2147483647"),
+            hostdev("65536"),
+            long_name.to_string(),
+        ] {
+            let refused = define(&devices).err().map(|e| e.to_string());
+            assert!(
+                refused
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with("unsupported configuration: ")
+                        && e.contains("controllers are added up to index 65535")),
+                "{devices}: {refused:?}"
+            );
+        }
     }
 
     /// virDomainDiskDefPostParse as virsh 9.0 shows it on test:///default:

@@ -67,8 +67,92 @@ fn interface_drive_address(iface: &Interface) -> Option<Drive> {
     Some(["controller", "bus", "target", "unit"].map(|f| number(a, f)))
 }
 
-/// The highest SCSI controller index added for host devices' addresses.
-const MAX_ADDED_CONTROLLER: u64 = 65_535;
+/// The highest index implicit IDE, SCSI, SATA and floppy controllers are
+/// added up to. libvirt adds one of every index up to the highest a drive
+/// address names (virDomainDefAddDiskControllersForType,
+/// virDomainDefMaybeAddHostdevSCSIcontroller), each after a search of
+/// those it has: 80,000 took its virsh 5 s here and 2^31 - 1 never ends.
+/// Past this bound the definition's XML would also outgrow the 4 MiB
+/// string the remote protocol carries, so a definition that needs more
+/// is refused ([`check_controller_reach`]) rather than stored.
+pub(crate) const MAX_IMPLICIT_CONTROLLER: u64 = 65_535;
+
+/// The index up to which a drive address's `controller` has controllers
+/// added: libvirt compares it as a C `int`, so from 2^31 on it is
+/// negative and adds none (its address is written with `-1` and the like).
+pub(crate) fn controller_reach(controller: u64) -> Option<u64> {
+    (controller <= i32::MAX as u64).then_some(controller)
+}
+
+/// virDomainDefMaybeAddController for every index from 0 to `max` (to
+/// [`MAX_IMPLICIT_CONTROLLER`] at most): a controller of `kind` (and
+/// `model`, if given) appended for each index none of that kind has.
+pub(crate) fn add_controllers_up_to(
+    devices: &mut Vec<Element>,
+    kind: &str,
+    max: u64,
+    model: Option<&str>,
+) {
+    // A set, not a search of the devices per index: tens of thousands of
+    // controllers would otherwise take minutes, as they take libvirt.
+    let given: std::collections::HashSet<u64> = devices
+        .iter()
+        .filter(|e| e.name == "controller" && e.attr("type") == Some(kind))
+        .map(|e| number(e, "index"))
+        .collect();
+    for index in 0..=max.min(MAX_IMPLICIT_CONTROLLER) {
+        if given.contains(&index) {
+            continue;
+        }
+        let mut c = Element::new("controller")
+            .with_attr("type", kind)
+            .with_attr("index", index.to_string());
+        if let Some(m) = model {
+            c.set_attr("model", m);
+        }
+        devices.push(c);
+    }
+}
+
+/// Refuses a definition whose drive addresses (a disk's on a
+/// controller-based bus, assigned ones included, or a SCSI host
+/// device's) need controllers past [`MAX_IMPLICIT_CONTROLLER`]: a limit
+/// of ours where libvirt tries and takes minutes, or forever.
+pub(crate) fn check_controller_reach(def: &DomainDef) -> Result<(), crate::XmlError> {
+    let disks = def.devices.disks.iter().filter_map(|d| {
+        if !matches!(
+            crate::validate::disk_bus(d),
+            "ide" | "fdc" | "scsi" | "sata"
+        ) {
+            return None;
+        }
+        let [controller, ..] = crate::validate::drive_address(d)?;
+        Some((controller, format!("disk '{}'", d.target_dev)))
+    });
+    let hostdevs = def
+        .devices
+        .interfaces
+        .iter()
+        .filter(|i| is_scsi_interface(i))
+        .filter_map(interface_drive_address)
+        .chain(
+            def.devices
+                .other
+                .iter()
+                .filter(|e| is_scsi_hostdev(e))
+                .filter_map(drive_address),
+        )
+        .map(|[controller, ..]| (controller, "a SCSI host device".to_string()));
+    for (controller, device) in disks.chain(hostdevs) {
+        if controller_reach(controller).is_some_and(|c| c > MAX_IMPLICIT_CONTROLLER) {
+            return Err(crate::XmlError::Unsupported(format!(
+                "the drive address of {device} names controller {controller}; \
+                 controllers are added up to index {MAX_IMPLICIT_CONTROLLER} at most"
+            )));
+        }
+    }
+    Ok(())
+}
 
 /// The ICH9 USB 1 companions and the first port of the USB 2 controller
 /// each serves by default (virDomainControllerDefParseXML's masterPort).
@@ -164,7 +248,15 @@ pub(crate) fn list_controllers(def: &mut DomainDef) {
     }
     // virDomainDefMaybeAddHostdevSCSIcontroller after each <hostdev>,
     // over the host devices read so far (the host device interfaces'
-    // first).
+    // first). Where the first SCSI controller of each index sits in
+    // `listed`, kept as controllers are added: a search of the list per
+    // index would make tens of thousands of them take minutes.
+    let mut scsi_at: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    for (j, c) in listed.iter().enumerate() {
+        if c.attr("type") == Some("scsi") {
+            scsi_at.entry(index_of(c)).or_insert(j);
+        }
+    }
     let interfaces: Vec<Drive> = def
         .devices
         .interfaces
@@ -179,33 +271,36 @@ pub(crate) fn list_controllers(def: &mut DomainDef) {
         }
         let (mut max, mut model) = (None, None);
         for addr in &hostdevs {
-            if max.is_some_and(|m| addr[0] <= m) {
+            let Some(reach) = controller_reach(addr[0]) else {
+                continue;
+            };
+            if max.is_some_and(|m| reach <= m) {
                 continue;
             }
-            max = Some(addr[0]);
-            let named = listed.iter().find(|c| {
-                c.attr("type") == Some("scsi") && u64::try_from(index_of(c)) == Ok(addr[0])
-            });
+            max = Some(reach);
+            let named = i64::try_from(reach)
+                .ok()
+                .and_then(|i| scsi_at.get(&i))
+                .map(|&j| &listed[j]);
             if let Some(m) = named.and_then(|c| c.attr("model")) {
                 model = Some(m.to_string());
             }
         }
         let Some(max) = max else { continue };
-        // (libvirt would add billions for a huge controller number and
-        // run out of memory; a bound keeps this from doing the same.)
-        for index in 0..=max.min(MAX_ADDED_CONTROLLER) {
-            let given = listed
-                .iter()
-                .any(|c| c.attr("type") == Some("scsi") && u64::try_from(index_of(c)) == Ok(index));
-            if !given {
-                let mut c = Element::new("controller")
-                    .with_attr("type", "scsi")
-                    .with_attr("index", index.to_string());
-                if let Some(m) = &model {
-                    c.set_attr("model", m);
-                }
-                listed.push(c);
+        // (Past the bound the definition is refused: check_controller_reach.)
+        for index in 0..=max.min(MAX_IMPLICIT_CONTROLLER) {
+            let key = i64::try_from(index).unwrap_or(i64::MAX);
+            if scsi_at.contains_key(&key) {
+                continue;
             }
+            let mut c = Element::new("controller")
+                .with_attr("type", "scsi")
+                .with_attr("index", index.to_string());
+            if let Some(m) = &model {
+                c.set_attr("model", m);
+            }
+            scsi_at.insert(key, listed.len());
+            listed.push(c);
         }
     }
     assign_controller_indexes(&mut listed);
@@ -504,21 +599,19 @@ impl DomainDef {
         let mut model: Option<String> = None;
         let addresses: Vec<Drive> = self.scsi_hostdev_addresses().collect();
         for addr in addresses {
-            if max.is_some_and(|m| addr[0] <= m) {
+            let Some(reach) = controller_reach(addr[0]) else {
+                continue;
+            };
+            if max.is_some_and(|m| reach <= m) {
                 continue;
             }
-            max = Some(addr[0]);
-            if let Some(m) = self
-                .controller("scsi", addr[0])
-                .and_then(|c| c.attr("model"))
-            {
+            max = Some(reach);
+            if let Some(m) = self.controller("scsi", reach).and_then(|c| c.attr("model")) {
                 model = Some(m.to_string());
             }
         }
         let Some(max) = max else { return };
-        for index in 0..=max {
-            self.maybe_add_controller("scsi", index, model.as_deref());
-        }
+        add_controllers_up_to(&mut self.devices.other, "scsi", max, model.as_deref());
     }
 
     /// The video defaults: the driver's model for one without, the first

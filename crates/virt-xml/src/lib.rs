@@ -92,8 +92,8 @@ pub use moment_request::{
 pub use network::{parse_network, parse_network_strict, NetworkDef};
 pub use order::normalize_addresses;
 pub use parse::{
-    is_virtio_model, parse_device, parse_domain, parse_domain_strict, parse_uuid, ARCHES,
-    DOMAIN_TYPES, NET_TYPES, VIRTIO_MODELS,
+    is_virtio_model, parse_device, parse_domain, parse_domain_strict, parse_stored_domain,
+    parse_uuid, ARCHES, DOMAIN_TYPES, NET_TYPES, VIRTIO_MODELS,
 };
 pub use reader::{
     parse_element, parse_element_in, parse_element_strict, DOMAIN_DOCUMENT, MAX_DEPTH,

@@ -55,6 +55,18 @@ pub fn parse_domain_strict(xml: &str) -> Result<DomainDef, XmlError> {
     DomainDef::from_node(parse_document(xml, true)?.root(), Scope::Domain)
 }
 
+/// [`parse_domain`] for a definition this library wrote itself (a
+/// driver's stored configuration or status): its controllers keep the
+/// order they were written in. libvirt keeps a definition it has
+/// post-processed in memory, with the controllers its post-parse added
+/// appended (a QEMU guest's `pcie-root-port`s after the `virtio-serial`
+/// controller its channel needs); read back through [`parse_domain`],
+/// they would be regrouped by type, as a libvirt daemon regroups them
+/// only once it restarts.
+pub fn parse_stored_domain(xml: &str) -> Result<DomainDef, XmlError> {
+    DomainDef::from_node(parse_document(xml, false)?.root(), Scope::Stored)
+}
+
 /// Read one device element (`<disk>`, `<interface>`, ...), as attach and
 /// detach calls take it, the way the devices of a domain of type
 /// `domain_type` running an `os_type` guest are read: the device lands in
@@ -81,7 +93,16 @@ pub fn parse_device(
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scope {
     Domain,
+    /// A domain this library wrote ([`parse_stored_domain`]).
+    Stored,
     Device,
+}
+
+impl Scope {
+    /// A whole domain, not one device read alone.
+    pub(crate) fn whole(self) -> bool {
+        self != Scope::Device
+    }
 }
 
 /// The top-level elements the model types, found in the tree.
@@ -312,16 +333,18 @@ impl DomainDef {
         }
         // virDomainDefPostParseMemory settles the size before its checks
         // and the later ones that read it.
-        let from_numa = scope == Scope::Domain && crate::postparse::memory_from_numa(&mut def);
+        let from_numa = scope.whole() && crate::postparse::memory_from_numa(&mut def);
         r.check(Step::PostParse, || {
             crate::postparse::check_each_device(&def)?;
             crate::postparse::check_init(&def)?;
             crate::validate::check_vcpu_states(&def)?;
             // virDomainDefPostParseMemory.
-            if scope == Scope::Domain {
+            if scope.whole() {
                 crate::postparse::check_memory(&def, from_numa)?;
             }
-            crate::postparse::check(&def)
+            crate::postparse::check(&def)?;
+            // Our bound where libvirt adds controllers without one.
+            crate::implicit::check_controller_reach(&def)
         });
         r.check(Step::Validate, || crate::validate::check_valid(&def, scope));
         r.into_result()?;

@@ -230,7 +230,8 @@ impl QemuDriver {
 
     fn read_def(path: &Path) -> Option<DomainDef> {
         let text = std::fs::read_to_string(path).ok()?;
-        virt_xml::parse_domain(&text).ok()
+        // Read as written: the stored file stands for libvirt's memory.
+        virt_xml::parse_stored_domain(&text).ok()
     }
 
     fn config_def(&self, name: &str) -> Option<DomainDef> {

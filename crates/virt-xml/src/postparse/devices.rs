@@ -308,7 +308,9 @@ pub(crate) fn check_memory(def: &DomainDef, from_numa: bool) -> Result<(), XmlEr
 /// index); the controllers in libvirt's list order, with the indexes
 /// post-parse gave them ([`crate::implicit::list_controllers`]).
 pub(crate) fn check_controllers_unique(def: &DomainDef) -> Result<(), XmlError> {
-    let mut seen: Vec<(&str, i64)> = Vec::new();
+    // A set: a SCSI host device's drive address alone can bring tens of
+    // thousands of controllers.
+    let mut seen: std::collections::HashSet<(&str, i64)> = std::collections::HashSet::new();
     for c in devices(def, "controller") {
         let kind = c.attr("type").unwrap_or("ide");
         if kind == "usb" {
@@ -318,12 +320,11 @@ pub(crate) fn check_controllers_unique(def: &DomainDef) -> Result<(), XmlError> 
             .attr("index")
             .and_then(|i| crate::devinfo::c_int_in(i, 10))
             .unwrap_or(0);
-        if seen.contains(&(kind, index)) {
+        if !seen.insert((kind, index)) {
             return Err(XmlError::Invalid(format!(
                 "Multiple '{kind}' controllers with index '{index}'"
             )));
         }
-        seen.push((kind, index));
     }
     Ok(())
 }

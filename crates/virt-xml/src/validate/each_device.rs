@@ -359,7 +359,7 @@ fn check_device(def: &DomainDef, e: &Element, scope: Scope) -> Result<(), XmlErr
         // virDomainRedirdevDefValidate (the bus is USB when not given).
         "redirdev" => {
             let usb = e.attr("bus").is_none_or(|b| b == "usb");
-            if scope == Scope::Domain && usb && !has_usb(def) {
+            if scope.whole() && usb && !has_usb(def) {
                 return Err(XmlError::Unsupported(
                     "cannot add redirected USB device: USB is disabled for this domain".into(),
                 ));
@@ -647,7 +647,7 @@ pub(crate) fn check_memory_device(
         .take(1)
         .flat_map(|n| n.children_named("cell"))
         .count();
-    if let Some(node) = node.filter(|_| scope == Scope::Domain) {
+    if let Some(node) = node.filter(|_| scope.whole()) {
         if cells == 0 {
             return Err(detail(
                 "can't add memory backend as guest has no NUMA nodes configured",
