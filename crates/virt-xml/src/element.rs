@@ -161,6 +161,15 @@ impl Element {
             // One empty text is an element libvirt writes with its end
             // tag though it holds nothing (`<table type='slic'></table>`).
             let pair = matches!(self.children.as_slice(), [Node::Text(t)] if t.is_empty());
+            // virDomainHostdevDefFormat writes a host device's tags on
+            // lines of their own even with nothing between them (a USB
+            // one whose source names nothing).
+            if self.children.is_empty() && self.name == "hostdev" {
+                out.push_str(">\n");
+                push_indent(out, indent);
+                out.push_str("</hostdev>\n");
+                return;
+            }
             if !text && !pair {
                 out.push_str("/>\n");
                 return;

@@ -614,8 +614,8 @@ mod tests {
              <vendor id='0x00be'/><product id='0x0008'/><address bus='-1' device='16'/></source></hostdev>"
         );
         assert_eq!(
-            flat("<hostdev mode='subsystem' type='usb'><source/><source><vendor id='1'/><product id='1'/></source></hostdev>"),
-            "<hostdev mode='subsystem' type='usb' managed='no'/>"
+            written("<hostdev mode='subsystem' type='usb'><source/><source><vendor id='1'/><product id='1'/></source></hostdev>"),
+            "<hostdev mode='subsystem' type='usb' managed='no'>\n</hostdev>\n"
         );
     }
 
