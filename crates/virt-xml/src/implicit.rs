@@ -399,6 +399,20 @@ impl DomainDef {
         })
     }
 
+    /// virDomainDefMaybeAddController for the controller number a
+    /// device's address names, which libvirt holds in a C int: from 2^31
+    /// on it is negative, and a negative index adds a controller at the
+    /// lowest index unused (virDomainDefAddController), every time (its
+    /// check for one already there is for a given index only).
+    fn maybe_add_controller_numbered(&mut self, kind: &str, number: u64) {
+        let index = controller_reach(number).unwrap_or_else(|| {
+            (0..)
+                .find(|i| self.controller(kind, *i).is_none())
+                .unwrap_or(0)
+        });
+        self.maybe_add_controller(kind, index, None);
+    }
+
     /// virDomainDefMaybeAddController: a controller of `kind` at `index`
     /// unless there is one.
     fn maybe_add_controller(&mut self, kind: &str, index: u64, model: Option<&str>) {
@@ -551,8 +565,8 @@ impl DomainDef {
                 wanted.push(index);
             }
         }
-        for index in wanted {
-            self.maybe_add_controller("virtio-serial", index, None);
+        for number in wanted {
+            self.maybe_add_controller_numbered("virtio-serial", number);
         }
     }
 
@@ -576,7 +590,10 @@ impl DomainDef {
                         .filter(|e| e.name == "smartcard")
                         .filter_map(|e| e.child("address"))
                         .filter(|a| a.attr("type") == Some("ccid") && number(a, "controller") == 0)
-                        .map(|a| number(a, "slot") as i64)
+                        // Compared as C ints: from 2^31 on a slot is
+                        // negative and counts for none.
+                        .filter_map(|a| controller_reach(number(a, "slot")))
+                        .map(|slot| slot as i64)
                         .max()
                         .unwrap_or(-1);
                     let address = Element::new("address")
@@ -587,7 +604,7 @@ impl DomainDef {
                     0
                 }
             };
-            self.maybe_add_controller("ccid", index, None);
+            self.maybe_add_controller_numbered("ccid", index);
         }
     }
 
@@ -945,6 +962,43 @@ mod tests {
         );
         assert!(devices("<channel type='pty'><target type='virtio'/><address type='virtio-serial' controller='2'/></channel>")
             .starts_with("<controller type='virtio-serial' index='2'/>"));
+    }
+
+    /// A controller number of 2^31 or more is negative in libvirt's C
+    /// int: each such device adds a controller at the lowest unused index
+    /// (virsh 9.0 writes these four virtio-serial and three CCID
+    /// controllers; we wrote index='4294967295', which no one reads back),
+    /// and a CCID slot that large counts for no slot.
+    #[test]
+    fn controller_numbers_past_a_c_int_add_the_lowest_unused_index() {
+        let indexes = |xml: &str, kind: &str| {
+            let out = devices(xml);
+            let tag = format!("<controller type='{kind}' index='");
+            out.match_indices(&tag)
+                .filter_map(|(at, _)| out[at + tag.len()..].split('\'').next().map(str::to_string))
+                .collect::<Vec<_>>()
+        };
+        let serial = |name: &str, controller: &str| {
+            format!(
+                "<channel type='pty'><target type='virtio' name='{name}'/>\
+                 <address type='virtio-serial' controller='{controller}' bus='0' port='1'/></channel>"
+            )
+        };
+        let channels = format!(
+            "<controller type='virtio-serial' index='0'/>{}{}\
+             <console type='pty'><target type='virtio'/>\
+             <address type='virtio-serial' controller='4294967295' bus='0' port='3'/></console>",
+            serial("a", "4294967295"),
+            serial("b", "2147483648"),
+        );
+        assert_eq!(indexes(&channels, "virtio-serial"), ["0", "1", "2", "3"]);
+        let cards = "<smartcard mode='host'><address type='ccid' controller='0' slot='4294967295'/></smartcard>\
+                     <smartcard mode='host'/>\
+                     <smartcard mode='host'><address type='ccid' controller='4294967295' slot='0'/></smartcard>\
+                     <smartcard mode='host'><address type='ccid' controller='4294967295' slot='1'/></smartcard>";
+        assert_eq!(indexes(cards, "ccid"), ["0", "1", "2"]);
+        assert!(devices(cards)
+            .contains("<smartcard mode='host'><address type='ccid' controller='0' slot='0'/>"));
     }
 
     /// Videos already as libvirt writes them are kept without being read
