@@ -45,14 +45,18 @@ const OS_TYPES: &[&str] = &["hvm", "xen", "linux", "exe", "uml", "xenpvh"];
 /// Parse a `<domain>` document and validate it. Elements and attributes
 /// libvirt does not know are kept, in their places.
 pub fn parse_domain(xml: &str) -> Result<DomainDef, XmlError> {
-    DomainDef::from_node(parse_document(xml, false)?.root(), Scope::Domain)
+    let xml = crate::reader::line_ends(xml);
+    let doc = parse_document(&xml, false)?;
+    DomainDef::from_node(doc.root(), Scope::Domain)
 }
 
 /// [`parse_domain`] that refuses what libvirt's domain schema does not
 /// allow (`VIR_DOMAIN_DEFINE_VALIDATE`): the error (VIR_ERR_XML_DETAIL)
 /// names the first such element or attribute and its line.
 pub fn parse_domain_strict(xml: &str) -> Result<DomainDef, XmlError> {
-    DomainDef::from_node(parse_document(xml, true)?.root(), Scope::Domain)
+    let xml = crate::reader::line_ends(xml);
+    let doc = parse_document(&xml, true)?;
+    DomainDef::from_node(doc.root(), Scope::Domain)
 }
 
 /// [`parse_domain`] for a definition this library wrote itself (a
@@ -64,7 +68,9 @@ pub fn parse_domain_strict(xml: &str) -> Result<DomainDef, XmlError> {
 /// they would be regrouped by type, as a libvirt daemon regroups them
 /// only once it restarts.
 pub fn parse_stored_domain(xml: &str) -> Result<DomainDef, XmlError> {
-    DomainDef::from_node(parse_document(xml, false)?.root(), Scope::Stored)
+    let xml = crate::reader::line_ends(xml);
+    let doc = parse_document(&xml, false)?;
+    DomainDef::from_node(doc.root(), Scope::Stored)
 }
 
 /// Read one device element (`<disk>`, `<interface>`, ...), as attach and
