@@ -1038,7 +1038,15 @@ impl Interface {
                 if !have[i] {
                     have[i] = true;
                     let (_, attr, value) = simple[i];
-                    if let Some(m) = merge(e, &[(attr, value.as_deref())]) {
+                    if let Some(mut m) = merge(e, &[(attr, value.as_deref())]) {
+                        // A generated MAC address goes before the
+                        // type and check given, as libvirt writes it.
+                        if let Some(at) = m.attrs.iter().position(|(k, _)| k == attr) {
+                            if at > 0 && i == 0 {
+                                let a = m.attrs.remove(at);
+                                m.attrs.insert(0, a);
+                            }
+                        }
                         each(InterfacePart::Merged(m));
                     }
                     continue;

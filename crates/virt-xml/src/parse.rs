@@ -988,12 +988,19 @@ fn parse_interface(e: NodeRef<'_, '_>) -> Interface {
     iface.attrs = attrs_without_first(e, &["type"]);
     let mut seen_ip = false;
     let mut seen_source = false;
+    // libvirt reads the first <mac> and <target> (virXPathNode) whether
+    // or not it gives the attribute, so a later one's is not read (a
+    // `<mac/>` then a `<mac address=...>` gets a generated address), but
+    // the script's path and the model's type as `string(./x/@attr)`:
+    // the first element that gives one.
+    let (mut seen_mac, mut seen_target) = (false, false);
     let mut places = Places::new(INTERFACE_ORDER, e);
     for child in e.elements() {
+        let first = |seen: &mut bool| !std::mem::replace(seen, true);
         let simple = match child.name() {
-            "mac" if iface.mac.is_none() => Some((&mut iface.mac, "address")),
+            "mac" if first(&mut seen_mac) => Some((&mut iface.mac, "address")),
             "script" if iface.script.is_none() => Some((&mut iface.script, "path")),
-            "target" if iface.target_dev.is_none() => Some((&mut iface.target_dev, "dev")),
+            "target" if first(&mut seen_target) => Some((&mut iface.target_dev, "dev")),
             "model" if iface.model.is_none() => Some((&mut iface.model, "type")),
             "ip" if !seen_ip => {
                 seen_ip = true;

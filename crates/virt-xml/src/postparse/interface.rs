@@ -23,6 +23,16 @@ pub(super) fn rewrite(iface: &mut Interface) {
             iface.mac = Some(mac.to_string());
         }
     }
+    // virDomainNetDefFormat writes the MAC's address, type and check in
+    // that order, whatever order they were given in (what it does not
+    // know after them, as we keep it).
+    if let Some(m) = iface.extra.iter_mut().find(|e| e.name == "mac") {
+        let rank = |k: &str| ["address", "type", "check"].iter().position(|n| *n == k);
+        let ranks: Vec<usize> = m.attrs.iter().map(|(k, _)| rank(k).unwrap_or(3)).collect();
+        if ranks.windows(2).any(|w| w[0] > w[1]) {
+            m.attrs.sort_by_key(|(k, _)| rank(k).unwrap_or(3));
+        }
+    }
     // The same for the first <target>.
     let mut first_target = true;
     let dev = iface.target_dev.clone();
@@ -955,6 +965,38 @@ mod tests {
         };
         assert_eq!(managed("yes").as_deref(), Some("yes"));
         assert_eq!(managed("no"), None);
+    }
+
+    /// virDomainNetDefParseXML reads the first `<mac>` and `<target>`
+    /// whatever they give (a later one's address or name is not read),
+    /// and virDomainNetDefFormat writes a MAC's address, type and check
+    /// in that order, a generated address too (each checked with virsh
+    /// 9.0).
+    #[test]
+    fn the_first_mac_and_target_alone_are_read_and_written_in_order() {
+        let iface = |devices: &str| {
+            let xml = format!(
+                "<domain type='test'><name>m</name><memory>1024</memory><os><type>hvm</type></os>\
+                 <devices>{devices}</devices></domain>"
+            );
+            crate::parse_domain(&xml).map(|d| d.devices.interfaces[0].clone())
+        };
+        let i = iface(
+            "<interface type='network'><mac/><mac address='52:54:00:11:22:33'/>\
+                       <target/><target dev='tap1'/><source network='default'/></interface>",
+        )
+        .unwrap();
+        assert_eq!((i.mac, i.target_dev), (None, None));
+        let mut i = iface(
+            "<interface type='network'><mac check='no' type='static'/>\
+                           <source network='default'/></interface>",
+        )
+        .unwrap();
+        i.mac = Some("52:54:00:00:00:01".into());
+        assert!(i
+            .to_element()
+            .to_xml(0)
+            .contains("<mac address='52:54:00:00:00:01' type='static' check='no'/>"));
     }
 
     #[test]
