@@ -281,6 +281,15 @@ impl DomainDef {
             .unwrap_or_default();
         def.title = t.title.map(|n| n.all_text());
         def.description = t.description.map(|n| n.all_text());
+        // virDomainDefParseXML, right after the capabilities: the title
+        // is one line (a newline there is refused, a character reference
+        // to one included).
+        r.check(Step::Caps, || match &def.title {
+            Some(title) if title.contains('\n') => Err(XmlError::Invalid(
+                "Domain title can't contain newlines".into(),
+            )),
+            _ => Ok(()),
+        });
 
         // virDomainDefParseMemory: <memory>, <currentMemory>, <maxMemory>,
         // each `string(...)`: an empty one is none (unset, zero).
@@ -545,12 +554,13 @@ fn parse_os<'d, 'a>(
             .chain(more.iter().copied())
             .flat_map(|o| o.elements())
     };
-    // `string(./os/type[1])`: an empty type is no type.
+    // `string(./os/type[1])`: an empty type is no type, and white space
+    // around one is part of it (virsh 9.0: "unknown OS type ' hvm '").
     let os_type = children().find(|c| c.name() == "type");
     match os_type.filter(|t| !t.has_no_text()) {
         Some(t) => {
-            let name = t.first_text().trim();
-            if !OS_TYPES.contains(&name) {
+            let name = t.all_text();
+            if !OS_TYPES.contains(&name.as_str()) {
                 return Err(XmlError::Unsupported(format!("unknown OS type '{name}'")));
             }
             // `string(./os/type[1]/@arch)`: an empty one is none.
@@ -582,11 +592,11 @@ fn parse_os<'d, 'a>(
                     .filter(|a| !a.is_empty())
                     .map(str::to_string);
                 os.machine = child.attr("machine").map(str::to_string);
-                // One copy, of the trimmed text; an empty one keeps what a
+                // One copy (checked above); an empty one keeps what a
                 // bootloader made of it above.
-                let text = child.text();
-                if !text.trim().is_empty() {
-                    os.os_type = text.trim().to_string();
+                let text = child.all_text();
+                if !text.is_empty() {
+                    os.os_type = text;
                 }
             }
             // `./os/loader[1]`: later ones are not read.
@@ -1105,6 +1115,8 @@ mod tests {
             (&*format!("<domain type='test'><name>a</name>{os}<memory>1</memory><vcpu>abc</vcpu></domain>"), "27 XML error: maximum vcpus count must be an integer".into()),
             (&*format!("<domain type='test'><name>a/b</name>{os}<memory>1</memory></domain>"), "27 XML error: name a/b cannot contain '/'".into()),
             ("<domain type='test'><name>a</name><os><type>foo</type></os><memory>1</memory></domain>", "67 unsupported configuration: unknown OS type 'foo'".into()),
+            ("<domain type='test'><name>a</name><os><type> hvm </type></os><memory>1</memory></domain>", "67 unsupported configuration: unknown OS type ' hvm '".into()),
+            (&*format!("<domain type='test'><name>a</name><title>a&#10;b</title>{os}<memory>1</memory><seclabel type='x'/></domain>"), "27 XML error: Domain title can't contain newlines".into()),
             (&*format!("<domain type='test'><name>c</name>{os}<memory>1</memory><vcpu current='x'>2</vcpu></domain>"), "27 XML error: Invalid value for attribute 'current' in element 'vcpu': 'x'. Expected non-negative integer value".into()),
             (&*format!("<domain type='test'><name>c</name>{os}<memory>1</memory><on_poweroff>coredump-destroy</on_poweroff></domain>"), "67 unsupported configuration: Lifecycle event 'poweroff' doesn't support 'coredump-destroy' action".into()),
             (&*format!("<domain type='test'><name>e</name>{os}<memory>1</memory><devices><disk type='file'><source file='/a'/></disk></devices></domain>"), "20 missing target information for device /a".into()),
