@@ -5,10 +5,10 @@
 //! tests/inputs (our own XML files), `{tmp}` an emptied scratch folder.
 //! Skipped with a notice where /usr/bin/virsh is absent.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use virt_testkit::process::{run_with_deadline, RunStatus};
 
 const REAL_VIRSH: &str = "/usr/bin/virsh";
 
@@ -34,59 +34,23 @@ const RUN_TRIES: usize = 8;
 
 /// Run `prog` on one command line; `None` when it did not finish in time.
 fn run_once(prog: &str, line: &str, cwd: &Path) -> Option<Output> {
-    let mut child = match Command::new(prog)
-        .args(["-c", "test:///default", line])
-        .current_dir(cwd)
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => panic!("cannot run {prog}: {e}"),
-    };
-    // Drain the pipes while waiting, so a large output cannot stall it.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut p) = pipe {
-                let _ = p.read_to_end(&mut buf);
-            }
-            buf
-        })
-    };
-    let out = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let err = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if start.elapsed() < RUN_LIMIT => std::thread::sleep(Duration::from_millis(5)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-        }
-    };
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
-    status.map(|status| Output {
-        status,
-        stdout,
-        stderr,
-    })
+    let run = run_with_deadline(
+        Command::new(prog)
+            .args(["-c", "test:///default", line])
+            .current_dir(cwd)
+            .env("LC_ALL", "C")
+            .stdin(Stdio::null()),
+        RUN_LIMIT,
+    )
+    .unwrap_or_else(|e| panic!("cannot run {prog}: {e}"));
+    match run.status {
+        RunStatus::Exited(status) => Some(Output {
+            status,
+            stdout: run.stdout,
+            stderr: run.stderr,
+        }),
+        RunStatus::Hung(_) => None,
+    }
 }
 
 fn run(prog: &str, line: &str, cwd: &Path) -> (String, String, i32) {

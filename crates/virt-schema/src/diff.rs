@@ -11,6 +11,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use virt_testkit::process::run_with_deadline;
 
 use virt_core::{xml_flags, Connect};
 
@@ -216,82 +217,6 @@ fn libvirt_batch(
 /// seconds; the margin is wide for a loaded machine.
 fn batch_deadline(n: usize) -> std::time::Duration {
     std::time::Duration::from_secs(30 + n as u64 / 5)
-}
-
-/// What a virsh process printed and how it ended.
-struct Run {
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-    status: RunStatus,
-}
-
-/// A process's end: its exit status, or killed past its deadline.
-enum RunStatus {
-    Exited(std::process::ExitStatus),
-    Hung(std::time::Duration),
-}
-
-impl RunStatus {
-    fn success(&self) -> bool {
-        matches!(self, RunStatus::Exited(s) if s.success())
-    }
-}
-
-impl std::fmt::Display for RunStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RunStatus::Exited(s) => write!(f, "{s}"),
-            RunStatus::Hung(d) => write!(f, "hung: no end within {} s, killed", d.as_secs()),
-        }
-    }
-}
-
-/// Run `cmd` with its output captured, killing it when it is still
-/// running after `deadline` (its output so far is kept).
-fn run_with_deadline(cmd: &mut Command, deadline: std::time::Duration) -> std::io::Result<Run> {
-    use std::io::Read;
-    use std::process::Stdio;
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
-    // Both pipes are drained while the process runs, so that it never
-    // blocks on a full pipe.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut out = Vec::new();
-            if let Some(mut p) = pipe {
-                let _ = p.read_to_end(&mut out);
-            }
-            out
-        })
-    };
-    let out = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let err = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let start = std::time::Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait()? {
-            break RunStatus::Exited(s);
-        }
-        if start.elapsed() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break RunStatus::Hung(deadline);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    };
-    Ok(Run {
-        stdout: out.join().unwrap_or_default(),
-        stderr: err.join().unwrap_or_default(),
-        status,
-    })
 }
 
 /// `text` cut before and after the first `mark`.
@@ -557,35 +482,6 @@ pub fn describe(o: &Outcome) -> String {
 
 #[cfg(test)]
 mod tests {
-
-    /// A process past its deadline is killed and reported hung, with what
-    /// it printed before; one that ends in time keeps its status.
-    #[test]
-    fn a_hung_process_is_killed_at_its_deadline() -> std::io::Result<()> {
-        let quick = run_with_deadline(
-            Command::new("sh").args(["-c", "echo out; echo err >&2"]),
-            std::time::Duration::from_secs(20),
-        )?;
-        assert!(quick.status.success());
-        assert_eq!(
-            (quick.stdout.as_slice(), quick.stderr.as_slice()),
-            (&b"out\n"[..], &b"err\n"[..])
-        );
-        let start = std::time::Instant::now();
-        let hung = run_with_deadline(
-            Command::new("sh").args(["-c", "echo before; exec sleep 30"]),
-            std::time::Duration::from_millis(300),
-        )?;
-        assert!(start.elapsed() < std::time::Duration::from_secs(20));
-        assert!(!hung.status.success());
-        assert!(
-            hung.status.to_string().starts_with("hung"),
-            "{}",
-            hung.status
-        );
-        assert_eq!(hung.stdout, b"before\n");
-        Ok(())
-    }
 
     use super::*;
 

@@ -26,6 +26,8 @@
 //!   guest `cargo xtask guest` builds; [`wait_until`] for what such a test
 //!   polls.
 //! - [`guest`]: the Linux test guest as a QEMU domain ([`guest::LinuxDomain`]).
+//! - [`process::run_with_deadline`]: a program run with its output
+//!   captured, killed if it outlives its deadline.
 //! - [`TempDir`]: a test's own directory of state, removed after it.
 //! - [`NEWDOM`]: the small test-driver domain the tests define first.
 
@@ -37,6 +39,7 @@ pub mod golden;
 pub mod guest;
 pub mod libvirt_python;
 pub mod libvirtd;
+pub mod process;
 pub mod tty;
 
 use std::path::{Path, PathBuf};
