@@ -1041,11 +1041,9 @@ impl Interface {
                     if let Some(mut m) = merge(e, &[(attr, value.as_deref())]) {
                         // A generated MAC address goes before the
                         // type and check given, as libvirt writes it.
-                        if let Some(at) = m.attrs.iter().position(|(k, _)| k == attr) {
-                            if at > 0 && i == 0 {
-                                let a = m.attrs.remove(at);
-                                m.attrs.insert(0, a);
-                            }
+                        let at = m.attrs.iter().position(|(k, _)| k == attr);
+                        if let Some(at) = at.filter(|_| i == 0) {
+                            m.attrs[..=at].rotate_right(1);
                         }
                         each(InterfacePart::Merged(m));
                     }

@@ -84,6 +84,43 @@ pub(crate) fn controller_reach(controller: u64) -> Option<u64> {
     (controller <= i32::MAX as u64).then_some(controller)
 }
 
+/// A controller of `kind` at `index` (of `model`, when given), as
+/// libvirt adds one (virDomainDefAddController).
+fn new_controller(kind: &str, index: u64, model: Option<&str>) -> Element {
+    let c = Element::new("controller")
+        .with_attr("type", kind)
+        .with_attr("index", index.to_string());
+    match model {
+        Some(m) => c.with_attr("model", m),
+        None => c,
+    }
+}
+
+/// virDomainDefMaybeAddHostdevSCSIcontroller's scan of the SCSI host
+/// devices' drive addresses: the highest controller number they reach
+/// ([`controller_reach`]), with the model of the controller `model_at`
+/// finds at each new highest (the last one found kept); `None` when no
+/// address reaches one.
+fn hostdev_scsi_reach(
+    addresses: impl IntoIterator<Item = Drive>,
+    model_at: impl Fn(u64) -> Option<String>,
+) -> Option<(u64, Option<String>)> {
+    let (mut max, mut model) = (None, None);
+    for addr in addresses {
+        let Some(reach) = controller_reach(addr[0]) else {
+            continue;
+        };
+        if max.is_some_and(|m| reach <= m) {
+            continue;
+        }
+        max = Some(reach);
+        if let Some(m) = model_at(reach) {
+            model = Some(m);
+        }
+    }
+    max.map(|m| (m, model))
+}
+
 /// virDomainDefMaybeAddController for every index from 0 to `max` (to
 /// [`MAX_IMPLICIT_CONTROLLER`] at most): a controller of `kind` (and
 /// `model`, if given) appended for each index none of that kind has.
@@ -101,16 +138,9 @@ pub(crate) fn add_controllers_up_to(
         .map(|e| number(e, "index"))
         .collect();
     for index in 0..=max.min(MAX_IMPLICIT_CONTROLLER) {
-        if given.contains(&index) {
-            continue;
+        if !given.contains(&index) {
+            devices.push(new_controller(kind, index, model));
         }
-        let mut c = Element::new("controller")
-            .with_attr("type", kind)
-            .with_attr("index", index.to_string());
-        if let Some(m) = model {
-            c.set_attr("model", m);
-        }
-        devices.push(c);
     }
 }
 
@@ -130,18 +160,7 @@ pub(crate) fn check_controller_reach(def: &DomainDef) -> Result<(), crate::XmlEr
         Some((controller, format!("disk '{}'", d.target_dev)))
     });
     let hostdevs = def
-        .devices
-        .interfaces
-        .iter()
-        .filter(|i| is_scsi_interface(i))
-        .filter_map(interface_drive_address)
-        .chain(
-            def.devices
-                .other
-                .iter()
-                .filter(|e| is_scsi_hostdev(e))
-                .filter_map(drive_address),
-        )
+        .scsi_hostdev_addresses()
         .map(|[controller, ..]| (controller, "a SCSI host device".to_string()));
     for (controller, device) in disks.chain(hostdevs) {
         if controller_reach(controller).is_some_and(|c| c > MAX_IMPLICIT_CONTROLLER) {
@@ -269,38 +288,21 @@ pub(crate) fn list_controllers(def: &mut DomainDef) {
         if is_scsi_hostdev(e) {
             hostdevs.push(drive_address(e).unwrap_or_default());
         }
-        let (mut max, mut model) = (None, None);
-        for addr in &hostdevs {
-            let Some(reach) = controller_reach(addr[0]) else {
-                continue;
-            };
-            if max.is_some_and(|m| reach <= m) {
-                continue;
-            }
-            max = Some(reach);
-            let named = i64::try_from(reach)
-                .ok()
-                .and_then(|i| scsi_at.get(&i))
-                .map(|&j| &listed[j]);
-            if let Some(m) = named.and_then(|c| c.attr("model")) {
-                model = Some(m.to_string());
-            }
-        }
-        let Some(max) = max else { continue };
+        let model_at = |reach: u64| {
+            let at = *scsi_at.get(&i64::try_from(reach).ok()?)?;
+            listed[at].attr("model").map(str::to_string)
+        };
+        let Some((max, model)) = hostdev_scsi_reach(hostdevs.iter().copied(), model_at) else {
+            continue;
+        };
         // (Past the bound the definition is refused: check_controller_reach.)
         for index in 0..=max.min(MAX_IMPLICIT_CONTROLLER) {
             let key = i64::try_from(index).unwrap_or(i64::MAX);
             if scsi_at.contains_key(&key) {
                 continue;
             }
-            let mut c = Element::new("controller")
-                .with_attr("type", "scsi")
-                .with_attr("index", index.to_string());
-            if let Some(m) = &model {
-                c.set_attr("model", m);
-            }
             scsi_at.insert(key, listed.len());
-            listed.push(c);
+            listed.push(new_controller("scsi", index, model.as_deref()));
         }
     }
     assign_controller_indexes(&mut listed);
@@ -416,16 +418,9 @@ impl DomainDef {
     /// virDomainDefMaybeAddController: a controller of `kind` at `index`
     /// unless there is one.
     fn maybe_add_controller(&mut self, kind: &str, index: u64, model: Option<&str>) {
-        if self.controller(kind, index).is_some() {
-            return;
+        if self.controller(kind, index).is_none() {
+            self.devices.other.push(new_controller(kind, index, model));
         }
-        let mut c = Element::new("controller")
-            .with_attr("type", kind)
-            .with_attr("index", index.to_string());
-        if let Some(m) = model {
-            c = c.with_attr("model", m);
-        }
-        self.devices.other.push(c);
     }
 
     /// virDomainSCSIDriveAddressIsUsed: the controller's model limits,
@@ -612,22 +607,13 @@ impl DomainDef {
     /// the highest one a SCSI host device uses, of the model of the
     /// controller the last highest one found.
     fn add_hostdev_scsi_controllers(&mut self) {
-        let mut max: Option<u64> = None;
-        let mut model: Option<String> = None;
-        let addresses: Vec<Drive> = self.scsi_hostdev_addresses().collect();
-        for addr in addresses {
-            let Some(reach) = controller_reach(addr[0]) else {
-                continue;
-            };
-            if max.is_some_and(|m| reach <= m) {
-                continue;
-            }
-            max = Some(reach);
-            if let Some(m) = self.controller("scsi", reach).and_then(|c| c.attr("model")) {
-                model = Some(m.to_string());
-            }
-        }
-        let Some(max) = max else { return };
+        let model_at = |reach| {
+            let c = self.controller("scsi", reach)?;
+            c.attr("model").map(str::to_string)
+        };
+        let Some((max, model)) = hostdev_scsi_reach(self.scsi_hostdev_addresses(), model_at) else {
+            return;
+        };
         add_controllers_up_to(&mut self.devices.other, "scsi", max, model.as_deref());
     }
 

@@ -45,18 +45,14 @@ const OS_TYPES: &[&str] = &["hvm", "xen", "linux", "exe", "uml", "xenpvh"];
 /// Parse a `<domain>` document and validate it. Elements and attributes
 /// libvirt does not know are kept, in their places.
 pub fn parse_domain(xml: &str) -> Result<DomainDef, XmlError> {
-    let xml = crate::reader::line_ends(xml);
-    let doc = parse_document(&xml, false)?;
-    DomainDef::from_node(doc.root(), Scope::Domain)
+    read_domain(xml, false, Scope::Domain)
 }
 
 /// [`parse_domain`] that refuses what libvirt's domain schema does not
 /// allow (`VIR_DOMAIN_DEFINE_VALIDATE`): the error (VIR_ERR_XML_DETAIL)
 /// names the first such element or attribute and its line.
 pub fn parse_domain_strict(xml: &str) -> Result<DomainDef, XmlError> {
-    let xml = crate::reader::line_ends(xml);
-    let doc = parse_document(&xml, true)?;
-    DomainDef::from_node(doc.root(), Scope::Domain)
+    read_domain(xml, true, Scope::Domain)
 }
 
 /// [`parse_domain`] for a definition this library wrote itself (a
@@ -68,9 +64,15 @@ pub fn parse_domain_strict(xml: &str) -> Result<DomainDef, XmlError> {
 /// they would be regrouped by type, as a libvirt daemon regroups them
 /// only once it restarts.
 pub fn parse_stored_domain(xml: &str) -> Result<DomainDef, XmlError> {
+    read_domain(xml, false, Scope::Stored)
+}
+
+/// A domain document read as `scope` stands for, its line ends settled
+/// first; `strict` as in [`parse_domain_strict`].
+fn read_domain(xml: &str, strict: bool, scope: Scope) -> Result<DomainDef, XmlError> {
     let xml = crate::reader::line_ends(xml);
-    let doc = parse_document(&xml, false)?;
-    DomainDef::from_node(doc.root(), Scope::Stored)
+    let doc = parse_document(&xml, strict)?;
+    DomainDef::from_node(doc.root(), scope)
 }
 
 /// Read one device element (`<disk>`, `<interface>`, ...), as attach and
@@ -1004,9 +1006,9 @@ fn parse_interface(e: NodeRef<'_, '_>) -> Interface {
     // the script's path and the model's type as `string(./x/@attr)`:
     // the first element that gives one.
     let (mut seen_mac, mut seen_target) = (false, false);
+    let first = |seen: &mut bool| !std::mem::replace(seen, true);
     let mut places = Places::new(INTERFACE_ORDER, e);
     for child in e.elements() {
-        let first = |seen: &mut bool| !std::mem::replace(seen, true);
         let simple = match child.name() {
             "mac" if first(&mut seen_mac) => Some((&mut iface.mac, "address")),
             "script" if iface.script.is_none() => Some((&mut iface.script, "path")),

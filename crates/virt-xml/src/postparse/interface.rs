@@ -27,10 +27,11 @@ pub(super) fn rewrite(iface: &mut Interface) {
     // that order, whatever order they were given in (what it does not
     // know after them, as we keep it).
     if let Some(m) = iface.extra.iter_mut().find(|e| e.name == "mac") {
-        let rank = |k: &str| ["address", "type", "check"].iter().position(|n| *n == k);
-        let ranks: Vec<usize> = m.attrs.iter().map(|(k, _)| rank(k).unwrap_or(3)).collect();
-        if ranks.windows(2).any(|w| w[0] > w[1]) {
-            m.attrs.sort_by_key(|(k, _)| rank(k).unwrap_or(3));
+        let rank = |(k, _): &(_, _)| ["address", "type", "check"].iter().position(|n| n == k);
+        // (None, what libvirt does not know, ranks last.)
+        let last = |a: &_| rank(a).unwrap_or(3);
+        if !m.attrs.is_sorted_by_key(last) {
+            m.attrs.sort_by_key(last);
         }
     }
     // The same for the first <target>.
