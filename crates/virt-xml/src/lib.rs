@@ -72,6 +72,8 @@ mod postparse;
 mod reader;
 pub mod snapshot;
 pub mod storage;
+#[cfg(test)]
+mod testing;
 mod tree;
 mod units;
 mod validate;

@@ -337,16 +337,7 @@ pub(super) fn check_iothread_pools(def: &DomainDef) -> Result<(), XmlError> {
 
 #[cfg(test)]
 mod tests {
-    fn verdict(devices: &str) -> String {
-        let xml = format!(
-            "<domain type='test'><name>t</name><memory>1024</memory><os><type>hvm</type></os>\
-             <devices>{devices}</devices></domain>"
-        );
-        match crate::parse_domain(&xml) {
-            Ok(_) => "OK".into(),
-            Err(e) => e.to_string(),
-        }
-    }
+    use crate::testing::devices_verdict as verdict;
 
     /// virDomainVideoDefValidate: a model none alone, QXL's sizes on QXL
     /// only (0 is unset), no address on a ramfb (seed 46's gen4375; texts

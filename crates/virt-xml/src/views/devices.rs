@@ -1148,18 +1148,7 @@ mod tests {
     use super::{Controller, MemBalloon, View};
     use crate::XmlError;
 
-    /// libvirt's verdict on a test domain holding `device`: "OK", or its
-    /// refusal.
-    fn verdict(device: &str) -> String {
-        let xml = format!(
-            "<domain type='test'><name>d</name><memory>1024</memory><os><type>hvm</type></os>\
-             <devices>{device}</devices></domain>"
-        );
-        match crate::parse_domain(&xml) {
-            Ok(_) => "OK".to_string(),
-            Err(e) => e.to_string(),
-        }
-    }
+    use crate::testing::devices_verdict as verdict;
 
     // Texts observed from libvirt 9.0 through virsh.
     #[test]

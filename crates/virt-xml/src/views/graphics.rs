@@ -336,18 +336,7 @@ pub(crate) fn validate_graphics(devices: &Devices) -> Result<(), XmlError> {
 
 #[cfg(test)]
 mod tests {
-    /// `<graphics>` as virsh 9.0 takes it on test:///default: "OK" or
-    /// its error.
-    fn verdict(devices: &str) -> String {
-        let xml = format!(
-            "<domain type='test'><name>g</name><memory>1024</memory><os><type>hvm</type></os>\
-             <devices>{devices}</devices></domain>"
-        );
-        match crate::parse_domain(&xml) {
-            Ok(_) => "OK".into(),
-            Err(e) => e.to_string(),
-        }
-    }
+    use crate::testing::devices_verdict as verdict;
 
     /// Each refusal of virDomainGraphicsDefParseXML and its type's
     /// function (texts from virsh 9.0).

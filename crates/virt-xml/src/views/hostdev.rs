@@ -789,19 +789,7 @@ fn keep_adapter_name(hostdev: &mut Element) {
 
 #[cfg(test)]
 mod tests {
-    use crate::parse_domain;
-
-    /// libvirt 9.0's refusal of a test domain with `hostdev`, or "OK".
-    fn verdict(hostdev: &str) -> String {
-        let xml = format!(
-            "<domain type='test'><name>h</name><memory>1024</memory>\
-             <os><type>hvm</type></os><devices>{hostdev}</devices></domain>"
-        );
-        match parse_domain(&xml) {
-            Ok(_) => "OK".into(),
-            Err(e) => e.to_string(),
-        }
-    }
+    use crate::testing::devices_verdict as verdict;
 
     // Texts observed from libvirt 9.0 through virsh.
     #[test]

@@ -482,17 +482,7 @@ mod tests {
     }
     use crate::parse_domain;
 
-    /// libvirt's refusal of a test domain with `devices`, or "OK".
-    fn verdict(devices: &str) -> String {
-        let xml = format!(
-            "<domain type='test'><name>n</name><memory>1024</memory>\
-             <os><type>hvm</type></os><devices>{devices}</devices></domain>"
-        );
-        match parse_domain(&xml) {
-            Ok(_) => "OK".into(),
-            Err(e) => e.to_string(),
-        }
-    }
+    use crate::testing::devices_verdict as verdict;
 
     // Texts observed from libvirt 9.0 through virsh.
     #[test]
@@ -560,18 +550,7 @@ mod tests {
 
 #[cfg(test)]
 mod interface_probes {
-    /// An interface as virsh 9.0 takes it on test:///default: "OK" or
-    /// its error.
-    fn verdict(iface: &str) -> String {
-        let xml = format!(
-            "<domain type='test'><name>i</name><memory>1024</memory><os><type>hvm</type></os>\
-             <devices>{iface}</devices></domain>"
-        );
-        match crate::parse_domain(&xml) {
-            Ok(_) => "OK".into(),
-            Err(e) => e.to_string(),
-        }
-    }
+    use crate::testing::devices_verdict as verdict;
 
     /// virDomainNetDefParseXML's reads found by probing it branch by
     /// branch (texts from virsh 9.0).

@@ -1135,17 +1135,7 @@ mod tests {
         );
     }
 
-    /// The refusal of a test domain with `devices`, or "OK".
-    fn verdict(devices: &str) -> String {
-        let xml = format!(
-            "<domain type='test'><name>c</name><memory>1024</memory>\
-             <os><type>hvm</type></os><devices>{devices}</devices></domain>"
-        );
-        match parse_domain(&xml) {
-            Ok(_) => "OK".into(),
-            Err(e) => e.to_string(),
-        }
-    }
+    use crate::testing::devices_verdict as verdict;
 
     #[test]
     fn graphics_listens_read_before_the_later_devices() {
