@@ -167,16 +167,7 @@ mod tests {
     // Texts observed from libvirt 9.0 through virsh.
     #[test]
     fn audio_backends_read_as_libvirt_reads_them() {
-        let verdict = |audio: &str| {
-            let xml = format!(
-                "<domain type='test'><name>a</name><memory>1024</memory><os><type>hvm</type></os>\
-                 <devices>{audio}</devices></domain>"
-            );
-            match crate::parse_domain(&xml) {
-                Ok(_) => "OK".to_string(),
-                Err(e) => e.to_string(),
-            }
-        };
+        let verdict = crate::testing::devices_verdict;
         let cases = [
             ("<audio id='1' type='oss' dspPolicy='-5'/>", "XML error: cannot parse 'dspPolicy' value '-5'"),
             ("<audio id='1' type='alsa' dspPolicy='-5'/>", "OK"),
